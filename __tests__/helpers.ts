@@ -1,0 +1,37 @@
+import { readFileSync } from "fs";
+import * as path from "path";
+import { parse as parseYaml } from "yaml";
+import { InputError } from "../model/errors";
+import { parseHrExport } from "../model/hr";
+import { buildSiteModel, SiteModel } from "../model/site";
+
+export const ROOT = path.join(__dirname, "..");
+
+/** The raw `billu:` namespace of a committed stack, as the program reads it (a fresh copy each call). */
+export function stackRaw(stack: string): Record<string, any> {
+    const doc = parseYaml(readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> };
+    const raw: Record<string, any> = {};
+    for (const [k, v] of Object.entries(doc.config)) {
+        if (k.startsWith("billu:")) raw[k.slice(6)] = JSON.parse(JSON.stringify(v));
+    }
+    return raw;
+}
+
+export function loadHr(p: string) {
+    return parseHrExport(readFileSync(path.join(ROOT, p)), p);
+}
+
+export function model(raw: Record<string, unknown>): SiteModel {
+    return buildSiteModel(raw, loadHr);
+}
+
+/** The formatted problems a config yields ([] when it is valid). */
+export function problemsOf(raw: Record<string, unknown>): string[] {
+    try {
+        model(raw);
+        return [];
+    } catch (e) {
+        if (e instanceof InputError) return e.problems.map((p) => `${p.path}: ${p.message}. Fix: ${p.fix}`);
+        throw e;
+    }
+}

@@ -1,0 +1,105 @@
+/** Offline synthesis of the committed dev stack under the mock runtime: exact children, inputs, order, no leak. */
+import { readdirSync, readFileSync, statSync } from "fs";
+import { tmpdir } from "os";
+import * as path from "path";
+import { SynthResult, synth } from "../../tools/synth";
+import { ROOT } from "../helpers";
+
+let r: SynthResult;
+const out = path.join(tmpdir(), `billu-synth-dev-${process.pid}`);
+
+beforeAll(async () => {
+    r = await synth({ stack: "dev", root: ROOT, out });
+}, 60000);
+
+function byType(t: string) {
+    return r.resources.filter((x) => x.type === t);
+}
+
+function walk(dir: string): string[] {
+    return readdirSync(dir).flatMap((f) => {
+        const p = path.join(dir, f);
+        return statSync(p).isDirectory() ? walk(p) : [p];
+    });
+}
+
+test("synthesizes clean", () => {
+    expect(r.error).toBeUndefined();
+    expect(r.violations).toEqual([]);
+    expect(r.exitCode).toBe(0);
+});
+
+test("one VM per host, each NIC with the Proxmox firewall on, the router in every zone", () => {
+    const vms = byType("proxmoxve:index/vmLegacy:VmLegacy");
+    expect(vms.map((v) => v.inputs.name).sort()).toEqual(["PAR-DC01", "PAR-DHCP01", "PAR-FS01", "PAR-FW01", "PAR-MAIL01", "PAR-WEB01"]);
+    const fw = vms.find((v) => v.inputs.name === "PAR-FW01")!;
+    const nics = fw.inputs.networkDevices as { vlanId?: number; firewall: boolean; bridge: string }[];
+    expect(nics.map((n) => n.vlanId ?? "untagged")).toEqual([10, "untagged", 100, 200, 20, 21, 22, 23, 24, 25, 26, 27, 28]);
+    expect(vms.flatMap((v) => v.inputs.networkDevices as { firewall: boolean }[]).every((n) => n.firewall)).toBe(true);
+    const fs = vms.find((v) => v.inputs.name === "PAR-FS01")!;
+    expect(fs.inputs.disks).toEqual([
+        expect.objectContaining({ interface: "scsi0", datastoreId: "local-lvm", size: 16, backup: false }),
+        expect.objectContaining({ interface: "scsi1", datastoreId: "data-a", size: 16, backup: true }),
+        expect.objectContaining({ interface: "scsi2", datastoreId: "data-b", size: 16, backup: true }),
+    ]);
+    expect(fs.inputs.clone).toEqual({ full: true, nodeName: "pve1", retries: 3, vmId: 9000 });
+    expect(fs.inputs.initialization).toMatchObject({
+        ipConfigs: [{ ipv4: { address: "10.20.10.31/24", gateway: "10.20.10.1" } }],
+        dns: { servers: ["10.20.10.11"] },
+    });
+});
+
+test("child names derive from the component name and parents are set", () => {
+    const vm = r.resources.find((x) => x.name === "par-dhcp01-vm")!;
+    expect(vm.parent).toBe("urn:pulumi:dev::billu-infra::billu:compute:BaseServer$billu:compute:ProxmoxVm::par-dhcp01");
+    expect(r.resources.filter((x) => !x.parent).map((x) => x.urn)).toEqual(["urn:pulumi:dev::billu-infra::billu:site:Site::par"]);
+});
+
+test("deployment order: every in-guest step waits for the router's configuration", () => {
+    const routerApply = r.resources.find((x) => x.name === "par-fw01-router-apply")!.urn;
+    const prepares = byType("command:remote:Command").filter((c) => c.name.endsWith("-prepare"));
+    expect(prepares.map((p) => p.name).sort()).toEqual([
+        "par-dhcp01-base-prepare",
+        "par-fs01-base-prepare",
+        "par-fw01-router-prepare",
+        "par-mail01-base-prepare",
+        "par-web01-base-prepare",
+    ]);
+    for (const p of prepares) {
+        const vm = r.resources.find((x) => x.name === p.name.replace(/-(base|router)-prepare$/, "-vm"))!.urn;
+        expect(p.options.dependsOn).toEqual(p.name.startsWith("par-fw01") ? [vm] : [vm, routerApply].sort());
+    }
+});
+
+test("the rendered folder holds exactly what the copies push", () => {
+    const copies = byType("command:remote:CopyToRemote");
+    for (const c of copies) {
+        const local = (c.inputs.source as { fileAsset: string }).fileAsset;
+        expect(local.startsWith(path.join(out, "rendered"))).toBe(true);
+        expect(readFileSync(local, "utf8").length).toBeGreaterThan(0);
+    }
+    const rendered = walk(path.join(out, "rendered"));
+    expect(rendered.sort()).toEqual(copies.map((c) => (c.inputs.source as { fileAsset: string }).fileAsset).sort());
+    expect(readFileSync(path.join(out, "rendered", "PAR-FW01", "etc", "nftables.conf"), "utf8")).toContain("policy drop;");
+});
+
+test("no secret the mocks produced appears in any synth output", () => {
+    expect(r.producedSecrets.length).toBeGreaterThan(0);
+    for (const file of walk(out)) {
+        const text = readFileSync(file, "utf8");
+        for (const s of r.producedSecrets) expect(text.includes(s) ? `${file} leaks ${s}` : "").toBe("");
+    }
+});
+
+test("resources.json and policy-report.json keep their documented shape", () => {
+    const res = JSON.parse(readFileSync(path.join(out, "resources.json"), "utf8"));
+    expect(Object.keys(res)).toEqual(["project", "stack", "resources"]);
+    expect(Object.keys(res.resources[0]).sort()).toEqual(
+        ["custom", "inputs", "name", "options", "type", "urn"].concat(res.resources[0].parent ? ["parent"] : []).sort(),
+    );
+    expect(Object.keys(res.resources[0].options).sort()).toEqual(["additionalSecretOutputs", "dependsOn", "ignoreChanges", "protect", "retainOnDelete"]);
+    const report = JSON.parse(readFileSync(path.join(out, "policy-report.json"), "utf8"));
+    expect(report).toEqual({ stack: "dev", violations: [] });
+    const docs = readFileSync(path.join(out, "docs", "README.md"), "utf8");
+    for (const h of ["## Addressing plan", "## Hosts", "## Network diagram", "```mermaid", "## Flow matrix"]) expect(docs).toContain(h);
+});

@@ -1,0 +1,56 @@
+import * as pulumi from "@pulumi/pulumi";
+import { isWindows } from "../../model/naming";
+import { HostModel } from "../../model/site";
+import { connectionFor, SiteContext } from "../context";
+import { GuestStep } from "../guest-step/GuestStep";
+import { vmForHost } from "../proxmox-vm/forHost";
+import { ProxmoxVm } from "../proxmox-vm/ProxmoxVm";
+import { renderChrony, renderMotd } from "./render";
+
+export interface BaseServerArgs {
+    readonly ctx: SiteContext;
+    readonly host: HostModel;
+}
+
+/**
+ * A server of the model: its VM and, on Debian, the base step (time from the domain, login banner). Role
+ * components build on it and order their own steps after `ready`.
+ */
+export class BaseServer extends pulumi.ComponentResource {
+    public readonly vm: ProxmoxVm;
+    /** The base step (Debian only). */
+    public readonly base?: GuestStep;
+    /** Everything the role's own steps must wait for: the VM, its base step and the router's configuration. */
+    public readonly ready: pulumi.Resource[];
+
+    constructor(name: string, args: BaseServerArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("billu:compute:BaseServer", name, {}, opts);
+        const { ctx, host } = args;
+        this.vm = vmForHost(ctx, host, { parent: this });
+        if (!isWindows(host.os) && host.role !== "dc") {
+            this.base = new GuestStep(
+                `${name}-base`,
+                {
+                    host: host.name,
+                    step: "base",
+                    os: "linux",
+                    connection: connectionFor(ctx, host),
+                    renderDir: ctx.renderDir,
+                    after: [this.vm, ...ctx.after.router],
+                    files: [
+                        { path: "/etc/chrony/chrony.conf", content: renderChrony(ctx.model, host) },
+                        { path: "/etc/motd", content: renderMotd(ctx.model, host) },
+                    ],
+                    script: [
+                        "command -v chronyd >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q chrony",
+                        "systemctl enable -q chrony",
+                        "if billu_changed /etc/chrony/chrony.conf; then systemctl restart chrony; fi",
+                    ].join("\n"),
+                },
+                { parent: this },
+            );
+        }
+        this.ready = this.base ? [this.base.apply] : [this.vm, ...ctx.after.router];
+        this.registerOutputs({});
+    }
+}

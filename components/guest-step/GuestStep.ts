@@ -1,0 +1,112 @@
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import { createHash } from "crypto";
+import { mkdirSync, writeFileSync } from "fs";
+import * as path from "path";
+import { encodeSecrets, GuestFile, GuestOs, renderStep } from "./render";
+
+export interface GuestConnection {
+    /** Address Pulumi connects to (over SSH, through the router from the management zone). */
+    readonly host: string;
+    readonly user: string;
+    /** Secret SSH private key. @default the SSH agent named by SSH_AUTH_SOCK */
+    readonly privateKey?: pulumi.Input<string>;
+}
+
+export interface GuestStepArgs {
+    /** Host name, as in the model (`PAR-DHCP01`): the folder of its rendered files. */
+    readonly host: string;
+    /** Step name, kebab-case, unique on the host (`kea`, `nftables`). */
+    readonly step: string;
+    readonly os: GuestOs;
+    readonly connection: GuestConnection;
+    /** Files to install in the guest, in order. */
+    readonly files: readonly GuestFile[];
+    /** Step body (POSIX sh, or PowerShell on Windows), run after the files are installed. Must be idempotent. */
+    readonly script: string;
+    /** Secrets substituted for `{{secret:<name>}}` in the files and readable by the body; sent on stdin only. */
+    readonly secrets?: Readonly<Record<string, pulumi.Input<string>>>;
+    /** Local folder the rendered files are written to (`out/<stack>/rendered` under synth). */
+    readonly renderDir: string;
+    /**
+     * What must be done before this step starts: the VM, the router's configuration, earlier steps. (A component's
+     * own `dependsOn` does not hold back its children, so the step passes these to its first command.)
+     */
+    readonly after?: readonly pulumi.Resource[];
+}
+
+/** Local path of a guest path under the render folder (`C:/x` becomes `C/x`). */
+export function renderedPath(renderDir: string, host: string, guestPath: string): string {
+    return path.join(renderDir, host, guestPath.replace(/^([A-Z]):/, "$1"));
+}
+
+/**
+ * Configures something inside a guest: stages the rendered files (`remote.CopyToRemote`, one per file, after a
+ * `prepare` command creates the staging folders), then runs the generated, idempotent run script
+ * (`remote.Command`). Triggers are the hash of everything staged, so an unchanged step re-runs nothing and a
+ * changed one re-runs only itself. Secrets never sit in a staged file: they reach the script on stdin, the
+ * command's output is not logged and is stored as a secret.
+ */
+export class GuestStep extends pulumi.ComponentResource {
+    /** The apply command: depend on it to order later steps after this one. */
+    public readonly apply: command.remote.Command;
+    /** sha256 of everything the step stages. */
+    public readonly hash: string;
+
+    constructor(name: string, args: GuestStepArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("billu:guest:GuestStep", name, {}, opts);
+        const secretNames = Object.keys(args.secrets ?? {});
+        const r = renderStep({ host: args.host, step: args.step, os: args.os, files: args.files, script: args.script, secretNames });
+        this.hash = r.hash;
+        const connection: command.types.input.remote.ConnectionArgs = {
+            host: args.connection.host,
+            user: args.connection.user,
+            port: 22,
+            privateKey: args.connection.privateKey ? pulumi.secret(args.connection.privateKey) : undefined,
+            agentSocketPath: args.connection.privateKey ? undefined : process.env.SSH_AUTH_SOCK,
+            dialErrorLimit: 30,
+            perDialTimeout: 20,
+        };
+        const prepare = new command.remote.Command(
+            `${name}-prepare`,
+            { connection, create: r.prepare, triggers: [r.hash] },
+            { parent: this, dependsOn: [...(args.after ?? [])] },
+        );
+        const copies = r.staged.map((s, i) => {
+            const local = renderedPath(args.renderDir, args.host, s.guestPath);
+            mkdirSync(path.dirname(local), { recursive: true });
+            writeFileSync(local, s.content);
+            return new command.remote.CopyToRemote(
+                `${name}-copy-${i}`,
+                {
+                    connection,
+                    source: new pulumi.asset.FileAsset(local),
+                    remotePath: s.remotePath,
+                    triggers: [createHash("sha256").update(s.content).digest("hex")],
+                },
+                { parent: this, dependsOn: [prepare] },
+            );
+        });
+        const secretValues = args.secrets ?? {};
+        const hasSecrets = secretNames.length > 0;
+        const stdin = hasSecrets ? pulumi.secret(pulumi.all(secretValues).apply((v) => encodeSecrets(v as Record<string, string>))) : undefined;
+        // A changed secret must re-run the step, but its value must not sit in the triggers: use its hash.
+        const secretsHash = hasSecrets ? pulumi.secret(stdin!.apply((s) => createHash("sha256").update(s).digest("hex"))) : undefined;
+        this.apply = new command.remote.Command(
+            `${name}-apply`,
+            {
+                connection,
+                create: r.command,
+                stdin,
+                triggers: hasSecrets ? [r.hash, secretsHash] : [r.hash],
+                logging: hasSecrets ? "none" : "stdoutAndStderr",
+            },
+            {
+                parent: this,
+                dependsOn: copies,
+                additionalSecretOutputs: hasSecrets ? ["stdout", "stderr"] : [],
+            },
+        );
+        this.registerOutputs({ hash: this.hash });
+    }
+}

@@ -1,0 +1,21 @@
+import * as pulumi from "@pulumi/pulumi";
+import { HostModel } from "../../model/site";
+import { SiteContext } from "../context";
+import { planVm } from "./plan";
+import { ProxmoxVm } from "./ProxmoxVm";
+
+/** The ProxmoxVm of a host of the model, named after the host (`PAR-DC01` gives `par-dc01`). */
+export function vmForHost(ctx: SiteContext, host: HostModel, opts?: pulumi.ComponentResourceOptions): ProxmoxVm {
+    const cfg = ctx.model.config;
+    return new ProxmoxVm(
+        host.name.toLowerCase(),
+        {
+            ...planVm(ctx.model, host),
+            adminUser: cfg.guest.adminUser,
+            sshPublicKeys: cfg.guest.sshPublicKeys,
+            cloudInitDatastore: cfg.proxmox.cloudInitDatastore,
+            poolId: cfg.proxmox.pool,
+        },
+        opts,
+    );
+}

@@ -1,0 +1,60 @@
+/**
+ * Pure plan of a Proxmox VM from the site model: what `ProxmoxVm` passes to the provider. No Pulumi here, so the
+ * mapping (NIC order, VLAN tags, cloud-init addresses, start order, tags) is unit-tested directly.
+ */
+import { isWindows } from "../../model/naming";
+import { HostModel, SiteModel } from "../../model/site";
+
+export interface VmPlan {
+    readonly name: string;
+    readonly vmId: number;
+    readonly node: string;
+    readonly templateVmId: number;
+    readonly description: string;
+    readonly tags: string[];
+    readonly cores: number;
+    readonly memoryMiB: number;
+    readonly osType: "l26" | "win11";
+    readonly disks: { interface: string; datastoreId: string; sizeGiB: number; role: "os" | "data" }[];
+    readonly nics: { bridge: string; vlanId?: number; firewall: true; model: "virtio" }[];
+    readonly ipConfigs: { address: string; gateway?: string }[];
+    readonly dnsServers: string[];
+    readonly dnsDomain: string;
+    readonly startOrder: number;
+    /** Seconds to wait after starting this VM before the next in start order. */
+    readonly startUpDelay: number;
+    readonly cloudInitType: "nocloud" | "configdrive2";
+    /** Protected from replacement and deletion (stateful role in an environment that protects them). */
+    readonly protect: boolean;
+}
+
+/** DNS servers for guests: the domain controllers when the site has them, else the router. */
+export function siteDnsServers(model: SiteModel): string[] {
+    const dcs = model.hostsByRole("dc").map((h) => h.address);
+    return dcs.length > 0 ? dcs : [model.router.nics[0].address];
+}
+
+export function planVm(model: SiteModel, host: HostModel): VmPlan {
+    const windows = isWindows(host.os);
+    return {
+        name: host.name,
+        vmId: host.vmId,
+        node: host.node,
+        templateVmId: host.templateVmId,
+        description: `${model.site.company} ${host.role} ${host.name} (managed by Pulumi, project billu-infra; do not edit by hand)`,
+        tags: ["billu", `env-${model.site.environment}`, `role-${host.role}`, host.stateful ? "stateful" : "stateless"],
+        cores: host.cores,
+        memoryMiB: host.memoryMiB,
+        osType: windows ? "win11" : "l26",
+        // virtio-scsi disks: scsi0 is the template's OS disk (resized), scsi1.. the data disks.
+        disks: host.disks.map((d, i) => ({ interface: `scsi${i}`, datastoreId: d.datastore, sizeGiB: d.sizeGiB, role: i === 0 ? "os" : "data" })),
+        nics: host.nics.map((n) => ({ bridge: n.bridge, vlanId: n.vlanId, firewall: true, model: "virtio" })),
+        ipConfigs: host.nics.map((n) => ({ address: `${n.address}/${n.prefix}`, gateway: n.gateway })),
+        dnsServers: host.role === "dc" ? ["127.0.0.1"] : siteDnsServers(model),
+        dnsDomain: model.site.domain,
+        startOrder: host.startOrder,
+        startUpDelay: host.role === "firewall" || host.role === "dc" ? 30 : 0,
+        cloudInitType: windows ? "configdrive2" : "nocloud",
+        protect: host.stateful && model.site.protectStateful,
+    };
+}

@@ -1,0 +1,12 @@
+/** Unit suite: model, renderers, components under mocks, policies, synth. Labs run separately (npm run lab). */
+module.exports = {
+    preset: "ts-jest",
+    testEnvironment: "node",
+    roots: ["<rootDir>/__tests__"],
+    testMatch: ["**/*.test.ts"],
+    testPathIgnorePatterns: ["/node_modules/", "/labs/"],
+    transform: { "^.+\\.ts$": ["ts-jest", { isolatedModules: true, diagnostics: false }] },
+    // Pulumi's mock runtime is process-global: each test file runs in its own worker module registry.
+    maxWorkers: 2,
+    testTimeout: 30000,
+};

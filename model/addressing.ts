@@ -1,0 +1,85 @@
+/**
+ * IPv4 arithmetic for the addressing plan, on top of ipaddr.js (parsing and matching). Pure functions.
+ */
+import * as ipaddr from "ipaddr.js";
+
+export interface Cidr {
+    /** Network address, dotted. */
+    readonly network: string;
+    readonly prefix: number;
+    /** First and last address of the block as 32-bit integers. */
+    readonly first: number;
+    readonly last: number;
+    readonly text: string;
+}
+
+export function isIpv4(s: unknown): s is string {
+    return typeof s === "string" && ipaddr.IPv4.isValidFourPartDecimal(s);
+}
+
+export function ipToInt(ip: string): number {
+    const o = ipaddr.IPv4.parse(ip).octets;
+    return ((o[0] << 24) >>> 0) + (o[1] << 16) + (o[2] << 8) + o[3];
+}
+
+export function intToIp(n: number): string {
+    return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join(".");
+}
+
+/** Parses `a.b.c.d/p` where a.b.c.d is the network address; returns undefined for anything else. */
+export function parseCidr(text: unknown): Cidr | undefined {
+    if (typeof text !== "string" || !/^\d+\.\d+\.\d+\.\d+\/\d+$/.test(text)) return undefined;
+    const [addr, p] = text.split("/");
+    if (!isIpv4(addr)) return undefined;
+    const prefix = Number(p);
+    if (prefix < 0 || prefix > 32) return undefined;
+    const network = ipaddr.IPv4.networkAddressFromCIDR(text).toString();
+    if (network !== addr) return undefined;
+    const first = ipToInt(network);
+    const size = 2 ** (32 - prefix);
+    return { network, prefix, first, last: first + size - 1, text };
+}
+
+/** The network address a CIDR with host bits set should have been written as (for error messages). */
+export function suggestNetwork(text: string): string | undefined {
+    try {
+        const [addr, prefix] = ipaddr.IPv4.parseCIDR(text);
+        void addr;
+        return `${ipaddr.IPv4.networkAddressFromCIDR(text).toString()}/${prefix}`;
+    } catch {
+        return undefined;
+    }
+}
+
+export function contains(cidr: Cidr, ip: string): boolean {
+    const n = ipToInt(ip);
+    return n >= cidr.first && n <= cidr.last;
+}
+
+export function overlaps(a: Cidr, b: Cidr): boolean {
+    return a.first <= b.last && b.first <= a.last;
+}
+
+/** Usable host addresses: not the network or broadcast address (a /31 or /32 has none reserved). */
+export function isUsableHost(cidr: Cidr, ip: string): boolean {
+    if (!contains(cidr, ip)) return false;
+    if (cidr.prefix >= 31) return true;
+    const n = ipToInt(ip);
+    return n !== cidr.first && n !== cidr.last;
+}
+
+export function netmask(prefix: number): string {
+    return intToIp(prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0);
+}
+
+/** Size of an inclusive address range. */
+export function rangeSize(start: string, end: string): number {
+    return ipToInt(end) - ipToInt(start) + 1;
+}
+
+/** Reverse DNS zone name for a /8, /16 or /24-aligned view of a CIDR (`20.10.10.in-addr.arpa`). */
+export function reverseZone(cidr: Cidr): string {
+    const octets = cidr.network.split(".");
+    const keep = Math.max(1, Math.floor(cidr.prefix / 8));
+    return octets.slice(0, keep).reverse().join(".") + ".in-addr.arpa";
+}

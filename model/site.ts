@@ -1,0 +1,434 @@
+/**
+ * The validated site model: the one source every renderer, component and doc derives from. Built from the raw
+ * `billu:` config (and, for a company site, the HR export) by `buildSiteModel`, which either returns a model
+ * that satisfies every rule below or throws an InputError listing every problem.
+ */
+import { ZodIssue } from "zod";
+import { Cidr, contains, ipToInt, isIpv4, isUsableHost, overlaps, parseCidr, suggestNetwork } from "./addressing";
+import { InputError, keyPath, Problems, show } from "./errors";
+import { HrExport, headcountByDepartment } from "./hr";
+import { namingViolation } from "./naming";
+import { Config, configSchema, CONFIG_KEYS, HostConfig, OsKind, Role, Zone, ZoneKind } from "./schema";
+
+export interface ZoneModel {
+    readonly name: string;
+    readonly kind: ZoneKind;
+    readonly department?: string;
+    readonly cidr: Cidr;
+    readonly vlanId?: number;
+    readonly bridge: string;
+    readonly gateway: string;
+    /** The router's address in this zone. */
+    readonly routerAddress: string;
+    readonly dhcp?: { readonly poolStart: string; readonly poolEnd: string };
+    /** Index in `billu:network.zones`, for messages. */
+    readonly index: number;
+}
+
+export interface NicModel {
+    readonly zone: string;
+    /** Interface name in a cloud-init Debian guest: cloud-init names NICs eth0, eth1, ... in Proxmox NIC order. */
+    readonly ifname: string;
+    readonly bridge: string;
+    readonly vlanId?: number;
+    readonly address: string;
+    readonly prefix: number;
+    /** Default gateway, on the one NIC that carries the default route. */
+    readonly gateway?: string;
+}
+
+export interface HostModel extends HostConfig {
+    readonly nics: readonly NicModel[];
+    /** Template VM id to clone, on the host's node. */
+    readonly templateVmId: number;
+    /** Stateful roles (DCs, file server, mail) keep data that a replacement would lose. */
+    readonly stateful: boolean;
+    /** Proxmox start order: the firewall, then DCs, then the rest. */
+    readonly startOrder: number;
+    readonly index: number;
+}
+
+export interface SiteModel {
+    readonly config: Config;
+    readonly site: Config["site"] & { readonly protectStateful: boolean };
+    readonly zones: readonly ZoneModel[];
+    readonly hosts: readonly HostModel[];
+    readonly hr?: HrExport;
+    /** Headcount per HR department (company sites). */
+    readonly headcount: ReadonlyMap<string, number>;
+    zone(name: string): ZoneModel;
+    host(name: string): HostModel;
+    hostsByRole(role: Role): HostModel[];
+    /** The router/firewall host. */
+    readonly router: HostModel;
+}
+
+export const STATEFUL_ROLES: readonly Role[] = ["dc", "fileserver", "mail"];
+
+const START_ORDER: Record<Role, number> = { firewall: 1, dc: 2, dhcp: 3, fileserver: 4, mail: 4, web: 5, member: 6 };
+
+/** Reads the HR export named by `billu:directory.hrCsv`; injected so the model stays free of file I/O. */
+export type HrLoader = (path: string) => HrExport;
+
+/** Converts zod issues into problems that name the key path, the value received and the fix. */
+function zodProblems(raw: Record<string, unknown>, issues: ZodIssue[], problems: Problems): void {
+    for (const issue of issues) {
+        const path = keyPath("billu", issue.path);
+        const value = issue.path.reduce<unknown>((v, k) => (v !== null && typeof v === "object" ? (v as Record<string | number, unknown>)[k] : undefined), raw);
+        if (issue.code === "invalid_type" && issue.received === "undefined") {
+            problems.add(path, "is required but missing", `set ${path} in the stack config (see README, "Configuration")`);
+        } else if (issue.code === "unrecognized_keys") {
+            problems.add(
+                path,
+                `has unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.join(", ")}`,
+                'remove or rename them (see README, "Configuration")',
+            );
+        } else if (issue.code === "invalid_enum_value") {
+            problems.add(path, `is ${show(value)}`, `use one of ${issue.options.join(", ")}`);
+        } else {
+            problems.add(path, `is ${show(value)}, which ${issue.message.toLowerCase()}`, 'correct the value (see README, "Configuration")');
+        }
+    }
+}
+
+export function buildSiteModel(raw: Record<string, unknown>, loadHr?: HrLoader): SiteModel {
+    const problems = new Problems();
+    const parsed = configSchema.safeParse(raw);
+    if (!parsed.success) {
+        zodProblems(raw, parsed.error.issues, problems);
+        problems.throwIfAny();
+    }
+    const cfg = (parsed as { data: Config }).data;
+    const isCompany = cfg.site.kind === "company";
+
+    // The HR export (company sites): departments and headcounts.
+    let hr: HrExport | undefined;
+    if (isCompany) {
+        if (!cfg.directory) {
+            problems.add(
+                "billu:directory",
+                "is required for a company site but missing",
+                "set billu:directory.hrCsv to the committed HR export (data/billu-hr.csv)",
+            );
+        } else if (loadHr) {
+            hr = loadHr(cfg.directory.hrCsv); // throws its own InputError listing bad lines
+        }
+    }
+    const headcount = hr ? headcountByDepartment(hr) : new Map<string, number>();
+
+    const zones = validateZones(cfg, hr, headcount, problems);
+    const hosts = validateHosts(cfg, zones, problems);
+    validateFlows(cfg, zones, hosts, problems);
+    problems.throwIfAny();
+
+    const zoneByName = new Map(zones.map((z) => [z.name, z]));
+    const hostByName = new Map(hosts.map((h) => [h.name, h]));
+    const router = hosts.find((h) => h.role === "firewall")!;
+    return {
+        config: cfg,
+        site: { ...cfg.site, protectStateful: cfg.site.protectStateful ?? cfg.site.environment === "prod" },
+        zones,
+        hosts,
+        hr,
+        headcount,
+        router,
+        zone: (n) => {
+            const z = zoneByName.get(n);
+            if (!z) throw new Error(`unknown zone ${n}`);
+            return z;
+        },
+        host: (n) => {
+            const h = hostByName.get(n);
+            if (!h) throw new Error(`unknown host ${n}`);
+            return h;
+        },
+        hostsByRole: (role) => hosts.filter((h) => h.role === role),
+    };
+}
+
+function duplicates<T, K extends string | number>(items: readonly T[], key: (t: T) => K | undefined): Map<K, number[]> {
+    const seen = new Map<K, number[]>();
+    items.forEach((it, i) => {
+        const k = key(it);
+        if (k === undefined) return;
+        seen.set(k, [...(seen.get(k) ?? []), i]);
+    });
+    return new Map([...seen].filter(([, idx]) => idx.length > 1));
+}
+
+function validateZones(cfg: Config, hr: HrExport | undefined, headcount: ReadonlyMap<string, number>, problems: Problems): ZoneModel[] {
+    const out: ZoneModel[] = [];
+    const zp = (i: number, k?: string) => `billu:network.zones[${i}]${k ? "." + k : ""}`;
+    for (const [name, idx] of duplicates(cfg.network.zones, (z) => z.name)) {
+        problems.add(zp(idx[1], "name"), `${show(name)} is already the name of billu:network.zones[${idx[0]}]`, "give every zone a unique name");
+    }
+    for (const [vlan, idx] of duplicates(cfg.network.zones, (z) => z.vlanId)) {
+        problems.add(
+            zp(idx[1], "vlanId"),
+            `${vlan} is already the VLAN id of billu:network.zones[${idx[0]}] (${cfg.network.zones[idx[0]].name})`,
+            "give every zone its own VLAN id",
+        );
+    }
+    if (!cfg.network.zones.some((z) => z.kind === "wan")) {
+        problems.add("billu:network.zones", "has no zone of kind wan", "add the WAN transit network (kind: wan)");
+    }
+    const departments = new Set(hr?.rows.map((r) => r.departement) ?? []);
+    cfg.network.zones.forEach((z: Zone, i) => {
+        const cidr = parseCidr(z.cidr);
+        if (!cidr) {
+            const suggestion = typeof z.cidr === "string" ? suggestNetwork(z.cidr) : undefined;
+            problems.add(
+                zp(i, "cidr"),
+                `${show(z.cidr)} is not a valid IPv4 network in CIDR notation`,
+                suggestion && suggestion !== z.cidr
+                    ? `write the network address, ${suggestion}`
+                    : "write a network address and a prefix length, e.g. 10.10.20.0/24",
+            );
+            return;
+        }
+        if (z.vlanId !== undefined && (z.vlanId < 1 || z.vlanId > 4094)) {
+            problems.add(zp(i, "vlanId"), `${z.vlanId} is out of range`, "use a VLAN id from 1 to 4094");
+        }
+        if (z.vlanId === undefined && z.kind !== "wan") {
+            problems.add(zp(i, "vlanId"), "is required but missing", "give every internal zone a VLAN id from 1 to 4094");
+        }
+        if (z.kind === "department") {
+            if (!z.department) {
+                problems.add(zp(i, "department"), "is required for a department zone but missing", "name the HR export's Departement value this zone serves");
+            } else if (hr && !departments.has(z.department)) {
+                problems.add(
+                    zp(i, "department"),
+                    `${show(z.department)} is not a Departement of the HR export ${hr.source}`,
+                    `use one of ${[...departments].sort().join(", ")}`,
+                );
+            }
+        } else if (z.department) {
+            problems.add(zp(i, "department"), `is set on a zone of kind ${z.kind}`, "remove it, or make the zone kind department");
+        }
+        const addrOk = (key: "gateway" | "routerAddress", v: string | undefined): boolean => {
+            if (v === undefined) return true;
+            if (!isIpv4(v)) {
+                problems.add(zp(i, key), `${show(v)} is not an IPv4 address`, "write a dotted IPv4 address");
+                return false;
+            }
+            if (!isUsableHost(cidr, v)) {
+                problems.add(
+                    zp(i, key),
+                    `${v} is not a usable address of ${cidr.text}`,
+                    `pick an address inside ${cidr.text}, neither its network nor its broadcast address`,
+                );
+                return false;
+            }
+            return true;
+        };
+        addrOk("gateway", z.gateway);
+        addrOk("routerAddress", z.routerAddress);
+        let dhcp: ZoneModel["dhcp"];
+        if (z.dhcp?.enabled) {
+            const { poolStart, poolEnd } = z.dhcp;
+            if (!poolStart || !poolEnd) {
+                problems.add(zp(i, "dhcp"), "is enabled without poolStart and poolEnd", "set dhcp.poolStart and dhcp.poolEnd inside the zone");
+            } else if (!isIpv4(poolStart) || !isIpv4(poolEnd) || !isUsableHost(cidr, poolStart) || !isUsableHost(cidr, poolEnd)) {
+                problems.add(zp(i, "dhcp"), `pool ${poolStart}-${poolEnd} is not inside ${cidr.text}`, `choose a pool of usable addresses inside ${cidr.text}`);
+            } else if (ipToInt(poolStart) > ipToInt(poolEnd)) {
+                problems.add(zp(i, "dhcp.poolEnd"), `${poolEnd} comes before poolStart ${poolStart}`, "swap poolStart and poolEnd");
+            } else {
+                const router = z.routerAddress ?? z.gateway;
+                for (const a of new Set([z.gateway, router])) {
+                    if (isIpv4(a) && ipToInt(a) >= ipToInt(poolStart) && ipToInt(a) <= ipToInt(poolEnd)) {
+                        problems.add(zp(i, "dhcp"), `pool ${poolStart}-${poolEnd} contains the gateway ${a}`, "start the pool after the gateway's address");
+                    }
+                }
+                dhcp = { poolStart, poolEnd };
+            }
+        }
+        out.push({
+            name: z.name,
+            kind: z.kind,
+            department: z.department,
+            cidr,
+            vlanId: z.vlanId,
+            bridge: z.bridge,
+            gateway: z.gateway,
+            routerAddress: z.routerAddress ?? z.gateway,
+            dhcp,
+            index: i,
+        });
+    });
+    // Overlaps, reported once per pair.
+    for (let a = 0; a < out.length; a++) {
+        for (let b = a + 1; b < out.length; b++) {
+            if (overlaps(out[a].cidr, out[b].cidr)) {
+                problems.add(
+                    zp(out[b].index, "cidr"),
+                    `${out[b].cidr.text} (${out[b].name}) overlaps ${out[a].cidr.text} (${out[a].name}, billu:network.zones[${out[a].index}])`,
+                    "give each zone its own non-overlapping network",
+                );
+            }
+        }
+    }
+    void headcount;
+    return out;
+}
+
+function validateHosts(cfg: Config, zones: readonly ZoneModel[], problems: Problems): HostModel[] {
+    const hp = (i: number, k?: string) => `billu:hosts[${i}]${k ? "." + k : ""}`;
+    const zoneByName = new Map(zones.map((z) => [z.name, z]));
+    const nodes = new Set(cfg.proxmox.nodes.map((n) => n.name));
+    const datastores = new Set(cfg.proxmox.datastores);
+    for (const [name, idx] of duplicates(cfg.hosts, (h) => h.name)) {
+        problems.add(hp(idx[1], "name"), `${show(name)} is already the name of billu:hosts[${idx[0]}]`, "give every host a unique name");
+    }
+    for (const [addr, idx] of duplicates(cfg.hosts, (h) => h.address)) {
+        problems.add(
+            hp(idx[1], "address"),
+            `${addr} is already the address of billu:hosts[${idx[0]}] (${cfg.hosts[idx[0]].name})`,
+            "give every host its own address",
+        );
+    }
+    for (const [id, idx] of duplicates(cfg.hosts, (h) => h.vmId)) {
+        problems.add(hp(idx[1], "vmId"), `${id} is already the VM id of billu:hosts[${idx[0]}] (${cfg.hosts[idx[0]].name})`, "give every host its own VM id");
+    }
+    const routers = cfg.hosts.filter((h) => h.role === "firewall");
+    if (routers.length !== 1) {
+        problems.add("billu:hosts", `has ${routers.length} hosts of role firewall`, "declare exactly one router/firewall host (role: firewall)");
+    }
+    const out: HostModel[] = [];
+    cfg.hosts.forEach((h, i) => {
+        const naming = namingViolation(h.name, cfg.site.code, h.role, h.os);
+        if (naming) {
+            problems.add(hp(i, "name"), `${show(h.name)} ${naming}`, 'rename the host to follow the naming convention (README, "Naming")');
+        }
+        if (h.vmId < 100 || h.vmId > 999999999) {
+            problems.add(hp(i, "vmId"), `${h.vmId} is out of range`, "use a Proxmox VM id from 100 to 999999999");
+        }
+        if (!nodes.has(h.node)) {
+            problems.add(hp(i, "node"), `${show(h.node)} is not a node of billu:proxmox.nodes`, `use one of ${[...nodes].join(", ")}`);
+        }
+        const template = cfg.proxmox.templates[h.os as OsKind]?.[h.node];
+        if (template === undefined && nodes.has(h.node)) {
+            problems.add(
+                hp(i, "os"),
+                `${show(h.os)} has no template on node ${h.node}`,
+                `add billu:proxmox.templates.${h.os}.${h.node} (the VM id of the template on that node), or pick another OS or node`,
+            );
+        }
+        h.disks.forEach((d, j) => {
+            if (!datastores.has(d.datastore)) {
+                problems.add(
+                    hp(i, `disks[${j}].datastore`),
+                    `${show(d.datastore)} is not a datastore of billu:proxmox.datastores`,
+                    `use one of ${[...datastores].join(", ")}`,
+                );
+            }
+        });
+        const zone = zoneByName.get(h.zone);
+        if (!zone && cfg.network.zones.some((z) => z.name === h.zone)) return; // the zone itself is reported
+        if (!zone) {
+            problems.add(hp(i, "zone"), `${show(h.zone)} is not a zone of billu:network.zones`, `use one of ${zones.map((z) => z.name).join(", ")}`);
+            return;
+        }
+        if (!isIpv4(h.address)) {
+            problems.add(hp(i, "address"), `${show(h.address)} is not an IPv4 address`, "write a dotted IPv4 address");
+            return;
+        }
+        const isRouter = h.role === "firewall";
+        if (!isUsableHost(zone.cidr, h.address)) {
+            problems.add(
+                hp(i, "address"),
+                `${h.address} is outside zone ${zone.name} (${zone.cidr.text})`,
+                `pick a usable address inside ${zone.cidr.text}, or move the host to the zone that holds it`,
+            );
+            return;
+        }
+        if (!isRouter && h.address === zone.gateway) {
+            problems.add(hp(i, "address"), `${h.address} is the gateway of zone ${zone.name}`, "pick another address; the gateway belongs to the router");
+            return;
+        }
+        if (isRouter && h.address !== zone.routerAddress) {
+            problems.add(
+                hp(i, "address"),
+                `${h.address} is not the router address of zone ${zone.name} (${zone.routerAddress})`,
+                "set the firewall's address to its zone's gateway",
+            );
+        }
+        if (zone.dhcp && ipToInt(h.address) >= ipToInt(zone.dhcp.poolStart) && ipToInt(h.address) <= ipToInt(zone.dhcp.poolEnd)) {
+            problems.add(
+                hp(i, "address"),
+                `${h.address} is inside the DHCP pool ${zone.dhcp.poolStart}-${zone.dhcp.poolEnd} of zone ${zone.name}`,
+                "pick a static address outside the pool, or shrink the pool",
+            );
+        }
+        const wan = zones.find((z) => z.kind === "wan");
+        const nics: NicModel[] = isRouter
+            ? // The router has one NIC per zone: its management NIC first (the one Pulumi connects to), then the others
+              // in config order. Only the WAN NIC carries the default route.
+              [zone, ...zones.filter((z) => z !== zone)].map((z, n) => ({
+                  zone: z.name,
+                  ifname: `eth${n}`,
+                  bridge: z.bridge,
+                  vlanId: z.vlanId,
+                  address: z.routerAddress,
+                  prefix: z.cidr.prefix,
+                  gateway: z === wan ? z.gateway : undefined,
+              }))
+            : [
+                  {
+                      zone: zone.name,
+                      ifname: "eth0",
+                      bridge: zone.bridge,
+                      vlanId: zone.vlanId,
+                      address: h.address,
+                      prefix: zone.cidr.prefix,
+                      gateway: zone.gateway,
+                  },
+              ];
+        out.push({
+            ...h,
+            nics,
+            templateVmId: template ?? 0,
+            stateful: STATEFUL_ROLES.includes(h.role),
+            startOrder: START_ORDER[h.role],
+            index: i,
+        });
+    });
+    // Addresses must also not collide with any zone's router address.
+    out.forEach((h) => {
+        if (h.role === "firewall") return;
+        const clash = zones.find((z) => z.routerAddress === h.address && z.name !== h.zone);
+        if (clash) {
+            problems.add(hp(h.index, "address"), `${h.address} is the router's address in zone ${clash.name}`, "pick another address");
+        }
+    });
+    void contains;
+    return out;
+}
+
+function validateFlows(cfg: Config, zones: readonly ZoneModel[], hosts: readonly HostModel[], problems: Problems): void {
+    const zoneNames = new Set(zones.map((z) => z.name));
+    const hostByName = new Map(hosts.map((h) => [h.name, h]));
+    cfg.flows.forEach((f, i) => {
+        for (const end of ["from", "to"] as const) {
+            const v = f[end];
+            if (v !== "router" && !zoneNames.has(v) && !hostByName.has(v) && v !== "vpn-partner") {
+                problems.add(
+                    `billu:flows[${i}].${end}`,
+                    `${show(v)} is neither a zone, a host nor router`,
+                    `use a zone (${[...zoneNames].join(", ")}), a host name, or router`,
+                );
+            }
+        }
+        (f.hosts ?? []).forEach((h, j) => {
+            const host = hostByName.get(h);
+            if (!host) {
+                problems.add(`billu:flows[${i}].hosts[${j}]`, `${show(h)} is not a host of billu:hosts`, "name a declared host");
+            } else if (host.zone !== f.to && host.zone !== f.from) {
+                problems.add(`billu:flows[${i}].hosts[${j}]`, `${h} is not in zone ${f.from} or ${f.to}`, "list only hosts of the flow's zones");
+            }
+        });
+    });
+}
+
+/** Config keys of the namespace, for loaders. */
+export { CONFIG_KEYS };
+export { InputError };

@@ -1,0 +1,49 @@
+# billu-lib.ps1: helpers every Windows guest step's run.ps1 dot-sources. Same contract as billu-lib.sh:
+# idempotent installs, changes recorded, secrets from stdin ("<name>`t<hex>") substituted for {{secret:<name>}}
+# placeholders and never written to the output or a command line.
+$ErrorActionPreference = 'Stop'
+$script:BilluSecrets = @{}
+$script:BilluChanged = New-Object System.Collections.Generic.List[string]
+
+function Write-BilluLog([string]$Message) { Write-Output "billu[$($env:BILLU_STEP)]: $Message" }
+
+function Start-BilluStep {
+    $stdin = [Console]::In.ReadToEnd()
+    foreach ($line in ($stdin -split "`n")) {
+        $line = $line.TrimEnd("`r")
+        if ($line -eq '') { continue }
+        $k, $v = $line -split "`t", 2
+        $bytes = [byte[]]::new($v.Length / 2)
+        for ($i = 0; $i -lt $bytes.Length; $i++) { $bytes[$i] = [Convert]::ToByte($v.Substring(2 * $i, 2), 16) }
+        $script:BilluSecrets[$k] = [Text.Encoding]::UTF8.GetString($bytes)
+    }
+}
+
+function Get-BilluSecret([string]$Name) {
+    if (-not $script:BilluSecrets.ContainsKey($Name)) { throw "secret $Name was not provided" }
+    return $script:BilluSecrets[$Name]
+}
+
+function Install-BilluFile([string]$Dest) {
+    $src = Join-Path $env:BILLU_STAGE ('files/' + ($Dest -replace '^([A-Za-z]):', '$1'))
+    if (-not (Test-Path $src)) { throw "staged file $src is missing" }
+    $text = [IO.File]::ReadAllText($src)
+    $script:BilluMissing = @()
+    $text = [regex]::Replace($text, '\{\{secret:([A-Za-z0-9_.-]+)\}\}', {
+        param($m)
+        $n = $m.Groups[1].Value
+        if ($script:BilluSecrets.ContainsKey($n)) { $script:BilluSecrets[$n] } else { $script:BilluMissing += $n; '' }
+    })
+    if ($script:BilluMissing.Count -gt 0) { throw "missing secrets: $($script:BilluMissing -join ' ')" }
+    $dir = Split-Path $Dest -Parent
+    if (-not (Test-Path $dir)) { New-Item -ItemType Directory -Force -Path $dir | Out-Null }
+    if ((Test-Path $Dest) -and ([IO.File]::ReadAllText($Dest) -ceq $text)) { return }
+    [IO.File]::WriteAllText($Dest, $text)
+    $script:BilluChanged.Add($Dest)
+    Write-BilluLog "updated $Dest"
+}
+
+function Test-BilluChanged([string[]]$Paths) {
+    foreach ($p in $Paths) { if ($script:BilluChanged.Contains($p)) { return $true } }
+    return $false
+}

@@ -1,0 +1,79 @@
+# billu-lib.sh: helpers every guest step's run.sh sources (POSIX sh; Debian's dash, busybox ash).
+# Shipped by components/guest-step. Idempotent by construction: a file is replaced only when its bytes, mode or
+# owner differ, and each replacement is recorded so the step restarts a service only when its config changed.
+# Secrets arrive on stdin as lines "<name><TAB><hex of the value>" and are substituted for {{secret:<name>}}
+# placeholders while installing; they never appear on a command line, in a staged file or in the output.
+
+BILLU_WORK=""
+BILLU_SECRETS=""
+BILLU_CHANGED=""
+
+billu_log() { printf 'billu[%s]: %s\n' "${BILLU_STEP:-step}" "$*"; }
+billu_die() { printf 'billu[%s]: error: %s\n' "${BILLU_STEP:-step}" "$*" >&2; exit 1; }
+
+billu_cleanup() { [ -n "$BILLU_WORK" ] && rm -rf "$BILLU_WORK"; BILLU_WORK=""; }
+
+# Reads the secrets from stdin into a 0600 file in a private directory that is removed on exit.
+billu_begin() {
+    umask 077
+    BILLU_WORK="$(mktemp -d "${TMPDIR:-/tmp}/billu.XXXXXX")" || billu_die "cannot create a work directory"
+    trap billu_cleanup EXIT INT TERM
+    BILLU_SECRETS="$BILLU_WORK/secrets"
+    BILLU_CHANGED="$BILLU_WORK/changed"
+    : > "$BILLU_CHANGED"
+    if [ -t 0 ]; then : > "$BILLU_SECRETS"; else cat > "$BILLU_SECRETS"; fi
+}
+
+# billu_secret <name>: prints a secret's value (for a step that must feed it to a tool's stdin).
+billu_secret() {
+    perl -e 'my $n = shift; open(my $f, "<", shift) or exit 2;
+        while (<$f>) { chomp; my ($k, $v) = split(/\t/, $_, 2); if ($k eq $n) { print pack("H*", $v); exit 0 } }
+        exit 3' "$1" "$BILLU_SECRETS" || billu_die "secret $1 was not provided"
+}
+
+# Writes <src> to stdout with every {{secret:<name>}} replaced by its value; fails on an unknown name.
+billu_subst() {
+    perl -e 'my ($src, $sf) = @ARGV; my %s;
+        if (open(my $f, "<", $sf)) { while (<$f>) { chomp; my ($k, $v) = split(/\t/, $_, 2); $s{$k} = pack("H*", $v) if defined $v } }
+        open(my $in, "<", $src) or die "cannot read $src\n"; local $/; my $t = <$in>;
+        my @missing; $t =~ s/\{\{secret:([A-Za-z0-9_.-]+)\}\}/exists $s{$1} ? $s{$1} : do { push @missing, $1; "" }/ge;
+        if (@missing) { print STDERR "missing secrets: @missing\n"; exit 4 }
+        print $t' "$1" "$BILLU_SECRETS"
+}
+
+# billu_install <dest> <mode> <owner:group> [check]: installs the staged copy of <dest>. [check] is a command
+# in which {} names the candidate file; it must succeed before the file replaces the installed one.
+billu_install() {
+    dest="$1"; mode="$2"; owner="$3"; check="${4:-}"
+    src="$BILLU_STAGE/files$dest"
+    [ -f "$src" ] || billu_die "staged file $src is missing"
+    dir="$(dirname "$dest")"
+    [ -d "$dir" ] || mkdir -p "$dir"
+    tmp="$(mktemp "$dir/.billu-new.XXXXXX")" || billu_die "cannot write in $dir"
+    if ! billu_subst "$src" > "$tmp"; then rm -f "$tmp"; billu_die "cannot render $dest"; fi
+    chown "$owner" "$tmp" && chmod "$mode" "$tmp" || { rm -f "$tmp"; billu_die "cannot set $owner $mode on $dest"; }
+    if [ -n "$check" ]; then
+        cmd="$(printf '%s' "$check" | sed "s|{}|$tmp|g")"
+        if ! sh -c "$cmd" >"$BILLU_WORK/check.out" 2>&1; then
+            sed 's/^/  /' "$BILLU_WORK/check.out" >&2
+            rm -f "$tmp"
+            billu_die "check failed for $dest: $check"
+        fi
+    fi
+    if [ -f "$dest" ] && cmp -s "$tmp" "$dest" \
+        && [ "$(stat -c '%a %U:%G' "$dest")" = "$(stat -c '%a %U:%G' "$tmp")" ]; then
+        rm -f "$tmp"
+    else
+        mv -f "$tmp" "$dest"
+        printf '%s\n' "$dest" >> "$BILLU_CHANGED"
+        billu_log "updated $dest"
+    fi
+}
+
+# billu_changed <dest>...: true when this run replaced any of the files.
+billu_changed() {
+    for f in "$@"; do grep -qxF "$f" "$BILLU_CHANGED" && return 0; done
+    return 1
+}
+
+billu_any_changed() { [ -s "$BILLU_CHANGED" ]; }

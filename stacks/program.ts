@@ -1,0 +1,85 @@
+/**
+ * The Pulumi program: read the stack's `billu:` config, validate it into the site model (before any resource
+ * exists), build the site, export the outputs that document it. index.ts runs it under the real engine; offline
+ * synth (tools/synth.ts) runs the very same function under the SDK's mock runtime.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { readFileSync } from "fs";
+import * as path from "path";
+import { InputError } from "../model/errors";
+import { parseHrExport } from "../model/hr";
+import { CONFIG_KEYS } from "../model/schema";
+import { buildSiteModel, SiteModel } from "../model/site";
+import { Site } from "./site";
+
+/** Bad input, reported to the user without a stack trace (Pulumi prints a RunError's message only). */
+export class InvalidInput extends pulumi.RunError {
+    readonly problems: InputError["problems"];
+    constructor(err: InputError) {
+        super(err.message);
+        this.name = "InvalidInput";
+        this.problems = err.problems;
+    }
+}
+
+/** Project root: where Pulumi.yaml is (paths in config are relative to it). */
+export function projectRoot(): string {
+    return process.env.BILLU_PROJECT_ROOT ?? process.cwd();
+}
+
+/** Reads the raw `billu:` namespace. Object values arrive as JSON text; anything else is kept as is for zod. */
+export function readRawConfig(cfg = new pulumi.Config("billu")): Record<string, unknown> {
+    const raw: Record<string, unknown> = {};
+    for (const key of CONFIG_KEYS) {
+        const text = cfg.get(key);
+        if (text === undefined) continue;
+        try {
+            raw[key] = JSON.parse(text);
+        } catch {
+            raw[key] = text;
+        }
+    }
+    return raw;
+}
+
+/** Builds the model from config, loading the HR export (overridable with BILLU_HR_CSV for synth). */
+export function loadModel(raw: Record<string, unknown>): SiteModel {
+    return buildSiteModel(raw, (p) => {
+        const file = process.env.BILLU_HR_CSV ?? path.resolve(projectRoot(), p);
+        let bytes: Buffer;
+        try {
+            bytes = readFileSync(file);
+        } catch {
+            throw new InputError([
+                {
+                    path: "billu:directory.hrCsv",
+                    message: `${JSON.stringify(p)} cannot be read (${file})`,
+                    fix: "commit the HR export at that path, or correct the path",
+                },
+            ]);
+        }
+        return parseHrExport(bytes, process.env.BILLU_HR_CSV ? file : p);
+    });
+}
+
+export async function main(): Promise<Record<string, unknown>> {
+    let model: SiteModel;
+    try {
+        model = loadModel(readRawConfig());
+    } catch (e) {
+        if (e instanceof InputError) throw new InvalidInput(e);
+        throw e;
+    }
+    const stack = pulumi.getStack();
+    const renderDir = process.env.BILLU_RENDER_DIR ?? path.join(projectRoot(), ".billu", "rendered", stack);
+    const sshPrivateKey = new pulumi.Config("billu").getSecret("sshPrivateKey");
+    const site = new Site(`${model.site.code.toLowerCase()}`, { model, renderDir, sshPrivateKey });
+    return {
+        site: site.docs.site,
+        zones: site.docs.zones,
+        hosts: site.docs.hosts,
+        flows: site.docs.flows,
+        sections: site.docs.sections,
+        caCertPem: site.caCertPem,
+    };
+}

@@ -1,0 +1,79 @@
+import * as pulumi from "@pulumi/pulumi";
+import { Role } from "../model/schema";
+import { HostModel, SiteModel } from "../model/site";
+import { BaseServer } from "../components/base-server/BaseServer";
+import { SiteContext } from "../components/context";
+import { Firewall } from "../components/firewall/Firewall";
+import { SiteCa } from "../components/site-ca/SiteCa";
+import { SiteDocs, siteDocs } from "./outputs";
+
+export interface SiteArgs {
+    readonly model: SiteModel;
+    readonly renderDir: string;
+    readonly sshPrivateKey?: pulumi.Output<string>;
+}
+
+/** What a role's builder returns: resources later roles may wait for, and docs sections. */
+export interface RoleResult {
+    readonly ready: pulumi.Resource[];
+}
+
+/**
+ * Builds every host of one role. Roles are built in start order (firewall, dc, dhcp, ...), so a builder can rely
+ * on `ctx.after` holding the router's and the domain's readiness. A role without a builder gets BaseServer VMs.
+ */
+export type RoleBuilder = (ctx: SiteContext, hosts: HostModel[], parent: pulumi.Resource, docs: SiteDocs) => RoleResult;
+
+const ROLE_BUILDERS: Partial<Record<Role, RoleBuilder>> = {};
+
+function baseServers(ctx: SiteContext, hosts: HostModel[], parent: pulumi.Resource): RoleResult {
+    const ready = hosts.flatMap((h) => new BaseServer(h.name.toLowerCase(), { ctx, host: h }, { parent }).ready);
+    return { ready };
+}
+
+/**
+ * A whole site from a validated model: the site CA, the router first, then every role in start order. The
+ * component's `docs` is the documentation the stack exports.
+ */
+export class Site extends pulumi.ComponentResource {
+    public readonly ctx: SiteContext;
+    public readonly docs: SiteDocs;
+    public readonly caCertPem: pulumi.Output<string>;
+
+    constructor(name: string, args: SiteArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("billu:site:Site", name, {}, opts);
+        const { model } = args;
+        const ca = new SiteCa(
+            `${name}-ca`,
+            { organization: model.site.company, commonName: `${model.site.company} ${model.site.name} root CA` },
+            { parent: this },
+        );
+        const ctx: SiteContext = {
+            model,
+            renderDir: args.renderDir,
+            sshPrivateKey: args.sshPrivateKey,
+            ca,
+            after: { router: [], domain: [] },
+        };
+        this.ctx = ctx;
+        this.docs = siteDocs(model);
+        const firewall = new Firewall(model.router.name.toLowerCase(), { ctx }, { parent: this });
+        ctx.after.router.push(firewall.ready);
+        const roles = [
+            ...new Set(
+                model.hosts
+                    .filter((h) => h.role !== "firewall")
+                    .sort((a, b) => a.startOrder - b.startOrder)
+                    .map((h) => h.role),
+            ),
+        ];
+        for (const role of roles) {
+            const hosts = model.hostsByRole(role);
+            const builder = ROLE_BUILDERS[role];
+            const result = builder ? builder(ctx, hosts, this, this.docs) : baseServers(ctx, hosts, this);
+            if (role === "dc") ctx.after.domain.push(...result.ready);
+        }
+        this.caCertPem = ca.certPem;
+        this.registerOutputs({ caCertPem: this.caCertPem });
+    }
+}

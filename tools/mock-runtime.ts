@@ -1,0 +1,178 @@
+/**
+ * Offline synthesis support: runs a Pulumi program under the SDK's mock runtime and records every resource
+ * registration with what a reviewer needs to see (type, name, URN, parent, inputs with secrets redacted, and
+ * the options protect, retainOnDelete, dependsOn, ignoreChanges, provider). The mocks answer like the providers
+ * would for the few outputs the program reads (ids, generated secrets, certificates); every generated secret is
+ * a fresh random value, remembered so tests can prove none of them reaches any synth output.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { randomBytes } from "crypto";
+
+// Internal SDK modules: the mock monitor we extend, and the knobs setMocks itself turns.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const mocksModule = require("@pulumi/pulumi/runtime/mocks");
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const settings = require("@pulumi/pulumi/runtime/settings");
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const stateModule = require("@pulumi/pulumi/runtime/state");
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const rpc = require("@pulumi/pulumi/runtime/rpc");
+
+export const SECRET_MARK = "[secret]";
+export const UNKNOWN_MARK = "[unknown]";
+
+export interface RecordedResource {
+    urn: string;
+    type: string;
+    name: string;
+    custom: boolean;
+    parent?: string;
+    inputs: Record<string, unknown>;
+    options: {
+        protect: boolean;
+        retainOnDelete: boolean;
+        dependsOn: string[];
+        ignoreChanges: string[];
+        provider?: string;
+        additionalSecretOutputs: string[];
+    };
+}
+
+/** Replaces the wire encoding of secrets, assets, unknowns and resource references with readable values. */
+export function readable(v: unknown): unknown {
+    if (Array.isArray(v)) return v.map(readable);
+    if (v === rpc.unknownValue) return UNKNOWN_MARK;
+    if (v !== null && typeof v === "object") {
+        const o = v as Record<string, unknown>;
+        const sig = o[rpc.specialSigKey];
+        if (sig === rpc.specialSecretSig) return SECRET_MARK;
+        if (sig === rpc.specialAssetSig)
+            return o.path !== undefined ? { fileAsset: o.path } : o.text !== undefined ? { stringAsset: o.text } : { remoteAsset: o.uri };
+        if (sig === rpc.specialArchiveSig) return o.path !== undefined ? { fileArchive: o.path } : { archive: readable(o.assets ?? o.uri) };
+        if (sig === rpc.specialResourceSig) return { resource: o.urn };
+        if (sig === rpc.specialOutputValueSig) return o.secret ? SECRET_MARK : "value" in o ? readable(o.value) : UNKNOWN_MARK;
+        const out: Record<string, unknown> = {};
+        for (const k of Object.keys(o).sort()) out[k] = readable(o[k]);
+        return out;
+    }
+    return v;
+}
+
+function secret(value: unknown): Record<string, unknown> {
+    return { [rpc.specialSigKey]: rpc.specialSecretSig, value };
+}
+
+/** Mocks that answer like the providers for the outputs the program reads. */
+export class SynthMocks implements pulumi.runtime.Mocks {
+    /** Every secret value the mocks generated this run. */
+    readonly producedSecrets: string[] = [];
+
+    private newSecret(label: string): string {
+        const v = `mocksecret-${label}-${randomBytes(12).toString("hex")}`;
+        this.producedSecrets.push(v);
+        return v;
+    }
+
+    newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, unknown> } {
+        const state: Record<string, unknown> = { ...args.inputs };
+        const n = args.name;
+        switch (args.type) {
+            case "random:index/randomPassword:RandomPassword":
+                state.result = secret(this.newSecret(n));
+                state.bcryptHash = secret(this.newSecret(n + "-bcrypt"));
+                break;
+            case "random:index/randomString:RandomString":
+                state.result = this.newSecret(n);
+                break;
+            case "tls:index/privateKey:PrivateKey": {
+                const pem = `-----BEGIN PRIVATE KEY-----\n${this.newSecret(n)}\n-----END PRIVATE KEY-----\n`;
+                state.privateKeyPem = secret(pem);
+                state.privateKeyPemPkcs8 = secret(pem);
+                state.privateKeyOpenssh = secret(pem);
+                state.publicKeyPem = `-----BEGIN PUBLIC KEY-----\nmock-public-${n}\n-----END PUBLIC KEY-----\n`;
+                state.publicKeyOpenssh = `ecdsa-sha2-nistp384 mock-${n}`;
+                break;
+            }
+            case "tls:index/certRequest:CertRequest":
+                state.certRequestPem = `-----BEGIN CERTIFICATE REQUEST-----\nmock-${n}\n-----END CERTIFICATE REQUEST-----\n`;
+                break;
+            case "tls:index/selfSignedCert:SelfSignedCert":
+            case "tls:index/locallySignedCert:LocallySignedCert":
+                state.certPem = `-----BEGIN CERTIFICATE-----\nmock-${n}\n-----END CERTIFICATE-----\n`;
+                state.validityStartTime = "2026-01-01T00:00:00Z";
+                state.validityEndTime = "2027-01-01T00:00:00Z";
+                break;
+            case "command:remote:Command":
+                state.stdout = "";
+                state.stderr = "";
+                break;
+            default:
+                break;
+        }
+        return { id: args.custom ? `${n}-id` : undefined, state };
+    }
+
+    call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
+        return args.inputs;
+    }
+}
+
+/** Installs a mock monitor that records every registration, and returns the record. */
+export function installRecordingMocks(mocks: SynthMocks, project: string, stack: string, preview = false): RecordedResource[] {
+    const recorded: RecordedResource[] = [];
+    const MockMonitorBase: new (m: pulumi.runtime.Mocks) => any = mocksModule.MockMonitor;
+    class RecordingMonitor extends MockMonitorBase {
+        async registerResource(req: any, callback: (err: unknown, resp?: unknown) => void): Promise<void> {
+            const parent: string = req.getParent();
+            const urn: string = (this as any).newUrn(parent, req.getType(), req.getName());
+            const obj = req.getObject();
+            recorded.push({
+                urn,
+                type: req.getType(),
+                name: req.getName(),
+                custom: req.getCustom(),
+                parent: parent || undefined,
+                inputs: (obj ? readable(obj.toJavaScript()) : {}) as Record<string, unknown>,
+                options: {
+                    protect: !!req.getProtect(),
+                    retainOnDelete: !!req.getRetainondelete(),
+                    dependsOn: [...req.getDependenciesList()].sort(),
+                    ignoreChanges: req.getIgnorechangesList(),
+                    provider: req.getProvider() || undefined,
+                    additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
+                },
+            });
+            return super.registerResource(req, callback);
+        }
+    }
+    settings.setMockOptions(new RecordingMonitor(mocks), project, stack, preview);
+    // The same feature switches pulumi.runtime.setMocks turns on.
+    const store = stateModule.getStore();
+    store.supportsSecrets = true;
+    store.supportsResourceReferences = true;
+    store.supportsOutputValues = false;
+    store.supportsDeletedWith = true;
+    store.supportsReplaceWith = true;
+    store.supportsAliasSpecs = true;
+    store.supportsTransforms = false;
+    store.supportsParameterization = true;
+    store.supportsResourceHooks = true;
+    store.supportsErrorHooks = true;
+    return recorded;
+}
+
+/** Waits until every registration the program started has completed. */
+export async function waitForRegistrations(): Promise<void> {
+    await settings.waitForRPCs();
+}
+
+/** Resolves stack outputs to plain JSON; secret outputs become SECRET_MARK. */
+export async function resolveOutputs(outputs: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(outputs)) {
+        const o = pulumi.output(v) as pulumi.Output<unknown>;
+        const isSecret = await (o as unknown as { isSecret: Promise<boolean> }).isSecret;
+        out[k] = isSecret ? SECRET_MARK : await new Promise((resolve) => o.apply((x: unknown) => resolve(x)));
+    }
+    return JSON.parse(JSON.stringify(out));
+}
