@@ -1,0 +1,144 @@
+# labs/lib/lab.sh: what every network-namespace lab shares (bash). Source it, set LAB (a short, unique prefix:
+# every namespace, veth and temp dir of the lab carries it), then use the helpers. Cleanup is automatic.
+#
+# Rules every lab keeps: contact only addresses inside its own namespaces; bound every wait in count and time
+# (lab_wait); no fixed sleeps; clean up after itself (lab_cleanup on EXIT); in CI (CI=true) missing
+# prerequisites FAIL, they never skip silently; prove it runs what synth rendered (lab_hash_check); include a
+# deliberately broken case that must fail.
+
+set -euo pipefail
+
+: "${LAB:?set LAB to the lab's short prefix before sourcing lab.sh}"
+LAB_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+LAB_DIR="$(mktemp -d "/tmp/billu-lab-${LAB}.XXXXXX")"
+LAB_NETNS=()
+LAB_PIDS=()
+LAB_FAILS=0
+LAB_PASSES=0
+
+lab_log() { printf '[%s] %s\n' "$LAB" "$*"; }
+lab_die() { printf '[%s] FATAL: %s\n' "$LAB" "$*" >&2; exit 1; }
+
+lab_cleanup() {
+    local pid ns
+    for pid in "${LAB_PIDS[@]:-}"; do [ -n "$pid" ] && kill "$pid" 2>/dev/null || true; done
+    for pid in "${LAB_PIDS[@]:-}"; do [ -n "$pid" ] && wait "$pid" 2>/dev/null || true; done
+    for ns in "${LAB_NETNS[@]:-}"; do
+        [ -n "$ns" ] || continue
+        # Kill anything still running in the namespace, then delete it.
+        for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$pid" 2>/dev/null || true; done
+        ip netns del "$ns" 2>/dev/null || true
+        rm -rf "/etc/netns/$ns"
+    done
+    [ -n "${LAB_KEEP:-}" ] || rm -rf "$LAB_DIR"
+}
+trap lab_cleanup EXIT
+
+# lab_require <command>... : fails (CI) or exits 77 (skip, only outside CI) when a prerequisite is missing.
+lab_require() {
+    local missing=()
+    for c in "$@"; do command -v "$c" >/dev/null 2>&1 || missing+=("$c"); done
+    [ "$(id -u)" = 0 ] || missing+=("root")
+    if [ "${#missing[@]}" -gt 0 ]; then
+        if [ "${CI:-}" = "true" ]; then lab_die "missing prerequisites: ${missing[*]} (install labs/$LAB/packages.txt)"; fi
+        lab_log "SKIP: missing prerequisites: ${missing[*]} (sudo scripts/install-lab-packages.sh installs them)"
+        exit 77
+    fi
+}
+
+# lab_ns <name>: creates namespace <LAB>-<name> with loopback up and IPv6 off; prints its full name.
+lab_ns() {
+    local ns="${LAB}-$1"
+    ip netns del "$ns" 2>/dev/null || true
+    ip netns add "$ns"
+    LAB_NETNS+=("$ns")
+    ip netns exec "$ns" ip link set lo up
+    ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+    echo "$ns"
+}
+
+# lab_link <nsA> <ifA> <addrA/prefix|-> <nsB> <ifB> <addrB/prefix|->: a veth pair between two namespaces.
+lab_link() {
+    local tmp_a="v${LAB:0:4}$RANDOM" tmp_b="w${LAB:0:4}$RANDOM"
+    ip link add "$tmp_a" type veth peer name "$tmp_b"
+    ip link set "$tmp_a" netns "$1"
+    ip link set "$tmp_b" netns "$4"
+    ip -n "$1" link set "$tmp_a" name "$2"
+    ip -n "$4" link set "$tmp_b" name "$5"
+    [ "$3" = "-" ] || ip -n "$1" addr add "$3" dev "$2"
+    [ "$6" = "-" ] || ip -n "$4" addr add "$6" dev "$5"
+    ip -n "$1" link set "$2" up
+    ip -n "$4" link set "$5" up
+}
+
+# lab_bg <ns> <logfile> <command...>: runs a daemon in a namespace in the background, tracked for cleanup.
+lab_bg() {
+    local ns="$1" log="$2"; shift 2
+    ip netns exec "$ns" "$@" >"$log" 2>&1 &
+    LAB_PIDS+=("$!")
+    echo "$!"
+}
+
+# lab_wait <seconds> <description> <command...>: polls the command (every 0.1 s) until it succeeds or the bound
+# passes; returns 1 on timeout. Prints how long it took.
+lab_wait() {
+    local limit="$1" what="$2"; shift 2
+    local start now tries=0
+    start=$(date +%s%N)
+    while :; do
+        if "$@" >/dev/null 2>&1; then
+            now=$(date +%s%N)
+            lab_log "ready: $what after $(( (now - start) / 1000000 )) ms"
+            return 0
+        fi
+        tries=$((tries + 1))
+        now=$(date +%s%N)
+        if [ $(( (now - start) / 1000000000 )) -ge "$limit" ]; then
+            lab_log "timeout: $what not ready after ${limit}s ($tries tries)"
+            return 1
+        fi
+        sleep 0.1
+    done
+}
+
+# lab_expect <description> <expected: pass|fail> <command...>: runs a probe and records the verdict.
+lab_expect() {
+    local what="$1" want="$2"; shift 2
+    local got=fail
+    if "$@" >/dev/null 2>&1; then got=pass; fi
+    if [ "$got" = "$want" ]; then
+        LAB_PASSES=$((LAB_PASSES + 1)); printf '[%s]   ok    %-6s %s\n' "$LAB" "$want" "$what"
+    else
+        LAB_FAILS=$((LAB_FAILS + 1)); printf '[%s]   FAIL  want %s, got %s: %s\n' "$LAB" "$want" "$got" "$what"
+    fi
+}
+
+# lab_finish: prints the tally and exits non-zero on any failed probe.
+lab_finish() {
+    lab_log "$LAB_PASSES passed, $LAB_FAILS failed"
+    [ "$LAB_FAILS" -eq 0 ]
+}
+
+# lab_synth <stack>: offline synth of a committed stack into the lab's dir; prints the out dir.
+lab_synth() {
+    local out="$LAB_DIR/synth-$1"
+    (cd "$LAB_ROOT" && node dist/tools/synth.js --stack "$1" --out "$out" >"$LAB_DIR/synth-$1.log" 2>&1) || { cat "$LAB_DIR/synth-$1.log" >&2; lab_die "synth $1 failed"; }
+    echo "$out"
+}
+
+# lab_hash_check <rendered file> <file the lab runs> <override description>...: proves the lab runs what synth
+# rendered. With no override, the two files must be identical; with overrides, the lab's file must equal the
+# rendered one after the documented override commands (sed expressions) are applied, which the caller passes.
+lab_hash_check() {
+    local rendered="$1" used="$2"; shift 2
+    local expect="$LAB_DIR/expect.$$"
+    cp "$rendered" "$expect"
+    local expr
+    for expr in "$@"; do sed -i -e "$expr" "$expect"; done
+    if cmp -s "$expect" "$used"; then
+        lab_log "hash ok: $(sha256sum "$rendered" | cut -c1-16) $(basename "$rendered") (overrides: ${#}: $*)"
+    else
+        diff -u "$expect" "$used" | head -20 >&2
+        lab_die "the lab does not run what synth rendered: $rendered"
+    fi
+}
