@@ -1,4 +1,4 @@
-# labs/lib/lab.sh: what every network-namespace lab shares (bash). Source it, set LAB (a short, unique prefix:
+# labs/lib/common.sh: what every network-namespace lab shares (bash). Source it, set LAB (a short, unique prefix:
 # every namespace, veth and temp dir of the lab carries it), then use the helpers. Cleanup is automatic.
 #
 # Rules every lab keeps: contact only addresses inside its own namespaces; bound every wait in count and time
@@ -8,7 +8,7 @@
 
 set -euo pipefail
 
-: "${LAB:?set LAB to the lab's short prefix before sourcing lab.sh}"
+: "${LAB:?set LAB to a short prefix for this lab before sourcing common.sh}"
 LAB_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 LAB_DIR="$(mktemp -d "/tmp/billu-lab-${LAB}.XXXXXX")"
 LAB_NETNS=()
@@ -46,7 +46,8 @@ lab_require() {
     fi
 }
 
-# lab_ns <name>: creates namespace <LAB>-<name> with loopback up and IPv6 off; prints its full name.
+# lab_ns <name>: creates namespace <LAB>-<name> with loopback up and IPv6 off. Call it directly, not in $(...):
+# a subshell would lose the record cleanup needs.
 lab_ns() {
     local ns="${LAB}-$1"
     ip netns del "$ns" 2>/dev/null || true
@@ -54,7 +55,6 @@ lab_ns() {
     LAB_NETNS+=("$ns")
     ip netns exec "$ns" ip link set lo up
     ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-    echo "$ns"
 }
 
 # lab_link <nsA> <ifA> <addrA/prefix|-> <nsB> <ifB> <addrB/prefix|->: a veth pair between two namespaces.
@@ -71,12 +71,13 @@ lab_link() {
     ip -n "$4" link set "$5" up
 }
 
-# lab_bg <ns> <logfile> <command...>: runs a daemon in a namespace in the background, tracked for cleanup.
+# lab_bg <ns> <logfile> <command...>: runs a daemon in a namespace in the background, tracked for cleanup; its
+# PID is left in LAB_LAST_PID. Call it directly, not in $(...).
 lab_bg() {
     local ns="$1" log="$2"; shift 2
     ip netns exec "$ns" "$@" >"$log" 2>&1 &
-    LAB_PIDS+=("$!")
-    echo "$!"
+    LAB_LAST_PID=$!
+    LAB_PIDS+=("$LAB_LAST_PID")
 }
 
 # lab_wait <seconds> <description> <command...>: polls the command (every 0.1 s) until it succeeds or the bound
@@ -136,7 +137,7 @@ lab_hash_check() {
     local expr
     for expr in "$@"; do sed -i -e "$expr" "$expect"; done
     if cmp -s "$expect" "$used"; then
-        lab_log "hash ok: $(sha256sum "$rendered" | cut -c1-16) $(basename "$rendered") (overrides: ${#}: $*)"
+        lab_log "hash ok: $(sha256sum "$rendered" | cut -c1-16) $(basename "$rendered") [overrides: $#: $*]"
     else
         diff -u "$expect" "$used" | head -20 >&2
         lab_die "the lab does not run what synth rendered: $rendered"
