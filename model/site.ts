@@ -5,6 +5,7 @@
  */
 import { ZodIssue } from "zod";
 import { Cidr, contains, ipToInt, isIpv4, isUsableHost, overlaps, parseCidr, suggestNetwork } from "./addressing";
+import { DomainModel, validateDomain } from "./domain";
 import { InputError, keyPath, Problems, show } from "./errors";
 import { HrExport, headcountByDepartment } from "./hr";
 import { namingViolation } from "./naming";
@@ -61,6 +62,8 @@ export interface SiteModel {
     hostsByRole(role: Role): HostModel[];
     /** The router/firewall host. */
     readonly router: HostModel;
+    /** The AD domain (`billu:domain`): DCs, FSMO placement, DNS records, members. Absent on a site without DCs. */
+    readonly domain?: DomainModel;
 }
 
 export const STATEFUL_ROLES: readonly Role[] = ["dc", "fileserver", "mail"];
@@ -120,6 +123,8 @@ export function buildSiteModel(raw: Record<string, unknown>, loadHr?: HrLoader):
     const hosts = validateHosts(cfg, zones, problems);
     validateFlows(cfg, zones, hosts, problems);
     problems.throwIfAny();
+    const domain = validateDomain(cfg.site, cfg.network, cfg.domain, zones, hosts, problems);
+    problems.throwIfAny();
 
     const zoneByName = new Map(zones.map((z) => [z.name, z]));
     const hostByName = new Map(hosts.map((h) => [h.name, h]));
@@ -132,6 +137,7 @@ export function buildSiteModel(raw: Record<string, unknown>, loadHr?: HrLoader):
         hr,
         headcount,
         router,
+        domain,
         zone: (n) => {
             const z = zoneByName.get(n);
             if (!z) throw new Error(`unknown zone ${n}`);

@@ -57,8 +57,10 @@ test("child names derive from the component name and parents are set", () => {
 
 test("deployment order: every in-guest step waits for the router's configuration", () => {
     const routerApply = r.resources.find((x) => x.name === "par-fw01-router-apply")!.urn;
-    const prepares = byType("command:remote:Command").filter((c) => c.name.endsWith("-prepare"));
+    // A host's first step waits for its VM and the router; later steps chain after it (domain-order.test.ts).
+    const prepares = byType("command:remote:Command").filter((c) => /-(base|router|dc)-prepare$/.test(c.name));
     expect(prepares.map((p) => p.name).sort()).toEqual([
+        "par-dc01-dc-prepare",
         "par-dhcp01-base-prepare",
         "par-fs01-base-prepare",
         "par-fw01-router-prepare",
@@ -66,7 +68,7 @@ test("deployment order: every in-guest step waits for the router's configuration
         "par-web01-base-prepare",
     ]);
     for (const p of prepares) {
-        const vm = r.resources.find((x) => x.name === p.name.replace(/-(base|router)-prepare$/, "-vm"))!.urn;
+        const vm = r.resources.find((x) => x.name === p.name.replace(/-(base|router|dc)-prepare$/, "-vm"))!.urn;
         expect(p.options.dependsOn).toEqual(p.name.startsWith("par-fw01") ? [vm] : [vm, routerApply].sort());
     }
 });

@@ -3,6 +3,7 @@ import { disallowDualHomedVms } from "./disallow-dual-homed-vms";
 import { enableVmNicFirewall } from "./enable-vm-nic-firewall";
 import { enforceSecretInputs } from "./enforce-secret-inputs";
 import { protectStatefulVms } from "./protect-stateful-vms";
+import { requireDcNodeSpread } from "./require-dc-node-spread";
 import { BilluRule } from "./rule";
 
-export const RULES: readonly BilluRule[] = [enableVmNicFirewall, disallowDualHomedVms, enforceSecretInputs, protectStatefulVms];
+export const RULES: readonly BilluRule[] = [enableVmNicFirewall, disallowDualHomedVms, enforceSecretInputs, protectStatefulVms, requireDcNodeSpread];
