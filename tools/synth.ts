@@ -16,6 +16,7 @@ import { formatProblem, InputError } from "../model/errors";
 import { CONFIG_KEYS } from "../model/schema";
 import { RULES } from "../policies/rules";
 import { renderDocs } from "./docs/render";
+import { disableStackTraces } from "./traces";
 import { installRecordingMocks, RecordedResource, resolveOutputs, SECRET_MARK, SynthMocks, waitForRegistrations } from "./mock-runtime";
 import { effectiveLevels, PackConfig, runPolicies, Violation } from "./policy-runner";
 
@@ -127,6 +128,9 @@ export async function synth(opts: SynthOptions): Promise<SynthResult> {
         process.env.BILLU_SYNTH_OUT = outDir;
 
         const pulumi = await import("@pulumi/pulumi");
+        // Source positions and promise-leak traces serve the engine's display only; capturing them per resource
+        // and per promise more than doubles synth time (npm run bench prints the figure).
+        if (process.env.BILLU_SYNTH_TRACES !== "1") disableStackTraces();
         recorded = installRecordingMocks(mocks, projectName(root), opts.stack);
         pulumi.runtime.setAllConfig(config, secretKeys);
         // eslint-disable-next-line @typescript-eslint/no-require-imports
