@@ -2,9 +2,11 @@
  * One benchmark measurement in a fresh process (the mock runtime is process-global). Prints one JSON line.
  *   --mode sites --count N   build N BillU prod sites (distinct site codes) in one program under the mock runtime
  *   --mode bare --count R    register R plain custom resources with the bare SDK under the mock runtime
+ *   --mode replay --from F   register, with the bare SDK, the very resources (types, names, inputs) that a
+ *                            `sites` run dumped with --dump F: the SDK's own cost for our resources
  *   --traces default|off     off: no stack traces captured (Error.stackTraceLimit = 0 and no source positions)
  */
-import { readFileSync } from "fs";
+import { readFileSync, writeFileSync } from "fs";
 import * as path from "path";
 import { parse as parseYaml } from "yaml";
 
@@ -25,7 +27,14 @@ async function main(): Promise<void> {
     if (traces === "off") disableStackTraces();
     const recorded = installRecordingMocks(new SynthMocks(), "billu-infra", "bench");
     const tLoad = process.hrtime.bigint();
-    if (mode === "bare") {
+    if (mode === "replay") {
+        const dump = JSON.parse(readFileSync(arg("from", ""), "utf8")) as { type: string; name: string; custom: boolean; inputs: Record<string, unknown> }[];
+        class Custom extends pulumi.CustomResource {}
+        for (const r of dump) {
+            if (r.custom) new Custom(r.type, r.name, r.inputs);
+            else new pulumi.ComponentResource(r.type, r.name, {});
+        }
+    } else if (mode === "bare") {
         class Thing extends pulumi.CustomResource {}
         for (let i = 0; i < count; i++) {
             new Thing("bench:index:Thing", `thing-${i}`, { name: `thing-${i}`, size: i, tags: ["a", "b"] });
@@ -48,6 +57,8 @@ async function main(): Promise<void> {
     }
     await waitForRegistrations();
     const t1 = process.hrtime.bigint();
+    const dumpTo = arg("dump", "");
+    if (dumpTo) writeFileSync(dumpTo, JSON.stringify(recorded.map((r) => ({ type: r.type, name: r.name, custom: r.custom, inputs: r.inputs }))));
     const ms = Number(t1 - tLoad) / 1e6;
     process.stdout.write(
         JSON.stringify({ mode, count, traces, resources: recorded.length, ms, loadMs: Number(tLoad - t0) / 1e6, rssMiB: process.memoryUsage().rss / 2 ** 20 }) +
