@@ -6,11 +6,15 @@ import { SiteContext } from "../components/context";
 import { Firewall } from "../components/firewall/Firewall";
 import { SiteCa } from "../components/site-ca/SiteCa";
 import { SiteDocs, siteDocs } from "./outputs";
+import { SiteToSiteVpn } from "../components/vpn/SiteToSiteVpn";
+import { buildVpn } from "./vpn";
 
 export interface SiteArgs {
     readonly model: SiteModel;
     readonly renderDir: string;
     readonly sshPrivateKey?: pulumi.Output<string>;
+    /** The site-to-site key read from the owner's stack (secret), at the end that is not the owner. */
+    readonly vpnPeerPsk?: pulumi.Output<string>;
 }
 
 /** What a role's builder returns: resources later roles may wait for, and docs sections. */
@@ -39,6 +43,8 @@ export class Site extends pulumi.ComponentResource {
     public readonly ctx: SiteContext;
     public readonly docs: SiteDocs;
     public readonly caCertPem: pulumi.Output<string>;
+    /** This site's end of the site-to-site tunnel (billu:vpn), if any. */
+    public readonly vpn?: SiteToSiteVpn;
 
     constructor(name: string, args: SiteArgs, opts?: pulumi.ComponentResourceOptions) {
         super("billu:site:Site", name, {}, opts);
@@ -59,6 +65,7 @@ export class Site extends pulumi.ComponentResource {
         this.docs = siteDocs(model);
         const firewall = new Firewall(model.router.name.toLowerCase(), { ctx }, { parent: this });
         ctx.after.router.push(firewall.ready);
+        this.vpn = buildVpn(name, ctx, this.docs, args.vpnPeerPsk, this);
         const roles = [
             ...new Set(
                 model.hosts
