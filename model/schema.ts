@@ -5,6 +5,7 @@
  * Every stack file (Pulumi.<stack>.yaml) sets these keys under `config:`, e.g. `billu:network: { zones: [...] }`.
  */
 import { z } from "zod";
+import { vpnSchema } from "./vpn";
 import { domainSchema } from "./domain";
 
 export const OS_KINDS = ["debian-12", "windows-2022-gui", "windows-2022-core"] as const;
@@ -171,6 +172,7 @@ export const configSchema = z
         flows: z.array(flowSchema).default([]),
         directory: directorySchema.optional(),
         guest: guestSchema,
+        vpn: vpnSchema.optional(),
         domain: domainSchema.optional(),
     })
     .strict();

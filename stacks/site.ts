@@ -7,11 +7,15 @@ import { Firewall } from "../components/firewall/Firewall";
 import { SiteCa } from "../components/site-ca/SiteCa";
 import { buildDomainControllers } from "../components/domain-controller/builder";
 import { SiteDocs, siteDocs } from "./outputs";
+import { SiteToSiteVpn } from "../components/vpn/SiteToSiteVpn";
+import { buildVpn } from "./vpn";
 
 export interface SiteArgs {
     readonly model: SiteModel;
     readonly renderDir: string;
     readonly sshPrivateKey?: pulumi.Output<string>;
+    /** The site-to-site key read from the owner's stack (secret), at the end that is not the owner. */
+    readonly vpnPeerPsk?: pulumi.Output<string>;
 }
 
 /** What a role's builder returns: resources later roles may wait for, and docs sections. */
@@ -42,6 +46,8 @@ export class Site extends pulumi.ComponentResource {
     public readonly ctx: SiteContext;
     public readonly docs: SiteDocs;
     public readonly caCertPem: pulumi.Output<string>;
+    /** This site's end of the site-to-site tunnel (billu:vpn), if any. */
+    public readonly vpn?: SiteToSiteVpn;
 
     constructor(name: string, args: SiteArgs, opts?: pulumi.ComponentResourceOptions) {
         super("billu:site:Site", name, {}, opts);
@@ -62,6 +68,7 @@ export class Site extends pulumi.ComponentResource {
         this.docs = siteDocs(model);
         const firewall = new Firewall(model.router.name.toLowerCase(), { ctx }, { parent: this });
         ctx.after.router.push(firewall.ready);
+        this.vpn = buildVpn(name, ctx, this.docs, args.vpnPeerPsk, this);
         const roles = [
             ...new Set(
                 model.hosts

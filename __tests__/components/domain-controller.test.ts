@@ -89,7 +89,7 @@ describe("samba flavor", () => {
         expect(s).toContain(
             "for pair in PdcEmulationMasterRole:pdc RidAllocationMasterRole:rid InfrastructureMasterRole:infrastructure DomainDnsZonesMasterRole:domaindns; do",
         );
-        expect(s).toContain('if [ "$(holder "$show")" != "par-dc02" ]; then');
+        expect(s).toContain('if [ "$(holder "$show" "$now")" != "par-dc02" ]; then');
         expect(s).toContain('st_admin fsmo transfer --role="$role" -H ldap://par-dc02.billu.remindme.lan');
         expect(sambaFsmoStep(labDomain, dc1).script).toContain(
             "for pair in SchemaMasterRole:schema DomainNamingMasterRole:naming ForestDnsZonesMasterRole:forestdns; do",

@@ -12,6 +12,8 @@ test("the pack's rule list is pinned", () => {
         ["disallow-dual-homed-vms", "mandatory"],
         ["enforce-secret-inputs", "remediate"],
         ["protect-stateful-vms", "mandatory"],
+        ["enforce-vpn-strong-crypto", "mandatory"],
+        ["disallow-vpn-any-selector", "mandatory"],
         ["require-dc-node-spread", "mandatory"],
     ]);
     for (const r of RULES) {

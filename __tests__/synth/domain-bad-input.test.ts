@@ -36,7 +36,7 @@ test("two DCs on one Proxmox node in prod: the policy gate fails (exit 1) and na
         {
             policy: "require-dc-node-spread",
             enforcementLevel: "mandatory",
-            urn: "urn:pulumi:prod::billu-infra::billu:site:Site$billu:domain:Domain$billu:domain:DomainController$billu:compute:ProxmoxVm$proxmoxve:index/vmLegacy:VmLegacy::par-dc02-vm",
+            urn: "urn:pulumi:prod::billu-infra::billu:compute:ProxmoxVm$proxmoxve:index/vmLegacy:VmLegacy::par-dc02-vm",
             message: "Domain controllers PAR-DC01, PAR-DC02 all run on Proxmox node pve1: losing pve1 loses them together.",
         },
     ]);

@@ -1,13 +1,15 @@
 /** The windows flavor in the committed prod stack: promotion, the reboot wait and readiness per DC, in order. */
+import { readFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
 import { SynthResult, synth } from "../../tools/synth";
 import { ROOT } from "../helpers";
 
 let r: SynthResult;
+const out = path.join(tmpdir(), `billu-synth-prod-dc-${process.pid}`);
 
 beforeAll(async () => {
-    r = await synth({ stack: "prod", root: ROOT, out: path.join(tmpdir(), `billu-synth-prod-dc-${process.pid}`) });
+    r = await synth({ stack: "prod", root: ROOT, out });
 }, 60000);
 
 const named = (n: string) => r.resources.find((y) => y.name === n)!;
@@ -38,10 +40,15 @@ test("windows steps run PowerShell; the DSRM password is its own generated secre
     expect(String(named("par-dc01-dc-apply").inputs.create)).toBe(
         'powershell -NoProfile -NonInteractive -ExecutionPolicy Bypass -File "C:/ProgramData/billu/stage/dc/run.ps1"',
     );
-    expect(r.resources.filter((x) => x.type === "random:index/randomPassword:RandomPassword").map((x) => x.name)).toEqual([
-        "par-domain-admin-password",
-        "par-domain-dsrm-password",
-        "par-domain-join-password",
-    ]);
+    expect(r.resources.filter((x) => x.type === "random:index/randomPassword:RandomPassword" && x.parent?.endsWith("::par-domain")).map((x) => x.name)).toEqual(
+        ["par-domain-admin-password", "par-domain-dsrm-password", "par-domain-join-password"],
+    );
     expect(named("par-dc01-dc-apply").inputs.stdin).toBe("[secret]");
+});
+
+test("the VPN pairing's conditional forwarder (the partner's domain) is applied by the DCs' domain step", () => {
+    const ps1 = readFileSync(path.join(out, "rendered", "PAR-DC01", "C", "ProgramData", "billu", "stage", "domain", "run.ps1"), "utf8");
+    expect(ps1).toContain(
+        "if (-not $cf) { Add-DnsServerConditionalForwarderZone -Name 'ecotech-solutions.lan' -MasterServers @('172.20.20.53') -ReplicationScope 'Forest';",
+    );
 });

@@ -7,7 +7,7 @@ import { connectionFor, SiteContext } from "../context";
 import { GuestStep } from "../guest-step/GuestStep";
 import { vmForHost } from "../proxmox-vm/forHost";
 import { ProxmoxVm } from "../proxmox-vm/ProxmoxVm";
-import { dcByName, domainOf, SECRET } from "./common";
+import { conditionalForwarders, dcByName, domainOf, SECRET } from "./common";
 import { sambaDcStep, sambaDomainStep, sambaFsmoStep, StepText } from "./samba";
 import { REBOOT_MARK, windowsDcStep, windowsDomainStep, windowsFsmoStep, windowsReadyStep } from "./windows";
 
@@ -188,7 +188,13 @@ export class Domain extends pulumi.ComponentResource {
             last = step(`fsmo-${c.dc.label}`, "fsmo", c.dc.name, text, [last]).apply;
         }
         const first = domain.dcs[0];
-        const records = step("domain", "domain", first.name, domain.flavor === "samba" ? sambaDomainStep(domain, first) : windowsDomainStep(domain), [last]);
+        const records = step(
+            "domain",
+            "domain",
+            first.name,
+            domain.flavor === "samba" ? sambaDomainStep(domain, first) : windowsDomainStep(domain, conditionalForwarders(ctx.model)),
+            [last],
+        );
         this.ready = records.apply;
         this.registerOutputs({});
     }

@@ -7,11 +7,14 @@ import { DomainModel, FSMO_ROLES } from "../../model/domain";
 import { HostModel } from "../../model/site";
 import { SiteDocs } from "../../stacks/outputs";
 import { SiteContext } from "../context";
-import { domainOf } from "./common";
+import { conditionalForwarders, domainOf } from "./common";
 import { Domain } from "./DomainController";
 
 /** The docs sections of a domain (pure): DCs and their FSMO roles, DNS, AD sites and subnets. */
-export function domainDocs(domain: DomainModel): SiteDocs["sections"] {
+export function domainDocs(
+    domain: DomainModel,
+    forwarders: readonly { readonly domain: string; readonly servers: readonly string[] }[] = domain.conditionalForwarders,
+): SiteDocs["sections"] {
     return {
         "Domain controllers": {
             columns: ["DC", "address", "node", "OS", "flavor", "promotion", "FSMO roles", "time source"],
@@ -36,7 +39,10 @@ export function domainDocs(domain: DomainModel): SiteDocs["sections"] {
                 ["zone", domain.fqdn],
                 ["served by", domain.dcs.map((d) => `${d.name} ${d.address}`).join(", ")],
                 ["forwarders", domain.forwarders.join(", ") || "-"],
-                ...domain.conditionalForwarders.map((f) => [`conditional forwarder ${f.domain}`, f.servers.join(", ")]),
+                ...forwarders.map((f) => [
+                    `conditional forwarder ${f.domain}`,
+                    domain.flavor === "samba" ? `${f.servers.join(", ")} (not applied: Samba's internal DNS has only global forwarders)` : f.servers.join(", "),
+                ]),
                 ["reverse zones", domain.reverseZones.join(", ")],
                 ["A and PTR records", domain.records.map((r) => `${r.name}${r.a ? "" : " (PTR only)"} ${r.address}`).join(", ")],
             ],
@@ -58,6 +64,6 @@ export function buildDomainControllers(ctx: SiteContext, hosts: HostModel[], par
     void hosts; // the domain model already orders the DCs (the first creates the forest)
     const d = new Domain(`${ctx.model.site.code.toLowerCase()}-domain`, { ctx }, { parent });
     if (d.joinPassword) ctx.domainJoin = { password: d.joinPassword };
-    Object.assign(docs.sections, domainDocs(domain));
+    Object.assign(docs.sections, domainDocs(domain, conditionalForwarders(ctx.model)));
     return { ready: [d.ready] };
 }

@@ -31,6 +31,15 @@ export function dcByName(domain: DomainModel, name: string): DomainController {
     return dc;
 }
 
+/**
+ * Conditional forwarders the DCs serve: `billu:domain.conditionalForwarders` plus the one the site-to-site VPN
+ * pairing asks for (the partner's domain to the partner's resolvers, `model.vpn`), first entry per domain wins.
+ */
+export function conditionalForwarders(model: SiteModel): { readonly domain: string; readonly servers: readonly string[] }[] {
+    const all = [...domainOf(model).conditionalForwarders, ...(model.vpn?.conditionalForwarders ?? [])];
+    return all.filter((f, i) => all.findIndex((g) => g.domain.toLowerCase() === f.domain.toLowerCase()) === i);
+}
+
 /** The naming contexts a DC replicates (domain, configuration, schema, and the two DNS application partitions). */
 export function namingContexts(domain: DomainModel): string[] {
     return [

@@ -176,7 +176,10 @@ export function windowsFsmoStep(_domain: DomainModel, dc: DomainController): Ste
 }
 
 /** Step `domain` on the first DC: reverse zones, A/PTR records, conditional forwarders, subnets, groups, join account. */
-export function windowsDomainStep(domain: DomainModel): StepText {
+export function windowsDomainStep(
+    domain: DomainModel,
+    forwarders: readonly { readonly domain: string; readonly servers: readonly string[] }[] = domain.conditionalForwarders,
+): StepText {
     const records = domain.records.map(
         (r) => `    @{ Name = ${q(r.name)}; Address = ${q(r.address)}; Zone = ${q(r.reverseZone)}; Ptr = ${q(r.ptrName)}; A = $${r.a ? "true" : "false"} }`,
     );
@@ -206,7 +209,7 @@ export function windowsDomainStep(domain: DomainModel): StepText {
         '        Add-DnsServerResourceRecordPtr -ZoneName $r.Zone -Name $r.Ptr -PtrDomainName $target; Write-BilluLog "PTR $($r.Address) $target"',
         "    }",
         "}",
-        ...domain.conditionalForwarders.flatMap((f) => [
+        ...forwarders.flatMap((f) => [
             `$cf = Get-DnsServerZone -Name ${q(f.domain)} -ErrorAction SilentlyContinue`,
             `if (-not $cf) { Add-DnsServerConditionalForwarderZone -Name ${q(f.domain)} -MasterServers ${list(f.servers)} -ReplicationScope 'Forest'; Write-BilluLog ${q(`conditional forwarder ${f.domain}`)} }`,
             `elseif ((@($cf.MasterServers | ForEach-Object { $_.IPAddressToString }) -join ',') -ne ${q(f.servers.join(","))}) { Set-DnsServerConditionalForwarderZone -Name ${q(f.domain)} -MasterServers ${list(f.servers)}; Write-BilluLog ${q(`conditional forwarder ${f.domain} updated`)} }`,
