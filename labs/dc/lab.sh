@@ -16,7 +16,8 @@
 #   - the secrets Pulumi would send on stdin are made here: random passwords, and a throwaway CA (openssl,
 #     ECDSA P-384 like SiteCa) issuing each DC's LDAPS certificate with the SANs of the synthesized CertRequest.
 # Broken cases that must fail: a DC join with a wrong administrator password; LDAPS verified against another
-# CA; an AD user outside the SSH group logging on to the member.
+# CA; an AD user outside the SSH group logging on to the member. BDC_SABOTAGE=1 breaks the real DC2 join, and
+# the lab exits non-zero.
 LAB=bdc
 # shellcheck source=../lib/common.sh
 source "$(dirname "$0")/../lib/common.sh"
@@ -84,6 +85,8 @@ dc_secrets $DC1 "$ADMIN_PW" "$S/dc1"; dc_secrets $DC2 "$ADMIN_PW" "$S/dc2"; dc_s
 : >"$S/admin"; secrets_add "$S/admin" admin-password "$ADMIN_PW"
 : >"$S/domain"; secrets_add "$S/domain" admin-password "$ADMIN_PW"; secrets_add "$S/domain" join-password "$JOIN_PW"
 : >"$S/join"; secrets_add "$S/join" join-password "$JOIN_PW"
+# BDC_SABOTAGE=1 gives PAR-DC02's real join the wrong administrator password: the lab must then fail.
+if [ "${BDC_SABOTAGE:-}" = 1 ]; then cp "$S/dc2-wrong" "$S/dc2"; lab_log "SABOTAGE: PAR-DC02 joins with a wrong password"; fi
 
 # --- network: one switch for the servers zone -------------------------------------------------------------
 lab_ns sw
@@ -144,8 +147,8 @@ kinit_as() { printf '%s\n' "$2" | guest_exec m1 kinit "$1@$REALM" >/dev/null 2>&
 pam_ok() { # <user> <action>: sssctl drives the sshd PAM stack (auth reads the password on stdin)
     local out; out=$(printf '%s\n' "$USER_PW" | guest_exec m1 sssctl user-checks "$1" -s sshd -a "$2" 2>&1) || true
     printf '%s\n' "$out" >"$LAB_DIR/pam-$1-$2.txt"
-    # sssctl prints "pam_authenticate for user [u]: Success" for auth and "pam_acct_mgmt: Success" for acct.
-    grep -Eq "^pam_$3( for user \[$1\])?: Success" <<<"$out"
+    # sssctl prints "pam_authenticate for user [u]: Success" (after its "Password: " prompt) and "pam_acct_mgmt: Success".
+    grep -Eq "pam_$3( for user \[$1\])?: Success" <<<"$out"
 }
 rerun_clean() { # <guest> <step> <secrets>: exit 0 and no change reported
     guest_run_step "$1" "$2" "$3" "$LAB_DIR/rerun-$1-$2.log" || { sed 's/^/    rerun: /' "$LAB_DIR/rerun-$1-$2.log"; return 1; }
