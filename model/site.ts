@@ -5,6 +5,7 @@
  */
 import { ZodIssue } from "zod";
 import { Cidr, contains, ipToInt, isIpv4, isUsableHost, overlaps, parseCidr, suggestNetwork } from "./addressing";
+import { DhcpPlan, planDhcp } from "./dhcp";
 import { InputError, keyPath, Problems, show } from "./errors";
 import { HrExport, headcountByDepartment } from "./hr";
 import { namingViolation } from "./naming";
@@ -66,6 +67,8 @@ export interface SiteModel {
     readonly vpnLocal?: VpnLocal;
     /** Both ends paired, once the peer's `vpnPeer` output is known (stacks/program.ts; components/vpn/peer.ts). */
     readonly vpn?: VpnModel;
+    /** DHCP scopes, relay and servers (sites with a host of role dhcp). */
+    readonly dhcp?: DhcpPlan;
 }
 
 export const STATEFUL_ROLES: readonly Role[] = ["dc", "fileserver", "mail"];
@@ -135,6 +138,7 @@ export function buildSiteModel(raw: Record<string, unknown>, loadHr?: HrLoader):
         },
         problems,
     );
+    const dhcp = planDhcp(cfg, zones, hosts, headcount, isCompany, problems);
     problems.throwIfAny();
 
     const zoneByName = new Map(zones.map((z) => [z.name, z]));
@@ -148,6 +152,7 @@ export function buildSiteModel(raw: Record<string, unknown>, loadHr?: HrLoader):
         hr,
         headcount,
         router,
+        dhcp,
         zone: (n) => {
             const z = zoneByName.get(n);
             if (!z) throw new Error(`unknown zone ${n}`);
