@@ -102,7 +102,7 @@ export interface DhcpServerPlan {
     readonly ifname: string;
     /** HA role: primary or standby; absent for a lone server. */
     readonly haRole?: "primary" | "standby";
-    /** The HA hook's own HTTP listener (peer API): `http://<address>:<port>/`. */
+    /** The HA hook's own listener (peer API, mutual TLS with certificates of the site CA): `https://<address>:<port>/`. */
     readonly haUrl?: string;
 }
 
@@ -402,7 +402,7 @@ export function planDhcp(
         address: s.address,
         ifname: s.nics[0].ifname,
         haRole: haOn ? (i === 0 ? "primary" : "standby") : undefined,
-        haUrl: haOn ? `http://${s.address}:${KEA_HA_PORT}/` : undefined,
+        haUrl: haOn ? `https://${s.address}:${KEA_HA_PORT}/` : undefined,
     }));
     const scopes: DhcpScope[] = dhcpZones
         .filter((z) => z.kind !== "wan" && !serverZoneNames.has(z.name))

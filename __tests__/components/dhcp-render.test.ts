@@ -1,5 +1,5 @@
 /** The DHCP renderers: Kea's configuration per server, the relay unit, the docs sections (pure, from the model). */
-import { dhcpDocSections, relayCommand, renderKeaDhcp4, renderRelayUnit } from "../../components/dhcp/render";
+import { dhcpDocSections, haTlsFiles, relayCommand, renderKeaDhcp4, renderRelayUnit } from "../../components/dhcp/render";
 import { model, stackRaw } from "../helpers";
 
 /** Kea reads JSON with comments; the renderer only writes `//` lines before the object. */
@@ -60,10 +60,14 @@ test("prod: each server of the pair names itself, both list the same peers, the 
         "max-response-delay": 6000,
         "max-ack-delay": 3000,
         "max-unacked-clients": 0,
+        "trust-anchor": "/etc/kea/tls/ca.pem",
+        "cert-file": "/etc/kea/tls/kea-ha.pem",
+        "key-file": "/etc/kea/tls/kea-ha.key",
+        "require-client-certs": true,
         "multi-threading": { "enable-multi-threading": true, "http-dedicated-listener": true, "http-listener-threads": 0, "http-client-threads": 0 },
         peers: [
-            { name: "PAR-DHCP01", url: "http://10.10.10.21:8005/", role: "primary", "auto-failover": true },
-            { name: "PAR-DHCP02", url: "http://10.10.10.22:8005/", role: "standby", "auto-failover": true },
+            { name: "PAR-DHCP01", url: "https://10.10.10.21:8005/", role: "primary", "auto-failover": true },
+            { name: "PAR-DHCP02", url: "https://10.10.10.22:8005/", role: "standby", "auto-failover": true },
         ],
     });
     expect(ha(b)["this-server-name"]).toBe("PAR-DHCP02");
@@ -72,6 +76,15 @@ test("prod: each server of the pair names itself, both list the same peers, the 
     expect(a["multi-threading"]["enable-multi-threading"]).toBe(true);
     expect({ ...a, "hooks-libraries": [] }).toEqual({ ...b, "hooks-libraries": [] });
     expect(() => renderKeaDhcp4(prod, "PAR-FS01")).toThrow("PAR-FS01 is not a DHCP server of the site");
+});
+
+test("HA TLS files: secret placeholders only, the key readable by Kea's group alone; none for a single server", () => {
+    expect(haTlsFiles(prod)).toEqual([
+        { path: "/etc/kea/tls/ca.pem", content: "{{secret:kea-ha-ca}}" },
+        { path: "/etc/kea/tls/kea-ha.pem", content: "{{secret:kea-ha-cert}}" },
+        { path: "/etc/kea/tls/kea-ha.key", content: "{{secret:kea-ha-key}}", mode: "0640", owner: "root:_kea" },
+    ]);
+    expect(haTlsFiles(dev)).toEqual([]);
 });
 
 test("the relay: upstream the servers' zone, downstream every scope's router interface, every server", () => {

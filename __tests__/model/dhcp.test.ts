@@ -37,8 +37,8 @@ describe("the plan of the committed stacks", () => {
     test("prod: a hot-standby pair, the first DHCP host primary, peers on the kea-ha port, three DCs for DNS and NTP", () => {
         const p = model(stackRaw("prod")).dhcp!;
         expect(p.servers.map((s) => [s.name, s.haRole, s.haUrl])).toEqual([
-            ["PAR-DHCP01", "primary", "http://10.10.10.21:8005/"],
-            ["PAR-DHCP02", "standby", "http://10.10.10.22:8005/"],
+            ["PAR-DHCP01", "primary", "https://10.10.10.21:8005/"],
+            ["PAR-DHCP02", "standby", "https://10.10.10.22:8005/"],
         ]);
         expect(p.ha).toEqual({ mode: "hot-standby", heartbeatDelayMs: 2000, maxResponseDelayMs: 6000, maxAckDelayMs: 3000, maxUnackedClients: 0 });
         expect(p.relay.servers).toEqual(["10.10.10.21", "10.10.10.22"]);

@@ -3,7 +3,7 @@
  * files pushed, the docs; and a DHCP input problem stopping the CLI with exit 2.
  */
 import { spawnSync } from "child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
 import { renderKeaDhcp4, renderRelayUnit } from "../../components/dhcp/render";
@@ -52,13 +52,50 @@ test("each server gets its own Kea configuration, checked by kea-dhcp4 -t before
         expect(readFileSync(path.join(out, "rendered", host, "etc/kea/kea-dhcp4.conf"), "utf8")).toBe(renderKeaDhcp4(m, host));
         const run = readFileSync(path.join(out, "rendered", host, "var/lib/billu/stage/kea/run.sh"), "utf8");
         expect(run).toContain("billu_install '/etc/kea/kea-dhcp4.conf' 0644 'root:root' 'kea-dhcp4 -t {}'\n");
-        expect(run).toContain("if billu_changed /etc/kea/kea-dhcp4.conf; then systemctl restart kea-dhcp4-server;");
+        expect(run).toContain(
+            "if billu_changed /etc/kea/tls/ca.pem /etc/kea/tls/kea-ha.pem /etc/kea/tls/kea-ha.key /etc/kea/kea-dhcp4.conf; then systemctl restart kea-dhcp4-server;",
+        );
         expect(run).not.toMatch(/^systemctl restart/m);
     }
     expect(readFileSync(path.join(out, "rendered", "PAR-FW01", "etc/systemd/system/billu-dhcp-relay.service"), "utf8")).toBe(renderRelayUnit(m));
+    // The real shell parses every run script of the DHCP steps (dash is Debian's /bin/sh).
+    for (const s of ["PAR-DHCP01/var/lib/billu/stage/kea-packages", "PAR-DHCP02/var/lib/billu/stage/kea", "PAR-FW01/var/lib/billu/stage/dhcp-relay"]) {
+        const p = spawnSync("sh", ["-n", path.join(out, "rendered", s, "run.sh")], { encoding: "utf8" });
+        expect([s, p.status, p.stderr]).toEqual([s, 0, ""]);
+    }
     const relayRun = readFileSync(path.join(out, "rendered", "PAR-FW01", "var/lib/billu/stage/dhcp-relay/run.sh"), "utf8");
     // The package's own SysV service is masked before the package is installed.
     expect(relayRun.indexOf("systemctl mask -q isc-dhcp-relay.service")).toBeLessThan(relayRun.indexOf("apt-get install -y -q isc-dhcp-relay"));
+});
+
+test("each server of the pair gets a certificate of the site CA for its address; the key reaches it on stdin only", () => {
+    for (const [n, ip] of [
+        ["par-dhcp01", "10.10.10.21"],
+        ["par-dhcp02", "10.10.10.22"],
+    ]) {
+        expect(named(`par-ca-${n}-kea-ha-csr`).inputs).toMatchObject({
+            subject: { commonName: n.toUpperCase(), organization: "BillU" },
+            ipAddresses: [ip],
+            dnsNames: [`${n}.billu.remindme.lan`],
+        });
+        expect(named(`par-ca-${n}-kea-ha-cert`).inputs.allowedUses).toEqual(["digital_signature", "server_auth", "client_auth"]);
+        const apply = named(`${n}-kea-apply`);
+        expect(apply.inputs.stdin).toBe("[secret]");
+        expect(apply.inputs.logging).toBe("none");
+        expect(apply.options.additionalSecretOutputs).toEqual(expect.arrayContaining(["stdout", "stderr"]));
+        expect(readFileSync(path.join(out, "rendered", n.toUpperCase(), "etc/kea/tls/kea-ha.key"), "utf8")).toBe("{{secret:kea-ha-key}}");
+    }
+    expect(r.resources.filter((x) => x.type === "tls:index/locallySignedCert:LocallySignedCert")).toHaveLength(2);
+});
+
+test("no secret the mocks produced (the HA keys among them) appears in any synth output of prod", () => {
+    const walk = (dir: string): string[] =>
+        readdirSync(dir).flatMap((f) => (statSync(path.join(dir, f)).isDirectory() ? walk(path.join(dir, f)) : [path.join(dir, f)]));
+    expect(r.producedSecrets.filter((s) => s.includes("kea-ha"))).toHaveLength(2);
+    for (const file of walk(out)) {
+        const text = readFileSync(file, "utf8");
+        for (const s of r.producedSecrets) expect(text.includes(s) ? `${file} leaks ${s}` : "").toBe("");
+    }
 });
 
 test("the docs carry the DHCP scopes, reservations and servers", () => {

@@ -3,7 +3,7 @@ import { HostModel } from "../../model/site";
 import { BaseServer } from "../base-server/BaseServer";
 import { connectionFor, SiteContext } from "../context";
 import { GuestStep } from "../guest-step/GuestStep";
-import { KEA, renderKeaDhcp4, renderRelayUnit, RELAY_UNIT } from "./render";
+import { HA_TLS_SECRETS, haTlsFiles, KEA, renderKeaDhcp4, renderRelayUnit, RELAY_UNIT } from "./render";
 
 export interface DhcpServerArgs {
     readonly ctx: SiteContext;
@@ -41,17 +41,37 @@ export class DhcpServer extends pulumi.ComponentResource {
             },
             { parent: this },
         );
+        // An HA pair authenticates its peer API with certificates of the site CA (client and server auth).
+        const tlsFiles = haTlsFiles(ctx.model);
+        let secrets: Record<string, pulumi.Input<string>> | undefined;
+        if (tlsFiles.length > 0) {
+            const cert = ctx.ca.issue(`${name}-kea-ha`, {
+                commonName: host.name,
+                dnsNames: [`${host.name.toLowerCase()}.${ctx.model.site.domain}`],
+                ipAddresses: [host.address],
+                allowedUses: ["digital_signature", "server_auth", "client_auth"],
+            });
+            secrets = { [HA_TLS_SECRETS.ca]: ctx.ca.certPem, [HA_TLS_SECRETS.cert]: cert.certPem, [HA_TLS_SECRETS.key]: cert.privateKeyPem };
+        }
+        const files = [...tlsFiles, { path: KEA.config, content: renderKeaDhcp4(ctx.model, host.name), check: "kea-dhcp4 -t {}" }];
         this.kea = new GuestStep(
             `${name}-kea`,
             {
                 ...common,
                 step: "kea",
                 after: [packages.apply, ...(args.after ?? [])],
-                files: [{ path: KEA.config, content: renderKeaDhcp4(ctx.model, host.name), check: "kea-dhcp4 -t {}" }],
+                files,
+                secrets,
                 script: [
                     "systemctl enable -q kea-dhcp4-server",
-                    `if billu_changed ${KEA.config}; then systemctl restart kea-dhcp4-server; billu_log 'kea-dhcp4 restarted';`,
+                    `if billu_changed ${files.map((f) => f.path).join(" ")}; then systemctl restart kea-dhcp4-server; billu_log 'kea-dhcp4 restarted';`,
                     "elif ! systemctl is-active -q kea-dhcp4-server; then systemctl start kea-dhcp4-server; fi",
+                    "# Kea's unit is Type=simple: wait (bounded) until it has loaded the configuration and opened its socket.",
+                    "i=0",
+                    `until systemctl is-active -q kea-dhcp4-server && [ -S ${KEA.controlSocket} ]; do`,
+                    "    i=$((i + 1)); [ \"$i\" -le 50 ] || billu_die 'kea-dhcp4-server is not running: see journalctl -u kea-dhcp4-server'",
+                    "    sleep 0.2",
+                    "done",
                 ].join("\n"),
             },
             { parent: this },

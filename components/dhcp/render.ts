@@ -9,6 +9,7 @@
  */
 import { DhcpPlan, DhcpServerPlan } from "../../model/dhcp";
 import { SiteModel } from "../../model/site";
+import { GuestFile, placeholder } from "../guest-step/render";
 
 /** Where Debian's kea-dhcp4-server package reads and keeps things (systemd unit, AppArmor profile). */
 export const KEA = {
@@ -16,7 +17,14 @@ export const KEA = {
     leaseFile: "/var/lib/kea/kea-leases4.csv",
     controlSocket: "/run/kea/kea4-ctrl-socket",
     hooksDir: "/usr/lib/x86_64-linux-gnu/kea/hooks",
+    /** The HA peers' mutual TLS: the site CA, this server's certificate and key (readable by Kea's user only). */
+    haCa: "/etc/kea/tls/ca.pem",
+    haCert: "/etc/kea/tls/kea-ha.pem",
+    haKey: "/etc/kea/tls/kea-ha.key",
 } as const;
+
+/** Secrets (GuestStep placeholders) the HA TLS files are filled from at install time. */
+export const HA_TLS_SECRETS = { ca: "kea-ha-ca", cert: "kea-ha-cert", key: "kea-ha-key" } as const;
 
 /** The relay's own unit (the package's SysV script is masked: its debconf answers would rewrite our options). */
 export const RELAY_UNIT = "/etc/systemd/system/billu-dhcp-relay.service";
@@ -42,6 +50,12 @@ function haHook(p: DhcpPlan, self: DhcpServerPlan): Record<string, unknown>[] {
                         "max-response-delay": p.ha.maxResponseDelayMs,
                         "max-ack-delay": p.ha.maxAckDelayMs,
                         "max-unacked-clients": p.ha.maxUnackedClients,
+                        // The peer API can rewrite leases (lease_cmds): only a peer with a certificate of the site CA
+                        // may call it, and each server checks the other's certificate too.
+                        "trust-anchor": KEA.haCa,
+                        "cert-file": KEA.haCert,
+                        "key-file": KEA.haKey,
+                        "require-client-certs": true,
                         // The hook's own HTTP listener on each peer's URL: no control agent needed.
                         "multi-threading": {
                             "enable-multi-threading": true,
@@ -110,6 +124,19 @@ export function renderKeaDhcp4(model: SiteModel, serverName: string): string {
         JSON.stringify(config, null, 4) +
         "\n"
     );
+}
+
+/**
+ * The HA peers' TLS files (HA pairs only): their contents are secret placeholders, filled at install time from
+ * the site CA's certificate and the certificate and key it issued to this server.
+ */
+export function haTlsFiles(model: SiteModel): GuestFile[] {
+    if (!plan(model).ha) return [];
+    return [
+        { path: KEA.haCa, content: placeholder(HA_TLS_SECRETS.ca) },
+        { path: KEA.haCert, content: placeholder(HA_TLS_SECRETS.cert) },
+        { path: KEA.haKey, content: placeholder(HA_TLS_SECRETS.key), mode: "0640", owner: "root:_kea" },
+    ];
 }
 
 /** The dhcrelay command line: downstream = every served zone's router interface, upstream = the servers' zone. */

@@ -8,20 +8,22 @@
 #           pool with the router, DNS, NTP, domain and search options of the model; a reserved MAC gets its reserved
 #           address; Kea's lease file holds the leases. Broken case: a Kea config with a wrong pool must make the
 #           lease assertion fail.
-#   part 3  prod: the HA hot-standby pair (PAR-DHCP01 primary, PAR-DHCP02 standby) reaches HOT-STANDBY, the
+#   part 3  prod: the HA hot-standby pair (PAR-DHCP01 primary, PAR-DHCP02 standby) reaches HOT-STANDBY over mutual
+#           TLS (the peer API refuses a client without a certificate and plain HTTP), the
 #           standby holds the primary's leases, the primary is stopped and the standby serves (failover time), a
 #           known client keeps its address, the restarted primary syncs back.
 #
 # Lab overrides (documented, none in the files): Kea runs in a private mount namespace where /etc/kea, /var/lib and
 # /run are the lab's own directories, so the rendered paths (/etc/kea/kea-dhcp4.conf, /var/lib/kea/kea-leases4.csv,
 # /run/kea/kea4-ctrl-socket) are used unchanged; KEA_LOCKFILE_DIR is set as the packaged systemd unit sets it;
-# Kea runs as root (the unit runs it as _kea); dhcrelay runs the unit's ExecStart in the foreground of the lab.
+# Kea runs as root (the unit runs it as _kea); dhcrelay runs the unit's ExecStart in the foreground of the lab; the
+# HA peers' TLS files (rendered as secret placeholders) get a throwaway CA and certificates.
 # The expected values come from the synth's stack outputs (the model: zones, hosts, reservations), never from the
 # Kea file under test.
 LAB=bdh
 # shellcheck source=../lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
-lab_require kea-dhcp4 dhcrelay busybox unshare node
+lab_require kea-dhcp4 dhcrelay busybox unshare node openssl curl
 T_START=$(date +%s%N)
 ms_since() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
 
@@ -95,11 +97,12 @@ check_lease() {
 show_lease() { lab_log "  lease $1: $(tr '\n' ' ' <"$2")(${3} ms)"; }
 LEASES=0
 
-# start_kea <ns> <dir> <rendered conf>: runs Kea in a private mount namespace whose /etc/kea, /var/lib and /run
-# are <dir>'s, with the rendered file hash-checked as /etc/kea/kea-dhcp4.conf.
+# start_kea <ns> <dir> <rendered conf> [tls dir]: runs Kea in a private mount namespace whose /etc/kea, /var/lib
+# and /run are <dir>'s, with the rendered file hash-checked as /etc/kea/kea-dhcp4.conf (and the HA TLS files).
 start_kea() {
-    local ns="$1" d="$2" conf="$3"
+    local ns="$1" d="$2" conf="$3" tls="${4:-}"
     mkdir -p "$d/etc-kea" "$d/var-lib/kea" "$d/run/kea" "$d/run/lock/kea"
+    [ -z "$tls" ] || cp -r "$tls" "$d/etc-kea/tls"
     cp "$conf" "$d/etc-kea/kea-dhcp4.conf"
     lab_hash_check "$conf" "$d/etc-kea/kea-dhcp4.conf"
     lab_bg "$ns" "$d/kea.log" unshare -m --propagation private sh -c \
@@ -203,15 +206,39 @@ for ns in dr ds1 dsw dx dc1 dc2; do for pid in $(ip netns pids "$LAB-$ns"); do k
 # ---------------------------------------------------------------------------------------------------------------
 lab_log "part 3: prod, the HA hot-standby pair"
 eval "$(facts "$PROD/outputs.json" lan-dsi lan-dev)"
+# Lab override: the HA peers' TLS files are rendered as secret placeholders (filled from the site CA at deploy
+# time); the lab fills them with a throwaway CA and one certificate per server (IP SAN, server and client auth).
+placeholders_only() {
+    [ "$(cat "$1/ca.pem")" = "{{secret:kea-ha-ca}}" ] && [ "$(cat "$1/kea-ha.pem")" = "{{secret:kea-ha-cert}}" ] \
+        && [ "$(cat "$1/kea-ha.key")" = "{{secret:kea-ha-key}}" ]
+}
+TLS="$LAB_DIR/tls"
+mkdir -p "$TLS"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-384 -nodes -keyout "$TLS/ca.key" -out "$TLS/ca.pem" -days 1 -subj "/CN=lab throwaway CA" 2>/dev/null
+for i in 1 2; do
+    name=$(eval echo "\$SRV${i}_NAME"); addr=$(eval echo "\$SRV$i")
+    lab_expect "prod $name: the rendered TLS files hold secret placeholders only" pass placeholders_only "$PROD/rendered/$name/etc/kea/tls"
+    mkdir -p "$TLS/s$i"
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-384 -nodes -keyout "$TLS/s$i/kea-ha.key" -out "$TLS/s$i.csr" -subj "/CN=$name" 2>/dev/null
+    printf 'subjectAltName=IP:%s\nextendedKeyUsage=serverAuth,clientAuth\n' "$addr" >"$TLS/s$i.ext"
+    openssl x509 -req -in "$TLS/s$i.csr" -CA "$TLS/ca.pem" -CAkey "$TLS/ca.key" -CAcreateserial -days 1 -extfile "$TLS/s$i.ext" -out "$TLS/s$i/kea-ha.pem" 2>/dev/null
+    cp "$TLS/ca.pem" "$TLS/s$i/ca.pem"
+done
 topology p
-start_kea "$LAB-ps1" "$LAB_DIR/prod-s1" "$PROD/rendered/$SRV1_NAME/etc/kea/kea-dhcp4.conf"
+start_kea "$LAB-ps1" "$LAB_DIR/prod-s1" "$PROD/rendered/$SRV1_NAME/etc/kea/kea-dhcp4.conf" "$TLS/s1"
 PRIMARY=$LAB_LAST_PID
-start_kea "$LAB-ps2" "$LAB_DIR/prod-s2" "$PROD/rendered/$SRV2_NAME/etc/kea/kea-dhcp4.conf"
+start_kea "$LAB-ps2" "$LAB_DIR/prod-s2" "$PROD/rendered/$SRV2_NAME/etc/kea/kea-dhcp4.conf" "$TLS/s2"
 t=$(date +%s%N)
 hot() { grep -q "to HOT-STANDBY state" "$1"; }
 lab_wait 30 "$SRV1_NAME in HOT-STANDBY" hot "$LAB_DIR/prod-s1/kea.log" && lab_wait 30 "$SRV2_NAME in HOT-STANDBY" hot "$LAB_DIR/prod-s2/kea.log" || true
 lab_log "  pair in HOT-STANDBY $(ms_since "$t") ms after start"
 lab_expect "prod: both peers reach HOT-STANDBY (the HA hook accepted the rendered parameters)" pass sh -c "grep -q 'to HOT-STANDBY state' '$LAB_DIR/prod-s1/kea.log' && grep -q 'to HOT-STANDBY state' '$LAB_DIR/prod-s2/kea.log'"
+# The peer API (it can rewrite leases) answers a peer's certificate only.
+ha_api() { ip netns exec "$LAB-pr" curl -sS --max-time 3 -H 'Content-Type: application/json' -d '{"command": "ha-heartbeat", "service": ["dhcp4"]}' "$@" | grep -q '"result": 0'; }
+lab_expect "prod: the primary's HA API answers a client with the standby's certificate" pass \
+    ha_api --cacert "$TLS/ca.pem" --cert "$TLS/s2/kea-ha.pem" --key "$TLS/s2/kea-ha.key" "https://$SRV1:8005/"
+lab_expect "prod: the primary's HA API refuses a TLS client without a certificate" fail ha_api --cacert "$TLS/ca.pem" "https://$SRV1:8005/"
+lab_expect "prod: the primary's HA API refuses plain HTTP" fail ha_api "http://$SRV1:8005/"
 start_relay "$LAB-pr" "$PROD/rendered/PAR-FW01/etc/systemd/system/billu-dhcp-relay.service" "$LAB_DIR/prod-relay"
 
 for c in c1:lan_dsi c2:lan_dev; do
@@ -237,7 +264,7 @@ lab_expect "prod: a known client keeps its address $DSI_ADDR through the standby
 grep -o "transitions from [A-Z-]* to [A-Z-]* state" "$LAB_DIR/prod-s2/kea.log" | sed "s/^/[$LAB]   standby: /"
 
 # The primary comes back: it syncs the standby's leases before serving again.
-start_kea "$LAB-ps1" "$LAB_DIR/prod-s1b" "$PROD/rendered/$SRV1_NAME/etc/kea/kea-dhcp4.conf"
+start_kea "$LAB-ps1" "$LAB_DIR/prod-s1b" "$PROD/rendered/$SRV1_NAME/etc/kea/kea-dhcp4.conf" "$TLS/s1"
 t=$(date +%s%N)
 FAILOVER_ADDR=$(lease_field "$LAB_DIR/prod-failover.lease" ip)
 back() { hot "$LAB_DIR/prod-s1b/kea.log" && grep -q "^$FAILOVER_ADDR," "$LAB_DIR/prod-s1b/var-lib/kea/kea-leases4.csv"; }
