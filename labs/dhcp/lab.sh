@@ -6,8 +6,9 @@
 #   part 2  dev: Kea (PAR-DHCP01) in a server namespace, dhcrelay in the router namespace (its real eth2 / eth4..eth12),
 #           busybox udhcpc in two department namespaces (lan-dsi, lan-dev): each lease comes from its department's
 #           pool with the router, DNS, NTP, domain and search options of the model; a reserved MAC gets its reserved
-#           address; Kea's lease file holds the leases. Broken case: a Kea config with a wrong pool must make the
-#           lease assertion fail.
+#           address; Kea's lease file holds the leases; a client renews by unicast through the router's own
+#           rendered nftables ruleset (the flow matrix), which drops what the matrix does not allow. Broken case: a
+#           Kea config with a wrong pool must make the lease assertion fail.
 #   part 3  prod: the HA hot-standby pair (PAR-DHCP01 primary, PAR-DHCP02 standby) reaches HOT-STANDBY over mutual
 #           TLS (the peer API refuses a client without a certificate and plain HTTP), the
 #           standby holds the primary's leases, the primary is stopped and the standby serves (failover time), a
@@ -154,6 +155,31 @@ start_relay() {
     lab_wait 10 "dhcrelay listening" grep -q "^Sending on" "$d/relay.log"
 }
 
+# router_firewall <ns> <synth dir> <dir>: the router's own rendered sysctl and nftables ruleset (the flow matrix),
+# hash-checked, so every DHCP packet of the lab crosses the firewall the stack ships.
+router_firewall() {
+    local ns="$1" s="$2" d="$3"
+    mkdir -p "$d"
+    cp "$s/rendered/PAR-FW01/etc/sysctl.d/90-billu-router.conf" "$s/rendered/PAR-FW01/etc/nftables.conf" "$d/"
+    lab_hash_check "$s/rendered/PAR-FW01/etc/sysctl.d/90-billu-router.conf" "$d/90-billu-router.conf"
+    lab_hash_check "$s/rendered/PAR-FW01/etc/nftables.conf" "$d/nftables.conf"
+    ip netns exec "$ns" sysctl -q -p "$d/90-billu-router.conf" >/dev/null
+    ip netns exec "$ns" nft -f "$d/nftables.conf"
+}
+
+# The renewing client's script: on bound it configures the address and the default route (a renewal is unicast
+# from that address to the server, through the router), and records each event's lease.
+cat >"$LAB_DIR/udhcpc-renew.sh" <<'EOS'
+#!/bin/sh
+case "$1" in
+    bound) ip addr flush dev "$interface"; ip addr add "$ip/$mask" dev "$interface"; ip route replace default via "$router"
+           printf 'ip=%s\nserverid=%s\n' "$ip" "$serverid" >"$LEASE_OUT.bound" ;;
+    renew) printf 'ip=%s\nserverid=%s\n' "$ip" "$serverid" >"$LEASE_OUT.renew" ;;
+esac
+exit 0
+EOS
+chmod 755 "$LAB_DIR/udhcpc-renew.sh"
+
 kea_ok() { KEA_LOCKFILE_DIR="$LAB_DIR" kea-dhcp4 -t "$1" >"$LAB_DIR/kea-t.log" 2>&1; }
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -173,6 +199,7 @@ start_kea "$LAB-ds1" "$LAB_DIR/dev-s1" "$DEV/rendered/$SRV1_NAME/etc/kea/kea-dhc
 DEV_KEA=$LAB_LAST_PID
 lab_wait 15 "kea-dhcp4 (dev) serving" grep -q "DHCP4_STARTED" "$LAB_DIR/dev-s1/kea.log" || { cat "$LAB_DIR/dev-s1/kea.log" >&2; lab_die "kea did not start"; }
 start_relay "$LAB-dr" "$DEV/rendered/PAR-FW01/etc/systemd/system/billu-dhcp-relay.service" "$LAB_DIR/dev-relay"
+router_firewall "$LAB-dr" "$DEV" "$LAB_DIR/dev-fw"
 
 for c in c1:lan_dsi c2:lan_dev; do
     ns="$LAB-d${c%%:*}"; v="${c#*:}"
@@ -186,6 +213,29 @@ ip -n "$LAB-dc1" link set eth0 address 02:b1:1a:b0:00:01
 lab_log "  Kea's lease file (dev):"
 cut -d, -f1,2,6,9 "$LAB_DIR/dev-s1/var-lib/kea/kea-leases4.csv" | sed "s/^/[$LAB]     /"
 lab_expect "dev: Kea's lease file holds the three leases" pass test "$(grep -c '^10\.' "$LAB_DIR/dev-s1/var-lib/kea/kea-leases4.csv")" -ge 3
+
+# A renewal: unicast from the client's leased address straight to the server, forwarded by the router's ruleset.
+lab_bg "$LAB-dc2" "$LAB_DIR/dev-renew.log" env LEASE_OUT="$LAB_DIR/dev-renew" busybox udhcpc -i eth0 -f -t 5 -T 1 -s "$LAB_DIR/udhcpc-renew.sh"
+RENEWER=$LAB_LAST_PID
+if lab_wait 10 "lan-dev client bound, address configured" test -s "$LAB_DIR/dev-renew.bound"; then
+    t=$(date +%s%N)
+    kill -USR1 "$RENEWER"
+    if lab_wait 10 "lan-dev client renewed" test -s "$LAB_DIR/dev-renew.renew"; then
+        LEASES=$((LEASES + 1)); lab_log "  renewal: $(tr '\n' ' ' <"$LAB_DIR/dev-renew.renew")($(ms_since "$t") ms)"
+    fi
+fi
+renewed_unicast() {
+    [ "$(cat "$LAB_DIR/dev-renew.renew")" = "$(cat "$LAB_DIR/dev-renew.bound")" ] && grep -q "sending renew to server $SRV1" "$LAB_DIR/dev-renew.log"
+}
+lab_expect "dev lan-dev: the client renews its lease by unicast to $SRV1 through the router's ruleset" pass renewed_unicast
+# The ruleset is live and default-deny: the client may ping its gateway, but only DHCP reaches the server.
+lab_expect "dev lan-dev: ping to the gateway $lan_dev_GW (router input allows ICMP)" pass ip netns exec "$LAB-dc2" busybox ping -c 1 -W 2 "$lan_dev_GW"
+lab_expect "dev lan-dev: ping to the DHCP server is dropped (no such flow in the matrix)" fail ip netns exec "$LAB-dc2" busybox ping -c 1 -W 2 "$SRV1"
+ip netns exec "$LAB-dr" nft flush ruleset
+lab_expect "dev lan-dev: ...and passes once the ruleset is flushed (the drop was the firewall's)" pass ip netns exec "$LAB-dc2" busybox ping -c 1 -W 2 "$SRV1"
+ip netns exec "$LAB-dr" nft -f "$LAB_DIR/dev-fw/nftables.conf"
+kill "$RENEWER"; wait "$RENEWER" 2>/dev/null || true
+ip -n "$LAB-dc2" addr flush dev eth0
 
 # Broken case: a Kea config whose lan-dsi pool disagrees with the model must make the lease check fail.
 kill "$DEV_KEA"; wait "$DEV_KEA" 2>/dev/null || true
@@ -240,6 +290,7 @@ lab_expect "prod: the primary's HA API answers a client with the standby's certi
 lab_expect "prod: the primary's HA API refuses a TLS client without a certificate" fail ha_api --cacert "$TLS/ca.pem" "https://$SRV1:8005/"
 lab_expect "prod: the primary's HA API refuses plain HTTP" fail ha_api "http://$SRV1:8005/"
 start_relay "$LAB-pr" "$PROD/rendered/PAR-FW01/etc/systemd/system/billu-dhcp-relay.service" "$LAB_DIR/prod-relay"
+router_firewall "$LAB-pr" "$PROD" "$LAB_DIR/prod-fw"
 
 for c in c1:lan_dsi c2:lan_dev; do
     ns="$LAB-p${c%%:*}"; v="${c#*:}"
