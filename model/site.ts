@@ -5,6 +5,7 @@
  */
 import { ZodIssue } from "zod";
 import { Cidr, contains, ipToInt, isIpv4, isUsableHost, overlaps, parseCidr, suggestNetwork } from "./addressing";
+import { DhcpPlan, planDhcp } from "./dhcp";
 import { DomainModel, validateDomain } from "./domain";
 import { InputError, keyPath, Problems, show } from "./errors";
 import { HrExport, headcountByDepartment } from "./hr";
@@ -69,6 +70,8 @@ export interface SiteModel {
     readonly vpnLocal?: VpnLocal;
     /** Both ends paired, once the peer's `vpnPeer` output is known (stacks/program.ts; components/vpn/peer.ts). */
     readonly vpn?: VpnModel;
+    /** DHCP scopes, relay and servers (sites with a host of role dhcp). */
+    readonly dhcp?: DhcpPlan;
 }
 
 export const STATEFUL_ROLES: readonly Role[] = ["dc", "fileserver", "mail"];
@@ -138,6 +141,7 @@ export function buildSiteModel(raw: Record<string, unknown>, loadHr?: HrLoader):
         },
         problems,
     );
+    const dhcp = planDhcp(cfg, zones, hosts, headcount, isCompany, problems);
     problems.throwIfAny();
     const domain = validateDomain(cfg.site, cfg.network, cfg.domain, zones, hosts, problems);
     problems.throwIfAny();
@@ -153,6 +157,7 @@ export function buildSiteModel(raw: Record<string, unknown>, loadHr?: HrLoader):
         hr,
         headcount,
         router,
+        dhcp,
         domain,
         zone: (n) => {
             const z = zoneByName.get(n);

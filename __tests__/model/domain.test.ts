@@ -70,7 +70,6 @@ describe("bad input: one clear message each (key path, value received, fix)", ()
         [
             "a DC outside the servers zone",
             (r) => {
-                r.flows = []; // the flows name the DC in the servers zone: reported on their own
                 r.hosts[1].zone = "dmz";
                 r.hosts[1].address = "172.16.120.11";
             },

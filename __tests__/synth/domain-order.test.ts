@@ -40,6 +40,8 @@ test("DC1 forest -> DC2 join -> FSMO (one DC at a time) -> DNS records -> member
     for (const m of ["par-dhcp01", "par-fs01", "par-mail01"]) {
         expect(deps(`${m}-ad-join-prepare`)).toEqual([`${m}-base-apply`, "par-domain-domain-apply"].sort());
     }
+    // The DHCP server's own steps come after its join, hence after the domain.
+    expect(deps("par-dhcp01-kea-packages-prepare")).toEqual(["par-dhcp01-ad-join-apply", "par-domain-domain-apply"]);
     // A host that does not join gets no join step.
     expect(r.resources.some((x) => x.name.startsWith("par-web01-ad-join"))).toBe(false);
 });
