@@ -79,6 +79,14 @@ export interface DnsRecord {
     readonly a: boolean;
 }
 
+/** An MX record the DC step creates in the AD zone (`name` relative to the zone, `@` for the apex; model/mail.ts). */
+export interface MxRecord {
+    readonly name: string;
+    /** The mail host's FQDN. */
+    readonly exchange: string;
+    readonly preference: number;
+}
+
 export interface DomainController {
     /** Host name as in billu:hosts (`PAR-DC01`). */
     readonly name: string;
@@ -118,6 +126,8 @@ export interface DomainModel {
     readonly records: readonly DnsRecord[];
     /** Debian hosts that join the domain. */
     readonly members: readonly string[];
+    /** MX records of the mail domain when the AD zone serves it (set by buildSiteModel from the mail plan). */
+    readonly mailExchangers?: readonly MxRecord[];
     readonly linuxLogin?: { readonly sshGroup: string; readonly sudoGroup: string };
     readonly joinAccount: string;
 }

@@ -8,6 +8,7 @@ import { z } from "zod";
 import { vpnSchema } from "./vpn";
 import { dhcpSchema } from "./dhcp";
 import { domainSchema } from "./domain";
+import { mailSchema } from "./mail";
 
 export const OS_KINDS = ["debian-12", "windows-2022-gui", "windows-2022-core"] as const;
 export type OsKind = (typeof OS_KINDS)[number];
@@ -176,6 +177,7 @@ export const configSchema = z
         vpn: vpnSchema.optional(),
         dhcp: dhcpSchema.optional(),
         domain: domainSchema.optional(),
+        mail: mailSchema.optional(),
     })
     .strict();
 

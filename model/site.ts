@@ -12,6 +12,7 @@ import { HrExport, headcountByDepartment } from "./hr";
 import { namingViolation } from "./naming";
 import { Config, configSchema, CONFIG_KEYS, HostConfig, OsKind, Role, Zone, ZoneKind } from "./schema";
 import { validateVpn, VpnLocal, VpnModel } from "./vpn";
+import { MailPlan, planMail } from "./mail";
 
 export interface ZoneModel {
     readonly name: string;
@@ -72,6 +73,8 @@ export interface SiteModel {
     readonly vpn?: VpnModel;
     /** DHCP scopes, relay and servers (sites with a host of role dhcp). */
     readonly dhcp?: DhcpPlan;
+    /** The mail service (`billu:mail`, the host of role mail; model/mail.ts). */
+    readonly mail?: MailPlan;
 }
 
 export const STATEFUL_ROLES: readonly Role[] = ["dc", "fileserver", "mail"];
@@ -143,8 +146,24 @@ export function buildSiteModel(raw: Record<string, unknown>, loadHr?: HrLoader):
     );
     const dhcp = planDhcp(cfg, zones, hosts, headcount, isCompany, problems);
     problems.throwIfAny();
-    const domain = validateDomain(cfg.site, cfg.network, cfg.domain, zones, hosts, problems);
+    const adDomain = validateDomain(cfg.site, cfg.network, cfg.domain, zones, hosts, problems);
     problems.throwIfAny();
+    // Mail after the domain: its lookups, logons and DNS records live in AD (model/mail.ts).
+    const mail = planMail(
+        {
+            site: cfg.site,
+            cfg: cfg.mail,
+            hosts,
+            zones,
+            flows: cfg.flows,
+            domain: adDomain,
+            wanAddress: zones.find((z) => z.kind === "wan")?.routerAddress,
+        },
+        problems,
+    );
+    problems.throwIfAny();
+    // The mail domain's MX record joins the AD zone's records when the site's DNS serves it.
+    const domain = adDomain && mail && mail.mx.length > 0 ? { ...adDomain, mailExchangers: mail.mx } : adDomain;
 
     const zoneByName = new Map(zones.map((z) => [z.name, z]));
     const hostByName = new Map(hosts.map((h) => [h.name, h]));
@@ -159,6 +178,7 @@ export function buildSiteModel(raw: Record<string, unknown>, loadHr?: HrLoader):
         router,
         dhcp,
         domain,
+        mail,
         zone: (n) => {
             const z = zoneByName.get(n);
             if (!z) throw new Error(`unknown zone ${n}`);

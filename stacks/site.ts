@@ -3,6 +3,7 @@ import { Role } from "../model/schema";
 import { HostModel, SiteModel } from "../model/site";
 import { BaseServer } from "../components/base-server/BaseServer";
 import { buildDhcp } from "../components/dhcp/role";
+import { buildMail } from "../components/mail/role";
 import { SiteContext } from "../components/context";
 import { Firewall } from "../components/firewall/Firewall";
 import { SiteCa } from "../components/site-ca/SiteCa";
@@ -33,6 +34,7 @@ export type RoleBuilder = (ctx: SiteContext, hosts: HostModel[], parent: pulumi.
 const ROLE_BUILDERS: Partial<Record<Role, RoleBuilder>> = {
     dhcp: buildDhcp,
     dc: buildDomainControllers,
+    mail: buildMail,
 };
 
 function baseServers(ctx: SiteContext, hosts: HostModel[], parent: pulumi.Resource): RoleResult {

@@ -25,6 +25,7 @@ export const SAMBA_PATHS = {
     tlsKey: "/etc/samba/tls/billu-dc.key",
     wrapper: "/usr/local/sbin/billu-samba-tool",
     records: "/etc/billu/domain/records.tsv",
+    mx: "/etc/billu/domain/mx.tsv",
     objects: "/etc/billu/domain/objects.tsv",
 } as const;
 
@@ -227,6 +228,11 @@ export function renderRecordsTsv(domain: DomainModel): string {
     return domain.records.map((r) => [r.name, r.address, r.reverseZone, r.ptrName, r.a ? "a" : "-"].join("\t") + "\n").join("");
 }
 
+/** The MX records of the mail domain the zone serves (model/mail.ts): `name exchange preference`, tab-separated. */
+export function renderMxTsv(domain: DomainModel): string {
+    return (domain.mailExchangers ?? []).map((m) => [m.name, m.exchange, m.preference].join("\t") + "\n").join("");
+}
+
 /** The directory objects the domain step ensures: `kind name [detail]`, tab-separated. */
 export function renderObjectsTsv(domain: DomainModel): string {
     const rows: string[][] = [["site", domain.adSite], ...domain.subnets.map((s) => ["subnet", s.cidr, domain.adSite])];
@@ -264,6 +270,17 @@ export function sambaDomainStep(domain: DomainModel, dc: DomainController): Step
         `    if [ -z "$curp" ]; then st_admin dns add 127.0.0.1 "$rzone" "$ptr" PTR "$name.${domain.fqdn}" >/dev/null; billu_log "PTR $addr $name"`,
         `    elif [ "$curp" != "$name.${domain.fqdn}." ]; then st_admin dns update 127.0.0.1 "$rzone" "$ptr" PTR "\${curp%.}" "$name.${domain.fqdn}" >/dev/null; billu_log "PTR $addr \${curp%.} -> $name"; fi`,
         `done < ${SAMBA_PATHS.records}`,
+        ...((domain.mailExchangers ?? []).length > 0
+            ? [
+                  "# MX records of the mail domain (dig prints `<preference> <exchange>.`; samba-tool takes `<exchange> <preference>`).",
+                  `while IFS="$tab" read -r name exchange pref; do`,
+                  `    if [ "$name" = @ ]; then fq=${domain.fqdn}; else fq="$name.${domain.fqdn}"; fi`,
+                  `    cur="$(dig +short +time=2 +tries=2 @127.0.0.1 "$fq" MX | head -n 1)"`,
+                  `    if [ -z "$cur" ]; then st_admin dns add 127.0.0.1 ${domain.fqdn} "$name" MX "$exchange $pref" >/dev/null; billu_log "MX $fq $exchange"`,
+                  `    elif [ "$cur" != "$pref $exchange." ]; then old="\${cur#* }"; st_admin dns update 127.0.0.1 ${domain.fqdn} "$name" MX "\${old%.} \${cur%% *}" "$exchange $pref" >/dev/null; billu_log "MX $fq $cur -> $pref $exchange"; fi`,
+                  `done < ${SAMBA_PATHS.mx}`,
+              ]
+            : []),
         `exists() { [ -n "$(ldbsearch -H ${sam} -b "$1" -s "$2" "$3" dn 2>/dev/null | sed -n 's/^dn: //p')" ]; }`,
         `while IFS="$tab" read -r kind name detail; do`,
         '    case "$kind" in',
@@ -285,6 +302,7 @@ export function sambaDomainStep(domain: DomainModel, dc: DomainController): Step
     return {
         files: [
             { path: SAMBA_PATHS.records, content: renderRecordsTsv(domain) },
+            ...((domain.mailExchangers ?? []).length > 0 ? [{ path: SAMBA_PATHS.mx, content: renderMxTsv(domain) }] : []),
             { path: SAMBA_PATHS.objects, content: renderObjectsTsv(domain) },
         ],
         script,

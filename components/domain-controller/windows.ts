@@ -209,6 +209,14 @@ export function windowsDomainStep(
         '        Add-DnsServerResourceRecordPtr -ZoneName $r.Zone -Name $r.Ptr -PtrDomainName $target; Write-BilluLog "PTR $($r.Address) $target"',
         "    }",
         "}",
+        ...(domain.mailExchangers ?? []).flatMap((m) => [
+            `# MX ${m.name} -> ${m.exchange} (the mail domain this zone serves).`,
+            `$mx = Get-DnsServerResourceRecord -ZoneName $zone -Name ${q(m.name)} -RRType MX -ErrorAction SilentlyContinue`,
+            `if (-not ($mx | Where-Object { $_.RecordData.MailExchange -eq ${q(`${m.exchange}.`)} -and $_.RecordData.Preference -eq ${m.preference} })) {`,
+            "    if ($mx) { $mx | Remove-DnsServerResourceRecord -ZoneName $zone -Force }",
+            `    Add-DnsServerResourceRecordMX -ZoneName $zone -Name ${q(m.name === "@" ? "." : m.name)} -MailExchange ${q(m.exchange)} -Preference ${m.preference}; Write-BilluLog ${q(`MX ${m.name} ${m.exchange}`)}`,
+            "}",
+        ]),
         ...forwarders.flatMap((f) => [
             `$cf = Get-DnsServerZone -Name ${q(f.domain)} -ErrorAction SilentlyContinue`,
             `if (-not $cf) { Add-DnsServerConditionalForwarderZone -Name ${q(f.domain)} -MasterServers ${list(f.servers)} -ReplicationScope 'Forest'; Write-BilluLog ${q(`conditional forwarder ${f.domain}`)} }`,

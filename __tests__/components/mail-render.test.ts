@@ -1,0 +1,155 @@
+/** The mail server's pure renderers: the files of each step, from the mail plan (snapshots for the whole texts). */
+import {
+    LDAP_TABLES,
+    MAIL_PATHS,
+    mailDocs,
+    mailPackagesScript,
+    mailStep,
+    renderDovecotConf,
+    renderDovecotLdap,
+    renderLdapTable,
+    renderMainCf,
+    renderMasterCf,
+    sambaMailDirectoryStep,
+    windowsMailDirectoryStep,
+} from "../../components/mail/render";
+import { sambaDomainStep } from "../../components/domain-controller/samba";
+import { windowsDomainStep } from "../../components/domain-controller/windows";
+import { model, stackRaw } from "../helpers";
+
+const dev = model(stackRaw("dev"));
+const plan = dev.mail!;
+const domain = dev.domain!;
+const prod = model(stackRaw("prod"));
+
+test("main.cf: the mail domain is virtual, looked up in AD; no open relay; TLS, size, milter from the plan", () => {
+    const lines = renderMainCf(plan).split("\n");
+    for (const l of [
+        "myhostname = par-mail01.billu.remindme.lan",
+        "mydestination =",
+        "mynetworks = 127.0.0.0/8",
+        "message_size_limit = 26214400",
+        "virtual_mailbox_domains = billu.remindme.lan",
+        "virtual_mailbox_maps = proxy:ldap:/etc/billu/mail/postfix-ldap/mailboxes.cf",
+        "virtual_transport = lmtp:unix:private/dovecot-lmtp",
+        "smtpd_sasl_auth_enable = no",
+        "smtpd_tls_auth_only = yes",
+        "smtpd_tls_chain_files = /etc/billu/mail/tls/server.key, /etc/billu/mail/tls/server.pem",
+        "smtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination",
+        "smtpd_milters = inet:127.0.0.1:11332",
+        "milter_default_action = tempfail",
+    ]) {
+        expect(lines).toContain(l);
+    }
+    expect(renderMainCf(plan)).toMatchSnapshot();
+});
+
+test("master.cf: submission requires TLS, a logon and the login's own sender address; nothing chrooted", () => {
+    const text = renderMasterCf(plan);
+    expect(text).toContain(
+        "587        inet  n       -       n       -       -       smtpd\n  -o syslog_name=postfix/submission\n  -o smtpd_tls_security_level=encrypt",
+    );
+    expect(text).toContain("  -o smtpd_sender_restrictions=reject_non_fqdn_sender,reject_sender_login_mismatch");
+    expect(text).toContain("  -o smtpd_relay_restrictions=permit_sasl_authenticated,reject");
+    // Column 5 (chroot) is n on every service line.
+    const services = text.split("\n").filter((l) => /^[a-z0-9]+ +(inet|unix|unix-dgram) /.test(l));
+    expect(services.length).toBeGreaterThan(20);
+    expect(services.filter((l) => l.split(/\s+/)[4] !== "n")).toEqual([]);
+    expect(text).toMatchSnapshot();
+});
+
+test("LDAP tables: LDAPS to every DC with the CA verified, the service account, enabled people only; the password a placeholder", () => {
+    for (const t of LDAP_TABLES) {
+        const text = renderLdapTable(plan, t);
+        expect(text).toContain("bind_pw = {{secret:mail-ldap-password}}\n");
+        expect(text).toContain("tls_require_cert = yes\n");
+        expect(text).toContain("bind_dn = svc-mail@billu.remindme.lan\n");
+    }
+    expect(renderLdapTable(prod.mail!, "mailboxes")).toContain(
+        "server_host = ldaps://par-dc01.billu.remindme.lan ldaps://par-dc02.billu.remindme.lan ldaps://par-dc03.billu.remindme.lan\n",
+    );
+    expect(renderLdapTable(plan, "mailboxes")).toContain(
+        "query_filter = (&(objectCategory=person)(objectClass=user)(!(userAccountControl:1.2.840.113556.1.4.803:=2))(mail=%s))\n",
+    );
+    expect(renderLdapTable(plan, "groups")).toContain("special_result_attribute = member\nleaf_result_attribute = mail\n");
+    expect(LDAP_TABLES.map((t) => renderLdapTable(plan, t)).join("\n")).toMatchSnapshot();
+});
+
+test("Dovecot: IMAPS only, AD bind as the user, Maildir under vmail, the quota from the plan", () => {
+    const conf = renderDovecotConf(plan);
+    for (const l of [
+        "protocols = imap lmtp",
+        "ssl = required",
+        "disable_plaintext_auth = yes",
+        "    port = 993",
+        "  quota_rule = *:storage=2048M",
+        "first_valid_uid = 5000",
+    ]) {
+        expect(conf.split("\n")).toContain(l);
+    }
+    expect(conf).toContain("inet_listener imap {\n    port = 0\n  }");
+    const ldap = renderDovecotLdap(plan);
+    expect(ldap).toContain("auth_bind = yes\n");
+    expect(ldap).toContain("dnpass = {{secret:mail-ldap-password}}\n");
+    expect(ldap).toContain("user_attrs = =home=/var/vmail/%L{ldap:sAMAccountName}\n");
+    expect(conf + ldap).toMatchSnapshot();
+});
+
+test("the mail step: secrets only as placeholders in 0600 files, every config checked by its daemon before install", () => {
+    const step = mailStep(plan, domain);
+    const byPath = new Map(step.files.map((f) => [f.path, f]));
+    expect(step.secrets).toEqual(["mail-ldap-password", "mail-cert", "mail-key", "site-ca-cert"]);
+    for (const f of step.files) {
+        if (/\{\{secret:(mail-ldap-password|mail-key)\}\}/.test(f.content)) expect([f.path, f.mode]).toEqual([f.path, "0600"]);
+    }
+    expect(byPath.get("/etc/billu/mail/postfix-ldap/mailboxes.cf")!.owner).toBe("postfix:postfix");
+    expect(byPath.get(MAIL_PATHS.mainCf)!.check).toContain('postfix -c "$d" check');
+    expect(byPath.get(MAIL_PATHS.mainCf)!.check).toContain("/var/lib/billu/stage/mail/files/etc/postfix/master.cf");
+    expect(byPath.get(MAIL_PATHS.masterCf)!.check).toContain("/var/lib/billu/stage/mail/files/etc/postfix/main.cf");
+    expect(byPath.get(MAIL_PATHS.dovecotConf)!.check).toBe("doveconf -n -c {} >/dev/null");
+    // The LDAP tables, the TLS files and master.cf come before main.cf, whose check reads them; certificates before dovecot.conf.
+    const order = step.files.map((f) => f.path);
+    expect(order.indexOf(MAIL_PATHS.mainCf)).toBeGreaterThan(order.indexOf("/etc/billu/mail/postfix-ldap/senders.cf"));
+    expect(order.indexOf(MAIL_PATHS.dovecotConf)).toBeGreaterThan(order.indexOf(MAIL_PATHS.key));
+    // Daemons restart only when their files changed; the service account is proven before they are.
+    expect(step.script).toContain('restart_or_start postfix "$(changed /etc/billu/mail/tls/ca.pem');
+    expect(step.script).toMatch(/ldapsearch -LLL -x .* -D 'svc-mail@billu.remindme.lan' -y "\$BILLU_WORK\/ldap.pw"/);
+    expect(step.script).not.toMatch(/-w /);
+    expect(mailPackagesScript()).toContain("select No configuration");
+});
+
+test("mail-directory (samba): the service account with the secret via the wrapper, aliases as proxyAddresses", () => {
+    const step = sambaMailDirectoryStep(plan, domain);
+    expect(step.files).toEqual([{ path: "/etc/billu/mail/aliases.tsv", content: "postmaster@billu.remindme.lan\tGG_DSI\nabuse@billu.remindme.lan\tGG_DSI\n" }]);
+    expect(step.script).toContain('BILLU_SECRET="$(billu_secret mail-ldap-password)" billu-samba-tool user create svc-mail @BILLU_SECRET@');
+    expect(step.script).toContain("samba-tool user setexpiry svc-mail --noexpiry");
+    expect(step.script).toContain("proxyAddresses: %s");
+    expect(step.secrets).toEqual(["mail-ldap-password"]);
+});
+
+test("mail-directory (windows): New-ADUser with the secret, Set-ADObject for the aliases, no literal password", () => {
+    const step = windowsMailDirectoryStep(prod.mail!, prod.domain!);
+    expect(step.script).toContain("$pw = ConvertTo-SecureString (Get-BilluSecret 'mail-ldap-password') -AsPlainText -Force");
+    expect(step.script).toContain("@{ Target = 'GG_DSI'; Value = 'smtp:postmaster@billu.remindme.lan' }");
+    expect(step.script).toContain("Set-ADObject -Identity $o -Add @{ proxyAddresses = $w.Value }");
+});
+
+test("the DC's domain step creates the MX of a served mail domain (samba and windows)", () => {
+    const samba = sambaDomainStep(domain, domain.dcs[0]);
+    expect(samba.files.find((f) => f.path === "/etc/billu/domain/mx.tsv")!.content).toBe("@\tpar-mail01.billu.remindme.lan\t10\n");
+    expect(samba.script).toContain('st_admin dns add 127.0.0.1 billu.remindme.lan "$name" MX "$exchange $pref"');
+    const win = windowsDomainStep(prod.domain!);
+    expect(win.script).toContain("Add-DnsServerResourceRecordMX -ZoneName $zone -Name '.' -MailExchange 'par-mail01.billu.remindme.lan' -Preference 10");
+    // A domain without mail gets no MX file.
+    expect(sambaDomainStep({ ...domain, mailExchangers: undefined }, domain.dcs[0]).files.map((f) => f.path)).not.toContain("/etc/billu/domain/mx.tsv");
+});
+
+test("docs: the client settings and the DNS records", () => {
+    const docs = mailDocs(plan);
+    expect(docs["Mail client settings"].rows).toEqual([
+        ["IMAP (incoming)", "par-mail01.billu.remindme.lan", 993, "SSL/TLS (IMAPS)", "normal password: mail address and AD password"],
+        ["SMTP (outgoing)", "par-mail01.billu.remindme.lan", 587, "STARTTLS (required)", "normal password: mail address and AD password"],
+        ["SMTP between servers", "par-mail01.billu.remindme.lan", 25, "STARTTLS offered", "none (only mail for the domain is accepted)"],
+    ]);
+    expect(docs["Mail DNS records"].rows[0]).toEqual(["billu.remindme.lan", "@", "MX", "10 par-mail01.billu.remindme.lan.", "AD DNS (applied by the DC step)"]);
+});

@@ -1,0 +1,89 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { HostModel } from "../../model/site";
+import { BaseServer } from "../base-server/BaseServer";
+import { connectionFor, SiteContext } from "../context";
+import { domainOf } from "../domain-controller/common";
+import { GuestStep } from "../guest-step/GuestStep";
+import { MAIL_SECRET, mailPackagesScript, mailStep, MailStepText, sambaMailDirectoryStep, windowsMailDirectoryStep } from "./render";
+
+export interface MailServerArgs {
+    readonly ctx: SiteContext;
+    /** The host of role mail; everything else comes from `ctx.model.mail`. */
+    readonly host: HostModel;
+}
+
+/**
+ * The mail server: its Debian VM (BaseServer: base step, domain join), a certificate from the site CA, the LDAP
+ * service account's generated password, then three guest steps after the domain is up: `mail-directory` on the
+ * first DC (the service account, the aliases as proxyAddresses), `mail-packages` on the mail host, and `mail`
+ * (TLS, Postfix, Dovecot, rspamd; each file checked by its daemon before it is installed). Stateful: the VM is
+ * protected in prod like every stateful VM (ProxmoxVm, from the model's `stateful`).
+ */
+export class MailServer extends pulumi.ComponentResource {
+    public readonly server: BaseServer;
+    /** The `mail` step: the server is serving. */
+    public readonly mail: GuestStep;
+    /** The `mail-directory` step on the first DC. */
+    public readonly directory: GuestStep;
+
+    constructor(name: string, args: MailServerArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("billu:mail:MailServer", name, {}, opts);
+        const { ctx, host } = args;
+        const plan = ctx.model.mail;
+        if (!plan) throw new Error("the site has no billu:mail");
+        const domain = domainOf(ctx.model);
+        this.server = new BaseServer(name, { ctx, host }, { parent: this });
+        const password = new random.RandomPassword(
+            `${name}-ldap-password`,
+            // Letters and digits only: the password sits in Postfix and Dovecot files where other characters have
+            // meanings; 32 of them carry ~190 bits, and the three classes satisfy AD's complexity rule.
+            { length: 32, special: false, minUpper: 2, minLower: 2, minNumeric: 2 },
+            { parent: this },
+        ).result;
+        const cert = ctx.ca.issue(
+            `${name}-mail`,
+            { commonName: plan.hostname, dnsNames: plan.certificate.dnsNames, ipAddresses: plan.certificate.ipAddresses },
+            { parent: this },
+        );
+        const values: Record<string, pulumi.Input<string>> = {
+            [MAIL_SECRET.ldap]: password,
+            [MAIL_SECRET.cert]: cert.certPem,
+            [MAIL_SECRET.key]: cert.privateKeyPem,
+            [MAIL_SECRET.ca]: ctx.ca.certPem,
+        };
+        const bind = (names: readonly string[]) => Object.fromEntries(names.map((n) => [n, values[n]]));
+        const step = (child: string, stepName: string, on: HostModel, text: MailStepText, os: "linux" | "windows", after: readonly pulumi.Resource[]) =>
+            new GuestStep(
+                `${name}-${child}`,
+                {
+                    host: on.name,
+                    step: stepName,
+                    os,
+                    connection: connectionFor(ctx, on),
+                    renderDir: ctx.renderDir,
+                    files: text.files,
+                    script: text.script,
+                    secrets: text.secrets.length > 0 ? bind(text.secrets) : undefined,
+                    after,
+                },
+                { parent: this },
+            );
+        const dc1 = ctx.model.host(domain.dcs[0].name);
+        this.directory = step(
+            "directory",
+            "mail-directory",
+            dc1,
+            domain.flavor === "samba" ? sambaMailDirectoryStep(plan, domain) : windowsMailDirectoryStep(plan, domain),
+            domain.flavor === "samba" ? "linux" : "windows",
+            [...ctx.after.domain],
+        );
+        // The packages first: the configuration step's checks run postfix and doveconf before its body could install them.
+        const packages = step("packages", "mail-packages", host, { files: [], script: mailPackagesScript(), secrets: [] }, "linux", [
+            ...this.server.ready,
+            ...ctx.after.domain,
+        ]);
+        this.mail = step("mail", "mail", host, mailStep(plan, domain), "linux", [packages.apply, this.directory.apply]);
+        this.registerOutputs({});
+    }
+}

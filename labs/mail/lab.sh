@@ -1,0 +1,290 @@
+#!/usr/bin/env bash
+# labs/mail: the MailServer component (Postfix, Dovecot, rspamd) against a real Samba AD DC, in network namespaces.
+#
+# It synthesizes the dev stack and runs the guest steps exactly as synth rendered them (every staged file
+# hash-checked, nothing edited), in the order the program deploys them: PAR-DC01 `dc` (provision) and `domain`
+# (records, including the mail domain's MX), PAR-DC01 `mail-directory` (the LDAP service account with its
+# generated password, the aliases as proxyAddresses), then PAR-MAIL01 `mail-packages` and `mail` (TLS, Postfix,
+# Dovecot, rspamd; each file checked by its daemon first). Hosts are pseudo-guests (labs/lib/samba.sh) on one
+# switch; a client namespace on the same switch resolves through the DC and speaks SMTP and IMAPS (probe.py).
+#
+# Lab overrides (documented, nothing rendered is edited):
+#   - guests are namespaces with overlays, not VMs; `systemctl` is a shim (systemctl-shim.sh in the mail guest,
+#     samba.sh's in the DC) that starts the daemons in the guest; packages are preinstalled (the install guard of
+#     `mail-packages` sees them and skips); the mail guest's /dev is a tmpfs with the host's device nodes and a
+#     lab syslog socket (syslog.py), so Postfix's and Dovecot's logs land in the lab's dir;
+#   - the mail guest's /etc/resolv.conf is written from its VM's cloud-init DNS servers in resources.json; its
+#     `base` and `ad-join` steps are not run (the mail steps do not use the join);
+#   - the secrets Pulumi would send on stdin are made here: random passwords, and a throwaway CA (openssl, ECDSA
+#     P-384 like SiteCa) issuing the DC's LDAPS and the mail server's certificates with the SANs synth recorded;
+#   - the people: until the directory plan is on main, the lab creates two accounts the way the directory's
+#     applier does (mail attribute, must change the password at first logon), named from the HR export.
+# Broken cases that must fail: a main.cf with a typo refused by the step's postfix check (the installed one
+# stays); a wrong password, a password still to change, a disabled account, relaying without logon, a forged
+# sender, an unknown recipient, GTUBE, an oversize message. MBL_SABOTAGE=1 gives the mail step a wrong service
+# account password: its LDAPS check fails and the lab must fail.
+LAB=bml
+# shellcheck source=../lib/common.sh
+source "$(dirname "$0")/../lib/common.sh"
+# shellcheck source=../lib/samba.sh
+source "$LAB_ROOT/labs/lib/samba.sh"
+lab_require samba samba-tool ldapsearch ldbsearch dig postfix postconf dovecot doveconf doveadm rspamd openssl python3 unshare nsenter node ss
+HERE="$LAB_ROOT/labs/mail"
+START=$(date +%s%N)
+since() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
+FIG=()
+fig() { FIG+=("$1: $2"); lab_log "measured: $1: $2"; }
+
+# --- synth the dev stack; every fact below comes from its outputs -------------------------------------------------
+OUT="$(lab_synth dev)"
+R="$OUT/rendered"
+q() { node -e "const o=require('$OUT/outputs.json'), r=require('$OUT/resources.json').resources; const row=(s,k)=>o.sections[s].rows.find(x=>x[0]===k)[1]; $1"; }
+DOMAIN=$(q 'console.log(o.site.domain)')
+DC1=$(q 'console.log(o.hosts.find(h=>h.role==="dc").name)')
+MAIL=$(q 'console.log(o.hosts.find(h=>h.role==="mail").name)')
+DC1_IP=$(q "console.log(o.hosts.find(h=>h.name==='$DC1').address)")
+MAIL_IP=$(q "console.log(o.hosts.find(h=>h.name==='$MAIL').address)")
+MAILDOM=$(q 'console.log(row("Mail","mail domain"))')
+MAILHOST=$(q 'console.log(o.sections["Mail client settings"].rows[0][1])')
+IMAPS_PORT=$(q 'console.log(o.sections["Mail client settings"].rows[0][2])')
+SUB_PORT=$(q 'console.log(o.sections["Mail client settings"].rows[1][2])')
+SMTP_PORT=$(q 'console.log(o.sections["Mail client settings"].rows[2][2])')
+MX_VALUE=$(q 'const m=o.sections["Mail DNS records"].rows.find(x=>x[2]==="MX"); console.log(m[3])')
+MAIL_DNS=$(q "console.log(r.find(x=>x.type.endsWith('VmLegacy')&&x.inputs.name==='$MAIL').inputs.initialization.dns.servers.join(' '))")
+SIZE_LIMIT=$(sed -n 's/^message_size_limit = //p' "$R/$MAIL/etc/postfix/main.cf")
+QUOTA_MIB=$(sed -n 's/^  quota_rule = \*:storage=\([0-9]*\)M$/\1/p' "$R/$MAIL/etc/dovecot/dovecot.conf")
+BIND_DN=$(sed -n 's/^bind_dn = //p' "$R/$MAIL/etc/billu/mail/postfix-ldap/mailboxes.cf")
+SVC=${BIND_DN%@*}
+POSTMASTER_TO=$(awk -F'\t' '$1 ~ /^postmaster@/ {print $2}' "$R/$DC1/etc/billu/mail/aliases.tsv")
+DOMAIN_DN=$(printf 'DC=%s' "${DOMAIN//./,DC=}")
+lab_log "mail domain $MAILDOM on $MAIL $MAIL_IP ($MAILHOST); DC $DC1 $DC1_IP; service account $BIND_DN; postmaster -> $POSTMASTER_TO"
+
+# --- secrets (what Pulumi would send on stdin) ----------------------------------------------------------------------
+ADMIN_PW="Lab-$(openssl rand -hex 10)-A1"
+LDAP_PW="$(openssl rand -hex 16)Ab1"
+PKI="$LAB_DIR/pki"; mkdir -p "$PKI"
+mkca() {
+    openssl ecparam -name secp384r1 -genkey -noout -out "$PKI/$1.key"
+    openssl req -x509 -new -key "$PKI/$1.key" -subj "/O=BillU/CN=$2" -days 1 -out "$PKI/$1.pem" \
+        -addext "basicConstraints=critical,CA:TRUE,pathlen:0" -addext "keyUsage=critical,keyCertSign,cRLSign,digitalSignature" 2>/dev/null
+}
+mkca ca "BillU lab throwaway root CA"
+mkca otherca "Some other CA"
+issue() { # <file name> <CertRequest name suffix>: the SANs and CN synth recorded for that certificate
+    local sans cn
+    sans=$(q "const c=r.find(x=>x.type==='tls:index/certRequest:CertRequest'&&x.name.endsWith('$2')).inputs; console.log([...c.dnsNames.map(d=>'DNS:'+d),...c.ipAddresses.map(i=>'IP:'+i)].join(','))")
+    cn=$(q "console.log(r.find(x=>x.type==='tls:index/certRequest:CertRequest'&&x.name.endsWith('$2')).inputs.subject.commonName)")
+    openssl ecparam -name secp384r1 -genkey -noout -out "$PKI/$1.key"
+    openssl req -new -key "$PKI/$1.key" -subj "/O=BillU/CN=$cn" -out "$PKI/$1.csr"
+    printf 'subjectAltName=%s\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n' "$sans" >"$PKI/$1.ext"
+    openssl x509 -req -in "$PKI/$1.csr" -CA "$PKI/ca.pem" -CAkey "$PKI/ca.key" -CAcreateserial -days 1 -extfile "$PKI/$1.ext" -out "$PKI/$1.pem" 2>/dev/null
+    lab_log "certificate $cn: $sans"
+}
+issue dc1 "$(echo "$DC1" | tr 'A-Z' 'a-z')-ldaps-csr"
+issue mail "$(echo "$MAIL" | tr 'A-Z' 'a-z')-mail-csr"
+S="$LAB_DIR/secrets"; mkdir -p "$S"
+: >"$S/dc1"; secrets_add "$S/dc1" admin-password "$ADMIN_PW"
+secrets_add "$S/dc1" ldaps-cert "$(cat "$PKI/dc1.pem")"; secrets_add "$S/dc1" ldaps-key "$(cat "$PKI/dc1.key")"; secrets_add "$S/dc1" site-ca-cert "$(cat "$PKI/ca.pem")"
+: >"$S/domain"; secrets_add "$S/domain" admin-password "$ADMIN_PW"; secrets_add "$S/domain" join-password "Join-$(openssl rand -hex 8)-B2"
+: >"$S/dir"; secrets_add "$S/dir" mail-ldap-password "$LDAP_PW"
+mail_secrets() { # <file> <ldap password>
+    : >"$1"
+    secrets_add "$1" mail-ldap-password "$2"
+    secrets_add "$1" mail-cert "$(cat "$PKI/mail.pem")"; secrets_add "$1" mail-key "$(cat "$PKI/mail.key")"; secrets_add "$1" site-ca-cert "$(cat "$PKI/ca.pem")"
+}
+mail_secrets "$S/mail" "$LDAP_PW"
+# MBL_SABOTAGE=1 gives the mail step a service account password AD does not know: the lab must then fail.
+if [ "${MBL_SABOTAGE:-}" = 1 ]; then mail_secrets "$S/mail" "Wrong$LDAP_PW"; lab_log "SABOTAGE: the mail step gets a wrong service account password"; fi
+: >"$S/none"
+
+# --- network: one switch for the servers zone; a client on it ---------------------------------------------------------
+lab_ns sw
+ip -n "$LAB-sw" link add br0 type bridge
+ip -n "$LAB-sw" link set br0 up
+plug() { # <namespace suffix> <address>
+    lab_link "$LAB-$1" eth0 "$2/24" "$LAB-sw" "p-$1" -
+    ip -n "$LAB-sw" link set "p-$1" master br0
+}
+run_step() { # <guest> <host> <step> <secrets>: stage (hash-checked) and run; prints the time
+    local t; t=$(date +%s%N)
+    guest_stage_step "$1" "$R/$2" "$3"
+    if guest_run_step "$1" "$3" "$4" "$LAB_DIR/$1-$3.log"; then
+        LAST_MS=$(since "$t"); lab_log "$2 step $3: ok in ${LAST_MS} ms"; sed 's/^/    /' "$LAB_DIR/$1-$3.log"
+    else
+        local rc=$?; LAST_MS=$(since "$t"); lab_log "$2 step $3: FAILED (exit $rc) after ${LAST_MS} ms"; sed 's/^/    /' "$LAB_DIR/$1-$3.log"; return "$rc"
+    fi
+}
+has() { local out; out=$("${@:2}" 2>&1) || true; printf '%s\n' "$out" >>"$LAB_DIR/probes.log"; grep -q -- "$1" <<<"$out"; }
+# refused <pattern> <command...>: the command fails AND says why (a refusal for another reason is no pass).
+refused() { local out rc=0; out=$("${@:2}" 2>&1) || rc=$?; printf '%s\n' "$out" >>"$LAB_DIR/probes.log"; [ "$rc" -ne 0 ] && grep -Eq -- "$1" <<<"$out"; }
+
+# --- PAR-DC01: the forest, then the domain step (records, the MX of the mail domain) -----------------------------
+guest_new dc1 "$(echo "$DC1" | tr 'A-Z' 'a-z')"; plug dc1 "$DC1_IP"
+run_step dc1 "$DC1" dc "$S/dc1" || lab_die "provisioning $DC1 failed"
+fig "$DC1 dc step (provision, start, LDAP ready)" "${LAST_MS} ms"
+run_step dc1 "$DC1" domain "$S/domain" || lab_die "the domain step failed"
+fig "$DC1 domain step (zones, records with the MX, subnets, groups)" "${LAST_MS} ms"
+SAM=/var/lib/samba/private/sam.ldb
+
+# --- the people: two accounts as the directory's applier makes them (mail from the plan, must change password) ----
+# Stand-in until the directory plan is on main: the first two people of the HR export's DSI department, named
+# <prenom>.<nom> ASCII-folded (the plan's rule for names without homonyms or length limits).
+mapfile -t PEOPLE < <(python3 - "$LAB_ROOT/data/billu-hr.csv" <<'PY'
+import csv, re, sys, unicodedata
+fold = lambda s: re.sub(r"-+", "-", re.sub(r"[^a-z0-9-]", "", unicodedata.normalize("NFKD", s).encode("ascii", "ignore").decode().lower())).strip("-")
+rows = [r for r in csv.DictReader(open(sys.argv[1], encoding="utf-8-sig"), delimiter=";") if r["Departement"] == "DSI"]
+for r in rows[:2]:
+    print(f"{fold(r['Prenom'])}.{fold(r['Nom'])}\t{r['Prenom']}\t{r['Nom']}")
+PY
+)
+IFS=$'\t' read -r USER_A GIVEN_A SN_A <<<"${PEOPLE[0]}"
+IFS=$'\t' read -r USER_B GIVEN_B SN_B <<<"${PEOPLE[1]}"
+MAIL_A="$USER_A@$MAILDOM"; MAIL_B="$USER_B@$MAILDOM"
+INITIAL_PW="Init-$(openssl rand -hex 8)-C3"; PW_A="Reset-$(openssl rand -hex 8)-D4"; PW_B="Reset-$(openssl rand -hex 8)-E5"
+for p in "$USER_A:$GIVEN_A:$SN_A" "$USER_B:$GIVEN_B:$SN_B"; do
+    IFS=: read -r u g s <<<"$p"
+    guest_exec dc1 env BILLU_SECRET="$INITIAL_PW" billu-samba-tool user create "$u" @BILLU_SECRET@ --given-name="$g" --surname="$s" \
+        --mail-address="$u@$MAILDOM" --must-change-at-next-login -H "$SAM" >/dev/null
+done
+guest_exec dc1 samba-tool group add "$POSTMASTER_TO" -H "$SAM" >/dev/null 2>&1 || true
+guest_exec dc1 samba-tool group addmembers "$POSTMASTER_TO" "$USER_A" -H "$SAM" >/dev/null
+lab_log "accounts $MAIL_A and $MAIL_B (must change their password at first logon); $USER_A in $POSTMASTER_TO"
+
+# --- PAR-DC01 mail-directory: the service account and the aliases --------------------------------------------------
+run_step dc1 "$DC1" mail-directory "$S/dir" || lab_die "the mail-directory step failed"
+fig "$DC1 mail-directory step (service account, aliases)" "${LAST_MS} ms"
+ldap_bind() { # <bind name> <password>: an LDAPS bind with the site CA verified, from the DC's own shell
+    (umask 077; printf '%s' "$2" >"$LAB_DIR/bindpw")
+    guest_exec dc1 env LDAPTLS_CACERT="$PKI/ca.pem" LDAPTLS_REQCERT=demand ldapsearch -LLL -x -H "ldaps://$(echo "$DC1" | tr 'A-Z' 'a-z').$DOMAIN" -D "$1" -y "$LAB_DIR/bindpw" -s base -b '' 1.1
+}
+lab_expect "$SVC binds over LDAPS with the generated password" pass ldap_bind "$BIND_DN" "$LDAP_PW"
+lab_expect "$SVC does not bind with another password" fail ldap_bind "$BIND_DN" "x$LDAP_PW"
+lab_expect "postmaster@$MAILDOM is a proxyAddress of $POSTMASTER_TO" pass has "smtp:postmaster@$MAILDOM" guest_exec dc1 ldbsearch -H "$SAM" "(sAMAccountName=$POSTMASTER_TO)" proxyAddresses
+
+# --- PAR-MAIL01: packages (preinstalled: the guard skips), then the mail step --------------------------------------
+guest_new mail "$(echo "$MAIL" | tr 'A-Z' 'a-z')"; plug mail "$MAIL_IP"
+guest_exec mail sh -c "rm -f /etc/resolv.conf; { echo 'search $DOMAIN'; for a in $MAIL_DNS; do echo \"nameserver \$a\"; done; } > /etc/resolv.conf"
+guest_exec mail sh -c 'cat > /usr/local/sbin/systemctl && chmod 0755 /usr/local/sbin/systemctl' <"$HERE/systemctl-shim.sh"
+# A lab /dev: the host's device nodes and a syslog socket of the lab's own.
+guest_exec mail sh -euc 'mkdir -p /run/hostdev && mount --bind /dev /run/hostdev && mount -t tmpfs -o mode=0755 tmpfs /dev
+    for n in null zero full random urandom tty; do touch /dev/$n; mount --bind /run/hostdev/$n /dev/$n; done
+    ln -s /proc/self/fd /dev/fd; ln -s /proc/self/fd/0 /dev/stdin; ln -s /proc/self/fd/1 /dev/stdout; ln -s /proc/self/fd/2 /dev/stderr
+    mkdir -p /dev/shm /dev/pts; mount -t tmpfs -o mode=1777 tmpfs /dev/shm'
+guest_exec mail python3 "$HERE/syslog.py" /dev/log "$LAB_DIR/mail-syslog.log" &
+LAB_PIDS+=("$!")
+lab_wait 10 "the mail guest's syslog socket" guest_exec mail test -S /dev/log
+run_step mail "$MAIL" mail-packages "$S/none" || lab_die "the mail-packages step failed"
+run_step mail "$MAIL" mail "$S/mail" || lab_die "the mail step failed"
+fig "$MAIL mail step (checks, rspamd, Dovecot, Postfix up)" "${LAST_MS} ms"
+
+# --- the client ------------------------------------------------------------------------------------------------------
+lab_ns cli; plug cli "${MAIL_IP%.*}.250"
+mkdir -p "/etc/netns/$LAB-cli"; printf 'search %s\nnameserver %s\n' "$DOMAIN" "$DC1_IP" >"/etc/netns/$LAB-cli/resolv.conf"
+probe() { ip netns exec "$LAB-cli" python3 "$HERE/probe.py" "$@" --server "$MAILHOST" --host "$MAILHOST" --ca "$PKI/ca.pem"; }
+send() { probe send "$@"; }
+imap() { # <user> <password> [probe args]
+    local u="$1" pw="$2"; shift 2
+    PROBE_PASSWORD="$pw" probe imap --port "$IMAPS_PORT" --user "$u" "$@"
+}
+submit() { # <user> <password> [probe args]
+    local u="$1" pw="$2"; shift 2
+    PROBE_PASSWORD="$pw" probe send --port "$SUB_PORT" --starttls --user "$u" "$@"
+}
+dig_is() { test "$(ip netns exec "$LAB-cli" dig +short +time=2 +tries=2 "$1" "$2")" = "$3"; }
+
+# BML_PAUSE=1 (debugging): stop here, with everything up, until $LAB_DIR/pause is removed (30 min at most).
+if [ "${BML_PAUSE:-}" = 1 ]; then touch "$LAB_DIR/pause"; lab_log "paused: rm $LAB_DIR/pause to go on"; lab_wait 1800 "the end of the pause" test ! -e "$LAB_DIR/pause" || true; fi
+
+lab_log "DNS and TLS"
+lab_expect "MX of $MAILDOM is \"$MX_VALUE\" (the DC step made it)" pass dig_is "$MAILDOM" MX "$MX_VALUE"
+lab_expect "A of $MAILHOST is $MAIL_IP" pass dig_is "$MAILHOST" A "$MAIL_IP"
+lab_expect "IMAPS ($IMAPS_PORT) presents a certificate the site CA verifies for $MAILHOST" pass has verified probe tls --port "$IMAPS_PORT"
+lab_expect "submission ($SUB_PORT) STARTTLS presents a certificate the site CA verifies" pass has verified probe tls --port "$SUB_PORT"
+lab_expect "IMAPS is refused when checked against another CA" fail ip netns exec "$LAB-cli" python3 "$HERE/probe.py" tls --port "$IMAPS_PORT" --server "$MAILHOST" --host "$MAILHOST" --ca "$PKI/otherca.pem"
+lab_expect "SMTP ($SMTP_PORT) offers no AUTH" fail has '^AUTH' probe ehlo --port "$SMTP_PORT"
+lab_expect "SMTP announces the size limit $SIZE_LIMIT" pass has "^SIZE $SIZE_LIMIT" probe ehlo --port "$SMTP_PORT"
+lab_expect "submission offers no AUTH before STARTTLS" fail has '^AUTH' probe ehlo --port "$SUB_PORT"
+lab_expect "submission offers AUTH PLAIN LOGIN after STARTTLS" pass has '^AUTH PLAIN LOGIN' probe ehlo --port "$SUB_PORT" --starttls
+
+lab_log "a new account must change its password first; an administrator reset opens it"
+lab_expect "AD refuses $USER_A's bind with the initial password: must change it (data 773)" pass has 'data 773' ldap_bind "$MAIL_A" "$INITIAL_PW"
+lab_expect "IMAPS logon of $MAIL_A with the initial password is refused (AUTHENTICATIONFAILED)" pass refused AUTHENTICATIONFAILED imap "$MAIL_A" "$INITIAL_PW"
+for p in "$USER_A:$PW_A" "$USER_B:$PW_B"; do
+    guest_exec dc1 env BILLU_SECRET="${p#*:}" billu-samba-tool user setpassword "${p%%:*}" --newpassword=@BILLU_SECRET@ -H "$SAM" >/dev/null
+done
+lab_expect "after the administrator's reset, $MAIL_A logs on over IMAPS with the AD password" pass imap "$MAIL_A" "$PW_A"
+lab_expect "$USER_A (account name) logs on too" pass imap "$USER_A" "$PW_A"
+lab_expect "a wrong password is refused (AUTHENTICATIONFAILED)" pass refused AUTHENTICATIONFAILED imap "$MAIL_A" "wrong-$PW_A"
+
+lab_log "delivery"
+LAT=(); TOKS=()
+for i in 1 2 3 4 5; do
+    tok="lab-$i-$(openssl rand -hex 4)"; TOKS+=("$tok")
+    t=$(date +%s%N)
+    send --port "$SMTP_PORT" --sender "someone@partner.example" --to "$MAIL_A" --subject "$tok" >>"$LAB_DIR/probes.log" 2>&1 || lab_log "message $i refused"
+    if lab_wait 30 "message $i in $USER_A's Maildir" guest_exec mail sh -c "grep -qs 'Subject: $tok' /var/vmail/$USER_A/Maildir/new/*"; then LAT+=("$(since "$t")"); fi
+    [ "$i" = 1 ] && FIRST="$tok"
+done
+lab_expect "5 messages to $MAIL_A by SMTP from outside were delivered (${#LAT[@]}/5)" pass test "${#LAT[@]}" = 5
+IFS=$'\n' SORTED=($(printf '%s\n' "${LAT[@]:-0}" | sort -n)); unset IFS
+fig "delivery latency, end to end (client start, SMTP, rspamd, LMTP, file in the Maildir; 5 messages: min/median/max)" "${SORTED[0]}/${SORTED[2]:-?}/${SORTED[4]:-?} ms"
+# Postfix's own account of each message (delay=: queue arrival to Dovecot's 250 Saved), from the lab syslog.
+DELAYS=$(for tok in "${TOKS[@]}"; do
+    qid=$(sed -n "s/.* cleanup\[[0-9]*\]: \([0-9A-F]*\): message-id=<$tok@lab>.*/\1/p" "$LAB_DIR/mail-syslog.log" | head -n 1)
+    [ -n "$qid" ] && sed -n "s/.* lmtp\[[0-9]*\]: $qid: to=.* delay=\([0-9.]*\),.*status=sent.*/\1/p" "$LAB_DIR/mail-syslog.log" | head -n 1
+done | sort -n | tr '\n' ' ')
+fig "delivery latency, Postfix queue to mailbox (its delay=, seconds, 5 messages sorted)" "${DELAYS:-none logged}"
+lab_expect "the mailbox is the account's: /var/vmail/$USER_A/Maildir" pass guest_exec mail test -d "/var/vmail/$USER_A/Maildir/new"
+lab_expect "$MAIL_A reads the first message over IMAPS" pass has "Subject: $FIRST" imap "$MAIL_A" "$PW_A" --expect "$FIRST" --wait 5
+lab_expect "the message went through rspamd (X-Spamd-Bar header)" pass guest_exec mail sh -c "grep -l 'Subject: $FIRST' /var/vmail/$USER_A/Maildir/new/* | xargs grep -q '^X-Spamd-Bar:'"
+lab_expect "mail to postmaster@$MAILDOM reaches $USER_A (member of $POSTMASTER_TO)" pass send --port "$SMTP_PORT" --sender "someone@partner.example" --to "postmaster@$MAILDOM" --subject "pm-$START"
+lab_expect "$MAIL_A reads the postmaster message" pass imap "$MAIL_A" "$PW_A" --expect "pm-$START" --wait 15
+lab_expect "an address nobody has is refused (550 user unknown)" pass refused "550 .*User unknown" send --port "$SMTP_PORT" --sender "someone@partner.example" --to "nobody.here@$MAILDOM" --subject x
+lab_expect "the GTUBE test message is refused by the spam filter (554)" pass refused "554 5.7.1" send --port "$SMTP_PORT" --sender "someone@partner.example" --to "$MAIL_A" --subject gtube \
+    --body 'XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X'
+lab_expect "a message over $SIZE_LIMIT bytes is refused (552)" pass refused "552 5.3.4" send --port "$SMTP_PORT" --sender "someone@partner.example" --to "$MAIL_A" --subject big --size $((SIZE_LIMIT + 100000))
+lab_expect "the quota Dovecot applies is $QUOTA_MIB MiB" pass has "STORAGE [0-9]* $((QUOTA_MIB * 1024))" imap "$MAIL_A" "$PW_A" --quota
+
+lab_log "no open relay; submission needs a logon and the sender's own address"
+lab_expect "relaying to an outside domain without logon is refused (port $SMTP_PORT: relay access denied)" pass refused "Relay access denied" send --port "$SMTP_PORT" --sender "$MAIL_A" --to "someone@example.org" --subject relay
+lab_expect "submission without logon is refused (port $SUB_PORT: access denied)" pass refused "Access denied" send --port "$SUB_PORT" --starttls --sender "$MAIL_A" --to "someone@example.org" --subject relay
+lab_expect "$MAIL_A submits to $MAIL_B after logging on" pass submit "$MAIL_A" "$PW_A" --sender "$MAIL_A" --to "$MAIL_B" --subject "sub-$START"
+lab_expect "$MAIL_B reads it" pass imap "$MAIL_B" "$PW_B" --expect "sub-$START" --wait 15
+lab_expect "$MAIL_A may not send as $MAIL_B (not owned by user)" pass refused "not owned by user" submit "$MAIL_A" "$PW_A" --sender "$MAIL_B" --to "$MAIL_A" --subject forged
+lab_expect "a wrong password gets no submission (535)" pass refused "535" submit "$MAIL_A" "wrong-$PW_A" --sender "$MAIL_A" --to "$MAIL_B" --subject nope
+
+lab_log "a person who left: the directory disables the account"
+guest_exec dc1 samba-tool user disable "$USER_B" -H "$SAM" >/dev/null
+lab_expect "AD refuses $USER_B's bind: disabled (data 533)" pass has 'data 533' ldap_bind "$MAIL_B" "$PW_B"
+lab_expect "$MAIL_B (disabled) cannot log on over IMAPS (AUTHENTICATIONFAILED)" pass refused AUTHENTICATIONFAILED imap "$MAIL_B" "$PW_B"
+lab_expect "$MAIL_B (disabled) gets no submission (535)" pass refused "535" submit "$MAIL_B" "$PW_B" --sender "$MAIL_B" --to "$MAIL_A" --subject gone
+lab_expect "mail to $MAIL_B (disabled) is refused (550 user unknown)" pass refused "550 .*User unknown" send --port "$SMTP_PORT" --sender "someone@partner.example" --to "$MAIL_B" --subject gone
+
+lab_log "idempotence and the checks before applying"
+pids() { guest_exec mail sh -c 'cat /run/lab-postfix.pid /run/lab-dovecot.pid /run/lab-rspamd.pid'; }
+usn() { guest_exec dc1 ldapsearch -LLL -x -H ldap://127.0.0.1 -s base -b '' highestCommittedUSN | sed -n 's/^highestCommittedUSN: //p'; }
+rerun_clean() { # <guest> <step> <secrets>: exit 0 and no change reported
+    guest_run_step "$1" "$2" "$3" "$LAB_DIR/rerun-$1-$2.log" || { sed 's/^/    rerun: /' "$LAB_DIR/rerun-$1-$2.log"; return 1; }
+    if grep -q '^billu\[' "$LAB_DIR/rerun-$1-$2.log"; then sed 's/^/    rerun: /' "$LAB_DIR/rerun-$1-$2.log"; return 1; fi
+}
+P1=$(pids); U1=$(usn)
+t=$(date +%s%N)
+lab_expect "re-run $DC1 mail-directory: no change" pass rerun_clean dc1 mail-directory "$S/dir"
+lab_expect "re-run $MAIL mail: no change" pass rerun_clean mail mail "$S/mail"
+fig "re-run of both mail steps" "$(since "$t") ms"
+lab_expect "the re-run restarted no daemon" pass test "$(pids)" = "$P1"
+lab_expect "the re-run wrote nothing to AD (highestCommittedUSN stays $U1)" pass test "$(usn)" = "$U1"
+# Broken on purpose: a typo that would drop the relay rule; the step's check must refuse it and keep the old file.
+STAGED=/var/lib/billu/stage/mail/files/etc/postfix/main.cf
+guest_exec mail sh -c "sed -i 's/^smtpd_relay_restrictions =/smtpd_relay_restriction =/' $STAGED"
+lab_expect "a main.cf with a typo (smtpd_relay_restriction) is refused by the step's postfix check" fail guest_run_step mail mail "$S/mail" "$LAB_DIR/broken-main.log"
+lab_expect "the refusal is postconf's: unused parameter smtpd_relay_restriction" pass grep -q "unused parameter: smtpd_relay_restriction=" "$LAB_DIR/broken-main.log"
+lab_expect "the installed main.cf is still the rendered one" pass cmp -s "$R/$MAIL/etc/postfix/main.cf" "$LAB_DIR/guest-mail/etc/u/postfix/main.cf"
+lab_expect "and relaying is still refused (relay access denied)" pass refused "Relay access denied" send --port "$SMTP_PORT" --sender "$MAIL_A" --to "someone@example.org" --subject relay2
+
+# --- figures ------------------------------------------------------------------------------------------------------
+fig "$MAIL memory (Postfix, Dovecot, rspamd: PSS)" "$(samba_pss_mib mail) MiB"
+fig "$DC1 memory (PSS)" "$(samba_pss_mib dc1) MiB"
+fig "lab duration" "$(( $(since "$START") / 1000 )) s"
+printf '[%s] figures:\n' "$LAB"; printf '    %s\n' "${FIG[@]}"
+lab_finish

@@ -1,0 +1,151 @@
+#!/usr/bin/env python3
+"""Mail probes for labs/mail, run from the lab's client namespace: SMTP (smtplib) and IMAPS (imaplib).
+
+Every probe prints one line saying what the server answered and exits 0 when the server did what the probe asked
+for (accepted the message, let the user log on, showed the message), 1 when it refused. Passwords come from the
+environment (PROBE_PASSWORD), never from the command line. TLS is verified against the CA given and the host name.
+"""
+import argparse
+import imaplib
+import os
+import smtplib
+import socket
+import ssl
+import sys
+import time
+
+
+def context(ca):
+    ctx = ssl.create_default_context(cafile=ca)
+    ctx.check_hostname = True
+    ctx.verify_mode = ssl.CERT_REQUIRED
+    return ctx
+
+
+def smtp_send(a):
+    msg = (
+        f"From: {a.sender}\r\nTo: {a.to}\r\nSubject: {a.subject}\r\nMessage-ID: <{a.subject}@lab>\r\n\r\n"
+        + (a.body or f"lab message {a.subject}\r\n")
+        + ("x" * 76 + "\r\n") * (a.size // 78)
+    )
+    s = smtplib.SMTP(a.server, a.port, local_hostname="client.lab.example", timeout=30)
+    try:
+        s.ehlo()
+        if a.starttls:
+            s.starttls(context=context(a.ca))
+            s.ehlo()
+        if a.user:
+            s.login(a.user, os.environ["PROBE_PASSWORD"])
+        refused = s.sendmail(a.sender, [a.to], msg.encode())
+        print(f"accepted (refused recipients: {refused or 'none'})")
+        return 0
+    except smtplib.SMTPResponseException as e:
+        print(f"refused: {e.smtp_code} {e.smtp_error.decode(errors='replace')}")
+        return 1
+    except smtplib.SMTPRecipientsRefused as e:
+        for rcpt, (code, text) in e.recipients.items():
+            print(f"refused: {rcpt}: {code} {text.decode(errors='replace')}")
+        return 1
+    finally:
+        try:
+            s.quit()
+        except Exception:
+            pass
+
+
+def smtp_ehlo(a):
+    s = smtplib.SMTP(a.server, a.port, local_hostname="client.lab.example", timeout=30)
+    s.ehlo()
+    if a.starttls:
+        s.starttls(context=context(a.ca))
+        s.ehlo()
+    for k, v in sorted(s.esmtp_features.items()):
+        print(f"{k.upper()} {v.strip()}".rstrip())
+    s.quit()
+    return 0
+
+
+def imap(a):
+    deadline = time.monotonic() + a.wait
+    try:
+        m = imaplib.IMAP4_SSL(a.server, a.port, ssl_context=context(a.ca), timeout=30)
+    except (ssl.SSLError, socket.error) as e:
+        print(f"no TLS session: {e}")
+        return 1
+    # imaplib verifies the certificate against the address it connects to; the name checked is the host's.
+    try:
+        m.login(a.user, os.environ["PROBE_PASSWORD"])
+    except imaplib.IMAP4.error as e:
+        print(f"logon refused: {e}")
+        return 1
+    try:
+        if a.quota:
+            typ, data = m.getquotaroot("INBOX")
+            print(f"quota: {data}")
+        if not a.expect:
+            print("logged on")
+            return 0
+        while True:
+            m.select("INBOX", readonly=True)
+            typ, data = m.search(None, "SUBJECT", f'"{a.expect}"')
+            ids = data[0].split()
+            if ids:
+                typ, fetched = m.fetch(ids[-1], "(BODY.PEEK[HEADER.FIELDS (SUBJECT TO X-SPAMD-BAR)])")
+                print(f"found: {fetched[0][1].decode(errors='replace').strip()}")
+                return 0
+            if time.monotonic() > deadline:
+                print(f"logged on, but no message with subject {a.expect}")
+                return 1
+            time.sleep(0.1)
+    finally:
+        m.logout()
+
+
+def tls(a):
+    try:
+        with socket.create_connection((a.server, a.port), timeout=10) as raw:
+            if a.port == 993:
+                sock = context(a.ca).wrap_socket(raw, server_hostname=a.host)
+            else:
+                f = raw.makefile("rwb")
+                f.readline()
+                f.write(b"EHLO client.lab.example\r\n")
+                f.flush()
+                while not f.readline().startswith(b"250 "):
+                    pass
+                f.write(b"STARTTLS\r\n")
+                f.flush()
+                f.readline()
+                sock = context(a.ca).wrap_socket(raw, server_hostname=a.host)
+            print(f"verified: {sock.version()} {sock.getpeercert()['subject']}")
+            return 0
+    except (ssl.SSLError, ssl.CertificateError) as e:
+        print(f"not verified: {e}")
+        return 1
+
+
+def main():
+    p = argparse.ArgumentParser()
+    sub = p.add_subparsers(dest="cmd", required=True)
+    for name in ("send", "ehlo", "imap", "tls"):
+        c = sub.add_parser(name)
+        c.add_argument("--server", required=True)
+        c.add_argument("--port", type=int, required=True)
+        c.add_argument("--host", help="the name the certificate must carry")
+        c.add_argument("--ca")
+        c.add_argument("--starttls", action="store_true")
+        c.add_argument("--user")
+        c.add_argument("--sender")
+        c.add_argument("--to")
+        c.add_argument("--subject")
+        c.add_argument("--body")
+        c.add_argument("--size", type=int, default=0)
+        c.add_argument("--expect")
+        c.add_argument("--wait", type=float, default=0)
+        c.add_argument("--quota", action="store_true")
+    a = p.parse_args()
+    return {"send": smtp_send, "ehlo": smtp_ehlo, "imap": imap, "tls": tls}[a.cmd](a)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,40 @@
+#!/bin/sh
+# Lab shim for systemctl inside the mail pseudo-guest (labs/mail): no systemd in a namespace. Starts the units the
+# mail steps manage as background processes of the guest, each in its own session, tracked by PID; any other
+# unit is logged and ignored. (labs/lib/samba.sh's shim does the same for samba-ad-dc and sssd.)
+verb="$1"; shift
+while [ $# -gt 0 ] && [ "${1#-}" != "$1" ]; do shift; done
+unit="${1%.service}"
+case "$unit" in
+    postfix) cmd="postfix start-fg"; log=/var/log/lab-postfix.log ;;
+    dovecot) cmd="dovecot -F"; log=/var/log/lab-dovecot.log ;;
+    rspamd) cmd="rspamd -f -u _rspamd -g _rspamd"; log=/var/log/lab-rspamd.log
+        # systemd's RuntimeDirectory=rspamd.
+        install -d -o _rspamd -g _rspamd /run/rspamd ;;
+    *)
+        case "$verb" in is-enabled|is-active) exit 1 ;; esac
+        echo "lab systemctl: $verb $unit ignored" >&2; exit 0 ;;
+esac
+pidf="/run/lab-$unit.pid"
+running() { [ -f "$pidf" ] && kill -0 "$(cat "$pidf")" 2>/dev/null; }
+stop() {
+    running || return 0
+    # The whole session: the master and the children it forked.
+    kill -TERM -- "-$(cat "$pidf")" 2>/dev/null || kill "$(cat "$pidf")"
+    n=0; while running; do n=$((n + 1)); [ "$n" -le 150 ] || { kill -9 -- "-$(cat "$pidf")"; break; }; sleep 0.1; done
+    rm -f "$pidf"
+}
+start() {
+    running && return 0
+    setsid $cmd >>"$log" 2>&1 </dev/null &
+    echo $! > "$pidf"
+}
+case "$verb" in
+    start) start ;;
+    stop) stop ;;
+    restart) stop; start ;;
+    is-active) running ;;
+    is-enabled) exit 0 ;;
+    enable|disable|mask|unmask|daemon-reload) exit 0 ;;
+    *) echo "lab systemctl: unsupported $verb" >&2; exit 1 ;;
+esac

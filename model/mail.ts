@@ -1,0 +1,371 @@
+/**
+ * The mail service of a company site (`billu:mail`): Postfix and Dovecot on the host of role `mail`, every AD
+ * account a mailbox. Pure: the schema, the semantic checks (through Problems, naming the key path) and the derived
+ * `MailPlan` the renderers, the components and the docs read.
+ *
+ * Design:
+ * - One user list: AD. Postfix looks recipients, aliases and sender ownership up over LDAPS with a dedicated
+ *   service account; Dovecot authenticates a user by binding to AD as that user (so a disabled account, a wrong
+ *   password or a password that must be changed first are refused by AD itself). Addresses come from the
+ *   directory plan (its `mail` attribute), which makes them unique; aliases from this key become
+ *   `proxyAddresses` (`smtp:<alias>@<domain>`) of the account or group they name.
+ * - The mail domain's DNS: when the site's AD DNS serves it (the AD domain or a name below it), the MX record
+ *   joins the domain model's records and the DC step creates it (the host's A record is already there);
+ *   otherwise the records to publish at the public DNS provider are listed in the docs.
+ */
+import { z } from "zod";
+import { dnsNameViolation, MxRecord } from "./domain";
+import { Problems, show } from "./errors";
+import { SERVICES } from "./services";
+import type { FlowConfig } from "./schema";
+
+const localPart = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, "must be the part before the @, lower-case letters, digits, dots, dashes or underscores");
+
+export const mailSchema = z
+    .object({
+        /** Domain of the addresses (`prenom.nom@<domain>`). @default the directory's mail domain, else billu:site.domain */
+        domain: z.string().min(1).optional(),
+        /** Where the server's TLS certificate comes from: `site-ca` (issued by the site CA, which BillU's clients trust). */
+        certificate: z
+            .object({ source: z.enum(["site-ca"]).optional() })
+            .strict()
+            .optional(),
+        /** The AD account Postfix and Dovecot look addresses up with (read-only; its own generated password). */
+        serviceAccount: z
+            .string()
+            .regex(/^[a-z][a-z0-9-]{0,19}$/, "must be a sAMAccountName of at most 20 lowercase letters, digits or dashes")
+            .default("svc-mail"),
+        /**
+         * Extra addresses: `<address>@<domain>` delivers to the AD account or group `to` (a sAMAccountName; a group
+         * delivers to each member). `postmaster` is required (RFC 5321, section 4.5.1).
+         */
+        aliases: z.array(z.object({ address: localPart, to: z.string().min(1) }).strict()).default([]),
+        /** Largest message accepted, MiB (Postfix message_size_limit). @default 25 */
+        messageSizeMiB: z.number().int().min(1).max(1024).default(25),
+        /** Mailbox quota per user, MiB (Dovecot quota). @default 2048 */
+        quotaMiB: z.number().int().min(10).default(2048),
+        /** rspamd's actions: score from which a header is added, and from which the message is refused. */
+        spam: z
+            .object({
+                addHeaderScore: z.number().positive().default(6),
+                rejectScore: z.number().positive().default(15),
+            })
+            .strict()
+            .default({}),
+    })
+    .strict();
+
+export type MailConfig = z.output<typeof mailSchema>;
+
+/** What the mail validation needs of a host (a subset of HostModel, so the model stays acyclic). */
+export interface MailHost {
+    readonly name: string;
+    readonly role: string;
+    readonly os: string;
+    readonly zone: string;
+    readonly address: string;
+    readonly index: number;
+}
+
+/** An account of the directory plan: its name and address (unique by construction). */
+export interface MailAccount {
+    readonly sam: string;
+    readonly mail: string;
+    readonly enabled: boolean;
+}
+
+export interface MailDnsRecord {
+    /** The DNS zone the record lives in, and the record's name in it (`@` for the zone's apex). */
+    readonly zone: string;
+    readonly name: string;
+    readonly type: "MX" | "A" | "TXT";
+    readonly value: string;
+    /** True when the site's AD DNS holds it (applied by the DC step); false: to publish at the public DNS provider. */
+    readonly managed: boolean;
+}
+
+export interface MailRequiredFlow {
+    readonly from: string;
+    readonly to: string;
+    readonly service: string;
+    readonly why: string;
+}
+
+export interface MailPlan {
+    /** The mail domain, lower case. */
+    readonly domain: string;
+    /** The mail host (`PAR-MAIL01`), its zone and address. */
+    readonly host: { readonly name: string; readonly zone: string; readonly address: string };
+    /** The name clients and other servers use (the host's name in the AD domain), in the certificate. */
+    readonly hostname: string;
+    /** Names and addresses of the server's certificate. */
+    readonly certificate: { readonly source: "site-ca"; readonly dnsNames: readonly string[]; readonly ipAddresses: readonly string[] };
+    /** Whether the site's AD DNS serves the mail domain. */
+    readonly served: boolean;
+    readonly dns: readonly MailDnsRecord[];
+    /** The MX records the DC step creates (served domains only). */
+    readonly mx: readonly MxRecord[];
+    /** LDAPS: every DC (first one first), the search base, the service account. */
+    readonly ldap: {
+        readonly uris: readonly string[];
+        readonly baseDn: string;
+        readonly serviceAccount: string;
+        /** The service account's bind name (`svc-mail@billu.remindme.lan`). */
+        readonly bindDn: string;
+    };
+    readonly aliases: readonly { readonly address: string; readonly to: string }[];
+    readonly messageSizeBytes: number;
+    readonly quotaMiB: number;
+    readonly spam: { readonly addHeaderScore: number; readonly rejectScore: number };
+    /** Flows the mail service needs in billu:flows. */
+    readonly flows: readonly MailRequiredFlow[];
+    /** Accounts of the directory plan (their mailboxes), when the site has a directory plan. */
+    readonly accounts: readonly MailAccount[];
+}
+
+export interface MailInput {
+    readonly site: { readonly domain: string };
+    readonly cfg: MailConfig | undefined;
+    readonly hosts: readonly MailHost[];
+    readonly zones: readonly { readonly name: string; readonly kind: string }[];
+    readonly flows: readonly FlowConfig[];
+    /** The AD domain (absent: the site has none). */
+    readonly domain?: { readonly fqdn: string; readonly dn: string; readonly dcs: readonly { readonly name: string; readonly fqdn: string }[] };
+    /** The router's WAN address (public records point there). */
+    readonly wanAddress?: string;
+    /** The directory plan's mail domain and accounts, when the site has one. */
+    readonly directory?: { readonly mailDomain: string; readonly accounts: readonly MailAccount[]; readonly groups: readonly string[] };
+}
+
+/** Whether a flow of the matrix allows `from` -> `to` for `service` (zones hold their hosts; bundles hold their ports). */
+export function flowCovers(
+    f: FlowConfig,
+    r: { from: string; to: string; service: string },
+    zoneOf: ReadonlyMap<string, string>,
+    zoneKind: ReadonlyMap<string, string>,
+): boolean {
+    const have = SERVICES[f.service]?.ports ?? [];
+    const want = SERVICES[r.service]?.ports ?? [];
+    if (!want.every((w) => have.some((h) => h.proto === w.proto && h.from <= w.from && h.to >= w.to))) return false;
+    const matches = (end: string, name: string, isDestination: boolean) => {
+        const zone = zoneOf.get(name) ?? name;
+        const hit = end === name || end === zone || (end.startsWith("kind:") && zoneKind.get(zone) === end.slice(5));
+        if (!hit) return false;
+        // A zone endpoint restricted to some hosts covers only those (the destination's, for a host destination).
+        return end === name || !isDestination || !f.hosts || f.hosts.includes(name);
+    };
+    return matches(f.from, r.from, false) && matches(f.to, r.to, true);
+}
+
+/**
+ * Checks `billu:mail` against the hosts, the domain and the directory, and derives the mail plan. Returns undefined
+ * when the site has no mail host (and no `billu:mail`) or when a problem was found (the caller throws them all).
+ */
+export function planMail(input: MailInput, problems: Problems): MailPlan | undefined {
+    const { cfg, hosts } = input;
+    const before = problems.count;
+    const mailHosts = hosts.filter((h) => h.role === "mail");
+    if (!cfg) {
+        if (mailHosts.length > 0) {
+            problems.add(
+                "billu:mail",
+                `is missing, but billu:hosts has a mail server (${mailHosts.map((h) => h.name).join(", ")})`,
+                'set billu:mail (at least certificate: { source: site-ca } and a postmaster alias; see README, "Mail")',
+            );
+        }
+        return undefined;
+    }
+    if (mailHosts.length !== 1) {
+        problems.add(
+            "billu:hosts",
+            mailHosts.length === 0
+                ? "has no host of role mail, but billu:mail is set"
+                : `has ${mailHosts.length} hosts of role mail (${mailHosts.map((h) => h.name).join(", ")})`,
+            mailHosts.length === 0 ? "add the mail server to billu:hosts (role: mail), or remove billu:mail" : "declare exactly one mail server",
+        );
+        return undefined;
+    }
+    const host = mailHosts[0];
+    const hp = (k: string) => `billu:hosts[${host.index}].${k}`;
+    if (!host.os.startsWith("debian")) {
+        problems.add(hp("os"), `${show(host.os)} cannot run Postfix and Dovecot`, "use os: debian-12 for the mail server");
+    }
+    const zoneKind = new Map(input.zones.map((z) => [z.name, z.kind]));
+    const kind = zoneKind.get(host.zone);
+    if (kind !== undefined && kind !== "servers" && kind !== "dmz") {
+        problems.add(
+            hp("zone"),
+            `${show(host.zone)} is a ${kind} zone, but ${host.name} is the mail server`,
+            `put the mail server in a servers zone, or in the DMZ (${input.zones
+                .filter((z) => z.kind === "servers" || z.kind === "dmz")
+                .map((z) => z.name)
+                .join(", ")})`,
+        );
+    }
+    const domain = input.domain;
+    if (!domain) {
+        problems.add(
+            "billu:mail",
+            `is set, but the site has no AD domain to look ${host.name}'s users up in`,
+            "add domain controllers and billu:domain, or remove billu:mail",
+        );
+        return undefined;
+    }
+
+    // The mail domain: from this key, else the directory's, else the site's; the directory's addresses must be in it.
+    const mailDomain = (cfg.domain ?? input.directory?.mailDomain ?? input.site.domain).toLowerCase();
+    const bad = dnsNameViolation(mailDomain);
+    if (bad) {
+        problems.add(
+            "billu:mail.domain",
+            `${show(cfg.domain ?? mailDomain)} ${bad}`,
+            "write the mail domain as a DNS name, e.g. billu.fr or billu.remindme.lan",
+        );
+    } else if (input.directory && cfg.domain !== undefined && input.directory.mailDomain.toLowerCase() !== mailDomain) {
+        problems.add(
+            "billu:mail.domain",
+            `${show(cfg.domain)} differs from ${show(input.directory.mailDomain)}, the domain of the addresses the directory plan gives (billu:directory.mailDomain)`,
+            "set both to the same domain, or remove billu:mail.domain (it defaults to the directory's)",
+        );
+    }
+    if (cfg.certificate?.source === undefined) {
+        problems.add(
+            "billu:mail.certificate.source",
+            "is required but missing",
+            "set billu:mail.certificate.source: site-ca (the site CA issues the server's certificate; BillU's clients trust the site CA)",
+        );
+    }
+    if (cfg.spam.rejectScore <= cfg.spam.addHeaderScore) {
+        problems.add(
+            "billu:mail.spam.rejectScore",
+            `${cfg.spam.rejectScore} is not above addHeaderScore ${cfg.spam.addHeaderScore}`,
+            "refuse only what scores above the tagging threshold: rejectScore > addHeaderScore",
+        );
+    }
+
+    // Aliases: one address each, never an account's address (those are the directory's), postmaster present.
+    const accounts = input.directory?.accounts ?? [];
+    const bySam = new Map(accounts.map((a) => [a.sam.toLowerCase(), a]));
+    const byMail = new Map(accounts.map((a) => [a.mail.toLowerCase(), a]));
+    const groups = new Set((input.directory?.groups ?? []).map((g) => g.toLowerCase()));
+    const seen = new Map<string, number>();
+    cfg.aliases.forEach((a, i) => {
+        const p = `billu:mail.aliases[${i}]`;
+        const address = `${a.address}@${mailDomain}`;
+        const first = seen.get(a.address);
+        if (first !== undefined) {
+            problems.add(`${p}.address`, `${show(a.address)} is already the address of billu:mail.aliases[${first}]`, "give every alias its own address");
+            return;
+        }
+        seen.set(a.address, i);
+        const owner = byMail.get(address);
+        if (owner) {
+            problems.add(
+                `${p}.address`,
+                `${show(a.address)} gives ${address}, the address of the account ${owner.sam} (directory plan)`,
+                `choose another alias address; ${address} already delivers to ${owner.sam}`,
+            );
+        }
+        if (a.address === cfg.serviceAccount) {
+            problems.add(`${p}.address`, `${show(a.address)} is the name of the service account billu:mail.serviceAccount`, "choose another alias address");
+        }
+        if (input.directory) {
+            const target = bySam.get(a.to.toLowerCase());
+            if (!target && !groups.has(a.to.toLowerCase())) {
+                problems.add(
+                    `${p}.to`,
+                    `${show(a.to)} is neither an account nor a group of the directory plan`,
+                    "name the sAMAccountName of a person or a group (GG_<Department>) of the directory plan",
+                );
+            } else if (target && !target.enabled) {
+                problems.add(`${p}.to`, `${show(a.to)} is the account of a person who left (disabled)`, "deliver the alias to a current account or a group");
+            }
+        }
+    });
+    if (!cfg.aliases.some((a) => a.address === "postmaster")) {
+        problems.add(
+            "billu:mail.aliases",
+            "has no postmaster alias, which every mail domain must have (RFC 5321, section 4.5.1)",
+            "add { address: postmaster, to: <the account or group that reads it> }",
+        );
+    }
+    if (problems.count > before || bad) return undefined;
+
+    const hostname = `${host.name.toLowerCase()}.${domain.fqdn}`;
+    const served = mailDomain === domain.fqdn || mailDomain.endsWith(`.${domain.fqdn}`);
+    const publicHost = `mail.${mailDomain}`;
+    const mx: MxRecord[] = served
+        ? [{ name: mailDomain === domain.fqdn ? "@" : mailDomain.slice(0, -domain.fqdn.length - 1), exchange: hostname, preference: 10 }]
+        : [];
+    const dns: MailDnsRecord[] = served
+        ? [
+              { zone: domain.fqdn, name: mx[0].name, type: "MX", value: `10 ${hostname}.`, managed: true },
+              { zone: domain.fqdn, name: host.name.toLowerCase(), type: "A", value: host.address, managed: true },
+          ]
+        : [
+              { zone: mailDomain, name: "@", type: "MX", value: `10 ${publicHost}.`, managed: false },
+              { zone: mailDomain, name: "mail", type: "A", value: input.wanAddress ?? "<the site's public address>", managed: false },
+              { zone: mailDomain, name: "@", type: "TXT", value: '"v=spf1 mx -all"', managed: false },
+          ];
+    const flows = requiredMailFlows(host, input.zones, domain.dcs, served);
+    const zoneOf = new Map(hosts.map((h) => [h.name, h.zone]));
+    for (const r of flows) {
+        if (!input.flows.some((f) => flowCovers(f, r, zoneOf, zoneKind))) {
+            problems.add(
+                "billu:flows",
+                `lacks ${r.from} -> ${r.to} ${r.service}, which mail needs (${r.why})`,
+                `append { from: ${r.from}, to: ${r.to}, service: ${r.service} } to billu:flows`,
+            );
+        }
+    }
+    if (problems.count > before) return undefined;
+    return {
+        domain: mailDomain,
+        host: { name: host.name, zone: host.zone, address: host.address },
+        hostname,
+        certificate: { source: "site-ca", dnsNames: served ? [hostname] : [hostname, publicHost], ipAddresses: [host.address] },
+        served,
+        dns,
+        mx,
+        ldap: {
+            uris: domain.dcs.map((d) => `ldaps://${d.fqdn}`),
+            baseDn: domain.dn,
+            serviceAccount: cfg.serviceAccount,
+            bindDn: `${cfg.serviceAccount}@${domain.fqdn}`,
+        },
+        aliases: cfg.aliases.map((a) => ({ address: `${a.address}@${mailDomain}`, to: a.to })),
+        messageSizeBytes: cfg.messageSizeMiB * 1024 * 1024,
+        quotaMiB: cfg.quotaMiB,
+        spam: cfg.spam,
+        flows,
+        accounts,
+    };
+}
+
+/**
+ * The flows mail needs: clients of every department submit (587) and read (993); the server looks users up in and
+ * authenticates them against every DC (LDAPS) and resolves through them (DNS); it sends mail out (SMTP to the WAN);
+ * a public mail domain also receives from the WAN.
+ */
+export function requiredMailFlows(
+    host: MailHost,
+    zones: readonly { readonly name: string; readonly kind: string }[],
+    dcs: readonly { readonly name: string }[],
+    served: boolean,
+): MailRequiredFlow[] {
+    const out: MailRequiredFlow[] = [];
+    for (const z of zones.filter((x) => x.kind === "department")) {
+        out.push({ from: z.name, to: host.name, service: "submission", why: "mail clients send through the server" });
+        out.push({ from: z.name, to: host.name, service: "imaps", why: "mail clients read their mailbox" });
+    }
+    for (const dc of dcs) {
+        out.push({ from: host.name, to: dc.name, service: "ldaps", why: "recipients, aliases and logons are looked up in AD" });
+        out.push({ from: host.name, to: dc.name, service: "dns", why: "the server resolves through the DCs" });
+    }
+    const wan = zones.find((z) => z.kind === "wan");
+    if (wan) {
+        out.push({ from: host.name, to: wan.name, service: "smtp", why: "mail to other domains" });
+        if (!served) out.push({ from: wan.name, to: host.name, service: "smtp", why: "mail from other domains to the public mail domain" });
+    }
+    return out;
+}
