@@ -6,6 +6,7 @@
 import { ZodIssue } from "zod";
 import { Cidr, contains, ipToInt, isIpv4, isUsableHost, overlaps, parseCidr, suggestNetwork } from "./addressing";
 import { InputError, keyPath, Problems, show } from "./errors";
+import { buildFirewallModel, FirewallModel } from "./flows";
 import { HrExport, headcountByDepartment } from "./hr";
 import { namingViolation } from "./naming";
 import { Config, configSchema, CONFIG_KEYS, HostConfig, OsKind, Role, Zone, ZoneKind } from "./schema";
@@ -61,6 +62,8 @@ export interface SiteModel {
     hostsByRole(role: Role): HostModel[];
     /** The router/firewall host. */
     readonly router: HostModel;
+    /** The flow matrix, resolved (model/flows.ts). */
+    readonly firewall?: FirewallModel;
 }
 
 export const STATEFUL_ROLES: readonly Role[] = ["dc", "fileserver", "mail"];
@@ -118,7 +121,9 @@ export function buildSiteModel(raw: Record<string, unknown>, loadHr?: HrLoader):
 
     const zones = validateZones(cfg, hr, headcount, problems);
     const hosts = validateHosts(cfg, zones, problems);
-    validateFlows(cfg, zones, hosts, problems);
+    problems.throwIfAny();
+    // The flow matrix, once zones and hosts are sound (model/flows.ts).
+    const firewall = buildFirewallModel({ flows: cfg.flows, firewall: cfg.firewall, zones, hosts }, problems);
     problems.throwIfAny();
 
     const zoneByName = new Map(zones.map((z) => [z.name, z]));
@@ -132,6 +137,7 @@ export function buildSiteModel(raw: Record<string, unknown>, loadHr?: HrLoader):
         hr,
         headcount,
         router,
+        firewall,
         zone: (n) => {
             const z = zoneByName.get(n);
             if (!z) throw new Error(`unknown zone ${n}`);
@@ -402,31 +408,6 @@ function validateHosts(cfg: Config, zones: readonly ZoneModel[], problems: Probl
     });
     void contains;
     return out;
-}
-
-function validateFlows(cfg: Config, zones: readonly ZoneModel[], hosts: readonly HostModel[], problems: Problems): void {
-    const zoneNames = new Set(zones.map((z) => z.name));
-    const hostByName = new Map(hosts.map((h) => [h.name, h]));
-    cfg.flows.forEach((f, i) => {
-        for (const end of ["from", "to"] as const) {
-            const v = f[end];
-            if (v !== "router" && !zoneNames.has(v) && !hostByName.has(v) && v !== "vpn-partner") {
-                problems.add(
-                    `billu:flows[${i}].${end}`,
-                    `${show(v)} is neither a zone, a host nor router`,
-                    `use a zone (${[...zoneNames].join(", ")}), a host name, or router`,
-                );
-            }
-        }
-        (f.hosts ?? []).forEach((h, j) => {
-            const host = hostByName.get(h);
-            if (!host) {
-                problems.add(`billu:flows[${i}].hosts[${j}]`, `${show(h)} is not a host of billu:hosts`, "name a declared host");
-            } else if (host.zone !== f.to && host.zone !== f.from) {
-                problems.add(`billu:flows[${i}].hosts[${j}]`, `${h} is not in zone ${f.from} or ${f.to}`, "list only hosts of the flow's zones");
-            }
-        });
-    });
 }
 
 /** Config keys of the namespace, for loaders. */

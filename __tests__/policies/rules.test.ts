@@ -11,6 +11,9 @@ test("the pack's rule list is pinned", () => {
         ["disallow-dual-homed-vms", "mandatory"],
         ["enforce-secret-inputs", "remediate"],
         ["protect-stateful-vms", "mandatory"],
+        ["disallow-wan-to-lan", "mandatory"],
+        ["enforce-dmz-isolation", "mandatory"],
+        ["enforce-default-deny", "mandatory"],
     ]);
     for (const r of RULES) {
         expect(r.name).toMatch(/^[a-z]+(-[a-z0-9]+)+$/);

@@ -1,8 +1,19 @@
 /** Every rule of the BillU pack, in report order. Pinned by __tests__/policies/pack.test.ts. */
 import { disallowDualHomedVms } from "./disallow-dual-homed-vms";
+import { disallowWanToLan } from "./disallow-wan-to-lan";
 import { enableVmNicFirewall } from "./enable-vm-nic-firewall";
+import { enforceDefaultDeny } from "./enforce-default-deny";
+import { enforceDmzIsolation } from "./enforce-dmz-isolation";
 import { enforceSecretInputs } from "./enforce-secret-inputs";
 import { protectStatefulVms } from "./protect-stateful-vms";
 import { BilluRule } from "./rule";
 
-export const RULES: readonly BilluRule[] = [enableVmNicFirewall, disallowDualHomedVms, enforceSecretInputs, protectStatefulVms];
+export const RULES: readonly BilluRule[] = [
+    enableVmNicFirewall,
+    disallowDualHomedVms,
+    enforceSecretInputs,
+    protectStatefulVms,
+    disallowWanToLan,
+    enforceDmzIsolation,
+    enforceDefaultDeny,
+];
