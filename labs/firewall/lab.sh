@@ -9,7 +9,9 @@
 # Lab overrides: none. The router namespace's interfaces carry the model's names (eth0.. in zone order), so
 # nftables.conf and the sysctl file run byte for byte as rendered (hash-checked). Lab-only choices, not in any
 # rendered file: the zones' anonymous member addresses (each zone's highest free address), the internet address
-# 192.0.2.10 in the WAN namespace, and the WAN namespace's routes to internal zones (an attacker on the ISP side).
+# 192.0.2.10 in the WAN namespace, the WAN namespace's routes to internal zones (an attacker on the ISP side), and
+# each namespace's client port range and neighbour queue (so a burst of thousands of probes is not lost to ARP).
+# FW_LAB_TIMEOUT (default 0.5 s) bounds each probe; an allowed probe left unanswered is sent once more (2 s).
 LAB=bfw
 # shellcheck source=../lib/common.sh
 source "$(dirname "$0")/../lib/common.sh"
@@ -49,7 +51,7 @@ while read -r verb a b c d e f; do
     esac
 done <"$LAB_DIR/topology.txt"
 router="$LAB-r"
-for ns in $(ip netns list | awk '{print $1}' | grep "^$LAB-"); do
+for ns in "${LAB_NETNS[@]}"; do
     # Client ports away from every probed port (the listeners use 22..65535 sparsely); a neighbour queue deep
     # enough for a burst of hundreds of first packets while ARP resolves (the default keeps ~100 and drops the rest).
     ip netns exec "$ns" sysctl -qw net.ipv4.ip_local_port_range="20000 29999"
