@@ -3,7 +3,7 @@ import { planLab } from "../../components/firewall/lab-plan";
 import { chainPolicies, renderNftables } from "../../components/firewall/nftables";
 import { renderPfsense } from "../../components/firewall/pfsense";
 import { planRouter } from "../../components/firewall/plan";
-import { planDatacenter, planVmFirewall } from "../../components/firewall/proxmox";
+import { planDatacenter, planVmFirewall, pvePortChunks } from "../../components/firewall/proxmox";
 import { renderDocs } from "../../tools/docs/render";
 import { siteDocs } from "../../stacks/outputs";
 import { SiteModel } from "../../model/site";
@@ -204,6 +204,11 @@ describe("Proxmox VE firewall (dev)", () => {
         const plan = planRouter(dev);
         const entering = plan.rules.filter((r) => r.chain !== "output" && !r.ctDnat).length;
         expect(fw.rules).toHaveLength(1 + entering + plan.portForwards.length);
+    });
+
+    test("a port list longer than Proxmox's 15 multiport slots is split across rules", () => {
+        const many = Array.from({ length: 12 }, (_, i) => ({ proto: "tcp" as const, from: 1000 + 10 * i, to: 1000 + 10 * i + (i % 2) }));
+        expect(pvePortChunks(many)).toEqual(["1000,1010:1011,1020,1030:1031,1040,1050:1051,1060,1070:1071,1080,1090:1091", "1100,1110:1111"]);
     });
 
     test("the datacenter: enabled, input DROP, the management allowlist, the WAN set minus every zone", () => {

@@ -70,6 +70,28 @@ export function pvePorts(ports: readonly PortRange[]): string {
     return ports.map((r) => (r.from === r.to ? String(r.from) : `${r.from}:${r.to}`)).join(",");
 }
 
+/**
+ * Port lists as Proxmox takes them: its iptables backend matches a list with `multiport`, at most 15 ports per
+ * rule where a range counts twice, so a longer list becomes several rules.
+ */
+export function pvePortChunks(ports: readonly PortRange[]): string[] {
+    const chunks: PortRange[][] = [];
+    let cur: PortRange[] = [];
+    let slots = 0;
+    for (const r of ports) {
+        const n = r.from === r.to ? 1 : 2;
+        if (slots + n > 15) {
+            chunks.push(cur);
+            cur = [];
+            slots = 0;
+        }
+        cur.push(r);
+        slots += n;
+    }
+    if (cur.length > 0) chunks.push(cur);
+    return chunks.map(pvePorts);
+}
+
 export function planDatacenter(model: SiteModel): DatacenterPlan {
     const fw = firewallOf(model);
     const rule = (dport: string, what: string): PveRule => ({
@@ -129,15 +151,17 @@ function serverRules(model: SiteModel, fw: FirewallModel, host: HostModel): PveR
     }
     for (const pub of fw.published.filter((p) => p.host.name === host.name)) {
         for (const { proto, ports } of byProto(pub.ports)) {
-            rules.push({
-                type: "in",
-                action: "ACCEPT",
-                source: `+${WAN_IPSET}`,
-                dest: host.address,
-                proto,
-                dport: pvePorts(ports),
-                comment: `published ${pub.index}: ${pub.service.name} -> ${host.name}`,
-            });
+            for (const dport of pvePortChunks(ports)) {
+                rules.push({
+                    type: "in",
+                    action: "ACCEPT",
+                    source: `+${WAN_IPSET}`,
+                    dest: host.address,
+                    proto,
+                    dport,
+                    comment: `published ${pub.index}: ${pub.service.name} -> ${host.name}`,
+                });
+            }
         }
     }
     return rules;
@@ -166,29 +190,33 @@ function routerRules(model: SiteModel, plan: RouterPlan): PveRule[] {
         const fromWan = r.iif === wanIf;
         const source = r.saddr ? r.saddr.join(",") : fromWan ? `+${WAN_IPSET}` : undefined;
         const dest = r.daddr ? r.daddr.join(",") : r.chain === "forward" && r.oif === wanIf ? `+${WAN_IPSET}` : undefined;
-        rules.push({
-            type: "in",
-            action: "ACCEPT",
-            iface: nic.get(r.iif!),
-            source,
-            dest,
-            proto: r.proto,
-            dport: r.dports ? pvePorts(r.dports) : undefined,
-            sport: r.sports ? pvePorts(r.sports) : undefined,
-            comment: r.comment,
-        });
+        for (const dport of r.dports ? pvePortChunks(r.dports) : [undefined]) {
+            rules.push({
+                type: "in",
+                action: "ACCEPT",
+                iface: nic.get(r.iif!),
+                source,
+                dest,
+                proto: r.proto,
+                dport,
+                sport: r.sports ? pvePorts(r.sports) : undefined,
+                comment: r.comment,
+            });
+        }
     }
     for (const f of plan.portForwards) {
-        rules.push({
-            type: "in",
-            action: "ACCEPT",
-            iface: nic.get(wanIf),
-            source: `+${WAN_IPSET}`,
-            dest: plan.wan.address,
-            proto: f.proto,
-            dport: pvePorts(f.publicPorts),
-            comment: f.comment,
-        });
+        for (const dport of pvePortChunks(f.publicPorts)) {
+            rules.push({
+                type: "in",
+                action: "ACCEPT",
+                iface: nic.get(wanIf),
+                source: `+${WAN_IPSET}`,
+                dest: plan.wan.address,
+                proto: f.proto,
+                dport,
+                comment: f.comment,
+            });
+        }
     }
     return rules;
 }
