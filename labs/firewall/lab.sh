@@ -75,8 +75,9 @@ lab_log "listening: $(cat "$LAB_DIR/listening")"
 probe_start=$(date +%s%N)
 "$PY" "$PROBE" run "$PLAN" "$LAB_DIR/results.json" "$TIMEOUT" | sed "s/^/[$LAB] /"
 lab_log "probes took $(( ($(date +%s%N) - probe_start) / 1000000 )) ms"
-"$PY" "$PROBE" report "$PLAN" "$LAB_DIR/results.json" | sed "s/^/[$LAB]   /"
-lab_expect "every cell of the dev matrix does what the flow model says" pass "$PY" "$PROBE" report "$PLAN" "$LAB_DIR/results.json"
+rc=0; "$PY" "$PROBE" report "$PLAN" "$LAB_DIR/results.json" >"$LAB_DIR/report.txt" || rc=$?
+sed "s/^/[$LAB]   /" "$LAB_DIR/report.txt"
+lab_expect "every cell of the dev matrix does what the flow model says" pass test "$rc" = 0
 
 # Broken rulesets: each must fail exactly the probes the model predicts (so a green run cannot be hollow).
 for name in $("$PY" -c "import json,sys; print(' '.join(m['name'] for m in json.load(open(sys.argv[1]))['mutations']))" "$PLAN"); do
@@ -101,9 +102,11 @@ EOF
     ip netns exec "$router" nft -f "$LAB_DIR/broken-$name.conf"
     ip netns exec "$router" conntrack -F >/dev/null 2>&1 || true
     "$PY" "$PROBE" run "$PLAN" "$LAB_DIR/results-$name.json" "$TIMEOUT" | sed "s/^/[$LAB]   /"
-    lab_expect "the matrix check fails on the broken ruleset ($name)" fail "$PY" "$PROBE" report "$PLAN" "$LAB_DIR/results-$name.json"
-    "$PY" "$PROBE" broken "$PLAN" "$LAB_DIR/results-$name.json" "$name" | sed "s/^/[$LAB]   /"
-    lab_expect "exactly the predicted probes fail ($name)" pass "$PY" "$PROBE" broken "$PLAN" "$LAB_DIR/results-$name.json" "$name"
+    rc=0; "$PY" "$PROBE" report "$PLAN" "$LAB_DIR/results-$name.json" >"$LAB_DIR/report-$name.txt" || rc=$?
+    lab_expect "the matrix check fails on the broken ruleset ($name)" fail test "$rc" = 0
+    rc=0; "$PY" "$PROBE" broken "$PLAN" "$LAB_DIR/results-$name.json" "$name" >"$LAB_DIR/broken-$name.txt" || rc=$?
+    sed "s/^/[$LAB]   /" "$LAB_DIR/broken-$name.txt"
+    lab_expect "exactly the predicted probes fail ($name)" pass test "$rc" = 0
 done
 sed 's/policy drop;/policy dorp;/' "$LAB_DIR/nftables.conf" >"$LAB_DIR/broken-syntax.conf"
 lab_expect "nft -c refuses a ruleset with a syntax error" fail ip netns exec "$router" nft -c -f "$LAB_DIR/broken-syntax.conf"

@@ -10,8 +10,8 @@
 One process listens for every namespace and one probes from every namespace: a socket belongs to the network
 namespace its creator was in when it was made, so each socket is made right after setns(2) into its namespace.
 A probe passes when what happened is what the flow model says: an allowed probe gets an answer from the
-expected listener, which saw the expected source address (NAT); a denied probe gets no answer, not even a late
-one (sockets still waiting at their bound stay open until the end of the run). Only addresses inside the lab's
+expected listener, which saw the expected source address (NAT); a denied probe gets no answer within the run's
+window, which outlasts TCP's first SYN retransmission (for TCP a completed handshake is an answer). Only addresses inside the lab's
 namespaces are contacted. Standard library only.
 """
 import asyncio
@@ -108,88 +108,121 @@ async def listen(plan, ready):
 
 
 # ----------------------------------------------------------------------------------------------------- probe
-# Probes still waiting when their bound passed: kept open until the end of the run, so an answer that comes late
-# (a busy machine) still counts as an answer: a leak cannot hide behind a timeout.
-PENDING = []
+class Probe:
+    """One probe in flight, driven by the event loop's readiness callbacks (no task, no per-probe timer): it is
+    sent at once, and what came back is read when the whole run's window closes. TCP: a completed handshake is an
+    answer (the packets went through); the listener's line then says who answered and what source it saw. UDP:
+    the listener's datagram is the answer."""
 
-
-async def one(p, timeout, sem):
-    loop = asyncio.get_running_loop()
-    async with sem:
-        t0 = time.monotonic()
+    def __init__(self, loop, p):
+        self.loop, self.p = loop, p
+        self.connected = False
+        self.line = None
+        self.error = None
+        self.t0 = time.monotonic()
+        self.ms = None
         kind = socket.SOCK_STREAM if p["proto"] == "tcp" else socket.SOCK_DGRAM
-        s = sock_in(p["ns"], kind)
-        s.setblocking(False)
-        keep = False
+        self.s = sock_in(p["ns"], kind)
+        self.s.setblocking(False)
         try:
             if p.get("sport"):
-                s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                self.s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             if p.get("bind") or p.get("sport"):
-                s.bind((p.get("bind") or "0.0.0.0", p.get("sport") or 0))
+                self.s.bind((p.get("bind") or "0.0.0.0", p.get("sport") or 0))
             if p["proto"] == "tcp":
-                fut = asyncio.ensure_future(loop.sock_connect(s, (p["dst"], p["port"])))
-                done, _ = await asyncio.wait({fut}, timeout=timeout)
-                if not done:
-                    keep = True
-                    PENDING.append((p, s, fut))
-                    return {"id": p["id"], "answered": False, "error": "TimeoutError", "ms": int((time.monotonic() - t0) * 1000)}
-                fut.result()
+                err = self.s.connect_ex((p["dst"], p["port"]))
+                if err not in (0, 115):  # EINPROGRESS
+                    raise OSError(err, os.strerror(err))
+                loop.add_writer(self.s.fileno(), self.on_connect)
             else:
-                s.connect((p["dst"], p["port"]))
-                await loop.sock_sendall(s, b"probe\n")
-            fut = asyncio.ensure_future(loop.sock_recv(s, 256))
-            done, _ = await asyncio.wait({fut}, timeout=timeout)
-            if not done:
-                keep = True
-                PENDING.append((p, s, fut))
-                return {"id": p["id"], "answered": False, "error": "TimeoutError", "ms": int((time.monotonic() - t0) * 1000)}
-            label, peer = fut.result().decode().split()[:2]
-            return {"id": p["id"], "answered": True, "label": label, "peer": peer, "ms": int((time.monotonic() - t0) * 1000)}
+                self.s.connect((p["dst"], p["port"]))
+                self.s.send(b"probe\n")
+                self.connected = True
+                loop.add_reader(self.s.fileno(), self.on_line)
         except OSError as e:
-            return {"id": p["id"], "answered": False, "error": type(e).__name__, "ms": int((time.monotonic() - t0) * 1000)}
-        finally:
-            if not keep:
-                s.close()
+            self.fail(e)
+
+    def fail(self, e):
+        self.error = e.strerror or type(e).__name__
+        self.close()
+
+    def on_connect(self):
+        self.loop.remove_writer(self.s.fileno())
+        err = self.s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+        if err:
+            return self.fail(OSError(err, os.strerror(err)))
+        self.connected = True
+        self.loop.add_reader(self.s.fileno(), self.on_line)
+
+    def on_line(self):
+        try:
+            data = self.s.recv(256)
+        except OSError as e:
+            return self.fail(e)
+        self.line = data.decode().split()[:2]
+        self.ms = int((time.monotonic() - self.t0) * 1000)
+        self.close()
+
+    def close(self):
+        if self.s.fileno() >= 0:
+            self.loop.remove_reader(self.s.fileno())
+            self.loop.remove_writer(self.s.fileno())
+            self.s.close()
+
+    def answered(self):
+        return self.line is not None or (self.p["proto"] == "tcp" and self.connected)
+
+    def result(self):
+        r = {"id": self.p["id"], "answered": self.answered(), "ms": self.ms if self.ms is not None else -1}
+        if self.line and len(self.line) == 2:
+            r["label"], r["peer"] = self.line
+        elif self.answered():
+            r["label"] = r["peer"] = "(no line)"
+        if self.error:
+            r["error"] = self.error
+        elif not self.answered():
+            r["error"] = "no answer"
+        return r
 
 
-async def late(grace):
-    """Probes that answered after their bound: connected (TCP) or received an answer (UDP) by now."""
-    await asyncio.sleep(grace)
-    out = {}
-    for p, s, fut in PENDING:
-        if fut.done() and not fut.cancelled() and fut.exception() is None:
-            out[p["id"]] = {"id": p["id"], "answered": True, "label": "(late)", "peer": "(late)", "error": "late answer", "ms": -1}
-        fut.cancel()
-        s.close()
-    PENDING.clear()
-    return out
+async def send(probes, window):
+    """Sends every probe at once, waits `window` after the last one left, then as long as connected TCP probes
+    still wait for their listener's line (at most 5 s more: they went through, so waiting costs the blocked ones
+    nothing), and returns the results."""
+    loop = asyncio.get_running_loop()
+    flying = [Probe(loop, p) for p in probes]
+    await asyncio.sleep(window)
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and any(f.connected and f.line is None and f.error is None and f.p["proto"] == "tcp" for f in flying):
+        await asyncio.sleep(0.05)
+    results = [f.result() for f in flying]
+    for f in flying:
+        f.close()
+    return results
 
 
 def passed(p, r):
     if p["expect"] == "deny":
         return not r["answered"]
-    return r["answered"] and r["label"] == p["label"] and r["peer"] == p["peer"]
+    return r["answered"] and r.get("label") == p["label"] and r.get("peer") == p["peer"]
 
 
 async def probe_all(plan, timeout):
     raise_fd_limit()
     probes = plan["probes"]
-    # Descriptors: the waiting probes (at most one per probe) plus the active ones must fit under the limit.
     limit = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
-    if limit < len(probes) + 600:
-        sys.exit(f"the descriptor limit {limit} is below {len(probes) + 600}: raise it (ulimit -n)")
-    # All at once: a denied probe costs its bound, so one round of bounds is the whole run.
-    sem = asyncio.Semaphore(min(len(probes), limit - len(probes) - 100))
-    results = await asyncio.gather(*(one(p, timeout, sem) for p in probes))
-    late_answers = await late(timeout)
-    results = [late_answers.get(r["id"], r) for r in results]
-    # An allowed probe that got no answer (or only a late one) is sent once more with a longer bound (a busy
-    # 2-core machine can be slow); a denied probe is never retried, and a wrong answer is never excused.
+    if limit < len(probes) + 100:
+        sys.exit(f"the descriptor limit {limit} is below {len(probes) + 100}: raise it (ulimit -n)")
+    # The window: the bound, and past the 1 s after which TCP sends a lost SYN again, so an answer that comes late
+    # (a leak on a slow machine) still counts as an answer.
+    results = await send(probes, max(timeout, 1.2))
+    # An allowed probe that got no answer is sent once more with a longer window (a busy 2-core machine can be
+    # slow); a denied probe is never sent again, and a wrong answer is never excused.
     by_id = {p["id"]: p for p in probes}
-    retry = [by_id[r["id"]] for r in results if by_id[r["id"]]["expect"] == "allow" and (not r["answered"] or r["label"] == "(late)")]
+    retry = [by_id[r["id"]] for r in results if by_id[r["id"]]["expect"] == "allow" and not passed(by_id[r["id"]], r)]
     if retry:
-        again = {r["id"]: dict(r, retried=True) for r in await asyncio.gather(*(one(p, max(2.0, 4 * timeout), sem) for p in retry))}
-        await late(0)
+        first = {r["id"]: r for r in results}
+        again = {r["id"]: dict(r, retried=True, first=first[r["id"]]) for r in await send(retry, max(3.0, 4 * timeout))}
         results = [again.get(r["id"], r) for r in results]
     return results
 
@@ -241,10 +274,10 @@ def report(plan_path, results_path):
     bad = [p for p in probes if not ok[p["id"]]]
     for p in bad[:25]:
         r = results[p["id"]]
-        got = f"answer from {r['label']} seeing {r['peer']}" if r["answered"] else f"no answer ({r['error']})"
+        got = f"answer from {r.get('label')} seeing {r.get('peer')}" if r["answered"] else f"no answer ({r.get('error')})"
         want = f"answer from {p['label']} seeing {p['peer']} ({p['why']})" if p["expect"] == "allow" else "no answer"
         print(f"MISMATCH {p['src']} -> {p['to']} {p['proto']}/{p['port']}{' from ' + str(p['sport']) if p.get('sport') else ''}: want {want}, got {got}")
-    slow = sorted(r["ms"] for r in results.values() if r["answered"])
+    slow = sorted(r["ms"] for r in results.values() if r["answered"] and r["ms"] >= 0)
     print(f"cells: {len(cells)} probed, {len(cells) - len(failed_cells)} passed, {len(failed_cells)} failed; "
           f"probes: {len(probes)} sent, {len(probes) - len(bad)} as expected, {len(bad)} not"
           + (f"; answered in median {slow[len(slow) // 2]} ms, max {slow[-1]} ms" if slow else ""))
