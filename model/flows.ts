@@ -321,7 +321,7 @@ export function buildFirewallModel(input: Inputs, problems: Problems): FirewallM
                 problems.add(
                     path,
                     `${c.text} overlaps zone ${clash.name} (${clash.cidr.text})`,
-                    "the partner's networks must not overlap BillU's zones (renumber one side, or NAT the tunnel)",
+                    "the partner's networks must not overlap this site's zones (renumber one side, or NAT the tunnel)",
                 );
                 return;
             }

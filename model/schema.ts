@@ -6,6 +6,9 @@
  */
 import { z } from "zod";
 import { firewallSchema, flowSchema } from "./flows";
+import { vpnSchema } from "./vpn";
+import { dhcpSchema } from "./dhcp";
+import { domainSchema } from "./domain";
 
 export const OS_KINDS = ["debian-12", "windows-2022-gui", "windows-2022-core"] as const;
 export type OsKind = (typeof OS_KINDS)[number];
@@ -161,6 +164,9 @@ export const configSchema = z
         firewall: firewallSchema.default({}),
         directory: directorySchema.optional(),
         guest: guestSchema,
+        vpn: vpnSchema.optional(),
+        dhcp: dhcpSchema.optional(),
+        domain: domainSchema.optional(),
     })
     .strict();
 

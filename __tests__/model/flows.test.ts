@@ -125,7 +125,7 @@ describe("bad flows and firewall config: one clear message each (key path with t
         [
             "VPN partner networks overlapping a zone",
             (r) => (r.firewall.vpnPartner = { networks: ["10.20.0.0/16"] }),
-            "billu:firewall.vpnPartner.networks[0]: 10.20.0.0/16 overlaps zone management (10.20.0.0/24). Fix: the partner's networks must not overlap BillU's zones (renumber one side, or NAT the tunnel)",
+            "billu:firewall.vpnPartner.networks[0]: 10.20.0.0/16 overlaps zone management (10.20.0.0/24). Fix: the partner's networks must not overlap this site's zones (renumber one side, or NAT the tunnel)",
         ],
         ["an unknown engine", (r) => (r.firewall.engine = "iptables"), 'billu:firewall.engine: is "iptables". Fix: use one of nftables, pfsense'],
     ];
@@ -228,10 +228,11 @@ describe("evaluate: the meaning of the dev matrix", () => {
     test("the DHCP relay: the router reaches the DHCP server, which answers from port 67 to port 67", () => {
         const dhcp = { kind: "host" as const, host: "PAR-DHCP01", zone: "servers" };
         expect(evaluate(fw, router, dhcp, "udp", 67)).toEqual({ allowed: true, flows: [24] });
-        expect(evaluate(fw, dhcp, router, "udp", 67, 67)).toEqual({ allowed: true, flows: [], implicit: "reply of flow 24" });
+        // Flow 31 (PAR-DHCP01 -> router dhcp-relay, which billu:dhcp requires) allows it outright.
+        expect(evaluate(fw, dhcp, router, "udp", 67, 67)).toEqual({ allowed: true, flows: [31] });
         expect(evaluate(fw, dc, router, "udp", 67, 67).allowed).toBe(false);
-        expect(evaluate(fw, dept, router, "udp", 67, 68)).toEqual({ allowed: true, flows: [], implicit: "DHCP clients of flow 24" });
-        expect(evaluate(fw, dhcp, router, "udp", 67, 67, new Set([24])).allowed).toBe(false);
+        expect(evaluate(fw, dept, router, "udp", 67, 68)).toEqual({ allowed: true, flows: [29] });
+        expect(evaluate(fw, dhcp, router, "udp", 67, 67, new Set([24, 31])).allowed).toBe(false);
     });
 });
 
