@@ -5,6 +5,7 @@
  */
 import { ZodIssue } from "zod";
 import { Cidr, contains, ipToInt, isIpv4, isUsableHost, overlaps, parseCidr, suggestNetwork } from "./addressing";
+import { DirectoryPlan, directoryOf, LockLoader } from "./directory";
 import { InputError, keyPath, Problems, show } from "./errors";
 import { HrExport, headcountByDepartment } from "./hr";
 import { namingViolation } from "./naming";
@@ -61,6 +62,8 @@ export interface SiteModel {
     hostsByRole(role: Role): HostModel[];
     /** The router/firewall host. */
     readonly router: HostModel;
+    /** The directory plan from the HR export and the lock (company sites; model/directory.ts). */
+    readonly directory?: DirectoryPlan;
 }
 
 export const STATEFUL_ROLES: readonly Role[] = ["dc", "fileserver", "mail"];
@@ -91,7 +94,7 @@ function zodProblems(raw: Record<string, unknown>, issues: ZodIssue[], problems:
     }
 }
 
-export function buildSiteModel(raw: Record<string, unknown>, loadHr?: HrLoader): SiteModel {
+export function buildSiteModel(raw: Record<string, unknown>, loadHr?: HrLoader, loadLock?: LockLoader): SiteModel {
     const problems = new Problems();
     const parsed = configSchema.safeParse(raw);
     if (!parsed.success) {
@@ -111,7 +114,7 @@ export function buildSiteModel(raw: Record<string, unknown>, loadHr?: HrLoader):
                 "set billu:directory.hrCsv to the committed HR export (data/billu-hr.csv)",
             );
         } else if (loadHr) {
-            hr = loadHr(cfg.directory.hrCsv); // throws its own InputError listing bad lines
+            hr = loadHr(cfg.directory.hrCsv); // throws for a file that is no export; bad lines come back in hr.problems
         }
     }
     const headcount = hr ? headcountByDepartment(hr) : new Map<string, number>();
@@ -119,6 +122,8 @@ export function buildSiteModel(raw: Record<string, unknown>, loadHr?: HrLoader):
     const zones = validateZones(cfg, hr, headcount, problems);
     const hosts = validateHosts(cfg, zones, problems);
     validateFlows(cfg, zones, hosts, problems);
+    // Every bad line of the HR export, the lock, then the directory plan (model/directory.ts).
+    const directory = hr ? directoryOf(cfg, hr, zones, loadLock, problems) : undefined;
     problems.throwIfAny();
 
     const zoneByName = new Map(zones.map((z) => [z.name, z]));
@@ -132,6 +137,7 @@ export function buildSiteModel(raw: Record<string, unknown>, loadHr?: HrLoader):
         hr,
         headcount,
         router,
+        directory,
         zone: (n) => {
             const z = zoneByName.get(n);
             if (!z) throw new Error(`unknown zone ${n}`);
