@@ -672,9 +672,10 @@ export function directoryOf(
         if (!(e instanceof InputError)) throw e;
         for (const p of e.problems) problems.add(p.path, p.message, p.fix);
     }
-    // A department zone that names no department of the export is reported on the zone (its fix lists the
-    // export's departments); the lines of the department it should have named are not reported again.
-    const served = new Set(zones.filter((z) => z.kind === "department" && z.department).map((z) => z.department!));
+    // A department zone that names no department of the export (or none at all) is reported on the zone, whose fix
+    // lists the export's departments; the lines of the department it should have named are not reported again.
+    const departmentZones = zones.filter((z) => z.kind === "department");
+    const served = new Set(departmentZones.map((z) => z.department ?? ""));
     const inExport = new Set(hr.rows.map((r) => r.departement));
     const zonesMatchExport = [...served].every((d) => inExport.has(d));
     const r = planDirectory({

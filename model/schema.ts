@@ -5,6 +5,8 @@
  * Every stack file (Pulumi.<stack>.yaml) sets these keys under `config:`, e.g. `billu:network: { zones: [...] }`.
  */
 import { z } from "zod";
+import { vpnSchema } from "./vpn";
+import { dhcpSchema } from "./dhcp";
 
 export const OS_KINDS = ["debian-12", "windows-2022-gui", "windows-2022-core"] as const;
 export type OsKind = (typeof OS_KINDS)[number];
@@ -175,6 +177,8 @@ export const configSchema = z
         flows: z.array(flowSchema).default([]),
         directory: directorySchema.optional(),
         guest: guestSchema,
+        vpn: vpnSchema.optional(),
+        dhcp: dhcpSchema.optional(),
     })
     .strict();
 

@@ -6,10 +6,12 @@
 import { ZodIssue } from "zod";
 import { Cidr, contains, ipToInt, isIpv4, isUsableHost, overlaps, parseCidr, suggestNetwork } from "./addressing";
 import { DirectoryPlan, directoryOf, LockLoader } from "./directory";
+import { DhcpPlan, planDhcp } from "./dhcp";
 import { InputError, keyPath, Problems, show } from "./errors";
 import { HrExport, headcountByDepartment } from "./hr";
 import { namingViolation } from "./naming";
 import { Config, configSchema, CONFIG_KEYS, HostConfig, OsKind, Role, Zone, ZoneKind } from "./schema";
+import { validateVpn, VpnLocal, VpnModel } from "./vpn";
 
 export interface ZoneModel {
     readonly name: string;
@@ -64,6 +66,12 @@ export interface SiteModel {
     readonly router: HostModel;
     /** The directory plan from the HR export and the lock (company sites; model/directory.ts). */
     readonly directory?: DirectoryPlan;
+    /** This site's end of the site-to-site tunnel (`billu:vpn`), validated against this model. */
+    readonly vpnLocal?: VpnLocal;
+    /** Both ends paired, once the peer's `vpnPeer` output is known (stacks/program.ts; components/vpn/peer.ts). */
+    readonly vpn?: VpnModel;
+    /** DHCP scopes, relay and servers (sites with a host of role dhcp). */
+    readonly dhcp?: DhcpPlan;
 }
 
 export const STATEFUL_ROLES: readonly Role[] = ["dc", "fileserver", "mail"];
@@ -124,6 +132,18 @@ export function buildSiteModel(raw: Record<string, unknown>, loadHr?: HrLoader, 
     validateFlows(cfg, zones, hosts, problems);
     // Every bad line of the HR export, the lock, then the directory plan (model/directory.ts).
     const directory = hr ? directoryOf(cfg, hr, zones, loadLock, problems) : undefined;
+    if (!isCompany) validatePartner(cfg, problems);
+    const vpnLocal = validateVpn(
+        cfg.vpn,
+        {
+            site: cfg.site,
+            zones,
+            router: hosts.find((h) => h.role === "firewall"),
+            dcAddresses: hosts.filter((h) => h.role === "dc").map((h) => h.address),
+        },
+        problems,
+    );
+    const dhcp = planDhcp(cfg, zones, hosts, headcount, isCompany, problems);
     problems.throwIfAny();
 
     const zoneByName = new Map(zones.map((z) => [z.name, z]));
@@ -138,6 +158,7 @@ export function buildSiteModel(raw: Record<string, unknown>, loadHr?: HrLoader, 
         headcount,
         router,
         directory,
+        dhcp,
         zone: (n) => {
             const z = zoneByName.get(n);
             if (!z) throw new Error(`unknown zone ${n}`);
@@ -149,7 +170,22 @@ export function buildSiteModel(raw: Record<string, unknown>, loadHr?: HrLoader, 
             return h;
         },
         hostsByRole: (role) => hosts.filter((h) => h.role === role),
+        vpnLocal,
     };
+}
+
+/** A partner site (`billu:site.kind: partner`) is a gateway and its networks: no AD, no DCs, no HR export. */
+function validatePartner(cfg: Config, problems: Problems): void {
+    if (cfg.directory) {
+        problems.add("billu:directory", "is set on a partner site, which has no directory", "remove billu:directory, or make billu:site.kind company");
+    }
+    cfg.hosts.forEach((h, i) => {
+        if (h.role === "dc") {
+            problems.add(`billu:hosts[${i}].role`, `is dc on a partner site, which has no AD`, "remove the host, or make billu:site.kind company");
+        } else if (h.joinDomain) {
+            problems.add(`billu:hosts[${i}].joinDomain`, "is true on a partner site, which has no AD to join", "remove joinDomain");
+        }
+    });
 }
 
 function duplicates<T, K extends string | number>(items: readonly T[], key: (t: T) => K | undefined): Map<K, number[]> {
@@ -199,7 +235,9 @@ function validateZones(cfg: Config, hr: HrExport | undefined, headcount: Readonl
             problems.add(zp(i, "vlanId"), "is required but missing", "give every internal zone a VLAN id from 1 to 4094");
         }
         if (z.kind === "department") {
-            if (!z.department) {
+            if (!z.department && cfg.site.kind === "partner") {
+                // A partner site's LANs serve no HR department: nothing to check.
+            } else if (!z.department) {
                 problems.add(zp(i, "department"), "is required for a department zone but missing", "name the HR export's Departement value this zone serves");
             } else if (hr && !departments.has(z.department)) {
                 problems.add(

@@ -2,17 +2,22 @@ import * as pulumi from "@pulumi/pulumi";
 import { Role } from "../model/schema";
 import { HostModel, SiteModel } from "../model/site";
 import { BaseServer } from "../components/base-server/BaseServer";
+import { buildDhcp } from "../components/dhcp/role";
 import { SiteContext } from "../components/context";
 import { Directory } from "../components/directory/Directory";
 import { directoryDocs } from "../components/directory/render";
 import { Firewall } from "../components/firewall/Firewall";
 import { SiteCa } from "../components/site-ca/SiteCa";
 import { SiteDocs, siteDocs } from "./outputs";
+import { SiteToSiteVpn } from "../components/vpn/SiteToSiteVpn";
+import { buildVpn } from "./vpn";
 
 export interface SiteArgs {
     readonly model: SiteModel;
     readonly renderDir: string;
     readonly sshPrivateKey?: pulumi.Output<string>;
+    /** The site-to-site key read from the owner's stack (secret), at the end that is not the owner. */
+    readonly vpnPeerPsk?: pulumi.Output<string>;
 }
 
 /** What a role's builder returns: resources later roles may wait for, and docs sections. */
@@ -26,7 +31,9 @@ export interface RoleResult {
  */
 export type RoleBuilder = (ctx: SiteContext, hosts: HostModel[], parent: pulumi.Resource, docs: SiteDocs) => RoleResult;
 
-const ROLE_BUILDERS: Partial<Record<Role, RoleBuilder>> = {};
+const ROLE_BUILDERS: Partial<Record<Role, RoleBuilder>> = {
+    dhcp: buildDhcp,
+};
 
 function baseServers(ctx: SiteContext, hosts: HostModel[], parent: pulumi.Resource): RoleResult {
     const ready = hosts.flatMap((h) => new BaseServer(h.name.toLowerCase(), { ctx, host: h }, { parent }).ready);
@@ -41,6 +48,8 @@ export class Site extends pulumi.ComponentResource {
     public readonly ctx: SiteContext;
     public readonly docs: SiteDocs;
     public readonly caCertPem: pulumi.Output<string>;
+    /** This site's end of the site-to-site tunnel (billu:vpn), if any. */
+    public readonly vpn?: SiteToSiteVpn;
 
     constructor(name: string, args: SiteArgs, opts?: pulumi.ComponentResourceOptions) {
         super("billu:site:Site", name, {}, opts);
@@ -61,6 +70,7 @@ export class Site extends pulumi.ComponentResource {
         this.docs = siteDocs(model);
         const firewall = new Firewall(model.router.name.toLowerCase(), { ctx }, { parent: this });
         ctx.after.router.push(firewall.ready);
+        this.vpn = buildVpn(name, ctx, this.docs, args.vpnPeerPsk, this);
         const roles = [
             ...new Set(
                 model.hosts

@@ -16,7 +16,9 @@ import { formatProblem, InputError } from "../model/errors";
 import { CONFIG_KEYS } from "../model/schema";
 import { RULES } from "../policies/rules";
 import { renderDocs } from "./docs/render";
+import { disableStackTraces } from "./traces";
 import { installRecordingMocks, RecordedResource, resolveOutputs, SECRET_MARK, SynthMocks, waitForRegistrations } from "./mock-runtime";
+import { offlineStackOutputs } from "./peer-stack";
 import { effectiveLevels, PackConfig, runPolicies, Violation } from "./policy-runner";
 
 /** `billu:` keys read as secrets (never part of the model). */
@@ -105,6 +107,7 @@ export async function synth(opts: SynthOptions): Promise<SynthResult> {
     const root = path.resolve(opts.root ?? process.cwd());
     const outDir = path.resolve(root, opts.out ?? path.join("out", opts.stack));
     const mocks = new SynthMocks();
+    mocks.stackReference = (name) => offlineStackOutputs(root, name);
     const result: SynthResult = { exitCode: EXIT.ok, resources: [], violations: [], outputs: {}, producedSecrets: mocks.producedSecrets, outDir };
     let recorded: RecordedResource[] = [];
     try {
@@ -127,6 +130,9 @@ export async function synth(opts: SynthOptions): Promise<SynthResult> {
         process.env.BILLU_SYNTH_OUT = outDir;
 
         const pulumi = await import("@pulumi/pulumi");
+        // Source positions and promise-leak traces serve the engine's display only; capturing them per resource
+        // and per promise more than doubles synth time (npm run bench prints the figure).
+        if (process.env.BILLU_SYNTH_TRACES !== "1") disableStackTraces();
         recorded = installRecordingMocks(mocks, projectName(root), opts.stack);
         pulumi.runtime.setAllConfig(config, secretKeys);
         // eslint-disable-next-line @typescript-eslint/no-require-imports

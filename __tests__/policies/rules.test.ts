@@ -11,6 +11,8 @@ test("the pack's rule list is pinned", () => {
         ["disallow-dual-homed-vms", "mandatory"],
         ["enforce-secret-inputs", "remediate"],
         ["protect-stateful-vms", "mandatory"],
+        ["enforce-vpn-strong-crypto", "mandatory"],
+        ["disallow-vpn-any-selector", "mandatory"],
     ]);
     for (const r of RULES) {
         expect(r.name).toMatch(/^[a-z]+(-[a-z0-9]+)+$/);

@@ -1,8 +1,17 @@
 /** Every rule of the BillU pack, in report order. Pinned by __tests__/policies/pack.test.ts. */
 import { disallowDualHomedVms } from "./disallow-dual-homed-vms";
+import { disallowVpnAnySelector } from "./disallow-vpn-any-selector";
 import { enableVmNicFirewall } from "./enable-vm-nic-firewall";
 import { enforceSecretInputs } from "./enforce-secret-inputs";
+import { enforceVpnStrongCrypto } from "./enforce-vpn-strong-crypto";
 import { protectStatefulVms } from "./protect-stateful-vms";
 import { BilluRule } from "./rule";
 
-export const RULES: readonly BilluRule[] = [enableVmNicFirewall, disallowDualHomedVms, enforceSecretInputs, protectStatefulVms];
+export const RULES: readonly BilluRule[] = [
+    enableVmNicFirewall,
+    disallowDualHomedVms,
+    enforceSecretInputs,
+    protectStatefulVms,
+    enforceVpnStrongCrypto,
+    disallowVpnAnySelector,
+];

@@ -1,0 +1,72 @@
+/**
+ * One benchmark measurement in a fresh process (the mock runtime is process-global). Prints one JSON line.
+ *   --mode sites --count N   build N BillU prod sites (distinct site codes) in one program under the mock runtime
+ *   --mode bare --count R    register R plain custom resources with the bare SDK under the mock runtime
+ *   --mode replay --from F   register, with the bare SDK, the very resources (types, names, inputs) that a
+ *                            `sites` run dumped with --dump F: the SDK's own cost for our resources
+ *   --traces default|off     off: no stack traces captured (Error.stackTraceLimit = 0 and no source positions)
+ */
+import { readFileSync, writeFileSync } from "fs";
+import * as path from "path";
+import { parse as parseYaml } from "yaml";
+
+function arg(name: string, def: string): string {
+    const i = process.argv.indexOf(`--${name}`);
+    return i >= 0 ? process.argv[i + 1] : def;
+}
+
+async function main(): Promise<void> {
+    const mode = arg("mode", "sites");
+    const count = Number(arg("count", "1"));
+    const traces = arg("traces", "default");
+    const root = path.join(__dirname, "..", "..");
+    const t0 = process.hrtime.bigint();
+    const pulumi = await import("@pulumi/pulumi");
+    const { installRecordingMocks, SynthMocks, waitForRegistrations } = await import("./mock-runtime");
+    const { disableStackTraces } = await import("./traces");
+    if (traces === "off") disableStackTraces();
+    const recorded = installRecordingMocks(new SynthMocks(), "billu-infra", "bench");
+    const tLoad = process.hrtime.bigint();
+    if (mode === "replay") {
+        const dump = JSON.parse(readFileSync(arg("from", ""), "utf8")) as { type: string; name: string; custom: boolean; inputs: Record<string, unknown> }[];
+        class Custom extends pulumi.CustomResource {}
+        for (const r of dump) {
+            if (r.custom) new Custom(r.type, r.name, r.inputs);
+            else new pulumi.ComponentResource(r.type, r.name, {});
+        }
+    } else if (mode === "bare") {
+        class Thing extends pulumi.CustomResource {}
+        for (let i = 0; i < count; i++) {
+            new Thing("bench:index:Thing", `thing-${i}`, { name: `thing-${i}`, size: i, tags: ["a", "b"] });
+        }
+    } else {
+        const { loadModel } = await import("../stacks/program");
+        const { Site } = await import("../stacks/site");
+        const doc = parseYaml(readFileSync(path.join(root, "Pulumi.prod.yaml"), "utf8")) as { config: Record<string, unknown> };
+        process.env.BILLU_PROJECT_ROOT = root;
+        for (let i = 0; i < count; i++) {
+            // Site codes AA.., AB.., distinct per site so every resource name is unique.
+            const code = "S" + String.fromCharCode(65 + Math.floor(i / 26)) + String.fromCharCode(65 + (i % 26));
+            const raw: Record<string, unknown> = {};
+            for (const [k, v] of Object.entries(doc.config)) if (k.startsWith("billu:")) raw[k.slice(6)] = JSON.parse(JSON.stringify(v));
+            (raw.site as { code: string }).code = code;
+            for (const h of raw.hosts as { name: string }[]) h.name = h.name.replace(/^PAR-/, `${code}-`);
+            const model = loadModel(raw);
+            new Site(code.toLowerCase(), { model, renderDir: path.join(root, "out", "bench", code) });
+        }
+    }
+    await waitForRegistrations();
+    const t1 = process.hrtime.bigint();
+    const dumpTo = arg("dump", "");
+    if (dumpTo) writeFileSync(dumpTo, JSON.stringify(recorded.map((r) => ({ type: r.type, name: r.name, custom: r.custom, inputs: r.inputs }))));
+    const ms = Number(t1 - tLoad) / 1e6;
+    process.stdout.write(
+        JSON.stringify({ mode, count, traces, resources: recorded.length, ms, loadMs: Number(tLoad - t0) / 1e6, rssMiB: process.memoryUsage().rss / 2 ** 20 }) +
+            "\n",
+    );
+}
+
+main().catch((e) => {
+    process.stderr.write(String(e?.stack ?? e) + "\n");
+    process.exit(1);
+});

@@ -1,0 +1,95 @@
+/**
+ * `npm run bench`: prints, in one run, the figures the foundation issue asks for. Each measurement runs in a
+ * fresh process (tools/bench-worker.ts); times are medians of several runs since these machines are noisy.
+ *  - synth wall time of `dev` and `prod` (the whole CLI: node start, program, policies, files);
+ *  - a generated large site (1, 5, 10, 20 BillU-sized sites in one program) against the bare SDK registering
+ *    the same number of plain resources, as a ratio per resource, and the growth with size;
+ *  - the cost of the SDK's per-resource and per-promise stack traces (on vs off).
+ */
+import { spawnSync } from "child_process";
+import { mkdtempSync } from "fs";
+import { tmpdir } from "os";
+import * as path from "path";
+
+const root = path.join(__dirname, "..", "..");
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+
+function median(xs: number[]): number {
+    const s = [...xs].sort((a, b) => a - b);
+    return s[Math.floor(s.length / 2)];
+}
+
+function wall(args: string[]): number {
+    const t = process.hrtime.bigint();
+    const p = spawnSync(process.execPath, args, { cwd: root, encoding: "utf8" });
+    if (p.status !== 0) throw new Error(`${args.join(" ")} exited ${p.status}: ${p.stderr}`);
+    return Number(process.hrtime.bigint() - t) / 1e6;
+}
+
+interface Measure {
+    resources: number;
+    ms: number;
+    rssMiB: number;
+}
+
+function worker(args: string[]): Measure {
+    const p = spawnSync(process.execPath, [path.join(__dirname, "bench-worker.js"), ...args], { cwd: root, encoding: "utf8", maxBuffer: 1 << 26 });
+    if (p.status !== 0) throw new Error(`bench-worker ${args.join(" ")} exited ${p.status}: ${p.stderr}`);
+    return JSON.parse(p.stdout.trim().split("\n").pop()!) as Measure;
+}
+
+function measure(args: string[]): Measure {
+    const runs = Array.from({ length: RUNS }, () => worker(args));
+    return { resources: runs[0].resources, ms: median(runs.map((r) => r.ms)), rssMiB: median(runs.map((r) => r.rssMiB)) };
+}
+
+function main(): void {
+    const out: string[] = [];
+    const log = (s: string) => {
+        out.push(s);
+        process.stdout.write(s + "\n");
+    };
+    log(`billu-infra bench (median of ${RUNS} runs each, node ${process.version})`);
+    for (const stack of ["dev", "prod"]) {
+        const ms = median(
+            Array.from({ length: RUNS }, () =>
+                wall([path.join(__dirname, "synth.js"), "--stack", stack, "--out", path.join("out", "bench", `synth-${stack}`)]),
+            ),
+        );
+        log(`synth ${stack}: ${ms.toFixed(0)} ms wall (whole CLI)`);
+    }
+    log("");
+    log("bare: the SDK registering as many plain resources; replay: the SDK registering our very resources (same");
+    log("types, names, inputs) without the program, so ours/replay is our own overhead on top of the SDK's work.");
+    log("sites  resources   ours ms  bare ms  ours/bare  replay ms  ours/replay  ours us/res  ours MiB");
+    const rows: { n: number; ours: Measure; bare: Measure }[] = [];
+    const dir = mkdtempSync(path.join(tmpdir(), "billu-bench-"));
+    for (const n of [1, 5, 10, 20]) {
+        const dump = path.join(dir, `sites-${n}.json`);
+        worker(["--mode", "sites", "--count", String(n), "--traces", "off", "--dump", dump]);
+        const ours = measure(["--mode", "sites", "--count", String(n), "--traces", "off"]);
+        const bare = measure(["--mode", "bare", "--count", String(ours.resources), "--traces", "off"]);
+        const replay = measure(["--mode", "replay", "--from", dump, "--traces", "off"]);
+        rows.push({ n, ours, bare });
+        log(
+            `${String(n).padStart(5)}  ${String(ours.resources).padStart(9)}  ${ours.ms.toFixed(0).padStart(8)}  ${bare.ms.toFixed(0).padStart(7)}  ${(ours.ms / bare.ms).toFixed(2).padStart(9)}  ${replay.ms.toFixed(0).padStart(9)}  ${(ours.ms / replay.ms).toFixed(2).padStart(11)}  ${((ours.ms * 1000) / ours.resources).toFixed(0).padStart(11)}  ${ours.rssMiB.toFixed(0).padStart(8)}`,
+        );
+    }
+    const first = rows[0];
+    const last = rows[rows.length - 1];
+    log(
+        `growth: ${last.n / first.n}x sites -> ${(last.ours.ms / first.ours.ms).toFixed(1)}x time (per resource ${((first.ours.ms * 1000) / first.ours.resources).toFixed(0)} -> ${((last.ours.ms * 1000) / last.ours.resources).toFixed(0)} us)`,
+    );
+    log("");
+    const n = 20;
+    const on = measure(["--mode", "sites", "--count", String(n), "--traces", "default"]);
+    const off = measure(["--mode", "sites", "--count", String(n), "--traces", "off"]);
+    const bareOn = measure(["--mode", "bare", "--count", String(on.resources), "--traces", "default"]);
+    const bareOff = measure(["--mode", "bare", "--count", String(on.resources), "--traces", "off"]);
+    log(
+        `stack traces (${n} sites, ${on.resources} resources): ours ${on.ms.toFixed(0)} ms with, ${off.ms.toFixed(0)} ms without (${(on.ms / off.ms).toFixed(2)}x); bare SDK ${bareOn.ms.toFixed(0)} ms with, ${bareOff.ms.toFixed(0)} ms without (${(bareOn.ms / bareOff.ms).toFixed(2)}x)`,
+    );
+    log(`ratio with traces on both sides: ${(on.ms / bareOn.ms).toFixed(2)}; off on both sides: ${(off.ms / bareOff.ms).toFixed(2)}`);
+}
+
+main();
