@@ -33,8 +33,9 @@ export function writeLock(opts: LockOptions): { file: string; summary: Record<st
         }
     }
     process.env.BILLU_PROJECT_ROOT = root;
-    if (opts.hrCsv) process.env.BILLU_HR_CSV = path.resolve(opts.hrCsv);
-    if (opts.directoryLock) process.env.BILLU_DIRECTORY_LOCK = path.resolve(opts.directoryLock);
+    const env = (k: string, v: string | undefined) => (v ? (process.env[k] = path.resolve(v)) : delete process.env[k]);
+    env("BILLU_HR_CSV", opts.hrCsv);
+    env("BILLU_DIRECTORY_LOCK", opts.directoryLock);
     const model = loadModel(raw);
     const target = model.config.directory?.lock;
     if (!model.directory || target === undefined) {
