@@ -316,6 +316,7 @@ export function planDirectory(input: DirectoryInput): { plan?: DirectoryPlan; pr
     const byIdentity = new Map<string, number>();
     const byComputer = new Map<string, number>();
     const byName = new Map<string, Person[]>();
+    const repeated = new Set<number>();
     const groupOwner = new Map<string, { department: string; service: string; line: number }>([[ALL_STAFF_GROUP, { department: "", service: "", line: 0 }]]);
     for (const r of hr.rows) {
         let ok = true;
@@ -338,7 +339,9 @@ export function planDirectory(input: DirectoryInput): { plan?: DirectoryPlan; pr
         const identity = identityOf(r.prenom, r.nom, r.dateNaissance);
         const twin = byIdentity.get(identity);
         if (twin !== undefined) {
-            // One problem for a repeated line, not one per column it repeats (its computer, its groups).
+            // One problem for a repeated line, not one per column it repeats (its computer, its groups), and not
+            // one on every report of a repeated manager either (see repeated below).
+            repeated.add(r.line);
             report(
                 r.line,
                 `is the same person as line ${twin} (same Prenom, Nom and Date de naissance: ${JSON.stringify(identity)})`,
@@ -402,7 +405,7 @@ export function planDirectory(input: DirectoryInput): { plan?: DirectoryPlan; pr
     // Managers, by first and last name (the export has nothing else): exactly one person must match.
     const managerOf = new Map<Person, Person>();
     const allByName = new Map<string, number[]>();
-    for (const r of [...hr.rows, ...hr.rejected].sort((a, b) => a.line - b.line)) {
+    for (const r of [...hr.rows.filter((x) => !repeated.has(x.line)), ...hr.rejected].sort((a, b) => a.line - b.line)) {
         const k = `${normalizeName(r.prenom)}|${normalizeName(r.nom)}`;
         const same = allByName.get(k);
         if (same) same.push(r.line);

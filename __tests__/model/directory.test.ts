@@ -295,6 +295,13 @@ describe("bad input: the whole export is checked, every bad line reported at onc
         ]);
     });
 
+    test("a manager whose line is repeated: the repeat is reported, not an ambiguity on every report", () => {
+        // Line 2 is Sarah Fournier, manager of 18 people.
+        expect(problems(edited({}, [LINES[1]]))).toEqual([
+            'hr.csv:169: is the same person as line 2 (same Prenom, Nom and Date de naissance: "sarah|fournier|1981-12-14"). Fix: remove the duplicate line, or correct the name or birth date',
+        ]);
+    });
+
     test("a manager whose own line is bad is reported on that line only, not as missing on every report", () => {
         // Line 2 is Sarah Fournier, manager of 18 people: only her line is reported.
         expect(problems(edited({ 2: field(2, "Date de naissance", "31/02/1981") }))).toEqual([
