@@ -7,6 +7,7 @@
 import { z } from "zod";
 import { vpnSchema } from "./vpn";
 import { dhcpSchema } from "./dhcp";
+import { domainSchema } from "./domain";
 
 export const OS_KINDS = ["debian-12", "windows-2022-gui", "windows-2022-core"] as const;
 export type OsKind = (typeof OS_KINDS)[number];
@@ -179,6 +180,7 @@ export const configSchema = z
         guest: guestSchema,
         vpn: vpnSchema.optional(),
         dhcp: dhcpSchema.optional(),
+        domain: domainSchema.optional(),
     })
     .strict();
 

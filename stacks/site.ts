@@ -8,6 +8,7 @@ import { Directory } from "../components/directory/Directory";
 import { directoryDocs } from "../components/directory/render";
 import { Firewall } from "../components/firewall/Firewall";
 import { SiteCa } from "../components/site-ca/SiteCa";
+import { buildDomainControllers } from "../components/domain-controller/builder";
 import { SiteDocs, siteDocs } from "./outputs";
 import { SiteToSiteVpn } from "../components/vpn/SiteToSiteVpn";
 import { buildVpn } from "./vpn";
@@ -33,6 +34,7 @@ export type RoleBuilder = (ctx: SiteContext, hosts: HostModel[], parent: pulumi.
 
 const ROLE_BUILDERS: Partial<Record<Role, RoleBuilder>> = {
     dhcp: buildDhcp,
+    dc: buildDomainControllers,
 };
 
 function baseServers(ctx: SiteContext, hosts: HostModel[], parent: pulumi.Resource): RoleResult {

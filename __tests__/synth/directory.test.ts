@@ -108,8 +108,8 @@ describe("the committed export and lock", () => {
         const rs = resources(committed);
         const urn = (n: string) => rs.find((r) => r.name === n)!.urn;
         const prepare = rs.find((r) => r.name === "par-directory-apply-prepare")!;
-        // In dev, the domain is the DC's VM and the router's configuration until the DomainController lands.
-        expect(prepare.options.dependsOn).toEqual([urn("par-dc01-vm"), urn("par-fw01-router-apply")].sort());
+        // ctx.after.domain: the domain's last step (DNS records, after the forest, the other DCs and FSMO).
+        expect(prepare.options.dependsOn).toEqual([urn("par-domain-domain-apply")]);
         const apply = rs.find((r) => r.name === "par-directory-apply-apply")!;
         expect(apply.inputs.create).toBe("sudo -n sh '/var/lib/billu/stage/directory/run.sh'");
         expect([apply.inputs.stdin, apply.inputs.logging, apply.inputs.triggers[1]]).toEqual(["[secret]", "none", "[secret]"]);

@@ -124,7 +124,9 @@ export class Directory extends pulumi.ComponentResource {
         super("billu:directory:Directory", name, {}, opts);
         const { ctx } = args;
         const plan = ctx.model.directory;
-        const dc = ctx.model.hostsByRole("dc")[0];
+        // The DC that creates the forest (the domain model's order), else the first host of role dc.
+        const first = ctx.model.domain?.dcs.find((d) => d.first)?.name;
+        const dc = first !== undefined ? ctx.model.host(first) : ctx.model.hostsByRole("dc")[0];
         if (!plan || !dc) throw new pulumi.ResourceError("a Directory needs the model's directory plan and a host of role dc", this);
 
         for (const ou of plan.ous) new OrganizationalUnit(`${name}-ou-${ou.key}`, ou, { parent: this });
@@ -137,7 +139,7 @@ export class Directory extends pulumi.ComponentResource {
         this.accounts.forEach((a, i) => {
             if (plan.people[i].enabled) secrets[passwordSecret(plan.people[i].sam)] = a.password.result;
         });
-        const r = renderDirectoryStep(plan, directoryFlavor(dc));
+        const r = renderDirectoryStep(plan, ctx.model.domain?.flavor ?? directoryFlavor(dc));
         this.step = new GuestStep(
             `${name}-apply`,
             {
