@@ -139,8 +139,13 @@ export const directorySchema = z
     .object({
         /** The HR export (CSV, `;`), relative to the project root. */
         hrCsv: name,
-        /** The directory lock, relative to the project root. */
+        /** The directory lock, relative to the project root. @default none: an empty lock (everyone is new) */
         lock: name.optional(),
+        /** Domain of the mail addresses the directory plan derives. @default billu:site.domain */
+        mailDomain: z
+            .string()
+            .regex(/^[a-z0-9-]+(\.[a-z0-9-]+)+$/, "must be a lower-case DNS domain")
+            .optional(),
     })
     .strict();
 

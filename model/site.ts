@@ -5,6 +5,7 @@
  */
 import { ZodIssue } from "zod";
 import { Cidr, contains, ipToInt, isIpv4, isUsableHost, overlaps, parseCidr, suggestNetwork } from "./addressing";
+import { DirectoryPlan, directoryOf, LockLoader } from "./directory";
 import { DhcpPlan, planDhcp } from "./dhcp";
 import { DomainModel, validateDomain } from "./domain";
 import { InputError, keyPath, Problems, show } from "./errors";
@@ -67,6 +68,8 @@ export interface SiteModel {
     readonly router: HostModel;
     /** The flow matrix, resolved (model/flows.ts). */
     readonly firewall?: FirewallModel;
+    /** The directory plan from the HR export and the lock (company sites; model/directory.ts). */
+    readonly directory?: DirectoryPlan;
     /** The AD domain (`billu:domain`): DCs, FSMO placement, DNS records, members. Absent on a site without DCs. */
     readonly domain?: DomainModel;
     /** This site's end of the site-to-site tunnel (`billu:vpn`), validated against this model. */
@@ -105,7 +108,7 @@ function zodProblems(raw: Record<string, unknown>, issues: ZodIssue[], problems:
     }
 }
 
-export function buildSiteModel(raw: Record<string, unknown>, loadHr?: HrLoader): SiteModel {
+export function buildSiteModel(raw: Record<string, unknown>, loadHr?: HrLoader, loadLock?: LockLoader): SiteModel {
     const problems = new Problems();
     const parsed = configSchema.safeParse(raw);
     if (!parsed.success) {
@@ -125,13 +128,15 @@ export function buildSiteModel(raw: Record<string, unknown>, loadHr?: HrLoader):
                 "set billu:directory.hrCsv to the committed HR export (data/billu-hr.csv)",
             );
         } else if (loadHr) {
-            hr = loadHr(cfg.directory.hrCsv); // throws its own InputError listing bad lines
+            hr = loadHr(cfg.directory.hrCsv); // throws for a file that is no export; bad lines come back in hr.problems
         }
     }
     const headcount = hr ? headcountByDepartment(hr) : new Map<string, number>();
 
     const zones = validateZones(cfg, hr, headcount, problems);
     const hosts = validateHosts(cfg, zones, problems);
+    // Every bad line of the HR export, the lock, then the directory plan (model/directory.ts).
+    const directory = hr ? directoryOf(cfg, hr, zones, loadLock, problems) : undefined;
     if (!isCompany) validatePartner(cfg, problems);
     const vpnLocal = validateVpn(
         cfg.vpn,
@@ -162,6 +167,7 @@ export function buildSiteModel(raw: Record<string, unknown>, loadHr?: HrLoader):
         headcount,
         router,
         firewall,
+        directory,
         dhcp,
         domain,
         zone: (n) => {

@@ -4,6 +4,8 @@ import { HostModel, SiteModel } from "../model/site";
 import { BaseServer } from "../components/base-server/BaseServer";
 import { buildDhcp } from "../components/dhcp/role";
 import { SiteContext } from "../components/context";
+import { Directory } from "../components/directory/Directory";
+import { directoryDocs } from "../components/directory/render";
 import { Firewall } from "../components/firewall/Firewall";
 import { SiteCa } from "../components/site-ca/SiteCa";
 import { buildDomainControllers } from "../components/domain-controller/builder";
@@ -84,6 +86,11 @@ export class Site extends pulumi.ComponentResource {
             const builder = ROLE_BUILDERS[role];
             const result = builder ? builder(ctx, hosts, this, this.docs) : baseServers(ctx, hosts, this);
             if (role === "dc") ctx.after.domain.push(...result.ready);
+        }
+        // The directory from the HR export, applied on the first DC once the domain is up (components/directory).
+        if (model.directory && model.hostsByRole("dc").length > 0) {
+            new Directory(`${name}-directory`, { ctx }, { parent: this });
+            this.docs.sections["Directory"] = directoryDocs(model.directory);
         }
         this.caCertPem = ca.certPem;
         this.registerOutputs({ caCertPem: this.caCertPem });
