@@ -5,6 +5,7 @@
  * Every stack file (Pulumi.<stack>.yaml) sets these keys under `config:`, e.g. `billu:network: { zones: [...] }`.
  */
 import { z } from "zod";
+import { fileserverSchema } from "./fileserver";
 
 export const OS_KINDS = ["debian-12", "windows-2022-gui", "windows-2022-core"] as const;
 export type OsKind = (typeof OS_KINDS)[number];
@@ -170,6 +171,7 @@ export const configSchema = z
         flows: z.array(flowSchema).default([]),
         directory: directorySchema.optional(),
         guest: guestSchema,
+        fileserver: fileserverSchema.optional(),
     })
     .strict();
 

@@ -6,6 +6,7 @@
 import { ZodIssue } from "zod";
 import { Cidr, contains, ipToInt, isIpv4, isUsableHost, overlaps, parseCidr, suggestNetwork } from "./addressing";
 import { InputError, keyPath, Problems, show } from "./errors";
+import { FileServerPlan, planFileServers } from "./fileserver";
 import { HrExport, headcountByDepartment } from "./hr";
 import { namingViolation } from "./naming";
 import { Config, configSchema, CONFIG_KEYS, HostConfig, OsKind, Role, Zone, ZoneKind } from "./schema";
@@ -61,6 +62,8 @@ export interface SiteModel {
     hostsByRole(role: Role): HostModel[];
     /** The router/firewall host. */
     readonly router: HostModel;
+    /** The file servers' plans (RAID 1 array, shares and their groups): one per host of role fileserver. */
+    readonly fileservers?: readonly FileServerPlan[];
 }
 
 export const STATEFUL_ROLES: readonly Role[] = ["dc", "fileserver", "mail"];
@@ -119,6 +122,7 @@ export function buildSiteModel(raw: Record<string, unknown>, loadHr?: HrLoader):
     const zones = validateZones(cfg, hr, headcount, problems);
     const hosts = validateHosts(cfg, zones, problems);
     validateFlows(cfg, zones, hosts, problems);
+    const fileservers = planFileServers(cfg, zones, hosts, hr, problems);
     problems.throwIfAny();
 
     const zoneByName = new Map(zones.map((z) => [z.name, z]));
@@ -143,6 +147,7 @@ export function buildSiteModel(raw: Record<string, unknown>, loadHr?: HrLoader):
             return h;
         },
         hostsByRole: (role) => hosts.filter((h) => h.role === role),
+        fileservers,
     };
 }
 

@@ -4,6 +4,7 @@ import { HostModel, SiteModel } from "../model/site";
 import { BaseServer } from "../components/base-server/BaseServer";
 import { SiteContext } from "../components/context";
 import { Firewall } from "../components/firewall/Firewall";
+import { buildFileServers } from "../components/fileserver/role";
 import { SiteCa } from "../components/site-ca/SiteCa";
 import { SiteDocs, siteDocs } from "./outputs";
 
@@ -24,7 +25,9 @@ export interface RoleResult {
  */
 export type RoleBuilder = (ctx: SiteContext, hosts: HostModel[], parent: pulumi.Resource, docs: SiteDocs) => RoleResult;
 
-const ROLE_BUILDERS: Partial<Record<Role, RoleBuilder>> = {};
+const ROLE_BUILDERS: Partial<Record<Role, RoleBuilder>> = {
+    fileserver: buildFileServers,
+};
 
 function baseServers(ctx: SiteContext, hosts: HostModel[], parent: pulumi.Resource): RoleResult {
     const ready = hosts.flatMap((h) => new BaseServer(h.name.toLowerCase(), { ctx, host: h }, { parent }).ready);

@@ -11,6 +11,8 @@ test("the pack's rule list is pinned", () => {
         ["disallow-dual-homed-vms", "mandatory"],
         ["enforce-secret-inputs", "remediate"],
         ["protect-stateful-vms", "mandatory"],
+        ["require-distinct-raid1-datastores", "mandatory"],
+        ["protect-fileserver-data-disks", "mandatory"],
     ]);
     for (const r of RULES) {
         expect(r.name).toMatch(/^[a-z]+(-[a-z0-9]+)+$/);

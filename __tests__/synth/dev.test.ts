@@ -61,11 +61,13 @@ test("deployment order: every in-guest step waits for the router's configuration
     expect(prepares.map((p) => p.name).sort()).toEqual([
         "par-dhcp01-base-prepare",
         "par-fs01-base-prepare",
+        "par-fs01-raid1-prepare",
+        "par-fs01-samba-prepare",
         "par-fw01-router-prepare",
         "par-mail01-base-prepare",
         "par-web01-base-prepare",
     ]);
-    for (const p of prepares) {
+    for (const p of prepares.filter((x) => /-(base|router)-prepare$/.test(x.name))) {
         const vm = r.resources.find((x) => x.name === p.name.replace(/-(base|router)-prepare$/, "-vm"))!.urn;
         expect(p.options.dependsOn).toEqual(p.name.startsWith("par-fw01") ? [vm] : [vm, routerApply].sort());
     }
@@ -102,4 +104,25 @@ test("resources.json and policy-report.json keep their documented shape", () => 
     expect(report).toEqual({ stack: "dev", violations: [] });
     const docs = readFileSync(path.join(out, "docs", "README.md"), "utf8");
     for (const h of ["## Addressing plan", "## Hosts", "## Network diagram", "```mermaid", "## Flow matrix"]) expect(docs).toContain(h);
+});
+
+test("the file server: mirror step after the base step, Samba after the mirror, shares and array in the docs", () => {
+    const apply = (n: string) => r.resources.find((x) => x.name === n)!.urn;
+    const prepare = (n: string) => r.resources.find((x) => x.name === n)!;
+    expect(prepare("par-fs01-raid1-prepare").options.dependsOn).toEqual([apply("par-fs01-base-apply")]);
+    expect(prepare("par-fs01-samba-prepare").options.dependsOn).toEqual([apply("par-fs01-raid1-apply")]);
+    const fs = r.resources.find((x) => x.name === "par-fs01-vm")!;
+    expect(fs.parent).toBe(
+        "urn:pulumi:dev::billu-infra::billu:site:Site$billu:fileserver:FileServerRaid1$billu:compute:BaseServer$billu:compute:ProxmoxVm::par-fs01",
+    );
+    const rendered = (p: string) => readFileSync(path.join(out, "rendered", "PAR-FS01", p), "utf8");
+    expect(rendered("usr/local/sbin/billu-raid1")).toBe(readFileSync(path.join(ROOT, "scripts", "fileserver", "billu-raid1.sh"), "utf8"));
+    expect(rendered("etc/billu/raid1.conf")).toContain(
+        "DISKS='/dev/disk/by-id/scsi-0QEMU_QEMU_HARDDISK_drive-scsi1 /dev/disk/by-id/scsi-0QEMU_QEMU_HARDDISK_drive-scsi2'",
+    );
+    const docs = readFileSync(path.join(out, "docs", "README.md"), "utf8");
+    expect(docs).toContain("## File server shares");
+    expect(docs).toContain("| PAR-FS01 | `\\\\PAR-FS01\\dsi` | /srv/shares/dsi | department | `BILLU\\GRP-DSI` | `BILLU\\Domain Admins` |");
+    expect(docs).toContain("## File server array");
+    expect(docs).toContain("scsi1: 16 GiB on data-a, scsi2: 16 GiB on data-b");
 });

@@ -2,7 +2,16 @@
 import { disallowDualHomedVms } from "./disallow-dual-homed-vms";
 import { enableVmNicFirewall } from "./enable-vm-nic-firewall";
 import { enforceSecretInputs } from "./enforce-secret-inputs";
+import { protectFileserverDataDisks } from "./protect-fileserver-data-disks";
 import { protectStatefulVms } from "./protect-stateful-vms";
+import { requireDistinctRaid1Datastores } from "./require-distinct-raid1-datastores";
 import { BilluRule } from "./rule";
 
-export const RULES: readonly BilluRule[] = [enableVmNicFirewall, disallowDualHomedVms, enforceSecretInputs, protectStatefulVms];
+export const RULES: readonly BilluRule[] = [
+    enableVmNicFirewall,
+    disallowDualHomedVms,
+    enforceSecretInputs,
+    protectStatefulVms,
+    requireDistinctRaid1Datastores,
+    protectFileserverDataDisks,
+];
