@@ -110,11 +110,19 @@ test("the file server: mirror step after the base step, Samba after the mirror, 
     const apply = (n: string) => r.resources.find((x) => x.name === n)!.urn;
     const prepare = (n: string) => r.resources.find((x) => x.name === n)!;
     expect(prepare("par-fs01-raid1-prepare").options.dependsOn).toEqual([apply("par-fs01-base-apply")]);
-    expect(prepare("par-fs01-samba-prepare").options.dependsOn).toEqual([apply("par-fs01-raid1-apply")]);
-    const fs = r.resources.find((x) => x.name === "par-fs01-vm")!;
-    expect(fs.parent).toBe(
-        "urn:pulumi:dev::billu-infra::billu:site:Site$billu:fileserver:FileServerRaid1$billu:compute:BaseServer$billu:compute:ProxmoxVm::par-fs01",
-    );
+    // Samba waits for the mirror and for the domain (whatever the dc role reports ready).
+    const samba = prepare("par-fs01-samba-prepare").options.dependsOn;
+    expect(samba).toEqual(expect.arrayContaining([apply("par-fs01-raid1-apply")]));
+    expect(samba.some((u) => u.includes("par-dc01"))).toBe(true);
+    const chain: string[] = [];
+    for (let x = r.resources.find((y) => y.name === "par-fs01-vm"); x; x = r.resources.find((y) => y.urn === x!.parent)) chain.push(`${x.type}::${x.name}`);
+    expect(chain).toEqual([
+        "proxmoxve:index/vmLegacy:VmLegacy::par-fs01-vm",
+        "billu:compute:ProxmoxVm::par-fs01",
+        "billu:compute:BaseServer::par-fs01",
+        "billu:fileserver:FileServerRaid1::par-fs01",
+        "billu:site:Site::par",
+    ]);
     const rendered = (p: string) => readFileSync(path.join(out, "rendered", "PAR-FS01", p), "utf8");
     expect(rendered("usr/local/sbin/billu-raid1")).toBe(readFileSync(path.join(ROOT, "scripts", "fileserver", "billu-raid1.sh"), "utf8"));
     expect(rendered("etc/billu/raid1.conf")).toContain(
