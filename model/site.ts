@@ -121,7 +121,7 @@ export function buildSiteModel(raw: Record<string, unknown>, loadHr?: HrLoader):
 
     const zones = validateZones(cfg, hr, headcount, problems);
     const hosts = validateHosts(cfg, zones, problems);
-    validateFlows(cfg, zones, hosts, problems);
+    validateFlows(cfg, problems);
     const fileservers = planFileServers(cfg, zones, hosts, hr, problems);
     problems.throwIfAny();
 
@@ -409,9 +409,10 @@ function validateHosts(cfg: Config, zones: readonly ZoneModel[], problems: Probl
     return out;
 }
 
-function validateFlows(cfg: Config, zones: readonly ZoneModel[], hosts: readonly HostModel[], problems: Problems): void {
-    const zoneNames = new Set(zones.map((z) => z.name));
-    const hostByName = new Map(hosts.map((h) => [h.name, h]));
+function validateFlows(cfg: Config, problems: Problems): void {
+    // Names as declared: a zone or host with a problem of its own is reported there, not again by every flow naming it.
+    const zoneNames = new Set(cfg.network.zones.map((z) => z.name));
+    const hostByName = new Map(cfg.hosts.map((h) => [h.name, h]));
     cfg.flows.forEach((f, i) => {
         for (const end of ["from", "to"] as const) {
             const v = f[end];

@@ -275,6 +275,8 @@ export function sambaStepScript(model: SiteModel, plan: FileServerPlan, joinUser
         "    joined=yes",
         "fi",
         "systemctl enable -q winbind smbd",
+        "# NetBIOS is off (disable netbios = yes): nmbd has nothing to do.",
+        "if systemctl is-enabled -q nmbd 2>/dev/null; then systemctl disable -q --now nmbd; fi",
         'if [ -n "${joined:-}" ] || billu_changed /etc/samba/smb.conf /etc/krb5.conf /etc/nsswitch.conf; then systemctl restart winbind smbd; fi',
         "# Group names resolve once winbind has reached a DC (bounded wait).",
         "i=0; until wbinfo -P >/dev/null 2>&1; do i=$((i + 1)); [ $i -lt 60 ] || billu_die 'winbind cannot reach a domain controller'; sleep 1; done",
