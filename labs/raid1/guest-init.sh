@@ -128,6 +128,7 @@ if [ "$PHASE" = mirror ]; then
     mdadm --manage "$(md)" --fail /dev/vdb >/dev/null 2>&1 && mdadm --manage "$(md)" --remove /dev/vdb >/dev/null 2>&1
     got="$(fresh_sum 2>/dev/null)"
     if [ "$got" = "$SUM" ]; then step replacement-only-read ok "checksum matches from vdc alone"; else step replacement-only-read FAIL "read back '${got:-nothing}'"; fi
+    [ "$SABOTAGE" = 0 ] || finish
 
     # Back to two disks for the reboot phase: vdb rejoins (its bitmap makes it quick); vda stays stale.
     umount "$MP" 2>/dev/null
