@@ -121,7 +121,7 @@ if [ "$PHASE" = mirror ]; then
 
     if [ "$SABOTAGE" = 1 ]; then
         off="$(mdadm --examine /dev/vdc | sed -n 's/^ *Data Offset : \([0-9]*\) sectors.*/\1/p')"
-        dd if=/dev/urandom of=/dev/vdc bs=512 seek="$off" count=65536 oflag=direct conv=notrunc 2>/dev/null
+        dd if=/dev/urandom of=/dev/vdc bs=4096 seek=$((off / 8)) count=8192 oflag=direct conv=notrunc 2>/dev/null
         echo "SABOTAGE corrupted 32 MiB of vdc's data area (offset $off sectors) behind md's back"
     fi
     # The data must now come from the replacement alone: fail and remove the last original disk.
