@@ -5,6 +5,9 @@
  * Every stack file (Pulumi.<stack>.yaml) sets these keys under `config:`, e.g. `billu:network: { zones: [...] }`.
  */
 import { z } from "zod";
+import { vpnSchema } from "./vpn";
+import { dhcpSchema } from "./dhcp";
+import { domainSchema } from "./domain";
 import { fileserverSchema } from "./fileserver";
 
 export const OS_KINDS = ["debian-12", "windows-2022-gui", "windows-2022-core"] as const;
@@ -171,6 +174,9 @@ export const configSchema = z
         flows: z.array(flowSchema).default([]),
         directory: directorySchema.optional(),
         guest: guestSchema,
+        vpn: vpnSchema.optional(),
+        dhcp: dhcpSchema.optional(),
+        domain: domainSchema.optional(),
         fileserver: fileserverSchema.optional(),
     })
     .strict();

@@ -5,11 +5,14 @@
  */
 import { ZodIssue } from "zod";
 import { Cidr, contains, ipToInt, isIpv4, isUsableHost, overlaps, parseCidr, suggestNetwork } from "./addressing";
+import { DhcpPlan, planDhcp } from "./dhcp";
+import { DomainModel, validateDomain } from "./domain";
 import { InputError, keyPath, Problems, show } from "./errors";
 import { FileServerPlan, planFileServers } from "./fileserver";
 import { HrExport, headcountByDepartment } from "./hr";
 import { namingViolation } from "./naming";
 import { Config, configSchema, CONFIG_KEYS, HostConfig, OsKind, Role, Zone, ZoneKind } from "./schema";
+import { validateVpn, VpnLocal, VpnModel } from "./vpn";
 
 export interface ZoneModel {
     readonly name: string;
@@ -62,6 +65,14 @@ export interface SiteModel {
     hostsByRole(role: Role): HostModel[];
     /** The router/firewall host. */
     readonly router: HostModel;
+    /** The AD domain (`billu:domain`): DCs, FSMO placement, DNS records, members. Absent on a site without DCs. */
+    readonly domain?: DomainModel;
+    /** This site's end of the site-to-site tunnel (`billu:vpn`), validated against this model. */
+    readonly vpnLocal?: VpnLocal;
+    /** Both ends paired, once the peer's `vpnPeer` output is known (stacks/program.ts; components/vpn/peer.ts). */
+    readonly vpn?: VpnModel;
+    /** DHCP scopes, relay and servers (sites with a host of role dhcp). */
+    readonly dhcp?: DhcpPlan;
     /** The file servers' plans (RAID 1 array, shares and their groups): one per host of role fileserver. */
     readonly fileservers?: readonly FileServerPlan[];
 }
@@ -122,7 +133,21 @@ export function buildSiteModel(raw: Record<string, unknown>, loadHr?: HrLoader):
     const zones = validateZones(cfg, hr, headcount, problems);
     const hosts = validateHosts(cfg, zones, problems);
     validateFlows(cfg, problems);
+    if (!isCompany) validatePartner(cfg, problems);
+    const vpnLocal = validateVpn(
+        cfg.vpn,
+        {
+            site: cfg.site,
+            zones,
+            router: hosts.find((h) => h.role === "firewall"),
+            dcAddresses: hosts.filter((h) => h.role === "dc").map((h) => h.address),
+        },
+        problems,
+    );
+    const dhcp = planDhcp(cfg, zones, hosts, headcount, isCompany, problems);
     const fileservers = planFileServers(cfg, zones, hosts, hr, problems);
+    problems.throwIfAny();
+    const domain = validateDomain(cfg.site, cfg.network, cfg.domain, zones, hosts, problems);
     problems.throwIfAny();
 
     const zoneByName = new Map(zones.map((z) => [z.name, z]));
@@ -136,6 +161,8 @@ export function buildSiteModel(raw: Record<string, unknown>, loadHr?: HrLoader):
         hr,
         headcount,
         router,
+        dhcp,
+        domain,
         zone: (n) => {
             const z = zoneByName.get(n);
             if (!z) throw new Error(`unknown zone ${n}`);
@@ -147,8 +174,23 @@ export function buildSiteModel(raw: Record<string, unknown>, loadHr?: HrLoader):
             return h;
         },
         hostsByRole: (role) => hosts.filter((h) => h.role === role),
+        vpnLocal,
         fileservers,
     };
+}
+
+/** A partner site (`billu:site.kind: partner`) is a gateway and its networks: no AD, no DCs, no HR export. */
+function validatePartner(cfg: Config, problems: Problems): void {
+    if (cfg.directory) {
+        problems.add("billu:directory", "is set on a partner site, which has no directory", "remove billu:directory, or make billu:site.kind company");
+    }
+    cfg.hosts.forEach((h, i) => {
+        if (h.role === "dc") {
+            problems.add(`billu:hosts[${i}].role`, `is dc on a partner site, which has no AD`, "remove the host, or make billu:site.kind company");
+        } else if (h.joinDomain) {
+            problems.add(`billu:hosts[${i}].joinDomain`, "is true on a partner site, which has no AD to join", "remove joinDomain");
+        }
+    });
 }
 
 function duplicates<T, K extends string | number>(items: readonly T[], key: (t: T) => K | undefined): Map<K, number[]> {
@@ -198,7 +240,9 @@ function validateZones(cfg: Config, hr: HrExport | undefined, headcount: Readonl
             problems.add(zp(i, "vlanId"), "is required but missing", "give every internal zone a VLAN id from 1 to 4094");
         }
         if (z.kind === "department") {
-            if (!z.department) {
+            if (!z.department && cfg.site.kind === "partner") {
+                // A partner site's LANs serve no HR department: nothing to check.
+            } else if (!z.department) {
                 problems.add(zp(i, "department"), "is required for a department zone but missing", "name the HR export's Departement value this zone serves");
             } else if (hr && !departments.has(z.department)) {
                 problems.add(

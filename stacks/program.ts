@@ -11,6 +11,7 @@ import { parseHrExport } from "../model/hr";
 import { CONFIG_KEYS } from "../model/schema";
 import { buildSiteModel, SiteModel } from "../model/site";
 import { Site } from "./site";
+import { vpnOutputs, withVpnPeer } from "./vpn";
 
 /** Bad input, reported to the user without a stack trace (Pulumi prints a RunError's message only). */
 export class InvalidInput extends pulumi.RunError {
@@ -64,8 +65,10 @@ export function loadModel(raw: Record<string, unknown>): SiteModel {
 
 export async function main(): Promise<Record<string, unknown>> {
     let model: SiteModel;
+    let vpnPeerPsk: pulumi.Output<string> | undefined;
     try {
         model = loadModel(readRawConfig());
+        ({ model, peerPsk: vpnPeerPsk } = await withVpnPeer(model));
     } catch (e) {
         if (e instanceof InputError) throw new InvalidInput(e);
         throw e;
@@ -73,7 +76,7 @@ export async function main(): Promise<Record<string, unknown>> {
     const stack = pulumi.getStack();
     const renderDir = process.env.BILLU_RENDER_DIR ?? path.join(projectRoot(), ".billu", "rendered", stack);
     const sshPrivateKey = new pulumi.Config("billu").getSecret("sshPrivateKey");
-    const site = new Site(`${model.site.code.toLowerCase()}`, { model, renderDir, sshPrivateKey });
+    const site = new Site(`${model.site.code.toLowerCase()}`, { model, renderDir, sshPrivateKey, vpnPeerPsk });
     return {
         site: site.docs.site,
         zones: site.docs.zones,
@@ -81,5 +84,6 @@ export async function main(): Promise<Record<string, unknown>> {
         flows: site.docs.flows,
         sections: site.docs.sections,
         caCertPem: site.caCertPem,
+        ...vpnOutputs(model, site.vpn),
     };
 }

@@ -2,16 +2,22 @@ import * as pulumi from "@pulumi/pulumi";
 import { Role } from "../model/schema";
 import { HostModel, SiteModel } from "../model/site";
 import { BaseServer } from "../components/base-server/BaseServer";
+import { buildDhcp } from "../components/dhcp/role";
 import { SiteContext } from "../components/context";
 import { Firewall } from "../components/firewall/Firewall";
 import { buildFileServers } from "../components/fileserver/role";
 import { SiteCa } from "../components/site-ca/SiteCa";
+import { buildDomainControllers } from "../components/domain-controller/builder";
 import { SiteDocs, siteDocs } from "./outputs";
+import { SiteToSiteVpn } from "../components/vpn/SiteToSiteVpn";
+import { buildVpn } from "./vpn";
 
 export interface SiteArgs {
     readonly model: SiteModel;
     readonly renderDir: string;
     readonly sshPrivateKey?: pulumi.Output<string>;
+    /** The site-to-site key read from the owner's stack (secret), at the end that is not the owner. */
+    readonly vpnPeerPsk?: pulumi.Output<string>;
 }
 
 /** What a role's builder returns: resources later roles may wait for, and docs sections. */
@@ -26,6 +32,8 @@ export interface RoleResult {
 export type RoleBuilder = (ctx: SiteContext, hosts: HostModel[], parent: pulumi.Resource, docs: SiteDocs) => RoleResult;
 
 const ROLE_BUILDERS: Partial<Record<Role, RoleBuilder>> = {
+    dhcp: buildDhcp,
+    dc: buildDomainControllers,
     fileserver: buildFileServers,
 };
 
@@ -42,6 +50,8 @@ export class Site extends pulumi.ComponentResource {
     public readonly ctx: SiteContext;
     public readonly docs: SiteDocs;
     public readonly caCertPem: pulumi.Output<string>;
+    /** This site's end of the site-to-site tunnel (billu:vpn), if any. */
+    public readonly vpn?: SiteToSiteVpn;
 
     constructor(name: string, args: SiteArgs, opts?: pulumi.ComponentResourceOptions) {
         super("billu:site:Site", name, {}, opts);
@@ -62,6 +72,7 @@ export class Site extends pulumi.ComponentResource {
         this.docs = siteDocs(model);
         const firewall = new Firewall(model.router.name.toLowerCase(), { ctx }, { parent: this });
         ctx.after.router.push(firewall.ready);
+        this.vpn = buildVpn(name, ctx, this.docs, args.vpnPeerPsk, this);
         const roles = [
             ...new Set(
                 model.hosts

@@ -66,6 +66,11 @@ function secret(value: unknown): Record<string, unknown> {
 export class SynthMocks implements pulumi.runtime.Mocks {
     /** Every secret value the mocks generated this run. */
     readonly producedSecrets: string[] = [];
+    /**
+     * Answers a `pulumi.StackReference`: the outputs the named stack would have. Secret outputs get a fresh mock
+     * secret value. @default no outputs (the referenced stack is not deployed)
+     */
+    stackReference?: (name: string) => { outputs: Record<string, unknown>; secretOutputNames: string[] };
 
     private newSecret(label: string): string {
         const v = `mocksecret-${label}-${randomBytes(12).toString("hex")}`;
@@ -106,6 +111,14 @@ export class SynthMocks implements pulumi.runtime.Mocks {
                 state.stdout = "";
                 state.stderr = "";
                 break;
+            case "pulumi:pulumi:StackReference": {
+                const ref = this.stackReference?.(String(args.inputs.name)) ?? { outputs: {}, secretOutputNames: [] };
+                const outputs = { ...ref.outputs };
+                for (const k of ref.secretOutputNames) outputs[k] = this.newSecret(`${n}-${k}`);
+                state.outputs = outputs;
+                state.secretOutputNames = ref.secretOutputNames;
+                break;
+            }
             default:
                 break;
         }

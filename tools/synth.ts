@@ -18,6 +18,7 @@ import { RULES } from "../policies/rules";
 import { renderDocs } from "./docs/render";
 import { disableStackTraces } from "./traces";
 import { installRecordingMocks, RecordedResource, resolveOutputs, SECRET_MARK, SynthMocks, waitForRegistrations } from "./mock-runtime";
+import { offlineStackOutputs } from "./peer-stack";
 import { effectiveLevels, PackConfig, runPolicies, Violation } from "./policy-runner";
 
 /** `billu:` keys read as secrets (never part of the model). */
@@ -106,6 +107,7 @@ export async function synth(opts: SynthOptions): Promise<SynthResult> {
     const root = path.resolve(opts.root ?? process.cwd());
     const outDir = path.resolve(root, opts.out ?? path.join("out", opts.stack));
     const mocks = new SynthMocks();
+    mocks.stackReference = (name) => offlineStackOutputs(root, name);
     const result: SynthResult = { exitCode: EXIT.ok, resources: [], violations: [], outputs: {}, producedSecrets: mocks.producedSecrets, outDir };
     let recorded: RecordedResource[] = [];
     try {

@@ -23,6 +23,7 @@ const plan = dev.fileservers![0];
 function windowsModel() {
     const raw = stackRaw("dev");
     raw.hosts[3].os = "windows-2022-gui";
+    raw.hosts[3].joinDomain = false; // Windows members are not joined by this program
     raw.fileserver.flavor = "windows";
     return model(raw);
 }

@@ -59,16 +59,25 @@ test("deployment order: every in-guest step waits for the router's configuration
     const routerApply = r.resources.find((x) => x.name === "par-fw01-router-apply")!.urn;
     const prepares = byType("command:remote:Command").filter((c) => c.name.endsWith("-prepare"));
     expect(prepares.map((p) => p.name).sort()).toEqual([
+        "par-dc01-dc-prepare",
+        "par-dhcp01-ad-join-prepare",
         "par-dhcp01-base-prepare",
+        "par-dhcp01-kea-packages-prepare",
+        "par-dhcp01-kea-prepare",
+        "par-domain-domain-prepare",
+        "par-domain-fsmo-par-dc01-prepare",
         "par-fs01-base-prepare",
         "par-fs01-raid1-prepare",
         "par-fs01-samba-prepare",
+        "par-fw01-dhcp-relay-step-prepare",
         "par-fw01-router-prepare",
+        "par-mail01-ad-join-prepare",
         "par-mail01-base-prepare",
         "par-web01-base-prepare",
     ]);
-    for (const p of prepares.filter((x) => /-(base|router)-prepare$/.test(x.name))) {
-        const vm = r.resources.find((x) => x.name === p.name.replace(/-(base|router)-prepare$/, "-vm"))!.urn;
+    // Role steps follow their host's base step (DHCP: __tests__/synth/dhcp.test.ts; the domain: domain-order.test.ts).
+    for (const p of prepares.filter((x) => /-(base|router|dc)-prepare$/.test(x.name))) {
+        const vm = r.resources.find((x) => x.name === p.name.replace(/-(base|router|dc)-prepare$/, "-vm"))!.urn;
         expect(p.options.dependsOn).toEqual(p.name.startsWith("par-fw01") ? [vm] : [vm, routerApply].sort());
     }
 });
@@ -110,10 +119,13 @@ test("the file server: mirror step after the base step, Samba after the mirror, 
     const apply = (n: string) => r.resources.find((x) => x.name === n)!.urn;
     const prepare = (n: string) => r.resources.find((x) => x.name === n)!;
     expect(prepare("par-fs01-raid1-prepare").options.dependsOn).toEqual([apply("par-fs01-base-apply")]);
-    // Samba waits for the mirror and for the domain (whatever the dc role reports ready).
-    const samba = prepare("par-fs01-samba-prepare").options.dependsOn;
-    expect(samba).toEqual(expect.arrayContaining([apply("par-fs01-raid1-apply")]));
-    expect(samba.some((u) => u.includes("par-dc01"))).toBe(true);
+    // Samba waits for the mirror and for the domain (the dc role's last step), and there is no SSSD join: Samba joins.
+    expect(prepare("par-fs01-samba-prepare").options.dependsOn).toEqual([apply("par-domain-domain-apply"), apply("par-fs01-raid1-apply")].sort());
+    expect(r.resources.some((x) => x.name === "par-fs01-ad-join")).toBe(false);
+    const samba = r.resources.find((x) => x.name === "par-fs01-samba-apply")!;
+    expect(samba.inputs.stdin).toBe("[secret]");
+    const run = readFileSync(path.join(out, "rendered", "PAR-FS01", "var", "lib", "billu", "stage", "samba", "run.sh"), "utf8");
+    expect(run).toContain(`PASSWD="$(billu_secret domain-join)" net ads join -U 'svc-domain-join' --no-dns-updates`);
     const chain: string[] = [];
     for (let x = r.resources.find((y) => y.name === "par-fs01-vm"); x; x = r.resources.find((y) => y.urn === x!.parent)) chain.push(`${x.type}::${x.name}`);
     expect(chain).toEqual([

@@ -32,3 +32,37 @@ test("three Windows DCs on three nodes, cloned from each node's own template", (
         ["PAR-DC03", "pve3", 9022, "win11"],
     ]);
 });
+
+describe("the tunnel's owner end", () => {
+    test("one key, generated here: 48 alphanumeric characters, exported only as a secret", () => {
+        // (The domain's passwords are pinned in domain-prod.test.ts.)
+        const keys = r.resources.filter((x) => x.type === "random:index/randomPassword:RandomPassword" && !x.name.startsWith("par-domain-"));
+        expect(keys.map((k) => [k.name, k.inputs.length, k.inputs.special, k.parent])).toEqual([
+            ["par-vpn-ecotech-psk", 48, false, "urn:pulumi:prod::billu-infra::billu:site:Site$billu:vpn:SiteToSiteVpn::par-vpn-ecotech"],
+        ]);
+        expect(r.outputs.vpnPsk).toBe("[secret]");
+    });
+    test("vpnPeer is what offline synth of the partner reads for this stack (same function, same data)", () => {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const { offlineStackOutputs } = require("../../tools/peer-stack");
+        const offline = offlineStackOutputs(ROOT, "organization/billu-infra/prod");
+        expect(r.outputs.vpnPeer).toEqual(offline.outputs.vpnPeer);
+        expect(offline.secretOutputNames).toEqual(["vpnPsk"]);
+    });
+    test("the router's vpn step: the rendered files, the key through stdin", () => {
+        const copies = r.resources.filter((x) => x.type === "command:remote:CopyToRemote" && x.name.startsWith("par-vpn-ecotech-step-copy-"));
+        expect(copies.map((c) => c.inputs.remotePath)).toEqual([
+            "/var/lib/billu/stage/vpn/billu-lib.sh",
+            "/var/lib/billu/stage/vpn/run.sh",
+            "/var/lib/billu/stage/vpn/files/etc/strongswan.d/billu-vpn.conf",
+            "/var/lib/billu/stage/vpn/files/etc/swanctl/conf.d/billu-ecotech.conf",
+            "/var/lib/billu/stage/vpn/files/etc/swanctl/conf.d/billu-ecotech.secrets.conf",
+            "/var/lib/billu/stage/vpn/files/usr/local/sbin/billu-vpn-link-ecotech",
+            "/var/lib/billu/stage/vpn/files/etc/systemd/system/billu-vpn-link-ecotech.service",
+            "/var/lib/billu/stage/vpn/files/etc/systemd/system/strongswan.service.d/billu.conf",
+        ]);
+        const apply = r.resources.find((x) => x.name === "par-vpn-ecotech-step-apply")!;
+        expect(apply.inputs.stdin).toBe("[secret]");
+        expect(apply.options.additionalSecretOutputs).toEqual(expect.arrayContaining(["stdout", "stderr"]));
+    });
+});

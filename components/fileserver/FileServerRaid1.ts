@@ -37,8 +37,9 @@ export interface FileServerRaid1Args {
     readonly plan: FileServerPlan;
     /**
      * An account allowed to join computers to the domain, used once when the Linux flavor's Samba is not yet a
-     * member (`net ads join`; the password reaches the guest on stdin only). @default none: the server must already
-     * be a member, else the Samba step stops with a message saying so
+     * member (`net ads join`; the password reaches the guest on stdin only). @default the domain's join account
+     * (`billu:domain.joinAccount`, its password from the dc role) when the site has one; else none, and the server
+     * must already be a member (the Samba step stops with a message saying so)
      */
     readonly domainJoin?: { readonly user: string; readonly password: pulumi.Input<string> };
 }
@@ -63,7 +64,10 @@ export class FileServerRaid1 extends pulumi.ComponentResource {
         super("billu:fileserver:FileServerRaid1", name, {}, opts);
         const { ctx, host, plan } = args;
         const model = ctx.model;
-        this.server = new BaseServer(name, { ctx, host }, { parent: this });
+        // Samba joins the domain itself (winbind), with the site's join account unless the caller gives another.
+        this.server = new BaseServer(name, { ctx, host, sssdJoin: false }, { parent: this });
+        const domainJoin =
+            args.domainJoin ?? (model.domain && ctx.domainJoin ? { user: model.domain.joinAccount, password: ctx.domainJoin.password } : undefined);
         const connection = connectionFor(ctx, host);
         if (plan.flavor === "linux") {
             const mount = renderMountUnit(plan);
@@ -106,8 +110,8 @@ export class FileServerRaid1 extends pulumi.ComponentResource {
                         { path: SHARES_SCRIPT_PATH, content: sharesScript(), mode: "0755" },
                         { path: "/etc/billu/shares.conf", content: renderSharesConf(plan) },
                     ],
-                    script: sambaStepScript(model, plan, args.domainJoin?.user),
-                    secrets: args.domainJoin ? { "domain-join": args.domainJoin.password } : undefined,
+                    script: sambaStepScript(model, plan, domainJoin?.user),
+                    secrets: domainJoin ? { "domain-join": domainJoin.password } : undefined,
                 },
                 { parent: this },
             );

@@ -1,9 +1,12 @@
 /** Every rule of the BillU pack, in report order. Pinned by __tests__/policies/pack.test.ts. */
 import { disallowDualHomedVms } from "./disallow-dual-homed-vms";
+import { disallowVpnAnySelector } from "./disallow-vpn-any-selector";
 import { enableVmNicFirewall } from "./enable-vm-nic-firewall";
 import { enforceSecretInputs } from "./enforce-secret-inputs";
-import { protectFileserverDataDisks } from "./protect-fileserver-data-disks";
+import { enforceVpnStrongCrypto } from "./enforce-vpn-strong-crypto";
 import { protectStatefulVms } from "./protect-stateful-vms";
+import { requireDcNodeSpread } from "./require-dc-node-spread";
+import { protectFileserverDataDisks } from "./protect-fileserver-data-disks";
 import { requireDistinctRaid1Datastores } from "./require-distinct-raid1-datastores";
 import { BilluRule } from "./rule";
 
@@ -12,6 +15,9 @@ export const RULES: readonly BilluRule[] = [
     disallowDualHomedVms,
     enforceSecretInputs,
     protectStatefulVms,
+    enforceVpnStrongCrypto,
+    disallowVpnAnySelector,
+    requireDcNodeSpread,
     requireDistinctRaid1Datastores,
     protectFileserverDataDisks,
 ];

@@ -1,0 +1,89 @@
+/** Offline synthesis of the partner stack: a small site whose tunnel end is read from BillU's stack. */
+import { readdirSync, readFileSync, statSync } from "fs";
+import { tmpdir } from "os";
+import * as path from "path";
+import { SynthResult, synth } from "../../tools/synth";
+import { ROOT } from "../helpers";
+
+let r: SynthResult;
+const out = path.join(tmpdir(), `billu-synth-ecotech-${process.pid}`);
+
+beforeAll(async () => {
+    r = await synth({ stack: "ecotech", root: ROOT, out });
+}, 60000);
+
+function walk(dir: string): string[] {
+    return readdirSync(dir).flatMap((f) => {
+        const p = path.join(dir, f);
+        return statSync(p).isDirectory() ? walk(p) : [p];
+    });
+}
+
+const rendered = (p: string) => readFileSync(path.join(out, "rendered", "ECO-FW01", p), "utf8");
+
+test("synthesizes clean, with no HR export, no DC and no generated key", () => {
+    expect(r.error).toBeUndefined();
+    expect(r.violations).toEqual([]);
+    expect(r.exitCode).toBe(0);
+    const types = r.resources.map((x) => x.type);
+    expect(r.resources.filter((x) => x.type === "proxmoxve:index/vmLegacy:VmLegacy").map((v) => v.inputs.name)).toEqual(["ECO-FW01"]);
+    expect(types).not.toContain("random:index/randomPassword:RandomPassword");
+});
+
+test("the tunnel component carries both models' data: BillU's gateway and networks, BillU's suites", () => {
+    const vpn = r.resources.find((x) => x.type === "billu:vpn:SiteToSiteVpn")!;
+    expect(vpn.urn).toBe("urn:pulumi:ecotech::billu-infra::billu:site:Site$billu:vpn:SiteToSiteVpn::eco-vpn-billu");
+    expect(vpn.inputs).toMatchObject({
+        tunnel: "billu",
+        paired: true,
+        owner: false,
+        localGateway: "192.0.2.2",
+        remoteGateway: "203.0.113.2",
+        localTs: ["172.20.0.0/24", "172.20.10.0/24", "172.20.20.0/24"],
+        ikeProposals: ["aes256gcm16-prfsha384-ecp384"],
+        espProposals: ["aes256gcm16-ecp384"],
+        pskLength: 48,
+        dpdDelaySeconds: 10,
+    });
+    expect(vpn.inputs.remoteTs).toHaveLength(12);
+});
+
+test("the key comes from BillU's stack through the step's stdin only", () => {
+    const apply = r.resources.find((x) => x.name === "eco-vpn-billu-step-apply")!;
+    expect(apply.inputs.stdin).toBe("[secret]");
+    expect(apply.inputs.logging).toBe("none");
+    expect(apply.options.dependsOn.length).toBeGreaterThan(0);
+    expect(rendered("etc/swanctl/conf.d/billu-billu.secrets.conf")).toContain('secret = "{{secret:vpn-psk}}"');
+    expect(rendered("var/lib/billu/stage/vpn/run.sh")).toContain("billu_install '/etc/swanctl/conf.d/billu-billu.secrets.conf' 0600 'root:root'");
+    // The mock key the StackReference produced reaches no output, no rendered file, no resource input.
+    const key = r.producedSecrets.find((s) => s.includes("vpnPsk"))!;
+    expect(key).toBeDefined();
+    for (const f of walk(out)) expect(readFileSync(f, "utf8")).not.toContain(key);
+});
+
+test("the vpn step waits for the router step", () => {
+    const routerApply = r.resources.find((x) => x.name === "eco-fw01-router-apply")!.urn;
+    const prepare = r.resources.find((x) => x.name === "eco-vpn-billu-step-prepare")!;
+    expect(prepare.options.dependsOn).toContain(routerApply);
+});
+
+test("outputs: this end's data for BillU's stack, no key", () => {
+    expect(r.outputs.vpnPeer).toEqual({
+        tunnel: "billu",
+        site: { name: "Ecotech Lyon", code: "ECO", company: "EcotechSolutions", domain: "ecotech-solutions.lan" },
+        gateway: { host: "ECO-FW01", address: "192.0.2.2", id: "192.0.2.2" },
+        networks: ["172.20.0.0/24", "172.20.10.0/24", "172.20.20.0/24"],
+        resolvers: ["172.20.20.53"],
+    });
+    expect(r.outputs).not.toHaveProperty("vpnPsk");
+});
+
+test("docs show the tunnel: peers, selectors, suites, DPD, the forwarder for BillU's domain", () => {
+    const docs = readFileSync(path.join(out, "docs", "README.md"), "utf8");
+    expect(docs).toContain("## Site-to-site VPN: billu (BillU)");
+    expect(docs).toContain("| gateway | ECO-FW01 192.0.2.2 | PAR-FW01 203.0.113.2 |");
+    expect(docs).toContain("| traffic selectors | 172.20.0.0/24, 172.20.10.0/24, 172.20.20.0/24 | 10.10.0.0/24, 10.10.10.0/24,");
+    expect(docs).toContain("| IKE (phase 1) proposals | aes256gcm16-prfsha384-ecp384 |");
+    expect(docs).toContain("| dead peer detection | after 10 s without traffic; peer declared dead within 24.2 s; then clear (the owner restarts) |");
+    expect(docs).toContain("| conditional DNS forwarder | billu.remindme.lan -> 10.10.10.11, 10.10.10.12, 10.10.10.13 |");
+});

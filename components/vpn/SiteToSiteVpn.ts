@@ -1,0 +1,134 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { VpnLocal, VpnModel } from "../../model/vpn";
+import { connectionFor, SiteContext } from "../context";
+import { GuestStep } from "../guest-step/GuestStep";
+import {
+    PSK_SECRET,
+    renderCharonConf,
+    renderLinkScript,
+    renderLinkUnit,
+    renderPfsenseIpsec,
+    renderStrongswanDropIn,
+    renderSwanctlConnection,
+    renderSwanctlSecrets,
+    vpnPaths,
+} from "./render";
+
+export type VpnEngine = "nftables" | "pfsense";
+
+export interface SiteToSiteVpnArgs {
+    readonly ctx: SiteContext;
+    /** This site's end (`billu:vpn`), validated. */
+    readonly local: VpnLocal;
+    /** Both ends paired. @default absent: the peer has not exported `vpnPeer` yet; only the owner's key is made */
+    readonly vpn?: VpnModel;
+    /** The key read from the owner's stack (secret); required at the end that is not the owner. */
+    readonly peerPsk?: pulumi.Input<string>;
+    /** The router's engine. @default "nftables" (strongSwan on the Debian router) */
+    readonly engine?: VpnEngine;
+}
+
+/**
+ * One end of the IKEv2 site-to-site tunnel. At the owner end, the pre-shared key (`${name}-psk`, @pulumi/random),
+ * exported as a secret by the stack for the peer to read; at either end, once both are paired, the router's
+ * `vpn` guest step: the strongSwan connection, the key (placeholder, filled in from the step's stdin into a 0600
+ * file), the route-based interface and its routes, charon restarting on failure.
+ *
+ * The component's inputs and outputs carry the tunnel's settings (suites, selectors, key length, DPD) so the
+ * policy pack (`enforce-vpn-strong-crypto`, `disallow-vpn-any-selector`) sees what the router will run.
+ */
+export class SiteToSiteVpn extends pulumi.ComponentResource {
+    /** The pre-shared key (secret): generated here at the owner end, the peer's otherwise. */
+    public readonly psk?: pulumi.Output<string>;
+    public readonly step?: GuestStep;
+    /** pfSense engine: the phase 1 / phase 2 entries to import (the key as a placeholder). */
+    public readonly pfsenseXml?: string;
+
+    constructor(name: string, args: SiteToSiteVpnArgs, opts?: pulumi.ComponentResourceOptions) {
+        const { ctx, local, vpn } = args;
+        const engine = args.engine ?? "nftables";
+        const settings = vpn?.settings ?? local.owner;
+        const props = {
+            tunnel: local.tunnel,
+            peerStack: local.peerStack,
+            engine,
+            paired: !!vpn,
+            owner: !!local.owner,
+            localGateway: local.gateway.address,
+            remoteGateway: vpn?.remote.gateway.address ?? "",
+            localTs: [...local.networks],
+            remoteTs: vpn ? [...vpn.remote.networks] : [],
+            ikeProposals: settings ? [...settings.ikeProposals] : [],
+            espProposals: settings ? [...settings.espProposals] : [],
+            dpdDelaySeconds: settings?.dpdDelaySeconds ?? 0,
+            pskLength: settings?.pskLength ?? 0,
+            interface: local.interface,
+            ifId: local.ifId,
+        };
+        super("billu:vpn:SiteToSiteVpn", name, props, opts);
+        if (local.owner) {
+            if (args.peerPsk) throw new Error(`SiteToSiteVpn ${name}: [peerPsk] is set at the owner end, which generates the key`);
+            const key = new random.RandomPassword(`${name}-psk`, { length: local.owner.pskLength, special: false }, { parent: this });
+            this.psk = pulumi.secret(key.result);
+        } else if (args.peerPsk !== undefined) {
+            this.psk = pulumi.secret(pulumi.output(args.peerPsk));
+        }
+        if (vpn && engine === "pfsense") {
+            this.pfsenseXml = renderPfsenseIpsec(vpn);
+        } else if (vpn) {
+            if (!this.psk) throw new Error(`SiteToSiteVpn ${name}: [peerPsk] is required at the end that is not the owner`);
+            const host = ctx.model.router;
+            const paths = vpnPaths(vpn);
+            this.step = new GuestStep(
+                `${name}-step`,
+                {
+                    host: host.name,
+                    step: "vpn",
+                    os: "linux",
+                    connection: connectionFor(ctx, host),
+                    renderDir: ctx.renderDir,
+                    after: [...ctx.after.router],
+                    files: [
+                        { path: paths.charon, content: renderCharonConf() },
+                        { path: paths.connection, content: renderSwanctlConnection(vpn) },
+                        { path: paths.secrets, content: renderSwanctlSecrets(vpn), mode: "0600" },
+                        { path: paths.link, content: renderLinkScript(vpn), mode: "0755" },
+                        { path: paths.linkUnit, content: renderLinkUnit(vpn) },
+                        { path: paths.strongswanDropIn, content: renderStrongswanDropIn() },
+                    ],
+                    script: vpnStepBody(vpn),
+                    secrets: { [PSK_SECRET]: this.psk },
+                },
+                { parent: this },
+            );
+        }
+        this.registerOutputs(props);
+    }
+}
+
+/** The `vpn` step's body (POSIX sh, idempotent): packages, the interface, charon up and the config loaded. */
+export function vpnStepBody(vpn: VpnModel): string {
+    const p = vpnPaths(vpn);
+    const unit = p.linkUnit.slice(p.linkUnit.lastIndexOf("/") + 1);
+    return [
+        "export DEBIAN_FRONTEND=noninteractive",
+        "missing=''",
+        "for pkg in charon-systemd strongswan-swanctl libstrongswan-standard-plugins; do",
+        '    dpkg -s "$pkg" >/dev/null 2>&1 || missing="$missing $pkg"',
+        "done",
+        '[ -z "$missing" ] || apt-get install -y -q $missing',
+        `if billu_changed ${p.linkUnit} ${p.strongswanDropIn}; then systemctl daemon-reload; fi`,
+        `systemctl enable -q ${unit} strongswan.service`,
+        `${p.link}`,
+        "if ! systemctl is-active -q strongswan.service; then",
+        "    systemctl start strongswan.service",
+        `elif billu_changed ${p.charon}; then`,
+        "    systemctl restart strongswan.service",
+        `elif billu_changed ${p.connection} ${p.secrets}; then`,
+        "    # Loads the changed connection and key; established SAs of an unchanged connection stay up.",
+        "    swanctl --load-all --noprompt >/dev/null",
+        "fi",
+        `billu_log "tunnel ${vpn.tunnel}: ${vpn.local.gateway.address} <-> ${vpn.remote.gateway.address} (${vpn.remote.site.company})"`,
+    ].join("\n");
+}

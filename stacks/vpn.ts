@@ -1,0 +1,48 @@
+/**
+ * The site-to-site tunnel in the program: pair this end with the peer's stack before the site is built, build
+ * the SiteToSiteVpn after the router, and export what the peer needs (`vpnPeer`, and `vpnPsk` at the owner end).
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { InputError } from "../model/errors";
+import { SiteModel } from "../model/site";
+import { pairVpn, vpnPeerExport } from "../model/vpn";
+import { SiteContext } from "../components/context";
+import { readVpnPeer, VPN_OUTPUTS } from "../components/vpn/peer";
+import { vpnDocsSections } from "../components/vpn/render";
+import { SiteToSiteVpn } from "../components/vpn/SiteToSiteVpn";
+import { SiteDocs } from "./outputs";
+
+/** Reads the peer's end (StackReference) and pairs it with this one; InputError when they cannot pair (exit 2). */
+export async function withVpnPeer(model: SiteModel): Promise<{ model: SiteModel; peerPsk?: pulumi.Output<string> }> {
+    if (!model.vpnLocal) return { model };
+    const peer = await readVpnPeer(model.vpnLocal);
+    if (peer.export === undefined) return { model };
+    const vpn = pairVpn(model.vpnLocal, peer.export, model.zones);
+    return { model: { ...model, vpn }, peerPsk: peer.psk };
+}
+
+/** Builds this end of the tunnel (after the router) and adds its docs sections. */
+export function buildVpn(
+    name: string,
+    ctx: SiteContext,
+    docs: SiteDocs,
+    peerPsk: pulumi.Output<string> | undefined,
+    parent: pulumi.Resource,
+): SiteToSiteVpn | undefined {
+    const { model } = ctx;
+    if (!model.vpnLocal) return undefined;
+    const vpn = new SiteToSiteVpn(`${name}-vpn-${model.vpnLocal.tunnel}`, { ctx, local: model.vpnLocal, vpn: model.vpn, peerPsk }, { parent });
+    if (model.vpn) Object.assign(docs.sections, vpnDocsSections(model.vpn, "nftables"));
+    return vpn;
+}
+
+/** The stack outputs the peer's stack reads. */
+export function vpnOutputs(model: SiteModel, vpn: SiteToSiteVpn | undefined): Record<string, unknown> {
+    if (!model.vpnLocal) return {};
+    return {
+        [VPN_OUTPUTS.peer]: vpnPeerExport(model.vpnLocal),
+        ...(model.vpnLocal.owner && vpn?.psk ? { [VPN_OUTPUTS.psk]: vpn.psk } : {}),
+    };
+}
+
+export { InputError };

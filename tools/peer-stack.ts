@@ -1,0 +1,49 @@
+/**
+ * Offline synth's answer to a `pulumi.StackReference` (tools/mock-runtime.ts): the outputs the referenced stack
+ * would export, computed from its committed Pulumi.<stack>.yaml with the very functions its own program exports
+ * them with (buildSiteModel, then vpnPeerExport). Chosen over reading out/<stack>/outputs.json: it needs no
+ * synth order (synth-all runs stacks alphabetically, ecotech before prod) and can never be stale. Secret outputs
+ * (the key) get a fresh mock secret, so a leak test can look for it. A stack name names its file by its last
+ * segment: `organization/billu-infra/ecotech` -> Pulumi.ecotech.yaml.
+ */
+import { existsSync } from "fs";
+import * as path from "path";
+import { InputError } from "../model/errors";
+import { buildSiteModel } from "../model/site";
+import { vpnPeerExport } from "../model/vpn";
+import { VPN_OUTPUTS } from "../components/vpn/peer";
+import { readStackConfig } from "./synth";
+
+export function offlineStackOutputs(root: string, name: string): { outputs: Record<string, unknown>; secretOutputNames: string[] } {
+    const stack = name.split("/").pop()!;
+    const file = path.join(root, `Pulumi.${stack}.yaml`);
+    if (!existsSync(file)) return { outputs: {}, secretOutputNames: [] };
+    const { config } = readStackConfig(file);
+    const raw: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(config)) {
+        if (!k.startsWith("billu:")) continue;
+        try {
+            raw[k.slice("billu:".length)] = JSON.parse(v);
+        } catch {
+            raw[k.slice("billu:".length)] = v;
+        }
+    }
+    let local;
+    try {
+        // The peer's HR export plays no part in its VPN end: not loaded.
+        local = buildSiteModel(raw).vpnLocal;
+    } catch (e) {
+        if (e instanceof InputError) {
+            throw new InputError(
+                e.problems.map((p) => ({ ...p, path: `${path.basename(file)} (the peer stack ${name}): ${p.path}` })),
+                "invalid VPN peer stack",
+            );
+        }
+        throw e;
+    }
+    if (!local) return { outputs: {}, secretOutputNames: [] };
+    return {
+        outputs: { [VPN_OUTPUTS.peer]: vpnPeerExport(local) },
+        secretOutputNames: local.owner ? [VPN_OUTPUTS.psk] : [],
+    };
+}
