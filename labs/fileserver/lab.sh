@@ -12,12 +12,13 @@
 # Broken cases that must fail: the two bad smb.conf copies; billu-shares while the data filesystem is not mounted
 # (it must refuse rather than create shares on the OS disk); A on B's share.
 # Lab overrides (documented): the guest is a namespace, not a VM: /srv is a tmpfs and /srv/shares another tmpfs
-# (the mirror, proven by labs/raid1, is not rebuilt here); Samba's state directories are the lab's; the join is
-# `net ads join` with the administrator password in PASSWD (what the samba step does with a domainJoin
-# credential); the DC's own smb.conf is the lab's. Nothing rendered is edited (hash-checked).
+# (the mirror, proven by labs/raid1, is not rebuilt here); Samba's state directories are the lab's; the DC's own
+# smb.conf, its groups and users, and the join account with its delegation on CN=Computers (what the dc role's
+# domain step creates) are made by the lab. The join is the samba step's rendered line, run through the rendered
+# billu-lib with the join password on stdin; a wrong password must fail. Nothing rendered is edited (hash-checked).
 LAB=fsv
 source "$(dirname "$0")/../lib/common.sh"
-lab_require samba samba-tool smbd winbindd wbinfo net smbclient testparm getent setfacl getfacl ldapsearch unshare nsenter setpriv python3 openssl node
+lab_require samba samba-tool ldbsearch perl od smbd winbindd wbinfo net smbclient testparm getent setfacl getfacl ldapsearch unshare nsenter setpriv python3 openssl node
 START=$(date +%s%N)
 since() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
 
@@ -56,6 +57,12 @@ lab_log "A: $A_SHARE ($A_GROUP), B: $B_SHARE ($B_GROUP), common: $C_SHARE ($C_GR
 # --- 2. the domain: a Samba AD DC in namespace dc -------------------------------------------------------------
 ADMIN_PW="Lab-$(openssl rand -hex 10)-A1"
 USER_PW="User-$(openssl rand -hex 10)-B2"
+JOIN_PW="Join-$(openssl rand -hex 10)-C3"
+# The samba step's join, exactly as rendered: the line that runs `net ads join` with the join account.
+JOIN_LINE=$(grep -m1 'net ads join' "$RUN" | sed 's/^ *//')
+JOIN_USER=$(sed -n "s/.*net ads join -U '\([^']*\)'.*/\1/p" <<<"$JOIN_LINE")
+[ -n "$JOIN_USER" ] || lab_die "the samba step renders no join (no domain join account?)"
+lab_log "rendered join: $JOIN_LINE"
 DC_IP=10.77.0.1; FS_IP=10.77.0.2; FS_CL_IP=10.77.1.1; CL_IP=10.77.1.2
 lab_ns dc; lab_ns fs; lab_ns cl
 lab_link "$LAB-dc" eth0 "$DC_IP/24" "$LAB-fs" eth0 "$FS_IP/24"
@@ -117,6 +124,18 @@ for spec in sys.argv[4:]:
 print("directory: %d groups, %d users" % (len(sys.argv[3].split(",")), len(sys.argv[4:])))
 EOF
     { cat "$LAB_DIR/directory.log" >&2; lab_die "creating the groups and users failed"; }
+# The join account as the dc role's domain step makes it: no rights but creating and managing computer objects
+# in CN=Computers (the same delegation, done here by hand: lab override).
+DOMAIN_DN=$(printf 'DC=%s' "${DOMAIN//./,DC=}")
+ip netns exec "$LAB-dc" samba-tool user create "$JOIN_USER" "$JOIN_PW" -H "$D/private/sam.ldb" -s "$D/smb.conf" >/dev/null ||
+    lab_die "creating $JOIN_USER failed"
+JOIN_SID=$(ip netns exec "$LAB-dc" ldbsearch -H "$D/private/sam.ldb" -b "$DOMAIN_DN" "(sAMAccountName=$JOIN_USER)" objectSid |
+    sed -n 's/^objectSid: //p')
+COMPUTER=bf967a86-0de6-11d0-a285-00aa003049e2 # schemaIDGUID of the computer class (MS-ADSC)
+ip netns exec "$LAB-dc" samba-tool dsacl set --objectdn="CN=Computers,$DOMAIN_DN" -H "$D/private/sam.ldb" -s "$D/smb.conf" \
+    --sddl="(OA;CI;CCDC;$COMPUTER;;$JOIN_SID)(OA;CIIO;CCDCLCSWRPWPDTLOCRSDRCWDWO;;$COMPUTER;$JOIN_SID)" >/dev/null ||
+    lab_die "delegating computer objects to $JOIN_USER failed"
+lab_log "join account $JOIN_USER ($JOIN_SID) may create computers in CN=Computers"
 lab_log "$(cat "$LAB_DIR/directory.log") in $(since "$t") ms"
 
 # --- the file server: the rendered files at their real paths, in a private mount namespace ----------------------
@@ -142,13 +161,17 @@ for f in etc/samba/smb.conf etc/krb5.conf etc/nsswitch.conf etc/billu/shares.con
     lab_hash_check "$R/$f" "$LAB_DIR/used.$(basename "$f")"
 done
 
-t=$(date +%s%N)
+# join <password>: the rendered join line, with billu-lib reading the secret from stdin as the guest step does.
 join() {
-    fsx env PASSWD="$ADMIN_PW" net ads join -U administrator --no-dns-updates >"$LAB_DIR/join.log" 2>&1 && return 0
+    printf 'domain-join\t%s\n' "$(printf '%s' "$1" | od -An -tx1 | tr -d ' \n')" |
+        fsx sh -c ". '$R/var/lib/billu/stage/samba/billu-lib.sh'; BILLU_STEP=samba; billu_begin; $JOIN_LINE" >"$LAB_DIR/join.log" 2>&1 && return 0
     sed 's/^/    join: /' "$LAB_DIR/join.log" >&2
     return 1
 }
-lab_expect "the file server joins $REALM (net ads join)" pass join
+lab_expect "broken: the rendered join with a wrong join password fails" fail join "Wrong-$JOIN_PW"
+lab_expect "broken: ... and leaves the server outside the domain" fail fsx net ads testjoin
+t=$(date +%s%N)
+lab_expect "the file server joins $REALM with the join account (the rendered join line)" pass join "$JOIN_PW"
 lab_log "join: $(since "$t") ms"
 lab_expect "net ads testjoin (the samba step's membership test)" pass fsx net ads testjoin
 fsx winbindd -F --debug-stdout -d1 >"$LAB_DIR/winbindd.log" 2>&1 &
