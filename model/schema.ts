@@ -9,6 +9,7 @@ import { firewallSchema, flowSchema } from "./flows";
 import { vpnSchema } from "./vpn";
 import { dhcpSchema } from "./dhcp";
 import { domainSchema } from "./domain";
+import { fileserverSchema } from "./fileserver";
 
 export const OS_KINDS = ["debian-12", "windows-2022-gui", "windows-2022-core"] as const;
 export type OsKind = (typeof OS_KINDS)[number];
@@ -172,6 +173,7 @@ export const configSchema = z
         vpn: vpnSchema.optional(),
         dhcp: dhcpSchema.optional(),
         domain: domainSchema.optional(),
+        fileserver: fileserverSchema.optional(),
     })
     .strict();
 

@@ -9,6 +9,7 @@ import { DirectoryPlan, directoryOf, LockLoader } from "./directory";
 import { DhcpPlan, planDhcp } from "./dhcp";
 import { DomainModel, validateDomain } from "./domain";
 import { InputError, keyPath, Problems, show } from "./errors";
+import { FileServerPlan, planFileServers } from "./fileserver";
 import { buildFirewallModel, FirewallModel } from "./flows";
 import { HrExport, headcountByDepartment } from "./hr";
 import { namingViolation } from "./naming";
@@ -78,6 +79,8 @@ export interface SiteModel {
     readonly vpn?: VpnModel;
     /** DHCP scopes, relay and servers (sites with a host of role dhcp). */
     readonly dhcp?: DhcpPlan;
+    /** The file servers' plans (RAID 1 array, shares and their groups): one per host of role fileserver. */
+    readonly fileservers?: readonly FileServerPlan[];
 }
 
 export const STATEFUL_ROLES: readonly Role[] = ["dc", "fileserver", "mail"];
@@ -149,6 +152,7 @@ export function buildSiteModel(raw: Record<string, unknown>, loadHr?: HrLoader, 
         problems,
     );
     const dhcp = planDhcp(cfg, zones, hosts, headcount, isCompany, problems);
+    const fileservers = planFileServers(cfg, zones, hosts, hr, problems);
     problems.throwIfAny();
     // The flow matrix, once zones and hosts are sound (model/flows.ts).
     const firewall = buildFirewallModel({ flows: cfg.flows, firewall: cfg.firewall, zones, hosts }, problems);
@@ -182,6 +186,7 @@ export function buildSiteModel(raw: Record<string, unknown>, loadHr?: HrLoader, 
         },
         hostsByRole: (role) => hosts.filter((h) => h.role === role),
         vpnLocal,
+        fileservers,
     };
 }
 

@@ -7,6 +7,7 @@ import { SiteContext } from "../components/context";
 import { Directory } from "../components/directory/Directory";
 import { directoryDocs } from "../components/directory/render";
 import { Firewall } from "../components/firewall/Firewall";
+import { buildFileServers } from "../components/fileserver/role";
 import { SiteCa } from "../components/site-ca/SiteCa";
 import { buildDomainControllers } from "../components/domain-controller/builder";
 import { SiteDocs, siteDocs } from "./outputs";
@@ -35,6 +36,7 @@ export type RoleBuilder = (ctx: SiteContext, hosts: HostModel[], parent: pulumi.
 const ROLE_BUILDERS: Partial<Record<Role, RoleBuilder>> = {
     dhcp: buildDhcp,
     dc: buildDomainControllers,
+    fileserver: buildFileServers,
 };
 
 function baseServers(ctx: SiteContext, hosts: HostModel[], parent: pulumi.Resource): RoleResult {

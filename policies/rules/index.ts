@@ -9,6 +9,8 @@ import { enforceSecretInputs } from "./enforce-secret-inputs";
 import { enforceVpnStrongCrypto } from "./enforce-vpn-strong-crypto";
 import { protectStatefulVms } from "./protect-stateful-vms";
 import { requireDcNodeSpread } from "./require-dc-node-spread";
+import { protectFileserverDataDisks } from "./protect-fileserver-data-disks";
+import { requireDistinctRaid1Datastores } from "./require-distinct-raid1-datastores";
 import { BilluRule } from "./rule";
 
 export const RULES: readonly BilluRule[] = [
@@ -22,4 +24,6 @@ export const RULES: readonly BilluRule[] = [
     enforceVpnStrongCrypto,
     disallowVpnAnySelector,
     requireDcNodeSpread,
+    requireDistinctRaid1Datastores,
+    protectFileserverDataDisks,
 ];
