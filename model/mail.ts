@@ -16,8 +16,7 @@
 import { z } from "zod";
 import { dnsNameViolation, MxRecord } from "./domain";
 import { Problems, show } from "./errors";
-import { SERVICES } from "./services";
-import type { FlowConfig } from "./schema";
+import { Actor, evaluate, FirewallModel } from "./flows";
 
 const localPart = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, "must be the part before the @, lower-case letters, digits, dots, dashes or underscores");
 
@@ -128,7 +127,8 @@ export interface MailInput {
     readonly cfg: MailConfig | undefined;
     readonly hosts: readonly MailHost[];
     readonly zones: readonly { readonly name: string; readonly kind: string }[];
-    readonly flows: readonly FlowConfig[];
+    /** The flow matrix (absent: not checked). */
+    readonly firewall?: FirewallModel;
     /** The AD domain (absent: the site has none). */
     readonly domain?: { readonly fqdn: string; readonly dn: string; readonly dcs: readonly { readonly name: string; readonly fqdn: string }[] };
     /** The router's WAN address (public records point there). */
@@ -137,24 +137,16 @@ export interface MailInput {
     readonly directory?: { readonly mailDomain: string; readonly accounts: readonly MailAccount[]; readonly groups: readonly string[] };
 }
 
-/** Whether a flow of the matrix allows `from` -> `to` for `service` (zones hold their hosts; bundles hold their ports). */
-export function flowCovers(
-    f: FlowConfig,
-    r: { from: string; to: string; service: string },
-    zoneOf: ReadonlyMap<string, string>,
-    zoneKind: ReadonlyMap<string, string>,
-): boolean {
-    const have = SERVICES[f.service]?.ports ?? [];
-    const want = SERVICES[r.service]?.ports ?? [];
-    if (!want.every((w) => have.some((h) => h.proto === w.proto && h.from <= w.from && h.to >= w.to))) return false;
-    const matches = (end: string, name: string, isDestination: boolean) => {
-        const zone = zoneOf.get(name) ?? name;
-        const hit = end === name || end === zone || (end.startsWith("kind:") && zoneKind.get(zone) === end.slice(5));
-        if (!hit) return false;
-        // A zone endpoint restricted to some hosts covers only those (the destination's, for a host destination).
-        return end === name || !isDestination || !f.hosts || f.hosts.includes(name);
-    };
-    return matches(f.from, r.from, false) && matches(f.to, r.to, true);
+/** The actor `evaluate` takes for a zone or a host name. */
+function actorOf(name: string, hosts: readonly MailHost[]): Actor {
+    const h = hosts.find((x) => x.name === name);
+    return h ? { kind: "host", host: h.name, zone: h.zone } : { kind: "zone", zone: name };
+}
+
+/** Whether the flow matrix lets `r.from` open every port of `r.service` on `r.to` (model/flows.ts decides). */
+export function flowAllows(fw: FirewallModel, r: { from: string; to: string; service: string }, hosts: readonly MailHost[]): boolean {
+    const ports = fw.catalogue.get(r.service)?.ports ?? [];
+    return ports.every((p) => evaluate(fw, actorOf(r.from, hosts), actorOf(r.to, hosts), p.proto, p.from).allowed);
 }
 
 /**
@@ -308,9 +300,8 @@ export function planMail(input: MailInput, problems: Problems): MailPlan | undef
               { zone: mailDomain, name: "@", type: "TXT", value: '"v=spf1 mx -all"', managed: false },
           ];
     const flows = requiredMailFlows(host, input.zones, domain.dcs, served);
-    const zoneOf = new Map(hosts.map((h) => [h.name, h.zone]));
-    for (const r of flows) {
-        if (!input.flows.some((f) => flowCovers(f, r, zoneOf, zoneKind))) {
+    for (const r of input.firewall ? flows : []) {
+        if (!flowAllows(input.firewall!, r, hosts)) {
             problems.add(
                 "billu:flows",
                 `lacks ${r.from} -> ${r.to} ${r.service}, which mail needs (${r.why})`,

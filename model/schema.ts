@@ -5,10 +5,12 @@
  * Every stack file (Pulumi.<stack>.yaml) sets these keys under `config:`, e.g. `billu:network: { zones: [...] }`.
  */
 import { z } from "zod";
+import { firewallSchema, flowSchema } from "./flows";
 import { vpnSchema } from "./vpn";
 import { dhcpSchema } from "./dhcp";
 import { domainSchema } from "./domain";
 import { mailSchema } from "./mail";
+import { fileserverSchema } from "./fileserver";
 
 export const OS_KINDS = ["debian-12", "windows-2022-gui", "windows-2022-core"] as const;
 export type OsKind = (typeof OS_KINDS)[number];
@@ -135,23 +137,17 @@ export const networkSchema = z
     })
     .strict();
 
-export const flowSchema = z
-    .object({
-        from: name,
-        to: name,
-        service: name,
-        /** Restrict a zone endpoint to these hosts of the zone. */
-        hosts: z.array(name).optional(),
-        comment: z.string().optional(),
-    })
-    .strict();
-
 export const directorySchema = z
     .object({
         /** The HR export (CSV, `;`), relative to the project root. */
         hrCsv: name,
-        /** The directory lock, relative to the project root. */
+        /** The directory lock, relative to the project root. @default none: an empty lock (everyone is new) */
         lock: name.optional(),
+        /** Domain of the mail addresses the directory plan derives. @default billu:site.domain */
+        mailDomain: z
+            .string()
+            .regex(/^[a-z0-9-]+(\.[a-z0-9-]+)+$/, "must be a lower-case DNS domain")
+            .optional(),
     })
     .strict();
 
@@ -172,12 +168,14 @@ export const configSchema = z
         network: networkSchema,
         hosts: z.array(hostSchema).default([]),
         flows: z.array(flowSchema).default([]),
+        firewall: firewallSchema.default({}),
         directory: directorySchema.optional(),
         guest: guestSchema,
         vpn: vpnSchema.optional(),
         dhcp: dhcpSchema.optional(),
         domain: domainSchema.optional(),
         mail: mailSchema.optional(),
+        fileserver: fileserverSchema.optional(),
     })
     .strict();
 
@@ -188,4 +186,4 @@ export type RawConfig = z.input<typeof configSchema>;
 export type Config = z.output<typeof configSchema>;
 export type Zone = z.output<typeof zoneSchema>;
 export type HostConfig = z.output<typeof hostSchema>;
-export type FlowConfig = z.output<typeof flowSchema>;
+export type { FlowConfig } from "./flows";

@@ -5,9 +5,12 @@
  */
 import { ZodIssue } from "zod";
 import { Cidr, contains, ipToInt, isIpv4, isUsableHost, overlaps, parseCidr, suggestNetwork } from "./addressing";
+import { DirectoryPlan, directoryOf, LockLoader } from "./directory";
 import { DhcpPlan, planDhcp } from "./dhcp";
 import { DomainModel, validateDomain } from "./domain";
 import { InputError, keyPath, Problems, show } from "./errors";
+import { FileServerPlan, planFileServers } from "./fileserver";
+import { buildFirewallModel, FirewallModel } from "./flows";
 import { HrExport, headcountByDepartment } from "./hr";
 import { namingViolation } from "./naming";
 import { Config, configSchema, CONFIG_KEYS, HostConfig, OsKind, Role, Zone, ZoneKind } from "./schema";
@@ -65,6 +68,10 @@ export interface SiteModel {
     hostsByRole(role: Role): HostModel[];
     /** The router/firewall host. */
     readonly router: HostModel;
+    /** The flow matrix, resolved (model/flows.ts). */
+    readonly firewall?: FirewallModel;
+    /** The directory plan from the HR export and the lock (company sites; model/directory.ts). */
+    readonly directory?: DirectoryPlan;
     /** The AD domain (`billu:domain`): DCs, FSMO placement, DNS records, members. Absent on a site without DCs. */
     readonly domain?: DomainModel;
     /** This site's end of the site-to-site tunnel (`billu:vpn`), validated against this model. */
@@ -75,6 +82,8 @@ export interface SiteModel {
     readonly dhcp?: DhcpPlan;
     /** The mail service (`billu:mail`, the host of role mail; model/mail.ts). */
     readonly mail?: MailPlan;
+    /** The file servers' plans (RAID 1 array, shares and their groups): one per host of role fileserver. */
+    readonly fileservers?: readonly FileServerPlan[];
 }
 
 export const STATEFUL_ROLES: readonly Role[] = ["dc", "fileserver", "mail"];
@@ -105,7 +114,7 @@ function zodProblems(raw: Record<string, unknown>, issues: ZodIssue[], problems:
     }
 }
 
-export function buildSiteModel(raw: Record<string, unknown>, loadHr?: HrLoader): SiteModel {
+export function buildSiteModel(raw: Record<string, unknown>, loadHr?: HrLoader, loadLock?: LockLoader): SiteModel {
     const problems = new Problems();
     const parsed = configSchema.safeParse(raw);
     if (!parsed.success) {
@@ -125,14 +134,15 @@ export function buildSiteModel(raw: Record<string, unknown>, loadHr?: HrLoader):
                 "set billu:directory.hrCsv to the committed HR export (data/billu-hr.csv)",
             );
         } else if (loadHr) {
-            hr = loadHr(cfg.directory.hrCsv); // throws its own InputError listing bad lines
+            hr = loadHr(cfg.directory.hrCsv); // throws for a file that is no export; bad lines come back in hr.problems
         }
     }
     const headcount = hr ? headcountByDepartment(hr) : new Map<string, number>();
 
     const zones = validateZones(cfg, hr, headcount, problems);
     const hosts = validateHosts(cfg, zones, problems);
-    validateFlows(cfg, zones, hosts, problems);
+    // Every bad line of the HR export, the lock, then the directory plan (model/directory.ts).
+    const directory = hr ? directoryOf(cfg, hr, zones, loadLock, problems) : undefined;
     if (!isCompany) validatePartner(cfg, problems);
     const vpnLocal = validateVpn(
         cfg.vpn,
@@ -145,7 +155,10 @@ export function buildSiteModel(raw: Record<string, unknown>, loadHr?: HrLoader):
         problems,
     );
     const dhcp = planDhcp(cfg, zones, hosts, headcount, isCompany, problems);
+    const fileservers = planFileServers(cfg, zones, hosts, hr, problems);
     problems.throwIfAny();
+    // The flow matrix, once zones and hosts are sound (model/flows.ts).
+    const firewall = buildFirewallModel({ flows: cfg.flows, firewall: cfg.firewall, zones, hosts }, problems);
     const adDomain = validateDomain(cfg.site, cfg.network, cfg.domain, zones, hosts, problems);
     problems.throwIfAny();
     // Mail after the domain: its lookups, logons and DNS records live in AD (model/mail.ts).
@@ -155,9 +168,14 @@ export function buildSiteModel(raw: Record<string, unknown>, loadHr?: HrLoader):
             cfg: cfg.mail,
             hosts,
             zones,
-            flows: cfg.flows,
+            firewall,
             domain: adDomain,
             wanAddress: zones.find((z) => z.kind === "wan")?.routerAddress,
+            directory: directory && {
+                mailDomain: directory.mailDomain,
+                accounts: directory.people.map((p) => ({ sam: p.sam, mail: p.mail, enabled: p.enabled })),
+                groups: directory.groups.map((g) => g.sam),
+            },
         },
         problems,
     );
@@ -176,6 +194,8 @@ export function buildSiteModel(raw: Record<string, unknown>, loadHr?: HrLoader):
         hr,
         headcount,
         router,
+        firewall,
+        directory,
         dhcp,
         domain,
         mail,
@@ -191,6 +211,7 @@ export function buildSiteModel(raw: Record<string, unknown>, loadHr?: HrLoader):
         },
         hostsByRole: (role) => hosts.filter((h) => h.role === role),
         vpnLocal,
+        fileservers,
     };
 }
 
@@ -466,31 +487,6 @@ function validateHosts(cfg: Config, zones: readonly ZoneModel[], problems: Probl
     });
     void contains;
     return out;
-}
-
-function validateFlows(cfg: Config, zones: readonly ZoneModel[], hosts: readonly HostModel[], problems: Problems): void {
-    const zoneNames = new Set(zones.map((z) => z.name));
-    const hostByName = new Map(hosts.map((h) => [h.name, h]));
-    cfg.flows.forEach((f, i) => {
-        for (const end of ["from", "to"] as const) {
-            const v = f[end];
-            if (v !== "router" && !zoneNames.has(v) && !hostByName.has(v) && v !== "vpn-partner") {
-                problems.add(
-                    `billu:flows[${i}].${end}`,
-                    `${show(v)} is neither a zone, a host nor router`,
-                    `use a zone (${[...zoneNames].join(", ")}), a host name, or router`,
-                );
-            }
-        }
-        (f.hosts ?? []).forEach((h, j) => {
-            const host = hostByName.get(h);
-            if (!host) {
-                problems.add(`billu:flows[${i}].hosts[${j}]`, `${show(h)} is not a host of billu:hosts`, "name a declared host");
-            } else if (host.zone !== f.to && host.zone !== f.from) {
-                problems.add(`billu:flows[${i}].hosts[${j}]`, `${h} is not in zone ${f.from} or ${f.to}`, "list only hosts of the flow's zones");
-            }
-        });
-    });
 }
 
 /** Config keys of the namespace, for loaders. */

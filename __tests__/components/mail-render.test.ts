@@ -120,7 +120,12 @@ test("the mail step: secrets only as placeholders in 0600 files, every config ch
 
 test("mail-directory (samba): the service account with the secret via the wrapper, aliases as proxyAddresses", () => {
     const step = sambaMailDirectoryStep(plan, domain);
-    expect(step.files).toEqual([{ path: "/etc/billu/mail/aliases.tsv", content: "postmaster@billu.remindme.lan\tGG_DSI\nabuse@billu.remindme.lan\tGG_DSI\n" }]);
+    expect(step.files).toEqual([
+        {
+            path: "/etc/billu/mail/aliases.tsv",
+            content: "postmaster@billu.remindme.lan\tGG_DSI\nabuse@billu.remindme.lan\tGG_DSI\ndsi-alertes@billu.remindme.lan\tGG_DSI\n",
+        },
+    ]);
     expect(step.script).toContain('BILLU_SECRET="$(billu_secret mail-ldap-password)" billu-samba-tool user create svc-mail @BILLU_SECRET@');
     expect(step.script).toContain("samba-tool user setexpiry svc-mail --noexpiry");
     expect(step.script).toContain("proxyAddresses: %s");

@@ -31,6 +31,7 @@ describe("the mail plan of the committed stacks", () => {
         expect(plan.aliases).toEqual([
             { address: "postmaster@billu.remindme.lan", to: "GG_DSI" },
             { address: "abuse@billu.remindme.lan", to: "GG_DSI" },
+            { address: "dsi-alertes@billu.remindme.lan", to: "GG_DSI" },
         ]);
         expect([plan.messageSizeBytes, plan.quotaMiB, plan.spam]).toEqual([26214400, 2048, { addHeaderScore: 6, rejectScore: 15 }]);
     });
@@ -45,7 +46,8 @@ describe("the mail plan of the committed stacks", () => {
 
     test("a domain AD DNS does not serve: no MX for the DC step, the public records to publish, the WAN flow in", () => {
         const raw = stackRaw("dev");
-        raw.mail.domain = "billu.fr";
+        // The directory's addresses are in the mail domain (billu:mail.domain defaults to the directory's).
+        raw.directory.mailDomain = "billu.fr";
         raw.flows.push({ from: "wan", to: "PAR-MAIL01", service: "smtp" });
         const m = model(raw);
         expect(m.mail!.served).toBe(false);
@@ -60,6 +62,7 @@ describe("the mail plan of the committed stacks", () => {
 
     test("a subdomain of the AD domain is served: its MX is named in the AD zone", () => {
         const raw = stackRaw("dev");
+        raw.directory.mailDomain = "mail.billu.remindme.lan";
         raw.mail.domain = "Mail.Billu.Remindme.Lan";
         const m = model(raw);
         expect(m.mail!.domain).toBe("mail.billu.remindme.lan");
@@ -140,24 +143,22 @@ describe("bad input: the key path, the value and the fix", () => {
     });
 
     test("a flow mail needs is missing: the message says which to append", () => {
-        expect(
-            withMail((r) => {
-                r.flows = r.flows.filter((f: { service: string; from: string }) => !(f.service === "imaps" && f.from === "lan-rh") && f.service !== "ldaps");
-            }),
-        ).toEqual([
-            "billu:flows: lacks lan-rh -> PAR-MAIL01 imaps, which mail needs (mail clients read their mailbox). Fix: append { from: lan-rh, to: PAR-MAIL01, service: imaps } to billu:flows",
-            "billu:flows: lacks PAR-MAIL01 -> PAR-DC01 ldaps, which mail needs (recipients, aliases and logons are looked up in AD). Fix: append { from: PAR-MAIL01, to: PAR-DC01, service: ldaps } to billu:flows",
-        ]);
+        const raw = stackRaw("dev");
+        raw.flows = raw.flows.filter((f: { service: string; to: string }) => !(f.service === "imaps" && f.to === "PAR-MAIL01"));
+        const mailProblems = problemsOf(raw).filter((p) => p.includes("which mail needs"));
+        expect(mailProblems).toHaveLength(9);
+        expect(mailProblems[0]).toBe(
+            "billu:flows: lacks lan-direction -> PAR-MAIL01 imaps, which mail needs (mail clients read their mailbox). Fix: append { from: lan-direction, to: PAR-MAIL01, service: imaps } to billu:flows",
+        );
     });
 
-    test("a zone-wide flow, or a bundle holding the port, covers what mail needs", () => {
-        expect(
-            withMail((r) => {
-                r.flows = r.flows.filter((f: { service: string }) => f.service !== "ldaps" && f.service !== "dns");
-                // The AD bundle holds 636 and 53; a zone endpoint restricted to the DC covers it.
-                r.flows.push({ from: "servers", to: "servers", service: "ad", hosts: ["PAR-DC01"] });
-            }),
-        ).toEqual([]);
+    test("the DC lookups ride on the AD bundle (636 and 53 among its ports); without it, mail says what it lacks", () => {
+        const raw = stackRaw("dev");
+        raw.flows = raw.flows.filter((f: { from: string; to: string; service: string }) => !(f.from === "servers" && f.to === "servers" && f.service === "ad"));
+        expect(problemsOf(raw).filter((p) => p.includes("which mail needs"))).toEqual([
+            "billu:flows: lacks PAR-MAIL01 -> PAR-DC01 ldaps, which mail needs (recipients, aliases and logons are looked up in AD). Fix: append { from: PAR-MAIL01, to: PAR-DC01, service: ldaps } to billu:flows",
+            "billu:flows: lacks PAR-MAIL01 -> PAR-DC01 dns, which mail needs (the server resolves through the DCs). Fix: append { from: PAR-MAIL01, to: PAR-DC01, service: dns } to billu:flows",
+        ]);
     });
 });
 
@@ -173,7 +174,6 @@ describe("planMail with a directory plan: aliases against the accounts and group
                     { name: "PAR-MAIL01", role: "mail", os: "debian-12", zone: "servers", address: "10.20.10.41", index: 1 },
                 ],
                 zones: [{ name: "servers", kind: "servers" }],
-                flows: [{ from: "PAR-MAIL01", to: "servers", service: "ad" }],
                 domain: { fqdn: "billu.remindme.lan", dn: "DC=billu,DC=remindme,DC=lan", dcs: [{ name: "PAR-DC01", fqdn: "par-dc01.billu.remindme.lan" }] },
                 directory,
             },

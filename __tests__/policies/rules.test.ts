@@ -12,9 +12,14 @@ test("the pack's rule list is pinned", () => {
         ["disallow-dual-homed-vms", "mandatory"],
         ["enforce-secret-inputs", "remediate"],
         ["protect-stateful-vms", "mandatory"],
+        ["disallow-wan-to-lan", "mandatory"],
+        ["enforce-dmz-isolation", "mandatory"],
+        ["enforce-default-deny", "mandatory"],
         ["enforce-vpn-strong-crypto", "mandatory"],
         ["disallow-vpn-any-selector", "mandatory"],
         ["require-dc-node-spread", "mandatory"],
+        ["require-distinct-raid1-datastores", "mandatory"],
+        ["protect-fileserver-data-disks", "mandatory"],
     ]);
     for (const r of RULES) {
         expect(r.name).toMatch(/^[a-z]+(-[a-z0-9]+)+$/);

@@ -230,9 +230,9 @@ IFS=$'\n' SORTED=($(printf '%s\n' "${LAT[@]:-0}" | sort -n)); unset IFS
 fig "delivery latency, end to end (client start, SMTP, rspamd, LMTP, file in the Maildir; 5 messages: min/median/max)" "${SORTED[0]}/${SORTED[2]:-?}/${SORTED[4]:-?} ms"
 # Postfix's own account of each message (delay=: queue arrival to Dovecot's 250 Saved), from the lab syslog.
 DELAYS=$(for tok in "${TOKS[@]}"; do
-    qid=$(sed -n "s/.* cleanup\[[0-9]*\]: \([0-9A-F]*\): message-id=<$tok@lab>.*/\1/p" "$LAB_DIR/mail-syslog.log" | head -n 1)
-    [ -n "$qid" ] && sed -n "s/.* lmtp\[[0-9]*\]: $qid: to=.* delay=\([0-9.]*\),.*status=sent.*/\1/p" "$LAB_DIR/mail-syslog.log" | head -n 1
-done | sort -n | tr '\n' ' ')
+    qid=$(sed -n "s/.*postfix\/cleanup\[[0-9]*\]: \([0-9A-F]*\): message-id=<$tok@lab>.*/\1/p" "$LAB_DIR/mail-syslog.log" | head -n 1)
+    [ -z "$qid" ] || sed -n "s/.*postfix\/lmtp\[[0-9]*\]: $qid: to=.* delay=\([0-9.]*\),.*status=sent.*/\1/p" "$LAB_DIR/mail-syslog.log" | head -n 1
+done | sort -n | tr '\n' ' ' || true)
 fig "delivery latency, Postfix queue to mailbox (its delay=, seconds, 5 messages sorted)" "${DELAYS:-none logged}"
 lab_expect "the mailbox is the account's: /var/vmail/$USER_A/Maildir" pass guest_exec mail test -d "/var/vmail/$USER_A/Maildir/new"
 lab_expect "$MAIL_A reads the first message over IMAPS" pass has "Subject: $FIRST" imap "$MAIL_A" "$PW_A" --expect "$FIRST" --wait 5

@@ -1,11 +1,16 @@
 /** Every rule of the BillU pack, in report order. Pinned by __tests__/policies/pack.test.ts. */
 import { disallowDualHomedVms } from "./disallow-dual-homed-vms";
+import { disallowWanToLan } from "./disallow-wan-to-lan";
 import { disallowVpnAnySelector } from "./disallow-vpn-any-selector";
 import { enableVmNicFirewall } from "./enable-vm-nic-firewall";
+import { enforceDefaultDeny } from "./enforce-default-deny";
+import { enforceDmzIsolation } from "./enforce-dmz-isolation";
 import { enforceSecretInputs } from "./enforce-secret-inputs";
 import { enforceVpnStrongCrypto } from "./enforce-vpn-strong-crypto";
 import { protectStatefulVms } from "./protect-stateful-vms";
 import { requireDcNodeSpread } from "./require-dc-node-spread";
+import { protectFileserverDataDisks } from "./protect-fileserver-data-disks";
+import { requireDistinctRaid1Datastores } from "./require-distinct-raid1-datastores";
 import { BilluRule } from "./rule";
 
 export const RULES: readonly BilluRule[] = [
@@ -13,7 +18,12 @@ export const RULES: readonly BilluRule[] = [
     disallowDualHomedVms,
     enforceSecretInputs,
     protectStatefulVms,
+    disallowWanToLan,
+    enforceDmzIsolation,
+    enforceDefaultDeny,
     enforceVpnStrongCrypto,
     disallowVpnAnySelector,
     requireDcNodeSpread,
+    requireDistinctRaid1Datastores,
+    protectFileserverDataDisks,
 ];
