@@ -111,6 +111,15 @@ describe("bad input: the key path, the value and the fix", () => {
         ]);
     });
 
+    test("an alias colliding with an address of the directory plan (the committed export)", () => {
+        expect(withMail((r) => r.mail.aliases.push({ address: "agnes.cote", to: "GG_DSI" }))).toEqual([
+            'billu:mail.aliases[3].address: "agnes.cote" gives agnes.cote@billu.remindme.lan, the address of the account agnes.cote (directory plan). Fix: choose another alias address; agnes.cote@billu.remindme.lan already delivers to agnes.cote',
+        ]);
+        expect(withMail((r) => (r.mail.aliases[1].to = "GG_Nobody"))).toEqual([
+            'billu:mail.aliases[1].to: "GG_Nobody" is neither an account nor a group of the directory plan. Fix: name the sAMAccountName of a person or a group (GG_<Department>) of the directory plan',
+        ]);
+    });
+
     test("a mail server without billu:mail, billu:mail without a mail server, two mail servers", () => {
         expect(withMail((r) => delete r.mail)).toEqual([
             'billu:mail: is missing, but billu:hosts has a mail server (PAR-MAIL01). Fix: set billu:mail (at least certificate: { source: site-ca } and a postmaster alias; see README, "Mail")',

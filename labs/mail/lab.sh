@@ -3,7 +3,8 @@
 #
 # It synthesizes the dev stack and runs the guest steps exactly as synth rendered them (every staged file
 # hash-checked, nothing edited), in the order the program deploys them: PAR-DC01 `dc` (provision) and `domain`
-# (records, including the mail domain's MX), PAR-DC01 `mail-directory` (the LDAP service account with its
+# (records, including the mail domain's MX), `directory` (every account of the directory plan, with the address
+# the plan gives it), PAR-DC01 `mail-directory` (the LDAP service account with its
 # generated password, the aliases as proxyAddresses), then PAR-MAIL01 `mail-packages` and `mail` (TLS, Postfix,
 # Dovecot, rspamd; each file checked by its daemon first). Hosts are pseudo-guests (labs/lib/samba.sh) on one
 # switch; a client namespace on the same switch resolves through the DC and speaks SMTP and IMAPS (probe.py).
@@ -17,8 +18,9 @@
 #     `base` and `ad-join` steps are not run (the mail steps do not use the join);
 #   - the secrets Pulumi would send on stdin are made here: random passwords, and a throwaway CA (openssl, ECDSA
 #     P-384 like SiteCa) issuing the DC's LDAPS and the mail server's certificates with the SANs synth recorded;
-#   - the people: until the directory plan is on main, the lab creates two accounts the way the directory's
-#     applier does (mail attribute, must change the password at first logon), named from the HR export.
+#   - the initial passwords of the directory's accounts are made here (RandomPasswords in a real run); a second
+#     synth with the committed export minus one person's line (--hr-csv) stands for HR's next export: its
+#     directory plan disables that person (the departure).
 # Broken cases that must fail: a main.cf with a typo refused by the step's postfix check (the installed one
 # stays); a wrong password, a password still to change, a disabled account, relaying without logon, a forged
 # sender, an unknown recipient, GTUBE, an oversize message. MBL_SABOTAGE=1 gives the mail step a wrong service
@@ -126,29 +128,25 @@ run_step dc1 "$DC1" domain "$S/domain" || lab_die "the domain step failed"
 fig "$DC1 domain step (zones, records with the MX, subnets, groups)" "${LAST_MS} ms"
 SAM=/var/lib/samba/private/sam.ldb
 
-# --- the people: two accounts as the directory's applier makes them (mail from the plan, must change password) ----
-# Stand-in until the directory plan is on main: the first two people of the HR export's DSI department, named
-# <prenom>.<nom> ASCII-folded (the plan's rule for names without homonyms or length limits).
-mapfile -t PEOPLE < <(python3 - "$LAB_ROOT/data/billu-hr.csv" <<'PY'
-import csv, re, sys, unicodedata
-fold = lambda s: re.sub(r"-+", "-", re.sub(r"[^a-z0-9-]", "", unicodedata.normalize("NFKD", s).encode("ascii", "ignore").decode().lower())).strip("-")
-rows = [r for r in csv.DictReader(open(sys.argv[1], encoding="utf-8-sig"), delimiter=";") if r["Departement"] == "DSI"]
-for r in rows[:2]:
-    print(f"{fold(r['Prenom'])}.{fold(r['Nom'])}\t{r['Prenom']}\t{r['Nom']}")
-PY
-)
-IFS=$'\t' read -r USER_A GIVEN_A SN_A <<<"${PEOPLE[0]}"
-IFS=$'\t' read -r USER_B GIVEN_B SN_B <<<"${PEOPLE[1]}"
-MAIL_A="$USER_A@$MAILDOM"; MAIL_B="$USER_B@$MAILDOM"
-INITIAL_PW="Init-$(openssl rand -hex 8)-C3"; PW_A="Reset-$(openssl rand -hex 8)-D4"; PW_B="Reset-$(openssl rand -hex 8)-E5"
-for p in "$USER_A:$GIVEN_A:$SN_A" "$USER_B:$GIVEN_B:$SN_B"; do
-    IFS=: read -r u g s <<<"$p"
-    guest_exec dc1 env BILLU_SECRET="$INITIAL_PW" billu-samba-tool user create "$u" @BILLU_SECRET@ --given-name="$g" --surname="$s" \
-        --mail-address="$u@$MAILDOM" --must-change-at-next-login -H "$SAM" >/dev/null
+# --- the people: the directory step applies the plan (every account with its address, must change its password) --
+PLAN=/var/lib/billu/directory/plan.json
+: >"$S/directory"
+node -e 'for (const u of require(process.argv[1]).users) if (u.password) console.log(u.password)' "$R/$DC1$PLAN" | while read -r name; do
+    secrets_add "$S/directory" "$name" "Init-$(openssl rand -hex 8)-C3"
 done
-guest_exec dc1 samba-tool group add "$POSTMASTER_TO" -H "$SAM" >/dev/null 2>&1 || true
-guest_exec dc1 samba-tool group addmembers "$POSTMASTER_TO" "$USER_A" -H "$SAM" >/dev/null
-lab_log "accounts $MAIL_A and $MAIL_B (must change their password at first logon); $USER_A in $POSTMASTER_TO"
+run_step dc1 "$DC1" directory "$S/directory" || lab_die "the directory step failed"
+fig "$DC1 directory step (the plan: OUs, groups, $(node -e 'console.log(require(process.argv[1]).people.length)' "$OUT/directory.json") accounts, computers)" "${LAST_MS} ms"
+# Two people of the postmaster's group (GG_DSI: the IT department), from the plan.
+# Nobody's manager: HR's next export can drop either line without orphaning anyone.
+mapfile -t PEOPLE < <(node -e 'const d = require(process.argv[1]); const managers = new Set(d.people.map((x) => x.manager));
+    for (const p of d.people.filter((x) => x.enabled && x.groups.includes(process.argv[2]) && !managers.has(x.sam)).slice(0, 2))
+        console.log(p.sam + "\t" + p.mail + "\t" + p.identity + "\t" + p.line)' "$OUT/directory.json" "$POSTMASTER_TO")
+IFS=$'\t' read -r USER_A MAIL_A _ _ <<<"${PEOPLE[0]}"
+IFS=$'\t' read -r USER_B MAIL_B _ LINE_B <<<"${PEOPLE[1]}"
+secret_of() { perl -e 'my $n = shift; while (<STDIN>) { chomp; my ($k, $v) = split /\t/; if ($k eq $n) { print pack("H*", $v); exit } }' "$2" <"$1"; }
+INITIAL_PW="$(secret_of "$S/directory" "pw-$USER_A")"
+PW_A="Reset-$(openssl rand -hex 8)-D4"; PW_B="Reset-$(openssl rand -hex 8)-E5"
+lab_log "accounts from the directory plan: $MAIL_A and $MAIL_B (both in $POSTMASTER_TO; new: must change their password)"
 
 # --- PAR-DC01 mail-directory: the service account and the aliases --------------------------------------------------
 run_step dc1 "$DC1" mail-directory "$S/dir" || lab_die "the mail-directory step failed"
@@ -253,8 +251,15 @@ lab_expect "$MAIL_B reads it" pass imap "$MAIL_B" "$PW_B" --expect "sub-$START" 
 lab_expect "$MAIL_A may not send as $MAIL_B (not owned by user)" pass refused "not owned by user" submit "$MAIL_A" "$PW_A" --sender "$MAIL_B" --to "$MAIL_A" --subject forged
 lab_expect "a wrong password gets no submission (535)" pass refused "535" submit "$MAIL_A" "wrong-$PW_A" --sender "$MAIL_A" --to "$MAIL_B" --subject nope
 
-lab_log "a person who left: the directory disables the account"
-guest_exec dc1 samba-tool user disable "$USER_B" -H "$SAM" >/dev/null
+lab_log "a person who left: HR's next export lacks $USER_B (line $LINE_B); the directory plan disables the account"
+sed "${LINE_B}d" "$LAB_ROOT/data/billu-hr.csv" >"$LAB_DIR/hr-departure.csv"
+OUT2="$LAB_DIR/synth-departure"
+(cd "$LAB_ROOT" && node dist/tools/synth.js --stack dev --out "$OUT2" --hr-csv "$LAB_DIR/hr-departure.csv" >"$OUT2.log" 2>&1) || { cat "$OUT2.log" >&2; lab_die "synth with the departure failed"; }
+lab_expect "the new plan disables $USER_B and only them" pass node -e 'const d = require(process.argv[1]); const x = d.people.filter((p) => p.action === "disable").map((p) => p.sam);
+    process.exit(JSON.stringify(x) === JSON.stringify([process.argv[2]]) ? 0 : 1)' "$OUT2/directory.json" "$USER_B"
+R_MAIN="$R"; R="$OUT2/rendered"
+run_step dc1 "$DC1" directory "$S/directory" || lab_die "the directory step (departure) failed"
+R="$R_MAIN"
 lab_expect "AD refuses $USER_B's bind: disabled (data 533)" pass has 'data 533' ldap_bind "$MAIL_B" "$PW_B"
 lab_expect "$MAIL_B (disabled) cannot log on over IMAPS (AUTHENTICATIONFAILED)" pass refused AUTHENTICATIONFAILED imap "$MAIL_B" "$PW_B"
 lab_expect "$MAIL_B (disabled) gets no submission (535)" pass refused "535" submit "$MAIL_B" "$PW_B" --sender "$MAIL_B" --to "$MAIL_A" --subject gone
