@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import { vpnSchema } from "./vpn";
+import { webSchema } from "./web";
 
 export const OS_KINDS = ["debian-12", "windows-2022-gui", "windows-2022-core"] as const;
 export type OsKind = (typeof OS_KINDS)[number];
@@ -172,6 +173,7 @@ export const configSchema = z
         directory: directorySchema.optional(),
         guest: guestSchema,
         vpn: vpnSchema.optional(),
+        web: webSchema.optional(),
     })
     .strict();
 

@@ -10,6 +10,8 @@ import { HrExport, headcountByDepartment } from "./hr";
 import { namingViolation } from "./naming";
 import { Config, configSchema, CONFIG_KEYS, HostConfig, OsKind, Role, Zone, ZoneKind } from "./schema";
 import { validateVpn, VpnLocal, VpnModel } from "./vpn";
+import { ExtraDnsRecord, validateWeb, WebModel } from "./web";
+import { loadWebContent } from "./web-content";
 
 export interface ZoneModel {
     readonly name: string;
@@ -66,6 +68,10 @@ export interface SiteModel {
     readonly vpnLocal?: VpnLocal;
     /** Both ends paired, once the peer's `vpnPeer` output is known (stacks/program.ts; components/vpn/peer.ts). */
     readonly vpn?: VpnModel;
+    /** The DMZ web server's sites (`billu:web`; model/web.ts). */
+    readonly web?: WebModel;
+    /** Records components need in the internal (AD) DNS, beyond each host's own; the DC component publishes them. */
+    readonly extraDnsRecords?: readonly ExtraDnsRecord[];
 }
 
 export const STATEFUL_ROLES: readonly Role[] = ["dc", "fileserver", "mail"];
@@ -135,6 +141,13 @@ export function buildSiteModel(raw: Record<string, unknown>, loadHr?: HrLoader):
         },
         problems,
     );
+    // The DMZ web server's sites, once hosts and zones are known (model/web.ts).
+    const web = validateWeb(
+        cfg.web,
+        { site: cfg.site, zones, hosts, configuredZones: cfg.network.zones.map((z) => z.name), hasPartner: cfg.vpn !== undefined },
+        problems,
+        loadWebContent,
+    );
     problems.throwIfAny();
 
     const zoneByName = new Map(zones.map((z) => [z.name, z]));
@@ -160,6 +173,8 @@ export function buildSiteModel(raw: Record<string, unknown>, loadHr?: HrLoader):
         },
         hostsByRole: (role) => hosts.filter((h) => h.role === role),
         vpnLocal,
+        web,
+        extraDnsRecords: web ? [...web.dnsRecords] : undefined,
     };
 }
 

@@ -8,6 +8,7 @@ import { SiteCa } from "../components/site-ca/SiteCa";
 import { SiteDocs, siteDocs } from "./outputs";
 import { SiteToSiteVpn } from "../components/vpn/SiteToSiteVpn";
 import { buildVpn } from "./vpn";
+import { buildWeb } from "../components/web/role";
 
 export interface SiteArgs {
     readonly model: SiteModel;
@@ -28,7 +29,9 @@ export interface RoleResult {
  */
 export type RoleBuilder = (ctx: SiteContext, hosts: HostModel[], parent: pulumi.Resource, docs: SiteDocs) => RoleResult;
 
-const ROLE_BUILDERS: Partial<Record<Role, RoleBuilder>> = {};
+const ROLE_BUILDERS: Partial<Record<Role, RoleBuilder>> = {
+    web: buildWeb,
+};
 
 function baseServers(ctx: SiteContext, hosts: HostModel[], parent: pulumi.Resource): RoleResult {
     const ready = hosts.flatMap((h) => new BaseServer(h.name.toLowerCase(), { ctx, host: h }, { parent }).ready);

@@ -13,6 +13,7 @@ test("the pack's rule list is pinned", () => {
         ["protect-stateful-vms", "mandatory"],
         ["enforce-vpn-strong-crypto", "mandatory"],
         ["disallow-vpn-any-selector", "mandatory"],
+        ["disallow-intranet-from-wan", "mandatory"],
     ]);
     for (const r of RULES) {
         expect(r.name).toMatch(/^[a-z]+(-[a-z0-9]+)+$/);

@@ -1,5 +1,6 @@
 /** Every rule of the BillU pack, in report order. Pinned by __tests__/policies/pack.test.ts. */
 import { disallowDualHomedVms } from "./disallow-dual-homed-vms";
+import { disallowIntranetFromWan } from "./disallow-intranet-from-wan";
 import { disallowVpnAnySelector } from "./disallow-vpn-any-selector";
 import { enableVmNicFirewall } from "./enable-vm-nic-firewall";
 import { enforceSecretInputs } from "./enforce-secret-inputs";
@@ -14,4 +15,5 @@ export const RULES: readonly BilluRule[] = [
     protectStatefulVms,
     enforceVpnStrongCrypto,
     disallowVpnAnySelector,
+    disallowIntranetFromWan,
 ];
