@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import { vpnSchema } from "./vpn";
+import { dhcpSchema } from "./dhcp";
 import { webSchema } from "./web";
 
 export const OS_KINDS = ["debian-12", "windows-2022-gui", "windows-2022-core"] as const;
@@ -173,6 +174,7 @@ export const configSchema = z
         directory: directorySchema.optional(),
         guest: guestSchema,
         vpn: vpnSchema.optional(),
+        dhcp: dhcpSchema.optional(),
         web: webSchema.optional(),
     })
     .strict();

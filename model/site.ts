@@ -5,6 +5,7 @@
  */
 import { ZodIssue } from "zod";
 import { Cidr, contains, ipToInt, isIpv4, isUsableHost, overlaps, parseCidr, suggestNetwork } from "./addressing";
+import { DhcpPlan, planDhcp } from "./dhcp";
 import { InputError, keyPath, Problems, show } from "./errors";
 import { HrExport, headcountByDepartment } from "./hr";
 import { namingViolation } from "./naming";
@@ -68,6 +69,8 @@ export interface SiteModel {
     readonly vpnLocal?: VpnLocal;
     /** Both ends paired, once the peer's `vpnPeer` output is known (stacks/program.ts; components/vpn/peer.ts). */
     readonly vpn?: VpnModel;
+    /** DHCP scopes, relay and servers (sites with a host of role dhcp). */
+    readonly dhcp?: DhcpPlan;
     /** The DMZ web server's sites (`billu:web`; model/web.ts). */
     readonly web?: WebModel;
     /** Records components need in the internal (AD) DNS, beyond each host's own; the DC component publishes them. */
@@ -141,6 +144,7 @@ export function buildSiteModel(raw: Record<string, unknown>, loadHr?: HrLoader):
         },
         problems,
     );
+    const dhcp = planDhcp(cfg, zones, hosts, headcount, isCompany, problems);
     // The DMZ web server's sites, once hosts and zones are known (model/web.ts).
     const web = validateWeb(
         cfg.web,
@@ -161,6 +165,7 @@ export function buildSiteModel(raw: Record<string, unknown>, loadHr?: HrLoader):
         hr,
         headcount,
         router,
+        dhcp,
         zone: (n) => {
             const z = zoneByName.get(n);
             if (!z) throw new Error(`unknown zone ${n}`);

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { Role } from "../model/schema";
 import { HostModel, SiteModel } from "../model/site";
 import { BaseServer } from "../components/base-server/BaseServer";
+import { buildDhcp } from "../components/dhcp/role";
 import { SiteContext } from "../components/context";
 import { Firewall } from "../components/firewall/Firewall";
 import { SiteCa } from "../components/site-ca/SiteCa";
@@ -30,6 +31,7 @@ export interface RoleResult {
 export type RoleBuilder = (ctx: SiteContext, hosts: HostModel[], parent: pulumi.Resource, docs: SiteDocs) => RoleResult;
 
 const ROLE_BUILDERS: Partial<Record<Role, RoleBuilder>> = {
+    dhcp: buildDhcp,
     web: buildWeb,
 };
 

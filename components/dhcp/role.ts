@@ -1,0 +1,23 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { RoleBuilder } from "../../stacks/site";
+import { DhcpRelay, DhcpServer } from "./DhcpServer";
+import { dhcpDocSections } from "./render";
+
+/**
+ * The dhcp role: one DhcpServer per host (the first is the HA primary; the standby's Kea step follows the
+ * primary's, so a configuration change never restarts both at once), then the router's relay, then the docs.
+ */
+export const buildDhcp: RoleBuilder = (ctx, hosts, parent, docs) => {
+    const servers: DhcpServer[] = [];
+    for (const host of hosts) {
+        const previous = servers.length > 0 ? [servers[servers.length - 1].kea.apply] : [];
+        servers.push(new DhcpServer(host.name.toLowerCase(), { ctx, host, after: previous }, { parent }));
+    }
+    const ready: pulumi.Resource[] = servers.map((s) => s.kea.apply);
+    if (ctx.model.dhcp && ctx.model.dhcp.scopes.length > 0) {
+        const relay = new DhcpRelay(`${ctx.model.router.name.toLowerCase()}-dhcp-relay`, { ctx, after: [...ctx.after.router, ...ready] }, { parent });
+        ready.push(relay.step.apply);
+    }
+    if (ctx.model.dhcp) Object.assign(docs.sections, dhcpDocSections(ctx.model));
+    return { ready };
+};

@@ -1,0 +1,326 @@
+#!/usr/bin/env bash
+# labs/dhcp: Kea DHCPv4 behind the router's dhcrelay, run exactly as offline synth rendered them, in network
+# namespaces that carry the model's own addresses and interface names.
+#
+#   part 1  `kea-dhcp4 -t` accepts every rendered kea-dhcp4.conf of both committed stacks, refuses a broken one
+#   part 2  dev: Kea (PAR-DHCP01) in a server namespace, dhcrelay in the router namespace (its real eth2 / eth4..eth12),
+#           busybox udhcpc in two department namespaces (lan-dsi, lan-dev): each lease comes from its department's
+#           pool with the router, DNS, NTP, domain and search options of the model; a reserved MAC gets its reserved
+#           address; Kea's lease file holds the leases; a client renews by unicast through the router's own
+#           rendered nftables ruleset (the flow matrix), which drops what the matrix does not allow. Broken case: a
+#           Kea config with a wrong pool must make the lease assertion fail.
+#   part 3  prod: the HA hot-standby pair (PAR-DHCP01 primary, PAR-DHCP02 standby) reaches HOT-STANDBY over mutual
+#           TLS (the peer API refuses a client without a certificate and plain HTTP), the
+#           standby holds the primary's leases, the primary is stopped and the standby serves (failover time), a
+#           known client keeps its address, the restarted primary syncs back.
+#
+# Lab overrides (documented, none in the files): Kea runs in a private mount namespace where /etc/kea, /var/lib and
+# /run are the lab's own directories, so the rendered paths (/etc/kea/kea-dhcp4.conf, /var/lib/kea/kea-leases4.csv,
+# /run/kea/kea4-ctrl-socket) are used unchanged; KEA_LOCKFILE_DIR is set as the packaged systemd unit sets it;
+# Kea runs as root (the unit runs it as _kea); dhcrelay runs the unit's ExecStart in the foreground of the lab; the
+# HA peers' TLS files (rendered as secret placeholders) get a throwaway CA and certificates.
+# The expected values come from the synth's stack outputs (the model: zones, hosts, reservations), never from the
+# Kea file under test.
+LAB=bdh
+# shellcheck source=../lib/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
+lab_require kea-dhcp4 dhcrelay busybox unshare node openssl curl
+T_START=$(date +%s%N)
+ms_since() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
+
+DEV=$(lab_synth dev)
+PROD=$(lab_synth prod)
+
+# facts <outputs.json> <zone>...: shell assignments of what the model says (read from the stack outputs).
+facts() {
+    node -e '
+        const o = require(process.argv[1]);
+        const q = (s) => "\x27" + String(s).replace(/\x27/g, "") + "\x27";
+        const out = [];
+        const dcs = o.hosts.filter((h) => h.role === "dc").map((h) => h.address);
+        const dhcp = o.hosts.filter((h) => h.role === "dhcp");
+        const fw = o.hosts.find((h) => h.role === "firewall");
+        out.push(`DOMAIN=${q(o.site.domain)}`, `DCS=${q(dcs.join(" "))}`);
+        dhcp.forEach((h, i) => out.push(`SRV${i + 1}=${q(h.address)}`, `SRV${i + 1}_NAME=${q(h.name)}`));
+        const servers = o.zones.find((z) => z.name === dhcp[0].zone);
+        out.push(`SRV_PREFIX=${servers.cidr.split("/")[1]}`, `SRV_GW=${q(servers.gateway)}`);
+        out.push(`ROUTER_NICS=${q(fw.nics.map((n) => `${n.ifname}=${n.address}=${n.zone}`).join(" "))}`);
+        for (const name of process.argv.slice(2)) {
+            const z = o.zones.find((x) => x.name === name);
+            const v = name.replace(/-/g, "_");
+            const [a, b] = z.dhcpPool.split("-");
+            const nic = fw.nics.find((n) => n.zone === name);
+            const res = o.sections["DHCP reservations"].rows.find((r) => r[2] === name);
+            out.push(`${v}_CIDR=${q(z.cidr)}`, `${v}_POOL_START=${q(a)}`, `${v}_POOL_END=${q(b)}`, `${v}_GW=${q(z.gateway)}`, `${v}_IF=${q(nic.ifname)}`);
+            if (res) out.push(`${v}_RES_MAC=${q(res[1])}`, `${v}_RES_ADDR=${q(res[3])}`);
+        }
+        console.log(out.join("\n"));
+    ' "$@"
+}
+
+ip2int() { local IFS=.; set -- $1; echo $(( ($1 << 24) + ($2 << 16) + ($3 << 8) + $4 )); }
+in_range() { local n; n=$(ip2int "$1"); [ "$n" -ge "$(ip2int "$2")" ] && [ "$n" -le "$(ip2int "$3")" ]; }
+
+# The udhcpc script: records the options of a bound lease (busybox passes them in the environment).
+cat >"$LAB_DIR/udhcpc.sh" <<'EOF'
+#!/bin/sh
+case "$1" in bound|renew) printf 'ip=%s\nrouter=%s\ndns=%s\ndomain=%s\nsearch=%s\nntpsrv=%s\nserverid=%s\nlease=%s\n' \
+    "$ip" "$router" "$dns" "$domain" "$search" "$ntpsrv" "$serverid" "$lease" >"$LEASE_OUT" ;; esac
+exit 0
+EOF
+chmod 755 "$LAB_DIR/udhcpc.sh"
+
+# dhcp_get <ns> <out> <tries>: one udhcpc run (a DISCOVER every second, up to <tries>); prints the latency in ms.
+dhcp_get() {
+    local ns="$1" out="$2" tries="$3" t
+    rm -f "$out"
+    t=$(date +%s%N)
+    ip netns exec "$ns" env LEASE_OUT="$out" timeout $((tries + 5)) busybox udhcpc -i eth0 -f -q -n -t "$tries" -T 1 -A 1 \
+        -O search -O ntpsrv -s "$LAB_DIR/udhcpc.sh" >"$out.log" 2>&1 || true
+    [ -s "$out" ] || return 1
+    ms_since "$t"
+}
+
+lease_field() { sed -n "s/^$2=//p" "$1"; }
+
+# check_lease <lease file> <zone var> <server> [expected address]: the lease matches the model.
+check_lease() {
+    local f="$1" v="$2" srv="$3" want="${4:-}" ip
+    local start end gw
+    start=$(eval echo "\$${v}_POOL_START"); end=$(eval echo "\$${v}_POOL_END"); gw=$(eval echo "\$${v}_GW")
+    [ -s "$f" ] || return 1
+    ip=$(lease_field "$f" ip)
+    if [ -n "$want" ]; then [ "$ip" = "$want" ] || return 1; else in_range "$ip" "$start" "$end" || return 1; fi
+    [ "$(lease_field "$f" router)" = "$gw" ] && [ "$(lease_field "$f" dns)" = "$DCS" ] && [ "$(lease_field "$f" ntpsrv)" = "$DCS" ] \
+        && [ "$(lease_field "$f" domain)" = "$DOMAIN" ] && [ "$(lease_field "$f" search)" = "$DOMAIN" ] && [ "$(lease_field "$f" serverid)" = "$srv" ]
+}
+
+show_lease() { lab_log "  lease $1: $(tr '\n' ' ' <"$2")(${3} ms)"; }
+LEASES=0
+
+# start_kea <ns> <dir> <rendered conf> [tls dir]: runs Kea in a private mount namespace whose /etc/kea, /var/lib
+# and /run are <dir>'s, with the rendered file hash-checked as /etc/kea/kea-dhcp4.conf (and the HA TLS files).
+start_kea() {
+    local ns="$1" d="$2" conf="$3" tls="${4:-}"
+    mkdir -p "$d/etc-kea" "$d/var-lib/kea" "$d/run/kea" "$d/run/lock/kea"
+    [ -z "$tls" ] || cp -r "$tls" "$d/etc-kea/tls"
+    cp "$conf" "$d/etc-kea/kea-dhcp4.conf"
+    lab_hash_check "$conf" "$d/etc-kea/kea-dhcp4.conf"
+    lab_bg "$ns" "$d/kea.log" unshare -m --propagation private sh -c \
+        'mount --bind "$1/etc-kea" /etc/kea && mount --bind "$1/var-lib" /var/lib && mount --bind "$1/run" /run &&
+         exec env KEA_LOCKFILE_DIR=/run/lock/kea kea-dhcp4 -c /etc/kea/kea-dhcp4.conf' sh "$d"
+}
+
+# topology <p> <facts>: router <p>r with every NIC the relay names (model names and addresses), a servers
+# switch <p>sw, server namespaces <p>s1/<p>s2, clients <p>c1 (lan-dsi) and <p>c2 (lan-dev), other zones to <p>x.
+topology() {
+    local p="$1" n ifname addr zone
+    lab_ns "${p}r"; lab_ns "${p}sw"; lab_ns "${p}x"; lab_ns "${p}c1"; lab_ns "${p}c2"; lab_ns "${p}s1"
+    ip netns exec "$LAB-${p}sw" ip link add br0 type bridge
+    ip netns exec "$LAB-${p}sw" ip link set br0 up
+    n=0
+    for nic in $ROUTER_NICS; do
+        IFS== read -r ifname addr zone <<<"$nic"
+        case "$zone" in
+            servers) lab_link "$LAB-${p}r" "$ifname" "$addr" "$LAB-${p}sw" p0 - ;;
+            lan-dsi) lab_link "$LAB-${p}r" "$ifname" "$addr" "$LAB-${p}c1" eth0 - ;;
+            lan-dev) lab_link "$LAB-${p}r" "$ifname" "$addr" "$LAB-${p}c2" eth0 - ;;
+            lan-*) n=$((n + 1)); lab_link "$LAB-${p}r" "$ifname" "$addr" "$LAB-${p}x" "x$n" - ;;
+        esac
+    done
+    ip -n "$LAB-${p}sw" link set p0 master br0
+    lab_link "$LAB-${p}s1" eth0 "$SRV1/$SRV_PREFIX" "$LAB-${p}sw" p1 -
+    ip -n "$LAB-${p}sw" link set p1 master br0
+    ip -n "$LAB-${p}s1" route add default via "$SRV_GW"
+    if [ -n "${SRV2:-}" ]; then
+        lab_ns "${p}s2"
+        lab_link "$LAB-${p}s2" eth0 "$SRV2/$SRV_PREFIX" "$LAB-${p}sw" p2 -
+        ip -n "$LAB-${p}sw" link set p2 master br0
+        ip -n "$LAB-${p}s2" route add default via "$SRV_GW"
+    fi
+    ip -n "$LAB-${p}c1" link set eth0 address 02:b1:1a:b0:00:01
+    ip -n "$LAB-${p}c2" link set eth0 address 02:b1:1a:b0:00:02
+}
+
+# start_relay <ns> <rendered unit> <dir>: the unit's ExecStart, hash-checked, in the router namespace.
+start_relay() {
+    local ns="$1" unit="$2" d="$3" cmd
+    mkdir -p "$d"
+    cp "$unit" "$d/billu-dhcp-relay.service"
+    lab_hash_check "$unit" "$d/billu-dhcp-relay.service"
+    cmd=$(sed -n 's/^ExecStart=//p' "$d/billu-dhcp-relay.service")
+    lab_log "relay: $cmd"
+    # shellcheck disable=SC2086
+    lab_bg "$ns" "$d/relay.log" $cmd
+    lab_wait 10 "dhcrelay listening" grep -q "^Sending on" "$d/relay.log"
+}
+
+# router_firewall <ns> <synth dir> <dir>: the router's own rendered sysctl and nftables ruleset (the flow matrix),
+# hash-checked, so every DHCP packet of the lab crosses the firewall the stack ships.
+router_firewall() {
+    local ns="$1" s="$2" d="$3"
+    mkdir -p "$d"
+    cp "$s/rendered/PAR-FW01/etc/sysctl.d/90-billu-router.conf" "$s/rendered/PAR-FW01/etc/nftables.conf" "$d/"
+    lab_hash_check "$s/rendered/PAR-FW01/etc/sysctl.d/90-billu-router.conf" "$d/90-billu-router.conf"
+    lab_hash_check "$s/rendered/PAR-FW01/etc/nftables.conf" "$d/nftables.conf"
+    ip netns exec "$ns" sysctl -q -p "$d/90-billu-router.conf" >/dev/null
+    ip netns exec "$ns" nft -f "$d/nftables.conf"
+}
+
+# The renewing client's script: on bound it configures the address and the default route (a renewal is unicast
+# from that address to the server, through the router), and records each event's lease.
+cat >"$LAB_DIR/udhcpc-renew.sh" <<'EOS'
+#!/bin/sh
+case "$1" in
+    bound) ip addr flush dev "$interface"; ip addr add "$ip/$mask" dev "$interface"; ip route replace default via "$router"
+           printf 'ip=%s\nserverid=%s\n' "$ip" "$serverid" >"$LEASE_OUT.bound" ;;
+    renew) printf 'ip=%s\nserverid=%s\n' "$ip" "$serverid" >"$LEASE_OUT.renew" ;;
+esac
+exit 0
+EOS
+chmod 755 "$LAB_DIR/udhcpc-renew.sh"
+
+kea_ok() { KEA_LOCKFILE_DIR="$LAB_DIR" kea-dhcp4 -t "$1" >"$LAB_DIR/kea-t.log" 2>&1; }
+
+# ---------------------------------------------------------------------------------------------------------------
+lab_log "part 1: kea-dhcp4 -t over every rendered config"
+for f in "$DEV"/rendered/*/etc/kea/kea-dhcp4.conf "$PROD"/rendered/*/etc/kea/kea-dhcp4.conf; do
+    lab_expect "kea-dhcp4 -t accepts ${f#"$LAB_DIR"/synth-}" pass kea_ok "$f"
+done
+sed 's/"pool": "\([0-9]*\.[0-9]*\)\.21\.100 - /"pool": "\1.99.100 - /' "$DEV/rendered/PAR-DHCP01/etc/kea/kea-dhcp4.conf" >"$LAB_DIR/broken-t.conf"
+lab_expect "broken: kea-dhcp4 -t refuses a pool outside its subnet" fail kea_ok "$LAB_DIR/broken-t.conf"
+
+# ---------------------------------------------------------------------------------------------------------------
+lab_log "part 2: dev, one server behind the relay"
+eval "$(facts "$DEV/outputs.json" lan-dsi lan-dev)"
+SRV2=""
+topology d
+start_kea "$LAB-ds1" "$LAB_DIR/dev-s1" "$DEV/rendered/$SRV1_NAME/etc/kea/kea-dhcp4.conf"
+DEV_KEA=$LAB_LAST_PID
+lab_wait 15 "kea-dhcp4 (dev) serving" grep -q "DHCP4_STARTED" "$LAB_DIR/dev-s1/kea.log" || { cat "$LAB_DIR/dev-s1/kea.log" >&2; lab_die "kea did not start"; }
+start_relay "$LAB-dr" "$DEV/rendered/PAR-FW01/etc/systemd/system/billu-dhcp-relay.service" "$LAB_DIR/dev-relay"
+router_firewall "$LAB-dr" "$DEV" "$LAB_DIR/dev-fw"
+
+for c in c1:lan_dsi c2:lan_dev; do
+    ns="$LAB-d${c%%:*}"; v="${c#*:}"
+    if ms=$(dhcp_get "$ns" "$LAB_DIR/dev-$v.lease" 5); then LEASES=$((LEASES + 1)); show_lease "$v" "$LAB_DIR/dev-$v.lease" "$ms"; fi
+    lab_expect "dev $v: a lease from the $v pool with router, DNS, NTP, domain and search of the model" pass check_lease "$LAB_DIR/dev-$v.lease" "$v" "$SRV1"
+done
+ip -n "$LAB-dc1" link set eth0 address "$lan_dsi_RES_MAC"
+if ms=$(dhcp_get "$LAB-dc1" "$LAB_DIR/dev-res.lease" 5); then LEASES=$((LEASES + 1)); show_lease "reserved $lan_dsi_RES_MAC" "$LAB_DIR/dev-res.lease" "$ms"; fi
+lab_expect "dev lan-dsi: reserved MAC $lan_dsi_RES_MAC gets $lan_dsi_RES_ADDR" pass check_lease "$LAB_DIR/dev-res.lease" lan_dsi "$SRV1" "$lan_dsi_RES_ADDR"
+ip -n "$LAB-dc1" link set eth0 address 02:b1:1a:b0:00:01
+lab_log "  Kea's lease file (dev):"
+cut -d, -f1,2,6,9 "$LAB_DIR/dev-s1/var-lib/kea/kea-leases4.csv" | sed "s/^/[$LAB]     /"
+lab_expect "dev: Kea's lease file holds the three leases" pass test "$(grep -c '^10\.' "$LAB_DIR/dev-s1/var-lib/kea/kea-leases4.csv")" -ge 3
+
+# A renewal: unicast from the client's leased address straight to the server, forwarded by the router's ruleset.
+lab_bg "$LAB-dc2" "$LAB_DIR/dev-renew.log" env LEASE_OUT="$LAB_DIR/dev-renew" busybox udhcpc -i eth0 -f -t 5 -T 1 -s "$LAB_DIR/udhcpc-renew.sh"
+RENEWER=$LAB_LAST_PID
+if lab_wait 10 "lan-dev client bound, address configured" test -s "$LAB_DIR/dev-renew.bound"; then
+    t=$(date +%s%N)
+    kill -USR1 "$RENEWER"
+    if lab_wait 10 "lan-dev client renewed" test -s "$LAB_DIR/dev-renew.renew"; then
+        LEASES=$((LEASES + 1)); lab_log "  renewal: $(tr '\n' ' ' <"$LAB_DIR/dev-renew.renew")($(ms_since "$t") ms)"
+    fi
+fi
+renewed_unicast() {
+    [ "$(cat "$LAB_DIR/dev-renew.renew")" = "$(cat "$LAB_DIR/dev-renew.bound")" ] && grep -q "sending renew to server $SRV1" "$LAB_DIR/dev-renew.log"
+}
+lab_expect "dev lan-dev: the client renews its lease by unicast to $SRV1 through the router's ruleset" pass renewed_unicast
+# The ruleset is live and default-deny: the client may ping its gateway, but only DHCP reaches the server.
+lab_expect "dev lan-dev: ping to the gateway $lan_dev_GW (router input allows ICMP)" pass ip netns exec "$LAB-dc2" busybox ping -c 1 -W 2 "$lan_dev_GW"
+lab_expect "dev lan-dev: ping to the DHCP server is dropped (no such flow in the matrix)" fail ip netns exec "$LAB-dc2" busybox ping -c 1 -W 2 "$SRV1"
+ip netns exec "$LAB-dr" nft flush ruleset
+lab_expect "dev lan-dev: ...and passes once the ruleset is flushed (the drop was the firewall's)" pass ip netns exec "$LAB-dc2" busybox ping -c 1 -W 2 "$SRV1"
+ip netns exec "$LAB-dr" nft -f "$LAB_DIR/dev-fw/nftables.conf"
+kill "$RENEWER"; wait "$RENEWER" 2>/dev/null || true
+ip -n "$LAB-dc2" addr flush dev eth0
+
+# Broken case: a Kea config whose lan-dsi pool disagrees with the model must make the lease check fail.
+kill "$DEV_KEA"; wait "$DEV_KEA" 2>/dev/null || true
+sed "s/\"pool\": \"$lan_dsi_POOL_START - $lan_dsi_POOL_END\"/\"pool\": \"${lan_dsi_POOL_START%.*}.30 - ${lan_dsi_POOL_START%.*}.40\"/" \
+    "$DEV/rendered/$SRV1_NAME/etc/kea/kea-dhcp4.conf" >"$LAB_DIR/broken-pool.conf"
+lab_expect "broken config is still accepted by kea-dhcp4 -t (only the lab can catch it)" pass kea_ok "$LAB_DIR/broken-pool.conf"
+mkdir -p "$LAB_DIR/dev-broken/etc-kea" "$LAB_DIR/dev-broken/var-lib/kea" "$LAB_DIR/dev-broken/run/kea" "$LAB_DIR/dev-broken/run/lock/kea"
+cp "$LAB_DIR/broken-pool.conf" "$LAB_DIR/dev-broken/etc-kea/kea-dhcp4.conf"
+lab_bg "$LAB-ds1" "$LAB_DIR/dev-broken/kea.log" unshare -m --propagation private sh -c \
+    'mount --bind "$1/etc-kea" /etc/kea && mount --bind "$1/var-lib" /var/lib && mount --bind "$1/run" /run &&
+     exec env KEA_LOCKFILE_DIR=/run/lock/kea kea-dhcp4 -c /etc/kea/kea-dhcp4.conf' sh "$LAB_DIR/dev-broken"
+lab_wait 15 "kea-dhcp4 (broken pool) serving" grep -q "DHCP4_STARTED" "$LAB_DIR/dev-broken/kea.log"
+ms=$(dhcp_get "$LAB-dc1" "$LAB_DIR/dev-broken.lease" 5) && show_lease "broken pool" "$LAB_DIR/dev-broken.lease" "$ms"
+lab_expect "broken: a lease from a wrong pool fails the lease check" fail check_lease "$LAB_DIR/dev-broken.lease" lan_dsi "$SRV1"
+# Free the CPU for the HA part: the dev daemons are done.
+for ns in dr ds1 dsw dx dc1 dc2; do for pid in $(ip netns pids "$LAB-$ns"); do kill "$pid" 2>/dev/null || true; done; done
+
+# ---------------------------------------------------------------------------------------------------------------
+lab_log "part 3: prod, the HA hot-standby pair"
+eval "$(facts "$PROD/outputs.json" lan-dsi lan-dev)"
+# Lab override: the HA peers' TLS files are rendered as secret placeholders (filled from the site CA at deploy
+# time); the lab fills them with a throwaway CA and one certificate per server (IP SAN, server and client auth).
+placeholders_only() {
+    [ "$(cat "$1/ca.pem")" = "{{secret:kea-ha-ca}}" ] && [ "$(cat "$1/kea-ha.pem")" = "{{secret:kea-ha-cert}}" ] \
+        && [ "$(cat "$1/kea-ha.key")" = "{{secret:kea-ha-key}}" ]
+}
+TLS="$LAB_DIR/tls"
+mkdir -p "$TLS"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-384 -nodes -keyout "$TLS/ca.key" -out "$TLS/ca.pem" -days 1 -subj "/CN=lab throwaway CA" 2>/dev/null
+for i in 1 2; do
+    name=$(eval echo "\$SRV${i}_NAME"); addr=$(eval echo "\$SRV$i")
+    lab_expect "prod $name: the rendered TLS files hold secret placeholders only" pass placeholders_only "$PROD/rendered/$name/etc/kea/tls"
+    mkdir -p "$TLS/s$i"
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-384 -nodes -keyout "$TLS/s$i/kea-ha.key" -out "$TLS/s$i.csr" -subj "/CN=$name" 2>/dev/null
+    printf 'subjectAltName=IP:%s\nextendedKeyUsage=serverAuth,clientAuth\n' "$addr" >"$TLS/s$i.ext"
+    openssl x509 -req -in "$TLS/s$i.csr" -CA "$TLS/ca.pem" -CAkey "$TLS/ca.key" -CAcreateserial -days 1 -extfile "$TLS/s$i.ext" -out "$TLS/s$i/kea-ha.pem" 2>/dev/null
+    cp "$TLS/ca.pem" "$TLS/s$i/ca.pem"
+done
+topology p
+start_kea "$LAB-ps1" "$LAB_DIR/prod-s1" "$PROD/rendered/$SRV1_NAME/etc/kea/kea-dhcp4.conf" "$TLS/s1"
+PRIMARY=$LAB_LAST_PID
+start_kea "$LAB-ps2" "$LAB_DIR/prod-s2" "$PROD/rendered/$SRV2_NAME/etc/kea/kea-dhcp4.conf" "$TLS/s2"
+t=$(date +%s%N)
+hot() { grep -q "to HOT-STANDBY state" "$1"; }
+lab_wait 30 "$SRV1_NAME in HOT-STANDBY" hot "$LAB_DIR/prod-s1/kea.log" && lab_wait 30 "$SRV2_NAME in HOT-STANDBY" hot "$LAB_DIR/prod-s2/kea.log" || true
+lab_log "  pair in HOT-STANDBY $(ms_since "$t") ms after start"
+lab_expect "prod: both peers reach HOT-STANDBY (the HA hook accepted the rendered parameters)" pass sh -c "grep -q 'to HOT-STANDBY state' '$LAB_DIR/prod-s1/kea.log' && grep -q 'to HOT-STANDBY state' '$LAB_DIR/prod-s2/kea.log'"
+# The peer API (it can rewrite leases) answers a peer's certificate only.
+ha_api() { ip netns exec "$LAB-pr" curl -sS --max-time 3 -H 'Content-Type: application/json' -d '{"command": "ha-heartbeat", "service": ["dhcp4"]}' "$@" | grep -q '"result": 0'; }
+lab_expect "prod: the primary's HA API answers a client with the standby's certificate" pass \
+    ha_api --cacert "$TLS/ca.pem" --cert "$TLS/s2/kea-ha.pem" --key "$TLS/s2/kea-ha.key" "https://$SRV1:8005/"
+lab_expect "prod: the primary's HA API refuses a TLS client without a certificate" fail ha_api --cacert "$TLS/ca.pem" "https://$SRV1:8005/"
+lab_expect "prod: the primary's HA API refuses plain HTTP" fail ha_api "http://$SRV1:8005/"
+start_relay "$LAB-pr" "$PROD/rendered/PAR-FW01/etc/systemd/system/billu-dhcp-relay.service" "$LAB_DIR/prod-relay"
+router_firewall "$LAB-pr" "$PROD" "$LAB_DIR/prod-fw"
+
+for c in c1:lan_dsi c2:lan_dev; do
+    ns="$LAB-p${c%%:*}"; v="${c#*:}"
+    if ms=$(dhcp_get "$ns" "$LAB_DIR/prod-$v.lease" 5); then LEASES=$((LEASES + 1)); show_lease "$v" "$LAB_DIR/prod-$v.lease" "$ms"; fi
+    lab_expect "prod $v: a lease from the primary, $v pool, options of the model" pass check_lease "$LAB_DIR/prod-$v.lease" "$v" "$SRV1"
+done
+DSI_ADDR=$(lease_field "$LAB_DIR/prod-lan_dsi.lease" ip)
+synced() { grep -q "^$DSI_ADDR," "$LAB_DIR/prod-s2/var-lib/kea/kea-leases4.csv" 2>/dev/null; }
+lab_expect "prod: the standby holds the primary's lease $DSI_ADDR (lease updates)" pass lab_wait 5 "lease update on the standby" synced
+
+kill "$PRIMARY"; wait "$PRIMARY" 2>/dev/null || true
+T_KILL=$(date +%s%N)
+lab_log "  primary $SRV1_NAME stopped"
+ip -n "$LAB-pc2" link set eth0 address 02:b1:1a:b0:00:03
+if dhcp_get "$LAB-pc2" "$LAB_DIR/prod-failover.lease" 30 >/dev/null; then
+    FAILOVER_MS=$(ms_since "$T_KILL"); LEASES=$((LEASES + 1))
+    show_lease "new client after failover" "$LAB_DIR/prod-failover.lease" "$FAILOVER_MS"
+fi
+lab_expect "prod: with the primary stopped, a new client gets a lease from the standby" pass check_lease "$LAB_DIR/prod-failover.lease" lan_dev "$SRV2"
+if ms=$(dhcp_get "$LAB-pc1" "$LAB_DIR/prod-keep.lease" 5); then LEASES=$((LEASES + 1)); show_lease "known client via the standby" "$LAB_DIR/prod-keep.lease" "$ms"; fi
+lab_expect "prod: a known client keeps its address $DSI_ADDR through the standby" pass check_lease "$LAB_DIR/prod-keep.lease" lan_dsi "$SRV2" "$DSI_ADDR"
+grep -o "transitions from [A-Z-]* to [A-Z-]* state" "$LAB_DIR/prod-s2/kea.log" | sed "s/^/[$LAB]   standby: /"
+
+# The primary comes back: it syncs the standby's leases before serving again.
+start_kea "$LAB-ps1" "$LAB_DIR/prod-s1b" "$PROD/rendered/$SRV1_NAME/etc/kea/kea-dhcp4.conf" "$TLS/s1"
+t=$(date +%s%N)
+FAILOVER_ADDR=$(lease_field "$LAB_DIR/prod-failover.lease" ip)
+back() { hot "$LAB_DIR/prod-s1b/kea.log" && grep -q "^$FAILOVER_ADDR," "$LAB_DIR/prod-s1b/var-lib/kea/kea-leases4.csv"; }
+lab_expect "prod: the restarted primary syncs the standby's lease $FAILOVER_ADDR and returns to HOT-STANDBY" pass lab_wait 30 "primary back" back
+lab_log "  primary back in HOT-STANDBY $(ms_since "$t") ms after restart"
+
+lab_log "figures: leases obtained ${LEASES}; failover (primary stopped -> lease from the standby) ${FAILOVER_MS:-none} ms; lab $(ms_since "$T_START") ms"
+lab_finish
