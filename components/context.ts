@@ -21,6 +21,8 @@ export interface SiteContext {
      * need AD (domain joins, DHCP, file and mail servers) wait for it.
      */
     readonly after: { router: pulumi.Resource[]; domain: pulumi.Resource[] };
+    /** Set by the dc role when Debian members join: the join account's password (secret) their `ad-join` step uses. */
+    domainJoin?: { readonly password: pulumi.Output<string> };
 }
 
 export function connectionFor(ctx: SiteContext, host: HostModel): GuestConnection {

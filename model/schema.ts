@@ -7,6 +7,7 @@
 import { z } from "zod";
 import { vpnSchema } from "./vpn";
 import { dhcpSchema } from "./dhcp";
+import { domainSchema } from "./domain";
 import { webSchema } from "./web";
 
 export const OS_KINDS = ["debian-12", "windows-2022-gui", "windows-2022-core"] as const;
@@ -175,6 +176,7 @@ export const configSchema = z
         guest: guestSchema,
         vpn: vpnSchema.optional(),
         dhcp: dhcpSchema.optional(),
+        domain: domainSchema.optional(),
         web: webSchema.optional(),
     })
     .strict();

@@ -6,6 +6,7 @@
 import { ZodIssue } from "zod";
 import { Cidr, contains, ipToInt, isIpv4, isUsableHost, overlaps, parseCidr, suggestNetwork } from "./addressing";
 import { DhcpPlan, planDhcp } from "./dhcp";
+import { DomainModel, validateDomain } from "./domain";
 import { InputError, keyPath, Problems, show } from "./errors";
 import { HrExport, headcountByDepartment } from "./hr";
 import { namingViolation } from "./naming";
@@ -65,6 +66,8 @@ export interface SiteModel {
     hostsByRole(role: Role): HostModel[];
     /** The router/firewall host. */
     readonly router: HostModel;
+    /** The AD domain (`billu:domain`): DCs, FSMO placement, DNS records, members. Absent on a site without DCs. */
+    readonly domain?: DomainModel;
     /** This site's end of the site-to-site tunnel (`billu:vpn`), validated against this model. */
     readonly vpnLocal?: VpnLocal;
     /** Both ends paired, once the peer's `vpnPeer` output is known (stacks/program.ts; components/vpn/peer.ts). */
@@ -153,6 +156,8 @@ export function buildSiteModel(raw: Record<string, unknown>, loadHr?: HrLoader):
         loadWebContent,
     );
     problems.throwIfAny();
+    const domain = validateDomain(cfg.site, cfg.network, cfg.domain, zones, hosts, problems);
+    problems.throwIfAny();
 
     const zoneByName = new Map(zones.map((z) => [z.name, z]));
     const hostByName = new Map(hosts.map((h) => [h.name, h]));
@@ -166,6 +171,7 @@ export function buildSiteModel(raw: Record<string, unknown>, loadHr?: HrLoader):
         headcount,
         router,
         dhcp,
+        domain,
         zone: (n) => {
             const z = zoneByName.get(n);
             if (!z) throw new Error(`unknown zone ${n}`);

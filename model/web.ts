@@ -264,6 +264,8 @@ export function validateWeb(cfg: WebConfig | undefined, view: WebSiteView, probl
         const allowed = role === "public" ? publicDomains : [adDomain, ...publicDomains];
         if (bad) {
             problems.add(p, `${show(written)} ${bad}`, `write a DNS name such as ${role === "public" ? "www.billu.fr" : `intranet.${adDomain}`}`);
+        } else if (role === "intranet" && dnsNameViolation(adDomain) !== undefined) {
+            names[role] = name; // billu:site.domain itself is reported where it is declared
         } else if (!allowed.some((d) => inDomain(name, d))) {
             const where =
                 role === "public" ? `the site's public domains (${publicDomains.join(", ") || "none"})` : `the site's domains (${allowed.join(", ")})`;

@@ -6,6 +6,7 @@ import { buildDhcp } from "../components/dhcp/role";
 import { SiteContext } from "../components/context";
 import { Firewall } from "../components/firewall/Firewall";
 import { SiteCa } from "../components/site-ca/SiteCa";
+import { buildDomainControllers } from "../components/domain-controller/builder";
 import { SiteDocs, siteDocs } from "./outputs";
 import { SiteToSiteVpn } from "../components/vpn/SiteToSiteVpn";
 import { buildVpn } from "./vpn";
@@ -32,6 +33,7 @@ export type RoleBuilder = (ctx: SiteContext, hosts: HostModel[], parent: pulumi.
 
 const ROLE_BUILDERS: Partial<Record<Role, RoleBuilder>> = {
     dhcp: buildDhcp,
+    dc: buildDomainControllers,
     web: buildWeb,
 };
 

@@ -2,6 +2,7 @@ import { disallowDualHomedVms } from "../../policies/rules/disallow-dual-homed-v
 import { enableVmNicFirewall } from "../../policies/rules/enable-vm-nic-firewall";
 import { enforceSecretInputs } from "../../policies/rules/enforce-secret-inputs";
 import { protectStatefulVms } from "../../policies/rules/protect-stateful-vms";
+import { requireDcNodeSpread } from "../../policies/rules/require-dc-node-spread";
 import { RULES } from "../../policies/rules";
 import { baselineVm, check, resource, vm } from "./harness";
 
@@ -13,6 +14,7 @@ test("the pack's rule list is pinned", () => {
         ["protect-stateful-vms", "mandatory"],
         ["enforce-vpn-strong-crypto", "mandatory"],
         ["disallow-vpn-any-selector", "mandatory"],
+        ["require-dc-node-spread", "mandatory"],
         ["disallow-intranet-from-wan", "mandatory"],
     ]);
     for (const r of RULES) {
@@ -92,5 +94,24 @@ describe("enforce-secret-inputs", () => {
         const fixed = (enforceSecretInputs as any).remediateResource({ props });
         expect(fixed.connection.privateKey).toBeInstanceOf(Secret);
         expect(fixed.connection.privateKey.value).toBe("pem");
+    });
+});
+
+describe("require-dc-node-spread", () => {
+    const dc = (n: number, node: string, env = "prod") =>
+        vm(`par-dc0${n}`, baselineVm({ name: `PAR-DC0${n}`, nodeName: node, tags: ["billu", `env-${env}`, "role-dc", "stateful"] }));
+    test("baseline passes: three DCs on three nodes", async () => {
+        expect(await check(requireDcNodeSpread, [dc(1, "pve1"), dc(2, "pve2"), dc(3, "pve3")])).toEqual([]);
+    });
+    test("dev is not held to it", async () => expect(await check(requireDcNodeSpread, [dc(1, "pve1", "dev"), dc(2, "pve1", "dev")])).toEqual([]));
+    test("1: two DCs on one node", async () => {
+        expect(await check(requireDcNodeSpread, [dc(1, "pve1"), dc(2, "pve1"), dc(3, "pve3")])).toEqual([
+            "Domain controllers PAR-DC01, PAR-DC02 all run on Proxmox node pve1: losing pve1 loses them together.",
+        ]);
+    });
+    test("2: a single DC in prod", async () => {
+        expect(await check(requireDcNodeSpread, [dc(1, "pve1")])).toEqual([
+            "Prod has a single domain controller (PAR-DC01): a node failure takes the domain down.",
+        ]);
     });
 });

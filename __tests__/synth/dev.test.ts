@@ -59,20 +59,26 @@ test("deployment order: every in-guest step waits for the router's configuration
     const routerApply = r.resources.find((x) => x.name === "par-fw01-router-apply")!.urn;
     const prepares = byType("command:remote:Command").filter((c) => c.name.endsWith("-prepare"));
     expect(prepares.map((p) => p.name).sort()).toEqual([
+        "par-dc01-dc-prepare",
+        "par-dhcp01-ad-join-prepare",
         "par-dhcp01-base-prepare",
         "par-dhcp01-kea-packages-prepare",
         "par-dhcp01-kea-prepare",
+        "par-domain-domain-prepare",
+        "par-domain-fsmo-par-dc01-prepare",
+        "par-fs01-ad-join-prepare",
         "par-fs01-base-prepare",
         "par-fw01-dhcp-relay-step-prepare",
         "par-fw01-router-prepare",
+        "par-mail01-ad-join-prepare",
         "par-mail01-base-prepare",
         "par-web01-apache-packages-prepare",
         "par-web01-base-prepare",
         "par-web01-web-prepare",
     ]);
-    // Role steps follow their host's base step (DHCP: __tests__/synth/dhcp.test.ts, web: __tests__/synth/web.test.ts).
-    for (const p of prepares.filter((x) => /-(base|router)-prepare$/.test(x.name))) {
-        const vm = r.resources.find((x) => x.name === p.name.replace(/-(base|router)-prepare$/, "-vm"))!.urn;
+    // Role steps follow their host's base step (DHCP: __tests__/synth/dhcp.test.ts; the domain: domain-order.test.ts; web: web.test.ts).
+    for (const p of prepares.filter((x) => /-(base|router|dc)-prepare$/.test(x.name))) {
+        const vm = r.resources.find((x) => x.name === p.name.replace(/-(base|router|dc)-prepare$/, "-vm"))!.urn;
         expect(p.options.dependsOn).toEqual(p.name.startsWith("par-fw01") ? [vm] : [vm, routerApply].sort());
     }
 });

@@ -40,7 +40,8 @@ test("synthesizes clean, with one DhcpServer per DHCP host and the relay under t
 });
 
 test("order: Kea after the base step, the router and the domain; the standby after the primary; the relay after both", () => {
-    expect(deps("par-dhcp01-kea-packages-prepare")).toEqual(["par-dc01-vm", "par-dc02-vm", "par-dc03-vm", "par-dhcp01-base-apply", "par-fw01-router-apply"]);
+    // The DHCP servers join the domain (joinDomain: true): Kea follows the join, which follows the domain's last step.
+    expect(deps("par-dhcp01-kea-packages-prepare")).toEqual(["par-dhcp01-ad-join-apply", "par-domain-domain-apply"]);
     expect(deps("par-dhcp01-kea-prepare")).toEqual(["par-dhcp01-kea-packages-apply"]);
     expect(deps("par-dhcp02-kea-prepare")).toEqual(["par-dhcp01-kea-apply", "par-dhcp02-kea-packages-apply"]);
     expect(deps("par-fw01-dhcp-relay-step-prepare")).toEqual(["par-dhcp01-kea-apply", "par-dhcp02-kea-apply", "par-fw01-router-apply"]);
@@ -85,7 +86,7 @@ test("each server of the pair gets a certificate of the site CA for its address;
         expect(apply.options.additionalSecretOutputs).toEqual(expect.arrayContaining(["stdout", "stderr"]));
         expect(readFileSync(path.join(out, "rendered", n.toUpperCase(), "etc/kea/tls/kea-ha.key"), "utf8")).toBe("{{secret:kea-ha-key}}");
     }
-    expect(r.resources.filter((x) => x.type === "tls:index/locallySignedCert:LocallySignedCert" && x.name.includes("-kea-ha-"))).toHaveLength(2);
+    expect(r.resources.filter((x) => x.type === "tls:index/locallySignedCert:LocallySignedCert" && x.name.endsWith("-kea-ha-cert"))).toHaveLength(2);
 });
 
 test("no secret the mocks produced (the HA keys among them) appears in any synth output of prod", () => {

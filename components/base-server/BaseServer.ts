@@ -6,6 +6,7 @@ import { GuestStep } from "../guest-step/GuestStep";
 import { vmForHost } from "../proxmox-vm/forHost";
 import { ProxmoxVm } from "../proxmox-vm/ProxmoxVm";
 import { renderChrony, renderMotd } from "./render";
+import { memberJoinStep } from "../domain-controller/member";
 
 export interface BaseServerArgs {
     readonly ctx: SiteContext;
@@ -20,6 +21,8 @@ export class BaseServer extends pulumi.ComponentResource {
     public readonly vm: ProxmoxVm;
     /** The base step (Debian only). */
     public readonly base?: GuestStep;
+    /** The domain join (Debian hosts with `joinDomain: true`), after the domain is up. */
+    public readonly join?: GuestStep;
     /** Everything the role's own steps must wait for: the VM, its base step and the router's configuration. */
     public readonly ready: pulumi.Resource[];
 
@@ -50,7 +53,25 @@ export class BaseServer extends pulumi.ComponentResource {
                 { parent: this },
             );
         }
-        this.ready = this.base ? [this.base.apply] : [this.vm, ...ctx.after.router];
+        if (this.base && host.joinDomain && ctx.model.domain && ctx.domainJoin) {
+            const text = memberJoinStep(ctx.model.domain, host);
+            this.join = new GuestStep(
+                `${name}-ad-join`,
+                {
+                    host: host.name,
+                    step: "ad-join",
+                    os: "linux",
+                    connection: connectionFor(ctx, host),
+                    renderDir: ctx.renderDir,
+                    after: [this.base.apply, ...ctx.after.domain],
+                    files: text.files,
+                    script: text.script,
+                    secrets: { [text.secrets[0]]: ctx.domainJoin.password },
+                },
+                { parent: this },
+            );
+        }
+        this.ready = this.join ? [this.join.apply] : this.base ? [this.base.apply] : [this.vm, ...ctx.after.router];
         this.registerOutputs({});
     }
 }

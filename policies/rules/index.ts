@@ -6,6 +6,7 @@ import { enableVmNicFirewall } from "./enable-vm-nic-firewall";
 import { enforceSecretInputs } from "./enforce-secret-inputs";
 import { enforceVpnStrongCrypto } from "./enforce-vpn-strong-crypto";
 import { protectStatefulVms } from "./protect-stateful-vms";
+import { requireDcNodeSpread } from "./require-dc-node-spread";
 import { BilluRule } from "./rule";
 
 export const RULES: readonly BilluRule[] = [
@@ -15,5 +16,6 @@ export const RULES: readonly BilluRule[] = [
     protectStatefulVms,
     enforceVpnStrongCrypto,
     disallowVpnAnySelector,
+    requireDcNodeSpread,
     disallowIntranetFromWan,
 ];

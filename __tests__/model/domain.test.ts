@@ -1,0 +1,167 @@
+import fc from "fast-check";
+import { dnsNameViolation, ptrName } from "../../model/domain";
+import { model, problemsOf, stackRaw } from "../helpers";
+
+describe("the domain model of the committed stacks", () => {
+    test("dev: one Samba DC holding every role, records for every host, members from joinDomain", () => {
+        const d = model(stackRaw("dev")).domain!;
+        expect(d.flavor).toBe("samba");
+        expect([d.fqdn, d.realm, d.dn, d.netbiosName, d.adSite]).toEqual([
+            "billu.remindme.lan",
+            "BILLU.REMINDME.LAN",
+            "DC=billu,DC=remindme,DC=lan",
+            "BILLU",
+            "PAR",
+        ]);
+        expect(d.dcs.map((c) => [c.name, c.fqdn, c.first, c.roles.length])).toEqual([["PAR-DC01", "par-dc01.billu.remindme.lan", true, 5]]);
+        expect(d.members).toEqual(["PAR-DHCP01", "PAR-FS01", "PAR-MAIL01"]);
+        expect(d.forwarders).toEqual(["9.9.9.9"]);
+        // Every internal zone is an AD subnet and has its reverse zone; the WAN transit has neither.
+        expect(d.subnets.map((s) => s.cidr)).toHaveLength(12);
+        expect(d.subnets.some((s) => s.cidr.startsWith("198.51.100."))).toBe(false);
+        expect(d.reverseZones).toContain("10.20.10.in-addr.arpa");
+        expect(d.reverseZones).toContain("120.16.172.in-addr.arpa");
+        // One A per host; the router has a PTR in each internal zone and its A on its management address.
+        const a = d.records.filter((r) => r.a).map((r) => `${r.name}=${r.address}`);
+        expect(a).toEqual([
+            "par-fw01=10.20.0.1",
+            "par-dc01=10.20.10.11",
+            "par-dhcp01=10.20.10.21",
+            "par-fs01=10.20.10.31",
+            "par-mail01=10.20.10.41",
+            "par-web01=172.16.120.10",
+        ]);
+        expect(d.records.filter((r) => r.name === "par-fw01")).toHaveLength(12);
+        expect(d.records.find((r) => r.address === "172.16.120.10")).toEqual({
+            name: "par-web01",
+            address: "172.16.120.10",
+            reverseZone: "120.16.172.in-addr.arpa",
+            ptrName: "10",
+            a: true,
+        });
+    });
+
+    test("prod: three Windows DCs, FSMO spread as configured, the PDC emulator is the time source", () => {
+        const d = model(stackRaw("prod")).domain!;
+        expect(d.flavor).toBe("windows");
+        expect(d.dcs.map((c) => [c.name, c.node, c.roles])).toEqual([
+            ["PAR-DC01", "pve1", ["schemaMaster", "domainNamingMaster"]],
+            ["PAR-DC02", "pve2", ["pdcEmulator", "ridMaster"]],
+            ["PAR-DC03", "pve3", ["infrastructureMaster"]],
+        ]);
+        expect(d.pdcEmulator.name).toBe("PAR-DC02");
+        expect(d.ntpServers).toEqual(["0.fr.pool.ntp.org", "1.fr.pool.ntp.org"]);
+    });
+
+    test("FSMO roles default to the first DC", () => {
+        const raw = stackRaw("dev");
+        raw.domain.fsmo = {};
+        expect(Object.values(model(raw).domain!.fsmo)).toEqual(["PAR-DC01", "PAR-DC01", "PAR-DC01", "PAR-DC01", "PAR-DC01"]);
+    });
+});
+
+describe("bad input: one clear message each (key path, value received, fix)", () => {
+    const cases: [string, (r: Record<string, any>) => void, string[]][] = [
+        [
+            "an FSMO role on a DC that does not exist",
+            (r) => (r.domain.fsmo.ridMaster = "PAR-DC04"),
+            ['billu:domain.fsmo.ridMaster: "PAR-DC04" is not a domain controller of billu:hosts. Fix: name one of the DCs: PAR-DC01'],
+        ],
+        [
+            "a DC outside the servers zone",
+            (r) => {
+                r.hosts[1].zone = "dmz";
+                r.hosts[1].address = "172.16.120.11";
+            },
+            ['billu:hosts[1].zone: "dmz" is a dmz zone, but PAR-DC01 is a domain controller. Fix: put domain controllers in a servers zone (servers)'],
+        ],
+        [
+            "a domain name that is not a DNS name",
+            (r) => (r.site.domain = "billu_remindme.lan"),
+            [
+                'billu:site.domain: "billu_remindme.lan" has the label "billu_remindme", but a label is 1 to 63 letters, digits or inner dashes. Fix: write the AD domain as a DNS name, e.g. billu.remindme.lan',
+            ],
+        ],
+        [
+            "a single-label domain",
+            (r) => (r.site.domain = "billu"),
+            [
+                'billu:site.domain: "billu" is a single label (an AD domain needs at least two, e.g. billu.remindme.lan). Fix: write the AD domain as a DNS name, e.g. billu.remindme.lan',
+            ],
+        ],
+        [
+            "DCs without billu:domain",
+            (r) => delete r.domain,
+            [
+                'billu:domain: is missing, but billu:hosts has 1 domain controller (PAR-DC01). Fix: set billu:domain (at least flavor: windows or samba; see README, "Domain controllers")',
+            ],
+        ],
+        [
+            "a Windows DC in the samba flavor",
+            (r) => (r.hosts[1].os = "windows-2022-core"),
+            [
+                'billu:hosts[1].os: "windows-2022-core" cannot run the samba flavor of billu:domain.flavor. Fix: use os: debian-12 for a Samba DC, or flavor: windows',
+            ],
+        ],
+        [
+            "a conditional forwarder on Samba",
+            (r) => (r.domain.conditionalForwarders = [{ domain: "ecotech.lan", servers: ["10.30.10.11"] }]),
+            [
+                "billu:domain.conditionalForwarders[0]: asks for a conditional forwarder to ecotech.lan, which Samba's internal DNS server cannot do (it has only global forwarders). Fix: use flavor: windows for conditional forwarders, or remove the entry",
+            ],
+        ],
+        [
+            "members without login groups",
+            (r) => delete r.domain.linuxLogin,
+            [
+                "billu:domain.linuxLogin: is required because PAR-DHCP01, PAR-FS01, PAR-MAIL01 join the domain, but it is missing. Fix: set billu:domain.linuxLogin.sshGroup and sudoGroup (the AD groups allowed to SSH in and to sudo)",
+            ],
+        ],
+        [
+            "joinDomain on a DC",
+            (r) => (r.hosts[1].joinDomain = true),
+            [
+                "billu:hosts[1].joinDomain: is true on PAR-DC01 (a domain controller). Fix: set joinDomain only on Debian member servers (a DC is the domain; Windows members are not joined by this program)",
+            ],
+        ],
+        [
+            "a group name with a space",
+            (r) => (r.domain.linuxLogin.sudoGroup = "Linux Sudo"),
+            [
+                'billu:domain.linuxLogin.sudoGroup: is "Linux Sudo", which must be an ad group name without spaces (letters, digits, . _ -). Fix: correct the value (see README, "Configuration")',
+            ],
+        ],
+    ];
+    test.each(cases)("%s", (_, edit, expected) => {
+        const raw = stackRaw("dev");
+        edit(raw);
+        expect(problemsOf(raw)).toEqual(expected);
+    });
+
+    test("prod's Windows DCs accept a conditional forwarder to the partner", () => {
+        const raw = stackRaw("prod");
+        raw.domain.conditionalForwarders = [{ domain: "ecotech.lan", servers: ["10.30.10.11"] }];
+        expect(model(raw).domain!.conditionalForwarders).toEqual([{ domain: "ecotech.lan", servers: ["10.30.10.11"] }]);
+    });
+});
+
+describe("DNS names", () => {
+    const label = fc.stringMatching(/^[a-z0-9]([a-z0-9-]{0,20}[a-z0-9])?$/);
+    test("any dotted name of valid labels with a non-numeric TLD is accepted", () => {
+        fc.assert(
+            fc.property(fc.array(label, { minLength: 1, maxLength: 4 }), fc.stringMatching(/^[a-z][a-z0-9]{1,10}$/), (labels, tld) => {
+                expect(dnsNameViolation([...labels, tld].join("."))).toBeUndefined();
+            }),
+        );
+    });
+    test.each([
+        ["a..lan", "has an empty label"],
+        ["-a.lan", 'has the label "-a", but a label is 1 to 63 letters, digits or inner dashes'],
+        ["a.123", "ends with an all-numeric label"],
+        [`${"a".repeat(64)}.lan`, `has the label "${"a".repeat(64)}", but a label is 1 to 63 letters, digits or inner dashes`],
+    ])("%s: %s", (name, why) => expect(dnsNameViolation(name)).toBe(why));
+    test("PTR names inside /24 and /16 reverse zones", () => {
+        expect(ptrName("10.20.10.11", "10.20.10.in-addr.arpa")).toBe("11");
+        expect(ptrName("10.20.10.11", "20.10.in-addr.arpa")).toBe("11.10");
+    });
+});

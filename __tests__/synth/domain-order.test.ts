@@ -1,0 +1,80 @@
+/**
+ * The domain's deployment order, pinned on the recorded dependsOn of the lab stack (dev with a second Samba DC):
+ * DC1 creates the forest -> DC2 joins -> FSMO transfers -> DNS records and directory objects -> everything that
+ * needs the domain (the members' joins).
+ */
+import { readFileSync } from "fs";
+import { tmpdir } from "os";
+import * as path from "path";
+import { SynthResult, synth } from "../../tools/synth";
+import { ROOT } from "../helpers";
+
+let r: SynthResult;
+const out = path.join(tmpdir(), `billu-synth-labdc-${process.pid}`);
+
+beforeAll(async () => {
+    r = await synth({ stack: "labdc", config: path.join(ROOT, "labs", "dc", "Pulumi.labdc.yaml"), root: ROOT, out });
+}, 60000);
+
+const named = (n: string) => {
+    const x = r.resources.find((y) => y.name === n);
+    if (!x) throw new Error(`no resource ${n}`);
+    return x;
+};
+const deps = (n: string) =>
+    named(n)
+        .options.dependsOn.map((u) => r.resources.find((y) => y.urn === u)!.name)
+        .sort();
+
+test("synthesizes clean", () => {
+    expect(r.error).toBeUndefined();
+    expect(r.violations).toEqual([]);
+});
+
+test("DC1 forest -> DC2 join -> FSMO (one DC at a time) -> DNS records -> member joins", () => {
+    expect(deps("par-dc01-dc-prepare")).toEqual(["par-dc01-vm", "par-fw01-router-apply"]);
+    expect(deps("par-dc02-dc-prepare")).toEqual(["par-dc01-dc-apply", "par-dc02-vm", "par-fw01-router-apply"]);
+    expect(deps("par-domain-fsmo-par-dc01-prepare")).toEqual(["par-dc02-dc-apply"]);
+    expect(deps("par-domain-fsmo-par-dc02-prepare")).toEqual(["par-domain-fsmo-par-dc01-apply"]);
+    expect(deps("par-domain-domain-prepare")).toEqual(["par-domain-fsmo-par-dc02-apply"]);
+    for (const m of ["par-dhcp01", "par-fs01", "par-mail01"]) {
+        expect(deps(`${m}-ad-join-prepare`)).toEqual([`${m}-base-apply`, "par-domain-domain-apply"].sort());
+    }
+    // The DHCP server's own steps come after its join, hence after the domain.
+    expect(deps("par-dhcp01-kea-packages-prepare")).toEqual(["par-dhcp01-ad-join-apply", "par-domain-domain-apply"]);
+    // A host that does not join gets no join step.
+    expect(r.resources.some((x) => x.name.startsWith("par-web01-ad-join"))).toBe(false);
+});
+
+test("the domain's components, children and secrets", () => {
+    expect(named("par-domain").type).toBe("billu:domain:Domain");
+    expect(named("par-dc02").type).toBe("billu:domain:DomainController");
+    expect(named("par-dc02").parent).toBe("urn:pulumi:labdc::billu-infra::billu:site:Site$billu:domain:Domain::par-domain");
+    expect(named("par-dc02-vm").parent).toBe("urn:pulumi:labdc::billu-infra::billu:domain:DomainController$billu:compute:ProxmoxVm::par-dc02");
+    const passwords = r.resources.filter((x) => x.type === "random:index/randomPassword:RandomPassword");
+    expect(passwords.map((p) => [p.name, p.inputs.length, p.inputs.overrideSpecial])).toEqual([
+        ["par-domain-admin-password", 24, "-_.:+="],
+        ["par-domain-join-password", 24, "-_.:+="],
+    ]);
+    // LDAPS: one certificate per DC from the site CA, with the DC's names and address.
+    expect(named("par-ca-par-dc02-ldaps-csr").inputs).toMatchObject({
+        dnsNames: ["par-dc02.billu.remindme.lan", "billu.remindme.lan"],
+        ipAddresses: ["10.20.10.12"],
+    });
+    // Every DC step gets its secrets on stdin only, and does not log.
+    for (const n of ["par-dc01-dc-apply", "par-dc02-dc-apply", "par-domain-domain-apply", "par-fs01-ad-join-apply"]) {
+        expect([named(n).inputs.stdin, named(n).inputs.logging]).toEqual(["[secret]", "none"]);
+    }
+});
+
+test("docs: DCs with their FSMO roles, DNS, sites and subnets", () => {
+    const docs = readFileSync(path.join(out, "docs", "README.md"), "utf8");
+    expect(docs).toContain("## Domain controllers");
+    expect(docs).toContain(
+        "| par-dc02.billu.remindme.lan | 10.20.10.12 | pve1 | debian-12 | samba | joins the forest | pdcEmulator, ridMaster, infrastructureMaster | 0.fr.pool.ntp.org |",
+    );
+    expect(docs).toContain("| pdcEmulator | PAR-DC02 |");
+    expect(docs).toContain("| forwarders | 9.9.9.9 |");
+    expect(docs).toContain("| PAR | 10.20.24.0/24 | lan-rh |");
+    expect(docs).toContain("| PAR-FS01 | GRP-Linux-SSH | GRP-Linux-Sudo | svc-domain-join |");
+});

@@ -1,0 +1,201 @@
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { DomainController as DcModel, DomainModel } from "../../model/domain";
+import { HostModel } from "../../model/site";
+import { connectionFor, SiteContext } from "../context";
+import { GuestStep } from "../guest-step/GuestStep";
+import { vmForHost } from "../proxmox-vm/forHost";
+import { ProxmoxVm } from "../proxmox-vm/ProxmoxVm";
+import { conditionalForwarders, dcByName, domainOf, SECRET } from "./common";
+import { sambaDcStep, sambaDomainStep, sambaFsmoStep, StepText } from "./samba";
+import { REBOOT_MARK, windowsDcStep, windowsDomainStep, windowsFsmoStep, windowsReadyStep } from "./windows";
+
+/** The domain's generated passwords (secret outputs of @pulumi/random). */
+export interface DomainSecrets {
+    readonly admin: pulumi.Output<string>;
+    /** Windows only: Directory Services Restore Mode. */
+    readonly dsrm?: pulumi.Output<string>;
+    /** Present when Debian members join. */
+    readonly join?: pulumi.Output<string>;
+}
+
+export interface DomainControllerArgs {
+    readonly ctx: SiteContext;
+    /** The DC's host in the model. */
+    readonly host: HostModel;
+    readonly secrets: DomainSecrets;
+    /** What promotion waits for besides the VM and the router: the DC before it (joining DCs). @default none */
+    readonly after?: readonly pulumi.Resource[];
+}
+
+/** Binds a step's secret names to their values. */
+function bind(names: readonly string[], values: Record<string, pulumi.Input<string> | undefined>): Record<string, pulumi.Input<string>> {
+    return Object.fromEntries(
+        names.map((n) => {
+            const v = values[n];
+            if (v === undefined) throw new Error(`secret ${n} has no value`);
+            return [n, v];
+        }),
+    );
+}
+
+/**
+ * One domain controller: its VM, its LDAPS certificate from the site CA, and its promotion. The first DC of
+ * the model creates the forest, the others join it (`after` orders them). Samba: one step (`dc`). Windows: `dc`
+ * (promote, no reboot inside), a bounded wait for the detached reboot, then `ready` (AD web services and
+ * Get-ADDomain answer; LDAPS, DNS forwarders, time). `promoted` is what later steps wait for.
+ */
+export class DomainController extends pulumi.ComponentResource {
+    public readonly vm: ProxmoxVm;
+    public readonly dc: DcModel;
+    /** The DC is a working, replicating DC. */
+    public readonly promoted: pulumi.Resource;
+
+    constructor(name: string, args: DomainControllerArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("billu:domain:DomainController", name, {}, opts);
+        const { ctx, host } = args;
+        const domain = domainOf(ctx.model);
+        this.dc = dcByName(domain, host.name);
+        this.vm = vmForHost(ctx, host, { parent: this });
+        const cert = ctx.ca.issue(
+            `${name}-ldaps`,
+            { commonName: this.dc.fqdn, dnsNames: [this.dc.fqdn, domain.fqdn], ipAddresses: [this.dc.address] },
+            { parent: this },
+        );
+        const values = {
+            [SECRET.admin]: args.secrets.admin,
+            [SECRET.dsrm]: args.secrets.dsrm,
+            [SECRET.join]: args.secrets.join,
+            [SECRET.ldapsCert]: cert.certPem,
+            [SECRET.ldapsKey]: cert.privateKeyPem,
+            [SECRET.caCert]: ctx.ca.certPem,
+        };
+        const step = (role: string, text: StepText, after: readonly pulumi.Resource[]) =>
+            new GuestStep(
+                `${name}-${role}`,
+                {
+                    host: host.name,
+                    step: role,
+                    os: domain.flavor === "samba" ? "linux" : "windows",
+                    connection: connectionFor(ctx, host),
+                    renderDir: ctx.renderDir,
+                    files: text.files,
+                    script: text.script,
+                    secrets: bind(text.secrets, values),
+                    after,
+                },
+                { parent: this },
+            );
+        const first = [this.vm, ...ctx.after.router, ...(args.after ?? [])];
+        if (domain.flavor === "samba") {
+            this.promoted = step("dc", sambaDcStep(domain, this.dc), first).apply;
+        } else {
+            const promote = step("dc", windowsDcStep(domain, this.dc), first);
+            // The promotion's reboot is detached; wait from outside for the SSH port to drop and come back
+            // (bounded), so the next step never lands in the session the reboot kills.
+            const rebootWait = new command.local.Command(
+                `${name}-reboot-wait`,
+                {
+                    create: renderRebootWait(this.dc),
+                    interpreter: ["/bin/bash", "-c"],
+                    environment: { BILLU_REBOOT: promote.apply.stdout.apply((s) => (s.includes(REBOOT_MARK) ? "1" : "0")) },
+                    triggers: [promote.hash],
+                },
+                { parent: this, dependsOn: [promote.apply] },
+            );
+            this.promoted = step("ready", windowsReadyStep(domain, this.dc), [rebootWait]).apply;
+        }
+        this.registerOutputs({});
+    }
+}
+
+/** bash run on the Pulumi machine: when the promotion scheduled a reboot, wait for SSH to go down, then up. */
+export function renderRebootWait(dc: DcModel): string {
+    const probe = `timeout 3 bash -c 'exec 3<>/dev/tcp/${dc.address}/22' 2>/dev/null`;
+    return [
+        `# ${dc.name}: wait (bounded) for the reboot the promotion scheduled; nothing to wait for otherwise.`,
+        '[ "${BILLU_REBOOT:-0}" = 1 ] || exit 0',
+        `for i in $(seq 1 300); do if ! ${probe}; then break; fi; [ "$i" -lt 300 ] || { echo '${dc.name} did not go down for its reboot within 5 min' >&2; exit 1; }; sleep 1; done`,
+        `for i in $(seq 1 900); do if ${probe}; then exit 0; fi; sleep 1; done`,
+        `echo '${dc.name} did not come back from its reboot within 15 min' >&2`,
+        "exit 1",
+    ].join("\n");
+}
+
+export interface DomainArgs {
+    readonly ctx: SiteContext;
+}
+
+/**
+ * The AD domain of a site: the generated passwords, every DC (the first creates the forest, the others join in
+ * model order), the FSMO roles moved where the config puts them, then DNS records, subnets, login groups and the
+ * join account. `ready` is the end of that chain: everything needing the domain waits for it.
+ */
+export class Domain extends pulumi.ComponentResource {
+    public readonly controllers: DomainController[];
+    public readonly ready: pulumi.Resource;
+    /** The join account's password (secret), for Debian members' `ad-join` steps. */
+    public readonly joinPassword?: pulumi.Output<string>;
+
+    constructor(name: string, args: DomainArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("billu:domain:Domain", name, {}, opts);
+        const { ctx } = args;
+        const domain: DomainModel = domainOf(ctx.model);
+        const password = (role: string) =>
+            new random.RandomPassword(
+                `${name}-${role}-password`,
+                // Three character classes for AD's complexity rule; specials that no shell or parser mistakes.
+                { length: 24, special: true, overrideSpecial: "-_.:+=", minUpper: 2, minLower: 2, minNumeric: 2, minSpecial: 1 },
+                { parent: this },
+            ).result;
+        const secrets: DomainSecrets = {
+            admin: password("admin"),
+            dsrm: domain.flavor === "windows" ? password("dsrm") : undefined,
+            join: domain.members.length > 0 ? password("join") : undefined,
+        };
+        this.joinPassword = secrets.join;
+        // DC1 creates the forest; each other DC joins after the one before it (one join at a time).
+        this.controllers = [];
+        for (const dc of domain.dcs) {
+            const prev = this.controllers[this.controllers.length - 1];
+            this.controllers.push(
+                new DomainController(dc.label, { ctx, host: ctx.model.host(dc.name), secrets, after: prev ? [prev.promoted] : [] }, { parent: this }),
+            );
+        }
+        const values = { [SECRET.admin]: secrets.admin, [SECRET.join]: secrets.join };
+        const step = (child: string, stepName: string, host: string, text: StepText, after: readonly pulumi.Resource[]) =>
+            new GuestStep(
+                `${name}-${child}`,
+                {
+                    host,
+                    step: stepName,
+                    os: domain.flavor === "samba" ? "linux" : "windows",
+                    connection: connectionFor(ctx, ctx.model.host(host)),
+                    renderDir: ctx.renderDir,
+                    files: text.files,
+                    script: text.script,
+                    secrets: bind(text.secrets, values),
+                    after,
+                },
+                { parent: this },
+            );
+        // FSMO after every DC is in, one DC at a time.
+        let last: pulumi.Resource = this.controllers[this.controllers.length - 1].promoted;
+        for (const c of this.controllers) {
+            if (c.dc.roles.length === 0) continue;
+            const text = domain.flavor === "samba" ? sambaFsmoStep(domain, c.dc) : windowsFsmoStep(domain, c.dc);
+            last = step(`fsmo-${c.dc.label}`, "fsmo", c.dc.name, text, [last]).apply;
+        }
+        const first = domain.dcs[0];
+        const records = step(
+            "domain",
+            "domain",
+            first.name,
+            domain.flavor === "samba" ? sambaDomainStep(domain, first) : windowsDomainStep(domain, conditionalForwarders(ctx.model)),
+            [last],
+        );
+        this.ready = records.apply;
+        this.registerOutputs({});
+    }
+}

@@ -1,0 +1,69 @@
+/**
+ * The `dc` role: builds the site's Domain (every DC, FSMO, DNS records) and documents it. Registered in
+ * stacks/site.ts's ROLE_BUILDERS; the Site pushes `ready` into `ctx.after.domain`.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { DomainModel, FSMO_ROLES } from "../../model/domain";
+import { HostModel } from "../../model/site";
+import { SiteDocs } from "../../stacks/outputs";
+import { SiteContext } from "../context";
+import { conditionalForwarders, domainOf } from "./common";
+import { Domain } from "./DomainController";
+
+/** The docs sections of a domain (pure): DCs and their FSMO roles, DNS, AD sites and subnets. */
+export function domainDocs(
+    domain: DomainModel,
+    forwarders: readonly { readonly domain: string; readonly servers: readonly string[] }[] = domain.conditionalForwarders,
+): SiteDocs["sections"] {
+    return {
+        "Domain controllers": {
+            columns: ["DC", "address", "node", "OS", "flavor", "promotion", "FSMO roles", "time source"],
+            rows: domain.dcs.map((d) => [
+                d.fqdn,
+                d.address,
+                d.node,
+                d.os,
+                domain.flavor,
+                d.first ? "creates the forest" : "joins the forest",
+                d.roles.join(", ") || "-",
+                d.name === domain.pdcEmulator.name ? domain.ntpServers.join(", ") || "-" : `${domain.pdcEmulator.name} (domain hierarchy)`,
+            ]),
+        },
+        "FSMO roles": {
+            columns: ["role", "holder"],
+            rows: FSMO_ROLES.map((r) => [r, domain.fsmo[r]]),
+        },
+        DNS: {
+            columns: ["what", "value"],
+            rows: [
+                ["zone", domain.fqdn],
+                ["served by", domain.dcs.map((d) => `${d.name} ${d.address}`).join(", ")],
+                ["forwarders", domain.forwarders.join(", ") || "-"],
+                ...forwarders.map((f) => [
+                    `conditional forwarder ${f.domain}`,
+                    domain.flavor === "samba" ? `${f.servers.join(", ")} (not applied: Samba's internal DNS has only global forwarders)` : f.servers.join(", "),
+                ]),
+                ["reverse zones", domain.reverseZones.join(", ")],
+                ["A and PTR records", domain.records.map((r) => `${r.name}${r.a ? "" : " (PTR only)"} ${r.address}`).join(", ")],
+            ],
+        },
+        "AD sites and subnets": {
+            columns: ["site", "subnet", "zone"],
+            rows: domain.subnets.map((s) => [domain.adSite, s.cidr, s.zone]),
+        },
+        "Domain members": {
+            columns: ["host", "SSH group", "sudo group", "join account"],
+            rows: domain.members.map((m) => [m, domain.linuxLogin?.sshGroup ?? "-", domain.linuxLogin?.sudoGroup ?? "-", domain.joinAccount]),
+        },
+    };
+}
+
+/** RoleBuilder of the `dc` role. */
+export function buildDomainControllers(ctx: SiteContext, hosts: HostModel[], parent: pulumi.Resource, docs: SiteDocs): { ready: pulumi.Resource[] } {
+    const domain = domainOf(ctx.model);
+    void hosts; // the domain model already orders the DCs (the first creates the forest)
+    const d = new Domain(`${ctx.model.site.code.toLowerCase()}-domain`, { ctx }, { parent });
+    if (d.joinPassword) ctx.domainJoin = { password: d.joinPassword };
+    Object.assign(docs.sections, domainDocs(domain, conditionalForwarders(ctx.model)));
+    return { ready: [d.ready] };
+}

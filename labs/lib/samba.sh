@@ -1,0 +1,169 @@
+# labs/lib/samba.sh: pseudo-guests and Samba AD DC helpers for network-namespace labs (bash). Source it after
+# common.sh. Used by labs/dc (and meant for the Directory and Mail labs).
+#
+# A pseudo-guest is what a VM is to a guest step: its own network namespace (lab_ns), its own hostname (a UTS
+# namespace) and its own filesystem view, a persistent mount namespace with overlays on /etc, /var and
+# /usr/local (writes land in the lab's dir, the host's files are never touched) and a private /run. So the run.sh
+# synth rendered runs unchanged at its real paths (/etc/samba/smb.conf, /var/lib/samba, ...), and Samba needs no
+# per-DC path options. Inside a guest, `systemctl` is a lab shim (no systemd in a namespace) that starts
+# samba-ad-dc and sssd as background processes of the guest; any other unit (chrony: it would step the host's
+# clock) is logged and ignored. That shim is the only difference between a guest and a Debian VM the steps see.
+#
+#   guest_new <name> <hostname>          creates the guest (network namespace <LAB>-<name>)
+#   guest_exec <name> <command...>       runs a command inside it
+#   guest_destroy <name>                 stops everything in it and removes it
+#   guest_stage_step <name> <rendered host dir> <step>   stages a step exactly as synth rendered it (hash-checked)
+#   guest_run_step <name> <step> <secrets file>          runs the staged step's run.sh, secrets on stdin
+#   samba_start / samba_stop / samba_wait_ready <name> [seconds]   the guest's Samba AD DC
+#   samba_provision <name> <rendered host dir> <secrets file>      stages and runs a first DC's `dc` step
+#   samba_pss_mib <name>                  memory (PSS) of everything running in the guest, MiB
+#   secrets_add <file> <name> <value>     appends a secret in the guest steps' stdin format (name TAB hex)
+
+GUEST_DIRS=()
+
+_guest_dir() { printf '%s/guest-%s' "$LAB_DIR" "$1"; }
+
+guest_new() {
+    local g="$1" hn="$2" d
+    d="$(_guest_dir "$g")"
+    lab_ns "$g"
+    mkdir -p "$d/ns" "$d/etc/u" "$d/etc/w" "$d/var/u" "$d/var/w" "$d/usrlocal/u" "$d/usrlocal/w"
+    # Namespace files must sit on a private mount (as /run/netns does for ip netns).
+    mount --bind "$d/ns" "$d/ns"
+    mount --make-private "$d/ns"
+    touch "$d/ns/mnt" "$d/ns/uts"
+    GUEST_DIRS+=("$d")
+    unshare --mount="$d/ns/mnt" --uts="$d/ns/uts" --propagation private sh -euc '
+        d="$1"; hn="$2"
+        mount -t overlay overlay -o "lowerdir=/etc,upperdir=$d/etc/u,workdir=$d/etc/w" /etc
+        mount -t overlay overlay -o "lowerdir=/var,upperdir=$d/var/u,workdir=$d/var/w" /var
+        mount -t overlay overlay -o "lowerdir=/usr/local,upperdir=$d/usrlocal/u,workdir=$d/usrlocal/w" /usr/local
+        mount -t tmpfs -o mode=0755 tmpfs /run
+        hostname "$hn"
+    ' sh "$d" "$hn"
+    guest_exec "$g" sh -c 'mkdir -p /usr/local/sbin && cat > /usr/local/sbin/systemctl && chmod 0755 /usr/local/sbin/systemctl' <<'SHIM'
+#!/bin/sh
+# Lab shim for systemctl inside a pseudo-guest (labs/lib/samba.sh): no systemd in a namespace.
+verb="$1"; shift
+while [ $# -gt 0 ] && [ "${1#-}" != "$1" ]; do shift; done
+unit="${1%.service}"
+case "$unit" in
+    samba-ad-dc) cmd="samba -F --debug-stdout -d1"; log=/var/log/samba/lab-samba.log ;;
+    sssd) cmd="sssd -i --logger=stderr"; log=/var/log/sssd/lab-sssd.log ;;
+    *)
+        case "$verb" in is-enabled|is-active) exit 1 ;; esac
+        echo "lab systemctl: $verb $unit ignored" >&2; exit 0 ;;
+esac
+pidf="/run/lab-$unit.pid"
+running() { [ -f "$pidf" ] && kill -0 "$(cat "$pidf")" 2>/dev/null; }
+stop() {
+    running || return 0
+    kill "$(cat "$pidf")"
+    n=0; while running; do n=$((n + 1)); [ "$n" -le 150 ] || { kill -9 "$(cat "$pidf")"; break; }; sleep 0.1; done
+    rm -f "$pidf"
+}
+start() {
+    running && return 0
+    mkdir -p "$(dirname "$log")"
+    setsid $cmd >>"$log" 2>&1 </dev/null &
+    echo $! > "$pidf"
+}
+case "$verb" in
+    start) start ;;
+    stop) stop ;;
+    restart) stop; start ;;
+    is-active) running ;;
+    is-enabled) exit 0 ;;
+    enable|disable|mask|unmask|daemon-reload) exit 0 ;;
+    *) echo "lab systemctl: unsupported $verb" >&2; exit 1 ;;
+esac
+SHIM
+}
+
+guest_exec() {
+    local g="$1" d; shift
+    d="$(_guest_dir "$g")"
+    nsenter --mount="$d/ns/mnt" --uts="$d/ns/uts" --net="/run/netns/${LAB}-$g" -- \
+        env KRB5CCNAME="FILE:/run/lab-krb5cc" PATH="/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" "$@"
+}
+
+_guest_release() {
+    local d="$1" ns="$2" pid
+    for pid in $(ip netns pids "$ns" 2>/dev/null); do kill "$pid" 2>/dev/null || true; done
+    for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$pid" 2>/dev/null || true; done
+    umount "$d/ns/mnt" 2>/dev/null || true
+    umount "$d/ns/uts" 2>/dev/null || true
+    umount "$d/ns" 2>/dev/null || true
+}
+
+guest_destroy() {
+    local g="$1" d
+    d="$(_guest_dir "$g")"
+    _guest_release "$d" "${LAB}-$g"
+    ip netns del "${LAB}-$g" 2>/dev/null || true
+    rm -rf "$d"
+}
+
+# Runs before lab_cleanup: stop every guest's processes and release its namespaces.
+guest_cleanup_all() {
+    local d
+    for d in "${GUEST_DIRS[@]:-}"; do
+        [ -n "$d" ] && [ -d "$d/ns" ] && _guest_release "$d" "${LAB}-${d##*/guest-}"
+    done
+    return 0
+}
+trap 'guest_cleanup_all; lab_cleanup' EXIT
+
+secrets_add() {
+    printf '%s\t%s\n' "$2" "$(printf '%s' "$3" | od -An -v -tx1 | tr -d ' \n')" >> "$1"
+}
+
+# guest_stage_step <guest> <rendered host dir> <step>: copies run.sh, billu-lib.sh and every file run.sh installs
+# from synth's rendered/<host>/ into the guest's staging folder, then proves they are byte for byte the rendered
+# ones (no lab override touches a staged file).
+guest_stage_step() {
+    local g="$1" src="$2" step="$3" d stage f list
+    d="$(_guest_dir "$g")"
+    stage="/var/lib/billu/stage/$step"
+    [ -f "$src$stage/run.sh" ] || lab_die "no rendered step $step under $src"
+    list="$(sed -n "s/^billu_install '\([^']*\)'.*/\1/p" "$src$stage/run.sh")"
+    guest_exec "$g" sh -c "rm -rf '$stage' && mkdir -p '$stage/files'"
+    guest_exec "$g" cp "$src$stage/run.sh" "$src$stage/billu-lib.sh" "$stage/"
+    for f in $list; do
+        guest_exec "$g" install -D -m 0600 "$src$f" "$stage/files$f"
+    done
+    for f in "$stage/run.sh" "$stage/billu-lib.sh"; do
+        lab_hash_check "$src$f" "$d/var/u${f#/var}"
+    done
+    for f in $list; do lab_hash_check "$src$f" "$d/var/u${stage#/var}/files$f"; done
+}
+
+# guest_run_step <guest> <step> <secrets file> [log]: runs the staged step; returns its exit status.
+guest_run_step() {
+    local g="$1" step="$2" secrets="$3" log="${4:-$LAB_DIR/$1-$2.log}"
+    guest_exec "$g" sh "/var/lib/billu/stage/$step/run.sh" <"$secrets" >"$log" 2>&1
+}
+
+samba_start() { guest_exec "$1" systemctl start samba-ad-dc; }
+samba_stop() { guest_exec "$1" systemctl stop samba-ad-dc; }
+
+# Ready when the rootDSE answers over LDAP inside the guest.
+samba_wait_ready() {
+    lab_wait "${2:-120}" "Samba on $1 answers LDAP" \
+        guest_exec "$1" ldapsearch -LLL -x -o nettimeout=2 -H ldap://127.0.0.1 -s base -b '' dnsHostName
+}
+
+samba_provision() {
+    guest_stage_step "$1" "$2" dc
+    guest_run_step "$1" dc "$3"
+}
+
+# Proportional set size (shared pages split between the processes that map them) of everything in the guest.
+samba_pss_mib() {
+    local total=0 pid kb
+    for pid in $(ip netns pids "${LAB}-$1" 2>/dev/null); do
+        kb=$(awk '/^Pss:/ {print $2}' "/proc/$pid/smaps_rollup" 2>/dev/null || echo 0)
+        total=$((total + ${kb:-0}))
+    done
+    echo $((total / 1024))
+}

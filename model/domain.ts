@@ -1,0 +1,315 @@
+/**
+ * The Active Directory domain of a company site (`billu:domain`): which implementation runs it (Windows Server
+ * AD DS or Samba AD DC), where the FSMO roles live, the AD site and its subnets, DNS (forwarders, conditional
+ * forwarders, A and PTR records for every host), time, and how Debian members log on. Pure: the schema, the
+ * semantic checks (through Problems, naming the key path) and the derived `DomainModel` the components read.
+ */
+import { z } from "zod";
+import { Cidr, ipToInt, isIpv4, reverseZone } from "./addressing";
+import { Problems, show } from "./errors";
+
+/** The five FSMO roles, as the config names them. */
+export const FSMO_ROLES = ["schemaMaster", "domainNamingMaster", "pdcEmulator", "ridMaster", "infrastructureMaster"] as const;
+export type FsmoRole = (typeof FSMO_ROLES)[number];
+
+const hostRef = z.string().min(1);
+const groupName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, "must be an AD group name without spaces (letters, digits, . _ -)");
+
+export const domainSchema = z
+    .object({
+        /** `windows` (Windows Server 2022 AD DS) or `samba` (Samba AD DC on Debian 12). */
+        flavor: z.enum(["windows", "samba"]),
+        /** AD site of the DCs and of every internal subnet. @default the site code (`PAR`) */
+        adSite: z
+            .string()
+            .regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,62}$/, "must be letters, digits and dashes")
+            .optional(),
+        /** Which DC holds each FSMO role (a host name of billu:hosts). @default the first DC for every role */
+        fsmo: z
+            .object({
+                schemaMaster: hostRef.optional(),
+                domainNamingMaster: hostRef.optional(),
+                pdcEmulator: hostRef.optional(),
+                ridMaster: hostRef.optional(),
+                infrastructureMaster: hostRef.optional(),
+            })
+            .strict()
+            .default({}),
+        /** Debian members (`joinDomain: true`): the AD group whose members may SSH in, and the one that may sudo. */
+        linuxLogin: z.object({ sshGroup: groupName, sudoGroup: groupName }).strict().optional(),
+        /** The AD account Debian members join with (no admin rights; its own generated password). */
+        joinAccount: z
+            .string()
+            .regex(/^[a-z][a-z0-9-]{0,19}$/, "must be a sAMAccountName of at most 20 lowercase letters, digits or dashes")
+            .default("svc-domain-join"),
+        /** DNS zones of partner domains answered by the partner's resolvers (Windows DNS conditional forwarders). */
+        conditionalForwarders: z.array(z.object({ domain: z.string().min(1), servers: z.array(z.string()).min(1) }).strict()).default([]),
+    })
+    .strict();
+
+export type DomainConfig = z.output<typeof domainSchema>;
+
+/** What the domain validation needs of a host (a subset of HostModel, so the model stays acyclic). */
+export interface DomainHost {
+    readonly name: string;
+    readonly role: string;
+    readonly os: string;
+    readonly zone: string;
+    readonly address: string;
+    readonly node: string;
+    readonly joinDomain: boolean;
+    readonly index: number;
+    readonly nics: readonly { readonly zone: string; readonly address: string }[];
+}
+
+export interface DomainZone {
+    readonly name: string;
+    readonly kind: string;
+    readonly cidr: Cidr;
+}
+
+export interface DnsRecord {
+    /** Host name in the zone (`par-dc01`). */
+    readonly name: string;
+    readonly address: string;
+    /** Reverse zone (`10.20.10.in-addr.arpa`) and the PTR's name in it (`11`). */
+    readonly reverseZone: string;
+    readonly ptrName: string;
+    /** Whether an A record is made (the router has PTRs in every zone but one A record). */
+    readonly a: boolean;
+}
+
+export interface DomainController {
+    /** Host name as in billu:hosts (`PAR-DC01`). */
+    readonly name: string;
+    /** DNS label (`par-dc01`) and FQDN (`par-dc01.billu.remindme.lan`). */
+    readonly label: string;
+    readonly fqdn: string;
+    readonly address: string;
+    readonly node: string;
+    readonly os: string;
+    /** The first DC creates the forest; the others join it. */
+    readonly first: boolean;
+    /** FSMO roles this DC must hold. */
+    readonly roles: readonly FsmoRole[];
+}
+
+export interface DomainModel {
+    readonly flavor: "windows" | "samba";
+    /** DNS name of the domain, lowercase (`billu.remindme.lan`), and the Kerberos realm (`BILLU.REMINDME.LAN`). */
+    readonly fqdn: string;
+    readonly realm: string;
+    /** Distinguished name of the domain (`DC=billu,DC=remindme,DC=lan`). */
+    readonly dn: string;
+    readonly netbiosName: string;
+    readonly adSite: string;
+    /** In billu:hosts order: `dcs[0]` creates the forest. */
+    readonly dcs: readonly DomainController[];
+    readonly fsmo: Readonly<Record<FsmoRole, string>>;
+    readonly pdcEmulator: DomainController;
+    readonly forwarders: readonly string[];
+    readonly ntpServers: readonly string[];
+    readonly conditionalForwarders: readonly { readonly domain: string; readonly servers: readonly string[] }[];
+    /** Every internal zone's network, for AD subnets (all in `adSite`). */
+    readonly subnets: readonly { readonly cidr: string; readonly zone: string; readonly reverseZone: string }[];
+    /** Reverse zones of the internal networks, sorted. */
+    readonly reverseZones: readonly string[];
+    /** A and PTR records of every host of the model. */
+    readonly records: readonly DnsRecord[];
+    /** Debian hosts that join the domain. */
+    readonly members: readonly string[];
+    readonly linuxLogin?: { readonly sshGroup: string; readonly sudoGroup: string };
+    readonly joinAccount: string;
+}
+
+/**
+ * Why a text is not a DNS name an AD domain can use, or undefined. RFC 1123 labels (letters, digits, inner
+ * dashes, 1-63 characters), at least two labels (Microsoft: single-label domains are unsupported), at most 253
+ * characters, a top-level label that is not all digits.
+ */
+export function dnsNameViolation(name: string): string | undefined {
+    if (name.length > 253) return "is longer than 253 characters";
+    const labels = name.split(".");
+    if (labels.length < 2) return "is a single label (an AD domain needs at least two, e.g. billu.remindme.lan)";
+    const bad = labels.find((l) => !/^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(l));
+    if (bad !== undefined) {
+        return bad === "" ? "has an empty label" : `has the label ${show(bad)}, but a label is 1 to 63 letters, digits or inner dashes`;
+    }
+    if (/^\d+$/.test(labels[labels.length - 1])) return "ends with an all-numeric label";
+    return undefined;
+}
+
+/** PTR name of an address inside its reverse zone (`10.20.10.11` in `10.20.10.in-addr.arpa` is `11`). */
+export function ptrName(address: string, zone: string): string {
+    const keep = zone.replace(/\.in-addr\.arpa$/, "").split(".").length;
+    return address.split(".").slice(keep).reverse().join(".");
+}
+
+/**
+ * Checks `billu:domain` against the hosts and zones and derives the domain model. Returns undefined when the
+ * site has no domain (no DC and no `billu:domain`) or when a problem was found (the caller throws them all).
+ */
+export function validateDomain(
+    site: { domain: string; netbiosName?: string; code: string },
+    network: { dnsForwarders: readonly string[]; ntpServers: readonly string[] },
+    cfg: DomainConfig | undefined,
+    zones: readonly DomainZone[],
+    hosts: readonly DomainHost[],
+    problems: Problems,
+): DomainModel | undefined {
+    const before = problems.count;
+    const hp = (h: DomainHost, k: string) => `billu:hosts[${h.index}].${k}`;
+    const dcHosts = hosts.filter((h) => h.role === "dc");
+    hosts
+        .filter((h) => h.joinDomain && (h.role === "dc" || !h.os.startsWith("debian")))
+        .forEach((h) =>
+            problems.add(
+                hp(h, "joinDomain"),
+                `is true on ${h.name} (${h.role === "dc" ? "a domain controller" : h.os})`,
+                "set joinDomain only on Debian member servers (a DC is the domain; Windows members are not joined by this program)",
+            ),
+        );
+    if (!cfg) {
+        if (dcHosts.length > 0) {
+            problems.add(
+                "billu:domain",
+                `is missing, but billu:hosts has ${dcHosts.length} domain controller${dcHosts.length > 1 ? "s" : ""} (${dcHosts.map((h) => h.name).join(", ")})`,
+                'set billu:domain (at least flavor: windows or samba; see README, "Domain controllers")',
+            );
+        }
+        const joiners = hosts.filter((h) => h.joinDomain && h.role !== "dc" && h.os.startsWith("debian"));
+        if (joiners.length > 0 && dcHosts.length === 0) {
+            problems.add(
+                hp(joiners[0], "joinDomain"),
+                `is true on ${joiners[0].name}, but the site has no domain`,
+                "add domain controllers and billu:domain, or set joinDomain: false",
+            );
+        }
+        return undefined;
+    }
+    if (dcHosts.length === 0) {
+        problems.add("billu:domain", "is set, but billu:hosts has no host of role dc", "add at least one domain controller (role: dc), or remove billu:domain");
+        return undefined;
+    }
+    const domainProblem = dnsNameViolation(site.domain);
+    if (domainProblem) {
+        problems.add("billu:site.domain", `${show(site.domain)} ${domainProblem}`, "write the AD domain as a DNS name, e.g. billu.remindme.lan");
+    }
+    if (!site.netbiosName) {
+        problems.add("billu:site.netbiosName", "is required for a site with domain controllers but missing", "set the NetBIOS name of the domain, e.g. BILLU");
+    }
+    const zoneByName = new Map(zones.map((z) => [z.name, z]));
+    for (const h of dcHosts) {
+        const zone = zoneByName.get(h.zone);
+        if (zone && zone.kind !== "servers") {
+            problems.add(
+                hp(h, "zone"),
+                `${show(h.zone)} is a ${zone.kind} zone, but ${h.name} is a domain controller`,
+                `put domain controllers in a servers zone (${
+                    zones
+                        .filter((z) => z.kind === "servers")
+                        .map((z) => z.name)
+                        .join(", ") || "add one"
+                })`,
+            );
+        }
+        const wantDebian = cfg.flavor === "samba";
+        if (wantDebian !== h.os.startsWith("debian")) {
+            problems.add(
+                hp(h, "os"),
+                `${show(h.os)} cannot run the ${cfg.flavor} flavor of billu:domain.flavor`,
+                wantDebian ? "use os: debian-12 for a Samba DC, or flavor: windows" : "use os: windows-2022-gui or windows-2022-core, or flavor: samba",
+            );
+        }
+    }
+    const dcNames = dcHosts.map((h) => h.name);
+    const fsmo = {} as Record<FsmoRole, string>;
+    for (const role of FSMO_ROLES) {
+        const holder = cfg.fsmo[role] ?? dcNames[0];
+        if (!dcNames.includes(holder)) {
+            problems.add(
+                `billu:domain.fsmo.${role}`,
+                `${show(holder)} is not a domain controller of billu:hosts`,
+                `name one of the DCs: ${dcNames.join(", ")}`,
+            );
+        }
+        fsmo[role] = holder;
+    }
+    cfg.conditionalForwarders.forEach((f, i) => {
+        const p = `billu:domain.conditionalForwarders[${i}]`;
+        const bad = dnsNameViolation(f.domain);
+        if (bad) problems.add(`${p}.domain`, `${show(f.domain)} ${bad}`, "write the partner's DNS domain, e.g. ecotech.lan");
+        if (f.domain.toLowerCase() === site.domain.toLowerCase())
+            problems.add(`${p}.domain`, `${show(f.domain)} is the site's own domain`, "name the partner's domain");
+        f.servers.forEach((s, j) => {
+            if (!isIpv4(s)) problems.add(`${p}.servers[${j}]`, `${show(s)} is not an IPv4 address`, "write the partner resolver's dotted IPv4 address");
+        });
+        if (cfg.flavor === "samba") {
+            problems.add(
+                p,
+                `asks for a conditional forwarder to ${f.domain}, which Samba's internal DNS server cannot do (it has only global forwarders)`,
+                "use flavor: windows for conditional forwarders, or remove the entry",
+            );
+        }
+    });
+    network.dnsForwarders.forEach((s, i) => {
+        if (!isIpv4(s)) problems.add(`billu:network.dnsForwarders[${i}]`, `${show(s)} is not an IPv4 address`, "write the resolver's dotted IPv4 address");
+    });
+    const members = hosts.filter((h) => h.joinDomain && h.role !== "dc" && h.os.startsWith("debian"));
+    if (members.length > 0 && !cfg.linuxLogin) {
+        problems.add(
+            "billu:domain.linuxLogin",
+            `is required because ${members.map((h) => h.name).join(", ")} join${members.length === 1 ? "s" : ""} the domain, but it is missing`,
+            "set billu:domain.linuxLogin.sshGroup and sudoGroup (the AD groups allowed to SSH in and to sudo)",
+        );
+    }
+    if (problems.count > before) return undefined;
+
+    const fqdn = site.domain.toLowerCase();
+    const internal = zones.filter((z) => z.kind !== "wan");
+    const internalOf = (address: string) => internal.find((z) => ipToInt(address) >= z.cidr.first && ipToInt(address) <= z.cidr.last);
+    const records: DnsRecord[] = [];
+    for (const h of hosts) {
+        const label = h.name.toLowerCase();
+        const addresses = h.role === "firewall" ? h.nics.map((n) => n.address) : [h.address];
+        for (const address of addresses) {
+            const zone = internalOf(address);
+            if (!zone) continue; // the WAN transit is not ours to name
+            const rz = reverseZone(zone.cidr);
+            records.push({ name: label, address, reverseZone: rz, ptrName: ptrName(address, rz), a: address === h.address });
+        }
+    }
+    const dcs: DomainController[] = dcHosts.map((h, i) => ({
+        name: h.name,
+        label: h.name.toLowerCase(),
+        fqdn: `${h.name.toLowerCase()}.${fqdn}`,
+        address: h.address,
+        node: h.node,
+        os: h.os,
+        first: i === 0,
+        roles: FSMO_ROLES.filter((r) => fsmo[r] === h.name),
+    }));
+    return {
+        flavor: cfg.flavor,
+        fqdn,
+        realm: fqdn.toUpperCase(),
+        dn: fqdn
+            .split(".")
+            .map((l) => `DC=${l}`)
+            .join(","),
+        netbiosName: site.netbiosName!,
+        adSite: cfg.adSite ?? site.code,
+        dcs,
+        fsmo,
+        pdcEmulator: dcs.find((d) => d.name === fsmo.pdcEmulator)!,
+        forwarders: network.dnsForwarders,
+        ntpServers: network.ntpServers,
+        conditionalForwarders: cfg.conditionalForwarders.map((f) => ({ domain: f.domain.toLowerCase(), servers: f.servers })),
+        subnets: internal.map((z) => ({ cidr: z.cidr.text, zone: z.name, reverseZone: reverseZone(z.cidr) })),
+        reverseZones: [...new Set(internal.map((z) => reverseZone(z.cidr)))].sort(),
+        records,
+        members: members.map((h) => h.name),
+        linuxLogin: cfg.linuxLogin,
+        joinAccount: cfg.joinAccount,
+    };
+}
