@@ -1,5 +1,6 @@
 /** The web server in the dev synth: its children and their order, the certificates, the secret channel, the docs. */
-import { readFileSync } from "fs";
+import { spawnSync } from "child_process";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
 import { SynthResult, synth } from "../../tools/synth";
@@ -94,4 +95,25 @@ test("docs: both sites, the allowed networks, the certificates with their expiry
     );
     expect(docs).toContain("| public | billu.example | www | A | 198.51.100.2 |");
     expect(docs).toContain("| kind:department | lan-dsi | 10.20.21.0/24 |");
+});
+
+test("the CLI: an intranet open to the WAN and a public name outside the site's domains stop synth with exit 2", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "billu-web-bad-"));
+    const cfg = readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8")
+        .replace("      - kind:department\n", "      - kind:department\n      - wan\n")
+        .replace("      name: www.billu.example\n", "      name: www.billu.fr\n");
+    writeFileSync(path.join(dir, "Pulumi.webbad.yaml"), cfg);
+    const cli = path.join(ROOT, "dist", "tools", "synth.js");
+    expect(existsSync(cli) ? "" : "run npm run build first").toBe("");
+    const p = spawnSync("node", [cli, "--stack", "webbad", "--config", path.join(dir, "Pulumi.webbad.yaml"), "--out", path.join(dir, "out")], {
+        cwd: ROOT,
+        encoding: "utf8",
+    });
+    expect(p.status).toBe(2);
+    expect(p.stderr).toBe(
+        "synth webbad: invalid configuration (2 problems):\n" +
+            '  - billu:web.public.name: "www.billu.fr" is outside the site\'s public domains (billu.example). Fix: name the public site inside billu:web.publicDomains (e.g. www.billu.example), or add its domain there if the site owns it\n' +
+            '  - billu:web.intranet.allowedFrom[1]: "wan" opens the intranet to the WAN (the internet). Fix: remove it: the intranet is for the site\'s own networks; what the internet may see belongs on the public site\n',
+    );
+    expect(existsSync(path.join(dir, "out", "resources.json"))).toBe(false);
 });
