@@ -14,7 +14,7 @@ function web(overrides: Record<string, unknown> = {}): RecordedResource {
                 { hostPort: 8080, wanPort: 80, scheme: "http" },
             ],
             intranetAllowedNetworks: ["10.20.20.0/24", "10.20.0.0/24"],
-            internalNetworks: ["10.20.0.0/24", "10.20.10.0/24", "172.16.120.0/24", "10.20.20.0/24"],
+            internalNetworks: ["10.20.0.0/24", "10.20.10.0/24", "10.20.20.0/24"],
             ...overrides,
         }),
         custom: false,
@@ -59,6 +59,12 @@ describe("disallow-intranet-from-wan", () => {
     test("4: a rule with no source and no port", async () => {
         expect(await check(disallowIntranetFromWan, [web(), vmRules([accept({ comment: "any" })])])).toEqual([
             "Web PAR-WEB01: its Proxmox firewall rule 0 (any) accepts tcp/443,80, where the intranet listens, from any source.",
+        ]);
+    });
+    test("6: a rule from the DMZ itself (a compromised DMZ host must not reach the intranet)", async () => {
+        const rules = [...baselineRules, accept({ source: "172.16.120.0/24", proto: "tcp", dport: "443", comment: "dmz" })];
+        expect(await check(disallowIntranetFromWan, [web(), vmRules(rules)])).toEqual([
+            "Web PAR-WEB01: its Proxmox firewall rule 5 (dmz) accepts tcp/443, where the intranet listens, from 172.16.120.0/24.",
         ]);
     });
     test("5: the HTTPS macro from an outside network", async () => {

@@ -48,8 +48,8 @@ export class WebDmz extends pulumi.ComponentResource {
             /** Ports of the public site alone, with the WAN ports the router forwards to them. */
             publishedListeners: web.published.map((p) => ({ hostPort: p.hostPort, wanPort: p.wanPort, scheme: p.scheme })),
             intranetAllowedNetworks: allowed,
-            /** Every network of the site but the WAN, and the tunnel's far side: what "internal" means. */
-            internalNetworks: [...ctx.model.zones.filter((z) => z.kind !== "wan").map((z) => z.cidr.text), ...partnerNetworks],
+            /** The site's networks but the WAN and the DMZ, and the tunnel's far side: what may be trusted with the intranet. */
+            internalNetworks: [...ctx.model.zones.filter((z) => z.kind !== "wan" && z.kind !== "dmz").map((z) => z.cidr.text), ...partnerNetworks],
             tlsProtocols: [...TLS.protocols],
             hstsMaxAgeSeconds: TLS.hstsMaxAgeSeconds,
         };

@@ -53,7 +53,7 @@ export const disallowIntranetFromWan = rule<StackValidationPolicy>(
     {
         name: "disallow-intranet-from-wan",
         description:
-            "The DMZ web server's intranet admits only the site's internal networks, the WAN is forwarded only to listeners of the public site alone, and the web VM's Proxmox firewall never accepts the intranet's ports from outside.",
+            "The DMZ web server's intranet admits only the site's internal networks (never the WAN or a DMZ), the WAN is forwarded only to listeners of the public site alone, and the web VM's Proxmox firewall never accepts the intranet's ports from outside them.",
         reason: "The intranet shares a server with a site the internet reaches: one widened layer (Apache, the port forward or the VM firewall) must not be enough to expose it.",
         remediation:
             "Let billu:web.intranet.allowedFrom name internal zones only, publish the public site's own listeners (a service on another port, published with publicPort 443), and keep flows from the WAN off the web server's https and http ports.",
