@@ -171,10 +171,21 @@ export function requiredDhcpFlows(plan: DhcpPlan, serverZones: ReadonlyMap<strin
 }
 
 /** Whether a flow of the matrix allows `from` -> `to` (zone, host or router) for a host destination. */
-function covers(f: FlowConfig, from: string, to: string, service: string, zoneOfHost: ReadonlyMap<string, string>): boolean {
+function covers(
+    f: FlowConfig,
+    from: string,
+    to: string,
+    service: string,
+    zoneOfHost: ReadonlyMap<string, string>,
+    kindOfZone: ReadonlyMap<string, string>,
+): boolean {
     if (f.service !== service) return false;
-    const fromOk = f.from === from || zoneOfHost.get(from) === f.from;
-    const toOk = f.to === to || (zoneOfHost.get(to) === f.to && (!f.hosts || f.hosts.includes(to)));
+    // An endpoint names a zone, a host or `kind:<zone kind>` (every zone of that kind; model/flows.ts).
+    const zoneOf = (e: string) => zoneOfHost.get(e) ?? e;
+    const matches = (endpoint: string, e: string) =>
+        endpoint === e || endpoint === zoneOf(e) || (endpoint.startsWith("kind:") && kindOfZone.get(zoneOf(e)) === endpoint.slice("kind:".length));
+    const fromOk = matches(f.from, from);
+    const toOk = f.to === to || (matches(f.to, to) && (!f.hosts || f.hosts.includes(to)));
     return fromOk && toOk;
 }
 
@@ -441,9 +452,10 @@ export function planDhcp(
     // The flow matrix must carry what the relay and the pair need (the router and every VM firewall enforce it).
     if (cleanBefore && problems.count === 0 && scopes.length > 0) {
         const zoneOfHost = new Map(hosts.map((h) => [h.name, h.zone]));
+        const kindOfZone = new Map(zones.map((z) => [z.name, z.kind as string]));
         const missing = requiredDhcpFlows(plan, zoneOfHost).filter((r) => {
             const targets = r.hosts ?? [r.to];
-            return !targets.every((t) => cfg.flows.some((f) => covers(f, r.from, r.hosts ? t : r.to, r.service, zoneOfHost)));
+            return !targets.every((t) => cfg.flows.some((f) => covers(f, r.from, r.hosts ? t : r.to, r.service, zoneOfHost, kindOfZone)));
         });
         for (const m of missing) {
             problems.add(

@@ -5,6 +5,7 @@
  * Every stack file (Pulumi.<stack>.yaml) sets these keys under `config:`, e.g. `billu:network: { zones: [...] }`.
  */
 import { z } from "zod";
+import { firewallSchema, flowSchema } from "./flows";
 import { vpnSchema } from "./vpn";
 import { dhcpSchema } from "./dhcp";
 import { domainSchema } from "./domain";
@@ -135,17 +136,6 @@ export const networkSchema = z
     })
     .strict();
 
-export const flowSchema = z
-    .object({
-        from: name,
-        to: name,
-        service: name,
-        /** Restrict a zone endpoint to these hosts of the zone. */
-        hosts: z.array(name).optional(),
-        comment: z.string().optional(),
-    })
-    .strict();
-
 export const directorySchema = z
     .object({
         /** The HR export (CSV, `;`), relative to the project root. */
@@ -172,6 +162,7 @@ export const configSchema = z
         network: networkSchema,
         hosts: z.array(hostSchema).default([]),
         flows: z.array(flowSchema).default([]),
+        firewall: firewallSchema.default({}),
         directory: directorySchema.optional(),
         guest: guestSchema,
         vpn: vpnSchema.optional(),
@@ -188,4 +179,4 @@ export type RawConfig = z.input<typeof configSchema>;
 export type Config = z.output<typeof configSchema>;
 export type Zone = z.output<typeof zoneSchema>;
 export type HostConfig = z.output<typeof hostSchema>;
-export type FlowConfig = z.output<typeof flowSchema>;
+export type { FlowConfig } from "./flows";

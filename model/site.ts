@@ -8,11 +8,12 @@ import { Cidr, contains, ipToInt, isIpv4, isUsableHost, overlaps, parseCidr, sug
 import { DhcpPlan, planDhcp } from "./dhcp";
 import { DomainModel, validateDomain } from "./domain";
 import { InputError, keyPath, Problems, show } from "./errors";
+import { buildFirewallModel, FirewallModel } from "./flows";
 import { HrExport, headcountByDepartment } from "./hr";
 import { namingViolation } from "./naming";
 import { Config, configSchema, CONFIG_KEYS, HostConfig, OsKind, Role, Zone, ZoneKind } from "./schema";
 import { validateVpn, VpnLocal, VpnModel } from "./vpn";
-import { ExtraDnsRecord, validateWeb, WebModel } from "./web";
+import { ExtraDnsRecord, validateWeb, webFirewallView, WebModel } from "./web";
 import { loadWebContent } from "./web-content";
 
 export interface ZoneModel {
@@ -66,6 +67,8 @@ export interface SiteModel {
     hostsByRole(role: Role): HostModel[];
     /** The router/firewall host. */
     readonly router: HostModel;
+    /** The flow matrix, resolved (model/flows.ts). */
+    readonly firewall?: FirewallModel;
     /** The AD domain (`billu:domain`): DCs, FSMO placement, DNS records, members. Absent on a site without DCs. */
     readonly domain?: DomainModel;
     /** This site's end of the site-to-site tunnel (`billu:vpn`), validated against this model. */
@@ -135,7 +138,6 @@ export function buildSiteModel(raw: Record<string, unknown>, loadHr?: HrLoader):
 
     const zones = validateZones(cfg, hr, headcount, problems);
     const hosts = validateHosts(cfg, zones, problems);
-    validateFlows(cfg, zones, hosts, problems);
     if (!isCompany) validatePartner(cfg, problems);
     const vpnLocal = validateVpn(
         cfg.vpn,
@@ -148,15 +150,26 @@ export function buildSiteModel(raw: Record<string, unknown>, loadHr?: HrLoader):
         problems,
     );
     const dhcp = planDhcp(cfg, zones, hosts, headcount, isCompany, problems);
-    // The DMZ web server's sites, once hosts and zones are known (model/web.ts).
+    problems.throwIfAny();
+    // The flow matrix, once zones and hosts are sound (model/flows.ts).
+    const beforeFlows = problems.count;
+    const firewall = buildFirewallModel({ flows: cfg.flows, firewall: cfg.firewall, zones, hosts }, problems);
+    const flowsOk = problems.count === beforeFlows;
+    const domain = validateDomain(cfg.site, cfg.network, cfg.domain, zones, hosts, problems);
+    // The DMZ web server's sites, against the flow matrix when it is sound (model/web.ts).
     const web = validateWeb(
         cfg.web,
-        { site: cfg.site, zones, hosts, configuredZones: cfg.network.zones.map((z) => z.name), hasPartner: cfg.vpn !== undefined },
+        {
+            site: cfg.site,
+            zones,
+            hosts,
+            configuredZones: cfg.network.zones.map((z) => z.name),
+            partnerNetworks: firewall.vpnPartner?.networks.map((c) => c.text),
+            firewall: flowsOk ? webFirewallView(firewall, hosts) : undefined,
+        },
         problems,
         loadWebContent,
     );
-    problems.throwIfAny();
-    const domain = validateDomain(cfg.site, cfg.network, cfg.domain, zones, hosts, problems);
     problems.throwIfAny();
 
     const zoneByName = new Map(zones.map((z) => [z.name, z]));
@@ -170,6 +183,7 @@ export function buildSiteModel(raw: Record<string, unknown>, loadHr?: HrLoader):
         hr,
         headcount,
         router,
+        firewall,
         dhcp,
         domain,
         zone: (n) => {
@@ -461,31 +475,6 @@ function validateHosts(cfg: Config, zones: readonly ZoneModel[], problems: Probl
     });
     void contains;
     return out;
-}
-
-function validateFlows(cfg: Config, zones: readonly ZoneModel[], hosts: readonly HostModel[], problems: Problems): void {
-    const zoneNames = new Set(zones.map((z) => z.name));
-    const hostByName = new Map(hosts.map((h) => [h.name, h]));
-    cfg.flows.forEach((f, i) => {
-        for (const end of ["from", "to"] as const) {
-            const v = f[end];
-            if (v !== "router" && !zoneNames.has(v) && !hostByName.has(v) && v !== "vpn-partner") {
-                problems.add(
-                    `billu:flows[${i}].${end}`,
-                    `${show(v)} is neither a zone, a host nor router`,
-                    `use a zone (${[...zoneNames].join(", ")}), a host name, or router`,
-                );
-            }
-        }
-        (f.hosts ?? []).forEach((h, j) => {
-            const host = hostByName.get(h);
-            if (!host) {
-                problems.add(`billu:flows[${i}].hosts[${j}]`, `${show(h)} is not a host of billu:hosts`, "name a declared host");
-            } else if (host.zone !== f.to && host.zone !== f.from) {
-                problems.add(`billu:flows[${i}].hosts[${j}]`, `${h} is not in zone ${f.from} or ${f.to}`, "list only hosts of the flow's zones");
-            }
-        });
-    });
 }
 
 /** Config keys of the namespace, for loaders. */

@@ -14,6 +14,7 @@
 import { z } from "zod";
 import { Cidr } from "./addressing";
 import { Problems, show } from "./errors";
+import { Actor, evaluate, FirewallModel } from "./flows";
 import { SERVICES } from "./services";
 import { ContentFile, ContentLoader } from "./web-content";
 
@@ -70,7 +71,7 @@ export interface IntranetSource {
     readonly kind: "zones" | "vpn-partner";
     /** The zones it selects (empty for the partner). */
     readonly zones: readonly string[];
-    /** Their networks; the partner's come from the paired tunnel (`intranetNetworks`). */
+    /** Their networks; the partner's are the router's (`billu:firewall.vpnPartner.networks`). */
     readonly networks: readonly string[];
     /**
      * The flows of billu:flows that let each member (a zone, or `vpn-partner`) reach the server's HTTPS port, when
@@ -160,8 +161,8 @@ export interface WebSiteView {
     readonly hosts: readonly { readonly name: string; readonly role: string; readonly zone: string; readonly address: string; readonly index: number }[];
     /** Every zone name of billu:network.zones, valid or not (an invalid zone is reported where it is declared). */
     readonly configuredZones: readonly string[];
-    /** Whether the site has a partner behind a tunnel (billu:vpn, or the firewall's vpnPartner). */
-    readonly hasPartner: boolean;
+    /** The partner's networks behind the tunnel, as the router knows them (billu:firewall.vpnPartner); absent: no partner. */
+    readonly partnerNetworks?: readonly string[];
     /** The flow model's view; absent: the flows cannot be checked yet (and nothing is published). */
     readonly firewall?: WebFirewallView;
 }
@@ -186,8 +187,16 @@ export function inDomain(name: string, domain: string): boolean {
     return name === domain || name.endsWith("." + domain);
 }
 
-function httpPort(service: "https" | "http"): number {
+/** The catalogue's services of the public site's own listeners, which the router publishes (model/services.ts). */
+const PUBLIC_LISTENER = { https: "web-public-https", http: "web-public-http" } as const;
+
+/** The (single) port of a catalogue service. */
+function httpPort(service: string): number {
     return SERVICES[service].ports[0].from;
+}
+
+function portsText(ranges: readonly { proto: string; from: number; to: number }[]): string {
+    return ranges.map((r) => `${r.proto}/${r.from === r.to ? r.from : `${r.from}-${r.to}`}`).join(" ");
 }
 
 /** Validates `billu:web`; returns the web model, or undefined (problems added). */
@@ -298,13 +307,17 @@ export function validateWeb(cfg: WebConfig | undefined, view: WebSiteView, probl
     const choices = `a zone (${view.zones
         .filter((z) => z.kind !== "wan" && z.kind !== "dmz")
         .map((z) => z.name)
-        .join(", ")}), ${internalKinds.map((k) => KIND + k).join(", ")}${view.hasPartner ? `, or ${PARTNER}` : ""}`;
+        .join(", ")}), ${internalKinds.map((k) => KIND + k).join(", ")}${view.partnerNetworks ? `, or ${PARTNER}` : ""}`;
     cfg.intranet.allowedFrom.forEach((w, i) => {
         const p = `billu:web.intranet.allowedFrom[${i}]`;
         if (w === PARTNER) {
-            if (!view.hasPartner) {
-                problems.add(p, `is ${PARTNER}, but the site has no site-to-site tunnel (billu:vpn)`, `remove it, or set up the tunnel first`);
-            } else allowedFrom.push({ written: w, index: i, kind: "vpn-partner", zones: [], networks: [], flows: {} });
+            if (!view.partnerNetworks) {
+                problems.add(
+                    p,
+                    `is ${PARTNER}, but the router knows no partner networks (billu:firewall.vpnPartner)`,
+                    "remove it, or declare the tunnel (billu:vpn) and its far networks (billu:firewall.vpnPartner) first",
+                );
+            } else allowedFrom.push({ written: w, index: i, kind: "vpn-partner", zones: [], networks: [...view.partnerNetworks], flows: {} });
             return;
         }
         let zones: (typeof view.zones)[number][];
@@ -356,22 +369,18 @@ export function validateWeb(cfg: WebConfig | undefined, view: WebSiteView, probl
                 pub.wanPorts.length === 1 && pub.wanPorts[0].proto === "tcp" && pub.wanPorts[0].from === pub.wanPorts[0].to ? pub.wanPorts[0].from : undefined;
             const hostPort = pub.hostPorts.length === 1 && pub.hostPorts[0].from === pub.hostPorts[0].to ? pub.hostPorts[0].from : undefined;
             const scheme = wan === ports.https ? "https" : wan === ports.http ? "http" : undefined;
-            if (!scheme || hostPort === undefined) {
+            const onIntranet = [...intranetPorts].filter((port) => pub.hostPorts.some((r) => r.proto === "tcp" && port >= r.from && port <= r.to));
+            if (onIntranet.length > 0) {
+                const own = PUBLIC_LISTENER[scheme ?? "https"];
                 problems.add(
                     p,
-                    `forwards WAN ${pub.wanPorts.map((r) => `${r.proto}/${r.from === r.to ? r.from : `${r.from}-${r.to}`}`).join(" ")} (service ${pub.service}) to ${host.name}, which serves only its public site, over https (WAN tcp/${ports.https}) and http (WAN tcp/${ports.http})`,
-                    "remove it, or publish one of those two",
+                    `forwards WAN ${portsText(pub.wanPorts)} to ${host.name} tcp/${onIntranet.join(",")}, where the intranet site listens too: the internet would reach the intranet's listener and only Apache would stop it`,
+                    `forward to a listener of the public site alone: publish ${own} (tcp/${httpPort(own)}) with publicPort ${wan ?? ports.https}`,
                 );
                 continue;
             }
-            if (intranetPorts.has(hostPort)) {
-                problems.add(
-                    p,
-                    `forwards WAN tcp/${wan} to ${host.name} tcp/${hostPort}, where the intranet site listens too: the internet would reach the intranet's listener and only Apache would stop it`,
-                    `forward to a listener of the public site alone: declare a service on another port in billu:firewall.services (e.g. { name: web-public-${scheme}, ports: [tcp/${scheme === "https" ? 8443 : 8080}] }) and publish that with publicPort ${wan}`,
-                );
-                continue;
-            }
+            // Anything else forwarded to the server (not the web's concern) gets no Apache listener.
+            if (!scheme || hostPort === undefined) continue;
             const clash = published.find((x) => x.hostPort === hostPort);
             if (clash) {
                 problems.add(
@@ -387,7 +396,7 @@ export function validateWeb(cfg: WebConfig | undefined, view: WebSiteView, probl
             problems.add(
                 "billu:web.public",
                 `is not published: no entry of billu:firewall.published forwards WAN tcp/${ports.https} to ${host.name}`,
-                `publish the public site's own listener: a service such as { name: web-public-https, ports: [tcp/8443] } in billu:firewall.services, and { service: web-public-https, host: ${host.name}, publicPort: ${ports.https} } in billu:firewall.published`,
+                `publish the public site's own listener: add { service: ${PUBLIC_LISTENER.https}, host: ${host.name}, publicPort: ${ports.https} } to billu:firewall.published`,
             );
         }
         // The WAN must not reach the intranet's listeners through a flow either.
@@ -444,7 +453,20 @@ export function validateWeb(cfg: WebConfig | undefined, view: WebSiteView, probl
     };
 }
 
-/** The networks the intranet admits: the allowed zones', and the tunnel's far networks for `vpn-partner`. */
-export function intranetNetworks(web: WebModel, partnerNetworks: readonly string[] = []): string[] {
-    return [...new Set(web.intranet.allowedFrom.flatMap((s) => (s.kind === "vpn-partner" ? partnerNetworks : s.networks)))];
+/** The networks the intranet admits: the allowed zones', and the partner's for `vpn-partner`. */
+export function intranetNetworks(web: WebModel): string[] {
+    return [...new Set(web.intranet.allowedFrom.flatMap((s) => s.networks))];
+}
+
+/** The firewall's flow model as the web model reads it: its port forwards, and `evaluate` for a source and a host port. */
+export function webFirewallView(fw: FirewallModel, hosts: readonly { readonly name: string; readonly zone: string }[]): WebFirewallView {
+    return {
+        published: fw.published.map((p) => ({ index: p.index, service: p.service.name, host: p.host.name, wanPorts: p.publicPorts, hostPorts: p.ports })),
+        flowsTo: (source, host, port) => {
+            const h = hosts.find((x) => x.name === host);
+            if (!h) return [];
+            const from: Actor = source.kind === "vpn-partner" ? { kind: "vpn-partner" } : { kind: "zone", zone: source.zone };
+            return evaluate(fw, from, { kind: "host", host, zone: h.zone }, "tcp", port).flows;
+        },
+    };
 }

@@ -5,7 +5,8 @@
 import type { Input } from "@pulumi/pulumi";
 import { netmask, rangeSize } from "../model/addressing";
 import { SiteModel } from "../model/site";
-import { SERVICES, portText } from "../model/services";
+import { portsText } from "../model/services";
+import { firewallDocs } from "../components/firewall/docs";
 
 export interface ZoneDoc {
     name: string;
@@ -46,6 +47,15 @@ export interface FlowDoc {
     ports: string;
     hosts?: string[];
     comment?: string;
+    /** The zones (or `router`, `vpn-partner`) the flow goes from and to, and the hosts it is narrowed to. */
+    fromZones?: string[];
+    toZones?: string[];
+    fromHosts?: string[];
+    toHosts?: string[];
+    /** Where it is enforced: `router` (crosses it) and/or `vm` (the destination VMs' Proxmox firewall). */
+    enforcedAt?: string[];
+    /** For a published service (port forward from WAN): the DMZ host. */
+    publishedTo?: string;
 }
 
 /** Everything the docs need; components add their own sections under `sections`. */
@@ -100,15 +110,51 @@ export function siteDocs(model: SiteModel): SiteDocs {
             protected: h.stateful && model.site.protectStateful,
             nics: h.nics.map((n) => ({ zone: n.zone, ifname: n.ifname, address: `${n.address}/${n.prefix}`, vlanId: n.vlanId, bridge: n.bridge })),
         })),
-        flows: model.config.flows.map((f, i) => ({
-            index: i,
+        flows: flowDocs(model),
+        sections: { ...firewallDocs(model) },
+    };
+}
+
+/** The flow matrix as documented: every flow of billu:flows, then the published services (port forwards). */
+function flowDocs(model: SiteModel): FlowDoc[] {
+    const fw = model.firewall;
+    if (!fw) return [];
+    const zonesOf = (ms: readonly { kind: string; name: string; zone?: string }[]) => [...new Set(ms.map((m) => m.zone ?? m.name))];
+    const hostsOf = (ms: readonly { kind: string; name: string }[]) => {
+        const hs = ms.filter((m) => m.kind === "host").map((m) => m.name);
+        return hs.length > 0 ? hs : undefined;
+    };
+    const vmOnly = (f: (typeof fw.flows)[number]) => f.sources.every((s) => f.destinations.every((d) => s.zone !== undefined && s.zone === d.zone));
+    return [
+        ...fw.flows.map((f) => ({
+            index: f.index,
             from: f.from,
             to: f.to,
-            service: f.service,
-            ports: (SERVICES[f.service]?.ports ?? []).map((r) => `${r.proto}/${portText(r)}`).join(" "),
-            hosts: f.hosts,
+            service: f.service.name,
+            ports: portsText(f.service.ports),
+            hosts: f.hosts ? [...f.hosts] : undefined,
             comment: f.comment,
+            fromZones: zonesOf(f.sources),
+            toZones: zonesOf(f.destinations),
+            fromHosts: hostsOf(f.sources),
+            toHosts: hostsOf(f.destinations),
+            enforcedAt: [
+                ...(vmOnly(f) ? [] : ["router"]),
+                ...(f.destinations.some((d) => d.kind !== "router" && d.kind !== "vpn-partner" && d.zoneKind !== "wan") ? ["vm"] : []),
+            ],
         })),
-        sections: {},
-    };
+        ...fw.published.map((p) => ({
+            index: p.index,
+            from: "wan",
+            to: p.host.name,
+            service: p.service.name,
+            ports: portsText(p.publicPorts),
+            comment: p.comment,
+            fromZones: [model.zones.find((z) => z.kind === "wan")!.name],
+            toZones: [p.host.zone],
+            toHosts: [p.host.name],
+            enforcedAt: ["router", "vm"],
+            publishedTo: p.host.name,
+        })),
+    ];
 }

@@ -3,9 +3,9 @@
  * the SiteToSiteVpn after the router, and export what the peer needs (`vpnPeer`, and `vpnPsk` at the owner end).
  */
 import * as pulumi from "@pulumi/pulumi";
-import { InputError } from "../model/errors";
+import { InputError, Problems, show } from "../model/errors";
 import { SiteModel } from "../model/site";
-import { pairVpn, vpnPeerExport } from "../model/vpn";
+import { pairVpn, VpnModel, vpnPeerExport } from "../model/vpn";
 import { SiteContext } from "../components/context";
 import { readVpnPeer, VPN_OUTPUTS } from "../components/vpn/peer";
 import { vpnDocsSections } from "../components/vpn/render";
@@ -18,7 +18,42 @@ export async function withVpnPeer(model: SiteModel): Promise<{ model: SiteModel;
     const peer = await readVpnPeer(model.vpnLocal);
     if (peer.export === undefined) return { model };
     const vpn = pairVpn(model.vpnLocal, peer.export, model.zones);
+    checkFirewallPartner(model, vpn);
     return { model: { ...model, vpn }, peerPsk: peer.psk };
+}
+
+/**
+ * The router's flow matrix names the partner's networks (`billu:firewall.vpnPartner`) so its rules can be
+ * rendered before the peer is read; they must be exactly the peer's, or the ruleset and the tunnel disagree.
+ */
+export function checkFirewallPartner(model: SiteModel, vpn: VpnModel): void {
+    const problems = new Problems();
+    const fw = model.firewall?.vpnPartner;
+    const peerNets = [...vpn.remote.networks].sort();
+    if (!fw) {
+        problems.add(
+            "billu:firewall.vpnPartner",
+            "is missing while billu:vpn pairs a tunnel",
+            `set networks: [${peerNets.join(", ")}] and interface: ${vpn.interface}`,
+        );
+    } else {
+        const mine = fw.networks.map((c) => c.text).sort();
+        if (mine.join(",") !== peerNets.join(",")) {
+            problems.add(
+                "billu:firewall.vpnPartner.networks",
+                `is [${mine.join(", ")}] but stack ${vpn.peerStack} exports [${peerNets.join(", ")}]`,
+                "write exactly the peer's networks, so the ruleset routes what the tunnel carries",
+            );
+        }
+        if (fw.ifname !== vpn.interface) {
+            problems.add(
+                "billu:firewall.vpnPartner.interface",
+                `is ${show(fw.ifname)} but billu:vpn.interface is ${show(vpn.interface)}`,
+                "use the same interface name in both keys",
+            );
+        }
+    }
+    problems.throwIfAny("invalid VPN pairing");
 }
 
 /** Builds this end of the tunnel (after the router) and adds its docs sections. */

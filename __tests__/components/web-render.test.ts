@@ -4,17 +4,18 @@ import { renderApacheConf, webDocsSections, webFiles, webStepBody, WEB_PATHS } f
 import { model, stackRaw } from "../helpers";
 
 const dev = model(stackRaw("dev")).web!;
-/** dev with the public site's listeners the firewall would publish (WAN 443 -> 8443, WAN 80 -> 8080). */
-const published: WebModel = {
-    ...dev,
-    published: [
-        { index: 1, service: "web-public-http", scheme: "http", wanPort: 80, hostPort: 8080 },
-        { index: 0, service: "web-public-https", scheme: "https", wanPort: 443, hostPort: 8443 },
-    ],
-};
-const inputs = (web: WebModel, partner: string[] = []) => ({
+/** dev publishes the public site's own listeners: WAN 80 -> 8080 and WAN 443 -> 8443 (billu:firewall.published). */
+const published: WebModel = dev;
+
+test("dev's port forwards are the public site's own listeners", () => {
+    expect(dev.published).toEqual([
+        { index: 0, service: "web-public-http", scheme: "http", wanPort: 80, hostPort: 8080 },
+        { index: 1, service: "web-public-https", scheme: "https", wanPort: 443, hostPort: 8443 },
+    ]);
+});
+const inputs = (web: WebModel) => ({
     web,
-    intranetNetworks: intranetNetworks(web, partner),
+    intranetNetworks: intranetNetworks(web),
     serverFqdn: "par-web01.billu.remindme.lan",
     siteName: "BillU lab",
 });
@@ -41,17 +42,16 @@ test("the intranet answers only on the by-name listeners, with Require ip of exa
     expect(conf).toContain("SSLProtocol -all +TLSv1.2 +TLSv1.3");
 });
 
-test("without a port forward (no flow model), only the by-name listeners; a partner-only list whose tunnel is unpaired denies all", () => {
-    const conf = renderApacheConf(inputs(dev));
+test("without a port forward, only the by-name listeners; an allowed list without networks denies all", () => {
+    const conf = renderApacheConf(inputs({ ...dev, published: [] }));
     expect(conf.split("\n").filter((l) => /^Listen /.test(l))).toEqual(["Listen 80", "Listen 443"]);
-    const partnerOnly: WebModel = {
+    const none: WebModel = {
         ...dev,
         intranet: { ...dev.intranet, allowedFrom: [{ written: "vpn-partner", index: 0, kind: "vpn-partner", zones: [], networks: [], flows: {} }] },
     };
-    const denied = renderApacheConf(inputs(partnerOnly));
+    const denied = renderApacheConf(inputs(none));
     expect(denied).not.toContain("Require ip");
     expect(denied.match(/Require all denied/g)).toHaveLength(4); // "/" and the intranet's directory and both virtual hosts
-    expect(renderApacheConf(inputs(partnerOnly, ["172.20.10.0/24"]))).toContain("Require ip 172.20.10.0/24\n");
 });
 
 test("the step's files: content, manifests, certificate and key placeholders (keys 0600), then the checked config last", () => {
@@ -84,11 +84,9 @@ test("the body reloads Apache only when its configuration or a certificate chang
 });
 
 test("docs: the published listeners, the allowed networks with their flows, the certificates, the DNS records", () => {
-    const s = webDocsSections(
-        { ...published, flowsChecked: true },
-        [],
-        [{ role: "public", subject: "CN=www.billu.example, O=BillU", dnsNames: ["www.billu.example"], expires: "2027-01-01T00:00:00Z" }],
-    );
+    const s = webDocsSections({ ...published, flowsChecked: true }, [
+        { role: "public", subject: "CN=www.billu.example, O=BillU", dnsNames: ["www.billu.example"], expires: "2027-01-01T00:00:00Z" },
+    ]);
     expect(Object.keys(s)).toEqual([
         "Web server PAR-WEB01: sites",
         "Web server PAR-WEB01: intranet allowed networks",
@@ -96,7 +94,7 @@ test("docs: the published listeners, the allowed networks with their flows, the 
         "Web server PAR-WEB01: DNS records",
     ]);
     expect(s["Web server PAR-WEB01: sites"].rows[0][2]).toBe(
-        "443 (https), 80 (redirects to https), by name; public site alone: 8080 (http) ← WAN tcp/80, billu:firewall.published[1]; 8443 (https) ← WAN tcp/443, billu:firewall.published[0]",
+        "443 (https), 80 (redirects to https), by name; public site alone: 8080 (http) ← WAN tcp/80, billu:firewall.published[0]; 8443 (https) ← WAN tcp/443, billu:firewall.published[1]",
     );
     expect(s["Web server PAR-WEB01: DNS records"].rows[2]).toEqual([
         "public",

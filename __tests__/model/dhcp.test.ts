@@ -245,10 +245,11 @@ describe("bad input: exit 2 with the key path, the value and the fix", () => {
         [
             "a renewal flow to the servers naming another host",
             "prod",
-            (r) => (r.flows.find((f: any) => f.from === "lan-rh" && f.to === "servers").hosts = ["PAR-DHCP01"]),
-            [
-                "billu:flows: lacks lan-rh -> servers dhcp-relay to PAR-DHCP01, PAR-DHCP02, which DHCP needs (clients renew their lease directly with the server). Fix: append { from: lan-rh, to: servers, service: dhcp-relay, hosts: [PAR-DHCP01, PAR-DHCP02] } to billu:flows",
-            ],
+            (r) => (r.flows.find((f: any) => f.from === "kind:department" && f.to === "servers" && f.service === "dhcp-relay").hosts = ["PAR-DHCP01"]),
+            ["lan-direction", "lan-dsi", "lan-dev", "lan-finance", "lan-rh", "lan-commercial", "lan-juridique", "lan-qhse", "lan-com"].map(
+                (z) =>
+                    `billu:flows: lacks ${z} -> servers dhcp-relay to PAR-DHCP01, PAR-DHCP02, which DHCP needs (clients renew their lease directly with the server). Fix: append { from: ${z}, to: servers, service: dhcp-relay, hosts: [PAR-DHCP01, PAR-DHCP02] } to billu:flows`,
+            ),
         ],
     ];
 

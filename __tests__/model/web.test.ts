@@ -35,8 +35,18 @@ describe("the committed stacks", () => {
             "10.20.0.0/24",
             "10.20.10.0/24",
         ]);
-        // No flow model on this site yet: nothing published, flows not checked.
-        expect([web.published, web.flowsChecked]).toEqual([[], false]);
+        // The firewall's flow model: the port forwards are the public site's own listeners; each allowed zone's flow.
+        expect(web.flowsChecked).toBe(true);
+        expect(web.published.map((p) => [p.scheme, p.wanPort, p.hostPort])).toEqual([
+            ["http", 80, 8080],
+            ["https", 443, 8443],
+        ]);
+        const raw = stackRaw("dev");
+        const flowIndex = (from: string, service: string) =>
+            raw.flows.findIndex((f: { from: string; to: string; service: string }) => f.from === from && f.to === "PAR-WEB01" && f.service === service);
+        expect(web.intranet.allowedFrom[0].flows["lan-dsi"]).toEqual([flowIndex("kind:department", "https")]);
+        expect(web.intranet.allowedFrom[1].flows).toEqual({ management: [flowIndex("management", "https")] });
+        expect(web.intranet.allowedFrom[2].flows).toEqual({ servers: [flowIndex("servers", "https")] });
     });
 
     test("DNS: both names at the server in the AD DNS, the public name at the WAN address for the public DNS", () => {
@@ -64,11 +74,11 @@ describe("the committed stacks", () => {
         ]);
     });
 
-    test("prod: the partner is allowed (the flow matrix lets it reach PAR-WEB01): its networks come from the paired tunnel", () => {
+    test("prod: the partner is allowed (the flow matrix lets it reach PAR-WEB01), with the router's partner networks", () => {
         const web = model(stackRaw("prod")).web!;
         expect(web.intranet.allowedFrom.map((s) => s.written)).toEqual(["kind:department", "management", "servers", "vpn-partner"]);
-        expect(intranetNetworks(web)).not.toContain("172.20.10.0/24");
-        expect(intranetNetworks(web, ["172.20.10.0/24", "172.20.20.0/24"]).slice(-2)).toEqual(["172.20.10.0/24", "172.20.20.0/24"]);
+        expect(intranetNetworks(web).slice(-3)).toEqual(["172.20.0.0/24", "172.20.10.0/24", "172.20.20.0/24"]);
+        expect(web.intranet.allowedFrom[3].flows).toEqual({ "vpn-partner": [expect.any(Number)] });
     });
 
     test("a site without billu:web has no web model and no extra records", () => {
@@ -112,19 +122,23 @@ describe("bad input (exit 2): the key path, the value and the fix", () => {
             'billu:web.intranet.allowedFrom[3]: "dmz" opens the intranet to a DMZ, whose hosts face the internet. Fix: remove it: a compromised DMZ host must not reach internal sites',
             'billu:web.intranet.allowedFrom[4]: "lan-nope" is not a zone of billu:network.zones. Fix: use a zone (management, servers, lan-direction, lan-dsi, lan-dev, lan-finance, lan-rh, lan-commercial, lan-juridique, lan-qhse, lan-com), kind:management, kind:servers, kind:department',
             'billu:web.intranet.allowedFrom[5]: "kind:lab" selects no zone of billu:network.zones. Fix: use a zone (management, servers, lan-direction, lan-dsi, lan-dev, lan-finance, lan-rh, lan-commercial, lan-juridique, lan-qhse, lan-com), kind:management, kind:servers, kind:department',
-            "billu:web.intranet.allowedFrom[6]: is vpn-partner, but the site has no site-to-site tunnel (billu:vpn). Fix: remove it, or set up the tunnel first",
+            "billu:web.intranet.allowedFrom[6]: is vpn-partner, but the router knows no partner networks (billu:firewall.vpnPartner). Fix: remove it, or declare the tunnel (billu:vpn) and its far networks (billu:firewall.vpnPartner) first",
         ]);
     });
 
     test("a published site with no DMZ host: none of role web, or one outside the DMZ", () => {
         const none = stackRaw("dev");
         none.hosts = none.hosts.filter((h: { role: string }) => h.role !== "web");
-        expect(problemsOf(none)).toEqual([
+        const problems = problemsOf(none);
+        expect(problems).toContain(
             "billu:web: publishes a public site but billu:hosts has no host of role web to serve it. Fix: declare the web server in billu:hosts (role: web, in a zone of kind dmz), or remove billu:web",
-        ]);
+        );
+        expect(problems).toContain('billu:firewall.published[1].host: "PAR-WEB01" is not a host of billu:hosts. Fix: name the DMZ host that serves it');
         const inside = stackRaw("dev");
         Object.assign(inside.hosts[5], { zone: "servers", address: "10.20.10.51" });
         expect(problemsOf(inside)).toEqual([
+            "billu:firewall.published[0].host: PAR-WEB01 is in zone servers (servers), not in a DMZ zone. Fix: publish only services of a DMZ host (put a relay or reverse proxy in the DMZ in front of an internal server)",
+            "billu:firewall.published[1].host: PAR-WEB01 is in zone servers (servers), not in a DMZ zone. Fix: publish only services of a DMZ host (put a relay or reverse proxy in the DMZ in front of an internal server)",
             'billu:hosts[5].zone: "servers" is a zone of kind servers, but PAR-WEB01 publishes the public site to the internet. Fix: put the web server in a zone of kind dmz (dmz)',
         ]);
         const named = stackRaw("dev");
@@ -202,7 +216,7 @@ describe("against the flow matrix", () => {
                 zones: m.zones,
                 hosts: m.hosts,
                 configuredZones: m.zones.map((z) => z.name),
-                hasPartner: true,
+                partnerNetworks: ["172.20.0.0/24"],
                 firewall: { published: goodPublished, flowsTo: flows, ...fw },
             },
             problems,
@@ -226,18 +240,33 @@ describe("against the flow matrix", () => {
     test("an intranet open to the WAN through the port forward (WAN 443 to the server's 443)", () => {
         const published = [{ index: 4, service: "https", host: "PAR-WEB01", wanPorts: https(443), hostPorts: https(443) }];
         expect(run({ published }).problems).toEqual([
-            "billu:firewall.published[4]: forwards WAN tcp/443 to PAR-WEB01 tcp/443, where the intranet site listens too: the internet would reach the intranet's listener and only Apache would stop it. Fix: forward to a listener of the public site alone: declare a service on another port in billu:firewall.services (e.g. { name: web-public-https, ports: [tcp/8443] }) and publish that with publicPort 443",
-            "billu:web.public: is not published: no entry of billu:firewall.published forwards WAN tcp/443 to PAR-WEB01. Fix: publish the public site's own listener: a service such as { name: web-public-https, ports: [tcp/8443] } in billu:firewall.services, and { service: web-public-https, host: PAR-WEB01, publicPort: 443 } in billu:firewall.published",
+            "billu:firewall.published[4]: forwards WAN tcp/443 to PAR-WEB01 tcp/443, where the intranet site listens too: the internet would reach the intranet's listener and only Apache would stop it. Fix: forward to a listener of the public site alone: publish web-public-https (tcp/8443) with publicPort 443",
+            "billu:web.public: is not published: no entry of billu:firewall.published forwards WAN tcp/443 to PAR-WEB01. Fix: publish the public site's own listener: add { service: web-public-https, host: PAR-WEB01, publicPort: 443 } to billu:firewall.published",
         ]);
     });
 
-    test("an intranet open to the WAN through a flow, and a forward of something the server does not serve", () => {
+    test("an intranet open to the WAN through a flow; a forward of another service is not a site listener", () => {
         const wanFlows = (src: WebFlowSource, host: string, port: number) =>
             src.kind === "zone" && src.zone === "wan" && port === 443 ? [7] : flows(src, host, port);
         const published = [...goodPublished, { index: 3, service: "ssh", host: "PAR-WEB01", wanPorts: https(22), hostPorts: https(22) }];
         expect(run({ flowsTo: wanFlows, published }).problems).toEqual([
-            "billu:firewall.published[3]: forwards WAN tcp/22 (service ssh) to PAR-WEB01, which serves only its public site, over https (WAN tcp/443) and http (WAN tcp/80). Fix: remove it, or publish one of those two",
             "billu:flows[7]: lets the WAN reach PAR-WEB01 on tcp/443, where the intranet site listens. Fix: remove the flow: the internet reaches the public site through billu:firewall.published only",
+        ]);
+    });
+
+    test("a forwarded range that covers the intranet's port", () => {
+        const wide = [
+            ...goodPublished,
+            {
+                index: 5,
+                service: "range",
+                host: "PAR-WEB01",
+                wanPorts: [{ proto: "tcp", from: 400, to: 500 }],
+                hostPorts: [{ proto: "tcp", from: 400, to: 500 }],
+            },
+        ];
+        expect(run({ published: wide }).problems).toEqual([
+            "billu:firewall.published[5]: forwards WAN tcp/400-500 to PAR-WEB01 tcp/443, where the intranet site listens too: the internet would reach the intranet's listener and only Apache would stop it. Fix: forward to a listener of the public site alone: publish web-public-https (tcp/8443) with publicPort 443",
         ]);
     });
 
@@ -252,6 +281,35 @@ describe("against the flow matrix", () => {
         const noPartner = (src: WebFlowSource, host: string, port: number) => (src.kind === "vpn-partner" ? [] : flows(src, host, port));
         expect(run({ flowsTo: noPartner }).problems).toEqual([
             'billu:web.intranet.allowedFrom[3]: "vpn-partner" may reach the intranet, but no flow of billu:flows lets vpn-partner reach PAR-WEB01 on https (tcp/443), so the router drops it. Fix: add { from: vpn-partner, to: PAR-WEB01, service: https } to billu:flows, or remove vpn-partner here',
+        ]);
+    });
+});
+
+describe("against the committed dev flow matrix (the firewall's own model)", () => {
+    test("publishing the catalogue's https (WAN 443 onto the server's 443) opens the intranet to the WAN: exit 2", () => {
+        const raw = stackRaw("dev");
+        raw.firewall.published[1] = { service: "https", host: "PAR-WEB01", comment: "the public site" };
+        expect(problemsOf(raw)).toEqual([
+            "billu:firewall.published[1]: forwards WAN tcp/443 to PAR-WEB01 tcp/443, where the intranet site listens too: the internet would reach the intranet's listener and only Apache would stop it. Fix: forward to a listener of the public site alone: publish web-public-https (tcp/8443) with publicPort 443",
+            "billu:web.public: is not published: no entry of billu:firewall.published forwards WAN tcp/443 to PAR-WEB01. Fix: publish the public site's own listener: add { service: web-public-https, host: PAR-WEB01, publicPort: 443 } to billu:firewall.published",
+        ]);
+    });
+
+    test("a flow from the WAN to the web server's https: exit 2 naming the flow", () => {
+        const raw = stackRaw("dev");
+        raw.flows.push({ from: "wan", to: "PAR-WEB01", service: "https", comment: "oops" });
+        expect(problemsOf(raw)).toEqual([
+            `billu:flows[${raw.flows.length - 1}]: lets the WAN reach PAR-WEB01 on tcp/443, where the intranet site listens. Fix: remove the flow: the internet reaches the public site through billu:firewall.published only`,
+        ]);
+    });
+
+    test("an allowed zone without its flow: exit 2 naming the zone and the flow to add", () => {
+        const raw = stackRaw("dev");
+        raw.flows = raw.flows.filter(
+            (f: { from: string; to: string; service: string }) => !(f.from === "servers" && f.to === "PAR-WEB01" && f.service === "https"),
+        );
+        expect(problemsOf(raw)).toEqual([
+            'billu:web.intranet.allowedFrom[2]: "servers" may reach the intranet, but no flow of billu:flows lets servers reach PAR-WEB01 on https (tcp/443), so the router drops it. Fix: add { from: servers, to: PAR-WEB01, service: https } to billu:flows, or remove servers here',
         ]);
     });
 });

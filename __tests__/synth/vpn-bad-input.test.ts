@@ -42,8 +42,8 @@ test("overlapping networks between the two sites: the CLI exits 2 naming both ne
     });
     expect(p.status).toBe(2);
     expect(p.stderr).toBe(
-        "synth overlap: invalid VPN pairing (1 problem):\n" +
-            "  - billu:vpn.peerStack: the partner network 10.10.22.0/24 (BillU, stack organization/billu-infra/prod) overlaps 10.10.22.0/24 (zone lan, billu:network.zones[2]). Fix: a tunnel cannot route a network that exists at both ends: renumber one of the two networks, or NAT it to a free range on its gateway\n",
+        "synth overlap: invalid configuration (1 problem):\n" +
+            "  - billu:firewall.vpnPartner.networks[5]: 10.10.22.0/24 overlaps zone lan (10.10.22.0/24). Fix: the partner's networks must not overlap this site's zones (renumber one side, or NAT the tunnel)\n",
     );
     expect(existsSync(path.join(dir, "out", "resources.json"))).toBe(false);
 });

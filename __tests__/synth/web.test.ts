@@ -40,7 +40,10 @@ test("synthesizes clean, PAR-WEB01 as a WebDmz holding its BaseServer (the VM ke
         publicName: "www.billu.example",
         intranetName: "intranet.billu.remindme.lan",
         intranetPorts: [443, 80],
-        publishedListeners: [],
+        publishedListeners: [
+            { hostPort: 8080, wanPort: 80, scheme: "http" },
+            { hostPort: 8443, wanPort: 443, scheme: "https" },
+        ],
         tlsProtocols: ["TLSv1.2", "TLSv1.3"],
     });
     expect(web.inputs.intranetAllowedNetworks).toHaveLength(11);
@@ -116,4 +119,21 @@ test("the CLI: an intranet open to the WAN and a public name outside the site's 
             '  - billu:web.intranet.allowedFrom[1]: "wan" opens the intranet to the WAN (the internet). Fix: remove it: the intranet is for the site\'s own networks; what the internet may see belongs on the public site\n',
     );
     expect(existsSync(path.join(dir, "out", "resources.json"))).toBe(false);
+});
+
+test("three layers, one list: the router's forward rules, the web VM's Proxmox rules and Apache admit the same networks to 443", () => {
+    const apache = /Require ip (.*)/.exec(rendered("etc/apache2/apache2.conf"))![1].split(" ").sort();
+    const nft = readFileSync(path.join(out, "rendered", "PAR-FW01", "etc", "nftables.conf"), "utf8").split("\n");
+    const routerTo443 = nft.filter((l) => l.includes("ip daddr 172.16.120.10 tcp dport 443 ")).map((l) => /ip saddr (\S+)/.exec(l)?.[1] ?? "any");
+    expect(routerTo443.sort()).toEqual(apache);
+    const rules = named("par-web01-firewall-rules").inputs.rules as { source: string; proto: string; dport: string }[];
+    const vmTo443 = rules.filter((r) => r.dport.split(",").includes("443")).flatMap((r) => r.source.split(","));
+    expect(vmTo443.sort()).toEqual(apache);
+    // The WAN: forwarded to the public site's own listeners only, at the router and on the VM.
+    expect(nft.filter((l) => l.includes(" dnat ip to ")).map((l) => l.trim().replace(/ comment .*/, ""))).toEqual([
+        "iifname $IF_WAN ip daddr 198.51.100.2 tcp dport 80 dnat ip to 172.16.120.10:8080",
+        "iifname $IF_WAN ip daddr 198.51.100.2 tcp dport 443 dnat ip to 172.16.120.10:8443",
+    ]);
+    expect(rules.filter((r) => r.source === "+billu-wan").map((r) => `${r.proto}/${r.dport}`)).toEqual(["tcp/8080", "tcp/8443"]);
+    expect(rendered("etc/apache2/apache2.conf")).toMatch(/<VirtualHost \*:443>\n\s+ServerName intranet\.billu\.remindme\.lan/);
 });

@@ -1,13 +1,17 @@
 import * as pulumi from "@pulumi/pulumi";
 import { HostModel } from "../../model/site";
 import { SiteContext } from "../context";
+import { vmFirewallFor } from "../firewall/VmFirewall";
 import { planVm } from "./plan";
 import { ProxmoxVm } from "./ProxmoxVm";
 
-/** The ProxmoxVm of a host of the model, named after the host (`PAR-DC01` gives `par-dc01`). */
+/**
+ * The ProxmoxVm of a host of the model, named after the host (`PAR-DC01` gives `par-dc01`), with its Proxmox VE
+ * firewall from the flow matrix beside it (`par-dc01-firewall`, components/firewall).
+ */
 export function vmForHost(ctx: SiteContext, host: HostModel, opts?: pulumi.ComponentResourceOptions): ProxmoxVm {
     const cfg = ctx.model.config;
-    return new ProxmoxVm(
+    const vm = new ProxmoxVm(
         host.name.toLowerCase(),
         {
             ...planVm(ctx.model, host),
@@ -18,4 +22,6 @@ export function vmForHost(ctx: SiteContext, host: HostModel, opts?: pulumi.Compo
         },
         opts,
     );
+    vmFirewallFor(ctx.model, host, vm, { parent: opts?.parent });
+    return vm;
 }

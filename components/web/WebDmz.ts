@@ -35,8 +35,8 @@ export class WebDmz extends pulumi.ComponentResource {
 
     constructor(name: string, args: WebDmzArgs, opts?: pulumi.ComponentResourceOptions) {
         const { ctx, host, web } = args;
-        const partnerNetworks = ctx.model.vpn?.remote.networks ?? [];
-        const allowed = intranetNetworks(web, partnerNetworks);
+        const partnerNetworks = ctx.model.firewall?.vpnPartner?.networks.map((c) => c.text) ?? [];
+        const allowed = intranetNetworks(web);
         const props = {
             host: web.host,
             address: web.address,

@@ -66,7 +66,7 @@ export const APACHE_MODULES = [
 
 export interface ApacheInputs {
     readonly web: WebModel;
-    /** The intranet's allowed networks (`intranetNetworks`: zones, and the tunnel's far side when allowed). */
+    /** The intranet's allowed networks (`intranetNetworks`: the zones', and the partner's when allowed). */
     readonly intranetNetworks: readonly string[];
     /** The server's own name (`par-web01.billu.remindme.lan`), for Apache's global ServerName. */
     readonly serverFqdn: string;
@@ -75,9 +75,7 @@ export interface ApacheInputs {
 }
 
 function requireLine(networks: readonly string[], indent: string): string[] {
-    return networks.length > 0
-        ? [`${indent}Require ip ${networks.join(" ")}`]
-        : [`${indent}# No network is allowed (a partner-only list whose tunnel is not paired yet).`, `${indent}Require all denied`];
+    return networks.length > 0 ? [`${indent}Require ip ${networks.join(" ")}`] : [`${indent}# No network is allowed.`, `${indent}Require all denied`];
 }
 
 /** `*:443 *:8443`: the addresses of a virtual host. */
@@ -282,8 +280,8 @@ export interface CertDoc {
 }
 
 /** The docs sections of the web server: sites, who reaches the intranet, certificates, DNS records. */
-export function webDocsSections(web: WebModel, partnerNetworks: readonly string[], certs: readonly CertDoc[]): SiteDocs["sections"] {
-    const intranetNets = intranetNetworks(web, partnerNetworks);
+export function webDocsSections(web: WebModel, certs: readonly CertDoc[]): SiteDocs["sections"] {
+    const intranetNets = intranetNetworks(web);
     const title = (what: string) => `Web server ${web.host}: ${what}`;
     const pub = web.published;
     const published = pub.map((p) => `${p.hostPort} (${p.scheme}) ← WAN tcp/${p.wanPort}, billu:firewall.published[${p.index}]`).join("; ");
@@ -318,15 +316,7 @@ export function webDocsSections(web: WebModel, partnerNetworks: readonly string[
         columns: ["billu:web.intranet.allowedFrom", "zone", "network", "flows to https (router, Proxmox VM firewall)", "Apache"],
         rows: web.intranet.allowedFrom.flatMap((s): Input<string | number>[][] =>
             s.kind === "vpn-partner"
-                ? [
-                      [
-                          s.written,
-                          "vpn-partner (the tunnel's far side)",
-                          partnerNetworks.join(", ") || "none until the tunnel is paired",
-                          flowText(s.flows["vpn-partner"]),
-                          "Require ip",
-                      ],
-                  ]
+                ? [[s.written, "vpn-partner (the tunnel's far side)", s.networks.join(", "), flowText(s.flows["vpn-partner"]), "Require ip"]]
                 : s.zones.map((z, i) => [s.written, z, s.networks[i], flowText(s.flows[z]), "Require ip"]),
         ),
     };

@@ -16,7 +16,7 @@ export const buildWeb: RoleBuilder = (ctx, hosts, parent, docs) => {
         if (web && host.name === web.host) {
             const dmz = new WebDmz(name, { ctx, host, web }, { parent });
             ready.push(dmz.step.apply);
-            Object.assign(docs.sections, webDocsSections(web, ctx.model.vpn?.remote.networks ?? [], dmz.certDocs));
+            Object.assign(docs.sections, webDocsSections(web, dmz.certDocs));
         } else {
             ready.push(...new BaseServer(name, { ctx, host }, { parent }).ready);
         }

@@ -1,8 +1,11 @@
 /** Every rule of the BillU pack, in report order. Pinned by __tests__/policies/pack.test.ts. */
 import { disallowDualHomedVms } from "./disallow-dual-homed-vms";
 import { disallowIntranetFromWan } from "./disallow-intranet-from-wan";
+import { disallowWanToLan } from "./disallow-wan-to-lan";
 import { disallowVpnAnySelector } from "./disallow-vpn-any-selector";
 import { enableVmNicFirewall } from "./enable-vm-nic-firewall";
+import { enforceDefaultDeny } from "./enforce-default-deny";
+import { enforceDmzIsolation } from "./enforce-dmz-isolation";
 import { enforceSecretInputs } from "./enforce-secret-inputs";
 import { enforceVpnStrongCrypto } from "./enforce-vpn-strong-crypto";
 import { protectStatefulVms } from "./protect-stateful-vms";
@@ -14,6 +17,9 @@ export const RULES: readonly BilluRule[] = [
     disallowDualHomedVms,
     enforceSecretInputs,
     protectStatefulVms,
+    disallowWanToLan,
+    enforceDmzIsolation,
+    enforceDefaultDeny,
     enforceVpnStrongCrypto,
     disallowVpnAnySelector,
     requireDcNodeSpread,

@@ -2,7 +2,7 @@
  * Renders the site's README from its documentation outputs (pure). Offline synth feeds it the outputs of the
  * mock run; `npm run docs -- --outputs <file>` feeds it `pulumi stack output --json` of a real stack.
  */
-import { SiteDocs } from "../../stacks/outputs";
+import { FlowDoc, SiteDocs } from "../../stacks/outputs";
 
 function cell(v: unknown): string {
     if (v === undefined || v === null || v === "") return "";
@@ -36,19 +36,33 @@ export function mermaid(d: SiteDocs): string {
     return lines.join("\n");
 }
 
-/** The flow matrix as a zones x zones table: each cell lists the services allowed from row to column. */
+/**
+ * The flow matrix as a zones x zones table (plus `router` and `vpn-partner` when flows name them): each cell lists
+ * the services allowed from the row to the column, with the hosts a flow is narrowed to (`smb (→PAR-FS01)`).
+ */
 export function flowMatrix(d: SiteDocs): string {
     const zoneOf = (e: string) => (d.zones.some((z) => z.name === e) ? e : (d.hosts.find((h) => h.name === e)?.zone ?? e));
-    const names = [
-        ...d.zones.map((z) => z.name),
-        ...new Set(d.flows.flatMap((f) => [f.from, f.to].map(zoneOf)).filter((n) => !d.zones.some((z) => z.name === n))),
-    ];
+    const fromZones = (f: FlowDoc) => f.fromZones ?? [zoneOf(f.from)];
+    const toZones = (f: FlowDoc) => f.toZones ?? [zoneOf(f.to)];
+    const extra = [...new Set(d.flows.flatMap((f) => [...fromZones(f), ...toZones(f)]).filter((n) => !d.zones.some((z) => z.name === n)))].sort();
+    const names = [...d.zones.map((z) => z.name), ...extra];
+    const inZone = (hosts: string[] | undefined, zone: string) => (hosts ?? []).filter((h) => zoneOf(h) === zone);
+    const management = d.zones.find((z) => z.kind === "management")?.name;
     const rows = names.map((from) => [
         `**${from}**`,
         ...names.map((to) => {
             const services = d.flows
-                .filter((f) => zoneOf(f.from) === from && zoneOf(f.to) === to)
-                .map((f) => (f.from !== from || f.to !== to ? `${f.service} (${f.from !== from ? f.from : ""}${f.to !== to ? "→" + f.to : ""})` : f.service));
+                .filter((f) => fromZones(f).includes(from) && toZones(f).includes(to))
+                .map((f) => {
+                    const src = inZone(f.fromHosts, from);
+                    const dst = inZone(f.toHosts, to);
+                    if (f.publishedTo) return `${f.service} (published → ${f.publishedTo})`;
+                    if (f.fromHosts === undefined && f.toHosts === undefined && (f.from !== from || f.to !== to) && f.fromZones === undefined) {
+                        return `${f.service} (${f.from !== from ? f.from : ""}${f.to !== to ? "→" + f.to : ""})`;
+                    }
+                    return src.length + dst.length > 0 ? `${f.service} (${src.join(", ")}${dst.length > 0 ? "→" + dst.join(", ") : ""})` : f.service;
+                });
+            if (from === management && to === "router") services.unshift("ssh (always)");
             return services.length ? [...new Set(services)].join(", ") : "-";
         }),
     ]);
@@ -118,8 +132,17 @@ export function renderDocs(d: SiteDocs, caCertPem?: string): string {
     out.push("");
     out.push(
         table(
-            ["#", "from", "to", "service", "ports", "hosts", "comment"],
-            d.flows.map((f) => [f.index, f.from, f.to, f.service, f.ports, f.hosts?.join(", "), f.comment]),
+            ["#", "from", "to", "service", "ports", "hosts", "enforced at", "comment"],
+            d.flows.map((f) => [
+                f.publishedTo ? `published ${f.index}` : f.index,
+                f.from,
+                f.to,
+                f.service,
+                f.ports,
+                f.hosts?.join(", "),
+                (f.enforcedAt ?? []).map((e) => (e === "vm" ? "VM firewall" : e)).join(", "),
+                f.comment,
+            ]),
         ),
     );
     out.push("");

@@ -1,0 +1,318 @@
+#!/usr/bin/env python3
+"""The firewall lab's probes (labs/firewall/lab.sh drives it; the plan comes from components/firewall/lab-plan.ts).
+
+  probe.py listen <plan.json> <ready-file>          listen on every probed TCP and UDP port of every namespace;
+                                                     answer "<label> <peer address>" (TCP: on accept; UDP: echo)
+  probe.py run <plan.json> <results.json> <timeout> send every probe of the plan, concurrently
+  probe.py report <plan.json> <results.json>        the verified matrix; exit 1 on any mismatch
+  probe.py broken <plan.json> <results.json> <name> exit 0 iff exactly the predicted probes failed
+
+One process listens for every namespace and one probes from every namespace: a socket belongs to the network
+namespace its creator was in when it was made, so each socket is made right after setns(2) into its namespace.
+A probe passes when what happened is what the flow model says: an allowed probe gets an answer from the
+expected listener, which saw the expected source address (NAT); a denied probe gets no answer within the run's
+window, which outlasts TCP's first SYN retransmission (for TCP a completed handshake is an answer). Only addresses inside the lab's
+namespaces are contacted. Standard library only.
+"""
+import asyncio
+import ctypes
+import json
+import os
+import resource
+import socket
+import subprocess
+import sys
+import time
+
+CLONE_NEWNET = 0x40000000
+_libc = ctypes.CDLL(None, use_errno=True)
+_fds = {}
+_home = os.open("/proc/self/ns/net", os.O_RDONLY)
+
+
+def enter(ns):
+    """Switch this thread to a namespace (None: back home). Sockets made now belong to it for good."""
+    fd = _home if ns is None else _fds.setdefault(ns, os.open(f"/run/netns/{ns}", os.O_RDONLY))
+    if _libc.setns(fd, CLONE_NEWNET) != 0:
+        raise OSError(ctypes.get_errno(), f"setns {ns}")
+
+
+def raise_fd_limit():
+    """Every probe that reaches its bound keeps its socket until the end of the run: thousands of descriptors."""
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+def sock_in(ns, kind):
+    enter(ns)
+    try:
+        return socket.socket(socket.AF_INET, kind)
+    finally:
+        enter(None)
+
+
+def load(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+# ---------------------------------------------------------------------------------------------------- listen
+class Udp(asyncio.DatagramProtocol):
+    def __init__(self, label):
+        self.label = label
+
+    def connection_made(self, transport):
+        self.transport = transport
+
+    def datagram_received(self, data, addr):
+        self.transport.sendto(f"{self.label} {addr[0]}\n".encode(), addr)
+
+
+async def listen(plan, ready):
+    raise_fd_limit()
+    loop = asyncio.get_running_loop()
+    sockets = 0
+    for spec in plan["listeners"]:
+        ns, label = spec["ns"], spec["label"]
+
+        async def on_tcp(reader, writer, label=label):
+            peer = writer.get_extra_info("peername")[0]
+            try:
+                writer.write(f"{label} {peer}\n".encode())
+                await writer.drain()
+            finally:
+                writer.close()
+
+        for port in spec["tcp"]:
+            t = sock_in(ns, socket.SOCK_STREAM)
+            t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            t.bind(("0.0.0.0", port))
+            await asyncio.start_server(on_tcp, sock=t, backlog=1024)
+            sockets += 1
+        # UDP answers must leave from the address the request was sent to (a socket on 0.0.0.0 would answer from
+        # the route's preferred source, which NAT and the prober would not recognise): one socket per address.
+        out = subprocess.run(["ip", "-n", ns, "-4", "-o", "addr", "show"], capture_output=True, text=True, check=True).stdout
+        addresses = [a for a in (line.split()[3].split("/")[0] for line in out.splitlines()) if not a.startswith("127.")]
+        for port in spec["udp"]:
+            for addr in addresses:
+                u = sock_in(ns, socket.SOCK_DGRAM)
+                # A probe of the same namespace may bind <own address>:<port> (a relay's reply port): both reuse;
+                # the probe's socket is connected, so the kernel hands it the answers meant for it.
+                u.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                u.bind((addr, port))
+                await loop.create_datagram_endpoint(lambda label=label: Udp(label), sock=u)
+                sockets += 1
+    with open(ready, "w") as f:
+        f.write(f"{sockets} sockets in {len(plan['listeners'])} namespaces\n")
+    await asyncio.Event().wait()
+
+
+# ----------------------------------------------------------------------------------------------------- probe
+class Probe:
+    """One probe in flight, driven by the event loop's readiness callbacks (no task, no per-probe timer): it is
+    sent at once, and what came back is read when the whole run's window closes. TCP: a completed handshake is an
+    answer (the packets went through); the listener's line then says who answered and what source it saw. UDP:
+    the listener's datagram is the answer."""
+
+    def __init__(self, loop, p):
+        self.loop, self.p = loop, p
+        self.connected = False
+        self.line = None
+        self.error = None
+        self.t0 = time.monotonic()
+        self.ms = None
+        kind = socket.SOCK_STREAM if p["proto"] == "tcp" else socket.SOCK_DGRAM
+        self.s = sock_in(p["ns"], kind)
+        self.s.setblocking(False)
+        try:
+            if p.get("sport"):
+                self.s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if p.get("bind") or p.get("sport"):
+                self.s.bind((p.get("bind") or "0.0.0.0", p.get("sport") or 0))
+            if p["proto"] == "tcp":
+                err = self.s.connect_ex((p["dst"], p["port"]))
+                if err not in (0, 115):  # EINPROGRESS
+                    raise OSError(err, os.strerror(err))
+                loop.add_writer(self.s.fileno(), self.on_connect)
+            else:
+                self.s.connect((p["dst"], p["port"]))
+                self.s.send(b"probe\n")
+                self.connected = True
+                loop.add_reader(self.s.fileno(), self.on_line)
+        except OSError as e:
+            self.fail(e)
+
+    def fail(self, e):
+        self.error = e.strerror or type(e).__name__
+        self.close()
+
+    def on_connect(self):
+        self.loop.remove_writer(self.s.fileno())
+        err = self.s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+        if err:
+            return self.fail(OSError(err, os.strerror(err)))
+        self.connected = True
+        self.loop.add_reader(self.s.fileno(), self.on_line)
+
+    def on_line(self):
+        try:
+            data = self.s.recv(256)
+        except OSError as e:
+            return self.fail(e)
+        self.line = data.decode().split()[:2]
+        self.ms = int((time.monotonic() - self.t0) * 1000)
+        self.close()
+
+    def close(self):
+        if self.s.fileno() >= 0:
+            self.loop.remove_reader(self.s.fileno())
+            self.loop.remove_writer(self.s.fileno())
+            self.s.close()
+
+    def answered(self):
+        return self.line is not None or (self.p["proto"] == "tcp" and self.connected)
+
+    def result(self):
+        r = {"id": self.p["id"], "answered": self.answered(), "ms": self.ms if self.ms is not None else -1}
+        if self.line and len(self.line) == 2:
+            r["label"], r["peer"] = self.line
+        elif self.answered():
+            r["label"] = r["peer"] = "(no line)"
+        if self.error:
+            r["error"] = self.error
+        elif not self.answered():
+            r["error"] = "no answer"
+        return r
+
+
+async def send(probes, window):
+    """Sends every probe at once, waits `window` after the last one left, then as long as connected TCP probes
+    still wait for their listener's line (at most 5 s more: they went through, so waiting costs the blocked ones
+    nothing), and returns the results."""
+    loop = asyncio.get_running_loop()
+    flying = [Probe(loop, p) for p in probes]
+    await asyncio.sleep(window)
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and any(f.connected and f.line is None and f.error is None and f.p["proto"] == "tcp" for f in flying):
+        await asyncio.sleep(0.05)
+    results = [f.result() for f in flying]
+    for f in flying:
+        f.close()
+    return results
+
+
+def passed(p, r):
+    if p["expect"] == "deny":
+        return not r["answered"]
+    return r["answered"] and r.get("label") == p["label"] and r.get("peer") == p["peer"]
+
+
+async def probe_all(plan, timeout):
+    raise_fd_limit()
+    probes = plan["probes"]
+    limit = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    if limit < len(probes) + 100:
+        sys.exit(f"the descriptor limit {limit} is below {len(probes) + 100}: raise it (ulimit -n)")
+    # The window: the bound, and past the 1 s after which TCP sends a lost SYN again, so an answer that comes late
+    # (a leak on a slow machine) still counts as an answer.
+    results = await send(probes, max(timeout, 1.2))
+    # An allowed probe that got no answer is sent once more with a longer window (a busy 2-core machine can be
+    # slow); a denied probe is never sent again, and a wrong answer is never excused.
+    by_id = {p["id"]: p for p in probes}
+    retry = [by_id[r["id"]] for r in results if by_id[r["id"]]["expect"] == "allow" and not passed(by_id[r["id"]], r)]
+    if retry:
+        first = {r["id"]: r for r in results}
+        again = {r["id"]: dict(r, retried=True, first=first[r["id"]]) for r in await send(retry, max(3.0, 4 * timeout))}
+        results = [again.get(r["id"], r) for r in results]
+    return results
+
+
+def run(plan_path, out, timeout):
+    plan = load(plan_path)
+    t0 = time.monotonic()
+    results = asyncio.run(probe_all(plan, timeout))
+    with open(out, "w") as f:
+        json.dump(results, f)
+    retried = sum(1 for r in results if r.get("retried"))
+    print(f"{len(results)} probes from {len({p['ns'] for p in plan['probes']})} namespaces in {time.monotonic() - t0:.1f} s ({retried} allowed probes sent twice)")
+
+
+# ---------------------------------------------------------------------------------------------------- verdict
+def verdicts(plan, results_path):
+    results = {r["id"]: r for r in load(results_path)}
+    missing = [p["id"] for p in plan["probes"] if p["id"] not in results]
+    if missing:
+        sys.exit(f"{len(missing)} probes have no result")
+    return {p["id"]: passed(p, results[p["id"]]) for p in plan["probes"]}, results
+
+
+def report(plan_path, results_path):
+    plan = load(plan_path)
+    ok, results = verdicts(plan, results_path)
+    probes = plan["probes"]
+    cells = plan["cells"]
+    failed_cells = [c for c in cells if not all(ok[i] for i in c["probes"])]
+    srcs = sorted({c["src"] for c in cells}, key=lambda s: [a["label"] for a in plan["actors"]].index(s))
+    dsts = {c["dst"] for c in cells}
+    print(f"matrix verified: {len(srcs)} sources x {len(dsts)} destinations x {len(plan['services'])} services ({', '.join(plan['services'])})")
+    print(f"{'source':<16} {'cells':>6} {'allow':>6} {'deny':>6} {'partly':>6} {'failed':>6}")
+    for s in srcs:
+        mine = [c for c in cells if c["src"] == s]
+        n = lambda e: sum(1 for c in mine if c["expect"] == e)
+        print(f"{s:<16} {len(mine):>6} {n('allow'):>6} {n('deny'):>6} {n('partly'):>6} {sum(1 for c in failed_cells if c['src'] == s):>6}")
+    allowed = [p for p in probes if p["expect"] == "allow"]
+    wan = next(a for a in plan["actors"] if a["label"] == plan["wan"])
+    masq = [p for p in allowed if p["src"] != "router" and p["label"] == wan["label"]]
+    fwd = [p for p in allowed if p["to"] == "router" and p["label"] != "router"]
+    print(f"NAT: {sum(1 for p in masq if ok[p['id']])}/{len(masq)} probes to WAN arrived from the router's WAN address; "
+          f"port forwards: {sum(1 for p in fwd if ok[p['id']])}/{len(fwd)} probes to the WAN address reached {', '.join(sorted({p['label'] for p in fwd}))}")
+    wan_internal = [p for p in probes if p["src"] == wan["label"] and p["to"] not in ("router",)]
+    print(f"WAN to internal: {sum(1 for p in wan_internal if p['expect'] == 'deny' and ok[p['id']])}/{len(wan_internal)} probes blocked"
+          f" ({sum(1 for p in wan_internal if p['expect'] == 'allow')} expected open)")
+    for note in plan["notProbed"]:
+        print(f"not probed: {note}")
+    bad = [p for p in probes if not ok[p["id"]]]
+    for p in bad[:25]:
+        r = results[p["id"]]
+        got = f"answer from {r.get('label')} seeing {r.get('peer')}" if r["answered"] else f"no answer ({r.get('error')})"
+        want = f"answer from {p['label']} seeing {p['peer']} ({p['why']})" if p["expect"] == "allow" else "no answer"
+        print(f"MISMATCH {p['src']} -> {p['to']} {p['proto']}/{p['port']}{' from ' + str(p['sport']) if p.get('sport') else ''}: want {want}, got {got}")
+    slow = sorted(r["ms"] for r in results.values() if r["answered"] and r["ms"] >= 0)
+    print(f"cells: {len(cells)} probed, {len(cells) - len(failed_cells)} passed, {len(failed_cells)} failed; "
+          f"probes: {len(probes)} sent, {len(probes) - len(bad)} as expected, {len(bad)} not"
+          + (f"; answered in median {slow[len(slow) // 2]} ms, max {slow[-1]} ms" if slow else ""))
+    return 0 if not bad else 1
+
+
+def broken(plan_path, results_path, name):
+    plan = load(plan_path)
+    m = next(x for x in plan["mutations"] if x["name"] == name)
+    ok, _ = verdicts(plan, results_path)
+    failed = sorted(i for i, v in ok.items() if not v)
+    want = sorted(m["expectFailed"])
+    cells = [c for c in plan["cells"] if not all(ok[i] for i in c["probes"])]
+    print(f"broken case {name} ({m['description']}): {len(cells)} cells and {len(failed)} probes failed; predicted {len(want)} probes")
+    if failed != want:
+        extra = sorted(set(failed) - set(want))[:5]
+        lost = sorted(set(want) - set(failed))[:5]
+        print(f"  unexpected failures: {extra}; predicted but passed: {lost}")
+        return 1
+    return 0 if failed else 1
+
+
+def main():
+    cmd = sys.argv[1]
+    if cmd == "listen":
+        asyncio.run(listen(load(sys.argv[2]), sys.argv[3]))
+    elif cmd == "run":
+        run(sys.argv[2], sys.argv[3], float(sys.argv[4]))
+    elif cmd == "report":
+        sys.exit(report(sys.argv[2], sys.argv[3]))
+    elif cmd == "broken":
+        sys.exit(broken(sys.argv[2], sys.argv[3], sys.argv[4]))
+    else:
+        sys.exit(f"unknown command {cmd}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,50 @@
+/**
+ * The firewall lab's plan for a stack: `node dist/tools/firewall-lab.js --stack dev --prefix bfw --out <dir>`.
+ * Writes <dir>/plan.json (actors, listeners, probes with their expected outcome, cells, broken cases) and
+ * <dir>/topology.txt (one namespace, link, bridge, address or route per line) for labs/firewall/lab.sh.
+ */
+import { mkdirSync, writeFileSync } from "fs";
+import * as path from "path";
+import { formatProblem, InputError } from "../model/errors";
+import { planLab } from "../components/firewall/lab-plan";
+import { loadModel } from "../stacks/program";
+import { readStackConfig } from "./synth";
+
+function main(argv: string[]): number {
+    const arg = (flag: string) => {
+        const i = argv.indexOf(flag);
+        return i >= 0 ? argv[i + 1] : undefined;
+    };
+    const stack = arg("--stack") ?? "dev";
+    const prefix = arg("--prefix") ?? "bfw";
+    const out = path.resolve(arg("--out") ?? ".");
+    try {
+        const { config } = readStackConfig(path.resolve(arg("--config") ?? `Pulumi.${stack}.yaml`));
+        const raw: Record<string, unknown> = {};
+        for (const [k, v] of Object.entries(config)) {
+            if (!k.startsWith("billu:")) continue;
+            try {
+                raw[k.slice(6)] = JSON.parse(v);
+            } catch {
+                raw[k.slice(6)] = v;
+            }
+        }
+        process.env.BILLU_PROJECT_ROOT ??= process.cwd();
+        const plan = planLab(loadModel(raw), prefix);
+        mkdirSync(out, { recursive: true });
+        writeFileSync(path.join(out, "plan.json"), JSON.stringify(plan));
+        writeFileSync(path.join(out, "topology.txt"), plan.topology.join("\n") + "\n");
+        process.stdout.write(
+            `firewall lab plan ${stack}: ${plan.actors.length} actors, ${plan.cells.length} cells, ${plan.probes.length} probes, ${plan.mutations.length} broken cases\n`,
+        );
+        return 0;
+    } catch (e) {
+        if (e instanceof InputError) {
+            process.stderr.write(`firewall-lab ${stack}: ${e.problems.map(formatProblem).join("\n")}\n`);
+            return 2;
+        }
+        throw e;
+    }
+}
+
+process.exit(main(process.argv.slice(2)));
