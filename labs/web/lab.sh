@@ -264,6 +264,7 @@ expect_http "TLS 1.1 is refused" "curl exit 35" wan "$PUBLIC" "${PUB_HTTPS_WAN:-
 lab_log "from the WAN, straight at $WEB_HOST's intranet listener ($WEB_ADDR:$HTTPS_PORT, through the router):"
 ip -n bweb-wan route add "$WEB_ADDR/32" via "$WAN_ADDR"
 expect_http "intranet over https: dropped by the router" "curl exit 28" wan "$INTRANET" "$HTTPS_PORT" "$WEB_ADDR" https
+expect_http "intranet over http: dropped by the router" "curl exit 28" wan "$INTRANET" "$HTTP_PORT" "$WEB_ADDR" http
 lab_log "the router opened on purpose: WAN -> $WEB_ADDR tcp/$HTTP_PORT,$HTTPS_PORT accepted (the second layer must hold)"
 ip netns exec bweb-fw nft insert rule inet billu forward ip daddr "$WEB_ADDR" tcp dport "{ $HTTP_PORT, $HTTPS_PORT }" accept comment '"labs/web: opened on purpose"'
 expect_http "  public site over the opened path: the opening works" "200" wan "$PUBLIC" "$HTTPS_PORT" "$WEB_ADDR" https
