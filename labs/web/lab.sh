@@ -260,7 +260,10 @@ expect_http "public site over http redirects to https" "301 https://$PUBLIC/" wa
 expect_http "the intranet's name through the port forward: no intranet certificate there" "curl exit 60" wan "$INTRANET" "${PUB_HTTPS_WAN:-443}" "$WAN_ADDR" https
 expect_http "  ... and no intranet content even without verification (421)" "421" wan "$INTRANET" "${PUB_HTTPS_WAN:-443}" "$WAN_ADDR" https -k
 lab_expect "  (the body is not the intranet's)" fail body_has "billu-site: intranet"
-expect_http "TLS 1.1 is refused" "curl exit 35" wan "$PUBLIC" "${PUB_HTTPS_WAN:-443}" "$WAN_ADDR" https --tls-max 1.1
+# The client is allowed TLS 1.1 (OpenSSL's security level 0), so a refusal can only come from the server.
+expect_http "TLS 1.1 is refused" "curl exit 35" wan "$PUBLIC" "${PUB_HTTPS_WAN:-443}" "$WAN_ADDR" https --tlsv1.1 --tls-max 1.1 --ciphers 'DEFAULT:@SECLEVEL=0'
+lab_expect "  by the server (its protocol_version alert)" pass grep -q "alert protocol version" "$LAB_DIR/curl.err"
+expect_http "TLS 1.2 is accepted" "200" wan "$PUBLIC" "${PUB_HTTPS_WAN:-443}" "$WAN_ADDR" https --tlsv1.2 --tls-max 1.2
 lab_log "from the WAN, straight at $WEB_HOST's intranet listener ($WEB_ADDR:$HTTPS_PORT, through the router):"
 ip -n bweb-wan route add "$WEB_ADDR/32" via "$WAN_ADDR"
 expect_http "intranet over https: dropped by the router" "curl exit 28" wan "$INTRANET" "$HTTPS_PORT" "$WEB_ADDR" https
