@@ -1,9 +1,12 @@
 /**
  * The HR export, in the company's own layout: `;`-separated, UTF-8 with or without BOM, one header line with
- * exactly the columns below. Parsing is strict and reports every bad line at once.
+ * exactly the columns below. Parsing is strict: a file that cannot be read as the export at all (undecodable, empty,
+ * wrong header) throws at once; every bad line (wrong column count, a missing required field, a malformed date) is
+ * collected in `problems`, so the directory checks (model/directory.ts) can add theirs and `buildSiteModel` reports
+ * every bad line of the whole export in one pass.
  */
 import { parse } from "csv-parse/sync";
-import { Problems } from "./errors";
+import { Problem, Problems } from "./errors";
 
 export const HR_COLUMNS = [
     "Civilite",
@@ -46,7 +49,12 @@ export interface HrRow {
 
 export interface HrExport {
     readonly source: string;
+    /** The good lines; a bad line is left out and reported in `problems`. */
     readonly rows: readonly HrRow[];
+    /** One problem per bad line (path `<source>:<line>`), in line order. buildSiteModel reports them. */
+    readonly problems: readonly Problem[];
+    /** Names on the bad lines that have all their columns: a manager named there is found, not reported missing. */
+    readonly rejected: readonly { readonly line: number; readonly prenom: string; readonly nom: string }[];
 }
 
 const REQUIRED: readonly [keyof HrRow, string][] = [
@@ -58,8 +66,9 @@ const REQUIRED: readonly [keyof HrRow, string][] = [
 ];
 
 /**
- * Parses an HR export. `source` names the file in messages (`data/billu-hr.csv`). Throws InputError listing every
- * bad line: undecodable bytes, wrong header, wrong column count, a missing required field, a malformed date.
+ * Parses an HR export. `source` names the file in messages (`data/billu-hr.csv`). Throws InputError when the file
+ * is not an export at all (undecodable bytes, empty, wrong header); returns every bad line (wrong column count, a
+ * missing required field, a malformed date) in `problems`, the line left out of `rows`.
  */
 export function parseHrExport(bytes: Uint8Array, source: string): HrExport {
     const problems = new Problems();
@@ -72,12 +81,15 @@ export function parseHrExport(bytes: Uint8Array, source: string): HrExport {
         throw new Error("unreachable");
     }
     if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-    const records: string[][] = parse(text, {
-        delimiter: ";",
-        relax_column_count: true,
-        skip_empty_lines: true,
-        bom: false,
-    });
+    let records: string[][] = [];
+    try {
+        records = parse(text, { delimiter: ";", relax_column_count: true, skip_empty_lines: true, bom: false });
+    } catch (e) {
+        // csv-parse stops at the first malformed quote: nothing after it can be trusted, so report it alone.
+        const err = e as Error & { lines?: number };
+        problems.add(`${source}:${err.lines ?? 1}`, `cannot be read as CSV (${err.message})`, 'remove or double the stray quote (")');
+        problems.throwIfAny("invalid HR export");
+    }
     if (records.length === 0) {
         problems.add(source, "is empty", `write the header line: ${HR_COLUMNS.join(";")}`);
         problems.throwIfAny("invalid HR export");
@@ -90,6 +102,7 @@ export function parseHrExport(bytes: Uint8Array, source: string): HrExport {
     // csv-parse skips empty lines, so recover each record's line number from the parser-independent text.
     const lineNumbers = recordLines(text);
     const rows: HrRow[] = [];
+    const rejected: { line: number; prenom: string; nom: string }[] = [];
     records.slice(1).forEach((rec, i) => {
         const line = lineNumbers[i + 1] ?? i + 2;
         if (rec.length !== HR_COLUMNS.length) {
@@ -118,16 +131,17 @@ export function parseHrExport(bytes: Uint8Array, source: string): HrExport {
         const missing = REQUIRED.filter(([k]) => row[k] === "").map(([, col]) => col);
         if (missing.length > 0) {
             problems.add(`${source}:${line}`, `has no ${missing.join(", ")}`, "fill in the missing columns in the HR export");
+            rejected.push({ line, prenom: row.prenom, nom: row.nom });
             return;
         }
         if (!isValidDate(row.dateNaissance)) {
             problems.add(`${source}:${line}`, `has Date de naissance ${JSON.stringify(row.dateNaissance)}`, "write the date as dd/mm/yyyy");
+            rejected.push({ line, prenom: row.prenom, nom: row.nom });
             return;
         }
         rows.push(row);
     });
-    problems.throwIfAny("invalid HR export");
-    return { source, rows };
+    return { source, rows, problems: problems.all, rejected };
 }
 
 function isValidDate(s: string): boolean {

@@ -9,6 +9,7 @@ import { firewallSchema, flowSchema } from "./flows";
 import { vpnSchema } from "./vpn";
 import { dhcpSchema } from "./dhcp";
 import { domainSchema } from "./domain";
+import { fileserverSchema } from "./fileserver";
 import { webSchema } from "./web";
 
 export const OS_KINDS = ["debian-12", "windows-2022-gui", "windows-2022-core"] as const;
@@ -140,8 +141,13 @@ export const directorySchema = z
     .object({
         /** The HR export (CSV, `;`), relative to the project root. */
         hrCsv: name,
-        /** The directory lock, relative to the project root. */
+        /** The directory lock, relative to the project root. @default none: an empty lock (everyone is new) */
         lock: name.optional(),
+        /** Domain of the mail addresses the directory plan derives. @default billu:site.domain */
+        mailDomain: z
+            .string()
+            .regex(/^[a-z0-9-]+(\.[a-z0-9-]+)+$/, "must be a lower-case DNS domain")
+            .optional(),
     })
     .strict();
 
@@ -168,6 +174,7 @@ export const configSchema = z
         vpn: vpnSchema.optional(),
         dhcp: dhcpSchema.optional(),
         domain: domainSchema.optional(),
+        fileserver: fileserverSchema.optional(),
         web: webSchema.optional(),
     })
     .strict();

@@ -5,9 +5,11 @@
  */
 import { ZodIssue } from "zod";
 import { Cidr, contains, ipToInt, isIpv4, isUsableHost, overlaps, parseCidr, suggestNetwork } from "./addressing";
+import { DirectoryPlan, directoryOf, LockLoader } from "./directory";
 import { DhcpPlan, planDhcp } from "./dhcp";
 import { DomainModel, validateDomain } from "./domain";
 import { InputError, keyPath, Problems, show } from "./errors";
+import { FileServerPlan, planFileServers } from "./fileserver";
 import { buildFirewallModel, FirewallModel } from "./flows";
 import { HrExport, headcountByDepartment } from "./hr";
 import { namingViolation } from "./naming";
@@ -69,6 +71,8 @@ export interface SiteModel {
     readonly router: HostModel;
     /** The flow matrix, resolved (model/flows.ts). */
     readonly firewall?: FirewallModel;
+    /** The directory plan from the HR export and the lock (company sites; model/directory.ts). */
+    readonly directory?: DirectoryPlan;
     /** The AD domain (`billu:domain`): DCs, FSMO placement, DNS records, members. Absent on a site without DCs. */
     readonly domain?: DomainModel;
     /** This site's end of the site-to-site tunnel (`billu:vpn`), validated against this model. */
@@ -77,6 +81,8 @@ export interface SiteModel {
     readonly vpn?: VpnModel;
     /** DHCP scopes, relay and servers (sites with a host of role dhcp). */
     readonly dhcp?: DhcpPlan;
+    /** The file servers' plans (RAID 1 array, shares and their groups): one per host of role fileserver. */
+    readonly fileservers?: readonly FileServerPlan[];
     /** The DMZ web server's sites (`billu:web`; model/web.ts). */
     readonly web?: WebModel;
     /** Records components need in the internal (AD) DNS, beyond each host's own; the DC component publishes them. */
@@ -111,7 +117,7 @@ function zodProblems(raw: Record<string, unknown>, issues: ZodIssue[], problems:
     }
 }
 
-export function buildSiteModel(raw: Record<string, unknown>, loadHr?: HrLoader): SiteModel {
+export function buildSiteModel(raw: Record<string, unknown>, loadHr?: HrLoader, loadLock?: LockLoader): SiteModel {
     const problems = new Problems();
     const parsed = configSchema.safeParse(raw);
     if (!parsed.success) {
@@ -131,13 +137,15 @@ export function buildSiteModel(raw: Record<string, unknown>, loadHr?: HrLoader):
                 "set billu:directory.hrCsv to the committed HR export (data/billu-hr.csv)",
             );
         } else if (loadHr) {
-            hr = loadHr(cfg.directory.hrCsv); // throws its own InputError listing bad lines
+            hr = loadHr(cfg.directory.hrCsv); // throws for a file that is no export; bad lines come back in hr.problems
         }
     }
     const headcount = hr ? headcountByDepartment(hr) : new Map<string, number>();
 
     const zones = validateZones(cfg, hr, headcount, problems);
     const hosts = validateHosts(cfg, zones, problems);
+    // Every bad line of the HR export, the lock, then the directory plan (model/directory.ts).
+    const directory = hr ? directoryOf(cfg, hr, zones, loadLock, problems) : undefined;
     if (!isCompany) validatePartner(cfg, problems);
     const vpnLocal = validateVpn(
         cfg.vpn,
@@ -150,6 +158,7 @@ export function buildSiteModel(raw: Record<string, unknown>, loadHr?: HrLoader):
         problems,
     );
     const dhcp = planDhcp(cfg, zones, hosts, headcount, isCompany, problems);
+    const fileservers = planFileServers(cfg, zones, hosts, hr, problems);
     problems.throwIfAny();
     // The flow matrix, once zones and hosts are sound (model/flows.ts).
     const beforeFlows = problems.count;
@@ -184,6 +193,7 @@ export function buildSiteModel(raw: Record<string, unknown>, loadHr?: HrLoader):
         headcount,
         router,
         firewall,
+        directory,
         dhcp,
         domain,
         zone: (n) => {
@@ -198,6 +208,7 @@ export function buildSiteModel(raw: Record<string, unknown>, loadHr?: HrLoader):
         },
         hostsByRole: (role) => hosts.filter((h) => h.role === role),
         vpnLocal,
+        fileservers,
         web,
         extraDnsRecords: web ? [...web.dnsRecords] : undefined,
     };

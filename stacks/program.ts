@@ -4,10 +4,11 @@
  * synth (tools/synth.ts) runs the very same function under the SDK's mock runtime.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { readFileSync } from "fs";
+import { existsSync, readFileSync } from "fs";
 import * as path from "path";
+import { DirectoryLock, EMPTY_LOCK, parseDirectoryLock } from "../model/directory-lock";
 import { InputError } from "../model/errors";
-import { parseHrExport } from "../model/hr";
+import { HrExport, parseHrExport } from "../model/hr";
 import { CONFIG_KEYS } from "../model/schema";
 import { buildSiteModel, SiteModel } from "../model/site";
 import { Site } from "./site";
@@ -43,9 +44,16 @@ export function readRawConfig(cfg = new pulumi.Config("billu")): Record<string, 
     return raw;
 }
 
-/** Builds the model from config, loading the HR export (overridable with BILLU_HR_CSV for synth). */
+/** Reads the directory lock (BILLU_DIRECTORY_LOCK overrides the config's path); a missing file is the empty lock. */
+export function loadDirectoryLock(p: string | undefined): DirectoryLock {
+    const file = process.env.BILLU_DIRECTORY_LOCK ?? (p !== undefined ? path.resolve(projectRoot(), p) : undefined);
+    if (file === undefined || !existsSync(file)) return EMPTY_LOCK;
+    return parseDirectoryLock(readFileSync(file, "utf8"), process.env.BILLU_DIRECTORY_LOCK ? file : p!);
+}
+
+/** Builds the model from config, loading the HR export and the directory lock (BILLU_HR_CSV, BILLU_DIRECTORY_LOCK for synth). */
 export function loadModel(raw: Record<string, unknown>): SiteModel {
-    return buildSiteModel(raw, (p) => {
+    const loadHr = (p: string): HrExport => {
         const file = process.env.BILLU_HR_CSV ?? path.resolve(projectRoot(), p);
         let bytes: Buffer;
         try {
@@ -60,7 +68,8 @@ export function loadModel(raw: Record<string, unknown>): SiteModel {
             ]);
         }
         return parseHrExport(bytes, process.env.BILLU_HR_CSV ? file : p);
-    });
+    };
+    return buildSiteModel(raw, loadHr, loadDirectoryLock);
 }
 
 export async function main(): Promise<Record<string, unknown>> {

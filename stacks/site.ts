@@ -4,7 +4,10 @@ import { HostModel, SiteModel } from "../model/site";
 import { BaseServer } from "../components/base-server/BaseServer";
 import { buildDhcp } from "../components/dhcp/role";
 import { SiteContext } from "../components/context";
+import { Directory } from "../components/directory/Directory";
+import { directoryDocs } from "../components/directory/render";
 import { Firewall } from "../components/firewall/Firewall";
+import { buildFileServers } from "../components/fileserver/role";
 import { SiteCa } from "../components/site-ca/SiteCa";
 import { buildDomainControllers } from "../components/domain-controller/builder";
 import { SiteDocs, siteDocs } from "./outputs";
@@ -34,6 +37,7 @@ export type RoleBuilder = (ctx: SiteContext, hosts: HostModel[], parent: pulumi.
 const ROLE_BUILDERS: Partial<Record<Role, RoleBuilder>> = {
     dhcp: buildDhcp,
     dc: buildDomainControllers,
+    fileserver: buildFileServers,
     web: buildWeb,
 };
 
@@ -86,6 +90,11 @@ export class Site extends pulumi.ComponentResource {
             const builder = ROLE_BUILDERS[role];
             const result = builder ? builder(ctx, hosts, this, this.docs) : baseServers(ctx, hosts, this);
             if (role === "dc") ctx.after.domain.push(...result.ready);
+        }
+        // The directory from the HR export, applied on the first DC once the domain is up (components/directory).
+        if (model.directory && model.hostsByRole("dc").length > 0) {
+            new Directory(`${name}-directory`, { ctx }, { parent: this });
+            this.docs.sections["Directory"] = directoryDocs(model.directory);
         }
         this.caCertPem = ca.certPem;
         this.registerOutputs({ caCertPem: this.caCertPem });

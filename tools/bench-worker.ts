@@ -4,9 +4,13 @@
  *   --mode bare --count R    register R plain custom resources with the bare SDK under the mock runtime
  *   --mode replay --from F   register, with the bare SDK, the very resources (types, names, inputs) that a
  *                            `sites` run dumped with --dump F: the SDK's own cost for our resources
+ *   --mode accounts --count N  build the dev site (department zones widened to /16) with a generated N-person HR
+ *                            export and an empty lock: one resource per account, computer, group and OU
+ *                            (tools/bench-directory.ts makes the export and the config)
  *   --traces default|off     off: no stack traces captured (Error.stackTraceLimit = 0 and no source positions)
  */
-import { readFileSync, writeFileSync } from "fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "fs";
+import { tmpdir } from "os";
 import * as path from "path";
 import { parse as parseYaml } from "yaml";
 
@@ -39,6 +43,19 @@ async function main(): Promise<void> {
         for (let i = 0; i < count; i++) {
             new Thing("bench:index:Thing", `thing-${i}`, { name: `thing-${i}`, size: i, tags: ["a", "b"] });
         }
+    } else if (mode === "accounts") {
+        const { loadModel } = await import("../stacks/program");
+        const { Site } = await import("../stacks/site");
+        const { generateExport, largeDevConfig } = await import("./bench-directory");
+        const dir = mkdtempSync(path.join(tmpdir(), "billu-bench-accounts-"));
+        writeFileSync(path.join(dir, "export.csv"), generateExport(count));
+        process.env.BILLU_PROJECT_ROOT = root;
+        process.env.BILLU_HR_CSV = path.join(dir, "export.csv");
+        process.env.BILLU_DIRECTORY_LOCK = path.join(dir, "no-lock.json");
+        const doc = largeDevConfig();
+        const raw: Record<string, unknown> = {};
+        for (const [k, v] of Object.entries(doc.config)) if (k.startsWith("billu:")) raw[k.slice(6)] = JSON.parse(JSON.stringify(v));
+        new Site("par", { model: loadModel(raw), renderDir: path.join(dir, "rendered") });
     } else {
         const { loadModel } = await import("../stacks/program");
         const { Site } = await import("../stacks/site");

@@ -4,7 +4,9 @@
  *  - synth wall time of `dev` and `prod` (the whole CLI: node start, program, policies, files);
  *  - a generated large site (1, 5, 10, 20 BillU-sized sites in one program) against the bare SDK registering
  *    the same number of plain resources, as a ratio per resource, and the growth with size;
- *  - the cost of the SDK's per-resource and per-promise stack traces (on vs off).
+ *  - the cost of the SDK's per-resource and per-promise stack traces (on vs off);
+ *  - the directory: the dev site with a 5,000-person export (BENCH_ACCOUNTS) next to the bare SDK registering as
+ *    many resources (the plan alone: npm run bench:directory).
  */
 import { spawnSync } from "child_process";
 import { mkdtempSync } from "fs";
@@ -90,6 +92,17 @@ function main(): void {
         `stack traces (${n} sites, ${on.resources} resources): ours ${on.ms.toFixed(0)} ms with, ${off.ms.toFixed(0)} ms without (${(on.ms / off.ms).toFixed(2)}x); bare SDK ${bareOn.ms.toFixed(0)} ms with, ${bareOff.ms.toFixed(0)} ms without (${(bareOn.ms / bareOff.ms).toFixed(2)}x)`,
     );
     log(`ratio with traces on both sides: ${(on.ms / bareOn.ms).toFixed(2)}; off on both sides: ${(off.ms / bareOff.ms).toFixed(2)}`);
+    log("");
+    // The directory: one resource per account, computer, group and OU (tools/bench-directory.ts: the plan alone).
+    // One run each (a 5,000-person site is ~15,000 resources, minutes on these machines); BENCH_ACCOUNTS=0 skips it.
+    const people = Number(process.env.BENCH_ACCOUNTS ?? 5000);
+    if (people > 0) {
+        const accounts = worker(["--mode", "accounts", "--count", String(people), "--traces", "default"]);
+        const accountsBare = worker(["--mode", "bare", "--count", String(accounts.resources), "--traces", "default"]);
+        log(
+            `directory: the dev site with ${people} accounts, ${accounts.resources} resources: ours ${accounts.ms.toFixed(0)} ms, bare SDK ${accountsBare.ms.toFixed(0)} ms for as many (${(accounts.ms / accountsBare.ms).toFixed(2)}x), ${accounts.rssMiB.toFixed(0)} MiB (one run)`,
+        );
+    }
 }
 
 main();

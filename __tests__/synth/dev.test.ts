@@ -57,7 +57,8 @@ test("child names derive from the component name and parents are set", () => {
 
 test("deployment order: every in-guest step waits for the router's configuration", () => {
     const routerApply = r.resources.find((x) => x.name === "par-fw01-router-apply")!.urn;
-    const prepares = byType("command:remote:Command").filter((c) => c.name.endsWith("-prepare"));
+    // The directory's step waits for the domain (pinned in __tests__/synth/directory.test.ts).
+    const prepares = byType("command:remote:Command").filter((c) => c.name.endsWith("-prepare") && !c.name.startsWith("par-directory-"));
     expect(prepares.map((p) => p.name).sort()).toEqual([
         "par-dc01-dc-prepare",
         "par-dhcp01-ad-join-prepare",
@@ -66,8 +67,9 @@ test("deployment order: every in-guest step waits for the router's configuration
         "par-dhcp01-kea-prepare",
         "par-domain-domain-prepare",
         "par-domain-fsmo-par-dc01-prepare",
-        "par-fs01-ad-join-prepare",
         "par-fs01-base-prepare",
+        "par-fs01-raid1-prepare",
+        "par-fs01-samba-prepare",
         "par-fw01-dhcp-relay-step-prepare",
         "par-fw01-router-prepare",
         "par-mail01-ad-join-prepare",
@@ -114,4 +116,36 @@ test("resources.json and policy-report.json keep their documented shape", () => 
     expect(report).toEqual({ stack: "dev", violations: [] });
     const docs = readFileSync(path.join(out, "docs", "README.md"), "utf8");
     for (const h of ["## Addressing plan", "## Hosts", "## Network diagram", "```mermaid", "## Flow matrix"]) expect(docs).toContain(h);
+});
+
+test("the file server: mirror step after the base step, Samba after the mirror, shares and array in the docs", () => {
+    const apply = (n: string) => r.resources.find((x) => x.name === n)!.urn;
+    const prepare = (n: string) => r.resources.find((x) => x.name === n)!;
+    expect(prepare("par-fs01-raid1-prepare").options.dependsOn).toEqual([apply("par-fs01-base-apply")]);
+    // Samba waits for the mirror and for the domain (the dc role's last step), and there is no SSSD join: Samba joins.
+    expect(prepare("par-fs01-samba-prepare").options.dependsOn).toEqual([apply("par-domain-domain-apply"), apply("par-fs01-raid1-apply")].sort());
+    expect(r.resources.some((x) => x.name === "par-fs01-ad-join")).toBe(false);
+    const samba = r.resources.find((x) => x.name === "par-fs01-samba-apply")!;
+    expect(samba.inputs.stdin).toBe("[secret]");
+    const run = readFileSync(path.join(out, "rendered", "PAR-FS01", "var", "lib", "billu", "stage", "samba", "run.sh"), "utf8");
+    expect(run).toContain(`PASSWD="$(billu_secret domain-join)" net ads join -U 'svc-domain-join' --no-dns-updates`);
+    const chain: string[] = [];
+    for (let x = r.resources.find((y) => y.name === "par-fs01-vm"); x; x = r.resources.find((y) => y.urn === x!.parent)) chain.push(`${x.type}::${x.name}`);
+    expect(chain).toEqual([
+        "proxmoxve:index/vmLegacy:VmLegacy::par-fs01-vm",
+        "billu:compute:ProxmoxVm::par-fs01",
+        "billu:compute:BaseServer::par-fs01",
+        "billu:fileserver:FileServerRaid1::par-fs01",
+        "billu:site:Site::par",
+    ]);
+    const rendered = (p: string) => readFileSync(path.join(out, "rendered", "PAR-FS01", p), "utf8");
+    expect(rendered("usr/local/sbin/billu-raid1")).toBe(readFileSync(path.join(ROOT, "scripts", "fileserver", "billu-raid1.sh"), "utf8"));
+    expect(rendered("etc/billu/raid1.conf")).toContain(
+        "DISKS='/dev/disk/by-id/scsi-0QEMU_QEMU_HARDDISK_drive-scsi1 /dev/disk/by-id/scsi-0QEMU_QEMU_HARDDISK_drive-scsi2'",
+    );
+    const docs = readFileSync(path.join(out, "docs", "README.md"), "utf8");
+    expect(docs).toContain("## File server shares");
+    expect(docs).toContain("| PAR-FS01 | `\\\\PAR-FS01\\dsi` | /srv/shares/dsi | department | `BILLU\\GG_DSI` | `BILLU\\Domain Admins` |");
+    expect(docs).toContain("## File server array");
+    expect(docs).toContain("scsi1: 16 GiB on data-a, scsi2: 16 GiB on data-b");
 });

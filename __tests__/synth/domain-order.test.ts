@@ -37,9 +37,12 @@ test("DC1 forest -> DC2 join -> FSMO (one DC at a time) -> DNS records -> member
     expect(deps("par-domain-fsmo-par-dc01-prepare")).toEqual(["par-dc02-dc-apply"]);
     expect(deps("par-domain-fsmo-par-dc02-prepare")).toEqual(["par-domain-fsmo-par-dc01-apply"]);
     expect(deps("par-domain-domain-prepare")).toEqual(["par-domain-fsmo-par-dc02-apply"]);
-    for (const m of ["par-dhcp01", "par-fs01", "par-mail01"]) {
+    for (const m of ["par-dhcp01", "par-mail01"]) {
         expect(deps(`${m}-ad-join-prepare`)).toEqual([`${m}-base-apply`, "par-domain-domain-apply"].sort());
     }
+    // The file server's Samba joins through winbind in its own samba step, after the domain (dev.test.ts).
+    expect(r.resources.some((x) => x.name.startsWith("par-fs01-ad-join"))).toBe(false);
+    expect(deps("par-fs01-samba-prepare")).toEqual(["par-domain-domain-apply", "par-fs01-raid1-apply"]);
     // The DHCP server's own steps come after its join, hence after the domain.
     expect(deps("par-dhcp01-kea-packages-prepare")).toEqual(["par-dhcp01-ad-join-apply", "par-domain-domain-apply"]);
     // A host that does not join gets no join step.
@@ -51,7 +54,8 @@ test("the domain's components, children and secrets", () => {
     expect(named("par-dc02").type).toBe("billu:domain:DomainController");
     expect(named("par-dc02").parent).toBe("urn:pulumi:labdc::billu-infra::billu:site:Site$billu:domain:Domain::par-domain");
     expect(named("par-dc02-vm").parent).toBe("urn:pulumi:labdc::billu-infra::billu:domain:DomainController$billu:compute:ProxmoxVm::par-dc02");
-    const passwords = r.resources.filter((x) => x.type === "random:index/randomPassword:RandomPassword");
+    // (The directory's initial passwords are pinned in directory.test.ts.)
+    const passwords = r.resources.filter((x) => x.type === "random:index/randomPassword:RandomPassword" && !x.name.startsWith("par-directory-"));
     expect(passwords.map((p) => [p.name, p.inputs.length, p.inputs.overrideSpecial])).toEqual([
         ["par-domain-admin-password", 24, "-_.:+="],
         ["par-domain-join-password", 24, "-_.:+="],
@@ -62,7 +66,7 @@ test("the domain's components, children and secrets", () => {
         ipAddresses: ["10.20.10.12"],
     });
     // Every DC step gets its secrets on stdin only, and does not log.
-    for (const n of ["par-dc01-dc-apply", "par-dc02-dc-apply", "par-domain-domain-apply", "par-fs01-ad-join-apply"]) {
+    for (const n of ["par-dc01-dc-apply", "par-dc02-dc-apply", "par-domain-domain-apply", "par-mail01-ad-join-apply", "par-fs01-samba-apply"]) {
         expect([named(n).inputs.stdin, named(n).inputs.logging]).toEqual(["[secret]", "none"]);
     }
 });

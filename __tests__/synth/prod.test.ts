@@ -35,8 +35,10 @@ test("three Windows DCs on three nodes, cloned from each node's own template", (
 
 describe("the tunnel's owner end", () => {
     test("one key, generated here: 48 alphanumeric characters, exported only as a secret", () => {
-        // (The domain's passwords are pinned in domain-prod.test.ts.)
-        const keys = r.resources.filter((x) => x.type === "random:index/randomPassword:RandomPassword" && !x.name.startsWith("par-domain-"));
+        // (The domain's passwords are pinned in domain-prod.test.ts, the directory's in directory.test.ts.)
+        const keys = r.resources.filter(
+            (x) => x.type === "random:index/randomPassword:RandomPassword" && !x.name.startsWith("par-domain-") && !x.name.startsWith("par-directory-"),
+        );
         expect(keys.map((k) => [k.name, k.inputs.length, k.inputs.special, k.parent])).toEqual([
             ["par-vpn-ecotech-psk", 48, false, "urn:pulumi:prod::billu-infra::billu:site:Site$billu:vpn:SiteToSiteVpn::par-vpn-ecotech"],
         ]);

@@ -11,6 +11,12 @@ import { memberJoinStep } from "../domain-controller/member";
 export interface BaseServerArgs {
     readonly ctx: SiteContext;
     readonly host: HostModel;
+    /**
+     * Join the domain with SSSD (step `ad-join`) when the host says `joinDomain`. A role whose own software joins the
+     * domain turns it off: the file server's Samba joins through winbind, and two joins would fight over the machine
+     * account's password. @default true
+     */
+    readonly sssdJoin?: boolean;
 }
 
 /**
@@ -53,7 +59,7 @@ export class BaseServer extends pulumi.ComponentResource {
                 { parent: this },
             );
         }
-        if (this.base && host.joinDomain && ctx.model.domain && ctx.domainJoin) {
+        if (this.base && host.joinDomain && args.sssdJoin !== false && ctx.model.domain && ctx.domainJoin) {
             const text = memberJoinStep(ctx.model.domain, host);
             this.join = new GuestStep(
                 `${name}-ad-join`,

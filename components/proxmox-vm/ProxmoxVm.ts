@@ -80,6 +80,8 @@ export class ProxmoxVm extends pulumi.ComponentResource {
                 started: true,
                 startup: { order: args.startOrder, upDelay: args.startUpDelay, downDelay: 60 },
                 protection: args.protect,
+                // A protected VM's disks outlive it: a destroy must not delete the disks it leaves detached.
+                deleteUnreferencedDisksOnDestroy: !args.protect,
                 stopOnDestroy: true,
                 timeoutClone: 1800,
                 timeoutCreate: 1800,

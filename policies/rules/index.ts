@@ -10,6 +10,8 @@ import { enforceSecretInputs } from "./enforce-secret-inputs";
 import { enforceVpnStrongCrypto } from "./enforce-vpn-strong-crypto";
 import { protectStatefulVms } from "./protect-stateful-vms";
 import { requireDcNodeSpread } from "./require-dc-node-spread";
+import { protectFileserverDataDisks } from "./protect-fileserver-data-disks";
+import { requireDistinctRaid1Datastores } from "./require-distinct-raid1-datastores";
 import { BilluRule } from "./rule";
 
 export const RULES: readonly BilluRule[] = [
@@ -23,5 +25,7 @@ export const RULES: readonly BilluRule[] = [
     enforceVpnStrongCrypto,
     disallowVpnAnySelector,
     requireDcNodeSpread,
+    requireDistinctRaid1Datastores,
+    protectFileserverDataDisks,
     disallowIntranetFromWan,
 ];

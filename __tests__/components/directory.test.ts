@@ -1,0 +1,164 @@
+/** The directory's renderings: the appliers' plan file, the Samba and Windows steps (rendered text), the docs. */
+import { spawnSync } from "child_process";
+import { readFileSync } from "fs";
+import * as path from "path";
+import { parseDirectoryLock } from "../../model/directory-lock";
+import { buildSiteModel } from "../../model/site";
+import { renderStep } from "../../components/guest-step/render";
+import { directoryDocs, renderApplierPlan, renderDirectoryStep, SAMBA_PATHS, WINDOWS_PATHS } from "../../components/directory/render";
+import { loadHr, ROOT, stackRaw } from "../helpers";
+
+const lock = parseDirectoryLock(readFileSync(path.join(ROOT, "directory.lock.json"), "utf8"), "directory.lock.json");
+const plan = buildSiteModel(stackRaw("prod"), loadHr, () => lock).directory!;
+const PS1 = readFileSync(path.join(ROOT, "scripts", "directory", "Apply-Directory.ps1"), "utf8");
+const PY = readFileSync(path.join(ROOT, "scripts", "directory", "apply_samba.py"), "utf8");
+
+describe("the plan file the appliers read", () => {
+    const text = renderApplierPlan(plan);
+    const doc = JSON.parse(text);
+
+    test("every object, one per line, and nothing personal the DC does not need (no identity, no birth date)", () => {
+        expect(Object.keys(doc)).toEqual(["version", "domainDn", "rootDn", "departuresDn", "ous", "groups", "users", "computers"]);
+        expect([doc.ous.length, doc.groups.length, doc.users.length, doc.computers.length]).toEqual([75, 36, 167, 167]);
+        expect(text.split("\n").filter((l) => l.startsWith('    {"sam":"lea.laurent2"'))).toHaveLength(1);
+        expect(text).not.toMatch(/\d{2}\/\d{2}\/\d{4}|\|\d{4}-\d{2}-\d{2}|identity/);
+        expect(doc.users.find((u: { sam: string }) => u.sam === "lea.laurent2")).toEqual({
+            sam: "lea.laurent2",
+            dn: "CN=Léa Laurent (lea.laurent2),OU=Administration des ventes,OU=Service commercial,OU=Utilisateurs,OU=BillU,DC=billu,DC=remindme,DC=lan",
+            cn: "Léa Laurent (lea.laurent2)",
+            enabled: true,
+            upn: "lea.laurent2@billu.remindme.lan",
+            mail: "lea.laurent2@billu.remindme.lan",
+            displayName: "Léa Laurent",
+            givenName: "Léa",
+            sn: "Laurent",
+            title: "Responsable",
+            department: "Service commercial",
+            company: "BillU",
+            telephoneNumber: "01 72 56 30 18",
+            mobile: "06 74 80 44 35",
+            manager: "benoit.martinez",
+            groups: ["GG_Personnel", "GG_Service-commercial", "GG_Service-commercial_Administration-des-ventes"],
+            password: "pw-lea.laurent2",
+        });
+    });
+
+    test("both appliers manage exactly the attributes the plan carries", () => {
+        const user = doc.users[0] as Record<string, unknown>;
+        const planned = Object.keys(user)
+            .filter((k) => !["sam", "dn", "cn", "enabled", "manager", "groups", "password"].includes(k))
+            .map((k) => (k === "upn" ? "userPrincipalName" : k))
+            .sort();
+        const py = /^USER_ATTRS = \[(.*)\]$/m
+            .exec(PY)![1]
+            .match(/"([A-Za-z]+)"/g)!
+            .map((s) => s.slice(1, -1));
+        expect([...py].sort()).toEqual(planned);
+        const ps = [
+            ...PS1.slice(PS1.indexOf("$userAttrs = [ordered]@{"), PS1.indexOf("}", PS1.indexOf("$userAttrs = [ordered]@{"))).matchAll(/(\w+) = '(\w+)'/g),
+        ];
+        expect(ps.map((m) => m[1]).sort()).toEqual(planned);
+        expect(ps.every((m) => m[2] === (m[1] === "userPrincipalName" ? "upn" : m[1]))).toBe(true);
+    });
+});
+
+describe("the Samba step", () => {
+    const r = renderDirectoryStep(plan, "samba");
+
+    test("ships the plan (0600) and the applier, runs Debian's python3 with the secrets file, no secret in any file", () => {
+        expect(r.os).toBe("linux");
+        expect(r.files.map((f) => [f.path, f.mode])).toEqual([
+            [SAMBA_PATHS.plan, "0600"],
+            [SAMBA_PATHS.applier, "0644"],
+        ]);
+        expect(r.script.split("\n").pop()).toBe(
+            '/usr/bin/python3 /usr/local/lib/billu/directory/apply_samba.py --plan /var/lib/billu/directory/plan.json --secrets "$BILLU_SECRETS"',
+        );
+        const step = renderStep({ host: "PAR-DC01", step: "directory", os: "linux", files: r.files, script: r.script, secretNames: ["pw-lea.laurent2"] });
+        expect(step.command).toBe("sudo -n sh '/var/lib/billu/stage/directory/run.sh'");
+        for (const f of r.files) expect(f.content).not.toMatch(/\{\{secret:/);
+        expect(step.staged.find((s) => s.remotePath.endsWith("/run.sh"))!.content).not.toMatch(/\{\{secret:/);
+    });
+
+    test("the Python applier parses (python3's own parser)", () => {
+        const py = spawnSync(
+            "python3",
+            ["-c", "import ast,sys; ast.parse(open(sys.argv[1]).read())", path.join(ROOT, "scripts", "directory", "apply_samba.py")],
+            {
+                encoding: "utf8",
+            },
+        );
+        expect(py.error ? "python3 is required by the unit suite" : py.stderr).toBe("");
+        expect(py.status).toBe(0);
+    });
+
+    test("the Python applier never deletes an object and never prints a password", () => {
+        expect(PY).not.toMatch(/\.delete\(|changetype: delete/);
+        expect(PY).toMatch(/secret = \[l\.split\("::"\)\[0\] \+ ":: \[secret\]" for l in self\.secret_lines\] if redact/);
+    });
+});
+
+describe("the Windows step (rendered PowerShell; ladder level 2: no PowerShell on these machines)", () => {
+    const r = renderDirectoryStep(plan, "windows");
+    const run = renderStep({ host: "PAR-DC01", step: "directory", os: "windows", files: r.files, script: r.script, secretNames: ["pw-lea.laurent2"] });
+    const runPs1 = run.staged.find((s) => s.remotePath.endsWith("/run.ps1"))!.content;
+    const code = PS1.split("\n").filter((l) => !l.trimStart().startsWith("#"));
+    const WRITES =
+        /\b(New-ADOrganizationalUnit|New-ADGroup|New-ADUser|New-ADComputer|Set-ADOrganizationalUnit|Set-ADGroup|Set-ADUser|Set-ADComputer|Move-ADObject|Rename-ADObject|Enable-ADAccount|Disable-ADAccount|Add-ADGroupMember|Remove-ADGroupMember)\b/;
+
+    test("run.ps1 installs the plan and the applier, then dot-sources it and applies the plan", () => {
+        expect(r.files.map((f) => f.path)).toEqual([WINDOWS_PATHS.plan, WINDOWS_PATHS.applier]);
+        expect(runPs1.split("\r\n").slice(-4)).toEqual([
+            "# same plan twice writes nothing. Initial passwords come from the step's secrets (stdin), never a file.",
+            ". 'C:/ProgramData/billu/directory/Apply-Directory.ps1'",
+            "Invoke-BilluDirectory -PlanPath 'C:/ProgramData/billu/directory/plan.json'",
+            "",
+        ]);
+        expect(runPs1).toContain("Install-BilluFile 'C:/ProgramData/billu/directory/plan.json'");
+    });
+
+    test("every write is counted: each AD write is followed by Write-Change, so 'nothing to write' means nothing was", () => {
+        const writes = code.map((l, i) => [l, i] as const).filter(([l]) => WRITES.test(l));
+        expect(writes.length).toBeGreaterThan(15);
+        for (const [l, i] of writes) expect([l.trim(), code[i + 1].trim().split(" ")[0]]).toEqual([l.trim(), "Write-Change"]);
+        expect(PS1).toContain('if ($script:BilluDirectoryChanges -eq 0) {\n        Write-Output "directory: nothing to write');
+    });
+
+    test("the state is read, and refusals thrown, before the first write", () => {
+        const firstWrite = code.findIndex((l) => WRITES.test(l));
+        const lastRead = code.map((l) => /\bGet-AD(User|Group|Computer|OrganizationalUnit)\b/.test(l)).lastIndexOf(true);
+        const refusal = code.findIndex((l) => l.includes('throw "directory: nothing written'));
+        expect(lastRead).toBeLessThan(firstWrite);
+        expect(refusal).toBeGreaterThan(lastRead);
+        expect(refusal).toBeLessThan(firstWrite);
+    });
+
+    test("nothing is ever deleted; passwords only from the step's secrets, to change at first logon", () => {
+        expect(PS1).not.toMatch(/Remove-AD(User|Object|OrganizationalUnit|Group|Computer)\b/);
+        expect(PS1).toContain("AccountPassword = (ConvertTo-SecureString (Get-BilluSecret $u.password) -AsPlainText -Force)");
+        expect(PS1).toContain("ChangePasswordAtLogon = $true");
+        expect(code.join("\n").match(/Get-BilluSecret/g)).toHaveLength(2);
+        expect(PS1).not.toMatch(/Write-(Output|Host|Change)[^\n]*(password|Secret)/i);
+    });
+
+    test("balanced braces and parentheses (a cheap syntax guard)", () => {
+        const count = (c: string) => PS1.split(c).length - 1;
+        expect(count("{")).toBe(count("}"));
+        expect(count("(")).toBe(count(")"));
+    });
+});
+
+test("docs: one row per service, then the departures", () => {
+    const d = directoryDocs(plan);
+    expect(d.columns).toEqual(["department", "service", "group", "accounts", "computers"]);
+    expect(d.rows).toHaveLength(27);
+    expect(d.rows[0]).toEqual([
+        "Communication et Relations publiques",
+        "Communication interne",
+        "GG_Communication-et-Relations-publiques_Communication-interne",
+        3,
+        3,
+    ]);
+    expect(d.rows[26]).toEqual(["(departures)", "OU=Departs,OU=BillU,DC=billu,DC=remindme,DC=lan", "", 0, 0]);
+    expect(d.rows.slice(0, 26).reduce((n, r) => n + (r[3] as number), 0)).toBe(167);
+});

@@ -1,0 +1,161 @@
+/** The file server's renderers, on the dev plan and on a Windows variant of it: exact text where it matters. */
+import { spawnSync } from "child_process";
+import {
+    raidStepScript,
+    renderHealthPs1,
+    renderMdadmConf,
+    renderMountUnit,
+    renderRaidConf,
+    renderSharesConf,
+    renderSharesPs1,
+    renderSmbConf,
+    renderStoragePs1,
+    sambaStepScript,
+    systemdUnitForPath,
+    windowsStepScript,
+} from "../../components/fileserver/render";
+import { repoPath } from "../../components/paths";
+import { model, stackRaw } from "../helpers";
+
+const dev = model(stackRaw("dev"));
+const plan = dev.fileservers![0];
+
+function windowsModel() {
+    const raw = stackRaw("dev");
+    raw.hosts[3].os = "windows-2022-gui";
+    raw.hosts[3].joinDomain = false; // Windows members are not joined by this program
+    raw.fileserver.flavor = "windows";
+    return model(raw);
+}
+
+describe("linux flavor", () => {
+    test("raid1.conf names the array, the filesystem, the two data disks and the mount point", () => {
+        expect(renderRaidConf(plan).split("\n").slice(1)).toEqual([
+            "MD_NAME='billu-data'",
+            `MD_UUID='${plan.array.mdUuid}'`,
+            `FS_UUID='${plan.array.fsUuid}'`,
+            "FS_LABEL='billu-data'",
+            "# scsi1 (16 GiB on data-a) and scsi2 (16 GiB on data-b)",
+            "DISKS='/dev/disk/by-id/scsi-0QEMU_QEMU_HARDDISK_drive-scsi1 /dev/disk/by-id/scsi-0QEMU_QEMU_HARDDISK_drive-scsi2'",
+            "MOUNT_POINT='/srv/shares'",
+            "",
+        ]);
+    });
+
+    test("mdadm.conf: the array by UUID for assembly at boot, alerts to the admin address", () => {
+        const conf = renderMdadmConf(dev, plan);
+        expect(conf).toContain(`\nARRAY /dev/md/billu-data metadata=1.2 UUID=${plan.array.mdUuid}\n`);
+        expect(conf).toContain("\nMAILADDR dsi-alertes@billu.remindme.lan\n");
+        expect(conf).toContain("\nMAILFROM PAR-FS01 mdadm <root@par-fs01.billu.remindme.lan>\n");
+    });
+
+    test("the mount unit is named as systemd escapes the path, and mounts by filesystem UUID", () => {
+        expect(systemdUnitForPath("/srv/shares", "mount")).toBe("srv-shares.mount");
+        expect(systemdUnitForPath("/srv/file-shares/data.v2", "mount")).toBe("srv-file\\x2dshares-data.v2.mount");
+        const unit = renderMountUnit(plan);
+        expect(unit.name).toBe("srv-shares.mount");
+        expect(unit.content).toContain(`\nWhat=/dev/disk/by-uuid/${plan.array.fsUuid}\nWhere=/srv/shares\nType=ext4\n`);
+    });
+
+    test("smb.conf: an AD member, one section per share open to its groups and the admins", () => {
+        const conf = renderSmbConf(dev, plan);
+        expect(conf).toContain("\n    security = ADS\n    server role = member server\n");
+        expect(conf).toContain("\n    realm = BILLU.REMINDME.LAN\n");
+        expect(conf.match(/^\[[a-z-]+\]$/gm)).toEqual(["[global]", ...plan.shares.map((s) => `[${s.name}]`)]);
+        expect(conf).toContain(
+            [
+                "[finance-et-comptabilite]",
+                "    comment = Finance et Comptabilité (department share)",
+                "    path = /srv/shares/finance-et-comptabilite",
+                "    read only = no",
+                "    browseable = yes",
+                "    access based share enum = yes",
+                "    hide unreadable = yes",
+                '    valid users = "@BILLU\\Domain Admins" "@BILLU\\GG_Finance-et-Comptabilite"',
+            ].join("\n"),
+        );
+        expect(conf).toContain("[commun]\n    comment = Common share (all staff)\n    path = /srv/shares/commun\n");
+    });
+
+    test("shares.conf: what billu-shares applies", () => {
+        expect(renderSharesConf(plan).split("\n").slice(1, 5)).toEqual([
+            "MOUNT_POINT=/srv/shares",
+            "ADMIN_GROUP=BILLU\\Domain Admins",
+            "SHARE=direction|/srv/shares/direction|BILLU\\GG_Direction",
+            "SHARE=dsi|/srv/shares/dsi|BILLU\\GG_DSI",
+        ]);
+    });
+
+    test("the raid1 step rebuilds the initramfs only when mdadm.conf changed", () => {
+        const body = raidStepScript("srv-shares.mount", true);
+        expect(body).toContain("/usr/local/sbin/billu-raid1\n");
+        expect(body).toContain("if billu_changed /etc/mdadm/mdadm.conf; then update-initramfs -u; systemctl restart mdmonitor.service; fi");
+        expect(body).toContain("apt-get install -y -q mdadm msmtp-mta samba winbind libnss-winbind acl");
+        expect(raidStepScript("srv-shares.mount", false)).not.toContain("msmtp");
+    });
+
+    test("the samba step joins with the secret from stdin only, or stops with a clear message", () => {
+        const withJoin = sambaStepScript(dev, plan, "svc-join");
+        expect(withJoin).toContain(`PASSWD="$(billu_secret domain-join)" net ads join -U 'svc-join' --no-dns-updates`);
+        const without = sambaStepScript(dev, plan, undefined);
+        expect(without).toContain(
+            'billu_die "PAR-FS01 is not a member of billu.remindme.lan: join it once (net ads join -U <admin>), or give FileServerRaid1 a domainJoin credential"',
+        );
+        expect(without.indexOf("wbinfo -P")).toBeLessThan(without.indexOf("/usr/local/sbin/billu-shares"));
+    });
+
+    test.each([["billu-raid1.sh"], ["billu-shares.sh"]])("%s parses as POSIX sh (dash) and busybox ash", (script) => {
+        const file = repoPath("scripts", "fileserver", script);
+        expect(spawnSync("dash", ["-n", file], { encoding: "utf8" }).stderr).toBe("");
+        const busybox = spawnSync("busybox", ["sh", "-n", file], { encoding: "utf8" });
+        expect(busybox.error ? "busybox missing" : busybox.stderr).toBe("");
+    });
+});
+
+describe("windows flavor: PowerShell from the same plan", () => {
+    const m = windowsModel();
+    const wplan = m.fileservers![0];
+    const host = m.host("PAR-FS01");
+
+    test("storage.ps1: a two-way mirror over exactly two blank disks of the planned size, created once", () => {
+        const ps = renderStoragePs1(wplan, host);
+        expect(ps).toContain("$DiskBytes = 17179869184 # 16 GiB: scsi1 on data-a, scsi2 on data-b");
+        expect(ps).toContain("if (-not (Get-StoragePool -FriendlyName $Pool -ErrorAction SilentlyContinue)) {");
+        expect(ps).toContain("$disks = @(Get-PhysicalDisk -CanPool $true | Where-Object { $_.Size -eq $DiskBytes })");
+        expect(ps).toContain("if ($disks.Count -ne 2) { throw");
+        expect(ps).toContain("if (-not (Get-VirtualDisk -FriendlyName $Mirror -ErrorAction SilentlyContinue)) {");
+        expect(ps).toContain("-ResiliencySettingName Mirror -NumberOfDataCopies 2");
+        expect(ps).toContain("New-Partition -DiskNumber $disk.Number -UseMaximumSize -DriveLetter $Letter | Format-Volume -FileSystem NTFS");
+        expect(ps).toContain("if ($vd.HealthStatus -ne 'Healthy') {\r\n    Write-Warning");
+        expect(ps).not.toMatch(/Remove-(StoragePool|VirtualDisk)|Clear-Disk/);
+        expect(ps.split("\r\n").every((l) => !l.includes("\n"))).toBe(true);
+    });
+
+    test("shares.ps1: every share with its groups, NTFS ACLs compared before they are set", () => {
+        const ps = renderSharesPs1(wplan);
+        expect(ps).toContain("$Admins = 'BILLU\\Domain Admins'");
+        for (const s of wplan.shares) {
+            expect(ps).toContain(`Name = '${s.name}'; Path = 'S:\\Shares\\${s.name}'`);
+        }
+        expect(ps).toContain("Groups = @('BILLU\\GG_DSI') }");
+        expect(ps).toContain("$acl.SetAccessRuleProtection($true, $false)");
+        expect(ps).toContain("foreach ($g in $s.Groups) { $acl.AddAccessRule((New-Rule $g 'Modify')) }");
+        expect(ps).toContain("if ($current.GetSecurityDescriptorSddlForm('Access') -ne $acl.GetSecurityDescriptorSddlForm('Access')) {");
+        expect(ps).toContain(
+            "New-SmbShare -Name $s.Name -Path $s.Path -Description $s.Comment -FullAccess $Admins -ChangeAccess $s.Groups -FolderEnumerationMode AccessBased",
+        );
+    });
+
+    test("health.ps1 mails the admin address through the site's mail server while the mirror is unhealthy", () => {
+        const ps = renderHealthPs1(m, wplan);
+        expect(ps).toContain("if ($vd.HealthStatus -eq 'Healthy') { exit 0 }");
+        expect(ps).toContain("Send-MailMessage -SmtpServer '10.20.10.41' -From 'par-fs01@billu.remindme.lan' -To 'dsi-alertes@billu.remindme.lan'");
+    });
+
+    test("the step checks membership first, then the mirror, the shares and the health task (registered once)", () => {
+        const body = windowsStepScript(m, wplan);
+        const order = ["PartOfDomain", "storage.ps1", "shares.ps1", "Get-ScheduledTask -TaskName 'billu-storage-health'"].map((s) => body.indexOf(s));
+        expect(order.every((i) => i >= 0)).toBe(true);
+        expect([...order].sort((a, b) => a - b)).toEqual(order);
+    });
+});

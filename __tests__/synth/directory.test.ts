@@ -1,0 +1,209 @@
+/**
+ * Offline synth of the directory (the CLI, one process per synth): per-object resources, the apply step on the first
+ * DC after the domain, directory.json and the lock; an edited export changes exactly its objects in resources.json;
+ * a bad export exits 2 listing every bad line and writes nothing.
+ */
+import { spawn } from "child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "fs";
+import { tmpdir } from "os";
+import * as path from "path";
+import { ROOT } from "../helpers";
+
+const dir = mkdtempSync(path.join(tmpdir(), "billu-directory-"));
+const CLI = path.join(ROOT, "dist", "tools", "synth.js");
+const LINES = readFileSync(path.join(ROOT, "data", "billu-hr.csv"), "utf8")
+    .trimEnd()
+    .split("\n");
+
+interface Run {
+    status: number | null;
+    stdout: string;
+    stderr: string;
+    out: string;
+}
+
+function synth(name: string, ...args: string[]): Promise<Run> {
+    const out = path.join(dir, name);
+    return new Promise((resolve) => {
+        const p = spawn(process.execPath, [CLI, "--stack", "dev", "--out", out, ...args], { cwd: ROOT });
+        let stdout = "";
+        let stderr = "";
+        p.stdout.on("data", (d) => (stdout += d));
+        p.stderr.on("data", (d) => (stderr += d));
+        p.on("close", (status) => resolve({ status, stdout, stderr, out }));
+    });
+}
+
+function csv(name: string, change: (lines: string[]) => string[]): string {
+    const file = path.join(dir, name);
+    writeFileSync(file, change([...LINES]).join("\n") + "\n");
+    return file;
+}
+
+function set(line: string, col: number, value: string): string {
+    const f = line.split(";");
+    f[col] = value;
+    return f.join(";");
+}
+
+type Res = {
+    urn: string;
+    parent?: string;
+    type: string;
+    name: string;
+    inputs: Record<string, any>;
+    options: { dependsOn: string[]; additionalSecretOutputs: string[] };
+};
+const resources = (r: Run): Res[] => JSON.parse(readFileSync(path.join(r.out, "resources.json"), "utf8")).resources;
+const json = (r: Run, f: string) => JSON.parse(readFileSync(path.join(r.out, f), "utf8"));
+
+let committed: Run;
+let edited: Run;
+let bad: Run;
+
+beforeAll(async () => {
+    expect(existsSync(CLI) ? "" : "run npm run build first").toBe("");
+    // Edited: line 95 (Gaëlle Thomas, 1975) leaves, line 22 (Léa Laurent, 1989) moves to DSI/Exploitation, a homonym
+    // of Théo Ødegaard arrives, line 141 (the other Gaëlle Thomas) changes her mobile number.
+    const editedCsv = csv("edited.csv", (l) => [
+        ...l.map((x, i) => (i === 21 ? set(set(x, 5, "DSI"), 6, "Exploitation") : i === 140 ? set(x, 14, "06 00 00 00 00") : x)).filter((_, i) => i !== 94),
+        "M.;Théo;Ødegaard;BillU;Paris;QHSE;Qualité;Technicien;Lucas;Van der Berg;PC0999;Dell;01/01/1990;;",
+    ]);
+    const badCsv = csv("bad.csv", (l) => [...l.map((x, i) => (i === 49 ? set(x, 12, "") : i === 59 ? set(x, 5, "Marketing") : x)), l[89]]);
+    [committed, edited, bad] = await Promise.all([synth("committed"), synth("edited", "--hr-csv", editedCsv), synth("bad", "--hr-csv", badCsv)]);
+}, 240000);
+
+describe("the committed export and lock", () => {
+    test("synth is clean and writes directory.json and the lock beside resources.json", () => {
+        expect([committed.status, committed.stderr]).toEqual([0, ""]);
+        expect(readdirSync(committed.out).sort()).toEqual([
+            "directory.json",
+            "directory.lock.json",
+            "docs",
+            "outputs.json",
+            "policy-report.json",
+            "rendered",
+            "resources.json",
+        ]);
+    });
+
+    test("one resource per OU, group, account and computer; a RandomPassword per account", () => {
+        const rs = resources(committed);
+        const count = (t: string) => rs.filter((r) => r.type === t).length;
+        expect([
+            count("billu:directory:OrganizationalUnit"),
+            count("billu:directory:Group"),
+            count("billu:directory:Account"),
+            count("billu:directory:Computer"),
+            rs.filter((r) => r.type === "random:index/randomPassword:RandomPassword" && r.name.startsWith("par-directory-")).length,
+        ]).toEqual([75, 36, 167, 167, 167]);
+        const lea = rs.find((r) => r.name === "par-directory-user-lea.laurent2")!;
+        expect(lea.parent).toBe(rs.find((r) => r.type === "billu:directory:Directory")!.urn);
+        expect(lea.inputs).toMatchObject({ sam: "lea.laurent2", enabled: true, manager: "benoit.martinez", title: "Responsable" });
+        const pw = rs.find((r) => r.name === "par-directory-user-lea.laurent2-password")!;
+        expect(pw.inputs).toMatchObject({ length: 20, upper: false, lower: false, numeric: true, minNumeric: 3, special: true, minSpecial: 17 });
+    });
+
+    test("the apply step runs on the first DC after the domain, its passwords on stdin only", () => {
+        const rs = resources(committed);
+        const urn = (n: string) => rs.find((r) => r.name === n)!.urn;
+        const prepare = rs.find((r) => r.name === "par-directory-apply-prepare")!;
+        // ctx.after.domain: the domain's last step (DNS records, after the forest, the other DCs and FSMO).
+        expect(prepare.options.dependsOn).toEqual([urn("par-domain-domain-apply")]);
+        const apply = rs.find((r) => r.name === "par-directory-apply-apply")!;
+        expect(apply.inputs.create).toBe("sudo -n sh '/var/lib/billu/stage/directory/run.sh'");
+        expect([apply.inputs.stdin, apply.inputs.logging, apply.inputs.triggers[1]]).toEqual(["[secret]", "none", "[secret]"]);
+        expect(apply.options.additionalSecretOutputs).toEqual(expect.arrayContaining(["stdout", "stderr"]));
+        const plan = readFileSync(path.join(committed.out, "rendered", "PAR-DC01", "var", "lib", "billu", "directory", "plan.json"), "utf8");
+        expect(JSON.parse(plan).users).toHaveLength(167);
+    });
+
+    test("directory.json: every person against the lock (all none); the lock written equals the committed one", () => {
+        const d = json(committed, "directory.json");
+        expect(Object.keys(d)).toEqual(["domain", "hrCsv", "lock", "summary", "ous", "groups", "people", "computers"]);
+        expect([d.hrCsv, d.lock, d.summary]).toEqual(["data/billu-hr.csv", "directory.lock.json", { create: 0, move: 0, update: 0, disable: 0, none: 167 }]);
+        expect(d.people.find((p: { sam: string }) => p.sam === "theo.odegaard")).toEqual({
+            identity: "theo|odegaard|2003-12-04",
+            line: 101,
+            sam: "theo.odegaard",
+            upn: "theo.odegaard@billu.remindme.lan",
+            mail: "theo.odegaard@billu.remindme.lan",
+            displayName: "Théo Ødegaard",
+            ou: "OU=Analyse et conception,OU=Développement logiciel,OU=Utilisateurs,OU=BillU,DC=billu,DC=remindme,DC=lan",
+            dn: "CN=Théo Ødegaard,OU=Analyse et conception,OU=Développement logiciel,OU=Utilisateurs,OU=BillU,DC=billu,DC=remindme,DC=lan",
+            department: "Développement logiciel",
+            service: "Analyse et conception",
+            title: "Assistant",
+            manager: "fatou.francois",
+            computer: "PC0100",
+            groups: ["GG_Personnel", "GG_Developpement-logiciel", "GG_Developpement-logiciel_Analyse-et-conception"],
+            enabled: true,
+            action: "none",
+        });
+        expect(readFileSync(path.join(committed.out, "directory.lock.json"), "utf8")).toBe(readFileSync(path.join(ROOT, "directory.lock.json"), "utf8"));
+        expect(readFileSync(path.join(committed.out, "docs", "README.md"), "utf8")).toContain(
+            "| Service commercial | Administration des ventes | GG_Service-commercial_Administration-des-ventes | 8 | 8 |",
+        );
+    });
+});
+
+describe("an edited export: exactly its objects change", () => {
+    test("directory.json: one create (the homonym, a new name), one move, one update, one disable", () => {
+        expect(edited.status).toBe(0);
+        const d = json(edited, "directory.json");
+        expect(d.summary).toEqual({ create: 1, move: 1, update: 1, disable: 1, none: 164 });
+        expect(d.people.filter((p: { action: string }) => p.action !== "none").map((p: { sam: string; action: string }) => `${p.action} ${p.sam}`)).toEqual([
+            "update gaelle.thomas",
+            "disable gaelle.thomas2",
+            "move lea.laurent",
+            "create theo.odegaard2",
+        ]);
+        const lock = json(edited, "directory.lock.json").people;
+        expect(lock.find((e: { sam: string }) => e.sam === "gaelle.thomas2").left).toBe(true);
+        expect(lock.find((e: { sam: string }) => e.sam === "theo.odegaard2").identity).toBe("theo|odegaard|1990-01-01");
+    });
+
+    test("resources.json: new objects and changed inputs are exactly the arrival, the move, the update, the departure", () => {
+        const before = new Map(resources(committed).map((r) => [r.urn, r]));
+        const after = new Map(resources(edited).map((r) => [r.urn, r]));
+        const dirType = (u: string) => /billu:directory:(Account|Computer|Group|OrganizationalUnit)::/.test(u) || u.includes("RandomPassword");
+        const added = [...after.keys()].filter((u) => !before.has(u) && dirType(u)).map((u) => after.get(u)!.name);
+        const removed = [...before.keys()].filter((u) => !after.has(u) && dirType(u));
+        const changed = [...after.keys()]
+            .filter((u) => before.has(u) && dirType(u) && JSON.stringify(before.get(u)!.inputs) !== JSON.stringify(after.get(u)!.inputs))
+            .map((u) => after.get(u)!.name);
+        expect(added.sort()).toEqual(["par-directory-computer-pc0999", "par-directory-user-theo.odegaard2", "par-directory-user-theo.odegaard2-password"]);
+        expect(removed).toEqual([]);
+        expect(changed.sort()).toEqual([
+            "par-directory-computer-pc0021",
+            "par-directory-computer-pc0094",
+            "par-directory-user-gaelle.thomas",
+            "par-directory-user-gaelle.thomas2",
+            "par-directory-user-lea.laurent",
+        ]);
+        const leaver = after.get([...after.keys()].find((u) => u.endsWith("::par-directory-user-gaelle.thomas2"))!)!;
+        expect(leaver.inputs).toMatchObject({
+            enabled: false,
+            groups: [],
+            dn: "CN=Gaëlle Thomas (gaelle.thomas2),OU=Departs,OU=BillU,DC=billu,DC=remindme,DC=lan",
+        });
+    });
+});
+
+describe("a bad export", () => {
+    test("exit 2, every bad line listed, no stack trace, nothing written", () => {
+        expect(bad.status).toBe(2);
+        const file = path.join(dir, "bad.csv");
+        expect(bad.stderr).toBe(
+            [
+                "synth dev: invalid configuration (3 problems):",
+                `  - ${file}:50: has no Date de naissance. Fix: fill in the missing columns in the HR export`,
+                `  - ${file}:60: has Departement "Marketing", which no department zone of billu:network.zones serves. Fix: add a zone of kind department with department: "Marketing", or correct the Departement`,
+                `  - ${file}:169: is the same person as line 90 (same Prenom, Nom and Date de naissance: "jean|vincent|1999-06-04"). Fix: remove the duplicate line, or correct the name or birth date`,
+                "",
+            ].join("\n"),
+        );
+        expect(readdirSync(bad.out)).toEqual([]);
+        expect(statSync(bad.out).isDirectory()).toBe(true);
+    });
+});

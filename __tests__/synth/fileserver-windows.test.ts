@@ -1,0 +1,52 @@
+/** The windows flavor synthesizes too: the dev stack with PAR-FS01 on Windows Server and billu:fileserver.flavor windows. */
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "fs";
+import { tmpdir } from "os";
+import * as path from "path";
+import { parse, stringify } from "yaml";
+import { SynthResult, synth } from "../../tools/synth";
+import { ROOT } from "../helpers";
+
+let r: SynthResult;
+const dir = mkdtempSync(path.join(tmpdir(), "billu-fsw-"));
+const out = path.join(dir, "out");
+
+beforeAll(async () => {
+    const doc = parse(readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8"));
+    const fs = doc.config["billu:hosts"].find((h: { name: string }) => h.name === "PAR-FS01");
+    fs.os = "windows-2022-gui";
+    fs.joinDomain = false; // Windows members are not joined by this program
+    doc.config["billu:fileserver"].flavor = "windows";
+    writeFileSync(path.join(dir, "Pulumi.fsw.yaml"), stringify(doc));
+    r = await synth({ stack: "fsw", config: path.join(dir, "Pulumi.fsw.yaml"), root: ROOT, out });
+}, 60000);
+
+test("synthesizes clean", () => {
+    expect(r.error).toBeUndefined();
+    expect(r.violations).toEqual([]);
+    expect(r.exitCode).toBe(0);
+});
+
+test("one PowerShell step after the VM and the router, pushing the three rendered scripts", () => {
+    const steps = r.resources.filter((x) => x.type === "billu:guest:GuestStep" && x.name.startsWith("par-fs01-"));
+    expect(steps.map((s) => s.name)).toEqual(["par-fs01-fileserver"]);
+    const prepare = r.resources.find((x) => x.name === "par-fs01-fileserver-prepare")!;
+    const urn = (n: string) => r.resources.find((x) => x.name === n)!.urn;
+    // Its VM, the router's configuration, and the domain (the dc role's last step).
+    expect(prepare.options.dependsOn).toEqual(expect.arrayContaining([urn("par-fs01-vm"), urn("par-fw01-router-apply")]));
+    expect(prepare.options.dependsOn).toContain(urn("par-domain-domain-apply"));
+    const apply = r.resources.find((x) => x.name === "par-fs01-fileserver-apply")!;
+    expect(apply.inputs.create).toBe('powershell -NoProfile -NonInteractive -ExecutionPolicy Bypass -File "C:/ProgramData/billu/stage/fileserver/run.ps1"');
+    for (const f of ["storage.ps1", "shares.ps1", "health.ps1"]) {
+        expect(existsSync(path.join(out, "rendered", "PAR-FS01", "C", "ProgramData", "billu", "fileserver", f))).toBe(true);
+    }
+    const vm = r.resources.find((x) => x.name === "par-fs01-vm")!;
+    expect((vm.inputs.operatingSystem as { type: string }).type).toBe("win11");
+});
+
+test("the docs describe a Storage Spaces mirror on S:", () => {
+    const docs = readFileSync(path.join(out, "docs", "README.md"), "utf8");
+    expect(docs).toContain(
+        "| PAR-FS01 | Storage Spaces two-way mirror | scsi1: 16 GiB on data-a, scsi2: 16 GiB on data-b | 16 GiB | S: (NTFS) | dsi-alertes@billu.remindme.lan |",
+    );
+    expect(docs).toContain("| PAR-FS01 | `\\\\PAR-FS01\\dsi` | S:\\Shares\\dsi | department | `BILLU\\GG_DSI` | `BILLU\\Domain Admins` |");
+});

@@ -1,0 +1,175 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { mkdirSync, writeFileSync } from "fs";
+import * as path from "path";
+import { renderDirectoryLock } from "../../model/directory-lock";
+import { ComputerPlan, DirectoryPlan, GroupPlan, OuPlan, PersonPlan } from "../../model/directory";
+import { isWindows } from "../../model/naming";
+import { HostModel } from "../../model/site";
+import { connectionFor, SiteContext } from "../context";
+import { GuestStep } from "../guest-step/GuestStep";
+import { DirectoryFlavor, passwordSecret, renderDirectoryJson, renderDirectoryStep } from "./render";
+
+/** One organizational unit of the plan. Its inputs are the OU as planned, so a change shows on this object. */
+export class OrganizationalUnit extends pulumi.ComponentResource {
+    constructor(name: string, ou: OuPlan, opts?: pulumi.ComponentResourceOptions) {
+        super("billu:directory:OrganizationalUnit", name, { dn: ou.dn, name: ou.name, description: ou.description }, opts);
+        this.registerOutputs({});
+    }
+}
+
+/** One global security group of the plan. */
+export class Group extends pulumi.ComponentResource {
+    constructor(name: string, group: GroupPlan, opts?: pulumi.ComponentResourceOptions) {
+        super("billu:directory:Group", name, { sam: group.sam, dn: group.dn, description: group.description, scope: "global", category: "security" }, opts);
+        this.registerOutputs({});
+    }
+}
+
+/**
+ * One person's account: its inputs are the account as planned (place, attributes, groups, enabled), so an arrival
+ * is a create, a move or an attribute change an update, a departure an update to `enabled: false` in the
+ * departures OU; an account is never deleted. Its initial password is a child RandomPassword, kept after the person
+ * leaves (so a departure changes one object), used only when the account is created.
+ */
+export class Account extends pulumi.ComponentResource {
+    public readonly password: random.RandomPassword;
+
+    constructor(name: string, person: PersonPlan, opts?: pulumi.ComponentResourceOptions) {
+        super(
+            "billu:directory:Account",
+            name,
+            {
+                sam: person.sam,
+                upn: person.upn,
+                mail: person.mail,
+                dn: person.dn,
+                displayName: person.displayName,
+                department: person.department,
+                service: person.service,
+                ...(person.attributes ?? {}),
+                manager: person.manager ?? "",
+                groups: person.groups,
+                enabled: person.enabled,
+            },
+            opts,
+        );
+        // AD refuses a password holding a 3-letter run of the user's name (Windows checks name tokens), so the
+        // letters are consonants only: 3 digits + 17 of consonants and symbols, ~117 bits, and always 3 of AD's
+        // 4 character classes in practice (digits, plus upper and lower or a symbol).
+        this.password = new random.RandomPassword(
+            `${name}-password`,
+            {
+                length: 20,
+                upper: false,
+                lower: false,
+                numeric: true,
+                minNumeric: 3,
+                special: true,
+                minSpecial: 17,
+                overrideSpecial: "BCDFGHJKLMNPQRSTVWXZbcdfghjkmnpqrstvwxz!#%+-=?@_",
+            },
+            { parent: this },
+        );
+        this.registerOutputs({});
+    }
+}
+
+/** One workstation account from `Nom de PC`; a retired one (no longer in the export) stays, disabled. */
+export class Computer extends pulumi.ComponentResource {
+    constructor(name: string, computer: ComputerPlan, opts?: pulumi.ComponentResourceOptions) {
+        super(
+            "billu:directory:Computer",
+            name,
+            {
+                name: computer.name,
+                sam: computer.sam,
+                dn: computer.dn,
+                ...(computer.description !== undefined ? { description: computer.description } : {}),
+                owner: computer.owner,
+                enabled: computer.enabled,
+            },
+            opts,
+        );
+        this.registerOutputs({});
+    }
+}
+
+export interface DirectoryArgs {
+    readonly ctx: SiteContext;
+}
+
+/** Samba on a Debian DC, the ActiveDirectory module on a Windows one. */
+export function directoryFlavor(dc: HostModel): DirectoryFlavor {
+    return isWindows(dc.os) ? "windows" : "samba";
+}
+
+/** Resource-name part of an account or computer name (`lea.laurent2`, `pc0001`). */
+function key(s: string): string {
+    return s.toLowerCase().replace(/[^a-z0-9.-]/g, "-");
+}
+
+/**
+ * The directory of a company site, from the model's plan: one resource per OU, group, account and computer (so
+ * `pulumi preview` shows a change per object), and the guest step that applies the whole plan on the first DC after
+ * the domain is up. Under offline synth it also writes `directory.json` and the updated lock.
+ */
+export class Directory extends pulumi.ComponentResource {
+    public readonly accounts: Account[];
+    /** The apply step on the first DC. */
+    public readonly step: GuestStep;
+    public readonly ready: pulumi.Resource[];
+
+    constructor(name: string, args: DirectoryArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("billu:directory:Directory", name, {}, opts);
+        const { ctx } = args;
+        const plan = ctx.model.directory;
+        // The DC that creates the forest (the domain model's order), else the first host of role dc.
+        const first = ctx.model.domain?.dcs.find((d) => d.first)?.name;
+        const dc = first !== undefined ? ctx.model.host(first) : ctx.model.hostsByRole("dc")[0];
+        if (!plan || !dc) throw new pulumi.ResourceError("a Directory needs the model's directory plan and a host of role dc", this);
+
+        for (const ou of plan.ous) new OrganizationalUnit(`${name}-ou-${ou.key}`, ou, { parent: this });
+        for (const g of plan.groups) new Group(`${name}-group-${key(g.sam)}`, g, { parent: this });
+        this.accounts = plan.people.map((p) => new Account(`${name}-user-${key(p.sam)}`, p, { parent: this }));
+        for (const c of plan.computers) new Computer(`${name}-computer-${key(c.name)}`, c, { parent: this });
+
+        const secrets: Record<string, pulumi.Input<string>> = {};
+        // Only the people in the export: an account is created with its password, never a leaver's.
+        this.accounts.forEach((a, i) => {
+            if (plan.people[i].enabled) secrets[passwordSecret(plan.people[i].sam)] = a.password.result;
+        });
+        const r = renderDirectoryStep(plan, ctx.model.domain?.flavor ?? directoryFlavor(dc));
+        this.step = new GuestStep(
+            `${name}-apply`,
+            {
+                host: dc.name,
+                step: "directory",
+                os: r.os,
+                connection: connectionFor(ctx, dc),
+                renderDir: ctx.renderDir,
+                after: [...ctx.after.domain],
+                files: r.files,
+                script: r.script,
+                secrets,
+            },
+            { parent: this },
+        );
+        this.ready = [this.step.apply];
+        writeSynthArtifacts(plan, ctx);
+        this.registerOutputs({ summary: plan.summary });
+    }
+}
+
+/** Under offline synth (BILLU_SYNTH_OUT): `directory.json` and the updated lock, beside resources.json. */
+function writeSynthArtifacts(plan: DirectoryPlan, ctx: SiteContext): void {
+    const out = process.env.BILLU_SYNTH_OUT;
+    if (!out) return;
+    const cfg = ctx.model.config.directory!;
+    mkdirSync(out, { recursive: true });
+    writeFileSync(
+        path.join(out, "directory.json"),
+        renderDirectoryJson(plan, { hrCsv: process.env.BILLU_HR_CSV ?? cfg.hrCsv, lock: process.env.BILLU_DIRECTORY_LOCK ?? cfg.lock }),
+    );
+    writeFileSync(path.join(out, "directory.lock.json"), renderDirectoryLock(plan.lock));
+}

@@ -1,0 +1,168 @@
+/**
+ * Pure renderings of the directory plan: the plan file the appliers read in the first DC, the guest step of each
+ * flavor (Samba: one Python process, one transaction; Windows: the ActiveDirectory module), `directory.json` and
+ * the docs section. No Pulumi here.
+ */
+import { readFileSync } from "fs";
+import { DirectoryPlan, PersonPlan } from "../../model/directory";
+import { GuestFile } from "../guest-step/render";
+import { repoPath } from "../paths";
+
+export type DirectoryFlavor = "samba" | "windows";
+
+/** Name of the secret that carries a new account's initial password. */
+export function passwordSecret(sam: string): string {
+    return `pw-${sam}`;
+}
+
+/** People whose account this plan may create: everyone in the export (never someone who left). */
+export function activePeople(plan: DirectoryPlan): PersonPlan[] {
+    return plan.people.filter((p) => p.enabled);
+}
+
+/**
+ * What the appliers read: every object with the attributes they manage, nothing else (no identity, no birth date).
+ * One object per line, so a changed object is one changed line.
+ */
+export function renderApplierPlan(plan: DirectoryPlan): string {
+    const users = plan.people.map((p) =>
+        p.enabled
+            ? {
+                  sam: p.sam,
+                  dn: p.dn,
+                  cn: p.cn,
+                  enabled: true,
+                  upn: p.upn,
+                  mail: p.mail,
+                  displayName: p.displayName,
+                  givenName: p.attributes!.givenName,
+                  sn: p.attributes!.sn,
+                  title: p.attributes!.title,
+                  department: p.department,
+                  company: p.attributes!.company,
+                  telephoneNumber: p.attributes!.telephoneNumber,
+                  mobile: p.attributes!.mobile,
+                  manager: p.manager ?? "",
+                  groups: p.groups,
+                  password: passwordSecret(p.sam),
+              }
+            : { sam: p.sam, dn: p.dn, cn: p.cn, enabled: false, groups: [] },
+    );
+    const list = (items: readonly unknown[]) => (items.length ? "[\n" + items.map((i) => "    " + JSON.stringify(i)).join(",\n") + "\n  ]" : "[]");
+    return [
+        "{",
+        `  "version": 1,`,
+        `  "domainDn": ${JSON.stringify(plan.domainDn)},`,
+        `  "rootDn": ${JSON.stringify(plan.rootDn)},`,
+        `  "departuresDn": ${JSON.stringify(plan.departuresDn)},`,
+        `  "ous": ${list(plan.ous.map((o) => ({ dn: o.dn, name: o.name, description: o.description })))},`,
+        `  "groups": ${list(plan.groups.map((g) => ({ sam: g.sam, dn: g.dn, description: g.description })))},`,
+        `  "users": ${list(users)},`,
+        `  "computers": ${list(
+            plan.computers.map((c) =>
+                c.enabled
+                    ? { sam: c.sam, name: c.name, dn: c.dn, enabled: true, description: c.description, owner: c.owner }
+                    : { sam: c.sam, name: c.name, dn: c.dn, enabled: false, owner: c.owner },
+            ),
+        )}`,
+        "}",
+        "",
+    ].join("\n");
+}
+
+export const SAMBA_PATHS = {
+    plan: "/var/lib/billu/directory/plan.json",
+    applier: "/usr/local/lib/billu/directory/apply_samba.py",
+} as const;
+
+export const WINDOWS_PATHS = {
+    plan: "C:/ProgramData/billu/directory/plan.json",
+    applier: "C:/ProgramData/billu/directory/Apply-Directory.ps1",
+} as const;
+
+export interface DirectoryStepRender {
+    readonly os: "linux" | "windows";
+    readonly files: GuestFile[];
+    readonly script: string;
+}
+
+/** The guest step that applies the plan on the first DC. */
+export function renderDirectoryStep(plan: DirectoryPlan, flavor: DirectoryFlavor): DirectoryStepRender {
+    const planText = renderApplierPlan(plan);
+    if (flavor === "samba") {
+        return {
+            os: "linux",
+            files: [
+                { path: SAMBA_PATHS.plan, content: planText, mode: "0600" },
+                { path: SAMBA_PATHS.applier, content: readFileSync(repoPath("scripts", "directory", "apply_samba.py"), "utf8"), mode: "0644" },
+            ],
+            script: [
+                "# The directory plan, applied to the local sam.ldb in one transaction holding only the differences: the",
+                "# same plan twice writes nothing. Initial passwords come from the step's secrets (stdin), never a file.",
+                "# Debian's own python3 carries the samba bindings (python3-samba, a dependency of samba-ad-dc).",
+                `/usr/bin/python3 ${SAMBA_PATHS.applier} --plan ${SAMBA_PATHS.plan} --secrets "$BILLU_SECRETS"`,
+            ].join("\n"),
+        };
+    }
+    return {
+        os: "windows",
+        files: [
+            { path: WINDOWS_PATHS.plan, content: planText },
+            { path: WINDOWS_PATHS.applier, content: readFileSync(repoPath("scripts", "directory", "Apply-Directory.ps1"), "utf8") },
+        ],
+        script: [
+            "# The directory plan, applied through the ActiveDirectory module: only the differences are written, so the",
+            "# same plan twice writes nothing. Initial passwords come from the step's secrets (stdin), never a file.",
+            `. '${WINDOWS_PATHS.applier}'`,
+            `Invoke-BilluDirectory -PlanPath '${WINDOWS_PATHS.plan}'`,
+        ].join("\r\n"),
+    };
+}
+
+/** `directory.json`: the plan as a reviewer reads it, one entry per person with the action against the lock. */
+export function renderDirectoryJson(plan: DirectoryPlan, sources: { readonly hrCsv: string; readonly lock?: string }): string {
+    const doc = {
+        domain: plan.domain,
+        hrCsv: sources.hrCsv,
+        lock: sources.lock ?? null,
+        summary: plan.summary,
+        ous: plan.ous.map((o) => o.dn),
+        groups: plan.groups.map((g) => ({ sam: g.sam, dn: g.dn, members: plan.people.filter((p) => p.groups.includes(g.sam)).length })),
+        people: plan.people.map((p) => ({
+            identity: p.identity,
+            line: p.line ?? null,
+            sam: p.sam,
+            upn: p.upn,
+            mail: p.mail,
+            displayName: p.displayName,
+            ou: p.ou,
+            dn: p.dn,
+            department: p.department,
+            service: p.service,
+            title: p.attributes?.title ?? null,
+            manager: p.manager ?? null,
+            computer: p.computer ?? null,
+            groups: p.groups,
+            enabled: p.enabled,
+            action: p.action,
+        })),
+        computers: plan.computers.map((c) => ({ name: c.name, sam: c.sam, dn: c.dn, owner: c.owner, enabled: c.enabled })),
+    };
+    return JSON.stringify(doc, null, 2) + "\n";
+}
+
+/** The docs section: one row per department and service. */
+export function directoryDocs(plan: DirectoryPlan): { columns: string[]; rows: (string | number)[][] } {
+    const rows: (string | number)[][] = [];
+    const active = activePeople(plan);
+    const services = [...new Set(active.map((p) => `${p.department}\u0000${p.service}`))].sort();
+    for (const key of services) {
+        const [department, service] = key.split("\u0000");
+        const members = active.filter((p) => p.department === department && p.service === service);
+        const group = members[0].groups[2];
+        rows.push([department, service, group, members.length, members.filter((p) => p.computer).length]);
+    }
+    const left = plan.people.length - active.length;
+    rows.push(["(departures)", plan.departuresDn, "", left, plan.computers.filter((c) => !c.enabled).length]);
+    return { columns: ["department", "service", "group", "accounts", "computers"], rows };
+}

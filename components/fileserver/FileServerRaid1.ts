@@ -1,0 +1,142 @@
+import * as pulumi from "@pulumi/pulumi";
+import { FileServerPlan } from "../../model/fileserver";
+import { HostModel } from "../../model/site";
+import { BaseServer } from "../base-server/BaseServer";
+import { connectionFor, SiteContext } from "../context";
+import { GuestFile } from "../guest-step/render";
+import { GuestStep } from "../guest-step/GuestStep";
+import {
+    raidScript,
+    RAID_SCRIPT_PATH,
+    raidStepScript,
+    renderHealthPs1,
+    renderKrb5Conf,
+    renderMdadmConf,
+    renderMountUnit,
+    renderMsmtprc,
+    renderNsswitch,
+    renderRaidConf,
+    renderSharesConf,
+    renderSharesPs1,
+    renderSmbConf,
+    renderSmbdDropIn,
+    renderStoragePs1,
+    sambaStepScript,
+    sharesScript,
+    SHARES_SCRIPT_PATH,
+    SMB_CONF_CHECK,
+    WINDOWS_DIR,
+    windowsStepScript,
+} from "./render";
+
+export interface FileServerRaid1Args {
+    readonly ctx: SiteContext;
+    /** The file server host of the model (role fileserver: an OS disk and two data disks). */
+    readonly host: HostModel;
+    /** Its plan from the model (`model.fileservers`): the mirror, the shares and their groups. */
+    readonly plan: FileServerPlan;
+    /**
+     * An account allowed to join computers to the domain, used once when the Linux flavor's Samba is not yet a
+     * member (`net ads join`; the password reaches the guest on stdin only). @default the domain's join account
+     * (`billu:domain.joinAccount`, its password from the dc role) when the site has one; else none, and the server
+     * must already be a member (the Samba step stops with a message saying so)
+     */
+    readonly domainJoin?: { readonly user: string; readonly password: pulumi.Input<string> };
+}
+
+/**
+ * BillU's file server: a VM with an OS disk and two data disks of the same size on two distinct datastores, the
+ * disks mirrored, and one share per department plus a common one, with AD permissions.
+ * - `linux` flavor (Debian 12): step `raid1` installs the packages and runs billu-raid1 (mdadm RAID 1, ext4,
+ *   mount; mdadm.conf and the initramfs so the array assembles at boot; mdadm --monitor mails the admin address);
+ *   step `samba` (after the domain) joins the domain, configures Samba as a member server and runs billu-shares
+ *   (folders and POSIX ACLs from the plan).
+ * - `windows` flavor: one step `fileserver` runs PowerShell rendered from the same plan: a Storage Spaces two-way
+ *   mirror, SMB shares with NTFS ACLs, an hourly health task that mails the admin address.
+ * Stateful: in prod the VM (and with it its disks) is protected from replacement and deletion (ProxmoxVm).
+ */
+export class FileServerRaid1 extends pulumi.ComponentResource {
+    public readonly server: BaseServer;
+    /** The last in-guest step: later roles that need the shares wait for it. */
+    public readonly ready: pulumi.Resource[];
+
+    constructor(name: string, args: FileServerRaid1Args, opts?: pulumi.ComponentResourceOptions) {
+        super("billu:fileserver:FileServerRaid1", name, {}, opts);
+        const { ctx, host, plan } = args;
+        const model = ctx.model;
+        // Samba joins the domain itself (winbind), with the site's join account unless the caller gives another.
+        this.server = new BaseServer(name, { ctx, host, sssdJoin: false }, { parent: this });
+        const domainJoin =
+            args.domainJoin ?? (model.domain && ctx.domainJoin ? { user: model.domain.joinAccount, password: ctx.domainJoin.password } : undefined);
+        const connection = connectionFor(ctx, host);
+        if (plan.flavor === "linux") {
+            const mount = renderMountUnit(plan);
+            const msmtprc = renderMsmtprc(model, plan);
+            const raidFiles: GuestFile[] = [
+                { path: RAID_SCRIPT_PATH, content: raidScript(), mode: "0755" },
+                { path: "/etc/billu/raid1.conf", content: renderRaidConf(plan) },
+                { path: "/etc/mdadm/mdadm.conf", content: renderMdadmConf(model, plan) },
+                { path: `/etc/systemd/system/${mount.name}`, content: mount.content },
+                ...(msmtprc ? [{ path: "/etc/msmtprc", content: msmtprc }] : []),
+            ];
+            const raid = new GuestStep(
+                `${name}-raid1`,
+                {
+                    host: host.name,
+                    step: "raid1",
+                    os: "linux",
+                    connection,
+                    renderDir: ctx.renderDir,
+                    after: this.server.ready,
+                    files: raidFiles,
+                    script: raidStepScript(mount.name, msmtprc !== undefined),
+                },
+                { parent: this },
+            );
+            const samba = new GuestStep(
+                `${name}-samba`,
+                {
+                    host: host.name,
+                    step: "samba",
+                    os: "linux",
+                    connection,
+                    renderDir: ctx.renderDir,
+                    after: [raid.apply, ...ctx.after.domain],
+                    files: [
+                        { path: "/etc/krb5.conf", content: renderKrb5Conf(model, plan) },
+                        { path: "/etc/nsswitch.conf", content: renderNsswitch(plan) },
+                        { path: "/etc/samba/smb.conf", content: renderSmbConf(model, plan), check: SMB_CONF_CHECK },
+                        { path: "/etc/systemd/system/smbd.service.d/billu-shares.conf", content: renderSmbdDropIn(plan) },
+                        { path: SHARES_SCRIPT_PATH, content: sharesScript(), mode: "0755" },
+                        { path: "/etc/billu/shares.conf", content: renderSharesConf(plan) },
+                    ],
+                    script: sambaStepScript(model, plan, domainJoin?.user),
+                    secrets: domainJoin ? { "domain-join": domainJoin.password } : undefined,
+                },
+                { parent: this },
+            );
+            this.ready = [samba.apply];
+        } else {
+            const step = new GuestStep(
+                `${name}-fileserver`,
+                {
+                    host: host.name,
+                    step: "fileserver",
+                    os: "windows",
+                    connection,
+                    renderDir: ctx.renderDir,
+                    after: [...this.server.ready, ...ctx.after.domain],
+                    files: [
+                        { path: `${WINDOWS_DIR}/storage.ps1`, content: renderStoragePs1(plan, host) },
+                        { path: `${WINDOWS_DIR}/shares.ps1`, content: renderSharesPs1(plan) },
+                        { path: `${WINDOWS_DIR}/health.ps1`, content: renderHealthPs1(model, plan) },
+                    ],
+                    script: windowsStepScript(model, plan),
+                },
+                { parent: this },
+            );
+            this.ready = [step.apply];
+        }
+        this.registerOutputs({});
+    }
+}

@@ -1,0 +1,237 @@
+#!/usr/bin/env bash
+# Lab: the directory plan applied to a real Samba AD DC (network namespaces, root).
+#
+# One Samba AD DC provisioned in namespace bdir-dc (the dev stack's domain and DC address), a client namespace
+# bdir-cl that probes it over LDAPS with ldapsearch. The lab runs the directory guest step exactly as offline synth
+# rendered it (run.sh, billu-lib.sh, plan.json, apply_samba.py: hash-checked), staged where the step stages it, in a
+# private mount namespace (tmpfs over /var/lib/billu and /usr/local/lib/billu) so nothing lands on this machine.
+# Lab overrides (documented, none in a rendered file): BILLU_SMB_CONF names the lab DC's smb.conf; the initial
+# passwords on the step's stdin are made by the lab (Pulumi's RandomPasswords in a real run).
+#
+#  1. the committed sample export: every OU, group, account and computer in place with attributes, links and
+#     memberships; new accounts must change their password (pwdLastSet 0; a bind answers data 773)
+#  2. the same plan again: nothing written (highestCommittedUSN unchanged)
+#  3. an edited export (an arrival who is a homonym, a move, a departure): exactly those objects written, nobody
+#     renamed, the leaver disabled in the departures OU and still there; then again: nothing written
+#  4. broken: an export with a bad line of every kind (synth exits 2 listing every line, writes no plan, no lock);
+#     an arrival whose account name belongs to an account outside the managed OU (refused, nothing written)
+set -euo pipefail
+LAB=bdir
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+
+# Run the whole lab in a private mount namespace: the step's fixed paths get a tmpfs there, invisible outside.
+if [ -z "${BDIR_PRIVATE_MOUNTS:-}" ]; then
+    created=()
+    for d in /var/lib/billu /usr/local/lib/billu; do [ -d "$d" ] || { mkdir -p "$d"; created+=("$d"); }; done
+    rc=0
+    BDIR_PRIVATE_MOUNTS=1 unshare -m --propagation private bash "${BASH_SOURCE[0]}" "$@" || rc=$?
+    for d in "${created[@]:-}"; do [ -n "$d" ] && rmdir "$d" 2>/dev/null || true; done
+    exit "$rc"
+fi
+mount -t tmpfs -o mode=0755 tmpfs /var/lib/billu
+mount -t tmpfs -o mode=0755 tmpfs /usr/local/lib/billu
+
+# shellcheck source=../lib/common.sh
+source "$HERE/../lib/common.sh"
+lab_require samba samba-tool ldapsearch ldapwhoami unshare node /usr/bin/python3
+/usr/bin/python3 -c "import samba.samdb" 2>/dev/null || lab_require python3-samba-module
+[ -f /usr/share/samba/setup/ad-schema/MS-AD_Schema_2K8_R2_Attributes.txt ] || lab_require samba-ad-provision-files
+LAB_START=$(date +%s%N)
+PROBE=(/usr/bin/python3 "$HERE/probe.py")
+ROOT="$LAB_ROOT"
+[ -f "$ROOT/dist/tools/synth.js" ] || lab_die "run npm run build first"
+
+# --- the site facts, from the dev stack through synth (no BillU fact written in this lab) ------------------------
+synth() { # synth <out> [--hr-csv f] [--directory-lock f]: offline synth of dev; output to <out>.log
+    local out="$1"; shift
+    (cd "$ROOT" && node dist/tools/synth.js --stack dev --out "$out" "$@" >"$out.log" 2>&1)
+}
+S1="$LAB_DIR/synth-sample"
+synth "$S1" || { cat "$S1.log" >&2; lab_die "synth dev failed"; }
+eval "$(node -e '
+const o = require(process.argv[1]); const y = require(process.argv[2]).parse(require("fs").readFileSync(process.argv[3], "utf8"));
+const dc = o.hosts.find((h) => h.role === "dc");
+console.log(`DC_NAME=${dc.name} DC_IP=${dc.address} DOMAIN=${o.site.domain} NETBIOS=${y.config["billu:site"].netbiosName}`);
+' "$S1/outputs.json" "$ROOT/node_modules/yaml" "$ROOT/Pulumi.dev.yaml")"
+REALM="${DOMAIN^^}"
+CL_IP="${DC_IP%.*}.250"
+lab_log "DC $DC_NAME $DC_IP, domain $DOMAIN ($NETBIOS)"
+
+# --- one Samba AD DC ---------------------------------------------------------------------------------------------
+lab_ns dc
+lab_ns cl
+lab_link "$LAB-dc" eth0 "$DC_IP/24" "$LAB-cl" eth0 "$CL_IP/24"
+D="$LAB_DIR/dc"
+mkdir -p "$D"/{private,lock,state,cache,bind-dns}
+cat >"$D/smb.conf" <<EOF
+[global]
+    netbios name = ${DC_NAME}
+    realm = ${REALM}
+    workgroup = ${NETBIOS}
+    server role = active directory domain controller
+    interfaces = lo ${DC_IP}
+    bind interfaces only = yes
+    dns forwarder = ${DC_IP}
+    private dir = $D/private
+    lock directory = $D/lock
+    state directory = $D/state
+    cache directory = $D/cache
+    binddns dir = $D/bind-dns
+    pid directory = $D/run
+    ncalrpc dir = $D/run/ncalrpc
+    winbindd socket directory = $D/run/winbindd
+    ntp signd socket directory = $D/run/ntp_signd
+    log file = $D/log.%m
+    prefork children = 1
+[sysvol]
+    path = $D/state/sysvol
+    read only = no
+[netlogon]
+    path = $D/state/sysvol/${DOMAIN}/scripts
+    read only = no
+EOF
+export KRB5_CONFIG="$D/krb5.conf"
+ADMIN_PW="Lab$(/usr/bin/python3 -c 'import secrets; print(secrets.token_hex(8))')-9Q!"
+printf '%s' "$ADMIN_PW" >"$D/admin.pw"
+chmod 600 "$D/admin.pw"
+umask 077
+t0=$(date +%s%N)
+ip netns exec "$LAB-dc" samba-tool domain provision -s "$D/smb.conf" --realm="$REALM" --domain="$NETBIOS" --server-role=dc \
+    --dns-backend=SAMBA_INTERNAL --host-ip="$DC_IP" --adminpass="$ADMIN_PW" >"$LAB_DIR/provision.log" 2>&1 ||
+    { tail -20 "$LAB_DIR/provision.log" >&2; lab_die "provision failed"; }
+lab_log "provisioned in $(( ($(date +%s%N) - t0) / 1000000 )) ms"
+lab_bg "$LAB-dc" "$LAB_DIR/samba.log" samba -s "$D/smb.conf" -F --debug-stdout -d1
+SAMBA_PID=$LAB_LAST_PID
+export LDAPTLS_REQCERT=never
+ldaps() { ip netns exec "$LAB-cl" ldapsearch -LLL -o ldif-wrap=no -H "ldaps://$DC_IP" -x -D "Administrator@$DOMAIN" -y "$D/admin.pw" "$@"; }
+rootdse_usn() { ip netns exec "$LAB-cl" ldapsearch -LLL -H "ldaps://$DC_IP" -x -s base -b "" highestCommittedUSN | sed -n 's/^highestCommittedUSN: //p'; }
+lab_wait 60 "Samba AD DC answers LDAPS" rootdse_usn || { tail -20 "$LAB_DIR/samba.log" >&2; lab_die "samba did not start"; }
+ROOT_DN="$(node -e 'console.log(require(process.argv[1]).ous[0])' "$S1/directory.json")"
+
+# --- the step, as synth rendered it -------------------------------------------------------------------------------
+STAGE=/var/lib/billu/stage/directory
+PLAN=/var/lib/billu/directory/plan.json
+APPLIER=/usr/local/lib/billu/directory/apply_samba.py
+apply_step() { # apply_step <synth out> <label>: stage the rendered step as GuestStep does, run its run.sh
+    local r="$1/rendered/$DC_NAME" label="$2" t0 rc=0
+    rm -rf "$STAGE" && mkdir -p "$STAGE/files${PLAN%/*}" "$STAGE/files${APPLIER%/*}"
+    cp "$r$STAGE/run.sh" "$r$STAGE/billu-lib.sh" "$STAGE/"
+    cp "$r$PLAN" "$STAGE/files$PLAN"
+    cp "$r$APPLIER" "$STAGE/files$APPLIER"
+    "${PROBE[@]}" secrets "$r$PLAN" "$LAB_DIR/secrets.$label" "$LAB_DIR/passwords.$label" >/dev/null
+    t0=$(date +%s%N)
+    ip netns exec "$LAB-dc" env BILLU_SMB_CONF="$D/smb.conf" sh "$STAGE/run.sh" <"$LAB_DIR/secrets.$label" >"$LAB_DIR/apply.$label.log" 2>&1 || rc=$?
+    APPLY_MS=$(( ($(date +%s%N) - t0) / 1000000 ))
+    return "$rc"
+}
+show_apply() { sed 's/^/    /' "$LAB_DIR/apply.$1.log"; }
+hash_checks() { # the staged step and the files it installed are the bytes synth rendered
+    local r="$1/rendered/$DC_NAME" f
+    for f in "$STAGE/run.sh" "$STAGE/billu-lib.sh" "$PLAN" "$APPLIER"; do lab_hash_check "$r$f" "$f"; done
+}
+dump() { ldaps -b "$ROOT_DN" "(|(objectClass=organizationalUnit)(objectClass=group)(objectClass=user))" \
+    dn sAMAccountName userPrincipalName mail displayName givenName sn title department company telephoneNumber mobile \
+    manager managedBy memberOf member userAccountControl pwdLastSet uSNChanged >"$1"; }
+bind_answers() { # bind_answers <sam> <password file> <AD data code>: the LDAP simple bind fails with that code
+    local out
+    out=$(ip netns exec "$LAB-cl" ldapwhoami -H "ldaps://$DC_IP" -x -D "$1@$DOMAIN" -y "$2" 2>&1) || true
+    grep -q "data $3" <<<"$out"
+}
+summary_is() { # summary_is <directory.json> <create> <move> <update> <disable> <none>
+    node -e 'const s = require(process.argv[1]).summary, w = process.argv.slice(2).map(Number);
+        process.exit(JSON.stringify([s.create, s.move, s.update, s.disable, s.none]) === JSON.stringify(w) ? 0 : 1)' "$@"
+}
+sam_with() { node -e 'const p = require(process.argv[1]).people.find((x) => x.action === process.argv[2]); console.log(p ? p.sam : "")' "$1" "$2"; }
+person() { "${PROBE[@]}" person "$@"; }
+person_matches() { person "$1" "$2" | grep -q -- "$3"; }
+same_usn_and_dn() { node -e 'const [a, b] = [require(process.argv[1]), require(process.argv[2])]; const x = a[process.argv[3]], y = b[process.argv[3]];
+    process.exit(x && y && x.dn === y.dn && x.usn === y.usn ? 0 : 1)' "$@"; }
+usn_unchanged() { [ "$1" = "$(rootdse_usn)" ]; }
+exits_with() { local want="$1" rc=0; shift; "$@" >/dev/null 2>&1 || rc=$?; [ "$rc" -eq "$want" ]; }
+lists_lines() { local log="$1" l; shift; for l in "$@"; do grep -q "bad.csv:$l: " "$log" || return 1; done; }
+leaks_password() { cut -f2 "$1" | grep -qF -f - "$2"; }
+
+# 1. the committed sample export
+lab_log "1. apply the plan of the committed sample export"
+lab_expect "synth plans all 167 people of the sample export, all already in the committed lock" pass summary_is "$S1/directory.json" 0 0 0 0 167
+usn0=$(rootdse_usn)
+lab_expect "the step applies the sample plan" pass apply_step "$S1" sample
+APPLY1_MS=$APPLY_MS
+show_apply sample
+hash_checks "$S1"
+lab_log "LDIF apply of the sample plan (75 OUs, 36 groups, 167 accounts, 167 computers): ${APPLY1_MS} ms end to end"
+dump "$LAB_DIR/dump1.ldif"
+CHECK1=("${PROBE[@]}" check "$LAB_DIR/dump1.ldif" "$S1/directory.json" "$S1/rendered/$DC_NAME$PLAN")
+lab_expect "ldapsearch: every OU, group, account and computer in its place with attributes, links, memberships" pass "${CHECK1[@]}"
+"${CHECK1[@]}" | sed 's/^/    /'
+lab_expect "all 167 new accounts have pwdLastSet 0 (must change password at first logon)" pass "${PROBE[@]}" pwdlastset "$LAB_DIR/dump1.ldif" "$S1/directory.json" 167
+SAM1=$(head -1 "$LAB_DIR/passwords.sample" | cut -f1)
+head -1 "$LAB_DIR/passwords.sample" | cut -f2 | tr -d '\n' >"$LAB_DIR/pw1"
+printf 'not-the-password' >"$LAB_DIR/pw0"
+lab_expect "$SAM1 binding with its initial password: data 773 (must change password)" pass bind_answers "$SAM1" "$LAB_DIR/pw1" 773
+lab_expect "$SAM1 binding with a wrong password: data 52e (so 773 above means the password was right)" pass bind_answers "$SAM1" "$LAB_DIR/pw0" 52e
+lab_expect "the step's output shows no password" fail leaks_password "$LAB_DIR/passwords.sample" "$LAB_DIR/apply.sample.log"
+
+# 2. the same plan again
+lab_log "2. apply the same plan again"
+usn1=$(rootdse_usn)
+lab_expect "the step runs again" pass apply_step "$S1" again
+show_apply again
+lab_expect "the applier finds nothing to write" pass grep -q "nothing to write" "$LAB_DIR/apply.again.log"
+lab_log "highestCommittedUSN: $usn0 before, $usn1 after the first apply, $(rootdse_usn) after the second"
+lab_expect "nothing written: highestCommittedUSN unchanged" pass usn_unchanged "$usn1"
+
+# 3. an edited export: an arrival who is a homonym, a move, a departure
+lab_log "3. apply an edited export (a homonym arrives, one person moves, one leaves)"
+"${PROBE[@]}" edit "$ROOT/data/billu-hr.csv" "$LAB_DIR/edited.csv" | sed 's/^/    /'
+S2="$LAB_DIR/synth-edited"
+lab_expect "synth plans the edited export against the committed lock" pass synth "$S2" --hr-csv "$LAB_DIR/edited.csv"
+lab_expect "directory.json: 1 create, 1 move, 0 update, 1 disable, 165 none" pass summary_is "$S2/directory.json" 1 1 0 1 165
+NEW=$(sam_with "$S2/directory.json" create)
+MOVED=$(sam_with "$S2/directory.json" move)
+LEFT=$(sam_with "$S2/directory.json" disable)
+lab_log "planned: create $NEW, move $MOVED, disable $LEFT"
+lab_expect "the arriving homonym gets a new name (theo.odegaard2); nobody is renamed" pass test "$NEW" = theo.odegaard2
+"${PROBE[@]}" usns "$LAB_DIR/dump1.ldif" "$LAB_DIR/usn-before.json" >/dev/null
+lab_expect "the step applies the edited plan" pass apply_step "$S2" edited
+show_apply edited
+hash_checks "$S2"
+dump "$LAB_DIR/dump2.ldif"
+"${PROBE[@]}" usns "$LAB_DIR/dump2.ldif" "$LAB_DIR/usn-after.json" >/dev/null
+CHECK2=("${PROBE[@]}" check "$LAB_DIR/dump2.ldif" "$S2/directory.json" "$S2/rendered/$DC_NAME$PLAN")
+lab_expect "ldapsearch: the directory matches the edited plan everywhere" pass "${CHECK2[@]}"
+CHANGED=("${PROBE[@]}" changed "$LAB_DIR/usn-before.json" "$LAB_DIR/usn-after.json" "$S1/directory.json" "$S2/directory.json")
+lab_expect "exactly the planned objects were written (uSNChanged of every object), nothing deleted" pass "${CHANGED[@]}"
+"${CHANGED[@]}" | sed 's/^/    /'
+for s in "$NEW" "$MOVED" "$LEFT" theo.odegaard; do printf '    %s: %s\n' "$s" "$(person "$LAB_DIR/dump2.ldif" "$s")"; done
+lab_expect "theo.odegaard is untouched: same DN, same uSNChanged" pass same_usn_and_dn "$LAB_DIR/usn-before.json" "$LAB_DIR/usn-after.json" theo.odegaard
+lab_expect "$NEW has the common name of a suffixed homonym" pass person_matches "$LAB_DIR/dump2.ldif" "$NEW" "^CN=Théo Ødegaard (theo.odegaard2),OU=Qualité,OU=QHSE,"
+lab_expect "$MOVED is in its new service's OU" pass person_matches "$LAB_DIR/dump2.ldif" "$MOVED" ",OU=Exploitation,OU=DSI,OU=Utilisateurs,"
+lab_expect "$LEFT still exists, in the departures OU, disabled (514), in no group" pass \
+    person_matches "$LAB_DIR/dump2.ldif" "$LEFT" ",OU=Departs,$ROOT_DN | userAccountControl 514 | 0 group(s)"
+usn3=$(rootdse_usn)
+lab_expect "the edited plan again" pass apply_step "$S2" edited-again
+lab_expect "nothing written the second time: highestCommittedUSN unchanged" pass usn_unchanged "$usn3"
+
+# 4. broken cases: they must fail, and leave nothing behind
+lab_log "4. broken: a bad export; an account name taken outside the managed OU"
+"${PROBE[@]}" bad "$ROOT/data/billu-hr.csv" "$LAB_DIR/bad.csv" >/dev/null
+S3="$LAB_DIR/synth-bad"
+lab_expect "synth exits 2 on the bad export" pass exits_with 2 synth "$S3" --hr-csv "$LAB_DIR/bad.csv"
+sed 's/^/    /' "$S3.log"
+lab_expect "every bad line is listed at once (lines 40, 50, 60, 70, 169, 170)" pass lists_lines "$S3.log" 40 50 60 70 169 170
+lab_expect "... and nothing else (6 problems)" pass grep -q "(6 problems)" "$S3.log"
+lab_expect "no plan and no lock written for the bad export" fail ls "$S3/directory.json" "$S3/directory.lock.json"
+"${PROBE[@]}" arrival "$LAB_DIR/edited.csv" "$LAB_DIR/arrival.csv" Paul Durand >/dev/null
+S4="$LAB_DIR/synth-arrival"
+synth "$S4" --hr-csv "$LAB_DIR/arrival.csv" --directory-lock "$S2/directory.lock.json" || lab_die "synth of the arrival failed"
+ip netns exec "$LAB-dc" samba-tool user create paul.durand --random-password -s "$D/smb.conf" >/dev/null 2>&1 || lab_die "cannot create the foreign account"
+usn4=$(rootdse_usn)
+lab_expect "the step refuses to adopt paul.durand, an account outside $ROOT_DN" fail apply_step "$S4" foreign
+show_apply foreign
+lab_expect "the refusal names the account and where it is" pass grep -q "refused: account paul.durand exists outside" "$LAB_DIR/apply.foreign.log"
+lab_expect "nothing written by the refused run: highestCommittedUSN unchanged" pass usn_unchanged "$usn4"
+
+kill "$SAMBA_PID" 2>/dev/null || true
+lab_log "figures: sample plan applied in ${APPLY1_MS} ms (LDIF apply, 167 accounts); lab $(( ($(date +%s%N) - LAB_START) / 1000000000 )) s"
+lab_finish

@@ -1,0 +1,314 @@
+#!/usr/bin/python3
+"""Probes for the directory lab (python3 standard library only): reads what `ldapsearch` returned from the real
+Samba DC and compares it with what offline synth planned (directory.json, and plan.json as rendered for the DC).
+
+  probe.py check   <dump.ldif> <directory.json> <plan.json>   every OU, group, account, computer in place, with
+                                                               attributes, links and memberships
+  probe.py usns    <dump.ldif> <out.json>                     uSNChanged of every object, by account name or DN
+  probe.py changed <before.json> <after.json> <old directory.json> <new directory.json>
+                                                               exactly the objects the new plan changes were written
+  probe.py secrets <plan.json> <secrets file> <passwords.tsv> the step's stdin for a lab run (lab-made passwords)
+  probe.py edit    <export.csv> <out.csv>                     one arrival (a homonym), one move, one departure
+  probe.py bad     <export.csv> <out.csv>                     an export with one bad line of every kind
+  probe.py arrival <export.csv> <out.csv> <prenom> <nom>      the export plus one arrival
+  probe.py person  <dump.ldif> <sam>                          one account: DN, userAccountControl, groups
+  probe.py pwdlastset <dump.ldif> <directory.json> <count>    every enabled account must change its password
+Exit 0 when the probe holds; 1 with one line per mismatch otherwise.
+"""
+import base64
+import json
+import secrets as rnd
+import sys
+
+UF_ACCOUNTDISABLE = 0x2
+
+
+def parse_ldif(path):
+    """Entries of an `ldapsearch -LLL -o ldif-wrap=no` dump: [{attr(lower): [values]}], dn under "dn"."""
+    entries, cur = [], None
+    with open(path, encoding="utf-8") as f:
+        for line in f.read().split("\n"):
+            if line == "" or line.startswith("#"):
+                if cur:
+                    entries.append(cur)
+                cur = None
+                continue
+            if line.startswith(" "):
+                continue  # never with -o ldif-wrap=no
+            attr, _, rest = line.partition(":")
+            if rest.startswith(":"):
+                value = base64.b64decode(rest[1:].strip())
+                try:
+                    value = value.decode("utf-8")
+                except UnicodeDecodeError:
+                    value = "b64:" + rest[1:].strip()
+            else:
+                value = rest[1:] if rest.startswith(" ") else rest
+            cur = cur or {}
+            cur.setdefault(attr.lower(), []).append(value)
+    if cur:
+        entries.append(cur)
+    return entries
+
+
+def fold(dn):
+    return dn.lower()
+
+
+def index(entries):
+    by_sam, by_dn = {}, {}
+    for e in entries:
+        dn = e["dn"][0]
+        by_dn[fold(dn)] = e
+        if "samaccountname" in e:
+            by_sam[e["samaccountname"][0].lower()] = e
+    return by_sam, by_dn
+
+
+def one(e, attr):
+    v = e.get(attr.lower())
+    return v[0] if v else ""
+
+
+def check(dump, directory_json, plan_json):
+    entries = parse_ldif(dump)
+    by_sam, by_dn = index(entries)
+    d = json.load(open(directory_json, encoding="utf-8"))
+    plan = json.load(open(plan_json, encoding="utf-8"))
+    bad = []
+    for ou in d["ous"]:
+        if fold(ou) not in by_dn:
+            bad.append("OU missing: " + ou)
+    group_dn = {}
+    for g in d["groups"]:
+        e = by_sam.get(g["sam"].lower())
+        group_dn[g["sam"]] = g["dn"]
+        if not e:
+            bad.append("group missing: " + g["sam"])
+        elif fold(e["dn"][0]) != fold(g["dn"]):
+            bad.append("group %s at %s, planned %s" % (g["sam"], e["dn"][0], g["dn"]))
+    planned_users = {u["sam"]: u for u in plan["users"]}
+    dn_of_sam = {p["sam"]: p["dn"] for p in d["people"]}
+    members = {}
+    for p in d["people"]:
+        e = by_sam.get(p["sam"])
+        if not e:
+            bad.append("account missing: " + p["sam"])
+            continue
+        if fold(e["dn"][0]) != fold(p["dn"]):
+            bad.append("account %s at %s, planned %s" % (p["sam"], e["dn"][0], p["dn"]))
+        uac = int(one(e, "userAccountControl") or 0)
+        if bool(uac & UF_ACCOUNTDISABLE) == p["enabled"]:
+            bad.append("account %s: userAccountControl %d, planned %s" % (p["sam"], uac, "enabled" if p["enabled"] else "disabled"))
+        got_groups = sorted(fold(g) for g in e.get("memberof", []) if fold(g).endswith(fold(d["ous"][0])))
+        want_groups = sorted(fold(group_dn[g]) for g in p["groups"])
+        if got_groups != want_groups:
+            bad.append("account %s: member of %s, planned %s" % (p["sam"], got_groups, want_groups))
+        for g in p["groups"]:
+            members.setdefault(g, set()).add(fold(p["dn"]))
+        if not p["enabled"]:
+            continue
+        u = planned_users[p["sam"]]
+        for attr, key in [
+            ("userPrincipalName", "upn"),
+            ("mail", "mail"),
+            ("displayName", "displayName"),
+            ("givenName", "givenName"),
+            ("sn", "sn"),
+            ("title", "title"),
+            ("department", "department"),
+            ("company", "company"),
+            ("telephoneNumber", "telephoneNumber"),
+            ("mobile", "mobile"),
+        ]:
+            if one(e, attr) != u[key]:
+                bad.append("account %s: %s is %r, planned %r" % (p["sam"], attr, one(e, attr), u[key]))
+        want_manager = fold(dn_of_sam[u["manager"]]) if u["manager"] else ""
+        if fold(one(e, "manager")) != want_manager:
+            bad.append("account %s: manager %r, planned %r" % (p["sam"], one(e, "manager"), want_manager))
+    for g in d["groups"]:
+        e = by_sam.get(g["sam"].lower())
+        if e:
+            got = {fold(m) for m in e.get("member", [])}
+            want = members.get(g["sam"], set())
+            if got != want:
+                bad.append("group %s: %d members, planned %d (%s)" % (g["sam"], len(got), len(want), sorted(got ^ want)[:3]))
+    for c in d["computers"]:
+        e = by_sam.get(c["sam"].lower())
+        if not e:
+            bad.append("computer missing: " + c["sam"])
+            continue
+        if fold(e["dn"][0]) != fold(c["dn"]):
+            bad.append("computer %s at %s, planned %s" % (c["sam"], e["dn"][0], c["dn"]))
+        if fold(one(e, "managedBy")) != fold(dn_of_sam[c["owner"]]):
+            bad.append("computer %s: managedBy %r, planned %s" % (c["sam"], one(e, "managedBy"), c["owner"]))
+        uac = int(one(e, "userAccountControl") or 0)
+        if bool(uac & UF_ACCOUNTDISABLE) == c["enabled"]:
+            bad.append("computer %s: userAccountControl %d, planned %s" % (c["sam"], uac, "enabled" if c["enabled"] else "disabled"))
+    counts = (len(d["ous"]), len(d["groups"]), len(d["people"]), len(d["computers"]))
+    return bad, "%d OUs, %d groups, %d accounts, %d computers in place" % counts
+
+
+def usns(dump, out):
+    """uSNChanged by object: accounts, groups and computers by account name, OUs by DN (lower case)."""
+    m = {}
+    for e in parse_ldif(dump):
+        key = e["samaccountname"][0].lower() if "samaccountname" in e else "ou:" + fold(e["dn"][0])
+        m[key] = {"usn": int(one(e, "uSNChanged")), "dn": e["dn"][0]}
+    json.dump(m, open(out, "w"), indent=1, sort_keys=True)
+    return [], "%d objects" % len(m)
+
+
+def changed(before_json, after_json, old_dir, new_dir):
+    before = json.load(open(before_json))
+    after = json.load(open(after_json))
+    old = json.load(open(old_dir, encoding="utf-8"))
+    new = json.load(open(new_dir, encoding="utf-8"))
+    expect = set()
+    for p in new["people"]:
+        if p["action"] != "none":
+            expect.add(p["sam"])
+    old_pc = {c["sam"].lower(): c["dn"] for c in old["computers"]}
+    for c in new["computers"]:
+        if old_pc.get(c["sam"].lower()) != c["dn"]:
+            expect.add(c["sam"].lower())
+
+    def members(d):
+        m = {}
+        for p in d["people"]:
+            for g in p["groups"]:
+                m.setdefault(g.lower(), set()).add(p["sam"])
+        return m
+
+    mo, mn = members(old), members(new)
+    for g in set(mo) | set(mn):
+        if mo.get(g, set()) != mn.get(g, set()):
+            expect.add(g)
+    for ou in set(map(fold, new["ous"])) - set(map(fold, old["ous"])):
+        expect.add("ou:" + ou)
+    got = {k for k in after if k not in before or before[k]["usn"] != after[k]["usn"]}
+    bad = []
+    for k in sorted(got - expect):
+        bad.append("written but not planned: %s" % k)
+    for k in sorted(expect - got):
+        bad.append("planned but not written: %s" % k)
+    for k in sorted(before):
+        if k not in after:
+            bad.append("gone: %s (nothing is ever deleted)" % k)
+    return bad, "written exactly as planned: %s" % ", ".join(sorted(got))
+
+
+def make_secrets(plan_json, secrets_out, passwords_out):
+    plan = json.load(open(plan_json, encoding="utf-8"))
+    alphabet = "BCDFGHJKLMNPQRSTVWXZbcdfghjkmnpqrstvwxz!#%+-=?@_"
+    with open(secrets_out, "w") as s, open(passwords_out, "w") as p:
+        for u in plan["users"]:
+            if not u.get("password"):
+                continue
+            pw = "".join(rnd.choice(alphabet) for _ in range(14)) + "Kq7!" + str(rnd.randbelow(90) + 10)
+            s.write("%s\t%s\n" % (u["password"], pw.encode("utf-8").hex()))
+            p.write("%s\t%s\n" % (u["sam"], pw))
+    return [], "secrets for %d accounts" % sum(1 for u in plan["users"] if u.get("password"))
+
+
+def read_csv(path):
+    with open(path, encoding="utf-8-sig") as f:
+        return f.read().rstrip("\n").split("\n")
+
+
+def write_csv(path, lines):
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("\n".join(lines) + "\n")
+
+
+def edit(src, out):
+    """One arrival (a homonym of Théo Ødegaard), one move (Léa Laurent born 1989 to DSI/Exploitation), one departure
+    (Gaëlle Thomas born 1975)."""
+    lines = read_csv(src)
+    res, moved, left = [], 0, 0
+    for line in lines:
+        f = line.split(";")
+        if f[1:3] == ["Gaëlle", "Thomas"] and f[12] == "13/01/1975":
+            left += 1
+            continue
+        if f[1:3] == ["Léa", "Laurent"] and f[12] == "20/11/1989":
+            f[5], f[6] = "DSI", "Exploitation"
+            moved += 1
+        res.append(";".join(f))
+    res.append("M.;Théo;Ødegaard;BillU;Paris;QHSE;Qualité;Technicien;Lucas;Van der Berg;PC0999;Dell;01/01/1990;01 11 22 33 44;06 11 22 33 44")
+    assert (moved, left) == (1, 1), (moved, left)
+    write_csv(out, res)
+    return [], "edited export: 1 arrival (homonym), 1 move, 1 departure"
+
+
+def arrival(src, out, prenom, nom):
+    lines = read_csv(src)
+    lines.append("M.;%s;%s;BillU;Paris;QHSE;Qualité;Technicien;Lucas;Van der Berg;PC0998;Dell;02/02/1992;;" % (prenom, nom))
+    write_csv(out, lines)
+    return [], "export plus the arrival of %s %s" % (prenom, nom)
+
+
+def bad_export(src, out):
+    """A bad line of every kind, on lines whose people manage nobody (so no line is reported twice)."""
+    lines = read_csv(src)
+    res = lines[:]
+
+    def change(line, col, value):
+        f = res[line - 1].split(";")
+        f[col] = value
+        res[line - 1] = ";".join(f)
+
+    res[39] = ";".join(res[39].split(";")[:14])  # line 40: 14 columns
+    change(50, 12, "")  # line 50: no Date de naissance
+    change(60, 5, "Marketing")  # line 60: a department no zone serves
+    change(70, 10, "PC0001")  # line 70: the computer of line 2
+    res.append(lines[89])  # line 169: line 90 again (the same identity)
+    res.append("M.;Paul;Durand;BillU;Paris;QHSE;Qualité;Technicien;Paul;Inconnu;PC0997;Dell;03/03/1993;;")  # line 170
+    write_csv(out, res)
+    return [], "bad export written"
+
+
+def pwdlastset(dump, directory_json, count):
+    """Every enabled account has pwdLastSet 0: the user must change the password at first logon."""
+    by_sam, _ = index(parse_ldif(dump))
+    d = json.load(open(directory_json, encoding="utf-8"))
+    people = [p for p in d["people"] if p["enabled"]]
+    bad = ["%s: pwdLastSet %r" % (p["sam"], one(by_sam.get(p["sam"], {}), "pwdLastSet")) for p in people if one(by_sam.get(p["sam"], {}), "pwdLastSet") != "0"]
+    if len(people) != int(count):
+        bad.append("%d enabled accounts planned, %s expected" % (len(people), count))
+    return bad, "%d accounts with pwdLastSet 0" % (len(people) - len(bad))
+
+
+def person(dump, sam):
+    """One account as the DC holds it: DN, userAccountControl, groups (decoded)."""
+    by_sam, _ = index(parse_ldif(dump))
+    e = by_sam.get(sam.lower())
+    if not e:
+        return ["no account " + sam], ""
+    return [], "%s | userAccountControl %s | %d group(s)" % (e["dn"][0], one(e, "userAccountControl"), len(e.get("memberof", [])))
+
+
+def main(argv):
+    cmd, args = argv[1], argv[2:]
+    fn = {
+        "check": check,
+        "usns": usns,
+        "changed": changed,
+        "secrets": make_secrets,
+        "edit": edit,
+        "bad": bad_export,
+        "arrival": arrival,
+        "person": person,
+        "pwdlastset": pwdlastset,
+    }[cmd]
+    bad, summary = fn(*args)
+    for b in bad[:40]:
+        print("  " + b)
+    if len(bad) > 40:
+        print("  ... %d more" % (len(bad) - 40))
+    print(("FAIL: %d mismatch(es); " % len(bad) if bad else "") + summary)
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# labs/raid1: the file server's RAID 1 in a real guest. These machines have no md driver, so the lab boots a qemu
+# guest (software emulation: the nested /dev/kvm hangs a stock kernel) with Debian's cloud kernel, resolved at run
+# time from Debian's packages, and a small initramfs holding busybox, mdadm, mke2fs, wipefs and the file server's
+# RAID script and config exactly as offline synth rendered them for PAR-FS01 (hash-checked). Its /init
+# (guest-init.sh) drives the scenario and prints one line per step:
+#   mirror phase (3 blank 64 MiB disks): the script creates the array; 16 MiB written with a checksum; a re-run
+#     changes nothing; vda failed and removed, the data reads back identical; a re-run reports the degraded
+#     array and does not re-create it; mdadm --monitor mails the admin address; blank vdc added and rebuilt;
+#     checksum matches; a re-run on the healthy array changes nothing; vdb failed too, so the data comes from
+#     the replacement alone: checksum matches; vdb rejoins;
+#   reboot phase (the same disks): the script assembles the array (stale vda left out), checksum matches;
+#   sabotage (a fresh mirror phase with vdc corrupted behind md's back): must FAIL.
+# Lab overrides (documented, hash-checked): raid1.conf's DISKS become the guest's virtio disks /dev/vda /dev/vdb
+# (the VM's are /dev/disk/by-id/scsi-0QEMU_QEMU_HARDDISK_drive-scsi1/2, which need udev); a sendmail stub
+# records mdadm's alert mail.
+# Downloads (kernel, busybox-static, mdadm .debs) are cached in $BILLU_LAB_CACHE (default
+# /tmp/billu-lab-cache/raid1) so a warm run does not fetch again; the kernel version is still resolved each run.
+LAB=rd1
+source "$(dirname "$0")/../lib/common.sh"
+lab_require qemu-system-x86_64 cpio depmod modprobe apt-get apt-cache dpkg timeout mke2fs dumpe2fs wipefs
+T_START=$(date +%s%N)
+CACHE="${BILLU_LAB_CACHE:-/tmp/billu-lab-cache/raid1}"
+mkdir -p "$CACHE"
+elapsed() { echo $(( ($(date +%s%N) - T_START) / 1000000 )); }
+
+# 1. What synth renders for the file server.
+OUT="$(lab_synth dev)"
+R="$OUT/rendered/PAR-FS01"
+for f in usr/local/sbin/billu-raid1 etc/billu/raid1.conf etc/mdadm/mdadm.conf; do
+    [ -f "$R/$f" ] || lab_die "synth did not render $f for PAR-FS01"
+done
+
+# 2. Debian's packages: the cloud kernel's current version, busybox-static, mdadm (downloaded once, then cached).
+KPKG="$(apt-cache depends linux-image-cloud-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/ { print $2; exit }')"
+[ -n "$KPKG" ] || lab_die "cannot resolve linux-image-cloud-amd64 (run apt-get update)"
+KVER="${KPKG#linux-image-}"
+lab_log "kernel package $KPKG"
+fetch() {
+    local pkg="$1"
+    if ! ls "$CACHE/${pkg}_"*.deb >/dev/null 2>&1; then
+        (cd "$CACHE" && timeout 300 apt-get download "$pkg" >/dev/null 2>&1) || lab_die "apt-get download $pkg failed"
+        lab_log "downloaded $(basename "$CACHE/${pkg}_"*.deb)"
+    fi
+}
+for p in "$KPKG" busybox-static mdadm; do fetch "$p"; done
+X="$CACHE/unpacked-$KVER"
+if [ ! -f "$X/.done" ]; then
+    rm -rf "$X" && mkdir -p "$X"
+    for p in "$KPKG" busybox-static mdadm; do dpkg -x "$(ls "$CACHE/${p}_"*.deb | head -1)" "$X"; done
+    depmod -b "$X" "$KVER"
+    touch "$X/.done"
+fi
+[ -f "$X/boot/vmlinuz-$KVER" ] || lab_die "no kernel in $KPKG"
+
+# 3. The initramfs.
+I="$LAB_DIR/initramfs"
+mkdir -p "$I"/{bin,sbin,usr/sbin,usr/local/sbin,etc/billu,etc/mdadm,lib/modules,proc,sys,dev,run,tmp,mnt}
+cp "$X/bin/busybox" "$I/bin/busybox"
+for a in $("$I/bin/busybox" --list); do
+    [ "$a" = busybox ] || ln -sf busybox "$I/bin/$a"
+done
+# The tools the RAID script calls besides busybox: mdadm from Debian's package, e2fsprogs and util-linux from the
+# host (Debian 12, the same versions a Debian 12 guest has).
+cp "$X/sbin/mdadm" "$(command -v mke2fs)" "$(command -v dumpe2fs)" "$(command -v wipefs)" "$I/sbin/"
+ln -s mke2fs "$I/sbin/mkfs.ext4"
+for lib in $(ldd "$X/sbin/mdadm" "$I/sbin/mke2fs" "$I/sbin/dumpe2fs" "$I/sbin/wipefs" | awk '/=> \// { print $3 } /^\t\/lib/ { print $1 }' | sort -u); do
+    mkdir -p "$I$(dirname "$lib")" && cp -L "$lib" "$I$lib"
+done
+[ -e "$I/lib64/ld-linux-x86-64.so.2" ] || { mkdir -p "$I/lib64" && cp -L /lib64/ld-linux-x86-64.so.2 "$I/lib64/"; }
+modprobe -d "$X" -S "$KVER" -a --show-depends virtio_pci virtio_blk raid1 | awk '$1 == "insmod" && !seen[$2]++ { print $2 }' >"$LAB_DIR/modules"
+: >"$I/lib/modules/order"
+while read -r m; do cp "$m" "$I/lib/modules/"; basename "$m" >>"$I/lib/modules/order"; done <"$LAB_DIR/modules"
+lab_log "modules: $(tr '\n' ' ' <"$I/lib/modules/order")"
+cp "$(dirname "$0")/guest-init.sh" "$I/init"
+printf '#!/bin/sh\n# lab stub: keeps the mail mdadm --monitor sends\ncat > /run/mail.$$\n' >"$I/usr/sbin/sendmail"
+chmod 755 "$I/init" "$I/usr/sbin/sendmail"
+# The files under test, as synth rendered them; only the documented override differs.
+install -m 0755 "$R/usr/local/sbin/billu-raid1" "$I/usr/local/sbin/billu-raid1"
+cp "$R/etc/mdadm/mdadm.conf" "$I/etc/mdadm/mdadm.conf"
+sed -e "s|^DISKS=.*|DISKS='/dev/vda /dev/vdb'|" "$R/etc/billu/raid1.conf" >"$I/etc/billu/raid1.conf"
+lab_hash_check "$R/usr/local/sbin/billu-raid1" "$I/usr/local/sbin/billu-raid1"
+lab_hash_check "$R/etc/mdadm/mdadm.conf" "$I/etc/mdadm/mdadm.conf"
+lab_hash_check "$R/etc/billu/raid1.conf" "$I/etc/billu/raid1.conf" "s|^DISKS=.*|DISKS='/dev/vda /dev/vdb'|"
+(cd "$I" && find . | cpio -o -H newc --quiet | gzip -1) >"$LAB_DIR/initrd"
+lab_log "initramfs $(( $(stat -c %s "$LAB_DIR/initrd") / 1024 )) KiB, ready after $(elapsed) ms"
+
+# boot <name> <kernel args> <disk>...: boots the guest once (bounded), serial log in $LAB_DIR/<name>.log.
+boot() {
+    local name="$1" args="$2"; shift 2
+    local drives=() d t0
+    for d in "$@"; do drives+=(-drive "file=$d,if=virtio,format=raw,cache=unsafe"); done
+    t0=$(date +%s%N)
+    timeout 300 qemu-system-x86_64 -accel tcg -cpu max -m 512 -nodefaults -no-user-config -display none -no-reboot \
+        -serial stdio -kernel "$X/boot/vmlinuz-$KVER" -initrd "$LAB_DIR/initrd" \
+        -append "console=ttyS0 panic=-1 quiet $args" "${drives[@]}" </dev/null 2>&1 | tr -d '\r' >"$LAB_DIR/$name.log" || true
+    lab_log "boot $name: $(( ($(date +%s%N) - t0) / 1000000 )) ms"
+    grep -E '^(STEP|FIGURE|RESULT|SABOTAGE|  \| )' "$LAB_DIR/$name.log" | sed "s/^/[$LAB]   $name: /"
+}
+disks() { # disks <prefix>: three blank 64 MiB images
+    local d
+    for d in a b c; do truncate -s 64M "$LAB_DIR/$1-$d.img"; done
+}
+step_ok() { grep -q "^STEP $2 ok" "$LAB_DIR/$1.log"; }
+
+disks m
+boot mirror "billu.phase=mirror" "$LAB_DIR"/m-{a,b,c}.img
+for s in boot create initial-resync write rerun-fresh fail-disk degraded-read degraded-reported monitor-alert rebuild rebuilt-read \
+    rerun-healthy replacement-only-read rejoin; do
+    lab_expect "mirror: $s" pass step_ok mirror "$s"
+done
+lab_expect "mirror: verdict PASS" pass grep -q '^RESULT PASS' "$LAB_DIR/mirror.log"
+SUM="$(sed -n 's/^SUM //p' "$LAB_DIR/mirror.log")"
+
+boot reboot "billu.phase=reboot billu.sum=${SUM:-none}" "$LAB_DIR"/m-{a,b,c}.img
+for s in boot assemble reboot-read rerun-after-boot; do lab_expect "reboot: $s" pass step_ok reboot "$s"; done
+lab_expect "reboot: verdict PASS" pass grep -q '^RESULT PASS' "$LAB_DIR/reboot.log"
+
+# The broken case: the replacement corrupted behind md's back must make the test fail, at the step that reads
+# from it alone.
+disks s
+boot sabotage "billu.phase=mirror billu.sabotage=1" "$LAB_DIR"/s-{a,b,c}.img
+lab_expect "sabotage: the replacement-only read FAILS" pass grep -q '^STEP replacement-only-read FAIL' "$LAB_DIR/sabotage.log"
+lab_expect "sabotage: verdict FAIL" pass grep -q '^RESULT FAIL' "$LAB_DIR/sabotage.log"
+
+lab_log "figures: create+mkfs+mount $(sed -n 's/^FIGURE create_ms=//p' "$LAB_DIR/mirror.log") ms, initial resync done $(sed -n 's/^FIGURE resync_ms=//p' "$LAB_DIR/mirror.log") ms after create, rebuild $(sed -n 's/^FIGURE rebuild_ms=//p' "$LAB_DIR/mirror.log") ms (64 MiB disks), whole lab $(elapsed) ms"
+lab_finish

@@ -1,0 +1,295 @@
+/**
+ * The file server plan (pure): the `billu:fileserver` config key, its validation against the site model, and the
+ * plan every file server renderer reads: the RAID 1 array over the host's two data disks, and the shares with
+ * the AD groups that may use them.
+ *
+ * Shares: by default one per department zone of the site model (read/write for the department's group) and one
+ * common share (read/write for every member of staff); `billu:fileserver.shares` replaces that list when set.
+ *
+ * AD groups: the directory plan's own names (model/directory.ts: `departmentGroup`, `serviceGroup`,
+ * `ALL_STAFF_GROUP`), so the shares' ACLs name exactly the groups the directory creates. Administrators: the
+ * domain's built-in `Domain Admins`.
+ */
+import { createHash } from "crypto";
+import { z } from "zod";
+import { Problems, show } from "./errors";
+import { HrExport } from "./hr";
+import { ALL_STAFF_GROUP, departmentGroup, groupPart, serviceGroup } from "./directory";
+import type { Config } from "./schema";
+import type { HostModel, ZoneModel } from "./site";
+
+export const FILESERVER_FLAVORS = ["linux", "windows"] as const;
+export type FileServerFlavor = (typeof FILESERVER_FLAVORS)[number];
+
+/** Share names: lower-case kebab-case, so they are the same on Samba and Windows and in a UNC path. */
+const SHARE_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+export const shareSchema = z
+    .object({
+        /** The share name (`\\PAR-FS01\<name>`) and its folder name under the data volume. */
+        name: z.string().regex(SHARE_NAME, "must be lower-case kebab-case, at most 63 characters"),
+        /** A department share: read/write for the department's group (`GG_<Department>`). */
+        department: z.string().min(1).optional(),
+        /** Or the groups given read/write, by their names in the directory plan (`GG_Personnel`, ...). */
+        groups: z.array(z.string().min(1)).min(1).optional(),
+        /** Shown to users browsing the server. @default the department, or "Common share" */
+        comment: z.string().min(1).optional(),
+    })
+    .strict();
+
+export const fileserverSchema = z
+    .object({
+        /** `linux` (Debian 12: mdadm RAID 1 and Samba as an AD member) or `windows` (Storage Spaces mirror and SMB). */
+        flavor: z.enum(FILESERVER_FLAVORS).default("linux"),
+        /** Linux flavor: where the mirrored filesystem is mounted; every share is a folder below it. */
+        mountPoint: z
+            .string()
+            .regex(/^\/[a-z0-9][a-z0-9._/-]*[a-z0-9]$/, "must be an absolute path of lower-case letters, digits, dots, dashes and slashes")
+            .default("/srv/shares"),
+        /** Windows flavor: the drive letter of the mirrored volume. */
+        driveLetter: z
+            .string()
+            .regex(/^[D-Z]$/, "must be one capital letter from D to Z")
+            .default("S"),
+        /** Who is alerted when a disk fails or the mirror degrades (mdadm's MAILADDR, the Windows health task). */
+        alertEmail: z.string().regex(/^[^@\s]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$/, "must be an e-mail address"),
+        /** Name of the common share. @default "commun" */
+        commonShare: z.string().regex(SHARE_NAME, "must be lower-case kebab-case, at most 63 characters").default("commun"),
+        /** The full share list, replacing the default (one per department zone, plus the common share). */
+        shares: z.array(shareSchema).min(1).optional(),
+    })
+    .strict();
+
+export type FileServerConfig = z.output<typeof fileserverSchema>;
+
+/** The domain's built-in administrators group: full control on every share. */
+export const ADMIN_GROUP = "Domain Admins";
+
+export { ALL_STAFF_GROUP, departmentGroup, groupPart, serviceGroup };
+
+/** ASCII, runs of anything else as one dash: "Finance et Comptabilité" -> "Finance-et-Comptabilite". */
+function sharePart(s: string): string {
+    return groupPart(s);
+}
+
+/** The default share name of a department: its name as lower-case kebab-case ASCII. */
+export function departmentShareName(department: string): string {
+    return sharePart(department).toLowerCase().slice(0, 63).replace(/-+$/, "");
+}
+
+/** Every group the directory plan defines, by the convention above: all staff, departments, services. */
+export function directoryGroups(hr: HrExport | undefined, departments: readonly string[]): Set<string> {
+    const groups = new Set([ALL_STAFF_GROUP, ...departments.map(departmentGroup)]);
+    for (const r of hr?.rows ?? []) {
+        groups.add(departmentGroup(r.departement));
+        groups.add(serviceGroup(r.departement, r.service));
+    }
+    return groups;
+}
+
+export interface SharePlan {
+    readonly name: string;
+    readonly kind: "department" | "common" | "custom";
+    readonly department?: string;
+    /** Groups with read/write (Modify) access, by their names in the directory plan. */
+    readonly groups: readonly string[];
+    readonly comment: string;
+}
+
+export interface DataDiskPlan {
+    /** Index in the host's `disks` (1 and 2: the OS disk is 0). */
+    readonly index: number;
+    readonly datastore: string;
+    readonly sizeGiB: number;
+}
+
+export interface FileServerPlan {
+    readonly host: string;
+    readonly flavor: FileServerFlavor;
+    readonly mountPoint: string;
+    readonly driveLetter: string;
+    readonly alertEmail: string;
+    /** NetBIOS name of the domain (Samba's workgroup, the `BILLU\` of group names). */
+    readonly workgroup: string;
+    /** The mirror: md array (Linux) or storage pool and virtual disk (Windows). */
+    readonly array: {
+        readonly name: string;
+        /** md UUID in mdadm's form (`8:8:8:8` hex), fixed from the host's identity so it can be rendered. */
+        readonly mdUuid: string;
+        /** ext4 UUID of the filesystem on the array. */
+        readonly fsUuid: string;
+        readonly label: string;
+        readonly disks: readonly [DataDiskPlan, DataDiskPlan];
+    };
+    readonly adminGroup: string;
+    readonly shares: readonly SharePlan[];
+}
+
+/** A stable UUID for a name: the same site and host always give the same array, so its identity can be rendered. */
+function stableHex(seed: string): string {
+    return createHash("sha256").update(seed).digest("hex").slice(0, 32);
+}
+
+export function arrayIdentity(domain: string, host: string): { mdUuid: string; fsUuid: string } {
+    const md = stableHex(`billu-fileserver:${domain}:${host}:md`);
+    const fs = stableHex(`billu-fileserver:${domain}:${host}:ext4`).split("");
+    fs[12] = "4"; // RFC 4122 version 4 and variant bits, so every tool takes it for a well-formed UUID
+    fs[16] = ((parseInt(fs[16], 16) & 0x3) | 0x8).toString(16);
+    const f = fs.join("");
+    return {
+        mdUuid: [0, 8, 16, 24].map((i) => md.slice(i, i + 8)).join(":"),
+        fsUuid: `${f.slice(0, 8)}-${f.slice(8, 12)}-${f.slice(12, 16)}-${f.slice(16, 20)}-${f.slice(20)}`,
+    };
+}
+
+const FP = "billu:fileserver";
+
+/**
+ * Validates `billu:fileserver` and the file server hosts against the model, and plans each file server. Problems
+ * name the key path as the user writes it; returns the plans (empty when the site has no file server).
+ */
+export function planFileServers(
+    cfg: Config,
+    zones: readonly ZoneModel[],
+    hosts: readonly HostModel[],
+    hr: HrExport | undefined,
+    problems: Problems,
+): FileServerPlan[] {
+    const servers = hosts.filter((h) => h.role === "fileserver");
+    if (servers.length === 0) return [];
+    const fc = cfg.fileserver;
+    if (!fc) {
+        problems.add(
+            FP,
+            `is required for the file server ${servers.map((h) => h.name).join(", ")} but missing`,
+            `set ${FP}.alertEmail (and optionally flavor, mountPoint, shares; see README, "File server")`,
+        );
+        return [];
+    }
+    const hp = (h: HostModel, k: string) => `billu:hosts[${h.index}].${k}`;
+    let ok = true;
+    for (const h of servers) {
+        const data = h.disks.slice(1);
+        if (data.length !== 2) {
+            problems.add(
+                hp(h, "disks"),
+                `gives ${h.name} ${data.length} data disk${data.length === 1 ? "" : "s"} after the OS disk`,
+                "give a file server exactly three disks: the OS disk, then two data disks of the same size on two distinct datastores",
+            );
+            ok = false;
+            continue;
+        }
+        if (data[1].sizeGiB !== data[0].sizeGiB) {
+            problems.add(
+                hp(h, "disks[2].sizeGiB"),
+                `is ${data[1].sizeGiB} but disks[1].sizeGiB is ${data[0].sizeGiB}`,
+                "give both data disks the same size: a mirror is only as large as its smaller disk",
+            );
+            ok = false;
+        }
+        if (data[1].datastore === data[0].datastore) {
+            const others = cfg.proxmox.datastores.filter((d) => d !== data[0].datastore);
+            problems.add(
+                hp(h, "disks[2].datastore"),
+                `${show(data[1].datastore)} is also the datastore of disks[1]`,
+                `put the two data disks on distinct datastores${others.length ? ` (e.g. ${others.join(" or ")})` : ""}, so losing one datastore leaves one half of the mirror`,
+            );
+            ok = false;
+        }
+        const windows = h.os.startsWith("windows");
+        if (fc.flavor === "windows" && !windows) {
+            problems.add(`${FP}.flavor`, `is "windows" but ${h.name} runs ${h.os} (${hp(h, "os")})`, "use flavor linux, or give the host a Windows OS");
+            ok = false;
+        } else if (fc.flavor === "linux" && windows) {
+            problems.add(`${FP}.flavor`, `is "linux" but ${h.name} runs ${h.os} (${hp(h, "os")})`, "use flavor windows, or give the host os debian-12");
+            ok = false;
+        }
+    }
+    if (!cfg.site.netbiosName) {
+        problems.add("billu:site.netbiosName", "is required for a file server (the domain's NetBIOS name) but missing", "set it, e.g. BILLU");
+        ok = false;
+    }
+
+    const departmentZones = zones.filter((z) => z.kind === "department" && z.department);
+    const departments = [...new Set(departmentZones.map((z) => z.department!))];
+    const groups = directoryGroups(hr, departments);
+    const shares: SharePlan[] = fc.shares
+        ? fc.shares.map((s, i) => {
+              const sp = `${FP}.shares[${i}]`;
+              if ((s.department === undefined) === (s.groups === undefined)) {
+                  problems.add(
+                      sp,
+                      `sets ${s.department ? "both department and groups" : "neither department nor groups"}`,
+                      "give a share either a department or a list of groups",
+                  );
+                  ok = false;
+              }
+              if (s.department !== undefined && !departments.includes(s.department)) {
+                  problems.add(
+                      `${sp}.department`,
+                      `${show(s.department)} is not the department of any department zone`,
+                      `use one of ${departments.join(", ")}`,
+                  );
+                  ok = false;
+              }
+              (s.groups ?? []).forEach((g, j) => {
+                  if (!groups.has(g)) {
+                      problems.add(
+                          `${sp}.groups[${j}]`,
+                          `${show(g)} is not a group of the directory plan`,
+                          `use ${ALL_STAFF_GROUP}, a department group (${departments.map(departmentGroup).join(", ")}) or a service group (directory naming)`,
+                      );
+                      ok = false;
+                  }
+              });
+              const common = s.groups?.length === 1 && s.groups[0] === ALL_STAFF_GROUP;
+              return {
+                  name: s.name,
+                  kind: s.department ? "department" : common ? "common" : "custom",
+                  department: s.department,
+                  groups: s.department ? [departmentGroup(s.department)] : (s.groups ?? []),
+                  comment: s.comment ?? (s.department ? `${s.department} (department share)` : common ? "Common share (all staff)" : s.name),
+              };
+          })
+        : [
+              ...departments.map((d) => ({
+                  name: departmentShareName(d),
+                  kind: "department" as const,
+                  department: d,
+                  groups: [departmentGroup(d)],
+                  comment: `${d} (department share)`,
+              })),
+              { name: fc.commonShare, kind: "common" as const, groups: [ALL_STAFF_GROUP], comment: "Common share (all staff)" },
+          ];
+    const seen = new Map<string, number>();
+    shares.forEach((s, i) => {
+        const prev = seen.get(s.name);
+        if (prev !== undefined) {
+            problems.add(
+                fc.shares ? `${FP}.shares[${i}].name` : `${FP}.commonShare`,
+                `${show(s.name)} is already the name of ${fc.shares ? `${FP}.shares[${prev}]` : "a department share"}`,
+                "give every share its own name",
+            );
+            ok = false;
+        }
+        seen.set(s.name, i);
+    });
+    if (!ok) return [];
+
+    return servers.map((h) => ({
+        host: h.name,
+        flavor: fc.flavor,
+        mountPoint: fc.mountPoint,
+        driveLetter: fc.driveLetter,
+        alertEmail: fc.alertEmail,
+        workgroup: cfg.site.netbiosName!,
+        array: {
+            name: "billu-data",
+            label: "billu-data",
+            ...arrayIdentity(cfg.site.domain, h.name),
+            disks: [1, 2].map((i) => ({ index: i, datastore: h.disks[i].datastore, sizeGiB: h.disks[i].sizeGiB })) as [DataDiskPlan, DataDiskPlan],
+        },
+        adminGroup: ADMIN_GROUP,
+        shares,
+    }));
+}

@@ -1,0 +1,413 @@
+#!/usr/bin/python3
+"""Applies BillU's directory plan to a Samba AD DC (billu-infra, components/directory).
+
+Reads the plan (plan.json: OUs, groups, users and computers as planned from the HR export), reads the directory's
+current state in one pass over the local sam.ldb, computes only the differences and writes them as one LDIF change
+set in one transaction: the same plan twice writes nothing, and a failure writes nothing either. Initial passwords
+come from the guest step's secrets file (lines `<name>TAB<hex of the value>`); they are set only when an account is
+created and are never printed (the change log shows `unicodePwd:: [secret]`).
+
+Safety: a planned account or group that already exists outside the managed OU (a computer: outside the managed OU
+or the default Computers container) is never adopted; the run stops before writing anything.
+
+Usage: apply_samba.py --plan plan.json --secrets <file> [--smb-conf <file>] [--dry-run] [--log <file>]
+The smb.conf is BILLU_SMB_CONF, else Samba's default. Exit 0: applied or nothing to do; 1: refused or failed.
+"""
+import argparse
+import base64
+import json
+import os
+import sys
+import time
+
+import ldb
+from samba.auth import system_session
+from samba.param import LoadParm
+from samba.samdb import SamDB
+
+UF_ACCOUNTDISABLE = 0x2
+UF_PASSWD_NOTREQD = 0x20
+UF_NORMAL_ACCOUNT = 0x200
+UF_WORKSTATION_TRUST_ACCOUNT = 0x1000
+# ADS_GROUP_TYPE_GLOBAL_GROUP | ADS_GROUP_TYPE_SECURITY_ENABLED, as a signed 32-bit value.
+GLOBAL_SECURITY_GROUP = -2147483646
+# The attributes the plan owns on a present person's account: an empty planned value means "absent".
+USER_ATTRS = ["userPrincipalName", "mail", "displayName", "givenName", "sn", "title", "department", "company", "telephoneNumber", "mobile"]
+PLAN_KEYS = {"userPrincipalName": "upn"}
+
+
+class Refused(Exception):
+    pass
+
+
+def ldif_line(attr, value):
+    """One LDIF attribute line: the value as is when it is a SAFE-STRING (RFC 2849), else base64."""
+    safe = value == "" or (all(0x20 <= ord(c) < 0x7F for c in value) and value[0] not in " :<" and not value.endswith(" "))
+    if safe:
+        return "%s: %s" % (attr, value)
+    return "%s:: %s" % (attr, base64.b64encode(value.encode("utf-8")).decode("ascii"))
+
+
+class Op:
+    """One change: an LDIF record (add or modify) or a rename. `log` is its LDIF with secrets redacted."""
+
+    def __init__(self, kind, dn, lines=None, new_dn=None, secret_lines=None):
+        self.kind = kind
+        self.dn = dn
+        self.lines = lines or []
+        self.secret_lines = secret_lines or []
+        self.new_dn = new_dn
+
+    def ldif(self, redact):
+        head = [ldif_line("dn", self.dn)]
+        if self.kind == "rename":
+            rdn, parent = split_dn(self.new_dn)
+            return "\n".join(head + ["changetype: modrdn", ldif_line("newrdn", rdn), "deleteoldrdn: 1", ldif_line("newsuperior", parent)]) + "\n"
+        secret = [l.split("::")[0] + ":: [secret]" for l in self.secret_lines] if redact else self.secret_lines
+        return "\n".join(head + ["changetype: " + self.kind] + self.lines + secret) + "\n"
+
+    def apply(self, samdb):
+        if self.kind == "rename":
+            samdb.rename(ldb.Dn(samdb, self.dn), ldb.Dn(samdb, self.new_dn))
+        else:
+            samdb.modify_ldif(self.ldif(redact=False))
+
+
+def split_dn(dn):
+    """(first RDN, parent DN) of a DN string, honouring escaped commas."""
+    i = 0
+    while i < len(dn):
+        if dn[i] == "\\":
+            i += 2
+            continue
+        if dn[i] == ",":
+            return dn[:i], dn[i + 1 :]
+        i += 1
+    return dn, ""
+
+
+def read_secrets(path):
+    secrets = {}
+    if not path:
+        return secrets
+    with open(path, "rb") as f:
+        for raw in f.read().decode("utf-8").splitlines():
+            if "\t" in raw:
+                name, value = raw.split("\t", 1)
+                secrets[name] = bytes.fromhex(value).decode("utf-8")
+    return secrets
+
+
+def first(msg, attr):
+    if attr in msg and len(msg[attr]) > 0:
+        return str(msg[attr][0])
+    return ""
+
+
+def values(msg, attr):
+    return [str(v) for v in msg[attr]] if attr in msg else []
+
+
+class Applier:
+    def __init__(self, samdb, plan, secrets):
+        self.db = samdb
+        self.plan = plan
+        self.secrets = secrets
+        self.ops = []
+        self.refusals = []
+        self.root = self.fold(plan["rootDn"])
+        self.computers_container = self.fold("CN=Computers," + plan["domainDn"])
+
+    def fold(self, dn):
+        return ldb.Dn(self.db, dn).get_casefold()
+
+    def under(self, dn, parent_folded):
+        return self.fold(dn).endswith("," + parent_folded) or self.fold(dn) == parent_folded
+
+    # ----------------------------------------------------------------------------------------- current state
+    def snapshot(self):
+        base = self.plan["domainDn"]
+        self.ous = {self.fold(str(m.dn)): m for m in self.db.search(base, ldb.SCOPE_SUBTREE, "(objectClass=organizationalUnit)", ["description"])}
+        self.groups = {first(m, "sAMAccountName").lower(): m for m in self.db.search(base, ldb.SCOPE_SUBTREE, "(objectClass=group)", ["sAMAccountName", "description"])}
+        self.users = {
+            first(m, "sAMAccountName").lower(): m
+            for m in self.db.search(
+                base,
+                ldb.SCOPE_SUBTREE,
+                "(&(objectCategory=person)(objectClass=user))",
+                ["sAMAccountName", "userAccountControl", "memberOf", "manager"] + USER_ATTRS,
+            )
+        }
+        self.computers = {
+            first(m, "sAMAccountName").lower(): m
+            for m in self.db.search(base, ldb.SCOPE_SUBTREE, "(objectClass=computer)", ["sAMAccountName", "description", "managedBy", "userAccountControl"])
+        }
+        # Who a DN names, for links (manager, managedBy) and memberships: compared by account, not by DN text.
+        self.sam_of_dn = {}
+        for table in (self.users, self.groups, self.computers):
+            for sam, m in table.items():
+                self.sam_of_dn[self.fold(str(m.dn))] = sam
+
+    # ------------------------------------------------------------------------------------------------ the diff
+    def diff(self):
+        self.diff_ous()
+        self.diff_groups()
+        self.diff_users()
+        self.diff_computers()
+        self.diff_links()
+        self.diff_memberships()
+
+    def modify(self, dn, changes):
+        """changes: [(attr, value or None)]; None deletes the attribute."""
+        lines = []
+        for attr, value in changes:
+            if value is None:
+                lines += ["delete: " + attr, "-"]
+            else:
+                lines += ["replace: " + attr, ldif_line(attr, value), "-"]
+        if lines:
+            self.ops.append(Op("modify", dn, lines))
+
+    def diff_ous(self):
+        for ou in self.plan["ous"]:
+            cur = self.ous.get(self.fold(ou["dn"]))
+            if cur is None:
+                self.ops.append(Op("add", ou["dn"], ["objectClass: organizationalUnit", ldif_line("description", ou["description"])]))
+            elif first(cur, "description") != ou["description"]:
+                self.modify(ou["dn"], [("description", ou["description"])])
+
+    def diff_groups(self):
+        self.group_dn = {}
+        for g in self.plan["groups"]:
+            cur = self.groups.get(g["sam"].lower())
+            self.group_dn[g["sam"].lower()] = g["dn"]
+            if cur is None:
+                self.ops.append(
+                    Op(
+                        "add",
+                        g["dn"],
+                        [
+                            "objectClass: group",
+                            ldif_line("sAMAccountName", g["sam"]),
+                            "groupType: %d" % GLOBAL_SECURITY_GROUP,
+                            ldif_line("description", g["description"]),
+                        ],
+                    )
+                )
+                continue
+            if not self.under(str(cur.dn), self.root):
+                self.refusals.append("group %s exists outside %s (%s)" % (g["sam"], self.plan["rootDn"], cur.dn))
+                continue
+            if self.fold(str(cur.dn)) != self.fold(g["dn"]):
+                self.ops.append(Op("rename", str(cur.dn), new_dn=g["dn"]))
+            if first(cur, "description") != g["description"]:
+                self.modify(g["dn"], [("description", g["description"])])
+
+    def diff_users(self):
+        self.user_dn = {}
+        for u in self.plan["users"]:
+            sam = u["sam"].lower()
+            cur = self.users.get(sam)
+            if cur is None:
+                if not u["enabled"]:
+                    continue  # left before it was ever created: nothing to keep
+                self.user_dn[sam] = u["dn"]
+                password = self.secrets.get(u["password"])
+                if password is None:
+                    self.refusals.append("no initial password (secret %s) for the new account %s" % (u["password"], u["sam"]))
+                    continue
+                lines = ["objectClass: user", ldif_line("sAMAccountName", u["sam"])]
+                for attr in USER_ATTRS:
+                    v = u[PLAN_KEYS.get(attr, attr)]
+                    if v != "":
+                        lines.append(ldif_line(attr, v))
+                # Enabled, with a password the user must change at first logon (pwdLastSet 0).
+                lines += ["userAccountControl: %d" % UF_NORMAL_ACCOUNT, "pwdLastSet: 0"]
+                pw = base64.b64encode(('"%s"' % password).encode("utf-16-le")).decode("ascii")
+                self.ops.append(Op("add", u["dn"], lines, secret_lines=["unicodePwd:: " + pw]))
+                continue
+            if not self.under(str(cur.dn), self.root):
+                self.refusals.append("account %s exists outside %s (%s)" % (u["sam"], self.plan["rootDn"], cur.dn))
+                continue
+            self.user_dn[sam] = u["dn"]
+            if self.fold(str(cur.dn)) != self.fold(u["dn"]):
+                self.ops.append(Op("rename", str(cur.dn), new_dn=u["dn"]))
+            changes = []
+            if u["enabled"]:
+                for attr in USER_ATTRS:
+                    want = u[PLAN_KEYS.get(attr, attr)]
+                    have = first(cur, attr)
+                    if want != have:
+                        changes.append((attr, want if want != "" else None))
+            uac = int(first(cur, "userAccountControl") or UF_NORMAL_ACCOUNT)
+            want_uac = (uac & ~UF_ACCOUNTDISABLE) if u["enabled"] else (uac | UF_ACCOUNTDISABLE)
+            if want_uac != uac:
+                changes.append(("userAccountControl", str(want_uac)))
+            self.modify(u["dn"], changes)
+
+    def diff_computers(self):
+        self.computer_dn = {}
+        for c in self.plan["computers"]:
+            sam = c["sam"].lower()
+            cur = self.computers.get(sam)
+            if cur is None:
+                if not c["enabled"]:
+                    continue  # retired before it was ever created: nothing to keep
+                self.computer_dn[sam] = c["dn"]
+                lines = [
+                    "objectClass: computer",
+                    ldif_line("sAMAccountName", c["sam"]),
+                    # A pre-staged workstation account, as ADUC creates it: enabled, password set by the join.
+                    "userAccountControl: %d" % (UF_WORKSTATION_TRUST_ACCOUNT | UF_PASSWD_NOTREQD),
+                ]
+                if c["description"]:
+                    lines.append(ldif_line("description", c["description"]))
+                self.ops.append(Op("add", c["dn"], lines))
+                continue
+            if not (self.under(str(cur.dn), self.root) or self.fold(str(cur.dn)).endswith("," + self.computers_container)):
+                self.refusals.append("computer %s exists outside %s and CN=Computers (%s)" % (c["sam"], self.plan["rootDn"], cur.dn))
+                continue
+            self.computer_dn[sam] = c["dn"]
+            if self.fold(str(cur.dn)) != self.fold(c["dn"]):
+                self.ops.append(Op("rename", str(cur.dn), new_dn=c["dn"]))
+            changes = []
+            if c["enabled"] and first(cur, "description") != c["description"]:
+                changes.append(("description", c["description"] or None))
+            uac = int(first(cur, "userAccountControl") or UF_WORKSTATION_TRUST_ACCOUNT)
+            want_uac = (uac & ~UF_ACCOUNTDISABLE) if c["enabled"] else (uac | UF_ACCOUNTDISABLE)
+            if want_uac != uac:
+                changes.append(("userAccountControl", str(want_uac)))
+            self.modify(c["dn"], changes)
+
+    def linked_sam(self, msg, attr):
+        dn = first(msg, attr)
+        return self.sam_of_dn.get(self.fold(dn), "?" + dn) if dn else ""
+
+    def diff_links(self):
+        """manager (users) and managedBy (computers): compared by account, written with the planned DNs."""
+        for u in self.plan["users"]:
+            sam = u["sam"].lower()
+            if not u["enabled"] or sam not in self.user_dn:
+                continue
+            want = u["manager"].lower()
+            have = self.linked_sam(self.users[sam], "manager") if sam in self.users else ""
+            if want != have:
+                if want and want not in self.user_dn:
+                    self.refusals.append("the manager %s of %s has no account" % (want, u["sam"]))
+                    continue
+                self.modify(u["dn"], [("manager", self.user_dn[want] if want else None)])
+        for c in self.plan["computers"]:
+            sam = c["sam"].lower()
+            if sam not in self.computer_dn:
+                continue
+            want = c["owner"].lower()
+            have = self.linked_sam(self.computers[sam], "managedBy") if sam in self.computers else ""
+            if want != have and want in self.user_dn:
+                self.modify(c["dn"], [("managedBy", self.user_dn[want])])
+
+    def diff_memberships(self):
+        """Each account in exactly its planned staff groups; members the plan does not manage are left alone."""
+        managed = {self.fold(g["dn"]): g["sam"].lower() for g in self.plan["groups"]}
+        for sam, m in self.groups.items():
+            if sam in self.group_dn:
+                managed[self.fold(str(m.dn))] = sam
+        adds, removes = {}, {}
+        for u in self.plan["users"]:
+            sam = u["sam"].lower()
+            if sam not in self.user_dn:
+                continue
+            want = {g.lower() for g in u["groups"]}
+            have = set()
+            if sam in self.users:
+                have = {managed[f] for f in (self.fold(v) for v in values(self.users[sam], "memberOf")) if f in managed}
+            for g in sorted(want - have):
+                adds.setdefault(g, []).append(self.user_dn[sam])
+            for g in sorted(have - want):
+                removes.setdefault(g, []).append(self.user_dn[sam])
+        for g in sorted(set(adds) | set(removes)):
+            lines = []
+            if g in adds:
+                lines += ["add: member"] + [ldif_line("member", dn) for dn in adds[g]] + ["-"]
+            if g in removes:
+                lines += ["delete: member"] + [ldif_line("member", dn) for dn in removes[g]] + ["-"]
+            self.ops.append(Op("modify", self.group_dn[g], lines))
+
+    # ------------------------------------------------------------------------------------------------ writing
+    def apply(self):
+        self.db.transaction_start()
+        try:
+            for op in self.ops:
+                op.apply(self.db)
+        except Exception:
+            self.db.transaction_cancel()
+            raise
+        self.db.transaction_commit()
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--plan", required=True)
+    ap.add_argument("--secrets", default="")
+    ap.add_argument("--smb-conf", default=os.environ.get("BILLU_SMB_CONF", ""))
+    ap.add_argument("--dry-run", action="store_true", help="print the change set (secrets redacted), write nothing")
+    ap.add_argument("--log", default="", help="also write the change set (secrets redacted) to this file")
+    args = ap.parse_args()
+
+    started = time.time()
+    cpu_started = time.process_time()
+    with open(args.plan, encoding="utf-8") as f:
+        plan = json.load(f)
+    lp = LoadParm()
+    if args.smb_conf:
+        lp.load(args.smb_conf)
+    else:
+        lp.load_default()
+    samdb = SamDB(url=lp.samdb_url(), session_info=system_session(), lp=lp)
+    applier = Applier(samdb, plan, read_secrets(args.secrets))
+    applier.snapshot()
+    applier.diff()
+    if applier.refusals:
+        for r in applier.refusals:
+            print("directory: refused: " + r, file=sys.stderr)
+        print("directory: nothing written (%d refusal(s))" % len(applier.refusals), file=sys.stderr)
+        return 1
+    counts = {}
+    for op in applier.ops:
+        counts[op.kind] = counts.get(op.kind, 0) + 1
+    change_log = "\n".join(op.ldif(redact=True) for op in applier.ops)
+    if args.log:
+        with open(args.log, "w", encoding="utf-8") as f:
+            f.write(change_log)
+    if args.dry_run:
+        sys.stdout.write(change_log)
+    elif applier.ops:
+        applier.apply()
+    summary = ", ".join("%d %s" % (n, k) for k, n in sorted(counts.items())) or "no change"
+    if not applier.ops:
+        verdict = "nothing to write"
+    elif args.dry_run:
+        verdict = "dry run, %d change(s) not written" % len(applier.ops)
+    else:
+        verdict = "%d change(s) written in one transaction" % len(applier.ops)
+    print(
+        "directory: %s: %s (planned: %d OUs, %d groups, %d accounts, %d computers) in %.2f s (%.2f s CPU)"
+        % (
+            verdict,
+            summary,
+            len(plan["ous"]),
+            len(plan["groups"]),
+            len(plan["users"]),
+            len(plan["computers"]),
+            time.time() - started,
+            time.process_time() - cpu_started,
+        )
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except ldb.LdbError as e:
+        print("directory: failed, nothing written: %s" % (e.args,), file=sys.stderr)
+        sys.exit(1)

@@ -1,0 +1,67 @@
+#!/bin/sh
+# billu-shares: creates the file server's share folders and sets their POSIX ACLs from the share plan.
+# Shipped by components/fileserver (installed as /usr/local/sbin/billu-shares) and run by the file server's Samba
+# step once the server is an AD member (group names resolve through winbind). POSIX sh (dash, busybox ash).
+# Reads /etc/billu/shares.conf (rendered from the site model):
+#   MOUNT_POINT=...        the mirrored filesystem; the script refuses to run when it is not mounted, so a share
+#                          can never land on the OS disk
+#   ADMIN_GROUP=...        full control everywhere (BILLU\Domain Admins)
+#   SHARES lines:          share|path|group[,group...]   (groups get read/write, inherited by new files)
+# Every folder is root-owned, mode 2770-like through its ACL: the owner, the admin group and the share's groups
+# get rwx, "other" nothing; default ACL entries make new files and folders inherit the same. Idempotent: the
+# ACL is compared (numeric, sorted) and set only when it differs; every change is printed as "run: ...".
+set -eu
+
+CONF=/etc/billu/shares.conf
+CHANGES=0
+say() { printf 'billu-shares: %s\n' "$*"; }
+die() {
+    printf 'billu-shares: error: %s\n' "$*" >&2
+    exit 1
+}
+run() {
+    say "run: $*"
+    CHANGES=$((CHANGES + 1))
+    "$@"
+}
+
+[ -r "$CONF" ] || die "$CONF is missing"
+MOUNT_POINT="$(sed -n 's/^MOUNT_POINT=//p' "$CONF")"
+ADMIN_GROUP="$(sed -n 's/^ADMIN_GROUP=//p' "$CONF")"
+[ -n "$MOUNT_POINT" ] && [ -n "$ADMIN_GROUP" ] || die "$CONF must set MOUNT_POINT and ADMIN_GROUP"
+awk -v m="$MOUNT_POINT" '$2 == m { found = 1 } END { exit !found }' /proc/mounts ||
+    die "$MOUNT_POINT is not mounted: refusing to create shares on the OS disk (run billu-raid1 first)"
+
+gid_of() {
+    g="$(getent group "$1" | cut -d: -f3)"
+    [ -n "$g" ] || die "group $1 is unknown here (is the server joined to the domain and the directory plan applied?)"
+    printf '%s\n' "$g"
+}
+
+ADMIN_GID="$(gid_of "$ADMIN_GROUP")"
+N=0
+grep '^SHARE=' "$CONF" | sed 's/^SHARE=//' >"${TMPDIR:-/tmp}/billu-shares.$$"
+trap 'rm -f "${TMPDIR:-/tmp}/billu-shares.$$"' EXIT
+while IFS='|' read -r name path groups; do
+    [ -n "$name" ] || continue
+    N=$((N + 1))
+    case "$path" in "$MOUNT_POINT"/*) ;; *) die "share $name: $path is not below $MOUNT_POINT" ;; esac
+    [ -d "$path" ] || run mkdir -p "$path"
+    [ "$(stat -c '%u:%g' "$path")" = 0:0 ] || run chown root:root "$path"
+    entries="g:$ADMIN_GID:rwx"
+    rest="$groups"
+    while [ -n "$rest" ]; do
+        g="${rest%%,*}"
+        [ "$g" = "$rest" ] && rest="" || rest="${rest#*,}"
+        entries="$entries,g:$(gid_of "$g"):rwx"
+    done
+    spec="u::rwx,g::---,o::---,m::rwx,$entries"
+    dspec="$(printf '%s' "$spec" | sed 's/\(^\|,\)/\1d:/g')"
+    want="$(printf '%s,%s\n' "$spec" "$dspec" | tr ',' '\n' | sed -e 's/^u:/user:/; s/^g:/group:/; s/^o:/other:/; s/^m:/mask:/' \
+        -e 's/^d:u:/default:user:/; s/^d:g:/default:group:/; s/^d:o:/default:other:/; s/^d:m:/default:mask:/' | sort)"
+    have="$(getfacl -cpn "$path" 2>/dev/null | grep -v '^$' | sort)"
+    if [ "$have" != "$want" ]; then
+        run setfacl --set "$spec,$dspec" "$path"
+    fi
+done <"${TMPDIR:-/tmp}/billu-shares.$$"
+say "status shares=$N changes=$CHANGES"
