@@ -11,6 +11,7 @@ import { dhcpSchema } from "./dhcp";
 import { domainSchema } from "./domain";
 import { mailSchema } from "./mail";
 import { fileserverSchema } from "./fileserver";
+import { webSchema } from "./web";
 
 export const OS_KINDS = ["debian-12", "windows-2022-gui", "windows-2022-core"] as const;
 export type OsKind = (typeof OS_KINDS)[number];
@@ -176,6 +177,7 @@ export const configSchema = z
         domain: domainSchema.optional(),
         mail: mailSchema.optional(),
         fileserver: fileserverSchema.optional(),
+        web: webSchema.optional(),
     })
     .strict();
 

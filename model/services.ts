@@ -95,6 +95,10 @@ export const BUILTIN_SERVICES: readonly ServiceDef[] = [
     { name: "ipsec", description: "IKEv2 and ESP in UDP (NAT traversal forced)", ports: [p("udp", 500), p("udp", 4500)] },
     { name: "kea-ha", description: "Kea HA hook peer API", ports: [p("tcp", 8005)] },
     { name: "proxmox", description: "Proxmox VE API and web UI", ports: [p("tcp", 8006)] },
+    // The DMZ web server's public site alone listens on these; publish them with publicPort 80 and 443, so the internet
+    // never reaches the port the intranet answers on (model/web.ts).
+    { name: "web-public-http", description: "the public web site's own HTTP listener (redirects to HTTPS)", ports: [p("tcp", 8080)] },
+    { name: "web-public-https", description: "the public web site's own HTTPS listener", ports: [p("tcp", 8443)] },
 ];
 
 /** Sorted, merged port ranges (overlapping or adjacent ranges of one protocol become one). */

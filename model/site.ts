@@ -16,6 +16,8 @@ import { namingViolation } from "./naming";
 import { Config, configSchema, CONFIG_KEYS, HostConfig, OsKind, Role, Zone, ZoneKind } from "./schema";
 import { validateVpn, VpnLocal, VpnModel } from "./vpn";
 import { MailPlan, planMail } from "./mail";
+import { ExtraDnsRecord, validateWeb, webFirewallView, WebModel } from "./web";
+import { loadWebContent } from "./web-content";
 
 export interface ZoneModel {
     readonly name: string;
@@ -84,6 +86,10 @@ export interface SiteModel {
     readonly mail?: MailPlan;
     /** The file servers' plans (RAID 1 array, shares and their groups): one per host of role fileserver. */
     readonly fileservers?: readonly FileServerPlan[];
+    /** The DMZ web server's sites (`billu:web`; model/web.ts). */
+    readonly web?: WebModel;
+    /** Records components need in the internal (AD) DNS, beyond each host's own; the DC component publishes them. */
+    readonly extraDnsRecords?: readonly ExtraDnsRecord[];
 }
 
 export const STATEFUL_ROLES: readonly Role[] = ["dc", "fileserver", "mail"];
@@ -158,8 +164,24 @@ export function buildSiteModel(raw: Record<string, unknown>, loadHr?: HrLoader, 
     const fileservers = planFileServers(cfg, zones, hosts, hr, problems);
     problems.throwIfAny();
     // The flow matrix, once zones and hosts are sound (model/flows.ts).
+    const beforeFlows = problems.count;
     const firewall = buildFirewallModel({ flows: cfg.flows, firewall: cfg.firewall, zones, hosts }, problems);
+    const flowsOk = problems.count === beforeFlows;
     const adDomain = validateDomain(cfg.site, cfg.network, cfg.domain, zones, hosts, problems);
+    // The DMZ web server's sites, against the flow matrix when it is sound (model/web.ts).
+    const web = validateWeb(
+        cfg.web,
+        {
+            site: cfg.site,
+            zones,
+            hosts,
+            configuredZones: cfg.network.zones.map((z) => z.name),
+            partnerNetworks: firewall.vpnPartner?.networks.map((c) => c.text),
+            firewall: flowsOk ? webFirewallView(firewall, hosts) : undefined,
+        },
+        problems,
+        loadWebContent,
+    );
     problems.throwIfAny();
     // Mail after the domain: its lookups, logons and DNS records live in AD (model/mail.ts).
     const mail = planMail(
@@ -168,7 +190,7 @@ export function buildSiteModel(raw: Record<string, unknown>, loadHr?: HrLoader, 
             cfg: cfg.mail,
             hosts,
             zones,
-            firewall,
+            firewall: flowsOk ? firewall : undefined,
             domain: adDomain,
             wanAddress: zones.find((z) => z.kind === "wan")?.routerAddress,
             directory: directory && {
@@ -212,6 +234,8 @@ export function buildSiteModel(raw: Record<string, unknown>, loadHr?: HrLoader, 
         hostsByRole: (role) => hosts.filter((h) => h.role === role),
         vpnLocal,
         fileservers,
+        web,
+        extraDnsRecords: web ? [...web.dnsRecords] : undefined,
     };
 }
 

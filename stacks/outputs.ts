@@ -2,6 +2,7 @@
  * The stack outputs that document a site: plain JSON derived from the model (pure). The docs renderer reads
  * exactly this shape, from offline synth or from `pulumi stack output --json` of a real deployment.
  */
+import type { Input } from "@pulumi/pulumi";
 import { netmask, rangeSize } from "../model/addressing";
 import { SiteModel } from "../model/site";
 import { portsText } from "../model/services";
@@ -63,8 +64,11 @@ export interface SiteDocs {
     zones: ZoneDoc[];
     hosts: HostDoc[];
     flows: FlowDoc[];
-    /** Extra sections by component (DHCP scopes, DCs, shares, ...): title -> markdown-ready rows. */
-    sections: Record<string, { columns: string[]; rows: (string | number)[][] }>;
+    /**
+     * Extra sections by component (DHCP scopes, DCs, shares, ...): title -> markdown-ready rows. A cell may be a
+     * value known only once deployed (a certificate's expiry): the stack output resolves it.
+     */
+    sections: Record<string, { columns: string[]; rows: Input<string | number>[][] }>;
 }
 
 export function siteDocs(model: SiteModel): SiteDocs {

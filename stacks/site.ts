@@ -14,6 +14,7 @@ import { buildDomainControllers } from "../components/domain-controller/builder"
 import { SiteDocs, siteDocs } from "./outputs";
 import { SiteToSiteVpn } from "../components/vpn/SiteToSiteVpn";
 import { buildVpn } from "./vpn";
+import { buildWeb } from "../components/web/role";
 
 export interface SiteArgs {
     readonly model: SiteModel;
@@ -39,6 +40,7 @@ const ROLE_BUILDERS: Partial<Record<Role, RoleBuilder>> = {
     dc: buildDomainControllers,
     mail: buildMail,
     fileserver: buildFileServers,
+    web: buildWeb,
 };
 
 function baseServers(ctx: SiteContext, hosts: HostModel[], parent: pulumi.Resource): RoleResult {

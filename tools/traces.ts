@@ -7,7 +7,12 @@
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const resourceModule = require("@pulumi/pulumi/resource");
 
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const debuggableModule = require("@pulumi/pulumi/runtime/debuggable");
+
 export function disableStackTraces(): void {
     Error.stackTraceLimit = 0;
     resourceModule.Resource.callsites = () => [];
+    // The SDK calls it through the module object, so replacing the export reaches every call site.
+    debuggableModule.debuggablePromise = <T>(p: Promise<T>) => p;
 }

@@ -51,6 +51,7 @@ describe("nftables ruleset (dev)", () => {
         // Only the flows DHCP and mail require stay (the model refuses a matrix without them); none of them is SSH.
         raw.flows = raw.flows.filter((f: { service: string }) => ["dhcp-relay", "imaps", "submission", "smtp", "ad"].includes(f.service));
         raw.firewall.published = [];
+        delete raw.web; // its intranet needs flows to PAR-WEB01 (model/web.ts)
         expect(lines(renderNftables(model(raw)))).toContain(
             'iifname $IF_MANAGEMENT ip saddr 10.20.0.0/24 ip daddr 10.20.0.1 tcp dport 22 counter accept comment "management always keeps SSH to the router"',
         );
@@ -74,9 +75,11 @@ describe("nftables ruleset (dev)", () => {
 
     test("NAT: port forwards for published services, accepted only once translated; masquerade to WAN", () => {
         const l = lines(ruleset);
-        expect(l).toContain('iifname $IF_WAN ip daddr 198.51.100.2 tcp dport 443 dnat ip to 172.16.120.10 comment "published 1: https -> PAR-WEB01"');
         expect(l).toContain(
-            'iifname $IF_WAN oifname $IF_DMZ ip daddr 172.16.120.10 tcp dport 443 ct status dnat counter accept comment "published 1: https -> PAR-WEB01"',
+            'iifname $IF_WAN ip daddr 198.51.100.2 tcp dport 443 dnat ip to 172.16.120.10:8443 comment "published 1: web-public-https -> PAR-WEB01"',
+        );
+        expect(l).toContain(
+            'iifname $IF_WAN oifname $IF_DMZ ip daddr 172.16.120.10 tcp dport 8443 ct status dnat counter accept comment "published 1: web-public-https -> PAR-WEB01"',
         );
         expect(l.find((x) => x.includes(" masquerade "))).toBe(
             `oifname $IF_WAN ip saddr { ${dev.zones
@@ -113,10 +116,10 @@ describe("the VPN partner (route-based: its own interface)", () => {
         expect(l).toContain("iifname $IF_VPN_PARTNER ip saddr != 10.30.0.0/16 jump spoofed");
         expect(l.find((x) => x.startsWith("iifname $IF_WAN ip saddr {"))).toContain("10.30.0.0/16, 127.0.0.0/8 } jump spoofed");
         expect(l).toContain(
-            'iifname $IF_VPN_PARTNER oifname $IF_SERVERS ip saddr 10.30.0.0/16 ip daddr 10.20.10.31 tcp dport 445 counter accept comment "flow 33: vpn-partner -> PAR-FS01 smb"',
+            'iifname $IF_VPN_PARTNER oifname $IF_SERVERS ip saddr 10.30.0.0/16 ip daddr 10.20.10.31 tcp dport 445 counter accept comment "flow 38: vpn-partner -> PAR-FS01 smb"',
         );
         expect(l).toContain(
-            'iifname $IF_LAN_DSI oifname $IF_VPN_PARTNER ip saddr 10.20.21.0/24 ip daddr 10.30.0.0/16 tcp dport 443 counter accept comment "flow 34: kind:department -> vpn-partner https"',
+            'iifname $IF_LAN_DSI oifname $IF_VPN_PARTNER ip saddr 10.20.21.0/24 ip daddr 10.30.0.0/16 tcp dport 443 counter accept comment "flow 39: kind:department -> vpn-partner https"',
         );
     });
     test("Proxmox: the file server accepts the partner's networks; the WAN set excludes them", () => {
@@ -127,7 +130,7 @@ describe("the VPN partner (route-based: its own interface)", () => {
             dest: "10.20.10.31",
             proto: "tcp",
             dport: "445",
-            comment: "flow 33: vpn-partner -> PAR-FS01 smb",
+            comment: "flow 38: vpn-partner -> PAR-FS01 smb",
         });
         expect(planDatacenter(m).wan.at(-1)).toEqual({ name: "10.30.0.0/16", nomatch: true, comment: "VPN partner" });
     });
@@ -164,8 +167,8 @@ describe("Proxmox VE firewall (dev)", () => {
     test("the DMZ host accepts WAN only on its published ports", () => {
         const web = planVmFirewall(dev, dev.host("PAR-WEB01")).rules.filter((r) => r.source === "+billu-wan");
         expect(web.map((r) => `${r.comment} ${r.proto}/${r.dport}`)).toEqual([
-            "published 0: http -> PAR-WEB01 tcp/80",
-            "published 1: https -> PAR-WEB01 tcp/443",
+            "published 0: web-public-http -> PAR-WEB01 tcp/8080",
+            "published 1: web-public-https -> PAR-WEB01 tcp/8443",
         ]);
     });
 
@@ -191,7 +194,7 @@ describe("Proxmox VE firewall (dev)", () => {
             dest: "198.51.100.2",
             proto: "tcp",
             dport: "443",
-            comment: "published 1: https -> PAR-WEB01",
+            comment: "published 1: web-public-https -> PAR-WEB01",
         });
         expect(fw.rules).toContainEqual(
             expect.objectContaining({
@@ -239,7 +242,7 @@ describe("pfSense sections (dev)", () => {
         expect(r.filterRules).toBe(1 + plan.rules.filter((x) => x.chain !== "output" && !x.ctDnat).length);
         expect(r.portForwards).toBe(2);
         expect(r.files["nat.xml"]).toContain(
-            "<rule><source><any/></source><destination><network>wanip</network><port>443</port></destination><ipprotocol>inet</ipprotocol><protocol>tcp</protocol><target>172.16.120.10</target><local-port>443</local-port><interface>wan</interface><descr>published 1: https -&gt; PAR-WEB01</descr><associated-rule-id>pass</associated-rule-id></rule>",
+            "<rule><source><any/></source><destination><network>wanip</network><port>443</port></destination><ipprotocol>inet</ipprotocol><protocol>tcp</protocol><target>172.16.120.10</target><local-port>8443</local-port><interface>wan</interface><descr>published 1: web-public-https -&gt; PAR-WEB01</descr><associated-rule-id>pass</associated-rule-id></rule>",
         );
         expect(r.files["aliases.xml"]).toContain(
             "<name>billu_ad_tcp</name><type>port</type><address>53 88 135 389 445 464 636 3268:3269 9389 49152:65535</address>",
@@ -257,8 +260,8 @@ describe("pfSense sections (dev)", () => {
 describe("docs", () => {
     test("the zones x zones matrix and the per-rule list", () => {
         const md = renderDocs(siteDocs(dev));
-        expect(md).toContain("| **wan** | - | - | - | http (published → PAR-WEB01), https (published → PAR-WEB01) |");
-        expect(md).toContain("| **management** | https | - | ssh, rdp, https, ad (→PAR-DC01) | ssh |");
+        expect(md).toContain("| **wan** | - | - | - | web-public-http (published → PAR-WEB01), web-public-https (published → PAR-WEB01) |");
+        expect(md).toContain("| **management** | https | - | ssh, rdp, https, ad (→PAR-DC01) | ssh, https (→PAR-WEB01), http (→PAR-WEB01) |");
         expect(md).toContain("| **router** | ntp, http, https | - | dhcp-relay (→PAR-DHCP01), dns (→PAR-DC01) |");
         expect(md).toContain("## Router rules (nftables, default drop on input, forward and output)");
         expect(md).toContain("| forward | lan-rh (eth8) | servers (eth2) | 10.20.24.0/24 | 10.20.10.31 | tcp/445 | flow 7: kind:department -> PAR-FS01 smb |");
@@ -280,7 +283,22 @@ describe("the lab's plan (dev)", () => {
             "PAR-WEB01",
         ]);
         expect(plan.topology).toContain("link bfw-r eth5 10.20.21.1/24 bfw-z5 up0 -");
-        expect(plan.services).toEqual(["ad", "dhcp-relay", "dns", "http", "https", "imaps", "ntp", "rdp", "smb", "smtp", "ssh", "submission"]);
+        expect(plan.services).toEqual([
+            "ad",
+            "dhcp-relay",
+            "dns",
+            "http",
+            "https",
+            "imaps",
+            "ntp",
+            "rdp",
+            "smb",
+            "smtp",
+            "ssh",
+            "submission",
+            "web-public-http",
+            "web-public-https",
+        ]);
         const wanToInside = plan.probes.filter((p) => p.src === "wan" && p.to !== "router");
         expect(wanToInside.length).toBeGreaterThan(400);
         expect(wanToInside.every((p) => p.expect === "deny")).toBe(true);

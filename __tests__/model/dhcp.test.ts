@@ -87,11 +87,11 @@ describe("bad input: exit 2 with the key path, the value and the fix", () => {
             "a pool overlapping a static host (the model's own check)",
             "dev",
             (r) => {
-                r.hosts[5].zone = "lan-dsi";
-                r.hosts[5].address = "10.20.21.120";
+                r.hosts[4].zone = "lan-dsi";
+                r.hosts[4].address = "10.20.21.120";
             },
             [
-                "billu:hosts[5].address: 10.20.21.120 is inside the DHCP pool 10.20.21.100-10.20.21.250 of zone lan-dsi. Fix: pick a static address outside the pool, or shrink the pool",
+                "billu:hosts[4].address: 10.20.21.120 is inside the DHCP pool 10.20.21.100-10.20.21.250 of zone lan-dsi. Fix: pick a static address outside the pool, or shrink the pool",
             ],
         ],
         [
@@ -127,11 +127,11 @@ describe("bad input: exit 2 with the key path, the value and the fix", () => {
             "a reservation on a static host's address",
             "dev",
             (r) => {
-                r.hosts[5].zone = "lan-dsi";
-                r.hosts[5].address = "10.20.21.20";
+                r.hosts[4].zone = "lan-dsi";
+                r.hosts[4].address = "10.20.21.20";
             },
             [
-                "billu:dhcp.reservations[0].address: 10.20.21.20 is the static address of host PAR-WEB01. Fix: reserve another address; static hosts and reservations must not share one",
+                "billu:dhcp.reservations[0].address: 10.20.21.20 is the static address of host PAR-MAIL01. Fix: reserve another address; static hosts and reservations must not share one",
             ],
         ],
         [

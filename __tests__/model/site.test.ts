@@ -54,10 +54,10 @@ describe("bad input: one clear message each (key path, value received, fix)", ()
         [
             "a host inside a DHCP pool",
             (r) => {
-                r.hosts[5].zone = "lan-dsi";
-                r.hosts[5].address = "10.20.21.120";
+                r.hosts[4].zone = "lan-dsi";
+                r.hosts[4].address = "10.20.21.120";
             },
-            "billu:hosts[5].address: 10.20.21.120 is inside the DHCP pool 10.20.21.100-10.20.21.250 of zone lan-dsi. Fix: pick a static address outside the pool, or shrink the pool",
+            "billu:hosts[4].address: 10.20.21.120 is inside the DHCP pool 10.20.21.100-10.20.21.250 of zone lan-dsi. Fix: pick a static address outside the pool, or shrink the pool",
         ],
         [
             "a duplicate host name",

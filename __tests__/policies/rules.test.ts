@@ -20,6 +20,7 @@ test("the pack's rule list is pinned", () => {
         ["require-dc-node-spread", "mandatory"],
         ["require-distinct-raid1-datastores", "mandatory"],
         ["protect-fileserver-data-disks", "mandatory"],
+        ["disallow-intranet-from-wan", "mandatory"],
     ]);
     for (const r of RULES) {
         expect(r.name).toMatch(/^[a-z]+(-[a-z0-9]+)+$/);

@@ -77,9 +77,11 @@ test("deployment order: every in-guest step waits for the router's configuration
         "par-mail01-directory-prepare",
         "par-mail01-mail-prepare",
         "par-mail01-packages-prepare",
+        "par-web01-apache-packages-prepare",
         "par-web01-base-prepare",
+        "par-web01-web-prepare",
     ]);
-    // Role steps follow their host's base step (DHCP: __tests__/synth/dhcp.test.ts; the domain: domain-order.test.ts).
+    // Role steps follow their host's base step (DHCP: __tests__/synth/dhcp.test.ts; the domain: domain-order.test.ts; web: web.test.ts).
     for (const p of prepares.filter((x) => /-(base|router|dc)-prepare$/.test(x.name))) {
         const vm = r.resources.find((x) => x.name === p.name.replace(/-(base|router|dc)-prepare$/, "-vm"))!.urn;
         expect(p.options.dependsOn).toEqual(p.name.startsWith("par-fw01") ? [vm] : [vm, routerApply].sort());

@@ -1,5 +1,5 @@
 /** `npm run directory:lock`: writes the updated lock back to the stack's committed lock; never on bad input. */
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "fs";
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
 import { EMPTY_LOCK } from "../../model/directory-lock";
@@ -12,6 +12,7 @@ function project(): string {
     mkdirSync(path.join(dir, "data"));
     copyFileSync(path.join(ROOT, "Pulumi.dev.yaml"), path.join(dir, "Pulumi.dev.yaml"));
     copyFileSync(path.join(ROOT, "data", "billu-hr.csv"), path.join(dir, "data", "billu-hr.csv"));
+    cpSync(path.join(ROOT, "sites"), path.join(dir, "sites"), { recursive: true }); // the web server's content (billu:web)
     return dir;
 }
 

@@ -1,5 +1,6 @@
 /** Every rule of the BillU pack, in report order. Pinned by __tests__/policies/pack.test.ts. */
 import { disallowDualHomedVms } from "./disallow-dual-homed-vms";
+import { disallowIntranetFromWan } from "./disallow-intranet-from-wan";
 import { disallowWanToLan } from "./disallow-wan-to-lan";
 import { disallowVpnAnySelector } from "./disallow-vpn-any-selector";
 import { enableVmNicFirewall } from "./enable-vm-nic-firewall";
@@ -26,4 +27,5 @@ export const RULES: readonly BilluRule[] = [
     requireDcNodeSpread,
     requireDistinctRaid1Datastores,
     protectFileserverDataDisks,
+    disallowIntranetFromWan,
 ];

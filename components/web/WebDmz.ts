@@ -1,0 +1,106 @@
+import * as pulumi from "@pulumi/pulumi";
+import { HostModel } from "../../model/site";
+import { intranetNetworks, WebModel, WebRole } from "../../model/web";
+import { BaseServer } from "../base-server/BaseServer";
+import { connectionFor, SiteContext } from "../context";
+import { GuestStep } from "../guest-step/GuestStep";
+import { IssuedCert } from "../site-ca/SiteCa";
+import { CertDoc, TLS, WEB_SECRETS, webFiles, webStepBody } from "./render";
+
+export interface WebDmzArgs {
+    readonly ctx: SiteContext;
+    /** The web server's host (`ctx.model.web.host`). */
+    readonly host: HostModel;
+    /** The validated sites (`ctx.model.web`). */
+    readonly web: WebModel;
+}
+
+/**
+ * The DMZ web server: its Debian VM and base step (BaseServer, under the same name so the VM keeps the name the
+ * foundation gave it), a certificate per site from the site CA, then Apache: the package step, and the `web`
+ * step that installs the content, the certificates and keys (0600, through the step's secret channel) and the
+ * whole Apache configuration, checked with `apache2ctl -t` before it replaces the installed one. Apache is
+ * started if stopped, and reloaded only when its configuration or a certificate changed.
+ *
+ * The component's inputs carry what the policy pack checks (`disallow-intranet-from-wan`): the intranet's
+ * listeners and allowed networks, the site's internal networks and the ports forwarded from the WAN.
+ */
+export class WebDmz extends pulumi.ComponentResource {
+    public readonly server: BaseServer;
+    public readonly certificates: Readonly<Record<WebRole, IssuedCert>>;
+    /** The Apache configuration step: depend on it to order later steps after the sites are served. */
+    public readonly step: GuestStep;
+    /** The certificates as the docs show them. */
+    public readonly certDocs: readonly CertDoc[];
+
+    constructor(name: string, args: WebDmzArgs, opts?: pulumi.ComponentResourceOptions) {
+        const { ctx, host, web } = args;
+        const partnerNetworks = ctx.model.firewall?.vpnPartner?.networks.map((c) => c.text) ?? [];
+        const allowed = intranetNetworks(web);
+        const props = {
+            host: web.host,
+            address: web.address,
+            vmId: host.vmId,
+            publicName: web.public.name,
+            intranetName: web.intranet.name,
+            /** Ports where the intranet answers (by name, beside the public site). */
+            intranetPorts: [web.ports.https, web.ports.http],
+            /** Ports of the public site alone, with the WAN ports the router forwards to them. */
+            publishedListeners: web.published.map((p) => ({ hostPort: p.hostPort, wanPort: p.wanPort, scheme: p.scheme })),
+            intranetAllowedNetworks: allowed,
+            /** The site's networks but the WAN and the DMZ, and the tunnel's far side: what may be trusted with the intranet. */
+            internalNetworks: [...ctx.model.zones.filter((z) => z.kind !== "wan" && z.kind !== "dmz").map((z) => z.cidr.text), ...partnerNetworks],
+            tlsProtocols: [...TLS.protocols],
+            hstsMaxAgeSeconds: TLS.hstsMaxAgeSeconds,
+        };
+        super("billu:web:WebDmz", name, props, opts);
+        this.server = new BaseServer(name, { ctx, host }, { parent: this });
+        const issue = (role: WebRole): IssuedCert => {
+            const site = web[role];
+            return ctx.ca.issue(`${name}-${role}`, { commonName: site.name, dnsNames: [site.name] });
+        };
+        this.certificates = { public: issue("public"), intranet: issue("intranet") };
+        this.certDocs = (["public", "intranet"] as const).map((role) => ({
+            role,
+            subject: `CN=${web[role].name}, O=${ctx.model.site.company}`,
+            dnsNames: [web[role].name],
+            expires: this.certificates[role].validityEndTime,
+        }));
+        const common = { host: host.name, os: "linux" as const, connection: connectionFor(ctx, host), renderDir: ctx.renderDir };
+        // The package first: the web step's check runs apache2ctl before its body could install it.
+        const packages = new GuestStep(
+            `${name}-apache-packages`,
+            {
+                ...common,
+                step: "apache-packages",
+                after: [...this.server.ready],
+                files: [],
+                script: "dpkg -s apache2 >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive apt-get install -y -q apache2",
+            },
+            { parent: this },
+        );
+        const secrets: Record<string, pulumi.Input<string>> = {};
+        for (const role of ["public", "intranet"] as const) {
+            secrets[WEB_SECRETS.cert(role)] = this.certificates[role].certPem;
+            secrets[WEB_SECRETS.key(role)] = this.certificates[role].privateKeyPem;
+        }
+        this.step = new GuestStep(
+            `${name}-web`,
+            {
+                ...common,
+                step: "web",
+                after: [packages.apply],
+                files: webFiles({
+                    web,
+                    intranetNetworks: allowed,
+                    serverFqdn: `${host.name.toLowerCase()}.${ctx.model.site.domain}`,
+                    siteName: ctx.model.site.name,
+                }),
+                secrets,
+                script: webStepBody(web),
+            },
+            { parent: this },
+        );
+        this.registerOutputs(props);
+    }
+}
