@@ -17,9 +17,31 @@ export function isIpv4(s: unknown): s is string {
     return typeof s === "string" && ipaddr.IPv4.isValidFourPartDecimal(s);
 }
 
-export function ipToInt(ip: string): number {
+/**
+ * Parses are memoized: the model, the renderers and the policy rules ask for the same few hundred addresses and
+ * networks thousands of times per synth (ipaddr.js parsing was ~6% of prod's synth). Results are immutable.
+ */
+const MEMO_LIMIT = 100_000;
+function memo<T>(fn: (text: string) => T): (text: string) => T {
+    const cache = new Map<string, T>();
+    return (text) => {
+        const hit = cache.get(text);
+        if (hit !== undefined || cache.has(text)) return hit as T;
+        if (cache.size >= MEMO_LIMIT) cache.clear();
+        const v = fn(text);
+        cache.set(text, v);
+        return v;
+    };
+}
+
+const ipToIntMemo = memo((ip: string): number => {
     const o = ipaddr.IPv4.parse(ip).octets;
     return ((o[0] << 24) >>> 0) + (o[1] << 16) + (o[2] << 8) + o[3];
+});
+
+/** An IPv4 address as a 32-bit integer; throws on anything that is not one, like ipaddr.js. */
+export function ipToInt(ip: string): number {
+    return ipToIntMemo(ip);
 }
 
 export function intToIp(n: number): string {
@@ -28,7 +50,11 @@ export function intToIp(n: number): string {
 
 /** Parses `a.b.c.d/p` where a.b.c.d is the network address; returns undefined for anything else. */
 export function parseCidr(text: unknown): Cidr | undefined {
-    if (typeof text !== "string" || !/^\d+\.\d+\.\d+\.\d+\/\d+$/.test(text)) return undefined;
+    return typeof text === "string" ? parseCidrMemo(text) : undefined;
+}
+
+const parseCidrMemo = memo((text: string): Cidr | undefined => {
+    if (!/^\d+\.\d+\.\d+\.\d+\/\d+$/.test(text)) return undefined;
     const [addr, p] = text.split("/");
     if (!isIpv4(addr)) return undefined;
     const prefix = Number(p);
@@ -37,8 +63,8 @@ export function parseCidr(text: unknown): Cidr | undefined {
     if (network !== addr) return undefined;
     const first = ipToInt(network);
     const size = 2 ** (32 - prefix);
-    return { network, prefix, first, last: first + size - 1, text };
-}
+    return Object.freeze({ network, prefix, first, last: first + size - 1, text });
+});
 
 /** The network address a CIDR with host bits set should have been written as (for error messages). */
 export function suggestNetwork(text: string): string | undefined {

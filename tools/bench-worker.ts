@@ -9,6 +9,7 @@
  *                            (tools/bench-directory.ts makes the export and the config)
  *   --traces default|off     off: no stack traces captured (Error.stackTraceLimit = 0 and no source positions)
  */
+import "./defer-modules";
 import { mkdtempSync, readFileSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
@@ -64,10 +65,11 @@ async function main(): Promise<void> {
         for (let i = 0; i < count; i++) {
             // Site codes AA.., AB.., distinct per site so every resource name is unique.
             const code = "S" + String.fromCharCode(65 + Math.floor(i / 26)) + String.fromCharCode(65 + (i % 26));
+            // Every host name, wherever the config names one (hosts, flows, DHCP peers, ...), takes the site's code.
             const raw: Record<string, unknown> = {};
-            for (const [k, v] of Object.entries(doc.config)) if (k.startsWith("billu:")) raw[k.slice(6)] = JSON.parse(JSON.stringify(v));
+            for (const [k, v] of Object.entries(doc.config))
+                if (k.startsWith("billu:")) raw[k.slice(6)] = JSON.parse(JSON.stringify(v).replace(/\bPAR-/g, `${code}-`));
             (raw.site as { code: string }).code = code;
-            for (const h of raw.hosts as { name: string }[]) h.name = h.name.replace(/^PAR-/, `${code}-`);
             const model = loadModel(raw);
             new Site(code.toLowerCase(), { model, renderDir: path.join(root, "out", "bench", code) });
         }

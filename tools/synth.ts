@@ -9,7 +9,7 @@
  *   <out>/rendered/<host>/... every file pushed into a guest, byte for byte (secret placeholders only)
  * Exit status: 0 clean, 1 a mandatory policy is violated, 2 invalid config or input, 3 internal error.
  */
-import "./defer-typescript";
+import "./defer-modules";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "fs";
 import * as path from "path";
 import { parse as parseYaml } from "yaml";
