@@ -3,7 +3,7 @@
  * from stdin and never printed, checks gating installation, a second run changing nothing.
  */
 import { execFileSync, spawnSync } from "child_process";
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync, existsSync } from "fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, mkdirSync, existsSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
 import { encodeSecrets, renderStep } from "../../components/guest-step/render";
@@ -12,12 +12,19 @@ const user = execFileSync("id", ["-un"]).toString().trim();
 const group = execFileSync("id", ["-gn"]).toString().trim();
 
 /** Materializes a rendered step under a temp root, rewriting the guest paths into it (the lab override). */
-function stage(root: string, files: { path: string; content: string; mode?: string; check?: string }[], script: string, secretNames: string[]) {
+function stage(
+    root: string,
+    files: { path: string; content: string; mode?: string; check?: string }[],
+    script: string,
+    secretNames: string[],
+    dirs?: { path: string; mode: string }[],
+) {
     const r = renderStep({
         host: "PAR-TEST01",
         step: "demo",
         os: "linux",
         files: files.map((f) => ({ ...f, owner: `${user}:${group}` })),
+        dirs: dirs?.map((d) => ({ ...d, owner: `${user}:${group}` })),
         script,
         secretNames,
     });
@@ -68,14 +75,69 @@ describe("guest step run script (real sh)", () => {
         expect(existsSync(`${root}/etc/demo/app.conf`)).toBe(false);
     });
 
-    test("a failing check keeps the installed file", () => {
+    test("a failing check keeps the installed file, its mode, and leaves no candidate behind", () => {
         mkdirSync(`${root}/etc/demo`, { recursive: true });
-        writeFileSync(`${root}/etc/demo/app.conf`, "good\n");
-        const { run } = stage(root, [{ path: "/etc/demo/app.conf", content: "bad\n", check: "grep -q good {}" }], "true", []);
-        const r = spawnSync("sh", [run], { input: "", encoding: "utf8" });
+        writeFileSync(`${root}/etc/demo/app.conf`, "good\n", { mode: 0o600 });
+        const { run } = stage(root, [{ path: "/etc/demo/app.conf", content: "bad {{secret:db}}\n", mode: "0600", check: "grep -q good {}" }], "true", ["db"]);
+        const r = spawnSync("sh", [run], { input: encodeSecrets({ db: "s3cret" }), encoding: "utf8" });
         expect(r.status).not.toBe(0);
         expect(r.stderr).toContain("check failed for");
+        expect(r.stdout + r.stderr).not.toContain("s3cret");
         expect(readFileSync(`${root}/etc/demo/app.conf`, "utf8")).toBe("good\n");
+        expect(statSync(`${root}/etc/demo/app.conf`).mode & 0o777).toBe(0o600);
+        expect(readdirSync(`${root}/etc/demo`)).toEqual(["app.conf"]);
+    });
+
+    test("missing folders are created 0755 under the step's umask 077; secret files stay 0600, and so does the body's umask", () => {
+        // The old library made these 0700 (mkdir -p under the step's umask 077), which locked daemons out of them.
+        const files = [
+            { path: "/etc/demo/deep/er/app.key", content: "key = {{secret:db}}\n", mode: "0600" },
+            { path: "/etc/demo/deep/er/site.conf", content: "public\n" },
+        ];
+        const script = 'umask; stat -c "%a" "$BILLU_WORK" "$BILLU_SECRETS"; echo x > "$BILLU_WORK/made-by-body"; stat -c "%a" "$BILLU_WORK/made-by-body"';
+        const { run } = stage(root, files, script, ["db"]);
+        const r = spawnSync("sh", [run], { input: encodeSecrets({ db: "s3cret" }), encoding: "utf8" });
+        expect(r.stderr).toBe("");
+        expect(r.status).toBe(0);
+        for (const d of ["etc", "etc/demo", "etc/demo/deep", "etc/demo/deep/er"]) {
+            const st = statSync(`${root}/${d}`);
+            expect([d, (st.mode & 0o7777).toString(8), st.uid]).toEqual([d, "755", process.getuid!()]);
+        }
+        expect(statSync(`${root}/etc/demo/deep/er/app.key`).mode & 0o777).toBe(0o600);
+        expect(statSync(`${root}/etc/demo/deep/er/site.conf`).mode & 0o777).toBe(0o644);
+        expect(readFileSync(`${root}/etc/demo/deep/er/app.key`, "utf8")).toBe("key = s3cret\n");
+        // umask, the work folder, the secrets read from stdin, a file the body writes there.
+        expect(
+            r.stdout
+                .split("\n")
+                .filter((l) => !l.startsWith("billu["))
+                .join(" "),
+        ).toBe("0077 700 600 600 ");
+    });
+
+    test("a folder the caller asks for gets its mode before the files land, and a second run changes nothing", () => {
+        mkdirSync(`${root}/etc/demo`, { recursive: true, mode: 0o700 });
+        const files = [{ path: "/etc/demo/tables/t.cf", content: "bind_pw = {{secret:db}}\n", mode: "0600" }];
+        const { run } = stage(
+            root,
+            files,
+            'stat -c "%a" /etc/demo/tables'.replaceAll("/etc/", `${root}/etc/`),
+            ["db"],
+            [
+                { path: "/etc/demo/tables", mode: "0750" },
+                { path: "/etc/demo", mode: "0755" },
+            ],
+        );
+        const stdin = encodeSecrets({ db: "s3cret" });
+        const first = spawnSync("sh", [run], { input: stdin, encoding: "utf8" });
+        expect(first.status).toBe(0);
+        expect(first.stdout).toBe(
+            `billu[demo]: updated the folder ${root}/etc/demo/tables (750 ${user}:${group})\n` +
+                `billu[demo]: updated the folder ${root}/etc/demo (755 ${user}:${group})\n` +
+                `billu[demo]: updated ${root}/etc/demo/tables/t.cf\n750\n`,
+        );
+        const second = spawnSync("sh", [run], { input: stdin, encoding: "utf8" });
+        expect([second.status, second.stdout, second.stderr]).toEqual([0, "750\n", ""]);
     });
 });
 
@@ -84,6 +146,16 @@ describe("renderStep", () => {
         expect(() =>
             renderStep({ host: "H", step: "s", os: "linux", files: [{ path: "/etc/x", content: "{{secret:psk}}" }], script: "", secretNames: [] }),
         ).toThrow("guest step H/s uses {{secret:psk}} but no secret of that name is given");
+    });
+
+    test("refuses folder modes on Windows and a mode that is not octal", () => {
+        const dirs = [{ path: "/etc/x", mode: "750", owner: "root:root" }];
+        expect(() => renderStep({ host: "H", step: "s", os: "windows", files: [], dirs, script: "", secretNames: [] })).toThrow(
+            "guest step H/s: folder modes are POSIX; a Windows step has no dirs",
+        );
+        expect(() => renderStep({ host: "H", step: "s", os: "linux", files: [], dirs: [{ ...dirs[0], mode: "u=rwx" }], script: "", secretNames: [] })).toThrow(
+            'guest step H/s: the folder /etc/x has mode "u=rwx"; give octal digits ("0750")',
+        );
     });
 
     test("the hash changes with any staged byte and only then", () => {

@@ -115,6 +115,9 @@ test("the mail step: secrets only as placeholders in 0600 files, every config ch
     expect(step.script).toContain('restart_or_start postfix "$(changed /etc/billu/mail/tls/ca.pem');
     expect(step.script).toMatch(/ldapsearch -LLL -x .* -D 'svc-mail@billu.remindme.lan' -y "\$BILLU_WORK\/ldap.pw"/);
     expect(step.script).not.toMatch(/-w /);
+    // The LDAP tables' folder is postfix's alone; every other folder takes the library's 0755 (no chmod in the body).
+    expect(step.dirs).toEqual([{ path: "/etc/billu/mail/postfix-ldap", mode: "0750", owner: "root:postfix" }]);
+    expect(step.script).not.toMatch(/chmod|chown/);
     expect(mailPackagesScript()).toContain("select No configuration");
 });
 

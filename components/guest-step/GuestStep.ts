@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
 import { mkdirSync, writeFileSync } from "fs";
 import * as path from "path";
-import { encodeSecrets, GuestFile, GuestOs, renderStep } from "./render";
+import { encodeSecrets, GuestDir, GuestFile, GuestOs, renderStep } from "./render";
 
 export interface GuestConnection {
     /** Address Pulumi connects to (over SSH, through the router from the management zone). */
@@ -22,6 +22,11 @@ export interface GuestStepArgs {
     readonly connection: GuestConnection;
     /** Files to install in the guest, in order. */
     readonly files: readonly GuestFile[];
+    /**
+     * Folders given a mode and owner before the files are installed (Linux). @default none: a folder a file needs
+     * is created 0755, root's, and an existing one is left as it is
+     */
+    readonly dirs?: readonly GuestDir[];
     /** Step body (POSIX sh, or PowerShell on Windows), run after the files are installed. Must be idempotent. */
     readonly script: string;
     /** Secrets substituted for `{{secret:<name>}}` in the files and readable by the body; sent on stdin only. */
@@ -56,7 +61,7 @@ export class GuestStep extends pulumi.ComponentResource {
     constructor(name: string, args: GuestStepArgs, opts?: pulumi.ComponentResourceOptions) {
         super("billu:guest:GuestStep", name, {}, opts);
         const secretNames = Object.keys(args.secrets ?? {});
-        const r = renderStep({ host: args.host, step: args.step, os: args.os, files: args.files, script: args.script, secretNames });
+        const r = renderStep({ host: args.host, step: args.step, os: args.os, files: args.files, dirs: args.dirs, script: args.script, secretNames });
         this.hash = r.hash;
         const connection: command.types.input.remote.ConnectionArgs = {
             host: args.connection.host,

@@ -21,6 +21,19 @@ export interface GuestFile {
     readonly check?: string;
 }
 
+/**
+ * A folder whose mode or owner must differ from what the library gives the folders it creates (0755, root's).
+ * Set before any file is installed, on every run (so a folder made by an earlier run is corrected too).
+ */
+export interface GuestDir {
+    /** Absolute path in the guest; missing parents are created 0755. */
+    readonly path: string;
+    /** Octal mode (`"0750"`). */
+    readonly mode: string;
+    /** `user:group` (`"root:postfix"`). */
+    readonly owner: string;
+}
+
 export interface StepRender {
     /** Staging directory in the guest. */
     readonly stageDir: string;
@@ -79,6 +92,8 @@ export function renderStep(args: {
     readonly step: string;
     readonly os: GuestOs;
     readonly files: readonly GuestFile[];
+    /** Linux only. @default none: every folder a file needs is created 0755, root's */
+    readonly dirs?: readonly GuestDir[];
     readonly script: string;
     readonly secretNames: readonly string[];
 }): StepRender {
@@ -91,6 +106,13 @@ export function renderStep(args: {
         seen.add(f.path);
         if (os === "linux" && !f.path.startsWith("/")) throw new Error(`guest step ${host}/${step}: ${f.path} is not an absolute path`);
         if (os === "windows" && !/^[A-Z]:\//.test(f.path)) throw new Error(`guest step ${host}/${step}: ${f.path} is not an absolute Windows path (C:/...)`);
+    }
+    const dirs = args.dirs ?? [];
+    if (os === "windows" && dirs.length > 0) throw new Error(`guest step ${host}/${step}: folder modes are POSIX; a Windows step has no dirs`);
+    for (const d of dirs) {
+        if (!d.path.startsWith("/")) throw new Error(`guest step ${host}/${step}: the folder ${d.path} is not an absolute path`);
+        if (!/^[0-7]{3,4}$/.test(d.mode))
+            throw new Error(`guest step ${host}/${step}: the folder ${d.path} has mode ${JSON.stringify(d.mode)}; give octal digits ("0750")`);
     }
     const used = new Set(files.flatMap((f) => secretPlaceholders(f.content)).concat(secretPlaceholders(script)));
     for (const name of used) {
@@ -115,6 +137,7 @@ export function renderStep(args: {
             `BILLU_STAGE=${shQuote(stageDir)}`,
             '. "$BILLU_STAGE/billu-lib.sh"',
             "billu_begin",
+            ...dirs.map((d) => `billu_dir ${shQuote(d.path)} ${d.mode} ${shQuote(d.owner)}`),
             ...files.map(
                 (f) => `billu_install ${shQuote(f.path)} ${f.mode ?? "0644"} ${shQuote(f.owner ?? "root:root")}${f.check ? " " + shQuote(f.check) : ""}`,
             ),
@@ -143,11 +166,11 @@ export function renderStep(args: {
         { remotePath: `${stageDir}/${runName}`, guestPath: `${stageDir}/${runName}`, content: run },
         ...files.map((f) => ({ remotePath: stagedPath(f.path), guestPath: f.path, content: f.content })),
     ];
-    const dirs = [...new Set(staged.map((s) => s.remotePath.slice(0, s.remotePath.lastIndexOf("/"))))].sort();
+    const stageDirs = [...new Set(staged.map((s) => s.remotePath.slice(0, s.remotePath.lastIndexOf("/"))))].sort();
     const prepare =
         os === "linux"
-            ? `sudo -n install -d -m 0700 -o "$(id -un)" ${shQuote(stageRoot(os))} ${shQuote(stageDir)} && mkdir -p ${dirs.map(shQuote).join(" ")}`
-            : `powershell -NoProfile -NonInteractive -Command "New-Item -ItemType Directory -Force -Path ${dirs.map(psQuote).join(",")} | Out-Null"`;
+            ? `sudo -n install -d -m 0700 -o "$(id -un)" ${shQuote(stageRoot(os))} ${shQuote(stageDir)} && mkdir -p ${stageDirs.map(shQuote).join(" ")}`
+            : `powershell -NoProfile -NonInteractive -Command "New-Item -ItemType Directory -Force -Path ${stageDirs.map(psQuote).join(",")} | Out-Null"`;
     const command =
         os === "linux"
             ? `sudo -n sh ${shQuote(`${stageDir}/${runName}`)}`

@@ -63,6 +63,7 @@ export class MailServer extends pulumi.ComponentResource {
                     connection: connectionFor(ctx, on),
                     renderDir: ctx.renderDir,
                     files: text.files,
+                    dirs: text.dirs,
                     script: text.script,
                     secrets: text.secrets.length > 0 ? bind(text.secrets) : undefined,
                     after,

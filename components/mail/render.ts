@@ -9,7 +9,7 @@
 import { DomainModel } from "../../model/domain";
 import { MailPlan } from "../../model/mail";
 import { SERVICES } from "../../model/services";
-import { GuestFile, placeholder, stageRoot } from "../guest-step/render";
+import { GuestDir, GuestFile, placeholder, stageRoot } from "../guest-step/render";
 import { SAMBA_PATHS } from "../domain-controller/samba";
 
 /** Names of the secrets the mail steps receive on stdin (never in a staged file or on a command line). */
@@ -405,6 +405,8 @@ function postfixCheck(candidate: "main.cf" | "master.cf"): string {
 
 export interface MailStepText {
     readonly files: GuestFile[];
+    /** Folders whose mode or owner differ from the library's (0755, root's). @default none */
+    readonly dirs?: GuestDir[];
     readonly script: string;
     readonly secrets: readonly string[];
 }
@@ -462,9 +464,6 @@ export function mailStep(plan: MailPlan, domain: DomainModel): MailStepText {
         "fi",
         `[ "$(id -u ${VMAIL.user})" = ${VMAIL.uid} ] || billu_die "user ${VMAIL.user} exists with another uid than ${VMAIL.uid}"`,
         `install -d -m 0750 -o ${VMAIL.user} -g ${VMAIL.user} ${MAIL_PATHS.mailboxes}`,
-        "# billu_install creates missing folders under the step's umask (0700): open those the daemons' users read.",
-        `chmod 0755 /etc/billu /etc/billu/mail ${MAIL_PATHS.tlsDir}`,
-        `chown root:postfix ${MAIL_PATHS.ldapDir} && chmod 0750 ${MAIL_PATHS.ldapDir}`,
         "# The service account must work before the daemons depend on it: an LDAPS bind with the site CA verified.",
         `billu_secret ${MAIL_SECRET.ldap} > "$BILLU_WORK/ldap.pw"`,
         `if ! LDAPTLS_CACERT=${MAIL_PATHS.ca} LDAPTLS_REQCERT=demand ldapsearch -LLL -x -o nettimeout=10 -H '${first}' -D '${plan.ldap.bindDn}' -y "$BILLU_WORK/ldap.pw" -s base -b '' 1.1 >"$BILLU_WORK/bind" 2>&1; then`,
@@ -488,7 +487,9 @@ export function mailStep(plan: MailPlan, domain: DomainModel): MailStepText {
         '    until listening "$p"; do n=$((n + 1)); [ "$n" -le 300 ] || billu_die "nothing listens on port $p after 60 s"; sleep 0.2; done',
         "done",
     ].join("\n");
-    return { files, script, secrets: [MAIL_SECRET.ldap, MAIL_SECRET.cert, MAIL_SECRET.key, MAIL_SECRET.ca] };
+    // The LDAP tables' folder is postfix's to read and nobody else's to list (the library's default is 0755, root's).
+    const dirs: GuestDir[] = [{ path: MAIL_PATHS.ldapDir, mode: "0750", owner: "root:postfix" }];
+    return { files, dirs, script, secrets: [MAIL_SECRET.ldap, MAIL_SECRET.cert, MAIL_SECRET.key, MAIL_SECRET.ca] };
 }
 
 /** The aliases the DC step keeps in AD: `<address> TAB <sAMAccountName of the account or group>`. */

@@ -257,8 +257,6 @@ export function webStepBody(web: WebModel): string {
             "done",
             'find "$root" -mindepth 1 -type d -empty -delete',
         ]),
-        "# Guest steps install under umask 077: Apache's workers (www-data) must traverse the document roots.",
-        `find ${WEB_PATHS.www} -type d -exec chmod 0755 {} +`,
         "systemctl enable -q apache2",
         "if ! systemctl is-active -q apache2; then",
         "    systemctl start apache2",

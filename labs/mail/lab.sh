@@ -174,6 +174,11 @@ lab_wait 10 "the mail guest's syslog socket" guest_exec mail test -S /dev/log
 run_step mail "$MAIL" mail-packages "$S/none" || lab_die "the mail-packages step failed"
 run_step mail "$MAIL" mail "$S/mail" || lab_die "the mail step failed"
 fig "$MAIL mail step (checks, rspamd, Dovecot, Postfix up)" "${LAST_MS} ms"
+# The folders the step created: 0755 root's from the library (postfix's proxymap traverses them), the LDAP tables'
+# 0750 root:postfix as the step declares it; the key stays 0600.
+modes() { guest_exec mail stat -c '%n %a %U:%G' /etc/billu /etc/billu/mail /etc/billu/mail/tls /etc/billu/mail/postfix-ldap /etc/billu/mail/tls/server.key | tr '\n' ';'; }
+lab_expect "folders 0755 root:root, the LDAP tables' 0750 root:postfix, the key 0600 ($(modes))" pass test "$(modes)" = \
+    "/etc/billu 755 root:root;/etc/billu/mail 755 root:root;/etc/billu/mail/tls 755 root:root;/etc/billu/mail/postfix-ldap 750 root:postfix;/etc/billu/mail/tls/server.key 600 root:root;"
 
 # --- the client ------------------------------------------------------------------------------------------------------
 lab_ns cli; plug cli "${MAIL_IP%.*}.250"

@@ -212,6 +212,9 @@ key_ok() { [ "$(stat -c '%a %U' "$P/etc/ssl/billu/web/$1.key")" = "600 root" ] &
 lab_expect "the public key arrived through stdin into a 0600 root file" pass key_ok public
 lab_expect "the intranet key arrived through stdin into a 0600 root file" pass key_ok intranet
 lab_expect "no secret in the step's output" fail grep -q "BEGIN" "$LAB_DIR/step.out"
+# Every folder the step created is 0755 (the library's; the step's umask is 077): www-data traverses the roots.
+made_dirs() { find "$P/etc" "$P/var/www/billu" -type d -printf '%m\n' | sort | uniq -c | tr -s ' \n' ' '; }
+lab_expect "the folders the step created are all 0755 ($(made_dirs))" fail sh -c "find '$P/etc' '$P/var/www/billu' -type d ! -perm 0755 | grep -q ."
 : >"$LAB_DIR/systemctl.log"
 lab_expect "second run with nothing changed: succeeds" pass run_step
 lab_expect "  and does not reload Apache ($(calls))" fail grep -qx 'reload apache2' "$LAB_DIR/systemctl.log"

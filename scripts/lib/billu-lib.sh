@@ -41,14 +41,29 @@ billu_subst() {
         print $t' "$1" "$BILLU_SECRETS"
 }
 
+# billu_dir <dir> [mode owner:group]: creates <dir> and its missing parents 0755, owned by the step's user (root
+# under sudo), as Debian's own folders are: daemons running as their users (www-data, postfix) must traverse them.
+# The step runs under umask 077 (billu_begin), which a plain mkdir would turn into 0700 folders, so the folders
+# are made under umask 022 in a subshell and the step's umask stays as strict for everything else. With a mode
+# and owner, <dir> itself (existing or not) is given them; a change is logged, an unchanged folder prints nothing.
+billu_dir() {
+    [ -d "$1" ] || (umask 022 && mkdir -p "$1") || billu_die "cannot create the folder $1"
+    [ $# -ge 3 ] || return 0
+    BILLU_DIR_WAS="$(stat -c '%a %U:%G' "$1")"
+    chown "$3" "$1" && chmod "$2" "$1" || billu_die "cannot set $3 $2 on the folder $1"
+    [ "$(stat -c '%a %U:%G' "$1")" = "$BILLU_DIR_WAS" ] || billu_log "updated the folder $1 ($(stat -c '%a %U:%G' "$1"))"
+}
+
 # billu_install <dest> <mode> <owner:group> [check]: installs the staged copy of <dest>. [check] is a command
-# in which {} names the candidate file; it must succeed before the file replaces the installed one.
+# in which {} names the candidate file; it must succeed before the file replaces the installed one. A missing
+# folder is created by billu_dir (0755); the candidate is a mktemp file (0600 whatever the umask) that receives
+# the secrets, and gets <owner:group> and <mode> only then.
 billu_install() {
     dest="$1"; mode="$2"; owner="$3"; check="${4:-}"
     src="$BILLU_STAGE/files$dest"
     [ -f "$src" ] || billu_die "staged file $src is missing"
     dir="$(dirname "$dest")"
-    [ -d "$dir" ] || mkdir -p "$dir"
+    billu_dir "$dir"
     tmp="$(mktemp "$dir/.billu-new.XXXXXX")" || billu_die "cannot write in $dir"
     if ! billu_subst "$src" > "$tmp"; then rm -f "$tmp"; billu_die "cannot render $dest"; fi
     chown "$owner" "$tmp" && chmod "$mode" "$tmp" || { rm -f "$tmp"; billu_die "cannot set $owner $mode on $dest"; }
