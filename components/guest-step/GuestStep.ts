@@ -1,7 +1,7 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
-import { mkdirSync, writeFileSync } from "fs";
+import { promises as fsp } from "fs";
 import * as path from "path";
 import { encodeSecrets, GuestDir, GuestFile, GuestOs, renderStep } from "./render";
 
@@ -45,6 +45,26 @@ export function renderedPath(renderDir: string, host: string, guestPath: string)
     return path.join(renderDir, host, guestPath.replace(/^([A-Z]):/, "$1"));
 }
 
+const madeDirs = new Map<string, Promise<unknown>>();
+
+/**
+ * Writes a rendered file. Asynchronously: the writes of a site's ~150 files overlap the rest of the program instead
+ * of holding it (~40% of building a site's resources when written one by one). The copy's `source` waits for the
+ * write, so no registration (and no `pulumi up` reading the asset) ever sees a missing or partial file, and a
+ * failed write fails the copy that needs it.
+ */
+function writeRendered(file: string, content: string): Promise<void> {
+    const dir = path.dirname(file);
+    let made = madeDirs.get(dir);
+    if (!made) {
+        made = fsp.mkdir(dir, { recursive: true });
+        madeDirs.set(dir, made);
+        // A failed mkdir is retried by the next file of that folder (and fails that write too).
+        made.catch(() => madeDirs.delete(dir));
+    }
+    return made.then(() => fsp.writeFile(file, content));
+}
+
 /**
  * Configures something inside a guest: stages the rendered files (`remote.CopyToRemote`, one per file, after a
  * `prepare` command creates the staging folders), then runs the generated, idempotent run script
@@ -79,13 +99,11 @@ export class GuestStep extends pulumi.ComponentResource {
         );
         const copies = r.staged.map((s, i) => {
             const local = renderedPath(args.renderDir, args.host, s.guestPath);
-            mkdirSync(path.dirname(local), { recursive: true });
-            writeFileSync(local, s.content);
             return new command.remote.CopyToRemote(
                 `${name}-copy-${i}`,
                 {
                     connection,
-                    source: new pulumi.asset.FileAsset(local),
+                    source: pulumi.output(writeRendered(local, s.content).then(() => new pulumi.asset.FileAsset(local))),
                     remotePath: s.remotePath,
                     triggers: [createHash("sha256").update(s.content).digest("hex")],
                 },
