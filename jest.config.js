@@ -5,7 +5,7 @@ module.exports = {
     roots: ["<rootDir>/__tests__"],
     testMatch: ["**/*.test.ts"],
     testPathIgnorePatterns: ["/node_modules/", "/labs/"],
-    transform: { "^.+\\.ts$": ["ts-jest", { isolatedModules: true, diagnostics: false }] },
+    transform: { "^.+\\.ts$": ["ts-jest", { diagnostics: false }] },
     // Pulumi's mock runtime is process-global: each test file runs in its own worker module registry.
     maxWorkers: 2,
     testTimeout: 30000,

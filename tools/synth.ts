@@ -122,8 +122,18 @@ export async function synth(opts: SynthOptions): Promise<SynthResult> {
         const pack = readPackConfig(root, opts.stack);
         const levels = effectiveLevels(RULES, pack.config, pack.source);
 
-        rmSync(outDir, { recursive: true, force: true });
-        mkdirSync(outDir, { recursive: true });
+        try {
+            rmSync(outDir, { recursive: true, force: true });
+            mkdirSync(outDir, { recursive: true });
+        } catch (e) {
+            throw new InputError([
+                {
+                    path: opts.out ?? outDir,
+                    message: `cannot be emptied and used as the output folder (${(e as Error).message})`,
+                    fix: "pass --out <a folder you can write>",
+                },
+            ]);
+        }
         process.env.BILLU_RENDER_DIR = path.join(outDir, "rendered");
         process.env.BILLU_PROJECT_ROOT = root;
         if (opts.hrCsv) process.env.BILLU_HR_CSV = path.resolve(opts.hrCsv);

@@ -32,3 +32,17 @@ test("the CLI prints the message without a stack trace and exits 2 (unknown bill
     expect(p.stderr).toContain("billu:hostz: is not a key of the billu namespace. Fix: use one of billu:site, billu:proxmox");
     expect(p.stderr).not.toMatch(/\n\s+at /);
 });
+
+test("an output folder that cannot be made is a usage error (exit 2), not an internal one", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "billu-bad-"));
+    const file = path.join(dir, "a-file");
+    writeFileSync(file, "not a folder");
+    const p = spawnSync("node", [path.join(ROOT, "dist", "tools", "synth.js"), "--stack", "dev", "--out", path.join(file, "out")], {
+        cwd: ROOT,
+        encoding: "utf8",
+    });
+    expect(p.status).toBe(2);
+    expect(p.stderr).toContain(`${path.join(file, "out")}: cannot be emptied and used as the output folder (ENOTDIR`);
+    expect(p.stderr).toContain("Fix: pass --out <a folder you can write>");
+    expect(p.stderr).not.toMatch(/\n\s+at /);
+});

@@ -45,24 +45,23 @@ export function renderedPath(renderDir: string, host: string, guestPath: string)
     return path.join(renderDir, host, guestPath.replace(/^([A-Z]):/, "$1"));
 }
 
-const madeDirs = new Map<string, Promise<unknown>>();
-
 /**
  * Writes a rendered file. Asynchronously: the writes of a site's ~150 files overlap the rest of the program instead
  * of holding it (~40% of building a site's resources when written one by one). The copy's `source` waits for the
  * write, so no registration (and no `pulumi up` reading the asset) ever sees a missing or partial file, and a
- * failed write fails the copy that needs it.
+ * failed write fails the copy that needs it. A missing folder is created on the first write that needs it.
+ *
+ * An async function, so the promise is of this realm: pulumi.output() must recognize it as a promise (under jest,
+ * fs's promises come from another realm and would be serialized as a plain object, never awaited).
  */
-function writeRendered(file: string, content: string): Promise<void> {
-    const dir = path.dirname(file);
-    let made = madeDirs.get(dir);
-    if (!made) {
-        made = fsp.mkdir(dir, { recursive: true });
-        madeDirs.set(dir, made);
-        // A failed mkdir is retried by the next file of that folder (and fails that write too).
-        made.catch(() => madeDirs.delete(dir));
+export async function writeRendered(file: string, content: string): Promise<void> {
+    try {
+        await fsp.writeFile(file, content);
+    } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+        await fsp.mkdir(path.dirname(file), { recursive: true });
+        await fsp.writeFile(file, content);
     }
-    return made.then(() => fsp.writeFile(file, content));
 }
 
 /**
