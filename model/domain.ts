@@ -79,12 +79,30 @@ export interface DnsRecord {
     readonly a: boolean;
 }
 
-/** An MX record the DC step creates in the AD zone (`name` relative to the zone, `@` for the apex; model/mail.ts). */
-export interface MxRecord {
+/**
+ * A record a service asks the DC step to publish in the AD DNS, beyond every host's own A and PTR records: the web
+ * server's names (model/web.ts) and the mail domain's MX (model/mail.ts). `buildSiteModel` checks them together
+ * (`publishExtraRecords`) and puts them on the domain model, the one list both DC flavors apply.
+ */
+export interface ExtraDnsRecord {
+    /**
+     * The DNS zone that holds it: the AD domain, or, for a name outside it (the public site's), a zone named after
+     * that very name, which the DC step creates, so the internal view answers that name without taking over the
+     * rest of the public domain.
+     */
+    readonly zone: string;
+    /** Relative to the zone; `@` is the zone's apex. */
     readonly name: string;
-    /** The mail host's FQDN. */
-    readonly exchange: string;
-    readonly preference: number;
+    readonly fqdn: string;
+    readonly type: "A" | "MX";
+    /** A: an IPv4 address; MX: the mail exchanger's FQDN (no trailing dot). */
+    readonly value: string;
+    /** MX only: the preference (lower first). */
+    readonly preference?: number;
+    /** The config key that asks for it, as the user writes it (`billu:web.intranet.name`): messages and docs. */
+    readonly owner: string;
+    /** Why it exists, for the docs. */
+    readonly purpose: string;
 }
 
 export interface DomainController {
@@ -126,8 +144,13 @@ export interface DomainModel {
     readonly records: readonly DnsRecord[];
     /** Debian hosts that join the domain. */
     readonly members: readonly string[];
-    /** MX records of the mail domain when the AD zone serves it (set by buildSiteModel from the mail plan). */
-    readonly mailExchangers?: readonly MxRecord[];
+    /**
+     * Records services ask for (the web server's names, the mail domain's MX), checked against each other and the
+     * hosts' own records; the DC's `domain` step applies them (set by buildSiteModel through publishExtraRecords).
+     */
+    readonly extraRecords: readonly ExtraDnsRecord[];
+    /** Zones outside the AD domain that `extraRecords` need (sorted); the DC's `domain` step creates them. */
+    readonly extraZones: readonly string[];
     readonly linuxLogin?: { readonly sshGroup: string; readonly sudoGroup: string };
     readonly joinAccount: string;
 }
@@ -319,7 +342,69 @@ export function validateDomain(
         reverseZones: [...new Set(internal.map((z) => reverseZone(z.cidr)))].sort(),
         records,
         members: members.map((h) => h.name),
+        extraRecords: [],
+        extraZones: [],
         linuxLogin: cfg.linuxLogin,
         joinAccount: cfg.joinAccount,
+    };
+}
+
+/** A record's data as dig prints it and as the messages show it (`172.16.120.10`, `10 par-mail01.billu.remindme.lan`). */
+export function recordData(r: Pick<ExtraDnsRecord, "type" | "value" | "preference">): string {
+    return r.type === "MX" ? `${r.preference ?? 0} ${r.value}` : r.value;
+}
+
+/**
+ * Checks the records services ask for (`requests`, in the order given) against the names AD keeps, the hosts' own
+ * A records and each other, and returns the domain model carrying them (`extraRecords`, `extraZones`). A request
+ * equal to a record already made (a host's own, or another service's) is dropped; one that would give a name a
+ * second, different value is a problem named at the config key that asks for it.
+ */
+export function publishExtraRecords(
+    domain: DomainModel,
+    requests: readonly ExtraDnsRecord[],
+    hosts: readonly { readonly name: string; readonly index: number }[],
+    problems: Problems,
+): DomainModel {
+    const reserved = new Set([domain.fqdn, `domaindnszones.${domain.fqdn}`, `forestdnszones.${domain.fqdn}`]);
+    const hostA = new Map(domain.records.filter((r) => r.a).map((r) => [`${r.name}.${domain.fqdn}`, r]));
+    const accepted: ExtraDnsRecord[] = [];
+    for (const r of requests) {
+        const wants = `would get the ${r.type} record ${recordData(r)}`;
+        if (r.type === "A" && reserved.has(r.fqdn)) {
+            problems.add(
+                r.owner,
+                `${show(r.fqdn)} ${wants}, but AD keeps the A records of ${r.fqdn} for its domain controllers`,
+                `choose a name below the AD domain, e.g. intranet.${domain.fqdn}`,
+            );
+            continue;
+        }
+        const own = r.type === "A" ? hostA.get(r.fqdn) : undefined;
+        if (own) {
+            if (own.address === r.value) continue; // the host's own record already says it
+            const host = hosts.find((h) => h.name.toLowerCase() === own.name);
+            problems.add(
+                r.owner,
+                `${show(r.fqdn)} ${wants}, but it is the name of ${host ? `billu:hosts[${host.index}] (${host.name})` : `the host ${own.name}`}, whose own A record is ${own.address}`,
+                "choose a name no host of billu:hosts has",
+            );
+            continue;
+        }
+        const prior = accepted.find((a) => a.fqdn === r.fqdn && a.type === r.type);
+        if (prior) {
+            if (recordData(prior) === recordData(r)) continue; // the same record, asked for twice
+            problems.add(
+                r.owner,
+                `${show(r.fqdn)} ${wants}, but ${prior.owner} already gives it ${recordData(prior)}`,
+                `give each its own name, or make ${r.owner} and ${prior.owner} agree`,
+            );
+            continue;
+        }
+        accepted.push(r);
+    }
+    return {
+        ...domain,
+        extraRecords: accepted,
+        extraZones: [...new Set(accepted.map((r) => r.zone).filter((z) => z !== domain.fqdn))].sort(),
     };
 }

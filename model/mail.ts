@@ -10,11 +10,11 @@
  *   directory plan (its `mail` attribute), which makes them unique; aliases from this key become
  *   `proxyAddresses` (`smtp:<alias>@<domain>`) of the account or group they name.
  * - The mail domain's DNS: when the site's AD DNS serves it (the AD domain or a name below it), the MX record
- *   joins the domain model's records and the DC step creates it (the host's A record is already there);
+ *   joins the domain model's `extraRecords` and the DC step creates it (the host's A record is already there);
  *   otherwise the records to publish at the public DNS provider are listed in the docs.
  */
 import { z } from "zod";
-import { dnsNameViolation, MxRecord } from "./domain";
+import { dnsNameViolation, ExtraDnsRecord } from "./domain";
 import { Problems, show } from "./errors";
 import { Actor, evaluate, FirewallModel } from "./flows";
 
@@ -102,8 +102,8 @@ export interface MailPlan {
     /** Whether the site's AD DNS serves the mail domain. */
     readonly served: boolean;
     readonly dns: readonly MailDnsRecord[];
-    /** The MX records the DC step creates (served domains only). */
-    readonly mx: readonly MxRecord[];
+    /** The MX record the DC step publishes (served domains only; buildSiteModel adds it to the domain's extraRecords). */
+    readonly mx: readonly ExtraDnsRecord[];
     /** LDAPS: every DC (first one first), the search base, the service account. */
     readonly ldap: {
         readonly uris: readonly string[];
@@ -286,8 +286,19 @@ export function planMail(input: MailInput, problems: Problems): MailPlan | undef
     const hostname = `${host.name.toLowerCase()}.${domain.fqdn}`;
     const served = mailDomain === domain.fqdn || mailDomain.endsWith(`.${domain.fqdn}`);
     const publicHost = `mail.${mailDomain}`;
-    const mx: MxRecord[] = served
-        ? [{ name: mailDomain === domain.fqdn ? "@" : mailDomain.slice(0, -domain.fqdn.length - 1), exchange: hostname, preference: 10 }]
+    const mx: ExtraDnsRecord[] = served
+        ? [
+              {
+                  zone: domain.fqdn,
+                  name: mailDomain === domain.fqdn ? "@" : mailDomain.slice(0, -domain.fqdn.length - 1),
+                  fqdn: mailDomain,
+                  type: "MX",
+                  value: hostname,
+                  preference: 10,
+                  owner: "billu:mail.domain",
+                  purpose: `mail for ${mailDomain} goes to ${host.name}`,
+              },
+          ]
         : [];
     const dns: MailDnsRecord[] = served
         ? [

@@ -7,7 +7,7 @@ import { ZodIssue } from "zod";
 import { Cidr, contains, ipToInt, isIpv4, isUsableHost, overlaps, parseCidr, suggestNetwork } from "./addressing";
 import { DirectoryPlan, directoryOf, LockLoader } from "./directory";
 import { DhcpPlan, planDhcp } from "./dhcp";
-import { DomainModel, validateDomain } from "./domain";
+import { DomainModel, publishExtraRecords, validateDomain } from "./domain";
 import { InputError, keyPath, Problems, show } from "./errors";
 import { FileServerPlan, planFileServers } from "./fileserver";
 import { buildFirewallModel, FirewallModel } from "./flows";
@@ -16,7 +16,7 @@ import { namingViolation } from "./naming";
 import { Config, configSchema, CONFIG_KEYS, HostConfig, OsKind, Role, Zone, ZoneKind } from "./schema";
 import { validateVpn, VpnLocal, VpnModel } from "./vpn";
 import { MailPlan, planMail } from "./mail";
-import { ExtraDnsRecord, validateWeb, webFirewallView, WebModel } from "./web";
+import { validateWeb, webFirewallView, WebModel } from "./web";
 import { loadWebContent } from "./web-content";
 
 export interface ZoneModel {
@@ -74,7 +74,10 @@ export interface SiteModel {
     readonly firewall?: FirewallModel;
     /** The directory plan from the HR export and the lock (company sites; model/directory.ts). */
     readonly directory?: DirectoryPlan;
-    /** The AD domain (`billu:domain`): DCs, FSMO placement, DNS records, members. Absent on a site without DCs. */
+    /**
+     * The AD domain (`billu:domain`): DCs, FSMO placement, DNS records (the hosts' own and the ones services ask for,
+     * `extraRecords`), members. Absent on a site without DCs.
+     */
     readonly domain?: DomainModel;
     /** This site's end of the site-to-site tunnel (`billu:vpn`), validated against this model. */
     readonly vpnLocal?: VpnLocal;
@@ -88,8 +91,6 @@ export interface SiteModel {
     readonly fileservers?: readonly FileServerPlan[];
     /** The DMZ web server's sites (`billu:web`; model/web.ts). */
     readonly web?: WebModel;
-    /** Records components need in the internal (AD) DNS, beyond each host's own; the DC component publishes them. */
-    readonly extraDnsRecords?: readonly ExtraDnsRecord[];
 }
 
 export const STATEFUL_ROLES: readonly Role[] = ["dc", "fileserver", "mail"];
@@ -202,8 +203,10 @@ export function buildSiteModel(raw: Record<string, unknown>, loadHr?: HrLoader, 
         problems,
     );
     problems.throwIfAny();
-    // The mail domain's MX record joins the AD zone's records when the site's DNS serves it.
-    const domain = adDomain && mail && mail.mx.length > 0 ? { ...adDomain, mailExchangers: mail.mx } : adDomain;
+    // The records services ask of the AD DNS (the web server's names, the mail domain's MX), checked together: the
+    // DC step publishes this one list (model/domain.ts).
+    const domain = adDomain && publishExtraRecords(adDomain, [...(web?.dnsRecords ?? []), ...(mail?.mx ?? [])], hosts, problems);
+    problems.throwIfAny();
 
     const zoneByName = new Map(zones.map((z) => [z.name, z]));
     const hostByName = new Map(hosts.map((h) => [h.name, h]));
@@ -235,7 +238,6 @@ export function buildSiteModel(raw: Record<string, unknown>, loadHr?: HrLoader, 
         vpnLocal,
         fileservers,
         web,
-        extraDnsRecords: web ? [...web.dnsRecords] : undefined,
     };
 }
 

@@ -8,11 +8,13 @@
  *    from the WAN (billu:firewall.published), so the internet never reaches the port the intranet listens on.
  *  - the flow matrix and the VM's Proxmox firewall: every allowed source must have a flow to the server's HTTPS
  *    port; no flow and no port forward may bring the WAN to the intranet's port.
- *  - DNS: both names in the AD DNS (internal view, `dnsRecords`), the public name at the router's WAN address
- *    (`publicRecords`, documented for the public DNS).
+ *  - DNS: both names in the AD DNS (internal view, `dnsRecords`, which the DC step publishes through the domain
+ *    model's `extraRecords`), the public name at the router's WAN address (`publicRecords`, documented for the
+ *    public DNS).
  */
 import { z } from "zod";
 import { Cidr } from "./addressing";
+import { ExtraDnsRecord } from "./domain";
 import { Problems, show } from "./errors";
 import { Actor, evaluate, FirewallModel } from "./flows";
 import { SERVICES } from "./services";
@@ -91,22 +93,6 @@ export interface PublishedListener {
     readonly hostPort: number;
 }
 
-/** A record a component needs in the site's internal DNS (the AD DNS); the DC component publishes them. */
-export interface ExtraDnsRecord {
-    /**
-     * The DNS zone that holds it: the AD domain, or, for a name outside it (the public site's), a zone named after
-     * that very name, so the internal view answers it without taking over the rest of the public domain.
-     */
-    readonly zone: string;
-    /** Relative to the zone; `@` is the zone's apex. */
-    readonly name: string;
-    readonly fqdn: string;
-    readonly type: "A";
-    readonly value: string;
-    /** Who needs it, for the docs. */
-    readonly purpose: string;
-}
-
 export interface PublicDnsRecord {
     readonly fqdn: string;
     readonly type: "A";
@@ -129,7 +115,7 @@ export interface WebModel {
     readonly published: readonly PublishedListener[];
     /** Whether the flow matrix was checked (a site model with the firewall's flow model). */
     readonly flowsChecked: boolean;
-    /** Internal view: both names at the server's address, in the AD DNS. */
+    /** Internal view: both names at the server's address, asked of the AD DNS (published by the DC step). */
     readonly dnsRecords: readonly ExtraDnsRecord[];
     /** Public view: the public name at the router's WAN address, for the public DNS. */
     readonly publicRecords: readonly PublicDnsRecord[];
@@ -431,10 +417,12 @@ export function validateWeb(cfg: WebConfig | undefined, view: WebSiteView, probl
 
     if (problems.count > before || !host || !names.public || !names.intranet) return undefined;
     const wanZone = view.zones.find((z) => z.kind === "wan");
-    const record = (fqdn: string, purpose: string): ExtraDnsRecord =>
-        inDomain(fqdn, adDomain)
-            ? { zone: adDomain, name: fqdn === adDomain ? "@" : fqdn.slice(0, -(adDomain.length + 1)), fqdn, type: "A", value: host!.address, purpose }
-            : { zone: fqdn, name: "@", fqdn, type: "A", value: host!.address, purpose };
+    const record = (role: WebRole, fqdn: string, purpose: string): ExtraDnsRecord => {
+        const at = inDomain(fqdn, adDomain)
+            ? { zone: adDomain, name: fqdn === adDomain ? "@" : fqdn.slice(0, -(adDomain.length + 1)) }
+            : { zone: fqdn, name: "@" };
+        return { ...at, fqdn, type: "A", value: host!.address, owner: `billu:web.${role}.name`, purpose };
+    };
     return {
         host: host.name,
         address: host.address,
@@ -446,8 +434,8 @@ export function validateWeb(cfg: WebConfig | undefined, view: WebSiteView, probl
         published: published.sort((a, b) => a.hostPort - b.hostPort),
         flowsChecked: fw !== undefined,
         dnsRecords: [
-            record(names.intranet, `the intranet site on ${host.name}`),
-            record(names.public, `the public site on ${host.name}, reached directly from inside (no hairpin through the router)`),
+            record("intranet", names.intranet, `the intranet site on ${host.name}`),
+            record("public", names.public, `the public site on ${host.name}, reached directly from inside (no hairpin through the router)`),
         ],
         publicRecords: wanZone ? [{ fqdn: names.public, type: "A", value: wanZone.routerAddress, purpose: "the public site, forwarded by the router" }] : [],
     };

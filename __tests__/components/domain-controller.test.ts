@@ -4,9 +4,10 @@ import * as path from "path";
 import { parse as parseYaml } from "yaml";
 import { SECRET } from "../../components/domain-controller/common";
 import { memberJoinStep, renderSssdConf, renderSudoers } from "../../components/domain-controller/member";
-import { renderSmbConf, sambaDcStep, sambaDomainStep, sambaFsmoStep, renderObjectsTsv } from "../../components/domain-controller/samba";
+import { renderExtraRecordsTsv, renderSmbConf, sambaDcStep, sambaDomainStep, sambaFsmoStep, renderObjectsTsv } from "../../components/domain-controller/samba";
 import { REBOOT_MARK, windowsDcStep, windowsDomainStep, windowsFsmoStep, windowsReadyStep } from "../../components/domain-controller/windows";
 import { renderRebootWait } from "../../components/domain-controller/DomainController";
+import { domainDocs } from "../../components/domain-controller/builder";
 import { DomainModel } from "../../model/domain";
 import { model, ROOT, stackRaw } from "../helpers";
 
@@ -114,6 +115,73 @@ describe("samba flavor", () => {
         expect(step.script).toContain('billu-samba-tool user create "$name" @BILLU_SECRET@');
         expect(step.secrets).toEqual([SECRET.admin, SECRET.join]);
     });
+    test("domain: the zone of the public name, then the records services ask for, from one TSV file", () => {
+        const step = sambaDomainStep(labDomain, dc1);
+        expect(step.files.find((f) => f.path === "/etc/billu/domain/extra-records.tsv")!.content).toBe(
+            [
+                "billu.remindme.lan\tintranet\tA\t172.16.120.10\t-",
+                "www.billu.example\t@\tA\t172.16.120.10\t-",
+                "billu.remindme.lan\t@\tMX\tpar-mail01.billu.remindme.lan\t10",
+                "",
+            ].join("\n"),
+        );
+        const lines = step.script.split("\n");
+        // The zone: listed by the DNS server first, created only when missing.
+        const zones = lines.indexOf('zones="$(st_admin dns zonelist 127.0.0.1)" || billu_die "cannot list the DNS zones of this DC"');
+        expect(lines.slice(zones + 1, zones + 6)).toEqual([
+            "for zone in www.billu.example; do",
+            "    if ! printf '%s\\n' \"$zones\" | sed -n 's/^[[:space:]]*pszZoneName[[:space:]]*: //p' | grep -qixF \"$zone\"; then",
+            '        st_admin dns zonecreate 127.0.0.1 "$zone" >/dev/null; billu_log "created zone $zone"',
+            "    fi",
+            "done",
+        ]);
+        // The records: added when missing, every other value removed (a changed address replaces the old one).
+        const loop = lines.indexOf('while IFS="$tab" read -r zone name type value pref; do');
+        expect(loop).toBeGreaterThan(zones);
+        expect(lines.slice(loop + 1, loop + 11)).toEqual([
+            '    if [ "$name" = @ ]; then fq="$zone"; else fq="$name.$zone"; fi',
+            '    if [ "$type" = MX ]; then want="$pref $value."; data="$value $pref"; else want="$value"; data="$value"; fi',
+            '    cur="$(dig +short +time=2 +tries=2 @127.0.0.1 "$fq" "$type")" || billu_die "this DC did not answer for $fq $type"',
+            '    if ! printf \'%s\\n\' "$cur" | grep -qxF "$want"; then st_admin dns add 127.0.0.1 "$zone" "$name" "$type" "$data" >/dev/null; billu_log "$type $fq $want"; fi',
+            "    printf '%s\\n' \"$cur\" | while IFS= read -r have; do",
+            '        [ -n "$have" ] && [ "$have" != "$want" ] || continue',
+            '        if [ "$type" = MX ]; then old="${have#* }"; old="${old%.} ${have%% *}"; else old="$have"; fi',
+            '        st_admin dns delete 127.0.0.1 "$zone" "$name" "$type" "$old" >/dev/null; billu_log "$type $fq: removed $have"',
+            "    done",
+            "done < /etc/billu/domain/extra-records.tsv",
+        ]);
+        // After the hosts' own records (the MX's exchange must resolve), before the directory objects.
+        expect(loop).toBeGreaterThan(lines.indexOf("done < /etc/billu/domain/records.tsv"));
+        expect(loop).toBeLessThan(lines.indexOf("done < /etc/billu/domain/objects.tsv"));
+    });
+
+    test("domain: a domain whose services ask for nothing gets no zone listing, no records file, no loop", () => {
+        const bare = { ...labDomain, extraRecords: [], extraZones: [] };
+        const step = sambaDomainStep(bare, dc1);
+        expect(step.files.map((f) => f.path)).toEqual(["/etc/billu/domain/records.tsv", "/etc/billu/domain/objects.tsv"]);
+        expect(step.script).not.toMatch(/zonelist|extra-records/);
+        expect(renderExtraRecordsTsv(bare)).toBe("");
+    });
+
+    test("docs: the DNS section names the extra zone; every record services ask for with who asks and why", () => {
+        const docs = domainDocs(labDomain);
+        expect(docs.DNS.rows).toContainEqual(["zones for names outside the domain", "www.billu.example"]);
+        expect(docs["DNS records for services"]).toEqual({
+            columns: ["zone", "name", "type", "value", "asked by", "purpose"],
+            rows: [
+                ["billu.remindme.lan", "intranet", "A", "172.16.120.10", "billu:web.intranet.name", "the intranet site on PAR-WEB01"],
+                [
+                    "www.billu.example",
+                    "@",
+                    "A",
+                    "172.16.120.10",
+                    "billu:web.public.name",
+                    "the public site on PAR-WEB01, reached directly from inside (no hairpin through the router)",
+                ],
+                ["billu.remindme.lan", "@", "MX", "10 par-mail01.billu.remindme.lan", "billu:mail.domain", "mail for billu.remindme.lan goes to PAR-MAIL01"],
+            ],
+        });
+    });
 });
 
 describe("windows flavor", () => {
@@ -194,6 +262,41 @@ describe("windows flavor", () => {
         expect(s).toContain("foreach ($group in @('GRP-Linux-SSH', 'GRP-Linux-Sudo')) {");
         expect(s).toContain("if (-not (Get-ADUser -Filter \"SamAccountName -eq 'svc-domain-join'\")) {");
         expect(s).toContain('dsacls.exe $computers /I:S /G "${trustee}:GA;;computer"');
+    });
+
+    test("domain: the public name's zone (AD-integrated, guarded), then the records services ask for", () => {
+        const lines = windowsDomainStep(prodDomain).script.split("\r\n");
+        expect(lines).toContain(
+            "if (-not (Get-DnsServerZone -Name 'www.billu.example' -ErrorAction SilentlyContinue)) { Add-DnsServerPrimaryZone -Name 'www.billu.example' -ReplicationScope 'Domain'; Write-BilluLog 'zone www.billu.example' }",
+        );
+        const at = lines.indexOf("$extra = @(");
+        expect(at).toBeGreaterThan(lines.findIndex((l) => l.includes("Add-DnsServerPrimaryZone -Name 'www.billu.example'")));
+        expect(lines.slice(at, at + 21)).toEqual([
+            "$extra = @(",
+            "    @{ Zone = 'billu.remindme.lan'; Name = 'intranet'; Type = 'A'; Value = '172.16.100.10'; Preference = 0 },",
+            "    @{ Zone = 'www.billu.example'; Name = '@'; Type = 'A'; Value = '172.16.100.10'; Preference = 0 },",
+            "    @{ Zone = 'billu.remindme.lan'; Name = '@'; Type = 'MX'; Value = 'par-mail01.billu.remindme.lan'; Preference = 10 }",
+            ")",
+            "foreach ($r in $extra) {",
+            "    $fq = if ($r.Name -eq '@') { $r.Zone } else { \"$($r.Name).$($r.Zone)\" }",
+            "    $wanted = { param($d) if ($r.Type -eq 'A') { $d.IPv4Address.IPAddressToString -eq $r.Value } else { $d.MailExchange -eq \"$($r.Value).\" -and $d.Preference -eq $r.Preference } }",
+            "    $cur = @(Get-DnsServerResourceRecord -ZoneName $r.Zone -Name $r.Name -RRType $r.Type -ErrorAction SilentlyContinue)",
+            "    if (-not ($cur | Where-Object { & $wanted $_.RecordData })) {",
+            "        if ($r.Type -eq 'A') { Add-DnsServerResourceRecordA -ZoneName $r.Zone -Name $r.Name -IPv4Address $r.Value }",
+            "        else { Add-DnsServerResourceRecordMX -ZoneName $r.Zone -Name $(if ($r.Name -eq '@') { '.' } else { $r.Name }) -MailExchange $r.Value -Preference $r.Preference }",
+            '        Write-BilluLog "$($r.Type) $fq $($r.Value)"',
+            "    }",
+            "    foreach ($stale in @($cur | Where-Object { -not (& $wanted $_.RecordData) })) {",
+            '        $stale | Remove-DnsServerResourceRecord -ZoneName $r.Zone -Force; Write-BilluLog "$($r.Type) $fq: removed a stale value"',
+            "    }",
+            "}",
+            expect.stringMatching(/^\$cf = Get-DnsServerZone -Name 'ecotech.lan'/),
+            expect.any(String),
+            expect.any(String),
+        ]);
+        // Nothing asked: no zone, no list.
+        const bare = windowsDomainStep({ ...prodDomain, extraRecords: [], extraZones: [] }).script;
+        expect(bare).not.toMatch(/\$extra|Add-DnsServerPrimaryZone -Name/);
     });
 
     test("the reboot wait runs only after a scheduled reboot and is bounded both ways", () => {

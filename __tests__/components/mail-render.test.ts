@@ -142,14 +142,14 @@ test("mail-directory (windows): New-ADUser with the secret, Set-ADObject for the
     expect(step.script).toContain("Set-ADObject -Identity $o -Add @{ proxyAddresses = $w.Value }");
 });
 
-test("the DC's domain step creates the MX of a served mail domain (samba and windows)", () => {
+test("the DC's domain step publishes the MX of a served mail domain (samba and windows)", () => {
     const samba = sambaDomainStep(domain, domain.dcs[0]);
-    expect(samba.files.find((f) => f.path === "/etc/billu/domain/mx.tsv")!.content).toBe("@\tpar-mail01.billu.remindme.lan\t10\n");
-    expect(samba.script).toContain('st_admin dns add 127.0.0.1 billu.remindme.lan "$name" MX "$exchange $pref"');
-    const win = windowsDomainStep(prod.domain!);
-    expect(win.script).toContain("Add-DnsServerResourceRecordMX -ZoneName $zone -Name '.' -MailExchange 'par-mail01.billu.remindme.lan' -Preference 10");
-    // A domain without mail gets no MX file.
-    expect(sambaDomainStep({ ...domain, mailExchangers: undefined }, domain.dcs[0]).files.map((f) => f.path)).not.toContain("/etc/billu/domain/mx.tsv");
+    expect(samba.files.find((f) => f.path === "/etc/billu/domain/extra-records.tsv")!.content.split("\n")).toContain(
+        "billu.remindme.lan\t@\tMX\tpar-mail01.billu.remindme.lan\t10",
+    );
+    expect(windowsDomainStep(prod.domain!).script).toContain(
+        "    @{ Zone = 'billu.remindme.lan'; Name = '@'; Type = 'MX'; Value = 'par-mail01.billu.remindme.lan'; Preference = 10 }",
+    );
 });
 
 test("docs: the client settings and the DNS records", () => {

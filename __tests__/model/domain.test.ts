@@ -1,5 +1,6 @@
 import fc from "fast-check";
-import { dnsNameViolation, ptrName } from "../../model/domain";
+import { Problems } from "../../model/errors";
+import { dnsNameViolation, ExtraDnsRecord, ptrName, publishExtraRecords } from "../../model/domain";
 import { model, problemsOf, stackRaw } from "../helpers";
 
 describe("the domain model of the committed stacks", () => {
@@ -165,5 +166,131 @@ describe("DNS names", () => {
     test("PTR names inside /24 and /16 reverse zones", () => {
         expect(ptrName("10.20.10.11", "10.20.10.in-addr.arpa")).toBe("11");
         expect(ptrName("10.20.10.11", "20.10.in-addr.arpa")).toBe("11.10");
+    });
+});
+
+describe("records services ask for (extraRecords): one list the DC step publishes", () => {
+    const web = (name: string, fqdn: string, zone = "billu.remindme.lan", role = "intranet", value = "172.16.120.10"): ExtraDnsRecord => ({
+        zone,
+        name,
+        fqdn,
+        type: "A",
+        value,
+        owner: `billu:web.${role}.name`,
+        purpose: `the ${role} site on PAR-WEB01`,
+    });
+
+    test("dev: the intranet and the public name at the web server, the mail domain's MX; the public name's own zone", () => {
+        const d = model(stackRaw("dev")).domain!;
+        expect(d.extraRecords).toEqual([
+            {
+                zone: "billu.remindme.lan",
+                name: "intranet",
+                fqdn: "intranet.billu.remindme.lan",
+                type: "A",
+                value: "172.16.120.10",
+                owner: "billu:web.intranet.name",
+                purpose: "the intranet site on PAR-WEB01",
+            },
+            {
+                zone: "www.billu.example",
+                name: "@",
+                fqdn: "www.billu.example",
+                type: "A",
+                value: "172.16.120.10",
+                owner: "billu:web.public.name",
+                purpose: "the public site on PAR-WEB01, reached directly from inside (no hairpin through the router)",
+            },
+            {
+                zone: "billu.remindme.lan",
+                name: "@",
+                fqdn: "billu.remindme.lan",
+                type: "MX",
+                value: "par-mail01.billu.remindme.lan",
+                preference: 10,
+                owner: "billu:mail.domain",
+                purpose: "mail for billu.remindme.lan goes to PAR-MAIL01",
+            },
+        ]);
+        expect(d.extraZones).toEqual(["www.billu.example"]);
+    });
+
+    test("prod: the same names at prod's web server, the MX to prod's mail server", () => {
+        const d = model(stackRaw("prod")).domain!;
+        expect(d.extraRecords.map((r) => [r.zone, r.name, r.type, r.value, r.preference])).toEqual([
+            ["billu.remindme.lan", "intranet", "A", "172.16.100.10", undefined],
+            ["www.billu.example", "@", "A", "172.16.100.10", undefined],
+            ["billu.remindme.lan", "@", "MX", "par-mail01.billu.remindme.lan", 10],
+        ]);
+        expect(d.extraZones).toEqual(["www.billu.example"]);
+    });
+
+    test("a site name that is the web server's own host name is its host record: nothing extra", () => {
+        const raw = stackRaw("dev");
+        raw.web.intranet.name = "par-web01.billu.remindme.lan";
+        const d = model(raw).domain!;
+        expect(d.extraRecords.map((r) => r.fqdn)).toEqual(["www.billu.example", "billu.remindme.lan"]);
+    });
+
+    test("bad input (exit 2): a site name that is another host's name", () => {
+        const raw = stackRaw("dev");
+        raw.web.intranet.name = "PAR-MAIL01.billu.remindme.lan";
+        expect(problemsOf(raw)).toEqual([
+            'billu:web.intranet.name: "par-mail01.billu.remindme.lan" would get the A record 172.16.120.10, but it is the name of billu:hosts[4] (PAR-MAIL01), whose own A record is 10.20.10.41. Fix: choose a name no host of billu:hosts has',
+        ]);
+    });
+
+    test("bad input (exit 2): a site named after the AD domain itself, whose A records are the DCs'", () => {
+        const raw = stackRaw("dev");
+        raw.web.intranet.name = "billu.remindme.lan";
+        expect(problemsOf(raw)).toEqual([
+            'billu:web.intranet.name: "billu.remindme.lan" would get the A record 172.16.120.10, but AD keeps the A records of billu.remindme.lan for its domain controllers. Fix: choose a name below the AD domain, e.g. intranet.billu.remindme.lan',
+        ]);
+        raw.web.intranet.name = "DomainDnsZones.billu.remindme.lan";
+        expect(problemsOf(raw)).toEqual([
+            'billu:web.intranet.name: "domaindnszones.billu.remindme.lan" would get the A record 172.16.120.10, but AD keeps the A records of domaindnszones.billu.remindme.lan for its domain controllers. Fix: choose a name below the AD domain, e.g. intranet.billu.remindme.lan',
+        ]);
+    });
+
+    test("two services giving one name different values is a problem at the later one's key; the same record twice is kept once", () => {
+        const d = model(stackRaw("dev")).domain!;
+        const hosts = [{ name: "PAR-MAIL01", index: 4 }];
+        const problems = new Problems();
+        const other: ExtraDnsRecord = { ...web("intranet", "intranet.billu.remindme.lan"), value: "10.20.10.99", owner: "billu:other.name" };
+        const mx: ExtraDnsRecord = {
+            zone: "billu.remindme.lan",
+            name: "intranet",
+            fqdn: "intranet.billu.remindme.lan",
+            type: "MX",
+            value: "par-mail01.billu.remindme.lan",
+            preference: 10,
+            owner: "billu:mail.domain",
+            purpose: "mail",
+        };
+        const out = publishExtraRecords(
+            d,
+            [web("intranet", "intranet.billu.remindme.lan"), web("intranet", "intranet.billu.remindme.lan"), other, mx],
+            hosts,
+            problems,
+        );
+        expect(problems.all.map((p) => `${p.path}: ${p.message}. Fix: ${p.fix}`)).toEqual([
+            'billu:other.name: "intranet.billu.remindme.lan" would get the A record 10.20.10.99, but billu:web.intranet.name already gives it 172.16.120.10. Fix: give each its own name, or make billu:other.name and billu:web.intranet.name agree',
+        ]);
+        // An A and an MX may share a name; the duplicate A is published once.
+        expect(out.extraRecords.map((r) => `${r.fqdn} ${r.type}`)).toEqual(["intranet.billu.remindme.lan A", "intranet.billu.remindme.lan MX"]);
+        expect(out.extraZones).toEqual([]);
+        // The input domain model is left as it was.
+        expect(d.extraRecords).toHaveLength(3);
+    });
+
+    test("zones outside the AD domain are listed once, sorted", () => {
+        const d = model(stackRaw("dev")).domain!;
+        const out = publishExtraRecords(
+            d,
+            [web("@", "www.billu.example", "www.billu.example", "public"), web("@", "extranet.billu.example", "extranet.billu.example", "public")],
+            [],
+            new Problems(),
+        );
+        expect(out.extraZones).toEqual(["extranet.billu.example", "www.billu.example"]);
     });
 });

@@ -18,8 +18,19 @@ describe("the mail plan of the committed stacks", () => {
             { zone: "billu.remindme.lan", name: "@", type: "MX", value: "10 par-mail01.billu.remindme.lan.", managed: true },
             { zone: "billu.remindme.lan", name: "par-mail01", type: "A", value: "10.20.10.41", managed: true },
         ]);
-        // The MX joins the domain model, where the DC step reads its records; the A record is the host's own.
-        expect(m.domain!.mailExchangers).toEqual([{ name: "@", exchange: "par-mail01.billu.remindme.lan", preference: 10 }]);
+        // The MX joins the domain model's extraRecords, which the DC step applies; the A record is the host's own.
+        expect(m.domain!.extraRecords.filter((r) => r.type === "MX")).toEqual([
+            {
+                zone: "billu.remindme.lan",
+                name: "@",
+                fqdn: "billu.remindme.lan",
+                type: "MX",
+                value: "par-mail01.billu.remindme.lan",
+                preference: 10,
+                owner: "billu:mail.domain",
+                purpose: "mail for billu.remindme.lan goes to PAR-MAIL01",
+            },
+        ]);
         expect(m.domain!.records.find((r) => r.a && r.name === "par-mail01")?.address).toBe("10.20.10.41");
         expect(plan.ldap).toEqual({
             uris: ["ldaps://par-dc01.billu.remindme.lan"],
@@ -51,7 +62,7 @@ describe("the mail plan of the committed stacks", () => {
         raw.flows.push({ from: "wan", to: "PAR-MAIL01", service: "smtp" });
         const m = model(raw);
         expect(m.mail!.served).toBe(false);
-        expect(m.domain!.mailExchangers).toBeUndefined();
+        expect(m.domain!.extraRecords.filter((r) => r.type === "MX")).toEqual([]);
         expect(m.mail!.dns).toEqual([
             { zone: "billu.fr", name: "@", type: "MX", value: "10 mail.billu.fr.", managed: false },
             { zone: "billu.fr", name: "mail", type: "A", value: "198.51.100.2", managed: false },
@@ -66,7 +77,9 @@ describe("the mail plan of the committed stacks", () => {
         raw.mail.domain = "Mail.Billu.Remindme.Lan";
         const m = model(raw);
         expect(m.mail!.domain).toBe("mail.billu.remindme.lan");
-        expect(m.domain!.mailExchangers).toEqual([{ name: "mail", exchange: "par-mail01.billu.remindme.lan", preference: 10 }]);
+        expect(m.domain!.extraRecords.filter((r) => r.type === "MX").map((r) => [r.zone, r.name, r.fqdn, r.value, r.preference])).toEqual([
+            ["billu.remindme.lan", "mail", "mail.billu.remindme.lan", "par-mail01.billu.remindme.lan", 10],
+        ]);
     });
 });
 

@@ -51,13 +51,14 @@ describe("the committed stacks", () => {
 
     test("DNS: both names at the server in the AD DNS, the public name at the WAN address for the public DNS", () => {
         const m = model(stackRaw("dev"));
-        expect(m.extraDnsRecords).toEqual([
+        expect(m.web!.dnsRecords).toEqual([
             {
                 zone: "billu.remindme.lan",
                 name: "intranet",
                 fqdn: "intranet.billu.remindme.lan",
                 type: "A",
                 value: "172.16.120.10",
+                owner: "billu:web.intranet.name",
                 purpose: "the intranet site on PAR-WEB01",
             },
             {
@@ -66,9 +67,13 @@ describe("the committed stacks", () => {
                 fqdn: "www.billu.example",
                 type: "A",
                 value: "172.16.120.10",
+                owner: "billu:web.public.name",
                 purpose: "the public site on PAR-WEB01, reached directly from inside (no hairpin through the router)",
             },
         ]);
+        // The DC step publishes them: the domain model carries them (and the zone of the public name).
+        expect(m.domain!.extraRecords.filter((r) => r.owner.startsWith("billu:web."))).toEqual(m.web!.dnsRecords);
+        expect(m.domain!.extraZones).toEqual(["www.billu.example"]);
         expect(m.web!.publicRecords).toEqual([
             { fqdn: "www.billu.example", type: "A", value: "198.51.100.2", purpose: "the public site, forwarded by the router" },
         ]);
@@ -81,9 +86,9 @@ describe("the committed stacks", () => {
         expect(web.intranet.allowedFrom[3].flows).toEqual({ "vpn-partner": [expect.any(Number)] });
     });
 
-    test("a site without billu:web has no web model and no extra records", () => {
+    test("a site without billu:web has no web model (and ecotech no domain to publish records in)", () => {
         const m = model(stackRaw("ecotech"));
-        expect([m.web, m.extraDnsRecords]).toEqual([undefined, undefined]);
+        expect([m.web, m.domain]).toEqual([undefined, undefined]);
     });
 });
 

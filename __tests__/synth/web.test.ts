@@ -100,6 +100,32 @@ test("docs: both sites, the allowed networks, the certificates with their expiry
     expect(docs).toContain("| kind:department | lan-dsi | 10.20.21.0/24 |");
 });
 
+test("DNS in the docs from synth and from the stack outputs: the DC publishes both internal records; the public one to publish", () => {
+    // The docs tool over the outputs, as `pulumi stack output --json` would give them after a real deployment.
+    const dir = mkdtempSync(path.join(tmpdir(), "billu-web-docs-"));
+    const p = spawnSync(
+        "node",
+        [path.join(ROOT, "dist", "tools", "docs.js"), "--outputs", path.join(out, "outputs.json"), "--out", path.join(dir, "README.md")],
+        {
+            encoding: "utf8",
+        },
+    );
+    expect([p.status, p.stderr]).toEqual([0, ""]);
+    for (const docs of [readFileSync(path.join(out, "docs", "README.md"), "utf8"), readFileSync(path.join(dir, "README.md"), "utf8")]) {
+        // The DC's section: every record services ask for, with who asks; the zone it creates for the public name.
+        expect(docs).toContain("| billu.remindme.lan | intranet | A | 172.16.120.10 | billu:web.intranet.name | the intranet site on PAR-WEB01 |");
+        expect(docs).toContain("| www.billu.example | @ | A | 172.16.120.10 | billu:web.public.name |");
+        expect(docs).toContain("| billu.remindme.lan | @ | MX | 10 par-mail01.billu.remindme.lan | billu:mail.domain |");
+        expect(docs).toContain("| zones for names outside the domain | www.billu.example |");
+        // The web server's section: both internal records, published by the DC, and the public record to publish.
+        expect(docs).toContain("| internal | billu.remindme.lan | intranet | A | 172.16.120.10 | the AD DNS: published by the DC's domain step |");
+        expect(docs).toContain("| internal | www.billu.example | @ | A | 172.16.120.10 | the AD DNS: published by the DC's domain step |");
+        expect(docs).toContain(
+            "| public | billu.example | www | A | 198.51.100.2 | the public DNS of billu.example: not managed here, publish it at its registrar |",
+        );
+    }
+});
+
 test("the CLI: an intranet open to the WAN and a public name outside the site's domains stop synth with exit 2", () => {
     const dir = mkdtempSync(path.join(tmpdir(), "billu-web-bad-"));
     const cfg = readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8")

@@ -3,14 +3,14 @@
  * stacks/site.ts's ROLE_BUILDERS; the Site pushes `ready` into `ctx.after.domain`.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { DomainModel, FSMO_ROLES } from "../../model/domain";
+import { DomainModel, FSMO_ROLES, recordData } from "../../model/domain";
 import { HostModel } from "../../model/site";
 import { SiteDocs } from "../../stacks/outputs";
 import { SiteContext } from "../context";
 import { conditionalForwarders, domainOf } from "./common";
 import { Domain } from "./DomainController";
 
-/** The docs sections of a domain (pure): DCs and their FSMO roles, DNS, AD sites and subnets. */
+/** The docs sections of a domain (pure): DCs and their FSMO roles, DNS (with the records services ask for), AD sites and subnets. */
 export function domainDocs(
     domain: DomainModel,
     forwarders: readonly { readonly domain: string; readonly servers: readonly string[] }[] = domain.conditionalForwarders,
@@ -45,7 +45,12 @@ export function domainDocs(
                 ]),
                 ["reverse zones", domain.reverseZones.join(", ")],
                 ["A and PTR records", domain.records.map((r) => `${r.name}${r.a ? "" : " (PTR only)"} ${r.address}`).join(", ")],
+                ...(domain.extraZones.length > 0 ? [["zones for names outside the domain", domain.extraZones.join(", ")]] : []),
             ],
+        },
+        "DNS records for services": {
+            columns: ["zone", "name", "type", "value", "asked by", "purpose"],
+            rows: domain.extraRecords.map((r) => [r.zone, r.name, r.type, recordData(r), r.owner, r.purpose]),
         },
         "AD sites and subnets": {
             columns: ["site", "subnet", "zone"],

@@ -25,7 +25,7 @@ export const SAMBA_PATHS = {
     tlsKey: "/etc/samba/tls/billu-dc.key",
     wrapper: "/usr/local/sbin/billu-samba-tool",
     records: "/etc/billu/domain/records.tsv",
-    mx: "/etc/billu/domain/mx.tsv",
+    extraRecords: "/etc/billu/domain/extra-records.tsv",
     objects: "/etc/billu/domain/objects.tsv",
 } as const;
 
@@ -228,9 +228,12 @@ export function renderRecordsTsv(domain: DomainModel): string {
     return domain.records.map((r) => [r.name, r.address, r.reverseZone, r.ptrName, r.a ? "a" : "-"].join("\t") + "\n").join("");
 }
 
-/** The MX records of the mail domain the zone serves (model/mail.ts): `name exchange preference`, tab-separated. */
-export function renderMxTsv(domain: DomainModel): string {
-    return (domain.mailExchangers ?? []).map((m) => [m.name, m.exchange, m.preference].join("\t") + "\n").join("");
+/**
+ * The records services ask for (model.domain.extraRecords: the web server's names, the mail domain's MX):
+ * `zone name type value preference`, tab-separated (`-` for an A record's preference).
+ */
+export function renderExtraRecordsTsv(domain: DomainModel): string {
+    return domain.extraRecords.map((r) => [r.zone, r.name, r.type, r.value, r.preference ?? "-"].join("\t") + "\n").join("");
 }
 
 /** The directory objects the domain step ensures: `kind name [detail]`, tab-separated. */
@@ -245,7 +248,8 @@ export function renderObjectsTsv(domain: DomainModel): string {
 
 /**
  * Step `domain` on the first DC, after every DC and FSMO role is in place: reverse zones, A and PTR records of
- * every host, AD subnets of the site, the Linux login groups and the join account. Lookups are cheap (dig,
+ * every host, the zones and records services ask for (model.domain.extraRecords), AD subnets of the site, the Linux
+ * login groups and the join account. Lookups are cheap (dig,
  * ldbsearch); samba-tool runs only for what is missing or wrong.
  */
 export function sambaDomainStep(domain: DomainModel, dc: DomainController): StepText {
@@ -270,15 +274,34 @@ export function sambaDomainStep(domain: DomainModel, dc: DomainController): Step
         `    if [ -z "$curp" ]; then st_admin dns add 127.0.0.1 "$rzone" "$ptr" PTR "$name.${domain.fqdn}" >/dev/null; billu_log "PTR $addr $name"`,
         `    elif [ "$curp" != "$name.${domain.fqdn}." ]; then st_admin dns update 127.0.0.1 "$rzone" "$ptr" PTR "\${curp%.}" "$name.${domain.fqdn}" >/dev/null; billu_log "PTR $addr \${curp%.} -> $name"; fi`,
         `done < ${SAMBA_PATHS.records}`,
-        ...((domain.mailExchangers ?? []).length > 0
+        ...(domain.extraZones.length > 0
             ? [
-                  "# MX records of the mail domain (dig prints `<preference> <exchange>.`; samba-tool takes `<exchange> <preference>`).",
-                  `while IFS="$tab" read -r name exchange pref; do`,
-                  `    if [ "$name" = @ ]; then fq=${domain.fqdn}; else fq="$name.${domain.fqdn}"; fi`,
-                  `    cur="$(dig +short +time=2 +tries=2 @127.0.0.1 "$fq" MX | head -n 1)"`,
-                  `    if [ -z "$cur" ]; then st_admin dns add 127.0.0.1 ${domain.fqdn} "$name" MX "$exchange $pref" >/dev/null; billu_log "MX $fq $exchange"`,
-                  `    elif [ "$cur" != "$pref $exchange." ]; then old="\${cur#* }"; st_admin dns update 127.0.0.1 ${domain.fqdn} "$name" MX "\${old%.} \${cur%% *}" "$exchange $pref" >/dev/null; billu_log "MX $fq $cur -> $pref $exchange"; fi`,
-                  `done < ${SAMBA_PATHS.mx}`,
+                  "# Zones of names outside the AD domain that services need (the public site's): created once, in the domain's",
+                  "# DNS partition like the AD zone, so every DC serves them.",
+                  'zones="$(st_admin dns zonelist 127.0.0.1)" || billu_die "cannot list the DNS zones of this DC"',
+                  `for zone in ${domain.extraZones.join(" ")}; do`,
+                  `    if ! printf '%s\\n' "$zones" | sed -n 's/^[[:space:]]*pszZoneName[[:space:]]*: //p' | grep -qixF "$zone"; then`,
+                  '        st_admin dns zonecreate 127.0.0.1 "$zone" >/dev/null; billu_log "created zone $zone"',
+                  "    fi",
+                  "done",
+              ]
+            : []),
+        ...(domain.extraRecords.length > 0
+            ? [
+                  "# Records services ask for: added when missing, every other value of the same name and type removed (a",
+                  "# changed address replaces the old one), nothing written when right. dig prints an MX as `<preference>",
+                  "# <exchange>.`; samba-tool takes `<exchange> <preference>`.",
+                  `while IFS="$tab" read -r zone name type value pref; do`,
+                  '    if [ "$name" = @ ]; then fq="$zone"; else fq="$name.$zone"; fi',
+                  '    if [ "$type" = MX ]; then want="$pref $value."; data="$value $pref"; else want="$value"; data="$value"; fi',
+                  '    cur="$(dig +short +time=2 +tries=2 @127.0.0.1 "$fq" "$type")" || billu_die "this DC did not answer for $fq $type"',
+                  '    if ! printf \'%s\\n\' "$cur" | grep -qxF "$want"; then st_admin dns add 127.0.0.1 "$zone" "$name" "$type" "$data" >/dev/null; billu_log "$type $fq $want"; fi',
+                  "    printf '%s\\n' \"$cur\" | while IFS= read -r have; do",
+                  '        [ -n "$have" ] && [ "$have" != "$want" ] || continue',
+                  '        if [ "$type" = MX ]; then old="${have#* }"; old="${old%.} ${have%% *}"; else old="$have"; fi',
+                  '        st_admin dns delete 127.0.0.1 "$zone" "$name" "$type" "$old" >/dev/null; billu_log "$type $fq: removed $have"',
+                  "    done",
+                  `done < ${SAMBA_PATHS.extraRecords}`,
               ]
             : []),
         `exists() { [ -n "$(ldbsearch -H ${sam} -b "$1" -s "$2" "$3" dn 2>/dev/null | sed -n 's/^dn: //p')" ]; }`,
@@ -302,7 +325,7 @@ export function sambaDomainStep(domain: DomainModel, dc: DomainController): Step
     return {
         files: [
             { path: SAMBA_PATHS.records, content: renderRecordsTsv(domain) },
-            ...((domain.mailExchangers ?? []).length > 0 ? [{ path: SAMBA_PATHS.mx, content: renderMxTsv(domain) }] : []),
+            ...(domain.extraRecords.length > 0 ? [{ path: SAMBA_PATHS.extraRecords, content: renderExtraRecordsTsv(domain) }] : []),
             { path: SAMBA_PATHS.objects, content: renderObjectsTsv(domain) },
         ],
         script,

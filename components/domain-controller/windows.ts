@@ -175,7 +175,10 @@ export function windowsFsmoStep(_domain: DomainModel, dc: DomainController): Ste
     return { files: [], script, secrets: [] };
 }
 
-/** Step `domain` on the first DC: reverse zones, A/PTR records, conditional forwarders, subnets, groups, join account. */
+/**
+ * Step `domain` on the first DC: reverse zones, A/PTR records, the zones and records services ask for
+ * (model.domain.extraRecords), conditional forwarders, subnets, groups, join account.
+ */
 export function windowsDomainStep(
     domain: DomainModel,
     forwarders: readonly { readonly domain: string; readonly servers: readonly string[] }[] = domain.conditionalForwarders,
@@ -209,14 +212,42 @@ export function windowsDomainStep(
         '        Add-DnsServerResourceRecordPtr -ZoneName $r.Zone -Name $r.Ptr -PtrDomainName $target; Write-BilluLog "PTR $($r.Address) $target"',
         "    }",
         "}",
-        ...(domain.mailExchangers ?? []).flatMap((m) => [
-            `# MX ${m.name} -> ${m.exchange} (the mail domain this zone serves).`,
-            `$mx = Get-DnsServerResourceRecord -ZoneName $zone -Name ${q(m.name)} -RRType MX -ErrorAction SilentlyContinue`,
-            `if (-not ($mx | Where-Object { $_.RecordData.MailExchange -eq ${q(`${m.exchange}.`)} -and $_.RecordData.Preference -eq ${m.preference} })) {`,
-            "    if ($mx) { $mx | Remove-DnsServerResourceRecord -ZoneName $zone -Force }",
-            `    Add-DnsServerResourceRecordMX -ZoneName $zone -Name ${q(m.name === "@" ? "." : m.name)} -MailExchange ${q(m.exchange)} -Preference ${m.preference}; Write-BilluLog ${q(`MX ${m.name} ${m.exchange}`)}`,
-            "}",
-        ]),
+        ...(domain.extraZones.length > 0
+            ? [
+                  "# Zones of names outside the AD domain that services need (the public site's), AD-integrated like the AD zone.",
+                  ...domain.extraZones.map(
+                      (z) =>
+                          `if (-not (Get-DnsServerZone -Name ${q(z)} -ErrorAction SilentlyContinue)) { Add-DnsServerPrimaryZone -Name ${q(z)} -ReplicationScope 'Domain'; Write-BilluLog ${q(`zone ${z}`)} }`,
+                  ),
+              ]
+            : []),
+        ...(domain.extraRecords.length > 0
+            ? [
+                  "# Records services ask for: added when missing, every other value of the same name and type removed (a changed",
+                  "# address replaces the old one), nothing written when right. An MX at the apex is added with the name '.'.",
+                  "$extra = @(",
+                  domain.extraRecords
+                      .map(
+                          (r) =>
+                              `    @{ Zone = ${q(r.zone)}; Name = ${q(r.name)}; Type = ${q(r.type)}; Value = ${q(r.value)}; Preference = ${r.preference ?? 0} }`,
+                      )
+                      .join(",\r\n"),
+                  ")",
+                  "foreach ($r in $extra) {",
+                  "    $fq = if ($r.Name -eq '@') { $r.Zone } else { \"$($r.Name).$($r.Zone)\" }",
+                  "    $wanted = { param($d) if ($r.Type -eq 'A') { $d.IPv4Address.IPAddressToString -eq $r.Value } else { $d.MailExchange -eq \"$($r.Value).\" -and $d.Preference -eq $r.Preference } }",
+                  "    $cur = @(Get-DnsServerResourceRecord -ZoneName $r.Zone -Name $r.Name -RRType $r.Type -ErrorAction SilentlyContinue)",
+                  "    if (-not ($cur | Where-Object { & $wanted $_.RecordData })) {",
+                  "        if ($r.Type -eq 'A') { Add-DnsServerResourceRecordA -ZoneName $r.Zone -Name $r.Name -IPv4Address $r.Value }",
+                  "        else { Add-DnsServerResourceRecordMX -ZoneName $r.Zone -Name $(if ($r.Name -eq '@') { '.' } else { $r.Name }) -MailExchange $r.Value -Preference $r.Preference }",
+                  '        Write-BilluLog "$($r.Type) $fq $($r.Value)"',
+                  "    }",
+                  "    foreach ($stale in @($cur | Where-Object { -not (& $wanted $_.RecordData) })) {",
+                  '        $stale | Remove-DnsServerResourceRecord -ZoneName $r.Zone -Force; Write-BilluLog "$($r.Type) $fq: removed a stale value"',
+                  "    }",
+                  "}",
+              ]
+            : []),
         ...forwarders.flatMap((f) => [
             `$cf = Get-DnsServerZone -Name ${q(f.domain)} -ErrorAction SilentlyContinue`,
             `if (-not $cf) { Add-DnsServerConditionalForwarderZone -Name ${q(f.domain)} -MasterServers ${list(f.servers)} -ReplicationScope 'Forest'; Write-BilluLog ${q(`conditional forwarder ${f.domain}`)} }`,

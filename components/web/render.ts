@@ -332,7 +332,7 @@ export function webDocsSections(web: WebModel, certs: readonly CertDoc[]): SiteD
     sections[title("DNS records")] = {
         columns: ["view", "zone", "name", "type", "value", "belongs in", "purpose"],
         rows: [
-            ...web.dnsRecords.map((r) => ["internal", r.zone, r.name, r.type, r.value, "the AD DNS (model.extraDnsRecords, for the DC component)", r.purpose]),
+            ...web.dnsRecords.map((r) => ["internal", r.zone, r.name, r.type, r.value, "the AD DNS: published by the DC's domain step", r.purpose]),
             ...web.publicRecords.map((r) => {
                 const domain = web.publicDomains.find((d) => r.fqdn === d || r.fqdn.endsWith("." + d)) ?? r.fqdn;
                 return [

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # labs/dc: the `samba` flavor of DomainController against real Samba AD DCs, in network namespaces.
 #
-# It synthesizes labs/dc/Pulumi.labdc.yaml (the dev stack with a second Samba DC and the FSMO roles split) and
+# It synthesizes labs/dc/Pulumi.labdc.yaml (generated from the dev stack by tools/lab-dc-config.ts: a second Samba
+# DC that every flow to PAR-DC01 also reaches, the FSMO roles split) and
 # runs the guest steps exactly as synth rendered them (hash-checked, nothing edited), in the order the program
 # deploys them: PAR-DC01 `dc` (provision), PAR-DC02 `dc` (join, KCC, replicate), `fsmo` on each DC that must
-# hold roles, `domain` on PAR-DC01 (reverse zones, A/PTR records, subnets, groups, join account), then
-# PAR-DHCP01 `ad-join` (adcli + SSSD). Each host is a pseudo-guest (labs/lib/samba.sh) on one switch.
+# hold roles, `domain` on PAR-DC01 (reverse zones, A/PTR records, the zone and records services ask for: the web
+# server's two names, the mail domain's MX; subnets, groups, join account), then PAR-DHCP01 `ad-join` (adcli +
+# SSSD). Each host is a pseudo-guest (labs/lib/samba.sh) on one switch.
 #
 # Lab overrides (documented, nothing rendered is edited):
 #   - guests are namespaces with overlays, not VMs; `systemctl` is a shim that starts samba / sssd in the guest
@@ -16,8 +18,9 @@
 #   - the secrets Pulumi would send on stdin are made here: random passwords, and a throwaway CA (openssl,
 #     ECDSA P-384 like SiteCa) issuing each DC's LDAPS certificate with the SANs of the synthesized CertRequest.
 # Broken cases that must fail: a DC join with a wrong administrator password; LDAPS verified against another
-# CA; an AD user outside the SSH group logging on to the member. BDC_SABOTAGE=1 breaks the real DC2 join, and
-# the lab exits non-zero.
+# CA; an AD user outside the SSH group logging on to the member; the services' records tampered with (a changed
+# address, a stray second value, a changed MX), seen by the probes, then repaired by a re-run of the rendered
+# domain step. BDC_SABOTAGE=1 breaks the real DC2 join, and the lab exits non-zero.
 LAB=bdc
 # shellcheck source=../lib/common.sh
 source "$(dirname "$0")/../lib/common.sh"
@@ -207,6 +210,44 @@ while IFS=$'\t' read -r name address rzone ptr kind; do
     done
 done <"$R/$DC1/etc/billu/domain/records.tsv"
 lab_expect "a name the model does not have does not resolve" fail a_is "$DC1_IP" "par-nothere01.$DOMAIN" "$DC1_IP"
+
+# --- the records services ask for (billu:web, billu:mail), published by the rendered domain step ---------------
+# Expected values come from the synth outputs (the web and mail docs, the hosts), not from the DC's own files.
+WEB=$(q 'console.log(o.hosts.find(h=>h.role==="web").name)'); WEB_IP=$(addr "$WEB")
+site_name() { q "console.log(o.sections['Web server $WEB: sites'].rows.find(x=>x[0]==='$1')[1])"; }
+INTRANET=$(site_name intranet); PUBLIC=$(site_name public)
+MAILDOM=$(q 'console.log(o.sections["Mail"].rows.find(x=>x[0]==="mail domain")[1])')
+MX_VALUE=$(q 'console.log(o.sections["Mail DNS records"].rows.find(x=>x[2]==="MX")[3])')
+mx_is() { test "$(guest_exec m1 dig +short +time=2 +tries=2 @"$1" "$2" MX)" = "$3"; }
+aa_for() { has 'flags:.* aa' guest_exec m1 dig +norecurse +time=2 +tries=1 @"$1" "$2" SOA; }
+lab_log "services' records: $INTRANET and $PUBLIC -> $WEB $WEB_IP; MX $MAILDOM -> $MX_VALUE"
+# DC2 serves what DC1's step wrote once the DNS partition has replicated: force it rather than wait.
+t=$(date +%s%N)
+st dc2 drs replicate "$DC2_FQDN" "$DC1_FQDN" "DC=DomainDnsZones,$DOMAIN_DN" >/dev/null
+fig "replicate DomainDnsZones $DC1 -> $DC2" "$(since "$t") ms"
+for dns in "$DC1_IP" "$DC2_IP"; do
+    lab_expect "A $INTRANET = $WEB_IP, and only that (asking $dns)" pass a_is "$dns" "$INTRANET" "$WEB_IP"
+    lab_expect "A $PUBLIC = $WEB_IP, and only that: inside clients reach the DMZ directly (asking $dns)" pass a_is "$dns" "$PUBLIC" "$WEB_IP"
+    lab_expect "MX $MAILDOM = $MX_VALUE, and only that (asking $dns)" pass mx_is "$dns" "$MAILDOM" "$MX_VALUE"
+    lab_expect "the DC is authoritative for $PUBLIC, its own zone (asking $dns)" pass aa_for "$dns" "$PUBLIC"
+    lab_expect "the DC is not authoritative for ${PUBLIC#*.}: the rest of the public domain stays the public DNS's (asking $dns)" fail aa_for "$dns" "${PUBLIC#*.}"
+done
+
+# --- broken DNS is repaired: a changed address, a stray second value and a changed MX, then the rendered step ----
+st dc1 dns update 127.0.0.1 "$DOMAIN" "${INTRANET%".$DOMAIN"}" A "$WEB_IP" 10.20.10.250 >/dev/null
+st dc1 dns add 127.0.0.1 "$PUBLIC" @ A 10.20.10.251 >/dev/null
+MX_PREF=${MX_VALUE%% *}; MX_HOST=${MX_VALUE#* }; MX_HOST=${MX_HOST%.}
+if [ "$MAILDOM" = "$DOMAIN" ]; then MX_NAME=@; else MX_NAME=${MAILDOM%".$DOMAIN"}; fi
+st dc1 dns update 127.0.0.1 "$DOMAIN" "$MX_NAME" MX "$MX_HOST $MX_PREF" "$MX_HOST $((MX_PREF + 10))" >/dev/null
+lab_expect "tampered: $INTRANET answers 10.20.10.250 (the probe sees a wrong value)" pass a_is "$DC1_IP" "$INTRANET" 10.20.10.250
+lab_expect "tampered: $PUBLIC has a second value (the probe sees it)" fail a_is "$DC1_IP" "$PUBLIC" "$WEB_IP"
+lab_expect "tampered: MX $MAILDOM has another preference (the probe sees it)" fail mx_is "$DC1_IP" "$MAILDOM" "$MX_VALUE"
+run_step dc1 $DC1 domain "$S/domain" || lab_die "the domain step failed to repair the records"
+fig "PAR-DC01 domain step repairing 3 records" "${LAST_MS} ms"
+lab_expect "repaired: A $INTRANET = $WEB_IP only (updated, not duplicated)" pass a_is "$DC1_IP" "$INTRANET" "$WEB_IP"
+lab_expect "repaired: A $PUBLIC = $WEB_IP only (the stray value removed)" pass a_is "$DC1_IP" "$PUBLIC" "$WEB_IP"
+lab_expect "repaired: MX $MAILDOM = $MX_VALUE only" pass mx_is "$DC1_IP" "$MAILDOM" "$MX_VALUE"
+lab_expect "re-run $DC1 domain after the repair: no change" pass rerun_clean dc1 domain "$S/domain"
 for pair in "$DC1_FQDN:$DC1_IP" "$DC2_FQDN:$DC2_IP"; do
     lab_expect "LDAPS on ${pair%%:*} presents a certificate the site CA verifies" pass ldaps_verifies "${pair%%:*}" "${pair#*:}" "$PKI/ca.pem"
     lab_expect "LDAPS on ${pair%%:*} is refused when checked against another CA" fail ldaps_verifies "${pair%%:*}" "${pair#*:}" "$PKI/otherca.pem"

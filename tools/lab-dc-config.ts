@@ -1,0 +1,73 @@
+/**
+ * `npm run lab:dc-config`: writes labs/dc/Pulumi.labdc.yaml, the DC lab's stack, from Pulumi.dev.yaml. The lab
+ * stack is the dev stack with exactly these differences (LAB_DC below), so the lab proves a join, replication and
+ * FSMO transfers on the config dev ships:
+ *   - a second Samba DC, PAR-DC02, right after PAR-DC01 (PAR-DC01's settings, its own name, address and VM id);
+ *   - every flow that names PAR-DC01 in `hosts` names PAR-DC02 too (the clients of one DC are the other's);
+ *   - the PDC emulator, RID and infrastructure roles on PAR-DC02.
+ * A text transformation, so dev's comments stay. __tests__/tools/lab-dc-config.test.ts fails when the committed
+ * file is not this function's output (dev changed: run this again) and checks the differences above on the parsed
+ * files. Exit 0 written, 3 when dev's file no longer has the shape this relies on.
+ */
+import { readFileSync, writeFileSync } from "fs";
+import * as path from "path";
+
+/** The lab's own facts: the second DC and the FSMO roles it takes. */
+export const LAB_DC = {
+    first: "PAR-DC01",
+    second: { name: "PAR-DC02", address: "10.20.10.12", vmId: 111 },
+    rolesOnSecond: ["pdcEmulator", "ridMaster", "infrastructureMaster"],
+} as const;
+
+const HEADER = [
+    "# Lab stack for labs/dc, GENERATED from Pulumi.dev.yaml by `npm run lab:dc-config` (tools/lab-dc-config.ts): do",
+    "# not edit. The dev stack plus a second Samba DC (PAR-DC02) that every flow to PAR-DC01 also reaches, and the",
+    "# PDC emulator, RID and infrastructure roles on it, so the lab proves a join, replication and FSMO transfers.",
+];
+
+/** The lab stack's text from the dev stack's. Throws when dev's file lacks what the transformation edits. */
+export function labDcConfig(dev: string): string {
+    const lines = dev.split("\n");
+    const configAt = lines.indexOf("config:");
+    if (configAt < 0) throw new Error("no top-level config: line");
+    const body = lines.slice(configAt);
+    // The first DC's host entry: from its `- name:` line to the next entry or key at its indentation or less.
+    const start = body.indexOf(`  - name: ${LAB_DC.first}`);
+    if (start < 0) throw new Error(`no host entry "  - name: ${LAB_DC.first}"`);
+    let end = start + 1;
+    while (end < body.length && /^ {4}/.test(body[end])) end++;
+    const { name, address, vmId } = LAB_DC.second;
+    let edits = 0;
+    const copy = body.slice(start, end).map((l) => {
+        const m = /^( {4}(?:address|vmId): ).*$/.exec(l);
+        if (!m) return l.replace(`- name: ${LAB_DC.first}`, `- name: ${name}`);
+        edits++;
+        return m[1] + (l.includes("address:") ? address : String(vmId));
+    });
+    if (edits !== 2) throw new Error(`${LAB_DC.first}'s entry has no address and vmId lines`);
+    const out = [...body.slice(0, end), ...copy, ...body.slice(end)].map((l) => {
+        const hosts = /^( +hosts: \[)(.*)\]$/.exec(l);
+        if (hosts) {
+            const names = hosts[2].split(",").map((s) => s.trim());
+            const i = names.indexOf(LAB_DC.first);
+            if (i >= 0 && !names.includes(name)) names.splice(i + 1, 0, name);
+            return `${hosts[1]}${names.join(", ")}]`;
+        }
+        const role = /^( {6}(\w+): )(\S+)$/.exec(l);
+        if (role && (LAB_DC.rolesOnSecond as readonly string[]).includes(role[2]) && role[3] === LAB_DC.first) return role[1] + name;
+        return l;
+    });
+    return [...HEADER, ...out].join("\n");
+}
+
+if (require.main === module) {
+    const root = path.join(__dirname, "..", "..");
+    try {
+        const text = labDcConfig(readFileSync(path.join(root, "Pulumi.dev.yaml"), "utf8"));
+        writeFileSync(path.join(root, "labs", "dc", "Pulumi.labdc.yaml"), text);
+        console.log("wrote labs/dc/Pulumi.labdc.yaml from Pulumi.dev.yaml");
+    } catch (e) {
+        console.error(`lab-dc-config: Pulumi.dev.yaml: ${(e as Error).message}`);
+        process.exit(3);
+    }
+}
