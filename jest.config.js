@@ -4,7 +4,7 @@ module.exports = {
     testEnvironment: "node",
     roots: ["<rootDir>/__tests__"],
     testMatch: ["**/*.test.ts"],
-    testPathIgnorePatterns: ["/node_modules/", "/labs/"],
+    testPathIgnorePatterns: ["/node_modules/", "<rootDir>/labs/"],
     transform: { "^.+\\.ts$": ["ts-jest", { diagnostics: false }] },
     // Pulumi's mock runtime is process-global: each test file runs in its own worker module registry.
     maxWorkers: 2,
