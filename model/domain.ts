@@ -354,6 +354,18 @@ export function recordData(r: Pick<ExtraDnsRecord, "type" | "value" | "preferenc
     return r.type === "MX" ? `${r.preference ?? 0} ${r.value}` : r.value;
 }
 
+/** On a site without domain controllers, every record a service asks for is a problem: no DNS would serve it. */
+export function unpublishable(requests: readonly ExtraDnsRecord[], problems: Problems): undefined {
+    for (const r of requests) {
+        problems.add(
+            r.owner,
+            `${show(r.fqdn)} needs the ${r.type} record ${recordData(r)} in the site's internal DNS, but the site has no domain controller to publish it`,
+            "add a host of role dc to billu:hosts (its AD DNS serves the site's names), or remove this service",
+        );
+    }
+    return undefined;
+}
+
 /**
  * Checks the records services ask for (`requests`, in the order given) against the names AD keeps, the hosts' own
  * A records and each other, and returns the domain model carrying them (`extraRecords`, `extraZones`). A request

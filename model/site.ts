@@ -7,7 +7,7 @@ import { ZodIssue } from "zod";
 import { Cidr, contains, ipToInt, isIpv4, isUsableHost, overlaps, parseCidr, suggestNetwork } from "./addressing";
 import { DirectoryPlan, directoryOf, LockLoader } from "./directory";
 import { DhcpPlan, planDhcp } from "./dhcp";
-import { DomainModel, publishExtraRecords, validateDomain } from "./domain";
+import { DomainModel, publishExtraRecords, unpublishable, validateDomain } from "./domain";
 import { InputError, keyPath, Problems, show } from "./errors";
 import { FileServerPlan, planFileServers } from "./fileserver";
 import { buildFirewallModel, FirewallModel } from "./flows";
@@ -205,7 +205,8 @@ export function buildSiteModel(raw: Record<string, unknown>, loadHr?: HrLoader, 
     problems.throwIfAny();
     // The records services ask of the AD DNS (the web server's names, the mail domain's MX), checked together: the
     // DC step publishes this one list (model/domain.ts).
-    const domain = adDomain && publishExtraRecords(adDomain, [...(web?.dnsRecords ?? []), ...(mail?.mx ?? [])], hosts, problems);
+    const extraRequests = [...(web?.dnsRecords ?? []), ...(mail?.mx ?? [])];
+    const domain = adDomain ? publishExtraRecords(adDomain, extraRequests, hosts, problems) : unpublishable(extraRequests, problems);
     problems.throwIfAny();
 
     const zoneByName = new Map(zones.map((z) => [z.name, z]));

@@ -1,6 +1,6 @@
 import fc from "fast-check";
-import { Problems } from "../../model/errors";
-import { dnsNameViolation, ExtraDnsRecord, ptrName, publishExtraRecords } from "../../model/domain";
+import { formatProblem, Problems } from "../../model/errors";
+import { dnsNameViolation, ExtraDnsRecord, ptrName, publishExtraRecords, unpublishable } from "../../model/domain";
 import { model, problemsOf, stackRaw } from "../helpers";
 
 describe("the domain model of the committed stacks", () => {
@@ -230,6 +230,17 @@ describe("records services ask for (extraRecords): one list the DC step publishe
         raw.web.intranet.name = "par-web01.billu.remindme.lan";
         const d = model(raw).domain!;
         expect(d.extraRecords.map((r) => r.fqdn)).toEqual(["www.billu.example", "billu.remindme.lan"]);
+    });
+
+    test("bad input (exit 2): a site without domain controllers has no DNS to publish a service's records", () => {
+        const m = model(stackRaw("dev"));
+        const problems = new Problems();
+        expect(unpublishable([...m.web!.dnsRecords, ...m.mail!.mx], problems)).toBeUndefined();
+        expect(problems.all.map(formatProblem)).toEqual([
+            `billu:web.intranet.name: "intranet.billu.remindme.lan" needs the A record 172.16.120.10 in the site's internal DNS, but the site has no domain controller to publish it. Fix: add a host of role dc to billu:hosts (its AD DNS serves the site's names), or remove this service`,
+            `billu:web.public.name: "www.billu.example" needs the A record 172.16.120.10 in the site's internal DNS, but the site has no domain controller to publish it. Fix: add a host of role dc to billu:hosts (its AD DNS serves the site's names), or remove this service`,
+            `billu:mail.domain: "billu.remindme.lan" needs the MX record 10 par-mail01.billu.remindme.lan in the site's internal DNS, but the site has no domain controller to publish it. Fix: add a host of role dc to billu:hosts (its AD DNS serves the site's names), or remove this service`,
+        ]);
     });
 
     test("bad input (exit 2): a site name that is another host's name", () => {
