@@ -74,11 +74,12 @@ export function replay(dump: readonly DumpedResource[]): string[] {
             dependsOn: r.dependsOn.map((u) => byUrn.get(u)).filter((x): x is pulumi.Resource => x !== undefined),
         };
         let res: pulumi.Resource;
+        const inputs = revive(r.inputs) as Record<string, unknown>;
         if (!r.custom) {
-            res = new pulumi.ComponentResource(r.type, r.name, {}, opts);
+            // A component's arguments are its inputs too (the directory's accounts, groups, OUs and computers).
+            res = new pulumi.ComponentResource(r.type, r.name, inputs, opts);
             (res as unknown as { registerOutputs(o: object): void }).registerOutputs({});
         } else {
-            const inputs = revive(r.inputs) as Record<string, unknown>;
             const Cls = classes.get(r.type);
             if (Cls) res = new Cls(r.name, inputs, opts);
             else {
