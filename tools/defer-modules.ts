@@ -31,9 +31,6 @@ export const DEFERRED: readonly Deferred[] = [
     { request: "./automation", from: "@pulumi/pulumi/index.js", esModule: true },
 ];
 
-/** Requests deferred so far, and whether each was loaded since (for tests and the bench). */
-export const deferredState = new Map<string, { loaded: boolean }>();
-
 function standIn(load: () => Record<string | symbol, unknown>, esModule: boolean): unknown {
     // A function target, so a module that is a function or a class can be called and constructed.
     return new Proxy(function deferredModule() {}, {
@@ -51,13 +48,8 @@ function deferModuleLoads(): void {
     Module._load = function (request, parent, isMain) {
         const d = DEFERRED.find((x) => x.request === request && parent?.filename?.replace(/\\/g, "/").endsWith(x.from));
         if (!d) return original.call(Module, request, parent, isMain);
-        const state = { loaded: false };
-        deferredState.set(request, state);
         let real: Record<string | symbol, unknown> | undefined;
-        const load = () => {
-            state.loaded = true;
-            return (real ??= original.call(Module, request, parent, isMain) as Record<string | symbol, unknown>);
-        };
+        const load = () => (real ??= original.call(Module, request, parent, isMain) as Record<string | symbol, unknown>);
         return standIn(load, d.esModule);
     };
 }
