@@ -114,6 +114,9 @@ lab_expect() {
     fi
 }
 
+# lab_since <start (date +%s%N)>: the milliseconds since then.
+lab_since() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
+
 # lab_finish: prints the tally and exits non-zero on any failed probe.
 lab_finish() {
     lab_log "$LAB_PASSES passed, $LAB_FAILS failed"

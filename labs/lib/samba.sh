@@ -1,5 +1,5 @@
 # labs/lib/samba.sh: pseudo-guests and Samba AD DC helpers for network-namespace labs (bash). Source it after
-# common.sh. Used by labs/dc (and meant for the Directory and Mail labs).
+# common.sh. Used by labs/dc and labs/mail (guests), labs/directory and labs/fileserver (samba_plain_dc).
 #
 # A pseudo-guest is what a VM is to a guest step: its own network namespace (lab_ns), its own hostname (a UTS
 # namespace) and its own filesystem view, a persistent mount namespace with overlays on /etc, /var and
@@ -166,4 +166,53 @@ samba_pss_mib() {
         total=$((total + ${kb:-0}))
     done
     echo $((total / 1024))
+}
+
+# samba_plain_dc: a Samba AD DC the lab provisions itself in namespace <LAB>-<ns> (no guest: the lab's own
+# smb.conf at <dir>/smb.conf, every state directory under <dir>, LAB-NOTES), with the extra [global] lines given
+# (e.g. "prefork children = 1"). Provisions (log: $LAB_DIR/provision.log), starts samba with a private /run/samba
+# (the DC's smbd reaches its winbindd through libwbclient, which ignores smb.conf and uses the compiled-in socket
+# directory: sharing the host's fails SMB sessions with NT_STATUS_INTERNAL_ERROR), then waits (60 s at most) for
+# the rootDSE to answer over LDAP on <ip>. Dies on any failure, with the log's tail. Leaves samba's PID in SAMBA_PID
+# (tracked for cleanup) and its log in $LAB_DIR/samba-<ns>.log.
+samba_plain_dc() {
+    local ns="$LAB-$1" log="$LAB_DIR/samba-$1.log" d="$2" netbios="$3" realm="$4" wg="$5" ip="$6" pw="$7" t extra=""
+    shift 7
+    [ "$#" -eq 0 ] || extra="$(printf '    %s\n' "$@")"
+    install -d -m 0755 "$d" "$d/private" "$d/lock" "$d/state" "$d/cache" "$d/bind-dns" "$d/run-samba"
+    cat >"$d/smb.conf" <<CONF
+[global]
+    netbios name = $netbios
+    realm = $realm
+    workgroup = $wg
+    server role = active directory domain controller
+    interfaces = lo $ip
+    bind interfaces only = yes
+    private dir = $d/private
+    lock directory = $d/lock
+    state directory = $d/state
+    cache directory = $d/cache
+    binddns dir = $d/bind-dns
+    pid directory = $d/run
+    ncalrpc dir = $d/run/ncalrpc
+    ntp signd socket directory = $d/run/ntp_signd
+    log file = $d/log.%m
+$extra
+[sysvol]
+    path = $d/state/sysvol
+    read only = no
+[netlogon]
+    path = $d/state/sysvol/${realm,,}/scripts
+    read only = no
+CONF
+    t=$(date +%s%N)
+    ip netns exec "$ns" samba-tool domain provision -s "$d/smb.conf" --realm="$realm" --domain="$wg" --server-role=dc \
+        --dns-backend=SAMBA_INTERNAL --host-name="${netbios,,}" --host-ip="$ip" --adminpass="$pw" >"$LAB_DIR/provision.log" 2>&1 ||
+        { tail -20 "$LAB_DIR/provision.log" >&2; lab_die "provision failed"; }
+    lab_log "provisioned $realm in $(lab_since "$t") ms"
+    lab_bg "$ns" "$log" unshare -m --propagation private sh -c \
+        "mount --bind '$d/run-samba' /run/samba && exec samba -s '$d/smb.conf' -F --debug-stdout -d1"
+    SAMBA_PID=$LAB_LAST_PID
+    lab_wait 60 "Samba AD DC answers LDAP" ip netns exec "$ns" ldapsearch -x -H "ldap://$ip" -b '' -s base namingContexts ||
+        { tail -20 "$log" >&2; lab_die "samba did not start"; }
 }
