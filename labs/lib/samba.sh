@@ -13,6 +13,7 @@
 #
 #   guest_new <name> <hostname>          creates the guest (network namespace <LAB>-<name>)
 #   guest_exec <name> <command...>       runs a command inside it
+#   guest_bg <name> <command...>         runs a command inside it in the background, tracked for cleanup
 #   guest_resolv <name> <search domain> <nameserver>...   writes its /etc/resolv.conf (cloud-init's job on a VM)
 #   guest_destroy <name>                 stops everything in it and removes it
 #   guest_stage_step <name> <rendered host dir> <step>   stages a step exactly as synth rendered it (hash-checked)
@@ -52,11 +53,20 @@ guest_new() {
         <"$LAB_ROOT/labs/lib/systemctl-shim.sh"
 }
 
-guest_exec() {
-    local g="$1" d; shift
-    d="$(_guest_dir "$g")"
-    nsenter --mount="$d/ns/mnt" --uts="$d/ns/uts" --net="/run/netns/${LAB}-$g" -- \
-        env KRB5CCNAME="FILE:/run/lab-krb5cc" PATH="/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" "$@"
+# The command line that enters a guest: its mount, UTS and network namespaces, its PATH and ticket cache.
+_guest_enter() {
+    local d; d="$(_guest_dir "$1")"
+    GUEST_ENTER=(nsenter --mount="$d/ns/mnt" --uts="$d/ns/uts" --net="/run/netns/${LAB}-$1" --
+        env KRB5CCNAME="FILE:/run/lab-krb5cc" PATH="/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
+}
+guest_exec() { _guest_enter "$1"; "${GUEST_ENTER[@]}" "${@:2}"; }
+# A simple command in the background, not guest_exec: a function would run in a bash subshell that prints
+# "Terminated" on the lab's stderr when cleanup kills the guest's processes.
+guest_bg() {
+    _guest_enter "$1"
+    "${GUEST_ENTER[@]}" "${@:2}" &
+    LAB_LAST_PID=$!
+    LAB_PIDS+=("$LAB_LAST_PID")
 }
 
 guest_resolv() {

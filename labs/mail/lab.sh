@@ -138,8 +138,7 @@ guest_exec mail sh -euc 'mkdir -p /run/hostdev && mount --bind /dev /run/hostdev
     for n in null zero full random urandom tty; do touch /dev/$n; mount --bind /run/hostdev/$n /dev/$n; done
     ln -s /proc/self/fd /dev/fd; ln -s /proc/self/fd/0 /dev/stdin; ln -s /proc/self/fd/1 /dev/stdout; ln -s /proc/self/fd/2 /dev/stderr
     mkdir -p /dev/shm /dev/pts; mount -t tmpfs -o mode=1777 tmpfs /dev/shm'
-guest_exec mail python3 "$HERE/syslog.py" /dev/log "$LAB_DIR/mail-syslog.log" &
-LAB_PIDS+=("$!")
+guest_bg mail python3 "$HERE/syslog.py" /dev/log "$LAB_DIR/mail-syslog.log"
 lab_wait 10 "the mail guest's syslog socket" guest_exec mail test -S /dev/log
 run_step mail "$MAIL" mail-packages "$S/none" || lab_die "the mail-packages step failed"
 run_step mail "$MAIL" mail "$S/mail" || lab_die "the mail step failed"
