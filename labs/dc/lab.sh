@@ -28,9 +28,6 @@ source "$(dirname "$0")/../lib/common.sh"
 source "$LAB_ROOT/labs/lib/samba.sh"
 lab_require samba samba-tool ldapsearch ldbsearch dig kinit klist adcli sssd sssctl unshare nsenter openssl visudo node
 START=$(date +%s%N)
-since() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
-FIG=()
-fig() { FIG+=("$1: $2"); lab_log "measured: $1: $2"; }
 
 # --- synth the lab stack -----------------------------------------------------------------------------------
 OUT="$LAB_DIR/synth"
@@ -56,35 +53,16 @@ lab_log "domain $DOMAIN: $DC1 $DC1_IP, $DC2 $DC2_IP, member $MEMBER $M_IP (DNS $
 ADMIN_PW="Lab-$(openssl rand -hex 10)-A1"
 JOIN_PW="Join-$(openssl rand -hex 10)-B2"
 USER_PW="User-$(openssl rand -hex 10)-C3"
-PKI="$LAB_DIR/pki"; mkdir -p "$PKI"
-mkca() {
-    openssl ecparam -name secp384r1 -genkey -noout -out "$PKI/$1.key"
-    openssl req -x509 -new -key "$PKI/$1.key" -subj "/O=BillU/CN=$2" -days 1 -out "$PKI/$1.pem" \
-        -addext "basicConstraints=critical,CA:TRUE,pathlen:0" -addext "keyUsage=critical,keyCertSign,cRLSign,digitalSignature" 2>/dev/null
-}
-mkca ca "BillU lab throwaway root CA"
-mkca otherca "Some other CA"
+PKI="$LAB_PKI"
+lab_ca ca "BillU lab throwaway root CA"
+lab_ca otherca "Some other CA"
 issue() { # <host>: the SANs of the CertRequest synth recorded for this DC's LDAPS certificate
-    local l; l=$(echo "$1" | tr 'A-Z' 'a-z')
-    local sans
-    sans=$(q "const c=r.find(x=>x.type==='tls:index/certRequest:CertRequest'&&x.name.endsWith('$l-ldaps-csr')).inputs; console.log([...c.dnsNames.map(d=>'DNS:'+d),...c.ipAddresses.map(i=>'IP:'+i)].join(','))")
-    openssl ecparam -name secp384r1 -genkey -noout -out "$PKI/$l.key"
-    openssl req -new -key "$PKI/$l.key" -subj "/O=BillU/CN=$l.$DOMAIN" -out "$PKI/$l.csr"
-    printf 'subjectAltName=%s\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n' "$sans" >"$PKI/$l.ext"
-    openssl x509 -req -in "$PKI/$l.csr" -CA "$PKI/ca.pem" -CAkey "$PKI/ca.key" -CAcreateserial -days 1 -extfile "$PKI/$l.ext" -out "$PKI/$l.pem" 2>/dev/null
-    lab_log "LDAPS certificate for $1: $sans"
+    local l="${1,,}"
+    lab_cert "$l" "$l.$DOMAIN" "$(q "const c=r.find(x=>x.type==='tls:index/certRequest:CertRequest'&&x.name.endsWith('$l-ldaps-csr')).inputs; console.log([...c.dnsNames.map(d=>'DNS:'+d),...c.ipAddresses.map(i=>'IP:'+i)].join(','))")"
 }
 issue $DC1; issue $DC2
-dc_secrets() { # <host> <admin password> <file>
-    local l; l=$(echo "$1" | tr 'A-Z' 'a-z')
-    : >"$3"
-    secrets_add "$3" admin-password "$2"
-    secrets_add "$3" ldaps-cert "$(cat "$PKI/$l.pem")"
-    secrets_add "$3" ldaps-key "$(cat "$PKI/$l.key")"
-    secrets_add "$3" site-ca-cert "$(cat "$PKI/ca.pem")"
-}
 S="$LAB_DIR/secrets"; mkdir -p "$S"
-dc_secrets $DC1 "$ADMIN_PW" "$S/dc1"; dc_secrets $DC2 "$ADMIN_PW" "$S/dc2"; dc_secrets $DC2 "Wrong-$ADMIN_PW" "$S/dc2-wrong"
+samba_dc_secrets "$S/dc1" "$ADMIN_PW" "${DC1,,}"; samba_dc_secrets "$S/dc2" "$ADMIN_PW" "${DC2,,}"; samba_dc_secrets "$S/dc2-wrong" "Wrong-$ADMIN_PW" "${DC2,,}"
 : >"$S/admin"; secrets_add "$S/admin" admin-password "$ADMIN_PW"
 : >"$S/domain"; secrets_add "$S/domain" admin-password "$ADMIN_PW"; secrets_add "$S/domain" join-password "$JOIN_PW"
 : >"$S/join"; secrets_add "$S/join" join-password "$JOIN_PW"
@@ -92,28 +70,15 @@ dc_secrets $DC1 "$ADMIN_PW" "$S/dc1"; dc_secrets $DC2 "$ADMIN_PW" "$S/dc2"; dc_s
 if [ "${BDC_SABOTAGE:-}" = 1 ]; then cp "$S/dc2-wrong" "$S/dc2"; lab_log "SABOTAGE: PAR-DC02 joins with a wrong password"; fi
 
 # --- network: one switch for the servers zone -------------------------------------------------------------
-lab_ns sw
-ip -n "$LAB-sw" link add br0 type bridge
-ip -n "$LAB-sw" link set br0 up
-plug() { # <guest> <address>
-    lab_link "$LAB-$1" eth0 "$2/24" "$LAB-sw" "p-$1" -
-    ip -n "$LAB-sw" link set "p-$1" master br0
-}
-run_step() { # <guest> <host> <step> <secrets> : stage (hash-checked) and run; prints the time
-    local t; t=$(date +%s%N)
-    guest_stage_step "$1" "$R/$2" "$3"
-    if guest_run_step "$1" "$3" "$4" "$LAB_DIR/$1-$3.log"; then
-        LAST_MS=$(since "$t"); lab_log "$2 step $3: ok in ${LAST_MS} ms"; sed 's/^/    /' "$LAB_DIR/$1-$3.log"
-    else
-        local rc=$?; LAST_MS=$(since "$t"); lab_log "$2 step $3: FAILED (exit $rc) after ${LAST_MS} ms"; sed 's/^/    /' "$LAB_DIR/$1-$3.log"; return "$rc"
-    fi
-}
+lab_switch
+plug() { lab_plug "$1" "$2/24"; } # <guest> <address>
+run_step() { guest_step "$1" "$R/$2" "$3" "$4"; } # <guest> <host> <step> <secrets>: stage (hash-checked), run, time
 st() { local g="$1"; shift; guest_exec "$g" env PASSWD="$ADMIN_PW" samba-tool "$@" -U administrator; }
 
 # --- PAR-DC01 creates the forest -------------------------------------------------------------------------
 guest_new dc1 par-dc01; plug dc1 "$DC1_IP"
 run_step dc1 $DC1 dc "$S/dc1" || lab_die "provisioning $DC1 failed"
-fig "PAR-DC01 dc step (provision, start, LDAP ready)" "${LAST_MS} ms"
+lab_fig "PAR-DC01 dc step (provision, start, LDAP ready)" "${LAST_MS} ms"
 
 # --- broken case: a DC join with a wrong administrator password must fail ----------------------------------
 guest_new bad par-dc02; plug bad "$DC2_IP"
@@ -124,38 +89,33 @@ guest_destroy bad
 # --- PAR-DC02 joins, then FSMO, then the domain step --------------------------------------------------------
 guest_new dc2 par-dc02; plug dc2 "$DC2_IP"
 run_step dc2 $DC2 dc "$S/dc2" || lab_die "joining $DC2 failed"
-fig "PAR-DC02 dc step (join, start, KCC, replicate)" "${LAST_MS} ms"
+lab_fig "PAR-DC02 dc step (join, start, KCC, replicate)" "${LAST_MS} ms"
 for pair in dc1:$DC1 dc2:$DC2; do
     g=${pair%%:*}; h=${pair#*:}
     if [ -d "$R/$h/var/lib/billu/stage/fsmo" ]; then
         run_step "$g" "$h" fsmo "$S/admin" || lab_die "fsmo on $h failed"
-        fig "$h fsmo step" "${LAST_MS} ms"
+        lab_fig "$h fsmo step" "${LAST_MS} ms"
     fi
 done
 run_step dc1 $DC1 domain "$S/domain" || lab_die "the domain step failed"
-fig "PAR-DC01 domain step (zones, records, subnets, groups, join account)" "${LAST_MS} ms"
+lab_fig "PAR-DC01 domain step (zones, records, subnets, groups, join account)" "${LAST_MS} ms"
 
 # --- probes (functions: lab_expect runs them in this shell; output is captured before grep, for pipefail) -----
-has() { local out; out=$("${@:2}" 2>&1) || true; grep -q -- "$1" <<<"$out"; }
-showrepl_good() { has 'ALL GOOD' st "$1" drs showrepl --summary; }
-account_on() { has "^dn: CN=$2," guest_exec "$1" ldbsearch -H /var/lib/samba/private/sam.ldb -b "$DOMAIN_DN" "(sAMAccountName=$2)" dn; }
+showrepl_good() { lab_has 'ALL GOOD' st "$1" drs showrepl --summary; }
+account_on() { lab_has "^dn: CN=$2," guest_exec "$1" ldbsearch -H /var/lib/samba/private/sam.ldb -b "$DOMAIN_DN" "(sAMAccountName=$2)" dn; }
 a_is() { test "$(guest_exec m1 dig +short +time=2 +tries=2 @"$1" "$2" A)" = "$3"; }
 ptr_is() { test "$(guest_exec m1 dig +short +time=2 +tries=2 @"$1" -x "$2")" = "$3"; }
 ldaps_verifies() { # <fqdn> <ip> <ca file>
-    has 'Verify return code: 0 (ok)' guest_exec m1 openssl s_client -connect "$2:636" -servername "$1" -verify_hostname "$1" -CAfile "$3" -verify_return_error </dev/null
+    lab_has 'Verify return code: 0 (ok)' guest_exec m1 openssl s_client -connect "$2:636" -servername "$1" -verify_hostname "$1" -CAfile "$3" -verify_return_error </dev/null
 }
-ldaps_bind() { has '^dn: CN=lab.alice,' guest_exec m1 env LDAPTLS_CACERT="$PKI/ca.pem" LDAPTLS_REQCERT=demand ldapsearch -LLL -x -H "ldaps://$1" -D "lab.alice@$DOMAIN" -w "$USER_PW" -b "$DOMAIN_DN" '(sAMAccountName=lab.alice)' dn; }
+ldaps_bind() { lab_has '^dn: CN=lab.alice,' guest_exec m1 env LDAPTLS_CACERT="$PKI/ca.pem" LDAPTLS_REQCERT=demand ldapsearch -LLL -x -H "ldaps://$1" -D "lab.alice@$DOMAIN" -w "$USER_PW" -b "$DOMAIN_DN" '(sAMAccountName=lab.alice)' dn; }
 in_group() { guest_exec m1 id -Gn "$1" | tr ' ' '\n' | grep -qx "$2"; }
-kinit_as() { printf '%s\n' "$2" | guest_exec m1 kinit "$1@$REALM" >/dev/null 2>&1 && has "krbtgt/$REALM@$REALM" guest_exec m1 klist; }
+kinit_as() { printf '%s\n' "$2" | guest_exec m1 kinit "$1@$REALM" >/dev/null 2>&1 && lab_has "krbtgt/$REALM@$REALM" guest_exec m1 klist; }
 pam_ok() { # <user> <action>: sssctl drives the sshd PAM stack (auth reads the password on stdin)
     local out; out=$(printf '%s\n' "$USER_PW" | guest_exec m1 sssctl user-checks "$1" -s sshd -a "$2" 2>&1) || true
     printf '%s\n' "$out" >"$LAB_DIR/pam-$1-$2.txt"
     # sssctl prints "pam_authenticate for user [u]: Success" (after its "Password: " prompt) and "pam_acct_mgmt: Success".
     grep -Eq "pam_$3( for user \[$1\])?: Success" <<<"$out"
-}
-rerun_clean() { # <guest> <step> <secrets>: exit 0 and no change reported
-    guest_run_step "$1" "$2" "$3" "$LAB_DIR/rerun-$1-$2.log" || { sed 's/^/    rerun: /' "$LAB_DIR/rerun-$1-$2.log"; return 1; }
-    if grep -q '^billu\[' "$LAB_DIR/rerun-$1-$2.log"; then sed 's/^/    rerun: /' "$LAB_DIR/rerun-$1-$2.log"; return 1; fi
 }
 
 # --- replication ---------------------------------------------------------------------------------------------
@@ -168,7 +128,7 @@ guest_exec dc1 samba-tool group addmembers "$SSH_GROUP" lab.alice -H /var/lib/sa
 guest_exec dc1 samba-tool group addmembers "$SUDO_GROUP" lab.alice -H /var/lib/samba/private/sam.ldb >/dev/null
 t=$(date +%s%N)
 st dc2 drs replicate "$DC2_FQDN" "$DC1_FQDN" "$DOMAIN_DN" >/dev/null
-fig "replicate the domain NC $DC1 -> $DC2" "$(since "$t") ms"
+lab_fig "replicate the domain NC $DC1 -> $DC2" "$(lab_since "$t") ms"
 lab_expect "lab.alice, created on $DC1, is read on $DC2" pass account_on dc2 lab.alice
 lab_expect "an account created nowhere is not found on $DC2" fail account_on dc2 lab.nobody
 
@@ -188,21 +148,20 @@ while IFS=$'\t' read -r role holder; do
 done < <(q "for (const [r,h] of o.sections['FSMO roles'].rows) console.log(r+'\t'+h)")
 
 # --- re-running every rendered step on the healthy pair changes nothing ---------------------------------------
-usn() { guest_exec "$1" ldapsearch -LLL -x -H ldap://127.0.0.1 -s base -b '' highestCommittedUSN | sed -n 's/^highestCommittedUSN: //p'; }
-U1=$(usn dc1); U2=$(usn dc2)
+U1=$(samba_usn dc1); U2=$(samba_usn dc2)
 t=$(date +%s%N)
-lab_expect "re-run $DC1 dc: no change" pass rerun_clean dc1 dc "$S/dc1"
-lab_expect "re-run $DC2 dc: no change" pass rerun_clean dc2 dc "$S/dc2"
-[ -d "$R/$DC1/var/lib/billu/stage/fsmo" ] && lab_expect "re-run $DC1 fsmo: no change" pass rerun_clean dc1 fsmo "$S/admin"
-[ -d "$R/$DC2/var/lib/billu/stage/fsmo" ] && lab_expect "re-run $DC2 fsmo: no change" pass rerun_clean dc2 fsmo "$S/admin"
-lab_expect "re-run $DC1 domain: no change" pass rerun_clean dc1 domain "$S/domain"
-fig "re-run of every DC step on the healthy pair" "$(since "$t") ms"
-lab_expect "the re-run wrote nothing to $DC1 (highestCommittedUSN stays $U1)" pass test "$(usn dc1)" = "$U1"
-lab_expect "the re-run wrote nothing to $DC2 (highestCommittedUSN stays $U2)" pass test "$(usn dc2)" = "$U2"
+lab_expect "re-run $DC1 dc: no change" pass guest_rerun_clean dc1 dc "$S/dc1"
+lab_expect "re-run $DC2 dc: no change" pass guest_rerun_clean dc2 dc "$S/dc2"
+[ -d "$R/$DC1/var/lib/billu/stage/fsmo" ] && lab_expect "re-run $DC1 fsmo: no change" pass guest_rerun_clean dc1 fsmo "$S/admin"
+[ -d "$R/$DC2/var/lib/billu/stage/fsmo" ] && lab_expect "re-run $DC2 fsmo: no change" pass guest_rerun_clean dc2 fsmo "$S/admin"
+lab_expect "re-run $DC1 domain: no change" pass guest_rerun_clean dc1 domain "$S/domain"
+lab_fig "re-run of every DC step on the healthy pair" "$(lab_since "$t") ms"
+lab_expect "the re-run wrote nothing to $DC1 (highestCommittedUSN stays $U1)" pass test "$(samba_usn dc1)" = "$U1"
+lab_expect "the re-run wrote nothing to $DC2 (highestCommittedUSN stays $U2)" pass test "$(samba_usn dc2)" = "$U2"
 
 # --- the member: DNS, LDAPS, join, SSSD, Kerberos --------------------------------------------------------------
 guest_new m1 par-dhcp01; plug m1 "$M_IP"
-guest_exec m1 sh -c "rm -f /etc/resolv.conf; { echo 'search $DOMAIN'; for a in $M_DNS; do echo \"nameserver \$a\"; done; } > /etc/resolv.conf"
+guest_resolv m1 "$DOMAIN" $M_DNS
 while IFS=$'\t' read -r name address rzone ptr kind; do
     for dns in "$DC1_IP" "$DC2_IP"; do
         [ "$kind" != a ] || lab_expect "A $name.$DOMAIN = $address (asking $dns)" pass a_is "$dns" "$name.$DOMAIN" "$address"
@@ -219,12 +178,12 @@ INTRANET=$(site_name intranet); PUBLIC=$(site_name public)
 MAILDOM=$(q 'console.log(o.sections["Mail"].rows.find(x=>x[0]==="mail domain")[1])')
 MX_VALUE=$(q 'console.log(o.sections["Mail DNS records"].rows.find(x=>x[2]==="MX")[3])')
 mx_is() { test "$(guest_exec m1 dig +short +time=2 +tries=2 @"$1" "$2" MX)" = "$3"; }
-aa_for() { has 'flags:.* aa' guest_exec m1 dig +norecurse +time=2 +tries=1 @"$1" "$2" SOA; }
+aa_for() { lab_has 'flags:.* aa' guest_exec m1 dig +norecurse +time=2 +tries=1 @"$1" "$2" SOA; }
 lab_log "services' records: $INTRANET and $PUBLIC -> $WEB $WEB_IP; MX $MAILDOM -> $MX_VALUE"
 # DC2 serves what DC1's step wrote once the DNS partition has replicated: force it rather than wait.
 t=$(date +%s%N)
 st dc2 drs replicate "$DC2_FQDN" "$DC1_FQDN" "DC=DomainDnsZones,$DOMAIN_DN" >/dev/null
-fig "replicate DomainDnsZones $DC1 -> $DC2" "$(since "$t") ms"
+lab_fig "replicate DomainDnsZones $DC1 -> $DC2" "$(lab_since "$t") ms"
 for dns in "$DC1_IP" "$DC2_IP"; do
     lab_expect "A $INTRANET = $WEB_IP, and only that (asking $dns)" pass a_is "$dns" "$INTRANET" "$WEB_IP"
     lab_expect "A $PUBLIC = $WEB_IP, and only that: inside clients reach the DMZ directly (asking $dns)" pass a_is "$dns" "$PUBLIC" "$WEB_IP"
@@ -243,11 +202,11 @@ lab_expect "tampered: $INTRANET answers 10.20.10.250 (the probe sees a wrong val
 lab_expect "tampered: $PUBLIC has a second value (the probe sees it)" fail a_is "$DC1_IP" "$PUBLIC" "$WEB_IP"
 lab_expect "tampered: MX $MAILDOM has another preference (the probe sees it)" fail mx_is "$DC1_IP" "$MAILDOM" "$MX_VALUE"
 run_step dc1 $DC1 domain "$S/domain" || lab_die "the domain step failed to repair the records"
-fig "PAR-DC01 domain step repairing 3 records" "${LAST_MS} ms"
+lab_fig "PAR-DC01 domain step repairing 3 records" "${LAST_MS} ms"
 lab_expect "repaired: A $INTRANET = $WEB_IP only (updated, not duplicated)" pass a_is "$DC1_IP" "$INTRANET" "$WEB_IP"
 lab_expect "repaired: A $PUBLIC = $WEB_IP only (the stray value removed)" pass a_is "$DC1_IP" "$PUBLIC" "$WEB_IP"
 lab_expect "repaired: MX $MAILDOM = $MX_VALUE only" pass mx_is "$DC1_IP" "$MAILDOM" "$MX_VALUE"
-lab_expect "re-run $DC1 domain after the repair: no change" pass rerun_clean dc1 domain "$S/domain"
+lab_expect "re-run $DC1 domain after the repair: no change" pass guest_rerun_clean dc1 domain "$S/domain"
 for pair in "$DC1_FQDN:$DC1_IP" "$DC2_FQDN:$DC2_IP"; do
     lab_expect "LDAPS on ${pair%%:*} presents a certificate the site CA verifies" pass ldaps_verifies "${pair%%:*}" "${pair#*:}" "$PKI/ca.pem"
     lab_expect "LDAPS on ${pair%%:*} is refused when checked against another CA" fail ldaps_verifies "${pair%%:*}" "${pair#*:}" "$PKI/otherca.pem"
@@ -255,8 +214,8 @@ done
 lab_expect "an LDAPS simple bind as lab.alice on $DC2 (certificate verified)" pass ldaps_bind "$DC2_FQDN"
 
 run_step m1 $MEMBER ad-join "$S/join" || lab_die "the member's join failed"
-fig "PAR-DHCP01 ad-join step (adcli join, sssd start)" "${LAST_MS} ms"
-lab_expect "the member's keytab holds its host principal" pass has "host/par-dhcp01.$DOMAIN@$REALM" guest_exec m1 klist -k /etc/krb5.keytab
+lab_fig "PAR-DHCP01 ad-join step (adcli join, sssd start)" "${LAST_MS} ms"
+lab_expect "the member's keytab holds its host principal" pass lab_has "host/par-dhcp01.$DOMAIN@$REALM" guest_exec m1 klist -k /etc/krb5.keytab
 lab_wait 60 "SSSD on the member resolves lab.alice" guest_exec m1 getent passwd lab.alice || true
 lab_expect "SSSD resolves the AD user lab.alice (getent passwd)" pass guest_exec m1 getent passwd lab.alice
 lab_expect "lab.alice is in the SSH group (id)" pass in_group lab.alice "${SSH_GROUP,,}"
@@ -266,12 +225,11 @@ lab_expect "SSSD authenticates lab.alice through sshd's PAM stack" pass pam_ok l
 lab_expect "SSSD lets lab.alice (in $SSH_GROUP) log on" pass pam_ok lab.alice acct acct_mgmt
 lab_expect "SSSD refuses lab.bob (not in $SSH_GROUP or $SUDO_GROUP)" fail pam_ok lab.bob acct acct_mgmt
 lab_expect "the sudo rule for ${SUDO_GROUP,,} is installed and valid" pass guest_exec m1 visudo -cq -f /etc/sudoers.d/billu-ad
-lab_expect "re-running the member's ad-join changes nothing" pass rerun_clean m1 ad-join "$S/join"
+lab_expect "re-running the member's ad-join changes nothing" pass guest_rerun_clean m1 ad-join "$S/join"
 
 # --- figures ----------------------------------------------------------------------------------------------
-fig "PAR-DC01 memory (PSS of its processes)" "$(samba_pss_mib dc1) MiB"
-fig "PAR-DC02 memory (PSS of its processes)" "$(samba_pss_mib dc2) MiB"
-fig "PAR-DHCP01 memory (sssd, PSS)" "$(samba_pss_mib m1) MiB"
-fig "lab duration" "$(( $(since "$START") / 1000 )) s"
-printf '[%s] figures:\n' "$LAB"; printf '    %s\n' "${FIG[@]}"
+lab_fig "PAR-DC01 memory (PSS of its processes)" "$(samba_pss_mib dc1) MiB"
+lab_fig "PAR-DC02 memory (PSS of its processes)" "$(samba_pss_mib dc2) MiB"
+lab_fig "PAR-DHCP01 memory (sssd, PSS)" "$(samba_pss_mib m1) MiB"
+lab_fig "lab duration" "$(( $(lab_since "$START") / 1000 )) s"
 lab_finish

@@ -33,6 +33,8 @@ mount -t tmpfs -o mode=0755 tmpfs /usr/local/lib/billu
 
 # shellcheck source=../lib/common.sh
 source "$HERE/../lib/common.sh"
+# shellcheck source=../lib/samba.sh
+source "$HERE/../lib/samba.sh"
 lab_require samba samba-tool ldapsearch ldapwhoami unshare node /usr/bin/python3
 /usr/bin/python3 -c "import samba.samdb" 2>/dev/null || lab_require python3-samba-module
 [ -f /usr/share/samba/setup/ad-schema/MS-AD_Schema_2K8_R2_Attributes.txt ] || lab_require samba-ad-provision-files
@@ -61,51 +63,18 @@ lab_log "DC $DC_NAME $DC_IP, domain $DOMAIN ($NETBIOS)"
 lab_ns dc
 lab_ns cl
 lab_link "$LAB-dc" eth0 "$DC_IP/24" "$LAB-cl" eth0 "$CL_IP/24"
-D="$LAB_DIR/dc"
-mkdir -p "$D"/{private,lock,state,cache,bind-dns}
-cat >"$D/smb.conf" <<EOF
-[global]
-    netbios name = ${DC_NAME}
-    realm = ${REALM}
-    workgroup = ${NETBIOS}
-    server role = active directory domain controller
-    interfaces = lo ${DC_IP}
-    bind interfaces only = yes
-    dns forwarder = ${DC_IP}
-    private dir = $D/private
-    lock directory = $D/lock
-    state directory = $D/state
-    cache directory = $D/cache
-    binddns dir = $D/bind-dns
-    pid directory = $D/run
-    ncalrpc dir = $D/run/ncalrpc
-    winbindd socket directory = $D/run/winbindd
-    ntp signd socket directory = $D/run/ntp_signd
-    log file = $D/log.%m
-    prefork children = 1
-[sysvol]
-    path = $D/state/sysvol
-    read only = no
-[netlogon]
-    path = $D/state/sysvol/${DOMAIN}/scripts
-    read only = no
-EOF
+D="$LAB_DIR/dc"; mkdir -p "$D"
 export KRB5_CONFIG="$D/krb5.conf"
 ADMIN_PW="Lab$(/usr/bin/python3 -c 'import secrets; print(secrets.token_hex(8))')-9Q!"
 printf '%s' "$ADMIN_PW" >"$D/admin.pw"
 chmod 600 "$D/admin.pw"
 umask 077
-t0=$(date +%s%N)
-ip netns exec "$LAB-dc" samba-tool domain provision -s "$D/smb.conf" --realm="$REALM" --domain="$NETBIOS" --server-role=dc \
-    --dns-backend=SAMBA_INTERNAL --host-ip="$DC_IP" --adminpass="$ADMIN_PW" >"$LAB_DIR/provision.log" 2>&1 ||
-    { tail -20 "$LAB_DIR/provision.log" >&2; lab_die "provision failed"; }
-lab_log "provisioned in $(( ($(date +%s%N) - t0) / 1000000 )) ms"
-lab_bg "$LAB-dc" "$LAB_DIR/samba.log" samba -s "$D/smb.conf" -F --debug-stdout -d1
-SAMBA_PID=$LAB_LAST_PID
+samba_plain_dc dc "$D" "$DC_NAME" "$REALM" "$NETBIOS" "$DC_IP" "$ADMIN_PW" \
+    "dns forwarder = $DC_IP" "winbindd socket directory = $D/run/winbindd" "prefork children = 1"
 export LDAPTLS_REQCERT=never
 ldaps() { ip netns exec "$LAB-cl" ldapsearch -LLL -o ldif-wrap=no -H "ldaps://$DC_IP" -x -D "Administrator@$DOMAIN" -y "$D/admin.pw" "$@"; }
 rootdse_usn() { ip netns exec "$LAB-cl" ldapsearch -LLL -H "ldaps://$DC_IP" -x -s base -b "" highestCommittedUSN | sed -n 's/^highestCommittedUSN: //p'; }
-lab_wait 60 "Samba AD DC answers LDAPS" rootdse_usn || { tail -20 "$LAB_DIR/samba.log" >&2; lab_die "samba did not start"; }
+lab_wait 60 "Samba AD DC answers LDAPS" rootdse_usn || { tail -20 "$LAB_DIR/samba-dc.log" >&2; lab_die "samba did not start"; }
 ROOT_DN="$(node -e 'console.log(require(process.argv[1]).ous[0])' "$S1/directory.json")"
 
 # --- the step, as synth rendered it -------------------------------------------------------------------------------

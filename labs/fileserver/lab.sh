@@ -18,9 +18,9 @@
 # billu-lib with the join password on stdin; a wrong password must fail. Nothing rendered is edited (hash-checked).
 LAB=fsv
 source "$(dirname "$0")/../lib/common.sh"
+source "$LAB_ROOT/labs/lib/samba.sh"
 lab_require samba samba-tool ldbsearch perl od smbd winbindd wbinfo net smbclient testparm getent setfacl getfacl ldapsearch unshare nsenter setpriv python3 openssl node
 START=$(date +%s%N)
-since() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
 
 OUT="$(lab_synth dev)"
 R="$OUT/rendered/PAR-FS01"
@@ -68,43 +68,9 @@ lab_ns dc; lab_ns fs; lab_ns cl
 lab_link "$LAB-dc" eth0 "$DC_IP/24" "$LAB-fs" eth0 "$FS_IP/24"
 lab_link "$LAB-cl" eth0 "$CL_IP/24" "$LAB-fs" eth1 "$FS_CL_IP/24"
 D="$LAB_DIR/dc"
-mkdir -p "$D"/{private,lock,state,cache,bind-dns} "/etc/netns/$LAB-dc"
+mkdir -p "/etc/netns/$LAB-dc"
 echo "nameserver $DC_IP" >"/etc/netns/$LAB-dc/resolv.conf"
-cat >"$D/smb.conf" <<EOF
-[global]
-    netbios name = LABDC1
-    realm = $REALM
-    workgroup = $WG
-    server role = active directory domain controller
-    interfaces = lo $DC_IP
-    bind interfaces only = yes
-    private dir = $D/private
-    lock directory = $D/lock
-    state directory = $D/state
-    cache directory = $D/cache
-    binddns dir = $D/bind-dns
-    pid directory = $D/run
-    ncalrpc dir = $D/run/ncalrpc
-    ntp signd socket directory = $D/run/ntp_signd
-    log file = $D/log.%m
-[sysvol]
-    path = $D/state/sysvol
-    read only = no
-[netlogon]
-    path = $D/state/sysvol/$DOMAIN/scripts
-    read only = no
-EOF
-t=$(date +%s%N)
-ip netns exec "$LAB-dc" samba-tool domain provision -s "$D/smb.conf" --realm="$REALM" --domain="$WG" --server-role=dc \
-    --dns-backend=SAMBA_INTERNAL --host-name=labdc1 --host-ip="$DC_IP" --adminpass="$ADMIN_PW" >"$LAB_DIR/provision.log" 2>&1 ||
-    { tail -20 "$LAB_DIR/provision.log" >&2; lab_die "provision failed"; }
-lab_log "provisioned $REALM in $(since "$t") ms"
-# A private /run/samba: the DC's smbd reaches its winbindd through libwbclient, which ignores smb.conf and uses
-# the compiled-in socket directory; sharing the host's would fail every SMB session with NT_STATUS_INTERNAL_ERROR.
-mkdir -p "$D/run-samba"
-lab_bg "$LAB-dc" "$LAB_DIR/dc.log" unshare -m --propagation private sh -c \
-    "mount --bind '$D/run-samba' /run/samba && exec samba -s '$D/smb.conf' -F --debug-stdout -d1"
-lab_wait 60 "DC answers LDAP" ip netns exec "$LAB-dc" ldapsearch -x -H "ldap://$DC_IP" -b '' -s base namingContexts || lab_die "the DC did not start"
+samba_plain_dc dc "$D" LABDC1 "$REALM" "$WG" "$DC_IP" "$ADMIN_PW"
 t=$(date +%s%N)
 ip netns exec "$LAB-dc" env USER_PW="$USER_PW" /usr/bin/python3 - "$D/smb.conf" "$D/private/sam.ldb" "$ALL_GROUPS" \
     "lab.alice:${A_GROUP#*\\},GG_Personnel" "lab.bob:${B_GROUP#*\\},GG_Personnel" >"$LAB_DIR/directory.log" 2>&1 <<'EOF' ||
@@ -136,7 +102,7 @@ ip netns exec "$LAB-dc" samba-tool dsacl set --objectdn="CN=Computers,$DOMAIN_DN
     --sddl="(OA;CI;CCDC;$COMPUTER;;$JOIN_SID)(OA;CIIO;CCDCLCSWRPWPDTLOCRSDRCWDWO;;$COMPUTER;$JOIN_SID)" >/dev/null ||
     lab_die "delegating computer objects to $JOIN_USER failed"
 lab_log "join account $JOIN_USER ($JOIN_SID) may create computers in CN=Computers"
-lab_log "$(cat "$LAB_DIR/directory.log") in $(since "$t") ms"
+lab_log "$(cat "$LAB_DIR/directory.log") in $(lab_since "$t") ms"
 
 # --- the file server: the rendered files at their real paths, in a private mount namespace ----------------------
 F="$LAB_DIR/fs"
@@ -172,7 +138,7 @@ lab_expect "broken: the rendered join with a wrong join password fails" fail joi
 lab_expect "broken: ... and leaves the server outside the domain" fail fsx net ads testjoin
 t=$(date +%s%N)
 lab_expect "the file server joins $REALM with the join account (the rendered join line)" pass join "$JOIN_PW"
-lab_log "join: $(since "$t") ms"
+lab_log "join: $(lab_since "$t") ms"
 lab_expect "net ads testjoin (the samba step's membership test)" pass fsx net ads testjoin
 fsx winbindd -F --debug-stdout -d1 >"$LAB_DIR/winbindd.log" 2>&1 &
 LAB_PIDS+=($!)
@@ -231,5 +197,5 @@ lab_expect "nothing of A's landed in $B_SHARE" fail fsx test -e "/srv/shares/$B_
 as_alice() { fsx setpriv --reuid="$(fsx id -u "$WG\lab.alice")" --regid="$(fsx id -g "$WG\lab.alice")" --init-groups "$@"; }
 lab_expect "on disk, lab.alice may create files in $A_SHARE (ACL)" pass as_alice touch "/srv/shares/$A_SHARE/acl-probe"
 lab_expect "on disk, lab.alice may not create files in $B_SHARE (ACL)" fail as_alice touch "/srv/shares/$B_SHARE/acl-probe"
-lab_log "whole lab $(since "$START") ms"
+lab_log "whole lab $(lab_since "$START") ms"
 lab_finish

@@ -15,6 +15,8 @@ LAB_NETNS=()
 LAB_PIDS=()
 LAB_FAILS=0
 LAB_PASSES=0
+LAB_FIGS=()
+LAB_PKI="$LAB_DIR/pki"
 
 lab_log() { printf '[%s] %s\n' "$LAB" "$*"; }
 lab_die() { printf '[%s] FATAL: %s\n' "$LAB" "$*" >&2; exit 1; }
@@ -114,8 +116,19 @@ lab_expect() {
     fi
 }
 
-# lab_finish: prints the tally and exits non-zero on any failed probe.
+# lab_has <pattern> <command...>: true when the command's output (stdout and stderr, whatever its exit status)
+# matches the grep pattern; the output is kept in $LAB_DIR/probes.log. Captured first, for pipefail.
+lab_has() { local out; out=$("${@:2}" 2>&1) || true; printf '%s\n' "$out" >>"$LAB_DIR/probes.log"; grep -q -- "$1" <<<"$out"; }
+
+# lab_since <start (date +%s%N)>: the milliseconds since then.
+lab_since() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
+
+# lab_fig <name> <value>: a measured figure, printed now and again in lab_finish's summary.
+lab_fig() { LAB_FIGS+=("$1: $2"); lab_log "measured: $1: $2"; }
+
+# lab_finish: prints the figures (if any) and the tally; exits non-zero on any failed probe.
 lab_finish() {
+    if [ "${#LAB_FIGS[@]}" -gt 0 ]; then printf '[%s] figures:\n' "$LAB"; printf '    %s\n' "${LAB_FIGS[@]}"; fi
     lab_log "$LAB_PASSES passed, $LAB_FAILS failed"
     [ "$LAB_FAILS" -eq 0 ]
 }
@@ -142,4 +155,33 @@ lab_hash_check() {
         diff -u "$expect" "$used" | head -20 >&2
         lab_die "the lab does not run what synth rendered: $rendered"
     fi
+}
+
+# lab_switch: namespace <LAB>-sw holding a bridge br0, one switch for a zone's namespaces.
+# lab_plug <namespace suffix> <address/prefix>: links <LAB>-<suffix> (eth0) to the switch (port p-<suffix>).
+lab_switch() {
+    lab_ns sw
+    ip -n "$LAB-sw" link add br0 type bridge
+    ip -n "$LAB-sw" link set br0 up
+}
+lab_plug() {
+    lab_link "$LAB-$1" eth0 "$2" "$LAB-sw" "p-$1" -
+    ip -n "$LAB-sw" link set "p-$1" master br0
+}
+
+# lab_ca <name> <CN>: a throwaway CA (ECDSA P-384, like SiteCa) in $LAB_PKI/<name>.pem and .key.
+# lab_cert <name> <CN> <SANs (DNS:x,IP:y)>: a server certificate of the CA "ca" in $LAB_PKI/<name>.pem and .key.
+lab_ca() {
+    mkdir -p "$LAB_PKI"
+    openssl ecparam -name secp384r1 -genkey -noout -out "$LAB_PKI/$1.key"
+    openssl req -x509 -new -key "$LAB_PKI/$1.key" -subj "/O=BillU/CN=$2" -days 1 -out "$LAB_PKI/$1.pem" \
+        -addext "basicConstraints=critical,CA:TRUE,pathlen:0" -addext "keyUsage=critical,keyCertSign,cRLSign,digitalSignature" 2>/dev/null
+}
+lab_cert() {
+    local k="$LAB_PKI/$1"
+    openssl ecparam -name secp384r1 -genkey -noout -out "$k.key"
+    openssl req -new -key "$k.key" -subj "/O=BillU/CN=$2" -out "$k.csr"
+    printf 'subjectAltName=%s\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n' "$3" >"$k.ext"
+    openssl x509 -req -in "$k.csr" -CA "$LAB_PKI/ca.pem" -CAkey "$LAB_PKI/ca.key" -CAcreateserial -days 1 -extfile "$k.ext" -out "$k.pem" 2>/dev/null
+    lab_log "certificate $2: $3"
 }

@@ -1,22 +1,30 @@
 # labs/lib/samba.sh: pseudo-guests and Samba AD DC helpers for network-namespace labs (bash). Source it after
-# common.sh. Used by labs/dc (and meant for the Directory and Mail labs).
+# common.sh. Used by labs/dc and labs/mail (guests running the rendered steps) and by labs/directory and
+# labs/fileserver (samba_plain_dc: a DC the lab provisions itself, outside any guest).
 #
 # A pseudo-guest is what a VM is to a guest step: its own network namespace (lab_ns), its own hostname (a UTS
 # namespace) and its own filesystem view, a persistent mount namespace with overlays on /etc, /var and
 # /usr/local (writes land in the lab's dir, the host's files are never touched) and a private /run. So the run.sh
 # synth rendered runs unchanged at its real paths (/etc/samba/smb.conf, /var/lib/samba, ...), and Samba needs no
-# per-DC path options. Inside a guest, `systemctl` is a lab shim (no systemd in a namespace) that starts
-# samba-ad-dc and sssd as background processes of the guest; any other unit (chrony: it would step the host's
-# clock) is logged and ignored. That shim is the only difference between a guest and a Debian VM the steps see.
+# per-DC path options. Inside a guest, `systemctl` is a lab shim (labs/lib/systemctl-shim.sh: no systemd in a
+# namespace) that starts the units the steps manage as background processes of the guest; any other unit (chrony:
+# it would step the host's clock) is logged and ignored. That shim is the only difference between a guest and a
+# Debian VM the steps see.
 #
 #   guest_new <name> <hostname>          creates the guest (network namespace <LAB>-<name>)
 #   guest_exec <name> <command...>       runs a command inside it
+#   guest_bg <name> <command...>         runs a command inside it in the background, tracked for cleanup
+#   guest_resolv <name> <search domain> <nameserver>...   writes its /etc/resolv.conf (cloud-init's job on a VM)
 #   guest_destroy <name>                 stops everything in it and removes it
 #   guest_stage_step <name> <rendered host dir> <step>   stages a step exactly as synth rendered it (hash-checked)
 #   guest_run_step <name> <step> <secrets file>          runs the staged step's run.sh, secrets on stdin
-#   samba_start / samba_stop / samba_wait_ready <name> [seconds]   the guest's Samba AD DC
-#   samba_provision <name> <rendered host dir> <secrets file>      stages and runs a first DC's `dc` step
+#   guest_step <name> <rendered host dir> <step> <secrets file>   both, timed (LAST_MS), the step's output shown
+#   guest_rerun_clean <name> <step> <secrets file>       re-runs a staged step: exit 0 and no change reported
+#   samba_dc_secrets <file> <admin password> <cert name>  a DC's `dc` step secrets (lab_cert's <cert name>)
+#   samba_usn <name>                      the guest's DC's highestCommittedUSN (anything written moves it)
 #   samba_pss_mib <name>                  memory (PSS) of everything running in the guest, MiB
+#   samba_plain_dc <ns> <dir> <netbios> <realm> <workgroup> <ip> <admin password> [smb.conf global line]...
+#                                         provisions and starts a DC in namespace <LAB>-<ns>, outside any guest
 #   secrets_add <file> <name> <value>     appends a secret in the guest steps' stdin format (name TAB hex)
 
 GUEST_DIRS=()
@@ -41,50 +49,29 @@ guest_new() {
         mount -t tmpfs -o mode=0755 tmpfs /run
         hostname "$hn"
     ' sh "$d" "$hn"
-    guest_exec "$g" sh -c 'mkdir -p /usr/local/sbin && cat > /usr/local/sbin/systemctl && chmod 0755 /usr/local/sbin/systemctl' <<'SHIM'
-#!/bin/sh
-# Lab shim for systemctl inside a pseudo-guest (labs/lib/samba.sh): no systemd in a namespace.
-verb="$1"; shift
-while [ $# -gt 0 ] && [ "${1#-}" != "$1" ]; do shift; done
-unit="${1%.service}"
-case "$unit" in
-    samba-ad-dc) cmd="samba -F --debug-stdout -d1"; log=/var/log/samba/lab-samba.log ;;
-    sssd) cmd="sssd -i --logger=stderr"; log=/var/log/sssd/lab-sssd.log ;;
-    *)
-        case "$verb" in is-enabled|is-active) exit 1 ;; esac
-        echo "lab systemctl: $verb $unit ignored" >&2; exit 0 ;;
-esac
-pidf="/run/lab-$unit.pid"
-running() { [ -f "$pidf" ] && kill -0 "$(cat "$pidf")" 2>/dev/null; }
-stop() {
-    running || return 0
-    kill "$(cat "$pidf")"
-    n=0; while running; do n=$((n + 1)); [ "$n" -le 150 ] || { kill -9 "$(cat "$pidf")"; break; }; sleep 0.1; done
-    rm -f "$pidf"
-}
-start() {
-    running && return 0
-    mkdir -p "$(dirname "$log")"
-    setsid $cmd >>"$log" 2>&1 </dev/null &
-    echo $! > "$pidf"
-}
-case "$verb" in
-    start) start ;;
-    stop) stop ;;
-    restart) stop; start ;;
-    is-active) running ;;
-    is-enabled) exit 0 ;;
-    enable|disable|mask|unmask|daemon-reload) exit 0 ;;
-    *) echo "lab systemctl: unsupported $verb" >&2; exit 1 ;;
-esac
-SHIM
+    guest_exec "$g" sh -c 'mkdir -p /usr/local/sbin && cat > /usr/local/sbin/systemctl && chmod 0755 /usr/local/sbin/systemctl' \
+        <"$LAB_ROOT/labs/lib/systemctl-shim.sh"
 }
 
-guest_exec() {
-    local g="$1" d; shift
-    d="$(_guest_dir "$g")"
-    nsenter --mount="$d/ns/mnt" --uts="$d/ns/uts" --net="/run/netns/${LAB}-$g" -- \
-        env KRB5CCNAME="FILE:/run/lab-krb5cc" PATH="/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" "$@"
+# The command line that enters a guest: its mount, UTS and network namespaces, its PATH and ticket cache.
+_guest_enter() {
+    local d; d="$(_guest_dir "$1")"
+    GUEST_ENTER=(nsenter --mount="$d/ns/mnt" --uts="$d/ns/uts" --net="/run/netns/${LAB}-$1" --
+        env KRB5CCNAME="FILE:/run/lab-krb5cc" PATH="/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
+}
+guest_exec() { _guest_enter "$1"; "${GUEST_ENTER[@]}" "${@:2}"; }
+# A simple command in the background, not guest_exec: a function would run in a bash subshell that prints
+# "Terminated" on the lab's stderr when cleanup kills the guest's processes.
+guest_bg() {
+    _guest_enter "$1"
+    "${GUEST_ENTER[@]}" "${@:2}" &
+    LAB_LAST_PID=$!
+    LAB_PIDS+=("$LAB_LAST_PID")
+}
+
+guest_resolv() {
+    local g="$1" domain="$2"; shift 2
+    guest_exec "$g" sh -c 'rm -f /etc/resolv.conf; { echo "search $0"; for a; do echo "nameserver $a"; done; } > /etc/resolv.conf' "$domain" "$@"
 }
 
 _guest_release() {
@@ -144,18 +131,33 @@ guest_run_step() {
     guest_exec "$g" sh "/var/lib/billu/stage/$step/run.sh" <"$secrets" >"$log" 2>&1
 }
 
-samba_start() { guest_exec "$1" systemctl start samba-ad-dc; }
-samba_stop() { guest_exec "$1" systemctl stop samba-ad-dc; }
-
-# Ready when the rootDSE answers over LDAP inside the guest.
-samba_wait_ready() {
-    lab_wait "${2:-120}" "Samba on $1 answers LDAP" \
-        guest_exec "$1" ldapsearch -LLL -x -o nettimeout=2 -H ldap://127.0.0.1 -s base -b '' dnsHostName
+guest_step() {
+    local g="$1" src="$2" step="$3" host t rc=0
+    host="$(basename "$src")"; t=$(date +%s%N)
+    guest_stage_step "$g" "$src" "$step"
+    guest_run_step "$g" "$step" "$4" "$LAB_DIR/$g-$step.log" || rc=$?
+    LAST_MS=$(lab_since "$t")
+    if [ "$rc" -eq 0 ]; then lab_log "$host step $step: ok in ${LAST_MS} ms"; else lab_log "$host step $step: FAILED (exit $rc) after ${LAST_MS} ms"; fi
+    sed 's/^/    /' "$LAB_DIR/$g-$step.log"
+    return "$rc"
 }
 
-samba_provision() {
-    guest_stage_step "$1" "$2" dc
-    guest_run_step "$1" dc "$3"
+guest_rerun_clean() {
+    local log="$LAB_DIR/rerun-$1-$2.log"
+    guest_run_step "$1" "$2" "$3" "$log" || { sed 's/^/    rerun: /' "$log"; return 1; }
+    if grep -q '^billu\[' "$log"; then sed 's/^/    rerun: /' "$log"; return 1; fi
+}
+
+samba_dc_secrets() {
+    : >"$1"
+    secrets_add "$1" admin-password "$2"
+    secrets_add "$1" ldaps-cert "$(cat "$LAB_PKI/$3.pem")"
+    secrets_add "$1" ldaps-key "$(cat "$LAB_PKI/$3.key")"
+    secrets_add "$1" site-ca-cert "$(cat "$LAB_PKI/ca.pem")"
+}
+
+samba_usn() {
+    guest_exec "$1" ldapsearch -LLL -x -H ldap://127.0.0.1 -s base -b '' highestCommittedUSN | sed -n 's/^highestCommittedUSN: //p'
 }
 
 # Proportional set size (shared pages split between the processes that map them) of everything in the guest.
@@ -166,4 +168,53 @@ samba_pss_mib() {
         total=$((total + ${kb:-0}))
     done
     echo $((total / 1024))
+}
+
+# samba_plain_dc: a Samba AD DC the lab provisions itself in namespace <LAB>-<ns> (no guest: the lab's own
+# smb.conf at <dir>/smb.conf, every state directory under <dir>, LAB-NOTES), with the extra [global] lines given
+# (e.g. "prefork children = 1"). Provisions (log: $LAB_DIR/provision.log), starts samba with a private /run/samba
+# (the DC's smbd reaches its winbindd through libwbclient, which ignores smb.conf and uses the compiled-in socket
+# directory: sharing the host's fails SMB sessions with NT_STATUS_INTERNAL_ERROR), then waits (60 s at most) for
+# the rootDSE to answer over LDAP on <ip>. Dies on any failure, with the log's tail. Leaves samba's PID in SAMBA_PID
+# (tracked for cleanup) and its log in $LAB_DIR/samba-<ns>.log.
+samba_plain_dc() {
+    local ns="$LAB-$1" log="$LAB_DIR/samba-$1.log" d="$2" netbios="$3" realm="$4" wg="$5" ip="$6" pw="$7" t extra=""
+    shift 7
+    [ "$#" -eq 0 ] || extra="$(printf '    %s\n' "$@")"
+    install -d -m 0755 "$d" "$d/private" "$d/lock" "$d/state" "$d/cache" "$d/bind-dns" "$d/run-samba"
+    cat >"$d/smb.conf" <<CONF
+[global]
+    netbios name = $netbios
+    realm = $realm
+    workgroup = $wg
+    server role = active directory domain controller
+    interfaces = lo $ip
+    bind interfaces only = yes
+    private dir = $d/private
+    lock directory = $d/lock
+    state directory = $d/state
+    cache directory = $d/cache
+    binddns dir = $d/bind-dns
+    pid directory = $d/run
+    ncalrpc dir = $d/run/ncalrpc
+    ntp signd socket directory = $d/run/ntp_signd
+    log file = $d/log.%m
+$extra
+[sysvol]
+    path = $d/state/sysvol
+    read only = no
+[netlogon]
+    path = $d/state/sysvol/${realm,,}/scripts
+    read only = no
+CONF
+    t=$(date +%s%N)
+    ip netns exec "$ns" samba-tool domain provision -s "$d/smb.conf" --realm="$realm" --domain="$wg" --server-role=dc \
+        --dns-backend=SAMBA_INTERNAL --host-name="${netbios,,}" --host-ip="$ip" --adminpass="$pw" >"$LAB_DIR/provision.log" 2>&1 ||
+        { tail -20 "$LAB_DIR/provision.log" >&2; lab_die "provision failed"; }
+    lab_log "provisioned $realm in $(lab_since "$t") ms"
+    lab_bg "$ns" "$log" unshare -m --propagation private sh -c \
+        "mount --bind '$d/run-samba' /run/samba && exec samba -s '$d/smb.conf' -F --debug-stdout -d1"
+    SAMBA_PID=$LAB_LAST_PID
+    lab_wait 60 "Samba AD DC answers LDAP" ip netns exec "$ns" ldapsearch -x -H "ldap://$ip" -b '' -s base namingContexts ||
+        { tail -20 "$log" >&2; lab_die "samba did not start"; }
 }

@@ -10,8 +10,8 @@
 # switch; a client namespace on the same switch resolves through the DC and speaks SMTP and IMAPS (probe.py).
 #
 # Lab overrides (documented, nothing rendered is edited):
-#   - guests are namespaces with overlays, not VMs; `systemctl` is a shim (systemctl-shim.sh in the mail guest,
-#     samba.sh's in the DC) that starts the daemons in the guest; packages are preinstalled (the install guard of
+#   - guests are namespaces with overlays, not VMs; `systemctl` is a shim (labs/lib/systemctl-shim.sh) that
+#     starts the daemons in the guest; packages are preinstalled (the install guard of
 #     `mail-packages` sees them and skips); the mail guest's /dev is a tmpfs with the host's device nodes and a
 #     lab syslog socket (syslog.py), so Postfix's and Dovecot's logs land in the lab's dir;
 #   - the mail guest's /etc/resolv.conf is written from its VM's cloud-init DNS servers in resources.json; its
@@ -33,9 +33,6 @@ source "$LAB_ROOT/labs/lib/samba.sh"
 lab_require samba samba-tool ldapsearch ldbsearch dig postfix postconf dovecot doveconf doveadm rspamd openssl python3 unshare nsenter node ss
 HERE="$LAB_ROOT/labs/mail"
 START=$(date +%s%N)
-since() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
-FIG=()
-fig() { FIG+=("$1: $2"); lab_log "measured: $1: $2"; }
 
 # --- synth the dev stack; every fact below comes from its outputs -------------------------------------------------
 OUT="$(lab_synth dev)"
@@ -64,29 +61,17 @@ lab_log "mail domain $MAILDOM on $MAIL $MAIL_IP ($MAILHOST); DC $DC1 $DC1_IP; se
 # --- secrets (what Pulumi would send on stdin) ----------------------------------------------------------------------
 ADMIN_PW="Lab-$(openssl rand -hex 10)-A1"
 LDAP_PW="$(openssl rand -hex 16)Ab1"
-PKI="$LAB_DIR/pki"; mkdir -p "$PKI"
-mkca() {
-    openssl ecparam -name secp384r1 -genkey -noout -out "$PKI/$1.key"
-    openssl req -x509 -new -key "$PKI/$1.key" -subj "/O=BillU/CN=$2" -days 1 -out "$PKI/$1.pem" \
-        -addext "basicConstraints=critical,CA:TRUE,pathlen:0" -addext "keyUsage=critical,keyCertSign,cRLSign,digitalSignature" 2>/dev/null
-}
-mkca ca "BillU lab throwaway root CA"
-mkca otherca "Some other CA"
+PKI="$LAB_PKI"
+lab_ca ca "BillU lab throwaway root CA"
+lab_ca otherca "Some other CA"
 issue() { # <file name> <CertRequest name suffix>: the SANs and CN synth recorded for that certificate
-    local sans cn
-    sans=$(q "const c=r.find(x=>x.type==='tls:index/certRequest:CertRequest'&&x.name.endsWith('$2')).inputs; console.log([...c.dnsNames.map(d=>'DNS:'+d),...c.ipAddresses.map(i=>'IP:'+i)].join(','))")
-    cn=$(q "console.log(r.find(x=>x.type==='tls:index/certRequest:CertRequest'&&x.name.endsWith('$2')).inputs.subject.commonName)")
-    openssl ecparam -name secp384r1 -genkey -noout -out "$PKI/$1.key"
-    openssl req -new -key "$PKI/$1.key" -subj "/O=BillU/CN=$cn" -out "$PKI/$1.csr"
-    printf 'subjectAltName=%s\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n' "$sans" >"$PKI/$1.ext"
-    openssl x509 -req -in "$PKI/$1.csr" -CA "$PKI/ca.pem" -CAkey "$PKI/ca.key" -CAcreateserial -days 1 -extfile "$PKI/$1.ext" -out "$PKI/$1.pem" 2>/dev/null
-    lab_log "certificate $cn: $sans"
+    local c="r.find(x=>x.type==='tls:index/certRequest:CertRequest'&&x.name.endsWith('$2')).inputs"
+    lab_cert "$1" "$(q "console.log($c.subject.commonName)")" "$(q "const c=$c; console.log([...c.dnsNames.map(d=>'DNS:'+d),...c.ipAddresses.map(i=>'IP:'+i)].join(','))")"
 }
-issue dc1 "$(echo "$DC1" | tr 'A-Z' 'a-z')-ldaps-csr"
-issue mail "$(echo "$MAIL" | tr 'A-Z' 'a-z')-mail-csr"
+issue dc1 "${DC1,,}-ldaps-csr"
+issue mail "${MAIL,,}-mail-csr"
 S="$LAB_DIR/secrets"; mkdir -p "$S"
-: >"$S/dc1"; secrets_add "$S/dc1" admin-password "$ADMIN_PW"
-secrets_add "$S/dc1" ldaps-cert "$(cat "$PKI/dc1.pem")"; secrets_add "$S/dc1" ldaps-key "$(cat "$PKI/dc1.key")"; secrets_add "$S/dc1" site-ca-cert "$(cat "$PKI/ca.pem")"
+samba_dc_secrets "$S/dc1" "$ADMIN_PW" dc1
 : >"$S/domain"; secrets_add "$S/domain" admin-password "$ADMIN_PW"; secrets_add "$S/domain" join-password "Join-$(openssl rand -hex 8)-B2"
 : >"$S/dir"; secrets_add "$S/dir" mail-ldap-password "$LDAP_PW"
 mail_secrets() { # <file> <ldap password>
@@ -100,32 +85,18 @@ if [ "${MBL_SABOTAGE:-}" = 1 ]; then mail_secrets "$S/mail" "Wrong$LDAP_PW"; lab
 : >"$S/none"
 
 # --- network: one switch for the servers zone; a client on it ---------------------------------------------------------
-lab_ns sw
-ip -n "$LAB-sw" link add br0 type bridge
-ip -n "$LAB-sw" link set br0 up
-plug() { # <namespace suffix> <address>
-    lab_link "$LAB-$1" eth0 "$2/24" "$LAB-sw" "p-$1" -
-    ip -n "$LAB-sw" link set "p-$1" master br0
-}
-run_step() { # <guest> <host> <step> <secrets>: stage (hash-checked) and run; prints the time
-    local t; t=$(date +%s%N)
-    guest_stage_step "$1" "$R/$2" "$3"
-    if guest_run_step "$1" "$3" "$4" "$LAB_DIR/$1-$3.log"; then
-        LAST_MS=$(since "$t"); lab_log "$2 step $3: ok in ${LAST_MS} ms"; sed 's/^/    /' "$LAB_DIR/$1-$3.log"
-    else
-        local rc=$?; LAST_MS=$(since "$t"); lab_log "$2 step $3: FAILED (exit $rc) after ${LAST_MS} ms"; sed 's/^/    /' "$LAB_DIR/$1-$3.log"; return "$rc"
-    fi
-}
-has() { local out; out=$("${@:2}" 2>&1) || true; printf '%s\n' "$out" >>"$LAB_DIR/probes.log"; grep -q -- "$1" <<<"$out"; }
+lab_switch
+plug() { lab_plug "$1" "$2/24"; } # <namespace suffix> <address>
+run_step() { guest_step "$1" "$R/$2" "$3" "$4"; } # <guest> <host> <step> <secrets>: stage (hash-checked), run, time
 # refused <pattern> <command...>: the command fails AND says why (a refusal for another reason is no pass).
 refused() { local out rc=0; out=$("${@:2}" 2>&1) || rc=$?; printf '%s\n' "$out" >>"$LAB_DIR/probes.log"; [ "$rc" -ne 0 ] && grep -Eq -- "$1" <<<"$out"; }
 
 # --- PAR-DC01: the forest, then the domain step (records, the MX of the mail domain) -----------------------------
-guest_new dc1 "$(echo "$DC1" | tr 'A-Z' 'a-z')"; plug dc1 "$DC1_IP"
+guest_new dc1 "${DC1,,}"; plug dc1 "$DC1_IP"
 run_step dc1 "$DC1" dc "$S/dc1" || lab_die "provisioning $DC1 failed"
-fig "$DC1 dc step (provision, start, LDAP ready)" "${LAST_MS} ms"
+lab_fig "$DC1 dc step (provision, start, LDAP ready)" "${LAST_MS} ms"
 run_step dc1 "$DC1" domain "$S/domain" || lab_die "the domain step failed"
-fig "$DC1 domain step (zones, records with the MX, subnets, groups)" "${LAST_MS} ms"
+lab_fig "$DC1 domain step (zones, records with the MX, subnets, groups)" "${LAST_MS} ms"
 SAM=/var/lib/samba/private/sam.ldb
 
 # --- the people: the directory step applies the plan (every account with its address, must change its password) --
@@ -135,7 +106,7 @@ node -e 'for (const u of require(process.argv[1]).users) if (u.password) console
     secrets_add "$S/directory" "$name" "Init-$(openssl rand -hex 8)-C3"
 done
 run_step dc1 "$DC1" directory "$S/directory" || lab_die "the directory step failed"
-fig "$DC1 directory step (the plan: OUs, groups, $(node -e 'console.log(require(process.argv[1]).people.length)' "$OUT/directory.json") accounts, computers)" "${LAST_MS} ms"
+lab_fig "$DC1 directory step (the plan: OUs, groups, $(node -e 'console.log(require(process.argv[1]).people.length)' "$OUT/directory.json") accounts, computers)" "${LAST_MS} ms"
 # Two people of the postmaster's group (GG_DSI: the IT department), from the plan.
 # Nobody's manager: HR's next export can drop either line without orphaning anyone.
 mapfile -t PEOPLE < <(node -e 'const d = require(process.argv[1]); const managers = new Set(d.people.map((x) => x.manager));
@@ -150,30 +121,28 @@ lab_log "accounts from the directory plan: $MAIL_A and $MAIL_B (both in $POSTMAS
 
 # --- PAR-DC01 mail-directory: the service account and the aliases --------------------------------------------------
 run_step dc1 "$DC1" mail-directory "$S/dir" || lab_die "the mail-directory step failed"
-fig "$DC1 mail-directory step (service account, aliases)" "${LAST_MS} ms"
+lab_fig "$DC1 mail-directory step (service account, aliases)" "${LAST_MS} ms"
 ldap_bind() { # <bind name> <password>: an LDAPS bind with the site CA verified, from the DC's own shell
     (umask 077; printf '%s' "$2" >"$LAB_DIR/bindpw")
-    guest_exec dc1 env LDAPTLS_CACERT="$PKI/ca.pem" LDAPTLS_REQCERT=demand ldapsearch -LLL -x -H "ldaps://$(echo "$DC1" | tr 'A-Z' 'a-z').$DOMAIN" -D "$1" -y "$LAB_DIR/bindpw" -s base -b '' 1.1
+    guest_exec dc1 env LDAPTLS_CACERT="$PKI/ca.pem" LDAPTLS_REQCERT=demand ldapsearch -LLL -x -H "ldaps://${DC1,,}.$DOMAIN" -D "$1" -y "$LAB_DIR/bindpw" -s base -b '' 1.1
 }
 lab_expect "$SVC binds over LDAPS with the generated password" pass ldap_bind "$BIND_DN" "$LDAP_PW"
 lab_expect "$SVC does not bind with another password" fail ldap_bind "$BIND_DN" "x$LDAP_PW"
-lab_expect "postmaster@$MAILDOM is a proxyAddress of $POSTMASTER_TO" pass has "smtp:postmaster@$MAILDOM" guest_exec dc1 ldbsearch -H "$SAM" "(sAMAccountName=$POSTMASTER_TO)" proxyAddresses
+lab_expect "postmaster@$MAILDOM is a proxyAddress of $POSTMASTER_TO" pass lab_has "smtp:postmaster@$MAILDOM" guest_exec dc1 ldbsearch -H "$SAM" "(sAMAccountName=$POSTMASTER_TO)" proxyAddresses
 
 # --- PAR-MAIL01: packages (preinstalled: the guard skips), then the mail step --------------------------------------
-guest_new mail "$(echo "$MAIL" | tr 'A-Z' 'a-z')"; plug mail "$MAIL_IP"
-guest_exec mail sh -c "rm -f /etc/resolv.conf; { echo 'search $DOMAIN'; for a in $MAIL_DNS; do echo \"nameserver \$a\"; done; } > /etc/resolv.conf"
-guest_exec mail sh -c 'cat > /usr/local/sbin/systemctl && chmod 0755 /usr/local/sbin/systemctl' <"$HERE/systemctl-shim.sh"
+guest_new mail "${MAIL,,}"; plug mail "$MAIL_IP"
+guest_resolv mail "$DOMAIN" $MAIL_DNS
 # A lab /dev: the host's device nodes and a syslog socket of the lab's own.
 guest_exec mail sh -euc 'mkdir -p /run/hostdev && mount --bind /dev /run/hostdev && mount -t tmpfs -o mode=0755 tmpfs /dev
     for n in null zero full random urandom tty; do touch /dev/$n; mount --bind /run/hostdev/$n /dev/$n; done
     ln -s /proc/self/fd /dev/fd; ln -s /proc/self/fd/0 /dev/stdin; ln -s /proc/self/fd/1 /dev/stdout; ln -s /proc/self/fd/2 /dev/stderr
     mkdir -p /dev/shm /dev/pts; mount -t tmpfs -o mode=1777 tmpfs /dev/shm'
-guest_exec mail python3 "$HERE/syslog.py" /dev/log "$LAB_DIR/mail-syslog.log" &
-LAB_PIDS+=("$!")
+guest_bg mail python3 "$HERE/syslog.py" /dev/log "$LAB_DIR/mail-syslog.log"
 lab_wait 10 "the mail guest's syslog socket" guest_exec mail test -S /dev/log
 run_step mail "$MAIL" mail-packages "$S/none" || lab_die "the mail-packages step failed"
 run_step mail "$MAIL" mail "$S/mail" || lab_die "the mail step failed"
-fig "$MAIL mail step (checks, rspamd, Dovecot, Postfix up)" "${LAST_MS} ms"
+lab_fig "$MAIL mail step (checks, rspamd, Dovecot, Postfix up)" "${LAST_MS} ms"
 # The folders the step created: 0755 root's from the library (postfix's proxymap traverses them), the LDAP tables'
 # 0750 root:postfix as the step declares it; the key stays 0600.
 modes() { guest_exec mail stat -c '%n %a %U:%G' /etc/billu /etc/billu/mail /etc/billu/mail/tls /etc/billu/mail/postfix-ldap /etc/billu/mail/tls/server.key | tr '\n' ';'; }
@@ -201,16 +170,16 @@ if [ "${BML_PAUSE:-}" = 1 ]; then touch "$LAB_DIR/pause"; lab_log "paused: rm $L
 lab_log "DNS and TLS"
 lab_expect "MX of $MAILDOM is \"$MX_VALUE\" (the DC step made it)" pass dig_is "$MAILDOM" MX "$MX_VALUE"
 lab_expect "A of $MAILHOST is $MAIL_IP" pass dig_is "$MAILHOST" A "$MAIL_IP"
-lab_expect "IMAPS ($IMAPS_PORT) presents a certificate the site CA verifies for $MAILHOST" pass has verified probe tls --port "$IMAPS_PORT"
-lab_expect "submission ($SUB_PORT) STARTTLS presents a certificate the site CA verifies" pass has verified probe tls --port "$SUB_PORT"
+lab_expect "IMAPS ($IMAPS_PORT) presents a certificate the site CA verifies for $MAILHOST" pass lab_has verified probe tls --port "$IMAPS_PORT"
+lab_expect "submission ($SUB_PORT) STARTTLS presents a certificate the site CA verifies" pass lab_has verified probe tls --port "$SUB_PORT"
 lab_expect "IMAPS is refused when checked against another CA" fail ip netns exec "$LAB-cli" python3 "$HERE/probe.py" tls --port "$IMAPS_PORT" --server "$MAILHOST" --host "$MAILHOST" --ca "$PKI/otherca.pem"
-lab_expect "SMTP ($SMTP_PORT) offers no AUTH" fail has '^AUTH' probe ehlo --port "$SMTP_PORT"
-lab_expect "SMTP announces the size limit $SIZE_LIMIT" pass has "^SIZE $SIZE_LIMIT" probe ehlo --port "$SMTP_PORT"
-lab_expect "submission offers no AUTH before STARTTLS" fail has '^AUTH' probe ehlo --port "$SUB_PORT"
-lab_expect "submission offers AUTH PLAIN LOGIN after STARTTLS" pass has '^AUTH PLAIN LOGIN' probe ehlo --port "$SUB_PORT" --starttls
+lab_expect "SMTP ($SMTP_PORT) offers no AUTH" fail lab_has '^AUTH' probe ehlo --port "$SMTP_PORT"
+lab_expect "SMTP announces the size limit $SIZE_LIMIT" pass lab_has "^SIZE $SIZE_LIMIT" probe ehlo --port "$SMTP_PORT"
+lab_expect "submission offers no AUTH before STARTTLS" fail lab_has '^AUTH' probe ehlo --port "$SUB_PORT"
+lab_expect "submission offers AUTH PLAIN LOGIN after STARTTLS" pass lab_has '^AUTH PLAIN LOGIN' probe ehlo --port "$SUB_PORT" --starttls
 
 lab_log "a new account must change its password first; an administrator reset opens it"
-lab_expect "AD refuses $USER_A's bind with the initial password: must change it (data 773)" pass has 'data 773' ldap_bind "$MAIL_A" "$INITIAL_PW"
+lab_expect "AD refuses $USER_A's bind with the initial password: must change it (data 773)" pass lab_has 'data 773' ldap_bind "$MAIL_A" "$INITIAL_PW"
 lab_expect "IMAPS logon of $MAIL_A with the initial password is refused (AUTHENTICATIONFAILED)" pass refused AUTHENTICATIONFAILED imap "$MAIL_A" "$INITIAL_PW"
 for p in "$USER_A:$PW_A" "$USER_B:$PW_B"; do
     guest_exec dc1 env BILLU_SECRET="${p#*:}" billu-samba-tool user setpassword "${p%%:*}" --newpassword=@BILLU_SECRET@ -H "$SAM" >/dev/null
@@ -225,20 +194,20 @@ for i in 1 2 3 4 5; do
     tok="lab-$i-$(openssl rand -hex 4)"; TOKS+=("$tok")
     t=$(date +%s%N)
     send --port "$SMTP_PORT" --sender "someone@partner.example" --to "$MAIL_A" --subject "$tok" >>"$LAB_DIR/probes.log" 2>&1 || lab_log "message $i refused"
-    if lab_wait 30 "message $i in $USER_A's Maildir" guest_exec mail sh -c "grep -qs 'Subject: $tok' /var/vmail/$USER_A/Maildir/new/*"; then LAT+=("$(since "$t")"); fi
+    if lab_wait 30 "message $i in $USER_A's Maildir" guest_exec mail sh -c "grep -qs 'Subject: $tok' /var/vmail/$USER_A/Maildir/new/*"; then LAT+=("$(lab_since "$t")"); fi
     [ "$i" = 1 ] && FIRST="$tok"
 done
 lab_expect "5 messages to $MAIL_A by SMTP from outside were delivered (${#LAT[@]}/5)" pass test "${#LAT[@]}" = 5
 IFS=$'\n' SORTED=($(printf '%s\n' "${LAT[@]:-0}" | sort -n)); unset IFS
-fig "delivery latency, end to end (client start, SMTP, rspamd, LMTP, file in the Maildir; 5 messages: min/median/max)" "${SORTED[0]}/${SORTED[2]:-?}/${SORTED[4]:-?} ms"
+lab_fig "delivery latency, end to end (client start, SMTP, rspamd, LMTP, file in the Maildir; 5 messages: min/median/max)" "${SORTED[0]}/${SORTED[2]:-?}/${SORTED[4]:-?} ms"
 # Postfix's own account of each message (delay=: queue arrival to Dovecot's 250 Saved), from the lab syslog.
 DELAYS=$(for tok in "${TOKS[@]}"; do
     qid=$(sed -n "s/.*postfix\/cleanup\[[0-9]*\]: \([0-9A-F]*\): message-id=<$tok@lab>.*/\1/p" "$LAB_DIR/mail-syslog.log" | head -n 1)
     [ -z "$qid" ] || sed -n "s/.*postfix\/lmtp\[[0-9]*\]: $qid: to=.* delay=\([0-9.]*\),.*status=sent.*/\1/p" "$LAB_DIR/mail-syslog.log" | head -n 1
 done | sort -n | tr '\n' ' ' || true)
-fig "delivery latency, Postfix queue to mailbox (its delay=, seconds, 5 messages sorted)" "${DELAYS:-none logged}"
+lab_fig "delivery latency, Postfix queue to mailbox (its delay=, seconds, 5 messages sorted)" "${DELAYS:-none logged}"
 lab_expect "the mailbox is the account's: /var/vmail/$USER_A/Maildir" pass guest_exec mail test -d "/var/vmail/$USER_A/Maildir/new"
-lab_expect "$MAIL_A reads the first message over IMAPS" pass has "Subject: $FIRST" imap "$MAIL_A" "$PW_A" --expect "$FIRST" --wait 5
+lab_expect "$MAIL_A reads the first message over IMAPS" pass lab_has "Subject: $FIRST" imap "$MAIL_A" "$PW_A" --expect "$FIRST" --wait 5
 lab_expect "the message went through rspamd (X-Spamd-Bar header)" pass guest_exec mail sh -c "grep -l 'Subject: $FIRST' /var/vmail/$USER_A/Maildir/new/* | xargs grep -q '^X-Spamd-Bar:'"
 lab_expect "mail to postmaster@$MAILDOM reaches $USER_A (member of $POSTMASTER_TO)" pass send --port "$SMTP_PORT" --sender "someone@partner.example" --to "postmaster@$MAILDOM" --subject "pm-$START"
 lab_expect "$MAIL_A reads the postmaster message" pass imap "$MAIL_A" "$PW_A" --expect "pm-$START" --wait 15
@@ -246,7 +215,7 @@ lab_expect "an address nobody has is refused (550 user unknown)" pass refused "5
 lab_expect "the GTUBE test message is refused by the spam filter (554)" pass refused "554 5.7.1" send --port "$SMTP_PORT" --sender "someone@partner.example" --to "$MAIL_A" --subject gtube \
     --body 'XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X'
 lab_expect "a message over $SIZE_LIMIT bytes is refused (552)" pass refused "552 5.3.4" send --port "$SMTP_PORT" --sender "someone@partner.example" --to "$MAIL_A" --subject big --size $((SIZE_LIMIT + 100000))
-lab_expect "the quota Dovecot applies is $QUOTA_MIB MiB" pass has "STORAGE [0-9]* $((QUOTA_MIB * 1024))" imap "$MAIL_A" "$PW_A" --quota
+lab_expect "the quota Dovecot applies is $QUOTA_MIB MiB" pass lab_has "STORAGE [0-9]* $((QUOTA_MIB * 1024))" imap "$MAIL_A" "$PW_A" --quota
 
 lab_log "no open relay; submission needs a logon and the sender's own address"
 lab_expect "relaying to an outside domain without logon is refused (port $SMTP_PORT: relay access denied)" pass refused "Relay access denied" send --port "$SMTP_PORT" --sender "$MAIL_A" --to "someone@example.org" --subject relay
@@ -265,25 +234,20 @@ lab_expect "the new plan disables $USER_B and only them" pass node -e 'const d =
 R_MAIN="$R"; R="$OUT2/rendered"
 run_step dc1 "$DC1" directory "$S/directory" || lab_die "the directory step (departure) failed"
 R="$R_MAIN"
-lab_expect "AD refuses $USER_B's bind: disabled (data 533)" pass has 'data 533' ldap_bind "$MAIL_B" "$PW_B"
+lab_expect "AD refuses $USER_B's bind: disabled (data 533)" pass lab_has 'data 533' ldap_bind "$MAIL_B" "$PW_B"
 lab_expect "$MAIL_B (disabled) cannot log on over IMAPS (AUTHENTICATIONFAILED)" pass refused AUTHENTICATIONFAILED imap "$MAIL_B" "$PW_B"
 lab_expect "$MAIL_B (disabled) gets no submission (535)" pass refused "535" submit "$MAIL_B" "$PW_B" --sender "$MAIL_B" --to "$MAIL_A" --subject gone
 lab_expect "mail to $MAIL_B (disabled) is refused (550 user unknown)" pass refused "550 .*User unknown" send --port "$SMTP_PORT" --sender "someone@partner.example" --to "$MAIL_B" --subject gone
 
 lab_log "idempotence and the checks before applying"
 pids() { guest_exec mail sh -c 'cat /run/lab-postfix.pid /run/lab-dovecot.pid /run/lab-rspamd.pid'; }
-usn() { guest_exec dc1 ldapsearch -LLL -x -H ldap://127.0.0.1 -s base -b '' highestCommittedUSN | sed -n 's/^highestCommittedUSN: //p'; }
-rerun_clean() { # <guest> <step> <secrets>: exit 0 and no change reported
-    guest_run_step "$1" "$2" "$3" "$LAB_DIR/rerun-$1-$2.log" || { sed 's/^/    rerun: /' "$LAB_DIR/rerun-$1-$2.log"; return 1; }
-    if grep -q '^billu\[' "$LAB_DIR/rerun-$1-$2.log"; then sed 's/^/    rerun: /' "$LAB_DIR/rerun-$1-$2.log"; return 1; fi
-}
-P1=$(pids); U1=$(usn)
+P1=$(pids); U1=$(samba_usn dc1)
 t=$(date +%s%N)
-lab_expect "re-run $DC1 mail-directory: no change" pass rerun_clean dc1 mail-directory "$S/dir"
-lab_expect "re-run $MAIL mail: no change" pass rerun_clean mail mail "$S/mail"
-fig "re-run of both mail steps" "$(since "$t") ms"
+lab_expect "re-run $DC1 mail-directory: no change" pass guest_rerun_clean dc1 mail-directory "$S/dir"
+lab_expect "re-run $MAIL mail: no change" pass guest_rerun_clean mail mail "$S/mail"
+lab_fig "re-run of both mail steps" "$(lab_since "$t") ms"
 lab_expect "the re-run restarted no daemon" pass test "$(pids)" = "$P1"
-lab_expect "the re-run wrote nothing to AD (highestCommittedUSN stays $U1)" pass test "$(usn)" = "$U1"
+lab_expect "the re-run wrote nothing to AD (highestCommittedUSN stays $U1)" pass test "$(samba_usn dc1)" = "$U1"
 # Broken on purpose: a typo that would drop the relay rule; the step's check must refuse it and keep the old file.
 STAGED=/var/lib/billu/stage/mail/files/etc/postfix/main.cf
 guest_exec mail sh -c "sed -i 's/^smtpd_relay_restrictions =/smtpd_relay_restriction =/' $STAGED"
@@ -293,8 +257,7 @@ lab_expect "the installed main.cf is still the rendered one" pass cmp -s "$R/$MA
 lab_expect "and relaying is still refused (relay access denied)" pass refused "Relay access denied" send --port "$SMTP_PORT" --sender "$MAIL_A" --to "someone@example.org" --subject relay2
 
 # --- figures ------------------------------------------------------------------------------------------------------
-fig "$MAIL memory (Postfix, Dovecot, rspamd: PSS)" "$(samba_pss_mib mail) MiB"
-fig "$DC1 memory (PSS)" "$(samba_pss_mib dc1) MiB"
-fig "lab duration" "$(( $(since "$START") / 1000 )) s"
-printf '[%s] figures:\n' "$LAB"; printf '    %s\n' "${FIG[@]}"
+lab_fig "$MAIL memory (Postfix, Dovecot, rspamd: PSS)" "$(samba_pss_mib mail) MiB"
+lab_fig "$DC1 memory (PSS)" "$(samba_pss_mib dc1) MiB"
+lab_fig "lab duration" "$(( $(lab_since "$START") / 1000 )) s"
 lab_finish

@@ -1,11 +1,14 @@
 #!/bin/sh
-# Lab shim for systemctl inside the mail pseudo-guest (labs/mail): no systemd in a namespace. Starts the units the
-# mail steps manage as background processes of the guest, each in its own session, tracked by PID; any other
-# unit is logged and ignored. (labs/lib/samba.sh's shim does the same for samba-ad-dc and sssd.)
+# Lab shim for systemctl inside a pseudo-guest (labs/lib/samba.sh installs it in every guest): no systemd in a
+# namespace. Starts the units the guest steps manage (the DC's samba-ad-dc, the member's sssd, the mail server's
+# postfix, dovecot and rspamd) as background processes of the guest, each in its own session, tracked by PID; any
+# other unit (chrony: it would step the host's clock) is logged and ignored.
 verb="$1"; shift
 while [ $# -gt 0 ] && [ "${1#-}" != "$1" ]; do shift; done
 unit="${1%.service}"
 case "$unit" in
+    samba-ad-dc) cmd="samba -F --debug-stdout -d1"; log=/var/log/samba/lab-samba.log ;;
+    sssd) cmd="sssd -i --logger=stderr"; log=/var/log/sssd/lab-sssd.log ;;
     postfix) cmd="postfix start-fg"; log=/var/log/lab-postfix.log ;;
     dovecot) cmd="dovecot -F"; log=/var/log/lab-dovecot.log ;;
     rspamd) cmd="rspamd -f -u _rspamd -g _rspamd"; log=/var/log/lab-rspamd.log
@@ -26,6 +29,7 @@ stop() {
 }
 start() {
     running && return 0
+    mkdir -p "$(dirname "$log")"
     setsid $cmd >>"$log" 2>&1 </dev/null &
     echo $! > "$pidf"
 }
