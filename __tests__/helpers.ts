@@ -1,4 +1,4 @@
-import { readFileSync } from "fs";
+import { readdirSync, readFileSync, statSync } from "fs";
 import * as path from "path";
 import { parse as parseYaml } from "yaml";
 import { InputError } from "../model/errors";
@@ -34,4 +34,22 @@ export function problemsOf(raw: Record<string, unknown>): string[] {
         if (e instanceof InputError) return e.problems.map((p) => `${p.path}: ${p.message}. Fix: ${p.fix}`);
         throw e;
     }
+}
+
+/** Every file under a folder, recursively. */
+export function filesUnder(dir: string): string[] {
+    return readdirSync(dir).flatMap((f) => {
+        const p = path.join(dir, f);
+        return statSync(p).isDirectory() ? filesUnder(p) : [p];
+    });
+}
+
+/** `<file> leaks <secret>` for every secret found in any file under a folder ([] when none leaks). */
+export function secretLeaks(dir: string, secrets: readonly string[]): string[] {
+    const leaks: string[] = [];
+    for (const file of filesUnder(dir)) {
+        const text = readFileSync(file, "utf8");
+        for (const s of secrets) if (text.includes(s)) leaks.push(`${file} leaks ${s}`);
+    }
+    return leaks;
 }

@@ -1,9 +1,9 @@
 /** Offline synthesis of the committed dev stack under the mock runtime: exact children, inputs, order, no leak. */
-import { readdirSync, readFileSync, statSync } from "fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
 import { SynthResult, synth } from "../../tools/synth";
-import { ROOT } from "../helpers";
+import { filesUnder, ROOT, secretLeaks } from "../helpers";
 
 let r: SynthResult;
 const out = path.join(tmpdir(), `billu-synth-dev-${process.pid}`);
@@ -14,13 +14,6 @@ beforeAll(async () => {
 
 function byType(t: string) {
     return r.resources.filter((x) => x.type === t);
-}
-
-function walk(dir: string): string[] {
-    return readdirSync(dir).flatMap((f) => {
-        const p = path.join(dir, f);
-        return statSync(p).isDirectory() ? walk(p) : [p];
-    });
 }
 
 test("synthesizes clean", () => {
@@ -95,17 +88,18 @@ test("the rendered folder holds exactly what the copies push", () => {
         expect(local.startsWith(path.join(out, "rendered"))).toBe(true);
         expect(readFileSync(local, "utf8").length).toBeGreaterThan(0);
     }
-    const rendered = walk(path.join(out, "rendered"));
+    const rendered = filesUnder(path.join(out, "rendered"));
     expect(rendered.sort()).toEqual(copies.map((c) => (c.inputs.source as { fileAsset: string }).fileAsset).sort());
     expect(readFileSync(path.join(out, "rendered", "PAR-FW01", "etc", "nftables.conf"), "utf8")).toContain("policy drop;");
 });
 
 test("no secret the mocks produced appears in any synth output", () => {
     expect(r.producedSecrets.length).toBeGreaterThan(0);
-    for (const file of walk(out)) {
-        const text = readFileSync(file, "utf8");
-        for (const s of r.producedSecrets) expect(text.includes(s) ? `${file} leaks ${s}` : "").toBe("");
-    }
+    expect(secretLeaks(out, r.producedSecrets)).toEqual([]);
+    // The check itself finds a planted one.
+    const planted = mkdtempSync(path.join(tmpdir(), "billu-leak-"));
+    writeFileSync(path.join(planted, "run.sh"), `echo ${r.producedSecrets[0]}\n`);
+    expect(secretLeaks(planted, r.producedSecrets)).toEqual([`${path.join(planted, "run.sh")} leaks ${r.producedSecrets[0]}`]);
 });
 
 test("resources.json and policy-report.json keep their documented shape", () => {
