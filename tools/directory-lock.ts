@@ -9,7 +9,7 @@ import * as path from "path";
 import { renderDirectoryLock } from "../model/directory-lock";
 import { InputError } from "../model/errors";
 import { loadModel } from "../stacks/program";
-import { EXIT, readStackConfig } from "./synth";
+import { EXIT, readBilluConfig } from "./synth";
 
 export interface LockOptions {
     stack: string;
@@ -22,16 +22,7 @@ export interface LockOptions {
 /** Plans and writes the lock; returns the file written and the summary of actions. Throws InputError. */
 export function writeLock(opts: LockOptions): { file: string; summary: Record<string, number> } {
     const root = path.resolve(opts.root ?? process.cwd());
-    const { config } = readStackConfig(path.resolve(root, opts.config ?? `Pulumi.${opts.stack}.yaml`));
-    const raw: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(config)) {
-        if (!k.startsWith("billu:")) continue;
-        try {
-            raw[k.slice("billu:".length)] = JSON.parse(v);
-        } catch {
-            raw[k.slice("billu:".length)] = v;
-        }
-    }
+    const raw = readBilluConfig(path.resolve(root, opts.config ?? `Pulumi.${opts.stack}.yaml`));
     process.env.BILLU_PROJECT_ROOT = root;
     const env = (k: string, v: string | undefined) => (v ? (process.env[k] = path.resolve(v)) : delete process.env[k]);
     env("BILLU_HR_CSV", opts.hrCsv);

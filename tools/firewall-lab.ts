@@ -8,7 +8,7 @@ import * as path from "path";
 import { formatProblem, InputError } from "../model/errors";
 import { planLab } from "../components/firewall/lab-plan";
 import { loadModel } from "../stacks/program";
-import { readStackConfig } from "./synth";
+import { readBilluConfig } from "./synth";
 
 function main(argv: string[]): number {
     const arg = (flag: string) => {
@@ -19,16 +19,7 @@ function main(argv: string[]): number {
     const prefix = arg("--prefix") ?? "bfw";
     const out = path.resolve(arg("--out") ?? ".");
     try {
-        const { config } = readStackConfig(path.resolve(arg("--config") ?? `Pulumi.${stack}.yaml`));
-        const raw: Record<string, unknown> = {};
-        for (const [k, v] of Object.entries(config)) {
-            if (!k.startsWith("billu:")) continue;
-            try {
-                raw[k.slice(6)] = JSON.parse(v);
-            } catch {
-                raw[k.slice(6)] = v;
-            }
-        }
+        const raw = readBilluConfig(path.resolve(arg("--config") ?? `Pulumi.${stack}.yaml`));
         process.env.BILLU_PROJECT_ROOT ??= process.cwd();
         const plan = planLab(loadModel(raw), prefix);
         mkdirSync(out, { recursive: true });

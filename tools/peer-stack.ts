@@ -12,22 +12,13 @@ import { InputError } from "../model/errors";
 import { buildSiteModel } from "../model/site";
 import { vpnPeerExport } from "../model/vpn";
 import { VPN_OUTPUTS } from "../components/vpn/peer";
-import { readStackConfig } from "./synth";
+import { readBilluConfig } from "./synth";
 
 export function offlineStackOutputs(root: string, name: string): { outputs: Record<string, unknown>; secretOutputNames: string[] } {
     const stack = name.split("/").pop()!;
     const file = path.join(root, `Pulumi.${stack}.yaml`);
     if (!existsSync(file)) return { outputs: {}, secretOutputNames: [] };
-    const { config } = readStackConfig(file);
-    const raw: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(config)) {
-        if (!k.startsWith("billu:")) continue;
-        try {
-            raw[k.slice("billu:".length)] = JSON.parse(v);
-        } catch {
-            raw[k.slice("billu:".length)] = v;
-        }
-    }
+    const raw = readBilluConfig(file);
     let local;
     try {
         // The peer's HR export plays no part in its VPN end: not loaded.

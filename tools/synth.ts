@@ -88,6 +88,24 @@ export function readStackConfig(file: string): { config: Record<string, string>;
     return { config, secretKeys };
 }
 
+/**
+ * The `billu:` namespace of a stack file as the program reads it (`stacks/program.ts` readRawConfig): each value
+ * parsed as JSON, a plain string kept as it is. For the offline tools that build a model without synthesizing.
+ */
+export function readBilluConfig(file: string): Record<string, unknown> {
+    const { config } = readStackConfig(file);
+    const raw: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(config)) {
+        if (!k.startsWith("billu:")) continue;
+        try {
+            raw[k.slice("billu:".length)] = JSON.parse(v);
+        } catch {
+            raw[k.slice("billu:".length)] = v;
+        }
+    }
+    return raw;
+}
+
 function projectName(root: string): string {
     const doc = parseYaml(readFileSync(path.join(root, "Pulumi.yaml"), "utf8")) as { name: string };
     return doc.name;

@@ -1,9 +1,9 @@
 /** Offline synthesis of the partner stack: a small site whose tunnel end is read from BillU's stack. */
-import { readdirSync, readFileSync, statSync } from "fs";
+import { readFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
 import { SynthResult, synth } from "../../tools/synth";
-import { ROOT } from "../helpers";
+import { filesUnder, ROOT } from "../helpers";
 
 let r: SynthResult;
 const out = path.join(tmpdir(), `billu-synth-ecotech-${process.pid}`);
@@ -11,13 +11,6 @@ const out = path.join(tmpdir(), `billu-synth-ecotech-${process.pid}`);
 beforeAll(async () => {
     r = await synth({ stack: "ecotech", root: ROOT, out });
 }, 60000);
-
-function walk(dir: string): string[] {
-    return readdirSync(dir).flatMap((f) => {
-        const p = path.join(dir, f);
-        return statSync(p).isDirectory() ? walk(p) : [p];
-    });
-}
 
 const rendered = (p: string) => readFileSync(path.join(out, "rendered", "ECO-FW01", p), "utf8");
 
@@ -58,7 +51,7 @@ test("the key comes from BillU's stack through the step's stdin only", () => {
     // The mock key the StackReference produced reaches no output, no rendered file, no resource input.
     const key = r.producedSecrets.find((s) => s.includes("vpnPsk"))!;
     expect(key).toBeDefined();
-    for (const f of walk(out)) expect(readFileSync(f, "utf8")).not.toContain(key);
+    for (const f of filesUnder(out)) expect(readFileSync(f, "utf8")).not.toContain(key);
 });
 
 test("the vpn step waits for the router step", () => {

@@ -3,11 +3,11 @@
  * (generated, never in a rendered file), the docs; and bad mail input stopping the CLI with exit 2.
  */
 import { spawnSync } from "child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
 import { SynthResult, synth } from "../../tools/synth";
-import { ROOT } from "../helpers";
+import { filesUnder, ROOT } from "../helpers";
 
 let r: SynthResult;
 const out = path.join(tmpdir(), `billu-synth-mail-${process.pid}`);
@@ -25,13 +25,6 @@ const deps = (n: string) =>
     named(n)
         .options.dependsOn.map((u) => u.slice(u.lastIndexOf("::") + 2))
         .sort();
-
-function files(dir: string): string[] {
-    return readdirSync(dir).flatMap((f) => {
-        const p = path.join(dir, f);
-        return statSync(p).isDirectory() ? files(p) : [p];
-    });
-}
 
 test("synthesizes clean: one MailServer under the site, its VM, password, certificate and steps as children", () => {
     expect(r.exitCode).toBe(0);
@@ -73,7 +66,7 @@ test("secrets reach the guests on stdin only: the apply commands take them as se
         expect(named(step).inputs.stdin).toBe("[secret]");
         expect(named(step).inputs.logging).toBe("none");
     }
-    const rendered = [...files(path.join(out, "rendered", "PAR-MAIL01")), ...files(path.join(out, "rendered", "PAR-DC01"))];
+    const rendered = [...filesUnder(path.join(out, "rendered", "PAR-MAIL01")), ...filesUnder(path.join(out, "rendered", "PAR-DC01"))];
     const holding = rendered.filter((f) => /bind_pw|dnpass/.test(readFileSync(f, "utf8")));
     expect(holding.map((f) => path.relative(out, f)).sort()).toEqual([
         "rendered/PAR-MAIL01/etc/billu/mail/postfix-ldap/aliases.cf",
