@@ -104,11 +104,12 @@ describe("linux flavor", () => {
         expect(without.indexOf("wbinfo -P")).toBeLessThan(without.indexOf("/usr/local/sbin/billu-shares"));
     });
 
-    test.each([["billu-raid1.sh"], ["billu-shares.sh"]])("%s parses as POSIX sh (dash) and busybox ash", (script) => {
+    // dash is Debian's /bin/sh, so it is on every machine this suite runs on; busybox ash is not (it comes with
+    // the lab packages): labs/raid1 parses both scripts with its guest's busybox, the one that runs billu-raid1.
+    test.each([["billu-raid1.sh"], ["billu-shares.sh"]])("%s parses as POSIX sh (dash)", (script) => {
         const file = repoPath("scripts", "fileserver", script);
-        expect(spawnSync("dash", ["-n", file], { encoding: "utf8" }).stderr).toBe("");
-        const busybox = spawnSync("busybox", ["sh", "-n", file], { encoding: "utf8" });
-        expect(busybox.error ? "busybox missing" : busybox.stderr).toBe("");
+        const dash = spawnSync("dash", ["-n", file], { encoding: "utf8" });
+        expect([dash.error?.message, dash.status, dash.stderr]).toEqual([undefined, 0, ""]);
     });
 });
 

@@ -27,7 +27,7 @@ elapsed() { echo $(( ($(date +%s%N) - T_START) / 1000000 )); }
 # 1. What synth renders for the file server.
 OUT="$(lab_synth dev)"
 R="$OUT/rendered/PAR-FS01"
-for f in usr/local/sbin/billu-raid1 etc/billu/raid1.conf etc/mdadm/mdadm.conf; do
+for f in usr/local/sbin/billu-raid1 usr/local/sbin/billu-shares etc/billu/raid1.conf etc/mdadm/mdadm.conf; do
     [ -f "$R/$f" ] || lab_die "synth did not render $f for PAR-FS01"
 done
 
@@ -60,6 +60,12 @@ cp "$X/bin/busybox" "$I/bin/busybox"
 for a in $("$I/bin/busybox" --list); do
     [ "$a" = busybox ] || ln -sf busybox "$I/bin/$a"
 done
+# The file server's scripts are written for busybox ash too (billu-raid1 runs under it below, billu-shares does not):
+# its parser must accept both, and reject a broken script (so a pass cannot come from a parser that never ran).
+ash_parses() { local out; out=$("$I/bin/busybox" sh -n "$1" 2>&1) && [ -z "$out" ]; }
+printf 'if then\nfi\n' >"$LAB_DIR/broken.sh"
+for f in billu-raid1 billu-shares; do lab_expect "busybox ash parses $f as rendered" pass ash_parses "$R/usr/local/sbin/$f"; done
+lab_expect "busybox ash rejects a broken script" fail ash_parses "$LAB_DIR/broken.sh"
 # The tools the RAID script calls besides busybox: mdadm from Debian's package, e2fsprogs and util-linux from the
 # host (Debian 12, the same versions a Debian 12 guest has).
 cp "$X/sbin/mdadm" "$(command -v mke2fs)" "$(command -v dumpe2fs)" "$(command -v wipefs)" "$I/sbin/"
