@@ -287,7 +287,7 @@ describe("windows flavor", () => {
             '        Write-BilluLog "$($r.Type) $fq $($r.Value)"',
             "    }",
             "    foreach ($stale in @($cur | Where-Object { -not (& $wanted $_.RecordData) })) {",
-            '        $stale | Remove-DnsServerResourceRecord -ZoneName $r.Zone -Force; Write-BilluLog "$($r.Type) $fq: removed a stale value"',
+            '        $stale | Remove-DnsServerResourceRecord -ZoneName $r.Zone -Force; Write-BilluLog "$($r.Type) ${fq}: removed a stale value"',
             "    }",
             "}",
             expect.stringMatching(/^\$cf = Get-DnsServerZone -Name 'ecotech.lan'/),

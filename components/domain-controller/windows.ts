@@ -243,7 +243,7 @@ export function windowsDomainStep(
                   '        Write-BilluLog "$($r.Type) $fq $($r.Value)"',
                   "    }",
                   "    foreach ($stale in @($cur | Where-Object { -not (& $wanted $_.RecordData) })) {",
-                  '        $stale | Remove-DnsServerResourceRecord -ZoneName $r.Zone -Force; Write-BilluLog "$($r.Type) $fq: removed a stale value"',
+                  '        $stale | Remove-DnsServerResourceRecord -ZoneName $r.Zone -Force; Write-BilluLog "$($r.Type) ${fq}: removed a stale value"',
                   "    }",
                   "}",
               ]
