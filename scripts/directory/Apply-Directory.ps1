@@ -3,19 +3,92 @@
 # so Get-BilluSecret (billu-lib.ps1) is in scope.
 #
 # The same contract as apply_samba.py: the current state is read once, every difference is computed before the
-# first write, and only differences are written, so the same plan twice writes nothing. A planned account or
-# group that exists outside the managed OU (a computer: outside it and CN=Computers) is never adopted: the run
-# stops before writing anything. Initial passwords come from the step's secrets, are set only when an account is
+# first write, and only differences are written, so the same plan twice writes nothing. A planned account, group
+# or computer that exists outside the managed OU is never adopted: the run stops before writing anything. For a
+# computer that includes CN=Computers, where a machine that joined the domain by itself lands: only the accounts
+# this directory created (under the managed OU) are its own (the Samba applier has the same rule and message). Initial passwords come from the step's secrets, are set only when an account is
 # created (with "change at next logon") and are never printed. Nothing is ever deleted.
 
-function Split-BilluDn([string]$Dn) {
-    # (first RDN, parent DN), honouring escaped commas.
-    $parts = [regex]::Split($Dn, '(?<!\\),', 2)
-    return @($parts[0], $parts[1])
+# --- DNs (RFC 4514) ---------------------------------------------------------------------------------------------
+# A DN is compared by its parsed RDNs, never by its text: a value may end in an escaped backslash (`OU=Support\\,`),
+# hold an escaped comma that makes the text end like another DN (`CN=x\,OU=BillU,DC=...` is not under OU=BillU),
+# or be spelled with hex pairs (`\2C` is `\,`). AD compares DNs without regard to case.
+$script:BilluDnToken = [regex]'\\([0-9A-Fa-f]{2})|\\([\\,+"<>;= #])|(\\)|([,+])|([^\\,+]+)'
+
+function Get-BilluDnError([string]$Dn, [string]$Why) { "directory: cannot parse the DN `"$Dn`": $Why" }
+
+# The RDNs of a DN, first (leftmost) first: each with its text (Raw), its attribute-value pairs (Avas: Type, Value
+# unescaped; more than one in a multi-valued RDN; Type and Value are the first pair's) and a Key that two spellings
+# of the same RDN share. Parsed once per DN text (plain loops: a run parses every DN of the directory).
+$script:BilluDnCache = @{}
+function ConvertFrom-BilluDn([string]$Dn) {
+    if ($script:BilluDnCache.ContainsKey($Dn)) { return $script:BilluDnCache[$Dn] }
+    $rdns = [System.Collections.Generic.List[object]]::new()
+    $avas = [System.Collections.Generic.List[object]]::new()
+    $text = [System.Text.StringBuilder]::new()
+    $bytes = [System.Collections.Generic.List[byte]]::new()
+    $typeEnd = -1 # where the first unescaped "=" of the current pair is in $text
+    $rdnStart = 0
+    $tokens = $script:BilluDnToken.Matches($Dn)
+    for ($k = 0; $k -le $tokens.Count; $k++) {
+        $m = if ($k -lt $tokens.Count) { $tokens[$k] } else { $null }
+        if ($m -and $m.Groups[1].Success) { $bytes.Add([Convert]::ToByte($m.Groups[1].Value, 16)); continue }
+        if ($bytes.Count -gt 0) { $null = $text.Append([Text.Encoding]::UTF8.GetString($bytes.ToArray())); $bytes.Clear() }
+        if ($m -and $m.Groups[2].Success) { $null = $text.Append($m.Groups[2].Value); continue }
+        if ($m -and $m.Groups[3].Success) {
+            $why = if ($m.Index -eq $Dn.Length - 1) { 'a backslash at the end of a value must itself be escaped (\\)' }
+            else { "\$($Dn[$m.Index + 1]) is not an escape (RFC 4514: \ before one of \ , + `" < > ; = # space, or two hex digits)" }
+            throw (Get-BilluDnError $Dn $why)
+        }
+        if ($m -and $m.Groups[5].Success) {
+            if ($typeEnd -lt 0) { $eq = $m.Value.IndexOf('='); if ($eq -ge 0) { $typeEnd = $text.Length + $eq } }
+            $null = $text.Append($m.Value)
+            continue
+        }
+        # A separator ("," between RDNs, "+" between the pairs of one RDN) or the end: the pair is complete.
+        if ($typeEnd -lt 1) { throw (Get-BilluDnError $Dn "`"$($text.ToString())`" is not <type>=<value>") }
+        $pair = $text.ToString()
+        $avas.Add([pscustomobject]@{ Type = $pair.Substring(0, $typeEnd).Trim(); Value = $pair.Substring($typeEnd + 1) })
+        $null = $text.Clear()
+        $typeEnd = -1
+        if ($m -and $m.Value -eq '+') { continue }
+        $keys = [string[]]::new($avas.Count)
+        for ($j = 0; $j -lt $avas.Count; $j++) {
+            $keys[$j] = $avas[$j].Type.ToUpperInvariant() + '=' + [regex]::Replace($avas[$j].Value.ToLowerInvariant(), '[\\,+=]', '\$0')
+        }
+        [Array]::Sort($keys, [StringComparer]::Ordinal)
+        $raw = if ($m) { $Dn.Substring($rdnStart, $m.Index - $rdnStart) } else { $Dn.Substring($rdnStart) }
+        $rdns.Add([pscustomobject]@{ Raw = $raw; Avas = $avas.ToArray(); Type = $avas[0].Type; Value = $avas[0].Value; Key = $keys -join '+' })
+        $avas.Clear()
+        if ($m) { $rdnStart = $m.Index + 1 }
+    }
+    $script:BilluDnCache[$Dn] = $rdns.ToArray()
+    return $script:BilluDnCache[$Dn]
 }
 
+# One string per DN that two spellings of the same DN share (hex pairs or not, any case): for lookups.
+function ConvertTo-BilluDnKey([string]$Dn) {
+    $rdns = @(ConvertFrom-BilluDn $Dn)
+    $keys = [string[]]::new($rdns.Count)
+    for ($i = 0; $i -lt $rdns.Count; $i++) { $keys[$i] = $rdns[$i].Key }
+    return $keys -join ','
+}
+
+function Test-BilluSameDn([string]$A, [string]$B) { return (ConvertTo-BilluDnKey $A) -eq (ConvertTo-BilluDnKey $B) }
+
+# (first RDN, parent DN), as text.
+function Split-BilluDn([string]$Dn) {
+    $first = @(ConvertFrom-BilluDn $Dn)[0].Raw
+    return @($first, $Dn.Substring([math]::Min($first.Length + 1, $Dn.Length)))
+}
+
+# True when Dn lies (at any depth) under Parent.
 function Test-BilluUnder([string]$Dn, [string]$Parent) {
-    return $Dn.ToLowerInvariant().EndsWith(',' + $Parent.ToLowerInvariant())
+    $d = @(ConvertFrom-BilluDn $Dn)
+    $p = @(ConvertFrom-BilluDn $Parent)
+    if ($d.Count -le $p.Count) { return $false }
+    for ($i = 1; $i -le $p.Count; $i++) { if ($d[$d.Count - $i].Key -ne $p[$p.Count - $i].Key) { return $false } }
+    return $true
 }
 
 function Invoke-BilluDirectory {
@@ -25,7 +98,6 @@ function Invoke-BilluDirectory {
     $started = Get-Date
     $plan = [IO.File]::ReadAllText($PlanPath, [Text.Encoding]::UTF8) | ConvertFrom-Json
     $root = $plan.rootDn
-    $computersContainer = "CN=Computers,$($plan.domainDn)"
     # The attributes the plan owns on a present person's account: LDAP name -> plan key. Empty means absent.
     $userAttrs = [ordered]@{
         userPrincipalName = 'upn'; mail = 'mail'; displayName = 'displayName'; givenName = 'givenName'; sn = 'sn'
@@ -35,7 +107,7 @@ function Invoke-BilluDirectory {
     # --- the current state, read once --------------------------------------------------------------------------
     $ous = @{}
     Get-ADOrganizationalUnit -Filter * -SearchBase $plan.domainDn -Properties description |
-        ForEach-Object { $ous[$_.DistinguishedName.ToLowerInvariant()] = $_ }
+        ForEach-Object { $ous[(ConvertTo-BilluDnKey $_.DistinguishedName)] = $_ }
     $groups = @{}
     Get-ADGroup -Filter * -Properties description | ForEach-Object { $groups[$_.SamAccountName.ToLowerInvariant()] = $_ }
     $users = @{}
@@ -46,7 +118,7 @@ function Invoke-BilluDirectory {
     # Who a DN names, so links and memberships compare by account, not by DN text.
     $samOfDn = @{}
     foreach ($table in @($users, $groups, $computers)) {
-        foreach ($o in $table.Values) { $samOfDn[$o.DistinguishedName.ToLowerInvariant()] = $o.SamAccountName.ToLowerInvariant() }
+        foreach ($o in $table.Values) { $samOfDn[(ConvertTo-BilluDnKey $o.DistinguishedName)] = $o.SamAccountName.ToLowerInvariant() }
     }
 
     # --- refusals: checked before anything is written -----------------------------------------------------------
@@ -64,8 +136,9 @@ function Invoke-BilluDirectory {
     }
     foreach ($c in $plan.computers) {
         $cur = $computers[$c.sam.ToLowerInvariant()]
-        if ($cur -and -not ((Test-BilluUnder $cur.DistinguishedName $root) -or (Test-BilluUnder $cur.DistinguishedName $computersContainer))) {
-            $refusals.Add("computer $($c.sam) exists outside $root and CN=Computers ($($cur.DistinguishedName))")
+        if ($cur -and -not (Test-BilluUnder $cur.DistinguishedName $root)) {
+            $refusals.Add("computer $($c.sam) exists at $($cur.DistinguishedName), outside ${root}: the directory adopts only computer accounts it created " +
+                "(a machine that joined the domain by itself is never taken over); rename the export's `"Nom de PC`", or move the account into $root by hand if it really is this person's")
         }
     }
     if ($refusals.Count -gt 0) {
@@ -78,7 +151,7 @@ function Invoke-BilluDirectory {
 
     # --- OUs, parents first ------------------------------------------------------------------------------------
     foreach ($ou in $plan.ous) {
-        $cur = $ous[$ou.dn.ToLowerInvariant()]
+        $cur = $ous[(ConvertTo-BilluDnKey $ou.dn)]
         if (-not $cur) {
             New-ADOrganizationalUnit -Name $ou.name -Path (Split-BilluDn $ou.dn)[1] -Description $ou.description -ProtectedFromAccidentalDeletion $true
             Write-Change "add $($ou.dn)"
@@ -97,7 +170,7 @@ function Invoke-BilluDirectory {
             Write-Change "add $($g.dn)"
             continue
         }
-        if ($cur.DistinguishedName -ne $g.dn) {
+        if (-not (Test-BilluSameDn $cur.DistinguishedName $g.dn)) {
             Move-ADObject -Identity $cur.ObjectGUID -TargetPath $parent
             Write-Change "move $($g.sam) to $parent"
         }
@@ -131,7 +204,7 @@ function Invoke-BilluDirectory {
         }
         $userDn[$sam] = $u.dn
         $curParent = (Split-BilluDn $cur.DistinguishedName)[1]
-        if ($curParent -ne $rdnParent[1]) {
+        if (-not (Test-BilluSameDn $curParent $rdnParent[1])) {
             Move-ADObject -Identity $cur.ObjectGUID -TargetPath $rdnParent[1]
             Write-Change "move $($u.sam) to $($rdnParent[1])"
         }
@@ -177,7 +250,7 @@ function Invoke-BilluDirectory {
             Write-Change "add $($c.dn)"
             continue
         }
-        if ($cur.DistinguishedName -ne $c.dn) {
+        if (-not (Test-BilluSameDn $cur.DistinguishedName $c.dn)) {
             Move-ADObject -Identity $cur.ObjectGUID -TargetPath $parent
             Write-Change "move $($c.sam) to $parent"
         }
@@ -192,7 +265,7 @@ function Invoke-BilluDirectory {
             Disable-ADAccount -Identity $cur.ObjectGUID
             Write-Change "disable $($c.sam)"
         }
-        $have = if ($cur.managedBy) { $samOfDn[$cur.managedBy.ToLowerInvariant()] } else { '' }
+        $have = if ($cur.managedBy) { $samOfDn[(ConvertTo-BilluDnKey $cur.managedBy)] } else { '' }
         if ($owner -and $have -ne $c.owner.ToLowerInvariant()) {
             Set-ADComputer -Identity $cur.ObjectGUID -ManagedBy $owner
             Write-Change "modify $($c.sam) managedBy"
@@ -204,7 +277,7 @@ function Invoke-BilluDirectory {
         $sam = $u.sam.ToLowerInvariant()
         if (-not $u.enabled -or -not $userDn.ContainsKey($sam)) { continue }
         $cur = $users[$sam]
-        $have = if ($cur -and $cur.manager) { $samOfDn[$cur.manager.ToLowerInvariant()] } else { '' }
+        $have = if ($cur -and $cur.manager) { $samOfDn[(ConvertTo-BilluDnKey $cur.manager)] } else { '' }
         $want = $u.manager.ToLowerInvariant()
         if ($want -ne $have) {
             if ($want) { Set-ADUser -Identity $u.sam -Manager $userDn[$want] } else { Set-ADUser -Identity $u.sam -Clear manager }
@@ -214,10 +287,10 @@ function Invoke-BilluDirectory {
 
     # --- memberships: each account in exactly its planned staff groups; other members are left alone -----------
     $managed = @{}
-    foreach ($g in $plan.groups) { $managed[$g.dn.ToLowerInvariant()] = $g.sam.ToLowerInvariant() }
+    foreach ($g in $plan.groups) { $managed[(ConvertTo-BilluDnKey $g.dn)] = $g.sam.ToLowerInvariant() }
     foreach ($g in $plan.groups) {
         $cur = $groups[$g.sam.ToLowerInvariant()]
-        if ($cur) { $managed[$cur.DistinguishedName.ToLowerInvariant()] = $g.sam.ToLowerInvariant() }
+        if ($cur) { $managed[(ConvertTo-BilluDnKey $cur.DistinguishedName)] = $g.sam.ToLowerInvariant() }
     }
     $adds = @{}
     $removes = @{}
@@ -226,7 +299,7 @@ function Invoke-BilluDirectory {
         if (-not $userDn.ContainsKey($sam)) { continue }
         $want = @($u.groups | ForEach-Object { $_.ToLowerInvariant() })
         $have = @()
-        if ($users[$sam]) { $have = @($users[$sam].memberOf | ForEach-Object { $managed[$_.ToLowerInvariant()] } | Where-Object { $_ }) }
+        if ($users[$sam]) { $have = @($users[$sam].memberOf | Where-Object { $_ } | ForEach-Object { $managed[(ConvertTo-BilluDnKey $_)] } | Where-Object { $_ }) }
         foreach ($g in $want) { if ($have -notcontains $g) { if (-not $adds[$g]) { $adds[$g] = @() }; $adds[$g] += $u.sam } }
         foreach ($g in $have) { if ($want -notcontains $g) { if (-not $removes[$g]) { $removes[$g] = @() }; $removes[$g] += $u.sam } }
     }

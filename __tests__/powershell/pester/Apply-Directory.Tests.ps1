@@ -1,0 +1,227 @@
+# Apply-Directory.ps1 (the Windows directory applier, scripts/directory) against a directory in memory
+# (fake-directory.ps1), with the plans the model renders (__tests__/powershell/pester.test.ts writes them):
+#   BILLU_PLAN_DEV     dev's plan from the committed export and lock (the plan the Samba lab applies first)
+#   BILLU_PLAN_EDITED  the Samba lab's edited export against the same lock: one leaves, one moves, one arrives
+#   BILLU_PLAN_EDGE    a small export whose names need DN escaping: a comma, a plus, a trailing backslash, a #, < = >
+# Mocked: ActiveDirectory's Get-/New-/Set-ADOrganizationalUnit, Get-/New-/Set-ADGroup, Get-/New-/Set-ADUser,
+# Get-/New-/Set-ADComputer, Move-ADObject, Rename-ADObject, Enable-/Disable-ADAccount, Add-/Remove-ADGroupMember,
+# Import-Module ActiveDirectory, and billu-lib's Get-BilluSecret.
+
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'stubs.ps1')
+    . (Join-Path $PSScriptRoot 'fake-directory.ps1')
+    function global:Get-BilluSecret([string]$Name) { throw 'not mocked' }
+    . (Join-Path $PSScriptRoot '../../../scripts/directory/Apply-Directory.ps1')
+
+    function Read-Plan([string]$Path) { [IO.File]::ReadAllText($Path, [Text.Encoding]::UTF8) | ConvertFrom-Json }
+
+    # Runs the applier once: its output lines, the refusals it printed on stderr, the error it stopped with.
+    function Invoke-Applier([string]$PlanPath) {
+        $sw = [IO.StringWriter]::new()
+        $stderr = [Console]::Error
+        [Console]::SetError($sw)
+        $err = $null
+        try { $out = @(Invoke-BilluDirectory -PlanPath $PlanPath) } catch { $err = $_.Exception.Message; $out = @() } finally { [Console]::SetError($stderr) }
+        return [pscustomobject]@{ Output = $out; Error = $err; Refusals = @($sw.ToString() -split "`n" | Where-Object { $_ } | ForEach-Object { $_.TrimEnd("`r") }) }
+    }
+
+    function Assert-NothingWritten {
+        foreach ($c in $script:WriteCmdlets) { Should -Invoke $c -Times 0 -Exactly -Because "$c writes" }
+    }
+
+    # Every difference between the directory in memory and the plan, one line each (none when they agree).
+    function Compare-DirectoryToPlan($Plan) {
+        $diff = [System.Collections.Generic.List[string]]::new()
+        $bySam = @{}
+        foreach ($o in $script:Dir.Objects) { if ($o.Sam) { $bySam[$o.Sam.ToLowerInvariant()] = $o } }
+        $groupsOf = @{}
+        foreach ($o in $script:Dir.Objects) { if ($o.Class -eq 'group') { foreach ($m in $o.Members) { $groupsOf[$m] = @($groupsOf[$m]) + $o.Sam } } }
+        foreach ($ou in $Plan.ous) { $o = Find-FakeObject $ou.dn; if (-not $o -or $o.Class -ne 'ou') { $diff.Add("OU $($ou.dn) missing") } }
+        foreach ($g in $Plan.groups) {
+            $o = $bySam[$g.sam.ToLowerInvariant()]
+            if (-not $o -or $o.Dn -ne $g.dn -or $o.Description -cne $g.description) { $diff.Add("group $($g.sam) at $($o.Dn), want $($g.dn)") }
+        }
+        foreach ($u in $Plan.users) {
+            $o = $bySam[$u.sam.ToLowerInvariant()]
+            if (-not $o) { if ($u.enabled) { $diff.Add("account $($u.sam) missing") }; continue }
+            if ($o.Dn -ne $u.dn) { $diff.Add("account $($u.sam) at $($o.Dn), want $($u.dn)") }
+            if ($o.Enabled -ne $u.enabled) { $diff.Add("account $($u.sam) enabled $($o.Enabled), want $($u.enabled)") }
+            $groups = @($groupsOf[$o.Guid] | Where-Object { $_ } | Sort-Object)
+            if (($groups -join ',') -ne (@($u.groups | Sort-Object) -join ',')) { $diff.Add("account $($u.sam) in $($groups -join ','), want $($u.groups -join ',')") }
+            if (-not $u.enabled) { continue }
+            $want = @{ userPrincipalName = $u.upn; mail = $u.mail; displayName = $u.displayName; givenName = $u.givenName; sn = $u.sn
+                title = $u.title; department = $u.department; company = $u.company; telephoneNumber = $u.telephoneNumber; mobile = $u.mobile }
+            foreach ($k in $want.Keys) { if ([string]$o.Attributes[$k] -cne [string]$want[$k]) { $diff.Add("account $($u.sam) $k '$($o.Attributes[$k])', want '$($want[$k])'") } }
+            $manager = if ($o.Manager) { (Get-FakeObject $o.Manager).Sam } else { '' }
+            if ($manager -ne $u.manager) { $diff.Add("account $($u.sam) manager '$manager', want '$($u.manager)'") }
+        }
+        foreach ($c in $Plan.computers) {
+            $o = $bySam[$c.sam.ToLowerInvariant()]
+            if (-not $o) { if ($c.enabled) { $diff.Add("computer $($c.sam) missing") }; continue }
+            if ($o.Dn -ne $c.dn) { $diff.Add("computer $($c.sam) at $($o.Dn), want $($c.dn)") }
+            if ($o.Enabled -ne $c.enabled) { $diff.Add("computer $($c.sam) enabled $($o.Enabled), want $($c.enabled)") }
+            $owner = if ($o.ManagedBy) { (Get-FakeObject $o.ManagedBy).Sam } else { '' }
+            if ($owner -ne $c.owner) { $diff.Add("computer $($c.sam) managedBy '$owner', want '$($c.owner)'") }
+            if ($c.enabled -and [string]$o.Description -cne [string]$c.description) { $diff.Add("computer $($c.sam) description '$($o.Description)'") }
+        }
+        return $diff -join "`n"
+    }
+
+    $script:Dev = Read-Plan $env:BILLU_PLAN_DEV
+    $script:Edited = Read-Plan $env:BILLU_PLAN_EDITED
+    $script:Edge = Read-Plan $env:BILLU_PLAN_EDGE
+}
+
+Describe 'DN parsing (RFC 4514)' {
+    It 'splits off the first RDN after a value that ends in a backslash' {
+        Split-BilluDn 'OU=Support\\,OU=R&D\, Lab,DC=billu,DC=lan' | Should -Be @('OU=Support\\', 'OU=R&D\, Lab,DC=billu,DC=lan')
+    }
+    It 'keeps escaped commas and plus signs inside their RDN' {
+        Split-BilluDn 'CN=Jean\+Paul Dupont\, Jr,OU=A\,B,DC=lan' | Should -Be @('CN=Jean\+Paul Dupont\, Jr', 'OU=A\,B,DC=lan')
+    }
+    It 'unescapes every special character, a leading #, and hex pairs' {
+        $rdns = ConvertFrom-BilluDn 'CN=a\,b\+c\"d\\e\<f\>g\;h\=i,OU=\#x,OU=\2Cy\5C,DC=lan'
+        @($rdns | ForEach-Object { "$($_.Type)=$($_.Value)" }) | Should -Be @('CN=a,b+c"d\e<f>g;h=i', 'OU=#x', 'OU=,y\', 'DC=lan')
+    }
+    It 'refuses a DN that ends inside an escape, naming it' {
+        { ConvertFrom-BilluDn 'CN=x\' } | Should -Throw 'directory: cannot parse the DN "CN=x\": a backslash at the end of a value must itself be escaped (\\)'
+    }
+    It 'tells a DN under another one by its RDNs, not by the text''s ending' {
+        Test-BilluUnder 'CN=x\,OU=BillU,DC=billu,DC=lan' 'OU=BillU,DC=billu,DC=lan' | Should -BeFalse
+        Test-BilluUnder 'CN=x,OU=billu,DC=BILLU,DC=lan' 'OU=BillU,DC=billu,DC=lan' | Should -BeTrue
+        Test-BilluUnder 'CN=x,OU=A\2C B,DC=lan' 'OU=A\, B,DC=lan' | Should -BeTrue
+        Test-BilluUnder 'OU=BillU,DC=billu,DC=lan' 'OU=BillU,DC=billu,DC=lan' | Should -BeFalse
+    }
+}
+
+Describe 'the dev plan, then the Samba lab''s edited plan, applied to one directory' {
+    BeforeAll {
+        New-FakeDirectory $Dev.domainDn
+        # What the two plans say must change, by account name (the expected values come from the plans).
+        $before = @{}; foreach ($u in $Dev.users) { $before[$u.sam] = $u }
+        $script:Creates = @($Edited.users | Where-Object { $_.enabled -and -not $before[$_.sam] } | ForEach-Object sam)
+        $script:Moves = @($Edited.users | Where-Object { $before[$_.sam] -and $before[$_.sam].dn -ne $_.dn } | ForEach-Object sam)
+        $script:Disables = @($Edited.users | Where-Object { $before[$_.sam] -and $before[$_.sam].enabled -and -not $_.enabled } | ForEach-Object sam)
+        $pcBefore = @{}; foreach ($c in $Dev.computers) { $pcBefore[$c.sam] = $c }
+        $script:PcCreates = @($Edited.computers | Where-Object { $_.enabled -and -not $pcBefore[$_.sam] } | ForEach-Object sam)
+        $script:PcMoves = @($Edited.computers | Where-Object { $pcBefore[$_.sam] -and $pcBefore[$_.sam].dn -ne $_.dn } | ForEach-Object sam)
+        $script:PcDisables = @($Edited.computers | Where-Object { $pcBefore[$_.sam] -and $pcBefore[$_.sam].enabled -and -not $_.enabled } | ForEach-Object sam)
+    }
+    BeforeEach { Use-FakeDirectory }
+
+    It 'dev, from an empty directory: creates exactly the planned OUs, groups, accounts and computers, each at its planned DN' {
+        $r = Invoke-Applier $env:BILLU_PLAN_DEV
+        $r.Error | Should -BeNullOrEmpty
+        Should -Invoke New-ADOrganizationalUnit -Times @($Dev.ous).Count -Exactly
+        Should -Invoke New-ADGroup -Times @($Dev.groups).Count -Exactly
+        Should -Invoke New-ADUser -Times @($Dev.users | Where-Object enabled).Count -Exactly
+        Should -Invoke New-ADComputer -Times @($Dev.computers | Where-Object enabled).Count -Exactly
+        foreach ($c in 'Move-ADObject', 'Rename-ADObject', 'Disable-ADAccount', 'Enable-ADAccount', 'Remove-ADGroupMember') { Should -Invoke $c -Times 0 -Exactly }
+        Should -Invoke New-ADUser -Times 1 -Exactly -ParameterFilter { $SamAccountName -eq $Dev.users[0].sam -and $ChangePasswordAtLogon -eq $true }
+        Compare-DirectoryToPlan $Dev | Should -Be ''
+    }
+    It 'dev again: writes nothing' {
+        $r = Invoke-Applier $env:BILLU_PLAN_DEV
+        $r.Error | Should -BeNullOrEmpty
+        Assert-NothingWritten
+        $r.Output[-1] | Should -BeLike "directory: nothing to write (planned: $(@($Dev.ous).Count) OUs, $(@($Dev.groups).Count) groups, $(@($Dev.users).Count) accounts, $(@($Dev.computers).Count) computers) in * s"
+    }
+    It 'edited: the plans differ by one arrival, one move to another service and one departure (with their computers)' {
+        @($Creates).Count, @($Moves).Count, @($Disables).Count | Should -Be @(1, 2, 1)
+        @($PcCreates).Count, @($PcMoves).Count, @($PcDisables).Count | Should -Be @(1, 2, 1)
+    }
+    It 'edited: creates, moves and disables exactly those, and the directory then matches the plan' {
+        $guid = @{}; foreach ($o in $script:Dir.Objects) { if ($o.Sam) { $guid[$o.Sam] = $o.Guid } }
+        $r = Invoke-Applier $env:BILLU_PLAN_EDITED
+        $r.Error | Should -BeNullOrEmpty
+        Should -Invoke New-ADUser -Times 1 -Exactly
+        Should -Invoke New-ADUser -Times 1 -Exactly -ParameterFilter { $SamAccountName -eq $Creates[0] }
+        Should -Invoke New-ADComputer -Times 1 -Exactly
+        Should -Invoke New-ADComputer -Times 1 -Exactly -ParameterFilter { $SamAccountName -eq $PcCreates[0] }
+        Should -Invoke Move-ADObject -Times ($Moves.Count + $PcMoves.Count) -Exactly
+        foreach ($sam in $Moves + $PcMoves) { Should -Invoke Move-ADObject -Times 1 -Exactly -ParameterFilter { $Identity -eq $guid[$sam] } }
+        Should -Invoke Disable-ADAccount -Times ($Disables.Count + $PcDisables.Count) -Exactly
+        foreach ($sam in $Disables + $PcDisables) { Should -Invoke Disable-ADAccount -Times 1 -Exactly -ParameterFilter { $Identity -eq $guid[$sam] } }
+        foreach ($c in 'New-ADOrganizationalUnit', 'New-ADGroup', 'Rename-ADObject', 'Enable-ADAccount') { Should -Invoke $c -Times 0 -Exactly }
+        Compare-DirectoryToPlan $Edited | Should -Be ''
+    }
+    It 'edited again: writes nothing' {
+        $r = Invoke-Applier $env:BILLU_PLAN_EDITED
+        $r.Error | Should -BeNullOrEmpty
+        Assert-NothingWritten
+    }
+    It 'adopts a computer found elsewhere under the managed OU, moving it back to its planned place' {
+        $c = @($Edited.computers | Where-Object enabled)[0]
+        $pc = $script:Dir.Objects | Where-Object Sam -eq $c.sam
+        $pc.Parent = $Edited.departuresDn
+        $r = Invoke-Applier $env:BILLU_PLAN_EDITED
+        $r.Error | Should -BeNullOrEmpty
+        Should -Invoke Move-ADObject -Times 1 -Exactly
+        Should -Invoke Move-ADObject -Times 1 -Exactly -ParameterFilter { $Identity -eq $pc.Guid }
+        $pc.Dn | Should -Be $c.dn
+    }
+}
+
+Describe 'names that need DN escaping (a comma, a plus, a trailing backslash, a leading #, angle brackets, an equals sign)' {
+    BeforeAll { New-FakeDirectory $Edge.domainDn }
+    BeforeEach { Use-FakeDirectory }
+
+    It 'the plan has them' {
+        ($Edge.ous | ForEach-Object dn) -join "`n" | Should -BeLike '*OU=Support\\,OU=R&D\, Lab,OU=Utilisateurs,*'
+        ($Edge.users | ForEach-Object dn) -join "`n" | Should -BeLike '*CN=Jean\+Paul Dupont\, Jr,OU=Support\\,OU=R&D\, Lab,*'
+        ($Edge.ous | ForEach-Object dn) -join "`n" | Should -BeLike '*OU=\#Ops \<A\=B\>,OU=R&D\, Lab,*'
+    }
+    It 'creates every object at its planned DN' {
+        $r = Invoke-Applier $env:BILLU_PLAN_EDGE
+        $r.Error | Should -BeNullOrEmpty
+        Should -Invoke New-ADUser -Times @($Edge.users).Count -Exactly
+        Compare-DirectoryToPlan $Edge | Should -Be ''
+    }
+    It 'writes nothing the second time' {
+        $r = Invoke-Applier $env:BILLU_PLAN_EDGE
+        $r.Error | Should -BeNullOrEmpty
+        Assert-NothingWritten
+    }
+    It 'writes nothing when the directory spells the same DNs with hex escapes (\2B, \2C, \5C)' {
+        $pc = $script:Dir.Objects | Where-Object Sam -eq $Edge.computers[0].sam
+        $pc.Parent = $pc.Parent.Replace('Support\\', 'Support\5C').Replace('R&D\, Lab', 'R&D\2C Lab')
+        $user = $script:Dir.Objects | Where-Object Sam -eq ($Edge.users | Where-Object cn -eq 'Jean+Paul Dupont, Jr').sam
+        $user.Rdn = 'CN=Jean\2BPaul Dupont\2C Jr'
+        $r = Invoke-Applier $env:BILLU_PLAN_EDGE
+        $r.Error | Should -BeNullOrEmpty
+        Assert-NothingWritten
+    }
+}
+
+Describe 'refusals: checked before anything is written' {
+    BeforeEach {
+        New-FakeDirectory $Dev.domainDn
+        Use-FakeDirectory
+    }
+
+    It 'refuses accounts, groups and computers outside the managed OU, CN=Computers included, and writes nothing' {
+        $u = $Dev.users[0]; $g = $Dev.groups[1]; $c1 = $Dev.computers[0]; $c2 = $Dev.computers[1]
+        $evil = $Dev.users[2]
+        $null = Add-FakeObject -Class user -Name $u.cn -Parent "CN=Users,$($Dev.domainDn)" -Sam $u.sam
+        $null = Add-FakeObject -Class group -Name $g.sam -Parent "CN=Users,$($Dev.domainDn)" -Sam $g.sam
+        $null = Add-FakeObject -Class computer -Name $c1.name -Parent "CN=Computers,$($Dev.domainDn)" -Sam $c1.sam
+        $null = Add-FakeObject -Class ou -Name 'Elsewhere' -Parent $Dev.domainDn
+        $null = Add-FakeObject -Class computer -Name $c2.name -Parent "OU=Elsewhere,$($Dev.domainDn)" -Sam $c2.sam
+        # An RDN whose escaped comma makes the DN's text end like the managed OU's, in the domain's root.
+        $rootRdn = $Dev.rootDn.Substring(0, $Dev.rootDn.Length - $Dev.domainDn.Length - 1)
+        $null = Add-FakeObject -Class user -Rdn "CN=x\,$rootRdn" -Name "x,$rootRdn" -Parent $Dev.domainDn -Sam $evil.sam
+        $root = $Dev.rootDn
+        $adopt = 'the directory adopts only computer accounts it created (a machine that joined the domain by itself is never taken over); ' +
+            "rename the export's `"Nom de PC`", or move the account into $root by hand if it really is this person's"
+        $r = Invoke-Applier $env:BILLU_PLAN_DEV
+        $r.Error | Should -Be 'directory: nothing written (5 refusal(s))'
+        $r.Refusals | Should -Be @(
+            "directory: refused: group $($g.sam) exists outside $root (CN=$($g.sam),CN=Users,$($Dev.domainDn))"
+            "directory: refused: account $($u.sam) exists outside $root (CN=$($u.cn),CN=Users,$($Dev.domainDn))"
+            "directory: refused: account $($evil.sam) exists outside $root (CN=x\,$root)"
+            "directory: refused: computer $($c1.sam) exists at CN=$($c1.name),CN=Computers,$($Dev.domainDn), outside ${root}: $adopt"
+            "directory: refused: computer $($c2.sam) exists at CN=$($c2.name),OU=Elsewhere,$($Dev.domainDn), outside ${root}: $adopt"
+        )
+        Assert-NothingWritten
+    }
+}

@@ -1,0 +1,143 @@
+# A directory in memory, behind mocks of the ActiveDirectory cmdlets Apply-Directory.ps1 calls. The mocks read and
+# update $script:Dir the way AD would: an object's DN is its RDN (built here from -Name, escaped as RFC 4514 says)
+# under the DN its -Path / -TargetPath names, and that parent must exist (AD: "Directory object not found"), so a
+# DN the applier splits wrongly fails the write instead of passing unseen. Lookups by -Identity accept an
+# ObjectGUID, a sAMAccountName or a DN, as the AD cmdlets do. Links (manager, managedBy, members) are kept by object
+# and reported with the target's current DN, as AD's linked attributes follow a move or a rename.
+
+function ConvertTo-FakeRdnValue([string]$Value) {
+    # RFC 4514 section 2.4 (as AD writes it): \ , + " < > ; = escaped, a leading # or space, a trailing space.
+    $v = [regex]::Replace($Value, '[\\,+"<>;=]', { param($m) '\' + $m.Value })
+    if ($v -match '^[ #]') { $v = '\' + $v }
+    if ($v -match '(?<!\\) $') { $v = $v.Substring(0, $v.Length - 1) + '\ ' }
+    return $v
+}
+
+function New-FakeDirectory([string]$DomainDn) {
+    # Objects, and indexes by GUID, sAMAccountName and DN (the DN index is checked on use: a move changes a DN).
+    $script:Dir = @{ Domain = $DomainDn; Objects = [System.Collections.Generic.List[object]]::new(); ByKey = @{} }
+    # The containers a new domain has: its root, CN=Users and CN=Computers.
+    Add-FakeEntry (New-FakeEntry -Class container -Rdn $DomainDn -Parent '')
+    foreach ($c in 'Users', 'Computers') { Add-FakeEntry (New-FakeEntry -Class container -Rdn "CN=$c" -Parent $DomainDn -Name $c) }
+}
+
+function Add-FakeEntry($o) {
+    $script:Dir.Objects.Add($o)
+    $script:Dir.ByKey['guid:' + $o.Guid] = $o
+    if ($o.Sam) { $script:Dir.ByKey['sam:' + $o.Sam.ToLowerInvariant()] = $o }
+    $script:Dir.ByKey['dn:' + $o.Dn.ToLowerInvariant()] = $o
+}
+
+# An object keeps its RDN and its parent's DN apart (so this fake never has to split a DN); Dn joins them.
+function New-FakeEntry {
+    param([string]$Class, [string]$Rdn, [string]$Parent, [string]$Name, [string]$Sam, [string]$Description, [bool]$Enabled = $true, [hashtable]$Attributes = @{})
+    $o = [pscustomobject]@{
+        Class = $Class; Guid = [guid]::NewGuid(); Rdn = $Rdn; Parent = $Parent; Name = $Name; Sam = $Sam; Description = $Description
+        Enabled = $Enabled; Attributes = $Attributes; Manager = $null; ManagedBy = $null; Members = [System.Collections.Generic.List[guid]]::new()
+    }
+    $o | Add-Member -MemberType ScriptProperty -Name Dn -Value { if ($this.Parent) { "$($this.Rdn),$($this.Parent)" } else { $this.Rdn } }
+    return $o
+}
+
+function Add-FakeObject {
+    param([string]$Class, [string]$Name, [string]$Parent, [string]$Sam, [string]$Description, [bool]$Enabled = $true,
+        [hashtable]$Attributes = @{}, [string]$Rdn)
+    if (-not (Find-FakeObject $Parent)) { throw "Directory object not found: $Parent" }
+    $type = @{ ou = 'OU' }[$Class]; if (-not $type) { $type = 'CN' }
+    if (-not $Rdn) { $Rdn = "$type=$(ConvertTo-FakeRdnValue $Name)" }
+    $o = New-FakeEntry -Class $Class -Rdn $Rdn -Parent $Parent -Name $Name -Sam $Sam -Description $Description -Enabled $Enabled -Attributes $Attributes
+    Add-FakeEntry $o
+    return $o
+}
+
+function Find-FakeObject($Identity) {
+    $id = ([string]$Identity).ToLowerInvariant()
+    foreach ($k in "guid:$id", "sam:$id") { if ($script:Dir.ByKey.ContainsKey($k)) { return $script:Dir.ByKey[$k] } }
+    $o = $script:Dir.ByKey["dn:$id"]
+    if ($o -and $o.Dn -eq $id) { return $o }
+    foreach ($o in $script:Dir.Objects) { if ($o.Dn -eq $id) { return $o } }
+}
+
+function Get-FakeObject($Identity) {
+    $o = Find-FakeObject $Identity
+    if (-not $o) { throw "Cannot find an object with identity: '$Identity'" }
+    return $o
+}
+
+# What each Get-AD* cmdlet returns: the properties the applier reads.
+function ConvertTo-FakeAdObject($o) {
+    $r = [ordered]@{ DistinguishedName = $o.Dn; Name = $o.Name; ObjectGUID = $o.Guid; description = $o.Description }
+    if ($o.Class -in 'user', 'group', 'computer') { $r.SamAccountName = $o.Sam }
+    if ($o.Class -in 'user', 'computer') { $r.Enabled = $o.Enabled }
+    if ($o.Class -eq 'user') {
+        foreach ($k in $o.Attributes.Keys) { $r[$k] = $o.Attributes[$k] }
+        $r.manager = if ($o.Manager) { (Get-FakeObject $o.Manager).Dn } else { $null }
+        $r.memberOf = @(if ($MemberOf.ContainsKey($o.Guid)) { $MemberOf[$o.Guid] })
+    }
+    if ($o.Class -eq 'computer') { $r.managedBy = if ($o.ManagedBy) { (Get-FakeObject $o.ManagedBy).Dn } else { $null } }
+    return [pscustomobject]$r
+}
+
+function Get-FakeOfClass([string]$Class) {
+    $MemberOf = @{}
+    foreach ($g in $script:Dir.Objects) {
+        if ($g.Class -ne 'group') { continue }
+        foreach ($m in $g.Members) { if (-not $MemberOf[$m]) { $MemberOf[$m] = [System.Collections.Generic.List[string]]::new() }; $MemberOf[$m].Add($g.Dn) }
+    }
+    foreach ($o in $script:Dir.Objects) { if ($o.Class -eq $Class) { ConvertTo-FakeAdObject $o } }
+}
+
+# The write cmdlets: a run that must write nothing asserts that none of them was called.
+$script:WriteCmdlets = @(
+    'New-ADOrganizationalUnit', 'Set-ADOrganizationalUnit', 'New-ADGroup', 'Set-ADGroup', 'New-ADUser', 'Set-ADUser', 'New-ADComputer',
+    'Set-ADComputer', 'Move-ADObject', 'Rename-ADObject', 'Enable-ADAccount', 'Disable-ADAccount', 'Add-ADGroupMember', 'Remove-ADGroupMember'
+)
+
+# Installs the mocks (call it in a BeforeEach or It: Pester scopes mocks to the block that defines them).
+function Use-FakeDirectory {
+    Mock Import-Module {} -ParameterFilter { $Name -eq 'ActiveDirectory' }
+    Mock Get-BilluSecret { if ($Name -like 'pw-*') { 'Initial-Pw-1!' } else { throw "secret $Name was not provided" } }
+    Mock Get-ADOrganizationalUnit { Get-FakeOfClass 'ou' }
+    Mock Get-ADGroup { Get-FakeOfClass 'group' }
+    Mock Get-ADUser { Get-FakeOfClass 'user' }
+    Mock Get-ADComputer { Get-FakeOfClass 'computer' }
+    Mock New-ADOrganizationalUnit { $null = Add-FakeObject -Class ou -Name $Name -Parent $Path -Description $Description }
+    Mock Set-ADOrganizationalUnit { (Get-FakeObject $Identity).Description = $Description }
+    Mock New-ADGroup { $null = Add-FakeObject -Class group -Name $Name -Parent $Path -Sam $SamAccountName -Description $Description }
+    Mock Set-ADGroup { (Get-FakeObject $Identity).Description = $Description }
+    Mock New-ADUser {
+        $attrs = @{ userPrincipalName = $UserPrincipalName; displayName = $DisplayName; givenName = $GivenName; sn = $Surname }
+        if ($OtherAttributes) { foreach ($k in $OtherAttributes.Keys) { $attrs[$k] = $OtherAttributes[$k] } }
+        $null = Add-FakeObject -Class user -Name $Name -Parent $Path -Sam $SamAccountName -Enabled ([bool]$Enabled) -Attributes $attrs
+    }
+    Mock Set-ADUser {
+        $o = Get-FakeObject $Identity
+        if ($Replace) { foreach ($k in $Replace.Keys) { $o.Attributes[$k] = $Replace[$k] } }
+        foreach ($k in @($Clear)) { if ($k -eq 'manager') { $o.Manager = $null } elseif ($k) { $o.Attributes.Remove($k) } }
+        if ($Manager) { $o.Manager = (Get-FakeObject $Manager).Guid }
+    }
+    Mock New-ADComputer {
+        $o = Add-FakeObject -Class computer -Name $Name -Parent $Path -Sam $SamAccountName -Description $Description -Enabled ([bool]$Enabled)
+        if ($ManagedBy) { $o.ManagedBy = (Get-FakeObject $ManagedBy).Guid }
+    }
+    Mock Set-ADComputer {
+        $o = Get-FakeObject $Identity
+        if ($PSBoundParameters.ContainsKey('Description')) { $o.Description = $Description }
+        if ($Clear -contains 'description') { $o.Description = $null }
+        if ($ManagedBy) { $o.ManagedBy = (Get-FakeObject $ManagedBy).Guid }
+    }
+    Mock Move-ADObject {
+        $o = Get-FakeObject $Identity
+        if (-not (Find-FakeObject $TargetPath)) { throw "Directory object not found: $TargetPath" }
+        $o.Parent = $TargetPath
+    }
+    Mock Rename-ADObject {
+        $o = Get-FakeObject $Identity
+        $o.Rdn = "CN=$(ConvertTo-FakeRdnValue $NewName)"
+        $o.Name = $NewName
+    }
+    Mock Enable-ADAccount { (Get-FakeObject $Identity).Enabled = $true }
+    Mock Disable-ADAccount { (Get-FakeObject $Identity).Enabled = $false }
+    Mock Add-ADGroupMember { $g = Get-FakeObject $Identity; foreach ($m in $Members) { $g.Members.Add((Get-FakeObject $m).Guid) } }
+    Mock Remove-ADGroupMember { $g = Get-FakeObject $Identity; foreach ($m in $Members) { $null = $g.Members.Remove((Get-FakeObject $m).Guid) } }
+}
