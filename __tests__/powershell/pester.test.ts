@@ -136,5 +136,9 @@ test("the Pester tests that ran are exactly these", () => {
         "names that need DN escaping (a comma, a plus, a trailing backslash, a leading #, angle brackets, an equals sign).writes nothing the second time",
         "names that need DN escaping (a comma, a plus, a trailing backslash, a leading #, angle brackets, an equals sign).writes nothing when the directory spells the same DNs with hex escapes (\\2B, \\2C, \\5C)",
         "refusals: checked before anything is written.refuses accounts, groups and computers outside the managed OU, CN=Computers included, and writes nothing",
+        "the Windows DC's domain step (prod, PAR-DC01): zones and DNS records.on a DC just promoted: creates every zone and record the model wants, and nothing else",
+        "the Windows DC's domain step (prod, PAR-DC01): zones and DNS records.a second run changes nothing",
+        "the Windows DC's domain step (prod, PAR-DC01): zones and DNS records.repairs tampered records (a changed address, a stray second value, a wrong PTR target) and leaves the correct ones alone",
+        "the Windows DC's domain step (prod, PAR-DC01): zones and DNS records.after the repair, a run changes nothing",
     ]);
 });

@@ -1,4 +1,4 @@
-# Stand-ins for the Windows-only modules (ActiveDirectory, DnsServer) and programs (dsacls.exe), which do not exist
+# Stand-ins for the Windows-only modules (ActiveDirectory, DnsServer), cmdlets (Get-Acl) and programs (dsacls.exe), which do not exist
 # on Linux: functions with the real cmdlets' parameter names (those the scripts use), so that Pester can Mock them
 # and check the arguments each call binds. Every stub throws: a call that no test mocked is a failure, never a no-op.
 function Stub([string]$Name) { throw "$Name was called but not mocked (stubs.ps1)" }
@@ -42,6 +42,9 @@ function global:Remove-DnsServerResourceRecord {
     [CmdletBinding()] param($ZoneName, [Parameter(ValueFromPipeline = $true)]$InputObject, [switch]$Force)
     process { Stub $MyInvocation.MyCommand.Name }
 }
+
+# Microsoft.PowerShell.Security's Get-Acl, Windows-only in PowerShell 7 (the step reads an AD: drive path)
+function global:Get-Acl { [CmdletBinding()] param($Path) Stub $MyInvocation.MyCommand.Name }
 
 # Programs
 function global:dsacls.exe { Stub $MyInvocation.MyCommand.Name }
