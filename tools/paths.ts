@@ -56,7 +56,7 @@ export function checkOutputFolder(dir: string, flag: string, shown: string): voi
     try {
         st = lstatOrUndefined(dir);
     } catch (e) {
-        return refuse(`cannot be used as the output folder (${(e as Error).message})`, fix);
+        return refuse(`cannot be used as the output folder (${(e as Error).message})`, `pass ${flag} <a folder you can write>`);
     }
     if (!st) return;
     if (st.isSymbolicLink()) return refuse(`(${dir}) is a symbolic link`, `pass ${flag} the folder it points to`);

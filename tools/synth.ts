@@ -56,7 +56,7 @@ export interface SynthResult {
     outDir: string;
     /** The user-facing error message, for exit 2 and 3. */
     error?: string;
-    /** For exit 2 and 3: what became of the output folder (the last output kept, or nothing written). */
+    /** For exit 2 and 3, when --out held synth's last output: that it is kept. */
     kept?: string;
 }
 
@@ -281,11 +281,8 @@ export async function synth(opts: SynthOptions): Promise<SynthResult> {
             result.error = `internal error: ${(e as Error)?.stack ?? String(e)}`;
         }
         staged?.discard();
-        result.kept = existsSync(path.join(outDir, OUTPUT_MARKER))
-            ? `the last good output in ${outShown} is kept unchanged`
-            : existsSync(outDir)
-              ? `${outShown} is left unchanged`
-              : `nothing was written to ${outShown}`;
+        // Only a run that found synth's last output can keep it; a folder it never wrote was not touched either.
+        if (existsSync(path.join(outDir, OUTPUT_MARKER))) result.kept = `the last good output in ${outShown} is kept unchanged`;
     }
     return result;
 }
