@@ -186,7 +186,8 @@ function main(argv: string[]): number {
         return 0;
     } catch (e) {
         if (!(e instanceof InputError)) throw e;
-        process.stderr.write(`docs: ${e.message}\n`);
+        // docs reads no stack config: a path problem found by the shared checks is about its arguments.
+        process.stderr.write(`docs: ${e.message.startsWith("invalid configuration") ? new InputError(e.problems, "invalid arguments").message : e.message}\n`);
         return 2;
     }
 }
