@@ -137,21 +137,22 @@ export class SynthMocks implements pulumi.runtime.Mocks {
  * ("Duplicate resource URN"), the SDK's mock runtime does not, so synth checks it here.
  */
 export function checkUniqueUrns(recorded: readonly RecordedResource[]): void {
-    const first = new Map<string, number>();
-    const problems: { path: string; message: string; fix: string }[] = [];
-    const describe = (r: RecordedResource, i: number) => `#${i + 1} (type ${r.type}, name ${JSON.stringify(r.name)}, parent ${r.parent ?? "the stack"})`;
-    recorded.forEach((r, i) => {
-        const j = first.get(r.urn);
-        if (j === undefined) {
-            first.set(r.urn, i);
-            return;
-        }
-        problems.push({
-            path: r.urn,
-            message: `is registered twice: registration ${describe(recorded[j], j)} and registration ${describe(r, i)}; pulumi up refuses a duplicate URN`,
+    const byUrn = new Map<string, RecordedResource[]>();
+    for (const r of recorded) byUrn.set(r.urn, [...(byUrn.get(r.urn) ?? []), r]);
+    const problems = [...byUrn]
+        .filter(([, rs]) => rs.length > 1)
+        .map(([urn, rs]) => ({
+            path: urn,
+            message:
+                `is registered ${rs.length} times: ` +
+                rs
+                    .map((r) => `(type ${r.type}, name ${JSON.stringify(r.name)}, parent ${r.parent ?? "the stack"})`)
+                    .sort()
+                    .join(" and ") +
+                "; pulumi up refuses a duplicate URN",
             fix: "give each resource its own name (names that differ only by case or accents, in the config or the HR export, map to one resource name: make them differ)",
-        });
-    });
+        }))
+        .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     if (problems.length > 0) throw new InputError(problems, "duplicate resource URNs");
 }
 
