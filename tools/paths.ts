@@ -65,6 +65,13 @@ export function checkOutputFolder(dir: string, flag: string, shown: string): voi
     if (entries.length === 0) return;
     if (lstatOrUndefined(path.join(dir, OUTPUT_MARKER))?.isFile()) return;
     const shownEntries = entries.slice(0, 3).join(", ") + (entries.length > 3 ? ", ..." : "");
+    // Folders written before synth marked its own: say how to move on rather than guess they are ours.
+    if (["outputs.json", "policy-report.json", "resources.json"].every((f) => entries.includes(f))) {
+        return refuse(
+            `(${dir}) has no ${OUTPUT_MARKER}: it looks like the output of a synth from before output folders were marked`,
+            `check it holds nothing of yours, delete it once (rm -r ${shown}) and run synth again, or pass ${flag} another folder`,
+        );
+    }
     return refuse(`(${dir}) exists and is not a synth output folder: it has no ${OUTPUT_MARKER} and holds ${entries.length} entries (${shownEntries})`, fix);
 }
 

@@ -124,6 +124,19 @@ test("a successful run, then a failing one: the last good output is kept, and st
     expect(readdirSync(dir).sort()).toEqual(["Pulumi.bad.yaml", "out"]);
 }, 120000);
 
+test("an output of a synth from before folders were marked: exit 2 saying how to move on; nothing deleted", () => {
+    const out = path.join(dir, "old");
+    mkdirSync(path.join(out, "docs"), { recursive: true });
+    for (const f of ["outputs.json", "policy-report.json", "resources.json", "docs/README.md"]) writeFileSync(path.join(out, f), "{}\n");
+    const before = snapshot(out);
+    const p = run(ROOT, "--stack", "dev", "--out", out);
+    expect(p.status).toBe(2);
+    expect(p.stderr).toBe(
+        `synth dev: invalid configuration (1 problem):\n  - --out: ${JSON.stringify(out)} (${out}) has no .billu-synth-output: it looks like the output of a synth from before output folders were marked. Fix: check it holds nothing of yours, delete it once (rm -r ${out}) and run synth again, or pass --out another folder\n`,
+    );
+    expect(snapshot(out)).toEqual(before);
+});
+
 test("an empty folder may be the output folder; a file or a symbolic link may not", () => {
     const empty = path.join(dir, "empty");
     mkdirSync(empty);
