@@ -113,5 +113,5 @@ async function main(): Promise<void> {
 
 main().catch((e) => {
     process.stderr.write(String(e?.stack ?? e) + "\n");
-    process.exit(1);
+    process.exitCode = 1;
 });

@@ -3,12 +3,13 @@
  * the directory from the export and the lock exactly as synth does, then writes the updated lock back to the
  * committed lock (`billu:directory.lock` of the stack), for review and commit. Prints what changed against the old
  * lock. Exit 0 written, 2 invalid config or input (every bad line listed; nothing written), 3 internal error.
+ * The lock is written atomically (a temporary file beside it, renamed over it): an interrupted run leaves the old one.
  */
-import { writeFileSync } from "fs";
 import * as path from "path";
 import { renderDirectoryLock } from "../model/directory-lock";
 import { InputError } from "../model/errors";
 import { loadModel } from "../stacks/program";
+import { checkNotFolder, checkReadableFile, checkStackName, checkWritableFile, writeFileAtomic } from "./paths";
 import { EXIT, readBilluConfig } from "./synth";
 
 export interface LockOptions {
@@ -21,8 +22,19 @@ export interface LockOptions {
 
 /** Plans and writes the lock; returns the file written and the summary of actions. Throws InputError. */
 export function writeLock(opts: LockOptions): { file: string; summary: Record<string, number> } {
+    checkStackName(opts.stack);
     const root = path.resolve(opts.root ?? process.cwd());
+    if (opts.config !== undefined) {
+        checkReadableFile(path.resolve(root, opts.config), "--config", opts.config, "pass --config the path of a stack file (Pulumi.<stack>.yaml)");
+    }
+    if (opts.hrCsv !== undefined) {
+        checkReadableFile(path.resolve(opts.hrCsv), "--hr-csv", opts.hrCsv, "pass --hr-csv the path of a readable HR export (CSV separated by ;)");
+    }
+    if (opts.directoryLock !== undefined) checkNotFolder(path.resolve(opts.directoryLock), "--directory-lock", opts.directoryLock);
     const raw = readBilluConfig(path.resolve(root, opts.config ?? `Pulumi.${opts.stack}.yaml`));
+    // The lock is read, then written, at billu:directory.lock: a folder there, or a missing folder, is named now.
+    const configured = (raw.directory as { lock?: unknown } | undefined)?.lock;
+    if (typeof configured === "string") checkWritableFile(path.resolve(root, configured), "billu:directory.lock", configured);
     process.env.BILLU_PROJECT_ROOT = root;
     const env = (k: string, v: string | undefined) => (v ? (process.env[k] = path.resolve(v)) : delete process.env[k]);
     env("BILLU_HR_CSV", opts.hrCsv);
@@ -39,7 +51,7 @@ export function writeLock(opts: LockOptions): { file: string; summary: Record<st
         ]);
     }
     const file = path.resolve(root, target);
-    writeFileSync(file, renderDirectoryLock(model.directory.lock));
+    writeFileAtomic(file, renderDirectoryLock(model.directory.lock));
     return { file, summary: { ...model.directory.summary } };
 }
 
@@ -58,20 +70,24 @@ function parseArgs(argv: string[]): LockOptions {
     return opts as LockOptions;
 }
 
-if (require.main === module) {
+/** The CLI. Sets process.exitCode and returns (never process.exit: a pipe gets every byte of a long error list). */
+function main(argv: string[]): void {
     try {
-        const r = writeLock(parseArgs(process.argv.slice(2)));
+        const r = writeLock(parseArgs(argv));
         const s = Object.entries(r.summary)
             .map(([k, n]) => `${n} ${k}`)
             .join(", ");
         process.stdout.write(`directory:lock: wrote ${path.relative(process.cwd(), r.file) || r.file} (${s})\n`);
-        process.exit(EXIT.ok);
+        process.exitCode = EXIT.ok;
     } catch (e) {
         if (e instanceof InputError) {
             process.stderr.write(`directory:lock: ${e.message}\n`);
-            process.exit(EXIT.input);
+            process.exitCode = EXIT.input;
+            return;
         }
         process.stderr.write(`directory:lock: internal error: ${(e as Error)?.stack ?? String(e)}\n`);
-        process.exit(EXIT.internal);
+        process.exitCode = EXIT.internal;
     }
 }
+
+if (require.main === module) main(process.argv.slice(2));

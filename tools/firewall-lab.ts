@@ -8,6 +8,7 @@ import * as path from "path";
 import { formatProblem, InputError } from "../model/errors";
 import { planLab } from "../components/firewall/lab-plan";
 import { loadModel } from "../stacks/program";
+import { checkReadableFile, checkStackName } from "./paths";
 import { readBilluConfig } from "./synth";
 
 function main(argv: string[]): number {
@@ -19,7 +20,10 @@ function main(argv: string[]): number {
     const prefix = arg("--prefix") ?? "bfw";
     const out = path.resolve(arg("--out") ?? ".");
     try {
-        const raw = readBilluConfig(path.resolve(arg("--config") ?? `Pulumi.${stack}.yaml`));
+        checkStackName(stack);
+        const config = arg("--config");
+        if (config !== undefined) checkReadableFile(path.resolve(config), "--config", config, "pass --config the path of a stack file (Pulumi.<stack>.yaml)");
+        const raw = readBilluConfig(path.resolve(config ?? `Pulumi.${stack}.yaml`));
         process.env.BILLU_PROJECT_ROOT ??= process.cwd();
         const plan = planLab(loadModel(raw), prefix);
         mkdirSync(out, { recursive: true });
@@ -38,4 +42,5 @@ function main(argv: string[]): number {
     }
 }
 
-process.exit(main(process.argv.slice(2)));
+// exitCode, never process.exit: a pipe gets every byte.
+process.exitCode = main(process.argv.slice(2));

@@ -68,6 +68,6 @@ if (require.main === module) {
         console.log("wrote labs/dc/Pulumi.labdc.yaml from Pulumi.dev.yaml");
     } catch (e) {
         console.error(`lab-dc-config: Pulumi.dev.yaml: ${(e as Error).message}`);
-        process.exit(3);
+        process.exitCode = 3;
     }
 }

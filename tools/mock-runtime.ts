@@ -7,6 +7,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { randomBytes } from "crypto";
+import { InputError } from "../model/errors";
 
 // Internal SDK modules: the mock monitor we extend, and the knobs setMocks itself turns.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -128,6 +129,31 @@ export class SynthMocks implements pulumi.runtime.Mocks {
     call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
         return args.inputs;
     }
+}
+
+/**
+ * Throws (exit 2) when two recorded resources have the same URN. The URN is the stack, project, the type chain of the
+ * parents and the name, exactly as the engine computes it; the real engine refuses the second registration
+ * ("Duplicate resource URN"), the SDK's mock runtime does not, so synth checks it here.
+ */
+export function checkUniqueUrns(recorded: readonly RecordedResource[]): void {
+    const byUrn = new Map<string, RecordedResource[]>();
+    for (const r of recorded) byUrn.set(r.urn, [...(byUrn.get(r.urn) ?? []), r]);
+    const problems = [...byUrn]
+        .filter(([, rs]) => rs.length > 1)
+        .map(([urn, rs]) => ({
+            path: urn,
+            message:
+                `is registered ${rs.length} times: ` +
+                rs
+                    .map((r) => `(type ${r.type}, name ${JSON.stringify(r.name)}, parent ${r.parent ?? "the stack"})`)
+                    .sort()
+                    .join(" and ") +
+                "; pulumi up refuses a duplicate URN",
+            fix: "give each resource its own name (names that differ only by case or accents, in the config or the HR export, map to one resource name: make them differ)",
+        }))
+        .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    if (problems.length > 0) throw new InputError(problems, "duplicate resource URNs");
 }
 
 /** Installs a mock monitor that records every registration, and returns the record. */

@@ -3,11 +3,12 @@
  * Writes the config.xml sections (interfaces, aliases, filter, nat, dhcrelay) and PROCEDURE.md to
  * out/<stack>/pfsense/ (default). Exit 0, or 2 on invalid config (the same messages as synth).
  */
-import { mkdirSync, writeFileSync } from "fs";
+import { existsSync, mkdirSync, writeFileSync } from "fs";
 import * as path from "path";
 import { formatProblem, InputError } from "../model/errors";
 import { pfsenseProcedure, renderPfsense } from "../components/firewall/pfsense";
 import { loadModel } from "../stacks/program";
+import { checkReadableFile, checkStackName, OUTPUT_MARKER, OUTPUT_MARKER_TEXT } from "./paths";
 import { readBilluConfig } from "./synth";
 
 function main(argv: string[]): number {
@@ -21,12 +22,22 @@ function main(argv: string[]): number {
         return 2;
     }
     const root = process.cwd();
-    const out = path.resolve(arg("--out") ?? path.join("out", stack, "pfsense"));
     try {
-        const raw = readBilluConfig(path.resolve(arg("--config") ?? `Pulumi.${stack}.yaml`));
+        checkStackName(stack);
+        const out = path.resolve(arg("--out") ?? path.join("out", stack, "pfsense"));
+        const config = arg("--config");
+        if (config !== undefined) checkReadableFile(path.resolve(config), "--config", config, "pass --config the path of a stack file (Pulumi.<stack>.yaml)");
+        const raw = readBilluConfig(path.resolve(config ?? `Pulumi.${stack}.yaml`));
         process.env.BILLU_PROJECT_ROOT ??= root;
         const model = loadModel(raw);
         const r = renderPfsense(model);
+        // The default out/<stack>/pfsense sits in synth's output folder: a new out/<stack> is marked as synth's,
+        // so the next synth may replace it (tools/paths.ts) instead of refusing a folder it did not write.
+        const synthOut = path.resolve("out", stack);
+        if (arg("--out") === undefined && !existsSync(synthOut)) {
+            mkdirSync(synthOut, { recursive: true });
+            writeFileSync(path.join(synthOut, OUTPUT_MARKER), OUTPUT_MARKER_TEXT);
+        }
         mkdirSync(out, { recursive: true });
         for (const [name, text] of Object.entries(r.files)) writeFileSync(path.join(out, name), text);
         writeFileSync(path.join(out, "PROCEDURE.md"), pfsenseProcedure(model, r));
@@ -41,4 +52,5 @@ function main(argv: string[]): number {
     }
 }
 
-process.exit(main(process.argv.slice(2)));
+// exitCode, never process.exit: a pipe gets every byte.
+process.exitCode = main(process.argv.slice(2));

@@ -20,4 +20,4 @@ for (const stack of stacks) {
     }
 }
 process.stdout.write(`synth-all: ${stacks.length - failed} passed, ${failed} failed\n`);
-process.exit(failed === 0 ? 0 : 1);
+process.exitCode = failed === 0 ? 0 : 1;

@@ -7,19 +7,25 @@
  *   <out>/outputs.json        the stack outputs (what `pulumi stack output --json` gives)
  *   <out>/docs/README.md      addressing plan, hosts, flow matrix, network diagram, component sections
  *   <out>/rendered/<host>/... every file pushed into a guest, byte for byte (secret placeholders only)
+ *   <out>/.billu-synth-output marks the folder as synth's own
+ * The run writes into a fresh folder beside <out>, which replaces <out> only when the run completes (exit 0 or 1):
+ * a run stopped by bad input keeps the last output. synth replaces only a folder it marked (or a missing or empty
+ * one) and refuses any other (tools/paths.ts), so `--out .` in a checkout deletes nothing.
  * Exit status: 0 clean, 1 a mandatory policy is violated, 2 invalid config or input, 3 internal error.
  */
 import "./defer-modules";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "fs";
 import * as path from "path";
 import { parse as parseYaml } from "yaml";
-import { formatProblem, InputError } from "../model/errors";
+import { z } from "zod";
+import { formatProblem, InputError, show } from "../model/errors";
 import { CONFIG_KEYS } from "../model/schema";
 import { RULES } from "../policies/rules";
 import { renderDocs } from "./docs/render";
 import { disableStackTraces } from "./traces";
-import { installRecordingMocks, RecordedResource, resolveOutputs, SECRET_MARK, SynthMocks, waitForRegistrations } from "./mock-runtime";
+import { checkUniqueUrns, installRecordingMocks, RecordedResource, resolveOutputs, SECRET_MARK, SynthMocks, waitForRegistrations } from "./mock-runtime";
 import { offlineStackOutputs } from "./peer-stack";
+import { checkNotFolder, checkReadableFile, checkStackName, OUTPUT_MARKER, StagedFolder } from "./paths";
 import { effectiveLevels, PackConfig, runPolicies, Violation } from "./policy-runner";
 
 /** `billu:` keys read as secrets (never part of the model). */
@@ -50,13 +56,28 @@ export interface SynthResult {
     outDir: string;
     /** The user-facing error message, for exit 2 and 3. */
     error?: string;
+    /** For exit 2 and 3, when --out held synth's last output: that it is kept. */
+    kept?: string;
 }
 
 /** Reads a stack file into Pulumi's flat config map; secure values become placeholders. */
 export function readStackConfig(file: string): { config: Record<string, string>; secretKeys: string[] } {
+    let text: string;
+    try {
+        text = readFileSync(file, "utf8");
+    } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        throw new InputError([
+            {
+                path: file,
+                message: code === "ENOENT" ? "does not exist" : code === "EISDIR" ? "is a folder" : `cannot be read (${(e as Error).message})`,
+                fix: "name a stack with a committed Pulumi.<stack>.yaml, or pass --config <a stack file>",
+            },
+        ]);
+    }
     let doc: unknown;
     try {
-        doc = parseYaml(readFileSync(file, "utf8"));
+        doc = parseYaml(text);
     } catch (e) {
         throw new InputError([{ path: file, message: `cannot be read as YAML (${(e as Error).message.split("\n")[0]})`, fix: "fix the YAML syntax" }]);
     }
@@ -111,52 +132,115 @@ function projectName(root: string): string {
     return doc.name;
 }
 
-function readPackConfig(root: string, stack: string): { config: PackConfig; source: string } {
+/** `policies/config.<stack>.json`: rule name -> `{ enforcementLevel, reason }` (effectiveLevels checks the values). */
+const PACK_CONFIG = z.record(z.string(), z.object({ enforcementLevel: z.string(), reason: z.string().optional() }).passthrough());
+
+/** Reads the stack's policy pack config (none: every rule at its own level). Throws InputError on a bad file. */
+export function readPackConfig(root: string, stack: string): { config: PackConfig; source: string } {
     const file = path.join(root, "policies", `config.${stack}.json`);
-    if (!existsSync(file)) return { config: {}, source: file };
-    return { config: JSON.parse(readFileSync(file, "utf8")) as PackConfig, source: path.relative(root, file) };
+    const source = path.relative(root, file);
+    if (!existsSync(file)) return { config: {}, source };
+    const fix = 'write a JSON object: { "<rule name>": { "enforcementLevel": "advisory", "reason": "why this stack may lower it" } }';
+    let doc: unknown;
+    try {
+        doc = JSON.parse(readFileSync(file, "utf8"));
+    } catch (e) {
+        throw new InputError([{ path: source, message: `cannot be read as JSON (${(e as Error).message.split("\n")[0]})`, fix }], "invalid policy pack config");
+    }
+    const parsed = PACK_CONFIG.safeParse(doc);
+    if (!parsed.success) {
+        throw new InputError(
+            parsed.error.issues.map((i) => ({
+                path: [source, ...i.path].join("."),
+                message: `is ${show(at(doc, i.path))} (${i.message.replace(/^Expected/, "expected")})`,
+                fix,
+            })),
+            "invalid policy pack config",
+        );
+    }
+    return { config: parsed.data as PackConfig, source };
+}
+
+/** The value at a zod issue's path. */
+function at(v: unknown, p: readonly (string | number)[]): unknown {
+    return p.reduce<unknown>((o, k) => (o !== null && typeof o === "object" ? (o as Record<string, unknown>)[k] : undefined), v);
 }
 
 function isInputError(e: unknown): e is Error & { problems: readonly unknown[] } {
     return e instanceof InputError || (e instanceof Error && e.name === "InvalidInput");
 }
 
+/** `{ fileAsset: <staging>/... }` -> `{ fileAsset: <target>/... }`: where the file is once the folder is swapped in. */
+function relocate(v: unknown, from: string, to: string): unknown {
+    if (Array.isArray(v)) return v.map((x) => relocate(x, from, to));
+    if (v !== null && typeof v === "object") {
+        const o = v as Record<string, unknown>;
+        if (typeof o.fileAsset === "string" && o.fileAsset.startsWith(from + path.sep)) return { ...o, fileAsset: to + o.fileAsset.slice(from.length) };
+        return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, relocate(x, from, to)]));
+    }
+    return v;
+}
+
+/**
+ * Checks the files the flags and the config name before anything reads them, so that a bad path is named by the
+ * flag or key the user wrote (not by what a loader made of it): --config, --hr-csv, --directory-lock and the
+ * config's billu:directory.lock.
+ */
+function checkInputFiles(opts: SynthOptions, configFile: string): void {
+    if (opts.config !== undefined) {
+        checkReadableFile(configFile, "--config", opts.config, "pass --config the path of a stack file (Pulumi.<stack>.yaml)");
+    } else if (!existsSync(configFile)) {
+        throw new InputError([
+            { path: configFile, message: "does not exist", fix: `name a stack with a committed Pulumi.<stack>.yaml, or pass --config <file>` },
+        ]);
+    }
+    if (opts.hrCsv !== undefined) {
+        checkReadableFile(path.resolve(opts.hrCsv), "--hr-csv", opts.hrCsv, "pass --hr-csv the path of a readable HR export (CSV separated by ;)");
+    }
+    if (opts.directoryLock !== undefined) {
+        checkNotFolder(path.resolve(opts.directoryLock), "--directory-lock", opts.directoryLock);
+    }
+}
+
+/** A billu:directory.lock that is a folder would be read as a file by the program: name the key now. */
+function checkConfiguredLock(root: string, directory: string | undefined): void {
+    let lock: unknown;
+    try {
+        lock = (JSON.parse(directory ?? "{}") as { lock?: unknown } | null)?.lock;
+    } catch {
+        return; // the program reports a malformed billu:directory with its key path
+    }
+    if (typeof lock === "string") checkNotFolder(path.resolve(root, lock), "billu:directory.lock", lock);
+}
+
 /** Runs one synthesis in this process. The mock runtime is global: one synth per process. */
 export async function synth(opts: SynthOptions): Promise<SynthResult> {
     const root = path.resolve(opts.root ?? process.cwd());
     const outDir = path.resolve(root, opts.out ?? path.join("out", opts.stack));
+    const outFlag = opts.out !== undefined ? "--out" : "--out (default out/<stack>)";
+    const outShown = opts.out ?? path.join("out", opts.stack);
     const mocks = new SynthMocks();
     mocks.stackReference = (name) => offlineStackOutputs(root, name);
     const result: SynthResult = { exitCode: EXIT.ok, resources: [], violations: [], outputs: {}, producedSecrets: mocks.producedSecrets, outDir };
     let recorded: RecordedResource[] = [];
+    let staged: StagedFolder | undefined;
     try {
+        // The stack name becomes part of paths (out/<stack>, Pulumi.<stack>.yaml, policies/config.<stack>.json).
+        checkStackName(opts.stack);
         const configFile = path.resolve(root, opts.config ?? `Pulumi.${opts.stack}.yaml`);
-        if (!existsSync(configFile)) {
-            throw new InputError([
-                { path: configFile, message: "does not exist", fix: `name a stack with a committed Pulumi.<stack>.yaml, or pass --config <file>` },
-            ]);
-        }
+        checkInputFiles(opts, configFile);
         const { config, secretKeys } = readStackConfig(configFile);
+        if (opts.directoryLock === undefined) checkConfiguredLock(root, config["billu:directory"]);
         const pack = readPackConfig(root, opts.stack);
         const levels = effectiveLevels(RULES, pack.config, pack.source);
 
-        try {
-            rmSync(outDir, { recursive: true, force: true });
-            mkdirSync(outDir, { recursive: true });
-        } catch (e) {
-            throw new InputError([
-                {
-                    path: opts.out ?? outDir,
-                    message: `cannot be emptied and used as the output folder (${(e as Error).message})`,
-                    fix: "pass --out <a folder you can write>",
-                },
-            ]);
-        }
-        process.env.BILLU_RENDER_DIR = path.join(outDir, "rendered");
+        staged = new StagedFolder(outDir, outFlag, outShown);
+        const work = staged.staging;
+        process.env.BILLU_RENDER_DIR = path.join(work, "rendered");
         process.env.BILLU_PROJECT_ROOT = root;
         if (opts.hrCsv) process.env.BILLU_HR_CSV = path.resolve(opts.hrCsv);
         if (opts.directoryLock) process.env.BILLU_DIRECTORY_LOCK = path.resolve(opts.directoryLock);
-        process.env.BILLU_SYNTH_OUT = outDir;
+        process.env.BILLU_SYNTH_OUT = work;
 
         const pulumi = await import("@pulumi/pulumi");
         // Source positions and promise-leak traces serve the engine's display only; capturing them per resource
@@ -170,18 +254,22 @@ export async function synth(opts: SynthOptions): Promise<SynthResult> {
         await waitForRegistrations();
         result.outputs = await resolveOutputs(exported as Record<string, unknown>);
         await waitForRegistrations();
-        result.resources = [...recorded].sort((a, b) => a.urn.localeCompare(b.urn));
+        checkUniqueUrns(recorded);
+        // Recorded paths name the folder as it will be once swapped in.
+        result.resources = [...recorded].sort((a, b) => a.urn.localeCompare(b.urn)).map((r) => relocate(r, work, outDir) as RecordedResource);
         result.violations = await runPolicies(result.resources, RULES, levels);
 
         writeFileSync(
-            path.join(outDir, "resources.json"),
+            path.join(work, "resources.json"),
             JSON.stringify({ project: projectName(root), stack: opts.stack, resources: result.resources }, null, 2) + "\n",
         );
-        writeFileSync(path.join(outDir, "policy-report.json"), JSON.stringify({ stack: opts.stack, violations: result.violations }, null, 2) + "\n");
-        writeFileSync(path.join(outDir, "outputs.json"), JSON.stringify(result.outputs, null, 2) + "\n");
-        mkdirSync(path.join(outDir, "docs"), { recursive: true });
+        writeFileSync(path.join(work, "policy-report.json"), JSON.stringify({ stack: opts.stack, violations: result.violations }, null, 2) + "\n");
+        writeFileSync(path.join(work, "outputs.json"), JSON.stringify(result.outputs, null, 2) + "\n");
+        mkdirSync(path.join(work, "docs"), { recursive: true });
         const { caCertPem, ...docs } = result.outputs as Record<string, unknown>;
-        writeFileSync(path.join(outDir, "docs", "README.md"), renderDocs(docs as never, typeof caCertPem === "string" ? caCertPem : undefined));
+        writeFileSync(path.join(work, "docs", "README.md"), renderDocs(docs as never, typeof caCertPem === "string" ? caCertPem : undefined));
+        staged.commit(outFlag, outShown);
+        staged = undefined;
         result.exitCode = result.violations.some((v) => v.enforcementLevel === "mandatory") ? EXIT.policy : EXIT.ok;
     } catch (e) {
         result.resources = [...recorded];
@@ -192,6 +280,9 @@ export async function synth(opts: SynthOptions): Promise<SynthResult> {
             result.exitCode = EXIT.internal;
             result.error = `internal error: ${(e as Error)?.stack ?? String(e)}`;
         }
+        staged?.discard();
+        // Only a run that found synth's last output can keep it; a folder it never wrote was not touched either.
+        if (existsSync(path.join(outDir, OUTPUT_MARKER))) result.kept = `the last good output in ${outShown} is kept unchanged`;
     }
     return result;
 }
@@ -240,24 +331,31 @@ function parseArgs(argv: string[]): SynthOptions {
     return opts as SynthOptions;
 }
 
+/** The CLI. Sets process.exitCode and returns: a pipe reading stdout or stderr gets every byte (never process.exit). */
+async function main(argv: string[]): Promise<void> {
+    let opts: SynthOptions;
+    try {
+        opts = parseArgs(argv);
+        checkStackName(opts.stack);
+    } catch (e) {
+        if (!(e instanceof InputError)) throw e;
+        process.stderr.write(`synth: ${e.problems.map(formatProblem).join("\n")}\n`);
+        process.exitCode = EXIT.input;
+        return;
+    }
+    const r = await synth(opts);
+    if (r.error) {
+        process.stderr.write(`synth ${opts.stack}: ${r.error}\n`);
+        if (r.kept) process.stderr.write(`synth ${opts.stack}: ${r.kept}\n`);
+    } else {
+        process.stdout.write(summary(r, opts.stack) + "\n");
+    }
+    process.exitCode = r.exitCode;
+}
+
 if (require.main === module) {
-    (async () => {
-        let opts: SynthOptions;
-        try {
-            opts = parseArgs(process.argv.slice(2));
-        } catch (e) {
-            process.stderr.write(`synth: ${(e as InputError).problems.map(formatProblem).join("\n")}\n`);
-            process.exit(EXIT.input);
-        }
-        const r = await synth(opts);
-        if (r.error) {
-            process.stderr.write(`synth ${opts.stack}: ${r.error}\n`);
-        } else {
-            process.stdout.write(summary(r, opts.stack) + "\n");
-        }
-        process.exit(r.exitCode);
-    })().catch((e) => {
+    main(process.argv.slice(2)).catch((e) => {
         process.stderr.write(`synth: internal error: ${(e as Error)?.stack ?? e}\n`);
-        process.exit(EXIT.internal);
+        process.exitCode = EXIT.internal;
     });
 }

@@ -42,7 +42,8 @@ test("an output folder that cannot be made is a usage error (exit 2), not an int
         encoding: "utf8",
     });
     expect(p.status).toBe(2);
-    expect(p.stderr).toContain(`${path.join(file, "out")}: cannot be emptied and used as the output folder (ENOTDIR`);
-    expect(p.stderr).toContain("Fix: pass --out <a folder you can write>");
+    expect(p.stderr).toBe(
+        `synth dev: invalid configuration (1 problem):\n  - --out: ${JSON.stringify(path.join(file, "out"))} cannot be used as the output folder (ENOTDIR: not a directory, lstat '${path.join(file, "out")}'). Fix: pass --out <a folder you can write>\n`,
+    );
     expect(p.stderr).not.toMatch(/\n\s+at /);
 });
