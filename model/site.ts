@@ -148,6 +148,10 @@ export function buildSiteModel(raw: Record<string, unknown>, loadHr?: HrLoader, 
 
     const zones = validateZones(cfg, hr, headcount, problems);
     const hosts = validateHosts(cfg, zones, problems);
+    // A zone whose network could not be parsed is left out of `zones`: every later check (the HR export's
+    // departments, DHCP scopes and reservations, the file server, the VPN) would report it again as missing, once
+    // per line or key. Report the root cause once and stop here.
+    if (zones.length < cfg.network.zones.length) problems.throwIfAny();
     // Every bad line of the HR export, the lock, then the directory plan (model/directory.ts).
     const directory = hr ? directoryOf(cfg, hr, zones, loadLock, problems) : undefined;
     if (!isCompany) validatePartner(cfg, problems);
