@@ -170,7 +170,7 @@ export function buildSiteModel(raw: Record<string, unknown>, loadHr?: HrLoader, 
     problems.throwIfAny();
     // The flow matrix, once zones and hosts are sound (model/flows.ts).
     const beforeFlows = problems.count;
-    const firewall = buildFirewallModel({ flows: cfg.flows, firewall: cfg.firewall, zones, hosts }, problems);
+    const firewall = buildFirewallModel({ flows: cfg.flows, firewall: cfg.firewall, zones, hosts, vpnTunnel: cfg.vpn !== undefined }, problems);
     const flowsOk = problems.count === beforeFlows;
     const adDomain = validateDomain(cfg.site, cfg.network, cfg.domain, zones, hosts, problems);
     // The DMZ web server's sites, against the flow matrix when it is sound (model/web.ts).
