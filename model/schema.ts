@@ -5,6 +5,7 @@
  * Every stack file (Pulumi.<stack>.yaml) sets these keys under `config:`, e.g. `billu:network: { zones: [...] }`.
  */
 import { z } from "zod";
+import { InputError, Problem } from "./errors";
 import { firewallSchema, flowSchema } from "./flows";
 import { vpnSchema } from "./vpn";
 import { dhcpSchema } from "./dhcp";
@@ -189,3 +190,42 @@ export type Config = z.output<typeof configSchema>;
 export type Zone = z.output<typeof zoneSchema>;
 export type HostConfig = z.output<typeof hostSchema>;
 export type { FlowConfig } from "./flows";
+
+/**
+ * Names of stack-file keys that hold a secret (`billu:sshPrivateKey`, `proxmoxve:apiToken`, `proxmoxve:password`,
+ * a `psk`): whatever the namespace, at any depth. `pskLength` and the like are numbers, and only strings are judged.
+ */
+const SECRET_KEY_NAME = /(pass(word|wd|phrase)|secret|token|private[-_]?key|psk|api[-_]?key|credential)/i;
+
+/**
+ * The keys of a stack file's `config:` map that hold a secret in plaintext: a string under a secret-sounding name,
+ * where Pulumi's encrypted form (`{ secure: ... }`, written by `pulumi config set --secret`) belongs. A committed
+ * stack file is read by everyone with the repository; the value is never shown. Pure: the tools call it with the
+ * parsed YAML (tools/synth.ts readStackConfig).
+ */
+export function plaintextSecrets(config: Readonly<Record<string, unknown>>, file: string): Problem[] {
+    const out: Problem[] = [];
+    const visit = (key: string, value: unknown, nested: boolean, secretName: boolean): void => {
+        if (value !== null && typeof value === "object") {
+            if (!Array.isArray(value) && "secure" in value) return;
+            for (const [k, v] of Object.entries(value)) {
+                visit(Array.isArray(value) ? `${key}[${k}]` : `${key}.${k}`, v, true, secretName || (!Array.isArray(value) && SECRET_KEY_NAME.test(k)));
+            }
+            return;
+        }
+        if (!secretName || typeof value !== "string" || value === "") return;
+        out.push({
+            path: key,
+            message: `is written in plaintext in ${file}, and its name says it is a secret (the value is not shown)`,
+            fix: `delete it from ${file} and run pulumi config set${nested ? " --path" : ""} --secret ${key} (it then stores the value encrypted)`,
+        });
+    };
+    for (const [key, value] of Object.entries(config)) visit(key, value, false, SECRET_KEY_NAME.test(key.slice(key.indexOf(":") + 1)));
+    return out;
+}
+
+/** Throws an InputError (exit 2) listing every plaintext secret of a stack file's `config:` map. */
+export function assertNoPlaintextSecrets(config: Readonly<Record<string, unknown>>, file: string): void {
+    const found = plaintextSecrets(config, file);
+    if (found.length > 0) throw new InputError(found, "plaintext secret in the stack file");
+}
