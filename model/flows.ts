@@ -10,13 +10,17 @@
  * `billu:flows`, naming a service of the catalogue (model/services.ts) or one declared in billu:firewall.services.
  */
 import { z } from "zod";
+import { CONTROL, text } from "./text";
 import { Cidr, contains, overlaps, parseCidr } from "./addressing";
 import { Problems, show } from "./errors";
 import type { HostModel, ZoneModel } from "./site";
 import type { ZoneKind } from "./schema";
 import { buildCatalogue, Catalogue, PortRange, portIn, portsText, portText, Protocol, PROTOCOLS, Service } from "./services";
 
-const name = z.string().min(1);
+/** A zone, a host, `router`, `vpn-partner`, `kind:<kind>` or a service name. */
+const name = text(64, "a zone, host or service name");
+/** A remark kept in the config and the docs (never in a rendered rule). */
+const comment = text(200, "a remark");
 
 /** One flow of `billu:flows`. */
 export const flowSchema = z
@@ -29,16 +33,16 @@ export const flowSchema = z
         service: name,
         /** Restrict a zone endpoint to these hosts of the zone (the destination's when both endpoints hold them). */
         hosts: z.array(name).optional(),
-        comment: z.string().optional(),
+        comment: comment.optional(),
     })
     .strict();
 
 const customServiceSchema = z
     .object({
         name: z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, "must be kebab-case, at most 31 characters"),
-        description: z.string().optional(),
+        description: text(200, "what the service is").optional(),
         /** `tcp/8080`, `udp/5000-5010`. */
-        ports: z.array(z.string()).optional(),
+        ports: z.array(text(16, "a port: tcp/<port> or udp/<from>-<to>")).optional(),
         /** Other services this one bundles. */
         includes: z.array(name).optional(),
     })
@@ -51,7 +55,7 @@ const publishedSchema = z
         host: name,
         /** The port on the router's WAN address, when it differs from the service's (single-port services). */
         publicPort: z.number().int().optional(),
-        comment: z.string().optional(),
+        comment: comment.optional(),
     })
     .strict();
 
@@ -61,14 +65,19 @@ const dmzAllowSchema = z
         to: name,
         service: name,
         /** Why the DMZ may open this flow towards an internal zone. */
-        reason: z.string().min(10, "must say why, in at least 10 characters"),
+        reason: z
+            .string()
+            .min(10, "must say why, in at least 10 characters")
+            .max(500)
+            .refine((v) => !CONTROL.test(v), "must be one line, without control characters")
+            .describe("why the DMZ may open this flow (one line, 10 to 500 characters)"),
     })
     .strict();
 
 const vpnPartnerSchema = z
     .object({
         /** The partner's networks, reachable through the tunnel. */
-        networks: z.array(z.string()).min(1),
+        networks: z.array(text(18, "an IPv4 network in CIDR notation")).min(1),
         /**
          * The router interface that carries the decrypted traffic (route-based VPN: an XFRM interface, or
          * strongSwan kernel-libipsec's TUN).
