@@ -10,13 +10,17 @@
  * `billu:flows`, naming a service of the catalogue (model/services.ts) or one declared in billu:firewall.services.
  */
 import { z } from "zod";
+import { CONTROL, text } from "./text";
 import { Cidr, contains, overlaps, parseCidr } from "./addressing";
 import { Problems, show } from "./errors";
 import type { HostModel, ZoneModel } from "./site";
 import type { ZoneKind } from "./schema";
-import { buildCatalogue, Catalogue, PortRange, portIn, portText, Protocol, Service } from "./services";
+import { buildCatalogue, Catalogue, PortRange, portIn, portsText, portText, Protocol, PROTOCOLS, Service } from "./services";
 
-const name = z.string().min(1);
+/** A zone, a host, `router`, `vpn-partner`, `kind:<kind>` or a service name. */
+const name = text(64, "a zone, host or service name");
+/** A remark kept in the config and the docs (never in a rendered rule). */
+const comment = text(200, "a remark");
 
 /** One flow of `billu:flows`. */
 export const flowSchema = z
@@ -29,16 +33,16 @@ export const flowSchema = z
         service: name,
         /** Restrict a zone endpoint to these hosts of the zone (the destination's when both endpoints hold them). */
         hosts: z.array(name).optional(),
-        comment: z.string().optional(),
+        comment: comment.optional(),
     })
     .strict();
 
 const customServiceSchema = z
     .object({
         name: z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, "must be kebab-case, at most 31 characters"),
-        description: z.string().optional(),
+        description: text(200, "what the service is").optional(),
         /** `tcp/8080`, `udp/5000-5010`. */
-        ports: z.array(z.string()).optional(),
+        ports: z.array(text(16, "a port: tcp/<port> or udp/<from>-<to>")).optional(),
         /** Other services this one bundles. */
         includes: z.array(name).optional(),
     })
@@ -51,7 +55,7 @@ const publishedSchema = z
         host: name,
         /** The port on the router's WAN address, when it differs from the service's (single-port services). */
         publicPort: z.number().int().optional(),
-        comment: z.string().optional(),
+        comment: comment.optional(),
     })
     .strict();
 
@@ -61,14 +65,19 @@ const dmzAllowSchema = z
         to: name,
         service: name,
         /** Why the DMZ may open this flow towards an internal zone. */
-        reason: z.string().min(10, "must say why, in at least 10 characters"),
+        reason: z
+            .string()
+            .min(10, "must say why, in at least 10 characters")
+            .max(500)
+            .refine((v) => !CONTROL.test(v), "must be one line, without control characters")
+            .describe("why the DMZ may open this flow (one line, 10 to 500 characters)"),
     })
     .strict();
 
 const vpnPartnerSchema = z
     .object({
         /** The partner's networks, reachable through the tunnel. */
-        networks: z.array(z.string()).min(1),
+        networks: z.array(text(18, "an IPv4 network in CIDR notation")).min(1),
         /**
          * The router interface that carries the decrypted traffic (route-based VPN: an XFRM interface, or
          * strongSwan kernel-libipsec's TUN).
@@ -105,6 +114,43 @@ const KIND_PREFIX = "kind:";
 const ZONE_KINDS: readonly ZoneKind[] = ["wan", "department", "servers", "dmz", "management"];
 
 export type EndpointKind = "zone" | "host" | "router" | "vpn-partner";
+
+/**
+ * What the router itself may accept from the WAN: the VPN gateway's IKE (udp/500) and NAT-T, which carries ESP
+ * (udp/4500; the tunnel forces encapsulation, so no IP protocol 50 rule), from the declared peer only. The port
+ * forwards of billu:firewall.published are the WAN's other way in. Shared with the policy pack
+ * (policies/rules/disallow-wan-to-router.ts). RFC 7296 section 2 (IKE ports), RFC 3948 (UDP encapsulation of ESP).
+ */
+export const VPN_GATEWAY_PORTS: readonly PortRange[] = [
+    { proto: "udp", from: 500, to: 500 },
+    { proto: "udp", from: 4500, to: 4500 },
+];
+
+/**
+ * How far each zone kind is trusted, lowest first: the internet; the partner's networks and the DMZ (both face
+ * outsiders); the departments' clients; the servers; the management zone and the router itself. A flow that
+ * opens every port of a protocol from a less trusted zone to a more trusted one removes the default deny between
+ * them, so the model refuses it (and enforce-default-deny checks the rendered rules).
+ */
+export const ZONE_TRUST: Readonly<Record<string, number>> = {
+    wan: 0,
+    "vpn-partner": 1,
+    dmz: 1,
+    department: 2,
+    servers: 3,
+    management: 4,
+    router: 4,
+};
+
+/** Whether the ranges lie inside `allowed`. */
+export function portsInside(ranges: readonly PortRange[], allowed: readonly PortRange[]): boolean {
+    return ranges.every((r) => allowed.some((a) => a.proto === r.proto && a.from <= r.from && r.to <= a.to));
+}
+
+/** The protocols of which the ranges cover every port (1-65535). */
+export function everyPortOf(ranges: readonly PortRange[]): Protocol[] {
+    return PROTOCOLS.filter((proto) => ranges.some((r) => r.proto === proto && r.from <= 1 && r.to >= 65535));
+}
 
 /** One concrete member of a flow endpoint. */
 export interface Member {
@@ -289,6 +335,12 @@ interface Inputs {
     readonly firewall: FirewallConfig;
     readonly zones: readonly ZoneModel[];
     readonly hosts: readonly HostModel[];
+    /** Whether billu:vpn declares a tunnel (whose gateway is the router): the only reason for WAN -> router. */
+    readonly vpnTunnel?: boolean;
+}
+
+function memberTrust(m: Member): number {
+    return ZONE_TRUST[m.kind === "router" || m.kind === "vpn-partner" ? m.kind : (m.zoneKind ?? "wan")] ?? 0;
 }
 
 /**
@@ -460,6 +512,40 @@ export function buildFirewallModel(input: Inputs, problems: Problems): FirewallM
         if (paths.every((p) => typeof p === "object")) {
             problems.add(fp(), `${flowText(f)} can never match: ${(paths[0] as { never: string }).never}`, "correct its from/to, or remove it");
             return;
+        }
+        // The router itself faces the internet: from WAN, only the VPN gateway's ports, and only with a tunnel.
+        if (sources.some((s) => s.zoneKind === "wan") && destinations.some((d) => d.kind === "router")) {
+            if (!portsInside(service.ports, VPN_GATEWAY_PORTS)) {
+                problems.add(
+                    fp(),
+                    `${flowText(f)} opens ${portsText(service.ports)} on the router itself to the internet`,
+                    `remove the flow (the management zone always keeps SSH to the router); from WAN the router accepts only the VPN's IKE and NAT-T (service ipsec, with billu:vpn) and the port forwards of billu:firewall.published`,
+                );
+                return;
+            }
+            if (!input.vpnTunnel) {
+                problems.add(
+                    fp(),
+                    `${flowText(f)} opens the VPN gateway's ports (${portsText(service.ports)}) on the router, but billu:vpn declares no tunnel`,
+                    "declare the tunnel in billu:vpn (the router then accepts them from its peer's gateway only), or remove the flow",
+                );
+                return;
+            }
+        }
+        // Every port of a protocol towards a more trusted zone is no rule at all: the default deny is gone.
+        const every = everyPortOf(service.ports);
+        if (every.length > 0) {
+            const pair = sources.flatMap((s) => destinations!.map((d) => [s, d] as const)).find(([s, d]) => memberTrust(s) < memberTrust(d));
+            if (pair) {
+                const [s, d] = pair;
+                const what = (m: Member) => `${m.name} (${m.kind === "router" || m.kind === "vpn-partner" ? m.kind : m.zoneKind})`;
+                problems.add(
+                    fp("service"),
+                    `${show(f.service)} opens every ${every.join(" and ")} port from ${what(s)} to ${what(d)}, a more trusted zone`,
+                    "list only the ports the flow needs in the service (billu:firewall.services)",
+                );
+                return;
+            }
         }
         const key = [service.name, [...new Set(sources.map(memberKey))].sort().join(","), [...new Set(destinations.map(memberKey))].sort().join(",")].join("|");
         if (seen.has(key)) {

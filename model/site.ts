@@ -6,7 +6,7 @@
 import { ZodIssue } from "zod";
 import { Cidr, contains, ipToInt, isIpv4, isUsableHost, overlaps, parseCidr, suggestNetwork } from "./addressing";
 import { DirectoryPlan, directoryOf, LockLoader } from "./directory";
-import { DhcpPlan, planDhcp } from "./dhcp";
+import { addressesNeeded, DhcpPlan, planDhcp } from "./dhcp";
 import { DomainModel, publishExtraRecords, unpublishable, validateDomain } from "./domain";
 import { InputError, keyPath, Problems, show } from "./errors";
 import { FileServerPlan, planFileServers } from "./fileserver";
@@ -14,6 +14,7 @@ import { buildFirewallModel, FirewallModel } from "./flows";
 import { HrExport, headcountByDepartment } from "./hr";
 import { namingViolation } from "./naming";
 import { Config, configSchema, CONFIG_KEYS, HostConfig, OsKind, Role, Zone, ZoneKind } from "./schema";
+import { CONTROL } from "./text";
 import { validateVpn, VpnLocal, VpnModel } from "./vpn";
 import { MailPlan, planMail } from "./mail";
 import { validateWeb, webFirewallView, WebModel } from "./web";
@@ -100,6 +101,11 @@ const START_ORDER: Record<Role, number> = { firewall: 1, dc: 2, dhcp: 3, fileser
 /** Reads the HR export named by `billu:directory.hrCsv`; injected so the model stays free of file I/O. */
 export type HrLoader = (path: string) => HrExport;
 
+/** A received value for a message, a long string cut (the message must not be as long as the value). */
+function brief(value: unknown): string {
+    return typeof value === "string" && value.length > 200 ? `${show(value.slice(0, 120))}... (${value.length} characters)` : show(value);
+}
+
 /** Converts zod issues into problems that name the key path, the value received and the fix. */
 function zodProblems(raw: Record<string, unknown>, issues: ZodIssue[], problems: Problems): void {
     for (const issue of issues) {
@@ -113,10 +119,22 @@ function zodProblems(raw: Record<string, unknown>, issues: ZodIssue[], problems:
                 `has unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.join(", ")}`,
                 'remove or rename them (see README, "Configuration")',
             );
+        } else if (issue.code === "too_big" && (issue.type === "string" || issue.type === "array")) {
+            // Never echo an oversized value: the message would be as long as the value.
+            const n = typeof value === "string" || Array.isArray(value) ? value.length : Number.NaN;
+            const unit = issue.type === "string" ? "characters long" : "entries";
+            problems.add(
+                path,
+                `${issue.type === "string" ? "is" : "has"} ${n} ${unit}, more than the ${issue.maximum} it may ${issue.type === "string" ? "be" : "have"}`,
+                `shorten it to at most ${issue.maximum} (see README, "Configuration")`,
+            );
         } else if (issue.code === "invalid_enum_value") {
             problems.add(path, `is ${show(value)}`, `use one of ${issue.options.join(", ")}`);
+        } else if (issue.code === "custom") {
+            const fix = (issue.params as { fix?: string } | undefined)?.fix ?? 'correct the value (see README, "Configuration")';
+            problems.add(path, `is ${brief(value)}, which ${issue.message}`, fix);
         } else {
-            problems.add(path, `is ${show(value)}, which ${issue.message.toLowerCase()}`, 'correct the value (see README, "Configuration")');
+            problems.add(path, `is ${brief(value)}, which ${issue.message.toLowerCase()}`, 'correct the value (see README, "Configuration")');
         }
     }
 }
@@ -129,6 +147,8 @@ export function buildSiteModel(raw: Record<string, unknown>, loadHr?: HrLoader, 
         problems.throwIfAny();
     }
     const cfg = (parsed as { data: Config }).data;
+    boundedStrings(raw, problems);
+    problems.throwIfAny();
     const isCompany = cfg.site.kind === "company";
 
     // The HR export (company sites): departments and headcounts.
@@ -148,6 +168,10 @@ export function buildSiteModel(raw: Record<string, unknown>, loadHr?: HrLoader, 
 
     const zones = validateZones(cfg, hr, headcount, problems);
     const hosts = validateHosts(cfg, zones, problems);
+    // A zone whose network could not be parsed is left out of `zones`: every later check (the HR export's
+    // departments, DHCP scopes and reservations, the file server, the VPN) would report it again as missing, once
+    // per line or key. Report the root cause once and stop here.
+    if (zones.length < cfg.network.zones.length) problems.throwIfAny();
     // Every bad line of the HR export, the lock, then the directory plan (model/directory.ts).
     const directory = hr ? directoryOf(cfg, hr, zones, loadLock, problems) : undefined;
     if (!isCompany) validatePartner(cfg, problems);
@@ -166,7 +190,7 @@ export function buildSiteModel(raw: Record<string, unknown>, loadHr?: HrLoader, 
     problems.throwIfAny();
     // The flow matrix, once zones and hosts are sound (model/flows.ts).
     const beforeFlows = problems.count;
-    const firewall = buildFirewallModel({ flows: cfg.flows, firewall: cfg.firewall, zones, hosts }, problems);
+    const firewall = buildFirewallModel({ flows: cfg.flows, firewall: cfg.firewall, zones, hosts, vpnTunnel: cfg.vpn !== undefined }, problems);
     const flowsOk = problems.count === beforeFlows;
     const adDomain = validateDomain(cfg.site, cfg.network, cfg.domain, zones, hosts, problems);
     // The DMZ web server's sites, against the flow matrix when it is sound (model/web.ts).
@@ -240,6 +264,30 @@ export function buildSiteModel(raw: Record<string, unknown>, loadHr?: HrLoader, 
         fileservers,
         web,
     };
+}
+
+/** The backstop of the per-field bounds (model/text.ts): no string of the config is longer than this. */
+export const MAX_CONFIG_STRING = 1024;
+
+/**
+ * Every string of the `billu:` config, at any depth, is one line of at most MAX_CONFIG_STRING characters: the
+ * services' own schemas bound their fields, and this catches a field one of them forgot (a newline in a share's
+ * comment would add a line to smb.conf).
+ */
+function boundedStrings(raw: Record<string, unknown>, problems: Problems): void {
+    const visit = (v: unknown, at: (string | number)[]): void => {
+        if (typeof v === "string") {
+            if (at[0] === "guest" && at[1] === "sshPublicKeys") return; // bounded and checked by their own format
+            const path = keyPath("billu", at);
+            if (v.length > MAX_CONFIG_STRING) {
+                problems.add(path, `is ${v.length} characters long, more than the ${MAX_CONFIG_STRING} any billu: value may be`, "shorten it");
+            } else if (CONTROL.test(v)) {
+                problems.add(path, `is ${show(v)}, which holds a line break or another control character`, "write it on one line");
+            }
+        } else if (Array.isArray(v)) v.forEach((x, i) => visit(x, [...at, i]));
+        else if (v !== null && typeof v === "object") for (const [k, x] of Object.entries(v)) visit(x, [...at, k]);
+    };
+    for (const [k, v] of Object.entries(raw)) visit(v, [k]);
 }
 
 /** A partner site (`billu:site.kind: partner`) is a gateway and its networks: no AD, no DCs, no HR export. */
@@ -335,6 +383,7 @@ function validateZones(cfg: Config, hr: HrExport | undefined, headcount: Readonl
         };
         addrOk("gateway", z.gateway);
         addrOk("routerAddress", z.routerAddress);
+        if (z.kind === "department" && z.department && hr && !z.dhcp?.enabled) sizeStaticZone(cfg, z, i, cidr, headcount, problems);
         let dhcp: ZoneModel["dhcp"];
         if (z.dhcp?.enabled) {
             const { poolStart, poolEnd } = z.dhcp;
@@ -379,8 +428,34 @@ function validateZones(cfg: Config, hr: HrExport | undefined, headcount: Readonl
             }
         }
     }
-    void headcount;
     return out;
+}
+
+/**
+ * A department zone without DHCP still holds its people's devices: its usable addresses, less the router's, must
+ * hold the department's headcount times billu:dhcp.devicesPerPerson plus billu:dhcp.marginPercent (one device per
+ * person and no margin without billu:dhcp). With DHCP on, the pool is sized the same way (model/dhcp.ts).
+ */
+function sizeStaticZone(cfg: Config, z: Zone, i: number, cidr: Cidr, headcount: ReadonlyMap<string, number>, problems: Problems): void {
+    const people = headcount.get(z.department!) ?? 0;
+    if (people === 0) return;
+    const perPerson = cfg.dhcp?.devicesPerPerson ?? 1;
+    const margin = cfg.dhcp?.marginPercent ?? 0;
+    const needed = addressesNeeded(people, perPerson, margin);
+    const usable = (prefix: number) => 2 ** (32 - prefix) - (prefix >= 31 ? 0 : 2);
+    const router = new Set([z.gateway, z.routerAddress ?? z.gateway].filter((a) => isIpv4(a) && isUsableHost(cidr, a)));
+    const free = usable(cidr.prefix) - router.size;
+    if (free >= needed) return;
+    let prefix = cidr.prefix;
+    while (prefix > 0 && usable(prefix) - router.size < needed) prefix--;
+    const why = cfg.dhcp
+        ? `${people} people in the HR export x ${perPerson} devices per person (billu:dhcp.devicesPerPerson) + ${margin}% margin (billu:dhcp.marginPercent)`
+        : `one address for each of its ${people} people in the HR export`;
+    problems.add(
+        `billu:network.zones[${i}].cidr`,
+        `${cidr.text} holds ${free} address${free === 1 ? "" : "es"} besides the router's, but department ${show(z.department)} needs ${needed} (${why})`,
+        `widen the zone to a /${prefix} or larger`,
+    );
 }
 
 function validateHosts(cfg: Config, zones: readonly ZoneModel[], problems: Problems): HostModel[] {

@@ -19,7 +19,7 @@ import * as path from "path";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { formatProblem, InputError, show } from "../model/errors";
-import { CONFIG_KEYS } from "../model/schema";
+import { assertNoPlaintextSecrets, CONFIG_KEYS } from "../model/schema";
 import { RULES } from "../policies/rules";
 import { renderDocs } from "./docs/render";
 import { disableStackTraces } from "./traces";
@@ -82,6 +82,7 @@ export function readStackConfig(file: string): { config: Record<string, string>;
         throw new InputError([{ path: file, message: `cannot be read as YAML (${(e as Error).message.split("\n")[0]})`, fix: "fix the YAML syntax" }]);
     }
     const cfg = (doc as { config?: Record<string, unknown> } | null)?.config ?? {};
+    assertNoPlaintextSecrets(cfg, path.basename(file));
     const config: Record<string, string> = {};
     const secretKeys: string[] = [];
     const unknown: string[] = [];

@@ -128,12 +128,45 @@ describe("bad flows and firewall config: one clear message each (key path with t
             "billu:firewall.vpnPartner.networks[0]: 10.20.0.0/16 overlaps zone management (10.20.0.0/24). Fix: the partner's networks must not overlap this site's zones (renumber one side, or NAT the tunnel)",
         ],
         ["an unknown engine", (r) => (r.firewall.engine = "iptables"), 'billu:firewall.engine: is "iptables". Fix: use one of nftables, pfsense'],
+        [
+            "SSH from WAN to the router itself",
+            (r) => r.flows.push({ from: "wan", to: "router", service: "ssh" }),
+            `billu:flows[${DEV_FLOWS}]: wan -> router ssh opens tcp/22 on the router itself to the internet. Fix: remove the flow (the management zone always keeps SSH to the router); from WAN the router accepts only the VPN's IKE and NAT-T (service ipsec, with billu:vpn) and the port forwards of billu:firewall.published`,
+        ],
+        [
+            "a site service covering every port from WAN (kind:wan) to the router",
+            (r) => {
+                r.firewall.services = [{ name: "everything", ports: ["tcp/1-65535", "udp/1-65535"] }];
+                r.flows.push({ from: "kind:wan", to: "router", service: "everything" });
+            },
+            `billu:flows[${DEV_FLOWS}]: kind:wan -> router everything opens tcp/1-65535 udp/1-65535 on the router itself to the internet. Fix: remove the flow (the management zone always keeps SSH to the router); from WAN the router accepts only the VPN's IKE and NAT-T (service ipsec, with billu:vpn) and the port forwards of billu:firewall.published`,
+        ],
+        [
+            "the VPN gateway's ports from WAN on a site without billu:vpn",
+            (r) => r.flows.push({ from: "wan", to: "router", service: "ipsec" }),
+            `billu:flows[${DEV_FLOWS}]: wan -> router ipsec opens the VPN gateway's ports (udp/500 udp/4500) on the router, but billu:vpn declares no tunnel. Fix: declare the tunnel in billu:vpn (the router then accepts them from its peer's gateway only), or remove the flow`,
+        ],
+        [
+            "a site service covering every port from the DMZ to a more trusted zone",
+            (r) => {
+                r.firewall.services = [{ name: "all-udp", ports: ["udp/1-100", "udp/101-65535"] }];
+                r.flows.push({ from: "dmz", to: "servers", service: "all-udp" });
+            },
+            `billu:flows[${DEV_FLOWS}].service: "all-udp" opens every udp port from dmz (dmz) to servers (servers), a more trusted zone. Fix: list only the ports the flow needs in the service (billu:firewall.services)`,
+        ],
     ];
 
     test.each(cases)("%s", (_name, mutate, message) => {
         const raw = stackRaw("dev");
         mutate(raw);
         expect(problemsOf(raw)).toEqual([message]);
+    });
+
+    test("every port from a more trusted zone to a less trusted one is the site's choice", () => {
+        const raw = stackRaw("dev");
+        raw.firewall.services = [{ name: "everything", ports: ["tcp/1-65535", "udp/1-65535"] }];
+        raw.flows.push({ from: "management", to: "kind:department", service: "everything" });
+        expect(problemsOf(raw)).toEqual([]);
     });
 
     test("several bad flows are reported at once", () => {

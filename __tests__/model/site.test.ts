@@ -159,6 +159,18 @@ describe("bad input: one clear message each (key path, value received, fix)", ()
         expect(problemsOf(raw)).toHaveLength(3);
     });
 
+    test.each([
+        ["a department zone", 6],
+        ["the servers zone", 2],
+    ])("one bad CIDR of %s is its one problem: no follow-on errors from the HR export, DHCP, hosts or flows", (_name, i) => {
+        // The committed flows, DHCP scopes and reservations stay: each of them names the zone.
+        const raw = stackRaw("dev");
+        raw.network.zones[i].cidr = "10.20.300.0/24";
+        expect(problemsOf(raw)).toEqual([
+            `billu:network.zones[${i}].cidr: "10.20.300.0/24" is not a valid IPv4 network in CIDR notation. Fix: write a network address and a prefix length, e.g. 10.10.20.0/24`,
+        ]);
+    });
+
     test("an unknown key is refused, not ignored", () => {
         const raw = stackRaw("dev");
         raw.site.domian = "x";

@@ -3,6 +3,7 @@
  * earlier): a compliant baseline, then one property changed per failing case.
  */
 import { disallowWanToLan } from "../../policies/rules/disallow-wan-to-lan";
+import { disallowWanToRouter } from "../../policies/rules/disallow-wan-to-router";
 import { enforceDefaultDeny } from "../../policies/rules/enforce-default-deny";
 import { enforceDmzIsolation } from "../../policies/rules/enforce-dmz-isolation";
 import { FirewallFacts, FlowFact, PveRuleFact } from "../../policies/rules/firewall-facts";
@@ -286,10 +287,133 @@ describe("enforce-default-deny", () => {
         s.facts.routerPolicies = { input: "drop", forward: "accept", output: "drop" };
         expect(await run(s)).toEqual(["The router's forward chain policy is accept, not drop. Fix: keep the generated ruleset (policy drop)."]);
     });
+    test("a flow with every port from a more trusted zone passes (management -> a department)", async () => {
+        const s = baseline();
+        s.facts.flows.push(flow(9, member("management", "zone", "management", "management", ["10.20.0.0/24"]), M.dsi, "everything", "tcp/1-65535"));
+        expect(await run(s)).toEqual([]);
+    });
+    test("9: a site service covering every port from WAN to the router", async () => {
+        const s = baseline();
+        s.facts.flows.push({
+            ...flow(9, M.wan, M.wan, "everything", "tcp/1-65535 udp/1-65535"),
+            to: "router",
+            destinations: [{ kind: "router", name: "router", addresses: [] }],
+        });
+        expect(await run(s)).toEqual([
+            "flow 9 (wan -> router everything) accepts every tcp and udp port from wan (wan) to router (router), a more trusted zone. Fix: list only the ports the flow needs in its service.",
+        ]);
+    });
+    test("10: a flow with every UDP port from the DMZ to a servers host", async () => {
+        const s = baseline();
+        s.facts.flows.push(flow(9, M.web, M.dc, "all-udp", "udp/1-65535"));
+        expect(await run(s)).toEqual([
+            "flow 9 (PAR-WEB01 -> PAR-DC01 all-udp) accepts every udp port from PAR-WEB01 (dmz) to PAR-DC01 (servers), a more trusted zone. Fix: list only the ports the flow needs in its service.",
+        ]);
+    });
+    test("11: a VM rule accepting every protocol from a department", async () => {
+        const s = baseline();
+        s.dcRules.push(accept({ source: "10.20.21.0/24", dest: "10.20.10.11" }));
+        expect(await run(s)).toEqual([
+            "PAR-DC01: Proxmox rule 1 accepts any from 10.20.21.0/24 to 10.20.10.11: every protocol from department to servers, a more trusted zone. Fix: name the protocol and the ports the flow needs.",
+        ]);
+    });
+    test("12: a router NIC rule accepting every TCP port from WAN", async () => {
+        const s = baseline();
+        s.routerRules.push(accept({ iface: "net1", source: "+billu-wan", dest: "198.51.100.2", proto: "tcp" }));
+        expect(await run(s)).toEqual([
+            "PAR-FW01: Proxmox rule 5 accepts tcp from +billu-wan to 198.51.100.2: every tcp port from wan to router, a more trusted zone. Fix: name the protocol and the ports the flow needs.",
+        ]);
+    });
+    test("13: a VM rule whose port list covers every port", async () => {
+        const s = baseline();
+        s.dcRules.push(accept({ source: "172.16.120.0/24", dest: "10.20.10.11", proto: "udp", dport: "1:1023,1024:65535" }));
+        expect(await run(s)).toEqual([
+            "PAR-DC01: Proxmox rule 1 accepts udp/1:1023,1024:65535 from 172.16.120.0/24 to 10.20.10.11: every udp port from dmz to servers, a more trusted zone. Fix: name the protocol and the ports the flow needs.",
+        ]);
+    });
     test("8: no router ruleset at all", async () => {
         const r = resources(baseline()).filter((x) => x.type !== "billu:network:Firewall");
         expect(await check(enforceDefaultDeny, r)).toEqual([
             "The stack declares no router ruleset (no billu:network:Firewall). Fix: build the site's router with the Firewall component.",
+        ]);
+    });
+});
+
+describe("disallow-wan-to-router", () => {
+    const run = (s: Site) => check(disallowWanToRouter, resources(s));
+    const router = { kind: "router", name: "router", addresses: [] as string[] };
+    /** The baseline with a paired VPN: the ipsec flow, its input rule and its router NIC rule, from the peer only. */
+    function vpnBaseline(): Site {
+        const s = baseline();
+        s.facts.vpnPeerGateway = "192.0.2.2";
+        s.facts.flows.push({ ...flow(2, M.wan, M.wan, "ipsec", "udp/500 udp/4500"), to: "router", destinations: [router] });
+        s.facts.wanInput = [{ proto: "udp", ports: "udp/500 udp/4500", sources: ["192.0.2.2"], comment: "flow 2: wan -> router ipsec" }];
+        s.routerRules.push(accept({ iface: "net1", source: "192.0.2.2", dest: "198.51.100.2", proto: "udp", dport: "500,4500", comment: "flow 2" }));
+        return s;
+    }
+    const wanToRouter = (index: number, service: string, ports: string): FlowFact => ({
+        ...flow(index, M.wan, M.wan, service, ports),
+        to: "router",
+        destinations: [router],
+    });
+    test("baseline passes (the VPN peer's IKE and NAT-T, the published port forward)", async () => expect(await run(vpnBaseline())).toEqual([]));
+    test("a site without a VPN and without WAN -> router passes", async () => expect(await run(baseline())).toEqual([]));
+    test("1: a flow opening SSH on the router to the WAN", async () => {
+        const s = vpnBaseline();
+        s.facts.flows.push(wanToRouter(7, "ssh", "tcp/22"));
+        expect(await run(s)).toEqual([
+            "flow 7 (wan -> router ssh) lets WAN open tcp/22 on the router itself. Fix: remove billu:flows[7]; from WAN the router accepts only the VPN's IKE and NAT-T from its peer and the published port forwards.",
+        ]);
+    });
+    test("2: a site service covering every port from WAN to the router", async () => {
+        const s = vpnBaseline();
+        s.facts.flows.push(wanToRouter(8, "everything", "tcp/1-65535 udp/1-65535"));
+        expect(await run(s)).toEqual([
+            "flow 8 (wan -> router everything) lets WAN open tcp/1-65535 udp/1-65535 on the router itself. Fix: remove billu:flows[8]; from WAN the router accepts only the VPN's IKE and NAT-T from its peer and the published port forwards.",
+        ]);
+    });
+    test("3: the VPN's ports with no peer paired", async () => {
+        const s = vpnBaseline();
+        delete s.facts.vpnPeerGateway;
+        expect(await run(s)).toEqual([
+            "flow 2 (wan -> router ipsec) opens the VPN gateway's ports on the router, but no VPN peer is paired. Fix: declare the tunnel in billu:vpn, or remove billu:flows[2].",
+            "The router's input rule \"flow 2: wan -> router ipsec\" accepts udp udp/500 udp/4500 from 192.0.2.2, not only from a VPN peer (none is paired). Fix: remove it; from WAN the router accepts only the VPN's IKE and NAT-T from its peer and the published port forwards.",
+            "PAR-FW01: Proxmox rule 5 (flow 2) accepts udp/500,4500 from 192.0.2.2 to the router itself (198.51.100.2). Fix: remove it; from WAN the router accepts only the VPN's IKE and NAT-T from its peer and the published port forwards.",
+        ]);
+    });
+    test("4: the rendered input rule accepts IKE from any WAN address", async () => {
+        const s = vpnBaseline();
+        s.facts.wanInput![0].sources = [];
+        expect(await run(s)).toEqual([
+            "The router's input rule \"flow 2: wan -> router ipsec\" accepts udp udp/500 udp/4500 from any WAN address, not only from the VPN peer's gateway 192.0.2.2. Fix: remove it; from WAN the router accepts only the VPN's IKE and NAT-T from its peer and the published port forwards.",
+        ]);
+    });
+    test("5: the rendered input rule accepts another port", async () => {
+        const s = vpnBaseline();
+        s.facts.wanInput![0].ports = "udp/500 udp/4500 tcp/22";
+        expect(await run(s)).toEqual([
+            "The router's input rule \"flow 2: wan -> router ipsec\" accepts udp udp/500 udp/4500 tcp/22 from 192.0.2.2. Fix: remove it; from WAN the router accepts only the VPN's IKE and NAT-T from its peer and the published port forwards.",
+        ]);
+    });
+    test("6: a router NIC rule accepting SSH from the internet on the WAN address", async () => {
+        const s = vpnBaseline();
+        s.routerRules.push(accept({ iface: "net1", source: "+billu-wan", dest: "198.51.100.2", proto: "tcp", dport: "22" }));
+        expect(await run(s)).toEqual([
+            "PAR-FW01: Proxmox rule 6 accepts tcp/22 from +billu-wan to the router itself (198.51.100.2). Fix: remove it; from WAN the router accepts only the VPN's IKE and NAT-T from its peer and the published port forwards.",
+        ]);
+    });
+    test("7: a router NIC rule on the WAN NIC with no destination and no protocol", async () => {
+        const s = vpnBaseline();
+        s.routerRules.push(accept({ iface: "net1" }));
+        expect(await run(s)).toEqual([
+            "PAR-FW01: Proxmox rule 6 accepts any protocol from anywhere to the router itself. Fix: remove it; from WAN the router accepts only the VPN's IKE and NAT-T from its peer and the published port forwards.",
+        ]);
+    });
+    test("8: the VPN's ports from a WAN address that is not the peer", async () => {
+        const s = vpnBaseline();
+        s.routerRules[5] = { ...s.routerRules[5], source: "+billu-wan" };
+        expect(await run(s)).toEqual([
+            "PAR-FW01: Proxmox rule 5 (flow 2) accepts udp/500,4500 from +billu-wan to the router itself (198.51.100.2). Fix: remove it; from WAN the router accepts only the VPN's IKE and NAT-T from its peer and the published port forwards.",
         ]);
     });
 });

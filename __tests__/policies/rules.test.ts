@@ -13,6 +13,7 @@ test("the pack's rule list is pinned", () => {
         ["enforce-secret-inputs", "remediate"],
         ["protect-stateful-vms", "mandatory"],
         ["disallow-wan-to-lan", "mandatory"],
+        ["disallow-wan-to-router", "mandatory"],
         ["enforce-dmz-isolation", "mandatory"],
         ["enforce-default-deny", "mandatory"],
         ["enforce-vpn-strong-crypto", "mandatory"],

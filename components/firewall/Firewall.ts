@@ -15,6 +15,13 @@ export interface FirewallArgs {
     readonly ctx: SiteContext;
 }
 
+function wanInput(model: SiteModel) {
+    const plan = planRouter(model);
+    return plan.rules
+        .filter((r) => r.chain === "input" && r.iif === plan.wan.ifname)
+        .map((r) => ({ proto: r.proto as string, ports: r.dports ? portsText(r.dports) : "", sources: [...(r.saddr ?? [])], comment: r.comment }));
+}
+
 /**
  * What the Firewall component declares about the site's filtering, as plain data: its inputs and its outputs, so
  * the policy pack reads the same facts offline (inputs) and under CrossGuard (stack validations see outputs).
@@ -58,6 +65,10 @@ export function firewallFacts(model: SiteModel, ruleset?: string) {
             ports: portsText(p.ports),
             publicPorts: portsText(p.publicPorts),
         })),
+        /** The paired VPN peer's gateway: the one WAN address the router accepts IKE and NAT-T from. */
+        vpnPeerGateway: model.vpn?.remote.gateway.address,
+        /** What the router itself accepts on its WAN interface (the input rules of the plan both engines render). */
+        wanInput: wanInput(model),
         // Read back from the rendered ruleset, so a renderer that stopped dropping would show here. pfSense blocks
         // every interface's inbound traffic unless a rule passes it and lets the firewall's own traffic out.
         routerPolicies: ruleset ? chainPolicies(ruleset) : { input: "drop", forward: "drop", output: "accept" },

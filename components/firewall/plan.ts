@@ -100,6 +100,7 @@ export function planRouter(model: SiteModel): RouterPlan {
     const wan = interfaces.find((i) => i.kind === "wan")!;
     const hasVm = (zone: string) => model.hosts.some((h) => h.zone === zone && h.role !== "firewall");
     const routerAddressIn = (zone?: string) => router.nics.find((n) => n.zone === zone)?.address;
+    const peerGateway = model.vpn?.remote.gateway.address;
 
     const rules: RouterRule[] = [];
     const vmOnly = new Set<number>();
@@ -136,7 +137,11 @@ export function planRouter(model: SiteModel): RouterPlan {
                         }
                     } else if (d.kind === "router") {
                         const at = routerAddressIn(s.zone);
-                        rules.push({ ...common, chain: "input", iif: s.ifname, saddr: addrs(s), daddr: at ? [at] : undefined });
+                        // From WAN (the VPN gateway's ports, model/flows.ts): the paired peer's gateway only. Before
+                        // the peer is deployed there is no tunnel to answer (stacks/vpn.ts), so nothing is opened.
+                        const saddr = s.zoneKind === "wan" ? (peerGateway ? [peerGateway] : undefined) : addrs(s);
+                        if (s.zoneKind === "wan" && !saddr) continue;
+                        rules.push({ ...common, chain: "input", iif: s.ifname, saddr, daddr: at ? [at] : undefined });
                     } else {
                         rules.push({ ...common, chain: "forward", iif: s.ifname, oif: d.ifname, saddr: addrs(s), daddr: addrs(d), toZone });
                     }

@@ -1,14 +1,44 @@
 import { StackValidationPolicy } from "@pulumi/policy";
-import { CLUSTER_FIREWALL_TYPE, facts, OPTIONS_TYPE } from "./firewall-facts";
+import { ZONE_TRUST } from "../../model/flows";
+import {
+    accepting,
+    CLUSTER_FIREWALL_TYPE,
+    destKinds,
+    facts,
+    flowLabel,
+    MemberFact,
+    OPTIONS_TYPE,
+    ownedRules,
+    portSet,
+    ruleLabel,
+    sourceKinds,
+    targetsRouter,
+} from "./firewall-facts";
 import { rule, VM_TYPE } from "./rule";
+
+function trust(kind: string): number {
+    return ZONE_TRUST[kind] ?? 0;
+}
+
+/** Whether a Proxmox port list (`1:65535`, `1:1024,1025:65535`) covers every port. */
+function everyPort(dport: string): boolean {
+    const ranges = dport.split(",").map((t) => t.trim().split(":").map(Number));
+    let next = 1;
+    for (const [a, b] of ranges.sort((x, y) => x[0] - y[0])) {
+        if (a > next) return false;
+        next = Math.max(next, (b ?? a) + 1);
+    }
+    return next > 65535;
+}
 
 export const enforceDefaultDeny = rule<StackValidationPolicy>(
     {
         name: "enforce-default-deny",
-        description: "The router (input and forward), the Proxmox VE datacenter and every VM firewall drop what no rule accepts.",
+        description:
+            "The router (input and forward), the Proxmox VE datacenter and every VM firewall drop what no rule accepts, and no flow or rule accepts every port or every protocol from a less trusted zone.",
         reason: "With a default of accept, every flow the matrix forgot is open; with drop, a forgotten flow fails loudly and is added on purpose.",
         remediation:
-            "Keep the Firewall component's generated ruleset, the datacenter firewall (cluster.FirewallLegacy enabled, inputPolicy DROP) and each VM's firewall.OptionsLegacy (enabled, inputPolicy DROP).",
+            "Keep the Firewall component's generated ruleset, the datacenter firewall (cluster.FirewallLegacy enabled, inputPolicy DROP) and each VM's firewall.OptionsLegacy (enabled, inputPolicy DROP); give every flow a service that lists the ports it needs.",
         enforcementLevel: "mandatory",
     },
     {
@@ -26,6 +56,40 @@ export const enforceDefaultDeny = rule<StackValidationPolicy>(
                             `The router's ${chain} chain policy is ${policy ?? "missing"}, not drop. Fix: keep the generated ruleset (policy drop).`,
                             found.urn,
                         );
+                    }
+                }
+            }
+            if (found) {
+                // A rule accepting every port (or protocol) towards a more trusted zone is a default of accept there.
+                const f = found.facts;
+                const kindOf = (m: MemberFact) => (m.kind === "router" || m.kind === "vpn-partner" ? m.kind : (m.zoneKind ?? "wan"));
+                for (const flow of f.flows) {
+                    const every = ["tcp", "udp"].filter((p) => portSet(flow.ports).some((r) => r.proto === p && r.from <= 1 && r.to >= 65535));
+                    if (every.length === 0) continue;
+                    const pair = flow.sources
+                        .flatMap((s) => flow.destinations.map((d) => [s, d] as const))
+                        .find(([s, d]) => trust(kindOf(s)) < trust(kindOf(d)));
+                    if (pair) {
+                        report(
+                            `${flowLabel(flow)} accepts every ${every.join(" and ")} port from ${pair[0].name} (${kindOf(pair[0])}) to ${pair[1].name} (${kindOf(pair[1])}), a more trusted zone. Fix: list only the ports the flow needs in its service.`,
+                            found.urn,
+                        );
+                    }
+                }
+                for (const o of ownedRules(args.resources)) {
+                    for (const { rule: r, i } of accepting(o)) {
+                        const all = !r.proto ? "every protocol" : !r.dport || everyPort(r.dport) ? `every ${r.proto} port` : undefined;
+                        if (!all) continue;
+                        const src = sourceKinds(o, r, f);
+                        const dst = [...destKinds(o, r, f.zones), ...(targetsRouter(o, r, f) ? ["router"] : [])];
+                        const low = src.reduce((a, k) => (trust(k) < trust(a) ? k : a), src[0]);
+                        const high = dst.reduce((a, k) => (trust(k) > trust(a) ? k : a), dst[0]);
+                        if (low !== undefined && high !== undefined && trust(low) < trust(high)) {
+                            report(
+                                `${ruleLabel(o, r, i)}: ${all} from ${low} to ${high}, a more trusted zone. Fix: name the protocol and the ports the flow needs.`,
+                                o.resource.urn,
+                            );
+                        }
                     }
                 }
             }

@@ -57,6 +57,10 @@ export interface FirewallFacts {
     flows: FlowFact[];
     published: PublishedFact[];
     routerPolicies: Record<string, string>;
+    /** The paired VPN peer's gateway (absent: no tunnel paired). */
+    vpnPeerGateway?: string;
+    /** The router's input rules on its WAN interface: protocol, ports (`udp/500 udp/4500`; empty: every port), sources (empty: any). */
+    wanInput?: { proto: string; ports: string; sources: string[]; comment: string }[];
 }
 
 export interface PveRuleFact {
@@ -243,4 +247,20 @@ export function addressesWithin(field: string | undefined, nets: string[]): bool
         const c = parseCidr(e.includes("/") ? e.trim() : `${e.trim()}/32`);
         return !!c && cs.some((n) => contains(n, c.network) && c.last <= n.last);
     });
+}
+
+/** Whether a Proxmox address entry (IP, CIDR, `+ipset`) holds the address; an unknown IP set may hold anything. */
+function entryCovers(entry: string, address: string, sets: IpSets): boolean {
+    if (!entry.startsWith("+")) return addressesWithin(address, [entry]);
+    const set = sets.get(entry.slice(1).replace(/^(dc|guest)\//, ""));
+    if (!set) return true;
+    return set.match.some((m) => addressesWithin(address, [m])) && !set.nomatch.some((m) => addressesWithin(address, [m]));
+}
+
+/** Whether a rule of the router VM lets packets reach the router itself: no destination, or one holding its WAN or own address. */
+export function targetsRouter(o: OwnedRules, rule: PveRuleFact, f: FirewallFacts): boolean {
+    if (!o.isRouter) return false;
+    if (!rule.dest) return true;
+    const own = [f.wanAddress, ...o.vmAddresses].filter(Boolean);
+    return rule.dest.split(",").some((d) => own.some((a) => entryCovers(d.trim(), a, o.sets)));
 }

@@ -2,6 +2,7 @@
 import { disallowDualHomedVms } from "./disallow-dual-homed-vms";
 import { disallowIntranetFromWan } from "./disallow-intranet-from-wan";
 import { disallowWanToLan } from "./disallow-wan-to-lan";
+import { disallowWanToRouter } from "./disallow-wan-to-router";
 import { disallowVpnAnySelector } from "./disallow-vpn-any-selector";
 import { enableVmNicFirewall } from "./enable-vm-nic-firewall";
 import { enforceDefaultDeny } from "./enforce-default-deny";
@@ -20,6 +21,7 @@ export const RULES: readonly BilluRule[] = [
     enforceSecretInputs,
     protectStatefulVms,
     disallowWanToLan,
+    disallowWanToRouter,
     enforceDmzIsolation,
     enforceDefaultDeny,
     enforceVpnStrongCrypto,
