@@ -8,6 +8,9 @@ import { OsKind, Role, ROLE_CODES } from "./schema";
 
 export const NETBIOS_MAX = 15;
 
+/** `<SITE>-<ROLE><NN>[-<TAG>]`: every host of every stack is named so (namingViolation). */
+export const HOST_NAME_PATTERN = /^([A-Z]{2,4})-([A-Z]{2,5})(\d{2})(-[A-Z0-9]{1,10})?$/;
+
 export function hostName(siteCode: string, role: Role, index: number): string {
     return `${siteCode}-${ROLE_CODES[role]}${String(index).padStart(2, "0")}`;
 }
@@ -19,7 +22,7 @@ export function isWindows(os: OsKind): boolean {
 /** Why a name breaks the convention, or undefined when it follows it. */
 export function namingViolation(name: string, siteCode: string, role: Role, os: OsKind): string | undefined {
     const code = ROLE_CODES[role];
-    const m = /^([A-Z]{2,4})-([A-Z]{2,5})(\d{2})(-[A-Z0-9]{1,10})?$/.exec(name);
+    const m = HOST_NAME_PATTERN.exec(name);
     if (!m || m[1] !== siteCode || m[2] !== code || m[3] === "00") {
         return `does not follow the naming convention <SITE>-<ROLE><NN>[-<TAG>] (expected ${siteCode}-${code}01, ${siteCode}-${code}02, ...)`;
     }
