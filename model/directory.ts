@@ -837,28 +837,43 @@ export function directoryOf(
         if (!(e instanceof InputError)) throw e;
         for (const p of e.problems) problems.add(p.path, p.message, p.fix);
     }
-    // A department zone with nobody in the export (its last person left, or a misspelt department) does not block
-    // the sync: the leavers are disabled as usual, and the reviewer is warned. A misspelt zone still leaves the
-    // export's lines of the real department unserved, and each of them is reported.
+    // A department zone with nobody in the export: when every department of the export is served, its last person
+    // left, which must not block the sync (the leavers are disabled as usual; the reviewer is warned). When some
+    // department of the export is unserved too, the zone's department is most likely misspelt: that is reported on
+    // the zone, whose fix lists the export's departments, and the lines of the department it should have named are
+    // not reported again.
     const departmentZones = zones.filter((z) => z.kind === "department");
     // A department zone without a department is reported on the zone (model/site.ts), not on every line.
     const allNamed = departmentZones.every((z) => z.department);
+    const served = new Set(departmentZones.map((z) => z.department ?? ""));
     const inExport = new Set(hr.rows.map((r) => r.departement));
-    const warnings = departmentZones
-        .filter((z) => z.department && !inExport.has(z.department))
-        .map(
+    const empty = departmentZones.filter((z) => z.department && !inExport.has(z.department));
+    const unserved = [...inExport].filter((d) => !served.has(d));
+    const at = (z: (typeof zones)[number]) => `billu:network.zones[${z.index ?? zones.indexOf(z)}]`;
+    let warnings: string[] = [];
+    if (empty.length > 0 && unserved.length > 0) {
+        for (const z of empty) {
+            problems.add(
+                `${at(z)}.department`,
+                `${JSON.stringify(z.department)} is not a Departement of the HR export ${hr.source}`,
+                `use one of ${[...inExport].sort().join(", ")}`,
+            );
+        }
+    } else {
+        warnings = empty.map(
             (z) =>
-                `billu:network.zones[${z.index ?? zones.indexOf(z)}]${z.name ? ` (${z.name})` : ""} serves Departement ${JSON.stringify(z.department)}, ` +
+                `${at(z)}${z.name ? ` (${z.name})` : ""} serves Departement ${JSON.stringify(z.department)}, ` +
                 `which has nobody in the HR export ${hr.source}: its people are disabled as leavers, its OUs and groups are kept; ` +
-                "remove the zone once the department is closed, or correct its department if it is misspelt",
+                "remove the zone once the department is closed",
         );
+    }
     const r = planDirectory({
         hr,
         lock,
         domain: cfg.site.domain,
         mailDomain: cfg.directory?.mailDomain,
         company: cfg.site.company,
-        departments: allNamed ? new Set(departmentZones.map((z) => z.department!)) : undefined,
+        departments: allNamed && !(empty.length > 0 && unserved.length > 0) ? served : undefined,
         hosts: cfg.hosts,
         netbiosName: cfg.site.netbiosName,
         warnings,

@@ -259,7 +259,7 @@ describe("the last person of a department leaving", () => {
         );
         const zone = DEV.network.zones.findIndex((z: any) => z.department === "Direction");
         expect(m.directory!.warnings).toEqual([
-            `billu:network.zones[${zone}] (${DEV.network.zones[zone].name}) serves Departement "Direction", which has nobody in the HR export data/billu-hr.csv: its people are disabled as leavers, its OUs and groups are kept; remove the zone once the department is closed, or correct its department if it is misspelt`,
+            `billu:network.zones[${zone}] (${DEV.network.zones[zone].name}) serves Departement "Direction", which has nobody in the HR export data/billu-hr.csv: its people are disabled as leavers, its OUs and groups are kept; remove the zone once the department is closed`,
         ]);
         expect(m.directory!.summary).toEqual({ create: 0, move: 0, update: 0, disable: 1, none: 166 });
         expect(m.directory!.people.find((p) => p.action === "disable")).toMatchObject({ sam: "emma.dupont", enabled: false });

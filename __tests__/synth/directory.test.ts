@@ -239,7 +239,7 @@ describe("an export that would take over a server or mangle a name (issue 28)", 
 describe("the last person of a department leaves", () => {
     test("exit 0 with a warning on stderr and in directory.json; the leaver is disabled as usual", () => {
         const file = path.join(dir, "closed.csv");
-        const warning = `billu:network.zones[4] (lan-direction) serves Departement "Direction", which has nobody in the HR export ${file}: its people are disabled as leavers, its OUs and groups are kept; remove the zone once the department is closed, or correct its department if it is misspelt`;
+        const warning = `billu:network.zones[4] (lan-direction) serves Departement "Direction", which has nobody in the HR export ${file}: its people are disabled as leavers, its OUs and groups are kept; remove the zone once the department is closed`;
         expect([closed.status, closed.stderr]).toEqual([0, `warning: [runtime] ${warning}\n`]);
         const d = json(closed, "directory.json");
         expect([d.summary, d.warnings]).toEqual([{ create: 0, move: 0, update: 0, disable: 1, none: 166 }, [warning]]);
