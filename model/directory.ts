@@ -23,7 +23,7 @@ import { createHash } from "crypto";
 import { InputError, Problem, Problems } from "./errors";
 import { cleanField, HrExport, HrRow } from "./hr";
 import { DirectoryLock, EMPTY_LOCK, LockComputer, LockEntry } from "./directory-lock";
-import { HOST_NAME_PATTERN } from "./naming";
+import { HOST_NAME_PATTERN } from "./host-name";
 
 export const SAM_MAX = 20;
 /** AD's upper bound for `cn` and `ou` values. */

@@ -4,12 +4,10 @@
  * digits from 01, TAG an optional qualifier (capital letters and digits, at most 10).
  * Windows hosts must also fit NetBIOS: at most 15 characters.
  */
+import { HOST_NAME_PATTERN } from "./host-name";
 import { OsKind, Role, ROLE_CODES } from "./schema";
 
 export const NETBIOS_MAX = 15;
-
-/** `<SITE>-<ROLE><NN>[-<TAG>]`: every host of every stack is named so (namingViolation). */
-export const HOST_NAME_PATTERN = /^([A-Z]{2,4})-([A-Z]{2,5})(\d{2})(-[A-Z0-9]{1,10})?$/;
 
 export function hostName(siteCode: string, role: Role, index: number): string {
     return `${siteCode}-${ROLE_CODES[role]}${String(index).padStart(2, "0")}`;
