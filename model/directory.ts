@@ -21,8 +21,9 @@
  */
 import { createHash } from "crypto";
 import { InputError, Problem, Problems } from "./errors";
-import { HrExport, HrRow } from "./hr";
+import { cleanField, HrExport, HrRow } from "./hr";
 import { DirectoryLock, EMPTY_LOCK, LockComputer, LockEntry } from "./directory-lock";
+import { HOST_NAME_PATTERN } from "./host-name";
 
 export const SAM_MAX = 20;
 /** AD's upper bound for `cn` and `ou` values. */
@@ -30,6 +31,53 @@ export const RDN_MAX = 64;
 export const MAIL_LOCAL_MAX = 64;
 export const OU_NAMES = { users: "Utilisateurs", computers: "Ordinateurs", groups: "Groupes", departures: "Departs" } as const;
 export const ALL_STAFF_GROUP = "GG_Personnel";
+/**
+ * AD's own upper bounds (the schema's rangeUpper) for the attributes the plan writes from the export: a longer
+ * value makes the DC refuse the one-transaction apply, and so every later sync. displayName (256) cannot be
+ * exceeded: it is Prenom and Nom, 64 each. The cn is cut to RDN_MAX by commonName.
+ * https://learn.microsoft.com/en-us/windows/win32/adschema/attributes-all
+ */
+export const AD_LIMITS: readonly { readonly field: keyof HrRow; readonly column: string; readonly attribute: string; readonly max: number }[] = [
+    { field: "prenom", column: "Prenom", attribute: "givenName", max: 64 },
+    { field: "nom", column: "Nom", attribute: "sn", max: 64 },
+    { field: "fonction", column: "Fonction", attribute: "title", max: 128 },
+    { field: "societe", column: "Societe", attribute: "company", max: 64 },
+    { field: "telephoneFixe", column: "Telephone fixe", attribute: "telephoneNumber", max: 64 },
+    { field: "telephonePortable", column: "Telephone portable", attribute: "mobile", max: 64 },
+    { field: "marquePc", column: "Marque PC", attribute: "description", max: 1024 },
+];
+/**
+ * Computer names a workstation may never take, besides the hosts' names: the built-in accounts and the NetBIOS
+ * reserved words (Microsoft, "Naming conventions in Active Directory for computers, domains, sites, and OUs",
+ * https://learn.microsoft.com/en-us/troubleshoot/windows-server/active-directory/naming-conventions-for-computer-domain-site-ou),
+ * the one-word ones that pass as computer names; the domain's NetBIOS name is added per site. A name ending in `$`
+ * is no computer name at all (isComputerName).
+ */
+export const RESERVED_COMPUTER_NAMES: readonly string[] = [
+    "ADMINISTRATOR",
+    "ANONYMOUS",
+    "BATCH",
+    "BUILTIN",
+    "DEFAULTACCOUNT",
+    "DIALUP",
+    "DOMAIN",
+    "GUEST",
+    "INTERACTIVE",
+    "INTERNET",
+    "KRBTGT",
+    "LOCAL",
+    "LOCALHOST",
+    "NETWORK",
+    "NULL",
+    "PROXY",
+    "RESTRICTED",
+    "SELF",
+    "SERVER",
+    "SERVICE",
+    "SYSTEM",
+    "USERS",
+    "WORLD",
+];
 export const GROUP_PREFIX = "GG_";
 
 export type PersonAction = "create" | "move" | "update" | "disable" | "none";
@@ -113,6 +161,8 @@ export interface DirectoryPlan {
     /** The lock after this plan (what `npm run directory:lock` writes). */
     readonly lock: { readonly people: readonly LockEntry[]; readonly computers: readonly LockComputer[] };
     readonly summary: Readonly<Record<PersonAction, number>>;
+    /** What the sync does but a reviewer should know (a department zone nobody is left in); never blocks it. */
+    readonly warnings: readonly string[];
 }
 
 export interface DirectoryInput {
@@ -126,6 +176,12 @@ export interface DirectoryInput {
     readonly company: string;
     /** Departments the site serves (its department zones); absent: any department is accepted. */
     readonly departments?: ReadonlySet<string>;
+    /** The site's hosts (`billu:hosts`): no workstation may take one of their names. */
+    readonly hosts?: readonly { readonly name: string; readonly role: string }[];
+    /** The domain's NetBIOS name (`billu:site.netbiosName`): reserved as a computer name. */
+    readonly netbiosName?: string;
+    /** Warnings found by the caller (directoryOf), carried into the plan. */
+    readonly warnings?: readonly string[];
 }
 
 // ---------------------------------------------------------------------------------------------- names and folding
@@ -180,9 +236,12 @@ function memo(f: (s: string) => string): (s: string) => string {
     };
 }
 
-/** A name as the identity compares it: folded, lower case, one kind of apostrophe, single spaces, trimmed. */
+/**
+ * A name as the identity compares it: zero-width characters removed and NFKC (cleanField), folded, lower case, one
+ * kind of apostrophe, single spaces, trimmed.
+ */
 export const normalizeName = memo((s: string): string =>
-    asciiFold(s)
+    asciiFold(cleanField(s))
         .toLowerCase()
         .replace(/[\u2018\u2019\u02bc`\u00b4]/g, "'")
         .replace(/\s+/g, " ")
@@ -284,6 +343,18 @@ function displayNameOf(r: HrRow): string {
     return `${r.prenom} ${r.nom}`.replace(/\s+/g, " ").trim();
 }
 
+/**
+ * The first letter or digit of a name that the account-name rule cannot fold to ASCII (another script, a Latin
+ * letter with no ASCII base such as ƒ), or undefined: samPart would silently drop it.
+ */
+export function unfoldableCharacter(s: string): string | undefined {
+    return /(?![A-Za-z0-9])[\p{L}\p{N}]/u.exec(asciiFold(cleanField(s)))?.[0];
+}
+
+function codePoint(c: string): string {
+    return `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}`;
+}
+
 /** A NetBIOS computer name: 1 to 15 letters, digits or dashes, not only digits, not starting or ending with a dash. */
 export function isComputerName(s: string): boolean {
     return /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,13}[A-Za-z0-9])?$/.test(s) && !/^\d+$/.test(s);
@@ -318,6 +389,11 @@ export function planDirectory(input: DirectoryInput): { plan?: DirectoryPlan; pr
     const byName = new Map<string, Person[]>();
     const repeated = new Set<number>();
     const groupOwner = new Map<string, { department: string; service: string; line: number }>([[ALL_STAFF_GROUP, { department: "", service: "", line: 0 }]]);
+    const serverNames = new Map((input.hosts ?? []).map((h) => [h.name.toUpperCase(), h]));
+    const reserved = new Set([...RESERVED_COMPUTER_NAMES, ...(input.netbiosName ? [input.netbiosName.toUpperCase()] : [])].sort());
+    // Departments and services by resource key (case and accents folded): two spellings would be two OUs of one
+    // name for AD and two resources of one name for Pulumi.
+    const placeByKey = new Map<string, { value: string; line: number }>();
     for (const r of hr.rows) {
         let ok = true;
         if (input.departments && !input.departments.has(r.departement)) {
@@ -328,7 +404,33 @@ export function planDirectory(input: DirectoryInput): { plan?: DirectoryPlan; pr
             );
             ok = false;
         }
-        if (samPart(r.prenom) === "" || samPart(r.nom) === "") {
+        const foreign = (
+            [
+                [r.prenom, "Prenom"],
+                [r.nom, "Nom"],
+            ] as const
+        ).filter(([v]) => unfoldableCharacter(v) !== undefined);
+        for (const [v, column] of foreign) {
+            const c = unfoldableCharacter(v)!;
+            report(
+                r.line,
+                `has ${column} ${JSON.stringify(v)}, whose ${JSON.stringify(c)} (${codePoint(c)}) is not a Latin letter the account name can spell: it would be dropped from the account name`,
+                "spell the name in Latin letters in the export",
+            );
+            ok = false;
+        }
+        for (const { field, column, attribute, max } of AD_LIMITS) {
+            const v = r[field] as string;
+            if (v.length > max) {
+                report(
+                    r.line,
+                    `has a ${column} of ${v.length} characters, more than the ${max} AD allows for ${attribute}`,
+                    `shorten the ${column} to at most ${max} characters in the HR export`,
+                );
+                ok = false;
+            }
+        }
+        if (foreign.length === 0 && (samPart(r.prenom) === "" || samPart(r.nom) === "")) {
             report(
                 r.line,
                 `has Prenom ${JSON.stringify(r.prenom)} and Nom ${JSON.stringify(r.nom)}, which give no letter for an account name`,
@@ -363,6 +465,28 @@ export function planDirectory(input: DirectoryInput): { plan?: DirectoryPlan; pr
             } else if (other !== undefined) {
                 report(r.line, `has Nom de PC ${JSON.stringify(r.nomPc)}, already the computer of line ${other}`, "give every computer its own name");
                 ok = false;
+            } else if (serverNames.has(pcKey)) {
+                const h = serverNames.get(pcKey)!;
+                report(
+                    r.line,
+                    `has Nom de PC ${JSON.stringify(r.nomPc)}, the name of the host ${h.name} (role ${h.role}) of this site: the directory would take over the server's machine account`,
+                    "rename the workstation in the HR export (a workstation never takes a server's name)",
+                );
+                ok = false;
+            } else if (HOST_NAME_PATTERN.test(pcKey)) {
+                report(
+                    r.line,
+                    `has Nom de PC ${JSON.stringify(r.nomPc)}, which follows the server naming convention <SITE>-<ROLE><NN>[-<TAG>] (the names of the hosts of every stack)`,
+                    "rename the workstation in the HR export with a name outside the server convention (like the export's PC0001)",
+                );
+                ok = false;
+            } else if (reserved.has(pcKey)) {
+                report(
+                    r.line,
+                    `has Nom de PC ${JSON.stringify(r.nomPc)}, a name reserved by Windows or the domain (${[...reserved].join(", ")})`,
+                    "rename the workstation in the HR export",
+                );
+                ok = false;
             } else byComputer.set(pcKey, r.line);
         }
         for (const [name, what] of [
@@ -374,7 +498,25 @@ export function planDirectory(input: DirectoryInput): { plan?: DirectoryPlan; pr
                 ok = false;
             }
         }
-        for (const g of [departmentGroup(r.departement), serviceGroup(r.departement, r.service)]) {
+        let spelled = true;
+        for (const [key, value, what] of [
+            [keyPart(r.departement), r.departement, "Departement"],
+            [`${keyPart(r.departement)}\u0000${keyPart(r.service)}`, `${r.departement}\u0000${r.service}`, "Service"],
+        ] as const) {
+            const first = placeByKey.get(key);
+            if (!first) placeByKey.set(key, { value, line: r.line });
+            else if (spelled && first.value !== value) {
+                const [v, f] = what === "Departement" ? [value, first.value] : [r.service, first.value.split("\u0000")[1]];
+                report(
+                    r.line,
+                    `has ${what} ${JSON.stringify(v)}, which differs only by case, accents or punctuation from ${what} ${JSON.stringify(f)} of line ${first.line}`,
+                    `write the ${what} the same way on every line of the HR export`,
+                );
+                ok = false;
+                spelled = false;
+            }
+        }
+        for (const g of spelled ? [departmentGroup(r.departement), serviceGroup(r.departement, r.service)] : []) {
             const owner = groupOwner.get(g);
             const service = g.includes("_", GROUP_PREFIX.length) ? r.service : "";
             if (g.length > RDN_MAX) {
@@ -440,9 +582,27 @@ export function planDirectory(input: DirectoryInput): { plan?: DirectoryPlan; pr
         }
     }
 
-    const problems = found.sort((a, b) => a.line - b.line || a.order - b.order).map((f) => f.problem);
-    if (problems.length > 0) return { problems };
-    return { plan: buildPlan(input, people, managerOf), problems: [] };
+    const sorted = () => found.sort((a, b) => a.line - b.line || a.order - b.order).map((f) => f.problem);
+    if (found.length > 0) return { problems: sorted() };
+    const plan = buildPlan(input, people, managerOf);
+    // Two accounts with one cn in one OU: the DC refuses the second (cn is the RDN; compared without case).
+    const byCn = new Map<string, PersonPlan>();
+    for (const p of plan.people.filter((x) => x.line !== undefined).sort((a, b) => a.line! - b.line!)) {
+        const k = `${p.ou.toLowerCase()}\u0000${p.cn.toLowerCase()}`;
+        const first = byCn.get(k);
+        if (!first) {
+            byCn.set(k, p);
+            continue;
+        }
+        const names = (q: PersonPlan) => `Prenom ${JSON.stringify(q.attributes!.givenName)}, Nom ${JSON.stringify(q.attributes!.sn)}`;
+        report(
+            p.line!,
+            `has the common name ${JSON.stringify(p.cn)} (${names(p)}), already the common name of line ${first.line} (${names(first)}) in ${p.ou}: the DC would refuse the second account`,
+            "ask HR to spell one of the two names differently (a hyphenated first name: Jean-Pierre), or to place them in different services",
+        );
+    }
+    if (found.length > 0) return { problems: sorted() };
+    return { plan, problems: [] };
 }
 
 function buildPlan(input: DirectoryInput, people: readonly Person[], managerOf: ReadonlyMap<Person, Person>): DirectoryPlan {
@@ -648,6 +808,7 @@ function buildPlan(input: DirectoryInput, people: readonly Person[], managerOf: 
             computers: nextComputers.sort((a, b) => (a.name.toUpperCase() < b.name.toUpperCase() ? -1 : 1)),
         },
         summary,
+        warnings: input.warnings ?? [],
     };
 }
 
@@ -660,11 +821,12 @@ export type LockLoader = (path: string | undefined) => DirectoryLock;
  */
 export function directoryOf(
     cfg: {
-        readonly site: { readonly domain: string; readonly company: string };
+        readonly site: { readonly domain: string; readonly company: string; readonly netbiosName?: string };
         readonly directory?: { readonly lock?: string; readonly mailDomain?: string };
+        readonly hosts?: readonly { readonly name: string; readonly role: string }[];
     },
     hr: HrExport,
-    zones: readonly { readonly kind: string; readonly department?: string }[],
+    zones: readonly { readonly kind: string; readonly department?: string; readonly name?: string; readonly index?: number }[],
     loadLock: LockLoader | undefined,
     problems: Problems,
 ): DirectoryPlan | undefined {
@@ -675,19 +837,46 @@ export function directoryOf(
         if (!(e instanceof InputError)) throw e;
         for (const p of e.problems) problems.add(p.path, p.message, p.fix);
     }
-    // A department zone that names no department of the export (or none at all) is reported on the zone, whose fix
-    // lists the export's departments; the lines of the department it should have named are not reported again.
+    // A department zone with nobody in the export: when every department of the export is served, its last person
+    // left, which must not block the sync (the leavers are disabled as usual; the reviewer is warned). When some
+    // department of the export is unserved too, the zone's department is most likely misspelt: that is reported on
+    // the zone, whose fix lists the export's departments, and the lines of the department it should have named are
+    // not reported again.
     const departmentZones = zones.filter((z) => z.kind === "department");
+    // A department zone without a department is reported on the zone (model/site.ts), not on every line.
+    const allNamed = departmentZones.every((z) => z.department);
     const served = new Set(departmentZones.map((z) => z.department ?? ""));
     const inExport = new Set(hr.rows.map((r) => r.departement));
-    const zonesMatchExport = [...served].every((d) => inExport.has(d));
+    const empty = departmentZones.filter((z) => z.department && !inExport.has(z.department));
+    const unserved = [...inExport].filter((d) => !served.has(d));
+    const at = (z: (typeof zones)[number]) => `billu:network.zones[${z.index ?? zones.indexOf(z)}]`;
+    let warnings: string[] = [];
+    if (empty.length > 0 && unserved.length > 0) {
+        for (const z of empty) {
+            problems.add(
+                `${at(z)}.department`,
+                `${JSON.stringify(z.department)} is not a Departement of the HR export ${hr.source}`,
+                `use one of ${[...inExport].sort().join(", ")}`,
+            );
+        }
+    } else {
+        warnings = empty.map(
+            (z) =>
+                `${at(z)}${z.name ? ` (${z.name})` : ""} serves Departement ${JSON.stringify(z.department)}, ` +
+                `which has nobody in the HR export ${hr.source}: its people are disabled as leavers, its OUs and groups are kept; ` +
+                "remove the zone once the department is closed",
+        );
+    }
     const r = planDirectory({
         hr,
         lock,
         domain: cfg.site.domain,
         mailDomain: cfg.directory?.mailDomain,
         company: cfg.site.company,
-        departments: zonesMatchExport ? served : undefined,
+        departments: allNamed && !(empty.length > 0 && unserved.length > 0) ? served : undefined,
+        hosts: cfg.hosts,
+        netbiosName: cfg.site.netbiosName,
+        warnings,
     });
     for (const p of r.problems) problems.add(p.path, p.message, p.fix);
     return problems.count === 0 ? r.plan : undefined;

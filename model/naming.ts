@@ -4,6 +4,7 @@
  * digits from 01, TAG an optional qualifier (capital letters and digits, at most 10).
  * Windows hosts must also fit NetBIOS: at most 15 characters.
  */
+import { HOST_NAME_PATTERN } from "./host-name";
 import { OsKind, Role, ROLE_CODES } from "./schema";
 
 export const NETBIOS_MAX = 15;
@@ -19,7 +20,7 @@ export function isWindows(os: OsKind): boolean {
 /** Why a name breaks the convention, or undefined when it follows it. */
 export function namingViolation(name: string, siteCode: string, role: Role, os: OsKind): string | undefined {
     const code = ROLE_CODES[role];
-    const m = /^([A-Z]{2,4})-([A-Z]{2,5})(\d{2})(-[A-Z0-9]{1,10})?$/.exec(name);
+    const m = HOST_NAME_PATTERN.exec(name);
     if (!m || m[1] !== siteCode || m[2] !== code || m[3] === "00") {
         return `does not follow the naming convention <SITE>-<ROLE><NN>[-<TAG>] (expected ${siteCode}-${code}01, ${siteCode}-${code}02, ...)`;
     }

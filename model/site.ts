@@ -330,7 +330,6 @@ function validateZones(cfg: Config, hr: HrExport | undefined, headcount: Readonl
     if (!cfg.network.zones.some((z) => z.kind === "wan")) {
         problems.add("billu:network.zones", "has no zone of kind wan", "add the WAN transit network (kind: wan)");
     }
-    const departments = new Set(hr?.rows.map((r) => r.departement) ?? []);
     cfg.network.zones.forEach((z: Zone, i) => {
         const cidr = parseCidr(z.cidr);
         if (!cidr) {
@@ -355,13 +354,9 @@ function validateZones(cfg: Config, hr: HrExport | undefined, headcount: Readonl
                 // A partner site's LANs serve no HR department: nothing to check.
             } else if (!z.department) {
                 problems.add(zp(i, "department"), "is required for a department zone but missing", "name the HR export's Departement value this zone serves");
-            } else if (hr && !departments.has(z.department)) {
-                problems.add(
-                    zp(i, "department"),
-                    `${show(z.department)} is not a Departement of the HR export ${hr.source}`,
-                    `use one of ${[...departments].sort().join(", ")}`,
-                );
             }
+            // A department with nobody in the HR export (its last person left) is a warning of the directory plan
+            // (model/directory.ts directoryOf), not an error: the leaver must still be disabled.
         } else if (z.department) {
             problems.add(zp(i, "department"), `is set on a zone of kind ${z.kind}`, "remove it, or make the zone kind department");
         }

@@ -288,7 +288,7 @@ describe("bad input: the whole export is checked, every bad line reported at onc
             'hr.csv:70: has Nom de PC "pc0001", already the computer of line 2. Fix: give every computer its own name',
             'hr.csv:75: has Nom de PC "PC 75", which is not a valid computer name. Fix: use 1 to 15 letters, digits or dashes, not only digits (a NetBIOS name)',
             'hr.csv:80: has Manager-Prenom "Benoît" but no Manager-Nom. Fix: fill in both manager columns, or neither',
-            'hr.csv:85: has Prenom "李" and Nom "N\'Diaye", which give no letter for an account name. Fix: write the name in Latin letters in the HR export',
+            'hr.csv:85: has Prenom "李", whose "李" (U+674E) is not a Latin letter the account name can spell: it would be dropped from the account name. Fix: spell the name in Latin letters in the export',
             'hr.csv:169: is the same person as line 90 (same Prenom, Nom and Date de naissance: "jean|vincent|1999-06-04"). Fix: remove the duplicate line, or correct the name or birth date',
             'hr.csv:170: has manager "Paul Inconnu", who is not in the export. Fix: correct Manager-Prenom and Manager-Nom, or add the manager to the export',
             'hr.csv:171: has manager "Léa Laurent", who matches several people (lines 22, 28). Fix: the export names a manager by first and last name only: ask HR to tell the homonyms apart in their names, or leave the manager empty',
@@ -305,14 +305,14 @@ describe("bad input: the whole export is checked, every bad line reported at onc
     test("a manager whose own line is bad is reported on that line only, not as missing on every report", () => {
         // Line 2 is Sarah Fournier, manager of 18 people: only her line is reported.
         expect(problems(edited({ 2: field(2, "Date de naissance", "31/02/1981") }))).toEqual([
-            'hr.csv:2: has Date de naissance "31/02/1981". Fix: write the date as dd/mm/yyyy',
+            'hr.csv:2: has Date de naissance "31/02/1981", a date that does not exist. Fix: correct the day or the month (dd/mm/yyyy) in the HR export',
         ]);
     });
 
-    test("a group name that two services would share", () => {
+    test("a group name (and a resource name) that two services would share", () => {
         // Line 31 is in Service commercial / Service client, like line 14: "Service  client!" folds to the same name.
         expect(problems(edited({ 31: field(31, "Service", "Service  client!") }))).toEqual([
-            'hr.csv:31: gives the group name GG_Service-commercial_Service-client, already the name of Departement "Service commercial" / Service "Service client" (line 14). Fix: rename the Departement or Service so their group names differ',
+            'hr.csv:31: has Service "Service  client!", which differs only by case, accents or punctuation from Service "Service client" of line 14. Fix: write the Service the same way on every line of the HR export',
         ]);
     });
 

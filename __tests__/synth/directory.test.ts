@@ -60,6 +60,8 @@ const json = (r: Run, f: string) => JSON.parse(readFileSync(path.join(r.out, f),
 let committed: Run;
 let edited: Run;
 let bad: Run;
+let hostile: Run;
+let closed: Run;
 
 beforeAll(async () => {
     expect(existsSync(CLI) ? "" : "run npm run build first").toBe("");
@@ -70,7 +72,17 @@ beforeAll(async () => {
         "M.;Théo;Ødegaard;BillU;Paris;QHSE;Qualité;Technicien;Lucas;Van der Berg;PC0999;Dell;01/01/1990;;",
     ]);
     const badCsv = csv("bad.csv", (l) => [...l.map((x, i) => (i === 49 ? set(x, 12, "") : i === 59 ? set(x, 5, "Marketing") : x)), l[89]]);
-    [committed, edited, bad] = await Promise.all([synth("committed"), synth("edited", "--hr-csv", editedCsv), synth("bad", "--hr-csv", badCsv)]);
+    // Hostile: line 70's computer takes the file server's name, line 71's first name starts with a Cyrillic A.
+    const hostileCsv = csv("hostile.csv", (l) => l.map((x, i) => (i === 69 ? set(x, 10, "PAR-FS01") : i === 70 ? set(x, 1, "\u0410lice") : x)));
+    // Closed: line 161 (Emma Dupont) is the last person of Direction, a department zone of dev.
+    const closedCsv = csv("closed.csv", (l) => l.filter((_, i) => i !== 160));
+    [committed, edited, bad, hostile, closed] = await Promise.all([
+        synth("committed"),
+        synth("edited", "--hr-csv", editedCsv),
+        synth("bad", "--hr-csv", badCsv),
+        synth("hostile", "--hr-csv", hostileCsv),
+        synth("closed", "--hr-csv", closedCsv),
+    ]);
 }, 240000);
 
 describe("the committed export and lock", () => {
@@ -205,5 +217,33 @@ describe("a bad export", () => {
             ].join("\n"),
         );
         expect(existsSync(bad.out)).toBe(false);
+    });
+});
+
+describe("an export that would take over a server or mangle a name (issue 28)", () => {
+    test("exit 2: the file server's name and a Cyrillic look-alike, each with its line, value and fix", () => {
+        const file = path.join(dir, "hostile.csv");
+        expect([hostile.status, hostile.stderr]).toEqual([
+            2,
+            [
+                "synth dev: invalid configuration (2 problems):",
+                `  - ${file}:70: has Nom de PC "PAR-FS01", the name of the host PAR-FS01 (role fileserver) of this site: the directory would take over the server's machine account. Fix: rename the workstation in the HR export (a workstation never takes a server's name)`,
+                `  - ${file}:71: has Prenom "Аlice", whose "А" (U+0410) is not a Latin letter the account name can spell: it would be dropped from the account name. Fix: spell the name in Latin letters in the export`,
+                "",
+            ].join("\n"),
+        ]);
+        expect(readdirSync(hostile.out)).toEqual([]);
+    });
+});
+
+describe("the last person of a department leaves", () => {
+    test("exit 0 with a warning on stderr and in directory.json; the leaver is disabled as usual", () => {
+        const file = path.join(dir, "closed.csv");
+        const warning = `billu:network.zones[4] (lan-direction) serves Departement "Direction", which has nobody in the HR export ${file}: its people are disabled as leavers, its OUs and groups are kept; remove the zone once the department is closed`;
+        expect([closed.status, closed.stderr]).toEqual([0, `warning: [runtime] ${warning}\n`]);
+        const d = json(closed, "directory.json");
+        expect([d.summary, d.warnings]).toEqual([{ create: 0, move: 0, update: 0, disable: 1, none: 166 }, [warning]]);
+        expect(d.people.find((p: any) => p.action === "disable")).toMatchObject({ sam: "emma.dupont", enabled: false, groups: [] });
+        expect(json(committed, "directory.json").warnings).toBeUndefined();
     });
 });

@@ -156,6 +156,8 @@ export class Directory extends pulumi.ComponentResource {
             { parent: this },
         );
         this.ready = [this.step.apply];
+        // Never blocking (a department nobody is left in): shown by `pulumi up` and on synth's stderr.
+        for (const w of plan.warnings) void pulumi.log.warn(w, this);
         writeSynthArtifacts(plan, ctx);
         this.registerOutputs({ summary: plan.summary });
     }

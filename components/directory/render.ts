@@ -126,6 +126,8 @@ export function renderDirectoryJson(plan: DirectoryPlan, sources: { readonly hrC
         hrCsv: sources.hrCsv,
         lock: sources.lock ?? null,
         summary: plan.summary,
+        // Only when there are some, so a clean plan's report is unchanged.
+        ...(plan.warnings.length > 0 ? { warnings: plan.warnings } : {}),
         ous: plan.ous.map((o) => o.dn),
         groups: plan.groups.map((g) => ({ sam: g.sam, dn: g.dn, members: plan.people.filter((p) => p.groups.includes(g.sam)).length })),
         people: plan.people.map((p) => ({

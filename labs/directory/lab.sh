@@ -14,7 +14,9 @@
 #  3. an edited export (an arrival who is a homonym, a move, a departure): exactly those objects written, nobody
 #     renamed, the leaver disabled in the departures OU and still there; then again: nothing written
 #  4. broken: an export with a bad line of every kind (synth exits 2 listing every line, writes no plan, no lock);
-#     an arrival whose account name belongs to an account outside the managed OU (refused, nothing written)
+#     an arrival whose account name belongs to an account outside the managed OU (refused, nothing written); then
+#     the arrival's computer name taken by a machine that joined the domain by itself, in CN=Computers (refused with
+#     the exact sentence both appliers print, nothing written, the account left where it is)
 set -euo pipefail
 LAB=bdir
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -200,6 +202,20 @@ lab_expect "the step refuses to adopt paul.durand, an account outside $ROOT_DN" 
 show_apply foreign
 lab_expect "the refusal names the account and where it is" pass grep -q "refused: account paul.durand exists outside" "$LAB_DIR/apply.foreign.log"
 lab_expect "nothing written by the refused run: highestCommittedUSN unchanged" pass usn_unchanged "$usn4"
+# A machine that joined the domain by itself (its account in CN=Computers) under a planned computer name: never
+# taken over (moved into an HR OU, managedBy set, disabled by a later export); refused before any write.
+ip netns exec "$LAB-dc" samba-tool user delete paul.durand -s "$D/smb.conf" >/dev/null 2>&1 || lab_die "cannot delete the foreign account"
+ip netns exec "$LAB-dc" samba-tool computer create PC0998 -s "$D/smb.conf" >/dev/null 2>&1 || lab_die "cannot create the self-joined computer"
+DOMAIN_DN="${ROOT_DN#*,}"
+usn5=$(rootdse_usn)
+lab_expect "the step refuses to take over PC0998, a computer in CN=Computers (run.sh exits 1)" pass exits_with 1 apply_step "$S4" joined
+show_apply joined
+JOINED_REFUSAL="directory: refused: computer PC0998\$ exists at CN=PC0998,CN=Computers,$DOMAIN_DN, outside $ROOT_DN: the directory adopts only computer accounts it created (a machine that joined the domain by itself is never taken over); rename the export's \"Nom de PC\", or move the account into $ROOT_DN by hand if it really is this person's"
+lab_expect "the refusal is the exact sentence (the Windows applier prints the same)" pass grep -qxF "$JOINED_REFUSAL" "$LAB_DIR/apply.joined.log"
+lab_expect "... and the only refusal" pass grep -qxF "directory: nothing written (1 refusal(s))" "$LAB_DIR/apply.joined.log"
+lab_expect "nothing written by the refused run: highestCommittedUSN unchanged" pass usn_unchanged "$usn5"
+lab_expect "PC0998 is still in CN=Computers, with no managedBy" pass lab_has "^dn: CN=PC0998,CN=Computers,$DOMAIN_DN\$" \
+    ldaps -b "CN=Computers,$DOMAIN_DN" "(&(sAMAccountName=PC0998\$)(!(managedBy=*)))" dn
 
 kill "$SAMBA_PID" 2>/dev/null || true
 lab_log "figures: sample plan applied in ${APPLY1_MS} ms (LDIF apply, 167 accounts); lab $(( ($(date +%s%N) - LAB_START) / 1000000000 )) s"

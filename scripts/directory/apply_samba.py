@@ -7,8 +7,8 @@ set in one transaction: the same plan twice writes nothing, and a failure writes
 come from the guest step's secrets file (lines `<name>TAB<hex of the value>`); they are set only when an account is
 created and are never printed (the change log shows `unicodePwd:: [secret]`).
 
-Safety: a planned account or group that already exists outside the managed OU (a computer: outside the managed OU
-or the default Computers container) is never adopted; the run stops before writing anything.
+Safety: a planned account, group or computer that already exists outside the managed OU (CN=Computers included: only
+this applier creates accounts under the managed OU) is never adopted; the run stops before writing anything.
 
 Usage: apply_samba.py --plan plan.json --secrets <file> [--smb-conf <file>] [--dry-run] [--log <file>]
 The smb.conf is BILLU_SMB_CONF, else Samba's default. Exit 0: applied or nothing to do; 1: refused or failed.
@@ -86,6 +86,15 @@ def split_dn(dn):
     return dn, ""
 
 
+def computer_outside(sam, dn, root_dn):
+    """The refusal for a planned computer that exists outside the managed OU (the Windows applier prints the same)."""
+    return (
+        "computer %s exists at %s, outside %s: the directory adopts only computer accounts it created (a machine that "
+        'joined the domain by itself is never taken over); rename the export\'s "Nom de PC", or move the account into '
+        "%s by hand if it really is this person's" % (sam, dn, root_dn, root_dn)
+    )
+
+
 def read_secrets(path):
     secrets = {}
     if not path:
@@ -116,7 +125,6 @@ class Applier:
         self.ops = []
         self.refusals = []
         self.root = self.fold(plan["rootDn"])
-        self.computers_container = self.fold("CN=Computers," + plan["domainDn"])
 
     def fold(self, dn):
         return ldb.Dn(self.db, dn).get_casefold()
@@ -264,8 +272,10 @@ class Applier:
                     lines.append(ldif_line("description", c["description"]))
                 self.ops.append(Op("add", c["dn"], lines))
                 continue
-            if not (self.under(str(cur.dn), self.root) or self.fold(str(cur.dn)).endswith("," + self.computers_container)):
-                self.refusals.append("computer %s exists outside %s and CN=Computers (%s)" % (c["sam"], self.plan["rootDn"], cur.dn))
+            if not self.under(str(cur.dn), self.root):
+                # Only the applier creates computer accounts under the managed OU: one anywhere else (CN=Computers
+                # included) is a machine that joined the domain by itself, or a server, and is never taken over.
+                self.refusals.append(computer_outside(c["sam"], str(cur.dn), self.plan["rootDn"]))
                 continue
             self.computer_dn[sam] = c["dn"]
             if self.fold(str(cur.dn)) != self.fold(c["dn"]):
