@@ -129,7 +129,7 @@ export function sambaDcStep(domain: DomainModel, dc: DomainController): StepText
     const tls = [SAMBA_PATHS.smbConf, SAMBA_PATHS.tlsCa, SAMBA_PATHS.tlsCert, SAMBA_PATHS.tlsKey].join(" ");
     const common = [
         `if ! command -v samba >/dev/null || ! command -v ldapsearch >/dev/null || ! command -v dig >/dev/null || ! command -v ldbsearch >/dev/null; then`,
-        "    DEBIAN_FRONTEND=noninteractive apt-get install -y -q samba samba-ad-dc winbind krb5-user ldap-utils ldb-tools bind9-dnsutils chrony",
+        "    billu_apt_install samba samba-ad-dc winbind krb5-user ldap-utils ldb-tools bind9-dnsutils chrony",
         "fi",
         "# An AD DC runs smbd and winbindd itself, inside samba-ad-dc: the member-server units stay off.",
         "for unit in smbd nmbd winbind; do",
