@@ -1,3 +1,4 @@
+import * as proxmox from "@muhlba91/pulumi-proxmoxve";
 import * as pulumi from "@pulumi/pulumi";
 import { Role } from "../model/schema";
 import { HostModel, SiteModel } from "../model/site";
@@ -67,12 +68,23 @@ export class Site extends pulumi.ComponentResource {
             { organization: model.site.company, commonName: `${model.site.company} ${model.site.name} root CA` },
             { parent: this },
         );
+        // The pool the VMs join: created here, so a first `pulumi up` on an empty cluster does not fail on a
+        // missing pool (an existing one is adopted with `pulumi import`, see docs/operations.md).
+        const pool = model.config.proxmox.pool
+            ? new proxmox.PoolLegacy(
+                  `${name}-pool`,
+                  { poolId: model.config.proxmox.pool, comment: `${model.site.company} ${model.site.name} (managed by Pulumi, project billu-infra)` },
+                  { parent: this },
+              )
+            : undefined;
         const ctx: SiteContext = {
             model,
             renderDir: args.renderDir,
             sshPrivateKey: args.sshPrivateKey,
             ca,
             after: { router: [], domain: [] },
+            vms: new Map(),
+            poolId: pool?.poolId,
         };
         this.ctx = ctx;
         this.docs = siteDocs(model);
