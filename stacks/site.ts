@@ -11,6 +11,7 @@ import { directoryDocs } from "../components/directory/render";
 import { Firewall } from "../components/firewall/Firewall";
 import { buildFileServers } from "../components/fileserver/role";
 import { SiteCa } from "../components/site-ca/SiteCa";
+import { ProxmoxHa } from "../components/proxmox-vm/ha";
 import { buildDomainControllers } from "../components/domain-controller/builder";
 import { SiteDocs, siteDocs } from "./outputs";
 import { SiteToSiteVpn } from "../components/vpn/SiteToSiteVpn";
@@ -109,6 +110,16 @@ export class Site extends pulumi.ComponentResource {
         if (model.directory && model.hostsByRole("dc").length > 0) {
             new Directory(`${name}-directory`, { ctx }, { parent: this });
             this.docs.sections["Directory"] = directoryDocs(model.directory);
+        }
+        // Proxmox VE HA for the stateful VMs, on a cluster of more than one node (nothing to fail over to otherwise).
+        const nodes = model.config.proxmox.nodes.map((n) => n.name);
+        const statefulVms = model.hosts.filter((h) => h.stateful && model.site.protectStateful && ctx.vms.has(h.name));
+        if (nodes.length > 1 && statefulVms.length > 0) {
+            new ProxmoxHa(
+                `${name}-ha`,
+                { nodes, vms: statefulVms.map((h) => ({ name: h.name, vmId: h.vmId, node: h.node, vm: ctx.vms.get(h.name)! })) },
+                { parent: this },
+            );
         }
         this.caCertPem = ca.certPem;
         this.registerOutputs({ caCertPem: this.caCertPem });

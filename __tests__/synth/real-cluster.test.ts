@@ -89,3 +89,28 @@ test("every rendered Linux step installs packages through billu_apt_install (clo
     const users = filesUnder(rendered).filter((f) => f.endsWith("run.sh") && readFileSync(f, "utf8").includes("billu_apt_install "));
     expect(users.length).toBeGreaterThanOrEqual(8);
 });
+
+test("prod: an HA group per node preferring it, and every stateful VM an HA resource of its home node's group", () => {
+    const groups = r.resources.filter((x) => x.type === "proxmoxve:index/hagroup:Hagroup").map((x) => [x.inputs.group, x.inputs.nodes, x.inputs.restricted]);
+    expect(groups).toEqual([
+        ["ha-pve1", { pve1: 2, pve2: 1, pve3: 1 }, false],
+        ["ha-pve2", { pve1: 1, pve2: 2, pve3: 1 }, false],
+        ["ha-pve3", { pve1: 1, pve2: 1, pve3: 2 }, false],
+    ]);
+    const vms = r.resources.filter((x) => x.type === VM);
+    const ha = r.resources
+        .filter((x) => x.type === "proxmoxve:index/haresource:Haresource")
+        .map((x) => {
+            const vm = vms.find((v) => `vm:${String(v.inputs.vmId)}` === x.inputs.resourceId)!;
+            // Its home node's group: the group named after the node the VM is placed on.
+            return [vm.inputs.name, x.inputs.group === `ha-${String(vm.inputs.nodeName)}`, x.inputs.state, x.options.replaceWith[0] === vm.urn];
+        });
+    expect(ha).toEqual([
+        ["PAR-DC01", true, "started", true],
+        ["PAR-DC02", true, "started", true],
+        ["PAR-DC03", true, "started", true],
+        ["PAR-FS01", true, "started", true],
+        ["PAR-MAIL01", true, "started", true],
+    ]);
+    expect(r.violations).toEqual([]);
+});
