@@ -53,3 +53,11 @@ export function secretLeaks(dir: string, secrets: readonly string[]): string[] {
     }
     return leaks;
 }
+
+/**
+ * The dependencies a resource was given for ordering: its recorded dependsOn without its `replaceWith` resources
+ * (the SDK also sends those as dependencies; that every guest step follows its VM is pinned in real-cluster.test.ts).
+ */
+export function orderingDeps(x: { options: { dependsOn: string[]; replaceWith: string[] } }): string[] {
+    return x.options.dependsOn.filter((u) => !x.options.replaceWith.includes(u));
+}

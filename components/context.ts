@@ -23,6 +23,10 @@ export interface SiteContext {
     readonly after: { router: pulumi.Resource[]; domain: pulumi.Resource[] };
     /** Set by the dc role when Debian members join: the join account's password (secret) their `ad-join` step uses. */
     domainJoin?: { readonly password: pulumi.Output<string> };
+    /** The Proxmox VM of each host built so far, by host name: guest steps follow their VM's identity. */
+    readonly vms: Map<string, pulumi.Resource>;
+    /** The Proxmox pool the VMs join (created by the site). @default no pool */
+    readonly poolId?: pulumi.Output<string>;
 }
 
 export function connectionFor(ctx: SiteContext, host: HostModel): GuestConnection {
@@ -30,5 +34,13 @@ export function connectionFor(ctx: SiteContext, host: HostModel): GuestConnectio
         host: host.nics[0].address,
         user: ctx.model.config.guest.adminUser,
         privateKey: ctx.sshPrivateKey,
+        machine: machineOf(ctx, host),
     };
+}
+
+function machineOf(ctx: SiteContext, host: HostModel): pulumi.Resource {
+    const vm = ctx.vms.get(host.name);
+    // A step is always built after its host's VM (the builders make the VM first); anything else is a bug here.
+    if (!vm) throw new Error(`internal: a guest step on ${host.name} was built before its VM`);
+    return vm;
 }

@@ -19,6 +19,7 @@ import { validateVpn, VpnLocal, VpnModel } from "./vpn";
 import { MailPlan, planMail } from "./mail";
 import { validateWeb, webFirewallView, WebModel } from "./web";
 import { loadWebContent } from "./web-content";
+import { GuestResolvers, planGuestResolvers } from "./guest-resolvers";
 
 export interface ZoneModel {
     readonly name: string;
@@ -92,6 +93,11 @@ export interface SiteModel {
     readonly fileservers?: readonly FileServerPlan[];
     /** The DMZ web server's sites (`billu:web`; model/web.ts). */
     readonly web?: WebModel;
+    /**
+     * Each host's resolvers and time sources, allowed by the flow matrix (model/guest-resolvers.ts); DCs are not in
+     * it. Absent when the flow matrix is invalid (its problems are reported instead).
+     */
+    readonly guestResolvers?: ReadonlyMap<string, GuestResolvers>;
 }
 
 export const STATEFUL_ROLES: readonly Role[] = ["dc", "fileserver", "mail"];
@@ -233,6 +239,20 @@ export function buildSiteModel(raw: Record<string, unknown>, loadHr?: HrLoader, 
     const domain = adDomain ? publishExtraRecords(adDomain, extraRequests, hosts, problems) : unpublishable(extraRequests, problems);
     problems.throwIfAny();
 
+    const guestResolvers = flowsOk
+        ? planGuestResolvers(
+              {
+                  hosts: hosts.map((h) => ({ name: h.name, role: h.role, zone: h.zone, address: h.nics[0].address, index: h.index })),
+                  firewall,
+                  wanZone: zones.find((z) => z.kind === "wan")?.name,
+                  dnsForwarders: cfg.network.dnsForwarders ?? [],
+                  ntpServers: cfg.network.ntpServers ?? [],
+              },
+              problems,
+          )
+        : undefined;
+    problems.throwIfAny();
+
     const zoneByName = new Map(zones.map((z) => [z.name, z]));
     const hostByName = new Map(hosts.map((h) => [h.name, h]));
     const router = hosts.find((h) => h.role === "firewall")!;
@@ -262,6 +282,7 @@ export function buildSiteModel(raw: Record<string, unknown>, loadHr?: HrLoader, 
         hostsByRole: (role) => hosts.filter((h) => h.role === role),
         vpnLocal,
         fileservers,
+        guestResolvers,
         web,
     };
 }

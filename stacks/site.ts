@@ -1,3 +1,4 @@
+import * as proxmox from "@muhlba91/pulumi-proxmoxve";
 import * as pulumi from "@pulumi/pulumi";
 import { Role } from "../model/schema";
 import { HostModel, SiteModel } from "../model/site";
@@ -10,6 +11,7 @@ import { directoryDocs } from "../components/directory/render";
 import { Firewall } from "../components/firewall/Firewall";
 import { buildFileServers } from "../components/fileserver/role";
 import { SiteCa } from "../components/site-ca/SiteCa";
+import { ProxmoxHa } from "../components/proxmox-vm/ha";
 import { buildDomainControllers } from "../components/domain-controller/builder";
 import { SiteDocs, siteDocs } from "./outputs";
 import { SiteToSiteVpn } from "../components/vpn/SiteToSiteVpn";
@@ -67,12 +69,23 @@ export class Site extends pulumi.ComponentResource {
             { organization: model.site.company, commonName: `${model.site.company} ${model.site.name} root CA` },
             { parent: this },
         );
+        // The pool the VMs join: created here, so a first `pulumi up` on an empty cluster does not fail on a
+        // missing pool (an existing one is adopted with `pulumi import`, see docs/operations.md).
+        const pool = model.config.proxmox.pool
+            ? new proxmox.PoolLegacy(
+                  `${name}-pool`,
+                  { poolId: model.config.proxmox.pool, comment: `${model.site.company} ${model.site.name} (managed by Pulumi, project billu-infra)` },
+                  { parent: this },
+              )
+            : undefined;
         const ctx: SiteContext = {
             model,
             renderDir: args.renderDir,
             sshPrivateKey: args.sshPrivateKey,
             ca,
             after: { router: [], domain: [] },
+            vms: new Map(),
+            poolId: pool?.poolId,
         };
         this.ctx = ctx;
         this.docs = siteDocs(model);
@@ -97,6 +110,16 @@ export class Site extends pulumi.ComponentResource {
         if (model.directory && model.hostsByRole("dc").length > 0) {
             new Directory(`${name}-directory`, { ctx }, { parent: this });
             this.docs.sections["Directory"] = directoryDocs(model.directory);
+        }
+        // Proxmox VE HA for the stateful VMs, on a cluster of more than one node (nothing to fail over to otherwise).
+        const nodes = model.config.proxmox.nodes.map((n) => n.name);
+        const statefulVms = model.hosts.filter((h) => h.stateful && model.site.protectStateful && ctx.vms.has(h.name));
+        if (nodes.length > 1 && statefulVms.length > 0) {
+            new ProxmoxHa(
+                `${name}-ha`,
+                { nodes, vms: statefulVms.map((h) => ({ name: h.name, vmId: h.vmId, node: h.node, vm: ctx.vms.get(h.name)! })) },
+                { parent: this },
+            );
         }
         this.caCertPem = ca.certPem;
         this.registerOutputs({ caCertPem: this.caCertPem });

@@ -36,6 +36,9 @@ export interface RecordedResource {
         ignoreChanges: string[];
         provider?: string;
         additionalSecretOutputs: string[];
+        deleteBeforeReplace: boolean;
+        /** Urns of the resources whose replacement replaces this one. */
+        replaceWith: string[];
     };
 }
 
@@ -179,6 +182,8 @@ export function installRecordingMocks(mocks: SynthMocks, project: string, stack:
                     ignoreChanges: req.getIgnorechangesList(),
                     provider: req.getProvider() || undefined,
                     additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
+                    deleteBeforeReplace: !!req.getDeletebeforereplace(),
+                    replaceWith: [...req.getReplaceWithList()].sort(),
                 },
             });
             return super.registerResource(req, callback);

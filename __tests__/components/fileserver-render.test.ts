@@ -90,7 +90,7 @@ describe("linux flavor", () => {
         const body = raidStepScript("srv-shares.mount", true);
         expect(body).toContain("/usr/local/sbin/billu-raid1\n");
         expect(body).toContain("if billu_changed /etc/mdadm/mdadm.conf; then update-initramfs -u; systemctl restart mdmonitor.service; fi");
-        expect(body).toContain("apt-get install -y -q mdadm msmtp-mta samba winbind libnss-winbind acl");
+        expect(body).toContain("billu_apt_install mdadm msmtp-mta samba winbind libnss-winbind acl");
         expect(raidStepScript("srv-shares.mount", false)).not.toContain("msmtp");
     });
 

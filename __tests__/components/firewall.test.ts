@@ -48,8 +48,8 @@ describe("nftables ruleset (dev)", () => {
 
     test("the management zone always keeps SSH to the router, even with no flow saying so", () => {
         const raw = stackRaw("dev");
-        // Only the flows DHCP and mail require stay (the model refuses a matrix without them); none of them is SSH.
-        raw.flows = raw.flows.filter((f: { service: string }) => ["dhcp-relay", "imaps", "submission", "smtp", "ad"].includes(f.service));
+        // Only the flows DHCP, mail and the guests' resolvers require stay (the model refuses a matrix without them); none is SSH.
+        raw.flows = raw.flows.filter((f: { service: string }) => ["dhcp-relay", "imaps", "submission", "smtp", "ad", "dns", "ntp"].includes(f.service));
         raw.firewall.published = [];
         delete raw.web; // its intranet needs flows to PAR-WEB01 (model/web.ts)
         expect(lines(renderNftables(model(raw)))).toContain(

@@ -10,7 +10,16 @@ export function vm(name: string, inputs: Record<string, unknown>, options: Parti
         name,
         custom: true,
         inputs,
-        options: { protect: false, retainOnDelete: false, dependsOn: [], ignoreChanges: [], additionalSecretOutputs: [], ...options },
+        options: {
+            protect: false,
+            retainOnDelete: false,
+            dependsOn: [],
+            ignoreChanges: [],
+            additionalSecretOutputs: [],
+            deleteBeforeReplace: false,
+            replaceWith: [],
+            ...options,
+        },
     };
 }
 

@@ -19,6 +19,7 @@ test("the pack's rule list is pinned", () => {
         ["enforce-vpn-strong-crypto", "mandatory"],
         ["disallow-vpn-any-selector", "mandatory"],
         ["require-dc-node-spread", "mandatory"],
+        ["require-ha-for-stateful-vms", "mandatory"],
         ["require-distinct-raid1-datastores", "mandatory"],
         ["protect-fileserver-data-disks", "mandatory"],
         ["disallow-intranet-from-wan", "mandatory"],

@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
 import { SynthResult, synth } from "../../tools/synth";
-import { filesUnder, ROOT } from "../helpers";
+import { filesUnder, ROOT, orderingDeps } from "../helpers";
 
 let r: SynthResult;
 const out = path.join(tmpdir(), `billu-synth-mail-${process.pid}`);
@@ -22,8 +22,8 @@ const named = (n: string) => {
     return x;
 };
 const deps = (n: string) =>
-    named(n)
-        .options.dependsOn.map((u) => u.slice(u.lastIndexOf("::") + 2))
+    orderingDeps(named(n))
+        .map((u) => u.slice(u.lastIndexOf("::") + 2))
         .sort();
 
 test("synthesizes clean: one MailServer under the site, its VM, password, certificate and steps as children", () => {

@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
 import { SynthResult, synth } from "../../tools/synth";
-import { ROOT } from "../helpers";
+import { ROOT, orderingDeps } from "../helpers";
 
 let r: SynthResult;
 const out = path.join(tmpdir(), `billu-synth-web-${process.pid}`);
@@ -65,7 +65,7 @@ test("a certificate per site from the site CA: subject and SAN are the site's na
 });
 
 test("order: base step, then the package, then the web step; the web step waits for nothing else", () => {
-    const deps = (n: string) => named(n).options.dependsOn;
+    const deps = (n: string) => orderingDeps(named(n));
     expect(deps("par-web01-apache-packages-prepare")).toEqual([named("par-web01-base-apply").urn]);
     expect(deps("par-web01-web-prepare")).toEqual([named("par-web01-apache-packages-apply").urn]);
 });

@@ -51,7 +51,7 @@ export class BaseServer extends pulumi.ComponentResource {
                         { path: "/etc/motd", content: renderMotd(ctx.model, host) },
                     ],
                     script: [
-                        "command -v chronyd >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q chrony",
+                        "command -v chronyd >/dev/null || billu_apt_install chrony",
                         "systemctl enable -q chrony",
                         "if billu_changed /etc/chrony/chrony.conf; then systemctl restart chrony; fi",
                     ].join("\n"),

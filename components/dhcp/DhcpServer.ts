@@ -37,7 +37,7 @@ export class DhcpServer extends pulumi.ComponentResource {
                 step: "kea-packages",
                 after: [...this.server.ready, ...ctx.after.domain],
                 files: [],
-                script: "command -v kea-dhcp4 >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q kea-dhcp4-server",
+                script: "command -v kea-dhcp4 >/dev/null || billu_apt_install kea-dhcp4-server",
             },
             { parent: this },
         );
@@ -112,7 +112,7 @@ export class DhcpRelay extends pulumi.ComponentResource {
                     "# The package's SysV service would start a second relay from debconf's answers (and rewrite its options",
                     "# on upgrades): mask it, before the package is installed, so only our unit runs.",
                     '[ "$(systemctl is-enabled isc-dhcp-relay.service 2>/dev/null)" = masked ] || systemctl mask -q isc-dhcp-relay.service',
-                    "command -v dhcrelay >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q isc-dhcp-relay",
+                    "command -v dhcrelay >/dev/null || billu_apt_install isc-dhcp-relay",
                     `if billu_changed ${RELAY_UNIT}; then systemctl daemon-reload; fi`,
                     `systemctl enable -q ${unit}`,
                     `if billu_changed ${RELAY_UNIT}; then systemctl restart ${unit}; billu_log 'dhcrelay restarted';`,

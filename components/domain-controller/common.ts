@@ -83,6 +83,17 @@ export function renderDcHosts(dc: DomainController): string {
 }
 
 /**
+ * cloud-init's template for /etc/hosts, holding the same lines: Proxmox's cloud-init user-data sets
+ * `manage_etc_hosts: true`, so cloud-init rewrites /etc/hosts from this template at every boot. Its stock template
+ * maps the host's FQDN to 127.0.1.1, and Samba, bound to its interfaces only, would then stop answering its own name.
+ * (User-data outranks /etc/cloud/cloud.cfg.d, so the template, not a setting, is what holds.)
+ * https://cloudinit.readthedocs.io/en/latest/reference/modules.html#update-etc-hosts
+ */
+export function renderDcCloudHostsTemplate(dc: DomainController): string {
+    return ["## template:jinja", renderDcHosts(dc)].join("\n");
+}
+
+/**
  * A DC's resolver: the other DCs first (a joining DC must find the forest before its own DNS runs), then itself.
  * The first DC has only itself: it is the domain's DNS.
  */

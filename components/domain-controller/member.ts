@@ -60,7 +60,7 @@ export function memberJoinStep(domain: DomainModel, host: HostModel): StepText {
     ];
     const script = [
         "if ! command -v sssd >/dev/null || ! command -v adcli >/dev/null || ! command -v kinit >/dev/null; then",
-        "    DEBIAN_FRONTEND=noninteractive apt-get install -y -q sssd-ad sssd-tools libnss-sss libpam-sss adcli krb5-user",
+        "    billu_apt_install sssd-ad sssd-tools libnss-sss libpam-sss adcli krb5-user",
         "fi",
         "# Home directories are created at first logon.",
         "pam-auth-update --enable mkhomedir",

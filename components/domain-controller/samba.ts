@@ -8,7 +8,7 @@
 import { DomainController, DomainModel, FsmoRole } from "../../model/domain";
 import { GuestFile } from "../guest-step/render";
 import { placeholder } from "../guest-step/render";
-import { namingContexts, renderDcChrony, renderDcHosts, renderDcResolv, renderKrb5, SECRET } from "./common";
+import { namingContexts, renderDcChrony, renderDcHosts, renderDcCloudHostsTemplate, renderDcResolv, renderKrb5, SECRET } from "./common";
 
 export interface StepText {
     readonly files: GuestFile[];
@@ -116,6 +116,10 @@ export function sambaDcStep(domain: DomainModel, dc: DomainController): StepText
     const files: GuestFile[] = [
         { path: "/etc/hostname", content: `${dc.label}\n` },
         { path: "/etc/hosts", content: renderDcHosts(dc) },
+        { path: "/etc/cloud/templates/hosts.debian.tmpl", content: renderDcCloudHostsTemplate(dc) },
+        // Proxmox's user-data names the host but does not set preserve_hostname, so this setting holds: cloud-init
+        // leaves the DC's name (this step's /etc/hostname) alone at every boot.
+        { path: "/etc/cloud/cloud.cfg.d/99-billu-hostname.cfg", content: "# billu-infra: the dc step owns /etc/hostname.\npreserve_hostname: true\n" },
         { path: "/etc/resolv.conf", content: renderDcResolv(domain, dc) },
         { path: "/etc/krb5.conf", content: renderKrb5(domain) },
         { path: SAMBA_PATHS.smbConf, content: renderSmbConf(domain, dc) },
@@ -129,7 +133,7 @@ export function sambaDcStep(domain: DomainModel, dc: DomainController): StepText
     const tls = [SAMBA_PATHS.smbConf, SAMBA_PATHS.tlsCa, SAMBA_PATHS.tlsCert, SAMBA_PATHS.tlsKey].join(" ");
     const common = [
         `if ! command -v samba >/dev/null || ! command -v ldapsearch >/dev/null || ! command -v dig >/dev/null || ! command -v ldbsearch >/dev/null; then`,
-        "    DEBIAN_FRONTEND=noninteractive apt-get install -y -q samba samba-ad-dc winbind krb5-user ldap-utils ldb-tools bind9-dnsutils chrony",
+        "    billu_apt_install samba samba-ad-dc winbind krb5-user ldap-utils ldb-tools bind9-dnsutils chrony",
         "fi",
         "# An AD DC runs smbd and winbindd itself, inside samba-ad-dc: the member-server units stay off.",
         "for unit in smbd nmbd winbind; do",

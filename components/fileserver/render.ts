@@ -248,7 +248,7 @@ export function raidStepScript(mountUnit: string, hasMail: boolean): string {
     return [
         "# Everything the file server needs, installed once (samba's testparm checks smb.conf in the next step).",
         `need=""; for c in mdadm${hasMail ? " msmtp" : ""} smbd winbindd setfacl; do command -v "$c" >/dev/null || need=yes; done`,
-        `[ -z "$need" ] || DEBIAN_FRONTEND=noninteractive apt-get install -y -q mdadm${hasMail ? " msmtp-mta" : ""} samba winbind libnss-winbind acl`,
+        `[ -z "$need" ] || billu_apt_install mdadm${hasMail ? " msmtp-mta" : ""} samba winbind libnss-winbind acl`,
         "# The mirror: created over blank disks, assembled, or reported degraded; never re-created.",
         RAID_SCRIPT_PATH,
         `if billu_changed /etc/systemd/system/${mountUnit}; then systemctl daemon-reload; fi`,

@@ -113,7 +113,7 @@ export class Firewall extends pulumi.ComponentResource {
                         { path: "/etc/nftables.conf", content: ruleset, mode: "0755", check: "nft -c -f {}" },
                     ],
                     script: [
-                        "command -v nft >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q nftables",
+                        "command -v nft >/dev/null || billu_apt_install nftables",
                         "if billu_changed /etc/sysctl.d/90-billu-router.conf; then sysctl -q -p /etc/sysctl.d/90-billu-router.conf; fi",
                         "# nftables.service loads /etc/nftables.conf at boot: the ruleset survives a reboot.",
                         "systemctl enable -q nftables",

@@ -43,7 +43,13 @@ export class VmFirewall extends pulumi.ComponentResource {
         const { plan } = args;
         const where = { nodeName: plan.node, vmId: plan.vmId };
         const first = [args.vm, ...(args.after ?? [])];
-        this.rules = new proxmox.firewall.RulesLegacy(`${name}-rules`, { ...where, rules: plan.rules.map(providerRule) }, { parent: this, dependsOn: first });
+        // A re-created VM (same id) starts with no firewall: its rules, IP set and options are re-created with it.
+        const replaceWith = [args.vm];
+        this.rules = new proxmox.firewall.RulesLegacy(
+            `${name}-rules`,
+            { ...where, rules: plan.rules.map(providerRule) },
+            { parent: this, dependsOn: first, replaceWith },
+        );
         if (plan.ipfilter) {
             this.ipfilter = new proxmox.firewall.IpsetLegacy(
                 `${name}-ipfilter`,
@@ -53,13 +59,13 @@ export class VmFirewall extends pulumi.ComponentResource {
                     comment: `the only source address ${plan.host} may use`,
                     cidrs: plan.ipfilter.map((a) => ({ name: a })),
                 },
-                { parent: this, dependsOn: [args.vm] },
+                { parent: this, dependsOn: [args.vm], replaceWith },
             );
         }
         this.options = new proxmox.firewall.OptionsLegacy(
             `${name}-options`,
             { ...where, ...plan.options },
-            { parent: this, dependsOn: [this.rules, ...(this.ipfilter ? [this.ipfilter] : [])] },
+            { parent: this, dependsOn: [this.rules, ...(this.ipfilter ? [this.ipfilter] : [])], replaceWith },
         );
         this.registerOutputs({ rules: plan.rules.length });
     }

@@ -9,8 +9,35 @@ export interface GuestConnection {
     /** Address Pulumi connects to (over SSH, through the router from the management zone). */
     readonly host: string;
     readonly user: string;
-    /** Secret SSH private key. @default the SSH agent named by SSH_AUTH_SOCK */
+    /**
+     * Secret SSH private key. @default the SSH agent: the provider reads SSH_AUTH_SOCK itself when it connects, so
+     * the socket's path (new at every login) never enters the connection's inputs and re-runs nothing
+     */
     readonly privateKey?: pulumi.Input<string>;
+    /**
+     * The machine the address belongs to (its Proxmox VM). Every command of the step is replaced with it
+     * (`replaceWith`): a VM re-created with the same id and address comes back blank, and its steps must run again
+     * even though what they push has not changed. @default none (the step follows its content only)
+     */
+    readonly machine?: pulumi.Resource;
+    /**
+     * How long to keep dialling a guest that does not answer yet, in seconds (a first boot: cloud-init on Debian,
+     * sysprep and cloudbase-init on Windows). @default 600 on Linux, 1800 on Windows
+     */
+    readonly sshWaitSeconds?: number;
+}
+
+/** The provider's longest pause between two dials (pulumi-command's retry: backoff capped at 5 s). */
+const DIAL_PAUSE_MAX_SECONDS = 5;
+/** Each dial gives up after this many seconds. */
+const PER_DIAL_TIMEOUT_SECONDS = 10;
+
+/**
+ * pulumi-command bounds its dialling by a count of failed dials, not by time: the count that keeps it dialling at
+ * least `seconds` when each refused dial returns at once and waits at most DIAL_PAUSE_MAX_SECONDS before the next.
+ */
+export function dialErrorLimitFor(seconds: number): number {
+    return Math.ceil(seconds / DIAL_PAUSE_MAX_SECONDS);
 }
 
 export interface GuestStepArgs {
@@ -87,14 +114,14 @@ export class GuestStep extends pulumi.ComponentResource {
             user: args.connection.user,
             port: 22,
             privateKey: args.connection.privateKey ? pulumi.secret(args.connection.privateKey) : undefined,
-            agentSocketPath: args.connection.privateKey ? undefined : process.env.SSH_AUTH_SOCK,
-            dialErrorLimit: 30,
-            perDialTimeout: 20,
+            dialErrorLimit: dialErrorLimitFor(args.connection.sshWaitSeconds ?? (args.os === "windows" ? 1800 : 600)),
+            perDialTimeout: PER_DIAL_TIMEOUT_SECONDS,
         };
+        const replaceWith = args.connection.machine ? [args.connection.machine] : undefined;
         const prepare = new command.remote.Command(
             `${name}-prepare`,
             { connection, create: r.prepare, triggers: [r.hash] },
-            { parent: this, dependsOn: [...(args.after ?? [])] },
+            { parent: this, dependsOn: [...(args.after ?? [])], replaceWith },
         );
         const copies = r.staged.map((s, i) => {
             const local = renderedPath(args.renderDir, args.host, s.guestPath);
@@ -106,7 +133,7 @@ export class GuestStep extends pulumi.ComponentResource {
                     remotePath: s.remotePath,
                     triggers: [createHash("sha256").update(s.content).digest("hex")],
                 },
-                { parent: this, dependsOn: [prepare] },
+                { parent: this, dependsOn: [prepare], replaceWith },
             );
         });
         const secretValues = args.secrets ?? {};
@@ -126,6 +153,7 @@ export class GuestStep extends pulumi.ComponentResource {
             {
                 parent: this,
                 dependsOn: copies,
+                replaceWith,
                 additionalSecretOutputs: hasSecrets ? ["stdout", "stderr"] : [],
             },
         );

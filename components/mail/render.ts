@@ -420,7 +420,7 @@ export function mailPackagesScript(): string {
         "    || ! command -v rspamd >/dev/null || ! command -v ldapsearch >/dev/null; then",
         '    echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections',
         "    # rspamd's recommended Redis (Bayes, greylisting) is left out: one daemon fewer to run and patch.",
-        `    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends ${MAIL_PACKAGES.join(" ")}`,
+        `    billu_apt_install --no-install-recommends ${MAIL_PACKAGES.join(" ")}`,
         '    billu_log "installed the mail packages"',
         "fi",
     ].join("\n");

@@ -10,8 +10,8 @@ export interface ProxmoxVmArgs extends VmPlan {
     readonly sshPublicKeys: readonly string[];
     /** Datastore of the cloud-init drive. */
     readonly cloudInitDatastore: string;
-    /** Proxmox resource pool to join. @default no pool */
-    readonly poolId?: string;
+    /** Proxmox resource pool to join (the site's `PoolLegacy`, so the pool exists first). @default no pool */
+    readonly poolId?: pulumi.Input<string>;
 }
 
 /**
@@ -35,6 +35,9 @@ export class ProxmoxVm extends pulumi.ComponentResource {
             retainOnDelete: args.protect,
             // The clone source only matters at creation; a template rebuilt later must not replace running VMs.
             ignoreChanges: ["clone"],
+            // The VM id and address are fixed by the model, so a replacement cannot create the new VM beside the old
+            // one (Proxmox refuses a second VM with the same id): delete first, then create.
+            deleteBeforeReplace: true,
         };
         this.vm = new proxmox.VmLegacy(
             `${name}-vm`,
@@ -71,6 +74,7 @@ export class ProxmoxVm extends pulumi.ComponentResource {
                 agent: { enabled: true, trim: true, timeout: "15m" },
                 initialization: {
                     type: args.cloudInitType,
+                    interface: args.cloudInitInterface,
                     datastoreId: args.cloudInitDatastore,
                     ipConfigs: args.ipConfigs.map((c) => ({ ipv4: { address: c.address, gateway: c.gateway } })),
                     dns: { domain: args.dnsDomain, servers: [...args.dnsServers] },
@@ -86,7 +90,6 @@ export class ProxmoxVm extends pulumi.ComponentResource {
                 timeoutClone: 1800,
                 timeoutCreate: 1800,
                 timeoutMigrate: 1800,
-                timeoutMoveDisk: 1800,
                 timeoutReboot: 600,
                 timeoutShutdownVm: 600,
                 timeoutStartVm: 600,

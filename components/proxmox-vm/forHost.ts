@@ -18,10 +18,11 @@ export function vmForHost(ctx: SiteContext, host: HostModel, opts?: pulumi.Compo
             adminUser: cfg.guest.adminUser,
             sshPublicKeys: cfg.guest.sshPublicKeys,
             cloudInitDatastore: cfg.proxmox.cloudInitDatastore,
-            poolId: cfg.proxmox.pool,
+            poolId: ctx.poolId,
         },
         opts,
     );
-    vmFirewallFor(ctx.model, host, vm, { parent: opts?.parent });
+    ctx.vms.set(host.name, vm.vm);
+    vmFirewallFor(ctx.model, host, vm.vm, { parent: opts?.parent });
     return vm;
 }

@@ -24,6 +24,11 @@ export interface VmPlan {
     /** Seconds to wait after starting this VM before the next in start order. */
     readonly startUpDelay: number;
     readonly cloudInitType: "nocloud" | "configdrive2";
+    /**
+     * Where the cloud-init drive is attached: always `ide2`, never a `scsiN` slot a data disk takes (left unset, the
+     * provider keeps whatever slot the template's own cloud-init drive had).
+     */
+    readonly cloudInitInterface: "ide2";
     /** Protected from replacement and deletion (stateful role in an environment that protects them). */
     readonly protect: boolean;
 }
@@ -50,11 +55,14 @@ export function planVm(model: SiteModel, host: HostModel): VmPlan {
         disks: host.disks.map((d, i) => ({ interface: `scsi${i}`, datastoreId: d.datastore, sizeGiB: d.sizeGiB, role: i === 0 ? "os" : "data" })),
         nics: host.nics.map((n) => ({ bridge: n.bridge, vlanId: n.vlanId, firewall: true, model: "virtio" })),
         ipConfigs: host.nics.map((n) => ({ address: `${n.address}/${n.prefix}`, gateway: n.gateway })),
-        dnsServers: host.role === "dc" ? ["127.0.0.1"] : siteDnsServers(model),
+        // What the flow matrix lets this host reach (model/guest-resolvers.ts): a DMZ server gets the upstream
+        // resolvers, not DCs it may not query.
+        dnsServers: host.role === "dc" ? ["127.0.0.1"] : [...(model.guestResolvers?.get(host.name)?.dns ?? siteDnsServers(model))],
         dnsDomain: model.site.domain,
         startOrder: host.startOrder,
         startUpDelay: host.role === "firewall" || host.role === "dc" ? 30 : 0,
         cloudInitType: windows ? "configdrive2" : "nocloud",
+        cloudInitInterface: "ide2",
         protect: host.stateful && model.site.protectStateful,
     };
 }

@@ -117,7 +117,7 @@ export function vpnStepBody(vpn: VpnModel): string {
         "for pkg in charon-systemd strongswan-swanctl libstrongswan-standard-plugins; do",
         '    dpkg -s "$pkg" >/dev/null 2>&1 || missing="$missing $pkg"',
         "done",
-        '[ -z "$missing" ] || apt-get install -y -q $missing',
+        '[ -z "$missing" ] || billu_apt_install $missing',
         `if billu_changed ${p.linkUnit} ${p.strongswanDropIn}; then systemctl daemon-reload; fi`,
         `systemctl enable -q ${unit} strongswan.service`,
         `${p.link}`,

@@ -75,7 +75,7 @@ export class WebDmz extends pulumi.ComponentResource {
                 step: "apache-packages",
                 after: [...this.server.ready],
                 files: [],
-                script: "dpkg -s apache2 >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive apt-get install -y -q apache2",
+                script: "dpkg -s apache2 >/dev/null 2>&1 || billu_apt_install apache2",
             },
             { parent: this },
         );

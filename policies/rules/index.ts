@@ -11,6 +11,7 @@ import { enforceSecretInputs } from "./enforce-secret-inputs";
 import { enforceVpnStrongCrypto } from "./enforce-vpn-strong-crypto";
 import { protectStatefulVms } from "./protect-stateful-vms";
 import { requireDcNodeSpread } from "./require-dc-node-spread";
+import { requireHaForStatefulVms } from "./require-ha-for-stateful-vms";
 import { protectFileserverDataDisks } from "./protect-fileserver-data-disks";
 import { requireDistinctRaid1Datastores } from "./require-distinct-raid1-datastores";
 import { BilluRule } from "./rule";
@@ -27,6 +28,7 @@ export const RULES: readonly BilluRule[] = [
     enforceVpnStrongCrypto,
     disallowVpnAnySelector,
     requireDcNodeSpread,
+    requireHaForStatefulVms,
     requireDistinctRaid1Datastores,
     protectFileserverDataDisks,
     disallowIntranetFromWan,

@@ -92,3 +92,27 @@ billu_changed() {
 }
 
 billu_any_changed() { [ -s "$BILLU_CHANGED" ]; }
+
+# billu_apt_install <package>...: installs Debian packages on a guest whose first boot may still be running.
+# cloud-init's first boot may upgrade packages and hold the dpkg lock: wait for it (bounded). A template's package
+# lists are stale or empty: refresh them once per step, retried a bounded number of times (a mirror can be briefly
+# unreachable while the router comes up). Nothing is upgraded here: Debian's unattended-upgrades applies security
+# updates, and a release or point upgrade is an operator's decision (docs/operations.md), not a side effect of a step.
+BILLU_APT_UPDATED=""
+billu_apt_install() {
+    if command -v cloud-init >/dev/null 2>&1; then
+        timeout "${BILLU_CLOUD_INIT_WAIT:-900}" cloud-init status --wait >/dev/null 2>&1 ||
+            billu_log "cloud-init has not finished cleanly (cloud-init status --wait); installing anyway"
+    fi
+    if [ -z "$BILLU_APT_UPDATED" ]; then
+        billu_apt_n=0
+        until DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 update -q >/dev/null; do
+            billu_apt_n=$((billu_apt_n + 1))
+            [ "$billu_apt_n" -lt 5 ] || billu_die "apt-get update failed 5 times: check the guest's resolver and the flow to the package mirror"
+            billu_log "apt-get update failed (attempt $billu_apt_n of 5), retrying"
+            sleep $((billu_apt_n * ${BILLU_APT_RETRY_PAUSE:-10}))
+        done
+        BILLU_APT_UPDATED=1
+    fi
+    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -q "$@" || billu_die "apt-get install $* failed"
+}

@@ -1,0 +1,43 @@
+/**
+ * Each guest's resolvers and time sources come from what the flow matrix lets it reach (issue #16): a DMZ server is
+ * not pointed at DCs it may not query, and a host that may reach no resolver is refused before anything is built.
+ */
+import { model, problemsOf, stackRaw } from "../helpers";
+
+const plan = (stack: string) => Object.fromEntries([...model(stackRaw(stack)).guestResolvers!].map(([h, r]) => [h, { dns: [...r.dns], ntp: [...r.ntp] }]));
+
+test("dev: the servers zone and the router use the DC; the DMZ web server the upstream servers; the DC is not planned here", () => {
+    expect(plan("dev")).toEqual({
+        "PAR-FW01": { dns: ["10.20.10.11"], ntp: ["0.fr.pool.ntp.org"] },
+        "PAR-DHCP01": { dns: ["10.20.10.11"], ntp: ["10.20.10.11"] },
+        "PAR-FS01": { dns: ["10.20.10.11"], ntp: ["10.20.10.11"] },
+        "PAR-MAIL01": { dns: ["10.20.10.11"], ntp: ["10.20.10.11"] },
+        "PAR-WEB01": { dns: ["9.9.9.9"], ntp: ["0.fr.pool.ntp.org"] },
+    });
+});
+
+test("prod: every DC when the host may query all of them", () => {
+    const p = plan("prod");
+    expect(p["PAR-DHCP01"]).toEqual({ dns: ["10.10.10.11", "10.10.10.12", "10.10.10.13"], ntp: ["10.10.10.11", "10.10.10.12", "10.10.10.13"] });
+    expect(p["PAR-WEB01"]).toEqual({ dns: ["9.9.9.9", "149.112.112.112"], ntp: ["0.fr.pool.ntp.org", "1.fr.pool.ntp.org"] });
+});
+
+test("the partner's gateway resolves and syncs through the WAN (it has no DC)", () => {
+    expect(plan("ecotech")).toEqual({ "ECO-FW01": { dns: ["9.9.9.9"], ntp: ["0.fr.pool.ntp.org"] } });
+});
+
+test("a DMZ host that may reach neither the DCs nor the WAN on dns is refused, with the flows that would fix it", () => {
+    const raw = stackRaw("dev");
+    raw.flows = raw.flows.filter((f: { from: string; service: string }) => !(f.from === "dmz" && f.service === "dns"));
+    expect(problemsOf(raw)).toEqual([
+        "billu:hosts[5]: PAR-WEB01 can reach no resolver: the flow matrix lets it reach neither the domain controllers (PAR-DC01) nor the upstream servers of billu:network.dnsForwarders on dns. Fix: add a flow to billu:flows, { from: dmz, to: PAR-DC01, service: dns } or { from: dmz, to: wan, service: dns } with billu:network.dnsForwarders",
+    ]);
+});
+
+test("upstream servers the matrix allows but the config does not name are no way out either", () => {
+    const raw = stackRaw("ecotech");
+    delete raw.network.ntpServers;
+    expect(problemsOf(raw)).toEqual([
+        "billu:hosts[0]: ECO-FW01 can reach no time source: the flow matrix lets it reach neither a domain controller (the site has none) nor any server (billu:network.ntpServers is empty) on ntp. Fix: set billu:network.ntpServers (the flow matrix already lets ECO-FW01 reach the WAN on ntp)",
+    ]);
+});
