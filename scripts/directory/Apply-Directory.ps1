@@ -6,8 +6,9 @@
 # first write, and only differences are written, so the same plan twice writes nothing. A planned account, group
 # or computer that exists outside the managed OU is never adopted: the run stops before writing anything. For a
 # computer that includes CN=Computers, where a machine that joined the domain by itself lands: only the accounts
-# this directory created (under the managed OU) are its own (the Samba applier has the same rule and message). Initial passwords come from the step's secrets, are set only when an account is
-# created (with "change at next logon") and are never printed. Nothing is ever deleted.
+# this directory created (under the managed OU) are its own (the Samba applier has the same rule and message).
+# Initial passwords come from the step's secrets, are set only when an account is created (with "change at next
+# logon") and are never printed. Nothing is ever deleted.
 
 # --- DNs (RFC 4514) ---------------------------------------------------------------------------------------------
 # A DN is compared by its parsed RDNs, never by its text: a value may end in an escaped backslash (`OU=Support\\,`),

@@ -5,12 +5,14 @@
 #   BILLU_PLAN_EDGE    a small export whose names need DN escaping: a comma, a plus, a trailing backslash, a #, < = >
 # Mocked: ActiveDirectory's Get-/New-/Set-ADOrganizationalUnit, Get-/New-/Set-ADGroup, Get-/New-/Set-ADUser,
 # Get-/New-/Set-ADComputer, Move-ADObject, Rename-ADObject, Enable-/Disable-ADAccount, Add-/Remove-ADGroupMember,
-# Import-Module ActiveDirectory, and billu-lib's Get-BilluSecret.
+# and Import-Module ActiveDirectory; billu-lib's Get-BilluSecret is replaced by a function that knows every pw-* secret.
 
 BeforeAll {
     . (Join-Path $PSScriptRoot 'stubs.ps1')
     . (Join-Path $PSScriptRoot 'fake-directory.ps1')
-    function global:Get-BilluSecret([string]$Name) { throw 'not mocked' }
+    # billu-lib's Get-BilluSecret, as a step with every new account's initial password on stdin would answer (a plain
+    # function, not a mock: it is called twice per new account and no test counts its calls).
+    function global:Get-BilluSecret([string]$Name) { if ($Name -like 'pw-*') { 'Initial-Pw-1!' } else { throw "secret $Name was not provided" } }
     . (Join-Path $PSScriptRoot '../../../scripts/directory/Apply-Directory.ps1')
 
     function Read-Plan([string]$Path) { [IO.File]::ReadAllText($Path, [Text.Encoding]::UTF8) | ConvertFrom-Json }

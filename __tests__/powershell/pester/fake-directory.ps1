@@ -96,7 +96,6 @@ $script:WriteCmdlets = @(
 # Installs the mocks (call it in a BeforeEach or It: Pester scopes mocks to the block that defines them).
 function Use-FakeDirectory {
     Mock Import-Module {} -ParameterFilter { $Name -eq 'ActiveDirectory' }
-    Mock Get-BilluSecret { if ($Name -like 'pw-*') { 'Initial-Pw-1!' } else { throw "secret $Name was not provided" } }
     Mock Get-ADOrganizationalUnit { Get-FakeOfClass 'ou' }
     Mock Get-ADGroup { Get-FakeOfClass 'group' }
     Mock Get-ADUser { Get-FakeOfClass 'user' }
