@@ -4,23 +4,26 @@
 #
 #   part 1  `kea-dhcp4 -t` accepts every rendered kea-dhcp4.conf of both committed stacks, refuses a broken one
 #   part 2  dev: Kea (PAR-DHCP01) in a server namespace, dhcrelay in the router namespace (its real eth2 / eth4..eth12),
-#           busybox udhcpc in two department namespaces (lan-dsi, lan-dev): each lease comes from its department's
-#           pool with the router, DNS, NTP, domain and search options of the model; a reserved MAC gets its reserved
-#           address; Kea's lease file holds the leases; a client renews by unicast through the router's own
-#           rendered nftables ruleset (the flow matrix), which drops what the matrix does not allow. Broken case: a
-#           Kea config with a wrong pool must make the lease assertion fail.
+#           a busybox udhcpc client behind every relay interface: every scope of the model gets its lease, from its
+#           pool, with the router, DNS, NTP, domain and search options, the lease time, T1 and T2 of the model
+#           (billu:dhcp.lease); a reserved MAC gets its reserved address; Kea's lease file holds each scope's lease
+#           (address, MAC, lifetime, subnet id); a client renews by unicast through the router's own rendered
+#           nftables ruleset (the flow matrix), which drops what the matrix does not allow (the nft trace shows the
+#           forward chain's policy drop; flushed, it passes). Broken case: a Kea config with a wrong pool must make
+#           the lease assertion fail, because of the address.
 #   part 3  prod: the HA hot-standby pair (PAR-DHCP01 primary, PAR-DHCP02 standby) reaches HOT-STANDBY over mutual
 #           TLS (the peer API refuses a client without a certificate and plain HTTP), the
 #           standby holds the primary's leases, the primary is stopped and the standby serves (failover time), a
-#           known client keeps its address, the restarted primary syncs back.
+#           known client keeps its address, the restarted primary syncs back; then the primary crashes (SIGKILL)
+#           and the standby serves a new client within the bound of the model's HA timings.
 #
 # Lab overrides (documented, none in the files): Kea runs in a private mount namespace where /etc/kea, /var/lib and
 # /run are the lab's own directories, so the rendered paths (/etc/kea/kea-dhcp4.conf, /var/lib/kea/kea-leases4.csv,
 # /run/kea/kea4-ctrl-socket) are used unchanged; KEA_LOCKFILE_DIR is set as the packaged systemd unit sets it;
 # Kea runs as root (the unit runs it as _kea); dhcrelay runs the unit's ExecStart in the foreground of the lab; the
 # HA peers' TLS files (rendered as secret placeholders) get a throwaway CA and certificates.
-# The expected values come from the synth's stack outputs (the model: zones, hosts, reservations), never from the
-# Kea file under test.
+# The expected values come from the synth's stack outputs (zones, hosts, reservations) and from the DHCP plan the
+# model derives from the stack config (scopes, lease timers, HA timings), never from the Kea file under test.
 LAB=bdh
 # shellcheck source=../lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
