@@ -4,23 +4,26 @@
 #
 #   part 1  `kea-dhcp4 -t` accepts every rendered kea-dhcp4.conf of both committed stacks, refuses a broken one
 #   part 2  dev: Kea (PAR-DHCP01) in a server namespace, dhcrelay in the router namespace (its real eth2 / eth4..eth12),
-#           busybox udhcpc in two department namespaces (lan-dsi, lan-dev): each lease comes from its department's
-#           pool with the router, DNS, NTP, domain and search options of the model; a reserved MAC gets its reserved
-#           address; Kea's lease file holds the leases; a client renews by unicast through the router's own
-#           rendered nftables ruleset (the flow matrix), which drops what the matrix does not allow. Broken case: a
-#           Kea config with a wrong pool must make the lease assertion fail.
+#           a busybox udhcpc client behind every relay interface: every scope of the model gets its lease, from its
+#           pool, with the router, DNS, NTP, domain and search options, the lease time, T1 and T2 of the model
+#           (billu:dhcp.lease); a reserved MAC gets its reserved address; Kea's lease file holds each scope's lease
+#           (address, MAC, lifetime, subnet id); a client renews by unicast through the router's own rendered
+#           nftables ruleset (the flow matrix), which drops what the matrix does not allow (the nft trace shows the
+#           forward chain's policy drop; flushed, it passes). Broken case: a Kea config with a wrong pool must make
+#           the lease assertion fail, because of the address.
 #   part 3  prod: the HA hot-standby pair (PAR-DHCP01 primary, PAR-DHCP02 standby) reaches HOT-STANDBY over mutual
 #           TLS (the peer API refuses a client without a certificate and plain HTTP), the
 #           standby holds the primary's leases, the primary is stopped and the standby serves (failover time), a
-#           known client keeps its address, the restarted primary syncs back.
+#           known client keeps its address, the restarted primary syncs back; then the primary crashes (SIGKILL)
+#           and the standby serves a new client within the bound of the model's HA timings.
 #
 # Lab overrides (documented, none in the files): Kea runs in a private mount namespace where /etc/kea, /var/lib and
 # /run are the lab's own directories, so the rendered paths (/etc/kea/kea-dhcp4.conf, /var/lib/kea/kea-leases4.csv,
 # /run/kea/kea4-ctrl-socket) are used unchanged; KEA_LOCKFILE_DIR is set as the packaged systemd unit sets it;
 # Kea runs as root (the unit runs it as _kea); dhcrelay runs the unit's ExecStart in the foreground of the lab; the
 # HA peers' TLS files (rendered as secret placeholders) get a throwaway CA and certificates.
-# The expected values come from the synth's stack outputs (the model: zones, hosts, reservations), never from the
-# Kea file under test.
+# The expected values come from the synth's stack outputs (zones, hosts, reservations) and from the DHCP plan the
+# model derives from the stack config (scopes, lease timers, HA timings), never from the Kea file under test.
 LAB=bdh
 # shellcheck source=../lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
@@ -58,24 +61,41 @@ facts() {
     ' "$@"
 }
 
+# model_facts <stack>: shell assignments of the DHCP plan the model derives from the stack config (the same
+# Pulumi.<stack>.yaml synth read): lease timers, every scope, HA timings. Never read from kea-dhcp4.conf.
+model_facts() {
+    (cd "$LAB_ROOT" && BILLU_PROJECT_ROOT="$LAB_ROOT" node -e '
+        const { readBilluConfig } = require("./dist/tools/synth");
+        const { loadModel } = require("./dist/stacks/program");
+        const p = loadModel(readBilluConfig(`Pulumi.${process.argv[1]}.yaml`)).dhcp;
+        const q = (s) => "\x27" + String(s).replace(/\x27/g, "") + "\x27";
+        const out = [`LEASE_VALID=${p.lease.validSeconds}`, `LEASE_RENEW=${p.lease.renewSeconds}`, `LEASE_REBIND=${p.lease.rebindSeconds}`];
+        out.push(`SCOPES=${q(p.scopes.map((s) => [s.zone, s.subnetId, s.poolStart, s.poolEnd, s.gateway, s.relayInterface].join(",")).join(" "))}`);
+        if (p.ha) out.push(`HA_HEARTBEAT_MS=${p.ha.heartbeatDelayMs}`, `HA_MAX_RESPONSE_MS=${p.ha.maxResponseDelayMs}`);
+        console.log(out.join("\n"));
+    ' "$1")
+}
+
 ip2int() { local IFS=.; set -- $1; echo $(( ($1 << 24) + ($2 << 16) + ($3 << 8) + $4 )); }
 in_range() { local n; n=$(ip2int "$1"); [ "$n" -ge "$(ip2int "$2")" ] && [ "$n" -le "$(ip2int "$3")" ]; }
 
 # The udhcpc script: records the options of a bound lease (busybox passes them in the environment).
 cat >"$LAB_DIR/udhcpc.sh" <<'EOF'
 #!/bin/sh
-case "$1" in bound|renew) printf 'ip=%s\nrouter=%s\ndns=%s\ndomain=%s\nsearch=%s\nntpsrv=%s\nserverid=%s\nlease=%s\n' \
-    "$ip" "$router" "$dns" "$domain" "$search" "$ntpsrv" "$serverid" "$lease" >"$LEASE_OUT" ;; esac
+# Options 58 (T1, renew) and 59 (T2, rebind) have no name in busybox: it exports them as opt58/opt59, in hex.
+case "$1" in bound|renew) printf 'ip=%s\nrouter=%s\ndns=%s\ndomain=%s\nsearch=%s\nntpsrv=%s\nserverid=%s\nlease=%s\nt1=%s\nt2=%s\n' \
+    "$ip" "$router" "$dns" "$domain" "$search" "$ntpsrv" "$serverid" "$lease" "$((0x${opt58:-0}))" "$((0x${opt59:-0}))" >"$LEASE_OUT" ;; esac
 exit 0
 EOF
 chmod 755 "$LAB_DIR/udhcpc.sh"
 
-# dhcp_get <ns> <out> <tries>: one udhcpc run (a DISCOVER every second, up to <tries>); prints the latency in ms.
+# dhcp_get <ns> <out> <tries> [interface]: one udhcpc run (a DISCOVER every second, up to <tries>); prints the
+# latency in ms.
 dhcp_get() {
-    local ns="$1" out="$2" tries="$3" t
+    local ns="$1" out="$2" tries="$3" ifc="${4:-eth0}" t
     rm -f "$out"
     t=$(date +%s%N)
-    ip netns exec "$ns" env LEASE_OUT="$out" timeout $((tries + 5)) busybox udhcpc -i eth0 -f -q -n -t "$tries" -T 1 -A 1 \
+    ip netns exec "$ns" env LEASE_OUT="$out" timeout $((tries + 5)) busybox udhcpc -i "$ifc" -f -q -n -t "$tries" -T 1 -A 1 \
         -O search -O ntpsrv -s "$LAB_DIR/udhcpc.sh" >"$out.log" 2>&1 || true
     [ -s "$out" ] || return 1
     ms_since "$t"
@@ -83,7 +103,8 @@ dhcp_get() {
 
 lease_field() { sed -n "s/^$2=//p" "$1"; }
 
-# check_lease <lease file> <zone var> <server> [expected address]: the lease matches the model.
+# check_lease <lease file> <zone var> <server> [expected address]: the lease matches the model, its lifetime (option
+# 51), T1 (58) and T2 (59) included.
 check_lease() {
     local f="$1" v="$2" srv="$3" want="${4:-}" ip
     local start end gw
@@ -92,7 +113,42 @@ check_lease() {
     ip=$(lease_field "$f" ip)
     if [ -n "$want" ]; then [ "$ip" = "$want" ] || return 1; else in_range "$ip" "$start" "$end" || return 1; fi
     [ "$(lease_field "$f" router)" = "$gw" ] && [ "$(lease_field "$f" dns)" = "$DCS" ] && [ "$(lease_field "$f" ntpsrv)" = "$DCS" ] \
-        && [ "$(lease_field "$f" domain)" = "$DOMAIN" ] && [ "$(lease_field "$f" search)" = "$DOMAIN" ] && [ "$(lease_field "$f" serverid)" = "$srv" ]
+        && [ "$(lease_field "$f" domain)" = "$DOMAIN" ] && [ "$(lease_field "$f" search)" = "$DOMAIN" ] && [ "$(lease_field "$f" serverid)" = "$srv" ] \
+        && [ "$(lease_field "$f" lease)" = "$LEASE_VALID" ] && [ "$(lease_field "$f" t1)" = "$LEASE_RENEW" ] && [ "$(lease_field "$f" t2)" = "$LEASE_REBIND" ]
+}
+
+# scope_leases <tag> <prefix> <server>: a client in every scope of the model (none left out) gets its lease from
+# <server>, checked against the model; each client's lease is then looked up in Kea's lease file.
+declare -A CLIENT_OF MAC_OF
+scope_leases() {
+    local tag="$1" p="$2" srv="$3" spec zone id ps pe gw rif v ns ifc ms
+    for spec in $SCOPES; do
+        IFS=, read -r zone id ps pe gw rif <<<"$spec"
+        v=${zone//-/_}
+        printf -v "${v}_POOL_START" %s "$ps"; printf -v "${v}_POOL_END" %s "$pe"; printf -v "${v}_GW" %s "$gw"
+        read -r ns ifc <<<"${CLIENT_OF[$zone]:-none none}"
+        MAC_OF[$zone]=$(ip -n "$LAB-$p$ns" link show "$ifc" 2>/dev/null | awk '/link\/ether/ {print $2}')
+        if ms=$(dhcp_get "$LAB-$p$ns" "$LAB_DIR/$tag-$v.lease" 5 "$ifc"); then LEASES=$((LEASES + 1)); show_lease "$zone" "$LAB_DIR/$tag-$v.lease" "$ms"; fi
+        lab_expect "$tag $zone (scope $id, relay $rif): a lease from $ps-$pe, router $gw, DNS, NTP, domain, search, lease ${LEASE_VALID} s, T1 ${LEASE_RENEW} s, T2 ${LEASE_REBIND} s" \
+            pass check_lease "$LAB_DIR/$tag-$v.lease" "$v" "$srv"
+    done
+}
+# leases_in_file <tag> <lease csv>: how many scopes of the model have their client's lease in Kea's file (address,
+# MAC, valid lifetime of the model, the scope's subnet id); names the missing ones.
+leases_in_file() {
+    local tag="$1" csv="$2" spec zone id v ip n=0
+    for spec in $SCOPES; do
+        IFS=, read -r zone id _ <<<"$spec"
+        v=${zone//-/_}
+        ip=$(lease_field "$LAB_DIR/$tag-$v.lease" ip 2>/dev/null)
+        if [ -n "$ip" ] && awk -F, -v ip="$ip" -v mac="${MAC_OF[$zone]}" -v id="$id" -v valid="$LEASE_VALID" \
+            '$1 == ip && tolower($2) == mac && $4 == valid && $6 == id { f = 1 } END { exit !f }' "$csv"; then
+            n=$((n + 1))
+        else
+            lab_log "  no lease of scope $zone ($id) for ${MAC_OF[$zone]:-?} in $csv" >&2
+        fi
+    done
+    echo "$n"
 }
 
 show_lease() { lab_log "  lease $1: $(tr '\n' ' ' <"$2")(${3} ms)"; }
@@ -119,13 +175,14 @@ topology() {
     ip netns exec "$LAB-${p}sw" ip link add br0 type bridge
     ip netns exec "$LAB-${p}sw" ip link set br0 up
     n=0
+    CLIENT_OF=()
     for nic in $ROUTER_NICS; do
         IFS== read -r ifname addr zone <<<"$nic"
         case "$zone" in
             servers) lab_link "$LAB-${p}r" "$ifname" "$addr" "$LAB-${p}sw" p0 - ;;
-            lan-dsi) lab_link "$LAB-${p}r" "$ifname" "$addr" "$LAB-${p}c1" eth0 - ;;
-            lan-dev) lab_link "$LAB-${p}r" "$ifname" "$addr" "$LAB-${p}c2" eth0 - ;;
-            lan-*) n=$((n + 1)); lab_link "$LAB-${p}r" "$ifname" "$addr" "$LAB-${p}x" "x$n" - ;;
+            lan-dsi) lab_link "$LAB-${p}r" "$ifname" "$addr" "$LAB-${p}c1" eth0 -; CLIENT_OF[$zone]="c1 eth0" ;;
+            lan-dev) lab_link "$LAB-${p}r" "$ifname" "$addr" "$LAB-${p}c2" eth0 -; CLIENT_OF[$zone]="c2 eth0" ;;
+            lan-*) n=$((n + 1)); lab_link "$LAB-${p}r" "$ifname" "$addr" "$LAB-${p}x" "x$n" -; CLIENT_OF[$zone]="x x$n" ;;
         esac
     done
     ip -n "$LAB-${p}sw" link set p0 master br0
@@ -180,6 +237,19 @@ exit 0
 EOS
 chmod 755 "$LAB_DIR/udhcpc-renew.sh"
 
+# trace_on <ns> <log> <nft match...>: nftables tracing of the matching packets (a lab table of its own, hooked
+# before the rendered ruleset; the rendered table is untouched), `nft monitor trace` writing to <log>.
+# trace_off <ns>: stops it. The trace names the chain and the verdict that dropped a packet: the reason.
+trace_on() {
+    local ns="$1" log="$2"; shift 2
+    ip netns exec "$ns" nft add table inet labtrace
+    ip netns exec "$ns" nft add chain inet labtrace pre '{ type filter hook prerouting priority -400; }'
+    ip netns exec "$ns" nft add rule inet labtrace pre "$@" meta nftrace set 1
+    lab_bg "$ns" "$log" nft monitor trace
+    TRACE_PID=$LAB_LAST_PID
+}
+trace_off() { kill "$TRACE_PID" 2>/dev/null; wait "$TRACE_PID" 2>/dev/null || true; ip netns exec "$1" nft delete table inet labtrace 2>/dev/null || true; }
+
 kea_ok() { KEA_LOCKFILE_DIR="$LAB_DIR" kea-dhcp4 -t "$1" >"$LAB_DIR/kea-t.log" 2>&1; }
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -187,12 +257,17 @@ lab_log "part 1: kea-dhcp4 -t over every rendered config"
 for f in "$DEV"/rendered/*/etc/kea/kea-dhcp4.conf "$PROD"/rendered/*/etc/kea/kea-dhcp4.conf; do
     lab_expect "kea-dhcp4 -t accepts ${f#"$LAB_DIR"/synth-}" pass kea_ok "$f"
 done
-sed 's/"pool": "\([0-9]*\.[0-9]*\)\.21\.100 - /"pool": "\1.99.100 - /' "$DEV/rendered/PAR-DHCP01/etc/kea/kea-dhcp4.conf" >"$LAB_DIR/broken-t.conf"
-lab_expect "broken: kea-dhcp4 -t refuses a pool outside its subnet" fail kea_ok "$LAB_DIR/broken-t.conf"
+sed 's/"pool": "\([0-9]*\.[0-9]*\)\.21\.100 - \([0-9]*\.[0-9]*\)\.21\.250"/"pool": "\1.99.100 - \2.99.250"/' \
+    "$DEV/rendered/PAR-DHCP01/etc/kea/kea-dhcp4.conf" >"$LAB_DIR/broken-t.conf"
+# The reason, not just a failure: Kea names the pool that does not match its subnet's prefix.
+refused_for_pool() { ! kea_ok "$1" && grep -q "address range: [0-9.]*\.99\.100-[0-9.]*\.99\.250 does not match the prefix of a subnet" "$LAB_DIR/kea-t.log"; }
+lab_expect "broken: kea-dhcp4 -t refuses a pool outside its subnet (DHCP4_PARSER_FAIL: does not match the prefix)" pass refused_for_pool "$LAB_DIR/broken-t.conf"
 
 # ---------------------------------------------------------------------------------------------------------------
 lab_log "part 2: dev, one server behind the relay"
 eval "$(facts "$DEV/outputs.json" lan-dsi lan-dev)"
+eval "$(model_facts dev)"
+lab_log "model (dev): lease ${LEASE_VALID} s, T1 ${LEASE_RENEW} s, T2 ${LEASE_REBIND} s; $(wc -w <<<"$SCOPES") scopes"
 SRV2=""
 topology d
 start_kea "$LAB-ds1" "$LAB_DIR/dev-s1" "$DEV/rendered/$SRV1_NAME/etc/kea/kea-dhcp4.conf"
@@ -201,18 +276,18 @@ lab_wait 15 "kea-dhcp4 (dev) serving" grep -q "DHCP4_STARTED" "$LAB_DIR/dev-s1/k
 start_relay "$LAB-dr" "$DEV/rendered/PAR-FW01/etc/systemd/system/billu-dhcp-relay.service" "$LAB_DIR/dev-relay"
 router_firewall "$LAB-dr" "$DEV" "$LAB_DIR/dev-fw"
 
-for c in c1:lan_dsi c2:lan_dev; do
-    ns="$LAB-d${c%%:*}"; v="${c#*:}"
-    if ms=$(dhcp_get "$ns" "$LAB_DIR/dev-$v.lease" 5); then LEASES=$((LEASES + 1)); show_lease "$v" "$LAB_DIR/dev-$v.lease" "$ms"; fi
-    lab_expect "dev $v: a lease from the $v pool with router, DNS, NTP, domain and search of the model" pass check_lease "$LAB_DIR/dev-$v.lease" "$v" "$SRV1"
-done
+scope_leases dev d "$SRV1"
 ip -n "$LAB-dc1" link set eth0 address "$lan_dsi_RES_MAC"
 if ms=$(dhcp_get "$LAB-dc1" "$LAB_DIR/dev-res.lease" 5); then LEASES=$((LEASES + 1)); show_lease "reserved $lan_dsi_RES_MAC" "$LAB_DIR/dev-res.lease" "$ms"; fi
 lab_expect "dev lan-dsi: reserved MAC $lan_dsi_RES_MAC gets $lan_dsi_RES_ADDR" pass check_lease "$LAB_DIR/dev-res.lease" lan_dsi "$SRV1" "$lan_dsi_RES_ADDR"
 ip -n "$LAB-dc1" link set eth0 address 02:b1:1a:b0:00:01
 lab_log "  Kea's lease file (dev):"
-cut -d, -f1,2,6,9 "$LAB_DIR/dev-s1/var-lib/kea/kea-leases4.csv" | sed "s/^/[$LAB]     /"
-lab_expect "dev: Kea's lease file holds the three leases" pass test "$(grep -c '^10\.' "$LAB_DIR/dev-s1/var-lib/kea/kea-leases4.csv")" -ge 3
+cut -d, -f1,2,4,6,9 "$LAB_DIR/dev-s1/var-lib/kea/kea-leases4.csv" | sed "s/^/[$LAB]     /"
+N_SCOPES=$(wc -w <<<"$SCOPES")
+lab_expect "dev: Kea's lease file holds the lease of each of the model's $N_SCOPES scopes (address, MAC, lifetime, subnet id)" pass \
+    test "$(leases_in_file dev "$LAB_DIR/dev-s1/var-lib/kea/kea-leases4.csv")" -eq "$N_SCOPES"
+in_file() { awk -F, -v ip="$2" -v mac="$3" '$1 == ip && tolower($2) == mac { f = 1 } END { exit !f }' "$1"; }
+lab_expect "dev: ...and the reservation's lease $lan_dsi_RES_ADDR for $lan_dsi_RES_MAC" pass in_file "$LAB_DIR/dev-s1/var-lib/kea/kea-leases4.csv" "$lan_dsi_RES_ADDR" "$lan_dsi_RES_MAC"
 
 # A renewal: unicast from the client's leased address straight to the server, forwarded by the router's ruleset.
 lab_bg "$LAB-dc2" "$LAB_DIR/dev-renew.log" env LEASE_OUT="$LAB_DIR/dev-renew" busybox udhcpc -i eth0 -f -t 5 -T 1 -s "$LAB_DIR/udhcpc-renew.sh"
@@ -231,6 +306,13 @@ lab_expect "dev lan-dev: the client renews its lease by unicast to $SRV1 through
 # The ruleset is live and default-deny: the client may ping its gateway, but only DHCP reaches the server.
 lab_expect "dev lan-dev: ping to the gateway $lan_dev_GW (router input allows ICMP)" pass ip netns exec "$LAB-dc2" busybox ping -c 1 -W 2 "$lan_dev_GW"
 lab_expect "dev lan-dev: ping to the DHCP server is dropped (no such flow in the matrix)" fail ip netns exec "$LAB-dc2" busybox ping -c 1 -W 2 "$SRV1"
+# The reason: the router's forward chain drops it by its policy (no rule of the matrix accepted it). A ping per try
+# until the trace shows it (the monitor may subscribe after the first one).
+trace_on "$LAB-dr" "$LAB_DIR/dev-trace.log" ip saddr "$(lease_field "$LAB_DIR/dev-renew.bound" ip)" ip daddr "$SRV1" icmp type echo-request
+fwd_policy_drop() { ip netns exec "$LAB-dc2" busybox ping -c 1 -W 1 "$SRV1"; grep -q "inet billu forward policy drop" "$LAB_DIR/dev-trace.log"; }
+lab_expect "dev lan-dev: ...dropped by the policy of the router's forward chain (nft trace)" pass lab_wait 5 "forward drop traced" fwd_policy_drop
+trace_off "$LAB-dr"
+grep -m 3 "inet billu forward" "$LAB_DIR/dev-trace.log" | sed "s/^/[$LAB]     trace: /" || true
 ip netns exec "$LAB-dr" nft flush ruleset
 lab_expect "dev lan-dev: ...and passes once the ruleset is flushed (the drop was the firewall's)" pass ip netns exec "$LAB-dc2" busybox ping -c 1 -W 2 "$SRV1"
 ip netns exec "$LAB-dr" nft -f "$LAB_DIR/dev-fw/nftables.conf"
@@ -250,12 +332,17 @@ lab_bg "$LAB-ds1" "$LAB_DIR/dev-broken/kea.log" unshare -m --propagation private
 lab_wait 15 "kea-dhcp4 (broken pool) serving" grep -q "DHCP4_STARTED" "$LAB_DIR/dev-broken/kea.log"
 ms=$(dhcp_get "$LAB-dc1" "$LAB_DIR/dev-broken.lease" 5) && show_lease "broken pool" "$LAB_DIR/dev-broken.lease" "$ms"
 lab_expect "broken: a lease from a wrong pool fails the lease check" fail check_lease "$LAB_DIR/dev-broken.lease" lan_dsi "$SRV1"
+# The reason: a lease did come, from the broken pool (the check failed on the address, not on a missing lease).
+lab_expect "broken: ...because its address is in the broken pool ${lan_dsi_POOL_START%.*}.30-40, outside the model's" pass \
+    in_range "$(lease_field "$LAB_DIR/dev-broken.lease" ip)" "${lan_dsi_POOL_START%.*}.30" "${lan_dsi_POOL_START%.*}.40"
 # Free the CPU for the HA part: the dev daemons are done.
 for ns in dr ds1 dsw dx dc1 dc2; do for pid in $(ip netns pids "$LAB-$ns"); do kill "$pid" 2>/dev/null || true; done; done
 
 # ---------------------------------------------------------------------------------------------------------------
 lab_log "part 3: prod, the HA hot-standby pair"
 eval "$(facts "$PROD/outputs.json" lan-dsi lan-dev)"
+eval "$(model_facts prod)"
+lab_log "model (prod): lease ${LEASE_VALID} s, T1 ${LEASE_RENEW} s, T2 ${LEASE_REBIND} s; $(wc -w <<<"$SCOPES") scopes; HA heartbeat ${HA_HEARTBEAT_MS} ms, max response delay ${HA_MAX_RESPONSE_MS} ms"
 # Lab override: the HA peers' TLS files are rendered as secret placeholders (filled from the site CA at deploy
 # time); the lab fills them with a throwaway CA and one certificate per server (IP SAN, server and client auth).
 placeholders_only() {
@@ -288,18 +375,21 @@ ha_api() { ip netns exec "$LAB-pr" curl -sS --max-time 3 -H 'Content-Type: appli
 lab_expect "prod: the primary's HA API answers a client with the standby's certificate" pass \
     ha_api --cacert "$TLS/ca.pem" --cert "$TLS/s2/kea-ha.pem" --key "$TLS/s2/kea-ha.key" "https://$SRV1:8005/"
 lab_expect "prod: the primary's HA API refuses a TLS client without a certificate" fail ha_api --cacert "$TLS/ca.pem" "https://$SRV1:8005/"
+# The reasons: the TLS handshake ends with the server's "certificate required" alert; plain HTTP gets no answer.
+ha_err() { ip netns exec "$LAB-pr" curl -sS --max-time 3 -H 'Content-Type: application/json' -d '{"command": "ha-heartbeat", "service": ["dhcp4"]}' "$@"; }
+lab_expect "prod: ...with the TLS alert \"certificate required\"" pass lab_has "alert certificate required" ha_err --cacert "$TLS/ca.pem" "https://$SRV1:8005/"
 lab_expect "prod: the primary's HA API refuses plain HTTP" fail ha_api "http://$SRV1:8005/"
+lab_expect "prod: ...the TLS listener drops it without an HTTP answer" pass lab_has "Empty reply from server\|Connection reset by peer" ha_err "http://$SRV1:8005/"
 start_relay "$LAB-pr" "$PROD/rendered/PAR-FW01/etc/systemd/system/billu-dhcp-relay.service" "$LAB_DIR/prod-relay"
 router_firewall "$LAB-pr" "$PROD" "$LAB_DIR/prod-fw"
 
-for c in c1:lan_dsi c2:lan_dev; do
-    ns="$LAB-p${c%%:*}"; v="${c#*:}"
-    if ms=$(dhcp_get "$ns" "$LAB_DIR/prod-$v.lease" 5); then LEASES=$((LEASES + 1)); show_lease "$v" "$LAB_DIR/prod-$v.lease" "$ms"; fi
-    lab_expect "prod $v: a lease from the primary, $v pool, options of the model" pass check_lease "$LAB_DIR/prod-$v.lease" "$v" "$SRV1"
-done
+scope_leases prod p "$SRV1"
+N_SCOPES=$(wc -w <<<"$SCOPES")
+lab_expect "prod: the primary's lease file holds the lease of each of the model's $N_SCOPES scopes" pass \
+    test "$(leases_in_file prod "$LAB_DIR/prod-s1/var-lib/kea/kea-leases4.csv")" -eq "$N_SCOPES"
+all_synced() { [ "$(leases_in_file prod "$LAB_DIR/prod-s2/var-lib/kea/kea-leases4.csv" 2>/dev/null)" -eq "$N_SCOPES" ]; }
+lab_expect "prod: the standby holds the primary's $N_SCOPES leases (lease updates)" pass lab_wait 5 "lease updates on the standby" all_synced
 DSI_ADDR=$(lease_field "$LAB_DIR/prod-lan_dsi.lease" ip)
-synced() { grep -q "^$DSI_ADDR," "$LAB_DIR/prod-s2/var-lib/kea/kea-leases4.csv" 2>/dev/null; }
-lab_expect "prod: the standby holds the primary's lease $DSI_ADDR (lease updates)" pass lab_wait 5 "lease update on the standby" synced
 
 kill "$PRIMARY"; wait "$PRIMARY" 2>/dev/null || true
 T_KILL=$(date +%s%N)
@@ -322,5 +412,26 @@ back() { hot "$LAB_DIR/prod-s1b/kea.log" && grep -q "^$FAILOVER_ADDR," "$LAB_DIR
 lab_expect "prod: the restarted primary syncs the standby's lease $FAILOVER_ADDR and returns to HOT-STANDBY" pass lab_wait 30 "primary back" back
 lab_log "  primary back in HOT-STANDBY $(ms_since "$t") ms after restart"
 
-lab_log "figures: leases obtained ${LEASES}; failover (primary stopped -> lease from the standby) ${FAILOVER_MS:-none} ms; lab $(ms_since "$T_START") ms"
+# A crash, not a clean stop: SIGKILL to the primary (Kea itself: every wrapper of start_kea execs). The standby must
+# serve a new client within the bound the model sets: a heartbeat, the maximum response delay, then 5 s of client
+# retries and the exchange.
+PRIMARY=$LAB_LAST_PID
+KILL_BOUND=$(( (HA_HEARTBEAT_MS + HA_MAX_RESPONSE_MS + 999) / 1000 + 5 ))
+transitions() { grep -o "transitions from [A-Z-]* to [A-Z-]* state" "$LAB_DIR/prod-s2/kea.log"; }
+standby_hot_again() { transitions | tail -1 | grep -q "to HOT-STANDBY state$"; }
+lab_expect "prod: the standby is back in HOT-STANDBY before the crash ($(transitions | tail -1))" pass lab_wait 15 "$SRV2_NAME back in HOT-STANDBY" standby_hot_again
+lab_expect "prod: the PID killed is kea-dhcp4 itself (a crash of the server, not of a wrapper)" pass test "$(cat "/proc/$PRIMARY/comm" 2>/dev/null)" = kea-dhcp4
+kill -9 "$PRIMARY" 2>/dev/null || true; wait "$PRIMARY" 2>/dev/null || true
+T_KILL=$(date +%s%N)
+lab_log "  primary $SRV1_NAME killed (SIGKILL); bound ${KILL_BOUND} s"
+ip -n "$LAB-pc2" link set eth0 address 02:b1:1a:b0:00:04
+if dhcp_get "$LAB-pc2" "$LAB_DIR/prod-crash.lease" "$KILL_BOUND" >/dev/null; then
+    CRASH_MS=$(ms_since "$T_KILL"); LEASES=$((LEASES + 1))
+    show_lease "new client after the crash" "$LAB_DIR/prod-crash.lease" "$CRASH_MS"
+fi
+lab_expect "prod: with the primary crashed (SIGKILL), a new client gets a lease from the standby" pass check_lease "$LAB_DIR/prod-crash.lease" lan_dev "$SRV2"
+lab_expect "prod: ...within ${KILL_BOUND} s of the crash (took ${CRASH_MS:-none} ms)" pass test "${CRASH_MS:-999999}" -le $((KILL_BOUND * 1000))
+lab_expect "prod: the standby went from HOT-STANDBY to PARTNER-DOWN after the crash" pass sh -c "grep -o 'transitions from [A-Z-]* to [A-Z-]* state' '$LAB_DIR/prod-s2/kea.log' | tail -1 | grep -q 'from HOT-STANDBY to PARTNER-DOWN state'"
+
+lab_log "figures: leases obtained ${LEASES}; lease ${LEASE_VALID} s, T1 ${LEASE_RENEW} s, T2 ${LEASE_REBIND} s as received; failover (primary stopped -> lease from the standby) ${FAILOVER_MS:-none} ms; after SIGKILL ${CRASH_MS:-none} ms (bound ${KILL_BOUND} s); lab $(ms_since "$T_START") ms"
 lab_finish
