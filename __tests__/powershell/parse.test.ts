@@ -72,7 +72,11 @@ test(`PowerShell ${PWSH_VERSION} parsed every shipped and rendered file, one pro
     expect(parsed.version).toBe(PWSH_VERSION);
     expect(parsed.files.map((f) => f.file)).toEqual([...shipped, ...rendered, BROKEN]);
     const rel = (f: string) => path.relative(ROOT, f);
-    expect(shipped.map(rel).sort()).toEqual(["scripts/directory/Apply-Directory.ps1", "scripts/lib/billu-lib.ps1"]);
+    expect(shipped.map(rel).sort()).toEqual([
+        "scripts/directory/Apply-Directory.ps1",
+        "scripts/lib/billu-lib.ps1",
+        "scripts/templates/prepare-windows-template.ps1",
+    ]);
     // The Windows DCs' steps (prod), the directory applier as rendered, and the Windows file server's scripts.
     const out = (f: string) => path.relative(path.join(dir, "out"), f);
     expect(rendered.map(out)).toEqual(
