@@ -9,7 +9,7 @@ import * as path from "path";
 import { DirectoryLock, EMPTY_LOCK, parseDirectoryLock } from "../model/directory-lock";
 import { InputError } from "../model/errors";
 import { HrExport, parseHrExport } from "../model/hr";
-import { CONFIG_KEYS } from "../model/schema";
+import { assertNoPlaintextSecrets, CONFIG_KEYS } from "../model/schema";
 import { buildSiteModel, SiteModel } from "../model/site";
 import { Site } from "./site";
 import { vpnOutputs, withVpnPeer } from "./vpn";
@@ -44,6 +44,27 @@ export function readRawConfig(cfg = new pulumi.Config("billu")): Record<string, 
     return raw;
 }
 
+/**
+ * Under `pulumi up` and `preview` too (the offline tools check the stack file itself): a config value whose name says
+ * it is a secret must have been set with `pulumi config set --secret`, or it sits in plaintext in the stack file and
+ * in the state. The engine lists the secret keys for the program; the SDK reads that list with `isConfigSecret`.
+ */
+export function assertConfigSecretsEncrypted(): void {
+    // isConfigSecret is exported by the SDK's runtime but marked internal, so its type is not published.
+    const isSecret = (pulumi.runtime as unknown as { isConfigSecret?: (k: string) => boolean }).isConfigSecret;
+    if (!isSecret) throw new Error("internal: @pulumi/pulumi no longer exports runtime.isConfigSecret; the plaintext secret check needs it");
+    const plain: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(pulumi.runtime.allConfig())) {
+        if (isSecret(k)) continue;
+        try {
+            plain[k] = JSON.parse(v);
+        } catch {
+            plain[k] = v;
+        }
+    }
+    assertNoPlaintextSecrets(plain, `Pulumi.${pulumi.getStack()}.yaml`);
+}
+
 /** Reads the directory lock (BILLU_DIRECTORY_LOCK overrides the config's path); a missing file is the empty lock. */
 export function loadDirectoryLock(p: string | undefined): DirectoryLock {
     const file = process.env.BILLU_DIRECTORY_LOCK ?? (p !== undefined ? path.resolve(projectRoot(), p) : undefined);
@@ -76,6 +97,7 @@ export async function main(): Promise<Record<string, unknown>> {
     let model: SiteModel;
     let vpnPeerPsk: pulumi.Output<string> | undefined;
     try {
+        assertConfigSecretsEncrypted();
         model = loadModel(readRawConfig());
         ({ model, peerPsk: vpnPeerPsk } = await withVpnPeer(model));
     } catch (e) {
