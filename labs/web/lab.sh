@@ -251,6 +251,7 @@ expect_http() {
     got="${got% }"
     if [ "$got" = "$want" ]; then LAB_PASSES=$((LAB_PASSES + 1)); printf '[%s]   ok    %-34s %s%s\n' "$LAB" "$got" "$what" "$why"
     else LAB_FAILS=$((LAB_FAILS + 1)); printf '[%s]   FAIL  want %s, got %s: %s%s\n' "$LAB" "$want" "$got" "$what" "$why"; fi
+    lab_stop_if_asked
 }
 body_has() { grep -q "$1" "$LAB_DIR/body"; }
 header_has() { grep -qi "^$1" "$LAB_DIR/headers"; }
