@@ -290,7 +290,12 @@ export function planLab(model: SiteModel, prefix: string): LabPlan {
         const at = zoneActors.indexOf(z);
         const y = at < 0 ? zoneActors.find((a) => a.actor.kind === "zone" && a.actor.zone !== wanZone.name)! : zoneActors[(at + 1) % zoneActors.length];
         const candidates = probes.filter(
-            (p) => p.src === y.label && p.expect === "allow" && p.proto !== "icmp" && zoneOf(byLabelAll(actors, p.to).actor) !== zoneOf(z.actor) && p.to !== z.label,
+            (p) =>
+                p.src === y.label &&
+                p.expect === "allow" &&
+                p.proto !== "icmp" &&
+                zoneOf(byLabelAll(actors, p.to).actor) !== zoneOf(z.actor) &&
+                p.to !== z.label,
         );
         const genuine = candidates.find((p) => p.to !== "router") ?? candidates[0];
         const yz = model.zones.find((x) => x.name === zoneOf(y.actor))!;
