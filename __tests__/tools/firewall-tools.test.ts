@@ -107,6 +107,20 @@ describe("the lab's plan on every committed stack", () => {
         ]);
     });
 
+    test("ecotech: the WAN namespace routes the partner's networks through the router, so WAN -> partner probes reach it", () => {
+        const plan = planLab(model(stackRaw("ecotech")), "bfw");
+        expect(plan.topology.filter((l) => l.startsWith("route bfw-z0 "))).toEqual([
+            "route bfw-z0 172.20.0.0/24 192.0.2.2",
+            "route bfw-z0 172.20.10.0/24 192.0.2.2",
+            "route bfw-z0 172.20.20.0/24 192.0.2.2",
+            ...["10.10.0", "10.10.10", "172.16.100", ...[20, 21, 22, 23, 24, 25, 26, 27, 28].map((n) => `10.10.${n}`)].map(
+                (n) => `route bfw-z0 ${n}.0/24 192.0.2.2`,
+            ),
+        ]);
+        // Nothing internal reaches the WAN in ecotech: no masquerade case (it could not fail).
+        expect(plan.mutations.map((m) => m.name)).toEqual(["without-flow-0", "forward-accept"]);
+    });
+
     test("ICMP policy: echo to the router is answered, through it or from it dropped", () => {
         expect(icmpVerdict({ kind: "zone", zone: "wan" }, { kind: "router" })).toEqual({ allowed: true, why: "ICMP policy: echo to the router" });
         expect(icmpVerdict({ kind: "router" }, { kind: "zone", zone: "wan" })).toEqual({ allowed: false });

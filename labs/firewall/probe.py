@@ -32,7 +32,7 @@ import sys
 import time
 
 CLONE_NEWNET = 0x40000000
-IP_FREEBIND = 15
+IP_TRANSPARENT = 19
 # Echo requests to the router leave at most this often (its input chain accepts 10/s).
 ICMP_ROUTER_GAP = 0.12
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -380,7 +380,9 @@ def spoof(plan_path, router, out):
     socks = []
     for x in spoofs:
         s = sock_in(x["ns"], socket.SOCK_STREAM if x["proto"] == "tcp" else socket.SOCK_DGRAM)
-        s.setsockopt(socket.SOL_IP, IP_FREEBIND, 1)  # bind an address this namespace does not hold: the forged one
+        # Bind and send from an address this namespace does not hold (the forged one): IP_TRANSPARENT, since
+        # IP_FREEBIND allows the bind but not the route lookup from a foreign source (ENETUNREACH).
+        s.setsockopt(socket.SOL_IP, IP_TRANSPARENT, 1)
         s.setblocking(False)
         s.bind((x["bind"], 0))
         if x["proto"] == "tcp":
