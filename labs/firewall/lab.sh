@@ -109,7 +109,8 @@ ip netns exec "$router" nft -f "$RUN"
 lab_expect "$STACK: the router runs the ruleset: input, forward and output default to drop" pass \
     bash -c "[ \$(ip netns exec $router nft list ruleset | grep -c 'priority filter; policy drop;') = 3 ]"
 
-# Listeners on every probed port of every namespace (one process, see probe.py).
+# Listeners on every probed port of every namespace (one process, see probe.py); the previous stack's ready file goes.
+rm -f "$LAB_DIR/listening"
 lab_bg "$router" "$LAB_DIR/listen.log" "$PY" "$PROBE" listen "$PLAN" "$LAB_DIR/listening"
 listener=$LAB_LAST_PID
 lab_wait 30 "listeners" bash -c "test -s $LAB_DIR/listening || ! kill -0 $listener" && test -s "$LAB_DIR/listening" || { tail -n 5 "$LAB_DIR/listen.log" >&2; lab_die "listeners did not start"; }

@@ -42,7 +42,14 @@ _home = os.open("/proc/self/ns/net", os.O_RDONLY)
 
 def enter(ns):
     """Switch this thread to a namespace (None: back home). Sockets made now belong to it for good."""
-    fd = _home if ns is None else _fds.setdefault(ns, os.open(f"/run/netns/{ns}", os.O_RDONLY))
+    # Each namespace's descriptor is opened once (setdefault would open one more per call: a leak of one descriptor
+    # per probe, which ran prod's run out of descriptors).
+    if ns is None:
+        fd = _home
+    elif ns in _fds:
+        fd = _fds[ns]
+    else:
+        fd = _fds[ns] = os.open(f"/run/netns/{ns}", os.O_RDONLY)
     if _libc.setns(fd, CLONE_NEWNET) != 0:
         raise OSError(ctypes.get_errno(), f"setns {ns}")
 
