@@ -36,9 +36,9 @@ start=$(date +%s%N)
 STACKS=()
 while [ $# -gt 0 ]; do
     case "$1" in
-        --stack) [ -n "${2:-}" ] && [ -e "$LAB_ROOT/Pulumi.$2.yaml" ] || { echo "firewall lab: --stack needs a committed stack (Pulumi.<stack>.yaml at the repo root), got \"${2:-}\"" >&2; exit 2; }
+        --stack) [ -n "${2:-}" ] && [ -e "$LAB_ROOT/Pulumi.$2.yaml" ] || { echo "firewall lab: --stack needs a committed stack (Pulumi.<stack>.yaml at the repo root), got \"${2:-}\"" >&2; LAB_DONE=usage; exit 2; }
             STACKS+=("$2"); shift 2 ;;
-        *) echo "firewall lab: unknown option \"$1\": the only one is --stack <name> (repeatable)" >&2; exit 2 ;;
+        *) echo "firewall lab: unknown option \"$1\": the only one is --stack <name> (repeatable)" >&2; LAB_DONE=usage; exit 2 ;;
     esac
 done
 if [ "${#STACKS[@]}" -eq 0 ]; then

@@ -32,7 +32,7 @@ lab_log() { printf '[%s] %s\n' "$LAB" "$*"; }
 lab_die() { printf '[%s] FATAL: %s\n' "$LAB" "$*" >&2; exit 3; }
 
 lab_cleanup() {
-    local rc=$? pid ns
+    local pid ns
     for pid in "${LAB_PIDS[@]:-}"; do [ -n "$pid" ] && kill "$pid" 2>/dev/null || true; done
     for pid in "${LAB_PIDS[@]:-}"; do [ -n "$pid" ] && wait "$pid" 2>/dev/null || true; done
     for ns in "${LAB_NETNS[@]:-}"; do
@@ -43,12 +43,12 @@ lab_cleanup() {
         rm -rf "/etc/netns/$ns"
     done
     [ -n "${LAB_KEEP:-}" ] || rm -rf "$LAB_DIR"
-    # The verdict: a lab that stopped before lab_finish (or a stop at the first failing probe) died in set-up.
-    if [ -z "$LAB_DONE" ] && [ "$rc" != 77 ]; then
-        printf '[%s] died before its verdict (exit %s): %s passed, %s failed\n' "$LAB" "$rc" "$LAB_PASSES" "$LAB_FAILS"
+    # A lab that ends before lab_finish (or lab_require's skip) died in set-up: exit 3, with the tally. Otherwise the
+    # exit status stays the lab's own (no exit here: labs that wrap this trap, like samba.sh's, keep it too).
+    if [ -z "$LAB_DONE" ]; then
+        printf '[%s] died before its verdict: %s passed, %s failed\n' "$LAB" "$LAB_PASSES" "$LAB_FAILS"
         exit 3
     fi
-    exit "$rc"
 }
 trap lab_cleanup EXIT
 
@@ -64,6 +64,7 @@ lab_require() {
     if [ "${#missing[@]}" -gt 0 ]; then
         if [ "${CI:-}" = "true" ]; then lab_die "missing prerequisites: ${missing[*]} (install labs/$LAB/packages.txt)"; fi
         lab_log "SKIP: missing prerequisites: ${missing[*]} (sudo scripts/install-lab-packages.sh installs them)"
+        LAB_DONE=skip
         exit 77
     fi
 }
