@@ -30,7 +30,7 @@ function main(argv: string[]): number {
         writeFileSync(path.join(out, "plan.json"), JSON.stringify(plan));
         writeFileSync(path.join(out, "topology.txt"), plan.topology.join("\n") + "\n");
         process.stdout.write(
-            `firewall lab plan ${stack}: ${plan.actors.length} actors, ${plan.cells.length} cells, ${plan.probes.length} probes, ${plan.mutations.length} broken cases\n`,
+            `firewall lab plan ${stack}: ${plan.actors.length} actors, ${plan.cells.length} cells, ${plan.probes.length} probes, ${plan.spoofs.length} spoofed sources, ${plan.mutations.length} broken cases\n`,
         );
         return 0;
     } catch (e) {

@@ -3,7 +3,9 @@ import { spawnSync } from "child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
-import { ROOT } from "../helpers";
+import { icmpVerdict, planLab, points } from "../../components/firewall/lab-plan";
+import { Service } from "../../model/services";
+import { model, ROOT, stackRaw } from "../helpers";
 
 const node = (script: string, args: string[]) => {
     const cli = path.join(ROOT, "dist", "tools", script);
@@ -34,8 +36,94 @@ test("the lab's plan: plan.json and topology.txt", () => {
     const out = mkdtempSync(path.join(tmpdir(), "billu-labplan-"));
     const p = node("firewall-lab.js", ["--stack", "dev", "--prefix", "tst", "--out", out]);
     expect(p.status).toBe(0);
-    expect(p.stdout).toMatch(/^firewall lab plan dev: 19 actors, \d+ cells, \d+ probes, 3 broken cases\n$/);
+    expect(p.stdout).toBe("firewall lab plan dev: 19 actors, 4818 cells, 9618 probes, 13 spoofed sources, 3 broken cases\n");
     const topo = readFileSync(path.join(out, "topology.txt"), "utf8").split("\n");
     expect(topo[0]).toBe("ns tst-r");
     expect(JSON.parse(readFileSync(path.join(out, "plan.json"), "utf8")).prefix).toBe("tst");
+});
+
+describe("the lab's plan on every committed stack", () => {
+    const stacks = readdirSync(ROOT)
+        .filter((f) => /^Pulumi\.[^.]+\.yaml$/.test(f))
+        .map((f) => f.split(".")[1])
+        .sort();
+
+    test("the committed stacks are the ones the lab runs by default", () => {
+        expect(stacks).toEqual(["dev", "ecotech", "prod"]);
+    });
+
+    test.each(stacks)("%s: every pair of namespaces across the router gets ICMP echo, expected by the ICMP policy", (stack) => {
+        const plan = planLab(model(stackRaw(stack)), "bfw");
+        const icmp = plan.probes.filter((p) => p.proto === "icmp");
+        const pairs = plan.cells.filter((c) => c.service === "icmp-echo");
+        expect(icmp.length).toBe(pairs.length);
+        expect(icmp.filter((p) => p.expect === "allow").map((p) => p.src)).toEqual(plan.actors.filter((a) => a.label !== "router").map((a) => a.label));
+        expect(icmp.filter((p) => p.expect === "allow").every((p) => p.to === "router")).toBe(true);
+        expect(plan.icmpPolicy).toBe("echo to the router from anywhere: answered; echo through or from the router: dropped");
+    });
+
+    test.each(stacks)("%s: one spoofed source per zone and the partner, forging another zone's address", (stack) => {
+        const m = model(stackRaw(stack));
+        const plan = planLab(m, "bfw");
+        const senders = plan.actors.filter((a) => a.actor.kind === "zone" || a.actor.kind === "vpn-partner").map((a) => a.label);
+        expect(plan.spoofs.map((s) => s.src)).toEqual(senders);
+        for (const s of plan.spoofs) {
+            const sender = plan.actors.find((a) => a.label === s.src)!;
+            const forged = plan.actors.find((a) => a.label === s.as)!;
+            expect(forged.actor.kind).toBe("zone");
+            expect(forged.label).not.toBe(sender.label);
+            expect(s.bind).toBe(forged.address);
+            expect(s.ns).toBe(sender.ns);
+            // It arrives on the sender's router interface, whose zone does not hold the forged address.
+            const nic = m.router.nics.find((n) => n.ifname === s.ifname);
+            if (sender.actor.kind === "zone") expect(nic?.zone).toBe(sender.actor.zone);
+            else expect(s.ifname).toBe("ipsec0");
+        }
+    });
+
+    test("dev: a spoofed packet targets what the forged zone may really reach", () => {
+        const plan = planLab(model(stackRaw("dev")), "bfw");
+        expect(plan.spoofs.find((s) => s.src === "lan-dev")).toEqual({
+            id: 6,
+            src: "lan-dev",
+            as: "lan-finance",
+            ns: "bfw-z6",
+            bind: "10.20.23.254",
+            dst: "192.0.2.10",
+            proto: "tcp",
+            port: 80,
+            ifname: "eth6",
+            genuine: "lan-finance -> wan tcp/80 is allowed (flow 12)",
+        });
+    });
+
+    test("dev: a port range is probed at both ends and once inside", () => {
+        const plan = planLab(model(stackRaw("dev")), "bfw");
+        const ports = plan.probes.filter((p) => p.src === "lan-dsi" && p.to === "PAR-DC01" && p.proto === "tcp" && p.port >= 49152).map((p) => p.port);
+        expect(ports).toEqual([49152, 57343, 65535]);
+        expect(points({ name: "x", ports: [{ proto: "udp", from: 10, to: 11 }] } as unknown as Service)).toEqual([
+            { proto: "udp", port: 10 },
+            { proto: "udp", port: 11 },
+        ]);
+    });
+
+    test("ecotech: the WAN namespace routes the partner's networks through the router, so WAN -> partner probes reach it", () => {
+        const plan = planLab(model(stackRaw("ecotech")), "bfw");
+        expect(plan.topology.filter((l) => l.startsWith("route bfw-z0 "))).toEqual([
+            "route bfw-z0 172.20.0.0/24 192.0.2.2",
+            "route bfw-z0 172.20.10.0/24 192.0.2.2",
+            "route bfw-z0 172.20.20.0/24 192.0.2.2",
+            ...["10.10.0", "10.10.10", "172.16.100", ...[20, 21, 22, 23, 24, 25, 26, 27, 28].map((n) => `10.10.${n}`)].map(
+                (n) => `route bfw-z0 ${n}.0/24 192.0.2.2`,
+            ),
+        ]);
+        // Nothing internal reaches the WAN in ecotech: no masquerade case (it could not fail).
+        expect(plan.mutations.map((m) => m.name)).toEqual(["without-flow-0", "forward-accept"]);
+    });
+
+    test("ICMP policy: echo to the router is answered, through it or from it dropped", () => {
+        expect(icmpVerdict({ kind: "zone", zone: "wan" }, { kind: "router" })).toEqual({ allowed: true, why: "ICMP policy: echo to the router" });
+        expect(icmpVerdict({ kind: "router" }, { kind: "zone", zone: "wan" })).toEqual({ allowed: false });
+        expect(icmpVerdict({ kind: "zone", zone: "lan-dev" }, { kind: "host", host: "PAR-DC01", zone: "servers" })).toEqual({ allowed: false });
+    });
 });

@@ -12,6 +12,11 @@
  * one internet address (LAB_INTERNET), with routes to every internal zone through the router: an attacker on the
  * ISP's segment, so "WAN reaches nothing internal" is tested with packets that really target internal addresses.
  * Flows inside one zone do not cross the router (the Proxmox VM firewall carries them): they are not probed here.
+ *
+ * Probes: each port range of a service at both ends and one port inside; ICMP echo between every pair (the
+ * site's fixed ICMP policy, ICMP_POLICY); spoofed sources: from each zone's namespace (and the VPN partner's), a
+ * packet carrying another zone's source address towards a destination that zone may really reach, which the
+ * router must drop in its anti-spoofing prerouting chain (the lab counts it before and after that chain).
  */
 import { intToIp, ipToInt } from "../../model/addressing";
 import { Actor, evaluate, FirewallModel } from "../../model/flows";
@@ -23,6 +28,38 @@ import { firewallOf } from "./plan";
 export const LAB_INTERNET = "192.0.2.10";
 /** Link addresses between the router and the VPN partner's stand-in (lab-only: a real tunnel interface has none). */
 export const LAB_VPN_LINK = { router: "169.254.200.1/30", partner: "169.254.200.2/30" };
+
+/**
+ * The site's ICMP policy (fixed, not configurable by billu:flows): echo requests to the router's own addresses are
+ * answered from every zone, host, the WAN and the VPN partner (rate-limited: the lab paces them); echo through the
+ * router is never forwarded, and the router itself sends none.
+ */
+export const ICMP_POLICY = "echo to the router from anywhere: answered; echo through or from the router: dropped";
+
+/** What ICMP_POLICY says for an echo request from one actor to another. */
+export function icmpVerdict(from: Actor, to: Actor): { allowed: boolean; why?: string } {
+    return to.kind === "router" && from.kind !== "router" ? { allowed: true, why: "ICMP policy: echo to the router" } : { allowed: false };
+}
+
+/** The probes' protocols: the model's, and ICMP echo (its port is 0). */
+export type LabProtocol = Protocol | "icmp";
+
+/** A packet from one zone's namespace carrying another zone's source address: the router must drop it. */
+export interface SpoofProbe {
+    readonly id: number;
+    /** The sender (its namespace sends it) and the actor whose address it forges. */
+    readonly src: string;
+    readonly as: string;
+    readonly ns: string;
+    readonly bind: string;
+    readonly dst: string;
+    readonly proto: Protocol;
+    readonly port: number;
+    /** The router interface it arrives on (the model's name). */
+    readonly ifname: string;
+    /** Why the forged source would otherwise be let through (the genuine sender's verdict). */
+    readonly genuine: string;
+}
 
 export interface LabActor {
     readonly label: string;
@@ -42,7 +79,7 @@ export interface Probe {
     readonly bind?: string;
     readonly sport?: number;
     readonly dst: string;
-    readonly proto: Protocol;
+    readonly proto: LabProtocol;
     readonly port: number;
     readonly expect: "allow" | "deny";
     /** Allowed probes: the listener that must answer, and the source address it must see. */
@@ -84,6 +121,8 @@ export interface LabPlan {
     readonly cells: readonly Cell[];
     readonly services: readonly string[];
     readonly mutations: readonly Mutation[];
+    readonly spoofs: readonly SpoofProbe[];
+    readonly icmpPolicy: string;
     /** Flows the lab cannot see (inside one zone: Proxmox VM firewall only). */
     readonly notProbed: readonly string[];
 }
@@ -99,10 +138,13 @@ function memberAddress(model: SiteModel, zone: string): string {
     throw new Error(`zone ${zone} has no free address for the lab`);
 }
 
-/** Probe points of a service: both ends of each range. */
-function points(s: Service): { proto: Protocol; port: number }[] {
+/** Probe points of a service: both ends of each range and one port inside (the middle) when there is one. */
+export function points(s: Service): { proto: Protocol; port: number }[] {
     const out = new Map<string, { proto: Protocol; port: number }>();
-    for (const r of s.ports) for (const port of [r.from, r.to]) out.set(`${r.proto}/${port}`, { proto: r.proto, port });
+    for (const r of s.ports) {
+        const inside = r.to - r.from >= 2 ? [Math.floor((r.from + r.to) / 2)] : [];
+        for (const port of [r.from, ...inside, r.to]) out.set(`${r.proto}/${port}`, { proto: r.proto, port });
+    }
     return [...out.values()];
 }
 
@@ -127,6 +169,9 @@ export function planLab(model: SiteModel, prefix: string): LabPlan {
             topo.push(`bridge ${ns} br0 ${z.gateway}/${z.cidr.prefix} up0`);
             topo.push(`addr ${ns} lo ${LAB_INTERNET}/32`);
             for (const other of model.zones.filter((x) => x.kind !== "wan")) topo.push(`route ${ns} ${other.cidr.text} ${z.routerAddress}`);
+            // ...and to the VPN partner's networks: without these routes "WAN reaches no partner address" was
+            // never sent to the router at all (a probe that could not fail).
+            for (const c of fw.vpnPartner?.networks ?? []) topo.push(`route ${ns} ${c.text} ${z.routerAddress}`);
             actors.push({ label: z.name, ns, actor: { kind: "zone", zone: z.name }, address: LAB_INTERNET });
         } else {
             const a = memberAddress(model, z.name);
@@ -188,9 +233,11 @@ export function planLab(model: SiteModel, prefix: string): LabPlan {
     const cells: Cell[] = [];
     const tcp = new Set<number>();
     const udp = new Set<number>();
-    const verdict = (s: LabActor, d: LabActor, proto: Protocol, port: number, sport: number | undefined, drop: ReadonlySet<number> = new Set()) =>
-        evaluate(fw, s.actor, d.actor, proto, port, sport, drop);
-    const addProbe = (s: LabActor, d: LabActor, proto: Protocol, port: number, sport?: number): number => {
+    const verdict = (s: LabActor, d: LabActor, proto: LabProtocol, port: number, sport: number | undefined, drop: ReadonlySet<number> = new Set()) =>
+        proto === "icmp"
+            ? { ...icmpVerdict(s.actor, d.actor), flows: [] as number[], implicit: icmpVerdict(s.actor, d.actor).why, forwardedTo: undefined }
+            : evaluate(fw, s.actor, d.actor, proto, port, sport, drop);
+    const addProbe = (s: LabActor, d: LabActor, proto: LabProtocol, port: number, sport?: number): number => {
         const key = `${s.label}|${d.label}|${proto}|${port}|${sport ?? ""}`;
         if (probeIndex.has(key)) return probeIndex.get(key)!;
         const v = verdict(s, d, proto, port, sport);
@@ -212,7 +259,7 @@ export function planLab(model: SiteModel, prefix: string): LabPlan {
             peer: v.allowed ? peerSeen(s, target) : undefined,
             why: v.allowed ? (v.flows.length > 0 ? `flow ${v.flows.join(", ")}` : v.implicit) : undefined,
         });
-        (proto === "tcp" ? tcp : udp).add(port);
+        if (proto !== "icmp") (proto === "tcp" ? tcp : udp).add(port);
         probeIndex.set(key, id);
         return id;
     };
@@ -231,7 +278,43 @@ export function planLab(model: SiteModel, prefix: string): LabPlan {
                     cells.push(cellOf(s, d, `${name} (reply)`, rids, probes));
                 }
             }
+            cells.push(cellOf(s, d, "icmp-echo", [addProbe(s, d, "icmp", 0)], probes));
         }
+    }
+
+    // Spoofed sources: each zone (and the partner) forges another zone's member address, towards a destination
+    // outside the sender's zone that the forged zone may really reach (through the router if it can, else to the
+    // router), else the router's address in that zone.
+    const zoneActors = actors.filter((a) => a.actor.kind === "zone");
+    const spoofs: SpoofProbe[] = [];
+    const senders = [...zoneActors, ...actors.filter((a) => a.actor.kind === "vpn-partner")];
+    for (const z of senders) {
+        // The next zone in order; the partner forges the first internal zone.
+        const at = zoneActors.indexOf(z);
+        const y = at < 0 ? zoneActors.find((a) => a.actor.kind === "zone" && a.actor.zone !== wanZone.name)! : zoneActors[(at + 1) % zoneActors.length];
+        const candidates = probes.filter(
+            (p) =>
+                p.src === y.label &&
+                p.expect === "allow" &&
+                p.proto !== "icmp" &&
+                zoneOf(byLabelAll(actors, p.to).actor) !== zoneOf(z.actor) &&
+                p.to !== z.label,
+        );
+        const genuine = candidates.find((p) => p.to !== "router") ?? candidates[0];
+        const yz = model.zones.find((x) => x.name === zoneOf(y.actor))!;
+        const ifname = z.actor.kind === "vpn-partner" ? fw.vpnPartner!.ifname : router.nics.find((n) => n.zone === zoneOf(z.actor))!.ifname;
+        spoofs.push({
+            id: spoofs.length,
+            src: z.label,
+            as: y.label,
+            ns: z.ns,
+            bind: y.address,
+            dst: genuine ? genuine.dst : yz.kind === "wan" ? wanNic.address : router.nics.find((n) => n.zone === yz.name)!.address,
+            proto: genuine ? (genuine.proto as Protocol) : "udp",
+            port: genuine ? genuine.port : 9,
+            ifname,
+            genuine: genuine ? `${y.label} -> ${genuine.to} ${genuine.proto}/${genuine.port} is allowed (${genuine.why})` : `${y.label}'s gateway`,
+        });
     }
 
     // The broken rulesets and what each must break, exactly.
@@ -253,12 +336,16 @@ export function planLab(model: SiteModel, prefix: string): LabPlan {
             expectFailed: changed(best.f.index).map((p) => p.id),
         });
     }
-    mutations.push({
-        name: "without-masquerade",
-        description: "the masquerade rule removed",
-        deleteLinesContaining: " masquerade comment ",
-        expectFailed: probes.filter((p) => p.expect === "allow" && p.src !== "router" && p.peer === wanNic.address).map((p) => p.id),
-    });
+    // A stack whose internal zones reach nothing on the WAN has nothing masquerade could break: no such case.
+    const masqueraded = probes.filter((p) => p.expect === "allow" && p.src !== "router" && p.peer === wanNic.address).map((p) => p.id);
+    if (masqueraded.length > 0) {
+        mutations.push({
+            name: "without-masquerade",
+            description: "the masquerade rule removed",
+            deleteLinesContaining: " masquerade comment ",
+            expectFailed: masqueraded,
+        });
+    }
     mutations.push({
         name: "forward-accept",
         description: "the forward chain's policy changed from drop to accept",
@@ -280,8 +367,14 @@ export function planLab(model: SiteModel, prefix: string): LabPlan {
         cells,
         services,
         mutations,
+        spoofs,
+        icmpPolicy: ICMP_POLICY,
         notProbed,
     };
+}
+
+function byLabelAll(actors: readonly LabActor[], label: string): LabActor {
+    return actors.find((a) => a.label === label)!;
 }
 
 function cellOf(s: LabActor, d: LabActor, service: string, ids: number[], probes: readonly Probe[]): Cell {

@@ -20,7 +20,8 @@
 # Broken cases that must fail: a DC join with a wrong administrator password; LDAPS verified against another
 # CA; an AD user outside the SSH group logging on to the member; the services' records tampered with (a changed
 # address, a stray second value, a changed MX), seen by the probes, then repaired by a re-run of the rendered
-# domain step. BDC_SABOTAGE=1 breaks the real DC2 join, and the lab exits non-zero.
+# domain step. BDC_SABOTAGE=1 breaks the real DC2 join, and the lab dies in set-up. BILLU_LAB_SABOTAGE=1 changes the
+# first record's address in the staged records.tsv after its hash check: the A/PTR probes must fail (exit 1).
 LAB=bdc
 # shellcheck source=../lib/common.sh
 source "$(dirname "$0")/../lib/common.sh"
@@ -97,7 +98,14 @@ for pair in dc1:$DC1 dc2:$DC2; do
         lab_fig "$h fsmo step" "${LAST_MS} ms"
     fi
 done
+if lab_sabotage; then # staged and hash-checked, then the first record's address changed: the A/PTR probes must fail
+    guest_stage_step dc1 "$R/$DC1" domain
+    guest_exec dc1 sed -i '1s/^\([^\t]*\)\t\([0-9.]*\)\.[0-9]*\t/\1\t\2.250\t/' /var/lib/billu/stage/domain/files/etc/billu/domain/records.tsv
+    lab_log "SABOTAGE: the staged records.tsv gives $(head -1 "$R/$DC1/etc/billu/domain/records.tsv" | cut -f1) the address .250"
+    guest_run_step dc1 domain "$S/domain" || lab_die "the domain step failed"
+else
 run_step dc1 $DC1 domain "$S/domain" || lab_die "the domain step failed"
+fi
 lab_fig "PAR-DC01 domain step (zones, records, subnets, groups, join account)" "${LAST_MS} ms"
 
 # --- probes (functions: lab_expect runs them in this shell; output is captured before grep, for pipefail) -----

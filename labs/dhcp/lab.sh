@@ -17,6 +17,8 @@
 #           known client keeps its address, the restarted primary syncs back; then the primary crashes (SIGKILL)
 #           and the standby serves a new client within the bound of the model's HA timings.
 #
+# Sabotage (BILLU_LAB_SABOTAGE=1): after its hash check, the Kea config each server runs gets routers = x.y.z.2 in
+# every scope (the gateway is .1): the lease probes (router option against the model) must fail.
 # Lab overrides (documented, none in the files): Kea runs in a private mount namespace where /etc/kea, /var/lib and
 # /run are the lab's own directories, so the rendered paths (/etc/kea/kea-dhcp4.conf, /var/lib/kea/kea-leases4.csv,
 # /run/kea/kea4-ctrl-socket) are used unchanged; KEA_LOCKFILE_DIR is set as the packaged systemd unit sets it;
@@ -162,6 +164,10 @@ start_kea() {
     [ -z "$tls" ] || cp -r "$tls" "$d/etc-kea/tls"
     cp "$conf" "$d/etc-kea/kea-dhcp4.conf"
     lab_hash_check "$conf" "$d/etc-kea/kea-dhcp4.conf"
+    if lab_sabotage; then # the routers option of every scope becomes .2: the lease probes must see it
+        sed -i 's/"data": "\([0-9]*\.[0-9]*\.[0-9]*\)\.1"/"data": "\1.2"/' "$d/etc-kea/kea-dhcp4.conf"
+        lab_log "SABOTAGE: $ns's Kea hands out the router .2 instead of the gateway .1"
+    fi
     lab_bg "$ns" "$d/kea.log" unshare -m --propagation private sh -c \
         'mount --bind "$1/etc-kea" /etc/kea && mount --bind "$1/var-lib" /var/lib && mount --bind "$1/run" /run &&
          exec env KEA_LOCKFILE_DIR=/run/lock/kea kea-dhcp4 -c /etc/kea/kea-dhcp4.conf' sh "$d"

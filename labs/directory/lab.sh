@@ -13,6 +13,8 @@
 #  2. the same plan again: nothing written (highestCommittedUSN unchanged)
 #  3. an edited export (an arrival who is a homonym, a move, a departure): exactly those objects written, nobody
 #     renamed, the leaver disabled in the departures OU and still there; then again: nothing written
+# Sabotage (BILLU_LAB_SABOTAGE=1): after part 1's step ran, the plan's first group gets Administrator as an extra
+# member: the LDAP check of part 1 must fail.
 #  4. broken: an export with a bad line of every kind (synth exits 2 listing every line, writes no plan, no lock);
 #     an arrival whose account name belongs to an account outside the managed OU (refused, nothing written); then
 #     the arrival's computer name taken by a machine that joined the domain by itself, in CN=Computers (refused with
@@ -130,6 +132,11 @@ lab_expect "the step applies the sample plan" pass apply_step "$S1" sample
 APPLY1_MS=$APPLY_MS
 show_apply sample
 hash_checks "$S1"
+if lab_sabotage; then # one managed group gets a member the plan does not give it: the LDAP check must see it
+    g=$(node -e 'console.log(require(process.argv[1]).groups[0].sam)' "$S1/directory.json")
+    ip netns exec "$LAB-dc" samba-tool group addmembers "$g" Administrator -s "$D/smb.conf" >/dev/null
+    lab_log "SABOTAGE: group $g widened to Administrator after the step ran"
+fi
 lab_log "LDIF apply of the sample plan (75 OUs, 36 groups, 167 accounts, 167 computers): ${APPLY1_MS} ms end to end"
 dump "$LAB_DIR/dump1.ldif"
 CHECK1=("${PROBE[@]}" check "$LAB_DIR/dump1.ldif" "$S1/directory.json" "$S1/rendered/$DC_NAME$PLAN")

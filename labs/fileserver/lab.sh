@@ -11,6 +11,7 @@
 #      billu-shares re-run changes nothing.
 # Broken cases that must fail: the two bad smb.conf copies; billu-shares while the data filesystem is not mounted
 # (it must refuse rather than create shares on the OS disk); A on B's share.
+# Sabotage (BILLU_LAB_SABOTAGE=1): after the hash check, the installed smb.conf serves share A from share B's folder.
 # Lab overrides (documented): the guest is a namespace, not a VM: /srv is a tmpfs and /srv/shares another tmpfs
 # (the mirror, proven by labs/raid1, is not rebuilt here); Samba's state directories are the lab's; the DC's own
 # smb.conf, its groups and users, and the join account with its delegation on CN=Computers (what the dc role's
@@ -126,6 +127,11 @@ for f in etc/samba/smb.conf etc/krb5.conf etc/nsswitch.conf etc/billu/shares.con
     fsx cat "/$f" >"$LAB_DIR/used.$(basename "$f")"
     lab_hash_check "$R/$f" "$LAB_DIR/used.$(basename "$f")"
 done
+if lab_sabotage; then # share A's path becomes share B's folder: A's own-share probes must fail
+    fsx sed -i "s#^    path = $(share_field "${SHARES[0]}" 1)\$#    path = $(share_field "${SHARES[1]}" 1)#" /etc/samba/smb.conf
+    fsx grep -c "^    path = $(share_field "${SHARES[1]}" 1)\$" /etc/samba/smb.conf | grep -qx 2 || lab_die "sabotage: no path line of share A"
+    lab_log "SABOTAGE: the installed smb.conf serves $A_SHARE from $(share_field "${SHARES[1]}" 1)"
+fi
 
 # join <password>: the rendered join line, with billu-lib reading the secret from stdin as the guest step does.
 join() {

@@ -6,13 +6,19 @@
   probe.py run <plan.json> <results.json> <timeout> send every probe of the plan, concurrently
   probe.py report <plan.json> <results.json>        the verified matrix; exit 1 on any mismatch
   probe.py broken <plan.json> <results.json> <name> exit 0 iff exactly the predicted probes failed
+  probe.py spoof <plan.json> <router ns> <results.json> send the plan's spoofed-source packets and count each one
+                                                     before and after the router's anti-spoofing chain (a lab
+                                                     table, priorities raw-10 and raw+10); exit 1 unless every
+                                                     one arrived and none passed that chain
 
 One process listens for every namespace and one probes from every namespace: a socket belongs to the network
 namespace its creator was in when it was made, so each socket is made right after setns(2) into its namespace.
 A probe passes when what happened is what the flow model says: an allowed probe gets an answer from the
 expected listener, which saw the expected source address (NAT); a denied probe gets no answer within the run's
-window, which outlasts TCP's first SYN retransmission (for TCP a completed handshake is an answer). Only addresses inside the lab's
-namespaces are contacted. Standard library only.
+window, which outlasts TCP's first SYN retransmission (for TCP a completed handshake is an answer). ICMP echo:
+a raw socket per probe, connected to the destination, and the echo reply carrying the probe's identifier is the
+answer; echoes to the router are paced (its input chain rate-limits them to 10/s). Only addresses inside the
+lab's namespaces are contacted. Standard library only.
 """
 import asyncio
 import ctypes
@@ -20,11 +26,15 @@ import json
 import os
 import resource
 import socket
+import struct
 import subprocess
 import sys
 import time
 
 CLONE_NEWNET = 0x40000000
+IP_TRANSPARENT = 19
+# Echo requests to the router leave at most this often (its input chain accepts 10/s).
+ICMP_ROUTER_GAP = 0.12
 _libc = ctypes.CDLL(None, use_errno=True)
 _fds = {}
 _home = os.open("/proc/self/ns/net", os.O_RDONLY)
@@ -32,7 +42,14 @@ _home = os.open("/proc/self/ns/net", os.O_RDONLY)
 
 def enter(ns):
     """Switch this thread to a namespace (None: back home). Sockets made now belong to it for good."""
-    fd = _home if ns is None else _fds.setdefault(ns, os.open(f"/run/netns/{ns}", os.O_RDONLY))
+    # Each namespace's descriptor is opened once (setdefault would open one more per call: a leak of one descriptor
+    # per probe, which ran prod's run out of descriptors).
+    if ns is None:
+        fd = _home
+    elif ns in _fds:
+        fd = _fds[ns]
+    else:
+        fd = _fds[ns] = os.open(f"/run/netns/{ns}", os.O_RDONLY)
     if _libc.setns(fd, CLONE_NEWNET) != 0:
         raise OSError(ctypes.get_errno(), f"setns {ns}")
 
@@ -43,10 +60,10 @@ def raise_fd_limit():
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
-def sock_in(ns, kind):
+def sock_in(ns, kind, proto=0):
     enter(ns)
     try:
-        return socket.socket(socket.AF_INET, kind)
+        return socket.socket(socket.AF_INET, kind, proto)
     finally:
         enter(None)
 
@@ -108,6 +125,21 @@ async def listen(plan, ready):
 
 
 # ----------------------------------------------------------------------------------------------------- probe
+def checksum(b):
+    if len(b) % 2:
+        b += b"\0"
+    total = sum(struct.unpack(f"!{len(b) // 2}H", b))
+    total = (total >> 16) + (total & 0xFFFF)
+    total += total >> 16
+    return ~total & 0xFFFF
+
+
+def echo_request(ident):
+    body = b"billu-lab"
+    head = struct.pack("!BBHHH", 8, 0, 0, ident, 1)
+    return struct.pack("!BBHHH", 8, 0, checksum(head + body), ident, 1) + body
+
+
 class Probe:
     """One probe in flight, driven by the event loop's readiness callbacks (no task, no per-probe timer): it is
     sent at once, and what came back is read when the whole run's window closes. TCP: a completed handshake is an
@@ -121,6 +153,20 @@ class Probe:
         self.error = None
         self.t0 = time.monotonic()
         self.ms = None
+        if p["proto"] == "icmp":
+            self.ident = p["id"] % 65535 + 1
+            self.s = sock_in(p["ns"], socket.SOCK_RAW, socket.IPPROTO_ICMP)
+            self.s.setblocking(False)
+            try:
+                if p.get("bind"):
+                    self.s.bind((p["bind"], 0))
+                self.s.connect((p["dst"], 0))
+                self.s.send(echo_request(self.ident))
+                self.connected = True
+                loop.add_reader(self.s.fileno(), self.on_icmp)
+            except OSError as e:
+                self.fail(e)
+            return
         kind = socket.SOCK_STREAM if p["proto"] == "tcp" else socket.SOCK_DGRAM
         self.s = sock_in(p["ns"], kind)
         self.s.setblocking(False)
@@ -163,6 +209,17 @@ class Probe:
         self.ms = int((time.monotonic() - self.t0) * 1000)
         self.close()
 
+    def on_icmp(self):
+        try:
+            data = self.s.recv(2048)
+        except OSError as e:
+            return self.fail(e)
+        ihl = (data[0] & 0x0F) * 4
+        if len(data) >= ihl + 8 and data[ihl] == 0 and struct.unpack("!H", data[ihl + 4 : ihl + 6])[0] == self.ident:
+            self.line = ["(echo reply)", self.p["dst"]]
+            self.ms = int((time.monotonic() - self.t0) * 1000)
+            self.close()
+
     def close(self):
         if self.s.fileno() >= 0:
             self.loop.remove_reader(self.s.fileno())
@@ -190,8 +247,11 @@ async def send(probes, window):
     still wait for their listener's line (at most 5 s more: they went through, so waiting costs the blocked ones
     nothing), and returns the results."""
     loop = asyncio.get_running_loop()
-    flying = [Probe(loop, p) for p in probes]
-    await asyncio.sleep(window)
+    paced = [p for p in probes if p["proto"] == "icmp" and p["to"] == "router"]
+    flying = [Probe(loop, p) for p in probes if not (p["proto"] == "icmp" and p["to"] == "router")]
+    for k, p in enumerate(paced):
+        loop.call_later(k * ICMP_ROUTER_GAP, lambda p=p: flying.append(Probe(loop, p)))
+    await asyncio.sleep(window + len(paced) * ICMP_ROUTER_GAP)
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline and any(f.connected and f.line is None and f.error is None and f.p["proto"] == "tcp" for f in flying):
         await asyncio.sleep(0.05)
@@ -204,6 +264,8 @@ async def send(probes, window):
 def passed(p, r):
     if p["expect"] == "deny":
         return not r["answered"]
+    if p["proto"] == "icmp":
+        return r["answered"] and r.get("label") == "(echo reply)"
     return r["answered"] and r.get("label") == p["label"] and r.get("peer") == p["peer"]
 
 
@@ -300,6 +362,64 @@ def broken(plan_path, results_path, name):
     return 0 if failed else 1
 
 
+# ----------------------------------------------------------------------------------------------------- spoof
+WATCH = "billu_labwatch"
+
+
+def watch_table(spoofs):
+    """A lab-only table (not part of the rendered ruleset, removed after the count): one counter per spoofed packet
+    just before the rendered ruleset's anti-spoofing chain (prerouting, priority raw = -300) and one just after."""
+    lines = [f"table ip {WATCH} {{"]
+    for chain, prio in (("before", -310), ("after", -290)):
+        lines.append(f"    chain {chain} {{ type filter hook prerouting priority {prio}; policy accept;")
+        for x in spoofs:
+            lines.append(f'        iifname "{x["ifname"]}" ip saddr {x["bind"]} ip daddr {x["dst"]} {x["proto"]} dport {x["port"]} counter comment "spoof {x["id"]}"')
+        lines.append("    }")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def spoof(plan_path, router, out):
+    plan = load(plan_path)
+    spoofs = plan["spoofs"]
+    nft = lambda *args, **kw: subprocess.run(["ip", "netns", "exec", router, "nft", *args], check=True, capture_output=True, text=True, **kw)
+    nft("-f", "-", input=watch_table(spoofs))
+    socks = []
+    for x in spoofs:
+        s = sock_in(x["ns"], socket.SOCK_STREAM if x["proto"] == "tcp" else socket.SOCK_DGRAM)
+        # Bind and send from an address this namespace does not hold (the forged one): IP_TRANSPARENT, since
+        # IP_FREEBIND allows the bind but not the route lookup from a foreign source (ENETUNREACH).
+        s.setsockopt(socket.SOL_IP, IP_TRANSPARENT, 1)
+        s.setblocking(False)
+        s.bind((x["bind"], 0))
+        if x["proto"] == "tcp":
+            s.connect_ex((x["dst"], x["port"]))
+        else:
+            s.sendto(b"spoofed\n", (x["dst"], x["port"]))
+        socks.append(s)
+    # Bounded: the packets are on veths one hop away; counters are read once, after TCP's first SYN resend.
+    time.sleep(1.2)
+    counts = {}
+    for rule in (r["rule"] for r in json.loads(nft("-j", "list", "table", "ip", WATCH).stdout)["nftables"] if "rule" in r):
+        n = next(e["counter"]["packets"] for e in rule["expr"] if "counter" in e)
+        counts[(rule["chain"], int(rule["comment"].split()[1]))] = n
+    nft("delete", "table", "ip", WATCH)
+    for s in socks:
+        s.close()
+    results = [{"id": x["id"], "before": counts[("before", x["id"])], "after": counts[("after", x["id"])]} for x in spoofs]
+    with open(out, "w") as f:
+        json.dump(results, f)
+    bad = 0
+    for x, r in zip(spoofs, results):
+        ok = r["before"] > 0 and r["after"] == 0
+        bad += not ok
+        verdict = "dropped by the anti-spoofing chain" if ok else ("never reached the router" if r["before"] == 0 else "PASSED the anti-spoofing chain")
+        print(f"{'ok  ' if ok else 'FAIL'} spoof {x['src']} (via {x['ifname']}) forging {x['as']} {x['bind']} -> {x['dst']} {x['proto']}/{x['port']}: "
+              f"{r['before']} in, {r['after']} past: {verdict} (genuine: {x['genuine']})")
+    print(f"spoofed sources: {len(spoofs) - bad}/{len(spoofs)} dropped by the router's anti-spoofing chain")
+    return 1 if bad else 0
+
+
 def main():
     cmd = sys.argv[1]
     if cmd == "listen":
@@ -308,6 +428,8 @@ def main():
         run(sys.argv[2], sys.argv[3], float(sys.argv[4]))
     elif cmd == "report":
         sys.exit(report(sys.argv[2], sys.argv[3]))
+    elif cmd == "spoof":
+        sys.exit(spoof(sys.argv[2], sys.argv[3], sys.argv[4]))
     elif cmd == "broken":
         sys.exit(broken(sys.argv[2], sys.argv[3], sys.argv[4]))
     else:

@@ -4,7 +4,16 @@
 # Rules every lab keeps: contact only addresses inside its own namespaces; bound every wait in count and time
 # (lab_wait); no fixed sleeps; clean up after itself (lab_cleanup on EXIT); in CI (CI=true) missing
 # prerequisites FAIL, they never skip silently; prove it runs what synth rendered (lab_hash_check); include a
-# deliberately broken case that must fail.
+# deliberately broken case that must fail; have one sabotage (lab_sabotage) that corrupts a rendered artifact
+# after its hash check, so that the probes, not a setup guard, must turn the lab red.
+#
+# Exit statuses: 0 every probe passed; 1 a probe failed (lab_finish, or the first failing probe when
+# LAB_STOP_AT_FIRST_FAIL=1); 77 skipped (prerequisites missing, never in CI); 3 the lab died before its verdict
+# (a setup step failed: lab_die, or a command under set -e). The tally `N passed, M failed` is printed in every
+# case (the EXIT trap), so a red run always says how far it got.
+#
+# BILLU_LAB_SABOTAGE=1 (one switch for every lab; `npm run lab -- --sabotage` sets it): lab_sabotage is true and
+# the lab applies its documented corruption; the run must then exit 1.
 
 set -euo pipefail
 
@@ -16,10 +25,11 @@ LAB_PIDS=()
 LAB_FAILS=0
 LAB_PASSES=0
 LAB_FIGS=()
+LAB_DONE=""
 LAB_PKI="$LAB_DIR/pki"
 
 lab_log() { printf '[%s] %s\n' "$LAB" "$*"; }
-lab_die() { printf '[%s] FATAL: %s\n' "$LAB" "$*" >&2; exit 1; }
+lab_die() { printf '[%s] FATAL: %s\n' "$LAB" "$*" >&2; exit 3; }
 
 lab_cleanup() {
     local pid ns
@@ -33,8 +43,18 @@ lab_cleanup() {
         rm -rf "/etc/netns/$ns"
     done
     [ -n "${LAB_KEEP:-}" ] || rm -rf "$LAB_DIR"
+    # A lab that ends before lab_finish (or lab_require's skip) died in set-up: exit 3, with the tally. Otherwise the
+    # exit status stays the lab's own (no exit here: labs that wrap this trap, like samba.sh's, keep it too).
+    if [ -z "$LAB_DONE" ]; then
+        printf '[%s] died before its verdict: %s passed, %s failed\n' "$LAB" "$LAB_PASSES" "$LAB_FAILS"
+        exit 3
+    fi
 }
 trap lab_cleanup EXIT
+
+# lab_sabotage: true when this run must corrupt the lab's rendered artifact (BILLU_LAB_SABOTAGE=1). The caller
+# logs what it corrupts with lab_log "SABOTAGE: ...".
+lab_sabotage() { [ "${BILLU_LAB_SABOTAGE:-}" = 1 ]; }
 
 # lab_require <command>... : fails (CI) or exits 77 (skip, only outside CI) when a prerequisite is missing.
 lab_require() {
@@ -44,6 +64,7 @@ lab_require() {
     if [ "${#missing[@]}" -gt 0 ]; then
         if [ "${CI:-}" = "true" ]; then lab_die "missing prerequisites: ${missing[*]} (install labs/$LAB/packages.txt)"; fi
         lab_log "SKIP: missing prerequisites: ${missing[*]} (sudo scripts/install-lab-packages.sh installs them)"
+        LAB_DONE=skip
         exit 77
     fi
 }
@@ -113,7 +134,16 @@ lab_expect() {
         LAB_PASSES=$((LAB_PASSES + 1)); printf '[%s]   ok    %-6s %s\n' "$LAB" "$want" "$what"
     else
         LAB_FAILS=$((LAB_FAILS + 1)); printf '[%s]   FAIL  want %s, got %s: %s\n' "$LAB" "$want" "$got" "$what"
+        lab_stop_if_asked
     fi
+}
+
+# lab_stop_if_asked: with LAB_STOP_AT_FIRST_FAIL=1 (sabotage runs, to save time), a failed probe ends the lab now:
+# tally, cleanup, exit 1. Labs that count failures themselves call it after LAB_FAILS grows.
+lab_stop_if_asked() {
+    [ "${LAB_STOP_AT_FIRST_FAIL:-}" = 1 ] && [ "$LAB_FAILS" -gt 0 ] || return 0
+    lab_log "stopping at the first failed probe (LAB_STOP_AT_FIRST_FAIL=1)"
+    lab_finish
 }
 
 # lab_has <pattern> <command...>: true when the command's output (stdout and stderr, whatever its exit status)
@@ -130,7 +160,8 @@ lab_fig() { LAB_FIGS+=("$1: $2"); lab_log "measured: $1: $2"; }
 lab_finish() {
     if [ "${#LAB_FIGS[@]}" -gt 0 ]; then printf '[%s] figures:\n' "$LAB"; printf '    %s\n' "${LAB_FIGS[@]}"; fi
     lab_log "$LAB_PASSES passed, $LAB_FAILS failed"
-    [ "$LAB_FAILS" -eq 0 ]
+    LAB_DONE=1
+    if [ "$LAB_FAILS" -eq 0 ]; then exit 0; else exit 1; fi
 }
 
 # lab_synth <stack>: offline synth of a committed stack into the lab's dir; prints the out dir.

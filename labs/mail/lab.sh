@@ -23,7 +23,8 @@
 #     directory plan disables that person (the departure).
 # Broken cases that must fail: a main.cf with a typo refused by the step's postfix check (the installed one
 # stays); a wrong password, a password still to change, a disabled account, relaying without logon, a forged
-# sender, an unknown recipient, GTUBE, an oversize message. MBL_SABOTAGE=1 gives the mail step a wrong service
+# sender, an unknown recipient, GTUBE, an oversize message. BILLU_LAB_SABOTAGE=1 sets mynetworks = 0.0.0.0/0 in the
+# installed main.cf after the step ran: the relay probe must fail (exit 1). MBL_SABOTAGE=1 gives the mail step a wrong service
 # account password: its LDAPS check fails and the lab must fail.
 LAB=bml
 # shellcheck source=../lib/common.sh
@@ -143,6 +144,10 @@ lab_wait 10 "the mail guest's syslog socket" guest_exec mail test -S /dev/log
 run_step mail "$MAIL" mail-packages "$S/none" || lab_die "the mail-packages step failed"
 run_step mail "$MAIL" mail "$S/mail" || lab_die "the mail step failed"
 lab_fig "$MAIL mail step (checks, rspamd, Dovecot, Postfix up)" "${LAST_MS} ms"
+if lab_sabotage; then # after the hash check, the installed main.cf trusts every network: the relay probe must fail
+    guest_exec mail sh -c "sed -i 's|^mynetworks = .*|mynetworks = 0.0.0.0/0|' /etc/postfix/main.cf && postfix reload" >/dev/null 2>&1
+    lab_log "SABOTAGE: the installed main.cf has mynetworks = 0.0.0.0/0 (an open relay)"
+fi
 # The folders the step created: 0755 root's from the library (postfix's proxymap traverses them), the LDAP tables'
 # 0750 root:postfix as the step declares it; the key stays 0600.
 modes() { guest_exec mail stat -c '%n %a %U:%G' /etc/billu /etc/billu/mail /etc/billu/mail/tls /etc/billu/mail/postfix-ldap /etc/billu/mail/tls/server.key | tr '\n' ';'; }

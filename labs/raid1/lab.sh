@@ -11,6 +11,7 @@
 #     the replacement alone: checksum matches; vdb rejoins;
 #   reboot phase (the same disks): the script assembles the array (stale vda left out), checksum matches;
 #   sabotage (a fresh mirror phase with vdc corrupted behind md's back): must FAIL.
+#   BILLU_LAB_SABOTAGE=1: the main mirror phase runs with the replacement corrupted, so its own probes must fail.
 # Lab overrides (documented, hash-checked): raid1.conf's DISKS become the guest's virtio disks /dev/vda /dev/vdb
 # (the VM's are /dev/disk/by-id/scsi-0QEMU_QEMU_HARDDISK_drive-scsi1/2, which need udev); a sendmail stub
 # records mdadm's alert mail.
@@ -110,7 +111,10 @@ disks() { # disks <prefix>: three blank 64 MiB images
 step_ok() { grep -q "^STEP $2 ok" "$LAB_DIR/$1.log"; }
 
 disks m
-boot mirror "billu.phase=mirror" "$LAB_DIR"/m-{a,b,c}.img
+# BILLU_LAB_SABOTAGE=1: the main mirror phase itself runs with the replacement corrupted: its probes must fail.
+MIRROR_ARGS="billu.phase=mirror"
+if lab_sabotage; then MIRROR_ARGS="$MIRROR_ARGS billu.sabotage=1"; lab_log "SABOTAGE: the mirror phase corrupts the replacement disk behind md's back"; fi
+boot mirror "$MIRROR_ARGS" "$LAB_DIR"/m-{a,b,c}.img
 for s in boot create initial-resync write rerun-fresh fail-disk degraded-read degraded-reported monitor-alert rebuild rebuilt-read \
     rerun-healthy replacement-only-read rejoin; do
     lab_expect "mirror: $s" pass step_ok mirror "$s"

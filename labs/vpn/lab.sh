@@ -27,7 +27,7 @@
 #  4. The TUN interface dies with its charon (an XFRM interface does not), so after a restart the lab runs the
 #     rendered link script again, as production's boot does before charon.
 #  5. Router NICs without a lab host end in a stub veth peer inside the router's namespace.
-# Proof the lab can fail: BVPN_SABOTAGE=1 keeps a wrong key at Ecotech's end in case 2 (the lab must exit 1).
+# Proof the lab can fail: BILLU_LAB_SABOTAGE=1 (or BVPN_SABOTAGE=1) keeps a wrong key at Ecotech's end in case 2 (the lab must exit 1).
 LAB=bvpn
 source "$(dirname "$0")/../lib/common.sh"
 lab_require charon-systemd swanctl nft tcpdump nc ip node
@@ -262,7 +262,7 @@ mv "$RUN/par/charon.log" "$RUN/par/charon-wrongkey.log"; mv "$RUN/eco/charon.log
 # --- 2. the right key: the tunnel, the matrix, the capture ------------------------------------------------------
 lab_log "case 2: the same key at both ends"
 # BVPN_SABOTAGE=1 keeps the wrong key here: every probe of a working tunnel must then fail the lab.
-if [ -n "${BVPN_SABOTAGE:-}" ]; then fill_secrets eco "$WRONG" "$ECO_TUNNEL"; else fill_secrets eco "$KEY" "$ECO_TUNNEL"; fi
+if [ -n "${BVPN_SABOTAGE:-}" ] || lab_sabotage; then fill_secrets eco "$WRONG" "$ECO_TUNNEL"; else fill_secrets eco "$KEY" "$ECO_TUNNEL"; fi
 start_charon eco "$ECO_TUNNEL"; load_conf eco
 start_charon par "$PAR_TUNNEL"
 CAP="$RUN/wan.pcap"

@@ -27,7 +27,7 @@
 #     -k start / -k graceful) and logs each call, so the lab can tell a reload from none.
 #  4. Debian's envvars: the lab's own (run, lock and log directories under the lab's folder).
 # The router's ruleset and sysctl need no override: the lab's interfaces carry the rendered names.
-# Proof the lab can fail: BWEB_SABOTAGE=1 widens the intranet's `Require ip` to `Require all granted` in the
+# Proof the lab can fail: BILLU_LAB_SABOTAGE=1 (or BWEB_SABOTAGE=1) widens the intranet's `Require ip` to `Require all granted` in the
 # staged apache2.conf (after the hash check); the Apache-layer probes must then fail and the lab exit 1.
 LAB=bweb
 source "$(dirname "$0")/../lib/common.sh"
@@ -168,7 +168,7 @@ stage_files() { # stages every file the step installs, from synth's rendering (a
 stage_files
 CONF="$P/etc/apache2/apache2.conf"
 STAGED_CONF="$STAGE/files$CONF"
-if [ -n "${BWEB_SABOTAGE:-}" ]; then
+if [ -n "${BWEB_SABOTAGE:-}" ] || lab_sabotage; then
     sed -i 's|Require ip .*|Require all granted|' "$STAGED_CONF"
     lab_log "SABOTAGE: the staged apache2.conf admits everyone to the intranet (the Apache-layer probes must fail)"
 fi
@@ -251,6 +251,7 @@ expect_http() {
     got="${got% }"
     if [ "$got" = "$want" ]; then LAB_PASSES=$((LAB_PASSES + 1)); printf '[%s]   ok    %-34s %s%s\n' "$LAB" "$got" "$what" "$why"
     else LAB_FAILS=$((LAB_FAILS + 1)); printf '[%s]   FAIL  want %s, got %s: %s%s\n' "$LAB" "$want" "$got" "$what" "$why"; fi
+    lab_stop_if_asked
 }
 body_has() { grep -q "$1" "$LAB_DIR/body"; }
 header_has() { grep -qi "^$1" "$LAB_DIR/headers"; }
