@@ -4,13 +4,18 @@
  * - dev's directory plan from the committed export and lock, and the plan of the Samba lab's edited export (one
  *   arrival, one move, one departure: labs/directory/probe.py `edit`) against the same lock;
  * - the plan of a small export whose names need DN escaping (a comma, a plus, a trailing backslash, a #, < = >);
- * - prod's `domain` step on the first Windows DC (windowsDomainStep) and the DNS records the model wants there.
+ * - prod's `domain` step on the first Windows DC (windowsDomainStep) and the DNS records the model wants there;
+ * - prod's `dc` and `fsmo` steps for every Windows DC (windowsDcStep, windowsFsmoStep) and the names they must use;
+ * - the Windows file server's storage.ps1 and shares.ps1 for dev with PAR-FS01 on Windows (as parse.test.ts builds
+ *   it) and the plan they must realise (disk size, pool, drive letter, shares and their groups).
  * One pwsh process runs every Pester file; the test names and results come back as JSON.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
-import { windowsDomainStep } from "../../components/domain-controller/windows";
+import { SECRET } from "../../components/domain-controller/common";
+import { windowsDcStep, windowsDomainStep, windowsFsmoStep } from "../../components/domain-controller/windows";
+import { qualified, renderSharesPs1, renderStoragePs1, sharePath } from "../../components/fileserver/render";
 import { renderApplierPlan } from "../../components/directory/render";
 import { parseDirectoryLock } from "../../model/directory-lock";
 import { EMPTY_LOCK } from "../../model/directory-lock";
@@ -24,9 +29,10 @@ const dir = mkdtempSync(path.join(tmpdir(), "billu-pester-"));
 const read = (p: string) => readFileSync(path.isAbsolute(p) ? p : path.join(ROOT, p));
 
 /** A committed stack's model with its export and its lock, as synth builds it (an export path may be replaced). */
-function siteModel(stack: string, hrCsv?: string) {
+function siteModel(stack: string, hrCsv?: string, edit?: (raw: Record<string, any>) => void) {
     const raw = stackRaw(stack);
     if (hrCsv) raw.directory.hrCsv = hrCsv;
+    edit?.(raw);
     return buildSiteModel(
         raw,
         (p) => parseHrExport(read(p), p),
@@ -58,10 +64,58 @@ const EDGE_CSV = [
     "Mme;Zoé;Martin;BillU;Paris;R&D, Lab;#Ops <A=B>;Ingénieure;Jean+Paul;Dupont, Jr;PC-EDGE2;HP;03/04/1985;01 23 45 67 89;",
 ].join("\n");
 
+/** dev with PAR-FS01 on Windows Server and the windows file server flavor (as parse.test.ts and __tests__/synth/fileserver-windows). */
+function windowsFileServerModel() {
+    return siteModel("dev", undefined, (raw) => {
+        const fs = raw.hosts.find((h: { name: string }) => h.name === "PAR-FS01");
+        fs.os = "windows-2022-gui";
+        fs.joinDomain = false;
+        raw.fileserver.flavor = "windows";
+    });
+}
+
 function write(name: string, text: string): string {
     const file = path.join(dir, name);
     writeFileSync(file, text);
     return file;
+}
+
+/** Every Windows DC's rendered `dc` and `fsmo` steps, and what they must use (from the model, not from the scripts). */
+function windowsDcInputs(domain: NonNullable<ReturnType<typeof siteModel>["domain"]>): Record<string, string> {
+    expect(domain.flavor).toBe("windows");
+    const dcs = domain.dcs.map((dc) => ({
+        name: dc.name,
+        fqdn: dc.fqdn,
+        address: dc.address,
+        first: dc.first,
+        roles: dc.roles,
+        dcStep: write(`dc-${dc.name}.ps1`, windowsDcStep(domain, dc).script),
+        fsmoStep: write(`fsmo-${dc.name}.ps1`, windowsFsmoStep(domain, dc).script),
+    }));
+    const model = { fqdn: domain.fqdn, netbiosName: domain.netbiosName, adSite: domain.adSite, secrets: SECRET, dcs };
+    return { BILLU_DC_MODEL: write("dc-model.json", JSON.stringify(model)) };
+}
+
+/** The Windows file server's storage.ps1 and shares.ps1, and the plan they must realise. */
+function windowsFileServerInputs(): Record<string, string> {
+    const m = windowsFileServerModel();
+    const plan = m.fileservers![0];
+    expect(plan.flavor).toBe("windows");
+    const host = m.hosts.find((h) => h.name === plan.host)!;
+    const model = {
+        host: plan.host,
+        pool: plan.array.name,
+        letter: plan.driveLetter,
+        label: plan.array.label,
+        diskBytes: plan.array.disks.map((d) => d.sizeGiB * 1024 ** 3),
+        admins: qualified(plan, plan.adminGroup),
+        shares: plan.shares.map((s) => ({ name: s.name, path: sharePath(plan, s), comment: s.comment, groups: s.groups.map((g) => qualified(plan, g)) })),
+    };
+    return {
+        BILLU_FS_STORAGE: write("storage.ps1", renderStoragePs1(plan, host)),
+        BILLU_FS_SHARES: write("shares.ps1", renderSharesPs1(plan)),
+        BILLU_FS_MODEL: write("fs-model.json", JSON.stringify(model)),
+    };
 }
 
 interface PesterResult {
@@ -105,6 +159,8 @@ beforeAll(async () => {
                 forwarders: domain.conditionalForwarders,
             }),
         ),
+        ...windowsDcInputs(domain),
+        ...windowsFileServerInputs(),
         BILLU_PESTER: tools.pester,
     };
     const run = await runPwsh(tools.pwsh, path.join(__dirname, "run-pester.ps1"), env);
@@ -140,5 +196,22 @@ test("the Pester tests that ran are exactly these", () => {
         "the Windows DC's domain step (prod, PAR-DC01): zones and DNS records.a second run changes nothing",
         "the Windows DC's domain step (prod, PAR-DC01): zones and DNS records.repairs tampered records (a changed address, a stray second value, a wrong PTR target) and leaves the correct ones alone",
         "the Windows DC's domain step (prod, PAR-DC01): zones and DNS records.after the repair, a run changes nothing",
+        "the Windows file server's storage.ps1 (dev, PAR-FS01 on Windows): the Storage Spaces mirror.the plan wants two data disks of one size",
+        "the Windows file server's storage.ps1 (dev, PAR-FS01 on Windows): the Storage Spaces mirror.over exactly two blank poolable disks of the planned size: creates the pool and the two-way mirror once, NTFS on the planned letter",
+        "the Windows file server's storage.ps1 (dev, PAR-FS01 on Windows): the Storage Spaces mirror.a second run, with the mirror present: creates nothing",
+        "the Windows file server's storage.ps1 (dev, PAR-FS01 on Windows): the Storage Spaces mirror.an unhealthy mirror: reported, never re-created",
+        "the Windows file server's storage.ps1: disks that do not match the plan are refused, nothing created.refuses two disks one GiB smaller than planned",
+        "the Windows file server's storage.ps1: disks that do not match the plan are refused, nothing created.refuses one disk of the planned size and one larger",
+        "the Windows file server's storage.ps1: disks that do not match the plan are refused, nothing created.refuses a single disk of the planned size",
+        "the Windows file server's storage.ps1: disks that do not match the plan are refused, nothing created.refuses three disks of the planned size",
+        "the Windows file server's storage.ps1: disks that do not match the plan are refused, nothing created.refuses two disks of the planned size when one cannot be pooled (a pool elsewhere holds it)",
+        "the Windows DCs' dc step (prod): promotion.prod has a first DC and others",
+        "the Windows DCs' dc step (prod): promotion.the first DC, a standalone server: installs the features and creates the forest once, with the model's names",
+        "the Windows DCs' dc step (prod): promotion.the first DC: the passwords reach the cmdlets only as SecureStrings from Get-BilluSecret, never as argument strings",
+        "the Windows DCs' dc step (prod): promotion.a DC that already is one (DomainRole 4 or 5), first or not, is not promoted again",
+        "the Windows DCs' dc step (prod): promotion.the other DCs, member servers: join the domain from the first DC, in the model's site, with the Administrator's credential",
+        "the Windows DCs' fsmo step (prod): each role moves to the DC the model gives it, only when held elsewhere.on every DC in turn: moves exactly the roles held elsewhere, each once, to the DC that must hold it",
+        "the Windows DCs' fsmo step (prod): each role moves to the DC the model gives it, only when held elsewhere.a second run moves nothing",
+        "the Windows DCs' fsmo step (prod): each role moves to the DC the model gives it, only when held elsewhere.one role of a DC held elsewhere, its other role in place: moves only that one",
     ]);
 });

@@ -1,4 +1,5 @@
-# Stand-ins for the Windows-only modules (ActiveDirectory, DnsServer), cmdlets (Get-Acl) and programs (dsacls.exe), which do not exist
+# Stand-ins for the Windows-only modules (ActiveDirectory, DnsServer, Storage, SmbShare, ADDSDeployment, ...), cmdlets
+# (Get-Acl, Set-Acl, Get-CimInstance) and programs (dsacls.exe, shutdown.exe), which do not exist
 # on Linux: functions with the real cmdlets' parameter names (those the scripts use), so that Pester can Mock them
 # and check the arguments each call binds. Every stub throws: a call that no test mocked is a failure, never a no-op.
 function Stub([string]$Name) { throw "$Name was called but not mocked (stubs.ps1)" }
@@ -44,7 +45,66 @@ function global:Remove-DnsServerResourceRecord {
 }
 
 # Microsoft.PowerShell.Security's Get-Acl, Windows-only in PowerShell 7 (the step reads an AD: drive path)
-function global:Get-Acl { [CmdletBinding()] param($Path) Stub $MyInvocation.MyCommand.Name }
+function global:Get-Acl { [CmdletBinding()] param($Path, $LiteralPath) Stub $MyInvocation.MyCommand.Name }
+function global:Set-Acl { [CmdletBinding()] param($Path, $LiteralPath, $AclObject) Stub $MyInvocation.MyCommand.Name }
+
+# Storage
+function global:Get-StoragePool { [CmdletBinding()] param($FriendlyName) Stub $MyInvocation.MyCommand.Name }
+function global:Get-PhysicalDisk { [CmdletBinding()] param($CanPool) Stub $MyInvocation.MyCommand.Name }
+function global:Get-StorageSubSystem { [CmdletBinding()] param() Stub $MyInvocation.MyCommand.Name }
+function global:New-StoragePool { [CmdletBinding()] param($FriendlyName, $StorageSubSystemFriendlyName, $PhysicalDisks) Stub $MyInvocation.MyCommand.Name }
+function global:Get-VirtualDisk { [CmdletBinding()] param($FriendlyName) Stub $MyInvocation.MyCommand.Name }
+function global:New-VirtualDisk {
+    [CmdletBinding()] param($StoragePoolFriendlyName, $FriendlyName, $ResiliencySettingName, $NumberOfDataCopies, $ProvisioningType, [switch]$UseMaximumSize)
+    Stub $MyInvocation.MyCommand.Name
+}
+function global:Get-Disk { [CmdletBinding()] param([Parameter(ValueFromPipeline = $true)]$VirtualDisk, $Number) process { Stub $MyInvocation.MyCommand.Name } }
+function global:Initialize-Disk { [CmdletBinding()] param($Number, $PartitionStyle) Stub $MyInvocation.MyCommand.Name }
+function global:New-Partition { [CmdletBinding()] param($DiskNumber, [switch]$UseMaximumSize, $DriveLetter) Stub $MyInvocation.MyCommand.Name }
+function global:Format-Volume {
+    [CmdletBinding(SupportsShouldProcess)] param([Parameter(ValueFromPipeline = $true)]$Partition, $FileSystem, $NewFileSystemLabel)
+    process { Stub $MyInvocation.MyCommand.Name }
+}
+function global:Get-Volume { [CmdletBinding()] param($DriveLetter) Stub $MyInvocation.MyCommand.Name }
+
+# SmbShare
+function global:Get-SmbShare { [CmdletBinding()] param($Name) Stub $MyInvocation.MyCommand.Name }
+function global:New-SmbShare {
+    [CmdletBinding()] param($Name, $Path, $Description, $FullAccess, $ChangeAccess, $FolderEnumerationMode, $EncryptData)
+    Stub $MyInvocation.MyCommand.Name
+}
+function global:Set-SmbShare { [CmdletBinding()] param($Name, $FolderEnumerationMode, [switch]$Force) Stub $MyInvocation.MyCommand.Name }
+function global:Get-SmbShareAccess { [CmdletBinding()] param($Name) Stub $MyInvocation.MyCommand.Name }
+function global:Grant-SmbShareAccess { [CmdletBinding()] param($Name, $AccountName, $AccessRight, [switch]$Force) Stub $MyInvocation.MyCommand.Name }
+function global:Revoke-SmbShareAccess { [CmdletBinding()] param($Name, $AccountName, [switch]$Force) Stub $MyInvocation.MyCommand.Name }
+
+# ADDSDeployment, ServerManager, CIM, NetAdapter, DnsClient, LocalAccounts (the `dc` step)
+function global:Get-CimInstance { [CmdletBinding()] param($ClassName) Stub $MyInvocation.MyCommand.Name }
+function global:Get-WindowsFeature { [CmdletBinding()] param($Name) Stub $MyInvocation.MyCommand.Name }
+function global:Install-WindowsFeature { [CmdletBinding()] param($Name, [switch]$IncludeManagementTools) Stub $MyInvocation.MyCommand.Name }
+function global:Get-NetAdapter { [CmdletBinding()] param() Stub $MyInvocation.MyCommand.Name }
+function global:Get-DnsClientServerAddress { [CmdletBinding()] param($InterfaceIndex, $AddressFamily) Stub $MyInvocation.MyCommand.Name }
+function global:Set-DnsClientServerAddress { [CmdletBinding()] param($InterfaceIndex, $ServerAddresses) Stub $MyInvocation.MyCommand.Name }
+function global:Set-LocalUser { [CmdletBinding()] param($Name, $Password) Stub $MyInvocation.MyCommand.Name }
+function global:Install-ADDSForest {
+    [CmdletBinding()] param($DomainName, $DomainNetbiosName, $ForestMode, $DomainMode, [switch]$InstallDns, $SafeModeAdministratorPassword,
+        [switch]$NoRebootOnCompletion, [switch]$Force)
+    Stub $MyInvocation.MyCommand.Name
+}
+function global:Install-ADDSDomainController {
+    [CmdletBinding()] param($DomainName, $Credential, $SiteName, $ReplicationSourceDC, [switch]$InstallDns, $SafeModeAdministratorPassword,
+        [switch]$NoRebootOnCompletion, [switch]$Force)
+    Stub $MyInvocation.MyCommand.Name
+}
+
+# ActiveDirectory (the `fsmo` step)
+function global:Get-ADDomain { [CmdletBinding()] param($Server) Stub $MyInvocation.MyCommand.Name }
+function global:Get-ADForest { [CmdletBinding()] param($Server) Stub $MyInvocation.MyCommand.Name }
+function global:Move-ADDirectoryServerOperationMasterRole {
+    [CmdletBinding(SupportsShouldProcess)] param($Identity, $OperationMasterRole)
+    Stub $MyInvocation.MyCommand.Name
+}
 
 # Programs
 function global:dsacls.exe { Stub $MyInvocation.MyCommand.Name }
+function global:shutdown.exe { Stub $MyInvocation.MyCommand.Name }
