@@ -1,0 +1,125 @@
+# The Windows file server's shares.ps1 (components/fileserver/render.ts, renderSharesPs1, rendered for dev with
+# PAR-FS01 on Windows: $env:BILLU_FS_SHARES) run as rendered against folders, NTFS ACLs and SMB shares in memory;
+# the shares, their paths and groups it must realise come from the plan ($env:BILLU_FS_MODEL).
+# Mocked: SmbShare's Get-SmbShare, New-SmbShare, Set-SmbShare, Get-SmbShareAccess, Grant-SmbShareAccess,
+# Revoke-SmbShareAccess; Get-Acl and Set-Acl (Windows-only in PowerShell 7); New-Object for the two
+# System.Security.AccessControl types (their constructors throw off Windows); Test-Path and New-Item on the data volume.
+
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'stubs.ps1')
+    $ErrorActionPreference = 'Stop'
+    $script:Plan = [IO.File]::ReadAllText($env:BILLU_FS_MODEL, [Text.Encoding]::UTF8) | ConvertFrom-Json
+    $script:Volume = "$($Plan.letter):\"
+    $script:Writes = @('New-Item', 'Set-Acl', 'New-SmbShare', 'Set-SmbShare', 'Grant-SmbShareAccess', 'Revoke-SmbShareAccess')
+
+    # A folder's DACL as NTFS keeps it: protected or inheriting, and its allow rules in order ("id:rights:inheritance").
+    # The text form is a stand-in for the SDDL string, equal exactly when protection and rules are.
+    # (Its methods are declared once for the type name: Add-Member on every new object would cost seconds.)
+    $fakeAcl = 'Billu.FakeDirectorySecurity'
+    Update-TypeData -Force -TypeName $fakeAcl -MemberType ScriptMethod -MemberName SetAccessRuleProtection -Value {
+        param($isProtected, $preserve) $this.Protected = $isProtected; if (-not $preserve) { $this.Rules.Clear() }
+    }
+    Update-TypeData -Force -TypeName $fakeAcl -MemberType ScriptMethod -MemberName AddAccessRule -Value {
+        param($rule) $this.Rules.Add("$($rule.Id):$($rule.Rights):$($rule.Inheritance):$($rule.Propagation):$($rule.Type)")
+    }
+    Update-TypeData -Force -TypeName $fakeAcl -MemberType ScriptMethod -MemberName GetSecurityDescriptorSddlForm -Value {
+        param($sections) if ($sections -ne 'Access') { throw "sections $sections" }
+        'D:' + $(if ($this.Protected) { 'P' } else { '' }) + (@($this.Rules | ForEach-Object { "($_)" }) -join '')
+    }
+    function New-FakeAcl([bool]$Protected, [string[]]$Rules) {
+        $acl = [pscustomobject]@{ PSTypeName = 'Billu.FakeDirectorySecurity'; Protected = $Protected; Rules = [System.Collections.Generic.List[string]]::new() }
+        foreach ($r in $Rules) { $acl.Rules.Add($r) }
+        $acl
+    }
+    function Rule([string]$Id, [string]$Rights) { "${Id}:${Rights}:ContainerInherit,ObjectInherit:None:Allow" }
+    # What the plan wants on a share's folder: no inheritance, SYSTEM and the admins Full control, its groups Modify.
+    function Get-WantedAcl($Share) {
+        (New-FakeAcl $true (@((Rule 'NT AUTHORITY\SYSTEM' 'FullControl'), (Rule $Plan.admins 'FullControl')) + @($Share.groups | ForEach-Object { Rule $_ 'Modify' }))).GetSecurityDescriptorSddlForm('Access')
+    }
+    function Get-WantedAccess($Share) { @(@("$($Plan.admins)=Full") + @($Share.groups | ForEach-Object { "$_=Change" }) | Sort-Object) -join ';' }
+    function Get-Access([string]$Name) { @($script:Fs.Shares[$Name].Access | ForEach-Object { "$($_.AccountName)=$($_.AccessRight)" } | Sort-Object) -join ';' }
+
+    # The data volume just formatted: no folder (a new one inherits the volume's ACL), no share.
+    $script:Fs = @{ Dirs = @{}; Shares = @{} }
+    function Use-FakeFileServer {
+        Mock New-Object -ParameterFilter { $TypeName -eq 'System.Security.AccessControl.DirectorySecurity' } { New-FakeAcl $false @() }
+        Mock New-Object -ParameterFilter { $TypeName -eq 'System.Security.AccessControl.FileSystemAccessRule' } {
+            $id, $rights, $inheritance, $propagation, $type = $ArgumentList
+            [pscustomobject]@{ Id = $id; Rights = $rights; Inheritance = $inheritance; Propagation = $propagation; Type = $type }
+        }
+        # Test-Path's -LiteralPath and New-Item's -Path are string arrays: one path each here.
+        Mock Test-Path -ParameterFilter { "$LiteralPath" -like "$Volume*" } { $script:Fs.Dirs.ContainsKey("$LiteralPath") }
+        Mock New-Item -ParameterFilter { "$Path" -like "$Volume*" } {
+            if ($ItemType -ne 'Directory' -or $script:Fs.Dirs.ContainsKey("$Path")) { throw "New-Item $ItemType $Path" }
+            $script:Fs.Dirs["$Path"] = New-FakeAcl $false @((Rule 'BUILTIN\Administrators' 'FullControl'), (Rule 'BUILTIN\Users' 'ReadAndExecute'))
+        }
+        Mock Get-Acl { if (-not $script:Fs.Dirs.ContainsKey($LiteralPath)) { throw "no folder $LiteralPath" }; $script:Fs.Dirs[$LiteralPath] }
+        Mock Set-Acl { if (-not $script:Fs.Dirs.ContainsKey($LiteralPath)) { throw "no folder $LiteralPath" }; $script:Fs.Dirs[$LiteralPath] = $AclObject }
+        Mock Get-SmbShare { $script:Fs.Shares[$Name] }
+        Mock New-SmbShare {
+            if ($script:Fs.Shares.ContainsKey($Name)) { throw "share $Name exists" }
+            $access = [System.Collections.Generic.List[object]]::new()
+            foreach ($a in $FullAccess) { $access.Add([pscustomobject]@{ AccountName = $a; AccessRight = 'Full' }) }
+            foreach ($a in $ChangeAccess) { $access.Add([pscustomobject]@{ AccountName = $a; AccessRight = 'Change' }) }
+            $script:Fs.Shares[$Name] = [pscustomobject]@{ Name = $Name; Path = $Path; Description = $Description; FolderEnumerationMode = $FolderEnumerationMode; EncryptData = $EncryptData; Access = $access }
+        }
+        Mock Set-SmbShare { $script:Fs.Shares[$Name].FolderEnumerationMode = $FolderEnumerationMode }
+        Mock Get-SmbShareAccess { @($script:Fs.Shares[$Name].Access) }
+        Mock Revoke-SmbShareAccess { $a = $script:Fs.Shares[$Name].Access; @($a | Where-Object AccountName -eq $AccountName) | ForEach-Object { $null = $a.Remove($_) } }
+        Mock Grant-SmbShareAccess { $script:Fs.Shares[$Name].Access.Add([pscustomobject]@{ AccountName = $AccountName; AccessRight = $AccessRight }) }
+    }
+    # Runs shares.ps1 once, dot-sourced into this function (a script's own script: scope would hide the fakes): its output.
+    function Invoke-Shares { @(. $env:BILLU_FS_SHARES) }
+    function Assert-NothingWritten { foreach ($c in $script:Writes) { Should -Invoke $c -Times 0 -Exactly -Because "$c writes" } }
+}
+
+Describe 'the Windows file server''s shares.ps1 (dev, PAR-FS01 on Windows): folders, NTFS ACLs, SMB shares' {
+    BeforeEach { Use-FakeFileServer }
+
+    It 'on the new volume: creates every share''s folder, its ACL and its share with the plan''s groups' {
+        $out = Invoke-Shares
+        $out | Should -Be @($Plan.shares | ForEach-Object { "created $($_.path)"; "ACL set on $($_.path)"; "share $($_.name) created" })
+        @($script:Fs.Dirs.Keys | Sort-Object) | Should -Be @($Plan.shares.path | Sort-Object)
+        @($script:Fs.Shares.Keys | Sort-Object) | Should -Be @($Plan.shares.name | Sort-Object)
+        foreach ($s in $Plan.shares) {
+            $s.path | Should -Be "$($Volume)Shares\$($s.name)"
+            $script:Fs.Dirs[$s.path].GetSecurityDescriptorSddlForm('Access') | Should -Be (Get-WantedAcl $s)
+            $share = $script:Fs.Shares[$s.name]
+            "$($share.Path)|$($share.Description)|$($share.FolderEnumerationMode)|$($share.EncryptData)" | Should -Be "$($s.path)|$($s.comment)|AccessBased|True"
+            Get-Access $s.name | Should -Be (Get-WantedAccess $s)
+        }
+        Should -Invoke Set-Acl -Times @($Plan.shares).Count -Exactly
+        Should -Invoke New-SmbShare -Times @($Plan.shares).Count -Exactly
+        foreach ($c in 'Set-SmbShare', 'Grant-SmbShareAccess', 'Revoke-SmbShareAccess') { Should -Invoke $c -Times 0 -Exactly }
+    }
+    It 'a second run writes nothing' {
+        Invoke-Shares | Should -Be @()
+        Assert-NothingWritten
+    }
+    It 'repairs what drifted (a group added to a folder, a share''s access widened, access-based enumeration off), and only that' {
+        $acl, $access, $abe = @($Plan.shares)[1, 2, 3]
+        $script:Fs.Dirs[$acl.path].Rules.Add((Rule 'BILLU\GG_Personnel' 'Modify'))
+        $script:Fs.Shares[$access.name].Access.Add([pscustomobject]@{ AccountName = 'Everyone'; AccessRight = 'Full' })
+        $script:Fs.Shares[$abe.name].FolderEnumerationMode = 'Unrestricted'
+        Invoke-Shares | Should -Be @(
+            "ACL set on $($acl.path)",
+            "share $($access.name): access reset to the plan",
+            "share $($abe.name): access-based enumeration on"
+        )
+        foreach ($s in $Plan.shares) {
+            $script:Fs.Dirs[$s.path].GetSecurityDescriptorSddlForm('Access') | Should -Be (Get-WantedAcl $s)
+            Get-Access $s.name | Should -Be (Get-WantedAccess $s)
+            $script:Fs.Shares[$s.name].FolderEnumerationMode | Should -Be 'AccessBased'
+        }
+        Should -Invoke Set-Acl -Times 1 -Exactly
+        Should -Invoke Set-Acl -Times 1 -Exactly -ParameterFilter { $LiteralPath -eq $acl.path }
+        Should -Invoke Revoke-SmbShareAccess -Times 0 -Exactly -ParameterFilter { $Name -ne $access.name }
+        Should -Invoke Grant-SmbShareAccess -Times 0 -Exactly -ParameterFilter { $Name -ne $access.name }
+        Should -Invoke Set-SmbShare -Times 1 -Exactly -ParameterFilter { $Name -eq $abe.name -and $FolderEnumerationMode -eq 'AccessBased' }
+        foreach ($c in 'New-Item', 'New-SmbShare') { Should -Invoke $c -Times 0 -Exactly }
+    }
+    It 'after the repair, a run writes nothing' {
+        Invoke-Shares | Should -Be @()
+        Assert-NothingWritten
+    }
+}
