@@ -7,8 +7,8 @@
 # port inside), and must do what the flow model says (components/firewall/lab-plan.ts computes the expectations
 # from model/flows.ts's evaluate, and ICMP from its fixed policy, never from the ruleset). Spoofed sources (each
 # zone's namespace forging another zone's address) must be dropped by the router's anti-spoofing chain: counted
-# before and after it. Then three deliberately broken rulesets (a flow's rules removed, masquerade removed, forward
-# policy accept) must fail exactly the probes the model predicts, a ruleset without its anti-spoofing rules must let
+# before and after it. Then the deliberately broken rulesets (the flow whose removal matters most, masquerade removed
+# where anything is masqueraded, forward policy accept) must fail exactly the probes the model predicts, a ruleset without its anti-spoofing rules must let
 # every spoofed packet past that chain, and a syntax error must fail `nft -c`. Stacks run one after the other (the
 # namespaces of one are gone before the next is built).
 #
@@ -18,8 +18,10 @@
 # Lab overrides: none. The router namespace's interfaces carry the model's names (eth0.. in zone order), so
 # nftables.conf and the sysctl file run byte for byte as rendered (hash-checked). Lab-only choices, not in any
 # rendered file: the zones' anonymous member addresses (each zone's highest free address), the internet address
-# 192.0.2.10 in the WAN namespace, the WAN namespace's routes to internal zones (an attacker on the ISP side), and
-# each namespace's client port range and neighbour queue (so a burst of thousands of probes is not lost to ARP).
+# 192.0.2.10 in the WAN namespace, the WAN namespace's routes to internal zones and the VPN partner's networks (an
+# attacker on the ISP side), each namespace's client port range and neighbour queue (so a burst of thousands of
+# probes is not lost to ARP), and the spoof count's table billu_labwatch (two counting chains, loaded after the
+# ruleset for the count and deleted right after it).
 # FW_LAB_TIMEOUT (default 0.5 s) bounds each probe; an allowed probe left unanswered is sent once more (2 s).
 LAB=bfw
 # shellcheck source=../lib/common.sh
