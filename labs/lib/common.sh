@@ -188,13 +188,21 @@ lab_expected() {
             { cat "$LAB_DIR/synth-user-$stack.log" >&2; lab_die "synth $stack failed"; }
     fi
     lab_log "read-back reference: out/$stack/rendered (written $(date -u -r "$out/rendered" '+%F %T UTC'))"
-    printf '%s\n' "$out/rendered" >"$LAB_DIR/expected-$stack.from"
-    lab_overridden "$stack" "$out/rendered" "$LAB_DIR/expected/$stack" "$@"
+    lab_reference "$stack" "$stack" "$out/rendered" "$@"
 }
 
-# LAB_READER: a command prefix through which lab_readback reads the installed files (for example a function that
-# enters the lab host's mount namespace); empty: read them directly.
-LAB_READER=()
+# lab_reference <name> <stack> <rendered dir> [NAME=value]...: registers another read-back reference, <name>, for
+# files a step installed from another synthesis of <stack> (say, with HR's next export: --hr-csv), with the lab's
+# overrides for <stack>. lab_readback's first argument names the reference.
+lab_reference() {
+    local name="$1" stack="$2" from="$3"; shift 3
+    printf '%s\n' "$from" >"$LAB_DIR/expected-$name.from"
+    lab_overridden "$stack" "$from" "$LAB_DIR/expected/$name" "$@"
+}
+
+# LAB_ENTER: a command prefix that enters the lab host (for example a function that enters its mount namespace),
+# through which lab_readback reads the installed files and lab_install_declared installs them; empty: the host's.
+LAB_ENTER=()
 # LAB_SECRETS: the secrets file the lab fed the step (lines "<name>\t<hex>"); a rendered file with {{secret:...}}
 # placeholders is expected with them substituted by the rendered billu-lib's billu_subst, as the step does.
 LAB_SECRETS=""
@@ -210,8 +218,8 @@ lab_declared() {
     printf '%s %s\n' "$(printf '%o' "0$2")" "$3"
 }
 
-# lab_readback <stack> <host> <guest path> <installed path> [bytes]: reads back the installed file (through
-# LAB_READER) and records a probe: its bytes equal the read-back reference's, and its mode and owner the ones the
+# lab_readback <reference> <host> <guest path> <installed path> [bytes]: reads back the installed file (through
+# LAB_ENTER) and records a probe: its bytes equal the read-back reference's, and its mode and owner the ones the
 # rendered step declares. "bytes": bytes only (a staged run.sh or billu-lib.sh, a file the lab loads without a step).
 lab_readback() {
     local stack="$1" host="$2" guest="$3" installed="$4" kind="${5:-installed}"
@@ -219,7 +227,7 @@ lab_readback() {
     local problems=() declared="" actual lib
     if [ ! -f "$ref" ]; then
         problems+=("not in the $stack stack's synth output")
-    elif ! "${LAB_READER[@]}" cat "$installed" >"$got" 2>"$LAB_DIR/readback.err"; then
+    elif ! "${LAB_ENTER[@]}" cat "$installed" >"$got" 2>"$LAB_DIR/readback.err"; then
         problems+=("not installed ($(head -1 "$LAB_DIR/readback.err"))")
     else
         cp "$ref" "$want"
@@ -232,7 +240,7 @@ lab_readback() {
         cmp -s "$want" "$got" || { problems+=("bytes differ"); { diff -u "$want" "$got" | head -20 | sed 's/^/        /' >&2; } || true; }
         if [ "$kind" != bytes ]; then
             declared=$(lab_declared "$stack" "$host" "$guest")
-            actual=$("${LAB_READER[@]}" stat -c '%a %U:%G' "$installed")
+            actual=$("${LAB_ENTER[@]}" stat -c '%a %U:%G' "$installed")
             if [ -z "$declared" ]; then problems+=("no rendered step installs $guest")
             elif [ "$declared" != "$actual" ]; then problems+=("mode/owner $actual, the step declares $declared"); fi
         fi
@@ -277,7 +285,7 @@ lab_install_declared() {
     line=$(grep -h "^billu_install '$guest' " "$src"/var/lib/billu/stage/*/run.sh | head -1) || true
     [ -n "$line" ] || lab_die "no rendered step under $src installs $guest"
     eval "set -- ${line#billu_install }"
-    install -D -m "$2" -o "${3%%:*}" -g "${3#*:}" "$src$guest" "$dest"
+    "${LAB_ENTER[@]}" install -D -m "$2" -o "${3%%:*}" -g "${3#*:}" "$src$guest" "$dest"
 }
 
 # lab_switch: namespace <LAB>-sw holding a bridge br0, one switch for a zone's namespaces.
