@@ -267,11 +267,15 @@ lab_readback_report() {
     _lab_readback_verdict "$stack" "$host" "$guest" "$host (its own report)" "${sum:0:12}" "$declared" "${problems[@]}"
 }
 
+_lab_reference_label() { # <reference>: out/<stack> for the user's synth output, else "<reference> synth"
+    local from; from=$(cat "$LAB_DIR/expected-$1.from")
+    if [ "$from" = "$LAB_ROOT/out/$1/rendered" ]; then echo "out/$1"; else echo "$1 synth"; fi
+}
 _lab_readback_verdict() { # <stack> <host> <guest path> <installed at> <sha prefix> <declared> [problem]...
     local stack="$1" host="$2" guest="$3" at="$4" sum="$5" declared="$6"; shift 6
     if [ "$#" -eq 0 ]; then
         LAB_PASSES=$((LAB_PASSES + 1))
-        printf '[%s]   ok    read-back %s %s = out/%s (%s%s)\n' "$LAB" "$host" "$guest" "$stack" "$sum" "${declared:+, $declared}"
+        printf '[%s]   ok    read-back %s %s = %s (%s%s)\n' "$LAB" "$host" "$guest" "$(_lab_reference_label "$stack")" "$sum" "${declared:+, $declared}"
     else
         LAB_FAILS=$((LAB_FAILS + 1))
         printf '[%s]   FAIL  read-back %s %s (installed at %s): %s\n' "$LAB" "$host" "$guest" "$at" "$(IFS=';'; echo "$*")"

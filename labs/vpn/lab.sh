@@ -107,7 +107,7 @@ done
 # --- the rendered files, hash-checked ------------------------------------------------------------------------
 RUN="$LAB_DIR/run"; mkdir -p "$RUN"
 prepare_site() { # <tag> <synth dir> <router> <tunnel> <peer networks>
-    local tag="$1" dir="$2/rendered/$3" tunnel="$4" nets="$5" d="$RUN/$1"
+    local tag="$1" dir="$2/rendered/$3" tunnel="$4" d="$RUN/$1" # $5 (the peer networks): unused since override 3 went
     mkdir -p "$d"
     cp "$dir/etc/sysctl.d/90-billu-router.conf" "$d/sysctl.conf"
     lab_hash_check "$dir/etc/sysctl.d/90-billu-router.conf" "$d/sysctl.conf"
