@@ -171,7 +171,7 @@ while IFS=$'\t' read -r name address rzone ptr kind; do
         lab_expect "PTR $address ($rzone) = $name.$DOMAIN (asking $dns)" pass ptr_is "$dns" "$address" "$name.$DOMAIN."
     done
 done < <(cd "$LAB_ROOT" && node dist/tools/lab-facts.js --stack labdc --config labs/dc/Pulumi.labdc.yaml | node -e '
-    // The model's A and PTR records (never the records.tsv under test): name, address, reverse zone, PTR name, a|-.
+    // The model A and PTR records (never the records.tsv under test): name, address, reverse zone, PTR name, a or -.
     for (const r of JSON.parse(require("fs").readFileSync(0, "utf8")).domain.records)
         console.log([r.name, r.address, r.reverseZone, r.ptrName, r.a ? "a" : "-"].join("\t"))')
 lab_expect "a name the model does not have does not resolve" fail a_is "$DC1_IP" "par-nothere01.$DOMAIN" "$DC1_IP"
