@@ -3,7 +3,7 @@
 #
 # It synthesizes labs/dc/Pulumi.labdc.yaml (generated from the dev stack by tools/lab-dc-config.ts: a second Samba
 # DC that every flow to PAR-DC01 also reaches, the FSMO roles split) and
-# runs the guest steps exactly as synth rendered them (hash-checked, nothing edited), in the order the program
+# runs the guest steps exactly as synth rendered them (read back after each step, nothing edited), in the order the program
 # deploys them: PAR-DC01 `dc` (provision), PAR-DC02 `dc` (join, KCC, replicate), `fsmo` on each DC that must
 # hold roles, `domain` on PAR-DC01 (reverse zones, A/PTR records, the zone and records services ask for: the web
 # server's two names, the mail domain's MX; subnets, groups, join account), then PAR-DHCP01 `ad-join` (adcli +
@@ -35,6 +35,9 @@ OUT="$LAB_DIR/synth"
 (cd "$LAB_ROOT" && node dist/tools/synth.js --stack labdc --config labs/dc/Pulumi.labdc.yaml --out "$OUT" >"$LAB_DIR/synth.log" 2>&1) ||
     { cat "$LAB_DIR/synth.log" >&2; lab_die "synth of labs/dc/Pulumi.labdc.yaml failed"; }
 R="$OUT/rendered"
+# The read-back's reference: out/labdc, written by the user's command for this stack (labs/lib/common.sh lab_expected).
+GUEST_STACK=labdc
+lab_expected labdc
 # Facts come from the synth outputs, never from this script.
 q() { node -e "const o=require('$OUT/outputs.json'), r=require('$OUT/resources.json').resources; $1"; }
 DOMAIN=$(q 'console.log(o.site.domain)')
@@ -73,7 +76,7 @@ if [ "${BDC_SABOTAGE:-}" = 1 ]; then cp "$S/dc2-wrong" "$S/dc2"; lab_log "SABOTA
 # --- network: one switch for the servers zone -------------------------------------------------------------
 lab_switch
 plug() { lab_plug "$1" "$2/24"; } # <guest> <address>
-run_step() { guest_step "$1" "$R/$2" "$3" "$4"; } # <guest> <host> <step> <secrets>: stage (hash-checked), run, time
+run_step() { guest_step "$1" "$R/$2" "$3" "$4"; } # <guest> <host> <step> <secrets>: stage, run, time, read back
 st() { local g="$1"; shift; guest_exec "$g" env PASSWD="$ADMIN_PW" samba-tool "$@" -U administrator; }
 
 # --- PAR-DC01 creates the forest -------------------------------------------------------------------------
@@ -175,7 +178,10 @@ while IFS=$'\t' read -r name address rzone ptr kind; do
         [ "$kind" != a ] || lab_expect "A $name.$DOMAIN = $address (asking $dns)" pass a_is "$dns" "$name.$DOMAIN" "$address"
         lab_expect "PTR $address ($rzone) = $name.$DOMAIN (asking $dns)" pass ptr_is "$dns" "$address" "$name.$DOMAIN."
     done
-done <"$R/$DC1/etc/billu/domain/records.tsv"
+done < <(cd "$LAB_ROOT" && node dist/tools/lab-facts.js --stack labdc --config labs/dc/Pulumi.labdc.yaml | node -e '
+    // The model A and PTR records (never the records.tsv under test): name, address, reverse zone, PTR name, a or -.
+    for (const r of JSON.parse(require("fs").readFileSync(0, "utf8")).domain.records)
+        console.log([r.name, r.address, r.reverseZone, r.ptrName, r.a ? "a" : "-"].join("\t"))')
 lab_expect "a name the model does not have does not resolve" fail a_is "$DC1_IP" "par-nothere01.$DOMAIN" "$DC1_IP"
 
 # --- the records services ask for (billu:web, billu:mail), published by the rendered domain step ---------------

@@ -3,7 +3,7 @@
 #
 # One Samba AD DC provisioned in namespace bdir-dc (the dev stack's domain and DC address), a client namespace
 # bdir-cl that probes it over LDAPS with ldapsearch. The lab runs the directory guest step exactly as offline synth
-# rendered it (run.sh, billu-lib.sh, plan.json, apply_samba.py: hash-checked), staged where the step stages it, in a
+# rendered it (run.sh, billu-lib.sh, plan.json, apply_samba.py: read back after the step), staged where the step stages it, in a
 # private mount namespace (tmpfs over /var/lib/billu and /usr/local/lib/billu) so nothing lands on this machine.
 # Lab overrides (documented, none in a rendered file): BILLU_SMB_CONF names the lab DC's smb.conf; the initial
 # passwords on the step's stdin are made by the lab (Pulumi's RandomPasswords in a real run).
@@ -54,6 +54,7 @@ synth() { # synth <out> [--hr-csv f] [--directory-lock f]: offline synth of dev;
 }
 S1="$LAB_DIR/synth-sample"
 synth "$S1" || { cat "$S1.log" >&2; lab_die "synth dev failed"; }
+lab_expected dev # the read-back's reference for the sample export: out/dev, written by `npm run synth -- --stack dev`
 eval "$(node -e '
 const o = require(process.argv[1]); const y = require(process.argv[2]).parse(require("fs").readFileSync(process.argv[3], "utf8"));
 const dc = o.hosts.find((h) => h.role === "dc");
@@ -98,9 +99,10 @@ apply_step() { # apply_step <synth out> <label>: stage the rendered step as Gues
     return "$rc"
 }
 show_apply() { sed 's/^/    /' "$LAB_DIR/apply.$1.log"; }
-hash_checks() { # the staged step and the files it installed are the bytes synth rendered
-    local r="$1/rendered/$DC_NAME" f
-    for f in "$STAGE/run.sh" "$STAGE/billu-lib.sh" "$PLAN" "$APPLIER"; do lab_hash_check "$r$f" "$f"; done
+readback_step() { # readback_step <reference>: the staged step and the files it installed (bytes, mode, owner)
+    local f
+    for f in "$STAGE/run.sh" "$STAGE/billu-lib.sh"; do lab_readback "$1" "$DC_NAME" "$f" "$f" bytes; done
+    for f in "$PLAN" "$APPLIER"; do lab_readback "$1" "$DC_NAME" "$f" "$f"; done
 }
 dump() { ldaps -b "$ROOT_DN" "(|(objectClass=organizationalUnit)(objectClass=group)(objectClass=user))" \
     dn sAMAccountName userPrincipalName mail displayName givenName sn title department company telephoneNumber mobile \
@@ -131,7 +133,7 @@ usn0=$(rootdse_usn)
 lab_expect "the step applies the sample plan" pass apply_step "$S1" sample
 APPLY1_MS=$APPLY_MS
 show_apply sample
-hash_checks "$S1"
+readback_step dev
 if lab_sabotage; then # one managed group gets a member the plan does not give it: the LDAP check must see it
     g=$(node -e 'console.log(require(process.argv[1]).groups[0].sam)' "$S1/directory.json")
     ip netns exec "$LAB-dc" samba-tool group addmembers "$g" Administrator -s "$D/smb.conf" >/dev/null
@@ -173,7 +175,8 @@ lab_expect "the arriving homonym gets a new name (theo.odegaard2); nobody is ren
 "${PROBE[@]}" usns "$LAB_DIR/dump1.ldif" "$LAB_DIR/usn-before.json" >/dev/null
 lab_expect "the step applies the edited plan" pass apply_step "$S2" edited
 show_apply edited
-hash_checks "$S2"
+lab_reference edited dev "$S2/rendered" # synth's own output for the edited export
+readback_step edited
 dump "$LAB_DIR/dump2.ldif"
 "${PROBE[@]}" usns "$LAB_DIR/dump2.ldif" "$LAB_DIR/usn-after.json" >/dev/null
 CHECK2=("${PROBE[@]}" check "$LAB_DIR/dump2.ldif" "$S2/directory.json" "$S2/rendered/$DC_NAME$PLAN")

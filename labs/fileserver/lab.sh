@@ -16,7 +16,12 @@
 # (the mirror, proven by labs/raid1, is not rebuilt here); Samba's state directories are the lab's; the DC's own
 # smb.conf, its groups and users, and the join account with its delegation on CN=Computers (what the dc role's
 # domain step creates) are made by the lab. The join is the samba step's rendered line, run through the rendered
-# billu-lib with the join password on stdin; a wrong password must fail. Nothing rendered is edited (hash-checked).
+# billu-lib with the join password on stdin; a wrong password must fail. Nothing rendered is edited
+# (labs/fileserver/overrides.json lists none); billu-shares runs from the lab's folder, not /usr/local/sbin.
+# Proof it runs what synth rendered: each installed file is read back from the file server's mount namespace
+# (bytes, mode, owner) and compared with out/dev/rendered (`npm run synth -- --stack dev`) and the samba step's
+# declared mode and owner (lab_readback). The shares, their groups and the workgroup the probes expect come from
+# the model (tools/lab-facts.ts), not from the shares.conf or smb.conf under test.
 LAB=fsv
 source "$(dirname "$0")/../lib/common.sh"
 source "$LAB_ROOT/labs/lib/samba.sh"
@@ -26,9 +31,17 @@ START=$(date +%s%N)
 OUT="$(lab_synth dev)"
 R="$OUT/rendered/PAR-FS01"
 RUN="$R/var/lib/billu/stage/samba/run.sh"
+lab_overridden dev "$OUT/rendered" "$LAB_DIR/lab-dev"
+lab_expected dev
 DOMAIN=$(node -e "console.log(require('$OUT/outputs.json').site.domain)")
 REALM=${DOMAIN^^}
-WG=$(sed -n 's/^ *workgroup = //p' "$R/etc/samba/smb.conf")
+(cd "$LAB_ROOT" && node dist/tools/lab-facts.js --stack dev) >"$LAB_DIR/facts.json" || lab_die "lab-facts dev failed"
+# fact <JavaScript expression over f, the file server PAR-FS01 of the model>: one line per value.
+fact() {
+    node -e 'const f = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).fileservers.find((x) => x.host === "PAR-FS01");
+        const v = eval(process.argv[2]); console.log(Array.isArray(v) ? v.join("\n") : v)' "$LAB_DIR/facts.json" "$1"
+}
+WG=$(fact f.workgroup)
 lab_log "domain $DOMAIN ($WG), file server PAR-FS01"
 
 # --- 1. the smb.conf check, exactly as the samba step renders it --------------------------------------------
@@ -43,16 +56,14 @@ lab_expect "broken: an unknown parameter fails the check" fail run_check "$LAB_D
 sed '/^ *realm = /d' "$R/etc/samba/smb.conf" >"$LAB_DIR/bad2.conf"
 lab_expect "broken: security = ADS without a realm fails the check" fail run_check "$LAB_DIR/bad2.conf"
 
-# --- the share plan: shares A and B (the first two department shares), the common share -----------------------
-mapfile -t SHARES < <(sed -n 's/^SHARE=//p' "$R/etc/billu/shares.conf")
-[ "${#SHARES[@]}" -ge 3 ] || lab_die "shares.conf has fewer than 3 shares"
-share_field() { local IFS='|'; read -r -a f <<<"$1"; echo "${f[$2]}"; }
-A_SHARE=$(share_field "${SHARES[0]}" 0); A_GROUP=$(share_field "${SHARES[0]}" 2)
-B_SHARE=$(share_field "${SHARES[1]}" 0); B_GROUP=$(share_field "${SHARES[1]}" 2)
-C_LINE=$(printf '%s\n' "${SHARES[@]}" | grep "|$WG\\\\GG_Personnel$" | head -1)
-C_SHARE=$(share_field "$C_LINE" 0); C_GROUP=$(share_field "$C_LINE" 2)
-[ -n "$C_SHARE" ] || lab_die "no common share in shares.conf"
-ALL_GROUPS=$(printf '%s\n' "${SHARES[@]}" | cut -d'|' -f3 | tr ',' '\n' | sed "s/^$WG\\\\//" | sort -u | paste -sd,)
+# --- the share plan of the model: shares A and B (the first two department shares), the common share -----------
+mapfile -t SHARES < <(fact 'f.shares.map((s) => s.name)')
+[ "${#SHARES[@]}" -ge 3 ] || lab_die "the model's file server has fewer than 3 shares"
+A_SHARE=$(fact 'f.shares.filter((s) => s.kind === "department")[0].name'); A_GROUP="$WG\\$(fact 'f.shares.filter((s) => s.kind === "department")[0].groups[0]')"
+B_SHARE=$(fact 'f.shares.filter((s) => s.kind === "department")[1].name'); B_GROUP="$WG\\$(fact 'f.shares.filter((s) => s.kind === "department")[1].groups[0]')"
+C_SHARE=$(fact '(f.shares.find((s) => s.kind === "common") || {}).name || ""'); C_GROUP="$WG\\$(fact '(f.shares.find((s) => s.kind === "common") || { groups: [""] }).groups[0]')"
+[ -n "$C_SHARE" ] || lab_die "the model's file server has no common share"
+ALL_GROUPS=$(fact '[...new Set(f.shares.flatMap((s) => s.groups))].sort().join(",")')
 lab_log "A: $A_SHARE ($A_GROUP), B: $B_SHARE ($B_GROUP), common: $C_SHARE ($C_GROUP); groups: $ALL_GROUPS"
 
 # --- 2. the domain: a Samba AD DC in namespace dc -------------------------------------------------------------
@@ -74,7 +85,7 @@ echo "nameserver $DC_IP" >"/etc/netns/$LAB-dc/resolv.conf"
 samba_plain_dc dc "$D" LABDC1 "$REALM" "$WG" "$DC_IP" "$ADMIN_PW"
 t=$(date +%s%N)
 ip netns exec "$LAB-dc" env USER_PW="$USER_PW" /usr/bin/python3 - "$D/smb.conf" "$D/private/sam.ldb" "$ALL_GROUPS" \
-    "lab.alice:${A_GROUP#*\\},GG_Personnel" "lab.bob:${B_GROUP#*\\},GG_Personnel" >"$LAB_DIR/directory.log" 2>&1 <<'EOF' ||
+    "lab.alice:${A_GROUP#*\\},${C_GROUP#*\\}" "lab.bob:${B_GROUP#*\\},${C_GROUP#*\\}" >"$LAB_DIR/directory.log" 2>&1 <<'EOF' ||
 import os, sys
 from samba.auth import system_session
 from samba.param import LoadParm
@@ -109,8 +120,7 @@ lab_log "$(cat "$LAB_DIR/directory.log") in $(lab_since "$t") ms"
 F="$LAB_DIR/fs"
 mkdir -p "$F"/{etc-up,etc-work,lib/private,cache,log,run,bin}
 chmod 700 "$F/lib/private"
-install -m 0755 "$R/usr/local/sbin/billu-shares" "$F/bin/billu-shares"
-lab_hash_check "$R/usr/local/sbin/billu-shares" "$F/bin/billu-shares"
+lab_install_declared "$LAB_DIR/lab-dev/PAR-FS01" /usr/local/sbin/billu-shares "$F/bin/billu-shares"
 # The holder process keeps the namespace's mounts; every fs command enters it (nsenter). /etc is an overlay, so
 # the rendered files go to their real paths without touching the host's /etc.
 lab_bg "$LAB-fs" "$LAB_DIR/fs-holder.log" unshare -m --propagation private sh -c "
@@ -122,11 +132,17 @@ HOLDER=$LAB_LAST_PID
 fsx() { nsenter -t "$HOLDER" -m -n -- "$@"; }
 lab_wait 10 "file server namespace ready" grep -q ready "$LAB_DIR/fs-holder.log" || lab_die "the file server namespace did not start"
 fsx sh -c "mkdir -p /etc/samba /etc/billu && printf 'nameserver $DC_IP\n' > /etc/resolv.conf"
-for f in etc/samba/smb.conf etc/krb5.conf etc/nsswitch.conf etc/billu/shares.conf; do
-    fsx cp "$R/$f" "/$f"
-    fsx cat "/$f" >"$LAB_DIR/used.$(basename "$f")"
-    lab_hash_check "$R/$f" "$LAB_DIR/used.$(basename "$f")"
-done
+FS_FILES=(/etc/samba/smb.conf /etc/krb5.conf /etc/nsswitch.conf /etc/billu/shares.conf)
+LAB_ENTER=(fsx)
+for f in "${FS_FILES[@]}"; do lab_install_declared "$LAB_DIR/lab-dev/PAR-FS01" "$f" "$f"; done
+LAB_ENTER=()
+# readback_fs: every file the lab installed for PAR-FS01 is what `synth --stack dev` rendered, as the step declares.
+readback_fs() {
+    lab_readback dev PAR-FS01 /usr/local/sbin/billu-shares "$F/bin/billu-shares"
+    LAB_ENTER=(fsx)
+    for f in "${FS_FILES[@]}"; do lab_readback dev PAR-FS01 "$f" "$f"; done
+    LAB_ENTER=()
+}
 if lab_sabotage; then # share A's path becomes share B's folder: A's own-share probes must fail
     fsx sed -i "s#^    path = $(share_field "${SHARES[0]}" 1)\$#    path = $(share_field "${SHARES[1]}" 1)#" /etc/samba/smb.conf
     fsx grep -c "^    path = $(share_field "${SHARES[1]}" 1)\$" /etc/samba/smb.conf | grep -qx 2 || lab_die "sabotage: no path line of share A"
@@ -203,5 +219,7 @@ lab_expect "nothing of A's landed in $B_SHARE" fail fsx test -e "/srv/shares/$B_
 as_alice() { fsx setpriv --reuid="$(fsx id -u "$WG\lab.alice")" --regid="$(fsx id -g "$WG\lab.alice")" --init-groups "$@"; }
 lab_expect "on disk, lab.alice may create files in $A_SHARE (ACL)" pass as_alice touch "/srv/shares/$A_SHARE/acl-probe"
 lab_expect "on disk, lab.alice may not create files in $B_SHARE (ACL)" fail as_alice touch "/srv/shares/$B_SHARE/acl-probe"
+lab_log "after the join, billu-shares and the probes, the installed files are still the rendered ones:"
+readback_fs
 lab_log "whole lab $(lab_since "$START") ms"
 lab_finish

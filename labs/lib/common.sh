@@ -3,8 +3,9 @@
 #
 # Rules every lab keeps: contact only addresses inside its own namespaces; bound every wait in count and time
 # (lab_wait); no fixed sleeps; clean up after itself (lab_cleanup on EXIT); in CI (CI=true) missing
-# prerequisites FAIL, they never skip silently; prove it runs what synth rendered (lab_hash_check); include a
-# deliberately broken case that must fail; have one sabotage (lab_sabotage) that corrupts a rendered artifact
+# prerequisites FAIL, they never skip silently; prove it runs what synth rendered (lab_readback, or
+# lab_hash_check where a lab has not moved to it yet); include a deliberately broken case that must fail; have one
+# sabotage (lab_sabotage) that corrupts a rendered artifact
 # after its hash check, so that the probes, not a setup guard, must turn the lab red.
 #
 # Exit statuses: 0 every probe passed; 1 a probe failed (lab_finish, or the first failing probe when
@@ -19,6 +20,8 @@ set -euo pipefail
 
 : "${LAB:?set LAB to a short prefix for this lab before sourcing common.sh}"
 LAB_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+# The lab's folder name (labs/<name>/lab.sh sources this file): its overrides are labs/<name>/overrides.json.
+LAB_NAME="$(basename "$(cd "$(dirname "${BASH_SOURCE[1]}")" && pwd)")"
 LAB_DIR="$(mktemp -d "/tmp/billu-lab-${LAB}.XXXXXX")"
 LAB_NETNS=()
 LAB_PIDS=()
@@ -171,21 +174,154 @@ lab_synth() {
     echo "$out"
 }
 
-# lab_hash_check <rendered file> <file the lab runs> <override description>...: proves the lab runs what synth
-# rendered. With no override, the two files must be identical; with overrides, the lab's file must equal the
-# rendered one after the documented override commands (sed expressions) are applied, which the caller passes.
+# lab_hash_check <rendered file> <file the lab runs>: the two files are identical. Kept for the labs not yet moved
+# to lab_readback (it compares a copy with its source, so it proves little): new checks use lab_readback.
 lab_hash_check() {
-    local rendered="$1" used="$2"; shift 2
-    local expect="$LAB_DIR/expect.$$"
-    cp "$rendered" "$expect"
-    local expr
-    for expr in "$@"; do sed -i -e "$expr" "$expect"; done
-    if cmp -s "$expect" "$used"; then
-        lab_log "hash ok: $(sha256sum "$rendered" | cut -c1-16) $(basename "$rendered") [overrides: $#: $*]"
+    local rendered="$1" used="$2"
+    [ "$#" -eq 2 ] || lab_die "lab_hash_check takes no overrides: list them in labs/$LAB_NAME/overrides.json and use lab_readback"
+    if cmp -s "$rendered" "$used"; then
+        lab_log "hash ok: $(sha256sum "$rendered" | cut -c1-16) $(basename "$rendered")"
     else
-        diff -u "$expect" "$used" | head -20 >&2
+        diff -u "$rendered" "$used" | head -20 >&2
         lab_die "the lab does not run what synth rendered: $rendered"
     fi
+}
+
+# --- the proof that a lab runs what synth rendered ------------------------------------------------------------
+# A lab installs the files of its own synth (lab_synth), with the overrides of labs/$LAB_NAME/overrides.json applied by
+# tools/lab-overrides.ts (lab_overridden: no other edit of a rendered file). After each step has run, lab_readback
+# reads back what is INSTALLED (bytes, mode, owner) and compares it with the tree the user's own command rendered
+# (out/<stack>/rendered of `node dist/tools/synth.js --stack <stack>`, with the same overrides: lab_expected), the
+# mode and owner with what the rendered step declares (its `billu_install <path> <mode> <owner>` line).
+
+# lab_overridden <stack> <rendered dir> <to dir> [NAME=value]...: <rendered dir> copied to <to dir> with this lab's
+# overrides for <stack> applied (their {NAME} variables filled). Dies when an override is dead or malformed.
+lab_overridden() {
+    local stack="$1" from="$2" to="$3"; shift 3
+    local args=() v
+    for v in "$@"; do args+=(--var "$v"); done
+    rm -rf "$to"; mkdir -p "$(dirname "$to")"
+    node "$LAB_ROOT/dist/tools/lab-overrides.js" --lab "$LAB_NAME" --stack "$stack" --from "$from" --to "$to" "${args[@]}" >"$LAB_DIR/overrides.log" 2>&1 ||
+        { cat "$LAB_DIR/overrides.log" >&2; lab_die "labs/$LAB_NAME/overrides.json cannot be applied to $from"; }
+    lab_log "$(cat "$LAB_DIR/overrides.log")"
+}
+
+# lab_expected <stack> [NAME=value]...: the read-back's reference for <stack>, in $LAB_DIR/expected/<stack>: the
+# rendered tree the user's command wrote (CI runs `npm run synth -- --stack dev` before the labs; a stack whose
+# out/<stack> is missing is synthesized here by that same command, with labs/$LAB_NAME/Pulumi.<stack>.yaml as its config
+# when the lab has one), with this lab's overrides. Call it directly, not in $(...).
+lab_expected() {
+    local stack="$1"; shift
+    local out="$LAB_ROOT/out/$stack" cfg=()
+    [ -f "$LAB_ROOT/labs/$LAB_NAME/Pulumi.$stack.yaml" ] && cfg=(--config "labs/$LAB_NAME/Pulumi.$stack.yaml")
+    if [ ! -d "$out/rendered" ]; then
+        lab_log "out/$stack is missing: node dist/tools/synth.js --stack $stack ${cfg[*]}"
+        (cd "$LAB_ROOT" && node dist/tools/synth.js --stack "$stack" "${cfg[@]}" >"$LAB_DIR/synth-user-$stack.log" 2>&1) ||
+            { cat "$LAB_DIR/synth-user-$stack.log" >&2; lab_die "synth $stack failed"; }
+    fi
+    lab_log "read-back reference: out/$stack/rendered (written $(date -u -r "$out/rendered" '+%F %T UTC'))"
+    lab_reference "$stack" "$stack" "$out/rendered" "$@"
+}
+
+# lab_reference <name> <stack> <rendered dir> [NAME=value]...: registers another read-back reference, <name>, for
+# files a step installed from another synthesis of <stack> (say, with HR's next export: --hr-csv), with the lab's
+# overrides for <stack>. lab_readback's first argument names the reference.
+lab_reference() {
+    local name="$1" stack="$2" from="$3"; shift 3
+    printf '%s\n' "$from" >"$LAB_DIR/expected-$name.from"
+    lab_overridden "$stack" "$from" "$LAB_DIR/expected/$name" "$@"
+}
+
+# LAB_ENTER: a command prefix that enters the lab host (for example a function that enters its mount namespace),
+# through which lab_readback reads the installed files and lab_install_declared installs them; empty: the host's.
+LAB_ENTER=()
+# LAB_SECRETS: the secrets file the lab fed the step (lines "<name>\t<hex>"); a rendered file with {{secret:...}}
+# placeholders is expected with them substituted by the rendered billu-lib's billu_subst, as the step does.
+LAB_SECRETS=""
+
+# lab_declared <stack> <host> <guest path>: "<mode> <owner:group>" the rendered steps install the file with (from the
+# unmodified synth output of the user's command); empty when no step installs it.
+lab_declared() {
+    local from line
+    from=$(cat "$LAB_DIR/expected-$1.from")
+    line=$(grep -h "^billu_install '$3' " "$from/$2"/var/lib/billu/stage/*/run.sh 2>/dev/null | head -1) || true
+    [ -n "$line" ] || return 0
+    eval "set -- ${line#billu_install }"
+    printf '%s %s\n' "$(printf '%o' "0$2")" "$3"
+}
+
+# lab_readback <reference> <host> <guest path> <installed path> [bytes]: reads back the installed file (through
+# LAB_ENTER) and records a probe: its bytes equal the read-back reference's, and its mode and owner the ones the
+# rendered step declares. "bytes": bytes only (a staged run.sh or billu-lib.sh, a file the lab loads without a step).
+lab_readback() {
+    local stack="$1" host="$2" guest="$3" installed="$4" kind="${5:-installed}"
+    local ref="$LAB_DIR/expected/$stack/$host$guest" got="$LAB_DIR/readback.got" want="$LAB_DIR/readback.want"
+    local problems=() declared="" actual lib
+    if [ ! -f "$ref" ]; then
+        problems+=("not in the $stack stack's synth output")
+    elif ! "${LAB_ENTER[@]}" cat "$installed" >"$got" 2>"$LAB_DIR/readback.err"; then
+        problems+=("not installed ($(head -1 "$LAB_DIR/readback.err"))")
+    else
+        cp "$ref" "$want"
+        if grep -q '{{secret:' "$want"; then
+            lib=$(ls "$(cat "$LAB_DIR/expected-$stack.from")/$host"/var/lib/billu/stage/*/billu-lib.sh | head -1)
+            # shellcheck disable=SC1090
+            ( . "$lib"; BILLU_SECRETS="$LAB_SECRETS"; billu_subst "$ref" ) >"$want" 2>"$LAB_DIR/readback.err" ||
+                problems+=("its secrets cannot be substituted ($(head -1 "$LAB_DIR/readback.err"))")
+        fi
+        cmp -s "$want" "$got" || { problems+=("bytes differ"); { diff -u "$want" "$got" | head -20 | sed 's/^/        /' >&2; } || true; }
+        if [ "$kind" != bytes ]; then
+            declared=$(lab_declared "$stack" "$host" "$guest")
+            actual=$("${LAB_ENTER[@]}" stat -c '%a %U:%G' "$installed")
+            if [ -z "$declared" ]; then problems+=("no rendered step installs $guest")
+            elif [ "$declared" != "$actual" ]; then problems+=("mode/owner $actual, the step declares $declared"); fi
+        fi
+    fi
+    _lab_readback_verdict "$stack" "$host" "$guest" "$installed" "$(sha256sum <"$got" 2>/dev/null | cut -c1-12)" "$declared" "${problems[@]}"
+}
+
+# lab_readback_report <stack> <host> <guest path> "<mode> <owner:group> <sha256>": the same probe for a host that
+# reports its installed files itself (a VM guest prints mode, owner and SHA-256 on its console).
+lab_readback_report() {
+    local stack="$1" host="$2" guest="$3" mode owner sum problems=() declared=""
+    local ref="$LAB_DIR/expected/$stack/$host$guest"
+    read -r mode owner sum <<<"$4"
+    if [ -z "$sum" ]; then
+        problems+=("the host reported nothing for it")
+    elif [ ! -f "$ref" ]; then
+        problems+=("not in the $stack stack's synth output")
+    else
+        [ "$(sha256sum <"$ref" | cut -d' ' -f1)" = "$sum" ] || problems+=("bytes differ (sha256 ${sum:0:12}, expected $(sha256sum <"$ref" | cut -c1-12))")
+        declared=$(lab_declared "$stack" "$host" "$guest")
+        if [ -z "$declared" ]; then problems+=("no rendered step installs $guest")
+        elif [ "$declared" != "$mode $owner" ]; then problems+=("mode/owner $mode $owner, the step declares $declared"); fi
+    fi
+    _lab_readback_verdict "$stack" "$host" "$guest" "$host (its own report)" "${sum:0:12}" "$declared" "${problems[@]}"
+}
+
+_lab_reference_label() { # <reference>: out/<stack> for the user's synth output, else "<reference> synth"
+    local from; from=$(cat "$LAB_DIR/expected-$1.from")
+    if [ "$from" = "$LAB_ROOT/out/$1/rendered" ]; then echo "out/$1"; else echo "$1 synth"; fi
+}
+_lab_readback_verdict() { # <stack> <host> <guest path> <installed at> <sha prefix> <declared> [problem]...
+    local stack="$1" host="$2" guest="$3" at="$4" sum="$5" declared="$6"; shift 6
+    if [ "$#" -eq 0 ]; then
+        LAB_PASSES=$((LAB_PASSES + 1))
+        printf '[%s]   ok    read-back %s %s = %s (%s%s)\n' "$LAB" "$host" "$guest" "$(_lab_reference_label "$stack")" "$sum" "${declared:+, $declared}"
+    else
+        LAB_FAILS=$((LAB_FAILS + 1))
+        printf '[%s]   FAIL  read-back %s %s (installed at %s): %s\n' "$LAB" "$host" "$guest" "$at" "$(IFS=';'; echo "$*")"
+    fi
+}
+
+# lab_install_declared <rendered host dir> <guest path> <destination>: installs the rendered file with the mode and
+# owner its step declares (the step's `billu_install` line), as the step would.
+lab_install_declared() {
+    local src="$1" guest="$2" dest="$3" line
+    line=$(grep -h "^billu_install '$guest' " "$src"/var/lib/billu/stage/*/run.sh | head -1) || true
+    [ -n "$line" ] || lab_die "no rendered step under $src installs $guest"
+    eval "set -- ${line#billu_install }"
+    "${LAB_ENTER[@]}" install -D -m "$2" -o "${3%%:*}" -g "${3#*:}" "$src$guest" "$dest"
 }
 
 # lab_switch: namespace <LAB>-sw holding a bridge br0, one switch for a zone's namespaces.

@@ -16,9 +16,10 @@
 #   guest_bg <name> <command...>         runs a command inside it in the background, tracked for cleanup
 #   guest_resolv <name> <search domain> <nameserver>...   writes its /etc/resolv.conf (cloud-init's job on a VM)
 #   guest_destroy <name>                 stops everything in it and removes it
-#   guest_stage_step <name> <rendered host dir> <step>   stages a step exactly as synth rendered it (hash-checked)
+#   guest_stage_step <name> <rendered host dir> <step>   stages a step exactly as synth rendered it (read back)
 #   guest_run_step <name> <step> <secrets file>          runs the staged step's run.sh, secrets on stdin
-#   guest_step <name> <rendered host dir> <step> <secrets file>   both, timed (LAST_MS), the step's output shown
+#   guest_step <name> <rendered host dir> <step> <secrets file>   both, timed (LAST_MS), the step's output shown,
+#                                        then every file the step installed read back (GUEST_STACK, lab_readback)
 #   guest_rerun_clean <name> <step> <secrets file>       re-runs a staged step: exit 0 and no change reported
 #   samba_dc_secrets <file> <admin password> <cert name>  a DC's `dc` step secrets (lab_cert's <cert name>)
 #   samba_usn <name>                      the guest's DC's highestCommittedUSN (anything written moves it)
@@ -28,6 +29,9 @@
 #   secrets_add <file> <name> <value>     appends a secret in the guest steps' stdin format (name TAB hex)
 
 GUEST_DIRS=()
+# GUEST_STACK: the stack whose synth output (lab_expected, called by the lab first) the staged and installed files
+# are read back against; empty: a step of another synthesis (say, HR's next export), staged and run unchecked.
+GUEST_STACK=dev
 
 _guest_dir() { printf '%s/guest-%s' "$LAB_DIR" "$1"; }
 
@@ -106,11 +110,10 @@ secrets_add() {
 }
 
 # guest_stage_step <guest> <rendered host dir> <step>: copies run.sh, billu-lib.sh and every file run.sh installs
-# from synth's rendered/<host>/ into the guest's staging folder, then proves they are byte for byte the rendered
-# ones (no lab override touches a staged file).
+# from synth's rendered/<host>/ into the guest's staging folder, then reads the staged run.sh and billu-lib.sh back
+# from the guest (no lab override touches a staged file).
 guest_stage_step() {
-    local g="$1" src="$2" step="$3" d stage f list
-    d="$(_guest_dir "$g")"
+    local g="$1" src="$2" step="$3" stage f list
     stage="/var/lib/billu/stage/$step"
     [ -f "$src$stage/run.sh" ] || lab_die "no rendered step $step under $src"
     list="$(sed -n "s/^billu_install '\([^']*\)'.*/\1/p" "$src$stage/run.sh")"
@@ -119,10 +122,22 @@ guest_stage_step() {
     for f in $list; do
         guest_exec "$g" install -D -m 0600 "$src$f" "$stage/files$f"
     done
-    for f in "$stage/run.sh" "$stage/billu-lib.sh"; do
-        lab_hash_check "$src$f" "$d/var/u${f#/var}"
+    [ -n "$GUEST_STACK" ] || return 0
+    LAB_ENTER=(guest_exec "$g")
+    for f in "$stage/run.sh" "$stage/billu-lib.sh"; do lab_readback "$GUEST_STACK" "$(basename "$src")" "$f" "$f" bytes; done
+    LAB_ENTER=()
+}
+
+# guest_readback_step <guest> <rendered host dir> <step> <secrets file>: every file the step installs, read back from
+# the guest at its real path (bytes with the secrets substituted, mode, owner) against GUEST_STACK's synth output.
+guest_readback_step() {
+    local g="$1" src="$2" step="$3" f
+    [ -n "$GUEST_STACK" ] || return 0
+    LAB_ENTER=(guest_exec "$g"); LAB_SECRETS="$4"
+    for f in $(sed -n "s/^billu_install '\([^']*\)'.*/\1/p" "$src/var/lib/billu/stage/$step/run.sh"); do
+        lab_readback "$GUEST_STACK" "$(basename "$src")" "$f" "$f"
     done
-    for f in $list; do lab_hash_check "$src$f" "$d/var/u${stage#/var}/files$f"; done
+    LAB_ENTER=(); LAB_SECRETS=""
 }
 
 # guest_run_step <guest> <step> <secrets file> [log]: runs the staged step; returns its exit status.
@@ -139,6 +154,7 @@ guest_step() {
     LAST_MS=$(lab_since "$t")
     if [ "$rc" -eq 0 ]; then lab_log "$host step $step: ok in ${LAST_MS} ms"; else lab_log "$host step $step: FAILED (exit $rc) after ${LAST_MS} ms"; fi
     sed 's/^/    /' "$LAB_DIR/$g-$step.log"
+    [ "$rc" -ne 0 ] || guest_readback_step "$g" "$src" "$step" "$4"
     return "$rc"
 }
 

@@ -2,7 +2,7 @@
 # labs/mail: the MailServer component (Postfix, Dovecot, rspamd) against a real Samba AD DC, in network namespaces.
 #
 # It synthesizes the dev stack and runs the guest steps exactly as synth rendered them (every staged file
-# hash-checked, nothing edited), in the order the program deploys them: PAR-DC01 `dc` (provision) and `domain`
+# and every installed file read back after its step, nothing edited), in the order the program deploys them: PAR-DC01 `dc` (provision) and `domain`
 # (records, including the mail domain's MX), `directory` (every account of the directory plan, with the address
 # the plan gives it), PAR-DC01 `mail-directory` (the LDAP service account with its
 # generated password, the aliases as proxyAddresses), then PAR-MAIL01 `mail-packages` and `mail` (TLS, Postfix,
@@ -38,6 +38,7 @@ START=$(date +%s%N)
 # --- synth the dev stack; every fact below comes from its outputs -------------------------------------------------
 OUT="$(lab_synth dev)"
 R="$OUT/rendered"
+lab_expected dev # the read-back's reference: out/dev, written by `npm run synth -- --stack dev`
 q() { node -e "const o=require('$OUT/outputs.json'), r=require('$OUT/resources.json').resources; const row=(s,k)=>o.sections[s].rows.find(x=>x[0]===k)[1]; $1"; }
 DOMAIN=$(q 'console.log(o.site.domain)')
 DC1=$(q 'console.log(o.hosts.find(h=>h.role==="dc").name)')
@@ -51,9 +52,12 @@ SUB_PORT=$(q 'console.log(o.sections["Mail client settings"].rows[1][2])')
 SMTP_PORT=$(q 'console.log(o.sections["Mail client settings"].rows[2][2])')
 MX_VALUE=$(q 'const m=o.sections["Mail DNS records"].rows.find(x=>x[2]==="MX"); console.log(m[3])')
 MAIL_DNS=$(q "console.log(r.find(x=>x.type.endsWith('VmLegacy')&&x.inputs.name==='$MAIL').inputs.initialization.dns.servers.join(' '))")
-SIZE_LIMIT=$(sed -n 's/^message_size_limit = //p' "$R/$MAIL/etc/postfix/main.cf")
-QUOTA_MIB=$(sed -n 's/^  quota_rule = \*:storage=\([0-9]*\)M$/\1/p' "$R/$MAIL/etc/dovecot/dovecot.conf")
-BIND_DN=$(sed -n 's/^bind_dn = //p' "$R/$MAIL/etc/billu/mail/postfix-ldap/mailboxes.cf")
+# The size limit, quota and bind DN the probes expect: the model's (tools/lab-facts.ts), never the files under test.
+(cd "$LAB_ROOT" && node dist/tools/lab-facts.js --stack dev) >"$LAB_DIR/facts.json" || lab_die "lab-facts dev failed"
+mfact() { node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).mail[process.argv[2]])' "$LAB_DIR/facts.json" "$1"; }
+SIZE_LIMIT=$(mfact messageSizeBytes)
+QUOTA_MIB=$(mfact quotaMiB)
+BIND_DN=$(mfact bindDn)
 SVC=${BIND_DN%@*}
 POSTMASTER_TO=$(awk -F'\t' '$1 ~ /^postmaster@/ {print $2}' "$R/$DC1/etc/billu/mail/aliases.tsv")
 DOMAIN_DN=$(printf 'DC=%s' "${DOMAIN//./,DC=}")
@@ -88,7 +92,7 @@ if [ "${MBL_SABOTAGE:-}" = 1 ]; then mail_secrets "$S/mail" "Wrong$LDAP_PW"; lab
 # --- network: one switch for the servers zone; a client on it ---------------------------------------------------------
 lab_switch
 plug() { lab_plug "$1" "$2/24"; } # <namespace suffix> <address>
-run_step() { guest_step "$1" "$R/$2" "$3" "$4"; } # <guest> <host> <step> <secrets>: stage (hash-checked), run, time
+run_step() { guest_step "$1" "$R/$2" "$3" "$4"; } # <guest> <host> <step> <secrets>: stage, run, time, read back
 # refused <pattern> <command...>: the command fails AND says why (a refusal for another reason is no pass).
 refused() { local out rc=0; out=$("${@:2}" 2>&1) || rc=$?; printf '%s\n' "$out" >>"$LAB_DIR/probes.log"; [ "$rc" -ne 0 ] && grep -Eq -- "$1" <<<"$out"; }
 
@@ -236,9 +240,9 @@ OUT2="$LAB_DIR/synth-departure"
 (cd "$LAB_ROOT" && node dist/tools/synth.js --stack dev --out "$OUT2" --hr-csv "$LAB_DIR/hr-departure.csv" >"$OUT2.log" 2>&1) || { cat "$OUT2.log" >&2; lab_die "synth with the departure failed"; }
 lab_expect "the new plan disables $USER_B and only them" pass node -e 'const d = require(process.argv[1]); const x = d.people.filter((p) => p.action === "disable").map((p) => p.sam);
     process.exit(JSON.stringify(x) === JSON.stringify([process.argv[2]]) ? 0 : 1)' "$OUT2/directory.json" "$USER_B"
-R_MAIN="$R"; R="$OUT2/rendered"
+R_MAIN="$R"; R="$OUT2/rendered"; GUEST_STACK="" # HR's next export: not the committed stack's output
 run_step dc1 "$DC1" directory "$S/directory" || lab_die "the directory step (departure) failed"
-R="$R_MAIN"
+R="$R_MAIN"; GUEST_STACK=dev
 lab_expect "AD refuses $USER_B's bind: disabled (data 533)" pass lab_has 'data 533' ldap_bind "$MAIL_B" "$PW_B"
 lab_expect "$MAIL_B (disabled) cannot log on over IMAPS (AUTHENTICATIONFAILED)" pass refused AUTHENTICATIONFAILED imap "$MAIL_B" "$PW_B"
 lab_expect "$MAIL_B (disabled) gets no submission (535)" pass refused "535" submit "$MAIL_B" "$PW_B" --sender "$MAIL_B" --to "$MAIL_A" --subject gone
@@ -258,7 +262,7 @@ STAGED=/var/lib/billu/stage/mail/files/etc/postfix/main.cf
 guest_exec mail sh -c "sed -i 's/^smtpd_relay_restrictions =/smtpd_relay_restriction =/' $STAGED"
 lab_expect "a main.cf with a typo (smtpd_relay_restriction) is refused by the step's postfix check" fail guest_run_step mail mail "$S/mail" "$LAB_DIR/broken-main.log"
 lab_expect "the refusal is postconf's: unused parameter smtpd_relay_restriction" pass grep -q "unused parameter: smtpd_relay_restriction=" "$LAB_DIR/broken-main.log"
-lab_expect "the installed main.cf is still the rendered one" pass cmp -s "$R/$MAIL/etc/postfix/main.cf" "$LAB_DIR/guest-mail/etc/u/postfix/main.cf"
+LAB_ENTER=(guest_exec mail); lab_readback dev "$MAIL" /etc/postfix/main.cf /etc/postfix/main.cf; LAB_ENTER=() # still the rendered one
 lab_expect "and relaying is still refused (relay access denied)" pass refused "Relay access denied" send --port "$SMTP_PORT" --sender "$MAIL_A" --to "someone@example.org" --subject relay2
 
 # --- figures ------------------------------------------------------------------------------------------------------

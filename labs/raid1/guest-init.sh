@@ -1,10 +1,13 @@
 #!/bin/sh
 # /init of the raid1 lab's qemu guest (busybox ash). Runs /usr/local/sbin/billu-raid1, the RAID script exactly as
-# offline synth rendered it (lab.sh hash-checks it), through a disk failure and a rebuild, and prints one line per
-# step ("STEP <name> ok|FAIL <detail>"), the figures ("FIGURE <name>=<ms>") and a verdict ("RESULT PASS|FAIL").
+# offline synth rendered it, through a disk failure and a rebuild, and prints one line per step ("STEP <name>
+# ok|FAIL <detail>"), the figures ("FIGURE <name>=<ms>"), each installed file ("INSTALLED <path> <mode>
+# <owner:group> <sha256>", which lab.sh compares with synth's output) and a verdict ("RESULT PASS|FAIL").
 # The kernel command line chooses the scenario: billu.phase=mirror (create, fail, rebuild: disks vda vdb vdc,
 # vdc the blank replacement) or billu.phase=reboot (the same disks after a "reboot": assemble, verify);
-# billu.sabotage=1 corrupts the replacement behind md's back, which must make the mirror phase FAIL.
+# billu.sabotage=1 corrupts the replacement behind md's back, which must make the mirror phase FAIL;
+# billu.alert=<address> is the model's alert address (lab.sh takes it from tools/lab-facts.ts), which mdadm's
+# DegradedArray mail must reach.
 export PATH=/sbin:/bin:/usr/sbin:/usr/bin:/usr/local/sbin
 mount -t proc proc /proc
 mount -t sysfs sys /sys
@@ -16,10 +19,12 @@ dmesg -n 1
 
 PHASE=mirror
 SABOTAGE=0
+ALERT=""
 for a in $(cat /proc/cmdline); do
     case "$a" in
         billu.phase=*) PHASE="${a#billu.phase=}" ;;
         billu.sabotage=1) SABOTAGE=1 ;;
+        billu.alert=*) ALERT="${a#billu.alert=}" ;;
     esac
 done
 FAILED=0
@@ -29,6 +34,9 @@ step() { # step <name> <ok|FAIL> <detail>
     [ "$2" = ok ] || FAILED=1
 }
 finish() {
+    for f in /usr/local/sbin/billu-raid1 /etc/billu/raid1.conf /etc/mdadm/mdadm.conf; do
+        echo "INSTALLED $f $(stat -c '%a %U:%G' "$f") $(sha256sum "$f" | cut -d' ' -f1)"
+    done
     if [ "$FAILED" = 0 ]; then echo "RESULT PASS"; else echo "RESULT FAIL"; fi
     sync
     poweroff -f
@@ -49,7 +57,6 @@ for d in vda vdb vdc; do wait_for 10 test -b "/dev/$d" || { step boot FAIL "/dev
 step boot ok "kernel $(uname -r), disks vda vdb vdc, uptime $(ms) ms"
 
 . /etc/billu/raid1.conf
-MAILADDR="$(awk '$1 == "MAILADDR" { print $2 }' /etc/mdadm/mdadm.conf)"
 RAID=/usr/local/sbin/billu-raid1
 MP="$MOUNT_POINT"
 
@@ -100,10 +107,10 @@ if [ "$PHASE" = mirror ]; then
     fi
     rm -f /run/mail.*
     mdadm --monitor --scan --oneshot >/tmp/monitor.out 2>&1
-    if grep -qi "^To: $MAILADDR" /run/mail.* 2>/dev/null && grep -q 'DegradedArray' /run/mail.* 2>/dev/null; then
+    if [ -n "$ALERT" ] && grep -qixF "To: $ALERT" /run/mail.* 2>/dev/null && grep -q 'DegradedArray' /run/mail.* 2>/dev/null; then
         step monitor-alert ok "mdadm --monitor mailed $(grep -h -i '^Subject:' /run/mail.* | head -1)"
     else
-        step monitor-alert FAIL "no DegradedArray mail to $MAILADDR ($(cat /tmp/monitor.out /run/mail.* 2>/dev/null | head -3))"
+        step monitor-alert FAIL "no DegradedArray mail to ${ALERT:-(no billu.alert given)} ($(cat /tmp/monitor.out /run/mail.* 2>/dev/null | head -3))"
     fi
 
     t0=$(ms)

@@ -2,7 +2,7 @@
 # labs/raid1: the file server's RAID 1 in a real guest. These machines have no md driver, so the lab boots a qemu
 # guest (software emulation: the nested /dev/kvm hangs a stock kernel) with Debian's cloud kernel, resolved at run
 # time from Debian's packages, and a small initramfs holding busybox, mdadm, mke2fs, wipefs and the file server's
-# RAID script and config exactly as offline synth rendered them for PAR-FS01 (hash-checked). Its /init
+# RAID script and config exactly as offline synth rendered them for PAR-FS01 (read back: see below). Its /init
 # (guest-init.sh) drives the scenario and prints one line per step:
 #   mirror phase (3 blank 64 MiB disks): the script creates the array; 16 MiB written with a checksum; a re-run
 #     changes nothing; vda failed and removed, the data reads back identical; a re-run reports the degraded
@@ -12,9 +12,13 @@
 #   reboot phase (the same disks): the script assembles the array (stale vda left out), checksum matches;
 #   sabotage (a fresh mirror phase with vdc corrupted behind md's back): must FAIL.
 #   BILLU_LAB_SABOTAGE=1: the main mirror phase runs with the replacement corrupted, so its own probes must fail.
-# Lab overrides (documented, hash-checked): raid1.conf's DISKS become the guest's virtio disks /dev/vda /dev/vdb
+# Lab overrides (labs/raid1/overrides.json): raid1.conf's DISKS become the guest's virtio disks /dev/vda /dev/vdb
 # (the VM's are /dev/disk/by-id/scsi-0QEMU_QEMU_HARDDISK_drive-scsi1/2, which need udev); a sendmail stub
 # records mdadm's alert mail.
+# Proof it runs what synth rendered: the guest reports mode, owner and SHA-256 of each installed file after every
+# boot, compared with out/dev/rendered (the tree `npm run synth -- --stack dev` wrote) and the raid1 step's
+# declared mode and owner (lab_readback_report). The alert address the mail must reach comes from the model
+# (tools/lab-facts.ts), not from mdadm.conf.
 # Downloads (kernel, busybox-static, mdadm .debs) are cached in $BILLU_LAB_CACHE (default
 # /tmp/billu-lab-cache/raid1) so a warm run does not fetch again; the kernel version is still resolved each run.
 LAB=rd1
@@ -28,9 +32,18 @@ elapsed() { echo $(( ($(date +%s%N) - T_START) / 1000000 )); }
 # 1. What synth renders for the file server.
 OUT="$(lab_synth dev)"
 R="$OUT/rendered/PAR-FS01"
-for f in usr/local/sbin/billu-raid1 usr/local/sbin/billu-shares etc/billu/raid1.conf etc/mdadm/mdadm.conf; do
-    [ -f "$R/$f" ] || lab_die "synth did not render $f for PAR-FS01"
+FILES=(/usr/local/sbin/billu-raid1 /etc/billu/raid1.conf /etc/mdadm/mdadm.conf)
+# billu-shares is not installed in the guest, only parsed by its busybox (below).
+for f in "${FILES[@]}" /usr/local/sbin/billu-shares; do
+    [ -f "$R$f" ] || lab_die "synth did not render $f for PAR-FS01"
 done
+lab_overridden dev "$OUT/rendered" "$LAB_DIR/lab-dev"
+lab_expected dev
+ALERT=$(cd "$LAB_ROOT" && node dist/tools/lab-facts.js --stack dev | node -e '
+    const f = JSON.parse(require("fs").readFileSync(0, "utf8")).fileservers.find((x) => x.host === "PAR-FS01");
+    console.log(f ? f.alertEmail : "")')
+[ -n "$ALERT" ] || lab_die "the dev model has no file server PAR-FS01"
+lab_log "the model's alert address for PAR-FS01: $ALERT"
 
 # 2. Debian's packages: the cloud kernel's current version, busybox-static, mdadm (downloaded once, then cached).
 KPKG="$(apt-cache depends linux-image-cloud-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/ { print $2; exit }')"
@@ -82,13 +95,10 @@ lab_log "modules: $(tr '\n' ' ' <"$I/lib/modules/order")"
 cp "$(dirname "$0")/guest-init.sh" "$I/init"
 printf '#!/bin/sh\n# lab stub: keeps the mail mdadm --monitor sends\ncat > /run/mail.$$\n' >"$I/usr/sbin/sendmail"
 chmod 755 "$I/init" "$I/usr/sbin/sendmail"
-# The files under test, as synth rendered them; only the documented override differs.
-install -m 0755 "$R/usr/local/sbin/billu-raid1" "$I/usr/local/sbin/billu-raid1"
-cp "$R/etc/mdadm/mdadm.conf" "$I/etc/mdadm/mdadm.conf"
-sed -e "s|^DISKS=.*|DISKS='/dev/vda /dev/vdb'|" "$R/etc/billu/raid1.conf" >"$I/etc/billu/raid1.conf"
-lab_hash_check "$R/usr/local/sbin/billu-raid1" "$I/usr/local/sbin/billu-raid1"
-lab_hash_check "$R/etc/mdadm/mdadm.conf" "$I/etc/mdadm/mdadm.conf"
-lab_hash_check "$R/etc/billu/raid1.conf" "$I/etc/billu/raid1.conf" "s|^DISKS=.*|DISKS='/dev/vda /dev/vdb'|"
+printf 'root:x:0:0:root:/root:/bin/sh\n' >"$I/etc/passwd"; printf 'root:x:0:\n' >"$I/etc/group" # owners by name, as on Debian
+# The files under test, as the lab's synth rendered them (with the documented override), with the mode and owner
+# the raid1 step declares.
+for f in "${FILES[@]}"; do lab_install_declared "$LAB_DIR/lab-dev/PAR-FS01" "$f" "$I$f"; done
 (cd "$I" && find . | cpio -o -H newc --quiet | gzip -1) >"$LAB_DIR/initrd"
 lab_log "initramfs $(( $(stat -c %s "$LAB_DIR/initrd") / 1024 )) KiB, ready after $(elapsed) ms"
 
@@ -103,6 +113,10 @@ boot() {
         -append "console=ttyS0 panic=-1 quiet $args" "${drives[@]}" </dev/null 2>&1 | tr -d '\r' >"$LAB_DIR/$name.log" || true
     lab_log "boot $name: $(( ($(date +%s%N) - t0) / 1000000 )) ms"
     grep -E '^(STEP|FIGURE|RESULT|SABOTAGE|  \| )' "$LAB_DIR/$name.log" | sed "s/^/[$LAB]   $name: /"
+    local f
+    for f in "${FILES[@]}"; do
+        lab_readback_report dev PAR-FS01 "$f" "$(sed -n "s|^INSTALLED $f ||p" "$LAB_DIR/$name.log" | head -1)"
+    done
 }
 disks() { # disks <prefix>: three blank 64 MiB images
     local d
@@ -112,7 +126,7 @@ step_ok() { grep -q "^STEP $2 ok" "$LAB_DIR/$1.log"; }
 
 disks m
 # BILLU_LAB_SABOTAGE=1: the main mirror phase itself runs with the replacement corrupted: its probes must fail.
-MIRROR_ARGS="billu.phase=mirror"
+MIRROR_ARGS="billu.phase=mirror billu.alert=$ALERT"
 if lab_sabotage; then MIRROR_ARGS="$MIRROR_ARGS billu.sabotage=1"; lab_log "SABOTAGE: the mirror phase corrupts the replacement disk behind md's back"; fi
 boot mirror "$MIRROR_ARGS" "$LAB_DIR"/m-{a,b,c}.img
 for s in boot create initial-resync write rerun-fresh fail-disk degraded-read degraded-reported monitor-alert rebuild rebuilt-read \
@@ -129,7 +143,7 @@ lab_expect "reboot: verdict PASS" pass grep -q '^RESULT PASS' "$LAB_DIR/reboot.l
 # The broken case: the replacement corrupted behind md's back must make the test fail, at the step that reads
 # from it alone.
 disks s
-boot sabotage "billu.phase=mirror billu.sabotage=1" "$LAB_DIR"/s-{a,b,c}.img
+boot sabotage "billu.phase=mirror billu.sabotage=1 billu.alert=$ALERT" "$LAB_DIR"/s-{a,b,c}.img
 lab_expect "sabotage: the replacement-only read FAILS" pass grep -q '^STEP replacement-only-read FAIL' "$LAB_DIR/sabotage.log"
 lab_expect "sabotage: verdict FAIL" pass grep -q '^RESULT FAIL' "$LAB_DIR/sabotage.log"
 

@@ -21,9 +21,7 @@
 #     charon settings, connection and secrets files unchanged.
 #  2. The key is a lab-generated one, fed through the same secret channel as production: the rendered secrets
 #     file is filled in by billu_subst of the rendered billu-lib.sh from "<name>\t<hex>" lines.
-#  3. nftables: while the firewall's renderer does not yet carry the vpn-partner zone (no "ipsec0" in the rendered
-#     ruleset), the lab adds to each vpn-partner rule the match production needs: `iifname "ipsec0" ip saddr
-#     {peer networks}` (from vpn-partner) or `oifname "ipsec0" ip daddr {peer networks}` (to vpn-partner).
+#  3. (none: the rendered ruleset carries the vpn-partner zone on "ipsec0" and runs unchanged; labs/vpn/overrides.json)
 #  4. The TUN interface dies with its charon (an XFRM interface does not), so after a restart the lab runs the
 #     rendered link script again, as production's boot does before charon.
 #  5. Router NICs without a lab host end in a stub veth peer inside the router's namespace.
@@ -145,25 +143,13 @@ done
 
 # --- the rendered files, hash-checked ------------------------------------------------------------------------
 RUN="$LAB_DIR/run"; mkdir -p "$RUN"
-nft_override() { # <peer networks>: sed expressions of override 3
-    printf '%s\n' \
-        "s|^\\(        \\)\\(.* comment \"flow [0-9]*: vpn-partner -> \\)|\\1iifname \"ipsec0\" ip saddr { $1 } \\2|" \
-        "s|^\\(        \\)\\(.* comment \"flow [0-9]*: [^\"]* -> vpn-partner \\)|\\1oifname \"ipsec0\" ip daddr { $1 } \\2|"
-}
 prepare_site() { # <tag> <synth dir> <router> <tunnel> <peer networks>
-    local tag="$1" dir="$2/rendered/$3" tunnel="$4" nets="$5" d="$RUN/$1"
+    local tag="$1" dir="$2/rendered/$3" tunnel="$4" d="$RUN/$1" # $5 (the peer networks): unused since override 3 went
     mkdir -p "$d"
     cp "$dir/etc/sysctl.d/90-billu-router.conf" "$d/sysctl.conf"
     lab_hash_check "$dir/etc/sysctl.d/90-billu-router.conf" "$d/sysctl.conf"
     cp "$dir/etc/nftables.conf" "$d/nftables.conf"
-    if grep -q '"ipsec0"' "$d/nftables.conf"; then
-        lab_hash_check "$dir/etc/nftables.conf" "$d/nftables.conf"
-    else
-        mapfile -t exprs < <(nft_override "$nets")
-        for e in "${exprs[@]}"; do sed -i -e "$e" "$d/nftables.conf"; done
-        lab_hash_check "$dir/etc/nftables.conf" "$d/nftables.conf" "${exprs[@]}"
-        lab_log "$tag: override 3 applied to $(grep -c '"ipsec0"' "$d/nftables.conf") vpn-partner rule(s)"
-    fi
+    lab_hash_check "$dir/etc/nftables.conf" "$d/nftables.conf"
     for f in etc/strongswan.d/billu-vpn.conf "etc/swanctl/conf.d/billu-$tunnel.conf" "etc/swanctl/conf.d/billu-$tunnel.secrets.conf" \
         "usr/local/sbin/billu-vpn-link-$tunnel" var/lib/billu/stage/vpn/billu-lib.sh; do
         cp "$dir/$f" "$d/$(basename "$f")"

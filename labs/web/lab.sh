@@ -18,15 +18,17 @@
 #           intranet's listener, Apache refuses the WAN (403): the second layer. From the LAN both sites answer
 #           and HTTP redirects to HTTPS. TLS below 1.2 is refused; the security headers are there.
 #
-# Lab overrides (documented; everything else runs byte for byte as rendered, hash-checked):
+# Lab overrides (documented; everything else runs byte for byte as rendered, read back after the step ran):
 #  1. Paths: the guest paths /etc/apache2/apache2.conf, /etc/ssl/billu/, /etc/billu/web/, /var/www/billu and the
-#     step's staging folder live under the lab's folder (sed on run.sh and apache2.conf, listed by lab_hash_check).
+#     step's staging folder live under the lab's folder (labs/web/overrides.json, applied by lab_overridden).
 #  2. Certificates: a throwaway CA and one ECDSA P-384 certificate per site made with openssl stand in for the site
 #     CA's; they reach the step through its secret channel like production's.
 #  3. systemd: `systemctl` is a stub on the step's PATH that starts/reloads Apache in the DMZ namespace (apache2
 #     -k start / -k graceful) and logs each call, so the lab can tell a reload from none.
 #  4. Debian's envvars: the lab's own (run, lock and log directories under the lab's folder).
 # The router's ruleset and sysctl need no override: the lab's interfaces carry the rendered names.
+# Proof it runs what synth rendered: after the step, every file it installed is read back (bytes, mode, owner) and
+# compared with out/dev/rendered, the tree `npm run synth -- --stack dev` wrote (lab_readback).
 # Proof the lab can fail: BILLU_LAB_SABOTAGE=1 (or BWEB_SABOTAGE=1) widens the intranet's `Require ip` to `Require all granted` in the
 # staged apache2.conf (after the hash check); the Apache-layer probes must then fail and the lab exit 1.
 LAB=bweb
@@ -93,29 +95,22 @@ export LANG=C
 EOF
 export APACHE_ENVVARS="$LAB_DIR/envvars"
 
-# override 1: the path expressions (applied to run.sh and apache2.conf; lab_hash_check lists them).
-PATHS=(
-    "s|/etc/apache2/apache2.conf|$P/etc/apache2/apache2.conf|g"
-    "s|/etc/ssl/billu/|$P/etc/ssl/billu/|g"
-    "s|/etc/billu/web/|$P/etc/billu/web/|g"
-    "s|/var/www/billu|$P/var/www/billu|g"
-    "s|^BILLU_STAGE='/var/lib/billu/stage/web'\$|BILLU_STAGE='$STAGE'|"
-)
-sed_paths() { local e; for e in "${PATHS[@]}"; do sed -i -e "$e" "$1"; done; }
+# override 1: the paths (labs/web/overrides.json): the trees the lab installs from, and the read-back's reference.
+lab_overridden dev "$DEV/rendered" "$LAB_DIR/lab-dev" ROOT="$P" STAGE="$STAGE"
+lab_overridden prod "$PROD/rendered" "$LAB_DIR/lab-prod" ROOT="$P" STAGE="$STAGE"
+lab_expected dev ROOT="$P" STAGE="$STAGE"
 
 # --- part 1: apache2ctl -t on both stacks' rendered configurations ------------------------------------------------
 lab_log "part 1: apache2ctl -t on the rendered apache2.conf of dev and prod"
-check_conf() { # <rendered apache2.conf>: a copy with the path overrides, with the lab's certificates in place
+check_conf() { # <apache2.conf with the path overrides>: a copy, with the lab's certificates in place
     local copy="$LAB_DIR/check.conf"
-    cp "$1" "$copy"; sed_paths "$copy"
-    lab_hash_check "$1" "$copy" "${PATHS[@]}"
+    cp "$1" "$copy"
     mkdir -p "$P/etc/ssl/billu/web"
     for role in public intranet; do cp "$TLS/$role.crt" "$P/etc/ssl/billu/web/$role.crt"; cp "$TLS/$role.key" "$P/etc/ssl/billu/web/$role.key"; done
     apache2ctl -t -f "$copy"
 }
 for stack in dev prod; do
-    dir=$([ $stack = dev ] && echo "$DEV" || echo "$PROD")
-    lab_expect "apache2ctl -t accepts the $stack stack's rendered apache2.conf" pass check_conf "$dir/rendered/PAR-WEB01/etc/apache2/apache2.conf"
+    lab_expect "apache2ctl -t accepts the $stack stack's rendered apache2.conf" pass check_conf "$LAB_DIR/lab-$stack/PAR-WEB01/etc/apache2/apache2.conf"
 done
 broken() {
     sed -e 's|^SSLProtocol .*|SSLProtocol -all +TLSv1.9|' "$LAB_DIR/check.conf" >"$LAB_DIR/broken.conf"
@@ -143,27 +138,35 @@ ip -n bweb-dmz route add default via "$WEB_GW"
 ip -n bweb-lan route add default via "$LAN_GW"
 # The internet knows only the router's WAN address (no route to the site's private networks).
 FW_RENDER="$DEV/rendered/PAR-FW01"
-cp "$FW_RENDER/etc/nftables.conf" "$LAB_DIR/nftables.conf"; lab_hash_check "$FW_RENDER/etc/nftables.conf" "$LAB_DIR/nftables.conf"
-cp "$FW_RENDER/etc/sysctl.d/90-billu-router.conf" "$LAB_DIR/sysctl.conf"; lab_hash_check "$FW_RENDER/etc/sysctl.d/90-billu-router.conf" "$LAB_DIR/sysctl.conf"
+cp "$FW_RENDER/etc/nftables.conf" "$LAB_DIR/nftables.conf"
+cp "$FW_RENDER/etc/sysctl.d/90-billu-router.conf" "$LAB_DIR/sysctl.conf"
 ip netns exec bweb-fw sysctl -q -p "$LAB_DIR/sysctl.conf" >/dev/null
 ip netns exec bweb-fw nft -c -f "$LAB_DIR/nftables.conf"
 ip netns exec bweb-fw nft -f "$LAB_DIR/nftables.conf"
 lab_log "router: rendered sysctl and ruleset loaded (nft -c passed)"
+lab_readback dev PAR-FW01 /etc/nftables.conf "$LAB_DIR/nftables.conf" bytes
+lab_readback dev PAR-FW01 /etc/sysctl.d/90-billu-router.conf "$LAB_DIR/sysctl.conf" bytes
 
 # --- part 2: the rendered web step, run for real --------------------------------------------------------------
 lab_log "part 2: the rendered web guest step"
 RENDER="$DEV/rendered/$WEB_HOST"
 RSTAGE="$RENDER/var/lib/billu/stage/web"
+LSTAGE="$LAB_DIR/lab-dev/$WEB_HOST/var/lib/billu/stage/web" # with the path overrides
 mkdir -p "$STAGE"
-cp "$RSTAGE/billu-lib.sh" "$STAGE/billu-lib.sh"; lab_hash_check "$RSTAGE/billu-lib.sh" "$STAGE/billu-lib.sh"
-cp "$RSTAGE/run.sh" "$STAGE/run.sh"; sed_paths "$STAGE/run.sh"; lab_hash_check "$RSTAGE/run.sh" "$STAGE/run.sh" "${PATHS[@]}"
+cp "$LSTAGE/billu-lib.sh" "$LSTAGE/run.sh" "$STAGE/"
 mapfile -t GUEST_FILES < <(sed -n "s|^billu_install '\\([^']*\\)'.*|\\1|p" "$RSTAGE/run.sh")
-stage_files() { # stages every file the step installs, from synth's rendering (apache2.conf with the path overrides)
+stage_files() { # stages every file the step installs, as the lab's synth rendered it (apache2.conf with the path overrides)
     local f dst
     for f in "${GUEST_FILES[@]}"; do
-        dst="$STAGE/files$P$f"; mkdir -p "$(dirname "$dst")"; cp "$RENDER$f" "$dst"
-        if [ "$f" = /etc/apache2/apache2.conf ]; then sed_paths "$dst"; lab_hash_check "$RENDER$f" "$dst" "${PATHS[@]}"; else lab_hash_check "$RENDER$f" "$dst"; fi
+        dst="$STAGE/files$P$f"; mkdir -p "$(dirname "$dst")"; cp "$LAB_DIR/lab-dev/$WEB_HOST$f" "$dst"
     done
+}
+# readback_step: what the step installed (bytes, mode, owner) and the staged step are what `synth --stack dev` rendered.
+readback_step() {
+    local f
+    lab_readback dev "$WEB_HOST" /var/lib/billu/stage/web/run.sh "$STAGE/run.sh" bytes
+    lab_readback dev "$WEB_HOST" /var/lib/billu/stage/web/billu-lib.sh "$STAGE/billu-lib.sh" bytes
+    for f in "${GUEST_FILES[@]}"; do lab_readback dev "$WEB_HOST" "$f" "$P$f"; done
 }
 stage_files
 CONF="$P/etc/apache2/apache2.conf"
@@ -185,6 +188,7 @@ for name in $(grep -oh '{{secret:[^}]*}}' "${GUEST_FILES[@]/#/$RENDER}" | sort -
     printf '%s\t%s\n' "$name" "$(hex "$src")" >>"$SECRETS"
 done
 lab_log "secrets fed on stdin: $(cut -f1 "$SECRETS" | tr '\n' ' ')"
+LAB_SECRETS="$SECRETS" # the read-back expects the secret placeholders filled as the step fills them
 # Override 3: systemctl, a stub that drives Apache in the DMZ namespace and logs each call.
 cat >"$LAB_DIR/bin/systemctl" <<EOF
 #!/bin/sh
@@ -206,6 +210,7 @@ serving() { ip netns exec bweb-dmz curl -sS -o /dev/null --max-time 2 --cacert "
 
 lab_expect "first run: installs everything and starts Apache" pass run_step
 lab_log "  step: $(tr '\n' '|' <"$LAB_DIR/step.out" | cut -c1-300)"
+readback_step
 lab_expect "  systemctl calls: enable, is-active, start ($(calls))" pass grep -qx 'start apache2' "$LAB_DIR/systemctl.log"
 lab_wait 10 "Apache answering in $WEB_HOST" serving || lab_die "Apache did not come up: $(tail -5 "$LAB_DIR/log/error.log" 2>/dev/null)"
 key_ok() { [ "$(stat -c '%a %U' "$P/etc/ssl/billu/web/$1.key")" = "600 root" ] && cmp -s "$P/etc/ssl/billu/web/$1.key" "$TLS/$1.key"; }
@@ -231,6 +236,8 @@ lab_expect "  the installed configuration is unchanged" pass test "$before" = "$
 lab_expect "  Apache was not reloaded and still serves" pass sh -c "! grep -q reload '$LAB_DIR/systemctl.log'"
 lab_expect "  ... and still serves" pass serving
 cp "$LAB_DIR/good.conf" "$STAGED_CONF"
+lab_log "after the refused configuration, the installed files are still the rendered ones:"
+readback_step
 
 # --- part 3: probes ------------------------------------------------------------------------------------------------
 lab_log "part 3: probes (curl --resolve, bounded: connect 2 s, total 4 s)"

@@ -1,0 +1,37 @@
+/** The labs' facts (tools/lab-facts.ts) are the validated model's values, the ones the stack file sets. */
+import { spawnSync } from "child_process";
+import { existsSync } from "fs";
+import * as path from "path";
+import { labFacts } from "../../tools/lab-facts";
+import { model, ROOT, stackRaw } from "../helpers";
+
+test("dev: the mail limits, the bind DN, the file server's alert address and shares, every host's records", () => {
+    const raw = stackRaw("dev");
+    const m = model(raw);
+    const f = labFacts(m);
+    expect(f.mail).toEqual({
+        domain: "billu.remindme.lan",
+        host: "PAR-MAIL01",
+        messageSizeBytes: raw.mail.messageSizeMiB * 1024 * 1024,
+        quotaMiB: raw.mail.quotaMiB,
+        bindDn: "svc-mail@billu.remindme.lan",
+        baseDn: "DC=billu,DC=remindme,DC=lan",
+    });
+    expect(f.fileservers.map((x) => [x.host, x.alertEmail, x.workgroup])).toEqual([["PAR-FS01", raw.fileserver.alertEmail, "BILLU"]]);
+    expect(f.fileservers[0].shares.find((s) => s.kind === "common")).toEqual({ name: "commun", kind: "common", groups: ["GG_Personnel"] });
+    expect(f.fileservers[0].shares.filter((s) => s.kind === "department").map((s) => s.groups.length)).not.toContain(0);
+    // One A record per host (the router's once), a PTR for every address of every host.
+    const hosts = m.hosts.map((h) => h.name.toLowerCase());
+    expect(f.domain!.records.filter((r) => r.a).map((r) => r.name)).toEqual(hosts);
+    expect(f.domain!.records.find((r) => r.name === "par-web01")).toMatchObject({ address: m.host("PAR-WEB01").address, a: true });
+});
+
+test("the CLI prints the same JSON; without --stack it exits 2 and says how to call it", () => {
+    const cli = path.join(ROOT, "dist", "tools", "lab-facts.js");
+    expect(existsSync(cli) ? "" : "run npm run build first").toBe("");
+    const ok = spawnSync("node", [cli, "--stack", "dev"], { cwd: ROOT, encoding: "utf8" });
+    expect([ok.status, ok.stderr]).toEqual([0, ""]);
+    expect(JSON.parse(ok.stdout)).toEqual(JSON.parse(JSON.stringify(labFacts(model(stackRaw("dev"))))));
+    const none = spawnSync("node", [cli], { cwd: ROOT, encoding: "utf8" });
+    expect([none.status, none.stderr]).toEqual([2, "lab-facts: --stack is required. Fix: node dist/tools/lab-facts.js --stack dev [--config <file>]\n"]);
+});

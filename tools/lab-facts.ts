@@ -1,0 +1,69 @@
+/**
+ * The facts a lab checks, from the validated model (never from a rendered file under test):
+ * `node dist/tools/lab-facts.js --stack <stack> [--config <file>]` prints one JSON document on stdout:
+ *   domain       the AD domain's DNS name, NetBIOS name, A and PTR records of every host
+ *   fileservers  per file server: host, alert address, workgroup, admin group, mount point, shares and their groups
+ *   mail         message size limit (bytes), quota (MiB), LDAP bind DN and search base, the mail domain
+ * A renderer that writes a different value is then caught by the lab's probe, which compares the daemon's
+ * behaviour with these facts. Exit 0 printed, 2 invalid configuration (the key path and the fix on stderr).
+ */
+import * as path from "path";
+import { formatProblem, InputError } from "../model/errors";
+import { SiteModel } from "../model/site";
+import { loadModel } from "../stacks/program";
+import { readBilluConfig } from "./synth";
+
+/** The labs' facts of a model; plain JSON, no secret (the model holds none). */
+export function labFacts(m: SiteModel) {
+    const d = m.domain;
+    return {
+        domain: d && {
+            fqdn: d.fqdn,
+            netbiosName: d.netbiosName,
+            records: d.records.map((r) => ({ name: r.name, address: r.address, a: r.a, reverseZone: r.reverseZone, ptrName: r.ptrName })),
+        },
+        fileservers: (m.fileservers ?? []).map((f) => ({
+            host: f.host,
+            flavor: f.flavor,
+            alertEmail: f.alertEmail,
+            workgroup: f.workgroup,
+            adminGroup: f.adminGroup,
+            mountPoint: f.mountPoint,
+            shares: f.shares.map((s) => ({ name: s.name, kind: s.kind, groups: [...s.groups] })),
+        })),
+        mail: m.mail && {
+            domain: m.mail.domain,
+            host: m.mail.host.name,
+            messageSizeBytes: m.mail.messageSizeBytes,
+            quotaMiB: m.mail.quotaMiB,
+            bindDn: m.mail.ldap.bindDn,
+            baseDn: m.mail.ldap.baseDn,
+        },
+    };
+}
+
+function main(argv: string[]): number {
+    const arg = (flag: string) => {
+        const i = argv.indexOf(flag);
+        return i >= 0 ? argv[i + 1] : undefined;
+    };
+    const stack = arg("--stack");
+    if (!stack) {
+        process.stderr.write("lab-facts: --stack is required. Fix: node dist/tools/lab-facts.js --stack dev [--config <file>]\n");
+        return 2;
+    }
+    try {
+        const raw = readBilluConfig(path.resolve(arg("--config") ?? `Pulumi.${stack}.yaml`));
+        process.env.BILLU_PROJECT_ROOT ??= process.cwd();
+        process.stdout.write(JSON.stringify(labFacts(loadModel(raw)), null, 2) + "\n");
+        return 0;
+    } catch (e) {
+        if (e instanceof InputError) {
+            process.stderr.write(`lab-facts ${stack}: ${e.problems.map(formatProblem).join("\n")}\n`);
+            return 2;
+        }
+        throw e;
+    }
+}
+
+if (require.main === module) process.exitCode = main(process.argv.slice(2));
