@@ -233,10 +233,20 @@ export function planLab(model: SiteModel, prefix: string): LabPlan {
     const cells: Cell[] = [];
     const tcp = new Set<number>();
     const udp = new Set<number>();
-    const verdict = (s: LabActor, d: LabActor, proto: LabProtocol, port: number, sport: number | undefined, drop: ReadonlySet<number> = new Set()) =>
-        proto === "icmp"
-            ? { ...icmpVerdict(s.actor, d.actor), flows: [] as number[], implicit: icmpVerdict(s.actor, d.actor).why, forwardedTo: undefined }
-            : evaluate(fw, s.actor, d.actor, proto, port, sport, drop);
+    // The flow model allows WAN -> router for the VPN's ports from the whole WAN zone, but the router accepts them
+    // from the paired peer's gateway only (components/firewall/plan.ts; model/flows.ts refuses any other flow from
+    // the WAN to the router). The lab's WAN sender is an internet address, not the peer: it must be refused.
+    const peerGateway = model.vpn?.remote.gateway.address;
+    const fromWanToRouter = (s: LabActor, d: LabActor) => s.actor.kind === "zone" && s.actor.zone === wanZone.name && d.actor.kind === "router";
+    const verdict = (s: LabActor, d: LabActor, proto: LabProtocol, port: number, sport: number | undefined, drop: ReadonlySet<number> = new Set()) => {
+        if (proto === "icmp")
+            return { ...icmpVerdict(s.actor, d.actor), flows: [] as number[], implicit: icmpVerdict(s.actor, d.actor).why, forwardedTo: undefined };
+        const v = evaluate(fw, s.actor, d.actor, proto, port, sport, drop);
+        if (v.allowed && v.flows.length > 0 && !v.implicit && fromWanToRouter(s, d) && s.address !== peerGateway) {
+            return { allowed: false, flows: [] as number[], implicit: undefined, forwardedTo: undefined };
+        }
+        return v;
+    };
     const addProbe = (s: LabActor, d: LabActor, proto: LabProtocol, port: number, sport?: number): number => {
         const key = `${s.label}|${d.label}|${proto}|${port}|${sport ?? ""}`;
         if (probeIndex.has(key)) return probeIndex.get(key)!;
