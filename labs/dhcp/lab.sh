@@ -243,19 +243,6 @@ exit 0
 EOS
 chmod 755 "$LAB_DIR/udhcpc-renew.sh"
 
-# trace_on <ns> <log> <nft match...>: nftables tracing of the matching packets (a lab table of its own, hooked
-# before the rendered ruleset; the rendered table is untouched), `nft monitor trace` writing to <log>.
-# trace_off <ns>: stops it. The trace names the chain and the verdict that dropped a packet: the reason.
-trace_on() {
-    local ns="$1" log="$2"; shift 2
-    ip netns exec "$ns" nft add table inet labtrace
-    ip netns exec "$ns" nft add chain inet labtrace pre '{ type filter hook prerouting priority -400; }'
-    ip netns exec "$ns" nft add rule inet labtrace pre "$@" meta nftrace set 1
-    lab_bg "$ns" "$log" nft monitor trace
-    TRACE_PID=$LAB_LAST_PID
-}
-trace_off() { kill "$TRACE_PID" 2>/dev/null; wait "$TRACE_PID" 2>/dev/null || true; ip netns exec "$1" nft delete table inet labtrace 2>/dev/null || true; }
-
 kea_ok() { KEA_LOCKFILE_DIR="$LAB_DIR" kea-dhcp4 -t "$1" >"$LAB_DIR/kea-t.log" 2>&1; }
 
 # ---------------------------------------------------------------------------------------------------------------

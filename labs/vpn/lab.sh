@@ -288,15 +288,6 @@ lab_expect "denied by Ecotech's matrix: BillU lan-dev -> Ecotech LAN ${ELAN} htt
 # The reason of each denial: nftables tracing (a lab table of its own, before the rendered one, which stays as
 # rendered) shows the router's forward chain dropping the SYN by its policy: no rule of the matrix accepted it.
 # One connection attempt per try until the trace shows it (the monitor may subscribe after the first one).
-trace_on() { # <ns> <log> <nft match...>
-    local ns="$1" log="$2"; shift 2
-    ip netns exec "$ns" nft add table inet labtrace
-    ip netns exec "$ns" nft add chain inet labtrace pre '{ type filter hook prerouting priority -400; }'
-    ip netns exec "$ns" nft add rule inet labtrace pre "$@" meta nftrace set 1
-    lab_bg "$ns" "$log" nft monitor trace
-    TRACE_PID=$LAB_LAST_PID
-}
-trace_off() { kill "$TRACE_PID" 2>/dev/null; wait "$TRACE_PID" 2>/dev/null || true; ip netns exec "$1" nft delete table inet labtrace 2>/dev/null || true; }
 dropped_by_policy() { # <router> <log> <from> <to ip> <port>
     tcp "$3" "$4" "$5" || true
     grep -q "inet billu forward policy drop" "$2"
