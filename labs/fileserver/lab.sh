@@ -144,9 +144,11 @@ readback_fs() {
     LAB_ENTER=()
 }
 if lab_sabotage; then # share A's path becomes share B's folder: A's own-share probes must fail
-    fsx sed -i "s#^    path = $(share_field "${SHARES[0]}" 1)\$#    path = $(share_field "${SHARES[1]}" 1)#" /etc/samba/smb.conf
-    fsx grep -c "^    path = $(share_field "${SHARES[1]}" 1)\$" /etc/samba/smb.conf | grep -qx 2 || lab_die "sabotage: no path line of share A"
-    lab_log "SABOTAGE: the installed smb.conf serves $A_SHARE from $(share_field "${SHARES[1]}" 1)"
+    a_path=$(fsx sed -n "s#^    path = \(.*/$A_SHARE\)\$#\1#p" /etc/samba/smb.conf)
+    b_path=$(fsx sed -n "s#^    path = \(.*/$B_SHARE\)\$#\1#p" /etc/samba/smb.conf)
+    { [ -n "$a_path" ] && [ -n "$b_path" ]; } || lab_die "sabotage: no path line of share $A_SHARE or $B_SHARE"
+    fsx sed -i "s#^    path = $a_path\$#    path = $b_path#" /etc/samba/smb.conf
+    lab_log "SABOTAGE: the installed smb.conf serves $A_SHARE from $b_path"
 fi
 
 # join <password>: the rendered join line, with billu-lib reading the secret from stdin as the guest step does.

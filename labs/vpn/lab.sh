@@ -336,6 +336,11 @@ selector_probe() { # <source address> <tag>: sets OPENED (packets the opened rul
     OPENED=$(ip netns exec bvpn-eco nft -a list chain inet billu output | sed -n 's/.*counter packets \([0-9]*\) .*"lab probe".*/\1/p')
     h=$(ip netns exec bvpn-eco nft -a list chain inet billu output | sed -n 's/.*"lab probe".*# handle \([0-9]*\)$/\1/p')
     ip netns exec bvpn-eco nft delete rule inet billu output handle "$h"
+    # Let each capture write what it saw before it is stopped (bounded): killing tcpdump at once after the probe could
+    # lose a packet it had not printed yet. Where none is expected (PAR's, outside), the full bound is waited, so a
+    # late packet is still seen.
+    lab_wait 3 "the probe in ECO's ipsec0 capture" grep -q "IP $src\." "$RUN/$tag-eco-ipsec0.log" || true
+    lab_wait 3 "the probe in PAR's ipsec0 capture" grep -q "IP $src\." "$RUN/$tag-par-ipsec0.log" || true
     for pid in "${CAP_PIDS[@]}"; do kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true; done
     EIN=$(grep -c "IP $src\." "$RUN/$tag-eco-ipsec0.log" || true)
     POUT=$(grep -c "IP $src\." "$RUN/$tag-par-ipsec0.log" || true)
