@@ -11,6 +11,7 @@ import * as path from "path";
 import { formatProblem, InputError } from "../model/errors";
 import { SiteModel } from "../model/site";
 import { loadModel } from "../stacks/program";
+import { checkStackName } from "./paths";
 import { readBilluConfig } from "./synth";
 
 /** The labs' facts of a model; plain JSON, no secret (the model holds none). */
@@ -53,6 +54,8 @@ function main(argv: string[]): number {
         return 2;
     }
     try {
+        // Pulumi's stack-name rule before the name is used in a path (tools/paths.ts), as every other tool does.
+        checkStackName(stack);
         const raw = readBilluConfig(path.resolve(arg("--config") ?? `Pulumi.${stack}.yaml`));
         process.env.BILLU_PROJECT_ROOT ??= process.cwd();
         process.stdout.write(JSON.stringify(labFacts(loadModel(raw)), null, 2) + "\n");

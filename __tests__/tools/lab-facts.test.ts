@@ -35,3 +35,12 @@ test("the CLI prints the same JSON; without --stack it exits 2 and says how to c
     const none = spawnSync("node", [cli], { cwd: ROOT, encoding: "utf8" });
     expect([none.status, none.stderr]).toEqual([2, "lab-facts: --stack is required. Fix: node dist/tools/lab-facts.js --stack dev [--config <file>]\n"]);
 });
+
+test("a stack name outside Pulumi's rule is refused before it is used in a path (exit 2)", () => {
+    const r = spawnSync(process.execPath, [path.join(ROOT, "dist", "tools", "lab-facts.js"), "--stack", "../../x"], { cwd: ROOT, encoding: "utf8" });
+    expect([r.status, r.stdout, r.stderr]).toEqual([
+        2,
+        "",
+        'lab-facts ../../x: --stack: "../../x" is not a stack name. Fix: name a stack with letters, digits, "_", "." and "-" only (Pulumi\'s rule), not "." or "..": --stack dev\n',
+    ]);
+});
