@@ -8,14 +8,11 @@ import * as path from "path";
 import { formatProblem, InputError } from "../model/errors";
 import { planLab } from "../components/firewall/lab-plan";
 import { loadModel } from "../stacks/program";
-import { checkReadableFile, checkStackName } from "./paths";
+import { checkReadableFile, checkStackName, flagValue } from "./paths";
 import { readBilluConfig } from "./synth";
 
 function main(argv: string[]): number {
-    const arg = (flag: string) => {
-        const i = argv.indexOf(flag);
-        return i >= 0 ? argv[i + 1] : undefined;
-    };
+    const arg = (flag: string) => flagValue(argv, flag);
     const stack = arg("--stack") ?? "dev";
     const prefix = arg("--prefix") ?? "bfw";
     const out = path.resolve(arg("--out") ?? ".");

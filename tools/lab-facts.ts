@@ -11,7 +11,7 @@ import * as path from "path";
 import { formatProblem, InputError } from "../model/errors";
 import { SiteModel } from "../model/site";
 import { loadModel } from "../stacks/program";
-import { checkStackName } from "./paths";
+import { checkStackName, flagValue } from "./paths";
 import { readBilluConfig } from "./synth";
 
 /** The labs' facts of a model; plain JSON, no secret (the model holds none). */
@@ -44,10 +44,7 @@ export function labFacts(m: SiteModel) {
 }
 
 function main(argv: string[]): number {
-    const arg = (flag: string) => {
-        const i = argv.indexOf(flag);
-        return i >= 0 ? argv[i + 1] : undefined;
-    };
+    const arg = (flag: string) => flagValue(argv, flag);
     const stack = arg("--stack");
     if (!stack) {
         process.stderr.write("lab-facts: --stack is required. Fix: node dist/tools/lab-facts.js --stack dev [--config <file>]\n");

@@ -12,6 +12,12 @@ import { randomBytes } from "crypto";
 import * as path from "path";
 import { InputError } from "../model/errors";
 
+/** The value after `flag` in a tool's arguments (`--stack dev`), or undefined when the flag is absent. */
+export function flagValue(argv: readonly string[], flag: string): string | undefined {
+    const i = argv.indexOf(flag);
+    return i >= 0 ? argv[i + 1] : undefined;
+}
+
 /** Pulumi's rule for a stack name (`pulumi stack init`): letters, digits, `_`, `.` and `-`. */
 export const STACK_NAME = /^[A-Za-z0-9_.-]+$/;
 

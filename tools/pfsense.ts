@@ -8,14 +8,11 @@ import * as path from "path";
 import { formatProblem, InputError } from "../model/errors";
 import { pfsenseProcedure, renderPfsense } from "../components/firewall/pfsense";
 import { loadModel } from "../stacks/program";
-import { checkReadableFile, checkStackName, OUTPUT_MARKER, OUTPUT_MARKER_TEXT } from "./paths";
+import { checkReadableFile, checkStackName, flagValue, OUTPUT_MARKER, OUTPUT_MARKER_TEXT } from "./paths";
 import { readBilluConfig } from "./synth";
 
 function main(argv: string[]): number {
-    const arg = (flag: string) => {
-        const i = argv.indexOf(flag);
-        return i >= 0 ? argv[i + 1] : undefined;
-    };
+    const arg = (flag: string) => flagValue(argv, flag);
     const stack = arg("--stack");
     if (!stack) {
         process.stderr.write("pfsense: --stack is required. Fix: npm run pfsense -- --stack dev\n");
