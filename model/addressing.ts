@@ -3,15 +3,9 @@
  */
 import * as ipaddr from "ipaddr.js";
 
-export interface Cidr {
-    /** Network address, dotted. */
-    readonly network: string;
-    readonly prefix: number;
-    /** First and last address of the block as 32-bit integers. */
-    readonly first: number;
-    readonly last: number;
-    readonly text: string;
-}
+import type { Cidr } from "./core";
+
+export type { Cidr };
 
 export function isIpv4(s: unknown): s is string {
     return typeof s === "string" && ipaddr.IPv4.isValidFourPartDecimal(s);

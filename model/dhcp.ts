@@ -10,9 +10,8 @@
 import { z } from "zod";
 import { Cidr, ipToInt, isIpv4, isUsableHost, rangeSize } from "./addressing";
 import { Problems, show } from "./errors";
-import { SERVICES } from "./services";
-import type { HostModel, ZoneModel } from "./site";
-import type { Config, FlowConfig } from "./schema";
+import { SERVICES } from "./ports";
+import type { HostModel, ZoneModel } from "./core";
 
 const macPattern = /^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/;
 
@@ -170,43 +169,23 @@ export function requiredDhcpFlows(plan: DhcpPlan, serverZones: ReadonlyMap<strin
     return out;
 }
 
-/** Whether a flow of the matrix allows `from` -> `to` (zone, host or router) for a host destination. */
-function covers(
-    f: FlowConfig,
-    from: string,
-    to: string,
-    service: string,
-    zoneOfHost: ReadonlyMap<string, string>,
-    kindOfZone: ReadonlyMap<string, string>,
-): boolean {
-    if (f.service !== service) return false;
-    // An endpoint names a zone, a host or `kind:<zone kind>` (every zone of that kind; model/flows.ts).
-    const zoneOf = (e: string) => zoneOfHost.get(e) ?? e;
-    const matches = (endpoint: string, e: string) =>
-        endpoint === e || endpoint === zoneOf(e) || (endpoint.startsWith("kind:") && kindOfZone.get(zoneOf(e)) === endpoint.slice("kind:".length));
-    const fromOk = matches(f.from, from);
-    const toOk = f.to === to || (matches(f.to, to) && (!f.hosts || f.hosts.includes(to)));
-    return fromOk && toOk;
-}
-
-function flowText(r: RequiredFlow): string {
-    return `{ from: ${r.from}, to: ${r.to}, service: ${r.service}${r.hosts ? `, hosts: [${r.hosts.join(", ")}]` : ""} }`;
-}
-
 /**
  * Validates `billu:dhcp` against the zones and hosts and derives the DHCP plan. Returns undefined when the site
  * has no DHCP server. Problems are added, never thrown: buildSiteModel reports them with the others.
  */
 export function planDhcp(
-    cfg: Config,
+    cfg: {
+        readonly dhcp: DhcpConfig | undefined;
+        /** Every host of billu:hosts as configured (a host left out of the model still counts as a server). */
+        readonly hosts: readonly { readonly name: string; readonly role: string }[];
+        readonly site: { readonly domain: string };
+    },
     zones: readonly ZoneModel[],
     hosts: readonly HostModel[],
     headcount: ReadonlyMap<string, number>,
     isCompany: boolean,
     problems: Problems,
 ): DhcpPlan | undefined {
-    // The flow check below compares against hosts and zones: only meaningful when they are valid.
-    const cleanBefore = problems.count === 0;
     const configured = cfg.hosts.filter((h) => h.role === "dhcp");
     const servers = hosts.filter((h) => h.role === "dhcp");
     const dcfg = cfg.dhcp;
@@ -449,21 +428,5 @@ export function planDhcp(
         marginPercent: dcfg.marginPercent,
     };
 
-    // The flow matrix must carry what the relay and the pair need (the router and every VM firewall enforce it).
-    if (cleanBefore && problems.count === 0 && scopes.length > 0) {
-        const zoneOfHost = new Map(hosts.map((h) => [h.name, h.zone]));
-        const kindOfZone = new Map(zones.map((z) => [z.name, z.kind as string]));
-        const missing = requiredDhcpFlows(plan, zoneOfHost).filter((r) => {
-            const targets = r.hosts ?? [r.to];
-            return !targets.every((t) => cfg.flows.some((f) => covers(f, r.from, r.hosts ? t : r.to, r.service, zoneOfHost, kindOfZone)));
-        });
-        for (const m of missing) {
-            problems.add(
-                "billu:flows",
-                `lacks ${m.from} -> ${m.to} ${m.service}${m.hosts ? ` to ${m.hosts.join(", ")}` : ""}, which DHCP needs (${m.why})`,
-                `append ${flowText(m)} to billu:flows`,
-            );
-        }
-    }
     return plan;
 }

@@ -15,8 +15,7 @@ import { z } from "zod";
 import { Problems, show } from "./errors";
 import { HrExport } from "./hr";
 import { ALL_STAFF_GROUP, departmentGroup, groupPart, serviceGroup } from "./directory";
-import type { Config } from "./schema";
-import type { HostModel, ZoneModel } from "./site";
+import type { HostModel, ZoneModel } from "./core";
 
 export const FILESERVER_FLAVORS = ["linux", "windows"] as const;
 export type FileServerFlavor = (typeof FILESERVER_FLAVORS)[number];
@@ -149,7 +148,11 @@ const FP = "billu:fileserver";
  * name the key path as the user writes it; returns the plans (empty when the site has no file server).
  */
 export function planFileServers(
-    cfg: Config,
+    cfg: {
+        readonly fileserver: FileServerConfig | undefined;
+        readonly proxmox: { readonly datastores: readonly string[] };
+        readonly site: { readonly domain: string; readonly netbiosName?: string };
+    },
     zones: readonly ZoneModel[],
     hosts: readonly HostModel[],
     hr: HrExport | undefined,

@@ -11,11 +11,11 @@
  */
 import { z } from "zod";
 import { CONTROL, text } from "./text";
-import { Cidr, contains, overlaps, parseCidr } from "./addressing";
+import { contains, overlaps, parseCidr } from "./addressing";
 import { Problems, show } from "./errors";
-import type { HostModel, ZoneModel } from "./site";
-import type { ZoneKind } from "./schema";
-import { buildCatalogue, Catalogue, PortRange, portIn, portsText, portText, Protocol, PROTOCOLS, Service } from "./services";
+import { Cidr, HostModel, ZONE_KINDS, ZoneKind, ZoneModel } from "./core";
+import { KIND_PREFIX, parseEndpoint, ROUTER, VPN_PARTNER } from "./endpoints";
+import { buildCatalogue, Catalogue, PortRange, portIn, portsText, portText, Protocol, PROTOCOLS, Service } from "./ports";
 
 /** A zone, a host, `router`, `vpn-partner`, `kind:<kind>` or a service name. */
 const name = text(64, "a zone, host or service name");
@@ -108,10 +108,7 @@ export const firewallSchema = z
 export type FlowConfig = z.output<typeof flowSchema>;
 export type FirewallConfig = z.output<typeof firewallSchema>;
 
-export const ROUTER = "router";
-export const VPN_PARTNER = "vpn-partner";
-const KIND_PREFIX = "kind:";
-const ZONE_KINDS: readonly ZoneKind[] = ["wan", "department", "servers", "dmz", "management"];
+export { ROUTER, VPN_PARTNER };
 
 export type EndpointKind = "zone" | "host" | "router" | "vpn-partner";
 
@@ -412,8 +409,9 @@ export function buildFirewallModel(input: Inputs, problems: Problems): FirewallM
 
     /** Resolves one endpoint as written; reports and returns undefined when it names nothing. */
     const resolve = (text: string, path: string): Member[] | undefined => {
-        if (text === ROUTER) return [routerMember];
-        if (text === VPN_PARTNER) {
+        const endpoint = parseEndpoint(text);
+        if (endpoint.kind === "router") return [routerMember];
+        if (endpoint.kind === "vpn-partner") {
             if (!vpnPartner) {
                 problems.add(
                     path,
@@ -424,8 +422,8 @@ export function buildFirewallModel(input: Inputs, problems: Problems): FirewallM
             }
             return [partnerMember()];
         }
-        if (text.startsWith(KIND_PREFIX)) {
-            const kind = text.slice(KIND_PREFIX.length);
+        if (endpoint.kind === "zone-kind") {
+            const kind = endpoint.zoneKind;
             if (!(ZONE_KINDS as readonly string[]).includes(kind)) {
                 problems.add(path, `${show(text)} names no zone kind`, `write ${KIND_PREFIX}<kind> with kind one of ${ZONE_KINDS.join(", ")}`);
                 return undefined;

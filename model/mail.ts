@@ -16,7 +16,6 @@
 import { z } from "zod";
 import { dnsNameViolation, ExtraDnsRecord } from "./domain";
 import { Problems, show } from "./errors";
-import { Actor, evaluate, FirewallModel } from "./flows";
 
 const localPart = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, "must be the part before the @, lower-case letters, digits, dots, dashes or underscores");
 
@@ -127,26 +126,12 @@ export interface MailInput {
     readonly cfg: MailConfig | undefined;
     readonly hosts: readonly MailHost[];
     readonly zones: readonly { readonly name: string; readonly kind: string }[];
-    /** The flow matrix (absent: not checked). */
-    readonly firewall?: FirewallModel;
     /** The AD domain (absent: the site has none). */
     readonly domain?: { readonly fqdn: string; readonly dn: string; readonly dcs: readonly { readonly name: string; readonly fqdn: string }[] };
     /** The router's WAN address (public records point there). */
     readonly wanAddress?: string;
     /** The directory plan's mail domain and accounts, when the site has one. */
     readonly directory?: { readonly mailDomain: string; readonly accounts: readonly MailAccount[]; readonly groups: readonly string[] };
-}
-
-/** The actor `evaluate` takes for a zone or a host name. */
-function actorOf(name: string, hosts: readonly MailHost[]): Actor {
-    const h = hosts.find((x) => x.name === name);
-    return h ? { kind: "host", host: h.name, zone: h.zone } : { kind: "zone", zone: name };
-}
-
-/** Whether the flow matrix lets `r.from` open every port of `r.service` on `r.to` (model/flows.ts decides). */
-export function flowAllows(fw: FirewallModel, r: { from: string; to: string; service: string }, hosts: readonly MailHost[]): boolean {
-    const ports = fw.catalogue.get(r.service)?.ports ?? [];
-    return ports.every((p) => evaluate(fw, actorOf(r.from, hosts), actorOf(r.to, hosts), p.proto, p.from).allowed);
 }
 
 /**
@@ -310,16 +295,8 @@ export function planMail(input: MailInput, problems: Problems): MailPlan | undef
               { zone: mailDomain, name: "mail", type: "A", value: input.wanAddress ?? "<the site's public address>", managed: false },
               { zone: mailDomain, name: "@", type: "TXT", value: '"v=spf1 mx -all"', managed: false },
           ];
+    // The flow matrix is checked against these by the site's one requirements check (model/requirements.ts).
     const flows = requiredMailFlows(host, input.zones, domain.dcs, served);
-    for (const r of input.firewall ? flows : []) {
-        if (!flowAllows(input.firewall!, r, hosts)) {
-            problems.add(
-                "billu:flows",
-                `lacks ${r.from} -> ${r.to} ${r.service}, which mail needs (${r.why})`,
-                `append { from: ${r.from}, to: ${r.to}, service: ${r.service} } to billu:flows`,
-            );
-        }
-    }
     if (problems.count > before) return undefined;
     return {
         domain: mailDomain,

@@ -7,32 +7,12 @@
 import { z } from "zod";
 import { InputError, Problem } from "./errors";
 import { CONTROL, text } from "./text";
-import { firewallSchema, flowSchema } from "./flows";
-import { vpnSchema } from "./vpn";
-import { dhcpSchema } from "./dhcp";
-import { domainSchema } from "./domain";
-import { mailSchema } from "./mail";
-import { fileserverSchema } from "./fileserver";
-import { webSchema } from "./web";
+import { OS_KINDS, ZONE_KINDS } from "./core";
+import { ROLES, SERVICES } from "./services/registry";
 
-export const OS_KINDS = ["debian-12", "windows-2022-gui", "windows-2022-core"] as const;
-export type OsKind = (typeof OS_KINDS)[number];
-
-/** Host roles and the code each puts in the host name (`PAR-DC01`). */
-export const ROLE_CODES = {
-    firewall: "FW",
-    dc: "DC",
-    dhcp: "DHCP",
-    fileserver: "FS",
-    mail: "MAIL",
-    web: "WEB",
-    member: "SRV",
-} as const;
-export type Role = keyof typeof ROLE_CODES;
-export const ROLES = Object.keys(ROLE_CODES) as Role[];
-
-export const ZONE_KINDS = ["wan", "department", "servers", "dmz", "management"] as const;
-export type ZoneKind = (typeof ZONE_KINDS)[number];
+export { OS_KINDS, ZONE_KINDS };
+export type { OsKind, Role, ZoneKind } from "./core";
+export { ROLE_CODES, ROLES } from "./services/registry";
 
 const name = text(64, "a name or id");
 /** A dotted IPv4 address; checked as an address by the model (this bound only keeps the message short). */
@@ -43,8 +23,6 @@ const dnsName = text(253, "a DNS name");
 const nodeName = text(63, "a Proxmox VE node name (one DNS label)");
 /** Linux interface names are at most 15 characters (IFNAMSIZ - 1). */
 const bridgeName = text(15, "a Linux bridge name");
-/** A path relative to the project root. */
-const filePath = text(255, "a path relative to the project root");
 /** A zone name (`billu:network.zones[].name` is at most 15 characters). */
 const zoneRef = text(15, "the name of a zone of billu:network.zones");
 
@@ -178,7 +156,7 @@ export const hostSchema = z
     .object({
         /** The host name (the naming convention bounds it further; a Windows name is at most 15 characters). */
         name: text(63, "a host name"),
-        role: z.enum(ROLES as [Role, ...Role[]]),
+        role: z.enum(ROLES as [string, ...string[]]),
         os: z.enum(OS_KINDS),
         /** Zone of the host's NIC (the firewall: its management NIC; it has one NIC in every zone). */
         zone: zoneRef,
@@ -204,21 +182,6 @@ export const networkSchema = z
     })
     .strict();
 
-export const directorySchema = z
-    .object({
-        /** The HR export (CSV, `;`), relative to the project root. */
-        hrCsv: filePath,
-        /** The directory lock, relative to the project root. @default none: an empty lock (everyone is new) */
-        lock: filePath.optional(),
-        /** Domain of the mail addresses the directory plan derives. @default billu:site.domain */
-        mailDomain: z
-            .string()
-            .max(253)
-            .regex(/^[a-z0-9-]+(\.[a-z0-9-]+)+$/, "must be a lower-case DNS domain")
-            .optional(),
-    })
-    .strict();
-
 export const guestSchema = z
     .object({
         /** The admin user cloud-init creates on Debian guests and Pulumi connects as. */
@@ -228,34 +191,38 @@ export const guestSchema = z
     })
     .strict();
 
+/** The keys the core owns; every other key belongs to a service of the registry (model/services/registry.ts). */
+const coreShape = {
+    site: siteSchema,
+    proxmox: proxmoxSchema,
+    network: networkSchema,
+    hosts: z.array(hostSchema).default([]),
+    guest: guestSchema,
+};
+
+/** The keys the services own, from their descriptors. */
+const serviceShape: Record<string, z.ZodTypeAny> = {};
+for (const service of SERVICES) {
+    for (const [key, schema] of Object.entries(service.config ?? {})) {
+        if (key in coreShape || key in serviceShape) throw new Error(`internal: two owners declare the config key billu:${key}`);
+        serviceShape[key] = schema;
+    }
+}
+
 /** The whole `billu:` namespace. Keys outside this list are refused (a typo is caught, not ignored). */
-export const configSchema = z
-    .object({
-        site: siteSchema,
-        proxmox: proxmoxSchema,
-        network: networkSchema,
-        hosts: z.array(hostSchema).default([]),
-        flows: z.array(flowSchema).default([]),
-        firewall: firewallSchema.default({}),
-        directory: directorySchema.optional(),
-        guest: guestSchema,
-        vpn: vpnSchema.optional(),
-        dhcp: dhcpSchema.optional(),
-        domain: domainSchema.optional(),
-        mail: mailSchema.optional(),
-        fileserver: fileserverSchema.optional(),
-        web: webSchema.optional(),
-    })
-    .strict();
+export const configSchema = z.object({ ...coreShape, ...serviceShape }).strict();
 
 /** Config keys the program reads as plain objects (secrets are read separately, never into the model). */
 export const CONFIG_KEYS = Object.keys(configSchema.shape) as (keyof typeof configSchema.shape)[];
 
 export type RawConfig = z.input<typeof configSchema>;
-export type Config = z.output<typeof configSchema>;
+/**
+ * The parsed config: the core's keys typed; a service's own keys are read by its planner through its descriptor
+ * (typed there), and by no one else.
+ */
+export type Config = z.output<z.ZodObject<typeof coreShape>> & Readonly<Record<string, unknown>>;
 export type Zone = z.output<typeof zoneSchema>;
 export type HostConfig = z.output<typeof hostSchema>;
-export type { FlowConfig } from "./flows";
 
 /**
  * Names of stack-file keys that hold a secret (`billu:sshPrivateKey`, `proxmoxve:apiToken`, `proxmoxve:password`,

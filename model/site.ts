@@ -4,62 +4,32 @@
  * that satisfies every rule below or throws an InputError listing every problem.
  */
 import { ZodIssue } from "zod";
-import { Cidr, contains, ipToInt, isIpv4, isUsableHost, overlaps, parseCidr, suggestNetwork } from "./addressing";
-import { DirectoryPlan, directoryOf, LockLoader } from "./directory";
-import { addressesNeeded, DhcpPlan, planDhcp } from "./dhcp";
-import { DomainModel, publishExtraRecords, unpublishable, validateDomain } from "./domain";
+import { contains, ipToInt, isIpv4, isUsableHost, overlaps, parseCidr, suggestNetwork } from "./addressing";
+import type { Cidr, CoreModel, HostModel, NicModel, ZoneModel } from "./core";
+import type { DirectoryPlan, LockLoader } from "./directory";
+import { addressesNeeded, DhcpPlan } from "./dhcp";
+import { DomainModel, ExtraDnsRecord, publishExtraRecords, unpublishable } from "./domain";
 import { InputError, keyPath, Problems, show } from "./errors";
-import { FileServerPlan, planFileServers } from "./fileserver";
-import { buildFirewallModel, FirewallModel } from "./flows";
+import type { FileServerPlan } from "./fileserver";
+import type { FirewallModel } from "./flows";
 import { HrExport, headcountByDepartment } from "./hr";
 import { namingViolation } from "./naming";
-import { Config, configSchema, CONFIG_KEYS, HostConfig, OsKind, Role, Zone, ZoneKind } from "./schema";
+import { Config, configSchema, CONFIG_KEYS, OsKind, Role, Zone } from "./schema";
 import { CONTROL } from "./text";
-import { validateVpn, VpnLocal, VpnModel } from "./vpn";
-import { MailPlan, planMail } from "./mail";
-import { validateWeb, webFirewallView, WebModel } from "./web";
-import { loadWebContent } from "./web-content";
-import { GuestResolvers, planGuestResolvers } from "./guest-resolvers";
+import type { VpnLocal, VpnModel } from "./vpn";
+import type { MailPlan } from "./mail";
+import type { WebModel } from "./web";
+import type { ContentLoader } from "./web-content";
+import type { GuestResolvers } from "./guest-resolvers";
+import { Asked, checkFlowNeeds, checkListeners } from "./requirements";
+import { dhcpService } from "./services/dhcp";
+import { HOSTS_SOUND, planningOrder, ROLE_SPECS, STATEFUL_ROLES } from "./services/registry";
+import { configOf, EveryHostNeed, FlowNeed, ListenNeed, PlanInput, Requirement, ServiceDescriptor } from "./services/types";
 
-export interface ZoneModel {
-    readonly name: string;
-    readonly kind: ZoneKind;
-    readonly department?: string;
-    readonly cidr: Cidr;
-    readonly vlanId?: number;
-    readonly bridge: string;
-    readonly gateway: string;
-    /** The router's address in this zone. */
-    readonly routerAddress: string;
-    readonly dhcp?: { readonly poolStart: string; readonly poolEnd: string };
-    /** Index in `billu:network.zones`, for messages. */
-    readonly index: number;
-}
+export type { Cidr, CoreModel, HostModel, NicModel, ZoneModel };
+export { STATEFUL_ROLES };
 
-export interface NicModel {
-    readonly zone: string;
-    /** Interface name in a cloud-init Debian guest: cloud-init names NICs eth0, eth1, ... in Proxmox NIC order. */
-    readonly ifname: string;
-    readonly bridge: string;
-    readonly vlanId?: number;
-    readonly address: string;
-    readonly prefix: number;
-    /** Default gateway, on the one NIC that carries the default route. */
-    readonly gateway?: string;
-}
-
-export interface HostModel extends HostConfig {
-    readonly nics: readonly NicModel[];
-    /** Template VM id to clone, on the host's node. */
-    readonly templateVmId: number;
-    /** Stateful roles (DCs, file server, mail) keep data that a replacement would lose. */
-    readonly stateful: boolean;
-    /** Proxmox start order: the firewall, then DCs, then the rest. */
-    readonly startOrder: number;
-    readonly index: number;
-}
-
-export interface SiteModel {
+export interface SiteModel extends CoreModel {
     readonly config: Config;
     readonly site: Config["site"] & { readonly protectStateful: boolean };
     readonly zones: readonly ZoneModel[];
@@ -98,11 +68,13 @@ export interface SiteModel {
      * it. Absent when the flow matrix is invalid (its problems are reported instead).
      */
     readonly guestResolvers?: ReadonlyMap<string, GuestResolvers>;
+    /** The plan of a service of the registry by its key (undefined: it plans nothing on this site). */
+    plan<T>(key: string): T | undefined;
+    /** What the services asked of the rest of the site, with who asked (model/services/types.ts). */
+    readonly requirements: readonly Asked<Requirement>[];
+    /** What every host (or the hosts named) runs for a service: the base step installs it. */
+    readonly everyHost: readonly Asked<EveryHostNeed>[];
 }
-
-export const STATEFUL_ROLES: readonly Role[] = ["dc", "fileserver", "mail"];
-
-const START_ORDER: Record<Role, number> = { firewall: 1, dc: 2, dhcp: 3, fileserver: 4, mail: 4, web: 5, member: 6 };
 
 /** Reads the HR export named by `billu:directory.hrCsv`; injected so the model stays free of file I/O. */
 export type HrLoader = (path: string) => HrExport;
@@ -145,7 +117,12 @@ function zodProblems(raw: Record<string, unknown>, issues: ZodIssue[], problems:
     }
 }
 
-export function buildSiteModel(raw: Record<string, unknown>, loadHr?: HrLoader, loadLock?: LockLoader): SiteModel {
+/** Optional loaders of project files (the model does no I/O of its own). */
+export interface SiteLoaders {
+    readonly webContent?: ContentLoader;
+}
+
+export function buildSiteModel(raw: Record<string, unknown>, loadHr?: HrLoader, loadLock?: LockLoader, loaders: SiteLoaders = {}): SiteModel {
     const problems = new Problems();
     const parsed = configSchema.safeParse(raw);
     if (!parsed.success) {
@@ -159,15 +136,16 @@ export function buildSiteModel(raw: Record<string, unknown>, loadHr?: HrLoader, 
 
     // The HR export (company sites): departments and headcounts.
     let hr: HrExport | undefined;
+    const directoryCfg = cfg.directory as { hrCsv: string } | undefined;
     if (isCompany) {
-        if (!cfg.directory) {
+        if (!directoryCfg) {
             problems.add(
                 "billu:directory",
                 "is required for a company site but missing",
                 "set billu:directory.hrCsv to the committed HR export (data/billu-hr.csv)",
             );
         } else if (loadHr) {
-            hr = loadHr(cfg.directory.hrCsv); // throws for a file that is no export; bad lines come back in hr.problems
+            hr = loadHr(directoryCfg.hrCsv); // throws for a file that is no export; bad lines come back in hr.problems
         }
     }
     const headcount = hr ? headcountByDepartment(hr) : new Map<string, number>();
@@ -178,97 +156,102 @@ export function buildSiteModel(raw: Record<string, unknown>, loadHr?: HrLoader, 
     // departments, DHCP scopes and reservations, the file server, the VPN) would report it again as missing, once
     // per line or key. Report the root cause once and stop here.
     if (zones.length < cfg.network.zones.length) problems.throwIfAny();
-    // Every bad line of the HR export, the lock, then the directory plan (model/directory.ts).
-    const directory = hr ? directoryOf(cfg, hr, zones, loadLock, problems) : undefined;
     if (!isCompany) validatePartner(cfg, problems);
-    const vpnLocal = validateVpn(
-        cfg.vpn,
-        {
-            site: cfg.site,
-            zones,
-            router: hosts.find((h) => h.role === "firewall"),
-            dcAddresses: hosts.filter((h) => h.role === "dc").map((h) => h.address),
+
+    const wanZone = zones.find((z) => z.kind === "wan");
+    const core: CoreModel = {
+        site: cfg.site,
+        zones,
+        hosts,
+        router: hosts.find((h) => h.role === "firewall"),
+        wanZone,
+        internalNetworks: zones.filter((z) => z.kind !== "wan").map((z) => z.cidr),
+        fqdn: (h) => `${h.name.toLowerCase()}.${cfg.site.domain}`,
+    };
+
+    // Every service of the registry plans after the services it reads (model/services/registry.ts). A service whose
+    // dependency reported a problem is not planned (its problems would only echo that one); an optional dependency
+    // (`web` reads `firewall?`) is then seen as absent. Everything found is reported at once, at the end.
+    const plans = new Map<string, unknown>();
+    const failed = new Set<string>(problems.count > 0 ? [HOSTS_SOUND] : []);
+    const inputOf = (service: ServiceDescriptor): PlanInput<unknown> => ({
+        config: cfg[Object.keys(service.config ?? {})[0]],
+        all: cfg,
+        core,
+        hr,
+        headcount,
+        plan: <T>(key: string) => {
+            if (!service.after.includes(key) && !service.after.includes(`${key}?`)) {
+                throw new Error(`internal: ${service.key} reads the plan of ${key} without declaring it in after`);
+            }
+            return (failed.has(key) ? undefined : plans.get(key)) as T | undefined;
         },
+        loaders: { lock: loadLock, webContent: loaders.webContent },
         problems,
-    );
-    const dhcp = planDhcp(cfg, zones, hosts, headcount, isCompany, problems);
-    const fileservers = planFileServers(cfg, zones, hosts, hr, problems);
-    problems.throwIfAny();
-    // The flow matrix, once zones and hosts are sound (model/flows.ts).
-    const beforeFlows = problems.count;
-    const firewall = buildFirewallModel({ flows: cfg.flows, firewall: cfg.firewall, zones, hosts, vpnTunnel: cfg.vpn !== undefined }, problems);
-    const flowsOk = problems.count === beforeFlows;
-    const adDomain = validateDomain(cfg.site, cfg.network, cfg.domain, zones, hosts, problems);
-    // The DMZ web server's sites, against the flow matrix when it is sound (model/web.ts).
-    const web = validateWeb(
-        cfg.web,
-        {
-            site: cfg.site,
-            zones,
-            hosts,
-            configuredZones: cfg.network.zones.map((z) => z.name),
-            partnerNetworks: firewall.vpnPartner?.networks.map((c) => c.text),
-            firewall: flowsOk ? webFirewallView(firewall, hosts) : undefined,
-        },
-        problems,
-        loadWebContent,
-    );
-    problems.throwIfAny();
-    // Mail after the domain: its lookups, logons and DNS records live in AD (model/mail.ts).
-    const mail = planMail(
-        {
-            site: cfg.site,
-            cfg: cfg.mail,
-            hosts,
-            zones,
-            firewall: flowsOk ? firewall : undefined,
-            domain: adDomain,
-            wanAddress: zones.find((z) => z.kind === "wan")?.routerAddress,
-            directory: directory && {
-                mailDomain: directory.mailDomain,
-                accounts: directory.people.map((p) => ({ sam: p.sam, mail: p.mail, enabled: p.enabled })),
-                groups: directory.groups.map((g) => g.sam),
-            },
-        },
-        problems,
-    );
-    problems.throwIfAny();
-    // The records services ask of the AD DNS (the web server's names, the mail domain's MX), checked together: the
-    // DC step publishes this one list (model/domain.ts).
-    const extraRequests = [...(web?.dnsRecords ?? []), ...(mail?.mx ?? [])];
-    const domain = adDomain ? publishExtraRecords(adDomain, extraRequests, hosts, problems) : unpublishable(extraRequests, problems);
+    });
+    const asked: Asked<Requirement>[] = [];
+    for (const service of planningOrder()) {
+        if (service.after.some((k) => failed.has(k))) {
+            failed.add(service.key);
+            continue;
+        }
+        const before = problems.count;
+        const input = inputOf(service);
+        const plan = service.plan(input);
+        if (problems.count > before) failed.add(service.key);
+        if (plan === undefined || failed.has(service.key)) continue;
+        plans.set(service.key, plan);
+        for (const need of service.requires?.(plan, input) ?? []) asked.push({ service: service.key, title: service.title, need });
+    }
     problems.throwIfAny();
 
-    const guestResolvers = flowsOk
-        ? planGuestResolvers(
-              {
-                  hosts: hosts.map((h) => ({ name: h.name, role: h.role, zone: h.zone, address: h.nics[0].address, index: h.index })),
-                  firewall,
-                  wanZone: zones.find((z) => z.kind === "wan")?.name,
-                  dnsForwarders: cfg.network.dnsForwarders ?? [],
-                  ntpServers: cfg.network.ntpServers ?? [],
-              },
-              problems,
-          )
-        : undefined;
+    // The records services ask of the internal DNS (the web server's names, the mail domain's MX), checked together:
+    // the DC step publishes this one list (model/domain.ts).
+    const dnsRequests: ExtraDnsRecord[] = asked.flatMap((a) => (a.need.kind === "dns" ? [a.need.record] : []));
+    const adDomain = plans.get("dc") as DomainModel | undefined;
+    const domain = adDomain ? publishExtraRecords(adDomain, dnsRequests, hosts, problems) : unpublishable(dnsRequests, problems);
+    if (domain) plans.set("dc", domain);
+    // The flows every service needs, and the flows that open a port where nothing listens (model/requirements.ts).
+    const firewall = plans.get("firewall") as FirewallModel | undefined;
+    if (firewall) {
+        checkFlowNeeds(
+            firewall,
+            core,
+            asked.filter((a): a is Asked<FlowNeed> => a.need.kind === "flow"),
+            problems,
+        );
+        checkListeners(
+            firewall,
+            core,
+            asked.filter((a): a is Asked<ListenNeed> => a.need.kind === "listen"),
+            problems,
+        );
+    }
     problems.throwIfAny();
 
     const zoneByName = new Map(zones.map((z) => [z.name, z]));
     const hostByName = new Map(hosts.map((h) => [h.name, h]));
-    const router = hosts.find((h) => h.role === "firewall")!;
+    const router = core.router!;
+    const plan = <T>(key: string) => plans.get(key) as T | undefined;
     return {
+        ...core,
         config: cfg,
         site: { ...cfg.site, protectStateful: cfg.site.protectStateful ?? cfg.site.environment === "prod" },
-        zones,
-        hosts,
         hr,
         headcount,
         router,
         firewall,
-        directory,
-        dhcp,
-        domain,
-        mail,
+        directory: plan<DirectoryPlan>("directory"),
+        dhcp: plan<DhcpPlan>("dhcp"),
+        domain: plan<DomainModel>("dc"),
+        mail: plan<MailPlan>("mail"),
+        vpnLocal: plan<VpnLocal>("vpn"),
+        fileservers: plan<FileServerPlan[]>("fileserver") ?? [],
+        guestResolvers: plan<ReadonlyMap<string, GuestResolvers>>("base"),
+        web: plan<WebModel>("web"),
+        plan,
+        requirements: asked,
+        everyHost: asked.filter((a): a is Asked<EveryHostNeed> => a.need.kind === "every-host"),
         zone: (n) => {
             const z = zoneByName.get(n);
             if (!z) throw new Error(`unknown zone ${n}`);
@@ -280,10 +263,6 @@ export function buildSiteModel(raw: Record<string, unknown>, loadHr?: HrLoader, 
             return h;
         },
         hostsByRole: (role) => hosts.filter((h) => h.role === role),
-        vpnLocal,
-        fileservers,
-        guestResolvers,
-        web,
     };
 }
 
@@ -455,8 +434,9 @@ function validateZones(cfg: Config, hr: HrExport | undefined, headcount: Readonl
 function sizeStaticZone(cfg: Config, z: Zone, i: number, cidr: Cidr, headcount: ReadonlyMap<string, number>, problems: Problems): void {
     const people = headcount.get(z.department!) ?? 0;
     if (people === 0) return;
-    const perPerson = cfg.dhcp?.devicesPerPerson ?? 1;
-    const margin = cfg.dhcp?.marginPercent ?? 0;
+    const dhcp = configOf(dhcpService, cfg);
+    const perPerson = dhcp?.devicesPerPerson ?? 1;
+    const margin = dhcp?.marginPercent ?? 0;
     const needed = addressesNeeded(people, perPerson, margin);
     const usable = (prefix: number) => 2 ** (32 - prefix) - (prefix >= 31 ? 0 : 2);
     const router = new Set([z.gateway, z.routerAddress ?? z.gateway].filter((a) => isIpv4(a) && isUsableHost(cidr, a)));
@@ -464,7 +444,7 @@ function sizeStaticZone(cfg: Config, z: Zone, i: number, cidr: Cidr, headcount: 
     if (free >= needed) return;
     let prefix = cidr.prefix;
     while (prefix > 0 && usable(prefix) - router.size < needed) prefix--;
-    const why = cfg.dhcp
+    const why = dhcp
         ? `${people} people in the HR export x ${perPerson} devices per person (billu:dhcp.devicesPerPerson) + ${margin}% margin (billu:dhcp.marginPercent)`
         : `one address for each of its ${people} people in the HR export`;
     problems.add(
@@ -591,7 +571,7 @@ function validateHosts(cfg: Config, zones: readonly ZoneModel[], problems: Probl
             nics,
             templateVmId: template ?? 0,
             stateful: STATEFUL_ROLES.includes(h.role),
-            startOrder: START_ORDER[h.role],
+            startOrder: ROLE_SPECS.get(h.role)!.startOrder,
             index: i,
         });
     });

@@ -13,11 +13,12 @@
  *    public DNS).
  */
 import { z } from "zod";
-import { Cidr } from "./addressing";
+import type { Cidr } from "./core";
+import { KIND_PREFIX, VPN_PARTNER } from "./endpoints";
 import { ExtraDnsRecord } from "./domain";
 import { Problems, show } from "./errors";
 import { Actor, evaluate, FirewallModel } from "./flows";
-import { SERVICES } from "./services";
+import { SERVICES } from "./ports";
 import { ContentFile, ContentLoader } from "./web-content";
 
 const siteName = z.string().min(1);
@@ -153,8 +154,8 @@ export interface WebSiteView {
     readonly firewall?: WebFirewallView;
 }
 
-const PARTNER = "vpn-partner";
-const KIND = "kind:";
+const PARTNER = VPN_PARTNER;
+const KIND = KIND_PREFIX;
 
 /** Why a text is not a host name of the DNS (RFC 1123 labels, at least two, at most 253 characters), or undefined. */
 export function dnsNameViolation(name: string): string | undefined {

@@ -5,7 +5,7 @@
 import type { Input } from "@pulumi/pulumi";
 import { netmask, rangeSize } from "../model/addressing";
 import { SiteModel } from "../model/site";
-import { portsText } from "../model/services";
+import { portsText } from "../model/ports";
 import { firewallDocs } from "../components/firewall/docs";
 
 export interface ZoneDoc {

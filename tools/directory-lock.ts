@@ -11,6 +11,8 @@ import { InputError } from "../model/errors";
 import { loadModel } from "../stacks/program";
 import { checkNotFolder, checkReadableFile, checkStackName, checkWritableFile, writeFileAtomic } from "./paths";
 import { EXIT, readBilluConfig } from "./synth";
+import { directoryService } from "../model/services/directory";
+import { configOf } from "../model/services/types";
 
 export interface LockOptions {
     stack: string;
@@ -40,7 +42,7 @@ export function writeLock(opts: LockOptions): { file: string; summary: Record<st
     env("BILLU_HR_CSV", opts.hrCsv);
     env("BILLU_DIRECTORY_LOCK", opts.directoryLock);
     const model = loadModel(raw);
-    const target = model.config.directory?.lock;
+    const target = configOf(directoryService, model.config)?.lock;
     if (!model.directory || target === undefined) {
         throw new InputError([
             {

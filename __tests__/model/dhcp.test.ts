@@ -132,6 +132,8 @@ describe("bad input: exit 2 with the key path, the value and the fix", () => {
             },
             [
                 "billu:dhcp.reservations[0].address: 10.20.21.20 is the static address of host PAR-MAIL01. Fix: reserve another address; static hosts and reservations must not share one",
+                // Reported in the same pass: the mail service's own check of the moved host.
+                'billu:hosts[4].zone: "lan-dsi" is a department zone, but PAR-MAIL01 is the mail server. Fix: put the mail server in a servers zone, or in the DMZ (servers, dmz)',
             ],
         ],
         [

@@ -1,7 +1,7 @@
 /** The flow model: bad input gives one exact message naming the flow's index; `evaluate` is the matrix's meaning. */
 import fc from "fast-check";
 import { evaluate, FirewallModel } from "../../model/flows";
-import { BUILTIN, mergePorts, parsePort, PortRange, portIn } from "../../model/services";
+import { BUILTIN, mergePorts, parsePort, PortRange, portIn } from "../../model/ports";
 import { model, problemsOf, stackRaw } from "../helpers";
 
 const DEV_FLOWS = stackRaw("dev").flows.length;
@@ -211,7 +211,7 @@ describe("the committed matrices", () => {
             { name: "glpi", description: "GLPI agent", ports: ["tcp/62354"] },
             { name: "itsm", includes: ["glpi", "https", "http"] },
         ];
-        raw.flows.push({ from: "kind:department", to: "PAR-WEB01", service: "itsm" });
+        raw.flows.push({ from: "kind:department", to: "dmz", service: "itsm" });
         const f = model(raw).firewall!.flows.at(-1)!;
         expect(f.service).toMatchObject({ name: "itsm", bundle: true, custom: true, includes: ["glpi", "https", "http"] });
         expect(f.service.ports).toEqual([
@@ -260,12 +260,12 @@ describe("evaluate: the meaning of the dev matrix", () => {
     });
     test("the DHCP relay: the router reaches the DHCP server, which answers from port 67 to port 67", () => {
         const dhcp = { kind: "host" as const, host: "PAR-DHCP01", zone: "servers" };
-        expect(evaluate(fw, router, dhcp, "udp", 67)).toEqual({ allowed: true, flows: [24] });
-        // Flow 31 (PAR-DHCP01 -> router dhcp-relay, which billu:dhcp requires) allows it outright.
-        expect(evaluate(fw, dhcp, router, "udp", 67, 67)).toEqual({ allowed: true, flows: [31] });
+        expect(evaluate(fw, router, dhcp, "udp", 67)).toEqual({ allowed: true, flows: [23] });
+        // Flow 30 (PAR-DHCP01 -> router dhcp-relay, which billu:dhcp requires) allows it outright.
+        expect(evaluate(fw, dhcp, router, "udp", 67, 67)).toEqual({ allowed: true, flows: [30] });
         expect(evaluate(fw, dc, router, "udp", 67, 67).allowed).toBe(false);
-        expect(evaluate(fw, dept, router, "udp", 67, 68)).toEqual({ allowed: true, flows: [29] });
-        expect(evaluate(fw, dhcp, router, "udp", 67, 67, new Set([24, 31])).allowed).toBe(false);
+        expect(evaluate(fw, dept, router, "udp", 67, 68)).toEqual({ allowed: true, flows: [28] });
+        expect(evaluate(fw, dhcp, router, "udp", 67, 67, new Set([23, 30])).allowed).toBe(false);
     });
 });
 

@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from "os";
 import * as path from "path";
 import { icmpVerdict, planLab, points } from "../../components/firewall/lab-plan";
-import { Service } from "../../model/services";
+import { Service } from "../../model/ports";
 import { model, ROOT, stackRaw } from "../helpers";
 
 const node = (script: string, args: string[]) => {

@@ -1,4 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
+import { directoryService } from "../../model/services/directory";
+import { configOf } from "../../model/services/types";
 import * as random from "@pulumi/random";
 import { mkdirSync, writeFileSync } from "fs";
 import * as path from "path";
@@ -167,7 +169,7 @@ export class Directory extends pulumi.ComponentResource {
 function writeSynthArtifacts(plan: DirectoryPlan, ctx: SiteContext): void {
     const out = process.env.BILLU_SYNTH_OUT;
     if (!out) return;
-    const cfg = ctx.model.config.directory!;
+    const cfg = configOf(directoryService, ctx.model.config)!;
     mkdirSync(out, { recursive: true });
     writeFileSync(
         path.join(out, "directory.json"),

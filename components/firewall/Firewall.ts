@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { portsText } from "../../model/services";
+import { portsText } from "../../model/ports";
 import { SiteModel } from "../../model/site";
 import { SiteContext, connectionFor } from "../context";
 import { GuestStep } from "../guest-step/GuestStep";

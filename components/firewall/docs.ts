@@ -2,7 +2,7 @@
  * Docs sections of the firewall (pure, from the model): the published services, the router's per-rule list and
  * the Proxmox VE firewall. They land in the stack outputs' `sections`, so a deployed stack documents itself.
  */
-import { portsText } from "../../model/services";
+import { portsText } from "../../model/ports";
 import { SiteModel } from "../../model/site";
 import { planRouter, RouterRule } from "./plan";
 import { planDatacenter, planVmFirewall } from "./proxmox";

@@ -20,7 +20,7 @@
  */
 import { intToIp, ipToInt } from "../../model/addressing";
 import { Actor, evaluate, FirewallModel } from "../../model/flows";
-import { Protocol, Service } from "../../model/services";
+import { Protocol, Service } from "../../model/ports";
 import { SiteModel } from "../../model/site";
 import { firewallOf } from "./plan";
 

@@ -8,7 +8,7 @@
  * Reference: nftables wiki, "Simple ruleset for a home router" and "Performing Network Address Translation".
  */
 import { SiteModel } from "../../model/site";
-import { PortRange, portText } from "../../model/services";
+import { PortRange, portText } from "../../model/ports";
 import { flowText } from "../../model/flows";
 import { firewallOf, ifVar, planRouter, RouterPlan, RouterRule } from "./plan";
 

@@ -11,7 +11,7 @@
  * Reference: pfSense documentation, "Firewall Rule Basics", "Port Forwards", "Backup and Recovery"
  * (https://docs.netgate.com/pfsense/en/latest/).
  */
-import { PortRange } from "../../model/services";
+import { PortRange } from "../../model/ports";
 import { SiteModel } from "../../model/site";
 import { firewallOf, planRouter, RouterPlan, RouterRule } from "./plan";
 

@@ -9,7 +9,7 @@
  * packets the router translated; a relayed service also opens its replies and the DHCP clients' broadcasts.
  */
 import { FirewallModel, flowText, Member, pairPath } from "../../model/flows";
-import { PortRange, PROTOCOLS, Protocol } from "../../model/services";
+import { PortRange, PROTOCOLS, Protocol } from "../../model/ports";
 import { SiteModel } from "../../model/site";
 
 export type Chain = "input" | "forward" | "output";

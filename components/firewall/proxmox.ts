@@ -8,7 +8,7 @@
  * rule syntax (`dport` lists with `:` ranges, `+ipset` references), the `management` IP set, `ipfilter-net<n>`.
  */
 import { FirewallModel, flowText, Member } from "../../model/flows";
-import { PortRange, PROTOCOLS, Protocol } from "../../model/services";
+import { PortRange, PROTOCOLS, Protocol } from "../../model/ports";
 import { HostModel, SiteModel } from "../../model/site";
 import { firewallOf, planRouter, RouterPlan, RouterRule } from "./plan";
 

@@ -8,7 +8,7 @@
  */
 import { DomainModel } from "../../model/domain";
 import { MailPlan } from "../../model/mail";
-import { SERVICES } from "../../model/services";
+import { SERVICES } from "../../model/ports";
 import { GuestDir, GuestFile, placeholder, stageRoot } from "../guest-step/render";
 import { SAMBA_PATHS } from "../domain-controller/samba";
 

@@ -1,0 +1,28 @@
+/**
+ * The domain controllers and their AD domain (`billu:domain`), model/domain.ts. The domain's DNS serves the
+ * records other services ask for (their `dns` requirements), checked and published by `publishDns`.
+ */
+import { DomainConfig, DomainModel, domainSchema, validateDomain } from "../domain";
+import { defineService, Requirement } from "./types";
+
+export const dcService = defineService<DomainConfig, DomainModel>({
+    key: "dc",
+    title: "the domain controllers",
+    docs: "docs/services/domain-controllers.md",
+    config: { domain: domainSchema.optional() },
+    role: { code: "DC", startOrder: 2, stateful: true },
+    after: ["hosts"],
+    plan: ({ config, all, core, problems }) => {
+        const network = all.network as { dnsForwarders: string[]; ntpServers: string[] };
+        return validateDomain(core.site, network, config, core.zones, core.hosts, problems);
+    },
+    requires: (domain): Requirement[] =>
+        domain.dcs.flatMap((dc) =>
+            ["ad", "dns", "ntp"].map((service) => ({
+                kind: "listen" as const,
+                host: dc.name,
+                service,
+                why: "Active Directory, its DNS and the domain's time",
+            })),
+        ),
+});

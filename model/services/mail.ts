@@ -1,0 +1,37 @@
+/** The mail server: Postfix, Dovecot and rspamd with AD logons (`billu:mail`), model/mail.ts. */
+import type { DirectoryPlan } from "../directory";
+import type { DomainModel } from "../domain";
+import { MailConfig, MailPlan, mailSchema, planMail } from "../mail";
+import { defineService, Requirement } from "./types";
+
+export const mailService = defineService<MailConfig, MailPlan>({
+    key: "mail",
+    title: "mail",
+    config: { mail: mailSchema.optional() },
+    role: { code: "MAIL", startOrder: 4, stateful: true },
+    after: ["dc", "directory"],
+    plan: ({ config, core, plan, problems }) => {
+        const directory = plan<DirectoryPlan>("directory");
+        return planMail(
+            {
+                site: core.site,
+                cfg: config,
+                hosts: core.hosts,
+                zones: core.zones,
+                domain: plan<DomainModel>("dc"),
+                wanAddress: core.wanZone?.routerAddress,
+                directory: directory && {
+                    mailDomain: directory.mailDomain,
+                    accounts: directory.people.map((p) => ({ sam: p.sam, mail: p.mail, enabled: p.enabled })),
+                    groups: directory.groups.map((g) => g.sam),
+                },
+            },
+            problems,
+        );
+    },
+    requires: (mail): Requirement[] => [
+        ...mail.flows.map((f) => ({ kind: "flow" as const, ...f })),
+        ...mail.mx.map((record) => ({ kind: "dns" as const, record })),
+        ...["smtp", "submission", "imaps"].map((service) => ({ kind: "listen" as const, host: mail.host.name, service, why: "Postfix and Dovecot" })),
+    ],
+});
