@@ -1,0 +1,69 @@
+import { problemsOf, model, stackRaw } from "../helpers";
+
+describe("the one requirements check: what the services need of the flow matrix", () => {
+    test("a flow to a port where nothing the site deploys listens is refused (the old webmail flow)", () => {
+        const raw = stackRaw("dev");
+        raw.flows.push({ from: "kind:department", to: "PAR-MAIL01", service: "https", comment: "webmail" });
+        const i = raw.flows.length - 1;
+        expect(problemsOf(raw)).toEqual([
+            `billu:flows[${i}]: opens https (tcp/443) on PAR-MAIL01, where nothing the site deploys listens: a host of role mail answers on smtp, submission, imaps. Fix: remove the flow, or deploy the service that answers on https on PAR-MAIL01`,
+        ]);
+    });
+
+    test("every port of the flow's service is judged: a bundle with one idle port is refused for that port", () => {
+        const raw = stackRaw("dev");
+        raw.firewall.services = [{ name: "mail-plus", includes: ["imaps", "https"] }];
+        raw.flows.push({ from: "lan-dsi", to: "PAR-MAIL01", service: "mail-plus" });
+        const i = raw.flows.length - 1;
+        expect(problemsOf(raw)).toEqual([
+            `billu:flows[${i}]: opens mail-plus (tcp/443) on PAR-MAIL01, where nothing the site deploys listens: a host of role mail answers on smtp, submission, imaps. Fix: remove the flow, or deploy the service that answers on mail-plus on PAR-MAIL01`,
+        ]);
+    });
+
+    test("flows to a zone (its clients) and to a member server (software installed by hand) are not judged", () => {
+        const raw = stackRaw("dev");
+        raw.hosts.push({
+            ...raw.hosts.find((h: { name: string }) => h.name === "PAR-DHCP01"),
+            name: "PAR-SRV01",
+            role: "member",
+            address: "10.20.10.60",
+            vmId: 160,
+        });
+        raw.flows.push({ from: "lan-dsi", to: "PAR-SRV01", service: "rdp" }, { from: "lan-dsi", to: "servers", service: "rdp" });
+        expect(problemsOf(raw)).toEqual([]);
+    });
+
+    test("a DC listens on the AD bundle, DNS and NTP; the DHCP servers on the relay; the file server on SMB; the web server on HTTP(S)", () => {
+        const m = model(stackRaw("prod"));
+        const listens = (host: string) => m.requirements.flatMap((r) => (r.need.kind === "listen" && r.need.host === host ? [r.need.service] : []));
+        expect(listens("PAR-DC02")).toEqual(["ad", "dns", "ntp"]);
+        expect(listens("PAR-DHCP02")).toEqual(["dhcp-relay", "kea-ha"]);
+        expect(listens("PAR-FS01")).toEqual(["smb"]);
+        expect(listens("PAR-WEB01")).toEqual(["http", "https"]);
+        expect(listens("PAR-MAIL01")).toEqual(["smtp", "submission", "imaps"]);
+    });
+
+    test("every requirement names the service that asked and why", () => {
+        const m = model(stackRaw("dev"));
+        const flows = m.requirements.filter((r) => r.need.kind === "flow");
+        expect(new Set(flows.map((r) => r.service))).toEqual(new Set(["dhcp", "mail"]));
+        expect(flows.find((r) => r.service === "mail" && r.need.kind === "flow" && r.need.service === "ldaps")?.need).toEqual({
+            kind: "flow",
+            from: "PAR-MAIL01",
+            to: "PAR-DC01",
+            service: "ldaps",
+            why: "recipients, aliases and logons are looked up in AD",
+        });
+        const dns = m.requirements.filter((r) => r.need.kind === "dns").map((r) => r.service);
+        expect(dns).toEqual(["web", "web", "mail"]);
+    });
+
+    test("a service whose dependency failed is not planned: its problems would only echo that one", () => {
+        const raw = stackRaw("dev");
+        raw.domain.fsmo = { pdcEmulator: "PAR-DC09" };
+        const problems = problemsOf(raw);
+        expect(problems.filter((p) => p.startsWith("billu:domain"))).toHaveLength(1);
+        // mail reads the domain: not planned, so no "mail needs" echo of the broken domain
+        expect(problems.filter((p) => p.includes("mail"))).toEqual([]);
+    });
+});
