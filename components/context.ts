@@ -27,6 +27,11 @@ export interface SiteContext {
     readonly vms: Map<string, pulumi.Resource>;
     /** The Proxmox pool the VMs join (created by the site). @default no pool */
     readonly poolId?: pulumi.Output<string>;
+    /**
+     * What the services' components made for their every-host needs (a certificate per host, a key), by need: the
+     * renderers of components/base-server/every-host.ts read it. @default none
+     */
+    readonly everyHostResources?: ReadonlyMap<string, unknown>;
 }
 
 export function connectionFor(ctx: SiteContext, host: HostModel): GuestConnection {

@@ -66,11 +66,11 @@ describe("nftables ruleset (dev)", () => {
             'iifname $IF_LAN_RH oifname $IF_SERVERS ip saddr 10.20.24.0/24 ip daddr 10.20.10.11 udp dport { 53, 88, 123, 389, 464 } counter accept comment "flow 6: kind:department -> servers ad"',
         );
         expect(l.filter((x) => x.includes('comment "flow 7: '))).toHaveLength(9);
-        expect(l).toContain('oifname $IF_SERVERS ip daddr 10.20.10.21 udp dport 67 counter accept comment "flow 24: router -> servers dhcp-relay"');
+        expect(l).toContain('oifname $IF_SERVERS ip daddr 10.20.10.21 udp dport 67 counter accept comment "flow 23: router -> servers dhcp-relay"');
         expect(l).toContain(
-            'iifname $IF_SERVERS ip saddr 10.20.10.21 udp sport 67 udp dport 67 counter accept comment "flow 24: reply of router -> servers dhcp-relay"',
+            'iifname $IF_SERVERS ip saddr 10.20.10.21 udp sport 67 udp dport 67 counter accept comment "flow 23: reply of router -> servers dhcp-relay"',
         );
-        expect(l).toContain("# flow 14: servers -> servers ad: inside one zone, never crosses the router (the Proxmox VM firewall carries it)");
+        expect(l).toContain("# flow 13: servers -> servers ad: inside one zone, never crosses the router (the Proxmox VM firewall carries it)");
     });
 
     test("NAT: port forwards for published services, accepted only once translated; masquerade to WAN", () => {
@@ -116,10 +116,10 @@ describe("the VPN partner (route-based: its own interface)", () => {
         expect(l).toContain("iifname $IF_VPN_PARTNER ip saddr != 10.30.0.0/16 jump spoofed");
         expect(l.find((x) => x.startsWith("iifname $IF_WAN ip saddr {"))).toContain("10.30.0.0/16, 127.0.0.0/8 } jump spoofed");
         expect(l).toContain(
-            'iifname $IF_VPN_PARTNER oifname $IF_SERVERS ip saddr 10.30.0.0/16 ip daddr 10.20.10.31 tcp dport 445 counter accept comment "flow 38: vpn-partner -> PAR-FS01 smb"',
+            'iifname $IF_VPN_PARTNER oifname $IF_SERVERS ip saddr 10.30.0.0/16 ip daddr 10.20.10.31 tcp dport 445 counter accept comment "flow 37: vpn-partner -> PAR-FS01 smb"',
         );
         expect(l).toContain(
-            'iifname $IF_LAN_DSI oifname $IF_VPN_PARTNER ip saddr 10.20.21.0/24 ip daddr 10.30.0.0/16 tcp dport 443 counter accept comment "flow 39: kind:department -> vpn-partner https"',
+            'iifname $IF_LAN_DSI oifname $IF_VPN_PARTNER ip saddr 10.20.21.0/24 ip daddr 10.30.0.0/16 tcp dport 443 counter accept comment "flow 38: kind:department -> vpn-partner https"',
         );
     });
     test("Proxmox: the file server accepts the partner's networks; the WAN set excludes them", () => {
@@ -130,7 +130,7 @@ describe("the VPN partner (route-based: its own interface)", () => {
             dest: "10.20.10.31",
             proto: "tcp",
             dport: "445",
-            comment: "flow 38: vpn-partner -> PAR-FS01 smb",
+            comment: "flow 37: vpn-partner -> PAR-FS01 smb",
         });
         expect(planDatacenter(m).wan.at(-1)).toEqual({ name: "10.30.0.0/16", nomatch: true, comment: "VPN partner" });
     });
@@ -160,8 +160,8 @@ describe("Proxmox VE firewall (dev)", () => {
 
     test("the DC accepts AD from its own zone too (domain members), and DNS from the router's address there", () => {
         const dc = planVmFirewall(dev, dev.host("PAR-DC01")).rules;
-        expect(dc).toContainEqual(expect.objectContaining({ comment: "flow 14: servers -> servers ad", source: "10.20.10.0/24", proto: "tcp" }));
-        expect(dc).toContainEqual(expect.objectContaining({ comment: "flow 25: router -> servers dns", source: "10.20.10.1", proto: "udp", dport: "53" }));
+        expect(dc).toContainEqual(expect.objectContaining({ comment: "flow 13: servers -> servers ad", source: "10.20.10.0/24", proto: "tcp" }));
+        expect(dc).toContainEqual(expect.objectContaining({ comment: "flow 24: router -> servers dns", source: "10.20.10.1", proto: "udp", dport: "53" }));
     });
 
     test("the DMZ host accepts WAN only on its published ports", () => {
@@ -202,7 +202,7 @@ describe("Proxmox VE firewall (dev)", () => {
                 source: "10.20.24.0/24",
                 dest: "+billu-wan",
                 dport: "443",
-                comment: "flow 13: kind:department -> wan https",
+                comment: "flow 12: kind:department -> wan https",
             }),
         );
         const plan = planRouter(dev);
@@ -248,7 +248,7 @@ describe("pfSense sections (dev)", () => {
             "<name>billu_ad_tcp</name><type>port</type><address>53 88 135 389 445 464 636 3268:3269 9389 49152:65535</address>",
         );
         expect(r.files["filter.xml"]).toContain(
-            "<interface>opt6</interface><ipprotocol>inet</ipprotocol><protocol>tcp</protocol><source><network>opt6</network></source><destination><address>billu_internal</address><not/><port>443</port></destination><descr>flow 13: kind:department -&gt; wan https</descr>",
+            "<interface>opt6</interface><ipprotocol>inet</ipprotocol><protocol>tcp</protocol><source><network>opt6</network></source><destination><address>billu_internal</address><not/><port>443</port></destination><descr>flow 12: kind:department -&gt; wan https</descr>",
         );
         expect(r.files["interfaces.xml"]).toContain(
             "<wan><enable/><if>vtnet1</if><descr>wan</descr><ipaddr>198.51.100.2</ipaddr><subnet>29</subnet><gateway>WANGW</gateway><blockbogons/></wan>",
@@ -265,7 +265,7 @@ describe("docs", () => {
         expect(md).toContain("| **router** | ntp, http, https | - | dhcp-relay (→PAR-DHCP01), dns (→PAR-DC01) |");
         expect(md).toContain("## Router rules (nftables, default drop on input, forward and output)");
         expect(md).toContain("| forward | lan-rh (eth8) | servers (eth2) | 10.20.24.0/24 | 10.20.10.31 | tcp/445 | flow 7: kind:department -> PAR-FS01 smb |");
-        expect(md).toContain("| 14 | servers | servers | ad |");
+        expect(md).toContain("| 13 | servers | servers | ad |");
         expect(md).toContain("| PAR-DC01 (VM 110) | yes | DROP |");
     });
 });
@@ -317,8 +317,8 @@ describe("the lab's plan (dev)", () => {
             ["forward-accept", true],
         ]);
         expect(plan.notProbed).toEqual([
-            "flow 14 (servers -> servers ad): inside one zone, carried by the Proxmox VM firewall only",
-            "flow 32 (PAR-FS01 -> PAR-MAIL01 smtp): inside one zone, carried by the Proxmox VM firewall only",
+            "flow 13 (servers -> servers ad): inside one zone, carried by the Proxmox VM firewall only",
+            "flow 31 (PAR-FS01 -> PAR-MAIL01 smtp): inside one zone, carried by the Proxmox VM firewall only",
         ]);
     });
 });

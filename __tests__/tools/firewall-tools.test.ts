@@ -29,7 +29,7 @@ test("a bad stack file: exit 2 with the flow's index", () => {
     writeFileSync(path.join(dir, "Pulumi.bad.yaml"), cfg);
     const p = node("pfsense.js", ["--stack", "bad", "--config", path.join(dir, "Pulumi.bad.yaml"), "--out", dir]);
     expect(p.status).toBe(2);
-    expect(p.stderr).toContain('billu:flows[19].service: "smtps" is not a service.');
+    expect(p.stderr).toContain('billu:flows[18].service: "smtps" is not a service.');
 });
 
 test("the lab's plan: plan.json and topology.txt", () => {
@@ -93,7 +93,7 @@ describe("the lab's plan on every committed stack", () => {
             proto: "tcp",
             port: 80,
             ifname: "eth6",
-            genuine: "lan-finance -> wan tcp/80 is allowed (flow 12)",
+            genuine: "lan-finance -> wan tcp/80 is allowed (flow 11)",
         });
     });
 

@@ -1,11 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
-import { isWindows } from "../../model/naming";
+import { isWindows } from "../../model/core";
 import { HostModel } from "../../model/site";
 import { connectionFor, SiteContext } from "../context";
 import { GuestStep } from "../guest-step/GuestStep";
 import { vmForHost } from "../proxmox-vm/forHost";
 import { ProxmoxVm } from "../proxmox-vm/ProxmoxVm";
-import { renderChrony, renderMotd } from "./render";
+import { baseStep } from "./base-step";
+import { extensionsFor } from "./every-host";
 import { memberJoinStep } from "../domain-controller/member";
 
 export interface BaseServerArgs {
@@ -25,7 +26,7 @@ export interface BaseServerArgs {
  */
 export class BaseServer extends pulumi.ComponentResource {
     public readonly vm: ProxmoxVm;
-    /** The base step (Debian only). */
+    /** The base step (components/base-server/base-step.ts): every Debian host; a Windows host with an every-host need. */
     public readonly base?: GuestStep;
     /** The domain join (Debian hosts with `joinDomain: true`), after the domain is up. */
     public readonly join?: GuestStep;
@@ -36,30 +37,19 @@ export class BaseServer extends pulumi.ComponentResource {
         super("billu:compute:BaseServer", name, {}, opts);
         const { ctx, host } = args;
         this.vm = vmForHost(ctx, host, { parent: this });
-        if (!isWindows(host.os) && host.role !== "dc") {
-            this.base = new GuestStep(
-                `${name}-base`,
-                {
-                    host: host.name,
-                    step: "base",
-                    os: "linux",
-                    connection: connectionFor(ctx, host),
-                    renderDir: ctx.renderDir,
-                    after: [this.vm, ...ctx.after.router],
-                    files: [
-                        { path: "/etc/chrony/chrony.conf", content: renderChrony(ctx.model, host) },
-                        { path: "/etc/motd", content: renderMotd(ctx.model, host) },
-                    ],
-                    script: [
-                        "command -v chronyd >/dev/null || billu_apt_install chrony",
-                        "systemctl enable -q chrony",
-                        "if billu_changed /etc/chrony/chrony.conf; then systemctl restart chrony; fi",
-                    ].join("\n"),
-                },
-                { parent: this },
-            );
-        }
-        if (this.base && host.joinDomain && args.sssdJoin !== false && ctx.model.domain && ctx.domainJoin) {
+        this.base = baseStep(
+            name,
+            {
+                model: ctx.model,
+                host,
+                connection: connectionFor(ctx, host),
+                renderDir: ctx.renderDir,
+                after: [this.vm, ...ctx.after.router],
+                extensions: extensionsFor(ctx.model, host, ctx.everyHostResources),
+            },
+            { parent: this },
+        );
+        if (this.base && !isWindows(host.os) && host.joinDomain && args.sssdJoin !== false && ctx.model.domain && ctx.domainJoin) {
             const text = memberJoinStep(ctx.model.domain, host);
             this.join = new GuestStep(
                 `${name}-ad-join`,

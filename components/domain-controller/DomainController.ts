@@ -6,6 +6,8 @@ import { HostModel } from "../../model/site";
 import { connectionFor, SiteContext } from "../context";
 import { GuestStep } from "../guest-step/GuestStep";
 import { vmForHost } from "../proxmox-vm/forHost";
+import { baseStep } from "../base-server/base-step";
+import { extensionsFor } from "../base-server/every-host";
 import { ProxmoxVm } from "../proxmox-vm/ProxmoxVm";
 import { conditionalForwarders, dcByName, domainOf, SECRET } from "./common";
 import { sambaDcStep, sambaDomainStep, sambaFsmoStep, StepText } from "./samba";
@@ -51,6 +53,8 @@ export class DomainController extends pulumi.ComponentResource {
     public readonly dc: DcModel;
     /** The DC is a working, replicating DC. */
     public readonly promoted: pulumi.Resource;
+    /** Its base step (components/base-server/base-step.ts): a Samba DC always, a Windows DC with an every-host need. */
+    public readonly base?: GuestStep;
 
     constructor(name: string, args: DomainControllerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("billu:domain:DomainController", name, {}, opts);
@@ -106,6 +110,19 @@ export class DomainController extends pulumi.ComponentResource {
             );
             this.promoted = step("ready", windowsReadyStep(domain, this.dc), [rebootWait]).apply;
         }
+        // The one base step every host has, once the DC answers for itself (it resolves through itself then).
+        this.base = baseStep(
+            name,
+            {
+                model: ctx.model,
+                host,
+                connection: connectionFor(ctx, host),
+                renderDir: ctx.renderDir,
+                after: [this.promoted],
+                extensions: extensionsFor(ctx.model, host, ctx.everyHostResources),
+            },
+            { parent: this },
+        );
         this.registerOutputs({});
     }
 }

@@ -4,6 +4,8 @@ import { SiteModel } from "../../model/site";
 import { SiteContext, connectionFor } from "../context";
 import { GuestStep } from "../guest-step/GuestStep";
 import { vmForHost } from "../proxmox-vm/forHost";
+import { baseStep } from "../base-server/base-step";
+import { extensionsFor } from "../base-server/every-host";
 import { ProxmoxVm } from "../proxmox-vm/ProxmoxVm";
 import { DatacenterFirewall } from "./DatacenterFirewall";
 import { chainPolicies, renderNftables, renderSysctl } from "./nftables";
@@ -86,6 +88,8 @@ export class Firewall extends pulumi.ComponentResource {
     public readonly vm: ProxmoxVm;
     public readonly ready: pulumi.Resource;
     public readonly datacenter: DatacenterFirewall;
+    /** The router's base step (nftables engine: a Debian router), after its ruleset. */
+    public readonly base?: GuestStep;
 
     constructor(name: string, args: FirewallArgs, opts?: pulumi.ComponentResourceOptions) {
         const { ctx } = args;
@@ -124,6 +128,19 @@ export class Firewall extends pulumi.ComponentResource {
                 { parent: this },
             );
             this.ready = step.apply;
+            // The one base step every host has (time, banner, every-host needs), once the ruleset is in place.
+            this.base = baseStep(
+                name,
+                {
+                    model,
+                    host,
+                    connection: connectionFor(ctx, host),
+                    renderDir: ctx.renderDir,
+                    after: [step.apply],
+                    extensions: extensionsFor(model, host, ctx.everyHostResources),
+                },
+                { parent: this },
+            );
         } else {
             // pfSense: no guest step (the rendered sections are restored by hand); later steps wait for the VM.
             this.ready = this.vm;

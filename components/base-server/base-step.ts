@@ -1,0 +1,88 @@
+/**
+ * The one base step every host gets (`base`): on Debian the login banner and, unless the host serves time itself
+ * (a DC), chrony from the time sources the flow matrix allows; on every OS what the services need on every host
+ * (components/base-server/every-host.ts). The router, the DCs and every server build it the same way; a Windows
+ * host with no need gets none (its banner and time come from the domain).
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { isWindows } from "../../model/core";
+import type { HostModel, SiteModel } from "../../model/site";
+import { GuestConnection, GuestStep } from "../guest-step/GuestStep";
+import type { GuestDir, GuestFile } from "../guest-step/render";
+import { BaseExtension } from "./every-host";
+import { renderChrony, renderMotd } from "./render";
+
+export interface BaseStepContent {
+    readonly os: "linux" | "windows";
+    readonly files: readonly GuestFile[];
+    readonly dirs: readonly GuestDir[];
+    readonly script: string;
+    readonly secrets: Readonly<Record<string, pulumi.Input<string>>>;
+}
+
+/** Pure: the base step's content for one host, or undefined when it has nothing to do. */
+export function baseStepContent(model: SiteModel, host: HostModel, extensions: readonly BaseExtension[]): BaseStepContent | undefined {
+    const windows = isWindows(host.os);
+    const ownTime = host.role === "dc";
+    const files: GuestFile[] = windows
+        ? []
+        : [
+              ...(ownTime ? [] : [{ path: "/etc/chrony/chrony.conf", content: renderChrony(model, host) }]),
+              { path: "/etc/motd", content: renderMotd(model, host) },
+          ];
+    const script: string[] =
+        windows || ownTime
+            ? []
+            : [
+                  "command -v chronyd >/dev/null || billu_apt_install chrony",
+                  "systemctl enable -q chrony",
+                  "if billu_changed /etc/chrony/chrony.conf; then systemctl restart chrony; fi",
+              ];
+    const secrets: Record<string, pulumi.Input<string>> = {};
+    const dirs: GuestDir[] = [];
+    for (const e of extensions) {
+        files.push(...e.files);
+        dirs.push(...(e.dirs ?? []));
+        script.push(e.script);
+        for (const [k, v] of Object.entries(e.secrets ?? {})) {
+            if (k in secrets) throw new Error(`internal: two every-host needs on ${host.name} use the secret ${k}`);
+            secrets[k] = v;
+        }
+    }
+    if (files.length === 0 && script.length === 0) return undefined;
+    return { os: windows ? "windows" : "linux", files, dirs, script: script.join("\n"), secrets };
+}
+
+export interface BaseStepArgs {
+    readonly model: SiteModel;
+    readonly host: HostModel;
+    readonly connection: GuestConnection;
+    /** Local folder for rendered files. */
+    readonly renderDir: string;
+    /** What the step waits for: the VM and the router; on a DC its promotion; on the router its ruleset. */
+    readonly after: readonly pulumi.Resource[];
+    /** The every-host extensions of this host (extensionsFor). @default none */
+    readonly extensions?: readonly BaseExtension[];
+}
+
+/** The base step of a host (undefined when it has nothing to do: a Windows host with no every-host need). */
+export function baseStep(name: string, args: BaseStepArgs, opts: pulumi.ComponentResourceOptions): GuestStep | undefined {
+    const content = baseStepContent(args.model, args.host, args.extensions ?? []);
+    if (!content) return undefined;
+    return new GuestStep(
+        `${name}-base`,
+        {
+            host: args.host.name,
+            step: "base",
+            os: content.os,
+            connection: args.connection,
+            renderDir: args.renderDir,
+            after: args.after,
+            files: content.files,
+            dirs: content.dirs.length > 0 ? content.dirs : undefined,
+            script: content.script,
+            secrets: Object.keys(content.secrets).length > 0 ? content.secrets : undefined,
+        },
+        opts,
+    );
+}
