@@ -9,7 +9,7 @@ import { defineService } from "./types";
 export const baseService = defineService<undefined, ReadonlyMap<string, GuestResolvers>>({
     key: "base",
     title: "every host's base step",
-    docs: "docs/architecture.md",
+    docs: "docs/services/base.md",
     after: ["firewall", "dc"],
     plan: ({ all, core, plan, problems }) => {
         const firewall = plan<FirewallModel>("firewall");
