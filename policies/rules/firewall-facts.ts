@@ -1,7 +1,8 @@
 /**
  * What the firewall rules of the pack read (pure helpers, no rule here): the Firewall component's declared facts
- * (zones with their kinds, resolved flows, published services, the router's chain policies; see
- * components/firewall/Firewall.ts `firewallFacts`), the Proxmox VE firewall resources, and the VMs they belong to.
+ * (zones with their kinds, resolved flows, published services, the router's chain policies; their shape and the
+ * type tokens are components/contracts.ts, shared with components/firewall/Firewall.ts `firewallFacts`), the
+ * Proxmox VE firewall resources, and the VMs they belong to.
  * Addresses in Proxmox rules are classified by the zone that holds them; anything outside every zone, no address
  * at all, or the `+billu-wan` IP set counts as WAN.
  */
