@@ -3,7 +3,7 @@
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-    { ignores: ["node_modules/", "dist/", "out/", "coverage/", "lab-work/", "**/*.js", "**/*.mjs"] },
+    { ignores: ["node_modules/", "dist/", "out/", "coverage/", "lab-work/", "**/*.js", "**/*.mjs", "**/*.cjs"] },
     ...tseslint.configs.recommended,
     {
         languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },

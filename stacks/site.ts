@@ -6,6 +6,7 @@ import { BaseServer } from "../components/base-server/BaseServer";
 import { buildDhcp } from "../components/dhcp/role";
 import { buildMail } from "../components/mail/role";
 import { SiteContext } from "../components/context";
+import type { RoleBuilder, RoleResult } from "../components/contracts";
 import { Directory } from "../components/directory/Directory";
 import { directoryDocs } from "../components/directory/render";
 import { Firewall } from "../components/firewall/Firewall";
@@ -25,17 +26,6 @@ export interface SiteArgs {
     /** The site-to-site key read from the owner's stack (secret), at the end that is not the owner. */
     readonly vpnPeerPsk?: pulumi.Output<string>;
 }
-
-/** What a role's builder returns: resources later roles may wait for, and docs sections. */
-export interface RoleResult {
-    readonly ready: pulumi.Resource[];
-}
-
-/**
- * Builds every host of one role. Roles are built in start order (firewall, dc, dhcp, ...), so a builder can rely
- * on `ctx.after` holding the router's and the domain's readiness. A role without a builder gets BaseServer VMs.
- */
-export type RoleBuilder = (ctx: SiteContext, hosts: HostModel[], parent: pulumi.Resource, docs: SiteDocs) => RoleResult;
 
 const ROLE_BUILDERS: Partial<Record<Role, RoleBuilder>> = {
     dhcp: buildDhcp,

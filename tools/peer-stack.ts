@@ -12,7 +12,7 @@ import { InputError } from "../model/errors";
 import { buildSiteModel } from "../model/site";
 import { vpnPeerExport } from "../model/vpn";
 import { VPN_OUTPUTS } from "../components/vpn/peer";
-import { readBilluConfig } from "./synth";
+import { readBilluConfig } from "./stack-config";
 
 export function offlineStackOutputs(root: string, name: string): { outputs: Record<string, unknown>; secretOutputNames: string[] } {
     const stack = name.split("/").pop()!;

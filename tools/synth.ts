@@ -19,17 +19,17 @@ import * as path from "path";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { formatProblem, InputError, show } from "../model/errors";
-import { assertNoPlaintextSecrets, CONFIG_KEYS } from "../model/schema";
 import { RULES } from "../policies/rules";
 import { renderDocs } from "./docs/render";
 import { disableStackTraces } from "./traces";
-import { checkUniqueUrns, installRecordingMocks, RecordedResource, resolveOutputs, SECRET_MARK, SynthMocks, waitForRegistrations } from "./mock-runtime";
+import { checkUniqueUrns, installRecordingMocks, RecordedResource, resolveOutputs, SynthMocks, waitForRegistrations } from "./mock-runtime";
 import { offlineStackOutputs } from "./peer-stack";
+import { readStackConfig } from "./stack-config";
 import { checkNotFolder, checkReadableFile, checkStackName, OUTPUT_MARKER, StagedFolder } from "./paths";
 import { effectiveLevels, PackConfig, runPolicies, Violation } from "./policy-runner";
 
-/** `billu:` keys read as secrets (never part of the model). */
-export const SECRET_KEYS = ["sshPrivateKey"];
+// Where the other tools, labs and tests have always imported the stack-file readers from.
+export { readBilluConfig, readStackConfig, SECRET_KEYS } from "./stack-config";
 
 export const EXIT = { ok: 0, policy: 1, input: 2, internal: 3 } as const;
 
@@ -58,74 +58,6 @@ export interface SynthResult {
     error?: string;
     /** For exit 2 and 3, when --out held synth's last output: that it is kept. */
     kept?: string;
-}
-
-/** Reads a stack file into Pulumi's flat config map; secure values become placeholders. */
-export function readStackConfig(file: string): { config: Record<string, string>; secretKeys: string[] } {
-    let text: string;
-    try {
-        text = readFileSync(file, "utf8");
-    } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        throw new InputError([
-            {
-                path: file,
-                message: code === "ENOENT" ? "does not exist" : code === "EISDIR" ? "is a folder" : `cannot be read (${(e as Error).message})`,
-                fix: "name a stack with a committed Pulumi.<stack>.yaml, or pass --config <a stack file>",
-            },
-        ]);
-    }
-    let doc: unknown;
-    try {
-        doc = parseYaml(text);
-    } catch (e) {
-        throw new InputError([{ path: file, message: `cannot be read as YAML (${(e as Error).message.split("\n")[0]})`, fix: "fix the YAML syntax" }]);
-    }
-    const cfg = (doc as { config?: Record<string, unknown> } | null)?.config ?? {};
-    assertNoPlaintextSecrets(cfg, path.basename(file));
-    const config: Record<string, string> = {};
-    const secretKeys: string[] = [];
-    const unknown: string[] = [];
-    for (const [key, value] of Object.entries(cfg)) {
-        if (key.startsWith("billu:")) {
-            const k = key.slice("billu:".length);
-            if (!(CONFIG_KEYS as string[]).includes(k) && !SECRET_KEYS.includes(k)) unknown.push(key);
-        }
-        if (value && typeof value === "object" && "secure" in (value as object)) {
-            config[key] = SECRET_MARK;
-            secretKeys.push(key);
-        } else {
-            config[key] = typeof value === "string" ? value : JSON.stringify(value);
-        }
-    }
-    if (unknown.length > 0) {
-        throw new InputError(
-            unknown.map((k) => ({
-                path: k,
-                message: "is not a key of the billu namespace",
-                fix: `use one of ${[...CONFIG_KEYS, ...SECRET_KEYS].map((c) => "billu:" + c).join(", ")}`,
-            })),
-        );
-    }
-    return { config, secretKeys };
-}
-
-/**
- * The `billu:` namespace of a stack file as the program reads it (`stacks/program.ts` readRawConfig): each value
- * parsed as JSON, a plain string kept as it is. For the offline tools that build a model without synthesizing.
- */
-export function readBilluConfig(file: string): Record<string, unknown> {
-    const { config } = readStackConfig(file);
-    const raw: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(config)) {
-        if (!k.startsWith("billu:")) continue;
-        try {
-            raw[k.slice("billu:".length)] = JSON.parse(v);
-        } catch {
-            raw[k.slice("billu:".length)] = v;
-        }
-    }
-    return raw;
 }
 
 function projectName(root: string): string {

@@ -6,7 +6,8 @@ import { disallowWanToLan } from "../../policies/rules/disallow-wan-to-lan";
 import { disallowWanToRouter } from "../../policies/rules/disallow-wan-to-router";
 import { enforceDefaultDeny } from "../../policies/rules/enforce-default-deny";
 import { enforceDmzIsolation } from "../../policies/rules/enforce-dmz-isolation";
-import { FirewallFacts, FlowFact, PveRuleFact } from "../../policies/rules/firewall-facts";
+import type { FirewallFacts, FlowFact } from "../../components/contracts";
+import { PveRuleFact } from "../../policies/rules/firewall-facts";
 import { RecordedResource } from "../../tools/mock-runtime";
 import { check, resource, vm } from "./harness";
 

@@ -1,5 +1,6 @@
 /** require-ha-for-stateful-vms: a baseline, then one property changed per failing case. */
-import { HA_RESOURCE_TYPE, requireHaForStatefulVms } from "../../policies/rules/require-ha-for-stateful-vms";
+import { HA_RESOURCE_TYPE } from "../../components/contracts";
+import { requireHaForStatefulVms } from "../../policies/rules/require-ha-for-stateful-vms";
 import { baselineVm, check, resource, vm } from "./harness";
 
 const dc = (env = "prod", tags = ["billu", `env-${env}`, "role-dc", "stateful"]) =>

@@ -1,6 +1,7 @@
 /** The VPN rules on hand-built resources: a compliant tunnel, then one property changed per failing case. */
 import { disallowVpnAnySelector } from "../../policies/rules/disallow-vpn-any-selector";
-import { enforceVpnStrongCrypto, VPN_TYPE } from "../../policies/rules/enforce-vpn-strong-crypto";
+import { VPN_TYPE } from "../../components/contracts";
+import { enforceVpnStrongCrypto } from "../../policies/rules/enforce-vpn-strong-crypto";
 import { RecordedResource } from "../../tools/mock-runtime";
 import { check, resource } from "./harness";
 

@@ -1,5 +1,6 @@
 /** disallow-intranet-from-wan on hand-built resources: a compliant web server, then one property changed per failing case. */
-import { disallowIntranetFromWan, VM_RULES_TYPE, WEB_TYPE } from "../../policies/rules/disallow-intranet-from-wan";
+import { RULES_TYPE as VM_RULES_TYPE, WEB_TYPE } from "../../components/contracts";
+import { disallowIntranetFromWan } from "../../policies/rules/disallow-intranet-from-wan";
 import { RecordedResource } from "../../tools/mock-runtime";
 import { check, resource } from "./harness";
 

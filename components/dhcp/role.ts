@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { RoleBuilder } from "../../stacks/site";
+import type { RoleBuilder } from "../contracts";
 import { DhcpRelay, DhcpServer } from "./DhcpServer";
 import { dhcpDocSections } from "./render";
 

@@ -5,7 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DomainModel, FSMO_ROLES, recordData } from "../../model/domain";
 import { HostModel } from "../../model/site";
-import { SiteDocs } from "../../stacks/outputs";
+import type { DocSections, RoleDocs, RoleResult } from "../contracts";
 import { SiteContext } from "../context";
 import { conditionalForwarders, domainOf } from "./common";
 import { Domain } from "./DomainController";
@@ -14,7 +14,7 @@ import { Domain } from "./DomainController";
 export function domainDocs(
     domain: DomainModel,
     forwarders: readonly { readonly domain: string; readonly servers: readonly string[] }[] = domain.conditionalForwarders,
-): SiteDocs["sections"] {
+): DocSections {
     return {
         "Domain controllers": {
             columns: ["DC", "address", "node", "OS", "flavor", "promotion", "FSMO roles", "time source"],
@@ -64,7 +64,7 @@ export function domainDocs(
 }
 
 /** RoleBuilder of the `dc` role. */
-export function buildDomainControllers(ctx: SiteContext, hosts: HostModel[], parent: pulumi.Resource, docs: SiteDocs): { ready: pulumi.Resource[] } {
+export function buildDomainControllers(ctx: SiteContext, hosts: HostModel[], parent: pulumi.Resource, docs: RoleDocs): RoleResult {
     const domain = domainOf(ctx.model);
     void hosts; // the domain model already orders the DCs (the first creates the forest)
     const d = new Domain(`${ctx.model.site.code.toLowerCase()}-domain`, { ctx }, { parent });

@@ -1,4 +1,4 @@
-import type { RoleBuilder } from "../../stacks/site";
+import type { RoleBuilder } from "../contracts";
 import { arrayDocRows, shareDocRows } from "./render";
 import { FileServerRaid1 } from "./FileServerRaid1";
 

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { portsText } from "../../model/ports";
 import { SiteModel } from "../../model/site";
 import { SiteContext, connectionFor } from "../context";
+import { FIREWALL_TYPE, FirewallFacts } from "../contracts";
 import { GuestStep } from "../guest-step/GuestStep";
 import { vmForHost } from "../proxmox-vm/forHost";
 import { baseStep } from "../base-server/base-step";
@@ -28,7 +29,7 @@ function wanInput(model: SiteModel) {
  * What the Firewall component declares about the site's filtering, as plain data: its inputs and its outputs, so
  * the policy pack reads the same facts offline (inputs) and under CrossGuard (stack validations see outputs).
  */
-export function firewallFacts(model: SiteModel, ruleset?: string) {
+export function firewallFacts(model: SiteModel, ruleset?: string): FirewallFacts {
     const fw = firewallOf(model);
     const member = (m: { kind: string; name: string; zone?: string; zoneKind?: string; addresses: readonly string[] }) => ({
         kind: m.kind,
@@ -97,7 +98,7 @@ export class Firewall extends pulumi.ComponentResource {
         const fw = firewallOf(model);
         const ruleset = fw.engine === "nftables" ? renderNftables(model, planRouter(model)) : undefined;
         const facts = firewallFacts(model, ruleset);
-        super("billu:network:Firewall", name, facts, opts);
+        super(FIREWALL_TYPE, name, facts, opts);
         const host = model.router;
         this.datacenter = new DatacenterFirewall(`${name}-datacenter`, { plan: planDatacenter(model) }, { parent: this });
         registerDatacenter(model, this.datacenter.ipsets);

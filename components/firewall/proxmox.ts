@@ -10,10 +10,11 @@
 import { FirewallModel, flowText, Member } from "../../model/flows";
 import { PortRange, PROTOCOLS, Protocol } from "../../model/ports";
 import { HostModel, SiteModel } from "../../model/site";
+import { WAN_IPSET } from "../contracts";
 import { firewallOf, planRouter, RouterPlan, RouterRule } from "./plan";
 
-/** Cluster IP set of every address outside BillU's zones (and the VPN partner's): the internet, as seen from a VM. */
-export const WAN_IPSET = "billu-wan";
+/** Cluster IP set of every address outside BillU's zones (and the VPN partner's): the internet, as seen from a VM (named in components/contracts.ts, which the policies read). */
+export { WAN_IPSET };
 /** Proxmox's own name for the hosts' management allowlist (GUI, API, SSH, consoles). */
 export const MANAGEMENT_IPSET = "management";
 

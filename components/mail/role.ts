@@ -1,4 +1,4 @@
-import type { RoleBuilder } from "../../stacks/site";
+import type { RoleBuilder } from "../contracts";
 import { MailServer } from "./MailServer";
 import { mailDocs } from "./render";
 

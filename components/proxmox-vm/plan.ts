@@ -4,6 +4,7 @@
  */
 import { isWindows } from "../../model/naming";
 import { HostModel, SiteModel } from "../../model/site";
+import { VM_TAG } from "../contracts";
 
 export interface VmPlan {
     readonly name: string;
@@ -47,7 +48,7 @@ export function planVm(model: SiteModel, host: HostModel): VmPlan {
         node: host.node,
         templateVmId: host.templateVmId,
         description: `${model.site.company} ${host.role} ${host.name} (managed by Pulumi, project billu-infra; do not edit by hand)`,
-        tags: ["billu", `env-${model.site.environment}`, `role-${host.role}`, host.stateful ? "stateful" : "stateless"],
+        tags: [VM_TAG.managed, VM_TAG.env(model.site.environment), VM_TAG.role(host.role), host.stateful ? VM_TAG.stateful : VM_TAG.stateless],
         cores: host.cores,
         memoryMiB: host.memoryMiB,
         osType: windows ? "win11" : "l26",

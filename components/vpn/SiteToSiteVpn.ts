@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { VpnLocal, VpnModel } from "../../model/vpn";
 import { connectionFor, SiteContext } from "../context";
+import { VPN_TYPE } from "../contracts";
 import { GuestStep } from "../guest-step/GuestStep";
 import {
     PSK_SECRET,
@@ -66,7 +67,7 @@ export class SiteToSiteVpn extends pulumi.ComponentResource {
             interface: local.interface,
             ifId: local.ifId,
         };
-        super("billu:vpn:SiteToSiteVpn", name, props, opts);
+        super(VPN_TYPE, name, props, opts);
         if (local.owner) {
             if (args.peerPsk) throw new Error(`SiteToSiteVpn ${name}: [peerPsk] is set at the owner end, which generates the key`);
             const key = new random.RandomPassword(`${name}-psk`, { length: local.owner.pskLength, special: false }, { parent: this });

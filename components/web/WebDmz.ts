@@ -3,6 +3,7 @@ import { HostModel } from "../../model/site";
 import { intranetNetworks, WebModel, WebRole } from "../../model/web";
 import { BaseServer } from "../base-server/BaseServer";
 import { connectionFor, SiteContext } from "../context";
+import { WEB_TYPE } from "../contracts";
 import { GuestStep } from "../guest-step/GuestStep";
 import { IssuedCert } from "../site-ca/SiteCa";
 import { CertDoc, TLS, WEB_SECRETS, webFiles, webStepBody } from "./render";
@@ -53,7 +54,7 @@ export class WebDmz extends pulumi.ComponentResource {
             tlsProtocols: [...TLS.protocols],
             hstsMaxAgeSeconds: TLS.hstsMaxAgeSeconds,
         };
-        super("billu:web:WebDmz", name, props, opts);
+        super(WEB_TYPE, name, props, opts);
         this.server = new BaseServer(name, { ctx, host }, { parent: this });
         const issue = (role: WebRole): IssuedCert => {
             const site = web[role];

@@ -11,7 +11,7 @@
 import type { Input } from "@pulumi/pulumi";
 import { GuestFile } from "../guest-step/render";
 import { intranetNetworks, WebModel, WebRole, WebSiteModel } from "../../model/web";
-import type { SiteDocs } from "../../stacks/outputs";
+import type { DocSections } from "../contracts";
 
 export const WEB_PATHS = {
     apacheConf: "/etc/apache2/apache2.conf",
@@ -278,7 +278,7 @@ export interface CertDoc {
 }
 
 /** The docs sections of the web server: sites, who reaches the intranet, certificates, DNS records. */
-export function webDocsSections(web: WebModel, certs: readonly CertDoc[]): SiteDocs["sections"] {
+export function webDocsSections(web: WebModel, certs: readonly CertDoc[]): DocSections {
     const intranetNets = intranetNetworks(web);
     const title = (what: string) => `Web server ${web.host}: ${what}`;
     const pub = web.published;
@@ -286,7 +286,7 @@ export function webDocsSections(web: WebModel, certs: readonly CertDoc[]): SiteD
     const byName = `${web.ports.https} (https), ${web.ports.http} (redirects to https)`;
     const flowText = (flows: readonly number[] | undefined) =>
         !web.flowsChecked ? "not checked: the site has no flow model" : (flows ?? []).map((f) => `billu:flows[${f}]`).join(", ");
-    const sections: SiteDocs["sections"] = {};
+    const sections: DocSections = {};
     sections[title("sites")] = {
         columns: ["site", "name", "listens on (tcp)", "reachable from", "content", "files"],
         rows: [

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { RoleBuilder } from "../../stacks/site";
+import type { RoleBuilder } from "../contracts";
 import { BaseServer } from "../base-server/BaseServer";
 import { webDocsSections } from "./render";
 import { WebDmz } from "./WebDmz";

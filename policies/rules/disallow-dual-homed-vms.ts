@@ -1,5 +1,6 @@
 import { ResourceValidationPolicy } from "@pulumi/policy";
-import { rule, VM_TYPE, vmTags } from "./rule";
+import { VM_TAG, VM_TYPE } from "../../components/contracts";
+import { rule, vmTags } from "./rule";
 
 export const disallowDualHomedVms = rule<ResourceValidationPolicy>(
     {
@@ -12,7 +13,7 @@ export const disallowDualHomedVms = rule<ResourceValidationPolicy>(
     {
         validateResource: (args, reportViolation) => {
             if (args.type !== VM_TYPE) return;
-            if (vmTags(args.props).includes("role-firewall")) return;
+            if (vmTags(args.props).includes(VM_TAG.role("firewall"))) return;
             const nics = (args.props.networkDevices ?? []) as { bridge?: string; vlanId?: number }[];
             const zones = new Set(nics.map((n) => `${n.bridge}/${n.vlanId ?? "untagged"}`));
             if (zones.size > 1) {

@@ -1,11 +1,7 @@
 import { StackValidationPolicy } from "@pulumi/policy";
+import { RULES_TYPE, WAN_IPSET_REF, WEB_TYPE } from "../../components/contracts";
 import { contains, isIpv4, parseCidr } from "../../model/addressing";
 import { rule } from "./rule";
-
-export const WEB_TYPE = "billu:web:WebDmz";
-export const VM_RULES_TYPE = "proxmoxve:firewall/rulesLegacy:RulesLegacy";
-/** The cluster IP set the firewall component names the internet with (components/firewall). */
-const WAN_IPSET = "+billu-wan";
 
 function list(v: unknown): string[] {
     return Array.isArray(v) ? v.map(String) : [];
@@ -42,7 +38,7 @@ function outsideSource(source: unknown, internal: readonly string[]): string | u
     for (const s of String(source)
         .split(",")
         .map((x) => x.trim())) {
-        if (s === WAN_IPSET) return s;
+        if (s === WAN_IPSET_REF) return s;
         if (s.startsWith("+")) continue;
         if (!inside(s, internal)) return s;
     }
@@ -81,7 +77,7 @@ export const disallowIntranetFromWan = rule<StackValidationPolicy>(
                     }
                 }
                 for (const fw of args.resources) {
-                    if (fw.type !== VM_RULES_TYPE || fw.props.vmId !== p.vmId || fw.props.vmId === undefined) continue;
+                    if (fw.type !== RULES_TYPE || fw.props.vmId !== p.vmId || fw.props.vmId === undefined) continue;
                     const rules = Array.isArray(fw.props.rules) ? (fw.props.rules as Record<string, unknown>[]) : [];
                     rules.forEach((x, i) => {
                         if (x.enabled === false || x.type !== "in" || x.action !== "ACCEPT" || (x.proto !== undefined && x.proto !== "tcp")) return;

@@ -1,6 +1,6 @@
 import { StackValidationPolicy } from "@pulumi/policy";
+import { VPN_TYPE } from "../../components/contracts";
 import { parseCidr } from "../../model/addressing";
-import { VPN_TYPE } from "./enforce-vpn-strong-crypto";
 import { rule } from "./rule";
 
 /** Why a traffic selector is not one site network, or undefined. */

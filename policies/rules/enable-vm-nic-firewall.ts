@@ -1,5 +1,6 @@
 import { ResourceValidationPolicy } from "@pulumi/policy";
-import { rule, VM_TYPE } from "./rule";
+import { VM_TYPE } from "../../components/contracts";
+import { rule } from "./rule";
 
 export const enableVmNicFirewall = rule<ResourceValidationPolicy>(
     {

@@ -1,20 +1,8 @@
 import { StackValidationPolicy } from "@pulumi/policy";
+import { CLUSTER_FIREWALL_TYPE, MemberFact, OPTIONS_TYPE, VM_TYPE } from "../../components/contracts";
 import { ZONE_TRUST } from "../../model/flows";
-import {
-    accepting,
-    CLUSTER_FIREWALL_TYPE,
-    destKinds,
-    facts,
-    flowLabel,
-    MemberFact,
-    OPTIONS_TYPE,
-    ownedRules,
-    portSet,
-    ruleLabel,
-    sourceKinds,
-    targetsRouter,
-} from "./firewall-facts";
-import { rule, VM_TYPE } from "./rule";
+import { accepting, destKinds, facts, flowLabel, ownedRules, portSet, ruleLabel, sourceKinds, targetsRouter } from "./firewall-facts";
+import { rule } from "./rule";
 
 function trust(kind: string): number {
     return ZONE_TRUST[kind] ?? 0;

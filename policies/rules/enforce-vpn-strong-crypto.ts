@@ -1,9 +1,7 @@
 import { StackValidationPolicy } from "@pulumi/policy";
+import { RANDOM_PASSWORD_TYPE, VPN_TYPE } from "../../components/contracts";
 import { MIN_PSK_LENGTH, proposalWeakness } from "../../model/vpn-crypto";
 import { rule } from "./rule";
-
-export const VPN_TYPE = "billu:vpn:SiteToSiteVpn";
-const RANDOM_PASSWORD = "random:index/randomPassword:RandomPassword";
 
 function list(v: unknown): string[] {
     return Array.isArray(v) ? v.map(String) : [];
@@ -47,7 +45,7 @@ export const enforceVpnStrongCrypto = rule<StackValidationPolicy>(
                     reportViolation(`VPN ${name}: the pre-shared key is ${pskLength} characters, fewer than ${MIN_PSK_LENGTH}.`, r.urn);
                 }
                 for (const key of args.resources) {
-                    if (key.type !== RANDOM_PASSWORD || key.parent?.urn !== r.urn) continue;
+                    if (key.type !== RANDOM_PASSWORD_TYPE || key.parent?.urn !== r.urn) continue;
                     const length = Number((key.props as Record<string, unknown>).length ?? 0);
                     if (length < MIN_PSK_LENGTH) {
                         reportViolation(`VPN ${name}: the generated key ${key.name} is ${length} characters, fewer than ${MIN_PSK_LENGTH}.`, key.urn);

@@ -1,67 +1,17 @@
 /**
  * What the firewall rules of the pack read (pure helpers, no rule here): the Firewall component's declared facts
- * (zones with their kinds, resolved flows, published services, the router's chain policies; see
- * components/firewall/Firewall.ts `firewallFacts`), the Proxmox VE firewall resources, and the VMs they belong to.
+ * (zones with their kinds, resolved flows, published services, the router's chain policies; their shape and the
+ * type tokens are components/contracts.ts, shared with components/firewall/Firewall.ts `firewallFacts`), the
+ * Proxmox VE firewall resources, and the VMs they belong to.
  * Addresses in Proxmox rules are classified by the zone that holds them; anything outside every zone, no address
  * at all, or the `+billu-wan` IP set counts as WAN.
  */
 import { PolicyResource } from "@pulumi/policy";
+import { FIREWALL_TYPE, FirewallFacts, FlowFact, IPSET_TYPE, RULES_TYPE, VM_TYPE, VM_TAG, WAN_IPSET_REF } from "../../components/contracts";
 import { contains, parseCidr } from "../../model/addressing";
-import { VM_TYPE } from "./rule";
-
-export const FIREWALL_TYPE = "billu:network:Firewall";
-export const RULES_TYPE = "proxmoxve:firewall/rulesLegacy:RulesLegacy";
-export const OPTIONS_TYPE = "proxmoxve:firewall/optionsLegacy:OptionsLegacy";
-export const CLUSTER_FIREWALL_TYPE = "proxmoxve:cluster/firewallLegacy:FirewallLegacy";
-export const WAN_IPSET_REF = "+billu-wan";
 
 /** Zone kinds a WAN or DMZ host must never open a connection to. */
 export const PROTECTED_KINDS = ["department", "servers", "management"];
-
-export interface MemberFact {
-    kind: string;
-    name: string;
-    zone?: string;
-    zoneKind?: string;
-    addresses: string[];
-}
-
-export interface FlowFact {
-    index: number;
-    from: string;
-    to: string;
-    service: string;
-    ports: string;
-    sources: MemberFact[];
-    destinations: MemberFact[];
-    dmzAllowed?: string;
-}
-
-export interface PublishedFact {
-    index: number;
-    service: string;
-    host: string;
-    zone: string;
-    zoneKind: string;
-    address: string;
-    ports: string;
-    publicPorts: string;
-}
-
-export interface FirewallFacts {
-    engine: string;
-    router: string;
-    wanAddress: string;
-    routerNics: { nic: string; zone: string; kind: string }[];
-    zones: { name: string; kind: string; networks: string[] }[];
-    flows: FlowFact[];
-    published: PublishedFact[];
-    routerPolicies: Record<string, string>;
-    /** The paired VPN peer's gateway (absent: no tunnel paired). */
-    vpnPeerGateway?: string;
-    /** The router's input rules on its WAN interface: protocol, ports (`udp/500 udp/4500`; empty: every port), sources (empty: any). */
-    wanInput?: { proto: string; ports: string; sources: string[]; comment: string }[];
-}
 
 export interface PveRuleFact {
     type?: string;
@@ -84,8 +34,6 @@ export function facts(resources: readonly PolicyResource[]): { facts: FirewallFa
 export function flowLabel(f: FlowFact): string {
     return `flow ${f.index} (${f.from} -> ${f.to} ${f.service})`;
 }
-
-export const IPSET_TYPE = "proxmoxve:firewall/ipsetLegacy:IpsetLegacy";
 
 /** IP sets by name (`management`, `billu-wan`; per VM: `<vmId>/<name>`): match and nomatch entries. */
 export type IpSets = Map<string, { match: string[]; nomatch: string[] }>;
@@ -174,7 +122,7 @@ export function ownedRules(resources: readonly PolicyResource[]): OwnedRules[] {
                 vm,
                 vmName: vm ? String(vm.props.name ?? vm.name) : vmId === undefined ? "datacenter" : `VM ${vmId}`,
                 vmAddresses: vm ? vmAddresses(vm) : [],
-                isRouter: tags.includes("role-firewall"),
+                isRouter: tags.includes(VM_TAG.role("firewall")),
                 vmId,
                 sets,
                 rules: ((r.props.rules ?? []) as PveRuleFact[]).filter((x) => x.enabled !== false),

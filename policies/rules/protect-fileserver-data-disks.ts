@@ -1,5 +1,6 @@
 import { ResourceValidationPolicy } from "@pulumi/policy";
-import { rule, VM_TYPE, vmTags } from "./rule";
+import { VM_TAG, VM_TYPE } from "../../components/contracts";
+import { rule, vmTags } from "./rule";
 
 export const protectFileserverDataDisks = rule<ResourceValidationPolicy>(
     {
@@ -14,7 +15,7 @@ export const protectFileserverDataDisks = rule<ResourceValidationPolicy>(
         validateResource: (args, reportViolation) => {
             if (args.type !== VM_TYPE) return;
             const tags = vmTags(args.props);
-            if (!tags.includes("role-fileserver") || !tags.includes("env-prod")) return;
+            if (!tags.includes(VM_TAG.role("fileserver")) || !tags.includes(VM_TAG.env("prod"))) return;
             const missing = [
                 !args.opts.protect && "the Pulumi protect option (a replacement or destroy would delete it)",
                 args.props.protection !== true && "Proxmox protection (its disks could be removed)",

@@ -1,5 +1,6 @@
 import { ResourceValidationPolicy } from "@pulumi/policy";
-import { rule, VM_TYPE, vmTags } from "./rule";
+import { VM_TAG, VM_TYPE } from "../../components/contracts";
+import { rule, vmTags } from "./rule";
 
 export const protectStatefulVms = rule<ResourceValidationPolicy>(
     {
@@ -13,7 +14,7 @@ export const protectStatefulVms = rule<ResourceValidationPolicy>(
         validateResource: (args, reportViolation) => {
             if (args.type !== VM_TYPE) return;
             const tags = vmTags(args.props);
-            if (!tags.includes("stateful") || !tags.includes("env-prod")) return;
+            if (!tags.includes(VM_TAG.stateful) || !tags.includes(VM_TAG.env("prod"))) return;
             const missing = [!args.opts.protect && "the Pulumi protect option", args.props.protection !== true && "Proxmox protection"].filter(Boolean);
             if (missing.length > 0) {
                 reportViolation(`Stateful VM ${args.props.name ?? args.name} lacks ${missing.join(" and ")}.`);

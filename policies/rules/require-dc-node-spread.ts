@@ -1,5 +1,6 @@
 import { StackValidationPolicy } from "@pulumi/policy";
-import { rule, VM_TYPE, vmTags } from "./rule";
+import { VM_TAG, VM_TYPE } from "../../components/contracts";
+import { rule, vmTags } from "./rule";
 
 export const requireDcNodeSpread = rule<StackValidationPolicy>(
     {
@@ -12,7 +13,9 @@ export const requireDcNodeSpread = rule<StackValidationPolicy>(
     },
     {
         validateStack: (args, reportViolation) => {
-            const dcs = args.resources.filter((r) => r.type === VM_TYPE && vmTags(r.props).includes("role-dc") && vmTags(r.props).includes("env-prod"));
+            const dcs = args.resources.filter(
+                (r) => r.type === VM_TYPE && vmTags(r.props).includes(VM_TAG.role("dc")) && vmTags(r.props).includes(VM_TAG.env("prod")),
+            );
             if (dcs.length === 0) return;
             const name = (r: (typeof dcs)[number]) => String(r.props.name ?? r.name);
             if (dcs.length < 2) {

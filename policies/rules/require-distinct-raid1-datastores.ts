@@ -1,5 +1,6 @@
 import { ResourceValidationPolicy } from "@pulumi/policy";
-import { rule, VM_TYPE, vmTags } from "./rule";
+import { VM_TAG, VM_TYPE } from "../../components/contracts";
+import { rule, vmTags } from "./rule";
 
 interface Disk {
     interface?: string;
@@ -19,7 +20,7 @@ export const requireDistinctRaid1Datastores = rule<ResourceValidationPolicy>(
     {
         validateResource: (args, reportViolation) => {
             if (args.type !== VM_TYPE) return;
-            if (!vmTags(args.props).includes("role-fileserver")) return;
+            if (!vmTags(args.props).includes(VM_TAG.role("fileserver"))) return;
             const vm = args.props.name ?? args.name;
             const disks = (args.props.disks ?? []) as Disk[];
             // The first disk is the OS disk (scsi0, cloned from the template); the others are the mirror's halves.

@@ -1,7 +1,6 @@
 import { StackValidationPolicy } from "@pulumi/policy";
-import { rule, VM_TYPE, vmTags } from "./rule";
-
-export const HA_RESOURCE_TYPE = "proxmoxve:index/haresource:Haresource";
+import { HA_RESOURCE_TYPE, VM_TAG, VM_TYPE } from "../../components/contracts";
+import { rule, vmTags } from "./rule";
 
 export const requireHaForStatefulVms = rule<StackValidationPolicy>(
     {
@@ -17,7 +16,7 @@ export const requireHaForStatefulVms = rule<StackValidationPolicy>(
             const ha = new Map(args.resources.filter((r) => r.type === HA_RESOURCE_TYPE).map((r) => [String(r.props.resourceId), r]));
             for (const vm of args.resources.filter((r) => r.type === VM_TYPE)) {
                 const tags = vmTags(vm.props);
-                if (!tags.includes("env-prod") || !tags.includes("stateful")) continue;
+                if (!tags.includes(VM_TAG.env("prod")) || !tags.includes(VM_TAG.stateful)) continue;
                 const name = String(vm.props.name ?? vm.name);
                 const res = ha.get(`vm:${String(vm.props.vmId)}`);
                 if (!res) {

@@ -32,9 +32,7 @@ export function rule<T extends ResourceValidationPolicy | StackValidationPolicy>
     } as T & RuleMeta;
 }
 
-export const VM_TYPE = "proxmoxve:index/vmLegacy:VmLegacy";
-
-/** The Proxmox VM tags our ProxmoxVm sets: `role-<role>`, `env-<env>`, `stateful`. */
+/** The Proxmox VM tags our ProxmoxVm sets (components/contracts.ts VM_TAG): `role-<role>`, `env-<env>`, `stateful`. */
 export function vmTags(props: Record<string, unknown>): string[] {
     return Array.isArray(props.tags) ? (props.tags as unknown[]).map(String) : [];
 }

@@ -1,0 +1,128 @@
+/**
+ * The layer rules of billu-infra (issue 15, "Layer rules enforced"), checked by `npm run lint`:
+ *
+ *   tools/, index.ts          entry points (synth, docs, lab helpers, the Pulumi program)
+ *   stacks/                   wires components into a site
+ *   components/  policies/    resources and CrossGuard rules, side by side
+ *   model/                    pure planning from config, no Pulumi
+ *
+ * A module may import its own layer and the layers below, never one above; no import cycles (type-only imports
+ * count: a cycle through a type still ties two modules' changes together). Components never reach into another
+ * component's internals, except the shared modules below; policies see components only through
+ * components/contracts.ts. __tests__ may import anything and scripts/, labs/ are outside (they are not cruised).
+ *
+ * Known violations (.dependency-cruiser-known-violations.json, `depcruise --ignore-known`) are ignored until
+ * their fix lands; any other violation fails. Delete an entry when it is gone (`npm run lint:layers:baseline`
+ * rewrites the file from the violations of the day: review its diff, it must only shrink). Today's entries:
+ * - no-circular in model/ (schema.ts <-> the service modules, site.ts <-> flows.ts ...): being broken by the
+ *   model/core.ts + model/services/ refactor of issue 15;
+ * - no-cross-component base-server/BaseServer.ts -> domain-controller/member.ts (the SSSD join step): goes with
+ *   "one base step for every host" of issue 15;
+ * - no-cross-component mail/MailServer.ts -> domain-controller/common.ts and mail/render.ts ->
+ *   domain-controller/samba.ts (the DC-side mail steps): go when those steps move to the directory (issue 15).
+ */
+
+/**
+ * Modules every component may import (decided from the code of 2026-12, issue 15):
+ * - guest-step/: the step every host runs its configuration through;
+ * - proxmox-vm/: the VM every host is;
+ * - base-server/: the common base (VM, base step, chrony, domain join) every Linux role builds on;
+ * - site-ca/: the site's CA every TLS certificate is signed by;
+ * - firewall/VmFirewall.ts: the Proxmox NIC firewall proxmox-vm attaches to every VM (its rules come from
+ *   the flow matrix, so it lives beside the router's firewall);
+ * - paths.ts, context.ts, contracts.ts: repository paths, the site context, the shared contracts.
+ */
+const SHARED_COMPONENTS = [
+    "^components/guest-step/",
+    "^components/proxmox-vm/",
+    "^components/base-server/",
+    "^components/site-ca/",
+    "^components/firewall/VmFirewall\\.ts$",
+    "^components/paths\\.ts$",
+    "^components/context\\.ts$",
+    "^components/contracts\\.ts$",
+];
+
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+    forbidden: [
+        {
+            name: "no-circular",
+            severity: "error",
+            comment: "An import cycle: break it by moving the shared part into a module both import.",
+            from: {},
+            to: { circular: true },
+        },
+        {
+            name: "model-imports-only-model",
+            severity: "error",
+            comment: "model/ is the bottom layer: pure planning that imports no component, policy, stack or tool.",
+            from: { path: "^model/" },
+            to: { path: "^(components|policies|stacks|tools)/|^index\\.ts$" },
+        },
+        {
+            name: "components-not-upward",
+            severity: "error",
+            comment: "components/ may import model/ and components/, never stacks/, tools/, policies/ or index.ts.",
+            from: { path: "^components/" },
+            to: { path: "^(policies|stacks|tools)/|^index\\.ts$" },
+        },
+        {
+            name: "policies-not-upward",
+            severity: "error",
+            comment: "policies/ may import model/ and components/contracts.ts, never stacks/, tools/ or index.ts.",
+            from: { path: "^policies/" },
+            to: { path: "^(stacks|tools)/|^index\\.ts$" },
+        },
+        {
+            name: "policies-only-component-contracts",
+            severity: "error",
+            comment: "A policy reads what components publish through components/contracts.ts, never a component's internals.",
+            from: { path: "^policies/" },
+            to: { path: "^components/", pathNot: "^components/contracts\\.ts$" },
+        },
+        {
+            name: "stacks-not-upward",
+            severity: "error",
+            comment: "stacks/ may import model/, components/, policies/ and stacks/, never tools/ or index.ts.",
+            from: { path: "^stacks/" },
+            to: { path: "^tools/|^index\\.ts$" },
+        },
+        {
+            name: "no-cross-component",
+            severity: "error",
+            comment: "A component imports another component only through the shared modules (SHARED_COMPONENTS in .dependency-cruiser.cjs).",
+            from: { path: "^components/([^/]+)/" },
+            to: { path: "^components/", pathNot: ["^components/$1/", ...SHARED_COMPONENTS] },
+        },
+        {
+            name: "components-root-only-shared",
+            severity: "error",
+            comment: "The shared files at components/ (context.ts, contracts.ts, paths.ts) import only shared modules.",
+            from: { path: "^components/[^/]+$" },
+            to: { path: "^components/", pathNot: SHARED_COMPONENTS },
+        },
+        {
+            name: "contracts-pure",
+            severity: "error",
+            comment: "components/contracts.ts is what components and policies share: types and constants only, no runtime import.",
+            from: { path: "^components/contracts\\.ts$" },
+            to: { dependencyTypesNot: ["type-only"] },
+        },
+        {
+            name: "not-to-tests",
+            severity: "error",
+            comment: "Program code never imports __tests__.",
+            from: { pathNot: "^__tests__/" },
+            to: { path: "^__tests__/" },
+        },
+    ],
+    options: {
+        doNotFollow: { path: "node_modules" },
+        exclude: { path: "^(node_modules|dist|out|lab-work|coverage|scripts|labs)/" },
+        // Type-only imports are dependencies too (the RoleBuilder type tied components/ to stacks/).
+        tsPreCompilationDeps: true,
+        tsConfig: { fileName: "tsconfig.json" },
+        moduleSystems: ["cjs", "es6"],
+    },
+};

@@ -1,0 +1,113 @@
+/**
+ * What components share with the layers that read them: the role-builder contract stacks/site.ts calls, and the
+ * facts the policy pack (policies/rules) reads off the resources components create (type tokens, the Firewall
+ * component's facts, the VM tags, the WAN IP set). One pure module, types and constants only, imported by both
+ * sides: a policy never imports a component's internals and a component never imports stacks/. Its imports are
+ * type-only, and .dependency-cruiser.cjs (`contracts-pure`) holds that, so loading it runs no other module.
+ *
+ * Why here and not in a top-level contracts/ folder: everything in it is what components publish, so it sits in
+ * the components layer (policies already import only model/ and this file); a new top-level folder would also
+ * have to join tsconfig's include list, the lint globs and the layer rules for no gain.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import type { HostModel } from "../model/site";
+import type { SiteContext } from "./context";
+
+// ---- Roles: stacks/site.ts calls a builder per role; components/<role>/role.ts implements it.
+
+/** Extra documentation sections by title (DHCP scopes, DCs, shares, ...): markdown-ready rows. */
+export type DocSections = Record<string, { columns: string[]; rows: pulumi.Input<string | number>[][] }>;
+
+/** The part of the site's docs (stacks/outputs.ts SiteDocs) a role builder adds to. */
+export interface RoleDocs {
+    readonly sections: DocSections;
+}
+
+/** What a role's builder returns: resources later roles may wait for. */
+export interface RoleResult {
+    readonly ready: pulumi.Resource[];
+}
+
+/**
+ * Builds every host of one role. Roles are built in start order (firewall, dc, dhcp, ...), so a builder can rely
+ * on `ctx.after` holding the router's and the domain's readiness. A role without a builder gets BaseServer VMs.
+ */
+export type RoleBuilder = (ctx: SiteContext, hosts: HostModel[], parent: pulumi.Resource, docs: RoleDocs) => RoleResult;
+
+// ---- Type tokens: our components register with these; the policies find their resources by them.
+
+export const FIREWALL_TYPE = "billu:network:Firewall";
+export const VPN_TYPE = "billu:vpn:SiteToSiteVpn";
+export const WEB_TYPE = "billu:web:WebDmz";
+
+// The providers' resource types our components create (the providers' own tokens, written once here).
+export const VM_TYPE = "proxmoxve:index/vmLegacy:VmLegacy";
+export const RULES_TYPE = "proxmoxve:firewall/rulesLegacy:RulesLegacy";
+export const OPTIONS_TYPE = "proxmoxve:firewall/optionsLegacy:OptionsLegacy";
+export const CLUSTER_FIREWALL_TYPE = "proxmoxve:cluster/firewallLegacy:FirewallLegacy";
+export const IPSET_TYPE = "proxmoxve:firewall/ipsetLegacy:IpsetLegacy";
+export const HA_RESOURCE_TYPE = "proxmoxve:index/haresource:Haresource";
+export const RANDOM_PASSWORD_TYPE = "random:index/randomPassword:RandomPassword";
+
+// ---- Proxmox names the firewall and the VMs carry.
+
+/** The cluster IP set that means "the internet" (components/firewall/DatacenterFirewall.ts creates it). */
+export const WAN_IPSET = "billu-wan";
+/** How a Proxmox firewall rule names that set. */
+export const WAN_IPSET_REF = `+${WAN_IPSET}`;
+
+/** The Proxmox tags every VM gets (components/proxmox-vm/plan.ts), which the VM rules of the pack select by. */
+export const VM_TAG = {
+    managed: "billu",
+    stateful: "stateful",
+    stateless: "stateless",
+    env: (environment: string): string => `env-${environment}`,
+    role: (role: string): string => `role-${role}`,
+} as const;
+
+// ---- The Firewall component's facts (its resource inputs and outputs), read by the firewall rules of the pack.
+
+export interface MemberFact {
+    kind: string;
+    name: string;
+    zone?: string;
+    zoneKind?: string;
+    addresses: string[];
+}
+
+export interface FlowFact {
+    index: number;
+    from: string;
+    to: string;
+    service: string;
+    ports: string;
+    sources: MemberFact[];
+    destinations: MemberFact[];
+    dmzAllowed?: string;
+}
+
+export interface PublishedFact {
+    index: number;
+    service: string;
+    host: string;
+    zone: string;
+    zoneKind: string;
+    address: string;
+    ports: string;
+    publicPorts: string;
+}
+
+export interface FirewallFacts {
+    engine: string;
+    router: string;
+    wanAddress: string;
+    routerNics: { nic: string; zone: string; kind: string }[];
+    zones: { name: string; kind: string; networks: string[] }[];
+    flows: FlowFact[];
+    published: PublishedFact[];
+    routerPolicies: Record<string, string>;
+    /** The paired VPN peer's gateway (absent: no tunnel paired). */
+    vpnPeerGateway?: string;
+    /** The router's input rules on its WAN interface: protocol, ports (`udp/500 udp/4500`; empty: every port), sources (empty: any). */
+    wanInput?: { proto: string; ports: string; sources: string[]; comment: string }[];
+}
