@@ -17,6 +17,8 @@ export function text(max: number, what: string) {
         .string()
         .min(1)
         .max(max)
-        .refine((v) => !CONTROL.test(v), "must be one line, without control characters")
-        .describe(`${what} (one line, 1 to ${max} characters)`);
+        // The base carries what the text is, for the configuration reference's type column; a field's own
+        // description goes on the field (`.describe()` outermost), so a field without one is found.
+        .describe(`${what}, one line`)
+        .refine((v) => !CONTROL.test(v), "must be one line, without control characters");
 }
