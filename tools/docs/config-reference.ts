@@ -79,21 +79,29 @@ function stringType(d: Def): string {
         else if (c.kind === "regex") more.push(`matching ${code(String(c.regex))}`);
         else more.push(c.kind);
     }
-    const b = bounds(min, max, " characters");
+    const b = min === 1 && max === undefined ? "not empty" : bounds(min, max, " characters");
     return ["string", ...(b ? [b] : []), ...more].join(", ");
 }
 
 function numberType(d: Def): string {
     let int = false;
-    const parts: string[] = [];
-    for (const c of d.checks as { kind: string; value?: number; inclusive?: boolean }[]) {
+    let min: { value: number; inclusive: boolean } | undefined;
+    let max: { value: number; inclusive: boolean } | undefined;
+    const more: string[] = [];
+    for (const c of d.checks as { kind: string; value: number; inclusive: boolean }[]) {
         if (c.kind === "int") int = true;
-        else if (c.kind === "min") parts.push(`${c.inclusive ? "≥" : ">"} ${c.value}`);
-        else if (c.kind === "max") parts.push(`${c.inclusive ? "≤" : "<"} ${c.value}`);
-        else if (c.kind === "multipleOf") parts.push(`a multiple of ${c.value}`);
-        else parts.push(c.kind);
+        else if (c.kind === "min") min = c;
+        else if (c.kind === "max") max = c;
+        else if (c.kind === "multipleOf") more.push(`a multiple of ${c.value}`);
+        else more.push(c.kind);
     }
-    return [int ? "integer" : "number", ...parts].join(" ");
+    const range: string[] = [];
+    if (min?.inclusive && max?.inclusive) range.push(`${min.value} to ${max.value}`);
+    else {
+        if (min) range.push(`${min.inclusive ? "at least" : "more than"} ${min.value}`);
+        if (max) range.push(`${max.inclusive ? "at most" : "less than"} ${max.value}`);
+    }
+    return [int ? "integer" : "number", ...range, ...more].join(", ");
 }
 
 /**
@@ -128,8 +136,11 @@ function typeText(s: z.ZodTypeAny, own?: string): string {
         case "ZodRecord":
             return withDesc(`map from ${typeText(d.keyType, own)} to ${typeText(d.valueType, own)}`);
         case "ZodArray": {
-            const b = bounds(d.exactLength?.value ?? d.minLength?.value, d.exactLength?.value ?? d.maxLength?.value, " entries");
-            return withDesc(`list${b ? ` of ${b}` : ""} of ${typeText(d.type, own)}`);
+            const min: number | undefined = d.exactLength?.value ?? d.minLength?.value;
+            const max: number | undefined = d.exactLength?.value ?? d.maxLength?.value;
+            const b = bounds(min, max, (max ?? min) === 1 ? " entry" : " entries");
+            const entry = defOf(d.type).typeName === "ZodObject" && !defOf(d.type).description ? "objects" : typeText(d.type, own);
+            return withDesc(`list${b ? ` (${b})` : ""} of ${entry}`);
         }
         case "ZodObject":
             return withDesc("object");
@@ -181,6 +192,14 @@ export function undescribedFields(fields: readonly FieldDoc[] = configFields()):
     return fields.filter((f) => !f.description?.trim()).map((f) => f.path);
 }
 
+/** Markdown text: `<name>` outside a code span would be read as an HTML tag and vanish. */
+function md(s: string): string {
+    return s
+        .split("`")
+        .map((part, i) => (i % 2 === 0 ? part.replace(/</g, "&lt;").replace(/>/g, "&gt;") : part))
+        .join("`");
+}
+
 /** docs/configuration-reference.md: one table per top-level key of the `billu:` namespace. */
 export function renderConfigReference(fields: readonly FieldDoc[] = configFields()): string {
     const lines = [
@@ -198,11 +217,10 @@ export function renderConfigReference(fields: readonly FieldDoc[] = configFields
     for (const t of top) {
         const rows = fields.filter((f) => f.path === t.path || f.path.startsWith(t.path + ".") || f.path.startsWith(t.path + "["));
         lines.push(`## ${code(t.path)}`, "");
-        if (t.description) lines.push(t.description, "");
         lines.push(
             table(
                 ["key", "type", "required", "default", "description"],
-                rows.map((f) => [code(f.path), f.type, f.required ? "yes" : "no", f.default === undefined ? "" : code(f.default), f.description ?? ""]),
+                rows.map((f) => [code(f.path), md(f.type), f.required ? "yes" : "no", f.default === undefined ? "" : code(f.default), md(f.description ?? "")]),
             ),
             "",
         );
