@@ -51,7 +51,7 @@ export const domainSchema = z
             .array(
                 z
                     .object({
-                        domain: z.string().min(1).describe("The partner's DNS zone (`ecotech.lan`)."),
+                        domain: z.string().min(1).describe("The partner's DNS zone (`ecotech-solutions.lan`)."),
                         servers: z.array(z.string()).min(1).describe("The partner's resolvers that answer for it."),
                     })
                     .strict(),

@@ -47,9 +47,13 @@ const customServiceSchema = z
 
 const publishedSchema = z
     .object({
-        service: name.describe("The service published (a single-port one when publicPort is set)."),
+        service: name.describe("The service published: one of the catalogue or of billu:firewall.services (a single-port one when publicPort is set)."),
         host: name.describe("The DMZ host the router forwards to."),
-        publicPort: z.number().int().optional().describe("The port on the router's WAN address, when it differs from the service's (single-port services)."),
+        publicPort: z
+            .number()
+            .int()
+            .optional()
+            .describe("The port on the router's WAN address (1 to 65535), when it differs from the service's (single-port services)."),
         comment: comment.optional().describe("A remark kept in the config and the docs (never in a rendered rule)."),
     })
     .strict();

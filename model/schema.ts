@@ -152,7 +152,11 @@ export const zoneSchema = z
             .string()
             .regex(/^[a-z][a-z0-9-]{0,14}$/, "must be kebab-case, at most 15 characters")
             .describe("Zone id, kebab-case: `lan-dsi`, `servers`, `dmz`, `wan`, `management`."),
-        kind: z.enum(ZONE_KINDS).describe("What the zone is for; the flow matrix's defaults and trust order follow from it."),
+        kind: z
+            .enum(ZONE_KINDS)
+            .describe(
+                "What the zone is: the firewall trusts the kinds in this order, lowest first: `wan`, `dmz`, `department`, `servers`, `management`; a flow may name every zone of a kind as `kind:<kind>`.",
+            ),
         department: text(64, "an HR Departement value (an AD OU name)")
             .optional()
             .describe("For `department` zones: the HR export's `Departement` value this zone serves."),
@@ -175,7 +179,7 @@ export const zoneSchema = z
             })
             .strict()
             .optional()
-            .describe("DHCP in this zone: the pool leases come from (inside the zone, after the gateway)."),
+            .describe("DHCP in this zone, and the pool its leases come from (usable addresses of the zone, the gateway's excluded)."),
     })
     .strict();
 
