@@ -10,10 +10,10 @@
  * Walks zod 3 schemas through their `_def` (typeName): object, array, optional, nullable, default, effects
  * (refinements), enum, literal, union, record, string, number, boolean.
  */
-import { writeFileSync } from "fs";
 import * as path from "path";
 import { z } from "zod";
 import { configSchema } from "../../model/schema";
+import { writeFileAtomic } from "../paths";
 import { table } from "./render";
 
 /** The committed reference, relative to the project root. */
@@ -228,16 +228,22 @@ export function renderConfigReference(fields: readonly FieldDoc[] = configFields
     return lines.join("\n");
 }
 
-function main(): void {
-    const root = path.join(__dirname, "..", "..", "..");
+function main(): number {
     const missing = undescribedFields();
     if (missing.length > 0) {
-        process.stderr.write(`config-reference: these keys have no .describe() text:\n${missing.map((m) => `  ${m}\n`).join("")}`);
-        process.exitCode = 3;
-        return;
+        process.stderr.write(`config-reference: these keys have no .describe() text (add one beside each field):\n${missing.map((m) => `  ${m}\n`).join("")}`);
+        return 3;
     }
-    writeFileSync(path.join(root, REFERENCE_FILE), renderConfigReference());
+    writeFileAtomic(path.join(__dirname, "..", "..", "..", REFERENCE_FILE), renderConfigReference());
     process.stdout.write(`config-reference: wrote ${REFERENCE_FILE}\n`);
+    return 0;
 }
 
-if (require.main === module) main();
+if (require.main === module) {
+    try {
+        process.exitCode = main();
+    } catch (e) {
+        process.stderr.write(`config-reference: internal error: ${(e as Error)?.stack ?? String(e)}\n`);
+        process.exitCode = 3;
+    }
+}
