@@ -17,14 +17,13 @@ const macPattern = /^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/;
 
 export const reservationSchema = z
     .object({
-        /** Host name handed to the client (option 12): a DNS label, e.g. `prn-dsi-01`. */
-        name: z.string().regex(/^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/, "must be a DNS label (letters, digits, dashes, at most 63)"),
-        /** Hardware address, `aa:bb:cc:dd:ee:ff` (any case). */
-        mac: z.string().regex(macPattern, "must be a MAC address written aa:bb:cc:dd:ee:ff"),
-        /** Zone of `billu:network.zones` with DHCP enabled. */
-        zone: z.string().min(1),
-        /** Reserved address: inside the zone, outside its pool. */
-        address: z.string().min(1),
+        name: z
+            .string()
+            .regex(/^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/, "must be a DNS label (letters, digits, dashes, at most 63)")
+            .describe("Host name handed to the client (option 12): a DNS label, e.g. `prn-dsi-01`."),
+        mac: z.string().regex(macPattern, "must be a MAC address written aa:bb:cc:dd:ee:ff").describe("Hardware address, `aa:bb:cc:dd:ee:ff` (any case)."),
+        zone: z.string().min(1).describe("Zone of `billu:network.zones` with DHCP enabled."),
+        address: z.string().min(1).describe("Reserved address: inside the zone, outside its pool."),
     })
     .strict();
 
@@ -32,36 +31,45 @@ export const dhcpSchema = z
     .object({
         lease: z
             .object({
-                /** Lease lifetime (Kea `valid-lifetime`). */
-                validSeconds: z.number().int().positive(),
-                /** T1, when a client renews with its server. @default half the lifetime */
-                renewSeconds: z.number().int().positive().optional(),
-                /** T2, when a client rebinds with any server. @default seven eighths of the lifetime */
-                rebindSeconds: z.number().int().positive().optional(),
-            })
-            .strict(),
-        /** Devices per person of a department (PC, phone, ...), for the pool sizing check. */
-        devicesPerPerson: z.number().positive(),
-        /** Headroom above headcount x devicesPerPerson, in percent, for the pool sizing check. */
-        marginPercent: z.number().min(0).max(1000),
-        /** Fixed addresses by MAC (printers, phones, known PCs). */
-        reservations: z.array(reservationSchema).default([]),
-        /**
-         * Kea HA hot-standby timings, used when the site has two DHCP servers. Failover after the primary stops
-         * takes about maxResponseDelayMs (plus the unacked-clients analysis when maxUnackedClients > 0).
-         * @default ISC's defaults: 10000, 60000, 10000, 10
-         */
-        ha: z
-            .object({
-                heartbeatDelayMs: z.number().int().positive().default(10000),
-                maxResponseDelayMs: z.number().int().positive().default(60000),
-                maxAckDelayMs: z.number().int().positive().default(10000),
-                maxUnackedClients: z.number().int().min(0).default(10),
+                validSeconds: z.number().int().positive().describe("Lease lifetime (Kea `valid-lifetime`)."),
+                renewSeconds: z.number().int().positive().optional().describe("T1, when a client renews with its server. Default: half the lifetime."),
+                rebindSeconds: z
+                    .number()
+                    .int()
+                    .positive()
+                    .optional()
+                    .describe("T2, when a client rebinds with any server. Default: seven eighths of the lifetime."),
             })
             .strict()
-            .default({}),
+            .describe("Lease timers."),
+        devicesPerPerson: z.number().positive().describe("Devices per person of a department (PC, phone, ...), for the pool sizing check."),
+        marginPercent: z.number().min(0).max(1000).describe("Headroom above headcount x devicesPerPerson, in percent, for the pool sizing check."),
+        reservations: z.array(reservationSchema).default([]).describe("Fixed addresses by MAC (printers, phones, known PCs)."),
+        // Failover after the primary stops takes about maxResponseDelayMs (plus the unacked-clients analysis when
+        // maxUnackedClients > 0). The defaults are ISC's.
+        ha: z
+            .object({
+                heartbeatDelayMs: z.number().int().positive().default(10000).describe("Interval between heartbeats to the partner, ms."),
+                maxResponseDelayMs: z
+                    .number()
+                    .int()
+                    .positive()
+                    .default(60000)
+                    .describe("How long the partner may be silent before failover starts, ms (about the failover time)."),
+                maxAckDelayMs: z.number().int().positive().default(10000).describe("How long a client may wait for an answer before it counts as unacked, ms."),
+                maxUnackedClients: z
+                    .number()
+                    .int()
+                    .min(0)
+                    .default(10)
+                    .describe("How many unacked clients confirm the partner is down (0: failover on the heartbeat alone)."),
+            })
+            .strict()
+            .default({})
+            .describe("Kea HA hot-standby timings, used when the site has two DHCP servers."),
     })
-    .strict();
+    .strict()
+    .describe("The DHCP service (Kea): lease timers, pool sizing check, reservations and HA timings.");
 
 export type DhcpConfig = z.output<typeof dhcpSchema>;
 

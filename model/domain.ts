@@ -17,35 +17,50 @@ const groupName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, "must be
 
 export const domainSchema = z
     .object({
-        /** `windows` (Windows Server 2022 AD DS) or `samba` (Samba AD DC on Debian 12). */
-        flavor: z.enum(["windows", "samba"]),
-        /** AD site of the DCs and of every internal subnet. @default the site code (`PAR`) */
+        flavor: z.enum(["windows", "samba"]).describe("`windows` (Windows Server 2022 AD DS) or `samba` (Samba AD DC on Debian 12)."),
         adSite: z
             .string()
             .regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,62}$/, "must be letters, digits and dashes")
-            .optional(),
-        /** Which DC holds each FSMO role (a host name of billu:hosts). @default the first DC for every role */
+            .optional()
+            .describe("AD site of the DCs and of every internal subnet. Default: the site code (`PAR`)."),
         fsmo: z
             .object({
-                schemaMaster: hostRef.optional(),
-                domainNamingMaster: hostRef.optional(),
-                pdcEmulator: hostRef.optional(),
-                ridMaster: hostRef.optional(),
-                infrastructureMaster: hostRef.optional(),
+                schemaMaster: hostRef.optional().describe("The DC holding the schema master role. Default: the first DC."),
+                domainNamingMaster: hostRef.optional().describe("The DC holding the domain naming master role. Default: the first DC."),
+                pdcEmulator: hostRef.optional().describe("The DC holding the PDC emulator role (the domain's time source). Default: the first DC."),
+                ridMaster: hostRef.optional().describe("The DC holding the RID master role. Default: the first DC."),
+                infrastructureMaster: hostRef.optional().describe("The DC holding the infrastructure master role. Default: the first DC."),
             })
             .strict()
-            .default({}),
-        /** Debian members (`joinDomain: true`): the AD group whose members may SSH in, and the one that may sudo. */
-        linuxLogin: z.object({ sshGroup: groupName, sudoGroup: groupName }).strict().optional(),
-        /** The AD account Debian members join with (no admin rights; its own generated password). */
+            .default({})
+            .describe("Which DC holds each FSMO role (a host name of billu:hosts)."),
+        linuxLogin: z
+            .object({
+                sshGroup: groupName.describe("The AD group whose members may log in over SSH."),
+                sudoGroup: groupName.describe("The AD group whose members may use sudo."),
+            })
+            .strict()
+            .optional()
+            .describe("Debian members (`joinDomain: true`): the AD group whose members may SSH in, and the one that may sudo."),
         joinAccount: z
             .string()
             .regex(/^[a-z][a-z0-9-]{0,19}$/, "must be a sAMAccountName of at most 20 lowercase letters, digits or dashes")
-            .default("svc-domain-join"),
-        /** DNS zones of partner domains answered by the partner's resolvers (Windows DNS conditional forwarders). */
-        conditionalForwarders: z.array(z.object({ domain: z.string().min(1), servers: z.array(z.string()).min(1) }).strict()).default([]),
+            .default("svc-domain-join")
+            .describe("The AD account Debian members join with (no admin rights; its own generated password)."),
+        conditionalForwarders: z
+            .array(
+                z
+                    .object({
+                        domain: z.string().min(1).describe("The partner's DNS zone (`ecotech-solutions.lan`)."),
+                        servers: z.array(z.string()).min(1).describe("The partner's resolvers that answer for it."),
+                    })
+                    .strict(),
+            )
+            .default([])
+            .describe("DNS zones of partner domains answered by the partner's resolvers (Windows DNS conditional forwarders)."),
     })
-    .strict();
+    .strict()
+    .describe("The AD domain: its flavor, AD site, FSMO roles, Linux logins, join account and conditional forwarders.");
 
 export type DomainConfig = z.output<typeof domainSchema>;
 

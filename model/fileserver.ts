@@ -25,39 +25,49 @@ const SHARE_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
 export const shareSchema = z
     .object({
-        /** The share name (`\\PAR-FS01\<name>`) and its folder name under the data volume. */
-        name: z.string().regex(SHARE_NAME, "must be lower-case kebab-case, at most 63 characters"),
-        /** A department share: read/write for the department's group (`GG_<Department>`). */
-        department: z.string().min(1).optional(),
-        /** Or the groups given read/write, by their names in the directory plan (`GG_Personnel`, ...). */
-        groups: z.array(z.string().min(1)).min(1).optional(),
-        /** Shown to users browsing the server. @default the department, or "Common share" */
-        comment: z.string().min(1).optional(),
+        name: z
+            .string()
+            .regex(SHARE_NAME, "must be lower-case kebab-case, at most 63 characters")
+            .describe("The share name (`\\\\PAR-FS01\\<name>`) and its folder name under the data volume."),
+        department: z.string().min(1).optional().describe("A department share: read/write for the department's group (`GG_<Department>`)."),
+        groups: z
+            .array(z.string().min(1))
+            .min(1)
+            .optional()
+            .describe("Or the groups given read/write, by their names in the directory plan (`GG_Personnel`, ...)."),
+        comment: z.string().min(1).optional().describe('Shown to users browsing the server. Default: the department, or "Common share".'),
     })
     .strict();
 
 export const fileserverSchema = z
     .object({
-        /** `linux` (Debian 12: mdadm RAID 1 and Samba as an AD member) or `windows` (Storage Spaces mirror and SMB). */
-        flavor: z.enum(FILESERVER_FLAVORS).default("linux"),
-        /** Linux flavor: where the mirrored filesystem is mounted; every share is a folder below it. */
+        flavor: z
+            .enum(FILESERVER_FLAVORS)
+            .default("linux")
+            .describe("`linux` (Debian 12: mdadm RAID 1 and Samba as an AD member) or `windows` (Storage Spaces mirror and SMB)."),
         mountPoint: z
             .string()
             .regex(/^\/[a-z0-9][a-z0-9._/-]*[a-z0-9]$/, "must be an absolute path of lower-case letters, digits, dots, dashes and slashes")
-            .default("/srv/shares"),
-        /** Windows flavor: the drive letter of the mirrored volume. */
+            .default("/srv/shares")
+            .describe("Linux flavor: where the mirrored filesystem is mounted; every share is a folder below it."),
         driveLetter: z
             .string()
             .regex(/^[D-Z]$/, "must be one capital letter from D to Z")
-            .default("S"),
-        /** Who is alerted when a disk fails or the mirror degrades (mdadm's MAILADDR, the Windows health task). */
-        alertEmail: z.string().regex(/^[^@\s]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$/, "must be an e-mail address"),
-        /** Name of the common share. @default "commun" */
-        commonShare: z.string().regex(SHARE_NAME, "must be lower-case kebab-case, at most 63 characters").default("commun"),
-        /** The full share list, replacing the default (one per department zone, plus the common share). */
-        shares: z.array(shareSchema).min(1).optional(),
+            .default("S")
+            .describe("Windows flavor: the drive letter of the mirrored volume."),
+        alertEmail: z
+            .string()
+            .regex(/^[^@\s]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$/, "must be an e-mail address")
+            .describe("Who is alerted when a disk fails or the mirror degrades (mdadm's MAILADDR, the Windows health task)."),
+        commonShare: z
+            .string()
+            .regex(SHARE_NAME, "must be lower-case kebab-case, at most 63 characters")
+            .default("commun")
+            .describe("Name of the common share."),
+        shares: z.array(shareSchema).min(1).optional().describe("The full share list, replacing the default (one per department zone, plus the common share)."),
     })
-    .strict();
+    .strict()
+    .describe("The file server: a mirrored data volume (RAID 1) with one share per department and a common share.");
 
 export type FileServerConfig = z.output<typeof fileserverSchema>;
 

@@ -25,85 +25,77 @@ const comment = text(200, "a remark");
 /** One flow of `billu:flows`. */
 export const flowSchema = z
     .object({
-        /** A zone, a host, `router`, `vpn-partner`, or `kind:<zone kind>` (every zone of that kind). */
-        from: name,
-        /** Same forms as `from`. */
-        to: name,
-        /** A service of the catalogue or of billu:firewall.services. */
-        service: name,
-        /** Restrict a zone endpoint to these hosts of the zone (the destination's when both endpoints hold them). */
-        hosts: z.array(name).optional(),
-        comment: comment.optional(),
+        from: name.describe("A zone, a host, `router`, `vpn-partner`, or `kind:<zone kind>` (every zone of that kind)."),
+        to: name.describe("Same forms as `from`."),
+        service: name.describe("A service of the catalogue or of billu:firewall.services."),
+        hosts: z.array(name).optional().describe("Restrict a zone endpoint to these hosts of the zone (the destination's when both endpoints hold them)."),
+        comment: comment.optional().describe("A remark kept in the config and the docs (never in a rendered rule)."),
     })
     .strict();
 
 const customServiceSchema = z
     .object({
-        name: z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, "must be kebab-case, at most 31 characters"),
-        description: text(200, "what the service is").optional(),
-        /** `tcp/8080`, `udp/5000-5010`. */
-        ports: z.array(text(16, "a port: tcp/<port> or udp/<from>-<to>")).optional(),
-        /** Other services this one bundles. */
-        includes: z.array(name).optional(),
+        name: z
+            .string()
+            .regex(/^[a-z][a-z0-9-]{0,30}$/, "must be kebab-case, at most 31 characters")
+            .describe("The service's name, as flows name it."),
+        description: text(200, "what the service is").optional().describe("What the service is, for the docs. Default: its name."),
+        ports: z.array(text(16, "a port: tcp/<port> or udp/<from>-<to>")).optional().describe("Its ports: `tcp/8080`, `udp/5000-5010`."),
+        includes: z.array(name).optional().describe("Other services this one bundles."),
     })
     .strict();
 
 const publishedSchema = z
     .object({
-        service: name,
-        /** The DMZ host the router forwards to. */
-        host: name,
-        /** The port on the router's WAN address, when it differs from the service's (single-port services). */
-        publicPort: z.number().int().optional(),
-        comment: comment.optional(),
+        service: name.describe("The service published: one of the catalogue or of billu:firewall.services (a single-port one when publicPort is set)."),
+        host: name.describe("The DMZ host the router forwards to."),
+        publicPort: z
+            .number()
+            .int()
+            .optional()
+            .describe("The port on the router's WAN address (1 to 65535), when it differs from the service's (single-port services)."),
+        comment: comment.optional().describe("A remark kept in the config and the docs (never in a rendered rule)."),
     })
     .strict();
 
 const dmzAllowSchema = z
     .object({
-        from: name,
-        to: name,
-        service: name,
-        /** Why the DMZ may open this flow towards an internal zone. */
+        from: name.describe("The flow's `from`, written exactly as in billu:flows."),
+        to: name.describe("The flow's `to`, written exactly as in billu:flows."),
+        service: name.describe("The flow's `service`, written exactly as in billu:flows."),
         reason: z
             .string()
             .min(10, "must say why, in at least 10 characters")
             .max(500)
             .refine((v) => !CONTROL.test(v), "must be one line, without control characters")
-            .describe("why the DMZ may open this flow (one line, 10 to 500 characters)"),
+            .describe("Why the DMZ may open this flow towards an internal zone (one line, 10 to 500 characters)."),
     })
     .strict();
 
 const vpnPartnerSchema = z
     .object({
-        /** The partner's networks, reachable through the tunnel. */
-        networks: z.array(text(18, "an IPv4 network in CIDR notation")).min(1),
-        /**
-         * The router interface that carries the decrypted traffic (route-based VPN: an XFRM interface, or
-         * strongSwan kernel-libipsec's TUN).
-         */
+        networks: z.array(text(18, "an IPv4 network in CIDR notation")).min(1).describe("The partner's networks, reachable through the tunnel."),
         interface: z
             .string()
             .regex(/^[a-z][a-z0-9]{0,14}$/, "must be an interface name, at most 15 characters")
-            .default("ipsec0"),
+            .default("ipsec0")
+            .describe("The router interface that carries the decrypted traffic (route-based VPN: an XFRM interface, or strongSwan kernel-libipsec's TUN)."),
     })
     .strict();
 
-/** `billu:firewall`. */
 export const firewallSchema = z
     .object({
-        /** `nftables` (Debian 12 router, pushed and applied) or `pfsense` (rendered config.xml sections). */
-        engine: z.enum(["nftables", "pfsense"]).default("nftables"),
-        /** Site services, added to the built-in catalogue. */
-        services: z.array(customServiceSchema).default([]),
-        /** Services of DMZ hosts published on the router's WAN address (port forwards). */
-        published: z.array(publishedSchema).default([]),
-        /** Flows from the DMZ towards internal zones that are allowed anyway, each with its reason. */
-        dmzAllowlist: z.array(dmzAllowSchema).default([]),
-        /** The site-to-site VPN partner (the `vpn-partner` endpoint). */
-        vpnPartner: vpnPartnerSchema.optional(),
+        engine: z
+            .enum(["nftables", "pfsense"])
+            .default("nftables")
+            .describe("`nftables` (Debian 12 router, pushed and applied) or `pfsense` (rendered config.xml sections)."),
+        services: z.array(customServiceSchema).default([]).describe("Site services, added to the built-in catalogue."),
+        published: z.array(publishedSchema).default([]).describe("Services of DMZ hosts published on the router's WAN address (port forwards)."),
+        dmzAllowlist: z.array(dmzAllowSchema).default([]).describe("Flows from the DMZ towards internal zones that are allowed anyway, each with its reason."),
+        vpnPartner: vpnPartnerSchema.optional().describe("The site-to-site VPN partner (the `vpn-partner` endpoint)."),
     })
-    .strict();
+    .strict()
+    .describe("The router's firewall: its engine, site services, published services, DMZ exceptions and VPN partner.");
 
 export type FlowConfig = z.output<typeof flowSchema>;
 export type FirewallConfig = z.output<typeof firewallSchema>;

@@ -21,37 +21,50 @@ const localPart = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, "must be the p
 
 export const mailSchema = z
     .object({
-        /** Domain of the addresses (`prenom.nom@<domain>`). @default the directory's mail domain, else billu:site.domain */
-        domain: z.string().min(1).optional(),
-        /** Where the server's TLS certificate comes from: `site-ca` (issued by the site CA, which BillU's clients trust). */
+        domain: z
+            .string()
+            .min(1)
+            .optional()
+            .describe("Domain of the addresses (`prenom.nom@<domain>`). Default: the directory's mail domain, else billu:site.domain."),
         certificate: z
-            .object({ source: z.enum(["site-ca"]).optional() })
+            .object({
+                source: z
+                    .enum(["site-ca"])
+                    .optional()
+                    .describe("Required when billu:mail is set: `site-ca` (issued by the site CA, which BillU's clients trust)."),
+            })
             .strict()
-            .optional(),
-        /** The AD account Postfix and Dovecot look addresses up with (read-only; its own generated password). */
+            .optional()
+            .describe("Where the server's TLS certificate comes from."),
         serviceAccount: z
             .string()
             .regex(/^[a-z][a-z0-9-]{0,19}$/, "must be a sAMAccountName of at most 20 lowercase letters, digits or dashes")
-            .default("svc-mail"),
-        /**
-         * Extra addresses: `<address>@<domain>` delivers to the AD account or group `to` (a sAMAccountName; a group
-         * delivers to each member). `postmaster` is required (RFC 5321, section 4.5.1).
-         */
-        aliases: z.array(z.object({ address: localPart, to: z.string().min(1) }).strict()).default([]),
-        /** Largest message accepted, MiB (Postfix message_size_limit). @default 25 */
-        messageSizeMiB: z.number().int().min(1).max(1024).default(25),
-        /** Mailbox quota per user, MiB (Dovecot quota). @default 2048 */
-        quotaMiB: z.number().int().min(10).default(2048),
-        /** rspamd's actions: score from which a header is added, and from which the message is refused. */
+            .default("svc-mail")
+            .describe("The AD account Postfix and Dovecot look addresses up with (read-only; its own generated password)."),
+        aliases: z
+            .array(
+                z
+                    .object({
+                        address: localPart.describe("The part before the @ of the alias (`postmaster`)."),
+                        to: z.string().min(1).describe("The AD account or group it delivers to (a sAMAccountName; a group delivers to each member)."),
+                    })
+                    .strict(),
+            )
+            .default([])
+            .describe("Extra addresses: `<address>@<domain>` delivers to the AD account or group `to`. `postmaster` is required (RFC 5321, section 4.5.1)."),
+        messageSizeMiB: z.number().int().min(1).max(1024).default(25).describe("Largest message accepted, MiB (Postfix message_size_limit)."),
+        quotaMiB: z.number().int().min(10).default(2048).describe("Mailbox quota per user, MiB (Dovecot quota)."),
         spam: z
             .object({
-                addHeaderScore: z.number().positive().default(6),
-                rejectScore: z.number().positive().default(15),
+                addHeaderScore: z.number().positive().default(6).describe("rspamd score from which a spam header is added."),
+                rejectScore: z.number().positive().default(15).describe("rspamd score from which the message is refused."),
             })
             .strict()
-            .default({}),
+            .default({})
+            .describe("rspamd's actions: score from which a header is added, and from which the message is refused."),
     })
-    .strict();
+    .strict()
+    .describe("The mail server (Postfix, Dovecot, rspamd): addresses from the directory, aliases, limits and spam scores.");
 
 export type MailConfig = z.output<typeof mailSchema>;
 

@@ -77,126 +77,139 @@ const sshPublicKey = z
 
 export const siteSchema = z
     .object({
-        /**
-         * Short site name, used in docs, tags and the site CA's common name (`<company> <name> root CA`, which X.509
-         * bounds at 64 characters: RFC 5280 ub-common-name).
-         */
-        name: text(23, "the short site name"),
-        /** Site code: the prefix of every host name (`PAR` gives `PAR-DC01`). */
-        code: z.string().regex(/^[A-Z]{2,4}$/, "must be 2 to 4 capital letters"),
-        /** The company: the site CA's organization (X.509 ub-organization-name is 64) and its common name's start. */
-        company: text(32, "the company name"),
-        /** `company` (BillU: AD, DCs, HR export) or `partner` (a small site: gateway and LANs only). */
-        kind: z.enum(["company", "partner"]).default("company"),
-        /** `dev` or `prod`: prod protects stateful VMs and enforces node spread. */
-        environment: z.enum(["dev", "prod"]),
-        /** DNS domain of the site: the AD domain of a company site (`billu.remindme.lan`). */
-        domain: dnsName,
-        /** NetBIOS name of the AD domain (at most 15 characters). */
+        // The site CA's common name is `<company> <name> root CA`, which X.509 bounds at 64 characters
+        // (RFC 5280 ub-common-name): hence the 23 here and the 32 of company.
+        name: text(23, "the short site name").describe("Short site name, used in docs, tags and the site CA's common name (`<company> <name> root CA`)."),
+        code: z
+            .string()
+            .regex(/^[A-Z]{2,4}$/, "must be 2 to 4 capital letters")
+            .describe("Site code: the prefix of every host name (`PAR` gives `PAR-DC01`)."),
+        company: text(32, "the company name").describe("The company: the site CA's organization and the start of its common name."),
+        kind: z
+            .enum(["company", "partner"])
+            .default("company")
+            .describe("`company` (BillU: AD, DCs, HR export) or `partner` (a small site: gateway and LANs only)."),
+        environment: z.enum(["dev", "prod"]).describe("`dev` or `prod`: prod protects stateful VMs and enforces node spread."),
+        domain: dnsName.describe("DNS domain of the site: the AD domain of a company site (`billu.remindme.lan`)."),
         netbiosName: z
             .string()
             .regex(/^[A-Z0-9-]{1,15}$/, "must be 1 to 15 capital letters, digits or dashes")
-            .optional(),
-        /** Whether stateful VMs (DCs, file server, mail) are protected; default: true in prod. */
-        protectStateful: z.boolean().optional(),
+            .optional()
+            .describe("NetBIOS name of the AD domain (at most 15 characters)."),
+        protectStateful: z
+            .boolean()
+            .optional()
+            .describe("Whether stateful VMs (DCs, file server, mail) are protected against replacement and deletion. Default: true in prod, false in dev."),
     })
-    .strict();
+    .strict()
+    .describe("The site: its name, code, company, kind, environment and DNS domain.");
 
 export const proxmoxSchema = z
     .object({
-        nodes: z.array(z.object({ name: nodeName }).strict()).min(1),
-        /** Datastores disks may be placed on. */
-        datastores: z.array(name).min(1),
-        /** Datastore of the cloud-init drive. */
-        cloudInitDatastore: name,
-        /** Template VM id per OS kind and node: `templates: { debian-12: { pve1: 9000 } }`. */
-        templates: z.record(z.enum(OS_KINDS), z.record(nodeName, z.number().int().positive())),
-        /** Resource pool the VMs join (must exist). */
-        pool: name.optional(),
-        /** Networks allowed to reach the Proxmox API and web UI: the datacenter firewall's allowlist. */
-        managementAllowlist: z.array(text(64, "an address or network")).min(1),
+        nodes: z
+            .array(z.object({ name: nodeName.describe("The node's name, as Proxmox VE knows it (`pve1`).") }).strict())
+            .min(1)
+            .describe("The Proxmox VE nodes hosts may be placed on."),
+        datastores: z.array(name).min(1).describe("Datastores disks may be placed on."),
+        cloudInitDatastore: name.describe("Datastore of the cloud-init drive."),
+        templates: z
+            .record(z.enum(OS_KINDS), z.record(nodeName, z.number().int().positive()))
+            .describe("Template VM id per OS kind and node: `templates: { debian-12: { pve1: 9000 } }`."),
+        pool: name.optional().describe("Resource pool the VMs join (must exist). Default: none."),
+        managementAllowlist: z
+            .array(text(64, "an address or network"))
+            .min(1)
+            .describe("Networks allowed to reach the Proxmox API and web UI: the datacenter firewall's allowlist."),
     })
-    .strict();
+    .strict()
+    .describe("The Proxmox VE cluster: nodes, datastores, templates, pool and who may manage it.");
 
 export const zoneSchema = z
     .object({
-        /** Zone id, kebab-case: `lan-dsi`, `servers`, `dmz`, `wan`, `management`. */
-        name: z.string().regex(/^[a-z][a-z0-9-]{0,14}$/, "must be kebab-case, at most 15 characters"),
-        kind: z.enum(ZONE_KINDS),
-        /** For `department` zones: the HR export's `Departement` value this zone serves. */
-        department: text(64, "an HR Departement value (an AD OU name: at most 64 characters)").optional(),
-        cidr: text(18, "an IPv4 network in CIDR notation"),
-        /** 802.1Q tag on the internal bridge; absent for an untagged zone (WAN). */
-        vlanId: z.number().int().optional(),
-        /** Proxmox bridge the zone's NICs attach to. */
-        bridge: bridgeName,
-        /** The zone's default gateway. For internal zones this is the router's address in the zone. */
-        gateway: ipv4,
-        /** The router's own address in the zone when it is not the gateway (WAN: the ISP is the gateway). */
-        routerAddress: ipv4.optional(),
+        name: z
+            .string()
+            .regex(/^[a-z][a-z0-9-]{0,14}$/, "must be kebab-case, at most 15 characters")
+            .describe("Zone id, kebab-case: `lan-dsi`, `servers`, `dmz`, `wan`, `management`."),
+        kind: z
+            .enum(ZONE_KINDS)
+            .describe(
+                "What the zone is: the firewall trusts the kinds in this order, lowest first: `wan`, `dmz`, `department`, `servers`, `management`; a flow may name every zone of a kind as `kind:<kind>`.",
+            ),
+        department: text(64, "an HR Departement value (an AD OU name)")
+            .optional()
+            .describe("For `department` zones: the HR export's `Departement` value this zone serves."),
+        cidr: text(18, "an IPv4 network in CIDR notation").describe("The zone's network (`10.10.22.0/24`); zones must not overlap."),
+        vlanId: z
+            .number()
+            .int()
+            .optional()
+            .describe("802.1Q tag on the internal bridge, 1 to 4094; required for every internal zone, absent for an untagged zone (WAN)."),
+        bridge: bridgeName.describe("Proxmox bridge the zone's NICs attach to."),
+        gateway: ipv4.describe("The zone's default gateway. For internal zones this is the router's address in the zone."),
+        routerAddress: ipv4
+            .optional()
+            .describe("The router's own address in the zone when it is not the gateway (WAN: the ISP is the gateway). Default: the gateway."),
         dhcp: z
             .object({
-                enabled: z.boolean(),
-                poolStart: ipv4.optional(),
-                poolEnd: ipv4.optional(),
+                enabled: z.boolean().describe("Whether the site's DHCP servers serve this zone."),
+                poolStart: ipv4.optional().describe("First address of the pool; required when enabled."),
+                poolEnd: ipv4.optional().describe("Last address of the pool; required when enabled."),
             })
             .strict()
-            .optional(),
+            .optional()
+            .describe("DHCP in this zone, and the pool its leases come from (usable addresses of the zone, the gateway's excluded)."),
     })
     .strict();
 
 export const diskSchema = z
     .object({
-        datastore: name,
-        sizeGiB: z.number().int().positive(),
+        datastore: name.describe("Datastore of billu:proxmox.datastores the disk is placed on."),
+        sizeGiB: z.number().int().positive().describe("Size of the disk, GiB."),
     })
     .strict();
 
 export const hostSchema = z
     .object({
-        /** The host name (the naming convention bounds it further; a Windows name is at most 15 characters). */
-        name: text(63, "a host name"),
-        role: z.enum(ROLES as [string, ...string[]]),
-        os: z.enum(OS_KINDS),
-        /** Zone of the host's NIC (the firewall: its management NIC; it has one NIC in every zone). */
-        zone: zoneRef,
-        address: ipv4,
-        vmId: z.number().int(),
-        node: nodeName,
-        cores: z.number().int().positive(),
-        memoryMiB: z.number().int().min(512),
-        /** First disk: the OS disk (grown from the template's); the others are data disks. */
-        disks: z.array(diskSchema).min(1),
-        /** Join the AD domain (Debian hosts: realmd + SSSD). */
-        joinDomain: z.boolean().default(false),
+        name: text(63, "a host name").describe("The host name, `<SITE>-<ROLE><NN>[-<TAG>]` (`PAR-DC01`); a Windows name is at most 15 characters (NetBIOS)."),
+        role: z.enum(ROLES as [string, ...string[]]).describe("What the host does; its code is the host name's role part."),
+        os: z.enum(OS_KINDS).describe("The OS kind: which template of billu:proxmox.templates the VM is cloned from."),
+        zone: zoneRef.describe("Zone of the host's NIC (the firewall: its management NIC; it has one NIC in every zone)."),
+        address: ipv4.describe("The host's address in its zone: inside the zone, outside its DHCP pool."),
+        vmId: z.number().int().describe("The Proxmox VE VM id, unique in the cluster."),
+        node: nodeName.describe("The node of billu:proxmox.nodes the VM runs on."),
+        cores: z.number().int().positive().describe("vCPU cores."),
+        memoryMiB: z.number().int().min(512).describe("Memory, MiB."),
+        disks: z.array(diskSchema).min(1).describe("First disk: the OS disk (grown from the template's); the others are data disks."),
+        joinDomain: z.boolean().default(false).describe("Join the AD domain (Debian hosts: realmd + SSSD)."),
     })
     .strict();
 
 export const networkSchema = z
     .object({
-        zones: z.array(zoneSchema).min(1),
-        /** Outside DNS resolvers the DCs forward to. */
-        dnsForwarders: z.array(ipv4).default([]),
-        /** Outside NTP servers the PDC emulator syncs to. */
-        ntpServers: z.array(dnsName).default([]),
+        zones: z.array(zoneSchema).min(1).describe("The addressing plan: one zone per network (departments, servers, DMZ, management, WAN)."),
+        dnsForwarders: z.array(ipv4).default([]).describe("Outside DNS resolvers the DCs forward to."),
+        ntpServers: z.array(dnsName).default([]).describe("Outside NTP servers the PDC emulator syncs to."),
     })
-    .strict();
+    .strict()
+    .describe("The site's networks: zones, and the outside DNS and NTP servers.");
 
 export const guestSchema = z
     .object({
-        /** The admin user cloud-init creates on Debian guests and Pulumi connects as. */
-        adminUser: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, "must be a valid Linux user name"),
-        /** Public keys authorized for the admin user. */
-        sshPublicKeys: z.array(sshPublicKey).min(1).max(64),
+        adminUser: z
+            .string()
+            .regex(/^[a-z_][a-z0-9_-]{0,31}$/, "must be a valid Linux user name")
+            .describe("The admin user cloud-init creates on Debian guests and Pulumi connects as."),
+        sshPublicKeys: z.array(sshPublicKey).min(1).max(64).describe("Public keys authorized for the admin user."),
     })
-    .strict();
+    .strict()
+    .describe("Guest access: the admin user and the SSH keys authorized for it.");
 
 /** The keys the core owns; every other key belongs to a service of the registry (model/services/registry.ts). */
 const coreShape = {
     site: siteSchema,
     proxmox: proxmoxSchema,
     network: networkSchema,
-    hosts: z.array(hostSchema).default([]),
+    hosts: z.array(hostSchema).default([]).describe("The VMs of the site."),
     guest: guestSchema,
 };
 

@@ -13,10 +13,12 @@ export const CONTROL = /[\u0000-\u001f\u007f]/;
  * make synth, the docs or a guest step choke.
  */
 export function text(max: number, what: string) {
+    // The base string carries what the text is (the configuration reference's type column shows it); a field's
+    // own description goes on the field, outermost, so that a field without one is found.
     return z
         .string()
         .min(1)
         .max(max)
-        .refine((v) => !CONTROL.test(v), "must be one line, without control characters")
-        .describe(`${what} (one line, 1 to ${max} characters)`);
+        .describe(`${what} (one line)`)
+        .refine((v) => !CONTROL.test(v), "must be one line, without control characters");
 }

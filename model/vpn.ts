@@ -18,38 +18,50 @@ const STACK_NAME = /^([A-Za-z0-9_.-]+\/){0,2}[A-Za-z0-9_.-]+$/;
 
 export const vpnOwnerSchema = z
     .object({
-        /** Length of the generated pre-shared key (random alphanumeric characters). @default 48 */
-        pskLength: z.number().int().positive().default(48),
-        /** IKE (phase 1) proposals, strongSwan notation. @default ["aes256gcm16-prfsha384-ecp384"] */
-        ikeProposals: z.array(z.string()).min(1).default(DEFAULT_IKE_PROPOSALS),
-        /** ESP (phase 2) proposals, with a key exchange group for PFS. @default ["aes256gcm16-ecp384"] */
-        espProposals: z.array(z.string()).min(1).default(DEFAULT_ESP_PROPOSALS),
-        /** Dead peer detection: probe after this many seconds without traffic from the peer. @default 10 */
-        dpdDelaySeconds: z.number().int().min(1).max(3600).default(10),
+        pskLength: z.number().int().positive().default(48).describe("Length of the generated pre-shared key (random alphanumeric characters)."),
+        ikeProposals: z.array(z.string()).min(1).default(DEFAULT_IKE_PROPOSALS).describe("IKE (phase 1) proposals, strongSwan notation."),
+        espProposals: z.array(z.string()).min(1).default(DEFAULT_ESP_PROPOSALS).describe("ESP (phase 2) proposals, with a key exchange group for PFS."),
+        dpdDelaySeconds: z
+            .number()
+            .int()
+            .min(1)
+            .max(3600)
+            .default(10)
+            .describe("Dead peer detection: probe after this many seconds without traffic from the peer."),
     })
     .strict();
 
 export const vpnSchema = z
     .object({
-        /** The tunnel's name at this end: the strongSwan connection and child name (`ecotech`). */
-        tunnel: z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, "must be kebab-case, at most 31 characters"),
-        /** The peer site's stack, as `pulumi.StackReference` names it (`organization/billu-infra/ecotech`). */
-        peerStack: z.string().regex(STACK_NAME, "must be a stack name: <stack>, <org>/<stack> or <org>/<project>/<stack>"),
-        /** The tunnel interface, the same name in production (XFRM) and in the lab (libipsec TUN). @default "ipsec0" */
+        tunnel: z
+            .string()
+            .regex(/^[a-z][a-z0-9-]{0,30}$/, "must be kebab-case, at most 31 characters")
+            .describe("The tunnel's name at this end: the strongSwan connection and child name (`ecotech`)."),
+        peerStack: z
+            .string()
+            .regex(STACK_NAME, "must be a stack name: <stack>, <org>/<stack> or <org>/<project>/<stack>")
+            .describe("The peer site's stack, as `pulumi.StackReference` names it (`organization/billu-infra/ecotech`)."),
         interface: z
             .string()
             .regex(/^[a-z][a-z0-9]{0,14}$/, "must be an interface name of at most 15 lowercase letters and digits")
-            .default("ipsec0"),
-        /** The XFRM interface id the SAs are bound to (`if_id_in`/`if_id_out`). @default 1 */
-        ifId: z.number().int().min(1).max(4294967294).default(1),
-        /** Zones whose networks this end offers through the tunnel. @default every zone but the WAN */
-        localZones: z.array(z.string().min(1)).min(1).optional(),
-        /** This site's DNS resolvers the peer forwards this site's domain to. @default the DCs of a company site */
-        resolvers: z.array(z.string()).optional(),
-        /** Present at exactly one end: that end generates the key, sets the suites and initiates. */
-        owner: vpnOwnerSchema.optional(),
+            .default("ipsec0")
+            .describe("The tunnel interface, the same name in production (XFRM) and in the lab (libipsec TUN)."),
+        ifId: z.number().int().min(1).max(4294967294).default(1).describe("The XFRM interface id the SAs are bound to (`if_id_in`/`if_id_out`)."),
+        localZones: z
+            .array(z.string().min(1))
+            .min(1)
+            .optional()
+            .describe("Zones whose networks this end offers through the tunnel. Default: every zone but the WAN."),
+        resolvers: z
+            .array(z.string())
+            .optional()
+            .describe("This site's DNS resolvers the peer forwards this site's domain to. Default: the DCs of a company site."),
+        owner: vpnOwnerSchema
+            .optional()
+            .describe("Present at exactly one end: that end generates the key, sets the suites and the dead peer detection, and initiates."),
     })
-    .strict();
+    .strict()
+    .describe("This site's end of the site-to-site IPsec tunnel (IKEv2, route-based) to a partner site's stack.");
 
 export type VpnConfig = z.output<typeof vpnSchema>;
 export type VpnOwnerConfig = z.output<typeof vpnOwnerSchema>;

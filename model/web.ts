@@ -25,33 +25,31 @@ const siteName = z.string().min(1);
 
 export const webSchema = z
     .object({
-        /** The web server, a host of billu:hosts in a DMZ zone. @default the one host of role web */
-        host: z.string().min(1).optional(),
-        /** Public DNS domains the site owns (`billu.fr`); the public site's name lies in one of them. */
-        publicDomains: z.array(z.string().min(1)).min(1),
+        host: z.string().min(1).optional().describe("The web server, a host of billu:hosts in a DMZ zone. Default: the one host of role web."),
+        publicDomains: z.array(z.string().min(1)).min(1).describe("Public DNS domains the site owns (`billu.fr`); the public site's name lies in one of them."),
         public: z
             .object({
-                /** The public site's name (`www.billu.fr`). */
-                name: siteName,
-                /** Folder of the site's files, relative to the project root. @default "sites/public" */
-                content: z.string().min(1).default("sites/public"),
+                name: siteName.describe("The public site's name (`www.billu.fr`)."),
+                content: z.string().min(1).default("sites/public").describe("Folder of the site's files, relative to the project root."),
             })
-            .strict(),
+            .strict()
+            .describe("The public site, reachable from the internet."),
         intranet: z
             .object({
-                /** The intranet site's name (`intranet.billu.remindme.lan`). */
-                name: siteName,
-                /** @default "sites/intranet" */
-                content: z.string().min(1).default("sites/intranet"),
-                /**
-                 * Who may reach the intranet: zones, `kind:<zone kind>` (every zone of that kind) and `vpn-partner`
-                 * (the site-to-site tunnel's far networks). Never the WAN or a DMZ.
-                 */
-                allowedFrom: z.array(z.string().min(1)).min(1),
+                name: siteName.describe("The intranet site's name (`intranet.billu.remindme.lan`)."),
+                content: z.string().min(1).default("sites/intranet").describe("Folder of the site's files, relative to the project root."),
+                allowedFrom: z
+                    .array(z.string().min(1))
+                    .min(1)
+                    .describe(
+                        "Who may reach the intranet: zones, `kind:<zone kind>` (every zone of that kind) and `vpn-partner` (the site-to-site tunnel's far networks). Never the WAN or a DMZ.",
+                    ),
             })
-            .strict(),
+            .strict()
+            .describe("The intranet site, reachable only from inside."),
     })
-    .strict();
+    .strict()
+    .describe("The DMZ web server (Apache) and its two sites: a public one and an intranet.");
 
 export type WebConfig = z.output<typeof webSchema>;
 

@@ -9,18 +9,17 @@ const filePath = text(255, "a path relative to the project root");
 
 export const directorySchema = z
     .object({
-        /** The HR export (CSV, `;`), relative to the project root. */
-        hrCsv: filePath,
-        /** The directory lock, relative to the project root. @default none: an empty lock (everyone is new) */
-        lock: filePath.optional(),
-        /** Domain of the mail addresses the directory plan derives. @default billu:site.domain */
+        hrCsv: filePath.describe("The HR export (CSV, `;`), relative to the project root."),
+        lock: filePath.optional().describe("The directory lock, relative to the project root. Default: none, an empty lock (everyone is new)."),
         mailDomain: z
             .string()
             .max(253)
             .regex(/^[a-z0-9-]+(\.[a-z0-9-]+)+$/, "must be a lower-case DNS domain")
-            .optional(),
+            .optional()
+            .describe("Domain of the mail addresses the directory plan derives. Default: billu:site.domain."),
     })
-    .strict();
+    .strict()
+    .describe("The AD directory built from the HR export.");
 
 export type DirectoryConfig = z.output<typeof directorySchema>;
 

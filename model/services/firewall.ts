@@ -6,7 +6,10 @@ import { defineService } from "./types";
 export const firewallService = defineService<z.output<typeof firewallSchema>, FirewallModel>({
     key: "firewall",
     title: "the router",
-    config: { firewall: firewallSchema.default({}), flows: z.array(flowSchema).default([]) },
+    config: {
+        firewall: firewallSchema.default({}),
+        flows: z.array(flowSchema).default([]).describe("The flow matrix: who may open which service on whom. Everything not listed is denied."),
+    },
     role: { code: "FW", startOrder: 1, stateful: false },
     after: ["hosts"],
     plan: ({ config, all, core, problems }) =>
