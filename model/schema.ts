@@ -131,6 +131,11 @@ export const proxmoxSchema = z
         datastores: z.array(name).min(1),
         /** Datastore of the cloud-init drive. */
         cloudInitDatastore: name,
+        /**
+         * File-based datastore, with the `snippets` content type enabled, holding each Debian guest's host-key vendor-data
+         * (components/proxmox-vm/host-key.ts); shared storage when VMs move between nodes (HA). @default "local"
+         */
+        snippetsDatastore: name.optional(),
         /** Template VM id per OS kind and node: `templates: { debian-12: { pve1: 9000 } }`. */
         templates: z.record(z.enum(OS_KINDS), z.record(nodeName, z.number().int().positive())),
         /** Resource pool the VMs join (must exist). */
