@@ -56,8 +56,9 @@ export function secretLeaks(dir: string, secrets: readonly string[]): string[] {
 
 /**
  * The dependencies a resource was given for ordering: its recorded dependsOn without its `replaceWith` resources
- * (the SDK also sends those as dependencies; that every guest step follows its VM is pinned in real-cluster.test.ts).
+ * (the SDK also sends those as dependencies; that every guest step follows its VM is pinned in real-cluster.test.ts)
+ * and without the guest's host key (its connection's `hostKey` is that key's output; pinned in host-key-pinning.test.ts).
  */
 export function orderingDeps(x: { options: { dependsOn: string[]; replaceWith: string[] } }): string[] {
-    return x.options.dependsOn.filter((u) => !x.options.replaceWith.includes(u));
+    return x.options.dependsOn.filter((u) => !x.options.replaceWith.includes(u) && !/\$tls:index\/privateKey:PrivateKey::[a-z0-9-]+-host-key$/.test(u));
 }
