@@ -21,8 +21,9 @@ export function vmForHost(ctx: SiteContext, host: HostModel, opts?: pulumi.Compo
             cloudInitDatastore: cfg.proxmox.cloudInitDatastore,
             poolId: ctx.poolId,
             // Debian guests get a host key generated here and pinned by their steps; Windows guests keep their own
-            // (cloudbase-init cannot install one: docs/operations.md).
-            hostKeySnippetsDatastore: isWindows(host.os) ? undefined : (cfg.proxmox.snippetsDatastore ?? "local"),
+            // (cloudbase-init cannot install one: docs/operations.md), and so does a pfSense router (no cloud-init, no step).
+            hostKeySnippetsDatastore:
+                isWindows(host.os) || (host.role === "firewall" && cfg.firewall?.engine === "pfsense") ? undefined : (cfg.proxmox.snippetsDatastore ?? "local"),
         },
         opts,
     );

@@ -132,8 +132,8 @@ dc_resolver_probes() { # <guest> <host>
 
 # --- PAR-DC01 creates the forest -------------------------------------------------------------------------
 dc_guest dc1 par-dc01 $DC1
+t=$(date +%s%N)
 if [ "${BDC_RESOLV_SABOTAGE:-}" = 1 ]; then # staged and hash-checked, then 127.0.0.1 put first in the bootstrap list
-    t=$(date +%s%N)
     guest_stage_step dc1 "$R/$DC1" dc
     guest_exec dc1 sed -i '0,/^nameserver/s//nameserver 127.0.0.1\nnameserver/' /var/lib/billu/stage/dc/files/etc/billu/dc/resolv.bootstrap.conf
     lab_log "SABOTAGE: PAR-DC01's staged bootstrap resolv.conf starts with 127.0.0.1"
