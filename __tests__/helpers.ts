@@ -55,9 +55,17 @@ export function secretLeaks(dir: string, secrets: readonly string[]): string[] {
 }
 
 /**
+ * The parts of a VM besides the VM resource: its generated host key and the snippet that delivers it. A step ordered
+ * after the VM's component waits for them too; host-key-pinning.test.ts and real-cluster.test.ts pin them.
+ */
+export const VM_HOST_KEY_PART =
+    /\$(tls:index\/privateKey:PrivateKey::[a-z0-9-]+-host-key|proxmoxve:index\/fileLegacy:FileLegacy::[a-z0-9-]+-host-key-snippet)$/;
+
+/**
  * The dependencies a resource was given for ordering: its recorded dependsOn without its `replaceWith` resources
- * (the SDK also sends those as dependencies; that every guest step follows its VM is pinned in real-cluster.test.ts).
+ * (the SDK also sends those as dependencies; that every guest step follows its VM is pinned in real-cluster.test.ts)
+ * and without the VM's host-key parts (VM_HOST_KEY_PART: a connection's `hostKey` is the key's output).
  */
 export function orderingDeps(x: { options: { dependsOn: string[]; replaceWith: string[] } }): string[] {
-    return x.options.dependsOn.filter((u) => !x.options.replaceWith.includes(u));
+    return x.options.dependsOn.filter((u) => !x.options.replaceWith.includes(u) && !VM_HOST_KEY_PART.test(u));
 }

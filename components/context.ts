@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { HostModel, SiteModel } from "../model/site";
 import { SiteCa } from "./site-ca/SiteCa";
 import { GuestConnection } from "./guest-step/GuestStep";
+import { pinnedHostKey } from "./proxmox-vm/ProxmoxVm";
 
 /**
  * What every component of a site shares: the validated model, where rendered files go, how to reach guests, the
@@ -40,6 +41,7 @@ export function connectionFor(ctx: SiteContext, host: HostModel): GuestConnectio
         user: ctx.model.config.guest.adminUser,
         privateKey: ctx.sshPrivateKey,
         machine: machineOf(ctx, host),
+        hostKey: pinnedHostKey(machineOf(ctx, host)),
     };
 }
 

@@ -5,7 +5,12 @@
  * `ntpServers`) when the host may reach the WAN on DNS (NTP). A host that may reach neither is an input error: its
  * first package installation could not resolve the mirror (a DMZ server pointed at the DCs, for example).
  *
- * Domain controllers are not planned here: a DC resolves through itself once Samba or AD DNS answers (the `dc` step).
+ * A domain controller is given its bootstrap resolvers: what it resolves through before its own DNS answers (its first
+ * package installation, a join's lookup of the forest). The DCs before it in billu:hosts order that it may query
+ * (they run when it is built, and answer for the forest), then the upstream servers when it may reach the WAN on DNS.
+ * The first DC has only the upstream servers: pointed at itself (127.0.0.1) it could not resolve the package mirror
+ * before Samba exists. The `dc` step switches it to itself once its DNS answers; its time follows the domain
+ * hierarchy (components/domain-controller), so its `ntp` here is empty.
  */
 import { evaluate, FirewallModel } from "./flows";
 import { Problems } from "./errors";
@@ -42,6 +47,7 @@ export function planGuestResolvers(input: GuestResolverInput, problems: Problems
         { name: "dns", port: 53, upstream: input.dnsForwarders, key: "billu:network.dnsForwarders" },
         { name: "ntp", port: 123, upstream: input.ntpServers, key: "billu:network.ntpServers" },
     ];
+    dcs.forEach((dc, i) => out.set(dc.name, { dns: planDcBootstrap(input, dcs, i, problems), ntp: [] }));
     for (const host of input.hosts.filter((h) => h.role !== "dc")) {
         const from = host.role === "firewall" ? ({ kind: "router" } as const) : ({ kind: "host", host: host.name, zone: host.zone } as const);
         const pick = (s: Svc): readonly string[] | undefined => {
@@ -77,4 +83,29 @@ export function planGuestResolvers(input: GuestResolverInput, problems: Problems
         out.set(host.name, { dns, ntp });
     }
     return out;
+}
+
+/** The bootstrap resolvers of the i-th DC (see the module comment); a DC that may reach none is an input error. */
+function planDcBootstrap(input: GuestResolverInput, dcs: readonly GuestResolverHost[], i: number, problems: Problems): readonly string[] {
+    const dc = dcs[i];
+    const from = { kind: "host", host: dc.name, zone: dc.zone } as const;
+    const earlier = dcs.slice(0, i).filter((d) => evaluate(input.firewall, from, { kind: "host", host: d.name, zone: d.zone }, "udp", 53).allowed);
+    const wan = input.wanZone !== undefined && evaluate(input.firewall, from, { kind: "zone", zone: input.wanZone }, "udp", 53).allowed;
+    const dns = [...earlier.map((d) => d.address), ...(wan ? input.dnsForwarders : [])];
+    if (dns.length === 0) {
+        problems.add(
+            `billu:hosts[${dc.index}]`,
+            `${dc.name} can reach no resolver before its own DNS runs: ${
+                wan
+                    ? "billu:network.dnsForwarders is empty"
+                    : i > 0
+                      ? "the flow matrix lets it reach neither the DCs before it nor the WAN on dns"
+                      : "the flow matrix does not let it reach the WAN on dns"
+            }, so its first package installation could not resolve the mirror`,
+            wan
+                ? `set billu:network.dnsForwarders (the flow matrix already lets ${dc.name} reach the WAN on dns)`
+                : `add a flow to billu:flows, { from: ${dc.zone}, to: ${input.wanZone ?? "<the WAN zone>"}, service: dns } with billu:network.dnsForwarders`,
+        );
+    }
+    return dns;
 }

@@ -112,6 +112,12 @@ export const proxmoxSchema = z
             .describe("The Proxmox VE nodes hosts may be placed on."),
         datastores: z.array(name).min(1).describe("Datastores disks may be placed on."),
         cloudInitDatastore: name.describe("Datastore of the cloud-init drive."),
+        snippetsDatastore: name
+            .optional()
+            .describe(
+                "File-based datastore, with the `snippets` content type enabled, holding each Debian guest's host-key vendor-data " +
+                    "(components/proxmox-vm/host-key.ts); shared storage when VMs move between nodes (HA). Default: local.",
+            ),
         templates: z
             .record(z.enum(OS_KINDS), z.record(nodeName, z.number().int().positive()))
             .describe("Template VM id per OS kind and node: `templates: { debian-12: { pve1: 9000 } }`."),

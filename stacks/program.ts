@@ -11,6 +11,7 @@ import { InputError } from "../model/errors";
 import { HrExport, parseHrExport } from "../model/hr";
 import { assertNoPlaintextSecrets, CONFIG_KEYS } from "../model/schema";
 import { buildSiteModel, SiteModel } from "../model/site";
+import { knownHostsOf } from "../components/proxmox-vm/ProxmoxVm";
 import { Site } from "./site";
 import { vpnOutputs, withVpnPeer } from "./vpn";
 
@@ -115,6 +116,8 @@ export async function main(): Promise<Record<string, unknown>> {
         flows: site.docs.flows,
         sections: site.docs.sections,
         caCertPem: site.caCertPem,
+        // The SSH host keys the stack generated for its Debian guests (pinned by the guest steps), as known_hosts lines.
+        knownHosts: knownHostsOf(site.ctx.vms, (h) => model.host(h).nics[0].address),
         ...vpnOutputs(model, site.vpn),
     };
 }

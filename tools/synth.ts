@@ -1,6 +1,6 @@
 /**
  * Offline synthesis: `npm run synth -- --stack <name> [--config <file>] [--out <dir>] [--hr-csv <file>]
- * [--directory-lock <file>]`. Runs the real program (index.ts) under the Pulumi SDK's mock runtime with the
+ * [--directory-lock <file>] [--diff <earlier out dir>]`. Runs the real program (index.ts) under the Pulumi SDK's mock runtime with the
  * stack's config, records every resource, runs the policy pack over them and writes:
  *   <out>/resources.json      every resource: urn, type, name, parent, inputs (secrets "[secret]"), options
  *   <out>/policy-report.json  every violation: policy, enforcement level, urn, message
@@ -11,6 +11,8 @@
  * The run writes into a fresh folder beside <out>, which replaces <out> only when the run completes (exit 0 or 1):
  * a run stopped by bad input keeps the last output. synth replaces only a folder it marked (or a missing or empty
  * one) and refuses any other (tools/paths.ts), so `--out .` in a checkout deletes nothing.
+ * With --diff, it then prints what changed against an earlier run's output folder (tools/synth-diff.ts: rendered files
+ * and resources added, removed, changed); the folder may be the one this run replaces (it is read first).
  * Exit status: 0 clean, 1 a mandatory policy is violated, 2 invalid config or input, 3 internal error.
  */
 import "./defer-modules";
@@ -27,6 +29,7 @@ import { offlineStackOutputs } from "./peer-stack";
 import { readStackConfig } from "./stack-config";
 import { checkNotFolder, checkReadableFile, checkStackName, OUTPUT_MARKER, StagedFolder } from "./paths";
 import { effectiveLevels, PackConfig, runPolicies, Violation } from "./policy-runner";
+import { checkSynthFolder, diffSnapshots, readSnapshot, renderSynthDiff, SynthSnapshot } from "./synth-diff";
 
 // Where the other tools, labs and tests have always imported the stack-file readers from.
 export { readBilluConfig, readStackConfig, SECRET_KEYS } from "./stack-config";
@@ -45,6 +48,8 @@ export interface SynthOptions {
     root?: string;
     /** Print the summary. @default true */
     quiet?: boolean;
+    /** CLI only: an earlier run's output folder to compare the new output with. @default no comparison */
+    diff?: string;
 }
 
 export interface SynthResult {
@@ -256,8 +261,13 @@ function parseArgs(argv: string[]): SynthOptions {
             case "--directory-lock":
                 opts.directoryLock = take(i++, a);
                 break;
+            case "--diff":
+                opts.diff = take(i++, a);
+                break;
             default:
-                throw new InputError([{ path: a, message: "is not an option of synth", fix: "use --stack, --config, --out, --hr-csv or --directory-lock" }]);
+                throw new InputError([
+                    { path: a, message: "is not an option of synth", fix: "use --stack, --config, --out, --hr-csv, --directory-lock or --diff" },
+                ]);
         }
     }
     if (!opts.stack) throw new InputError([{ path: "--stack", message: "is required", fix: "name the stack: npm run synth -- --stack dev" }]);
@@ -267,9 +277,15 @@ function parseArgs(argv: string[]): SynthOptions {
 /** The CLI. Sets process.exitCode and returns: a pipe reading stdout or stderr gets every byte (never process.exit). */
 async function main(argv: string[]): Promise<void> {
     let opts: SynthOptions;
+    let before: SynthSnapshot | undefined;
     try {
         opts = parseArgs(argv);
         checkStackName(opts.stack);
+        // Read before the run: the folder compared with may be the one this run replaces.
+        if (opts.diff !== undefined) {
+            checkSynthFolder(opts.diff, "--diff");
+            before = readSnapshot(opts.diff);
+        }
     } catch (e) {
         if (!(e instanceof InputError)) throw e;
         process.stderr.write(`synth: ${e.problems.map(formatProblem).join("\n")}\n`);
@@ -282,6 +298,7 @@ async function main(argv: string[]): Promise<void> {
         if (r.kept) process.stderr.write(`synth ${opts.stack}: ${r.kept}\n`);
     } else {
         process.stdout.write(summary(r, opts.stack) + "\n");
+        if (before) process.stdout.write(renderSynthDiff(diffSnapshots(before, readSnapshot(r.outDir)), opts.diff!) + "\n");
     }
     process.exitCode = r.exitCode;
 }

@@ -6,8 +6,9 @@ import { model, problemsOf, stackRaw } from "../helpers";
 
 const plan = (stack: string) => Object.fromEntries([...model(stackRaw(stack)).guestResolvers!].map(([h, r]) => [h, { dns: [...r.dns], ntp: [...r.ntp] }]));
 
-test("dev: the servers zone and the router use the DC; the DMZ web server the upstream servers; the DC is not planned here", () => {
+test("dev: the servers zone and the router use the DC; the DMZ web server the upstream servers; the DC bootstraps upstream", () => {
     expect(plan("dev")).toEqual({
+        "PAR-DC01": { dns: ["9.9.9.9"], ntp: [] },
         "PAR-FW01": { dns: ["10.20.10.11"], ntp: ["0.fr.pool.ntp.org"] },
         "PAR-DHCP01": { dns: ["10.20.10.11"], ntp: ["10.20.10.11"] },
         "PAR-FS01": { dns: ["10.20.10.11"], ntp: ["10.20.10.11"] },
@@ -39,5 +40,22 @@ test("upstream servers the matrix allows but the config does not name are no way
     delete raw.network.ntpServers;
     expect(problemsOf(raw)).toEqual([
         "billu:hosts[0]: ECO-FW01 can reach no time source: the flow matrix lets it reach neither a domain controller (the site has none) nor any server (billu:network.ntpServers is empty) on ntp. Fix: set billu:network.ntpServers (the flow matrix already lets ECO-FW01 reach the WAN on ntp)",
+    ]);
+});
+
+test("a DC bootstraps through the DCs before it, then the upstream servers: never through itself (#16)", () => {
+    const p = plan("prod");
+    expect([p["PAR-DC01"], p["PAR-DC02"], p["PAR-DC03"]]).toEqual([
+        { dns: ["9.9.9.9", "149.112.112.112"], ntp: [] },
+        { dns: ["10.10.10.11", "9.9.9.9", "149.112.112.112"], ntp: [] },
+        { dns: ["10.10.10.11", "10.10.10.12", "9.9.9.9", "149.112.112.112"], ntp: [] },
+    ]);
+});
+
+test("a first DC that may not reach the WAN on dns is refused: its first package installation could not resolve the mirror", () => {
+    const raw = stackRaw("dev");
+    raw.flows = raw.flows.filter((f: { from: string; to: string; service: string }) => !(f.from === "servers" && f.to === "wan" && f.service === "dns"));
+    expect(problemsOf(raw)).toEqual([
+        "billu:hosts[1]: PAR-DC01 can reach no resolver before its own DNS runs: the flow matrix does not let it reach the WAN on dns, so its first package installation could not resolve the mirror. Fix: add a flow to billu:flows, { from: servers, to: wan, service: dns } with billu:network.dnsForwarders",
     ]);
 });

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
 import { SynthResult, synth } from "../../tools/synth";
-import { filesUnder, ROOT, secretLeaks, orderingDeps } from "../helpers";
+import { filesUnder, ROOT, secretLeaks, orderingDeps, VM_HOST_KEY_PART } from "../helpers";
 
 let r: SynthResult;
 const out = path.join(tmpdir(), `billu-synth-dev-${process.pid}`);
@@ -53,6 +53,7 @@ test("deployment order: every in-guest step waits for the router's configuration
     // The directory's step waits for the domain (pinned in __tests__/synth/directory.test.ts).
     const prepares = byType("command:remote:Command").filter((c) => c.name.endsWith("-prepare") && !c.name.startsWith("par-directory-"));
     expect(prepares.map((p) => p.name).sort()).toEqual([
+        "par-dc01-base-prepare",
         "par-dc01-dc-prepare",
         "par-dhcp01-ad-join-prepare",
         "par-dhcp01-base-prepare",
@@ -63,6 +64,7 @@ test("deployment order: every in-guest step waits for the router's configuration
         "par-fs01-base-prepare",
         "par-fs01-raid1-prepare",
         "par-fs01-samba-prepare",
+        "par-fw01-base-prepare",
         "par-fw01-dhcp-relay-step-prepare",
         "par-fw01-router-prepare",
         "par-mail01-ad-join-prepare",
@@ -75,9 +77,15 @@ test("deployment order: every in-guest step waits for the router's configuration
         "par-web01-web-prepare",
     ]);
     // Role steps follow their host's base step (DHCP: __tests__/synth/dhcp.test.ts; the domain: domain-order.test.ts; web: web.test.ts).
-    for (const p of prepares.filter((x) => /-(base|router|dc)-prepare$/.test(x.name))) {
+    // The router's and the DC's base steps run once the host is configured (its ruleset, its promotion).
+    const deps = (name: string) => r.resources.find((x) => x.name === name)!.options.dependsOn.filter((u) => !VM_HOST_KEY_PART.test(u));
+    expect(deps("par-fw01-base-prepare")).toEqual([routerApply, r.resources.find((x) => x.name === "par-fw01-vm")!.urn].sort());
+    expect(deps("par-dc01-base-prepare")).toEqual(
+        [r.resources.find((x) => x.name === "par-dc01-dc-apply")!.urn, r.resources.find((x) => x.name === "par-dc01-vm")!.urn].sort(),
+    );
+    for (const p of prepares.filter((x) => /-(base|router|dc)-prepare$/.test(x.name) && !["par-fw01-base-prepare", "par-dc01-base-prepare"].includes(x.name))) {
         const vm = r.resources.find((x) => x.name === p.name.replace(/-(base|router|dc)-prepare$/, "-vm"))!.urn;
-        expect(p.options.dependsOn).toEqual(p.name.startsWith("par-fw01") ? [vm] : [vm, routerApply].sort());
+        expect(p.options.dependsOn.filter((u) => !VM_HOST_KEY_PART.test(u))).toEqual(p.name.startsWith("par-fw01") ? [vm] : [vm, routerApply].sort());
     }
 });
 

@@ -114,3 +114,14 @@ test("prod: an HA group per node preferring it, and every stateful VM an HA reso
     ]);
     expect(r.violations).toEqual([]);
 });
+
+test("knownHosts: one known_hosts line per Debian guest, the key the stack generated; Windows guests have none (#16)", () => {
+    const debian = ["PAR-DHCP01", "PAR-DHCP02", "PAR-FS01", "PAR-FW01", "PAR-MAIL01", "PAR-WEB01"];
+    const address = (h: string) =>
+        (vmOfHost(h).inputs.initialization as { ipConfigs: { ipv4: { address: string } }[] }).ipConfigs[0].ipv4.address.split("/")[0];
+    // The mocks answer a PrivateKey with `ecdsa-sha2-nistp384 mock-<name>` whatever the algorithm.
+    expect(r.outputs.knownHosts).toBe(debian.map((h) => `${address(h)} ecdsa-sha2-nistp384 mock-${h.toLowerCase()}-host-key\n`).join(""));
+    expect(
+        r.resources.filter((x) => x.type === "tls:index/privateKey:PrivateKey" && x.name.endsWith("-host-key")).map((x) => [x.name, x.inputs.algorithm]),
+    ).toEqual(debian.map((h) => [`${h.toLowerCase()}-host-key`, "ED25519"]).sort());
+});

@@ -93,7 +93,7 @@ export class DomainController extends pulumi.ComponentResource {
             );
         const first = [this.vm, ...ctx.after.router, ...(args.after ?? [])];
         if (domain.flavor === "samba") {
-            this.promoted = step("dc", sambaDcStep(domain, this.dc), first).apply;
+            this.promoted = step("dc", sambaDcStep(domain, this.dc, ctx.model.guestResolvers?.get(host.name)?.dns ?? domain.forwarders), first).apply;
         } else {
             const promote = step("dc", windowsDcStep(domain, this.dc), first);
             // The promotion's reboot is detached; wait from outside for the SSH port to drop and come back

@@ -8,7 +8,16 @@
 import { DomainController, DomainModel, FsmoRole } from "../../model/domain";
 import { GuestFile } from "../guest-step/render";
 import { placeholder } from "../guest-step/render";
-import { namingContexts, renderDcChrony, renderDcHosts, renderDcCloudHostsTemplate, renderDcResolv, renderKrb5, SECRET } from "./common";
+import {
+    namingContexts,
+    renderDcBootstrapResolv,
+    renderDcChrony,
+    renderDcHosts,
+    renderDcCloudHostsTemplate,
+    renderDcResolv,
+    renderKrb5,
+    SECRET,
+} from "./common";
 
 export interface StepText {
     readonly files: GuestFile[];
@@ -27,6 +36,9 @@ export const SAMBA_PATHS = {
     records: "/etc/billu/domain/records.tsv",
     extraRecords: "/etc/billu/domain/extra-records.tsv",
     objects: "/etc/billu/domain/objects.tsv",
+    /** The DC's resolv.conf once its own DNS answers, and the one it uses before (the step copies one to /etc/resolv.conf). */
+    resolv: "/etc/billu/dc/resolv.conf",
+    resolvBootstrap: "/etc/billu/dc/resolv.bootstrap.conf",
 } as const;
 
 /** samba-tool's role names and `fsmo show` labels for each configured role (Samba adds the DNS partitions' masters). */
@@ -110,8 +122,13 @@ function helpers(): string[] {
     ];
 }
 
-/** Step `dc` of a Samba DC: base files, provision (first DC) or join (the others), service, readiness. */
-export function sambaDcStep(domain: DomainModel, dc: DomainController): StepText {
+/**
+ * Step `dc` of a Samba DC: base files, provision (first DC) or join (the others), service, readiness. Name resolution
+ * follows the DC's own DNS: until it answers (a first run, before `apt-get install samba`), /etc/resolv.conf holds
+ * the bootstrap resolvers (`bootstrap`, model/guest-resolvers.ts); once it answers for the domain (a bounded wait), the
+ * DC's own list (the other DCs, then itself).
+ */
+export function sambaDcStep(domain: DomainModel, dc: DomainController, bootstrap: readonly string[]): StepText {
     const first = domain.dcs[0];
     const files: GuestFile[] = [
         { path: "/etc/hostname", content: `${dc.label}\n` },
@@ -120,7 +137,8 @@ export function sambaDcStep(domain: DomainModel, dc: DomainController): StepText
         // Proxmox's user-data names the host but does not set preserve_hostname, so this setting holds: cloud-init
         // leaves the DC's name (this step's /etc/hostname) alone at every boot.
         { path: "/etc/cloud/cloud.cfg.d/99-billu-hostname.cfg", content: "# billu-infra: the dc step owns /etc/hostname.\npreserve_hostname: true\n" },
-        { path: "/etc/resolv.conf", content: renderDcResolv(domain, dc) },
+        { path: SAMBA_PATHS.resolv, content: renderDcResolv(domain, dc) },
+        { path: SAMBA_PATHS.resolvBootstrap, content: renderDcBootstrapResolv(domain, dc, bootstrap) },
         { path: "/etc/krb5.conf", content: renderKrb5(domain) },
         { path: SAMBA_PATHS.smbConf, content: renderSmbConf(domain, dc) },
         { path: SAMBA_PATHS.tlsCa, content: placeholder(SECRET.caCert) },
@@ -132,6 +150,14 @@ export function sambaDcStep(domain: DomainModel, dc: DomainController): StepText
     ];
     const tls = [SAMBA_PATHS.smbConf, SAMBA_PATHS.tlsCa, SAMBA_PATHS.tlsCert, SAMBA_PATHS.tlsKey].join(" ");
     const common = [
+        "# This DC's own DNS answers for the domain (authoritative SOA): only then may it resolve through itself.",
+        `dc_dns_ready() { command -v dig >/dev/null && dig +norecurse +time=1 +tries=1 @127.0.0.1 ${domain.fqdn} SOA 2>/dev/null | grep -q "flags:.* aa"; }`,
+        "# Installs a resolv.conf as /etc/resolv.conf when it differs (replacing a symlink, never writing through it).",
+        "dc_resolv() {",
+        '    cmp -s "$1" /etc/resolv.conf && return 0',
+        '    cp "$1" /etc/resolv.conf.billu-new && mv -f /etc/resolv.conf.billu-new /etc/resolv.conf && billu_log "/etc/resolv.conf: $2"',
+        "}",
+        `dc_dns_ready || dc_resolv ${SAMBA_PATHS.resolvBootstrap} "bootstrap resolvers ${bootstrap.join(" ")} until this DC's DNS answers"`,
         `if ! command -v samba >/dev/null || ! command -v ldapsearch >/dev/null || ! command -v dig >/dev/null || ! command -v ldbsearch >/dev/null; then`,
         "    billu_apt_install samba samba-ad-dc winbind krb5-user ldap-utils ldb-tools bind9-dnsutils chrony",
         "fi",
@@ -165,6 +191,9 @@ export function sambaDcStep(domain: DomainModel, dc: DomainController): StepText
         "systemctl enable -q samba-ad-dc",
         `if billu_changed ${tls}; then systemctl restart samba-ad-dc; else systemctl start samba-ad-dc; fi`,
         "dc_wait_ready",
+        "n=0",
+        `until dc_dns_ready; do n=$((n + 1)); [ "$n" -le 300 ] || billu_die "this DC's DNS did not answer for ${domain.fqdn} within 60 s: /etc/resolv.conf keeps the bootstrap resolvers"; sleep 0.2; done`,
+        `dc_resolv ${SAMBA_PATHS.resolv} "this DC's DNS answers: resolving through ${[...domain.dcs.filter((d) => d.name !== dc.name).map((d) => d.address), "127.0.0.1"].join(" ")}"`,
         "# chrony answers signed NTP for Windows clients through Samba's socket.",
         "if [ -d /var/lib/samba/ntp_signd ] && getent group _chrony >/dev/null; then chgrp _chrony /var/lib/samba/ntp_signd && chmod 0750 /var/lib/samba/ntp_signd; fi",
         "systemctl enable -q chrony",

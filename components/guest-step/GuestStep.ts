@@ -21,6 +21,12 @@ export interface GuestConnection {
      */
     readonly machine?: pulumi.Resource;
     /**
+     * The guest's SSH host public key (`ssh-ed25519 AAAA...`): the connection accepts that key only, so the secrets a
+     * step sends go to that guest, not to whatever answers first on its address. @default none: any key is accepted
+     * (Windows guests, whose host key the stack does not generate)
+     */
+    readonly hostKey?: pulumi.Input<string>;
+    /**
      * How long to keep dialling a guest that does not answer yet, in seconds (a first boot: cloud-init on Debian,
      * sysprep and cloudbase-init on Windows). @default 600 on Linux, 1800 on Windows
      */
@@ -113,6 +119,7 @@ export class GuestStep extends pulumi.ComponentResource {
             host: args.connection.host,
             user: args.connection.user,
             port: 22,
+            hostKey: args.connection.hostKey,
             privateKey: args.connection.privateKey ? pulumi.secret(args.connection.privateKey) : undefined,
             dialErrorLimit: dialErrorLimitFor(args.connection.sshWaitSeconds ?? (args.os === "windows" ? 1800 : 600)),
             perDialTimeout: PER_DIAL_TIMEOUT_SECONDS,

@@ -1,5 +1,7 @@
 import * as proxmox from "@muhlba91/pulumi-proxmoxve";
 import * as pulumi from "@pulumi/pulumi";
+import * as tls from "@pulumi/tls";
+import { hostKeySnippetName, knownHostsLine, publicKeyLine, renderHostKeyVendorData } from "./host-key";
 import { VmPlan } from "./plan";
 
 /** Arguments of a ProxmoxVm: the pure plan (see plan.ts) plus the guest access every VM shares. */
@@ -12,6 +14,35 @@ export interface ProxmoxVmArgs extends VmPlan {
     readonly cloudInitDatastore: string;
     /** Proxmox resource pool to join (the site's `PoolLegacy`, so the pool exists first). @default no pool */
     readonly poolId?: pulumi.Input<string>;
+    /**
+     * Datastore (file-based, with the `snippets` content type enabled) of the vendor-data snippet that installs the
+     * guest's SSH host key, generated here, on its first boot; guest steps pin that key. Debian guests only
+     * (cloudbase-init has no `ssh_keys`). @default no host key: the guest keeps the template's, and connections are
+     * not pinned
+     */
+    readonly hostKeySnippetsDatastore?: string;
+}
+
+/** The host key pinned for each VM resource (what guest connections pass as `hostKey`). */
+const pinnedKeys = new WeakMap<pulumi.Resource, pulumi.Output<string>>();
+
+/** The SSH host key (`ssh-ed25519 AAAA...`) a VM resource of a ProxmoxVm was given, if any. */
+export function pinnedHostKey(vm: pulumi.Resource): pulumi.Output<string> | undefined {
+    return pinnedKeys.get(vm);
+}
+
+/**
+ * known_hosts lines (`<address> ssh-ed25519 AAAA...`, one a line, by host name) of every VM whose host key the stack
+ * generated: `pulumi stack output knownHosts` gives administrators the keys to check their own SSH sessions against.
+ */
+export function knownHostsOf(vms: ReadonlyMap<string, pulumi.Resource>, addressOf: (host: string) => string): pulumi.Output<string> {
+    const pinned = [...vms]
+        .sort(([a], [b]) => a.localeCompare(b))
+        .flatMap(([host, vm]) => {
+            const key = pinnedHostKey(vm);
+            return key ? [key.apply((k) => knownHostsLine(addressOf(host), k))] : [];
+        });
+    return pulumi.all(pinned).apply((lines) => lines.map((l) => l + "\n").join(""));
 }
 
 /**
@@ -26,6 +57,8 @@ export class ProxmoxVm extends pulumi.ComponentResource {
     public readonly vmId: pulumi.Output<number>;
     /** The address Pulumi's guest steps connect to (the first NIC's). */
     public readonly address: string;
+    /** The guest's SSH host public key (`ssh-ed25519 AAAA...`), when it is generated here (`hostKeySnippetsDatastore`). */
+    public readonly hostKey?: pulumi.Output<string>;
 
     constructor(name: string, args: ProxmoxVmArgs, opts?: pulumi.ComponentResourceOptions) {
         super("billu:compute:ProxmoxVm", name, {}, opts);
@@ -39,6 +72,31 @@ export class ProxmoxVm extends pulumi.ComponentResource {
             // one (Proxmox refuses a second VM with the same id): delete first, then create.
             deleteBeforeReplace: true,
         };
+        // The guest's SSH host key: generated in the stack (the private half is a secret of the state), installed by
+        // cloud-init's vendor-data on the first boot (host-key.ts), pinned by every guest connection.
+        let vendorDataFileId: pulumi.Output<string> | undefined;
+        if (args.hostKeySnippetsDatastore !== undefined) {
+            if (args.cloudInitType !== "nocloud") throw new Error(`internal: ${args.name}: host keys are delivered to Debian (nocloud) guests only`);
+            const key = new tls.PrivateKey(`${name}-host-key`, { algorithm: "ED25519" }, { parent: this, protect: args.protect });
+            const snippet = new proxmox.FileLegacy(
+                `${name}-host-key-snippet`,
+                {
+                    contentType: "snippets",
+                    datastoreId: args.hostKeySnippetsDatastore,
+                    nodeName: args.node,
+                    sourceRaw: {
+                        fileName: hostKeySnippetName(args.vmId),
+                        data: pulumi.secret(
+                            pulumi.all([key.privateKeyOpenssh, key.publicKeyOpenssh]).apply(([priv, pub]) => renderHostKeyVendorData(args.name, priv, pub)),
+                        ),
+                    },
+                },
+                // Replaced with the key it holds; a VM whose snippet is replaced is not (cloud-init installed its keys once).
+                { parent: this, deleteBeforeReplace: true },
+            );
+            vendorDataFileId = snippet.id;
+            this.hostKey = key.publicKeyOpenssh.apply(publicKeyLine);
+        }
         this.vm = new proxmox.VmLegacy(
             `${name}-vm`,
             {
@@ -79,6 +137,7 @@ export class ProxmoxVm extends pulumi.ComponentResource {
                     ipConfigs: args.ipConfigs.map((c) => ({ ipv4: { address: c.address, gateway: c.gateway } })),
                     dns: { domain: args.dnsDomain, servers: [...args.dnsServers] },
                     userAccount: { username: args.adminUser, keys: [...args.sshPublicKeys] },
+                    vendorDataFileId,
                 },
                 onBoot: true,
                 started: true,
@@ -99,6 +158,7 @@ export class ProxmoxVm extends pulumi.ComponentResource {
         );
         this.vmId = this.vm.vmId.apply((id) => id ?? args.vmId);
         this.address = args.ipConfigs[0].address.split("/")[0];
-        this.registerOutputs({ vmId: this.vmId, address: this.address });
+        if (this.hostKey) pinnedKeys.set(this.vm, this.hostKey);
+        this.registerOutputs({ vmId: this.vmId, address: this.address, hostKey: this.hostKey });
     }
 }

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { isWindows } from "../../model/naming";
 import { HostModel } from "../../model/site";
 import { SiteContext } from "../context";
 import { vmFirewallFor } from "../firewall/VmFirewall";
@@ -19,6 +20,12 @@ export function vmForHost(ctx: SiteContext, host: HostModel, opts?: pulumi.Compo
             sshPublicKeys: cfg.guest.sshPublicKeys,
             cloudInitDatastore: cfg.proxmox.cloudInitDatastore,
             poolId: ctx.poolId,
+            // Debian guests get a host key generated here and pinned by their steps; Windows guests keep their own
+            // (cloudbase-init cannot install one: docs/operations.md), and so does a pfSense router (no cloud-init, no step).
+            hostKeySnippetsDatastore:
+                isWindows(host.os) || (host.role === "firewall" && ctx.model.firewall?.engine === "pfsense")
+                    ? undefined
+                    : (cfg.proxmox.snippetsDatastore ?? "local"),
         },
         opts,
     );

@@ -57,8 +57,9 @@ export function planVm(model: SiteModel, host: HostModel): VmPlan {
         nics: host.nics.map((n) => ({ bridge: n.bridge, vlanId: n.vlanId, firewall: true, model: "virtio" })),
         ipConfigs: host.nics.map((n) => ({ address: `${n.address}/${n.prefix}`, gateway: n.gateway })),
         // What the flow matrix lets this host reach (model/guest-resolvers.ts): a DMZ server gets the upstream
-        // resolvers, not DCs it may not query.
-        dnsServers: host.role === "dc" ? ["127.0.0.1"] : [...(model.guestResolvers?.get(host.name)?.dns ?? siteDnsServers(model))],
+        // resolvers, not DCs it may not query; a DC its bootstrap resolvers (never itself: Samba does not exist yet
+        // when its first packages are installed; the `dc` step switches it to itself once its DNS answers).
+        dnsServers: [...(model.guestResolvers?.get(host.name)?.dns ?? siteDnsServers(model))],
         dnsDomain: model.site.domain,
         startOrder: host.startOrder,
         startUpDelay: host.role === "firewall" || host.role === "dc" ? 30 : 0,

@@ -11,8 +11,14 @@
 #
 # Lab overrides (documented, nothing rendered is edited):
 #   - guests are namespaces with overlays, not VMs; `systemctl` is a shim that starts samba / sssd in the guest
-#     and ignores chrony (it would step the host's clock); packages are preinstalled (the steps' apt-get guard
+#     and ignores chrony (it would step the host's clock); packages are preinstalled (the member's apt-get guard
 #     sees the commands and skips);
+#   - a DC guest starts as its VM's first boot would (issue #16): its address, its default route, and only the
+#     resolvers cloud-init gives it (its VmLegacy's initialization.dns), with `dig` hidden (bind9-dnsutils not
+#     installed yet), so the step's package installation runs; `apt-get` is a shim (labs/dc/apt-get-shim.sh) that
+#     records /etc/resolv.conf and resolves the package mirror through it, as apt would, then shows `dig` again;
+#     the upstream resolvers (billu:network.dnsForwarders) are labs/dc/upstream-dns.py in an `up` namespace that
+#     holds the zone's gateway address, answering for the mirror only;
 #   - the member's /etc/resolv.conf is written by the lab from its VM's cloud-init DNS servers in resources.json
 #     (cloud-init writes it on a VM); its `base` step (chrony, motd) is not run;
 #   - the secrets Pulumi would send on stdin are made here: random passwords, and a throwaway CA (openssl,
@@ -22,6 +28,8 @@
 # address, a stray second value, a changed MX), seen by the probes, then repaired by a re-run of the rendered
 # domain step. BDC_SABOTAGE=1 breaks the real DC2 join, and the lab dies in set-up. BILLU_LAB_SABOTAGE=1 changes the
 # first record's address in the staged records.tsv after its hash check: the A/PTR probes must fail (exit 1).
+# BDC_RESOLV_SABOTAGE=1 puts 127.0.0.1 first in PAR-DC01's staged bootstrap resolv.conf after its hash check (the
+# regression of #16: the DC resolving through a Samba that does not exist yet): the resolver probes must fail (exit 1).
 LAB=bdc
 # shellcheck source=../lib/common.sh
 source "$(dirname "$0")/../lib/common.sh"
@@ -79,21 +87,77 @@ plug() { lab_plug "$1" "$2/24"; } # <guest> <address>
 run_step() { guest_step "$1" "$R/$2" "$3" "$4"; } # <guest> <host> <step> <secrets>: stage, run, time, read back
 st() { local g="$1"; shift; guest_exec "$g" env PASSWD="$ADMIN_PW" samba-tool "$@" -U administrator; }
 
+# --- upstream: the zone's gateway and the resolvers of billu:network.dnsForwarders -------------------------------
+# What cloud-init gives a DC's VM (its VmLegacy inputs, from the model): DNS servers, search domain, gateway.
+vm_in() { q "const i=r.find(x=>x.type.endsWith('VmLegacy')&&x.inputs.name==='$1').inputs.initialization; console.log($2)"; }
+UP_DNS=$(vm_in $DC1 "i.dns.servers.join(' ')") # the first DC bootstraps through the upstream servers only
+GW=$(vm_in $DC1 "i.ipConfigs[0].ipv4.gateway")
+MIRRORS=$(sh "$LAB_ROOT/labs/dc/apt-get-shim.sh" lab-mirror-hosts)
+lab_ns up; lab_plug up "$GW/24"
+for a in $UP_DNS; do ip -n "$LAB-up" addr add "$a/32" dev lo; done
+UP_LOG="$LAB_DIR/upstream-dns.log"
+lab_bg "$LAB-up" "$LAB_DIR/upstream-dns.err" /usr/bin/python3 "$LAB_ROOT/labs/dc/upstream-dns.py" "$UP_LOG" "$(tr ' ' , <<<"$UP_DNS")" \
+    $(for m in $MIRRORS; do printf '%s=192.0.2.80 ' "$m"; done)
+lab_wait 10 "the upstream resolver listens" grep -qx ready "$UP_LOG" || lab_die "the upstream resolver did not start"
+lab_log "upstream resolvers $UP_DNS (answering for $MIRRORS) behind the gateway $GW"
+
+# dc_guest <guest> <hostname> <host>: a DC pseudo-guest as its VM's first boot leaves it (see the overrides above).
+dc_guest() {
+    guest_new "$1" "$2"; plug "$1" "$(addr "$3")"
+    ip -n "$LAB-$1" route add default via "$GW"
+    guest_resolv "$1" "$(vm_in "$3" i.dns.domain)" $(vm_in "$3" "i.dns.servers.join(' ')")
+    guest_exec "$1" sh -c 'mkdir -p /usr/local/sbin /var/lib/lab-apt && cat >/usr/local/sbin/apt-get && chmod 0755 /usr/local/sbin/apt-get' \
+        <"$LAB_ROOT/labs/dc/apt-get-shim.sh"
+    guest_exec "$1" sh -c 'mount --bind /dev/null /usr/bin/dig && echo /usr/bin/dig >/var/lib/lab-apt/hidden'
+}
+nameservers() { sed -n 's/^nameserver //p' | tr '\n' ' ' | sed 's/ $//'; }
+# The resolvers the step's `apt-get update` ran with: the first update's resolv.conf, as the shim recorded it.
+apt_resolvers() { guest_exec "$1" awk '/^== apt-get update/ { n++ } n == 1 && /^nameserver / { print $2 }' /var/log/lab-apt-resolv.log | tr '\n' ' ' | sed 's/ $//'; }
+apt_used_model_resolvers() { test "$(apt_resolvers "$1")" = "$(vm_in "$2" "i.dns.servers.join(' ')")"; }
+apt_resolved_mirror() { lab_has '^resolved ' guest_exec "$1" cat /var/log/lab-apt-resolv.log; }
+# Once its DNS answers, a DC resolves through the other DCs, then itself (expected values from the synth outputs).
+own_resolvers() { # <guest> <host>
+    local want; want="$(q "console.log([...o.hosts.filter(h=>h.role==='dc'&&h.name!=='$2').map(h=>h.address),'127.0.0.1'].join(' '))")"
+    test "$(guest_exec "$1" cat /etc/resolv.conf | nameservers)" = "$want"
+}
+asked_upstream() { grep -q "^$1 $2 1\$" "$UP_LOG"; } # <client address> <name>
+resolves_outside() { guest_exec "$1" getent ahostsv4 "$2" >/dev/null; }
+dc_resolver_probes() { # <guest> <host>
+    local m; m=$(head -n 1 <<<"$MIRRORS")
+    lab_expect "$2: the step's apt-get update ran with the resolvers cloud-init gives it ($(vm_in "$2" "i.dns.servers.join(' ')")), in that order" pass apt_used_model_resolvers "$1" "$2"
+    lab_expect "$2: the package mirror resolved before Samba existed" pass apt_resolved_mirror "$1"
+    lab_expect "$2: once its DNS answers, /etc/resolv.conf is the other DCs, then itself" pass own_resolvers "$1" "$2"
+    lab_expect "$2: it resolves $m through itself now (Samba forwards upstream)" pass resolves_outside "$1" "$m"
+}
+
 # --- PAR-DC01 creates the forest -------------------------------------------------------------------------
-guest_new dc1 par-dc01; plug dc1 "$DC1_IP"
-run_step dc1 $DC1 dc "$S/dc1" || lab_die "provisioning $DC1 failed"
-lab_fig "PAR-DC01 dc step (provision, start, LDAP ready)" "${LAST_MS} ms"
+dc_guest dc1 par-dc01 $DC1
+t=$(date +%s%N)
+if [ "${BDC_RESOLV_SABOTAGE:-}" = 1 ]; then # staged and hash-checked, then 127.0.0.1 put first in the bootstrap list
+    guest_stage_step dc1 "$R/$DC1" dc
+    guest_exec dc1 sed -i '0,/^nameserver/s//nameserver 127.0.0.1\nnameserver/' /var/lib/billu/stage/dc/files/etc/billu/dc/resolv.bootstrap.conf
+    lab_log "SABOTAGE: PAR-DC01's staged bootstrap resolv.conf starts with 127.0.0.1"
+    guest_run_step dc1 dc "$S/dc1" || lab_die "provisioning $DC1 failed"
+    LAST_MS=$(lab_since "$t")
+else
+    run_step dc1 $DC1 dc "$S/dc1" || lab_die "provisioning $DC1 failed"
+fi
+lab_fig "PAR-DC01 dc step (bootstrap resolvers, packages, provision, start, LDAP and DNS ready)" "${LAST_MS} ms"
+# Before any probe queries anything: the step's own lookup of the mirror went from the DC to the upstream resolver.
+lab_expect "$DC1 asked the upstream resolver for $(head -n 1 <<<"$MIRRORS") during its step" pass asked_upstream "$DC1_IP" "$(head -n 1 <<<"$MIRRORS")"
+dc_resolver_probes dc1 $DC1
 
 # --- broken case: a DC join with a wrong administrator password must fail ----------------------------------
-guest_new bad par-dc02; plug bad "$DC2_IP"
+dc_guest bad par-dc02 $DC2
 lab_expect "a join with a wrong administrator password fails" fail run_step bad $DC2 dc "$S/dc2-wrong"
 lab_expect "the failed join left no directory behind" fail guest_exec bad test -f /var/lib/samba/private/sam.ldb
 guest_destroy bad
 
 # --- PAR-DC02 joins, then FSMO, then the domain step --------------------------------------------------------
-guest_new dc2 par-dc02; plug dc2 "$DC2_IP"
+dc_guest dc2 par-dc02 $DC2
 run_step dc2 $DC2 dc "$S/dc2" || lab_die "joining $DC2 failed"
-lab_fig "PAR-DC02 dc step (join, start, KCC, replicate)" "${LAST_MS} ms"
+lab_fig "PAR-DC02 dc step (bootstrap resolvers, packages, join, start, KCC, replicate)" "${LAST_MS} ms"
+dc_resolver_probes dc2 $DC2
 for pair in dc1:$DC1 dc2:$DC2; do
     g=${pair%%:*}; h=${pair#*:}
     if [ -d "$R/$h/var/lib/billu/stage/fsmo" ]; then
