@@ -2,7 +2,9 @@
  * The synth tests' one way to synthesize. `committedSynth("prod")` synthesizes a committed stack
  * (Pulumi.<stack>.yaml) once per jest run, in the first test file that asks for it; every other file, in any worker,
  * reads that run's result: the SynthResult and the output folder (resources.json, rendered/, docs/, ...).
- * `ownSynth(...)` synthesizes a modified config in a fresh folder of its own, for a test that needs one.
+ * `variantSynth(stack, text)` does the same for a stack file given as text, shared by the files that pass the same
+ * text (the Windows file server variant of dev). `ownSynth(...)` synthesizes a modified config in a fresh folder of
+ * its own, for a test that needs one.
  *
  * Why the file system and not memory: jest gives every test file its own module registry and global object, so a
  * module-level cache dies with its file; only the file system is shared between files and workers. The folder is
