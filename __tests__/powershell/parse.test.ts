@@ -51,7 +51,7 @@ beforeAll(async () => {
     const runs: [string, Synthesized][] = [];
     for (const s of STACKS) runs.push([s, await committedSynth(s)]);
     runs.push(["fsw", await variantSynth("fsw", windowsFileServerConfig())]);
-    expect(runs.map(([s, { r }]) => [s, r.exitCode, r.error])).toEqual(runs.map(([s]) => [s, 0, undefined]));
+    expect(runs.map(([s, { r, stderr }]) => [s, r.exitCode, r.error, stderr])).toEqual(runs.map(([s]) => [s, 0, undefined, ""]));
     shipped = filesUnder(path.join(ROOT, "scripts")).filter((f) => f.endsWith(".ps1"));
     named = new Map(
         runs.flatMap(([s, { out }]) =>

@@ -88,7 +88,7 @@ beforeAll(async () => {
 
 describe("the committed export and lock", () => {
     test("synth is clean and writes directory.json and the lock beside resources.json", () => {
-        expect([committed.r.exitCode, committed.r.error]).toEqual([0, undefined]);
+        expect([committed.r.exitCode, committed.r.error, committed.stderr]).toEqual([0, undefined, ""]);
         expect(readdirSync(committed.out).sort()).toEqual([
             ".billu-synth-output",
             "directory.json",

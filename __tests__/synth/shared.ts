@@ -21,6 +21,7 @@ import { createHash } from "crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
+import { format } from "util";
 import type { SynthOptions, SynthResult } from "../../tools/synth";
 import { ROOT } from "../helpers";
 import { CACHE_ENV } from "../synth-cache-setup";
@@ -32,9 +33,14 @@ export interface Synthesized {
     readonly r: SynthResult;
     /** The output folder (`r.outDir`). */
     readonly out: string;
+    /**
+     * What the run logged on the console's error stream: the program's warnings and errors (`pulumi.log.warn` under
+     * the mock runtime), which the CLI prints on stderr. With `r.error`, all the CLI's stderr would hold.
+     */
+    readonly stderr: string;
 }
 
-type Stored = { r: SynthResult; thrown?: undefined } | { thrown: string };
+type Stored = { r: SynthResult; stderr: string; thrown?: undefined } | { thrown: string };
 
 /** The shared synthesis of a committed stack (Pulumi.<stack>.yaml at the project root), as this jest run made it. */
 export function committedSynth(stack: string): Promise<Synthesized> {
@@ -67,7 +73,7 @@ async function shared(key: string, stack: string, configText?: string): Promise<
         }
         let doc: Stored;
         try {
-            doc = { r: await isolatedSynth({ stack, config, root: ROOT, out, quiet: true }) };
+            doc = await isolatedSynth({ stack, config, root: ROOT, out, quiet: true });
         } catch (e) {
             // synth reports its own failures in the result; this is for anything else, so the waiters do not hang.
             doc = { thrown: String((e as Error)?.stack ?? e) };
@@ -80,27 +86,35 @@ async function shared(key: string, stack: string, configText?: string): Promise<
     }
     const doc = JSON.parse(readFileSync(stored, "utf8")) as Stored;
     if (doc.thrown !== undefined) throw new Error(`the shared synth ${key} threw: ${doc.thrown}`);
-    return { r: doc.r, out };
+    return { r: doc.r, out, stderr: doc.stderr };
 }
 
 /** A synthesis of its own (a modified config, another stack file), in a fresh folder unless `out` is given. */
 export async function ownSynth(opts: Omit<SynthOptions, "root">): Promise<Synthesized> {
     const out = opts.out ?? path.join(mkdtempSync(path.join(tmpdir(), `billu-synth-${opts.stack}-`)), "out");
-    const r = await isolatedSynth({ ...opts, root: ROOT, out, quiet: true });
-    return { r, out: r.outDir };
+    const { r, stderr } = await isolatedSynth({ ...opts, root: ROOT, out, quiet: true });
+    return { r, out: r.outDir, stderr };
 }
 
 /**
  * synth with modules of its own: the Pulumi runtime it drives is module state, so a file that synthesizes twice
- * (two shared stacks, or a shared one and its own) gives each run a fresh SDK and program.
+ * (two shared stacks, or a shared one and its own) gives each run a fresh SDK and program. What it logs to
+ * console.warn and console.error (the CLI's stderr) is recorded, as Node's console would print it.
  */
-async function isolatedSynth(opts: SynthOptions): Promise<SynthResult> {
+async function isolatedSynth(opts: SynthOptions): Promise<{ r: SynthResult; stderr: string }> {
     let r: SynthResult | undefined;
-    await jest.isolateModulesAsync(async () => {
-        const { synth } = await import("../../tools/synth");
-        r = await synth(opts);
-    });
-    return r!;
+    let stderr = "";
+    const { warn, error } = console;
+    console.warn = console.error = (...args: unknown[]) => void (stderr += format(...args) + "\n");
+    try {
+        await jest.isolateModulesAsync(async () => {
+            const { synth } = await import("../../tools/synth");
+            r = await synth(opts);
+        });
+    } finally {
+        Object.assign(console, { warn, error });
+    }
+    return { r: r!, stderr };
 }
 
 /** Makes the claim folder: true for the one caller that made it, false for every later one. */

@@ -66,8 +66,8 @@ describe("every override applies to today's synth output of each stack it names"
                 if (stacks.has(key)) continue;
                 if (!existsSync(labStack)) {
                     // A committed stack: this run's shared synth of it (__tests__/synth/shared.ts).
-                    const { r, out } = await committedSynth(stack);
-                    expect([key, r.exitCode, r.error]).toEqual([key, 0, undefined]);
+                    const { r, out, stderr } = await committedSynth(stack);
+                    expect([key, r.exitCode, r.error, stderr]).toEqual([key, 0, undefined, ""]);
                     stacks.set(key, out);
                     continue;
                 }

@@ -57,8 +57,8 @@ test(
     "docs on prod's outputs (> 64 KiB) piped to a slow reader: every byte of the README",
     async () => {
         // prod's shared synth (__tests__/synth/shared.ts): its outputs.json and the README synth wrote from them.
-        const { r, out } = await committedSynth("prod");
-        expect([r.exitCode, r.error]).toEqual([0, undefined]);
+        const { r, out, stderr } = await committedSynth("prod");
+        expect([r.exitCode, r.error, stderr]).toEqual([0, undefined, ""]);
         const written = path.join(dir, "prod-README.md");
         const w = spawnSync(process.execPath, [path.join(DIST, "docs.js"), "--outputs", path.join(out, "outputs.json"), "--out", written], {
             encoding: "utf8",
