@@ -9,4 +9,7 @@ module.exports = {
     // Pulumi's mock runtime is process-global: each test file runs in its own worker module registry.
     maxWorkers: 2,
     testTimeout: 30000,
+    // One synth per committed stack per run, shared by the test files through a folder made here (__tests__/synth/shared.ts).
+    globalSetup: "<rootDir>/__tests__/synth-cache-setup.ts",
+    globalTeardown: "<rootDir>/__tests__/synth-cache-teardown.ts",
 };

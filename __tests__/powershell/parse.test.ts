@@ -4,40 +4,31 @@
  * parser, with zero errors. One pwsh process parses them all; a deliberately broken file in the same run proves the
  * parser reports what it finds.
  */
-import { spawn } from "child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "fs";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
 import { parse, stringify } from "yaml";
 import { filesUnder, ROOT } from "../helpers";
+import { committedSynth, SYNTH_TIMEOUT, Synthesized, variantSynth } from "../synth/shared";
 import { powershellTools, PWSH_VERSION, runPwsh } from "./pwsh";
 
 const dir = mkdtempSync(path.join(tmpdir(), "billu-ps-parse-"));
-const CLI = path.join(ROOT, "dist", "tools", "synth.js");
 const STACKS = readdirSync(ROOT)
     .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
     .filter((s): s is string => !!s)
     .sort();
 
-function synth(stack: string, ...args: string[]): Promise<{ stack: string; status: number | null; stderr: string }> {
-    return new Promise((resolve) => {
-        const p = spawn(process.execPath, [CLI, "--stack", stack, "--out", path.join(dir, "out", stack), ...args], { cwd: ROOT });
-        let stderr = "";
-        p.stderr.on("data", (d) => (stderr += d));
-        p.on("close", (status) => resolve({ stack, status, stderr }));
-    });
-}
-
-/** dev with PAR-FS01 on Windows Server and the windows file server flavor (as __tests__/synth/fileserver-windows). */
+/**
+ * dev with PAR-FS01 on Windows Server and the windows file server flavor: the same text as
+ * __tests__/synth/fileserver-windows.test.ts writes, so the two files share one synth of it.
+ */
 function windowsFileServerConfig(): string {
     const doc = parse(readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8"));
     const fs = doc.config["billu:hosts"].find((h: { name: string }) => h.name === "PAR-FS01");
     fs.os = "windows-2022-gui";
     fs.joinDomain = false;
     doc.config["billu:fileserver"].flavor = "windows";
-    const file = path.join(dir, "Pulumi.fsw.yaml");
-    writeFileSync(file, stringify(doc));
-    return file;
+    return stringify(doc);
 }
 
 interface Parsed {
@@ -49,16 +40,27 @@ const BROKEN = path.join(dir, "broken.ps1");
 let parsed: Parsed;
 let shipped: string[];
 let rendered: string[];
+/** `<stack>/rendered/...`: a rendered file named by its stack, wherever the shared synth put it. */
+let named: Map<string, string>;
 
 beforeAll(async () => {
     const tools = powershellTools();
     expect(typeof tools === "string" ? tools : "").toBe("");
     if (typeof tools === "string") return;
-    expect(existsSync(CLI) ? "" : "run npm run build first").toBe("");
-    const runs = await Promise.all([...STACKS.map((s) => synth(s)), synth("fsw", "--config", windowsFileServerConfig())]);
-    expect(runs.map((r) => [r.stack, r.status, r.stderr])).toEqual(runs.map((r) => [r.stack, 0, ""]));
+    // One after the other: each shared synth runs once per jest run, and a file runs one synth at a time.
+    const runs: [string, Synthesized][] = [];
+    for (const s of STACKS) runs.push([s, await committedSynth(s)]);
+    runs.push(["fsw", await variantSynth("fsw", windowsFileServerConfig())]);
+    expect(runs.map(([s, { r, stderr }]) => [s, r.exitCode, r.error, stderr])).toEqual(runs.map(([s]) => [s, 0, undefined, ""]));
     shipped = filesUnder(path.join(ROOT, "scripts")).filter((f) => f.endsWith(".ps1"));
-    rendered = filesUnder(path.join(dir, "out")).filter((f) => f.endsWith(".ps1"));
+    named = new Map(
+        runs.flatMap(([s, { out }]) =>
+            filesUnder(out)
+                .filter((f) => f.endsWith(".ps1"))
+                .map((f) => [f, `${s}/${path.relative(out, f)}`] as const),
+        ),
+    );
+    rendered = [...named.keys()];
     // A function never closed and a pipe to nothing: the parser must report both, on their lines.
     writeFileSync(BROKEN, "function Test-Broken {\n    Get-Item 'x' |\n");
     const list = path.join(dir, "files.txt");
@@ -66,7 +68,7 @@ beforeAll(async () => {
     const run = await runPwsh(tools.pwsh, path.join(__dirname, "parse-files.ps1"), { BILLU_PS_LIST: list });
     expect([run.status, run.stderr]).toEqual([0, ""]);
     parsed = JSON.parse(run.stdout) as Parsed;
-}, 120000);
+}, SYNTH_TIMEOUT);
 
 test(`PowerShell ${PWSH_VERSION} parsed every shipped and rendered file, one process for all`, () => {
     expect(parsed.version).toBe(PWSH_VERSION);
@@ -78,8 +80,7 @@ test(`PowerShell ${PWSH_VERSION} parsed every shipped and rendered file, one pro
         "scripts/templates/prepare-windows-template.ps1",
     ]);
     // The Windows DCs' steps (prod), the directory applier as rendered, and the Windows file server's scripts.
-    const out = (f: string) => path.relative(path.join(dir, "out"), f);
-    expect(rendered.map(out)).toEqual(
+    expect(rendered.map((f) => named.get(f))).toEqual(
         expect.arrayContaining([
             "prod/rendered/PAR-DC01/C/ProgramData/billu/stage/domain/run.ps1",
             "prod/rendered/PAR-DC01/C/ProgramData/billu/directory/Apply-Directory.ps1",

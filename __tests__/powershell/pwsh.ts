@@ -40,7 +40,10 @@ export function runPwsh(pwsh: string, file: string, env: Record<string, string> 
     return new Promise((resolve, reject) => {
         const p = spawn(pwsh, ["-NoProfile", "-NonInteractive", "-File", file], {
             cwd: ROOT,
-            env: { ...process.env, ...env, POWERSHELL_TELEMETRY_OPTOUT: "1", POWERSHELL_UPDATECHECK: "Off" },
+            // DOTNET_TieredPGO=0: .NET's profile-guided JIT instruments hot methods to recompile them later, which pays
+            // off in a long-lived process, not in a test run of a minute: the Pester run takes ~20% less CPU without it
+            // (48 s -> 38 s measured). It changes how .NET compiles, not what PowerShell runs.
+            env: { ...process.env, ...env, POWERSHELL_TELEMETRY_OPTOUT: "1", POWERSHELL_UPDATECHECK: "Off", DOTNET_TieredPGO: "0" },
         });
         let stdout = "";
         let stderr = "";

@@ -3,14 +3,14 @@ import { spawnSync } from "child_process";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
-import { synth } from "../../tools/synth";
 import { ROOT } from "../helpers";
+import { ownSynth } from "./shared";
 
 test("an overlapping zone: exit 2, the message, nothing registered, nothing written", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "billu-bad-"));
     const cfg = readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8").replace("cidr: 10.20.21.0/24", "cidr: 10.20.20.0/23");
     writeFileSync(path.join(dir, "Pulumi.bad.yaml"), cfg);
-    const r = await synth({ stack: "bad", config: path.join(dir, "Pulumi.bad.yaml"), root: ROOT, out: path.join(dir, "out") });
+    const { r } = await ownSynth({ stack: "bad", config: path.join(dir, "Pulumi.bad.yaml"), out: path.join(dir, "out") });
     expect(r.exitCode).toBe(2);
     expect(r.error).toBe(
         "invalid configuration (1 problem):\n  - billu:network.zones[5].cidr: 10.20.20.0/23 (lan-dsi) overlaps 10.20.20.0/24 (lan-direction, billu:network.zones[4]). Fix: give each zone its own non-overlapping network",

@@ -2,15 +2,16 @@
 import { mkdtempSync, readFileSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
-import { SynthResult, synth } from "../../tools/synth";
+import { SynthResult } from "../../tools/synth";
 import { filesUnder, ROOT, secretLeaks, orderingDeps, VM_HOST_KEY_PART } from "../helpers";
+import { committedSynth, SYNTH_TIMEOUT } from "./shared";
 
 let r: SynthResult;
-const out = path.join(tmpdir(), `billu-synth-dev-${process.pid}`);
+let out: string;
 
 beforeAll(async () => {
-    r = await synth({ stack: "dev", root: ROOT, out });
-}, 60000);
+    ({ r, out } = await committedSynth("dev"));
+}, SYNTH_TIMEOUT);
 
 function byType(t: string) {
     return r.resources.filter((x) => x.type === t);

@@ -7,15 +7,16 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
 import { renderKeaDhcp4, renderRelayUnit } from "../../components/dhcp/render";
-import { SynthResult, synth } from "../../tools/synth";
+import { SynthResult } from "../../tools/synth";
 import { model, ROOT, secretLeaks, stackRaw, orderingDeps } from "../helpers";
+import { committedSynth, SYNTH_TIMEOUT } from "./shared";
 
 let r: SynthResult;
-const out = path.join(tmpdir(), `billu-synth-dhcp-${process.pid}`);
+let out: string;
 
 beforeAll(async () => {
-    r = await synth({ stack: "prod", root: ROOT, out });
-}, 60000);
+    ({ r, out } = await committedSynth("prod"));
+}, SYNTH_TIMEOUT);
 
 const named = (n: string) => {
     const x = r.resources.find((res) => res.name === n);

@@ -1,6 +1,6 @@
 /**
- * Offline synth of the directory (the CLI, one process per synth): per-object resources, the apply step on the first
- * DC after the domain, directory.json and the lock; an edited export changes exactly its objects in resources.json;
+ * Offline synth of the directory (the committed export: dev's shared synth; the edited exports: the CLI, one process
+ * per synth): per-object resources, the apply step on the first DC after the domain, directory.json and the lock; an edited export changes exactly its objects in resources.json;
  * a bad export exits 2 listing every bad line and writes nothing.
  */
 import { spawn } from "child_process";
@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from "os";
 import * as path from "path";
 import { ROOT, orderingDeps } from "../helpers";
+import { committedSynth, Synthesized } from "./shared";
 
 const dir = mkdtempSync(path.join(tmpdir(), "billu-directory-"));
 const CLI = path.join(ROOT, "dist", "tools", "synth.js");
@@ -54,10 +55,10 @@ type Res = {
     inputs: Record<string, any>;
     options: { dependsOn: string[]; additionalSecretOutputs: string[]; replaceWith: string[] };
 };
-const resources = (r: Run): Res[] => JSON.parse(readFileSync(path.join(r.out, "resources.json"), "utf8")).resources;
-const json = (r: Run, f: string) => JSON.parse(readFileSync(path.join(r.out, f), "utf8"));
+const resources = (r: { out: string }): Res[] => JSON.parse(readFileSync(path.join(r.out, "resources.json"), "utf8")).resources;
+const json = (r: { out: string }, f: string) => JSON.parse(readFileSync(path.join(r.out, f), "utf8"));
 
-let committed: Run;
+let committed: Synthesized;
 let edited: Run;
 let bad: Run;
 let hostile: Run;
@@ -77,7 +78,7 @@ beforeAll(async () => {
     // Closed: line 161 (Emma Dupont) is the last person of Direction, a department zone of dev.
     const closedCsv = csv("closed.csv", (l) => l.filter((_, i) => i !== 160));
     [committed, edited, bad, hostile, closed] = await Promise.all([
-        synth("committed"),
+        committedSynth("dev"),
         synth("edited", "--hr-csv", editedCsv),
         synth("bad", "--hr-csv", badCsv),
         synth("hostile", "--hr-csv", hostileCsv),
@@ -87,7 +88,7 @@ beforeAll(async () => {
 
 describe("the committed export and lock", () => {
     test("synth is clean and writes directory.json and the lock beside resources.json", () => {
-        expect([committed.status, committed.stderr]).toEqual([0, ""]);
+        expect([committed.r.exitCode, committed.r.error, committed.stderr]).toEqual([0, undefined, ""]);
         expect(readdirSync(committed.out).sort()).toEqual([
             ".billu-synth-output",
             "directory.json",

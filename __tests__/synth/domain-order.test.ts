@@ -6,14 +6,15 @@
 import { readFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
-import { SynthResult, synth } from "../../tools/synth";
+import { SynthResult } from "../../tools/synth";
 import { ROOT, orderingDeps } from "../helpers";
+import { ownSynth } from "./shared";
 
 let r: SynthResult;
 const out = path.join(tmpdir(), `billu-synth-labdc-${process.pid}`);
 
 beforeAll(async () => {
-    r = await synth({ stack: "labdc", config: path.join(ROOT, "labs", "dc", "Pulumi.labdc.yaml"), root: ROOT, out });
+    ({ r } = await ownSynth({ stack: "labdc", config: path.join(ROOT, "labs", "dc", "Pulumi.labdc.yaml"), out }));
 }, 60000);
 
 const named = (n: string) => {

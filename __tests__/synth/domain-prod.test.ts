@@ -1,16 +1,16 @@
 /** The windows flavor in the committed prod stack: promotion, the reboot wait and readiness per DC, in order. */
 import { readFileSync } from "fs";
-import { tmpdir } from "os";
 import * as path from "path";
-import { SynthResult, synth } from "../../tools/synth";
-import { ROOT, orderingDeps } from "../helpers";
+import { SynthResult } from "../../tools/synth";
+import { orderingDeps } from "../helpers";
+import { committedSynth, SYNTH_TIMEOUT } from "./shared";
 
 let r: SynthResult;
-const out = path.join(tmpdir(), `billu-synth-prod-dc-${process.pid}`);
+let out: string;
 
 beforeAll(async () => {
-    r = await synth({ stack: "prod", root: ROOT, out });
-}, 60000);
+    ({ r, out } = await committedSynth("prod"));
+}, SYNTH_TIMEOUT);
 
 const named = (n: string) => r.resources.find((y) => y.name === n)!;
 const deps = (n: string) =>

@@ -1,16 +1,16 @@
 /** Offline synthesis of the partner stack: a small site whose tunnel end is read from BillU's stack. */
 import { readFileSync } from "fs";
-import { tmpdir } from "os";
 import * as path from "path";
-import { SynthResult, synth } from "../../tools/synth";
-import { filesUnder, ROOT } from "../helpers";
+import { SynthResult } from "../../tools/synth";
+import { filesUnder } from "../helpers";
+import { committedSynth, SYNTH_TIMEOUT } from "./shared";
 
 let r: SynthResult;
-const out = path.join(tmpdir(), `billu-synth-ecotech-${process.pid}`);
+let out: string;
 
 beforeAll(async () => {
-    r = await synth({ stack: "ecotech", root: ROOT, out });
-}, 60000);
+    ({ r, out } = await committedSynth("ecotech"));
+}, SYNTH_TIMEOUT);
 
 const rendered = (p: string) => readFileSync(path.join(out, "rendered", "ECO-FW01", p), "utf8");
 

@@ -1,14 +1,13 @@
 /** The windows flavor synthesizes too: the dev stack with PAR-FS01 on Windows Server and billu:fileserver.flavor windows. */
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "fs";
-import { tmpdir } from "os";
+import { existsSync, readFileSync } from "fs";
 import * as path from "path";
 import { parse, stringify } from "yaml";
-import { SynthResult, synth } from "../../tools/synth";
+import { SynthResult } from "../../tools/synth";
 import { ROOT } from "../helpers";
+import { SYNTH_TIMEOUT, variantSynth } from "./shared";
 
 let r: SynthResult;
-const dir = mkdtempSync(path.join(tmpdir(), "billu-fsw-"));
-const out = path.join(dir, "out");
+let out: string;
 
 beforeAll(async () => {
     const doc = parse(readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8"));
@@ -16,9 +15,9 @@ beforeAll(async () => {
     fs.os = "windows-2022-gui";
     fs.joinDomain = false; // Windows members are not joined by this program
     doc.config["billu:fileserver"].flavor = "windows";
-    writeFileSync(path.join(dir, "Pulumi.fsw.yaml"), stringify(doc));
-    r = await synth({ stack: "fsw", config: path.join(dir, "Pulumi.fsw.yaml"), root: ROOT, out });
-}, 60000);
+    // The same text as __tests__/powershell/parse.test.ts writes: the two files share one synth of it.
+    ({ r, out } = await variantSynth("fsw", stringify(doc)));
+}, SYNTH_TIMEOUT);
 
 test("synthesizes clean", () => {
     expect(r.error).toBeUndefined();

@@ -6,8 +6,9 @@
 import { mkdtempSync, readFileSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
-import { SynthResult, synth } from "../../tools/synth";
+import { SynthResult } from "../../tools/synth";
 import { ROOT, stackRaw, orderingDeps } from "../helpers";
+import { ownSynth } from "./shared";
 
 let r: SynthResult;
 let dir: string;
@@ -20,7 +21,7 @@ beforeAll(async () => {
         ["  - from: wan", "    to: servers", "    service: ssh", "  - from: dmz", "    to: lan-dsi", "    service: smb", "  billu:firewall:", ""].join("\n"),
     );
     writeFileSync(path.join(dir, "Pulumi.insecure.yaml"), cfg);
-    r = await synth({ stack: "insecure", config: path.join(dir, "Pulumi.insecure.yaml"), root: ROOT, out: path.join(dir, "out") });
+    ({ r } = await ownSynth({ stack: "insecure", config: path.join(dir, "Pulumi.insecure.yaml"), out: path.join(dir, "out") }));
 }, 90000);
 
 test("the policy gate fails it: exit 1, the rule, the flow and the fix", () => {

@@ -6,15 +6,16 @@ import { spawnSync } from "child_process";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
-import { SynthResult, synth } from "../../tools/synth";
+import { SynthResult } from "../../tools/synth";
 import { filesUnder, ROOT, orderingDeps } from "../helpers";
+import { committedSynth, SYNTH_TIMEOUT } from "./shared";
 
 let r: SynthResult;
-const out = path.join(tmpdir(), `billu-synth-mail-${process.pid}`);
+let out: string;
 
 beforeAll(async () => {
-    r = await synth({ stack: "dev", root: ROOT, out });
-}, 60000);
+    ({ r, out } = await committedSynth("dev"));
+}, SYNTH_TIMEOUT);
 
 const named = (n: string) => {
     const x = r.resources.find((res) => res.name === n);

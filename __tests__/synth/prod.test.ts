@@ -1,14 +1,13 @@
 /** Offline synthesis of the committed prod stack: clean, stateful VMs protected, DCs spread over nodes. */
-import { tmpdir } from "os";
-import * as path from "path";
-import { SynthResult, synth } from "../../tools/synth";
+import { SynthResult } from "../../tools/synth";
 import { ROOT } from "../helpers";
+import { committedSynth, SYNTH_TIMEOUT } from "./shared";
 
 let r: SynthResult;
 
 beforeAll(async () => {
-    r = await synth({ stack: "prod", root: ROOT, out: path.join(tmpdir(), `billu-synth-prod-${process.pid}`) });
-}, 60000);
+    ({ r } = await committedSynth("prod"));
+}, SYNTH_TIMEOUT);
 
 test("synthesizes clean", () => {
     expect(r.error).toBeUndefined();

@@ -3,19 +3,19 @@
  * prod's synthesis: prod has Windows and Debian guests, stateful and stateless VMs and a pool.
  */
 import { readFileSync } from "fs";
-import { tmpdir } from "os";
 import * as path from "path";
 import { RecordedResource } from "../../tools/mock-runtime";
-import { SynthResult, synth } from "../../tools/synth";
-import { filesUnder, ROOT } from "../helpers";
+import { SynthResult } from "../../tools/synth";
+import { filesUnder } from "../helpers";
+import { committedSynth, SYNTH_TIMEOUT } from "./shared";
 
 let r: SynthResult;
-const OUT = path.join(tmpdir(), `billu-synth-real-${process.pid}`);
+let OUT: string;
 const VM = "proxmoxve:index/vmLegacy:VmLegacy";
 
 beforeAll(async () => {
-    r = await synth({ stack: "prod", root: ROOT, out: OUT });
-}, 60000);
+    ({ r, out: OUT } = await committedSynth("prod"));
+}, SYNTH_TIMEOUT);
 
 const byUrn = () => new Map(r.resources.map((x) => [x.urn, x] as const));
 /** The host a guest step's resource works on: `par-dc01-...` under the host's component. */

@@ -3,8 +3,8 @@ import { spawnSync } from "child_process";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
-import { synth } from "../../tools/synth";
 import { ROOT } from "../helpers";
+import { ownSynth } from "./shared";
 
 const cli = path.join(ROOT, "dist", "tools", "synth.js");
 
@@ -14,7 +14,7 @@ test("a weak proposal and a short key: synth exits 1 and the report names the ru
         .replace("pskLength: 48", "pskLength: 16")
         .replace("      - aes256gcm16-prfsha384-ecp384", "      - aes128-sha256-modp2048");
     writeFileSync(path.join(dir, "Pulumi.weak.yaml"), cfg);
-    const r = await synth({ stack: "weak", config: path.join(dir, "Pulumi.weak.yaml"), root: ROOT, out: path.join(dir, "out") });
+    const { r } = await ownSynth({ stack: "weak", config: path.join(dir, "Pulumi.weak.yaml"), out: path.join(dir, "out") });
     expect(r.error).toBeUndefined();
     expect(r.exitCode).toBe(1);
     expect(r.violations.map((v) => [v.policy, v.message])).toEqual([

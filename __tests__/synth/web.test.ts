@@ -3,15 +3,16 @@ import { spawnSync } from "child_process";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
-import { SynthResult, synth } from "../../tools/synth";
+import { SynthResult } from "../../tools/synth";
 import { ROOT, orderingDeps } from "../helpers";
+import { committedSynth, SYNTH_TIMEOUT } from "./shared";
 
 let r: SynthResult;
-const out = path.join(tmpdir(), `billu-synth-web-${process.pid}`);
+let out: string;
 
 beforeAll(async () => {
-    r = await synth({ stack: "dev", root: ROOT, out });
-}, 60000);
+    ({ r, out } = await committedSynth("dev"));
+}, SYNTH_TIMEOUT);
 
 const named = (n: string) => r.resources.find((x) => x.name === n)!;
 const rendered = (p: string) => readFileSync(path.join(out, "rendered", "PAR-WEB01", p), "utf8");

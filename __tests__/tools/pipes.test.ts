@@ -8,6 +8,7 @@ import { Socket } from "net";
 import { tmpdir } from "os";
 import * as path from "path";
 import { ROOT } from "../helpers";
+import { committedSynth, SYNTH_TIMEOUT } from "../synth/shared";
 
 const dir = mkdtempSync(path.join(tmpdir(), "billu-pipes-"));
 const DIST = path.join(ROOT, "dist", "tools");
@@ -52,21 +53,27 @@ function slowPipe(args: string[], fd: 1 | 2): Promise<{ status: number | null; t
     });
 }
 
-test("docs on prod's outputs (> 64 KiB) piped to a slow reader: every byte of the README", async () => {
-    const out = path.join(dir, "prod");
-    const s = spawnSync(process.execPath, [path.join(DIST, "synth.js"), "--stack", "prod", "--out", out], { cwd: ROOT, encoding: "utf8" });
-    expect([s.status, s.stderr]).toEqual([0, ""]);
-    const written = path.join(dir, "prod-README.md");
-    const w = spawnSync(process.execPath, [path.join(DIST, "docs.js"), "--outputs", path.join(out, "outputs.json"), "--out", written], { encoding: "utf8" });
-    expect([w.status, w.stderr]).toEqual([0, ""]);
-    const full = readFileSync(written, "utf8");
-    expect(full).toBe(readFileSync(path.join(out, "docs", "README.md"), "utf8"));
-    expect(Buffer.byteLength(full)).toBeGreaterThan(64 * 1024);
-    const piped = await slowPipe([path.join(DIST, "docs.js"), "--outputs", path.join(out, "outputs.json")], 1);
-    expect(piped.status).toBe(0);
-    expect(Buffer.byteLength(piped.text)).toBe(Buffer.byteLength(full));
-    expect(piped.text).toBe(full);
-}, 120000);
+test(
+    "docs on prod's outputs (> 64 KiB) piped to a slow reader: every byte of the README",
+    async () => {
+        // prod's shared synth (__tests__/synth/shared.ts): its outputs.json and the README synth wrote from them.
+        const { r, out, stderr } = await committedSynth("prod");
+        expect([r.exitCode, r.error, stderr]).toEqual([0, undefined, ""]);
+        const written = path.join(dir, "prod-README.md");
+        const w = spawnSync(process.execPath, [path.join(DIST, "docs.js"), "--outputs", path.join(out, "outputs.json"), "--out", written], {
+            encoding: "utf8",
+        });
+        expect([w.status, w.stderr]).toEqual([0, ""]);
+        const full = readFileSync(written, "utf8");
+        expect(full).toBe(readFileSync(path.join(out, "docs", "README.md"), "utf8"));
+        expect(Buffer.byteLength(full)).toBeGreaterThan(64 * 1024);
+        const piped = await slowPipe([path.join(DIST, "docs.js"), "--outputs", path.join(out, "outputs.json")], 1);
+        expect(piped.status).toBe(0);
+        expect(Buffer.byteLength(piped.text)).toBe(Buffer.byteLength(full));
+        expect(piped.text).toBe(full);
+    },
+    SYNTH_TIMEOUT,
+);
 
 test("synth with an HR export of > 600 bad lines, stderr piped to a slow reader: every line, the last included", async () => {
     const lines = readFileSync(path.join(ROOT, "data", "billu-hr.csv"), "utf8")
