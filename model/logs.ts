@@ -137,7 +137,8 @@ export interface LogsInput {
     /** `billu:logs` as parsed by logsSchema; absent: every default when the site has a host of role logs. */
     readonly cfg: LogsConfig | undefined;
     readonly hosts: readonly LogsHost[];
-    readonly zones: readonly { readonly name: string; readonly kind: string }[];
+    /** The zones; `routerAddress`: the router's own address in the zone (its lines to the collector come from it). */
+    readonly zones: readonly { readonly name: string; readonly kind: string; readonly routerAddress?: string }[];
     /** The AD domain, when the site has one (the collector's and the clients' names are in it). */
     readonly domain?: { readonly fqdn: string };
 }
@@ -247,11 +248,14 @@ export function planLogs(input: LogsInput, problems: Problems): LogsPlan | undef
     const fqdnOf = (name: string) => `${name.toLowerCase()}.${dnsDomain}`;
     const all = cfg.forward.zones === undefined && cfg.forward.hosts === undefined;
     const selected = hosts.filter((h) => h.name !== collector.name && (all || cfg.forward.zones?.includes(h.zone) || cfg.forward.hosts?.includes(h.name)));
+    // The router has an address in every zone and reaches the collector from its address in the collector's zone.
+    const routerAddress = input.zones.find((z) => z.name === collector.zone)?.routerAddress;
     const clients: LogsClient[] = selected
         .filter((h) => !isWindows(h.os))
         .map((h) => {
             const fqdn = fqdnOf(h.name);
-            return { name: h.name, zone: h.zone, address: h.address, fqdn, certificate: { commonName: fqdn, dnsNames: [fqdn], ipAddresses: [h.address] } };
+            const address = h.role === "firewall" && routerAddress ? routerAddress : h.address;
+            return { name: h.name, zone: h.zone, address, fqdn, certificate: { commonName: fqdn, dnsNames: [fqdn], ipAddresses: [address] } };
         });
     const notForwarded = selected
         .filter((h) => isWindows(h.os))

@@ -153,9 +153,9 @@ export function renderForwardConf(plan: LogsPlan, client: LogsClient): string {
 /** The certificate files of a host: the CA and the host's certificate public, the key 0600; values from stdin. */
 function tlsFiles(): GuestFile[] {
     return [
-        { path: LOGS_PATHS.ca, content: placeholder(LOGS_SECRETS.ca) + "\n" },
-        { path: LOGS_PATHS.cert, content: placeholder(LOGS_SECRETS.cert) + "\n" },
-        { path: LOGS_PATHS.key, content: placeholder(LOGS_SECRETS.key) + "\n", mode: "0600" },
+        { path: LOGS_PATHS.ca, content: placeholder(LOGS_SECRETS.ca) },
+        { path: LOGS_PATHS.cert, content: placeholder(LOGS_SECRETS.cert) },
+        { path: LOGS_PATHS.key, content: placeholder(LOGS_SECRETS.key), mode: "0600" },
     ];
 }
 
