@@ -284,11 +284,14 @@ lab_expect "a plain-TCP syslog line to tcp/$PORT never lands" fail plain_landed
 
 # The rogue: B's address, B's rendered configuration, a certificate from another CA.
 rogue="$TOKEN from the rogue on $B_HOST's address"
+# Only the collector's lines logged from now on count (the plain-TCP attempt above left handshake errors too).
+seen=$(wc -l <"$COLL_ROOT/lab/local.log")
+since_rogue() { tail -n "+$((seen + 1))" "$COLL_ROOT/lab/local.log"; }
 log_on "$ROGUE_ROOT" "$LAB-b" "$rogue"
-refused() { grep -Eqi 'not permitted to talk to peer|certificate invalid|signer not found|unknown ca|handshake' "$COLL_ROOT/lab/local.log"; }
+refused() { since_rogue | grep -Eqi 'not permitted to talk to peer|certificate invalid|signer not found'; }
 lab_wait 20 "the collector logs the TLS refusal" refused || true
 lab_expect "the collector logs the TLS refusal of a certificate from another CA" pass refused
-grep -Ei 'not permitted|certificate invalid|signer|handshake' "$COLL_ROOT/lab/local.log" | head -2 | sed 's/^/    collector: /' || true
+since_rogue | grep -Ei 'not permitted|certificate invalid|signer' | head -2 | cut -c1-200 | sed 's/^/    collector: /' || true
 # Bounded: B's own line sent after the rogue's arrives first; the rogue's must not have landed anywhere.
 after="$TOKEN from $B_HOST after the rogue"
 log_on "$B_ROOT" "$LAB-b" "$after"
