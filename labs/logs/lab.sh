@@ -37,7 +37,9 @@
 # Proof the lab can fail: BILLU_LAB_SABOTAGE=1 rewrites the installed collector configuration's AuthMode from
 # x509/certvalid to anon (any client, no certificate asked) after the read-back and restarts it; the rogue's line
 # then arrives (or no line does) and the lab exits 1.
+# shellcheck disable=SC2016,SC2013,SC2153,SC2317 # probes called through lab_expect/lab_wait; node and sh programs in single quotes; host paths have no spaces; A_HOST/B_HOST come from the eval
 LAB=blog
+# shellcheck source=labs/lib/common.sh
 source "$(dirname "$0")/../lib/common.sh"
 lab_require rsyslogd logger openssl ip node perl unshare nsenter ss logrotate
 
@@ -84,7 +86,7 @@ CREATED=()
 for m in "${MOUNTED[@]}"; do [ -d "$m" ] || { mkdir -p "$m"; CREATED+=("$m"); }; done
 logs_cleanup() {
     local m
-    for m in "${CREATED[@]:-}"; do [ -n "$m" ] && rmdir "$m" 2>/dev/null || true; done
+    for m in "${CREATED[@]:-}"; do if [ -n "$m" ]; then rmdir "$m" 2>/dev/null || true; fi; done
     lab_cleanup
 }
 trap logs_cleanup EXIT
@@ -286,7 +288,7 @@ lab_expect "a plain-TCP syslog line to tcp/$PORT never lands" fail plain_landed
 # The rogue: B's address, B's rendered configuration, a certificate from another CA.
 rogue="$TOKEN from the rogue on $B_HOST's address"
 # Only the collector's lines logged from now on count (the plain-TCP attempt above left handshake errors too).
-seen=$(cat "$COLL_ROOT/lab/local.log" 2>/dev/null | wc -l)
+seen=$( (wc -l <"$COLL_ROOT/lab/local.log") 2>/dev/null || echo 0)
 since_rogue() { tail -n "+$((seen + 1))" "$COLL_ROOT/lab/local.log" 2>/dev/null; }
 log_on "$ROGUE_ROOT" "$LAB-b" "$rogue"
 refused() { since_rogue | grep -Eqi 'not permitted to talk to peer|certificate invalid|signer not found'; }
