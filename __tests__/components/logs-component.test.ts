@@ -1,0 +1,94 @@
+/**
+ * The log collection component under the SDK's mocks (mocks first, then `await import`): the collector's server
+ * certificate and step, and the every-host client step with its client certificate; keys only as secrets.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { mkdtempSync, readFileSync } from "fs";
+import { tmpdir } from "os";
+import * as path from "path";
+import { Problems } from "../../model/errors";
+import { planLogs } from "../../model/logs";
+import { waitForRegistrations } from "../../tools/mock-runtime";
+import { model, stackRaw } from "../helpers";
+
+const registered: { type: string; name: string; inputs: Record<string, unknown> }[] = [];
+
+beforeAll(() => {
+    pulumi.runtime.setMocks(
+        {
+            newResource: (args) => {
+                registered.push({ type: args.type, name: args.name, inputs: args.inputs });
+                return { id: `${args.name}-id`, state: { ...args.inputs, certPem: `PEM of ${args.name}`, privateKeyPem: `KEY of ${args.name}` } };
+            },
+            call: (args) => args.inputs,
+        },
+        "billu-infra",
+        "dev",
+        false,
+    );
+});
+
+// The dev stack has no collector yet: its DHCP server plays the role of one (same VM shape, role logs in the plan).
+const m = model(stackRaw("dev"));
+const collectorHost = m.host("PAR-DHCP01");
+const plan = planLogs(
+    {
+        site: { domain: m.site.domain },
+        cfg: undefined,
+        hosts: m.hosts.map((h) => ({
+            name: h.name,
+            role: h.name === collectorHost.name ? "logs" : h.role,
+            os: h.os,
+            zone: h.zone,
+            address: h.address,
+            index: h.index,
+        })),
+        zones: m.zones,
+        domain: m.domain && { fqdn: m.domain.fqdn },
+    },
+    new Problems(),
+)!;
+
+test("the collector: a server certificate for its FQDN and address, one logs-collector step after its base step", async () => {
+    const { SiteCa } = await import("../../components/site-ca/SiteCa");
+    const { LogCollector } = await import("../../components/logs/LogCollector");
+    const renderDir = mkdtempSync(path.join(tmpdir(), "billu-logs-"));
+    const ca = new SiteCa("site-ca", { organization: "BillU", commonName: "BillU test CA" });
+    const ctx = { model: m, renderDir, ca, after: { router: [], domain: [] }, vms: new Map() };
+    const c = new LogCollector("par-dhcp01", { ctx, host: collectorHost, plan });
+    expect(c.step.hash).toMatch(/^[0-9a-f]{64}$/);
+    await waitForRegistrations();
+    const csr = registered.find((r) => r.name === "site-ca-par-dhcp01-logs-csr")!;
+    expect(csr.inputs.subject).toEqual({ commonName: "par-dhcp01.billu.remindme.lan", organization: "BillU" });
+    expect([csr.inputs.dnsNames, csr.inputs.ipAddresses]).toEqual([["par-dhcp01.billu.remindme.lan"], ["10.20.10.21"]]);
+    const cert = registered.find((r) => r.name === "site-ca-par-dhcp01-logs-cert")!;
+    expect(cert.inputs.allowedUses).toEqual(["digital_signature", "key_encipherment", "server_auth"]);
+    const steps = registered.filter((r) => r.type === "billu:guest:GuestStep").map((r) => r.name);
+    expect(steps.sort()).toEqual(["par-dhcp01-base", "par-dhcp01-logs-collector"]);
+    // The rendered files hold placeholders only: the key's value never reaches the render folder.
+    const key = readFileSync(path.join(renderDir, "PAR-DHCP01", "etc", "billu", "logs", "key.pem"), "utf8");
+    expect(key).toBe("{{secret:logs-key}}");
+});
+
+test("every host: a client certificate (client_auth) per forwarding host, nothing for the collector", async () => {
+    const { SiteCa } = await import("../../components/site-ca/SiteCa");
+    const { logClientStep } = await import("../../components/logs/LogCollector");
+    const ca = new SiteCa("ca2", { organization: "BillU", commonName: "BillU test CA" });
+    expect(logClientStep(ca, plan, "PAR-DHCP01")).toBeUndefined();
+    const web = logClientStep(ca, plan, "PAR-WEB01")!;
+    expect(web.step).toBe("logs-forward");
+    expect(web.files.map((f) => f.path)).toEqual([
+        "/etc/billu/logs/ca.pem",
+        "/etc/billu/logs/cert.pem",
+        "/etc/billu/logs/key.pem",
+        "/etc/rsyslog.d/90-billu-forward.conf",
+    ]);
+    expect(Object.keys(web.secrets).sort()).toEqual(["logs-ca", "logs-cert", "logs-key"]);
+    await expect(pulumi.isSecret(web.secrets["logs-key"] as pulumi.Output<string>)).resolves.toBe(true);
+    await waitForRegistrations();
+    const cert = registered.find((r) => r.name === "ca2-logs-par-web01-cert")!;
+    expect(cert.inputs.allowedUses).toEqual(["digital_signature", "key_encipherment", "client_auth"]);
+    const csr = registered.find((r) => r.name === "ca2-logs-par-web01-csr")!;
+    expect(csr.inputs.subject).toEqual({ commonName: "par-web01.billu.remindme.lan", organization: "BillU" });
+    expect(registered.filter((r) => r.name.startsWith("ca2-logs-par-dhcp01"))).toEqual([]);
+});
