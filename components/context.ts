@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { HostModel, SiteModel } from "../model/site";
 import { SiteCa } from "./site-ca/SiteCa";
 import { GuestConnection } from "./guest-step/GuestStep";
+import type { EveryHostRenderer } from "./base-server/every-host";
 import { pinnedHostKey } from "./proxmox-vm/ProxmoxVm";
 
 /**
@@ -33,6 +34,8 @@ export interface SiteContext {
      * renderers of components/base-server/every-host.ts read it. @default none
      */
     readonly everyHostResources?: ReadonlyMap<string, unknown>;
+    /** The renderers of the every-host needs, by need (components/registry.ts). @default none */
+    readonly everyHostRenderers?: Readonly<Record<string, EveryHostRenderer>>;
 }
 
 export function connectionFor(ctx: SiteContext, host: HostModel): GuestConnection {

@@ -1,23 +1,19 @@
 import * as proxmox from "@muhlba91/pulumi-proxmoxve";
 import * as pulumi from "@pulumi/pulumi";
-import { Role } from "../model/schema";
 import { HostModel, SiteModel } from "../model/site";
 import { BaseServer } from "../components/base-server/BaseServer";
-import { buildDhcp } from "../components/dhcp/role";
-import { buildMail } from "../components/mail/role";
 import { SiteContext } from "../components/context";
-import type { RoleBuilder, RoleResult } from "../components/contracts";
+import type { RoleResult } from "../components/contracts";
+import { COMPONENTS } from "../components/registry";
+import type { EveryHostRenderer } from "../components/base-server/every-host";
 import { Directory } from "../components/directory/Directory";
 import { directoryDocs } from "../components/directory/render";
 import { Firewall } from "../components/firewall/Firewall";
-import { buildFileServers } from "../components/fileserver/role";
 import { SiteCa } from "../components/site-ca/SiteCa";
 import { ProxmoxHa } from "../components/proxmox-vm/ha";
-import { buildDomainControllers } from "../components/domain-controller/builder";
 import { SiteDocs, siteDocs } from "./outputs";
 import { SiteToSiteVpn } from "../components/vpn/SiteToSiteVpn";
 import { buildVpn } from "./vpn";
-import { buildWeb } from "../components/web/role";
 
 export interface SiteArgs {
     readonly model: SiteModel;
@@ -26,14 +22,6 @@ export interface SiteArgs {
     /** The site-to-site key read from the owner's stack (secret), at the end that is not the owner. */
     readonly vpnPeerPsk?: pulumi.Output<string>;
 }
-
-const ROLE_BUILDERS: Partial<Record<Role, RoleBuilder>> = {
-    dhcp: buildDhcp,
-    dc: buildDomainControllers,
-    mail: buildMail,
-    fileserver: buildFileServers,
-    web: buildWeb,
-};
 
 function baseServers(ctx: SiteContext, hosts: HostModel[], parent: pulumi.Resource): RoleResult {
     const ready = hosts.flatMap((h) => new BaseServer(h.name.toLowerCase(), { ctx, host: h }, { parent }).ready);
@@ -68,7 +56,7 @@ export class Site extends pulumi.ComponentResource {
                   { parent: this },
               )
             : undefined;
-        const ctx: SiteContext = {
+        const base: SiteContext = {
             model,
             renderDir: args.renderDir,
             sshPrivateKey: args.sshPrivateKey,
@@ -76,6 +64,15 @@ export class Site extends pulumi.ComponentResource {
             after: { router: [], domain: [] },
             vms: new Map(),
             poolId: pool?.poolId,
+        };
+        // The every-host needs the services declared (model.everyHost): what their components make once for every
+        // host (a client certificate each), and their renderers, which every host's base step calls.
+        const needs = new Set(model.everyHost.map((a) => a.need.need));
+        const everyHost = Object.values(COMPONENTS).flatMap((c) => (c.everyHost && needs.has(c.everyHost.need) ? [c.everyHost] : []));
+        const ctx: SiteContext = {
+            ...base,
+            everyHostResources: new Map(everyHost.map((e) => [e.need, e.resources(base, this)])),
+            everyHostRenderers: Object.fromEntries(everyHost.map((e): [string, EveryHostRenderer] => [e.need, e.render])),
         };
         this.ctx = ctx;
         this.docs = siteDocs(model);
@@ -92,7 +89,7 @@ export class Site extends pulumi.ComponentResource {
         ];
         for (const role of roles) {
             const hosts = model.hostsByRole(role);
-            const builder = ROLE_BUILDERS[role];
+            const builder = COMPONENTS[role]?.build;
             const result = builder ? builder(ctx, hosts, this, this.docs) : baseServers(ctx, hosts, this);
             if (role === "dc") ctx.after.domain.push(...result.ready);
         }

@@ -86,7 +86,9 @@ describe("every-host needs extend every host's base step", () => {
 
     test("a need with no renderer, or one its renderer cannot run on the host's OS, is a programming error", () => {
         const m = withNeed(prod);
-        expect(() => extensionsFor(m, m.host("PAR-DC01"), new Map(), {})).toThrow("internal: the every-host need log-shipper has no renderer in EVERY_HOST");
+        expect(() => extensionsFor(m, m.host("PAR-DC01"), new Map(), {})).toThrow(
+            "internal: the every-host need log-shipper has no renderer in components/registry.ts",
+        );
         const linuxOnly: EveryHostRenderer = () => ({ unsupported: "no agent for Windows yet" });
         expect(() => extensionsFor(m, m.host("PAR-DC01"), new Map(), { "log-shipper": linuxOnly })).toThrow(
             "internal: the every-host need log-shipper cannot run on PAR-DC01 (Windows): no agent for Windows yet",

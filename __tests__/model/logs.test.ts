@@ -1,7 +1,7 @@
 /** The log collection plan (model/logs.ts): what a site derives, and every bad input with its exact message. */
 import { formatProblem, Problems } from "../../model/errors";
 import { LogsHost, LogsInput, logsSchema, planLogs } from "../../model/logs";
-import { BUILTIN_SERVICES } from "../../model/services";
+import { BUILTIN_SERVICES } from "../../model/ports";
 
 const host = (index: number, name: string, role: string, zone: string, address: string, os = "debian-12"): LogsHost => ({
     name,

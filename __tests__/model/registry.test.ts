@@ -8,9 +8,9 @@ import { ROOT, model, problemsOf, stackRaw } from "../helpers";
 
 describe("the registry is the one list of services", () => {
     test("the host roles, their name codes, start order and the stateful roles come from the descriptors", () => {
-        expect(ROLE_CODES).toEqual({ firewall: "FW", dc: "DC", dhcp: "DHCP", fileserver: "FS", web: "WEB", mail: "MAIL", member: "SRV" });
-        expect(ROLES).toEqual(["firewall", "dc", "dhcp", "fileserver", "web", "mail", "member"]);
-        expect(STATEFUL_ROLES).toEqual(["dc", "fileserver", "mail"]);
+        expect(ROLE_CODES).toEqual({ firewall: "FW", dc: "DC", dhcp: "DHCP", fileserver: "FS", web: "WEB", mail: "MAIL", logs: "LOG", member: "SRV" });
+        expect(ROLES).toEqual(["firewall", "dc", "dhcp", "fileserver", "web", "mail", "logs", "member"]);
+        expect(STATEFUL_ROLES).toEqual(["dc", "fileserver", "mail", "logs"]);
         const dev = model(stackRaw("dev"));
         expect(Object.fromEntries(dev.hosts.map((h) => [h.name, [h.startOrder, h.stateful]]))).toEqual({
             "PAR-FW01": [1, false],
@@ -19,6 +19,7 @@ describe("the registry is the one list of services", () => {
             "PAR-FS01": [4, true],
             "PAR-MAIL01": [4, true],
             "PAR-WEB01": [5, false],
+            "PAR-LOG01": [3, true],
         });
         expect(OS_KINDS).toEqual(["debian-12", "windows-2022-gui", "windows-2022-core"]);
     });

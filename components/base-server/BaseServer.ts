@@ -45,7 +45,7 @@ export class BaseServer extends pulumi.ComponentResource {
                 connection: connectionFor(ctx, host),
                 renderDir: ctx.renderDir,
                 after: [this.vm, ...ctx.after.router],
-                extensions: extensionsFor(ctx.model, host, ctx.everyHostResources),
+                extensions: extensionsFor(ctx.model, host, ctx.everyHostResources, ctx.everyHostRenderers),
             },
             { parent: this },
         );

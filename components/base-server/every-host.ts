@@ -1,8 +1,8 @@
 /**
  * "On every host": what a service runs on every host of the site (or the hosts it names), added to the one base
  * step each host has (components/base-server/base-step.ts). A service declares the need in its descriptor (an
- * `every-host` requirement, model/services/types.ts); its component renders the need for one host here. Adding
- * an agent, a backup client or a log shipper to every host is one entry in EVERY_HOST.
+ * `every-host` requirement, model/services/types.ts); its component renders the need for one host, registered in
+ * components/registry.ts (`everyHost`), which the site hands to every host's base step through the context.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { isWindows } from "../../model/core";
@@ -26,9 +26,6 @@ export interface BaseExtension {
  */
 export type EveryHostRenderer = (model: SiteModel, host: HostModel, resources: unknown) => BaseExtension | { readonly unsupported: string };
 
-/** The renderers, by need (the `need` of an `every-host` requirement). */
-export const EVERY_HOST: Readonly<Record<string, EveryHostRenderer>> = {};
-
 /** The needs that apply to a host, in the order the services declared them. */
 export function needsOf(model: SiteModel, host: HostModel): string[] {
     return [...new Set(model.everyHost.filter((a) => !a.need.hosts || a.need.hosts.includes(host.name)).map((a) => a.need.need))];
@@ -42,11 +39,11 @@ export function extensionsFor(
     model: SiteModel,
     host: HostModel,
     resources: ReadonlyMap<string, unknown> = new Map(),
-    renderers: Readonly<Record<string, EveryHostRenderer>> = EVERY_HOST,
+    renderers: Readonly<Record<string, EveryHostRenderer>> = {},
 ): BaseExtension[] {
     return needsOf(model, host).map((need) => {
         const render = renderers[need];
-        if (!render) throw new Error(`internal: the every-host need ${need} has no renderer in EVERY_HOST`);
+        if (!render) throw new Error(`internal: the every-host need ${need} has no renderer in components/registry.ts`);
         const out = render(model, host, resources.get(need));
         if ("unsupported" in out) {
             throw new Error(

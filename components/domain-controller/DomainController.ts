@@ -119,7 +119,7 @@ export class DomainController extends pulumi.ComponentResource {
                 connection: connectionFor(ctx, host),
                 renderDir: ctx.renderDir,
                 after: [this.promoted],
-                extensions: extensionsFor(ctx.model, host, ctx.everyHostResources),
+                extensions: extensionsFor(ctx.model, host, ctx.everyHostResources, ctx.everyHostRenderers),
             },
             { parent: this },
         );

@@ -138,7 +138,7 @@ export class Firewall extends pulumi.ComponentResource {
                     connection: connectionFor(ctx, host),
                     renderDir: ctx.renderDir,
                     after: [step.apply],
-                    extensions: extensionsFor(model, host, ctx.everyHostResources),
+                    extensions: extensionsFor(model, host, ctx.everyHostResources, ctx.everyHostRenderers),
                 },
                 { parent: this },
             );

@@ -11,6 +11,7 @@ import { directoryService } from "./directory";
 import { fileserverService } from "./fileserver";
 import { firewallService } from "./firewall";
 import { mailService } from "./mail";
+import { logsService } from "./logs";
 import { memberService } from "./member";
 import { vpnService } from "./vpn";
 import { webService } from "./web";
@@ -26,6 +27,7 @@ export const SERVICES: readonly ServiceDescriptor[] = [
     fileserverService,
     webService,
     mailService,
+    logsService,
     memberService,
     baseService,
 ];

@@ -1,0 +1,36 @@
+/**
+ * The component side of the service registry (model/services/registry.ts lists the descriptors; the layer rules
+ * keep the model from importing components, so the two halves are two lists). For each service key: the builder of
+ * its role's hosts, and the renderer of its every-host need with the resources it makes once for every host. A
+ * role without a builder gets BaseServer VMs (member servers).
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import type { EveryHostRenderer } from "./base-server/every-host";
+import type { SiteContext } from "./context";
+import type { RoleBuilder } from "./contracts";
+import { buildDomainControllers } from "./domain-controller/builder";
+import { buildDhcp } from "./dhcp/role";
+import { buildFileServers } from "./fileserver/role";
+import { buildLogs, logShipperResources, renderLogShipper } from "./logs/role";
+import { buildMail } from "./mail/role";
+import { buildWeb } from "./web/role";
+
+export interface ServiceComponents {
+    /** Builds every host of the service's role, in start order. @default BaseServer VMs */
+    readonly build?: RoleBuilder;
+    /** Its every-host need: the name its descriptor declares, what it makes once for all hosts, and its renderer. */
+    readonly everyHost?: {
+        readonly need: string;
+        readonly resources: (ctx: SiteContext, parent: pulumi.Resource) => unknown;
+        readonly render: EveryHostRenderer;
+    };
+}
+
+export const COMPONENTS: Readonly<Record<string, ServiceComponents>> = {
+    dc: { build: buildDomainControllers },
+    dhcp: { build: buildDhcp },
+    fileserver: { build: buildFileServers },
+    web: { build: buildWeb },
+    mail: { build: buildMail },
+    logs: { build: buildLogs, everyHost: { need: "log-shipper", resources: logShipperResources, render: renderLogShipper } },
+};
