@@ -7,6 +7,7 @@ import { vmForHost } from "../proxmox-vm/forHost";
 import { ProxmoxVm } from "../proxmox-vm/ProxmoxVm";
 import { renderChrony, renderMotd } from "./render";
 import { memberJoinStep } from "../domain-controller/member";
+import { SECRET } from "../domain-controller/common";
 
 export interface BaseServerArgs {
     readonly ctx: SiteContext;
@@ -70,9 +71,8 @@ export class BaseServer extends pulumi.ComponentResource {
                     connection: connectionFor(ctx, host),
                     renderDir: ctx.renderDir,
                     after: [this.base.apply, ...ctx.after.domain],
-                    files: text.files,
-                    script: text.script,
-                    secrets: { [text.secrets[0]]: ctx.domainJoin.password },
+                    ...text,
+                    secretValues: { [SECRET.join]: ctx.domainJoin.password },
                 },
                 { parent: this },
             );

@@ -61,7 +61,8 @@ export class DhcpServer extends pulumi.ComponentResource {
                 step: "kea",
                 after: [packages.apply, ...(args.after ?? [])],
                 files,
-                secrets,
+                secrets: secrets ? Object.keys(secrets) : undefined,
+                secretValues: secrets,
                 script: [
                     "systemctl enable -q kea-dhcp4-server",
                     `if billu_changed ${files.map((f) => f.path).join(" ")}; then systemctl restart kea-dhcp4-server; billu_log 'kea-dhcp4 restarted';`,

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from "fs";
 import { DirectoryPlan, PersonPlan } from "../../model/directory";
-import { GuestFile } from "../guest-step/render";
+import { StepSpec } from "../guest-step/render";
 import { repoPath } from "../paths";
 
 export type DirectoryFlavor = "samba" | "windows";
@@ -80,18 +80,11 @@ export const WINDOWS_PATHS = {
     applier: "C:/ProgramData/billu/directory/Apply-Directory.ps1",
 } as const;
 
-export interface DirectoryStepRender {
-    readonly os: "linux" | "windows";
-    readonly files: GuestFile[];
-    readonly script: string;
-}
-
 /** The guest step that applies the plan on the first DC. */
-export function renderDirectoryStep(plan: DirectoryPlan, flavor: DirectoryFlavor): DirectoryStepRender {
+export function renderDirectoryStep(plan: DirectoryPlan, flavor: DirectoryFlavor): StepSpec {
     const planText = renderApplierPlan(plan);
     if (flavor === "samba") {
         return {
-            os: "linux",
             files: [
                 { path: SAMBA_PATHS.plan, content: planText, mode: "0600" },
                 { path: SAMBA_PATHS.applier, content: readFileSync(repoPath("scripts", "directory", "apply_samba.py"), "utf8"), mode: "0644" },
@@ -105,7 +98,6 @@ export function renderDirectoryStep(plan: DirectoryPlan, flavor: DirectoryFlavor
         };
     }
     return {
-        os: "windows",
         files: [
             { path: WINDOWS_PATHS.plan, content: planText },
             { path: WINDOWS_PATHS.applier, content: readFileSync(repoPath("scripts", "directory", "Apply-Directory.ps1"), "utf8") },

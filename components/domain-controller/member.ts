@@ -6,7 +6,7 @@
 import { DomainModel } from "../../model/domain";
 import { HostModel } from "../../model/site";
 import { renderKrb5, SECRET } from "./common";
-import { StepText } from "./samba";
+import { StepSpec } from "../guest-step/render";
 
 export const MEMBER_PATHS = {
     sssd: "/etc/sssd/sssd.conf",
@@ -51,7 +51,7 @@ export function renderSudoers(domain: DomainModel): string {
 }
 
 /** Step `ad-join` of a Debian member. */
-export function memberJoinStep(domain: DomainModel, host: HostModel): StepText {
+export function memberJoinStep(domain: DomainModel, host: HostModel): StepSpec {
     const fqdn = `${host.name.toLowerCase()}.${domain.fqdn}`;
     const files = [
         { path: "/etc/krb5.conf", content: renderKrb5(domain) },

@@ -6,16 +6,8 @@
  * process from the environment, so the kernel's command line keeps a placeholder. Pure: no Pulumi here.
  */
 import { DomainController, DomainModel, FsmoRole } from "../../model/domain";
-import { GuestFile } from "../guest-step/render";
-import { placeholder } from "../guest-step/render";
+import { GuestFile, placeholder, StepSpec } from "../guest-step/render";
 import { namingContexts, renderDcChrony, renderDcHosts, renderDcCloudHostsTemplate, renderDcResolv, renderKrb5, SECRET } from "./common";
-
-export interface StepText {
-    readonly files: GuestFile[];
-    readonly script: string;
-    /** Names of the secrets the step needs (values are bound by the component). */
-    readonly secrets: readonly string[];
-}
 
 export const SAMBA_PATHS = {
     smbConf: "/etc/samba/smb.conf",
@@ -111,7 +103,7 @@ function helpers(): string[] {
 }
 
 /** Step `dc` of a Samba DC: base files, provision (first DC) or join (the others), service, readiness. */
-export function sambaDcStep(domain: DomainModel, dc: DomainController): StepText {
+export function sambaDcStep(domain: DomainModel, dc: DomainController): StepSpec {
     const first = domain.dcs[0];
     const files: GuestFile[] = [
         { path: "/etc/hostname", content: `${dc.label}\n` },
@@ -201,7 +193,7 @@ export function sambaDcStep(domain: DomainModel, dc: DomainController): StepText
 }
 
 /** Step `fsmo` on a DC that must hold roles: transfers each one it does not hold yet, from whoever holds it. */
-export function sambaFsmoStep(_domain: DomainModel, dc: DomainController): StepText {
+export function sambaFsmoStep(_domain: DomainModel, dc: DomainController): StepSpec {
     const parts = dc.roles.flatMap((r) => SAMBA_FSMO[r]);
     const script = [
         ...helpers(),
@@ -256,7 +248,7 @@ export function renderObjectsTsv(domain: DomainModel): string {
  * login groups and the join account. Lookups are cheap (dig,
  * ldbsearch); samba-tool runs only for what is missing or wrong.
  */
-export function sambaDomainStep(domain: DomainModel, dc: DomainController): StepText {
+export function sambaDomainStep(domain: DomainModel, dc: DomainController): StepSpec {
     const sam = SAMBA_PATHS.samLdb;
     const script = [
         ...helpers(),

@@ -34,6 +34,27 @@ export interface GuestDir {
     readonly owner: string;
 }
 
+/**
+ * What a guest step pushes and runs: the one shape every renderer returns and GuestStep takes (a renderer names
+ * the secrets it needs; the component binds their values).
+ */
+export interface StepSpec {
+    /** Files to install in the guest, in order. */
+    readonly files: readonly GuestFile[];
+    /**
+     * Folders given a mode and owner before the files are installed (Linux). @default none: a folder a file needs
+     * is created 0755, root's, and an existing one is left as it is
+     */
+    readonly dirs?: readonly GuestDir[];
+    /** Step body (POSIX sh, or PowerShell on Windows), run after the files are installed. Must be idempotent. */
+    readonly script: string;
+    /**
+     * Names of the secrets substituted for `{{secret:<name>}}` in the files and readable by the body (sent on stdin
+     * only). @default none
+     */
+    readonly secrets?: readonly string[];
+}
+
 export interface StepRender {
     /** Staging directory in the guest. */
     readonly stageDir: string;
@@ -56,6 +77,26 @@ function lib(): { sh: string; ps1: string } {
         ps1: readFileSync(repoPath("scripts", "lib", "billu-lib.ps1"), "utf8"),
     };
     return libCache;
+}
+
+const scriptCache = new Map<string, string>();
+
+/**
+ * A step body kept in `scripts/<area>/<name>` (logic only, shellcheck- or PowerShell-parsed as a file), read
+ * verbatim; the site data it needs comes first as variable assignments (`NAME='value'` in sh, `$NAME = 'value'` in
+ * PowerShell), never templated into the logic. A Windows body is given CRLF line ends, like the rest of run.ps1.
+ */
+export function stepScript(os: GuestOs, file: string, data: Readonly<Record<string, string>> = {}): string {
+    let text = scriptCache.get(file);
+    if (text === undefined) {
+        text = readFileSync(repoPath("scripts", ...file.split("/")), "utf8");
+        scriptCache.set(file, text);
+    }
+    for (const name of Object.keys(data)) {
+        if (!/^[A-Z][A-Z0-9_]*$/.test(name)) throw new Error(`step script ${file}: data name ${JSON.stringify(name)} must be UPPER_SNAKE_CASE`);
+    }
+    if (os === "linux") return [...Object.entries(data).map(([k, v]) => `${k}=${shQuote(v)}`), text.trimEnd()].join("\n");
+    return [...Object.entries(data).map(([k, v]) => `$${k} = ${psQuote(v)}`), text.trimEnd().replace(/\r?\n/g, "\r\n")].join("\r\n");
 }
 
 export function stageRoot(os: GuestOs): string {
@@ -87,16 +128,7 @@ export function encodeSecrets(values: Record<string, string>): string {
         .join("");
 }
 
-export function renderStep(args: {
-    readonly host: string;
-    readonly step: string;
-    readonly os: GuestOs;
-    readonly files: readonly GuestFile[];
-    /** Linux only. @default none: every folder a file needs is created 0755, root's */
-    readonly dirs?: readonly GuestDir[];
-    readonly script: string;
-    readonly secretNames: readonly string[];
-}): StepRender {
+export function renderStep(args: StepSpec & { readonly host: string; readonly step: string; readonly os: GuestOs }): StepRender {
     const { host, step, os, files, script } = args;
     if (!/^[a-z0-9][a-z0-9-]*$/.test(step)) throw new Error(`guest step name ${JSON.stringify(step)} must be kebab-case`);
     const stageDir = `${stageRoot(os)}/${step}`;
@@ -116,7 +148,7 @@ export function renderStep(args: {
     }
     const used = new Set(files.flatMap((f) => secretPlaceholders(f.content)).concat(secretPlaceholders(script)));
     for (const name of used) {
-        if (!args.secretNames.includes(name)) {
+        if (!(args.secrets ?? []).includes(name)) {
             throw new Error(`guest step ${host}/${step} uses {{secret:${name}}} but no secret of that name is given`);
         }
     }

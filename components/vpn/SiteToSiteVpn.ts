@@ -98,7 +98,8 @@ export class SiteToSiteVpn extends pulumi.ComponentResource {
                         { path: paths.strongswanDropIn, content: renderStrongswanDropIn() },
                     ],
                     script: vpnStepBody(vpn),
-                    secrets: { [PSK_SECRET]: this.psk },
+                    secrets: [PSK_SECRET],
+                    secretValues: { [PSK_SECRET]: this.psk },
                 },
                 { parent: this },
             );
