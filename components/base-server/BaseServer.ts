@@ -3,6 +3,7 @@ import { isWindows } from "../../model/naming";
 import { HostModel } from "../../model/site";
 import { connectionFor, SiteContext } from "../context";
 import { GuestStep } from "../guest-step/GuestStep";
+import { stepScript } from "../guest-step/render";
 import { vmForHost } from "../proxmox-vm/forHost";
 import { ProxmoxVm } from "../proxmox-vm/ProxmoxVm";
 import { renderChrony, renderMotd } from "./render";
@@ -51,11 +52,7 @@ export class BaseServer extends pulumi.ComponentResource {
                         { path: "/etc/chrony/chrony.conf", content: renderChrony(ctx.model, host) },
                         { path: "/etc/motd", content: renderMotd(ctx.model, host) },
                     ],
-                    script: [
-                        "command -v chronyd >/dev/null || billu_apt_install chrony",
-                        "systemctl enable -q chrony",
-                        "if billu_changed /etc/chrony/chrony.conf; then systemctl restart chrony; fi",
-                    ].join("\n"),
+                    script: stepScript("linux", "base/base.sh"),
                 },
                 { parent: this },
             );

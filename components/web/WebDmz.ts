@@ -4,6 +4,7 @@ import { intranetNetworks, WebModel, WebRole } from "../../model/web";
 import { BaseServer } from "../base-server/BaseServer";
 import { connectionFor, SiteContext } from "../context";
 import { GuestStep } from "../guest-step/GuestStep";
+import { stepScript } from "../guest-step/render";
 import { IssuedCert } from "../site-ca/SiteCa";
 import { CertDoc, TLS, WEB_SECRETS, webFiles, webStepBody } from "./render";
 
@@ -75,7 +76,7 @@ export class WebDmz extends pulumi.ComponentResource {
                 step: "apache-packages",
                 after: [...this.server.ready],
                 files: [],
-                script: "dpkg -s apache2 >/dev/null 2>&1 || billu_apt_install apache2",
+                script: stepScript("linux", "web/apache-packages.sh"),
             },
             { parent: this },
         );

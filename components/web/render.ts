@@ -9,7 +9,7 @@
  * Project (https://owasp.org/www-project-secure-headers/).
  */
 import type { Input } from "@pulumi/pulumi";
-import { GuestFile } from "../guest-step/render";
+import { GuestFile, stepScript } from "../guest-step/render";
 import { intranetNetworks, WebModel, WebRole, WebSiteModel } from "../../model/web";
 import type { SiteDocs } from "../../stacks/outputs";
 import { generatedHeader } from "../header";
@@ -248,26 +248,7 @@ export function webFiles(inp: ApacheInputs): GuestFile[] {
 
 /** The web step's body (POSIX sh, idempotent): stale content removed, Apache started, or reloaded only on change. */
 export function webStepBody(web: WebModel): string {
-    const reloadOn = [WEB_PATHS.apacheConf, ...(["public", "intranet"] as const).flatMap((r) => [WEB_PATHS.cert(r), WEB_PATHS.key(r)])];
-    return [
-        "# Files removed from the repository leave the document roots too.",
-        ...(["public", "intranet"] as const).flatMap((r) => [
-            `root=${WEB_PATHS.docRoot(r)}`,
-            'find "$root" -type f | while IFS= read -r f; do',
-            `    grep -qxF "\${f#"$root"/}" ${WEB_PATHS.manifest(r)} || { rm -f "$f"; billu_log "removed $f"; }`,
-            "done",
-            'find "$root" -mindepth 1 -type d -empty -delete',
-        ]),
-        "systemctl enable -q apache2",
-        "if ! systemctl is-active -q apache2; then",
-        "    systemctl start apache2",
-        `elif billu_changed ${reloadOn.join(" ")}; then`,
-        "    # A graceful reload: open connections finish on the old configuration.",
-        "    systemctl reload apache2",
-        "    billu_log 'apache2 reloaded'",
-        "fi",
-        `billu_log "sites: https://${web.public.name}/ (public), https://${web.intranet.name}/ (intranet)"`,
-    ].join("\n");
+    return stepScript("linux", "web/web.sh", { PUBLIC_SITE: web.public.name, INTRANET_SITE: web.intranet.name });
 }
 
 /** A certificate as the docs show it; `expires` is known once issued (the stack output resolves it). */
