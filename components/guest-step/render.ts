@@ -84,15 +84,21 @@ const scriptCache = new Map<string, string>();
 
 /**
  * A step body kept in `scripts/<area>/<name>` (logic only, shellcheck- or PowerShell-parsed as a file), read
- * verbatim; the site data it needs comes first as variable assignments (`NAME='value'` in sh, `$NAME = 'value'` in
+ * verbatim (several files are joined in order: shared helpers, then the body); the site data it needs comes first as variable assignments (`NAME='value'` in sh, `$NAME = 'value'` in
  * PowerShell), never templated into the logic. A Windows body is given CRLF line ends, like the rest of run.ps1.
  */
-export function stepScript(os: GuestOs, file: string, data: Readonly<Record<string, string>> = {}): string {
-    let text = scriptCache.get(file);
-    if (text === undefined) {
-        text = readFileSync(repoPath("scripts", ...file.split("/")), "utf8");
-        scriptCache.set(file, text);
-    }
+export function stepScript(os: GuestOs, files: string | readonly string[], data: Readonly<Record<string, string>> = {}): string {
+    const file = typeof files === "string" ? files : files.join(" + ");
+    const text = (typeof files === "string" ? [files] : files)
+        .map((f) => {
+            let t = scriptCache.get(f);
+            if (t === undefined) {
+                t = readFileSync(repoPath("scripts", ...f.split("/")), "utf8");
+                scriptCache.set(f, t);
+            }
+            return t.trimEnd();
+        })
+        .join("\n");
     for (const name of Object.keys(data)) {
         if (!/^[A-Z][A-Z0-9_]*$/.test(name)) throw new Error(`step script ${file}: data name ${JSON.stringify(name)} must be UPPER_SNAKE_CASE`);
     }
