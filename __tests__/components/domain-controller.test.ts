@@ -368,10 +368,17 @@ describe("Debian members", () => {
     });
     test("the join reads the join account's password on stdin, once", () => {
         const step = memberJoinStep(d, host);
-        expect(step.script).toContain(
-            "billu_secret join-password | adcli join --domain=billu.remindme.lan --domain-realm=BILLU.REMINDME.LAN --domain-controller=par-dc01.billu.remindme.lan",
-        );
-        expect(step.script).toContain('if ! klist -k /etc/krb5.keytab 2>/dev/null | grep -qi "host/par-fs01.billu.remindme.lan@BILLU.REMINDME.LAN"; then');
+        expect(dataOf(step.script)).toEqual({
+            HOST_NAME: "PAR-FS01",
+            HOST_FQDN: "par-fs01.billu.remindme.lan",
+            COMPUTER_NAME: "PAR-FS01",
+            DOMAIN_FQDN: "billu.remindme.lan",
+            REALM: "BILLU.REMINDME.LAN",
+            JOIN_ACCOUNT: "svc-domain-join",
+            DC_FQDN: "par-dc01.billu.remindme.lan",
+        });
+        expect(step.script).toContain('billu_secret join-password | adcli join --domain="$DOMAIN_FQDN" --domain-realm="$REALM" --domain-controller="$DC_FQDN"');
+        expect(step.script).toContain('if ! klist -k /etc/krb5.keytab 2>/dev/null | grep -qi "host/$HOST_FQDN@$REALM"; then');
         expect(step.files.map((f) => [f.path, f.mode ?? "0644", f.check ?? ""])).toEqual([
             ["/etc/krb5.conf", "0644", ""],
             ["/etc/sssd/sssd.conf", "0600", ""],

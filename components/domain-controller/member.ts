@@ -6,7 +6,7 @@
 import { DomainModel } from "../../model/domain";
 import { HostModel } from "../../model/site";
 import { renderKrb5, SECRET } from "./common";
-import { StepSpec } from "../guest-step/render";
+import { StepSpec, stepScript } from "../guest-step/render";
 import { generatedHeader } from "../header";
 
 export const MEMBER_PATHS = {
@@ -61,21 +61,14 @@ export function memberJoinStep(domain: DomainModel, host: HostModel): StepSpec {
         { path: MEMBER_PATHS.sssd, content: renderSssdConf(domain, host), mode: "0600" },
         { path: MEMBER_PATHS.sudoers, content: renderSudoers(domain), mode: "0440", check: "visudo -cq -f {}" },
     ];
-    const script = [
-        "if ! command -v sssd >/dev/null || ! command -v adcli >/dev/null || ! command -v kinit >/dev/null; then",
-        "    billu_apt_install sssd-ad sssd-tools libnss-sss libpam-sss adcli krb5-user",
-        "fi",
-        "# Home directories are created at first logon.",
-        "pam-auth-update --enable mkhomedir",
-        "joined=",
-        `if ! klist -k /etc/krb5.keytab 2>/dev/null | grep -qi "host/${fqdn}@${domain.realm}"; then`,
-        `    billu_log "joining ${domain.fqdn} as ${host.name} (account ${domain.joinAccount})"`,
-        `    billu_secret ${SECRET.join} | adcli join --domain=${domain.fqdn} --domain-realm=${domain.realm} --domain-controller=${domain.dcs[0].fqdn} \\`,
-        `        --login-user=${domain.joinAccount} --stdin-password --host-fqdn=${fqdn} --computer-name=${host.name.toUpperCase()} >/dev/null`,
-        "    joined=1",
-        "fi",
-        "systemctl enable -q sssd",
-        `if [ -n "$joined" ] || billu_changed ${MEMBER_PATHS.sssd} /etc/krb5.conf; then systemctl restart sssd; else systemctl start sssd; fi`,
-    ].join("\n");
+    const script = stepScript("linux", "dc/member-ad-join.sh", {
+        HOST_NAME: host.name,
+        HOST_FQDN: fqdn,
+        COMPUTER_NAME: host.name.toUpperCase(),
+        DOMAIN_FQDN: domain.fqdn,
+        REALM: domain.realm,
+        JOIN_ACCOUNT: domain.joinAccount,
+        DC_FQDN: domain.dcs[0].fqdn,
+    });
     return { files, script, secrets: [SECRET.join] };
 }
