@@ -8,6 +8,7 @@
 import { readFileSync } from "fs";
 import { FileServerPlan, SharePlan } from "../../model/fileserver";
 import { HostModel, SiteModel } from "../../model/site";
+import { stepScript } from "../guest-step/render";
 import { repoPath } from "../paths";
 import { CommentSyntax, generatedHeader } from "../header";
 
@@ -244,45 +245,19 @@ export function renderSharesConf(plan: FileServerPlan): string {
     ].join("\n");
 }
 
-/** The body of the Linux `raid1` step: packages, the array, persistence at boot, monitoring. */
+/** The body of the Linux `raid1` step (scripts/fileserver/raid1-step.sh): packages, the mirror, its mount, the initramfs. */
 export function raidStepScript(mountUnit: string, hasMail: boolean): string {
-    return [
-        "# Everything the file server needs, installed once (samba's testparm checks smb.conf in the next step).",
-        `need=""; for c in mdadm${hasMail ? " msmtp" : ""} smbd winbindd setfacl; do command -v "$c" >/dev/null || need=yes; done`,
-        `[ -z "$need" ] || billu_apt_install mdadm${hasMail ? " msmtp-mta" : ""} samba winbind libnss-winbind acl`,
-        "# The mirror: created over blank disks, assembled, or reported degraded; never re-created.",
-        RAID_SCRIPT_PATH,
-        `if billu_changed /etc/systemd/system/${mountUnit}; then systemctl daemon-reload; fi`,
-        `systemctl enable -q ${mountUnit}`,
-        "# The initramfs carries mdadm.conf, so the array assembles at boot under its name.",
-        "if billu_changed /etc/mdadm/mdadm.conf; then update-initramfs -u; systemctl restart mdmonitor.service; fi",
-    ].join("\n");
+    return stepScript("linux", "fileserver/raid1-step.sh", { MOUNT_UNIT: mountUnit, MAIL_ALERTS: hasMail ? "1" : "0" });
 }
 
-/** The body of the Linux `samba` step: join (once), winbind and smbd, then the share folders and ACLs. */
+/** The body of the Linux `samba` step (scripts/fileserver/samba-step.sh): join (once), winbind and smbd, then the share folders and ACLs. */
 export function sambaStepScript(model: SiteModel, plan: FileServerPlan, joinUser: string | undefined): string {
-    const join = joinUser
-        ? [
-              `    billu_log "joining ${plan.workgroup} as ${joinUser}"`,
-              `    PASSWD="$(billu_secret domain-join)" net ads join -U ${shQuote(joinUser)} --no-dns-updates`,
-          ]
-        : [
-              `    billu_die "${plan.host} is not a member of ${model.site.domain}: join it once (net ads join -U <admin>), or give FileServerRaid1 a domainJoin credential"`,
-          ];
-    return [
-        "if billu_changed /etc/systemd/system/smbd.service.d/billu-shares.conf; then systemctl daemon-reload; fi",
-        "if ! net ads testjoin >/dev/null 2>&1; then",
-        ...join,
-        "    joined=yes",
-        "fi",
-        "systemctl enable -q winbind smbd",
-        "# NetBIOS is off (disable netbios = yes): nmbd has nothing to do.",
-        "if systemctl is-enabled -q nmbd 2>/dev/null; then systemctl disable -q --now nmbd; fi",
-        'if [ -n "${joined:-}" ] || billu_changed /etc/samba/smb.conf /etc/krb5.conf /etc/nsswitch.conf; then systemctl restart winbind smbd; fi',
-        "# Group names resolve once winbind has reached a DC (bounded wait).",
-        "i=0; until wbinfo -P >/dev/null 2>&1; do i=$((i + 1)); [ $i -lt 60 ] || billu_die 'winbind cannot reach a domain controller'; sleep 1; done",
-        SHARES_SCRIPT_PATH,
-    ].join("\n");
+    return stepScript("linux", "fileserver/samba-step.sh", {
+        WORKGROUP: plan.workgroup,
+        JOIN_USER: joinUser ?? "",
+        HOST_NAME: plan.host,
+        DOMAIN_FQDN: model.site.domain,
+    });
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -396,23 +371,9 @@ export function renderHealthPs1(model: SiteModel, plan: FileServerPlan): string 
 
 export const WINDOWS_DIR = "C:/ProgramData/billu/fileserver";
 
-/** The body of the Windows step: membership check, the mirror, the shares, the hourly health task. */
+/** The body of the Windows step (scripts/fileserver/fileserver-step.ps1): membership, mirror, shares, health task. */
 export function windowsStepScript(model: SiteModel, plan: FileServerPlan): string {
-    const dir = WINDOWS_DIR.replace(/\//g, "\\");
-    return [
-        "if (-not (Get-CimInstance Win32_ComputerSystem).PartOfDomain) {",
-        `    throw "${plan.host} is not a member of ${model.site.domain}: join it first (the shares' ACLs name domain groups)"`,
-        "}",
-        `& '${dir}\\storage.ps1'`,
-        `& '${dir}\\shares.ps1'`,
-        "if (-not [System.Diagnostics.EventLog]::SourceExists('billu-storage')) { New-EventLog -LogName Application -Source 'billu-storage' }",
-        "if (-not (Get-ScheduledTask -TaskName 'billu-storage-health' -ErrorAction SilentlyContinue)) {",
-        `    $action = New-ScheduledTaskAction -Execute 'powershell.exe' -Argument '-NoProfile -NonInteractive -ExecutionPolicy Bypass -File "${dir}\\health.ps1"'`,
-        "    $trigger = New-ScheduledTaskTrigger -Once -At (Get-Date) -RepetitionInterval (New-TimeSpan -Hours 1)",
-        "    Register-ScheduledTask -TaskName 'billu-storage-health' -Action $action -Trigger $trigger -User 'SYSTEM' -RunLevel Highest | Out-Null",
-        "    Write-BilluLog 'health task registered'",
-        "}",
-    ].join("\r\n");
+    return stepScript("windows", "fileserver/fileserver-step.ps1", { HOST_NAME: plan.host, DOMAIN_FQDN: model.site.domain });
 }
 
 // ---------------------------------------------------------------------------------------------------------------
