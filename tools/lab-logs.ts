@@ -56,7 +56,7 @@ export function labLogs(raw: Record<string, unknown>, overlay: { hosts?: RawHost
     const rendered = [
         { host: plan.host.name, files: collectorFiles(plan), dirs: collectorDirs(plan), step: "logs-collector" },
         ...plan.clients.map((c) => ({ host: c.name, files: clientFiles(plan, c.name)!, dirs: [], step: "logs-forward" })),
-    ].map((s) => ({ host: s.host, staged: renderStep({ ...s, os: "linux", script: rsyslogStepScript(), secretNames }).staged }));
+    ].map((s) => ({ host: s.host, staged: renderStep({ ...s, os: "linux", script: rsyslogStepScript(), secrets: secretNames }).staged }));
     const zones = model.zones.map((z) => ({ name: z.name, kind: z.kind, cidr: z.cidr.text, gateway: z.gateway, routerAddress: z.routerAddress }));
     return { plan, zones, rendered };
 }

@@ -24,6 +24,17 @@ prodRaw.domain.conditionalForwarders = [{ domain: "ecotech.lan", servers: ["10.3
 const prod = model(prodRaw);
 const prodDomain = prod.domain!;
 
+/** The site data a step body starts with (`NAME='value'` lines before the verbatim script), as a record. */
+function dataOf(script: string): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const line of script.split("\n")) {
+        const m = /^([A-Z][A-Z0-9_]*)='([^']*)'$/.exec(line);
+        if (!m) break;
+        out[m[1]] = m[2];
+    }
+    return out;
+}
+
 /** Every password the Windows scripts use goes Get-BilluSecret -> ConvertTo-SecureString, never a literal. */
 function secretUses(script: string): string[] {
     return [...script.matchAll(/Get-BilluSecret '([a-z-]+)'/g)].map((m) => m[1]);
@@ -54,15 +65,32 @@ describe("samba flavor", () => {
     test("the first DC provisions, the others join then replicate with it; passwords never on a command line", () => {
         const first = dcStep(dc1);
         const other = dcStep(dc2);
+        // The site's data, then scripts/dc/samba-helpers.sh and samba-dc.sh verbatim: one script, the first DC's branch
+        // chosen by FIRST_DC.
+        expect(dataOf(first.script)).toEqual({
+            FIRST_DC: "1",
+            DOMAIN_FQDN: "billu.remindme.lan",
+            AD_SITE: "PAR",
+            REALM: "BILLU.REMINDME.LAN",
+            NETBIOS_NAME: "BILLU",
+            DC_ADDRESS: "10.20.10.11",
+            DC_FQDN: "par-dc01.billu.remindme.lan",
+            FIRST_NAME: "PAR-DC01",
+            FIRST_FQDN: "par-dc01.billu.remindme.lan",
+            NAMING_CONTEXTS: expect.stringContaining(" CN=Schema,CN=Configuration,DC=billu,DC=remindme,DC=lan "),
+            RESOLV: "/etc/billu/dc/resolv.conf",
+            RESOLV_BOOTSTRAP: "/etc/billu/dc/resolv.bootstrap.conf",
+            BOOTSTRAP_RESOLVERS: "9.9.9.9",
+            OWN_RESOLVERS: "10.20.10.12 127.0.0.1",
+        });
+        expect(dataOf(other.script)).toMatchObject({ FIRST_DC: "0", DC_ADDRESS: "10.20.10.12", FIRST_FQDN: "par-dc01.billu.remindme.lan" });
         expect(first.script).toContain("billu-samba-tool domain provision -s /etc/samba/smb.conf --server-role=dc");
-        expect(first.script).toContain("--realm=BILLU.REMINDME.LAN --domain=BILLU --site=PAR --host-ip=10.20.10.11");
+        expect(first.script).toContain('--realm="$REALM" --domain="$NETBIOS_NAME" --site="$AD_SITE" --host-ip="$DC_ADDRESS"');
         expect(first.script).toContain("--adminpass=@BILLU_SECRET@");
-        expect(first.script).not.toContain("domain join");
         expect(other.script).toContain(
-            "st_admin domain join billu.remindme.lan DC -s /etc/samba/smb.conf --dns-backend=SAMBA_INTERNAL --site=PAR --server=par-dc01.billu.remindme.lan",
+            'st_admin domain join "$DOMAIN_FQDN" DC -s /etc/samba/smb.conf --dns-backend=SAMBA_INTERNAL --site="$AD_SITE" --server="$FIRST_FQDN"',
         );
-        expect(other.script).toContain("st_admin drs kcc par-dc01.billu.remindme.lan");
-        expect(other.script).toContain("'CN=Schema,CN=Configuration,DC=billu,DC=remindme,DC=lan'");
+        expect(other.script).toContain('until st_admin drs kcc "$FIRST_FQDN"');
         // Guards: provision/join only without a directory; restart only when the config changed.
         for (const s of [first.script, other.script]) {
             expect(s).toContain("if [ ! -f /var/lib/samba/private/sam.ldb ]; then");
@@ -104,20 +132,20 @@ describe("samba flavor", () => {
             return i;
         };
         const order = [
-            at(`dc_dns_ready || dc_resolv /etc/billu/dc/resolv.bootstrap.conf "bootstrap resolvers 9.9.9.9 until this DC's DNS answers"`),
+            at(`dc_dns_ready || dc_resolv "$RESOLV_BOOTSTRAP" "bootstrap resolvers $BOOTSTRAP_RESOLVERS until this DC's DNS answers"`),
             at("    billu_apt_install samba samba-ad-dc winbind krb5-user ldap-utils ldb-tools bind9-dnsutils chrony"),
             at(
                 "if billu_changed /etc/samba/smb.conf /etc/samba/tls/billu-ca.pem /etc/samba/tls/billu-dc.pem /etc/samba/tls/billu-dc.key; then systemctl restart samba-ad-dc; else systemctl start samba-ad-dc; fi",
             ),
             at("dc_wait_ready"),
             at(
-                `until dc_dns_ready; do n=$((n + 1)); [ "$n" -le 300 ] || billu_die "this DC's DNS did not answer for billu.remindme.lan within 60 s: /etc/resolv.conf keeps the bootstrap resolvers"; sleep 0.2; done`,
+                `until dc_dns_ready; do n=$((n + 1)); [ "$n" -le 300 ] || billu_die "this DC's DNS did not answer for $DOMAIN_FQDN within 60 s: /etc/resolv.conf keeps the bootstrap resolvers"; sleep 0.2; done`,
             ),
-            at(`dc_resolv /etc/billu/dc/resolv.conf "this DC's DNS answers: resolving through 10.20.10.12 127.0.0.1"`),
+            at(`dc_resolv "$RESOLV" "this DC's DNS answers: resolving through $OWN_RESOLVERS"`),
         ];
         expect(order).toEqual([...order].sort((a, b) => a - b));
         expect(lines).toContain(
-            `dc_dns_ready() { command -v dig >/dev/null && dig +norecurse +time=1 +tries=1 @127.0.0.1 billu.remindme.lan SOA 2>/dev/null | grep -q "flags:.* aa"; }`,
+            `dc_dns_ready() { command -v dig >/dev/null && dig +norecurse +time=1 +tries=1 @127.0.0.1 "$DOMAIN_FQDN" SOA 2>/dev/null | grep -q "flags:.* aa"; }`,
         );
     });
 
@@ -151,13 +179,17 @@ describe("samba flavor", () => {
 
     test("fsmo: each configured role moves to its DC only when it is not there yet", () => {
         const s = sambaFsmoStep(labDomain, dc2).script;
-        expect(s).toContain(
-            "for pair in PdcEmulationMasterRole:pdc RidAllocationMasterRole:rid InfrastructureMasterRole:infrastructure DomainDnsZonesMasterRole:domaindns; do",
-        );
-        expect(s).toContain('if [ "$(holder "$show" "$now")" != "par-dc02" ]; then');
-        expect(s).toContain('st_admin fsmo transfer --role="$role" -H ldap://par-dc02.billu.remindme.lan');
-        expect(sambaFsmoStep(labDomain, dc1).script).toContain(
-            "for pair in SchemaMasterRole:schema DomainNamingMasterRole:naming ForestDnsZonesMasterRole:forestdns; do",
+        expect(dataOf(s)).toEqual({
+            DC_LABEL: "par-dc02",
+            DC_NAME: "PAR-DC02",
+            DC_FQDN: "par-dc02.billu.remindme.lan",
+            FSMO_PARTS: "PdcEmulationMasterRole:pdc RidAllocationMasterRole:rid InfrastructureMasterRole:infrastructure DomainDnsZonesMasterRole:domaindns",
+        });
+        expect(s).toContain("\nfor pair in $FSMO_PARTS; do\n");
+        expect(s).toContain('if [ "$(holder "$show" "$now")" != "$DC_LABEL" ]; then');
+        expect(s).toContain('st_admin fsmo transfer --role="$role" -H "ldap://$DC_FQDN"');
+        expect(dataOf(sambaFsmoStep(labDomain, dc1).script).FSMO_PARTS).toBe(
+            "SchemaMasterRole:schema DomainNamingMasterRole:naming ForestDnsZonesMasterRole:forestdns",
         );
     });
 
@@ -175,7 +207,8 @@ describe("samba flavor", () => {
                 "delegate\tsvc-domain-join\tCN=Computers,DC=billu,DC=remindme,DC=lan",
             ]),
         );
-        expect(step.script).toContain('if [ -z "$cur" ]; then st_admin dns add 127.0.0.1 billu.remindme.lan "$name" A "$addr"');
+        expect(dataOf(step.script)).toMatchObject({ DOMAIN_FQDN: "billu.remindme.lan", DOMAIN_DN: "DC=billu,DC=remindme,DC=lan" });
+        expect(step.script).toContain('if [ -z "$cur" ]; then st_admin dns add 127.0.0.1 "$DOMAIN_FQDN" "$name" A "$addr"');
         expect(step.script).toContain('billu-samba-tool user create "$name" @BILLU_SECRET@');
         expect(step.secrets).toEqual([SECRET.admin, SECRET.join]);
     });
@@ -189,11 +222,12 @@ describe("samba flavor", () => {
                 "",
             ].join("\n"),
         );
-        const lines = step.script.split("\n");
+        expect(dataOf(step.script)).toMatchObject({ EXTRA_ZONES: "www.billu.example", HAS_EXTRA_RECORDS: "1" });
+        const lines = step.script.split("\n").map((l) => l.replace(/^    /, ""));
         // The zone: listed by the DNS server first, created only when missing.
         const zones = lines.indexOf('zones="$(st_admin dns zonelist 127.0.0.1)" || billu_die "cannot list the DNS zones of this DC"');
         expect(lines.slice(zones + 1, zones + 6)).toEqual([
-            "for zone in www.billu.example; do",
+            "for zone in $EXTRA_ZONES; do",
             "    if ! printf '%s\\n' \"$zones\" | sed -n 's/^[[:space:]]*pszZoneName[[:space:]]*: //p' | grep -qixF \"$zone\"; then",
             '        st_admin dns zonecreate 127.0.0.1 "$zone" >/dev/null; billu_log "created zone $zone"',
             "    fi",
@@ -208,7 +242,7 @@ describe("samba flavor", () => {
             '    cur="$(dig +short +time=2 +tries=2 @127.0.0.1 "$fq" "$type")" || billu_die "this DC did not answer for $fq $type"',
             '    if ! printf \'%s\\n\' "$cur" | grep -qxF "$want"; then st_admin dns add 127.0.0.1 "$zone" "$name" "$type" "$data" >/dev/null; billu_log "$type $fq $want"; fi',
             "    printf '%s\\n' \"$cur\" | while IFS= read -r have; do",
-            '        [ -n "$have" ] && [ "$have" != "$want" ] || continue',
+            '        if [ -z "$have" ] || [ "$have" = "$want" ]; then continue; fi',
             '        if [ "$type" = MX ]; then old="${have#* }"; old="${old%.} ${have%% *}"; else old="$have"; fi',
             '        st_admin dns delete 127.0.0.1 "$zone" "$name" "$type" "$old" >/dev/null; billu_log "$type $fq: removed $have"',
             "    done",
@@ -223,7 +257,10 @@ describe("samba flavor", () => {
         const bare = { ...labDomain, extraRecords: [], extraZones: [] };
         const step = sambaDomainStep(bare, dc1);
         expect(step.files.map((f) => f.path)).toEqual(["/etc/billu/domain/records.tsv", "/etc/billu/domain/objects.tsv"]);
-        expect(step.script).not.toMatch(/zonelist|extra-records/);
+        // The script's zone listing and records loop are skipped on this data.
+        expect(dataOf(step.script)).toMatchObject({ EXTRA_ZONES: "", HAS_EXTRA_RECORDS: "0" });
+        expect(step.script).toContain('\nif [ -n "$EXTRA_ZONES" ]; then\n');
+        expect(step.script).toContain('\nif [ "$HAS_EXTRA_RECORDS" = 1 ]; then\n');
         expect(renderExtraRecordsTsv(bare)).toBe("");
     });
 
@@ -389,10 +426,17 @@ describe("Debian members", () => {
     });
     test("the join reads the join account's password on stdin, once", () => {
         const step = memberJoinStep(d, host);
-        expect(step.script).toContain(
-            "billu_secret join-password | adcli join --domain=billu.remindme.lan --domain-realm=BILLU.REMINDME.LAN --domain-controller=par-dc01.billu.remindme.lan",
-        );
-        expect(step.script).toContain('if ! klist -k /etc/krb5.keytab 2>/dev/null | grep -qi "host/par-fs01.billu.remindme.lan@BILLU.REMINDME.LAN"; then');
+        expect(dataOf(step.script)).toEqual({
+            HOST_NAME: "PAR-FS01",
+            HOST_FQDN: "par-fs01.billu.remindme.lan",
+            COMPUTER_NAME: "PAR-FS01",
+            DOMAIN_FQDN: "billu.remindme.lan",
+            REALM: "BILLU.REMINDME.LAN",
+            JOIN_ACCOUNT: "svc-domain-join",
+            DC_FQDN: "par-dc01.billu.remindme.lan",
+        });
+        expect(step.script).toContain('billu_secret join-password | adcli join --domain="$DOMAIN_FQDN" --domain-realm="$REALM" --domain-controller="$DC_FQDN"');
+        expect(step.script).toContain('if ! klist -k /etc/krb5.keytab 2>/dev/null | grep -qi "host/$HOST_FQDN@$REALM"; then');
         expect(step.files.map((f) => [f.path, f.mode ?? "0644", f.check ?? ""])).toEqual([
             ["/etc/krb5.conf", "0644", ""],
             ["/etc/sssd/sssd.conf", "0600", ""],

@@ -1,5 +1,5 @@
 /** The file server's renderers, on the dev plan and on a Windows variant of it: exact text where it matters. */
-import { spawnSync } from "child_process";
+import { execFileSync, spawnSync } from "child_process";
 import {
     raidStepScript,
     renderHealthPs1,
@@ -90,17 +90,41 @@ describe("linux flavor", () => {
         const body = raidStepScript("srv-shares.mount", true);
         expect(body).toContain("/usr/local/sbin/billu-raid1\n");
         expect(body).toContain("if billu_changed /etc/mdadm/mdadm.conf; then update-initramfs -u; systemctl restart mdmonitor.service; fi");
-        expect(body).toContain("billu_apt_install mdadm msmtp-mta samba winbind libnss-winbind acl");
-        expect(raidStepScript("srv-shares.mount", false)).not.toContain("msmtp");
+        expect(body.startsWith("MOUNT_UNIT='srv-shares.mount'\nMAIL_ALERTS='1'\n")).toBe(true);
+        expect(raidStepScript("srv-shares.mount", false).startsWith("MOUNT_UNIT='srv-shares.mount'\nMAIL_ALERTS='0'\n")).toBe(true);
+        // The packages, run for real by the shell with billu_apt_install recorded: msmtp only with mail alerts.
+        const installs = (mail: boolean) =>
+            execFileSync(
+                "sh",
+                [
+                    "-c",
+                    `command() { return 1; }; billu_apt_install() { echo "$*"; }; systemctl() { :; }; ${raidStepScript("u.mount", mail).split("\n# The mirror")[0]}`,
+                ],
+                {
+                    encoding: "utf8",
+                },
+            ).trim();
+        expect(installs(true)).toBe("mdadm samba winbind libnss-winbind acl msmtp-mta");
+        expect(installs(false)).toBe("mdadm samba winbind libnss-winbind acl");
     });
 
     test("the samba step joins with the secret from stdin only, or stops with a clear message", () => {
         const withJoin = sambaStepScript(dev, plan, "svc-join");
-        expect(withJoin).toContain(`PASSWD="$(billu_secret domain-join)" net ads join -U 'svc-join' --no-dns-updates`);
+        expect(withJoin).toContain("JOIN_USER='svc-join'\n");
+        expect(withJoin).toContain(`PASSWD="$(billu_secret domain-join)" net ads join -U "$JOIN_USER" --no-dns-updates`);
         const without = sambaStepScript(dev, plan, undefined);
-        expect(without).toContain(
-            'billu_die "PAR-FS01 is not a member of billu.remindme.lan: join it once (net ads join -U <admin>), or give FileServerRaid1 a domainJoin credential"',
-        );
+        expect(without).toContain("JOIN_USER=''\nHOST_NAME='PAR-FS01'\nDOMAIN_FQDN='billu.remindme.lan'\n");
+        // Run by the shell, not a member and no credential: it stops with the message that says how to fix it. Every
+        // command that would touch this machine is a stub, so a broken script cannot change it.
+        const HOST_STUBS =
+            "net() { return 1; }; systemctl() { :; }; wbinfo() { return 0; }; billu_changed() { return 1; }; billu_log() { :; }; PASSWD=; sleep() { :; };";
+        const run = spawnSync("sh", ["-c", `${HOST_STUBS} billu_die() { echo "$*"; exit 9; }; ${without}`], {
+            encoding: "utf8",
+        });
+        expect([run.status, run.stdout]).toEqual([
+            9,
+            "PAR-FS01 is not a member of billu.remindme.lan: join it once (net ads join -U <admin>), or give FileServerRaid1 a domainJoin credential\n",
+        ]);
         expect(without.indexOf("wbinfo -P")).toBeLessThan(without.indexOf("/usr/local/sbin/billu-shares"));
     });
 

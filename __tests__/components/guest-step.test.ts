@@ -26,7 +26,7 @@ function stage(
         files: files.map((f) => ({ ...f, owner: `${user}:${group}` })),
         dirs: dirs?.map((d) => ({ ...d, owner: `${user}:${group}` })),
         script,
-        secretNames,
+        secrets: secretNames,
     });
     for (const s of r.staged) {
         const local = path.join(root, s.remotePath);
@@ -144,24 +144,24 @@ describe("guest step run script (real sh)", () => {
 describe("renderStep", () => {
     test("refuses a placeholder with no secret of that name", () => {
         expect(() =>
-            renderStep({ host: "H", step: "s", os: "linux", files: [{ path: "/etc/x", content: "{{secret:psk}}" }], script: "", secretNames: [] }),
+            renderStep({ host: "H", step: "s", os: "linux", files: [{ path: "/etc/x", content: "{{secret:psk}}" }], script: "", secrets: [] }),
         ).toThrow("guest step H/s uses {{secret:psk}} but no secret of that name is given");
     });
 
     test("refuses folder modes on Windows and a mode that is not octal", () => {
         const dirs = [{ path: "/etc/x", mode: "750", owner: "root:root" }];
-        expect(() => renderStep({ host: "H", step: "s", os: "windows", files: [], dirs, script: "", secretNames: [] })).toThrow(
+        expect(() => renderStep({ host: "H", step: "s", os: "windows", files: [], dirs, script: "", secrets: [] })).toThrow(
             "guest step H/s: folder modes are POSIX; a Windows step has no dirs",
         );
-        expect(() => renderStep({ host: "H", step: "s", os: "linux", files: [], dirs: [{ ...dirs[0], mode: "u=rwx" }], script: "", secretNames: [] })).toThrow(
+        expect(() => renderStep({ host: "H", step: "s", os: "linux", files: [], dirs: [{ ...dirs[0], mode: "u=rwx" }], script: "", secrets: [] })).toThrow(
             'guest step H/s: the folder /etc/x has mode "u=rwx"; give octal digits ("0750")',
         );
     });
 
     test("the hash changes with any staged byte and only then", () => {
-        const a = renderStep({ host: "H", step: "s", os: "linux", files: [{ path: "/etc/x", content: "1" }], script: "true", secretNames: [] });
-        const b = renderStep({ host: "H", step: "s", os: "linux", files: [{ path: "/etc/x", content: "1" }], script: "true", secretNames: [] });
-        const c = renderStep({ host: "H", step: "s", os: "linux", files: [{ path: "/etc/x", content: "2" }], script: "true", secretNames: [] });
+        const a = renderStep({ host: "H", step: "s", os: "linux", files: [{ path: "/etc/x", content: "1" }], script: "true", secrets: [] });
+        const b = renderStep({ host: "H", step: "s", os: "linux", files: [{ path: "/etc/x", content: "1" }], script: "true", secrets: [] });
+        const c = renderStep({ host: "H", step: "s", os: "linux", files: [{ path: "/etc/x", content: "2" }], script: "true", secrets: [] });
         expect(a.hash).toBe(b.hash);
         expect(a.hash).not.toBe(c.hash);
     });
@@ -173,7 +173,7 @@ describe("renderStep", () => {
             os: "windows",
             files: [{ path: "C:/ProgramData/billu/dc/forest.ps1", content: "x" }],
             script: "Write-Output 1",
-            secretNames: [],
+            secrets: [],
         });
         expect(r.command).toBe('powershell -NoProfile -NonInteractive -ExecutionPolicy Bypass -File "C:/ProgramData/billu/stage/forest/run.ps1"');
         expect(r.staged.map((s) => s.remotePath)).toEqual([

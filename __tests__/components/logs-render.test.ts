@@ -130,7 +130,7 @@ test("the step renders with its three secrets and the shipped body verbatim", ()
         files: collectorFiles(plan),
         dirs: collectorDirs(plan),
         script: rsyslogStepScript(),
-        secretNames: ["logs-ca", "logs-cert", "logs-key"],
+        secrets: ["logs-ca", "logs-cert", "logs-key"],
     });
     const run = r.staged.find((s) => s.guestPath.endsWith("/run.sh"))!.content;
     expect(run).toContain("billu_dir '/var/log/remote' 0750 'root:adm'\n");

@@ -1,20 +1,15 @@
 /** The mail server's pure renderers: the files of each step, from the mail plan (snapshots for the whole texts). */
-import {
-    LDAP_TABLES,
-    MAIL_PATHS,
-    mailDocs,
-    mailPackagesScript,
-    mailStep,
-    renderDovecotConf,
-    renderDovecotLdap,
-    renderLdapTable,
-    renderMainCf,
-    renderMasterCf,
-    sambaMailDirectoryStep,
-    windowsMailDirectoryStep,
-} from "../../components/mail/render";
+import { readFileSync } from "fs";
+import { mailDirectoryStep } from "../../components/directory/mail";
+import { MAIL_PATHS, RSPAMD_MILTER } from "../../components/mail/common";
+import { SERVICES } from "../../model/ports";
+import { mailDocs } from "../../components/mail/docs";
+import { renderDovecotConf, renderDovecotLdap } from "../../components/mail/dovecot";
+import { LDAP_TABLES, renderLdapTable, renderMainCf, renderMasterCf } from "../../components/mail/postfix";
+import { mailPackagesStep, mailStep } from "../../components/mail/steps";
 import { sambaDomainStep } from "../../components/domain-controller/samba";
 import { windowsDomainStep } from "../../components/domain-controller/windows";
+import { repoPath } from "../../components/paths";
 import { model, stackRaw } from "../helpers";
 
 const dev = model(stackRaw("dev"));
@@ -113,32 +108,64 @@ test("the mail step: secrets only as placeholders in 0600 files, every config ch
     expect(order.indexOf(MAIL_PATHS.dovecotConf)).toBeGreaterThan(order.indexOf(MAIL_PATHS.key));
     // Daemons restart only when their files changed; the service account is proven before they are.
     expect(step.script).toContain('restart_or_start postfix "$(changed /etc/billu/mail/tls/ca.pem');
-    expect(step.script).toMatch(/ldapsearch -LLL -x .* -D 'svc-mail@billu.remindme.lan' -y "\$BILLU_WORK\/ldap.pw"/);
+    // The site's data comes first, then scripts/mail/mail.sh verbatim.
+    expect(step.script.split("\n").slice(0, 3)).toEqual([
+        "LDAP_URI='ldaps://par-dc01.billu.remindme.lan'",
+        "BIND_DN='svc-mail@billu.remindme.lan'",
+        "SERVICE_ACCOUNT='svc-mail'",
+    ]);
+    expect(step.script.split("\n").slice(3).join("\n")).toBe(readFileSync(repoPath("scripts", "mail", "mail.sh"), "utf8").trimEnd());
+    expect(step.script).toMatch(/ldapsearch -LLL -x .* -D "\$BIND_DN" -y "\$BILLU_WORK\/ldap.pw"/);
     expect(step.script).not.toMatch(/-w /);
     // The LDAP tables' folder is postfix's alone; every other folder takes the library's 0755 (no chmod in the body).
     expect(step.dirs).toEqual([{ path: "/etc/billu/mail/postfix-ldap", mode: "0750", owner: "root:postfix" }]);
     expect(step.script).not.toMatch(/chmod|chown/);
-    expect(mailPackagesScript()).toContain("select No configuration");
+    expect(mailPackagesStep().script).toContain("select No configuration");
+});
+
+test("mail.sh restarts each daemon on exactly the files the step installs for it, and waits for the catalogue's ports", () => {
+    const step = mailStep(plan, domain);
+    const paths = step.files.map((f) => f.path);
+    const tls = [MAIL_PATHS.ca, MAIL_PATHS.cert, MAIL_PATHS.key];
+    const changed = (unit: string) => new RegExp(`^restart_or_start ${unit} "\\$\\(changed (.*)\\)"$`, "m").exec(step.script)?.[1].split(" ");
+    expect(changed("rspamd")).toEqual(paths.filter((p) => p.startsWith(`${MAIL_PATHS.rspamd}/`)));
+    expect(changed("dovecot")).toEqual([...tls, MAIL_PATHS.dovecotLdap, MAIL_PATHS.dovecotConf]);
+    expect(changed("postfix")).toEqual([...tls, ...paths.filter((p) => p.startsWith(`${MAIL_PATHS.ldapDir}/`)), MAIL_PATHS.masterCf, MAIL_PATHS.mainCf]);
+    expect(paths.filter((p) => !changed("rspamd")!.concat(changed("dovecot")!, changed("postfix")!).includes(p))).toEqual([]);
+    const ports = ["smtp", "submission", "imaps"].map((s) => SERVICES[s].ports[0].from);
+    expect(step.script).toContain(`\nfor p in ${RSPAMD_MILTER.split(":")[1]} ${ports.join(" ")}; do\n`);
 });
 
 test("mail-directory (samba): the service account with the secret via the wrapper, aliases as proxyAddresses", () => {
-    const step = sambaMailDirectoryStep(plan, domain);
+    const step = mailDirectoryStep(plan, domain);
     expect(step.files).toEqual([
         {
             path: "/etc/billu/mail/aliases.tsv",
             content: "postmaster@billu.remindme.lan\tGG_DSI\nabuse@billu.remindme.lan\tGG_DSI\ndsi-alertes@billu.remindme.lan\tGG_DSI\n",
         },
     ]);
-    expect(step.script).toContain('BILLU_SECRET="$(billu_secret mail-ldap-password)" billu-samba-tool user create svc-mail @BILLU_SECRET@');
-    expect(step.script).toContain("samba-tool user setexpiry svc-mail --noexpiry");
+    expect(step.script).toContain("SERVICE_ACCOUNT='svc-mail'\n");
+    expect(step.script).toContain("DOMAIN_DN='DC=billu,DC=remindme,DC=lan'\n");
+    expect(step.script).toContain('BILLU_SECRET="$(billu_secret mail-ldap-password)" billu-samba-tool user create "$SERVICE_ACCOUNT" @BILLU_SECRET@');
+    expect(step.script).toContain('samba-tool user setexpiry "$SERVICE_ACCOUNT" --noexpiry');
+    // The script reads the very file the step installs.
+    expect(step.script).toContain(`done < ${step.files[0].path} | sort -u`);
     expect(step.script).toContain("proxyAddresses: %s");
     expect(step.secrets).toEqual(["mail-ldap-password"]);
 });
 
 test("mail-directory (windows): New-ADUser with the secret, Set-ADObject for the aliases, no literal password", () => {
-    const step = windowsMailDirectoryStep(prod.mail!, prod.domain!);
+    const step = mailDirectoryStep(prod.mail!, prod.domain!);
     expect(step.script).toContain("$pw = ConvertTo-SecureString (Get-BilluSecret 'mail-ldap-password') -AsPlainText -Force");
-    expect(step.script).toContain("@{ Target = 'GG_DSI'; Value = 'smtp:postmaster@billu.remindme.lan' }");
+    expect(step.files).toEqual([
+        {
+            path: "C:/ProgramData/billu/mail/aliases.tsv",
+            content: "postmaster@billu.remindme.lan\tGG_DSI\nabuse@billu.remindme.lan\tGG_DSI\ndsi-alertes@billu.remindme.lan\tGG_DSI\n",
+        },
+    ]);
+    expect(step.script).toContain("$ALIASES = 'C:/ProgramData/billu/mail/aliases.tsv'\r\n");
+    expect(step.script).toContain("$SERVICE_ACCOUNT = 'svc-mail'\r\n");
+    expect(step.script).not.toMatch(/[^\r]\n/);
     expect(step.script).toContain("Set-ADObject -Identity $o -Add @{ proxyAddresses = $w.Value }");
 });
 

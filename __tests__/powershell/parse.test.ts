@@ -76,6 +76,9 @@ test(`PowerShell ${PWSH_VERSION} parsed every shipped and rendered file, one pro
     const rel = (f: string) => path.relative(ROOT, f);
     expect(shipped.map(rel).sort()).toEqual([
         "scripts/directory/Apply-Directory.ps1",
+        "scripts/directory/directory.ps1",
+        "scripts/directory/mail-directory.ps1",
+        "scripts/fileserver/fileserver-step.ps1",
         "scripts/lib/billu-lib.ps1",
         "scripts/templates/prepare-windows-template.ps1",
     ]);

@@ -142,7 +142,8 @@ test("the file server: mirror step after the base step, Samba after the mirror, 
     const samba = r.resources.find((x) => x.name === "par-fs01-samba-apply")!;
     expect(samba.inputs.stdin).toBe("[secret]");
     const run = readFileSync(path.join(out, "rendered", "PAR-FS01", "var", "lib", "billu", "stage", "samba", "run.sh"), "utf8");
-    expect(run).toContain(`PASSWD="$(billu_secret domain-join)" net ads join -U 'svc-domain-join' --no-dns-updates`);
+    expect(run).toContain("\nJOIN_USER='svc-domain-join'\n");
+    expect(run).toContain('PASSWD="$(billu_secret domain-join)" net ads join -U "$JOIN_USER" --no-dns-updates');
     const chain: string[] = [];
     for (let x = r.resources.find((y) => y.name === "par-fs01-vm"); x; x = r.resources.find((y) => y.urn === x!.parent)) chain.push(`${x.type}::${x.name}`);
     expect(chain).toEqual([

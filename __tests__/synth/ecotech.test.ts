@@ -80,3 +80,15 @@ test("docs show the tunnel: peers, selectors, suites, DPD, the forwarder for Bil
     expect(docs).toContain("| dead peer detection | after 10 s without traffic; peer declared dead within 24.2 s; then clear (the owner restarts) |");
     expect(docs).toContain("| conditional DNS forwarder | billu.remindme.lan -> 10.10.10.11, 10.10.10.12, 10.10.10.13 |");
 });
+
+test("the vpn body (scripts/vpn/vpn.sh) reacts to every file the step installs, named from the tunnel's data", () => {
+    const run = rendered("var/lib/billu/stage/vpn/run.sh");
+    const tunnel = /^TUNNEL='([^']*)'$/m.exec(run)![1];
+    expect(tunnel).toBe("billu");
+    const body = run.replace(/\$TUNNEL/g, tunnel);
+    const installed = [...run.matchAll(/^billu_install '([^']+)'/gm)].map((m) => m[1]);
+    const watched = [...body.matchAll(/billu_changed (.*); then/g)].flatMap((m) => m[1].split(" ").map((p) => p.replace(/"/g, "")));
+    // The link script is run, not watched: it brings the interface up on every run.
+    expect(installed.filter((p) => !watched.includes(p))).toEqual(["/usr/local/sbin/billu-vpn-link-billu"]);
+    expect(body).toContain('\n"/usr/local/sbin/billu-vpn-link-billu"\n');
+});

@@ -8,6 +8,7 @@ import { ProxmoxVm } from "../proxmox-vm/ProxmoxVm";
 import { baseStep } from "./base-step";
 import { extensionsFor } from "./every-host";
 import { memberJoinStep } from "../domain-controller/member";
+import { SECRET } from "../domain-controller/common";
 
 export interface BaseServerArgs {
     readonly ctx: SiteContext;
@@ -60,9 +61,8 @@ export class BaseServer extends pulumi.ComponentResource {
                     connection: connectionFor(ctx, host),
                     renderDir: ctx.renderDir,
                     after: [this.base.apply, ...ctx.after.domain],
-                    files: text.files,
-                    script: text.script,
-                    secrets: { [text.secrets[0]]: ctx.domainJoin.password },
+                    ...text,
+                    secretValues: { [SECRET.join]: ctx.domainJoin.password },
                 },
                 { parent: this },
             );

@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { isWindows } from "../../model/core";
 import type { HostModel, SiteModel } from "../../model/site";
 import { GuestConnection, GuestStep } from "../guest-step/GuestStep";
-import type { GuestDir, GuestFile } from "../guest-step/render";
+import { GuestDir, GuestFile, stepScript } from "../guest-step/render";
 import { BaseExtension } from "./every-host";
 import { renderChrony, renderMotd } from "./render";
 
@@ -30,14 +30,8 @@ export function baseStepContent(model: SiteModel, host: HostModel, extensions: r
               ...(ownTime ? [] : [{ path: "/etc/chrony/chrony.conf", content: renderChrony(model, host) }]),
               { path: "/etc/motd", content: renderMotd(model, host) },
           ];
-    const script: string[] =
-        windows || ownTime
-            ? []
-            : [
-                  "command -v chronyd >/dev/null || billu_apt_install chrony",
-                  "systemctl enable -q chrony",
-                  "if billu_changed /etc/chrony/chrony.conf; then systemctl restart chrony; fi",
-              ];
+    // scripts/base/base.sh: chrony installed, enabled, restarted when its configuration changed.
+    const script: string[] = windows || ownTime ? [] : [stepScript("linux", "base/base.sh").replace(/\n$/, "")];
     const secrets: Record<string, pulumi.Input<string>> = {};
     const dirs: GuestDir[] = [];
     for (const e of extensions) {
@@ -81,7 +75,8 @@ export function baseStep(name: string, args: BaseStepArgs, opts: pulumi.Componen
             files: content.files,
             dirs: content.dirs.length > 0 ? content.dirs : undefined,
             script: content.script,
-            secrets: Object.keys(content.secrets).length > 0 ? content.secrets : undefined,
+            secrets: Object.keys(content.secrets).length > 0 ? Object.keys(content.secrets) : undefined,
+            secretValues: Object.keys(content.secrets).length > 0 ? content.secrets : undefined,
         },
         opts,
     );

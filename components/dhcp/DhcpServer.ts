@@ -3,6 +3,7 @@ import { HostModel } from "../../model/site";
 import { BaseServer } from "../base-server/BaseServer";
 import { connectionFor, SiteContext } from "../context";
 import { GuestStep } from "../guest-step/GuestStep";
+import { stepScript } from "../guest-step/render";
 import { HA_TLS_SECRETS, haTlsFiles, KEA, renderKeaDhcp4, renderRelayUnit, RELAY_UNIT } from "./render";
 
 export interface DhcpServerArgs {
@@ -37,7 +38,7 @@ export class DhcpServer extends pulumi.ComponentResource {
                 step: "kea-packages",
                 after: [...this.server.ready, ...ctx.after.domain],
                 files: [],
-                script: "command -v kea-dhcp4 >/dev/null || billu_apt_install kea-dhcp4-server",
+                script: stepScript("linux", "dhcp/kea-packages.sh"),
             },
             { parent: this },
         );
@@ -61,18 +62,9 @@ export class DhcpServer extends pulumi.ComponentResource {
                 step: "kea",
                 after: [packages.apply, ...(args.after ?? [])],
                 files,
-                secrets,
-                script: [
-                    "systemctl enable -q kea-dhcp4-server",
-                    `if billu_changed ${files.map((f) => f.path).join(" ")}; then systemctl restart kea-dhcp4-server; billu_log 'kea-dhcp4 restarted';`,
-                    "elif ! systemctl is-active -q kea-dhcp4-server; then systemctl start kea-dhcp4-server; fi",
-                    "# Kea's unit is Type=simple: wait (bounded) until it has loaded the configuration and opened its socket.",
-                    "i=0",
-                    `until systemctl is-active -q kea-dhcp4-server && [ -S ${KEA.controlSocket} ]; do`,
-                    "    i=$((i + 1)); [ \"$i\" -le 50 ] || billu_die 'kea-dhcp4-server is not running: see journalctl -u kea-dhcp4-server'",
-                    "    sleep 0.2",
-                    "done",
-                ].join("\n"),
+                secrets: secrets ? Object.keys(secrets) : undefined,
+                secretValues: secrets,
+                script: stepScript("linux", "dhcp/kea.sh"),
             },
             { parent: this },
         );
@@ -97,7 +89,6 @@ export class DhcpRelay extends pulumi.ComponentResource {
         super("billu:dhcp:DhcpRelay", name, {}, opts);
         const { ctx } = args;
         const router = ctx.model.router;
-        const unit = RELAY_UNIT.slice(RELAY_UNIT.lastIndexOf("/") + 1);
         this.step = new GuestStep(
             `${name}-step`,
             {
@@ -108,16 +99,7 @@ export class DhcpRelay extends pulumi.ComponentResource {
                 renderDir: ctx.renderDir,
                 after: [...args.after],
                 files: [{ path: RELAY_UNIT, content: renderRelayUnit(ctx.model) }],
-                script: [
-                    "# The package's SysV service would start a second relay from debconf's answers (and rewrite its options",
-                    "# on upgrades): mask it, before the package is installed, so only our unit runs.",
-                    '[ "$(systemctl is-enabled isc-dhcp-relay.service 2>/dev/null)" = masked ] || systemctl mask -q isc-dhcp-relay.service',
-                    "command -v dhcrelay >/dev/null || billu_apt_install isc-dhcp-relay",
-                    `if billu_changed ${RELAY_UNIT}; then systemctl daemon-reload; fi`,
-                    `systemctl enable -q ${unit}`,
-                    `if billu_changed ${RELAY_UNIT}; then systemctl restart ${unit}; billu_log 'dhcrelay restarted';`,
-                    `elif ! systemctl is-active -q ${unit}; then systemctl start ${unit}; fi`,
-                ].join("\n"),
+                script: stepScript("linux", "dhcp/dhcp-relay.sh"),
             },
             { parent: this },
         );

@@ -141,19 +141,21 @@ export class Directory extends pulumi.ComponentResource {
         this.accounts.forEach((a, i) => {
             if (plan.people[i].enabled) secrets[passwordSecret(plan.people[i].sam)] = a.password.result;
         });
-        const r = renderDirectoryStep(plan, ctx.model.domain?.flavor ?? directoryFlavor(dc));
+        const flavor = ctx.model.domain?.flavor ?? directoryFlavor(dc);
+        const r = renderDirectoryStep(plan, flavor);
         this.step = new GuestStep(
             `${name}-apply`,
             {
                 host: dc.name,
                 step: "directory",
-                os: r.os,
+                os: flavor === "samba" ? "linux" : "windows",
                 connection: connectionFor(ctx, dc),
                 renderDir: ctx.renderDir,
                 after: [...ctx.after.domain],
                 files: r.files,
                 script: r.script,
-                secrets,
+                secrets: Object.keys(secrets),
+                secretValues: secrets,
             },
             { parent: this },
         );

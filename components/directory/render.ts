@@ -5,7 +5,7 @@
  */
 import { readFileSync } from "fs";
 import { DirectoryPlan, PersonPlan } from "../../model/directory";
-import { GuestFile } from "../guest-step/render";
+import { StepSpec, stepScript } from "../guest-step/render";
 import { repoPath } from "../paths";
 
 export type DirectoryFlavor = "samba" | "windows";
@@ -80,42 +80,24 @@ export const WINDOWS_PATHS = {
     applier: "C:/ProgramData/billu/directory/Apply-Directory.ps1",
 } as const;
 
-export interface DirectoryStepRender {
-    readonly os: "linux" | "windows";
-    readonly files: GuestFile[];
-    readonly script: string;
-}
-
 /** The guest step that applies the plan on the first DC. */
-export function renderDirectoryStep(plan: DirectoryPlan, flavor: DirectoryFlavor): DirectoryStepRender {
+export function renderDirectoryStep(plan: DirectoryPlan, flavor: DirectoryFlavor): StepSpec {
     const planText = renderApplierPlan(plan);
     if (flavor === "samba") {
         return {
-            os: "linux",
             files: [
                 { path: SAMBA_PATHS.plan, content: planText, mode: "0600" },
                 { path: SAMBA_PATHS.applier, content: readFileSync(repoPath("scripts", "directory", "apply_samba.py"), "utf8"), mode: "0644" },
             ],
-            script: [
-                "# The directory plan, applied to the local sam.ldb in one transaction holding only the differences: the",
-                "# same plan twice writes nothing. Initial passwords come from the step's secrets (stdin), never a file.",
-                "# Debian's own python3 carries the samba bindings (python3-samba, a dependency of samba-ad-dc).",
-                `/usr/bin/python3 ${SAMBA_PATHS.applier} --plan ${SAMBA_PATHS.plan} --secrets "$BILLU_SECRETS"`,
-            ].join("\n"),
+            script: stepScript("linux", "directory/directory.sh"),
         };
     }
     return {
-        os: "windows",
         files: [
             { path: WINDOWS_PATHS.plan, content: planText },
             { path: WINDOWS_PATHS.applier, content: readFileSync(repoPath("scripts", "directory", "Apply-Directory.ps1"), "utf8") },
         ],
-        script: [
-            "# The directory plan, applied through the ActiveDirectory module: only the differences are written, so the",
-            "# same plan twice writes nothing. Initial passwords come from the step's secrets (stdin), never a file.",
-            `. '${WINDOWS_PATHS.applier}'`,
-            `Invoke-BilluDirectory -PlanPath '${WINDOWS_PATHS.plan}'`,
-        ].join("\r\n"),
+        script: stepScript("windows", "directory/directory.ps1"),
     };
 }
 

@@ -5,12 +5,13 @@ import { DomainController as DcModel, DomainModel } from "../../model/domain";
 import { HostModel } from "../../model/site";
 import { connectionFor, SiteContext } from "../context";
 import { GuestStep } from "../guest-step/GuestStep";
+import { StepSpec } from "../guest-step/render";
 import { vmForHost } from "../proxmox-vm/forHost";
 import { baseStep } from "../base-server/base-step";
 import { extensionsFor } from "../base-server/every-host";
 import { ProxmoxVm } from "../proxmox-vm/ProxmoxVm";
 import { conditionalForwarders, dcByName, domainOf, SECRET } from "./common";
-import { sambaDcStep, sambaDomainStep, sambaFsmoStep, StepText } from "./samba";
+import { sambaDcStep, sambaDomainStep, sambaFsmoStep } from "./samba";
 import { REBOOT_MARK, windowsDcStep, windowsDomainStep, windowsFsmoStep, windowsReadyStep } from "./windows";
 
 /** The domain's generated passwords (secret outputs of @pulumi/random). */
@@ -29,17 +30,6 @@ export interface DomainControllerArgs {
     readonly secrets: DomainSecrets;
     /** What promotion waits for besides the VM and the router: the DC before it (joining DCs). @default none */
     readonly after?: readonly pulumi.Resource[];
-}
-
-/** Binds a step's secret names to their values. */
-function bind(names: readonly string[], values: Record<string, pulumi.Input<string> | undefined>): Record<string, pulumi.Input<string>> {
-    return Object.fromEntries(
-        names.map((n) => {
-            const v = values[n];
-            if (v === undefined) throw new Error(`secret ${n} has no value`);
-            return [n, v];
-        }),
-    );
 }
 
 /**
@@ -75,7 +65,7 @@ export class DomainController extends pulumi.ComponentResource {
             [SECRET.ldapsKey]: cert.privateKeyPem,
             [SECRET.caCert]: ctx.ca.certPem,
         };
-        const step = (role: string, text: StepText, after: readonly pulumi.Resource[]) =>
+        const step = (role: string, text: StepSpec, after: readonly pulumi.Resource[]) =>
             new GuestStep(
                 `${name}-${role}`,
                 {
@@ -84,9 +74,8 @@ export class DomainController extends pulumi.ComponentResource {
                     os: domain.flavor === "samba" ? "linux" : "windows",
                     connection: connectionFor(ctx, host),
                     renderDir: ctx.renderDir,
-                    files: text.files,
-                    script: text.script,
-                    secrets: bind(text.secrets, values),
+                    ...text,
+                    secretValues: values,
                     after,
                 },
                 { parent: this },
@@ -181,7 +170,7 @@ export class Domain extends pulumi.ComponentResource {
             );
         }
         const values = { [SECRET.admin]: secrets.admin, [SECRET.join]: secrets.join };
-        const step = (child: string, stepName: string, host: string, text: StepText, after: readonly pulumi.Resource[]) =>
+        const step = (child: string, stepName: string, host: string, text: StepSpec, after: readonly pulumi.Resource[]) =>
             new GuestStep(
                 `${name}-${child}`,
                 {
@@ -190,9 +179,8 @@ export class Domain extends pulumi.ComponentResource {
                     os: domain.flavor === "samba" ? "linux" : "windows",
                     connection: connectionFor(ctx, ctx.model.host(host)),
                     renderDir: ctx.renderDir,
-                    files: text.files,
-                    script: text.script,
-                    secrets: bind(text.secrets, values),
+                    ...text,
+                    secretValues: values,
                     after,
                 },
                 { parent: this },

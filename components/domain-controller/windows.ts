@@ -10,7 +10,7 @@
  */
 import { DomainController, DomainModel, FSMO_ROLES, FsmoRole } from "../../model/domain";
 import { SECRET } from "./common";
-import { StepText } from "./samba";
+import { StepSpec } from "../guest-step/render";
 
 /** What the `dc` step prints when it scheduled a reboot (the component's reboot wait reads it). */
 export const REBOOT_MARK = "BILLU-REBOOT-SCHEDULED";
@@ -49,7 +49,7 @@ function dnsClient(domain: DomainModel, dc: DomainController): string[] {
 }
 
 /** Step `dc`: install AD DS and DNS, then create the forest (first DC) or join it, with no reboot inside. */
-export function windowsDcStep(domain: DomainModel, dc: DomainController): StepText {
+export function windowsDcStep(domain: DomainModel, dc: DomainController): StepSpec {
     const first = domain.dcs[0];
     const promote = dc.first
         ? [
@@ -108,7 +108,7 @@ const IMPORT_CERT = [
 ];
 
 /** Step `ready`: bounded wait for AD DS, then LDAPS, DNS forwarders, the DNS client, time and (first DC) the site name. */
-export function windowsReadyStep(domain: DomainModel, dc: DomainController): StepText {
+export function windowsReadyStep(domain: DomainModel, dc: DomainController): StepSpec {
     const isPdc = dc.name === domain.pdcEmulator.name;
     const ntp = isPdc ? domain.ntpServers.map((s) => `${s},0x8`).join(" ") : "";
     const script = [
@@ -158,7 +158,7 @@ export function windowsReadyStep(domain: DomainModel, dc: DomainController): Ste
 }
 
 /** Step `fsmo`: moves to this DC each role the config gives it and it does not hold yet. */
-export function windowsFsmoStep(_domain: DomainModel, dc: DomainController): StepText {
+export function windowsFsmoStep(_domain: DomainModel, dc: DomainController): StepSpec {
     const script = [
         "$domain = Get-ADDomain; $forest = Get-ADForest",
         "$holders = @{",
@@ -182,7 +182,7 @@ export function windowsFsmoStep(_domain: DomainModel, dc: DomainController): Ste
 export function windowsDomainStep(
     domain: DomainModel,
     forwarders: readonly { readonly domain: string; readonly servers: readonly string[] }[] = domain.conditionalForwarders,
-): StepText {
+): StepSpec {
     const records = domain.records.map(
         (r) => `    @{ Name = ${q(r.name)}; Address = ${q(r.address)}; Zone = ${q(r.reverseZone)}; Ptr = ${q(r.ptrName)}; A = $${r.a ? "true" : "false"} }`,
     );

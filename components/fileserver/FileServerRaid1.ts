@@ -111,7 +111,8 @@ export class FileServerRaid1 extends pulumi.ComponentResource {
                         { path: "/etc/billu/shares.conf", content: renderSharesConf(plan) },
                     ],
                     script: sambaStepScript(model, plan, domainJoin?.user),
-                    secrets: domainJoin ? { "domain-join": domainJoin.password } : undefined,
+                    secrets: domainJoin ? ["domain-join"] : undefined,
+                    secretValues: domainJoin ? { "domain-join": domainJoin.password } : undefined,
                 },
                 { parent: this },
             );

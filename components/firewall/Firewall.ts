@@ -4,6 +4,7 @@ import { SiteModel } from "../../model/site";
 import { SiteContext, connectionFor } from "../context";
 import { FIREWALL_TYPE, FirewallFacts } from "../contracts";
 import { GuestStep } from "../guest-step/GuestStep";
+import { stepScript } from "../guest-step/render";
 import { vmForHost } from "../proxmox-vm/forHost";
 import { baseStep } from "../base-server/base-step";
 import { extensionsFor } from "../base-server/every-host";
@@ -117,14 +118,7 @@ export class Firewall extends pulumi.ComponentResource {
                         { path: "/etc/sysctl.d/90-billu-router.conf", content: renderSysctl() },
                         { path: "/etc/nftables.conf", content: ruleset, mode: "0755", check: "nft -c -f {}" },
                     ],
-                    script: [
-                        "command -v nft >/dev/null || billu_apt_install nftables",
-                        "if billu_changed /etc/sysctl.d/90-billu-router.conf; then sysctl -q -p /etc/sysctl.d/90-billu-router.conf; fi",
-                        "# nftables.service loads /etc/nftables.conf at boot: the ruleset survives a reboot.",
-                        "systemctl enable -q nftables",
-                        "# nft -f replaces the whole ruleset in one transaction: no moment without rules.",
-                        "if billu_changed /etc/nftables.conf || ! nft list table inet billu >/dev/null 2>&1; then nft -f /etc/nftables.conf; billu_log 'ruleset applied'; fi",
-                    ].join("\n"),
+                    script: stepScript("linux", "firewall/router.sh"),
                 },
                 { parent: this },
             );

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
 import { promises as fsp } from "fs";
 import * as path from "path";
-import { encodeSecrets, GuestDir, GuestFile, GuestOs, renderStep } from "./render";
+import { encodeSecrets, GuestOs, renderStep, StepSpec } from "./render";
 
 export interface GuestConnection {
     /** Address Pulumi connects to (over SSH, through the router from the management zone). */
@@ -46,24 +46,15 @@ export function dialErrorLimitFor(seconds: number): number {
     return Math.ceil(seconds / DIAL_PAUSE_MAX_SECONDS);
 }
 
-export interface GuestStepArgs {
+export interface GuestStepArgs extends StepSpec {
     /** Host name, as in the model (`PAR-DHCP01`): the folder of its rendered files. */
     readonly host: string;
     /** Step name, kebab-case, unique on the host (`kea`, `nftables`). */
     readonly step: string;
     readonly os: GuestOs;
     readonly connection: GuestConnection;
-    /** Files to install in the guest, in order. */
-    readonly files: readonly GuestFile[];
-    /**
-     * Folders given a mode and owner before the files are installed (Linux). @default none: a folder a file needs
-     * is created 0755, root's, and an existing one is left as it is
-     */
-    readonly dirs?: readonly GuestDir[];
-    /** Step body (POSIX sh, or PowerShell on Windows), run after the files are installed. Must be idempotent. */
-    readonly script: string;
-    /** Secrets substituted for `{{secret:<name>}}` in the files and readable by the body; sent on stdin only. */
-    readonly secrets?: Readonly<Record<string, pulumi.Input<string>>>;
+    /** The value of each secret the spec names (others are ignored). @default none: the spec names no secret */
+    readonly secretValues?: Readonly<Record<string, pulumi.Input<string> | undefined>>;
     /** Local folder the rendered files are written to (`out/<stack>/rendered` under synth). */
     readonly renderDir: string;
     /**
@@ -112,8 +103,14 @@ export class GuestStep extends pulumi.ComponentResource {
 
     constructor(name: string, args: GuestStepArgs, opts?: pulumi.ComponentResourceOptions) {
         super("billu:guest:GuestStep", name, {}, opts);
-        const secretNames = Object.keys(args.secrets ?? {});
-        const r = renderStep({ host: args.host, step: args.step, os: args.os, files: args.files, dirs: args.dirs, script: args.script, secretNames });
+        const secretNames = [...(args.secrets ?? [])];
+        const secretValues: Record<string, pulumi.Input<string>> = {};
+        for (const n of secretNames) {
+            const v = args.secretValues?.[n];
+            if (v === undefined) throw new Error(`guest step ${args.host}/${args.step} needs the secret ${n}, but no value is bound to it`);
+            secretValues[n] = v;
+        }
+        const r = renderStep({ host: args.host, step: args.step, os: args.os, files: args.files, dirs: args.dirs, script: args.script, secrets: secretNames });
         this.hash = r.hash;
         const connection: command.types.input.remote.ConnectionArgs = {
             host: args.connection.host,
@@ -143,7 +140,6 @@ export class GuestStep extends pulumi.ComponentResource {
                 { parent: this, dependsOn: [prepare], replaceWith },
             );
         });
-        const secretValues = args.secrets ?? {};
         const hasSecrets = secretNames.length > 0;
         const stdin = hasSecrets ? pulumi.secret(pulumi.all(secretValues).apply((v) => encodeSecrets(v as Record<string, string>))) : undefined;
         // A changed secret must re-run the step, but its value must not sit in the triggers: use its hash.

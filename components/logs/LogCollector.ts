@@ -61,7 +61,8 @@ export class LogCollector extends pulumi.ComponentResource {
                 dirs: collectorDirs(plan),
                 files: collectorFiles(plan),
                 script: rsyslogStepScript(),
-                secrets: {
+                secrets: Object.values(LOGS_SECRETS),
+                secretValues: {
                     [LOGS_SECRETS.ca]: ctx.ca.certPem,
                     [LOGS_SECRETS.cert]: this.certificate.certPem,
                     [LOGS_SECRETS.key]: this.certificate.privateKeyPem,

@@ -5,7 +5,10 @@ import { BaseServer } from "../base-server/BaseServer";
 import { connectionFor, SiteContext } from "../context";
 import { domainOf } from "../domain-controller/common";
 import { GuestStep } from "../guest-step/GuestStep";
-import { MAIL_SECRET, mailPackagesScript, mailStep, MailStepText, sambaMailDirectoryStep, windowsMailDirectoryStep } from "./render";
+import { mailDirectoryStep } from "../directory/mail";
+import { StepSpec } from "../guest-step/render";
+import { MAIL_SECRET } from "./common";
+import { mailPackagesStep, mailStep } from "./steps";
 
 export interface MailServerArgs {
     readonly ctx: SiteContext;
@@ -52,8 +55,7 @@ export class MailServer extends pulumi.ComponentResource {
             [MAIL_SECRET.key]: cert.privateKeyPem,
             [MAIL_SECRET.ca]: ctx.ca.certPem,
         };
-        const bind = (names: readonly string[]) => Object.fromEntries(names.map((n) => [n, values[n]]));
-        const step = (child: string, stepName: string, on: HostModel, text: MailStepText, os: "linux" | "windows", after: readonly pulumi.Resource[]) =>
+        const step = (child: string, stepName: string, on: HostModel, spec: StepSpec, os: "linux" | "windows", after: readonly pulumi.Resource[]) =>
             new GuestStep(
                 `${name}-${child}`,
                 {
@@ -62,28 +64,18 @@ export class MailServer extends pulumi.ComponentResource {
                     os,
                     connection: connectionFor(ctx, on),
                     renderDir: ctx.renderDir,
-                    files: text.files,
-                    dirs: text.dirs,
-                    script: text.script,
-                    secrets: text.secrets.length > 0 ? bind(text.secrets) : undefined,
+                    ...spec,
+                    secretValues: values,
                     after,
                 },
                 { parent: this },
             );
         const dc1 = ctx.model.host(domain.dcs[0].name);
-        this.directory = step(
-            "directory",
-            "mail-directory",
-            dc1,
-            domain.flavor === "samba" ? sambaMailDirectoryStep(plan, domain) : windowsMailDirectoryStep(plan, domain),
-            domain.flavor === "samba" ? "linux" : "windows",
-            [...ctx.after.domain],
-        );
-        // The packages first: the configuration step's checks run postfix and doveconf before its body could install them.
-        const packages = step("packages", "mail-packages", host, { files: [], script: mailPackagesScript(), secrets: [] }, "linux", [
-            ...this.server.ready,
+        this.directory = step("directory", "mail-directory", dc1, mailDirectoryStep(plan, domain), domain.flavor === "samba" ? "linux" : "windows", [
             ...ctx.after.domain,
         ]);
+        // The packages first: the configuration step's checks run postfix and doveconf before its body could install them.
+        const packages = step("packages", "mail-packages", host, mailPackagesStep(), "linux", [...this.server.ready, ...ctx.after.domain]);
         this.mail = step("mail", "mail", host, mailStep(plan, domain), "linux", [packages.apply, this.directory.apply]);
         this.registerOutputs({});
     }

@@ -1,6 +1,6 @@
 import type { RoleBuilder } from "../contracts";
 import { MailServer } from "./MailServer";
-import { mailDocs } from "./render";
+import { mailDocs } from "./docs";
 
 /** The mail role: the site's one MailServer (validated by model/mail.ts), and its docs sections. */
 export const buildMail: RoleBuilder = (ctx, hosts, parent, docs) => {

@@ -4,6 +4,7 @@ import { VpnLocal, VpnModel } from "../../model/vpn";
 import { connectionFor, SiteContext } from "../context";
 import { VPN_TYPE } from "../contracts";
 import { GuestStep } from "../guest-step/GuestStep";
+import { stepScript } from "../guest-step/render";
 import {
     PSK_SECRET,
     renderCharonConf,
@@ -99,7 +100,8 @@ export class SiteToSiteVpn extends pulumi.ComponentResource {
                         { path: paths.strongswanDropIn, content: renderStrongswanDropIn() },
                     ],
                     script: vpnStepBody(vpn),
-                    secrets: { [PSK_SECRET]: this.psk },
+                    secrets: [PSK_SECRET],
+                    secretValues: { [PSK_SECRET]: this.psk },
                 },
                 { parent: this },
             );
@@ -108,28 +110,12 @@ export class SiteToSiteVpn extends pulumi.ComponentResource {
     }
 }
 
-/** The `vpn` step's body (POSIX sh, idempotent): packages, the interface, charon up and the config loaded. */
+/** The `vpn` step's body (POSIX sh, idempotent, scripts/vpn/vpn.sh): packages, the interface, charon up and the config loaded. */
 export function vpnStepBody(vpn: VpnModel): string {
-    const p = vpnPaths(vpn);
-    const unit = p.linkUnit.slice(p.linkUnit.lastIndexOf("/") + 1);
-    return [
-        "export DEBIAN_FRONTEND=noninteractive",
-        "missing=''",
-        "for pkg in charon-systemd strongswan-swanctl libstrongswan-standard-plugins; do",
-        '    dpkg -s "$pkg" >/dev/null 2>&1 || missing="$missing $pkg"',
-        "done",
-        '[ -z "$missing" ] || billu_apt_install $missing',
-        `if billu_changed ${p.linkUnit} ${p.strongswanDropIn}; then systemctl daemon-reload; fi`,
-        `systemctl enable -q ${unit} strongswan.service`,
-        `${p.link}`,
-        "if ! systemctl is-active -q strongswan.service; then",
-        "    systemctl start strongswan.service",
-        `elif billu_changed ${p.charon}; then`,
-        "    systemctl restart strongswan.service",
-        `elif billu_changed ${p.connection} ${p.secrets}; then`,
-        "    # Loads the changed connection and key; established SAs of an unchanged connection stay up.",
-        "    swanctl --load-all --noprompt >/dev/null",
-        "fi",
-        `billu_log "tunnel ${vpn.tunnel}: ${vpn.local.gateway.address} <-> ${vpn.remote.gateway.address} (${vpn.remote.site.company})"`,
-    ].join("\n");
+    return stepScript("linux", "vpn/vpn.sh", {
+        TUNNEL: vpn.tunnel,
+        LOCAL_ADDRESS: vpn.local.gateway.address,
+        REMOTE_ADDRESS: vpn.remote.gateway.address,
+        REMOTE_COMPANY: vpn.remote.site.company,
+    });
 }

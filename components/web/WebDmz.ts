@@ -5,6 +5,7 @@ import { BaseServer } from "../base-server/BaseServer";
 import { connectionFor, SiteContext } from "../context";
 import { WEB_TYPE } from "../contracts";
 import { GuestStep } from "../guest-step/GuestStep";
+import { stepScript } from "../guest-step/render";
 import { IssuedCert } from "../site-ca/SiteCa";
 import { CertDoc, TLS, WEB_SECRETS, webFiles, webStepBody } from "./render";
 
@@ -76,7 +77,7 @@ export class WebDmz extends pulumi.ComponentResource {
                 step: "apache-packages",
                 after: [...this.server.ready],
                 files: [],
-                script: "dpkg -s apache2 >/dev/null 2>&1 || billu_apt_install apache2",
+                script: stepScript("linux", "web/apache-packages.sh"),
             },
             { parent: this },
         );
@@ -97,7 +98,8 @@ export class WebDmz extends pulumi.ComponentResource {
                     serverFqdn: `${host.name.toLowerCase()}.${ctx.model.site.domain}`,
                     siteName: ctx.model.site.name,
                 }),
-                secrets,
+                secrets: Object.keys(secrets),
+                secretValues: secrets,
                 script: webStepBody(web),
             },
             { parent: this },

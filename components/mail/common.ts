@@ -1,0 +1,41 @@
+/**
+ * What the mail server's renderers share: the secrets' names, the paths in the guest, the mailbox owner, the
+ * catalogue's ports, and AD's filter for an enabled person. Pure: no Pulumi here.
+ */
+import { SERVICES } from "../../model/ports";
+
+/** Names of the secrets the mail steps receive on stdin (never in a staged file or on a command line). */
+export const MAIL_SECRET = {
+    /** The LDAP service account's password (generated, @pulumi/random). */
+    ldap: "mail-ldap-password",
+    /** The server's certificate and key from the site CA, and the CA certificate. */
+    cert: "mail-cert",
+    key: "mail-key",
+    ca: "site-ca-cert",
+} as const;
+
+export const MAIL_PATHS = {
+    mainCf: "/etc/postfix/main.cf",
+    masterCf: "/etc/postfix/master.cf",
+    /** Outside /etc/postfix: they hold a secret, so they are 0600 postfix's, which postfix-script's check of its own folder would flag. */
+    ldapDir: "/etc/billu/mail/postfix-ldap",
+    dovecotConf: "/etc/dovecot/dovecot.conf",
+    dovecotLdap: "/etc/dovecot/billu-ldap.conf.ext",
+    tlsDir: "/etc/billu/mail/tls",
+    ca: "/etc/billu/mail/tls/ca.pem",
+    cert: "/etc/billu/mail/tls/server.pem",
+    key: "/etc/billu/mail/tls/server.key",
+    rspamd: "/etc/rspamd/local.d",
+    mailboxes: "/var/vmail",
+} as const;
+
+/** The one system user owning every mailbox (fixed id, so Dovecot's valid-uid range can be exact). */
+export const VMAIL = { user: "vmail", uid: 5000 } as const;
+/** rspamd's milter (proxy worker) on the loopback. */
+export const RSPAMD_MILTER = "127.0.0.1:11332";
+
+/** Ports of a service of the catalogue (one port each for these). */
+export const port = (service: string) => SERVICES[service].ports[0].from;
+
+/** AD: a person's account that is not disabled (userAccountControl bit 2, LDAP_MATCHING_RULE_BIT_AND). */
+export const ENABLED_PERSON = "(objectCategory=person)(objectClass=user)(!(userAccountControl:1.2.840.113556.1.4.803:=2))";

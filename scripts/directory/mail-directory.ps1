@@ -1,0 +1,35 @@
+# Step `mail-directory` on the first DC (windows flavor): the mail server's LDAP service account and the mail
+# aliases as proxyAddresses. Data: $SERVICE_ACCOUNT, $BIND_DN, $MAIL_HOST, $DC_FQDN, $DOMAIN_DN, $MAIL_DOMAIN and the
+# aliases file $ALIASES (address TAB sAMAccountName, one a line).
+$svc = $SERVICE_ACCOUNT
+$pw = ConvertTo-SecureString (Get-BilluSecret 'mail-ldap-password') -AsPlainText -Force
+if (-not (Get-ADUser -Filter "SamAccountName -eq '$svc'")) {
+    New-ADUser -Name $svc -SamAccountName $svc -UserPrincipalName $BIND_DN -Description "looks mail addresses up for $MAIL_HOST (read only)" `
+        -AccountPassword $pw -Enabled $true -PasswordNeverExpires $true
+    Write-BilluLog "user $svc"
+} else {
+    # The password follows the secret: a bind that fails means the secret changed.
+    $probe = New-Object System.DirectoryServices.DirectoryEntry("LDAP://$DC_FQDN/$DOMAIN_DN", $BIND_DN, (Get-BilluSecret 'mail-ldap-password'))
+    try { $null = $probe.NativeObject } catch { Set-ADAccountPassword -Identity $svc -Reset -NewPassword $pw; Write-BilluLog "$svc password set from the secret" }
+}
+$want = @(Get-Content -LiteralPath $ALIASES | Where-Object { $_ -ne '' } | ForEach-Object {
+    $address, $target = $_ -split "`t", 2
+    @{ Target = $target; Value = "smtp:$address" }
+})
+$suffix = "@$MAIL_DOMAIN"
+$have = @(Get-ADObject -LDAPFilter '(proxyAddresses=*)' -Properties proxyAddresses, sAMAccountName | ForEach-Object {
+    $o = $_; $o.proxyAddresses | Where-Object { $_ -clike 'smtp:*' -and $_.ToLower().EndsWith($suffix) } | ForEach-Object { @{ Target = $o.sAMAccountName; Value = $_ } }
+})
+foreach ($w in $want) {
+    if (-not ($have | Where-Object { $_.Target -eq $w.Target -and $_.Value -eq $w.Value })) {
+        $o = Get-ADObject -LDAPFilter "(sAMAccountName=$($w.Target))"
+        if (-not $o) { throw "alias $($w.Value): no account or group $($w.Target) in the directory" }
+        Set-ADObject -Identity $o -Add @{ proxyAddresses = $w.Value }; Write-BilluLog "add $($w.Value) on $($w.Target)"
+    }
+}
+foreach ($h in $have) {
+    if (-not ($want | Where-Object { $_.Target -eq $h.Target -and $_.Value -eq $h.Value })) {
+        $o = Get-ADObject -LDAPFilter "(sAMAccountName=$($h.Target))"
+        Set-ADObject -Identity $o -Remove @{ proxyAddresses = $h.Value }; Write-BilluLog "del $($h.Value) on $($h.Target)"
+    }
+}

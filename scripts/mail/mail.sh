@@ -1,0 +1,29 @@
+# Step `mail` of the mail host. Data: $LDAP_URI (the first DC's LDAPS), $BIND_DN and $SERVICE_ACCOUNT (the service account).
+# Every mailbox belongs to one system user with a fixed id (Dovecot's valid-uid range is exactly it).
+if ! getent passwd vmail >/dev/null; then
+    getent group vmail >/dev/null || groupadd --gid 5000 vmail
+    useradd --uid 5000 --gid vmail --home-dir /var/vmail --no-create-home --shell /usr/sbin/nologin vmail
+    billu_log "user vmail"
+fi
+[ "$(id -u vmail)" = 5000 ] || billu_die "user vmail exists with another uid than 5000"
+install -d -m 0750 -o vmail -g vmail /var/vmail
+# The service account must work before the daemons depend on it: an LDAPS bind with the site CA verified.
+billu_secret mail-ldap-password > "$BILLU_WORK/ldap.pw"
+if ! LDAPTLS_CACERT=/etc/billu/mail/tls/ca.pem LDAPTLS_REQCERT=demand ldapsearch -LLL -x -o nettimeout=10 -H "$LDAP_URI" -D "$BIND_DN" -y "$BILLU_WORK/ldap.pw" -s base -b '' 1.1 >"$BILLU_WORK/bind" 2>&1; then
+    sed "s/^/  /" "$BILLU_WORK/bind" >&2
+    billu_die "the service account $SERVICE_ACCOUNT cannot bind to $LDAP_URI"
+fi
+restart_or_start() { # <unit> <changed?>
+    if [ "$2" = 1 ]; then systemctl restart "$1"; billu_log "$1 restarted"; elif ! systemctl is-active -q "$1"; then systemctl start "$1"; fi
+}
+changed() { if billu_changed "$@"; then echo 1; else echo 0; fi; }
+for unit in rspamd postfix dovecot; do systemctl enable -q "$unit"; done
+restart_or_start rspamd "$(changed /etc/rspamd/local.d/worker-proxy.inc /etc/rspamd/local.d/worker-normal.inc /etc/rspamd/local.d/actions.conf /etc/rspamd/local.d/options.inc /etc/rspamd/local.d/milter_headers.conf)"
+restart_or_start dovecot "$(changed /etc/billu/mail/tls/ca.pem /etc/billu/mail/tls/server.pem /etc/billu/mail/tls/server.key /etc/dovecot/billu-ldap.conf.ext /etc/dovecot/dovecot.conf)"
+restart_or_start postfix "$(changed /etc/billu/mail/tls/ca.pem /etc/billu/mail/tls/server.pem /etc/billu/mail/tls/server.key /etc/billu/mail/postfix-ldap/mailboxes.cf /etc/billu/mail/postfix-ldap/aliases.cf /etc/billu/mail/postfix-ldap/groups.cf /etc/billu/mail/postfix-ldap/senders.cf /etc/postfix/master.cf /etc/postfix/main.cf)"
+# Ready when every listener answers (bounded): the milter, SMTP, submission, IMAPS.
+listening() { ss -Hltn "sport = :$1" | grep -q .; }
+for p in 11332 25 587 993; do
+    n=0
+    until listening "$p"; do n=$((n + 1)); [ "$n" -le 300 ] || billu_die "nothing listens on port $p after 60 s"; sleep 0.2; done
+done
