@@ -17,9 +17,13 @@
 #           known client keeps its address, the restarted primary syncs back; then the primary crashes (SIGKILL)
 #           and the standby serves a new client within the bound of the model's HA timings.
 #
-# Sabotage (BILLU_LAB_SABOTAGE=1): after its hash check, the Kea config each server runs gets routers = x.y.z.2 in
+# Proof it runs what synth rendered: every file the lab installs (each server's kea-dhcp4.conf and HA TLS files, the
+# router's relay unit, sysctl and nftables ruleset) is installed with the mode and owner its rendered step declares,
+# then read back (bytes, mode, owner) and compared with out/dev and out/prod, the trees `npm run synth -- --stack
+# <stack>` wrote (lab_readback); labs/dhcp/overrides.json lists no override: no rendered file is changed.
+# Sabotage (BILLU_LAB_SABOTAGE=1): after its read-back, the Kea config each server runs gets routers = x.y.z.2 in
 # every scope (the gateway is .1): the lease probes (router option against the model) must fail.
-# Lab overrides (documented, none in the files): Kea runs in a private mount namespace where /etc/kea, /var/lib and
+# Lab-only choices (documented, none in the files): Kea runs in a private mount namespace where /etc/kea, /var/lib and
 # /run are the lab's own directories, so the rendered paths (/etc/kea/kea-dhcp4.conf, /var/lib/kea/kea-leases4.csv,
 # /run/kea/kea4-ctrl-socket) are used unchanged; KEA_LOCKFILE_DIR is set as the packaged systemd unit sets it;
 # Kea runs as root (the unit runs it as _kea); dhcrelay runs the unit's ExecStart in the foreground of the lab; the
@@ -35,6 +39,9 @@ ms_since() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
 
 DEV=$(lab_synth dev)
 PROD=$(lab_synth prod)
+# The read-back's references: out/dev and out/prod, written by the user's own `npm run synth -- --stack <stack>`.
+lab_expected dev
+lab_expected prod
 
 # facts <outputs.json> <zone>...: shell assignments of what the model says (read from the stack outputs).
 facts() {
@@ -45,7 +52,7 @@ facts() {
         const dcs = o.hosts.filter((h) => h.role === "dc").map((h) => h.address);
         const dhcp = o.hosts.filter((h) => h.role === "dhcp");
         const fw = o.hosts.find((h) => h.role === "firewall");
-        out.push(`DOMAIN=${q(o.site.domain)}`, `DCS=${q(dcs.join(" "))}`);
+        out.push(`DOMAIN=${q(o.site.domain)}`, `DCS=${q(dcs.join(" "))}`, `FW_NAME=${q(fw.name)}`);
         dhcp.forEach((h, i) => out.push(`SRV${i + 1}=${q(h.address)}`, `SRV${i + 1}_NAME=${q(h.name)}`));
         const servers = o.zones.find((z) => z.name === dhcp[0].zone);
         out.push(`SRV_PREFIX=${servers.cidr.split("/")[1]}`, `SRV_GW=${q(servers.gateway)}`);
@@ -156,15 +163,35 @@ leases_in_file() {
 show_lease() { lab_log "  lease $1: $(tr '\n' ' ' <"$2")(${3} ms)"; }
 LEASES=0
 
-# start_kea <ns> <dir> <rendered conf> [tls dir]: runs Kea in a private mount namespace whose /etc/kea, /var/lib
-# and /run are <dir>'s, with the rendered file hash-checked as /etc/kea/kea-dhcp4.conf (and the HA TLS files).
+# start_kea <ns> <dir> <stack> <host> [tls dir]: runs Kea in a private mount namespace whose /etc/kea, /var/lib
+# and /run are <dir>'s. The lab installs the host's rendered kea-dhcp4.conf (and the HA TLS files, their secret
+# placeholders filled by the rendered billu_subst from the lab's throwaway files) with the mode and owner the rendered
+# kea step declares, then reads them back against out/<stack> (lab_readback) before the sabotage may touch them.
 start_kea() {
-    local ns="$1" d="$2" conf="$3" tls="${4:-}"
+    local ns="$1" d="$2" stack="$3" host="$4" tls="${5:-}" src f mode owner
+    src="$LAB_DIR/synth-$stack/rendered/$host"
     mkdir -p "$d/etc-kea" "$d/var-lib/kea" "$d/run/kea" "$d/run/lock/kea"
-    [ -z "$tls" ] || cp -r "$tls" "$d/etc-kea/tls"
-    cp "$conf" "$d/etc-kea/kea-dhcp4.conf"
-    lab_hash_check "$conf" "$d/etc-kea/kea-dhcp4.conf"
-    if lab_sabotage; then # the routers option of every scope becomes .2: the lease probes must see it
+    lab_install_declared "$src" /etc/kea/kea-dhcp4.conf "$d/etc-kea/kea-dhcp4.conf"
+    local files=(/etc/kea/kea-dhcp4.conf)
+    if [ -n "$tls" ]; then # the secret channel: "<name>\t<hex>" lines, as the step's stdin carries them
+        : >"$d/secrets"
+        for f in ca:ca.pem cert:kea-ha.pem key:kea-ha.key; do
+            printf 'kea-ha-%s\t%s\n' "${f%%:*}" "$(od -An -tx1 <"$tls/${f#*:}" | tr -d ' \n')" >>"$d/secrets"
+        done
+        for f in ca.pem kea-ha.pem kea-ha.key; do
+            read -r mode owner <<<"$(lab_declared "$stack" "$host" "/etc/kea/tls/$f")"
+            [ -n "$owner" ] || lab_die "no rendered step of $host installs /etc/kea/tls/$f"
+            mkdir -p "$d/etc-kea/tls"
+            # shellcheck disable=SC1091
+            ( . "$src/var/lib/billu/stage/kea/billu-lib.sh"; BILLU_SECRETS="$d/secrets"; billu_subst "$src/etc/kea/tls/$f" ) >"$d/etc-kea/tls/$f"
+            chown "$owner" "$d/etc-kea/tls/$f"; chmod "$mode" "$d/etc-kea/tls/$f"
+            files+=("/etc/kea/tls/$f")
+        done
+    fi
+    LAB_SECRETS="${tls:+$d/secrets}"
+    for f in "${files[@]}"; do lab_readback "$stack" "$host" "$f" "$d/etc-kea/${f#/etc/kea/}"; done
+    LAB_SECRETS=""
+    if lab_sabotage; then # after the read-back, the routers option of every scope becomes .2: the lease probes must see it
         sed -i 's/"data": "\([0-9]*\.[0-9]*\.[0-9]*\)\.1"/"data": "\1.2"/' "$d/etc-kea/kea-dhcp4.conf"
         lab_log "SABOTAGE: $ns's Kea hands out the router .2 instead of the gateway .1"
     fi
@@ -205,12 +232,13 @@ topology() {
     ip -n "$LAB-${p}c2" link set eth0 address 02:b1:1a:b0:00:02
 }
 
-# start_relay <ns> <rendered unit> <dir>: the unit's ExecStart, hash-checked, in the router namespace.
+# start_relay <ns> <stack> <dir>: the router's rendered relay unit installed as its step declares it, read back,
+# and its ExecStart run in the router namespace.
 start_relay() {
-    local ns="$1" unit="$2" d="$3" cmd
+    local ns="$1" stack="$2" d="$3" cmd unit=/etc/systemd/system/billu-dhcp-relay.service
     mkdir -p "$d"
-    cp "$unit" "$d/billu-dhcp-relay.service"
-    lab_hash_check "$unit" "$d/billu-dhcp-relay.service"
+    lab_install_declared "$LAB_DIR/synth-$stack/rendered/$FW_NAME" "$unit" "$d/billu-dhcp-relay.service"
+    lab_readback "$stack" "$FW_NAME" "$unit" "$d/billu-dhcp-relay.service"
     cmd=$(sed -n 's/^ExecStart=//p' "$d/billu-dhcp-relay.service")
     lab_log "relay: $cmd"
     # shellcheck disable=SC2086
@@ -218,14 +246,16 @@ start_relay() {
     lab_wait 10 "dhcrelay listening" grep -q "^Sending on" "$d/relay.log"
 }
 
-# router_firewall <ns> <synth dir> <dir>: the router's own rendered sysctl and nftables ruleset (the flow matrix),
-# hash-checked, so every DHCP packet of the lab crosses the firewall the stack ships.
+# router_firewall <ns> <stack> <dir>: the router's own rendered sysctl and nftables ruleset (the flow matrix),
+# installed as the router step declares them and read back, so every DHCP packet of the lab crosses the firewall
+# the stack ships.
 router_firewall() {
-    local ns="$1" s="$2" d="$3"
+    local ns="$1" stack="$2" d="$3" f
     mkdir -p "$d"
-    cp "$s/rendered/PAR-FW01/etc/sysctl.d/90-billu-router.conf" "$s/rendered/PAR-FW01/etc/nftables.conf" "$d/"
-    lab_hash_check "$s/rendered/PAR-FW01/etc/sysctl.d/90-billu-router.conf" "$d/90-billu-router.conf"
-    lab_hash_check "$s/rendered/PAR-FW01/etc/nftables.conf" "$d/nftables.conf"
+    for f in /etc/sysctl.d/90-billu-router.conf /etc/nftables.conf; do
+        lab_install_declared "$LAB_DIR/synth-$stack/rendered/$FW_NAME" "$f" "$d/$(basename "$f")"
+        lab_readback "$stack" "$FW_NAME" "$f" "$d/$(basename "$f")"
+    done
     ip netns exec "$ns" sysctl -q -p "$d/90-billu-router.conf" >/dev/null
     ip netns exec "$ns" nft -f "$d/nftables.conf"
 }
@@ -263,11 +293,11 @@ eval "$(model_facts dev)"
 lab_log "model (dev): lease ${LEASE_VALID} s, T1 ${LEASE_RENEW} s, T2 ${LEASE_REBIND} s; $(wc -w <<<"$SCOPES") scopes"
 SRV2=""
 topology d
-start_kea "$LAB-ds1" "$LAB_DIR/dev-s1" "$DEV/rendered/$SRV1_NAME/etc/kea/kea-dhcp4.conf"
+start_kea "$LAB-ds1" "$LAB_DIR/dev-s1" dev "$SRV1_NAME"
 DEV_KEA=$LAB_LAST_PID
 lab_wait 15 "kea-dhcp4 (dev) serving" grep -q "DHCP4_STARTED" "$LAB_DIR/dev-s1/kea.log" || { cat "$LAB_DIR/dev-s1/kea.log" >&2; lab_die "kea did not start"; }
-start_relay "$LAB-dr" "$DEV/rendered/PAR-FW01/etc/systemd/system/billu-dhcp-relay.service" "$LAB_DIR/dev-relay"
-router_firewall "$LAB-dr" "$DEV" "$LAB_DIR/dev-fw"
+start_relay "$LAB-dr" dev "$LAB_DIR/dev-relay"
+router_firewall "$LAB-dr" dev "$LAB_DIR/dev-fw"
 
 scope_leases dev d "$SRV1"
 ip -n "$LAB-dc1" link set eth0 address "$lan_dsi_RES_MAC"
@@ -355,9 +385,9 @@ for i in 1 2; do
     cp "$TLS/ca.pem" "$TLS/s$i/ca.pem"
 done
 topology p
-start_kea "$LAB-ps1" "$LAB_DIR/prod-s1" "$PROD/rendered/$SRV1_NAME/etc/kea/kea-dhcp4.conf" "$TLS/s1"
+start_kea "$LAB-ps1" "$LAB_DIR/prod-s1" prod "$SRV1_NAME" "$TLS/s1"
 PRIMARY=$LAB_LAST_PID
-start_kea "$LAB-ps2" "$LAB_DIR/prod-s2" "$PROD/rendered/$SRV2_NAME/etc/kea/kea-dhcp4.conf" "$TLS/s2"
+start_kea "$LAB-ps2" "$LAB_DIR/prod-s2" prod "$SRV2_NAME" "$TLS/s2"
 t=$(date +%s%N)
 hot() { grep -q "to HOT-STANDBY state" "$1"; }
 lab_wait 30 "$SRV1_NAME in HOT-STANDBY" hot "$LAB_DIR/prod-s1/kea.log" && lab_wait 30 "$SRV2_NAME in HOT-STANDBY" hot "$LAB_DIR/prod-s2/kea.log" || true
@@ -373,8 +403,8 @@ ha_err() { ip netns exec "$LAB-pr" curl -sS --max-time 3 -H 'Content-Type: appli
 lab_expect "prod: ...with the TLS alert \"certificate required\"" pass lab_has "alert certificate required" ha_err --cacert "$TLS/ca.pem" "https://$SRV1:8005/"
 lab_expect "prod: the primary's HA API refuses plain HTTP" fail ha_api "http://$SRV1:8005/"
 lab_expect "prod: ...the TLS listener drops it without an HTTP answer" pass lab_has "Empty reply from server\|Connection reset by peer" ha_err "http://$SRV1:8005/"
-start_relay "$LAB-pr" "$PROD/rendered/PAR-FW01/etc/systemd/system/billu-dhcp-relay.service" "$LAB_DIR/prod-relay"
-router_firewall "$LAB-pr" "$PROD" "$LAB_DIR/prod-fw"
+start_relay "$LAB-pr" prod "$LAB_DIR/prod-relay"
+router_firewall "$LAB-pr" prod "$LAB_DIR/prod-fw"
 
 scope_leases prod p "$SRV1"
 N_SCOPES=$(wc -w <<<"$SCOPES")
@@ -398,7 +428,7 @@ lab_expect "prod: a known client keeps its address $DSI_ADDR through the standby
 grep -o "transitions from [A-Z-]* to [A-Z-]* state" "$LAB_DIR/prod-s2/kea.log" | sed "s/^/[$LAB]   standby: /"
 
 # The primary comes back: it syncs the standby's leases before serving again.
-start_kea "$LAB-ps1" "$LAB_DIR/prod-s1b" "$PROD/rendered/$SRV1_NAME/etc/kea/kea-dhcp4.conf" "$TLS/s1"
+start_kea "$LAB-ps1" "$LAB_DIR/prod-s1b" prod "$SRV1_NAME" "$TLS/s1"
 t=$(date +%s%N)
 FAILOVER_ADDR=$(lease_field "$LAB_DIR/prod-failover.lease" ip)
 back() { hot "$LAB_DIR/prod-s1b/kea.log" && grep -q "^$FAILOVER_ADDR," "$LAB_DIR/prod-s1b/var-lib/kea/kea-leases4.csv"; }
