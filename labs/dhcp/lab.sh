@@ -45,6 +45,7 @@ lab_expected prod
 
 # facts <outputs.json> <zone>...: shell assignments of what the model says (read from the stack outputs).
 facts() {
+    # shellcheck disable=SC2016 # a JavaScript program: its ${...} and $ are node's, not the shell's
     node -e '
         const o = require(process.argv[1]);
         const q = (s) => "\x27" + String(s).replace(/\x27/g, "") + "\x27";
@@ -73,6 +74,7 @@ facts() {
 # model_facts <stack>: shell assignments of the DHCP plan the model derives from the stack config (the same
 # Pulumi.<stack>.yaml synth read): lease timers, every scope, HA timings. Never read from kea-dhcp4.conf.
 model_facts() {
+    # shellcheck disable=SC2016 # a JavaScript program: its ${...} and $ are node's, not the shell's
     (cd "$LAB_ROOT" && BILLU_PROJECT_ROOT="$LAB_ROOT" node -e '
         const { readBilluConfig } = require("./dist/tools/synth");
         const { loadModel } = require("./dist/stacks/program");
@@ -85,6 +87,7 @@ model_facts() {
     ' "$1")
 }
 
+# shellcheck disable=SC2086 # split on IFS=. on purpose: the four octets
 ip2int() { local IFS=.; set -- $1; echo $(( ($1 << 24) + ($2 << 16) + ($3 << 8) + $4 )); }
 in_range() { local n; n=$(ip2int "$1"); [ "$n" -ge "$(ip2int "$2")" ] && [ "$n" -le "$(ip2int "$3")" ]; }
 
@@ -131,6 +134,7 @@ check_lease() {
 declare -A CLIENT_OF MAC_OF
 scope_leases() {
     local tag="$1" p="$2" srv="$3" spec zone id ps pe gw rif v ns ifc ms
+    # shellcheck disable=SC2153 # SCOPES is set by eval "$(model_facts <stack>)"
     for spec in $SCOPES; do
         IFS=, read -r zone id ps pe gw rif <<<"$spec"
         v=${zone//-/_}
@@ -183,6 +187,7 @@ start_kea() {
             [ -n "$owner" ] || lab_die "no rendered step of $host installs /etc/kea/tls/$f"
             mkdir -p "$d/etc-kea/tls"
             # shellcheck disable=SC1091
+            # shellcheck disable=SC2034 # BILLU_SECRETS is read by the sourced billu_subst
             ( . "$src/var/lib/billu/stage/kea/billu-lib.sh"; BILLU_SECRETS="$d/secrets"; billu_subst "$src/etc/kea/tls/$f" ) >"$d/etc-kea/tls/$f"
             chown "$owner" "$d/etc-kea/tls/$f"; chmod "$mode" "$d/etc-kea/tls/$f"
             files+=("/etc/kea/tls/$f")
@@ -195,6 +200,7 @@ start_kea() {
         sed -i 's/"data": "\([0-9]*\.[0-9]*\.[0-9]*\)\.1"/"data": "\1.2"/' "$d/etc-kea/kea-dhcp4.conf"
         lab_log "SABOTAGE: $ns's Kea hands out the router .2 instead of the gateway .1"
     fi
+    # shellcheck disable=SC2016 # $1 is the inner sh's argument
     lab_bg "$ns" "$d/kea.log" unshare -m --propagation private sh -c \
         'mount --bind "$1/etc-kea" /etc/kea && mount --bind "$1/var-lib" /var/lib && mount --bind "$1/run" /run &&
          exec env KEA_LOCKFILE_DIR=/run/lock/kea kea-dhcp4 -c /etc/kea/kea-dhcp4.conf' sh "$d"
@@ -210,7 +216,7 @@ topology() {
     n=0
     CLIENT_OF=()
     for nic in $ROUTER_NICS; do
-        IFS== read -r ifname addr zone <<<"$nic"
+        IFS="=" read -r ifname addr zone <<<"$nic"
         case "$zone" in
             servers) lab_link "$LAB-${p}r" "$ifname" "$addr" "$LAB-${p}sw" p0 - ;;
             lan-dsi) lab_link "$LAB-${p}r" "$ifname" "$addr" "$LAB-${p}c1" eth0 -; CLIENT_OF[$zone]="c1 eth0" ;;
@@ -219,6 +225,7 @@ topology() {
         esac
     done
     ip -n "$LAB-${p}sw" link set p0 master br0
+    # shellcheck disable=SC2153 # SRV1 is set by eval "$(facts <outputs.json>)"
     lab_link "$LAB-${p}s1" eth0 "$SRV1/$SRV_PREFIX" "$LAB-${p}sw" p1 -
     ip -n "$LAB-${p}sw" link set p1 master br0
     ip -n "$LAB-${p}s1" route add default via "$SRV_GW"
@@ -300,8 +307,10 @@ start_relay "$LAB-dr" dev "$LAB_DIR/dev-relay"
 router_firewall "$LAB-dr" dev "$LAB_DIR/dev-fw"
 
 scope_leases dev d "$SRV1"
+# shellcheck disable=SC2154 # the lan_* facts are set by eval "$(facts <outputs.json> lan-dsi lan-dev)"
 ip -n "$LAB-dc1" link set eth0 address "$lan_dsi_RES_MAC"
 if ms=$(dhcp_get "$LAB-dc1" "$LAB_DIR/dev-res.lease" 5); then LEASES=$((LEASES + 1)); show_lease "reserved $lan_dsi_RES_MAC" "$LAB_DIR/dev-res.lease" "$ms"; fi
+# shellcheck disable=SC2154 # the lan_* facts are set by eval "$(facts <outputs.json> lan-dsi lan-dev)"
 lab_expect "dev lan-dsi: reserved MAC $lan_dsi_RES_MAC gets $lan_dsi_RES_ADDR" pass check_lease "$LAB_DIR/dev-res.lease" lan_dsi "$SRV1" "$lan_dsi_RES_ADDR"
 ip -n "$LAB-dc1" link set eth0 address 02:b1:1a:b0:00:01
 lab_log "  Kea's lease file (dev):"
@@ -327,6 +336,7 @@ renewed_unicast() {
 }
 lab_expect "dev lan-dev: the client renews its lease by unicast to $SRV1 through the router's ruleset" pass renewed_unicast
 # The ruleset is live and default-deny: the client may ping its gateway, but only DHCP reaches the server.
+# shellcheck disable=SC2154 # the lan_* facts are set by eval "$(facts <outputs.json> lan-dsi lan-dev)"
 lab_expect "dev lan-dev: ping to the gateway $lan_dev_GW (router input allows ICMP)" pass ip netns exec "$LAB-dc2" busybox ping -c 1 -W 2 "$lan_dev_GW"
 lab_expect "dev lan-dev: ping to the DHCP server is dropped (no such flow in the matrix)" fail ip netns exec "$LAB-dc2" busybox ping -c 1 -W 2 "$SRV1"
 # The reason: the router's forward chain drops it by its policy (no rule of the matrix accepted it). A ping per try
@@ -344,11 +354,13 @@ ip -n "$LAB-dc2" addr flush dev eth0
 
 # Broken case: a Kea config whose lan-dsi pool disagrees with the model must make the lease check fail.
 kill "$DEV_KEA"; wait "$DEV_KEA" 2>/dev/null || true
+# shellcheck disable=SC2154 # the lan_* facts are set by eval "$(facts <outputs.json> lan-dsi lan-dev)"
 sed "s/\"pool\": \"$lan_dsi_POOL_START - $lan_dsi_POOL_END\"/\"pool\": \"${lan_dsi_POOL_START%.*}.30 - ${lan_dsi_POOL_START%.*}.40\"/" \
     "$DEV/rendered/$SRV1_NAME/etc/kea/kea-dhcp4.conf" >"$LAB_DIR/broken-pool.conf"
 lab_expect "broken config is still accepted by kea-dhcp4 -t (only the lab can catch it)" pass kea_ok "$LAB_DIR/broken-pool.conf"
 mkdir -p "$LAB_DIR/dev-broken/etc-kea" "$LAB_DIR/dev-broken/var-lib/kea" "$LAB_DIR/dev-broken/run/kea" "$LAB_DIR/dev-broken/run/lock/kea"
 cp "$LAB_DIR/broken-pool.conf" "$LAB_DIR/dev-broken/etc-kea/kea-dhcp4.conf"
+# shellcheck disable=SC2016 # $1 is the inner sh's argument
 lab_bg "$LAB-ds1" "$LAB_DIR/dev-broken/kea.log" unshare -m --propagation private sh -c \
     'mount --bind "$1/etc-kea" /etc/kea && mount --bind "$1/var-lib" /var/lib && mount --bind "$1/run" /run &&
      exec env KEA_LOCKFILE_DIR=/run/lock/kea kea-dhcp4 -c /etc/kea/kea-dhcp4.conf' sh "$LAB_DIR/dev-broken"
@@ -390,7 +402,7 @@ PRIMARY=$LAB_LAST_PID
 start_kea "$LAB-ps2" "$LAB_DIR/prod-s2" prod "$SRV2_NAME" "$TLS/s2"
 t=$(date +%s%N)
 hot() { grep -q "to HOT-STANDBY state" "$1"; }
-lab_wait 30 "$SRV1_NAME in HOT-STANDBY" hot "$LAB_DIR/prod-s1/kea.log" && lab_wait 30 "$SRV2_NAME in HOT-STANDBY" hot "$LAB_DIR/prod-s2/kea.log" || true
+{ lab_wait 30 "$SRV1_NAME in HOT-STANDBY" hot "$LAB_DIR/prod-s1/kea.log" && lab_wait 30 "$SRV2_NAME in HOT-STANDBY" hot "$LAB_DIR/prod-s2/kea.log"; } || true
 lab_log "  pair in HOT-STANDBY $(ms_since "$t") ms after start"
 lab_expect "prod: both peers reach HOT-STANDBY (the HA hook accepted the rendered parameters)" pass sh -c "grep -q 'to HOT-STANDBY state' '$LAB_DIR/prod-s1/kea.log' && grep -q 'to HOT-STANDBY state' '$LAB_DIR/prod-s2/kea.log'"
 # The peer API (it can rewrite leases) answers a peer's certificate only.

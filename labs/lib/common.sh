@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # labs/lib/common.sh: what every network-namespace lab shares (bash). Source it, set LAB (a short, unique prefix:
 # every namespace, veth and temp dir of the lab carries it), then use the helpers. Cleanup is automatic.
 #
@@ -35,8 +36,8 @@ lab_die() { printf '[%s] FATAL: %s\n' "$LAB" "$*" >&2; exit 3; }
 
 lab_cleanup() {
     local pid ns
-    for pid in "${LAB_PIDS[@]:-}"; do [ -n "$pid" ] && kill "$pid" 2>/dev/null || true; done
-    for pid in "${LAB_PIDS[@]:-}"; do [ -n "$pid" ] && wait "$pid" 2>/dev/null || true; done
+    for pid in "${LAB_PIDS[@]:-}"; do [ -z "$pid" ] || kill "$pid" 2>/dev/null || true; done
+    for pid in "${LAB_PIDS[@]:-}"; do [ -z "$pid" ] || wait "$pid" 2>/dev/null || true; done
     for ns in "${LAB_NETNS[@]:-}"; do
         [ -n "$ns" ] || continue
         # Kill anything still running in the namespace, then delete it.
@@ -242,7 +243,7 @@ lab_declared() {
 lab_readback() {
     local stack="$1" host="$2" guest="$3" installed="$4" kind="${5:-installed}"
     local ref="$LAB_DIR/expected/$stack/$host$guest" got="$LAB_DIR/readback.got" want="$LAB_DIR/readback.want"
-    local problems=() declared="" actual lib
+    local problems=() declared="" actual lib libs
     if [ ! -f "$ref" ]; then
         problems+=("not in the $stack stack's synth output")
     elif ! "${LAB_ENTER[@]}" cat "$installed" >"$got" 2>"$LAB_DIR/readback.err"; then
@@ -250,8 +251,8 @@ lab_readback() {
     else
         cp "$ref" "$want"
         if grep -q '{{secret:' "$want"; then
-            lib=$(ls "$(cat "$LAB_DIR/expected-$stack.from")/$host"/var/lib/billu/stage/*/billu-lib.sh | head -1)
-            # shellcheck disable=SC1090
+            libs=("$(cat "$LAB_DIR/expected-$stack.from")/$host"/var/lib/billu/stage/*/billu-lib.sh); lib=${libs[0]}
+            # shellcheck disable=SC1090,SC2034 # the rendered library, found at run time; billu_subst reads BILLU_SECRETS
             ( . "$lib"; BILLU_SECRETS="$LAB_SECRETS"; billu_subst "$ref" ) >"$want" 2>"$LAB_DIR/readback.err" ||
                 problems+=("its secrets cannot be substituted ($(head -1 "$LAB_DIR/readback.err"))")
         fi

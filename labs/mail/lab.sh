@@ -60,7 +60,6 @@ QUOTA_MIB=$(mfact quotaMiB)
 BIND_DN=$(mfact bindDn)
 SVC=${BIND_DN%@*}
 POSTMASTER_TO=$(awk -F'\t' '$1 ~ /^postmaster@/ {print $2}' "$R/$DC1/etc/billu/mail/aliases.tsv")
-DOMAIN_DN=$(printf 'DC=%s' "${DOMAIN//./,DC=}")
 lab_log "mail domain $MAILDOM on $MAIL $MAIL_IP ($MAILHOST); DC $DC1 $DC1_IP; service account $BIND_DN; postmaster -> $POSTMASTER_TO"
 
 # --- secrets (what Pulumi would send on stdin) ----------------------------------------------------------------------
@@ -137,8 +136,10 @@ lab_expect "postmaster@$MAILDOM is a proxyAddress of $POSTMASTER_TO" pass lab_ha
 
 # --- PAR-MAIL01: packages (preinstalled: the guard skips), then the mail step --------------------------------------
 guest_new mail "${MAIL,,}"; plug mail "$MAIL_IP"
+# shellcheck disable=SC2086 # MAIL_DNS is a list of servers: one argument each
 guest_resolv mail "$DOMAIN" $MAIL_DNS
 # A lab /dev: the host's device nodes and a syslog socket of the lab's own.
+# shellcheck disable=SC2016 # a program for the guest's sh: its $n is the guest's
 guest_exec mail sh -euc 'mkdir -p /run/hostdev && mount --bind /dev /run/hostdev && mount -t tmpfs -o mode=0755 tmpfs /dev
     for n in null zero full random urandom tty; do touch /dev/$n; mount --bind /run/hostdev/$n /dev/$n; done
     ln -s /proc/self/fd /dev/fd; ln -s /proc/self/fd/0 /dev/stdin; ln -s /proc/self/fd/1 /dev/stdout; ln -s /proc/self/fd/2 /dev/stderr
@@ -207,7 +208,7 @@ for i in 1 2 3 4 5; do
     [ "$i" = 1 ] && FIRST="$tok"
 done
 lab_expect "5 messages to $MAIL_A by SMTP from outside were delivered (${#LAT[@]}/5)" pass test "${#LAT[@]}" = 5
-IFS=$'\n' SORTED=($(printf '%s\n' "${LAT[@]:-0}" | sort -n)); unset IFS
+mapfile -t SORTED < <(printf '%s\n' "${LAT[@]:-0}" | sort -n)
 lab_fig "delivery latency, end to end (client start, SMTP, rspamd, LMTP, file in the Maildir; 5 messages: min/median/max)" "${SORTED[0]}/${SORTED[2]:-?}/${SORTED[4]:-?} ms"
 # Postfix's own account of each message (delay=: queue arrival to Dovecot's 250 Saved), from the lab syslog.
 DELAYS=$(for tok in "${TOKS[@]}"; do
