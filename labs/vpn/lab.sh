@@ -162,11 +162,11 @@ prepare_site() { # <tag> <stack> <synth dir> <router> <tunnel>
         lab_install_declared "$dir" "$f" "$d/$(basename "$f")"
         lab_readback "$stack" "$4" "$f" "$d/$(basename "$f")"
     done
-    # The step's library (its billu_subst fills the secrets file) and the secrets file with its placeholder, staged.
-    for f in /var/lib/billu/stage/vpn/billu-lib.sh "/etc/swanctl/conf.d/billu-$tunnel.secrets.conf"; do
-        cp "$dir$f" "$d/$(basename "$f")"
-        lab_readback "$stack" "$4" "$f" "$d/$(basename "$f")" bytes
-    done
+    # The step's library (its billu_subst fills the secrets file), staged and read back; the secrets file with its
+    # placeholder is staged too, and read back once filled (case 2).
+    cp "$dir/var/lib/billu/stage/vpn/billu-lib.sh" "$d/billu-lib.sh"
+    lab_readback "$stack" "$4" /var/lib/billu/stage/vpn/billu-lib.sh "$d/billu-lib.sh" bytes
+    cp "$dir/etc/swanctl/conf.d/billu-$tunnel.secrets.conf" "$d/billu-$tunnel.secrets.conf"
     cat >"$d/strongswan.conf" <<EOC
 # labs/vpn override 1: the lab's charon (userspace ESP, own VICI socket and log); the rendered settings included.
 charon-systemd {
