@@ -159,8 +159,10 @@ prepare_site() { # <tag> <stack> <synth dir> <router> <tunnel>
     mkdir -p "$d"
     for f in /etc/sysctl.d/90-billu-router.conf /etc/nftables.conf /etc/strongswan.d/billu-vpn.conf \
         "/etc/swanctl/conf.d/billu-$tunnel.conf" "/usr/local/sbin/billu-vpn-link-$tunnel"; do
-        lab_install_declared "$dir" "$f" "$d/$(basename "$f")"
-        lab_readback "$stack" "$4" "$f" "$d/$(basename "$f")"
+        local to; to="$d/$(basename "$f")"
+        [ "$f" != /etc/sysctl.d/90-billu-router.conf ] || to="$d/sysctl.conf"
+        lab_install_declared "$dir" "$f" "$to"
+        lab_readback "$stack" "$4" "$f" "$to"
     done
     # The step's library (its billu_subst fills the secrets file), staged and read back; the secrets file with its
     # placeholder is staged too, and read back once filled (case 2).
