@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
 pkgs=$(cat labs/*/packages.txt 2>/dev/null | sed 's/#.*//' | tr -s ' \n' ' ')
+# The linters of the shell and Python the labs and guests run (npm run lint:scripts, scripts/lint-scripts.sh).
+pkgs="$pkgs shellcheck pyflakes3"
 [ -n "${pkgs// /}" ] || { echo "no lab packages"; exit 0; }
 printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
 chmod 755 /usr/sbin/policy-rc.d

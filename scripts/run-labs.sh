@@ -11,7 +11,7 @@
 #                                                exit 1. A lab that passes (0) or dies in set-up (3, or anything
 #                                                else) fails the run: its probes did not catch the corruption.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 3
 mode=normal
 labs=()
 opts=()

@@ -2,7 +2,7 @@
  * The labs' overrides (labs/<lab>/overrides.json, applied by tools/lab-overrides.ts) stay minimal and current: every
  * lab that installs rendered files has the file (possibly empty), every override still applies to today's synth
  * output of each stack it names (a dead one fails here), and a lab that reads back what it installed
- * (lab_readback) edits no rendered file on its own (no lab_hash_check with sed expressions, no sed on a rendered file).
+ * (lab_readback: every lab does) edits no rendered file on its own (no sed on a rendered file).
  */
 import { spawnSync } from "child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "fs";
@@ -22,12 +22,6 @@ const onHashCheck = (lab: string) => calls(script(lab), "lab_hash_check") || (ca
 const readsBack = (lab: string) => calls(script(lab), "lab_readback(_report)?") || (calls(script(lab), "guest_step") && calls(SAMBA, "lab_readback"));
 /** A lab installs rendered files when it synthesizes a stack. */
 const installsRendered = (lab: string) => /\blab_synth\b|dist\/tools\/synth\.js/.test(script(lab));
-/**
- * Labs that still compare a copy with its source (lab_hash_check) instead of reading back what they installed.
- * Pinned: a lab that moves to lab_readback must leave this list, and no lab may go back.
- */
-const NOT_YET_READ_BACK = ["dhcp", "firewall", "vpn"];
-
 test("every lab that installs rendered files has an overrides file, and every overrides file is well formed", () => {
     const labs = LABS.filter(installsRendered);
     expect(labs.length).toBeGreaterThanOrEqual(9);
@@ -35,9 +29,11 @@ test("every lab that installs rendered files has an overrides file, and every ov
     for (const l of labs) expect(() => readOverrides(overridesFile(ROOT, l))).not.toThrow();
 });
 
-test("the labs still on lab_hash_check are exactly the pinned list; the others read back and run no ad-hoc sed on rendered files", () => {
-    expect(LABS.filter(onHashCheck)).toEqual(NOT_YET_READ_BACK);
-    for (const l of LABS.filter((x) => !NOT_YET_READ_BACK.includes(x))) {
+test("every lab reads back what it installed; none compares a copy (lab_hash_check is gone) or runs ad-hoc sed on rendered files", () => {
+    // lab_hash_check copied a rendered file and compared the copy with its source: it could not fail. Gone for good.
+    expect(LABS.filter(onHashCheck)).toEqual([]);
+    expect(calls(readFileSync(path.join(ROOT, "labs", "lib", "common.sh"), "utf8"), "lab_hash_check")).toBe(false);
+    for (const l of LABS.filter(installsRendered)) {
         expect([l, readsBack(l)]).toEqual([l, true]);
         // A rendered file is edited only through overrides.json: no sed -i in the lab itself, except a broken case
         // or a sabotage switch (named on the line or the two before it).

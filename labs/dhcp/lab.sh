@@ -17,9 +17,13 @@
 #           known client keeps its address, the restarted primary syncs back; then the primary crashes (SIGKILL)
 #           and the standby serves a new client within the bound of the model's HA timings.
 #
-# Sabotage (BILLU_LAB_SABOTAGE=1): after its hash check, the Kea config each server runs gets routers = x.y.z.2 in
+# Proof it runs what synth rendered: every file the lab installs (each server's kea-dhcp4.conf and HA TLS files, the
+# router's relay unit, sysctl and nftables ruleset) is installed with the mode and owner its rendered step declares,
+# then read back (bytes, mode, owner) and compared with out/dev and out/prod, the trees `npm run synth -- --stack
+# <stack>` wrote (lab_readback); labs/dhcp/overrides.json lists no override: no rendered file is changed.
+# Sabotage (BILLU_LAB_SABOTAGE=1): after its read-back, the Kea config each server runs gets routers = x.y.z.2 in
 # every scope (the gateway is .1): the lease probes (router option against the model) must fail.
-# Lab overrides (documented, none in the files): Kea runs in a private mount namespace where /etc/kea, /var/lib and
+# Lab-only choices (documented, none in the files): Kea runs in a private mount namespace where /etc/kea, /var/lib and
 # /run are the lab's own directories, so the rendered paths (/etc/kea/kea-dhcp4.conf, /var/lib/kea/kea-leases4.csv,
 # /run/kea/kea4-ctrl-socket) are used unchanged; KEA_LOCKFILE_DIR is set as the packaged systemd unit sets it;
 # Kea runs as root (the unit runs it as _kea); dhcrelay runs the unit's ExecStart in the foreground of the lab; the
@@ -35,9 +39,13 @@ ms_since() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
 
 DEV=$(lab_synth dev)
 PROD=$(lab_synth prod)
+# The read-back's references: out/dev and out/prod, written by the user's own `npm run synth -- --stack <stack>`.
+lab_expected dev
+lab_expected prod
 
 # facts <outputs.json> <zone>...: shell assignments of what the model says (read from the stack outputs).
 facts() {
+    # shellcheck disable=SC2016 # a JavaScript program: its ${...} and $ are node's, not the shell's
     node -e '
         const o = require(process.argv[1]);
         const q = (s) => "\x27" + String(s).replace(/\x27/g, "") + "\x27";
@@ -45,7 +53,7 @@ facts() {
         const dcs = o.hosts.filter((h) => h.role === "dc").map((h) => h.address);
         const dhcp = o.hosts.filter((h) => h.role === "dhcp");
         const fw = o.hosts.find((h) => h.role === "firewall");
-        out.push(`DOMAIN=${q(o.site.domain)}`, `DCS=${q(dcs.join(" "))}`);
+        out.push(`DOMAIN=${q(o.site.domain)}`, `DCS=${q(dcs.join(" "))}`, `FW_NAME=${q(fw.name)}`);
         dhcp.forEach((h, i) => out.push(`SRV${i + 1}=${q(h.address)}`, `SRV${i + 1}_NAME=${q(h.name)}`));
         const servers = o.zones.find((z) => z.name === dhcp[0].zone);
         out.push(`SRV_PREFIX=${servers.cidr.split("/")[1]}`, `SRV_GW=${q(servers.gateway)}`);
@@ -66,6 +74,7 @@ facts() {
 # model_facts <stack>: shell assignments of the DHCP plan the model derives from the stack config (the same
 # Pulumi.<stack>.yaml synth read): lease timers, every scope, HA timings. Never read from kea-dhcp4.conf.
 model_facts() {
+    # shellcheck disable=SC2016 # a JavaScript program: its ${...} and $ are node's, not the shell's
     (cd "$LAB_ROOT" && BILLU_PROJECT_ROOT="$LAB_ROOT" node -e '
         const { readBilluConfig } = require("./dist/tools/synth");
         const { loadModel } = require("./dist/stacks/program");
@@ -78,6 +87,7 @@ model_facts() {
     ' "$1")
 }
 
+# shellcheck disable=SC2086 # split on IFS=. on purpose: the four octets
 ip2int() { local IFS=.; set -- $1; echo $(( ($1 << 24) + ($2 << 16) + ($3 << 8) + $4 )); }
 in_range() { local n; n=$(ip2int "$1"); [ "$n" -ge "$(ip2int "$2")" ] && [ "$n" -le "$(ip2int "$3")" ]; }
 
@@ -124,6 +134,7 @@ check_lease() {
 declare -A CLIENT_OF MAC_OF
 scope_leases() {
     local tag="$1" p="$2" srv="$3" spec zone id ps pe gw rif v ns ifc ms
+    # shellcheck disable=SC2153 # SCOPES is set by eval "$(model_facts <stack>)"
     for spec in $SCOPES; do
         IFS=, read -r zone id ps pe gw rif <<<"$spec"
         v=${zone//-/_}
@@ -156,18 +167,40 @@ leases_in_file() {
 show_lease() { lab_log "  lease $1: $(tr '\n' ' ' <"$2")(${3} ms)"; }
 LEASES=0
 
-# start_kea <ns> <dir> <rendered conf> [tls dir]: runs Kea in a private mount namespace whose /etc/kea, /var/lib
-# and /run are <dir>'s, with the rendered file hash-checked as /etc/kea/kea-dhcp4.conf (and the HA TLS files).
+# start_kea <ns> <dir> <stack> <host> [tls dir]: runs Kea in a private mount namespace whose /etc/kea, /var/lib
+# and /run are <dir>'s. The lab installs the host's rendered kea-dhcp4.conf (and the HA TLS files, their secret
+# placeholders filled by the rendered billu_subst from the lab's throwaway files) with the mode and owner the rendered
+# kea step declares, then reads them back against out/<stack> (lab_readback) before the sabotage may touch them.
 start_kea() {
-    local ns="$1" d="$2" conf="$3" tls="${4:-}"
+    local ns="$1" d="$2" stack="$3" host="$4" tls="${5:-}" src f mode owner
+    src="$LAB_DIR/synth-$stack/rendered/$host"
     mkdir -p "$d/etc-kea" "$d/var-lib/kea" "$d/run/kea" "$d/run/lock/kea"
-    [ -z "$tls" ] || cp -r "$tls" "$d/etc-kea/tls"
-    cp "$conf" "$d/etc-kea/kea-dhcp4.conf"
-    lab_hash_check "$conf" "$d/etc-kea/kea-dhcp4.conf"
-    if lab_sabotage; then # the routers option of every scope becomes .2: the lease probes must see it
+    lab_install_declared "$src" /etc/kea/kea-dhcp4.conf "$d/etc-kea/kea-dhcp4.conf"
+    local files=(/etc/kea/kea-dhcp4.conf)
+    if [ -n "$tls" ]; then # the secret channel: "<name>\t<hex>" lines, as the step's stdin carries them
+        : >"$d/secrets"
+        for f in ca:ca.pem cert:kea-ha.pem key:kea-ha.key; do
+            printf 'kea-ha-%s\t%s\n' "${f%%:*}" "$(od -An -tx1 <"$tls/${f#*:}" | tr -d ' \n')" >>"$d/secrets"
+        done
+        for f in ca.pem kea-ha.pem kea-ha.key; do
+            read -r mode owner <<<"$(lab_declared "$stack" "$host" "/etc/kea/tls/$f")"
+            [ -n "$owner" ] || lab_die "no rendered step of $host installs /etc/kea/tls/$f"
+            mkdir -p "$d/etc-kea/tls"
+            # shellcheck disable=SC1091
+            # shellcheck disable=SC2034 # BILLU_SECRETS is read by the sourced billu_subst
+            ( . "$src/var/lib/billu/stage/kea/billu-lib.sh"; BILLU_SECRETS="$d/secrets"; billu_subst "$src/etc/kea/tls/$f" ) >"$d/etc-kea/tls/$f"
+            chown "$owner" "$d/etc-kea/tls/$f"; chmod "$mode" "$d/etc-kea/tls/$f"
+            files+=("/etc/kea/tls/$f")
+        done
+    fi
+    LAB_SECRETS="${tls:+$d/secrets}"
+    for f in "${files[@]}"; do lab_readback "$stack" "$host" "$f" "$d/etc-kea/${f#/etc/kea/}"; done
+    LAB_SECRETS=""
+    if lab_sabotage; then # after the read-back, the routers option of every scope becomes .2: the lease probes must see it
         sed -i 's/"data": "\([0-9]*\.[0-9]*\.[0-9]*\)\.1"/"data": "\1.2"/' "$d/etc-kea/kea-dhcp4.conf"
         lab_log "SABOTAGE: $ns's Kea hands out the router .2 instead of the gateway .1"
     fi
+    # shellcheck disable=SC2016 # $1 is the inner sh's argument
     lab_bg "$ns" "$d/kea.log" unshare -m --propagation private sh -c \
         'mount --bind "$1/etc-kea" /etc/kea && mount --bind "$1/var-lib" /var/lib && mount --bind "$1/run" /run &&
          exec env KEA_LOCKFILE_DIR=/run/lock/kea kea-dhcp4 -c /etc/kea/kea-dhcp4.conf' sh "$d"
@@ -183,7 +216,7 @@ topology() {
     n=0
     CLIENT_OF=()
     for nic in $ROUTER_NICS; do
-        IFS== read -r ifname addr zone <<<"$nic"
+        IFS="=" read -r ifname addr zone <<<"$nic"
         case "$zone" in
             servers) lab_link "$LAB-${p}r" "$ifname" "$addr" "$LAB-${p}sw" p0 - ;;
             lan-dsi) lab_link "$LAB-${p}r" "$ifname" "$addr" "$LAB-${p}c1" eth0 -; CLIENT_OF[$zone]="c1 eth0" ;;
@@ -192,6 +225,7 @@ topology() {
         esac
     done
     ip -n "$LAB-${p}sw" link set p0 master br0
+    # shellcheck disable=SC2153 # SRV1 is set by eval "$(facts <outputs.json>)"
     lab_link "$LAB-${p}s1" eth0 "$SRV1/$SRV_PREFIX" "$LAB-${p}sw" p1 -
     ip -n "$LAB-${p}sw" link set p1 master br0
     ip -n "$LAB-${p}s1" route add default via "$SRV_GW"
@@ -205,12 +239,13 @@ topology() {
     ip -n "$LAB-${p}c2" link set eth0 address 02:b1:1a:b0:00:02
 }
 
-# start_relay <ns> <rendered unit> <dir>: the unit's ExecStart, hash-checked, in the router namespace.
+# start_relay <ns> <stack> <dir>: the router's rendered relay unit installed as its step declares it, read back,
+# and its ExecStart run in the router namespace.
 start_relay() {
-    local ns="$1" unit="$2" d="$3" cmd
+    local ns="$1" stack="$2" d="$3" cmd unit=/etc/systemd/system/billu-dhcp-relay.service
     mkdir -p "$d"
-    cp "$unit" "$d/billu-dhcp-relay.service"
-    lab_hash_check "$unit" "$d/billu-dhcp-relay.service"
+    lab_install_declared "$LAB_DIR/synth-$stack/rendered/$FW_NAME" "$unit" "$d/billu-dhcp-relay.service"
+    lab_readback "$stack" "$FW_NAME" "$unit" "$d/billu-dhcp-relay.service"
     cmd=$(sed -n 's/^ExecStart=//p' "$d/billu-dhcp-relay.service")
     lab_log "relay: $cmd"
     # shellcheck disable=SC2086
@@ -218,14 +253,16 @@ start_relay() {
     lab_wait 10 "dhcrelay listening" grep -q "^Sending on" "$d/relay.log"
 }
 
-# router_firewall <ns> <synth dir> <dir>: the router's own rendered sysctl and nftables ruleset (the flow matrix),
-# hash-checked, so every DHCP packet of the lab crosses the firewall the stack ships.
+# router_firewall <ns> <stack> <dir>: the router's own rendered sysctl and nftables ruleset (the flow matrix),
+# installed as the router step declares them and read back, so every DHCP packet of the lab crosses the firewall
+# the stack ships.
 router_firewall() {
-    local ns="$1" s="$2" d="$3"
+    local ns="$1" stack="$2" d="$3" f
     mkdir -p "$d"
-    cp "$s/rendered/PAR-FW01/etc/sysctl.d/90-billu-router.conf" "$s/rendered/PAR-FW01/etc/nftables.conf" "$d/"
-    lab_hash_check "$s/rendered/PAR-FW01/etc/sysctl.d/90-billu-router.conf" "$d/90-billu-router.conf"
-    lab_hash_check "$s/rendered/PAR-FW01/etc/nftables.conf" "$d/nftables.conf"
+    for f in /etc/sysctl.d/90-billu-router.conf /etc/nftables.conf; do
+        lab_install_declared "$LAB_DIR/synth-$stack/rendered/$FW_NAME" "$f" "$d/$(basename "$f")"
+        lab_readback "$stack" "$FW_NAME" "$f" "$d/$(basename "$f")"
+    done
     ip netns exec "$ns" sysctl -q -p "$d/90-billu-router.conf" >/dev/null
     ip netns exec "$ns" nft -f "$d/nftables.conf"
 }
@@ -263,15 +300,17 @@ eval "$(model_facts dev)"
 lab_log "model (dev): lease ${LEASE_VALID} s, T1 ${LEASE_RENEW} s, T2 ${LEASE_REBIND} s; $(wc -w <<<"$SCOPES") scopes"
 SRV2=""
 topology d
-start_kea "$LAB-ds1" "$LAB_DIR/dev-s1" "$DEV/rendered/$SRV1_NAME/etc/kea/kea-dhcp4.conf"
+start_kea "$LAB-ds1" "$LAB_DIR/dev-s1" dev "$SRV1_NAME"
 DEV_KEA=$LAB_LAST_PID
 lab_wait 15 "kea-dhcp4 (dev) serving" grep -q "DHCP4_STARTED" "$LAB_DIR/dev-s1/kea.log" || { cat "$LAB_DIR/dev-s1/kea.log" >&2; lab_die "kea did not start"; }
-start_relay "$LAB-dr" "$DEV/rendered/PAR-FW01/etc/systemd/system/billu-dhcp-relay.service" "$LAB_DIR/dev-relay"
-router_firewall "$LAB-dr" "$DEV" "$LAB_DIR/dev-fw"
+start_relay "$LAB-dr" dev "$LAB_DIR/dev-relay"
+router_firewall "$LAB-dr" dev "$LAB_DIR/dev-fw"
 
 scope_leases dev d "$SRV1"
+# shellcheck disable=SC2154 # the lan_* facts are set by eval "$(facts <outputs.json> lan-dsi lan-dev)"
 ip -n "$LAB-dc1" link set eth0 address "$lan_dsi_RES_MAC"
 if ms=$(dhcp_get "$LAB-dc1" "$LAB_DIR/dev-res.lease" 5); then LEASES=$((LEASES + 1)); show_lease "reserved $lan_dsi_RES_MAC" "$LAB_DIR/dev-res.lease" "$ms"; fi
+# shellcheck disable=SC2154 # the lan_* facts are set by eval "$(facts <outputs.json> lan-dsi lan-dev)"
 lab_expect "dev lan-dsi: reserved MAC $lan_dsi_RES_MAC gets $lan_dsi_RES_ADDR" pass check_lease "$LAB_DIR/dev-res.lease" lan_dsi "$SRV1" "$lan_dsi_RES_ADDR"
 ip -n "$LAB-dc1" link set eth0 address 02:b1:1a:b0:00:01
 lab_log "  Kea's lease file (dev):"
@@ -297,6 +336,7 @@ renewed_unicast() {
 }
 lab_expect "dev lan-dev: the client renews its lease by unicast to $SRV1 through the router's ruleset" pass renewed_unicast
 # The ruleset is live and default-deny: the client may ping its gateway, but only DHCP reaches the server.
+# shellcheck disable=SC2154 # the lan_* facts are set by eval "$(facts <outputs.json> lan-dsi lan-dev)"
 lab_expect "dev lan-dev: ping to the gateway $lan_dev_GW (router input allows ICMP)" pass ip netns exec "$LAB-dc2" busybox ping -c 1 -W 2 "$lan_dev_GW"
 lab_expect "dev lan-dev: ping to the DHCP server is dropped (no such flow in the matrix)" fail ip netns exec "$LAB-dc2" busybox ping -c 1 -W 2 "$SRV1"
 # The reason: the router's forward chain drops it by its policy (no rule of the matrix accepted it). A ping per try
@@ -314,11 +354,13 @@ ip -n "$LAB-dc2" addr flush dev eth0
 
 # Broken case: a Kea config whose lan-dsi pool disagrees with the model must make the lease check fail.
 kill "$DEV_KEA"; wait "$DEV_KEA" 2>/dev/null || true
+# shellcheck disable=SC2154 # the lan_* facts are set by eval "$(facts <outputs.json> lan-dsi lan-dev)"
 sed "s/\"pool\": \"$lan_dsi_POOL_START - $lan_dsi_POOL_END\"/\"pool\": \"${lan_dsi_POOL_START%.*}.30 - ${lan_dsi_POOL_START%.*}.40\"/" \
     "$DEV/rendered/$SRV1_NAME/etc/kea/kea-dhcp4.conf" >"$LAB_DIR/broken-pool.conf"
 lab_expect "broken config is still accepted by kea-dhcp4 -t (only the lab can catch it)" pass kea_ok "$LAB_DIR/broken-pool.conf"
 mkdir -p "$LAB_DIR/dev-broken/etc-kea" "$LAB_DIR/dev-broken/var-lib/kea" "$LAB_DIR/dev-broken/run/kea" "$LAB_DIR/dev-broken/run/lock/kea"
 cp "$LAB_DIR/broken-pool.conf" "$LAB_DIR/dev-broken/etc-kea/kea-dhcp4.conf"
+# shellcheck disable=SC2016 # $1 is the inner sh's argument
 lab_bg "$LAB-ds1" "$LAB_DIR/dev-broken/kea.log" unshare -m --propagation private sh -c \
     'mount --bind "$1/etc-kea" /etc/kea && mount --bind "$1/var-lib" /var/lib && mount --bind "$1/run" /run &&
      exec env KEA_LOCKFILE_DIR=/run/lock/kea kea-dhcp4 -c /etc/kea/kea-dhcp4.conf' sh "$LAB_DIR/dev-broken"
@@ -355,12 +397,12 @@ for i in 1 2; do
     cp "$TLS/ca.pem" "$TLS/s$i/ca.pem"
 done
 topology p
-start_kea "$LAB-ps1" "$LAB_DIR/prod-s1" "$PROD/rendered/$SRV1_NAME/etc/kea/kea-dhcp4.conf" "$TLS/s1"
+start_kea "$LAB-ps1" "$LAB_DIR/prod-s1" prod "$SRV1_NAME" "$TLS/s1"
 PRIMARY=$LAB_LAST_PID
-start_kea "$LAB-ps2" "$LAB_DIR/prod-s2" "$PROD/rendered/$SRV2_NAME/etc/kea/kea-dhcp4.conf" "$TLS/s2"
+start_kea "$LAB-ps2" "$LAB_DIR/prod-s2" prod "$SRV2_NAME" "$TLS/s2"
 t=$(date +%s%N)
 hot() { grep -q "to HOT-STANDBY state" "$1"; }
-lab_wait 30 "$SRV1_NAME in HOT-STANDBY" hot "$LAB_DIR/prod-s1/kea.log" && lab_wait 30 "$SRV2_NAME in HOT-STANDBY" hot "$LAB_DIR/prod-s2/kea.log" || true
+{ lab_wait 30 "$SRV1_NAME in HOT-STANDBY" hot "$LAB_DIR/prod-s1/kea.log" && lab_wait 30 "$SRV2_NAME in HOT-STANDBY" hot "$LAB_DIR/prod-s2/kea.log"; } || true
 lab_log "  pair in HOT-STANDBY $(ms_since "$t") ms after start"
 lab_expect "prod: both peers reach HOT-STANDBY (the HA hook accepted the rendered parameters)" pass sh -c "grep -q 'to HOT-STANDBY state' '$LAB_DIR/prod-s1/kea.log' && grep -q 'to HOT-STANDBY state' '$LAB_DIR/prod-s2/kea.log'"
 # The peer API (it can rewrite leases) answers a peer's certificate only.
@@ -373,8 +415,8 @@ ha_err() { ip netns exec "$LAB-pr" curl -sS --max-time 3 -H 'Content-Type: appli
 lab_expect "prod: ...with the TLS alert \"certificate required\"" pass lab_has "alert certificate required" ha_err --cacert "$TLS/ca.pem" "https://$SRV1:8005/"
 lab_expect "prod: the primary's HA API refuses plain HTTP" fail ha_api "http://$SRV1:8005/"
 lab_expect "prod: ...the TLS listener drops it without an HTTP answer" pass lab_has "Empty reply from server\|Connection reset by peer" ha_err "http://$SRV1:8005/"
-start_relay "$LAB-pr" "$PROD/rendered/PAR-FW01/etc/systemd/system/billu-dhcp-relay.service" "$LAB_DIR/prod-relay"
-router_firewall "$LAB-pr" "$PROD" "$LAB_DIR/prod-fw"
+start_relay "$LAB-pr" prod "$LAB_DIR/prod-relay"
+router_firewall "$LAB-pr" prod "$LAB_DIR/prod-fw"
 
 scope_leases prod p "$SRV1"
 N_SCOPES=$(wc -w <<<"$SCOPES")
@@ -398,7 +440,7 @@ lab_expect "prod: a known client keeps its address $DSI_ADDR through the standby
 grep -o "transitions from [A-Z-]* to [A-Z-]* state" "$LAB_DIR/prod-s2/kea.log" | sed "s/^/[$LAB]   standby: /"
 
 # The primary comes back: it syncs the standby's leases before serving again.
-start_kea "$LAB-ps1" "$LAB_DIR/prod-s1b" "$PROD/rendered/$SRV1_NAME/etc/kea/kea-dhcp4.conf" "$TLS/s1"
+start_kea "$LAB-ps1" "$LAB_DIR/prod-s1b" prod "$SRV1_NAME" "$TLS/s1"
 t=$(date +%s%N)
 FAILOVER_ADDR=$(lease_field "$LAB_DIR/prod-failover.lease" ip)
 back() { hot "$LAB_DIR/prod-s1b/kea.log" && grep -q "^$FAILOVER_ADDR," "$LAB_DIR/prod-s1b/var-lib/kea/kea-leases4.csv"; }

@@ -29,7 +29,7 @@ if [ -z "${BDIR_PRIVATE_MOUNTS:-}" ]; then
     for d in /var/lib/billu /usr/local/lib/billu; do [ -d "$d" ] || { mkdir -p "$d"; created+=("$d"); }; done
     rc=0
     BDIR_PRIVATE_MOUNTS=1 unshare -m --propagation private bash "${BASH_SOURCE[0]}" "$@" || rc=$?
-    for d in "${created[@]:-}"; do [ -n "$d" ] && rmdir "$d" 2>/dev/null || true; done
+    for d in "${created[@]:-}"; do [ -z "$d" ] || rmdir "$d" 2>/dev/null || true; done
     exit "$rc"
 fi
 mount -t tmpfs -o mode=0755 tmpfs /var/lib/billu
@@ -55,13 +55,16 @@ synth() { # synth <out> [--hr-csv f] [--directory-lock f]: offline synth of dev;
 S1="$LAB_DIR/synth-sample"
 synth "$S1" || { cat "$S1.log" >&2; lab_die "synth dev failed"; }
 lab_expected dev # the read-back's reference for the sample export: out/dev, written by `npm run synth -- --stack dev`
+# shellcheck disable=SC2016 # a JavaScript program: its ${...} are node's, not the shell's
 eval "$(node -e '
 const o = require(process.argv[1]); const y = require(process.argv[2]).parse(require("fs").readFileSync(process.argv[3], "utf8"));
 const dc = o.hosts.find((h) => h.role === "dc");
 console.log(`DC_NAME=${dc.name} DC_IP=${dc.address} DOMAIN=${o.site.domain} NETBIOS=${y.config["billu:site"].netbiosName}`);
 ' "$S1/outputs.json" "$ROOT/node_modules/yaml" "$ROOT/Pulumi.dev.yaml")"
+# shellcheck disable=SC2153 # DOMAIN is set by the eval above
 REALM="${DOMAIN^^}"
 CL_IP="${DC_IP%.*}.250"
+# shellcheck disable=SC2153 # NETBIOS is set by the eval above
 lab_log "DC $DC_NAME $DC_IP, domain $DOMAIN ($NETBIOS)"
 
 # --- one Samba AD DC ---------------------------------------------------------------------------------------------

@@ -12,11 +12,12 @@
 # every spoofed packet past that chain, and a syntax error must fail `nft -c`. Stacks run one after the other (the
 # namespaces of one are gone before the next is built).
 #
-# Sabotage (BILLU_LAB_SABOTAGE=1): after the hash check, the ruleset the router loads gets one extra forward rule
+# Sabotage (BILLU_LAB_SABOTAGE=1): after the read-back, the ruleset the router loads gets one extra forward rule
 # that opens a TCP port the model denies (`tcp dport <port> accept`): the matrix probes must fail.
 #
-# Lab overrides: none. The router namespace's interfaces carry the model's names (eth0.. in zone order), so
-# nftables.conf and the sysctl file run byte for byte as rendered (hash-checked). Lab-only choices, not in any
+# Lab overrides: none (labs/firewall/overrides.json is empty). The router namespace's interfaces carry the model's
+# names (eth0.. in zone order), so nftables.conf and the sysctl file run byte for byte as rendered: each is installed
+# with the mode and owner the router step declares and read back against out/<stack> (lab_readback). Lab-only choices, not in any
 # rendered file: the zones' anonymous member addresses (each zone's highest free address), the internet address
 # 192.0.2.10 in the WAN namespace, the WAN namespace's routes to internal zones and the VPN partner's networks (an
 # attacker on the ISP side), each namespace's client port range and neighbour queue (so a burst of thousands of
@@ -38,7 +39,7 @@ start=$(date +%s%N)
 STACKS=()
 while [ $# -gt 0 ]; do
     case "$1" in
-        --stack) [ -n "${2:-}" ] && [ -e "$LAB_ROOT/Pulumi.$2.yaml" ] || { echo "firewall lab: --stack needs a committed stack (Pulumi.<stack>.yaml at the repo root), got \"${2:-}\"" >&2; LAB_DONE=usage; exit 2; }
+        --stack) if [ -z "${2:-}" ] || [ ! -e "$LAB_ROOT/Pulumi.$2.yaml" ]; then echo "firewall lab: --stack needs a committed stack (Pulumi.<stack>.yaml at the repo root), got \"${2:-}\"" >&2; LAB_DONE=usage; exit 2; fi
             STACKS+=("$2"); shift 2 ;;
         *) echo "firewall lab: unknown option \"$1\": the only one is --stack <name> (repeatable)" >&2; LAB_DONE=usage; exit 2 ;;
     esac
@@ -51,9 +52,9 @@ lab_log "stacks: ${STACKS[*]}"
 # teardown: the namespaces and listener of one stack, before the next is built.
 teardown() {
     local pid ns
-    for pid in "${LAB_PIDS[@]:-}"; do [ -n "$pid" ] && kill "$pid" 2>/dev/null || true; done
-    for pid in "${LAB_PIDS[@]:-}"; do [ -n "$pid" ] && wait "$pid" 2>/dev/null || true; done
-    for ns in "${LAB_NETNS[@]:-}"; do [ -n "$ns" ] && ip netns del "$ns" 2>/dev/null || true; done
+    for pid in "${LAB_PIDS[@]:-}"; do [ -z "$pid" ] || kill "$pid" 2>/dev/null || true; done
+    for pid in "${LAB_PIDS[@]:-}"; do [ -z "$pid" ] || wait "$pid" 2>/dev/null || true; done
+    for ns in "${LAB_NETNS[@]:-}"; do [ -z "$ns" ] || ip netns del "$ns" 2>/dev/null || true; done
     LAB_PIDS=(); LAB_NETNS=()
 }
 
@@ -62,12 +63,17 @@ stack_start=$(date +%s%N)
 lab_log "== stack $STACK"
 out=$(lab_synth "$STACK")
 # The router's rendered files (PAR-FW01, ECO-FW01...: the one host with an nftables.conf).
-rendered=$(dirname "$(dirname "$(ls "$out"/rendered/*/etc/nftables.conf)")")
-[ "$(ls "$out"/rendered/*/etc/nftables.conf | wc -l)" = 1 ] || lab_die "$STACK: expected one router with etc/nftables.conf in $out/rendered"
-cp "$rendered/etc/nftables.conf" "$LAB_DIR/nftables.conf"
-cp "$rendered/etc/sysctl.d/90-billu-router.conf" "$LAB_DIR/sysctl.conf"
-lab_hash_check "$rendered/etc/nftables.conf" "$LAB_DIR/nftables.conf"
-lab_hash_check "$rendered/etc/sysctl.d/90-billu-router.conf" "$LAB_DIR/sysctl.conf"
+routers=("$out"/rendered/*/etc/nftables.conf)
+if [ "${#routers[@]}" != 1 ] || [ ! -f "${routers[0]}" ]; then lab_die "$STACK: expected one router with etc/nftables.conf in $out/rendered"; fi
+rendered=$(dirname "$(dirname "${routers[0]}")")
+# Installed as the router step declares them (mode, owner), then read back against out/$STACK, the tree the user's
+# own `npm run synth -- --stack $STACK` wrote (lab_readback): the lab runs what the user's synth rendered.
+lab_expected "$STACK"
+for f in /etc/nftables.conf:nftables.conf /etc/sysctl.d/90-billu-router.conf:sysctl.conf; do
+    rm -f "$LAB_DIR/${f#*:}"
+    lab_install_declared "$rendered" "${f%%:*}" "$LAB_DIR/${f#*:}"
+    lab_readback "$STACK" "$(basename "$rendered")" "${f%%:*}" "$LAB_DIR/${f#*:}"
+done
 
 (cd "$LAB_ROOT" && node dist/tools/firewall-lab.js --stack "$STACK" --prefix "$LAB" --out "$LAB_DIR") | sed "s/^/[$LAB] /"
 PLAN="$LAB_DIR/plan.json"
@@ -101,7 +107,8 @@ for ns in "${LAB_NETNS[@]}"; do
     # Client ports away from every probed port (the listeners use 22..65535 sparsely); a neighbour queue deep
     # enough for a burst of hundreds of first packets while ARP resolves (the default keeps ~100 and drops the rest).
     ip netns exec "$ns" sysctl -qw net.ipv4.ip_local_port_range="20000 29999"
-    ip netns exec "$ns" sh -c 'for f in /proc/sys/net/ipv4/neigh/*/unres_qlen_bytes; do echo 16777216 >"$f"; done' 
+    # shellcheck disable=SC2016 # $f is the inner sh's loop variable
+    ip netns exec "$ns" sh -c 'for f in /proc/sys/net/ipv4/neigh/*/unres_qlen_bytes; do echo 16777216 >"$f"; done'
 done
 lab_log "topology: $(grep -c '^ns ' "$LAB_DIR/topology.txt") namespaces, $(grep -c '^link ' "$LAB_DIR/topology.txt") links"
 
@@ -115,7 +122,9 @@ lab_expect "$STACK: the router runs the ruleset: input, forward and output defau
 rm -f "$LAB_DIR/listening"
 lab_bg "$router" "$LAB_DIR/listen.log" "$PY" "$PROBE" listen "$PLAN" "$LAB_DIR/listening"
 listener=$LAB_LAST_PID
-lab_wait 30 "listeners" bash -c "test -s $LAB_DIR/listening || ! kill -0 $listener" && test -s "$LAB_DIR/listening" || { tail -n 5 "$LAB_DIR/listen.log" >&2; lab_die "listeners did not start"; }
+if ! { lab_wait 30 "listeners" bash -c "test -s $LAB_DIR/listening || ! kill -0 $listener" && test -s "$LAB_DIR/listening"; }; then
+    tail -n 5 "$LAB_DIR/listen.log" >&2; lab_die "listeners did not start"
+fi
 lab_log "listening: $(cat "$LAB_DIR/listening")"
 
 # The matrix.

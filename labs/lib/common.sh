@@ -1,12 +1,12 @@
+# shellcheck shell=bash
 # labs/lib/common.sh: what every network-namespace lab shares (bash). Source it, set LAB (a short, unique prefix:
 # every namespace, veth and temp dir of the lab carries it), then use the helpers. Cleanup is automatic.
 #
 # Rules every lab keeps: contact only addresses inside its own namespaces; bound every wait in count and time
 # (lab_wait); no fixed sleeps; clean up after itself (lab_cleanup on EXIT); in CI (CI=true) missing
-# prerequisites FAIL, they never skip silently; prove it runs what synth rendered (lab_readback, or
-# lab_hash_check where a lab has not moved to it yet); include a deliberately broken case that must fail; have one
-# sabotage (lab_sabotage) that corrupts a rendered artifact
-# after its hash check, so that the probes, not a setup guard, must turn the lab red.
+# prerequisites FAIL, they never skip silently; prove it runs what synth rendered (lab_readback); include a
+# deliberately broken case that must fail; have one sabotage (lab_sabotage) that corrupts a rendered artifact after
+# its read-back, so that the probes, not a setup guard, must turn the lab red.
 #
 # Exit statuses: 0 every probe passed; 1 a probe failed (lab_finish, or the first failing probe when
 # LAB_STOP_AT_FIRST_FAIL=1); 77 skipped (prerequisites missing, never in CI); 3 the lab died before its verdict
@@ -36,8 +36,8 @@ lab_die() { printf '[%s] FATAL: %s\n' "$LAB" "$*" >&2; exit 3; }
 
 lab_cleanup() {
     local pid ns
-    for pid in "${LAB_PIDS[@]:-}"; do [ -n "$pid" ] && kill "$pid" 2>/dev/null || true; done
-    for pid in "${LAB_PIDS[@]:-}"; do [ -n "$pid" ] && wait "$pid" 2>/dev/null || true; done
+    for pid in "${LAB_PIDS[@]:-}"; do [ -z "$pid" ] || kill "$pid" 2>/dev/null || true; done
+    for pid in "${LAB_PIDS[@]:-}"; do [ -z "$pid" ] || wait "$pid" 2>/dev/null || true; done
     for ns in "${LAB_NETNS[@]:-}"; do
         [ -n "$ns" ] || continue
         # Kill anything still running in the namespace, then delete it.
@@ -174,19 +174,6 @@ lab_synth() {
     echo "$out"
 }
 
-# lab_hash_check <rendered file> <file the lab runs>: the two files are identical. Kept for the labs not yet moved
-# to lab_readback (it compares a copy with its source, so it proves little): new checks use lab_readback.
-lab_hash_check() {
-    local rendered="$1" used="$2"
-    [ "$#" -eq 2 ] || lab_die "lab_hash_check takes no overrides: list them in labs/$LAB_NAME/overrides.json and use lab_readback"
-    if cmp -s "$rendered" "$used"; then
-        lab_log "hash ok: $(sha256sum "$rendered" | cut -c1-16) $(basename "$rendered")"
-    else
-        diff -u "$rendered" "$used" | head -20 >&2
-        lab_die "the lab does not run what synth rendered: $rendered"
-    fi
-}
-
 # --- the proof that a lab runs what synth rendered ------------------------------------------------------------
 # A lab installs the files of its own synth (lab_synth), with the overrides of labs/$LAB_NAME/overrides.json applied by
 # tools/lab-overrides.ts (lab_overridden: no other edit of a rendered file). After each step has run, lab_readback
@@ -256,7 +243,7 @@ lab_declared() {
 lab_readback() {
     local stack="$1" host="$2" guest="$3" installed="$4" kind="${5:-installed}"
     local ref="$LAB_DIR/expected/$stack/$host$guest" got="$LAB_DIR/readback.got" want="$LAB_DIR/readback.want"
-    local problems=() declared="" actual lib
+    local problems=() declared="" actual lib libs
     if [ ! -f "$ref" ]; then
         problems+=("not in the $stack stack's synth output")
     elif ! "${LAB_ENTER[@]}" cat "$installed" >"$got" 2>"$LAB_DIR/readback.err"; then
@@ -264,8 +251,8 @@ lab_readback() {
     else
         cp "$ref" "$want"
         if grep -q '{{secret:' "$want"; then
-            lib=$(ls "$(cat "$LAB_DIR/expected-$stack.from")/$host"/var/lib/billu/stage/*/billu-lib.sh | head -1)
-            # shellcheck disable=SC1090
+            libs=("$(cat "$LAB_DIR/expected-$stack.from")/$host"/var/lib/billu/stage/*/billu-lib.sh); lib=${libs[0]}
+            # shellcheck disable=SC1090,SC2034 # the rendered library, found at run time; billu_subst reads BILLU_SECRETS
             ( . "$lib"; BILLU_SECRETS="$LAB_SECRETS"; billu_subst "$ref" ) >"$want" 2>"$LAB_DIR/readback.err" ||
                 problems+=("its secrets cannot be substituted ($(head -1 "$LAB_DIR/readback.err"))")
         fi
@@ -311,6 +298,7 @@ _lab_readback_verdict() { # <stack> <host> <guest path> <installed at> <sha pref
     else
         LAB_FAILS=$((LAB_FAILS + 1))
         printf '[%s]   FAIL  read-back %s %s (installed at %s): %s\n' "$LAB" "$host" "$guest" "$at" "$(IFS=';'; echo "$*")"
+        lab_stop_if_asked
     fi
 }
 

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # labs/lib/samba.sh: pseudo-guests and Samba AD DC helpers for network-namespace labs (bash). Source it after
 # common.sh. Used by labs/dc and labs/mail (guests running the rendered steps) and by labs/directory and
 # labs/fileserver (samba_plain_dc: a DC the lab provisions itself, outside any guest).
@@ -45,6 +46,7 @@ guest_new() {
     mount --make-private "$d/ns"
     touch "$d/ns/mnt" "$d/ns/uts"
     GUEST_DIRS+=("$d")
+    # shellcheck disable=SC2016 # a program for the guest's sh: its $1, $2 are its arguments
     unshare --mount="$d/ns/mnt" --uts="$d/ns/uts" --propagation private sh -euc '
         d="$1"; hn="$2"
         mount -t overlay overlay -o "lowerdir=/etc,upperdir=$d/etc/u,workdir=$d/etc/w" /etc
@@ -75,6 +77,7 @@ guest_bg() {
 
 guest_resolv() {
     local g="$1" domain="$2"; shift 2
+    # shellcheck disable=SC2016 # a program for the guest's sh: its $0, $a are its own
     guest_exec "$g" sh -c 'rm -f /etc/resolv.conf; { echo "search $0"; for a; do echo "nameserver $a"; done; } > /etc/resolv.conf' "$domain" "$@"
 }
 
@@ -133,11 +136,14 @@ guest_stage_step() {
 guest_readback_step() {
     local g="$1" src="$2" step="$3" f
     [ -n "$GUEST_STACK" ] || return 0
+    # shellcheck disable=SC2034 # LAB_ENTER and LAB_SECRETS are read by common.sh's lab_readback
     LAB_ENTER=(guest_exec "$g"); LAB_SECRETS="$4"
+    # shellcheck disable=SC2013 # guest paths are single words; a while-read loop would lend its stdin to guest_exec
     for f in $(sed -n "s/^billu_install '\([^']*\)'.*/\1/p" "$src/var/lib/billu/stage/$step/run.sh"); do
         lab_readback "$GUEST_STACK" "$(basename "$src")" "$f" "$f"
     done
-    LAB_ENTER=(); LAB_SECRETS=""
+    # shellcheck disable=SC2034 # read by common.sh's lab_readback
+    LAB_ENTER=() LAB_SECRETS=""
 }
 
 # guest_run_step <guest> <step> <secrets file> [log]: runs the staged step; returns its exit status.
@@ -230,6 +236,7 @@ CONF
     lab_log "provisioned $realm in $(lab_since "$t") ms"
     lab_bg "$ns" "$log" unshare -m --propagation private sh -c \
         "mount --bind '$d/run-samba' /run/samba && exec samba -s '$d/smb.conf' -F --debug-stdout -d1"
+    # shellcheck disable=SC2034 # for the caller (labs/directory stops it)
     SAMBA_PID=$LAB_LAST_PID
     lab_wait 60 "Samba AD DC answers LDAP" ip netns exec "$ns" ldapsearch -x -H "ldap://$ip" -b '' -s base namingContexts ||
         { tail -20 "$log" >&2; lab_die "samba did not start"; }

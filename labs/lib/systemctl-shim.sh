@@ -30,6 +30,7 @@ stop() {
 start() {
     running && return 0
     mkdir -p "$(dirname "$log")"
+    # shellcheck disable=SC2086 # cmd is the unit's command line: split into its words on purpose
     setsid $cmd >>"$log" 2>&1 </dev/null &
     echo $! > "$pidf"
 }

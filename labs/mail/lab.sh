@@ -24,7 +24,9 @@
 # Broken cases that must fail: a main.cf with a typo refused by the step's postfix check (the installed one
 # stays); a wrong password, a password still to change, a disabled account, relaying without logon, a forged
 # sender, an unknown recipient, GTUBE, an oversize message. BILLU_LAB_SABOTAGE=1 sets mynetworks = 0.0.0.0/0 in the
-# installed main.cf after the step ran: the relay probe must fail (exit 1). MBL_SABOTAGE=1 gives the mail step a wrong service
+# installed main.cf after the step ran: the relay probe must fail (exit 1). MBL_SABOTAGE=milter sets milter_default_action =
+# accept in the installed main.cf: with rspamd down, mail is then accepted unscanned and the rspamd-down probes must
+# fail (exit 1). MBL_SABOTAGE=1 gives the mail step a wrong service
 # account password: its LDAPS check fails and the lab must fail.
 LAB=bml
 # shellcheck source=../lib/common.sh
@@ -60,7 +62,6 @@ QUOTA_MIB=$(mfact quotaMiB)
 BIND_DN=$(mfact bindDn)
 SVC=${BIND_DN%@*}
 POSTMASTER_TO=$(awk -F'\t' '$1 ~ /^postmaster@/ {print $2}' "$R/$DC1/etc/billu/mail/aliases.tsv")
-DOMAIN_DN=$(printf 'DC=%s' "${DOMAIN//./,DC=}")
 lab_log "mail domain $MAILDOM on $MAIL $MAIL_IP ($MAILHOST); DC $DC1 $DC1_IP; service account $BIND_DN; postmaster -> $POSTMASTER_TO"
 
 # --- secrets (what Pulumi would send on stdin) ----------------------------------------------------------------------
@@ -137,8 +138,10 @@ lab_expect "postmaster@$MAILDOM is a proxyAddress of $POSTMASTER_TO" pass lab_ha
 
 # --- PAR-MAIL01: packages (preinstalled: the guard skips), then the mail step --------------------------------------
 guest_new mail "${MAIL,,}"; plug mail "$MAIL_IP"
+# shellcheck disable=SC2086 # MAIL_DNS is a list of servers: one argument each
 guest_resolv mail "$DOMAIN" $MAIL_DNS
 # A lab /dev: the host's device nodes and a syslog socket of the lab's own.
+# shellcheck disable=SC2016 # a program for the guest's sh: its $n is the guest's
 guest_exec mail sh -euc 'mkdir -p /run/hostdev && mount --bind /dev /run/hostdev && mount -t tmpfs -o mode=0755 tmpfs /dev
     for n in null zero full random urandom tty; do touch /dev/$n; mount --bind /run/hostdev/$n /dev/$n; done
     ln -s /proc/self/fd /dev/fd; ln -s /proc/self/fd/0 /dev/stdin; ln -s /proc/self/fd/1 /dev/stdout; ln -s /proc/self/fd/2 /dev/stderr
@@ -207,7 +210,7 @@ for i in 1 2 3 4 5; do
     [ "$i" = 1 ] && FIRST="$tok"
 done
 lab_expect "5 messages to $MAIL_A by SMTP from outside were delivered (${#LAT[@]}/5)" pass test "${#LAT[@]}" = 5
-IFS=$'\n' SORTED=($(printf '%s\n' "${LAT[@]:-0}" | sort -n)); unset IFS
+mapfile -t SORTED < <(printf '%s\n' "${LAT[@]:-0}" | sort -n)
 lab_fig "delivery latency, end to end (client start, SMTP, rspamd, LMTP, file in the Maildir; 5 messages: min/median/max)" "${SORTED[0]}/${SORTED[2]:-?}/${SORTED[4]:-?} ms"
 # Postfix's own account of each message (delay=: queue arrival to Dovecot's 250 Saved), from the lab syslog.
 DELAYS=$(for tok in "${TOKS[@]}"; do
@@ -225,6 +228,37 @@ lab_expect "the GTUBE test message is refused by the spam filter (554)" pass ref
     --body 'XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X'
 lab_expect "a message over $SIZE_LIMIT bytes is refused (552)" pass refused "552 5.3.4" send --port "$SMTP_PORT" --sender "someone@partner.example" --to "$MAIL_A" --subject big --size $((SIZE_LIMIT + 100000))
 lab_expect "the quota Dovecot applies is $QUOTA_MIB MiB" pass lab_has "STORAGE [0-9]* $((QUOTA_MIB * 1024))" imap "$MAIL_A" "$PW_A" --quota
+
+lab_log "rspamd down: mail is deferred (4xx), never lost and never accepted unscanned"
+# MBL_SABOTAGE=milter: after the step ran, the installed main.cf lets mail pass when the milter is unreachable
+# (milter_default_action = accept): the probes below must fail.
+if [ "${MBL_SABOTAGE:-}" = milter ]; then
+    guest_exec mail postconf -e "milter_default_action = accept" && guest_exec mail postfix reload >/dev/null 2>&1
+    lab_log "SABOTAGE: the installed main.cf accepts mail while the milter is down"
+fi
+rspamd_listens() { guest_exec mail ss -Hltn "sport = :$1" | grep -q LISTEN; }
+MILTER_PORT=$(guest_exec mail postconf -h smtpd_milters | sed -n 's/^inet:[0-9.]*:\([0-9]*\)$/\1/p')
+lab_expect "rspamd's milter listens on the port main.cf names ($MILTER_PORT)" pass rspamd_listens "$MILTER_PORT"
+guest_exec mail systemctl stop rspamd
+lab_expect "rspamd stopped: nothing listens on $MILTER_PORT" fail rspamd_listens "$MILTER_PORT"
+tok="down-$(openssl rand -hex 4)"
+lab_expect "with rspamd down, a message to $MAIL_A is refused with a temporary error (4xx: the sender retries)" pass \
+    refused "^refused: 4[0-9][0-9] 4\.[0-9]+\.[0-9]+ " send --port "$SMTP_PORT" --sender "someone@partner.example" --to "$MAIL_A" --subject "$tok"
+# The reason: Postfix could not reach the milter and applied its default action (tempfail), per its own log.
+milter_deferred() { grep -q "connect to Milter service inet:127.0.0.1:$MILTER_PORT: Connection refused" "$LAB_DIR/mail-syslog.log" &&
+    grep -q "milter-reject: .*: 4[0-9][0-9] 4\.[0-9.]* .*Service unavailable" "$LAB_DIR/mail-syslog.log"; }
+lab_expect "...because Postfix cannot reach the milter (its log: connection refused, then milter-reject 4xx)" pass lab_wait 5 "milter-reject logged" milter_deferred
+# Never accepted: no queue file was made for it (no cleanup line with its Message-ID), and the mailbox has no copy.
+lab_expect "...and it was never queued (no cleanup line for <$tok@lab>)" fail grep -q "message-id=<$tok@lab>" "$LAB_DIR/mail-syslog.log"
+lab_expect "...nor delivered unscanned to $USER_A's Maildir" fail guest_exec mail sh -c "grep -qs 'Subject: $tok' /var/vmail/$USER_A/Maildir/new/*"
+# Control: rspamd back, the sender's retry is accepted, scanned and delivered.
+guest_exec mail systemctl start rspamd
+lab_wait 30 "rspamd listening again" rspamd_listens "$MILTER_PORT" || true
+lab_expect "rspamd back: the retried message is accepted" pass send --port "$SMTP_PORT" --sender "someone@partner.example" --to "$MAIL_A" --subject "$tok"
+lab_expect "...delivered, through rspamd (X-Spamd-Bar header)" pass lab_wait 30 "retried message in the Maildir" guest_exec mail sh -c \
+    "grep -ls 'Subject: $tok' /var/vmail/$USER_A/Maildir/new/* | xargs -r grep -q '^X-Spamd-Bar:'"
+lab_expect "...and its queue file is in the log (cleanup: message-id=<$tok@lab>): the \"never queued\" check above could see one" pass \
+    grep -q "message-id=<$tok@lab>" "$LAB_DIR/mail-syslog.log"
 
 lab_log "no open relay; submission needs a logon and the sender's own address"
 lab_expect "relaying to an outside domain without logon is refused (port $SMTP_PORT: relay access denied)" pass refused "Relay access denied" send --port "$SMTP_PORT" --sender "$MAIL_A" --to "someone@example.org" --subject relay

@@ -20,6 +20,7 @@ dmesg -n 1
 PHASE=mirror
 SABOTAGE=0
 ALERT=""
+# shellcheck disable=SC2013 # the kernel command line is one line of words: split on purpose
 for a in $(cat /proc/cmdline); do
     case "$a" in
         billu.phase=*) PHASE="${a#billu.phase=}" ;;
@@ -56,6 +57,7 @@ while read -r mod; do insmod "/lib/modules/$mod" || echo "insmod $mod failed"; d
 for d in vda vdb vdc; do wait_for 10 test -b "/dev/$d" || { step boot FAIL "/dev/$d never appeared"; finish; }; done
 step boot ok "kernel $(uname -r), disks vda vdb vdc, uptime $(ms) ms"
 
+# shellcheck source=/dev/null # the rendered raid1.conf, installed in the initramfs at build time
 . /etc/billu/raid1.conf
 RAID=/usr/local/sbin/billu-raid1
 MP="$MOUNT_POINT"
@@ -148,6 +150,7 @@ fi
 
 if [ "$PHASE" = reboot ]; then
     SUM=""
+    # shellcheck disable=SC2013 # the kernel command line is one line of words: split on purpose
     for a in $(cat /proc/cmdline); do case "$a" in billu.sum=*) SUM="${a#billu.sum=}" ;; esac; done
     raid boot
     if [ "$RC" = 0 ] && has state=assembled && has health=healthy && (has members=/dev/vdc,/dev/vdb || has members=/dev/vdb,/dev/vdc); then

@@ -61,7 +61,7 @@ for p in "$KPKG" busybox-static mdadm; do fetch "$p"; done
 X="$CACHE/unpacked-$KVER"
 if [ ! -f "$X/.done" ]; then
     rm -rf "$X" && mkdir -p "$X"
-    for p in "$KPKG" busybox-static mdadm; do dpkg -x "$(ls "$CACHE/${p}_"*.deb | head -1)" "$X"; done
+    for p in "$KPKG" busybox-static mdadm; do debs=("$CACHE/${p}_"*.deb); dpkg -x "${debs[0]}" "$X"; done
     depmod -b "$X" "$KVER"
     touch "$X/.done"
 fi
@@ -104,13 +104,13 @@ lab_log "initramfs $(( $(stat -c %s "$LAB_DIR/initrd") / 1024 )) KiB, ready afte
 
 # boot <name> <kernel args> <disk>...: boots the guest once (bounded), serial log in $LAB_DIR/<name>.log.
 boot() {
-    local name="$1" args="$2"; shift 2
+    local name="$1" kargs="$2"; shift 2
     local drives=() d t0
     for d in "$@"; do drives+=(-drive "file=$d,if=virtio,format=raw,cache=unsafe"); done
     t0=$(date +%s%N)
     timeout 300 qemu-system-x86_64 -accel tcg -cpu max -m 512 -nodefaults -no-user-config -display none -no-reboot \
         -serial stdio -kernel "$X/boot/vmlinuz-$KVER" -initrd "$LAB_DIR/initrd" \
-        -append "console=ttyS0 panic=-1 quiet $args" "${drives[@]}" </dev/null 2>&1 | tr -d '\r' >"$LAB_DIR/$name.log" || true
+        -append "console=ttyS0 panic=-1 quiet $kargs" "${drives[@]}" </dev/null 2>&1 | tr -d '\r' >"$LAB_DIR/$name.log" || true
     lab_log "boot $name: $(( ($(date +%s%N) - t0) / 1000000 )) ms"
     grep -E '^(STEP|FIGURE|RESULT|SABOTAGE|  \| )' "$LAB_DIR/$name.log" | sed "s/^/[$LAB]   $name: /"
     local f

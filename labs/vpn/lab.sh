@@ -15,7 +15,10 @@
 # reason in the logs; a killed and restarted gateway gets its traffic back through DPD within the bound the
 # model publishes (never read back from the rendered files).
 #
-# Lab overrides (documented; everything else runs byte for byte as rendered, hash-checked):
+# Proof it runs what synth rendered: every rendered file the lab uses is installed with the mode and owner its step
+# declares and read back (bytes, mode, owner) against out/prod and out/ecotech, the trees `npm run synth -- --stack
+# <stack>` wrote (lab_readback); the filled-in secrets file against the rendered one filled with the lab's key.
+# Lab overrides (documented; none edits a rendered file, labs/vpn/overrides.json is empty):
 #  1. strongswan.conf and swanctl.conf are the lab's own: the plugin list (kernel-libipsec instead of the kernel's
 #     ESP, which these machines lack), a VICI socket and a log file per charon; they `include` the rendered
 #     charon settings, connection and secrets files unchanged.
@@ -25,7 +28,8 @@
 #  4. The TUN interface dies with its charon (an XFRM interface does not), so after a restart the lab runs the
 #     rendered link script again, as production's boot does before charon.
 #  5. Router NICs without a lab host end in a stub veth peer inside the router's namespace.
-# Proof the lab can fail: BILLU_LAB_SABOTAGE=1 (or BVPN_SABOTAGE=1) keeps a wrong key at Ecotech's end in case 2 (the lab must exit 1).
+# Proof the lab can fail: BILLU_LAB_SABOTAGE=1 (or BVPN_SABOTAGE=1) puts a wrong key at Ecotech's end in case 2, after
+# the read-back (the lab must exit 1 at the tunnel's probes).
 LAB=bvpn
 source "$(dirname "$0")/../lib/common.sh"
 lab_require charon-systemd swanctl nft tcpdump nc ip node
@@ -38,6 +42,7 @@ ECO=$(lab_synth ecotech)
 
 # Facts from the synthesized outputs (never hard-coded): router NICs, hosts, the tunnel ends.
 facts() {
+    # shellcheck disable=SC2016 # a JavaScript program: its ${...} are node's, not the shell's
     node -e '
 const fs = require("fs");
 const [prodDir, ecoDir] = process.argv.slice(1);
@@ -141,20 +146,29 @@ for h in pfs:$PFS_ADDR:$PFS_GW pdev:$PDEV_ADDR:$PDEV_GW elan:$ELAN_ADDR:$ELAN_GW
     ip -n "bvpn-$ns" route add default via "$gw"
 done
 
-# --- the rendered files, hash-checked ------------------------------------------------------------------------
+# --- the rendered files, installed as their steps declare them and read back ------------------------------------
 RUN="$LAB_DIR/run"; mkdir -p "$RUN"
-prepare_site() { # <tag> <synth dir> <router> <tunnel> <peer networks>
-    local tag="$1" dir="$2/rendered/$3" tunnel="$4" d="$RUN/$1" # $5 (the peer networks): unused since override 3 went
+# The read-back's references: out/prod and out/ecotech, the trees the user's own `npm run synth -- --stack <stack>`
+# wrote; labs/vpn/overrides.json lists no override (the lab's own settings are in files of its own, below).
+lab_expected prod
+lab_expected ecotech
+declare -A STACK_OF HOST_OF
+prepare_site() { # <tag> <stack> <synth dir> <router> <tunnel>
+    local tag="$1" stack="$2" dir="$3/rendered/$4" tunnel="$5" d="$RUN/$1" f
+    STACK_OF[$tag]=$stack; HOST_OF[$tag]=$4
     mkdir -p "$d"
-    cp "$dir/etc/sysctl.d/90-billu-router.conf" "$d/sysctl.conf"
-    lab_hash_check "$dir/etc/sysctl.d/90-billu-router.conf" "$d/sysctl.conf"
-    cp "$dir/etc/nftables.conf" "$d/nftables.conf"
-    lab_hash_check "$dir/etc/nftables.conf" "$d/nftables.conf"
-    for f in etc/strongswan.d/billu-vpn.conf "etc/swanctl/conf.d/billu-$tunnel.conf" "etc/swanctl/conf.d/billu-$tunnel.secrets.conf" \
-        "usr/local/sbin/billu-vpn-link-$tunnel" var/lib/billu/stage/vpn/billu-lib.sh; do
-        cp "$dir/$f" "$d/$(basename "$f")"
-        lab_hash_check "$dir/$f" "$d/$(basename "$f")"
+    for f in /etc/sysctl.d/90-billu-router.conf /etc/nftables.conf /etc/strongswan.d/billu-vpn.conf \
+        "/etc/swanctl/conf.d/billu-$tunnel.conf" "/usr/local/sbin/billu-vpn-link-$tunnel"; do
+        local to; to="$d/$(basename "$f")"
+        [ "$f" != /etc/sysctl.d/90-billu-router.conf ] || to="$d/sysctl.conf"
+        lab_install_declared "$dir" "$f" "$to"
+        lab_readback "$stack" "$4" "$f" "$to"
     done
+    # The step's library (its billu_subst fills the secrets file), staged and read back; the secrets file with its
+    # placeholder is staged too, and read back once filled (case 2).
+    cp "$dir/var/lib/billu/stage/vpn/billu-lib.sh" "$d/billu-lib.sh"
+    lab_readback "$stack" "$4" /var/lib/billu/stage/vpn/billu-lib.sh "$d/billu-lib.sh" bytes
+    cp "$dir/etc/swanctl/conf.d/billu-$tunnel.secrets.conf" "$d/billu-$tunnel.secrets.conf"
     cat >"$d/strongswan.conf" <<EOC
 # labs/vpn override 1: the lab's charon (userspace ESP, own VICI socket and log); the rendered settings included.
 charon-systemd {
@@ -184,13 +198,14 @@ include $d/billu-vpn.conf
 EOC
     printf 'include %s\ninclude %s\n' "$d/billu-$tunnel.conf" "$d/secrets.conf" >"$d/swanctl.conf"
 }
-prepare_site par "$PROD" "$PAR_FW" "$PAR_TUNNEL" "$ECO_NETS"
-prepare_site eco "$ECO" "$ECO_FW" "$ECO_TUNNEL" "$PAR_NETS"
+prepare_site par prod "$PROD" "$PAR_FW" "$PAR_TUNNEL"
+prepare_site eco ecotech "$ECO" "$ECO_FW" "$ECO_TUNNEL"
 
 # Override 2: the key through the secret channel (billu_subst of the rendered library), into a 0600 file.
 fill_secrets() { # <tag> <key>
     local d="$RUN/$1"
     printf 'vpn-psk\t%s\n' "$(printf '%s' "$2" | od -An -tx1 | tr -d ' \n')" >"$d/secret-lines"
+    # shellcheck disable=SC1091,SC2034 # the rendered library, staged at run time; billu_subst reads BILLU_SECRETS
     ( umask 077; . "$d/billu-lib.sh"; BILLU_SECRETS="$d/secret-lines"; billu_subst "$d/billu-$3.secrets.conf" >"$d/secrets.conf" )
     rm -f "$d/secret-lines"
 }
@@ -248,7 +263,17 @@ mv "$RUN/par/charon.log" "$RUN/par/charon-wrongkey.log"; mv "$RUN/eco/charon.log
 # --- 2. the right key: the tunnel, the matrix, the capture ------------------------------------------------------
 lab_log "case 2: the same key at both ends"
 # BVPN_SABOTAGE=1 keeps the wrong key here: every probe of a working tunnel must then fail the lab.
-if [ -n "${BVPN_SABOTAGE:-}" ] || lab_sabotage; then fill_secrets eco "$WRONG" "$ECO_TUNNEL"; else fill_secrets eco "$KEY" "$ECO_TUNNEL"; fi
+fill_secrets eco "$KEY" "$ECO_TUNNEL"
+# The installed secrets files (mode 0600, the key in place of the placeholder) against out/<stack>'s, filled with the
+# key the lab fed through the secret channel.
+printf 'vpn-psk\t%s\n' "$(printf '%s' "$KEY" | od -An -tx1 | tr -d ' \n')" >"$RUN/expected-secret-lines"
+LAB_SECRETS="$RUN/expected-secret-lines"
+for s in par eco; do
+    t=$PAR_TUNNEL; [ "$s" = eco ] && t=$ECO_TUNNEL
+    lab_readback "${STACK_OF[$s]}" "${HOST_OF[$s]}" "/etc/swanctl/conf.d/billu-$t.secrets.conf" "$RUN/$s/secrets.conf"
+done
+LAB_SECRETS=""; rm -f "$RUN/expected-secret-lines"
+if [ -n "${BVPN_SABOTAGE:-}" ] || lab_sabotage; then fill_secrets eco "$WRONG" "$ECO_TUNNEL"; lab_log "SABOTAGE: after the read-back, Ecotech's end gets the wrong key"; fi
 start_charon eco "$ECO_TUNNEL"; load_conf eco
 start_charon par "$PAR_TUNNEL"
 CAP="$RUN/wan.pcap"

@@ -47,6 +47,7 @@ chmod 0755 "$P" "$P/var" "$P/var/www" # as Debian's base system and the apache2 
 
 # --- facts from the synthesized outputs (never hard-coded) -------------------------------------------------
 facts() {
+    # shellcheck disable=SC2016 # a JavaScript program: its ${...} are node's, not the shell's
     node -e '
 const fs = require("fs");
 const dir = process.argv[1];
@@ -73,6 +74,7 @@ console.log(out.join("\n"));
 ' "$1"
 }
 eval "$(facts "$DEV")"
+# shellcheck disable=SC2153 # LAN_ZONE is set by the eval above
 lab_log "$WEB_HOST $WEB_ADDR ($WEB_ZONE): https://$PUBLIC/ and https://$INTRANET/; WAN ${WAN_ADDR}, LAN client $LAN_ADDR ($LAN_ZONE)"
 [ -n "$PUB_HTTPS_WAN" ] || lab_log "warning: the dev synth publishes no https listener of $WEB_HOST (no billu:firewall.published yet): the WAN probes will fail"
 
@@ -117,7 +119,7 @@ broken() {
     apache2ctl -t -f "$LAB_DIR/broken.conf"
 }
 lab_expect "apache2ctl -t refuses a broken configuration" fail broken
-rm -rf "$P/etc"
+rm -rf "${P:?}/etc"
 
 # --- the network --------------------------------------------------------------------------------------------------
 lab_ns wan; lab_ns fw; lab_ns dmz; lab_ns lan
@@ -179,10 +181,11 @@ fi
 hex() { od -An -tx1 <"$1" | tr -d ' \n'; }
 SECRETS="$LAB_DIR/secrets"
 : >"$SECRETS"
+# shellcheck disable=SC2013 # secret names are single words
 for name in $(grep -oh '{{secret:[^}]*}}' "${GUEST_FILES[@]/#/$RENDER}" | sort -u | sed 's/{{secret:\(.*\)}}/\1/'); do
     case "$name" in
-        web-*-key) src="$TLS/$(echo "$name" | sed 's/^web-\(.*\)-key$/\1/').key" ;;
-        web-*-cert) src="$TLS/$(echo "$name" | sed 's/^web-\(.*\)-cert$/\1/').crt" ;;
+        web-*-key) role=${name#web-}; src="$TLS/${role%-key}.key" ;;
+        web-*-cert) role=${name#web-}; src="$TLS/${role%-cert}.crt" ;;
         *) lab_die "the step uses a secret the lab does not know: $name" ;;
     esac
     printf '%s\t%s\n' "$name" "$(hex "$src")" >>"$SECRETS"

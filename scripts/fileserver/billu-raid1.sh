@@ -68,6 +68,7 @@ if [ -z "$MD" ]; then
         run mdadm --assemble "/dev/md/$MD_NAME" --uuid="$MD_UUID" --run </dev/null
         STATE=assembled
     else
+        # shellcheck disable=SC2086 # DISKS is a list of device paths: one word each, split on purpose
         set -- $DISKS
         [ "$#" -eq 2 ] || die "DISKS names $# disks ($DISKS); a RAID 1 here needs exactly two"
         [ "$(readlink -f "$1")" != "$(readlink -f "$2")" ] || die "DISKS names the same disk twice ($1, $2)"

@@ -28,7 +28,7 @@ run() {
 [ -r "$CONF" ] || die "$CONF is missing"
 MOUNT_POINT="$(sed -n 's/^MOUNT_POINT=//p' "$CONF")"
 ADMIN_GROUP="$(sed -n 's/^ADMIN_GROUP=//p' "$CONF")"
-[ -n "$MOUNT_POINT" ] && [ -n "$ADMIN_GROUP" ] || die "$CONF must set MOUNT_POINT and ADMIN_GROUP"
+{ [ -n "$MOUNT_POINT" ] && [ -n "$ADMIN_GROUP" ]; } || die "$CONF must set MOUNT_POINT and ADMIN_GROUP"
 awk -v m="$MOUNT_POINT" '$2 == m { found = 1 } END { exit !found }' /proc/mounts ||
     die "$MOUNT_POINT is not mounted: refusing to create shares on the OS disk (run billu-raid1 first)"
 

@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # billu-lib.sh: helpers every guest step's run.sh sources (POSIX sh; Debian's dash, busybox ash).
 # Shipped by components/guest-step. Idempotent by construction: a file is replaced only when its bytes, mode or
 # owner differ, and each replacement is recorded so the step restarts a service only when its config changed.
@@ -50,7 +51,7 @@ billu_dir() {
     [ -d "$1" ] || (umask 022 && mkdir -p "$1") || billu_die "cannot create the folder $1"
     [ $# -ge 3 ] || return 0
     BILLU_DIR_WAS="$(stat -c '%a %U:%G' "$1")"
-    chown "$3" "$1" && chmod "$2" "$1" || billu_die "cannot set $3 $2 on the folder $1"
+    { chown "$3" "$1" && chmod "$2" "$1"; } || billu_die "cannot set $3 $2 on the folder $1"
     [ "$(stat -c '%a %U:%G' "$1")" = "$BILLU_DIR_WAS" ] || billu_log "updated the folder $1 ($(stat -c '%a %U:%G' "$1"))"
 }
 
@@ -66,7 +67,7 @@ billu_install() {
     billu_dir "$dir"
     tmp="$(mktemp "$dir/.billu-new.XXXXXX")" || billu_die "cannot write in $dir"
     if ! billu_subst "$src" > "$tmp"; then rm -f "$tmp"; billu_die "cannot render $dest"; fi
-    chown "$owner" "$tmp" && chmod "$mode" "$tmp" || { rm -f "$tmp"; billu_die "cannot set $owner $mode on $dest"; }
+    { chown "$owner" "$tmp" && chmod "$mode" "$tmp"; } || { rm -f "$tmp"; billu_die "cannot set $owner $mode on $dest"; }
     if [ -n "$check" ]; then
         cmd="$(printf '%s' "$check" | sed "s|{}|$tmp|g")"
         if ! sh -c "$cmd" >"$BILLU_WORK/check.out" 2>&1; then
