@@ -1,18 +1,49 @@
-/** Central log collection in the dev synth: the collector, and the log shipper every Debian host's base step carries. */
+/**
+ * Central log collection through the service seam: dev with the collector labs/logs/overlay.yaml adds (its host,
+ * billu:logs, the flows and the DMZ allowlist entry), synthesized: the collector, and the log shipper every Debian
+ * host's base step carries.
+ */
 import { readFileSync } from "fs";
 import * as path from "path";
+import { parse, stringify } from "yaml";
+import type { LogsPlan } from "../../model/logs";
 import { SynthResult } from "../../tools/synth";
-import { model, secretLeaks, stackRaw } from "../helpers";
-import { committedSynth, SYNTH_TIMEOUT } from "./shared";
+import { model, ROOT, secretLeaks } from "../helpers";
+import { SYNTH_TIMEOUT, variantSynth } from "./shared";
 
+/** Dev's stack file with the overlay applied, as text. */
+function devWithCollector(): string {
+    const doc = parse(readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8"));
+    const overlay = parse(readFileSync(path.join(ROOT, "labs", "logs", "overlay.yaml"), "utf8"));
+    doc.config["billu:hosts"].push(...overlay.hosts);
+    doc.config["billu:logs"] = overlay.logs;
+    doc.config["billu:flows"].push(...overlay.flows);
+    doc.config["billu:firewall"].dmzAllowlist.push(...overlay.dmzAllowlist);
+    return stringify(doc);
+}
+
+const text = devWithCollector();
+const raw: Record<string, unknown> = Object.fromEntries(
+    Object.entries(parse(text).config as Record<string, unknown>)
+        .filter(([k]) => k.startsWith("billu:"))
+        .map(([k, v]) => [k.slice(6), v]),
+);
+const logs = model(raw).plan<LogsPlan>("logs")!;
 let r: SynthResult;
 let out: string;
-const dev = model(stackRaw("dev"));
-const logs = dev.plan<import("../../model/logs").LogsPlan>("logs")!;
 
 beforeAll(async () => {
-    ({ r, out } = await committedSynth("dev"));
+    ({ r, out } = await variantSynth("logs", text));
 }, SYNTH_TIMEOUT);
+
+test("without the collector's flows the model refuses the site, naming each missing flow", () => {
+    const flows = raw.flows as { from: string; service: string }[];
+    const bare = { ...raw, flows: flows.filter((f) => !(f.service === "syslog-tls" && f.from !== "dmz")) };
+    expect(() => model(bare)).toThrow(
+        "billu:flows: lacks PAR-DC01 -> PAR-LOG01 syslog-tls, which central log collection needs (PAR-DC01 forwards its system and service logs to the collector). " +
+            "Fix: append { from: PAR-DC01, to: PAR-LOG01, service: syslog-tls } to billu:flows",
+    );
+});
 
 const rendered = (host: string, p: string) => readFileSync(path.join(out, "rendered", host, p), "utf8");
 
