@@ -3,7 +3,7 @@ import { HostModel, SiteModel } from "../model/site";
 import { SiteCa } from "./site-ca/SiteCa";
 import { GuestConnection } from "./guest-step/GuestStep";
 import type { EveryHostRenderer } from "./base-server/every-host";
-import { pinnedHostKey } from "./proxmox-vm/ProxmoxVm";
+import { pinnedHostKey } from "./proxmox-vm/pinned-keys";
 
 /**
  * What every component of a site shares: the validated model, where rendered files go, how to reach guests, the

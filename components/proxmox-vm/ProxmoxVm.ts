@@ -1,5 +1,6 @@
 import * as proxmox from "@muhlba91/pulumi-proxmoxve";
 import * as pulumi from "@pulumi/pulumi";
+import { pinHostKey, pinnedHostKey } from "./pinned-keys";
 import * as tls from "@pulumi/tls";
 import { hostKeySnippetName, knownHostsLine, publicKeyLine, renderHostKeyVendorData } from "./host-key";
 import { VmPlan } from "./plan";
@@ -23,13 +24,7 @@ export interface ProxmoxVmArgs extends VmPlan {
     readonly hostKeySnippetsDatastore?: string;
 }
 
-/** The host key pinned for each VM resource (what guest connections pass as `hostKey`). */
-const pinnedKeys = new WeakMap<pulumi.Resource, pulumi.Output<string>>();
-
-/** The SSH host key (`ssh-ed25519 AAAA...`) a VM resource of a ProxmoxVm was given, if any. */
-export function pinnedHostKey(vm: pulumi.Resource): pulumi.Output<string> | undefined {
-    return pinnedKeys.get(vm);
-}
+export { pinnedHostKey };
 
 /**
  * known_hosts lines (`<address> ssh-ed25519 AAAA...`, one a line, by host name) of every VM whose host key the stack
@@ -158,7 +153,7 @@ export class ProxmoxVm extends pulumi.ComponentResource {
         );
         this.vmId = this.vm.vmId.apply((id) => id ?? args.vmId);
         this.address = args.ipConfigs[0].address.split("/")[0];
-        if (this.hostKey) pinnedKeys.set(this.vm, this.hostKey);
+        if (this.hostKey) pinHostKey(this.vm, this.hostKey);
         this.registerOutputs({ vmId: this.vmId, address: this.address, hostKey: this.hostKey });
     }
 }
