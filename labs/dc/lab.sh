@@ -95,6 +95,7 @@ MIRRORS=$(sh "$LAB_ROOT/labs/dc/apt-get-shim.sh" lab-mirror-hosts)
 lab_ns up; lab_plug up "$GW/24"
 for a in $UP_DNS; do ip -n "$LAB-up" addr add "$a/32" dev lo; done
 UP_LOG="$LAB_DIR/upstream-dns.log"
+# shellcheck disable=SC2046 # one name=address argument per mirror: the split is the point
 lab_bg "$LAB-up" "$LAB_DIR/upstream-dns.err" /usr/bin/python3 "$LAB_ROOT/labs/dc/upstream-dns.py" "$UP_LOG" "$(tr ' ' , <<<"$UP_DNS")" \
     $(for m in $MIRRORS; do printf '%s=192.0.2.80 ' "$m"; done)
 lab_wait 10 "the upstream resolver listens" grep -qx ready "$UP_LOG" || lab_die "the upstream resolver did not start"
@@ -104,6 +105,7 @@ lab_log "upstream resolvers $UP_DNS (answering for $MIRRORS) behind the gateway 
 dc_guest() {
     guest_new "$1" "$2"; plug "$1" "$(addr "$3")"
     ip -n "$LAB-$1" route add default via "$GW"
+    # shellcheck disable=SC2046 # one argument per resolver address
     guest_resolv "$1" "$(vm_in "$3" i.dns.domain)" $(vm_in "$3" "i.dns.servers.join(' ')")
     guest_exec "$1" sh -c 'mkdir -p /usr/local/sbin /var/lib/lab-apt && cat >/usr/local/sbin/apt-get && chmod 0755 /usr/local/sbin/apt-get' \
         <"$LAB_ROOT/labs/dc/apt-get-shim.sh"
@@ -111,6 +113,7 @@ dc_guest() {
 }
 nameservers() { sed -n 's/^nameserver //p' | tr '\n' ' ' | sed 's/ $//'; }
 # The resolvers the step's `apt-get update` ran with: the first update's resolv.conf, as the shim recorded it.
+# shellcheck disable=SC2016 # an awk program: its $2 is awk's, not the shell's
 apt_resolvers() { guest_exec "$1" awk '/^== apt-get update/ { n++ } n == 1 && /^nameserver / { print $2 }' /var/log/lab-apt-resolv.log | tr '\n' ' ' | sed 's/ $//'; }
 apt_used_model_resolvers() { test "$(apt_resolvers "$1")" = "$(vm_in "$2" "i.dns.servers.join(' ')")"; }
 apt_resolved_mirror() { lab_has '^resolved ' guest_exec "$1" cat /var/log/lab-apt-resolv.log; }
