@@ -18,7 +18,16 @@ beforeAll(() => {
         {
             newResource: (args) => {
                 registered.push({ type: args.type, name: args.name, inputs: args.inputs });
-                return { id: `${args.name}-id`, state: { ...args.inputs, certPem: `PEM of ${args.name}`, privateKeyPem: `KEY of ${args.name}` } };
+                return {
+                    id: `${args.name}-id`,
+                    state: {
+                        ...args.inputs,
+                        certPem: `PEM of ${args.name}`,
+                        privateKeyPem: `KEY of ${args.name}`,
+                        publicKeyOpenssh: `ssh-ed25519 mock-${args.name}`,
+                        privateKeyOpenssh: `OPENSSH KEY of ${args.name}`,
+                    },
+                };
             },
             call: (args) => args.inputs,
         },
