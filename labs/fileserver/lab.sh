@@ -70,9 +70,12 @@ lab_log "A: $A_SHARE ($A_GROUP), B: $B_SHARE ($B_GROUP), common: $C_SHARE ($C_GR
 ADMIN_PW="Lab-$(openssl rand -hex 10)-A1"
 USER_PW="User-$(openssl rand -hex 10)-B2"
 JOIN_PW="Join-$(openssl rand -hex 10)-C3"
-# The samba step's join, exactly as rendered: the line that runs `net ads join` with the join account.
-JOIN_LINE=$(grep -m1 'net ads join' "$RUN" | sed 's/^ *//')
-JOIN_USER=$(sed -n "s/.*net ads join -U '\([^']*\)'.*/\1/p" <<<"$JOIN_LINE")
+# The samba step's join, exactly as rendered: the line that runs `net ads join` with the join account, and the
+# step's data line (scripts/fileserver/samba-step.sh reads JOIN_USER) and the line that joins with it.
+JOIN_USER=$(sed -n "s/^JOIN_USER='\([^']*\)'\$/\1/p" "$RUN")
+# shellcheck disable=SC2016 # the rendered line's own "$JOIN_USER", matched literally
+JOIN_LINE=$(grep -m1 'PASSWD=.*net ads join -U "\$JOIN_USER"' "$RUN" | sed 's/^ *//')
+[ -n "$JOIN_LINE" ] || lab_die "the samba step renders no join line"
 [ -n "$JOIN_USER" ] || lab_die "the samba step renders no join (no domain join account?)"
 lab_log "rendered join: $JOIN_LINE"
 DC_IP=10.77.0.1; FS_IP=10.77.0.2; FS_CL_IP=10.77.1.1; CL_IP=10.77.1.2
@@ -154,7 +157,7 @@ fi
 # join <password>: the rendered join line, with billu-lib reading the secret from stdin as the guest step does.
 join() {
     printf 'domain-join\t%s\n' "$(printf '%s' "$1" | od -An -tx1 | tr -d ' \n')" |
-        fsx sh -c ". '$R/var/lib/billu/stage/samba/billu-lib.sh'; BILLU_STEP=samba; billu_begin; $JOIN_LINE" >"$LAB_DIR/join.log" 2>&1 && return 0
+        fsx sh -c ". '$R/var/lib/billu/stage/samba/billu-lib.sh'; BILLU_STEP=samba; billu_begin; JOIN_USER='$JOIN_USER'; $JOIN_LINE" >"$LAB_DIR/join.log" 2>&1 && return 0
     sed 's/^/    join: /' "$LAB_DIR/join.log" >&2
     return 1
 }
