@@ -5,8 +5,7 @@ import { connectionFor, SiteContext } from "../context";
 import { GuestStep } from "../guest-step/GuestStep";
 import { vmForHost } from "../proxmox-vm/forHost";
 import { ProxmoxVm } from "../proxmox-vm/ProxmoxVm";
-import { baseStep } from "./base-step";
-import { extensionsFor } from "./every-host";
+import { siteBaseStep } from "./base-step";
 import { memberJoinStep } from "../domain-controller/member";
 import { SECRET } from "../domain-controller/common";
 
@@ -38,18 +37,7 @@ export class BaseServer extends pulumi.ComponentResource {
         super("billu:compute:BaseServer", name, {}, opts);
         const { ctx, host } = args;
         this.vm = vmForHost(ctx, host, { parent: this });
-        this.base = baseStep(
-            name,
-            {
-                model: ctx.model,
-                host,
-                connection: connectionFor(ctx, host),
-                renderDir: ctx.renderDir,
-                after: [this.vm, ...ctx.after.router],
-                extensions: extensionsFor(ctx.model, host, ctx.everyHostResources, ctx.everyHostRenderers),
-            },
-            { parent: this },
-        );
+        this.base = siteBaseStep(name, ctx, host, [this.vm, ...ctx.after.router], { parent: this });
         if (this.base && !isWindows(host.os) && host.joinDomain && args.sssdJoin !== false && ctx.model.domain && ctx.domainJoin) {
             const text = memberJoinStep(ctx.model.domain, host);
             this.join = new GuestStep(

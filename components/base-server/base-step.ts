@@ -9,7 +9,8 @@ import { isWindows } from "../../model/core";
 import type { HostModel, SiteModel } from "../../model/site";
 import { GuestConnection, GuestStep } from "../guest-step/GuestStep";
 import { GuestDir, GuestFile, stepScript } from "../guest-step/render";
-import { BaseExtension } from "./every-host";
+import { connectionFor, SiteContext } from "../context";
+import { BaseExtension, extensionsFor } from "./every-host";
 import { renderChrony, renderMotd } from "./render";
 
 export interface BaseStepContent {
@@ -77,6 +78,31 @@ export function baseStep(name: string, args: BaseStepArgs, opts: pulumi.Componen
             script: content.script,
             secrets: Object.keys(content.secrets).length > 0 ? Object.keys(content.secrets) : undefined,
             secretValues: Object.keys(content.secrets).length > 0 ? content.secrets : undefined,
+        },
+        opts,
+    );
+}
+
+/**
+ * The base step of a site's host, its every-host extensions from the site context: what BaseServer, the DCs and the
+ * router each build, after what they name.
+ */
+export function siteBaseStep(
+    name: string,
+    ctx: SiteContext,
+    host: HostModel,
+    after: readonly pulumi.Resource[],
+    opts: pulumi.ComponentResourceOptions,
+): GuestStep | undefined {
+    return baseStep(
+        name,
+        {
+            model: ctx.model,
+            host,
+            connection: connectionFor(ctx, host),
+            renderDir: ctx.renderDir,
+            after,
+            extensions: extensionsFor(ctx.model, host, ctx.everyHostResources, ctx.everyHostRenderers),
         },
         opts,
     );

@@ -7,8 +7,7 @@ import { connectionFor, SiteContext } from "../context";
 import { GuestStep } from "../guest-step/GuestStep";
 import { StepSpec } from "../guest-step/render";
 import { vmForHost } from "../proxmox-vm/forHost";
-import { baseStep } from "../base-server/base-step";
-import { extensionsFor } from "../base-server/every-host";
+import { siteBaseStep } from "../base-server/base-step";
 import { ProxmoxVm } from "../proxmox-vm/ProxmoxVm";
 import { conditionalForwarders, dcByName, domainOf, SECRET } from "./common";
 import { sambaDcStep, sambaDomainStep, sambaFsmoStep } from "./samba";
@@ -100,18 +99,7 @@ export class DomainController extends pulumi.ComponentResource {
             this.promoted = step("ready", windowsReadyStep(domain, this.dc), [rebootWait]).apply;
         }
         // The one base step every host has, once the DC answers for itself (it resolves through itself then).
-        this.base = baseStep(
-            name,
-            {
-                model: ctx.model,
-                host,
-                connection: connectionFor(ctx, host),
-                renderDir: ctx.renderDir,
-                after: [this.promoted],
-                extensions: extensionsFor(ctx.model, host, ctx.everyHostResources, ctx.everyHostRenderers),
-            },
-            { parent: this },
-        );
+        this.base = siteBaseStep(name, ctx, host, [this.promoted], { parent: this });
         this.registerOutputs({});
     }
 }

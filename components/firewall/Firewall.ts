@@ -6,8 +6,7 @@ import { FIREWALL_TYPE, FirewallFacts } from "../contracts";
 import { GuestStep } from "../guest-step/GuestStep";
 import { stepScript } from "../guest-step/render";
 import { vmForHost } from "../proxmox-vm/forHost";
-import { baseStep } from "../base-server/base-step";
-import { extensionsFor } from "../base-server/every-host";
+import { siteBaseStep } from "../base-server/base-step";
 import { ProxmoxVm } from "../proxmox-vm/ProxmoxVm";
 import { DatacenterFirewall } from "./DatacenterFirewall";
 import { chainPolicies, renderNftables, renderSysctl } from "./nftables";
@@ -124,18 +123,7 @@ export class Firewall extends pulumi.ComponentResource {
             );
             this.ready = step.apply;
             // The one base step every host has (time, banner, every-host needs), once the ruleset is in place.
-            this.base = baseStep(
-                name,
-                {
-                    model,
-                    host,
-                    connection: connectionFor(ctx, host),
-                    renderDir: ctx.renderDir,
-                    after: [step.apply],
-                    extensions: extensionsFor(model, host, ctx.everyHostResources, ctx.everyHostRenderers),
-                },
-                { parent: this },
-            );
+            this.base = siteBaseStep(name, ctx, host, [step.apply], { parent: this });
         } else {
             // pfSense: no guest step (the rendered sections are restored by hand); later steps wait for the VM.
             this.ready = this.vm;
