@@ -7,8 +7,9 @@ import { pinnedHostKey } from "./proxmox-vm/pinned-keys";
 
 /**
  * What every component of a site shares: the validated model, where rendered files go, how to reach guests, the
- * site CA, and the deployment order so far. Built once by the stack; components read it and never re-derive the
- * model.
+ * site CA, and what the roles built before this one made ready. Built by stacks/site.ts and never changed: after
+ * each role the site makes a new context with that role's results (`advance` there), so a component sees exactly
+ * what was built before it, and nothing depends on the order of pushes into a shared object.
  */
 export interface SiteContext {
     readonly model: SiteModel;
@@ -18,15 +19,16 @@ export interface SiteContext {
     readonly sshPrivateKey?: pulumi.Output<string>;
     readonly ca: SiteCa;
     /**
-     * Deployment order. `router`: the router's configuration, which every other in-guest step waits for (Pulumi
-     * reaches guests through it). `domain`: the domain is up (forest, other DCs, FSMO, DNS records); steps that
-     * need AD (domain joins, DHCP, file and mail servers) wait for it.
+     * What later steps wait for. `router`: the router's configuration, which every other in-guest step waits for
+     * (Pulumi reaches guests through it). `domain`: the domain is up (forest, other DCs, FSMO, DNS records); steps
+     * that need AD (domain joins, DHCP, file and mail servers) wait for it. Empty until the role that makes it is
+     * built.
      */
-    readonly after: { router: pulumi.Resource[]; domain: pulumi.Resource[] };
-    /** Set by the dc role when Debian members join: the join account's password (secret) their `ad-join` step uses. */
-    domainJoin?: { readonly password: pulumi.Output<string> };
-    /** The Proxmox VM of each host built so far, by host name: guest steps follow their VM's identity. */
-    readonly vms: Map<string, pulumi.Resource>;
+    readonly after: { readonly router: readonly pulumi.Resource[]; readonly domain: readonly pulumi.Resource[] };
+    /** The join account's password (secret) Debian members' `ad-join` step uses, once the dc role made it. @default none */
+    readonly domainJoin?: { readonly password: pulumi.Output<string> };
+    /** The Proxmox VM of each host built by an earlier role, by host name (the router's, the DCs'). */
+    readonly vms: ReadonlyMap<string, pulumi.Resource>;
     /** The Proxmox pool the VMs join (created by the site). @default no pool */
     readonly poolId?: pulumi.Output<string>;
     /**
@@ -38,19 +40,24 @@ export interface SiteContext {
     readonly everyHostRenderers?: Readonly<Record<string, EveryHostRenderer>>;
 }
 
-export function connectionFor(ctx: SiteContext, host: HostModel): GuestConnection {
+/**
+ * How a step reaches `host`: its first NIC's address as the admin user, with the host key generated for `vm` pinned,
+ * and `vm` as the machine the step follows (a re-created VM re-runs its steps).
+ */
+export function connectionFor(ctx: SiteContext, host: HostModel, vm: pulumi.Resource): GuestConnection {
     return {
         host: host.nics[0].address,
         user: ctx.model.config.guest.adminUser,
         privateKey: ctx.sshPrivateKey,
-        machine: machineOf(ctx, host),
-        hostKey: pinnedHostKey(machineOf(ctx, host)),
+        machine: vm,
+        hostKey: pinnedHostKey(vm),
     };
 }
 
-function machineOf(ctx: SiteContext, host: HostModel): pulumi.Resource {
-    const vm = ctx.vms.get(host.name);
-    // A step is always built after its host's VM (the builders make the VM first); anything else is a bug here.
-    if (!vm) throw new Error(`internal: a guest step on ${host.name} was built before its VM`);
+/** The VM of a host an earlier role built (the router's for its relay or tunnel, a DC's for the directory). */
+export function builtVm(ctx: SiteContext, host: string): pulumi.Resource {
+    const vm = ctx.vms.get(host);
+    // The site builds roles in start order and passes each one's VMs on; anything else is a bug here.
+    if (!vm) throw new Error(`internal: ${host}'s VM is needed before its role was built`);
     return vm;
 }

@@ -18,21 +18,27 @@ import type { SiteContext } from "./context";
 /** Extra documentation sections by title (DHCP scopes, DCs, shares, ...): markdown-ready rows. */
 export type DocSections = Record<string, { columns: string[]; rows: pulumi.Input<string | number>[][] }>;
 
-/** The part of the site's docs (stacks/outputs.ts SiteDocs) a role builder adds to. */
-export interface RoleDocs {
-    readonly sections: DocSections;
-}
-
-/** What a role's builder returns: resources later roles may wait for. */
+/**
+ * What a role's builder returns, as values the site threads into the next roles' context (stacks/site.ts `advance`):
+ * nothing is pushed into a shared object.
+ */
 export interface RoleResult {
-    readonly ready: pulumi.Resource[];
+    /** What later roles wait for (the dc role's is the domain's readiness). */
+    readonly ready: readonly pulumi.Resource[];
+    /** The Proxmox VM of each host the builder made, by host name (guest steps of later roles and HA follow them). */
+    readonly vms: ReadonlyMap<string, pulumi.Resource>;
+    /** Documentation sections the role adds to the stack's docs, by title. @default none */
+    readonly docs?: DocSections;
+    /** The dc role's join account password (secret), when Debian members join the domain. @default none */
+    readonly domainJoin?: { readonly password: pulumi.Output<string> };
 }
 
 /**
- * Builds every host of one role. Roles are built in start order (firewall, dc, dhcp, ...), so a builder can rely
- * on `ctx.after` holding the router's and the domain's readiness. A role without a builder gets BaseServer VMs.
+ * Builds every host of one role. Roles are built in start order (firewall, dc, dhcp, ...), and each gets a context
+ * holding what the roles before it returned (`ctx.after`, `ctx.vms`, `ctx.domainJoin`). A role without a builder
+ * gets BaseServer VMs.
  */
-export type RoleBuilder = (ctx: SiteContext, hosts: HostModel[], parent: pulumi.Resource, docs: RoleDocs) => RoleResult;
+export type RoleBuilder = (ctx: SiteContext, hosts: readonly HostModel[], parent: pulumi.Resource) => RoleResult;
 
 // ---- Type tokens: our components register with these; the policies find their resources by them.
 

@@ -181,6 +181,26 @@ export const BUILTIN: Catalogue = catalogueOf(
 /** Built-in services by name (flattened). */
 export const SERVICES: Readonly<Record<string, Service>> = Object.fromEntries(BUILTIN.services);
 
+/**
+ * The one port of a built-in single-port service (`portOf("ssh")` is 22): how components name a port instead of
+ * writing its number. A bundle, a range or several ports is a bug in the caller.
+ */
+export function portOf(name: string): number {
+    const ports = SERVICES[name]?.ports ?? [];
+    if (ports.length !== 1 || ports[0].from !== ports[0].to) throw new Error(`internal: service ${name} is not one port (${portsText(ports) || "unknown"})`);
+    return ports[0].from;
+}
+
+/** Ports outside the flow matrix's services: DHCP's two ends, and a Proxmox VE node's console ports. */
+export const OTHER_PORTS = {
+    /** DHCP server (BOOTP server) and client ports. */
+    dhcpServer: 67,
+    dhcpClient: 68,
+    /** A PVE node's VNC console range and SPICE proxy. */
+    pveVnc: { from: 5900, to: 5999 },
+    pveSpice: 3128,
+} as const;
+
 /** A site service as written in `billu:firewall.services[i]`. */
 export interface CustomServiceConfig {
     readonly name: string;

@@ -23,9 +23,25 @@ export interface SiteArgs {
     readonly vpnPeerPsk?: pulumi.Output<string>;
 }
 
-function baseServers(ctx: SiteContext, hosts: HostModel[], parent: pulumi.Resource): RoleResult {
-    const ready = hosts.flatMap((h) => new BaseServer(h.name.toLowerCase(), { ctx, host: h }, { parent }).ready);
-    return { ready };
+function baseServers(ctx: SiteContext, hosts: readonly HostModel[], parent: pulumi.Resource): RoleResult {
+    const servers = hosts.map((h) => ({ host: h.name, server: new BaseServer(h.name.toLowerCase(), { ctx, host: h }, { parent }) }));
+    return { ready: servers.flatMap((s) => s.server.ready), vms: new Map(servers.map((s) => [s.host, s.server.vm.vm])) };
+}
+
+/**
+ * The context the roles after `role` get: its VMs added, and what it made ready where later roles look for it (the
+ * router's configuration, the domain and its join secret). A new value each time: nothing shared is changed.
+ */
+export function advance(ctx: SiteContext, role: string, result: RoleResult): SiteContext {
+    return Object.freeze({
+        ...ctx,
+        vms: new Map([...ctx.vms, ...result.vms]),
+        after: Object.freeze({
+            router: Object.freeze(role === "firewall" ? [...ctx.after.router, ...result.ready] : ctx.after.router),
+            domain: Object.freeze(role === "dc" ? [...ctx.after.domain, ...result.ready] : ctx.after.domain),
+        }),
+        domainJoin: result.domainJoin ?? ctx.domainJoin,
+    });
 }
 
 /**
@@ -33,6 +49,7 @@ function baseServers(ctx: SiteContext, hosts: HostModel[], parent: pulumi.Resour
  * component's `docs` is the documentation the stack exports.
  */
 export class Site extends pulumi.ComponentResource {
+    /** The context after every role was built (the model, every VM by host name, ...). */
     public readonly ctx: SiteContext;
     public readonly docs: SiteDocs;
     public readonly caCertPem: pulumi.Output<string>;
@@ -61,7 +78,7 @@ export class Site extends pulumi.ComponentResource {
             renderDir: args.renderDir,
             sshPrivateKey: args.sshPrivateKey,
             ca,
-            after: { router: [], domain: [] },
+            after: Object.freeze({ router: Object.freeze([]), domain: Object.freeze([]) }),
             vms: new Map(),
             poolId: pool?.poolId,
         };
@@ -69,15 +86,14 @@ export class Site extends pulumi.ComponentResource {
         // host (a client certificate each), and their renderers, which every host's base step calls.
         const needs = new Set(model.everyHost.map((a) => a.need.need));
         const everyHost = Object.values(COMPONENTS).flatMap((c) => (c.everyHost && needs.has(c.everyHost.need) ? [c.everyHost] : []));
-        const ctx: SiteContext = {
+        let ctx: SiteContext = Object.freeze({
             ...base,
             everyHostResources: new Map(everyHost.map((e) => [e.need, e.resources(base, this)])),
             everyHostRenderers: Object.fromEntries(everyHost.map((e): [string, EveryHostRenderer] => [e.need, e.render])),
-        };
-        this.ctx = ctx;
+        });
         this.docs = siteDocs(model);
         const firewall = new Firewall(model.router.name.toLowerCase(), { ctx }, { parent: this });
-        ctx.after.router.push(firewall.ready);
+        ctx = advance(ctx, "firewall", { ready: [firewall.ready], vms: new Map([[model.router.name, firewall.vm.vm]]) });
         this.vpn = buildVpn(name, ctx, this.docs, args.vpnPeerPsk, this);
         const roles = [
             ...new Set(
@@ -90,9 +106,11 @@ export class Site extends pulumi.ComponentResource {
         for (const role of roles) {
             const hosts = model.hostsByRole(role);
             const builder = COMPONENTS[role]?.build;
-            const result = builder ? builder(ctx, hosts, this, this.docs) : baseServers(ctx, hosts, this);
-            if (role === "dc") ctx.after.domain.push(...result.ready);
+            const result = builder ? builder(ctx, hosts, this) : baseServers(ctx, hosts, this);
+            Object.assign(this.docs.sections, result.docs);
+            ctx = advance(ctx, role, result);
         }
+        this.ctx = ctx;
         // The directory from the HR export, applied on the first DC once the domain is up (components/directory).
         if (model.directory && model.hostsByRole("dc").length > 0) {
             new Directory(`${name}-directory`, { ctx }, { parent: this });

@@ -50,12 +50,12 @@ test("a Debian guest: ED25519 key, vendor-data snippet on the VM's node, every c
     };
     for (const name of ["PAR-DHCP01", "PAR-DC02"]) {
         const host = m.host(name);
-        vmForHost(ctx, host);
+        const vm = vmForHost(ctx, host);
         new GuestStep(`${name.toLowerCase()}-x`, {
             host: name,
             step: "x",
             os: name === "PAR-DC02" ? "windows" : "linux",
-            connection: connectionFor(ctx, host),
+            connection: connectionFor(ctx, host, vm.vm),
             files: [{ path: name === "PAR-DC02" ? "C:/x.txt" : "/etc/x", content: "x" }],
             script: "true",
             renderDir: ctx.renderDir,

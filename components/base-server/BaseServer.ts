@@ -37,7 +37,7 @@ export class BaseServer extends pulumi.ComponentResource {
         super("billu:compute:BaseServer", name, {}, opts);
         const { ctx, host } = args;
         this.vm = vmForHost(ctx, host, { parent: this });
-        this.base = siteBaseStep(name, ctx, host, [this.vm, ...ctx.after.router], { parent: this });
+        this.base = siteBaseStep(name, ctx, host, this.vm.vm, [this.vm, ...ctx.after.router], { parent: this });
         if (this.base && !isWindows(host.os) && host.joinDomain && args.sssdJoin !== false && ctx.model.domain && ctx.domainJoin) {
             const text = memberJoinStep(ctx.model.domain, host);
             this.join = new GuestStep(
@@ -46,7 +46,7 @@ export class BaseServer extends pulumi.ComponentResource {
                     host: host.name,
                     step: "ad-join",
                     os: "linux",
-                    connection: connectionFor(ctx, host),
+                    connection: connectionFor(ctx, host, this.vm.vm),
                     renderDir: ctx.renderDir,
                     after: [this.base.apply, ...ctx.after.domain],
                     ...text,

@@ -91,6 +91,7 @@ export function siteBaseStep(
     name: string,
     ctx: SiteContext,
     host: HostModel,
+    vm: pulumi.Resource,
     after: readonly pulumi.Resource[],
     opts: pulumi.ComponentResourceOptions,
 ): GuestStep | undefined {
@@ -99,7 +100,7 @@ export function siteBaseStep(
         {
             model: ctx.model,
             host,
-            connection: connectionFor(ctx, host),
+            connection: connectionFor(ctx, host, vm),
             renderDir: ctx.renderDir,
             after,
             extensions: extensionsFor(ctx.model, host, ctx.everyHostResources, ctx.everyHostRenderers),

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { HostModel } from "../../model/site";
 import { BaseServer } from "../base-server/BaseServer";
-import { connectionFor, SiteContext } from "../context";
+import { builtVm, connectionFor, SiteContext } from "../context";
 import { GuestStep } from "../guest-step/GuestStep";
 import { stepScript } from "../guest-step/render";
 import { HA_TLS_SECRETS, haTlsFiles, KEA, renderKeaDhcp4, renderRelayUnit, RELAY_UNIT } from "./render";
@@ -29,7 +29,7 @@ export class DhcpServer extends pulumi.ComponentResource {
         super("billu:dhcp:DhcpServer", name, {}, opts);
         const { ctx, host } = args;
         this.server = new BaseServer(name, { ctx, host }, { parent: this });
-        const common = { host: host.name, os: "linux" as const, connection: connectionFor(ctx, host), renderDir: ctx.renderDir };
+        const common = { host: host.name, os: "linux" as const, connection: connectionFor(ctx, host, this.server.vm.vm), renderDir: ctx.renderDir };
         // The package first: the configuration step's check runs kea-dhcp4 before its body could install it.
         const packages = new GuestStep(
             `${name}-kea-packages`,
@@ -95,7 +95,7 @@ export class DhcpRelay extends pulumi.ComponentResource {
                 host: router.name,
                 step: "dhcp-relay",
                 os: "linux",
-                connection: connectionFor(ctx, router),
+                connection: connectionFor(ctx, router, builtVm(ctx, router.name)),
                 renderDir: ctx.renderDir,
                 after: [...args.after],
                 files: [{ path: RELAY_UNIT, content: renderRelayUnit(ctx.model) }],

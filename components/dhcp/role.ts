@@ -7,7 +7,7 @@ import { dhcpDocSections } from "./render";
  * The dhcp role: one DhcpServer per host (the first is the HA primary; the standby's Kea step follows the
  * primary's, so a configuration change never restarts both at once), then the router's relay, then the docs.
  */
-export const buildDhcp: RoleBuilder = (ctx, hosts, parent, docs) => {
+export const buildDhcp: RoleBuilder = (ctx, hosts, parent) => {
     const servers: DhcpServer[] = [];
     for (const host of hosts) {
         const previous = servers.length > 0 ? [servers[servers.length - 1].kea.apply] : [];
@@ -18,6 +18,9 @@ export const buildDhcp: RoleBuilder = (ctx, hosts, parent, docs) => {
         const relay = new DhcpRelay(`${ctx.model.router.name.toLowerCase()}-dhcp-relay`, { ctx, after: [...ctx.after.router, ...ready] }, { parent });
         ready.push(relay.step.apply);
     }
-    if (ctx.model.dhcp) Object.assign(docs.sections, dhcpDocSections(ctx.model));
-    return { ready };
+    return {
+        ready,
+        vms: new Map(hosts.map((h, i) => [h.name, servers[i].server.vm.vm])),
+        docs: ctx.model.dhcp ? dhcpDocSections(ctx.model) : undefined,
+    };
 };

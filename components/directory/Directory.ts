@@ -8,7 +8,7 @@ import { renderDirectoryLock } from "../../model/directory-lock";
 import { ComputerPlan, DirectoryPlan, GroupPlan, OuPlan, PersonPlan } from "../../model/directory";
 import { isWindows } from "../../model/naming";
 import { HostModel } from "../../model/site";
-import { connectionFor, SiteContext } from "../context";
+import { builtVm, connectionFor, SiteContext } from "../context";
 import { GuestStep } from "../guest-step/GuestStep";
 import { DirectoryFlavor, passwordSecret, renderDirectoryJson, renderDirectoryStep } from "./render";
 
@@ -149,7 +149,7 @@ export class Directory extends pulumi.ComponentResource {
                 host: dc.name,
                 step: "directory",
                 os: flavor === "samba" ? "linux" : "windows",
-                connection: connectionFor(ctx, dc),
+                connection: connectionFor(ctx, dc, builtVm(ctx, dc.name)),
                 renderDir: ctx.renderDir,
                 after: [...ctx.after.domain],
                 files: r.files,

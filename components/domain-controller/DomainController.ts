@@ -1,3 +1,4 @@
+import { portOf } from "../../model/ports";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
@@ -71,7 +72,7 @@ export class DomainController extends pulumi.ComponentResource {
                     host: host.name,
                     step: role,
                     os: domain.flavor === "samba" ? "linux" : "windows",
-                    connection: connectionFor(ctx, host),
+                    connection: connectionFor(ctx, host, this.vm.vm),
                     renderDir: ctx.renderDir,
                     ...text,
                     secretValues: values,
@@ -99,14 +100,14 @@ export class DomainController extends pulumi.ComponentResource {
             this.promoted = step("ready", windowsReadyStep(domain, this.dc), [rebootWait]).apply;
         }
         // The one base step every host has, once the DC answers for itself (it resolves through itself then).
-        this.base = siteBaseStep(name, ctx, host, [this.promoted], { parent: this });
+        this.base = siteBaseStep(name, ctx, host, this.vm.vm, [this.promoted], { parent: this });
         this.registerOutputs({});
     }
 }
 
 /** bash run on the Pulumi machine: when the promotion scheduled a reboot, wait for SSH to go down, then up. */
 export function renderRebootWait(dc: DcModel): string {
-    const probe = `timeout 3 bash -c 'exec 3<>/dev/tcp/${dc.address}/22' 2>/dev/null`;
+    const probe = `timeout 3 bash -c 'exec 3<>/dev/tcp/${dc.address}/${portOf("ssh")}' 2>/dev/null`;
     return [
         `# ${dc.name}: wait (bounded) for the reboot the promotion scheduled; nothing to wait for otherwise.`,
         '[ "${BILLU_REBOOT:-0}" = 1 ] || exit 0',
@@ -158,6 +159,11 @@ export class Domain extends pulumi.ComponentResource {
             );
         }
         const values = { [SECRET.admin]: secrets.admin, [SECRET.join]: secrets.join };
+        const vmOf = (host: string): pulumi.Resource => {
+            const c = this.controllers.find((x) => x.dc.name === host);
+            if (!c) throw new Error(`internal: a domain step on ${host}, which is not one of the domain's DCs`);
+            return c.vm.vm;
+        };
         const step = (child: string, stepName: string, host: string, text: StepSpec, after: readonly pulumi.Resource[]) =>
             new GuestStep(
                 `${name}-${child}`,
@@ -165,7 +171,7 @@ export class Domain extends pulumi.ComponentResource {
                     host,
                     step: stepName,
                     os: domain.flavor === "samba" ? "linux" : "windows",
-                    connection: connectionFor(ctx, ctx.model.host(host)),
+                    connection: connectionFor(ctx, ctx.model.host(host), vmOf(host)),
                     renderDir: ctx.renderDir,
                     ...text,
                     secretValues: values,

@@ -1,11 +1,12 @@
 /**
  * The `dc` role: builds the site's Domain (every DC, FSMO, DNS records) and documents it. Registered in
- * stacks/site.ts's ROLE_BUILDERS; the Site pushes `ready` into `ctx.after.domain`.
+ * components/registry.ts; the site passes `ready` on as the domain's readiness (`ctx.after.domain`) and `domainJoin`
+ * to the roles after it.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { DomainModel, FSMO_ROLES, recordData } from "../../model/domain";
 import { HostModel } from "../../model/site";
-import type { DocSections, RoleDocs, RoleResult } from "../contracts";
+import type { DocSections, RoleResult } from "../contracts";
 import { SiteContext } from "../context";
 import { conditionalForwarders, domainOf } from "./common";
 import { Domain } from "./DomainController";
@@ -64,11 +65,14 @@ export function domainDocs(
 }
 
 /** RoleBuilder of the `dc` role. */
-export function buildDomainControllers(ctx: SiteContext, hosts: HostModel[], parent: pulumi.Resource, docs: RoleDocs): RoleResult {
+export function buildDomainControllers(ctx: SiteContext, hosts: readonly HostModel[], parent: pulumi.Resource): RoleResult {
     const domain = domainOf(ctx.model);
     void hosts; // the domain model already orders the DCs (the first creates the forest)
     const d = new Domain(`${ctx.model.site.code.toLowerCase()}-domain`, { ctx }, { parent });
-    if (d.joinPassword) ctx.domainJoin = { password: d.joinPassword };
-    Object.assign(docs.sections, domainDocs(domain, conditionalForwarders(ctx.model)));
-    return { ready: [d.ready] };
+    return {
+        ready: [d.ready],
+        vms: new Map(d.controllers.map((c) => [c.dc.name, c.vm.vm])),
+        docs: domainDocs(domain, conditionalForwarders(ctx.model)),
+        domainJoin: d.joinPassword ? { password: d.joinPassword } : undefined,
+    };
 }

@@ -68,7 +68,7 @@ export class FileServerRaid1 extends pulumi.ComponentResource {
         this.server = new BaseServer(name, { ctx, host, sssdJoin: false }, { parent: this });
         const domainJoin =
             args.domainJoin ?? (model.domain && ctx.domainJoin ? { user: model.domain.joinAccount, password: ctx.domainJoin.password } : undefined);
-        const connection = connectionFor(ctx, host);
+        const connection = connectionFor(ctx, host, this.server.vm.vm);
         if (plan.flavor === "linux") {
             const mount = renderMountUnit(plan);
             const msmtprc = renderMsmtprc(model, plan);

@@ -5,6 +5,7 @@
  * the ACL script reads. Windows flavor: PowerShell for the Storage Spaces mirror, the shares with NTFS ACLs, and
  * the health check that mails the admin address.
  */
+import { portOf } from "../../model/ports";
 import { readFileSync } from "fs";
 import { FileServerPlan, SharePlan } from "../../model/fileserver";
 import { HostModel, SiteModel } from "../../model/site";
@@ -138,7 +139,7 @@ export function renderMsmtprc(model: SiteModel, plan: FileServerPlan): string | 
         "",
         "account default",
         `host ${mail.address}`,
-        "port 25",
+        `port ${portOf("smtp")}`,
         `from root@${plan.host.toLowerCase()}.${model.site.domain}`,
         "",
     ].join("\n");
@@ -176,7 +177,7 @@ export function renderSmbConf(model: SiteModel, plan: FileServerPlan): string {
         "    server signing = mandatory",
         "    restrict anonymous = 2",
         "    disable netbios = yes",
-        "    smb ports = 445",
+        `    smb ports = ${portOf("smb")}`,
         "    load printers = no",
         "    printing = bsd",
         "    printcap name = /dev/null",

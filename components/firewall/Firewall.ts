@@ -110,7 +110,7 @@ export class Firewall extends pulumi.ComponentResource {
                     host: host.name,
                     step: "router",
                     os: "linux",
-                    connection: connectionFor(ctx, host),
+                    connection: connectionFor(ctx, host, this.vm.vm),
                     renderDir: ctx.renderDir,
                     after: [this.vm],
                     files: [
@@ -123,7 +123,7 @@ export class Firewall extends pulumi.ComponentResource {
             );
             this.ready = step.apply;
             // The one base step every host has (time, banner, every-host needs), once the ruleset is in place.
-            this.base = siteBaseStep(name, ctx, host, [step.apply], { parent: this });
+            this.base = siteBaseStep(name, ctx, host, this.vm.vm, [step.apply], { parent: this });
         } else {
             // pfSense: no guest step (the rendered sections are restored by hand); later steps wait for the VM.
             this.ready = this.vm;

@@ -2,7 +2,7 @@
  * Docs sections of the firewall (pure, from the model): the published services, the router's per-rule list and
  * the Proxmox VE firewall. They land in the stack outputs' `sections`, so a deployed stack documents itself.
  */
-import { portsText } from "../../model/ports";
+import { portOf, portsText } from "../../model/ports";
 import { SiteModel } from "../../model/site";
 import { planRouter, RouterRule } from "./plan";
 import { planDatacenter, planVmFirewall } from "./proxmox";
@@ -52,7 +52,7 @@ export function firewallDocs(model: SiteModel): Record<string, Section> {
                   "router",
                   plan.management.network!,
                   plan.management.address!,
-                  "tcp/22",
+                  `tcp/${portOf("ssh")}`,
                   "management always keeps SSH to the router",
               ],
           ]

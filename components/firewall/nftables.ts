@@ -8,7 +8,7 @@
  * Reference: nftables wiki, "Simple ruleset for a home router" and "Performing Network Address Translation".
  */
 import { SiteModel } from "../../model/site";
-import { PortRange, portText } from "../../model/ports";
+import { PortRange, portOf, portText } from "../../model/ports";
 import { flowText } from "../../model/flows";
 import { firewallOf, ifVar, planRouter, RouterPlan, RouterRule } from "./plan";
 import { generatedHeader } from "../header";
@@ -80,7 +80,7 @@ export function renderNftables(model: SiteModel, plan: RouterPlan = planRouter(m
     L.push("        icmp type echo-request limit rate 10/second accept");
     if (plan.management) {
         L.push(
-            `${I}iifname ${ifRef(plan.management.ifname)} ip saddr ${plan.management.network} ip daddr ${plan.management.address} tcp dport 22 counter accept comment "management always keeps SSH to the router"`,
+            `${I}iifname ${ifRef(plan.management.ifname)} ip saddr ${plan.management.network} ip daddr ${plan.management.address} tcp dport ${portOf("ssh")} counter accept comment "management always keeps SSH to the router"`,
         );
     }
     L.push(...chainRules("input"));

@@ -11,7 +11,7 @@
  * Reference: pfSense documentation, "Firewall Rule Basics", "Port Forwards", "Backup and Recovery"
  * (https://docs.netgate.com/pfsense/en/latest/).
  */
-import { PortRange } from "../../model/ports";
+import { PortRange, portOf } from "../../model/ports";
 import { SiteModel } from "../../model/site";
 import { firewallOf, planRouter, RouterPlan, RouterRule } from "./plan";
 import { generatedHeader } from "../header";
@@ -134,7 +134,7 @@ export function renderPfsense(model: SiteModel, plan: RouterPlan = planRouter(mo
         rule(pf(plan.management.ifname), {
             proto: "tcp",
             source: endpoint([plan.management.network!], plan.management.ifname, false, false),
-            destination: endpoint([plan.management.address!], plan.management.ifname, true, false, "22"),
+            destination: endpoint([plan.management.address!], plan.management.ifname, true, false, String(portOf("ssh"))),
             descr: "management always keeps SSH to the router",
         });
     }

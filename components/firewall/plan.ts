@@ -9,7 +9,7 @@
  * packets the router translated; a relayed service also opens its replies and the DHCP clients' broadcasts.
  */
 import { FirewallModel, flowText, Member, pairPath } from "../../model/flows";
-import { PortRange, PROTOCOLS, Protocol } from "../../model/ports";
+import { OTHER_PORTS, PortRange, PROTOCOLS, Protocol } from "../../model/ports";
 import { SiteModel } from "../../model/site";
 
 export type Chain = "input" | "forward" | "output";
@@ -155,8 +155,26 @@ export function planRouter(model: SiteModel): RouterPlan {
                 dhcpDone.add(zone);
                 const iface = interfaces.find((i) => i.zone === zone)!;
                 const c = `flow ${f.index}: DHCP clients of ${zone} (relay)`;
-                rules.push({ chain: "input", iif: iface.ifname, proto: "udp", sports: [p(68)], dports: [p(67)], comment: c, flow: f.index, fromZone: zone });
-                rules.push({ chain: "output", oif: iface.ifname, proto: "udp", sports: [p(67)], dports: [p(68)], comment: c, flow: f.index, toZone: zone });
+                rules.push({
+                    chain: "input",
+                    iif: iface.ifname,
+                    proto: "udp",
+                    sports: [p(OTHER_PORTS.dhcpClient)],
+                    dports: [p(OTHER_PORTS.dhcpServer)],
+                    comment: c,
+                    flow: f.index,
+                    fromZone: zone,
+                });
+                rules.push({
+                    chain: "output",
+                    oif: iface.ifname,
+                    proto: "udp",
+                    sports: [p(OTHER_PORTS.dhcpServer)],
+                    dports: [p(OTHER_PORTS.dhcpClient)],
+                    comment: c,
+                    flow: f.index,
+                    toZone: zone,
+                });
             }
         }
     }

@@ -8,7 +8,7 @@
  * rule syntax (`dport` lists with `:` ranges, `+ipset` references), the `management` IP set, `ipfilter-net<n>`.
  */
 import { FirewallModel, flowText, Member } from "../../model/flows";
-import { PortRange, PROTOCOLS, Protocol } from "../../model/ports";
+import { OTHER_PORTS, PortRange, portOf, PROTOCOLS, Protocol } from "../../model/ports";
 import { HostModel, SiteModel } from "../../model/site";
 import { WAN_IPSET } from "../contracts";
 import { firewallOf, planRouter, RouterPlan, RouterRule } from "./plan";
@@ -112,7 +112,12 @@ export function planDatacenter(model: SiteModel): DatacenterPlan {
             ...model.zones.filter((z) => z.kind !== "wan").map((z) => ({ name: z.cidr.text, nomatch: true, comment: `zone ${z.name}` })),
             ...(fw.vpnPartner?.networks ?? []).map((c) => ({ name: c.text, nomatch: true, comment: "VPN partner" })),
         ],
-        rules: [rule("8006", "web UI and API"), rule("22", "SSH"), rule("5900:5999", "VNC consoles"), rule("3128", "SPICE proxy")],
+        rules: [
+            rule(String(portOf("proxmox")), "web UI and API"),
+            rule(String(portOf("ssh")), "SSH"),
+            rule(`${OTHER_PORTS.pveVnc.from}:${OTHER_PORTS.pveVnc.to}`, "VNC consoles"),
+            rule(String(OTHER_PORTS.pveSpice), "SPICE proxy"),
+        ],
         options: { enabled: true, inputPolicy: "DROP", outputPolicy: "ACCEPT", ebtables: true, logRatelimit: { enabled: true, rate: "1/second", burst: 5 } },
     };
 }
@@ -181,7 +186,7 @@ function routerRules(model: SiteModel, plan: RouterPlan): PveRule[] {
             source: plan.management.network,
             dest: plan.management.address,
             proto: "tcp",
-            dport: "22",
+            dport: String(portOf("ssh")),
             comment: "management always keeps SSH to the router",
         });
     }

@@ -1,3 +1,4 @@
+import { portOf } from "../../model/ports";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
@@ -115,7 +116,7 @@ export class GuestStep extends pulumi.ComponentResource {
         const connection: command.types.input.remote.ConnectionArgs = {
             host: args.connection.host,
             user: args.connection.user,
-            port: 22,
+            port: portOf("ssh"),
             hostKey: args.connection.hostKey,
             privateKey: args.connection.privateKey ? pulumi.secret(args.connection.privateKey) : undefined,
             dialErrorLimit: dialErrorLimitFor(args.connection.sshWaitSeconds ?? (args.os === "windows" ? 1800 : 600)),

@@ -55,7 +55,7 @@ export class LogCollector extends pulumi.ComponentResource {
                 host: host.name,
                 step: "logs-collector",
                 os: "linux",
-                connection: connectionFor(ctx, host),
+                connection: connectionFor(ctx, host, this.server.vm.vm),
                 renderDir: ctx.renderDir,
                 after: [...this.server.ready, ...(args.after ?? [])],
                 dirs: collectorDirs(plan),

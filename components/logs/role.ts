@@ -11,13 +11,21 @@ import { LogClientStep, LogCollector, logClientStep } from "./LogCollector";
 /** The logs role: the plan's collector becomes a LogCollector; any other host of role logs is a BaseServer. */
 export const buildLogs: RoleBuilder = (ctx, hosts, parent) => {
     const ready: pulumi.Resource[] = [];
+    const vms = new Map<string, pulumi.Resource>();
     const plan = planOf(logsService, ctx.model);
     for (const host of hosts) {
         const name = host.name.toLowerCase();
-        if (plan && host.name === plan.host.name) ready.push(new LogCollector(name, { ctx, host, plan }, { parent }).step.apply);
-        else ready.push(...new BaseServer(name, { ctx, host }, { parent }).ready);
+        if (plan && host.name === plan.host.name) {
+            const collector = new LogCollector(name, { ctx, host, plan }, { parent });
+            ready.push(collector.step.apply);
+            vms.set(host.name, collector.server.vm.vm);
+        } else {
+            const server = new BaseServer(name, { ctx, host }, { parent });
+            ready.push(...server.ready);
+            vms.set(host.name, server.vm.vm);
+        }
     }
-    return { ready };
+    return { ready, vms };
 };
 
 /**

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { HostModel } from "../../model/site";
 import { BaseServer } from "../base-server/BaseServer";
-import { connectionFor, SiteContext } from "../context";
+import { builtVm, connectionFor, SiteContext } from "../context";
 import { domainOf } from "../domain-controller/common";
 import { GuestStep } from "../guest-step/GuestStep";
 import { mailDirectoryStep } from "../directory/mail";
@@ -62,7 +62,7 @@ export class MailServer extends pulumi.ComponentResource {
                     host: on.name,
                     step: stepName,
                     os,
-                    connection: connectionFor(ctx, on),
+                    connection: connectionFor(ctx, on, on.name === host.name ? this.server.vm.vm : builtVm(ctx, on.name)),
                     renderDir: ctx.renderDir,
                     ...spec,
                     secretValues: values,

@@ -3,8 +3,11 @@ import { MailServer } from "./MailServer";
 import { mailDocs } from "./docs";
 
 /** The mail role: the site's one MailServer (validated by model/mail.ts), and its docs sections. */
-export const buildMail: RoleBuilder = (ctx, hosts, parent, docs) => {
-    const servers = hosts.map((host) => new MailServer(host.name.toLowerCase(), { ctx, host }, { parent }));
-    if (ctx.model.mail) Object.assign(docs.sections, mailDocs(ctx.model.mail));
-    return { ready: servers.map((s) => s.mail.apply) };
+export const buildMail: RoleBuilder = (ctx, hosts, parent) => {
+    const servers = hosts.map((host) => ({ host: host.name, server: new MailServer(host.name.toLowerCase(), { ctx, host }, { parent }) }));
+    return {
+        ready: servers.map((s) => s.server.mail.apply),
+        vms: new Map(servers.map((s) => [s.host, s.server.server.vm.vm])),
+        docs: ctx.model.mail ? mailDocs(ctx.model.mail) : undefined,
+    };
 };

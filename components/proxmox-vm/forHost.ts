@@ -29,7 +29,6 @@ export function vmForHost(ctx: SiteContext, host: HostModel, opts?: pulumi.Compo
         },
         opts,
     );
-    ctx.vms.set(host.name, vm.vm);
     vmFirewallFor(ctx.model, host, vm.vm, { parent: opts?.parent });
     return vm;
 }

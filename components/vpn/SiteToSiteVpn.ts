@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { VpnLocal, VpnModel } from "../../model/vpn";
-import { connectionFor, SiteContext } from "../context";
+import { builtVm, connectionFor, SiteContext } from "../context";
 import { VPN_TYPE } from "../contracts";
 import { GuestStep } from "../guest-step/GuestStep";
 import { stepScript } from "../guest-step/render";
@@ -88,7 +88,7 @@ export class SiteToSiteVpn extends pulumi.ComponentResource {
                     host: host.name,
                     step: "vpn",
                     os: "linux",
-                    connection: connectionFor(ctx, host),
+                    connection: connectionFor(ctx, host, builtVm(ctx, host.name)),
                     renderDir: ctx.renderDir,
                     after: [...ctx.after.router],
                     files: [

@@ -68,7 +68,7 @@ export class WebDmz extends pulumi.ComponentResource {
             dnsNames: [web[role].name],
             expires: this.certificates[role].validityEndTime,
         }));
-        const common = { host: host.name, os: "linux" as const, connection: connectionFor(ctx, host), renderDir: ctx.renderDir };
+        const common = { host: host.name, os: "linux" as const, connection: connectionFor(ctx, host, this.server.vm.vm), renderDir: ctx.renderDir };
         // The package first: the web step's check runs apache2ctl before its body could install it.
         const packages = new GuestStep(
             `${name}-apache-packages`,
