@@ -1,0 +1,181 @@
+/**
+ * The acceptance runner (tools/acceptance.ts, issue #23): --dry-run for every committed stack lists what the model
+ * says each scenario checks; bad input is exit 2 with the flag and the fix; the runner bounds every check; the
+ * reports say what was expected and observed. The scenarios themselves run against real daemons in labs/dc.
+ */
+import { tmpdir } from "os";
+import * as path from "path";
+import { main } from "../../tools/acceptance";
+import { junitReport, markdownReport } from "../../tools/acceptance/report";
+import { runScenarios } from "../../tools/acceptance/runner";
+import type { Scenario, ScenarioResult } from "../../tools/acceptance/types";
+import { loadModel } from "../../stacks/program";
+import { readBilluConfig } from "../../tools/stack-config";
+import { ROOT } from "../helpers";
+
+process.env.BILLU_PROJECT_ROOT = ROOT;
+
+async function run(args: string[], env: Record<string, string | undefined> = {}): Promise<{ code: number; out: string; err: string }> {
+    let out = "";
+    let err = "";
+    const write = process.stderr.write;
+    const saved = { ...process.env };
+    Object.assign(process.env, env);
+    for (const [k, v] of Object.entries(env)) if (v === undefined) delete process.env[k];
+    process.stderr.write = ((s: string) => ((err += s), true)) as typeof process.stderr.write;
+    const cwd = process.cwd();
+    process.chdir(ROOT);
+    try {
+        const code = await main(args, (s) => (out += s));
+        return { code, out, err };
+    } finally {
+        process.chdir(cwd);
+        process.stderr.write = write;
+        process.env = saved;
+    }
+}
+
+const modelOf = (stack: string) => loadModel(readBilluConfig(path.join(ROOT, `Pulumi.${stack}.yaml`)));
+
+describe("--dry-run lists every scenario and its steps from the model, contacting nothing", () => {
+    test.each(["dev", "prod"])("%s: dns checks every record on every DC, logon every DC and one member", async (stack) => {
+        const d = modelOf(stack).domain!;
+        const r = await run(["--stack", stack, "--dry-run"]);
+        expect(r).toMatchObject({ code: 0, err: "" });
+        const dnsSteps = d.dcs.length * (d.records.filter((x) => x.a).length + d.records.length + d.extraRecords.length);
+        expect(r.out).toContain(`dns: every host's A and PTR record and the services' records, on every DC (${dnsSteps} steps)\n`);
+        expect(r.out).toContain(`logon: Kerberos, LDAPS bind and SSH logon of the acceptance account (${2 * d.dcs.length + 1} steps; needs --account)\n`);
+        const first = d.records.find((x) => x.a)!;
+        expect(r.out).toContain(`    A ${first.name}.${d.fqdn} (asking ${d.dcs[0].name}): expects ${first.address}; contacts ${d.dcs[0].address}\n`);
+        expect(r.out).toContain(
+            `    SSH to ${d.members[0]} as <--account> with the Kerberos ticket alone: expects <--account>; contacts ${d.members[0].toLowerCase()}.${d.fqdn} (ssh)\n`,
+        );
+        // Only the site's own addresses and names.
+        const contacts = [...r.out.matchAll(/contacts (.*)$/gm)].flatMap((m) => m[1].split(", "));
+        for (const c of contacts) expect(c.startsWith("10.") || c.includes(`.${d.fqdn} `)).toBe(true);
+    });
+    test("ecotech has no DC: both scenarios say why they do not run", async () => {
+        const r = await run(["--stack", "ecotech", "--dry-run"]);
+        expect(r).toEqual({
+            code: 0,
+            err: "",
+            out: "[dns] not run: the site has no domain controller (no internal DNS)\n[logon] not run: the site has no domain controller\n",
+        });
+    });
+    test("--member names the member the logon scenario logs on to; a host that is not a member is refused", async () => {
+        const r = await run(["--stack", "dev", "--dry-run", "--only", "logon", "--member", "PAR-MAIL01"]);
+        expect(r.out).toContain("SSH to PAR-MAIL01 as <--account>");
+        const bad = await run(["--stack", "dev", "--dry-run", "--only", "logon", "--member", "PAR-DC01"]);
+        expect(bad).toEqual({
+            code: 2,
+            out: "",
+            err: "acceptance: --member: PAR-DC01 is not a Linux member of billu.remindme.lan. Fix: name one of PAR-DHCP01, PAR-FS01, PAR-MAIL01\n",
+        });
+    });
+});
+
+describe("bad input: exit 2, the flag and the fix", () => {
+    test.each([
+        [["--stack", "dev", "--only", "foo"], {}, 'acceptance: --only: "foo" is not a scenario. Fix: name scenarios among: dns, logon\n'],
+        [["--stack", "dev", "--only"], {}, "acceptance: --only: has no value. Fix: give it one: --only <value> (npm run acceptance -- --help lists them)\n"],
+        [
+            ["--stack", "dev", "--verbose"],
+            {},
+            'acceptance: --verbose: "--verbose" is not an option of acceptance. Fix: use --stack, --config, --outputs, --only, --report, --account, --member, --host-keys, --dry-run\n',
+        ],
+        [["--dry-run"], {}, "acceptance: --stack: is required. Fix: npm run acceptance -- --stack dev --dry-run\n"],
+        [
+            ["--stack", "dev", "--host-keys", "off"],
+            {},
+            'acceptance: --host-keys: "off" is not pinned or accept-new. Fix: leave it out (the stack\'s knownHosts are pinned); accept-new is for labs\n',
+        ],
+        [["--stack", "dev", "--only", "logon", "--outputs", "Pulumi.yaml"], {}, expect.stringContaining("acceptance: --outputs: ")],
+        [
+            ["--stack", "dev", "--only", "logon", "--account", "acc", "--outputs", "package.json"],
+            { BILLU_ACCEPTANCE_PASSWORD: undefined },
+            "acceptance: --account: logon needs the acceptance account and its password. Fix: give --account <name> and put its password in BILLU_ACCEPTANCE_PASSWORD (never on the command line), or leave the scenario out with --only\n",
+        ],
+        [
+            ["--stack", "nope"],
+            {},
+            expect.stringContaining("Pulumi.nope.yaml does not exist. Fix: run it in the project folder, or name the stack file with --config\n"),
+        ],
+    ])("%j", async (args, env, message) => {
+        const r = await run(args as string[], env as Record<string, string | undefined>);
+        expect(r).toEqual({ code: 2, out: "", err: message });
+    });
+});
+
+describe("the runner bounds every check and fails a scenario on any failed check", () => {
+    const scenario = (checks: Scenario["checks"]): Scenario => ({ name: "t", title: "test", skip: () => undefined, checks });
+    const input = { model: undefined as never, outputs: {}, workDir: tmpdir(), acceptNewHostKeys: false };
+    test("a check with no answer fails at the bound; one that throws fails with its message; others pass", async () => {
+        const [r] = await runScenarios(
+            [
+                scenario(() => [
+                    { name: "ok", expected: "a", contacts: [], run: async () => ({ ok: true, observed: "a" }) },
+                    { name: "hangs", expected: "b", contacts: [], run: () => new Promise(() => undefined) },
+                    { name: "throws", expected: "c", contacts: [], run: async () => Promise.reject(new Error("connection refused")) },
+                ]),
+            ],
+            input,
+            { timeoutMs: 200 },
+        );
+        expect(r.checks.map((c) => [c.name, c.ok, c.observed])).toEqual([
+            ["ok", true, "a"],
+            ["hangs", false, "no answer within 0.2 s"],
+            ["throws", false, "connection refused"],
+        ]);
+        expect(r.ok).toBe(false);
+        expect(r.checks[1].ms).toBeGreaterThanOrEqual(200);
+    });
+    test("a scenario with no check has proven nothing: it does not pass", async () => {
+        const [r] = await runScenarios([scenario(() => [])], input);
+        expect(r.ok).toBe(false);
+    });
+});
+
+test("the reports: JUnit XML with escaped text, Markdown with every step's expected and observed", () => {
+    const results: ScenarioResult[] = [
+        {
+            name: "dns",
+            title: "records",
+            ok: false,
+            ms: 1500,
+            checks: [
+                { name: "A a.b", expected: "10.0.0.1", observed: "10.0.0.1", ok: true, ms: 12 },
+                { name: 'MX <b> & "c"', expected: "10 mx|1", observed: "ENOTFOUND\nagain", ok: false, ms: 1488 },
+            ],
+        },
+    ];
+    expect(junitReport("dev", results)).toBe(
+        [
+            '<?xml version="1.0" encoding="UTF-8"?>',
+            '<testsuites name="billu acceptance dev" tests="2" failures="1" time="1.500">',
+            '  <testsuite name="dns" tests="2" failures="1" time="1.500">',
+            '    <testcase classname="dev.dns" name="A a.b" time="0.012">',
+            "    </testcase>",
+            '    <testcase classname="dev.dns" name="MX &lt;b&gt; &amp; &quot;c&quot;" time="1.488">',
+            '      <failure message="expected 10 mx|1; observed ENOTFOUND\nagain"/>',
+            "    </testcase>",
+            "  </testsuite>",
+            "</testsuites>",
+            "",
+        ].join("\n"),
+    );
+    expect(markdownReport("dev", results)).toBe(
+        [
+            "# Acceptance run: dev",
+            "",
+            "Failed: dns (1 of 1 scenarios).",
+            "",
+            "## dns: records (FAILED, 1.5 s)",
+            "",
+            "| step | expected | observed | result | time |",
+            "|---|---|---|---|---|",
+            "| A a.b | 10.0.0.1 | 10.0.0.1 | ok | 12 ms |",
+            '| MX <b> & "c" | 10 mx\\|1 | ENOTFOUND again | FAIL | 1488 ms |',
+            "",
+        ].join("\n"),
+    );
+});

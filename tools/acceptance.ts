@@ -1,0 +1,174 @@
+/**
+ * `npm run acceptance -- --stack <name> [options]`: BillU's user scenarios against a deployed site (issue #23), run
+ * from a host in the management zone. What to expect comes from the stack's model (its Pulumi.<stack>.yaml) and its
+ * outputs, never from the site under test.
+ *
+ *   --config <file>        the stack file @default Pulumi.<stack>.yaml
+ *   --outputs <file>       the stack's outputs as JSON (`pulumi stack output --json > outputs.json`)
+ *                          @default out/<stack>/outputs.json (what synth wrote)
+ *   --only <a,b>           these scenarios only @default every scenario that applies to the site
+ *   --report <dir>         writes acceptance.xml (JUnit) and acceptance.md there
+ *   --dry-run              lists the scenarios, their steps and what each contacts; contacts nothing
+ *   --account <name>       the acceptance account (its password in the environment: BILLU_ACCEPTANCE_PASSWORD)
+ *   --member <host>        the Linux member the logon scenario logs on to @default the domain's first member
+ *   --host-keys accept-new labs only: trust a guest's own host key instead of the stack's pinned `knownHosts`
+ *
+ * Exit 0 every scenario passed (or the dry run listed them), 1 a scenario failed, 2 bad input (the flag and the
+ * fix), 3 an internal error.
+ */
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "fs";
+import { tmpdir } from "os";
+import * as path from "path";
+import { formatProblem, InputError } from "../model/errors";
+import { loadModel } from "../stacks/program";
+import { junitReport, markdownReport } from "./acceptance/report";
+import { runScenarios } from "./acceptance/runner";
+import { SCENARIOS } from "./acceptance/scenarios";
+import type { Scenario, StackOutputs } from "./acceptance/types";
+import { checkStackName, flagValue } from "./paths";
+import { readBilluConfig } from "./stack-config";
+
+const FLAGS_WITH_VALUE = ["--stack", "--config", "--outputs", "--only", "--report", "--account", "--member", "--host-keys"];
+const bad = (flag: string, message: string, fix: string) => new InputError([{ path: flag, message, fix }]);
+
+function checkArgs(argv: readonly string[]): void {
+    for (let i = 0; i < argv.length; i++) {
+        const a = argv[i];
+        if (FLAGS_WITH_VALUE.includes(a)) {
+            const v = argv[i + 1];
+            if (v === undefined || v.startsWith("--")) throw bad(a, "has no value", `give it one: ${a} <value> (npm run acceptance -- --help lists them)`);
+            i++;
+        } else if (a !== "--dry-run") {
+            throw bad(a, `${JSON.stringify(a)} is not an option of acceptance`, `use ${[...FLAGS_WITH_VALUE, "--dry-run"].join(", ")}`);
+        }
+    }
+}
+
+function selectScenarios(only: string | undefined): Scenario[] {
+    if (only === undefined) return [...SCENARIOS];
+    const names = only.split(",").map((s) => s.trim());
+    const unknown = names.filter((n) => !SCENARIOS.some((s) => s.name === n));
+    if (unknown.length > 0 || names.length === 0)
+        throw bad(
+            "--only",
+            `${unknown.map((u) => JSON.stringify(u)).join(", ") || "an empty list"} is not a scenario`,
+            `name scenarios among: ${SCENARIOS.map((s) => s.name).join(", ")}`,
+        );
+    return SCENARIOS.filter((s) => names.includes(s.name));
+}
+
+function readOutputs(file: string, flag: string, required: boolean): StackOutputs {
+    if (!existsSync(file)) {
+        if (!required) return {};
+        throw bad(
+            flag,
+            `${file} does not exist`,
+            "write the stack's outputs there: pulumi stack output --json > outputs.json (or run npm run synth -- --stack <name> for out/<name>/outputs.json)",
+        );
+    }
+    try {
+        const v: unknown = JSON.parse(readFileSync(file, "utf8"));
+        if (typeof v !== "object" || v === null || Array.isArray(v)) throw new Error("not a JSON object");
+        return v as StackOutputs;
+    } catch (e) {
+        throw bad(flag, `${file} is not the stack's outputs (${(e as Error).message})`, "give the JSON object `pulumi stack output --json` prints");
+    }
+}
+
+export async function main(argv: readonly string[], out: (s: string) => void = (s) => process.stdout.write(s)): Promise<number> {
+    try {
+        checkArgs(argv);
+        const arg = (f: string) => flagValue(argv, f);
+        const stack = arg("--stack");
+        if (!stack) throw bad("--stack", "is required", "npm run acceptance -- --stack dev --dry-run");
+        checkStackName(stack);
+        const dryRun = argv.includes("--dry-run");
+        const hostKeys = arg("--host-keys") ?? "pinned";
+        if (hostKeys !== "pinned" && hostKeys !== "accept-new")
+            throw bad(
+                "--host-keys",
+                `${JSON.stringify(hostKeys)} is not pinned or accept-new`,
+                "leave it out (the stack's knownHosts are pinned); accept-new is for labs",
+            );
+        const scenarios = selectScenarios(arg("--only"));
+        const configFile = path.resolve(arg("--config") ?? `Pulumi.${stack}.yaml`);
+        if (!existsSync(configFile))
+            throw bad(
+                arg("--config") ? "--config" : "--stack",
+                `${configFile} does not exist`,
+                "run it in the project folder, or name the stack file with --config",
+            );
+        process.env.BILLU_PROJECT_ROOT ??= process.cwd();
+        const model = loadModel(readBilluConfig(configFile));
+        const outputs = readOutputs(
+            path.resolve(arg("--outputs") ?? path.join("out", stack, "outputs.json")),
+            arg("--outputs") ? "--outputs" : "--stack",
+            !dryRun,
+        );
+        const applicable = scenarios.filter((s) => s.skip(model) === undefined);
+        for (const s of scenarios.filter((x) => x.skip(model) !== undefined)) out(`[${s.name}] not run: ${s.skip(model)}\n`);
+        const accountName = arg("--account");
+        const password = process.env.BILLU_ACCEPTANCE_PASSWORD;
+        if (!dryRun && applicable.some((s) => s.needs?.includes("account")) && (!accountName || !password))
+            throw bad(
+                "--account",
+                `${applicable
+                    .filter((s) => s.needs?.includes("account"))
+                    .map((s) => s.name)
+                    .join(", ")} needs the acceptance account and its password`,
+                "give --account <name> and put its password in BILLU_ACCEPTANCE_PASSWORD (never on the command line), or leave the scenario out with --only",
+            );
+        const workDir = mkdtempSync(path.join(tmpdir(), "billu-acceptance-"));
+        try {
+            const input = {
+                model,
+                outputs,
+                account: accountName && password ? { name: accountName, password } : undefined,
+                workDir,
+                acceptNewHostKeys: hostKeys === "accept-new",
+                member: arg("--member"),
+            };
+            if (dryRun) {
+                for (const s of applicable) {
+                    const checks = s.checks(input);
+                    out(`${s.name}: ${s.title} (${checks.length} steps${s.needs?.includes("account") ? "; needs --account" : ""})\n`);
+                    for (const c of checks) out(`    ${c.name}: expects ${c.expected}; contacts ${c.contacts.join(", ")}\n`);
+                }
+                return 0;
+            }
+            const results = await runScenarios(applicable, input, {
+                onCheck: (s, r) =>
+                    out(`[${s}] ${r.ok ? "ok  " : "FAIL"} ${r.name}: ${r.ok ? r.observed : `expected ${r.expected}, observed ${r.observed}`} (${r.ms} ms)\n`),
+            });
+            const report = arg("--report");
+            if (report) {
+                const dir = path.resolve(report);
+                if (existsSync(dir) && !statSync(dir).isDirectory()) throw bad("--report", `${dir} is a file`, "name a folder (it is created if missing)");
+                mkdirSync(dir, { recursive: true });
+                writeFileSync(path.join(dir, "acceptance.xml"), junitReport(stack, results));
+                writeFileSync(path.join(dir, "acceptance.md"), markdownReport(stack, results));
+            }
+            const failed = results.filter((r) => !r.ok);
+            out(
+                `acceptance ${stack}: ${results.length - failed.length} of ${results.length} scenarios passed${failed.length ? `; failed: ${failed.map((f) => f.name).join(", ")}` : ""}\n`,
+            );
+            return failed.length === 0 ? 0 : 1;
+        } finally {
+            rmSync(workDir, { recursive: true, force: true });
+        }
+    } catch (e) {
+        if (e instanceof InputError) {
+            process.stderr.write(`acceptance: ${e.problems.map(formatProblem).join("\n")}\n`);
+            return 2;
+        }
+        process.stderr.write(`acceptance: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+        return 3;
+    }
+}
+
+if (require.main === module) {
+    main(process.argv.slice(2)).then(
+        (code) => (process.exitCode = code),
+        () => (process.exitCode = 3),
+    );
+}

@@ -1,0 +1,6 @@
+/** Every scenario, in the order a run takes them; a service's issue adds its own here. */
+import type { Scenario } from "../types";
+import { dnsScenario } from "./dns";
+import { logonScenario } from "./logon";
+
+export const SCENARIOS: readonly Scenario[] = [dnsScenario, logonScenario];
