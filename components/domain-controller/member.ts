@@ -1,7 +1,7 @@
 /**
  * A Debian server joining the domain (`joinDomain: true`): adcli joins it with the join account (its password on
  * adcli's stdin), SSSD resolves and authenticates AD users, members of the SSH group may log on, members of the
- * sudo group may sudo. Pure: no Pulumi here.
+ * sudo group may sudo, and sshd accepts their Kerberos tickets as well as their passwords. Pure: no Pulumi here.
  */
 import { DomainModel } from "../../model/domain";
 import { HostModel } from "../../model/site";
@@ -12,6 +12,7 @@ import { generatedHeader } from "../header";
 export const MEMBER_PATHS = {
     sssd: "/etc/sssd/sssd.conf",
     sudoers: "/etc/sudoers.d/billu-ad",
+    sshd: "/etc/ssh/sshd_config.d/10-billu-ad.conf",
 } as const;
 
 export function renderSssdConf(domain: DomainModel, host: HostModel): string {
@@ -53,6 +54,23 @@ export function renderSudoers(domain: DomainModel): string {
     ].join("\n");
 }
 
+/**
+ * sshd for AD users: their password goes through PAM (SSSD, Debian's default), and a Kerberos ticket logs them on
+ * without one (GSSAPI with the host keytab adcli writes). Debian's sshd_config reads sshd_config.d first and the
+ * first value of a keyword wins, so the `10-` name puts these lines before cloud-init's `50-cloud-init.conf` (which
+ * turns password logons off when the VM's cloud-init says so) and Debian's defaults.
+ */
+export function renderSshdAd(domain: DomainModel): string {
+    return [
+        generatedHeader("#", { what: `SSH logons of ${domain.fqdn}'s users with a Kerberos ticket (GSSAPI) or their password (PAM, SSSD).` }),
+        "PasswordAuthentication yes",
+        "GSSAPIAuthentication yes",
+        "GSSAPICleanupCredentials yes",
+        "UsePAM yes",
+        "",
+    ].join("\n");
+}
+
 /** Step `ad-join` of a Debian member. */
 export function memberJoinStep(domain: DomainModel, host: HostModel): StepSpec {
     const fqdn = `${host.name.toLowerCase()}.${domain.fqdn}`;
@@ -60,6 +78,7 @@ export function memberJoinStep(domain: DomainModel, host: HostModel): StepSpec {
         { path: "/etc/krb5.conf", content: renderKrb5(domain) },
         { path: MEMBER_PATHS.sssd, content: renderSssdConf(domain, host), mode: "0600" },
         { path: MEMBER_PATHS.sudoers, content: renderSudoers(domain), mode: "0440", check: "visudo -cq -f {}" },
+        { path: MEMBER_PATHS.sshd, content: renderSshdAd(domain) },
     ];
     const script = stepScript("linux", "dc/member-ad-join.sh", {
         HOST_NAME: host.name,

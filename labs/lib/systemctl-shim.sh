@@ -1,7 +1,7 @@
 #!/bin/sh
 # Lab shim for systemctl inside a pseudo-guest (labs/lib/samba.sh installs it in every guest): no systemd in a
-# namespace. Starts the units the guest steps manage (the DC's samba-ad-dc, the member's sssd, the mail server's
-# postfix, dovecot and rspamd) as background processes of the guest, each in its own session, tracked by PID; any
+# namespace. Starts the units the guest steps manage (the DC's samba-ad-dc, the member's sssd and sshd, the mail
+# server's postfix, dovecot and rspamd) as background processes of the guest, each in its own session, tracked by PID; any
 # other unit (chrony: it would step the host's clock) is logged and ignored.
 verb="$1"; shift
 while [ $# -gt 0 ] && [ "${1#-}" != "$1" ]; do shift; done
@@ -9,6 +9,9 @@ unit="${1%.service}"
 case "$unit" in
     samba-ad-dc) cmd="samba -F --debug-stdout -d1"; log=/var/log/samba/lab-samba.log ;;
     sssd) cmd="sssd -i --logger=stderr"; log=/var/log/sssd/lab-sssd.log ;;
+    ssh|sshd) unit=ssh; cmd="/usr/sbin/sshd -D -e"; log=/var/log/lab-sshd.log
+        # systemd's RuntimeDirectory=sshd (privilege separation).
+        install -d -m 0755 /run/sshd ;;
     postfix) cmd="postfix start-fg"; log=/var/log/lab-postfix.log ;;
     dovecot) cmd="dovecot -F"; log=/var/log/lab-dovecot.log ;;
     rspamd) cmd="rspamd -f -u _rspamd -g _rspamd"; log=/var/log/lab-rspamd.log
@@ -38,6 +41,8 @@ case "$verb" in
     start) start ;;
     stop) stop ;;
     restart) stop; start ;;
+    # As systemd: reloading a unit that is not running fails.
+    reload) running || { echo "lab systemctl: $unit is not active, cannot reload" >&2; exit 1; }; stop; start ;;
     is-active) running ;;
     is-enabled) exit 0 ;;
     enable|disable|mask|unmask|daemon-reload) exit 0 ;;

@@ -14,3 +14,5 @@ if ! klist -k /etc/krb5.keytab 2>/dev/null | grep -qi "host/$HOST_FQDN@$REALM"; 
 fi
 systemctl enable -q sssd
 if [ -n "$joined" ] || billu_changed /etc/sssd/sssd.conf /etc/krb5.conf; then systemctl restart sssd; else systemctl start sssd; fi
+# sshd reads its drop-in (Kerberos logons) at start: reload it when the drop-in changed; the running sessions stay.
+if billu_changed /etc/ssh/sshd_config.d/10-billu-ad.conf; then sshd -t && systemctl reload ssh; fi
