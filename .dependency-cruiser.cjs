@@ -11,22 +11,20 @@
  * component's internals, except the shared modules below; policies see components only through
  * components/contracts.ts. __tests__ may import anything and scripts/, labs/ are outside (they are not cruised).
  *
- * Known violations (.dependency-cruiser-known-violations.json, `depcruise --ignore-known`) are ignored until
- * their fix lands; any other violation fails. Delete an entry when it is gone (`npm run lint:layers:baseline`
- * rewrites the file from the violations of the day: review its diff, it must only shrink). Today's entries:
- * - no-circular in model/ (schema.ts <-> the service modules, site.ts <-> flows.ts ...): being broken by the
- *   model/core.ts + model/services/ refactor of issue 15;
- * - no-cross-component base-server/BaseServer.ts -> domain-controller/member.ts (the SSSD join step): goes with
- *   "one base step for every host" of issue 15;
- * - no-cross-component mail/MailServer.ts -> domain-controller/common.ts and mail/render.ts ->
- *   domain-controller/samba.ts (the DC-side mail steps): go when those steps move to the directory (issue 15).
+ * Known violations (.dependency-cruiser-known-violations.json, `depcruise --ignore-known`) would be ignored until
+ * their fix lands; the file is empty (`[]`) since issue 15 fixed the last ones, and __tests__/tools/layers.test.ts
+ * keeps it so: fix a new violation, never baseline it. Two components that must agree on something share it
+ * through the model (pure data), components/contracts.ts (type tokens, facts, the names of secrets one makes and
+ * another's step receives) or a shared module below; what one component renders for another's resource is passed
+ * in as a value (components/registry.ts hands the directory's `mail-directory` step renderer to the mail role).
  */
 
 /**
  * Modules every component may import (decided from the code of 2026-12, issue 15):
  * - guest-step/: the step every host runs its configuration through;
  * - proxmox-vm/: the VM every host is;
- * - base-server/: the common base (VM, base step, chrony, domain join) every Linux role builds on;
+ * - base-server/: the common base (VM, base step, chrony, domain join) every Linux role builds on (its member.ts
+ *   renders the krb5.conf the DCs write too);
  * - site-ca/: the site's CA every TLS certificate is signed by;
  * - firewall/VmFirewall.ts: the Proxmox NIC firewall proxmox-vm attaches to every VM (its rules come from
  *   the flow matrix, so it lives beside the router's firewall);
