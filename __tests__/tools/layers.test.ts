@@ -117,6 +117,33 @@ test("components/contracts.ts with a runtime import fails (it must stay pure)", 
     expect(check({ "components/contracts.ts": contracts })).toEqual({ status: 1, violations: ["contracts-pure: components/contracts.ts -> model/core.ts"] });
 });
 
+test("an upward import from stacks/ fails: the site importing a tool", () => {
+    const site = `import { peer } from "../tools/peer-stack";\nexport type Site = { name: string };\nexport const site = () => [peer()];\n`;
+    expect(check({ "stacks/site.ts": site })).toEqual({ status: 1, violations: ["stacks-not-upward: stacks/site.ts -> tools/peer-stack.ts"] });
+});
+
+test("an upward import from policies/ fails: a rule importing stacks/", () => {
+    const rule = `import type { Site } from "../../stacks/site";\nexport const rule = (s: Site) => s.name;\n`;
+    expect(check({ "policies/rules/web.ts": rule })).toEqual({ status: 1, violations: ["policies-not-upward: policies/rules/web.ts -> stacks/site.ts"] });
+});
+
+test("a shared file at components/ importing a component's internals fails (components/registry.ts may)", () => {
+    const paths = `import { page } from "./web/render";\nexport const root = page;\n`;
+    const registry = `import { web } from "./web/WebDmz";\nexport const COMPONENTS = { web };\n`;
+    expect(check({ "components/paths.ts": paths, "components/registry.ts": registry })).toEqual({
+        status: 1,
+        violations: ["components-root-only-shared: components/paths.ts -> components/web/render.ts"],
+    });
+});
+
+test("program code importing __tests__ fails", () => {
+    const plan = `import { ROOT } from "../__tests__/helpers";\nexport const plan = ROOT;\n`;
+    expect(check({ "__tests__/helpers.ts": `export const ROOT = "/";\n`, "model/plan.ts": plan })).toEqual({
+        status: 1,
+        violations: ["not-to-tests: model/plan.ts -> __tests__/helpers.ts"],
+    });
+});
+
 describe("the real tree", () => {
     const args = scripts["lint:layers"].split(" ");
 
