@@ -37,7 +37,8 @@ export interface RoleResult {
 export type RoleBuilder = (ctx: SiteContext, hosts: HostModel[], parent: pulumi.Resource, docs: RoleDocs) => RoleResult;
 
 // ---- Secrets two components pass between them: one makes the value, a step of another receives it on stdin by
-// this name (never in a file or on a command line). Named here so neither component imports the other.
+// this name (never in a file or on a command line). Named here so neither component imports the other; the step
+// scripts read them by the same names (scripts/dc/, scripts/directory/mail-directory.*, scripts/mail/mail.sh).
 
 /**
  * The password of the account Debian members join the domain with: the DC steps create the account with it
