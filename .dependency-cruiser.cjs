@@ -11,22 +11,20 @@
  * component's internals, except the shared modules below; policies see components only through
  * components/contracts.ts. __tests__ may import anything and scripts/, labs/ are outside (they are not cruised).
  *
- * Known violations (.dependency-cruiser-known-violations.json, `depcruise --ignore-known`) are ignored until
- * their fix lands; any other violation fails. Delete an entry when it is gone (`npm run lint:layers:baseline`
- * rewrites the file from the violations of the day: review its diff, it must only shrink). Today's entries:
- * - no-circular in model/ (schema.ts <-> the service modules, site.ts <-> flows.ts ...): being broken by the
- *   model/core.ts + model/services/ refactor of issue 15;
- * - no-cross-component base-server/BaseServer.ts -> domain-controller/member.ts (the SSSD join step): goes with
- *   "one base step for every host" of issue 15;
- * - no-cross-component mail/MailServer.ts -> domain-controller/common.ts and mail/render.ts ->
- *   domain-controller/samba.ts (the DC-side mail steps): go when those steps move to the directory (issue 15).
+ * Known violations (.dependency-cruiser-known-violations.json, `depcruise --ignore-known`) would be ignored until
+ * their fix lands; the file is empty (`[]`) since issue 15 fixed the last ones, and __tests__/tools/layers.test.ts
+ * keeps it so: fix a new violation, never baseline it. Two components that must agree on something share it
+ * through the model (pure data), components/contracts.ts (type tokens, facts, the names of secrets one makes and
+ * another's step receives) or a shared module below; what one component renders for another's resource is passed
+ * in as a value (components/registry.ts hands the directory's `mail-directory` step renderer to the mail role).
  */
 
 /**
  * Modules every component may import (decided from the code of 2026-12, issue 15):
  * - guest-step/: the step every host runs its configuration through;
  * - proxmox-vm/: the VM every host is;
- * - base-server/: the common base (VM, base step, chrony, domain join) every Linux role builds on;
+ * - base-server/: the common base (VM, base step, chrony, domain join) every Linux role builds on (its member.ts
+ *   renders the krb5.conf the DCs write too);
  * - site-ca/: the site's CA every TLS certificate is signed by;
  * - firewall/VmFirewall.ts: the Proxmox NIC firewall proxmox-vm attaches to every VM (its rules come from
  *   the flow matrix, so it lives beside the router's firewall);
@@ -45,80 +43,61 @@ const SHARED_COMPONENTS = [
     "^components/header\\.ts$",
 ];
 
+/** A forbidden dependency: an import from a module matching `from` of one matching `to` fails `npm run lint`. */
+const forbid = (name, comment, from, to) => ({ name, severity: "error", comment, from, to });
+
+/** A layer's upward rule: its modules import none of the folders `above` it, nor index.ts (the entry point). */
+const notUpward = (name, layer, above, comment) => forbid(name, comment, { path: `^${layer}/` }, { path: `^(${above.join("|")})/|^index\\.ts$` });
+
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
     forbidden: [
-        {
-            name: "no-circular",
-            severity: "error",
-            comment: "An import cycle: break it by moving the shared part into a module both import.",
-            from: {},
-            to: { circular: true },
-        },
-        {
-            name: "model-imports-only-model",
-            severity: "error",
-            comment: "model/ is the bottom layer: pure planning that imports no component, policy, stack or tool.",
-            from: { path: "^model/" },
-            to: { path: "^(components|policies|stacks|tools)/|^index\\.ts$" },
-        },
-        {
-            name: "components-not-upward",
-            severity: "error",
-            comment: "components/ may import model/ and components/, never stacks/, tools/, policies/ or index.ts.",
-            from: { path: "^components/" },
-            to: { path: "^(policies|stacks|tools)/|^index\\.ts$" },
-        },
-        {
-            name: "policies-not-upward",
-            severity: "error",
-            comment: "policies/ may import model/ and components/contracts.ts, never stacks/, tools/ or index.ts.",
-            from: { path: "^policies/" },
-            to: { path: "^(stacks|tools)/|^index\\.ts$" },
-        },
-        {
-            name: "policies-only-component-contracts",
-            severity: "error",
-            comment: "A policy reads what components publish through components/contracts.ts, never a component's internals.",
-            from: { path: "^policies/" },
-            to: { path: "^components/", pathNot: "^components/contracts\\.ts$" },
-        },
-        {
-            name: "stacks-not-upward",
-            severity: "error",
-            comment: "stacks/ may import model/, components/, policies/ and stacks/, never tools/ or index.ts.",
-            from: { path: "^stacks/" },
-            to: { path: "^tools/|^index\\.ts$" },
-        },
-        {
-            name: "no-cross-component",
-            severity: "error",
-            comment: "A component imports another component only through the shared modules (SHARED_COMPONENTS in .dependency-cruiser.cjs).",
-            from: { path: "^components/([^/]+)/" },
-            to: { path: "^components/", pathNot: ["^components/$1/", ...SHARED_COMPONENTS] },
-        },
-        {
-            name: "components-root-only-shared",
-            severity: "error",
-            comment: "The shared files at components/ (context.ts, contracts.ts, paths.ts) import only shared modules.",
+        forbid("no-circular", "An import cycle: break it by moving the shared part into a module both import.", {}, { circular: true }),
+        notUpward(
+            "model-imports-only-model",
+            "model",
+            ["components", "policies", "stacks", "tools"],
+            "model/ is the bottom layer: pure planning that imports no component, policy, stack or tool.",
+        ),
+        notUpward(
+            "components-not-upward",
+            "components",
+            ["policies", "stacks", "tools"],
+            "components/ may import model/ and components/, never stacks/, tools/, policies/ or index.ts.",
+        ),
+        notUpward(
+            "policies-not-upward",
+            "policies",
+            ["stacks", "tools"],
+            "policies/ may import model/ and components/contracts.ts, never stacks/, tools/ or index.ts.",
+        ),
+        forbid(
+            "policies-only-component-contracts",
+            "A policy reads what components publish through components/contracts.ts, never a component's internals.",
+            { path: "^policies/" },
+            { path: "^components/", pathNot: "^components/contracts\\.ts$" },
+        ),
+        notUpward("stacks-not-upward", "stacks", ["tools"], "stacks/ may import model/, components/, policies/ and stacks/, never tools/ or index.ts."),
+        forbid(
+            "no-cross-component",
+            "A component imports another component only through the shared modules (SHARED_COMPONENTS in .dependency-cruiser.cjs).",
+            { path: "^components/([^/]+)/" },
+            { path: "^components/", pathNot: ["^components/$1/", ...SHARED_COMPONENTS] },
+        ),
+        forbid(
+            "components-root-only-shared",
+            "The shared files at components/ (context.ts, contracts.ts, paths.ts) import only shared modules.",
             // components/registry.ts is the component half of the service registry: it imports every role's builder.
-            from: { path: "^components/[^/]+$", pathNot: "^components/registry\\.ts$" },
-            to: { path: "^components/", pathNot: SHARED_COMPONENTS },
-        },
-        {
-            name: "contracts-pure",
-            severity: "error",
-            comment: "components/contracts.ts is what components and policies share: types and constants only, no runtime import.",
-            from: { path: "^components/contracts\\.ts$" },
-            to: { dependencyTypesNot: ["type-only"] },
-        },
-        {
-            name: "not-to-tests",
-            severity: "error",
-            comment: "Program code never imports __tests__.",
-            from: { pathNot: "^__tests__/" },
-            to: { path: "^__tests__/" },
-        },
+            { path: "^components/[^/]+$", pathNot: "^components/registry\\.ts$" },
+            { path: "^components/", pathNot: SHARED_COMPONENTS },
+        ),
+        forbid(
+            "contracts-pure",
+            "components/contracts.ts is what components and policies share: types and constants only, no runtime import.",
+            { path: "^components/contracts\\.ts$" },
+            { dependencyTypesNot: ["type-only"] },
+        ),
+        forbid("not-to-tests", "Program code never imports __tests__.", { pathNot: "^__tests__/" }, { path: "^__tests__/" }),
     ],
     options: {
         doNotFollow: { path: "node_modules" },

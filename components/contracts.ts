@@ -1,9 +1,11 @@
 /**
- * What components share with the layers that read them: the role-builder contract stacks/site.ts calls, and the
- * facts the policy pack (policies/rules) reads off the resources components create (type tokens, the Firewall
- * component's facts, the VM tags, the WAN IP set). One pure module, types and constants only, imported by both
- * sides: a policy never imports a component's internals and a component never imports stacks/. Its imports are
- * type-only, and .dependency-cruiser.cjs (`contracts-pure`) holds that, so loading it runs no other module.
+ * What components share with the layers that read them and with each other: the role-builder contract
+ * stacks/site.ts calls, the facts the policy pack (policies/rules) reads off the resources components create (type
+ * tokens, the Firewall component's facts, the VM tags, the WAN IP set), and the names of the secrets one component
+ * makes and a step of another receives. One pure module, types and constants only, imported by all sides: a policy
+ * never imports a component's internals, a component never imports stacks/ or another component's internals. Its
+ * imports are type-only, and .dependency-cruiser.cjs (`contracts-pure`) holds that, so loading it runs no other
+ * module.
  *
  * Why here and not in a top-level contracts/ folder: everything in it is what components publish, so it sits in
  * the components layer (policies already import only model/ and this file); a new top-level folder would also
@@ -39,6 +41,21 @@ export interface RoleResult {
  * gets BaseServer VMs.
  */
 export type RoleBuilder = (ctx: SiteContext, hosts: readonly HostModel[], parent: pulumi.Resource) => RoleResult;
+
+// ---- Secrets two components pass between them: one makes the value, a step of another receives it on stdin by
+// this name (never in a file or on a command line). Named here so neither component imports the other; the step
+// scripts read them by the same names (scripts/dc/, scripts/directory/mail-directory.*, scripts/mail/mail.sh).
+
+/**
+ * The password of the account Debian members join the domain with: the DC steps create the account with it
+ * (components/domain-controller), BaseServer's `ad-join` step joins with it (components/base-server/member.ts).
+ */
+export const DOMAIN_JOIN_SECRET = "join-password";
+/**
+ * The mail server's LDAP service account's password: MailServer generates it, the directory's `mail-directory`
+ * step sets it on the account (components/directory/mail.ts), the `mail` step binds with it (components/mail).
+ */
+export const MAIL_LDAP_SECRET = "mail-ldap-password";
 
 // ---- Type tokens: our components register with these; the policies find their resources by them.
 

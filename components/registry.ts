@@ -12,7 +12,8 @@ import { buildDomainControllers } from "./domain-controller/builder";
 import { buildDhcp } from "./dhcp/role";
 import { buildFileServers } from "./fileserver/role";
 import { buildLogs, logShipperResources, renderLogShipper } from "./logs/role";
-import { buildMail } from "./mail/role";
+import { mailBuilder } from "./mail/role";
+import { mailDirectoryStep } from "./directory/mail";
 import { buildWeb } from "./web/role";
 
 export interface ServiceComponents {
@@ -31,6 +32,7 @@ export const COMPONENTS: Readonly<Record<string, ServiceComponents>> = {
     dhcp: { build: buildDhcp },
     fileserver: { build: buildFileServers },
     web: { build: buildWeb },
-    mail: { build: buildMail },
+    // The mail server runs the directory's `mail-directory` step on the first DC: its renderer is handed over here.
+    mail: { build: mailBuilder({ directoryStep: mailDirectoryStep }) },
     logs: { build: buildLogs, everyHost: { need: "log-shipper", resources: logShipperResources, render: renderLogShipper } },
 };

@@ -91,6 +91,13 @@ export interface HostModel {
     readonly index: number;
 }
 
+/**
+ * The part of a host a planner reads: its name, role, OS, zone, address and position in billu:hosts (for key paths).
+ * Planners take this narrow view (the logs and mail planners, the guest resolvers), so their tests build just these
+ * fields, and a field added to HostModel reaches them with its type.
+ */
+export type HostView = Pick<HostModel, "name" | "role" | "os" | "zone" | "address" | "index">;
+
 /** What a descriptor declares about the hosts of its role. */
 export interface RoleSpec {
     /** The code in the host name: `DC` gives `PAR-DC01` (2 to 5 capital letters). */

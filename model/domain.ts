@@ -171,6 +171,15 @@ export interface DomainModel {
 }
 
 /**
+ * The domain of a site model that has one (components that need it are only built for such sites; a missing one
+ * is an internal error). Takes any model with a `domain`, so this module needs no import of model/site.ts.
+ */
+export function domainOf(model: { readonly domain?: DomainModel }): DomainModel {
+    if (!model.domain) throw new Error("the site has no billu:domain");
+    return model.domain;
+}
+
+/**
  * Why a text is not a DNS name an AD domain can use, or undefined. RFC 1123 labels (letters, digits, inner
  * dashes, 1-63 characters), at least two labels (Microsoft: single-label domains are unsupported), at most 253
  * characters, a top-level label that is not all digits.

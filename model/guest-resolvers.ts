@@ -12,16 +12,12 @@
  * before Samba exists. The `dc` step switches it to itself once its DNS answers; its time follows the domain
  * hierarchy (components/domain-controller), so its `ntp` here is empty.
  */
+import type { HostView } from "./core";
 import { evaluate, FirewallModel } from "./flows";
 import { Problems } from "./errors";
 
-export interface GuestResolverHost {
-    readonly name: string;
-    readonly role: string;
-    readonly zone: string;
-    readonly address: string;
-    readonly index: number;
-}
+/** What the guest resolvers read of a host (model/core.ts). */
+export type GuestResolverHost = HostView;
 
 export interface GuestResolvers {
     readonly dns: readonly string[];

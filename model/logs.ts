@@ -18,6 +18,7 @@
  *   another service): the plan lists them in `notForwarded`, with the reason, so the docs say so.
  */
 import { z } from "zod";
+import type { HostView } from "./core";
 import { Problems, show } from "./errors";
 
 /** Where the collector keeps each host's logs: `<REMOTE_DIR>/<host>/syslog.log`. */
@@ -77,16 +78,8 @@ export const logsSchema = z
 
 export type LogsConfig = z.output<typeof logsSchema>;
 
-/** What the logs planner needs of a host (a subset of HostModel, so the model stays acyclic). */
-export interface LogsHost {
-    readonly name: string;
-    readonly role: string;
-    readonly os: string;
-    readonly zone: string;
-    readonly address: string;
-    /** Its position in billu:hosts (for key paths). */
-    readonly index: number;
-}
+/** What the logs planner reads of a host (model/core.ts). */
+export type LogsHost = HostView;
 
 export interface LogsRequiredFlow {
     readonly from: string;

@@ -14,6 +14,7 @@
  *   otherwise the records to publish at the public DNS provider are listed in the docs.
  */
 import { z } from "zod";
+import type { HostView } from "./core";
 import { dnsNameViolation, ExtraDnsRecord } from "./domain";
 import { Problems, show } from "./errors";
 
@@ -68,15 +69,8 @@ export const mailSchema = z
 
 export type MailConfig = z.output<typeof mailSchema>;
 
-/** What the mail validation needs of a host (a subset of HostModel, so the model stays acyclic). */
-export interface MailHost {
-    readonly name: string;
-    readonly role: string;
-    readonly os: string;
-    readonly zone: string;
-    readonly address: string;
-    readonly index: number;
-}
+/** What the mail validation reads of a host (model/core.ts). */
+export type MailHost = HostView;
 
 /** An account of the directory plan: its name and address (unique by construction). */
 export interface MailAccount {

@@ -12,6 +12,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from "fs";
 import * as path from "path";
 import { parse as parseYaml } from "yaml";
+import type { OsKind } from "../model/core";
 import { keyPath, formatProblem, InputError, Problems } from "../model/errors";
 import { LogsHost, logsSchema, planLogs } from "../model/logs";
 import { loadModel } from "../stacks/program";
@@ -44,7 +45,8 @@ export function labLogs(raw: Record<string, unknown>, overlay: { hosts?: RawHost
         const m = model.hosts.find((x) => x.name === h.name);
         return m
             ? { name: m.name, role: m.role, os: m.os, zone: m.zone, address: m.nics[0].address, index }
-            : { name: String(h.name), role: String(h.role), os: String(h.os), zone: String(h.zone), address: String(h.address), index };
+            : // The overlay's collector, which the model does not validate: the planner reads its os for isWindows and messages.
+              { name: String(h.name), role: String(h.role), os: String(h.os) as OsKind, zone: String(h.zone), address: String(h.address), index };
     });
     const plan = planLogs(
         { site: { domain: model.site.domain }, cfg, hosts, zones: model.zones, domain: model.domain && { fqdn: model.domain.fqdn } },

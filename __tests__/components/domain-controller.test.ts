@@ -3,7 +3,7 @@ import { readFileSync } from "fs";
 import * as path from "path";
 import { parse as parseYaml } from "yaml";
 import { SECRET } from "../../components/domain-controller/common";
-import { MEMBER_PATHS, memberJoinStep, renderSshdAd, renderSssdConf, renderSudoers } from "../../components/domain-controller/member";
+import { MEMBER_PATHS, memberJoinStep, renderSshdAd, renderSssdConf, renderSudoers } from "../../components/base-server/member";
 import { renderExtraRecordsTsv, renderSmbConf, sambaDcStep, sambaDomainStep, sambaFsmoStep, renderObjectsTsv } from "../../components/domain-controller/samba";
 import { REBOOT_MARK, windowsDcStep, windowsDomainStep, windowsFsmoStep, windowsReadyStep } from "../../components/domain-controller/windows";
 import { renderRebootWait } from "../../components/domain-controller/DomainController";

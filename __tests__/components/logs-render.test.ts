@@ -5,6 +5,7 @@
  * check, then real rsyslog daemons).
  */
 import { Problems } from "../../model/errors";
+import type { OsKind } from "../../model/core";
 import { LogsHost, logsSchema, planLogs } from "../../model/logs";
 import {
     clientFiles,
@@ -19,7 +20,14 @@ import {
 } from "../../components/logs/render";
 import { renderStep, secretPlaceholders } from "../../components/guest-step/render";
 
-const h = (index: number, name: string, role: string, zone: string, address: string, os = "debian-12"): LogsHost => ({ name, role, os, zone, address, index });
+const h = (index: number, name: string, role: string, zone: string, address: string, os: OsKind = "debian-12"): LogsHost => ({
+    name,
+    role,
+    os,
+    zone,
+    address,
+    index,
+});
 const plan = planLogs(
     {
         site: { domain: "billu.fr" },

@@ -1,9 +1,10 @@
 /** The log collection plan (model/logs.ts): what a site derives, and every bad input with its exact message. */
 import { formatProblem, Problems } from "../../model/errors";
+import type { OsKind } from "../../model/core";
 import { LogsHost, LogsInput, logsSchema, planLogs } from "../../model/logs";
 import { BUILTIN_SERVICES } from "../../model/ports";
 
-const host = (index: number, name: string, role: string, zone: string, address: string, os = "debian-12"): LogsHost => ({
+const host = (index: number, name: string, role: string, zone: string, address: string, os: OsKind = "debian-12"): LogsHost => ({
     name,
     role,
     os,
@@ -125,7 +126,7 @@ describe("bad input: key path, value received, fix", () => {
     });
 
     test("a Windows collector, a collector in a department zone", () => {
-        const hosts = HOSTS.map((h) => (h.role === "logs" ? { ...h, os: "windows-2022-gui", zone: "lan-dsi" } : h));
+        const hosts = HOSTS.map((h) => (h.role === "logs" ? { ...h, os: "windows-2022-gui" as const, zone: "lan-dsi" } : h));
         expect(messages(input({}, { hosts }))).toEqual([
             'billu:hosts[4].os: "windows-2022-gui" cannot run rsyslog. Fix: use os: debian-12 for the log collector PAR-LOG01',
             'billu:hosts[4].zone: "lan-dsi" is a department zone, but PAR-LOG01 is the log collector (it holds every host\'s logs). Fix: put the collector in a servers or management zone (management, servers)',

@@ -6,8 +6,8 @@ import { GuestStep } from "../guest-step/GuestStep";
 import { vmForHost } from "../proxmox-vm/forHost";
 import { ProxmoxVm } from "../proxmox-vm/ProxmoxVm";
 import { siteBaseStep } from "./base-step";
-import { memberJoinStep } from "../domain-controller/member";
-import { SECRET } from "../domain-controller/common";
+import { memberJoinStep } from "./member";
+import { DOMAIN_JOIN_SECRET } from "../contracts";
 
 export interface BaseServerArgs {
     readonly ctx: SiteContext;
@@ -50,7 +50,7 @@ export class BaseServer extends pulumi.ComponentResource {
                     renderDir: ctx.renderDir,
                     after: [this.base.apply, ...ctx.after.domain],
                     ...text,
-                    secretValues: { [SECRET.join]: ctx.domainJoin.password },
+                    secretValues: { [DOMAIN_JOIN_SECRET]: ctx.domainJoin.password },
                 },
                 { parent: this },
             );

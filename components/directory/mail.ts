@@ -9,7 +9,7 @@
 import { DomainModel } from "../../model/domain";
 import { MailPlan } from "../../model/mail";
 import { StepSpec, stepScript } from "../guest-step/render";
-import { MAIL_SECRET } from "../mail/common";
+import { MAIL_LDAP_SECRET } from "../contracts";
 
 /** Where the step puts the aliases it keeps (`<address> TAB <sAMAccountName of the account or group>`). */
 export const MAIL_DIRECTORY_PATHS = {
@@ -39,6 +39,6 @@ export function mailDirectoryStep(plan: MailPlan, domain: DomainModel): StepSpec
             domain.flavor === "samba"
                 ? stepScript("linux", "directory/mail-directory.sh", data)
                 : stepScript("windows", "directory/mail-directory.ps1", { ...data, ALIASES: aliases }),
-        secrets: [MAIL_SECRET.ldap],
+        secrets: [MAIL_LDAP_SECRET],
     };
 }

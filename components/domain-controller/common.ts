@@ -1,10 +1,14 @@
 /**
- * Pure renderers both flavors and the Debian members share: Kerberos, name resolution and time, all from the
- * domain model. No Pulumi here.
+ * Pure renderers both flavors share: name resolution and time, all from the domain model (Kerberos, which the
+ * Debian members share too, is components/base-server/member.ts's). No Pulumi here.
  */
-import { DomainController, DomainModel } from "../../model/domain";
+import { DomainController, DomainModel, domainOf } from "../../model/domain";
 import { SiteModel } from "../../model/site";
+import { DOMAIN_JOIN_SECRET } from "../contracts";
 import { generatedHeader } from "../header";
+
+// The model's (model/domain.ts); this module's callers import it from here.
+export { domainOf };
 
 /** Names of the secrets the domain steps receive on stdin (never in a file or on a command line). */
 export const SECRET = {
@@ -12,19 +16,13 @@ export const SECRET = {
     admin: "admin-password",
     /** Windows Directory Services Restore Mode password. */
     dsrm: "dsrm-password",
-    /** The password of the account Debian members join with. */
-    join: "join-password",
+    /** The password of the account Debian members join with (their `ad-join` step receives it too). */
+    join: DOMAIN_JOIN_SECRET,
     /** LDAPS: the DC's certificate and key from the site CA, and the CA certificate. */
     ldapsCert: "ldaps-cert",
     ldapsKey: "ldaps-key",
     caCert: "site-ca-cert",
 } as const;
-
-/** The domain of a model that has one (components are only built for such sites). */
-export function domainOf(model: SiteModel): DomainModel {
-    if (!model.domain) throw new Error("the site has no billu:domain");
-    return model.domain;
-}
 
 export function dcByName(domain: DomainModel, name: string): DomainController {
     const dc = domain.dcs.find((d) => d.name === name);
@@ -50,32 +48,6 @@ export function namingContexts(domain: DomainModel): string[] {
         `DC=DomainDnsZones,${domain.dn}`,
         `DC=ForestDnsZones,${domain.dn}`,
     ];
-}
-
-/**
- * /etc/krb5.conf: the realm and its KDCs (every DC). `dns_lookup_kdc` stays on so a new DC is found without a
- * redeploy; `rdns = false` because PTR lookups must not decide service names.
- */
-export function renderKrb5(domain: DomainModel): string {
-    return [
-        generatedHeader("#", { what: "Kerberos realm of the AD domain." }),
-        "[libdefaults]",
-        `    default_realm = ${domain.realm}`,
-        "    dns_lookup_realm = false",
-        "    dns_lookup_kdc = true",
-        "    rdns = false",
-        "",
-        "[realms]",
-        `    ${domain.realm} = {`,
-        ...domain.dcs.map((d) => `        kdc = ${d.fqdn}`),
-        `        admin_server = ${domain.pdcEmulator.fqdn}`,
-        "    }",
-        "",
-        "[domain_realm]",
-        `    .${domain.fqdn} = ${domain.realm}`,
-        `    ${domain.fqdn} = ${domain.realm}`,
-        "",
-    ].join("\n");
 }
 
 /** A DC's /etc/hosts: its own FQDN on its own address (Samba and AD DS both require it). */

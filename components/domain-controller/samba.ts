@@ -7,16 +7,8 @@
  */
 import { DomainController, DomainModel, FsmoRole } from "../../model/domain";
 import { GuestFile, placeholder, StepSpec, stepScript } from "../guest-step/render";
-import {
-    namingContexts,
-    renderDcBootstrapResolv,
-    renderDcChrony,
-    renderDcHosts,
-    renderDcCloudHostsTemplate,
-    renderDcResolv,
-    renderKrb5,
-    SECRET,
-} from "./common";
+import { namingContexts, renderDcBootstrapResolv, renderDcChrony, renderDcHosts, renderDcCloudHostsTemplate, renderDcResolv, SECRET } from "./common";
+import { renderKrb5 } from "../base-server/member";
 import { generatedHeader } from "../header";
 
 export const SAMBA_PATHS = {

@@ -1,11 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { domainOf } from "../../model/domain";
 import { HostModel } from "../../model/site";
 import { BaseServer } from "../base-server/BaseServer";
 import { builtVm, connectionFor, SiteContext } from "../context";
-import { domainOf } from "../domain-controller/common";
 import { GuestStep } from "../guest-step/GuestStep";
-import { mailDirectoryStep } from "../directory/mail";
 import { StepSpec } from "../guest-step/render";
 import { MAIL_SECRET } from "./common";
 import { mailPackagesStep, mailStep } from "./steps";
@@ -14,6 +13,12 @@ export interface MailServerArgs {
     readonly ctx: SiteContext;
     /** The host of role mail; everything else comes from `ctx.model.mail`. */
     readonly host: HostModel;
+    /**
+     * The directory's `mail-directory` step for this plan (rendered by components/directory/mail.ts), which this
+     * server runs on the first DC before its own `mail` step. Passed in (components/mail/role.ts), so the mail
+     * component imports no other component's internals.
+     */
+    readonly directoryStep: StepSpec;
 }
 
 /**
@@ -71,9 +76,7 @@ export class MailServer extends pulumi.ComponentResource {
                 { parent: this },
             );
         const dc1 = ctx.model.host(domain.dcs[0].name);
-        this.directory = step("directory", "mail-directory", dc1, mailDirectoryStep(plan, domain), domain.flavor === "samba" ? "linux" : "windows", [
-            ...ctx.after.domain,
-        ]);
+        this.directory = step("directory", "mail-directory", dc1, args.directoryStep, domain.flavor === "samba" ? "linux" : "windows", [...ctx.after.domain]);
         // The packages first: the configuration step's checks run postfix and doveconf before its body could install them.
         const packages = step("packages", "mail-packages", host, mailPackagesStep(), "linux", [...this.server.ready, ...ctx.after.domain]);
         this.mail = step("mail", "mail", host, mailStep(plan, domain), "linux", [packages.apply, this.directory.apply]);

@@ -3,11 +3,12 @@
  * catalogue's ports, and AD's filter for an enabled person. Pure: no Pulumi here.
  */
 import { SERVICES } from "../../model/ports";
+import { MAIL_LDAP_SECRET } from "../contracts";
 
 /** Names of the secrets the mail steps receive on stdin (never in a staged file or on a command line). */
 export const MAIL_SECRET = {
-    /** The LDAP service account's password (generated, @pulumi/random). */
-    ldap: "mail-ldap-password",
+    /** The LDAP service account's password (generated, @pulumi/random; the directory's `mail-directory` step sets it). */
+    ldap: MAIL_LDAP_SECRET,
     /** The server's certificate and key from the site CA, and the CA certificate. */
     cert: "mail-cert",
     key: "mail-key",

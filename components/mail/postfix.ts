@@ -126,8 +126,19 @@ export function renderMasterCf(plan: MailPlan): string {
     ].join("\n");
 }
 
-export type LdapTable = "mailboxes" | "aliases" | "groups" | "senders";
-export const LDAP_TABLES: readonly LdapTable[] = ["mailboxes", "aliases", "groups", "senders"];
+/**
+ * What each LDAP table looks up (its query filter) and what it returns (its result attribute lines), one entry per
+ * table: a new table is one line here.
+ */
+const TABLE_QUERIES = {
+    mailboxes: { filter: `(&${ENABLED_PERSON}(mail=%s))`, result: ["result_attribute = mail"] },
+    aliases: { filter: `(&${ENABLED_PERSON}(proxyAddresses=smtp:%s))`, result: ["result_attribute = mail"] },
+    groups: { filter: "(&(objectClass=group)(proxyAddresses=smtp:%s))", result: ["special_result_attribute = member", "leaf_result_attribute = mail"] },
+    senders: { filter: `(&${ENABLED_PERSON}(|(mail=%s)(proxyAddresses=smtp:%s)))`, result: ["result_attribute = mail"] },
+} as const satisfies Record<string, { filter: string; result: readonly string[] }>;
+
+export type LdapTable = keyof typeof TABLE_QUERIES;
+export const LDAP_TABLES = Object.keys(TABLE_QUERIES) as readonly LdapTable[];
 
 /**
  * One Postfix LDAP table (ldap_table(5)), bound as the service account over LDAPS with the site CA verified:
@@ -137,18 +148,7 @@ export const LDAP_TABLES: readonly LdapTable[] = ["mailboxes", "aliases", "group
  * - senders: who may send as an address: the owner's `mail`, the login name Dovecot gives (smtpd_sender_login_maps).
  */
 export function renderLdapTable(plan: MailPlan, table: LdapTable): string {
-    const filter: Record<LdapTable, string> = {
-        mailboxes: `(&${ENABLED_PERSON}(mail=%s))`,
-        aliases: `(&${ENABLED_PERSON}(proxyAddresses=smtp:%s))`,
-        groups: "(&(objectClass=group)(proxyAddresses=smtp:%s))",
-        senders: `(&${ENABLED_PERSON}(|(mail=%s)(proxyAddresses=smtp:%s)))`,
-    };
-    const result: Record<LdapTable, string[]> = {
-        mailboxes: ["result_attribute = mail"],
-        aliases: ["result_attribute = mail"],
-        groups: ["special_result_attribute = member", "leaf_result_attribute = mail"],
-        senders: ["result_attribute = mail"],
-    };
+    const { filter, result } = TABLE_QUERIES[table];
     return [
         generatedHeader("#", { host: plan.host.name, what: `Postfix LDAP table "${table}" (ldap_table(5)).`, note: "Holds a secret: mode 0600." }),
         `server_host = ${plan.ldap.uris.join(" ")}`,
@@ -162,8 +162,8 @@ export function renderLdapTable(plan: MailPlan, table: LdapTable): string {
         "scope = sub",
         "dereference = 0",
         `domain = ${plan.domain}`,
-        `query_filter = ${filter[table]}`,
-        ...result[table],
+        `query_filter = ${filter}`,
+        ...result,
         "",
     ].join("\n");
 }

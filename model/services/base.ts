@@ -17,7 +17,7 @@ export const baseService = defineService<undefined, ReadonlyMap<string, GuestRes
         const network = all.network as { dnsForwarders?: string[]; ntpServers?: string[] };
         return planGuestResolvers(
             {
-                hosts: core.hosts.map((h) => ({ name: h.name, role: h.role, zone: h.zone, address: h.nics[0].address, index: h.index })),
+                hosts: core.hosts.map((h) => ({ name: h.name, role: h.role, os: h.os, zone: h.zone, address: h.nics[0].address, index: h.index })),
                 firewall,
                 wanZone: core.wanZone?.name,
                 dnsForwarders: network.dnsForwarders ?? [],

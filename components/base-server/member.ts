@@ -1,13 +1,41 @@
 /**
  * A Debian server joining the domain (`joinDomain: true`): adcli joins it with the join account (its password on
  * adcli's stdin), SSSD resolves and authenticates AD users, members of the SSH group may log on, members of the
- * sudo group may sudo, and sshd accepts their Kerberos tickets as well as their passwords. Pure: no Pulumi here.
+ * sudo group may sudo, and sshd accepts their Kerberos tickets as well as their passwords. Part of the common base
+ * every Linux role builds on (BaseServer's `ad-join` step); the DCs write the same krb5.conf
+ * (components/domain-controller imports renderKrb5 from here). Pure: no Pulumi here.
  */
 import { DomainModel } from "../../model/domain";
 import { HostModel } from "../../model/site";
-import { renderKrb5, SECRET } from "./common";
+import { DOMAIN_JOIN_SECRET } from "../contracts";
 import { StepSpec, stepScript } from "../guest-step/render";
 import { generatedHeader } from "../header";
+
+/**
+ * /etc/krb5.conf: the realm and its KDCs (every DC). `dns_lookup_kdc` stays on so a new DC is found without a
+ * redeploy; `rdns = false` because PTR lookups must not decide service names.
+ */
+export function renderKrb5(domain: DomainModel): string {
+    return [
+        generatedHeader("#", { what: "Kerberos realm of the AD domain." }),
+        "[libdefaults]",
+        `    default_realm = ${domain.realm}`,
+        "    dns_lookup_realm = false",
+        "    dns_lookup_kdc = true",
+        "    rdns = false",
+        "",
+        "[realms]",
+        `    ${domain.realm} = {`,
+        ...domain.dcs.map((d) => `        kdc = ${d.fqdn}`),
+        `        admin_server = ${domain.pdcEmulator.fqdn}`,
+        "    }",
+        "",
+        "[domain_realm]",
+        `    .${domain.fqdn} = ${domain.realm}`,
+        `    ${domain.fqdn} = ${domain.realm}`,
+        "",
+    ].join("\n");
+}
 
 export const MEMBER_PATHS = {
     sssd: "/etc/sssd/sssd.conf",
@@ -89,5 +117,5 @@ export function memberJoinStep(domain: DomainModel, host: HostModel): StepSpec {
         JOIN_ACCOUNT: domain.joinAccount,
         DC_FQDN: domain.dcs[0].fqdn,
     });
-    return { files, script, secrets: [SECRET.join] };
+    return { files, script, secrets: [DOMAIN_JOIN_SECRET] };
 }
