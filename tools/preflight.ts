@@ -6,13 +6,18 @@
  * Exit 0 with what it checked; 2 when the runner would be locked out (the key path, the address, the fix) or the
  * config is invalid (the same messages as synth). The program runs the same check before `pulumi up` registers
  * anything (stacks/runner-check.ts); this one ignores `billu:proxmox.skipRunnerCheck`, it is the check by hand.
+ * With `--import-file <file>` it also writes the `pulumi import --file` document that adopts the cluster's existing
+ * datacenter IP sets and firewall options (tools/preflight-import.ts), from synth's `out/<stack>/resources.json`
+ * (`--synth-out <dir>` for another folder).
  */
+import { readFileSync, writeFileSync } from "fs";
 import * as path from "path";
 import { formatProblem, InputError } from "../model/errors";
 import { ALLOWLIST_KEY } from "../model/runner-access";
 import { loadModel } from "../stacks/program";
 import { checkRunner, endpointTarget, ENDPOINT_ENV, ENDPOINT_KEY } from "../stacks/runner-check";
 import { checkReadableFile, checkStackName, flagValue } from "./paths";
+import { datacenterImports } from "./preflight-import";
 import { readBilluConfig, readStackConfig } from "./stack-config";
 
 async function main(argv: string[]): Promise<number> {
@@ -36,6 +41,8 @@ async function main(argv: string[]): Promise<number> {
                 },
             ]);
         }
+        const importFile = flagValue(argv, "--import-file");
+        if (importFile !== undefined) writeImportFile(stack, importFile, flagValue(argv, "--synth-out") ?? path.join("out", stack));
         process.env.BILLU_PROJECT_ROOT ??= process.cwd();
         const model = loadModel(readBilluConfig(file));
         const allowlist = model.config.proxmox.managementAllowlist;
@@ -60,6 +67,29 @@ async function main(argv: string[]): Promise<number> {
         }
         throw e;
     }
+}
+
+function writeImportFile(stack: string, file: string, synthOut: string): void {
+    const resourcesJson = path.join(synthOut, "resources.json");
+    let text: string;
+    try {
+        text = readFileSync(resourcesJson, "utf8");
+    } catch {
+        throw new InputError([
+            {
+                path: "--synth-out",
+                message: `${JSON.stringify(synthOut)} holds no resources.json`,
+                fix: `run npm run synth -- --stack ${stack} first (it writes out/${stack})`,
+            },
+        ]);
+    }
+    const { resources, leftOut } = datacenterImports(JSON.parse(text).resources);
+    writeFileSync(file, JSON.stringify({ resources }, null, 2) + "\n");
+    process.stdout.write(
+        `preflight ${stack}: wrote ${file}: ${resources.filter((r) => !r.component).length} existing datacenter objects to adopt with pulumi import --file ${file} --stack ${stack}` +
+            (leftOut.length ? ` (not importable, saved by hand: ${leftOut.join(", ")})` : "") +
+            "\n",
+    );
 }
 
 // exitCode, never process.exit: a pipe gets every byte. An internal error is exit 3.

@@ -182,9 +182,9 @@ test("the Pester tests that ran are exactly these", () => {
         "the first DC's ready step: the admin becomes a domain admin.a disabled domain account: enabled again",
         "the first DC's ready step: the admin becomes a domain admin.a keys file with no key: stops before touching the domain, saying how to fix it",
         "a joining DC's dc step: no promotion that would lock the admin out.the admin is a domain admin on the first DC: goes on, asking the first DC with the given credential",
-        "a joining DC's dc step: no promotion that would lock the admin out.refuses, naming why, when the domain account does not exist",
-        "a joining DC's dc step: no promotion that would lock the admin out.refuses, naming why, when the domain account is disabled",
-        "a joining DC's dc step: no promotion that would lock the admin out.refuses, naming why, when the domain account is not a member of Domain Admins",
+        "a joining DC's dc step: no promotion that would lock the admin out.refuses, naming why, when the domain account <why>", // does not exist
+        "a joining DC's dc step: no promotion that would lock the admin out.refuses, naming why, when the domain account <why>", // is disabled
+        "a joining DC's dc step: no promotion that would lock the admin out.refuses, naming why, when the domain account <why>", // is not a member of Domain Admins
         "a joining DC's dc step: no promotion that would lock the admin out.refuses when its own keys file holds no key, before asking the domain",
         "a joining DC's dc step: no promotion that would lock the admin out.installs the AD module first when the server lacks it",
         "a joining DC's dc step: no promotion that would lock the admin out.already a DC (a re-run after promotion): nothing to check",

@@ -13,6 +13,7 @@ import { InputError } from "../../model/errors";
 import { checkRunnerAddress, runnerCheckMode } from "../../model/runner-access";
 import { guardRunner, sourceAddressFor } from "../../stacks/runner-check";
 import { model, ROOT, stackRaw } from "../helpers";
+import { committedSynth, SYNTH_TIMEOUT } from "../synth/shared";
 
 const LOCKED_OUT =
     "billu:proxmox.managementAllowlist: does not hold 127.0.0.1, the address this machine uses to reach the Proxmox API https://127.0.0.1:8006/ " +
@@ -140,4 +141,42 @@ describe("the program's guard before pulumi up", () => {
             guardRunner(withAllowlist(["10.20.0.0/24"]), { mocked: true, dryRun: false, endpoint: "https://pve1.invalid:8006/" }),
         ).resolves.toBeUndefined();
     });
+});
+
+describe("the import file that adopts an existing datacenter firewall (prod's synth)", () => {
+    test(
+        "the existing IP sets and options under the program's names and parents; the rules left out, named",
+        async () => {
+            const { out } = await committedSynth("prod");
+            const { datacenterImports } = await import("../../tools/preflight-import");
+            const r = datacenterImports(JSON.parse(readFileSync(path.join(out, "resources.json"), "utf8")).resources);
+            expect(r).toEqual({
+                resources: [
+                    { type: "billu:site:Site", name: "par", component: true },
+                    { type: "billu:network:Firewall", name: "par-fw01", component: true, parent: "par" },
+                    { type: "billu:network:DatacenterFirewall", name: "par-fw01-datacenter", component: true, parent: "par-fw01" },
+                    {
+                        type: "proxmoxve:cluster/firewallLegacy:FirewallLegacy",
+                        name: "par-fw01-datacenter-options",
+                        id: "cluster",
+                        parent: "par-fw01-datacenter",
+                    },
+                    {
+                        type: "proxmoxve:firewall/ipsetLegacy:IpsetLegacy",
+                        name: "par-fw01-datacenter-management",
+                        id: "cluster/management",
+                        parent: "par-fw01-datacenter",
+                    },
+                    {
+                        type: "proxmoxve:firewall/ipsetLegacy:IpsetLegacy",
+                        name: "par-fw01-datacenter-wan",
+                        id: "cluster/billu-wan",
+                        parent: "par-fw01-datacenter",
+                    },
+                ],
+                leftOut: ["proxmoxve:firewall/rulesLegacy:RulesLegacy::par-fw01-datacenter-rules"],
+            });
+        },
+        SYNTH_TIMEOUT,
+    );
 });
