@@ -126,6 +126,13 @@ export const proxmoxSchema = z
             .array(text(64, "an address or network"))
             .min(1)
             .describe("Networks allowed to reach the Proxmox API and web UI: the datacenter firewall's allowlist."),
+        skipRunnerCheck: z
+            .boolean()
+            .optional()
+            .describe(
+                "Skip the check that the machine running `pulumi up` is inside `managementAllowlist` (`npm run preflight` runs it by hand). " +
+                    "Only for a runner the nodes see behind NAT, whose translated address you checked yourself. Default: false.",
+            ),
     })
     .strict()
     .describe("The Proxmox VE cluster: nodes, datastores, templates, pool and who may manage it.");

@@ -12,6 +12,7 @@ import { HrExport, parseHrExport } from "../model/hr";
 import { assertNoPlaintextSecrets, CONFIG_KEYS } from "../model/schema";
 import { buildSiteModel, SiteModel } from "../model/site";
 import { knownHostsOf } from "../components/proxmox-vm/ProxmoxVm";
+import { guardRunner } from "./runner-check";
 import { Site } from "./site";
 import { vpnOutputs, withVpnPeer } from "./vpn";
 
@@ -101,6 +102,8 @@ export async function main(): Promise<Record<string, unknown>> {
         assertConfigSecretsEncrypted();
         model = loadModel(readRawConfig());
         ({ model, peerPsk: vpnPeerPsk } = await withVpnPeer(model));
+        // Before anything is registered: a runner outside the management allowlist would lock itself out (#16).
+        await guardRunner(model);
     } catch (e) {
         if (e instanceof InputError) throw new InvalidInput(e);
         throw e;

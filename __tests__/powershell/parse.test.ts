@@ -75,6 +75,7 @@ test(`PowerShell ${PWSH_VERSION} parsed every shipped and rendered file, one pro
     expect(parsed.files.map((f) => f.file)).toEqual([...shipped, ...rendered, BROKEN]);
     const rel = (f: string) => path.relative(ROOT, f);
     expect(shipped.map(rel).sort()).toEqual([
+        "scripts/dc/admin-login.ps1",
         "scripts/directory/Apply-Directory.ps1",
         "scripts/directory/directory.ps1",
         "scripts/directory/mail-directory.ps1",

@@ -8,6 +8,7 @@
  * - prod's `dc` and `fsmo` steps for every Windows DC (windowsDcStep, windowsFsmoStep) and the names they must use;
  * - the Windows file server's storage.ps1 and shares.ps1 for dev with PAR-FS01 on Windows (as parse.test.ts builds
  *   it) and the plan they must realise (disk size, pool, drive letter, shares and their groups).
+ * - scripts/dc/admin-login.ps1's functions (the admin's key login across promotion), loaded by the test itself;
  * One pwsh process runs every Pester file; the test names and results come back as JSON.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from "fs";
@@ -176,6 +177,17 @@ test("every Pester test passes", () => {
 
 test("the Pester tests that ran are exactly these", () => {
     expect(result.passed).toEqual([
+        "the first DC's ready step: the admin becomes a domain admin.the local account the forest turned into a domain account: added to Domain Admins (by RID 512, its name localized), once",
+        "the first DC's ready step: the admin becomes a domain admin.no such domain account: creates it enabled, with a password nobody is given (a SecureString), then makes it a domain admin",
+        "the first DC's ready step: the admin becomes a domain admin.a disabled domain account: enabled again",
+        "the first DC's ready step: the admin becomes a domain admin.a keys file with no key: stops before touching the domain, saying how to fix it",
+        "a joining DC's dc step: no promotion that would lock the admin out.the admin is a domain admin on the first DC: goes on, asking the first DC with the given credential",
+        "a joining DC's dc step: no promotion that would lock the admin out.refuses, naming why, when the domain account <why>", // does not exist
+        "a joining DC's dc step: no promotion that would lock the admin out.refuses, naming why, when the domain account <why>", // is disabled
+        "a joining DC's dc step: no promotion that would lock the admin out.refuses, naming why, when the domain account <why>", // is not a member of Domain Admins
+        "a joining DC's dc step: no promotion that would lock the admin out.refuses when its own keys file holds no key, before asking the domain",
+        "a joining DC's dc step: no promotion that would lock the admin out.installs the AD module first when the server lacks it",
+        "a joining DC's dc step: no promotion that would lock the admin out.already a DC (a re-run after promotion): nothing to check",
         "DN parsing (RFC 4514).splits off the first RDN after a value that ends in a backslash",
         "DN parsing (RFC 4514).keeps escaped commas and plus signs inside their RDN",
         "DN parsing (RFC 4514).unescapes every special character, a leading #, and hex pairs",

@@ -49,7 +49,7 @@ export class Account extends pulumi.ComponentResource {
                 displayName: person.displayName,
                 department: person.department,
                 service: person.service,
-                ...(person.attributes ?? {}),
+                ...contactAttributes(person),
                 manager: person.manager ?? "",
                 groups: person.groups,
                 enabled: person.enabled,
@@ -75,6 +75,19 @@ export class Account extends pulumi.ComponentResource {
         );
         this.registerOutputs({});
     }
+}
+
+/**
+ * An account's attributes as the Account's inputs. The phone numbers (HR's `Telephone fixe`, `Telephone portable`)
+ * are personal data the state does not need in clear: they are secrets there (stored encrypted, `[secret]` in a
+ * preview), so a changed number still shows as an update of that account. The directory still gets them: the
+ * applier's plan file carries them to the first DC (components/directory/render.ts), which sets telephoneNumber and
+ * mobile.
+ */
+export function contactAttributes(person: PersonPlan): Record<string, pulumi.Input<string>> {
+    if (!person.attributes) return {};
+    const { telephoneNumber, mobile, ...rest } = person.attributes;
+    return { ...rest, telephoneNumber: pulumi.secret(telephoneNumber), mobile: pulumi.secret(mobile) };
 }
 
 /** One workstation account from `Nom de PC`; a retired one (no longer in the export) stays, disabled. */

@@ -12,6 +12,7 @@ import { siteBaseStep } from "../base-server/base-step";
 import { ProxmoxVm } from "../proxmox-vm/ProxmoxVm";
 import { conditionalForwarders, dcByName, domainOf, SECRET } from "./common";
 import { sambaDcStep, sambaDomainStep, sambaFsmoStep } from "./samba";
+import { withAdminLoginCheck, withDomainAdminLogin } from "./admin-login";
 import { REBOOT_MARK, windowsDcStep, windowsDomainStep, windowsFsmoStep, windowsReadyStep } from "./windows";
 
 /** The domain's generated passwords (secret outputs of @pulumi/random). */
@@ -84,7 +85,9 @@ export class DomainController extends pulumi.ComponentResource {
         if (domain.flavor === "samba") {
             this.promoted = step("dc", sambaDcStep(domain, this.dc, ctx.model.guestResolvers?.get(host.name)?.dns ?? domain.forwarders), first).apply;
         } else {
-            const promote = step("dc", windowsDcStep(domain, this.dc), first);
+            const adminUser = ctx.model.config.guest.adminUser;
+            // The admin's key login survives promotion (admin-login.ts): a joining DC checks before it promotes.
+            const promote = step("dc", withAdminLoginCheck(windowsDcStep(domain, this.dc), domain, this.dc, adminUser), first);
             // The promotion's reboot is detached; wait from outside for the SSH port to drop and come back
             // (bounded), so the next step never lands in the session the reboot kills.
             const rebootWait = new command.local.Command(
@@ -97,7 +100,8 @@ export class DomainController extends pulumi.ComponentResource {
                 },
                 { parent: this, dependsOn: [promote.apply] },
             );
-            this.promoted = step("ready", windowsReadyStep(domain, this.dc), [rebootWait]).apply;
+            // ... and the first DC makes the admin a domain admin before any other DC promotes.
+            this.promoted = step("ready", withDomainAdminLogin(windowsReadyStep(domain, this.dc), domain, this.dc, adminUser), [rebootWait]).apply;
         }
         // The one base step every host has, once the DC answers for itself (it resolves through itself then).
         this.base = siteBaseStep(name, ctx, host, this.vm.vm, [this.promoted], { parent: this });
