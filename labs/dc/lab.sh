@@ -333,7 +333,8 @@ ssh_krb() { guest_exec m1 ssh "${SSH_OPTS[@]}" -o BatchMode=yes -o PreferredAuth
 logs_on_as() { test "$("${@:2}" id -un 2>/dev/null)" = "$1"; }
 # sudo_out <user>: what `sudo id -u` prints (stdout, then stderr) when <user> runs it over SSH, the password on stdin;
 # kept in $LAB_DIR/sudo-<user>.txt and shown in the lab's log.
-sudo_out() { printf '%s\n' "$USER_PW" | ssh_pw "$1" sudo -S -p '' id -u >"$LAB_DIR/sudo-$1.txt" 2>&1 || true; }
+# ssh joins the remote command's words with spaces, so the empty prompt is quoted inside one remote command line.
+sudo_out() { printf '%s\n' "$USER_PW" | ssh_pw "$1" "sudo -S -p '' id -u" >"$LAB_DIR/sudo-$1.txt" 2>&1 || true; }
 sudo_as_root() { sudo_out "$1"; test "$(head -n 1 "$LAB_DIR/sudo-$1.txt")" = 0; }
 sudo_refused() { sudo_out "$1"; grep -q "$1 is not in the sudoers file" "$LAB_DIR/sudo-$1.txt"; }
 sshd_said() { lab_has "$1" guest_exec m1 cat "$SSHD_LOG"; }
