@@ -7,12 +7,13 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { EveryHostRenderer } from "./base-server/every-host";
 import type { SiteContext } from "./context";
-import type { RoleBuilder } from "./contracts";
+import type { RoleBuilder, RoleDocs } from "./contracts";
 import { buildDomainControllers } from "./domain-controller/builder";
 import { buildDhcp } from "./dhcp/role";
 import { buildFileServers } from "./fileserver/role";
 import { buildLogs, logShipperResources, renderLogShipper } from "./logs/role";
 import { buildMail } from "./mail/role";
+import { buildVmBackup } from "./vm-backup/role";
 import { buildWeb } from "./web/role";
 
 export interface ServiceComponents {
@@ -24,6 +25,8 @@ export interface ServiceComponents {
         readonly resources: (ctx: SiteContext, parent: pulumi.Resource) => unknown;
         readonly render: EveryHostRenderer;
     };
+    /** Builds what the service makes once for the whole site, after every role's VMs exist (the backup jobs over them). */
+    readonly site?: (ctx: SiteContext, parent: pulumi.Resource, docs: RoleDocs) => void;
 }
 
 export const COMPONENTS: Readonly<Record<string, ServiceComponents>> = {
@@ -32,5 +35,6 @@ export const COMPONENTS: Readonly<Record<string, ServiceComponents>> = {
     fileserver: { build: buildFileServers },
     web: { build: buildWeb },
     mail: { build: buildMail },
+    vmBackup: { site: buildVmBackup },
     logs: { build: buildLogs, everyHost: { need: "log-shipper", resources: logShipperResources, render: renderLogShipper } },
 };

@@ -108,6 +108,8 @@ export class Site extends pulumi.ComponentResource {
                 { parent: this },
             );
         }
+        // Site-wide services, once every VM exists (the VM images' backup jobs cover them).
+        for (const c of Object.values(COMPONENTS)) c.site?.(ctx, this, this.docs);
         this.caCertPem = ca.certPem;
         this.registerOutputs({ caCertPem: this.caCertPem });
     }

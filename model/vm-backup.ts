@@ -1,0 +1,199 @@
+/**
+ * VM images on Proxmox (`billu:vmBackup`): a backup storage on the cluster (a Proxmox Backup Server datastore with
+ * client-side encryption, or an NFS export as the fallback) and the cluster's backup jobs (vzdump), covering every
+ * stateful VM of the site. Pure: the schema (its `.describe()` text and defaults are the configuration reference),
+ * the checks (through Problems, naming the key path), the per-role imaging decision every VM's disks follow, and
+ * the `VmBackupPlan` the component, the policies' inputs and the docs read.
+ *
+ * Design:
+ * - A stateful VM is imaged whole: every disk, the OS disk included (`backup` on), so a restore from Proxmox gives
+ *   a VM that boots as it was. A stateless VM is rebuilt from code (its OS disk is not imaged; what is on it is
+ *   rendered by the stack and pushed by its guest steps).
+ * - A DC has only its OS disk, where the AD database and SYSVOL live: a DC's image is its backup.
+ * - Application-consistent copies inside the guests (AD, shares, mailboxes) are the other half (`billu:backup`);
+ *   these images are the fast whole-VM restore.
+ */
+import { z } from "zod";
+import { Problems, show } from "./errors";
+
+/** The pieces of a host the planner reads (a subset of HostModel). */
+export interface VmBackupHost {
+    readonly name: string;
+    readonly role: string;
+    readonly vmId: number;
+    readonly node: string;
+    readonly stateful: boolean;
+    readonly disks: readonly { readonly datastore: string; readonly sizeGiB: number }[];
+}
+
+/**
+ * Why each role is imaged or rebuilt (the docs' table reads these). A stateful role not listed here is imaged for
+ * the generic reason; a stateless one is rebuilt.
+ */
+export const ROLE_IMAGE_WHY: Readonly<Record<string, string>> = {
+    dc: "the AD database (ntds.dit or Samba's sam.ldb) and SYSVOL live on the OS disk, the DC's only disk: a DC's image is its backup",
+    fileserver: "the shares live on the RAID 1 data disks; the OS disk is imaged with them so a restored VM boots and assembles its mirror as it was",
+    mail: "the mailboxes live on the data disk (the mail store); the OS disk is imaged with it (queue, rspamd's state) so a restored VM serves at once",
+    logs: "the collected logs of every host (kept for the retention) live on the OS disk and exist nowhere else",
+    firewall: "rebuilt from code: its ruleset, addresses and services are rendered by the stack and pushed by its guest step",
+};
+
+const GENERIC_IMAGED = "stateful role: its data would be lost with the VM, so the whole VM is imaged";
+const GENERIC_REBUILT = "rebuilt from code: every file its guest steps need is rendered by the stack, nothing on it is unique";
+
+/** Whether a host's disk is in its VM's image (the Proxmox disk flag `backup`): every disk of a stateful VM. */
+export function diskImaged(host: { readonly stateful: boolean }, diskIndex: number): boolean {
+    // Data disks were always imaged; the OS disk only when the VM holds state (the DCs' only disk, the others' boot).
+    return host.stateful || diskIndex > 0;
+}
+
+/** `imaged` or `rebuilt`, and why, for a role. */
+export function roleImaging(role: string, stateful: boolean): { readonly imaged: boolean; readonly why: string } {
+    return { imaged: stateful, why: ROLE_IMAGE_WHY[role] ?? (stateful ? GENERIC_IMAGED : GENERIC_REBUILT) };
+}
+
+const storageId = z
+    .string()
+    .regex(/^[a-z][a-z0-9\-_.]{1,31}$/, "a Proxmox storage id: a lower-case letter, then 1 to 31 of a-z 0-9 - _ .")
+    .describe("The storage's id on the cluster (`Datacenter > Storage`), what the jobs and restores name.");
+
+const pbsStorage = z
+    .object({
+        kind: z.literal("pbs"),
+        id: storageId.default("billu-pbs").describe("The storage's id on the cluster. @default billu-pbs"),
+        server: z.string().min(1).describe("The Proxmox Backup Server's address or DNS name."),
+        datastore: z.string().min(1).describe("The datastore on the Proxmox Backup Server."),
+        username: z
+            .string()
+            .regex(/^[^@\s]+@[^!\s]+(![^\s]+)?$/, "a PBS user (`user@realm`) or API token (`user@realm!token`)")
+            .describe(
+                "The PBS user (`pve-backup@pbs`) or API token id (`pve-backup@pbs!pve`) the cluster logs on as (role DatastoreBackup on the datastore). " +
+                    "Its password or token secret is the secret `billu:vmBackupPbsPassword` (`pulumi config set --secret`).",
+            ),
+        fingerprint: z
+            .string()
+            .regex(/^([0-9A-Fa-f]{2}:){31}[0-9A-Fa-f]{2}$/, "the SHA-256 fingerprint, 32 hex pairs separated by colons")
+            .optional()
+            .describe("The SHA-256 fingerprint of the PBS server's certificate (`proxmox-backup-manager cert info`). @default the certificate must be trusted by the nodes"),
+        namespace: z.string().min(1).optional().describe("The namespace on the datastore (one per environment). @default the datastore's root"),
+    })
+    .strict();
+
+const nfsStorage = z
+    .object({
+        kind: z.literal("nfs"),
+        id: storageId.default("billu-nfs").describe("The storage's id on the cluster. @default billu-nfs"),
+        server: z.string().min(1).describe("The NFS server's address or DNS name."),
+        export: z.string().regex(/^\//, "an absolute path").describe("The exported path (`/srv/backup/pve`)."),
+        options: z.string().min(1).optional().describe("NFS mount options (`vers=4.2`). @default the node's defaults"),
+    })
+    .strict();
+
+export const vmBackupSchema = z
+    .object({
+        storage: z
+            .discriminatedUnion("kind", [pbsStorage, nfsStorage])
+            .describe(
+                "Where the images go: `kind: pbs`, a Proxmox Backup Server datastore (deduplicated, encrypted on the node with a key the stack " +
+                    "generates), or `kind: nfs`, an NFS export (the fallback: no deduplication, no client-side encryption).",
+            ),
+        schedule: z
+            .string()
+            .regex(/^[a-z0-9 .:,*/~-]+$/, "a Proxmox calendar event (`01:00`, `mon..fri 21:00`, `*-*-* 02:30`)")
+            .default("01:00")
+            .describe("When the job runs, a Proxmox calendar event (systemd-like). Outside working hours, away from the in-guest backups' window. @default 01:00"),
+        retention: z
+            .object({
+                keepDaily: z.number().int().min(0).max(366).default(7).describe("Daily images kept. @default 7"),
+                keepWeekly: z.number().int().min(0).max(260).default(4).describe("Weekly images kept. @default 4"),
+                keepMonthly: z.number().int().min(0).max(120).default(6).describe("Monthly images kept. @default 6"),
+            })
+            .strict()
+            .default({})
+            .describe("How many images the job keeps (Proxmox prune options keep-daily, keep-weekly, keep-monthly). @default 7 daily, 4 weekly, 6 monthly"),
+        mailTo: z
+            .array(z.string().regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, "an e-mail address"))
+            .optional()
+            .describe("Who the job's report is mailed to (IT). @default postmaster@<the mail domain> when the site runs billu:mail (its alias reaches IT), else nobody"),
+        mailNotification: z
+            .enum(["always", "failure"])
+            .default("always")
+            .describe("When the report is mailed: `always` (a missing mail then means the job did not run) or `failure`. @default always"),
+    })
+    .strict()
+    .describe("VM images on Proxmox: the backup storage and the backup job covering every stateful VM");
+
+export type VmBackupConfig = z.output<typeof vmBackupSchema>;
+
+/** One backup job of the cluster and the VMs it covers. */
+export interface VmBackupJob {
+    /** The job's id on the cluster (`billu-par-vms`). */
+    readonly id: string;
+    readonly schedule: string;
+    readonly mode: "snapshot";
+    readonly retention: { readonly keepDaily: number; readonly keepWeekly: number; readonly keepMonthly: number };
+    readonly mailTo: readonly string[];
+    readonly mailNotification: "always" | "failure";
+    /** The VMs it covers, in VM id order: name, id, node, and which disks (`scsi0`, ...) are in the image. */
+    readonly vms: readonly { readonly name: string; readonly vmId: number; readonly node: string; readonly role: string; readonly disks: readonly string[] }[];
+}
+
+export interface VmBackupPlan {
+    readonly storage: VmBackupConfig["storage"];
+    /** The cluster nodes the storage is declared on. */
+    readonly nodes: readonly string[];
+    readonly jobs: readonly VmBackupJob[];
+    /** Every role of the site: imaged or rebuilt, and why (docs). */
+    readonly roles: readonly { readonly role: string; readonly imaged: boolean; readonly why: string; readonly hosts: readonly string[] }[];
+}
+
+export interface VmBackupInput {
+    readonly site: { readonly code: string };
+    readonly cfg: VmBackupConfig | undefined;
+    readonly hosts: readonly VmBackupHost[];
+    readonly nodes: readonly string[];
+    /** The site's mail domain, when it runs billu:mail (the default report address is its postmaster). */
+    readonly mailDomain?: string;
+}
+
+/** The plan, or undefined when the site has no `billu:vmBackup` (nothing is imaged; the policy says so in prod). */
+export function planVmBackup(input: VmBackupInput, problems: Problems): VmBackupPlan | undefined {
+    const { cfg } = input;
+    if (!cfg) return undefined;
+    const stateful = input.hosts.filter((h) => h.stateful).sort((a, b) => a.vmId - b.vmId);
+    if (stateful.length === 0) {
+        problems.add(
+            "billu:vmBackup",
+            `is set, but billu:hosts has no stateful VM for its job to cover (got ${show(input.hosts.map((h) => h.name))})`,
+            "remove billu:vmBackup, or add the stateful hosts (dc, fileserver, mail, logs) it should image",
+        );
+        return undefined;
+    }
+    const mailTo = cfg.mailTo ?? (input.mailDomain ? [`postmaster@${input.mailDomain}`] : []);
+    const roles = [...new Set(input.hosts.map((h) => h.role))].map((role) => {
+        const hosts = input.hosts.filter((h) => h.role === role);
+        return { role, ...roleImaging(role, hosts[0].stateful), hosts: hosts.map((h) => h.name) };
+    });
+    return {
+        storage: cfg.storage,
+        nodes: [...input.nodes],
+        jobs: [
+            {
+                id: `billu-${input.site.code.toLowerCase()}-vms`,
+                schedule: cfg.schedule,
+                mode: "snapshot",
+                retention: { ...cfg.retention },
+                mailTo,
+                mailNotification: cfg.mailNotification,
+                vms: stateful.map((h) => ({
+                    name: h.name,
+                    vmId: h.vmId,
+                    node: h.node,
+                    role: h.role,
+                    disks: h.disks.flatMap((_, i) => (diskImaged(h, i) ? [`scsi${i}`] : [])),
+                })),
+            },
+        ],
+        roles,
+    };
+}
