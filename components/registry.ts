@@ -35,6 +35,6 @@ export const COMPONENTS: Readonly<Record<string, ServiceComponents>> = {
     fileserver: { build: buildFileServers },
     web: { build: buildWeb },
     mail: { build: buildMail },
-    vmBackup: { site: buildVmBackup },
+    "vm-backup": { site: buildVmBackup },
     logs: { build: buildLogs, everyHost: { need: "log-shipper", resources: logShipperResources, render: renderLogShipper } },
 };

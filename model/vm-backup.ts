@@ -16,6 +16,11 @@
 import { z } from "zod";
 import { Problems, show } from "./errors";
 
+/** A string matching `re`; else the problem says what it is not (`message`) and how to write it (`fix`). */
+function matching(re: RegExp, message: string, fix: string) {
+    return z.string().refine((v) => re.test(v), { message, params: { fix } });
+}
+
 /** The pieces of a host the planner reads (a subset of HostModel). */
 export interface VmBackupHost {
     readonly name: string;
@@ -52,9 +57,7 @@ export function roleImaging(role: string, stateful: boolean): { readonly imaged:
     return { imaged: stateful, why: ROLE_IMAGE_WHY[role] ?? (stateful ? GENERIC_IMAGED : GENERIC_REBUILT) };
 }
 
-const storageId = z
-    .string()
-    .regex(/^[a-z][a-z0-9\-_.]{1,31}$/, "a Proxmox storage id: a lower-case letter, then 1 to 31 of a-z 0-9 - _ .")
+const storageId = matching(/^[a-z][a-z0-9\-_.]{1,31}$/, "is not a Proxmox storage id", "write a lower-case letter, then 1 to 31 of a-z 0-9 - _ . (`billu-pbs`)")
     .describe("The storage's id on the cluster (`Datacenter > Storage`), what the jobs and restores name.");
 
 const pbsStorage = z
@@ -63,16 +66,12 @@ const pbsStorage = z
         id: storageId.default("billu-pbs").describe("The storage's id on the cluster. @default billu-pbs"),
         server: z.string().min(1).describe("The Proxmox Backup Server's address or DNS name."),
         datastore: z.string().min(1).describe("The datastore on the Proxmox Backup Server."),
-        username: z
-            .string()
-            .regex(/^[^@\s]+@[^!\s]+(![^\s]+)?$/, "a PBS user (`user@realm`) or API token (`user@realm!token`)")
+        username: matching(/^[^@\s]+@[^!\s]+(![^\s]+)?$/, "is not a PBS user or API token id", "write the user as `user@realm` (`pve-backup@pbs`) or the token as `user@realm!token`")
             .describe(
                 "The PBS user (`pve-backup@pbs`) or API token id (`pve-backup@pbs!pve`) the cluster logs on as (role DatastoreBackup on the datastore). " +
                     "Its password or token secret is the secret `billu:vmBackupPbsPassword` (`pulumi config set --secret`).",
             ),
-        fingerprint: z
-            .string()
-            .regex(/^([0-9A-Fa-f]{2}:){31}[0-9A-Fa-f]{2}$/, "the SHA-256 fingerprint, 32 hex pairs separated by colons")
+        fingerprint: matching(/^([0-9A-Fa-f]{2}:){31}[0-9A-Fa-f]{2}$/, "is not a SHA-256 fingerprint", "copy it from `proxmox-backup-manager cert info` on the PBS server: 32 hex pairs separated by colons")
             .optional()
             .describe("The SHA-256 fingerprint of the PBS server's certificate (`proxmox-backup-manager cert info`). @default the certificate must be trusted by the nodes"),
         namespace: z.string().min(1).optional().describe("The namespace on the datastore (one per environment). @default the datastore's root"),
@@ -84,7 +83,7 @@ const nfsStorage = z
         kind: z.literal("nfs"),
         id: storageId.default("billu-nfs").describe("The storage's id on the cluster. @default billu-nfs"),
         server: z.string().min(1).describe("The NFS server's address or DNS name."),
-        export: z.string().regex(/^\//, "an absolute path").describe("The exported path (`/srv/backup/pve`)."),
+        export: matching(/^\//, "is not an absolute path", "write the export as the NFS server shows it (`showmount -e <server>`), starting with /").describe("The exported path (`/srv/backup/pve`)."),
         options: z.string().min(1).optional().describe("NFS mount options (`vers=4.2`). @default the node's defaults"),
     })
     .strict();
@@ -97,9 +96,7 @@ export const vmBackupSchema = z
                 "Where the images go: `kind: pbs`, a Proxmox Backup Server datastore (deduplicated, encrypted on the node with a key the stack " +
                     "generates), or `kind: nfs`, an NFS export (the fallback: no deduplication, no client-side encryption).",
             ),
-        schedule: z
-            .string()
-            .regex(/^[a-z0-9 .:,*/~-]+$/, "a Proxmox calendar event (`01:00`, `mon..fri 21:00`, `*-*-* 02:30`)")
+        schedule: matching(/^[a-z0-9 .:,*/~-]+$/, "is not a Proxmox calendar event", "write one like `01:00`, `mon..fri 21:00` or `*-*-* 02:30` (letters, digits, spaces and . : , * / ~ - only)")
             .default("01:00")
             .describe("When the job runs, a Proxmox calendar event (systemd-like). Outside working hours, away from the in-guest backups' window. @default 01:00"),
         retention: z
@@ -112,7 +109,7 @@ export const vmBackupSchema = z
             .default({})
             .describe("How many images the job keeps (Proxmox prune options keep-daily, keep-weekly, keep-monthly). @default 7 daily, 4 weekly, 6 monthly"),
         mailTo: z
-            .array(z.string().regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, "an e-mail address"))
+            .array(matching(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, "is not an e-mail address", "write a full address (`dsi-alertes@billu.remindme.lan`)"))
             .optional()
             .describe("Who the job's report is mailed to (IT). @default postmaster@<the mail domain> when the site runs billu:mail (its alias reaches IT), else nobody"),
         mailNotification: z

@@ -29,7 +29,7 @@ export class VmBackup extends pulumi.ComponentResource {
     public readonly jobs: proxmox.backup.Job[];
 
     constructor(name: string, args: VmBackupArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("billu:backup:VmBackup", name, {}, opts);
+        super("billu:vm-backup:VmBackup", name, {}, opts);
         const { plan } = args;
         const protect = args.protect ?? false;
         const keep = { parent: this, protect, retainOnDelete: protect };

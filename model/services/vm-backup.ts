@@ -4,9 +4,9 @@ import { planVmBackup, VmBackupConfig, vmBackupSchema, VmBackupPlan } from "../v
 import { defineService } from "./types";
 
 export const vmBackupService = defineService<VmBackupConfig, VmBackupPlan>({
-    key: "vmBackup",
+    // The plan's name and the docs/tests file names; its config key is billu:vmBackup.
+    key: "vm-backup",
     title: "VM images on Proxmox",
-    docs: "docs/services/vm-backup.md",
     config: { vmBackup: vmBackupSchema.optional() },
     // Reads the mail plan for the report's default address (postmaster), and plans without it.
     after: ["hosts", "mail?"],
