@@ -57,8 +57,11 @@ export function roleImaging(role: string, stateful: boolean): { readonly imaged:
     return { imaged: stateful, why: ROLE_IMAGE_WHY[role] ?? (stateful ? GENERIC_IMAGED : GENERIC_REBUILT) };
 }
 
-const storageId = matching(/^[a-z][a-z0-9\-_.]{1,31}$/, "is not a Proxmox storage id", "write a lower-case letter, then 1 to 31 of a-z 0-9 - _ . (`billu-pbs`)")
-    .describe("The storage's id on the cluster (`Datacenter > Storage`), what the jobs and restores name.");
+const storageId = matching(
+    /^[a-z][a-z0-9\-_.]{1,31}$/,
+    "is not a Proxmox storage id",
+    "write a lower-case letter, then 1 to 31 of a-z 0-9 - _ . (`billu-pbs`)",
+).describe("The storage's id on the cluster (`Datacenter > Storage`), what the jobs and restores name.");
 
 const pbsStorage = z
     .object({
@@ -66,14 +69,23 @@ const pbsStorage = z
         id: storageId.default("billu-pbs").describe("The storage's id on the cluster. @default billu-pbs"),
         server: z.string().min(1).describe("The Proxmox Backup Server's address or DNS name."),
         datastore: z.string().min(1).describe("The datastore on the Proxmox Backup Server."),
-        username: matching(/^[^@\s]+@[^!\s]+(![^\s]+)?$/, "is not a PBS user or API token id", "write the user as `user@realm` (`pve-backup@pbs`) or the token as `user@realm!token`")
-            .describe(
-                "The PBS user (`pve-backup@pbs`) or API token id (`pve-backup@pbs!pve`) the cluster logs on as (role DatastoreBackup on the datastore). " +
-                    "Its password or token secret is the secret `billu:vmBackupPbsPassword` (`pulumi config set --secret`).",
-            ),
-        fingerprint: matching(/^([0-9A-Fa-f]{2}:){31}[0-9A-Fa-f]{2}$/, "is not a SHA-256 fingerprint", "copy it from `proxmox-backup-manager cert info` on the PBS server: 32 hex pairs separated by colons")
+        username: matching(
+            /^[^@\s]+@[^!\s]+(![^\s]+)?$/,
+            "is not a PBS user or API token id",
+            "write the user as `user@realm` (`pve-backup@pbs`) or the token as `user@realm!token`",
+        ).describe(
+            "The PBS user (`pve-backup@pbs`) or API token id (`pve-backup@pbs!pve`) the cluster logs on as (role DatastoreBackup on the datastore). " +
+                "Its password or token secret is the secret `billu:vmBackupPbsPassword` (`pulumi config set --secret`).",
+        ),
+        fingerprint: matching(
+            /^([0-9A-Fa-f]{2}:){31}[0-9A-Fa-f]{2}$/,
+            "is not a SHA-256 fingerprint",
+            "copy it from `proxmox-backup-manager cert info` on the PBS server: 32 hex pairs separated by colons",
+        )
             .optional()
-            .describe("The SHA-256 fingerprint of the PBS server's certificate (`proxmox-backup-manager cert info`). @default the certificate must be trusted by the nodes"),
+            .describe(
+                "The SHA-256 fingerprint of the PBS server's certificate (`proxmox-backup-manager cert info`). @default the certificate must be trusted by the nodes",
+            ),
         namespace: z.string().min(1).optional().describe("The namespace on the datastore (one per environment). @default the datastore's root"),
     })
     .strict();
@@ -83,7 +95,9 @@ const nfsStorage = z
         kind: z.literal("nfs"),
         id: storageId.default("billu-nfs").describe("The storage's id on the cluster. @default billu-nfs"),
         server: z.string().min(1).describe("The NFS server's address or DNS name."),
-        export: matching(/^\//, "is not an absolute path", "write the export as the NFS server shows it (`showmount -e <server>`), starting with /").describe("The exported path (`/srv/backup/pve`)."),
+        export: matching(/^\//, "is not an absolute path", "write the export as the NFS server shows it (`showmount -e <server>`), starting with /").describe(
+            "The exported path (`/srv/backup/pve`).",
+        ),
         options: z.string().min(1).optional().describe("NFS mount options (`vers=4.2`). @default the node's defaults"),
     })
     .strict();
@@ -96,9 +110,15 @@ export const vmBackupSchema = z
                 "Where the images go: `kind: pbs`, a Proxmox Backup Server datastore (deduplicated, encrypted on the node with a key the stack " +
                     "generates), or `kind: nfs`, an NFS export (the fallback: no deduplication, no client-side encryption).",
             ),
-        schedule: matching(/^[a-z0-9 .:,*/~-]+$/, "is not a Proxmox calendar event", "write one like `01:00`, `mon..fri 21:00` or `*-*-* 02:30` (letters, digits, spaces and . : , * / ~ - only)")
+        schedule: matching(
+            /^[a-z0-9 .:,*/~-]+$/,
+            "is not a Proxmox calendar event",
+            "write one like `01:00`, `mon..fri 21:00` or `*-*-* 02:30` (letters, digits, spaces and . : , * / ~ - only)",
+        )
             .default("01:00")
-            .describe("When the job runs, a Proxmox calendar event (systemd-like). Outside working hours, away from the in-guest backups' window. @default 01:00"),
+            .describe(
+                "When the job runs, a Proxmox calendar event (systemd-like). Outside working hours, away from the in-guest backups' window. @default 01:00",
+            ),
         retention: z
             .object({
                 keepDaily: z.number().int().min(0).max(366).default(7).describe("Daily images kept. @default 7"),
@@ -111,7 +131,9 @@ export const vmBackupSchema = z
         mailTo: z
             .array(matching(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, "is not an e-mail address", "write a full address (`dsi-alertes@billu.remindme.lan`)"))
             .optional()
-            .describe("Who the job's report is mailed to (IT). @default postmaster@<the mail domain> when the site runs billu:mail (its alias reaches IT), else nobody"),
+            .describe(
+                "Who the job's report is mailed to (IT). @default postmaster@<the mail domain> when the site runs billu:mail (its alias reaches IT), else nobody",
+            ),
         mailNotification: z
             .enum(["always", "failure"])
             .default("always")

@@ -7,7 +7,14 @@ const planOf = (raw: Record<string, unknown>) => model(raw).plan<VmBackupPlan>("
 
 test("prod: one snapshot job on the PBS storage covers every stateful VM, the DCs with their only disk", () => {
     const plan = planOf(stackRaw("prod"))!;
-    expect(plan.storage).toEqual({ kind: "pbs", id: "billu-pbs", server: "pbs1.billu.remindme.lan", datastore: "billu", username: "pve-backup@pbs!pve", namespace: "prod" });
+    expect(plan.storage).toEqual({
+        kind: "pbs",
+        id: "billu-pbs",
+        server: "pbs1.billu.remindme.lan",
+        datastore: "billu",
+        username: "pve-backup@pbs!pve",
+        namespace: "prod",
+    });
     expect(plan.nodes).toEqual(["pve1", "pve2", "pve3"]);
     expect(plan.jobs).toEqual([
         {
@@ -78,7 +85,11 @@ test("mailTo overrides the default; without billu:mail and mailTo nobody is mail
         problems,
     )!;
     expect(problems.all).toEqual([]);
-    expect([plan.jobs[0].id, plan.jobs[0].mailTo, plan.storage]).toEqual(["billu-eco-vms", [], { kind: "nfs", id: "billu-nfs", server: "nas", export: "/srv/pve" }]);
+    expect([plan.jobs[0].id, plan.jobs[0].mailTo, plan.storage]).toEqual([
+        "billu-eco-vms",
+        [],
+        { kind: "nfs", id: "billu-nfs", server: "nas", export: "/srv/pve" },
+    ]);
 });
 
 test("no billu:vmBackup: no plan", () => {
@@ -96,8 +107,7 @@ describe("bad input names the key, shows the value and says how to fix it", () =
         ],
         [
             "a PBS user without its realm, a bad fingerprint",
-            (raw: Record<string, any>) =>
-                (raw.vmBackup.storage = { kind: "pbs", server: "pbs", datastore: "d", username: "backup", fingerprint: "AB:CD" }),
+            (raw: Record<string, any>) => (raw.vmBackup.storage = { kind: "pbs", server: "pbs", datastore: "d", username: "backup", fingerprint: "AB:CD" }),
             [
                 `billu:vmBackup.storage.username: is "backup", which is not a PBS user or API token id. Fix: write the user as \`user@realm\` (\`pve-backup@pbs\`) or the token as \`user@realm!token\``,
                 `billu:vmBackup.storage.fingerprint: is "AB:CD", which is not a SHA-256 fingerprint. Fix: copy it from \`proxmox-backup-manager cert info\` on the PBS server: 32 hex pairs separated by colons`,
@@ -106,7 +116,9 @@ describe("bad input names the key, shows the value and says how to fix it", () =
         [
             "a schedule with a shell character",
             (raw: Record<string, any>) => (raw.vmBackup.schedule = "01:00; rm -rf /"),
-            [`billu:vmBackup.schedule: is "01:00; rm -rf /", which is not a Proxmox calendar event. Fix: write one like \`01:00\`, \`mon..fri 21:00\` or \`*-*-* 02:30\` (letters, digits, spaces and . : , * / ~ - only)`],
+            [
+                `billu:vmBackup.schedule: is "01:00; rm -rf /", which is not a Proxmox calendar event. Fix: write one like \`01:00\`, \`mon..fri 21:00\` or \`*-*-* 02:30\` (letters, digits, spaces and . : , * / ~ - only)`,
+            ],
         ],
         [
             "a mail address without a domain",

@@ -3,10 +3,8 @@
  * and why, which job covers which VM, and the restore runbook with the commands for each VM). No Pulumi here.
  */
 import type { VmBackupPlan } from "../../model/vm-backup";
+import { PBS_STORAGE_TYPE } from "../contracts";
 import type { DocSections } from "../contracts";
-
-/** The Pulumi type of the PBS storage (its state holds the generated encryption key). */
-export const PBS_STORAGE_TYPE = "proxmoxve:storage/pbs:Pbs";
 
 /** Where the PBS encryption key lives on a cluster node (Proxmox's own place for a storage's key file). */
 export function pbsKeyPath(storageId: string): string {
@@ -24,7 +22,8 @@ export function pbsKeyFromStack(storageId: string): string {
 /** The docs sections of the VM images: imaging per role, the jobs, and the restore runbook per VM. */
 export function vmBackupDocs(plan: VmBackupPlan, datastoreOf: (host: string) => string): DocSections {
     const storage = plan.storage;
-    const retention = (j: VmBackupPlan["jobs"][number]) => `keep-daily ${j.retention.keepDaily}, keep-weekly ${j.retention.keepWeekly}, keep-monthly ${j.retention.keepMonthly}`;
+    const retention = (j: VmBackupPlan["jobs"][number]) =>
+        `keep-daily ${j.retention.keepDaily}, keep-weekly ${j.retention.keepWeekly}, keep-monthly ${j.retention.keepMonthly}`;
     const sections: DocSections = {};
     sections["VM images: imaged or rebuilt"] = {
         columns: ["role", "hosts", "VM image", "why"],

@@ -31,10 +31,9 @@ export function buildVmBackup(ctx: SiteContext, parent: pulumi.Resource, docs: R
             pbsPassword = pulumi.secret("offline-synth-placeholder");
         }
     }
-    new VmBackup(
-        `${ctx.model.site.code.toLowerCase()}-vm-backup`,
-        { plan, pbsPassword, vms: ctx.vms, protect: ctx.model.site.protectStateful },
-        { parent },
+    new VmBackup(`${ctx.model.site.code.toLowerCase()}-vm-backup`, { plan, pbsPassword, vms: ctx.vms, protect: ctx.model.site.protectStateful }, { parent });
+    Object.assign(
+        docs.sections,
+        vmBackupDocs(plan, (h) => ctx.model.host(h).disks[0].datastore),
     );
-    Object.assign(docs.sections, vmBackupDocs(plan, (h) => ctx.model.host(h).disks[0].datastore));
 }
