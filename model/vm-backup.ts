@@ -61,22 +61,25 @@ const storageId = matching(
     /^[a-z][a-z0-9\-_.]{1,31}$/,
     "is not a Proxmox storage id",
     "write a lower-case letter, then 1 to 31 of a-z 0-9 - _ . (`billu-pbs`)",
-).describe("The storage's id on the cluster (`Datacenter > Storage`), what the jobs and restores name.");
+);
 
-const pbsStorage = z
+/** The backup storage: one object, whose `kind` says which of its fields apply (the planner checks them). */
+const storageSchema = z
     .object({
-        kind: z.literal("pbs"),
-        id: storageId.default("billu-pbs").describe("The storage's id on the cluster. @default billu-pbs"),
-        server: z.string().min(1).describe("The Proxmox Backup Server's address or DNS name."),
-        datastore: z.string().min(1).describe("The datastore on the Proxmox Backup Server."),
+        kind: z.enum(["pbs", "nfs"]).describe("`pbs`: a Proxmox Backup Server datastore; `nfs`: an NFS export (the fallback)."),
+        id: storageId.optional().describe("The storage's id on the cluster (`Datacenter > Storage`), what the jobs and restores name. @default billu-<kind>"),
+        server: z.string().min(1).describe("The PBS or NFS server's address or DNS name."),
+        datastore: z.string().min(1).optional().describe("pbs: the datastore on the Proxmox Backup Server (required for pbs)."),
         username: matching(
             /^[^@\s]+@[^!\s]+(![^\s]+)?$/,
             "is not a PBS user or API token id",
             "write the user as `user@realm` (`pve-backup@pbs`) or the token as `user@realm!token`",
-        ).describe(
-            "The PBS user (`pve-backup@pbs`) or API token id (`pve-backup@pbs!pve`) the cluster logs on as (role DatastoreBackup on the datastore). " +
-                "Its password or token secret is the secret `billu:vmBackupPbsPassword` (`pulumi config set --secret`).",
-        ),
+        )
+            .optional()
+            .describe(
+                "pbs: the PBS user (`pve-backup@pbs`) or API token id (`pve-backup@pbs!pve`) the cluster logs on as (role DatastoreBackup on the " +
+                    "datastore; required for pbs). Its password or token secret is the secret `billu:vmBackupPbsPassword` (`pulumi config set --secret`).",
+            ),
         fingerprint: matching(
             /^([0-9A-Fa-f]{2}:){31}[0-9A-Fa-f]{2}$/,
             "is not a SHA-256 fingerprint",
@@ -84,32 +87,61 @@ const pbsStorage = z
         )
             .optional()
             .describe(
-                "The SHA-256 fingerprint of the PBS server's certificate (`proxmox-backup-manager cert info`). @default the certificate must be trusted by the nodes",
+                "pbs: the SHA-256 fingerprint of the PBS server's certificate (`proxmox-backup-manager cert info`). @default the certificate must be trusted by the nodes",
             ),
-        namespace: z.string().min(1).optional().describe("The namespace on the datastore (one per environment). @default the datastore's root"),
+        namespace: z.string().min(1).optional().describe("pbs: the namespace on the datastore (one per environment). @default the datastore's root"),
+        export: matching(/^\//, "is not an absolute path", "write the export as the NFS server shows it (`showmount -e <server>`), starting with /")
+            .optional()
+            .describe("nfs: the exported path (`/srv/backup/pve`; required for nfs)."),
+        options: z.string().min(1).optional().describe("nfs: mount options (`vers=4.2`). @default the node's defaults"),
     })
     .strict();
 
-const nfsStorage = z
-    .object({
-        kind: z.literal("nfs"),
-        id: storageId.default("billu-nfs").describe("The storage's id on the cluster. @default billu-nfs"),
-        server: z.string().min(1).describe("The NFS server's address or DNS name."),
-        export: matching(/^\//, "is not an absolute path", "write the export as the NFS server shows it (`showmount -e <server>`), starting with /").describe(
-            "The exported path (`/srv/backup/pve`).",
-        ),
-        options: z.string().min(1).optional().describe("NFS mount options (`vers=4.2`). @default the node's defaults"),
-    })
-    .strict();
+/** The storage as planned: its kind's fields only, the id defaulted. */
+export type VmBackupStorage =
+    | {
+          readonly kind: "pbs";
+          readonly id: string;
+          readonly server: string;
+          readonly datastore: string;
+          readonly username: string;
+          readonly fingerprint?: string;
+          readonly namespace?: string;
+      }
+    | { readonly kind: "nfs"; readonly id: string; readonly server: string; readonly export: string; readonly options?: string };
+
+const KIND_FIELDS = { pbs: ["datastore", "username", "fingerprint", "namespace"], nfs: ["export", "options"] } as const;
+const KIND_REQUIRED = { pbs: ["datastore", "username"], nfs: ["export"] } as const;
+
+/** The storage of the config, checked against its kind (every problem named), or undefined when one was found. */
+function planStorage(s: VmBackupConfig["storage"], problems: Problems): VmBackupStorage | undefined {
+    const before = problems.count;
+    const other = s.kind === "pbs" ? "nfs" : "pbs";
+    for (const f of KIND_REQUIRED[s.kind]) {
+        if (s[f] === undefined) problems.add(`billu:vmBackup.storage.${f}`, `is required for kind ${s.kind} but missing`, `set billu:vmBackup.storage.${f}`);
+    }
+    for (const f of KIND_FIELDS[other]) {
+        if (s[f] !== undefined) {
+            problems.add(
+                `billu:vmBackup.storage.${f}`,
+                `is ${show(s[f])}, a field of kind ${other}, but the storage's kind is ${s.kind}`,
+                `remove it, or set kind: ${other}`,
+            );
+        }
+    }
+    if (problems.count > before) return undefined;
+    const id = s.id ?? `billu-${s.kind}`;
+    return s.kind === "pbs"
+        ? { kind: "pbs", id, server: s.server, datastore: s.datastore!, username: s.username!, fingerprint: s.fingerprint, namespace: s.namespace }
+        : { kind: "nfs", id, server: s.server, export: s.export!, options: s.options };
+}
 
 export const vmBackupSchema = z
     .object({
-        storage: z
-            .discriminatedUnion("kind", [pbsStorage, nfsStorage])
-            .describe(
-                "Where the images go: `kind: pbs`, a Proxmox Backup Server datastore (deduplicated, encrypted on the node with a key the stack " +
-                    "generates), or `kind: nfs`, an NFS export (the fallback: no deduplication, no client-side encryption).",
-            ),
+        storage: storageSchema.describe(
+            "Where the images go: `kind: pbs`, a Proxmox Backup Server datastore (deduplicated, encrypted on the node with a key the stack " +
+                "generates), or `kind: nfs`, an NFS export (the fallback: no deduplication, no client-side encryption).",
+        ),
         schedule: matching(
             /^[a-z0-9 .:,*/~-]+$/,
             "is not a Proxmox calendar event",
@@ -158,7 +190,7 @@ export interface VmBackupJob {
 }
 
 export interface VmBackupPlan {
-    readonly storage: VmBackupConfig["storage"];
+    readonly storage: VmBackupStorage;
     /** The cluster nodes the storage is declared on. */
     readonly nodes: readonly string[];
     readonly jobs: readonly VmBackupJob[];
@@ -188,13 +220,15 @@ export function planVmBackup(input: VmBackupInput, problems: Problems): VmBackup
         );
         return undefined;
     }
+    const storage = planStorage(cfg.storage, problems);
+    if (!storage) return undefined;
     const mailTo = cfg.mailTo ?? (input.mailDomain ? [`postmaster@${input.mailDomain}`] : []);
     const roles = [...new Set(input.hosts.map((h) => h.role))].map((role) => {
         const hosts = input.hosts.filter((h) => h.role === role);
         return { role, ...roleImaging(role, hosts[0].stateful), hosts: hosts.map((h) => h.name) };
     });
     return {
-        storage: cfg.storage,
+        storage,
         nodes: [...input.nodes],
         jobs: [
             {

@@ -114,6 +114,27 @@ describe("bad input names the key, shows the value and says how to fix it", () =
             ],
         ],
         [
+            "a PBS storage without its datastore and user, with an NFS field",
+            (raw: Record<string, any>) => (raw.vmBackup.storage = { kind: "pbs", server: "pbs", export: "/srv/pve" }),
+            [
+                "billu:vmBackup.storage.datastore: is required for kind pbs but missing. Fix: set billu:vmBackup.storage.datastore",
+                "billu:vmBackup.storage.username: is required for kind pbs but missing. Fix: set billu:vmBackup.storage.username",
+                `billu:vmBackup.storage.export: is "/srv/pve", a field of kind nfs, but the storage's kind is pbs. Fix: remove it, or set kind: nfs`,
+            ],
+        ],
+        [
+            "a storage id Proxmox would refuse",
+            (raw: Record<string, any>) => (raw.vmBackup.storage = { kind: "nfs", server: "nas", id: "Bad Id" }),
+            [
+                'billu:vmBackup.storage.id: is "Bad Id", which is not a Proxmox storage id. Fix: write a lower-case letter, then 1 to 31 of a-z 0-9 - _ . (`billu-pbs`)',
+            ],
+        ],
+        [
+            "an NFS storage without its export (the id fine)",
+            (raw: Record<string, any>) => (raw.vmBackup.storage = { kind: "nfs", server: "nas" }),
+            ["billu:vmBackup.storage.export: is required for kind nfs but missing. Fix: set billu:vmBackup.storage.export"],
+        ],
+        [
             "a schedule with a shell character",
             (raw: Record<string, any>) => (raw.vmBackup.schedule = "01:00; rm -rf /"),
             [
