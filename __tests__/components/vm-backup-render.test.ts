@@ -46,7 +46,7 @@ test("NFS: the job row, the runbook restoring onto the OS disk's datastore, no k
             "billu-eco-vms",
             "pvesm list billu-nfs --vmid 240",
             "qm set 240 --protection 0 && qm stop 240",
-            "qmrestore <volid from 1.> 240 --force 1 --storage fast",
+            "qmrestore VOLID 240 --force 1 --storage fast",
             "qm set 240 --protection 1 && qm start 240; pulumi refresh",
             "none (NFS images are not encrypted on the node; the export's own access control protects them)",
         ],

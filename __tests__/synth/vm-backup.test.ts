@@ -106,7 +106,7 @@ test("prod: the docs say which job covers which VM and how to restore it, with t
         "billu-par-vms",
         "pvesm list billu-pbs --vmid 110",
         "qm set 110 --protection 0 && qm stop 110",
-        "qmrestore <volid from 1.> 110 --force 1 --storage local-lvm",
+        "qmrestore VOLID 110 --force 1 --storage local-lvm",
         "qm set 110 --protection 1 && qm start 110; pulumi refresh",
         "/etc/pve/priv/storage/billu-pbs.enc; on a cluster that lost it, first: pulumi stack export --show-secrets | jq -r '.deployment.resources[] | " +
             'select(.type == "proxmoxve:storage/pbs:Pbs" and .inputs.resourceId == "billu-pbs") | .outputs.generatedEncryptionKey\' > /etc/pve/priv/storage/billu-pbs.enc',

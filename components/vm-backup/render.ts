@@ -51,14 +51,14 @@ export function vmBackupDocs(plan: VmBackupPlan, datastoreOf: (host: string) => 
             ? `on a cluster that lost it, first: ${pbsKeyFromStack(storage.id)}`
             : "none (NFS images are not encrypted on the node; the export's own access control protects them)";
     sections["VM image restore runbook"] = {
-        columns: ["VM", "job", "1. list its images", "2. free its id (protected VM)", "3. restore over it", "4. back in the stack", "encryption key"],
+        columns: ["VM", "job", "1. list its images", "2. free its id (protected VM)", "3. restore over it (VOLID: an image listed in 1.)", "4. back in the stack", "encryption key"],
         rows: plan.jobs.flatMap((j) =>
             j.vms.map((v) => [
                 v.name,
                 j.id,
                 `pvesm list ${storage.id} --vmid ${v.vmId}`,
                 `qm set ${v.vmId} --protection 0 && qm stop ${v.vmId}`,
-                `qmrestore <volid from 1.> ${v.vmId} --force 1 --storage ${datastoreOf(v.name)}`,
+                `qmrestore VOLID ${v.vmId} --force 1 --storage ${datastoreOf(v.name)}`,
                 `qm set ${v.vmId} --protection 1 && qm start ${v.vmId}; pulumi refresh`,
                 storage.kind === "pbs" ? `${pbsKeyPath(storage.id)}; ${key}` : key,
             ]),
