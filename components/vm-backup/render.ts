@@ -51,7 +51,15 @@ export function vmBackupDocs(plan: VmBackupPlan, datastoreOf: (host: string) => 
             ? `on a cluster that lost it, first: ${pbsKeyFromStack(storage.id)}`
             : "none (NFS images are not encrypted on the node; the export's own access control protects them)";
     sections["VM image restore runbook"] = {
-        columns: ["VM", "job", "1. list its images", "2. free its id (protected VM)", "3. restore over it (VOLID: an image listed in 1.)", "4. back in the stack", "encryption key"],
+        columns: [
+            "VM",
+            "job",
+            "1. list its images",
+            "2. free its id (protected VM)",
+            "3. restore over it (VOLID: an image listed in 1.)",
+            "4. back in the stack",
+            "encryption key",
+        ],
         rows: plan.jobs.flatMap((j) =>
             j.vms.map((v) => [
                 v.name,
