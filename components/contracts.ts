@@ -71,6 +71,9 @@ export const CLUSTER_FIREWALL_TYPE = "proxmoxve:cluster/firewallLegacy:FirewallL
 export const IPSET_TYPE = "proxmoxve:firewall/ipsetLegacy:IpsetLegacy";
 export const HA_RESOURCE_TYPE = "proxmoxve:index/haresource:Haresource";
 export const RANDOM_PASSWORD_TYPE = "random:index/randomPassword:RandomPassword";
+export const BACKUP_JOB_TYPE = "proxmoxve:backup/job:Job";
+export const PBS_STORAGE_TYPE = "proxmoxve:storage/pbs:Pbs";
+export const NFS_STORAGE_TYPE = "proxmoxve:storage/nfs:Nfs";
 
 // ---- Proxmox names the firewall and the VMs carry.
 

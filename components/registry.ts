@@ -7,13 +7,14 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { EveryHostRenderer } from "./base-server/every-host";
 import type { SiteContext } from "./context";
-import type { RoleBuilder } from "./contracts";
+import type { DocSections, RoleBuilder } from "./contracts";
 import { buildDomainControllers } from "./domain-controller/builder";
 import { buildDhcp } from "./dhcp/role";
 import { buildFileServers } from "./fileserver/role";
 import { buildLogs, logShipperResources, renderLogShipper } from "./logs/role";
 import { mailBuilder } from "./mail/role";
 import { mailDirectoryStep } from "./directory/mail";
+import { buildVmBackup } from "./vm-backup/role";
 import { buildWeb } from "./web/role";
 
 export interface ServiceComponents {
@@ -25,6 +26,11 @@ export interface ServiceComponents {
         readonly resources: (ctx: SiteContext, parent: pulumi.Resource) => unknown;
         readonly render: EveryHostRenderer;
     };
+    /**
+     * Builds what the service makes once for the whole site, after every role's VMs exist (the backup jobs over them),
+     * and returns its docs sections. @default nothing
+     */
+    readonly site?: (ctx: SiteContext, parent: pulumi.Resource) => DocSections | undefined;
 }
 
 export const COMPONENTS: Readonly<Record<string, ServiceComponents>> = {
@@ -34,5 +40,6 @@ export const COMPONENTS: Readonly<Record<string, ServiceComponents>> = {
     web: { build: buildWeb },
     // The mail server runs the directory's `mail-directory` step on the first DC: its renderer is handed over here.
     mail: { build: mailBuilder({ directoryStep: mailDirectoryStep }) },
+    "vm-backup": { site: buildVmBackup },
     logs: { build: buildLogs, everyHost: { need: "log-shipper", resources: logShipperResources, render: renderLogShipper } },
 };

@@ -106,8 +106,8 @@ function zodProblems(raw: Record<string, unknown>, issues: ZodIssue[], problems:
                 `${issue.type === "string" ? "is" : "has"} ${n} ${unit}, more than the ${issue.maximum} it may ${issue.type === "string" ? "be" : "have"}`,
                 `shorten it to at most ${issue.maximum} (see README, "Configuration")`,
             );
-        } else if (issue.code === "invalid_enum_value") {
-            problems.add(path, `is ${show(value)}`, `use one of ${issue.options.join(", ")}`);
+        } else if (issue.code === "invalid_enum_value" || issue.code === "invalid_union_discriminator") {
+            problems.add(path, `is ${show(value)}`, `use one of ${issue.options.map(String).join(", ")}`);
         } else if (issue.code === "custom") {
             const fix = (issue.params as { fix?: string } | undefined)?.fix ?? 'correct the value (see README, "Configuration")';
             problems.add(path, `is ${brief(value)}, which ${issue.message}`, fix);

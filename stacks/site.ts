@@ -126,6 +126,8 @@ export class Site extends pulumi.ComponentResource {
                 { parent: this },
             );
         }
+        // Site-wide services, once every VM exists (the VM images' backup jobs cover them).
+        for (const c of Object.values(COMPONENTS)) Object.assign(this.docs.sections, c.site?.(ctx, this));
         this.caCertPem = ca.certPem;
         this.registerOutputs({ caCertPem: this.caCertPem });
     }

@@ -11,7 +11,7 @@ import { assertNoPlaintextSecrets, CONFIG_KEYS } from "../model/schema";
 import { SECRET_MARK } from "./mock-runtime";
 
 /** `billu:` keys read as secrets (never part of the model). */
-export const SECRET_KEYS = ["sshPrivateKey"];
+export const SECRET_KEYS = ["sshPrivateKey", "vmBackupPbsPassword"];
 
 /** Reads a stack file into Pulumi's flat config map; secure values become placeholders. */
 export function readStackConfig(file: string): { config: Record<string, string>; secretKeys: string[] } {

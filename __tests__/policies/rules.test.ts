@@ -23,6 +23,8 @@ test("the pack's rule list is pinned", () => {
         ["require-distinct-raid1-datastores", "mandatory"],
         ["protect-fileserver-data-disks", "mandatory"],
         ["disallow-intranet-from-wan", "mandatory"],
+        ["require-backup-job-for-stateful-vms", "mandatory"],
+        ["protect-backup-storage", "mandatory"],
     ]);
     for (const r of RULES) {
         expect(r.name).toMatch(/^[a-z]+(-[a-z0-9]+)+$/);

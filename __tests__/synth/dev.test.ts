@@ -32,7 +32,8 @@ test("one VM per host, each NIC with the Proxmox firewall on, the router in ever
     expect(vms.flatMap((v) => v.inputs.networkDevices as { firewall: boolean }[]).every((n) => n.firewall)).toBe(true);
     const fs = vms.find((v) => v.inputs.name === "PAR-FS01")!;
     expect(fs.inputs.disks).toEqual([
-        expect.objectContaining({ interface: "scsi0", datastoreId: "local-lvm", size: 16, backup: false }),
+        // A stateful VM's OS disk is in its image too (model/vm-backup.ts): a restored file server boots as it was.
+        expect.objectContaining({ interface: "scsi0", datastoreId: "local-lvm", size: 16, backup: true }),
         expect.objectContaining({ interface: "scsi1", datastoreId: "data-a", size: 16, backup: true }),
         expect.objectContaining({ interface: "scsi2", datastoreId: "data-b", size: 16, backup: true }),
     ]);

@@ -8,6 +8,7 @@ import { GuestStep } from "../guest-step/GuestStep";
 import { StepSpec } from "../guest-step/render";
 import { MAIL_SECRET } from "./common";
 import { mailPackagesStep, mailStep } from "./steps";
+import { mailStoreStep } from "./store";
 
 export interface MailServerArgs {
     readonly ctx: SiteContext;
@@ -78,7 +79,14 @@ export class MailServer extends pulumi.ComponentResource {
         const dc1 = ctx.model.host(domain.dcs[0].name);
         this.directory = step("directory", "mail-directory", dc1, args.directoryStep, domain.flavor === "samba" ? "linux" : "windows", [...ctx.after.domain]);
         // The packages first: the configuration step's checks run postfix and doveconf before its body could install them.
-        const packages = step("packages", "mail-packages", host, mailPackagesStep(), "linux", [...this.server.ready, ...ctx.after.domain]);
+        // The mail store on the data disk (when the host has one), mounted before Dovecot is installed and writes to it.
+        const storeSpec = mailStoreStep(host);
+        const store = storeSpec && step("store", "mail-store", host, storeSpec, "linux", [...this.server.ready]);
+        const packages = step("packages", "mail-packages", host, mailPackagesStep(), "linux", [
+            ...this.server.ready,
+            ...ctx.after.domain,
+            ...(store ? [store.apply] : []),
+        ]);
         this.mail = step("mail", "mail", host, mailStep(plan, domain), "linux", [packages.apply, this.directory.apply]);
         this.registerOutputs({});
     }

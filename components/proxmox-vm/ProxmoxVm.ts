@@ -114,8 +114,9 @@ export class ProxmoxVm extends pulumi.ComponentResource {
                     iothread: true,
                     discard: "on",
                     ssd: true,
-                    // Data disks are backed up by the guest's own backup job; the OS disk is rebuilt from code.
-                    backup: d.role === "data",
+                    // In the VM's image (Proxmox's backup jobs): every disk of a stateful VM, a stateless VM's data disks
+                    // only; a stateless OS disk is rebuilt from code (model/vm-backup.ts, per role).
+                    backup: d.backup,
                 })),
                 networkDevices: args.nics.map((n) => ({
                     bridge: n.bridge,

@@ -4,6 +4,7 @@
  */
 import { isWindows } from "../../model/naming";
 import { HostModel, SiteModel } from "../../model/site";
+import { diskImaged } from "../../model/vm-backup";
 import { VM_TAG } from "../contracts";
 
 export interface VmPlan {
@@ -16,7 +17,8 @@ export interface VmPlan {
     readonly cores: number;
     readonly memoryMiB: number;
     readonly osType: "l26" | "win11";
-    readonly disks: { interface: string; datastoreId: string; sizeGiB: number; role: "os" | "data" }[];
+    /** `backup`: the disk is in the VM's image (Proxmox's flag; model/vm-backup.ts says which, per role). */
+    readonly disks: { interface: string; datastoreId: string; sizeGiB: number; role: "os" | "data"; backup: boolean }[];
     readonly nics: { bridge: string; vlanId?: number; firewall: true; model: "virtio" }[];
     readonly ipConfigs: { address: string; gateway?: string }[];
     readonly dnsServers: string[];
@@ -53,7 +55,13 @@ export function planVm(model: SiteModel, host: HostModel): VmPlan {
         memoryMiB: host.memoryMiB,
         osType: windows ? "win11" : "l26",
         // virtio-scsi disks: scsi0 is the template's OS disk (resized), scsi1.. the data disks.
-        disks: host.disks.map((d, i) => ({ interface: `scsi${i}`, datastoreId: d.datastore, sizeGiB: d.sizeGiB, role: i === 0 ? "os" : "data" })),
+        disks: host.disks.map((d, i) => ({
+            interface: `scsi${i}`,
+            datastoreId: d.datastore,
+            sizeGiB: d.sizeGiB,
+            role: i === 0 ? "os" : "data",
+            backup: diskImaged(host, i),
+        })),
         nics: host.nics.map((n) => ({ bridge: n.bridge, vlanId: n.vlanId, firewall: true, model: "virtio" })),
         ipConfigs: host.nics.map((n) => ({ address: `${n.address}/${n.prefix}`, gateway: n.gateway })),
         // What the flow matrix lets this host reach (model/guest-resolvers.ts): a DMZ server gets the upstream

@@ -13,6 +13,7 @@ import { firewallService } from "./firewall";
 import { mailService } from "./mail";
 import { logsService } from "./logs";
 import { memberService } from "./member";
+import { vmBackupService } from "./vm-backup";
 import { vpnService } from "./vpn";
 import { webService } from "./web";
 import type { ServiceDescriptor } from "./types";
@@ -30,6 +31,7 @@ export const SERVICES: readonly ServiceDescriptor[] = [
     logsService,
     memberService,
     baseService,
+    vmBackupService,
 ];
 
 /** The pseudo-service `after` may name: every host of billu:hosts is sound. */

@@ -14,6 +14,8 @@ import { requireDcNodeSpread } from "./require-dc-node-spread";
 import { requireHaForStatefulVms } from "./require-ha-for-stateful-vms";
 import { protectFileserverDataDisks } from "./protect-fileserver-data-disks";
 import { requireDistinctRaid1Datastores } from "./require-distinct-raid1-datastores";
+import { protectBackupStorage } from "./protect-backup-storage";
+import { requireBackupJobForStatefulVms } from "./require-backup-job-for-stateful-vms";
 import { BilluRule } from "./rule";
 
 export const RULES: readonly BilluRule[] = [
@@ -32,4 +34,6 @@ export const RULES: readonly BilluRule[] = [
     requireDistinctRaid1Datastores,
     protectFileserverDataDisks,
     disallowIntranetFromWan,
+    requireBackupJobForStatefulVms,
+    protectBackupStorage,
 ];
