@@ -8,6 +8,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { EveryHostRenderer } from "./base-server/every-host";
 import type { SiteContext } from "./context";
 import type { RoleBuilder } from "./contracts";
+import { BACKUP_CLIENT_NEED, backupResources, buildBackup, renderBackupClient } from "./backup/role";
 import { buildDomainControllers } from "./domain-controller/builder";
 import { buildDhcp } from "./dhcp/role";
 import { buildFileServers } from "./fileserver/role";
@@ -33,4 +34,5 @@ export const COMPONENTS: Readonly<Record<string, ServiceComponents>> = {
     web: { build: buildWeb },
     mail: { build: buildMail },
     logs: { build: buildLogs, everyHost: { need: "log-shipper", resources: logShipperResources, render: renderLogShipper } },
+    backup: { build: buildBackup, everyHost: { need: BACKUP_CLIENT_NEED, resources: backupResources, render: renderBackupClient } },
 };
