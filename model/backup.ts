@@ -141,6 +141,12 @@ export interface BackupInput {
 
 const isWindows = (os: string) => os.startsWith("windows");
 
+/** The schedule's time of day in minutes (the schema guarantees the time is last). */
+function startMinute(schedule: string): number {
+    const m = /([01]?\d|2[0-3]):([0-5]\d)(:[0-5]\d)?$/.exec(schedule);
+    return m ? Number(m[1]) * 60 + Number(m[2]) : 0;
+}
+
 /** `*-*-* 01:00` shifted by minutes, or undefined past midnight (the day would change). */
 export function staggered(schedule: string, minutes: number): string | undefined {
     const m = /^(.*?)([01]?\d|2[0-3]):([0-5]\d)(:[0-5]\d)?$/.exec(schedule);
@@ -240,7 +246,7 @@ export function planBackup(input: BackupInput, problems: Problems): BackupPlan |
             problems.add(
                 "billu:backup.schedule",
                 `${show(cfg.schedule)} staggered by ${cfg.staggerMinutes} minutes per client puts ${h.name} (client ${n + 1} of ${linux.length}) past midnight`,
-                `start earlier, or lower billu:backup.staggerMinutes below ${Math.floor((24 * 60 - 1) / Math.max(1, linux.length - 1))}`,
+                `start earlier, or lower billu:backup.staggerMinutes to at most ${Math.floor((24 * 60 - 1 - startMinute(cfg.schedule)) / Math.max(1, linux.length - 1))}`,
             );
             return;
         }

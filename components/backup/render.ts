@@ -239,3 +239,16 @@ export function clientFiles(plan: BackupPlan, client: BackupClient, sets: readon
 export function scriptText(name: "server-step.sh" | "client-step.sh" | "backup-run.sh" | "restore.sh" | "prune.sh" | "report.sh"): string {
     return readFileSync(repoPath("scripts", "backup", name), "utf8");
 }
+
+/** The names of the server step's secrets (its stdin): the certificates, each client's htpasswd hash and repository key. */
+export function serverSecretNames(plan: BackupPlan): string[] {
+    return [
+        BACKUP_SECRETS.ca,
+        BACKUP_SECRETS.cert,
+        BACKUP_SECRETS.key,
+        ...plan.clients.flatMap((c) => [BACKUP_SECRETS.htpasswdOf(c.repository), BACKUP_SECRETS.keyOf(c.repository)]),
+    ];
+}
+
+/** The names of a client's secrets: the site CA, its HTTP password and its repository key. */
+export const CLIENT_SECRET_NAMES: readonly string[] = [BACKUP_SECRETS.ca, BACKUP_SECRETS.http, BACKUP_SECRETS.password];

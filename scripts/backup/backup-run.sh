@@ -16,7 +16,9 @@ ENV_FILE=${BILLU_BACKUP_ENV:-/etc/billu/backup/client.env}
 # shellcheck source=/dev/null
 . "$ENV_FILE"
 umask 077
-export RESTIC_REPOSITORY_FILE="$BACKUP_REPOSITORY_FILE" RESTIC_PASSWORD_FILE="$BACKUP_PASSWORD_FILE" RESTIC_CACERT="$BACKUP_CA"
+# The files, never the values, on the command line; --cacert: restic 0.14 reads no RESTIC_CACERT.
+export RESTIC_REPOSITORY_FILE="$BACKUP_REPOSITORY_FILE" RESTIC_PASSWORD_FILE="$BACKUP_PASSWORD_FILE"
+restic() { command restic --cacert "$BACKUP_CA" "$@"; }
 log() { echo "billu-backup: $*" >&2; }
 started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 t0=$(date +%s)

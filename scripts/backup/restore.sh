@@ -11,7 +11,9 @@ ENV_FILE=${BILLU_BACKUP_ENV:-/etc/billu/backup/client.env}
 # shellcheck source=/dev/null
 . "$ENV_FILE"
 umask 077
-export RESTIC_REPOSITORY_FILE="$BACKUP_REPOSITORY_FILE" RESTIC_PASSWORD_FILE="$BACKUP_PASSWORD_FILE" RESTIC_CACERT="$BACKUP_CA"
+# The files, never the values, on the command line; --cacert: restic 0.14 reads no RESTIC_CACERT.
+export RESTIC_REPOSITORY_FILE="$BACKUP_REPOSITORY_FILE" RESTIC_PASSWORD_FILE="$BACKUP_PASSWORD_FILE"
+restic() { command restic --cacert "$BACKUP_CA" "$@"; }
 die() { echo "billu-restore: $*" >&2; exit 2; }
 [ $# -ge 2 ] || die "usage: restore.sh <snapshot id | latest> <target folder> [path inside the snapshot]"
 snapshot=$1 target=$2 include=${3:-}
