@@ -6,6 +6,7 @@
  *                               body), exactly as the component renders them, in synth's layout
  *   <dir>/facts.json            the plan (server, FQDN, port, clients, repositories, retention), the data sets the
  *                               services declared, the zones and the file servers' shares (paths, groups)
+ *   (with --runbook: the restore runbook of the stack, components/backup/runbook.ts, on stdout instead)
  *   <file> of --write-config    the stack file with the overlay applied (synth's --config: the read-back reference)
  * Until the stack declares its own backup server, the overlay (labs/backup/overlay.yaml: `hosts` and `flows` appended,
  * `backup`) supplies it; a stack with a host of role backup ignores it.
@@ -14,6 +15,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from "fs";
 import * as path from "path";
 import { clientFiles, CLIENT_SECRET_NAMES, scriptText, serverDirs, serverFiles, serverSecretNames } from "../components/backup/render";
+import { renderRunbook } from "../components/backup/runbook";
 import { renderStep } from "../components/guest-step/render";
 import { formatProblem, InputError } from "../model/errors";
 import { backupService } from "../model/services/backup";
@@ -81,7 +83,9 @@ function main(argv: string[]): number {
     const stack = flagValue(argv, "--stack");
     const out = flagValue(argv, "--out");
     if (!stack || !out) {
-        process.stderr.write("lab-backup: --stack and --out are required. Fix: node dist/tools/lab-backup.js --stack dev --out <dir> [--config <file>] [--overlay <file>] [--write-config <file>]\n");
+        process.stderr.write(
+            "lab-backup: --stack and --out are required. Fix: node dist/tools/lab-backup.js --stack dev --out <dir> [--config <file>] [--overlay <file>] [--write-config <file>]\n",
+        );
         return 2;
     }
     try {
@@ -97,6 +101,10 @@ function main(argv: string[]): number {
         const raw = readBilluConfig(configFile);
         process.env.BILLU_PROJECT_ROOT ??= process.cwd();
         const r = labBackup(raw);
+        if (argv.includes("--runbook")) {
+            process.stdout.write(renderRunbook(r.facts.plan, r.facts.backups));
+            return 0;
+        }
         for (const { host, staged } of r.rendered) {
             for (const s of staged) {
                 const file = path.join(out, host, s.guestPath);

@@ -24,7 +24,8 @@ export interface BackupCredentials {
 export function backupCredentials(plan: BackupPlan, parent: pulumi.Resource): ReadonlyMap<string, BackupCredentials> {
     const out = new Map<string, BackupCredentials>();
     for (const c of plan.clients) {
-        const opts = { parent, additionalSecretOutputs: ["result", "bcryptHash"] };
+        // RandomPassword marks result and bcryptHash secret itself.
+        const opts = { parent };
         out.set(c.name, {
             http: new random.RandomPassword(`backup-${c.repository}-http`, { length: 32, special: false }, opts),
             key: new random.RandomPassword(`backup-${c.repository}-key`, { length: 40, special: false }, opts),
