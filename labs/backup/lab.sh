@@ -32,7 +32,7 @@
 #  4. Share groups: numeric ids stand for the AD groups' (restic stores and restores the numbers).
 # Proof the lab can fail: BILLU_LAB_SABOTAGE=1 removes --append-only from the installed server unit (after the
 # read-back) and restarts it: the client's `restic forget` then succeeds and the lab exits 1.
-# shellcheck disable=SC2016,SC2317 # node programs in single quotes; probes called through lab_expect/lab_wait
+# shellcheck disable=SC2016,SC2317,SC2013 # node programs in single quotes; probes called through lab_expect/lab_wait; the staged paths have no spaces
 LAB=bbk
 # shellcheck source=labs/lib/common.sh
 source "$(dirname "$0")/../lib/common.sh"
@@ -90,7 +90,7 @@ chmod 0711 "$LAB_DIR"
 root_of() { echo "$LAB_DIR/h/$1"; }
 host_enter() { # <root> <ns> <command...>
     local root="$1" ns="$2"; shift 2
-    ip netns exec "$ns" unshare -m --propagation private env LAB_HOST_ROOT="$root" PATH="$LAB_DIR/bin:$PATH" sh -c '
+    ip netns exec "$ns" unshare -m --propagation private env LAB_HOST_ROOT="$root" PATH="$LAB_DIR/bin:$PATH" XDG_CACHE_HOME="$root/lab/cache" sh -c '
         r="$LAB_HOST_ROOT"
         for m in /etc/billu /etc/systemd/system /usr/local/lib/billu /var/lib/billu /srv; do mount --bind "$r$m" "$m" || exit 97; done
         mount --bind "$r/lab/hosts" /etc/hosts || exit 97
@@ -280,6 +280,7 @@ prune_ok() { host_enter "$SRV_ROOT" "$LAB-srv" /usr/local/lib/billu/backup/prune
 lab_expect "pruning on the server (the model's retention) runs and keeps today's snapshot" pass prune_ok
 
 # Damage: delete a share's files, modify another's.
+# shellcheck disable=SC2086 # the model's share names: one word each
 set -- $SHARES
 rm -rf "${S:?}/$1"
 printf 'tampered\n' >>"$S/$2/sub/notes.txt"
