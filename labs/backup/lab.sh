@@ -301,7 +301,7 @@ cmp -s "$LAB_DIR/before.manifest" "$LAB_DIR/restored.manifest" || diff "$LAB_DIR
 # --- part 3: what a client must not do -----------------------------------------------------------------------------------------
 client_restic() { host_enter "$FS_ROOT" "$LAB-fs" env RESTIC_REPOSITORY_FILE=/etc/billu/backup/repository RESTIC_PASSWORD_FILE=/etc/billu/backup/password restic --cacert /etc/billu/backup/ca.pem "$@"; }
 rc=0; client_restic forget "$snap" >"$LAB_DIR/forget.log" 2>&1 || rc=$?
-lab_log "client restic forget $snap: exit $rc ($(grep -v '^$' "$LAB_DIR/forget.log" | tail -1 | cut -c1-160))"
+lab_log "client restic forget $snap: exit $rc ($(grep -m1 -iE 'fatal|forbidden|denied|error' "$LAB_DIR/forget.log" | cut -c1-160))"
 still_there() { restic_srv "$FS_REPO" snapshots --json | grep -q "\"short_id\":\"$snap\""; }
 lab_expect "the client's restic forget of $snap is refused by the append-only server (exit $rc)" fail test "$rc" = 0
 lab_expect "snapshot $snap is still on the server after the client's forget" pass still_there
