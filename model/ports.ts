@@ -89,6 +89,7 @@ export const BUILTIN_SERVICES: readonly ServiceDef[] = [
         reverse: true,
         relaysDhcpClients: true,
     },
+    { name: "restic-rest", description: "restic's REST protocol over HTTPS to the backup server (rclone serve restic)", ports: [p("tcp", 8000)] },
     { name: "syslog-tls", description: "syslog over TLS to the log collector (RFC 5425)", ports: [p("tcp", 6514)] },
     { name: "zabbix-agent", description: "Zabbix agent (passive checks)", ports: [p("tcp", 10050)] },
     { name: "zabbix-trapper", description: "Zabbix server (active checks)", ports: [p("tcp", 10051)] },

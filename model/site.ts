@@ -4,6 +4,7 @@
  * that satisfies every rule below or throws an InputError listing every problem.
  */
 import { ZodIssue } from "zod";
+import { BackupDataSet, BackupPlan, checkBackupNeeds } from "./backup";
 import { contains, ipToInt, isIpv4, isUsableHost, overlaps, parseCidr, suggestNetwork } from "./addressing";
 import type { Cidr, CoreModel, HostModel, NicModel, ZoneModel } from "./core";
 import type { DirectoryPlan, LockLoader } from "./directory";
@@ -74,6 +75,13 @@ export interface SiteModel extends CoreModel {
     readonly requirements: readonly Asked<Requirement>[];
     /** What every host (or the hosts named) runs for a service: the base step installs it. */
     readonly everyHost: readonly Asked<EveryHostNeed>[];
+    /** The data each host keeps, as its services declared it (`backup` requirements): the in-guest backup saves it. */
+    readonly backups: readonly BackupDataSet[];
+}
+
+/** The `backup` requirements, without their kind. */
+function backupNeeds(asked: readonly Asked<Requirement>[]): BackupDataSet[] {
+    return asked.flatMap((a) => (a.need.kind === "backup" ? [(({ kind: _kind, ...set }) => set)(a.need)] : []));
 }
 
 /** Reads the HR export named by `billu:directory.hrCsv`; injected so the model stays free of file I/O. */
@@ -227,6 +235,9 @@ export function buildSiteModel(raw: Record<string, unknown>, loadHr?: HrLoader, 
             problems,
         );
     }
+    // Every host's declared data is on a host the in-guest backup serves (model/backup.ts).
+    const backupPlan = plans.get("backup") as BackupPlan | undefined;
+    if (backupPlan) checkBackupNeeds(backupPlan, backupNeeds(asked), problems);
     problems.throwIfAny();
 
     const zoneByName = new Map(zones.map((z) => [z.name, z]));
@@ -252,6 +263,7 @@ export function buildSiteModel(raw: Record<string, unknown>, loadHr?: HrLoader, 
         plan,
         requirements: asked,
         everyHost: asked.filter((a): a is Asked<EveryHostNeed> => a.need.kind === "every-host"),
+        backups: backupNeeds(asked),
         zone: (n) => {
             const z = zoneByName.get(n);
             if (!z) throw new Error(`unknown zone ${n}`);

@@ -8,9 +8,19 @@ import { ROOT, model, problemsOf, stackRaw } from "../helpers";
 
 describe("the registry is the one list of services", () => {
     test("the host roles, their name codes, start order and the stateful roles come from the descriptors", () => {
-        expect(ROLE_CODES).toEqual({ firewall: "FW", dc: "DC", dhcp: "DHCP", fileserver: "FS", web: "WEB", mail: "MAIL", logs: "LOG", member: "SRV" });
-        expect(ROLES).toEqual(["firewall", "dc", "dhcp", "fileserver", "web", "mail", "logs", "member"]);
-        expect(STATEFUL_ROLES).toEqual(["dc", "fileserver", "mail", "logs"]);
+        expect(ROLE_CODES).toEqual({
+            firewall: "FW",
+            dc: "DC",
+            dhcp: "DHCP",
+            fileserver: "FS",
+            web: "WEB",
+            mail: "MAIL",
+            logs: "LOG",
+            backup: "BKP",
+            member: "SRV",
+        });
+        expect(ROLES).toEqual(["firewall", "dc", "dhcp", "fileserver", "web", "mail", "logs", "backup", "member"]);
+        expect(STATEFUL_ROLES).toEqual(["dc", "fileserver", "mail", "logs", "backup"]);
         const dev = model(stackRaw("dev"));
         expect(Object.fromEntries(dev.hosts.map((h) => [h.name, [h.startOrder, h.stateful]]))).toEqual({
             "PAR-FW01": [1, false],

@@ -2,6 +2,7 @@
  * The domain controllers and their AD domain (`billu:domain`), model/domain.ts. The domain's DNS serves the
  * records other services ask for (their `dns` requirements), checked and published by `publishDns`.
  */
+import { SAMBA_BACKUP_DIR } from "../backup";
 import { DomainConfig, DomainModel, domainSchema, validateDomain } from "../domain";
 import { defineService, Requirement } from "./types";
 
@@ -16,8 +17,8 @@ export const dcService = defineService<DomainConfig, DomainModel>({
         const network = all.network as { dnsForwarders: string[]; ntpServers: string[] };
         return validateDomain(core.site, network, config, core.zones, core.hosts, problems);
     },
-    requires: (domain): Requirement[] =>
-        domain.dcs.flatMap((dc) =>
+    requires: (domain): Requirement[] => [
+        ...domain.dcs.flatMap((dc) =>
             ["ad", "dns", "ntp"].map((service) => ({
                 kind: "listen" as const,
                 host: dc.name,
@@ -25,4 +26,14 @@ export const dcService = defineService<DomainConfig, DomainModel>({
                 why: "Active Directory, its DNS and the domain's time",
             })),
         ),
+        // The directory, consistent: `samba-tool domain backup online` writes it to a file first (the pre-hook).
+        ...(domain.flavor === "samba" ? domain.dcs : []).map((dc) => ({
+            kind: "backup" as const,
+            host: dc.name,
+            dataClass: "directory" as const,
+            paths: [SAMBA_BACKUP_DIR],
+            preHook: "samba-domain-backup" as const,
+            why: "the AD database, SYSVOL and the DC's secrets, from samba-tool domain backup online",
+        })),
+    ],
 });

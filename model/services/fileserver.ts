@@ -12,5 +12,14 @@ export const fileserverService = defineService<FileServerConfig, FileServerPlan[
         const proxmox = all.proxmox as { datastores: string[] };
         return planFileServers({ fileserver: config, proxmox, site: core.site }, core.zones, core.hosts, hr, problems);
     },
-    requires: (plans): Requirement[] => plans.map((p) => ({ kind: "listen", host: p.host, service: "smb", why: "the shares" })),
+    requires: (plans): Requirement[] => [
+        ...plans.map((p): Requirement => ({ kind: "listen", host: p.host, service: "smb", why: "the shares" })),
+        ...plans.map((p): Requirement => ({
+            kind: "backup",
+            host: p.host,
+            dataClass: "files",
+            paths: [p.mountPoint],
+            why: "the department shares, with their owners, POSIX ACLs and xattrs",
+        })),
+    ],
 });

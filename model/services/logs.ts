@@ -30,5 +30,6 @@ export const logsService = defineService<LogsConfig, LogsPlan>({
             hosts: logs.clients.map((c) => c.name),
             why: "every host forwards its system and service logs to the collector over TLS",
         },
+        { kind: "backup", host: logs.host.name, dataClass: "logs", paths: [logs.remoteDir], why: "every host's collected logs, kept for the retention" },
     ],
 });

@@ -4,6 +4,9 @@ import type { DomainModel } from "../domain";
 import { MailConfig, MailPlan, mailSchema, planMail } from "../mail";
 import { defineService, Requirement } from "./types";
 
+/** The mail store the Dovecot step keeps the mailboxes in. */
+export const MAIL_STORE = "/var/vmail";
+
 export const mailService = defineService<MailConfig, MailPlan>({
     key: "mail",
     title: "mail",
@@ -33,5 +36,7 @@ export const mailService = defineService<MailConfig, MailPlan>({
         ...mail.flows.map((f) => ({ kind: "flow" as const, ...f })),
         ...mail.mx.map((record) => ({ kind: "dns" as const, record })),
         ...["smtp", "submission", "imaps"].map((service) => ({ kind: "listen" as const, host: mail.host.name, service, why: "Postfix and Dovecot" })),
+        // The mailboxes (components/mail/common.ts MAIL_PATHS.mailboxes, pinned equal by __tests__/model/backup.test.ts).
+        { kind: "backup", host: mail.host.name, dataClass: "mail", paths: [MAIL_STORE], why: "the mailboxes (Maildir under the mail store)" },
     ],
 });

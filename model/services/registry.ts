@@ -4,6 +4,7 @@
  * planning order of `buildSiteModel` (model/site.ts) are all derived from this list.
  */
 import type { Role, RoleSpec } from "../core";
+import { backupService } from "./backup";
 import { baseService } from "./base";
 import { dcService } from "./dc";
 import { dhcpService } from "./dhcp";
@@ -29,6 +30,7 @@ export const SERVICES: readonly ServiceDescriptor[] = [
     webService,
     mailService,
     logsService,
+    backupService,
     memberService,
     baseService,
     vmBackupService,

@@ -5,6 +5,7 @@
  * roles and `buildSiteModel` are derived from it. docs/adding-a-service.md walks through adding one.
  */
 import type { ZodTypeAny } from "zod";
+import type { BackupDataSet } from "../backup";
 import type { CoreModel, RoleSpec } from "../core";
 import type { ExtraDnsRecord } from "../domain";
 import type { Problems } from "../errors";
@@ -55,7 +56,15 @@ export interface EveryHostNeed {
     readonly why: string;
 }
 
-export type Requirement = FlowNeed | DnsNeed | ListenNeed | EveryHostNeed;
+/**
+ * Data a host keeps that the in-guest backup (`billu:backup`, model/backup.ts) must save: declared by the service
+ * that owns it, so every service with state says what to back up.
+ */
+export interface BackupNeed extends BackupDataSet {
+    readonly kind: "backup";
+}
+
+export type Requirement = FlowNeed | DnsNeed | ListenNeed | EveryHostNeed | BackupNeed;
 
 /** Files read from the project (injected: the model does no I/O). */
 export interface Loaders {

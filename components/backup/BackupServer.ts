@@ -1,0 +1,136 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import type { BackupDataSet, BackupPlan } from "../../model/backup";
+import { HostModel } from "../../model/site";
+import { BaseServer } from "../base-server/BaseServer";
+import { connectionFor, SiteContext } from "../context";
+import { GuestDir, GuestFile } from "../guest-step/render";
+import { GuestStep } from "../guest-step/GuestStep";
+import { IssuedCert } from "../site-ca/SiteCa";
+import { BACKUP_SECRETS, clientFiles, scriptText, serverDirs, serverFiles } from "./render";
+
+/** One client's generated credentials: its HTTP login password (the server keeps its bcrypt hash) and its repository key. */
+export interface BackupCredentials {
+    /** The HTTP password of the client's login (`<repository>`); `bcryptHash` goes into the server's htpasswd file. */
+    readonly http: random.RandomPassword;
+    /** restic's repository password: it encrypts the client's repository (the client and the server's pruning hold it). */
+    readonly key: random.RandomPassword;
+}
+
+/**
+ * Each client's credentials, made once before any host is built (the clients' base steps and the server's step both
+ * read them), children `backup-<host>-http` and `backup-<host>-key` of `parent`. Stable across runs (stack state).
+ */
+export function backupCredentials(plan: BackupPlan, parent: pulumi.Resource): ReadonlyMap<string, BackupCredentials> {
+    const out = new Map<string, BackupCredentials>();
+    for (const c of plan.clients) {
+        // RandomPassword marks result and bcryptHash secret itself.
+        const opts = { parent };
+        out.set(c.name, {
+            http: new random.RandomPassword(`backup-${c.repository}-http`, { length: 32, special: false }, opts),
+            key: new random.RandomPassword(`backup-${c.repository}-key`, { length: 40, special: false }, opts),
+        });
+    }
+    return out;
+}
+
+export interface BackupServerArgs {
+    /** The site: its CA issues the server's certificate; its render folder, guest connection and order. */
+    readonly ctx: SiteContext;
+    /** The backup server's host of the model (role backup; `ctx.model.host(plan.host.name)`). */
+    readonly host: HostModel;
+    /** The validated plan (model/backup.ts `planBackup`): the clients, their repositories, schedule, retention. */
+    readonly plan: BackupPlan;
+    /** Every client's credentials (`backupCredentials`), by host name. */
+    readonly credentials: ReadonlyMap<string, BackupCredentials>;
+    /**
+     * What the server's step must wait for besides its own base step.
+     * @default nothing more than the host's own readiness (BaseServer.ready)
+     */
+    readonly after?: readonly pulumi.Resource[];
+}
+
+/**
+ * The backup server: its Debian VM and base step (BaseServer, same name), a server certificate from the site CA for
+ * its FQDN and address, and the `backup-server` step: rclone serving one restic repository per client over TLS,
+ * append-only, each login confined to its own repository (htpasswd of bcrypt hashes), and the pruning timer with
+ * every repository's key (pruning runs here only). Secrets reach the guest through the step's secret channel.
+ */
+export class BackupServer extends pulumi.ComponentResource {
+    public readonly server: BaseServer;
+    public readonly certificate: IssuedCert;
+    public readonly step: GuestStep;
+
+    constructor(name: string, args: BackupServerArgs, opts?: pulumi.ComponentResourceOptions) {
+        const { ctx, host, plan } = args;
+        const props = { host: plan.host.name, fqdn: plan.fqdn, port: plan.port, clients: plan.clients.map((c) => c.name) };
+        super("billu:backup:BackupServer", name, props, opts);
+        if (host.name !== plan.host.name) throw new pulumi.ResourceError(`[host] ${host.name} is not the plan's backup server ${plan.host.name}`, this);
+        this.server = new BaseServer(name, { ctx, host }, { parent: this });
+        this.certificate = ctx.ca.issue(`${name}-backup`, {
+            commonName: plan.certificate.commonName,
+            dnsNames: plan.certificate.dnsNames,
+            ipAddresses: plan.certificate.ipAddresses,
+        });
+        const secretValues: Record<string, pulumi.Input<string>> = {
+            [BACKUP_SECRETS.ca]: ctx.ca.certPem,
+            [BACKUP_SECRETS.cert]: this.certificate.certPem,
+            [BACKUP_SECRETS.key]: this.certificate.privateKeyPem,
+        };
+        for (const c of plan.clients) {
+            const cred = args.credentials.get(c.name);
+            if (!cred) throw new pulumi.ResourceError(`[credentials] has none for the client ${c.name}`, this);
+            secretValues[BACKUP_SECRETS.htpasswdOf(c.repository)] = cred.http.bcryptHash;
+            secretValues[BACKUP_SECRETS.keyOf(c.repository)] = cred.key.result;
+        }
+        this.step = new GuestStep(
+            `${name}-backup-server`,
+            {
+                host: host.name,
+                step: "backup-server",
+                os: "linux",
+                connection: connectionFor(ctx, host, this.server.vm.vm),
+                renderDir: ctx.renderDir,
+                after: [...this.server.ready, ...(args.after ?? [])],
+                dirs: serverDirs(plan),
+                files: serverFiles(plan),
+                script: scriptText("server-step.sh"),
+                secrets: Object.keys(secretValues),
+                secretValues,
+            },
+            { parent: this },
+        );
+        this.registerOutputs(props);
+    }
+}
+
+/** What one host adds to its base step to back up: files, folders, body and secrets. */
+export interface BackupClientStep {
+    readonly files: readonly GuestFile[];
+    readonly dirs: readonly GuestDir[];
+    readonly script: string;
+    readonly secrets: Readonly<Record<string, pulumi.Input<string>>>;
+}
+
+/**
+ * The client part for one host: its settings (the data sets its services declared), its repository URL and key,
+ * the job and its staggered timer. Undefined for a host the plan does not back up.
+ */
+export function backupClientStep(
+    caCertPem: pulumi.Input<string>,
+    plan: BackupPlan,
+    hostName: string,
+    sets: readonly BackupDataSet[],
+    credentials: ReadonlyMap<string, BackupCredentials>,
+): BackupClientStep | undefined {
+    const client = plan.clients.find((c) => c.name === hostName);
+    const cred = credentials.get(hostName);
+    const own = sets.filter((s) => s.host === hostName);
+    if (!client || !cred || own.length === 0) return undefined;
+    return {
+        files: clientFiles(plan, client, own),
+        dirs: [{ path: "/etc/billu/backup", mode: "0700", owner: "root:root" }],
+        script: scriptText("client-step.sh"),
+        secrets: { [BACKUP_SECRETS.ca]: caCertPem, [BACKUP_SECRETS.http]: cred.http.result, [BACKUP_SECRETS.password]: cred.key.result },
+    };
+}

@@ -1,0 +1,54 @@
+import * as pulumi from "@pulumi/pulumi";
+import { backupService } from "../../model/services/backup";
+import { planOf } from "../../model/services/types";
+import { BaseServer } from "../base-server/BaseServer";
+import type { EveryHostRenderer } from "../base-server/every-host";
+import type { SiteContext } from "../context";
+import type { RoleBuilder } from "../contracts";
+import { backupClientStep, BackupCredentials, backupCredentials, BackupServer } from "./BackupServer";
+
+/** The every-host need's name (model/services/backup.ts declares it). */
+export const BACKUP_CLIENT_NEED = "backup-client";
+
+/** What the backup service makes once for every host: the clients' credentials (the server reads them too). */
+export interface BackupResources {
+    readonly credentials: ReadonlyMap<string, BackupCredentials>;
+    /** The site CA's certificate: the clients verify the server with it. */
+    readonly caCertPem: pulumi.Input<string>;
+}
+
+/** The backup role: the plan's server becomes a BackupServer; any other host of role backup is a BaseServer. */
+export const buildBackup: RoleBuilder = (ctx, hosts, parent) => {
+    const ready: pulumi.Resource[] = [];
+    const vms = new Map<string, pulumi.Resource>();
+    const plan = planOf(backupService, ctx.model);
+    const resources = ctx.everyHostResources?.get(BACKUP_CLIENT_NEED) as BackupResources | undefined;
+    for (const host of hosts) {
+        const name = host.name.toLowerCase();
+        if (plan && host.name === plan.host.name) {
+            const server = new BackupServer(name, { ctx, host, plan, credentials: resources?.credentials ?? new Map() }, { parent });
+            ready.push(server.step.apply);
+            vms.set(host.name, server.server.vm.vm);
+        } else {
+            const server = new BaseServer(name, { ctx, host }, { parent });
+            ready.push(...server.ready);
+            vms.set(host.name, server.vm.vm);
+        }
+    }
+    return { ready, vms };
+};
+
+/** Every client's credentials (HTTP login and repository key), made once before the hosts are built. */
+export function backupResources(ctx: SiteContext, parent: pulumi.Resource): BackupResources {
+    const plan = planOf(backupService, ctx.model);
+    return { credentials: plan ? backupCredentials(plan, parent) : new Map(), caCertPem: ctx.ca.certPem };
+}
+
+/** The backup client in a host's base step: restic, its repository settings and its staggered timer. */
+export const renderBackupClient: EveryHostRenderer = (model, host, resources) => {
+    const plan = planOf(backupService, model);
+    const r = resources as BackupResources | undefined;
+    const step = plan && r ? backupClientStep(r.caCertPem, plan, host.name, model.backups, r.credentials) : undefined;
+    if (!step) return { unsupported: "billu:backup plans no in-guest backup for this host (not a client, or no service declares data on it)" };
+    return step;
+};
