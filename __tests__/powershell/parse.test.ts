@@ -75,6 +75,12 @@ test(`PowerShell ${PWSH_VERSION} parsed every shipped and rendered file, one pro
     expect(parsed.files.map((f) => f.file)).toEqual([...shipped, ...rendered, BROKEN]);
     const rel = (f: string) => path.relative(ROOT, f);
     expect(shipped.map(rel).sort()).toEqual([
+        "scripts/dc/windows-dc.ps1",
+        "scripts/dc/windows-dns-client.ps1",
+        "scripts/dc/windows-domain.ps1",
+        "scripts/dc/windows-fsmo.ps1",
+        "scripts/dc/windows-ldaps-cert.ps1",
+        "scripts/dc/windows-ready.ps1",
         "scripts/directory/Apply-Directory.ps1",
         "scripts/directory/directory.ps1",
         "scripts/directory/mail-directory.ps1",
@@ -88,6 +94,8 @@ test(`PowerShell ${PWSH_VERSION} parsed every shipped and rendered file, one pro
             "prod/rendered/PAR-DC01/C/ProgramData/billu/stage/domain/run.ps1",
             "prod/rendered/PAR-DC01/C/ProgramData/billu/directory/Apply-Directory.ps1",
             "prod/rendered/PAR-DC02/C/ProgramData/billu/stage/dc/run.ps1",
+            "prod/rendered/PAR-DC02/C/ProgramData/billu/stage/ready/run.ps1",
+            "prod/rendered/PAR-DC03/C/ProgramData/billu/stage/fsmo/run.ps1",
             "fsw/rendered/PAR-FS01/C/ProgramData/billu/fileserver/storage.ps1",
             "fsw/rendered/PAR-FS01/C/ProgramData/billu/fileserver/shares.ps1",
             "fsw/rendered/PAR-FS01/C/ProgramData/billu/fileserver/health.ps1",
