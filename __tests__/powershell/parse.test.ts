@@ -85,6 +85,9 @@ test(`PowerShell ${PWSH_VERSION} parsed every shipped and rendered file, one pro
         "scripts/directory/directory.ps1",
         "scripts/directory/mail-directory.ps1",
         "scripts/fileserver/fileserver-step.ps1",
+        "scripts/fileserver/health.ps1",
+        "scripts/fileserver/shares.ps1",
+        "scripts/fileserver/storage.ps1",
         "scripts/lib/billu-lib.ps1",
         "scripts/templates/prepare-windows-template.ps1",
     ]);

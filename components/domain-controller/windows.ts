@@ -36,7 +36,12 @@ function table(rows: readonly (readonly (string | number)[])[]): string {
 
 /** A tab-separated file's text (one row a line) as a step's data table. */
 function tsvTable(tsv: string): string {
-    return table(tsv.split("\n").filter((l) => l !== "").map((l) => l.split("\t")));
+    return table(
+        tsv
+            .split("\n")
+            .filter((l) => l !== "")
+            .map((l) => l.split("\t")),
+    );
 }
 
 /** The DNS client of a DC's NIC: the other DCs first (a joining DC must find the forest), then itself. */
