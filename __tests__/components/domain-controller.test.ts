@@ -1,6 +1,6 @@
 /** The pure renderers of both flavors and of the Debian members: each step present, parameters from the model. */
 import { spawnSync } from "child_process";
-import { existsSync, mkdtempSync, readFileSync } from "fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
 import { parse as parseYaml } from "yaml";
@@ -95,6 +95,32 @@ describe("samba flavor", () => {
         ]) {
             expect(conf.split("\n")).toContain(line);
         }
+    });
+
+    test("billu-samba-tool: shipped verbatim from scripts/dc; the password goes from the environment into samba-tool's argv only", () => {
+        const wrapper = dcStep(dc1).files.find((f) => f.path === "/usr/local/sbin/billu-samba-tool")!;
+        const shippedText = readFileSync(path.join(ROOT, "scripts", "dc", "billu-samba-tool.py"), "utf8");
+        expect(wrapper).toEqual({ path: "/usr/local/sbin/billu-samba-tool", content: shippedText, mode: "0755" });
+        // Run it with python3, samba-tool replaced by a script that prints the argv and environment it was given (runpy
+        // names the script it runs in argv[0]).
+        const dir = mkdtempSync(path.join(tmpdir(), "billu-samba-tool-"));
+        const fake = path.join(dir, "samba-tool");
+        writeFileSync(fake, 'import json, os, sys\nprint(json.dumps({"argv": sys.argv, "secret": os.environ.get("BILLU_SECRET")}))\n');
+        const script = path.join(dir, "billu-samba-tool");
+        expect(shippedText.split('"/usr/bin/samba-tool"')).toHaveLength(2);
+        writeFileSync(script, shippedText.replace('"/usr/bin/samba-tool"', JSON.stringify(fake)));
+        const run = (env: Record<string, string>, ...args: string[]) =>
+            spawnSync("python3", [script, ...args], { env: { PATH: process.env.PATH, ...env }, encoding: "utf8" });
+        const ok = run({ BILLU_SECRET: "S3cr3t pass'word" }, "user", "create", "svc", "@BILLU_SECRET@", "--password=@BILLU_SECRET@");
+        expect([ok.status, ok.stderr, JSON.parse(ok.stdout)]).toEqual([
+            0,
+            "",
+            { argv: [fake, "user", "create", "svc", "S3cr3t pass'word", "--password=S3cr3t pass'word"], secret: null },
+        ]);
+        const missing = run({}, "user", "create", "svc", "@BILLU_SECRET@");
+        expect([missing.status, missing.stdout, missing.stderr]).toEqual([1, "", "billu-samba-tool: BILLU_SECRET is empty or not set\n"]);
+        // No placeholder: the arguments pass as they are, no secret needed.
+        expect(JSON.parse(run({}, "fsmo", "show").stdout)).toEqual({ argv: [fake, "fsmo", "show"], secret: null });
     });
 
     test("the first DC provisions, the others join then replicate with it; passwords never on a command line", () => {
