@@ -1,5 +1,7 @@
 /** The pure renderers of both flavors and of the Debian members: each step present, parameters from the model. */
-import { readFileSync } from "fs";
+import { spawnSync } from "child_process";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "fs";
+import { tmpdir } from "os";
 import * as path from "path";
 import { parse as parseYaml } from "yaml";
 import { SECRET } from "../../components/domain-controller/common";
@@ -35,6 +37,39 @@ function dataOf(script: string): Record<string, string> {
     return out;
 }
 
+/**
+ * The site data a Windows step body starts with (`$NAME = 'value'` assignments, a value possibly spanning CRLF lines,
+ * `''` for a quote), as a record.
+ */
+function psDataOf(script: string): Record<string, string> {
+    const out: Record<string, string> = {};
+    const re = /^\$([A-Z][A-Z0-9_]*) = '((?:[^']|'')*)'\r\n/;
+    let rest = script;
+    for (let m = re.exec(rest); m; m = re.exec(rest)) {
+        out[m[1]] = m[2].replace(/''/g, "'");
+        rest = rest.slice(m[0].length);
+    }
+    return out;
+}
+
+/** A Windows step body without its data: what follows the last data assignment. */
+function bodyOf(script: string): string {
+    const data = psDataOf(script);
+    const lines = Object.entries(data)
+        .map(([k, v]) => `$${k} = '${v.replace(/'/g, "''")}'\r\n`)
+        .join("");
+    expect(script.startsWith(lines)).toBe(true);
+    return script.slice(lines.length);
+}
+
+/** Shipped scripts under scripts/dc, joined as stepScript joins them (CRLF line ends on Windows). */
+function shipped(...files: string[]): string {
+    return files
+        .map((f) => readFileSync(path.join(ROOT, "scripts", "dc", f), "utf8").trimEnd())
+        .join("\n")
+        .replace(/\r?\n/g, "\r\n");
+}
+
 /** Every password the Windows scripts use goes Get-BilluSecret -> ConvertTo-SecureString, never a literal. */
 function secretUses(script: string): string[] {
     return [...script.matchAll(/Get-BilluSecret '([a-z-]+)'/g)].map((m) => m[1]);
@@ -60,6 +95,32 @@ describe("samba flavor", () => {
         ]) {
             expect(conf.split("\n")).toContain(line);
         }
+    });
+
+    test("billu-samba-tool: shipped verbatim from scripts/dc; the password goes from the environment into samba-tool's argv only", () => {
+        const wrapper = dcStep(dc1).files.find((f) => f.path === "/usr/local/sbin/billu-samba-tool")!;
+        const shippedText = readFileSync(path.join(ROOT, "scripts", "dc", "billu-samba-tool.py"), "utf8");
+        expect(wrapper).toEqual({ path: "/usr/local/sbin/billu-samba-tool", content: shippedText, mode: "0755" });
+        // Run it with python3, samba-tool replaced by a script that prints the argv and environment it was given (runpy
+        // names the script it runs in argv[0]).
+        const dir = mkdtempSync(path.join(tmpdir(), "billu-samba-tool-"));
+        const fake = path.join(dir, "samba-tool");
+        writeFileSync(fake, 'import json, os, sys\nprint(json.dumps({"argv": sys.argv, "secret": os.environ.get("BILLU_SECRET")}))\n');
+        const script = path.join(dir, "billu-samba-tool");
+        expect(shippedText.split('"/usr/bin/samba-tool"')).toHaveLength(2);
+        writeFileSync(script, shippedText.replace('"/usr/bin/samba-tool"', JSON.stringify(fake)));
+        const run = (env: Record<string, string>, ...args: string[]) =>
+            spawnSync("python3", [script, ...args], { env: { PATH: process.env.PATH, ...env }, encoding: "utf8" });
+        const ok = run({ BILLU_SECRET: "S3cr3t pass'word" }, "user", "create", "svc", "@BILLU_SECRET@", "--password=@BILLU_SECRET@");
+        expect([ok.status, ok.stderr, JSON.parse(ok.stdout)]).toEqual([
+            0,
+            "",
+            { argv: [fake, "user", "create", "svc", "S3cr3t pass'word", "--password=S3cr3t pass'word"], secret: null },
+        ]);
+        const missing = run({}, "user", "create", "svc", "@BILLU_SECRET@");
+        expect([missing.status, missing.stdout, missing.stderr]).toEqual([1, "", "billu-samba-tool: BILLU_SECRET is empty or not set\n"]);
+        // No placeholder: the arguments pass as they are, no secret needed.
+        expect(JSON.parse(run({}, "fsmo", "show").stdout)).toEqual({ argv: [fake, "fsmo", "show"], secret: null });
     });
 
     test("the first DC provisions, the others join then replicate with it; passwords never on a command line", () => {
@@ -288,27 +349,33 @@ describe("samba flavor", () => {
 describe("windows flavor", () => {
     const [dc1, dc2, dc3] = prodDomain.dcs;
 
-    test("dc: the first DC creates the forest, the others join it; no reboot inside, a detached one after", () => {
+    test("dc: the site's data, then scripts/dc/windows-dns-client.ps1 and windows-dc.ps1 verbatim; the branch chosen by FIRST_DC", () => {
         const forest = windowsDcStep(prodDomain, dc1).script;
         const join = windowsDcStep(prodDomain, dc3).script;
-        expect(forest).toContain("Install-ADDSForest -DomainName 'billu.remindme.lan' -DomainNetbiosName 'BILLU'");
-        expect(forest).toContain("-InstallDns -SafeModeAdministratorPassword $dsrm -NoRebootOnCompletion -Force");
-        expect(join).toContain(
-            "Install-ADDSDomainController -DomainName 'billu.remindme.lan' -Credential $cred -SiteName 'PAR' -ReplicationSourceDC 'par-dc01.billu.remindme.lan'",
-        );
-        expect(join).toContain("-NoRebootOnCompletion");
-        expect(join).toContain("$dnsServers = @('10.10.10.11', '10.10.10.12', '127.0.0.1')");
+        expect(psDataOf(forest)).toEqual({
+            FIRST_DC: "1",
+            DOMAIN_FQDN: "billu.remindme.lan",
+            NETBIOS_NAME: "BILLU",
+            AD_SITE: "PAR",
+            FIRST_FQDN: "par-dc01.billu.remindme.lan",
+            DNS_SERVERS: "10.10.10.12 10.10.10.13 127.0.0.1",
+            REBOOT_DELAY_SECONDS: "15",
+            REBOOT_MARK,
+        });
+        expect(psDataOf(join)).toMatchObject({ FIRST_DC: "0", FIRST_FQDN: "par-dc01.billu.remindme.lan", DNS_SERVERS: "10.10.10.11 10.10.10.12 127.0.0.1" });
         for (const s of [forest, join]) {
-            // Idempotence guard first: an existing DC is left alone (no promotion, no reboot).
-            expect(s.split("\r\n")[1]).toBe(
-                "if ((Get-CimInstance Win32_ComputerSystem).DomainRole -ge 4) { Write-BilluLog 'already a domain controller'; return }",
-            );
-            expect(s).toContain("shutdown.exe /r /t 15 /d p:4:2 /c 'billu: AD DS promotion'");
-            expect(s.trimEnd().endsWith(`Write-Output '${REBOOT_MARK}'`)).toBe(true);
+            expect(bodyOf(s)).toBe(shipped("windows-dns-client.ps1", "windows-dc.ps1"));
+            // Idempotence guard before anything else: an existing DC is left alone (no promotion, no reboot).
+            expect(
+                bodyOf(s)
+                    .split("\r\n")
+                    .find((l) => !l.startsWith("#") && !l.startsWith(" ") && !/^(function|\})/.test(l)),
+            ).toBe("if ((Get-CimInstance Win32_ComputerSystem).DomainRole -ge 4) { Write-BilluLog 'already a domain controller'; return }");
+            expect(s).toContain("shutdown.exe /r /t $REBOOT_DELAY_SECONDS /d p:4:2 /c 'billu: AD DS promotion'");
+            expect(s.trimEnd().endsWith("Write-Output $REBOOT_MARK")).toBe(true);
             expect(s).not.toMatch(/Restart-Computer|Start-Sleep/);
+            expect(secretUses(s)).toEqual([SECRET.dsrm, SECRET.admin, SECRET.admin]);
         }
-        expect(secretUses(forest)).toEqual([SECRET.dsrm, SECRET.admin]);
-        expect(secretUses(join)).toEqual([SECRET.dsrm, SECRET.admin]);
     });
 
     test("no secret in an argument: every password goes through Get-BilluSecret into a SecureString", () => {
@@ -324,87 +391,130 @@ describe("windows flavor", () => {
         }
     });
 
-    test("ready: a bounded wait for ADWS and Get-ADDomain, then LDAPS, forwarders, time, site name", () => {
-        const s = windowsReadyStep(prodDomain, dc1).script;
-        expect(s).toContain("$deadline = (Get-Date).AddMinutes(20)");
-        expect(s).toContain("(Get-Service ADWS -ErrorAction Stop).Status -eq 'Running' -and (Test-NetConnection -ComputerName 'localhost' -Port 9389");
-        expect(s).toContain("$ok = ((Get-ADDomain -Server 'localhost' -ErrorAction Stop).DNSRoot -eq 'billu.remindme.lan')");
-        expect(s).toContain("throw 'PAR-DC01: AD DS not ready within 20 minutes (ADWS or Get-ADDomain failing)'");
-        expect(s).toContain("$forwarders = @('9.9.9.9', '149.112.112.112')");
-        expect(s).toContain("Rename-ADObject -Identity (Get-ADReplicationSite -Identity 'Default-First-Site-Name').DistinguishedName -NewName 'PAR'");
-        expect(s).toContain("if (Import-BilluLdapsCert (Get-BilluSecret 'ldaps-cert') (Get-BilluSecret 'ldaps-key')) {");
+    test("ready: the data of each DC's time source and site name, then the verbatim scripts", () => {
+        const [s1, s2, s3] = [dc1, dc2, dc3].map((d) => windowsReadyStep(prodDomain, d).script);
+        expect(psDataOf(s1)).toEqual({
+            DC_NAME: "PAR-DC01",
+            DOMAIN_FQDN: "billu.remindme.lan",
+            DNS_SERVERS: "10.10.10.12 10.10.10.13 127.0.0.1",
+            FORWARDERS: "9.9.9.9 149.112.112.112",
+            IS_PDC: "0",
+            NTP_PEERS: "",
+            PDC_NAME: "PAR-DC02",
+            FIRST_DC: "1",
+            AD_SITE: "PAR",
+        });
         // Time: the PDC emulator (PAR-DC02) follows the outside servers; the others the domain hierarchy.
-        expect(s).toContain("if ($w32.Type -ne 'NT5DS') { w32tm /config /syncfromflags:domhier");
-        expect(windowsReadyStep(prodDomain, dc2).script).toContain(
-            "w32tm /config /manualpeerlist:'0.fr.pool.ntp.org,0x8 1.fr.pool.ntp.org,0x8' /syncfromflags:manual /reliable:yes /update",
-        );
-        expect(windowsReadyStep(prodDomain, dc3).script).not.toContain("Rename-ADObject");
+        expect(psDataOf(s2)).toMatchObject({ IS_PDC: "1", NTP_PEERS: "0.fr.pool.ntp.org,0x8 1.fr.pool.ntp.org,0x8", FIRST_DC: "0" });
+        expect(psDataOf(s3)).toMatchObject({ IS_PDC: "0", NTP_PEERS: "", FIRST_DC: "0" });
+        for (const s of [s1, s2, s3]) expect(bodyOf(s)).toBe(shipped("windows-dns-client.ps1", "windows-ldaps-cert.ps1", "windows-ready.ps1"));
+        expect(s1).toContain("$deadline = (Get-Date).AddMinutes(20)");
+        expect(s1).toContain('throw "${DC_NAME}: AD DS not ready within 20 minutes (ADWS or Get-ADDomain failing)"');
+        expect(s1).toContain("if (Import-BilluLdapsCert (Get-BilluSecret 'ldaps-cert') (Get-BilluSecret 'ldaps-key')) {");
     });
 
-    test("fsmo: each role moved to its DC only when another DC holds it", () => {
-        expect(windowsFsmoStep(prodDomain, dc2).script).toContain("foreach ($role in @('PDCEmulator', 'RIDMaster')) {");
-        expect(windowsFsmoStep(prodDomain, dc2).script).toContain("if ($holders[$role] -ne 'par-dc02.billu.remindme.lan') {");
-        expect(windowsFsmoStep(prodDomain, dc2).script).toContain(
-            "Move-ADDirectoryServerOperationMasterRole -Identity 'PAR-DC02' -OperationMasterRole $role -Confirm:$false",
-        );
-        expect(windowsFsmoStep(prodDomain, dc3).script).toContain("foreach ($role in @('InfrastructureMaster')) {");
+    test("fsmo: the roles the model gives each DC, by the AD module's names", () => {
+        expect(psDataOf(windowsFsmoStep(prodDomain, dc1).script)).toEqual({
+            DC_NAME: "PAR-DC01",
+            DC_FQDN: "par-dc01.billu.remindme.lan",
+            ROLES: "SchemaMaster DomainNamingMaster",
+        });
+        expect(psDataOf(windowsFsmoStep(prodDomain, dc2).script)).toEqual({
+            DC_NAME: "PAR-DC02",
+            DC_FQDN: "par-dc02.billu.remindme.lan",
+            ROLES: "PDCEmulator RIDMaster",
+        });
+        expect(psDataOf(windowsFsmoStep(prodDomain, dc3).script)).toEqual({
+            DC_NAME: "PAR-DC03",
+            DC_FQDN: "par-dc03.billu.remindme.lan",
+            ROLES: "InfrastructureMaster",
+        });
+        expect(bodyOf(windowsFsmoStep(prodDomain, dc2).script)).toBe(shipped("windows-fsmo.ps1"));
     });
 
-    test("domain: reverse zones, records, the partner's conditional forwarder, subnets, groups, join account", () => {
+    test("domain: subnets, host records, the partner's conditional forwarder, groups and join account as data tables", () => {
         const s = windowsDomainStep(prodDomain).script;
-        expect(s).toContain(
-            "if (-not (Get-DnsServerZone -Name '10.10.10.in-addr.arpa' -ErrorAction SilentlyContinue)) { Add-DnsServerPrimaryZone -NetworkId '10.10.10.0/24' -ReplicationScope 'Domain';",
-        );
-        expect(s).toContain("@{ Name = 'par-fs01'; Address = '10.10.10.31'; Zone = '10.10.10.in-addr.arpa'; Ptr = '31'; A = $true }");
-        expect(s).toContain(
-            "if (-not $cf) { Add-DnsServerConditionalForwarderZone -Name 'ecotech.lan' -MasterServers @('10.30.10.11', '10.30.10.12') -ReplicationScope 'Forest';",
-        );
-        expect(s).toContain("New-ADReplicationSubnet -Name $subnet -Site 'PAR'");
-        expect(s).toContain("foreach ($group in @('GRP-Linux-SSH', 'GRP-Linux-Sudo')) {");
-        expect(s).toContain("if (-not (Get-ADUser -Filter \"SamAccountName -eq 'svc-domain-join'\")) {");
-        expect(s).toContain('dsacls.exe $computers /I:S /G "${trustee}:GA;;computer"');
-    });
-
-    test("domain: the public name's zone (AD-integrated, guarded), then the records services ask for", () => {
-        const lines = windowsDomainStep(prodDomain).script.split("\r\n");
-        expect(lines).toContain(
-            "if (-not (Get-DnsServerZone -Name 'www.billu.example' -ErrorAction SilentlyContinue)) { Add-DnsServerPrimaryZone -Name 'www.billu.example' -ReplicationScope 'Domain'; Write-BilluLog 'zone www.billu.example' }",
-        );
-        const at = lines.indexOf("$extra = @(");
-        expect(at).toBeGreaterThan(lines.findIndex((l) => l.includes("Add-DnsServerPrimaryZone -Name 'www.billu.example'")));
-        expect(lines.slice(at, at + 21)).toEqual([
-            "$extra = @(",
-            "    @{ Zone = 'billu.remindme.lan'; Name = 'intranet'; Type = 'A'; Value = '172.16.100.10'; Preference = 0 },",
-            "    @{ Zone = 'www.billu.example'; Name = '@'; Type = 'A'; Value = '172.16.100.10'; Preference = 0 },",
-            "    @{ Zone = 'billu.remindme.lan'; Name = '@'; Type = 'MX'; Value = 'par-mail01.billu.remindme.lan'; Preference = 10 }",
-            ")",
-            "foreach ($r in $extra) {",
-            "    $fq = if ($r.Name -eq '@') { $r.Zone } else { \"$($r.Name).$($r.Zone)\" }",
-            "    $wanted = { param($d) if ($r.Type -eq 'A') { $d.IPv4Address.IPAddressToString -eq $r.Value } else { $d.MailExchange -eq \"$($r.Value).\" -and $d.Preference -eq $r.Preference } }",
-            "    $cur = @(Get-DnsServerResourceRecord -ZoneName $r.Zone -Name $r.Name -RRType $r.Type -ErrorAction SilentlyContinue)",
-            "    if (-not ($cur | Where-Object { & $wanted $_.RecordData })) {",
-            "        if ($r.Type -eq 'A') { Add-DnsServerResourceRecordA -ZoneName $r.Zone -Name $r.Name -IPv4Address $r.Value }",
-            "        else { Add-DnsServerResourceRecordMX -ZoneName $r.Zone -Name $(if ($r.Name -eq '@') { '.' } else { $r.Name }) -MailExchange $r.Value -Preference $r.Preference }",
-            '        Write-BilluLog "$($r.Type) $fq $($r.Value)"',
-            "    }",
-            "    foreach ($stale in @($cur | Where-Object { -not (& $wanted $_.RecordData) })) {",
-            '        $stale | Remove-DnsServerResourceRecord -ZoneName $r.Zone -Force; Write-BilluLog "$($r.Type) ${fq}: removed a stale value"',
-            "    }",
-            "}",
-            expect.stringMatching(/^\$cf = Get-DnsServerZone -Name 'ecotech.lan'/),
-            expect.any(String),
-            expect.any(String),
+        const data = psDataOf(s);
+        expect(bodyOf(s)).toBe(shipped("windows-domain.ps1"));
+        expect(Object.keys(data)).toEqual([
+            "DOMAIN_FQDN",
+            "DOMAIN_DN",
+            "NETBIOS_NAME",
+            "AD_SITE",
+            "SUBNETS",
+            "HOST_RECORDS",
+            "EXTRA_ZONES",
+            "EXTRA_RECORDS",
+            "FORWARD_ZONES",
+            "LINUX_GROUPS",
+            "JOIN_ACCOUNT",
         ]);
-        // Nothing asked: no zone, no list.
-        const bare = windowsDomainStep({ ...prodDomain, extraRecords: [], extraZones: [] }).script;
-        expect(bare).not.toMatch(/\$extra|Add-DnsServerPrimaryZone -Name/);
+        const rows = (t: string) => t.split("\r\n").map((r) => r.split("\t"));
+        expect(rows(data.SUBNETS)).toContainEqual(["10.10.10.0/24", "10.10.10.in-addr.arpa"]);
+        expect(rows(data.SUBNETS)).toHaveLength(prodDomain.subnets.length);
+        expect(rows(data.HOST_RECORDS)).toContainEqual(["par-fs01", "10.10.10.31", "10.10.10.in-addr.arpa", "31", "a"]);
+        expect(rows(data.HOST_RECORDS)).toHaveLength(prodDomain.records.length);
+        expect(rows(data.FORWARD_ZONES)).toEqual([["ecotech.lan", "10.30.10.11,10.30.10.12"]]);
+        expect(data).toMatchObject({ DOMAIN_DN: "DC=billu,DC=remindme,DC=lan", LINUX_GROUPS: "GRP-Linux-SSH GRP-Linux-Sudo", JOIN_ACCOUNT: "svc-domain-join" });
+        // No members, no login groups: no join account, no groups, no secret.
+        const bare = windowsDomainStep({ ...prodDomain, members: [], linuxLogin: undefined });
+        expect(psDataOf(bare.script)).toMatchObject({ LINUX_GROUPS: "", JOIN_ACCOUNT: "" });
+        expect(bare.secrets).toEqual([]);
+        expect(windowsDomainStep(prodDomain).secrets).toEqual([SECRET.join]);
     });
 
-    test("the reboot wait runs only after a scheduled reboot and is bounded both ways", () => {
+    test("domain: the public name's zone and the records services ask for, as the Samba flavor's table", () => {
+        const data = psDataOf(windowsDomainStep(prodDomain).script);
+        expect(data.EXTRA_ZONES).toBe("www.billu.example");
+        expect(data.EXTRA_RECORDS.split("\r\n")).toEqual([
+            "billu.remindme.lan\tintranet\tA\t172.16.100.10\t-",
+            "www.billu.example\t@\tA\t172.16.100.10\t-",
+            "billu.remindme.lan\t@\tMX\tpar-mail01.billu.remindme.lan\t10",
+        ]);
+        expect(data.EXTRA_RECORDS + "\r\n").toBe(renderExtraRecordsTsv(prodDomain).replace(/\n/g, "\r\n"));
+        // Nothing asked: empty data, the same script.
+        const bare = windowsDomainStep({ ...prodDomain, extraRecords: [], extraZones: [] }).script;
+        expect(psDataOf(bare)).toMatchObject({ EXTRA_ZONES: "", EXTRA_RECORDS: "" });
+    });
+
+    test("the reboot wait: the DC's data, then scripts/dc/reboot-wait.sh verbatim", () => {
         const s = renderRebootWait(dc1);
-        expect(s).toContain('[ "${BILLU_REBOOT:-0}" = 1 ] || exit 0');
-        expect(s).toContain("for i in $(seq 1 300); do if ! timeout 3 bash -c 'exec 3<>/dev/tcp/10.10.10.11/22'");
-        expect(s).toContain("for i in $(seq 1 900); do");
+        expect(dataOf(s)).toEqual({ DC_NAME: "PAR-DC01", DC_ADDRESS: "10.10.10.11", SSH_PORT: "22" });
+        expect(s.endsWith(readFileSync(path.join(ROOT, "scripts", "dc", "reboot-wait.sh"), "utf8").trimEnd())).toBe(true);
+    });
+
+    /**
+     * Runs the rendered wait with bash, `timeout` and `sleep` replaced by shell functions defined before it: probe n
+     * finds the SSH port open unless downAt <= n < upAt. Its exit code, stderr and the probes made.
+     */
+    function rebootWait(reboot: string | undefined, downAt: number, upAt: number) {
+        const dir = mkdtempSync(path.join(tmpdir(), "billu-reboot-wait-"));
+        const fakes = [`n=0; timeout() { n=$((n + 1)); echo "$*" >>'${dir}/probes'; [ "$n" -lt ${downAt} ] || [ "$n" -ge ${upAt} ]; }`, "sleep() { :; }"];
+        // HOME: the scratch folder, so no profile of this machine runs.
+        const env = { PATH: process.env.PATH, HOME: dir, ...(reboot === undefined ? {} : { BILLU_REBOOT: reboot }) };
+        const r = spawnSync("/bin/bash", ["-c", [...fakes, renderRebootWait(dc1)].join("\n")], { env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+        const probes = existsSync(path.join(dir, "probes")) ? readFileSync(path.join(dir, "probes"), "utf8").trimEnd().split("\n") : [];
+        return { status: r.status, stderr: r.stderr, probes };
+    }
+
+    test("the reboot wait runs only after a scheduled reboot, waits for the port to go down then up, bounded both ways", () => {
+        expect(rebootWait(undefined, 1, 1)).toEqual({ status: 0, stderr: "", probes: [] });
+        expect(rebootWait("0", 1, 1)).toEqual({ status: 0, stderr: "", probes: [] });
+        // Up twice, down three probes, then up: done at the first probe that finds it back.
+        const ok = rebootWait("1", 3, 6);
+        expect(ok).toEqual({ status: 0, stderr: "", probes: Array(6).fill("3 bash -c exec 3<>/dev/tcp/10.10.10.11/22") });
+        // Never goes down: gives up after 300 probes (5 min).
+        expect(rebootWait("1", 10000, 10000)).toEqual({
+            status: 1,
+            stderr: "PAR-DC01 did not go down for its reboot within 5 min\n",
+            probes: Array(300).fill(expect.any(String)),
+        });
+        // Goes down, never comes back: 900 more probes (15 min).
+        expect(rebootWait("1", 1, 10000)).toEqual({
+            status: 1,
+            stderr: "PAR-DC01 did not come back from its reboot within 15 min\n",
+            probes: Array(901).fill(expect.any(String)),
+        });
     });
 });
 

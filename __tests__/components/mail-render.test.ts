@@ -174,8 +174,8 @@ test("the DC's domain step publishes the MX of a served mail domain (samba and w
     expect(samba.files.find((f) => f.path === "/etc/billu/domain/extra-records.tsv")!.content.split("\n")).toContain(
         "billu.remindme.lan\t@\tMX\tpar-mail01.billu.remindme.lan\t10",
     );
-    expect(windowsDomainStep(prod.domain!).script).toContain(
-        "    @{ Zone = 'billu.remindme.lan'; Name = '@'; Type = 'MX'; Value = 'par-mail01.billu.remindme.lan'; Preference = 10 }",
+    expect(windowsDomainStep(prod.domain!).script).toMatch(
+        /^\$EXTRA_RECORDS = '(?:[^']*\r\n)?billu\.remindme\.lan\t@\tMX\tpar-mail01\.billu\.remindme\.lan\t10(?:\r\n[^']*)?'\r$/m,
     );
 });
 

@@ -76,10 +76,19 @@ test(`PowerShell ${PWSH_VERSION} parsed every shipped and rendered file, one pro
     const rel = (f: string) => path.relative(ROOT, f);
     expect(shipped.map(rel).sort()).toEqual([
         "scripts/dc/admin-login.ps1",
+        "scripts/dc/windows-dc.ps1",
+        "scripts/dc/windows-dns-client.ps1",
+        "scripts/dc/windows-domain.ps1",
+        "scripts/dc/windows-fsmo.ps1",
+        "scripts/dc/windows-ldaps-cert.ps1",
+        "scripts/dc/windows-ready.ps1",
         "scripts/directory/Apply-Directory.ps1",
         "scripts/directory/directory.ps1",
         "scripts/directory/mail-directory.ps1",
         "scripts/fileserver/fileserver-step.ps1",
+        "scripts/fileserver/health.ps1",
+        "scripts/fileserver/shares.ps1",
+        "scripts/fileserver/storage.ps1",
         "scripts/lib/billu-lib.ps1",
         "scripts/templates/prepare-windows-template.ps1",
     ]);
@@ -89,6 +98,8 @@ test(`PowerShell ${PWSH_VERSION} parsed every shipped and rendered file, one pro
             "prod/rendered/PAR-DC01/C/ProgramData/billu/stage/domain/run.ps1",
             "prod/rendered/PAR-DC01/C/ProgramData/billu/directory/Apply-Directory.ps1",
             "prod/rendered/PAR-DC02/C/ProgramData/billu/stage/dc/run.ps1",
+            "prod/rendered/PAR-DC02/C/ProgramData/billu/stage/ready/run.ps1",
+            "prod/rendered/PAR-DC03/C/ProgramData/billu/stage/fsmo/run.ps1",
             "fsw/rendered/PAR-FS01/C/ProgramData/billu/fileserver/storage.ps1",
             "fsw/rendered/PAR-FS01/C/ProgramData/billu/fileserver/shares.ps1",
             "fsw/rendered/PAR-FS01/C/ProgramData/billu/fileserver/health.ps1",

@@ -5,7 +5,9 @@
  *   arrival, one move, one departure: labs/directory/probe.py `edit`) against the same lock;
  * - the plan of a small export whose names need DN escaping (a comma, a plus, a trailing backslash, a #, < = >);
  * - prod's `domain` step on the first Windows DC (windowsDomainStep) and the DNS records the model wants there;
- * - prod's `dc` and `fsmo` steps for every Windows DC (windowsDcStep, windowsFsmoStep) and the names they must use;
+ * - the same step without Debian members or Linux login, and the partner's conditional forwarder;
+ * - prod's `dc`, `ready` and `fsmo` steps for every Windows DC (windowsDcStep, windowsReadyStep, windowsFsmoStep) and
+ *   the names, forwarders and time sources they must use;
  * - the Windows file server's storage.ps1 and shares.ps1 for dev with PAR-FS01 on Windows (as parse.test.ts builds
  *   it) and the plan they must realise (disk size, pool, drive letter, shares and their groups).
  * - scripts/dc/admin-login.ps1's functions (the admin's key login across promotion), loaded by the test itself;
@@ -14,8 +16,8 @@
 import { mkdtempSync, readFileSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
-import { SECRET } from "../../components/domain-controller/common";
-import { windowsDcStep, windowsDomainStep, windowsFsmoStep } from "../../components/domain-controller/windows";
+import { conditionalForwarders, SECRET } from "../../components/domain-controller/common";
+import { windowsDcStep, windowsDomainStep, windowsFsmoStep, windowsReadyStep } from "../../components/domain-controller/windows";
 import { qualified, renderSharesPs1, renderStoragePs1, sharePath } from "../../components/fileserver/render";
 import { renderApplierPlan } from "../../components/directory/render";
 import { parseDirectoryLock } from "../../model/directory-lock";
@@ -92,8 +94,19 @@ function windowsDcInputs(domain: NonNullable<ReturnType<typeof siteModel>["domai
         roles: dc.roles,
         dcStep: write(`dc-${dc.name}.ps1`, windowsDcStep(domain, dc).script),
         fsmoStep: write(`fsmo-${dc.name}.ps1`, windowsFsmoStep(domain, dc).script),
+        readyStep: write(`ready-${dc.name}.ps1`, windowsReadyStep(domain, dc).script),
+        isPdc: dc.name === domain.pdcEmulator.name,
     }));
-    const model = { fqdn: domain.fqdn, netbiosName: domain.netbiosName, adSite: domain.adSite, secrets: SECRET, dcs };
+    const model = {
+        fqdn: domain.fqdn,
+        netbiosName: domain.netbiosName,
+        adSite: domain.adSite,
+        forwarders: domain.forwarders,
+        ntpServers: domain.ntpServers,
+        pdcEmulator: domain.pdcEmulator.name,
+        secrets: SECRET,
+        dcs,
+    };
     return { BILLU_DC_MODEL: write("dc-model.json", JSON.stringify(model)) };
 }
 
@@ -144,11 +157,15 @@ beforeAll(async () => {
     expect(edge.problems).toEqual([]);
     const prod = siteModel("prod");
     const domain = prod.domain!;
+    // prod has no conditional forwarder of its own: the partner's, as a VPN pairing adds it (conditionalForwarders).
+    expect(conditionalForwarders(prod)).toEqual([]);
+    const forwarders = [{ domain: "ecotech.lan", servers: ["10.30.10.11", "10.30.10.12"] }];
     const env = {
         BILLU_PLAN_DEV: write("plan-dev.json", renderApplierPlan(dev.directory!)),
         BILLU_PLAN_EDITED: write("plan-edited.json", renderApplierPlan(edited.directory!)),
         BILLU_PLAN_EDGE: write("plan-edge.json", renderApplierPlan(edge.plan!)),
-        BILLU_DOMAIN_STEP: write("domain-step.ps1", windowsDomainStep(domain).script),
+        BILLU_DOMAIN_STEP: write("domain-step.ps1", windowsDomainStep(domain, forwarders).script),
+        BILLU_DOMAIN_STEP_BARE: write("domain-step-bare.ps1", windowsDomainStep({ ...domain, members: [], linuxLogin: undefined }, forwarders).script),
         BILLU_DOMAIN_MODEL: write(
             "domain-model.json",
             JSON.stringify({
@@ -157,7 +174,14 @@ beforeAll(async () => {
                 extraZones: domain.extraZones,
                 records: domain.records,
                 extraRecords: domain.extraRecords,
-                forwarders: domain.conditionalForwarders,
+                forwarders,
+                subnets: domain.subnets.map((s) => s.cidr),
+                adSite: domain.adSite,
+                netbiosName: domain.netbiosName,
+                dn: domain.dn,
+                linuxGroups: domain.linuxLogin ? [domain.linuxLogin.sshGroup, domain.linuxLogin.sudoGroup] : [],
+                joinAccount: domain.joinAccount,
+                joinSecret: SECRET.join,
             }),
         ),
         ...windowsDcInputs(domain),
@@ -208,6 +232,9 @@ test("the Pester tests that ran are exactly these", () => {
         "the Windows DC's domain step (prod, PAR-DC01): zones and DNS records.a second run changes nothing",
         "the Windows DC's domain step (prod, PAR-DC01): zones and DNS records.repairs tampered records (a changed address, a stray second value, a wrong PTR target) and leaves the correct ones alone",
         "the Windows DC's domain step (prod, PAR-DC01): zones and DNS records.after the repair, a run changes nothing",
+        "the Windows DC's domain step (prod, PAR-DC01): forwarders and directory objects.creates every subnet in the model's site, the Linux login groups, the join account with the secret's password and its delegation, once",
+        "the Windows DC's domain step (prod, PAR-DC01): forwarders and directory objects.adds each conditional forwarder with the model's servers, and sets one whose servers drifted back to them",
+        "the Windows DC's domain step (prod, PAR-DC01): forwarders and directory objects.a domain without Debian members or Linux login: no groups, no join account, and the join secret is never read",
         "the Windows file server's shares.ps1 (dev, PAR-FS01 on Windows): folders, NTFS ACLs, SMB shares.on the new volume: creates every share's folder, its ACL and its share with the plan's groups",
         "the Windows file server's shares.ps1 (dev, PAR-FS01 on Windows): folders, NTFS ACLs, SMB shares.a second run writes nothing",
         "the Windows file server's shares.ps1 (dev, PAR-FS01 on Windows): folders, NTFS ACLs, SMB shares.repairs what drifted (a group added to a folder, a share's access widened, access-based enumeration off), and only that",
@@ -229,5 +256,10 @@ test("the Pester tests that ran are exactly these", () => {
         "the Windows DCs' fsmo step (prod): each role moves to the DC the model gives it, only when held elsewhere.on every DC in turn: moves exactly the roles held elsewhere, each once, to the DC that must hold it",
         "the Windows DCs' fsmo step (prod): each role moves to the DC the model gives it, only when held elsewhere.a second run moves nothing",
         "the Windows DCs' fsmo step (prod): each role moves to the DC the model gives it, only when held elsewhere.one role of a DC held elsewhere, its other role in place: moves only that one",
+        "the Windows DCs' ready step (prod): after the reboot.waits, bounded, until ADWS runs and Get-ADDomain answers for the domain, then configures",
+        "the Windows DCs' ready step (prod): after the reboot.AD DS never ready (another domain answers): fails with the DC's name after 20 minutes, having changed nothing",
+        "the Windows DCs' ready step (prod): after the reboot.on every DC: the DNS client, the LDAPS certificate from the step's secrets, the model's forwarders; a second run changes nothing",
+        "the Windows DCs' ready step (prod): after the reboot.time: the PDC emulator follows the model's outside NTP servers, every other DC the domain hierarchy",
+        "the Windows DCs' ready step (prod): after the reboot.the first DC renames Default-First-Site-Name to the model's site, once; the other DCs never touch the sites",
     ]);
 });

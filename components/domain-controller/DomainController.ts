@@ -6,7 +6,7 @@ import { DomainController as DcModel, DomainModel } from "../../model/domain";
 import { HostModel } from "../../model/site";
 import { connectionFor, SiteContext } from "../context";
 import { GuestStep } from "../guest-step/GuestStep";
-import { StepSpec } from "../guest-step/render";
+import { StepSpec, stepScript } from "../guest-step/render";
 import { vmForHost } from "../proxmox-vm/forHost";
 import { siteBaseStep } from "../base-server/base-step";
 import { ProxmoxVm } from "../proxmox-vm/ProxmoxVm";
@@ -109,17 +109,12 @@ export class DomainController extends pulumi.ComponentResource {
     }
 }
 
-/** bash run on the Pulumi machine: when the promotion scheduled a reboot, wait for SSH to go down, then up. */
+/**
+ * bash run on the Pulumi machine: when the promotion scheduled a reboot, wait for SSH to go down, then up (the logic
+ * is scripts/dc/reboot-wait.sh, read verbatim after the DC's name and address).
+ */
 export function renderRebootWait(dc: DcModel): string {
-    const probe = `timeout 3 bash -c 'exec 3<>/dev/tcp/${dc.address}/${portOf("ssh")}' 2>/dev/null`;
-    return [
-        `# ${dc.name}: wait (bounded) for the reboot the promotion scheduled; nothing to wait for otherwise.`,
-        '[ "${BILLU_REBOOT:-0}" = 1 ] || exit 0',
-        `for i in $(seq 1 300); do if ! ${probe}; then break; fi; [ "$i" -lt 300 ] || { echo '${dc.name} did not go down for its reboot within 5 min' >&2; exit 1; }; sleep 1; done`,
-        `for i in $(seq 1 900); do if ${probe}; then exit 0; fi; sleep 1; done`,
-        `echo '${dc.name} did not come back from its reboot within 15 min' >&2`,
-        "exit 1",
-    ].join("\n");
+    return stepScript("linux", "dc/reboot-wait.sh", { DC_NAME: dc.name, DC_ADDRESS: dc.address, SSH_PORT: String(portOf("ssh")) });
 }
 
 export interface DomainArgs {

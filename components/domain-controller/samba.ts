@@ -5,7 +5,9 @@
  * an argument (provision, user create) the shipped `billu-samba-tool` wrapper substitutes it inside the Python
  * process from the environment, so the kernel's command line keeps a placeholder. Pure: no Pulumi here.
  */
+import { readFileSync } from "fs";
 import { DomainController, DomainModel, FsmoRole } from "../../model/domain";
+import { repoPath } from "../paths";
 import { GuestFile, placeholder, StepSpec, stepScript } from "../guest-step/render";
 import { namingContexts, renderDcBootstrapResolv, renderDcChrony, renderDcHosts, renderDcCloudHostsTemplate, renderDcResolv, SECRET } from "./common";
 import { renderKrb5 } from "../base-server/member";
@@ -41,24 +43,10 @@ export const SAMBA_FSMO: Record<FsmoRole, { transfer: string; show: string }[]> 
     ],
 };
 
-/** The wrapper that feeds samba-tool a password from the environment (see the module comment). */
-export const SAMBA_TOOL_WRAPPER = `#!/usr/bin/python3
-${generatedHeader("#", { note: "Runs samba-tool with a password taken from the environment, never from the command" })}
-# line: every "@BILLU_SECRET@" in the arguments becomes $BILLU_SECRET inside this Python process only, so
-# /proc/<pid>/cmdline and ps keep the placeholder.
-import os
-import runpy
-import sys
-
-secret = os.environ.pop("BILLU_SECRET", "")
-args = sys.argv[1:]
-if any("@BILLU_SECRET@" in a for a in args):
-    if not secret:
-        sys.exit("billu-samba-tool: BILLU_SECRET is empty or not set")
-    args = [a.replace("@BILLU_SECRET@", secret) for a in args]
-sys.argv = ["samba-tool"] + args
-runpy.run_path("/usr/bin/samba-tool", run_name="__main__")
-`;
+/** The wrapper that feeds samba-tool a password from the environment (see the module comment), shipped verbatim. */
+export function sambaToolWrapper(): string {
+    return readFileSync(repoPath("scripts", "dc", "billu-samba-tool.py"), "utf8");
+}
 
 export function renderSmbConf(domain: DomainModel, dc: DomainController): string {
     return [
@@ -116,7 +104,7 @@ export function sambaDcStep(domain: DomainModel, dc: DomainController, bootstrap
         { path: SAMBA_PATHS.tlsCert, content: placeholder(SECRET.ldapsCert) },
         // Samba refuses a TLS key readable by others.
         { path: SAMBA_PATHS.tlsKey, content: placeholder(SECRET.ldapsKey), mode: "0600" },
-        { path: SAMBA_PATHS.wrapper, content: SAMBA_TOOL_WRAPPER, mode: "0755" },
+        { path: SAMBA_PATHS.wrapper, content: sambaToolWrapper(), mode: "0755" },
         { path: "/etc/chrony/chrony.conf", content: renderDcChrony(domain, dc) },
     ];
     const script = stepScript("linux", ["dc/samba-helpers.sh", "dc/samba-dc.sh"], {

@@ -34,10 +34,6 @@ function shQuote(s: string): string {
     return "'" + s.replace(/'/g, `'\\''`) + "'";
 }
 
-function psQuote(s: string): string {
-    return "'" + s.replace(/'/g, "''") + "'";
-}
-
 /** `BILLU\GG_DSI`: a group as winbind and Windows name it. */
 export function qualified(plan: FileServerPlan, group: string): string {
     return `${plan.workgroup}\\${group}`;
@@ -264,110 +260,44 @@ export function sambaStepScript(model: SiteModel, plan: FileServerPlan, joinUser
 // ---------------------------------------------------------------------------------------------------------------
 // Windows flavor
 
+/**
+ * A Windows file server script: the header, the plan's data as variables, then scripts/fileserver/<file> verbatim
+ * (its logic, PowerShell-parsed and run under Pester as a file).
+ */
+function windowsScript(plan: FileServerPlan, what: string, file: string, data: Readonly<Record<string, string>>): string {
+    return [header(plan, what).trimEnd(), stepScript("windows", `fileserver/${file}`, data), ""].join("\r\n");
+}
+
 /** storage.ps1: the two data disks as a Storage Spaces two-way mirror, NTFS, on the plan's drive letter. */
 export function renderStoragePs1(plan: FileServerPlan, host: HostModel): string {
-    const sizeBytes = plan.array.disks[0].sizeGiB * 1024 ** 3;
-    return [
-        header(plan, "the mirrored data volume (Storage Spaces two-way mirror)").trimEnd(),
-        "# Idempotent: the pool and the mirror are created once, over exactly two blank poolable disks of the planned",
-        "# size; an unhealthy mirror is reported, never re-created.",
-        "$ErrorActionPreference = 'Stop'",
-        `$Pool = ${psQuote(plan.array.name)}`,
-        `$Mirror = ${psQuote(plan.array.name)}`,
-        `$Letter = ${psQuote(plan.driveLetter)}`,
-        `$Label = ${psQuote(plan.array.label)}`,
-        `$DiskBytes = ${sizeBytes} # ${plan.array.disks[0].sizeGiB} GiB: scsi${plan.array.disks[0].index} on ${plan.array.disks[0].datastore}, scsi${plan.array.disks[1].index} on ${plan.array.disks[1].datastore}`,
-        "if (-not (Get-StoragePool -FriendlyName $Pool -ErrorAction SilentlyContinue)) {",
-        "    $disks = @(Get-PhysicalDisk -CanPool $true | Where-Object { $_.Size -eq $DiskBytes })",
-        `    if ($disks.Count -ne 2) { throw "${host.name}: expected 2 blank poolable disks of $DiskBytes bytes, found $($disks.Count); nothing was changed" }`,
-        "    $subsystem = (Get-StorageSubSystem | Where-Object { $_.FriendlyName -like 'Windows Storage*' } | Select-Object -First 1).FriendlyName",
-        "    New-StoragePool -FriendlyName $Pool -StorageSubSystemFriendlyName $subsystem -PhysicalDisks $disks | Out-Null",
-        '    Write-Output "storage pool $Pool created over $($disks.Count) disks"',
-        "}",
-        "if (-not (Get-VirtualDisk -FriendlyName $Mirror -ErrorAction SilentlyContinue)) {",
-        "    New-VirtualDisk -StoragePoolFriendlyName $Pool -FriendlyName $Mirror -ResiliencySettingName Mirror -NumberOfDataCopies 2 -ProvisioningType Fixed -UseMaximumSize | Out-Null",
-        "    $disk = Get-VirtualDisk -FriendlyName $Mirror | Get-Disk",
-        "    Initialize-Disk -Number $disk.Number -PartitionStyle GPT",
-        "    New-Partition -DiskNumber $disk.Number -UseMaximumSize -DriveLetter $Letter | Format-Volume -FileSystem NTFS -NewFileSystemLabel $Label -Confirm:$false | Out-Null",
-        '    Write-Output "two-way mirror $Mirror created, NTFS on ${Letter}:"',
-        "}",
-        "$vd = Get-VirtualDisk -FriendlyName $Mirror",
-        "if ($vd.HealthStatus -ne 'Healthy') {",
-        '    Write-Warning "the mirror $Mirror is $($vd.HealthStatus) ($($vd.OperationalStatus)): replace the failed disk, add it to the pool and run Repair-VirtualDisk; never re-create the mirror"',
-        "}",
-        'if (-not (Get-Volume -DriveLetter $Letter -ErrorAction SilentlyContinue)) { throw "the mirror exists but ${Letter}: is missing; nothing was changed" }',
-        "",
-    ].join("\r\n");
+    return windowsScript(plan, "the mirrored data volume (Storage Spaces two-way mirror)", "storage.ps1", {
+        HOST_NAME: host.name,
+        POOL: plan.array.name,
+        LETTER: plan.driveLetter,
+        LABEL: plan.array.label,
+        DISK_BYTES: String(plan.array.disks[0].sizeGiB * 1024 ** 3),
+    });
 }
 
 /** shares.ps1: one folder and SMB share per share of the plan, NTFS ACLs from its groups, access-based enumeration. */
 export function renderSharesPs1(plan: FileServerPlan): string {
-    const admin = qualified(plan, plan.adminGroup);
-    const entries = plan.shares.map(
-        (s) =>
-            `    @{ Name = ${psQuote(s.name)}; Path = ${psQuote(sharePath(plan, s))}; Comment = ${psQuote(s.comment)}; Groups = @(${s.groups
-                .map((g) => psQuote(qualified(plan, g)))
-                .join(", ")}) }`,
-    );
-    return [
-        header(plan, "the SMB shares and their NTFS ACLs").trimEnd(),
-        "# Idempotent: a folder's ACL and a share's access are compared with the plan and rewritten only when they differ.",
-        "$ErrorActionPreference = 'Stop'",
-        `$Admins = ${psQuote(admin)}`,
-        "$Shares = @(",
-        entries.join(",\r\n"),
-        ")",
-        "function New-Rule([string]$Id, [string]$Rights) {",
-        "    New-Object System.Security.AccessControl.FileSystemAccessRule($Id, $Rights, 'ContainerInherit,ObjectInherit', 'None', 'Allow')",
-        "}",
-        "foreach ($s in $Shares) {",
-        '    if (-not (Test-Path -LiteralPath $s.Path)) { New-Item -ItemType Directory -Path $s.Path | Out-Null; Write-Output "created $($s.Path)" }',
-        "    # No inheritance from the volume: SYSTEM and the admins Full control, the share's groups Modify, nobody else.",
-        "    $acl = New-Object System.Security.AccessControl.DirectorySecurity",
-        "    $acl.SetAccessRuleProtection($true, $false)",
-        "    $acl.AddAccessRule((New-Rule 'NT AUTHORITY\\SYSTEM' 'FullControl'))",
-        "    $acl.AddAccessRule((New-Rule $Admins 'FullControl'))",
-        "    foreach ($g in $s.Groups) { $acl.AddAccessRule((New-Rule $g 'Modify')) }",
-        "    $current = Get-Acl -LiteralPath $s.Path",
-        "    if ($current.GetSecurityDescriptorSddlForm('Access') -ne $acl.GetSecurityDescriptorSddlForm('Access')) {",
-        "        Set-Acl -LiteralPath $s.Path -AclObject $acl",
-        '        Write-Output "ACL set on $($s.Path)"',
-        "    }",
-        "    $share = Get-SmbShare -Name $s.Name -ErrorAction SilentlyContinue",
-        "    if (-not $share) {",
-        "        New-SmbShare -Name $s.Name -Path $s.Path -Description $s.Comment -FullAccess $Admins -ChangeAccess $s.Groups -FolderEnumerationMode AccessBased -EncryptData $true | Out-Null",
-        '        Write-Output "share $($s.Name) created"',
-        "        continue",
-        "    }",
-        '    $want = @("$Admins=Full") + @($s.Groups | ForEach-Object { "$_=Change" }) | Sort-Object',
-        '    $have = @(Get-SmbShareAccess -Name $s.Name | ForEach-Object { "$($_.AccountName)=$($_.AccessRight)" }) | Sort-Object',
-        "    if (($want -join ';') -ne ($have -join ';')) {",
-        "        Get-SmbShareAccess -Name $s.Name | ForEach-Object { Revoke-SmbShareAccess -Name $s.Name -AccountName $_.AccountName -Force | Out-Null }",
-        "        Grant-SmbShareAccess -Name $s.Name -AccountName $Admins -AccessRight Full -Force | Out-Null",
-        "        foreach ($g in $s.Groups) { Grant-SmbShareAccess -Name $s.Name -AccountName $g -AccessRight Change -Force | Out-Null }",
-        '        Write-Output "share $($s.Name): access reset to the plan"',
-        "    }",
-        "    if ($share.FolderEnumerationMode -ne 'AccessBased') { Set-SmbShare -Name $s.Name -FolderEnumerationMode AccessBased -Force; Write-Output \"share $($s.Name): access-based enumeration on\" }",
-        "}",
-        "",
-    ].join("\r\n");
+    const shares = plan.shares.map((s) => ({ Name: s.name, Path: sharePath(plan, s), Comment: s.comment, Groups: s.groups.map((g) => qualified(plan, g)) }));
+    return windowsScript(plan, "the SMB shares and their NTFS ACLs", "shares.ps1", {
+        ADMINS: qualified(plan, plan.adminGroup),
+        SHARES_JSON: JSON.stringify(shares),
+    });
 }
 
 /** health.ps1: run hourly by a scheduled task; mails the admin address while the mirror is not healthy. */
 export function renderHealthPs1(model: SiteModel, plan: FileServerPlan): string {
     const mail = model.hostsByRole("mail")[0];
-    return [
-        header(plan, "the mirror's health check (scheduled task billu-storage-health)").trimEnd(),
-        "$ErrorActionPreference = 'Stop'",
-        `$vd = Get-VirtualDisk -FriendlyName ${psQuote(plan.array.name)}`,
-        "if ($vd.HealthStatus -eq 'Healthy') { exit 0 }",
-        `$body = "The mirror ${plan.array.name} on ${plan.host} is $($vd.HealthStatus) ($($vd.OperationalStatus)).\`r\`n" + (Get-PhysicalDisk | Format-Table FriendlyName, SerialNumber, HealthStatus, OperationalStatus, Size | Out-String)`,
-        `Write-EventLog -LogName Application -Source 'billu-storage' -EventId 4201 -EntryType Error -Message $body`,
-        mail
-            ? `Send-MailMessage -SmtpServer ${psQuote(mail.address)} -From ${psQuote(`${plan.host.toLowerCase()}@${model.site.domain}`)} -To ${psQuote(plan.alertEmail)} -Subject ${psQuote(`DegradedArray event on ${plan.host}`)} -Body $body`
-            : "# No mail server in the site model: the event log entry is the alert.",
-        "",
-    ].join("\r\n");
+    return windowsScript(plan, "the mirror's health check (scheduled task billu-storage-health)", "health.ps1", {
+        HOST_NAME: plan.host,
+        POOL: plan.array.name,
+        SMTP_SERVER: mail ? mail.address : "",
+        MAIL_FROM: `${plan.host.toLowerCase()}@${model.site.domain}`,
+        MAIL_TO: plan.alertEmail,
+    });
 }
 
 export const WINDOWS_DIR = "C:/ProgramData/billu/fileserver";

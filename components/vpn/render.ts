@@ -9,6 +9,7 @@ import { parseCidr } from "../../model/addressing";
 import { VpnModel } from "../../model/vpn";
 import { parseProposal } from "../../model/vpn-crypto";
 import { CommentSyntax, generatedHeader } from "../header";
+import { stepScript } from "../guest-step/render";
 
 /** The name of the GuestStep secret that carries the pre-shared key. */
 export const PSK_SECRET = "vpn-psk";
@@ -146,22 +147,20 @@ export function renderCharonConf(): string {
 }
 
 /**
- * The tunnel interface and the routes to the peer's networks (POSIX sh, idempotent). In production it creates an
- * XFRM interface bound to the SAs' interface id; an interface of that name that already exists is kept (a second
- * run, or the lab, where strongSwan's userspace backend creates a TUN of the same name first).
+ * The tunnel interface and the routes to the peer's networks (POSIX sh, idempotent): the header, this end's data, then
+ * scripts/vpn/billu-vpn-link.sh verbatim.
  */
 export function renderLinkScript(vpn: VpnModel): string {
     return [
         "#!/bin/sh",
         ...header(vpn, "the route-based interface and routes"),
-        "set -eu",
-        `IF=${vpn.interface}`,
-        'if ! ip link show dev "$IF" >/dev/null 2>&1; then',
-        `    ip link add "$IF" type xfrm dev ${vpn.local.wanIfname} if_id ${vpn.ifId}`,
-        "fi",
-        'ip link set dev "$IF" mtu 1400 up',
-        `# The peer's networks (${vpn.remote.site.company}); the router's own traffic leaves from ${vpn.local.sourceAddress}, inside this end's selectors.`,
-        ...vpn.remote.networks.map((n) => `ip route replace ${n} dev "$IF" src ${vpn.local.sourceAddress}`),
+        stepScript("linux", "vpn/billu-vpn-link.sh", {
+            IF: vpn.interface,
+            WAN_IF: vpn.local.wanIfname,
+            IF_ID: String(vpn.ifId),
+            SOURCE: vpn.local.sourceAddress,
+            NETWORKS: vpn.remote.networks.join(" "),
+        }),
         "",
     ].join("\n");
 }

@@ -88,7 +88,7 @@ Describe 'the Windows DC''s domain step (prod, PAR-DC01): zones and DNS records'
 
     It 'on a DC just promoted: creates every zone and record the model wants, and nothing else' {
         Invoke-DomainStep
-        @($script:Dns.Zones.Keys | Sort-Object) | Should -Be @(@($Model.fqdn) + @($Model.reverseZones) + @($Model.extraZones) | Sort-Object)
+        @($script:Dns.Zones.Keys | Sort-Object) | Should -Be @(@($Model.fqdn) + @($Model.reverseZones) + @($Model.extraZones) + @($Model.forwarders | ForEach-Object { $_.domain }) | Sort-Object)
         Get-DnsState | Should -Be (Get-WantedState)
         Should -Invoke Remove-DnsServerResourceRecord -Times 0 -Exactly
     }
@@ -119,5 +119,48 @@ Describe 'the Windows DC''s domain step (prod, PAR-DC01): zones and DNS records'
     It 'after the repair, a run changes nothing' {
         Invoke-DomainStep
         Assert-DnsUntouched
+    }
+}
+
+Describe 'the Windows DC''s domain step (prod, PAR-DC01): forwarders and directory objects' {
+    BeforeEach {
+        # A DC just promoted, again: only the AD zone.
+        $script:Dns = @{ Zones = @{}; Records = [System.Collections.Generic.List[object]]::new(); Subnets = @{}; Groups = @{}; Users = @{}; Acl = @{} }
+        $script:Dns.Zones[$Model.fqdn] = [pscustomobject]@{ ZoneName = $Model.fqdn; MasterServers = @() }
+        Use-FakeDns
+        Mock Get-BilluSecret { if ($Name -ne $Model.joinSecret) { throw "secret $Name was not provided" }; 'Join-Pw-1!' }
+        Mock New-ADUser { $script:Dns.Users[$SamAccountName] = [System.Net.NetworkCredential]::new('', $AccountPassword).Password }
+    }
+
+    It 'creates every subnet in the model''s site, the Linux login groups, the join account with the secret''s password and its delegation, once' {
+        Invoke-DomainStep
+        $script:Dns.Subnets.Keys | Sort-Object | Should -Be @($Model.subnets | Sort-Object)
+        @($script:Dns.Subnets.Values | Select-Object -Unique) | Should -Be @($Model.adSite)
+        $script:Dns.Groups.Keys | Sort-Object | Should -Be @($Model.linuxGroups | Sort-Object)
+        $script:Dns.Users.Keys | Should -Be @($Model.joinAccount)
+        $script:Dns.Users[$Model.joinAccount] | Should -Be 'Join-Pw-1!'
+        $trustee = "$($Model.netbiosName)\$($Model.joinAccount)"
+        $script:Dns.Acl["AD:CN=Computers,$($Model.dn)"] | Should -Contain $trustee
+        Should -Invoke dsacls.exe -Times 1 -Exactly -ParameterFilter { ($args -join ' ') -eq "CN=Computers,$($Model.dn) /G ${trustee}:CCDC;computer" }
+        Should -Invoke dsacls.exe -Times 1 -Exactly -ParameterFilter { ($args -join ' ') -eq "CN=Computers,$($Model.dn) /I:S /G ${trustee}:GA;;computer" }
+        Invoke-DomainStep
+        foreach ($c in 'New-ADReplicationSubnet', 'New-ADGroup', 'New-ADUser') { Should -Invoke $c -Times $(if ($c -eq 'New-ADReplicationSubnet') { $Model.subnets.Count } elseif ($c -eq 'New-ADGroup') { 2 } else { 1 }) -Exactly }
+        Should -Invoke dsacls.exe -Times 2 -Exactly
+    }
+    It 'adds each conditional forwarder with the model''s servers, and sets one whose servers drifted back to them' {
+        Invoke-DomainStep
+        foreach ($f in $Model.forwarders) { @($script:Dns.Zones[$f.domain].MasterServers | ForEach-Object { "$_" }) | Should -Be @($f.servers) }
+        Should -Invoke Add-DnsServerConditionalForwarderZone -Times $Model.forwarders.Count -Exactly -ParameterFilter { $ReplicationScope -eq 'Forest' }
+        $f = $Model.forwarders[0]
+        $script:Dns.Zones[$f.domain].MasterServers = @([ipaddress]'192.0.2.1')
+        Invoke-DomainStep
+        Should -Invoke Set-DnsServerConditionalForwarderZone -Times 1 -Exactly -ParameterFilter { $Name -eq $f.domain -and (@($MasterServers) -join ',') -eq ($f.servers -join ',') }
+        @($script:Dns.Zones[$f.domain].MasterServers | ForEach-Object { "$_" }) | Should -Be @($f.servers)
+    }
+    It 'a domain without Debian members or Linux login: no groups, no join account, and the join secret is never read' {
+        Mock Get-BilluSecret { throw "secret $Name was not provided" }
+        $null = . $env:BILLU_DOMAIN_STEP_BARE
+        $script:Dns.Subnets.Keys | Sort-Object | Should -Be @($Model.subnets | Sort-Object)
+        foreach ($c in 'New-ADGroup', 'New-ADUser', 'dsacls.exe', 'Get-BilluSecret') { Should -Invoke $c -Times 0 -Exactly }
     }
 }

@@ -164,3 +164,105 @@ Describe 'the Windows DCs'' fsmo step (prod): each role moves to the DC the mode
         Should -Invoke Move-ADDirectoryServerOperationMasterRole -Times 1 -Exactly -ParameterFilter { $Identity -eq 'PAR-DC02' -and $OperationMasterRole -eq 'RIDMaster' -and $Confirm -eq $false }
     }
 }
+
+Describe 'the Windows DCs'' ready step (prod): after the reboot' {
+    BeforeAll {
+        # The real function exists (so Pester can mock it); the certificate store is Windows-only, so its result is faked.
+        . (Join-Path $PSScriptRoot '../../../scripts/dc/windows-ldaps-cert.ps1')
+        # One DC after its reboot: AD DS answering after $Polls polls, the DNS server's forwarders, W32Time's settings, the sites.
+        function Use-FakeDc([int]$Polls = 0, [string]$DnsRoot = $Model.fqdn) {
+            $script:Dc = @{ Polls = $Polls; DnsRoot = $DnsRoot; Forwarders = @('192.0.2.53'); W32 = @{ Type = 'NT5DS'; NtpServer = 'time.windows.com,0x9' }
+                Sites = @{ 'Default-First-Site-Name' = 'CN=Default-First-Site-Name,CN=Sites,CN=Configuration,DC=x' }; DnsServers = @() + $Model.dcs[0].address
+                Clock = [datetime]'2026-01-01T00:00:00Z'; W32tm = [System.Collections.Generic.List[string]]::new() }
+            Mock Get-BilluSecret { "-----BEGIN $Name-----" }
+            Mock Import-BilluLdapsCert { $false }
+            # The clock moves one minute at each reading: the 20-minute deadline falls after about 20 polls.
+            Mock Get-Date { $script:Dc.Clock = $script:Dc.Clock.AddMinutes(1); $script:Dc.Clock }
+            Mock Start-Sleep { }
+            Mock Get-Service { if ($Name -ne 'ADWS') { throw "unexpected service $Name" }; [pscustomobject]@{ Status = $(if ($script:Dc.Polls -gt 0) { $script:Dc.Polls--; 'Stopped' } else { 'Running' }) } }
+            Mock Test-NetConnection { $ComputerName -eq 'localhost' -and $Port -eq 9389 }
+            Mock Get-ADDomain { [pscustomobject]@{ DNSRoot = $script:Dc.DnsRoot } }
+            Mock Get-NetAdapter { [pscustomobject]@{ Name = 'Ethernet'; Status = 'Up'; ifIndex = 4 } }
+            Mock Get-DnsClientServerAddress { [pscustomobject]@{ ServerAddresses = $script:Dc.DnsServers } }
+            Mock Set-DnsClientServerAddress { $script:Dc.DnsServers = @($ServerAddresses) }
+            Mock Get-DnsServerForwarder { [pscustomobject]@{ IPAddress = @($script:Dc.Forwarders | ForEach-Object { [ipaddress]$_ }) } }
+            Mock Set-DnsServerForwarder { $script:Dc.Forwarders = @($IPAddress) }
+            Mock Get-ItemProperty { [pscustomobject]$script:Dc.W32 } -ParameterFilter { $Path -eq 'HKLM:\SYSTEM\CurrentControlSet\Services\W32Time\Parameters' }
+            Mock w32tm {
+                $script:Dc.W32tm.Add($args -join ' ')
+                $peers = @($args | Where-Object { $_ -like '/manualpeerlist:*' })
+                if ($peers) { $script:Dc.W32 = @{ Type = 'NTP'; NtpServer = $peers[0].Substring('/manualpeerlist:'.Length) } }
+                elseif ($args -contains '/syncfromflags:domhier') { $script:Dc.W32 = @{ Type = 'NT5DS'; NtpServer = '' } }
+            }
+            Mock Restart-Service { if ($Name -ne 'w32time') { throw "unexpected restart of $Name" } }
+            Mock Get-ADReplicationSite {
+                if ($Identity) { [pscustomobject]@{ DistinguishedName = $script:Dc.Sites[$Identity] } }
+                else { $n = ([regex]::Match($Filter, "^Name -eq '(.*)'$")).Groups[1].Value; if ($script:Dc.Sites.ContainsKey($n)) { [pscustomobject]@{ Name = $n } } }
+            }
+            Mock Rename-ADObject { $old = @($script:Dc.Sites.Keys | Where-Object { $script:Dc.Sites[$_] -eq $Identity }); $script:Dc.Sites.Remove($old[0]); $script:Dc.Sites[$NewName] = $Identity }
+        }
+        $script:Writes = @('Set-DnsClientServerAddress', 'Set-DnsServerForwarder', 'w32tm', 'Restart-Service', 'Rename-ADObject')
+    }
+
+    It 'waits, bounded, until ADWS runs and Get-ADDomain answers for the domain, then configures' {
+        Use-FakeDc -Polls 3
+        $null = Invoke-Step $First.readyStep
+        Should -Invoke Start-Sleep -Times 3 -Exactly -ParameterFilter { $Seconds -eq 5 }
+        Should -Invoke Get-ADDomain -Times 1 -Exactly -ParameterFilter { $Server -eq 'localhost' }
+        Should -Invoke Set-DnsServerForwarder -Times 1 -Exactly
+    }
+    It 'AD DS never ready (another domain answers): fails with the DC''s name after 20 minutes, having changed nothing' {
+        foreach ($dc in $Model.dcs) {
+            Use-FakeDc -DnsRoot 'other.example'
+            { Invoke-Step $dc.readyStep } | Should -Throw -ExpectedMessage "$($dc.name): AD DS not ready within 20 minutes (ADWS or Get-ADDomain failing)"
+        }
+        Should -Invoke Start-Sleep -Times (20 * $Model.dcs.Count) -Exactly
+        foreach ($c in $script:Writes) { Should -Invoke $c -Times 0 -Exactly -Because "$c configures the DC" }
+    }
+    It 'on every DC: the DNS client, the LDAPS certificate from the step''s secrets, the model''s forwarders; a second run changes nothing' {
+        foreach ($dc in $Model.dcs) {
+            Use-FakeDc
+            $out = Invoke-Step $dc.readyStep
+            $script:Dc.DnsServers | Should -Be @(@($Model.dcs | Where-Object name -ne $dc.name | ForEach-Object { $_.address }) + '127.0.0.1')
+            $script:Dc.Forwarders | Should -Be @($Model.forwarders)
+            $out | Should -Contain "billu[]: DNS forwarders: $($Model.forwarders -join ', ')"
+            # Every change logs a line: a run that logs nothing changed nothing.
+            Invoke-Step $dc.readyStep | Should -Be @()
+        }
+        Should -Invoke Import-BilluLdapsCert -Times (2 * $Model.dcs.Count) -Exactly -ParameterFilter {
+            $CertPem -eq "-----BEGIN $($Model.secrets.ldapsCert)-----" -and $KeyPem -eq "-----BEGIN $($Model.secrets.ldapsKey)-----"
+        }
+        Should -Invoke Set-DnsServerForwarder -Times $Model.dcs.Count -Exactly
+    }
+    It 'time: the PDC emulator follows the model''s outside NTP servers, every other DC the domain hierarchy' {
+        foreach ($dc in $Model.dcs) {
+            Use-FakeDc
+            # Each DC starts on the other source, so each must change.
+            $script:Dc.W32 = if ($dc.isPdc) { @{ Type = 'NT5DS'; NtpServer = '' } } else { @{ Type = 'NTP'; NtpServer = 'time.windows.com,0x9' } }
+            $out = Invoke-Step $dc.readyStep
+            if ($dc.isPdc) {
+                @($script:Dc.W32tm) | Should -Be @("/config /manualpeerlist:$(@($Model.ntpServers | ForEach-Object { "$_,0x8" }) -join ' ') /syncfromflags:manual /reliable:yes /update")
+                $out | Should -Contain 'billu[]: time: outside NTP servers'
+            } else {
+                @($script:Dc.W32tm) | Should -Be @('/config /syncfromflags:domhier /reliable:no /update')
+                $out | Should -Contain 'billu[]: time: domain hierarchy'
+            }
+        }
+        Should -Invoke Restart-Service -Times $Model.dcs.Count -Exactly -ParameterFilter { $Name -eq 'w32time' }
+        @($Model.dcs | Where-Object isPdc).name | Should -Be @($Model.pdcEmulator)
+    }
+    It 'the first DC renames Default-First-Site-Name to the model''s site, once; the other DCs never touch the sites' {
+        Use-FakeDc
+        $out = Invoke-Step $First.readyStep
+        @($script:Dc.Sites.Keys) | Should -Be @($Model.adSite)
+        $out | Should -Contain "billu[]: site renamed to $($Model.adSite)"
+        $null = Invoke-Step $First.readyStep
+        Should -Invoke Rename-ADObject -Times 1 -Exactly -ParameterFilter { $NewName -eq $Model.adSite }
+        foreach ($dc in $Others) {
+            Use-FakeDc
+            $null = Invoke-Step $dc.readyStep
+            @($script:Dc.Sites.Keys) | Should -Be @('Default-First-Site-Name')
+        }
+        Should -Invoke Rename-ADObject -Times 1 -Exactly
+    }
+}

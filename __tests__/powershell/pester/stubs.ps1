@@ -108,3 +108,13 @@ function global:Move-ADDirectoryServerOperationMasterRole {
 # Programs
 function global:dsacls.exe { Stub $MyInvocation.MyCommand.Name }
 function global:shutdown.exe { Stub $MyInvocation.MyCommand.Name }
+
+# The `ready` step: service control (Windows-only in PowerShell 7), NetTCPIP's Test-NetConnection, DnsServer's
+# forwarders, ActiveDirectory's replication sites, and w32tm.exe
+function global:Get-Service { [CmdletBinding()] param($Name) Stub $MyInvocation.MyCommand.Name }
+function global:Restart-Service { [CmdletBinding()] param($Name) Stub $MyInvocation.MyCommand.Name }
+function global:Test-NetConnection { [CmdletBinding()] param($ComputerName, $Port, $InformationLevel) Stub $MyInvocation.MyCommand.Name }
+function global:Get-DnsServerForwarder { [CmdletBinding()] param() Stub $MyInvocation.MyCommand.Name }
+function global:Set-DnsServerForwarder { [CmdletBinding()] param($IPAddress) Stub $MyInvocation.MyCommand.Name }
+function global:Get-ADReplicationSite { [CmdletBinding()] param($Filter, $Identity) Stub $MyInvocation.MyCommand.Name }
+function global:w32tm { Stub $MyInvocation.MyCommand.Name }
