@@ -250,7 +250,7 @@ smb_tree_refused() {
     local out
     out=$(ip netns exec "$LAB-cl" smbclient -s "$LAB_DIR/client.conf" -A "$LAB_DIR/$1.auth" "//$FS_CL_IP/$2" -c "put $LAB_DIR/payload.txt x-tree-$1.txt" 2>&1) || true
     printf '%s\n' "$out" >>"$LAB_DIR/probes.log"
-    grep -q '^tree connect failed: NT_STATUS_ACCESS_DENIED' <<<"$out"
+    grep -q 'tree connect failed: NT_STATUS_ACCESS_DENIED' <<<"$out"
 }
 lab_expect "with B's ACL open, A is refused on $B_SHARE at tree connect (valid users alone)" pass smb_tree_refused alice "$B_SHARE"
 lab_expect "... and nothing of A's landed in $B_SHARE" fail fsx test -e "/srv/shares/$B_SHARE/x-tree-alice.txt"
