@@ -6,10 +6,13 @@
 #   scripts/run-labs.sh [lab...]                 the labs, normally: each must exit 0
 #   scripts/run-labs.sh firewall --stack prod    options after the names go to the lab (only the firewall lab
 #                                                takes one: --stack <name>, repeatable; default every committed stack)
-#   scripts/run-labs.sh --sabotage [lab...]      each lab with its sabotage switch (BILLU_LAB_SABOTAGE=1), stopping
-#                                                at its first failed probe (LAB_STOP_AT_FIRST_FAIL=1): each must
-#                                                exit 1. A lab that passes (0) or dies in set-up (3, or anything
-#                                                else) fails the run: its probes did not catch the corruption.
+#   scripts/run-labs.sh --sabotage [lab...]      each lab once per sabotage switch it declares in
+#                                                labs/<name>/sabotage.txt (NAME=value per line, every lab has
+#                                                BILLU_LAB_SABOTAGE=1; __tests__/tools/lab-sabotage.test.ts keeps the
+#                                                list equal to what the lab reads), stopping at its first failed probe
+#                                                (LAB_STOP_AT_FIRST_FAIL=1): each run must exit 1, and each is
+#                                                reported on its own. A run that passes (0) or dies in set-up (3, or
+#                                                anything else) fails: its probes did not catch the corruption.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 3
 mode=normal
@@ -28,6 +31,7 @@ if [ "${#labs[@]}" -eq 0 ]; then
 fi
 for lab in "${labs[@]}"; do
     [ -e "labs/$lab/lab.sh" ] || { echo "run-labs: no lab named \"$lab\" (labs/$lab/lab.sh): name one of $(for d in labs/*/lab.sh; do basename "$(dirname "$d")"; done | tr '\n' ' ')" >&2; exit 2; }
+    [ "$mode" = normal ] || [ -e "labs/$lab/sabotage.txt" ] || { echo "run-labs: labs/$lab/sabotage.txt is missing: declare the lab's sabotage switches there (NAME=value and what it corrupts, one a line; at least BILLU_LAB_SABOTAGE=1)" >&2; exit 2; }
 done
 if [ "${#opts[@]}" -gt 0 ] && [ "${labs[*]}" != firewall ]; then
     echo "run-labs: options (${opts[*]}) are for the firewall lab only: name it alone, as in npm run lab -- firewall --stack prod" >&2
@@ -35,13 +39,19 @@ if [ "${#opts[@]}" -gt 0 ] && [ "${labs[*]}" != firewall ]; then
 fi
 tag=""; [ "$mode" = normal ] || tag=" (sabotage)"
 passed=0; failed=0; skipped=0
-for lab in "${labs[@]}"; do
-    echo "== lab $lab$tag"
+# One run: the lab, its label, and in sabotage mode the switch (NAME=value) set for this run alone.
+run_one() { # <lab> <switch|->
+    local lab="$1" switch="$2" label="$1$tag" start rc verdict why
+    [ "$switch" = - ] || label="$lab (sabotage $switch)"
+    echo "== lab $label"
     start=$(date +%s)
-    if [ "$mode" = sabotage ]; then
-        BILLU_LAB_SABOTAGE=1 LAB_STOP_AT_FIRST_FAIL=1 bash "labs/$lab/lab.sh" "${opts[@]}"
-    else
+    if [ "$switch" = - ]; then
         bash "labs/$lab/lab.sh" "${opts[@]}"
+    else
+        # Only this switch: a BILLU_LAB_SABOTAGE or other *_SABOTAGE exported by the caller is cleared.
+        local unset=()
+        mapfile -t unset < <(env | sed -n 's/^\([A-Z0-9_]*_SABOTAGE\)=.*/-u\n\1/p')
+        env "${unset[@]}" "$switch" LAB_STOP_AT_FIRST_FAIL=1 bash "labs/$lab/lab.sh" "${opts[@]}"
     fi
     rc=$?
     verdict=failed
@@ -55,12 +65,22 @@ for lab in "${labs[@]}"; do
         sabotage:*) why=" (the lab died in set-up, not at a probe)" ;;
         *) why="" ;;
     esac
-    echo "== lab $lab$tag: exit $rc after $(( $(date +%s) - start )) s: $verdict$why"
+    echo "== lab $label: exit $rc after $(( $(date +%s) - start )) s: $verdict$why"
     case $verdict in
         passed) passed=$((passed + 1)) ;;
         skipped) skipped=$((skipped + 1)) ;;
         *) failed=$((failed + 1)) ;;
     esac
+}
+for lab in "${labs[@]}"; do
+    if [ "$mode" = normal ]; then run_one "$lab" -; continue; fi
+    mapfile -t switches < <(sed -n 's/^\([A-Z][A-Z0-9_]*_SABOTAGE=[^[:space:]]*\).*/\1/p' "labs/$lab/sabotage.txt")
+    if [ "${#switches[@]}" -eq 0 ]; then
+        echo "== lab $lab (sabotage): labs/$lab/sabotage.txt declares no switch (NAME_SABOTAGE=value lines): failed"
+        failed=$((failed + 1))
+        continue
+    fi
+    for sw in "${switches[@]}"; do run_one "$lab" "$sw"; done
 done
 echo "labs$tag: $passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ] && { [ "${CI:-}" != "true" ] || [ "$skipped" -eq 0 ]; }

@@ -32,10 +32,11 @@
 # account stage refused him); a Kerberos-only logon without a ticket; sudo for a user outside the sudo group (sudo
 # says why); the services' records tampered with (a changed
 # address, a stray second value, a changed MX), seen by the probes, then repaired by a re-run of the rendered
-# domain step. BDC_SABOTAGE=1 breaks the real DC2 join, and the lab dies in set-up. BILLU_LAB_SABOTAGE=1 changes the
+# domain step (the wrong-password join is a probe of every run). BILLU_LAB_SABOTAGE=1 changes the
 # first record's address in the staged records.tsv after its hash check: the A/PTR probes must fail (exit 1).
 # BDC_RESOLV_SABOTAGE=1 puts 127.0.0.1 first in PAR-DC01's staged bootstrap resolv.conf after its hash check (the
 # regression of #16: the DC resolving through a Samba that does not exist yet): the resolver probes must fail (exit 1).
+# Both switches are declared in labs/dc/sabotage.txt (npm run lab -- --sabotage dc runs each).
 LAB=bdc
 # shellcheck source=../lib/common.sh
 source "$(dirname "$0")/../lib/common.sh"
@@ -83,8 +84,6 @@ samba_dc_secrets "$S/dc1" "$ADMIN_PW" "${DC1,,}"; samba_dc_secrets "$S/dc2" "$AD
 : >"$S/admin"; secrets_add "$S/admin" admin-password "$ADMIN_PW"
 : >"$S/domain"; secrets_add "$S/domain" admin-password "$ADMIN_PW"; secrets_add "$S/domain" join-password "$JOIN_PW"
 : >"$S/join"; secrets_add "$S/join" join-password "$JOIN_PW"
-# BDC_SABOTAGE=1 gives PAR-DC02's real join the wrong administrator password: the lab must then fail.
-if [ "${BDC_SABOTAGE:-}" = 1 ]; then cp "$S/dc2-wrong" "$S/dc2"; lab_log "SABOTAGE: PAR-DC02 joins with a wrong password"; fi
 
 # --- network: one switch for the servers zone -------------------------------------------------------------
 lab_switch

@@ -11,7 +11,13 @@
 #      billu-shares re-run changes nothing.
 # Broken cases that must fail: the two bad smb.conf copies; billu-shares while the data filesystem is not mounted
 # (it must refuse rather than create shares on the OS disk); A on B's share.
-# Sabotage (BILLU_LAB_SABOTAGE=1): after the hash check, the installed smb.conf serves share A from share B's folder.
+#   3. each layer alone: with B's folder ACL opened on purpose (rwx for everyone, on disk, after the probes above;
+#      lab.alice may then create files there, the control), A is still refused on B's share at tree connect
+#      (NT_STATUS_ACCESS_DENIED), by the share's `valid users` line alone; the on-disk ACL probes above show the ACL
+#      layer alone refusing A under the share gate.
+# Sabotage switches (labs/fileserver/sabotage.txt): BILLU_LAB_SABOTAGE=1, after the read-back, the installed smb.conf
+# serves share A from share B's folder; BFS_SABOTAGE=valid-users drops share B's `valid users` line from the
+# installed smb.conf: every probe before part 3 still passes (the ACL refuses A), part 3's tree-connect probe fails.
 # Lab overrides (documented): the guest is a namespace, not a VM: /srv is a tmpfs and /srv/shares another tmpfs
 # (the mirror, proven by labs/raid1, is not rebuilt here); Samba's state directories are the lab's; the DC's own
 # smb.conf, its groups and users, and the join account with its delegation on CN=Computers (what the dc role's
@@ -153,6 +159,11 @@ if lab_sabotage; then # share A's path becomes share B's folder: A's own-share p
     fsx sed -i "s#^    path = $a_path\$#    path = $b_path#" /etc/samba/smb.conf
     lab_log "SABOTAGE: the installed smb.conf serves $A_SHARE from $b_path"
 fi
+if [ "${BFS_SABOTAGE:-}" = valid-users ]; then # sabotage: share B's valid users line dropped, only its ACL guards it
+    fsx sed -i "/^\[$B_SHARE\]\$/,/^\[/{/^    valid users = /d}" /etc/samba/smb.conf
+    fsx sed -n "/^\[$B_SHARE\]\$/,/^\[/p" /etc/samba/smb.conf | grep -q '^    valid users = ' && lab_die "sabotage: share $B_SHARE still has its valid users line"
+    lab_log "SABOTAGE: the installed smb.conf has no valid users line in [$B_SHARE]"
+fi
 
 # join <password>: the rendered join line, with billu-lib reading the secret from stdin as the guest step does.
 join() {
@@ -224,6 +235,26 @@ lab_expect "nothing of A's landed in $B_SHARE" fail fsx test -e "/srv/shares/$B_
 as_alice() { fsx setpriv --reuid="$(fsx id -u "$WG\lab.alice")" --regid="$(fsx id -g "$WG\lab.alice")" --init-groups "$@"; }
 lab_expect "on disk, lab.alice may create files in $A_SHARE (ACL)" pass as_alice touch "/srv/shares/$A_SHARE/acl-probe"
 lab_expect "on disk, lab.alice may not create files in $B_SHARE (ACL)" fail as_alice touch "/srv/shares/$B_SHARE/acl-probe"
+
+# --- 3. the share's valid users line alone: B's folder ACL opened on purpose, A must still be refused by Samba ----
+# B's share admits the groups of the model's plan (tools/lab-facts.ts): A's department group is not among them.
+B_GROUPS=$(fact 'f.shares.filter((s) => s.kind === "department")[1].groups.join(",")')
+in_list() { case ",$2," in *",$1,"*) return 0 ;; *) return 1 ;; esac; } # <item> <comma-separated list>
+lab_expect "the model's plan keeps ${A_GROUP#*\\} out of $B_SHARE (its groups: $B_GROUPS)" fail in_list "${A_GROUP#*\\}" "$B_GROUPS"
+fsx setfacl -R -m u::rwx,g::rwx,o::rwx,m::rwx -m d:u::rwx,d:g::rwx,d:o::rwx,d:m::rwx "/srv/shares/$B_SHARE"
+lab_log "the ACL of /srv/shares/$B_SHARE opened: rwx for everyone (the lab's change, on disk)"
+lab_expect "control: with B's ACL opened, lab.alice may create files in $B_SHARE on disk" pass as_alice touch "/srv/shares/$B_SHARE/open-acl-probe"
+# smb_tree_refused <user> <share>: true when smbd refuses the user at tree connect (the share's valid users), not at
+# a file's open (an ACL) nor on the network.
+smb_tree_refused() {
+    local out
+    out=$(ip netns exec "$LAB-cl" smbclient -s "$LAB_DIR/client.conf" -A "$LAB_DIR/$1.auth" "//$FS_CL_IP/$2" -c "put $LAB_DIR/payload.txt x-tree-$1.txt" 2>&1) || true
+    printf '%s\n' "$out" >>"$LAB_DIR/probes.log"
+    grep -q 'tree connect failed: NT_STATUS_ACCESS_DENIED' <<<"$out"
+}
+lab_expect "with B's ACL open, A is refused on $B_SHARE at tree connect (valid users alone)" pass smb_tree_refused alice "$B_SHARE"
+lab_expect "... and nothing of A's landed in $B_SHARE" fail fsx test -e "/srv/shares/$B_SHARE/x-tree-alice.txt"
+lab_expect "control: B still connects to $B_SHARE and writes" pass smb_put bob "$B_SHARE" bob-open-acl.txt
 lab_log "after the join, billu-shares and the probes, the installed files are still the rendered ones:"
 readback_fs
 lab_log "whole lab $(lab_since "$START") ms"

@@ -28,8 +28,8 @@
 #  4. The TUN interface dies with its charon (an XFRM interface does not), so after a restart the lab runs the
 #     rendered link script again, as production's boot does before charon.
 #  5. Router NICs without a lab host end in a stub veth peer inside the router's namespace.
-# Proof the lab can fail: BILLU_LAB_SABOTAGE=1 (or BVPN_SABOTAGE=1) puts a wrong key at Ecotech's end in case 2, after
-# the read-back (the lab must exit 1 at the tunnel's probes).
+# Proof the lab can fail: BILLU_LAB_SABOTAGE=1 puts a wrong key at Ecotech's end in case 2, after the read-back (the
+# lab must exit 1 at the tunnel's probes). Its sabotage switches are declared in labs/vpn/sabotage.txt.
 LAB=bvpn
 source "$(dirname "$0")/../lib/common.sh"
 lab_require charon-systemd swanctl nft tcpdump nc ip node
@@ -262,7 +262,7 @@ mv "$RUN/par/charon.log" "$RUN/par/charon-wrongkey.log"; mv "$RUN/eco/charon.log
 
 # --- 2. the right key: the tunnel, the matrix, the capture ------------------------------------------------------
 lab_log "case 2: the same key at both ends"
-# BVPN_SABOTAGE=1 keeps the wrong key here: every probe of a working tunnel must then fail the lab.
+# BILLU_LAB_SABOTAGE=1 puts the wrong key back after the read-back below: every probe of a working tunnel must then fail the lab.
 fill_secrets eco "$KEY" "$ECO_TUNNEL"
 # The installed secrets files (mode 0600, the key in place of the placeholder) against out/<stack>'s, filled with the
 # key the lab fed through the secret channel.
@@ -273,7 +273,7 @@ for s in par eco; do
     lab_readback "${STACK_OF[$s]}" "${HOST_OF[$s]}" "/etc/swanctl/conf.d/billu-$t.secrets.conf" "$RUN/$s/secrets.conf"
 done
 LAB_SECRETS=""; rm -f "$RUN/expected-secret-lines"
-if [ -n "${BVPN_SABOTAGE:-}" ] || lab_sabotage; then fill_secrets eco "$WRONG" "$ECO_TUNNEL"; lab_log "SABOTAGE: after the read-back, Ecotech's end gets the wrong key"; fi
+if lab_sabotage; then fill_secrets eco "$WRONG" "$ECO_TUNNEL"; lab_log "SABOTAGE: after the read-back, Ecotech's end gets the wrong key"; fi
 start_charon eco "$ECO_TUNNEL"; load_conf eco
 start_charon par "$PAR_TUNNEL"
 CAP="$RUN/wan.pcap"

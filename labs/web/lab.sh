@@ -29,7 +29,7 @@
 # The router's ruleset and sysctl need no override: the lab's interfaces carry the rendered names.
 # Proof it runs what synth rendered: after the step, every file it installed is read back (bytes, mode, owner) and
 # compared with out/dev/rendered, the tree `npm run synth -- --stack dev` wrote (lab_readback).
-# Proof the lab can fail: BILLU_LAB_SABOTAGE=1 (or BWEB_SABOTAGE=1) widens the intranet's `Require ip` to `Require all granted` in the
+# Proof the lab can fail: BILLU_LAB_SABOTAGE=1 (declared in labs/web/sabotage.txt) widens the intranet's `Require ip` to `Require all granted` in the
 # staged apache2.conf (after the hash check); the Apache-layer probes must then fail and the lab exit 1.
 LAB=bweb
 source "$(dirname "$0")/../lib/common.sh"
@@ -173,7 +173,7 @@ readback_step() {
 stage_files
 CONF="$P/etc/apache2/apache2.conf"
 STAGED_CONF="$STAGE/files$CONF"
-if [ -n "${BWEB_SABOTAGE:-}" ] || lab_sabotage; then
+if lab_sabotage; then
     sed -i 's|Require ip .*|Require all granted|' "$STAGED_CONF"
     lab_log "SABOTAGE: the staged apache2.conf admits everyone to the intranet (the Apache-layer probes must fail)"
 fi
