@@ -23,23 +23,39 @@ interface Known {
     cycle?: { name: string }[];
 }
 
-/**
- * Runs depcruise in `cwd` with `args`, reporting as `npm run lint` does (its exit status is the number of errors):
- * the exit status and one line per violation, `rule: from -> to` (a cycle: `from -> ... -> from`).
- */
-function cruise(cwd: string, args: string[]): { status: number | null; violations: string[] } {
-    const p = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: "utf8" });
-    if (p.error || p.stderr.trim() !== "") throw new Error(`depcruise failed (exit ${p.status}): ${p.stderr || p.error}`);
-    // `  error rule: from → ` with a cycle's further modules on the next lines, indented.
-    const violations = p.stdout
-        .replace(/ \u2192 ?\n +/g, " -> ")
-        .replace(/ \u2192 /g, " -> ")
-        .split("\n")
-        .filter((l) => /^ {2}(error|warn|info) /.test(l))
-        .map((l) => l.trim().replace(/^(error|warn|info) /, ""))
-        .sort();
-    return { status: p.status, violations };
+/** One depcruise run: its working directory and its arguments (what follows `depcruise` on the command line). */
+interface Run {
+    cwd: string;
+    args: string[];
 }
+
+/**
+ * Runs depcruise's command line once per run, reporting as `npm run lint` does (its exit status is the number of
+ * errors): the exit status and one line per violation, `rule: from -> to` (a cycle: `from -> ... -> from`). The
+ * runs share one node process (depcruise-runs.mjs: dependency-cruiser and TypeScript load once, not once per run).
+ */
+function cruise(runs: Run[]): { status: number | null; violations: string[] }[] {
+    const list = path.join(mkdtempSync(path.join(tmpdir(), "billu-layers-runs-")), "runs.json");
+    dirs.push(path.dirname(list));
+    writeFileSync(list, JSON.stringify(runs));
+    const p = spawnSync(process.execPath, [path.join(__dirname, "depcruise-runs.mjs"), BIN, list], { encoding: "utf8", maxBuffer: 1 << 26 });
+    if (p.error || p.status !== 0 || p.stderr.trim() !== "") throw new Error(`depcruise-runs.mjs failed (exit ${p.status}): ${p.stderr || p.error}`);
+    return (JSON.parse(p.stdout) as { status: number; stdout: string; stderr: string }[]).map((r, i) => {
+        if (r.stderr.trim() !== "") throw new Error(`depcruise failed (exit ${r.status}) in ${runs[i].cwd}: ${r.stderr}`);
+        // `  error rule: from → ` with a cycle's further modules on the next lines, indented.
+        const violations = r.stdout
+            .replace(/ \u2192 ?\n +/g, " -> ")
+            .replace(/ \u2192 /g, " -> ")
+            .split("\n")
+            .filter((l) => /^ {2}(error|warn|info) /.test(l))
+            .map((l) => l.trim().replace(/^(error|warn|info) /, ""))
+            .sort();
+        return { status: r.status, violations };
+    });
+}
+
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 /** A tree shaped like ours, every layer present and every import allowed. */
 const BASE: Record<string, string> = {
@@ -64,10 +80,17 @@ const BASE: Record<string, string> = {
     "tools/synth.ts": `import { rule } from "../policies/rules/web";\nimport { site } from "../stacks/site";\nimport { peer } from "./peer-stack";\nexport const synth = () => [site(), rule(peer())];\n`,
 };
 
-const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+/** The runs of this file, cruised together in beforeAll: each test reads its own run's result. */
+const runs: { run: Run; result?: ReturnType<typeof cruise>[number] }[] = [];
 
-/** The base tree with `changes` applied (a file's new text), cruised like `npm run lint:layers` cruises ours. */
+/** Adds a run to this file's runs; the function it returns gives the run's result once beforeAll has cruised. */
+function cruised(run: Run) {
+    const entry: (typeof runs)[number] = { run };
+    runs.push(entry);
+    return () => entry.result!;
+}
+
+/** The base tree with `changes` applied (a file's new text), to be cruised like `npm run lint:layers` cruises ours. */
 function check(changes: Record<string, string>) {
     const dir = mkdtempSync(path.join(tmpdir(), "billu-layers-"));
     dirs.push(dir);
@@ -75,58 +98,69 @@ function check(changes: Record<string, string>) {
         mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
         writeFileSync(path.join(dir, file), text);
     }
-    return cruise(dir, ["--config", CONFIG, "index.ts", "model", "components", "policies", "stacks", "tools"]);
+    return cruised({ cwd: dir, args: ["--config", CONFIG, "index.ts", "model", "components", "policies", "stacks", "tools"] });
 }
 
-jest.setTimeout(120000);
+beforeAll(() => {
+    const results = cruise(runs.map((r) => r.run));
+    runs.forEach((r, i) => (r.result = results[i]));
+}, 240000);
 
+const baseline = check({});
 test("the baseline tree passes every rule", () => {
-    expect(check({})).toEqual({ status: 0, violations: [] });
+    expect(baseline()).toEqual({ status: 0, violations: [] });
 });
 
+const upward = check({ "model/plan.ts": `import { web } from "../components/web/WebDmz";\nexport const plan = web;\n` });
 test("an upward import fails: model importing a component", () => {
-    expect(check({ "model/plan.ts": `import { web } from "../components/web/WebDmz";\nexport const plan = web;\n` })).toEqual({
+    expect(upward()).toEqual({
         status: 1,
         violations: ["model-imports-only-model: model/plan.ts -> components/web/WebDmz.ts"],
     });
 });
 
+const typeOnly = check({ "components/web/role.ts": `import type { Site } from "../../stacks/site";\nexport const role = (s: Site) => s.name;\n` });
 test("an upward import fails even when it is type-only: a component's role file importing stacks/ (the old RoleBuilder)", () => {
-    const role = `import type { Site } from "../../stacks/site";\nexport const role = (s: Site) => s.name;\n`;
-    expect(check({ "components/web/role.ts": role })).toEqual({ status: 1, violations: ["components-not-upward: components/web/role.ts -> stacks/site.ts"] });
+    expect(typeOnly()).toEqual({ status: 1, violations: ["components-not-upward: components/web/role.ts -> stacks/site.ts"] });
 });
 
+const cycle = check({ "tools/peer-stack.ts": `import { synth } from "./synth";\nexport const peer = () => typeof synth;\n` });
 test("an import cycle fails: tools/synth.ts <-> tools/peer-stack.ts", () => {
-    const peer = `import { synth } from "./synth";\nexport const peer = () => typeof synth;\n`;
-    expect(check({ "tools/peer-stack.ts": peer })).toEqual({
+    expect(cycle()).toEqual({
         status: 1,
         violations: ["no-circular: tools/peer-stack.ts -> tools/synth.ts -> tools/peer-stack.ts"],
     });
 });
 
+const cross = check({
+    "components/mail/MailServer.ts": `import { page } from "../web/render";\nimport { GuestStep } from "../guest-step/GuestStep";\nexport const mail = () => [page, new GuestStep()];\n`,
+});
 test("a cross-component import of another component's internals fails; a shared module is allowed", () => {
-    const mail = `import { page } from "../web/render";\nimport { GuestStep } from "../guest-step/GuestStep";\nexport const mail = () => [page, new GuestStep()];\n`;
-    expect(check({ "components/mail/MailServer.ts": mail })).toEqual({
+    expect(cross()).toEqual({
         status: 1,
         violations: ["no-cross-component: components/mail/MailServer.ts -> components/web/render.ts"],
     });
 });
 
+const policy = check({ "policies/rules/web.ts": `import { web } from "../../components/web/WebDmz";\nexport const rule = (t: string) => t === typeof web;\n` });
 test("a policy importing a component's internals fails (it reads components/contracts.ts only)", () => {
-    const rule = `import { web } from "../../components/web/WebDmz";\nexport const rule = (t: string) => t === typeof web;\n`;
-    expect(check({ "policies/rules/web.ts": rule })).toEqual({
+    expect(policy()).toEqual({
         status: 1,
         violations: ["policies-only-component-contracts: policies/rules/web.ts -> components/web/WebDmz.ts"],
     });
 });
 
+const impure = check({
+    "components/contracts.ts": `import { ZONES } from "../model/core";\nexport interface RoleResult { zone: string }\nexport const WEB_TYPE = "billu:web:WebDmz" + ZONES.length;\n`,
+});
 test("components/contracts.ts with a runtime import fails (it must stay pure)", () => {
-    const contracts = `import { ZONES } from "../model/core";\nexport interface RoleResult { zone: string }\nexport const WEB_TYPE = "billu:web:WebDmz" + ZONES.length;\n`;
-    expect(check({ "components/contracts.ts": contracts })).toEqual({ status: 1, violations: ["contracts-pure: components/contracts.ts -> model/core.ts"] });
+    expect(impure()).toEqual({ status: 1, violations: ["contracts-pure: components/contracts.ts -> model/core.ts"] });
 });
 
 describe("the real tree", () => {
     const args = scripts["lint:layers"].split(" ");
+    const linted = cruised({ cwd: ROOT, args: args.slice(1) });
+    const unfiltered = cruised({ cwd: ROOT, args: ["--config", ".dependency-cruiser.cjs", ...args.slice(5)] });
 
     test("npm run lint runs the layer check", () => {
         expect(scripts.lint).toContain("npm run lint:layers");
@@ -134,7 +168,7 @@ describe("the real tree", () => {
     });
 
     test("passes, ignoring only the known violations", () => {
-        expect(cruise(ROOT, args.slice(1))).toEqual({ status: 0, violations: [] });
+        expect(linted()).toEqual({ status: 0, violations: [] });
     });
 
     test("every known violation still exists (delete an entry from .dependency-cruiser-known-violations.json once it is fixed)", () => {
@@ -142,7 +176,7 @@ describe("the real tree", () => {
             .map((v) => (v.cycle ? `${v.rule.name}: ${[v.from, ...v.cycle.map((c) => c.name)].join(" -> ")}` : `${v.rule.name}: ${v.from} -> ${v.to}`))
             .sort();
         expect(known.length).toBeGreaterThan(0);
-        const current = cruise(ROOT, ["--config", ".dependency-cruiser.cjs", ...args.slice(5)]).violations;
+        const current = unfiltered().violations;
         expect(known.filter((k) => !current.includes(k))).toEqual([]);
     });
 });
