@@ -5,6 +5,8 @@
  * lock. Exit 0 written, 2 invalid config or input (every bad line listed; nothing written), 3 internal error.
  * The lock is written atomically (a temporary file beside it, renamed over it): an interrupted run leaves the old one.
  */
+// Before anything loads @pulumi/pulumi, as synth does: a run loads only the SDK parts it uses (tools/defer-modules.ts).
+import "./defer-modules";
 import * as path from "path";
 import { renderDirectoryLock } from "../model/directory-lock";
 import { InputError } from "../model/errors";

@@ -3,6 +3,8 @@
  * Writes <dir>/plan.json (actors, listeners, probes with their expected outcome, cells, broken cases) and
  * <dir>/topology.txt (one namespace, link, bridge, address or route per line) for labs/firewall/lab.sh.
  */
+// Before anything loads @pulumi/pulumi, as synth does: a run loads only the SDK parts it uses (tools/defer-modules.ts).
+import "./defer-modules";
 import { mkdirSync, writeFileSync } from "fs";
 import * as path from "path";
 import { formatProblem, InputError } from "../model/errors";

@@ -7,6 +7,8 @@
  * A renderer that writes a different value is then caught by the lab's probe, which compares the daemon's
  * behaviour with these facts. Exit 0 printed, 2 invalid configuration (the key path and the fix on stderr).
  */
+// Before anything loads @pulumi/pulumi, as synth does: a run loads only the SDK parts it uses (tools/defer-modules.ts).
+import "./defer-modules";
 import * as path from "path";
 import { formatProblem, InputError } from "../model/errors";
 import { SiteModel } from "../model/site";

@@ -3,6 +3,8 @@
  * Writes the config.xml sections (interfaces, aliases, filter, nat, dhcrelay) and PROCEDURE.md to
  * out/<stack>/pfsense/ (default). Exit 0, or 2 on invalid config (the same messages as synth).
  */
+// Before anything loads @pulumi/pulumi, as synth does: a run loads only the SDK parts it uses (tools/defer-modules.ts).
+import "./defer-modules";
 import { existsSync, mkdirSync, writeFileSync } from "fs";
 import * as path from "path";
 import { formatProblem, InputError } from "../model/errors";

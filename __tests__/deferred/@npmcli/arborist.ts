@@ -1,0 +1,6 @@
+// The stand-in for @npmcli/arborist (see stand-in.ts): the real module loads on first use.
+import { realPath, standIn } from "../stand-in";
+
+const file = realPath("@npmcli/arborist");
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+module.exports = standIn(() => require(file), true);
