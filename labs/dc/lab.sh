@@ -236,6 +236,13 @@ while IFS=$'\t' read -r role holder; do
 done < <(q "for (const [r,h] of o.sections['FSMO roles'].rows) console.log(r+'\t'+h)")
 
 # --- re-running every rendered step on the healthy pair changes nothing ---------------------------------------
+# The baseline is taken once both DCs hold each other's changes: replication runs by itself (proven above), so a
+# change still on its way (the lab's users, the FSMO transfers) would otherwise land during the re-run and move a
+# USN the steps did not touch. Pulled both ways, every partition, before the snapshot.
+for nc in "$DOMAIN_DN" "CN=Configuration,$DOMAIN_DN" "DC=DomainDnsZones,$DOMAIN_DN"; do
+    st dc2 drs replicate "$DC2_FQDN" "$DC1_FQDN" "$nc" >/dev/null
+    st dc1 drs replicate "$DC1_FQDN" "$DC2_FQDN" "$nc" >/dev/null
+done
 U1=$(samba_usn dc1); U2=$(samba_usn dc2)
 t=$(date +%s%N)
 lab_expect "re-run $DC1 dc: no change" pass guest_rerun_clean dc1 dc "$S/dc1"
