@@ -75,6 +75,35 @@ export const BACKUP_JOB_TYPE = "proxmoxve:backup/job:Job";
 export const PBS_STORAGE_TYPE = "proxmoxve:storage/pbs:Pbs";
 export const NFS_STORAGE_TYPE = "proxmoxve:storage/nfs:Nfs";
 
+// ---- The in-guest backup's facts (billu:backup), read by require-in-guest-backup-for-stateful-hosts.
+
+/**
+ * One host's in-guest backup client: a child of the host's base step that carries the client's part (restic, its
+ * settings, its timer or scheduled task), so the fact exists only where the client is really shipped.
+ */
+export const BACKUP_CLIENT_TYPE = "billu:backup:BackupClient";
+/** The data every service declared (the requirements channel's `backup` kind), one resource per site. */
+export const BACKUP_DATA_TYPE = "billu:backup:DeclaredData";
+
+export interface BackupClientFact {
+    /** The host, as in the model and its VM's name (`PAR-FS01`). */
+    host: string;
+    os: "linux" | "windows";
+    /** The backup server it sends to (`par-bkp01.billu.remindme.lan:8000`). */
+    server: string;
+    /** When it runs (systemd OnCalendar on Linux, the same expression on Windows). */
+    schedule: string;
+    /** The classes of data it backs up (`directory`, `files`, ...). */
+    dataClasses: string[];
+    /** The absolute paths restic backs up. */
+    paths: string[];
+}
+
+export interface BackupDataFact {
+    /** Every data set a service of the site declared: the host keeping it, its class and its paths. */
+    sets: { host: string; dataClass: string; paths: string[] }[];
+}
+
 // ---- Proxmox names the firewall and the VMs carry.
 
 /** The cluster IP set that means "the internet" (components/firewall/DatacenterFirewall.ts creates it). */

@@ -8,7 +8,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { EveryHostRenderer } from "./base-server/every-host";
 import type { SiteContext } from "./context";
 import type { DocSections, RoleBuilder } from "./contracts";
-import { BACKUP_CLIENT_NEED, backupResources, buildBackup, renderBackupClient } from "./backup/role";
+import { BACKUP_CLIENT_NEED, backupResources, buildBackup, declareBackupData, renderBackupClient } from "./backup/role";
 import { buildDomainControllers } from "./domain-controller/builder";
 import { buildDhcp } from "./dhcp/role";
 import { buildFileServers } from "./fileserver/role";
@@ -43,5 +43,9 @@ export const COMPONENTS: Readonly<Record<string, ServiceComponents>> = {
     mail: { build: mailBuilder({ directoryStep: mailDirectoryStep }) },
     "vm-backup": { site: buildVmBackup },
     logs: { build: buildLogs, everyHost: { need: "log-shipper", resources: logShipperResources, render: renderLogShipper } },
-    backup: { build: buildBackup, everyHost: { need: BACKUP_CLIENT_NEED, resources: backupResources, render: renderBackupClient } },
+    backup: {
+        build: buildBackup,
+        everyHost: { need: BACKUP_CLIENT_NEED, resources: backupResources, render: renderBackupClient },
+        site: declareBackupData,
+    },
 };

@@ -1,7 +1,19 @@
-/** require-backup-job-for-stateful-vms and protect-backup-storage: a baseline, then one property changed per failing case. */
-import { BACKUP_JOB_TYPE, NFS_STORAGE_TYPE, PBS_STORAGE_TYPE } from "../../components/contracts";
+/**
+ * require-backup-job-for-stateful-vms, protect-backup-storage and require-in-guest-backup-for-stateful-hosts: a
+ * baseline, then one property changed per failing case.
+ */
+import {
+    BACKUP_CLIENT_TYPE,
+    BACKUP_DATA_TYPE,
+    BACKUP_JOB_TYPE,
+    BackupClientFact,
+    BackupDataFact,
+    NFS_STORAGE_TYPE,
+    PBS_STORAGE_TYPE,
+} from "../../components/contracts";
 import { protectBackupStorage } from "../../policies/rules/protect-backup-storage";
 import { requireBackupJobForStatefulVms } from "../../policies/rules/require-backup-job-for-stateful-vms";
+import { requireInGuestBackupForStatefulHosts } from "../../policies/rules/require-in-guest-backup-for-stateful-hosts";
 import { baselineVm, check, resource, vm } from "./harness";
 
 const stateful = (name: string, vmId: number, disks = [{ interface: "scsi0", backup: true }], env = "prod") =>
@@ -73,5 +85,72 @@ describe("protect-backup-storage", () => {
             "Backup storage billu-nfs lacks the Pulumi protect option.",
             "Backup job billu-par-vms lacks the Pulumi protect option.",
         ]);
+    });
+});
+
+describe("require-in-guest-backup-for-stateful-hosts", () => {
+    const host = (name: string, vmId: number, role: string, env = "prod") =>
+        vm(name.toLowerCase(), baselineVm({ name, vmId, tags: ["billu", `env-${env}`, `role-${role}`, "stateful"] }));
+    const client = (name: string, paths: string[], dataClasses: string[], over: Partial<BackupClientFact> = {}) =>
+        resource(BACKUP_CLIENT_TYPE, `${name.toLowerCase()}-base-backup-client`, {
+            host: name,
+            os: "linux",
+            server: "par-bkp01.billu.remindme.lan:8000",
+            schedule: "*-*-* 01:00",
+            dataClasses,
+            paths,
+            ...over,
+        } satisfies BackupClientFact);
+    const declared = (sets: BackupDataFact["sets"]) => resource(BACKUP_DATA_TYPE, "par-backup-data", { sets } satisfies BackupDataFact);
+    const sets: BackupDataFact["sets"] = [
+        { host: "PAR-DC01", dataClass: "directory", paths: ["/var/backups/billu/samba"] },
+        { host: "PAR-FS01", dataClass: "files", paths: ["/srv/shares"] },
+        { host: "PAR-MAIL01", dataClass: "mail", paths: ["/var/vmail"] },
+    ];
+    const stack = () => [
+        host("PAR-DC01", 110, "dc"),
+        host("PAR-FS01", 130, "fileserver"),
+        host("PAR-MAIL01", 140, "mail"),
+        host("PAR-BKP01", 160, "backup"),
+        web(),
+        declared(sets),
+        client("PAR-DC01", ["/var/backups/billu/samba"], ["directory"]),
+        client("PAR-FS01", ["/srv/shares"], ["files"]),
+        client("PAR-MAIL01", ["/var/vmail"], ["mail"]),
+    ];
+    test("baseline passes: every stateful host has its client over its declared data; the backup server and a stateless VM need none", async () => {
+        expect(await check(requireInGuestBackupForStatefulHosts, stack())).toEqual([]);
+    });
+    test("dev (and the lab stacks) are not held to it", async () => {
+        const dev = [host("PAR-FS01", 130, "fileserver", "dev"), declared(sets)];
+        expect(await check(requireInGuestBackupForStatefulHosts, dev)).toEqual([]);
+    });
+    test("1: one stateful host's client is missing: the VM and its declared data are flagged, the others are not", async () => {
+        const r = stack().filter((x) => x.name !== "par-fs01-base-backup-client");
+        expect(await check(requireInGuestBackupForStatefulHosts, r)).toEqual([
+            "Stateful VM PAR-FS01 (vm:130) has no in-guest backup client: only its image would bring its data back.",
+            "PAR-FS01 keeps files data (/srv/shares) that no in-guest backup client backs up.",
+        ]);
+    });
+    test("2: a client that leaves out a path its host's service declared", async () => {
+        const r = stack().map((x) => (x.name === "par-mail01-base-backup-client" ? client("PAR-MAIL01", ["/etc"], ["mail"]) : x));
+        expect(await check(requireInGuestBackupForStatefulHosts, r)).toEqual([
+            "PAR-MAIL01's in-guest backup client leaves out its declared mail data (/var/vmail).",
+        ]);
+    });
+    test("3: no backup server and no client at all: every stateful host but the (absent) server is flagged", async () => {
+        const r = stack().filter((x) => x.type !== BACKUP_CLIENT_TYPE && x.name !== "par-bkp01");
+        expect(await check(requireInGuestBackupForStatefulHosts, r)).toEqual([
+            "Stateful VM PAR-DC01 (vm:110) has no in-guest backup client: only its image would bring its data back.",
+            "Stateful VM PAR-FS01 (vm:130) has no in-guest backup client: only its image would bring its data back.",
+            "Stateful VM PAR-MAIL01 (vm:140) has no in-guest backup client: only its image would bring its data back.",
+            "PAR-DC01 keeps directory data (/var/backups/billu/samba) that no in-guest backup client backs up.",
+            "PAR-FS01 keeps files data (/srv/shares) that no in-guest backup client backs up.",
+            "PAR-MAIL01 keeps mail data (/var/vmail) that no in-guest backup client backs up.",
+        ]);
+    });
+    test("4: a stateful host with a client but no declared data still passes (a Windows DC backs up its system state)", async () => {
+        const r = [...stack(), host("PAR-DC02", 111, "dc"), client("PAR-DC02", ["C:/ProgramData/billu/backup/systemstate"], ["directory"], { os: "windows" })];
+        expect(await check(requireInGuestBackupForStatefulHosts, r)).toEqual([]);
     });
 });

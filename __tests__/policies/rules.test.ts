@@ -25,6 +25,7 @@ test("the pack's rule list is pinned", () => {
         ["disallow-intranet-from-wan", "mandatory"],
         ["require-backup-job-for-stateful-vms", "mandatory"],
         ["protect-backup-storage", "mandatory"],
+        ["require-in-guest-backup-for-stateful-hosts", "mandatory"],
     ]);
     for (const r of RULES) {
         expect(r.name).toMatch(/^[a-z]+(-[a-z0-9]+)+$/);

@@ -6,10 +6,13 @@
 import { readFileSync } from "fs";
 import * as path from "path";
 import { parse, stringify } from "yaml";
+import { BACKUP_CLIENT_TYPE, BACKUP_DATA_TYPE, VM_TYPE } from "../../components/contracts";
 import type { BackupPlan } from "../../model/backup";
+import { requireInGuestBackupForStatefulHosts } from "../../policies/rules/require-in-guest-backup-for-stateful-hosts";
 import { withOverlay } from "../../tools/lab-backup";
 import { SynthResult } from "../../tools/synth";
 import { model, ROOT, secretLeaks } from "../helpers";
+import { check } from "../policies/harness";
 import { SYNTH_TIMEOUT, variantSynth } from "./shared";
 
 const doc = withOverlay(
@@ -63,4 +66,41 @@ test("every client backs up from its one base step, on its staggered timer", () 
 test("no password or key is rendered: the steps' secrets are placeholders", () => {
     expect(rendered("PAR-FS01", "etc/billu/backup/password")).toBe("{{secret:backup-password}}\n");
     expect(secretLeaks(path.join(out, "rendered"), ["PRIVATE KEY", "$2a$"])).toEqual([]);
+});
+
+describe("the facts require-in-guest-backup-for-stateful-hosts reads", () => {
+    const facts = () => r.resources.filter((x) => x.type === BACKUP_CLIENT_TYPE);
+    test("one BackupClient per client, a child of its base step, with the paths its services declared", () => {
+        expect(facts().map((x) => [x.name, x.inputs.host, x.inputs.paths, x.inputs.schedule])).toEqual(
+            plan.clients.map((c) => [
+                `${c.repository}-base-backup-client`,
+                c.name,
+                model(raw)
+                    .backups.filter((s) => s.host === c.name)
+                    .flatMap((s) => s.paths),
+                c.onCalendar,
+            ]),
+        );
+        const data = r.resources.find((x) => x.type === BACKUP_DATA_TYPE)!;
+        expect((data.inputs.sets as { host: string }[]).map((s) => s.host)).toEqual(["PAR-DC01", "PAR-FS01", "PAR-MAIL01"]);
+    });
+    // The rule holds prod stacks only: this stack's VMs are relabelled env-prod to hold it to the rule.
+    const asProd = () =>
+        r.resources.map((x) =>
+            x.type === VM_TYPE ? { ...x, inputs: { ...x.inputs, tags: (x.inputs.tags as string[]).map((t) => (t === "env-dev" ? "env-prod" : t)) } } : x,
+        );
+    test("the stack as synthesized passes the rule", async () => {
+        expect(await check(requireInGuestBackupForStatefulHosts, asProd())).toEqual([]);
+    });
+    test("with PAR-FS01's client gone, the rule flags its VM and its shares", async () => {
+        const without = asProd().filter((x) => !(x.type === BACKUP_CLIENT_TYPE && x.inputs.host === "PAR-FS01"));
+        const fs = r.resources.find((x) => x.type === VM_TYPE && x.inputs.name === "PAR-FS01")!;
+        expect(await check(requireInGuestBackupForStatefulHosts, without)).toEqual([
+            `Stateful VM PAR-FS01 (vm:${String(fs.inputs.vmId)}) has no in-guest backup client: only its image would bring its data back.`,
+            `PAR-FS01 keeps files data (${model(raw)
+                .backups.filter((s) => s.host === "PAR-FS01")
+                .flatMap((s) => s.paths)
+                .join(", ")}) that no in-guest backup client backs up.`,
+        ]);
+    });
 });

@@ -4,6 +4,7 @@ import type { BackupDataSet, BackupPlan } from "../../model/backup";
 import { HostModel } from "../../model/site";
 import { BaseServer } from "../base-server/BaseServer";
 import { connectionFor, SiteContext } from "../context";
+import { BACKUP_CLIENT_TYPE, BackupClientFact } from "../contracts";
 import { GuestDir, GuestFile } from "../guest-step/render";
 import { GuestStep } from "../guest-step/GuestStep";
 import { IssuedCert } from "../site-ca/SiteCa";
@@ -110,6 +111,8 @@ export interface BackupClientStep {
     readonly dirs: readonly GuestDir[];
     readonly script: string;
     readonly secrets: Readonly<Record<string, pulumi.Input<string>>>;
+    /** What the policy pack reads: the client's host, server, schedule and paths (components/contracts.ts). */
+    readonly fact: { readonly type: string; readonly name: string; readonly props: BackupClientFact };
 }
 
 /**
@@ -132,5 +135,17 @@ export function backupClientStep(
         dirs: [{ path: "/etc/billu/backup", mode: "0700", owner: "root:root" }],
         script: scriptText("client-step.sh"),
         secrets: { [BACKUP_SECRETS.ca]: caCertPem, [BACKUP_SECRETS.http]: cred.http.result, [BACKUP_SECRETS.password]: cred.key.result },
+        fact: {
+            type: BACKUP_CLIENT_TYPE,
+            name: "backup-client",
+            props: {
+                host: client.name,
+                os: "linux",
+                server: `${plan.fqdn}:${plan.port}`,
+                schedule: client.onCalendar,
+                dataClasses: own.map((s) => s.dataClass),
+                paths: own.flatMap((s) => [...s.paths]),
+            },
+        },
     };
 }

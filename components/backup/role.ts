@@ -4,7 +4,7 @@ import { planOf } from "../../model/services/types";
 import { BaseServer } from "../base-server/BaseServer";
 import type { EveryHostRenderer } from "../base-server/every-host";
 import type { SiteContext } from "../context";
-import type { RoleBuilder } from "../contracts";
+import { BACKUP_DATA_TYPE, BackupDataFact, DocSections, RoleBuilder } from "../contracts";
 import { backupClientStep, BackupCredentials, backupCredentials, BackupServer } from "./BackupServer";
 
 /** The every-host need's name (model/services/backup.ts declares it). */
@@ -52,3 +52,22 @@ export const renderBackupClient: EveryHostRenderer = (model, host, resources) =>
     if (!step) return { unsupported: "billu:backup plans no in-guest backup for this host (not a client, or no service declares data on it)" };
     return step;
 };
+
+/** The declared data, as a fact the policy pack holds the clients against (one resource per site). */
+class DeclaredData extends pulumi.ComponentResource {
+    constructor(name: string, fact: BackupDataFact, opts: pulumi.ComponentResourceOptions) {
+        super(BACKUP_DATA_TYPE, name, { ...fact }, opts);
+        this.registerOutputs({ ...fact });
+    }
+}
+
+/**
+ * The site-wide part (components/registry.ts `site`): what every service declared it keeps (`backup` requirements),
+ * published for require-in-guest-backup-for-stateful-hosts, also on a site without billu:backup (the rule must see
+ * the data nobody backs up). Nothing when no service declares data.
+ */
+export function declareBackupData(ctx: SiteContext, parent: pulumi.Resource): DocSections | undefined {
+    const sets = ctx.model.backups.map((s) => ({ host: s.host, dataClass: s.dataClass, paths: [...s.paths] }));
+    if (sets.length > 0) new DeclaredData(`${ctx.model.site.code.toLowerCase()}-backup-data`, { sets }, { parent });
+    return undefined;
+}

@@ -19,6 +19,16 @@ export interface BaseStepContent {
     readonly dirs: readonly GuestDir[];
     readonly script: string;
     readonly secrets: Readonly<Record<string, pulumi.Input<string>>>;
+    /** The policy facts of its extensions (BaseExtension.fact). */
+    readonly facts: readonly NonNullable<BaseExtension["fact"]>[];
+}
+
+/** A policy fact carried by a step: a component whose inputs and outputs are the fact (CrossGuard sees either). */
+class StepFact extends pulumi.ComponentResource {
+    constructor(type: string, name: string, props: object, opts: pulumi.ComponentResourceOptions) {
+        super(type, name, { ...props }, opts);
+        this.registerOutputs({ ...props });
+    }
 }
 
 /** Pure: the base step's content for one host, or undefined when it has nothing to do. */
@@ -35,7 +45,9 @@ export function baseStepContent(model: SiteModel, host: HostModel, extensions: r
     const script: string[] = windows || ownTime ? [] : [stepScript("linux", "base/base.sh").replace(/\n$/, "")];
     const secrets: Record<string, pulumi.Input<string>> = {};
     const dirs: GuestDir[] = [];
+    const facts: NonNullable<BaseExtension["fact"]>[] = [];
     for (const e of extensions) {
+        if (e.fact) facts.push(e.fact);
         files.push(...e.files);
         dirs.push(...(e.dirs ?? []));
         script.push(e.script);
@@ -45,7 +57,7 @@ export function baseStepContent(model: SiteModel, host: HostModel, extensions: r
         }
     }
     if (files.length === 0 && script.length === 0) return undefined;
-    return { os: windows ? "windows" : "linux", files, dirs, script: script.join("\n"), secrets };
+    return { os: windows ? "windows" : "linux", files, dirs, script: script.join("\n"), secrets, facts };
 }
 
 export interface BaseStepArgs {
@@ -64,7 +76,7 @@ export interface BaseStepArgs {
 export function baseStep(name: string, args: BaseStepArgs, opts: pulumi.ComponentResourceOptions): GuestStep | undefined {
     const content = baseStepContent(args.model, args.host, args.extensions ?? []);
     if (!content) return undefined;
-    return new GuestStep(
+    const step = new GuestStep(
         `${name}-base`,
         {
             host: args.host.name,
@@ -81,6 +93,8 @@ export function baseStep(name: string, args: BaseStepArgs, opts: pulumi.Componen
         },
         opts,
     );
+    for (const f of content.facts) new StepFact(f.type, `${name}-base-${f.name}`, f.props, { parent: step });
+    return step;
 }
 
 /**

@@ -17,6 +17,12 @@ export interface BaseExtension {
     readonly script: string;
     /** Secrets its files or script use (`{{secret:<name>}}`); names must be unique on the host. */
     readonly secrets?: Readonly<Record<string, pulumi.Input<string>>>;
+    /**
+     * A fact the policy pack reads (components/contracts.ts): the base step gets a child component of this type,
+     * named `<step>-<name>`, whose inputs and outputs are `props`, so the fact exists only where the step ships the
+     * extension. @default none
+     */
+    readonly fact?: { readonly type: string; readonly name: string; readonly props: object };
 }
 
 /**

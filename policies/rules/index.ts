@@ -16,6 +16,7 @@ import { protectFileserverDataDisks } from "./protect-fileserver-data-disks";
 import { requireDistinctRaid1Datastores } from "./require-distinct-raid1-datastores";
 import { protectBackupStorage } from "./protect-backup-storage";
 import { requireBackupJobForStatefulVms } from "./require-backup-job-for-stateful-vms";
+import { requireInGuestBackupForStatefulHosts } from "./require-in-guest-backup-for-stateful-hosts";
 import { BilluRule } from "./rule";
 
 export const RULES: readonly BilluRule[] = [
@@ -36,4 +37,5 @@ export const RULES: readonly BilluRule[] = [
     disallowIntranetFromWan,
     requireBackupJobForStatefulVms,
     protectBackupStorage,
+    requireInGuestBackupForStatefulHosts,
 ];
