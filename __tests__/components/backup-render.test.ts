@@ -1,6 +1,7 @@
 /** The in-guest backup's renderers (components/backup/render.ts): what the server and each client receive. */
 import { execFileSync } from "child_process";
-import { readFileSync } from "fs";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
+import { tmpdir } from "os";
 import * as path from "path";
 import { parse } from "yaml";
 import type { BackupPlan } from "../../model/backup";
@@ -81,7 +82,7 @@ test("every client's timer is its staggered time, and systemd accepts each OnCal
 });
 
 test("the scripts parse as POSIX sh", () => {
-    for (const s of ["server-step.sh", "client-step.sh", "backup-run.sh", "restore.sh", "prune.sh", "report.sh"]) {
+    for (const s of ["server-step.sh", "client-step.sh", "env.sh", "backup-run.sh", "restore.sh", "prune.sh", "report.sh"]) {
         expect(() => execFileSync("sh", ["-n", path.join(ROOT, "scripts", "backup", s)])).not.toThrow();
     }
 });
@@ -91,4 +92,74 @@ test("the runbook in docs/services/backup.md is the model's (components/backup/r
     const section = /<!-- runbook:begin -->\n([\s\S]*)<!-- runbook:end -->/.exec(doc)![1];
     expect(section).toBe(renderRunbook(plan, m.backups));
     expect(section).toContain("| files | PAR-FS01 | `par-fs01` | `*-*-* 01:10` | `/srv/shares` | - |");
+});
+
+describe("env.sh: the set-up backup-run.sh and restore.sh share, installed beside them", () => {
+    const lib = (f: readonly { path: string; mode?: string }[]) =>
+        f.filter((x) => x.path.startsWith(`${BACKUP_PATHS.lib}/`)).map((x) => [x.path.slice(BACKUP_PATHS.lib.length + 1), x.mode]);
+    test("the client gets env.sh (read, not run) beside the two scripts that source it", () => {
+        expect(lib(clientFiles(plan, client("PAR-FS01"), sets("PAR-FS01")))).toEqual([
+            ["env.sh", "0644"],
+            ["backup-run.sh", "0755"],
+            ["restore.sh", "0755"],
+        ]);
+        for (const s of ["backup-run.sh", "restore.sh"]) {
+            const text = readFileSync(path.join(ROOT, "scripts", "backup", s), "utf8");
+            expect(text).toContain('. "$(dirname "$0")/env.sh"\n');
+            // The set-up is in env.sh only: no script reads the settings or wraps restic itself.
+            expect(text).not.toMatch(/ENV_FILE|RESTIC_REPOSITORY_FILE=|command restic/);
+        }
+    });
+    // The installed scripts, run from their own folder with a stand-in restic that records what it was given.
+    const run = (script: "restore.sh" | "backup-run.sh", args: string[]) => {
+        const dir = mkdtempSync(path.join(tmpdir(), "billu-env-"));
+        try {
+            const files = clientFiles(plan, client("PAR-FS01"), sets("PAR-FS01"));
+            for (const f of files.filter((x) => x.path.startsWith(`${BACKUP_PATHS.lib}/`))) {
+                writeFileSync(path.join(dir, path.basename(f.path)), f.content, { mode: 0o755 });
+            }
+            writeFileSync(
+                path.join(dir, "client.env"),
+                renderClientEnv(plan, client("PAR-FS01"), sets("PAR-FS01"))
+                    .replace(BACKUP_PATHS.ca, `${dir}/ca.pem`)
+                    .replace(BACKUP_PATHS.lastResult, `${dir}/last-result.json`),
+            );
+            writeFileSync(
+                path.join(dir, "restic"),
+                '#!/bin/sh\necho "umask=$(umask) repo=$RESTIC_REPOSITORY_FILE password=$RESTIC_PASSWORD_FILE args=$*" >>"$RESTIC_LOG"\nexit 1\n',
+            );
+            chmodSync(path.join(dir, "restic"), 0o755);
+            let status = 0;
+            try {
+                execFileSync("sh", [path.join(dir, script), ...args], {
+                    env: { PATH: `${dir}:/usr/bin:/bin`, BILLU_BACKUP_ENV: `${dir}/client.env`, RESTIC_LOG: `${dir}/restic.log` },
+                    stdio: "pipe",
+                });
+            } catch (e) {
+                status = (e as { status: number }).status;
+            }
+            return {
+                status,
+                calls: readFileSync(`${dir}/restic.log`, "utf8")
+                    .replaceAll(dir, "<dir>")
+                    .replace(/\.billu-restore\.\w+/g, ".billu-restore.<x>")
+                    .trimEnd()
+                    .split("\n"),
+            };
+        } finally {
+            rmSync(dir, { recursive: true, force: true });
+        }
+    };
+    const files = `repo=${BACKUP_PATHS.repository} password=${BACKUP_PATHS.password}`;
+    test("restore.sh: restic with the site CA, the repository and key from their files, a private umask", () => {
+        const r = run("restore.sh", ["latest", `${tmpdir()}/billu-env-target-${process.pid}`]);
+        expect(r.status).toBe(1);
+        expect(r.calls).toEqual([
+            `umask=0077 ${files} args=--cacert <dir>/ca.pem restore latest --host PAR-FS01 --tag billu --target ${tmpdir()}/.billu-restore.<x>`,
+        ]);
+    });
+    test("backup-run.sh: the same set-up for its first restic call", () => {
+        const r = run("backup-run.sh", []);
+        expect(r.calls[0]).toBe(`umask=0077 ${files} args=--cacert <dir>/ca.pem cat config`);
+    });
 });

@@ -220,6 +220,8 @@ export function clientFiles(plan: BackupPlan, client: BackupClient, sets: readon
         { path: BACKUP_PATHS.repository, content: renderRepository(plan, client), mode: "0600" },
         { path: BACKUP_PATHS.password, content: placeholder(BACKUP_SECRETS.password) + "\n", mode: "0600" },
         { path: BACKUP_PATHS.clientEnv, content: renderClientEnv(plan, client, sets) },
+        // Sourced by the two scripts beside it (their shared set-up): read, not run.
+        { path: `${BACKUP_PATHS.lib}/env.sh`, content: scriptText("env.sh"), mode: "0644" },
         { path: `${BACKUP_PATHS.lib}/backup-run.sh`, content: scriptText("backup-run.sh"), mode: "0755" },
         { path: `${BACKUP_PATHS.lib}/restore.sh`, content: scriptText("restore.sh"), mode: "0755" },
         {
@@ -236,7 +238,7 @@ export function clientFiles(plan: BackupPlan, client: BackupClient, sets: readon
 }
 
 /** A script of scripts/backup/, verbatim. */
-export function scriptText(name: "server-step.sh" | "client-step.sh" | "backup-run.sh" | "restore.sh" | "prune.sh" | "report.sh"): string {
+export function scriptText(name: "server-step.sh" | "client-step.sh" | "env.sh" | "backup-run.sh" | "restore.sh" | "prune.sh" | "report.sh"): string {
     return readFileSync(repoPath("scripts", "backup", name), "utf8");
 }
 

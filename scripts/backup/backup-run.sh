@@ -12,13 +12,9 @@
 #    billu-result, which the server's report turns into <results>/<client>.json for monitoring.
 # Exits with restic's status (or the pre-hook's): systemd records the failure.
 set -u
-ENV_FILE=${BILLU_BACKUP_ENV:-/etc/billu/backup/client.env}
-# shellcheck source=/dev/null
-. "$ENV_FILE"
-umask 077
-# The files, never the values, on the command line; --cacert: restic 0.14 reads no RESTIC_CACERT.
-export RESTIC_REPOSITORY_FILE="$BACKUP_REPOSITORY_FILE" RESTIC_PASSWORD_FILE="$BACKUP_PASSWORD_FILE"
-restic() { command restic --cacert "$BACKUP_CA" "$@"; }
+# The settings, the umask and restic with the site CA and the 0600 files (env.sh, installed beside this script).
+# shellcheck source=env.sh
+. "$(dirname "$0")/env.sh"
 log() { echo "billu-backup: $*" >&2; }
 started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 t0=$(date +%s)

@@ -7,13 +7,9 @@
 # missing snapshot) removes the staging folder: nothing half-restored is left. Owners, modes, POSIX ACLs and xattrs
 # are restored (restic does so as root).
 set -u
-ENV_FILE=${BILLU_BACKUP_ENV:-/etc/billu/backup/client.env}
-# shellcheck source=/dev/null
-. "$ENV_FILE"
-umask 077
-# The files, never the values, on the command line; --cacert: restic 0.14 reads no RESTIC_CACERT.
-export RESTIC_REPOSITORY_FILE="$BACKUP_REPOSITORY_FILE" RESTIC_PASSWORD_FILE="$BACKUP_PASSWORD_FILE"
-restic() { command restic --cacert "$BACKUP_CA" "$@"; }
+# The settings, the umask and restic with the site CA and the 0600 files (env.sh, installed beside this script).
+# shellcheck source=env.sh
+. "$(dirname "$0")/env.sh"
 die() { echo "billu-restore: $*" >&2; exit 2; }
 [ $# -ge 2 ] || die "usage: restore.sh <snapshot id | latest> <target folder> [path inside the snapshot]"
 snapshot=$1 target=$2 include=${3:-}
