@@ -29,6 +29,11 @@ export interface SiteContext {
     readonly domainJoin?: { readonly password: pulumi.Output<string> };
     /** The Proxmox VM of each host built by an earlier role, by host name (the router's, the DCs'). */
     readonly vms: ReadonlyMap<string, pulumi.Resource>;
+    /**
+     * The PBS backup storage's secret (`billu:vmBackupPbsPassword`), read by the program (stacks/program.ts), never
+     * by a component. @default none: the site stores no VM image on PBS
+     */
+    readonly vmBackupPbsPassword?: pulumi.Output<string>;
     /** The Proxmox pool the VMs join (created by the site). @default no pool */
     readonly poolId?: pulumi.Output<string>;
     /**

@@ -10,6 +10,8 @@ import { DirectoryLock, EMPTY_LOCK, parseDirectoryLock } from "../model/director
 import { InputError } from "../model/errors";
 import { HrExport, parseHrExport } from "../model/hr";
 import { assertNoPlaintextSecrets, CONFIG_KEYS } from "../model/schema";
+import { planOf } from "../model/services/types";
+import { vmBackupService } from "../model/services/vm-backup";
 import { buildSiteModel, SiteModel } from "../model/site";
 import { knownHostsOf } from "../components/proxmox-vm/ProxmoxVm";
 import { guardRunner } from "./runner-check";
@@ -95,15 +97,45 @@ export function loadModel(raw: Record<string, unknown>): SiteModel {
     return buildSiteModel(raw, loadHr, loadDirectoryLock);
 }
 
+/** The stack secret the PBS backup storage logs on with (`pulumi config set --secret billu:vmBackupPbsPassword`). */
+export const PBS_PASSWORD_KEY = "vmBackupPbsPassword";
+
+/**
+ * The PBS storage's secret, read here in the stack layer and handed to the VmBackup component as an argument:
+ * undefined when billu:vmBackup does not store on PBS. Missing while needed is bad input, reported before any
+ * resource exists. Offline synth (`offline`) has no stack secrets: a placeholder, recorded as a secret, stands in.
+ */
+export function vmBackupPbsPassword(
+    model: SiteModel,
+    getSecret: (key: string) => pulumi.Output<string> | undefined,
+    offline: boolean,
+): pulumi.Output<string> | undefined {
+    const storage = planOf(vmBackupService, model)?.storage;
+    if (storage?.kind !== "pbs") return undefined;
+    const secret = getSecret(PBS_PASSWORD_KEY);
+    if (secret !== undefined) return secret;
+    if (offline) return pulumi.secret("offline-synth-placeholder");
+    throw new InputError([
+        {
+            path: `billu:${PBS_PASSWORD_KEY}`,
+            message: `is not set, and billu:vmBackup.storage.kind is pbs: the cluster cannot log on to ${storage.server}`,
+            fix: `run pulumi config set --secret billu:${PBS_PASSWORD_KEY} (the password or API token secret of ${storage.username})`,
+        },
+    ]);
+}
+
 export async function main(): Promise<Record<string, unknown>> {
     let model: SiteModel;
     let vpnPeerPsk: pulumi.Output<string> | undefined;
+    let pbsPassword: pulumi.Output<string> | undefined;
     try {
         assertConfigSecretsEncrypted();
         model = loadModel(readRawConfig());
         ({ model, peerPsk: vpnPeerPsk } = await withVpnPeer(model));
         // Before anything is registered: a runner outside the management allowlist would lock itself out (#16).
         await guardRunner(model);
+        const billu = new pulumi.Config("billu");
+        pbsPassword = vmBackupPbsPassword(model, (k) => billu.getSecret(k), process.env.BILLU_SYNTH_OUT !== undefined);
     } catch (e) {
         if (e instanceof InputError) throw new InvalidInput(e);
         throw e;
@@ -111,7 +143,7 @@ export async function main(): Promise<Record<string, unknown>> {
     const stack = pulumi.getStack();
     const renderDir = process.env.BILLU_RENDER_DIR ?? path.join(projectRoot(), ".billu", "rendered", stack);
     const sshPrivateKey = new pulumi.Config("billu").getSecret("sshPrivateKey");
-    const site = new Site(`${model.site.code.toLowerCase()}`, { model, renderDir, sshPrivateKey, vpnPeerPsk });
+    const site = new Site(`${model.site.code.toLowerCase()}`, { model, renderDir, sshPrivateKey, vpnPeerPsk, vmBackupPbsPassword: pbsPassword });
     return {
         site: site.docs.site,
         zones: site.docs.zones,

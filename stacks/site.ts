@@ -21,6 +21,8 @@ export interface SiteArgs {
     readonly sshPrivateKey?: pulumi.Output<string>;
     /** The site-to-site key read from the owner's stack (secret), at the end that is not the owner. */
     readonly vpnPeerPsk?: pulumi.Output<string>;
+    /** The PBS backup storage's secret (`billu:vmBackupPbsPassword`), read by the program. @default none (no PBS storage) */
+    readonly vmBackupPbsPassword?: pulumi.Output<string>;
 }
 
 function baseServers(ctx: SiteContext, hosts: readonly HostModel[], parent: pulumi.Resource): RoleResult {
@@ -81,6 +83,7 @@ export class Site extends pulumi.ComponentResource {
             after: Object.freeze({ router: Object.freeze([]), domain: Object.freeze([]) }),
             vms: new Map(),
             poolId: pool?.poolId,
+            vmBackupPbsPassword: args.vmBackupPbsPassword,
         };
         // The every-host needs the services declared (model.everyHost): what their components make once for every
         // host (a client certificate each), and their renderers, which every host's base step calls.

@@ -63,7 +63,7 @@ async function main(): Promise<void> {
         for (const [k, v] of Object.entries(doc.config)) if (k.startsWith("billu:")) raw[k.slice(6)] = JSON.parse(JSON.stringify(v));
         new Site("par", { model: loadModel(raw), renderDir: path.join(dir, "rendered") });
     } else {
-        const { loadModel, Site } = program!;
+        const { loadModel, Site, vmBackupPbsPassword } = program!;
         process.env.BILLU_PROJECT_ROOT = root;
         for (let i = 0; i < count; i++) {
             // Site codes AA.., AB.., distinct per site so every resource name is unique.
@@ -74,7 +74,9 @@ async function main(): Promise<void> {
                 if (k.startsWith("billu:")) raw[k.slice(6)] = JSON.parse(JSON.stringify(v).replace(/\bPAR-/g, `${code}-`));
             (raw.site as { code: string }).code = code;
             const model = loadModel(raw);
-            new Site(code.toLowerCase(), { model, renderDir: path.join(root, "out", "bench", code) });
+            // No stack secrets here: the program's offline placeholder, as under synth.
+            const pbs = vmBackupPbsPassword(model, () => undefined, true);
+            new Site(code.toLowerCase(), { model, renderDir: path.join(root, "out", "bench", code), vmBackupPbsPassword: pbs });
         }
     }
     await waitForRegistrations();

@@ -5,7 +5,10 @@ import { VmBackupPlan } from "../../model/vm-backup";
 /** Arguments of VmBackup: the plan (model/vm-backup.ts) and the secret the PBS storage logs on with. */
 export interface VmBackupArgs {
     readonly plan: VmBackupPlan;
-    /** The PBS user's password or API token secret (`billu:vmBackupPbsPassword`). Required for `storage.kind: pbs`. */
+    /**
+     * The PBS user's password or API token secret (`billu:vmBackupPbsPassword`, read by the program, stacks/program.ts).
+     * Required for `storage.kind: pbs`. @default none (an NFS storage needs none)
+     */
     readonly pbsPassword?: pulumi.Input<string>;
     /** The VMs the job covers, by host name: the job is declared after them. @default no dependency */
     readonly vms?: ReadonlyMap<string, pulumi.Resource>;
