@@ -1,0 +1,55 @@
+/** docs/rpo.md: the RPO per class of data, generated from every committed stack's model (tools/docs/rpo.ts). */
+import { existsSync, readFileSync } from "fs";
+import * as path from "path";
+import { parse, stringify } from "yaml";
+import { committedModels, renderRpoPage, rpoHours, rpoRows, RPO_COMMAND, RPO_FILE } from "../../tools/docs/rpo";
+import { withOverlay } from "../../tools/lab-backup";
+import { model, ROOT } from "../helpers";
+
+test("the committed page is what the committed stacks render", () => {
+    const file = path.join(ROOT, RPO_FILE);
+    const committed = existsSync(file) ? readFileSync(file, "utf8") : "";
+    const rendered = renderRpoPage(committedModels(ROOT));
+    if (committed !== rendered) {
+        const a = committed.split("\n");
+        const b = rendered.split("\n");
+        let i = 0;
+        while (i < a.length && i < b.length && a[i] === b[i]) i++;
+        throw new Error(
+            `${RPO_FILE} is stale: run ${RPO_COMMAND} and commit it.\n` +
+                `first difference at line ${i + 1}:\n  committed: ${a[i] ?? "(end of file)"}\n  model:     ${b[i] ?? "(end of file)"}`,
+        );
+    }
+});
+
+test("a schedule's RPO: the longest time between two runs", () => {
+    expect(["01:00", "*-*-* 01:10", "Mon..Fri 22:00:00", "mon,thu 02:00", "sat 03:00", "sun..tue 01:00", "*-*-01 01:00", "0/6:00"].map(rpoHours)).toEqual([
+        24,
+        24,
+        72,
+        96,
+        168,
+        120,
+        undefined,
+        undefined,
+    ]);
+});
+
+test("dev with the lab's backup server: each class of data with its in-guest timer, its image job and the better of the two", () => {
+    const doc = withOverlay(
+        parse(readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8")),
+        parse(readFileSync(path.join(ROOT, "labs", "backup", "overlay.yaml"), "utf8")),
+    );
+    const raw = Object.fromEntries(
+        Object.entries(parse(stringify(doc)).config as Record<string, unknown>)
+            .filter(([k]) => k.startsWith("billu:"))
+            .map(([k, v]) => [k.slice(6), v]),
+    );
+    const rows = rpoRows(model(raw));
+    expect(rows.filter((r) => r[1] === "PAR-DC01" || r[1] === "PAR-FS01" || r[1] === "PAR-MAIL01")).toEqual([
+        ["AD (the directory)", "PAR-DC01", "restic at `*-*-* 01:00`", "`billu-par-vms` at `01:00`", "24 h"],
+        ["shares", "PAR-FS01", "restic at `*-*-* 01:10`", "`billu-par-vms` at `01:00`", "24 h"],
+        ["mailboxes", "PAR-MAIL01", "restic at `*-*-* 01:20`", "`billu-par-vms` at `01:00`", "24 h"],
+    ]);
+    expect(rows.find((r) => r[0] === "databases")).toEqual(["databases", "-", "none declared on this stack", "-", "-"]);
+});
