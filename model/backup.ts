@@ -29,6 +29,14 @@ export const REPO_ROOT = "/srv/restic";
 export const RESULT_DIR = "/var/lib/billu/backup/results";
 /** Where a DC's pre-hook writes its `samba-tool domain backup online` file (the data set backed up). */
 export const SAMBA_BACKUP_DIR = "/var/backups/billu/samba";
+/**
+ * The volume a Windows DC's pre-hook writes its system state to (`wbadmin start systemstatebackup
+ * -backupTarget:C:`): the DCs have their OS disk only, so the system volume, which wbadmin accepts once
+ * `AllowSSBToAnyVolume` is set (client-step.ps1 sets it; https://learn.microsoft.com/troubleshoot/windows-server/backup-and-storage/backup-system-state-to-critical-volume).
+ */
+export const WINDOWS_SYSTEM_STATE_TARGET = "C:";
+/** Where wbadmin puts it (`<target>\WindowsImageBackup\<host>`): the data set restic then backs up. */
+export const WINDOWS_SYSTEM_STATE_DIR = "C:/WindowsImageBackup";
 
 const hostName = z.string().min(1).max(63);
 /** systemd OnCalendar with the time last (`*-*-* 01:30`, `Mon..Fri 22:00:00`): the planner staggers the time. */
@@ -100,7 +108,7 @@ export interface BackupDataSet {
     /** Absolute paths restic backs up (ACLs and xattrs come with them). */
     readonly paths: readonly string[];
     /** A command of the client step run before restic (the DC's `samba-tool domain backup online`). */
-    readonly preHook?: "samba-domain-backup";
+    readonly preHook?: "samba-domain-backup" | "wbadmin-system-state";
     readonly why: string;
 }
 
@@ -112,6 +120,9 @@ export interface BackupClient {
     readonly repository: string;
     /** The client's own start time: the schedule staggered. */
     readonly onCalendar: string;
+    readonly os: "linux" | "windows";
+    /** Windows: the scheduled task's trigger, the same time (`01:10`) on the same days (none: every day). */
+    readonly task?: { readonly at: string; readonly days: readonly string[] };
 }
 
 export interface BackupPlan {
@@ -126,7 +137,7 @@ export interface BackupPlan {
     readonly prune: string;
     readonly retention: { readonly keepDaily: number; readonly keepWeekly: number; readonly keepMonthly: number };
     readonly clients: readonly BackupClient[];
-    /** Hosts with state the in-guest backup cannot serve (Windows: wbadmin is not built yet), and why. */
+    /** Hosts with state the in-guest backup cannot serve, and why (none since the Windows client exists; kept for the runbook). */
     readonly notCovered: readonly { readonly name: string; readonly why: string }[];
     readonly flows: readonly { readonly from: string; readonly to: string; readonly service: string; readonly why: string }[];
 }
@@ -156,6 +167,30 @@ export function staggered(schedule: string, minutes: number): string | undefined
     const hh = String(Math.floor(total / 60)).padStart(2, "0");
     const mm = String(total % 60).padStart(2, "0");
     return `${m[1]}${hh}:${mm}${m[4] ?? ""}`;
+}
+
+const WEEK = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
+
+/**
+ * A staggered OnCalendar as a Windows scheduled task's trigger: its time and its week days (none: daily), or
+ * undefined when it names dates (`*-*-01 01:00`), which a daily or weekly trigger cannot follow.
+ */
+export function windowsTrigger(onCalendar: string): { at: string; days: string[] } | undefined {
+    const m = /^(?:([A-Za-z.,]+) )?(?:(\S+) )?([01]?\d|2[0-3]):([0-5]\d)(?::[0-5]\d)?$/.exec(onCalendar);
+    if (!m || (m[2] !== undefined && m[2] !== "*-*-*")) return undefined;
+    const at = `${m[3].padStart(2, "0")}:${m[4]}`;
+    if (m[1] === undefined) return { at, days: [] };
+    const days = new Set<string>();
+    for (const part of m[1].split(",")) {
+        const [a, b] = part.split("..").map((d) => WEEK.findIndex((w) => w.slice(0, 3).toLowerCase() === d.slice(0, 3).toLowerCase()));
+        const end = b ?? a;
+        if (a < 0 || end < 0) return undefined;
+        for (let d = a; ; d = (d + 1) % 7) {
+            days.add(WEEK[d]);
+            if (d === end) break;
+        }
+    }
+    return { at, days: WEEK.filter((d) => days.has(d)) };
 }
 
 /**
@@ -223,13 +258,6 @@ export function planBackup(input: BackupInput, problems: Problems): BackupPlan |
         if (!h) problems.add(p, `${show(n)} is not a host of billu:hosts`, "name a host of billu:hosts (the names are case-sensitive)");
         else if (seen.has(n)) problems.add(p, `${show(n)} is already billu:backup.clients[${seen.get(n)}]`, "name each host once");
         else if (host && n === host.name) problems.add(p, `${show(n)} is the backup server itself`, `remove ${n} from billu:backup.clients`);
-        else if (isWindows(h.os)) {
-            problems.add(
-                p,
-                `${show(n)} runs ${h.os}: the in-guest backup built here is restic, for Debian hosts (wbadmin is not built yet)`,
-                `remove ${n} from billu:backup.clients`,
-            );
-        }
         seen.set(n, i);
     });
     if (problems.count > before || !host) return undefined;
@@ -238,7 +266,7 @@ export function planBackup(input: BackupInput, problems: Problems): BackupPlan |
     const selected = cfg.clients
         ? hosts.filter((h) => cfg.clients!.includes(h.name))
         : hosts.filter((h) => h.stateful && h.name !== server.name && h.role !== "firewall");
-    const linux = selected.filter((h) => !isWindows(h.os));
+    const linux = selected;
     const clients: BackupClient[] = [];
     linux.forEach((h, n) => {
         const at = staggered(cfg.schedule, n * cfg.staggerMinutes);
@@ -250,7 +278,20 @@ export function planBackup(input: BackupInput, problems: Problems): BackupPlan |
             );
             return;
         }
-        clients.push({ name: h.name, zone: h.zone, address: h.address, repository: h.name.toLowerCase(), onCalendar: at });
+        if (!isWindows(h.os)) {
+            clients.push({ name: h.name, zone: h.zone, address: h.address, repository: h.name.toLowerCase(), onCalendar: at, os: "linux" });
+            return;
+        }
+        const task = windowsTrigger(at);
+        if (!task) {
+            problems.add(
+                "billu:backup.schedule",
+                `${show(cfg.schedule)} names dates, which the scheduled task of the Windows client ${h.name} cannot follow`,
+                "use a daily time (`*-*-* 01:00`) or week days and a time (`Mon..Fri 22:00`)",
+            );
+            return;
+        }
+        clients.push({ name: h.name, zone: h.zone, address: h.address, repository: h.name.toLowerCase(), onCalendar: at, os: "windows", task });
     });
     if (problems.count > before) return undefined;
     const dnsDomain = (input.domain?.fqdn ?? input.site.domain).toLowerCase();
@@ -266,9 +307,7 @@ export function planBackup(input: BackupInput, problems: Problems): BackupPlan |
         prune: cfg.prune,
         retention: cfg.retention,
         clients,
-        notCovered: selected
-            .filter((h) => isWindows(h.os))
-            .map((h) => ({ name: h.name, why: `runs ${h.os}: its in-guest backup (wbadmin system state) is not built yet; its VM image is its backup` })),
+        notCovered: [],
         flows: clients.map((c) => ({ from: c.name, to: server.name, service: RESTIC_REST_SERVICE, why: `${c.name} sends its backups to the backup server` })),
     };
 }

@@ -4,10 +4,13 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs"
 import { tmpdir } from "os";
 import * as path from "path";
 import { parse } from "yaml";
-import type { BackupPlan } from "../../model/backup";
+import { planBackup, type BackupPlan } from "../../model/backup";
+import { Problems } from "../../model/errors";
 import {
     BACKUP_PATHS,
     clientFiles,
+    WINDOWS_BACKUP_PATHS,
+    windowsClientFiles,
     renderClientEnv,
     renderHtpasswd,
     renderRepository,
@@ -161,5 +164,47 @@ describe("env.sh: the set-up backup-run.sh and restore.sh share, installed besid
     test("backup-run.sh: the same set-up for its first restic call", () => {
         const r = run("backup-run.sh", []);
         expect(r.calls[0]).toBe(`umask=0077 ${files} args=--cacert <dir>/ca.pem cat config`);
+    });
+});
+
+test("a Windows client (prod's DC with a backup server beside it): only its settings and job are staged, no secret; the settings are data", () => {
+    const prod = model(stackRaw("prod"));
+    const hosts = [
+        ...prod.hosts.map((h) => ({ name: h.name, role: h.role, os: h.os, zone: h.zone, address: h.address, stateful: h.stateful, index: h.index })),
+        { name: "PAR-BKP01", role: "backup", os: "debian-12", zone: "servers", address: "10.10.10.60", stateful: true, index: prod.hosts.length },
+    ];
+    const problems = new Problems();
+    const p = planBackup({ site: prod.site, cfg: undefined, hosts, zones: prod.zones, domain: prod.domain }, problems)!;
+    expect(problems.all).toEqual([]);
+    expect(p.clients.map((c) => [c.name, c.os, c.onCalendar])).toEqual([
+        ["PAR-DC01", "windows", "*-*-* 01:00"],
+        ["PAR-DC02", "windows", "*-*-* 01:10"],
+        ["PAR-DC03", "windows", "*-*-* 01:20"],
+        ["PAR-FS01", "linux", "*-*-* 01:30"],
+        ["PAR-MAIL01", "linux", "*-*-* 01:40"],
+    ]);
+    const dc = p.clients.find((c) => c.name === "PAR-DC02")!;
+    const files = windowsClientFiles(
+        p,
+        dc,
+        prod.backups.filter((s) => s.host === "PAR-DC02"),
+    );
+    expect(files.map((f) => f.path)).toEqual([WINDOWS_BACKUP_PATHS.settings, WINDOWS_BACKUP_PATHS.run]);
+    expect(files.filter((f) => f.content.includes("{{secret:"))).toEqual([]);
+    expect(JSON.parse(files[0].content)).toEqual({
+        Host: "PAR-DC02",
+        Server: "par-bkp01.billu.remindme.lan:8000",
+        Repository: "par-dc02",
+        Classes: ["directory"],
+        Paths: ["C:\\WindowsImageBackup"],
+        PreHooks: ["wbadmin-system-state"],
+        SystemStateTarget: "C:",
+        Restic: "C:\\Program Files\\restic\\restic.exe",
+        Ca: "C:\\ProgramData\\billu\\backup\\ca.pem",
+        RepositoryFile: "C:\\ProgramData\\billu\\backup\\repository",
+        PasswordFile: "C:\\ProgramData\\billu\\backup\\password",
+        LastResult: "C:\\ProgramData\\billu\\backup\\last-result.json",
+        Run: "C:\\ProgramData\\billu\\backup\\backup-run.ps1",
+        Task: { Name: "billu-backup", At: "01:10", Days: [] },
     });
 });

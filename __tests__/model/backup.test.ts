@@ -2,7 +2,7 @@
 import { readFileSync } from "fs";
 import * as path from "path";
 import { parse } from "yaml";
-import { BackupHost, BackupInput, BackupPlan, backupSchema, checkBackupNeeds, planBackup, staggered } from "../../model/backup";
+import { BackupHost, BackupInput, BackupPlan, backupSchema, checkBackupNeeds, planBackup, staggered, windowsTrigger } from "../../model/backup";
 import { formatProblem, Problems } from "../../model/errors";
 import { BUILTIN_SERVICES } from "../../model/ports";
 import { MAIL_STORE } from "../../model/services/mail";
@@ -57,7 +57,7 @@ function plan(i: BackupInput): BackupPlan {
 }
 
 describe("the backup plan", () => {
-    test("defaults: the only host of role backup serves; every stateful Debian host but itself backs up, staggered by 10 minutes", () => {
+    test("defaults: the only host of role backup serves; every stateful host but itself backs up (Windows through its scheduled task), staggered by 10 minutes", () => {
         const b = plan(input(undefined));
         expect(b.host).toEqual({ name: "PAR-BKP01", zone: "management", address: "10.20.0.30" });
         expect([b.fqdn, b.port, b.repoRoot, b.resultDir, b.schedule, b.prune]).toEqual([
@@ -70,14 +70,22 @@ describe("the backup plan", () => {
         ]);
         expect(b.retention).toEqual({ keepDaily: 7, keepWeekly: 4, keepMonthly: 12 });
         expect(b.clients).toEqual([
-            { name: "PAR-DC01", zone: "servers", address: "10.20.10.11", repository: "par-dc01", onCalendar: "*-*-* 01:00" },
-            { name: "PAR-FS01", zone: "servers", address: "10.20.10.31", repository: "par-fs01", onCalendar: "*-*-* 01:10" },
+            { name: "PAR-DC01", zone: "servers", address: "10.20.10.11", repository: "par-dc01", onCalendar: "*-*-* 01:00", os: "linux" },
+            {
+                name: "PAR-DC02",
+                zone: "servers",
+                address: "10.20.10.12",
+                repository: "par-dc02",
+                onCalendar: "*-*-* 01:10",
+                os: "windows",
+                task: { at: "01:10", days: [] },
+            },
+            { name: "PAR-FS01", zone: "servers", address: "10.20.10.31", repository: "par-fs01", onCalendar: "*-*-* 01:20", os: "linux" },
         ]);
-        expect(b.notCovered).toEqual([
-            { name: "PAR-DC02", why: "runs windows-2022-core: its in-guest backup (wbadmin system state) is not built yet; its VM image is its backup" },
-        ]);
+        expect(b.notCovered).toEqual([]);
         expect(b.flows).toEqual([
             { from: "PAR-DC01", to: "PAR-BKP01", service: "restic-rest", why: "PAR-DC01 sends its backups to the backup server" },
+            { from: "PAR-DC02", to: "PAR-BKP01", service: "restic-rest", why: "PAR-DC02 sends its backups to the backup server" },
             { from: "PAR-FS01", to: "PAR-BKP01", service: "restic-rest", why: "PAR-FS01 sends its backups to the backup server" },
         ]);
         expect(BUILTIN_SERVICES.find((s) => s.name === "restic-rest")?.ports).toEqual([{ proto: "tcp", from: b.port, to: b.port }]);
@@ -113,10 +121,22 @@ describe("the backup plan", () => {
             'billu:backup.clients[0]: "PAR-FS09" is not a host of billu:hosts. Fix: name a host of billu:hosts (the names are case-sensitive)',
             'billu:backup.clients[2]: "PAR-FS01" is already billu:backup.clients[1]. Fix: name each host once',
             'billu:backup.clients[3]: "PAR-BKP01" is the backup server itself. Fix: remove PAR-BKP01 from billu:backup.clients',
-            'billu:backup.clients[4]: "PAR-DC02" runs windows-2022-core: the in-guest backup built here is restic, for Debian hosts (wbadmin is not built yet). Fix: remove PAR-DC02 from billu:backup.clients',
         ]);
         expect(messages(input({ schedule: "*-*-* 23:55", staggerMinutes: 10 }))).toEqual([
-            'billu:backup.schedule: "*-*-* 23:55" staggered by 10 minutes per client puts PAR-FS01 (client 2 of 2) past midnight. Fix: start earlier, or lower billu:backup.staggerMinutes to at most 4',
+            'billu:backup.schedule: "*-*-* 23:55" staggered by 10 minutes per client puts PAR-DC02 (client 2 of 3) past midnight. Fix: start earlier, or lower billu:backup.staggerMinutes to at most 2',
+            'billu:backup.schedule: "*-*-* 23:55" staggered by 10 minutes per client puts PAR-FS01 (client 3 of 3) past midnight. Fix: start earlier, or lower billu:backup.staggerMinutes to at most 2',
+        ]);
+    });
+
+    test("a Windows client: its task's time and days from its staggered schedule; a schedule naming dates is refused for it", () => {
+        expect(["*-*-* 01:10", "Mon..Fri 22:50:30", "sat,sun 3:05", "*-*-01 01:00"].map(windowsTrigger)).toEqual([
+            { at: "01:10", days: [] },
+            { at: "22:50", days: ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"] },
+            { at: "03:05", days: ["Saturday", "Sunday"] },
+            undefined,
+        ]);
+        expect(messages(input({ clients: ["PAR-DC02"], schedule: "*-*-01 01:00" }))).toEqual([
+            'billu:backup.schedule: "*-*-01 01:00" names dates, which the scheduled task of the Windows client PAR-DC02 cannot follow. Fix: use a daily time (`*-*-* 01:00`) or week days and a time (`Mon..Fri 22:00`)',
         ]);
     });
 
@@ -134,7 +154,10 @@ describe("the backup plan", () => {
         checkBackupNeeds(
             {
                 ...b,
-                clients: [...b.clients, { name: "PAR-DHCP01", zone: "servers", address: "10.20.10.21", repository: "par-dhcp01", onCalendar: "*-*-* 01:10" }],
+                clients: [
+                    ...b.clients,
+                    { name: "PAR-DHCP01", zone: "servers", address: "10.20.10.21", repository: "par-dhcp01", onCalendar: "*-*-* 01:10", os: "linux" },
+                ],
             },
             [
                 { host: "PAR-FS01", dataClass: "files", paths: ["/srv/shares"], why: "the shares" },

@@ -11,6 +11,7 @@
  * - the Windows file server's storage.ps1 and shares.ps1 for dev with PAR-FS01 on Windows (as parse.test.ts builds
  *   it) and the plan they must realise (disk size, pool, drive letter, shares and their groups).
  * - scripts/dc/admin-login.ps1's functions (the admin's key login across promotion), loaded by the test itself;
+ * - scripts/backup/backup-run.ps1 with the settings prod's first Windows DC gets as a client of the in-guest backup;
  * One pwsh process runs every Pester file; the test names and results come back as JSON.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from "fs";
@@ -26,6 +27,10 @@ import { planDirectory } from "../../model/directory";
 import { parseHrExport } from "../../model/hr";
 import { buildSiteModel } from "../../model/site";
 import { ROOT, stackRaw } from "../helpers";
+import { planBackup } from "../../model/backup";
+import { Problems } from "../../model/errors";
+import type { SiteModel } from "../../model/site";
+import { renderWindowsClientSettings } from "../../components/backup/render";
 import { powershellTools, runPwsh } from "./pwsh";
 
 const dir = mkdtempSync(path.join(tmpdir(), "billu-pester-"));
@@ -141,6 +146,32 @@ interface PesterResult {
 
 let result: PesterResult;
 
+/**
+ * The settings prod's first Windows DC gets as a client of the in-guest backup (renderWindowsClientSettings): prod's
+ * hosts with a backup server beside them (prod declares none yet), and the data its services declare.
+ */
+function windowsBackupInputs(prod: SiteModel): Record<string, string> {
+    const hosts = [
+        ...prod.hosts.map((h) => ({ name: h.name, role: h.role, os: h.os, zone: h.zone, address: h.address, stateful: h.stateful, index: h.index })),
+        { name: "PAR-BKP01", role: "backup", os: "debian-12", zone: "servers", address: "10.10.10.60", stateful: true, index: prod.hosts.length },
+    ];
+    const problems = new Problems();
+    const plan = planBackup({ site: prod.site, cfg: undefined, hosts, zones: prod.zones, domain: prod.domain }, problems);
+    expect(problems.all).toEqual([]);
+    const client = plan!.clients.find((c) => c.name === "PAR-DC01")!;
+    expect([client.os, client.task]).toEqual(["windows", { at: "01:00", days: [] }]);
+    return {
+        BILLU_BACKUP_WIN_SETTINGS: write(
+            "backup-client.json",
+            renderWindowsClientSettings(
+                plan!,
+                client,
+                prod.backups.filter((s) => s.host === client.name),
+            ),
+        ),
+    };
+}
+
 beforeAll(async () => {
     const tools = powershellTools();
     expect(typeof tools === "string" ? tools : "").toBe("");
@@ -186,6 +217,7 @@ beforeAll(async () => {
         ),
         ...windowsDcInputs(domain),
         ...windowsFileServerInputs(),
+        ...windowsBackupInputs(prod),
         BILLU_PESTER: tools.pester,
     };
     const run = await runPwsh(tools.pwsh, path.join(__dirname, "run-pester.ps1"), env);
@@ -228,6 +260,13 @@ test("the Pester tests that ran are exactly these", () => {
         "names that need DN escaping (a comma, a plus, a trailing backslash, a leading #, angle brackets, an equals sign).writes nothing the second time",
         "names that need DN escaping (a comma, a plus, a trailing backslash, a leading #, angle brackets, an equals sign).writes nothing when the directory spells the same DNs with hex escapes (\\2B, \\2C, \\5C)",
         "refusals: checked before anything is written.refuses accounts, groups and computers outside the managed OU, CN=Computers included, and writes nothing",
+        "backup-run.ps1 on a Windows DC.the rendered settings: the DC, its system state pre-hook, restic over WindowsImageBackup",
+        "backup-run.ps1 on a Windows DC.system state first, then restic over its paths with a VSS snapshot, then the result sent; exit 0",
+        "backup-run.ps1 on a Windows DC.the result file has the Linux client's fields in its order, and is what was sent",
+        "backup-run.ps1 on a Windows DC.wbadmin fails: exit 10, restic backs nothing up, the failed result is still written and sent",
+        "backup-run.ps1 on a Windows DC.a wrong repository key: exit 12, no repository created, nothing sent",
+        "backup-run.ps1 on a Windows DC.the first run creates the repository, then backs up",
+        "backup-run.ps1 on a Windows DC.restic fails during the backup: its exit status, no snapshot in the result",
         "the Windows DC's domain step (prod, PAR-DC01): zones and DNS records.on a DC just promoted: creates every zone and record the model wants, and nothing else",
         "the Windows DC's domain step (prod, PAR-DC01): zones and DNS records.a second run changes nothing",
         "the Windows DC's domain step (prod, PAR-DC01): zones and DNS records.repairs tampered records (a changed address, a stray second value, a wrong PTR target) and leaves the correct ones alone",

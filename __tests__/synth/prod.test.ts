@@ -22,6 +22,7 @@ test("the in-guest backup's gap is reported, advisory: every stateful host and i
         ...["PAR-DC01 (vm:110)", "PAR-DC02 (vm:111)", "PAR-DC03 (vm:112)", "PAR-FS01 (vm:130)", "PAR-MAIL01 (vm:140)"].map(
             (vm) => `Stateful VM ${vm} has no in-guest backup client: only its image would bring its data back.`,
         ),
+        ...["PAR-DC01", "PAR-DC02", "PAR-DC03"].map((dc) => `${dc} keeps directory data (C:/WindowsImageBackup) that no in-guest backup client backs up.`),
         "PAR-FS01 keeps files data (/srv/shares) that no in-guest backup client backs up.",
         "PAR-MAIL01 keeps mail data (/var/vmail) that no in-guest backup client backs up.",
     ]);

@@ -8,7 +8,8 @@ import { BACKUP_CLIENT_TYPE, BackupClientFact } from "../contracts";
 import { GuestDir, GuestFile } from "../guest-step/render";
 import { GuestStep } from "../guest-step/GuestStep";
 import { IssuedCert } from "../site-ca/SiteCa";
-import { BACKUP_SECRETS, clientFiles, scriptText, serverDirs, serverFiles } from "./render";
+import { BACKUP_SECRETS, clientFiles, scriptText, serverDirs, serverFiles, WINDOWS_BACKUP_PATHS, windowsClientFiles } from "./render";
+import { stepScript } from "../guest-step/render";
 
 /** One client's generated credentials: its HTTP login password (the server keeps its bcrypt hash) and its repository key. */
 export interface BackupCredentials {
@@ -130,22 +131,34 @@ export function backupClientStep(
     const cred = credentials.get(hostName);
     const own = sets.filter((s) => s.host === hostName);
     if (!client || !cred || own.length === 0) return undefined;
+    const secrets = { [BACKUP_SECRETS.ca]: caCertPem, [BACKUP_SECRETS.http]: cred.http.result, [BACKUP_SECRETS.password]: cred.key.result };
+    const fact = {
+        type: BACKUP_CLIENT_TYPE,
+        name: "backup-client",
+        props: {
+            host: client.name,
+            os: client.os,
+            server: `${plan.fqdn}:${plan.port}`,
+            schedule: client.onCalendar,
+            dataClasses: own.map((s) => s.dataClass),
+            paths: own.flatMap((s) => [...s.paths]),
+        },
+    };
+    if (client.os === "windows") {
+        return {
+            files: windowsClientFiles(plan, client, own),
+            dirs: [],
+            // Data: where the settings are, in the guest's own spelling (the rest is in the settings).
+            script: stepScript("windows", "backup/client-step.ps1", { BACKUP_SETTINGS: WINDOWS_BACKUP_PATHS.settings.replace(/\//g, "\\") }),
+            secrets,
+            fact,
+        };
+    }
     return {
         files: clientFiles(plan, client, own),
         dirs: [{ path: "/etc/billu/backup", mode: "0700", owner: "root:root" }],
         script: scriptText("client-step.sh"),
-        secrets: { [BACKUP_SECRETS.ca]: caCertPem, [BACKUP_SECRETS.http]: cred.http.result, [BACKUP_SECRETS.password]: cred.key.result },
-        fact: {
-            type: BACKUP_CLIENT_TYPE,
-            name: "backup-client",
-            props: {
-                host: client.name,
-                os: "linux",
-                server: `${plan.fqdn}:${plan.port}`,
-                schedule: client.onCalendar,
-                dataClasses: own.map((s) => s.dataClass),
-                paths: own.flatMap((s) => [...s.paths]),
-            },
-        },
+        secrets,
+        fact,
     };
 }

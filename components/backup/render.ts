@@ -10,7 +10,7 @@
  * systemd.timer (OnCalendar, Persistent), samba-tool domain backup (https://wiki.samba.org/index.php/Back_up_and_Restoring_a_Samba_AD_DC).
  */
 import { readFileSync } from "fs";
-import type { BackupClient, BackupDataSet, BackupPlan } from "../../model/backup";
+import { WINDOWS_SYSTEM_STATE_TARGET, type BackupClient, type BackupDataSet, type BackupPlan } from "../../model/backup";
 import { GuestDir, GuestFile, placeholder } from "../guest-step/render";
 import { repoPath } from "../paths";
 
@@ -237,8 +237,63 @@ export function clientFiles(plan: BackupPlan, client: BackupClient, sets: readon
     ];
 }
 
+/** Where a Windows client's files live (C:/ProgramData/billu/backup, readable by SYSTEM and Administrators only). */
+export const WINDOWS_BACKUP_PATHS = {
+    dir: "C:/ProgramData/billu/backup",
+    /** Its settings, read by backup-run.ps1 and client-step.ps1 (JSON, no secret). */
+    settings: "C:/ProgramData/billu/backup/client.json",
+    ca: "C:/ProgramData/billu/backup/ca.pem",
+    repository: "C:/ProgramData/billu/backup/repository",
+    password: "C:/ProgramData/billu/backup/password",
+    run: "C:/ProgramData/billu/backup/backup-run.ps1",
+    lastResult: "C:/ProgramData/billu/backup/last-result.json",
+    /** The official Windows build of restic, installed there before the step (client-step.ps1 checks it). */
+    restic: "C:/Program Files/restic/restic.exe",
+} as const;
+
+/** The scheduled task that runs backup-run.ps1. */
+export const WINDOWS_TASK = "billu-backup";
+
+const win = (p: string) => p.replace(/\//g, "\\");
+
+/** A Windows client's settings, read by backup-run.ps1 and client-step.ps1: data only, no secret. */
+export function renderWindowsClientSettings(plan: BackupPlan, client: BackupClient, sets: readonly BackupDataSet[]): string {
+    if (client.os !== "windows" || !client.task) throw new Error(`internal: ${client.name} is not a Windows client of billu:backup`);
+    const settings = {
+        Host: client.name,
+        Server: `${plan.fqdn}:${plan.port}`,
+        Repository: client.repository,
+        Classes: sets.map((s) => s.dataClass),
+        Paths: sets.flatMap((s) => s.paths.map(win)),
+        PreHooks: [...new Set(sets.flatMap((s) => (s.preHook ? [s.preHook] : [])))],
+        SystemStateTarget: WINDOWS_SYSTEM_STATE_TARGET,
+        Restic: win(WINDOWS_BACKUP_PATHS.restic),
+        Ca: win(WINDOWS_BACKUP_PATHS.ca),
+        RepositoryFile: win(WINDOWS_BACKUP_PATHS.repository),
+        PasswordFile: win(WINDOWS_BACKUP_PATHS.password),
+        LastResult: win(WINDOWS_BACKUP_PATHS.lastResult),
+        Run: win(WINDOWS_BACKUP_PATHS.run),
+        Task: { Name: WINDOWS_TASK, At: client.task.at, Days: [...client.task.days] },
+    };
+    return JSON.stringify(settings, null, 2) + "\n";
+}
+
+/**
+ * A Windows client's staged files: its settings and the job, no secret. The CA, the repository URL with its login and
+ * the key are written by client-step.ps1 from the step's stdin once the folder is closed to all but SYSTEM and
+ * Administrators (a staged file would land in C:/ProgramData, which Users may read, before the step body runs).
+ */
+export function windowsClientFiles(plan: BackupPlan, client: BackupClient, sets: readonly BackupDataSet[]): GuestFile[] {
+    return [
+        { path: WINDOWS_BACKUP_PATHS.settings, content: renderWindowsClientSettings(plan, client, sets) },
+        { path: WINDOWS_BACKUP_PATHS.run, content: scriptText("backup-run.ps1") },
+    ];
+}
+
 /** A script of scripts/backup/, verbatim. */
-export function scriptText(name: "server-step.sh" | "client-step.sh" | "env.sh" | "backup-run.sh" | "restore.sh" | "prune.sh" | "report.sh"): string {
+export function scriptText(
+    name: "server-step.sh" | "client-step.sh" | "env.sh" | "backup-run.sh" | "restore.sh" | "prune.sh" | "report.sh" | "backup-run.ps1" | "client-step.ps1",
+): string {
     return readFileSync(repoPath("scripts", "backup", name), "utf8");
 }
 

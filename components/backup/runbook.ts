@@ -8,12 +8,22 @@
 import type { BackupDataSet, BackupPlan, DataClass } from "../../model/backup";
 import { BACKUP_PATHS } from "./render";
 
+/** A Windows DC's system state (wbadmin), restored with wbadmin in Directory Services Restore Mode. */
+const WINDOWS_DIRECTORY = (s: BackupDataSet): readonly string[] => [
+    `The DC's system state: restore \`${s.paths[0]}\` (step 2) onto the DC's C: volume, start the DC in Directory Services Restore Mode (\`bcdedit /set safeboot dsrepair\`, restart), ` +
+        "`wbadmin get versions -backupTarget:C:` then `wbadmin start systemstaterecovery -version:<version> -backupTarget:C: -quiet` " +
+        "(non-authoritative: the other DCs replicate what changed since; `ntdsutil` `authoritative restore` for deleted objects), `bcdedit /deletevalue safeboot`, restart.",
+];
+
 const STEPS: Readonly<Record<DataClass, (set: BackupDataSet) => readonly string[]>> = {
-    directory: (s) => [
-        `The whole domain (every DC lost, or the directory damaged beyond repair): on a fresh Debian VM with the DC's name and address, restore the newest \`samba-backup-*.tar.bz2\` of ${s.paths[0]} (step 2), then ` +
-            "`samba-tool domain backup restore --backup-file=<file> --newservername=<DC> --targetdir=/var/lib/samba-restored`, point smb.conf at it and start samba; join the other DCs again.",
-        "One object (a deleted user, a group's members): restore the file the same way into a scratch VM without network, start samba there and read the object's attributes (`ldbsearch -H <targetdir>/private/sam.ldb`), then recreate it on the live domain; the directory step re-applies what the HR export plans.",
-    ],
+    directory: (s) =>
+        s.preHook === "wbadmin-system-state"
+            ? WINDOWS_DIRECTORY(s)
+            : [
+                  `The whole domain (every DC lost, or the directory damaged beyond repair): on a fresh Debian VM with the DC's name and address, restore the newest \`samba-backup-*.tar.bz2\` of ${s.paths[0]} (step 2), then ` +
+                      "`samba-tool domain backup restore --backup-file=<file> --newservername=<DC> --targetdir=/var/lib/samba-restored`, point smb.conf at it and start samba; join the other DCs again.",
+                  "One object (a deleted user, a group's members): restore the file the same way into a scratch VM without network, start samba there and read the object's attributes (`ldbsearch -H <targetdir>/private/sam.ldb`), then recreate it on the live domain; the directory step re-applies what the HR export plans.",
+              ],
     files: (s) => [
         `A file, a folder or a whole share: \`${BACKUP_PATHS.lib}/restore.sh latest /srv/restore-<date> ${s.paths[0]}/<share>\` on ${s.host}, check it, then move it back into place: owners, modes, POSIX ACLs and xattrs come back as they were.`,
     ],
@@ -38,7 +48,12 @@ export function renderRunbook(plan: BackupPlan, sets: readonly BackupDataSet[]):
     ];
     for (const s of sets) {
         const c = plan.clients.find((x) => x.name === s.host);
-        const hook = s.preHook === "samba-domain-backup" ? "`samba-tool domain backup online` into the path" : "-";
+        const hook =
+            s.preHook === "samba-domain-backup"
+                ? "`samba-tool domain backup online` into the path"
+                : s.preHook === "wbadmin-system-state"
+                  ? "`wbadmin start systemstatebackup -backupTarget:C: -quiet`"
+                  : "-";
         lines.push(
             `| ${s.dataClass} | ${s.host} | ${c ? `\`${c.repository}\`` : "not covered"} | ${c ? `\`${c.onCalendar}\`` : "-"} | ${s.paths.map((p) => `\`${p}\``).join(", ")} | ${hook} |`,
         );

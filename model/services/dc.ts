@@ -2,7 +2,7 @@
  * The domain controllers and their AD domain (`billu:domain`), model/domain.ts. The domain's DNS serves the
  * records other services ask for (their `dns` requirements), checked and published by `publishDns`.
  */
-import { SAMBA_BACKUP_DIR } from "../backup";
+import { SAMBA_BACKUP_DIR, WINDOWS_SYSTEM_STATE_DIR } from "../backup";
 import { DomainConfig, DomainModel, domainSchema, validateDomain } from "../domain";
 import { defineService, Requirement } from "./types";
 
@@ -34,6 +34,15 @@ export const dcService = defineService<DomainConfig, DomainModel>({
             paths: [SAMBA_BACKUP_DIR],
             preHook: "samba-domain-backup" as const,
             why: "the AD database, SYSVOL and the DC's secrets, from samba-tool domain backup online",
+        })),
+        // A Windows DC: its system state (AD database, SYSVOL, registry) from wbadmin, then restic (the pre-hook).
+        ...(domain.flavor === "windows" ? domain.dcs : []).map((dc) => ({
+            kind: "backup" as const,
+            host: dc.name,
+            dataClass: "directory" as const,
+            paths: [WINDOWS_SYSTEM_STATE_DIR],
+            preHook: "wbadmin-system-state" as const,
+            why: "the AD database, SYSVOL and the registry, from wbadmin start systemstatebackup",
         })),
     ],
 });
