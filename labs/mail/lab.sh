@@ -6,8 +6,15 @@
 # (records, including the mail domain's MX), `directory` (every account of the directory plan, with the address
 # the plan gives it), PAR-DC01 `mail-directory` (the LDAP service account with its
 # generated password, the aliases as proxyAddresses), then PAR-MAIL01 `mail-packages` and `mail` (TLS, Postfix,
-# Dovecot, rspamd; each file checked by its daemon first). Hosts are pseudo-guests (labs/lib/samba.sh) on one
-# switch; a client namespace on the same switch resolves through the DC and speaks SMTP and IMAPS (probe.py).
+# Dovecot, rspamd; each file checked by its daemon first). Hosts are pseudo-guests (labs/lib/samba.sh) on the servers
+# zone's switch, with the zone's gateway: PAR-FW01, the router, runs its rendered sysctl file and nftables ruleset
+# (installed as its step declares them and read back; its NICs carry the model's names and addresses, stubs for zones
+# without a lab host). Users' probes (probe.py: DNS, TLS, IMAPS, submission, the mail acceptance scenario) run from a
+# workstation in a department zone (the first address of its DHCP pool), through that router, as users will: the
+# router's rule counters and a SYN counter in the mail guest show they crossed it; port 25 from that zone (not in the
+# matrix) is dropped by the router's forward chain (nft trace: its drop log rule, then its policy) and never reaches the
+# server, and does once the ruleset is flushed (the control). SMTP from another server (port 25) runs from the servers
+# zone, at the address of the host the model lets send there (PAR-FS01: a flow inside one zone, not the router's).
 #
 # Lab overrides (documented, nothing rendered is edited):
 #   - guests are namespaces with overlays, not VMs; `systemctl` is a shim (labs/lib/systemctl-shim.sh) that
@@ -18,12 +25,17 @@
 #     `base` and `ad-join` steps are not run (the mail steps do not use the join);
 #   - the secrets Pulumi would send on stdin are made here: random passwords, and a throwaway CA (openssl, ECDSA
 #     P-384 like SiteCa) issuing the DC's LDAPS and the mail server's certificates with the SANs synth recorded;
+#   - to test the quota without writing its 2 GiB, one message file whose Maildir name declares its size (S=, W=, as
+#     Dovecot names the files it stores) fills a mailbox past the model's quota; doveadm recounts it;
+#   - the mail acceptance scenario reads the stack's outputs with the lab's throwaway CA as caCertPem;
 #   - the initial passwords of the directory's accounts are made here (RandomPasswords in a real run); a second
 #     synth with the committed export minus one person's line (--hr-csv) stands for HR's next export: its
 #     directory plan disables that person (the departure).
 # Broken cases that must fail: a main.cf with a typo refused by the step's postfix check (the installed one
 # stays); a wrong password, a password still to change, a disabled account, relaying without logon, a forged
-# sender, an unknown recipient, GTUBE, an oversize message. BILLU_LAB_SABOTAGE=1 sets mynetworks = 0.0.0.0/0 in the
+# sender, an unknown recipient, GTUBE, an oversize message, another CA on IMAPS and on submission (the verification's
+# reason checked), mail to a mailbox over quota (552 5.2.2 in Postfix's log, a bounce to the sender, nothing stored),
+# the acceptance scenario with Dovecot stopped (exit 1, its report naming the refused IMAPS connection). BILLU_LAB_SABOTAGE=1 sets mynetworks = 0.0.0.0/0 in the
 # installed main.cf after the step ran: the relay probe must fail (exit 1). MBL_SABOTAGE=milter sets milter_default_action =
 # accept in the installed main.cf: with rspamd down, mail is then accepted unscanned and the rspamd-down probes must
 # fail (exit 1). MBL_SABOTAGE=1 gives the mail step a wrong service
