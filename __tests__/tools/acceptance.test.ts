@@ -54,12 +54,12 @@ describe("--dry-run lists every scenario and its steps from the model, contactin
         const contacts = [...r.out.matchAll(/contacts (.*)$/gm)].flatMap((m) => m[1].split(", "));
         for (const c of contacts) expect(c.startsWith("10.") || c.includes(`.${d.fqdn} `)).toBe(true);
     });
-    test("ecotech has no DC: both scenarios say why they do not run", async () => {
+    test("ecotech has no DC and no mail server: each scenario says why it does not run", async () => {
         const r = await run(["--stack", "ecotech", "--dry-run"]);
         expect(r).toEqual({
             code: 0,
             err: "",
-            out: "[dns] not run: the site has no domain controller (no internal DNS)\n[logon] not run: the site has no domain controller\n",
+            out: "[dns] not run: the site has no domain controller (no internal DNS)\n[logon] not run: the site has no domain controller\n[mail] not run: the site has no mail server\n",
         });
     });
     test("--member names the member the logon scenario logs on to; a host that is not a member is refused", async () => {
@@ -76,7 +76,7 @@ describe("--dry-run lists every scenario and its steps from the model, contactin
 
 describe("bad input: exit 2, the flag and the fix", () => {
     test.each([
-        [["--stack", "dev", "--only", "foo"], {}, 'acceptance: --only: "foo" is not a scenario. Fix: name scenarios among: dns, logon\n'],
+        [["--stack", "dev", "--only", "foo"], {}, 'acceptance: --only: "foo" is not a scenario. Fix: name scenarios among: dns, logon, mail\n'],
         [["--stack", "dev", "--only"], {}, "acceptance: --only: has no value. Fix: give it one: --only <value> (npm run acceptance -- --help lists them)\n"],
         [
             ["--stack", "dev", "--verbose"],

@@ -353,3 +353,55 @@ trace_on() {
     TRACE_PID=$LAB_LAST_PID
 }
 trace_off() { kill "$TRACE_PID" 2>/dev/null; wait "$TRACE_PID" 2>/dev/null || true; ip netns exec "$1" nft delete table inet labtrace 2>/dev/null || true; }
+
+# --- the router between the zones, as synth rendered it ----------------------------------------------------------
+# lab_router_nics <router namespace> <outputs.json> [<zone>=<peer namespace>|<zone>=switch]...: the router's NICs as
+# the model names them (eth0.. in zone order, with their addresses), so its rendered ruleset runs unchanged. A zone
+# given a peer namespace gets a veth to that namespace's eth0 (no address there: the caller gives it one and its
+# route); a zone given "switch" is plugged into the lab switch (lab_switch); every other zone gets a stub veth inside
+# the router, so each interface the ruleset names exists.
+lab_router_nics() {
+    local ns="$1" outputs="$2"; shift 2
+    local ifname zone addr peer spec
+    while read -r ifname zone addr; do
+        peer=""
+        for spec in "$@"; do [ "${spec%%=*}" != "$zone" ] || peer="${spec#*=}"; done
+        case "$peer" in
+            "")
+                ip -n "$ns" link add "$ifname" type veth peer name "s$ifname"
+                ip -n "$ns" addr add "$addr" dev "$ifname"
+                ip -n "$ns" link set "$ifname" up
+                ip -n "$ns" link set "s$ifname" up ;;
+            switch)
+                lab_link "$ns" "$ifname" "$addr" "$LAB-sw" "p-$ifname" -
+                ip -n "$LAB-sw" link set "p-$ifname" master br0 ;;
+            *) lab_link "$ns" "$ifname" "$addr" "$peer" eth0 - ;;
+        esac
+    done < <(node -e 'for (const n of require(process.argv[1]).hosts.find((h) => h.role === "firewall").nics) console.log(n.ifname, n.zone, n.address)' "$outputs")
+}
+
+# lab_router_ruleset <router namespace> <rendered router host dir> <reference>: the router's rendered sysctl file and
+# nftables ruleset installed as its step declares them (mode, owner), read back against the reference (lab_expected),
+# then applied: sysctl, `nft -c`, `nft -f`. The installed ruleset stays in LAB_ROUTER_RULESET (to reload it after a
+# probe flushed it on purpose).
+lab_router_ruleset() {
+    local ns="$1" src="$2" ref="$3" d="$LAB_DIR/router" f
+    mkdir -p "$d"
+    for f in /etc/sysctl.d/90-billu-router.conf /etc/nftables.conf; do
+        rm -f "$d/${f##*/}"
+        lab_install_declared "$src" "$f" "$d/${f##*/}"
+        lab_readback "$ref" "$(basename "$src")" "$f" "$d/${f##*/}"
+    done
+    ip netns exec "$ns" sysctl -q -p "$d/90-billu-router.conf" >/dev/null
+    ip netns exec "$ns" nft -c -f "$d/nftables.conf" || lab_die "nft -c refuses the rendered ruleset of $(basename "$src")"
+    ip netns exec "$ns" nft -f "$d/nftables.conf"
+    # shellcheck disable=SC2034 # for the lab that sourced this file
+    LAB_ROUTER_RULESET="$d/nftables.conf"
+    lab_log "router $(basename "$src"): rendered sysctl and ruleset loaded in $ns (nft -c passed)"
+}
+
+# lab_nft_counter <namespace> <family> <table> <chain> <text in the rule>: the packets counted by the first rule of
+# the chain that contains the text (empty when no rule with a counter contains it).
+lab_nft_counter() {
+    ip netns exec "$1" nft list chain "$2" "$3" "$4" | grep -F -- "$5" | head -n 1 | sed -n 's/.*counter packets \([0-9]*\) .*/\1/p'
+}

@@ -124,10 +124,26 @@ def tls(a):
         return 1
 
 
+def connect(a):
+    """A TCP connection and the server's first line: "connected: <banner>", or why there is none (a router that drops
+    the SYN leaves the client waiting: "timed out")."""
+    try:
+        with socket.create_connection((a.server, a.port), timeout=a.timeout) as s:
+            banner = s.makefile("rb").readline()
+            print(f"connected: {banner.decode(errors='replace').strip()}")
+            return 0
+    except socket.timeout:
+        print(f"timed out after {a.timeout} s")
+        return 1
+    except OSError as e:
+        print(f"not connected: {e}")
+        return 1
+
+
 def main():
     p = argparse.ArgumentParser()
     sub = p.add_subparsers(dest="cmd", required=True)
-    for name in ("send", "ehlo", "imap", "tls"):
+    for name in ("send", "ehlo", "imap", "tls", "connect"):
         c = sub.add_parser(name)
         c.add_argument("--server", required=True)
         c.add_argument("--port", type=int, required=True)
@@ -143,8 +159,9 @@ def main():
         c.add_argument("--expect")
         c.add_argument("--wait", type=float, default=0)
         c.add_argument("--quota", action="store_true")
+        c.add_argument("--timeout", type=float, default=3)
     a = p.parse_args()
-    return {"send": smtp_send, "ehlo": smtp_ehlo, "imap": imap, "tls": tls}[a.cmd](a)
+    return {"send": smtp_send, "ehlo": smtp_ehlo, "imap": imap, "tls": tls, "connect": connect}[a.cmd](a)
 
 
 if __name__ == "__main__":
