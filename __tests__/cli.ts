@@ -9,7 +9,9 @@
  * test, Node's default stack trace depth, a fresh copy of the tool's modules (the SDK's mock runtime is module state:
  * tools/synth.ts), stdout and stderr as the streams the tool writes (process.stdout/stderr and console). What it
  * changes is put back: the working folder, every environment variable (synth sets BILLU_RENDER_DIR, ...),
- * process.exitCode, Error.stackTraceLimit (synth turns stack traces off: tools/traces.ts) and the console.
+ * process.exitCode, Error.stackTraceLimit (synth turns stack traces off: tools/traces.ts), the console, and the
+ * process's event listeners (each load of the SDK adds an `exit` one, which a child takes with it when it ends; kept,
+ * the 11th would make Node warn on stderr).
  *
  * What only a real process shows (a pipe closed early, bytes flushed before exit, `node -r`, the built dist/ files)
  * is tested with real processes: __tests__/tools/pipes.test.ts, defer-modules.test.ts, and the entry-point test
@@ -52,6 +54,7 @@ async function runNow(tool: Tool, args: readonly string[], cwd: string): Promise
         stdoutWrite: process.stdout.write,
         stderrWrite: process.stderr.write,
         console: { log: console.log, info: console.info, warn: console.warn, error: console.error },
+        listeners: new Map(process.eventNames().map((e) => [e, process.listeners(e as never)] as const)),
     };
     const sink =
         (add: (s: string) => void) =>
@@ -83,6 +86,10 @@ async function runNow(tool: Tool, args: readonly string[], cwd: string): Promise
         Object.assign(console, saved.console);
         Error.stackTraceLimit = saved.stackTraceLimit;
         process.exitCode = saved.exitCode;
+        for (const e of process.eventNames()) {
+            const before = saved.listeners.get(e) ?? [];
+            for (const l of process.listeners(e as never)) if (!before.includes(l)) process.removeListener(e as never, l);
+        }
         for (const k of Object.keys(process.env)) if (!(k in saved.env)) delete process.env[k];
         Object.assign(process.env, saved.env);
         process.chdir(saved.cwd);

@@ -41,13 +41,22 @@ describe("the lab's plan on every committed stack", () => {
         .filter((f) => /^Pulumi\.[^.]+\.yaml$/.test(f))
         .map((f) => f.split(".")[1])
         .sort();
+    /** Each stack's model and lab plan, made once for the tests below (they read them, never change them). */
+    const made = new Map<string, { m: ReturnType<typeof model>; plan: ReturnType<typeof planLab> }>();
+    const labPlan = (stack: string) => {
+        if (!made.has(stack)) {
+            const m = model(stackRaw(stack));
+            made.set(stack, { m, plan: planLab(m, "bfw") });
+        }
+        return made.get(stack)!;
+    };
 
     test("the committed stacks are the ones the lab runs by default", () => {
         expect(stacks).toEqual(["dev", "ecotech", "prod"]);
     });
 
     test.each(stacks)("%s: every pair of namespaces across the router gets ICMP echo, expected by the ICMP policy", (stack) => {
-        const plan = planLab(model(stackRaw(stack)), "bfw");
+        const plan = labPlan(stack).plan;
         const icmp = plan.probes.filter((p) => p.proto === "icmp");
         const pairs = plan.cells.filter((c) => c.service === "icmp-echo");
         expect(icmp.length).toBe(pairs.length);
@@ -57,8 +66,7 @@ describe("the lab's plan on every committed stack", () => {
     });
 
     test.each(stacks)("%s: one spoofed source per zone and the partner, forging another zone's address", (stack) => {
-        const m = model(stackRaw(stack));
-        const plan = planLab(m, "bfw");
+        const { m, plan } = labPlan(stack);
         const senders = plan.actors.filter((a) => a.actor.kind === "zone" || a.actor.kind === "vpn-partner").map((a) => a.label);
         expect(plan.spoofs.map((s) => s.src)).toEqual(senders);
         for (const s of plan.spoofs) {
@@ -76,7 +84,7 @@ describe("the lab's plan on every committed stack", () => {
     });
 
     test("dev: a spoofed packet targets what the forged zone may really reach", () => {
-        const plan = planLab(model(stackRaw("dev")), "bfw");
+        const plan = labPlan("dev").plan;
         expect(plan.spoofs.find((s) => s.src === "lan-dev")).toEqual({
             id: 6,
             src: "lan-dev",
@@ -92,7 +100,7 @@ describe("the lab's plan on every committed stack", () => {
     });
 
     test("dev: a port range is probed at both ends and once inside", () => {
-        const plan = planLab(model(stackRaw("dev")), "bfw");
+        const plan = labPlan("dev").plan;
         const ports = plan.probes.filter((p) => p.src === "lan-dsi" && p.to === "PAR-DC01" && p.proto === "tcp" && p.port >= 49152).map((p) => p.port);
         expect(ports).toEqual([49152, 57343, 65535]);
         expect(points({ name: "x", ports: [{ proto: "udp", from: 10, to: 11 }] } as unknown as Service)).toEqual([
@@ -102,7 +110,7 @@ describe("the lab's plan on every committed stack", () => {
     });
 
     test("ecotech: the WAN namespace routes the partner's networks through the router, so WAN -> partner probes reach it", () => {
-        const plan = planLab(model(stackRaw("ecotech")), "bfw");
+        const plan = labPlan("ecotech").plan;
         expect(plan.topology.filter((l) => l.startsWith("route bfw-z0 "))).toEqual([
             "route bfw-z0 172.20.0.0/24 192.0.2.2",
             "route bfw-z0 172.20.10.0/24 192.0.2.2",

@@ -4,6 +4,7 @@
  * program's own guard before `pulumi up` registers anything (stacks/runner-check.ts).
  */
 import * as pulumi from "@pulumi/pulumi";
+import { spawnSync } from "child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
@@ -96,8 +97,9 @@ describe("npm run preflight", () => {
                 "Not checked: an address translated on the way (NAT), and the nodes' existing firewall rules.\n",
         );
     });
-    test("no --stack: exit 2 with the fix", async () => {
-        const p = await run([]);
+    // The built file, run by Node: the tool's entry point.
+    test("no --stack: exit 2 with the fix", () => {
+        const p = spawnSync(process.execPath, [path.join(ROOT, "dist", "tools", "preflight.js")], { cwd: ROOT, encoding: "utf8" });
         expect([p.status, p.stdout, p.stderr]).toEqual([2, "", "preflight: --stack is required. Fix: npm run preflight -- --stack prod\n"]);
     });
 });
