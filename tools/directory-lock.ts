@@ -94,4 +94,7 @@ function main(argv: string[]): void {
     }
 }
 
-if (require.main === module) main(process.argv.slice(2));
+/** The command line: `node dist/tools/directory-lock.js <argv>` runs this; the unit tests call it in their own process (__tests__/cli.ts). */
+export const cli = main;
+
+if (require.main === module) cli(process.argv.slice(2));

@@ -192,12 +192,15 @@ function main(argv: string[]): number {
     }
 }
 
-if (require.main === module) {
+/** The command line: `node dist/tools/docs.js <argv>` runs this; the unit tests call it in their own process (__tests__/cli.ts). */
+export function cli(argv: string[]): void {
     // exitCode, never process.exit: a pipe reading stdout gets the whole README.
     try {
-        process.exitCode = main(process.argv.slice(2));
+        process.exitCode = main(argv);
     } catch (e) {
         process.stderr.write(`docs: internal error: ${(e as Error)?.stack ?? String(e)}\n`);
         process.exitCode = 3;
     }
 }
+
+if (require.main === module) cli(process.argv.slice(2));

@@ -41,5 +41,10 @@ function main(argv: string[]): number {
     }
 }
 
-// exitCode, never process.exit: a pipe gets every byte.
-process.exitCode = main(process.argv.slice(2));
+/** The command line: `node dist/tools/firewall-lab.js <argv>` runs this; the unit tests call it in their own process (__tests__/cli.ts). */
+export function cli(argv: string[]): void {
+    // exitCode, never process.exit: a pipe gets every byte.
+    process.exitCode = main(argv);
+}
+
+if (require.main === module) cli(process.argv.slice(2));

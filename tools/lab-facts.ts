@@ -68,4 +68,9 @@ function main(argv: string[]): number {
     }
 }
 
-if (require.main === module) process.exitCode = main(process.argv.slice(2));
+/** The command line: `node dist/tools/lab-facts.js <argv>` runs this; the unit tests call it in their own process (__tests__/cli.ts). */
+export function cli(argv: string[]): void {
+    process.exitCode = main(argv);
+}
+
+if (require.main === module) cli(process.argv.slice(2));

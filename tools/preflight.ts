@@ -92,11 +92,16 @@ function writeImportFile(stack: string, file: string, synthOut: string): void {
     );
 }
 
-// exitCode, never process.exit: a pipe gets every byte. An internal error is exit 3.
-main(process.argv.slice(2)).then(
-    (code) => (process.exitCode = code),
-    (e: unknown) => {
-        process.stderr.write(`preflight: internal error: ${(e as Error).message}\n`);
-        process.exitCode = 3;
-    },
-);
+/** The command line: `node dist/tools/preflight.js <argv>` runs this; the unit tests call it in their own process (__tests__/cli.ts). */
+export function cli(argv: string[]): Promise<void> {
+    // exitCode, never process.exit: a pipe gets every byte. An internal error is exit 3.
+    return main(argv).then(
+        (code) => void (process.exitCode = code),
+        (e: unknown) => {
+            process.stderr.write(`preflight: internal error: ${(e as Error).message}\n`);
+            process.exitCode = 3;
+        },
+    );
+}
+
+if (require.main === module) void cli(process.argv.slice(2));

@@ -303,9 +303,12 @@ async function main(argv: string[]): Promise<void> {
     process.exitCode = r.exitCode;
 }
 
-if (require.main === module) {
-    main(process.argv.slice(2)).catch((e) => {
+/** The command line: `node dist/tools/synth.js <argv>` runs this; the unit tests call it in their own process (__tests__/cli.ts). */
+export function cli(argv: string[]): Promise<void> {
+    return main(argv).catch((e) => {
         process.stderr.write(`synth: internal error: ${(e as Error)?.stack ?? e}\n`);
         process.exitCode = EXIT.internal;
     });
 }
+
+if (require.main === module) void cli(process.argv.slice(2));

@@ -8,6 +8,7 @@ import { tmpdir } from "os";
 import * as path from "path";
 import { renderKeaDhcp4, renderRelayUnit } from "../../components/dhcp/render";
 import { SynthResult } from "../../tools/synth";
+import { runTool } from "../cli";
 import { model, ROOT, secretLeaks, stackRaw, orderingDeps } from "../helpers";
 import { committedSynth, SYNTH_TIMEOUT, violationsButInGuestGap } from "./shared";
 
@@ -104,16 +105,11 @@ test("the docs carry the DHCP scopes, reservations and servers", () => {
     expect(docs).toContain("| PAR-DHCP02 | 10.10.10.22 | standby | 28800 | PAR-FW01 (eth2) | 9 |");
 });
 
-test("the CLI stops on a pool too small for its department: exit 2, the message, no stack trace", () => {
+test("the CLI stops on a pool too small for its department: exit 2, the message, no stack trace", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "billu-bad-dhcp-"));
     const cfg = readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8").replace("devicesPerPerson: 2", "devicesPerPerson: 4");
     writeFileSync(path.join(dir, "Pulumi.x.yaml"), cfg);
-    const cli = path.join(ROOT, "dist", "tools", "synth.js");
-    expect(existsSync(cli) ? "" : "run npm run build first").toBe("");
-    const p = spawnSync("node", [cli, "--stack", "x", "--config", path.join(dir, "Pulumi.x.yaml"), "--out", path.join(dir, "out")], {
-        cwd: ROOT,
-        encoding: "utf8",
-    });
+    const p = await runTool("synth", ["--stack", "x", "--config", path.join(dir, "Pulumi.x.yaml"), "--out", path.join(dir, "out")]);
     expect(p.status).toBe(2);
     expect(p.stderr).toContain(
         'billu:network.zones[6].dhcp: pool 10.20.22.100-10.20.22.250 holds 151 addresses, but department "Développement logiciel" needs 200 (40 people in the HR export x 4 devices per person (billu:dhcp.devicesPerPerson) + 25% margin (billu:dhcp.marginPercent)). Fix: widen the pool to at least 200 addresses, or lower billu:dhcp.devicesPerPerson or billu:dhcp.marginPercent',

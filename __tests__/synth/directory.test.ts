@@ -1,17 +1,16 @@
 /**
- * Offline synth of the directory (the committed export: dev's shared synth; the edited exports: the CLI, one process
- * per synth): per-object resources, the apply step on the first DC after the domain, directory.json and the lock; an edited export changes exactly its objects in resources.json;
+ * Offline synth of the directory (the committed export: dev's shared synth; the edited exports: the CLI, one run at
+ * a time in this process): per-object resources, the apply step on the first DC after the domain, directory.json and the lock; an edited export changes exactly its objects in resources.json;
  * a bad export exits 2 listing every bad line and writes nothing.
  */
-import { spawn } from "child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
+import { runTool } from "../cli";
 import { ROOT, orderingDeps } from "../helpers";
 import { committedSynth, Synthesized } from "./shared";
 
 const dir = mkdtempSync(path.join(tmpdir(), "billu-directory-"));
-const CLI = path.join(ROOT, "dist", "tools", "synth.js");
 const LINES = readFileSync(path.join(ROOT, "data", "billu-hr.csv"), "utf8")
     .trimEnd()
     .split("\n");
@@ -23,16 +22,10 @@ interface Run {
     out: string;
 }
 
-function synth(name: string, ...args: string[]): Promise<Run> {
+/** The synth command line, run in this process (__tests__/cli.ts). */
+async function synth(name: string, ...args: string[]): Promise<Run> {
     const out = path.join(dir, name);
-    return new Promise((resolve) => {
-        const p = spawn(process.execPath, [CLI, "--stack", "dev", "--out", out, ...args], { cwd: ROOT });
-        let stdout = "";
-        let stderr = "";
-        p.stdout.on("data", (d) => (stdout += d));
-        p.stderr.on("data", (d) => (stderr += d));
-        p.on("close", (status) => resolve({ status, stdout, stderr, out }));
-    });
+    return { ...(await runTool("synth", ["--stack", "dev", "--out", out, ...args])), out };
 }
 
 function csv(name: string, change: (lines: string[]) => string[]): string {
@@ -65,7 +58,6 @@ let hostile: Run;
 let closed: Run;
 
 beforeAll(async () => {
-    expect(existsSync(CLI) ? "" : "run npm run build first").toBe("");
     // Edited: line 95 (Gaëlle Thomas, 1975) leaves, line 22 (Léa Laurent, 1989) moves to DSI/Exploitation, a homonym
     // of Théo Ødegaard arrives, line 141 (the other Gaëlle Thomas) changes her mobile number and her title (the number
     // alone is an update of a secret input, `[secret]` on both sides of resources.json: __tests__/synth/directory-phones).
@@ -80,13 +72,12 @@ beforeAll(async () => {
     const hostileCsv = csv("hostile.csv", (l) => l.map((x, i) => (i === 69 ? set(x, 10, "PAR-FS01") : i === 70 ? set(x, 1, "\u0410lice") : x)));
     // Closed: line 161 (Emma Dupont) is the last person of Direction, a department zone of dev.
     const closedCsv = csv("closed.csv", (l) => l.filter((_, i) => i !== 160));
-    [committed, edited, bad, hostile, closed] = await Promise.all([
-        committedSynth("dev"),
-        synth("edited", "--hr-csv", editedCsv),
-        synth("bad", "--hr-csv", badCsv),
-        synth("hostile", "--hr-csv", hostileCsv),
-        synth("closed", "--hr-csv", closedCsv),
-    ]);
+    // One synth at a time: the Pulumi runtime a synth drives is this process's (__tests__/synth/shared.ts).
+    committed = await committedSynth("dev");
+    edited = await synth("edited", "--hr-csv", editedCsv);
+    bad = await synth("bad", "--hr-csv", badCsv);
+    hostile = await synth("hostile", "--hr-csv", hostileCsv);
+    closed = await synth("closed", "--hr-csv", closedCsv);
 }, 240000);
 
 describe("the committed export and lock", () => {

@@ -4,18 +4,17 @@
  * needs the domain (the members' joins).
  */
 import { readFileSync } from "fs";
-import { tmpdir } from "os";
 import * as path from "path";
 import { SynthResult } from "../../tools/synth";
-import { ROOT, orderingDeps } from "../helpers";
-import { ownSynth } from "./shared";
+import { orderingDeps } from "../helpers";
+import { labSynth, SYNTH_TIMEOUT } from "./shared";
 
 let r: SynthResult;
-const out = path.join(tmpdir(), `billu-synth-labdc-${process.pid}`);
+let out: string;
 
 beforeAll(async () => {
-    ({ r } = await ownSynth({ stack: "labdc", config: path.join(ROOT, "labs", "dc", "Pulumi.labdc.yaml"), out }));
-}, 60000);
+    ({ r, out } = await labSynth("dc", "labdc"));
+}, SYNTH_TIMEOUT);
 
 const named = (n: string) => {
     const x = r.resources.find((y) => y.name === n);

@@ -2,11 +2,11 @@
  * The mail server in the synthesized dev stack: the component and its children, the order of its steps, its secrets
  * (generated, never in a rendered file), the docs; and bad mail input stopping the CLI with exit 2.
  */
-import { spawnSync } from "child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
 import { SynthResult } from "../../tools/synth";
+import { runTool } from "../cli";
 import { filesUnder, ROOT, orderingDeps } from "../helpers";
 import { committedSynth, SYNTH_TIMEOUT, violationsButInGuestGap } from "./shared";
 
@@ -92,20 +92,15 @@ test("docs: the mail sections in the outputs and the README", () => {
     expect(readme).toContain("par-mail01.billu.remindme.lan");
 });
 
-function synthCli(edit: (yaml: string) => string) {
+async function synthCli(edit: (yaml: string) => string) {
     const dir = mkdtempSync(path.join(tmpdir(), "billu-mail-bad-"));
     writeFileSync(path.join(dir, "Pulumi.x.yaml"), edit(readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8")));
-    const cli = path.join(ROOT, "dist", "tools", "synth.js");
-    expect(existsSync(cli) ? "" : "run npm run build first").toBe("");
-    const p = spawnSync("node", [cli, "--stack", "dev", "--config", path.join(dir, "Pulumi.x.yaml"), "--out", path.join(dir, "out")], {
-        cwd: ROOT,
-        encoding: "utf8",
-    });
+    const p = await runTool("synth", ["--stack", "dev", "--config", path.join(dir, "Pulumi.x.yaml"), "--out", path.join(dir, "out")]);
     return { status: p.status, stderr: p.stderr };
 }
 
-test("CLI: a mail domain that is not a DNS name and a missing certificate source: exit 2, key paths and fixes", () => {
-    const p = synthCli((y) => y.replace("  billu:mail:\n    certificate:\n      source: site-ca\n", "  billu:mail:\n    domain: billu..fr\n"));
+test("CLI: a mail domain that is not a DNS name and a missing certificate source: exit 2, key paths and fixes", async () => {
+    const p = await synthCli((y) => y.replace("  billu:mail:\n    certificate:\n      source: site-ca\n", "  billu:mail:\n    domain: billu..fr\n"));
     expect(p.status).toBe(2);
     expect(p.stderr).toContain(
         'billu:mail.domain: "billu..fr" has an empty label. Fix: write the mail domain as a DNS name, e.g. billu.fr or billu.remindme.lan',

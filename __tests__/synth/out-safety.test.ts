@@ -2,21 +2,21 @@
  * synth never deletes what it did not write: it replaces only a folder it marked (.billu-synth-output), and only
  * once a run completes; a stack name cannot reach outside out/. The built CLI, in temporary folders.
  */
-import { spawnSync } from "child_process";
 import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
+import { runTool } from "../cli";
 import { filesUnder, ROOT } from "../helpers";
 
-const CLI = path.join(ROOT, "dist", "tools", "synth.js");
 const BAD = readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8").replace("cidr: 10.20.21.0/24", "cidr: 10.20.20.0/23");
 const BAD_MESSAGE =
     "invalid configuration (1 problem):\n  - billu:network.zones[5].cidr: 10.20.20.0/23 (lan-dsi) overlaps 10.20.20.0/24 (lan-direction, billu:network.zones[4]). Fix: give each zone its own non-overlapping network";
 const REFUSED_FIX =
     "Fix: pass --out a new or empty folder, or one synth wrote (it holds .billu-synth-output); synth replaces its output folder as a whole and deletes nothing it did not write";
 
+/** The synth command line in `cwd`, run in this process (__tests__/cli.ts). */
 function run(cwd: string, ...args: string[]) {
-    return spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: "utf8" });
+    return runTool("synth", args, { cwd });
 }
 
 /** A copy of the project's inputs (what synth reads from its root), as a checkout would hold them. */
@@ -39,11 +39,11 @@ beforeEach(() => {
     writeFileSync(path.join(dir, "Pulumi.bad.yaml"), BAD);
 });
 
-test("invalid config, --out an existing folder: exit 2, the folder and its file untouched", () => {
+test("invalid config, --out an existing folder: exit 2, the folder and its file untouched", async () => {
     const out = path.join(dir, "out");
     mkdirSync(out);
     writeFileSync(path.join(out, "sentinel.txt"), "mine\n");
-    const p = run(ROOT, "--stack", "bad", "--config", path.join(dir, "Pulumi.bad.yaml"), "--out", out);
+    const p = await run(ROOT, "--stack", "bad", "--config", path.join(dir, "Pulumi.bad.yaml"), "--out", out);
     expect(p.status).toBe(2);
     // Refused before the config is even read: the folder is not synth's.
     expect(p.stderr).toBe(
@@ -53,13 +53,13 @@ test("invalid config, --out an existing folder: exit 2, the folder and its file 
     expect(readdirSync(dir).sort()).toEqual(["Pulumi.bad.yaml", "out"]);
 });
 
-test("valid config, --out a folder of unrelated files: exit 2 naming --out, the path and the fix; nothing touched", () => {
+test("valid config, --out a folder of unrelated files: exit 2 naming --out, the path and the fix; nothing touched", async () => {
     const out = path.join(dir, "notes");
     mkdirSync(path.join(out, "sub"), { recursive: true });
     writeFileSync(path.join(out, "a.md"), "a\n");
     writeFileSync(path.join(out, "sub", "b.md"), "b\n");
     writeFileSync(path.join(out, "resources.json"), "{}\n");
-    const p = run(ROOT, "--stack", "dev", "--out", out);
+    const p = await run(ROOT, "--stack", "dev", "--out", out);
     expect(p.status).toBe(2);
     expect(p.stderr).toBe(
         `synth dev: invalid configuration (1 problem):\n  - --out: ${JSON.stringify(out)} (${out}) exists and is not a synth output folder: it has no .billu-synth-output and holds 3 entries (a.md, resources.json, sub). ${REFUSED_FIX}\n`,
@@ -68,12 +68,12 @@ test("valid config, --out a folder of unrelated files: exit 2 naming --out, the 
     expect(readdirSync(dir).sort()).toEqual(["Pulumi.bad.yaml", "notes"]);
 });
 
-test("--out . inside a checkout: exit 2, the checkout (.git included) untouched", () => {
+test("--out . inside a checkout: exit 2, the checkout (.git included) untouched", async () => {
     const co = checkout(path.join(dir, "checkout"));
     mkdirSync(path.join(co, ".git"));
     writeFileSync(path.join(co, ".git", "HEAD"), "ref: refs/heads/main\n");
     const before = snapshot(co);
-    const p = run(co, "--stack", "dev", "--out", ".");
+    const p = await run(co, "--stack", "dev", "--out", ".");
     expect(p.status).toBe(2);
     expect(p.stderr).toContain(
         `synth dev: invalid configuration (1 problem):\n  - --out: "." (${co}) exists and is not a synth output folder: it has no .billu-synth-output and holds 6 entries (.git, Pulumi.dev.yaml, Pulumi.yaml, ...). ${REFUSED_FIX}\n`,
@@ -82,11 +82,11 @@ test("--out . inside a checkout: exit 2, the checkout (.git included) untouched"
     expect(readdirSync(dir).sort()).toEqual(["Pulumi.bad.yaml", "checkout"]);
 });
 
-test("--stack ../../x: exit 2 naming --stack before any path is made of it; nothing created anywhere", () => {
+test("--stack ../../x: exit 2 naming --stack before any path is made of it; nothing created anywhere", async () => {
     const co = checkout(path.join(dir, "a", "b"));
     const before = snapshot(dir);
     for (const stack of ["../../x", "..", ".", "a/b", "dev\n"]) {
-        const p = run(co, "--stack", stack, "--config", "Pulumi.dev.yaml");
+        const p = await run(co, "--stack", stack, "--config", "Pulumi.dev.yaml");
         expect([p.status, p.stdout]).toEqual([2, ""]);
         expect(p.stderr).toBe(
             `synth: --stack: ${JSON.stringify(stack)} is not a stack name. Fix: name a stack with letters, digits, "_", "." and "-" only (Pulumi's rule), not "." or "..": --stack dev\n`,
@@ -96,9 +96,9 @@ test("--stack ../../x: exit 2 naming --stack before any path is made of it; noth
     expect(readdirSync(dir).sort()).toEqual(["Pulumi.bad.yaml", "a"]);
 });
 
-test("a successful run, then a failing one: the last good output is kept, and stderr says so; then a good run replaces it", () => {
+test("a successful run, then a failing one: the last good output is kept, and stderr says so; then a good run replaces it", async () => {
     const out = path.join(dir, "out");
-    const good = run(ROOT, "--stack", "dev", "--out", out);
+    const good = await run(ROOT, "--stack", "dev", "--out", out);
     expect([good.status, good.stderr]).toEqual([0, ""]);
     expect(readFileSync(path.join(out, ".billu-synth-output"), "utf8")).toBe(
         "This folder is written by billu-infra's offline synth (npm run synth, tools/synth.ts).\nEach successful run replaces the whole folder: keep no files of your own here.\nsynth refuses to replace a folder that does not hold this file.\n",
@@ -109,7 +109,7 @@ test("a successful run, then a failing one: the last good output is kept, and st
     expect(kept["resources.json"]).toContain(JSON.stringify(path.join(out, "rendered", "PAR-FW01", "etc", "nftables.conf")));
     expect(kept["resources.json"]).not.toContain(".synth-new-");
 
-    const bad = run(ROOT, "--stack", "bad", "--config", path.join(dir, "Pulumi.bad.yaml"), "--out", out);
+    const bad = await run(ROOT, "--stack", "bad", "--config", path.join(dir, "Pulumi.bad.yaml"), "--out", out);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toBe(`synth bad: ${BAD_MESSAGE}\nsynth bad: the last good output in ${out} is kept unchanged\n`);
     expect(snapshot(out)).toEqual(kept);
@@ -117,19 +117,19 @@ test("a successful run, then a failing one: the last good output is kept, and st
 
     // A file added to synth's folder goes with the next successful run, as the marker says; no temporary folder stays.
     writeFileSync(path.join(out, "stray.txt"), "x\n");
-    const again = run(ROOT, "--stack", "dev", "--out", out);
+    const again = await run(ROOT, "--stack", "dev", "--out", out);
     expect([again.status, again.stderr]).toEqual([0, ""]);
     expect(existsSync(path.join(out, "stray.txt"))).toBe(false);
     expect(snapshot(out)).toEqual(kept);
     expect(readdirSync(dir).sort()).toEqual(["Pulumi.bad.yaml", "out"]);
 }, 120000);
 
-test("an output of a synth from before folders were marked: exit 2 saying how to move on; nothing deleted", () => {
+test("an output of a synth from before folders were marked: exit 2 saying how to move on; nothing deleted", async () => {
     const out = path.join(dir, "old");
     mkdirSync(path.join(out, "docs"), { recursive: true });
     for (const f of ["outputs.json", "policy-report.json", "resources.json", "docs/README.md"]) writeFileSync(path.join(out, f), "{}\n");
     const before = snapshot(out);
-    const p = run(ROOT, "--stack", "dev", "--out", out);
+    const p = await run(ROOT, "--stack", "dev", "--out", out);
     expect(p.status).toBe(2);
     expect(p.stderr).toBe(
         `synth dev: invalid configuration (1 problem):\n  - --out: ${JSON.stringify(out)} (${out}) has no .billu-synth-output: it looks like the output of a synth from before output folders were marked. Fix: check it holds nothing of yours, delete it once (rm -r ${out}) and run synth again, or pass --out another folder\n`,
@@ -137,20 +137,20 @@ test("an output of a synth from before folders were marked: exit 2 saying how to
     expect(snapshot(out)).toEqual(before);
 });
 
-test("an empty folder may be the output folder; a file or a symbolic link may not", () => {
+test("an empty folder may be the output folder; a file or a symbolic link may not", async () => {
     const empty = path.join(dir, "empty");
     mkdirSync(empty);
-    expect(run(ROOT, "--stack", "dev", "--out", empty).status).toBe(0);
+    expect((await run(ROOT, "--stack", "dev", "--out", empty)).status).toBe(0);
     expect(existsSync(path.join(empty, "resources.json"))).toBe(true);
     const file = path.join(dir, "file");
     writeFileSync(file, "x\n");
-    const p = run(ROOT, "--stack", "dev", "--out", file);
+    const p = await run(ROOT, "--stack", "dev", "--out", file);
     expect(p.status).toBe(2);
     expect(p.stderr).toContain(`  - --out: ${JSON.stringify(file)} (${file}) exists and is not a folder. ${REFUSED_FIX}\n`);
     expect(readFileSync(file, "utf8")).toBe("x\n");
     const link = path.join(dir, "link");
     symlinkSync(empty, link);
-    const l = run(ROOT, "--stack", "dev", "--out", link);
+    const l = await run(ROOT, "--stack", "dev", "--out", link);
     expect(l.status).toBe(2);
     expect(l.stderr).toContain(`  - --out: ${JSON.stringify(link)} (${link}) is a symbolic link. Fix: pass --out the folder it points to\n`);
 }, 120000);

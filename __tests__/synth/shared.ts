@@ -55,6 +55,14 @@ export function variantSynth(stack: string, configText: string): Promise<Synthes
     return shared(`${stack}-${createHash("sha256").update(configText).digest("hex").slice(0, 16)}`, stack, configText);
 }
 
+/**
+ * The shared synthesis of a lab's own stack file (labs/<lab>/Pulumi.<stack>.yaml, e.g. the dc lab's labdc), as
+ * variantSynth shares it: the files that test the lab stack (its domain order, the lab's overrides) share one synth.
+ */
+export function labSynth(lab: string, stack: string): Promise<Synthesized> {
+    return variantSynth(stack, readFileSync(path.join(ROOT, "labs", lab, `Pulumi.${stack}.yaml`), "utf8"));
+}
+
 async function shared(key: string, stack: string, configText?: string): Promise<Synthesized> {
     const cache = process.env[CACHE_ENV];
     if (!cache) {

@@ -1,12 +1,10 @@
 /** Bad VPN input: overlapping networks stop synth (exit 2); a weak suite or a short key fail the gate (exit 1). */
-import { spawnSync } from "child_process";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
+import { runTool } from "../cli";
 import { ROOT } from "../helpers";
 import { ownSynth, violationsButInGuestGap } from "./shared";
-
-const cli = path.join(ROOT, "dist", "tools", "synth.js");
 
 test("a weak proposal and a short key: synth exits 1 and the report names the rule", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "billu-vpn-weak-"));
@@ -29,17 +27,13 @@ test("a weak proposal and a short key: synth exits 1 and the report names the ru
     expect(report.violations[0]).toMatchObject({ policy: "enforce-vpn-strong-crypto", enforcementLevel: "mandatory" });
 });
 
-test("overlapping networks between the two sites: the CLI exits 2 naming both networks and the fix", () => {
-    expect(existsSync(cli) ? "" : "run npm run build first").toBe("");
+test("overlapping networks between the two sites: the CLI exits 2 naming both networks and the fix", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "billu-vpn-overlap-"));
     const cfg = readFileSync(path.join(ROOT, "Pulumi.ecotech.yaml"), "utf8")
         .replace("cidr: 172.20.10.0/24", "cidr: 10.10.22.0/24")
         .replace("gateway: 172.20.10.1", "gateway: 10.10.22.1");
     writeFileSync(path.join(dir, "Pulumi.overlap.yaml"), cfg);
-    const p = spawnSync("node", [cli, "--stack", "overlap", "--config", path.join(dir, "Pulumi.overlap.yaml"), "--out", path.join(dir, "out")], {
-        cwd: ROOT,
-        encoding: "utf8",
-    });
+    const p = await runTool("synth", ["--stack", "overlap", "--config", path.join(dir, "Pulumi.overlap.yaml"), "--out", path.join(dir, "out")]);
     expect(p.status).toBe(2);
     expect(p.stderr).toBe(
         "synth overlap: invalid configuration (1 problem):\n" +

@@ -1,9 +1,9 @@
 /** The web server in the dev synth: its children and their order, the certificates, the secret channel, the docs. */
-import { spawnSync } from "child_process";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
 import { SynthResult } from "../../tools/synth";
+import { runTool } from "../cli";
 import { ROOT, orderingDeps } from "../helpers";
 import { committedSynth, SYNTH_TIMEOUT } from "./shared";
 
@@ -101,16 +101,10 @@ test("docs: both sites, the allowed networks, the certificates with their expiry
     expect(docs).toContain("| kind:department | lan-dsi | 10.20.21.0/24 |");
 });
 
-test("DNS in the docs from synth and from the stack outputs: the DC publishes both internal records; the public one to publish", () => {
+test("DNS in the docs from synth and from the stack outputs: the DC publishes both internal records; the public one to publish", async () => {
     // The docs tool over the outputs, as `pulumi stack output --json` would give them after a real deployment.
     const dir = mkdtempSync(path.join(tmpdir(), "billu-web-docs-"));
-    const p = spawnSync(
-        "node",
-        [path.join(ROOT, "dist", "tools", "docs.js"), "--outputs", path.join(out, "outputs.json"), "--out", path.join(dir, "README.md")],
-        {
-            encoding: "utf8",
-        },
-    );
+    const p = await runTool("docs", ["--outputs", path.join(out, "outputs.json"), "--out", path.join(dir, "README.md")]);
     expect([p.status, p.stderr]).toEqual([0, ""]);
     for (const docs of [readFileSync(path.join(out, "docs", "README.md"), "utf8"), readFileSync(path.join(dir, "README.md"), "utf8")]) {
         // The DC's section: every record services ask for, with who asks; the zone it creates for the public name.
@@ -127,18 +121,13 @@ test("DNS in the docs from synth and from the stack outputs: the DC publishes bo
     }
 });
 
-test("the CLI: an intranet open to the WAN and a public name outside the site's domains stop synth with exit 2", () => {
+test("the CLI: an intranet open to the WAN and a public name outside the site's domains stop synth with exit 2", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "billu-web-bad-"));
     const cfg = readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8")
         .replace("      - kind:department\n", "      - kind:department\n      - wan\n")
         .replace("      name: www.billu.example\n", "      name: www.billu.fr\n");
     writeFileSync(path.join(dir, "Pulumi.webbad.yaml"), cfg);
-    const cli = path.join(ROOT, "dist", "tools", "synth.js");
-    expect(existsSync(cli) ? "" : "run npm run build first").toBe("");
-    const p = spawnSync("node", [cli, "--stack", "webbad", "--config", path.join(dir, "Pulumi.webbad.yaml"), "--out", path.join(dir, "out")], {
-        cwd: ROOT,
-        encoding: "utf8",
-    });
+    const p = await runTool("synth", ["--stack", "webbad", "--config", path.join(dir, "Pulumi.webbad.yaml"), "--out", path.join(dir, "out")]);
     expect(p.status).toBe(2);
     expect(p.stderr).toBe(
         "synth webbad: invalid configuration (2 problems):\n" +

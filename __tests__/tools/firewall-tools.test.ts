@@ -1,21 +1,15 @@
 /** The firewall's command-line tools: pfSense sections and the lab's plan, from a stack file. */
-import { spawnSync } from "child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "fs";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
 import { icmpVerdict, planLab, points } from "../../components/firewall/lab-plan";
 import { Service } from "../../model/ports";
+import { runTool } from "../cli";
 import { model, ROOT, stackRaw } from "../helpers";
 
-const node = (script: string, args: string[]) => {
-    const cli = path.join(ROOT, "dist", "tools", script);
-    expect(existsSync(cli) ? "" : "run npm run build first").toBe("");
-    return spawnSync("node", [cli, ...args], { cwd: ROOT, encoding: "utf8" });
-};
-
-test("npm run pfsense writes the config.xml sections and the procedure", () => {
+test("npm run pfsense writes the config.xml sections and the procedure", async () => {
     const out = mkdtempSync(path.join(tmpdir(), "billu-pf-"));
-    const p = node("pfsense.js", ["--stack", "prod", "--out", out]);
+    const p = await runTool("pfsense", ["--stack", "prod", "--out", out]);
     expect(p.stderr).toBe("");
     expect(p.status).toBe(0);
     expect(p.stdout).toMatch(/^pfsense prod: \d+ filter rules, 2 port forwards -> /);
@@ -23,18 +17,18 @@ test("npm run pfsense writes the config.xml sections and the procedure", () => {
     expect(readFileSync(path.join(out, "dhcrelay.xml"), "utf8")).toContain("<server>10.10.10.21,10.10.10.22</server>");
 });
 
-test("a bad stack file: exit 2 with the flow's index", () => {
+test("a bad stack file: exit 2 with the flow's index", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "billu-pf-"));
     const cfg = readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8").replace("service: smtp\n", "service: smtps\n");
     writeFileSync(path.join(dir, "Pulumi.bad.yaml"), cfg);
-    const p = node("pfsense.js", ["--stack", "bad", "--config", path.join(dir, "Pulumi.bad.yaml"), "--out", dir]);
+    const p = await runTool("pfsense", ["--stack", "bad", "--config", path.join(dir, "Pulumi.bad.yaml"), "--out", dir]);
     expect(p.status).toBe(2);
     expect(p.stderr).toContain('billu:flows[18].service: "smtps" is not a service.');
 });
 
-test("the lab's plan: plan.json and topology.txt", () => {
+test("the lab's plan: plan.json and topology.txt", async () => {
     const out = mkdtempSync(path.join(tmpdir(), "billu-labplan-"));
-    const p = node("firewall-lab.js", ["--stack", "dev", "--prefix", "tst", "--out", out]);
+    const p = await runTool("firewall-lab", ["--stack", "dev", "--prefix", "tst", "--out", out]);
     expect(p.status).toBe(0);
     expect(p.stdout).toBe("firewall lab plan dev: 19 actors, 4818 cells, 9618 probes, 13 spoofed sources, 3 broken cases\n");
     const topo = readFileSync(path.join(out, "topology.txt"), "utf8").split("\n");
@@ -47,13 +41,22 @@ describe("the lab's plan on every committed stack", () => {
         .filter((f) => /^Pulumi\.[^.]+\.yaml$/.test(f))
         .map((f) => f.split(".")[1])
         .sort();
+    /** Each stack's model and lab plan, made once for the tests below (they read them, never change them). */
+    const made = new Map<string, { m: ReturnType<typeof model>; plan: ReturnType<typeof planLab> }>();
+    const labPlan = (stack: string) => {
+        if (!made.has(stack)) {
+            const m = model(stackRaw(stack));
+            made.set(stack, { m, plan: planLab(m, "bfw") });
+        }
+        return made.get(stack)!;
+    };
 
     test("the committed stacks are the ones the lab runs by default", () => {
         expect(stacks).toEqual(["dev", "ecotech", "prod"]);
     });
 
     test.each(stacks)("%s: every pair of namespaces across the router gets ICMP echo, expected by the ICMP policy", (stack) => {
-        const plan = planLab(model(stackRaw(stack)), "bfw");
+        const plan = labPlan(stack).plan;
         const icmp = plan.probes.filter((p) => p.proto === "icmp");
         const pairs = plan.cells.filter((c) => c.service === "icmp-echo");
         expect(icmp.length).toBe(pairs.length);
@@ -63,8 +66,7 @@ describe("the lab's plan on every committed stack", () => {
     });
 
     test.each(stacks)("%s: one spoofed source per zone and the partner, forging another zone's address", (stack) => {
-        const m = model(stackRaw(stack));
-        const plan = planLab(m, "bfw");
+        const { m, plan } = labPlan(stack);
         const senders = plan.actors.filter((a) => a.actor.kind === "zone" || a.actor.kind === "vpn-partner").map((a) => a.label);
         expect(plan.spoofs.map((s) => s.src)).toEqual(senders);
         for (const s of plan.spoofs) {
@@ -82,7 +84,7 @@ describe("the lab's plan on every committed stack", () => {
     });
 
     test("dev: a spoofed packet targets what the forged zone may really reach", () => {
-        const plan = planLab(model(stackRaw("dev")), "bfw");
+        const plan = labPlan("dev").plan;
         expect(plan.spoofs.find((s) => s.src === "lan-dev")).toEqual({
             id: 6,
             src: "lan-dev",
@@ -98,7 +100,7 @@ describe("the lab's plan on every committed stack", () => {
     });
 
     test("dev: a port range is probed at both ends and once inside", () => {
-        const plan = planLab(model(stackRaw("dev")), "bfw");
+        const plan = labPlan("dev").plan;
         const ports = plan.probes.filter((p) => p.src === "lan-dsi" && p.to === "PAR-DC01" && p.proto === "tcp" && p.port >= 49152).map((p) => p.port);
         expect(ports).toEqual([49152, 57343, 65535]);
         expect(points({ name: "x", ports: [{ proto: "udp", from: 10, to: 11 }] } as unknown as Service)).toEqual([
@@ -108,7 +110,7 @@ describe("the lab's plan on every committed stack", () => {
     });
 
     test("ecotech: the WAN namespace routes the partner's networks through the router, so WAN -> partner probes reach it", () => {
-        const plan = planLab(model(stackRaw("ecotech")), "bfw");
+        const plan = labPlan("ecotech").plan;
         expect(plan.topology.filter((l) => l.startsWith("route bfw-z0 "))).toEqual([
             "route bfw-z0 172.20.0.0/24 192.0.2.2",
             "route bfw-z0 172.20.10.0/24 192.0.2.2",

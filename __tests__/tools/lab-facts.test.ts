@@ -1,8 +1,8 @@
 /** The labs' facts (tools/lab-facts.ts) are the validated model's values, the ones the stack file sets. */
 import { spawnSync } from "child_process";
-import { existsSync } from "fs";
 import * as path from "path";
 import { labFacts } from "../../tools/lab-facts";
+import { runTool } from "../cli";
 import { model, ROOT, stackRaw } from "../helpers";
 
 test("dev: the mail limits, the bind DN, the file server's alert address and shares, every host's records", () => {
@@ -26,13 +26,11 @@ test("dev: the mail limits, the bind DN, the file server's alert address and sha
     expect(f.domain!.records.find((r) => r.name === "par-web01")).toMatchObject({ address: m.host("PAR-WEB01").address, a: true });
 });
 
-test("the CLI prints the same JSON; without --stack it exits 2 and says how to call it", () => {
-    const cli = path.join(ROOT, "dist", "tools", "lab-facts.js");
-    expect(existsSync(cli) ? "" : "run npm run build first").toBe("");
-    const ok = spawnSync("node", [cli, "--stack", "dev"], { cwd: ROOT, encoding: "utf8" });
+test("the CLI prints the same JSON; without --stack it exits 2 and says how to call it", async () => {
+    const ok = await runTool("lab-facts", ["--stack", "dev"]);
     expect([ok.status, ok.stderr]).toEqual([0, ""]);
     expect(JSON.parse(ok.stdout)).toEqual(JSON.parse(JSON.stringify(labFacts(model(stackRaw("dev"))))));
-    const none = spawnSync("node", [cli], { cwd: ROOT, encoding: "utf8" });
+    const none = await runTool("lab-facts", []);
     expect([none.status, none.stderr]).toEqual([2, "lab-facts: --stack is required. Fix: node dist/tools/lab-facts.js --stack dev [--config <file>]\n"]);
 });
 

@@ -5,13 +5,14 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { spawnSync } from "child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
 import { parse as parseYaml, stringify } from "yaml";
 import { InputError } from "../../model/errors";
 import { checkRunnerAddress, runnerCheckMode } from "../../model/runner-access";
 import { guardRunner, sourceAddressFor } from "../../stacks/runner-check";
+import { runTool } from "../cli";
 import { model, ROOT, stackRaw } from "../helpers";
 import { committedSynth, SYNTH_TIMEOUT } from "../synth/shared";
 
@@ -80,19 +81,15 @@ describe("npm run preflight", () => {
         writeFileSync(file, stringify(doc));
         return file;
     };
-    const run = (args: string[]) => {
-        const cli = path.join(ROOT, "dist", "tools", "preflight.js");
-        expect(existsSync(cli) ? "" : "run npm run build first").toBe("");
-        return spawnSync("node", [cli, ...args], { cwd: ROOT, encoding: "utf8" });
-    };
+    const run = (args: string[]) => runTool("preflight", args);
 
-    test("a runner outside the allowlist: exit 2, the key path, the address found and the fix", () => {
-        const p = run(["--stack", "dev", "--config", stackFile("out", ["10.20.0.0/24"])]);
+    test("a runner outside the allowlist: exit 2, the key path, the address found and the fix", async () => {
+        const p = await run(["--stack", "dev", "--config", stackFile("out", ["10.20.0.0/24"])]);
         expect([p.status, p.stdout]).toEqual([2, ""]);
         expect(p.stderr).toBe(`preflight dev: this machine would lock itself out of the cluster:\n  - ${LOCKED_OUT}\n`);
     });
-    test("a runner inside: exit 0, saying what it checked", () => {
-        const p = run(["--stack", "dev", "--config", stackFile("in", ["10.20.0.0/24", "127.0.0.0/8"])]);
+    test("a runner inside: exit 0, saying what it checked", async () => {
+        const p = await run(["--stack", "dev", "--config", stackFile("in", ["10.20.0.0/24", "127.0.0.0/8"])]);
         expect([p.status, p.stderr]).toEqual([0, ""]);
         expect(p.stdout).toBe(
             "preflight dev: this machine reaches the Proxmox API https://127.0.0.1:8006/ (127.0.0.1 port 8006) from 127.0.0.1, " +
@@ -100,8 +97,9 @@ describe("npm run preflight", () => {
                 "Not checked: an address translated on the way (NAT), and the nodes' existing firewall rules.\n",
         );
     });
+    // The built file, run by Node: the tool's entry point.
     test("no --stack: exit 2 with the fix", () => {
-        const p = run([]);
+        const p = spawnSync(process.execPath, [path.join(ROOT, "dist", "tools", "preflight.js")], { cwd: ROOT, encoding: "utf8" });
         expect([p.status, p.stdout, p.stderr]).toEqual([2, "", "preflight: --stack is required. Fix: npm run preflight -- --stack prod\n"]);
     });
 });

@@ -3,14 +3,13 @@
  * (rendered files and resources), exit 0; the folder this run replaces can be the one compared with; a bad --diff
  * is exit 2 with the flag, the value and the fix, before anything runs.
  */
-import { spawnSync } from "child_process";
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
-import { ROOT } from "../helpers";
+import { runTool } from "../cli";
 
-const CLI = path.join(ROOT, "dist", "tools", "synth.js");
-const run = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: "utf8" });
+/** The synth command line, run in this process (__tests__/cli.ts). */
+const run = (...args: string[]) => runTool("synth", args);
 const tmp = mkdtempSync(path.join(tmpdir(), "billu-synth-diff-"));
 const [A, B, C] = ["a", "b", "c"].map((n) => path.join(tmp, n));
 const VM = "urn:pulumi:dev::billu-infra::billu:compute:ProxmoxVm$proxmoxve:index/vmLegacy:VmLegacy::";
@@ -18,8 +17,8 @@ const FIX = "Fix: pass the --out folder of an earlier synth run (out/<stack> by 
 /** The report: from its first line to the end of stdout. */
 const report = (stdout: string) => stdout.slice(stdout.indexOf("diff against "));
 
-beforeAll(() => {
-    expect(run("--stack", "dev", "--out", A).status).toBe(0);
+beforeAll(async () => {
+    expect((await run("--stack", "dev", "--out", A)).status).toBe(0);
     // B: A as an earlier run would have left it, edited the way a change would have.
     cpSync(A, B, { recursive: true });
     const r = (p: string) => path.join(B, "rendered", p);
@@ -35,8 +34,8 @@ beforeAll(() => {
     writeFileSync(path.join(B, "resources.json"), JSON.stringify(doc, null, 2));
 }, 180000);
 
-test("prints every rendered file and resource added, removed or changed, with the keys that changed; exit 0", () => {
-    const r = run("--stack", "dev", "--out", C, "--diff", B);
+test("prints every rendered file and resource added, removed or changed, with the keys that changed; exit 0", async () => {
+    const r = await run("--stack", "dev", "--out", C, "--diff", B);
     expect([r.status, r.stderr]).toEqual([0, ""]);
     expect(report(r.stdout)).toBe(
         [
@@ -54,18 +53,18 @@ test("prints every rendered file and resource added, removed or changed, with th
     );
 }, 120000);
 
-test("the folder this run replaces can be the one compared with: it is read before the run replaces it", () => {
+test("the folder this run replaces can be the one compared with: it is read before the run replaces it", async () => {
     const hosts = path.join(A, "rendered", "PAR-DC01", "etc", "hosts");
     const rendered = readFileSync(hosts, "utf8");
     writeFileSync(hosts, "edited by hand\n");
-    const r = run("--stack", "dev", "--out", A, "--diff", A);
+    const r = await run("--stack", "dev", "--out", A, "--diff", A);
     expect([r.status, r.stderr]).toEqual([0, ""]);
     expect(report(r.stdout)).toBe(
         `diff against ${A}: rendered files: 0 added, 0 removed, 1 changed; resources: 0 added, 0 removed, 0 changed\n  rendered files (rendered/<host>/<path in the guest>):\n    ~ PAR-DC01/etc/hosts\n`,
     );
     expect(readFileSync(hosts, "utf8")).toBe(rendered);
     // And a second run against what the first wrote: nothing changed.
-    const again = run("--stack", "dev", "--out", A, "--diff", A);
+    const again = await run("--stack", "dev", "--out", A, "--diff", A);
     expect(report(again.stdout)).toBe(
         `diff against ${A}: rendered files: 0 added, 0 removed, 0 changed; resources: 0 added, 0 removed, 0 changed\n  no change\n`,
     );
@@ -79,7 +78,7 @@ test.each([
         ["--diff", path.join(B, "rendered")],
         `synth: --diff: ${JSON.stringify(path.join(B, "rendered"))} is not a synth output folder (it holds no .billu-synth-output and resources.json). ${FIX}`,
     ],
-])("a bad --diff (%j) is exit 2 with the flag, the value and the fix, no stack trace", (args, message) => {
-    const r = run("--stack", "dev", "--out", path.join(tmp, "never"), ...args);
+])("a bad --diff (%j) is exit 2 with the flag, the value and the fix, no stack trace", async (args, message) => {
+    const r = await run("--stack", "dev", "--out", path.join(tmp, "never"), ...args);
     expect([r.status, r.stdout, r.stderr]).toEqual([2, "", message + "\n"]);
 });
