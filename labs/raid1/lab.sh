@@ -132,7 +132,7 @@ lab_log "root disk ready after $(elapsed) ms"
 # lz4 (faster to unpack under emulation). mdadm.conf is the rendered one, as update-initramfs -u copies it.
 IC="$LAB_DIR/initramfs-tools"
 cp -a "$CHROOT/etc/initramfs-tools" "$IC"
-sed -i 's/^MODULES=.*/MODULES=list/; s/^COMPRESS=.*/COMPRESS=lz4/' "$IC/initramfs.conf"
+sed 's/^MODULES=.*/MODULES=list/; s/^COMPRESS=.*/COMPRESS=lz4/' "$CHROOT/etc/initramfs-tools/initramfs.conf" >"$IC/initramfs.conf"
 printf 'virtio_pci\nvirtio_scsi\nsd_mod\n' >>"$IC/modules"
 MDCONF="$LAB_DIR/lab-dev/PAR-FS01/etc/mdadm/mdadm.conf"
 mkdir -p "$LAB_DIR/initrd-out"
@@ -154,10 +154,10 @@ INITRD="$LAB_DIR/initrd-out/initrd"
 lab_fig "mkinitramfs" "$(lab_since "$t0") ms, $(( $(stat -c %s "$INITRD") / 1024 )) KiB"
 sed 's/^/    mkinitramfs: /' "$LAB_DIR/mkinitramfs.log"
 IX="$LAB_DIR/initrd-out/x"; [ -d "$IX/main" ] && IX="$IX/main"
-# The initramfs carries the rendered mdadm.conf, with the one change Debian's mdadm hook makes (hooks/mdadm:
-# sed -i '/^CREATE/s/^/#/', the initramfs has no users or groups), and the udev pieces the boot relies on.
+# The initramfs carries the rendered mdadm.conf, with the one change Debian's mdadm hook makes (hooks/mdadm
+# comments out the CREATE line: the initramfs has no users or groups), and the udev pieces the boot relies on.
 initramfs_mdadm_conf() {
-    grep -qF "sed -i '/^CREATE/s/^/#/'" "$CHROOT/usr/share/initramfs-tools/hooks/mdadm" &&
+    grep -qF "'/^CREATE/s/^/#/'" "$CHROOT/usr/share/initramfs-tools/hooks/mdadm" &&
         sed '/^CREATE/s/^/#/' "$LAB_DIR/expected/dev/PAR-FS01/etc/mdadm/mdadm.conf" | cmp - "$IX/etc/mdadm/mdadm.conf"
 }
 lab_expect "read-back: the initramfs's etc/mdadm/mdadm.conf = out/dev's PAR-FS01 mdadm.conf, CREATE commented out by the hook" pass initramfs_mdadm_conf
