@@ -1,21 +1,29 @@
 #!/bin/sh
-# /init of the raid1 lab's qemu guest (busybox ash). Runs /usr/local/sbin/billu-raid1, the RAID script exactly as
-# offline synth rendered it, through a disk failure and a rebuild, and prints one line per step ("STEP <name>
-# ok|FAIL <detail>"), the figures ("FIGURE <name>=<ms>"), each installed file ("INSTALLED <path> <mode>
-# <owner:group> <sha256>", which lab.sh compares with synth's output) and a verdict ("RESULT PASS|FAIL").
-# The kernel command line chooses the scenario: billu.phase=mirror (create, fail, rebuild: disks vda vdb vdc,
-# vdc the blank replacement) or billu.phase=reboot (the same disks after a "reboot": assemble, verify);
-# billu.sabotage=1 corrupts the replacement behind md's back, which must make the mirror phase FAIL;
+# /init of the raid1 lab's qemu guest (busybox ash), on its root disk (scsi0): Debian's initramfs mounts that disk
+# and hands over to this file (init=/init), its /dev (with the by-id names its udev made), /proc, /sys and /run
+# moved here. Runs /usr/local/sbin/billu-raid1, the RAID script exactly as offline synth rendered it, through a
+# disk failure and a rebuild, and prints one line per step ("STEP <name> ok|FAIL <detail>"), the figures ("FIGURE
+# <name>=<ms>"), each installed file ("INSTALLED <path> <mode> <owner:group> <sha256>", which lab.sh compares with
+# synth's output) and a verdict ("RESULT PASS|FAIL").
+# The kernel command line chooses the scenario: billu.phase=mirror (create, fail, rebuild: data disks scsi1 and
+# scsi2 as raid1.conf names them, scsi3 the blank replacement) or billu.phase=reboot (the same disks after a
+# "reboot": the initramfs assembled the array, verify); billu.sabotage=1 overwrites part of data.bin on the
+# replacement behind md's back, which must make the mirror phase FAIL with a wrong checksum;
 # billu.alert=<address> is the model's alert address (lab.sh takes it from tools/lab-facts.ts), which mdadm's
 # DegradedArray mail must reach.
 export PATH=/sbin:/bin:/usr/sbin:/usr/bin:/usr/local/sbin
-mount -t proc proc /proc
-mount -t sysfs sys /sys
-mount -t devtmpfs dev /dev
+# Debian's init moved /proc, /sys, /dev and /run here; each is mounted only when missing.
+[ -e /proc/self ] || mount -t proc proc /proc
+mounted() { grep -q "^[^ ]* $1 " /proc/mounts; }
+mounted /sys || mount -t sysfs sys /sys
+mounted /dev || mount -t devtmpfs dev /dev
 mkdir -p /run /tmp /mnt
-mount -t tmpfs run /run
+mounted /run || mount -t tmpfs run /run
+# The initramfs's udev has exited (its /run/udev stays): mdadm makes its device nodes itself, as it does without udev.
+export MDADM_NO_UDEV=1
 hostname par-fs01
 dmesg -n 1
+echo "FIGURE init_ms=$(awk '{ printf "%d\n", $1 * 1000 }' /proc/uptime)"
 
 PHASE=mirror
 SABOTAGE=0
@@ -53,9 +61,17 @@ wait_for() {
     done
 }
 
-while read -r mod; do insmod "/lib/modules/$mod" || echo "insmod $mod failed"; done </lib/modules/order
-for d in vda vdb vdc; do wait_for 10 test -b "/dev/$d" || { step boot FAIL "/dev/$d never appeared"; finish; }; done
-step boot ok "kernel $(uname -r), disks vda vdb vdc, uptime $(ms) ms"
+# md and raid1, unless the initramfs loaded them already (it does when it assembled an array).
+while read -r mod; do
+    name="$(basename "$mod" .ko | tr - _)"
+    [ -d "/sys/module/$name" ] || insmod "/lib/modules/$mod" || echo "insmod $mod failed"
+done </lib/modules/order
+# The data disks by the names udev gave them in the initramfs (Proxmox's drive-scsiN, as raid1.conf names them).
+BYID=/dev/disk/by-id/scsi-0QEMU_QEMU_HARDDISK_drive-scsi
+D1="${BYID}1" D2="${BYID}2" D3="${BYID}3"
+for d in "$D1" "$D2" "$D3"; do wait_for 10 test -b "$d" || { step boot FAIL "$d never appeared"; finish; }; done
+kname() { readlink -f "$1"; }
+step boot ok "kernel $(uname -r), disks scsi1=$(kname "$D1") scsi2=$(kname "$D2") scsi3=$(kname "$D3"), uptime $(ms) ms"
 
 # shellcheck source=/dev/null # the rendered raid1.conf, installed in the initramfs at build time
 . /etc/billu/raid1.conf
@@ -96,10 +112,10 @@ if [ "$PHASE" = mirror ]; then
     raid rerun-fresh
     if [ "$RC" = 0 ] && has state=present && has health=healthy && has changes=0; then step rerun-fresh ok "$STATUS"; else step rerun-fresh FAIL "rc=$RC $STATUS"; fi
 
-    mdadm --manage "$(md)" --fail /dev/vda >/dev/null 2>&1 && mdadm --manage "$(md)" --remove /dev/vda >/dev/null 2>&1
-    if [ "$(sysmd degraded)" = 1 ]; then step fail-disk ok "vda failed and removed, degraded=1"; else step fail-disk FAIL "degraded=$(sysmd degraded)"; fi
+    mdadm --manage "$(md)" --fail "$D1" >/dev/null 2>&1 && mdadm --manage "$(md)" --remove "$D1" >/dev/null 2>&1
+    if [ "$(sysmd degraded)" = 1 ]; then step fail-disk ok "scsi1 failed and removed, degraded=1"; else step fail-disk FAIL "degraded=$(sysmd degraded)"; fi
     got="$(fresh_sum)"
-    if [ "$got" = "$SUM" ]; then step degraded-read ok "checksum matches from vdb alone"; else step degraded-read FAIL "read back $got"; fi
+    if [ "$got" = "$SUM" ]; then step degraded-read ok "checksum matches from scsi2 alone"; else step degraded-read FAIL "read back $got"; fi
 
     raid rerun-degraded
     if [ "$RC" = 0 ] && has health=degraded && has changes=0 && grep -q 'WARNING: .* DEGRADED' /tmp/rerun-degraded.out && [ "$(created)" = "$BORN" ]; then
@@ -116,8 +132,8 @@ if [ "$PHASE" = mirror ]; then
     fi
 
     t0=$(ms)
-    mdadm --manage "$(md)" --add /dev/vdc >/dev/null 2>&1
-    if wait_for 120 in_sync; then step rebuild ok "blank vdc added, in sync after $(($(ms) - t0)) ms"; echo "FIGURE rebuild_ms=$(($(ms) - t0))"; else step rebuild FAIL "not in sync after 120 s"; fi
+    mdadm --manage "$(md)" --add "$D3" >/dev/null 2>&1
+    if wait_for 120 in_sync; then step rebuild ok "blank scsi3 added, in sync after $(($(ms) - t0)) ms"; echo "FIGURE rebuild_ms=$(($(ms) - t0))"; else step rebuild FAIL "not in sync after 120 s"; fi
     got="$(fresh_sum)"
     if [ "$got" = "$SUM" ]; then step rebuilt-read ok "checksum matches"; else step rebuilt-read FAIL "read back $got"; fi
 
@@ -129,20 +145,30 @@ if [ "$PHASE" = mirror ]; then
     fi
 
     if [ "$SABOTAGE" = 1 ]; then
-        off="$(mdadm --examine /dev/vdc | sed -n 's/^ *Data Offset : \([0-9]*\) sectors.*/\1/p')"
-        dd if=/dev/urandom of=/dev/vdc bs=4096 seek=$((off / 8)) count=8192 oflag=direct conv=notrunc 2>/dev/null
-        echo "SABOTAGE corrupted 32 MiB of vdc's data area (offset $off sectors) behind md's back"
+        # 1 MiB of data.bin, where its first extent lies on the array, overwritten on scsi3 (past the md data
+        # offset): the filesystem's metadata stays intact, so the file still reads, with other bytes.
+        off="$(mdadm --examine "$D3" | sed -n 's/^ *Data Offset : \([0-9]*\) sectors.*/\1/p')"
+        frag="$(filefrag -v "$MP/data.bin")"
+        bs="$(echo "$frag" | sed -n 's/.* blocks of \([0-9]*\) bytes).*/\1/p')"
+        first="$(echo "$frag" | awk '$1 == "0:" { sub(/\.\./, "", $4); print $4 }')"
+        len="$(echo "$frag" | awk '$1 == "0:" { sub(/:/, "", $6); print $6 }')"
+        if [ -n "$off" ] && [ -n "$bs" ] && [ -n "$first" ] && [ $((len * bs)) -ge 1048576 ]; then
+            dd if=/dev/urandom of="$D3" bs=512 seek=$((off + first * bs / 512)) count=2048 oflag=direct conv=notrunc 2>/dev/null
+            echo "SABOTAGE overwrote 1 MiB of data.bin on scsi3 behind md's back (filesystem block $first of $bs bytes, md data offset $off sectors)"
+        else
+            echo "SABOTAGE could not locate data.bin on scsi3 (offset=$off bs=$bs first=$first len=$len)"
+        fi
     fi
     # The data must now come from the replacement alone: fail and remove the last original disk.
-    mdadm --manage "$(md)" --fail /dev/vdb >/dev/null 2>&1 && mdadm --manage "$(md)" --remove /dev/vdb >/dev/null 2>&1
+    mdadm --manage "$(md)" --fail "$D2" >/dev/null 2>&1 && mdadm --manage "$(md)" --remove "$D2" >/dev/null 2>&1
     got="$(fresh_sum 2>/dev/null)"
-    if [ "$got" = "$SUM" ]; then step replacement-only-read ok "checksum matches from vdc alone"; else step replacement-only-read FAIL "read back '${got:-nothing}'"; fi
+    if [ "$got" = "$SUM" ]; then step replacement-only-read ok "checksum matches from scsi3 alone"; else step replacement-only-read FAIL "read back '${got:-nothing}'"; fi
     [ "$SABOTAGE" = 0 ] || finish
 
-    # Back to two disks for the reboot phase: vdb rejoins (its bitmap makes it quick); vda stays stale.
+    # Back to two disks for the reboot phase: scsi2 rejoins (its bitmap makes it quick); scsi1 stays stale.
     umount "$MP" 2>/dev/null
-    mdadm --manage "$(md)" --add /dev/vdb >/dev/null 2>&1
-    if wait_for 120 in_sync; then step rejoin ok "vdb back in sync"; else step rejoin FAIL "not in sync"; fi
+    mdadm --manage "$(md)" --add "$D2" >/dev/null 2>&1
+    if wait_for 120 in_sync; then step rejoin ok "scsi2 back in sync"; else step rejoin FAIL "not in sync"; fi
     mdadm --stop "$(md)" >/dev/null 2>&1
     echo "SUM $SUM"
     finish
@@ -152,11 +178,21 @@ if [ "$PHASE" = reboot ]; then
     SUM=""
     # shellcheck disable=SC2013 # the kernel command line is one line of words: split on purpose
     for a in $(cat /proc/cmdline); do case "$a" in billu.sum=*) SUM="${a#billu.sum=}" ;; esac; done
-    raid boot
-    if [ "$RC" = 0 ] && has state=assembled && has health=healthy && (has members=/dev/vdc,/dev/vdb || has members=/dev/vdb,/dev/vdc); then
-        step assemble ok "$STATUS (stale vda left out)"
+    # Nothing here has assembled anything yet: the array must already run, under the ARRAY line's name, with
+    # raid1.conf's UUID, from scsi2 and scsi3 (stale scsi1 left out): Debian's initramfs assembled it.
+    members="$(mdadm --detail "$(md)" 2>/dev/null | awk '$NF ~ /^\/dev\// && $(NF-1) ~ /sync/ { print $NF }' | sort | tr '\n' ' ')"
+    want="$(printf '%s\n' "$(kname "$D2")" "$(kname "$D3")" | sort | tr '\n' ' ')"
+    uuid="$(mdadm --detail --export "$(md)" 2>/dev/null | sed -n 's/^MD_UUID=//p')"
+    if [ -b "$(md)" ] && [ "$uuid" = "$MD_UUID" ] && [ "$members" = "$want" ] && [ "$(sysmd array_state)" != inactive ]; then
+        step initramfs-assembled ok "/dev/md/$MD_NAME -> $(md), UUID $uuid, members $members($(dmesg | grep -m1 'md/raid1:.*active with' | sed 's/^ *//'))"
     else
-        step assemble FAIL "rc=$RC $STATUS"
+        step initramfs-assembled FAIL "/dev/md/$MD_NAME -> '$(md)' UUID '$uuid' members '$members' (want $want); running: $(grep '^md' /proc/mdstat 2>/dev/null | tr '\n' ' ')"
+    fi
+    raid boot
+    if [ "$RC" = 0 ] && has state=present && has health=healthy && has changes=1; then
+        step present ok "the script found the array running and only mounted it: $STATUS"
+    else
+        step present FAIL "rc=$RC $STATUS"
     fi
     got="$(fresh_sum)"
     if [ "$got" = "$SUM" ]; then step reboot-read ok "checksum matches after reboot"; else step reboot-read FAIL "read back $got"; fi
@@ -167,6 +203,17 @@ if [ "$PHASE" = reboot ]; then
     else
         step rerun-after-boot FAIL "rc=$RC $STATUS"
     fi
+    # The script's own assembly (--assemble --uuid), for an array stopped by hand.
+    umount "$MP"
+    mdadm --stop "$(md)" >/dev/null 2>&1
+    raid assemble
+    if [ "$RC" = 0 ] && has state=assembled && has health=healthy && { has "members=$(kname "$D3"),$(kname "$D2")" || has "members=$(kname "$D2"),$(kname "$D3")"; }; then
+        step script-assemble ok "$STATUS (stale scsi1 left out)"
+    else
+        step script-assemble FAIL "rc=$RC $STATUS"
+    fi
+    got="$(fresh_sum)"
+    if [ "$got" = "$SUM" ]; then step assembled-read ok "checksum matches"; else step assembled-read FAIL "read back $got"; fi
     finish
 fi
 step phase FAIL "unknown phase $PHASE"
