@@ -12,6 +12,9 @@
 #      A writes to A's share and is refused on B's, B writes to B's and is refused on A's at tree connect
 #      (NT_STATUS_ACCESS_DENIED), both write to the common share; files inherit the share's group ACL; billu-shares
 #      re-run changes nothing.
+#   4. the shares acceptance scenario (npm run acceptance -- --only shares, tools/acceptance/scenarios/shares.ts) from
+#      the client as A, against the model's address of PAR-FS01: passes (exit 0, its report), removes its test file;
+#      with a wrong password it fails (exit 1) and its report says NT_STATUS_LOGON_FAILURE.
 # Broken cases that must fail: the two bad smb.conf copies; billu-shares while the data filesystem is not mounted
 # (it must refuse rather than create shares on the OS disk); A on B's share.
 #   3. each layer alone: with B's folder ACL opened on purpose (rwx for everyone, on disk, after the probes above;
@@ -20,7 +23,8 @@
 #      layer alone refusing A under the share gate.
 # Sabotage switches (labs/fileserver/sabotage.txt): BILLU_LAB_SABOTAGE=1, after the read-back, the installed smb.conf
 # serves share A from share B's folder; BFS_SABOTAGE=valid-users drops share B's `valid users` line from the
-# installed smb.conf: every probe before part 3 still passes (the ACL refuses A), part 3's tree-connect probe fails;
+# installed smb.conf: every probe before part 3 still passes (the ACL refuses A), part 3's tree-connect probe fails
+# (and so does the shares acceptance scenario of part 4);
 # BFS_SABOTAGE=plan-group renames share A's group in the staged copy of the directory step's plan.json (after its
 # read-back): the directory probes, the group's resolution on the file server and A's own-share probes fail.
 # Lab overrides (documented): the guest is a namespace, not a VM: /srv is a tmpfs and /srv/shares an ext4 filesystem on
@@ -101,7 +105,10 @@ JOIN_LINE=$(grep -m1 'PASSWD=.*net ads join -U "\$JOIN_USER"' "$RUN" | sed 's/^ 
 [ -n "$JOIN_LINE" ] || lab_die "the samba step renders no join line"
 [ -n "$JOIN_USER" ] || lab_die "the samba step renders no join (no domain join account?)"
 lab_log "rendered join: $JOIN_LINE"
-DC_IP=10.77.0.1; FS_IP=10.77.0.2; FS_CL_IP=10.77.1.1; CL_IP=10.77.1.2
+# The clients' side of the file server has its address of the model (the acceptance scenario contacts that one).
+DC_IP=10.77.0.1; FS_IP=10.77.0.2
+FS_CL_IP=$(node -e 'console.log(require(process.argv[1]).hosts.find((h) => h.name === "PAR-FS01").address)' "$OUT/outputs.json")
+CL_IP=${FS_CL_IP%.*}.250
 # The DC is a pseudo-guest (labs/lib/samba.sh): its own overlays on /etc, /var and /usr/local, so the directory step
 # stages and installs at its real paths (/var/lib/billu/..., /usr/local/lib/billu/...) without touching this machine.
 guest_new dc labdc1; lab_ns fs; lab_ns cl
@@ -317,6 +324,23 @@ lab_expect "control: with B's ACL opened, $A_USER may create files in $B_SHARE o
 lab_expect "with B's ACL open, A is refused on $B_SHARE at tree connect (valid users alone)" pass smb_tree_refused a "$B_SHARE"
 lab_expect "... and nothing of A's landed in $B_SHARE" fail fsx test -e "/srv/shares/$B_SHARE/x-tree-a.txt"
 lab_expect "control: B still connects to $B_SHARE and writes" pass smb_put b "$B_SHARE" bob-open-acl.txt
+# --- 4. the shares acceptance scenario (tools/acceptance/scenarios/shares.ts), run from the client as an admin runs it --
+# As A: it finds A's own share and another department's in the model, writes, lists and removes a file on the first
+# and is refused on the second at tree connect; its report says what it expected and observed.
+acceptance() { # <account> <password> <report dir>
+    (cd "$LAB_ROOT" && ip netns exec "$LAB-cl" env BILLU_PROJECT_ROOT="$LAB_ROOT" BILLU_ACCEPTANCE_PASSWORD="$2" node dist/tools/acceptance.js \
+        --stack dev --outputs "$OUT/outputs.json" --only shares --account "$1" --report "$3") >"$3.log" 2>&1
+}
+acceptance_exit() { local rc=0; acceptance "$2" "$3" "$4" || rc=$?; test "$rc" = "$1"; } # <exit code> <account> <password> <dir>
+t=$(date +%s%N)
+lab_expect "acceptance: the shares scenario passes as $A_USER (exit 0)" pass acceptance "$A_USER" "$USER_PW" "$LAB_DIR/acceptance"
+lab_fig "acceptance run (shares)" "$(lab_since "$t") ms"
+sed 's/^/    /' "$LAB_DIR/acceptance.log"
+lab_expect "acceptance: it wrote to $A_SHARE and was refused on $B_SHARE at tree connect (its report)" pass \
+    grep -q "SMB: $A_USER is refused on .*$B_SHARE at tree connect | tree connect failed: NT_STATUS_ACCESS_DENIED | tree connect failed: NT_STATUS_ACCESS_DENIED" "$LAB_DIR/acceptance/acceptance.md"
+lab_expect "acceptance: its test file is gone from $A_SHARE (it cleans up)" fail fsx sh -c "ls /srv/shares/$A_SHARE | grep -q billu-acceptance"
+lab_expect "acceptance: with a wrong password the scenario fails (exit 1, not bad input)" pass acceptance_exit 1 "$A_USER" "wrong-$USER_PW" "$LAB_DIR/acceptance-bad"
+lab_expect "acceptance: ... and its report says the server refused the logon" pass grep -q NT_STATUS_LOGON_FAILURE "$LAB_DIR/acceptance-bad/acceptance.md"
 lab_log "after the join, billu-shares and the probes, the installed files are still the rendered ones:"
 readback_fs
 lab_log "whole lab $(lab_since "$START") ms"
