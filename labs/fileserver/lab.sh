@@ -12,27 +12,28 @@
 #      A writes to A's share and is refused on B's, B writes to B's and is refused on A's at tree connect
 #      (NT_STATUS_ACCESS_DENIED), both write to the common share; files inherit the share's group ACL; billu-shares
 #      re-run changes nothing.
-#   4. the shares acceptance scenario (npm run acceptance -- --only shares, tools/acceptance/scenarios/shares.ts) from
-#      the client as A, against the model's address of PAR-FS01: passes (exit 0, its report), removes its test file;
-#      with a wrong password it fails (exit 1) and its report says NT_STATUS_LOGON_FAILURE.
 # Broken cases that must fail: the two bad smb.conf copies; billu-shares while the data filesystem is not mounted
 # (it must refuse rather than create shares on the OS disk); A on B's share.
 #   3. each layer alone: with B's folder ACL opened on purpose (rwx for everyone, on disk, after the probes above;
 #      A may then create files there, the control), A is still refused on B's share at tree connect
 #      (NT_STATUS_ACCESS_DENIED), by the share's `valid users` line alone; the on-disk ACL probes above show the ACL
 #      layer alone refusing A under the share gate.
+#   4. the shares acceptance scenario (npm run acceptance -- --only shares, tools/acceptance/scenarios/shares.ts) from
+#      the client as A, against the model's address of PAR-FS01: passes (exit 0, its report), removes its test file;
+#      with a wrong password it fails (exit 1) and its report says NT_STATUS_LOGON_FAILURE.
 # Sabotage switches (labs/fileserver/sabotage.txt): BILLU_LAB_SABOTAGE=1, after the read-back, the installed smb.conf
 # serves share A from share B's folder; BFS_SABOTAGE=valid-users drops share B's `valid users` line from the
 # installed smb.conf: every probe before part 3 still passes (the ACL refuses A), part 3's tree-connect probe fails
 # (and so does the shares acceptance scenario of part 4);
 # BFS_SABOTAGE=plan-group renames share A's group in the staged copy of the directory step's plan.json (after its
 # read-back): the directory probes, the group's resolution on the file server and A's own-share probes fail.
-# Lab overrides (documented): the guest is a namespace, not a VM: /srv is a tmpfs and /srv/shares an ext4 filesystem on
-# a loop device (the mirror, proven by labs/raid1, is not rebuilt here: see "Why not on the RAID 1 array" below); Samba's state
-# directories are the lab's; the DC's own smb.conf (samba_plain_dc), the directory step's BILLU_SMB_CONF naming it and
-# the initial passwords on its stdin (random, never printed), the two probe accounts' passwords (samba-tool), and the
-# join account with its delegation on CN=Computers (what the dc role's domain step creates) are the lab's. The join is the samba step's rendered line, run through the rendered
-# billu-lib with the join password on stdin; a wrong password must fail. Nothing rendered is edited
+# Lab overrides (documented): the guest is a namespace, not a VM: /srv is a tmpfs and /srv/shares an ext4 filesystem
+# on a loop device (the mirror, proven by labs/raid1, is not rebuilt here: see "Why not on the RAID 1 array" below);
+# Samba's state directories are the lab's; the DC's own smb.conf (samba_plain_dc), the directory step's BILLU_SMB_CONF
+# naming it and the initial passwords on its stdin (random, never printed), the two probe accounts' passwords
+# (samba-tool), and the join account with its delegation on CN=Computers (what the dc role's domain step creates) are
+# the lab's. The join is the samba step's rendered line, run through the rendered billu-lib with the join password on
+# stdin; a wrong password must fail. Nothing rendered is edited
 # (labs/fileserver/overrides.json lists none); billu-shares runs from the lab's folder, not /usr/local/sbin.
 # Why not on the RAID 1 array of labs/raid1: these machines have no md driver (no /proc/mdstat, no md modules:
 # /work/shared/LAB-NOTES.md), so an md array exists only inside labs/raid1's qemu guest, a software-emulated (TCG) VM
@@ -40,9 +41,9 @@
 # the shares from that array would mean a full Debian root filesystem with samba, winbind and acl in the guest, a
 # tap link from the guest to the lab DC's namespace and a domain join under TCG, i.e. a second file server lab inside
 # labs/raid1. What the share layer takes from the storage is one contract, billu-raid1's: an ext4 filesystem mounted
-# at the model's mount point (billu-shares refuses anything else unmounted), with POSIX ACLs and xattrs (the mount
+# at the model's mount point (billu-shares refuses to run when nothing is mounted there), with POSIX ACLs and xattrs (the mount
 # unit's options); labs/raid1 proves the mirror under it (create, degrade, rebuild, reassemble, checksums). So the
-# lab stands in an ext4 filesystem made with billu-raid1's own mkfs.ext4 options on a loop device (a real block device
+# lab stands in an ext4 filesystem made with billu-raid1's mkfs.ext4 options on a loop device (a real block device
 # and the array's filesystem type: ACLs and the ownership of files stored by ext4, not a tmpfs's in-memory ones).
 # Proof it runs what synth rendered: each installed file is read back from the file server's mount namespace
 # (bytes, mode, owner) and compared with out/dev/rendered (`npm run synth -- --stack dev`) and the samba step's
