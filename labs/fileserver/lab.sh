@@ -259,7 +259,7 @@ shares_run() { fsx "$F/bin/billu-shares" >"$LAB_DIR/shares1.log" 2>&1; }
 lab_expect "billu-shares applies the share plan on the data filesystem" pass shares_run
 sed 's/^/    /' "$LAB_DIR/shares1.log" | tail -4
 lab_expect "billu-shares created every share folder" pass grep -q "status shares=${#SHARES[@]} changes=" "$LAB_DIR/shares1.log"
-fsx "$F/bin/billu-shares" >"$LAB_DIR/shares2.log" 2>&1
+fsx "$F/bin/billu-shares" >"$LAB_DIR/shares2.log" 2>&1 || true # the next probe judges its log
 lab_expect "billu-shares re-run changes nothing" pass grep -qx "billu-shares: status shares=${#SHARES[@]} changes=0" "$LAB_DIR/shares2.log"
 fsx smbd -F --debug-stdout -d1 >"$LAB_DIR/smbd.log" 2>&1 &
 LAB_PIDS+=($!)
