@@ -59,7 +59,7 @@ describe("--dry-run lists every scenario and its steps from the model, contactin
         expect(r).toEqual({
             code: 0,
             err: "",
-            out: "[dns] not run: the site has no domain controller (no internal DNS)\n[logon] not run: the site has no domain controller\n[mail] not run: the site has no mail server\n",
+            out: "[dns] not run: the site has no domain controller (no internal DNS)\n[logon] not run: the site has no domain controller\n[mail] not run: the site has no mail server\n[shares] not run: the site has no file server\n",
         });
     });
     test("--member names the member the logon scenario logs on to; a host that is not a member is refused", async () => {
@@ -76,7 +76,7 @@ describe("--dry-run lists every scenario and its steps from the model, contactin
 
 describe("bad input: exit 2, the flag and the fix", () => {
     test.each([
-        [["--stack", "dev", "--only", "foo"], {}, 'acceptance: --only: "foo" is not a scenario. Fix: name scenarios among: dns, logon, mail\n'],
+        [["--stack", "dev", "--only", "foo"], {}, 'acceptance: --only: "foo" is not a scenario. Fix: name scenarios among: dns, logon, mail, shares\n'],
         [["--stack", "dev", "--only"], {}, "acceptance: --only: has no value. Fix: give it one: --only <value> (npm run acceptance -- --help lists them)\n"],
         [
             ["--stack", "dev", "--verbose"],

@@ -2,28 +2,49 @@
 # labs/fileserver: the file server's Samba side against a real Samba AD DC, in network namespaces.
 #   1. level 3: the rendered smb.conf passes the very check its guest step runs before installing it (testparm,
 #      complaints included); broken copies (an unknown parameter, security=ADS without a realm) must fail it.
-#   2. level 4: a Samba AD DC (namespace dc) for the site's domain with the groups the share plan names and two
-#      users, A in the first department's group and B in the second's, both in the all-staff group; the file
-#      server (namespace fs) runs the rendered smb.conf, krb5.conf and nsswitch.conf at their real paths (a
-#      private mount namespace with an overlay on /etc), joins the domain, runs winbindd and smbd, and the
-#      rendered billu-shares creates the folders and ACLs; from a client (namespace cl): A writes to A's share
-#      and is refused on B's, B the reverse, both write to the common share; files inherit the share's group ACL;
-#      billu-shares re-run changes nothing.
+#   2. level 4: a Samba AD DC (namespace dc, a pseudo-guest of labs/lib/samba.sh) for the site's domain, with the dev
+#      directory plan applied by the first DC's rendered directory step exactly as synth rendered it (staged, run and
+#      read back): the plan's own OUs, groups and 167 accounts; the lab sets the passwords of two of them with
+#      samba-tool (A, the first member of the first department share's group in the model's directory.json, B the
+#      first of the second's); the file server (namespace fs) runs the rendered smb.conf, krb5.conf and
+#      nsswitch.conf at their real paths (a private mount namespace with an overlay on /etc), joins the domain, runs
+#      winbindd and smbd, and the rendered billu-shares creates the folders and ACLs; from a client (namespace cl):
+#      A writes to A's share and is refused on B's, B writes to B's and is refused on A's at tree connect
+#      (NT_STATUS_ACCESS_DENIED), both write to the common share; files inherit the share's group ACL; billu-shares
+#      re-run changes nothing.
 # Broken cases that must fail: the two bad smb.conf copies; billu-shares while the data filesystem is not mounted
 # (it must refuse rather than create shares on the OS disk); A on B's share.
 #   3. each layer alone: with B's folder ACL opened on purpose (rwx for everyone, on disk, after the probes above;
-#      lab.alice may then create files there, the control), A is still refused on B's share at tree connect
+#      A may then create files there, the control), A is still refused on B's share at tree connect
 #      (NT_STATUS_ACCESS_DENIED), by the share's `valid users` line alone; the on-disk ACL probes above show the ACL
 #      layer alone refusing A under the share gate.
+#   4. the shares acceptance scenario (npm run acceptance -- --only shares, tools/acceptance/scenarios/shares.ts) from
+#      the client as A, against the model's address of PAR-FS01: passes (exit 0, its report), removes its test file;
+#      with a wrong password it fails (exit 1) and its report says NT_STATUS_LOGON_FAILURE.
 # Sabotage switches (labs/fileserver/sabotage.txt): BILLU_LAB_SABOTAGE=1, after the read-back, the installed smb.conf
 # serves share A from share B's folder; BFS_SABOTAGE=valid-users drops share B's `valid users` line from the
-# installed smb.conf: every probe before part 3 still passes (the ACL refuses A), part 3's tree-connect probe fails.
-# Lab overrides (documented): the guest is a namespace, not a VM: /srv is a tmpfs and /srv/shares another tmpfs
-# (the mirror, proven by labs/raid1, is not rebuilt here); Samba's state directories are the lab's; the DC's own
-# smb.conf, its groups and users, and the join account with its delegation on CN=Computers (what the dc role's
-# domain step creates) are made by the lab. The join is the samba step's rendered line, run through the rendered
-# billu-lib with the join password on stdin; a wrong password must fail. Nothing rendered is edited
+# installed smb.conf: every probe before part 3 still passes (the ACL refuses A), part 3's tree-connect probe fails
+# (and so does the shares acceptance scenario of part 4);
+# BFS_SABOTAGE=plan-group renames share A's group in the staged copy of the directory step's plan.json (after its
+# read-back): the directory probes, the group's resolution on the file server and A's own-share probes fail.
+# Lab overrides (documented): the guest is a namespace, not a VM: /srv is a tmpfs and /srv/shares an ext4 filesystem
+# on a loop device (the mirror, proven by labs/raid1, is not rebuilt here: see "Why not on the RAID 1 array" below);
+# Samba's state directories are the lab's; the DC's own smb.conf (samba_plain_dc), the directory step's BILLU_SMB_CONF
+# naming it and the initial passwords on its stdin (random, never printed), the two probe accounts' passwords
+# (samba-tool), and the join account with its delegation on CN=Computers (what the dc role's domain step creates) are
+# the lab's. The join is the samba step's rendered line, run through the rendered billu-lib with the join password on
+# stdin; a wrong password must fail. Nothing rendered is edited
 # (labs/fileserver/overrides.json lists none); billu-shares runs from the lab's folder, not /usr/local/sbin.
+# Why not on the RAID 1 array of labs/raid1: these machines have no md driver (no /proc/mdstat, no md modules:
+# /work/shared/LAB-NOTES.md), so an md array exists only inside labs/raid1's qemu guest, a software-emulated (TCG) VM
+# booted from an initramfs of busybox, mdadm and mke2fs, with no network device (-nodefaults) and no Samba. Serving
+# the shares from that array would mean a full Debian root filesystem with samba, winbind and acl in the guest, a
+# tap link from the guest to the lab DC's namespace and a domain join under TCG, i.e. a second file server lab inside
+# labs/raid1. What the share layer takes from the storage is one contract, billu-raid1's: an ext4 filesystem mounted
+# at the model's mount point (billu-shares refuses to run when nothing is mounted there), with POSIX ACLs and xattrs (the mount
+# unit's options); labs/raid1 proves the mirror under it (create, degrade, rebuild, reassemble, checksums). So the
+# lab stands in an ext4 filesystem made with billu-raid1's mkfs.ext4 options on a loop device (a real block device
+# and the array's filesystem type: ACLs and the ownership of files stored by ext4, not a tmpfs's in-memory ones).
 # Proof it runs what synth rendered: each installed file is read back from the file server's mount namespace
 # (bytes, mode, owner) and compared with out/dev/rendered (`npm run synth -- --stack dev`) and the samba step's
 # declared mode and owner (lab_readback). The shares, their groups and the workgroup the probes expect come from
@@ -31,7 +52,7 @@
 LAB=fsv
 source "$(dirname "$0")/../lib/common.sh"
 source "$LAB_ROOT/labs/lib/samba.sh"
-lab_require samba samba-tool ldbsearch perl od smbd winbindd wbinfo net smbclient testparm getent setfacl getfacl ldapsearch unshare nsenter setpriv python3 openssl node
+lab_require samba samba-tool mkfs.ext4 findmnt truncate ldbsearch perl od smbd winbindd wbinfo net smbclient testparm getent setfacl getfacl ldapsearch unshare nsenter setpriv python3 openssl node
 START=$(date +%s%N)
 
 OUT="$(lab_synth dev)"
@@ -41,6 +62,7 @@ lab_overridden dev "$OUT/rendered" "$LAB_DIR/lab-dev"
 lab_expected dev
 DOMAIN=$(node -e "console.log(require('$OUT/outputs.json').site.domain)")
 REALM=${DOMAIN^^}
+DOMAIN_DN=$(printf 'DC=%s' "${DOMAIN//./,DC=}")
 (cd "$LAB_ROOT" && node dist/tools/lab-facts.js --stack dev) >"$LAB_DIR/facts.json" || lab_die "lab-facts dev failed"
 # fact <JavaScript expression over f, the file server PAR-FS01 of the model>: one line per value.
 fact() {
@@ -69,10 +91,10 @@ A_SHARE=$(fact 'f.shares.filter((s) => s.kind === "department")[0].name'); A_GRO
 B_SHARE=$(fact 'f.shares.filter((s) => s.kind === "department")[1].name'); B_GROUP="$WG\\$(fact 'f.shares.filter((s) => s.kind === "department")[1].groups[0]')"
 C_SHARE=$(fact '(f.shares.find((s) => s.kind === "common") || {}).name || ""'); C_GROUP="$WG\\$(fact '(f.shares.find((s) => s.kind === "common") || { groups: [""] }).groups[0]')"
 [ -n "$C_SHARE" ] || lab_die "the model's file server has no common share"
-ALL_GROUPS=$(fact '[...new Set(f.shares.flatMap((s) => s.groups))].sort().join(",")')
-lab_log "A: $A_SHARE ($A_GROUP), B: $B_SHARE ($B_GROUP), common: $C_SHARE ($C_GROUP); groups: $ALL_GROUPS"
+A_G=${A_GROUP#*\\}; B_G=${B_GROUP#*\\}
+lab_log "A: $A_SHARE ($A_GROUP), B: $B_SHARE ($B_GROUP), common: $C_SHARE ($C_GROUP)"
 
-# --- 2. the domain: a Samba AD DC in namespace dc -------------------------------------------------------------
+# --- 2. the domain: a Samba AD DC in namespace dc, the directory plan applied by the rendered directory step -----
 ADMIN_PW="Lab-$(openssl rand -hex 10)-A1"
 USER_PW="User-$(openssl rand -hex 10)-B2"
 JOIN_PW="Join-$(openssl rand -hex 10)-C3"
@@ -84,36 +106,74 @@ JOIN_LINE=$(grep -m1 'PASSWD=.*net ads join -U "\$JOIN_USER"' "$RUN" | sed 's/^ 
 [ -n "$JOIN_LINE" ] || lab_die "the samba step renders no join line"
 [ -n "$JOIN_USER" ] || lab_die "the samba step renders no join (no domain join account?)"
 lab_log "rendered join: $JOIN_LINE"
-DC_IP=10.77.0.1; FS_IP=10.77.0.2; FS_CL_IP=10.77.1.1; CL_IP=10.77.1.2
-lab_ns dc; lab_ns fs; lab_ns cl
+# The clients' side of the file server has its address of the model (the acceptance scenario contacts that one).
+DC_IP=10.77.0.1; FS_IP=10.77.0.2
+FS_CL_IP=$(node -e 'console.log(require(process.argv[1]).hosts.find((h) => h.name === "PAR-FS01").address)' "$OUT/outputs.json")
+CL_IP=${FS_CL_IP%.*}.250
+# The DC is a pseudo-guest (labs/lib/samba.sh): its own overlays on /etc, /var and /usr/local, so the directory step
+# stages and installs at its real paths (/var/lib/billu/..., /usr/local/lib/billu/...) without touching this machine.
+guest_new dc labdc1; lab_ns fs; lab_ns cl
 lab_link "$LAB-dc" eth0 "$DC_IP/24" "$LAB-fs" eth0 "$FS_IP/24"
 lab_link "$LAB-cl" eth0 "$CL_IP/24" "$LAB-fs" eth1 "$FS_CL_IP/24"
 D="$LAB_DIR/dc"
 mkdir -p "/etc/netns/$LAB-dc"
 echo "nameserver $DC_IP" >"/etc/netns/$LAB-dc/resolv.conf"
 samba_plain_dc dc "$D" LABDC1 "$REALM" "$WG" "$DC_IP" "$ADMIN_PW"
+# The directory plan of the dev stack (the HR export), applied by the directory step exactly as synth rendered it
+# for the first DC: staged and read back (guest_stage_step), run with the initial passwords on stdin, the files it
+# installed read back. Lab overrides: BILLU_SMB_CONF names the lab DC's smb.conf (as labs/directory); the initial
+# passwords are random, made here, never printed nor kept (Pulumi's RandomPasswords in a real run).
+DC_HOST=$(node -e 'console.log(require(process.argv[1]).hosts.find((h) => h.role === "dc").name)' "$OUT/outputs.json")
+RD="$OUT/rendered/$DC_HOST"
+DIR_SECRETS="$LAB_DIR/directory.secrets"
+(umask 077 && /usr/bin/python3 -c '
+import json, secrets, sys
+plan = json.load(open(sys.argv[1], encoding="utf-8"))
+for u in plan["users"]:
+    if u.get("password"):
+        pw = secrets.token_urlsafe(12) + "-Kq7!"
+        print("%s\t%s" % (u["password"], pw.encode("utf-8").hex()))
+' "$RD/var/lib/billu/directory/plan.json" >"$DIR_SECRETS") || lab_die "making the directory step's secrets failed"
+dir_step() { guest_exec dc env BILLU_SMB_CONF="$D/smb.conf" sh /var/lib/billu/stage/directory/run.sh <"$DIR_SECRETS" >"$LAB_DIR/directory.log" 2>&1; }
 t=$(date +%s%N)
-ip netns exec "$LAB-dc" env USER_PW="$USER_PW" /usr/bin/python3 - "$D/smb.conf" "$D/private/sam.ldb" "$ALL_GROUPS" \
-    "lab.alice:${A_GROUP#*\\},${C_GROUP#*\\}" "lab.bob:${B_GROUP#*\\},${C_GROUP#*\\}" >"$LAB_DIR/directory.log" 2>&1 <<'EOF' ||
-import os, sys
-from samba.auth import system_session
-from samba.param import LoadParm
-from samba.samdb import SamDB
-lp = LoadParm(); lp.load(sys.argv[1])
-db = SamDB(url=sys.argv[2], session_info=system_session(), lp=lp)
-for g in sys.argv[3].split(","):
-    db.newgroup(g)
-for spec in sys.argv[4:]:
-    user, groups = spec.split(":")
-    db.newuser(user, os.environ["USER_PW"])
-    for g in groups.split(","):
-        db.add_remove_group_members(g, [user], add_members_operation=True)
-print("directory: %d groups, %d users" % (len(sys.argv[3].split(",")), len(sys.argv[4:])))
-EOF
-    { cat "$LAB_DIR/directory.log" >&2; lab_die "creating the groups and users failed"; }
+guest_stage_step dc "$RD" directory
+if [ "${BFS_SABOTAGE:-}" = plan-group ]; then # staged and read back, then share A's group renamed in the staged plan
+    guest_exec dc sed -i "s/\"$A_G\"/\"$A_G-x\"/g; s/CN=$A_G,/CN=$A_G-x,/g" \
+        /var/lib/billu/stage/directory/files/var/lib/billu/directory/plan.json
+    lab_log "SABOTAGE: the staged plan.json names $A_G $A_G-x"
+fi
+lab_expect "the directory step ($DC_HOST, as rendered) applies the dev plan to the lab DC" pass dir_step
+sed 's/^/    /' "$LAB_DIR/directory.log" | tail -n 3
+lab_fig "directory step (the dev plan: OUs, groups, accounts, computers)" "$(lab_since "$t") ms"
+[ "${BFS_SABOTAGE:-}" = plan-group ] || guest_readback_step dc "$RD" directory "$DIR_SECRETS"
+rm -f "$DIR_SECRETS"
+# The accounts the probes use, from the model (directory.json, never the share file): A, the first enabled member of
+# share A's group outside share B's; B, the first enabled member of B's group outside A's.
+member_of() { # <group> <not in group>: the account name
+    node -e 'const [g, n] = process.argv.slice(2); const p = require(process.argv[1]).people.find((x) => x.enabled && x.groups.includes(g) && !x.groups.includes(n));
+        console.log(p ? p.sam : "")' "$OUT/directory.json" "$1" "$2"
+}
+A_USER=$(member_of "$A_G" "$B_G"); B_USER=$(member_of "$B_G" "$A_G")
+{ [ -n "$A_USER" ] && [ -n "$B_USER" ]; } || lab_die "the model's directory has no member of $A_G or $B_G alone"
+lab_log "A: $A_USER ($A_G), B: $B_USER ($B_G), from the model's directory (directory.json)"
+# Their passwords for the lab: set with samba-tool after the plan is applied (the plan's own are secrets).
+for u in "$A_USER" "$B_USER"; do
+    ip netns exec "$LAB-dc" samba-tool user setpassword "$u" --newpassword="$USER_PW" -H "$D/private/sam.ldb" -s "$D/smb.conf" >/dev/null ||
+        lab_die "setting $u's lab password failed"
+done
+# in_directory_group <user> <group>: the DC's own database has the user as a member of the group (the plan makes
+# every membership direct), the group's DN from the model's directory.json.
+in_directory_group() {
+    local dn
+    dn=$(node -e 'const g = require(process.argv[1]).groups.find((x) => x.sam === process.argv[2]); console.log(g ? g.dn : "")' "$OUT/directory.json" "$2")
+    [ -n "$dn" ] || return 1
+    lab_has "^sAMAccountName: $1\$" ip netns exec "$LAB-dc" ldbsearch -H "$D/private/sam.ldb" -b "$DOMAIN_DN" \
+        "(&(sAMAccountName=$1)(memberOf=$dn))" sAMAccountName
+}
+lab_expect "the directory holds $A_USER in $A_G (the plan's membership)" pass in_directory_group "$A_USER" "$A_G"
+lab_expect "the directory holds $B_USER in $B_G (the plan's membership)" pass in_directory_group "$B_USER" "$B_G"
 # The join account as the dc role's domain step makes it: no rights but creating and managing computer objects
 # in CN=Computers (the same delegation, done here by hand: lab override).
-DOMAIN_DN=$(printf 'DC=%s' "${DOMAIN//./,DC=}")
 ip netns exec "$LAB-dc" samba-tool user create "$JOIN_USER" "$JOIN_PW" -H "$D/private/sam.ldb" -s "$D/smb.conf" >/dev/null ||
     lab_die "creating $JOIN_USER failed"
 JOIN_SID=$(ip netns exec "$LAB-dc" ldbsearch -H "$D/private/sam.ldb" -b "$DOMAIN_DN" "(sAMAccountName=$JOIN_USER)" objectSid |
@@ -123,7 +183,6 @@ ip netns exec "$LAB-dc" samba-tool dsacl set --objectdn="CN=Computers,$DOMAIN_DN
     --sddl="(OA;CI;CCDC;$COMPUTER;;$JOIN_SID)(OA;CIIO;CCDCLCSWRPWPDTLOCRSDRCWDWO;;$COMPUTER;$JOIN_SID)" >/dev/null ||
     lab_die "delegating computer objects to $JOIN_USER failed"
 lab_log "join account $JOIN_USER ($JOIN_SID) may create computers in CN=Computers"
-lab_log "$(cat "$LAB_DIR/directory.log") in $(lab_since "$t") ms"
 
 # --- the file server: the rendered files at their real paths, in a private mount namespace ----------------------
 F="$LAB_DIR/fs"
@@ -181,26 +240,37 @@ lab_expect "net ads testjoin (the samba step's membership test)" pass fsx net ad
 fsx winbindd -F --debug-stdout -d1 >"$LAB_DIR/winbindd.log" 2>&1 &
 LAB_PIDS+=($!)
 lab_wait 60 "winbind reaches the DC (wbinfo -P)" fsx wbinfo -P || lab_die "winbind did not reach the DC"
-lab_wait 30 "$A_GROUP resolves through NSS" fsx getent group "$A_GROUP" || lab_die "groups do not resolve"
+# Every group the share plan names is a group of the directory (the plan applied), seen by the file server.
+for g in "$A_GROUP" "$B_GROUP" "$C_GROUP"; do
+    lab_expect "$g (the directory's) resolves on the file server through winbind" pass lab_wait 30 "$g resolves" fsx getent group "$g"
+done
 
 # billu-shares refuses while the data filesystem is not mounted (a share must never land on the OS disk).
 lab_expect "broken: billu-shares without the data filesystem mounted refuses" fail fsx "$F/bin/billu-shares"
 lab_expect "... and created nothing" fail fsx test -e "/srv/shares/$A_SHARE"
-fsx sh -c 'mkdir -p /srv/shares && mount -t tmpfs lab-shares /srv/shares'
-fsx "$F/bin/billu-shares" >"$LAB_DIR/shares1.log" 2>&1 || { cat "$LAB_DIR/shares1.log" >&2; lab_die "billu-shares failed"; }
+# The data filesystem: ext4 made as billu-raid1 makes it on the array (no lazy init), on a loop device standing in for
+# /dev/md0 (no md driver here: see "Why not on the RAID 1 array" above), mounted with the mount unit's ACL options;
+# the loop device is released with the namespace's mounts (autoclear).
+truncate -s 64M "$LAB_DIR/data.img"
+mkfs.ext4 -q -L lab-shares -E lazy_itable_init=0,lazy_journal_init=0 "$LAB_DIR/data.img" </dev/null || lab_die "mkfs.ext4 of the data image failed"
+fsx sh -c "mkdir -p /srv/shares && mount -t ext4 -o loop,acl,user_xattr '$LAB_DIR/data.img' /srv/shares" || lab_die "mounting the data filesystem failed"
+lab_expect "the shares' filesystem is ext4 on a block device (as on the array), not a tmpfs" pass fsx sh -c "findmnt -n -o FSTYPE,SOURCE /srv/shares | grep -q '^ext4 */dev/loop'"
+shares_run() { fsx "$F/bin/billu-shares" >"$LAB_DIR/shares1.log" 2>&1; }
+lab_expect "billu-shares applies the share plan on the data filesystem" pass shares_run
 sed 's/^/    /' "$LAB_DIR/shares1.log" | tail -4
 lab_expect "billu-shares created every share folder" pass grep -q "status shares=${#SHARES[@]} changes=" "$LAB_DIR/shares1.log"
-fsx "$F/bin/billu-shares" >"$LAB_DIR/shares2.log" 2>&1
+fsx "$F/bin/billu-shares" >"$LAB_DIR/shares2.log" 2>&1 || true # the next probe judges its log
 lab_expect "billu-shares re-run changes nothing" pass grep -qx "billu-shares: status shares=${#SHARES[@]} changes=0" "$LAB_DIR/shares2.log"
 fsx smbd -F --debug-stdout -d1 >"$LAB_DIR/smbd.log" 2>&1 &
 LAB_PIDS+=($!)
 
 # --- the client ---------------------------------------------------------------------------------------------
 printf '[global]\n    client min protocol = SMB3\n' >"$LAB_DIR/client.conf"
-for u in alice bob; do printf 'username = lab.%s\npassword = %s\ndomain = %s\n' "$u" "$USER_PW" "$WG" >"$LAB_DIR/$u.auth"; done
+printf 'username = %s\npassword = %s\ndomain = %s\n' "$A_USER" "$USER_PW" "$WG" >"$LAB_DIR/a.auth"
+printf 'username = %s\npassword = %s\ndomain = %s\n' "$B_USER" "$USER_PW" "$WG" >"$LAB_DIR/b.auth"
 chmod 600 "$LAB_DIR"/*.auth
 echo "written by the lab" >"$LAB_DIR/payload.txt"
-lab_wait 30 "smbd answers on $FS_CL_IP:445" ip netns exec "$LAB-cl" smbclient -s "$LAB_DIR/client.conf" -A "$LAB_DIR/alice.auth" -L "//$FS_CL_IP" -g ||
+lab_wait 30 "smbd answers on $FS_CL_IP:445" ip netns exec "$LAB-cl" smbclient -s "$LAB_DIR/client.conf" -A "$LAB_DIR/a.auth" -L "//$FS_CL_IP" -g ||
     lab_die "smbd did not answer"
 # smb_put <user> <share> <name>: true when the upload succeeded (no NT_STATUS error).
 smb_put() {
@@ -214,36 +284,6 @@ smb_refused() {
     out=$(ip netns exec "$LAB-cl" smbclient -s "$LAB_DIR/client.conf" -A "$LAB_DIR/$1.auth" "//$FS_CL_IP/$2" -c "put $LAB_DIR/payload.txt x-$1.txt" 2>&1) || true
     grep -q NT_STATUS_ACCESS_DENIED <<<"$out"
 }
-# file_acl_rw <file> <group>: the file's ACL gives the group read/write, effective (not masked away).
-file_acl_rw() {
-    local gid acl
-    gid=$(fsx getent group "$2" | cut -d: -f3)
-    acl=$(fsx getfacl -cpn "$1" 2>/dev/null) || return 1
-    grep -qE "^group:$gid:rw.([[:space:]]+#effective:rw.)?$" <<<"$acl"
-}
-lab_expect "A (lab.alice, $A_GROUP) writes to $A_SHARE" pass smb_put alice "$A_SHARE" alice.txt
-lab_expect "A is refused on $B_SHARE" pass smb_refused alice "$B_SHARE"
-lab_expect "broken: A's write to $B_SHARE does not succeed" fail smb_put alice "$B_SHARE" alice-in-b.txt
-lab_expect "B (lab.bob, $B_GROUP) writes to $B_SHARE" pass smb_put bob "$B_SHARE" bob.txt
-lab_expect "B is refused on $A_SHARE" pass smb_refused bob "$A_SHARE"
-lab_expect "A writes to the common share $C_SHARE" pass smb_put alice "$C_SHARE" alice-common.txt
-lab_expect "B writes to the common share $C_SHARE" pass smb_put bob "$C_SHARE" bob-common.txt
-lab_expect "A's file is on the data filesystem, owned by lab.alice" pass fsx sh -c "stat -c %U '/srv/shares/$A_SHARE/alice.txt' | grep -qi 'lab.alice'"
-lab_expect "A's file inherits the share's group ACL ($A_GROUP rw)" pass file_acl_rw "/srv/shares/$A_SHARE/alice.txt" "$A_GROUP"
-lab_expect "nothing of A's landed in $B_SHARE" fail fsx test -e "/srv/shares/$B_SHARE/alice-in-b.txt"
-# The folder ACLs hold on their own, under the share gate: lab.alice's uid and AD groups, straight on the disk.
-as_alice() { fsx setpriv --reuid="$(fsx id -u "$WG\lab.alice")" --regid="$(fsx id -g "$WG\lab.alice")" --init-groups "$@"; }
-lab_expect "on disk, lab.alice may create files in $A_SHARE (ACL)" pass as_alice touch "/srv/shares/$A_SHARE/acl-probe"
-lab_expect "on disk, lab.alice may not create files in $B_SHARE (ACL)" fail as_alice touch "/srv/shares/$B_SHARE/acl-probe"
-
-# --- 3. the share's valid users line alone: B's folder ACL opened on purpose, A must still be refused by Samba ----
-# B's share admits the groups of the model's plan (tools/lab-facts.ts): A's department group is not among them.
-B_GROUPS=$(fact 'f.shares.filter((s) => s.kind === "department")[1].groups.join(",")')
-in_list() { case ",$2," in *",$1,"*) return 0 ;; *) return 1 ;; esac; } # <item> <comma-separated list>
-lab_expect "the model's plan keeps ${A_GROUP#*\\} out of $B_SHARE (its groups: $B_GROUPS)" fail in_list "${A_GROUP#*\\}" "$B_GROUPS"
-fsx setfacl -R -m u::rwx,g::rwx,o::rwx,m::rwx -m d:u::rwx,d:g::rwx,d:o::rwx,d:m::rwx "/srv/shares/$B_SHARE"
-lab_log "the ACL of /srv/shares/$B_SHARE opened: rwx for everyone (the lab's change, on disk)"
-lab_expect "control: with B's ACL opened, lab.alice may create files in $B_SHARE on disk" pass as_alice touch "/srv/shares/$B_SHARE/open-acl-probe"
 # smb_tree_refused <user> <share>: true when smbd refuses the user at tree connect (the share's valid users), not at
 # a file's open (an ACL) nor on the network.
 smb_tree_refused() {
@@ -252,9 +292,56 @@ smb_tree_refused() {
     printf '%s\n' "$out" >>"$LAB_DIR/probes.log"
     grep -q 'tree connect failed: NT_STATUS_ACCESS_DENIED' <<<"$out"
 }
-lab_expect "with B's ACL open, A is refused on $B_SHARE at tree connect (valid users alone)" pass smb_tree_refused alice "$B_SHARE"
-lab_expect "... and nothing of A's landed in $B_SHARE" fail fsx test -e "/srv/shares/$B_SHARE/x-tree-alice.txt"
-lab_expect "control: B still connects to $B_SHARE and writes" pass smb_put bob "$B_SHARE" bob-open-acl.txt
+# file_acl_rw <file> <group>: the file's ACL gives the group read/write, effective (not masked away).
+file_acl_rw() {
+    local gid acl
+    gid=$(fsx getent group "$2" | cut -d: -f3)
+    acl=$(fsx getfacl -cpn "$1" 2>/dev/null) || return 1
+    grep -qE "^group:$gid:rw.([[:space:]]+#effective:rw.)?$" <<<"$acl"
+}
+lab_expect "A ($A_USER, $A_GROUP) writes to $A_SHARE" pass smb_put a "$A_SHARE" alice.txt
+lab_expect "A is refused on $B_SHARE" pass smb_refused a "$B_SHARE"
+lab_expect "broken: A's write to $B_SHARE does not succeed" fail smb_put a "$B_SHARE" alice-in-b.txt
+lab_expect "B ($B_USER, $B_GROUP) writes to $B_SHARE" pass smb_put b "$B_SHARE" bob.txt
+lab_expect "B is refused on $A_SHARE at tree connect (NT_STATUS_ACCESS_DENIED)" pass smb_tree_refused b "$A_SHARE"
+lab_expect "A writes to the common share $C_SHARE" pass smb_put a "$C_SHARE" alice-common.txt
+lab_expect "B writes to the common share $C_SHARE" pass smb_put b "$C_SHARE" bob-common.txt
+lab_expect "A's file is on the data filesystem, owned by $A_USER" pass fsx sh -c "stat -c %U '/srv/shares/$A_SHARE/alice.txt' | grep -qi '$A_USER'"
+lab_expect "A's file inherits the share's group ACL ($A_GROUP rw)" pass file_acl_rw "/srv/shares/$A_SHARE/alice.txt" "$A_GROUP"
+lab_expect "nothing of A's landed in $B_SHARE" fail fsx test -e "/srv/shares/$B_SHARE/alice-in-b.txt"
+# The folder ACLs hold on their own, under the share gate: $A_USER's uid and AD groups, straight on the disk.
+as_a() { fsx setpriv --reuid="$(fsx id -u "$WG\\$A_USER")" --regid="$(fsx id -g "$WG\\$A_USER")" --init-groups "$@"; }
+lab_expect "on disk, $A_USER may create files in $A_SHARE (ACL)" pass as_a touch "/srv/shares/$A_SHARE/acl-probe"
+lab_expect "on disk, $A_USER may not create files in $B_SHARE (ACL)" fail as_a touch "/srv/shares/$B_SHARE/acl-probe"
+
+# --- 3. the share's valid users line alone: B's folder ACL opened on purpose, A must still be refused by Samba ----
+# B's share admits the groups of the model's plan (tools/lab-facts.ts): A's department group is not among them.
+B_GROUPS=$(fact 'f.shares.filter((s) => s.kind === "department")[1].groups.join(",")')
+in_list() { case ",$2," in *",$1,"*) return 0 ;; *) return 1 ;; esac; } # <item> <comma-separated list>
+lab_expect "the model's plan keeps $A_G out of $B_SHARE (its groups: $B_GROUPS)" fail in_list "$A_G" "$B_GROUPS"
+fsx setfacl -R -m u::rwx,g::rwx,o::rwx,m::rwx -m d:u::rwx,d:g::rwx,d:o::rwx,d:m::rwx "/srv/shares/$B_SHARE"
+lab_log "the ACL of /srv/shares/$B_SHARE opened: rwx for everyone (the lab's change, on disk)"
+lab_expect "control: with B's ACL opened, $A_USER may create files in $B_SHARE on disk" pass as_a touch "/srv/shares/$B_SHARE/open-acl-probe"
+lab_expect "with B's ACL open, A is refused on $B_SHARE at tree connect (valid users alone)" pass smb_tree_refused a "$B_SHARE"
+lab_expect "... and nothing of A's landed in $B_SHARE" fail fsx test -e "/srv/shares/$B_SHARE/x-tree-a.txt"
+lab_expect "control: B still connects to $B_SHARE and writes" pass smb_put b "$B_SHARE" bob-open-acl.txt
+# --- 4. the shares acceptance scenario (tools/acceptance/scenarios/shares.ts), run from the client as an admin runs it --
+# As A: it finds A's own share and another department's in the model, writes, lists and removes a file on the first
+# and is refused on the second at tree connect; its report says what it expected and observed.
+acceptance() { # <account> <password> <report dir>
+    (cd "$LAB_ROOT" && ip netns exec "$LAB-cl" env BILLU_PROJECT_ROOT="$LAB_ROOT" BILLU_ACCEPTANCE_PASSWORD="$2" node dist/tools/acceptance.js \
+        --stack dev --outputs "$OUT/outputs.json" --only shares --account "$1" --report "$3") >"$3.log" 2>&1
+}
+acceptance_exit() { local rc=0; acceptance "$2" "$3" "$4" || rc=$?; test "$rc" = "$1"; } # <exit code> <account> <password> <dir>
+t=$(date +%s%N)
+lab_expect "acceptance: the shares scenario passes as $A_USER (exit 0)" pass acceptance "$A_USER" "$USER_PW" "$LAB_DIR/acceptance"
+lab_fig "acceptance run (shares)" "$(lab_since "$t") ms"
+sed 's/^/    /' "$LAB_DIR/acceptance.log"
+lab_expect "acceptance: it wrote to $A_SHARE and was refused on $B_SHARE at tree connect (its report)" pass \
+    grep -q "SMB: $A_USER is refused on .*$B_SHARE at tree connect | tree connect failed: NT_STATUS_ACCESS_DENIED | tree connect failed: NT_STATUS_ACCESS_DENIED" "$LAB_DIR/acceptance/acceptance.md"
+lab_expect "acceptance: its test file is gone from $A_SHARE (it cleans up)" fail fsx sh -c "ls /srv/shares/$A_SHARE | grep -q billu-acceptance"
+lab_expect "acceptance: with a wrong password the scenario fails (exit 1, not bad input)" pass acceptance_exit 1 "$A_USER" "wrong-$USER_PW" "$LAB_DIR/acceptance-bad"
+lab_expect "acceptance: ... and its report says the server refused the logon" pass grep -q NT_STATUS_LOGON_FAILURE "$LAB_DIR/acceptance-bad/acceptance.md"
 lab_log "after the join, billu-shares and the probes, the installed files are still the rendered ones:"
 readback_fs
 lab_log "whole lab $(lab_since "$START") ms"

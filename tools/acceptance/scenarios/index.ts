@@ -3,5 +3,6 @@ import type { Scenario } from "../types";
 import { dnsScenario } from "./dns";
 import { logonScenario } from "./logon";
 import { mailScenario } from "./mail";
+import { sharesScenario } from "./shares";
 
-export const SCENARIOS: readonly Scenario[] = [dnsScenario, logonScenario, mailScenario];
+export const SCENARIOS: readonly Scenario[] = [dnsScenario, logonScenario, mailScenario, sharesScenario];
