@@ -5,7 +5,9 @@
  */
 import { tmpdir } from "os";
 import * as path from "path";
-import { main } from "../../tools/acceptance";
+import { acceptanceAccount, main } from "../../tools/acceptance";
+import { planAcceptance } from "../../model/directory";
+import { Problems } from "../../model/errors";
 import { junitReport, markdownReport } from "../../tools/acceptance/report";
 import { runScenarios } from "../../tools/acceptance/runner";
 import type { Scenario, ScenarioResult } from "../../tools/acceptance/types";
@@ -44,11 +46,13 @@ describe("--dry-run lists every scenario and its steps from the model, contactin
         expect(r).toMatchObject({ code: 0, err: "" });
         const dnsSteps = d.dcs.length * (d.records.filter((x) => x.a).length + d.records.length + d.extraRecords.length);
         expect(r.out).toContain(`dns: every host's A and PTR record and the services' records, on every DC (${dnsSteps} steps)\n`);
-        expect(r.out).toContain(`logon: Kerberos, LDAPS bind and SSH logon of the acceptance account (${2 * d.dcs.length + 1} steps; needs --account)\n`);
+        expect(r.out).toContain(
+            `logon: Kerberos, LDAPS bind and SSH logon of the acceptance account (${2 * d.dcs.length + 1} steps; logs on as svc-acceptance)\n`,
+        );
         const first = d.records.find((x) => x.a)!;
         expect(r.out).toContain(`    A ${first.name}.${d.fqdn} (asking ${d.dcs[0].name}): expects ${first.address}; contacts ${d.dcs[0].address}\n`);
         expect(r.out).toContain(
-            `    SSH to ${d.members[0]} as <--account> with the Kerberos ticket alone: expects <--account>; contacts ${d.members[0].toLowerCase()}.${d.fqdn} (ssh)\n`,
+            `    SSH to ${d.members[0]} as svc-acceptance with the Kerberos ticket alone: expects svc-acceptance; contacts ${d.members[0].toLowerCase()}.${d.fqdn} (ssh)\n`,
         );
         // Only the site's own addresses and names.
         const contacts = [...r.out.matchAll(/contacts (.*)$/gm)].flatMap((m) => m[1].split(", "));
@@ -64,7 +68,7 @@ describe("--dry-run lists every scenario and its steps from the model, contactin
     });
     test("--member names the member the logon scenario logs on to; a host that is not a member is refused", async () => {
         const r = await run(["--stack", "dev", "--dry-run", "--only", "logon", "--member", "PAR-MAIL01"]);
-        expect(r.out).toContain("SSH to PAR-MAIL01 as <--account>");
+        expect(r.out).toContain("SSH to PAR-MAIL01 as svc-acceptance");
         const bad = await run(["--stack", "dev", "--dry-run", "--only", "logon", "--member", "PAR-DC01"]);
         expect(bad).toEqual({
             code: 2,
@@ -93,7 +97,18 @@ describe("bad input: exit 2, the flag and the fix", () => {
         [
             ["--stack", "dev", "--only", "logon", "--account", "acc", "--outputs", "package.json"],
             { BILLU_ACCEPTANCE_PASSWORD: undefined },
-            "acceptance: --account: logon needs the acceptance account and its password. Fix: give --account <name> and put its password in BILLU_ACCEPTANCE_PASSWORD (never on the command line), or leave the scenario out with --only\n",
+            "acceptance: --account: acc is given, but BILLU_ACCEPTANCE_PASSWORD is empty. Fix: put the account's password in BILLU_ACCEPTANCE_PASSWORD (never on the command line)\n",
+        ],
+        [
+            // synth's outputs (and `pulumi stack output --json`) hold the password as [secret]
+            ["--stack", "dev", "--only", "logon", "--outputs", "__tests__/tools/fixtures/acceptance-outputs-secret.json"],
+            { BILLU_ACCEPTANCE_PASSWORD: undefined },
+            "acceptance: --outputs: holds acceptancePassword as [secret] (written without --show-secrets). Fix: read the outputs with their secrets, without a file: --outputs <(pulumi stack output --json --show-secrets), or put the password in BILLU_ACCEPTANCE_PASSWORD\n",
+        ],
+        [
+            ["--stack", "dev", "--only", "logon", "--outputs", "package.json"],
+            { BILLU_ACCEPTANCE_PASSWORD: undefined },
+            "acceptance: --outputs: has no acceptancePassword (logon logs on as svc-acceptance). Fix: read the outputs with their secrets, without a file: --outputs <(pulumi stack output --json --show-secrets), or put the password in BILLU_ACCEPTANCE_PASSWORD\n",
         ],
         [
             ["--stack", "nope"],
@@ -103,6 +118,53 @@ describe("bad input: exit 2, the flag and the fix", () => {
     ])("%j", async (args, env, message) => {
         const r = await run(args as string[], env as Record<string, string | undefined>);
         expect(r).toEqual({ code: 2, out: "", err: message });
+    });
+});
+
+describe("the acceptance account: the model's (billu:directory.acceptance), its password the outputs' secret", () => {
+    const model = modelOf("dev");
+    test("the dev model plans svc-acceptance in OU=Acceptance, in the SSH group, enabled", () => {
+        const a = model.directory!.acceptance!;
+        expect([a.sam, a.dn, a.extraGroups, a.enabled]).toEqual([
+            "svc-acceptance",
+            "CN=svc-acceptance,OU=Acceptance,OU=BillU,DC=billu,DC=remindme,DC=lan",
+            [model.domain!.linuxLogin!.sshGroup],
+            true,
+        ]);
+    });
+    test("read from outputs written with --show-secrets; BILLU_ACCEPTANCE_PASSWORD wins when set", () => {
+        const saved = process.env.BILLU_ACCEPTANCE_PASSWORD;
+        try {
+            delete process.env.BILLU_ACCEPTANCE_PASSWORD;
+            expect(acceptanceAccount(model, { acceptancePassword: "pw-from-outputs" }, undefined, ["logon"])).toEqual({
+                name: "svc-acceptance",
+                password: "pw-from-outputs",
+            });
+            process.env.BILLU_ACCEPTANCE_PASSWORD = "pw-from-env";
+            expect(acceptanceAccount(model, { acceptancePassword: "pw-from-outputs" }, undefined, ["logon"])).toEqual({
+                name: "svc-acceptance",
+                password: "pw-from-env",
+            });
+            // Another account never takes the model account's password from the outputs.
+            delete process.env.BILLU_ACCEPTANCE_PASSWORD;
+            expect(() => acceptanceAccount(model, { acceptancePassword: "pw-from-outputs" }, "lab.alice", ["logon"])).toThrow(
+                "lab.alice is given, but BILLU_ACCEPTANCE_PASSWORD is empty",
+            );
+        } finally {
+            if (saved === undefined) delete process.env.BILLU_ACCEPTANCE_PASSWORD;
+            else process.env.BILLU_ACCEPTANCE_PASSWORD = saved;
+        }
+    });
+    test("a clash with the join account or a staff OU is bad config, naming the key", () => {
+        const problems = new Problems();
+        const plan = model.directory!;
+        expect(
+            planAcceptance({ account: "svc-domain-join", ou: "Departs", enabled: true }, plan, { joinAccount: "svc-domain-join" }, problems),
+        ).toBeUndefined();
+        expect(problems.all.map((p) => `${p.path}: ${p.message}`)).toEqual([
+            'billu:directory.acceptance.account: "svc-domain-join" is already an account of the directory (the join account or a person\'s)',
+            'billu:directory.acceptance.ou: "Departs" is one of the directory\'s own OUs (Utilisateurs, Ordinateurs, Groupes, Departs)',
+        ]);
     });
 });
 
