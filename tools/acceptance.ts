@@ -13,6 +13,7 @@
  *                          @default billu:directory.acceptance's account, its password the outputs' secret
  *                          acceptancePassword (or BILLU_ACCEPTANCE_PASSWORD when set)
  *   --member <host>        the Linux member the logon scenario logs on to @default the domain's first member
+ *   --side <inside|wan>    where the run stands, for the web scenario @default inside
  *   --host-keys accept-new labs only: trust a guest's own host key instead of the stack's pinned `knownHosts`
  *
  * Exit 0 every scenario passed (or the dry run listed them), 1 a scenario failed, 2 bad input (the flag and the
@@ -30,7 +31,7 @@ import type { Scenario, StackOutputs } from "./acceptance/types";
 import { checkStackName, flagValue } from "./paths";
 import { readBilluConfig } from "./stack-config";
 
-const FLAGS_WITH_VALUE = ["--stack", "--config", "--outputs", "--only", "--report", "--account", "--member", "--host-keys"];
+const FLAGS_WITH_VALUE = ["--stack", "--config", "--outputs", "--only", "--report", "--account", "--member", "--host-keys", "--side"];
 const bad = (flag: string, message: string, fix: string) => new InputError([{ path: flag, message, fix }]);
 
 function checkArgs(argv: readonly string[]): void {
@@ -128,6 +129,13 @@ export async function main(argv: readonly string[], out: (s: string) => void = (
                 `${JSON.stringify(hostKeys)} is not pinned or accept-new`,
                 "leave it out (the stack's knownHosts are pinned); accept-new is for labs",
             );
+        const side = arg("--side") ?? "inside";
+        if (side !== "inside" && side !== "wan")
+            throw bad(
+                "--side",
+                `${JSON.stringify(side)} is not inside or wan`,
+                "leave it out on a host of the site; give wan on a host outside it (the internet)",
+            );
         const scenarios = selectScenarios(arg("--only"));
         const configFile = path.resolve(arg("--config") ?? `Pulumi.${stack}.yaml`);
         if (!existsSync(configFile))
@@ -161,6 +169,7 @@ export async function main(argv: readonly string[], out: (s: string) => void = (
                 workDir,
                 acceptNewHostKeys: hostKeys === "accept-new",
                 member: arg("--member"),
+                side: side as "inside" | "wan",
             };
             if (dryRun) {
                 for (const s of applicable) {

@@ -3,6 +3,7 @@
  * says each scenario checks; bad input is exit 2 with the flag and the fix; the runner bounds every check; the
  * reports say what was expected and observed. The scenarios themselves run against real daemons in labs/dc.
  */
+import { createHash } from "crypto";
 import { tmpdir } from "os";
 import * as path from "path";
 import { acceptanceAccount, main } from "../../tools/acceptance";
@@ -40,7 +41,7 @@ async function run(args: string[], env: Record<string, string | undefined> = {})
 const modelOf = (stack: string) => loadModel(readBilluConfig(path.join(ROOT, `Pulumi.${stack}.yaml`)));
 
 describe("--dry-run lists every scenario and its steps from the model, contacting nothing", () => {
-    test.each(["dev", "prod"])("%s: dns checks every record on every DC, logon every DC and one member", async (stack) => {
+    test.each(["dev", "prod"])("%s: dns checks every record on every DC, logon every DC and one member, web both sites", async (stack) => {
         const d = modelOf(stack).domain!;
         const r = await run(["--stack", stack, "--dry-run"]);
         expect(r).toMatchObject({ code: 0, err: "" });
@@ -54,16 +55,39 @@ describe("--dry-run lists every scenario and its steps from the model, contactin
         expect(r.out).toContain(
             `    SSH to ${d.members[0]} as svc-acceptance with the Kerberos ticket alone: expects svc-acceptance; contacts ${d.members[0].toLowerCase()}.${d.fqdn} (ssh)\n`,
         );
+        const w = modelOf(stack).web!;
+        expect(r.out).toContain(`web: the public site from the WAN side, the intranet refused from the WAN and served inside (3 steps)\n`);
+        expect(r.out).toContain(
+            `    intranet site https://${w.intranet.name}/ at ${w.host} (${w.address}): expects 200, its index.html (sha256 ${createHash("sha256")
+                .update(w.intranet.files.find((f) => f.path === "index.html")!.content)
+                .digest("hex")
+                .slice(0, 12)}); contacts ${w.address}:443 (${w.intranet.name})\n`,
+        );
         // Only the site's own addresses and names.
-        const contacts = [...r.out.matchAll(/contacts (.*)$/gm)].flatMap((m) => m[1].split(", "));
-        for (const c of contacts) expect(c.startsWith("10.") || c.includes(`.${d.fqdn} `)).toBe(true);
+        const m = modelOf(stack);
+        const own = new Set(m.hosts.flatMap((h) => h.nics.map((n) => n.address)));
+        const contacts = [...r.out.matchAll(/contacts (.*)$/gm)].flatMap((x) => x[1].split(", "));
+        for (const c of contacts)
+            expect([c, own.has(c.split(/[ :]/)[0]) || c.startsWith(`${d.fqdn} `) || c.split(" ")[0].endsWith(`.${d.fqdn}`)]).toEqual([c, true]);
+    });
+    test("--side wan: the web scenario looks at the router's WAN address (the public DNS's record) and the web server's own listener", async () => {
+        const w = modelOf("dev").web!;
+        const wan = w.publicRecords[0].value;
+        const r = await run(["--stack", "dev", "--dry-run", "--only", "web", "--side", "wan"]);
+        expect(r).toMatchObject({ code: 0, err: "" });
+        expect([...r.out.matchAll(/contacts (.*)$/gm)].map((x) => x[1])).toEqual([
+            `${wan}:443 (${w.public.name})`,
+            `${wan}:80 (${w.public.name})`,
+            `${wan}:443 (${w.intranet.name})`,
+            `${w.address}:443 (${w.intranet.name})`,
+        ]);
     });
     test("ecotech has no DC: both scenarios say why they do not run", async () => {
         const r = await run(["--stack", "ecotech", "--dry-run"]);
         expect(r).toEqual({
             code: 0,
             err: "",
-            out: "[dns] not run: the site has no domain controller (no internal DNS)\n[logon] not run: the site has no domain controller\n",
+            out: "[dns] not run: the site has no domain controller (no internal DNS)\n[logon] not run: the site has no domain controller\n[web] not run: the site has no web server (billu:web)\n",
         });
     });
     test("--member names the member the logon scenario logs on to; a host that is not a member is refused", async () => {
@@ -80,12 +104,17 @@ describe("--dry-run lists every scenario and its steps from the model, contactin
 
 describe("bad input: exit 2, the flag and the fix", () => {
     test.each([
-        [["--stack", "dev", "--only", "foo"], {}, 'acceptance: --only: "foo" is not a scenario. Fix: name scenarios among: dns, logon\n'],
+        [["--stack", "dev", "--only", "foo"], {}, 'acceptance: --only: "foo" is not a scenario. Fix: name scenarios among: dns, logon, web\n'],
         [["--stack", "dev", "--only"], {}, "acceptance: --only: has no value. Fix: give it one: --only <value> (npm run acceptance -- --help lists them)\n"],
         [
             ["--stack", "dev", "--verbose"],
             {},
-            'acceptance: --verbose: "--verbose" is not an option of acceptance. Fix: use --stack, --config, --outputs, --only, --report, --account, --member, --host-keys, --dry-run\n',
+            'acceptance: --verbose: "--verbose" is not an option of acceptance. Fix: use --stack, --config, --outputs, --only, --report, --account, --member, --host-keys, --side, --dry-run\n',
+        ],
+        [
+            ["--stack", "dev", "--side", "outside"],
+            {},
+            'acceptance: --side: "outside" is not inside or wan. Fix: leave it out on a host of the site; give wan on a host outside it (the internet)\n',
         ],
         [["--dry-run"], {}, "acceptance: --stack: is required. Fix: npm run acceptance -- --stack dev --dry-run\n"],
         [

@@ -2,5 +2,6 @@
 import type { Scenario } from "../types";
 import { dnsScenario } from "./dns";
 import { logonScenario } from "./logon";
+import { webScenario } from "./web";
 
-export const SCENARIOS: readonly Scenario[] = [dnsScenario, logonScenario];
+export const SCENARIOS: readonly Scenario[] = [dnsScenario, logonScenario, webScenario];
