@@ -44,7 +44,7 @@ export const directorySchema = z
             .default({})
             .describe(
                 "The acceptance account `npm run acceptance` logs on as: created by the directory step in an OU of its own, " +
-                    "its password a generated secret (stack output `acceptance.password`), member of billu:domain.linuxLogin.sshGroup.",
+                    "its password a generated secret (the secret stack output `acceptancePassword`), member of billu:domain.linuxLogin.sshGroup.",
             ),
     })
     .strict()
