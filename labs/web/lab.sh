@@ -328,6 +328,7 @@ sed 's/^/    /' "$LAB_DIR/acceptance-lan.log"
 lab_expect "  its JUnit report counts 3 steps, no failure" pass grep -q '<testsuites [^>]*tests="3" failures="0"' "$LAB_DIR/acceptance-lan/acceptance.xml"
 lab_fig "acceptance web, both sides" "$(lab_since "$t") ms"
 # Broken daemon: Apache stopped, the same run from the LAN fails (exit 1) and its report says why, step by step.
+# shellcheck disable=SC1091 # the lab's own envvars, written above
 (. "$LAB_DIR/envvars" && ip netns exec bweb-dmz apache2 -f "$CONF" -k stop) # as the systemctl stub runs it, with Debian's envvars
 lab_wait 10 "Apache stopped" sh -c "! ip netns exec bweb-dmz curl -s -o /dev/null --max-time 2 http://$WEB_ADDR:$HTTP_PORT/"
 lab_expect "Apache stopped: acceptance web from the LAN fails (exit 1, not bad input)" pass acceptance_exit 1 lan "$LAB_DIR/acceptance-stopped"
