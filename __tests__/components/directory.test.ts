@@ -136,7 +136,8 @@ describe("the Windows step (rendered PowerShell; ladder level 2: no PowerShell o
     test("nothing is ever deleted; passwords only from the step's secrets, to change at first logon", () => {
         expect(PS1).not.toMatch(/Remove-AD(User|Object|OrganizationalUnit|Group|Computer)\b/);
         expect(PS1).toContain("AccountPassword = (ConvertTo-SecureString (Get-BilluSecret $u.password) -AsPlainText -Force)");
-        expect(PS1).toContain("ChangePasswordAtLogon = $true");
+        // Every person must change it; the acceptance account (mustChangePassword: false in the plan) keeps its own.
+        expect(PS1).toContain("ChangePasswordAtLogon = ($u.mustChangePassword -ne $false)");
         expect(code.join("\n").match(/Get-BilluSecret/g)).toHaveLength(2);
         expect(PS1).not.toMatch(/Write-(Output|Host|Change)[^\n]*(password|Secret)/i);
     });
