@@ -167,7 +167,7 @@ lab_expect "$SAM1 binding with a wrong password: data 52e (so 773 above means th
 lab_expect "the step's output shows no password" fail leaks_password "$LAB_DIR/passwords.sample" "$LAB_DIR/apply.sample.log"
 # The acceptance account: in its own OU, in the SSH group, enabled, and its generated password works as is (no
 # must-change: an LDAP bind succeeds, where a person's initial password answers 773 above).
-grep "^$ACC_SAM	" "$LAB_DIR/passwords.sample" | cut -f2 | tr -d '\n' >"$LAB_DIR/pw-acc"
+awk -F '\t' -v s="$ACC_SAM" '$1 == s { printf "%s", $2 }' "$LAB_DIR/passwords.sample" >"$LAB_DIR/pw-acc"
 lab_expect "the acceptance account $ACC_SAM is at $ACC_DN" pass acc_attr_is sAMAccountName "$ACC_SAM"
 lab_expect "$ACC_SAM is a member of $SSH_GROUP (the domain step's group, joined by name)" pass acc_attr_is memberOf "CN=$SSH_GROUP,CN=Users,$(node -e 'console.log(require(process.argv[1]).domainDn)' "$S1/rendered/$DC_NAME/var/lib/billu/directory/plan.json")"
 lab_expect "$ACC_SAM is enabled (userAccountControl 512)" pass acc_attr_is userAccountControl 512
