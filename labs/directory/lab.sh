@@ -137,7 +137,6 @@ ip netns exec "$LAB-dc" samba-tool group add "$SSH_GROUP" -s "$D/smb.conf" >/dev
 # The acceptance account as the model plans it (its DN and groups from the rendered plan's one user with extraGroups).
 ACC_SAM=$(node -e 'console.log(require(process.argv[1]).users.find((u) => u.extraGroups).sam)' "$S1/rendered/$DC_NAME/var/lib/billu/directory/plan.json")
 ACC_DN=$(node -e 'console.log(require(process.argv[1]).users.find((u) => u.extraGroups).dn)' "$S1/rendered/$DC_NAME/var/lib/billu/directory/plan.json")
-binds_ok() { ip netns exec "$LAB-cl" ldapwhoami -H "ldaps://$DC_IP" -x -D "$1@$DOMAIN" -y "$2" >/dev/null 2>&1; } # <sam> <password file>
 acc_attr_is() { test "$(ldaps -b "$ACC_DN" -s base "$1" | sed -n "s/^$1: //p")" = "$2"; } # <attribute> <value>
 
 # 1. the committed sample export
@@ -165,14 +164,10 @@ printf 'not-the-password' >"$LAB_DIR/pw0"
 lab_expect "$SAM1 binding with its initial password: data 773 (must change password)" pass bind_answers "$SAM1" "$LAB_DIR/pw1" 773
 lab_expect "$SAM1 binding with a wrong password: data 52e (so 773 above means the password was right)" pass bind_answers "$SAM1" "$LAB_DIR/pw0" 52e
 lab_expect "the step's output shows no password" fail leaks_password "$LAB_DIR/passwords.sample" "$LAB_DIR/apply.sample.log"
-# The acceptance account: in its own OU, in the SSH group, enabled, and its generated password works as is (no
-# must-change: an LDAP bind succeeds, where a person's initial password answers 773 above).
-awk -F '\t' -v s="$ACC_SAM" '$1 == s { printf "%s", $2 }' "$LAB_DIR/passwords.sample" >"$LAB_DIR/pw-acc"
+# The acceptance account: in its own OU, in the SSH group, enabled (its logon is proven in labs/dc).
 lab_expect "the acceptance account $ACC_SAM is at $ACC_DN" pass acc_attr_is sAMAccountName "$ACC_SAM"
 lab_expect "$ACC_SAM is a member of $SSH_GROUP (the domain step's group, joined by name)" pass acc_attr_is memberOf "CN=$SSH_GROUP,CN=Users,$(node -e 'console.log(require(process.argv[1]).domainDn)' "$S1/rendered/$DC_NAME/var/lib/billu/directory/plan.json")"
 lab_expect "$ACC_SAM is enabled (userAccountControl 512)" pass acc_attr_is userAccountControl 512
-lab_expect "$ACC_SAM binds with its generated password as is (no must-change)" pass binds_ok "$ACC_SAM" "$LAB_DIR/pw-acc"
-lab_expect "$ACC_SAM with a wrong password does not bind" fail binds_ok "$ACC_SAM" "$LAB_DIR/pw0"
 
 # 2. the same plan again
 lab_log "2. apply the same plan again"
