@@ -163,6 +163,8 @@ export interface DirectoryPlan {
     readonly summary: Readonly<Record<PersonAction, number>>;
     /** What the sync does but a reviewer should know (a department zone nobody is left in); never blocks it. */
     readonly warnings: readonly string[];
+    /** The acceptance account (`billu:directory.acceptance`), set by the directory service's planner. */
+    readonly acceptance?: AcceptancePlan;
 }
 
 export interface DirectoryInput {
@@ -880,4 +882,58 @@ export function directoryOf(
     });
     for (const p of r.problems) problems.add(p.path, p.message, p.fix);
     return problems.count === 0 ? r.plan : undefined;
+}
+
+/**
+ * The acceptance account (`billu:directory.acceptance`, issue #23): one account in an OU of its own under the
+ * managed OU, outside the HR export, whose password is a generated secret handed to the directory step and read by
+ * `npm run acceptance` from the stack's outputs. Member of the group the Linux members let in over SSH
+ * (`billu:domain.linuxLogin.sshGroup`, created by the DC's domain step), so the logon scenario can log on to one.
+ * Its password does not have to be changed at first logon: no person ever uses it.
+ */
+export interface AcceptancePlan {
+    readonly sam: string;
+    readonly upn: string;
+    readonly cn: string;
+    readonly dn: string;
+    /** Its own OU (`OU=Acceptance,OU=BillU,...`). */
+    readonly ou: OuPlan;
+    /** Groups the directory does not manage (created by the domain step), joined by name, never left. */
+    readonly extraGroups: readonly string[];
+    readonly enabled: boolean;
+}
+
+/** The acceptance account's plan, or undefined (with a problem) when its name or OU clashes with the directory's. */
+export function planAcceptance(
+    cfg: { readonly account: string; readonly ou: string; readonly enabled: boolean },
+    plan: Pick<DirectoryPlan, "domain" | "rootDn" | "people">,
+    domain: { readonly joinAccount?: string; readonly sshGroup?: string },
+    problems: Problems,
+): AcceptancePlan | undefined {
+    const at = "billu:directory.acceptance";
+    const before = problems.count;
+    const taken = [...(domain.joinAccount ? [domain.joinAccount] : []), ...plan.people.map((p) => p.sam)];
+    if (taken.some((s) => s.toLowerCase() === cfg.account.toLowerCase()))
+        problems.add(
+            `${at}.account`,
+            `${JSON.stringify(cfg.account)} is already an account of the directory (the join account or a person's)`,
+            "name the acceptance account differently (default svc-acceptance)",
+        );
+    if ((Object.values(OU_NAMES) as string[]).some((n) => n.toLowerCase() === cfg.ou.toLowerCase()))
+        problems.add(
+            `${at}.ou`,
+            `${JSON.stringify(cfg.ou)} is one of the directory's own OUs (${Object.values(OU_NAMES).join(", ")})`,
+            "give the acceptance account an OU of its own (default Acceptance)",
+        );
+    if (problems.count > before) return undefined;
+    const ouDn = `OU=${escapeRdn(cfg.ou)},${plan.rootDn}`;
+    return {
+        sam: cfg.account,
+        upn: `${cfg.account}@${plan.domain}`,
+        cn: cfg.account,
+        dn: `CN=${escapeRdn(cfg.account)},${ouDn}`,
+        ou: { key: "acceptance", name: cfg.ou, dn: ouDn, description: "The acceptance account: BillU's scenarios run as it (npm run acceptance)" },
+        extraGroups: domain.sshGroup ? [domain.sshGroup] : [],
+        enabled: cfg.enabled,
+    };
 }

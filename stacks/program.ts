@@ -154,5 +154,7 @@ export async function main(): Promise<Record<string, unknown>> {
         // The SSH host keys the stack generated for its Debian guests (pinned by the guest steps), as known_hosts lines.
         knownHosts: knownHostsOf(site.ctx.vms, (h) => model.host(h).nics[0].address),
         ...vpnOutputs(model, site.vpn),
+        // What `npm run acceptance` logs on as; the password stays a secret (`pulumi stack output --show-secrets`).
+        ...(site.acceptance ? { acceptanceAccount: site.acceptance.account, acceptancePassword: site.acceptance.password } : {}),
     };
 }

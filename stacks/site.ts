@@ -55,6 +55,8 @@ export class Site extends pulumi.ComponentResource {
     public readonly ctx: SiteContext;
     public readonly docs: SiteDocs;
     public readonly caCertPem: pulumi.Output<string>;
+    /** The acceptance account and its password (a secret), for `npm run acceptance` (issue #23). */
+    public readonly acceptance?: { readonly account: string; readonly password: pulumi.Output<string> };
     /** This site's end of the site-to-site tunnel (billu:vpn), if any. */
     public readonly vpn?: SiteToSiteVpn;
 
@@ -116,7 +118,7 @@ export class Site extends pulumi.ComponentResource {
         this.ctx = ctx;
         // The directory from the HR export, applied on the first DC once the domain is up (components/directory).
         if (model.directory && model.hostsByRole("dc").length > 0) {
-            new Directory(`${name}-directory`, { ctx }, { parent: this });
+            this.acceptance = new Directory(`${name}-directory`, { ctx }, { parent: this }).acceptance;
             this.docs.sections["Directory"] = directoryDocs(model.directory);
         }
         // Proxmox VE HA for the stateful VMs, on a cluster of more than one node (nothing to fail over to otherwise).

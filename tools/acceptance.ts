@@ -9,8 +9,11 @@
  *   --only <a,b>           these scenarios only @default every scenario that applies to the site
  *   --report <dir>         writes acceptance.xml (JUnit) and acceptance.md there
  *   --dry-run              lists the scenarios, their steps and what each contacts; contacts nothing
- *   --account <name>       the acceptance account (its password in the environment: BILLU_ACCEPTANCE_PASSWORD)
+ *   --account <name>       another account than the model's (its password in BILLU_ACCEPTANCE_PASSWORD)
+ *                          @default billu:directory.acceptance's account, its password the outputs' secret
+ *                          acceptancePassword (or BILLU_ACCEPTANCE_PASSWORD when set)
  *   --member <host>        the Linux member the logon scenario logs on to @default the domain's first member
+ *   --side <inside|wan>    where the run stands, for the web scenario @default inside
  *   --host-keys accept-new labs only: trust a guest's own host key instead of the stack's pinned `knownHosts`
  *
  * Exit 0 every scenario passed (or the dry run listed them), 1 a scenario failed, 2 bad input (the flag and the
@@ -28,7 +31,7 @@ import type { Scenario, StackOutputs } from "./acceptance/types";
 import { checkStackName, flagValue } from "./paths";
 import { readBilluConfig } from "./stack-config";
 
-const FLAGS_WITH_VALUE = ["--stack", "--config", "--outputs", "--only", "--report", "--account", "--member", "--host-keys"];
+const FLAGS_WITH_VALUE = ["--stack", "--config", "--outputs", "--only", "--report", "--account", "--member", "--host-keys", "--side"];
 const bad = (flag: string, message: string, fix: string) => new InputError([{ path: flag, message, fix }]);
 
 function checkArgs(argv: readonly string[]): void {
@@ -75,6 +78,42 @@ function readOutputs(file: string, flag: string, required: boolean): StackOutput
     }
 }
 
+/**
+ * The account the scenarios log on as: `--account`, else the model's (billu:directory.acceptance); its password from
+ * BILLU_ACCEPTANCE_PASSWORD, else the outputs' secret `acceptancePassword` (never from a command line).
+ */
+export function acceptanceAccount(
+    model: { readonly directory?: { readonly acceptance?: { readonly sam: string } } },
+    outputs: StackOutputs,
+    flag: string | undefined,
+    needing: readonly string[],
+): { name: string; password: string } {
+    const name = flag ?? model.directory?.acceptance?.sam;
+    if (!name)
+        throw bad(
+            "--account",
+            `${needing.join(", ")} needs an account, and the site's model has no directory (so no billu:directory.acceptance account)`,
+            "give --account <name> and its password in BILLU_ACCEPTANCE_PASSWORD, or leave the scenario out with --only",
+        );
+    const fromEnv = process.env.BILLU_ACCEPTANCE_PASSWORD;
+    if (fromEnv) return { name, password: fromEnv };
+    const out = outputs.acceptancePassword;
+    if (flag === undefined && typeof out === "string" && out !== "" && out !== "[secret]") return { name, password: out };
+    if (flag !== undefined)
+        throw bad(
+            "--account",
+            `${flag} is given, but BILLU_ACCEPTANCE_PASSWORD is empty`,
+            "put the account's password in BILLU_ACCEPTANCE_PASSWORD (never on the command line)",
+        );
+    throw bad(
+        "--outputs",
+        out === "[secret]"
+            ? "holds acceptancePassword as [secret] (written without --show-secrets)"
+            : `has no acceptancePassword (${needing.join(", ")} logs on as ${name})`,
+        "read the outputs with their secrets, without a file: --outputs <(pulumi stack output --json --show-secrets), or put the password in BILLU_ACCEPTANCE_PASSWORD",
+    );
+}
+
 export async function main(argv: readonly string[], out: (s: string) => void = (s) => process.stdout.write(s)): Promise<number> {
     try {
         checkArgs(argv);
@@ -89,6 +128,13 @@ export async function main(argv: readonly string[], out: (s: string) => void = (
                 "--host-keys",
                 `${JSON.stringify(hostKeys)} is not pinned or accept-new`,
                 "leave it out (the stack's knownHosts are pinned); accept-new is for labs",
+            );
+        const side = arg("--side") ?? "inside";
+        if (side !== "inside" && side !== "wan")
+            throw bad(
+                "--side",
+                `${JSON.stringify(side)} is not inside or wan`,
+                "leave it out on a host of the site; give wan on a host outside it (the internet)",
             );
         const scenarios = selectScenarios(arg("--only"));
         const configFile = path.resolve(arg("--config") ?? `Pulumi.${stack}.yaml`);
@@ -107,31 +153,28 @@ export async function main(argv: readonly string[], out: (s: string) => void = (
         );
         const applicable = scenarios.filter((s) => s.skip(model) === undefined);
         for (const s of scenarios.filter((x) => x.skip(model) !== undefined)) out(`[${s.name}] not run: ${s.skip(model)}\n`);
-        const accountName = arg("--account");
-        const password = process.env.BILLU_ACCEPTANCE_PASSWORD;
-        if (!dryRun && applicable.some((s) => s.needs?.includes("account")) && (!accountName || !password))
-            throw bad(
-                "--account",
-                `${applicable
-                    .filter((s) => s.needs?.includes("account"))
-                    .map((s) => s.name)
-                    .join(", ")} needs the acceptance account and its password`,
-                "give --account <name> and put its password in BILLU_ACCEPTANCE_PASSWORD (never on the command line), or leave the scenario out with --only",
-            );
+        const needing = applicable.filter((s) => s.needs?.includes("account")).map((s) => s.name);
+        const account =
+            needing.length === 0
+                ? undefined
+                : dryRun
+                  ? { name: arg("--account") ?? model.directory?.acceptance?.sam ?? "<--account>", password: "" }
+                  : acceptanceAccount(model, outputs, arg("--account"), needing);
         const workDir = mkdtempSync(path.join(tmpdir(), "billu-acceptance-"));
         try {
             const input = {
                 model,
                 outputs,
-                account: accountName && password ? { name: accountName, password } : undefined,
+                account,
                 workDir,
                 acceptNewHostKeys: hostKeys === "accept-new",
                 member: arg("--member"),
+                side: side as "inside" | "wan",
             };
             if (dryRun) {
                 for (const s of applicable) {
                     const checks = s.checks(input);
-                    out(`${s.name}: ${s.title} (${checks.length} steps${s.needs?.includes("account") ? "; needs --account" : ""})\n`);
+                    out(`${s.name}: ${s.title} (${checks.length} steps${s.needs?.includes("account") ? `; logs on as ${account?.name}` : ""})\n`);
                     for (const c of checks) out(`    ${c.name}: expects ${c.expected}; contacts ${c.contacts.join(", ")}\n`);
                 }
                 return 0;

@@ -48,12 +48,16 @@ class Db:
     def search(self, base, scope, expression, attrs):
         if expression == "(objectClass=computer)":
             return [Msg(c["dn"], {"sAMAccountName": c["sam"], "description": "Dell", "userAccountControl": "4096"}) for c in case["computers"]]
+        if expression == "(objectClass=group)":
+            return [Msg(g["dn"], {"sAMAccountName": g["sam"]}) for g in case.get("groups", [])]
+        if expression == "(&(objectCategory=person)(objectClass=user))":
+            return [Msg(u["dn"], dict(u["attrs"])) for u in case.get("users", [])]
         return []
 
-applier = mod.Applier(Db(), case["plan"], {})
+applier = mod.Applier(Db(), case["plan"], case.get("secrets", {}))
 applier.snapshot()
 applier.diff()
-print(json.dumps({"refusals": applier.refusals, "ops": [[op.kind, op.dn, op.new_dn] for op in applier.ops]}))
+print(json.dumps({"refusals": applier.refusals, "ops": [[op.kind, op.dn, op.new_dn] for op in applier.ops], "ldif": [op.ldif(redact=True) for op in applier.ops]}))
 `;
 
 const DOMAIN_DN = "DC=billu,DC=remindme,DC=lan";
@@ -70,10 +74,12 @@ const PLAN = {
 
 /** The applier's verdict for the plan above when PC0998$ already exists at `dn` (or nowhere). */
 function verdict(dn?: string): { refusals: string[]; ops: (string | null)[][] } {
-    const r = spawnSync("python3", ["-c", HARNESS, APPLIER], {
-        input: JSON.stringify({ plan: PLAN, computers: dn ? [{ sam: "PC0998$", dn }] : [] }),
-        encoding: "utf8",
-    });
+    const { refusals, ops } = run({ plan: PLAN, computers: dn ? [{ sam: "PC0998$", dn }] : [] });
+    return { refusals, ops };
+}
+
+function run(c: object): { refusals: string[]; ops: (string | null)[][]; ldif: string[] } {
+    const r = spawnSync("python3", ["-c", HARNESS, APPLIER], { input: JSON.stringify(c), encoding: "utf8" });
     expect(r.error ? "python3 is required by the unit suite" : r.stderr).toBe("");
     return JSON.parse(r.stdout);
 }
@@ -100,5 +106,58 @@ describe("apply_samba.py adopts a computer account only under the managed OU", (
 
     test("no account yet: created", () => {
         expect(verdict()).toEqual({ refusals: [], ops: [["add", PLANNED, null]] });
+    });
+});
+
+describe("apply_samba.py and the acceptance account (billu:directory.acceptance, as renderApplierPlan writes it)", () => {
+    const OU = `OU=Acceptance,${ROOT_DN}`;
+    const DN = `CN=svc-acceptance,${OU}`;
+    const SSH = `CN=GG_SSH_Linux,CN=Users,${DOMAIN_DN}`;
+    const user = {
+        sam: "svc-acceptance",
+        dn: DN,
+        cn: "svc-acceptance",
+        enabled: true,
+        upn: "svc-acceptance@billu.remindme.lan",
+        mail: "",
+        displayName: "svc-acceptance",
+        givenName: "",
+        sn: "",
+        title: "",
+        department: "",
+        company: "",
+        telephoneNumber: "",
+        mobile: "",
+        manager: "",
+        groups: [],
+        password: "pw-svc-acceptance",
+        mustChangePassword: false,
+        extraGroups: ["GG_SSH_Linux"],
+    };
+    const plan = { rootDn: ROOT_DN, domainDn: DOMAIN_DN, ous: [], groups: [], users: [user], computers: [] };
+    const secrets = { "pw-svc-acceptance": "x" };
+
+    test("created with its password, no pwdLastSet 0 (nobody changes it), and added to the domain step's SSH group", () => {
+        const r = run({ plan, computers: [], groups: [{ sam: "GG_SSH_Linux", dn: SSH }], secrets });
+        expect(r.refusals).toEqual([]);
+        expect(r.ops).toEqual([
+            ["add", DN, null],
+            ["modify", SSH, null],
+        ]);
+        expect(r.ldif[0]).toBe(
+            `dn: ${DN}\nchangetype: add\nobjectClass: user\nsAMAccountName: svc-acceptance\nuserPrincipalName: svc-acceptance@billu.remindme.lan\ndisplayName: svc-acceptance\nuserAccountControl: 512\nunicodePwd:: [secret]\n`,
+        );
+        expect(r.ldif[1]).toBe(`dn: ${SSH}\nchangetype: modify\nadd: member\nmember: ${DN}\n-\n`);
+    });
+
+    test("already in the SSH group: nothing to write", () => {
+        const attrs = { sAMAccountName: "svc-acceptance", userAccountControl: "512", userPrincipalName: user.upn, displayName: user.sam, memberOf: SSH };
+        const r = run({ plan, computers: [], groups: [{ sam: "GG_SSH_Linux", dn: SSH }], users: [{ dn: DN, attrs }], secrets });
+        expect(r).toEqual({ refusals: [], ops: [], ldif: [] });
+    });
+
+    test("the SSH group missing (no domain step ran): refused, naming the group and what creates it", () => {
+        const r = run({ plan, computers: [], groups: [], secrets });
+        expect(r.refusals).toEqual(["the group GG_SSH_Linux of svc-acceptance does not exist (the DC's domain step creates it: run it first)"]);
     });
 });

@@ -19,7 +19,8 @@ describe("the plan file the appliers read", () => {
 
     test("every object, one per line, and nothing personal the DC does not need (no identity, no birth date)", () => {
         expect(Object.keys(doc)).toEqual(["version", "domainDn", "rootDn", "departuresDn", "ous", "groups", "users", "computers"]);
-        expect([doc.ous.length, doc.groups.length, doc.users.length, doc.computers.length]).toEqual([75, 36, 167, 167]);
+        // The 167 people of the export plus the acceptance account and its OU (billu:directory.acceptance).
+        expect([doc.ous.length, doc.groups.length, doc.users.length, doc.computers.length]).toEqual([76, 36, 168, 167]);
         expect(text.split("\n").filter((l) => l.startsWith('    {"sam":"lea.laurent2"'))).toHaveLength(1);
         expect(text).not.toMatch(/\d{2}\/\d{2}\/\d{4}|\|\d{4}-\d{2}-\d{2}|identity/);
         expect(doc.users.find((u: { sam: string }) => u.sam === "lea.laurent2")).toEqual({
@@ -135,7 +136,8 @@ describe("the Windows step (rendered PowerShell; ladder level 2: no PowerShell o
     test("nothing is ever deleted; passwords only from the step's secrets, to change at first logon", () => {
         expect(PS1).not.toMatch(/Remove-AD(User|Object|OrganizationalUnit|Group|Computer)\b/);
         expect(PS1).toContain("AccountPassword = (ConvertTo-SecureString (Get-BilluSecret $u.password) -AsPlainText -Force)");
-        expect(PS1).toContain("ChangePasswordAtLogon = $true");
+        // Every person must change it; the acceptance account (mustChangePassword: false in the plan) keeps its own.
+        expect(PS1).toContain("ChangePasswordAtLogon = ($u.mustChangePassword -ne $false)");
         expect(code.join("\n").match(/Get-BilluSecret/g)).toHaveLength(2);
         expect(PS1).not.toMatch(/Write-(Output|Host|Change)[^\n]*(password|Secret)/i);
     });

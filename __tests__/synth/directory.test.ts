@@ -104,7 +104,23 @@ describe("the committed export and lock", () => {
             count("billu:directory:Account"),
             count("billu:directory:Computer"),
             rs.filter((r) => r.type === "random:index/randomPassword:RandomPassword" && r.name.startsWith("par-directory-")).length,
-        ]).toEqual([75, 36, 167, 167, 167]);
+            count("billu:directory:AcceptanceAccount"),
+        ]).toEqual([75, 36, 167, 167, 168, 1]);
+        // The acceptance account (billu:directory.acceptance): its own password, the same alphabet as a person's.
+        const acc = rs.find((r) => r.name === "par-directory-acceptance")!;
+        expect(acc.inputs).toEqual({
+            sam: "svc-acceptance",
+            upn: "svc-acceptance@billu.remindme.lan",
+            dn: "CN=svc-acceptance,OU=Acceptance,OU=BillU,DC=billu,DC=remindme,DC=lan",
+            groups: ["GRP-Linux-SSH"],
+            enabled: true,
+        });
+        expect(rs.find((r) => r.name === "par-directory-acceptance-password")!.inputs).toMatchObject({
+            length: 20,
+            upper: false,
+            lower: false,
+            minSpecial: 17,
+        });
         const lea = rs.find((r) => r.name === "par-directory-user-lea.laurent2")!;
         expect(lea.parent).toBe(rs.find((r) => r.type === "billu:directory:Directory")!.urn);
         expect(lea.inputs).toMatchObject({ sam: "lea.laurent2", enabled: true, manager: "benoit.martinez", title: "Responsable" });
@@ -123,7 +139,12 @@ describe("the committed export and lock", () => {
         expect([apply.inputs.stdin, apply.inputs.logging, apply.inputs.triggers[1]]).toEqual(["[secret]", "none", "[secret]"]);
         expect(apply.options.additionalSecretOutputs).toEqual(expect.arrayContaining(["stdout", "stderr"]));
         const plan = readFileSync(path.join(committed.out, "rendered", "PAR-DC01", "var", "lib", "billu", "directory", "plan.json"), "utf8");
-        expect(JSON.parse(plan).users).toHaveLength(167);
+        // The 167 people and the acceptance account, whose password is a secret of the step like theirs.
+        expect(JSON.parse(plan).users).toHaveLength(168);
+        expect(JSON.parse(plan).users[167]).toMatchObject({ sam: "svc-acceptance", password: "pw-svc-acceptance", mustChangePassword: false });
+        // What `npm run acceptance` reads: the account by name, its password a secret output (`[secret]` here).
+        const outputs = JSON.parse(readFileSync(path.join(committed.out, "outputs.json"), "utf8"));
+        expect([outputs.acceptanceAccount, outputs.acceptancePassword]).toEqual(["svc-acceptance", "[secret]"]);
     });
 
     test("directory.json: every person against the lock (all none); the lock written equals the committed one", () => {

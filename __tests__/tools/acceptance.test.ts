@@ -3,9 +3,12 @@
  * says each scenario checks; bad input is exit 2 with the flag and the fix; the runner bounds every check; the
  * reports say what was expected and observed. The scenarios themselves run against real daemons in labs/dc.
  */
+import { createHash } from "crypto";
 import { tmpdir } from "os";
 import * as path from "path";
-import { main } from "../../tools/acceptance";
+import { acceptanceAccount, main } from "../../tools/acceptance";
+import { planAcceptance } from "../../model/directory";
+import { Problems } from "../../model/errors";
 import { junitReport, markdownReport } from "../../tools/acceptance/report";
 import { runScenarios } from "../../tools/acceptance/runner";
 import type { Scenario, ScenarioResult } from "../../tools/acceptance/types";
@@ -38,33 +41,58 @@ async function run(args: string[], env: Record<string, string | undefined> = {})
 const modelOf = (stack: string) => loadModel(readBilluConfig(path.join(ROOT, `Pulumi.${stack}.yaml`)));
 
 describe("--dry-run lists every scenario and its steps from the model, contacting nothing", () => {
-    test.each(["dev", "prod"])("%s: dns checks every record on every DC, logon every DC and one member", async (stack) => {
+    test.each(["dev", "prod"])("%s: dns checks every record on every DC, logon every DC and one member, web both sites", async (stack) => {
         const d = modelOf(stack).domain!;
         const r = await run(["--stack", stack, "--dry-run"]);
         expect(r).toMatchObject({ code: 0, err: "" });
         const dnsSteps = d.dcs.length * (d.records.filter((x) => x.a).length + d.records.length + d.extraRecords.length);
         expect(r.out).toContain(`dns: every host's A and PTR record and the services' records, on every DC (${dnsSteps} steps)\n`);
-        expect(r.out).toContain(`logon: Kerberos, LDAPS bind and SSH logon of the acceptance account (${2 * d.dcs.length + 1} steps; needs --account)\n`);
+        expect(r.out).toContain(
+            `logon: Kerberos, LDAPS bind and SSH logon of the acceptance account (${2 * d.dcs.length + 1} steps; logs on as svc-acceptance)\n`,
+        );
         const first = d.records.find((x) => x.a)!;
         expect(r.out).toContain(`    A ${first.name}.${d.fqdn} (asking ${d.dcs[0].name}): expects ${first.address}; contacts ${d.dcs[0].address}\n`);
         expect(r.out).toContain(
-            `    SSH to ${d.members[0]} as <--account> with the Kerberos ticket alone: expects <--account>; contacts ${d.members[0].toLowerCase()}.${d.fqdn} (ssh)\n`,
+            `    SSH to ${d.members[0]} as svc-acceptance with the Kerberos ticket alone: expects svc-acceptance; contacts ${d.members[0].toLowerCase()}.${d.fqdn} (ssh)\n`,
+        );
+        const w = modelOf(stack).web!;
+        expect(r.out).toContain(`web: the public site from the WAN side, the intranet refused from the WAN and served inside (3 steps)\n`);
+        expect(r.out).toContain(
+            `    intranet site https://${w.intranet.name}/ at ${w.host} (${w.address}): expects 200, its index.html (sha256 ${createHash("sha256")
+                .update(w.intranet.files.find((f) => f.path === "index.html")!.content)
+                .digest("hex")
+                .slice(0, 12)}); contacts ${w.address}:443 (${w.intranet.name})\n`,
         );
         // Only the site's own addresses and names.
-        const contacts = [...r.out.matchAll(/contacts (.*)$/gm)].flatMap((m) => m[1].split(", "));
-        for (const c of contacts) expect(c.startsWith("10.") || c.includes(`.${d.fqdn} `)).toBe(true);
+        const m = modelOf(stack);
+        const own = new Set(m.hosts.flatMap((h) => h.nics.map((n) => n.address)));
+        const contacts = [...r.out.matchAll(/contacts (.*)$/gm)].flatMap((x) => x[1].split(", "));
+        for (const c of contacts)
+            expect([c, own.has(c.split(/[ :]/)[0]) || c.startsWith(`${d.fqdn} `) || c.split(" ")[0].endsWith(`.${d.fqdn}`)]).toEqual([c, true]);
+    });
+    test("--side wan: the web scenario looks at the router's WAN address (the public DNS's record) and the web server's own listener", async () => {
+        const w = modelOf("dev").web!;
+        const wan = w.publicRecords[0].value;
+        const r = await run(["--stack", "dev", "--dry-run", "--only", "web", "--side", "wan"]);
+        expect(r).toMatchObject({ code: 0, err: "" });
+        expect([...r.out.matchAll(/contacts (.*)$/gm)].map((x) => x[1])).toEqual([
+            `${wan}:443 (${w.public.name})`,
+            `${wan}:80 (${w.public.name})`,
+            `${wan}:443 (${w.intranet.name})`,
+            `${w.address}:443 (${w.intranet.name})`,
+        ]);
     });
     test("ecotech has no DC and no mail server: each scenario says why it does not run", async () => {
         const r = await run(["--stack", "ecotech", "--dry-run"]);
         expect(r).toEqual({
             code: 0,
             err: "",
-            out: "[dns] not run: the site has no domain controller (no internal DNS)\n[logon] not run: the site has no domain controller\n[mail] not run: the site has no mail server\n[shares] not run: the site has no file server\n",
+            out: "[dns] not run: the site has no domain controller (no internal DNS)\n[logon] not run: the site has no domain controller\n[mail] not run: the site has no mail server\n[shares] not run: the site has no file server\n[web] not run: the site has no web server (billu:web)\n",
         });
     });
     test("--member names the member the logon scenario logs on to; a host that is not a member is refused", async () => {
         const r = await run(["--stack", "dev", "--dry-run", "--only", "logon", "--member", "PAR-MAIL01"]);
-        expect(r.out).toContain("SSH to PAR-MAIL01 as <--account>");
+        expect(r.out).toContain("SSH to PAR-MAIL01 as svc-acceptance");
         const bad = await run(["--stack", "dev", "--dry-run", "--only", "logon", "--member", "PAR-DC01"]);
         expect(bad).toEqual({
             code: 2,
@@ -76,12 +104,17 @@ describe("--dry-run lists every scenario and its steps from the model, contactin
 
 describe("bad input: exit 2, the flag and the fix", () => {
     test.each([
-        [["--stack", "dev", "--only", "foo"], {}, 'acceptance: --only: "foo" is not a scenario. Fix: name scenarios among: dns, logon, mail, shares\n'],
+        [["--stack", "dev", "--only", "foo"], {}, 'acceptance: --only: "foo" is not a scenario. Fix: name scenarios among: dns, logon, mail, shares, web\n'],
         [["--stack", "dev", "--only"], {}, "acceptance: --only: has no value. Fix: give it one: --only <value> (npm run acceptance -- --help lists them)\n"],
         [
             ["--stack", "dev", "--verbose"],
             {},
-            'acceptance: --verbose: "--verbose" is not an option of acceptance. Fix: use --stack, --config, --outputs, --only, --report, --account, --member, --host-keys, --dry-run\n',
+            'acceptance: --verbose: "--verbose" is not an option of acceptance. Fix: use --stack, --config, --outputs, --only, --report, --account, --member, --host-keys, --side, --dry-run\n',
+        ],
+        [
+            ["--stack", "dev", "--side", "outside"],
+            {},
+            'acceptance: --side: "outside" is not inside or wan. Fix: leave it out on a host of the site; give wan on a host outside it (the internet)\n',
         ],
         [["--dry-run"], {}, "acceptance: --stack: is required. Fix: npm run acceptance -- --stack dev --dry-run\n"],
         [
@@ -93,7 +126,18 @@ describe("bad input: exit 2, the flag and the fix", () => {
         [
             ["--stack", "dev", "--only", "logon", "--account", "acc", "--outputs", "package.json"],
             { BILLU_ACCEPTANCE_PASSWORD: undefined },
-            "acceptance: --account: logon needs the acceptance account and its password. Fix: give --account <name> and put its password in BILLU_ACCEPTANCE_PASSWORD (never on the command line), or leave the scenario out with --only\n",
+            "acceptance: --account: acc is given, but BILLU_ACCEPTANCE_PASSWORD is empty. Fix: put the account's password in BILLU_ACCEPTANCE_PASSWORD (never on the command line)\n",
+        ],
+        [
+            // synth's outputs (and `pulumi stack output --json`) hold the password as [secret]
+            ["--stack", "dev", "--only", "logon", "--outputs", "__tests__/tools/fixtures/acceptance-outputs-secret.json"],
+            { BILLU_ACCEPTANCE_PASSWORD: undefined },
+            "acceptance: --outputs: holds acceptancePassword as [secret] (written without --show-secrets). Fix: read the outputs with their secrets, without a file: --outputs <(pulumi stack output --json --show-secrets), or put the password in BILLU_ACCEPTANCE_PASSWORD\n",
+        ],
+        [
+            ["--stack", "dev", "--only", "logon", "--outputs", "package.json"],
+            { BILLU_ACCEPTANCE_PASSWORD: undefined },
+            "acceptance: --outputs: has no acceptancePassword (logon logs on as svc-acceptance). Fix: read the outputs with their secrets, without a file: --outputs <(pulumi stack output --json --show-secrets), or put the password in BILLU_ACCEPTANCE_PASSWORD\n",
         ],
         [
             ["--stack", "nope"],
@@ -103,6 +147,53 @@ describe("bad input: exit 2, the flag and the fix", () => {
     ])("%j", async (args, env, message) => {
         const r = await run(args as string[], env as Record<string, string | undefined>);
         expect(r).toEqual({ code: 2, out: "", err: message });
+    });
+});
+
+describe("the acceptance account: the model's (billu:directory.acceptance), its password the outputs' secret", () => {
+    const model = modelOf("dev");
+    test("the dev model plans svc-acceptance in OU=Acceptance, in the SSH group, enabled", () => {
+        const a = model.directory!.acceptance!;
+        expect([a.sam, a.dn, a.extraGroups, a.enabled]).toEqual([
+            "svc-acceptance",
+            "CN=svc-acceptance,OU=Acceptance,OU=BillU,DC=billu,DC=remindme,DC=lan",
+            [model.domain!.linuxLogin!.sshGroup],
+            true,
+        ]);
+    });
+    test("read from outputs written with --show-secrets; BILLU_ACCEPTANCE_PASSWORD wins when set", () => {
+        const saved = process.env.BILLU_ACCEPTANCE_PASSWORD;
+        try {
+            delete process.env.BILLU_ACCEPTANCE_PASSWORD;
+            expect(acceptanceAccount(model, { acceptancePassword: "pw-from-outputs" }, undefined, ["logon"])).toEqual({
+                name: "svc-acceptance",
+                password: "pw-from-outputs",
+            });
+            process.env.BILLU_ACCEPTANCE_PASSWORD = "pw-from-env";
+            expect(acceptanceAccount(model, { acceptancePassword: "pw-from-outputs" }, undefined, ["logon"])).toEqual({
+                name: "svc-acceptance",
+                password: "pw-from-env",
+            });
+            // Another account never takes the model account's password from the outputs.
+            delete process.env.BILLU_ACCEPTANCE_PASSWORD;
+            expect(() => acceptanceAccount(model, { acceptancePassword: "pw-from-outputs" }, "lab.alice", ["logon"])).toThrow(
+                "lab.alice is given, but BILLU_ACCEPTANCE_PASSWORD is empty",
+            );
+        } finally {
+            if (saved === undefined) delete process.env.BILLU_ACCEPTANCE_PASSWORD;
+            else process.env.BILLU_ACCEPTANCE_PASSWORD = saved;
+        }
+    });
+    test("a clash with the join account or a staff OU is bad config, naming the key", () => {
+        const problems = new Problems();
+        const plan = model.directory!;
+        expect(
+            planAcceptance({ account: "svc-domain-join", ou: "Departs", enabled: true }, plan, { joinAccount: "svc-domain-join" }, problems),
+        ).toBeUndefined();
+        expect(problems.all.map((p) => `${p.path}: ${p.message}`)).toEqual([
+            'billu:directory.acceptance.account: "svc-domain-join" is already an account of the directory (the join account or a person\'s)',
+            'billu:directory.acceptance.ou: "Departs" is one of the directory\'s own OUs (Utilisateurs, Ordinateurs, Groupes, Departs)',
+        ]);
     });
 });
 

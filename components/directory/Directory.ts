@@ -5,7 +5,7 @@ import * as random from "@pulumi/random";
 import { mkdirSync, writeFileSync } from "fs";
 import * as path from "path";
 import { renderDirectoryLock } from "../../model/directory-lock";
-import { ComputerPlan, DirectoryPlan, GroupPlan, OuPlan, PersonPlan } from "../../model/directory";
+import { AcceptancePlan, ComputerPlan, DirectoryPlan, GroupPlan, OuPlan, PersonPlan } from "../../model/directory";
 import { isWindows } from "../../model/naming";
 import { HostModel } from "../../model/site";
 import { builtVm, connectionFor, SiteContext } from "../context";
@@ -110,6 +110,39 @@ export class Computer extends pulumi.ComponentResource {
     }
 }
 
+/**
+ * The acceptance account (`billu:directory.acceptance`, issue #23): its inputs are the account as planned; its
+ * password is a child RandomPassword (the same alphabet as a person's), handed to the directory step and exposed as
+ * the secret stack output `acceptance.password` that `npm run acceptance` reads.
+ */
+export class AcceptanceAccount extends pulumi.ComponentResource {
+    public readonly password: random.RandomPassword;
+
+    constructor(name: string, account: AcceptancePlan, opts?: pulumi.ComponentResourceOptions) {
+        super(
+            "billu:directory:AcceptanceAccount",
+            name,
+            { sam: account.sam, upn: account.upn, dn: account.dn, groups: account.extraGroups, enabled: account.enabled },
+            opts,
+        );
+        this.password = new random.RandomPassword(
+            `${name}-password`,
+            {
+                length: 20,
+                upper: false,
+                lower: false,
+                numeric: true,
+                minNumeric: 3,
+                special: true,
+                minSpecial: 17,
+                overrideSpecial: "BCDFGHJKLMNPQRSTVWXZbcdfghjkmnpqrstvwxz!#%+-=?@_",
+            },
+            { parent: this },
+        );
+        this.registerOutputs({});
+    }
+}
+
 export interface DirectoryArgs {
     readonly ctx: SiteContext;
 }
@@ -134,6 +167,8 @@ export class Directory extends pulumi.ComponentResource {
     /** The apply step on the first DC. */
     public readonly step: GuestStep;
     public readonly ready: pulumi.Resource[];
+    /** The acceptance account and its generated password (a secret), when the plan has one. */
+    public readonly acceptance?: { readonly account: string; readonly password: pulumi.Output<string> };
 
     constructor(name: string, args: DirectoryArgs, opts?: pulumi.ComponentResourceOptions) {
         super("billu:directory:Directory", name, {}, opts);
@@ -148,12 +183,15 @@ export class Directory extends pulumi.ComponentResource {
         for (const g of plan.groups) new Group(`${name}-group-${key(g.sam)}`, g, { parent: this });
         this.accounts = plan.people.map((p) => new Account(`${name}-user-${key(p.sam)}`, p, { parent: this }));
         for (const c of plan.computers) new Computer(`${name}-computer-${key(c.name)}`, c, { parent: this });
+        const acceptance = plan.acceptance ? new AcceptanceAccount(`${name}-acceptance`, plan.acceptance, { parent: this }) : undefined;
+        if (plan.acceptance && acceptance) this.acceptance = { account: plan.acceptance.sam, password: pulumi.secret(acceptance.password.result) };
 
         const secrets: Record<string, pulumi.Input<string>> = {};
         // Only the people in the export: an account is created with its password, never a leaver's.
         this.accounts.forEach((a, i) => {
             if (plan.people[i].enabled) secrets[passwordSecret(plan.people[i].sam)] = a.password.result;
         });
+        if (plan.acceptance && acceptance) secrets[passwordSecret(plan.acceptance.sam)] = acceptance.password.result;
         const flavor = ctx.model.domain?.flavor ?? directoryFlavor(dc);
         const r = renderDirectoryStep(plan, flavor);
         this.step = new GuestStep(

@@ -25,7 +25,7 @@ export function activePeople(plan: DirectoryPlan): PersonPlan[] {
  * One object per line, so a changed object is one changed line.
  */
 export function renderApplierPlan(plan: DirectoryPlan): string {
-    const users = plan.people.map((p) =>
+    const users: Record<string, unknown>[] = plan.people.map((p) =>
         p.enabled
             ? {
                   sam: p.sam,
@@ -48,6 +48,32 @@ export function renderApplierPlan(plan: DirectoryPlan): string {
               }
             : { sam: p.sam, dn: p.dn, cn: p.cn, enabled: false, groups: [] },
     );
+    const a = plan.acceptance;
+    // The acceptance account (issue #23): no person's attributes, a password nobody has to change (no one logs on
+    // interactively with it), and the groups the domain step created (the SSH group), joined by name, never left.
+    if (a)
+        users.push({
+            sam: a.sam,
+            dn: a.dn,
+            cn: a.cn,
+            enabled: a.enabled,
+            upn: a.upn,
+            mail: "",
+            displayName: a.sam,
+            givenName: "",
+            sn: "",
+            title: "",
+            department: "",
+            company: "",
+            telephoneNumber: "",
+            mobile: "",
+            manager: "",
+            groups: [],
+            password: passwordSecret(a.sam),
+            mustChangePassword: false,
+            extraGroups: a.extraGroups,
+        });
+    const ous = [...plan.ous, ...(a ? [a.ou] : [])];
     const list = (items: readonly unknown[]) => (items.length ? "[\n" + items.map((i) => "    " + JSON.stringify(i)).join(",\n") + "\n  ]" : "[]");
     return [
         "{",
@@ -55,7 +81,7 @@ export function renderApplierPlan(plan: DirectoryPlan): string {
         `  "domainDn": ${JSON.stringify(plan.domainDn)},`,
         `  "rootDn": ${JSON.stringify(plan.rootDn)},`,
         `  "departuresDn": ${JSON.stringify(plan.departuresDn)},`,
-        `  "ous": ${list(plan.ous.map((o) => ({ dn: o.dn, name: o.name, description: o.description })))},`,
+        `  "ous": ${list(ous.map((o) => ({ dn: o.dn, name: o.name, description: o.description })))},`,
         `  "groups": ${list(plan.groups.map((g) => ({ sam: g.sam, dn: g.dn, description: g.description })))},`,
         `  "users": ${list(users)},`,
         `  "computers": ${list(

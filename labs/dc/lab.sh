@@ -182,6 +182,19 @@ run_step dc1 $DC1 domain "$S/domain" || lab_die "the domain step failed"
 fi
 lab_fig "PAR-DC01 domain step (zones, records, subnets, groups, join account)" "${LAST_MS} ms"
 
+# --- the directory step: the HR plan and the acceptance account (billu:directory.acceptance) --------------------
+# Its secrets are what Pulumi sends on stdin: every new account's RandomPassword, made here (offline synth only has
+# placeholders); the acceptance account's is ACC_PW, which the acceptance run reads back from the outputs below.
+ACC_SAM=$(q 'console.log(o.acceptanceAccount)')
+ACC_PW="Acc-$(openssl rand -hex 10)-D4"
+node -e 'const c=require("crypto"), a="BCDFGHJKLMNPQRSTVWXZbcdfghjkmnpqrstvwxz!#%+-=?@_";
+    const pw=()=>Array.from(c.randomBytes(17),(b)=>a[b%a.length]).join("")+String(100+c.randomInt(900));
+    for (const u of require(process.argv[1]).users) if (u.password)
+        console.log(u.password+"\t"+Buffer.from(u.sam===process.argv[2]?process.argv[3]:pw()).toString("hex"))' \
+    "$R/$DC1/var/lib/billu/directory/plan.json" "$ACC_SAM" "$ACC_PW" >"$S/directory"
+run_step dc1 $DC1 directory "$S/directory" || lab_die "the directory step failed"
+lab_fig "PAR-DC01 directory step (the HR plan and the acceptance account)" "${LAST_MS} ms"
+
 # --- probes (functions: lab_expect runs them in this shell; output is captured before grep, for pipefail) -----
 showrepl_good() { lab_has 'ALL GOOD' st "$1" drs showrepl --summary; }
 account_on() { lab_has "^dn: CN=$2," guest_exec "$1" ldbsearch -H /var/lib/samba/private/sam.ldb -b "$DOMAIN_DN" "(sAMAccountName=$2)" dn; }
@@ -250,6 +263,7 @@ lab_expect "re-run $DC2 dc: no change" pass guest_rerun_clean dc2 dc "$S/dc2"
 [ -d "$R/$DC1/var/lib/billu/stage/fsmo" ] && lab_expect "re-run $DC1 fsmo: no change" pass guest_rerun_clean dc1 fsmo "$S/admin"
 [ -d "$R/$DC2/var/lib/billu/stage/fsmo" ] && lab_expect "re-run $DC2 fsmo: no change" pass guest_rerun_clean dc2 fsmo "$S/admin"
 lab_expect "re-run $DC1 domain: no change" pass guest_rerun_clean dc1 domain "$S/domain"
+lab_expect "re-run $DC1 directory: no change" pass guest_rerun_clean dc1 directory "$S/directory"
 lab_fig "re-run of every DC step on the healthy pair" "$(lab_since "$t") ms"
 lab_expect "the re-run wrote nothing to $DC1 (highestCommittedUSN stays $U1)" pass test "$(samba_usn dc1)" = "$U1"
 lab_expect "the re-run wrote nothing to $DC2 (highestCommittedUSN stays $U2)" pass test "$(samba_usn dc2)" = "$U2"
@@ -359,24 +373,33 @@ lab_expect "sudo says why: lab.carol is not in the sudoers file" pass sudo_refus
 for u in lab.alice lab.carol; do lab_log "sudo id -u as $u said:"; sed 's/^/    /' "$LAB_DIR/sudo-$u.txt"; done
 
 # --- the acceptance scenarios (tools/acceptance.ts), run from the member as an admin runs them ---------------------
-# Lab overrides: the outputs' caCertPem is the lab's throwaway CA (the one that issued the DCs' LDAPS certificates),
-# and the member keeps the host's own SSH key (--host-keys accept-new) instead of the stack's pinned one.
-node -e 'const fs=require("fs"); const o=JSON.parse(fs.readFileSync(process.argv[1],"utf8")); o.caCertPem=fs.readFileSync(process.argv[2],"utf8"); fs.writeFileSync(process.argv[3], JSON.stringify(o))' \
-    "$LAB_ROOT/out/labdc/outputs.json" "$PKI/ca.pem" "$LAB_DIR/outputs.json"
-acceptance() { # <password> <report dir>: the dns and logon scenarios as lab.alice; its report in <report dir>
-    guest_exec m1 env BILLU_PROJECT_ROOT="$LAB_ROOT" BILLU_ACCEPTANCE_PASSWORD="$1" node "$LAB_ROOT/dist/tools/acceptance.js" --stack labdc \
-        --config "$LAB_ROOT/labs/dc/Pulumi.labdc.yaml" --outputs "$LAB_DIR/outputs.json" --only dns,logon --account lab.alice \
+# They log on as the model's acceptance account (outputs' acceptanceAccount), created by the directory step above in
+# its own OU and in the SSH group; its password is read from the outputs, as `pulumi stack output --json
+# --show-secrets` gives it. Lab overrides: the outputs' acceptancePassword is ACC_PW (the lab made the secret the
+# directory step got, offline synth has a placeholder), caCertPem is the lab's throwaway CA (the one that issued the
+# DCs' LDAPS certificates), and the member keeps the host's own SSH key (--host-keys accept-new).
+lab_outputs() { # <password> <file>
+    node -e 'const fs=require("fs"); const o=JSON.parse(fs.readFileSync(process.argv[1],"utf8")); o.caCertPem=fs.readFileSync(process.argv[2],"utf8"); o.acceptancePassword=process.argv[3]; fs.writeFileSync(process.argv[4], JSON.stringify(o), {mode: 0o600})' \
+        "$LAB_ROOT/out/labdc/outputs.json" "$PKI/ca.pem" "$1" "$2"
+}
+lab_outputs "$ACC_PW" "$LAB_DIR/outputs.json"
+lab_outputs "wrong-$ACC_PW" "$LAB_DIR/outputs-wrong.json"
+acceptance() { # <outputs file> <report dir>: the dns and logon scenarios as the acceptance account; its report in <report dir>
+    guest_exec m1 env -u BILLU_ACCEPTANCE_PASSWORD BILLU_PROJECT_ROOT="$LAB_ROOT" node "$LAB_ROOT/dist/tools/acceptance.js" --stack labdc \
+        --config "$LAB_ROOT/labs/dc/Pulumi.labdc.yaml" --outputs "$1" --only dns,logon \
         --member "$MEMBER" --host-keys accept-new --report "$2" >"$2.log" 2>&1
 }
-acceptance_exit() { local rc=0; acceptance "$2" "$3" || rc=$?; test "$rc" = "$1"; } # <exit code> <password> <dir>
+acceptance_exit() { local rc=0; acceptance "$2" "$3" || rc=$?; test "$rc" = "$1"; } # <exit code> <outputs> <dir>
 junit_failures() { grep -o '<testsuites [^>]*failures="[0-9]*"' "$1/acceptance.xml" | grep -o 'failures="[0-9]*"'; }
 t=$(date +%s%N)
-lab_expect "acceptance: the dns and logon scenarios pass as lab.alice (exit 0)" pass acceptance "$USER_PW" "$LAB_DIR/acceptance"
+lab_expect "acceptance: the dns and logon scenarios pass as $ACC_SAM, the directory's acceptance account (exit 0)" pass acceptance "$LAB_DIR/outputs.json" "$LAB_DIR/acceptance"
 lab_fig "acceptance run (dns, logon)" "$(lab_since "$t") ms"
 sed 's/^/    /' "$LAB_DIR/acceptance.log" | tail -n 8
 lab_expect "acceptance: its JUnit report counts no failure" pass test "$(junit_failures "$LAB_DIR/acceptance")" = 'failures="0"'
-lab_expect "acceptance: with a wrong password, the logon scenario fails (exit 1, not bad input)" pass acceptance_exit 1 "wrong-$USER_PW" "$LAB_DIR/acceptance-bad"
-lab_expect "acceptance: and its report says Kerberos refused the ticket" pass grep -q "Kerberos: lab.alice@$REALM gets a ticket from $DC1 | a ticket for krbtgt/$REALM@$REALM | kinit: " "$LAB_DIR/acceptance-bad/acceptance.md"
+lab_expect "acceptance: it logged on to $MEMBER over SSH as $ACC_SAM (a member of $SSH_GROUP)" pass grep -q "SSH to $MEMBER as $ACC_SAM with the Kerberos ticket alone | $ACC_SAM | $ACC_SAM | ok" "$LAB_DIR/acceptance/acceptance.md"
+lab_expect "acceptance: the report and log show no password" fail grep -rqF -- "$ACC_PW" "$LAB_DIR/acceptance" "$LAB_DIR/acceptance.log"
+lab_expect "acceptance: with a wrong password in the outputs, the logon scenario fails (exit 1, not bad input)" pass acceptance_exit 1 "$LAB_DIR/outputs-wrong.json" "$LAB_DIR/acceptance-bad"
+lab_expect "acceptance: and its report says Kerberos refused the ticket" pass grep -q "Kerberos: $ACC_SAM@$REALM gets a ticket from $DC1 | a ticket for krbtgt/$REALM@$REALM | kinit: " "$LAB_DIR/acceptance-bad/acceptance.md"
 
 # --- figures ----------------------------------------------------------------------------------------------
 lab_fig "PAR-DC01 memory (PSS of its processes)" "$(samba_pss_mib dc1) MiB"

@@ -129,6 +129,16 @@ exits_with() { local want="$1" rc=0; shift; "$@" >/dev/null 2>&1 || rc=$?; [ "$r
 lists_lines() { local log="$1" l; shift; for l in "$@"; do grep -q "bad.csv:$l: " "$log" || return 1; done; }
 leaks_password() { cut -f2 "$1" | grep -qF -f - "$2"; }
 
+# The group the DC's domain step creates for SSH logons to the members (billu:domain.linuxLogin.sshGroup, from the
+# synth outputs): the acceptance account (billu:directory.acceptance) joins it by name. Lab override: this lab runs no
+# domain step, so the lab creates the group as that step does (samba-tool group add, in CN=Users).
+SSH_GROUP=$(node -e 'console.log(require(process.argv[1]).sections["Domain members"].rows[0][1])' "$S1/outputs.json")
+ip netns exec "$LAB-dc" samba-tool group add "$SSH_GROUP" -s "$D/smb.conf" >/dev/null
+# The acceptance account as the model plans it (its DN and groups from the rendered plan's one user with extraGroups).
+ACC_SAM=$(node -e 'console.log(require(process.argv[1]).users.find((u) => u.extraGroups).sam)' "$S1/rendered/$DC_NAME/var/lib/billu/directory/plan.json")
+ACC_DN=$(node -e 'console.log(require(process.argv[1]).users.find((u) => u.extraGroups).dn)' "$S1/rendered/$DC_NAME/var/lib/billu/directory/plan.json")
+acc_attr_is() { test "$(ldaps -b "$ACC_DN" -s base "$1" | sed -n "s/^$1: //p")" = "$2"; } # <attribute> <value>
+
 # 1. the committed sample export
 lab_log "1. apply the plan of the committed sample export"
 lab_expect "synth plans all 167 people of the sample export, all already in the committed lock" pass summary_is "$S1/directory.json" 0 0 0 0 167
@@ -154,6 +164,10 @@ printf 'not-the-password' >"$LAB_DIR/pw0"
 lab_expect "$SAM1 binding with its initial password: data 773 (must change password)" pass bind_answers "$SAM1" "$LAB_DIR/pw1" 773
 lab_expect "$SAM1 binding with a wrong password: data 52e (so 773 above means the password was right)" pass bind_answers "$SAM1" "$LAB_DIR/pw0" 52e
 lab_expect "the step's output shows no password" fail leaks_password "$LAB_DIR/passwords.sample" "$LAB_DIR/apply.sample.log"
+# The acceptance account: in its own OU, in the SSH group, enabled (its logon is proven in labs/dc).
+lab_expect "the acceptance account $ACC_SAM is at $ACC_DN" pass acc_attr_is sAMAccountName "$ACC_SAM"
+lab_expect "$ACC_SAM is a member of $SSH_GROUP (the domain step's group, joined by name)" pass acc_attr_is memberOf "CN=$SSH_GROUP,CN=Users,$(node -e 'console.log(require(process.argv[1]).domainDn)' "$S1/rendered/$DC_NAME/var/lib/billu/directory/plan.json")"
+lab_expect "$ACC_SAM is enabled (userAccountControl 512)" pass acc_attr_is userAccountControl 512
 
 # 2. the same plan again
 lab_log "2. apply the same plan again"

@@ -304,5 +304,37 @@ expect_http "a name that is no site's: 421 Misdirected Request" "421" lan "www.e
 expect_http "HTTP/2 is offered over TLS" "200" lan "$INTRANET" "$HTTPS_PORT" "$WEB_ADDR" https --http2
 lab_expect "  (answered in HTTP/2)" pass grep -q '^HTTP/2 200' "$LAB_DIR/headers"
 
+# --- part 4: the acceptance tool's web scenario (tools/acceptance/scenarios/web.ts), from both sides ---------------
+# As an operator runs it: `--side wan` from the internet's namespace, the default (inside) from the LAN client. Lab
+# override: the outputs' caCertPem is the lab's throwaway CA (the one that issued the sites' certificates); the
+# expected addresses, ports, names and pages come from the dev model, never from this script.
+lab_log "part 4: npm run acceptance -- --stack dev --only web, from the WAN and from the LAN"
+node -e 'const fs=require("fs"); const o=JSON.parse(fs.readFileSync(process.argv[1],"utf8")); o.caCertPem=fs.readFileSync(process.argv[2],"utf8"); fs.writeFileSync(process.argv[3], JSON.stringify(o))' \
+    "$LAB_ROOT/out/dev/outputs.json" "$TLS/ca.crt" "$LAB_DIR/outputs.json"
+# The WAN reaches the web server's own address only through the router (a route, as in part 3): the scenario sees it dropped.
+ip -n bweb-wan route add "$WEB_ADDR/32" via "$WAN_ADDR"
+acceptance() { # <ns> <report dir> [args...]
+    ip netns exec "bweb-$1" env BILLU_PROJECT_ROOT="$LAB_ROOT" node "$LAB_ROOT/dist/tools/acceptance.js" --stack dev \
+        --config "$LAB_ROOT/Pulumi.dev.yaml" --outputs "$LAB_DIR/outputs.json" --only web --report "$2" "${@:3}" >"$2.log" 2>&1
+}
+acceptance_exit() { local rc=0; acceptance "${@:2}" || rc=$?; test "$rc" = "$1"; } # <exit code> <ns> <dir> [args...]
+junit_failures() { grep -o '<testsuites [^>]*failures="[0-9]*"' "$1/acceptance.xml" | grep -o 'failures="[0-9]*"'; }
+t=$(date +%s%N)
+lab_expect "acceptance web --side wan, from the internet: passes (exit 0)" pass acceptance wan "$LAB_DIR/acceptance-wan" --side wan
+sed 's/^/    /' "$LAB_DIR/acceptance-wan.log"
+lab_expect "  its JUnit report counts 4 steps, no failure" pass grep -q '<testsuites [^>]*tests="4" failures="0"' "$LAB_DIR/acceptance-wan/acceptance.xml"
+lab_expect "acceptance web from the LAN: passes (exit 0)" pass acceptance lan "$LAB_DIR/acceptance-lan"
+sed 's/^/    /' "$LAB_DIR/acceptance-lan.log"
+lab_expect "  its JUnit report counts 3 steps, no failure" pass grep -q '<testsuites [^>]*tests="3" failures="0"' "$LAB_DIR/acceptance-lan/acceptance.xml"
+lab_fig "acceptance web, both sides" "$(lab_since "$t") ms"
+# Broken daemon: Apache stopped, the same run from the LAN fails (exit 1) and its report says why, step by step.
+# shellcheck disable=SC1091 # the lab's own envvars, written above
+(. "$LAB_DIR/envvars" && ip netns exec bweb-dmz apache2 -f "$CONF" -k stop) # as the systemctl stub runs it, with Debian's envvars
+lab_wait 10 "Apache stopped" sh -c "! ip netns exec bweb-dmz curl -s -o /dev/null --max-time 2 http://$WEB_ADDR:$HTTP_PORT/"
+lab_expect "Apache stopped: acceptance web from the LAN fails (exit 1, not bad input)" pass acceptance_exit 1 lan "$LAB_DIR/acceptance-stopped"
+sed 's/^/    /' "$LAB_DIR/acceptance-stopped.log"
+lab_expect "  its report says the intranet step saw no connection (curl exit 7)" pass grep -q "^| intranet site https://$INTRANET/ at $WEB_HOST ($WEB_ADDR) | 200, its index.html (sha256 [0-9a-f]*) | curl exit 7: curl: (7) Failed to connect to " "$LAB_DIR/acceptance-stopped/acceptance.md"
+lab_expect "  and counts 3 failures" pass grep -q '<testsuites [^>]*failures="3"' "$LAB_DIR/acceptance-stopped/acceptance.xml"
+
 lab_log "lab duration: $(( ($(date +%s%N) - T0) / 1000000 )) ms"
 lab_finish

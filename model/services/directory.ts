@@ -1,6 +1,6 @@
 /** The directory: OUs, groups, accounts and computers from the HR export and the lock (`billu:directory`), model/directory.ts. */
 import { z } from "zod";
-import { directoryOf, DirectoryPlan } from "../directory";
+import { directoryOf, DirectoryPlan, planAcceptance } from "../directory";
 import { text } from "../text";
 import { defineService } from "./types";
 
@@ -17,6 +17,35 @@ export const directorySchema = z
             .regex(/^[a-z0-9-]+(\.[a-z0-9-]+)+$/, "must be a lower-case DNS domain")
             .optional()
             .describe("Domain of the mail addresses the directory plan derives. Default: billu:site.domain."),
+        acceptance: z
+            .object({
+                account: z
+                    .string()
+                    .regex(
+                        /^[a-z][a-z0-9-]{0,19}$/,
+                        "must be a sAMAccountName of at most 20 lowercase letters, digits or dashes (no dot: HR accounts have one)",
+                    )
+                    .default("svc-acceptance")
+                    .describe("The acceptance account's name (sAMAccountName; its UPN is <account>@billu:site.domain). Default: svc-acceptance."),
+                ou: z
+                    .string()
+                    .regex(/^[A-Za-z0-9][A-Za-z0-9 _-]{0,63}$/, "must be letters, digits, spaces, _ or - (at most 64)")
+                    .default("Acceptance")
+                    .describe("Its own OU, under the company's managed OU. Default: Acceptance."),
+                enabled: z
+                    .boolean()
+                    .default(true)
+                    .describe(
+                        "Whether the account is enabled. Default: true, because a run never changes the site (issue #23): " +
+                            "a site that wants it disabled between runs sets false and enables it with `pulumi up` (true) for the run.",
+                    ),
+            })
+            .strict()
+            .default({})
+            .describe(
+                "The acceptance account `npm run acceptance` logs on as: created by the directory step in an OU of its own, " +
+                    "its password a generated secret (the secret stack output `acceptancePassword`), member of billu:domain.linuxLogin.sshGroup.",
+            ),
     })
     .strict()
     .describe("The AD directory built from the HR export.");
@@ -28,14 +57,20 @@ export const directoryService = defineService<DirectoryConfig, DirectoryPlan>({
     title: "the directory",
     config: { directory: directorySchema.optional() },
     after: [],
-    plan: ({ config, all, core, hr, loaders, problems }) =>
-        hr
-            ? directoryOf(
-                  { site: core.site, directory: config, hosts: (all.hosts ?? []) as { name: string; role: string }[] },
-                  hr,
-                  core.zones,
-                  loaders.lock,
-                  problems,
-              )
-            : undefined,
+    plan: ({ config, all, core, hr, loaders, problems }) => {
+        if (!hr) return undefined;
+        const plan = directoryOf(
+            { site: core.site, directory: config, hosts: (all.hosts ?? []) as { name: string; role: string }[] },
+            hr,
+            core.zones,
+            loaders.lock,
+            problems,
+        );
+        if (!plan) return undefined;
+        // The domain's keys as parsed by its own schema (billu:domain, model/domain.ts).
+        const domain = all.domain as { joinAccount?: string; linuxLogin?: { sshGroup: string } } | undefined;
+        const acceptanceCfg = config?.acceptance ?? { account: "svc-acceptance", ou: "Acceptance", enabled: true };
+        const acceptance = planAcceptance(acceptanceCfg, plan, { joinAccount: domain?.joinAccount, sshGroup: domain?.linuxLogin?.sshGroup }, problems);
+        return acceptance ? { ...plan, acceptance } : undefined;
+    },
 });

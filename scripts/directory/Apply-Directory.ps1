@@ -134,6 +134,9 @@ function Invoke-BilluDirectory {
         if (-not $cur -and $u.enabled) {
             try { $null = Get-BilluSecret $u.password } catch { $refusals.Add("no initial password (secret $($u.password)) for the new account $($u.sam)") }
         }
+        foreach ($g in @($u.extraGroups | Where-Object { $_ })) {
+            if (-not $groups[$g.ToLowerInvariant()]) { $refusals.Add("the group $g of $($u.sam) does not exist (the DC's domain step creates it: run it first)") }
+        }
     }
     foreach ($c in $plan.computers) {
         $cur = $computers[$c.sam.ToLowerInvariant()]
@@ -195,7 +198,8 @@ function Invoke-BilluDirectory {
                 Name = $u.cn; SamAccountName = $u.sam; UserPrincipalName = $u.upn; Path = $rdnParent[1]
                 DisplayName = $u.displayName; GivenName = $u.givenName; Surname = $u.sn
                 AccountPassword = (ConvertTo-SecureString (Get-BilluSecret $u.password) -AsPlainText -Force)
-                ChangePasswordAtLogon = $true; Enabled = $true
+                # The acceptance account (mustChangePassword false) keeps its generated password.
+                ChangePasswordAtLogon = ($u.mustChangePassword -ne $false); Enabled = $true
             }
             if ($other.Count -gt 0) { $new.OtherAttributes = $other }
             New-ADUser @new
@@ -313,6 +317,20 @@ function Invoke-BilluDirectory {
         if ($removes[$key]) {
             Remove-ADGroupMember -Identity $g.sam -Members $removes[$key] -Confirm:$false
             Write-Change "remove $($removes[$key].Count) member(s) from $($g.sam)"
+        }
+    }
+
+    # Groups the plan does not manage (the domain step's SSH group): joined by name, never left.
+    foreach ($u in $plan.users) {
+        $sam = $u.sam.ToLowerInvariant()
+        if (-not $userDn.ContainsKey($sam)) { continue }
+        foreach ($g in @($u.extraGroups | Where-Object { $_ })) {
+            $gdn = ConvertTo-BilluDnKey $groups[$g.ToLowerInvariant()].DistinguishedName
+            $in = $users[$sam] -and @($users[$sam].memberOf | Where-Object { $_ -and (ConvertTo-BilluDnKey $_) -eq $gdn }).Count -gt 0
+            if (-not $in) {
+                Add-ADGroupMember -Identity $g -Members $u.sam
+                Write-Change "add $($u.sam) to $g"
+            }
         }
     }
 

@@ -229,8 +229,11 @@ class Applier:
                     v = u[PLAN_KEYS.get(attr, attr)]
                     if v != "":
                         lines.append(ldif_line(attr, v))
-                # Enabled, with a password the user must change at first logon (pwdLastSet 0).
-                lines += ["userAccountControl: %d" % UF_NORMAL_ACCOUNT, "pwdLastSet: 0"]
+                # Enabled, with a password the user must change at first logon (pwdLastSet 0); the acceptance account
+                # (mustChangePassword false) keeps its generated one.
+                lines += ["userAccountControl: %d" % UF_NORMAL_ACCOUNT]
+                if u.get("mustChangePassword", True):
+                    lines.append("pwdLastSet: 0")
                 pw = base64.b64encode(('"%s"' % password).encode("utf-16-le")).decode("ascii")
                 self.ops.append(Op("add", u["dn"], lines, secret_lines=["unicodePwd:: " + pw]))
                 continue
@@ -334,13 +337,28 @@ class Applier:
                 adds.setdefault(g, []).append(self.user_dn[sam])
             for g in sorted(have - want):
                 removes.setdefault(g, []).append(self.user_dn[sam])
+        # Groups the plan does not manage (the domain step's SSH group): joined by name, never left.
+        extra_dn = {}
+        for u in self.plan["users"]:
+            sam = u["sam"].lower()
+            if sam not in self.user_dn:
+                continue
+            have_dns = {self.fold(v) for v in values(self.users[sam], "memberOf")} if sam in self.users else set()
+            for g in u.get("extraGroups", []):
+                cur = self.groups.get(g.lower())
+                if cur is None:
+                    self.refusals.append("the group %s of %s does not exist (the DC's domain step creates it: run it first)" % (g, u["sam"]))
+                    continue
+                if self.fold(str(cur.dn)) not in have_dns:
+                    extra_dn[g.lower()] = str(cur.dn)
+                    adds.setdefault(g.lower(), []).append(self.user_dn[sam])
         for g in sorted(set(adds) | set(removes)):
             lines = []
             if g in adds:
                 lines += ["add: member"] + [ldif_line("member", dn) for dn in adds[g]] + ["-"]
             if g in removes:
                 lines += ["delete: member"] + [ldif_line("member", dn) for dn in removes[g]] + ["-"]
-            self.ops.append(Op("modify", self.group_dn[g], lines))
+            self.ops.append(Op("modify", self.group_dn.get(g) or extra_dn[g], lines))
 
     # ------------------------------------------------------------------------------------------------ writing
     def apply(self):

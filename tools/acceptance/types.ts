@@ -26,6 +26,8 @@ export interface ScenarioInput {
     readonly acceptNewHostKeys: boolean;
     /** `--member <host>`: the Linux member the logon scenario logs on to. @default the domain's first member */
     readonly member?: string;
+    /** `--side`: where the run stands, for the scenarios that look from both sides (web). @default inside */
+    readonly side?: "inside" | "wan";
 }
 
 /** One observation: what it expects, what it contacts, and how to observe. */

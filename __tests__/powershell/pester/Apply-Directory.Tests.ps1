@@ -49,7 +49,8 @@ BeforeAll {
             if ($o.Dn -ne $u.dn) { $diff.Add("account $($u.sam) at $($o.Dn), want $($u.dn)") }
             if ($o.Enabled -ne $u.enabled) { $diff.Add("account $($u.sam) enabled $($o.Enabled), want $($u.enabled)") }
             $groups = @($groupsOf[$o.Guid] | Where-Object { $_ } | Sort-Object)
-            if (($groups -join ',') -ne (@($u.groups | Sort-Object) -join ',')) { $diff.Add("account $($u.sam) in $($groups -join ','), want $($u.groups -join ',')") }
+            $wantGroups = @(@($u.groups) + @($u.extraGroups | Where-Object { $_ }) | Sort-Object)
+            if (($groups -join ',') -ne ($wantGroups -join ',')) { $diff.Add("account $($u.sam) in $($groups -join ','), want $($wantGroups -join ',')") }
             if (-not $u.enabled) { continue }
             $want = @{ userPrincipalName = $u.upn; mail = $u.mail; displayName = $u.displayName; givenName = $u.givenName; sn = $u.sn
                 title = $u.title; department = $u.department; company = $u.company; telephoneNumber = $u.telephoneNumber; mobile = $u.mobile }
@@ -72,6 +73,9 @@ BeforeAll {
     $script:Dev = Read-Plan $env:BILLU_PLAN_DEV
     $script:Edited = Read-Plan $env:BILLU_PLAN_EDITED
     $script:Edge = Read-Plan $env:BILLU_PLAN_EDGE
+    # The acceptance account (billu:directory.acceptance) and the group the DC's domain step creates for SSH logons.
+    $script:Acceptance = @($Dev.users | Where-Object { $_.extraGroups })[0]
+    function Add-DomainStepGroups { foreach ($g in $Acceptance.extraGroups) { $null = Add-FakeObject -Class group -Name $g -Parent "CN=Users,$($Dev.domainDn)" -Sam $g } }
 }
 
 Describe 'DN parsing (RFC 4514)' {
@@ -99,6 +103,7 @@ Describe 'DN parsing (RFC 4514)' {
 Describe 'the dev plan, then the Samba lab''s edited plan, applied to one directory' {
     BeforeAll {
         New-FakeDirectory $Dev.domainDn
+        Add-DomainStepGroups
         # What the two plans say must change, by account name (the expected values come from the plans).
         $before = @{}; foreach ($u in $Dev.users) { $before[$u.sam] = $u }
         $script:Creates = @($Edited.users | Where-Object { $_.enabled -and -not $before[$_.sam] } | ForEach-Object sam)
@@ -120,6 +125,10 @@ Describe 'the dev plan, then the Samba lab''s edited plan, applied to one direct
         Should -Invoke New-ADComputer -Times @($Dev.computers | Where-Object enabled).Count -Exactly
         foreach ($c in 'Move-ADObject', 'Rename-ADObject', 'Disable-ADAccount', 'Enable-ADAccount', 'Remove-ADGroupMember') { Should -Invoke $c -Times 0 -Exactly }
         Should -Invoke New-ADUser -Times 1 -Exactly -ParameterFilter { $SamAccountName -eq $Dev.users[0].sam -and $ChangePasswordAtLogon -eq $true }
+        # The acceptance account keeps its generated password and joins the domain step's SSH group (not a staff group).
+        $Acceptance.sam | Should -Be 'svc-acceptance'
+        Should -Invoke New-ADUser -Times 1 -Exactly -ParameterFilter { $SamAccountName -eq 'svc-acceptance' -and $ChangePasswordAtLogon -eq $false -and $Path -eq "OU=Acceptance,$($Dev.rootDn)" }
+        Should -Invoke Add-ADGroupMember -Times 1 -Exactly -ParameterFilter { $Identity -eq $Acceptance.extraGroups[0] -and "$Members" -eq 'svc-acceptance' }
         Compare-DirectoryToPlan $Dev | Should -Be ''
     }
     It 'dev again: writes nothing' {
@@ -216,11 +225,13 @@ Describe 'refusals: checked before anything is written' {
         $adopt = 'the directory adopts only computer accounts it created (a machine that joined the domain by itself is never taken over); ' +
             "rename the export's `"Nom de PC`", or move the account into $root by hand if it really is this person's"
         $r = Invoke-Applier $env:BILLU_PLAN_DEV
-        $r.Error | Should -Be 'directory: nothing written (5 refusal(s))'
+        $r.Error | Should -Be 'directory: nothing written (6 refusal(s))'
         $r.Refusals | Should -Be @(
             "directory: refused: group $($g.sam) exists outside $root (CN=$($g.sam),CN=Users,$($Dev.domainDn))"
             "directory: refused: account $($u.sam) exists outside $root (CN=$($u.cn),CN=Users,$($Dev.domainDn))"
             "directory: refused: account $($evil.sam) exists outside $root (CN=x\,$root)"
+            # No domain step ran in this directory: the acceptance account's SSH group is missing.
+            "directory: refused: the group $($Acceptance.extraGroups[0]) of svc-acceptance does not exist (the DC's domain step creates it: run it first)"
             "directory: refused: computer $($c1.sam) exists at CN=$($c1.name),CN=Computers,$($Dev.domainDn), outside ${root}: $adopt"
             "directory: refused: computer $($c2.sam) exists at CN=$($c2.name),OU=Elsewhere,$($Dev.domainDn), outside ${root}: $adopt"
         )

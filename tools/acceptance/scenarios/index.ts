@@ -4,5 +4,6 @@ import { dnsScenario } from "./dns";
 import { logonScenario } from "./logon";
 import { mailScenario } from "./mail";
 import { sharesScenario } from "./shares";
+import { webScenario } from "./web";
 
-export const SCENARIOS: readonly Scenario[] = [dnsScenario, logonScenario, mailScenario, sharesScenario];
+export const SCENARIOS: readonly Scenario[] = [dnsScenario, logonScenario, mailScenario, sharesScenario, webScenario];
