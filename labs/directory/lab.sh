@@ -131,9 +131,8 @@ leaks_password() { cut -f2 "$1" | grep -qF -f - "$2"; }
 
 # The group the DC's domain step creates for SSH logons to the members (billu:domain.linuxLogin.sshGroup, from the
 # synth outputs): the acceptance account (billu:directory.acceptance) joins it by name. Lab override: this lab runs no
-# domain step, so the lab creates the group as that step does (samba-tool group add, in CN=Users).
-SSH_GROUP=$(node -e 'console.log(require(process.argv[1]).sections["Domain members"].rows[0][1])' "$S1/outputs.json")
-ip netns exec "$LAB-dc" samba-tool group add "$SSH_GROUP" -s "$D/smb.conf" >/dev/null
+# domain step, so the lab creates the group as that step does (samba_ssh_group).
+SSH_GROUP=$(samba_ssh_group "$LAB-dc" "$D/smb.conf" "$S1/outputs.json") || lab_die "creating the domain step's SSH group failed"
 # The acceptance account as the model plans it (its DN and groups from the rendered plan's one user with extraGroups).
 ACC_SAM=$(node -e 'console.log(require(process.argv[1]).users.find((u) => u.extraGroups).sam)' "$S1/rendered/$DC_NAME/var/lib/billu/directory/plan.json")
 ACC_DN=$(node -e 'console.log(require(process.argv[1]).users.find((u) => u.extraGroups).dn)' "$S1/rendered/$DC_NAME/var/lib/billu/directory/plan.json")
@@ -244,6 +243,18 @@ lab_expect "nothing written by the refused run: highestCommittedUSN unchanged" p
 lab_expect "PC0998 is still in CN=Computers, with no managedBy" pass lab_has "^dn: CN=PC0998,CN=Computers,$DOMAIN_DN\$" \
     ldaps -b "CN=Computers,$DOMAIN_DN" "(&(sAMAccountName=PC0998\$)(!(managedBy=*)))" dn
 
+# 5. the acceptance account logs on with its generated password as is (no must-change: a bind succeeds, where a
+# person's initial password answers 773 in part 1). Last, because a successful bind writes lastLogonTimestamp (a
+# replicated attribute): before the USN checks above it would show as "written but not planned". Samba has no LDAP
+# WhoAmI, so the proof is reading the account's own entry after the bind; the wrong password's 52e is the control.
+lab_log "5. the acceptance account binds with its generated password"
+awk -F '\t' -v s="$ACC_SAM" '$1 == s { printf "%s", $2 }' "$LAB_DIR/passwords.sample" >"$LAB_DIR/pw-acc"
+reads_own_entry() { # reads_own_entry <sam> <password file>
+    lab_has "^sAMAccountName: $1\$" ip netns exec "$LAB-cl" ldapsearch -LLL -H "ldaps://$DC_IP" -x -D "$1@$DOMAIN" -y "$2" \
+        -b "$ACC_DN" -s base sAMAccountName
+}
+lab_expect "$ACC_SAM binds with its generated password and reads its own entry" pass reads_own_entry "$ACC_SAM" "$LAB_DIR/pw-acc"
+lab_expect "$ACC_SAM with a wrong password: data 52e" pass bind_answers "$ACC_SAM" "$LAB_DIR/pw0" 52e
 kill "$SAMBA_PID" 2>/dev/null || true
 lab_log "figures: sample plan applied in ${APPLY1_MS} ms (LDIF apply, 167 accounts); lab $(( ($(date +%s%N) - LAB_START) / 1000000000 )) s"
 lab_finish

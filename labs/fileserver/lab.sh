@@ -136,6 +136,9 @@ for u in plan["users"]:
 ' "$RD/var/lib/billu/directory/plan.json" >"$DIR_SECRETS") || lab_die "making the directory step's secrets failed"
 dir_step() { guest_exec dc env BILLU_SMB_CONF="$D/smb.conf" sh /var/lib/billu/stage/directory/run.sh <"$DIR_SECRETS" >"$LAB_DIR/directory.log" 2>&1; }
 t=$(date +%s%N)
+# The directory step joins the acceptance account to the group the DC's domain step creates for SSH logons, and
+# refuses to run without it; this lab runs no domain step (lab override, as labs/directory does).
+samba_ssh_group "$LAB-dc" "$D/smb.conf" "$OUT/outputs.json" >/dev/null || lab_die "creating the domain step's SSH group failed"
 guest_stage_step dc "$RD" directory
 if [ "${BFS_SABOTAGE:-}" = plan-group ]; then # staged and read back, then share A's group renamed in the staged plan
     guest_exec dc sed -i "s/\"$A_G\"/\"$A_G-x\"/g; s/CN=$A_G,/CN=$A_G-x,/g" \

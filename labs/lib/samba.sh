@@ -178,6 +178,17 @@ samba_dc_secrets() {
     secrets_add "$1" site-ca-cert "$(cat "$LAB_PKI/ca.pem")"
 }
 
+# samba_ssh_group <netns> <smb.conf> <outputs.json>: in a lab that runs no domain step, create the group that step
+# creates for SSH logons to the members (billu:domain.linuxLogin.sshGroup, read from the synth outputs) as it does
+# (samba-tool group add, in CN=Users), because the directory step joins the acceptance account to it by name and
+# refuses to run without it. Lab override; prints the group's name.
+samba_ssh_group() {
+    local group
+    group=$(node -e 'console.log(require(process.argv[1]).sections["Domain members"].rows[0][1])' "$3") || return 1
+    ip netns exec "$1" samba-tool group add "$group" -s "$2" >/dev/null || return 1
+    printf '%s\n' "$group"
+}
+
 samba_usn() {
     guest_exec "$1" ldapsearch -LLL -x -H ldap://127.0.0.1 -s base -b '' highestCommittedUSN | sed -n 's/^highestCommittedUSN: //p'
 }
