@@ -2,7 +2,6 @@
 import { execFileSync } from "child_process";
 import { readFileSync } from "fs";
 import * as path from "path";
-import { parse } from "yaml";
 import type { BackupPlan } from "../../model/backup";
 import {
     BACKUP_PATHS,
@@ -19,9 +18,8 @@ import { renderRunbook } from "../../components/backup/runbook";
 import { renderStep } from "../../components/guest-step/render";
 import { model, ROOT, stackRaw } from "../helpers";
 
-const overlay = parse(readFileSync(path.join(ROOT, "labs", "backup", "overlay.yaml"), "utf8"));
-const raw = stackRaw("dev");
-const m = model({ ...raw, hosts: [...raw.hosts, ...overlay.hosts], flows: [...raw.flows, ...overlay.flows], backup: overlay.backup });
+/** Dev as committed: its backup server PAR-BKP01 and billu:backup (23:00, 10 minutes apart, the lab's 3/2/1 retention). */
+const m = model(stackRaw("dev"));
 const plan = m.plan<BackupPlan>("backup")!;
 const client = (name: string) => plan.clients.find((c) => c.name === name)!;
 const sets = (name: string) => m.backups.filter((s) => s.host === name);
@@ -38,7 +36,8 @@ test("the server's unit: restic's REST API on the plan's address and port, TLS, 
 
 test("the htpasswd file: one login per client, its hash a secret of the step; the keys for pruning are secrets too", () => {
     expect(renderHtpasswd(plan)).toBe(
-        "par-dc01:{{secret:backup-htpasswd-par-dc01}}\npar-fs01:{{secret:backup-htpasswd-par-fs01}}\npar-mail01:{{secret:backup-htpasswd-par-mail01}}\n",
+        "par-dc01:{{secret:backup-htpasswd-par-dc01}}\npar-fs01:{{secret:backup-htpasswd-par-fs01}}\npar-mail01:{{secret:backup-htpasswd-par-mail01}}\n" +
+            "par-log01:{{secret:backup-htpasswd-par-log01}}\n",
     );
     const files = serverFiles(plan);
     expect(files.filter((f) => f.content.includes("{{secret:")).map((f) => [f.path, f.mode ?? "0644"])).toEqual([
@@ -49,12 +48,13 @@ test("the htpasswd file: one login per client, its hash a secret of the step; th
         ["/etc/billu/backup/keys/par-dc01", "0600"],
         ["/etc/billu/backup/keys/par-fs01", "0600"],
         ["/etc/billu/backup/keys/par-mail01", "0600"],
+        ["/etc/billu/backup/keys/par-log01", "0600"],
     ]);
     // Every placeholder has its secret, and nothing else is asked (renderStep refuses an unknown placeholder).
     expect(() =>
         renderStep({ host: plan.host.name, step: "backup-server", os: "linux", files, script: "true", secrets: serverSecretNames(plan) }),
     ).not.toThrow();
-    expect(renderServerEnv(plan)).toContain("BACKUP_CLIENTS='par-dc01 par-fs01 par-mail01'\nKEEP_DAILY=7\nKEEP_WEEKLY=4\nKEEP_MONTHLY=12\n");
+    expect(renderServerEnv(plan)).toContain("BACKUP_CLIENTS='par-dc01 par-fs01 par-mail01 par-log01'\nKEEP_DAILY=3\nKEEP_WEEKLY=2\nKEEP_MONTHLY=1\n");
 });
 
 test("a client: its declared data, its pre-hook, its repository URL with the login a placeholder", () => {
@@ -74,7 +74,7 @@ test("every client's timer is its staggered time, and systemd accepts each OnCal
         const t = clientFiles(plan, c, sets(c.name)).find((f) => f.path.endsWith("billu-backup.timer"))!.content;
         return /^OnCalendar=(.*)$/m.exec(t)![1];
     });
-    expect(timers).toEqual(["*-*-* 01:00", "*-*-* 01:10", "*-*-* 01:20"]);
+    expect(timers).toEqual(["*-*-* 23:00", "*-*-* 23:10", "*-*-* 23:20", "*-*-* 23:30"]);
     for (const t of [...timers, plan.prune]) {
         expect(execFileSync("systemd-analyze", ["calendar", t], { encoding: "utf8" })).toContain("Normalized form:");
     }
@@ -90,5 +90,5 @@ test("the runbook in docs/services/backup.md is the model's (components/backup/r
     const doc = readFileSync(path.join(ROOT, "docs", "services", "backup.md"), "utf8");
     const section = /<!-- runbook:begin -->\n([\s\S]*)<!-- runbook:end -->/.exec(doc)![1];
     expect(section).toBe(renderRunbook(plan, m.backups));
-    expect(section).toContain("| files | PAR-FS01 | `par-fs01` | `*-*-* 01:10` | `/srv/shares` | - |");
+    expect(section).toContain("| files | PAR-FS01 | `par-fs01` | `*-*-* 23:10` | `/srv/shares` | - |");
 });

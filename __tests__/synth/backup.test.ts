@@ -1,32 +1,23 @@
 /**
- * In-guest backups through the service seam: dev with the backup server labs/backup/overlay.yaml adds (its host,
- * billu:backup, the flows), synthesized: the BackupServer and its step, each client's credentials, and the backup
- * part every client's base step carries.
+ * In-guest backups through the service seam: the committed dev and prod stacks with their backup server PAR-BKP01
+ * (its host, billu:backup, the flows), synthesized: the BackupServer and its step, each client's credentials, and
+ * the backup part every client's base step carries.
  */
 import { readFileSync } from "fs";
 import * as path from "path";
-import { parse, stringify } from "yaml";
 import type { BackupPlan } from "../../model/backup";
-import { withOverlay } from "../../tools/lab-backup";
 import { SynthResult } from "../../tools/synth";
-import { model, ROOT, secretLeaks } from "../helpers";
-import { SYNTH_TIMEOUT, variantSynth } from "./shared";
+import { model, secretLeaks, stackRaw } from "../helpers";
+import { committedSynth, SYNTH_TIMEOUT } from "./shared";
 
-const doc = withOverlay(
-    parse(readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8")),
-    parse(readFileSync(path.join(ROOT, "labs", "backup", "overlay.yaml"), "utf8")),
-);
-const raw: Record<string, unknown> = Object.fromEntries(
-    Object.entries(doc.config)
-        .filter(([k]) => k.startsWith("billu:"))
-        .map(([k, v]) => [k.slice(6), v]),
-);
-const plan = model(raw).plan<BackupPlan>("backup")!;
+const plan = model(stackRaw("dev")).plan<BackupPlan>("backup")!;
 let r: SynthResult;
 let out: string;
+let prod: SynthResult;
 
 beforeAll(async () => {
-    ({ r, out } = await variantSynth("backup", stringify(doc)));
+    ({ r, out } = await committedSynth("dev"));
+    ({ r: prod } = await committedSynth("prod"));
 }, SYNTH_TIMEOUT);
 
 const rendered = (host: string, p: string) => readFileSync(path.join(out, "rendered", host, p), "utf8");
@@ -52,7 +43,7 @@ test("each client has two generated passwords (its login, its repository key), b
 });
 
 test("every client backs up from its one base step, on its staggered timer", () => {
-    expect(plan.clients.map((c) => c.name)).toEqual(["PAR-DC01", "PAR-FS01", "PAR-MAIL01"]);
+    expect(plan.clients.map((c) => c.name)).toEqual(["PAR-DC01", "PAR-FS01", "PAR-MAIL01", "PAR-LOG01"]);
     for (const c of plan.clients) {
         expect(rendered(c.name, "var/lib/billu/stage/base/run.sh")).toContain("billu_install '/etc/billu/backup/client.env'");
         expect(rendered(c.name, "etc/systemd/system/billu-backup.timer")).toContain(`OnCalendar=${c.onCalendar}\n`);
@@ -63,4 +54,16 @@ test("every client backs up from its one base step, on its staggered timer", () 
 test("no password or key is rendered: the steps' secrets are placeholders", () => {
     expect(rendered("PAR-FS01", "etc/billu/backup/password")).toBe("{{secret:backup-password}}\n");
     expect(secretLeaks(path.join(out, "rendered"), ["PRIVATE KEY", "$2a$"])).toEqual([]);
+});
+
+test("prod: the backup server is a BackupServer; its clients are the Debian hosts with state (the Windows DCs are not yet)", () => {
+    expect(prod.exitCode).toBe(0);
+    const server = prod.resources.find((x) => x.type === "billu:backup:BackupServer")!;
+    expect(server.name).toBe("par-bkp01");
+    expect(server.inputs.clients).toEqual(["PAR-FS01", "PAR-MAIL01", "PAR-LOG01"]);
+    expect(
+        model(stackRaw("prod"))
+            .plan<BackupPlan>("backup")!
+            .notCovered.map((n) => n.name),
+    ).toEqual(["PAR-DC01", "PAR-DC02", "PAR-DC03"]);
 });
