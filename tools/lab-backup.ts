@@ -1,18 +1,17 @@
 /**
  * The in-guest backup lab's inputs, from a stack's model (never from a file under test):
- * `node dist/tools/lab-backup.js --stack <stack> --out <dir> [--overlay <file>] [--write-config <file>]` writes
+ * `node dist/tools/lab-backup.js --stack <stack> --out <dir> [--config <file>]` writes
  *   <dir>/<HOST>/<guest path>   the server's `backup-server` step and each client's backup part as a step of its own
  *                               (`backup-client`: on a guest it joins the host's base step, with the same files and
  *                               body), exactly as the component renders them, in synth's layout
  *   <dir>/facts.json            the plan (server, FQDN, port, clients, repositories, retention), the data sets the
  *                               services declared, the zones and the file servers' shares (paths, groups)
  *   (with --runbook: the restore runbook of the stack, components/backup/runbook.ts, on stdout instead)
- *   <file> of --write-config    the stack file with the overlay applied (synth's --config: the read-back reference)
- * Until the stack declares its own backup server, the overlay (labs/backup/overlay.yaml: `hosts` and `flows` appended,
- * `backup`) supplies it; a stack with a host of role backup ignores it.
+ * The stack's own backup server (a host of role backup, billu:backup, its flows) is used: the lab reads installed
+ * files back against the stack's own synth output (out/<stack>/rendered).
  * Exit 0 written, 2 invalid configuration (the key path and the fix on stderr).
  */
-import { mkdirSync, readFileSync, writeFileSync } from "fs";
+import { mkdirSync, writeFileSync } from "fs";
 import * as path from "path";
 import { clientFiles, CLIENT_SECRET_NAMES, scriptText, serverDirs, serverFiles, serverSecretNames } from "../components/backup/render";
 import { renderRunbook } from "../components/backup/runbook";
@@ -22,25 +21,7 @@ import { backupService } from "../model/services/backup";
 import { planOf } from "../model/services/types";
 import { loadModel } from "../stacks/program";
 import { checkStackName, flagValue } from "./paths";
-import { parse as parseYaml, stringify } from "yaml";
 import { readBilluConfig } from "./synth";
-
-interface Overlay {
-    readonly hosts?: { role?: unknown }[];
-    readonly flows?: unknown[];
-    readonly backup?: unknown;
-}
-
-/** The stack file's document with the overlay applied (nothing when the stack has its own host of role backup). */
-export function withOverlay(doc: { config: Record<string, unknown> }, overlay: Overlay): { config: Record<string, unknown> } {
-    const c = { ...doc.config };
-    const hosts = (c["billu:hosts"] ?? []) as { role?: unknown }[];
-    if (hosts.some((h) => h.role === "backup")) return doc;
-    c["billu:hosts"] = [...hosts, ...(overlay.hosts ?? [])];
-    c["billu:flows"] = [...((c["billu:flows"] ?? []) as unknown[]), ...(overlay.flows ?? [])];
-    if (overlay.backup !== undefined) c["billu:backup"] = overlay.backup;
-    return { ...doc, config: c };
-}
 
 export function labBackup(raw: Record<string, unknown>) {
     const model = loadModel(raw);
@@ -83,22 +64,12 @@ function main(argv: string[]): number {
     const stack = flagValue(argv, "--stack");
     const out = flagValue(argv, "--out");
     if (!stack || !out) {
-        process.stderr.write(
-            "lab-backup: --stack and --out are required. Fix: node dist/tools/lab-backup.js --stack dev --out <dir> [--config <file>] [--overlay <file>] [--write-config <file>]\n",
-        );
+        process.stderr.write("lab-backup: --stack and --out are required. Fix: node dist/tools/lab-backup.js --stack dev --out <dir> [--config <file>]\n");
         return 2;
     }
     try {
         checkStackName(stack);
-        let configFile = path.resolve(flagValue(argv, "--config") ?? `Pulumi.${stack}.yaml`);
-        const overlayFile = flagValue(argv, "--overlay");
-        if (overlayFile) {
-            const doc = withOverlay(parseYaml(readFileSync(configFile, "utf8")), parseYaml(readFileSync(overlayFile, "utf8")) as Overlay);
-            configFile = path.resolve(flagValue(argv, "--write-config") ?? path.join(out, `Pulumi.${stack}.yaml`));
-            mkdirSync(path.dirname(configFile), { recursive: true });
-            writeFileSync(configFile, stringify(doc));
-        }
-        const raw = readBilluConfig(configFile);
+        const raw = readBilluConfig(path.resolve(flagValue(argv, "--config") ?? `Pulumi.${stack}.yaml`));
         process.env.BILLU_PROJECT_ROOT ??= process.cwd();
         const r = labBackup(raw);
         if (argv.includes("--runbook")) {

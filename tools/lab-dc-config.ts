@@ -4,6 +4,8 @@
  * FSMO transfers on the config dev ships:
  *   - a second Samba DC, PAR-DC02, right after PAR-DC01 (PAR-DC01's settings, its own name, address and VM id);
  *   - every flow that names PAR-DC01 in `hosts` names PAR-DC02 too (the clients of one DC are the other's);
+ *   - every flow from PAR-DC01 is followed by the same flow from PAR-DC02 (what one DC sends, such as its logs and
+ *     its backups, the other sends too);
  *   - the PDC emulator, RID and infrastructure roles on PAR-DC02.
  * A text transformation, so dev's comments stay. __tests__/tools/lab-dc-config.test.ts fails when the committed
  * file is not this function's output (dev changed: run this again) and checks the differences above on the parsed
@@ -21,8 +23,9 @@ export const LAB_DC = {
 
 const HEADER = [
     "# Lab stack for labs/dc, GENERATED from Pulumi.dev.yaml by `npm run lab:dc-config` (tools/lab-dc-config.ts): do",
-    "# not edit. The dev stack plus a second Samba DC (PAR-DC02) that every flow to PAR-DC01 also reaches, and the",
-    "# PDC emulator, RID and infrastructure roles on it, so the lab proves a join, replication and FSMO transfers.",
+    "# not edit. The dev stack plus a second Samba DC (PAR-DC02) that every flow to PAR-DC01 also reaches and that sends",
+    "# what PAR-DC01 sends, and the PDC emulator, RID and infrastructure roles on it, so the lab proves a join,",
+    "# replication and FSMO transfers.",
 ];
 
 /** The lab stack's text from the dev stack's. Throws when dev's file lacks what the transformation edits. */
@@ -45,7 +48,21 @@ export function labDcConfig(dev: string): string {
         return m[1] + (l.includes("address:") ? address : String(vmId));
     });
     if (edits !== 2) throw new Error(`${LAB_DC.first}'s entry has no address and vmId lines`);
-    const out = [...body.slice(0, end), ...copy, ...body.slice(end)].map((l) => {
+    const withHost = [...body.slice(0, end), ...copy, ...body.slice(end)];
+    // Each flow from the first DC: the entry from its `- from:` line to the next entry or key, copied for the second.
+    const withFlows: string[] = [];
+    for (let i = 0; i < withHost.length; i++) {
+        if (withHost[i] !== `  - from: ${LAB_DC.first}`) {
+            withFlows.push(withHost[i]);
+            continue;
+        }
+        let j = i + 1;
+        while (j < withHost.length && /^ {4}\S/.test(withHost[j])) j++;
+        const flow = withHost.slice(i, j);
+        withFlows.push(...flow, `  - from: ${name}`, ...flow.slice(1));
+        i = j - 1;
+    }
+    const out = withFlows.map((l) => {
         const hosts = /^( +hosts: \[)(.*)\]$/.exec(l);
         if (hosts) {
             const names = hosts[2].split(",").map((s) => s.trim());

@@ -1,59 +1,30 @@
 /**
  * The log collection lab's inputs, from a stack's model (never from a file under test):
- * `node dist/tools/lab-logs.js --stack <stack> [--config <file>] [--overlay <file>] --out <dir>` writes
+ * `node dist/tools/lab-logs.js --stack <stack> [--config <file>] --out <dir>` writes
  *   <dir>/<HOST>/<guest path>   the `logs-collector` and `logs-forward` guest steps exactly as the component renders
  *                               them (run.sh, billu-lib.sh and every file, with `{{secret:...}}` placeholders), in the
- *                               layout synth uses for out/<stack>/rendered
+ *                               layout synth uses for out/<stack>/rendered (on a guest, `logs-forward` joins the host's
+ *                               base step, with the same files and body)
  *   <dir>/facts.json            the plan (collector, FQDN, port, clients and addresses) and the zones (CIDR, gateway)
- * Until the stack declares its own collector (a host of role logs and billu:logs, wired by the service registry),
- * the overlay (labs/logs/overlay.yaml: `hosts` appended, `logs`) supplies them; a stack that has its own ignores it.
+ * The stack's own collector (a host of role logs, billu:logs, its flows) is used: the lab reads installed files back
+ * against the stack's own synth output (out/<stack>/rendered).
  * Exit 0 written, 2 invalid configuration (the key path and the fix on stderr).
  */
-import { mkdirSync, readFileSync, writeFileSync } from "fs";
+import { mkdirSync, writeFileSync } from "fs";
 import * as path from "path";
-import { parse as parseYaml } from "yaml";
-import type { OsKind } from "../model/core";
-import { keyPath, formatProblem, InputError, Problems } from "../model/errors";
-import { LogsHost, logsSchema, planLogs } from "../model/logs";
+import { formatProblem, InputError } from "../model/errors";
+import { logsService } from "../model/services/logs";
+import { planOf } from "../model/services/types";
 import { loadModel } from "../stacks/program";
 import { renderStep } from "../components/guest-step/render";
 import { clientFiles, collectorDirs, collectorFiles, LOGS_SECRETS, rsyslogStepScript } from "../components/logs/render";
 import { checkStackName, flagValue } from "./paths";
 import { readBilluConfig } from "./synth";
 
-type RawHost = Record<string, unknown> & { name?: unknown; role?: unknown };
-
-export function labLogs(raw: Record<string, unknown>, overlay: { hosts?: RawHost[]; logs?: unknown }) {
-    const rawHosts = (Array.isArray(raw.hosts) ? raw.hosts : []) as RawHost[];
-    const own = rawHosts.some((h) => h.role === "logs");
-    const allHosts = own ? rawHosts : [...rawHosts, ...(overlay.hosts ?? [])];
-    const logsRaw = raw.logs ?? (own ? undefined : overlay.logs);
-    // The model does not know role logs until the registry wires the service: build it without the collector.
-    const rest = { ...raw, hosts: allHosts.filter((h) => h.role !== "logs") };
-    delete (rest as Record<string, unknown>).logs;
-    const model = loadModel(rest);
-    const problems = new Problems();
-    let cfg;
-    if (logsRaw !== undefined) {
-        const r = logsSchema.safeParse(logsRaw);
-        if (!r.success) {
-            for (const i of r.error.issues) problems.add(keyPath("billu", ["logs", ...i.path]), i.message, "see docs/services/logs.md");
-            problems.throwIfAny();
-        } else cfg = r.data;
-    }
-    const hosts: LogsHost[] = allHosts.map((h, index) => {
-        const m = model.hosts.find((x) => x.name === h.name);
-        return m
-            ? { name: m.name, role: m.role, os: m.os, zone: m.zone, address: m.nics[0].address, index }
-            : // The overlay's collector, which the model does not validate: the planner reads its os for isWindows and messages.
-              { name: String(h.name), role: String(h.role), os: String(h.os) as OsKind, zone: String(h.zone), address: String(h.address), index };
-    });
-    const plan = planLogs(
-        { site: { domain: model.site.domain }, cfg, hosts, zones: model.zones, domain: model.domain && { fqdn: model.domain.fqdn } },
-        problems,
-    );
-    problems.throwIfAny();
-    if (!plan) throw new InputError([{ path: "billu:hosts", message: "has no host of role logs", fix: "add one (or use labs/logs/overlay.yaml)" }]);
+export function labLogs(raw: Record<string, unknown>) {
+    const model = loadModel(raw);
+    const plan = planOf(logsService, model);
+    if (!plan) throw new InputError([{ path: "billu:hosts", message: "has no host of role logs", fix: "add the collector (PAR-LOG01, role: logs)" }]);
     const secretNames = Object.values(LOGS_SECRETS);
     const rendered = [
         { host: plan.host.name, files: collectorFiles(plan), dirs: collectorDirs(plan), step: "logs-collector" },
@@ -68,18 +39,14 @@ function main(argv: string[]): number {
     const stack = arg("--stack");
     const out = arg("--out");
     if (!stack || !out) {
-        process.stderr.write(
-            "lab-logs: --stack and --out are required. Fix: node dist/tools/lab-logs.js --stack dev --out <dir> [--config <file>] [--overlay <file>]\n",
-        );
+        process.stderr.write("lab-logs: --stack and --out are required. Fix: node dist/tools/lab-logs.js --stack dev --out <dir> [--config <file>]\n");
         return 2;
     }
     try {
         checkStackName(stack);
         const raw = readBilluConfig(path.resolve(arg("--config") ?? `Pulumi.${stack}.yaml`));
-        const overlayFile = arg("--overlay");
-        const overlay = overlayFile ? (parseYaml(readFileSync(overlayFile, "utf8")) as { hosts?: RawHost[]; logs?: unknown }) : {};
         process.env.BILLU_PROJECT_ROOT ??= process.cwd();
-        const r = labLogs(raw, overlay);
+        const r = labLogs(raw);
         for (const { host, staged } of r.rendered) {
             for (const s of staged) {
                 const file = path.join(out, host, s.guestPath);

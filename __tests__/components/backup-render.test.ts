@@ -3,7 +3,6 @@ import { execFileSync } from "child_process";
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
-import { parse } from "yaml";
 import { planBackup, type BackupPlan } from "../../model/backup";
 import { Problems } from "../../model/errors";
 import {
@@ -23,9 +22,8 @@ import { renderRunbook } from "../../components/backup/runbook";
 import { renderStep } from "../../components/guest-step/render";
 import { model, ROOT, stackRaw } from "../helpers";
 
-const overlay = parse(readFileSync(path.join(ROOT, "labs", "backup", "overlay.yaml"), "utf8"));
-const raw = stackRaw("dev");
-const m = model({ ...raw, hosts: [...raw.hosts, ...overlay.hosts], flows: [...raw.flows, ...overlay.flows], backup: overlay.backup });
+/** Dev as committed: its backup server PAR-BKP01 and billu:backup (23:00, 10 minutes apart, the lab's 3/2/1 retention). */
+const m = model(stackRaw("dev"));
 const plan = m.plan<BackupPlan>("backup")!;
 const client = (name: string) => plan.clients.find((c) => c.name === name)!;
 const sets = (name: string) => m.backups.filter((s) => s.host === name);
@@ -42,7 +40,8 @@ test("the server's unit: restic's REST API on the plan's address and port, TLS, 
 
 test("the htpasswd file: one login per client, its hash a secret of the step; the keys for pruning are secrets too", () => {
     expect(renderHtpasswd(plan)).toBe(
-        "par-dc01:{{secret:backup-htpasswd-par-dc01}}\npar-fs01:{{secret:backup-htpasswd-par-fs01}}\npar-mail01:{{secret:backup-htpasswd-par-mail01}}\n",
+        "par-dc01:{{secret:backup-htpasswd-par-dc01}}\npar-fs01:{{secret:backup-htpasswd-par-fs01}}\npar-mail01:{{secret:backup-htpasswd-par-mail01}}\n" +
+            "par-log01:{{secret:backup-htpasswd-par-log01}}\n",
     );
     const files = serverFiles(plan);
     expect(files.filter((f) => f.content.includes("{{secret:")).map((f) => [f.path, f.mode ?? "0644"])).toEqual([
@@ -53,12 +52,13 @@ test("the htpasswd file: one login per client, its hash a secret of the step; th
         ["/etc/billu/backup/keys/par-dc01", "0600"],
         ["/etc/billu/backup/keys/par-fs01", "0600"],
         ["/etc/billu/backup/keys/par-mail01", "0600"],
+        ["/etc/billu/backup/keys/par-log01", "0600"],
     ]);
     // Every placeholder has its secret, and nothing else is asked (renderStep refuses an unknown placeholder).
     expect(() =>
         renderStep({ host: plan.host.name, step: "backup-server", os: "linux", files, script: "true", secrets: serverSecretNames(plan) }),
     ).not.toThrow();
-    expect(renderServerEnv(plan)).toContain("BACKUP_CLIENTS='par-dc01 par-fs01 par-mail01'\nKEEP_DAILY=7\nKEEP_WEEKLY=4\nKEEP_MONTHLY=12\n");
+    expect(renderServerEnv(plan)).toContain("BACKUP_CLIENTS='par-dc01 par-fs01 par-mail01 par-log01'\nKEEP_DAILY=3\nKEEP_WEEKLY=2\nKEEP_MONTHLY=1\n");
 });
 
 test("a client: its declared data, its pre-hook, its repository URL with the login a placeholder", () => {
@@ -78,7 +78,7 @@ test("every client's timer is its staggered time, and systemd accepts each OnCal
         const t = clientFiles(plan, c, sets(c.name)).find((f) => f.path.endsWith("billu-backup.timer"))!.content;
         return /^OnCalendar=(.*)$/m.exec(t)![1];
     });
-    expect(timers).toEqual(["*-*-* 01:00", "*-*-* 01:10", "*-*-* 01:20"]);
+    expect(timers).toEqual(["*-*-* 23:00", "*-*-* 23:10", "*-*-* 23:20", "*-*-* 23:30"]);
     for (const t of [...timers, plan.prune]) {
         expect(execFileSync("systemd-analyze", ["calendar", t], { encoding: "utf8" })).toContain("Normalized form:");
     }
@@ -94,7 +94,7 @@ test("the runbook in docs/services/backup.md is the model's (components/backup/r
     const doc = readFileSync(path.join(ROOT, "docs", "services", "backup.md"), "utf8");
     const section = /<!-- runbook:begin -->\n([\s\S]*)<!-- runbook:end -->/.exec(doc)![1];
     expect(section).toBe(renderRunbook(plan, m.backups));
-    expect(section).toContain("| files | PAR-FS01 | `par-fs01` | `*-*-* 01:10` | `/srv/shares` | - |");
+    expect(section).toContain("| files | PAR-FS01 | `par-fs01` | `*-*-* 23:10` | `/srv/shares` | - |");
 });
 
 describe("env.sh: the set-up backup-run.sh and restore.sh share, installed beside them", () => {
@@ -167,12 +167,9 @@ describe("env.sh: the set-up backup-run.sh and restore.sh share, installed besid
     });
 });
 
-test("a Windows client (prod's DC with a backup server beside it): only its settings and job are staged, no secret; the settings are data", () => {
+test("a Windows client (prod's DC, PAR-BKP01 beside it): only its settings and job are staged, no secret; the settings are data", () => {
     const prod = model(stackRaw("prod"));
-    const hosts = [
-        ...prod.hosts.map((h) => ({ name: h.name, role: h.role, os: h.os, zone: h.zone, address: h.address, stateful: h.stateful, index: h.index })),
-        { name: "PAR-BKP01", role: "backup", os: "debian-12", zone: "servers", address: "10.10.10.60", stateful: true, index: prod.hosts.length },
-    ];
+    const hosts = prod.hosts.map((h) => ({ name: h.name, role: h.role, os: h.os, zone: h.zone, address: h.address, stateful: h.stateful, index: h.index }));
     const problems = new Problems();
     const p = planBackup({ site: prod.site, cfg: undefined, hosts, zones: prod.zones, domain: prod.domain }, problems)!;
     expect(problems.all).toEqual([]);
@@ -182,6 +179,7 @@ test("a Windows client (prod's DC with a backup server beside it): only its sett
         ["PAR-DC03", "windows", "*-*-* 01:20"],
         ["PAR-FS01", "linux", "*-*-* 01:30"],
         ["PAR-MAIL01", "linux", "*-*-* 01:40"],
+        ["PAR-LOG01", "linux", "*-*-* 01:50"],
     ]);
     const dc = p.clients.find((c) => c.name === "PAR-DC02")!;
     const files = windowsClientFiles(

@@ -48,8 +48,11 @@ describe("nftables ruleset (dev)", () => {
 
     test("the management zone always keeps SSH to the router, even with no flow saying so", () => {
         const raw = stackRaw("dev");
-        // Only the flows DHCP, mail and the guests' resolvers require stay (the model refuses a matrix without them); none is SSH.
-        raw.flows = raw.flows.filter((f: { service: string }) => ["dhcp-relay", "imaps", "submission", "smtp", "ad", "dns", "ntp"].includes(f.service));
+        // Only the flows DHCP, mail, the guests' resolvers, the log collector and the backups require stay (the model refuses a
+        // matrix without them); none is SSH.
+        raw.flows = raw.flows.filter((f: { service: string }) =>
+            ["dhcp-relay", "imaps", "submission", "smtp", "ad", "dns", "ntp", "syslog-tls", "restic-rest"].includes(f.service),
+        );
         raw.firewall.published = [];
         delete raw.web; // its intranet needs flows to PAR-WEB01 (model/web.ts)
         expect(lines(renderNftables(model(raw)))).toContain(
@@ -116,10 +119,10 @@ describe("the VPN partner (route-based: its own interface)", () => {
         expect(l).toContain("iifname $IF_VPN_PARTNER ip saddr != 10.30.0.0/16 jump spoofed");
         expect(l.find((x) => x.startsWith("iifname $IF_WAN ip saddr {"))).toContain("10.30.0.0/16, 127.0.0.0/8 } jump spoofed");
         expect(l).toContain(
-            'iifname $IF_VPN_PARTNER oifname $IF_SERVERS ip saddr 10.30.0.0/16 ip daddr 10.20.10.31 tcp dport 445 counter accept comment "flow 37: vpn-partner -> PAR-FS01 smb"',
+            'iifname $IF_VPN_PARTNER oifname $IF_SERVERS ip saddr 10.30.0.0/16 ip daddr 10.20.10.31 tcp dport 445 counter accept comment "flow 51: vpn-partner -> PAR-FS01 smb"',
         );
         expect(l).toContain(
-            'iifname $IF_LAN_DSI oifname $IF_VPN_PARTNER ip saddr 10.20.21.0/24 ip daddr 10.30.0.0/16 tcp dport 443 counter accept comment "flow 38: kind:department -> vpn-partner https"',
+            'iifname $IF_LAN_DSI oifname $IF_VPN_PARTNER ip saddr 10.20.21.0/24 ip daddr 10.30.0.0/16 tcp dport 443 counter accept comment "flow 52: kind:department -> vpn-partner https"',
         );
     });
     test("Proxmox: the file server accepts the partner's networks; the WAN set excludes them", () => {
@@ -130,7 +133,7 @@ describe("the VPN partner (route-based: its own interface)", () => {
             dest: "10.20.10.31",
             proto: "tcp",
             dport: "445",
-            comment: "flow 37: vpn-partner -> PAR-FS01 smb",
+            comment: "flow 51: vpn-partner -> PAR-FS01 smb",
         });
         expect(planDatacenter(m).wan.at(-1)).toEqual({ name: "10.30.0.0/16", nomatch: true, comment: "VPN partner" });
     });
@@ -261,8 +264,11 @@ describe("docs", () => {
     test("the zones x zones matrix and the per-rule list", () => {
         const md = renderDocs(siteDocs(dev));
         expect(md).toContain("| **wan** | - | - | - | web-public-http (published → PAR-WEB01), web-public-https (published → PAR-WEB01) |");
-        expect(md).toContain("| **management** | https | - | ssh, rdp, https, ad (→PAR-DC01) | ssh, https (→PAR-WEB01), http (→PAR-WEB01) |");
-        expect(md).toContain("| **router** | ntp, http, https | - | dhcp-relay (→PAR-DHCP01), dns (→PAR-DC01) |");
+        expect(md).toContain(
+            "| **management** | https, http (PAR-LOG01), http (PAR-BKP01) | syslog-tls (PAR-BKP01→PAR-LOG01), restic-rest (PAR-LOG01→PAR-BKP01), ssh | " +
+                "ssh, rdp, https, ad (→PAR-DC01) | ssh, https (→PAR-WEB01), http (→PAR-WEB01) |",
+        );
+        expect(md).toContain("| **router** | ntp, http, https | syslog-tls (→PAR-LOG01) | dhcp-relay (→PAR-DHCP01), dns (→PAR-DC01) |");
         expect(md).toContain("## Router rules (nftables, default drop on input, forward and output)");
         expect(md).toContain("| forward | lan-rh (eth8) | servers (eth2) | 10.20.24.0/24 | 10.20.10.31 | tcp/445 | flow 7: kind:department -> PAR-FS01 smb |");
         expect(md).toContain("| 13 | servers | servers | ad |");
@@ -281,6 +287,8 @@ describe("the lab's plan (dev)", () => {
             "PAR-FS01",
             "PAR-MAIL01",
             "PAR-WEB01",
+            "PAR-LOG01",
+            "PAR-BKP01",
         ]);
         expect(plan.topology).toContain("link bfw-r eth5 10.20.21.1/24 bfw-z5 up0 -");
         expect(plan.services).toEqual([
@@ -292,10 +300,12 @@ describe("the lab's plan (dev)", () => {
             "imaps",
             "ntp",
             "rdp",
+            "restic-rest",
             "smb",
             "smtp",
             "ssh",
             "submission",
+            "syslog-tls",
             "web-public-http",
             "web-public-https",
         ]);
@@ -319,6 +329,9 @@ describe("the lab's plan (dev)", () => {
         expect(plan.notProbed).toEqual([
             "flow 13 (servers -> servers ad): inside one zone, carried by the Proxmox VM firewall only",
             "flow 31 (PAR-FS01 -> PAR-MAIL01 smtp): inside one zone, carried by the Proxmox VM firewall only",
+            "flow 43 (PAR-BKP01 -> PAR-LOG01 syslog-tls): inside one zone, carried by the Proxmox VM firewall only",
+            "flow 47 (PAR-LOG01 -> PAR-BKP01 restic-rest): inside one zone, carried by the Proxmox VM firewall only",
+            "flow 48 (management -> management ssh): inside one zone, carried by the Proxmox VM firewall only",
         ]);
     });
 });

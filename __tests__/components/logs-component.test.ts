@@ -6,8 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { mkdtempSync, readFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
-import { Problems } from "../../model/errors";
-import { planLogs } from "../../model/logs";
+import type { LogsPlan } from "../../model/logs";
 import { waitForRegistrations } from "../../tools/mock-runtime";
 import { model, stackRaw } from "../helpers";
 
@@ -37,26 +36,16 @@ beforeAll(() => {
     );
 });
 
-// The dev stack has no collector yet: its DHCP server plays the role of one (same VM shape, role logs in the plan).
-const m = model(stackRaw("dev"));
-const collectorHost = m.host("PAR-DHCP01");
-const plan = planLogs(
-    {
-        site: { domain: m.site.domain },
-        cfg: undefined,
-        hosts: m.hosts.map((h) => ({
-            name: h.name,
-            role: h.name === collectorHost.name ? "logs" : h.role,
-            os: h.os,
-            zone: h.zone,
-            address: h.address,
-            index: h.index,
-        })),
-        zones: m.zones,
-        domain: m.domain && { fqdn: m.domain.fqdn },
-    },
-    new Problems(),
-)!;
+// The dev stack's own collector, PAR-LOG01, and its plan. The backup server is left out: this test builds the collector
+// alone, and as a backup client its base step would need the backup service's every-host resources
+// (__tests__/synth/backup.test.ts covers the two together).
+const raw = stackRaw("dev");
+raw.hosts = raw.hosts.filter((h: { role: string }) => h.role !== "backup");
+raw.flows = raw.flows.filter((f: { from: string; to: string }) => f.from !== "PAR-BKP01" && f.to !== "PAR-BKP01");
+delete raw.backup;
+const m = model(raw);
+const collectorHost = m.host("PAR-LOG01");
+const plan = m.plan<LogsPlan>("logs")!;
 
 test("the collector: a server certificate for its FQDN and address, one logs-collector step after its base step", async () => {
     const { SiteCa } = await import("../../components/site-ca/SiteCa");
@@ -64,18 +53,18 @@ test("the collector: a server certificate for its FQDN and address, one logs-col
     const renderDir = mkdtempSync(path.join(tmpdir(), "billu-logs-"));
     const ca = new SiteCa("site-ca", { organization: "BillU", commonName: "BillU test CA" });
     const ctx = { model: m, renderDir, ca, after: { router: [], domain: [] }, vms: new Map() };
-    const c = new LogCollector("par-dhcp01", { ctx, host: collectorHost, plan });
+    const c = new LogCollector("par-log01", { ctx, host: collectorHost, plan });
     expect(c.step.hash).toMatch(/^[0-9a-f]{64}$/);
     await waitForRegistrations();
-    const csr = registered.find((r) => r.name === "site-ca-par-dhcp01-logs-csr")!;
-    expect(csr.inputs.subject).toEqual({ commonName: "par-dhcp01.billu.remindme.lan", organization: "BillU" });
-    expect([csr.inputs.dnsNames, csr.inputs.ipAddresses]).toEqual([["par-dhcp01.billu.remindme.lan"], ["10.20.10.21"]]);
-    const cert = registered.find((r) => r.name === "site-ca-par-dhcp01-logs-cert")!;
+    const csr = registered.find((r) => r.name === "site-ca-par-log01-logs-csr")!;
+    expect(csr.inputs.subject).toEqual({ commonName: "par-log01.billu.remindme.lan", organization: "BillU" });
+    expect([csr.inputs.dnsNames, csr.inputs.ipAddresses]).toEqual([["par-log01.billu.remindme.lan"], ["10.20.0.20"]]);
+    const cert = registered.find((r) => r.name === "site-ca-par-log01-logs-cert")!;
     expect(cert.inputs.allowedUses).toEqual(["digital_signature", "key_encipherment", "server_auth"]);
     const steps = registered.filter((r) => r.type === "billu:guest:GuestStep").map((r) => r.name);
-    expect(steps.sort()).toEqual(["par-dhcp01-base", "par-dhcp01-logs-collector"]);
+    expect(steps.sort()).toEqual(["par-log01-base", "par-log01-logs-collector"]);
     // The rendered files hold placeholders only: the key's value never reaches the render folder.
-    const key = readFileSync(path.join(renderDir, "PAR-DHCP01", "etc", "billu", "logs", "key.pem"), "utf8");
+    const key = readFileSync(path.join(renderDir, "PAR-LOG01", "etc", "billu", "logs", "key.pem"), "utf8");
     expect(key).toBe("{{secret:logs-key}}");
 });
 
@@ -83,7 +72,7 @@ test("every host: a client certificate (client_auth) per forwarding host, nothin
     const { SiteCa } = await import("../../components/site-ca/SiteCa");
     const { logClientStep } = await import("../../components/logs/LogCollector");
     const ca = new SiteCa("ca2", { organization: "BillU", commonName: "BillU test CA" });
-    expect(logClientStep(ca, plan, "PAR-DHCP01")).toBeUndefined();
+    expect(logClientStep(ca, plan, "PAR-LOG01")).toBeUndefined();
     const web = logClientStep(ca, plan, "PAR-WEB01")!;
     expect(web.step).toBe("logs-forward");
     expect(web.files.map((f) => f.path)).toEqual([
@@ -99,5 +88,5 @@ test("every host: a client certificate (client_auth) per forwarding host, nothin
     expect(cert.inputs.allowedUses).toEqual(["digital_signature", "key_encipherment", "client_auth"]);
     const csr = registered.find((r) => r.name === "ca2-logs-par-web01-csr")!;
     expect(csr.inputs.subject).toEqual({ commonName: "par-web01.billu.remindme.lan", organization: "BillU" });
-    expect(registered.filter((r) => r.name.startsWith("ca2-logs-par-dhcp01"))).toEqual([]);
+    expect(registered.filter((r) => r.name.startsWith("ca2-logs-par-log01"))).toEqual([]);
 });

@@ -1,13 +1,10 @@
 /** The in-guest backup plan (model/backup.ts): what a site derives, and every bad input with its exact message. */
-import { readFileSync } from "fs";
-import * as path from "path";
-import { parse } from "yaml";
 import { BackupHost, BackupInput, BackupPlan, backupSchema, checkBackupNeeds, planBackup, staggered, windowsTrigger } from "../../model/backup";
 import { formatProblem, Problems } from "../../model/errors";
 import { BUILTIN_SERVICES } from "../../model/ports";
 import { MAIL_STORE } from "../../model/services/mail";
 import { MAIL_PATHS } from "../../components/mail/common";
-import { model, problemsOf, ROOT, stackRaw } from "../helpers";
+import { model, problemsOf, stackRaw } from "../helpers";
 
 const host = (index: number, name: string, role: string, zone: string, address: string, stateful: boolean, os = "debian-12"): BackupHost => ({
     name,
@@ -173,14 +170,10 @@ describe("the backup plan", () => {
 });
 
 describe("the services declare their data through the requirements channel", () => {
-    /** Dev with labs/backup/overlay.yaml's server and flows (until dev declares its own). */
-    const overlay = parse(readFileSync(path.join(ROOT, "labs", "backup", "overlay.yaml"), "utf8"));
-    const raw = () => {
-        const r = stackRaw("dev");
-        return { ...r, hosts: [...r.hosts, ...overlay.hosts], flows: [...r.flows, ...overlay.flows], backup: overlay.backup };
-    };
+    /** Dev as committed: its backup server PAR-BKP01, its flows and billu:backup. */
+    const raw = () => stackRaw("dev");
 
-    test("dev: the DC's samba-tool file, the shares and the mail store, each on a client of the plan", () => {
+    test("dev: the DC's samba-tool file, the shares, the mail store and the collected logs, each on a client of the plan", () => {
         const m = model(raw());
         expect(m.backups).toEqual([
             {
@@ -197,8 +190,9 @@ describe("the services declare their data through the requirements channel", () 
                 why: "the department shares, with their owners, POSIX ACLs and xattrs",
             },
             { host: "PAR-MAIL01", dataClass: "mail", paths: ["/var/vmail"], why: "the mailboxes (Maildir under the mail store)" },
+            { host: "PAR-LOG01", dataClass: "logs", paths: ["/var/log/remote"], why: "every host's collected logs, kept for the retention" },
         ]);
-        expect(m.plan<BackupPlan>("backup")!.clients.map((c) => c.name)).toEqual(["PAR-DC01", "PAR-FS01", "PAR-MAIL01"]);
+        expect(m.plan<BackupPlan>("backup")!.clients.map((c) => c.name)).toEqual(["PAR-DC01", "PAR-FS01", "PAR-MAIL01", "PAR-LOG01"]);
         expect(MAIL_STORE).toBe(MAIL_PATHS.mailboxes);
     });
 
@@ -213,6 +207,7 @@ describe("the services declare their data through the requirements channel", () 
     test("clients that leave out a host with declared data: the site is refused", () => {
         expect(problemsOf({ ...raw(), backup: { clients: ["PAR-FS01", "PAR-MAIL01"] } })).toEqual([
             "billu:backup.clients: leaves out PAR-DC01, which keeps directory data to back up (the AD database, SYSVOL and the DC's secrets, from samba-tool domain backup online). Fix: add PAR-DC01 to billu:backup.clients, or remove billu:backup.clients to back up every stateful host",
+            "billu:backup.clients: leaves out PAR-LOG01, which keeps logs data to back up (every host's collected logs, kept for the retention). Fix: add PAR-LOG01 to billu:backup.clients, or remove billu:backup.clients to back up every stateful host",
         ]);
     });
 });

@@ -85,7 +85,7 @@ describe("bad input: one clear message each (key path, value received, fix)", ()
             "both data disks on one datastore",
             (r) => (r.hosts[fs].disks[2].datastore = "data-a"),
             [
-                'billu:hosts[3].disks[2].datastore: "data-a" is also the datastore of disks[1]. Fix: put the two data disks on distinct datastores (e.g. local-lvm or data-b), so losing one datastore leaves one half of the mirror',
+                'billu:hosts[3].disks[2].datastore: "data-a" is also the datastore of disks[1]. Fix: put the two data disks on distinct datastores (e.g. local-lvm or data-b or backup), so losing one datastore leaves one half of the mirror',
             ],
         ],
         [

@@ -14,6 +14,9 @@ test("dev: the servers zone and the router use the DC; the DMZ web server the up
         "PAR-FS01": { dns: ["10.20.10.11"], ntp: ["10.20.10.11"] },
         "PAR-MAIL01": { dns: ["10.20.10.11"], ntp: ["10.20.10.11"] },
         "PAR-WEB01": { dns: ["9.9.9.9"], ntp: ["0.fr.pool.ntp.org"] },
+        // The management zone reaches the DC on the AD bundle (DNS and NTP included).
+        "PAR-LOG01": { dns: ["10.20.10.11"], ntp: ["10.20.10.11"] },
+        "PAR-BKP01": { dns: ["10.20.10.11"], ntp: ["10.20.10.11"] },
     });
 });
 

@@ -29,6 +29,8 @@ describe("the registry is the one list of services", () => {
             "PAR-FS01": [4, true],
             "PAR-MAIL01": [4, true],
             "PAR-WEB01": [5, false],
+            "PAR-LOG01": [3, true],
+            "PAR-BKP01": [3, true],
         });
         expect(OS_KINDS).toEqual(["debian-12", "windows-2022-gui", "windows-2022-core"]);
     });

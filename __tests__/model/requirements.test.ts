@@ -27,9 +27,14 @@ describe("the one requirements check: what the services need of the flow matrix"
             name: "PAR-SRV01",
             role: "member",
             address: "10.20.10.60",
-            vmId: 160,
+            vmId: 180,
         });
-        raw.flows.push({ from: "lan-dsi", to: "PAR-SRV01", service: "rdp" }, { from: "lan-dsi", to: "servers", service: "rdp" });
+        raw.flows.push(
+            { from: "lan-dsi", to: "PAR-SRV01", service: "rdp" },
+            { from: "lan-dsi", to: "servers", service: "rdp" },
+            // A Debian member forwards its logs like every host (dev has a collector): the one flow it needs.
+            { from: "PAR-SRV01", to: "PAR-LOG01", service: "syslog-tls" },
+        );
         expect(problemsOf(raw)).toEqual([]);
     });
 
@@ -46,7 +51,7 @@ describe("the one requirements check: what the services need of the flow matrix"
     test("every requirement names the service that asked and why", () => {
         const m = model(stackRaw("dev"));
         const flows = m.requirements.filter((r) => r.need.kind === "flow");
-        expect(new Set(flows.map((r) => r.service))).toEqual(new Set(["dhcp", "mail"]));
+        expect(new Set(flows.map((r) => r.service))).toEqual(new Set(["dhcp", "mail", "logs", "backup"]));
         expect(flows.find((r) => r.service === "mail" && r.need.kind === "flow" && r.need.service === "ldaps")?.need).toEqual({
             kind: "flow",
             from: "PAR-MAIL01",

@@ -31,6 +31,8 @@ test("prod: one snapshot job on the PBS storage covers every stateful VM, the DC
                 { name: "PAR-DC03", vmId: 112, node: "pve3", role: "dc", disks: ["scsi0"] },
                 { name: "PAR-FS01", vmId: 130, node: "pve2", role: "fileserver", disks: ["scsi0", "scsi1", "scsi2"] },
                 { name: "PAR-MAIL01", vmId: 140, node: "pve3", role: "mail", disks: ["scsi0", "scsi1"] },
+                { name: "PAR-LOG01", vmId: 160, node: "pve2", role: "logs", disks: ["scsi0"] },
+                { name: "PAR-BKP01", vmId: 170, node: "pve1", role: "backup", disks: ["scsi0"] },
             ],
         },
     ]);
@@ -48,6 +50,8 @@ test("per role: the stateful roles are imaged whole, the others rebuilt from cod
         ["fileserver", true, "PAR-FS01"],
         ["mail", true, "PAR-MAIL01"],
         ["web", false, "PAR-WEB01"],
+        ["logs", true, "PAR-LOG01"],
+        ["backup", true, "PAR-BKP01"],
     ]);
     expect(plan.roles.find((r) => r.role === "dc")!.why).toBe(
         "the AD database (ntds.dit or Samba's sam.ldb) and SYSVOL live on the OS disk, the DC's only disk: a DC's image is its backup",
@@ -65,7 +69,13 @@ test("dev: the NFS fallback, defaults filled in, the report to postmaster", () =
     const plan = planOf(stackRaw("dev"))!;
     expect(plan.storage).toEqual({ kind: "nfs", id: "billu-nfs", server: "nas-lab.billu.remindme.lan", export: "/srv/backup/pve-lab" });
     expect(plan.jobs.map((j) => [j.id, j.schedule, j.retention, j.mailTo, j.vms.map((v) => v.name)])).toEqual([
-        ["billu-par-vms", "01:00", { keepDaily: 3, keepWeekly: 2, keepMonthly: 1 }, ["postmaster@billu.remindme.lan"], ["PAR-DC01", "PAR-FS01", "PAR-MAIL01"]],
+        [
+            "billu-par-vms",
+            "01:00",
+            { keepDaily: 3, keepWeekly: 2, keepMonthly: 1 },
+            ["postmaster@billu.remindme.lan"],
+            ["PAR-DC01", "PAR-FS01", "PAR-MAIL01", "PAR-LOG01", "PAR-BKP01"],
+        ],
     ]);
 });
 

@@ -1,35 +1,26 @@
 /**
- * In-guest backups through the service seam: dev with the backup server labs/backup/overlay.yaml adds (its host,
- * billu:backup, the flows), synthesized: the BackupServer and its step, each client's credentials, and the backup
- * part every client's base step carries.
+ * In-guest backups through the service seam: the committed dev and prod stacks with their backup server PAR-BKP01
+ * (its host, billu:backup, the flows), synthesized: the BackupServer and its step, each client's credentials, and
+ * the backup part every client's base step carries.
  */
 import { readFileSync } from "fs";
 import * as path from "path";
-import { parse, stringify } from "yaml";
 import { BACKUP_CLIENT_TYPE, BACKUP_DATA_TYPE, VM_TYPE } from "../../components/contracts";
 import type { BackupPlan } from "../../model/backup";
 import { requireInGuestBackupForStatefulHosts } from "../../policies/rules/require-in-guest-backup-for-stateful-hosts";
-import { withOverlay } from "../../tools/lab-backup";
 import { SynthResult } from "../../tools/synth";
-import { model, ROOT, secretLeaks } from "../helpers";
+import { model, secretLeaks, stackRaw } from "../helpers";
 import { check } from "../policies/harness";
-import { SYNTH_TIMEOUT, variantSynth } from "./shared";
+import { committedSynth, SYNTH_TIMEOUT } from "./shared";
 
-const doc = withOverlay(
-    parse(readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8")),
-    parse(readFileSync(path.join(ROOT, "labs", "backup", "overlay.yaml"), "utf8")),
-);
-const raw: Record<string, unknown> = Object.fromEntries(
-    Object.entries(doc.config)
-        .filter(([k]) => k.startsWith("billu:"))
-        .map(([k, v]) => [k.slice(6), v]),
-);
-const plan = model(raw).plan<BackupPlan>("backup")!;
+const plan = model(stackRaw("dev")).plan<BackupPlan>("backup")!;
 let r: SynthResult;
 let out: string;
+let prod: SynthResult;
 
 beforeAll(async () => {
-    ({ r, out } = await variantSynth("backup", stringify(doc)));
+    ({ r, out } = await committedSynth("dev"));
+    ({ r: prod } = await committedSynth("prod"));
 }, SYNTH_TIMEOUT);
 
 const rendered = (host: string, p: string) => readFileSync(path.join(out, "rendered", host, p), "utf8");
@@ -55,7 +46,7 @@ test("each client has two generated passwords (its login, its repository key), b
 });
 
 test("every client backs up from its one base step, on its staggered timer", () => {
-    expect(plan.clients.map((c) => c.name)).toEqual(["PAR-DC01", "PAR-FS01", "PAR-MAIL01"]);
+    expect(plan.clients.map((c) => c.name)).toEqual(["PAR-DC01", "PAR-FS01", "PAR-MAIL01", "PAR-LOG01"]);
     for (const c of plan.clients) {
         expect(rendered(c.name, "var/lib/billu/stage/base/run.sh")).toContain("billu_install '/etc/billu/backup/client.env'");
         expect(rendered(c.name, "etc/systemd/system/billu-backup.timer")).toContain(`OnCalendar=${c.onCalendar}\n`);
@@ -71,18 +62,26 @@ test("no password or key is rendered: the steps' secrets are placeholders", () =
 describe("the facts require-in-guest-backup-for-stateful-hosts reads", () => {
     const facts = () => r.resources.filter((x) => x.type === BACKUP_CLIENT_TYPE);
     test("one BackupClient per client, a child of its base step, with the paths its services declared", () => {
-        expect(facts().map((x) => [x.name, x.inputs.host, x.inputs.paths, x.inputs.schedule])).toEqual(
-            plan.clients.map((c) => [
-                `${c.repository}-base-backup-client`,
-                c.name,
-                model(raw)
-                    .backups.filter((s) => s.host === c.name)
-                    .flatMap((s) => s.paths),
-                c.onCalendar,
-            ]),
+        // Registered in the site's start order (the collector before the mail server), so compared by name.
+        const byName = (a: unknown[], b: unknown[]) => String(a[0]).localeCompare(String(b[0]));
+        expect(
+            facts()
+                .map((x) => [x.name, x.inputs.host, x.inputs.paths, x.inputs.schedule])
+                .sort(byName),
+        ).toEqual(
+            plan.clients
+                .map((c) => [
+                    `${c.repository}-base-backup-client`,
+                    c.name,
+                    model(stackRaw("dev"))
+                        .backups.filter((s) => s.host === c.name)
+                        .flatMap((s) => s.paths),
+                    c.onCalendar,
+                ])
+                .sort(byName),
         );
         const data = r.resources.find((x) => x.type === BACKUP_DATA_TYPE)!;
-        expect((data.inputs.sets as { host: string }[]).map((s) => s.host)).toEqual(["PAR-DC01", "PAR-FS01", "PAR-MAIL01"]);
+        expect((data.inputs.sets as { host: string }[]).map((s) => s.host)).toEqual(model(stackRaw("dev")).backups.map((s) => s.host));
     });
     // The rule holds prod stacks only: this stack's VMs are relabelled env-prod to hold it to the rule.
     const asProd = () =>
@@ -97,10 +96,22 @@ describe("the facts require-in-guest-backup-for-stateful-hosts reads", () => {
         const fs = r.resources.find((x) => x.type === VM_TYPE && x.inputs.name === "PAR-FS01")!;
         expect(await check(requireInGuestBackupForStatefulHosts, without)).toEqual([
             `Stateful VM PAR-FS01 (vm:${String(fs.inputs.vmId)}) has no in-guest backup client: only its image would bring its data back.`,
-            `PAR-FS01 keeps files data (${model(raw)
+            `PAR-FS01 keeps files data (${model(stackRaw("dev"))
                 .backups.filter((s) => s.host === "PAR-FS01")
                 .flatMap((s) => s.paths)
                 .join(", ")}) that no in-guest backup client backs up.`,
         ]);
     });
+});
+
+test("prod: the backup server is a BackupServer; its clients are every host with state, the Windows DCs included", () => {
+    expect(prod.exitCode).toBe(0);
+    const server = prod.resources.find((x) => x.type === "billu:backup:BackupServer")!;
+    expect(server.name).toBe("par-bkp01");
+    expect(server.inputs.clients).toEqual(["PAR-DC01", "PAR-DC02", "PAR-DC03", "PAR-FS01", "PAR-MAIL01", "PAR-LOG01"]);
+    expect(
+        model(stackRaw("prod"))
+            .plan<BackupPlan>("backup")!
+            .notCovered.map((n) => n.name),
+    ).toEqual([]);
 });

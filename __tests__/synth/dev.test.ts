@@ -25,7 +25,16 @@ test("synthesizes clean", () => {
 
 test("one VM per host, each NIC with the Proxmox firewall on, the router in every zone", () => {
     const vms = byType("proxmoxve:index/vmLegacy:VmLegacy");
-    expect(vms.map((v) => v.inputs.name).sort()).toEqual(["PAR-DC01", "PAR-DHCP01", "PAR-FS01", "PAR-FW01", "PAR-MAIL01", "PAR-WEB01"]);
+    expect(vms.map((v) => v.inputs.name).sort()).toEqual([
+        "PAR-BKP01",
+        "PAR-DC01",
+        "PAR-DHCP01",
+        "PAR-FS01",
+        "PAR-FW01",
+        "PAR-LOG01",
+        "PAR-MAIL01",
+        "PAR-WEB01",
+    ]);
     const fw = vms.find((v) => v.inputs.name === "PAR-FW01")!;
     const nics = fw.inputs.networkDevices as { vlanId?: number; firewall: boolean; bridge: string }[];
     expect(nics.map((n) => n.vlanId ?? "untagged")).toEqual([10, "untagged", 100, 200, 20, 21, 22, 23, 24, 25, 26, 27, 28]);
@@ -55,6 +64,8 @@ test("deployment order: every in-guest step waits for the router's configuration
     // The directory's step waits for the domain (pinned in __tests__/synth/directory.test.ts).
     const prepares = byType("command:remote:Command").filter((c) => c.name.endsWith("-prepare") && !c.name.startsWith("par-directory-"));
     expect(prepares.map((p) => p.name).sort()).toEqual([
+        "par-bkp01-backup-server-prepare",
+        "par-bkp01-base-prepare",
         "par-dc01-base-prepare",
         "par-dc01-dc-prepare",
         "par-dhcp01-ad-join-prepare",
@@ -69,6 +80,8 @@ test("deployment order: every in-guest step waits for the router's configuration
         "par-fw01-base-prepare",
         "par-fw01-dhcp-relay-step-prepare",
         "par-fw01-router-prepare",
+        "par-log01-base-prepare",
+        "par-log01-logs-collector-prepare",
         "par-mail01-ad-join-prepare",
         "par-mail01-base-prepare",
         "par-mail01-directory-prepare",

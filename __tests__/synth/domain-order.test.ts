@@ -55,9 +55,14 @@ test("the domain's components, children and secrets", () => {
     expect(named("par-dc02").type).toBe("billu:domain:DomainController");
     expect(named("par-dc02").parent).toBe("urn:pulumi:labdc::billu-infra::billu:site:Site$billu:domain:Domain::par-domain");
     expect(named("par-dc02-vm").parent).toBe("urn:pulumi:labdc::billu-infra::billu:domain:DomainController$billu:compute:ProxmoxVm::par-dc02");
-    // (The directory's initial passwords are pinned in directory.test.ts, mail's service account's in mail.test.ts.)
+    // (The directory's initial passwords are pinned in directory.test.ts, mail's service account's in mail.test.ts, the
+    // backup clients' credentials in backup.test.ts.)
     const passwords = r.resources.filter(
-        (x) => x.type === "random:index/randomPassword:RandomPassword" && !x.name.startsWith("par-directory-") && !x.name.startsWith("par-mail01-"),
+        (x) =>
+            x.type === "random:index/randomPassword:RandomPassword" &&
+            !x.name.startsWith("par-directory-") &&
+            !x.name.startsWith("par-mail01-") &&
+            !x.name.startsWith("backup-"),
     );
     expect(passwords.map((p) => [p.name, p.inputs.length, p.inputs.overrideSpecial])).toEqual([
         ["par-domain-admin-password", 24, "-_.:+="],

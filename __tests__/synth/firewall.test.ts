@@ -67,6 +67,8 @@ test("resources.json shows the datacenter firewall and every VM's", () => {
         [130, true, "DROP", true],
         [140, true, "DROP", true],
         [150, true, "DROP", true],
+        [160, true, "DROP", true],
+        [170, true, "DROP", true],
     ]);
     // The firewall is switched on only once its rules (and IP filter) exist; the rules wait for the VM and the
     // datacenter's IP sets they name; the datacenter's options wait for the management allowlist.
@@ -80,16 +82,23 @@ test("resources.json shows the datacenter firewall and every VM's", () => {
         "par-fw01-datacenter-management",
         "par-fw01-datacenter-rules",
     ]);
-    expect(of("proxmoxve:firewall/ipsetLegacy:IpsetLegacy").map((x) => `${String(x.inputs.vmId ?? "datacenter")} ${String(x.inputs.name)}`)).toEqual([
-        "datacenter management",
-        "datacenter billu-wan",
+    // Sorted: the VMs' IP sets register as their builders run, which interleaves roles of the same start order.
+    expect(
+        of("proxmoxve:firewall/ipsetLegacy:IpsetLegacy")
+            .map((x) => `${String(x.inputs.vmId ?? "datacenter")} ${String(x.inputs.name)}`)
+            .sort(),
+    ).toEqual([
         "110 ipfilter-net0",
         "120 ipfilter-net0",
         "130 ipfilter-net0",
         "140 ipfilter-net0",
         "150 ipfilter-net0",
+        "160 ipfilter-net0",
+        "170 ipfilter-net0",
+        "datacenter billu-wan",
+        "datacenter management",
     ]);
-    expect(of("proxmoxve:firewall/rulesLegacy:RulesLegacy")).toHaveLength(7);
+    expect(of("proxmoxve:firewall/rulesLegacy:RulesLegacy")).toHaveLength(9);
     expect(res.find((x) => x.type === "billu:network:Firewall")!.inputs).toMatchObject({
         engine: "nftables",
         routerPolicies: { input: "drop", forward: "drop", output: "drop" },

@@ -1,48 +1,34 @@
 /**
- * Central log collection through the service seam: dev with the collector labs/logs/overlay.yaml adds (its host,
- * billu:logs, the flows and the DMZ allowlist entry), synthesized: the collector, and the log shipper every Debian
- * host's base step carries.
+ * Central log collection through the service seam: the committed dev and prod stacks with their collector PAR-LOG01
+ * (its host, billu:logs, the flows and the DMZ allowlist entry), synthesized: the collector, and the log shipper
+ * every Debian host's base step carries.
  */
 import { readFileSync } from "fs";
 import * as path from "path";
-import { parse, stringify } from "yaml";
 import type { LogsPlan } from "../../model/logs";
 import { SynthResult } from "../../tools/synth";
-import { model, ROOT, secretLeaks } from "../helpers";
-import { SYNTH_TIMEOUT, variantSynth } from "./shared";
+import { model, problemsOf, secretLeaks, stackRaw } from "../helpers";
+import { committedSynth, SYNTH_TIMEOUT } from "./shared";
 
-/** Dev's stack file with the overlay applied, as text. */
-function devWithCollector(): string {
-    const doc = parse(readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8"));
-    const overlay = parse(readFileSync(path.join(ROOT, "labs", "logs", "overlay.yaml"), "utf8"));
-    doc.config["billu:hosts"].push(...overlay.hosts);
-    doc.config["billu:logs"] = overlay.logs;
-    doc.config["billu:flows"].push(...overlay.flows);
-    doc.config["billu:firewall"].dmzAllowlist.push(...overlay.dmzAllowlist);
-    return stringify(doc);
-}
-
-const text = devWithCollector();
-const raw: Record<string, unknown> = Object.fromEntries(
-    Object.entries(parse(text).config as Record<string, unknown>)
-        .filter(([k]) => k.startsWith("billu:"))
-        .map(([k, v]) => [k.slice(6), v]),
-);
+const raw = stackRaw("dev");
 const logs = model(raw).plan<LogsPlan>("logs")!;
 let r: SynthResult;
 let out: string;
+let prod: SynthResult;
 
 beforeAll(async () => {
-    ({ r, out } = await variantSynth("logs", text));
+    ({ r, out } = await committedSynth("dev"));
+    ({ r: prod } = await committedSynth("prod"));
 }, SYNTH_TIMEOUT);
 
 test("without the collector's flows the model refuses the site, naming each missing flow", () => {
     const flows = raw.flows as { from: string; service: string }[];
-    const bare = { ...raw, flows: flows.filter((f) => !(f.service === "syslog-tls" && f.from !== "dmz")) };
-    expect(() => model(bare)).toThrow(
-        "billu:flows: lacks PAR-DC01 -> PAR-LOG01 syslog-tls, which central log collection needs (PAR-DC01 forwards its system and service logs to the collector). " +
-            "Fix: append { from: PAR-DC01, to: PAR-LOG01, service: syslog-tls } to billu:flows",
-    );
+    // The DMZ web server's flow stays (billu:firewall.dmzAllowlist names it); every other forwarding host's goes.
+    const bare = { ...raw, flows: flows.filter((f) => !(f.service === "syslog-tls" && f.from !== "PAR-WEB01")) };
+    const line = (from: string, who: string) =>
+        `billu:flows: lacks ${from} -> PAR-LOG01 syslog-tls, which central log collection needs (${who} forwards its system and service logs to the collector). ` +
+        `Fix: append { from: ${from}, to: PAR-LOG01, service: syslog-tls } to billu:flows`;
+    expect(problemsOf(bare)).toEqual([line("router", "PAR-FW01"), ...["PAR-DC01", "PAR-DHCP01", "PAR-FS01", "PAR-MAIL01", "PAR-BKP01"].map((h) => line(h, h))]);
 });
 
 const rendered = (host: string, p: string) => readFileSync(path.join(out, "rendered", host, p), "utf8");
@@ -61,7 +47,7 @@ test("the collector is a LogCollector on its BaseServer, its step after the host
 });
 
 test("every forwarding host, the router and the DC included, ships its logs from its one base step", () => {
-    expect(logs.clients.map((c) => c.name).sort()).toEqual(["PAR-DC01", "PAR-DHCP01", "PAR-FS01", "PAR-FW01", "PAR-MAIL01", "PAR-WEB01"]);
+    expect(logs.clients.map((c) => c.name).sort()).toEqual(["PAR-BKP01", "PAR-DC01", "PAR-DHCP01", "PAR-FS01", "PAR-FW01", "PAR-MAIL01", "PAR-WEB01"]);
     for (const c of logs.clients) {
         const run = rendered(c.name, "var/lib/billu/stage/base/run.sh");
         expect(run).toContain("billu_install '/etc/rsyslog.d/90-billu-forward.conf'");
@@ -79,4 +65,13 @@ test("no private key or certificate is rendered: the base step's secrets are pla
     const conf = rendered("PAR-WEB01", "etc/rsyslog.d/90-billu-forward.conf");
     expect(conf).not.toMatch(/BEGIN/);
     expect(secretLeaks(path.join(out, "rendered"), ["PRIVATE KEY"])).toEqual([]);
+});
+
+test("prod: the collector is a LogCollector; every Debian host forwards, the Windows DCs are listed as not forwarded", () => {
+    expect(prod.exitCode).toBe(0);
+    expect(prod.resources.filter((x) => x.type === "billu:logs:LogCollector").map((x) => x.name)).toEqual(["par-log01"]);
+    const plan = model(stackRaw("prod")).plan<LogsPlan>("logs")!;
+    expect(plan.clients.map((c) => c.name)).toEqual(["PAR-FW01", "PAR-DHCP01", "PAR-DHCP02", "PAR-FS01", "PAR-MAIL01", "PAR-WEB01", "PAR-BKP01"]);
+    expect(plan.notForwarded.map((n) => n.name)).toEqual(["PAR-DC01", "PAR-DC02", "PAR-DC03"]);
+    expect(plan.retentionDays).toBe(365);
 });

@@ -148,11 +148,3 @@ function appears(file: string, what: string): Promise<void> {
         check();
     });
 }
-
-/**
- * A synth's violations but the in-guest backup rule's, which prod lowers to advisory until it declares its backup
- * server (policies/config.prod.json; the gap itself is pinned in prod.test.ts).
- */
-export function violationsButInGuestGap<V extends { policy: string }>(violations: readonly V[]): V[] {
-    return violations.filter((v) => v.policy !== "require-in-guest-backup-for-stateful-hosts");
-}

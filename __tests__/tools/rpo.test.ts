@@ -1,10 +1,8 @@
 /** docs/rpo.md: the RPO per class of data, generated from every committed stack's model (tools/docs/rpo.ts). */
 import { existsSync, readFileSync } from "fs";
 import * as path from "path";
-import { parse, stringify } from "yaml";
 import { committedModels, renderRpoPage, rpoHours, rpoRows, RPO_COMMAND, RPO_FILE } from "../../tools/docs/rpo";
-import { withOverlay } from "../../tools/lab-backup";
-import { model, ROOT } from "../helpers";
+import { model, ROOT, stackRaw } from "../helpers";
 
 test("the committed page is what the committed stacks render", () => {
     const file = path.join(ROOT, RPO_FILE);
@@ -35,21 +33,12 @@ test("a schedule's RPO: the longest time between two runs", () => {
     ]);
 });
 
-test("dev with the lab's backup server: each class of data with its in-guest timer, its image job and the better of the two", () => {
-    const doc = withOverlay(
-        parse(readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8")),
-        parse(readFileSync(path.join(ROOT, "labs", "backup", "overlay.yaml"), "utf8")),
-    );
-    const raw = Object.fromEntries(
-        Object.entries(parse(stringify(doc)).config as Record<string, unknown>)
-            .filter(([k]) => k.startsWith("billu:"))
-            .map(([k, v]) => [k.slice(6), v]),
-    );
-    const rows = rpoRows(model(raw));
+test("dev (its backup server PAR-BKP01): each class of data with its in-guest timer, its image job and the better of the two", () => {
+    const rows = rpoRows(model(stackRaw("dev")));
     expect(rows.filter((r) => r[1] === "PAR-DC01" || r[1] === "PAR-FS01" || r[1] === "PAR-MAIL01")).toEqual([
-        ["AD (the directory)", "PAR-DC01", "restic at `*-*-* 01:00`", "`billu-par-vms` at `01:00`", "24 h"],
-        ["shares", "PAR-FS01", "restic at `*-*-* 01:10`", "`billu-par-vms` at `01:00`", "24 h"],
-        ["mailboxes", "PAR-MAIL01", "restic at `*-*-* 01:20`", "`billu-par-vms` at `01:00`", "24 h"],
+        ["AD (the directory)", "PAR-DC01", "restic at `*-*-* 23:00`", "`billu-par-vms` at `01:00`", "24 h"],
+        ["shares", "PAR-FS01", "restic at `*-*-* 23:10`", "`billu-par-vms` at `01:00`", "24 h"],
+        ["mailboxes", "PAR-MAIL01", "restic at `*-*-* 23:20`", "`billu-par-vms` at `01:00`", "24 h"],
     ]);
     expect(rows.find((r) => r[0] === "databases")).toEqual(["databases", "-", "none declared on this stack", "-", "-"]);
 });

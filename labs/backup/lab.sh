@@ -19,8 +19,8 @@
 #           snapshot is still there afterwards); the client's login cannot open another client's repository; a
 #           wrong repository key makes restore.sh fail with its message and leaves nothing (no target, no staging).
 #
-# Inputs: the dev stack with labs/backup/overlay.yaml's backup server and flows (until dev declares its own; the
-# overlay is then ignored). Expected values (server, FQDN, port, the client's repository, the mount point and the
+# Inputs: the dev stack's own backup server (PAR-BKP01) and flows; installed files are read back against the stack's
+# own synth output (out/dev/rendered, synthesized when missing). Expected values (server, FQDN, port, the client's repository, the mount point and the
 # shares) come from the model (tools/lab-backup.ts prints them), never from a file under test. Figures: backup and restore times, repository size.
 # Lab-only stand-ins (documented; everything rendered runs byte for byte, read back after the steps ran):
 #  1. Paths: each host runs in its own mount namespace where its lab folder is bind-mounted over /etc/billu,
@@ -40,12 +40,8 @@ lab_require restic rclone setfacl getfacl setfattr getfattr openssl htpasswd ip 
 
 T0=$(date +%s%N)
 R="$LAB_DIR/rendered"
-CFG="$LAB_DIR/config/Pulumi.dev.yaml"
-(cd "$LAB_ROOT" && node dist/tools/lab-backup.js --stack dev --overlay labs/backup/overlay.yaml --write-config "$CFG" --out "$R" >"$LAB_DIR/lab-backup.log" 2>&1) ||
+(cd "$LAB_ROOT" && node dist/tools/lab-backup.js --stack dev --out "$R" >"$LAB_DIR/lab-backup.log" 2>&1) ||
     { cat "$LAB_DIR/lab-backup.log" >&2; lab_die "tools/lab-backup.js could not render the backup steps of the dev stack"; }
-# The read-back reference: synth's own output (the real components) of the same stack file.
-(cd "$LAB_ROOT" && node dist/tools/synth.js --stack dev --config "$CFG" --out "$LAB_DIR/synth" >"$LAB_DIR/synth.log" 2>&1) ||
-    { cat "$LAB_DIR/synth.log" >&2; lab_die "synth of the dev stack with the backup server failed"; }
 
 # --- facts from the model -------------------------------------------------------------------------------------------
 eval "$(node -e '
@@ -202,8 +198,8 @@ host_enter "$SRV_ROOT" "$LAB-srv" sh /var/lib/billu/stage/backup-server/run.sh <
 quiet() { [ "$(grep -c '^restart' "$SRV_ROOT/lab/systemctl.log" || true)" = "$restarts" ] && ! grep -q 'updated' "$SRV_ROOT/lab/step.log"; }
 lab_expect "a second run of the server's step installs nothing and restarts nothing" pass quiet
 
-# Read back every installed file against synth's output of the same stack file: the client's files are in its base step there.
-lab_reference dev dev "$LAB_DIR/synth/rendered"
+# Read back every installed file against the dev stack's synth output: the client's files are in its base step there.
+lab_expected dev
 # shellcheck disable=SC2034 # LAB_ENTER and LAB_SECRETS are read by lab_readback (common.sh)
 readback_host() { # <host> <root> <ns> <secrets> <step>
     local p

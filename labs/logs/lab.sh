@@ -10,7 +10,8 @@
 #           (run.sh, its billu-lib.sh, every staged file), the certificates and keys through the step's secret channel
 #           (stdin); every rsyslog file passes `rsyslogd -N1` before it is installed, logrotate's policy `logrotate -d`;
 #           rsyslog is started by the step; a second run of the collector's step installs and restarts nothing.
-#           Every installed file is read back (bytes, mode, owner) and compared with the rendered tree.
+#           Every installed file is read back (bytes, mode, owner) against the dev stack's own synth output
+#           (out/dev/rendered, synthesized when missing; the clients' files are in their base step there).
 #   part 2  probes: a line logged on each client arrives over TLS through the router in the collector's
 #           <remoteDir>/<host>/syslog.log, <host> being the model's name for the client's address (and in no other
 #           host's folder); the collector speaks TLS only (a plain-TCP syslog line never lands) and presents the
@@ -20,8 +21,8 @@
 # Expected values (collector, address, FQDN, port, the clients' names and addresses, the zones) come from the model
 # (tools/lab-logs.ts prints them from planLogs), never from a file under test.
 #
-# Inputs: until the dev stack declares its collector, tools/lab-logs.ts renders the steps from the dev model with
-# labs/logs/overlay.yaml's collector added (the component's own renderers and renderStep, in synth's layout).
+# Inputs: the dev stack's own collector (PAR-LOG01); tools/lab-logs.ts renders its steps from the dev model (the
+# component's own renderers and renderStep, in synth's layout; a client's `logs-forward` is the part of its base step).
 # Lab-only stand-ins (documented; everything rendered runs byte for byte, read back after the steps ran):
 #  1. Paths: each host runs in its own mount namespace in which its lab folder is bind-mounted over /etc/billu,
 #     /etc/rsyslog.d, /etc/logrotate.d, /var/lib/billu, /var/spool/rsyslog and /var/log/remote, so the rendered paths
@@ -45,7 +46,7 @@ lab_require rsyslogd logger openssl ip node perl unshare nsenter ss logrotate
 
 T0=$(date +%s%N)
 R="$LAB_DIR/rendered"
-(cd "$LAB_ROOT" && node dist/tools/lab-logs.js --stack dev --overlay labs/logs/overlay.yaml --out "$R" >"$LAB_DIR/lab-logs.log" 2>&1) ||
+(cd "$LAB_ROOT" && node dist/tools/lab-logs.js --stack dev --out "$R" >"$LAB_DIR/lab-logs.log" 2>&1) ||
     { cat "$LAB_DIR/lab-logs.log" >&2; lab_die "tools/lab-logs.js could not render the logs steps of the dev stack"; }
 
 # --- facts from the model ---------------------------------------------------------------------------------------
@@ -218,15 +219,15 @@ run_step "$COLL_ROOT" "$LAB-coll" logs-collector "$PKI/coll.secrets" || lab_die 
 second_run_quiet() { [ "$(wc -l <"$COLL_ROOT/lab/systemctl.log")" = "$restarts_before" ] && ! grep -q 'updated' "$COLL_ROOT/lab/step.log"; }
 lab_expect "a second run of the collector's step installs nothing and restarts nothing" pass second_run_quiet
 
-# Read back every installed file (bytes, mode, owner) against the rendered tree.
-lab_reference logs dev "$R"
+# Read back every installed file (bytes, mode, owner) against the dev stack's synth output.
+lab_expected dev
 # shellcheck disable=SC2034 # LAB_ENTER and LAB_SECRETS are read by lab_readback (common.sh)
 readback_host() { # <host> <root> <ns> <secrets> <step>
     local p
     LAB_ENTER=(host_enter "$2" "$3")
     LAB_SECRETS="$4"
     for p in $(grep -h "^billu_install '" "$R/$1/var/lib/billu/stage/$5/run.sh" | cut -d"'" -f2); do
-        lab_readback logs "$1" "$p" "$p"
+        lab_readback dev "$1" "$p" "$p"
     done
     LAB_ENTER=()
 }
