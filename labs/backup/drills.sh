@@ -162,6 +162,7 @@ drill_directory() {
     local root d ldif sam dn pw_file group t snap file rc target dir conf sysvol
     root=$(root_of "$DC"); d="$root/samba"
     local short="${DC,,}"
+    DRILL_NEW_DC="${DC}R"
     DRILL_ROOT_DN="$(node -e 'console.log(require(process.argv[1]).ous[0])' "$LAB_DIR/synth/directory.json")"
     DRILL_DOMAIN_DN="${DRILL_ROOT_DN#*,}"
     export KRB5_CONFIG="$DRILL/krb5.conf" LDAPTLS_REQCERT=never
@@ -238,16 +239,31 @@ print("dn: %s\nchangetype: modify\nreplace: unicodePwd\nunicodePwd:: %s\n" % (sy
     [ -n "$file" ] || { sed 's/^/    /' "$DRILL/dc-restore.log" >&2; lab_die "no samba-backup-*.tar.bz2 restored under $target$DC_DATA"; }
     dir="$root/samba-restored"
     t=$(date +%s%N)
-    ip netns exec "$LAB-dc" samba-tool domain backup restore --backup-file="$file" --newservername="$DC" --targetdir="$dir" >"$DRILL/samba-restore.log" 2>&1 ||
+    # The restored DC needs a name no DC of the backed-up domain has: the old DC's account is in the backup
+    # (--newservername=$DC fails: "Entry CN=$DC,OU=Domain Controllers,... already exists"); the restore removes the old one.
+    ip netns exec "$LAB-dc" samba-tool domain backup restore --backup-file="$file" --newservername="$DRILL_NEW_DC" --targetdir="$dir" >"$DRILL/samba-restore.log" 2>&1 ||
         { tail -20 "$DRILL/samba-restore.log" >&2; lab_die "samba-tool domain backup restore failed"; }
     conf="$dir/etc/smb.conf"
     sysvol=$(/usr/bin/python3 -c 'import samba.param, sys; lp = samba.param.LoadParm(); lp.load(sys.argv[1]); print(lp.get("path", "sysvol"))' "$conf")
-    {
-        printf '    interfaces = lo %s\n    bind interfaces only = yes\n    dns forwarder = %s\n    prefork children = 1\n' "$DC_ADDR" "$DC_ADDR"
-        printf '    pid directory = %s/run\n    ncalrpc dir = %s/run/ncalrpc\n    ntp signd socket directory = %s/run/ntp_signd\n    log file = %s/log.%%m\n' "$dir" "$dir" "$dir" "$dir"
-    } >"$DRILL/lab-globals.conf"
-    # Lab stand-in: the restored smb.conf gets the lab's interface and run-directory lines (samba_plain_dc's) in [global].
-    awk -v f="$DRILL/lab-globals.conf" '{ print } /^\[global\]/ && !done { while ((getline l < f) > 0) print l; done = 1 }' "$conf" >"$conf.lab" && mv "$conf.lab" "$conf"
+    # Lab stand-in: in the restored smb.conf's [global], the interface and run-directory lines of samba_plain_dc (the
+    # restore keeps the old DC's, whose folders are gone).
+    printf '    interfaces = lo %s\n    bind interfaces only = yes\n    dns forwarder = %s\n    prefork children = 1\n' "$DC_ADDR" "$DC_ADDR" >"$DRILL/lab-globals.conf"
+    printf '    pid directory = %s/run\n    ncalrpc dir = %s/run/ncalrpc\n    ntp signd socket directory = %s/run/ntp_signd\n    log file = %s/log.%%m\n' \
+        "$dir" "$dir" "$dir" "$dir" >>"$DRILL/lab-globals.conf"
+    /usr/bin/python3 -c 'import sys
+add = [l for l in open(sys.argv[2]).read().split("\n") if l.strip()]
+keys = {l.split("=")[0].strip().lower() for l in add}
+out, sect = [], None
+for l in open(sys.argv[1]).read().split("\n"):
+    s = l.strip()
+    if s.startswith("["):
+        sect = s.lower()
+    if sect == "[global]" and "=" in s and s.split("=")[0].strip().lower() in keys:
+        continue
+    out.append(l)
+    if s.lower() == "[global]":
+        out.extend(add)
+open(sys.argv[1], "w").write("\n".join(out))' "$conf" "$DRILL/lab-globals.conf"
     if [ "${BBK_SABOTAGE:-}" = sysvol ]; then
         rm -rf "${sysvol:?}/$DOMAIN/Policies"
         lab_log "SABOTAGE: the restored SYSVOL's Policies folder removed before samba starts"
