@@ -373,7 +373,7 @@ CONF
     [ "$rc" = 0 ] || sed 's/^/    /' "$DRILL/mail-restore.log" >&2
     local back="$home"
     if [ "${BBK_SABOTAGE:-}" = mailpath ]; then
-        back="$MAIL_DATA/$DOMAIN/${user,,}"
+        back="$MAIL_DATA/$DOMAIN/${user,,}" # where the runbook said to restore it before the drill
         lab_log "SABOTAGE: the restored Maildir moved to $back instead of $home"
     fi
     mkdir -p "$(dirname "$root$back")"
