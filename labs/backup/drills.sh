@@ -11,7 +11,8 @@
 #              (LDAPS, unicodePwd); the job runs its `samba-tool domain backup online` pre-hook and restic; the DC is
 #              destroyed (samba stopped, namespace and every file deleted); a fresh host with the same name and address
 #              gets its client step again, restore.sh brings the newest snapshot back, `samba-tool domain backup
-#              restore` rebuilds the DC from its samba-backup-*.tar.bz2 and samba starts. Probes: every OU, group,
+#              restore` rebuilds the DC from its samba-backup-*.tar.bz2 (under a new server name), `samba-tool ntacl
+#              sysvolreset` puts SYSVOL's NT ACLs back (the restore does not) and samba starts. Probes: every OU, group,
 #              account and computer of directory.json (labs/directory/probe.py check: attributes, links,
 #              memberships); every managed object's attributes (SID and GUID too) equal to the dump before the backup;
 #              the user binds over LDAPS and gets a Kerberos ticket with the password set before the backup (a wrong
@@ -136,8 +137,10 @@ drill_dc_dump() {
 b = ["\n".join(sorted(x.split("\n"))) for x in open(sys.argv[1]).read().strip().split("\n\n") if x.strip()]
 print("\n\n".join(sorted(b)))' "$1.raw" >"$1"
 }
-drill_bind() { ip netns exec "$LAB-fs" ldapwhoami -H "ldaps://$DC_ADDR" -x -D "$1@$DOMAIN" -y "$2"; }
-drill_bind_refused() { local out; out=$(drill_bind "$@" 2>&1) && return 1; grep -q "data 52e" <<<"$out"; }
+# drill_bind <sam> <password file> <dn>: binds as the user over LDAPS and reads its own entry (not ldapwhoami: Samba
+# has no WhoAmI operation, so ldapwhoami fails after a good bind).
+drill_bind() { ip netns exec "$LAB-fs" ldapsearch -LLL -H "ldaps://$DC_ADDR" -x -D "$1@$DOMAIN" -y "$2" -b "$3" -s base sAMAccountName | grep -qx "sAMAccountName: $1"; }
+drill_bind_refused() { local out; out=$(ip netns exec "$LAB-fs" ldapsearch -LLL -H "ldaps://$DC_ADDR" -x -D "$1@$DOMAIN" -y "$2" -b "" -s base dn 2>&1) && return 1; grep -q "data 52e" <<<"$out"; }
 drill_kinit() { KRB5CCNAME="FILE:$DRILL/krb5cc" ip netns exec "$LAB-fs" kinit "$1@$REALM" <"$2" && KRB5CCNAME="FILE:$DRILL/krb5cc" klist | grep -q "krbtgt/$REALM@$REALM"; }
 drill_dc_start() { # <samba dir> <smb.conf>: samba as samba_plain_dc starts it (a private /run/samba)
     mkdir -p "$1/run-samba"
@@ -264,6 +267,11 @@ for l in open(sys.argv[1]).read().split("\n"):
     if s.lower() == "[global]":
         out.extend(add)
 open(sys.argv[1], "w").write("\n".join(out))' "$conf" "$DRILL/lab-globals.conf"
+    # The restore cannot set SYSVOL's NT ACLs from an online backup (samba 4.17 logs "Failed to restore ntacl for
+    # directory ..." and leaves none: sysvolcheck fails, measured here): the runbook's next step resets them from the
+    # directory (each GPO folder's from its object's security descriptor).
+    ip netns exec "$LAB-dc" samba-tool ntacl sysvolreset -s "$conf" >"$DRILL/sysvolreset.log" 2>&1 ||
+        { tail -5 "$DRILL/sysvolreset.log" >&2; lab_die "samba-tool ntacl sysvolreset failed on the restored DC"; }
     if [ "${BBK_SABOTAGE:-}" = sysvol ]; then
         rm -rf "${sysvol:?}/$DOMAIN/Policies"
         lab_log "SABOTAGE: the restored SYSVOL's Policies folder removed before samba starts"
@@ -278,7 +286,7 @@ open(sys.argv[1], "w").write("\n".join(out))' "$conf" "$DRILL/lab-globals.conf"
     lab_expect "restored: every managed object's attributes, SID and GUID equal to the dump before the backup ($(grep -c '^dn: ' "$DRILL/before.ldif") objects)" pass cmp -s "$DRILL/before.ldif" "$DRILL/after.ldif"
     cmp -s "$DRILL/before.ldif" "$DRILL/after.ldif" || diff "$DRILL/before.ldif" "$DRILL/after.ldif" | head -8 | cut -c1-200 | sed 's/^/    /'
     printf 'not-the-password' >"$DRILL/wrong.pw"
-    lab_expect "$sam binds over LDAPS with the password set before the backup" pass drill_bind "$sam" "$pw_file"
+    lab_expect "$sam binds over LDAPS with the password set before the backup (and reads its own entry)" pass drill_bind "$sam" "$pw_file" "$dn"
     lab_expect "$sam with a wrong password: data 52e (control)" pass drill_bind_refused "$sam" "$DRILL/wrong.pw"
     lab_expect "$sam gets a Kerberos ticket (kinit) from the restored KDC" pass drill_kinit "$sam" "$pw_file"
     lab_expect "restored SYSVOL: every GPO the directory lists has its folder and GPT.INI; sysvolcheck passes" pass drill_sysvol_ok "$conf" "$sysvol"
