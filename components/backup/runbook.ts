@@ -21,14 +21,14 @@ const STEPS: Readonly<Record<DataClass, (set: BackupDataSet) => readonly string[
             ? WINDOWS_DIRECTORY(s)
             : [
                   `The whole domain (every DC lost, or the directory damaged beyond repair): on a fresh Debian VM with the DC's name and address, restore the newest \`samba-backup-*.tar.bz2\` of ${s.paths[0]} (step 2), then ` +
-                      "`samba-tool domain backup restore --backup-file=<file> --newservername=<DC> --targetdir=/var/lib/samba-restored`, point smb.conf at it and start samba; join the other DCs again.",
+                      "`samba-tool domain backup restore --backup-file=<file> --newservername=<new name> --targetdir=/var/lib/samba-restored` (a name no DC of the domain has: the backed-up DC's own account is in the backup and samba-tool refuses to add it again; the restore removes the old DCs), point smb.conf at it, run `samba-tool ntacl sysvolreset` (the restore of an online backup leaves SYSVOL without its NT ACLs) and start samba; join the other DCs again (labs/backup rehearses it).",
                   "One object (a deleted user, a group's members): restore the file the same way into a scratch VM without network, start samba there and read the object's attributes (`ldbsearch -H <targetdir>/private/sam.ldb`), then recreate it on the live domain; the directory step re-applies what the HR export plans.",
               ],
     files: (s) => [
         `A file, a folder or a whole share: \`${BACKUP_PATHS.lib}/restore.sh latest /srv/restore-<date> ${s.paths[0]}/<share>\` on ${s.host}, check it, then move it back into place: owners, modes, POSIX ACLs and xattrs come back as they were.`,
     ],
     mail: (s) => [
-        `A mailbox: \`${BACKUP_PATHS.lib}/restore.sh latest /srv/restore-<date> ${s.paths[0]}/<domain>/<user>\` on ${s.host}, stop Dovecot's access to that mailbox (or the service), move the Maildir back (owner vmail), run \`doveadm force-resync -u <user> '*'\`.`,
+        `A mailbox: \`${BACKUP_PATHS.lib}/restore.sh latest /srv/restore-<date> ${s.paths[0]}/<account>\` on ${s.host} (<account>: the sAMAccountName in lower case, the mailbox's home in Dovecot's userdb), stop Dovecot's access to that mailbox (or the service), move the Maildir back (owner vmail), run \`doveadm force-resync -u <user> '*'\`.`,
     ],
     logs: (s) => [
         `Collected logs: \`${BACKUP_PATHS.lib}/restore.sh latest /srv/restore-<date> ${s.paths[0]}/<host>\` on ${s.host}; read them there, keep them out of the live folder.`,

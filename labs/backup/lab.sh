@@ -18,6 +18,8 @@
 #   part 3  what a client must not do: `restic forget` from the client is refused by the append-only server (the
 #           snapshot is still there afterwards); the client's login cannot open another client's repository; a
 #           wrong repository key makes restore.sh fail with its message and leaves nothing (no target, no staging).
+#   part 4  the mail drill and part 5 the directory drill (labs/backup/drills.sh: a Dovecot mailbox and a Samba AD DC with
+#           the dev directory plan, each backed up by its rendered client, destroyed, restored, probed).
 #
 # Inputs: the dev stack's own backup server (PAR-BKP01) and flows; installed files are read back against the stack's
 # own synth output (out/dev/rendered, synthesized when missing). Expected values (server, FQDN, port, the client's repository, the mount point and the
@@ -37,6 +39,8 @@ LAB=bbk
 # shellcheck source=labs/lib/common.sh
 source "$(dirname "$0")/../lib/common.sh"
 lab_require restic rclone setfacl getfacl setfattr getfattr openssl htpasswd ip node unshare ss sha256sum
+# shellcheck source=labs/backup/drills.sh
+source "$(dirname "$0")/drills.sh" # parts 4 and 5: the directory and mail drills (functions, run at the end)
 
 T0=$(date +%s%N)
 R="$LAB_DIR/rendered"
@@ -163,6 +167,7 @@ for repo in $ALL_REPOS; do
     secret_line "backup-htpasswd-$repo" "$hash" >>"$SRV_SECRETS"
     secret_line "backup-key-$repo" "$key" >>"$SRV_SECRETS"
     if [ "$repo" = "$FS_REPO" ]; then FS_HTTP=$http; FS_KEY=$key; fi
+    printf -v "HTTP_${repo//-/_}" '%s' "$http"; printf -v "KEY_${repo//-/_}" '%s' "$key" # for the drills (drills.sh)
     if [ "$repo" = "$OTHER_REPO" ]; then OTHER_HTTP=$http; fi
 done
 {
@@ -317,6 +322,11 @@ lab_expect "restore.sh with a wrong repository key exits 1 (got $rc)" pass test 
 lab_expect "its message says the key does not open the repository" pass grep -q "does not open the repository: nothing was restored" "$LAB_DIR/wrong.log"
 nothing_left() { [ ! -e "$FS_ROOT$WRONG" ] && ! ls -d "$FS_ROOT"/srv/.billu-restore.* >/dev/null 2>&1; }
 lab_expect "nothing half-restored is left (no $WRONG, no staging folder)" pass nothing_left
+
+# --- parts 4 and 5: the directory and mail drills (labs/backup/drills.sh) ---------------------------------------------------
+drill_facts
+drill_mail
+drill_directory
 
 lab_fig "whole lab" "$(lab_since "$T0") ms"
 lab_finish
