@@ -27,8 +27,7 @@ import { planDirectory } from "../../model/directory";
 import { parseHrExport } from "../../model/hr";
 import { buildSiteModel } from "../../model/site";
 import { ROOT, stackRaw } from "../helpers";
-import { planBackup } from "../../model/backup";
-import { Problems } from "../../model/errors";
+import type { BackupPlan } from "../../model/backup";
 import type { SiteModel } from "../../model/site";
 import { renderWindowsClientSettings } from "../../components/backup/render";
 import { powershellTools, runPwsh } from "./pwsh";
@@ -147,19 +146,13 @@ interface PesterResult {
 let result: PesterResult;
 
 /**
- * The settings prod's first Windows DC gets as a client of the in-guest backup (renderWindowsClientSettings): prod's
- * hosts with a backup server beside them (prod declares none yet), and the data its services declare.
+ * The settings prod's first Windows DC gets as a client of the in-guest backup (renderWindowsClientSettings): prod's own
+ * backup plan (its server PAR-BKP01, billu:backup's schedule) and the data its services declare.
  */
 function windowsBackupInputs(prod: SiteModel): Record<string, string> {
-    const hosts = [
-        ...prod.hosts.map((h) => ({ name: h.name, role: h.role, os: h.os, zone: h.zone, address: h.address, stateful: h.stateful, index: h.index })),
-        { name: "PAR-BKP01", role: "backup", os: "debian-12", zone: "servers", address: "10.10.10.60", stateful: true, index: prod.hosts.length },
-    ];
-    const problems = new Problems();
-    const plan = planBackup({ site: prod.site, cfg: undefined, hosts, zones: prod.zones, domain: prod.domain }, problems);
-    expect(problems.all).toEqual([]);
+    const plan = prod.plan<BackupPlan>("backup");
     const client = plan!.clients.find((c) => c.name === "PAR-DC01")!;
-    expect([client.os, client.task]).toEqual(["windows", { at: "01:00", days: [] }]);
+    expect([client.os, client.task]).toEqual(["windows", { at: client.onCalendar.replace("*-*-* ", ""), days: [] }]);
     return {
         BILLU_BACKUP_WIN_SETTINGS: write(
             "backup-client.json",

@@ -25,13 +25,17 @@ test("synthesizes clean", () => {
     expect(r.exitCode).toBe(0);
 });
 
-test("one PowerShell step after the VM and the router, pushing the three rendered scripts", () => {
+test("the base step (its in-guest backup client: dev has a backup server) and one PowerShell step after the VM and the router, pushing the three rendered scripts", () => {
     const steps = r.resources.filter((x) => x.type === "billu:guest:GuestStep" && x.name.startsWith("par-fs01-"));
-    expect(steps.map((s) => s.name)).toEqual(["par-fs01-fileserver"]);
+    expect(steps.map((s) => s.name)).toEqual(["par-fs01-base", "par-fs01-fileserver"]);
+    // The Windows client backs up the shares' folder on the mirrored volume, not the Linux flavor's mount point.
+    const settings = JSON.parse(readFileSync(path.join(out, "rendered", "PAR-FS01", "C", "ProgramData", "billu", "backup", "client.json"), "utf8"));
+    expect([settings.Classes, settings.Paths, settings.PreHooks]).toEqual([["files"], ["S:\\Shares"], []]);
     const prepare = r.resources.find((x) => x.name === "par-fs01-fileserver-prepare")!;
     const urn = (n: string) => r.resources.find((x) => x.name === n)!.urn;
-    // Its VM, the router's configuration, and the domain (the dc role's last step).
-    expect(prepare.options.dependsOn).toEqual(expect.arrayContaining([urn("par-fs01-vm"), urn("par-fw01-router-apply")]));
+    // Its VM, the base step (which waits for the router's configuration), and the domain (the dc role's last step).
+    expect(prepare.options.dependsOn).toEqual(expect.arrayContaining([urn("par-fs01-vm"), urn("par-fs01-base-apply")]));
+    expect(r.resources.find((x) => x.name === "par-fs01-base-prepare")!.options.dependsOn).toContain(urn("par-fw01-router-apply"));
     expect(prepare.options.dependsOn).toContain(urn("par-domain-domain-apply"));
     const apply = r.resources.find((x) => x.name === "par-fs01-fileserver-apply")!;
     expect(apply.inputs.create).toBe('powershell -NoProfile -NonInteractive -ExecutionPolicy Bypass -File "C:/ProgramData/billu/stage/fileserver/run.ps1"');

@@ -182,7 +182,9 @@ drill_directory() {
     lab_wait 60 "$DC answers LDAPS from $FS through the router" drill_dc_ready || lab_die "$DC does not answer LDAPS"
     lab_fig "directory drill: $DC provisioned and started" "$(lab_since "$t") ms"
 
-    # The dev directory plan, by the directory step as synth rendered it.
+    # The dev directory plan, by the directory step as synth rendered it. It joins the acceptance account to the group
+    # the DC's domain step creates for SSH logons, which this drill does not run: the lab creates it (lab override).
+    samba_ssh_group "$LAB-dc" "$d/smb.conf" "$LAB_ROOT/out/dev/outputs.json" >/dev/null || lab_die "creating the domain step's SSH group failed"
     R="$LAB_ROOT/out/dev/rendered" stage "$DC" "$root" directory
     "${DRILL_PROBE[@]}" secrets "$LAB_ROOT/out/dev/rendered/$DC/var/lib/billu/directory/plan.json" "$DRILL/directory.secrets" "$DRILL/passwords.tsv" >/dev/null
     t=$(date +%s%N)

@@ -18,8 +18,10 @@ export const fileserverService = defineService<FileServerConfig, FileServerPlan[
             kind: "backup",
             host: p.host,
             dataClass: "files",
-            paths: [p.mountPoint],
-            why: "the department shares, with their owners, POSIX ACLs and xattrs",
+            // The share root: the mirrored filesystem (Linux) or the Shares folder of the mirrored volume (Windows,
+            // written with forward slashes as the Windows DC's data is).
+            paths: [p.flavor === "windows" ? `${p.driveLetter}:/Shares` : p.mountPoint],
+            why: p.flavor === "windows" ? "the department shares, with their NTFS ACLs" : "the department shares, with their owners, POSIX ACLs and xattrs",
         })),
     ],
 });
