@@ -56,25 +56,32 @@ export class Account extends pulumi.ComponentResource {
             },
             opts,
         );
-        // AD refuses a password holding a 3-letter run of the user's name (Windows checks name tokens), so the
-        // letters are consonants only: 3 digits + 17 of consonants and symbols, ~117 bits, and always 3 of AD's
-        // 4 character classes in practice (digits, plus upper and lower or a symbol).
-        this.password = new random.RandomPassword(
-            `${name}-password`,
-            {
-                length: 20,
-                upper: false,
-                lower: false,
-                numeric: true,
-                minNumeric: 3,
-                special: true,
-                minSpecial: 17,
-                overrideSpecial: "BCDFGHJKLMNPQRSTVWXZbcdfghjkmnpqrstvwxz!#%+-=?@_",
-            },
-            { parent: this },
-        );
+        this.password = accountPassword(name, this);
         this.registerOutputs({});
     }
+}
+
+/**
+ * An account's generated initial password, a child of the account (`<name>-password`). AD refuses a password
+ * holding a 3-letter run of the user's name (Windows checks name tokens), so the letters are consonants only: 3
+ * digits + 17 of consonants and symbols, ~117 bits, and always 3 of AD's 4 character classes in practice (digits,
+ * plus upper and lower or a symbol).
+ */
+function accountPassword(name: string, parent: pulumi.Resource): random.RandomPassword {
+    return new random.RandomPassword(
+        `${name}-password`,
+        {
+            length: 20,
+            upper: false,
+            lower: false,
+            numeric: true,
+            minNumeric: 3,
+            special: true,
+            minSpecial: 17,
+            overrideSpecial: "BCDFGHJKLMNPQRSTVWXZbcdfghjkmnpqrstvwxz!#%+-=?@_",
+        },
+        { parent },
+    );
 }
 
 /**
@@ -112,7 +119,7 @@ export class Computer extends pulumi.ComponentResource {
 
 /**
  * The acceptance account (`billu:directory.acceptance`, issue #23): its inputs are the account as planned; its
- * password is a child RandomPassword (the same alphabet as a person's), handed to the directory step and exposed as
+ * password is a child RandomPassword (accountPassword, as a person's), handed to the directory step and exposed as
  * the secret stack output `acceptance.password` that `npm run acceptance` reads.
  */
 export class AcceptanceAccount extends pulumi.ComponentResource {
@@ -125,20 +132,7 @@ export class AcceptanceAccount extends pulumi.ComponentResource {
             { sam: account.sam, upn: account.upn, dn: account.dn, groups: account.extraGroups, enabled: account.enabled },
             opts,
         );
-        this.password = new random.RandomPassword(
-            `${name}-password`,
-            {
-                length: 20,
-                upper: false,
-                lower: false,
-                numeric: true,
-                minNumeric: 3,
-                special: true,
-                minSpecial: 17,
-                overrideSpecial: "BCDFGHJKLMNPQRSTVWXZbcdfghjkmnpqrstvwxz!#%+-=?@_",
-            },
-            { parent: this },
-        );
+        this.password = accountPassword(name, this);
         this.registerOutputs({});
     }
 }
