@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, statSync } from "fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "fs";
 import * as path from "path";
 import { parse as parseYaml } from "yaml";
 import { InputError } from "../model/errors";
@@ -68,4 +68,22 @@ export const VM_HOST_KEY_PART =
  */
 export function orderingDeps(x: { options: { dependsOn: string[]; replaceWith: string[] } }): string[] {
     return x.options.dependsOn.filter((u) => !x.options.replaceWith.includes(u) && !VM_HOST_KEY_PART.test(u));
+}
+
+/**
+ * A generated page is committed as its generator renders it, else an Error naming the command to run and the first
+ * line that differs (`label`: what the page is rendered from).
+ */
+export function expectFreshPage(file: string, rendered: string, command: string, label: string): void {
+    const full = path.join(ROOT, file);
+    const committed = existsSync(full) ? readFileSync(full, "utf8") : "";
+    if (committed === rendered) return;
+    const a = committed.split("\n");
+    const b = rendered.split("\n");
+    let i = 0;
+    while (i < a.length && i < b.length && a[i] === b[i]) i++;
+    throw new Error(
+        `${file} is stale: run ${command} and commit it.\n` +
+            `first difference at line ${i + 1}:\n  committed: ${a[i] ?? "(end of file)"}\n  ${`${label}:`.padEnd(10)} ${b[i] ?? "(end of file)"}`,
+    );
 }

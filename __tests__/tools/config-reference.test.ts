@@ -1,23 +1,9 @@
-import { existsSync, readFileSync } from "fs";
-import * as path from "path";
 import { z } from "zod";
 import { configFields, REFERENCE_COMMAND, REFERENCE_FILE, renderConfigReference, undescribedFields } from "../../tools/docs/config-reference";
-import { ROOT } from "../helpers";
+import { expectFreshPage } from "../helpers";
 
 test("the committed configuration reference is what the config schema renders", () => {
-    const file = path.join(ROOT, REFERENCE_FILE);
-    const committed = existsSync(file) ? readFileSync(file, "utf8") : "";
-    const rendered = renderConfigReference();
-    if (committed !== rendered) {
-        const a = committed.split("\n");
-        const b = rendered.split("\n");
-        let i = 0;
-        while (i < a.length && i < b.length && a[i] === b[i]) i++;
-        throw new Error(
-            `${REFERENCE_FILE} is stale: run ${REFERENCE_COMMAND} and commit it.\n` +
-                `first difference at line ${i + 1}:\n  committed: ${a[i] ?? "(end of file)"}\n  schema:    ${b[i] ?? "(end of file)"}`,
-        );
-    }
+    expectFreshPage(REFERENCE_FILE, renderConfigReference(), REFERENCE_COMMAND, "schema");
 });
 
 test("every key of the billu: namespace has its own description", () => {

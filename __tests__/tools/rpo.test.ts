@@ -1,23 +1,9 @@
 /** docs/rpo.md: the RPO per class of data, generated from every committed stack's model (tools/docs/rpo.ts). */
-import { existsSync, readFileSync } from "fs";
-import * as path from "path";
 import { committedModels, renderRpoPage, rpoHours, rpoRows, RPO_COMMAND, RPO_FILE } from "../../tools/docs/rpo";
-import { model, ROOT, stackRaw } from "../helpers";
+import { expectFreshPage, model, ROOT, stackRaw } from "../helpers";
 
 test("the committed page is what the committed stacks render", () => {
-    const file = path.join(ROOT, RPO_FILE);
-    const committed = existsSync(file) ? readFileSync(file, "utf8") : "";
-    const rendered = renderRpoPage(committedModels(ROOT));
-    if (committed !== rendered) {
-        const a = committed.split("\n");
-        const b = rendered.split("\n");
-        let i = 0;
-        while (i < a.length && i < b.length && a[i] === b[i]) i++;
-        throw new Error(
-            `${RPO_FILE} is stale: run ${RPO_COMMAND} and commit it.\n` +
-                `first difference at line ${i + 1}:\n  committed: ${a[i] ?? "(end of file)"}\n  model:     ${b[i] ?? "(end of file)"}`,
-        );
-    }
+    expectFreshPage(RPO_FILE, renderRpoPage(committedModels(ROOT)), RPO_COMMAND, "model");
 });
 
 test("a schedule's RPO: the longest time between two runs", () => {
