@@ -378,9 +378,9 @@ for u in lab.alice lab.carol; do lab_log "sudo id -u as $u said:"; sed 's/^/    
 # --show-secrets` gives it. Lab overrides: the outputs' acceptancePassword is ACC_PW (the lab made the secret the
 # directory step got, offline synth has a placeholder), caCertPem is the lab's throwaway CA (the one that issued the
 # DCs' LDAPS certificates), and the member keeps the host's own SSH key (--host-keys accept-new).
-lab_outputs() { # <password> <file>
-    node -e 'const fs=require("fs"); const o=JSON.parse(fs.readFileSync(process.argv[1],"utf8")); o.caCertPem=fs.readFileSync(process.argv[2],"utf8"); o.acceptancePassword=process.argv[3]; fs.writeFileSync(process.argv[4], JSON.stringify(o), {mode: 0o600})' \
-        "$LAB_ROOT/out/labdc/outputs.json" "$PKI/ca.pem" "$1" "$2"
+lab_outputs() { # <password> <file>: the password through the environment, not on a command line others can list
+    LAB_ACC_PW="$1" node -e 'const fs=require("fs"); const o=JSON.parse(fs.readFileSync(process.argv[1],"utf8")); o.caCertPem=fs.readFileSync(process.argv[2],"utf8"); o.acceptancePassword=process.env.LAB_ACC_PW; fs.writeFileSync(process.argv[3], JSON.stringify(o), {mode: 0o600})' \
+        "$LAB_ROOT/out/labdc/outputs.json" "$PKI/ca.pem" "$2"
 }
 lab_outputs "$ACC_PW" "$LAB_DIR/outputs.json"
 lab_outputs "wrong-$ACC_PW" "$LAB_DIR/outputs-wrong.json"
