@@ -14,6 +14,7 @@ import { firewallService } from "./firewall";
 import { mailService } from "./mail";
 import { logsService } from "./logs";
 import { memberService } from "./member";
+import { monitoringService } from "./monitoring";
 import { vmBackupService } from "./vm-backup";
 import { vpnService } from "./vpn";
 import { webService } from "./web";
@@ -31,6 +32,7 @@ export const SERVICES: readonly ServiceDescriptor[] = [
     mailService,
     logsService,
     backupService,
+    monitoringService,
     memberService,
     baseService,
     vmBackupService,

@@ -1,0 +1,573 @@
+/**
+ * Monitoring with Zabbix (`billu:monitoring`): the Zabbix server 6.0 LTS with PostgreSQL and its web frontend on the
+ * host of role monitoring (`PAR-MON01`, Debian 12), Zabbix agent 2 on every Linux host (the router included) and the
+ * Windows agent on every Windows host, each with its own TLS pre-shared key. Pure: the schema (its `.describe()` text
+ * and defaults are the configuration reference), the checks (through Problems, naming the key path), and the derived
+ * `MonitoringPlan` the agent renderers, the server step, the API configuration step (hosts, host groups, templates,
+ * macros, media type, actions) and the docs read.
+ *
+ * Design:
+ * - Every host of the model is a Zabbix host: its host groups come from its role and its zone, its templates from its
+ *   OS and role, its macros from the thresholds, its interface from its address (the router: its address in the
+ *   monitoring host's zone, where the server reaches it and its agent's connections come from).
+ * - What is watched comes from the other plans, never typed twice: the Kea scopes of the DHCP plan, the DCs and the
+ *   FSMO roles each holds, both Apache sites, the Postfix queue, the strongSwan tunnel, the file server's md array,
+ *   each backup client's last result, the site CA's certificate.
+ * - Every agent is reachable only with its PSK (`TLSAccept=psk`, `TLSConnect=psk`): the PSK is a generated secret of
+ *   the component side (never in a rendered file); the plan gives only its identity.
+ * - Alerts go by mail through the site's mail server to the people of an IT group of the directory plan.
+ */
+import { z } from "zod";
+import type { HostModel } from "./core";
+import { Problems, show } from "./errors";
+
+/** The catalogue services (model/ports.ts) the flows name. */
+export const ZABBIX_AGENT_SERVICE = "zabbix-agent";
+export const ZABBIX_TRAPPER_SERVICE = "zabbix-trapper";
+/** Their ports (the catalogue's, pinned equal by the model test). */
+export const ZABBIX_AGENT_PORT = 10050;
+export const ZABBIX_TRAPPER_PORT = 10051;
+/** The every-host need that installs the agent (components/monitoring/role.ts renders it). */
+export const MONITORING_AGENT_NEED = "monitoring-agent";
+/** Where the server step keeps PostgreSQL's data: the monitoring host's data disk is mounted here. */
+export const PG_DATA_MOUNT = "/var/lib/postgresql";
+/** Where the server step's daily dump of the Zabbix database lands: the data set the in-guest backup saves. */
+export const DB_DUMP_DIR = "/var/backups/billu/zabbix";
+/** Where the server step installs the site CA's certificate (the frontend's chain; its expiry is watched there). */
+export const SITE_CA_CERT = "/etc/billu/monitoring/site-ca.pem";
+
+/** Zabbix's stock templates (Zabbix 6.0 LTS) and ours (mon-api's templates/), by what they watch. */
+export const TEMPLATES = {
+    linux: "Linux by Zabbix agent active",
+    windows: "Windows by Zabbix agent active",
+    zabbixServer: "Zabbix server health",
+    kea: "BillU Kea DHCP",
+    dc: "BillU AD DC",
+    mdadm: "BillU mdadm RAID",
+    apache: "BillU Apache HTTPS",
+    postfix: "BillU Postfix",
+    strongswan: "BillU strongSwan tunnel",
+    backup: "BillU backup freshness",
+    siteCa: "BillU site CA certificates",
+} as const;
+export type TemplateKey = keyof typeof TEMPLATES;
+
+/** Zabbix trigger severities, lowest first (the API's numbers are their indexes). */
+export const SEVERITIES = ["not_classified", "information", "warning", "average", "high", "disaster"] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+const hostName = z.string().min(1).max(63);
+const percent = (what: string, dflt: number) => z.number().int().min(1).max(100).default(dflt).describe(`${what} @default ${dflt}`);
+
+export const monitoringSchema = z
+    .object({
+        host: hostName
+            .optional()
+            .describe(
+                "The Zabbix server: a host of billu:hosts with role monitoring (host code MON, `PAR-MON01`, Debian 12), with a data disk for " +
+                    "PostgreSQL (its second disk). @default the site's only host of role monitoring",
+            ),
+        server: z
+            .object({
+                cacheSizeMiB: z.number().int().min(8).max(8192).default(64).describe("Zabbix server's configuration cache (CacheSize), MiB. @default 64"),
+                startPollers: z.number().int().min(1).max(1000).default(5).describe("Passive-check pollers (StartPollers). @default 5"),
+                timeoutSeconds: z
+                    .number()
+                    .int()
+                    .min(1)
+                    .max(30)
+                    .default(4)
+                    .describe("How long the server waits for an agent, SNMP device or check (Timeout), seconds. @default 4"),
+                historyDays: z
+                    .number()
+                    .int()
+                    .min(1)
+                    .max(3650)
+                    .default(30)
+                    .describe("Days the housekeeper keeps every value (history) before only the hourly trends remain. @default 30"),
+                trendDays: z.number().int().min(1).max(3650).default(365).describe("Days the housekeeper keeps the hourly trends. @default 365"),
+            })
+            .strict()
+            .default({})
+            .describe("Zabbix server settings. @default a 64 MiB cache, 5 pollers, 4 s timeout, 30 days of history, a year of trends"),
+        thresholds: z
+            .object({
+                cpuPercent: percent("CPU utilisation above which a host raises a problem (5 minutes average).", 90),
+                memoryPercent: percent("Memory utilisation above which a host raises a problem.", 90),
+                diskFreePercent: percent("Free space of a filesystem below which a host raises a problem.", 10),
+                dhcpPoolPercent: percent("Leases in use in a Kea scope's pool above which the scope raises a problem.", 80),
+                mailQueue: z
+                    .number()
+                    .int()
+                    .min(1)
+                    .max(100000)
+                    .default(100)
+                    .describe("Messages in the Postfix queue above which the mail server raises a problem. @default 100"),
+                certificateDays: z
+                    .number()
+                    .int()
+                    .min(1)
+                    .max(365)
+                    .default(30)
+                    .describe("Days before a certificate expires (web sites, the site CA) at which a problem is raised. @default 30"),
+                backupMaxAgeHours: z
+                    .number()
+                    .int()
+                    .min(1)
+                    .max(24 * 31)
+                    .default(26)
+                    .describe(
+                        "Hours since a backup client's last successful backup after which a problem is raised (a day and two hours of slack). @default 26",
+                    ),
+                agentUnavailableMinutes: z
+                    .number()
+                    .int()
+                    .min(1)
+                    .max(1440)
+                    .default(5)
+                    .describe("Minutes an agent may stay unreachable before a problem is raised. @default 5"),
+            })
+            .strict()
+            .default({})
+            .describe("Trigger thresholds, the templates' macros on every host. @default the values below"),
+        alerts: z
+            .object({
+                group: z
+                    .string()
+                    .min(1)
+                    .max(64)
+                    .optional()
+                    .describe("The directory group (billu:directory) whose people receive the alert mails. @default GG_DSI, the IT department's group"),
+                minSeverity: z
+                    .enum(SEVERITIES)
+                    .default("warning")
+                    .describe("The lowest trigger severity that sends a mail (lower ones only show on the dashboards). @default warning"),
+                from: z
+                    .string()
+                    .min(3)
+                    .max(254)
+                    .regex(/^[^@\s]+@[^@\s]+$/, "must be a mail address such as zabbix@billu.remindme.lan")
+                    .optional()
+                    .describe("The alert mails' sender. @default zabbix@<the mail domain>"),
+            })
+            .strict()
+            .default({})
+            .describe("Alert mails through the site's mail server (billu:mail) to an IT group. @default GG_DSI, warning and above"),
+    })
+    .strict()
+    .describe("Monitoring: the Zabbix server with PostgreSQL and its frontend on the host of role monitoring, an agent on every host");
+
+export type MonitoringConfig = z.output<typeof monitoringSchema>;
+
+/** The default alert group: the IT department's directory group (BillU's DSI). */
+export const DEFAULT_ALERT_GROUP = "GG_DSI";
+
+/** What the monitoring planner reads of a host (model/core.ts). */
+export type MonitoringHost = Pick<HostModel, "name" | "role" | "os" | "zone" | "address" | "index" | "disks">;
+
+/** One thing watched on a host beyond its OS template, from the plan of the service that owns it. */
+export type Watch =
+    | {
+          readonly kind: "kea-scope";
+          readonly zone: string;
+          readonly subnet: string;
+          readonly subnetId: number;
+          readonly poolSize: number;
+      }
+    | { readonly kind: "kea-ha"; readonly role: "primary" | "standby"; readonly url: string }
+    | { readonly kind: "dc"; readonly flavor: "samba" | "windows"; readonly fsmoRoles: readonly string[]; readonly partners: readonly string[] }
+    | { readonly kind: "web-site"; readonly role: "public" | "intranet"; readonly name: string; readonly port: number }
+    | { readonly kind: "postfix-queue" }
+    | { readonly kind: "mdadm"; readonly array: string; readonly device: string; readonly members: number }
+    | { readonly kind: "vpn-tunnel"; readonly tunnel: string; readonly peer: string; readonly networks: readonly string[] }
+    | { readonly kind: "backup-freshness"; readonly client: string; readonly resultFile: string }
+    | { readonly kind: "certificate-file"; readonly what: string; readonly path: string }
+    | { readonly kind: "zabbix-server" };
+
+/** One Zabbix host: a host of the model, what the API configuration step creates for it. */
+export interface MonitoredHost {
+    /** The model's host name: the Zabbix host name and the agent's `Hostname`. */
+    readonly name: string;
+    readonly role: string;
+    readonly zone: string;
+    readonly os: "linux" | "windows";
+    /** The agent interface: where the server reaches the agent (passive checks) and where its connections come from. */
+    readonly address: string;
+    readonly port: number;
+    /** `zabbix-agent2` (Debian) or the Windows agent (`zabbix-agent-windows`, agent 2 MSI). */
+    readonly agent: "zabbix-agent2" | "zabbix-agent2-windows";
+    /** The PSK identity (`PSK PAR-DC01`): not a secret; the key is (the component side generates it). */
+    readonly pskIdentity: string;
+    /** Host groups: `BillU/role/<role>`, `BillU/zone/<zone>`, `BillU/os/<linux|windows>`. */
+    readonly groups: readonly string[];
+    /** Template names (TEMPLATES' values), OS first. */
+    readonly templates: readonly string[];
+    /** Host macros (`{$CPU.UTIL.CRIT}` -> `90`): the thresholds the templates' triggers read. */
+    readonly macros: Readonly<Record<string, string>>;
+    /** What is watched on it beyond its OS. */
+    readonly watches: readonly Watch[];
+}
+
+export interface MonitoringRequiredFlow {
+    readonly from: string;
+    readonly to: string;
+    readonly service: string;
+    readonly why: string;
+}
+
+export interface MonitoringPlan {
+    /** The Zabbix server (`PAR-MON01`), its zone and address. */
+    readonly host: { readonly name: string; readonly zone: string; readonly address: string };
+    /** Its name in the AD domain (else the site's domain): the frontend's certificate name and URL. */
+    readonly fqdn: string;
+    /** The frontend's HTTPS certificate (site CA). */
+    readonly certificate: { readonly commonName: string; readonly dnsNames: readonly string[]; readonly ipAddresses: readonly string[] };
+    /** `https://<fqdn>/` (the frontend at the site's root; its JSON-RPC API at `<url>api_jsonrpc.php`). */
+    readonly frontendUrl: string;
+    readonly server: MonitoringConfig["server"] & { readonly listenPort: number };
+    /** PostgreSQL: the database, its owner, its data disk (the host's second disk) and the dump the backup saves. */
+    readonly database: {
+        readonly name: string;
+        readonly user: string;
+        readonly dataDisk: { readonly index: number; readonly sizeGiB: number; readonly mountPoint: string };
+        readonly dumpDir: string;
+    };
+    readonly thresholds: MonitoringConfig["thresholds"];
+    /** Every host of the model, in billu:hosts order (the server itself included). */
+    readonly hosts: readonly MonitoredHost[];
+    /** Every host group the hosts name, sorted. */
+    readonly hostGroups: readonly string[];
+    /** Templates any host uses, sorted. */
+    readonly templates: readonly string[];
+    /**
+     * Alert mails: the media type (SMTP through the site's mail server), the group and its people's addresses.
+     * Absent on a site without a mail server or a directory: then no mail is sent, and the docs say so.
+     */
+    readonly alerting?: {
+        readonly mediaType: { readonly name: string; readonly smtpServer: string; readonly smtpPort: number; readonly smtpHelo: string; readonly from: string };
+        readonly group: string;
+        /** The group's enabled people's mail addresses, sorted. */
+        readonly recipients: readonly string[];
+        readonly minSeverity: Severity;
+    };
+    /** Flows monitoring needs in billu:flows: the server to every agent, every agent to the server, alert mails. */
+    readonly flows: readonly MonitoringRequiredFlow[];
+}
+
+/** What the plans of the other services give the monitoring planner (each absent when that service plans nothing). */
+export interface MonitoringInput {
+    readonly site: { readonly domain: string };
+    /** `billu:monitoring` as parsed; absent: every default when the site has a host of role monitoring. */
+    readonly cfg: MonitoringConfig | undefined;
+    readonly hosts: readonly MonitoringHost[];
+    readonly zones: readonly { readonly name: string; readonly kind: string; readonly routerAddress?: string }[];
+    readonly domain?: {
+        readonly fqdn: string;
+        readonly flavor: "samba" | "windows";
+        readonly dcs: readonly { readonly name: string }[];
+        readonly fsmo: Readonly<Record<string, string>>;
+    };
+    readonly directory?: {
+        readonly groups: readonly { readonly sam: string; readonly kind: string }[];
+        readonly people: readonly { readonly mail: string; readonly groups: readonly string[]; readonly enabled: boolean }[];
+    };
+    readonly mail?: { readonly domain: string; readonly host: { readonly name: string; readonly address: string }; readonly hostname: string };
+    readonly dhcp?: {
+        readonly servers: readonly { readonly name: string; readonly haRole?: "primary" | "standby"; readonly haUrl?: string }[];
+        readonly scopes: readonly { readonly zone: string; readonly subnet: { readonly text: string }; readonly subnetId: number; readonly poolSize: number }[];
+    };
+    readonly web?: {
+        readonly host: string;
+        readonly ports: { readonly https: number };
+        readonly public: { readonly name: string };
+        readonly intranet: { readonly name: string };
+    };
+    readonly vpn?: { readonly tunnel: string; readonly peerStack: string; readonly gateway: { readonly host: string }; readonly networks: readonly string[] };
+    readonly fileservers?: readonly { readonly host: string; readonly flavor: string; readonly array: { readonly name: string } }[];
+    readonly backup?: { readonly host: { readonly name: string }; readonly resultDir: string; readonly clients: readonly { readonly name: string }[] };
+}
+
+const isWindows = (os: string) => os.startsWith("windows");
+
+/** The macros every host carries: the thresholds as the templates' triggers read them. */
+export function thresholdMacros(t: MonitoringConfig["thresholds"]): Record<string, string> {
+    return {
+        "{$CPU.UTIL.CRIT}": String(t.cpuPercent),
+        "{$MEMORY.UTIL.MAX}": String(t.memoryPercent),
+        "{$VFS.FS.PUSED.MAX.CRIT}": String(100 - t.diskFreePercent),
+        "{$AGENT.NODATA_TIMEOUT}": `${t.agentUnavailableMinutes}m`,
+        "{$BILLU.CERT.MIN_DAYS}": String(t.certificateDays),
+    };
+}
+
+/**
+ * Checks `billu:monitoring` against the hosts and the other plans and derives the plan. Returns undefined when the
+ * site has no monitoring host and no `billu:monitoring`, or when a problem was found (the caller throws them all).
+ */
+export function planMonitoring(input: MonitoringInput, problems: Problems): MonitoringPlan | undefined {
+    const { hosts } = input;
+    const before = problems.count;
+    const servers = hosts.filter((h) => h.role === "monitoring");
+    if (!input.cfg && servers.length === 0) return undefined;
+    const cfg = input.cfg ?? monitoringSchema.parse({});
+
+    let host: MonitoringHost | undefined;
+    if (cfg.host !== undefined) {
+        host = hosts.find((h) => h.name === cfg.host);
+        if (!host) {
+            problems.add(
+                "billu:monitoring.host",
+                `${show(cfg.host)} is not a host of billu:hosts`,
+                servers.length > 0
+                    ? `name a host of role monitoring (${servers.map((h) => h.name).join(", ")})`
+                    : "add the Zabbix server to billu:hosts (role: monitoring, os: debian-12, e.g. PAR-MON01) and name it here",
+            );
+        } else if (host.role !== "monitoring") {
+            problems.add(
+                "billu:monitoring.host",
+                `${show(cfg.host)} has role ${host.role}, not monitoring`,
+                `give the Zabbix server its own host of role monitoring (e.g. ${host.name.split("-")[0]}-MON01), or name one here`,
+            );
+            host = undefined;
+        }
+    } else if (servers.length === 0) {
+        problems.add(
+            "billu:hosts",
+            "has no host of role monitoring, but billu:monitoring is set",
+            "add the Zabbix server to billu:hosts (role: monitoring, os: debian-12, e.g. PAR-MON01), or remove billu:monitoring",
+        );
+    } else if (servers.length > 1) {
+        problems.add(
+            "billu:hosts",
+            `has ${servers.length} hosts of role monitoring (${servers.map((h) => h.name).join(", ")}) and billu:monitoring.host names none`,
+            "set billu:monitoring.host to the Zabbix server, or declare a single host of role monitoring",
+        );
+    } else {
+        host = servers[0];
+    }
+    if (host) {
+        const h = host;
+        const hp = (k: string) => `billu:hosts[${h.index}].${k}`;
+        if (isWindows(h.os)) {
+            problems.add(hp("os"), `${show(h.os)} cannot run Debian's Zabbix server packages`, `use os: debian-12 for the Zabbix server ${h.name}`);
+        }
+        const kind = input.zones.find((z) => z.name === h.zone)?.kind;
+        if (kind !== undefined && kind !== "servers" && kind !== "management") {
+            problems.add(
+                hp("zone"),
+                `${show(h.zone)} is a ${kind} zone, but ${h.name} is the Zabbix server (it reaches every host's agent)`,
+                `put the Zabbix server in a servers or management zone (${input.zones
+                    .filter((z) => z.kind === "servers" || z.kind === "management")
+                    .map((z) => z.name)
+                    .join(", ")})`,
+            );
+        }
+        if (h.disks.length < 2) {
+            problems.add(
+                hp("disks"),
+                `has ${h.disks.length === 1 ? "only the OS disk" : "no disk"}, but the Zabbix server keeps its PostgreSQL database on a data disk`,
+                `add a second disk to ${h.name} (e.g. { datastore: local-lvm, sizeGiB: 32 }): it is mounted at ${PG_DATA_MOUNT}`,
+            );
+        }
+    }
+
+    // The alert group: a group of the directory plan with at least one enabled person with a mail address.
+    const groupWritten = cfg.alerts.group;
+    const group = groupWritten ?? DEFAULT_ALERT_GROUP;
+    let recipients: string[] = [];
+    if (input.directory) {
+        const known = input.directory.groups.map((g) => g.sam);
+        if (!known.includes(group)) {
+            problems.add(
+                "billu:monitoring.alerts.group",
+                `${show(group)}${groupWritten === undefined ? " (the default)" : ""} is not a group of the directory plan`,
+                `name a group of billu:directory (e.g. ${
+                    known
+                        .filter((g) => g !== "GG_Personnel")
+                        .slice(0, 3)
+                        .join(", ") || "a department's GG_ group"
+                })`,
+            );
+        } else {
+            recipients = [...new Set(input.directory.people.filter((p) => p.enabled && p.mail && p.groups.includes(group)).map((p) => p.mail))].sort();
+            if (recipients.length === 0) {
+                problems.add(
+                    "billu:monitoring.alerts.group",
+                    `${show(group)} has no enabled person with a mail address: the alert mails would reach nobody`,
+                    "name a group with people in it (the IT department's), or add people to it in the HR export",
+                );
+            }
+        }
+    } else if (groupWritten !== undefined) {
+        problems.add(
+            "billu:monitoring.alerts.group",
+            `${show(groupWritten)} is set, but the site has no directory plan (billu:directory) to find the group in`,
+            "remove billu:monitoring.alerts.group, or set up billu:directory",
+        );
+    }
+    if (cfg.alerts.from !== undefined && !input.mail) {
+        problems.add(
+            "billu:monitoring.alerts.from",
+            `${show(cfg.alerts.from)} is set, but the site has no mail server (billu:mail) to send the alert mails through`,
+            "remove billu:monitoring.alerts.from, or set up billu:mail",
+        );
+    }
+    if (problems.count > before || !host) return undefined;
+
+    const server = host;
+    const dnsDomain = (input.domain?.fqdn ?? input.site.domain).toLowerCase();
+    const fqdn = `${server.name.toLowerCase()}.${dnsDomain}`;
+    const routerAddress = input.zones.find((z) => z.name === server.zone)?.routerAddress;
+    const macros = thresholdMacros(cfg.thresholds);
+    const monitored = hosts.map((h) => monitoredHost(h, { input, server, routerAddress, macros, thresholds: cfg.thresholds }));
+    const alerting =
+        input.mail && input.directory
+            ? {
+                  mediaType: {
+                      name: "BillU mail",
+                      smtpServer: input.mail.hostname,
+                      smtpPort: 25,
+                      smtpHelo: fqdn,
+                      from: cfg.alerts.from ?? `zabbix@${input.mail.domain}`,
+                  },
+                  group,
+                  recipients,
+                  minSeverity: cfg.alerts.minSeverity,
+              }
+            : undefined;
+    const dataDisk = server.disks[1];
+    return {
+        host: { name: server.name, zone: server.zone, address: server.address },
+        fqdn,
+        certificate: { commonName: fqdn, dnsNames: [fqdn], ipAddresses: [server.address] },
+        frontendUrl: `https://${fqdn}/`,
+        server: { ...cfg.server, listenPort: ZABBIX_TRAPPER_PORT },
+        database: {
+            name: "zabbix",
+            user: "zabbix",
+            dataDisk: { index: 1, sizeGiB: dataDisk.sizeGiB, mountPoint: PG_DATA_MOUNT },
+            dumpDir: DB_DUMP_DIR,
+        },
+        thresholds: cfg.thresholds,
+        hosts: monitored,
+        hostGroups: [...new Set(monitored.flatMap((m) => m.groups))].sort(),
+        templates: [...new Set(monitored.flatMap((m) => m.templates))].sort(),
+        alerting,
+        flows: requiredMonitoringFlows(server, monitored, hosts, input.mail?.host.name),
+    };
+}
+
+/** One host of the model as a Zabbix host: groups, templates, macros and watches from its role and the other plans. */
+function monitoredHost(
+    h: MonitoringHost,
+    ctx: {
+        input: MonitoringInput;
+        server: MonitoringHost;
+        routerAddress?: string;
+        macros: Record<string, string>;
+        thresholds: MonitoringConfig["thresholds"];
+    },
+): MonitoredHost {
+    const { input, server } = ctx;
+    const windows = isWindows(h.os);
+    const watches: Watch[] = [];
+    const own: TemplateKey[] = [];
+    const add = (t: TemplateKey, ...w: Watch[]) => {
+        if (w.length === 0) return;
+        if (!own.includes(t)) own.push(t);
+        watches.push(...w);
+    };
+    if (h.name === server.name) {
+        add("zabbixServer", { kind: "zabbix-server" });
+        // The site CA's certificate: one host watches it (the server, which has it like every Debian host).
+        add("siteCa", { kind: "certificate-file", what: "the site CA", path: SITE_CA_CERT });
+    }
+    const dhcpServer = input.dhcp?.servers.find((s) => s.name === h.name);
+    if (dhcpServer) {
+        add(
+            "kea",
+            ...input.dhcp!.scopes.map((s): Watch => ({ kind: "kea-scope", zone: s.zone, subnet: s.subnet.text, subnetId: s.subnetId, poolSize: s.poolSize })),
+        );
+        if (dhcpServer.haRole && dhcpServer.haUrl) add("kea", { kind: "kea-ha", role: dhcpServer.haRole, url: dhcpServer.haUrl });
+    }
+    if (input.domain?.dcs.some((d) => d.name === h.name)) {
+        add("dc", {
+            kind: "dc",
+            flavor: input.domain.flavor,
+            fsmoRoles: Object.entries(input.domain.fsmo)
+                .filter(([, holder]) => holder === h.name)
+                .map(([role]) => role)
+                .sort(),
+            partners: input.domain.dcs.map((d) => d.name).filter((n) => n !== h.name),
+        });
+    }
+    if (input.web?.host === h.name) {
+        add(
+            "apache",
+            { kind: "web-site", role: "public", name: input.web.public.name, port: input.web.ports.https },
+            { kind: "web-site", role: "intranet", name: input.web.intranet.name, port: input.web.ports.https },
+        );
+    }
+    if (input.mail?.host.name === h.name) add("postfix", { kind: "postfix-queue" });
+    const fs = input.fileservers?.find((f) => f.host === h.name && f.flavor === "linux");
+    if (fs) add("mdadm", { kind: "mdadm", array: fs.array.name, device: `/dev/md/${fs.array.name}`, members: 2 });
+    if (input.vpn?.gateway.host === h.name) {
+        add("strongswan", { kind: "vpn-tunnel", tunnel: input.vpn.tunnel, peer: input.vpn.peerStack, networks: input.vpn.networks });
+    }
+    if (input.backup?.host.name === h.name) {
+        add(
+            "backup",
+            ...input.backup.clients.map((c): Watch => ({ kind: "backup-freshness", client: c.name, resultFile: `${input.backup!.resultDir}/${c.name}.json` })),
+        );
+    }
+    const osKind = windows ? "windows" : "linux";
+    const hostMacros: Record<string, string> = { ...ctx.macros };
+    if (own.includes("kea")) hostMacros["{$KEA.POOL.UTIL.MAX}"] = String(ctx.thresholds.dhcpPoolPercent);
+    if (own.includes("postfix")) hostMacros["{$POSTFIX.QUEUE.MAX}"] = String(ctx.thresholds.mailQueue);
+    if (own.includes("backup")) hostMacros["{$BACKUP.MAX_AGE}"] = `${ctx.thresholds.backupMaxAgeHours}h`;
+    return {
+        name: h.name,
+        role: h.role,
+        zone: h.zone,
+        os: osKind,
+        address: h.role === "firewall" && ctx.routerAddress ? ctx.routerAddress : h.address,
+        port: ZABBIX_AGENT_PORT,
+        agent: windows ? "zabbix-agent2-windows" : "zabbix-agent2",
+        pskIdentity: `PSK ${h.name}`,
+        groups: [`BillU/role/${h.role}`, `BillU/zone/${h.zone}`, `BillU/os/${osKind}`],
+        templates: [windows ? TEMPLATES.windows : TEMPLATES.linux, ...own.map((t) => TEMPLATES[t])],
+        macros: hostMacros,
+        watches,
+    };
+}
+
+/**
+ * The flows monitoring needs: the server polls every agent (passive checks), every agent sends to the server (active
+ * checks), and the server sends its alert mails through the mail server. The firewall host is the matrix's `router`;
+ * the server's own agent needs no flow.
+ */
+export function requiredMonitoringFlows(
+    server: { readonly name: string },
+    monitored: readonly { readonly name: string }[],
+    hosts: readonly Pick<MonitoringHost, "name" | "role">[],
+    mailHost?: string,
+): MonitoringRequiredFlow[] {
+    const role = new Map(hosts.map((h) => [h.name, h.role]));
+    const endpoint = (n: string) => (role.get(n) === "firewall" ? "router" : n);
+    const agents = monitored.filter((m) => m.name !== server.name);
+    return [
+        ...agents.map((a) => ({
+            from: server.name,
+            to: endpoint(a.name),
+            service: ZABBIX_AGENT_SERVICE,
+            why: `the server polls ${a.name}'s agent (passive checks)`,
+        })),
+        ...agents.map((a) => ({
+            from: endpoint(a.name),
+            to: server.name,
+            service: ZABBIX_TRAPPER_SERVICE,
+            why: `${a.name}'s agent sends its active checks to the server`,
+        })),
+        ...(mailHost ? [{ from: server.name, to: mailHost, service: "smtp", why: "the alert mails go through the site's mail server" }] : []),
+    ];
+}

@@ -1,0 +1,81 @@
+/** Monitoring: the Zabbix server with PostgreSQL and its frontend, an agent on every host (`billu:monitoring`), model/monitoring.ts. */
+import type { BackupPlan } from "../backup";
+import type { DhcpPlan } from "../dhcp";
+import type { DirectoryPlan } from "../directory";
+import type { DomainModel } from "../domain";
+import type { FileServerPlan } from "../fileserver";
+import type { MailPlan } from "../mail";
+import {
+    MONITORING_AGENT_NEED,
+    MonitoringConfig,
+    MonitoringPlan,
+    monitoringSchema,
+    planMonitoring,
+    ZABBIX_AGENT_SERVICE,
+    ZABBIX_TRAPPER_SERVICE,
+} from "../monitoring";
+import type { VpnLocal } from "../vpn";
+import type { WebModel } from "../web";
+import { defineService, Requirement } from "./types";
+
+export const monitoringService = defineService<MonitoringConfig, MonitoringPlan>({
+    key: "monitoring",
+    title: "monitoring",
+    config: { monitoring: monitoringSchema.optional() },
+    role: { code: "MON", startOrder: 5, stateful: true },
+    // It reads what every other service watches; each is optional (a site without DHCP still has monitoring).
+    after: ["hosts", "dc?", "directory?", "mail?", "dhcp?", "web?", "vpn?", "fileserver?", "backup?"],
+    plan: ({ config, core, plan, problems }) =>
+        planMonitoring(
+            {
+                site: core.site,
+                cfg: config,
+                hosts: core.hosts.map((h) => ({
+                    name: h.name,
+                    role: h.role,
+                    os: h.os,
+                    zone: h.zone,
+                    address: h.nics[0].address,
+                    index: h.index,
+                    disks: h.disks,
+                })),
+                zones: core.zones,
+                domain: plan<DomainModel>("dc"),
+                directory: plan<DirectoryPlan>("directory"),
+                mail: plan<MailPlan>("mail"),
+                dhcp: plan<DhcpPlan>("dhcp"),
+                web: plan<WebModel>("web"),
+                vpn: plan<VpnLocal>("vpn"),
+                fileservers: plan<FileServerPlan[]>("fileserver"),
+                backup: plan<BackupPlan>("backup"),
+            },
+            problems,
+        ),
+    requires: (mon): Requirement[] => [
+        ...mon.flows.map((f) => ({ kind: "flow" as const, ...f })),
+        { kind: "listen", host: mon.host.name, service: ZABBIX_TRAPPER_SERVICE, why: "the Zabbix server receives the agents' active checks" },
+        { kind: "listen", host: mon.host.name, service: "https", why: "the Zabbix frontend and its API" },
+        ...mon.hosts
+            .filter((h) => h.name !== mon.host.name)
+            .map((h) => ({
+                kind: "listen" as const,
+                host: h.name,
+                service: ZABBIX_AGENT_SERVICE,
+                why: "the Zabbix agent answers the server's passive checks",
+            })),
+        {
+            kind: "every-host",
+            need: MONITORING_AGENT_NEED,
+            service: "monitoring",
+            hosts: mon.hosts.map((h) => h.name),
+            why: "every host runs a Zabbix agent (TLS with its own pre-shared key) the server polls and that sends active checks",
+        },
+        {
+            kind: "backup",
+            host: mon.host.name,
+            dataClass: "database",
+            paths: [mon.database.dumpDir],
+            why: "the Zabbix database (configuration, history, trends), from the daily pg_dump",
+        },
+    ],
+});
