@@ -14,6 +14,7 @@ import { buildDhcp } from "./dhcp/role";
 import { buildFileServers } from "./fileserver/role";
 import { buildLogs, logShipperResources, renderLogShipper } from "./logs/role";
 import { mailBuilder } from "./mail/role";
+import { buildMonitoring, MONITORING_AGENT_NEED, monitoringResources, renderMonitoringAgent } from "./monitoring/role";
 import { mailDirectoryStep } from "./directory/mail";
 import { buildVmBackup } from "./vm-backup/role";
 import { buildWeb } from "./web/role";
@@ -48,4 +49,5 @@ export const COMPONENTS: Readonly<Record<string, ServiceComponents>> = {
         everyHost: { need: BACKUP_CLIENT_NEED, resources: backupResources, render: renderBackupClient },
         site: declareBackupData,
     },
+    monitoring: { build: buildMonitoring, everyHost: { need: MONITORING_AGENT_NEED, resources: monitoringResources, render: renderMonitoringAgent } },
 };

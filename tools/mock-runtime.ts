@@ -93,6 +93,13 @@ export class SynthMocks implements pulumi.runtime.Mocks {
             case "random:index/randomString:RandomString":
                 state.result = this.newSecret(n);
                 break;
+            case "random:index/randomId:RandomId":
+                // A generated key (the Zabbix agents' PSKs): every encoding is a fresh mock secret the leak checks know.
+                state.hex = this.newSecret(n);
+                state.b64Std = this.newSecret(n + "-b64");
+                state.b64Url = this.newSecret(n + "-b64url");
+                state.dec = this.newSecret(n + "-dec");
+                break;
             case "tls:index/privateKey:PrivateKey": {
                 const pem = `-----BEGIN PRIVATE KEY-----\n${this.newSecret(n)}\n-----END PRIVATE KEY-----\n`;
                 state.privateKeyPem = secret(pem);

@@ -1,0 +1,78 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import type { MonitoringPlan } from "../../model/monitoring";
+import type { HostModel } from "../../model/site";
+import { BaseServer } from "../base-server/BaseServer";
+import { connectionFor, SiteContext } from "../context";
+import { GuestStep } from "../guest-step/GuestStep";
+import { stepScript } from "../guest-step/render";
+import type { IssuedCert } from "../site-ca/SiteCa";
+import { MONITORING_SECRETS, SERVER_DIRS, serverFiles } from "./render";
+
+export interface MonitoringServerArgs {
+    /** The site: its CA issues the frontend's certificate; its render folder, guest connection and order. */
+    readonly ctx: SiteContext;
+    /** The Zabbix server's host of the model (role monitoring; `ctx.model.host(plan.host.name)`). */
+    readonly host: HostModel;
+    /** The validated plan (model/monitoring.ts `planMonitoring`): the database, the server settings, the frontend's name. */
+    readonly plan: MonitoringPlan;
+    /**
+     * What the server's step must wait for besides its own base step.
+     * @default nothing more than the host's own readiness (BaseServer.ready)
+     */
+    readonly after?: readonly pulumi.Resource[];
+}
+
+/**
+ * The Zabbix server: its Debian VM and base step (BaseServer, under the same name; the base step carries its own agent
+ * like every host's), the database password (`<name>-zabbix-db`, generated), the frontend's certificate from the site
+ * CA for its FQDN and address, and the `monitoring-server` step: PostgreSQL on the data disk, the Zabbix server, the
+ * frontend on Apache and PHP-FPM over HTTPS, the daily database dump the in-guest backup saves. The password, the
+ * certificate's key and the CA reach the guest through the step's secret channel only.
+ */
+export class MonitoringServer extends pulumi.ComponentResource {
+    public readonly server: BaseServer;
+    public readonly certificate: IssuedCert;
+    /** The database owner's password (secret): the server and the frontend log on with it. */
+    public readonly dbPassword: random.RandomPassword;
+    /** The server step: depend on it to order later steps (the API configuration) after the frontend answers. */
+    public readonly step: GuestStep;
+
+    constructor(name: string, args: MonitoringServerArgs, opts?: pulumi.ComponentResourceOptions) {
+        const { ctx, host, plan } = args;
+        const props = { host: plan.host.name, address: plan.host.address, fqdn: plan.fqdn, frontendUrl: plan.frontendUrl, database: plan.database.name };
+        super("billu:monitoring:MonitoringServer", name, props, opts);
+        if (host.name !== plan.host.name) throw new pulumi.ResourceError(`[host] ${host.name} is not the plan's Zabbix server ${plan.host.name}`, this);
+        this.server = new BaseServer(name, { ctx, host }, { parent: this });
+        // RandomPassword marks its result secret itself; letters and digits only (it goes into SQL and a PHP string).
+        this.dbPassword = new random.RandomPassword(`${name}-zabbix-db`, { length: 40, special: false }, { parent: this });
+        this.certificate = ctx.ca.issue(`${name}-zabbix`, {
+            commonName: plan.certificate.commonName,
+            dnsNames: plan.certificate.dnsNames,
+            ipAddresses: plan.certificate.ipAddresses,
+        });
+        this.step = new GuestStep(
+            `${name}-monitoring-server`,
+            {
+                host: host.name,
+                step: "monitoring-server",
+                os: "linux",
+                connection: connectionFor(ctx, host, this.server.vm.vm),
+                renderDir: ctx.renderDir,
+                after: [...this.server.ready, ...(args.after ?? [])],
+                dirs: SERVER_DIRS,
+                files: serverFiles(plan),
+                script: stepScript("linux", "monitoring/server-step.sh"),
+                secrets: Object.values(MONITORING_SECRETS).filter((s) => s !== MONITORING_SECRETS.agentPsk),
+                secretValues: {
+                    [MONITORING_SECRETS.dbPassword]: this.dbPassword.result,
+                    [MONITORING_SECRETS.ca]: ctx.ca.certPem,
+                    [MONITORING_SECRETS.cert]: this.certificate.certPem,
+                    [MONITORING_SECRETS.key]: this.certificate.privateKeyPem,
+                },
+            },
+            { parent: this },
+        );
+        this.registerOutputs(props);
+    }
+}

@@ -1,0 +1,69 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { MONITORING_AGENT_NEED } from "../../model/monitoring";
+import { monitoringService } from "../../model/services/monitoring";
+import { planOf } from "../../model/services/types";
+import { BaseServer } from "../base-server/BaseServer";
+import type { EveryHostRenderer } from "../base-server/every-host";
+import type { SiteContext } from "../context";
+import type { RoleBuilder } from "../contracts";
+import { stepScript } from "../guest-step/render";
+import { MonitoringServer } from "./MonitoringServer";
+import { AGENT_DIRS, agentFiles, MONITORING_SECRETS } from "./render";
+
+/** What the monitoring service makes once for every host: each agent's PSK, by host name. */
+export interface MonitoringResources {
+    /**
+     * Each monitored host's PSK: 32 random bytes as 64 hex digits (Zabbix's recommended 256-bit key), secret. The agent's
+     * base step installs it; the API configuration step gives the same value to the server's host entry.
+     */
+    readonly psks: ReadonlyMap<string, pulumi.Output<string>>;
+}
+
+/** The monitoring role: the plan's server becomes a MonitoringServer; any other host of role monitoring is a BaseServer. */
+export const buildMonitoring: RoleBuilder = (ctx, hosts, parent) => {
+    const ready: pulumi.Resource[] = [];
+    const vms = new Map<string, pulumi.Resource>();
+    const plan = planOf(monitoringService, ctx.model);
+    for (const host of hosts) {
+        const name = host.name.toLowerCase();
+        if (plan && host.name === plan.host.name) {
+            const server = new MonitoringServer(name, { ctx, host, plan }, { parent });
+            ready.push(server.step.apply);
+            vms.set(host.name, server.server.vm.vm);
+        } else {
+            const server = new BaseServer(name, { ctx, host }, { parent });
+            ready.push(...server.ready);
+            vms.set(host.name, server.vm.vm);
+        }
+    }
+    return { ready, vms };
+};
+
+/** Every monitored host's PSK (`zabbix-psk-<host>`, a RandomId of 32 bytes), made once before the hosts are built. */
+export function monitoringResources(ctx: SiteContext, parent: pulumi.Resource): MonitoringResources {
+    const plan = planOf(monitoringService, ctx.model);
+    const psks = new Map<string, pulumi.Output<string>>();
+    for (const h of plan?.hosts ?? []) {
+        const id = new random.RandomId(`zabbix-psk-${h.name.toLowerCase()}`, { byteLength: 32 }, { parent });
+        psks.set(h.name, pulumi.secret(id.hex));
+    }
+    return { psks };
+}
+
+/** The Zabbix agent in a host's base step: agent 2 with the server's address, the host's name and its own PSK. */
+export const renderMonitoringAgent: EveryHostRenderer = (model, host, resources) => {
+    const plan = planOf(monitoringService, model);
+    const monitored = plan?.hosts.find((h) => h.name === host.name);
+    const psk = (resources as MonitoringResources | undefined)?.psks.get(host.name);
+    if (!plan || !monitored || !psk) return { unsupported: "billu:monitoring plans no agent for this host" };
+    if (monitored.os === "windows") return { unsupported: "the Windows agent is not built yet (docs/services/monitoring.md)" };
+    return {
+        files: agentFiles(plan, monitored),
+        dirs: AGENT_DIRS,
+        script: stepScript("linux", "monitoring/agent-step.sh"),
+        secrets: { [MONITORING_SECRETS.agentPsk]: psk },
+    };
+};
+
+export { MONITORING_AGENT_NEED };

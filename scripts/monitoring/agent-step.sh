@@ -1,0 +1,36 @@
+# shellcheck shell=sh
+# scripts/monitoring/agent-step.sh: the Zabbix agent's part of a Linux host's base step (billu:monitoring,
+# components/monitoring). Read verbatim by components/monitoring/role.ts; runs after billu-lib.sh installed the
+# agent's configuration and the staged PSK (/etc/billu/monitoring/agent.psk, 0600 root's, from the step's stdin).
+#
+# Installs zabbix-agent2 when missing, keeping the configuration already installed (--force-confold: the package's
+# conffile would otherwise replace it or prompt), gives the agent's user its PSK (0640 root:zabbix: the user exists only
+# once the package is installed), checks the configuration with the agent itself, and restarts the agent only when its
+# configuration or its key changed. Idempotent: an unchanged run installs nothing and restarts nothing.
+
+if ! dpkg -s zabbix-agent2 >/dev/null 2>&1; then
+    billu_apt_install -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold zabbix-agent2
+fi
+
+psk_changed=""
+if ! cmp -s /etc/billu/monitoring/agent.psk /etc/zabbix/zabbix_agent2.psk ||
+    [ "$(stat -c '%a %U:%G' /etc/zabbix/zabbix_agent2.psk 2>/dev/null)" != "640 root:zabbix" ]; then
+    install -m 0640 -o root -g zabbix /etc/billu/monitoring/agent.psk /etc/zabbix/zabbix_agent2.psk ||
+        billu_die "cannot install the agent's PSK for the zabbix user"
+    psk_changed=1
+    billu_log "updated /etc/zabbix/zabbix_agent2.psk"
+fi
+
+if ! zabbix_agent2 -c /etc/zabbix/zabbix_agent2.conf -p >"$BILLU_WORK/agent-check.out" 2>&1; then
+    grep -i error "$BILLU_WORK/agent-check.out" | sed 's/^/  /' >&2
+    billu_die "zabbix_agent2 refuses /etc/zabbix/zabbix_agent2.conf: the agent was not restarted"
+fi
+
+systemctl enable -q zabbix-agent2
+if [ -n "$psk_changed" ] || billu_changed /etc/zabbix/zabbix_agent2.conf; then
+    systemctl restart zabbix-agent2
+    billu_log "restarted zabbix-agent2 (its configuration or key changed)"
+elif ! systemctl is-active -q zabbix-agent2; then
+    systemctl start zabbix-agent2
+    billu_log "started zabbix-agent2"
+fi
