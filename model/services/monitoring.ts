@@ -67,8 +67,7 @@ export const monitoringService = defineService<MonitoringConfig, MonitoringPlan>
             kind: "every-host",
             need: MONITORING_AGENT_NEED,
             service: "monitoring",
-            // Linux hosts: agent 2 from Debian. The Windows agent is not built yet (the plan keeps those hosts, the docs say so).
-            hosts: mon.hosts.filter((h) => h.os === "linux").map((h) => h.name),
+            hosts: mon.hosts.map((h) => h.name),
             why: "every host runs a Zabbix agent (TLS with its own pre-shared key) the server polls and that sends active checks",
         },
         {
