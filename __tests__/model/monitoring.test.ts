@@ -1,0 +1,295 @@
+/** The monitoring plan (model/monitoring.ts): what a site derives, and every bad input with its exact message. */
+import type { OsKind } from "../../model/core";
+import { formatProblem, Problems } from "../../model/errors";
+import { RESULT_DIR } from "../../model/backup";
+import {
+    MonitoringHost,
+    MonitoringInput,
+    monitoringSchema,
+    planMonitoring,
+    TEMPLATES,
+    WINDOWS_AGENT_PENDING,
+    ZABBIX_AGENT_PORT,
+    ZABBIX_TRAPPER_PORT,
+} from "../../model/monitoring";
+import { BUILTIN_SERVICES } from "../../model/ports";
+import { problemsOf, stackRaw } from "../helpers";
+
+const disk = (sizeGiB: number) => ({ datastore: "local-lvm", sizeGiB });
+const host = (index: number, name: string, role: string, zone: string, address: string, os: OsKind = "debian-12", disks = [disk(16)]): MonitoringHost => ({
+    name,
+    role,
+    os,
+    zone,
+    address,
+    index,
+    disks,
+});
+const HOSTS: MonitoringHost[] = [
+    host(0, "PAR-FW01", "firewall", "management", "10.20.0.1"),
+    host(1, "PAR-DC01", "dc", "servers", "10.20.10.11"),
+    host(2, "PAR-DC02", "dc", "servers", "10.20.10.12", "windows-2022-core"),
+    host(3, "PAR-DHCP01", "dhcp", "servers", "10.20.10.21"),
+    host(4, "PAR-FS01", "fileserver", "servers", "10.20.10.31"),
+    host(5, "PAR-MAIL01", "mail", "servers", "10.20.10.41"),
+    host(6, "PAR-WEB01", "web", "dmz", "172.16.120.10"),
+    host(7, "PAR-BKP01", "backup", "management", "10.20.0.30"),
+    host(8, "PAR-MON01", "monitoring", "management", "10.20.0.40", "debian-12", [disk(16), disk(32)]),
+];
+const ZONES = [
+    { name: "wan", kind: "wan" },
+    { name: "management", kind: "management", routerAddress: "10.20.0.1" },
+    { name: "servers", kind: "servers", routerAddress: "10.20.10.1" },
+    { name: "dmz", kind: "dmz", routerAddress: "172.16.120.1" },
+    { name: "lan-dsi", kind: "department", routerAddress: "10.20.21.1" },
+];
+const OTHER_PLANS: Partial<MonitoringInput> = {
+    domain: {
+        fqdn: "billu.remindme.lan",
+        flavor: "samba",
+        dcs: [{ name: "PAR-DC01" }, { name: "PAR-DC02" }],
+        fsmo: { pdcEmulator: "PAR-DC01", ridMaster: "PAR-DC02" },
+    },
+    directory: {
+        groups: [
+            { sam: "GG_Personnel", kind: "all" },
+            { sam: "GG_DSI", kind: "department" },
+            { sam: "GG_Finance", kind: "department" },
+            { sam: "GG_Vide", kind: "department" },
+        ],
+        people: [
+            { mail: "b.admin@billu.fr", groups: ["GG_Personnel", "GG_DSI"], enabled: true },
+            { mail: "a.admin@billu.fr", groups: ["GG_Personnel", "GG_DSI"], enabled: true },
+            { mail: "gone@billu.fr", groups: ["GG_DSI"], enabled: false },
+            { mail: "c.compta@billu.fr", groups: ["GG_Personnel", "GG_Finance"], enabled: true },
+        ],
+    },
+    mail: { domain: "billu.fr", host: { name: "PAR-MAIL01", address: "10.20.10.41" }, hostname: "par-mail01.billu.remindme.lan" },
+    dhcp: {
+        servers: [{ name: "PAR-DHCP01" }],
+        scopes: [
+            { zone: "lan-dsi", subnet: { text: "10.20.21.0/24" }, subnetId: 21, poolSize: 151 },
+            { zone: "lan-dev", subnet: { text: "10.20.22.0/24" }, subnetId: 22, poolSize: 151 },
+        ],
+    },
+    web: { host: "PAR-WEB01", ports: { https: 443 }, public: { name: "www.billu.example" }, intranet: { name: "intranet.billu.remindme.lan" } },
+    vpn: { tunnel: "billu-ecotech", peerStack: "org/billu-infra/ecotech", gateway: { host: "PAR-FW01" }, networks: ["10.20.21.0/24"] },
+    fileservers: [{ host: "PAR-FS01", flavor: "linux", array: { name: "shares" } }],
+    backup: { host: { name: "PAR-BKP01" }, resultDir: RESULT_DIR, clients: [{ name: "PAR-DC01" }, { name: "PAR-MON01" }] },
+};
+
+function input(cfg: unknown, over: Partial<MonitoringInput> = {}): MonitoringInput {
+    return {
+        site: { domain: "billu.fr" },
+        cfg: cfg === undefined ? undefined : monitoringSchema.parse(cfg),
+        hosts: HOSTS,
+        zones: ZONES,
+        ...OTHER_PLANS,
+        ...over,
+    };
+}
+function messages(i: MonitoringInput): string[] {
+    const p = new Problems();
+    const plan = planMonitoring(i, p);
+    if (p.count > 0) expect(plan).toBeUndefined();
+    return p.all.map(formatProblem);
+}
+function planOk(i: MonitoringInput) {
+    const p = new Problems();
+    const plan = planMonitoring(i, p);
+    expect(p.all.map(formatProblem)).toEqual([]);
+    return plan!;
+}
+
+describe("the monitoring plan", () => {
+    test("defaults: the only host of role monitoring, its data disk, the frontend's name, thresholds and server settings", () => {
+        const plan = planOk(input({}));
+        expect(plan.host).toEqual({ name: "PAR-MON01", zone: "management", address: "10.20.0.40" });
+        expect([plan.fqdn, plan.frontendUrl]).toEqual(["par-mon01.billu.remindme.lan", "https://par-mon01.billu.remindme.lan/"]);
+        expect(plan.certificate).toEqual({
+            commonName: "par-mon01.billu.remindme.lan",
+            dnsNames: ["par-mon01.billu.remindme.lan"],
+            ipAddresses: ["10.20.0.40"],
+        });
+        expect(plan.database).toEqual({
+            name: "zabbix",
+            user: "zabbix",
+            dataDisk: { index: 1, sizeGiB: 32, mountPoint: "/var/lib/postgresql" },
+            dumpDir: "/var/backups/billu/zabbix",
+        });
+        expect(plan.server).toEqual({ cacheSizeMiB: 64, startPollers: 5, timeoutSeconds: 4, historyDays: 30, trendDays: 365, listenPort: 10051 });
+        expect(plan.thresholds).toEqual({
+            cpuPercent: 90,
+            memoryPercent: 90,
+            diskFreePercent: 10,
+            dhcpPoolPercent: 80,
+            mailQueue: 100,
+            certificateDays: 30,
+            backupMaxAgeHours: 26,
+            agentUnavailableMinutes: 5,
+        });
+    });
+
+    test("every Linux host is a Zabbix host with its role's groups and templates; the Windows DC is listed as not monitored", () => {
+        const plan = planOk(input({}));
+        expect(plan.hosts.map((h) => [h.name, h.address, h.agent, h.pskIdentity, h.templates])).toEqual([
+            ["PAR-FW01", "10.20.0.1", "zabbix-agent2", "PSK PAR-FW01", [TEMPLATES.linux, TEMPLATES.strongswan]],
+            ["PAR-DC01", "10.20.10.11", "zabbix-agent2", "PSK PAR-DC01", [TEMPLATES.linux, TEMPLATES.dc]],
+            ["PAR-DHCP01", "10.20.10.21", "zabbix-agent2", "PSK PAR-DHCP01", [TEMPLATES.linux, TEMPLATES.kea]],
+            ["PAR-FS01", "10.20.10.31", "zabbix-agent2", "PSK PAR-FS01", [TEMPLATES.linux, TEMPLATES.mdadm]],
+            ["PAR-MAIL01", "10.20.10.41", "zabbix-agent2", "PSK PAR-MAIL01", [TEMPLATES.linux, TEMPLATES.postfix]],
+            ["PAR-WEB01", "172.16.120.10", "zabbix-agent2", "PSK PAR-WEB01", [TEMPLATES.linux, TEMPLATES.apache]],
+            ["PAR-BKP01", "10.20.0.30", "zabbix-agent2", "PSK PAR-BKP01", [TEMPLATES.linux, TEMPLATES.backup]],
+            ["PAR-MON01", "10.20.0.40", "zabbix-agent2", "PSK PAR-MON01", [TEMPLATES.linux, TEMPLATES.zabbixServer, TEMPLATES.siteCa]],
+        ]);
+        expect(plan.notMonitored).toEqual([{ name: "PAR-DC02", why: WINDOWS_AGENT_PENDING }]);
+        expect(plan.hosts.find((h) => h.name === "PAR-WEB01")!.groups).toEqual(["BillU/role/web", "BillU/zone/dmz", "BillU/os/linux"]);
+        expect(plan.hostGroups).toContain("BillU/role/firewall");
+        expect(plan.templates).toEqual(
+            Object.values(TEMPLATES)
+                .filter((t) => t !== TEMPLATES.windows)
+                .sort(),
+        );
+    });
+
+    test("what is watched comes from the other plans: scopes, FSMO roles, sites, tunnel, array, backup results", () => {
+        const plan = planOk(input({ thresholds: { dhcpPoolPercent: 70, mailQueue: 50, backupMaxAgeHours: 30 } }));
+        const w = (n: string) => plan.hosts.find((h) => h.name === n)!;
+        expect(w("PAR-DHCP01").watches).toEqual([
+            { kind: "kea-scope", zone: "lan-dsi", subnet: "10.20.21.0/24", subnetId: 21, poolSize: 151 },
+            { kind: "kea-scope", zone: "lan-dev", subnet: "10.20.22.0/24", subnetId: 22, poolSize: 151 },
+        ]);
+        expect(w("PAR-DHCP01").macros["{$KEA.POOL.UTIL.MAX}"]).toBe("70");
+        expect(w("PAR-DC01").watches).toEqual([{ kind: "dc", flavor: "samba", fsmoRoles: ["pdcEmulator"], partners: ["PAR-DC02"] }]);
+        expect(w("PAR-WEB01").watches).toEqual([
+            { kind: "web-site", role: "public", name: "www.billu.example", port: 443 },
+            { kind: "web-site", role: "intranet", name: "intranet.billu.remindme.lan", port: 443 },
+        ]);
+        expect(w("PAR-MAIL01").macros["{$POSTFIX.QUEUE.MAX}"]).toBe("50");
+        expect(w("PAR-FW01").watches).toEqual([{ kind: "vpn-tunnel", tunnel: "billu-ecotech", peer: "org/billu-infra/ecotech", networks: ["10.20.21.0/24"] }]);
+        expect(w("PAR-FS01").watches).toEqual([{ kind: "mdadm", array: "shares", device: "/dev/md/shares", members: 2 }]);
+        expect(w("PAR-BKP01").watches).toEqual([
+            { kind: "backup-freshness", client: "PAR-DC01", resultFile: `${RESULT_DIR}/PAR-DC01.json` },
+            { kind: "backup-freshness", client: "PAR-MON01", resultFile: `${RESULT_DIR}/PAR-MON01.json` },
+        ]);
+        expect(w("PAR-BKP01").macros["{$BACKUP.MAX_AGE}"]).toBe("30h");
+        expect(w("PAR-MON01").watches).toEqual([
+            { kind: "zabbix-server" },
+            { kind: "certificate-file", what: "the site CA", path: "/etc/billu/monitoring/site-ca.pem" },
+        ]);
+    });
+
+    test("the thresholds are every host's macros", () => {
+        const plan = planOk(input({ thresholds: { cpuPercent: 85, diskFreePercent: 15, agentUnavailableMinutes: 3, certificateDays: 21 } }));
+        expect(plan.hosts[1].macros).toEqual({
+            "{$CPU.UTIL.CRIT}": "85",
+            "{$MEMORY.UTIL.MAX}": "90",
+            "{$VFS.FS.PUSED.MAX.CRIT}": "85",
+            "{$AGENT.NODATA_TIMEOUT}": "3m",
+            "{$BILLU.CERT.MIN_DAYS}": "21",
+        });
+    });
+
+    test("alerts: mail through the site's mail server to the enabled people of the IT group", () => {
+        expect(planOk(input({})).alerting).toEqual({
+            mediaType: {
+                name: "BillU mail",
+                smtpServer: "par-mail01.billu.remindme.lan",
+                smtpPort: 25,
+                smtpHelo: "par-mon01.billu.remindme.lan",
+                from: "zabbix@billu.fr",
+            },
+            group: "GG_DSI",
+            recipients: ["a.admin@billu.fr", "b.admin@billu.fr"],
+            minSeverity: "warning",
+        });
+        expect(planOk(input({ alerts: { group: "GG_Finance", minSeverity: "high", from: "noc@billu.fr" } })).alerting).toMatchObject({
+            group: "GG_Finance",
+            recipients: ["c.compta@billu.fr"],
+            minSeverity: "high",
+            mediaType: { from: "noc@billu.fr" },
+        });
+        // No directory or no mail server (a partner site): no alert mail, the rest is planned.
+        expect(planOk(input({}, { directory: undefined })).alerting).toBeUndefined();
+        expect(planOk(input({}, { mail: undefined })).alerting).toBeUndefined();
+    });
+
+    test("the flows: the server to every agent, every agent to the server, alert mails; the firewall host as the matrix's router", () => {
+        const plan = planOk(input({}));
+        const agents = ["PAR-DC01", "PAR-DHCP01", "PAR-FS01", "PAR-MAIL01", "PAR-WEB01", "PAR-BKP01"];
+        expect(plan.flows).toEqual([
+            { from: "PAR-MON01", to: "router", service: "zabbix-agent", why: "the server polls PAR-FW01's agent (passive checks)" },
+            ...agents.map((a) => ({ from: "PAR-MON01", to: a, service: "zabbix-agent", why: `the server polls ${a}'s agent (passive checks)` })),
+            { from: "router", to: "PAR-MON01", service: "zabbix-trapper", why: "PAR-FW01's agent sends its active checks to the server" },
+            ...agents.map((a) => ({ from: a, to: "PAR-MON01", service: "zabbix-trapper", why: `${a}'s agent sends its active checks to the server` })),
+            { from: "PAR-MON01", to: "PAR-MAIL01", service: "smtp", why: "the alert mails go through the site's mail server" },
+        ]);
+        expect(BUILTIN_SERVICES.find((s) => s.name === "zabbix-agent")?.ports).toEqual([{ proto: "tcp", from: ZABBIX_AGENT_PORT, to: ZABBIX_AGENT_PORT }]);
+        expect(BUILTIN_SERVICES.find((s) => s.name === "zabbix-trapper")?.ports).toEqual([
+            { proto: "tcp", from: ZABBIX_TRAPPER_PORT, to: ZABBIX_TRAPPER_PORT },
+        ]);
+    });
+
+    test("a site without a monitoring host and without billu:monitoring plans nothing", () => {
+        const p = new Problems();
+        expect(planMonitoring(input(undefined, { hosts: HOSTS.filter((h) => h.role !== "monitoring") }), p)).toBeUndefined();
+        expect(p.count).toBe(0);
+    });
+
+    test("bad input: the server's host, OS, zone and data disk", () => {
+        const noMon = HOSTS.filter((h) => h.role !== "monitoring");
+        expect(messages(input({}, { hosts: noMon }))).toEqual([
+            "billu:hosts: has no host of role monitoring, but billu:monitoring is set. Fix: add the Zabbix server to billu:hosts (role: monitoring, os: debian-12, e.g. PAR-MON01), or remove billu:monitoring",
+        ]);
+        expect(messages(input({ host: "PAR-MON09" }))).toEqual([
+            'billu:monitoring.host: "PAR-MON09" is not a host of billu:hosts. Fix: name a host of role monitoring (PAR-MON01)',
+        ]);
+        expect(messages(input({ host: "PAR-LOG01" }, { hosts: noMon }))).toEqual([
+            'billu:monitoring.host: "PAR-LOG01" is not a host of billu:hosts. Fix: add the Zabbix server to billu:hosts (role: monitoring, os: debian-12, e.g. PAR-MON01) and name it here',
+        ]);
+        expect(messages(input({ host: "PAR-BKP01" }))).toEqual([
+            'billu:monitoring.host: "PAR-BKP01" has role backup, not monitoring. Fix: give the Zabbix server its own host of role monitoring (e.g. PAR-MON01), or name one here',
+        ]);
+        const two = [...HOSTS, host(9, "PAR-MON02", "monitoring", "management", "10.20.0.41", "debian-12", [disk(16), disk(32)])];
+        expect(messages(input({}, { hosts: two }))).toEqual([
+            "billu:hosts: has 2 hosts of role monitoring (PAR-MON01, PAR-MON02) and billu:monitoring.host names none. Fix: set billu:monitoring.host to the Zabbix server, or declare a single host of role monitoring",
+        ]);
+        const bad = HOSTS.map((h) =>
+            h.role === "monitoring" ? host(8, "PAR-MON01", "monitoring", "lan-dsi", "10.20.21.40", "windows-2022-core", [disk(16)]) : h,
+        );
+        expect(messages(input({}, { hosts: bad }))).toEqual([
+            'billu:hosts[8].os: "windows-2022-core" cannot run Debian\'s Zabbix server packages. Fix: use os: debian-12 for the Zabbix server PAR-MON01',
+            'billu:hosts[8].zone: "lan-dsi" is a department zone, but PAR-MON01 is the Zabbix server (it reaches every host\'s agent). Fix: put the Zabbix server in a servers or management zone (management, servers)',
+            "billu:hosts[8].disks: has only the OS disk, but the Zabbix server keeps its PostgreSQL database on a data disk. Fix: add a second disk to PAR-MON01 (e.g. { datastore: local-lvm, sizeGiB: 32 }): it is mounted at /var/lib/postgresql",
+        ]);
+    });
+
+    test("bad input: an alert group the directory does not have, or one nobody would read", () => {
+        expect(messages(input({ alerts: { group: "GG_Informatique" } }))).toEqual([
+            'billu:monitoring.alerts.group: "GG_Informatique" is not a group of the directory plan. Fix: name a group of billu:directory (e.g. GG_DSI, GG_Finance, GG_Vide)',
+        ]);
+        const noDsi = { ...OTHER_PLANS.directory!, groups: OTHER_PLANS.directory!.groups.filter((g) => g.sam !== "GG_DSI") };
+        expect(messages(input({}, { directory: noDsi }))).toEqual([
+            'billu:monitoring.alerts.group: "GG_DSI" (the default) is not a group of the directory plan. Fix: name a group of billu:directory (e.g. GG_Finance, GG_Vide)',
+        ]);
+        expect(messages(input({ alerts: { group: "GG_Vide" } }))).toEqual([
+            'billu:monitoring.alerts.group: "GG_Vide" has no enabled person with a mail address: the alert mails would reach nobody. Fix: name a group with people in it (the IT department\'s), or add people to it in the HR export',
+        ]);
+    });
+
+    test("bad input through the site: schema bounds and enums name the key path, the value and the fix", () => {
+        const raw = stackRaw("dev");
+        expect(problemsOf({ ...raw, monitoring: { thresholds: { cpuPercent: 150 } } })).toEqual([
+            'billu:monitoring.thresholds.cpuPercent: is 150, which number must be less than or equal to 100. Fix: correct the value (see README, "Configuration")',
+        ]);
+        expect(problemsOf({ ...raw, monitoring: { alerts: { minSeverity: "loud" } } })).toEqual([
+            'billu:monitoring.alerts.minSeverity: is "loud". Fix: use one of not_classified, information, warning, average, high, disaster',
+        ]);
+    });
+
+    test("every field of the schema says what it is and its default", () => {
+        for (const [k, v] of Object.entries(monitoringSchema.shape)) {
+            expect([k, v.description ?? ""]).toEqual([k, expect.stringMatching(/@default /)]);
+        }
+    });
+});
