@@ -17,10 +17,11 @@ describe("the registry is the one list of services", () => {
             mail: "MAIL",
             logs: "LOG",
             backup: "BKP",
+            monitoring: "MON",
             member: "SRV",
         });
-        expect(ROLES).toEqual(["firewall", "dc", "dhcp", "fileserver", "web", "mail", "logs", "backup", "member"]);
-        expect(STATEFUL_ROLES).toEqual(["dc", "fileserver", "mail", "logs", "backup"]);
+        expect(ROLES).toEqual(["firewall", "dc", "dhcp", "fileserver", "web", "mail", "logs", "backup", "monitoring", "member"]);
+        expect(STATEFUL_ROLES).toEqual(["dc", "fileserver", "mail", "logs", "backup", "monitoring"]);
         const dev = model(stackRaw("dev"));
         expect(Object.fromEntries(dev.hosts.map((h) => [h.name, [h.startOrder, h.stateful]]))).toEqual({
             "PAR-FW01": [1, false],
@@ -31,6 +32,7 @@ describe("the registry is the one list of services", () => {
             "PAR-WEB01": [5, false],
             "PAR-LOG01": [3, true],
             "PAR-BKP01": [3, true],
+            "PAR-MON01": [5, true],
         });
         expect(OS_KINDS).toEqual(["debian-12", "windows-2022-gui", "windows-2022-core"]);
     });

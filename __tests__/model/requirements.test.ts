@@ -6,7 +6,7 @@ describe("the one requirements check: what the services need of the flow matrix"
         raw.flows.push({ from: "kind:department", to: "PAR-MAIL01", service: "https", comment: "webmail" });
         const i = raw.flows.length - 1;
         expect(problemsOf(raw)).toEqual([
-            `billu:flows[${i}]: opens https (tcp/443) on PAR-MAIL01, where nothing the site deploys listens: a host of role mail answers on smtp, submission, imaps. Fix: remove the flow, or deploy the service that answers on https on PAR-MAIL01`,
+            `billu:flows[${i}]: opens https (tcp/443) on PAR-MAIL01, where nothing the site deploys listens: a host of role mail answers on smtp, submission, imaps, zabbix-agent. Fix: remove the flow, or deploy the service that answers on https on PAR-MAIL01`,
         ]);
     });
 
@@ -16,7 +16,7 @@ describe("the one requirements check: what the services need of the flow matrix"
         raw.flows.push({ from: "lan-dsi", to: "PAR-MAIL01", service: "mail-plus" });
         const i = raw.flows.length - 1;
         expect(problemsOf(raw)).toEqual([
-            `billu:flows[${i}]: opens mail-plus (tcp/443) on PAR-MAIL01, where nothing the site deploys listens: a host of role mail answers on smtp, submission, imaps. Fix: remove the flow, or deploy the service that answers on mail-plus on PAR-MAIL01`,
+            `billu:flows[${i}]: opens mail-plus (tcp/443) on PAR-MAIL01, where nothing the site deploys listens: a host of role mail answers on smtp, submission, imaps, zabbix-agent. Fix: remove the flow, or deploy the service that answers on mail-plus on PAR-MAIL01`,
         ]);
     });
 
@@ -27,13 +27,16 @@ describe("the one requirements check: what the services need of the flow matrix"
             name: "PAR-SRV01",
             role: "member",
             address: "10.20.10.60",
-            vmId: 180,
+            vmId: 190,
         });
         raw.flows.push(
             { from: "lan-dsi", to: "PAR-SRV01", service: "rdp" },
             { from: "lan-dsi", to: "servers", service: "rdp" },
             // A Debian member forwards its logs like every host (dev has a collector): the one flow it needs.
             { from: "PAR-SRV01", to: "PAR-LOG01", service: "syslog-tls" },
+            // and runs the Zabbix agent like every host (dev has a Zabbix server): polled, and sending its active checks.
+            { from: "PAR-MON01", to: "PAR-SRV01", service: "zabbix-agent" },
+            { from: "PAR-SRV01", to: "PAR-MON01", service: "zabbix-trapper" },
         );
         expect(problemsOf(raw)).toEqual([]);
     });
@@ -42,16 +45,16 @@ describe("the one requirements check: what the services need of the flow matrix"
         const m = model(stackRaw("prod"));
         const listens = (host: string) => m.requirements.flatMap((r) => (r.need.kind === "listen" && r.need.host === host ? [r.need.service] : []));
         expect(listens("PAR-DC02")).toEqual(["ad", "dns", "ntp"]);
-        expect(listens("PAR-DHCP02")).toEqual(["dhcp-relay", "kea-ha"]);
-        expect(listens("PAR-FS01")).toEqual(["smb"]);
-        expect(listens("PAR-WEB01")).toEqual(["http", "https"]);
-        expect(listens("PAR-MAIL01")).toEqual(["smtp", "submission", "imaps"]);
+        expect(listens("PAR-DHCP02")).toEqual(["dhcp-relay", "kea-ha", "zabbix-agent"]);
+        expect(listens("PAR-FS01")).toEqual(["smb", "zabbix-agent"]);
+        expect(listens("PAR-WEB01")).toEqual(["http", "https", "zabbix-agent"]);
+        expect(listens("PAR-MAIL01")).toEqual(["smtp", "submission", "imaps", "zabbix-agent"]);
     });
 
     test("every requirement names the service that asked and why", () => {
         const m = model(stackRaw("dev"));
         const flows = m.requirements.filter((r) => r.need.kind === "flow");
-        expect(new Set(flows.map((r) => r.service))).toEqual(new Set(["dhcp", "mail", "logs", "backup"]));
+        expect(new Set(flows.map((r) => r.service))).toEqual(new Set(["dhcp", "mail", "logs", "backup", "monitoring"]));
         expect(flows.find((r) => r.service === "mail" && r.need.kind === "flow" && r.need.service === "ldaps")?.need).toEqual({
             kind: "flow",
             from: "PAR-MAIL01",
