@@ -48,10 +48,12 @@ describe("nftables ruleset (dev)", () => {
 
     test("the management zone always keeps SSH to the router, even with no flow saying so", () => {
         const raw = stackRaw("dev");
-        // Only the flows DHCP, mail, the guests' resolvers, the log collector and the backups require stay (the model refuses a
+        // Only the flows DHCP, mail, the guests' resolvers, the log collector, the backups and monitoring require stay (the model refuses a
         // matrix without them); none is SSH.
         raw.flows = raw.flows.filter((f: { service: string }) =>
-            ["dhcp-relay", "imaps", "submission", "smtp", "ad", "dns", "ntp", "syslog-tls", "restic-rest"].includes(f.service),
+            ["dhcp-relay", "imaps", "submission", "smtp", "ad", "dns", "ntp", "syslog-tls", "restic-rest", "zabbix-agent", "zabbix-trapper"].includes(
+                f.service,
+            ),
         );
         raw.firewall.published = [];
         delete raw.web; // its intranet needs flows to PAR-WEB01 (model/web.ts)
@@ -119,10 +121,10 @@ describe("the VPN partner (route-based: its own interface)", () => {
         expect(l).toContain("iifname $IF_VPN_PARTNER ip saddr != 10.30.0.0/16 jump spoofed");
         expect(l.find((x) => x.startsWith("iifname $IF_WAN ip saddr {"))).toContain("10.30.0.0/16, 127.0.0.0/8 } jump spoofed");
         expect(l).toContain(
-            'iifname $IF_VPN_PARTNER oifname $IF_SERVERS ip saddr 10.30.0.0/16 ip daddr 10.20.10.31 tcp dport 445 counter accept comment "flow 51: vpn-partner -> PAR-FS01 smb"',
+            'iifname $IF_VPN_PARTNER oifname $IF_SERVERS ip saddr 10.30.0.0/16 ip daddr 10.20.10.31 tcp dport 445 counter accept comment "flow 71: vpn-partner -> PAR-FS01 smb"',
         );
         expect(l).toContain(
-            'iifname $IF_LAN_DSI oifname $IF_VPN_PARTNER ip saddr 10.20.21.0/24 ip daddr 10.30.0.0/16 tcp dport 443 counter accept comment "flow 52: kind:department -> vpn-partner https"',
+            'iifname $IF_LAN_DSI oifname $IF_VPN_PARTNER ip saddr 10.20.21.0/24 ip daddr 10.30.0.0/16 tcp dport 443 counter accept comment "flow 72: kind:department -> vpn-partner https"',
         );
     });
     test("Proxmox: the file server accepts the partner's networks; the WAN set excludes them", () => {
@@ -133,7 +135,7 @@ describe("the VPN partner (route-based: its own interface)", () => {
             dest: "10.20.10.31",
             proto: "tcp",
             dport: "445",
-            comment: "flow 51: vpn-partner -> PAR-FS01 smb",
+            comment: "flow 71: vpn-partner -> PAR-FS01 smb",
         });
         expect(planDatacenter(m).wan.at(-1)).toEqual({ name: "10.30.0.0/16", nomatch: true, comment: "VPN partner" });
     });
@@ -157,6 +159,7 @@ describe("Proxmox VE firewall (dev)", () => {
             "flow 1: management -> servers rdp | 10.20.0.0/24 | udp/3389",
             "flow 2: management -> servers https | 10.20.0.0/24 | tcp/443",
             "flow 7: kind:department -> PAR-FS01 smb | 10.20.20.0/24,10.20.21.0/24,10.20.22.0/24,10.20.23.0/24,10.20.24.0/24,10.20.25.0/24,10.20.26.0/24,10.20.27.0/24,10.20.28.0/24 | tcp/445",
+            "flow 56: PAR-MON01 -> PAR-FS01 zabbix-agent | 10.20.0.40 | tcp/10050",
         ]);
         expect(fs.rules.every((r) => r.dest === "10.20.10.31" && r.type === "in" && r.action === "ACCEPT")).toBe(true);
     });
@@ -265,10 +268,15 @@ describe("docs", () => {
         const md = renderDocs(siteDocs(dev));
         expect(md).toContain("| **wan** | - | - | - | web-public-http (published → PAR-WEB01), web-public-https (published → PAR-WEB01) |");
         expect(md).toContain(
-            "| **management** | https, http (PAR-LOG01), http (PAR-BKP01) | syslog-tls (PAR-BKP01→PAR-LOG01), restic-rest (PAR-LOG01→PAR-BKP01), ssh | " +
-                "ssh, rdp, https, ad (→PAR-DC01) | ssh, https (→PAR-WEB01), http (→PAR-WEB01) |",
+            "| **management** | https, http (PAR-LOG01), http (PAR-BKP01), http (PAR-MON01) | syslog-tls (PAR-BKP01→PAR-LOG01), restic-rest (PAR-LOG01→PAR-BKP01), ssh, " +
+                "syslog-tls (PAR-MON01→PAR-LOG01), restic-rest (PAR-MON01→PAR-BKP01), zabbix-agent (PAR-MON01→PAR-LOG01), zabbix-agent (PAR-MON01→PAR-BKP01), " +
+                "zabbix-trapper (PAR-LOG01→PAR-MON01), zabbix-trapper (PAR-BKP01→PAR-MON01) | ssh, rdp, https, ad (→PAR-DC01), zabbix-agent (PAR-MON01→PAR-DC01), " +
+                "zabbix-agent (PAR-MON01→PAR-DHCP01), zabbix-agent (PAR-MON01→PAR-FS01), zabbix-agent (PAR-MON01→PAR-MAIL01), smtp (PAR-MON01→PAR-MAIL01) | " +
+                "ssh, https (→PAR-WEB01), http (→PAR-WEB01), zabbix-agent (PAR-MON01→PAR-WEB01) |",
         );
-        expect(md).toContain("| **router** | ntp, http, https | syslog-tls (→PAR-LOG01) | dhcp-relay (→PAR-DHCP01), dns (→PAR-DC01) |");
+        expect(md).toContain(
+            "| **router** | ntp, http, https | syslog-tls (→PAR-LOG01), zabbix-trapper (→PAR-MON01) | dhcp-relay (→PAR-DHCP01), dns (→PAR-DC01) |",
+        );
         expect(md).toContain("## Router rules (nftables, default drop on input, forward and output)");
         expect(md).toContain("| forward | lan-rh (eth8) | servers (eth2) | 10.20.24.0/24 | 10.20.10.31 | tcp/445 | flow 7: kind:department -> PAR-FS01 smb |");
         expect(md).toContain("| 13 | servers | servers | ad |");
@@ -289,6 +297,7 @@ describe("the lab's plan (dev)", () => {
             "PAR-WEB01",
             "PAR-LOG01",
             "PAR-BKP01",
+            "PAR-MON01",
         ]);
         expect(plan.topology).toContain("link bfw-r eth5 10.20.21.1/24 bfw-z5 up0 -");
         expect(plan.services).toEqual([
@@ -308,6 +317,8 @@ describe("the lab's plan (dev)", () => {
             "syslog-tls",
             "web-public-http",
             "web-public-https",
+            "zabbix-agent",
+            "zabbix-trapper",
         ]);
         const wanToInside = plan.probes.filter((p) => p.src === "wan" && p.to !== "router");
         expect(wanToInside.length).toBeGreaterThan(400);
@@ -332,6 +343,12 @@ describe("the lab's plan (dev)", () => {
             "flow 43 (PAR-BKP01 -> PAR-LOG01 syslog-tls): inside one zone, carried by the Proxmox VM firewall only",
             "flow 47 (PAR-LOG01 -> PAR-BKP01 restic-rest): inside one zone, carried by the Proxmox VM firewall only",
             "flow 48 (management -> management ssh): inside one zone, carried by the Proxmox VM firewall only",
+            "flow 51 (PAR-MON01 -> PAR-LOG01 syslog-tls): inside one zone, carried by the Proxmox VM firewall only",
+            "flow 52 (PAR-MON01 -> PAR-BKP01 restic-rest): inside one zone, carried by the Proxmox VM firewall only",
+            "flow 59 (PAR-MON01 -> PAR-LOG01 zabbix-agent): inside one zone, carried by the Proxmox VM firewall only",
+            "flow 60 (PAR-MON01 -> PAR-BKP01 zabbix-agent): inside one zone, carried by the Proxmox VM firewall only",
+            "flow 67 (PAR-LOG01 -> PAR-MON01 zabbix-trapper): inside one zone, carried by the Proxmox VM firewall only",
+            "flow 68 (PAR-BKP01 -> PAR-MON01 zabbix-trapper): inside one zone, carried by the Proxmox VM firewall only",
         ]);
     });
 });

@@ -33,6 +33,7 @@ describe("the domain model of the committed stacks", () => {
             "par-web01=172.16.120.10",
             "par-log01=10.20.0.20",
             "par-bkp01=10.20.0.30",
+            "par-mon01=10.20.0.40",
         ]);
         expect(d.records.filter((r) => r.name === "par-fw01")).toHaveLength(12);
         expect(d.records.find((r) => r.address === "172.16.120.10")).toEqual({

@@ -33,6 +33,7 @@ test("one VM per host, each NIC with the Proxmox firewall on, the router in ever
         "PAR-FW01",
         "PAR-LOG01",
         "PAR-MAIL01",
+        "PAR-MON01",
         "PAR-WEB01",
     ]);
     const fw = vms.find((v) => v.inputs.name === "PAR-FW01")!;
@@ -87,6 +88,8 @@ test("deployment order: every in-guest step waits for the router's configuration
         "par-mail01-directory-prepare",
         "par-mail01-mail-prepare",
         "par-mail01-packages-prepare",
+        "par-mon01-base-prepare",
+        "par-mon01-monitoring-server-prepare",
         "par-web01-apache-packages-prepare",
         "par-web01-base-prepare",
         "par-web01-web-prepare",
