@@ -43,6 +43,11 @@ const raw = stackRaw("dev");
 raw.hosts = raw.hosts.filter((h: { role: string }) => h.role !== "backup");
 raw.flows = raw.flows.filter((f: { from: string; to: string }) => f.from !== "PAR-BKP01" && f.to !== "PAR-BKP01");
 delete raw.backup;
+// The Zabbix server is left out for the same reason (every host's base step would carry its agent).
+raw.hosts = raw.hosts.filter((h: { role: string }) => h.role !== "monitoring");
+raw.flows = raw.flows.filter((f: { from: string; to: string }) => f.from !== "PAR-MON01" && f.to !== "PAR-MON01");
+raw.firewall.dmzAllowlist = raw.firewall.dmzAllowlist.filter((e: { to: string }) => e.to !== "PAR-MON01");
+delete raw.monitoring;
 const m = model(raw);
 const collectorHost = m.host("PAR-LOG01");
 const plan = m.plan<LogsPlan>("logs")!;

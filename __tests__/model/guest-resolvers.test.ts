@@ -17,6 +17,7 @@ test("dev: the servers zone and the router use the DC; the DMZ web server the up
         // The management zone reaches the DC on the AD bundle (DNS and NTP included).
         "PAR-LOG01": { dns: ["10.20.10.11"], ntp: ["10.20.10.11"] },
         "PAR-BKP01": { dns: ["10.20.10.11"], ntp: ["10.20.10.11"] },
+        "PAR-MON01": { dns: ["10.20.10.11"], ntp: ["10.20.10.11"] },
     });
 });
 

@@ -33,6 +33,7 @@ test("prod: one snapshot job on the PBS storage covers every stateful VM, the DC
                 { name: "PAR-MAIL01", vmId: 140, node: "pve3", role: "mail", disks: ["scsi0", "scsi1"] },
                 { name: "PAR-LOG01", vmId: 160, node: "pve2", role: "logs", disks: ["scsi0"] },
                 { name: "PAR-BKP01", vmId: 170, node: "pve1", role: "backup", disks: ["scsi0"] },
+                { name: "PAR-MON01", vmId: 180, node: "pve3", role: "monitoring", disks: ["scsi0", "scsi1"] },
             ],
         },
     ]);
@@ -74,7 +75,7 @@ test("dev: the NFS fallback, defaults filled in, the report to postmaster", () =
             "01:00",
             { keepDaily: 3, keepWeekly: 2, keepMonthly: 1 },
             ["postmaster@billu.remindme.lan"],
-            ["PAR-DC01", "PAR-FS01", "PAR-MAIL01", "PAR-LOG01", "PAR-BKP01"],
+            ["PAR-DC01", "PAR-FS01", "PAR-MAIL01", "PAR-LOG01", "PAR-BKP01", "PAR-MON01"],
         ],
     ]);
 });

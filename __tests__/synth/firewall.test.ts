@@ -69,6 +69,7 @@ test("resources.json shows the datacenter firewall and every VM's", () => {
         [150, true, "DROP", true],
         [160, true, "DROP", true],
         [170, true, "DROP", true],
+        [180, true, "DROP", true],
     ]);
     // The firewall is switched on only once its rules (and IP filter) exist; the rules wait for the VM and the
     // datacenter's IP sets they name; the datacenter's options wait for the management allowlist.

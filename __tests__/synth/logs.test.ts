@@ -28,7 +28,10 @@ test("without the collector's flows the model refuses the site, naming each miss
     const line = (from: string, who: string) =>
         `billu:flows: lacks ${from} -> PAR-LOG01 syslog-tls, which central log collection needs (${who} forwards its system and service logs to the collector). ` +
         `Fix: append { from: ${from}, to: PAR-LOG01, service: syslog-tls } to billu:flows`;
-    expect(problemsOf(bare)).toEqual([line("router", "PAR-FW01"), ...["PAR-DC01", "PAR-DHCP01", "PAR-FS01", "PAR-MAIL01", "PAR-BKP01"].map((h) => line(h, h))]);
+    expect(problemsOf(bare)).toEqual([
+        line("router", "PAR-FW01"),
+        ...["PAR-DC01", "PAR-DHCP01", "PAR-FS01", "PAR-MAIL01", "PAR-BKP01", "PAR-MON01"].map((h) => line(h, h)),
+    ]);
 });
 
 const rendered = (host: string, p: string) => readFileSync(path.join(out, "rendered", host, p), "utf8");
@@ -47,7 +50,16 @@ test("the collector is a LogCollector on its BaseServer, its step after the host
 });
 
 test("every forwarding host, the router and the DC included, ships its logs from its one base step", () => {
-    expect(logs.clients.map((c) => c.name).sort()).toEqual(["PAR-BKP01", "PAR-DC01", "PAR-DHCP01", "PAR-FS01", "PAR-FW01", "PAR-MAIL01", "PAR-WEB01"]);
+    expect(logs.clients.map((c) => c.name).sort()).toEqual([
+        "PAR-BKP01",
+        "PAR-DC01",
+        "PAR-DHCP01",
+        "PAR-FS01",
+        "PAR-FW01",
+        "PAR-MAIL01",
+        "PAR-MON01",
+        "PAR-WEB01",
+    ]);
     for (const c of logs.clients) {
         const run = rendered(c.name, "var/lib/billu/stage/base/run.sh");
         expect(run).toContain("billu_install '/etc/rsyslog.d/90-billu-forward.conf'");
@@ -71,7 +83,7 @@ test("prod: the collector is a LogCollector; every Debian host forwards, the Win
     expect(prod.exitCode).toBe(0);
     expect(prod.resources.filter((x) => x.type === "billu:logs:LogCollector").map((x) => x.name)).toEqual(["par-log01"]);
     const plan = model(stackRaw("prod")).plan<LogsPlan>("logs")!;
-    expect(plan.clients.map((c) => c.name)).toEqual(["PAR-FW01", "PAR-DHCP01", "PAR-DHCP02", "PAR-FS01", "PAR-MAIL01", "PAR-WEB01", "PAR-BKP01"]);
+    expect(plan.clients.map((c) => c.name)).toEqual(["PAR-FW01", "PAR-DHCP01", "PAR-DHCP02", "PAR-FS01", "PAR-MAIL01", "PAR-WEB01", "PAR-BKP01", "PAR-MON01"]);
     expect(plan.notForwarded.map((n) => n.name)).toEqual(["PAR-DC01", "PAR-DC02", "PAR-DC03"]);
     expect(plan.retentionDays).toBe(365);
 });

@@ -25,8 +25,8 @@ beforeAll(async () => {
 const rendered = (dir: string, host: string, p: string) => readFileSync(path.join(dir, "rendered", host, p), "utf8");
 
 test("the flows to and from the agents come from the model: without them it names each one to append", () => {
-    const flows = raw.flows as { from: string; to: string; service: string }[];
-    const bare = { ...raw, flows: flows.filter((f) => !(f.service === "zabbix-agent" && ["router", "PAR-DC01"].includes(f.to))) };
+    const flows = raw.flows as { from: string; to: string; service: string; hosts?: string[] }[];
+    const bare = { ...raw, flows: flows.filter((f) => !(f.service === "zabbix-agent" && (f.to === "router" || f.hosts?.includes("PAR-DC01")))) };
     expect(problemsOf(bare)).toEqual([
         "billu:flows: lacks PAR-MON01 -> router zabbix-agent, which monitoring needs (the server polls PAR-FW01's agent (passive checks)). " +
             "Fix: append { from: PAR-MON01, to: router, service: zabbix-agent } to billu:flows",
