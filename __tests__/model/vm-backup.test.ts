@@ -53,6 +53,7 @@ test("per role: the stateful roles are imaged whole, the others rebuilt from cod
         ["web", false, "PAR-WEB01"],
         ["logs", true, "PAR-LOG01"],
         ["backup", true, "PAR-BKP01"],
+        ["monitoring", true, "PAR-MON01"],
     ]);
     expect(plan.roles.find((r) => r.role === "dc")!.why).toBe(
         "the AD database (ntds.dit or Samba's sam.ldb) and SYSVOL live on the OS disk, the DC's only disk: a DC's image is its backup",

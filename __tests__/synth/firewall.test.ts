@@ -96,10 +96,11 @@ test("resources.json shows the datacenter firewall and every VM's", () => {
         "150 ipfilter-net0",
         "160 ipfilter-net0",
         "170 ipfilter-net0",
+        "180 ipfilter-net0",
         "datacenter billu-wan",
         "datacenter management",
     ]);
-    expect(of("proxmoxve:firewall/rulesLegacy:RulesLegacy")).toHaveLength(9);
+    expect(of("proxmoxve:firewall/rulesLegacy:RulesLegacy")).toHaveLength(10);
     expect(res.find((x) => x.type === "billu:network:Firewall")!.inputs).toMatchObject({
         engine: "nftables",
         routerPolicies: { input: "drop", forward: "drop", output: "drop" },

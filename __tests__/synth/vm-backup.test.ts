@@ -128,6 +128,7 @@ test("prod: the docs say which job covers which VM and how to restore it, with t
         ["web", "PAR-WEB01", "rebuilt from code"],
         ["logs", "PAR-LOG01", "imaged (every disk)"],
         ["backup", "PAR-BKP01", "imaged (every disk)"],
+        ["monitoring", "PAR-MON01", "imaged (every disk)"],
     ]);
 });
 
