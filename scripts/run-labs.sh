@@ -44,6 +44,8 @@ passed=0; failed=0; skipped=0
 logs=$(mktemp -d "${TMPDIR:-/tmp}/billu-run-labs.XXXXXX") || exit 3
 trap 'rm -rf "$logs"' EXIT
 failures=()
+# Each run's wall time ("<seconds> <label>"), printed slowest first at the end: CI's lab budget is spent where it says.
+durations=()
 # One run: the lab, its label, and in sabotage mode the switch (NAME=value) set for this run alone.
 run_one() { # <lab> <switch|->
     local lab="$1" switch="$2" label="$1$tag" start rc verdict why
@@ -73,6 +75,7 @@ run_one() { # <lab> <switch|->
     esac
     local line="== lab $label: exit $rc after $(( $(date +%s) - start )) s: $verdict$why"
     echo "$line"
+    durations+=("$(( $(date +%s) - start )) $label")
     case $verdict in
         passed) passed=$((passed + 1)) ;;
         skipped) skipped=$((skipped + 1)) ;;
@@ -95,5 +98,9 @@ while [ "$i" -lt "${#failures[@]}" ]; do
     tail -n 40 "${failures[$((i + 1))]}" | sed 's/^/    | /'
     i=$((i + 2))
 done
+if [ "${#durations[@]}" -gt 0 ]; then
+    echo "labs$tag: wall time per run, slowest first (total $(printf '%s\n' "${durations[@]}" | awk '{ s += $1 } END { print s }') s):"
+    printf '%s\n' "${durations[@]}" | sort -rn | awk '{ n = $1; $1 = ""; printf "    %5d s %s\n", n, substr($0, 2) }'
+fi
 echo "labs$tag: $passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ] && { [ "${CI:-}" != "true" ] || [ "$skipped" -eq 0 ]; }

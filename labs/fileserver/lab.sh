@@ -159,11 +159,6 @@ member_of() { # <group> <not in group>: the account name
 A_USER=$(member_of "$A_G" "$B_G"); B_USER=$(member_of "$B_G" "$A_G")
 { [ -n "$A_USER" ] && [ -n "$B_USER" ]; } || lab_die "the model's directory has no member of $A_G or $B_G alone"
 lab_log "A: $A_USER ($A_G), B: $B_USER ($B_G), from the model's directory (directory.json)"
-# Their passwords for the lab: set with samba-tool after the plan is applied (the plan's own are secrets).
-for u in "$A_USER" "$B_USER"; do
-    ip netns exec "$LAB-dc" samba-tool user setpassword "$u" --newpassword="$USER_PW" -H "$D/private/sam.ldb" -s "$D/smb.conf" >/dev/null ||
-        lab_die "setting $u's lab password failed"
-done
 # in_directory_group <user> <group>: the DC's own database has the user as a member of the group (the plan makes
 # every membership direct), the group's DN from the model's directory.json.
 in_directory_group() {
@@ -173,8 +168,15 @@ in_directory_group() {
     lab_has "^sAMAccountName: $1\$" ip netns exec "$LAB-dc" ldbsearch -H "$D/private/sam.ldb" -b "$DOMAIN_DN" \
         "(&(sAMAccountName=$1)(memberOf=$dn))" sAMAccountName
 }
+# Probed before anything else uses the accounts: without the directory step (left out, or failed) these probes,
+# not the set-up below, turn the lab red.
 lab_expect "the directory holds $A_USER in $A_G (the plan's membership)" pass in_directory_group "$A_USER" "$A_G"
 lab_expect "the directory holds $B_USER in $B_G (the plan's membership)" pass in_directory_group "$B_USER" "$B_G"
+# Their passwords for the lab: set with samba-tool after the plan is applied (the plan's own are secrets).
+for u in "$A_USER" "$B_USER"; do
+    ip netns exec "$LAB-dc" samba-tool user setpassword "$u" --newpassword="$USER_PW" -H "$D/private/sam.ldb" -s "$D/smb.conf" >/dev/null ||
+        lab_die "setting $u's lab password failed"
+done
 # The join account as the dc role's domain step makes it: no rights but creating and managing computer objects
 # in CN=Computers (the same delegation, done here by hand: lab override).
 ip netns exec "$LAB-dc" samba-tool user create "$JOIN_USER" "$JOIN_PW" -H "$D/private/sam.ldb" -s "$D/smb.conf" >/dev/null ||
