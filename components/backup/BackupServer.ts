@@ -1,13 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { BackupDataSet, BackupPlan } from "../../model/backup";
-import { BaseServer } from "../base-server/BaseServer";
-import type { SiteContext } from "../context";
-import { certifiedServer } from "../base-server/certified-server";
+import { CertifiedServerComponent, ServiceServerArgs } from "../base-server/certified-server";
 import { BACKUP_CLIENT_TYPE, BackupClientFact } from "../contracts";
 import { GuestDir, GuestFile } from "../guest-step/render";
-import { GuestStep } from "../guest-step/GuestStep";
-import { IssuedCert } from "../site-ca/SiteCa";
 import { BACKUP_SECRETS, clientFiles, scriptText, serverDirs, serverFiles, WINDOWS_BACKUP_PATHS, windowsClientFiles } from "./render";
 import { stepScript } from "../guest-step/render";
 
@@ -36,15 +32,9 @@ export function backupCredentials(plan: BackupPlan, parent: pulumi.Resource): Re
     return out;
 }
 
-export interface BackupServerArgs {
-    /** The site: its CA issues the server's certificate; its render folder, guest connection and order. */
-    readonly ctx: SiteContext;
-    /** The validated plan (model/backup.ts `planBackup`): its host (the server), the clients, their repositories, schedule, retention. */
-    readonly plan: BackupPlan;
+export interface BackupServerArgs extends ServiceServerArgs<BackupPlan> {
     /** Every client's credentials (`backupCredentials`), by host name; one for each of the plan's clients. */
     readonly credentials: ReadonlyMap<string, BackupCredentials>;
-    /** What the server's step must wait for besides its own base step. @default nothing more than the host's own readiness (BaseServer.ready) */
-    readonly after?: readonly pulumi.Resource[];
 }
 
 /**
@@ -54,40 +44,33 @@ export interface BackupServerArgs {
  * every repository's key (pruning runs here only). Secrets reach the guest through the step's secret channel. Built
  * as every service's own server is (components/base-server/certified-server.ts).
  */
-export class BackupServer extends pulumi.ComponentResource {
-    public readonly server: BaseServer;
-    public readonly certificate: IssuedCert;
-    public readonly step: GuestStep;
-
+export class BackupServer extends CertifiedServerComponent {
     constructor(name: string, args: BackupServerArgs, opts?: pulumi.ComponentResourceOptions) {
         const { ctx, plan } = args;
         const props = { host: plan.host.name, fqdn: plan.fqdn, port: plan.port, clients: plan.clients.map((c) => c.name) };
-        super("billu:backup:BackupServer", name, props, opts);
-        const moreSecrets: Record<string, pulumi.Input<string>> = {};
-        for (const c of plan.clients) {
-            const cred = args.credentials.get(c.name);
-            if (!cred) throw new pulumi.ResourceError(`[credentials] has none for the client ${c.name}`, this);
-            moreSecrets[BACKUP_SECRETS.htpasswdOf(c.repository)] = cred.http.bcryptHash;
-            moreSecrets[BACKUP_SECRETS.keyOf(c.repository)] = cred.key.result;
-        }
-        ({
-            server: this.server,
-            certificate: this.certificate,
-            step: this.step,
-        } = certifiedServer(this, name, {
-            ctx,
-            host: ctx.model.host(plan.host.name),
-            certName: "backup",
-            certificate: plan.certificate,
-            step: "backup-server",
-            secretNames: BACKUP_SECRETS,
-            dirs: serverDirs(plan),
-            files: serverFiles(plan),
-            script: scriptText("server-step.sh"),
-            moreSecrets,
-            after: args.after,
-        }));
-        this.registerOutputs(props);
+        const spec = (self: pulumi.Resource) => {
+            const moreSecrets: Record<string, pulumi.Input<string>> = {};
+            for (const c of plan.clients) {
+                const cred = args.credentials.get(c.name);
+                if (!cred) throw new pulumi.ResourceError(`[credentials] has none for the client ${c.name}`, self);
+                moreSecrets[BACKUP_SECRETS.htpasswdOf(c.repository)] = cred.http.bcryptHash;
+                moreSecrets[BACKUP_SECRETS.keyOf(c.repository)] = cred.key.result;
+            }
+            return {
+                ctx,
+                host: ctx.model.host(plan.host.name),
+                certName: "backup",
+                certificate: plan.certificate,
+                step: "backup-server",
+                secretNames: BACKUP_SECRETS,
+                dirs: serverDirs(plan),
+                files: serverFiles(plan),
+                script: scriptText("server-step.sh"),
+                moreSecrets,
+                after: args.after,
+            };
+        };
+        super("billu:backup:BackupServer", name, props, spec, opts);
     }
 }
 

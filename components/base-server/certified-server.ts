@@ -2,8 +2,9 @@
  * The shape a service's own server shares (the backup server, the log collector, the monitoring server after them):
  * a BaseServer (its Debian VM and base step, under the component's name), one server certificate from the site CA,
  * and one guest step that receives the CA's certificate, the server's certificate and its key (0600) through the
- * step's secret channel, after the host's own readiness. A function, not a component: the children keep the names
- * and parents the components gave them (renaming them would replace real VMs).
+ * step's secret channel, after the host's own readiness. A base class, not a component of its own: each service's
+ * component keeps its type token, and the children keep the names and parents they had (renaming them would replace
+ * real VMs).
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { HostModel } from "../../model/site";
@@ -12,6 +13,16 @@ import { GuestStep } from "../guest-step/GuestStep";
 import type { GuestDir, GuestFile } from "../guest-step/render";
 import type { IssuedCert } from "../site-ca/SiteCa";
 import { BaseServer } from "./BaseServer";
+
+/** What a service's own server component takes (BackupServerArgs, LogCollectorArgs extend it). */
+export interface ServiceServerArgs<P> {
+    /** The site: its CA issues the server's certificate; its render folder, guest connection and the router's readiness. */
+    readonly ctx: SiteContext;
+    /** The service's validated plan (its `host` is the server). */
+    readonly plan: P;
+    /** What the server's step must wait for besides its own base step. @default nothing more than the host's own readiness (BaseServer.ready) */
+    readonly after?: readonly pulumi.Resource[];
+}
 
 export interface CertifiedServerArgs {
     /** The site: its CA issues the certificate; its render folder, guest connection and the router's readiness. */
@@ -82,4 +93,28 @@ export function certifiedServer(parent: pulumi.Resource, name: string, args: Cer
         { parent },
     );
     return { server, certificate, step };
+}
+
+/**
+ * A service's own server component: `type` its token (`billu:<area>:<Name>`), `props` its inputs and outputs (what
+ * the docs and the policy pack read), `spec` the rest of certifiedServer's arguments, given the component itself (for
+ * a ResourceError naming it).
+ */
+export abstract class CertifiedServerComponent extends pulumi.ComponentResource {
+    public readonly server: BaseServer;
+    public readonly certificate: IssuedCert;
+    /** The service's step: depend on it to order later steps after the server serves. */
+    public readonly step: GuestStep;
+
+    protected constructor(
+        type: string,
+        name: string,
+        props: Record<string, unknown>,
+        spec: (self: pulumi.Resource) => CertifiedServerArgs,
+        opts?: pulumi.ComponentResourceOptions,
+    ) {
+        super(type, name, props, opts);
+        ({ server: this.server, certificate: this.certificate, step: this.step } = certifiedServer(this, name, spec(this)));
+        this.registerOutputs(props);
+    }
 }

@@ -1,27 +1,15 @@
 import * as pulumi from "@pulumi/pulumi";
 import { LogsPlan } from "../../model/logs";
-import { BaseServer } from "../base-server/BaseServer";
-import type { SiteContext } from "../context";
-import { certifiedServer } from "../base-server/certified-server";
+import { CertifiedServerComponent, ServiceServerArgs } from "../base-server/certified-server";
 import { GuestDir, GuestFile } from "../guest-step/render";
-import { GuestStep } from "../guest-step/GuestStep";
 import { IssuedCert, SiteCa } from "../site-ca/SiteCa";
 import { clientFiles, collectorDirs, collectorFiles, LOGS_SECRETS, rsyslogStepScript } from "./render";
 
 /** TLS client certificates: what a log client presents to the collector (no server use). */
 export const CLIENT_CERT_USES = ["digital_signature", "key_encipherment", "client_auth"] as const;
 
-export interface LogCollectorArgs {
-    /** The site: its CA issues the collector's certificate; its render folder, guest connection and order. */
-    readonly ctx: SiteContext;
-    /** The validated plan (model/logs.ts `planLogs`): its host (the collector), port, retention, the clients and their addresses. */
-    readonly plan: LogsPlan;
-    /**
-     * What the collector's step must wait for besides its own base step (say, the router opening the flows).
-     * @default nothing more than the host's own readiness (BaseServer.ready)
-     */
-    readonly after?: readonly pulumi.Resource[];
-}
+/** The collector's args: the site, the validated plan (model/logs.ts `planLogs`: the collector, port, retention, clients), what its step waits for. */
+export type LogCollectorArgs = ServiceServerArgs<LogsPlan>;
 
 /**
  * The log collector: its Debian VM and base step (BaseServer, under the same name), a server certificate from the
@@ -31,21 +19,11 @@ export interface LogCollectorArgs {
  * a file changed. Stateful in spirit (it holds the logs), but the role's `stateful` flag is the registry's. Built as
  * every service's own server is (components/base-server/certified-server.ts).
  */
-export class LogCollector extends pulumi.ComponentResource {
-    public readonly server: BaseServer;
-    public readonly certificate: IssuedCert;
-    /** The rsyslog step: depend on it to order later steps after the collector listens. */
-    public readonly step: GuestStep;
-
+export class LogCollector extends CertifiedServerComponent {
     constructor(name: string, args: LogCollectorArgs, opts?: pulumi.ComponentResourceOptions) {
         const { ctx, plan } = args;
         const props = { host: plan.host.name, address: plan.host.address, fqdn: plan.fqdn, port: plan.port, retentionDays: plan.retentionDays };
-        super("billu:logs:LogCollector", name, props, opts);
-        ({
-            server: this.server,
-            certificate: this.certificate,
-            step: this.step,
-        } = certifiedServer(this, name, {
+        const spec = () => ({
             ctx,
             host: ctx.model.host(plan.host.name),
             certName: "logs",
@@ -56,8 +34,8 @@ export class LogCollector extends pulumi.ComponentResource {
             files: collectorFiles(plan),
             script: rsyslogStepScript(),
             after: args.after,
-        }));
-        this.registerOutputs(props);
+        });
+        super("billu:logs:LogCollector", name, props, spec, opts);
     }
 }
 
