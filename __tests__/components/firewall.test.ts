@@ -48,11 +48,15 @@ describe("nftables ruleset (dev)", () => {
 
     test("the management zone always keeps SSH to the router, even with no flow saying so", () => {
         const raw = stackRaw("dev");
-        // Only the flows DHCP, mail, the guests' resolvers, the log collector and the backups require stay (the model refuses a
-        // matrix without them); none is SSH.
-        raw.flows = raw.flows.filter((f: { service: string }) =>
-            ["dhcp-relay", "imaps", "submission", "smtp", "ad", "dns", "ntp", "syslog-tls", "restic-rest"].includes(f.service),
+        // Only the flows DHCP, mail, the guests' resolvers, the log collector, the backups and every host's SSH require stay
+        // (the model refuses a matrix without them); no SSH flow reaches the router.
+        raw.flows = raw.flows.filter(
+            (f: { service: string; to: string }) =>
+                ["dhcp-relay", "imaps", "submission", "smtp", "ad", "dns", "ntp", "syslog-tls", "restic-rest", "ssh"].includes(f.service) &&
+                !(f.service === "ssh" && ["router", "PAR-FW01", "kind:management", "management"].includes(f.to)),
         );
+        // management -> management ssh reached the router's management address too: the two hosts there by name instead.
+        raw.flows.push({ from: "management", to: "PAR-LOG01", service: "ssh" }, { from: "management", to: "PAR-BKP01", service: "ssh" });
         raw.firewall.published = [];
         delete raw.web; // its intranet needs flows to PAR-WEB01 (model/web.ts)
         expect(lines(renderNftables(model(raw)))).toContain(

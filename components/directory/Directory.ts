@@ -138,6 +138,10 @@ export class AcceptanceAccount extends pulumi.ComponentResource {
 }
 
 export interface DirectoryArgs {
+    /**
+     * The site: the model (`directory`: OUs, groups, accounts, computers; the domain and its first DC, where the step
+     * runs), the render folder and guest connection, and the domain's readiness the step waits for.
+     */
     readonly ctx: SiteContext;
 }
 
