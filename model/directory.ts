@@ -166,7 +166,7 @@ export interface DirectoryPlan {
     readonly warnings: readonly string[];
     /** The acceptance account (`billu:directory.acceptance`), set by the directory service's planner. */
     readonly acceptance?: AcceptancePlan;
-    /** The password and lockout policy, PSOs and logon hours (`billu:directory.passwordPolicy`, model/password-policy.ts). */
+    /** The password and lockout policy, PSOs and logon hours (`billu:directory.accountPolicy`, model/password-policy.ts). */
     readonly passwordPolicy?: PasswordPolicyPlan;
 }
 

@@ -1,6 +1,6 @@
 /**
  * The domain's password and lockout policy, its fine-grained password policies (PSOs) and the logon hours of the
- * directory's groups (`billu:directory.passwordPolicy`, issue #17). Pure: the schema, the checks against the
+ * directory's groups (`billu:directory.accountPolicy`, issue #17). Pure: the schema, the checks against the
  * directory plan (through Problems, naming the key path) and the resolved plan the directory step applies.
  *
  * Logon hours: AD's `logonHours` is 21 bytes, one bit per hour of the week in UTC, starting Sunday 00:00 UTC, the
@@ -9,7 +9,7 @@
  * cannot follow them. The rule here: an hour is allowed when it is inside the declared window under ANY offset the
  * zone uses (sampled on the 1st of every month of REFERENCE_YEAR), so the declared hours are always allowed and the
  * window is one hour wider at one end during part of the year (Europe/Paris, Mon-Fri 07:00-20:00: 06:00-20:00 local
- * in winter, 07:00-21:00 in summer). docs/services/directory-password-policy.md says so.
+ * in winter, 07:00-21:00 in summer). docs/services/account-policy.md says so.
  */
 import { z } from "zod";
 import { Problems, show } from "./errors";
@@ -101,7 +101,7 @@ export const passwordPolicySchema = z
             .describe("Logon hours per group, set as each member's logonHours attribute by the directory step. Default: none."),
     })
     .strict()
-    .describe("The domain password and lockout policy, PSOs and logon hours (docs/services/directory-password-policy.md).");
+    .describe("The domain password and lockout policy, PSOs and logon hours (docs/services/account-policy.md).");
 
 export type PasswordPolicyConfig = z.output<typeof passwordPolicySchema>;
 
@@ -183,7 +183,7 @@ export function toHex(bytes: Uint8Array): string {
 
 /** Checks the policy against the directory plan and resolves it (PSO defaults, logon hours per account). */
 export function planPasswordPolicy(cfg: PasswordPolicyConfig, dir: PolicyDirectory, problems: Problems): PasswordPolicyPlan | undefined {
-    const at = "billu:directory.passwordPolicy";
+    const at = "billu:directory.accountPolicy";
     const before = problems.count;
     checkSettings(cfg.domain, `${at}.domain`, problems);
 

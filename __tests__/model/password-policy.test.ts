@@ -66,10 +66,10 @@ describe("the password policy of the committed stacks", () => {
 });
 
 describe("bad password policies: exit 2 with the key path, the value and the fix", () => {
-    const at = "billu:directory.passwordPolicy";
+    const at = "billu:directory.accountPolicy";
     function withPolicy(edit: (pp: any) => void): string[] {
         const raw = stackRaw("dev");
-        edit(raw.directory.passwordPolicy);
+        edit(raw.directory.accountPolicy);
         return problemsOf(raw);
     }
 

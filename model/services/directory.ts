@@ -47,7 +47,7 @@ export const directorySchema = z
                 "The acceptance account `npm run acceptance` logs on as: created by the directory step in an OU of its own, " +
                     "its password a generated secret (the secret stack output `acceptancePassword`), member of billu:domain.linuxLogin.sshGroup.",
             ),
-        passwordPolicy: passwordPolicySchema.optional(),
+        accountPolicy: passwordPolicySchema.optional(),
     })
     .strict()
     .describe("The AD directory built from the HR export.");
@@ -74,10 +74,10 @@ export const directoryService = defineService<DirectoryConfig, DirectoryPlan>({
         const acceptanceCfg = config?.acceptance ?? { account: "svc-acceptance", ou: "Acceptance", enabled: true };
         const acceptance = planAcceptance(acceptanceCfg, plan, { joinAccount: domain?.joinAccount, sshGroup: domain?.linuxLogin?.sshGroup }, problems);
         if (!acceptance) return undefined;
-        if (!config?.passwordPolicy) return { ...plan, acceptance };
+        if (!config?.accountPolicy) return { ...plan, acceptance };
         const joins = ((all.hosts ?? []) as { joinDomain?: boolean }[]).some((h) => h.joinDomain === true);
         const passwordPolicy = planPasswordPolicy(
-            config.passwordPolicy,
+            config.accountPolicy,
             {
                 groups: plan.groups,
                 people: plan.people,
