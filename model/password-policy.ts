@@ -45,7 +45,11 @@ const hour = z
 
 export const passwordPolicySchema = z
     .object({
-        domain: settingsSchema.describe("The domain's own password and lockout policy (every account without a PSO)."),
+        domain: settingsSchema
+            .extend({
+                minLength: int(0, 14).describe("Minimum password length (characters), at most 14: AD's limit for the domain policy (a PSO may ask up to 255)."),
+            })
+            .describe("The domain's own password and lockout policy (every account without a PSO)."),
         psos: z
             .array(
                 z
