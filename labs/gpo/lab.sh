@@ -17,8 +17,9 @@
 #  3. behaviour: a password shorter than the minimum is refused on change (NT_STATUS_PASSWORD_RESTRICTION), one of
 #     the minimum length accepted; <threshold> wrong passwords lock the account (LDAP bind: data 775) and it unlocks
 #     after the duration; logonHours: Samba's KDC and LDAP refuse a logon outside the hours (a scratch account)
-# Sabotage (GPO_SABOTAGE=minlength): after the policy step ran, the DC's minimum length is lowered: the policy probe
-# and the short-password refusal fail.
+# Sabotage (labs/gpo/sabotage.txt): GPO_SABOTAGE=minlength lowers the DC's minimum length after the policy step ran
+# (the policy probe and the short-password refusal fail); BILLU_LAB_SABOTAGE=1 removes one standard user's
+# logonHours after the directory step ran (the logonHours probe fails).
 set -euo pipefail
 LAB=bgpo
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -44,7 +45,6 @@ LAB_START=$(date +%s%N)
 PROBE=(/usr/bin/python3 "$HERE/probe.py")
 ROOT="$LAB_ROOT"
 [ -f "$ROOT/dist/tools/synth.js" ] || lab_die "run npm run build first"
-sabotage() { [ "${GPO_SABOTAGE:-}" = "$1" ]; }
 
 # --- the site facts and the rendered steps, from the dev stack through synth -------------------------------------
 S1="$LAB_DIR/synth"
@@ -116,7 +116,7 @@ readback_step directory
 lab_expect "the password-policy step applies dev's policy and PSOs" pass run_step password-policy first
 readback_step password-policy
 lab_fig "both steps, first run" "$(lab_since "$t0") ms"
-if sabotage minlength; then
+if [ "${GPO_SABOTAGE:-}" = minlength ]; then
     tool domain passwordsettings set --min-pwd-length=7 >/dev/null
     lab_log "SABOTAGE: the DC's minimum password length lowered to 7 after the step ran"
 fi
@@ -140,6 +140,11 @@ lab_expect "$JOIN gets $(pso_of "$JOIN")" pass resultant_is "$JOIN" "$(pso_of "$
 lab_expect "$STD_SAM (a standard user) gets no PSO: the domain's policy" pass resultant_is "$STD_SAM" -
 ROOT_DN=$(node -e 'console.log(require(process.argv[1]).domainDn)' "$WANT_PLAN")
 ldaps() { ip netns exec "$LAB-cl" ldapsearch -LLL -o ldif-wrap=no -H "ldaps://$DC_IP" -x -D "Administrator@$DOMAIN" -y "$D/admin.pw" "$@"; }
+if lab_sabotage; then
+    printf 'dn: %s\nchangetype: modify\ndelete: logonHours\n' "$(ldaps -b "$ROOT_DN" "(sAMAccountName=$STD_SAM)" dn | sed -n 's/^dn: //p')" |
+        ip netns exec "$LAB-cl" ldapmodify -H "ldaps://$DC_IP" -x -D "Administrator@$DOMAIN" -y "$D/admin.pw" >/dev/null
+    lab_log "SABOTAGE: $STD_SAM's logonHours removed after the directory step ran"
+fi
 ldaps -b "$ROOT_DN" "(&(objectCategory=person)(objectClass=user))" sAMAccountName logonHours >"$LAB_DIR/hours.ldif"
 lab_expect "logonHours: every standard user's as planned, none on $ACC_SAM or Administrator" pass "${PROBE[@]}" hours "$LAB_DIR/hours.ldif" "$WANT_PLAN"
 "${PROBE[@]}" hours "$LAB_DIR/hours.ldif" "$WANT_PLAN" | sed 's/^/    /'
