@@ -7,7 +7,7 @@
 # steps exactly as synth rendered them (run.sh, billu-lib.sh and every file they install, read back after each
 # step), in a private mount namespace (tmpfs over /var/lib/billu and /usr/local/lib/billu).
 # Lab overrides (labs/gpo/overrides.json): the domain's lockout duration and window are 1 minute instead of 15, so
-# the unlock is seen within the lab. Lab set-ups the DC step would make in a real run: the SSH group and the join
+# the unlock is seen within the lab. dev has no logon hours: the lab synthesizes dev with prod's (see below). Lab set-ups the DC step would make in a real run: the SSH group and the join
 # account (both named by the synth outputs / the model). Initial passwords on the step's stdin are made by the lab.
 #
 #  1. both steps applied: the files read back; `passwordsettings show` equals the model's domain policy, each PSO's
@@ -47,10 +47,21 @@ ROOT="$LAB_ROOT"
 [ -f "$ROOT/dist/tools/synth.js" ] || lab_die "run npm run build first"
 
 # --- the site facts and the rendered steps, from the dev stack through synth -------------------------------------
+# dev carries the password policy and PSOs but no logon hours (the other labs log on as people at any hour); prod
+# carries them. The lab synthesizes dev with prod's billu:directory.accountPolicy.logonHours (nothing else changed),
+# so the hours proven here are the committed ones, on dev's Samba DC.
+CFG="$LAB_DIR/Pulumi.dev-hours.yaml"
+node -e '
+const Y = require(process.argv[1]), fs = require("fs");
+const dev = Y.parse(fs.readFileSync(process.argv[2], "utf8")), prod = Y.parse(fs.readFileSync(process.argv[3], "utf8"));
+dev.config["billu:directory"].accountPolicy.logonHours = prod.config["billu:directory"].accountPolicy.logonHours;
+fs.writeFileSync(process.argv[4], Y.stringify(dev));
+' "$ROOT/node_modules/yaml" "$ROOT/Pulumi.dev.yaml" "$ROOT/Pulumi.prod.yaml" "$CFG" || lab_die "cannot write dev's config with prod's logon hours"
 S1="$LAB_DIR/synth"
-(cd "$ROOT" && node dist/tools/synth.js --stack dev --out "$S1" >"$S1.log" 2>&1) || { cat "$S1.log" >&2; lab_die "synth dev failed"; }
-lab_overridden dev "$S1/rendered" "$LAB_DIR/lab-dev" # what the lab installs: synth's tree with overrides.json applied
-lab_expected dev                                    # the read-back's reference: the user's out/dev, same overrides
+(cd "$ROOT" && node dist/tools/synth.js --stack dev --config "$CFG" --out "$S1" >"$S1.log" 2>&1) || { cat "$S1.log" >&2; lab_die "synth dev (with prod's logon hours) failed"; }
+lab_overridden dev "$S1/rendered" "$LAB_DIR/lab-dev" # what the lab installs: that synth's tree with overrides.json applied
+lab_expected dev                                    # read-back reference of the password-policy step: the user's out/dev
+lab_reference hours dev "$S1/rendered"              # ... of the directory step: the synth above (out/dev has no hours)
 # shellcheck disable=SC2016 # a JavaScript program
 eval "$(node -e '
 const o = require(process.argv[1]); const y = require(process.argv[2]).parse(require("fs").readFileSync(process.argv[3], "utf8"));
@@ -63,7 +74,7 @@ CL_IP="${DC_IP%.*}.250"
 R="$LAB_DIR/lab-dev/$DC_NAME"
 # The model's values: the user's synth output (with the lab's overrides), never the files the step installed.
 WANT_POLICY="$LAB_DIR/expected/dev/$DC_NAME/var/lib/billu/directory/password-policy.json"
-WANT_PLAN="$LAB_DIR/expected/dev/$DC_NAME/var/lib/billu/directory/plan.json"
+WANT_PLAN="$LAB_DIR/expected/hours/$DC_NAME/var/lib/billu/directory/plan.json"
 # shellcheck disable=SC2153 # set by the eval above
 lab_log "DC $DC_NAME $DC_IP, domain $DOMAIN ($NETBIOS)"
 
@@ -101,10 +112,10 @@ run_step() { # run_step <step> <label> [secrets file]: stage the rendered step a
     sed 's/^/    /' "$LAB_DIR/$step.$label.log"
     return "$rc"
 }
-readback_step() { # readback_step <step>: the staged step and every file it installed (bytes, mode, owner)
+readback_step() { # readback_step <step> <reference>: the staged step and every file it installed (bytes, mode, owner)
     local stage="/var/lib/billu/stage/$1" f
-    for f in "$stage/run.sh" "$stage/billu-lib.sh"; do lab_readback dev "$DC_NAME" "$f" "$f" bytes; done
-    while read -r f; do lab_readback dev "$DC_NAME" "$f" "$f"; done < <(installs "$1")
+    for f in "$stage/run.sh" "$stage/billu-lib.sh"; do lab_readback "$2" "$DC_NAME" "$f" "$f" bytes; done
+    while read -r f; do lab_readback "$2" "$DC_NAME" "$f" "$f"; done < <(installs "$1")
 }
 # The initial passwords the step reads on stdin: made by the directory lab's own helper (RandomPasswords in a real run).
 /usr/bin/python3 "$HERE/../directory/probe.py" secrets "$R/var/lib/billu/directory/plan.json" "$LAB_DIR/secrets" "$LAB_DIR/passwords" >/dev/null
@@ -112,9 +123,9 @@ readback_step() { # readback_step <step>: the staged step and every file it inst
 lab_log "1. the directory step, then the password-policy step"
 t0=$(date +%s%N)
 lab_expect "the directory step applies dev's plan (logonHours included)" pass run_step directory first "$LAB_DIR/secrets"
-readback_step directory
+readback_step directory hours
 lab_expect "the password-policy step applies dev's policy and PSOs" pass run_step password-policy first
-readback_step password-policy
+readback_step password-policy dev
 lab_fig "both steps, first run" "$(lab_since "$t0") ms"
 if [ "${GPO_SABOTAGE:-}" = minlength ]; then
     tool domain passwordsettings set --min-pwd-length=7 >/dev/null
