@@ -74,7 +74,8 @@ export const directoryService = defineService<DirectoryConfig, DirectoryPlan>({
         const acceptanceCfg = config?.acceptance ?? { account: "svc-acceptance", ou: "Acceptance", enabled: true };
         const acceptance = planAcceptance(acceptanceCfg, plan, { joinAccount: domain?.joinAccount, sshGroup: domain?.linuxLogin?.sshGroup }, problems);
         if (!acceptance) return undefined;
-        if (!config?.accountPolicy) return { ...plan, acceptance };
+        // Without billu:domain (reported by the domain model) the join account is unknown: no policy, no cascade of errors.
+        if (!config?.accountPolicy || !domain) return { ...plan, acceptance };
         const joins = ((all.hosts ?? []) as { joinDomain?: boolean }[]).some((h) => h.joinDomain === true);
         const passwordPolicy = planPasswordPolicy(
             config.accountPolicy,
