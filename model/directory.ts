@@ -24,6 +24,7 @@ import { InputError, Problem, Problems } from "./errors";
 import { cleanField, HrExport, HrRow } from "./hr";
 import { DirectoryLock, EMPTY_LOCK, LockComputer, LockEntry } from "./directory-lock";
 import { HOST_NAME_PATTERN } from "./host-name";
+import type { PasswordPolicyPlan } from "./password-policy";
 
 export const SAM_MAX = 20;
 /** AD's upper bound for `cn` and `ou` values. */
@@ -165,6 +166,8 @@ export interface DirectoryPlan {
     readonly warnings: readonly string[];
     /** The acceptance account (`billu:directory.acceptance`), set by the directory service's planner. */
     readonly acceptance?: AcceptancePlan;
+    /** The password and lockout policy, PSOs and logon hours (`billu:directory.accountPolicy`, model/password-policy.ts). */
+    readonly passwordPolicy?: PasswordPolicyPlan;
 }
 
 export interface DirectoryInput {

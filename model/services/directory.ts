@@ -1,6 +1,7 @@
 /** The directory: OUs, groups, accounts and computers from the HR export and the lock (`billu:directory`), model/directory.ts. */
 import { z } from "zod";
 import { directoryOf, DirectoryPlan, planAcceptance } from "../directory";
+import { passwordPolicySchema, planPasswordPolicy } from "../password-policy";
 import { text } from "../text";
 import { defineService } from "./types";
 
@@ -46,6 +47,7 @@ export const directorySchema = z
                 "The acceptance account `npm run acceptance` logs on as: created by the directory step in an OU of its own, " +
                     "its password a generated secret (the secret stack output `acceptancePassword`), member of billu:domain.linuxLogin.sshGroup.",
             ),
+        accountPolicy: passwordPolicySchema.optional(),
     })
     .strict()
     .describe("The AD directory built from the HR export.");
@@ -68,9 +70,24 @@ export const directoryService = defineService<DirectoryConfig, DirectoryPlan>({
         );
         if (!plan) return undefined;
         // The domain's keys as parsed by its own schema (billu:domain, model/domain.ts).
-        const domain = all.domain as { joinAccount?: string; linuxLogin?: { sshGroup: string } } | undefined;
+        const domain = all.domain as { joinAccount?: string; linuxLogin?: { sshGroup: string; sudoGroup: string } } | undefined;
         const acceptanceCfg = config?.acceptance ?? { account: "svc-acceptance", ou: "Acceptance", enabled: true };
         const acceptance = planAcceptance(acceptanceCfg, plan, { joinAccount: domain?.joinAccount, sshGroup: domain?.linuxLogin?.sshGroup }, problems);
-        return acceptance ? { ...plan, acceptance } : undefined;
+        if (!acceptance) return undefined;
+        // Without billu:domain (reported by the domain model) the join account is unknown: no policy, no cascade of errors.
+        if (!config?.accountPolicy || !domain) return { ...plan, acceptance };
+        const joins = ((all.hosts ?? []) as { joinDomain?: boolean }[]).some((h) => h.joinDomain === true);
+        const passwordPolicy = planPasswordPolicy(
+            config.accountPolicy,
+            {
+                groups: plan.groups,
+                people: plan.people,
+                // The join account exists only when a Debian host joins the domain (the DC step creates it then).
+                serviceAccounts: [acceptance.sam, ...(domain?.joinAccount && joins ? [domain.joinAccount] : [])],
+                domainGroups: domain?.linuxLogin ? [domain.linuxLogin.sshGroup, domain.linuxLogin.sudoGroup] : [],
+            },
+            problems,
+        );
+        return passwordPolicy ? { ...plan, acceptance, passwordPolicy } : undefined;
     },
 });
