@@ -219,7 +219,7 @@ export interface GposPlan {
     readonly domain: string;
     readonly domainDn: string;
     readonly flavor: "samba" | "windows";
-    /** The DC the step runs on: the first of billu:hosts (it holds the PDC role on a Samba domain). */
+    /** The DC the step runs on: the PDC emulator (where Group Policy tools write, as GPMC does). */
     readonly dc: string;
     readonly gpos: readonly GpoPlan[];
     /** For each OU with links: its GPOs in link order (1 first). */
@@ -237,7 +237,14 @@ export interface GpoShare {
 export interface GpoInput {
     readonly cfg: GpoConfig | undefined;
     readonly domain:
-        { readonly fqdn: string; readonly dn: string; readonly flavor: "samba" | "windows"; readonly dcs: readonly { readonly name: string }[] } | undefined;
+        | {
+              readonly fqdn: string;
+              readonly dn: string;
+              readonly flavor: "samba" | "windows";
+              readonly dcs: readonly { readonly name: string }[];
+              readonly pdcEmulator: { readonly name: string };
+          }
+        | undefined;
     readonly directory:
         | (Pick<DirectoryPlan, "ous" | "groups" | "domainDn"> & { readonly acceptance?: { readonly ou: { readonly dn: string; readonly name: string } } })
         | undefined;
@@ -765,7 +772,7 @@ export function planGpos(input: GpoInput, problems: Problems): GposPlan | undefi
         domain: domain.fqdn,
         domainDn: domain.dn,
         flavor: domain.flavor,
-        dc: domain.dcs[0].name,
+        dc: domain.pdcEmulator.name,
         gpos,
         links,
         sysvolFiles: [...sysvolFiles.values()],

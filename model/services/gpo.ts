@@ -19,7 +19,7 @@ export const gpoService = defineService<GpoConfig, GposPlan>({
         return planGpos(
             {
                 cfg: config,
-                domain: domain && { fqdn: domain.fqdn, dn: domain.dn, flavor: domain.flavor, dcs: domain.dcs },
+                domain: domain && { fqdn: domain.fqdn, dn: domain.dn, flavor: domain.flavor, dcs: domain.dcs, pdcEmulator: domain.pdcEmulator },
                 directory,
                 shares: fileservers.flatMap((fs) => fs.shares.map((s) => ({ name: s.name, host: fs.host, kind: s.kind, department: s.department }))),
             },
