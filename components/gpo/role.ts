@@ -9,7 +9,7 @@ import { GroupPolicy } from "./GroupPolicy";
 export function buildGpo(ctx: SiteContext, parent: pulumi.Resource): DocSections | undefined {
     const plan = planOf(gpoService, ctx.model);
     if (!plan) return undefined;
-    new GroupPolicy("gpo", { plan, ctx, after: [...ctx.after.domain, ...(ctx.after.directory ?? [])] }, { parent });
+    new GroupPolicy(`${ctx.model.site.code.toLowerCase()}-gpo`, { plan, ctx, after: [...ctx.after.domain, ...(ctx.after.directory ?? [])] }, { parent });
     return {
         "Group Policy": {
             columns: ["GPO", "kind", "links (order)", "applies to"],
