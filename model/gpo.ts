@@ -89,6 +89,250 @@ const securitySchema = z
     .default({})
     .describe("Security settings written to the GPO's GptTmpl.inf (Machine/Microsoft/Windows NT/SecEdit). @default none");
 
+// ---------------------------------------------------------------------------------------------------------------
+// The catalogue of named policies.
+
+/** What a named policy contributes to its GPO. */
+export interface Contribution {
+    readonly machine?: readonly RegistryPolicy[];
+    readonly user?: readonly RegistryPolicy[];
+    readonly systemAccess?: readonly (readonly [string, string | number])[];
+    readonly registryValues?: readonly SecurityRegistryValue[];
+    readonly drives?: readonly Omit<DriveMapPlan, "uid">[];
+    readonly sysvolFiles?: readonly SysvolFile[];
+}
+
+export interface PolicyContext {
+    readonly domain: string;
+    readonly shares: readonly GpoShare[];
+    /** The directory plan's users OU of a department (DN), by department name. */
+    readonly departmentUsersOu: (department: string) => string | undefined;
+    /** Reports a problem at `<policy path>.<sub>` (sub may be empty). */
+    readonly problem: (sub: string, message: string, fix: string) => void;
+}
+
+interface NamedPolicy<T> {
+    readonly schema: z.ZodType<T, z.ZodTypeDef, unknown>;
+    /** What it does and where (the docs' catalogue), with the source of the registry values. */
+    readonly doc: string;
+    readonly expand: (value: T, ctx: PolicyContext) => Contribution;
+}
+
+const on = z.literal(true);
+const SYSTEM_POLICIES = "Software\\Microsoft\\Windows\\CurrentVersion\\Policies\\System";
+const dword = (key: string, valueName: string, data: number): RegistryPolicy => ({ key, valueName, type: "REG_DWORD", data });
+const sz = (key: string, valueName: string, data: string): RegistryPolicy => ({ key, valueName, type: "REG_SZ", data });
+const driveLetter = z.string().refine((v) => /^[D-Z]$/.test(v), {
+    message: "is not a drive letter from D to Z (A, B and C are the system's)",
+    params: { fix: "use an upper-case letter from D to Z that no other mapped drive uses" },
+});
+
+const sharePath = (s: GpoShare, domain: string) => `\\\\${s.host.toLowerCase()}.${domain}\\${s.name}`;
+
+function findShare(name: string, ctx: PolicyContext, sub: string): GpoShare | undefined {
+    const s = ctx.shares.find((x) => x.name === name);
+    if (!s) {
+        ctx.problem(
+            sub,
+            `${show(name)} is not a share of the file server's plan`,
+            ctx.shares.length > 0 ? `name one of ${ctx.shares.map((x) => x.name).join(", ")}` : "declare a file server (billu:fileserver) with this share",
+        );
+    }
+    return s;
+}
+
+function policy<T>(p: NamedPolicy<T>): NamedPolicy<unknown> {
+    return p as unknown as NamedPolicy<unknown>;
+}
+
+/**
+ * The catalogue: each named setting and the registry values or security settings it writes. Sources: Microsoft's
+ * Group Policy settings reference (the ADMX files' keys) and the security options reference.
+ */
+export const GPO_POLICIES: Readonly<Record<string, NamedPolicy<unknown>>> = {
+    screenLockTimeoutSeconds: policy({
+        schema: z.number().int().min(60).max(7200),
+        doc: "User: password-protected screen saver after N seconds idle (Control Panel > Personalization: ScreenSaveActive, ScreenSaverIsSecure, ScreenSaveTimeOut under HKCU\\Software\\Policies\\Microsoft\\Windows\\Control Panel\\Desktop).",
+        expand: (n: number) => {
+            const k = "Software\\Policies\\Microsoft\\Windows\\Control Panel\\Desktop";
+            return { user: [sz(k, "ScreenSaveActive", "1"), sz(k, "ScreenSaverIsSecure", "1"), sz(k, "ScreenSaveTimeOut", String(n))] };
+        },
+    }),
+    removableStorageDenyAll: policy({
+        schema: on,
+        doc: "User: All Removable Storage classes: Deny all access (HKCU\\Software\\Policies\\Microsoft\\Windows\\RemovableStorageDevices, Deny_All = 1).",
+        expand: () => ({ user: [dword("Software\\Policies\\Microsoft\\Windows\\RemovableStorageDevices", "Deny_All", 1)] }),
+    }),
+    disableCmd: policy({
+        schema: on,
+        doc: "User: Prevent access to the command prompt, logon scripts still allowed (HKCU\\Software\\Policies\\Microsoft\\Windows\\System, DisableCMD = 2).",
+        expand: () => ({ user: [dword("Software\\Policies\\Microsoft\\Windows\\System", "DisableCMD", 2)] }),
+    }),
+    noControlPanel: policy({
+        schema: on,
+        doc: "User: Prohibit access to Control Panel and PC settings (HKCU\\Software\\Microsoft\\Windows\\CurrentVersion\\Policies\\Explorer, NoControlPanel = 1).",
+        expand: () => ({ user: [dword("Software\\Microsoft\\Windows\\CurrentVersion\\Policies\\Explorer", "NoControlPanel", 1)] }),
+    }),
+    smb1Disabled: policy({
+        schema: on,
+        doc: "Computer: SMBv1 server off (LanmanServer\\Parameters, SMB1 = 0) and the SMBv1 client driver disabled (mrxsmb10, Start = 4), as Microsoft's security baseline (MS Security Guide ADMX) sets them.",
+        expand: () => ({
+            machine: [
+                dword("SYSTEM\\CurrentControlSet\\Services\\LanmanServer\\Parameters", "SMB1", 0),
+                dword("SYSTEM\\CurrentControlSet\\Services\\mrxsmb10", "Start", 4),
+            ],
+        }),
+    }),
+    lmCompatibilityLevel: policy({
+        schema: z.number().int().min(0).max(5),
+        doc: "Computer, security option: Network security: LAN Manager authentication level (Lsa, LmCompatibilityLevel; 5 = NTLMv2 only, refuse LM and NTLM), and no LM hash stored (NoLMHash = 1).",
+        expand: (n: number) => ({
+            registryValues: [
+                { path: "MACHINE\\System\\CurrentControlSet\\Control\\Lsa\\LmCompatibilityLevel", type: "REG_DWORD", data: n },
+                { path: "MACHINE\\System\\CurrentControlSet\\Control\\Lsa\\NoLMHash", type: "REG_DWORD", data: 1 },
+            ],
+        }),
+    }),
+    smbSigningRequired: policy({
+        schema: on,
+        doc: "Computer, security options: Microsoft network server and client: Digitally sign communications (always) (LanManServer and LanmanWorkstation Parameters, RequireSecuritySignature = 1, EnableSecuritySignature = 1).",
+        expand: () => ({
+            registryValues: ["LanManServer", "LanmanWorkstation"].flatMap((svc) =>
+                ["EnableSecuritySignature", "RequireSecuritySignature"].map((v) => ({
+                    path: `MACHINE\\System\\CurrentControlSet\\Services\\${svc}\\Parameters\\${v}`,
+                    type: "REG_DWORD" as const,
+                    data: 1,
+                })),
+            ),
+        }),
+    }),
+    wallpaper: policy({
+        schema: z
+            .object({
+                file: z
+                    .string()
+                    .regex(/^[A-Za-z0-9_-]+(\/[A-Za-z0-9_.-]+)*\.(bmp|jpg)$/, "must be a .bmp or .jpg path relative to the project root")
+                    .describe("The image, relative to the project root (shipped to SYSVOL)."),
+                style: z
+                    .enum(["center", "tile", "stretch", "fit", "fill"])
+                    .default("fill")
+                    .describe("How the image fills the screen (WallpaperStyle). @default fill"),
+            })
+            .strict(),
+        doc: "User: Desktop Wallpaper (HKCU\\Software\\Microsoft\\Windows\\CurrentVersion\\Policies\\System, Wallpaper and WallpaperStyle); the image is copied from the repository to the domain's SYSVOL (`\\\\<domain>\\SYSVOL\\<domain>\\billu\\`).",
+        expand: (w: { file: string; style: string }, ctx) => {
+            const base = w.file.split("/").pop()!;
+            const styles: Record<string, string> = { center: "0", tile: "0", stretch: "2", fit: "3", fill: "4" };
+            return {
+                user: [
+                    sz(SYSTEM_POLICIES, "Wallpaper", `\\\\${ctx.domain}\\SYSVOL\\${ctx.domain}\\billu\\${base}`),
+                    sz(SYSTEM_POLICIES, "WallpaperStyle", styles[w.style]),
+                ],
+                sysvolFiles: [{ source: w.file, target: `billu/${base}` }],
+            };
+        },
+    }),
+    driveMap: policy({
+        schema: z
+            .object({
+                letter: driveLetter.describe("The drive letter, D to Z."),
+                share: z.string().min(1).max(63).describe("A share of the file server's plan, or `department`: each user's department share."),
+                label: text(64, "a label").optional().describe("The drive's label in Explorer. @default the share's name"),
+            })
+            .strict(),
+        doc: "User: a mapped drive (Group Policy Preferences, Drives.xml, action Update). `share: department` maps each department's share for the users under that department's OU (item-level targeting).",
+        expand: (d: { letter: string; share: string; label?: string }, ctx) => {
+            if (d.share !== "department") {
+                const s = findShare(d.share, ctx, "share");
+                return s ? { drives: [{ letter: d.letter, path: sharePath(s, ctx.domain), label: d.label ?? s.name }] } : {};
+            }
+            const dept = ctx.shares.filter((s) => s.kind === "department" && s.department !== undefined);
+            if (dept.length === 0) {
+                ctx.problem(
+                    "share",
+                    `${show(d.share)}: the file server's plan has no department share`,
+                    "name a share, or give the file server department shares",
+                );
+                return {};
+            }
+            const drives: Omit<DriveMapPlan, "uid">[] = [];
+            for (const s of dept) {
+                const ou = ctx.departmentUsersOu(s.department!);
+                if (ou) drives.push({ letter: d.letter, path: sharePath(s, ctx.domain), label: d.label ?? s.name, ouFilter: ou });
+            }
+            return { drives };
+        },
+    }),
+    folderRedirectionDocuments: policy({
+        schema: z.object({ share: z.string().min(1).max(63).describe("A share of the file server's plan.") }).strict(),
+        doc: "User: Documents in `\\\\<file server>\\<share>\\%USERNAME%\\Documents` (the Personal shell folder, HKCU\\Software\\Microsoft\\Windows\\CurrentVersion\\Explorer\\User Shell Folders, REG_EXPAND_SZ). The registry form: existing files are not moved (the Folder Redirection extension's fdeploy1.ini is not rendered).",
+        expand: (f: { share: string }, ctx) => {
+            const s = findShare(f.share, ctx, "share");
+            if (!s) return {};
+            return {
+                user: [
+                    {
+                        key: "Software\\Microsoft\\Windows\\CurrentVersion\\Explorer\\User Shell Folders",
+                        valueName: "Personal",
+                        type: "REG_EXPAND_SZ",
+                        data: `${sharePath(s, ctx.domain)}\\%USERNAME%\\Documents`,
+                    },
+                ],
+            };
+        },
+    }),
+    logonBanner: policy({
+        schema: z
+            .object({
+                caption: text(80, "a caption").describe("The message's title (legalnoticecaption)."),
+                text: text(2000, "a message").describe("The message (legalnoticetext)."),
+            })
+            .strict(),
+        doc: "Computer, security options: Interactive logon: message title and text (HKLM\\" + SYSTEM_POLICIES + ", legalnoticecaption and legalnoticetext).",
+        expand: (b: { caption: string; text: string }) => ({
+            machine: [sz(SYSTEM_POLICIES, "legalnoticecaption", b.caption), sz(SYSTEM_POLICIES, "legalnoticetext", b.text)],
+        }),
+    }),
+    wsusServer: policy({
+        schema: z
+            .object({
+                url: z
+                    .string()
+                    .max(255)
+                    .regex(/^https?:\/\/[a-z0-9.-]+(:\d{1,5})?$/, "must be http(s)://<host>[:port], lower-case, no path")
+                    .describe("The WSUS server's URL (`https://par-wsus01.billu.remindme.lan:8531`)."),
+                scheduledInstallDay: z.number().int().min(0).max(7).default(0).describe("0 every day, 1-7 Sunday to Saturday. @default 0"),
+                scheduledInstallTime: z.number().int().min(0).max(23).default(3).describe("Hour of the scheduled install. @default 3"),
+            })
+            .strict(),
+        doc: "Computer: Specify intranet Microsoft update service location (HKLM\\Software\\Policies\\Microsoft\\Windows\\WindowsUpdate, WUServer and WUStatusServer; AU: UseWUServer = 1, AUOptions = 4 scheduled install).",
+        expand: (w: { url: string; scheduledInstallDay: number; scheduledInstallTime: number }) => {
+            const k = "Software\\Policies\\Microsoft\\Windows\\WindowsUpdate";
+            return {
+                machine: [
+                    sz(k, "WUServer", w.url),
+                    sz(k, "WUStatusServer", w.url),
+                    dword(`${k}\\AU`, "UseWUServer", 1),
+                    dword(`${k}\\AU`, "NoAutoUpdate", 0),
+                    dword(`${k}\\AU`, "AUOptions", 4),
+                    dword(`${k}\\AU`, "ScheduledInstallDay", w.scheduledInstallDay),
+                    dword(`${k}\\AU`, "ScheduledInstallTime", w.scheduledInstallTime),
+                ],
+            };
+        },
+    }),
+    forceLogoffWhenHoursExpire: policy({
+        schema: on,
+        doc: "Computer, security: Network security: Force logoff when logon hours expire ([System Access] ForceLogoffWhenHourExpire = 1, a domain-level setting) and Microsoft network server: Disconnect clients when logon hours expire (LanManServer EnableForcedLogOff = 1).",
+        expand: () => ({
+            systemAccess: [["ForceLogoffWhenHourExpire", 1]],
+            registryValues: [
+                { path: "MACHINE\\System\\CurrentControlSet\\Services\\LanManServer\\Parameters\\EnableForcedLogOff", type: "REG_DWORD", data: 1 },
+            ],
+        }),
+    }),
+};
+
 const linkSchema = z
     .object({
         ou: text(512, "an OU path").describe(
@@ -131,7 +375,9 @@ const gpoEntrySchema = z
                 "This GPO carries the domain's password and lockout policy, whose values are the config key named here (another service's). @default none",
             ),
         policies: z
-            .record(z.string(), z.unknown())
+            .object(Object.fromEntries(Object.entries(GPO_POLICIES).map(([k, p]) => [k, p.schema.optional().describe(p.doc)])))
+            // Unknown names are kept for the planner, which names the policy they probably mean.
+            .passthrough()
             .default({})
             .describe(
                 "Named policies of the catalogue (docs/services/gpo.md lists them), e.g. `disableCmd: true`, `screenLockTimeoutSeconds: 600`. @default none",
@@ -251,239 +497,6 @@ export interface GpoInput {
     /** Every file server's shares (the file server plan), with the host's FQDN. */
     readonly shares: readonly GpoShare[];
 }
-
-// ---------------------------------------------------------------------------------------------------------------
-// The catalogue of named policies.
-
-/** What a named policy contributes to its GPO. */
-export interface Contribution {
-    readonly machine?: readonly RegistryPolicy[];
-    readonly user?: readonly RegistryPolicy[];
-    readonly systemAccess?: readonly (readonly [string, string | number])[];
-    readonly registryValues?: readonly SecurityRegistryValue[];
-    readonly drives?: readonly Omit<DriveMapPlan, "uid">[];
-    readonly sysvolFiles?: readonly SysvolFile[];
-}
-
-export interface PolicyContext {
-    readonly domain: string;
-    readonly shares: readonly GpoShare[];
-    /** The directory plan's users OU of a department (DN), by department name. */
-    readonly departmentUsersOu: (department: string) => string | undefined;
-    /** Reports a problem at `<policy path>.<sub>` (sub may be empty). */
-    readonly problem: (sub: string, message: string, fix: string) => void;
-}
-
-interface NamedPolicy<T> {
-    readonly schema: z.ZodType<T, z.ZodTypeDef, unknown>;
-    /** What it does and where (the docs' catalogue), with the source of the registry values. */
-    readonly doc: string;
-    readonly expand: (value: T, ctx: PolicyContext) => Contribution;
-}
-
-const on = z.literal(true);
-const SYSTEM_POLICIES = "Software\\Microsoft\\Windows\\CurrentVersion\\Policies\\System";
-const dword = (key: string, valueName: string, data: number): RegistryPolicy => ({ key, valueName, type: "REG_DWORD", data });
-const sz = (key: string, valueName: string, data: string): RegistryPolicy => ({ key, valueName, type: "REG_SZ", data });
-const driveLetter = z.string().regex(/^[D-Z]$/, "must be one drive letter D to Z (A to C are the system's)");
-
-const sharePath = (s: GpoShare, domain: string) => `\\\\${s.host.toLowerCase()}.${domain}\\${s.name}`;
-
-function findShare(name: string, ctx: PolicyContext, sub: string): GpoShare | undefined {
-    const s = ctx.shares.find((x) => x.name === name);
-    if (!s) {
-        ctx.problem(
-            sub,
-            `${show(name)} is not a share of the file server's plan`,
-            ctx.shares.length > 0 ? `name one of ${ctx.shares.map((x) => x.name).join(", ")}` : "declare a file server (billu:fileserver) with this share",
-        );
-    }
-    return s;
-}
-
-function policy<T>(p: NamedPolicy<T>): NamedPolicy<unknown> {
-    return p as unknown as NamedPolicy<unknown>;
-}
-
-/**
- * The catalogue: each named setting and the registry values or security settings it writes. Sources: Microsoft's
- * Group Policy settings reference (the ADMX files' keys) and the security options reference.
- */
-export const GPO_POLICIES: Readonly<Record<string, NamedPolicy<unknown>>> = {
-    screenLockTimeoutSeconds: policy({
-        schema: z.number().int().min(60).max(7200),
-        doc: "User: password-protected screen saver after N seconds idle (Control Panel > Personalization: ScreenSaveActive, ScreenSaverIsSecure, ScreenSaveTimeOut under HKCU\\Software\\Policies\\Microsoft\\Windows\\Control Panel\\Desktop).",
-        expand: (n: number) => {
-            const k = "Software\\Policies\\Microsoft\\Windows\\Control Panel\\Desktop";
-            return { user: [sz(k, "ScreenSaveActive", "1"), sz(k, "ScreenSaverIsSecure", "1"), sz(k, "ScreenSaveTimeOut", String(n))] };
-        },
-    }),
-    removableStorageDenyAll: policy({
-        schema: on,
-        doc: "User: All Removable Storage classes: Deny all access (HKCU\\Software\\Policies\\Microsoft\\Windows\\RemovableStorageDevices, Deny_All = 1).",
-        expand: () => ({ user: [dword("Software\\Policies\\Microsoft\\Windows\\RemovableStorageDevices", "Deny_All", 1)] }),
-    }),
-    disableCmd: policy({
-        schema: on,
-        doc: "User: Prevent access to the command prompt, logon scripts still allowed (HKCU\\Software\\Policies\\Microsoft\\Windows\\System, DisableCMD = 2).",
-        expand: () => ({ user: [dword("Software\\Policies\\Microsoft\\Windows\\System", "DisableCMD", 2)] }),
-    }),
-    noControlPanel: policy({
-        schema: on,
-        doc: "User: Prohibit access to Control Panel and PC settings (HKCU\\Software\\Microsoft\\Windows\\CurrentVersion\\Policies\\Explorer, NoControlPanel = 1).",
-        expand: () => ({ user: [dword("Software\\Microsoft\\Windows\\CurrentVersion\\Policies\\Explorer", "NoControlPanel", 1)] }),
-    }),
-    smb1Disabled: policy({
-        schema: on,
-        doc: "Computer: SMBv1 server off (LanmanServer\\Parameters, SMB1 = 0) and the SMBv1 client driver disabled (mrxsmb10, Start = 4), as Microsoft's security baseline (MS Security Guide ADMX) sets them.",
-        expand: () => ({
-            machine: [
-                dword("SYSTEM\\CurrentControlSet\\Services\\LanmanServer\\Parameters", "SMB1", 0),
-                dword("SYSTEM\\CurrentControlSet\\Services\\mrxsmb10", "Start", 4),
-            ],
-        }),
-    }),
-    lmCompatibilityLevel: policy({
-        schema: z.number().int().min(0).max(5),
-        doc: "Computer, security option: Network security: LAN Manager authentication level (Lsa, LmCompatibilityLevel; 5 = NTLMv2 only, refuse LM and NTLM), and no LM hash stored (NoLMHash = 1).",
-        expand: (n: number) => ({
-            registryValues: [
-                { path: "MACHINE\\System\\CurrentControlSet\\Control\\Lsa\\LmCompatibilityLevel", type: "REG_DWORD", data: n },
-                { path: "MACHINE\\System\\CurrentControlSet\\Control\\Lsa\\NoLMHash", type: "REG_DWORD", data: 1 },
-            ],
-        }),
-    }),
-    smbSigningRequired: policy({
-        schema: on,
-        doc: "Computer, security options: Microsoft network server and client: Digitally sign communications (always) (LanManServer and LanmanWorkstation Parameters, RequireSecuritySignature = 1, EnableSecuritySignature = 1).",
-        expand: () => ({
-            registryValues: ["LanManServer", "LanmanWorkstation"].flatMap((svc) =>
-                ["EnableSecuritySignature", "RequireSecuritySignature"].map((v) => ({
-                    path: `MACHINE\\System\\CurrentControlSet\\Services\\${svc}\\Parameters\\${v}`,
-                    type: "REG_DWORD" as const,
-                    data: 1,
-                })),
-            ),
-        }),
-    }),
-    wallpaper: policy({
-        schema: z
-            .object({
-                file: z
-                    .string()
-                    .regex(/^[A-Za-z0-9_-]+(\/[A-Za-z0-9_.-]+)*\.(bmp|jpg)$/, "must be a .bmp or .jpg path relative to the project root")
-                    .describe("The image, relative to the project root (shipped to SYSVOL)."),
-                style: z.enum(["center", "tile", "stretch", "fit", "fill"]).default("fill"),
-            })
-            .strict(),
-        doc: "User: Desktop Wallpaper (HKCU\\Software\\Microsoft\\Windows\\CurrentVersion\\Policies\\System, Wallpaper and WallpaperStyle); the image is copied from the repository to the domain's SYSVOL (`\\\\<domain>\\SYSVOL\\<domain>\\billu\\`).",
-        expand: (w: { file: string; style: string }, ctx) => {
-            const base = w.file.split("/").pop()!;
-            const styles: Record<string, string> = { center: "0", tile: "0", stretch: "2", fit: "3", fill: "4" };
-            return {
-                user: [
-                    sz(SYSTEM_POLICIES, "Wallpaper", `\\\\${ctx.domain}\\SYSVOL\\${ctx.domain}\\billu\\${base}`),
-                    sz(SYSTEM_POLICIES, "WallpaperStyle", styles[w.style]),
-                ],
-                sysvolFiles: [{ source: w.file, target: `billu/${base}` }],
-            };
-        },
-    }),
-    driveMap: policy({
-        schema: z
-            .object({
-                letter: driveLetter,
-                share: z.string().min(1).max(63).describe("A share of the file server's plan, or `department`: each user's department share."),
-                label: text(64, "a label").optional(),
-            })
-            .strict(),
-        doc: "User: a mapped drive (Group Policy Preferences, Drives.xml, action Update). `share: department` maps each department's share for the users under that department's OU (item-level targeting).",
-        expand: (d: { letter: string; share: string; label?: string }, ctx) => {
-            if (d.share !== "department") {
-                const s = findShare(d.share, ctx, "share");
-                return s ? { drives: [{ letter: d.letter, path: sharePath(s, ctx.domain), label: d.label ?? s.name }] } : {};
-            }
-            const dept = ctx.shares.filter((s) => s.kind === "department" && s.department !== undefined);
-            if (dept.length === 0) {
-                ctx.problem(
-                    "share",
-                    `${show(d.share)}: the file server's plan has no department share`,
-                    "name a share, or give the file server department shares",
-                );
-                return {};
-            }
-            const drives: Omit<DriveMapPlan, "uid">[] = [];
-            for (const s of dept) {
-                const ou = ctx.departmentUsersOu(s.department!);
-                if (ou) drives.push({ letter: d.letter, path: sharePath(s, ctx.domain), label: d.label ?? s.name, ouFilter: ou });
-            }
-            return { drives };
-        },
-    }),
-    folderRedirectionDocuments: policy({
-        schema: z.object({ share: z.string().min(1).max(63).describe("A share of the file server's plan.") }).strict(),
-        doc: "User: Documents in `\\\\<file server>\\<share>\\%USERNAME%\\Documents` (the Personal shell folder, HKCU\\Software\\Microsoft\\Windows\\CurrentVersion\\Explorer\\User Shell Folders, REG_EXPAND_SZ). The registry form: existing files are not moved (the Folder Redirection extension's fdeploy1.ini is not rendered).",
-        expand: (f: { share: string }, ctx) => {
-            const s = findShare(f.share, ctx, "share");
-            if (!s) return {};
-            return {
-                user: [
-                    {
-                        key: "Software\\Microsoft\\Windows\\CurrentVersion\\Explorer\\User Shell Folders",
-                        valueName: "Personal",
-                        type: "REG_EXPAND_SZ",
-                        data: `${sharePath(s, ctx.domain)}\\%USERNAME%\\Documents`,
-                    },
-                ],
-            };
-        },
-    }),
-    logonBanner: policy({
-        schema: z.object({ caption: text(80, "a caption"), text: text(2000, "a message") }).strict(),
-        doc: "Computer, security options: Interactive logon: message title and text (HKLM\\" + SYSTEM_POLICIES + ", legalnoticecaption and legalnoticetext).",
-        expand: (b: { caption: string; text: string }) => ({
-            machine: [sz(SYSTEM_POLICIES, "legalnoticecaption", b.caption), sz(SYSTEM_POLICIES, "legalnoticetext", b.text)],
-        }),
-    }),
-    wsusServer: policy({
-        schema: z
-            .object({
-                url: z
-                    .string()
-                    .max(255)
-                    .regex(/^https?:\/\/[a-z0-9.-]+(:\d{1,5})?$/, "must be http(s)://<host>[:port], lower-case, no path")
-                    .describe("The WSUS server's URL (`https://par-wsus01.billu.remindme.lan:8531`)."),
-                scheduledInstallDay: z.number().int().min(0).max(7).default(0).describe("0 every day, 1-7 Sunday to Saturday. @default 0"),
-                scheduledInstallTime: z.number().int().min(0).max(23).default(3).describe("Hour of the scheduled install. @default 3"),
-            })
-            .strict(),
-        doc: "Computer: Specify intranet Microsoft update service location (HKLM\\Software\\Policies\\Microsoft\\Windows\\WindowsUpdate, WUServer and WUStatusServer; AU: UseWUServer = 1, AUOptions = 4 scheduled install).",
-        expand: (w: { url: string; scheduledInstallDay: number; scheduledInstallTime: number }) => {
-            const k = "Software\\Policies\\Microsoft\\Windows\\WindowsUpdate";
-            return {
-                machine: [
-                    sz(k, "WUServer", w.url),
-                    sz(k, "WUStatusServer", w.url),
-                    dword(`${k}\\AU`, "UseWUServer", 1),
-                    dword(`${k}\\AU`, "NoAutoUpdate", 0),
-                    dword(`${k}\\AU`, "AUOptions", 4),
-                    dword(`${k}\\AU`, "ScheduledInstallDay", w.scheduledInstallDay),
-                    dword(`${k}\\AU`, "ScheduledInstallTime", w.scheduledInstallTime),
-                ],
-            };
-        },
-    }),
-    forceLogoffWhenHoursExpire: policy({
-        schema: on,
-        doc: "Computer, security: Network security: Force logoff when logon hours expire ([System Access] ForceLogoffWhenHourExpire = 1, a domain-level setting) and Microsoft network server: Disconnect clients when logon hours expire (LanManServer EnableForcedLogOff = 1).",
-        expand: () => ({
-            systemAccess: [["ForceLogoffWhenHourExpire", 1]],
-            registryValues: [
-                { path: "MACHINE\\System\\CurrentControlSet\\Services\\LanManServer\\Parameters\\EnableForcedLogOff", type: "REG_DWORD", data: 1 },
-            ],
-        }),
-    }),
-};
 
 // ---------------------------------------------------------------------------------------------------------------
 // Planning.

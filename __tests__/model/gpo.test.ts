@@ -45,8 +45,8 @@ describe("the GPO plan of the dev stack", () => {
     test("named policies become Microsoft's registry values and security settings", () => {
         const byName = new Map(plan.gpos.map((g) => [g.name, g]));
         expect(byName.get("BillU - Panneau de configuration et invite de commandes")!.user.registry).toEqual([
-            { key: "Software\\Microsoft\\Windows\\CurrentVersion\\Policies\\Explorer", valueName: "NoControlPanel", type: "REG_DWORD", data: 1 },
             { key: "Software\\Policies\\Microsoft\\Windows\\System", valueName: "DisableCMD", type: "REG_DWORD", data: 2 },
+            { key: "Software\\Microsoft\\Windows\\CurrentVersion\\Policies\\Explorer", valueName: "NoControlPanel", type: "REG_DWORD", data: 1 },
         ]);
         expect(byName.get("BillU - Mots de passe et verrouillage")!.security.systemAccess).toEqual([["ForceLogoffWhenHourExpire", 1]]);
         expect(byName.get("BillU - Durcissement SMB et NTLM")!.security.registryValues.map((v) => `${v.path}=${v.data}`)).toEqual([
@@ -138,7 +138,7 @@ describe("bad input: exit 2 with the key path, the value and the fix", () => {
             'billu:gpo.gpos[7].policies.driveMap.letter: "S" is already the drive letter of billu:gpo.gpos[6].policies.driveMap.letter. Fix: give each mapped drive its own letter',
         ]);
         expect(gpos((g) => (g[6].policies.driveMap.letter = "C"))).toEqual([
-            'billu:gpo.gpos[6].policies.driveMap.letter: {"letter":"C","share":"department"}: must be one drive letter D to Z (A to C are the system\'s). Fix: see the catalogue in docs/services/gpo.md for driveMap',
+            'billu:gpo.gpos[6].policies.driveMap.letter: is "C", which is not a drive letter from D to Z (A, B and C are the system\'s). Fix: use an upper-case letter from D to Z that no other mapped drive uses',
         ]);
     });
 
@@ -149,16 +149,20 @@ describe("bad input: exit 2 with the key path, the value and the fix", () => {
         ]);
     });
 
-    test("a named policy's value, a duplicate name, a link order used twice, registry data of the wrong type", () => {
+    test("a named policy's value out of its range (checked by the catalogue's schema)", () => {
+        expect(gpos((g) => (g[1].policies.screenLockTimeoutSeconds = 5))).toEqual([
+            'billu:gpo.gpos[1].policies.screenLockTimeoutSeconds: is 5, which number must be greater than or equal to 60. Fix: correct the value (see README, "Configuration")',
+        ]);
+    });
+
+    test("a duplicate name, a link order used twice, registry data of the wrong type", () => {
         expect(
             gpos((g) => {
-                g[1].policies.screenLockTimeoutSeconds = 5;
                 g[2].name = "billu - verrouillage de session";
                 g[2].links[0].order = 1;
                 g[2].registry = [{ hive: "HKLM", key: "Software\\X", valueName: "V", type: "REG_DWORD", data: "1" }];
             }),
         ).toEqual([
-            "billu:gpo.gpos[1].policies.screenLockTimeoutSeconds: 5: Number must be greater than or equal to 60. Fix: see the catalogue in docs/services/gpo.md for screenLockTimeoutSeconds",
             'billu:gpo.gpos[2].name: "billu - verrouillage de session" is already the name of billu:gpo.gpos[1] (display names are compared ignoring case). Fix: give each GPO its own name',
             'billu:gpo.gpos[2].registry[0].data: "1" is not an integer from 0 to 4294967295, as REG_DWORD needs. Fix: write an integer from 0 to 4294967295, or change type',
             'billu:gpo.gpos[2].links[0].order: 1 is already the link order of "BillU - Verrouillage de session" on "BillU/Utilisateurs". Fix: give each GPO linked on an OU its own order',
