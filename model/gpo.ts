@@ -494,6 +494,11 @@ export interface GpoInput {
     readonly directory:
         | (Pick<DirectoryPlan, "ous" | "groups" | "domainDn"> & { readonly acceptance?: { readonly ou: { readonly dn: string; readonly name: string } } })
         | undefined;
+    /**
+     * Groups the directory keeps though its plan may not list them today: the department zones' groups (a department
+     * whose last person left has no group in the plan, but the directory never deletes one). @default none
+     */
+    readonly keptGroups?: readonly string[];
     /** Every file server's shares (the file server plan), with the host's FQDN. */
     readonly shares: readonly GpoShare[];
 }
@@ -582,7 +587,7 @@ export function planGpos(input: GpoInput, problems: Problems): GposPlan | undefi
     const domain = input.domain;
     const paths = ouPaths(input.directory);
     paths.set(DOMAIN_LINK, domain.dn);
-    const groups = new Set<string>([...input.directory.groups.map((g) => g.sam), ...WELL_KNOWN_PRINCIPALS]);
+    const groups = new Set<string>([...input.directory.groups.map((g) => g.sam), ...(input.keptGroups ?? []), ...WELL_KNOWN_PRINCIPALS]);
     const usersOu = (department: string) =>
         input.directory!.ous.find(
             (o) => o.name === department && rdnValues(o.dn).length === rdnValues(domain.dn).length + 3 && /^OU=[^,]+,OU=Utilisateurs,/.test(o.dn),
