@@ -18,7 +18,10 @@ export const gpoService = defineService<GpoConfig, GposPlan>({
         const fileservers = plan<FileServerPlan[]>("fileserver") ?? [];
         // A domain or directory the site declares but could not plan was reported by its own service: no echo here.
         const hasDcs = core.hosts.some((h) => h.role === "dc");
-        if (config && ((!domain && hasDcs) || (!directory && all.directory !== undefined))) return undefined;
+        const hasFileServers = core.hosts.some((h) => h.role === "fileserver");
+        if (config && ((!domain && hasDcs) || (!directory && all.directory !== undefined) || (hasFileServers && !plan<FileServerPlan[]>("fileserver")))) {
+            return undefined;
+        }
         return planGpos(
             {
                 cfg: config,
