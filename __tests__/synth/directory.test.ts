@@ -88,6 +88,7 @@ describe("the committed export and lock", () => {
             "directory.json",
             "directory.lock.json",
             "docs",
+            "gpo",
             "outputs.json",
             "policy-report.json",
             "rendered",
