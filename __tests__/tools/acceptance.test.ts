@@ -161,6 +161,32 @@ describe("the acceptance account: the model's (billu:directory.acceptance), its 
             true,
         ]);
     });
+    test("it has DSI's group (billu:directory.acceptance.department: DSI) and a mailbox, and no person's groups", () => {
+        const a = model.directory!.acceptance!;
+        expect([a.groups, a.mail]).toEqual([["GG_DSI"], "svc-acceptance@billu.remindme.lan"]);
+        // The mail plan serves its mailbox (the mail scenario's address), as it serves the people's.
+        expect(model.mail!.accounts.find((x) => x.sam === "svc-acceptance")).toEqual({ sam: "svc-acceptance", mail: a.mail, enabled: true });
+    });
+    test("without a department it joins no managed group; mailbox: false leaves its address empty", () => {
+        const problems = new Problems();
+        const a = planAcceptance({ account: "svc-acceptance", ou: "Acceptance", enabled: true, mailbox: false }, model.directory!, {}, problems);
+        expect([a?.groups, a?.mail, problems.count]).toEqual([[], "", 0]);
+    });
+    test("a department the HR export does not have is bad config, naming the key and listing the departments", () => {
+        const problems = new Problems();
+        expect(
+            planAcceptance({ account: "svc-acceptance", ou: "Acceptance", enabled: true, department: "IT" }, model.directory!, {}, problems),
+        ).toBeUndefined();
+        expect(problems.all.map((p) => `${p.path}: ${p.message} (${p.fix})`)).toEqual([
+            'billu:directory.acceptance.department: "IT" is not a department of the HR export (use one of ' +
+                model
+                    .directory!.groups.filter((g) => g.kind === "department")
+                    .map((g) => JSON.stringify(g.department))
+                    .join(", ") +
+                ", or leave it out (no department share))",
+        ]);
+        expect(problems.all[0].fix).toContain('"DSI"');
+    });
     test("read from outputs written with --show-secrets; BILLU_ACCEPTANCE_PASSWORD wins when set", () => {
         const saved = process.env.BILLU_ACCEPTANCE_PASSWORD;
         try {

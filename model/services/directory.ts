@@ -39,6 +39,23 @@ export const directorySchema = z
                         "Whether the account is enabled. Default: true, because a run never changes the site (issue #23): " +
                             "a site that wants it disabled between runs sets false and enables it with `pulumi up` (true) for the run.",
                     ),
+                department: z
+                    .string()
+                    .min(1)
+                    .max(64)
+                    .optional()
+                    .describe(
+                        "The department whose group (GG_<department>) the account joins, so the shares scenario writes to that department's share " +
+                            "and is refused on another's. It stays no person of the HR export (no title, manager or service group, not in All staff). " +
+                            "Default: none (no share access; the shares scenario then fails with that reason). BillU's stacks name DSI, the team that runs the checks.",
+                    ),
+                mailbox: z
+                    .boolean()
+                    .default(true)
+                    .describe(
+                        "Whether the account has a mailbox (its mail attribute <account>@<the directory's mail domain>), which the mail scenario sends to " +
+                            "and reads. Default: true (a mailbox gives access to nothing but itself).",
+                    ),
             })
             .strict()
             .default({})
@@ -69,7 +86,7 @@ export const directoryService = defineService<DirectoryConfig, DirectoryPlan>({
         if (!plan) return undefined;
         // The domain's keys as parsed by its own schema (billu:domain, model/domain.ts).
         const domain = all.domain as { joinAccount?: string; linuxLogin?: { sshGroup: string } } | undefined;
-        const acceptanceCfg = config?.acceptance ?? { account: "svc-acceptance", ou: "Acceptance", enabled: true };
+        const acceptanceCfg = config?.acceptance ?? { account: "svc-acceptance", ou: "Acceptance", enabled: true, mailbox: true };
         const acceptance = planAcceptance(acceptanceCfg, plan, { joinAccount: domain?.joinAccount, sshGroup: domain?.linuxLogin?.sshGroup }, problems);
         return acceptance ? { ...plan, acceptance } : undefined;
     },
