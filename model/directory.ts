@@ -912,6 +912,30 @@ export interface AcceptancePlan {
     readonly enabled: boolean;
 }
 
+/**
+ * The flows the acceptance account's scenarios need from where `npm run acceptance` runs (a host of a management zone,
+ * docs/acceptance.md): submission and IMAPS to the mail server when it has a mailbox, SMB to every file server when it
+ * has a department. The other scenarios' flows (DNS and AD to the DCs, https to the web server) are the management
+ * zone's own administration flows already; these two are not, so the model asks for them.
+ */
+export function acceptanceFlows(
+    acceptance: Pick<AcceptancePlan, "sam" | "mail" | "groups">,
+    zones: readonly { readonly name: string; readonly kind: string }[],
+    hosts: readonly { readonly name: string; readonly role: string }[],
+): { from: string; to: string; service: string; why: string }[] {
+    const out: { from: string; to: string; service: string; why: string }[] = [];
+    for (const z of zones.filter((x) => x.kind === "management")) {
+        if (acceptance.mail)
+            for (const h of hosts.filter((x) => x.role === "mail"))
+                for (const service of ["submission", "imaps"])
+                    out.push({ from: z.name, to: h.name, service, why: `the acceptance run's mail scenario (npm run acceptance, as ${acceptance.sam})` });
+        if (acceptance.groups.length > 0)
+            for (const h of hosts.filter((x) => x.role === "fileserver"))
+                out.push({ from: z.name, to: h.name, service: "smb", why: `the acceptance run's shares scenario (npm run acceptance, as ${acceptance.sam})` });
+    }
+    return out;
+}
+
 /** The acceptance account's plan, or undefined (with a problem) when its name or OU clashes with the directory's. */
 export function planAcceptance(
     cfg: { readonly account: string; readonly ou: string; readonly enabled: boolean; readonly department?: string; readonly mailbox?: boolean },

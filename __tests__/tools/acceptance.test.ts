@@ -14,7 +14,7 @@ import { runScenarios } from "../../tools/acceptance/runner";
 import type { Scenario, ScenarioResult } from "../../tools/acceptance/types";
 import { loadModel } from "../../stacks/program";
 import { readBilluConfig } from "../../tools/stack-config";
-import { ROOT } from "../helpers";
+import { problemsOf, ROOT, stackRaw } from "../helpers";
 
 process.env.BILLU_PROJECT_ROOT = ROOT;
 
@@ -172,6 +172,26 @@ describe("the acceptance account: the model's (billu:directory.acceptance), its 
         const a = planAcceptance({ account: "svc-acceptance", ou: "Acceptance", enabled: true, mailbox: false }, model.directory!, {}, problems);
         expect([a?.groups, a?.mail, problems.count]).toEqual([[], "", 0]);
     });
+    test.each(["dev", "prod"])(
+        "%s: the management zone, where the run stands, must reach the mail server and the file server (the directory asks)",
+        (stack) => {
+            const raw = stackRaw(stack);
+            const acceptanceFlow = (f: { from: string; to: string; service: string }) =>
+                f.from === "management" &&
+                ((f.to === "PAR-MAIL01" && ["submission", "imaps"].includes(f.service)) || (f.to === "PAR-FS01" && f.service === "smb"));
+            expect(raw.flows.filter(acceptanceFlow)).toHaveLength(3);
+            raw.flows = raw.flows.filter((f: { from: string; to: string; service: string }) => !acceptanceFlow(f));
+            const why = "which the directory needs (the acceptance run's";
+            expect(problemsOf(raw)).toEqual([
+                `billu:flows: lacks management -> PAR-MAIL01 submission, ${why} mail scenario (npm run acceptance, as svc-acceptance)). Fix: append { from: management, to: PAR-MAIL01, service: submission } to billu:flows`,
+                `billu:flows: lacks management -> PAR-MAIL01 imaps, ${why} mail scenario (npm run acceptance, as svc-acceptance)). Fix: append { from: management, to: PAR-MAIL01, service: imaps } to billu:flows`,
+                `billu:flows: lacks management -> PAR-FS01 smb, ${why} shares scenario (npm run acceptance, as svc-acceptance)). Fix: append { from: management, to: PAR-FS01, service: smb } to billu:flows`,
+            ]);
+            // Without a mailbox or a department the account needs neither.
+            raw.directory.acceptance = { mailbox: false };
+            expect(problemsOf(raw)).toEqual([]);
+        },
+    );
     test("a department the HR export does not have is bad config, naming the key and listing the departments", () => {
         const problems = new Problems();
         expect(

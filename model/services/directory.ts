@@ -1,8 +1,8 @@
 /** The directory: OUs, groups, accounts and computers from the HR export and the lock (`billu:directory`), model/directory.ts. */
 import { z } from "zod";
-import { directoryOf, DirectoryPlan, planAcceptance } from "../directory";
+import { acceptanceFlows, directoryOf, DirectoryPlan, planAcceptance } from "../directory";
 import { text } from "../text";
-import { defineService } from "./types";
+import { defineService, Requirement } from "./types";
 
 /** A path relative to the project root. */
 const filePath = text(255, "a path relative to the project root");
@@ -90,4 +90,7 @@ export const directoryService = defineService<DirectoryConfig, DirectoryPlan>({
         const acceptance = planAcceptance(acceptanceCfg, plan, { joinAccount: domain?.joinAccount, sshGroup: domain?.linuxLogin?.sshGroup }, problems);
         return acceptance ? { ...plan, acceptance } : undefined;
     },
+    // Where the acceptance runs from (a management host) must reach what its account's scenarios log on to.
+    requires: (plan, { core }): Requirement[] =>
+        plan.acceptance ? acceptanceFlows(plan.acceptance, core.zones, core.hosts).map((f) => ({ kind: "flow" as const, ...f })) : [],
 });
