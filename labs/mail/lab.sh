@@ -35,7 +35,8 @@
 # stays); a wrong password, a password still to change, a disabled account, relaying without logon, a forged
 # sender, an unknown recipient, GTUBE, an oversize message, another CA on IMAPS and on submission (the verification's
 # reason checked), mail to a mailbox over quota (552 5.2.2 in Postfix's log, a bounce to the sender, nothing stored),
-# the acceptance scenario with Dovecot stopped (exit 1, its report naming the refused IMAPS connection). BILLU_LAB_SABOTAGE=1 sets mynetworks = 0.0.0.0/0 in the
+# the acceptance scenario with Dovecot stopped (exit 1, its report naming the refused IMAPS connection), and with
+# delivery broken (LMTP refused: exit 1, its message queued; the next run deletes it once delivered). BILLU_LAB_SABOTAGE=1 sets mynetworks = 0.0.0.0/0 in the
 # installed main.cf after the step ran: the relay probe must fail (exit 1). MBL_SABOTAGE=milter sets milter_default_action =
 # accept in the installed main.cf: with rspamd down, mail is then accepted unscanned and the rspamd-down probes must
 # fail (exit 1). MBL_SABOTAGE=1 gives the mail step a wrong service
@@ -421,6 +422,32 @@ lab_expect "acceptance, Dovecot stopped: the report says IMAPS was refused (conn
 guest_exec mail systemctl start dovecot
 lab_wait 60 "Dovecot listening again" guest_exec mail sh -c "ss -Hltn 'sport = :$IMAPS_PORT' | grep -q LISTEN" || lab_die "Dovecot did not start again"
 lab_wait 90 "submission offering AUTH again (Dovecot's SASL)" lab_has '^AUTH PLAIN LOGIN' probe ehlo --port "$SUB_PORT" --starttls || lab_die "submission did not offer AUTH again"
+
+# Delivery broken while submission works (Dovecot's LMTP socket refused to Postfix; Dovecot itself, so SASL and IMAPS,
+# still up): the run's message is accepted and stays queued where no client can remove it. The run fails (exit 1)
+# and its clean-up says so; once delivery works again the message arrives (the control: it really was left behind),
+# and the next run's clean-up deletes it with its own: nothing of the failed run is left.
+LMTP_SOCK=/var/spool/postfix/private/dovecot-lmtp
+LMTP_MODE=$(guest_exec mail stat -c %a "$LMTP_SOCK")
+guest_exec mail chmod 000 "$LMTP_SOCK"
+lab_expect "acceptance, delivery broken (LMTP refused to Postfix): the mail scenario fails (exit 1)" pass acceptance_exit 1 "$LAB_DIR/acceptance-queued"
+sed 's/^/    /' "$LAB_DIR/acceptance-queued.log"
+QUEUED_SUBJECT=$(grep -o 'billu-acceptance-[0-9a-f]\{12\}' "$LAB_DIR/acceptance-queued.log" | head -n 1)
+lab_expect "...its message was accepted (250) and deferred by Postfix (its log: status=deferred)" pass lab_wait 15 "the deferral logged" \
+    grep -q "postfix/lmtp\[[0-9]*\]: .*to=<$ACC_MAIL>.*status=deferred" "$LAB_DIR/mail-syslog.log"
+lab_expect "...and its clean-up says the message never arrived and is queued for the next run" pass \
+    grep -q "^| IMAPS: the test messages are deleted .* | deleted UID none (0 left by earlier runs); this run's message ($QUEUED_SUBJECT) never arrived: if the server accepted it, it is queued and the next run deletes it | FAIL |" \
+    "$LAB_DIR/acceptance-queued/acceptance.md"
+guest_exec mail chmod "$LMTP_MODE" "$LMTP_SOCK"
+guest_exec mail postqueue -f
+lab_expect "control: delivery restored, the failed run's message arrives in $ACC_SAM's Maildir (left behind until a run cleans up)" pass \
+    lab_wait 60 "the queued message delivered" guest_exec mail sh -c "grep -qs '^Subject: $QUEUED_SUBJECT' /var/vmail/$ACC_SAM/Maildir/new/* /var/vmail/$ACC_SAM/Maildir/cur/*"
+lab_expect "acceptance, delivery working again: the mail scenario passes (exit 0)" pass acceptance "$LAB_DIR/acceptance-after"
+sed 's/^/    /' "$LAB_DIR/acceptance-after.log"
+lab_expect "...its clean-up deleted its own message and the failed run's (1 left by earlier runs)" pass \
+    grep -q "^| IMAPS: the test messages are deleted .* | deleted UID [0-9]*,[0-9]* (1 left by earlier runs); none left | ok |" "$LAB_DIR/acceptance-after/acceptance.md"
+lab_expect "...and no test message is left in $ACC_SAM's Maildir" fail guest_exec mail sh -c \
+    "grep -qs '^Subject: billu-acceptance-' /var/vmail/$ACC_SAM/Maildir/new/* /var/vmail/$ACC_SAM/Maildir/cur/*"
 
 lab_log "a person who left: HR's next export lacks $USER_B (line $LINE_B); the directory plan disables the account"
 sed "${LINE_B}d" "$LAB_ROOT/data/billu-hr.csv" >"$LAB_DIR/hr-departure.csv"
