@@ -87,7 +87,16 @@ describe("--dry-run lists every scenario and its steps from the model, contactin
         expect(r).toEqual({
             code: 0,
             err: "",
-            out: "[dns] not run: the site has no domain controller (no internal DNS)\n[logon] not run: the site has no domain controller\n[mail] not run: the site has no mail server\n[shares] not run: the site has no file server\n[web] not run: the site has no web server (billu:web)\n",
+            out: [
+                "[dns] not run: the site has no domain controller (no internal DNS)",
+                "[logon] not run: the site has no domain controller",
+                "[dhcp] not run: the site has no DHCP scope",
+                "[mail] not run: the site has no mail server",
+                "[shares] not run: the site has no file server",
+                "[web] not run: the site has no web server (billu:web)",
+                "[vpn] not run: the flow matrix opens nothing from management to the partner: run it from a host of lan, servers with --zone <zone>",
+                "",
+            ].join("\n"),
         });
     });
     test("--member names the member the logon scenario logs on to; a host that is not a member is refused", async () => {
@@ -104,12 +113,31 @@ describe("--dry-run lists every scenario and its steps from the model, contactin
 
 describe("bad input: exit 2, the flag and the fix", () => {
     test.each([
-        [["--stack", "dev", "--only", "foo"], {}, 'acceptance: --only: "foo" is not a scenario. Fix: name scenarios among: dns, logon, mail, shares, web\n'],
+        [
+            ["--stack", "dev", "--only", "foo"],
+            {},
+            'acceptance: --only: "foo" is not a scenario. Fix: name scenarios among: dns, logon, dhcp, mail, shares, web, vpn\n',
+        ],
         [["--stack", "dev", "--only"], {}, "acceptance: --only: has no value. Fix: give it one: --only <value> (npm run acceptance -- --help lists them)\n"],
         [
             ["--stack", "dev", "--verbose"],
             {},
-            'acceptance: --verbose: "--verbose" is not an option of acceptance. Fix: use --stack, --config, --outputs, --only, --report, --account, --member, --host-keys, --side, --dry-run\n',
+            'acceptance: --verbose: "--verbose" is not an option of acceptance. Fix: use --stack, --config, --outputs, --only, --report, --account, --member, --host-keys, --side, --dhcp-probe, --zone, --dry-run\n',
+        ],
+        [
+            ["--stack", "dev", "--dhcp-probe", "eth1@servers"],
+            {},
+            'acceptance: --dhcp-probe: "servers" is not a zone with a DHCP scope (lan-direction, lan-dsi, lan-dev, lan-finance, lan-rh, lan-commercial, lan-juridique, lan-qhse, lan-com). Fix: give the run\'s NIC on a department network and its zone: --dhcp-probe eth1@lan-dsi\n',
+        ],
+        [
+            ["--stack", "dev", "--dhcp-probe", "lan-dsi"],
+            {},
+            'acceptance: --dhcp-probe: "lan-dsi" is not <interface>@<zone>. Fix: give the run\'s NIC on a department network and its zone: --dhcp-probe eth1@lan-dsi\n',
+        ],
+        [
+            ["--stack", "prod", "--zone", "lan-x"],
+            {},
+            'acceptance: --zone: "lan-x" is not a zone of the model. Fix: name the zone the run\'s host stands in: wan, management, servers, dmz, lan-direction, lan-dsi, lan-dev, lan-finance, lan-rh, lan-commercial, lan-juridique, lan-qhse, lan-com\n',
         ],
         [
             ["--stack", "dev", "--side", "outside"],
