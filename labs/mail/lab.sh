@@ -419,6 +419,8 @@ lab_expect "acceptance, Dovecot stopped: the mail scenario fails (exit 1)" pass 
 sed 's/^/    /' "$LAB_DIR/acceptance-broken.log"
 lab_expect "acceptance, Dovecot stopped: the report says IMAPS was refused (connect ECONNREFUSED $MAIL_IP:$IMAPS_PORT)" pass \
     grep -q "^| IMAPS: $ACC_MAIL reads the test message .* | connect ECONNREFUSED $MAIL_IP:$IMAPS_PORT | FAIL |" "$LAB_DIR/acceptance-broken/acceptance.md"
+lab_expect "acceptance, Dovecot stopped: it sent nothing (its mailbox did not answer), so nothing is left queued" pass \
+    grep -q "^| submission: $ACC_MAIL logs on after STARTTLS .* | not sent, so nothing left queued: the mailbox does not answer over IMAPS (connect ECONNREFUSED $MAIL_IP:$IMAPS_PORT) | FAIL |" "$LAB_DIR/acceptance-broken/acceptance.md"
 guest_exec mail systemctl start dovecot
 lab_wait 60 "Dovecot listening again" guest_exec mail sh -c "ss -Hltn 'sport = :$IMAPS_PORT' | grep -q LISTEN" || lab_die "Dovecot did not start again"
 lab_wait 90 "submission offering AUTH again (Dovecot's SASL)" lab_has '^AUTH PLAIN LOGIN' probe ehlo --port "$SUB_PORT" --starttls || lab_die "submission did not offer AUTH again"

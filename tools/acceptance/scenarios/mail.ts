@@ -226,8 +226,19 @@ export const mailScenario: Scenario = {
             {
                 name: `submission: ${address} logs on after STARTTLS and sends a test message to itself`,
                 expected: "250 (queued)",
-                contacts: [`${host} (submission tcp/${sub})`],
+                contacts: [`${host} (imaps tcp/${imaps}, then submission tcp/${sub})`],
                 run: async () => {
+                    // The mailbox first: a message accepted while Dovecot is down stays queued in Postfix, where no
+                    // client can take it back. Sent only when the account's mailbox answers, so a run against a broken
+                    // store leaves nothing behind.
+                    const caPem = needCa();
+                    try {
+                        const probe = await imapSession(host, imaps, caPem, address, account.password);
+                        probe.write("z LOGOUT\r\n");
+                        probe.close();
+                    } catch (e) {
+                        return { ok: false, observed: `not sent, so nothing left queued: the mailbox does not answer over IMAPS (${(e as Error).message})` };
+                    }
                     const { c, ehlo } = await submissionTls(host, sub, needCa());
                     try {
                         if (!/^250[- ]AUTH /m.test(ehlo))
