@@ -36,7 +36,7 @@ describe("dhcp: a lease on the probe's department network, judged against the DH
             code: 0,
             out: [
                 "dhcp: a client of a department zone gets its lease in the planned scope with the planned options, through the relay (4 steps)",
-                `    DHCP: a lease on eth1 in lan-dsi through the relay ${s.gateway} (PAR-FW01), released after: expects a lease from ${servers.join(" or ")} within 5 s; contacts broadcast on eth1 (lan-dsi), relayed to ${servers.join(", ")}`,
+                `    DHCP: a lease on eth1 in lan-dsi through the relay ${s.gateway} (PAR-FW01): expects a lease from ${servers.join(" or ")} within 5 s; contacts broadcast on eth1 (lan-dsi), relayed to ${servers.join(", ")}`,
                 `    DHCP: the address is in lan-dsi's pool, from a server of the model: expects ${s.poolStart}-${s.poolEnd} (or a reservation), from ${servers.join(" or ")}; contacts nothing (it judges the first step's lease)`,
                 `    DHCP: the options of lan-dsi's scope: expects router ${s.gateway}, DNS and NTP ${d.dnsServers.join(" ")}, domain and search billu.remindme.lan; contacts nothing (it judges the first step's lease)`,
                 `    DHCP: the lease timers of billu:dhcp.lease: expects lease ${d.lease.validSeconds} s, T1 ${d.lease.renewSeconds} s, T2 ${d.lease.rebindSeconds} s; contacts nothing (it judges the first step's lease)`,
