@@ -46,6 +46,30 @@ describe("the plan file the appliers read", () => {
         });
     });
 
+    test("the acceptance account: its mailbox address and its department's group (billu:directory.acceptance), no person's attributes", () => {
+        expect(doc.users.find((u: { sam: string }) => u.sam === "svc-acceptance")).toEqual({
+            sam: "svc-acceptance",
+            dn: "CN=svc-acceptance,OU=Acceptance,OU=BillU,DC=billu,DC=remindme,DC=lan",
+            cn: "svc-acceptance",
+            enabled: true,
+            upn: "svc-acceptance@billu.remindme.lan",
+            mail: "svc-acceptance@billu.remindme.lan",
+            displayName: "svc-acceptance",
+            givenName: "",
+            sn: "",
+            title: "",
+            department: "",
+            company: "",
+            telephoneNumber: "",
+            mobile: "",
+            manager: "",
+            groups: ["GG_DSI"],
+            password: "pw-svc-acceptance",
+            mustChangePassword: false,
+            extraGroups: ["GRP-Linux-SSH"],
+        });
+    });
+
     test("both appliers manage exactly the attributes the plan carries", () => {
         const user = doc.users[0] as Record<string, unknown>;
         const planned = Object.keys(user)

@@ -48,11 +48,11 @@ describe("nftables ruleset (dev)", () => {
 
     test("the management zone always keeps SSH to the router, even with no flow saying so", () => {
         const raw = stackRaw("dev");
-        // Only the flows DHCP, mail, the guests' resolvers, the log collector, the backups and every host's SSH require stay
-        // (the model refuses a matrix without them); no SSH flow reaches the router.
+        // Only the flows DHCP, mail, the acceptance run, the guests' resolvers, the log collector, the backups and every
+        // host's SSH require stay (the model refuses a matrix without them); no SSH flow reaches the router.
         raw.flows = raw.flows.filter(
             (f: { service: string; to: string }) =>
-                ["dhcp-relay", "imaps", "submission", "smtp", "ad", "dns", "ntp", "syslog-tls", "restic-rest", "ssh"].includes(f.service) &&
+                ["dhcp-relay", "imaps", "submission", "smtp", "smb", "ad", "dns", "ntp", "syslog-tls", "restic-rest", "ssh"].includes(f.service) &&
                 !(f.service === "ssh" && ["router", "PAR-FW01", "kind:management", "management"].includes(f.to)),
         );
         // management -> management ssh reached the router's management address too: the two hosts there by name instead.
@@ -123,10 +123,10 @@ describe("the VPN partner (route-based: its own interface)", () => {
         expect(l).toContain("iifname $IF_VPN_PARTNER ip saddr != 10.30.0.0/16 jump spoofed");
         expect(l.find((x) => x.startsWith("iifname $IF_WAN ip saddr {"))).toContain("10.30.0.0/16, 127.0.0.0/8 } jump spoofed");
         expect(l).toContain(
-            'iifname $IF_VPN_PARTNER oifname $IF_SERVERS ip saddr 10.30.0.0/16 ip daddr 10.20.10.31 tcp dport 445 counter accept comment "flow 51: vpn-partner -> PAR-FS01 smb"',
+            'iifname $IF_VPN_PARTNER oifname $IF_SERVERS ip saddr 10.30.0.0/16 ip daddr 10.20.10.31 tcp dport 445 counter accept comment "flow 54: vpn-partner -> PAR-FS01 smb"',
         );
         expect(l).toContain(
-            'iifname $IF_LAN_DSI oifname $IF_VPN_PARTNER ip saddr 10.20.21.0/24 ip daddr 10.30.0.0/16 tcp dport 443 counter accept comment "flow 52: kind:department -> vpn-partner https"',
+            'iifname $IF_LAN_DSI oifname $IF_VPN_PARTNER ip saddr 10.20.21.0/24 ip daddr 10.30.0.0/16 tcp dport 443 counter accept comment "flow 55: kind:department -> vpn-partner https"',
         );
     });
     test("Proxmox: the file server accepts the partner's networks; the WAN set excludes them", () => {
@@ -137,7 +137,7 @@ describe("the VPN partner (route-based: its own interface)", () => {
             dest: "10.20.10.31",
             proto: "tcp",
             dport: "445",
-            comment: "flow 51: vpn-partner -> PAR-FS01 smb",
+            comment: "flow 54: vpn-partner -> PAR-FS01 smb",
         });
         expect(planDatacenter(m).wan.at(-1)).toEqual({ name: "10.30.0.0/16", nomatch: true, comment: "VPN partner" });
     });
@@ -161,6 +161,7 @@ describe("Proxmox VE firewall (dev)", () => {
             "flow 1: management -> servers rdp | 10.20.0.0/24 | udp/3389",
             "flow 2: management -> servers https | 10.20.0.0/24 | tcp/443",
             "flow 7: kind:department -> PAR-FS01 smb | 10.20.20.0/24,10.20.21.0/24,10.20.22.0/24,10.20.23.0/24,10.20.24.0/24,10.20.25.0/24,10.20.26.0/24,10.20.27.0/24,10.20.28.0/24 | tcp/445",
+            "flow 50: management -> PAR-FS01 smb | 10.20.0.0/24 | tcp/445",
         ]);
         expect(fs.rules.every((r) => r.dest === "10.20.10.31" && r.type === "in" && r.action === "ACCEPT")).toBe(true);
     });
@@ -270,7 +271,7 @@ describe("docs", () => {
         expect(md).toContain("| **wan** | - | - | - | web-public-http (published → PAR-WEB01), web-public-https (published → PAR-WEB01) |");
         expect(md).toContain(
             "| **management** | https, http (PAR-LOG01), http (PAR-BKP01) | syslog-tls (PAR-BKP01→PAR-LOG01), restic-rest (PAR-LOG01→PAR-BKP01), ssh | " +
-                "ssh, rdp, https, ad (→PAR-DC01) | ssh, https (→PAR-WEB01), http (→PAR-WEB01) |",
+                "ssh, rdp, https, ad (→PAR-DC01), submission (→PAR-MAIL01), imaps (→PAR-MAIL01), smb (→PAR-FS01) | ssh, https (→PAR-WEB01), http (→PAR-WEB01) |",
         );
         expect(md).toContain("| **router** | ntp, http, https | syslog-tls (→PAR-LOG01) | dhcp-relay (→PAR-DHCP01), dns (→PAR-DC01) |");
         expect(md).toContain("## Router rules (nftables, default drop on input, forward and output)");
@@ -335,7 +336,7 @@ describe("the lab's plan (dev)", () => {
             "flow 31 (PAR-FS01 -> PAR-MAIL01 smtp): inside one zone, carried by the Proxmox VM firewall only",
             "flow 43 (PAR-BKP01 -> PAR-LOG01 syslog-tls): inside one zone, carried by the Proxmox VM firewall only",
             "flow 47 (PAR-LOG01 -> PAR-BKP01 restic-rest): inside one zone, carried by the Proxmox VM firewall only",
-            "flow 48 (management -> management ssh): inside one zone, carried by the Proxmox VM firewall only",
+            "flow 51 (management -> management ssh): inside one zone, carried by the Proxmox VM firewall only",
         ]);
     });
 });

@@ -53,7 +53,8 @@ export function renderApplierPlan(plan: DirectoryPlan): string {
     );
     const a = plan.acceptance;
     // The acceptance account (issue #23): no person's attributes, a password nobody has to change (no one logs on
-    // interactively with it), and the groups the domain step created (the SSH group), joined by name, never left.
+    // interactively with it), its department's group and its mailbox address when the model gives them, and the groups
+    // the domain step created (the SSH group), joined by name, never left.
     if (a)
         users.push({
             sam: a.sam,
@@ -61,7 +62,7 @@ export function renderApplierPlan(plan: DirectoryPlan): string {
             cn: a.cn,
             enabled: a.enabled,
             upn: a.upn,
-            mail: "",
+            mail: a.mail,
             displayName: a.sam,
             givenName: "",
             sn: "",
@@ -71,7 +72,7 @@ export function renderApplierPlan(plan: DirectoryPlan): string {
             telephoneNumber: "",
             mobile: "",
             manager: "",
-            groups: [],
+            groups: a.groups,
             password: passwordSecret(a.sam),
             mustChangePassword: false,
             extraGroups: a.extraGroups,
