@@ -64,6 +64,7 @@ describe("the plan file the appliers read", () => {
             mobile: "",
             manager: "",
             groups: ["GG_DSI"],
+            logonHours: "",
             password: "pw-svc-acceptance",
             mustChangePassword: false,
             extraGroups: ["GRP-Linux-SSH"],
