@@ -379,7 +379,7 @@ function templates(t: MonitoringThresholds, iv: MonitoringIntervals, input: Moni
             triggers: [
                 {
                     name: "RAID array degraded (a member missing in /proc/mdstat)",
-                    expression: `find(${x(TEMPLATE.mdadm, "vfs.file.contents[/proc/mdstat]")},,"regexp","\\[U*_+U*\\]")=1`,
+                    expression: `find(${x(TEMPLATE.mdadm, "vfs.file.contents[/proc/mdstat]")},,"regexp","[[]U*_[U_]*[]]")=1`,
                     severity: "high",
                 },
             ],

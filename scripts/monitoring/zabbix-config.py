@@ -430,7 +430,12 @@ class Run:
                     "type": w["type"], "name": w["name"], "x": w["x"], "y": w["y"], "width": w["width"], "height": w["height"],
                     "fields": [{"type": WIDGET_GROUP_FIELD, "name": "groupids", "value": self.groups[g]} for g in w["groups"]],
                 })
-            want = {"display_period": 30, "auto_start": 1, "pages": [{"name": "", "widgets": widgets}]}
+            want = {
+                "display_period": 30,
+                "auto_start": 1,
+                "pages": [{"name": "", "widgets": widgets}],
+                "userGroups": [{"usrgrpid": self.usrgrp_id, "permission": 2}],
+            }
             cur = self.one("dashboard.get", {"name": [d["name"]]}, selectPages="extend")
             if cur is None:
                 self.api.call("dashboard.create", dict(want, name=d["name"]))
