@@ -149,7 +149,7 @@ describe("scripts/monitoring/zabbix-config.py input checks (exit 2, no API conta
     });
 
     it("refuses a PSK line that is not `<identity> <hex psk>`, naming the line", () => {
-        fs.writeFileSync(path.join(dir, "psk"), "# comment\nPAR-WEB01-psk tooshort\n");
+        fs.writeFileSync(path.join(dir, "psk"), "# comment\nPAR-WEB01-psk abcdef\n");
         const r = run(...args());
         expect(r.stderr).toBe(
             `zabbix-config: --psk ${dir}/psk line 2: expected \`<psk identity> <hex psk of at least 32 digits>\`. Fix: regenerate the file\n`,
