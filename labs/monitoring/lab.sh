@@ -19,6 +19,7 @@
 #      measured), the alert mail reaches the sink; Apache restarted resolves it.
 #   Figures: trigger latency, resolve latency, the Zabbix server's memory (RSS, all its processes), lab duration.
 #
+# Rendered files it installs today: the router's sysctl (read back against out/dev/rendered, lab_readback).
 # TODO(lead): the document and the agents' configs are rendered by labs/monitoring/render.js from the dev outputs
 # (renderZabbixConfig) until the monitoring plan (branch mon-role) is merged and synth renders them; then install
 # the rendered files and read them back (lab_readback). The router runs no ruleset here: the 10050/10051 flows come
@@ -80,7 +81,12 @@ fi
 # --- the network ------------------------------------------------------------------------------------------------------
 lab_ns fw; lab_ns mon; lab_ns web; lab_ns dhcp; lab_ns mail; lab_switch
 lab_router_nics bmon-fw "$DEV/outputs.json" "$MGMT_ZONE=bmon-mon" "$WEB_ZONE=bmon-web" "$DHCP_ZONE=switch"
-ip netns exec bmon-fw sysctl -qw net.ipv4.ip_forward=1
+# The router forwards as its rendered sysctl file says (installed as its step declares, read back against out/dev).
+lab_expected dev
+mkdir -p "$LAB_DIR/router"
+lab_install_declared "$DEV/rendered/$FW_HOST" /etc/sysctl.d/90-billu-router.conf "$LAB_DIR/router/90-billu-router.conf"
+lab_readback dev "$FW_HOST" /etc/sysctl.d/90-billu-router.conf "$LAB_DIR/router/90-billu-router.conf"
+ip netns exec bmon-fw sysctl -q -p "$LAB_DIR/router/90-billu-router.conf" >/dev/null
 ip -n bmon-mon addr add "$SERVER/$MGMT_PREFIX" dev eth0; ip -n bmon-mon route add default via "$MGMT_GW"
 ip -n bmon-web addr add "$WEB_ADDR/$WEB_PREFIX" dev eth0; ip -n bmon-web route add default via "$WEB_GW"
 lab_plug dhcp "$DHCP_ADDR/$DHCP_PREFIX"; ip -n bmon-dhcp route add default via "$DHCP_GW"

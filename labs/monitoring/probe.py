@@ -49,7 +49,8 @@ def host(url, auth, name):
 
 
 def main(argv):
-    url, cred, cmd, args = argv[1], argv[3], argv[4], argv[5:]
+    # argv: probe.py --url URL --credentials FILE <command> [args]
+    url, cred, cmd, args = argv[2], argv[4], argv[5], argv[6:]
     if cmd == "first-login":
         stock = "zab" + "bix"  # the package's documented first password, replaced at once
         auth = call(url, "user.login", {"username": "Admin", "password": stock})
