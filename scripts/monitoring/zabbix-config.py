@@ -229,14 +229,16 @@ class Run:
                 "name": it["name"],
                 "type": ITEM_TYPE[it["type"]],
                 "value_type": VALUE_TYPE[it["valueType"]],
-                "delay": it["delay"],
-                "units": it.get("units", ""),
                 "preprocessing": [
                     {"type": PREPROC[p["type"]], "params": p["params"]} for p in it.get("preprocessing", [])
                 ],
             }
             if it["type"] == "dependent":
                 want["master_itemid"] = ids[it["master"]]
+            else:  # a dependent item has no interval of its own
+                want["delay"] = it["delay"]
+            if it["valueType"] in ("float", "unsigned"):  # units exist for numbers only
+                want["units"] = it.get("units", "")
             full = dict(want)
             full["preprocessing"] = [dict(p, error_handler=0, error_handler_params="") for p in want["preprocessing"]]
             cur = have.get(it["key"])
@@ -436,7 +438,7 @@ class Run:
                 "pages": [{"name": "", "widgets": widgets}],
                 "userGroups": [{"usrgrpid": self.usrgrp_id, "permission": 2}],
             }
-            cur = self.one("dashboard.get", {"name": [d["name"]]}, selectPages="extend")
+            cur = self.one("dashboard.get", {"name": [d["name"]]}, selectPages="extend", selectUserGroups="extend")
             if cur is None:
                 self.api.call("dashboard.create", dict(want, name=d["name"]))
                 self.change("created dashboard %s" % d["name"])
