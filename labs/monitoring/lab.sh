@@ -28,6 +28,9 @@
 # Sabotage (labs/monitoring/sabotage.txt): BILLU_LAB_SABOTAGE=1 or MON_SABOTAGE=server gives the web agent a wrong
 # server address (Server=, ServerActive=): the server's passive checks are refused, so the web host never becomes
 # available and the probes fail.
+# STATUS (mon-api, 2026-12-05): run once up to the first login (PostgreSQL, schema, server and API came up; the
+# schema load took 406 s on a machine at load 32, to be measured on a quiet one); the configuration step and the
+# probes have not yet run against the server. Not yet in the CI lab list's time budget.
 LAB=bmon
 source "$(dirname "$0")/../lib/common.sh"
 lab_require zabbix_server zabbix_agent2 php8.2 psql /usr/lib/postgresql/15/bin/postgres apache2 openssl python3 node ip
@@ -101,7 +104,7 @@ lab_bg bmon-mon "$LAB_DIR/postgres.log" runuser -u postgres -- /usr/lib/postgres
 lab_wait 20 "PostgreSQL" ip netns exec bmon-mon psql -h "$SOCK" -U postgres -c 'select 1' || lab_die "PostgreSQL did not start"
 T_DB=$(date +%s%N)
 psql -q -h "$SOCK" -U postgres -c 'create role zabbix login' -c 'create database zabbix owner zabbix' >/dev/null
-zcat /usr/share/zabbix-server-pgsql/{schema,images,data}.sql.gz | psql -q -1 -v ON_ERROR_STOP=1 -h "$SOCK" -U zabbix zabbix >"$LAB_DIR/schema.log" 2>&1 ||
+zcat /usr/share/zabbix-server-pgsql/{schema,images,data}.sql.gz | psql -q -v ON_ERROR_STOP=1 -h "$SOCK" -U zabbix zabbix >"$LAB_DIR/schema.log" 2>&1 ||
     { tail "$LAB_DIR/schema.log"; lab_die "the Zabbix schema did not load"; }
 lab_fig "schema load" "$(lab_since "$T_DB") ms"
 
