@@ -49,7 +49,7 @@ describe("--dry-run --only mail, for every committed stack", () => {
         [
             `mail: a test message sent through submission, read over IMAPS and deleted, as the acceptance account (4 steps; logs on as ${as})`,
             `    submission: STARTTLS on ${host}:587, certificate verified against the site CA: expects a TLS session with the certificate of ${host}; contacts ${host} (submission tcp/587)`,
-            `    submission: ${who} logs on after STARTTLS and sends a test message to itself: expects 250 (queued); contacts ${host} (imaps tcp/993, then submission tcp/587)`,
+            `    submission: ${who} logs on after STARTTLS and sends a test message to itself: expects 250 (queued); contacts ${host} (imaps tcp/993), ${host} (submission tcp/587)`,
             `    IMAPS: ${who} reads the test message on ${host}:993, certificate verified against the site CA: expects the message in INBOX within 20 s; contacts ${host} (imaps tcp/993)`,
             `    IMAPS: the test messages are deleted (clean-up, earlier runs' leftovers included): expects this run's message deleted, no test message left; contacts ${host} (imaps tcp/993)`,
             "",

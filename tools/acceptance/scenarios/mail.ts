@@ -226,7 +226,7 @@ export const mailScenario: Scenario = {
             {
                 name: `submission: ${address} logs on after STARTTLS and sends a test message to itself`,
                 expected: "250 (queued)",
-                contacts: [`${host} (imaps tcp/${imaps}, then submission tcp/${sub})`],
+                contacts: [`${host} (imaps tcp/${imaps})`, `${host} (submission tcp/${sub})`],
                 run: async () => {
                     // The mailbox first: a message accepted while Dovecot is down stays queued in Postfix, where no
                     // client can take it back. Sent only when the account's mailbox answers, so a run against a broken
