@@ -172,16 +172,23 @@ lab_log "3. behaviour"
 MIN=$(node -e 'console.log(require(process.argv[1]).domain.minLength)' "$WANT_POLICY")
 THRESHOLD=$(node -e 'console.log(require(process.argv[1]).domain.lockoutThreshold)' "$WANT_POLICY")
 DURATION=$(node -e 'console.log(require(process.argv[1]).domain.lockoutDurationMinutes)' "$WANT_POLICY")
-OLD=$(head -1 "$LAB_DIR/passwords" | cut -f2)
-SHORT="Kq7!$(/usr/bin/python3 -c "import secrets; print(secrets.token_hex(8)[:$((MIN - 5))])")x"
+# The behaviour is shown on a scratch account under the domain's policy (no PSO, no logon hours): the plan's people
+# carry prod's working hours here, so an account of theirs would be refused at night and at weekends whatever the
+# policy says. It must change its password at first logon, as the directory's people do, so the domain's minimum
+# age does not refuse the change.
+PW_SAM=lab-policy
+OLD="Kq7!$(/usr/bin/python3 -c 'import secrets; print(secrets.token_hex(10))')"
+tool user create "$PW_SAM" "$OLD" --must-change-at-next-login >/dev/null
+SHORT="Kq7!$(/usr/bin/python3 -c "import secrets; print(secrets.token_hex(8)[:$((MIN - 6))])")x"
 GOOD="Kq7!$(/usr/bin/python3 -c "import secrets; print(secrets.token_hex(8)[:$((MIN - 4))])")"
-change() { # change <sam> <old> <new>: the user's own change over SMB (SAMR), as a Windows client's Ctrl-Alt-Del
-    printf '%s\n%s\n%s\n' "$2" "$3" "$3" | ip netns exec "$LAB-cl" smbpasswd -s -r "$DC_IP" -U "$1" >"$LAB_DIR/change.log" 2>&1
+change() { # change <sam> <old> <new>: the user's own change through the KDC's kpasswd service (a Windows client's
+    # Ctrl-Alt-Del change is Kerberos too; smbpasswd -r's SAMR session setup was refused with NT_STATUS_INTERNAL_ERROR)
+    printf '%s\n%s\n%s\n' "$2" "$3" "$3" | ip netns exec "$LAB-cl" env KRB5CCNAME="FILE:$LAB_DIR/cc-change" kpasswd "$1@$REALM" >"$LAB_DIR/change.log" 2>&1
 }
-refused_short() { ! change "$STD_SAM" "$OLD" "$SHORT" && grep -q "NT_STATUS_PASSWORD_RESTRICTION" "$LAB_DIR/change.log"; }
-lab_expect "$STD_SAM: a ${#SHORT}-character new password (minimum $MIN) is refused (NT_STATUS_PASSWORD_RESTRICTION)" pass refused_short
+refused_short() { ! change "$PW_SAM" "$OLD" "$SHORT" && grep -qi "rejected" "$LAB_DIR/change.log"; }
+lab_expect "$PW_SAM: a ${#SHORT}-character new password (minimum $MIN) is refused by the KDC's password change" pass refused_short
 sed 's/^/    /' "$LAB_DIR/change.log"
-lab_expect "$STD_SAM: a ${#GOOD}-character one is accepted" pass change "$STD_SAM" "$OLD" "$GOOD"
+lab_expect "$PW_SAM: a ${#GOOD}-character one is accepted" pass change "$PW_SAM" "$OLD" "$GOOD"
 printf '%s' "$GOOD" >"$LAB_DIR/pw-good"
 printf 'not-the-password' >"$LAB_DIR/pw-bad"
 # bind_code <sam> <password file>: "ok" when the LDAP simple bind succeeds (Samba has no WhoAmI: the proof is a
@@ -191,9 +198,9 @@ bind_code() {
     if out=$(ip netns exec "$LAB-cl" ldapsearch -LLL -H "ldaps://$DC_IP" -x -D "$1@$DOMAIN" -y "$2" -b "" -s base namingContexts 2>&1); then echo ok; return; fi
     sed -n 's/.*data \([0-9a-f]*\),.*/\1/p' <<<"$out" | head -1 | grep . || echo "?"
 }
-for _ in $(seq 1 "$THRESHOLD"); do bind_code "$STD_SAM" "$LAB_DIR/pw-bad" >/dev/null; done
+for _ in $(seq 1 "$THRESHOLD"); do bind_code "$PW_SAM" "$LAB_DIR/pw-bad" >/dev/null; done
 LOCKED_AT=$(date +%s)
-lab_expect "$STD_SAM after $THRESHOLD wrong passwords: the right one is refused with data 775 (locked out)" pass test "$(bind_code "$STD_SAM" "$LAB_DIR/pw-good")" = 775
+lab_expect "$PW_SAM after $THRESHOLD wrong passwords: the right one is refused with data 775 (locked out)" pass test "$(bind_code "$PW_SAM" "$LAB_DIR/pw-good")" = 775
 
 # While the lockout runs: what Samba does with logonHours. A scratch account (not the plan's) gets no hour at all,
 # then every hour: kinit and an LDAP bind are refused, then accepted.
@@ -211,12 +218,10 @@ sed 's/^/    /' "$LAB_DIR/kinit.log"
 lab_expect "no hour allowed: the LDAP bind is refused with data 530 (ERROR_INVALID_LOGON_HOURS)" pass test "$(bind_code "$SCRATCH" "$LAB_DIR/pw-scratch")" = 530
 set_hours ff
 lab_expect "every hour allowed: kinit succeeds" pass kinit_says
-if "${PROBE[@]}" inhours "$WANT_PLAN" "$STD_SAM" >"$LAB_DIR/inhours.txt"; then NOW_CODE=ok; else NOW_CODE=530; fi
-sed 's/^/    /' "$LAB_DIR/inhours.txt"
 
-unlocked() { [ "$(bind_code "$STD_SAM" "$LAB_DIR/pw-good")" = "$NOW_CODE" ]; }
-lab_wait $((DURATION * 60 + 20)) "$STD_SAM unlocked after the ${DURATION}-minute lockout (bind: $NOW_CODE, as its logon hours say now)" unlocked ||
-    lab_expect "$STD_SAM unlocks after the lockout duration" pass unlocked
+unlocked() { [ "$(bind_code "$PW_SAM" "$LAB_DIR/pw-good")" = ok ]; }
+lab_wait $((DURATION * 60 + 20)) "$PW_SAM unlocked after the ${DURATION}-minute lockout" unlocked ||
+    lab_expect "$PW_SAM unlocks after the lockout duration" pass unlocked
 lab_fig "unlocked after" "$(( $(date +%s) - LOCKED_AT )) s (duration ${DURATION} min)"
 kill "$SAMBA_PID" 2>/dev/null || true
 lab_log "lab $(( ($(date +%s%N) - LAB_START) / 1000000000 )) s"
