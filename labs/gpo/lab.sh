@@ -152,7 +152,8 @@ lab_expect "$STD_SAM (a standard user) gets no PSO: the domain's policy" pass re
 ROOT_DN=$(node -e 'console.log(require(process.argv[1]).domainDn)' "$WANT_PLAN")
 ldaps() { ip netns exec "$LAB-cl" ldapsearch -LLL -o ldif-wrap=no -H "ldaps://$DC_IP" -x -D "Administrator@$DOMAIN" -y "$D/admin.pw" "$@"; }
 if lab_sabotage; then
-    printf 'dn: %s\nchangetype: modify\ndelete: logonHours\n' "$(ldaps -b "$ROOT_DN" "(sAMAccountName=$STD_SAM)" dn | sed -n 's/^dn: //p')" |
+    # The DN from the plan: a search would print an accented DN base64-encoded (dn::), and an empty DN is the rootDSE.
+    printf 'dn: %s\nchangetype: modify\ndelete: logonHours\n' "$(node -e 'console.log(require(process.argv[1]).users.find((u) => u.sam === process.argv[2]).dn)' "$WANT_PLAN" "$STD_SAM")" |
         ip netns exec "$LAB-cl" ldapmodify -H "ldaps://$DC_IP" -x -D "Administrator@$DOMAIN" -y "$D/admin.pw" >/dev/null
     lab_log "SABOTAGE: $STD_SAM's logonHours removed after the directory step ran"
 fi
