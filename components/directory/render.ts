@@ -183,7 +183,11 @@ export function renderDirectoryJson(plan: DirectoryPlan, sources: { readonly hrC
         // Only when there are some, so a clean plan's report is unchanged.
         ...(plan.warnings.length > 0 ? { warnings: plan.warnings } : {}),
         ous: plan.ous.map((o) => o.dn),
-        groups: plan.groups.map((g) => ({ sam: g.sam, dn: g.dn, members: plan.people.filter((p) => p.groups.includes(g.sam)).length })),
+        groups: plan.groups.map((g) => ({
+            sam: g.sam,
+            dn: g.dn,
+            members: plan.people.filter((p) => p.groups.includes(g.sam)).length + (plan.acceptance?.groups.includes(g.sam) ? 1 : 0),
+        })),
         people: plan.people.map((p) => ({
             identity: p.identity,
             line: p.line ?? null,
@@ -203,6 +207,9 @@ export function renderDirectoryJson(plan: DirectoryPlan, sources: { readonly hrC
             action: p.action,
         })),
         computers: plan.computers.map((c) => ({ name: c.name, sam: c.sam, dn: c.dn, owner: c.owner, enabled: c.enabled })),
+        // The acceptance account (billu:directory.acceptance): no person, but a member of the groups it joins, so a
+        // group's members are its people and it.
+        ...(plan.acceptance ? { acceptance: { sam: plan.acceptance.sam, dn: plan.acceptance.dn, groups: plan.acceptance.groups } } : {}),
     };
     return JSON.stringify(doc, null, 2) + "\n";
 }
