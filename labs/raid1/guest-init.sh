@@ -224,10 +224,13 @@ if [ "$PHASE" = reboot ]; then
     umount "$MP"
     mdadm --stop "$(md)" >/dev/null 2>&1
     raid assemble
-    if [ "$RC" = 0 ] && has state=assembled && has health=healthy && { has "members=$(kname "$D3"),$(kname "$D2")" || has "members=$(kname "$D2"),$(kname "$D3")"; }; then
-        step script-assemble ok "$STATUS (stale scsi1 left out)"
+    # The active, in-sync members must be scsi2 and scsi3. The stale scsi1 is left out of them; on a fast boot the
+    # initramfs's incremental assembly may already have taken it in as a spare, which holds no data md reads.
+    active="$(mdadm --detail "$(md)" 2>/dev/null | awk '$NF ~ /^\/dev\// && $(NF-1) ~ /sync/ { print $NF }' | sort | tr '\n' ' ')"
+    if [ "$RC" = 0 ] && has state=assembled && has health=healthy && [ "$active" = "$want" ]; then
+        step script-assemble ok "$STATUS (active members $active; stale scsi1 not among them)"
     else
-        step script-assemble FAIL "rc=$RC $STATUS"
+        step script-assemble FAIL "rc=$RC $STATUS; active members '$active' (want $want)"
     fi
     got="$(fresh_sum)"
     if [ "$got" = "$SUM" ]; then step assembled-read ok "checksum matches"; else step assembled-read FAIL "read back $got"; fi
