@@ -1,24 +1,59 @@
-import { existsSync, readdirSync, readFileSync, statSync } from "fs";
+import { createHash } from "crypto";
+import { existsSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from "fs";
 import * as path from "path";
 import { parse as parseYaml } from "yaml";
 import { InputError } from "../model/errors";
-import { parseHrExport } from "../model/hr";
+import { HrExport, parseHrExport } from "../model/hr";
 import { buildSiteModel, SiteModel } from "../model/site";
+import { RUN_TMP_ENV } from "./synth-cache-setup";
 
 export const ROOT = path.join(__dirname, "..");
 
-/** The raw `billu:` namespace of a committed stack, as the program reads it (a fresh copy each call). */
-export function stackRaw(stack: string): Record<string, any> {
-    const doc = parseYaml(readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> };
-    const raw: Record<string, any> = {};
-    for (const [k, v] of Object.entries(doc.config)) {
-        if (k.startsWith("billu:")) raw[k.slice(6)] = JSON.parse(JSON.stringify(v));
+/** What `parsed` keeps in this test file's memory: the JSON text of a parse, by kind and input hash. */
+const parsedHere = new Map<string, string>();
+
+/**
+ * `compute()`'s result for an input, as a fresh object each call: computed once per jest run and input, then read
+ * back as JSON (in memory within a test file, from the run's folder for the other files and workers). For pure
+ * parses of plain data only (no class, no undefined, no Buffer), where the JSON copy equals the parse. A parse that
+ * throws is not kept: every call throws again. Why: jest gives every test file fresh modules, so each one parsed the
+ * committed stacks' YAML (with a cold JIT) for every stackRaw, about a third of the model tests' CPU.
+ */
+function parsed<T>(kind: string, input: string | Uint8Array, compute: () => T): T {
+    const key = `${kind}-${createHash("sha256").update(input).digest("hex").slice(0, 32)}`;
+    let json = parsedHere.get(key);
+    const run = process.env[RUN_TMP_ENV];
+    const file = run ? path.join(run, `parsed-${key}.json`) : undefined;
+    if (json === undefined && file && existsSync(file)) json = readFileSync(file, "utf8");
+    if (json === undefined) {
+        json = JSON.stringify(compute());
+        if (file) {
+            // Written whole, then renamed into place: a file reading it in another worker never sees half of it.
+            writeFileSync(`${file}.${process.pid}.tmp`, json);
+            renameSync(`${file}.${process.pid}.tmp`, file);
+        }
     }
-    return raw;
+    parsedHere.set(key, json);
+    return JSON.parse(json) as T;
 }
 
-export function loadHr(p: string) {
-    return parseHrExport(readFileSync(path.join(ROOT, p)), p);
+/** The raw `billu:` namespace of a committed stack, as the program reads it (a fresh copy each call). */
+export function stackRaw(stack: string): Record<string, any> {
+    const text = readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8");
+    return parsed(`stack-${stack}`, text, () => {
+        const doc = parseYaml(text) as { config: Record<string, unknown> };
+        const raw: Record<string, any> = {};
+        for (const [k, v] of Object.entries(doc.config)) {
+            if (k.startsWith("billu:")) raw[k.slice(6)] = JSON.parse(JSON.stringify(v));
+        }
+        return raw;
+    });
+}
+
+/** An HR export under the project root, parsed as the program parses it (a fresh copy each call). */
+export function loadHr(p: string): HrExport {
+    const bytes = readFileSync(path.join(ROOT, p));
+    return parsed(`hr-${p.replace(/[^A-Za-z0-9.-]/g, "_")}`, bytes, () => parseHrExport(bytes, p));
 }
 
 export function model(raw: Record<string, unknown>): SiteModel {

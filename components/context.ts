@@ -24,7 +24,12 @@ export interface SiteContext {
      * that need AD (domain joins, DHCP, file and mail servers) wait for it. Empty until the role that makes it is
      * built.
      */
-    readonly after: { readonly router: readonly pulumi.Resource[]; readonly domain: readonly pulumi.Resource[] };
+    readonly after: {
+        readonly router: readonly pulumi.Resource[];
+        readonly domain: readonly pulumi.Resource[];
+        /** The directory step (OUs, groups, accounts), once built: the site-wide services that name them wait for it. @default none */
+        readonly directory?: readonly pulumi.Resource[];
+    };
     /** The join account's password (secret) Debian members' `ad-join` step uses, once the dc role made it. @default none */
     readonly domainJoin?: { readonly password: pulumi.Output<string> };
     /** The Proxmox VM of each host built by an earlier role, by host name (the router's, the DCs'). */

@@ -12,6 +12,7 @@ import { BACKUP_CLIENT_NEED, backupResources, buildBackup, declareBackupData, re
 import { buildDomainControllers } from "./domain-controller/builder";
 import { buildDhcp } from "./dhcp/role";
 import { buildFileServers } from "./fileserver/role";
+import { buildGpo } from "./gpo/role";
 import { buildLogs, logShipperResources, renderLogShipper } from "./logs/role";
 import { mailBuilder } from "./mail/role";
 import { buildMonitoring, MONITORING_AGENT_NEED, monitoringResources, renderMonitoringAgent } from "./monitoring/role";
@@ -39,6 +40,7 @@ export const COMPONENTS: Readonly<Record<string, ServiceComponents>> = {
     dc: { build: buildDomainControllers },
     dhcp: { build: buildDhcp },
     fileserver: { build: buildFileServers },
+    gpo: { site: buildGpo },
     web: { build: buildWeb },
     // The mail server runs the directory's `mail-directory` step on the first DC: its renderer is handed over here.
     mail: { build: mailBuilder({ directoryStep: mailDirectoryStep }) },

@@ -24,6 +24,7 @@ import { InputError, Problem, Problems } from "./errors";
 import { cleanField, HrExport, HrRow } from "./hr";
 import { DirectoryLock, EMPTY_LOCK, LockComputer, LockEntry } from "./directory-lock";
 import { HOST_NAME_PATTERN } from "./host-name";
+import type { PasswordPolicyPlan } from "./password-policy";
 
 export const SAM_MAX = 20;
 /** AD's upper bound for `cn` and `ou` values. */
@@ -96,6 +97,8 @@ export interface GroupPlan {
     readonly dn: string;
     readonly description: string;
     readonly kind: "all" | "department" | "service";
+    /** The department (as the HR export spells it) of a department or service group. */
+    readonly department?: string;
 }
 
 export interface PersonPlan {
@@ -165,6 +168,8 @@ export interface DirectoryPlan {
     readonly warnings: readonly string[];
     /** The acceptance account (`billu:directory.acceptance`), set by the directory service's planner. */
     readonly acceptance?: AcceptancePlan;
+    /** The password and lockout policy, PSOs and logon hours (`billu:directory.accountPolicy`, model/password-policy.ts). */
+    readonly passwordPolicy?: PasswordPolicyPlan;
 }
 
 export interface DirectoryInput {
@@ -671,7 +676,7 @@ function buildPlan(input: DirectoryInput, people: readonly Person[], managerOf: 
             deptOus.push({ key: `${tree}-${keyPart(department)}`, name: department, dn: ouOf(tree, department), description: `Department ${department}` });
         }
         const g = departmentGroup(department);
-        groups.push({ sam: g, dn: `CN=${g},${groupsDn}`, description: `Department ${department}`, kind: "department" });
+        groups.push({ sam: g, dn: `CN=${g},${groupsDn}`, description: `Department ${department}`, kind: "department", department });
         for (const service of [...places.get(department)!].sort()) {
             for (const tree of ["users", "computers"] as const) {
                 serviceOus.push({
@@ -682,7 +687,7 @@ function buildPlan(input: DirectoryInput, people: readonly Person[], managerOf: 
                 });
             }
             const sg = serviceGroup(department, service);
-            groups.push({ sam: sg, dn: `CN=${sg},${groupsDn}`, description: `Service ${service} (${department})`, kind: "service" });
+            groups.push({ sam: sg, dn: `CN=${sg},${groupsDn}`, description: `Service ${service} (${department})`, kind: "service", department });
         }
     }
     ous.push(...deptOus, ...serviceOus);
@@ -900,13 +905,44 @@ export interface AcceptancePlan {
     readonly ou: OuPlan;
     /** Groups the directory does not manage (created by the domain step), joined by name, never left. */
     readonly extraGroups: readonly string[];
+    /**
+     * Managed groups it is in: its department's group (`billu:directory.acceptance.department`), which admits it to that
+     * department's share; never All staff nor a service group (it is no person of the HR export).
+     */
+    readonly groups: readonly string[];
+    /** Its mail address (`<account>@<mail domain>`), or "" without a mailbox (`billu:directory.acceptance.mailbox: false`). */
+    readonly mail: string;
     readonly enabled: boolean;
+}
+
+/**
+ * The flows the acceptance account's scenarios need from where `npm run acceptance` runs (a host of a management zone,
+ * docs/acceptance.md): submission and IMAPS to the mail server when it has a mailbox, SMB to every file server when it
+ * has a department. The other scenarios' flows (DNS and AD to the DCs, https to the web server) are the management
+ * zone's own administration flows already; these two are not, so the model asks for them.
+ */
+export function acceptanceFlows(
+    acceptance: Pick<AcceptancePlan, "sam" | "mail" | "groups">,
+    zones: readonly { readonly name: string; readonly kind: string }[],
+    hosts: readonly { readonly name: string; readonly role: string }[],
+): { from: string; to: string; service: string; why: string }[] {
+    const out: { from: string; to: string; service: string; why: string }[] = [];
+    for (const z of zones.filter((x) => x.kind === "management")) {
+        if (acceptance.mail)
+            for (const h of hosts.filter((x) => x.role === "mail"))
+                for (const service of ["submission", "imaps"])
+                    out.push({ from: z.name, to: h.name, service, why: `the acceptance run's mail scenario (npm run acceptance, as ${acceptance.sam})` });
+        if (acceptance.groups.length > 0)
+            for (const h of hosts.filter((x) => x.role === "fileserver"))
+                out.push({ from: z.name, to: h.name, service: "smb", why: `the acceptance run's shares scenario (npm run acceptance, as ${acceptance.sam})` });
+    }
+    return out;
 }
 
 /** The acceptance account's plan, or undefined (with a problem) when its name or OU clashes with the directory's. */
 export function planAcceptance(
-    cfg: { readonly account: string; readonly ou: string; readonly enabled: boolean },
-    plan: Pick<DirectoryPlan, "domain" | "rootDn" | "people">,
+    cfg: { readonly account: string; readonly ou: string; readonly enabled: boolean; readonly department?: string; readonly mailbox?: boolean },
+    plan: Pick<DirectoryPlan, "domain" | "rootDn" | "people" | "groups" | "mailDomain">,
     domain: { readonly joinAccount?: string; readonly sshGroup?: string },
     problems: Problems,
 ): AcceptancePlan | undefined {
@@ -925,6 +961,14 @@ export function planAcceptance(
             `${JSON.stringify(cfg.ou)} is one of the directory's own OUs (${Object.values(OU_NAMES).join(", ")})`,
             "give the acceptance account an OU of its own (default Acceptance)",
         );
+    const departmentGroups = plan.groups.filter((g) => g.kind === "department");
+    const group = cfg.department === undefined ? undefined : departmentGroup(cfg.department);
+    if (group !== undefined && !departmentGroups.some((g) => g.sam === group))
+        problems.add(
+            `${at}.department`,
+            `${JSON.stringify(cfg.department)} is not a department of the HR export`,
+            `use one of ${departmentGroups.map((g) => JSON.stringify(g.department)).join(", ")}, or leave it out (no department share)`,
+        );
     if (problems.count > before) return undefined;
     const ouDn = `OU=${escapeRdn(cfg.ou)},${plan.rootDn}`;
     return {
@@ -934,6 +978,8 @@ export function planAcceptance(
         dn: `CN=${escapeRdn(cfg.account)},${ouDn}`,
         ou: { key: "acceptance", name: cfg.ou, dn: ouDn, description: "The acceptance account: BillU's scenarios run as it (npm run acceptance)" },
         extraGroups: domain.sshGroup ? [domain.sshGroup] : [],
+        groups: group ? [group] : [],
+        mail: cfg.mailbox === false ? "" : `${cfg.account}@${plan.mailDomain}`,
         enabled: cfg.enabled,
     };
 }

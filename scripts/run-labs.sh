@@ -39,21 +39,29 @@ if [ "${#opts[@]}" -gt 0 ] && [ "${labs[*]}" != firewall ]; then
 fi
 tag=""; [ "$mode" = normal ] || tag=" (sabotage)"
 passed=0; failed=0; skipped=0
+# Each run's output is also kept, so the failed runs' verdicts and last lines are repeated at the end: a CI log
+# that shows only its tail still says which lab failed and why.
+logs=$(mktemp -d "${TMPDIR:-/tmp}/billu-run-labs.XXXXXX") || exit 3
+trap 'rm -rf "$logs"' EXIT
+failures=()
+# Each run's wall time ("<seconds> <label>"), printed slowest first at the end: CI's lab budget is spent where it says.
+durations=()
 # One run: the lab, its label, and in sabotage mode the switch (NAME=value) set for this run alone.
 run_one() { # <lab> <switch|->
     local lab="$1" switch="$2" label="$1$tag" start rc verdict why
     [ "$switch" = - ] || label="$lab (sabotage $switch)"
     echo "== lab $label"
     start=$(date +%s)
+    local log="$logs/$(( passed + failed + skipped )).log"
     if [ "$switch" = - ]; then
-        bash "labs/$lab/lab.sh" "${opts[@]}"
+        bash "labs/$lab/lab.sh" "${opts[@]}" 2>&1 | tee "$log"
     else
         # Only this switch: a BILLU_LAB_SABOTAGE or other *_SABOTAGE exported by the caller is cleared.
         local unset=()
         mapfile -t unset < <(env | sed -n 's/^\([A-Z0-9_]*_SABOTAGE\)=.*/-u\n\1/p')
-        env "${unset[@]}" "$switch" LAB_STOP_AT_FIRST_FAIL=1 bash "labs/$lab/lab.sh" "${opts[@]}"
+        env "${unset[@]}" "$switch" LAB_STOP_AT_FIRST_FAIL=1 bash "labs/$lab/lab.sh" "${opts[@]}" 2>&1 | tee "$log"
     fi
-    rc=$?
+    rc=${PIPESTATUS[0]}
     verdict=failed
     case "$mode:$rc" in
         normal:0 | sabotage:1) verdict=passed ;;
@@ -65,11 +73,13 @@ run_one() { # <lab> <switch|->
         sabotage:*) why=" (the lab died in set-up, not at a probe)" ;;
         *) why="" ;;
     esac
-    echo "== lab $label: exit $rc after $(( $(date +%s) - start )) s: $verdict$why"
+    local line="== lab $label: exit $rc after $(( $(date +%s) - start )) s: $verdict$why"
+    echo "$line"
+    durations+=("$(( $(date +%s) - start )) $label")
     case $verdict in
         passed) passed=$((passed + 1)) ;;
         skipped) skipped=$((skipped + 1)) ;;
-        *) failed=$((failed + 1)) ;;
+        *) failed=$((failed + 1)); failures+=("$line" "$log") ;;
     esac
 }
 for lab in "${labs[@]}"; do
@@ -82,5 +92,15 @@ for lab in "${labs[@]}"; do
     fi
     for sw in "${switches[@]}"; do run_one "$lab" "$sw"; done
 done
+i=0
+while [ "$i" -lt "${#failures[@]}" ]; do
+    echo "${failures[$i]}; its last 40 lines:"
+    tail -n 40 "${failures[$((i + 1))]}" | sed 's/^/    | /'
+    i=$((i + 2))
+done
+if [ "${#durations[@]}" -gt 0 ]; then
+    echo "labs$tag: wall time per run, slowest first (total $(printf '%s\n' "${durations[@]}" | awk '{ s += $1 } END { print s }') s):"
+    printf '%s\n' "${durations[@]}" | sort -rn | awk '{ n = $1; $1 = ""; printf "    %5d s %s\n", n, substr($0, 2) }'
+fi
 echo "labs$tag: $passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ] && { [ "${CI:-}" != "true" ] || [ "$skipped" -eq 0 ]; }

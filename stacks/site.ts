@@ -118,8 +118,10 @@ export class Site extends pulumi.ComponentResource {
         this.ctx = ctx;
         // The directory from the HR export, applied on the first DC once the domain is up (components/directory).
         if (model.directory && model.hostsByRole("dc").length > 0) {
-            this.acceptance = new Directory(`${name}-directory`, { ctx }, { parent: this }).acceptance;
+            const directory = new Directory(`${name}-directory`, { ctx }, { parent: this });
+            this.acceptance = directory.acceptance;
             this.docs.sections["Directory"] = directoryDocs(model.directory);
+            ctx = Object.freeze({ ...ctx, after: Object.freeze({ ...ctx.after, directory: Object.freeze([...directory.ready]) }) });
         }
         // Proxmox VE HA for the stateful VMs, on a cluster of more than one node (nothing to fail over to otherwise).
         const nodes = model.config.proxmox.nodes.map((n) => n.name);

@@ -15,6 +15,9 @@
  *   --member <host>        the Linux member the logon scenario logs on to @default the domain's first member
  *   --side <inside|wan>    where the run stands, for the web scenario @default inside
  *   --host-keys accept-new labs only: trust a guest's own host key instead of the stack's pinned `knownHosts`
+ *   --dhcp-probe <if>@<zone> a NIC of the run's host on that department zone's network: the dhcp scenario asks
+ *                          for a lease there (never configuring it) @default none: the dhcp scenario does not run
+ *   --zone <zone>          the zone the run's host stands in (the vpn scenario's flows) @default the management zone
  *
  * Exit 0 every scenario passed (or the dry run listed them), 1 a scenario failed, 2 bad input (the flag and the
  * fix), 3 an internal error.
@@ -27,11 +30,12 @@ import { loadModel } from "../stacks/program";
 import { junitReport, markdownReport } from "./acceptance/report";
 import { runScenarios } from "./acceptance/runner";
 import { SCENARIOS } from "./acceptance/scenarios";
+import { dhcpProbeOf } from "./acceptance/scenarios/dhcp";
 import type { Scenario, StackOutputs } from "./acceptance/types";
 import { checkStackName, flagValue } from "./paths";
 import { readBilluConfig } from "./stack-config";
 
-const FLAGS_WITH_VALUE = ["--stack", "--config", "--outputs", "--only", "--report", "--account", "--member", "--host-keys", "--side"];
+const FLAGS_WITH_VALUE = ["--stack", "--config", "--outputs", "--only", "--report", "--account", "--member", "--host-keys", "--side", "--dhcp-probe", "--zone"];
 const bad = (flag: string, message: string, fix: string) => new InputError([{ path: flag, message, fix }]);
 
 function checkArgs(argv: readonly string[]): void {
@@ -146,13 +150,26 @@ export async function main(argv: readonly string[], out: (s: string) => void = (
             );
         process.env.BILLU_PROJECT_ROOT ??= process.cwd();
         const model = loadModel(readBilluConfig(configFile));
+        const zone = arg("--zone");
+        if (zone !== undefined && !model.zones.some((z) => z.name === zone))
+            throw bad(
+                "--zone",
+                `${JSON.stringify(zone)} is not a zone of the model`,
+                `name the zone the run's host stands in: ${model.zones.map((z) => z.name).join(", ")}`,
+            );
+        const dhcpProbe = arg("--dhcp-probe");
+        if (dhcpProbe !== undefined) {
+            const p = dhcpProbeOf(model, dhcpProbe);
+            if ("reason" in p) throw bad("--dhcp-probe", p.reason, "give the run's NIC on a department network and its zone: --dhcp-probe eth1@lan-dsi");
+        }
         const outputs = readOutputs(
             path.resolve(arg("--outputs") ?? path.join("out", stack, "outputs.json")),
             arg("--outputs") ? "--outputs" : "--stack",
             !dryRun,
         );
-        const applicable = scenarios.filter((s) => s.skip(model) === undefined);
-        for (const s of scenarios.filter((x) => x.skip(model) !== undefined)) out(`[${s.name}] not run: ${s.skip(model)}\n`);
+        const opts = { zone, dhcpProbe };
+        const applicable = scenarios.filter((s) => s.skip(model, opts) === undefined);
+        for (const s of scenarios.filter((x) => x.skip(model, opts) !== undefined)) out(`[${s.name}] not run: ${s.skip(model, opts)}\n`);
         const needing = applicable.filter((s) => s.needs?.includes("account")).map((s) => s.name);
         const account =
             needing.length === 0
@@ -170,6 +187,8 @@ export async function main(argv: readonly string[], out: (s: string) => void = (
                 acceptNewHostKeys: hostKeys === "accept-new",
                 member: arg("--member"),
                 side: side as "inside" | "wan",
+                dhcpProbe,
+                zone,
             };
             if (dryRun) {
                 for (const s of applicable) {

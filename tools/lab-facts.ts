@@ -2,7 +2,9 @@
  * The facts a lab checks, from the validated model (never from a rendered file under test):
  * `node dist/tools/lab-facts.js --stack <stack> [--config <file>]` prints one JSON document on stdout:
  *   domain       the AD domain's DNS name, NetBIOS name, A and PTR records of every host
- *   fileservers  per file server: host, alert address, workgroup, admin group, mount point, shares and their groups
+ *   fileservers  per file server: host, alert address, workgroup, admin group, mount point, shares and their groups,
+ *                the mirror's md array name and UUID (mdadm's form)
+ *   directory    the acceptance account: sAMAccountName, DN and the groups it joins by name (absent: no directory)
  *   mail         message size limit (bytes), quota (MiB), LDAP bind DN and search base, the mail domain
  * A renderer that writes a different value is then caught by the lab's probe, which compares the daemon's
  * behaviour with these facts. Exit 0 printed, 2 invalid configuration (the key path and the fix on stderr).
@@ -32,8 +34,16 @@ export function labFacts(m: SiteModel) {
             workgroup: f.workgroup,
             adminGroup: f.adminGroup,
             mountPoint: f.mountPoint,
+            array: { name: f.array.name, mdUuid: f.array.mdUuid },
             shares: f.shares.map((s) => ({ name: s.name, kind: s.kind, groups: [...s.groups] })),
         })),
+        directory: m.directory && {
+            acceptance: m.directory.acceptance && {
+                sam: m.directory.acceptance.sam,
+                dn: m.directory.acceptance.dn,
+                extraGroups: [...m.directory.acceptance.extraGroups],
+            },
+        },
         mail: m.mail && {
             domain: m.mail.domain,
             host: m.mail.host.name,

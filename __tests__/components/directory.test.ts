@@ -41,13 +41,41 @@ describe("the plan file the appliers read", () => {
             manager: "benoit.martinez",
             groups: ["GG_Personnel", "GG_Service-commercial", "GG_Service-commercial_Administration-des-ventes"],
             password: "pw-lea.laurent2",
+            // prod's working hours (billu:directory.accountPolicy.logonHours): Mon-Fri 05:00-19:00 UTC, Sunday 00:00 UTC first.
+            logonHours: "000000e0ff07e0ff07e0ff07e0ff07e0ff07000000",
+        });
+    });
+
+    test("the acceptance account: its mailbox address and its department's group (billu:directory.acceptance), no person's attributes", () => {
+        expect(doc.users.find((u: { sam: string }) => u.sam === "svc-acceptance")).toEqual({
+            sam: "svc-acceptance",
+            dn: "CN=svc-acceptance,OU=Acceptance,OU=BillU,DC=billu,DC=remindme,DC=lan",
+            cn: "svc-acceptance",
+            enabled: true,
+            upn: "svc-acceptance@billu.remindme.lan",
+            mail: "svc-acceptance@billu.remindme.lan",
+            displayName: "svc-acceptance",
+            givenName: "",
+            sn: "",
+            title: "",
+            department: "",
+            company: "",
+            telephoneNumber: "",
+            mobile: "",
+            manager: "",
+            groups: ["GG_DSI"],
+            logonHours: "",
+            password: "pw-svc-acceptance",
+            mustChangePassword: false,
+            extraGroups: ["GRP-Linux-SSH"],
         });
     });
 
     test("both appliers manage exactly the attributes the plan carries", () => {
         const user = doc.users[0] as Record<string, unknown>;
         const planned = Object.keys(user)
-            .filter((k) => !["sam", "dn", "cn", "enabled", "manager", "groups", "password"].includes(k))
+            // logonHours is binary and optional (only with billu:directory.accountPolicy.logonHours): handled on its own.
+            .filter((k) => !["sam", "dn", "cn", "enabled", "manager", "groups", "password", "logonHours"].includes(k))
             .map((k) => (k === "upn" ? "userPrincipalName" : k))
             .sort();
         const py = /^USER_ATTRS = \[(.*)\]$/m

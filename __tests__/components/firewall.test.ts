@@ -48,12 +48,31 @@ describe("nftables ruleset (dev)", () => {
 
     test("the management zone always keeps SSH to the router, even with no flow saying so", () => {
         const raw = stackRaw("dev");
-        // Only the flows DHCP, mail, the guests' resolvers, the log collector, the backups and monitoring require stay (the model refuses a
-        // matrix without them); none is SSH.
-        raw.flows = raw.flows.filter((f: { service: string }) =>
-            ["dhcp-relay", "imaps", "submission", "smtp", "ad", "dns", "ntp", "syslog-tls", "restic-rest", "zabbix-agent", "zabbix-trapper"].includes(
-                f.service,
-            ),
+        // Only the flows DHCP, mail, the acceptance run, the guests' resolvers, the log collector, the backups, monitoring and every
+        // host's SSH require stay (the model refuses a matrix without them); no SSH flow reaches the router.
+        raw.flows = raw.flows.filter(
+            (f: { service: string; to: string }) =>
+                [
+                    "dhcp-relay",
+                    "imaps",
+                    "submission",
+                    "smtp",
+                    "smb",
+                    "ad",
+                    "dns",
+                    "ntp",
+                    "syslog-tls",
+                    "restic-rest",
+                    "ssh",
+                    "zabbix-agent",
+                    "zabbix-trapper",
+                ].includes(f.service) && !(f.service === "ssh" && ["router", "PAR-FW01", "kind:management", "management"].includes(f.to)),
+        );
+        // management -> management ssh reached the router's management address too: the two hosts there by name instead.
+        raw.flows.push(
+            { from: "management", to: "PAR-LOG01", service: "ssh" },
+            { from: "management", to: "PAR-BKP01", service: "ssh" },
+            { from: "management", to: "PAR-MON01", service: "ssh" },
         );
         raw.firewall.published = [];
         delete raw.web; // its intranet needs flows to PAR-WEB01 (model/web.ts)
@@ -121,10 +140,10 @@ describe("the VPN partner (route-based: its own interface)", () => {
         expect(l).toContain("iifname $IF_VPN_PARTNER ip saddr != 10.30.0.0/16 jump spoofed");
         expect(l.find((x) => x.startsWith("iifname $IF_WAN ip saddr {"))).toContain("10.30.0.0/16, 127.0.0.0/8 } jump spoofed");
         expect(l).toContain(
-            'iifname $IF_VPN_PARTNER oifname $IF_SERVERS ip saddr 10.30.0.0/16 ip daddr 10.20.10.31 tcp dport 445 counter accept comment "flow 71: vpn-partner -> PAR-FS01 smb"',
+            'iifname $IF_VPN_PARTNER oifname $IF_SERVERS ip saddr 10.30.0.0/16 ip daddr 10.20.10.31 tcp dport 445 counter accept comment "flow 74: vpn-partner -> PAR-FS01 smb"',
         );
         expect(l).toContain(
-            'iifname $IF_LAN_DSI oifname $IF_VPN_PARTNER ip saddr 10.20.21.0/24 ip daddr 10.30.0.0/16 tcp dport 443 counter accept comment "flow 72: kind:department -> vpn-partner https"',
+            'iifname $IF_LAN_DSI oifname $IF_VPN_PARTNER ip saddr 10.20.21.0/24 ip daddr 10.30.0.0/16 tcp dport 443 counter accept comment "flow 75: kind:department -> vpn-partner https"',
         );
     });
     test("Proxmox: the file server accepts the partner's networks; the WAN set excludes them", () => {
@@ -135,7 +154,7 @@ describe("the VPN partner (route-based: its own interface)", () => {
             dest: "10.20.10.31",
             proto: "tcp",
             dport: "445",
-            comment: "flow 71: vpn-partner -> PAR-FS01 smb",
+            comment: "flow 74: vpn-partner -> PAR-FS01 smb",
         });
         expect(planDatacenter(m).wan.at(-1)).toEqual({ name: "10.30.0.0/16", nomatch: true, comment: "VPN partner" });
     });
@@ -159,7 +178,8 @@ describe("Proxmox VE firewall (dev)", () => {
             "flow 1: management -> servers rdp | 10.20.0.0/24 | udp/3389",
             "flow 2: management -> servers https | 10.20.0.0/24 | tcp/443",
             "flow 7: kind:department -> PAR-FS01 smb | 10.20.20.0/24,10.20.21.0/24,10.20.22.0/24,10.20.23.0/24,10.20.24.0/24,10.20.25.0/24,10.20.26.0/24,10.20.27.0/24,10.20.28.0/24 | tcp/445",
-            "flow 56: PAR-MON01 -> PAR-FS01 zabbix-agent | 10.20.0.40 | tcp/10050",
+            "flow 50: management -> PAR-FS01 smb | 10.20.0.0/24 | tcp/445",
+            "flow 59: PAR-MON01 -> PAR-FS01 zabbix-agent | 10.20.0.40 | tcp/10050",
         ]);
         expect(fs.rules.every((r) => r.dest === "10.20.10.31" && r.type === "in" && r.action === "ACCEPT")).toBe(true);
     });
@@ -270,9 +290,9 @@ describe("docs", () => {
         expect(md).toContain(
             "| **management** | https, http (PAR-LOG01), http (PAR-BKP01), http (PAR-MON01) | syslog-tls (PAR-BKP01→PAR-LOG01), restic-rest (PAR-LOG01→PAR-BKP01), ssh, " +
                 "syslog-tls (PAR-MON01→PAR-LOG01), restic-rest (PAR-MON01→PAR-BKP01), zabbix-agent (PAR-MON01→PAR-LOG01), zabbix-agent (PAR-MON01→PAR-BKP01), " +
-                "zabbix-trapper (PAR-LOG01→PAR-MON01), zabbix-trapper (PAR-BKP01→PAR-MON01) | ssh, rdp, https, ad (→PAR-DC01), zabbix-agent (PAR-MON01→PAR-DC01), " +
-                "zabbix-agent (PAR-MON01→PAR-DHCP01), zabbix-agent (PAR-MON01→PAR-FS01), zabbix-agent (PAR-MON01→PAR-MAIL01), smtp (PAR-MON01→PAR-MAIL01) | " +
-                "ssh, https (→PAR-WEB01), http (→PAR-WEB01), zabbix-agent (PAR-MON01→PAR-WEB01) |",
+                "zabbix-trapper (PAR-LOG01→PAR-MON01), zabbix-trapper (PAR-BKP01→PAR-MON01) | ssh, rdp, https, ad (→PAR-DC01), submission (→PAR-MAIL01), " +
+                "imaps (→PAR-MAIL01), smb (→PAR-FS01), zabbix-agent (PAR-MON01→PAR-DC01), zabbix-agent (PAR-MON01→PAR-DHCP01), zabbix-agent (PAR-MON01→PAR-FS01), " +
+                "zabbix-agent (PAR-MON01→PAR-MAIL01), smtp (PAR-MON01→PAR-MAIL01) | ssh, https (→PAR-WEB01), http (→PAR-WEB01), zabbix-agent (PAR-MON01→PAR-WEB01) |",
         );
         expect(md).toContain(
             "| **router** | ntp, http, https | syslog-tls (→PAR-LOG01), zabbix-trapper (→PAR-MON01) | dhcp-relay (→PAR-DHCP01), dns (→PAR-DC01) |",
@@ -342,13 +362,13 @@ describe("the lab's plan (dev)", () => {
             "flow 31 (PAR-FS01 -> PAR-MAIL01 smtp): inside one zone, carried by the Proxmox VM firewall only",
             "flow 43 (PAR-BKP01 -> PAR-LOG01 syslog-tls): inside one zone, carried by the Proxmox VM firewall only",
             "flow 47 (PAR-LOG01 -> PAR-BKP01 restic-rest): inside one zone, carried by the Proxmox VM firewall only",
-            "flow 48 (management -> management ssh): inside one zone, carried by the Proxmox VM firewall only",
-            "flow 51 (PAR-MON01 -> PAR-LOG01 syslog-tls): inside one zone, carried by the Proxmox VM firewall only",
-            "flow 52 (PAR-MON01 -> PAR-BKP01 restic-rest): inside one zone, carried by the Proxmox VM firewall only",
-            "flow 59 (PAR-MON01 -> PAR-LOG01 zabbix-agent): inside one zone, carried by the Proxmox VM firewall only",
-            "flow 60 (PAR-MON01 -> PAR-BKP01 zabbix-agent): inside one zone, carried by the Proxmox VM firewall only",
-            "flow 67 (PAR-LOG01 -> PAR-MON01 zabbix-trapper): inside one zone, carried by the Proxmox VM firewall only",
-            "flow 68 (PAR-BKP01 -> PAR-MON01 zabbix-trapper): inside one zone, carried by the Proxmox VM firewall only",
+            "flow 51 (management -> management ssh): inside one zone, carried by the Proxmox VM firewall only",
+            "flow 54 (PAR-MON01 -> PAR-LOG01 syslog-tls): inside one zone, carried by the Proxmox VM firewall only",
+            "flow 55 (PAR-MON01 -> PAR-BKP01 restic-rest): inside one zone, carried by the Proxmox VM firewall only",
+            "flow 62 (PAR-MON01 -> PAR-LOG01 zabbix-agent): inside one zone, carried by the Proxmox VM firewall only",
+            "flow 63 (PAR-MON01 -> PAR-BKP01 zabbix-agent): inside one zone, carried by the Proxmox VM firewall only",
+            "flow 70 (PAR-LOG01 -> PAR-MON01 zabbix-trapper): inside one zone, carried by the Proxmox VM firewall only",
+            "flow 71 (PAR-BKP01 -> PAR-MON01 zabbix-trapper): inside one zone, carried by the Proxmox VM firewall only",
         ]);
     });
 });

@@ -49,7 +49,6 @@ raw.flows = raw.flows.filter((f: { from: string; to: string }) => f.from !== "PA
 raw.firewall.dmzAllowlist = raw.firewall.dmzAllowlist.filter((e: { to: string }) => e.to !== "PAR-MON01");
 delete raw.monitoring;
 const m = model(raw);
-const collectorHost = m.host("PAR-LOG01");
 const plan = m.plan<LogsPlan>("logs")!;
 
 test("the collector: a server certificate for its FQDN and address, one logs-collector step after its base step", async () => {
@@ -58,7 +57,7 @@ test("the collector: a server certificate for its FQDN and address, one logs-col
     const renderDir = mkdtempSync(path.join(tmpdir(), "billu-logs-"));
     const ca = new SiteCa("site-ca", { organization: "BillU", commonName: "BillU test CA" });
     const ctx = { model: m, renderDir, ca, after: { router: [], domain: [] }, vms: new Map() };
-    const c = new LogCollector("par-log01", { ctx, host: collectorHost, plan });
+    const c = new LogCollector("par-log01", { ctx, plan });
     expect(c.step.hash).toMatch(/^[0-9a-f]{64}$/);
     await waitForRegistrations();
     const csr = registered.find((r) => r.name === "site-ca-par-log01-logs-csr")!;

@@ -70,6 +70,8 @@ describe("the dev plan", () => {
             { name: "support", groups: ["GG_DSI_Support-utilisateurs", "GG_Direction"], comment: "Support" },
             { name: "tous", groups: ["GG_Personnel"] },
         ];
+        // The Documents redirection GPO (billu:gpo) names the common share: it follows the rename.
+        raw.gpo.gpos[7].policies.folderRedirectionDocuments.share = "tous";
         expect(model(raw).fileservers![0].shares).toEqual([
             { name: "dsi", kind: "department", department: "DSI", groups: ["GG_DSI"], comment: "DSI (department share)" },
             { name: "support", kind: "custom", department: undefined, groups: ["GG_DSI_Support-utilisateurs", "GG_Direction"], comment: "Support" },

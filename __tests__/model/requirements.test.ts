@@ -6,7 +6,7 @@ describe("the one requirements check: what the services need of the flow matrix"
         raw.flows.push({ from: "kind:department", to: "PAR-MAIL01", service: "https", comment: "webmail" });
         const i = raw.flows.length - 1;
         expect(problemsOf(raw)).toEqual([
-            `billu:flows[${i}]: opens https (tcp/443) on PAR-MAIL01, where nothing the site deploys listens: a host of role mail answers on smtp, submission, imaps, zabbix-agent. Fix: remove the flow, or deploy the service that answers on https on PAR-MAIL01`,
+            `billu:flows[${i}]: opens https (tcp/443) on PAR-MAIL01, where nothing the site deploys listens: a host of role mail answers on smtp, submission, imaps, zabbix-agent, ssh. Fix: remove the flow, or deploy the service that answers on https on PAR-MAIL01`,
         ]);
     });
 
@@ -16,7 +16,7 @@ describe("the one requirements check: what the services need of the flow matrix"
         raw.flows.push({ from: "lan-dsi", to: "PAR-MAIL01", service: "mail-plus" });
         const i = raw.flows.length - 1;
         expect(problemsOf(raw)).toEqual([
-            `billu:flows[${i}]: opens mail-plus (tcp/443) on PAR-MAIL01, where nothing the site deploys listens: a host of role mail answers on smtp, submission, imaps, zabbix-agent. Fix: remove the flow, or deploy the service that answers on mail-plus on PAR-MAIL01`,
+            `billu:flows[${i}]: opens mail-plus (tcp/443) on PAR-MAIL01, where nothing the site deploys listens: a host of role mail answers on smtp, submission, imaps, zabbix-agent, ssh. Fix: remove the flow, or deploy the service that answers on mail-plus on PAR-MAIL01`,
         ]);
     });
 
@@ -41,20 +41,20 @@ describe("the one requirements check: what the services need of the flow matrix"
         expect(problemsOf(raw)).toEqual([]);
     });
 
-    test("a DC listens on the AD bundle, DNS and NTP; the DHCP servers on the relay; the file server on SMB; the web server on HTTP(S)", () => {
+    test("a DC listens on the AD bundle, DNS and NTP; the DHCP servers on the relay; the file server on SMB; the web server on HTTP(S); every host on SSH", () => {
         const m = model(stackRaw("prod"));
         const listens = (host: string) => m.requirements.flatMap((r) => (r.need.kind === "listen" && r.need.host === host ? [r.need.service] : []));
-        expect(listens("PAR-DC02")).toEqual(["ad", "dns", "ntp"]);
-        expect(listens("PAR-DHCP02")).toEqual(["dhcp-relay", "kea-ha", "zabbix-agent"]);
-        expect(listens("PAR-FS01")).toEqual(["smb", "zabbix-agent"]);
-        expect(listens("PAR-WEB01")).toEqual(["http", "https", "zabbix-agent"]);
-        expect(listens("PAR-MAIL01")).toEqual(["smtp", "submission", "imaps", "zabbix-agent"]);
+        expect(listens("PAR-DC02")).toEqual(["ad", "dns", "ntp", "ssh"]);
+        expect(listens("PAR-DHCP02")).toEqual(["dhcp-relay", "kea-ha", "zabbix-agent", "ssh"]);
+        expect(listens("PAR-FS01")).toEqual(["smb", "zabbix-agent", "ssh"]);
+        expect(listens("PAR-WEB01")).toEqual(["http", "https", "zabbix-agent", "ssh"]);
+        expect(listens("PAR-MAIL01")).toEqual(["smtp", "submission", "imaps", "zabbix-agent", "ssh"]);
     });
 
     test("every requirement names the service that asked and why", () => {
         const m = model(stackRaw("dev"));
         const flows = m.requirements.filter((r) => r.need.kind === "flow");
-        expect(new Set(flows.map((r) => r.service))).toEqual(new Set(["dhcp", "mail", "logs", "backup", "monitoring"]));
+        expect(new Set(flows.map((r) => r.service))).toEqual(new Set(["base", "dhcp", "mail", "logs", "backup", "directory", "monitoring"]));
         expect(flows.find((r) => r.service === "mail" && r.need.kind === "flow" && r.need.service === "ldaps")?.need).toEqual({
             kind: "flow",
             from: "PAR-MAIL01",
@@ -64,6 +64,34 @@ describe("the one requirements check: what the services need of the flow matrix"
         });
         const dns = m.requirements.filter((r) => r.need.kind === "dns").map((r) => r.service);
         expect(dns).toEqual(["web", "web", "mail"]);
+    });
+
+    test("sshd on every host, reached from the management zone: a flow the stack lacks is exit 2 with the line to append", () => {
+        const raw = stackRaw("dev");
+        const i = raw.flows.findIndex(
+            (f: { from: string; to: string; service: string }) => f.from === "management" && f.to === "management" && f.service === "ssh",
+        );
+        expect(i).toBeGreaterThan(0);
+        raw.flows.splice(i, 1);
+        const why = "which every host's base step needs (administrators and Pulumi's guest steps log on over SSH from the management zone)";
+        expect(problemsOf(raw)).toEqual([
+            `billu:flows: lacks management -> PAR-LOG01 ssh, ${why}. Fix: append { from: management, to: PAR-LOG01, service: ssh } to billu:flows`,
+            `billu:flows: lacks management -> PAR-BKP01 ssh, ${why}. Fix: append { from: management, to: PAR-BKP01, service: ssh } to billu:flows`,
+            `billu:flows: lacks management -> PAR-MON01 ssh, ${why}. Fix: append { from: management, to: PAR-MON01, service: ssh } to billu:flows`,
+        ]);
+    });
+
+    test("the SSH need covers every host, the router and the Windows DCs included", () => {
+        const m = model(stackRaw("prod"));
+        const ssh = m.requirements.filter((r) => r.service === "base" && r.need.kind === "flow").map((r) => (r.need.kind === "flow" ? r.need.to : ""));
+        const every = m.hosts.map((h) => h.name);
+        expect(ssh).toEqual(every);
+        expect(ssh).toEqual(expect.arrayContaining([m.router.name, "PAR-DC01"]));
+        expect(m.host("PAR-DC01").os).toMatch(/^windows/);
+        const listens = m.requirements
+            .filter((r) => r.service === "base" && r.need.kind === "listen")
+            .map((r) => (r.need.kind === "listen" ? r.need.host : ""));
+        expect(listens).toEqual(every);
     });
 
     test("a service whose dependency failed is not planned: its problems would only echo that one", () => {

@@ -11,6 +11,7 @@
  * - the Windows file server's storage.ps1 and shares.ps1 for dev with PAR-FS01 on Windows (as parse.test.ts builds
  *   it) and the plan they must realise (disk size, pool, drive letter, shares and their groups).
  * - scripts/dc/admin-login.ps1's functions (the admin's key login across promotion), loaded by the test itself;
+ * - dev's password-policy.json (billu:directory.accountPolicy) for scripts/directory/Apply-PasswordPolicy.ps1;
  * - scripts/backup/backup-run.ps1 with the settings prod's first Windows DC gets as a client of the in-guest backup;
  * One pwsh process runs every Pester file; the test names and results come back as JSON.
  */
@@ -20,7 +21,7 @@ import * as path from "path";
 import { conditionalForwarders, SECRET } from "../../components/domain-controller/common";
 import { windowsDcStep, windowsDomainStep, windowsFsmoStep, windowsReadyStep } from "../../components/domain-controller/windows";
 import { qualified, renderSharesPs1, renderStoragePs1, sharePath } from "../../components/fileserver/render";
-import { renderApplierPlan } from "../../components/directory/render";
+import { renderApplierPlan, renderPasswordPolicy } from "../../components/directory/render";
 import { parseDirectoryLock } from "../../model/directory-lock";
 import { EMPTY_LOCK } from "../../model/directory-lock";
 import { planDirectory } from "../../model/directory";
@@ -190,6 +191,7 @@ beforeAll(async () => {
         BILLU_PLAN_DEV: write("plan-dev.json", renderApplierPlan(dev.directory!)),
         BILLU_PLAN_EDITED: write("plan-edited.json", renderApplierPlan(edited.directory!)),
         BILLU_PLAN_EDGE: write("plan-edge.json", renderApplierPlan(edge.plan!)),
+        BILLU_PASSWORD_POLICY: write("password-policy.json", renderPasswordPolicy(dev.directory!.passwordPolicy!)),
         BILLU_DOMAIN_STEP: write("domain-step.ps1", windowsDomainStep(domain, forwarders).script),
         BILLU_DOMAIN_STEP_BARE: write("domain-step-bare.ps1", windowsDomainStep({ ...domain, members: [], linuxLogin: undefined }, forwarders).script),
         BILLU_DOMAIN_MODEL: write(
@@ -282,6 +284,9 @@ test("the Pester tests that ran are exactly these", () => {
         "the Windows file server's storage.ps1: disks that do not match the plan are refused, nothing created.refuses a single disk of the planned size",
         "the Windows file server's storage.ps1: disks that do not match the plan are refused, nothing created.refuses three disks of the planned size",
         "the Windows file server's storage.ps1: disks that do not match the plan are refused, nothing created.refuses two disks of the planned size when one cannot be pooled (a pool elsewhere holds it)",
+        "the domain password policy and PSOs (Apply-PasswordPolicy.ps1).a new domain (Windows defaults, no PSO): sets every differing setting once, creates each PSO and applies it to its subjects",
+        "the domain password policy and PSOs (Apply-PasswordPolicy.ps1).a domain as planned: no write, and it says so",
+        "the domain password policy and PSOs (Apply-PasswordPolicy.ps1).a PSO not in the plan is removed; a changed precedence is set; a subject too many is unapplied, a missing one applied",
         "the Windows DCs' dc step (prod): promotion.prod has a first DC and others",
         "the Windows DCs' dc step (prod): promotion.the first DC, a standalone server: installs the features and creates the forest once, with the model's names",
         "the Windows DCs' dc step (prod): promotion.the first DC: the passwords reach the cmdlets only as SecureStrings from Get-BilluSecret, never as argument strings",

@@ -81,6 +81,7 @@ test("deployment order: every in-guest step waits for the router's configuration
         "par-fw01-base-prepare",
         "par-fw01-dhcp-relay-step-prepare",
         "par-fw01-router-prepare",
+        "par-gpo-apply-prepare",
         "par-log01-base-prepare",
         "par-log01-logs-collector-prepare",
         "par-mail01-ad-join-prepare",

@@ -88,6 +88,7 @@ describe("the committed export and lock", () => {
             "directory.json",
             "directory.lock.json",
             "docs",
+            "gpo",
             "outputs.json",
             "policy-report.json",
             "rendered",
@@ -149,7 +150,11 @@ describe("the committed export and lock", () => {
 
     test("directory.json: every person against the lock (all none); the lock written equals the committed one", () => {
         const d = json(committed, "directory.json");
-        expect(Object.keys(d)).toEqual(["domain", "hrCsv", "lock", "summary", "ous", "groups", "people", "computers"]);
+        expect(Object.keys(d)).toEqual(["domain", "hrCsv", "lock", "summary", "ous", "groups", "people", "computers", "acceptance"]);
+        // The acceptance account and the group it joins (a group's members are its people and it).
+        expect(d.acceptance).toEqual({ sam: "svc-acceptance", dn: "CN=svc-acceptance,OU=Acceptance,OU=BillU,DC=billu,DC=remindme,DC=lan", groups: ["GG_DSI"] });
+        const people = (g: string) => d.people.filter((p: { groups: string[] }) => p.groups.includes(g)).length;
+        expect(d.groups.find((g: { sam: string }) => g.sam === "GG_DSI").members).toBe(people("GG_DSI") + 1);
         expect([d.hrCsv, d.lock, d.summary]).toEqual(["data/billu-hr.csv", "directory.lock.json", { create: 0, move: 0, update: 0, disable: 0, none: 167 }]);
         expect(d.people.find((p: { sam: string }) => p.sam === "theo.odegaard")).toEqual({
             identity: "theo|odegaard|2003-12-04",

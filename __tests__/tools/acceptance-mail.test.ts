@@ -9,7 +9,7 @@ import { tmpdir } from "os";
 import * as path from "path";
 import { main } from "../../tools/acceptance";
 import { runScenarios } from "../../tools/acceptance/runner";
-import { mailAddressOf, mailScenario } from "../../tools/acceptance/scenarios/mail";
+import { mailAddressOf, mailScenario, testMessages } from "../../tools/acceptance/scenarios/mail";
 import { loadModel } from "../../stacks/program";
 import { readBilluConfig } from "../../tools/stack-config";
 import { ROOT } from "../helpers";
@@ -49,9 +49,9 @@ describe("--dry-run --only mail, for every committed stack", () => {
         [
             `mail: a test message sent through submission, read over IMAPS and deleted, as the acceptance account (4 steps; logs on as ${as})`,
             `    submission: STARTTLS on ${host}:587, certificate verified against the site CA: expects a TLS session with the certificate of ${host}; contacts ${host} (submission tcp/587)`,
-            `    submission: ${who} logs on after STARTTLS and sends a test message to itself: expects 250 (queued); contacts ${host} (submission tcp/587)`,
+            `    submission: ${who} logs on after STARTTLS and sends a test message to itself: expects 250 (queued); contacts ${host} (imaps tcp/993), ${host} (submission tcp/587)`,
             `    IMAPS: ${who} reads the test message on ${host}:993, certificate verified against the site CA: expects the message in INBOX within 20 s; contacts ${host} (imaps tcp/993)`,
-            `    IMAPS: the test message is deleted (clean-up): expects no message with the test subject left; contacts ${host} (imaps tcp/993)`,
+            `    IMAPS: the test messages are deleted (clean-up, earlier runs' leftovers included): expects this run's message deleted, no test message left; contacts ${host} (imaps tcp/993)`,
             "",
         ].join("\n");
     test.each([
@@ -98,4 +98,29 @@ test("without the stack's CA every step fails, saying so, before contacting the 
         [false, why],
     ]);
     expect(r.ok).toBe(false);
+});
+
+test("the clean-up takes exactly the test messages of a FETCH answer: this run's and earlier runs', never a person's", () => {
+    // Dovecot's answer to UID FETCH 3,7,9 (UID BODY.PEEK[HEADER.FIELDS (SUBJECT)]): literals split over lines.
+    const lines = [
+        "* 1 FETCH (UID 3 BODY[HEADER.FIELDS (SUBJECT)] {38}",
+        "Subject: billu-acceptance-0123456789ab",
+        "",
+        ")",
+        "* 2 FETCH (UID 7 BODY[HEADER.FIELDS (SUBJECT)] {52}",
+        "Subject: Re: billu-acceptance-0123456789ab failed?",
+        "",
+        ")",
+        "* 3 FETCH (UID 9 BODY[HEADER.FIELDS (SUBJECT)] {38}",
+        "Subject: billu-acceptance-ffffffffffff",
+        "",
+        ")",
+        "* 4 FETCH (UID 11 BODY[HEADER.FIELDS (SUBJECT)] {2}",
+        "",
+        ")",
+    ];
+    expect(testMessages(lines)).toEqual([
+        { uid: "3", subject: "billu-acceptance-0123456789ab" },
+        { uid: "9", subject: "billu-acceptance-ffffffffffff" },
+    ]);
 });

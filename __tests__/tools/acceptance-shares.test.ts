@@ -42,18 +42,21 @@ describe("--dry-run lists the shares scenario of every committed stack from the 
         const m = modelOf(stack);
         const fs = m.fileservers!;
         const r = await dryRun(["--stack", stack]);
-        const address = m.host(fs[0].host).nics[0].address;
         const as = m.directory!.acceptance!.sam;
-        expect(sharesOf(m, fs[0].shares, as)).toEqual({ reason: `${as} is not an enabled account of the model's directory plan (the HR export)` });
+        // The stack's acceptance account is in DSI's group (billu:directory.acceptance.department: DSI): its own share is
+        // dsi, the other the first department share whose group it is not in.
+        expect(m.directory!.acceptance!.groups).toEqual(["GG_DSI"]);
+        const pick = sharesOf(m, fs[0].shares, as);
+        expect("own" in pick && [pick.own.name, pick.other.name]).toEqual(["dsi", "direction"]);
         expect(r).toEqual({
             code: 0,
             err: "",
             out: [
-                // Without --account: the model's acceptance account, which is no person of a department (its steps fail
-                // with sharesOf's reason until it has one: see docs/acceptance.md).
                 `shares: the acceptance account writes to its department share and is refused on another's (${2 * fs.length} steps; logs on as ${as})`,
-                `    SMB: ${as} writes, lists and removes a test file on its department's share: expects written, listed and removed; contacts ${address} (smb)`,
-                `    SMB: ${as} is refused on another department's share at tree connect: expects ${TREE_DENIED}; contacts ${address} (smb)`,
+                ...fs.flatMap((f) => [
+                    `    SMB: ${as} writes, lists and removes a test file on \\\\${f.host}\\dsi: expects written, listed and removed; contacts ${m.host(f.host).nics[0].address} (smb)`,
+                    `    SMB: ${as} is refused on \\\\${f.host}\\direction at tree connect: expects ${TREE_DENIED}; contacts ${m.host(f.host).nics[0].address} (smb)`,
+                ]),
                 "",
             ].join("\n"),
         });
@@ -81,8 +84,18 @@ describe("sharesOf: the account's own and another department's share, from the m
         expect("own" in r && r.own.name).toBe("dsi");
     });
     test("an account outside the directory plan has no department share: the reason says so", () => {
-        expect(sharesOf(m, fs.shares, "svc-acceptance")).toEqual({
-            reason: "svc-acceptance is not an enabled account of the model's directory plan (the HR export)",
+        expect(sharesOf(m, fs.shares, "svc-other")).toEqual({
+            reason: "svc-other is not an enabled account of the model's directory plan (the HR export) nor its acceptance account (billu:directory.acceptance)",
+        });
+    });
+    test("the acceptance account: its department's group (billu:directory.acceptance.department) picks its own share", () => {
+        const r = sharesOf(m, fs.shares, "SVC-Acceptance");
+        expect("own" in r && [r.own.name, r.other.name]).toEqual(["dsi", "direction"]);
+    });
+    test("the acceptance account without a department: the reason names the key to set", () => {
+        const noDept = { ...m, directory: { ...m.directory!, acceptance: { ...m.directory!.acceptance!, groups: [] } } } as typeof m;
+        expect(sharesOf(noDept, fs.shares, "svc-acceptance")).toEqual({
+            reason: "svc-acceptance is in no department's group: set billu:directory.acceptance.department (the department whose share it writes to)",
         });
     });
     test("no department share admits the account: the reason lists its groups", () => {
@@ -181,8 +194,9 @@ describe("the checks judge smbclient's answers by their NT_STATUS codes", () => 
     });
     test("an account the model gives no department share fails both checks with the reason, contacting nothing", async () => {
         stub({});
-        const checks = await run("svc-acceptance");
-        const reason = "svc-acceptance is not an enabled account of the model's directory plan (the HR export)";
+        const checks = await run("svc-other");
+        const reason =
+            "svc-other is not an enabled account of the model's directory plan (the HR export) nor its acceptance account (billu:directory.acceptance)";
         expect(checks.map((c) => [c.ok, c.observed])).toEqual([
             [false, reason],
             [false, reason],

@@ -14,7 +14,7 @@ import { runScenarios } from "../../tools/acceptance/runner";
 import type { Scenario, ScenarioResult } from "../../tools/acceptance/types";
 import { loadModel } from "../../stacks/program";
 import { readBilluConfig } from "../../tools/stack-config";
-import { ROOT } from "../helpers";
+import { problemsOf, ROOT, stackRaw } from "../helpers";
 
 process.env.BILLU_PROJECT_ROOT = ROOT;
 
@@ -87,7 +87,16 @@ describe("--dry-run lists every scenario and its steps from the model, contactin
         expect(r).toEqual({
             code: 0,
             err: "",
-            out: "[dns] not run: the site has no domain controller (no internal DNS)\n[logon] not run: the site has no domain controller\n[mail] not run: the site has no mail server\n[shares] not run: the site has no file server\n[web] not run: the site has no web server (billu:web)\n",
+            out: [
+                "[dns] not run: the site has no domain controller (no internal DNS)",
+                "[logon] not run: the site has no domain controller",
+                "[dhcp] not run: the site has no DHCP scope",
+                "[mail] not run: the site has no mail server",
+                "[shares] not run: the site has no file server",
+                "[web] not run: the site has no web server (billu:web)",
+                "[vpn] not run: the flow matrix opens nothing from management to the partner: run it from a host of lan, servers with --zone <zone>",
+                "",
+            ].join("\n"),
         });
     });
     test("--member names the member the logon scenario logs on to; a host that is not a member is refused", async () => {
@@ -104,12 +113,31 @@ describe("--dry-run lists every scenario and its steps from the model, contactin
 
 describe("bad input: exit 2, the flag and the fix", () => {
     test.each([
-        [["--stack", "dev", "--only", "foo"], {}, 'acceptance: --only: "foo" is not a scenario. Fix: name scenarios among: dns, logon, mail, shares, web\n'],
+        [
+            ["--stack", "dev", "--only", "foo"],
+            {},
+            'acceptance: --only: "foo" is not a scenario. Fix: name scenarios among: dns, logon, dhcp, mail, shares, web, vpn\n',
+        ],
         [["--stack", "dev", "--only"], {}, "acceptance: --only: has no value. Fix: give it one: --only <value> (npm run acceptance -- --help lists them)\n"],
         [
             ["--stack", "dev", "--verbose"],
             {},
-            'acceptance: --verbose: "--verbose" is not an option of acceptance. Fix: use --stack, --config, --outputs, --only, --report, --account, --member, --host-keys, --side, --dry-run\n',
+            'acceptance: --verbose: "--verbose" is not an option of acceptance. Fix: use --stack, --config, --outputs, --only, --report, --account, --member, --host-keys, --side, --dhcp-probe, --zone, --dry-run\n',
+        ],
+        [
+            ["--stack", "dev", "--dhcp-probe", "eth1@servers"],
+            {},
+            'acceptance: --dhcp-probe: "servers" is not a zone with a DHCP scope (lan-direction, lan-dsi, lan-dev, lan-finance, lan-rh, lan-commercial, lan-juridique, lan-qhse, lan-com). Fix: give the run\'s NIC on a department network and its zone: --dhcp-probe eth1@lan-dsi\n',
+        ],
+        [
+            ["--stack", "dev", "--dhcp-probe", "lan-dsi"],
+            {},
+            'acceptance: --dhcp-probe: "lan-dsi" is not <interface>@<zone>. Fix: give the run\'s NIC on a department network and its zone: --dhcp-probe eth1@lan-dsi\n',
+        ],
+        [
+            ["--stack", "prod", "--zone", "lan-x"],
+            {},
+            'acceptance: --zone: "lan-x" is not a zone of the model. Fix: name the zone the run\'s host stands in: wan, management, servers, dmz, lan-direction, lan-dsi, lan-dev, lan-finance, lan-rh, lan-commercial, lan-juridique, lan-qhse, lan-com\n',
         ],
         [
             ["--stack", "dev", "--side", "outside"],
@@ -160,6 +188,52 @@ describe("the acceptance account: the model's (billu:directory.acceptance), its 
             [model.domain!.linuxLogin!.sshGroup],
             true,
         ]);
+    });
+    test("it has DSI's group (billu:directory.acceptance.department: DSI) and a mailbox, and no person's groups", () => {
+        const a = model.directory!.acceptance!;
+        expect([a.groups, a.mail]).toEqual([["GG_DSI"], "svc-acceptance@billu.remindme.lan"]);
+        // The mail plan serves its mailbox (the mail scenario's address), as it serves the people's.
+        expect(model.mail!.accounts.find((x) => x.sam === "svc-acceptance")).toEqual({ sam: "svc-acceptance", mail: a.mail, enabled: true });
+    });
+    test("without a department it joins no managed group; mailbox: false leaves its address empty", () => {
+        const problems = new Problems();
+        const a = planAcceptance({ account: "svc-acceptance", ou: "Acceptance", enabled: true, mailbox: false }, model.directory!, {}, problems);
+        expect([a?.groups, a?.mail, problems.count]).toEqual([[], "", 0]);
+    });
+    test.each(["dev", "prod"])(
+        "%s: the management zone, where the run stands, must reach the mail server and the file server (the directory asks)",
+        (stack) => {
+            const raw = stackRaw(stack);
+            const acceptanceFlow = (f: { from: string; to: string; service: string }) =>
+                f.from === "management" &&
+                ((f.to === "PAR-MAIL01" && ["submission", "imaps"].includes(f.service)) || (f.to === "PAR-FS01" && f.service === "smb"));
+            expect(raw.flows.filter(acceptanceFlow)).toHaveLength(3);
+            raw.flows = raw.flows.filter((f: { from: string; to: string; service: string }) => !acceptanceFlow(f));
+            const why = "which the directory needs (the acceptance run's";
+            expect(problemsOf(raw)).toEqual([
+                `billu:flows: lacks management -> PAR-MAIL01 submission, ${why} mail scenario (npm run acceptance, as svc-acceptance)). Fix: append { from: management, to: PAR-MAIL01, service: submission } to billu:flows`,
+                `billu:flows: lacks management -> PAR-MAIL01 imaps, ${why} mail scenario (npm run acceptance, as svc-acceptance)). Fix: append { from: management, to: PAR-MAIL01, service: imaps } to billu:flows`,
+                `billu:flows: lacks management -> PAR-FS01 smb, ${why} shares scenario (npm run acceptance, as svc-acceptance)). Fix: append { from: management, to: PAR-FS01, service: smb } to billu:flows`,
+            ]);
+            // Without a mailbox or a department the account needs neither.
+            raw.directory.acceptance = { mailbox: false };
+            expect(problemsOf(raw)).toEqual([]);
+        },
+    );
+    test("a department the HR export does not have is bad config, naming the key and listing the departments", () => {
+        const problems = new Problems();
+        expect(
+            planAcceptance({ account: "svc-acceptance", ou: "Acceptance", enabled: true, department: "IT" }, model.directory!, {}, problems),
+        ).toBeUndefined();
+        expect(problems.all.map((p) => `${p.path}: ${p.message} (${p.fix})`)).toEqual([
+            'billu:directory.acceptance.department: "IT" is not a department of the HR export (use one of ' +
+                model
+                    .directory!.groups.filter((g) => g.kind === "department")
+                    .map((g) => JSON.stringify(g.department))
+                    .join(", ") +
+                ", or leave it out (no department share))",
+        ]);
+        expect(problems.all[0].fix).toContain('"DSI"');
     });
     test("read from outputs written with --show-secrets; BILLU_ACCEPTANCE_PASSWORD wins when set", () => {
         const saved = process.env.BILLU_ACCEPTANCE_PASSWORD;

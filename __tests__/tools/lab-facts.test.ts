@@ -1,6 +1,7 @@
 /** The labs' facts (tools/lab-facts.ts) are the validated model's values, the ones the stack file sets. */
 import { spawnSync } from "child_process";
 import * as path from "path";
+import { arrayIdentity } from "../../model/fileserver";
 import { labFacts } from "../../tools/lab-facts";
 import { runTool } from "../cli";
 import { model, ROOT, stackRaw } from "../helpers";
@@ -18,6 +19,15 @@ test("dev: the mail limits, the bind DN, the file server's alert address and sha
         baseDn: "DC=billu,DC=remindme,DC=lan",
     });
     expect(f.fileservers.map((x) => [x.host, x.alertEmail, x.workgroup])).toEqual([["PAR-FS01", raw.fileserver.alertEmail, "BILLU"]]);
+    // The mirror's identity: the raid1 lab expects this array name and UUID, not the ones raid1.conf says.
+    expect(f.fileservers[0].array).toEqual({ name: "billu-data", mdUuid: arrayIdentity("billu.remindme.lan", "PAR-FS01").mdUuid });
+    expect(f.fileservers[0].array.mdUuid).toMatch(/^[0-9a-f]{8}(:[0-9a-f]{8}){3}$/);
+    // The acceptance account the directory lab expects, from billu:directory.acceptance (default svc-acceptance).
+    expect(f.directory!.acceptance).toEqual({
+        sam: "svc-acceptance",
+        dn: "CN=svc-acceptance,OU=Acceptance," + m.directory!.rootDn,
+        extraGroups: [m.domain!.linuxLogin!.sshGroup],
+    });
     expect(f.fileservers[0].shares.find((s) => s.kind === "common")).toEqual({ name: "commun", kind: "common", groups: ["GG_Personnel"] });
     expect(f.fileservers[0].shares.filter((s) => s.kind === "department").map((s) => s.groups.length)).not.toContain(0);
     // One A record per host (the router's once), a PTR for every address of every host.

@@ -1,13 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { BackupDataSet, BackupPlan } from "../../model/backup";
-import { HostModel } from "../../model/site";
-import { BaseServer } from "../base-server/BaseServer";
-import { connectionFor, SiteContext } from "../context";
+import { CertifiedServerComponent, ServiceServerArgs } from "../base-server/certified-server";
 import { BACKUP_CLIENT_TYPE, BackupClientFact } from "../contracts";
 import { GuestDir, GuestFile } from "../guest-step/render";
-import { GuestStep } from "../guest-step/GuestStep";
-import { IssuedCert } from "../site-ca/SiteCa";
 import { BACKUP_SECRETS, clientFiles, scriptText, serverDirs, serverFiles, WINDOWS_BACKUP_PATHS, windowsClientFiles } from "./render";
 import { stepScript } from "../guest-step/render";
 
@@ -36,73 +32,45 @@ export function backupCredentials(plan: BackupPlan, parent: pulumi.Resource): Re
     return out;
 }
 
-export interface BackupServerArgs {
-    /** The site: its CA issues the server's certificate; its render folder, guest connection and order. */
-    readonly ctx: SiteContext;
-    /** The backup server's host of the model (role backup; `ctx.model.host(plan.host.name)`). */
-    readonly host: HostModel;
-    /** The validated plan (model/backup.ts `planBackup`): the clients, their repositories, schedule, retention. */
-    readonly plan: BackupPlan;
-    /** Every client's credentials (`backupCredentials`), by host name. */
+export interface BackupServerArgs extends ServiceServerArgs<BackupPlan> {
+    /** Every client's credentials (`backupCredentials`), by host name; one for each of the plan's clients. */
     readonly credentials: ReadonlyMap<string, BackupCredentials>;
-    /**
-     * What the server's step must wait for besides its own base step.
-     * @default nothing more than the host's own readiness (BaseServer.ready)
-     */
-    readonly after?: readonly pulumi.Resource[];
 }
 
 /**
  * The backup server: its Debian VM and base step (BaseServer, same name), a server certificate from the site CA for
  * its FQDN and address, and the `backup-server` step: rclone serving one restic repository per client over TLS,
  * append-only, each login confined to its own repository (htpasswd of bcrypt hashes), and the pruning timer with
- * every repository's key (pruning runs here only). Secrets reach the guest through the step's secret channel.
+ * every repository's key (pruning runs here only). Secrets reach the guest through the step's secret channel. Built
+ * as every service's own server is (components/base-server/certified-server.ts).
  */
-export class BackupServer extends pulumi.ComponentResource {
-    public readonly server: BaseServer;
-    public readonly certificate: IssuedCert;
-    public readonly step: GuestStep;
-
+export class BackupServer extends CertifiedServerComponent {
     constructor(name: string, args: BackupServerArgs, opts?: pulumi.ComponentResourceOptions) {
-        const { ctx, host, plan } = args;
+        const { ctx, plan } = args;
         const props = { host: plan.host.name, fqdn: plan.fqdn, port: plan.port, clients: plan.clients.map((c) => c.name) };
-        super("billu:backup:BackupServer", name, props, opts);
-        if (host.name !== plan.host.name) throw new pulumi.ResourceError(`[host] ${host.name} is not the plan's backup server ${plan.host.name}`, this);
-        this.server = new BaseServer(name, { ctx, host }, { parent: this });
-        this.certificate = ctx.ca.issue(`${name}-backup`, {
-            commonName: plan.certificate.commonName,
-            dnsNames: plan.certificate.dnsNames,
-            ipAddresses: plan.certificate.ipAddresses,
-        });
-        const secretValues: Record<string, pulumi.Input<string>> = {
-            [BACKUP_SECRETS.ca]: ctx.ca.certPem,
-            [BACKUP_SECRETS.cert]: this.certificate.certPem,
-            [BACKUP_SECRETS.key]: this.certificate.privateKeyPem,
-        };
-        for (const c of plan.clients) {
-            const cred = args.credentials.get(c.name);
-            if (!cred) throw new pulumi.ResourceError(`[credentials] has none for the client ${c.name}`, this);
-            secretValues[BACKUP_SECRETS.htpasswdOf(c.repository)] = cred.http.bcryptHash;
-            secretValues[BACKUP_SECRETS.keyOf(c.repository)] = cred.key.result;
-        }
-        this.step = new GuestStep(
-            `${name}-backup-server`,
-            {
-                host: host.name,
+        const spec = (self: pulumi.Resource) => {
+            const moreSecrets: Record<string, pulumi.Input<string>> = {};
+            for (const c of plan.clients) {
+                const cred = args.credentials.get(c.name);
+                if (!cred) throw new pulumi.ResourceError(`[credentials] has none for the client ${c.name}`, self);
+                moreSecrets[BACKUP_SECRETS.htpasswdOf(c.repository)] = cred.http.bcryptHash;
+                moreSecrets[BACKUP_SECRETS.keyOf(c.repository)] = cred.key.result;
+            }
+            return {
+                ctx,
+                host: ctx.model.host(plan.host.name),
+                certName: "backup",
+                certificate: plan.certificate,
                 step: "backup-server",
-                os: "linux",
-                connection: connectionFor(ctx, host, this.server.vm.vm),
-                renderDir: ctx.renderDir,
-                after: [...this.server.ready, ...(args.after ?? [])],
+                secretNames: BACKUP_SECRETS,
                 dirs: serverDirs(plan),
                 files: serverFiles(plan),
                 script: scriptText("server-step.sh"),
-                secrets: Object.keys(secretValues),
-                secretValues,
-            },
-            { parent: this },
-        );
-        this.registerOutputs(props);
+                moreSecrets,
+                after: args.after,
+            };
+        };
+        super("billu:backup:BackupServer", name, props, spec, opts);
     }
 }
 

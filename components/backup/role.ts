@@ -26,7 +26,7 @@ export const buildBackup: RoleBuilder = (ctx, hosts, parent) => {
     for (const host of hosts) {
         const name = host.name.toLowerCase();
         if (plan && host.name === plan.host.name) {
-            const server = new BackupServer(name, { ctx, host, plan, credentials: resources?.credentials ?? new Map() }, { parent });
+            const server = new BackupServer(name, { ctx, plan, credentials: resources?.credentials ?? new Map() }, { parent });
             ready.push(server.step.apply);
             vms.set(host.name, server.server.vm.vm);
         } else {

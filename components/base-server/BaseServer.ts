@@ -10,7 +10,12 @@ import { memberJoinStep } from "./member";
 import { DOMAIN_JOIN_SECRET } from "../contracts";
 
 export interface BaseServerArgs {
+    /**
+     * The site: the model (the VM's plan, the domain), the render folder and guest connection, the router's and the
+     * domain's readiness the steps wait for, the join password (`domainJoin`) and the every-host needs.
+     */
     readonly ctx: SiteContext;
+    /** The server's host of the model: its VM, its base step and, with `joinDomain`, its domain join. */
     readonly host: HostModel;
     /**
      * Join the domain with SSSD (step `ad-join`) when the host says `joinDomain`. A role whose own software joins the

@@ -61,8 +61,11 @@ export function baseStepContent(model: SiteModel, host: HostModel, extensions: r
 }
 
 export interface BaseStepArgs {
+    /** The site's model: the time sources the flow matrix allows, the banner's site name. */
     readonly model: SiteModel;
+    /** The host the step configures (its OS picks Debian's or Windows' content; a DC serves time itself). */
     readonly host: HostModel;
+    /** How the step reaches the guest (connectionFor). */
     readonly connection: GuestConnection;
     /** Local folder for rendered files. */
     readonly renderDir: string;

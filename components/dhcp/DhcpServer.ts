@@ -7,6 +7,10 @@ import { stepScript } from "../guest-step/render";
 import { HA_TLS_SECRETS, haTlsFiles, KEA, renderKeaDhcp4, renderRelayUnit, RELAY_UNIT } from "./render";
 
 export interface DhcpServerArgs {
+    /**
+     * The site: the model (`dhcp`: scopes, options, the HA pair), the CA that issues the HA peers' certificates, the
+     * render folder and guest connection, and the domain's readiness the Kea steps wait for.
+     */
     readonly ctx: SiteContext;
     /** A host of role dhcp; its scopes, options and HA peer come from `ctx.model.dhcp`. */
     readonly host: HostModel;
@@ -73,6 +77,7 @@ export class DhcpServer extends pulumi.ComponentResource {
 }
 
 export interface DhcpRelayArgs {
+    /** The site: the model (the router, the zones it relays for, the DHCP servers), the render folder, the router's VM. */
     readonly ctx: SiteContext;
     /** What the relay waits for: the router's configuration and the DHCP servers' Kea steps. */
     readonly after: readonly pulumi.Resource[];

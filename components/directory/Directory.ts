@@ -10,7 +10,7 @@ import { isWindows } from "../../model/naming";
 import { HostModel } from "../../model/site";
 import { builtVm, connectionFor, SiteContext } from "../context";
 import { GuestStep } from "../guest-step/GuestStep";
-import { DirectoryFlavor, passwordSecret, renderDirectoryJson, renderDirectoryStep } from "./render";
+import { DirectoryFlavor, passwordSecret, renderDirectoryJson, renderDirectoryStep, renderPasswordPolicyStep } from "./render";
 
 /** One organizational unit of the plan. Its inputs are the OU as planned, so a change shows on this object. */
 export class OrganizationalUnit extends pulumi.ComponentResource {
@@ -138,6 +138,10 @@ export class AcceptanceAccount extends pulumi.ComponentResource {
 }
 
 export interface DirectoryArgs {
+    /**
+     * The site: the model (`directory`: OUs, groups, accounts, computers; the domain and its first DC, where the step
+     * runs), the render folder and guest connection, and the domain's readiness the step waits for.
+     */
     readonly ctx: SiteContext;
 }
 
@@ -160,6 +164,8 @@ export class Directory extends pulumi.ComponentResource {
     public readonly accounts: Account[];
     /** The apply step on the first DC. */
     public readonly step: GuestStep;
+    /** The password policy step on the first DC (billu:directory.accountPolicy), after the apply step. */
+    public readonly policyStep?: GuestStep;
     public readonly ready: pulumi.Resource[];
     /** The acceptance account and its generated password (a secret), when the plan has one. */
     public readonly acceptance?: { readonly account: string; readonly password: pulumi.Output<string> };
@@ -204,7 +210,25 @@ export class Directory extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        this.ready = [this.step.apply];
+        if (plan.passwordPolicy) {
+            const p = renderPasswordPolicyStep(plan.passwordPolicy, flavor);
+            this.policyStep = new GuestStep(
+                `${name}-password-policy`,
+                {
+                    host: dc.name,
+                    step: "password-policy",
+                    os: flavor === "samba" ? "linux" : "windows",
+                    connection: connectionFor(ctx, dc, builtVm(ctx, dc.name)),
+                    renderDir: ctx.renderDir,
+                    // A PSO names the plan's groups and the acceptance account: they exist once the directory step ran.
+                    after: [this.step.apply],
+                    files: p.files,
+                    script: p.script,
+                },
+                { parent: this },
+            );
+        }
+        this.ready = [this.step.apply, ...(this.policyStep ? [this.policyStep.apply] : [])];
         // Never blocking (a department nobody is left in): shown by `pulumi up` and on synth's stderr.
         for (const w of plan.warnings) void pulumi.log.warn(w, this);
         writeSynthArtifacts(plan, ctx);

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from "fs";
 import { DirectoryPlan, PersonPlan } from "../../model/directory";
+import { PasswordPolicyPlan, SETTING_KEYS } from "../../model/password-policy";
 import { StepSpec, stepScript } from "../guest-step/render";
 import { repoPath } from "../paths";
 
@@ -45,12 +46,15 @@ export function renderApplierPlan(plan: DirectoryPlan): string {
                   manager: p.manager ?? "",
                   groups: p.groups,
                   password: passwordSecret(p.sam),
+                  // With billu:directory.accountPolicy.logonHours: the hours' 21 bytes in hex, "" for none.
+                  ...logonHours(plan, p.sam),
               }
             : { sam: p.sam, dn: p.dn, cn: p.cn, enabled: false, groups: [] },
     );
     const a = plan.acceptance;
     // The acceptance account (issue #23): no person's attributes, a password nobody has to change (no one logs on
-    // interactively with it), and the groups the domain step created (the SSH group), joined by name, never left.
+    // interactively with it), its department's group and its mailbox address when the model gives them, and the groups
+    // the domain step created (the SSH group), joined by name, never left.
     if (a)
         users.push({
             sam: a.sam,
@@ -58,7 +62,7 @@ export function renderApplierPlan(plan: DirectoryPlan): string {
             cn: a.cn,
             enabled: a.enabled,
             upn: a.upn,
-            mail: "",
+            mail: a.mail,
             displayName: a.sam,
             givenName: "",
             sn: "",
@@ -68,10 +72,11 @@ export function renderApplierPlan(plan: DirectoryPlan): string {
             telephoneNumber: "",
             mobile: "",
             manager: "",
-            groups: [],
+            groups: a.groups,
             password: passwordSecret(a.sam),
             mustChangePassword: false,
             extraGroups: a.extraGroups,
+            ...logonHours(plan, a.sam),
         });
     const ous = [...plan.ous, ...(a ? [a.ou] : [])];
     const list = (items: readonly unknown[]) => (items.length ? "[\n" + items.map((i) => "    " + JSON.stringify(i)).join(",\n") + "\n  ]" : "[]");
@@ -96,15 +101,56 @@ export function renderApplierPlan(plan: DirectoryPlan): string {
     ].join("\n");
 }
 
+/** An account's `logonHours` key: absent when the plan has no logon hours (the applier leaves the attribute alone). */
+function logonHours(plan: DirectoryPlan, sam: string): { logonHours?: string } {
+    const lh = plan.passwordPolicy?.logonHours;
+    return lh ? { logonHours: lh.accounts[sam] ?? "" } : {};
+}
+
 export const SAMBA_PATHS = {
     plan: "/var/lib/billu/directory/plan.json",
     applier: "/usr/local/lib/billu/directory/apply_samba.py",
+    policy: "/var/lib/billu/directory/password-policy.json",
+    policyApplier: "/usr/local/lib/billu/directory/password_policy_samba.py",
 } as const;
 
 export const WINDOWS_PATHS = {
     plan: "C:/ProgramData/billu/directory/plan.json",
     applier: "C:/ProgramData/billu/directory/Apply-Directory.ps1",
+    policy: "C:/ProgramData/billu/directory/password-policy.json",
+    policyApplier: "C:/ProgramData/billu/directory/Apply-PasswordPolicy.ps1",
 } as const;
+
+/** What the password policy appliers read: the domain's settings and the PSOs (by precedence), nothing else. */
+export function renderPasswordPolicy(pp: PasswordPolicyPlan): string {
+    const settings = (s: Record<string, unknown>) => Object.fromEntries(SETTING_KEYS.map((k) => [k, s[k]]));
+    const doc = {
+        version: 1,
+        domain: settings(pp.domain as unknown as Record<string, unknown>),
+        psos: pp.psos.map((p) => ({ name: p.name, precedence: p.precedence, ...settings(p as unknown as Record<string, unknown>), appliesTo: p.appliesTo })),
+    };
+    return JSON.stringify(doc, null, 2) + "\n";
+}
+
+/** The guest step that sets the domain password policy and the PSOs on the first DC, after the directory step. */
+export function renderPasswordPolicyStep(pp: PasswordPolicyPlan, flavor: DirectoryFlavor): StepSpec {
+    const text = renderPasswordPolicy(pp);
+    if (flavor === "samba")
+        return {
+            files: [
+                { path: SAMBA_PATHS.policy, content: text, mode: "0644" },
+                { path: SAMBA_PATHS.policyApplier, content: readFileSync(repoPath("scripts", "directory", "password_policy_samba.py"), "utf8"), mode: "0644" },
+            ],
+            script: stepScript("linux", "directory/password-policy.sh"),
+        };
+    return {
+        files: [
+            { path: WINDOWS_PATHS.policy, content: text },
+            { path: WINDOWS_PATHS.policyApplier, content: readFileSync(repoPath("scripts", "directory", "Apply-PasswordPolicy.ps1"), "utf8") },
+        ],
+        script: stepScript("windows", "directory/password-policy.ps1"),
+    };
+}
 
 /** The guest step that applies the plan on the first DC. */
 export function renderDirectoryStep(plan: DirectoryPlan, flavor: DirectoryFlavor): StepSpec {
@@ -137,7 +183,11 @@ export function renderDirectoryJson(plan: DirectoryPlan, sources: { readonly hrC
         // Only when there are some, so a clean plan's report is unchanged.
         ...(plan.warnings.length > 0 ? { warnings: plan.warnings } : {}),
         ous: plan.ous.map((o) => o.dn),
-        groups: plan.groups.map((g) => ({ sam: g.sam, dn: g.dn, members: plan.people.filter((p) => p.groups.includes(g.sam)).length })),
+        groups: plan.groups.map((g) => ({
+            sam: g.sam,
+            dn: g.dn,
+            members: plan.people.filter((p) => p.groups.includes(g.sam)).length + (plan.acceptance?.groups.includes(g.sam) ? 1 : 0),
+        })),
         people: plan.people.map((p) => ({
             identity: p.identity,
             line: p.line ?? null,
@@ -157,6 +207,9 @@ export function renderDirectoryJson(plan: DirectoryPlan, sources: { readonly hrC
             action: p.action,
         })),
         computers: plan.computers.map((c) => ({ name: c.name, sam: c.sam, dn: c.dn, owner: c.owner, enabled: c.enabled })),
+        // The acceptance account (billu:directory.acceptance): no person, but a member of the groups it joins, so a
+        // group's members are its people and it.
+        ...(plan.acceptance ? { acceptance: { sam: plan.acceptance.sam, dn: plan.acceptance.dn, groups: plan.acceptance.groups } } : {}),
     };
     return JSON.stringify(doc, null, 2) + "\n";
 }

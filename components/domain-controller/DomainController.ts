@@ -25,9 +25,14 @@ export interface DomainSecrets {
 }
 
 export interface DomainControllerArgs {
+    /**
+     * The site: the model (the domain, the DCs' resolvers), the CA that issues the LDAPS certificate, the render
+     * folder and guest connection, and the router's readiness promotion waits for.
+     */
     readonly ctx: SiteContext;
     /** The DC's host in the model. */
     readonly host: HostModel;
+    /** The domain's generated passwords (the Domain component makes them): administrator, DSRM, join account. */
     readonly secrets: DomainSecrets;
     /** What promotion waits for besides the VM and the router: the DC before it (joining DCs). @default none */
     readonly after?: readonly pulumi.Resource[];
@@ -118,6 +123,10 @@ export function renderRebootWait(dc: DcModel): string {
 }
 
 export interface DomainArgs {
+    /**
+     * The site: the model (`domain`: realm, DCs, FSMO placement, DNS records, the join account), the CA, the render
+     * folder and guest connection, and the router's readiness the first promotion waits for.
+     */
     readonly ctx: SiteContext;
 }
 

@@ -30,6 +30,10 @@ import {
 } from "./render";
 
 export interface FileServerRaid1Args {
+    /**
+     * The site: the model (the domain the shares' groups live in), the render folder and guest connection, the
+     * domain's readiness the `samba` step waits for, and the join password (`domainJoin`, the default below).
+     */
     readonly ctx: SiteContext;
     /** The file server host of the model (role fileserver: an OS disk and two data disks). */
     readonly host: HostModel;

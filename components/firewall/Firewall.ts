@@ -15,6 +15,10 @@ import { planDatacenter } from "./proxmox";
 import { registerDatacenter } from "./VmFirewall";
 
 export interface FirewallArgs {
+    /**
+     * The site: the model (zones, the flow matrix, NAT, the router, the Proxmox firewall's plan), the render folder
+     * and the guest connection of the router's `nftables` step.
+     */
     readonly ctx: SiteContext;
 }
 

@@ -52,7 +52,9 @@ export interface GuestStepArgs extends StepSpec {
     readonly host: string;
     /** Step name, kebab-case, unique on the host (`kea`, `nftables`). */
     readonly step: string;
+    /** The guest's OS: `linux` runs the step with bash, `windows` with PowerShell (paths and line ends follow). */
     readonly os: GuestOs;
+    /** How to reach the guest: address, user, key (absent: the SSH agent), pinned host key, the VM it follows. */
     readonly connection: GuestConnection;
     /** The value of each secret the spec names (others are ignored). @default none: the spec names no secret */
     readonly secretValues?: Readonly<Record<string, pulumi.Input<string> | undefined>>;
@@ -61,6 +63,7 @@ export interface GuestStepArgs extends StepSpec {
     /**
      * What must be done before this step starts: the VM, the router's configuration, earlier steps. (A component's
      * own `dependsOn` does not hold back its children, so the step passes these to its first command.)
+     * @default nothing: the step starts as soon as Pulumi reaches it
      */
     readonly after?: readonly pulumi.Resource[];
 }

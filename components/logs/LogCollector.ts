@@ -1,76 +1,41 @@
 import * as pulumi from "@pulumi/pulumi";
 import { LogsPlan } from "../../model/logs";
-import { HostModel } from "../../model/site";
-import { BaseServer } from "../base-server/BaseServer";
-import { connectionFor, SiteContext } from "../context";
+import { CertifiedServerComponent, ServiceServerArgs } from "../base-server/certified-server";
 import { GuestDir, GuestFile } from "../guest-step/render";
-import { GuestStep } from "../guest-step/GuestStep";
 import { IssuedCert, SiteCa } from "../site-ca/SiteCa";
 import { clientFiles, collectorDirs, collectorFiles, LOGS_SECRETS, rsyslogStepScript } from "./render";
 
 /** TLS client certificates: what a log client presents to the collector (no server use). */
 export const CLIENT_CERT_USES = ["digital_signature", "key_encipherment", "client_auth"] as const;
 
-export interface LogCollectorArgs {
-    /** The site: its CA issues the collector's certificate; its render folder, guest connection and order. */
-    readonly ctx: SiteContext;
-    /** The collector's host of the model (role logs; `ctx.model.host(plan.host.name)`). */
-    readonly host: HostModel;
-    /** The validated plan (model/logs.ts `planLogs`): port, retention, the clients and their addresses. */
-    readonly plan: LogsPlan;
-    /**
-     * What the collector's step must wait for besides its own base step (say, the router opening the flows).
-     * @default nothing more than the host's own readiness (BaseServer.ready)
-     */
-    readonly after?: readonly pulumi.Resource[];
-}
+/** The collector's args: the site, the validated plan (model/logs.ts `planLogs`: the collector, port, retention, clients), what its step waits for. */
+export type LogCollectorArgs = ServiceServerArgs<LogsPlan>;
 
 /**
  * The log collector: its Debian VM and base step (BaseServer, under the same name), a server certificate from the
  * site CA for its FQDN and address, and the `logs-collector` step: rsyslog with the gtls driver receiving syslog over
  * TLS from the site CA's clients only, one folder per host under /var/log/remote, logrotate for the retention. The
  * certificate and key reach the guest through the step's secret channel (the key 0600); rsyslog restarts only when
- * a file changed. Stateful in spirit (it holds the logs), but the role's `stateful` flag is the registry's.
+ * a file changed. Stateful in spirit (it holds the logs), but the role's `stateful` flag is the registry's. Built as
+ * every service's own server is (components/base-server/certified-server.ts).
  */
-export class LogCollector extends pulumi.ComponentResource {
-    public readonly server: BaseServer;
-    public readonly certificate: IssuedCert;
-    /** The rsyslog step: depend on it to order later steps after the collector listens. */
-    public readonly step: GuestStep;
-
+export class LogCollector extends CertifiedServerComponent {
     constructor(name: string, args: LogCollectorArgs, opts?: pulumi.ComponentResourceOptions) {
-        const { ctx, host, plan } = args;
+        const { ctx, plan } = args;
         const props = { host: plan.host.name, address: plan.host.address, fqdn: plan.fqdn, port: plan.port, retentionDays: plan.retentionDays };
-        super("billu:logs:LogCollector", name, props, opts);
-        if (host.name !== plan.host.name) throw new pulumi.ResourceError(`[host] ${host.name} is not the plan's collector ${plan.host.name}`, this);
-        this.server = new BaseServer(name, { ctx, host }, { parent: this });
-        this.certificate = ctx.ca.issue(`${name}-logs`, {
-            commonName: plan.certificate.commonName,
-            dnsNames: plan.certificate.dnsNames,
-            ipAddresses: plan.certificate.ipAddresses,
+        const spec = () => ({
+            ctx,
+            host: ctx.model.host(plan.host.name),
+            certName: "logs",
+            certificate: plan.certificate,
+            step: "logs-collector",
+            secretNames: LOGS_SECRETS,
+            dirs: collectorDirs(plan),
+            files: collectorFiles(plan),
+            script: rsyslogStepScript(),
+            after: args.after,
         });
-        this.step = new GuestStep(
-            `${name}-logs-collector`,
-            {
-                host: host.name,
-                step: "logs-collector",
-                os: "linux",
-                connection: connectionFor(ctx, host, this.server.vm.vm),
-                renderDir: ctx.renderDir,
-                after: [...this.server.ready, ...(args.after ?? [])],
-                dirs: collectorDirs(plan),
-                files: collectorFiles(plan),
-                script: rsyslogStepScript(),
-                secrets: Object.values(LOGS_SECRETS),
-                secretValues: {
-                    [LOGS_SECRETS.ca]: ctx.ca.certPem,
-                    [LOGS_SECRETS.cert]: this.certificate.certPem,
-                    [LOGS_SECRETS.key]: this.certificate.privateKeyPem,
-                },
-            },
-            { parent: this },
-        );
-        this.registerOutputs(props);
+        super("billu:logs:LogCollector", name, props, spec, opts);
     }
 }
 

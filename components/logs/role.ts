@@ -16,7 +16,7 @@ export const buildLogs: RoleBuilder = (ctx, hosts, parent) => {
     for (const host of hosts) {
         const name = host.name.toLowerCase();
         if (plan && host.name === plan.host.name) {
-            const collector = new LogCollector(name, { ctx, host, plan }, { parent });
+            const collector = new LogCollector(name, { ctx, plan }, { parent });
             ready.push(collector.step.apply);
             vms.set(host.name, collector.server.vm.vm);
         } else {

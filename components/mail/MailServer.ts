@@ -11,6 +11,10 @@ import { mailPackagesStep, mailStep } from "./steps";
 import { mailStoreStep } from "./store";
 
 export interface MailServerArgs {
+    /**
+     * The site: the model (`mail`: domains, mailboxes, aliases, certificate names; the domain and its first DC), the
+     * CA that issues the server's certificate, the render folder and guest connections, and the domain's readiness.
+     */
     readonly ctx: SiteContext;
     /** The host of role mail; everything else comes from `ctx.model.mail`. */
     readonly host: HostModel;

@@ -8,24 +8,39 @@ import { diskImaged } from "../../model/vm-backup";
 import { VM_TAG } from "../contracts";
 
 export interface VmPlan {
+    /** The VM's name in Proxmox: the host's name (`PAR-DC01`). */
     readonly name: string;
+    /** The Proxmox VM id (the host's `vmId`). */
     readonly vmId: number;
+    /** The Proxmox node the VM runs on (the host's `node`). */
     readonly node: string;
+    /** The template the VM is cloned from (the host's `templateVmId`). */
     readonly templateVmId: number;
+    /** The VM's description in Proxmox: company, role, name, and that Pulumi manages it. */
     readonly description: string;
+    /** Proxmox tags (VM_TAG): managed, the environment, the role, stateful or stateless (the policies read them). */
     readonly tags: string[];
+    /** CPU cores. */
     readonly cores: number;
+    /** Memory in MiB. */
     readonly memoryMiB: number;
+    /** Proxmox's OS type: `l26` (Linux 2.6+), `win11` (Windows Server 2022). */
     readonly osType: "l26" | "win11";
     /** `backup`: the disk is in the VM's image (Proxmox's flag; model/vm-backup.ts says which, per role). */
     readonly disks: { interface: string; datastoreId: string; sizeGiB: number; role: "os" | "data"; backup: boolean }[];
+    /** One NIC per zone the host is on, in the host's NIC order; the Proxmox firewall is on for each. */
     readonly nics: { bridge: string; vlanId?: number; firewall: true; model: "virtio" }[];
+    /** cloud-init's address (CIDR) and gateway per NIC, in NIC order. */
     readonly ipConfigs: { address: string; gateway?: string }[];
+    /** cloud-init's DNS resolvers: what the flow matrix lets the host query (model/guest-resolvers.ts), else the DCs or the router. */
     readonly dnsServers: string[];
+    /** cloud-init's search domain: the site's domain. */
     readonly dnsDomain: string;
+    /** Proxmox's start order (the role's, from the service registry: the router first, then the DCs, ...). */
     readonly startOrder: number;
     /** Seconds to wait after starting this VM before the next in start order. */
     readonly startUpDelay: number;
+    /** The cloud-init datasource: `nocloud` for Debian, `configdrive2` for Windows (cloudbase-init). */
     readonly cloudInitType: "nocloud" | "configdrive2";
     /**
      * Where the cloud-init drive is attached: always `ide2`, never a `scsiN` slot a data disk takes (left unset, the

@@ -11,12 +11,15 @@ export interface SiteCaArgs {
 }
 
 export interface IssueArgs {
+    /** The subject's common name (a host's FQDN, a site's name). */
     readonly commonName: string;
+    /** The DNS names of the certificate's subject alternative names. @default none */
     readonly dnsNames?: readonly string[];
+    /** The IP addresses of the certificate's subject alternative names. @default none */
     readonly ipAddresses?: readonly string[];
-    /** @default ["digital_signature", "key_encipherment", "server_auth"] */
+    /** What the key may be used for (TLS server, client, both). @default ["digital_signature", "key_encipherment", "server_auth"] */
     readonly allowedUses?: readonly string[];
-    /** @default 8760 (1 year); renewed by the next `pulumi up` within 30 days of expiry */
+    /** How long the certificate is valid, in hours. @default 8760 (1 year); renewed by the next `pulumi up` within 30 days of expiry */
     readonly validityHours?: number;
 }
 

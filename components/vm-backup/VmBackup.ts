@@ -4,6 +4,7 @@ import { VmBackupPlan } from "../../model/vm-backup";
 
 /** Arguments of VmBackup: the plan (model/vm-backup.ts) and the secret the PBS storage logs on with. */
 export interface VmBackupArgs {
+    /** The validated plan (model/vm-backup.ts): the storage, the job's schedule, retention and VMs, the notification address. */
     readonly plan: VmBackupPlan;
     /**
      * The PBS user's password or API token secret (`billu:vmBackupPbsPassword`, read by the program, stacks/program.ts).

@@ -20,12 +20,16 @@ import {
 export type VpnEngine = "nftables" | "pfsense";
 
 export interface SiteToSiteVpnArgs {
+    /** The site: the model (the router, where the tunnel ends), the render folder and guest connection, the router's readiness. */
     readonly ctx: SiteContext;
     /** This site's end (`billu:vpn`), validated. */
     readonly local: VpnLocal;
     /** Both ends paired. @default absent: the peer has not exported `vpnPeer` yet; only the owner's key is made */
     readonly vpn?: VpnModel;
-    /** The key read from the owner's stack (secret); required at the end that is not the owner. */
+    /**
+     * The key read from the owner's stack (secret); required at the end that is not the owner, refused at the owner's.
+     * @default none: at the owner end the key is generated (`<name>-psk`)
+     */
     readonly peerPsk?: pulumi.Input<string>;
     /** The router's engine. @default "nftables" (strongSwan on the Debian router) */
     readonly engine?: VpnEngine;

@@ -10,6 +10,10 @@ import { IssuedCert } from "../site-ca/SiteCa";
 import { CertDoc, TLS, WEB_SECRETS, webFiles, webStepBody } from "./render";
 
 export interface WebDmzArgs {
+    /**
+     * The site: the model (zones and the VPN partner's networks, trusted with the intranet; the domain), the CA that
+     * issues the sites' certificates, the render folder and guest connection.
+     */
     readonly ctx: SiteContext;
     /** The web server's host (`ctx.model.web.host`). */
     readonly host: HostModel;

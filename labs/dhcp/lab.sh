@@ -21,6 +21,8 @@
 # router's relay unit, sysctl and nftables ruleset) is installed with the mode and owner its rendered step declares,
 # then read back (bytes, mode, owner) and compared with out/dev and out/prod, the trees `npm run synth -- --stack
 # <stack>` wrote (lab_readback); labs/dhcp/overrides.json lists no override: no rendered file is changed.
+# The dhcp acceptance scenario runs from the lan-dsi client in part 2 (exit 0), and against the
+# broken pool (exit 1, its report naming the address outside the model's pool).
 # Sabotage (BILLU_LAB_SABOTAGE=1): after its read-back, the Kea config each server runs gets routers = x.y.z.2 in
 # every scope (the gateway is .1): the lease probes (router option against the model) must fail.
 # Lab-only choices (documented, none in the files): Kea runs in a private mount namespace where /etc/kea, /var/lib and
@@ -307,6 +309,18 @@ start_relay "$LAB-dr" dev "$LAB_DIR/dev-relay"
 router_firewall "$LAB-dr" dev "$LAB_DIR/dev-fw"
 
 scope_leases dev d "$SRV1"
+# The dhcp acceptance scenario (tools/acceptance/scenarios/dhcp.ts) from the lan-dsi client, its NIC given as the probe:
+# a lease through the relay and the router's ruleset, judged against the model. It runs again against
+# the broken pool below (it must fail, exit 1, on the address).
+dhcp_acceptance() { # <report dir>
+    (cd "$LAB_ROOT" && ip netns exec "$LAB-dc1" env BILLU_PROJECT_ROOT="$LAB_ROOT" node dist/tools/acceptance.js \
+        --stack dev --outputs "$DEV/outputs.json" --only dhcp --dhcp-probe eth0@lan-dsi --report "$1") >"$1.log" 2>&1
+}
+dhcp_acceptance_exit() { local rc=0; dhcp_acceptance "$2" || rc=$?; test "$rc" = "$1"; } # <exit code> <report dir>
+t=$(date +%s%N)
+lab_expect "acceptance: the dhcp scenario passes from the lan-dsi client (exit 0)" pass dhcp_acceptance "$LAB_DIR/acceptance"
+lab_log "acceptance run (dhcp) $(ms_since "$t") ms"; sed 's/^/    /' "$LAB_DIR/acceptance.log"
+lab_expect "acceptance: its JUnit report counts 4 steps, no failure" pass grep -q '<testsuites [^>]*tests="4" failures="0"' "$LAB_DIR/acceptance/acceptance.xml"
 # shellcheck disable=SC2154 # the lan_* facts are set by eval "$(facts <outputs.json> lan-dsi lan-dev)"
 ip -n "$LAB-dc1" link set eth0 address "$lan_dsi_RES_MAC"
 if ms=$(dhcp_get "$LAB-dc1" "$LAB_DIR/dev-res.lease" 5); then LEASES=$((LEASES + 1)); show_lease "reserved $lan_dsi_RES_MAC" "$LAB_DIR/dev-res.lease" "$ms"; fi
@@ -367,6 +381,9 @@ lab_bg "$LAB-ds1" "$LAB_DIR/dev-broken/kea.log" unshare -m --propagation private
 lab_wait 15 "kea-dhcp4 (broken pool) serving" grep -q "DHCP4_STARTED" "$LAB_DIR/dev-broken/kea.log"
 ms=$(dhcp_get "$LAB-dc1" "$LAB_DIR/dev-broken.lease" 5) && show_lease "broken pool" "$LAB_DIR/dev-broken.lease" "$ms"
 lab_expect "broken: a lease from a wrong pool fails the lease check" fail check_lease "$LAB_DIR/dev-broken.lease" lan_dsi "$SRV1"
+lab_expect "acceptance, broken pool: the dhcp scenario fails (exit 1)" pass dhcp_acceptance_exit 1 "$LAB_DIR/acceptance-broken"
+lab_expect "acceptance, broken pool: its report says the address is outside the model's pool" pass \
+    grep -q "| DHCP: the address is in lan-dsi's pool, .* | address ${lan_dsi_POOL_START%.*}\.[0-9]* outside the pool $lan_dsi_POOL_START-$lan_dsi_POOL_END.* | FAIL |" "$LAB_DIR/acceptance-broken/acceptance.md"
 # The reason: a lease did come, from the broken pool (the check failed on the address, not on a missing lease).
 lab_expect "broken: ...because its address is in the broken pool ${lan_dsi_POOL_START%.*}.30-40, outside the model's" pass \
     in_range "$(lease_field "$LAB_DIR/dev-broken.lease" ip)" "${lan_dsi_POOL_START%.*}.30" "${lan_dsi_POOL_START%.*}.40"

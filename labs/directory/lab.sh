@@ -133,10 +133,15 @@ leaks_password() { cut -f2 "$1" | grep -qF -f - "$2"; }
 # synth outputs): the acceptance account (billu:directory.acceptance) joins it by name. Lab override: this lab runs no
 # domain step, so the lab creates the group as that step does (samba_ssh_group).
 SSH_GROUP=$(samba_ssh_group "$LAB-dc" "$D/smb.conf" "$S1/outputs.json") || lab_die "creating the domain step's SSH group failed"
-# The acceptance account as the model plans it (its DN and groups from the rendered plan's one user with extraGroups).
-ACC_SAM=$(node -e 'console.log(require(process.argv[1]).users.find((u) => u.extraGroups).sam)' "$S1/rendered/$DC_NAME/var/lib/billu/directory/plan.json")
-ACC_DN=$(node -e 'console.log(require(process.argv[1]).users.find((u) => u.extraGroups).dn)' "$S1/rendered/$DC_NAME/var/lib/billu/directory/plan.json")
+# The acceptance account as the model plans it (billu:directory.acceptance: its name, DN and the groups it joins, from
+# tools/lab-facts.ts), never from the plan.json under test: a renderer that writes another name or DN is caught below.
+IFS=$'\t' read -r ACC_SAM ACC_DN ACC_GROUPS < <(cd "$ROOT" && node dist/tools/lab-facts.js --stack dev | node -e '
+    const a = (JSON.parse(require("fs").readFileSync(0, "utf8")).directory || {}).acceptance;
+    if (a) console.log([a.sam, a.dn, a.extraGroups.join(",")].join("\t"))') || true
+[ -n "${ACC_SAM:-}" ] || lab_die "the dev model plans no acceptance account (billu:directory.acceptance)"
+[ "$ACC_GROUPS" = "$SSH_GROUP" ] || lab_die "the model's acceptance account joins '$ACC_GROUPS', the domain's SSH group is '$SSH_GROUP'"
 acc_attr_is() { test "$(ldaps -b "$ACC_DN" -s base "$1" | sed -n "s/^$1: //p")" = "$2"; } # <attribute> <value>
+acc_attr_has() { ldaps -b "$ACC_DN" -s base "$1" | sed -n "s/^$1: //p" | grep -qxF "$2"; } # <attribute> <one of its values>
 
 # 1. the committed sample export
 lab_log "1. apply the plan of the committed sample export"
@@ -165,7 +170,7 @@ lab_expect "$SAM1 binding with a wrong password: data 52e (so 773 above means th
 lab_expect "the step's output shows no password" fail leaks_password "$LAB_DIR/passwords.sample" "$LAB_DIR/apply.sample.log"
 # The acceptance account: in its own OU, in the SSH group, enabled (its logon is proven in labs/dc).
 lab_expect "the acceptance account $ACC_SAM is at $ACC_DN" pass acc_attr_is sAMAccountName "$ACC_SAM"
-lab_expect "$ACC_SAM is a member of $SSH_GROUP (the domain step's group, joined by name)" pass acc_attr_is memberOf "CN=$SSH_GROUP,CN=Users,$(node -e 'console.log(require(process.argv[1]).domainDn)' "$S1/rendered/$DC_NAME/var/lib/billu/directory/plan.json")"
+lab_expect "$ACC_SAM is a member of $SSH_GROUP (the domain step's group, joined by name)" pass acc_attr_has memberOf "CN=$SSH_GROUP,CN=Users,$(node -e 'console.log(require(process.argv[1]).domainDn)' "$S1/rendered/$DC_NAME/var/lib/billu/directory/plan.json")"
 lab_expect "$ACC_SAM is enabled (userAccountControl 512)" pass acc_attr_is userAccountControl 512
 
 # 2. the same plan again

@@ -126,6 +126,10 @@ def check(dump, directory_json, plan_json):
         want_manager = fold(dn_of_sam[u["manager"]]) if u["manager"] else ""
         if fold(one(e, "manager")) != want_manager:
             bad.append("account %s: manager %r, planned %r" % (p["sam"], one(e, "manager"), want_manager))
+    # The acceptance account (directory.json's, from the model) is a member of its department's group too.
+    acceptance = d.get("acceptance")
+    for g in acceptance["groups"] if acceptance else []:
+        members.setdefault(g, set()).add(fold(acceptance["dn"]))
     for g in d["groups"]:
         e = by_sam.get(g["sam"].lower())
         if e:

@@ -19,12 +19,13 @@
 #      (NT_STATUS_ACCESS_DENIED), by the share's `valid users` line alone; the on-disk ACL probes above show the ACL
 #      layer alone refusing A under the share gate.
 #   4. the shares acceptance scenario (npm run acceptance -- --only shares, tools/acceptance/scenarios/shares.ts) from
-#      the client as A, against the model's address of PAR-FS01: passes (exit 0, its report), removes its test file;
-#      with a wrong password it fails (exit 1) and its report says NT_STATUS_LOGON_FAILURE.
+#      the client as the model's acceptance account (no --account: its department's group from
+#      billu:directory.acceptance.department, its password the outputs' acceptancePassword), against the model's
+#      address of PAR-FS01: passes (exit 0, its report), removes its test file; with a wrong password in the outputs
+#      it fails (exit 1) and its report says NT_STATUS_LOGON_FAILURE.
 # Sabotage switches (labs/fileserver/sabotage.txt): BILLU_LAB_SABOTAGE=1, after the read-back, the installed smb.conf
 # serves share A from share B's folder; BFS_SABOTAGE=valid-users drops share B's `valid users` line from the
-# installed smb.conf: every probe before part 3 still passes (the ACL refuses A), part 3's tree-connect probe fails
-# (and so does the shares acceptance scenario of part 4);
+# installed smb.conf: every probe before part 3 still passes (the ACL refuses A), part 3's tree-connect probe fails;
 # BFS_SABOTAGE=plan-group renames share A's group in the staged copy of the directory step's plan.json (after its
 # read-back): the directory probes, the group's resolution on the file server and A's own-share probes fail.
 # Lab overrides (documented): the guest is a namespace, not a VM: /srv is a tmpfs and /srv/shares an ext4 filesystem
@@ -149,6 +150,23 @@ lab_expect "the directory step ($DC_HOST, as rendered) applies the dev plan to t
 sed 's/^/    /' "$LAB_DIR/directory.log" | tail -n 3
 lab_fig "directory step (the dev plan: OUs, groups, accounts, computers)" "$(lab_since "$t") ms"
 [ "${BFS_SABOTAGE:-}" = plan-group ] || guest_readback_step dc "$RD" directory "$DIR_SECRETS"
+# The acceptance account's password, as `pulumi stack output --json --show-secrets` gives it (acceptancePassword): the
+# one the lab made for its secret, into 0600 copies of the outputs (and a wrong one), through the environment, never
+# on a command line. Lab override: offline synth has a placeholder there.
+ACC_SAM=$(node -e 'console.log(require(process.argv[1]).acceptanceAccount)' "$OUT/outputs.json")
+acc_outputs() { # <file> <prefix of the password>
+    LAB_ACC_PREFIX="$2" LAB_ACC_KEY="pw-$ACC_SAM" /usr/bin/python3 -c '
+import json, os, sys
+pw = next(bytes.fromhex(v).decode() for k, v in (l.rstrip("\n").split("\t") for l in open(sys.argv[1])) if k == os.environ["LAB_ACC_KEY"])
+o = json.load(open(sys.argv[2]))
+o["acceptancePassword"] = os.environ["LAB_ACC_PREFIX"] + pw
+fd = os.open(sys.argv[3], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+os.write(fd, json.dumps(o).encode())
+os.close(fd)
+' "$DIR_SECRETS" "$OUT/outputs.json" "$1"
+}
+acc_outputs "$LAB_DIR/outputs-acceptance.json" "" || lab_die "writing the acceptance outputs failed"
+acc_outputs "$LAB_DIR/outputs-acceptance-wrong.json" "wrong-" || lab_die "writing the acceptance outputs failed"
 rm -f "$DIR_SECRETS"
 # The accounts the probes use, from the model (directory.json, never the share file): A, the first enabled member of
 # share A's group outside share B's; B, the first enabled member of B's group outside A's.
@@ -159,11 +177,6 @@ member_of() { # <group> <not in group>: the account name
 A_USER=$(member_of "$A_G" "$B_G"); B_USER=$(member_of "$B_G" "$A_G")
 { [ -n "$A_USER" ] && [ -n "$B_USER" ]; } || lab_die "the model's directory has no member of $A_G or $B_G alone"
 lab_log "A: $A_USER ($A_G), B: $B_USER ($B_G), from the model's directory (directory.json)"
-# Their passwords for the lab: set with samba-tool after the plan is applied (the plan's own are secrets).
-for u in "$A_USER" "$B_USER"; do
-    ip netns exec "$LAB-dc" samba-tool user setpassword "$u" --newpassword="$USER_PW" -H "$D/private/sam.ldb" -s "$D/smb.conf" >/dev/null ||
-        lab_die "setting $u's lab password failed"
-done
 # in_directory_group <user> <group>: the DC's own database has the user as a member of the group (the plan makes
 # every membership direct), the group's DN from the model's directory.json.
 in_directory_group() {
@@ -173,8 +186,15 @@ in_directory_group() {
     lab_has "^sAMAccountName: $1\$" ip netns exec "$LAB-dc" ldbsearch -H "$D/private/sam.ldb" -b "$DOMAIN_DN" \
         "(&(sAMAccountName=$1)(memberOf=$dn))" sAMAccountName
 }
+# Probed before anything else uses the accounts: without the directory step (left out, or failed) these probes,
+# not the set-up below, turn the lab red.
 lab_expect "the directory holds $A_USER in $A_G (the plan's membership)" pass in_directory_group "$A_USER" "$A_G"
 lab_expect "the directory holds $B_USER in $B_G (the plan's membership)" pass in_directory_group "$B_USER" "$B_G"
+# Their passwords for the lab: set with samba-tool after the plan is applied (the plan's own are secrets).
+for u in "$A_USER" "$B_USER"; do
+    ip netns exec "$LAB-dc" samba-tool user setpassword "$u" --newpassword="$USER_PW" -H "$D/private/sam.ldb" -s "$D/smb.conf" >/dev/null ||
+        lab_die "setting $u's lab password failed"
+done
 # The join account as the dc role's domain step makes it: no rights but creating and managing computer objects
 # in CN=Computers (the same delegation, done here by hand: lab override).
 ip netns exec "$LAB-dc" samba-tool user create "$JOIN_USER" "$JOIN_PW" -H "$D/private/sam.ldb" -s "$D/smb.conf" >/dev/null ||
@@ -329,21 +349,28 @@ lab_expect "with B's ACL open, A is refused on $B_SHARE at tree connect (valid u
 lab_expect "... and nothing of A's landed in $B_SHARE" fail fsx test -e "/srv/shares/$B_SHARE/x-tree-a.txt"
 lab_expect "control: B still connects to $B_SHARE and writes" pass smb_put b "$B_SHARE" bob-open-acl.txt
 # --- 4. the shares acceptance scenario (tools/acceptance/scenarios/shares.ts), run from the client as an admin runs it --
-# As A: it finds A's own share and another department's in the model, writes, lists and removes a file on the first
-# and is refused on the second at tree connect; its report says what it expected and observed.
-acceptance() { # <account> <password> <report dir>
-    (cd "$LAB_ROOT" && ip netns exec "$LAB-cl" env BILLU_PROJECT_ROOT="$LAB_ROOT" BILLU_ACCEPTANCE_PASSWORD="$2" node dist/tools/acceptance.js \
-        --stack dev --outputs "$OUT/outputs.json" --only shares --account "$1" --report "$3") >"$3.log" 2>&1
+# As the model's acceptance account, without --account: its department (billu:directory.acceptance.department) gives
+# it its own share and another's in the model; it writes, lists and removes a file on the first and is refused on the
+# second at tree connect; its report says what it expected and observed. Its password is the outputs' secret.
+ACC_OWN=$(fact "f.shares.find((s) => s.kind === 'department' && s.groups.includes('$(node -e 'const a = require(process.argv[1]).users.find((u) => u.sam === process.argv[2]); console.log(a.groups[0] || "")' "$RD/var/lib/billu/directory/plan.json" "$ACC_SAM")')).name")
+ACC_OTHER=$A_SHARE; [ "$ACC_OWN" = "$A_SHARE" ] && ACC_OTHER=$B_SHARE
+lab_log "acceptance account $ACC_SAM: its share $ACC_OWN, refused on $ACC_OTHER (the model's directory and share plans)"
+acceptance() { # <outputs> <report dir>
+    (cd "$LAB_ROOT" && ip netns exec "$LAB-cl" env -u BILLU_ACCEPTANCE_PASSWORD BILLU_PROJECT_ROOT="$LAB_ROOT" node dist/tools/acceptance.js \
+        --stack dev --outputs "$1" --only shares --report "$2") >"$2.log" 2>&1
 }
-acceptance_exit() { local rc=0; acceptance "$2" "$3" "$4" || rc=$?; test "$rc" = "$1"; } # <exit code> <account> <password> <dir>
+acceptance_exit() { local rc=0; acceptance "$2" "$3" || rc=$?; test "$rc" = "$1"; } # <exit code> <outputs> <dir>
 t=$(date +%s%N)
-lab_expect "acceptance: the shares scenario passes as $A_USER (exit 0)" pass acceptance "$A_USER" "$USER_PW" "$LAB_DIR/acceptance"
+lab_expect "acceptance: the shares scenario passes as $ACC_SAM, the directory's acceptance account, without --account (exit 0)" pass \
+    acceptance "$LAB_DIR/outputs-acceptance.json" "$LAB_DIR/acceptance"
 lab_fig "acceptance run (shares)" "$(lab_since "$t") ms"
 sed 's/^/    /' "$LAB_DIR/acceptance.log"
-lab_expect "acceptance: it wrote to $A_SHARE and was refused on $B_SHARE at tree connect (its report)" pass \
-    grep -q "SMB: $A_USER is refused on .*$B_SHARE at tree connect | tree connect failed: NT_STATUS_ACCESS_DENIED | tree connect failed: NT_STATUS_ACCESS_DENIED" "$LAB_DIR/acceptance/acceptance.md"
-lab_expect "acceptance: its test file is gone from $A_SHARE (it cleans up)" fail fsx sh -c "ls /srv/shares/$A_SHARE | grep -q billu-acceptance"
-lab_expect "acceptance: with a wrong password the scenario fails (exit 1, not bad input)" pass acceptance_exit 1 "$A_USER" "wrong-$USER_PW" "$LAB_DIR/acceptance-bad"
+lab_expect "acceptance: it wrote to $ACC_OWN and was refused on $ACC_OTHER at tree connect (its report)" pass \
+    grep -q "SMB: $ACC_SAM writes, lists and removes a test file on .*$ACC_OWN | written, listed and removed | written, listed and removed | ok" "$LAB_DIR/acceptance/acceptance.md"
+lab_expect "acceptance: ...refused on $ACC_OTHER at tree connect (its report)" pass \
+    grep -q "SMB: $ACC_SAM is refused on .*$ACC_OTHER at tree connect | tree connect failed: NT_STATUS_ACCESS_DENIED | tree connect failed: NT_STATUS_ACCESS_DENIED" "$LAB_DIR/acceptance/acceptance.md"
+lab_expect "acceptance: its test file is gone from $ACC_OWN (it cleans up)" fail fsx sh -c "ls /srv/shares/$ACC_OWN | grep -q billu-acceptance"
+lab_expect "acceptance: with a wrong password the scenario fails (exit 1, not bad input)" pass acceptance_exit 1 "$LAB_DIR/outputs-acceptance-wrong.json" "$LAB_DIR/acceptance-bad"
 lab_expect "acceptance: ... and its report says the server refused the logon" pass grep -q NT_STATUS_LOGON_FAILURE "$LAB_DIR/acceptance-bad/acceptance.md"
 lab_log "after the join, billu-shares and the probes, the installed files are still the rendered ones:"
 readback_fs

@@ -161,7 +161,7 @@ open(dst, "w").write(text)
 EOF
     ip netns exec "$router" nft -f "$LAB_DIR/broken-$name.conf"
     ip netns exec "$router" conntrack -F >/dev/null 2>&1 || true
-    "$PY" "$PROBE" run "$PLAN" "$LAB_DIR/results-$name.json" "$TIMEOUT" | sed "s/^/[$LAB]   /"
+    "$PY" "$PROBE" run "$PLAN" "$LAB_DIR/results-$name.json" "$TIMEOUT" "$name" | sed "s/^/[$LAB]   /"
     rc=0; "$PY" "$PROBE" report "$PLAN" "$LAB_DIR/results-$name.json" >"$LAB_DIR/report-$name.txt" || rc=$?
     lab_expect "$STACK: the matrix check fails on the broken ruleset ($name)" fail test "$rc" = 0
     rc=0; "$PY" "$PROBE" broken "$PLAN" "$LAB_DIR/results-$name.json" "$name" >"$LAB_DIR/broken-$name.txt" || rc=$?

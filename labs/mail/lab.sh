@@ -35,7 +35,8 @@
 # stays); a wrong password, a password still to change, a disabled account, relaying without logon, a forged
 # sender, an unknown recipient, GTUBE, an oversize message, another CA on IMAPS and on submission (the verification's
 # reason checked), mail to a mailbox over quota (552 5.2.2 in Postfix's log, a bounce to the sender, nothing stored),
-# the acceptance scenario with Dovecot stopped (exit 1, its report naming the refused IMAPS connection). BILLU_LAB_SABOTAGE=1 sets mynetworks = 0.0.0.0/0 in the
+# the acceptance scenario with Dovecot stopped (exit 1, its report naming the refused IMAPS connection), and with
+# delivery broken (LMTP refused: exit 1, its message queued; the next run deletes it once delivered). BILLU_LAB_SABOTAGE=1 sets mynetworks = 0.0.0.0/0 in the
 # installed main.cf after the step ran: the relay probe must fail (exit 1). MBL_SABOTAGE=milter sets milter_default_action =
 # accept in the installed main.cf: with rspamd down, mail is then accepted unscanned and the rspamd-down probes must
 # fail (exit 1). MBL_SABOTAGE=1 gives the mail step a wrong service
@@ -383,36 +384,72 @@ lab_expect "...nothing of it in $USER_B's Maildir" fail guest_exec mail sh -c "g
 lab_expect "...and $MAIL_A gets the bounce (a report naming 5.2.2 and the message)" pass lab_wait 15 "the bounce in $USER_A's Maildir" guest_exec mail sh -c \
     "grep -ls 'Subject: $tok' /var/vmail/$USER_A/Maildir/new/* | xargs -r grep -l 'Status: 5\.2\.2' | grep -q ."
 
-lab_log "the acceptance scenario mail (tools/acceptance/scenarios/mail.ts), from the client through $FW, as $USER_A"
-# Lab override: the outputs' caCertPem is the lab's throwaway CA (the one that issued the mail server's certificate).
-node -e 'const fs = require("fs"); const o = JSON.parse(fs.readFileSync(process.argv[1], "utf8")); o.caCertPem = fs.readFileSync(process.argv[2], "utf8");
-    fs.writeFileSync(process.argv[3], JSON.stringify(o))' "$OUT/outputs.json" "$PKI/ca.pem" "$LAB_DIR/outputs.json"
-acceptance() { # <report dir>: the mail scenario as $USER_A (the password in the environment, never on a command line)
-    (cd "$LAB_ROOT" && ip netns exec "$LAB-cli" env BILLU_PROJECT_ROOT="$LAB_ROOT" BILLU_ACCEPTANCE_PASSWORD="$PW_A" node dist/tools/acceptance.js \
-        --stack dev --outputs "$LAB_DIR/outputs.json" --only mail --account "$USER_A" --report "$1") >"$1.log" 2>&1
+# The model's acceptance account (outputs' acceptanceAccount), created by the directory step above with the mailbox
+# its plan gives it (billu:directory.acceptance.mailbox): no --account. Its address comes from the applier's plan.
+ACC_SAM=$(q 'console.log(o.acceptanceAccount)')
+ACC_MAIL=$(node -e 'console.log(require(process.argv[1]).users.find((u) => u.sam === process.argv[2]).mail)' "$R/$DC1$PLAN" "$ACC_SAM")
+lab_log "the acceptance scenario mail (tools/acceptance/scenarios/mail.ts), from the client through $FW, as $ACC_SAM ($ACC_MAIL)"
+# Lab overrides: the outputs' caCertPem is the lab's throwaway CA (the one that issued the mail server's certificate),
+# and their acceptancePassword is the password the lab made for the account's secret (offline synth has a placeholder),
+# passed through the environment, never on a command line, into a 0600 copy.
+LAB_ACC_PW="$(secret_of "$S/directory" "pw-$ACC_SAM")" node -e 'const fs = require("fs"); const o = JSON.parse(fs.readFileSync(process.argv[1], "utf8"));
+    o.caCertPem = fs.readFileSync(process.argv[2], "utf8"); o.acceptancePassword = process.env.LAB_ACC_PW;
+    fs.writeFileSync(process.argv[3], JSON.stringify(o), { mode: 0o600 })' "$OUT/outputs.json" "$PKI/ca.pem" "$LAB_DIR/outputs.json"
+acceptance() { # <report dir>: the mail scenario as the model's acceptance account (its password from the outputs copy)
+    (cd "$LAB_ROOT" && ip netns exec "$LAB-cli" env -u BILLU_ACCEPTANCE_PASSWORD BILLU_PROJECT_ROOT="$LAB_ROOT" node dist/tools/acceptance.js \
+        --stack dev --outputs "$LAB_DIR/outputs.json" --only mail --report "$1") >"$1.log" 2>&1
 }
 acceptance_exit() { local rc=0; acceptance "$2" || rc=$?; test "$rc" = "$1"; } # <exit code> <report dir>
 sub0=$(fw_passed "$SUB_PORT"); imaps0=$(fw_passed "$IMAPS_PORT")
 t=$(date +%s%N)
-lab_expect "acceptance: the mail scenario passes as $USER_A (exit 0)" pass acceptance "$LAB_DIR/acceptance"
+lab_expect "acceptance: the mail scenario passes as $ACC_SAM, the directory's acceptance account, without --account (exit 0)" pass acceptance "$LAB_DIR/acceptance"
 lab_fig "acceptance run (mail: submission, IMAPS read, delete)" "$(lab_since "$t") ms"
+lab_expect "acceptance: the report and log show no password" fail grep -rqF -- "$(secret_of "$S/directory" "pw-$ACC_SAM")" "$LAB_DIR/acceptance" "$LAB_DIR/acceptance.log"
 sed 's/^/    /' "$LAB_DIR/acceptance.log"
 lab_expect "acceptance: its JUnit report counts 4 steps, no failure" pass grep -q '<testsuites [^>]*tests="4" failures="0"' "$LAB_DIR/acceptance/acceptance.xml"
 lab_expect "acceptance: it went through $FW (its rules' counters: submission $sub0 -> $(fw_passed "$SUB_PORT"), IMAPS $imaps0 -> $(fw_passed "$IMAPS_PORT"))" pass \
     test "$(fw_passed "$SUB_PORT")" -gt "$sub0" -a "$(fw_passed "$IMAPS_PORT")" -gt "$imaps0"
-lab_expect "acceptance: its test message was delivered (Dovecot's log: saved to $MAIL_A's INBOX)" pass \
-    grep -q "lmtp($MAIL_A).*msgid=<billu-acceptance-[0-9a-f]*@$MAILDOM>: saved mail to INBOX" "$LAB_DIR/mail-syslog.log"
-lab_expect "acceptance: ...and cleaned up: no test message left in $USER_A's Maildir" fail guest_exec mail sh -c \
-    "grep -qs '^Subject: billu-acceptance-' /var/vmail/$USER_A/Maildir/new/* /var/vmail/$USER_A/Maildir/cur/*"
+lab_expect "acceptance: its test message was delivered (Dovecot's log: saved to $ACC_MAIL's INBOX)" pass \
+    grep -q "lmtp($ACC_MAIL).*msgid=<billu-acceptance-[0-9a-f]*@$MAILDOM>: saved mail to INBOX" "$LAB_DIR/mail-syslog.log"
+lab_expect "acceptance: ...and cleaned up: no test message left in $ACC_SAM's Maildir" fail guest_exec mail sh -c \
+    "grep -qs '^Subject: billu-acceptance-' /var/vmail/$ACC_SAM/Maildir/new/* /var/vmail/$ACC_SAM/Maildir/cur/*"
 # A broken daemon: Dovecot stopped. The scenario must fail (exit 1, not bad input) and its report must say why.
 guest_exec mail systemctl stop dovecot
 lab_expect "acceptance, Dovecot stopped: the mail scenario fails (exit 1)" pass acceptance_exit 1 "$LAB_DIR/acceptance-broken"
 sed 's/^/    /' "$LAB_DIR/acceptance-broken.log"
 lab_expect "acceptance, Dovecot stopped: the report says IMAPS was refused (connect ECONNREFUSED $MAIL_IP:$IMAPS_PORT)" pass \
-    grep -q "^| IMAPS: $MAIL_A reads the test message .* | connect ECONNREFUSED $MAIL_IP:$IMAPS_PORT | FAIL |" "$LAB_DIR/acceptance-broken/acceptance.md"
+    grep -q "^| IMAPS: $ACC_MAIL reads the test message .* | connect ECONNREFUSED $MAIL_IP:$IMAPS_PORT | FAIL |" "$LAB_DIR/acceptance-broken/acceptance.md"
+lab_expect "acceptance, Dovecot stopped: it sent nothing (its mailbox did not answer), so nothing is left queued" pass \
+    grep -q "^| submission: $ACC_MAIL logs on after STARTTLS .* | not sent, so nothing left queued: the mailbox does not answer over IMAPS (connect ECONNREFUSED $MAIL_IP:$IMAPS_PORT) | FAIL |" "$LAB_DIR/acceptance-broken/acceptance.md"
 guest_exec mail systemctl start dovecot
 lab_wait 60 "Dovecot listening again" guest_exec mail sh -c "ss -Hltn 'sport = :$IMAPS_PORT' | grep -q LISTEN" || lab_die "Dovecot did not start again"
 lab_wait 90 "submission offering AUTH again (Dovecot's SASL)" lab_has '^AUTH PLAIN LOGIN' probe ehlo --port "$SUB_PORT" --starttls || lab_die "submission did not offer AUTH again"
+
+# Delivery broken while submission works (Dovecot's LMTP socket refused to Postfix; Dovecot itself, so SASL and IMAPS,
+# still up): the run's message is accepted and stays queued where no client can remove it. The run fails (exit 1)
+# and its clean-up says so; once delivery works again the message arrives (the control: it really was left behind),
+# and the next run's clean-up deletes it with its own: nothing of the failed run is left.
+LMTP_SOCK=/var/spool/postfix/private/dovecot-lmtp
+LMTP_MODE=$(guest_exec mail stat -c %a "$LMTP_SOCK")
+guest_exec mail chmod 000 "$LMTP_SOCK"
+lab_expect "acceptance, delivery broken (LMTP refused to Postfix): the mail scenario fails (exit 1)" pass acceptance_exit 1 "$LAB_DIR/acceptance-queued"
+sed 's/^/    /' "$LAB_DIR/acceptance-queued.log"
+QUEUED_SUBJECT=$(grep -o 'billu-acceptance-[0-9a-f]\{12\}' "$LAB_DIR/acceptance-queued.log" | head -n 1)
+lab_expect "...its message was accepted (250) and deferred by Postfix (its log: status=deferred)" pass lab_wait 15 "the deferral logged" \
+    grep -q "postfix/lmtp\[[0-9]*\]: .*to=<$ACC_MAIL>.*status=deferred" "$LAB_DIR/mail-syslog.log"
+lab_expect "...and its clean-up says the message never arrived and is queued for the next run" pass \
+    grep -q "^| IMAPS: the test messages are deleted .* | deleted UID none (0 left by earlier runs); this run's message ($QUEUED_SUBJECT) never arrived: if the server accepted it, it is queued and the next run deletes it | FAIL |" \
+    "$LAB_DIR/acceptance-queued/acceptance.md"
+guest_exec mail chmod "$LMTP_MODE" "$LMTP_SOCK"
+guest_exec mail postqueue -f
+lab_expect "control: delivery restored, the failed run's message arrives in $ACC_SAM's Maildir (left behind until a run cleans up)" pass \
+    lab_wait 60 "the queued message delivered" guest_exec mail sh -c "grep -qs '^Subject: $QUEUED_SUBJECT' /var/vmail/$ACC_SAM/Maildir/new/* /var/vmail/$ACC_SAM/Maildir/cur/*"
+lab_expect "acceptance, delivery working again: the mail scenario passes (exit 0)" pass acceptance "$LAB_DIR/acceptance-after"
+sed 's/^/    /' "$LAB_DIR/acceptance-after.log"
+lab_expect "...its clean-up deleted its own message and the failed run's (1 left by earlier runs)" pass \
+    grep -q "^| IMAPS: the test messages are deleted .* | deleted UID [0-9]*,[0-9]* (1 left by earlier runs); none left | ok |" "$LAB_DIR/acceptance-after/acceptance.md"
+lab_expect "...and no test message is left in $ACC_SAM's Maildir" fail guest_exec mail sh -c \
+    "grep -qs '^Subject: billu-acceptance-' /var/vmail/$ACC_SAM/Maildir/new/* /var/vmail/$ACC_SAM/Maildir/cur/*"
 
 lab_log "a person who left: HR's next export lacks $USER_B (line $LINE_B); the directory plan disables the account"
 sed "${LINE_B}d" "$LAB_ROOT/data/billu-hr.csv" >"$LAB_DIR/hr-departure.csv"

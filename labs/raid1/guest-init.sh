@@ -10,7 +10,8 @@
 # "reboot": the initramfs assembled the array, verify); billu.sabotage=1 overwrites part of data.bin on the
 # replacement behind md's back, which must make the mirror phase FAIL with a wrong checksum;
 # billu.alert=<address> is the model's alert address (lab.sh takes it from tools/lab-facts.ts), which mdadm's
-# DegradedArray mail must reach.
+# DegradedArray mail must reach; billu.mdname, billu.mduuid and billu.mount are the model's array name, md UUID and
+# mount point (tools/lab-facts.ts too): the probes expect these, never the values of the raid1.conf under test.
 export PATH=/sbin:/bin:/usr/sbin:/usr/bin:/usr/local/sbin
 # Debian's init moved /proc, /sys, /dev and /run here; each is mounted only when missing.
 [ -e /proc/self ] || mount -t proc proc /proc
@@ -28,12 +29,16 @@ echo "FIGURE init_ms=$(awk '{ printf "%d\n", $1 * 1000 }' /proc/uptime)"
 PHASE=mirror
 SABOTAGE=0
 ALERT=""
+WANT_NAME="" WANT_UUID="" WANT_MP=""
 # shellcheck disable=SC2013 # the kernel command line is one line of words: split on purpose
 for a in $(cat /proc/cmdline); do
     case "$a" in
         billu.phase=*) PHASE="${a#billu.phase=}" ;;
         billu.sabotage=1) SABOTAGE=1 ;;
         billu.alert=*) ALERT="${a#billu.alert=}" ;;
+        billu.mdname=*) WANT_NAME="${a#billu.mdname=}" ;;
+        billu.mduuid=*) WANT_UUID="${a#billu.mduuid=}" ;;
+        billu.mount=*) WANT_MP="${a#billu.mount=}" ;;
     esac
 done
 FAILED=0
@@ -71,12 +76,16 @@ BYID=/dev/disk/by-id/scsi-0QEMU_QEMU_HARDDISK_drive-scsi
 D1="${BYID}1" D2="${BYID}2" D3="${BYID}3"
 for d in "$D1" "$D2" "$D3"; do wait_for 10 test -b "$d" || { step boot FAIL "$d never appeared"; finish; }; done
 kname() { readlink -f "$1"; }
+if [ -z "$WANT_NAME" ] || [ -z "$WANT_UUID" ] || [ -z "$WANT_MP" ]; then
+    step boot FAIL "the model's billu.mdname, billu.mduuid and billu.mount are not all on the kernel command line"
+    finish
+fi
 step boot ok "kernel $(uname -r), disks scsi1=$(kname "$D1") scsi2=$(kname "$D2") scsi3=$(kname "$D3"), uptime $(ms) ms"
 
-# shellcheck source=/dev/null # the rendered raid1.conf, installed in the initramfs at build time
-. /etc/billu/raid1.conf
+# The rendered raid1.conf is the script's business (it reads it); the probes below expect the model's array name,
+# UUID and mount point (WANT_*), so a renderer that writes other ones is caught.
 RAID=/usr/local/sbin/billu-raid1
-MP="$MOUNT_POINT"
+MP="$WANT_MP"
 
 # raid <label>: runs the RAID script, keeps its output in /tmp/<label>.out and its status line in $STATUS.
 raid() {
@@ -86,8 +95,9 @@ raid() {
     STATUS="$(grep '^billu-raid1: status ' "/tmp/$1.out" | tail -1)"
 }
 has() { case " $STATUS " in *" $1 "*) return 0 ;; esac; return 1; }
-md() { readlink -f "/dev/md/$MD_NAME"; }
+md() { readlink -f "/dev/md/$WANT_NAME"; }
 sysmd() { cat "/sys/class/block/$(basename "$(md)")/md/$1"; }
+md_uuid() { mdadm --detail --export "$(md)" 2>/dev/null | sed -n 's/^MD_UUID=//p'; }
 in_sync() { [ "$(sysmd sync_action)" = idle ] && [ "$(sysmd degraded)" = 0 ]; }
 created() { mdadm --detail "$(md)" | sed -n 's/^ *Creation Time : //p'; }
 # Re-reads the data from the disks, not from the page cache.
@@ -98,7 +108,14 @@ fresh_sum() {
 if [ "$PHASE" = mirror ]; then
     t0=$(ms)
     raid create
-    if [ "$RC" = 0 ] && has state=created && [ -n "$(md)" ]; then step create ok "$STATUS"; else step create FAIL "rc=$RC $STATUS"; finish; fi
+    # The array the script created is the model's: /dev/md/<its name> with its UUID (an array under another name or
+    # UUID would not be the one mdadm.conf's ARRAY line or a later --assemble --uuid finds).
+    if [ "$RC" = 0 ] && has state=created && [ -b "$(md)" ] && [ "$(md_uuid)" = "$WANT_UUID" ] && mounted "$MP"; then
+        step create ok "$STATUS; /dev/md/$WANT_NAME UUID $WANT_UUID mounted at $MP (the model's)"
+    else
+        step create FAIL "rc=$RC $STATUS; /dev/md/$WANT_NAME -> '$(md)' UUID '$(md_uuid)', mounted at $MP: $(mounted "$MP" && echo yes || echo no) (the model wants UUID $WANT_UUID)"
+        finish
+    fi
     echo "FIGURE create_ms=$(($(ms) - t0))"
     # The initial resync runs from the array's creation, under the script's mkfs and mount.
     if wait_for 120 in_sync; then step initial-resync ok "in sync $(($(ms) - t0)) ms after the script started"; echo "FIGURE resync_ms=$(($(ms) - t0))"; else step initial-resync FAIL "not in sync after 120 s"; fi
@@ -179,14 +196,14 @@ if [ "$PHASE" = reboot ]; then
     # shellcheck disable=SC2013 # the kernel command line is one line of words: split on purpose
     for a in $(cat /proc/cmdline); do case "$a" in billu.sum=*) SUM="${a#billu.sum=}" ;; esac; done
     # Nothing here has assembled anything yet: the array must already run, under the ARRAY line's name, with
-    # raid1.conf's UUID, from scsi2 and scsi3 (stale scsi1 left out): Debian's initramfs assembled it.
+    # the model's UUID, from scsi2 and scsi3 (stale scsi1 left out): Debian's initramfs assembled it.
     members="$(mdadm --detail "$(md)" 2>/dev/null | awk '$NF ~ /^\/dev\// && $(NF-1) ~ /sync/ { print $NF }' | sort | tr '\n' ' ')"
     want="$(printf '%s\n' "$(kname "$D2")" "$(kname "$D3")" | sort | tr '\n' ' ')"
-    uuid="$(mdadm --detail --export "$(md)" 2>/dev/null | sed -n 's/^MD_UUID=//p')"
-    if [ -b "$(md)" ] && [ "$uuid" = "$MD_UUID" ] && [ "$members" = "$want" ] && [ "$(sysmd array_state)" != inactive ]; then
-        step initramfs-assembled ok "/dev/md/$MD_NAME -> $(md), UUID $uuid, members $members($(dmesg | grep -m1 'md/raid1:.*active with' | sed 's/^ *//'))"
+    uuid="$(md_uuid)"
+    if [ -b "$(md)" ] && [ "$uuid" = "$WANT_UUID" ] && [ "$members" = "$want" ] && [ "$(sysmd array_state)" != inactive ]; then
+        step initramfs-assembled ok "/dev/md/$WANT_NAME -> $(md), UUID $uuid, members $members($(dmesg | grep -m1 'md/raid1:.*active with' | sed 's/^ *//'))"
     else
-        step initramfs-assembled FAIL "/dev/md/$MD_NAME -> '$(md)' UUID '$uuid' members '$members' (want $want); running: $(grep '^md' /proc/mdstat 2>/dev/null | tr '\n' ' ')"
+        step initramfs-assembled FAIL "/dev/md/$WANT_NAME -> '$(md)' UUID '$uuid' members '$members' (want $want, UUID $WANT_UUID); running: $(grep '^md' /proc/mdstat 2>/dev/null | tr '\n' ' ')"
     fi
     raid boot
     if [ "$RC" = 0 ] && has state=present && has health=healthy && has changes=1; then
@@ -207,10 +224,13 @@ if [ "$PHASE" = reboot ]; then
     umount "$MP"
     mdadm --stop "$(md)" >/dev/null 2>&1
     raid assemble
-    if [ "$RC" = 0 ] && has state=assembled && has health=healthy && { has "members=$(kname "$D3"),$(kname "$D2")" || has "members=$(kname "$D2"),$(kname "$D3")"; }; then
-        step script-assemble ok "$STATUS (stale scsi1 left out)"
+    # The active, in-sync members must be scsi2 and scsi3. The stale scsi1 is left out of them; on a fast boot the
+    # initramfs's incremental assembly may already have taken it in as a spare, which holds no data md reads.
+    active="$(mdadm --detail "$(md)" 2>/dev/null | awk '$NF ~ /^\/dev\// && $(NF-1) ~ /sync/ { print $NF }' | sort | tr '\n' ' ')"
+    if [ "$RC" = 0 ] && has state=assembled && has health=healthy && [ "$active" = "$want" ]; then
+        step script-assemble ok "$STATUS (active members $active; stale scsi1 not among them)"
     else
-        step script-assemble FAIL "rc=$RC $STATUS"
+        step script-assemble FAIL "rc=$RC $STATUS; active members '$active' (want $want)"
     fi
     got="$(fresh_sum)"
     if [ "$got" = "$SUM" ]; then step assembled-read ok "checksum matches"; else step assembled-read FAIL "read back $got"; fi

@@ -25,7 +25,8 @@
 # Proof it runs what synth rendered: the guest reports mode, owner and SHA-256 of each installed file after every
 # boot, compared with out/dev/rendered (the tree `npm run synth -- --stack dev` wrote) and the raid1 step's
 # declared mode and owner (lab_readback_report); the initramfs is unpacked and its etc/mdadm/mdadm.conf compared
-# too. The alert address the mail must reach comes from the model (tools/lab-facts.ts), not from mdadm.conf.
+# too. The alert address the mail must reach, the array's name and UUID and its mount point come from the model
+# (tools/lab-facts.ts), not from mdadm.conf or raid1.conf.
 # Downloads (kernel, busybox-static, mdadm .debs) and the Debian 12 chroot that runs mkinitramfs (debootstrap
 # --variant=minbase with initramfs-tools, udev, mdadm, busybox, lz4; ~3 min once) are cached in $BILLU_LAB_CACHE
 # (default /tmp/billu-lab-cache/raid1); the kernel version is still resolved each run and the initramfs is built
@@ -49,11 +50,13 @@ for f in "${FILES[@]}" /usr/local/sbin/billu-shares; do
 done
 lab_overridden dev "$OUT/rendered" "$LAB_DIR/lab-dev"
 lab_expected dev
-ALERT=$(cd "$LAB_ROOT" && node dist/tools/lab-facts.js --stack dev | node -e '
+# The model's facts the guest's probes expect (alert address, array name and UUID, mount point): never raid1.conf's.
+read -r ALERT MD_NAME MD_UUID MOUNT_POINT < <(cd "$LAB_ROOT" && node dist/tools/lab-facts.js --stack dev | node -e '
     const f = JSON.parse(require("fs").readFileSync(0, "utf8")).fileservers.find((x) => x.host === "PAR-FS01");
-    console.log(f ? f.alertEmail : "")')
-[ -n "$ALERT" ] || lab_die "the dev model has no file server PAR-FS01"
-lab_log "the model's alert address for PAR-FS01: $ALERT"
+    console.log(f ? [f.alertEmail, f.array.name, f.array.mdUuid, f.mountPoint].join(" ") : "")') || true
+[ -n "${MOUNT_POINT:-}" ] || lab_die "the dev model has no file server PAR-FS01"
+lab_log "the model's PAR-FS01: alert address $ALERT, array /dev/md/$MD_NAME UUID $MD_UUID, mounted at $MOUNT_POINT"
+MODEL_ARGS="billu.mdname=$MD_NAME billu.mduuid=$MD_UUID billu.mount=$MOUNT_POINT"
 
 # 2. Debian's packages: the cloud kernel's current version, busybox-static, mdadm (downloaded once, then cached).
 KPKG="$(apt-cache depends linux-image-cloud-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/ { print $2; exit }')"
@@ -195,7 +198,7 @@ step_ok() { grep -q "^STEP $2 ok" "$LAB_DIR/$1.log"; }
 
 disks m
 # BILLU_LAB_SABOTAGE=1: the main mirror phase itself runs with the replacement corrupted: its probes must fail.
-MIRROR_ARGS="billu.phase=mirror billu.alert=$ALERT"
+MIRROR_ARGS="billu.phase=mirror billu.alert=$ALERT $MODEL_ARGS"
 if lab_sabotage; then MIRROR_ARGS="$MIRROR_ARGS billu.sabotage=1"; lab_log "SABOTAGE: the mirror phase overwrites part of data.bin on the replacement disk behind md's back"; fi
 boot mirror "$MIRROR_ARGS" "$LAB_DIR"/m-{a,b,c}.img
 for s in boot create initial-resync write rerun-fresh fail-disk degraded-read degraded-reported monitor-alert rebuild rebuilt-read \
@@ -205,14 +208,14 @@ done
 lab_expect "mirror: verdict PASS" pass grep -q '^RESULT PASS' "$LAB_DIR/mirror.log"
 SUM="$(sed -n 's/^SUM //p' "$LAB_DIR/mirror.log")"
 
-boot reboot "billu.phase=reboot billu.sum=${SUM:-none}" "$LAB_DIR"/m-{a,b,c}.img
+boot reboot "billu.phase=reboot billu.sum=${SUM:-none} $MODEL_ARGS" "$LAB_DIR"/m-{a,b,c}.img
 for s in boot initramfs-assembled present reboot-read rerun-after-boot script-assemble assembled-read; do lab_expect "reboot: $s" pass step_ok reboot "$s"; done
 lab_expect "reboot: verdict PASS" pass grep -q '^RESULT PASS' "$LAB_DIR/reboot.log"
 
 # The broken case: part of data.bin overwritten on the replacement behind md's back must make the test fail at
 # the step that reads from it alone, with a wrong checksum (the filesystem still mounts: not a failed mount).
 disks s
-boot sabotage "billu.phase=mirror billu.sabotage=1 billu.alert=$ALERT" "$LAB_DIR"/s-{a,b,c}.img
+boot sabotage "billu.phase=mirror billu.sabotage=1 billu.alert=$ALERT $MODEL_ARGS" "$LAB_DIR"/s-{a,b,c}.img
 lab_expect "sabotage: the replacement-only read returns other bytes (checksum mismatch)" pass \
     grep -Eq "^STEP replacement-only-read FAIL read back '[0-9a-f]{64}'" "$LAB_DIR/sabotage.log"
 lab_expect "sabotage: verdict FAIL" pass grep -q '^RESULT FAIL' "$LAB_DIR/sabotage.log"

@@ -28,6 +28,7 @@
 #  4. The TUN interface dies with its charon (an XFRM interface does not), so after a restart the lab runs the
 #     rendered link script again, as production's boot does before charon.
 #  5. Router NICs without a lab host end in a stub veth peer inside the router's namespace.
+# The vpn acceptance scenario runs from lan-dev with the tunnel up (exit 0) and with Ecotech's gateway killed (exit 1).
 # Proof the lab can fail: BILLU_LAB_SABOTAGE=1 puts a wrong key at Ecotech's end in case 2, after the read-back (the
 # lab must exit 1 at the tunnel's probes). Its sabotage switches are declared in labs/vpn/sabotage.txt.
 LAB=bvpn
@@ -419,6 +420,20 @@ if lab_wait 10 "IKE SA rekeyed" new_ike; then IKE_REKEY_MS=$(ms_since "$T_REKEY"
 lab_expect "IKE rekey: a new IKE SA (was #${BEFORE% }, now #$(ike_ids)) with $IKE_SUITE in ${IKE_REKEY_MS:-none} ms" pass test -n "${IKE_REKEY_MS:-}"
 lab_expect "after the IKE rekey: BillU lan-dev -> Ecotech resolver https passes" pass tcp pdev "$ESRV" 443
 
+# The vpn acceptance scenario (tools/acceptance/scenarios/vpn.ts), run from BillU's lan-dev client as an admin runs it
+# there (--zone lan-dev: the zone the matrix lets reach the partner): the partner's resolver of the model answers on
+# the matrix's services across the tunnel. It runs again below with Ecotech's gateway down (it must fail, exit 1).
+vpn_acceptance() { # <report dir>
+    (cd "$LAB_ROOT" && ip netns exec bvpn-pdev env BILLU_PROJECT_ROOT="$LAB_ROOT" node dist/tools/acceptance.js \
+        --stack prod --outputs "$PROD/outputs.json" --only vpn --zone lan-dev --report "$1") >"$1.log" 2>&1
+}
+vpn_acceptance_exit() { local rc=0; vpn_acceptance "$2" || rc=$?; test "$rc" = "$1"; } # <exit code> <report dir>
+t=$(date +%s%N)
+lab_expect "acceptance: the vpn scenario passes from lan-dev (exit 0)" pass vpn_acceptance "$RUN/acceptance"
+lab_log "acceptance run (vpn) $(ms_since "$t") ms"; sed 's/^/    /' "$RUN/acceptance.log"
+lab_expect "acceptance: its report has Ecotech's resolver ${ESRV} answering on https across the tunnel" pass \
+    grep -q "| VPN ecotech: from lan-dev, EcotechSolutions's ${ESRV} answers on https (tcp/443) across the tunnel | .* | connected in [0-9]* ms | ok |" "$RUN/acceptance/acceptance.md"
+
 # --- 3. kill Ecotech's gateway, restart it: DPD at BillU's end restores the tunnel -------------------------------
 # The bound comes from the model (prod's outputs: "peer declared dead within N s", dpd_delay plus the
 # retransmissions), never from the rendered files: a renderer that writes a longer delay must fail here.
@@ -427,6 +442,8 @@ lab_log "case 3: kill -9 ${ECO_FW}'s charon and restart it; bound = the model's 
 T_KILL=$(date +%s%N)
 kill -9 "${PID[eco]}"; wait "${PID[eco]}" 2>/dev/null || true
 lab_expect "with ${ECO_FW} down, traffic stops" fail tcp elan "$PFS" 445
+lab_expect "acceptance, ${ECO_FW} down: the vpn scenario fails (exit 1)" pass vpn_acceptance_exit 1 "$RUN/acceptance-down"
+lab_expect "acceptance, ${ECO_FW} down: its report says ${ESRV} gave no answer" pass grep -q "across the tunnel | .* | no answer within 5 s (the tunnel down, or a ruleset dropping it) | FAIL |" "$RUN/acceptance-down/acceptance.md"
 start_charon eco "$ECO_TUNNEL"; load_conf eco
 if lab_wait "$BOUND" "traffic through the tunnel again" tcp elan "$PFS" 445; then RECOVER_MS=$(ms_since "$T_KILL"); else RECOVER_MS=-1; fi
 lab_expect "DPD restored traffic within ${BOUND} s of the kill (took ${RECOVER_MS} ms)" pass sh -c "[ $RECOVER_MS -ge 0 ] && [ $RECOVER_MS -le $((BOUND * 1000)) ]"

@@ -1,8 +1,9 @@
 /** The directory: OUs, groups, accounts and computers from the HR export and the lock (`billu:directory`), model/directory.ts. */
 import { z } from "zod";
-import { directoryOf, DirectoryPlan, planAcceptance } from "../directory";
+import { acceptanceFlows, directoryOf, DirectoryPlan, planAcceptance } from "../directory";
+import { passwordPolicySchema, planPasswordPolicy } from "../password-policy";
 import { text } from "../text";
-import { defineService } from "./types";
+import { defineService, Requirement } from "./types";
 
 /** A path relative to the project root. */
 const filePath = text(255, "a path relative to the project root");
@@ -39,6 +40,23 @@ export const directorySchema = z
                         "Whether the account is enabled. Default: true, because a run never changes the site (issue #23): " +
                             "a site that wants it disabled between runs sets false and enables it with `pulumi up` (true) for the run.",
                     ),
+                department: z
+                    .string()
+                    .min(1)
+                    .max(64)
+                    .optional()
+                    .describe(
+                        "The department whose group (GG_<department>) the account joins, so the shares scenario writes to that department's share " +
+                            "and is refused on another's. It stays no person of the HR export (no title, manager or service group, not in All staff). " +
+                            "Default: none (no share access; the shares scenario then fails with that reason). BillU's stacks name DSI, the team that runs the checks.",
+                    ),
+                mailbox: z
+                    .boolean()
+                    .default(true)
+                    .describe(
+                        "Whether the account has a mailbox (its mail attribute <account>@<the directory's mail domain>), which the mail scenario sends to " +
+                            "and reads. Default: true (a mailbox gives access to nothing but itself).",
+                    ),
             })
             .strict()
             .default({})
@@ -46,6 +64,7 @@ export const directorySchema = z
                 "The acceptance account `npm run acceptance` logs on as: created by the directory step in an OU of its own, " +
                     "its password a generated secret (the secret stack output `acceptancePassword`), member of billu:domain.linuxLogin.sshGroup.",
             ),
+        accountPolicy: passwordPolicySchema.optional(),
     })
     .strict()
     .describe("The AD directory built from the HR export.");
@@ -68,9 +87,27 @@ export const directoryService = defineService<DirectoryConfig, DirectoryPlan>({
         );
         if (!plan) return undefined;
         // The domain's keys as parsed by its own schema (billu:domain, model/domain.ts).
-        const domain = all.domain as { joinAccount?: string; linuxLogin?: { sshGroup: string } } | undefined;
-        const acceptanceCfg = config?.acceptance ?? { account: "svc-acceptance", ou: "Acceptance", enabled: true };
+        const domain = all.domain as { joinAccount?: string; linuxLogin?: { sshGroup: string; sudoGroup: string } } | undefined;
+        const acceptanceCfg = config?.acceptance ?? { account: "svc-acceptance", ou: "Acceptance", enabled: true, mailbox: true };
         const acceptance = planAcceptance(acceptanceCfg, plan, { joinAccount: domain?.joinAccount, sshGroup: domain?.linuxLogin?.sshGroup }, problems);
-        return acceptance ? { ...plan, acceptance } : undefined;
+        if (!acceptance) return undefined;
+        // Without billu:domain (reported by the domain model) the join account is unknown: no policy, no cascade of errors.
+        if (!config?.accountPolicy || !domain) return { ...plan, acceptance };
+        const joins = ((all.hosts ?? []) as { joinDomain?: boolean }[]).some((h) => h.joinDomain === true);
+        const passwordPolicy = planPasswordPolicy(
+            config.accountPolicy,
+            {
+                groups: plan.groups,
+                people: plan.people,
+                // The join account exists only when a Debian host joins the domain (the DC step creates it then).
+                serviceAccounts: [acceptance.sam, ...(domain?.joinAccount && joins ? [domain.joinAccount] : [])],
+                domainGroups: domain?.linuxLogin ? [domain.linuxLogin.sshGroup, domain.linuxLogin.sudoGroup] : [],
+            },
+            problems,
+        );
+        return passwordPolicy ? { ...plan, acceptance, passwordPolicy } : undefined;
     },
+    // Where the acceptance runs from (a management host) must reach what its account's scenarios log on to.
+    requires: (plan, { core }): Requirement[] =>
+        plan.acceptance ? acceptanceFlows(plan.acceptance, core.zones, core.hosts).map((f) => ({ kind: "flow" as const, ...f })) : [],
 });

@@ -25,7 +25,13 @@ export const mailService = defineService<MailConfig, MailPlan>({
                 wanAddress: core.wanZone?.routerAddress,
                 directory: directory && {
                     mailDomain: directory.mailDomain,
-                    accounts: directory.people.map((p) => ({ sam: p.sam, mail: p.mail, enabled: p.enabled })),
+                    // The people's mailboxes, and the acceptance account's (billu:directory.acceptance.mailbox) for the mail scenario.
+                    accounts: [
+                        ...directory.people.map((p) => ({ sam: p.sam, mail: p.mail, enabled: p.enabled })),
+                        ...(directory.acceptance?.mail
+                            ? [{ sam: directory.acceptance.sam, mail: directory.acceptance.mail, enabled: directory.acceptance.enabled }]
+                            : []),
+                    ],
                     groups: directory.groups.map((g) => g.sam),
                 },
             },

@@ -11,6 +11,7 @@ import { dhcpService } from "./dhcp";
 import { directoryService } from "./directory";
 import { fileserverService } from "./fileserver";
 import { firewallService } from "./firewall";
+import { gpoService } from "./gpo";
 import { mailService } from "./mail";
 import { logsService } from "./logs";
 import { memberService } from "./member";
@@ -28,6 +29,7 @@ export const SERVICES: readonly ServiceDescriptor[] = [
     dcService,
     dhcpService,
     fileserverService,
+    gpoService,
     webService,
     mailService,
     logsService,

@@ -92,6 +92,14 @@ function Test-BilluUnder([string]$Dn, [string]$Parent) {
     return $true
 }
 
+# logonHours: 21 bytes in AD, 42 hex digits in the plan ("" = no attribute).
+function ConvertTo-BilluHex($Bytes) { if ($null -eq $Bytes) { return '' } return (@($Bytes) | ForEach-Object { ([byte]$_).ToString('x2') }) -join '' }
+function ConvertFrom-BilluHex([string]$Hex) {
+    $out = New-Object byte[] ($Hex.Length / 2)
+    for ($i = 0; $i -lt $out.Length; $i++) { $out[$i] = [Convert]::ToByte($Hex.Substring(2 * $i, 2), 16) }
+    return , $out
+}
+
 function Invoke-BilluDirectory {
     param([Parameter(Mandatory = $true)][string]$PlanPath)
     $ErrorActionPreference = 'Stop'
@@ -112,7 +120,7 @@ function Invoke-BilluDirectory {
     $groups = @{}
     Get-ADGroup -Filter * -Properties description | ForEach-Object { $groups[$_.SamAccountName.ToLowerInvariant()] = $_ }
     $users = @{}
-    Get-ADUser -Filter * -Properties (@($userAttrs.Keys) + @('manager', 'memberOf', 'Enabled')) |
+    Get-ADUser -Filter * -Properties (@($userAttrs.Keys) + @('manager', 'memberOf', 'Enabled', 'logonHours')) |
         ForEach-Object { $users[$_.SamAccountName.ToLowerInvariant()] = $_ }
     $computers = @{}
     Get-ADComputer -Filter * -Properties description, managedBy, Enabled | ForEach-Object { $computers[$_.SamAccountName.ToLowerInvariant()] = $_ }
@@ -201,6 +209,8 @@ function Invoke-BilluDirectory {
                 # The acceptance account (mustChangePassword false) keeps its generated password.
                 ChangePasswordAtLogon = ($u.mustChangePassword -ne $false); Enabled = $true
             }
+            # With the plan's logon hours (billu:directory.accountPolicy.logonHours): set at creation.
+            if ($u.PSObject.Properties['logonHours'] -and $u.logonHours) { $other['logonHours'] = ConvertFrom-BilluHex $u.logonHours }
             if ($other.Count -gt 0) { $new.OtherAttributes = $other }
             New-ADUser @new
             Write-Change "add $($u.dn)"
@@ -223,6 +233,10 @@ function Invoke-BilluDirectory {
             foreach ($a in $userAttrs.Keys) {
                 $want = [string]$u.($userAttrs[$a])
                 if ($want -cne [string]$cur.$a) { if ($want -ne '') { $replace[$a] = $want } else { $clear += $a } }
+            }
+            # logonHours only when the plan has the key (a plan without logon hours leaves the attribute alone).
+            if ($u.PSObject.Properties['logonHours'] -and (ConvertTo-BilluHex $cur.logonHours) -ne $u.logonHours) {
+                if ($u.logonHours) { $replace['logonHours'] = ConvertFrom-BilluHex $u.logonHours } else { $clear += 'logonHours' }
             }
             $set = @{ Identity = $cur.ObjectGUID }
             if ($replace.Count -gt 0) { $set.Replace = $replace }

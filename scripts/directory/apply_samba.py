@@ -143,7 +143,7 @@ class Applier:
                 base,
                 ldb.SCOPE_SUBTREE,
                 "(&(objectCategory=person)(objectClass=user))",
-                ["sAMAccountName", "userAccountControl", "memberOf", "manager"] + USER_ATTRS,
+                ["sAMAccountName", "userAccountControl", "memberOf", "manager", "logonHours"] + USER_ATTRS,
             )
         }
         self.computers = {
@@ -165,9 +165,9 @@ class Applier:
         self.diff_links()
         self.diff_memberships()
 
-    def modify(self, dn, changes):
-        """changes: [(attr, value or None)]; None deletes the attribute."""
-        lines = []
+    def modify(self, dn, changes, extra=None):
+        """changes: [(attr, value or None)]; None deletes the attribute. extra: LDIF change lines as they are."""
+        lines = list(extra or [])
         for attr, value in changes:
             if value is None:
                 lines += ["delete: " + attr, "-"]
@@ -232,6 +232,8 @@ class Applier:
                 # Enabled, with a password the user must change at first logon (pwdLastSet 0); the acceptance account
                 # (mustChangePassword false) keeps its generated one.
                 lines += ["userAccountControl: %d" % UF_NORMAL_ACCOUNT]
+                if u.get("logonHours"):
+                    lines.append("logonHours:: " + base64.b64encode(bytes.fromhex(u["logonHours"])).decode("ascii"))
                 if u.get("mustChangePassword", True):
                     lines.append("pwdLastSet: 0")
                 pw = base64.b64encode(('"%s"' % password).encode("utf-16-le")).decode("ascii")
@@ -254,7 +256,20 @@ class Applier:
             want_uac = (uac & ~UF_ACCOUNTDISABLE) if u["enabled"] else (uac | UF_ACCOUNTDISABLE)
             if want_uac != uac:
                 changes.append(("userAccountControl", str(want_uac)))
-            self.modify(u["dn"], changes)
+            self.modify(u["dn"], changes, self.logon_hours_lines(u, cur))
+
+    @staticmethod
+    def logon_hours_lines(u, cur):
+        """logonHours (21 bytes, binary): the plan's hex when it has the key ("" = absent), untouched without it."""
+        if "logonHours" not in u:
+            return []
+        want = bytes.fromhex(u["logonHours"])
+        have = bytes(cur["logonHours"][0]) if "logonHours" in cur and len(cur["logonHours"]) > 0 else b""
+        if want == have:
+            return []
+        if not want:
+            return ["delete: logonHours", "-"]
+        return ["replace: logonHours", "logonHours:: " + base64.b64encode(want).decode("ascii"), "-"]
 
     def diff_computers(self):
         self.computer_dn = {}

@@ -28,7 +28,14 @@ export interface ScenarioInput {
     readonly member?: string;
     /** `--side`: where the run stands, for the scenarios that look from both sides (web). @default inside */
     readonly side?: "inside" | "wan";
+    /** `--dhcp-probe <interface>@<zone>`: a NIC of the run's host on a department zone's network, for the dhcp scenario. */
+    readonly dhcpProbe?: string;
+    /** `--zone <zone>`: the zone the run's host stands in (the vpn scenario's flows). @default the management zone */
+    readonly zone?: string;
 }
+
+/** What a scenario's skip may read besides the model: the run's own options. */
+export type RunOptions = Pick<ScenarioInput, "dhcpProbe" | "zone">;
 
 /** One observation: what it expects, what it contacts, and how to observe. */
 export interface Check {
@@ -44,7 +51,7 @@ export interface Scenario {
     readonly name: string;
     readonly title: string;
     /** Why the scenario does not apply to this site (no DCs, no members), or undefined. */
-    readonly skip: (model: SiteModel) => string | undefined;
+    readonly skip: (model: SiteModel, opts?: RunOptions) => string | undefined;
     /** What it needs beyond the model and outputs (`account`), or undefined. */
     readonly needs?: readonly "account"[];
     readonly checks: (input: ScenarioInput) => Check[];

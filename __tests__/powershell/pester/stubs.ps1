@@ -118,3 +118,26 @@ function global:Get-DnsServerForwarder { [CmdletBinding()] param() Stub $MyInvoc
 function global:Set-DnsServerForwarder { [CmdletBinding()] param($IPAddress) Stub $MyInvocation.MyCommand.Name }
 function global:Get-ADReplicationSite { [CmdletBinding()] param($Filter, $Identity) Stub $MyInvocation.MyCommand.Name }
 function global:w32tm { Stub $MyInvocation.MyCommand.Name }
+# ActiveDirectory: the password policy (scripts/directory/Apply-PasswordPolicy.ps1)
+function global:Get-ADDomain { [CmdletBinding()] param($Identity, $Server) Stub $MyInvocation.MyCommand.Name }
+function global:Get-ADDefaultDomainPasswordPolicy { [CmdletBinding()] param($Identity, $Server) Stub $MyInvocation.MyCommand.Name }
+function global:Set-ADDefaultDomainPasswordPolicy {
+    [CmdletBinding()] param($Identity, $MinPasswordLength, $ComplexityEnabled, $PasswordHistoryCount, $MaxPasswordAge, $MinPasswordAge,
+        $LockoutThreshold, $LockoutDuration, $LockoutObservationWindow)
+    Stub $MyInvocation.MyCommand.Name
+}
+function global:Get-ADFineGrainedPasswordPolicy { [CmdletBinding()] param($Filter, $Identity, $Server) Stub $MyInvocation.MyCommand.Name }
+function global:New-ADFineGrainedPasswordPolicy {
+    [CmdletBinding()] param($Name, $Precedence, $MinPasswordLength, $ComplexityEnabled, $PasswordHistoryCount, $MaxPasswordAge, $MinPasswordAge,
+        $LockoutThreshold, $LockoutDuration, $LockoutObservationWindow, $ReversibleEncryptionEnabled)
+    Stub $MyInvocation.MyCommand.Name
+}
+function global:Set-ADFineGrainedPasswordPolicy {
+    [CmdletBinding()] param($Identity, $Precedence, $MinPasswordLength, $ComplexityEnabled, $PasswordHistoryCount, $MaxPasswordAge, $MinPasswordAge,
+        $LockoutThreshold, $LockoutDuration, $LockoutObservationWindow)
+    Stub $MyInvocation.MyCommand.Name
+}
+function global:Remove-ADFineGrainedPasswordPolicy { [CmdletBinding(SupportsShouldProcess)] param($Identity) Stub $MyInvocation.MyCommand.Name }
+function global:Get-ADFineGrainedPasswordPolicySubject { [CmdletBinding()] param($Identity) Stub $MyInvocation.MyCommand.Name }
+function global:Add-ADFineGrainedPasswordPolicySubject { [CmdletBinding()] param($Identity, $Subjects) Stub $MyInvocation.MyCommand.Name }
+function global:Remove-ADFineGrainedPasswordPolicySubject { [CmdletBinding(SupportsShouldProcess)] param($Identity, $Subjects) Stub $MyInvocation.MyCommand.Name }

@@ -164,6 +164,28 @@ const uidsOf = (lines: readonly string[]) =>
         .flatMap((l) => l.slice("* SEARCH".length).trim().split(/\s+/))
         .filter((x) => x !== "");
 
+/** Every test message's subject: this prefix and 12 hex digits (a run's own). */
+export const TEST_SUBJECT = /^billu-acceptance-[0-9a-f]{12}$/;
+
+/**
+ * The test messages among a `UID FETCH (UID BODY.PEEK[HEADER.FIELDS (SUBJECT)])` answer: the UID of each message
+ * whose Subject is exactly a test subject (a person's message that merely mentions one is never taken).
+ */
+export function testMessages(fetchLines: readonly string[]): { uid: string; subject: string }[] {
+    const out: { uid: string; subject: string }[] = [];
+    let uid: string | undefined;
+    for (const l of fetchLines) {
+        const m = /^\* \d+ FETCH \(.*\bUID (\d+)/.exec(l);
+        if (m) uid = m[1];
+        else if (uid !== undefined && l.startsWith("Subject: ")) {
+            const subject = l.slice("Subject: ".length).trim();
+            if (TEST_SUBJECT.test(subject)) out.push({ uid, subject });
+            uid = undefined;
+        }
+    }
+    return out;
+}
+
 /** The account's mail address: the directory plan's, else `<account>@<mail domain>`. */
 export function mailAddressOf(model: SiteModel, account: string): string {
     const m = model.mail!;
@@ -204,8 +226,19 @@ export const mailScenario: Scenario = {
             {
                 name: `submission: ${address} logs on after STARTTLS and sends a test message to itself`,
                 expected: "250 (queued)",
-                contacts: [`${host} (submission tcp/${sub})`],
+                contacts: [`${host} (imaps tcp/${imaps})`, `${host} (submission tcp/${sub})`],
                 run: async () => {
+                    // The mailbox first: a message accepted while Dovecot is down stays queued in Postfix, where no
+                    // client can take it back. Sent only when the account's mailbox answers, so a run against a broken
+                    // store leaves nothing behind.
+                    const caPem = needCa();
+                    try {
+                        const probe = await imapSession(host, imaps, caPem, address, account.password);
+                        probe.write("z LOGOUT\r\n");
+                        probe.close();
+                    } catch (e) {
+                        return { ok: false, observed: `not sent, so nothing left queued: the mailbox does not answer over IMAPS (${(e as Error).message})` };
+                    }
                     const { c, ehlo } = await submissionTls(host, sub, needCa());
                     try {
                         if (!/^250[- ]AUTH /m.test(ehlo))
@@ -214,7 +247,9 @@ export const mailScenario: Scenario = {
                         await reply(c, 235, `logon as ${address}`);
                         c.write(`MAIL FROM:<${address}>\r\n`);
                         await reply(c, 250, "MAIL FROM");
-                        c.write(`RCPT TO:<${address}>\r\n`);
+                        // NOTIFY=NEVER where the server offers DSN: a message that stays queued until it expires leaves no
+                        // bounce behind in the account's mailbox (RFC 3461).
+                        c.write(`RCPT TO:<${address}>${/^250[- ]DSN\b/m.test(ehlo) ? " NOTIFY=NEVER" : ""}\r\n`);
                         await reply(c, 250, "RCPT TO");
                         c.write("DATA\r\n");
                         await reply(c, 354, "DATA");
@@ -270,21 +305,38 @@ export const mailScenario: Scenario = {
                 },
             },
             {
-                name: `IMAPS: the test message is deleted (clean-up)`,
-                expected: "no message with the test subject left",
+                // The clean-up deletes this run's message and every test message an earlier run left: one accepted while
+                // delivery to the mailboxes was broken (Dovecot's LMTP down) stays queued in Postfix, where no client can
+                // remove it, and arrives once delivery works again. Only exact test subjects are touched.
+                name: `IMAPS: the test messages are deleted (clean-up, earlier runs' leftovers included)`,
+                expected: "this run's message deleted, no test message left",
                 contacts: [`${host} (imaps tcp/${imaps})`],
                 run: async () => {
                     const c = await imapSession(host, imaps, needCa(), address, account.password);
                     try {
-                        const uids = uidsOf(await imap(c, "s1", `UID SEARCH SUBJECT "${subject}"`));
-                        if (uids.length === 0) return { ok: false, observed: `no message with subject ${subject} to delete` };
-                        await imap(c, "d1", `UID STORE ${uids.join(",")} +FLAGS.SILENT (\\Deleted)`);
-                        await imap(c, "d2", "EXPUNGE");
-                        const left = uidsOf(await imap(c, "s2", `UID SEARCH SUBJECT "${subject}"`));
-                        return {
-                            ok: left.length === 0,
-                            observed: left.length === 0 ? `deleted UID ${uids.join(",")}; none left` : `still there: UID ${left.join(",")}`,
-                        };
+                        const candidates = uidsOf(await imap(c, "s1", 'UID SEARCH SUBJECT "billu-acceptance-"'));
+                        const found = candidates.length
+                            ? testMessages(await imap(c, "f1", `UID FETCH ${candidates.join(",")} (UID BODY.PEEK[HEADER.FIELDS (SUBJECT)])`))
+                            : [];
+                        const uids = found.map((f) => f.uid);
+                        const earlier = found.filter((f) => f.subject !== subject).length;
+                        if (uids.length > 0) {
+                            await imap(c, "d1", `UID STORE ${uids.join(",")} +FLAGS.SILENT (\\Deleted)`);
+                            await imap(c, "d2", `UID EXPUNGE ${uids.join(",")}`);
+                        }
+                        const left = uidsOf(await imap(c, "s2", 'UID SEARCH SUBJECT "billu-acceptance-"'));
+                        const leftTest = left.length
+                            ? testMessages(await imap(c, "f2", `UID FETCH ${left.join(",")} (UID BODY.PEEK[HEADER.FIELDS (SUBJECT)])`))
+                            : [];
+                        const mine = found.some((f) => f.subject === subject);
+                        const removed = `deleted UID ${uids.join(",") || "none"} (${earlier} left by earlier runs)`;
+                        if (leftTest.length > 0) return { ok: false, observed: `${removed}; still there: UID ${leftTest.map((f) => f.uid).join(",")}` };
+                        if (!mine)
+                            return {
+                                ok: false,
+                                observed: `${removed}; this run's message (${subject}) never arrived: if the server accepted it, it is queued and the next run deletes it`,
+                            };
+                        return { ok: true, observed: `${removed}; none left` };
                     } finally {
                         c.write("z LOGOUT\r\n");
                         c.close();

@@ -22,8 +22,17 @@ export const TREE_DENIED = "tree connect failed: NT_STATUS_ACCESS_DENIED";
  * A reason instead when the model gives it none (an account outside the directory plan, or of no department).
  */
 export function sharesOf(model: SiteModel, shares: readonly SharePlan[], account: string): { own: SharePlan; other: SharePlan } | { reason: string } {
-    const person = model.directory?.people.find((p) => p.sam.toLowerCase() === account.toLowerCase() && p.enabled);
-    if (!person) return { reason: `${account} is not an enabled account of the model's directory plan (the HR export)` };
+    const acceptance = model.directory?.acceptance;
+    const person =
+        acceptance?.sam.toLowerCase() === account.toLowerCase()
+            ? acceptance
+            : model.directory?.people.find((p) => p.sam.toLowerCase() === account.toLowerCase() && p.enabled);
+    if (!person)
+        return {
+            reason: `${account} is not an enabled account of the model's directory plan (the HR export) nor its acceptance account (billu:directory.acceptance)`,
+        };
+    if (person === acceptance && acceptance.groups.length === 0)
+        return { reason: `${account} is in no department's group: set billu:directory.acceptance.department (the department whose share it writes to)` };
     const mine = (s: SharePlan) => s.groups.some((g) => person.groups.includes(g));
     const departments = shares.filter((s) => s.kind === "department");
     const own = departments.find(mine);

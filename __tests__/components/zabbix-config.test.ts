@@ -1,0 +1,174 @@
+/**
+ * The Zabbix configuration document (components/monitoring/zabbix-config.ts) and the input checks of the step that
+ * applies it (scripts/monitoring/zabbix-config.py, run by python3). The API side is proven against a real Zabbix 6.0
+ * by labs/monitoring (hosts, PSK, triggers, alert mail, a second run changes nothing).
+ */
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { MonitoringConfigInput, renderZabbixConfig, TEMPLATE } from "../../components/monitoring/zabbix-config";
+import { ROOT } from "../helpers";
+
+const STEP = path.join(ROOT, "scripts", "monitoring", "zabbix-config.py");
+
+const INPUT: MonitoringConfigInput = {
+    site: "BillU",
+    hosts: [
+        { name: "PAR-FW01", address: "10.20.0.1", role: "firewall", zone: "management", os: "linux", pskIdentity: "PAR-FW01-psk" },
+        { name: "PAR-DHCP01", address: "10.20.10.21", role: "dhcp", zone: "servers", os: "linux", pskIdentity: "PAR-DHCP01-psk" },
+        { name: "PAR-WEB01", address: "172.16.120.10", role: "web", zone: "dmz", os: "linux", pskIdentity: "PAR-WEB01-psk" },
+        { name: "PAR-DC02", address: "10.20.10.12", role: "dc", zone: "servers", os: "windows", pskIdentity: "PAR-DC02-psk", agentPort: 10052 },
+    ],
+    webSites: [
+        { name: "intranet.billu.remindme.lan", port: 443 },
+        { name: "www.billu.example", port: 8443 },
+    ],
+    dhcpScopes: [{ id: 1, name: "lan-direction" }],
+    mail: { relay: "10.20.10.41", port: 25, helo: "mon.billu.remindme.lan", from: "zabbix@billu.remindme.lan" },
+    itGroup: { name: "IT", members: [{ username: "a.martin", fullName: "Alice Martin", email: "a.martin@billu.remindme.lan" }] },
+};
+
+describe("renderZabbixConfig", () => {
+    const doc = renderZabbixConfig(INPUT);
+
+    it("gives every host its OS base template and its role's templates, in its role and zone groups", () => {
+        expect(doc.hosts.map((h) => [h.host, h.templates, h.groups, h.port])).toEqual([
+            ["PAR-FW01", [TEMPLATE.linux, TEMPLATE.strongswan], ["BillU/role/firewall", "BillU/zone/management"], 10050],
+            ["PAR-DHCP01", [TEMPLATE.linux, TEMPLATE.kea], ["BillU/role/dhcp", "BillU/zone/servers"], 10050],
+            ["PAR-WEB01", [TEMPLATE.linux, TEMPLATE.apache], ["BillU/role/web", "BillU/zone/dmz"], 10050],
+            ["PAR-DC02", [TEMPLATE.windows, TEMPLATE.samba], ["BillU/role/dc", "BillU/zone/servers"], 10052],
+        ]);
+        expect(doc.hostGroups).toEqual([
+            "BillU/role/dc",
+            "BillU/role/dhcp",
+            "BillU/role/firewall",
+            "BillU/role/web",
+            "BillU/zone/dmz",
+            "BillU/zone/management",
+            "BillU/zone/servers",
+        ]);
+    });
+
+    it("ships only the templates some host uses", () => {
+        expect(doc.templates.map((t) => t.name).sort()).toEqual(
+            [TEMPLATE.linux, TEMPLATE.windows, TEMPLATE.apache, TEMPLATE.kea, TEMPLATE.samba, TEMPLATE.strongswan].sort(),
+        );
+    });
+
+    it("checks each HTTPS port and certificate of the planned sites; Apache down is high after {$BILLU.DOWN.CHECKS} failures", () => {
+        const apache = doc.templates.find((t) => t.name === TEMPLATE.apache)!;
+        expect(apache.items.filter((i) => i.key.startsWith("net.tcp.service")).map((i) => [i.key, i.delay])).toEqual([
+            ["net.tcp.service[tcp,,443]", "60s"],
+            ["net.tcp.service[tcp,,8443]", "60s"],
+        ]);
+        expect(apache.triggers[0]).toEqual({
+            name: "Apache down: HTTPS port 443 refuses connections",
+            expression: "max(/BillU Apache HTTPS/net.tcp.service[tcp,,443],#{$BILLU.DOWN.CHECKS})=0",
+            severity: "high",
+        });
+        expect(apache.items.find((i) => i.key === "billu.cert.expiry[www.billu.example]")).toEqual({
+            key: "billu.cert.expiry[www.billu.example]",
+            name: "Certificate of www.billu.example: expires at",
+            type: "dependent",
+            valueType: "unsigned",
+            delay: "0",
+            units: "unixtime",
+            master: "web.certificate.get[www.billu.example,8443,127.0.0.1]",
+            preprocessing: [{ type: "jsonpath", params: "$.x509.not_after.timestamp" }],
+        });
+    });
+
+    it("writes the thresholds as template macros: the defaults, or the plan's", () => {
+        const macros = (d: typeof doc, t: string) => d.templates.find((x) => x.name === t)!.macros;
+        expect(macros(doc, TEMPLATE.apache)).toEqual([
+            { macro: "{$BILLU.DOWN.CHECKS}", value: "3" },
+            { macro: "{$BILLU.CERT.DAYS}", value: "21" },
+        ]);
+        const tuned = renderZabbixConfig({ ...INPUT, thresholds: { certificateDays: 30, dhcpPoolPercent: 70 }, intervals: { service: "5s" } });
+        expect(macros(tuned, TEMPLATE.apache)).toEqual([
+            { macro: "{$BILLU.DOWN.CHECKS}", value: "3" },
+            { macro: "{$BILLU.CERT.DAYS}", value: "30" },
+        ]);
+        expect(macros(tuned, TEMPLATE.kea)).toContainEqual({ macro: "{$BILLU.POOL.MAX}", value: "70" });
+        expect(tuned.templates.find((t) => t.name === TEMPLATE.apache)!.items[0].delay).toBe("5s");
+    });
+
+    it("alerts the IT group by mail through the site's mail server, one action per severity from average up", () => {
+        expect(doc.mediaType).toEqual({
+            name: "BillU e-mail",
+            smtpServer: "10.20.10.41",
+            smtpPort: 25,
+            smtpHelo: "mon.billu.remindme.lan",
+            smtpEmail: "zabbix@billu.remindme.lan",
+        });
+        expect(doc.actions.map((a) => a.severity)).toEqual(["average", "high", "disaster"]);
+        expect(doc.users).toEqual([
+            { username: "a.martin", name: "Alice Martin", email: "a.martin@billu.remindme.lan", severities: ["average", "high", "disaster"] },
+        ]);
+        const warn = renderZabbixConfig({ ...INPUT, itGroup: { ...INPUT.itGroup, minSeverity: "warning" } });
+        expect(warn.actions.map((a) => a.severity)).toEqual(["warning", "average", "high", "disaster"]);
+    });
+
+    it("has an IT operations and a business dashboard; the business one shows only what staff use", () => {
+        expect(doc.dashboards.map((d) => d.name)).toEqual(["BillU IT operations", "BillU business services"]);
+        expect(doc.dashboards[1].widgets[0].groups).toEqual(["BillU/role/dc", "BillU/role/dhcp", "BillU/role/web"]);
+    });
+});
+
+describe("scripts/monitoring/zabbix-config.py input checks (exit 2, no API contacted)", () => {
+    let dir: string;
+    beforeEach(() => {
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "zbxcfg-"));
+        fs.writeFileSync(path.join(dir, "doc.json"), JSON.stringify(renderZabbixConfig(INPUT)));
+        fs.writeFileSync(path.join(dir, "cred"), "username=Admin\npassword=x\n", { mode: 0o600 });
+        fs.writeFileSync(path.join(dir, "psk"), `PAR-WEB01-psk ${"ab".repeat(32)}\n`, { mode: 0o600 });
+    });
+    afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+    // An address nothing listens on: a check that let bad input through would fail with exit 3, not 2.
+    const run = (...extra: string[]) => spawnSync("python3", [STEP, "--url", "http://127.0.0.1:9/api_jsonrpc.php", ...extra], { encoding: "utf8" });
+    const args = (over: Record<string, string> = {}) => {
+        const a = { document: path.join(dir, "doc.json"), credentials: path.join(dir, "cred"), psk: path.join(dir, "psk"), ...over };
+        return ["--document", a.document, "--credentials", a.credentials, "--psk", a.psk];
+    };
+
+    it("refuses a credentials file others can read", () => {
+        fs.chmodSync(path.join(dir, "cred"), 0o644);
+        const r = run(...args());
+        expect(r.stderr).toBe(`zabbix-config: --credentials ${dir}/cred: mode 644 lets others read the API credentials. Fix: chmod 600 ${dir}/cred\n`);
+        expect(r.status).toBe(2);
+    });
+
+    it("refuses credentials without a password line", () => {
+        fs.writeFileSync(path.join(dir, "cred"), "username=Admin\n");
+        const r = run(...args());
+        expect(r.stderr).toBe(
+            `zabbix-config: --credentials ${dir}/cred: no password line. Fix: write \`username=<api user>\` and \`password=<its password>\`, one a line\n`,
+        );
+        expect(r.status).toBe(2);
+    });
+
+    it("refuses a PSK line that is not `<identity> <hex psk>`, naming the line", () => {
+        fs.writeFileSync(path.join(dir, "psk"), "# comment\nPAR-WEB01-psk abcdef\n");
+        const r = run(...args());
+        expect(r.stderr).toBe(
+            `zabbix-config: --psk ${dir}/psk line 2: expected \`<psk identity> <hex psk of at least 32 digits>\`. Fix: regenerate the file\n`,
+        );
+        expect(r.status).toBe(2);
+    });
+
+    it("refuses a document of another version", () => {
+        fs.writeFileSync(path.join(dir, "doc.json"), JSON.stringify({ version: 2 }));
+        const r = run(...args());
+        expect(r.stderr).toBe(
+            `zabbix-config: --document ${dir}/doc.json: version 2, this step reads version 1. Fix: render the document and the step from one synth\n`,
+        );
+        expect(r.status).toBe(2);
+    });
+
+    it("with good input, fails on the unreachable API with exit 3 and says which call", () => {
+        const r = run(...args());
+        expect(r.stderr).toMatch(/^zabbix-config: user\.login: cannot reach the Zabbix API at http:\/\/127\.0\.0\.1:9\/api_jsonrpc\.php: /);
+        expect(r.status).toBe(3);
+    });
+});

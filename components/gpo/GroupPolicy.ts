@@ -1,0 +1,102 @@
+/**
+ * Group Policy on the domain (`billu:gpo`, model/gpo.ts): one resource per GPO (its inputs are the GPO as planned,
+ * so `pulumi preview` shows a changed setting on that GPO), and, on a Samba domain, the `gpo` step on the PDC
+ * emulator, after the directory step (the OUs and groups it links and filters on must exist). The step's logic is
+ * scripts/gpo/apply.py; its data, gpos.json (components/gpo/render.ts). A Windows domain's GPOs are planned and
+ * documented, not applied yet (the GroupPolicy module step is the Windows half of issue #17).
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { mkdirSync, readFileSync, writeFileSync } from "fs";
+import * as path from "path";
+import type { GpoPlan, GposPlan } from "../../model/gpo";
+import { builtVm, connectionFor, SiteContext } from "../context";
+import { GuestStep } from "../guest-step/GuestStep";
+import { stepScript } from "../guest-step/render";
+import { repoPath } from "../paths";
+import { gpoSlug, renderGpoFiles, renderGpoManifest } from "./render";
+
+/** Where the step's files go on the DC. */
+export const GPO_PATHS = { manifest: "/var/lib/billu/gpo/gpos.json", applier: "/usr/local/lib/billu/gpo/apply.py" } as const;
+
+/** One GPO of the plan. */
+export class Gpo extends pulumi.ComponentResource {
+    constructor(name: string, gpo: GpoPlan, opts?: pulumi.ComponentResourceOptions) {
+        super(
+            "billu:gpo:Gpo",
+            name,
+            {
+                displayName: gpo.name,
+                kind: gpo.kind,
+                links: gpo.links.map((l) => ({ dn: l.dn, order: l.order, enforced: l.enforced })),
+                applyTo: gpo.applyTo,
+                settings: gpo.named,
+                registry: { machine: gpo.machine.registry, user: gpo.user.registry },
+                security: gpo.security,
+                drives: gpo.user.drives.map((d) => ({ letter: d.letter, path: d.path, ouFilter: d.ouFilter ?? "" })),
+            },
+            opts,
+        );
+        this.registerOutputs({});
+    }
+}
+
+export interface GroupPolicyArgs {
+    /** The plan (model/gpo.ts). */
+    readonly plan: GposPlan;
+    /** The site: the DC's host and VM, the render folder. */
+    readonly ctx: SiteContext;
+    /** What must be done first: the domain and the directory step. */
+    readonly after: readonly pulumi.Resource[];
+}
+
+export class GroupPolicy extends pulumi.ComponentResource {
+    /** The apply step on the PDC emulator (Samba domains only). */
+    public readonly step?: GuestStep;
+
+    constructor(name: string, args: GroupPolicyArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("billu:gpo:GroupPolicy", name, {}, opts);
+        const { plan, ctx } = args;
+        for (const g of plan.gpos) new Gpo(`${name}-${gpoSlug(g.name)}`, g, { parent: this });
+        const readFile = (p: string) => readFileSync(repoPath(p));
+        if (plan.flavor === "samba") {
+            const dc = ctx.model.host(plan.dc);
+            if (!dc) throw new pulumi.ResourceError(`internal: the GPO plan's DC ${plan.dc} is not a host of the model`, this);
+            this.step = new GuestStep(
+                `${name}-apply`,
+                {
+                    host: dc.name,
+                    step: "gpo",
+                    os: "linux",
+                    connection: connectionFor(ctx, dc, builtVm(ctx, dc.name)),
+                    renderDir: ctx.renderDir,
+                    after: args.after,
+                    files: [
+                        { path: GPO_PATHS.manifest, content: renderGpoManifest(plan, readFile) },
+                        { path: GPO_PATHS.applier, content: readFileSync(repoPath("scripts", "gpo", "apply.py"), "utf8") },
+                    ],
+                    script: stepScript("linux", "gpo/gpo.sh"),
+                },
+                { parent: this },
+            );
+        }
+        writeSysvolPreview(plan);
+        this.registerOutputs({});
+    }
+}
+
+/**
+ * Under offline synth (BILLU_SYNTH_OUT): each GPO's SYSVOL files as the DC will hold them (`gpo/<slug>/Machine/
+ * Registry.pol`, ...), for review and for Samba's own parsers in the lab. GPT.INI is the step's (its version is the
+ * DC's).
+ */
+function writeSysvolPreview(plan: GposPlan): void {
+    const out = process.env.BILLU_SYNTH_OUT;
+    if (!out) return;
+    for (const g of plan.gpos) {
+        for (const f of renderGpoFiles(g).files) {
+            const file = path.join(out, "gpo", gpoSlug(g.name), ...f.path.split("/"));
+            mkdirSync(path.dirname(file), { recursive: true });
+            writeFileSync(file, f.bytes);
+        }
+    }
+}

@@ -1,0 +1,481 @@
+/**
+ * The Zabbix configuration document: what scripts/monitoring/zabbix-config.py ensures through the Zabbix 6.0
+ * JSON-RPC API (host groups, BillU's own templates with their items, triggers and threshold macros, one host per
+ * model host with its agent interface and PSK identity, the e-mail media type, the IT user group and its users,
+ * one action per severity, the IT operations and business dashboards).
+ *
+ * A pure function from a plan-shaped input (MonitoringConfigInput) to a JSON document: no Pulumi, no secret. The
+ * PSKs themselves are NOT in the document: a host names its `pskIdentity`, and the step reads the PSK of that
+ * identity from a 0600 secrets file (`<identity> <hex psk>` a line) that reaches the guest through the step's
+ * secret channel.
+ *
+ * TODO(lead): model/monitoring.ts (branch mon-role) owns the monitoring plan; map its plan onto
+ * MonitoringConfigInput (one small adapter) when the branches merge. The input below is the shape this renderer
+ * needs, nothing more.
+ */
+
+/** A Zabbix trigger severity, by the name the API's numbers stand for (0 not classified ... 5 disaster). */
+export const SEVERITIES = ["information", "warning", "average", "high", "disaster"] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+/** Thresholds of BillU's templates; every one is a template macro, so a host can override it. */
+export interface MonitoringThresholds {
+    /** CPU utilisation (%) over `cpuWindow` above which a warning is raised. @default 90 */
+    readonly cpuPercent: number;
+    /** Memory utilisation (%) above which a warning is raised. @default 90 */
+    readonly memoryPercent: number;
+    /** Used space (%) of a file system above which an average problem is raised. @default 85 */
+    readonly diskPercent: number;
+    /** DHCP pool utilisation (%) of a scope above which a warning is raised. @default 80 */
+    readonly dhcpPoolPercent: number;
+    /** Messages in Postfix's deferred queue above which a warning is raised. @default 50 */
+    readonly postfixQueue: number;
+    /** Days before a certificate expires under which a warning is raised. @default 21 */
+    readonly certificateDays: number;
+    /** Hours since the last successful backup after which a high problem is raised. @default 26 */
+    readonly backupHours: number;
+    /** Failed checks in a row before a service is declared down (the "Apache down" trigger's count). @default 3 */
+    readonly downChecks: number;
+}
+
+export const DEFAULT_THRESHOLDS: MonitoringThresholds = {
+    cpuPercent: 90,
+    memoryPercent: 90,
+    diskPercent: 85,
+    dhcpPoolPercent: 80,
+    postfixQueue: 50,
+    certificateDays: 21,
+    backupHours: 26,
+    downChecks: 3,
+};
+
+/** Item update intervals (Zabbix time suffixes). */
+export interface MonitoringIntervals {
+    /** Service availability checks (ports, processes). @default "60s" */
+    readonly service: string;
+    /** Capacity (CPU, memory, disks, pools, queues). @default "5m" */
+    readonly capacity: string;
+    /** Slow-moving facts (certificates, backup age, RAID state). @default "1h" */
+    readonly slow: string;
+}
+
+export const DEFAULT_INTERVALS: MonitoringIntervals = { service: "60s", capacity: "5m", slow: "1h" };
+
+export interface MonitoredHost {
+    readonly name: string;
+    readonly address: string;
+    /** The host's role (a service descriptor key: web, dhcp, dc, mail, fileserver, firewall, backup, ...). */
+    readonly role: string;
+    readonly zone: string;
+    readonly os: "linux" | "windows";
+    /** The PSK identity the host's agent presents (its PSK is in the step's secrets file under that identity). */
+    readonly pskIdentity: string;
+    /** @default 10050 */
+    readonly agentPort?: number;
+}
+
+export interface MonitoringConfigInput {
+    readonly site: string;
+    readonly hosts: readonly MonitoredHost[];
+    /** The web sites the Apache template checks on the web host (port: its HTTPS listener). */
+    readonly webSites: readonly { readonly name: string; readonly port: number }[];
+    /** The DHCP plan's scopes (Kea subnet ids) whose pool utilisation is watched. */
+    readonly dhcpScopes: readonly { readonly id: number; readonly name: string }[];
+    /** The site's mail server the media type sends through (SMTP, port 25, no authentication inside the site). */
+    readonly mail: { readonly relay: string; readonly port: number; readonly helo: string; readonly from: string };
+    /** The IT group of the directory plan: who is alerted, and from which severity on. */
+    readonly itGroup: {
+        readonly name: string;
+        readonly members: readonly { readonly username: string; readonly fullName: string; readonly email: string }[];
+        /** @default "average" */
+        readonly minSeverity?: Severity;
+    };
+    readonly thresholds?: Partial<MonitoringThresholds>;
+    readonly intervals?: Partial<MonitoringIntervals>;
+}
+
+export interface ZbxItem {
+    readonly key: string;
+    readonly name: string;
+    /** agent: passive Zabbix agent check; dependent: computed from `master` by `preprocessing`. */
+    readonly type: "agent" | "dependent";
+    readonly valueType: "float" | "char" | "log" | "unsigned" | "text";
+    readonly delay: string;
+    readonly units?: string;
+    readonly master?: string;
+    readonly preprocessing?: readonly { readonly type: "jsonpath" | "multiplier"; readonly params: string }[];
+}
+
+export interface ZbxTrigger {
+    /** The problem's name (unique within the template). */
+    readonly name: string;
+    /** Zabbix 6.0 expression syntax: functions over /<template>/<item key>. */
+    readonly expression: string;
+    readonly severity: Severity;
+}
+
+export interface ZbxTemplate {
+    readonly name: string;
+    readonly description: string;
+    readonly macros: readonly { readonly macro: string; readonly value: string }[];
+    readonly items: readonly ZbxItem[];
+    readonly triggers: readonly ZbxTrigger[];
+}
+
+export interface ZbxHost {
+    readonly host: string;
+    readonly address: string;
+    readonly port: number;
+    readonly groups: readonly string[];
+    readonly templates: readonly string[];
+    readonly pskIdentity: string;
+}
+
+export interface ZbxWidget {
+    /** Zabbix 6.0 widget types used here: problems, problemsbysv, hostavail, clock. */
+    readonly type: "problems" | "problemsbysv" | "hostavail" | "clock";
+    readonly name: string;
+    readonly x: number;
+    readonly y: number;
+    readonly width: number;
+    readonly height: number;
+    /** Host groups the widget is filtered on (by name; the step resolves them to ids). */
+    readonly groups: readonly string[];
+}
+
+export interface ZabbixConfigDocument {
+    readonly version: 1;
+    readonly site: string;
+    readonly templateGroup: string;
+    readonly hostGroups: readonly string[];
+    readonly templates: readonly ZbxTemplate[];
+    readonly hosts: readonly ZbxHost[];
+    readonly mediaType: {
+        readonly name: string;
+        readonly smtpServer: string;
+        readonly smtpPort: number;
+        readonly smtpHelo: string;
+        readonly smtpEmail: string;
+    };
+    readonly userGroup: { readonly name: string; readonly hostGroups: readonly string[] };
+    readonly users: readonly {
+        readonly username: string;
+        readonly name: string;
+        readonly email: string;
+        readonly severities: readonly Severity[];
+    }[];
+    readonly actions: readonly { readonly name: string; readonly severity: Severity }[];
+    readonly dashboards: readonly { readonly name: string; readonly widgets: readonly ZbxWidget[] }[];
+}
+
+/** Template names (public contract: the docs, the lab's probes and operators' filters name them). */
+export const TEMPLATE = {
+    linux: "BillU Linux base",
+    windows: "BillU Windows base",
+    apache: "BillU Apache HTTPS",
+    kea: "BillU Kea DHCP",
+    samba: "BillU Samba AD DC",
+    postfix: "BillU Postfix",
+    mdadm: "BillU mdadm RAID",
+    strongswan: "BillU strongSwan VPN",
+    backup: "BillU backup freshness",
+} as const;
+
+/** Which of BillU's templates a role gets, beside its OS base template. */
+const ROLE_TEMPLATES: Readonly<Record<string, readonly (keyof typeof TEMPLATE)[]>> = {
+    web: ["apache"],
+    dhcp: ["kea"],
+    dc: ["samba"],
+    mail: ["postfix"],
+    fileserver: ["mdadm"],
+    firewall: ["strongswan"],
+    vpn: ["strongswan"],
+    backup: ["backup"],
+};
+
+const ROLE_GROUP = (site: string, role: string) => `${site}/role/${role}`;
+const ZONE_GROUP = (site: string, zone: string) => `${site}/zone/${zone}`;
+
+/**
+ * The agent's UserParameters BillU's templates read (keys that no stock agent item covers); the agent config of
+ * the host's role must declare them (mon-role renders the agent configs).
+ */
+export const USER_PARAMETERS: Readonly<Record<string, string>> = {
+    "billu.postfix.deferred": "find /var/spool/postfix/deferred -type f | wc -l (needs read access: the agent's sudo rule)",
+    "billu.kea.pool.used[*]": "percentage of the pool of Kea subnet id $1 in use (kea-ctrl-agent statistic-get)",
+    "billu.ipsec.sas": "number of established IKE SAs (swanctl --list-sas)",
+};
+
+function templates(t: MonitoringThresholds, iv: MonitoringIntervals, input: MonitoringConfigInput): ZbxTemplate[] {
+    const x = (tpl: string, key: string) => `/${tpl}/${key}`;
+    const down = (tpl: string, key: string) => `max(${x(tpl, key)},#{$BILLU.DOWN.CHECKS})=0`;
+    const certItems = (tpl: string, sites: readonly { name: string; port: number }[]) => {
+        const items: ZbxItem[] = [];
+        const triggers: ZbxTrigger[] = [];
+        for (const s of sites) {
+            const master = `web.certificate.get[${s.name},${s.port},127.0.0.1]`;
+            const expiry = `billu.cert.expiry[${s.name}]`;
+            items.push(
+                { key: master, name: `Certificate of ${s.name}`, type: "agent", valueType: "text", delay: iv.slow },
+                {
+                    key: expiry,
+                    name: `Certificate of ${s.name}: expires at`,
+                    type: "dependent",
+                    valueType: "unsigned",
+                    delay: "0",
+                    units: "unixtime",
+                    master,
+                    preprocessing: [{ type: "jsonpath", params: "$.x509.not_after.timestamp" }],
+                },
+            );
+            triggers.push({
+                name: `Certificate of ${s.name} expires in less than {$BILLU.CERT.DAYS} days`,
+                expression: `last(${x(tpl, expiry)})-now()<{$BILLU.CERT.DAYS}*86400`,
+                severity: "warning",
+            });
+        }
+        return { items, triggers };
+    };
+    const linux = TEMPLATE.linux;
+    const apache = TEMPLATE.apache;
+    const cert = certItems(apache, input.webSites);
+    const svc = (key: string, name: string): ZbxItem => ({ key, name, type: "agent", valueType: "unsigned", delay: iv.service });
+    const cap = (key: string, name: string, units: string): ZbxItem => ({
+        key,
+        name,
+        type: "agent",
+        valueType: "float",
+        delay: iv.capacity,
+        units,
+    });
+    return [
+        {
+            name: linux,
+            description: "Every Debian host: the agent answers, CPU, memory and the root file system.",
+            macros: [
+                { macro: "{$BILLU.CPU.MAX}", value: String(t.cpuPercent) },
+                { macro: "{$BILLU.MEM.MAX}", value: String(t.memoryPercent) },
+                { macro: "{$BILLU.DISK.MAX}", value: String(t.diskPercent) },
+            ],
+            items: [
+                svc("agent.ping", "Agent answers"),
+                cap("system.cpu.util", "CPU utilisation", "%"),
+                cap("vm.memory.utilization", "Memory utilisation", "%"),
+                cap("vfs.fs.size[/,pused]", "Root file system used", "%"),
+            ],
+            triggers: [
+                {
+                    name: "CPU above {$BILLU.CPU.MAX}% for 15 minutes",
+                    expression: `min(${x(linux, "system.cpu.util")},15m)>{$BILLU.CPU.MAX}`,
+                    severity: "warning",
+                },
+                { name: "Memory above {$BILLU.MEM.MAX}%", expression: `min(${x(linux, "vm.memory.utilization")},15m)>{$BILLU.MEM.MAX}`, severity: "warning" },
+                {
+                    name: "Root file system above {$BILLU.DISK.MAX}%",
+                    expression: `last(${x(linux, "vfs.fs.size[/,pused]")})>{$BILLU.DISK.MAX}`,
+                    severity: "average",
+                },
+            ],
+        },
+        {
+            name: TEMPLATE.windows,
+            description: "Every Windows host: the agent answers, CPU, memory and C:.",
+            macros: [
+                { macro: "{$BILLU.CPU.MAX}", value: String(t.cpuPercent) },
+                { macro: "{$BILLU.DISK.MAX}", value: String(t.diskPercent) },
+            ],
+            items: [svc("agent.ping", "Agent answers"), cap("system.cpu.util", "CPU utilisation", "%"), cap("vfs.fs.size[C:,pused]", "C: used", "%")],
+            triggers: [
+                {
+                    name: "CPU above {$BILLU.CPU.MAX}% for 15 minutes",
+                    expression: `min(${x(TEMPLATE.windows, "system.cpu.util")},15m)>{$BILLU.CPU.MAX}`,
+                    severity: "warning",
+                },
+                {
+                    name: "C: above {$BILLU.DISK.MAX}%",
+                    expression: `last(${x(TEMPLATE.windows, "vfs.fs.size[C:,pused]")})>{$BILLU.DISK.MAX}`,
+                    severity: "average",
+                },
+            ],
+        },
+        {
+            name: apache,
+            description: "The DMZ web server: Apache accepts connections on each site's HTTPS listener; each site's certificate expiry.",
+            macros: [
+                { macro: "{$BILLU.DOWN.CHECKS}", value: String(t.downChecks) },
+                { macro: "{$BILLU.CERT.DAYS}", value: String(t.certificateDays) },
+            ],
+            items: [
+                ...[...new Set(input.webSites.map((s) => s.port))].map((p) => svc(`net.tcp.service[tcp,,${p}]`, `Apache accepts HTTPS on port ${p}`)),
+                svc("proc.num[apache2]", "Apache processes"),
+                ...cert.items,
+            ],
+            triggers: [
+                ...[...new Set(input.webSites.map((s) => s.port))].map((p): ZbxTrigger => ({
+                    name: `Apache down: HTTPS port ${p} refuses connections`,
+                    expression: down(apache, `net.tcp.service[tcp,,${p}]`),
+                    severity: "high",
+                })),
+                ...cert.triggers,
+            ],
+        },
+        {
+            name: TEMPLATE.kea,
+            description: "The DHCP server: Kea runs; each scope's pool utilisation.",
+            macros: [
+                { macro: "{$BILLU.DOWN.CHECKS}", value: String(t.downChecks) },
+                { macro: "{$BILLU.POOL.MAX}", value: String(t.dhcpPoolPercent) },
+            ],
+            items: [
+                svc("proc.num[kea-dhcp4]", "Kea DHCPv4 processes"),
+                ...input.dhcpScopes.map((s) => cap(`billu.kea.pool.used[${s.id}]`, `Pool of ${s.name} in use`, "%")),
+            ],
+            triggers: [
+                { name: "Kea DHCPv4 is not running", expression: down(TEMPLATE.kea, "proc.num[kea-dhcp4]"), severity: "high" },
+                ...input.dhcpScopes.map((s): ZbxTrigger => ({
+                    name: `Pool of ${s.name} above {$BILLU.POOL.MAX}%`,
+                    expression: `last(${x(TEMPLATE.kea, `billu.kea.pool.used[${s.id}]`)})>{$BILLU.POOL.MAX}`,
+                    severity: "warning",
+                })),
+            ],
+        },
+        {
+            name: TEMPLATE.samba,
+            description: "A Samba AD DC: samba runs; LDAP and Kerberos accept connections.",
+            macros: [{ macro: "{$BILLU.DOWN.CHECKS}", value: String(t.downChecks) }],
+            items: [
+                svc("proc.num[samba]", "Samba processes"),
+                svc("net.tcp.service[ldap,,389]", "LDAP answers"),
+                svc("net.tcp.service[tcp,,88]", "Kerberos accepts connections"),
+            ],
+            triggers: [
+                { name: "Samba is not running", expression: down(TEMPLATE.samba, "proc.num[samba]"), severity: "disaster" },
+                { name: "LDAP does not answer", expression: down(TEMPLATE.samba, "net.tcp.service[ldap,,389]"), severity: "high" },
+                { name: "Kerberos refuses connections", expression: down(TEMPLATE.samba, "net.tcp.service[tcp,,88]"), severity: "high" },
+            ],
+        },
+        {
+            name: TEMPLATE.postfix,
+            description: "The mail server: SMTP answers; Postfix's deferred queue.",
+            macros: [
+                { macro: "{$BILLU.DOWN.CHECKS}", value: String(t.downChecks) },
+                { macro: "{$BILLU.QUEUE.MAX}", value: String(t.postfixQueue) },
+            ],
+            items: [svc("net.tcp.service[smtp,,25]", "SMTP answers"), { ...cap("billu.postfix.deferred", "Deferred messages", ""), valueType: "unsigned" }],
+            triggers: [
+                { name: "SMTP does not answer", expression: down(TEMPLATE.postfix, "net.tcp.service[smtp,,25]"), severity: "high" },
+                {
+                    name: "Postfix deferred queue above {$BILLU.QUEUE.MAX}",
+                    expression: `last(${x(TEMPLATE.postfix, "billu.postfix.deferred")})>{$BILLU.QUEUE.MAX}`,
+                    severity: "warning",
+                },
+            ],
+        },
+        {
+            name: TEMPLATE.mdadm,
+            description: "The file server's RAID 1: /proc/mdstat shows no missing member.",
+            macros: [],
+            items: [{ key: "vfs.file.contents[/proc/mdstat]", name: "mdstat", type: "agent", valueType: "text", delay: iv.service }],
+            triggers: [
+                {
+                    name: "RAID array degraded (a member missing in /proc/mdstat)",
+                    expression: `find(${x(TEMPLATE.mdadm, "vfs.file.contents[/proc/mdstat]")},,"regexp","[[]U*_[U_]*[]]")=1`,
+                    severity: "high",
+                },
+            ],
+        },
+        {
+            name: TEMPLATE.strongswan,
+            description: "The site-to-site VPN: charon runs and the tunnel's IKE SA is established.",
+            macros: [{ macro: "{$BILLU.DOWN.CHECKS}", value: String(t.downChecks) }],
+            items: [svc("proc.num[charon]", "charon processes"), svc("billu.ipsec.sas", "Established IKE SAs")],
+            triggers: [
+                { name: "strongSwan (charon) is not running", expression: down(TEMPLATE.strongswan, "proc.num[charon]"), severity: "high" },
+                { name: "VPN to the partner is down (no IKE SA)", expression: down(TEMPLATE.strongswan, "billu.ipsec.sas"), severity: "high" },
+            ],
+        },
+        {
+            name: TEMPLATE.backup,
+            description: "The backup server: the last successful backup run is recent.",
+            macros: [{ macro: "{$BILLU.BACKUP.HOURS}", value: String(t.backupHours) }],
+            items: [
+                {
+                    key: "vfs.file.time[/var/lib/billu/backup/last-success,modify]",
+                    name: "Last successful backup",
+                    type: "agent",
+                    valueType: "unsigned",
+                    delay: iv.slow,
+                    units: "unixtime",
+                },
+            ],
+            triggers: [
+                {
+                    name: "No successful backup for {$BILLU.BACKUP.HOURS} hours",
+                    expression: `now()-last(${x(TEMPLATE.backup, "vfs.file.time[/var/lib/billu/backup/last-success,modify]")})>{$BILLU.BACKUP.HOURS}*3600`,
+                    severity: "high",
+                },
+            ],
+        },
+    ];
+}
+
+/** Roles whose health is what staff feel: the business dashboard shows these. */
+const BUSINESS_ROLES = ["mail", "web", "fileserver", "dc", "dhcp", "telephony"];
+
+/** The Zabbix configuration document of a site's monitoring plan. */
+export function renderZabbixConfig(input: MonitoringConfigInput): ZabbixConfigDocument {
+    const t = { ...DEFAULT_THRESHOLDS, ...input.thresholds };
+    const iv = { ...DEFAULT_INTERVALS, ...input.intervals };
+    const tpls = templates(t, iv, input);
+    const site = input.site;
+    const roles = [...new Set(input.hosts.map((h) => h.role))].sort();
+    const zones = [...new Set(input.hosts.map((h) => h.zone))].sort();
+    const hostGroups = [...roles.map((r) => ROLE_GROUP(site, r)), ...zones.map((z) => ZONE_GROUP(site, z))];
+    const hosts: ZbxHost[] = input.hosts.map((h) => ({
+        host: h.name,
+        address: h.address,
+        port: h.agentPort ?? 10050,
+        groups: [ROLE_GROUP(site, h.role), ZONE_GROUP(site, h.zone)],
+        templates: [h.os === "windows" ? TEMPLATE.windows : TEMPLATE.linux, ...(ROLE_TEMPLATES[h.role] ?? []).map((k) => TEMPLATE[k])],
+        pskIdentity: h.pskIdentity,
+    }));
+    const used = new Set(hosts.flatMap((h) => h.templates));
+    const minSeverity = input.itGroup.minSeverity ?? "average";
+    const alerted = SEVERITIES.slice(SEVERITIES.indexOf(minSeverity));
+    const businessGroups = roles.filter((r) => BUSINESS_ROLES.includes(r)).map((r) => ROLE_GROUP(site, r));
+    return {
+        version: 1,
+        site,
+        templateGroup: `${site}/Templates`,
+        hostGroups,
+        templates: tpls.filter((tp) => used.has(tp.name)),
+        hosts,
+        mediaType: {
+            name: `${site} e-mail`,
+            smtpServer: input.mail.relay,
+            smtpPort: input.mail.port,
+            smtpHelo: input.mail.helo,
+            smtpEmail: input.mail.from,
+        },
+        userGroup: { name: input.itGroup.name, hostGroups },
+        users: input.itGroup.members.map((m) => ({ username: m.username, name: m.fullName, email: m.email, severities: alerted })),
+        actions: alerted.map((s) => ({ name: `${site}: mail ${s} problems to ${input.itGroup.name}`, severity: s })),
+        dashboards: [
+            {
+                name: `${site} IT operations`,
+                widgets: [
+                    { type: "problems", name: "Current problems", x: 0, y: 0, width: 16, height: 6, groups: hostGroups },
+                    { type: "hostavail", name: "Agents available", x: 16, y: 0, width: 8, height: 3, groups: hostGroups },
+                    { type: "problemsbysv", name: "Problems per role", x: 0, y: 6, width: 24, height: 5, groups: roles.map((r) => ROLE_GROUP(site, r)) },
+                ],
+            },
+            {
+                name: `${site} business services`,
+                widgets: [
+                    { type: "problemsbysv", name: "Is the service up for the staff", x: 0, y: 0, width: 24, height: 5, groups: businessGroups },
+                    { type: "problems", name: "What staff may notice", x: 0, y: 5, width: 24, height: 6, groups: businessGroups },
+                ],
+            },
+        ],
+    };
+}

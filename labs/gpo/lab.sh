@@ -1,0 +1,229 @@
+#!/usr/bin/env bash
+# Lab: the domain password and lockout policy, the PSOs and the logon hours (billu:directory.accountPolicy) on a
+# real Samba AD DC (network namespaces, root).
+#
+# One Samba AD DC provisioned in namespace bgpo-dc (the dev stack's domain and DC address), a client namespace
+# bgpo-cl that probes it over LDAPS and SMB. The lab runs the dev stack's `directory` and `password-policy` guest
+# steps exactly as synth rendered them (run.sh, billu-lib.sh and every file they install, read back after each
+# step), in a private mount namespace (tmpfs over /var/lib/billu and /usr/local/lib/billu).
+# Lab overrides (labs/gpo/overrides.json): the domain's lockout duration and window are 1 minute instead of 15, so
+# the unlock is seen within the lab. dev has no logon hours: the lab synthesizes dev with prod's (see below). Lab set-ups the DC step would make in a real run: the SSH group and the join
+# account (both named by the synth outputs / the model). Initial passwords on the step's stdin are made by the lab.
+#
+#  1. both steps applied: the files read back; `passwordsettings show` equals the model's domain policy, each PSO's
+#     settings equal the model's, the PSO that applies to an admin, a service account and a standard user is the
+#     model's (msDS-ResultantPSO through `pso show-user`); logonHours on every standard user as planned, on no admin
+#  2. both steps again: nothing to change, nothing written (highestCommittedUSN unchanged)
+#  3. behaviour: a password shorter than the minimum is refused on change (NT_STATUS_PASSWORD_RESTRICTION), one of
+#     the minimum length accepted; <threshold> wrong passwords lock the account (LDAP bind: data 775) and it unlocks
+#     after the duration; logonHours: Samba's KDC and LDAP refuse a logon outside the hours (a scratch account)
+# Sabotage (labs/gpo/sabotage.txt): GPO_SABOTAGE=minlength lowers the DC's minimum length after the policy step ran
+# (the policy probe and the short-password refusal fail); BILLU_LAB_SABOTAGE=1 removes one standard user's
+# logonHours after the directory step ran (the logonHours probe fails).
+set -euo pipefail
+LAB=bgpo
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+
+if [ -z "${BGPO_PRIVATE_MOUNTS:-}" ]; then
+    created=()
+    for d in /var/lib/billu /usr/local/lib/billu; do [ -d "$d" ] || { mkdir -p "$d"; created+=("$d"); }; done
+    rc=0
+    BGPO_PRIVATE_MOUNTS=1 unshare -m --propagation private bash "${BASH_SOURCE[0]}" "$@" || rc=$?
+    for d in "${created[@]:-}"; do [ -z "$d" ] || rmdir "$d" 2>/dev/null || true; done
+    exit "$rc"
+fi
+mount -t tmpfs -o mode=0755 tmpfs /var/lib/billu
+mount -t tmpfs -o mode=0755 tmpfs /usr/local/lib/billu
+
+# shellcheck source=../lib/common.sh
+source "$HERE/../lib/common.sh"
+# shellcheck source=../lib/samba.sh
+source "$HERE/../lib/samba.sh"
+lab_require samba samba-tool ldapsearch ldapwhoami smbpasswd kinit unshare node /usr/bin/python3
+/usr/bin/python3 -c "import samba.samdb" 2>/dev/null || lab_require python3-samba-module
+LAB_START=$(date +%s%N)
+PROBE=(/usr/bin/python3 "$HERE/probe.py")
+ROOT="$LAB_ROOT"
+[ -f "$ROOT/dist/tools/synth.js" ] || lab_die "run npm run build first"
+
+# --- the site facts and the rendered steps, from the dev stack through synth -------------------------------------
+# dev carries the password policy and PSOs but no logon hours (the other labs log on as people at any hour); prod
+# carries them. The lab synthesizes dev with prod's billu:directory.accountPolicy.logonHours (nothing else changed),
+# so the hours proven here are the committed ones, on dev's Samba DC.
+CFG="$LAB_DIR/Pulumi.dev-hours.yaml"
+node -e '
+const Y = require(process.argv[1]), fs = require("fs");
+const dev = Y.parse(fs.readFileSync(process.argv[2], "utf8")), prod = Y.parse(fs.readFileSync(process.argv[3], "utf8"));
+dev.config["billu:directory"].accountPolicy.logonHours = prod.config["billu:directory"].accountPolicy.logonHours;
+fs.writeFileSync(process.argv[4], Y.stringify(dev));
+' "$ROOT/node_modules/yaml" "$ROOT/Pulumi.dev.yaml" "$ROOT/Pulumi.prod.yaml" "$CFG" || lab_die "cannot write dev's config with prod's logon hours"
+S1="$LAB_DIR/synth"
+(cd "$ROOT" && node dist/tools/synth.js --stack dev --config "$CFG" --out "$S1" >"$S1.log" 2>&1) || { cat "$S1.log" >&2; lab_die "synth dev (with prod's logon hours) failed"; }
+lab_overridden dev "$S1/rendered" "$LAB_DIR/lab-dev" # what the lab installs: that synth's tree with overrides.json applied
+lab_expected dev                                    # read-back reference of the password-policy step: the user's out/dev
+lab_reference hours dev "$S1/rendered"              # ... of the directory step: the synth above (out/dev has no hours)
+# shellcheck disable=SC2016 # a JavaScript program
+eval "$(node -e '
+const o = require(process.argv[1]); const y = require(process.argv[2]).parse(require("fs").readFileSync(process.argv[3], "utf8"));
+const dc = o.hosts.find((h) => h.role === "dc");
+console.log(`DC_NAME=${dc.name} DC_IP=${dc.address} DOMAIN=${o.site.domain} NETBIOS=${y.config["billu:site"].netbiosName} JOIN=${y.config["billu:domain"].joinAccount ?? "svc-domain-join"}`);
+' "$S1/outputs.json" "$ROOT/node_modules/yaml" "$ROOT/Pulumi.dev.yaml")"
+# shellcheck disable=SC2153 # set by the eval above
+REALM="${DOMAIN^^}"
+CL_IP="${DC_IP%.*}.250"
+R="$LAB_DIR/lab-dev/$DC_NAME"
+# The model's values: the user's synth output (with the lab's overrides), never the files the step installed.
+WANT_POLICY="$LAB_DIR/expected/dev/$DC_NAME/var/lib/billu/directory/password-policy.json"
+WANT_PLAN="$LAB_DIR/expected/hours/$DC_NAME/var/lib/billu/directory/plan.json"
+# shellcheck disable=SC2153 # set by the eval above
+lab_log "DC $DC_NAME $DC_IP, domain $DOMAIN ($NETBIOS)"
+
+# --- one Samba AD DC ---------------------------------------------------------------------------------------------
+lab_ns dc
+lab_ns cl
+lab_link "$LAB-dc" eth0 "$DC_IP/24" "$LAB-cl" eth0 "$CL_IP/24"
+D="$LAB_DIR/dc"; mkdir -p "$D"
+ADMIN_PW="Lab$(/usr/bin/python3 -c 'import secrets; print(secrets.token_hex(8))')-9Q!"
+printf '%s' "$ADMIN_PW" >"$D/admin.pw"
+chmod 600 "$D/admin.pw"
+umask 077
+samba_plain_dc dc "$D" "$DC_NAME" "$REALM" "$NETBIOS" "$DC_IP" "$ADMIN_PW" \
+    "dns forwarder = $DC_IP" "winbindd socket directory = $D/run/winbindd" "prefork children = 1"
+export KRB5_CONFIG="$D/krb5.conf"
+printf '[libdefaults]\n  default_realm = %s\n  dns_lookup_kdc = false\n[realms]\n  %s = {\n    kdc = %s\n    kpasswd_server = %s\n  }\n' \
+    "$REALM" "$REALM" "$DC_IP" "$DC_IP" >"$KRB5_CONFIG"
+export LDAPTLS_REQCERT=never
+tool() { ip netns exec "$LAB-dc" samba-tool "$@" -s "$D/smb.conf"; }
+rootdse_usn() { ip netns exec "$LAB-cl" ldapsearch -LLL -H "ldaps://$DC_IP" -x -s base -b "" highestCommittedUSN | sed -n 's/^highestCommittedUSN: //p'; }
+lab_wait 60 "Samba AD DC answers LDAPS" rootdse_usn || { tail -20 "$LAB_DIR/samba-dc.log" >&2; lab_die "samba did not start"; }
+# What the DC's domain step creates before the directory step in a real run: the SSH group and the join account.
+SSH_GROUP=$(samba_ssh_group "$LAB-dc" "$D/smb.conf" "$S1/outputs.json") || lab_die "creating the domain step's SSH group failed"
+tool user create "$JOIN" --random-password >/dev/null || lab_die "creating the join account $JOIN failed"
+lab_log "lab set-up as the domain step does: group $SSH_GROUP, account $JOIN"
+
+# --- the steps, as synth rendered them ----------------------------------------------------------------------------
+installs() { sed -n "s/^billu_install '\([^']*\)'.*/\1/p" "$R/var/lib/billu/stage/$1/run.sh"; } # the paths a step installs
+run_step() { # run_step <step> <label> [secrets file]: stage the rendered step as GuestStep does, run its run.sh
+    local step="$1" label="$2" secrets="${3:-/dev/null}" stage="/var/lib/billu/stage/$1" f rc=0
+    rm -rf "$stage" && mkdir -p "$stage"
+    cp "$R$stage/run.sh" "$R$stage/billu-lib.sh" "$stage/"
+    while read -r f; do mkdir -p "$stage/files${f%/*}" && cp "$R$f" "$stage/files$f"; done < <(installs "$step")
+    ip netns exec "$LAB-dc" env BILLU_SMB_CONF="$D/smb.conf" sh "$stage/run.sh" <"$secrets" >"$LAB_DIR/$step.$label.log" 2>&1 || rc=$?
+    sed 's/^/    /' "$LAB_DIR/$step.$label.log"
+    return "$rc"
+}
+readback_step() { # readback_step <step> <reference>: the staged step and every file it installed (bytes, mode, owner)
+    local stage="/var/lib/billu/stage/$1" f
+    for f in "$stage/run.sh" "$stage/billu-lib.sh"; do lab_readback "$2" "$DC_NAME" "$f" "$f" bytes; done
+    while read -r f; do lab_readback "$2" "$DC_NAME" "$f" "$f"; done < <(installs "$1")
+}
+# The initial passwords the step reads on stdin: made by the directory lab's own helper (RandomPasswords in a real run).
+/usr/bin/python3 "$HERE/../directory/probe.py" secrets "$R/var/lib/billu/directory/plan.json" "$LAB_DIR/secrets" "$LAB_DIR/passwords" >/dev/null
+
+lab_log "1. the directory step, then the password-policy step"
+t0=$(date +%s%N)
+lab_expect "the directory step applies dev's plan (logonHours included)" pass run_step directory first "$LAB_DIR/secrets"
+readback_step directory hours
+lab_expect "the password-policy step applies dev's policy and PSOs" pass run_step password-policy first
+readback_step password-policy dev
+lab_fig "both steps, first run" "$(lab_since "$t0") ms"
+if [ "${GPO_SABOTAGE:-}" = minlength ]; then
+    tool domain passwordsettings set --min-pwd-length=7 >/dev/null
+    lab_log "SABOTAGE: the DC's minimum password length lowered to 7 after the step ran"
+fi
+tool domain passwordsettings show >"$LAB_DIR/show.txt"
+lab_expect "passwordsettings show equals the model's domain policy" pass "${PROBE[@]}" policy "$LAB_DIR/show.txt" "$WANT_POLICY"
+"${PROBE[@]}" policy "$LAB_DIR/show.txt" "$WANT_POLICY" | sed 's/^/    /'
+for name in $(node -e 'for (const p of require(process.argv[1]).psos) console.log(p.name)' "$WANT_POLICY"); do
+    tool domain passwordsettings pso show "$name" >"$LAB_DIR/pso-$name.txt" 2>&1 || true
+    lab_expect "PSO $name: its settings equal the model's" pass "${PROBE[@]}" pso "$LAB_DIR/pso-$name.txt" "$WANT_POLICY" "$name"
+    "${PROBE[@]}" pso "$LAB_DIR/pso-$name.txt" "$WANT_POLICY" "$name" | sed 's/^/    /'
+done
+# The PSO each kind of account gets (msDS-ResultantPSO): Administrator through Domain Admins, the service accounts
+# directly, a standard user none (the domain's policy).
+ACC_SAM=$(node -e 'console.log(require(process.argv[1]).users.find((u) => u.extraGroups).sam)' "$WANT_PLAN")
+STD_SAM=$(head -1 "$LAB_DIR/passwords" | cut -f1)
+resultant_is() { tool domain passwordsettings pso show-user "$1" >"$LAB_DIR/show-user-$1.txt" 2>&1; "${PROBE[@]}" psouser "$LAB_DIR/show-user-$1.txt" "$2"; }
+pso_of() { node -e 'const p = require(process.argv[1]).psos.find((x) => x.appliesTo.includes(process.argv[2])); console.log(p ? p.name : "-")' "$WANT_POLICY" "$1"; }
+lab_expect "Administrator (Domain Admins) gets $(pso_of "Domain Admins")" pass resultant_is Administrator "$(pso_of "Domain Admins")"
+lab_expect "$ACC_SAM gets $(pso_of "$ACC_SAM")" pass resultant_is "$ACC_SAM" "$(pso_of "$ACC_SAM")"
+lab_expect "$JOIN gets $(pso_of "$JOIN")" pass resultant_is "$JOIN" "$(pso_of "$JOIN")"
+lab_expect "$STD_SAM (a standard user) gets no PSO: the domain's policy" pass resultant_is "$STD_SAM" -
+ROOT_DN=$(node -e 'console.log(require(process.argv[1]).domainDn)' "$WANT_PLAN")
+ldaps() { ip netns exec "$LAB-cl" ldapsearch -LLL -o ldif-wrap=no -H "ldaps://$DC_IP" -x -D "Administrator@$DOMAIN" -y "$D/admin.pw" "$@"; }
+if lab_sabotage; then
+    # The DN from the plan: a search would print an accented DN base64-encoded (dn::), and an empty DN is the rootDSE.
+    printf 'dn: %s\nchangetype: modify\ndelete: logonHours\n' "$(node -e 'console.log(require(process.argv[1]).users.find((u) => u.sam === process.argv[2]).dn)' "$WANT_PLAN" "$STD_SAM")" |
+        ip netns exec "$LAB-cl" ldapmodify -H "ldaps://$DC_IP" -x -D "Administrator@$DOMAIN" -y "$D/admin.pw" >/dev/null
+    lab_log "SABOTAGE: $STD_SAM's logonHours removed after the directory step ran"
+fi
+ldaps -b "$ROOT_DN" "(&(objectCategory=person)(objectClass=user))" sAMAccountName logonHours >"$LAB_DIR/hours.ldif"
+lab_expect "logonHours: every standard user's as planned, none on $ACC_SAM or Administrator" pass "${PROBE[@]}" hours "$LAB_DIR/hours.ldif" "$WANT_PLAN"
+"${PROBE[@]}" hours "$LAB_DIR/hours.ldif" "$WANT_PLAN" | sed 's/^/    /'
+
+lab_log "2. both steps again"
+usn1=$(rootdse_usn)
+lab_expect "the directory step again" pass run_step directory again "$LAB_DIR/secrets"
+lab_expect "... finds nothing to write" pass grep -q "nothing to write" "$LAB_DIR/directory.again.log"
+lab_expect "the password-policy step again" pass run_step password-policy again
+lab_expect "... finds nothing to change (no samba-tool command run)" pass grep -q "^password policy: nothing to change" "$LAB_DIR/password-policy.again.log"
+lab_expect "nothing written: highestCommittedUSN unchanged ($usn1)" pass test "$usn1" = "$(rootdse_usn)"
+
+lab_log "3. behaviour"
+MIN=$(node -e 'console.log(require(process.argv[1]).domain.minLength)' "$WANT_POLICY")
+THRESHOLD=$(node -e 'console.log(require(process.argv[1]).domain.lockoutThreshold)' "$WANT_POLICY")
+DURATION=$(node -e 'console.log(require(process.argv[1]).domain.lockoutDurationMinutes)' "$WANT_POLICY")
+# The behaviour is shown on a scratch account under the domain's policy (no PSO, no logon hours): the plan's people
+# carry prod's working hours here, so an account of theirs would be refused at night and at weekends whatever the
+# policy says. It must change its password at first logon, as the directory's people do, so the domain's minimum
+# age does not refuse the change.
+PW_SAM=lab-policy
+OLD="Kq7!$(/usr/bin/python3 -c 'import secrets; print(secrets.token_hex(10))')"
+tool user create "$PW_SAM" "$OLD" --must-change-at-next-login >/dev/null
+SHORT="Kq7!$(/usr/bin/python3 -c "import secrets; print(secrets.token_hex(8)[:$((MIN - 6))])")x"
+GOOD="Kq7!$(/usr/bin/python3 -c "import secrets; print(secrets.token_hex(8)[:$((MIN - 4))])")"
+change() { # change <sam> <old> <new>: the user's own change through the KDC's kpasswd service (a Windows client's
+    # Ctrl-Alt-Del change is Kerberos too; smbpasswd -r's SAMR session setup was refused with NT_STATUS_INTERNAL_ERROR)
+    printf '%s\n%s\n%s\n' "$2" "$3" "$3" | ip netns exec "$LAB-cl" env KRB5CCNAME="FILE:$LAB_DIR/cc-change" kpasswd "$1@$REALM" >"$LAB_DIR/change.log" 2>&1
+}
+refused_short() { ! change "$PW_SAM" "$OLD" "$SHORT" && grep -qi "rejected" "$LAB_DIR/change.log"; }
+lab_expect "$PW_SAM: a ${#SHORT}-character new password (minimum $MIN) is refused by the KDC's password change" pass refused_short
+sed 's/^/    /' "$LAB_DIR/change.log"
+lab_expect "$PW_SAM: a ${#GOOD}-character one is accepted" pass change "$PW_SAM" "$OLD" "$GOOD"
+printf '%s' "$GOOD" >"$LAB_DIR/pw-good"
+printf 'not-the-password' >"$LAB_DIR/pw-bad"
+# bind_code <sam> <password file>: "ok" when the LDAP simple bind succeeds (Samba has no WhoAmI: the proof is a
+# search after the bind), else AD's data code of the refusal (52e, 775, 530), else "?".
+bind_code() {
+    local out
+    if out=$(ip netns exec "$LAB-cl" ldapsearch -LLL -H "ldaps://$DC_IP" -x -D "$1@$DOMAIN" -y "$2" -b "" -s base namingContexts 2>&1); then echo ok; return; fi
+    sed -n 's/.*data \([0-9a-f]*\),.*/\1/p' <<<"$out" | head -1 | grep . || echo "?"
+}
+for _ in $(seq 1 "$THRESHOLD"); do bind_code "$PW_SAM" "$LAB_DIR/pw-bad" >/dev/null; done
+LOCKED_AT=$(date +%s)
+lab_expect "$PW_SAM after $THRESHOLD wrong passwords: the right one is refused with data 775 (locked out)" pass test "$(bind_code "$PW_SAM" "$LAB_DIR/pw-good")" = 775
+
+# While the lockout runs: what Samba does with logonHours. A scratch account (not the plan's) gets no hour at all,
+# then every hour: kinit and an LDAP bind are refused, then accepted.
+SCRATCH=lab-hours
+SCRATCH_PW="Kq7!$(/usr/bin/python3 -c 'import secrets; print(secrets.token_hex(10))')"
+tool user create "$SCRATCH" "$SCRATCH_PW" >/dev/null
+printf '%s' "$SCRATCH_PW" >"$LAB_DIR/pw-scratch"
+SCRATCH_DN=$(ldaps -b "$ROOT_DN" "(sAMAccountName=$SCRATCH)" dn | sed -n 's/^dn: //p')
+set_hours() { printf 'dn: %s\nchangetype: modify\nreplace: logonHours\nlogonHours:: %s\n' "$SCRATCH_DN" "$(/usr/bin/python3 -c 'import base64, sys; print(base64.b64encode(bytes([int(sys.argv[1], 16)] * 21)).decode())' "$1")" |
+    ip netns exec "$LAB-cl" ldapmodify -H "ldaps://$DC_IP" -x -D "Administrator@$DOMAIN" -y "$D/admin.pw" >/dev/null; }
+kinit_says() { printf '%s\n' "$SCRATCH_PW" | ip netns exec "$LAB-cl" env KRB5CCNAME="FILE:$LAB_DIR/cc" kinit "$SCRATCH@$REALM" >"$LAB_DIR/kinit.log" 2>&1; }
+set_hours 00
+lab_expect "no hour allowed: kinit is refused by Samba's KDC" fail kinit_says
+sed 's/^/    /' "$LAB_DIR/kinit.log"
+lab_expect "no hour allowed: the LDAP bind is refused with data 530 (ERROR_INVALID_LOGON_HOURS)" pass test "$(bind_code "$SCRATCH" "$LAB_DIR/pw-scratch")" = 530
+set_hours ff
+lab_expect "every hour allowed: kinit succeeds" pass kinit_says
+
+unlocked() { [ "$(bind_code "$PW_SAM" "$LAB_DIR/pw-good")" = ok ]; }
+lab_wait $((DURATION * 60 + 20)) "$PW_SAM unlocked after the ${DURATION}-minute lockout" unlocked ||
+    lab_expect "$PW_SAM unlocks after the lockout duration" pass unlocked
+lab_fig "unlocked after" "$(( $(date +%s) - LOCKED_AT )) s (duration ${DURATION} min)"
+kill "$SAMBA_PID" 2>/dev/null || true
+lab_log "lab $(( ($(date +%s%N) - LAB_START) / 1000000000 )) s"
+lab_finish
