@@ -269,15 +269,28 @@ def passed(p, r):
     return r["answered"] and r.get("label") == p["label"] and r.get("peer") == p["peer"]
 
 
+# Descriptors kept free beside a batch's sockets: the namespaces' handles, the files, Python's own.
+FD_SPARE = 200
+
+
+async def send_batched(probes, window):
+    """send() in batches the descriptor limit allows (each probe holds a socket until its batch ends): prod's
+    matrix has more probes than the hard limit (20000 here), which only a process with CAP_SYS_RESOURCE raises."""
+    size = resource.getrlimit(resource.RLIMIT_NOFILE)[0] - FD_SPARE
+    if size < 1000:
+        sys.exit(f"the descriptor limit {size + FD_SPARE} leaves fewer than 1000 for the probes: raise it (ulimit -n)")
+    results = []
+    for k in range(0, len(probes), size):
+        results += await send(probes[k : k + size], window)
+    return results
+
+
 async def probe_all(plan, timeout, mutation=None):
     raise_fd_limit()
     probes = plan["probes"]
-    limit = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
-    if limit < len(probes) + 100:
-        sys.exit(f"the descriptor limit {limit} is below {len(probes) + 100}: raise it (ulimit -n)")
     # The window: the bound, and past the 1 s after which TCP sends a lost SYN again, so an answer that comes late
     # (a leak on a slow machine) still counts as an answer.
-    results = await send(probes, max(timeout, 1.2))
+    results = await send_batched(probes, max(timeout, 1.2))
     # A probe that should have been answered and was not is sent once more with a longer window (a busy 2-core
     # machine can be slow): an allowed probe, and on a broken ruleset (`mutation`) a denied probe the broken
     # ruleset is predicted to let through (forward policy accept opens thousands at once). A probe predicted to get
@@ -293,7 +306,7 @@ async def probe_all(plan, timeout, mutation=None):
     retry = [by_id[r["id"]] for r in results if again(by_id[r["id"]], r)]
     if retry:
         first = {r["id"]: r for r in results}
-        again = {r["id"]: dict(r, retried=True, first=first[r["id"]]) for r in await send(retry, max(3.0, 4 * timeout))}
+        again = {r["id"]: dict(r, retried=True, first=first[r["id"]]) for r in await send_batched(retry, max(3.0, 4 * timeout))}
         results = [again.get(r["id"], r) for r in results]
     return results
 
