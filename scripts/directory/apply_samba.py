@@ -378,9 +378,15 @@ class Applier:
     # ------------------------------------------------------------------------------------------------ writing
     def apply(self):
         self.db.transaction_start()
+        op = None
         try:
             for op in self.ops:
                 op.apply(self.db)
+        except ldb.LdbError as e:
+            self.db.transaction_cancel()
+            # The object it failed on: a refused password says nothing of whose it was.
+            code, msg = e.args if len(e.args) == 2 else (e.args[0], "")
+            raise ldb.LdbError(code, "%s %s: %s" % (op.kind, op.dn, msg))
         except Exception:
             self.db.transaction_cancel()
             raise
