@@ -7,6 +7,7 @@ import type { RoleResult } from "../components/contracts";
 import { COMPONENTS } from "../components/registry";
 import type { EveryHostRenderer } from "../components/base-server/every-host";
 import { Directory } from "../components/directory/Directory";
+import { directoryArgs } from "../components/directory/role";
 import { directoryDocs } from "../components/directory/render";
 import { Firewall } from "../components/firewall/Firewall";
 import { SiteCa } from "../components/site-ca/SiteCa";
@@ -118,7 +119,7 @@ export class Site extends pulumi.ComponentResource {
         this.ctx = ctx;
         // The directory from the HR export, applied on the first DC once the domain is up (components/directory).
         if (model.directory && model.hostsByRole("dc").length > 0) {
-            const directory = new Directory(`${name}-directory`, { ctx }, { parent: this });
+            const directory = new Directory(`${name}-directory`, directoryArgs(ctx), { parent: this });
             this.acceptance = directory.acceptance;
             this.docs.sections["Directory"] = directoryDocs(model.directory);
             ctx = Object.freeze({ ...ctx, after: Object.freeze({ ...ctx.after, directory: Object.freeze([...directory.ready]) }) });
