@@ -10,6 +10,7 @@ import { Directory } from "../components/directory/Directory";
 import { directoryArgs } from "../components/directory/role";
 import { directoryDocs } from "../components/directory/render";
 import { Firewall } from "../components/firewall/Firewall";
+import { firewallArgs } from "../components/firewall/role";
 import { SiteCa } from "../components/site-ca/SiteCa";
 import { ProxmoxHa } from "../components/proxmox-vm/ha";
 import { SiteDocs, siteDocs } from "./outputs";
@@ -98,7 +99,7 @@ export class Site extends pulumi.ComponentResource {
             everyHostRenderers: Object.fromEntries(everyHost.map((e): [string, EveryHostRenderer] => [e.need, e.render])),
         });
         this.docs = siteDocs(model);
-        const firewall = new Firewall(model.router.name.toLowerCase(), { ctx }, { parent: this });
+        const firewall = new Firewall(model.router.name.toLowerCase(), firewallArgs(ctx), { parent: this });
         ctx = advance(ctx, "firewall", { ready: [firewall.ready], vms: new Map([[model.router.name, firewall.vm.vm]]) });
         this.vpn = buildVpn(name, ctx, this.docs, args.vpnPeerPsk, this);
         const roles = [

@@ -40,7 +40,7 @@ export function contextFields(sources: readonly Source[]): string[] {
 
 /**
  * Pure: in a converted component's file, every use of the site context: a call of a helper that reads it
- * (`connectionFor`, `builtVm`, `siteBaseStep`), a `ctx` variable, or `args.baseServerContext` anywhere but as the `ctx`
+ * (`connectionFor`, `builtVm`, `siteBaseStep`), the name `ctx` (a variable, a field, a property read), or `args.baseServerContext` anywhere but as the `ctx`
  * of a `new BaseServer(...)`. One line each, `<file>:<line> <what>`.
  */
 export function contextUses(source: Source): string[] {
@@ -51,7 +51,7 @@ export function contextUses(source: Source): string[] {
         if (ts.isCallExpression(n) && ts.isIdentifier(n.expression) && ["connectionFor", "builtVm", "siteBaseStep"].includes(n.expression.text)) {
             out.push(`${at(n)} calls ${n.expression.text}`);
         }
-        if (ts.isIdentifier(n) && n.text === "ctx" && !(ts.isPropertyAssignment(n.parent) && n.parent.name === n)) out.push(`${at(n)} reads ctx`);
+        if (ts.isIdentifier(n) && n.text === "ctx" && !(ts.isPropertyAssignment(n.parent) && n.parent.name === n)) out.push(`${at(n)} names ctx`);
         if (ts.isPropertyAccessExpression(n) && n.name.text === "baseServerContext") {
             const assigned = n.parent;
             const literal = assigned.parent;
@@ -106,7 +106,7 @@ test("the converted components read the site context nowhere: no ctx, no helper 
     expect(CONVERTED.flatMap((f) => contextUses(read(f)))).toEqual([]);
 });
 
-test("the checks name what they find: a ctx field, a helper call, a ctx read, the BaseServer's context read elsewhere", () => {
+test("the checks name what they find: a ctx field, a helper call, the name ctx, the BaseServer's context read elsewhere", () => {
     const text = [
         "export interface ThingArgs {",
         "    /** The site. */",
@@ -116,7 +116,7 @@ test("the checks name what they find: a ctx field, a helper call, a ctx read, th
         "    readonly other: Readonly<SiteContext>;",
         "    readonly host: HostModel;",
         "}",
-        "interface NotArgs { readonly ctx: SiteContext }",
+        "interface Shape { readonly ctx: SiteContext }",
         "const server = new BaseServer(name, { ctx: args.baseServerContext, host }, { parent: this });",
         "const c = connectionFor(args.ctx, host, vm);",
         "const m = args.baseServerContext.model;",
@@ -128,9 +128,13 @@ test("the checks name what they find: a ctx field, a helper call, a ctx read, th
         "components/x/Thing.ts ThingArgs.baseServerContext",
         "components/x/Thing.ts ThingArgs.other",
     ]);
+    // The `ctx:` of the `new BaseServer(...)` literal (line 10) is the one place the name may appear.
     expect(contextUses(file)).toEqual([
+        "components/x/Thing.ts:3 names ctx",
+        "components/x/Thing.ts:9 names ctx",
         "components/x/Thing.ts:11 calls connectionFor",
+        "components/x/Thing.ts:11 names ctx",
         "components/x/Thing.ts:12 reads baseServerContext outside its BaseServer",
-        "components/x/Thing.ts:13 reads ctx",
+        "components/x/Thing.ts:13 names ctx",
     ]);
 });
