@@ -51,17 +51,40 @@ export interface SiteContext {
 }
 
 /**
+ * What a component's guest steps need from the site, as flat args (a component's `*Args` extends it): where rendered
+ * files go and how to log on to the guests. A role builder fills it from its context with `guestAccess(ctx)`.
+ */
+export interface GuestAccessArgs {
+    /** Local folder for rendered files: `<renderDir>/<host>/<path in guest>`. */
+    readonly renderDir: string;
+    /** The user the steps log on as (`billu:guest.adminUser`). */
+    readonly adminUser: string;
+    /** Secret SSH private key for the guest connections. @default none: the SSH agent's keys */
+    readonly sshPrivateKey?: pulumi.Output<string>;
+}
+
+/** The guest access of a site: what a role builder passes its components (GuestAccessArgs). */
+export function guestAccess(ctx: SiteContext): GuestAccessArgs {
+    return { renderDir: ctx.renderDir, adminUser: ctx.model.config.guest.adminUser, sshPrivateKey: ctx.sshPrivateKey };
+}
+
+/**
  * How a step reaches `host`: its first NIC's address as the admin user, with the host key generated for `vm` pinned,
  * and `vm` as the machine the step follows (a re-created VM re-runs its steps).
  */
-export function connectionFor(ctx: SiteContext, host: HostModel, vm: pulumi.Resource): GuestConnection {
+export function connectionTo(access: GuestAccessArgs, host: HostModel, vm: pulumi.Resource): GuestConnection {
     return {
         host: host.nics[0].address,
-        user: ctx.model.config.guest.adminUser,
-        privateKey: ctx.sshPrivateKey,
+        user: access.adminUser,
+        privateKey: access.sshPrivateKey,
         machine: vm,
         hostKey: pinnedHostKey(vm),
     };
+}
+
+/** connectionTo with the site context's guest access (for the components that still take the context). */
+export function connectionFor(ctx: SiteContext, host: HostModel, vm: pulumi.Resource): GuestConnection {
+    return connectionTo(guestAccess(ctx), host, vm);
 }
 
 /** The VM of a host an earlier role built (the router's for its relay or tunnel, a DC's for the directory). */

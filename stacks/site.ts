@@ -7,8 +7,10 @@ import type { RoleResult } from "../components/contracts";
 import { COMPONENTS } from "../components/registry";
 import type { EveryHostRenderer } from "../components/base-server/every-host";
 import { Directory } from "../components/directory/Directory";
+import { directoryArgs } from "../components/directory/role";
 import { directoryDocs } from "../components/directory/render";
 import { Firewall } from "../components/firewall/Firewall";
+import { firewallArgs } from "../components/firewall/role";
 import { SiteCa } from "../components/site-ca/SiteCa";
 import { ProxmoxHa } from "../components/proxmox-vm/ha";
 import { SiteDocs, siteDocs } from "./outputs";
@@ -97,7 +99,7 @@ export class Site extends pulumi.ComponentResource {
             everyHostRenderers: Object.fromEntries(everyHost.map((e): [string, EveryHostRenderer] => [e.need, e.render])),
         });
         this.docs = siteDocs(model);
-        const firewall = new Firewall(model.router.name.toLowerCase(), { ctx }, { parent: this });
+        const firewall = new Firewall(model.router.name.toLowerCase(), firewallArgs(ctx), { parent: this });
         ctx = advance(ctx, "firewall", { ready: [firewall.ready], vms: new Map([[model.router.name, firewall.vm.vm]]) });
         this.vpn = buildVpn(name, ctx, this.docs, args.vpnPeerPsk, this);
         const roles = [
@@ -118,7 +120,7 @@ export class Site extends pulumi.ComponentResource {
         this.ctx = ctx;
         // The directory from the HR export, applied on the first DC once the domain is up (components/directory).
         if (model.directory && model.hostsByRole("dc").length > 0) {
-            const directory = new Directory(`${name}-directory`, { ctx }, { parent: this });
+            const directory = new Directory(`${name}-directory`, directoryArgs(ctx), { parent: this });
             this.acceptance = directory.acceptance;
             this.docs.sections["Directory"] = directoryDocs(model.directory);
             ctx = Object.freeze({ ...ctx, after: Object.freeze({ ...ctx.after, directory: Object.freeze([...directory.ready]) }) });

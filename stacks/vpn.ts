@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { InputError, Problems, show } from "../model/errors";
 import { SiteModel } from "../model/site";
 import { pairVpn, VpnModel, vpnPeerExport } from "../model/vpn";
-import { SiteContext } from "../components/context";
+import { builtVm, guestAccess, SiteContext } from "../components/context";
 import { readVpnPeer, VPN_OUTPUTS } from "../components/vpn/peer";
 import { vpnDocsSections } from "../components/vpn/render";
 import { SiteToSiteVpn } from "../components/vpn/SiteToSiteVpn";
@@ -66,7 +66,19 @@ export function buildVpn(
 ): SiteToSiteVpn | undefined {
     const { model } = ctx;
     if (!model.vpnLocal) return undefined;
-    const vpn = new SiteToSiteVpn(`${name}-vpn-${model.vpnLocal.tunnel}`, { ctx, local: model.vpnLocal, vpn: model.vpn, peerPsk }, { parent });
+    const vpn = new SiteToSiteVpn(
+        `${name}-vpn-${model.vpnLocal.tunnel}`,
+        {
+            ...guestAccess(ctx),
+            router: model.router,
+            routerVm: builtVm(ctx, model.router.name),
+            routerReady: ctx.after.router,
+            local: model.vpnLocal,
+            vpn: model.vpn,
+            peerPsk,
+        },
+        { parent },
+    );
     if (model.vpn) Object.assign(docs.sections, vpnDocsSections(model.vpn, "nftables"));
     return vpn;
 }

@@ -31,14 +31,7 @@ test("engine pfsense: the VM, the datacenter and VM firewalls, no guest step; re
     const raw = stackRaw("dev");
     raw.firewall.engine = "pfsense";
     const m = model(raw);
-    const ctx = {
-        model: m,
-        renderDir: mkdtempSync(path.join(tmpdir(), "billu-fw-")),
-        ca: undefined as never,
-        after: { router: [], domain: [] },
-        vms: new Map(),
-    };
-    const fw = new Firewall("par-fw01", { ctx });
+    const fw = new Firewall("par-fw01", { model: m, renderDir: mkdtempSync(path.join(tmpdir(), "billu-fw-")), adminUser: "billu" });
     expect(fw.ready).toBe(fw.vm);
     await waitForRegistrations();
     const types = registered.map((r) => r.type).filter((t) => !t.startsWith("billu:"));

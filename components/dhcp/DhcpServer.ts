@@ -1,19 +1,26 @@
 import * as pulumi from "@pulumi/pulumi";
-import { HostModel } from "../../model/site";
+import { HostModel, SiteModel } from "../../model/site";
 import { BaseServer } from "../base-server/BaseServer";
-import { builtVm, connectionFor, SiteContext } from "../context";
+import { connectionTo, GuestAccessArgs, SiteContext } from "../context";
+import type { SiteCa } from "../site-ca/SiteCa";
 import { GuestStep } from "../guest-step/GuestStep";
 import { stepScript } from "../guest-step/render";
 import { HA_TLS_SECRETS, haTlsFiles, KEA, renderKeaDhcp4, renderRelayUnit, RELAY_UNIT } from "./render";
 
-export interface DhcpServerArgs {
-    /**
-     * The site: the model (`dhcp`: scopes, options, the HA pair), the CA that issues the HA peers' certificates, the
-     * render folder and guest connection, and the domain's readiness the Kea steps wait for.
-     */
-    readonly ctx: SiteContext;
-    /** A host of role dhcp; its scopes, options and HA peer come from `ctx.model.dhcp`. */
+export interface DhcpServerArgs extends GuestAccessArgs {
+    /** The site's model: its `dhcp` plan (scopes, options, the HA pair) renders Kea's configuration; `site.domain` names the HA certificate. */
+    readonly model: SiteModel;
+    /** A host of role dhcp; its scopes, options and HA peer come from `model.dhcp`. */
     readonly host: HostModel;
+    /**
+     * The site context, for this server's BaseServer only (its VM, base step and domain join: BaseServer still takes
+     * the whole context, components/base-server is narrowed separately). Nothing else of this component reads it.
+     */
+    readonly baseServerContext: SiteContext;
+    /** The site CA: it issues the HA peers' certificate (client and server auth) and its certificate is their trust anchor. */
+    readonly ca: SiteCa;
+    /** The domain's readiness (forest, DCs, DNS records): the Kea package step waits for it. */
+    readonly domainReady: readonly pulumi.Resource[];
     /** More steps this server's Kea configuration waits for (the primary's, for the standby: a rolling restart). @default none */
     readonly after?: readonly pulumi.Resource[];
 }
@@ -31,34 +38,34 @@ export class DhcpServer extends pulumi.ComponentResource {
 
     constructor(name: string, args: DhcpServerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("billu:dhcp:DhcpServer", name, {}, opts);
-        const { ctx, host } = args;
-        this.server = new BaseServer(name, { ctx, host }, { parent: this });
-        const common = { host: host.name, os: "linux" as const, connection: connectionFor(ctx, host, this.server.vm.vm), renderDir: ctx.renderDir };
+        const { model, host, ca } = args;
+        this.server = new BaseServer(name, { ctx: args.baseServerContext, host }, { parent: this });
+        const common = { host: host.name, os: "linux" as const, connection: connectionTo(args, host, this.server.vm.vm), renderDir: args.renderDir };
         // The package first: the configuration step's check runs kea-dhcp4 before its body could install it.
         const packages = new GuestStep(
             `${name}-kea-packages`,
             {
                 ...common,
                 step: "kea-packages",
-                after: [...this.server.ready, ...ctx.after.domain],
+                after: [...this.server.ready, ...args.domainReady],
                 files: [],
                 script: stepScript("linux", "dhcp/kea-packages.sh"),
             },
             { parent: this },
         );
         // An HA pair authenticates its peer API with certificates of the site CA (client and server auth).
-        const tlsFiles = haTlsFiles(ctx.model);
+        const tlsFiles = haTlsFiles(model);
         let secrets: Record<string, pulumi.Input<string>> | undefined;
         if (tlsFiles.length > 0) {
-            const cert = ctx.ca.issue(`${name}-kea-ha`, {
+            const cert = ca.issue(`${name}-kea-ha`, {
                 commonName: host.name,
-                dnsNames: [`${host.name.toLowerCase()}.${ctx.model.site.domain}`],
+                dnsNames: [`${host.name.toLowerCase()}.${model.site.domain}`],
                 ipAddresses: [host.address],
                 allowedUses: ["digital_signature", "server_auth", "client_auth"],
             });
-            secrets = { [HA_TLS_SECRETS.ca]: ctx.ca.certPem, [HA_TLS_SECRETS.cert]: cert.certPem, [HA_TLS_SECRETS.key]: cert.privateKeyPem };
+            secrets = { [HA_TLS_SECRETS.ca]: ca.certPem, [HA_TLS_SECRETS.cert]: cert.certPem, [HA_TLS_SECRETS.key]: cert.privateKeyPem };
         }
-        const files = [...tlsFiles, { path: KEA.config, content: renderKeaDhcp4(ctx.model, host.name), check: "kea-dhcp4 -t {}" }];
+        const files = [...tlsFiles, { path: KEA.config, content: renderKeaDhcp4(model, host.name), check: "kea-dhcp4 -t {}" }];
         this.kea = new GuestStep(
             `${name}-kea`,
             {
@@ -76,9 +83,11 @@ export class DhcpServer extends pulumi.ComponentResource {
     }
 }
 
-export interface DhcpRelayArgs {
-    /** The site: the model (the router, the zones it relays for, the DHCP servers), the render folder, the router's VM. */
-    readonly ctx: SiteContext;
+export interface DhcpRelayArgs extends GuestAccessArgs {
+    /** The site's model: the router (where the relay runs), the zones it relays for and the DHCP servers. */
+    readonly model: SiteModel;
+    /** The router's VM (built before the dhcp role), which the relay's step follows. */
+    readonly routerVm: pulumi.Resource;
     /** What the relay waits for: the router's configuration and the DHCP servers' Kea steps. */
     readonly after: readonly pulumi.Resource[];
 }
@@ -92,18 +101,17 @@ export class DhcpRelay extends pulumi.ComponentResource {
 
     constructor(name: string, args: DhcpRelayArgs, opts?: pulumi.ComponentResourceOptions) {
         super("billu:dhcp:DhcpRelay", name, {}, opts);
-        const { ctx } = args;
-        const router = ctx.model.router;
+        const router = args.model.router;
         this.step = new GuestStep(
             `${name}-step`,
             {
                 host: router.name,
                 step: "dhcp-relay",
                 os: "linux",
-                connection: connectionFor(ctx, router, builtVm(ctx, router.name)),
-                renderDir: ctx.renderDir,
+                connection: connectionTo(args, router, args.routerVm),
+                renderDir: args.renderDir,
                 after: [...args.after],
-                files: [{ path: RELAY_UNIT, content: renderRelayUnit(ctx.model) }],
+                files: [{ path: RELAY_UNIT, content: renderRelayUnit(args.model) }],
                 script: stepScript("linux", "dhcp/dhcp-relay.sh"),
             },
             { parent: this },

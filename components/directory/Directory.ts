@@ -1,6 +1,4 @@
 import * as pulumi from "@pulumi/pulumi";
-import { directoryService } from "../../model/services/directory";
-import { configOf } from "../../model/services/types";
 import * as random from "@pulumi/random";
 import { mkdirSync, writeFileSync } from "fs";
 import * as path from "path";
@@ -8,7 +6,7 @@ import { renderDirectoryLock } from "../../model/directory-lock";
 import { AcceptancePlan, ComputerPlan, DirectoryPlan, GroupPlan, OuPlan, PersonPlan } from "../../model/directory";
 import { isWindows } from "../../model/naming";
 import { HostModel } from "../../model/site";
-import { builtVm, connectionFor, SiteContext } from "../context";
+import { connectionTo, GuestAccessArgs } from "../context";
 import { GuestStep } from "../guest-step/GuestStep";
 import { DirectoryFlavor, passwordSecret, renderDirectoryJson, renderDirectoryStep, renderPasswordPolicyStep } from "./render";
 
@@ -137,12 +135,22 @@ export class AcceptanceAccount extends pulumi.ComponentResource {
     }
 }
 
-export interface DirectoryArgs {
+export interface DirectoryArgs extends GuestAccessArgs {
+    /** The directory plan (`model.directory`): OUs, groups, accounts, computers, the acceptance account, the password policy. */
+    readonly plan: DirectoryPlan;
+    /** The DC that creates the forest (the domain's first, else the first host of role dc): the steps run there. */
+    readonly dc: HostModel;
+    /** That DC's VM (built by the dc role), which the steps follow. */
+    readonly dcVm: pulumi.Resource;
+    /** How the steps apply the plan: `samba` on a Debian DC, `windows` (the ActiveDirectory module) on a Windows one. */
+    readonly flavor: DirectoryFlavor;
+    /** The domain's readiness (forest, other DCs, FSMO, DNS records): the apply step waits for it. */
+    readonly domainReady: readonly pulumi.Resource[];
     /**
-     * The site: the model (`directory`: OUs, groups, accounts, computers; the domain and its first DC, where the step
-     * runs), the render folder and guest connection, and the domain's readiness the step waits for.
+     * Where the plan came from (`billu:directory.hrCsv` and `.lock`), named in the `directory.json` offline synth writes
+     * (`BILLU_HR_CSV` and `BILLU_DIRECTORY_LOCK` override them there, as synth's --hr-csv and --directory-lock).
      */
-    readonly ctx: SiteContext;
+    readonly sources: { readonly hrCsv: string; readonly lock?: string };
 }
 
 /** Samba on a Debian DC, the ActiveDirectory module on a Windows one. */
@@ -172,12 +180,7 @@ export class Directory extends pulumi.ComponentResource {
 
     constructor(name: string, args: DirectoryArgs, opts?: pulumi.ComponentResourceOptions) {
         super("billu:directory:Directory", name, {}, opts);
-        const { ctx } = args;
-        const plan = ctx.model.directory;
-        // The DC that creates the forest (the domain model's order), else the first host of role dc.
-        const first = ctx.model.domain?.dcs.find((d) => d.first)?.name;
-        const dc = first !== undefined ? ctx.model.host(first) : ctx.model.hostsByRole("dc")[0];
-        if (!plan || !dc) throw new pulumi.ResourceError("a Directory needs the model's directory plan and a host of role dc", this);
+        const { plan, dc, flavor } = args;
 
         for (const ou of plan.ous) new OrganizationalUnit(`${name}-ou-${ou.key}`, ou, { parent: this });
         for (const g of plan.groups) new Group(`${name}-group-${key(g.sam)}`, g, { parent: this });
@@ -192,7 +195,6 @@ export class Directory extends pulumi.ComponentResource {
             if (plan.people[i].enabled) secrets[passwordSecret(plan.people[i].sam)] = a.password.result;
         });
         if (plan.acceptance && acceptance) secrets[passwordSecret(plan.acceptance.sam)] = acceptance.password.result;
-        const flavor = ctx.model.domain?.flavor ?? directoryFlavor(dc);
         const r = renderDirectoryStep(plan, flavor);
         this.step = new GuestStep(
             `${name}-apply`,
@@ -200,9 +202,9 @@ export class Directory extends pulumi.ComponentResource {
                 host: dc.name,
                 step: "directory",
                 os: flavor === "samba" ? "linux" : "windows",
-                connection: connectionFor(ctx, dc, builtVm(ctx, dc.name)),
-                renderDir: ctx.renderDir,
-                after: [...ctx.after.domain],
+                connection: connectionTo(args, dc, args.dcVm),
+                renderDir: args.renderDir,
+                after: [...args.domainReady],
                 files: r.files,
                 script: r.script,
                 secrets: Object.keys(secrets),
@@ -218,8 +220,8 @@ export class Directory extends pulumi.ComponentResource {
                     host: dc.name,
                     step: "password-policy",
                     os: flavor === "samba" ? "linux" : "windows",
-                    connection: connectionFor(ctx, dc, builtVm(ctx, dc.name)),
-                    renderDir: ctx.renderDir,
+                    connection: connectionTo(args, dc, args.dcVm),
+                    renderDir: args.renderDir,
                     // A PSO names the plan's groups and the acceptance account: they exist once the directory step ran.
                     after: [this.step.apply],
                     files: p.files,
@@ -231,20 +233,19 @@ export class Directory extends pulumi.ComponentResource {
         this.ready = [this.step.apply, ...(this.policyStep ? [this.policyStep.apply] : [])];
         // Never blocking (a department nobody is left in): shown by `pulumi up` and on synth's stderr.
         for (const w of plan.warnings) void pulumi.log.warn(w, this);
-        writeSynthArtifacts(plan, ctx);
+        writeSynthArtifacts(plan, args.sources);
         this.registerOutputs({ summary: plan.summary });
     }
 }
 
 /** Under offline synth (BILLU_SYNTH_OUT): `directory.json` and the updated lock, beside resources.json. */
-function writeSynthArtifacts(plan: DirectoryPlan, ctx: SiteContext): void {
+function writeSynthArtifacts(plan: DirectoryPlan, sources: DirectoryArgs["sources"]): void {
     const out = process.env.BILLU_SYNTH_OUT;
     if (!out) return;
-    const cfg = configOf(directoryService, ctx.model.config)!;
     mkdirSync(out, { recursive: true });
     writeFileSync(
         path.join(out, "directory.json"),
-        renderDirectoryJson(plan, { hrCsv: process.env.BILLU_HR_CSV ?? cfg.hrCsv, lock: process.env.BILLU_DIRECTORY_LOCK ?? cfg.lock }),
+        renderDirectoryJson(plan, { hrCsv: process.env.BILLU_HR_CSV ?? sources.hrCsv, lock: process.env.BILLU_DIRECTORY_LOCK ?? sources.lock }),
     );
     writeFileSync(path.join(out, "directory.lock.json"), renderDirectoryLock(plan.lock));
 }

@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { FileServerPlan } from "../../model/fileserver";
-import { HostModel } from "../../model/site";
+import { HostModel, SiteModel } from "../../model/site";
 import { BaseServer } from "../base-server/BaseServer";
-import { connectionFor, SiteContext } from "../context";
+import { connectionTo, GuestAccessArgs, SiteContext } from "../context";
 import { GuestFile } from "../guest-step/render";
 import { GuestStep } from "../guest-step/GuestStep";
 import {
@@ -29,21 +29,25 @@ import {
     windowsStepScript,
 } from "./render";
 
-export interface FileServerRaid1Args {
-    /**
-     * The site: the model (the domain the shares' groups live in), the render folder and guest connection, the
-     * domain's readiness the `samba` step waits for, and the join password (`domainJoin`, the default below).
-     */
-    readonly ctx: SiteContext;
+export interface FileServerRaid1Args extends GuestAccessArgs {
+    /** The site's model: the domain the shares' groups live in (krb5.conf, smb.conf), the admin address alerts go to. */
+    readonly model: SiteModel;
     /** The file server host of the model (role fileserver: an OS disk and two data disks). */
     readonly host: HostModel;
     /** Its plan from the model (`model.fileservers`): the mirror, the shares and their groups. */
     readonly plan: FileServerPlan;
     /**
+     * The site context, for this server's BaseServer only (its VM and base step: BaseServer still takes the whole
+     * context, components/base-server is narrowed separately). Nothing else of this component reads it.
+     */
+    readonly baseServerContext: SiteContext;
+    /** The domain's readiness (forest, DCs, DNS records): the `samba` step (Windows: `fileserver`) waits for it. */
+    readonly domainReady: readonly pulumi.Resource[];
+    /**
      * An account allowed to join computers to the domain, used once when the Linux flavor's Samba is not yet a
-     * member (`net ads join`; the password reaches the guest on stdin only). @default the domain's join account
-     * (`billu:domain.joinAccount`, its password from the dc role) when the site has one; else none, and the server
-     * must already be a member (the Samba step stops with a message saying so)
+     * member (`net ads join`; the password reaches the guest on stdin only). The fileserver role passes the domain's
+     * join account (`billu:domain.joinAccount`, its password from the dc role) when the site has one. @default none:
+     * the server must already be a member (the Samba step stops with a message saying so)
      */
     readonly domainJoin?: { readonly user: string; readonly password: pulumi.Input<string> };
 }
@@ -66,13 +70,10 @@ export class FileServerRaid1 extends pulumi.ComponentResource {
 
     constructor(name: string, args: FileServerRaid1Args, opts?: pulumi.ComponentResourceOptions) {
         super("billu:fileserver:FileServerRaid1", name, {}, opts);
-        const { ctx, host, plan } = args;
-        const model = ctx.model;
-        // Samba joins the domain itself (winbind), with the site's join account unless the caller gives another.
-        this.server = new BaseServer(name, { ctx, host, sssdJoin: false }, { parent: this });
-        const domainJoin =
-            args.domainJoin ?? (model.domain && ctx.domainJoin ? { user: model.domain.joinAccount, password: ctx.domainJoin.password } : undefined);
-        const connection = connectionFor(ctx, host, this.server.vm.vm);
+        const { model, host, plan, domainJoin } = args;
+        // Samba joins the domain itself (winbind, with `domainJoin`): no SSSD join of the BaseServer.
+        this.server = new BaseServer(name, { ctx: args.baseServerContext, host, sssdJoin: false }, { parent: this });
+        const connection = connectionTo(args, host, this.server.vm.vm);
         if (plan.flavor === "linux") {
             const mount = renderMountUnit(plan);
             const msmtprc = renderMsmtprc(model, plan);
@@ -90,7 +91,7 @@ export class FileServerRaid1 extends pulumi.ComponentResource {
                     step: "raid1",
                     os: "linux",
                     connection,
-                    renderDir: ctx.renderDir,
+                    renderDir: args.renderDir,
                     after: this.server.ready,
                     files: raidFiles,
                     script: raidStepScript(mount.name, msmtprc !== undefined),
@@ -104,8 +105,8 @@ export class FileServerRaid1 extends pulumi.ComponentResource {
                     step: "samba",
                     os: "linux",
                     connection,
-                    renderDir: ctx.renderDir,
-                    after: [raid.apply, ...ctx.after.domain],
+                    renderDir: args.renderDir,
+                    after: [raid.apply, ...args.domainReady],
                     files: [
                         { path: "/etc/krb5.conf", content: renderKrb5Conf(model, plan) },
                         { path: "/etc/nsswitch.conf", content: renderNsswitch(plan) },
@@ -129,8 +130,8 @@ export class FileServerRaid1 extends pulumi.ComponentResource {
                     step: "fileserver",
                     os: "windows",
                     connection,
-                    renderDir: ctx.renderDir,
-                    after: [...this.server.ready, ...ctx.after.domain],
+                    renderDir: args.renderDir,
+                    after: [...this.server.ready, ...args.domainReady],
                     files: [
                         { path: `${WINDOWS_DIR}/storage.ps1`, content: renderStoragePs1(plan, host) },
                         { path: `${WINDOWS_DIR}/shares.ps1`, content: renderSharesPs1(plan) },

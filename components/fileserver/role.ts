@@ -1,13 +1,21 @@
+import { guestAccess } from "../context";
 import type { RoleBuilder } from "../contracts";
 import { arrayDocRows, shareDocRows } from "./render";
 import { FileServerRaid1 } from "./FileServerRaid1";
 
-/** The `fileserver` role: a FileServerRaid1 per host, and the docs sections for its shares and its mirror. */
+/**
+ * The `fileserver` role: a FileServerRaid1 per host, and the docs sections for its shares and its mirror. The only
+ * reader of the site context here: each server gets what it uses, the domain's join account among it.
+ */
 export const buildFileServers: RoleBuilder = (ctx, hosts, parent) => {
+    const { model } = ctx;
+    // Samba joins the domain itself (winbind), with the site's join account when the dc role made its password.
+    const domainJoin = model.domain && ctx.domainJoin ? { user: model.domain.joinAccount, password: ctx.domainJoin.password } : undefined;
     const servers = hosts.map((host) => {
-        const plan = ctx.model.fileservers?.find((p) => p.host === host.name);
+        const plan = model.fileservers?.find((p) => p.host === host.name);
         if (!plan) throw new Error(`no file server plan for ${host.name}: buildSiteModel plans every host of role fileserver`);
-        return { host: host.name, server: new FileServerRaid1(host.name.toLowerCase(), { ctx, host, plan }, { parent }) };
+        const args = { ...guestAccess(ctx), model, host, plan, baseServerContext: ctx, domainReady: ctx.after.domain, domainJoin };
+        return { host: host.name, server: new FileServerRaid1(host.name.toLowerCase(), args, { parent }) };
     });
     const plans = ctx.model.fileservers ?? [];
     return {

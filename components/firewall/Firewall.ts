@@ -1,12 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import { portsText } from "../../model/ports";
 import { SiteModel } from "../../model/site";
-import { SiteContext, connectionFor } from "../context";
+import { connectionTo, GuestAccessArgs } from "../context";
 import { FIREWALL_TYPE, FirewallFacts } from "../contracts";
 import { GuestStep } from "../guest-step/GuestStep";
 import { stepScript } from "../guest-step/render";
 import { vmForHost } from "../proxmox-vm/forHost";
-import { siteBaseStep } from "../base-server/base-step";
+import { baseStep } from "../base-server/base-step";
+import type { BaseExtension } from "../base-server/every-host";
 import { ProxmoxVm } from "../proxmox-vm/ProxmoxVm";
 import { DatacenterFirewall } from "./DatacenterFirewall";
 import { chainPolicies, renderNftables, renderSysctl } from "./nftables";
@@ -14,12 +15,19 @@ import { firewallOf, planRouter } from "./plan";
 import { planDatacenter } from "./proxmox";
 import { registerDatacenter } from "./VmFirewall";
 
-export interface FirewallArgs {
+export interface FirewallArgs extends GuestAccessArgs {
     /**
-     * The site: the model (zones, the flow matrix, NAT, the router, the Proxmox firewall's plan), the render folder
-     * and the guest connection of the router's `nftables` step.
+     * The site's model: the zones, the flow matrix, NAT and the router (the ruleset, the Proxmox datacenter and VM
+     * firewalls, the facts the policy pack reads), the router's VM plan and its base step's time sources and banner.
      */
-    readonly ctx: SiteContext;
+    readonly model: SiteModel;
+    /** The Proxmox pool the router's VM joins (created by the site). @default no pool */
+    readonly poolId?: pulumi.Output<string>;
+    /**
+     * The router's every-host extensions (components/base-server/every-host.ts `extensionsFor`: a log shipper, a
+     * backup client), added to its base step after the ruleset (nftables engine). @default none
+     */
+    readonly extensions?: readonly BaseExtension[];
 }
 
 function wanInput(model: SiteModel) {
@@ -97,8 +105,7 @@ export class Firewall extends pulumi.ComponentResource {
     public readonly base?: GuestStep;
 
     constructor(name: string, args: FirewallArgs, opts?: pulumi.ComponentResourceOptions) {
-        const { ctx } = args;
-        const model = ctx.model;
+        const { model } = args;
         const fw = firewallOf(model);
         const ruleset = fw.engine === "nftables" ? renderNftables(model, planRouter(model)) : undefined;
         const facts = firewallFacts(model, ruleset);
@@ -106,7 +113,7 @@ export class Firewall extends pulumi.ComponentResource {
         const host = model.router;
         this.datacenter = new DatacenterFirewall(`${name}-datacenter`, { plan: planDatacenter(model) }, { parent: this });
         registerDatacenter(model, this.datacenter.ipsets);
-        this.vm = vmForHost(ctx, host, { parent: this });
+        this.vm = vmForHost({ model, poolId: args.poolId }, host, { parent: this });
         if (ruleset) {
             const step = new GuestStep(
                 `${name}-router`,
@@ -114,8 +121,8 @@ export class Firewall extends pulumi.ComponentResource {
                     host: host.name,
                     step: "router",
                     os: "linux",
-                    connection: connectionFor(ctx, host, this.vm.vm),
-                    renderDir: ctx.renderDir,
+                    connection: connectionTo(args, host, this.vm.vm),
+                    renderDir: args.renderDir,
                     after: [this.vm],
                     files: [
                         { path: "/etc/sysctl.d/90-billu-router.conf", content: renderSysctl() },
@@ -127,7 +134,18 @@ export class Firewall extends pulumi.ComponentResource {
             );
             this.ready = step.apply;
             // The one base step every host has (time, banner, every-host needs), once the ruleset is in place.
-            this.base = siteBaseStep(name, ctx, host, this.vm.vm, [step.apply], { parent: this });
+            this.base = baseStep(
+                name,
+                {
+                    model,
+                    host,
+                    connection: connectionTo(args, host, this.vm.vm),
+                    renderDir: args.renderDir,
+                    after: [step.apply],
+                    extensions: args.extensions,
+                },
+                { parent: this },
+            );
         } else {
             // pfSense: no guest step (the rendered sections are restored by hand); later steps wait for the VM.
             this.ready = this.vm;

@@ -1,23 +1,35 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { domainOf } from "../../model/domain";
+import { DomainModel } from "../../model/domain";
+import { MailPlan } from "../../model/mail";
 import { HostModel } from "../../model/site";
 import { BaseServer } from "../base-server/BaseServer";
-import { builtVm, connectionFor, SiteContext } from "../context";
+import { connectionTo, GuestAccessArgs, SiteContext } from "../context";
+import type { SiteCa } from "../site-ca/SiteCa";
 import { GuestStep } from "../guest-step/GuestStep";
 import { StepSpec } from "../guest-step/render";
 import { MAIL_SECRET } from "./common";
 import { mailPackagesStep, mailStep } from "./steps";
 import { mailStoreStep } from "./store";
 
-export interface MailServerArgs {
-    /**
-     * The site: the model (`mail`: domains, mailboxes, aliases, certificate names; the domain and its first DC), the
-     * CA that issues the server's certificate, the render folder and guest connections, and the domain's readiness.
-     */
-    readonly ctx: SiteContext;
-    /** The host of role mail; everything else comes from `ctx.model.mail`. */
+export interface MailServerArgs extends GuestAccessArgs {
+    /** The host of role mail. */
     readonly host: HostModel;
+    /** The validated mail plan (`model.mail`): domains, mailboxes, aliases, certificate names, the LDAP service account. */
+    readonly plan: MailPlan;
+    /** The site's domain (`domainOf(model)`): its flavor and DCs, which Postfix and Dovecot query over LDAPS. */
+    readonly domain: DomainModel;
+    /** The first DC (`domain.dcs[0]`), where the `mail-directory` step runs, and its VM (built by the dc role), which that step follows. */
+    readonly firstDc: { readonly host: HostModel; readonly vm: pulumi.Resource };
+    /**
+     * The site context, for this server's BaseServer only (its VM, base step and domain join: BaseServer still takes
+     * the whole context, components/base-server is narrowed separately). Nothing else of this component reads it.
+     */
+    readonly baseServerContext: SiteContext;
+    /** The site CA: it issues the server's certificate, and its certificate is installed as the trust anchor. */
+    readonly ca: SiteCa;
+    /** The domain's readiness (forest, DCs, DNS records): the `mail-directory` and `mail-packages` steps wait for it. */
+    readonly domainReady: readonly pulumi.Resource[];
     /**
      * The directory's `mail-directory` step for this plan (rendered by components/directory/mail.ts), which this
      * server runs on the first DC before its own `mail` step. Passed in (components/mail/role.ts), so the mail
@@ -42,11 +54,8 @@ export class MailServer extends pulumi.ComponentResource {
 
     constructor(name: string, args: MailServerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("billu:mail:MailServer", name, {}, opts);
-        const { ctx, host } = args;
-        const plan = ctx.model.mail;
-        if (!plan) throw new Error("the site has no billu:mail");
-        const domain = domainOf(ctx.model);
-        this.server = new BaseServer(name, { ctx, host }, { parent: this });
+        const { host, plan, domain, ca } = args;
+        this.server = new BaseServer(name, { ctx: args.baseServerContext, host }, { parent: this });
         const password = new random.RandomPassword(
             `${name}-ldap-password`,
             // Letters and digits only: the password sits in Postfix and Dovecot files where other characters have
@@ -54,7 +63,7 @@ export class MailServer extends pulumi.ComponentResource {
             { length: 32, special: false, minUpper: 2, minLower: 2, minNumeric: 2 },
             { parent: this },
         ).result;
-        const cert = ctx.ca.issue(
+        const cert = ca.issue(
             `${name}-mail`,
             { commonName: plan.hostname, dnsNames: plan.certificate.dnsNames, ipAddresses: plan.certificate.ipAddresses },
             { parent: this },
@@ -63,7 +72,7 @@ export class MailServer extends pulumi.ComponentResource {
             [MAIL_SECRET.ldap]: password,
             [MAIL_SECRET.cert]: cert.certPem,
             [MAIL_SECRET.key]: cert.privateKeyPem,
-            [MAIL_SECRET.ca]: ctx.ca.certPem,
+            [MAIL_SECRET.ca]: ca.certPem,
         };
         const step = (child: string, stepName: string, on: HostModel, spec: StepSpec, os: "linux" | "windows", after: readonly pulumi.Resource[]) =>
             new GuestStep(
@@ -72,23 +81,24 @@ export class MailServer extends pulumi.ComponentResource {
                     host: on.name,
                     step: stepName,
                     os,
-                    connection: connectionFor(ctx, on, on.name === host.name ? this.server.vm.vm : builtVm(ctx, on.name)),
-                    renderDir: ctx.renderDir,
+                    connection: connectionTo(args, on, on.name === host.name ? this.server.vm.vm : args.firstDc.vm),
+                    renderDir: args.renderDir,
                     ...spec,
                     secretValues: values,
                     after,
                 },
                 { parent: this },
             );
-        const dc1 = ctx.model.host(domain.dcs[0].name);
-        this.directory = step("directory", "mail-directory", dc1, args.directoryStep, domain.flavor === "samba" ? "linux" : "windows", [...ctx.after.domain]);
+        this.directory = step("directory", "mail-directory", args.firstDc.host, args.directoryStep, domain.flavor === "samba" ? "linux" : "windows", [
+            ...args.domainReady,
+        ]);
         // The packages first: the configuration step's checks run postfix and doveconf before its body could install them.
         // The mail store on the data disk (when the host has one), mounted before Dovecot is installed and writes to it.
         const storeSpec = mailStoreStep(host);
         const store = storeSpec && step("store", "mail-store", host, storeSpec, "linux", [...this.server.ready]);
         const packages = step("packages", "mail-packages", host, mailPackagesStep(), "linux", [
             ...this.server.ready,
-            ...ctx.after.domain,
+            ...args.domainReady,
             ...(store ? [store.apply] : []),
         ]);
         this.mail = step("mail", "mail", host, mailStep(plan, domain), "linux", [packages.apply, this.directory.apply]);

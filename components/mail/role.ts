@@ -1,5 +1,6 @@
 import { DomainModel, domainOf } from "../../model/domain";
 import { MailPlan } from "../../model/mail";
+import { builtVm, guestAccess } from "../context";
 import type { RoleBuilder } from "../contracts";
 import { StepSpec } from "../guest-step/render";
 import { MailServer } from "./MailServer";
@@ -14,14 +15,29 @@ export interface MailRoleInputs {
     readonly directoryStep: (plan: MailPlan, domain: DomainModel) => StepSpec;
 }
 
-/** The mail role: the site's one MailServer (validated by model/mail.ts), and its docs sections. */
+/**
+ * The mail role: the site's one MailServer (validated by model/mail.ts), and its docs sections. The only reader of
+ * the site context here: the server gets what it uses.
+ */
 export const mailBuilder =
     (inputs: MailRoleInputs): RoleBuilder =>
     (ctx, hosts, parent) => {
         const plan = ctx.model.mail;
         if (!plan) throw new Error("the site has no billu:mail");
-        const directoryStep = inputs.directoryStep(plan, domainOf(ctx.model));
-        const servers = hosts.map((host) => ({ host: host.name, server: new MailServer(host.name.toLowerCase(), { ctx, host, directoryStep }, { parent }) }));
+        const domain = domainOf(ctx.model);
+        const directoryStep = inputs.directoryStep(plan, domain);
+        const dc1 = ctx.model.host(domain.dcs[0].name);
+        const args = {
+            ...guestAccess(ctx),
+            plan,
+            domain,
+            firstDc: { host: dc1, vm: builtVm(ctx, dc1.name) },
+            baseServerContext: ctx,
+            ca: ctx.ca,
+            domainReady: ctx.after.domain,
+            directoryStep,
+        };
+        const servers = hosts.map((host) => ({ host: host.name, server: new MailServer(host.name.toLowerCase(), { ...args, host }, { parent }) }));
         return {
             ready: servers.map((s) => s.server.mail.apply),
             vms: new Map(servers.map((s) => [s.host, s.server.server.vm.vm])),

@@ -10,7 +10,7 @@ import { ProxmoxVm } from "./ProxmoxVm";
  * The ProxmoxVm of a host of the model, named after the host (`PAR-DC01` gives `par-dc01`), with its Proxmox VE
  * firewall from the flow matrix beside it (`par-dc01-firewall`, components/firewall).
  */
-export function vmForHost(ctx: SiteContext, host: HostModel, opts?: pulumi.ComponentResourceOptions): ProxmoxVm {
+export function vmForHost(ctx: Pick<SiteContext, "model" | "poolId">, host: HostModel, opts?: pulumi.ComponentResourceOptions): ProxmoxVm {
     const cfg = ctx.model.config;
     const vm = new ProxmoxVm(
         host.name.toLowerCase(),

@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { HostModel } from "../../model/site";
 import { VpnLocal, VpnModel } from "../../model/vpn";
-import { builtVm, connectionFor, SiteContext } from "../context";
+import { connectionTo, GuestAccessArgs } from "../context";
 import { VPN_TYPE } from "../contracts";
 import { GuestStep } from "../guest-step/GuestStep";
 import { stepScript } from "../guest-step/render";
@@ -19,9 +20,13 @@ import {
 
 export type VpnEngine = "nftables" | "pfsense";
 
-export interface SiteToSiteVpnArgs {
-    /** The site: the model (the router, where the tunnel ends), the render folder and guest connection, the router's readiness. */
-    readonly ctx: SiteContext;
+export interface SiteToSiteVpnArgs extends GuestAccessArgs {
+    /** The router (`model.router`), where the tunnel ends: its `vpn` step runs there. */
+    readonly router: HostModel;
+    /** The router's VM (built before the tunnel), which the `vpn` step follows. */
+    readonly routerVm: pulumi.Resource;
+    /** The router's readiness (its ruleset step): the `vpn` step waits for it. */
+    readonly routerReady: readonly pulumi.Resource[];
     /** This site's end (`billu:vpn`), validated. */
     readonly local: VpnLocal;
     /** Both ends paired. @default absent: the peer has not exported `vpnPeer` yet; only the owner's key is made */
@@ -52,7 +57,7 @@ export class SiteToSiteVpn extends pulumi.ComponentResource {
     public readonly pfsenseXml?: string;
 
     constructor(name: string, args: SiteToSiteVpnArgs, opts?: pulumi.ComponentResourceOptions) {
-        const { ctx, local, vpn } = args;
+        const { local, vpn } = args;
         const engine = args.engine ?? "nftables";
         const settings = vpn?.settings ?? local.owner;
         const props = {
@@ -84,7 +89,7 @@ export class SiteToSiteVpn extends pulumi.ComponentResource {
             this.pfsenseXml = renderPfsenseIpsec(vpn);
         } else if (vpn) {
             if (!this.psk) throw new Error(`SiteToSiteVpn ${name}: [peerPsk] is required at the end that is not the owner`);
-            const host = ctx.model.router;
+            const host = args.router;
             const paths = vpnPaths(vpn);
             this.step = new GuestStep(
                 `${name}-step`,
@@ -92,9 +97,9 @@ export class SiteToSiteVpn extends pulumi.ComponentResource {
                     host: host.name,
                     step: "vpn",
                     os: "linux",
-                    connection: connectionFor(ctx, host, builtVm(ctx, host.name)),
-                    renderDir: ctx.renderDir,
-                    after: [...ctx.after.router],
+                    connection: connectionTo(args, host, args.routerVm),
+                    renderDir: args.renderDir,
+                    after: [...args.routerReady],
                     files: [
                         { path: paths.charon, content: renderCharonConf() },
                         { path: paths.connection, content: renderSwanctlConnection(vpn) },

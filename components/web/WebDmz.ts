@@ -2,23 +2,32 @@ import * as pulumi from "@pulumi/pulumi";
 import { HostModel } from "../../model/site";
 import { intranetNetworks, WebModel, WebRole } from "../../model/web";
 import { BaseServer } from "../base-server/BaseServer";
-import { connectionFor, SiteContext } from "../context";
+import { connectionTo, GuestAccessArgs, SiteContext } from "../context";
 import { WEB_TYPE } from "../contracts";
 import { GuestStep } from "../guest-step/GuestStep";
 import { stepScript } from "../guest-step/render";
-import { IssuedCert } from "../site-ca/SiteCa";
+import { IssuedCert, SiteCa } from "../site-ca/SiteCa";
 import { CertDoc, TLS, WEB_SECRETS, webFiles, webStepBody } from "./render";
 
-export interface WebDmzArgs {
-    /**
-     * The site: the model (zones and the VPN partner's networks, trusted with the intranet; the domain), the CA that
-     * issues the sites' certificates, the render folder and guest connection.
-     */
-    readonly ctx: SiteContext;
-    /** The web server's host (`ctx.model.web.host`). */
+export interface WebDmzArgs extends GuestAccessArgs {
+    /** The web server's host (`model.web.host`). */
     readonly host: HostModel;
-    /** The validated sites (`ctx.model.web`). */
+    /** The validated sites (`model.web`). */
     readonly web: WebModel;
+    /** The site (`model.site`): its name and domain (the server's FQDN, the sites' pages) and company (the certificates' subject in the docs). */
+    readonly site: { readonly name: string; readonly company: string; readonly domain: string };
+    /**
+     * The site's networks but the WAN and the DMZ, and the VPN partner's (`billu:firewall.vpnPartner`): what may be
+     * trusted with the intranet, declared for the policy pack (`disallow-intranet-from-wan`).
+     */
+    readonly internalNetworks: readonly string[];
+    /**
+     * The site context, for this server's BaseServer only (its VM, base step and domain join: BaseServer still takes
+     * the whole context, components/base-server is narrowed separately). Nothing else of this component reads it.
+     */
+    readonly baseServerContext: SiteContext;
+    /** The site CA: it issues the two sites' certificates. */
+    readonly ca: SiteCa;
 }
 
 /**
@@ -40,8 +49,7 @@ export class WebDmz extends pulumi.ComponentResource {
     public readonly certDocs: readonly CertDoc[];
 
     constructor(name: string, args: WebDmzArgs, opts?: pulumi.ComponentResourceOptions) {
-        const { ctx, host, web } = args;
-        const partnerNetworks = ctx.model.firewall?.vpnPartner?.networks.map((c) => c.text) ?? [];
+        const { host, web, site } = args;
         const allowed = intranetNetworks(web);
         const props = {
             host: web.host,
@@ -55,24 +63,24 @@ export class WebDmz extends pulumi.ComponentResource {
             publishedListeners: web.published.map((p) => ({ hostPort: p.hostPort, wanPort: p.wanPort, scheme: p.scheme })),
             intranetAllowedNetworks: allowed,
             /** The site's networks but the WAN and the DMZ, and the tunnel's far side: what may be trusted with the intranet. */
-            internalNetworks: [...ctx.model.zones.filter((z) => z.kind !== "wan" && z.kind !== "dmz").map((z) => z.cidr.text), ...partnerNetworks],
+            internalNetworks: [...args.internalNetworks],
             tlsProtocols: [...TLS.protocols],
             hstsMaxAgeSeconds: TLS.hstsMaxAgeSeconds,
         };
         super(WEB_TYPE, name, props, opts);
-        this.server = new BaseServer(name, { ctx, host }, { parent: this });
+        this.server = new BaseServer(name, { ctx: args.baseServerContext, host }, { parent: this });
         const issue = (role: WebRole): IssuedCert => {
             const site = web[role];
-            return ctx.ca.issue(`${name}-${role}`, { commonName: site.name, dnsNames: [site.name] });
+            return args.ca.issue(`${name}-${role}`, { commonName: site.name, dnsNames: [site.name] });
         };
         this.certificates = { public: issue("public"), intranet: issue("intranet") };
         this.certDocs = (["public", "intranet"] as const).map((role) => ({
             role,
-            subject: `CN=${web[role].name}, O=${ctx.model.site.company}`,
+            subject: `CN=${web[role].name}, O=${site.company}`,
             dnsNames: [web[role].name],
             expires: this.certificates[role].validityEndTime,
         }));
-        const common = { host: host.name, os: "linux" as const, connection: connectionFor(ctx, host, this.server.vm.vm), renderDir: ctx.renderDir };
+        const common = { host: host.name, os: "linux" as const, connection: connectionTo(args, host, this.server.vm.vm), renderDir: args.renderDir };
         // The package first: the web step's check runs apache2ctl before its body could install it.
         const packages = new GuestStep(
             `${name}-apache-packages`,
@@ -99,8 +107,8 @@ export class WebDmz extends pulumi.ComponentResource {
                 files: webFiles({
                     web,
                     intranetNetworks: allowed,
-                    serverFqdn: `${host.name.toLowerCase()}.${ctx.model.site.domain}`,
-                    siteName: ctx.model.site.name,
+                    serverFqdn: `${host.name.toLowerCase()}.${site.domain}`,
+                    siteName: site.name,
                 }),
                 secrets: Object.keys(secrets),
                 secretValues: secrets,
