@@ -98,6 +98,7 @@ test("no component's args take the site context but the pinned ones, which only 
         "components/fileserver/FileServerRaid1.ts FileServerRaid1Args.baseServerContext",
         "components/gpo/GroupPolicy.ts GroupPolicyArgs.ctx",
         "components/mail/MailServer.ts MailServerArgs.baseServerContext",
+        "components/monitoring/MonitoringServer.ts MonitoringServerArgs.ctx",
         "components/web/WebDmz.ts WebDmzArgs.baseServerContext",
     ]);
 });
