@@ -7,6 +7,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
 import { runTool } from "../cli";
+import { committedSynth, SYNTH_TIMEOUT } from "../synth/shared";
 
 /** The synth command line, run in this process (__tests__/cli.ts). */
 const run = (...args: string[]) => runTool("synth", args);
@@ -18,7 +19,11 @@ const FIX = "Fix: pass the --out folder of an earlier synth run (out/<stack> by 
 const report = (stdout: string) => stdout.slice(stdout.indexOf("diff against "));
 
 beforeAll(async () => {
-    expect((await run("--stack", "dev", "--out", A)).status).toBe(0);
+    // A: an earlier run of dev, a copy of this jest run's shared synth of dev (one synth fewer than running the CLI
+    // again: the diff names recorded paths by their rendered/ part, so the folder a run wrote into does not count).
+    const dev = await committedSynth("dev");
+    expect([dev.r.exitCode, dev.r.error]).toEqual([0, undefined]);
+    cpSync(dev.out, A, { recursive: true });
     // B: A as an earlier run would have left it, edited the way a change would have.
     cpSync(A, B, { recursive: true });
     const r = (p: string) => path.join(B, "rendered", p);
@@ -32,7 +37,7 @@ beforeAll(async () => {
     dhcp.inputs = { ...dhcp.inputs, memory: { dedicated: 1 } };
     dhcp.options = { ...dhcp.options, protect: true };
     writeFileSync(path.join(B, "resources.json"), JSON.stringify(doc, null, 2));
-}, 180000);
+}, SYNTH_TIMEOUT);
 
 test("prints every rendered file and resource added, removed or changed, with the keys that changed; exit 0", async () => {
     const r = await run("--stack", "dev", "--out", C, "--diff", B);

@@ -7,7 +7,8 @@
 
 function ConvertTo-FakeRdnValue([string]$Value) {
     # RFC 4514 section 2.4 (as AD writes it): \ , + " < > ; = escaped, a leading # or space, a trailing space.
-    $v = [regex]::Replace($Value, '[\\,+"<>;=]', { param($m) '\' + $m.Value })
+    # A replacement string, not a script block: a script block as the MatchEvaluator cost ~5 ms a call (1.6 s for dev's plan).
+    $v = $Value -replace '[\\,+"<>;=]', '\$0'
     if ($v -match '^[ #]') { $v = '\' + $v }
     if ($v -match '(?<!\\) $') { $v = $v.Substring(0, $v.Length - 1) + '\ ' }
     return $v
