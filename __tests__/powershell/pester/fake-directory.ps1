@@ -94,7 +94,7 @@ $script:WriteCmdlets = @(
     'Set-ADComputer', 'Move-ADObject', 'Rename-ADObject', 'Enable-ADAccount', 'Disable-ADAccount', 'Add-ADGroupMember', 'Remove-ADGroupMember'
 )
 
-# Installs the mocks (call it in a BeforeEach or It: Pester scopes mocks to the block that defines them).
+# Installs the mocks (call it in a BeforeAll, BeforeEach or It: Pester scopes mocks to the block that defines them).
 function Use-FakeDirectory {
     Mock Import-Module {} -ParameterFilter { $Name -eq 'ActiveDirectory' }
     Mock Get-ADOrganizationalUnit { Get-FakeOfClass 'ou' }
