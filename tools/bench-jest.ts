@@ -1,6 +1,6 @@
 /**
  * `npm run bench:jest [-- --against <git ref>] [-- <jest args>]`: runs the unit suite as `npx jest` does and prints
- * its wall time, the CPU time of every process it ran (jest, its workers and what they started), and the ten slowest
+ * its wall time, the CPU time of every process it ran (jest, its workers and what they started), and the fifteen slowest
  * test files by wall time and by CPU time.
  *
  * With `--against <ref>` (a commit, a branch: `--against main`), it first runs the suite of that commit (exported
@@ -41,7 +41,7 @@ interface Run {
 }
 
 function top(rows: { file: string; s: number }[], title: string): string[] {
-    const sorted = [...rows].sort((a, b) => b.s - a.s).slice(0, 10);
+    const sorted = [...rows].sort((a, b) => b.s - a.s).slice(0, 15);
     return [title, ...sorted.map((r) => `  ${r.s.toFixed(1).padStart(6)} s  ${r.file}`)];
 }
 

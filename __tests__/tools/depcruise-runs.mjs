@@ -10,12 +10,15 @@
 // imports its own copy of the bin (a ?run=<n> query makes a new module) whose `program` is a new Command, by a
 // loader hook that rewrites that one import line and fails if it is not there. Everything else is the bin as
 // shipped, and dependency-cruiser clears its caches at the start of every cruise (src/extract/clear-caches.mjs).
-import { readFileSync } from "node:fs";
+import { readFileSync, realpathSync } from "node:fs";
 import { register } from "node:module";
 import { pathToFileURL } from "node:url";
 
 const [bin, runsFile] = process.argv.slice(2);
-const binUrl = pathToFileURL(bin).href;
+// By its real path: Node loads an ES module under its real path, so the hook below would never see the URL of a bin
+// reached through a symbolic link (npm run bench:jest -- --against links node_modules) and every run but the first
+// would fail on commander's repeated options.
+const binUrl = pathToFileURL(realpathSync(bin)).href;
 const hooks = `
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";

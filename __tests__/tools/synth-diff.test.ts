@@ -7,18 +7,28 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
 import { runTool } from "../cli";
+import { committedSynth, SYNTH_TIMEOUT } from "../synth/shared";
 
 /** The synth command line, run in this process (__tests__/cli.ts). */
 const run = (...args: string[]) => runTool("synth", args);
 const tmp = mkdtempSync(path.join(tmpdir(), "billu-synth-diff-"));
-const [A, B, C] = ["a", "b", "c"].map((n) => path.join(tmp, n));
+const [A, B, C, D] = ["a", "b", "c", "d"].map((n) => path.join(tmp, n));
 const VM = "urn:pulumi:dev::billu-infra::billu:compute:ProxmoxVm$proxmoxve:index/vmLegacy:VmLegacy::";
 const FIX = "Fix: pass the --out folder of an earlier synth run (out/<stack> by default), e.g. --diff out/dev";
 /** The report: from its first line to the end of stdout. */
 const report = (stdout: string) => stdout.slice(stdout.indexOf("diff against "));
 
 beforeAll(async () => {
-    expect((await run("--stack", "dev", "--out", A)).status).toBe(0);
+    // A: an earlier run of dev, a copy of this jest run's shared synth of dev (one synth fewer than running the CLI
+    // again: the diff names recorded paths by their rendered/ part, so the folder a run wrote into does not count).
+    const dev = await committedSynth("dev");
+    expect([dev.r.exitCode, dev.r.error]).toEqual([0, undefined]);
+    cpSync(dev.out, A, { recursive: true });
+    // D: an earlier run of ecotech, the smallest committed stack (43 resources, dev has over 1000), for the runs that
+    // replace the folder they compare with: what they check is the same for every stack, and a dev run costs ~3 s.
+    const eco = await committedSynth("ecotech");
+    expect([eco.r.exitCode, eco.r.error]).toEqual([0, undefined]);
+    cpSync(eco.out, D, { recursive: true });
     // B: A as an earlier run would have left it, edited the way a change would have.
     cpSync(A, B, { recursive: true });
     const r = (p: string) => path.join(B, "rendered", p);
@@ -32,7 +42,7 @@ beforeAll(async () => {
     dhcp.inputs = { ...dhcp.inputs, memory: { dedicated: 1 } };
     dhcp.options = { ...dhcp.options, protect: true };
     writeFileSync(path.join(B, "resources.json"), JSON.stringify(doc, null, 2));
-}, 180000);
+}, SYNTH_TIMEOUT);
 
 test("prints every rendered file and resource added, removed or changed, with the keys that changed; exit 0", async () => {
     const r = await run("--stack", "dev", "--out", C, "--diff", B);
@@ -54,19 +64,19 @@ test("prints every rendered file and resource added, removed or changed, with th
 }, 120000);
 
 test("the folder this run replaces can be the one compared with: it is read before the run replaces it", async () => {
-    const hosts = path.join(A, "rendered", "PAR-DC01", "etc", "hosts");
-    const rendered = readFileSync(hosts, "utf8");
-    writeFileSync(hosts, "edited by hand\n");
-    const r = await run("--stack", "dev", "--out", A, "--diff", A);
+    const motd = path.join(D, "rendered", "ECO-FW01", "etc", "motd");
+    const rendered = readFileSync(motd, "utf8");
+    writeFileSync(motd, "edited by hand\n");
+    const r = await run("--stack", "ecotech", "--out", D, "--diff", D);
     expect([r.status, r.stderr]).toEqual([0, ""]);
     expect(report(r.stdout)).toBe(
-        `diff against ${A}: rendered files: 0 added, 0 removed, 1 changed; resources: 0 added, 0 removed, 0 changed\n  rendered files (rendered/<host>/<path in the guest>):\n    ~ PAR-DC01/etc/hosts\n`,
+        `diff against ${D}: rendered files: 0 added, 0 removed, 1 changed; resources: 0 added, 0 removed, 0 changed\n  rendered files (rendered/<host>/<path in the guest>):\n    ~ ECO-FW01/etc/motd\n`,
     );
-    expect(readFileSync(hosts, "utf8")).toBe(rendered);
+    expect(readFileSync(motd, "utf8")).toBe(rendered);
     // And a second run against what the first wrote: nothing changed.
-    const again = await run("--stack", "dev", "--out", A, "--diff", A);
+    const again = await run("--stack", "ecotech", "--out", D, "--diff", D);
     expect(report(again.stdout)).toBe(
-        `diff against ${A}: rendered files: 0 added, 0 removed, 0 changed; resources: 0 added, 0 removed, 0 changed\n  no change\n`,
+        `diff against ${D}: rendered files: 0 added, 0 removed, 0 changed; resources: 0 added, 0 removed, 0 changed\n  no change\n`,
     );
 }, 180000);
 

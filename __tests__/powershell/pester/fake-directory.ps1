@@ -7,7 +7,8 @@
 
 function ConvertTo-FakeRdnValue([string]$Value) {
     # RFC 4514 section 2.4 (as AD writes it): \ , + " < > ; = escaped, a leading # or space, a trailing space.
-    $v = [regex]::Replace($Value, '[\\,+"<>;=]', { param($m) '\' + $m.Value })
+    # A replacement string, not a script block: a script block as the MatchEvaluator cost ~5 ms a call (1.6 s for dev's plan).
+    $v = $Value -replace '[\\,+"<>;=]', '\$0'
     if ($v -match '^[ #]') { $v = '\' + $v }
     if ($v -match '(?<!\\) $') { $v = $v.Substring(0, $v.Length - 1) + '\ ' }
     return $v
@@ -93,7 +94,7 @@ $script:WriteCmdlets = @(
     'Set-ADComputer', 'Move-ADObject', 'Rename-ADObject', 'Enable-ADAccount', 'Disable-ADAccount', 'Add-ADGroupMember', 'Remove-ADGroupMember'
 )
 
-# Installs the mocks (call it in a BeforeEach or It: Pester scopes mocks to the block that defines them).
+# Installs the mocks (call it in a BeforeAll, BeforeEach or It: Pester scopes mocks to the block that defines them).
 function Use-FakeDirectory {
     Mock Import-Module {} -ParameterFilter { $Name -eq 'ActiveDirectory' }
     Mock Get-ADOrganizationalUnit { Get-FakeOfClass 'ou' }
