@@ -288,7 +288,20 @@ describe("samba flavor", () => {
             '[ "$dns_rc" = 0 ] || billu_die "the DNS zones and records of this DC are not all as planned (billu-samba-dns exit $dns_rc, each problem named above)"',
             "tab=\"$(printf '\\t')\"",
         ]);
-        // No samba-tool process per record any more.
+        // The subnets and groups: one billu-samba-objects process (shipped verbatim), after the loop that makes the site.
+        expect(step.files.find((f) => f.path === "/usr/local/sbin/billu-samba-objects")).toEqual({
+            path: "/usr/local/sbin/billu-samba-objects",
+            content: readFileSync(path.join(ROOT, "scripts", "dc", "billu-samba-objects.py"), "utf8"),
+            mode: "0755",
+        });
+        const objects = lines.indexOf('billu-samba-objects --objects /etc/billu/domain/objects.tsv >"$BILLU_WORK/object-changes" || obj_rc=$?');
+        expect(objects).toBeGreaterThan(lines.indexOf("done < /etc/billu/domain/objects.tsv"));
+        expect(lines.slice(objects + 1, objects + 3)).toEqual([
+            'while IFS= read -r line; do billu_log "$line"; done <"$BILLU_WORK/object-changes"',
+            '[ "$obj_rc" = 0 ] || billu_die "the subnets and groups of this domain are not all as planned (billu-samba-objects exit $obj_rc, each problem named above)"',
+        ]);
+        // No samba-tool process per record, subnet or group any more.
+        expect(step.script).not.toMatch(/samba-tool sites subnet|samba-tool group add/);
         expect(step.script).not.toMatch(/st_admin dns|samba-tool dns/);
         expect(step.script).toContain('billu-samba-tool user create "$name" @BILLU_SECRET@');
         expect(step.secrets).toEqual([SECRET.admin, SECRET.join]);
@@ -316,7 +329,12 @@ describe("samba flavor", () => {
     test("domain: a domain whose services ask for nothing gets no extra records file, the helper no --extra-records", () => {
         const bare = { ...labDomain, extraRecords: [], extraZones: [] };
         const step = sambaDomainStep(bare, dc1);
-        expect(step.files.map((f) => f.path)).toEqual(["/usr/local/sbin/billu-samba-dns", "/etc/billu/domain/records.tsv", "/etc/billu/domain/objects.tsv"]);
+        expect(step.files.map((f) => f.path)).toEqual([
+            "/usr/local/sbin/billu-samba-dns",
+            "/usr/local/sbin/billu-samba-objects",
+            "/etc/billu/domain/records.tsv",
+            "/etc/billu/domain/objects.tsv",
+        ]);
         // billu-samba-dns gets no --extra-records on this data (the reverse zones only).
         expect(dataOf(step.script)).toMatchObject({ EXTRA_ZONES: "", HAS_EXTRA_RECORDS: "0" });
         expect(step.script).toContain('\nif [ "$HAS_EXTRA_RECORDS" = 1 ]; then set -- --extra-records /etc/billu/domain/extra-records.tsv; else set --; fi\n');

@@ -2,7 +2,8 @@
 # records services ask for (EXTRA_ZONES, extra-records.tsv when HAS_EXTRA_RECORDS=1), AD subnets of the site, the
 # Linux login groups and the join account (objects.tsv). The zones and records: one billu-samba-dns process over one
 # dnsserver RPC connection (a samba-tool process per record, each a Python start-up and an RPC bind, took minutes);
-# the objects: looked up with ldbsearch, samba-tool runs only for what is missing. Data: DOMAIN_FQDN, DOMAIN_DN,
+# the subnets and groups: one billu-samba-objects process; the site, the join account and its delegation: looked up
+# with ldbsearch, samba-tool runs only for what is missing. Data: DOMAIN_FQDN, DOMAIN_DN,
 # DC_FQDN, REVERSE_ZONES, EXTRA_ZONES, HAS_EXTRA_RECORDS, COMPUTER_CLASS (schemaIDGUID of the computer class, for the
 # join account's delegation).
 dc_wait_ready
@@ -20,8 +21,6 @@ exists() { [ -n "$(ldbsearch -H /var/lib/samba/private/sam.ldb -b "$1" -s "$2" "
 while IFS="$tab" read -r kind name detail; do
     case "$kind" in
         site) exists "CN=Sites,CN=Configuration,$DOMAIN_DN" one "(cn=$name)" || { st_admin sites create "$name" -H "ldap://$DC_FQDN" >/dev/null; billu_log "site $name"; } ;;
-        subnet) exists "CN=Subnets,CN=Sites,CN=Configuration,$DOMAIN_DN" one "(cn=$name)" || { samba-tool sites subnet create "$name" "$detail" -H /var/lib/samba/private/sam.ldb >/dev/null; billu_log "subnet $name -> $detail"; } ;;
-        group) exists "$DOMAIN_DN" sub "(&(objectClass=group)(sAMAccountName=$name))" || { samba-tool group add "$name" -H /var/lib/samba/private/sam.ldb >/dev/null; billu_log "group $name"; } ;;
         user) exists "$DOMAIN_DN" sub "(&(objectClass=user)(sAMAccountName=$name))" || {
             BILLU_SECRET="$(billu_secret join-password)" billu-samba-tool user create "$name" @BILLU_SECRET@ --description="joins Debian servers to the domain" -H /var/lib/samba/private/sam.ldb >/dev/null
             billu_log "user $name"; } ;;
@@ -33,3 +32,9 @@ while IFS="$tab" read -r kind name detail; do
             esac ;;
     esac
 done < /etc/billu/domain/objects.tsv
+# The subnets (after their site) and login groups: one billu-samba-objects process over one opening of sam.ldb
+# (samba-tool took one per object), its creations logged likewise.
+obj_rc=0
+billu-samba-objects --objects /etc/billu/domain/objects.tsv >"$BILLU_WORK/object-changes" || obj_rc=$?
+while IFS= read -r line; do billu_log "$line"; done <"$BILLU_WORK/object-changes"
+[ "$obj_rc" = 0 ] || billu_die "the subnets and groups of this domain are not all as planned (billu-samba-objects exit $obj_rc, each problem named above)"
