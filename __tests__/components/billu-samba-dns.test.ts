@@ -45,7 +45,14 @@ function run(
     const records = file("records.tsv", opts.records ?? RECORDS);
     const extra = opts.extra === null ? [] : ["--extra-records", file("extra-records.tsv", opts.extra ?? EXTRA)];
     const args = opts.args ?? ["--domain", DOMAIN, "--zones", ZONES, "--records", records, ...extra];
-    const env = { PATH: process.env.PATH, PYTHONPATH: FAKE, FAKE_DNS: state, FAKE_DNS_LOG: log, ...(opts.env ?? { PASSWD: "S3cr3t pass'word" }) };
+    const env = {
+        PATH: process.env.PATH,
+        PYTHONPATH: FAKE,
+        PYTHONDONTWRITEBYTECODE: "1",
+        FAKE_DNS: state,
+        FAKE_DNS_LOG: log,
+        ...(opts.env ?? { PASSWD: "S3cr3t pass'word" }),
+    };
     const r = spawnSync("python3", [HELPER, ...args], { env, encoding: "utf8" });
     const calls = readFileSync(log, "utf8")
         .split("\n")

@@ -41,7 +41,7 @@ function run(sam: Sam, objects = OBJECTS, args?: string[]) {
     writeFileSync(state, JSON.stringify(sam));
     writeFileSync(log, "");
     writeFileSync(file, objects);
-    const env = { PATH: process.env.PATH, PYTHONPATH: FAKE, FAKE_SAM: state, FAKE_SAM_LOG: log };
+    const env = { PATH: process.env.PATH, PYTHONPATH: FAKE, PYTHONDONTWRITEBYTECODE: "1", FAKE_SAM: state, FAKE_SAM_LOG: log };
     const r = spawnSync("python3", [HELPER, ...(args ?? ["--objects", file])], { env, encoding: "utf8" });
     const calls = readFileSync(log, "utf8")
         .split("\n")
