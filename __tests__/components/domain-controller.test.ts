@@ -269,7 +269,40 @@ describe("samba flavor", () => {
             ]),
         );
         expect(dataOf(step.script)).toMatchObject({ DOMAIN_FQDN: "billu.remindme.lan", DOMAIN_DN: "DC=billu,DC=remindme,DC=lan" });
-        expect(step.script).toContain('if [ -z "$cur" ]; then st_admin dns add 127.0.0.1 "$DOMAIN_FQDN" "$name" A "$addr"');
+        // The zones and records: one billu-samba-dns process (shipped verbatim with the step), the password in PASSWD,
+        // the extra records' file only when there is one; its changes logged as the step's lines, a failure fatal.
+        expect(step.files.find((f) => f.path === "/usr/local/sbin/billu-samba-dns")).toEqual({
+            path: "/usr/local/sbin/billu-samba-dns",
+            content: readFileSync(path.join(ROOT, "scripts", "dc", "billu-samba-dns.py"), "utf8"),
+            mode: "0755",
+        });
+        const lines = step.script.split("\n");
+        const call = lines.indexOf('PASSWD="$(billu_secret admin-password)" billu-samba-dns --domain "$DOMAIN_FQDN" --zones "$REVERSE_ZONES $EXTRA_ZONES" \\');
+        expect(call).toBeGreaterThan(lines.indexOf("dc_wait_ready"));
+        expect(lines.slice(call - 2, call + 5)).toEqual([
+            'if [ "$HAS_EXTRA_RECORDS" = 1 ]; then set -- --extra-records /etc/billu/domain/extra-records.tsv; else set --; fi',
+            "dns_rc=0",
+            lines[call],
+            '    --records /etc/billu/domain/records.tsv "$@" >"$BILLU_WORK/dns-changes" || dns_rc=$?',
+            'while IFS= read -r line; do billu_log "$line"; done <"$BILLU_WORK/dns-changes"',
+            '[ "$dns_rc" = 0 ] || billu_die "the DNS zones and records of this DC are not all as planned (billu-samba-dns exit $dns_rc, each problem named above)"',
+            "tab=\"$(printf '\\t')\"",
+        ]);
+        // The subnets and groups: one billu-samba-objects process (shipped verbatim), after the loop that makes the site.
+        expect(step.files.find((f) => f.path === "/usr/local/sbin/billu-samba-objects")).toEqual({
+            path: "/usr/local/sbin/billu-samba-objects",
+            content: readFileSync(path.join(ROOT, "scripts", "dc", "billu-samba-objects.py"), "utf8"),
+            mode: "0755",
+        });
+        const objects = lines.indexOf('billu-samba-objects --objects /etc/billu/domain/objects.tsv >"$BILLU_WORK/object-changes" || obj_rc=$?');
+        expect(objects).toBeGreaterThan(lines.indexOf("done < /etc/billu/domain/objects.tsv"));
+        expect(lines.slice(objects + 1, objects + 3)).toEqual([
+            'while IFS= read -r line; do billu_log "$line"; done <"$BILLU_WORK/object-changes"',
+            '[ "$obj_rc" = 0 ] || billu_die "the subnets and groups of this domain are not all as planned (billu-samba-objects exit $obj_rc, each problem named above)"',
+        ]);
+        // No samba-tool process per record, subnet or group any more.
+        expect(step.script).not.toMatch(/samba-tool sites subnet|samba-tool group add/);
+        expect(step.script).not.toMatch(/st_admin dns|samba-tool dns/);
         expect(step.script).toContain('billu-samba-tool user create "$name" @BILLU_SECRET@');
         expect(step.secrets).toEqual([SECRET.admin, SECRET.join]);
     });
@@ -284,44 +317,27 @@ describe("samba flavor", () => {
             ].join("\n"),
         );
         expect(dataOf(step.script)).toMatchObject({ EXTRA_ZONES: "www.billu.example", HAS_EXTRA_RECORDS: "1" });
-        const lines = step.script.split("\n").map((l) => l.replace(/^    /, ""));
-        // The zone: listed by the DNS server first, created only when missing.
-        const zones = lines.indexOf('zones="$(st_admin dns zonelist 127.0.0.1)" || billu_die "cannot list the DNS zones of this DC"');
-        expect(lines.slice(zones + 1, zones + 6)).toEqual([
-            "for zone in $EXTRA_ZONES; do",
-            "    if ! printf '%s\\n' \"$zones\" | sed -n 's/^[[:space:]]*pszZoneName[[:space:]]*: //p' | grep -qixF \"$zone\"; then",
-            '        st_admin dns zonecreate 127.0.0.1 "$zone" >/dev/null; billu_log "created zone $zone"',
-            "    fi",
-            "done",
-        ]);
-        // The records: added when missing, every other value removed (a changed address replaces the old one).
-        const loop = lines.indexOf('while IFS="$tab" read -r zone name type value pref; do');
-        expect(loop).toBeGreaterThan(zones);
-        expect(lines.slice(loop + 1, loop + 11)).toEqual([
-            '    if [ "$name" = @ ]; then fq="$zone"; else fq="$name.$zone"; fi',
-            '    if [ "$type" = MX ]; then want="$pref $value."; data="$value $pref"; else want="$value"; data="$value"; fi',
-            '    cur="$(dig +short +time=2 +tries=2 @127.0.0.1 "$fq" "$type")" || billu_die "this DC did not answer for $fq $type"',
-            '    if ! printf \'%s\\n\' "$cur" | grep -qxF "$want"; then st_admin dns add 127.0.0.1 "$zone" "$name" "$type" "$data" >/dev/null; billu_log "$type $fq $want"; fi',
-            "    printf '%s\\n' \"$cur\" | while IFS= read -r have; do",
-            '        if [ -z "$have" ] || [ "$have" = "$want" ]; then continue; fi',
-            '        if [ "$type" = MX ]; then old="${have#* }"; old="${old%.} ${have%% *}"; else old="$have"; fi',
-            '        st_admin dns delete 127.0.0.1 "$zone" "$name" "$type" "$old" >/dev/null; billu_log "$type $fq: removed $have"',
-            "    done",
-            "done < /etc/billu/domain/extra-records.tsv",
-        ]);
-        // After the hosts' own records (the MX's exchange must resolve), before the directory objects.
-        expect(loop).toBeGreaterThan(lines.indexOf("done < /etc/billu/domain/records.tsv"));
-        expect(loop).toBeLessThan(lines.indexOf("done < /etc/billu/domain/objects.tsv"));
+        // The zone and the records go to billu-samba-dns with the hosts' (its behaviour: billu-samba-dns.test.ts), before
+        // the directory objects.
+        const lines = step.script.split("\n");
+        const call = lines.findIndex((l) => l.includes("billu-samba-dns --domain"));
+        expect(call).toBeGreaterThan(0);
+        expect(lines[call]).toContain('--zones "$REVERSE_ZONES $EXTRA_ZONES"');
+        expect(call).toBeLessThan(lines.indexOf("done < /etc/billu/domain/objects.tsv"));
     });
 
-    test("domain: a domain whose services ask for nothing gets no zone listing, no records file, no loop", () => {
+    test("domain: a domain whose services ask for nothing gets no extra records file, the helper no --extra-records", () => {
         const bare = { ...labDomain, extraRecords: [], extraZones: [] };
         const step = sambaDomainStep(bare, dc1);
-        expect(step.files.map((f) => f.path)).toEqual(["/etc/billu/domain/records.tsv", "/etc/billu/domain/objects.tsv"]);
-        // The script's zone listing and records loop are skipped on this data.
+        expect(step.files.map((f) => f.path)).toEqual([
+            "/usr/local/sbin/billu-samba-dns",
+            "/usr/local/sbin/billu-samba-objects",
+            "/etc/billu/domain/records.tsv",
+            "/etc/billu/domain/objects.tsv",
+        ]);
+        // billu-samba-dns gets no --extra-records on this data (the reverse zones only).
         expect(dataOf(step.script)).toMatchObject({ EXTRA_ZONES: "", HAS_EXTRA_RECORDS: "0" });
-        expect(step.script).toContain('\nif [ -n "$EXTRA_ZONES" ]; then\n');
-        expect(step.script).toContain('\nif [ "$HAS_EXTRA_RECORDS" = 1 ]; then\n');
+        expect(step.script).toContain('\nif [ "$HAS_EXTRA_RECORDS" = 1 ]; then set -- --extra-records /etc/billu/domain/extra-records.tsv; else set --; fi\n');
         expect(renderExtraRecordsTsv(bare)).toBe("");
     });
 

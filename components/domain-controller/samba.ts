@@ -20,6 +20,10 @@ export const SAMBA_PATHS = {
     tlsCert: "/etc/samba/tls/billu-dc.pem",
     tlsKey: "/etc/samba/tls/billu-dc.key",
     wrapper: "/usr/local/sbin/billu-samba-tool",
+    /** The domain step's DNS helper: every zone and record in one process over one dnsserver RPC connection. */
+    dnsHelper: "/usr/local/sbin/billu-samba-dns",
+    /** The domain step's subnets and login groups helper: all of them in one process over one opening of sam.ldb. */
+    objectsHelper: "/usr/local/sbin/billu-samba-objects",
     records: "/etc/billu/domain/records.tsv",
     extraRecords: "/etc/billu/domain/extra-records.tsv",
     objects: "/etc/billu/domain/objects.tsv",
@@ -46,6 +50,20 @@ export const SAMBA_FSMO: Record<FsmoRole, { transfer: string; show: string }[]> 
 /** The wrapper that feeds samba-tool a password from the environment (see the module comment), shipped verbatim. */
 export function sambaToolWrapper(): string {
     return readFileSync(repoPath("scripts", "dc", "billu-samba-tool.py"), "utf8");
+}
+
+/**
+ * The domain step's DNS helper (scripts/dc/billu-samba-dns.py), shipped verbatim: it creates the missing zones and
+ * reconciles the hosts' A and PTR records and the records services ask for over ONE dnsserver RPC connection, where
+ * a `samba-tool dns` process per record (a Python start-up and an RPC bind each) made the step take minutes.
+ */
+export function sambaDnsHelper(): string {
+    return readFileSync(repoPath("scripts", "dc", "billu-samba-dns.py"), "utf8");
+}
+
+/** The domain step's subnets and groups helper (scripts/dc/billu-samba-objects.py), shipped verbatim. */
+export function sambaObjectsHelper(): string {
+    return readFileSync(repoPath("scripts", "dc", "billu-samba-objects.py"), "utf8");
 }
 
 export function renderSmbConf(domain: DomainModel, dc: DomainController): string {
@@ -171,8 +189,9 @@ export function renderObjectsTsv(domain: DomainModel): string {
 /**
  * Step `domain` on the first DC, after every DC and FSMO role is in place: reverse zones, A and PTR records of
  * every host, the zones and records services ask for (model.domain.extraRecords), AD subnets of the site, the Linux
- * login groups and the join account. Lookups are cheap (dig,
- * ldbsearch); samba-tool runs only for what is missing or wrong.
+ * login groups and the join account. The zones and records go through the shipped `billu-samba-dns` (one process,
+ * one RPC connection), the subnets and groups through `billu-samba-objects` (one process); the site, the join
+ * account and its delegation are looked up with ldbsearch and samba-tool runs only for what is missing.
  */
 export function sambaDomainStep(domain: DomainModel, dc: DomainController): StepSpec {
     const script = stepScript("linux", ["dc/samba-helpers.sh", "dc/samba-domain.sh"], {
@@ -186,6 +205,8 @@ export function sambaDomainStep(domain: DomainModel, dc: DomainController): Step
     });
     return {
         files: [
+            { path: SAMBA_PATHS.dnsHelper, content: sambaDnsHelper(), mode: "0755" },
+            { path: SAMBA_PATHS.objectsHelper, content: sambaObjectsHelper(), mode: "0755" },
             { path: SAMBA_PATHS.records, content: renderRecordsTsv(domain) },
             ...(domain.extraRecords.length > 0 ? [{ path: SAMBA_PATHS.extraRecords, content: renderExtraRecordsTsv(domain) }] : []),
             { path: SAMBA_PATHS.objects, content: renderObjectsTsv(domain) },

@@ -272,15 +272,16 @@ lab_expect "the re-run wrote nothing to $DC2 (highestCommittedUSN stays $U2)" pa
 guest_new m1 par-dhcp01; plug m1 "$M_IP"
 # shellcheck disable=SC2086 # M_DNS is a list of servers: one argument each
 guest_resolv m1 "$DOMAIN" $M_DNS
+# The model A and PTR records (never the records.tsv under test): name, address, reverse zone, PTR name, a or -.
+MODEL_RECORDS=$(cd "$LAB_ROOT" && node dist/tools/lab-facts.js --stack labdc --config labs/dc/Pulumi.labdc.yaml | node -e '
+    for (const r of JSON.parse(require("fs").readFileSync(0, "utf8")).domain.records)
+        console.log([r.name, r.address, r.reverseZone, r.ptrName, r.a ? "a" : "-"].join("\t"))') || lab_die "lab-facts for labdc failed"
 while IFS=$'\t' read -r name address rzone _ptr kind; do
     for dns in "$DC1_IP" "$DC2_IP"; do
         [ "$kind" != a ] || lab_expect "A $name.$DOMAIN = $address (asking $dns)" pass a_is "$dns" "$name.$DOMAIN" "$address"
         lab_expect "PTR $address ($rzone) = $name.$DOMAIN (asking $dns)" pass ptr_is "$dns" "$address" "$name.$DOMAIN."
     done
-done < <(cd "$LAB_ROOT" && node dist/tools/lab-facts.js --stack labdc --config labs/dc/Pulumi.labdc.yaml | node -e '
-    // The model A and PTR records (never the records.tsv under test): name, address, reverse zone, PTR name, a or -.
-    for (const r of JSON.parse(require("fs").readFileSync(0, "utf8")).domain.records)
-        console.log([r.name, r.address, r.reverseZone, r.ptrName, r.a ? "a" : "-"].join("\t"))')
+done <<<"$MODEL_RECORDS"
 lab_expect "a name the model does not have does not resolve" fail a_is "$DC1_IP" "par-nothere01.$DOMAIN" "$DC1_IP"
 
 # --- the records services ask for (billu:web, billu:mail), published by the rendered domain step ---------------
@@ -305,20 +306,40 @@ for dns in "$DC1_IP" "$DC2_IP"; do
     lab_expect "the DC is not authoritative for ${PUBLIC#*.}: the rest of the public domain stays the public DNS's (asking $dns)" fail aa_for "$dns" "${PUBLIC#*.}"
 done
 
-# --- broken DNS is repaired: a changed address, a stray second value and a changed MX, then the rendered step ----
+# --- broken DNS is repaired: a host's changed address and PTR, a service's changed address, a stray second value
+# and a changed MX, then the rendered step (which replaces each wrong value in place and says so) ---------------------
+IFS=$'\t' read -r H_NAME H_ADDR H_RZONE H_PTR _ < <(awk -F'\t' '$5 == "a"' <<<"$MODEL_RECORDS" | head -n 1)
+H_FQDN=$H_NAME.$DOMAIN
+st dc1 dns update 127.0.0.1 "$DOMAIN" "$H_NAME" A "$H_ADDR" 10.20.10.252 >/dev/null
+st dc1 dns update 127.0.0.1 "$H_RZONE" "$H_PTR" PTR "$H_FQDN" "par-wrong01.$DOMAIN" >/dev/null
 st dc1 dns update 127.0.0.1 "$DOMAIN" "${INTRANET%".$DOMAIN"}" A "$WEB_IP" 10.20.10.250 >/dev/null
 st dc1 dns add 127.0.0.1 "$PUBLIC" @ A 10.20.10.251 >/dev/null
 MX_PREF=${MX_VALUE%% *}; MX_HOST=${MX_VALUE#* }; MX_HOST=${MX_HOST%.}
 if [ "$MAILDOM" = "$DOMAIN" ]; then MX_NAME=@; else MX_NAME=${MAILDOM%".$DOMAIN"}; fi
 st dc1 dns update 127.0.0.1 "$DOMAIN" "$MX_NAME" MX "$MX_HOST $MX_PREF" "$MX_HOST $((MX_PREF + 10))" >/dev/null
+lab_expect "tampered: $H_FQDN answers 10.20.10.252 (the probe sees a wrong value)" pass a_is "$DC1_IP" "$H_FQDN" 10.20.10.252
+lab_expect "tampered: PTR $H_ADDR answers par-wrong01.$DOMAIN (the probe sees a wrong value)" pass ptr_is "$DC1_IP" "$H_ADDR" "par-wrong01.$DOMAIN."
 lab_expect "tampered: $INTRANET answers 10.20.10.250 (the probe sees a wrong value)" pass a_is "$DC1_IP" "$INTRANET" 10.20.10.250
 lab_expect "tampered: $PUBLIC has a second value (the probe sees it)" fail a_is "$DC1_IP" "$PUBLIC" "$WEB_IP"
 lab_expect "tampered: MX $MAILDOM has another preference (the probe sees it)" fail mx_is "$DC1_IP" "$MAILDOM" "$MX_VALUE"
 run_step dc1 $DC1 domain "$S/domain" || lab_die "the domain step failed to repair the records"
-lab_fig "PAR-DC01 domain step repairing 3 records" "${LAST_MS} ms"
+lab_fig "PAR-DC01 domain step repairing 5 records" "${LAST_MS} ms"
+# What the step said it changed: its log lines (billu-samba-dns's changes), nothing else about DNS.
+dns_said() { sed -n -E 's/^billu\[domain\]: ((A|PTR|MX|created zone) .*)$/\1/p' "$LAB_DIR/dc1-domain.log"; }
+DNS_SAID_WANT="A $H_NAME 10.20.10.252 -> $H_ADDR
+PTR $H_ADDR par-wrong01.$DOMAIN -> $H_NAME
+A $INTRANET $WEB_IP
+A $INTRANET: removed 10.20.10.250
+A $PUBLIC: removed 10.20.10.251
+MX $MAILDOM $MX_VALUE
+MX $MAILDOM: removed $((MX_PREF + 10)) $MX_HOST."
+lab_expect "repaired: A $H_FQDN = $H_ADDR only (replaced, not duplicated)" pass a_is "$DC1_IP" "$H_FQDN" "$H_ADDR"
+lab_expect "repaired: PTR $H_ADDR = $H_FQDN only (replaced, not duplicated)" pass ptr_is "$DC1_IP" "$H_ADDR" "$H_FQDN."
 lab_expect "repaired: A $INTRANET = $WEB_IP only (updated, not duplicated)" pass a_is "$DC1_IP" "$INTRANET" "$WEB_IP"
 lab_expect "repaired: A $PUBLIC = $WEB_IP only (the stray value removed)" pass a_is "$DC1_IP" "$PUBLIC" "$WEB_IP"
 lab_expect "repaired: MX $MAILDOM = $MX_VALUE only" pass mx_is "$DC1_IP" "$MAILDOM" "$MX_VALUE"
+lab_expect "the repairing step logged each of the 5 changes, in order, and no other DNS change" pass test "$(dns_said)" = "$DNS_SAID_WANT"
+dns_said >"$LAB_DIR/dns-said.txt"; sed 's/^/    said: /' "$LAB_DIR/dns-said.txt"
 lab_expect "re-run $DC1 domain after the repair: no change" pass guest_rerun_clean dc1 domain "$S/domain"
 for pair in "$DC1_FQDN:$DC1_IP" "$DC2_FQDN:$DC2_IP"; do
     lab_expect "LDAPS on ${pair%%:*} presents a certificate the site CA verifies" pass ldaps_verifies "${pair%%:*}" "${pair#*:}" "$PKI/ca.pem"

@@ -1,0 +1,2 @@
+def system_session():
+    return "system"

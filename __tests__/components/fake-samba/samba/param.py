@@ -1,0 +1,3 @@
+class LoadParm:
+    def load_default(self):
+        pass
