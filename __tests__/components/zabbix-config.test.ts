@@ -157,6 +157,13 @@ describe("scripts/monitoring/zabbix-config.py input checks (exit 2, no API conta
         expect(r.status).toBe(2);
     });
 
+    it("reads a PSK identity with spaces (the plan's `PSK <host>`) up to the key: good input, so it goes on to the API", () => {
+        fs.writeFileSync(path.join(dir, "psk"), `PSK PAR-WEB01 ${"ab".repeat(32)}\n`, { mode: 0o600 });
+        const r = run(...args());
+        expect(r.stderr).toMatch(/^zabbix-config: user\.login: cannot reach the Zabbix API at /);
+        expect(r.status).toBe(3);
+    });
+
     it("refuses a document of another version", () => {
         fs.writeFileSync(path.join(dir, "doc.json"), JSON.stringify({ version: 2 }));
         const r = run(...args());

@@ -108,7 +108,8 @@ def read_psks(path):
     for n, line in enumerate(private_file(path, "PSKs", "--psk").splitlines(), 1):
         if not line.strip() or line.startswith("#"):
             continue
-        parts = line.split()
+        # The identity may hold spaces (the plan's are `PSK <host>`): the key is the line's last field.
+        parts = line.strip().rsplit(None, 1)
         if len(parts) != 2 or len(parts[1]) < 32 or any(c not in "0123456789abcdefABCDEF" for c in parts[1]):
             raise InputError(
                 "--psk %s line %d: expected `<psk identity> <hex psk of at least 32 digits>`. Fix: regenerate the file"
