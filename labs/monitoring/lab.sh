@@ -1,116 +1,130 @@
 #!/usr/bin/env bash
 # labs/monitoring: Zabbix 6.0 (Debian's packages) configured as code through its API, watching the dev model's hosts
-# over TLS PSK, in network namespaces that carry the dev model's addresses:
+# over TLS PSK, in network namespaces that carry the dev model's addresses, behind the dev router's rendered ruleset:
 #
-#   bmon-mon (Zabbix server, PostgreSQL, the frontend's API) --mgmt-- bmon-fw (PAR-FW01, agent) --dmz-- bmon-web
-#   (PAR-WEB01: Apache + agent)   bmon-fw --servers-- switch -- bmon-dhcp (PAR-DHCP01: agent)
-#                                                           \-- bmon-mail (PAR-MAIL01: an SMTP sink + an agent whose
-#                                                                          PSK is wrong on purpose)
+#   bmon-mon (PAR-MON01: Zabbix server, PostgreSQL, the frontend's API, its own agent) --management-- bmon-fw
+#   (PAR-FW01: the rendered sysctl and nftables ruleset, an agent) --dmz-- bmon-web (PAR-WEB01: Apache + agent)
+#   bmon-fw --servers-- switch -- bmon-dhcp (PAR-DHCP01: agent)
+#                              \-- bmon-mail (PAR-MAIL01: an SMTP sink + an agent whose PSK is wrong on purpose)
 #
-#   1. PostgreSQL (a cluster of the lab's, Unix socket only), Debian's schema, the Zabbix server and the frontend's
-#      API (PHP's built-in server on 127.0.0.1 of bmon-mon) start; the stock Admin password is replaced at once by
-#      a random one kept in a 0600 file (probe.py first-login).
-#   2. scripts/monitoring/zabbix-config.py runs against the API with the document (credentials and PSKs in 0600
-#      files), then runs again: it must print `no change`, and the dump of every object it owns (templates as
+#   1. The rendered files synth wrote for these hosts are installed as their steps declare (mode, owner) and read back
+#      against out/dev/rendered (lab_readback): the router's sysctl and ruleset, every agent's zabbix_agent2.conf, the
+#      Zabbix configuration document of PAR-MON01 (/etc/billu/monitoring/zabbix-config.json). Each agent runs with
+#      its rendered file as /etc/zabbix/zabbix_agent2.conf of its own namespace (/etc/netns/<ns>/zabbix, which
+#      `ip netns exec` binds over /etc/zabbix) and a private /var/log/zabbix and /tmp: no path is overridden.
+#   2. PostgreSQL (a cluster of the lab's, Unix socket only; LAB-ONLY settings fsync=off, synchronous_commit=off,
+#      full_page_writes=off: a throwaway database, never a deployed one), Debian's schema (schema.sql + images.sql in
+#      one transaction, data.sql in its own, one psql session, then ANALYZE), the Zabbix server and the frontend's API
+#      (PHP's built-in server on 127.0.0.1 of bmon-mon); the stock Admin password is replaced at once by a random one
+#      kept in a 0600 file (probe.py first-login).
+#   3. scripts/monitoring/zabbix-config.py runs against the API with the rendered document (credentials and PSKs in
+#      0600 files), then runs again: it must print `no change`, and the dump of every object it owns (templates as
 #      configuration.export, hosts, media type, user group, users, actions, dashboards) must be identical.
-#   3. Probes through the API: every planned host exists with its planned templates; the router, DHCP and web
-#      agents become available with PSK both ways; the mail host's agent (wrong PSK) stays unavailable with an
+#   4. Probes through the API: every planned host exists with its planned templates; the router, DHCP, web and
+#      server agents become available with PSK both ways; the mail host's agent (wrong PSK) stays unavailable with an
 #      error; items receive values; Apache stopped in bmon-web raises "Apache down" within a bound (the latency is
 #      measured), the alert mail reaches the sink; Apache restarted resolves it.
-#   Figures: trigger latency, resolve latency, the Zabbix server's memory (RSS, all its processes), lab duration.
+#   Figures: schema load, trigger latency, resolve latency, the Zabbix server's memory (RSS, all its processes), lab
+#   duration.
 #
-# Rendered files it installs today: the router's sysctl (read back against out/dev/rendered, lab_readback).
-# TODO(lead): the document and the agents' configs are rendered by labs/monitoring/render.js from the dev outputs
-# (renderZabbixConfig) until the monitoring plan (branch mon-role) is merged and synth renders them; then install
-# the rendered files and read them back (lab_readback). The router runs no ruleset here: the 10050/10051 flows come
-# from mon-role's requirements; load the rendered ruleset (lab_router_ruleset) once they exist.
+# Lab overrides (labs/monitoring/overrides.json, the only differences from synth's files): the document's item
+# intervals are short (60s -> 5s, 5m -> 10s, 1h -> 30s) so the trigger fires in seconds, not minutes.
 #
-# Sabotage (labs/monitoring/sabotage.txt): BILLU_LAB_SABOTAGE=1 or MON_SABOTAGE=server gives the web agent a wrong
-# server address (Server=, ServerActive=): the server's passive checks are refused, so the web host never becomes
-# available and the probes fail.
-# STATUS (mon-api, 2026-12-05): run once up to the first login (PostgreSQL, schema, server and API came up; the
-# schema load took 406 s on a machine at load 32, to be measured on a quiet one); the configuration step and the
-# probes have not yet run against the server. Not yet in the CI lab list's time budget.
+# Sabotage (labs/monitoring/sabotage.txt): BILLU_LAB_SABOTAGE=1 gives the web agent's installed configuration, after
+# its read-back, a wrong server address (Server=, ServerActive=): the server's passive checks are refused, so the web
+# host never becomes available and that probe fails.
 LAB=bmon
 source "$(dirname "$0")/../lib/common.sh"
-lab_require zabbix_server zabbix_agent2 php8.2 psql /usr/lib/postgresql/15/bin/postgres apache2 openssl python3 node ip
+lab_require zabbix_server zabbix_agent2 php8.2 psql /usr/lib/postgresql/15/bin/postgres apache2 openssl python3 node ip nft
 /usr/bin/python3 -c "import aiosmtpd" 2>/dev/null || lab_require python3-aiosmtpd
 
 T0=$(date +%s%N)
 HERE="$(cd "$(dirname "$0")" && pwd)"
 DEV=$(lab_synth dev)
 chmod 0711 "$LAB_DIR"
-PROBE=(/usr/bin/python3 "$HERE/probe.py" --url http://127.0.0.1:8080/api_jsonrpc.php --credentials "$LAB_DIR/api.cred")
+API=http://127.0.0.1:8080/api_jsonrpc.php
+PROBE=(/usr/bin/python3 "$HERE/probe.py" --url "$API" --credentials "$LAB_DIR/api.cred")
 
-# --- facts from the dev outputs; the server's address ---------------------------------------------------------------
-# PAR-MON01 is not in the dev model yet (branch mon-role): the lab puts the server at .250 of the management zone.
+# --- facts from the dev outputs ---------------------------------------------------------------------------------------
 # shellcheck disable=SC2016 # a JavaScript program: its ${...} are node's, not the shell's
 eval "$(node -e '
 const o = require(process.argv[1]);
 const z = (n) => o.zones.find((x) => x.name === n);
-const mgmt = o.zones.find((x) => x.kind === "management") || z(o.hosts.find((h) => h.role === "firewall").zone);
-const mon = o.hosts.find((h) => h.role === "monitoring");
-const base = mgmt.cidr.split("/")[0].split(".").slice(0, 3).join(".");
-console.log(`SERVER=${mon ? mon.address : base + ".250"}`);
-console.log(`MGMT_ZONE=${mgmt.name} MGMT_PREFIX=${mgmt.cidr.split("/")[1]} MGMT_GW=${mgmt.gateway}`);
-for (const r of ["web", "dhcp", "mail"]) {
-    const h = o.hosts.find((x) => x.role === r);
+const one = (role) => o.hosts.find((h) => h.role === role);
+for (const [k, r] of [["MON", "monitoring"], ["WEB", "web"], ["DHCP", "dhcp"], ["MAIL", "mail"]]) {
+    const h = one(r);
     const zz = z(h.zone);
-    console.log(`${r.toUpperCase()}_HOST=${h.name} ${r.toUpperCase()}_ADDR=${h.address} ${r.toUpperCase()}_ZONE=${h.zone} ${r.toUpperCase()}_PREFIX=${zz.cidr.split("/")[1]} ${r.toUpperCase()}_GW=${zz.gateway}`);
+    console.log(`${k}_HOST=${h.name} ${k}_ADDR=${h.address} ${k}_ZONE=${h.zone} ${k}_PREFIX=${zz.cidr.split("/")[1]} ${k}_GW=${zz.gateway}`);
 }
-console.log(`FW_HOST=${o.hosts.find((h) => h.role === "firewall").name}`);
+console.log(`FW_HOST=${one("firewall").name}`);
 ' "$DEV/outputs.json")"
 # shellcheck disable=SC2153 # set by the eval above
-lab_log "server $SERVER ($MGMT_ZONE); agents: $FW_HOST, $DHCP_HOST $DHCP_ADDR, $WEB_HOST $WEB_ADDR, $MAIL_HOST $MAIL_ADDR (wrong PSK)"
+lab_log "server $MON_HOST $MON_ADDR ($MON_ZONE); agents: $FW_HOST, $DHCP_HOST $DHCP_ADDR, $WEB_HOST $WEB_ADDR, $MAIL_HOST $MAIL_ADDR (wrong PSK)"
 
-DOC="$LAB_DIR/zabbix-config.json"
-AGENTS="$LAB_DIR/agents"
-node "$HERE/render.js" "$DEV/outputs.json" "$DEV/resources.json" "$SERVER" "$DOC" "$AGENTS" >"$LAB_DIR/agents.txt"
-# PSKs: 256-bit random, one per identity; the server's copy in a 0600 file, each agent's in its own 0600 file.
-umask 077
-: >"$LAB_DIR/psk"
-while read -r name _role _zone _addr identity; do
-    psk=$(openssl rand -hex 32)
-    printf '%s %s\n' "$identity" "$psk" >>"$LAB_DIR/psk"
-    if [ "$name" = "$MAIL_HOST" ]; then psk=$(openssl rand -hex 32); fi # the agent with a wrong PSK
-    printf '%s\n' "$psk" >"$AGENTS/$name/agent.psk"
-done <"$LAB_DIR/agents.txt"
-umask 022
-if lab_sabotage || [ "${MON_SABOTAGE:-}" = server ]; then
-    lab_log "SABOTAGE: $WEB_HOST's agent config names a wrong server address"
-    sed -i -e "s/^Server=.*/Server=${SERVER%.*}.251/" -e "s/^ServerActive=.*/ServerActive=${SERVER%.*}.251/" "$AGENTS/$WEB_HOST/zabbix_agent2.conf"
-fi
-
-# --- the network ------------------------------------------------------------------------------------------------------
+# --- the network, behind the router's rendered ruleset ------------------------------------------------------------------
 lab_ns fw; lab_ns mon; lab_ns web; lab_ns dhcp; lab_ns mail; lab_switch
-lab_router_nics bmon-fw "$DEV/outputs.json" "$MGMT_ZONE=bmon-mon" "$WEB_ZONE=bmon-web" "$DHCP_ZONE=switch"
-# The router forwards as its rendered sysctl file says (installed as its step declares, read back against out/dev).
+lab_router_nics bmon-fw "$DEV/outputs.json" "$MON_ZONE=bmon-mon" "$WEB_ZONE=bmon-web" "$DHCP_ZONE=switch"
 lab_expected dev
-mkdir -p "$LAB_DIR/router"
-lab_install_declared "$DEV/rendered/$FW_HOST" /etc/sysctl.d/90-billu-router.conf "$LAB_DIR/router/90-billu-router.conf"
-lab_readback dev "$FW_HOST" /etc/sysctl.d/90-billu-router.conf "$LAB_DIR/router/90-billu-router.conf"
-ip netns exec bmon-fw sysctl -q -p "$LAB_DIR/router/90-billu-router.conf" >/dev/null
-ip -n bmon-mon addr add "$SERVER/$MGMT_PREFIX" dev eth0; ip -n bmon-mon route add default via "$MGMT_GW"
+lab_router_ruleset bmon-fw "$DEV/rendered/$FW_HOST" dev
+ip -n bmon-mon addr add "$MON_ADDR/$MON_PREFIX" dev eth0; ip -n bmon-mon route add default via "$MON_GW"
 ip -n bmon-web addr add "$WEB_ADDR/$WEB_PREFIX" dev eth0; ip -n bmon-web route add default via "$WEB_GW"
 lab_plug dhcp "$DHCP_ADDR/$DHCP_PREFIX"; ip -n bmon-dhcp route add default via "$DHCP_GW"
 lab_plug mail "$MAIL_ADDR/$MAIL_PREFIX"; ip -n bmon-mail route add default via "$MAIL_GW"
 
+# --- the rendered files: the configuration document and every agent's configuration -------------------------------------
+DOC_GUEST=/etc/billu/monitoring/zabbix-config.json
+DOC="$LAB_DIR/mon/zabbix-config.json"
+# The document as installed: synth's, with the lab's short item intervals (overrides.json) like the read-back reference.
+lab_overridden dev "$DEV/rendered" "$LAB_DIR/lab-rendered"
+lab_install_declared "$LAB_DIR/lab-rendered/$MON_HOST" "$DOC_GUEST" "$DOC"
+lab_readback dev "$MON_HOST" "$DOC_GUEST" "$DOC"
+declare -A NS=(["$FW_HOST"]=bmon-fw ["$MON_HOST"]=bmon-mon ["$WEB_HOST"]=bmon-web ["$DHCP_HOST"]=bmon-dhcp ["$MAIL_HOST"]=bmon-mail)
+# PSKs: 256-bit random, one per identity of the document; the server's copy in a 0600 file, each agent's as the agent
+# step installs it (0640 root:zabbix). The mail host's agent gets another key: its PSK is wrong.
+umask 077
+: >"$LAB_DIR/psk"
+while read -r host identity; do
+    psk=$(openssl rand -hex 32)
+    printf '%s %s\n' "$identity" "$psk" >>"$LAB_DIR/psk"
+    [ -n "${NS[$host]:-}" ] || continue
+    d="/etc/netns/${NS[$host]}/zabbix"
+    mkdir -p "$d" "$LAB_DIR/agent-$host/log" "$LAB_DIR/agent-$host/tmp"
+    cp -r /etc/zabbix/zabbix_agent2.d "$d/" # the package's plugin settings, which the rendered file includes
+    [ "$host" != "$MAIL_HOST" ] || psk=$(openssl rand -hex 32)
+    printf '%s\n' "$psk" | install -m 0640 -o root -g zabbix /dev/stdin "$d/zabbix_agent2.psk"
+    lab_install_declared "$DEV/rendered/$host" /etc/zabbix/zabbix_agent2.conf "$d/zabbix_agent2.conf"
+    lab_readback dev "$host" /etc/zabbix/zabbix_agent2.conf "$d/zabbix_agent2.conf"
+done < <(node -e 'for (const h of require(process.argv[1]).hosts) console.log(h.host, h.pskIdentity)' "$DOC")
+umask 022
+if lab_sabotage; then
+    lab_log "SABOTAGE: $WEB_HOST's installed agent config names a wrong server address"
+    sed -i -e "s/^Server=.*/Server=${MON_ADDR%.*}.251/" -e "s/^ServerActive=.*/ServerActive=${MON_ADDR%.*}.251:10051/" /etc/netns/bmon-web/zabbix/zabbix_agent2.conf
+fi
+# The alert mails go to the plan's mail server by name: the server's namespace resolves it to the sink's address.
+MAIL_NAME=$(node -e 'console.log(require(process.argv[1]).mediaType.smtpServer)' "$DOC")
+printf '127.0.0.1 localhost\n%s %s\n' "$MAIL_ADDR" "$MAIL_NAME" >/etc/netns/bmon-mon/hosts
+
 # --- PostgreSQL, the schema, the server, the frontend's API ---------------------------------------------------------
 PG="$LAB_DIR/pg"; SOCK="$LAB_DIR/pgsock"
 mkdir -p "$PG" "$SOCK"; chown postgres: "$PG" "$SOCK"
-runuser -u postgres -- /usr/lib/postgresql/15/bin/initdb -D "$PG" --auth=trust -U postgres >"$LAB_DIR/initdb.log" 2>&1 || { cat "$LAB_DIR/initdb.log"; lab_die "initdb failed"; }
+runuser -u postgres -- /usr/lib/postgresql/15/bin/initdb -D "$PG" -E UTF8 --locale=C.UTF-8 --auth=trust -U postgres >"$LAB_DIR/initdb.log" 2>&1 || { cat "$LAB_DIR/initdb.log"; lab_die "initdb failed"; }
+# LAB-ONLY durability settings (a throwaway cluster): no fsync, no synchronous commit, no full-page writes.
 lab_bg bmon-mon "$LAB_DIR/postgres.log" runuser -u postgres -- /usr/lib/postgresql/15/bin/postgres -D "$PG" -k "$SOCK" \
-    -c listen_addresses= -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c shared_buffers=32MB
+    -c listen_addresses= -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c shared_buffers=64MB -c max_wal_size=1GB
 lab_wait 20 "PostgreSQL" ip netns exec bmon-mon psql -h "$SOCK" -U postgres -c 'select 1' || lab_die "PostgreSQL did not start"
 T_DB=$(date +%s%N)
 psql -q -h "$SOCK" -U postgres -c 'create role zabbix login' -c 'create database zabbix owner zabbix' >/dev/null
-zcat /usr/share/zabbix-server-pgsql/{schema,images,data}.sql.gz | psql -q -v ON_ERROR_STOP=1 -h "$SOCK" -U zabbix zabbix >"$LAB_DIR/schema.log" 2>&1 ||
+Z=/usr/share/zabbix-server-pgsql
+# One session: schema and images in one transaction, data.sql (which has its own BEGIN/COMMIT) after it, then ANALYZE
+# (without fresh statistics, host.create with a template hangs for tens of seconds: LAB-NOTES).
+{ echo 'BEGIN;'; zcat "$Z/schema.sql.gz" "$Z/images.sql.gz"; echo 'COMMIT;'; zcat "$Z/data.sql.gz"; echo 'ANALYZE;'; } |
+    psql -q -v ON_ERROR_STOP=1 -h "$SOCK" -U zabbix zabbix >"$LAB_DIR/schema.log" 2>&1 ||
     { tail "$LAB_DIR/schema.log"; lab_die "the Zabbix schema did not load"; }
-lab_fig "schema load" "$(lab_since "$T_DB") ms"
+lab_fig "schema load (schema + images + data + ANALYZE, load average $(cut -d' ' -f1 /proc/loadavg))" "$(lab_since "$T_DB") ms"
 
 ZS="$LAB_DIR/zabbix-server"
 mkdir -p "$ZS"
-cat >"$ZS/zabbix_server.conf" <<EOF
+cat >"$ZS/zabbix_server.conf" <<CONF
 LogFile=$ZS/server.log
 LogFileSize=0
 PidFile=$ZS/server.pid
@@ -119,8 +133,8 @@ DBHost=$SOCK
 DBName=zabbix
 DBUser=zabbix
 AllowRoot=1
-ListenIP=$SERVER
-SourceIP=$SERVER
+ListenIP=$MON_ADDR
+SourceIP=$MON_ADDR
 StartPollers=2
 StartPollersUnreachable=1
 StartTrappers=2
@@ -137,13 +151,12 @@ UnreachablePeriod=5
 UnreachableDelay=2
 UnavailableDelay=5
 HousekeepingFrequency=0
-EOF
+CONF
 lab_bg bmon-mon "$ZS/stdout.log" zabbix_server -f -c "$ZS/zabbix_server.conf"
 SERVER_PID=$LAB_LAST_PID
-# The frontend reads /etc/zabbix/zabbix.conf.php: `ip netns exec` binds /etc/netns/bmon-mon/zabbix over /etc/zabbix
-# for the lab's processes only (the host's /etc/zabbix stays untouched).
-mkdir -p /etc/netns/bmon-mon/zabbix
-cat >/etc/netns/bmon-mon/zabbix/zabbix.conf.php <<EOF
+# The frontend reads /etc/zabbix/zabbix.conf.php: /etc/netns/bmon-mon/zabbix is bound over /etc/zabbix for the lab's
+# processes in bmon-mon only (the host's /etc/zabbix stays untouched).
+cat >/etc/netns/bmon-mon/zabbix/zabbix.conf.php <<CONF
 <?php
 \$DB['TYPE'] = 'POSTGRESQL';
 \$DB['SERVER'] = '$SOCK';
@@ -154,23 +167,26 @@ cat >/etc/netns/bmon-mon/zabbix/zabbix.conf.php <<EOF
 \$DB['SCHEMA'] = '';
 \$DB['ENCRYPTION'] = false;
 \$DB['DOUBLE_IEEE754'] = true;
-\$ZBX_SERVER = '$SERVER';
+\$ZBX_SERVER = '$MON_ADDR';
 \$ZBX_SERVER_PORT = '10051';
 \$ZBX_SERVER_NAME = 'labs/monitoring';
 \$IMAGE_FORMAT_DEFAULT = IMAGE_FORMAT_PNG;
-EOF
+CONF
 lab_bg bmon-mon "$LAB_DIR/php.log" php8.2 -S 127.0.0.1:8080 -t /usr/share/zabbix
-api_up() { ip netns exec bmon-mon /usr/bin/python3 -c 'import urllib.request,sys; r=urllib.request.urlopen(urllib.request.Request(sys.argv[1], data=b"{\"jsonrpc\":\"2.0\",\"method\":\"apiinfo.version\",\"params\":{},\"id\":1}", headers={"Content-Type":"application/json-rpc"}), timeout=5); sys.exit(0 if b"result" in r.read() else 1)' http://127.0.0.1:8080/api_jsonrpc.php; }
-lab_wait 20 "the Zabbix API" api_up || { tail "$LAB_DIR/php.log"; lab_die "the frontend's API did not answer"; }
-lab_wait 20 "the Zabbix server" grep -q "server #0 started" "$ZS/server.log" || { tail "$ZS/server.log"; lab_die "zabbix_server did not start"; }
+api_up() { ip netns exec bmon-mon /usr/bin/python3 -c 'import urllib.request,sys; r=urllib.request.urlopen(urllib.request.Request(sys.argv[1], data=b"{\"jsonrpc\":\"2.0\",\"method\":\"apiinfo.version\",\"params\":{},\"id\":1}", headers={"Content-Type":"application/json-rpc"}), timeout=5); sys.exit(0 if b"result" in r.read() else 1)' "$API"; }
+lab_wait 30 "the Zabbix API" api_up || { tail "$LAB_DIR/php.log"; lab_die "the frontend's API did not answer"; }
+lab_wait 30 "the Zabbix server" grep -q "server #0 started" "$ZS/server.log" || { tail "$ZS/server.log"; lab_die "zabbix_server did not start"; }
 ip netns exec bmon-mon "${PROBE[@]}" first-login "$LAB_DIR/api.cred" || lab_die "first login (stock password replaced by a random one) failed"
 chmod 0600 "$LAB_DIR/api.cred"
 
 # --- the agents and the services they watch ----------------------------------------------------------------------------
-start_agent() { # <namespace> <host>
-    lab_bg "$1" "$AGENTS/$2/stdout.log" zabbix_agent2 -c "$AGENTS/$2/zabbix_agent2.conf"
+# Each agent reads its namespace's /etc/zabbix (the rendered file); its log and control socket go to private folders.
+start_agent() { # <host>
+    local a="$LAB_DIR/agent-$1"
+    # shellcheck disable=SC2016 # $1 is the inner sh's argument
+    lab_bg "${NS[$1]}" "$a/stdout.log" sh -c 'mount --bind "$1/log" /var/log/zabbix && mount --bind "$1/tmp" /tmp && exec zabbix_agent2 -c /etc/zabbix/zabbix_agent2.conf' agent "$a"
 }
-start_agent bmon-fw "$FW_HOST"; start_agent bmon-dhcp "$DHCP_HOST"; start_agent bmon-web "$WEB_HOST"; start_agent bmon-mail "$MAIL_HOST"
+for h in "${!NS[@]}"; do start_agent "$h"; done
 lab_bg bmon-mail "$LAB_DIR/smtp.log" /usr/bin/python3 -u -m aiosmtpd -n -l "$MAIL_ADDR:25"
 lab_wait 10 "the SMTP sink" ip netns exec bmon-mail bash -c "exec 3<>/dev/tcp/$MAIL_ADDR/25" || lab_die "the SMTP sink did not start"
 
@@ -197,13 +213,13 @@ HA="$LAB_DIR/apache"; mkdir -p "$HA/run" "$HA/log"
     echo "DocumentRoot $HA"
     for p in "${PORTS[@]}"; do echo "Listen $WEB_ADDR:$p"; echo "Listen 127.0.0.1:$p"; done
 } >"$HA/apache2.conf"
-apache() { ip netns exec bmon-web apache2 -f "$HA/apache2.conf" -k "$1"; }
+apache() { APACHE_RUN_DIR="$HA/run" APACHE_LOCK_DIR="$HA/run" APACHE_LOG_DIR="$HA/log" ip netns exec bmon-web apache2 -f "$HA/apache2.conf" -k "$1"; }
 apache_up() { local p; for p in "${PORTS[@]}"; do ip netns exec bmon-web bash -c "exec 3<>/dev/tcp/127.0.0.1/$p" || return 1; done; }
-APACHE_RUN_DIR="$HA/run" APACHE_LOCK_DIR="$HA/run" APACHE_LOG_DIR="$HA/log" apache start
+apache start
 lab_wait 10 "Apache on ports ${PORTS[*]}" apache_up || lab_die "Apache did not start"
 
 # --- the configuration step, twice ------------------------------------------------------------------------------------
-cfg() { ip netns exec bmon-mon /usr/bin/python3 "$LAB_ROOT/scripts/monitoring/zabbix-config.py" --url http://127.0.0.1:8080/api_jsonrpc.php \
+cfg() { ip netns exec bmon-mon /usr/bin/python3 "$LAB_ROOT/scripts/monitoring/zabbix-config.py" --url "$API" \
     --document "$DOC" --credentials "$LAB_DIR/api.cred" --psk "$LAB_DIR/psk" --dump "$1"; }
 T_CFG=$(date +%s%N)
 cfg "$LAB_DIR/dump1.json" >"$LAB_DIR/config1.log" 2>&1 || { cat "$LAB_DIR/config1.log"; lab_die "the configuration step failed"; }
@@ -211,14 +227,14 @@ T_CONFIGURED=$(date +%s%N)
 lab_log "configuration step: $(tail -n 1 "$LAB_DIR/config1.log") in $(lab_since "$T_CFG") ms"
 cfg "$LAB_DIR/dump2.json" >"$LAB_DIR/config2.log" 2>&1 || { cat "$LAB_DIR/config2.log"; lab_die "the second configuration run failed"; }
 lab_expect "a second run of the configuration step prints no change" pass grep -qx "zabbix-config: no change" "$LAB_DIR/config2.log"
-lab_expect "the dumps (configuration.export of the templates, hosts, media, users, actions, dashboards) before and after the second run are identical" pass cmp "$LAB_DIR/dump1.json" "$LAB_DIR/dump2.json"
 [ -s "$LAB_DIR/dump1.json" ] || lab_die "empty dump"
+lab_expect "the dumps (configuration.export of the templates, hosts, media, users, actions, dashboards) before and after the second run are identical" pass cmp "$LAB_DIR/dump1.json" "$LAB_DIR/dump2.json"
 
 # --- probes -----------------------------------------------------------------------------------------------------------
 probe() { ip netns exec bmon-mon "${PROBE[@]}" "$@" >>"$LAB_DIR/probes.log" 2>&1; }
 lab_expect "every planned host exists with exactly its planned templates" pass probe templates "$DOC"
-for h in "$FW_HOST" "$DHCP_HOST" "$WEB_HOST"; do
-    lab_expect "$h becomes available over PSK (within 30 s)" pass lab_wait 30 "$h available" probe available "$h"
+for h in "$WEB_HOST" "$DHCP_HOST" "$FW_HOST" "$MON_HOST"; do
+    lab_expect "$h becomes available over PSK, both ways (within 30 s)" pass lab_wait 30 "$h available" probe available "$h"
 done
 lab_fig "agents available after the configuration step" "$(lab_since "$T_CONFIGURED") ms"
 lab_expect "$MAIL_HOST (its agent holds a wrong PSK) is unavailable with an error (within 30 s)" pass lab_wait 30 "$MAIL_HOST unavailable" probe unavailable "$MAIL_HOST"
@@ -233,14 +249,14 @@ lab_expect "no \"$TRIGGER\" problem while Apache runs" pass probe resolved "$WEB
 
 lab_log "stopping Apache in bmon-web"
 T_STOP=$(date +%s%N)
-APACHE_RUN_DIR="$HA/run" APACHE_LOCK_DIR="$HA/run" APACHE_LOG_DIR="$HA/log" apache stop
+apache stop
 lab_expect "\"$TRIGGER\" is raised within 60 s of Apache stopping" pass lab_wait 60 "the problem" probe problem "$WEB_HOST" "$TRIGGER"
 lab_fig "trigger latency (Apache stopped -> problem; 5 s checks, 3 failures)" "$(lab_since "$T_STOP") ms"
 T_MAIL=$(date +%s%N)
 lab_expect "the alert mail reaches the sink (within 30 s)" pass lab_wait 30 "the alert mail" grep -q "Subject: Problem: $TRIGGER" "$LAB_DIR/smtp.log"
 lab_fig "alert mail after the problem" "$(lab_since "$T_MAIL") ms"
 T_START=$(date +%s%N)
-APACHE_RUN_DIR="$HA/run" APACHE_LOCK_DIR="$HA/run" APACHE_LOG_DIR="$HA/log" apache start
+apache start
 lab_expect "restarting Apache resolves \"$TRIGGER\" (within 60 s)" pass lab_wait 60 "the resolution" probe resolved "$WEB_HOST" "$TRIGGER"
 lab_fig "resolve latency (Apache started -> resolved)" "$(lab_since "$T_START") ms"
 
