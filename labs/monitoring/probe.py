@@ -10,12 +10,18 @@ Usage: probe.py --url URL --credentials FILE <command> [args]
   values HOST KEY...    each item KEY of HOST has received a value
   problem HOST NAME     a problem named NAME is open on HOST
   resolved HOST NAME    no problem named NAME is open on HOST
+  agent-ping ADDR IDENTITY PSKFILE
+                        asks the agent at ADDR:10050 for agent.ping over TLS with that PSK (openssl s_client: the
+                        server's own side, without the server), as the server's passive check does; holds when it
+                        answers 1 (an agent whose Server= does not name this address closes the connection)
 Exit status: 0 the probe holds, 1 it does not (the reason is printed), 3 the API failed.
 """
 
 import json
 import os
 import secrets
+import struct
+import subprocess
 import sys
 import urllib.request
 
@@ -48,15 +54,34 @@ def host(url, auth, name):
     return found[0]
 
 
+def agent_ping(addr, identity, psk_file):
+    """Zabbix's passive-check protocol (header ZBXD, flags 1, 8-byte little-endian length, the key) over TLS PSK."""
+    psk = open(psk_file, encoding="ascii").read().split()[-1]
+    key = b"agent.ping"
+    request = b"ZBXD\x01" + struct.pack("<Q", len(key)) + key
+    # The key of a throwaway lab identity, on the command line of a process inside the lab's namespace only.
+    cmd = ["openssl", "s_client", "-quiet", "-no_ign_eof", "-connect", "%s:10050" % addr, "-psk_identity", identity, "-psk", psk]
+    r = subprocess.run(cmd, input=request, capture_output=True, timeout=10)
+    out = r.stdout
+    if not out.startswith(b"ZBXD") or len(out) < 13:
+        print("%s: no Zabbix answer (openssl exit %d: %s)" % (addr, r.returncode, r.stderr.decode(errors="replace").strip().splitlines()[-1:]))
+        return 1
+    answer = out[13:13 + struct.unpack("<Q", out[5:13])[0]].decode(errors="replace")
+    print("%s agent.ping = %r" % (addr, answer))
+    return 0 if answer == "1" else 1
+
+
 def main(argv):
     # argv: probe.py --url URL --credentials FILE <command> [args]
     url, cred, cmd, args = argv[2], argv[4], argv[5], argv[6:]
+    if cmd == "agent-ping":
+        return agent_ping(args[0], args[1], args[2])
     if cmd == "first-login":
         stock = "zab" + "bix"  # the package's documented first password, replaced at once
         auth = call(url, "user.login", {"username": "Admin", "password": stock})
         admin = call(url, "user.get", {"filter": {"username": ["Admin"]}, "output": ["userid"]}, auth)[0]
         new = secrets.token_urlsafe(24)
-        call(url, "user.update", {"userid": admin["userid"], "current_passwd": stock, "passwd": new}, auth)
+        call(url, "user.update", {"userid": admin["userid"], "passwd": new}, auth)
         fd = os.open(args[0], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as f:
             f.write("username=Admin\npassword=%s\n" % new)
@@ -107,6 +132,6 @@ def main(argv):
 if __name__ == "__main__":
     try:
         sys.exit(main(sys.argv))
-    except (OSError, RuntimeError, ValueError) as e:
+    except (OSError, RuntimeError, ValueError, subprocess.SubprocessError) as e:
         print("probe: %s" % e)
         sys.exit(3)
