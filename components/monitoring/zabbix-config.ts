@@ -9,9 +9,9 @@
  * identity from a 0600 secrets file (`<identity> <hex psk>` a line) that reaches the guest through the step's
  * secret channel.
  *
- * TODO(lead): model/monitoring.ts (branch mon-role) owns the monitoring plan; map its plan onto
- * MonitoringConfigInput (one small adapter) when the branches merge. The input below is the shape this renderer
- * needs, nothing more.
+ * The monitoring plan (model/monitoring.ts) reaches this input through one adapter (config-input.ts
+ * `zabbixConfigInput`); synth renders the document into PAR-MON01's /etc/billu/monitoring/zabbix-config.json. The
+ * input below is the shape this renderer needs, nothing more.
  */
 
 /** A Zabbix trigger severity, by the name the API's numbers stand for (0 not classified ... 5 disaster). */
