@@ -115,7 +115,7 @@ test("the server's settings: the database over TCP with the generated password, 
 });
 
 test("the server's files: secrets only as placeholders, the key and the password 0600", () => {
-    const files = serverFiles(plan);
+    const files = serverFiles(plan, "BillU");
     const withSecrets = files.filter((f) => secretPlaceholders(f.content).length > 0).map((f) => [f.path, f.mode, secretPlaceholders(f.content)]);
     expect(withSecrets).toEqual([
         [MONITORING_PATHS.siteCa, "0644", [MONITORING_SECRETS.ca]],

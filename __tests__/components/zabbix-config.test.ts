@@ -64,7 +64,7 @@ describe("renderZabbixConfig", () => {
         ]);
         expect(apache.triggers[0]).toEqual({
             name: "Apache down: HTTPS port 443 refuses connections",
-            expression: "max(/BillU Apache HTTPS/net.tcp.service[tcp,,443],#{$BILLU.DOWN.CHECKS})=0",
+            expression: "max(/BillU Apache HTTPS/net.tcp.service[tcp,,443],{$BILLU.DOWN.CHECKS})=0",
             severity: "high",
         });
         expect(apache.items.find((i) => i.key === "billu.cert.expiry[www.billu.example]")).toEqual({
@@ -82,12 +82,12 @@ describe("renderZabbixConfig", () => {
     it("writes the thresholds as template macros: the defaults, or the plan's", () => {
         const macros = (d: typeof doc, t: string) => d.templates.find((x) => x.name === t)!.macros;
         expect(macros(doc, TEMPLATE.apache)).toEqual([
-            { macro: "{$BILLU.DOWN.CHECKS}", value: "3" },
+            { macro: "{$BILLU.DOWN.CHECKS}", value: "#3" },
             { macro: "{$BILLU.CERT.DAYS}", value: "21" },
         ]);
         const tuned = renderZabbixConfig({ ...INPUT, thresholds: { certificateDays: 30, dhcpPoolPercent: 70 }, intervals: { service: "5s" } });
         expect(macros(tuned, TEMPLATE.apache)).toEqual([
-            { macro: "{$BILLU.DOWN.CHECKS}", value: "3" },
+            { macro: "{$BILLU.DOWN.CHECKS}", value: "#3" },
             { macro: "{$BILLU.CERT.DAYS}", value: "30" },
         ]);
         expect(macros(tuned, TEMPLATE.kea)).toContainEqual({ macro: "{$BILLU.POOL.MAX}", value: "70" });
@@ -157,6 +157,13 @@ describe("scripts/monitoring/zabbix-config.py input checks (exit 2, no API conta
         expect(r.status).toBe(2);
     });
 
+    it("reads a PSK identity with spaces (the plan's `PSK <host>`) up to the key: good input, so it goes on to the API", () => {
+        fs.writeFileSync(path.join(dir, "psk"), `PSK PAR-WEB01 ${"ab".repeat(32)}\n`, { mode: 0o600 });
+        const r = run(...args());
+        expect(r.stderr).toMatch(/^zabbix-config: user\.login: cannot reach the Zabbix API at /);
+        expect(r.status).toBe(3);
+    });
+
     it("refuses a document of another version", () => {
         fs.writeFileSync(path.join(dir, "doc.json"), JSON.stringify({ version: 2 }));
         const r = run(...args());
@@ -170,5 +177,32 @@ describe("scripts/monitoring/zabbix-config.py input checks (exit 2, no API conta
         const r = run(...args());
         expect(r.stderr).toMatch(/^zabbix-config: user\.login: cannot reach the Zabbix API at http:\/\/127\.0\.0\.1:9\/api_jsonrpc\.php: /);
         expect(r.status).toBe(3);
+    });
+});
+
+describe("scripts/monitoring/zabbix-config.py trigger comparison", () => {
+    // Zabbix 6.0's trigger.get (expandExpression) returns the expression with the template's user macros replaced by their
+    // values: compared as written, every trigger with a macro was updated on every run (labs/monitoring's second run).
+    const expanded = (expr: string, macros: Record<string, string>) =>
+        spawnSync(
+            "python3",
+            [
+                "-c",
+                "import importlib.util, json, sys; s = importlib.util.spec_from_file_location('zc', sys.argv[1]); m = importlib.util.module_from_spec(s); " +
+                    "s.loader.exec_module(m); print(m.expanded(sys.argv[2], json.loads(sys.argv[3])))",
+                STEP,
+                expr,
+                JSON.stringify(macros),
+            ],
+            { encoding: "utf8" },
+        ).stdout;
+
+    it("expands the template's macros as the API returns the expression, and keeps a macro the template does not define", () => {
+        expect(expanded("max(/BillU Apache HTTPS/net.tcp.service[tcp,,443],{$BILLU.DOWN.CHECKS})=0", { "{$BILLU.DOWN.CHECKS}": "#3" })).toBe(
+            "max(/BillUApacheHTTPS/net.tcp.service[tcp,,443],#3)=0\n",
+        );
+        expect(expanded("last(/T/k) - now() < {$BILLU.CERT.DAYS} * 86400 and {$OTHER}", { "{$BILLU.CERT.DAYS}": "21" })).toBe(
+            "last(/T/k)-now()<21*86400and{$OTHER}\n",
+        );
     });
 });

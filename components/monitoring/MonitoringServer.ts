@@ -61,7 +61,7 @@ export class MonitoringServer extends pulumi.ComponentResource {
                 renderDir: ctx.renderDir,
                 after: [...this.server.ready, ...(args.after ?? [])],
                 dirs: SERVER_DIRS,
-                files: serverFiles(plan),
+                files: serverFiles(plan, ctx.model.site.company),
                 script: stepScript("linux", "monitoring/server-step.sh"),
                 secrets: Object.values(MONITORING_SECRETS).filter((s) => s !== MONITORING_SECRETS.agentPsk),
                 secretValues: {

@@ -12,6 +12,7 @@
 import type { MonitoredHost, MonitoringPlan } from "../../model/monitoring";
 import { ZABBIX_TRAPPER_PORT } from "../../model/monitoring";
 import { GuestDir, GuestFile, placeholder } from "../guest-step/render";
+import { renderZabbixConfigFile } from "./config-input";
 
 /** Where each file lives in the guest. */
 export const MONITORING_PATHS = {
@@ -39,6 +40,8 @@ export const MONITORING_PATHS = {
     settings: "/etc/billu/monitoring/server.env",
     dumpService: "/etc/systemd/system/billu-zabbix-dump.service",
     dumpTimer: "/etc/systemd/system/billu-zabbix-dump.timer",
+    /** The Zabbix configuration document scripts/monitoring/zabbix-config.py ensures through the API (no secret; staff addresses, so root's only). */
+    configDocument: "/etc/billu/monitoring/zabbix-config.json",
 } as const;
 
 /** The secrets the steps receive on stdin. */
@@ -270,9 +273,14 @@ export function renderDumpUnits(plan: MonitoringPlan): { service: string; timer:
     };
 }
 
-/** The server's files (the frontend's certificate, key and chain through secrets; the DB password through secrets). */
-export function serverFiles(plan: MonitoringPlan): GuestFile[] {
+/**
+ * The server's files (the frontend's certificate, key and chain through secrets; the DB password through secrets), and
+ * the Zabbix configuration document when the plan sends alert mails (config-input.ts). `site` prefixes the document's
+ * host groups (the company's name).
+ */
+export function serverFiles(plan: MonitoringPlan, site: string): GuestFile[] {
     const dump = renderDumpUnits(plan);
+    const doc = renderZabbixConfigFile(plan, site);
     return [
         { path: MONITORING_PATHS.settings, content: renderServerSettings(plan) },
         { path: MONITORING_PATHS.siteCa, content: placeholder(MONITORING_SECRETS.ca), mode: "0644" },
@@ -285,6 +293,7 @@ export function serverFiles(plan: MonitoringPlan): GuestFile[] {
         { path: MONITORING_PATHS.frontendConf, content: renderFrontendConf(plan) },
         { path: MONITORING_PATHS.dumpService, content: dump.service },
         { path: MONITORING_PATHS.dumpTimer, content: dump.timer },
+        ...(doc ? [{ path: MONITORING_PATHS.configDocument, content: doc, mode: "0600" }] : []),
     ];
 }
 

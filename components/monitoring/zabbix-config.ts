@@ -9,9 +9,9 @@
  * identity from a 0600 secrets file (`<identity> <hex psk>` a line) that reaches the guest through the step's
  * secret channel.
  *
- * TODO(lead): model/monitoring.ts (branch mon-role) owns the monitoring plan; map its plan onto
- * MonitoringConfigInput (one small adapter) when the branches merge. The input below is the shape this renderer
- * needs, nothing more.
+ * The monitoring plan (model/monitoring.ts) reaches this input through one adapter (config-input.ts
+ * `zabbixConfigInput`); synth renders the document into PAR-MON01's /etc/billu/monitoring/zabbix-config.json. The
+ * input below is the shape this renderer needs, nothing more.
  */
 
 /** A Zabbix trigger severity, by the name the API's numbers stand for (0 not classified ... 5 disaster). */
@@ -208,7 +208,8 @@ export const USER_PARAMETERS: Readonly<Record<string, string>> = {
 
 function templates(t: MonitoringThresholds, iv: MonitoringIntervals, input: MonitoringConfigInput): ZbxTemplate[] {
     const x = (tpl: string, key: string) => `/${tpl}/${key}`;
-    const down = (tpl: string, key: string) => `max(${x(tpl, key)},#{$BILLU.DOWN.CHECKS})=0`;
+    // The count is the macro's value (`#3`): Zabbix 6.0 takes a user macro as a whole parameter, not inside `#...`.
+    const down = (tpl: string, key: string) => `max(${x(tpl, key)},{$BILLU.DOWN.CHECKS})=0`;
     const certItems = (tpl: string, sites: readonly { name: string; port: number }[]) => {
         const items: ZbxItem[] = [];
         const triggers: ZbxTrigger[] = [];
@@ -260,7 +261,8 @@ function templates(t: MonitoringThresholds, iv: MonitoringIntervals, input: Moni
             items: [
                 svc("agent.ping", "Agent answers"),
                 cap("system.cpu.util", "CPU utilisation", "%"),
-                cap("vm.memory.utilization", "Memory utilisation", "%"),
+                // vm.memory.utilization is unknown to Debian's agent 2 (6.0.14: "Unknown metric", seen in labs/monitoring).
+                cap("vm.memory.size[pused]", "Memory used", "%"),
                 cap("vfs.fs.size[/,pused]", "Root file system used", "%"),
             ],
             triggers: [
@@ -269,7 +271,7 @@ function templates(t: MonitoringThresholds, iv: MonitoringIntervals, input: Moni
                     expression: `min(${x(linux, "system.cpu.util")},15m)>{$BILLU.CPU.MAX}`,
                     severity: "warning",
                 },
-                { name: "Memory above {$BILLU.MEM.MAX}%", expression: `min(${x(linux, "vm.memory.utilization")},15m)>{$BILLU.MEM.MAX}`, severity: "warning" },
+                { name: "Memory above {$BILLU.MEM.MAX}%", expression: `min(${x(linux, "vm.memory.size[pused]")},15m)>{$BILLU.MEM.MAX}`, severity: "warning" },
                 {
                     name: "Root file system above {$BILLU.DISK.MAX}%",
                     expression: `last(${x(linux, "vfs.fs.size[/,pused]")})>{$BILLU.DISK.MAX}`,
@@ -302,7 +304,7 @@ function templates(t: MonitoringThresholds, iv: MonitoringIntervals, input: Moni
             name: apache,
             description: "The DMZ web server: Apache accepts connections on each site's HTTPS listener; each site's certificate expiry.",
             macros: [
-                { macro: "{$BILLU.DOWN.CHECKS}", value: String(t.downChecks) },
+                { macro: "{$BILLU.DOWN.CHECKS}", value: `#${t.downChecks}` },
                 { macro: "{$BILLU.CERT.DAYS}", value: String(t.certificateDays) },
             ],
             items: [
@@ -323,7 +325,7 @@ function templates(t: MonitoringThresholds, iv: MonitoringIntervals, input: Moni
             name: TEMPLATE.kea,
             description: "The DHCP server: Kea runs; each scope's pool utilisation.",
             macros: [
-                { macro: "{$BILLU.DOWN.CHECKS}", value: String(t.downChecks) },
+                { macro: "{$BILLU.DOWN.CHECKS}", value: `#${t.downChecks}` },
                 { macro: "{$BILLU.POOL.MAX}", value: String(t.dhcpPoolPercent) },
             ],
             items: [
@@ -342,7 +344,7 @@ function templates(t: MonitoringThresholds, iv: MonitoringIntervals, input: Moni
         {
             name: TEMPLATE.samba,
             description: "A Samba AD DC: samba runs; LDAP and Kerberos accept connections.",
-            macros: [{ macro: "{$BILLU.DOWN.CHECKS}", value: String(t.downChecks) }],
+            macros: [{ macro: "{$BILLU.DOWN.CHECKS}", value: `#${t.downChecks}` }],
             items: [
                 svc("proc.num[samba]", "Samba processes"),
                 svc("net.tcp.service[ldap,,389]", "LDAP answers"),
@@ -358,7 +360,7 @@ function templates(t: MonitoringThresholds, iv: MonitoringIntervals, input: Moni
             name: TEMPLATE.postfix,
             description: "The mail server: SMTP answers; Postfix's deferred queue.",
             macros: [
-                { macro: "{$BILLU.DOWN.CHECKS}", value: String(t.downChecks) },
+                { macro: "{$BILLU.DOWN.CHECKS}", value: `#${t.downChecks}` },
                 { macro: "{$BILLU.QUEUE.MAX}", value: String(t.postfixQueue) },
             ],
             items: [svc("net.tcp.service[smtp,,25]", "SMTP answers"), { ...cap("billu.postfix.deferred", "Deferred messages", ""), valueType: "unsigned" }],
@@ -387,7 +389,7 @@ function templates(t: MonitoringThresholds, iv: MonitoringIntervals, input: Moni
         {
             name: TEMPLATE.strongswan,
             description: "The site-to-site VPN: charon runs and the tunnel's IKE SA is established.",
-            macros: [{ macro: "{$BILLU.DOWN.CHECKS}", value: String(t.downChecks) }],
+            macros: [{ macro: "{$BILLU.DOWN.CHECKS}", value: `#${t.downChecks}` }],
             items: [svc("proc.num[charon]", "charon processes"), svc("billu.ipsec.sas", "Established IKE SAs")],
             triggers: [
                 { name: "strongSwan (charon) is not running", expression: down(TEMPLATE.strongswan, "proc.num[charon]"), severity: "high" },

@@ -23,6 +23,7 @@ import argparse
 import hashlib
 import json
 import os
+import re
 import secrets
 import stat
 import sys
@@ -108,7 +109,8 @@ def read_psks(path):
     for n, line in enumerate(private_file(path, "PSKs", "--psk").splitlines(), 1):
         if not line.strip() or line.startswith("#"):
             continue
-        parts = line.split()
+        # The identity may hold spaces (the plan's are `PSK <host>`): the key is the line's last field.
+        parts = line.strip().rsplit(None, 1)
         if len(parts) != 2 or len(parts[1]) < 32 or any(c not in "0123456789abcdefABCDEF" for c in parts[1]):
             raise InputError(
                 "--psk %s line %d: expected `<psk identity> <hex psk of at least 32 digits>`. Fix: regenerate the file"
@@ -159,6 +161,13 @@ def differing(want, have):
 
 def squash(expr):
     return "".join(expr.split())
+
+
+def expanded(expr, macros):
+    """An expression as trigger.get returns it with expandExpression (Zabbix 6.0): each user macro the template
+    defines replaced by its value (`{$BILLU.DOWN.CHECKS}` -> `#3`), without blanks. Compared as written, every
+    expression with a macro would differ on every run."""
+    return squash(re.sub(r"\{\$[A-Z0-9_.]+\}", lambda m: macros.get(m.group(0), m.group(0)), expr))
 
 
 class Run:
@@ -265,13 +274,14 @@ class Run:
                 {"templateids": [tid], "output": ["triggerid", "description", "expression", "priority"], "expandExpression": True, "inherited": False},
             )
         }
+        macros = {m["macro"]: m["value"] for m in t["macros"]}
         for tr in t["triggers"]:
             cur = have.get(tr["name"])
             prio = SEVERITY[tr["severity"]]
             if cur is None:
                 self.api.call("trigger.create", {"description": tr["name"], "expression": tr["expression"], "priority": prio})
                 self.change("created trigger %r on %s" % (tr["name"], t["name"]))
-            elif squash(cur["expression"]) != squash(tr["expression"]) or str(cur["priority"]) != str(prio):
+            elif squash(cur["expression"]) != expanded(tr["expression"], macros) or str(cur["priority"]) != str(prio):
                 self.api.call("trigger.update", {"triggerid": cur["triggerid"], "expression": tr["expression"], "priority": prio})
                 self.change("updated trigger %r on %s" % (tr["name"], t["name"]))
         keep = {tr["name"] for tr in t["triggers"]}

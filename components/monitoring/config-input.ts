@@ -1,0 +1,62 @@
+/**
+ * The adapter between the monitoring plan (model/monitoring.ts `planMonitoring`) and the Zabbix configuration
+ * document's renderer (zabbix-config.ts `renderZabbixConfig`): the plan's hosts with their PSK identities, the web
+ * sites and DHCP scopes the plan watches, the alert mail settings and the IT group's recipients, the thresholds.
+ * Pure, no Pulumi. The document is rendered into the Zabbix server's files (render.ts `serverFiles`).
+ */
+import type { MonitoringPlan } from "../../model/monitoring";
+import { renderZabbixConfig, type MonitoringConfigInput, type Severity, type ZabbixConfigDocument } from "./zabbix-config";
+
+/**
+ * The renderer's input for a plan. `site` prefixes the host groups, templates group, media type, actions and
+ * dashboards (the company's name: `BillU/role/web`). Undefined when the plan sends no alert mail (a site without a
+ * mail server or a directory): the document needs the media type and the IT group.
+ */
+export function zabbixConfigInput(plan: MonitoringPlan, site: string): MonitoringConfigInput | undefined {
+    const alerting = plan.alerting;
+    if (!alerting) return undefined;
+    const watches = plan.hosts.flatMap((h) => h.watches);
+    const webSites: { name: string; port: number }[] = [];
+    const dhcpScopes: { id: number; name: string }[] = [];
+    for (const w of watches) {
+        if (w.kind === "web-site" && !webSites.some((s) => s.name === w.name)) webSites.push({ name: w.name, port: w.port });
+        if (w.kind === "kea-scope" && !dhcpScopes.some((s) => s.id === w.subnetId)) dhcpScopes.push({ id: w.subnetId, name: w.zone });
+    }
+    // The model's lowest severity (not classified) has no action of its own in the document: information is its floor.
+    const minSeverity: Severity = alerting.minSeverity === "not_classified" ? "information" : alerting.minSeverity;
+    const t = plan.thresholds;
+    return {
+        site,
+        hosts: plan.hosts.map((h) => ({
+            name: h.name,
+            address: h.address,
+            role: h.role,
+            zone: h.zone,
+            os: h.os,
+            pskIdentity: h.pskIdentity,
+            agentPort: h.port,
+        })),
+        webSites,
+        dhcpScopes,
+        mail: { relay: alerting.mediaType.smtpServer, port: alerting.mediaType.smtpPort, helo: alerting.mediaType.smtpHelo, from: alerting.mediaType.from },
+        // A recipient's Zabbix user is named by its mail address: unique, and what the directory plan gives.
+        itGroup: { name: alerting.group, members: alerting.recipients.map((m) => ({ username: m, fullName: m, email: m })), minSeverity },
+        thresholds: {
+            cpuPercent: t.cpuPercent,
+            memoryPercent: t.memoryPercent,
+            diskPercent: 100 - t.diskFreePercent,
+            dhcpPoolPercent: t.dhcpPoolPercent,
+            postfixQueue: t.mailQueue,
+            certificateDays: t.certificateDays,
+            backupHours: t.backupMaxAgeHours,
+        },
+    };
+}
+
+/** The document of a plan (see zabbixConfigInput), as the configuration step reads it: JSON, two-space indent, one key a line. */
+export function renderZabbixConfigFile(plan: MonitoringPlan, site: string): string | undefined {
+    const input = zabbixConfigInput(plan, site);
+    if (!input) return undefined;
+    const doc: ZabbixConfigDocument = renderZabbixConfig(input);
+    return JSON.stringify(doc, null, 2) + "\n";
+}

