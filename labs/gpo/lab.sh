@@ -17,16 +17,27 @@
 #  3. behaviour: a password shorter than the minimum is refused on change (NT_STATUS_PASSWORD_RESTRICTION), one of
 #     the minimum length accepted; <threshold> wrong passwords lock the account (LDAP bind: data 775) and it unlocks
 #     after the duration; logonHours: Samba's KDC and LDAP refuse a logon outside the hours (a scratch account)
+#  4. Group Policy (while the lockout of 3. runs out: the wait costs nothing): the `gpo` step as synth rendered it
+#     (read back), then, from the model (each GPO's billu:gpo:Gpo inputs in the lab's synth resources.json) and read
+#     by Samba's own tools: every GPO once by display name (samba-tool gpo listall); each OU's gPLink lists the
+#     planned GPOs in link order with their enforcement, and no planned GPO is linked elsewhere (ldbsearch); Apply
+#     Group Policy exactly for the planned principals, Read for them and Authenticated Users (the GPOs'
+#     nTSecurityDescriptor); each GPO's Registry.pol (Samba's GPPolParser), GptTmpl.inf (GptTmplInfParser) and
+#     Drives.xml equal the model's, absent where none is planned; GPT.INI's version equals versionNumber, its user
+#     and machine halves non-zero exactly for the parts with files; `samba-tool ntacl sysvolcheck` clean. The step
+#     again: nothing reported, nothing written (highestCommittedUSN), versions unchanged. A variant synth (the
+#     screen-lock timeout changed, nothing else) applied: exactly that GPO's user version grows (+65536), no other.
 # Sabotage (labs/gpo/sabotage.txt): GPO_SABOTAGE=minlength lowers the DC's minimum length after the policy step ran
 # (the policy probe and the short-password refusal fail); BILLU_LAB_SABOTAGE=1 removes one standard user's
-# logonHours after the directory step ran (the logonHours probe fails).
+# logonHours after the directory step ran (the logonHours probe fails); GPO_SABOTAGE=pol flips a byte of the
+# screen-lock GPO's installed Registry.pol after the gpo step ran (its Registry.pol probe fails).
 set -euo pipefail
 LAB=bgpo
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
 if [ -z "${BGPO_PRIVATE_MOUNTS:-}" ]; then
     created=()
-    for d in /var/lib/billu /usr/local/lib/billu; do [ -d "$d" ] || { mkdir -p "$d"; created+=("$d"); }; done
+    for d in /var/lib/billu /usr/local/lib/billu /var/lib/samba/sysvol; do [ -d "$d" ] || { mkdir -p "$d"; created+=("$d"); }; done
     rc=0
     BGPO_PRIVATE_MOUNTS=1 unshare -m --propagation private bash "${BASH_SOURCE[0]}" "$@" || rc=$?
     for d in "${created[@]:-}"; do [ -z "$d" ] || rmdir "$d" 2>/dev/null || true; done
@@ -34,6 +45,9 @@ if [ -z "${BGPO_PRIVATE_MOUNTS:-}" ]; then
 fi
 mount -t tmpfs -o mode=0755 tmpfs /var/lib/billu
 mount -t tmpfs -o mode=0755 tmpfs /usr/local/lib/billu
+# The host's SYSVOL folder (a Debian DC's default) hidden too: a step that wrote there instead of the lab DC's would
+# touch the host and its probes would fail (they read the lab DC's).
+mount -t tmpfs -o mode=0755 tmpfs /var/lib/samba/sysvol
 
 # shellcheck source=../lib/common.sh
 source "$HERE/../lib/common.sh"
@@ -169,6 +183,21 @@ lab_expect "the password-policy step again" pass run_step password-policy again
 lab_expect "... finds nothing to change (no samba-tool command run)" pass grep -q "^password policy: nothing to change" "$LAB_DIR/password-policy.again.log"
 lab_expect "nothing written: highestCommittedUSN unchanged ($usn1)" pass test "$usn1" = "$(rootdse_usn)"
 
+# The variant of 4. (a changed setting): dev with prod's hours as above, the screen-lock timeout 60 s longer (shorter
+# at the schema's maximum), nothing else. Synthesized in the background while 3. runs (its waits leave the CPU idle).
+CFG2="$LAB_DIR/Pulumi.dev-hours-lock.yaml"
+node -e '
+const Y = require(process.argv[1]), fs = require("fs");
+const c = Y.parse(fs.readFileSync(process.argv[2], "utf8"));
+const g = c.config["billu:gpo"].gpos.find((x) => x.policies && x.policies.screenLockTimeoutSeconds !== undefined);
+g.policies.screenLockTimeoutSeconds += g.policies.screenLockTimeoutSeconds >= 7140 ? -60 : 60;
+fs.writeFileSync(process.argv[3], Y.stringify(c));
+' "$ROOT/node_modules/yaml" "$CFG" "$CFG2" || lab_die "cannot write the variant config (no GPO with screenLockTimeoutSeconds in dev?)"
+S2="$LAB_DIR/synth-variant"
+(cd "$ROOT" && exec timeout 300 node dist/tools/synth.js --stack dev --config "$CFG2" --out "$S2" >"$S2.log" 2>&1) &
+VARIANT_PID=$!
+LAB_PIDS+=("$VARIANT_PID")
+
 lab_log "3. behaviour"
 MIN=$(node -e 'console.log(require(process.argv[1]).domain.minLength)' "$WANT_POLICY")
 THRESHOLD=$(node -e 'console.log(require(process.argv[1]).domain.lockoutThreshold)' "$WANT_POLICY")
@@ -219,6 +248,72 @@ sed 's/^/    /' "$LAB_DIR/kinit.log"
 lab_expect "no hour allowed: the LDAP bind is refused with data 530 (ERROR_INVALID_LOGON_HOURS)" pass test "$(bind_code "$SCRATCH" "$LAB_DIR/pw-scratch")" = 530
 set_hours ff
 lab_expect "every hour allowed: kinit succeeds" pass kinit_says
+
+lab_log "4. Group Policy: the gpo step (while $PW_SAM's lockout runs out)"
+t0=$(date +%s%N)
+WANT_GPOS="$S1/resources.json" # the model: each GPO's billu:gpo:Gpo inputs as the lab's synth recorded them
+POLICIES="$D/state/sysvol/$DOMAIN/Policies"
+GPO_PROBE=("${PROBE[@]}")
+# gpo_state <label>: what the DC holds, read by Samba's own tools from its sam.ldb: the GPOs (listall), the gPLinks,
+# the GPOs' security descriptors (DACL), the domain's and its groups' SIDs.
+gpo_state() {
+    tool gpo listall -H "$D/private/sam.ldb" >"$LAB_DIR/gpo-$1.list"
+    ldbsearch -H "$D/private/sam.ldb" -b "$ROOT_DN" "(gPLink=*)" gPLink >"$LAB_DIR/gplink-$1.ldif"
+    ldbsearch -H "$D/private/sam.ldb" -b "CN=Policies,CN=System,$ROOT_DN" -s one --controls=sd_flags:1:4 nTSecurityDescriptor >"$LAB_DIR/gposd-$1.ldif"
+    ldbsearch -H "$D/private/sam.ldb" -b "$ROOT_DN" "(|(objectClass=group)(objectClass=domain))" sAMAccountName objectSid >"$LAB_DIR/groups-$1.ldif"
+}
+show() { "$@" | sed 's/^/    /' || true; }
+lab_expect "the gpo step applies dev's GPOs" pass run_step gpo first
+readback_step gpo dev
+lab_fig "gpo step, first run" "$(lab_since "$t0") ms"
+gpo_state first
+LOCK_GPO=$(node -e 'const r = require(process.argv[1]); const g = (r.resources ?? r).find((x) => x.type === "billu:gpo:Gpo" && x.inputs.settings.some((s) => s.name === "screenLockTimeoutSeconds")); console.log(g.inputs.displayName)' "$WANT_GPOS")
+if [ "${GPO_SABOTAGE:-}" = pol ]; then
+    guid=$(/usr/bin/python3 -B -c 'import sys; sys.path.insert(0, sys.argv[1]); import probe; print(probe.listall(sys.argv[2])[sys.argv[3]][0]["guid"])' "$HERE" "$LAB_DIR/gpo-first.list" "$LOCK_GPO")
+    # One byte of the last value's last character (its UTF-16 low byte, before the NUL and the closing bracket).
+    /usr/bin/python3 -c 'import sys; p = sys.argv[1]; b = bytearray(open(p, "rb").read()); b[-6] ^= 1; open(p, "wb").write(b)' "$POLICIES/$guid/User/Registry.pol"
+    lab_log "SABOTAGE: a byte of $LOCK_GPO's installed User/Registry.pol flipped after the gpo step ran"
+fi
+lab_expect "every planned GPO exists once by display name (samba-tool gpo listall)" pass "${GPO_PROBE[@]}" gpo-exist "$WANT_GPOS" "$LAB_DIR/gpo-first.list"
+show "${GPO_PROBE[@]}" gpo-exist "$WANT_GPOS" "$LAB_DIR/gpo-first.list"
+lab_expect "each OU's gPLink: the planned GPOs in link order, enforced as planned, none linked elsewhere" pass "${GPO_PROBE[@]}" gpo-links "$WANT_GPOS" "$LAB_DIR/gpo-first.list" "$LAB_DIR/gplink-first.ldif"
+show "${GPO_PROBE[@]}" gpo-links "$WANT_GPOS" "$LAB_DIR/gpo-first.list" "$LAB_DIR/gplink-first.ldif"
+lab_expect "security filtering: Apply Group Policy exactly for the planned principals (Authenticated Users keep Read)" pass \
+    "${GPO_PROBE[@]}" gpo-filter "$WANT_GPOS" "$LAB_DIR/gpo-first.list" "$LAB_DIR/gposd-first.ldif" "$LAB_DIR/groups-first.ldif"
+show "${GPO_PROBE[@]}" gpo-filter "$WANT_GPOS" "$LAB_DIR/gpo-first.list" "$LAB_DIR/gposd-first.ldif" "$LAB_DIR/groups-first.ldif"
+while read -r name; do
+    lab_expect "$name: Registry.pol, GptTmpl.inf, Drives.xml (Samba's parsers) equal the model's" pass "${GPO_PROBE[@]}" gpo-files "$WANT_GPOS" "$LAB_DIR/gpo-first.list" "$POLICIES" "$name"
+    show "${GPO_PROBE[@]}" gpo-files "$WANT_GPOS" "$LAB_DIR/gpo-first.list" "$POLICIES" "$name"
+done < <(node -e 'const r = require(process.argv[1]); for (const g of (r.resources ?? r).filter((x) => x.type === "billu:gpo:Gpo")) console.log(g.inputs.displayName)' "$WANT_GPOS")
+lab_expect "GPT.INI versions: equal to versionNumber, non-zero for exactly the parts with files" pass "${GPO_PROBE[@]}" gpo-versions "$WANT_GPOS" "$LAB_DIR/gpo-first.list" "$POLICIES" "$LAB_DIR/versions-first.json"
+show "${GPO_PROBE[@]}" gpo-versions "$WANT_GPOS" "$LAB_DIR/gpo-first.list" "$POLICIES" "$LAB_DIR/versions-first.json"
+lab_expect "samba-tool ntacl sysvolcheck: SYSVOL's ACLs match the GPOs'" pass tool ntacl sysvolcheck
+
+usn1=$(rootdse_usn)
+lab_expect "the gpo step again" pass run_step gpo again
+lab_expect "... reports no change" fail grep -Eq "^(gpo|billu\[gpo\]): " "$LAB_DIR/gpo.again.log"
+lab_expect "... writes nothing: highestCommittedUSN unchanged ($usn1)" pass test "$usn1" = "$(rootdse_usn)"
+gpo_state again
+"${GPO_PROBE[@]}" gpo-versions "$WANT_GPOS" "$LAB_DIR/gpo-again.list" "$POLICIES" "$LAB_DIR/versions-again.json" >/dev/null || true
+lab_expect "... every GPO's version unchanged" pass "${GPO_PROBE[@]}" gpo-bump "$LAB_DIR/versions-first.json" "$LAB_DIR/versions-again.json" "$WANT_GPOS" "$WANT_GPOS"
+
+# The variant: synthesized in the background since 2.; its gpo step staged and read back like the first.
+wait "$VARIANT_PID" || { cat "$S2.log" >&2; lab_die "synth of the variant (screen-lock timeout changed) failed"; }
+lab_overridden dev "$S2/rendered" "$LAB_DIR/lab-variant"
+lab_reference variant dev "$S2/rendered"
+R_FIRST="$R"
+R="$LAB_DIR/lab-variant/$DC_NAME"
+lab_expect "the variant's gpo step ($LOCK_GPO's screen-lock timeout changed, nothing else)" pass run_step gpo variant
+readback_step gpo variant
+R="$R_FIRST"
+gpo_state variant
+lab_expect "the variant: GPT.INI versions equal to versionNumber" pass "${GPO_PROBE[@]}" gpo-versions "$S2/resources.json" "$LAB_DIR/gpo-variant.list" "$POLICIES" "$LAB_DIR/versions-variant.json"
+lab_expect "the variant bumps exactly the changed GPO's part (model diff), every other version unchanged" pass \
+    "${GPO_PROBE[@]}" gpo-bump "$LAB_DIR/versions-again.json" "$LAB_DIR/versions-variant.json" "$WANT_GPOS" "$S2/resources.json"
+show "${GPO_PROBE[@]}" gpo-bump "$LAB_DIR/versions-again.json" "$LAB_DIR/versions-variant.json" "$WANT_GPOS" "$S2/resources.json"
+lab_expect "$LOCK_GPO: its Registry.pol holds the variant's timeout" pass "${GPO_PROBE[@]}" gpo-files "$S2/resources.json" "$LAB_DIR/gpo-variant.list" "$POLICIES" "$LOCK_GPO"
+show "${GPO_PROBE[@]}" gpo-files "$S2/resources.json" "$LAB_DIR/gpo-variant.list" "$POLICIES" "$LOCK_GPO"
+lab_fig "Group Policy (4.), inside the lockout wait" "$(lab_since "$t0") ms"
 
 unlocked() { [ "$(bind_code "$PW_SAM" "$LAB_DIR/pw-good")" = ok ]; }
 lab_wait $((DURATION * 60 + 20)) "$PW_SAM unlocked after the ${DURATION}-minute lockout" unlocked ||

@@ -1,12 +1,22 @@
 #!/usr/bin/python3
-"""Probes of labs/gpo (password policy, PSOs, logon hours). The expected values are the model's: the policy file and
-the directory plan synth rendered (with the lab's documented overrides), never what the DC step installed.
+"""Probes of labs/gpo (password policy, PSOs, logon hours, Group Policy). The expected values are the model's: the
+policy file and the directory plan synth rendered (with the lab's documented overrides), each GPO as planned (the inputs
+of its billu:gpo:Gpo resource in synth's resources.json), never what the DC step installed.
 
   probe.py policy <passwordsettings show output> <password-policy.json>     the domain policy equals the model's
   probe.py pso <pso show output> <password-policy.json> <PSO name>          a PSO's settings equal the model's
   probe.py psouser <pso show-user output> <PSO name | ->                     the PSO that applies (- : none)
   probe.py hours <ldif of the users> <plan.json>                            logonHours as planned, absent elsewhere
   probe.py inhours <plan.json> <sam>                                        exit 0 when now (UTC) is in <sam>'s hours
+  probe.py gpo-exist <resources.json> <gpo listall output>                  each planned GPO exists once by display name
+  probe.py gpo-links <resources.json> <gpo listall output> <gPLink ldif>    each OU's links: planned GPOs, order, enforced
+  probe.py gpo-filter <resources.json> <gpo listall> <SD ldif> <groups ldif>  Apply Group Policy exactly for the planned
+  probe.py gpo-files <resources.json> <gpo listall> <sysvol policies dir> <GPO name>   its Registry.pol (Samba's
+                                        parser), GptTmpl.inf (Samba's parser), Drives.xml equal the model; absent if unplanned
+  probe.py gpo-versions <resources.json> <gpo listall> <sysvol policies dir> <snapshot out>   GPT.INI = versionNumber,
+                                        each part's half non-zero exactly when the part has files; writes the versions
+  probe.py gpo-bump <snapshot before> <snapshot after> <resources before> <resources after>   each GPO's version grew by
+                                        what the model's change asks (user part +65536, machine +1), others unchanged
 """
 import base64
 import datetime
@@ -122,8 +132,320 @@ def inhours(plan_json, sam):
     return ([] if allowed else ["outside"]), "%s at %s UTC (week hour %d): %s" % (sam, now.strftime("%a %H:%M"), hour, "inside" if allowed else "outside")
 
 
+# --- Group Policy ------------------------------------------------------------------------------------------------
+APPLY_GROUP_POLICY = "edacfd8f-ffb3-11d1-b41d-00a0c968f939"
+WELL_KNOWN_SIDS = {"Authenticated Users": "S-1-5-11"}
+REG_TYPES = {"REG_SZ": 1, "REG_EXPAND_SZ": 2, "REG_BINARY": 3, "REG_DWORD": 4, "REG_MULTI_SZ": 7, "REG_QWORD": 11}
+
+
+def planned_gpos(resources_json):
+    """The model's GPOs by display name: the inputs of each billu:gpo:Gpo resource synth recorded."""
+    data = json.load(open(resources_json, encoding="utf-8"))
+    items = data if isinstance(data, list) else data["resources"]
+    return {r["inputs"]["displayName"]: r["inputs"] for r in items if r["type"] == "billu:gpo:Gpo"}
+
+
+def read_ldif_b64(path):
+    """LDIF entries (folded lines joined, base64 values decoded): a list of {attribute: [values]}, 'dn' included."""
+    entries, cur, lines = [], None, []
+    for raw in open(path, encoding="utf-8"):
+        raw = raw.rstrip("\n")
+        if raw.startswith(" ") and lines:
+            lines[-1] += raw[1:]
+        else:
+            lines.append(raw)
+    for line in lines:
+        if not line or line.startswith("#") or line.startswith("ref:"):
+            cur = None
+            continue
+        attr, _, value = line.partition(":")
+        if value.startswith(":"):
+            value = base64.b64decode(value[1:].strip()).decode("utf-8")
+        else:
+            value = value.strip()
+        if cur is None:
+            cur = {}
+            entries.append(cur)
+        cur.setdefault(attr, []).append(value)
+    return entries
+
+
+def listall(path):
+    """`samba-tool gpo listall`: display name -> [{guid, version, dn}] (a list: a name may exist twice)."""
+    gpos, cur = {}, None
+    for line in open(path, encoding="utf-8"):
+        key, _, value = line.partition(":")
+        key, value = key.strip(), value.strip()
+        if key == "GPO":
+            cur = {"guid": value}
+        elif cur is not None and key == "display name":
+            cur["name"] = value
+        elif cur is not None and key == "dn":
+            cur["dn"] = value
+        elif cur is not None and key == "version":
+            cur["version"] = int(value)
+            gpos.setdefault(cur["name"], []).append(cur)
+    return gpos
+
+
+def the_gpo(found, name):
+    return found[name][0] if len(found.get(name, [])) == 1 else None
+
+
+def gpo_exist(resources_json, listall_txt):
+    want, found = planned_gpos(resources_json), listall(listall_txt)
+    bad = ["%s: %d GPO(s) of that display name on the DC, the model plans one" % (n, len(found.get(n, []))) for n in sorted(want) if len(found.get(n, [])) != 1]
+    return bad, "%d planned GPO(s), %d present once by display name; %d GPO(s) on the DC" % (len(want), len(want) - len(bad), sum(len(v) for v in found.values()))
+
+
+def parse_gplink(value):
+    """gPLink's entries in link order (1 first: the last entry of the attribute, [MS-GPOL] 2.2.2), as (dn, options)."""
+    return list(reversed([(m.group(1).lower(), int(m.group(2))) for m in re.finditer(r"\[LDAP://([^;\]]+);(\d+)\]", value, re.I)]))
+
+
+def gpo_links(resources_json, listall_txt, gplink_ldif):
+    want, found = planned_gpos(resources_json), listall(listall_txt)
+    name_of = {g["dn"].lower(): n for n, gs in found.items() for g in gs}
+    planned = {}
+    for name, g in want.items():
+        for link in g["links"]:
+            planned.setdefault(link["dn"].lower(), []).append((link["order"], name, 2 if link["enforced"] else 0))
+    got = {e["dn"][0].lower(): parse_gplink(e["gPLink"][0]) for e in read_ldif_b64(gplink_ldif) if "gPLink" in e}
+    bad, shown = [], []
+    for ou, links in sorted(planned.items()):
+        expect = [(n, opt) for _, n, opt in sorted(links)]
+        have = [(name_of.get(d, d), opt) for d, opt in got.get(ou, [])]
+        # The planned links hold link orders 1..n; links to GPOs the plan does not manage may follow (Default Domain Policy).
+        if have[: len(expect)] != expect or any(n in want for n, _ in have[len(expect):]):
+            bad.append("%s: links %s, the model %s" % (ou, have, expect))
+        shown.append("%s: %s" % (ou.split(",")[0], "; ".join("%d. %s%s" % (i + 1, n, " (enforced)" if o & 2 else "") for i, (n, o) in enumerate(have))))
+    for ou, links in sorted(got.items()):
+        if ou not in planned:
+            ours = [name_of.get(d, d) for d, _ in links if name_of.get(d, d) in want]
+            if ours:
+                bad.append("%s: links %s, the model plans no link there" % (ou, ours))
+    return bad, "\n".join(shown)
+
+
+def gpo_filter(resources_json, listall_txt, sd_ldif, groups_ldif):
+    from samba.dcerpc import security
+
+    want, found = planned_gpos(resources_json), listall(listall_txt)
+    groups = {}
+    domain_sid = None
+    for e in read_ldif_b64(groups_ldif):
+        if "sAMAccountName" in e and "objectSid" in e:
+            groups[e["sAMAccountName"][0].lower()] = e["objectSid"][0]
+        elif "objectSid" in e:
+            domain_sid = e["objectSid"][0]
+    sd_of = {e["dn"][0].lower(): e["nTSecurityDescriptor"][0] for e in read_ldif_b64(sd_ldif) if "nTSecurityDescriptor" in e}
+    dsid = security.dom_sid(domain_sid)
+    bad, shown = [], []
+    for name, g in sorted(want.items()):
+        gpo = the_gpo(found, name)
+        if gpo is None or gpo["dn"].lower() not in sd_of:
+            bad.append("%s: no GPO (or no security descriptor) on the DC" % name)
+            continue
+        expect = {WELL_KNOWN_SIDS.get(p) or groups.get(p.lower(), "(no group %s)" % p) for p in g["applyTo"]}
+        sd = security.descriptor.from_sddl(sd_of[gpo["dn"].lower()], dsid)
+        apply_sids, readers = set(), set()
+        for ace in sd.dacl.aces:
+            if ace.type == security.SEC_ACE_TYPE_ACCESS_ALLOWED_OBJECT and str(ace.object.type).lower() == APPLY_GROUP_POLICY and ace.access_mask & security.SEC_ADS_CONTROL_ACCESS:
+                apply_sids.add(str(ace.trustee))
+            if ace.type == security.SEC_ACE_TYPE_ACCESS_ALLOWED and ace.access_mask & security.SEC_ADS_READ_PROP:
+                readers.add(str(ace.trustee))
+        if apply_sids != expect:
+            bad.append("%s: Apply Group Policy for %s, the model %s" % (name, sorted(apply_sids), sorted(expect)))
+        unread = sorted((expect | {"S-1-5-11"}) - readers)
+        if unread:
+            bad.append("%s: no Read for %s (clients must read every GPO in scope)" % (name, unread))
+        filtered = "S-1-5-11" not in expect
+        shown.append("%s: Apply for %s%s" % (name, ", ".join(g["applyTo"]), "; Authenticated Users: Read, no Apply" if filtered else ""))
+    return bad, "\n".join(shown)
+
+
+def want_entries(registry):
+    out = []
+    for r in registry:
+        data = r["data"]
+        if r["type"] == "REG_MULTI_SZ":
+            data = "\x00".join(data)
+        elif r["type"] == "REG_QWORD":
+            data = int(data)
+        elif r["type"] == "REG_BINARY":
+            data = data.lower()
+        out.append((r["key"], r["valueName"], REG_TYPES[r["type"]], data))
+    return sorted(out, key=repr)
+
+
+def pol_entries(data):
+    from samba.gp_parse.gp_pol import GPPolParser
+
+    p = GPPolParser()
+    p.parse(data)
+    out = []
+    for e in p.pol_file.entries:
+        value = e.data
+        if e.type == REG_TYPES["REG_MULTI_SZ"]:
+            value = value.rstrip("\x00")
+        elif e.type == REG_TYPES["REG_BINARY"]:
+            value = bytes(value).hex()
+        out.append((e.keyname, e.valuename, e.type, value))
+    return sorted(out, key=repr)
+
+
+def inf_sections(data):
+    from samba.gp_parse.gp_inf import GptTmplInfParser
+
+    p = GptTmplInfParser()
+    p.parse(data)
+    access = sorted((k, str(v)) for k, v in p.sections["System Access"].param_list)
+    values = []
+    for line in p.sections["Registry Values"].param_list:
+        path, _, rest = line.partition("=")
+        code, _, value = rest.partition(",")
+        values.append((path, int(code), value[1:-1].replace('""', '"') if value.startswith('"') else value))
+    return access, sorted(values)
+
+
+def gpo_files(resources_json, listall_txt, policies_dir, name):
+    import os
+    import xml.etree.ElementTree as ET
+
+    g = planned_gpos(resources_json)[name]
+    gpo = the_gpo(listall(listall_txt), name)
+    if gpo is None:
+        return ["%s: not on the DC (once) by display name" % name], name
+    folder = os.path.join(policies_dir, gpo["guid"])
+    bad, shown = [], []
+
+    def installed(rel):
+        p = os.path.join(folder, *rel.split("/"))
+        return open(p, "rb").read() if os.path.exists(p) else None
+
+    for part, sub in (("machine", "Machine"), ("user", "User")):
+        want = want_entries(g["registry"][part])
+        data = installed(sub + "/Registry.pol")
+        if not want:
+            if data is not None:
+                bad.append("%s/Registry.pol present, the model has no %s registry value" % (sub, part))
+            continue
+        if data is None:
+            bad.append("%s/Registry.pol missing, the model has %d value(s)" % (sub, len(want)))
+            continue
+        try:
+            got = pol_entries(data)
+        except Exception as e:  # Samba's parser refuses the file: that is the verdict
+            bad.append("%s/Registry.pol: Samba's parser refuses it (%s: %s)" % (sub, type(e).__name__, e))
+            continue
+        for w in want:
+            if w not in got:
+                bad.append("%s/Registry.pol: %s\\%s (type %d) = %r missing or different" % (sub, w[0], w[1], w[2], w[3]))
+        for x in got:
+            if x not in want:
+                bad.append("%s/Registry.pol: %s\\%s (type %d) = %r, not in the model" % (sub, x[0], x[1], x[2], x[3]))
+        shown.append("%s/Registry.pol: %s" % (sub, ", ".join("%s=%r" % (x[1], x[3]) for x in got)))
+    sec = g["security"]
+    want_access = sorted((k, str(v)) for k, v in sec["systemAccess"])
+    want_values = sorted((v["path"], REG_TYPES[v["type"]], str(v["data"])) for v in sec["registryValues"])
+    data = installed("Machine/Microsoft/Windows NT/SecEdit/GptTmpl.inf")
+    if not want_access and not want_values:
+        if data is not None:
+            bad.append("GptTmpl.inf present, the model has no security setting")
+    elif data is None:
+        bad.append("GptTmpl.inf missing, the model has %d security setting(s)" % (len(want_access) + len(want_values)))
+    else:
+        try:
+            access, values = inf_sections(data)
+            if access != want_access:
+                bad.append("GptTmpl.inf [System Access] %s, the model %s" % (access, want_access))
+            if values != want_values:
+                bad.append("GptTmpl.inf [Registry Values] %s, the model %s" % (values, want_values))
+            shown.append("GptTmpl.inf: %s" % ", ".join(["%s=%s" % a for a in access] + ["%s=%s" % (v[0].split("\\")[-1], v[2]) for v in values]))
+        except Exception as e:
+            bad.append("GptTmpl.inf: Samba's parser refuses it (%s: %s)" % (type(e).__name__, e))
+    want_drives = sorted((d["letter"], d["path"], d["ouFilter"]) for d in g["drives"])
+    data = installed("User/Preferences/Drives/Drives.xml")
+    if not want_drives:
+        if data is not None:
+            bad.append("Drives.xml present, the model maps no drive")
+    elif data is None:
+        bad.append("Drives.xml missing, the model maps %d drive(s)" % len(want_drives))
+    else:
+        got = []
+        for d in ET.fromstring(data).findall("Drive"):
+            props, ou = d.find("Properties"), d.find("Filters/FilterOrgUnit")
+            got.append((props.get("letter"), props.get("path"), ou.get("name") if ou is not None else ""))
+        if sorted(got) != want_drives:
+            bad.append("Drives.xml %s, the model %s" % (sorted(got), want_drives))
+        shown.append("Drives.xml: %d drive(s) %s" % (len(got), ", ".join(sorted({x[0] + ":" for x in got}))))
+    return bad, "%s: %s" % (name, "; ".join(shown) or "no file")
+
+
+def parts_of(g):
+    """The parts of a GPO that carry files in the model: machine (registry or security), user (registry or drives)."""
+    machine = bool(g["registry"]["machine"] or g["security"]["systemAccess"] or g["security"]["registryValues"])
+    user = bool(g["registry"]["user"] or g["drives"])
+    return machine, user
+
+
+def gpo_versions(resources_json, listall_txt, policies_dir, snapshot):
+    import os
+
+    want, found = planned_gpos(resources_json), listall(listall_txt)
+    bad, versions = [], {}
+    for name, g in sorted(want.items()):
+        gpo = the_gpo(found, name)
+        if gpo is None:
+            bad.append("%s: not on the DC (once)" % name)
+            continue
+        ini = open(os.path.join(policies_dir, gpo["guid"], "GPT.INI"), encoding="utf-8", errors="replace").read()
+        m = re.search(r"^Version=(\d+)\s*$", ini, re.M)
+        v = int(m.group(1)) if m else -1
+        versions[name] = v
+        if v != gpo["version"]:
+            bad.append("%s: GPT.INI Version=%d, versionNumber %d" % (name, v, gpo["version"]))
+        machine, user = parts_of(g)
+        if (v & 0xFFFF > 0) != machine or (v >> 16 > 0) != user:
+            bad.append("%s: version %d (user %d, machine %d); the model has files in: %s" % (name, v, v >> 16, v & 0xFFFF, ", ".join(p for p, x in (("machine", machine), ("user", user)) if x) or "none"))
+    json.dump(versions, open(snapshot, "w"), indent=1, sort_keys=True)
+    return bad, ", ".join("%s=%d" % (n, v) for n, v in sorted(versions.items()))
+
+
+def gpo_bump(before_json, after_json, resources_before, resources_after):
+    before, after = json.load(open(before_json)), json.load(open(after_json))
+    old, new = planned_gpos(resources_before), planned_gpos(resources_after)
+    bad, moved = [], []
+    for name in sorted(new):
+        a, b = old.get(name), new[name]
+        delta = 0
+        if a is not None:
+            if a["registry"]["machine"] != b["registry"]["machine"] or a["security"] != b["security"]:
+                delta += 1
+            if a["registry"]["user"] != b["registry"]["user"] or a["drives"] != b["drives"]:
+                delta += 65536
+        got = after.get(name, -1) - before.get(name, -1)
+        if got != delta:
+            bad.append("%s: version %s -> %s (+%d), the model's change asks +%d" % (name, before.get(name), after.get(name), got, delta))
+        if delta:
+            moved.append("%s +%d (%s)" % (name, delta, "user" if delta >= 65536 else "machine"))
+    return bad, "changed by the model: %s; every other GPO's version unchanged" % (", ".join(moved) or "none")
+
+
 def main(argv):
-    fn = {"policy": policy, "pso": pso, "psouser": psouser, "hours": hours, "inhours": inhours}[argv[1]]
+    fn = {
+        "policy": policy,
+        "pso": pso,
+        "psouser": psouser,
+        "hours": hours,
+        "inhours": inhours,
+        "gpo-exist": gpo_exist,
+        "gpo-links": gpo_links,
+        "gpo-filter": gpo_filter,
+        "gpo-files": gpo_files,
+        "gpo-versions": gpo_versions,
+        "gpo-bump": gpo_bump,
+    }[argv[1]]
     bad, summary = fn(*argv[2:])
     for b in bad[:20]:
         print("  " + b)

@@ -18,7 +18,9 @@ SYSVOL share) and, on the local sam.ldb and SYSVOL folder:
 - copies the SYSVOL share files (the wallpaper) when they differ;
 - then `samba-tool ntacl sysvolreset` when anything in SYSVOL changed (the folder ACLs follow the GPOs' AD ACLs).
 
-Usage: apply.py --manifest gpos.json [--sysvol /var/lib/samba/sysvol] [--smb-conf FILE]
+Usage: apply.py --manifest gpos.json [--sysvol DIR] [--smb-conf FILE]
+--sysvol defaults to the path of smb.conf's [sysvol] share, the folder `samba-tool ntacl sysvolreset` resets (a
+fixed /var/lib/samba/sysvol wrote the files where Samba does not serve them on a DC whose state directory differs).
 Prints one line per change. Exit 0: applied or nothing to do; 1: failed.
 """
 import argparse
@@ -169,7 +171,7 @@ def parse_gplink(value):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--manifest", required=True)
-    ap.add_argument("--sysvol", default="/var/lib/samba/sysvol")
+    ap.add_argument("--sysvol")
     ap.add_argument("--smb-conf", default=os.environ.get("BILLU_SMB_CONF"))
     args = ap.parse_args()
     with open(args.manifest, encoding="utf-8") as f:
@@ -180,6 +182,10 @@ def main():
         lp.load(args.smb_conf)
     else:
         lp.load_default()
+    if not args.sysvol:
+        args.sysvol = lp.get("path", "sysvol")
+        if not args.sysvol:
+            raise SystemExit("gpo: smb.conf has no [sysvol] share: this is not a provisioned Samba AD DC")
     samdb = SamDB(url=lp.samdb_url(), session_info=system_session(), lp=lp)
     realm = plan["domain"]
     domain_dn = str(samdb.domain_dn())
