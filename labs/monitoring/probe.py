@@ -60,7 +60,10 @@ def agent_ping(addr, identity, psk_file):
     key = b"agent.ping"
     request = b"ZBXD\x01" + struct.pack("<Q", len(key)) + key
     # The key of a throwaway lab identity, on the command line of a process inside the lab's namespace only.
-    cmd = ["openssl", "s_client", "-quiet", "-no_ign_eof", "-connect", "%s:10050" % addr, "-psk_identity", identity, "-psk", psk]
+    # -quiet implies -ign_eof: s_client keeps reading after the request (its stdin's end) until the agent closes the
+    # connection, which it does once it answered. With -no_ign_eof it shut the connection at its stdin's end, racing
+    # the answer: in CI two of four agents lost that race on every try of the 5 s bound.
+    cmd = ["openssl", "s_client", "-quiet", "-connect", "%s:10050" % addr, "-psk_identity", identity, "-psk", psk]
     r = subprocess.run(cmd, input=request, capture_output=True, timeout=10)
     out = r.stdout
     if not out.startswith(b"ZBXD") or len(out) < 13:
