@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { backupService } from "../../model/services/backup";
 import { planOf } from "../../model/services/types";
-import { BaseServer } from "../base-server/BaseServer";
 import type { EveryHostRenderer } from "../base-server/every-host";
+import { buildServerRole } from "../base-server/server-role";
 import type { SiteContext } from "../context";
 import { BACKUP_DATA_TYPE, BackupDataFact, DocSections, RoleBuilder } from "../contracts";
 import { backupClientStep, BackupCredentials, backupCredentials, BackupServer } from "./BackupServer";
@@ -19,23 +19,14 @@ export interface BackupResources {
 
 /** The backup role: the plan's server becomes a BackupServer; any other host of role backup is a BaseServer. */
 export const buildBackup: RoleBuilder = (ctx, hosts, parent) => {
-    const ready: pulumi.Resource[] = [];
-    const vms = new Map<string, pulumi.Resource>();
     const plan = planOf(backupService, ctx.model);
     const resources = ctx.everyHostResources?.get(BACKUP_CLIENT_NEED) as BackupResources | undefined;
-    for (const host of hosts) {
-        const name = host.name.toLowerCase();
-        if (plan && host.name === plan.host.name) {
-            const server = new BackupServer(name, { ctx, plan, credentials: resources?.credentials ?? new Map() }, { parent });
-            ready.push(server.step.apply);
-            vms.set(host.name, server.server.vm.vm);
-        } else {
-            const server = new BaseServer(name, { ctx, host }, { parent });
-            ready.push(...server.ready);
-            vms.set(host.name, server.vm.vm);
-        }
-    }
-    return { ready, vms };
+    return buildServerRole(
+        ctx,
+        hosts,
+        parent,
+        plan && { host: plan.host.name, make: (name) => new BackupServer(name, { ctx, plan, credentials: resources?.credentials ?? new Map() }, { parent }) },
+    );
 };
 
 /** Every client's credentials (HTTP login and repository key), made once before the hosts are built. */

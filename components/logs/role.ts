@@ -2,30 +2,16 @@ import * as pulumi from "@pulumi/pulumi";
 import type { LogsPlan } from "../../model/logs";
 import { logsService } from "../../model/services/logs";
 import { planOf } from "../../model/services/types";
-import { BaseServer } from "../base-server/BaseServer";
 import type { EveryHostRenderer } from "../base-server/every-host";
+import { buildServerRole } from "../base-server/server-role";
 import type { SiteContext } from "../context";
 import type { RoleBuilder } from "../contracts";
 import { LogClientStep, LogCollector, logClientStep } from "./LogCollector";
 
 /** The logs role: the plan's collector becomes a LogCollector; any other host of role logs is a BaseServer. */
 export const buildLogs: RoleBuilder = (ctx, hosts, parent) => {
-    const ready: pulumi.Resource[] = [];
-    const vms = new Map<string, pulumi.Resource>();
     const plan = planOf(logsService, ctx.model);
-    for (const host of hosts) {
-        const name = host.name.toLowerCase();
-        if (plan && host.name === plan.host.name) {
-            const collector = new LogCollector(name, { ctx, plan }, { parent });
-            ready.push(collector.step.apply);
-            vms.set(host.name, collector.server.vm.vm);
-        } else {
-            const server = new BaseServer(name, { ctx, host }, { parent });
-            ready.push(...server.ready);
-            vms.set(host.name, server.vm.vm);
-        }
-    }
-    return { ready, vms };
+    return buildServerRole(ctx, hosts, parent, plan && { host: plan.host.name, make: (name) => new LogCollector(name, { ctx, plan }, { parent }) });
 };
 
 /**

@@ -3,8 +3,8 @@ import * as random from "@pulumi/random";
 import { MONITORING_AGENT_NEED } from "../../model/monitoring";
 import { monitoringService } from "../../model/services/monitoring";
 import { planOf } from "../../model/services/types";
-import { BaseServer } from "../base-server/BaseServer";
 import type { EveryHostRenderer } from "../base-server/every-host";
+import { buildServerRole } from "../base-server/server-role";
 import type { SiteContext } from "../context";
 import type { RoleBuilder } from "../contracts";
 import { stepScript } from "../guest-step/render";
@@ -22,22 +22,13 @@ export interface MonitoringResources {
 
 /** The monitoring role: the plan's server becomes a MonitoringServer; any other host of role monitoring is a BaseServer. */
 export const buildMonitoring: RoleBuilder = (ctx, hosts, parent) => {
-    const ready: pulumi.Resource[] = [];
-    const vms = new Map<string, pulumi.Resource>();
     const plan = planOf(monitoringService, ctx.model);
-    for (const host of hosts) {
-        const name = host.name.toLowerCase();
-        if (plan && host.name === plan.host.name) {
-            const server = new MonitoringServer(name, { ctx, host, plan }, { parent });
-            ready.push(server.step.apply);
-            vms.set(host.name, server.server.vm.vm);
-        } else {
-            const server = new BaseServer(name, { ctx, host }, { parent });
-            ready.push(...server.ready);
-            vms.set(host.name, server.vm.vm);
-        }
-    }
-    return { ready, vms };
+    return buildServerRole(
+        ctx,
+        hosts,
+        parent,
+        plan && { host: plan.host.name, make: (name, host) => new MonitoringServer(name, { ctx, host, plan }, { parent }) },
+    );
 };
 
 /** Every monitored host's PSK (`zabbix-psk-<host>`, a RandomId of 32 bytes), made once before the hosts are built. */
