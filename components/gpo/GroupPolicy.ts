@@ -9,7 +9,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { mkdirSync, readFileSync, writeFileSync } from "fs";
 import * as path from "path";
 import type { GpoPlan, GposPlan } from "../../model/gpo";
-import { builtVm, connectionFor, SiteContext } from "../context";
+import type { HostModel } from "../../model/site";
+import { connectionTo, GuestAccessArgs } from "../context";
 import { GuestStep } from "../guest-step/GuestStep";
 import { stepScript } from "../guest-step/render";
 import { repoPath } from "../paths";
@@ -40,11 +41,14 @@ export class Gpo extends pulumi.ComponentResource {
     }
 }
 
-export interface GroupPolicyArgs {
+export interface GroupPolicyArgs extends GuestAccessArgs {
     /** The plan (model/gpo.ts). */
     readonly plan: GposPlan;
-    /** The site: the DC's host and VM, the render folder. */
-    readonly ctx: SiteContext;
+    /**
+     * The DC the `gpo` step runs on (the plan's `dc`, the PDC emulator) and its VM (built by the dc role), which the
+     * step follows. Needed on a Samba domain. @default none: a Windows domain's GPOs get no step
+     */
+    readonly dc?: { readonly host: HostModel; readonly vm: pulumi.Resource };
     /** What must be done first: the domain and the directory step. */
     readonly after: readonly pulumi.Resource[];
 }
@@ -55,20 +59,20 @@ export class GroupPolicy extends pulumi.ComponentResource {
 
     constructor(name: string, args: GroupPolicyArgs, opts?: pulumi.ComponentResourceOptions) {
         super("billu:gpo:GroupPolicy", name, {}, opts);
-        const { plan, ctx } = args;
+        const { plan } = args;
         for (const g of plan.gpos) new Gpo(`${name}-${gpoSlug(g.name)}`, g, { parent: this });
         const readFile = (p: string) => readFileSync(repoPath(p));
         if (plan.flavor === "samba") {
-            const dc = ctx.model.host(plan.dc);
-            if (!dc) throw new pulumi.ResourceError(`internal: the GPO plan's DC ${plan.dc} is not a host of the model`, this);
+            if (!args.dc) throw new pulumi.ResourceError(`internal: a Samba domain's GPO step needs its DC ${plan.dc} and its VM ([dc])`, this);
+            const dc = args.dc.host;
             this.step = new GuestStep(
                 `${name}-apply`,
                 {
                     host: dc.name,
                     step: "gpo",
                     os: "linux",
-                    connection: connectionFor(ctx, dc, builtVm(ctx, dc.name)),
-                    renderDir: ctx.renderDir,
+                    connection: connectionTo(args, dc, args.dc.vm),
+                    renderDir: args.renderDir,
                     after: args.after,
                     files: [
                         { path: GPO_PATHS.manifest, content: renderGpoManifest(plan, readFile) },

@@ -1,7 +1,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { gpoService } from "../../model/services/gpo";
 import { planOf } from "../../model/services/types";
-import type { SiteContext } from "../context";
+import { builtVm, guestAccess, SiteContext } from "../context";
 import type { DocSections } from "../contracts";
 import { GroupPolicy } from "./GroupPolicy";
 
@@ -9,7 +9,18 @@ import { GroupPolicy } from "./GroupPolicy";
 export function buildGpo(ctx: SiteContext, parent: pulumi.Resource): DocSections | undefined {
     const plan = planOf(gpoService, ctx.model);
     if (!plan) return undefined;
-    new GroupPolicy(`${ctx.model.site.code.toLowerCase()}-gpo`, { plan, ctx, after: [...ctx.after.domain, ...(ctx.after.directory ?? [])] }, { parent });
+    // A Samba domain's GPOs are applied on the plan's DC (the PDC emulator), whose VM the dc role built.
+    const dc = plan.flavor === "samba" ? ctx.model.host(plan.dc) : undefined;
+    new GroupPolicy(
+        `${ctx.model.site.code.toLowerCase()}-gpo`,
+        {
+            ...guestAccess(ctx),
+            plan,
+            dc: dc && { host: dc, vm: builtVm(ctx, dc.name) },
+            after: [...ctx.after.domain, ...(ctx.after.directory ?? [])],
+        },
+        { parent },
+    );
     return {
         "Group Policy": {
             columns: ["GPO", "kind", "links (order)", "applies to"],
