@@ -69,6 +69,51 @@ export function guestAccess(ctx: SiteContext): GuestAccessArgs {
 }
 
 /**
+ * What any host of the site takes from it for its VM and its base step (a BaseServer, a DC), as flat values: a role
+ * builder fills it from its context with `siteHost(ctx)`.
+ */
+export interface SiteHostArgs extends GuestAccessArgs {
+    /** The site's model: the VM's plan, the base step's time sources and banner, the every-host needs of each host. */
+    readonly model: SiteModel;
+    /** The Proxmox pool the VM joins (created by the site). @default no pool */
+    readonly poolId?: pulumi.Output<string>;
+    /** The router's configuration: the host's first steps wait for it (Pulumi reaches guests through the router). */
+    readonly routerReady: readonly pulumi.Resource[];
+    /**
+     * What the services' components made for their every-host needs (a certificate per host, a key), by need: the
+     * renderers read it (components/base-server/every-host.ts `extensionsFor`). @default none
+     */
+    readonly everyHostResources?: ReadonlyMap<string, unknown>;
+    /** The renderers of the every-host needs, by need (components/registry.ts). @default none */
+    readonly everyHostRenderers?: Readonly<Record<string, EveryHostRenderer>>;
+}
+
+/** What a BaseServer takes from the site besides its host: a host's args, and the domain its Debian member joins. */
+export interface SiteServerArgs extends SiteHostArgs {
+    /** The domain's readiness (forest, DCs, FSMO, DNS records): the `ad-join` step waits for it (empty before the dc role or without a domain). */
+    readonly domainReady: readonly pulumi.Resource[];
+    /** The join account's password (secret) the `ad-join` step joins with, once the dc role made it. @default none: no `ad-join` step */
+    readonly domainJoin?: { readonly password: pulumi.Output<string> };
+}
+
+/** A host's args from a site context: what a role builder passes the DCs (SiteHostArgs). */
+export function siteHost(ctx: SiteContext): SiteHostArgs {
+    return {
+        ...guestAccess(ctx),
+        model: ctx.model,
+        poolId: ctx.poolId,
+        routerReady: ctx.after.router,
+        everyHostResources: ctx.everyHostResources,
+        everyHostRenderers: ctx.everyHostRenderers,
+    };
+}
+
+/** A server's args from a site context: what a role builder passes a BaseServer, or a component for its BaseServer (SiteServerArgs). */
+export function siteServer(ctx: SiteContext): SiteServerArgs {
+    return { ...siteHost(ctx), domainReady: ctx.after.domain, domainJoin: ctx.domainJoin };
+}
+
+/**
  * How a step reaches `host`: its first NIC's address as the admin user, with the host key generated for `vm` pinned,
  * and `vm` as the machine the step follows (a re-created VM re-runs its steps).
  */
@@ -82,15 +127,15 @@ export function connectionTo(access: GuestAccessArgs, host: HostModel, vm: pulum
     };
 }
 
-/** connectionTo with the site context's guest access (for the components that still take the context). */
-export function connectionFor(ctx: SiteContext, host: HostModel, vm: pulumi.Resource): GuestConnection {
-    return connectionTo(guestAccess(ctx), host, vm);
-}
-
 /** The VM of a host an earlier role built (the router's for its relay or tunnel, a DC's for the directory). */
 export function builtVm(ctx: SiteContext, host: string): pulumi.Resource {
     const vm = ctx.vms.get(host);
     // The site builds roles in start order and passes each one's VMs on; anything else is a bug here.
     if (!vm) throw new Error(`internal: ${host}'s VM is needed before its role was built`);
     return vm;
+}
+
+/** connectionTo with the site context's guest access (for the components that still take the context). */
+export function connectionFor(ctx: SiteContext, host: HostModel, vm: pulumi.Resource): GuestConnection {
+    return connectionTo(guestAccess(ctx), host, vm);
 }

@@ -2,7 +2,7 @@ import * as proxmox from "@muhlba91/pulumi-proxmoxve";
 import * as pulumi from "@pulumi/pulumi";
 import { HostModel, SiteModel } from "../model/site";
 import { BaseServer } from "../components/base-server/BaseServer";
-import { SiteContext } from "../components/context";
+import { SiteContext, siteServer } from "../components/context";
 import type { RoleResult } from "../components/contracts";
 import { COMPONENTS } from "../components/registry";
 import type { EveryHostRenderer } from "../components/base-server/every-host";
@@ -28,7 +28,8 @@ export interface SiteArgs {
 }
 
 function baseServers(ctx: SiteContext, hosts: readonly HostModel[], parent: pulumi.Resource): RoleResult {
-    const servers = hosts.map((h) => ({ host: h.name, server: new BaseServer(h.name.toLowerCase(), { ctx, host: h }, { parent }) }));
+    const site = siteServer(ctx);
+    const servers = hosts.map((h) => ({ host: h.name, server: new BaseServer(h.name.toLowerCase(), { ...site, host: h }, { parent }) }));
     return { ready: servers.flatMap((s) => s.server.ready), vms: new Map(servers.map((s) => [s.host, s.server.vm.vm])) };
 }
 

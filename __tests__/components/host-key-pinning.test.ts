@@ -38,16 +38,10 @@ beforeAll(() => {
 
 test("a Debian guest: ED25519 key, vendor-data snippet on the VM's node, every connection pinned; a Windows guest: none", async () => {
     const { vmForHost } = await import("../../components/proxmox-vm/forHost");
-    const { connectionFor } = await import("../../components/context");
+    const { connectionTo } = await import("../../components/context");
     const { GuestStep } = await import("../../components/guest-step/GuestStep");
     const m = model(stackRaw("prod"));
-    const ctx = {
-        model: m,
-        renderDir: mkdtempSync(path.join(tmpdir(), "billu-hostkey-")),
-        ca: undefined as never,
-        after: { router: [], domain: [] },
-        vms: new Map(),
-    };
+    const ctx = { model: m, renderDir: mkdtempSync(path.join(tmpdir(), "billu-hostkey-")), adminUser: m.config.guest.adminUser };
     for (const name of ["PAR-DHCP01", "PAR-DC02"]) {
         const host = m.host(name);
         const vm = vmForHost(ctx, host);
@@ -55,7 +49,7 @@ test("a Debian guest: ED25519 key, vendor-data snippet on the VM's node, every c
             host: name,
             step: "x",
             os: name === "PAR-DC02" ? "windows" : "linux",
-            connection: connectionFor(ctx, host, vm.vm),
+            connection: connectionTo(ctx, host, vm.vm),
             files: [{ path: name === "PAR-DC02" ? "C:/x.txt" : "/etc/x", content: "x" }],
             script: "true",
             renderDir: ctx.renderDir,

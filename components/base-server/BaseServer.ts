@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { isWindows } from "../../model/core";
 import { HostModel } from "../../model/site";
-import { connectionFor, SiteContext } from "../context";
+import { connectionTo, SiteServerArgs } from "../context";
 import { GuestStep } from "../guest-step/GuestStep";
 import { vmForHost } from "../proxmox-vm/forHost";
 import { ProxmoxVm } from "../proxmox-vm/ProxmoxVm";
@@ -9,12 +9,12 @@ import { siteBaseStep } from "./base-step";
 import { memberJoinStep } from "./member";
 import { DOMAIN_JOIN_SECRET } from "../contracts";
 
-export interface BaseServerArgs {
-    /**
-     * The site: the model (the VM's plan, the domain), the render folder and guest connection, the router's and the
-     * domain's readiness the steps wait for, the join password (`domainJoin`) and the every-host needs.
-     */
-    readonly ctx: SiteContext;
+/**
+ * What a BaseServer takes: from the site (SiteServerArgs: the model for the VM's plan and the domain, the render folder
+ * and guest access, the router's and the domain's readiness its steps wait for, the join password and the every-host
+ * needs), its host, and whether it joins the domain with SSSD.
+ */
+export interface BaseServerArgs extends SiteServerArgs {
     /** The server's host of the model: its VM, its base step and, with `joinDomain`, its domain join. */
     readonly host: HostModel;
     /**
@@ -40,27 +40,27 @@ export class BaseServer extends pulumi.ComponentResource {
 
     constructor(name: string, args: BaseServerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("billu:compute:BaseServer", name, {}, opts);
-        const { ctx, host } = args;
-        this.vm = vmForHost(ctx, host, { parent: this });
-        this.base = siteBaseStep(name, ctx, host, this.vm.vm, [this.vm, ...ctx.after.router], { parent: this });
-        if (this.base && !isWindows(host.os) && host.joinDomain && args.sssdJoin !== false && ctx.model.domain && ctx.domainJoin) {
-            const text = memberJoinStep(ctx.model.domain, host);
+        const { host, model } = args;
+        this.vm = vmForHost(args, host, { parent: this });
+        this.base = siteBaseStep(name, args, host, this.vm.vm, [this.vm, ...args.routerReady], { parent: this });
+        if (this.base && !isWindows(host.os) && host.joinDomain && args.sssdJoin !== false && model.domain && args.domainJoin) {
+            const text = memberJoinStep(model.domain, host);
             this.join = new GuestStep(
                 `${name}-ad-join`,
                 {
                     host: host.name,
                     step: "ad-join",
                     os: "linux",
-                    connection: connectionFor(ctx, host, this.vm.vm),
-                    renderDir: ctx.renderDir,
-                    after: [this.base.apply, ...ctx.after.domain],
+                    connection: connectionTo(args, host, this.vm.vm),
+                    renderDir: args.renderDir,
+                    after: [this.base.apply, ...args.domainReady],
                     ...text,
-                    secretValues: { [DOMAIN_JOIN_SECRET]: ctx.domainJoin.password },
+                    secretValues: { [DOMAIN_JOIN_SECRET]: args.domainJoin.password },
                 },
                 { parent: this },
             );
         }
-        this.ready = this.join ? [this.join.apply] : this.base ? [this.base.apply] : [this.vm, ...ctx.after.router];
+        this.ready = this.join ? [this.join.apply] : this.base ? [this.base.apply] : [this.vm, ...args.routerReady];
         this.registerOutputs({});
     }
 }

@@ -9,7 +9,7 @@ import { isWindows } from "../../model/core";
 import type { HostModel, SiteModel } from "../../model/site";
 import { GuestConnection, GuestStep } from "../guest-step/GuestStep";
 import { GuestDir, GuestFile, stepScript } from "../guest-step/render";
-import { connectionFor, SiteContext } from "../context";
+import { connectionTo, SiteHostArgs } from "../context";
 import { BaseExtension, extensionsFor } from "./every-host";
 import { renderChrony, renderMotd } from "./render";
 
@@ -65,7 +65,7 @@ export interface BaseStepArgs {
     readonly model: SiteModel;
     /** The host the step configures (its OS picks Debian's or Windows' content; a DC serves time itself). */
     readonly host: HostModel;
-    /** How the step reaches the guest (connectionFor). */
+    /** How the step reaches the guest (connectionTo). */
     readonly connection: GuestConnection;
     /** Local folder for rendered files. */
     readonly renderDir: string;
@@ -101,12 +101,12 @@ export function baseStep(name: string, args: BaseStepArgs, opts: pulumi.Componen
 }
 
 /**
- * The base step of a site's host, its every-host extensions from the site context: what BaseServer, the DCs and the
- * router each build, after what they name.
+ * The base step of a site's host, its every-host extensions from the site's renderers and resources: what BaseServer,
+ * the DCs and the router each build, after what they name.
  */
 export function siteBaseStep(
     name: string,
-    ctx: SiteContext,
+    site: SiteHostArgs,
     host: HostModel,
     vm: pulumi.Resource,
     after: readonly pulumi.Resource[],
@@ -115,12 +115,12 @@ export function siteBaseStep(
     return baseStep(
         name,
         {
-            model: ctx.model,
+            model: site.model,
             host,
-            connection: connectionFor(ctx, host, vm),
-            renderDir: ctx.renderDir,
+            connection: connectionTo(site, host, vm),
+            renderDir: site.renderDir,
             after,
-            extensions: extensionsFor(ctx.model, host, ctx.everyHostResources, ctx.everyHostRenderers),
+            extensions: extensionsFor(site.model, host, site.everyHostResources, site.everyHostRenderers),
         },
         opts,
     );

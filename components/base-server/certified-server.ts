@@ -8,7 +8,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { HostModel } from "../../model/site";
-import { connectionFor, SiteContext } from "../context";
+import { connectionFor, SiteContext, siteServer } from "../context";
 import { GuestStep } from "../guest-step/GuestStep";
 import type { GuestDir, GuestFile } from "../guest-step/render";
 import type { IssuedCert } from "../site-ca/SiteCa";
@@ -63,7 +63,7 @@ export interface CertifiedServer {
 /** Builds the server under `parent` (the service's component), children named after `name`. */
 export function certifiedServer(parent: pulumi.Resource, name: string, args: CertifiedServerArgs): CertifiedServer {
     const { ctx, host } = args;
-    const server = new BaseServer(name, { ctx, host }, { parent });
+    const server = new BaseServer(name, { ...siteServer(ctx), host }, { parent });
     const certificate = ctx.ca.issue(`${name}-${args.certName}`, {
         commonName: args.certificate.commonName,
         dnsNames: args.certificate.dnsNames,

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { HostModel } from "../../model/site";
-import type { SiteContext } from "../context";
+import { SiteContext, siteServer } from "../context";
 import type { RoleResult } from "../contracts";
 import { BaseServer } from "./BaseServer";
 
@@ -30,7 +30,7 @@ export function buildServerRole(
             ready.push(built.step.apply);
             vms.set(host.name, built.server.vm.vm);
         } else {
-            const base = new BaseServer(name, { ctx, host }, { parent });
+            const base = new BaseServer(name, { ...siteServer(ctx), host }, { parent });
             ready.push(...base.ready);
             vms.set(host.name, base.vm.vm);
         }

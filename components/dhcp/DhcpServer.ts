@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { HostModel, SiteModel } from "../../model/site";
 import { BaseServer } from "../base-server/BaseServer";
-import { connectionTo, GuestAccessArgs, SiteContext } from "../context";
+import { connectionTo, GuestAccessArgs, SiteServerArgs } from "../context";
 import type { SiteCa } from "../site-ca/SiteCa";
 import { GuestStep } from "../guest-step/GuestStep";
 import { stepScript } from "../guest-step/render";
@@ -13,10 +13,11 @@ export interface DhcpServerArgs extends GuestAccessArgs {
     /** A host of role dhcp; its scopes, options and HA peer come from `model.dhcp`. */
     readonly host: HostModel;
     /**
-     * The site context, for this server's BaseServer only (its VM, base step and domain join: BaseServer still takes
-     * the whole context, components/base-server is narrowed separately). Nothing else of this component reads it.
+     * What this server's BaseServer takes from the site (its VM, base step and domain join): the model, the render
+     * folder and guest access, the router's and the domain's readiness, the join password, the every-host needs.
+     * Nothing else of this component reads it.
      */
-    readonly baseServerContext: SiteContext;
+    readonly baseServer: SiteServerArgs;
     /** The site CA: it issues the HA peers' certificate (client and server auth) and its certificate is their trust anchor. */
     readonly ca: SiteCa;
     /** The domain's readiness (forest, DCs, DNS records): the Kea package step waits for it. */
@@ -39,7 +40,7 @@ export class DhcpServer extends pulumi.ComponentResource {
     constructor(name: string, args: DhcpServerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("billu:dhcp:DhcpServer", name, {}, opts);
         const { model, host, ca } = args;
-        this.server = new BaseServer(name, { ctx: args.baseServerContext, host }, { parent: this });
+        this.server = new BaseServer(name, { ...args.baseServer, host }, { parent: this });
         const common = { host: host.name, os: "linux" as const, connection: connectionTo(args, host, this.server.vm.vm), renderDir: args.renderDir };
         // The package first: the configuration step's check runs kea-dhcp4 before its body could install it.
         const packages = new GuestStep(

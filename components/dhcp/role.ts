@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { builtVm, guestAccess } from "../context";
+import { builtVm, guestAccess, siteServer } from "../context";
 import type { RoleBuilder } from "../contracts";
 import { DhcpRelay, DhcpServer } from "./DhcpServer";
 import { dhcpDocSections } from "./render";
@@ -11,13 +11,14 @@ import { dhcpDocSections } from "./render";
  */
 export const buildDhcp: RoleBuilder = (ctx, hosts, parent) => {
     const access = guestAccess(ctx);
+    const baseServer = siteServer(ctx);
     const servers: DhcpServer[] = [];
     for (const host of hosts) {
         const previous = servers.length > 0 ? [servers[servers.length - 1].kea.apply] : [];
         servers.push(
             new DhcpServer(
                 host.name.toLowerCase(),
-                { ...access, model: ctx.model, host, baseServerContext: ctx, ca: ctx.ca, domainReady: ctx.after.domain, after: previous },
+                { ...access, model: ctx.model, host, baseServer, ca: ctx.ca, domainReady: ctx.after.domain, after: previous },
                 { parent },
             ),
         );

@@ -4,7 +4,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { DomainController as DcModel, DomainModel } from "../../model/domain";
 import { HostModel } from "../../model/site";
-import { connectionFor, SiteContext } from "../context";
+import { connectionTo, SiteHostArgs } from "../context";
+import type { SiteCa } from "../site-ca/SiteCa";
 import { GuestStep } from "../guest-step/GuestStep";
 import { StepSpec, stepScript } from "../guest-step/render";
 import { vmForHost } from "../proxmox-vm/forHost";
@@ -24,12 +25,14 @@ export interface DomainSecrets {
     readonly join?: pulumi.Output<string>;
 }
 
-export interface DomainControllerArgs {
-    /**
-     * The site: the model (the domain, the DCs' resolvers), the CA that issues the LDAPS certificate, the render
-     * folder and guest connection, and the router's readiness promotion waits for.
-     */
-    readonly ctx: SiteContext;
+/**
+ * What a DC takes: from the site (SiteHostArgs: the model for the domain, the DCs' resolvers and the VM's plan, the
+ * render folder and guest access, the router's readiness promotion waits for, the every-host needs of its base step),
+ * the site CA, and its own host, secrets and order.
+ */
+export interface DomainControllerArgs extends SiteHostArgs {
+    /** The site CA: it issues the DC's LDAPS certificate, and its certificate is the domain's trust anchor. */
+    readonly ca: SiteCa;
     /** The DC's host in the model. */
     readonly host: HostModel;
     /** The domain's generated passwords (the Domain component makes them): administrator, DSRM, join account. */
@@ -54,11 +57,11 @@ export class DomainController extends pulumi.ComponentResource {
 
     constructor(name: string, args: DomainControllerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("billu:domain:DomainController", name, {}, opts);
-        const { ctx, host } = args;
-        const domain = domainOf(ctx.model);
+        const { host, model, ca } = args;
+        const domain = domainOf(model);
         this.dc = dcByName(domain, host.name);
-        this.vm = vmForHost(ctx, host, { parent: this });
-        const cert = ctx.ca.issue(
+        this.vm = vmForHost(args, host, { parent: this });
+        const cert = ca.issue(
             `${name}-ldaps`,
             { commonName: this.dc.fqdn, dnsNames: [this.dc.fqdn, domain.fqdn], ipAddresses: [this.dc.address] },
             { parent: this },
@@ -69,7 +72,7 @@ export class DomainController extends pulumi.ComponentResource {
             [SECRET.join]: args.secrets.join,
             [SECRET.ldapsCert]: cert.certPem,
             [SECRET.ldapsKey]: cert.privateKeyPem,
-            [SECRET.caCert]: ctx.ca.certPem,
+            [SECRET.caCert]: ca.certPem,
         };
         const step = (role: string, text: StepSpec, after: readonly pulumi.Resource[]) =>
             new GuestStep(
@@ -78,19 +81,19 @@ export class DomainController extends pulumi.ComponentResource {
                     host: host.name,
                     step: role,
                     os: domain.flavor === "samba" ? "linux" : "windows",
-                    connection: connectionFor(ctx, host, this.vm.vm),
-                    renderDir: ctx.renderDir,
+                    connection: connectionTo(args, host, this.vm.vm),
+                    renderDir: args.renderDir,
                     ...text,
                     secretValues: values,
                     after,
                 },
                 { parent: this },
             );
-        const first = [this.vm, ...ctx.after.router, ...(args.after ?? [])];
+        const first = [this.vm, ...args.routerReady, ...(args.after ?? [])];
         if (domain.flavor === "samba") {
-            this.promoted = step("dc", sambaDcStep(domain, this.dc, ctx.model.guestResolvers?.get(host.name)?.dns ?? domain.forwarders), first).apply;
+            this.promoted = step("dc", sambaDcStep(domain, this.dc, model.guestResolvers?.get(host.name)?.dns ?? domain.forwarders), first).apply;
         } else {
-            const adminUser = ctx.model.config.guest.adminUser;
+            const adminUser = args.adminUser;
             // The admin's key login survives promotion (admin-login.ts): a joining DC checks before it promotes.
             const promote = step("dc", withAdminLoginCheck(windowsDcStep(domain, this.dc), domain, this.dc, adminUser), first);
             // The promotion's reboot is detached; wait from outside for the SSH port to drop and come back
@@ -109,7 +112,7 @@ export class DomainController extends pulumi.ComponentResource {
             this.promoted = step("ready", withDomainAdminLogin(windowsReadyStep(domain, this.dc), domain, this.dc, adminUser), [rebootWait]).apply;
         }
         // The one base step every host has, once the DC answers for itself (it resolves through itself then).
-        this.base = siteBaseStep(name, ctx, host, this.vm.vm, [this.promoted], { parent: this });
+        this.base = siteBaseStep(name, args, host, this.vm.vm, [this.promoted], { parent: this });
         this.registerOutputs({});
     }
 }
@@ -122,12 +125,14 @@ export function renderRebootWait(dc: DcModel): string {
     return stepScript("linux", "dc/reboot-wait.sh", { DC_NAME: dc.name, DC_ADDRESS: dc.address, SSH_PORT: String(portOf("ssh")) });
 }
 
-export interface DomainArgs {
-    /**
-     * The site: the model (`domain`: realm, DCs, FSMO placement, DNS records, the join account), the CA, the render
-     * folder and guest connection, and the router's readiness the first promotion waits for.
-     */
-    readonly ctx: SiteContext;
+/**
+ * What the domain takes from the site (SiteHostArgs: the model's `domain` with its realm, DCs, FSMO placement, DNS
+ * records and join account, the render folder and guest access, the router's readiness the first promotion waits
+ * for, the every-host needs of the DCs' base steps), and the site CA.
+ */
+export interface DomainArgs extends SiteHostArgs {
+    /** The site CA: it issues each DC's LDAPS certificate. */
+    readonly ca: SiteCa;
 }
 
 /**
@@ -143,8 +148,8 @@ export class Domain extends pulumi.ComponentResource {
 
     constructor(name: string, args: DomainArgs, opts?: pulumi.ComponentResourceOptions) {
         super("billu:domain:Domain", name, {}, opts);
-        const { ctx } = args;
-        const domain: DomainModel = domainOf(ctx.model);
+        const { model } = args;
+        const domain: DomainModel = domainOf(model);
         const password = (role: string) =>
             new random.RandomPassword(
                 `${name}-${role}-password`,
@@ -163,7 +168,7 @@ export class Domain extends pulumi.ComponentResource {
         for (const dc of domain.dcs) {
             const prev = this.controllers[this.controllers.length - 1];
             this.controllers.push(
-                new DomainController(dc.label, { ctx, host: ctx.model.host(dc.name), secrets, after: prev ? [prev.promoted] : [] }, { parent: this }),
+                new DomainController(dc.label, { ...args, host: model.host(dc.name), secrets, after: prev ? [prev.promoted] : [] }, { parent: this }),
             );
         }
         const values = { [SECRET.admin]: secrets.admin, [SECRET.join]: secrets.join };
@@ -179,8 +184,8 @@ export class Domain extends pulumi.ComponentResource {
                     host,
                     step: stepName,
                     os: domain.flavor === "samba" ? "linux" : "windows",
-                    connection: connectionFor(ctx, ctx.model.host(host), vmOf(host)),
-                    renderDir: ctx.renderDir,
+                    connection: connectionTo(args, model.host(host), vmOf(host)),
+                    renderDir: args.renderDir,
                     ...text,
                     secretValues: values,
                     after,
@@ -199,7 +204,7 @@ export class Domain extends pulumi.ComponentResource {
             "domain",
             "domain",
             first.name,
-            domain.flavor === "samba" ? sambaDomainStep(domain, first) : windowsDomainStep(domain, conditionalForwarders(ctx.model)),
+            domain.flavor === "samba" ? sambaDomainStep(domain, first) : windowsDomainStep(domain, conditionalForwarders(model)),
             [last],
         );
         this.ready = records.apply;

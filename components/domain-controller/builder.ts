@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { DomainModel, FSMO_ROLES, recordData } from "../../model/domain";
 import { HostModel } from "../../model/site";
 import type { DocSections, RoleResult } from "../contracts";
-import { SiteContext } from "../context";
+import { SiteContext, siteHost } from "../context";
 import { conditionalForwarders, domainOf } from "./common";
 import { Domain } from "./DomainController";
 
@@ -68,7 +68,7 @@ export function domainDocs(
 export function buildDomainControllers(ctx: SiteContext, hosts: readonly HostModel[], parent: pulumi.Resource): RoleResult {
     const domain = domainOf(ctx.model);
     void hosts; // the domain model already orders the DCs (the first creates the forest)
-    const d = new Domain(`${ctx.model.site.code.toLowerCase()}-domain`, { ctx }, { parent });
+    const d = new Domain(`${ctx.model.site.code.toLowerCase()}-domain`, { ...siteHost(ctx), ca: ctx.ca }, { parent });
     return {
         ready: [d.ready],
         vms: new Map(d.controllers.map((c) => [c.dc.name, c.vm.vm])),

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { FileServerPlan } from "../../model/fileserver";
 import { HostModel, SiteModel } from "../../model/site";
 import { BaseServer } from "../base-server/BaseServer";
-import { connectionTo, GuestAccessArgs, SiteContext } from "../context";
+import { connectionTo, GuestAccessArgs, SiteServerArgs } from "../context";
 import { GuestFile } from "../guest-step/render";
 import { GuestStep } from "../guest-step/GuestStep";
 import {
@@ -37,10 +37,11 @@ export interface FileServerRaid1Args extends GuestAccessArgs {
     /** Its plan from the model (`model.fileservers`): the mirror, the shares and their groups. */
     readonly plan: FileServerPlan;
     /**
-     * The site context, for this server's BaseServer only (its VM and base step: BaseServer still takes the whole
-     * context, components/base-server is narrowed separately). Nothing else of this component reads it.
+     * What this server's BaseServer takes from the site (its VM, base step and domain join): the model, the render
+     * folder and guest access, the router's and the domain's readiness, the join password, the every-host needs.
+     * Nothing else of this component reads it.
      */
-    readonly baseServerContext: SiteContext;
+    readonly baseServer: SiteServerArgs;
     /** The domain's readiness (forest, DCs, DNS records): the `samba` step (Windows: `fileserver`) waits for it. */
     readonly domainReady: readonly pulumi.Resource[];
     /**
@@ -72,7 +73,7 @@ export class FileServerRaid1 extends pulumi.ComponentResource {
         super("billu:fileserver:FileServerRaid1", name, {}, opts);
         const { model, host, plan, domainJoin } = args;
         // Samba joins the domain itself (winbind, with `domainJoin`): no SSSD join of the BaseServer.
-        this.server = new BaseServer(name, { ctx: args.baseServerContext, host, sssdJoin: false }, { parent: this });
+        this.server = new BaseServer(name, { ...args.baseServer, host, sssdJoin: false }, { parent: this });
         const connection = connectionTo(args, host, this.server.vm.vm);
         if (plan.flavor === "linux") {
             const mount = renderMountUnit(plan);

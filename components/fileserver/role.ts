@@ -1,4 +1,4 @@
-import { guestAccess } from "../context";
+import { guestAccess, siteServer } from "../context";
 import type { RoleBuilder } from "../contracts";
 import { arrayDocRows, shareDocRows } from "./render";
 import { FileServerRaid1 } from "./FileServerRaid1";
@@ -14,7 +14,7 @@ export const buildFileServers: RoleBuilder = (ctx, hosts, parent) => {
     const servers = hosts.map((host) => {
         const plan = model.fileservers?.find((p) => p.host === host.name);
         if (!plan) throw new Error(`no file server plan for ${host.name}: buildSiteModel plans every host of role fileserver`);
-        const args = { ...guestAccess(ctx), model, host, plan, baseServerContext: ctx, domainReady: ctx.after.domain, domainJoin };
+        const args = { ...guestAccess(ctx), model, host, plan, baseServer: siteServer(ctx), domainReady: ctx.after.domain, domainJoin };
         return { host: host.name, server: new FileServerRaid1(host.name.toLowerCase(), args, { parent }) };
     });
     const plans = ctx.model.fileservers ?? [];

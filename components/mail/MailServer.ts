@@ -4,7 +4,7 @@ import { DomainModel } from "../../model/domain";
 import { MailPlan } from "../../model/mail";
 import { HostModel } from "../../model/site";
 import { BaseServer } from "../base-server/BaseServer";
-import { connectionTo, GuestAccessArgs, SiteContext } from "../context";
+import { connectionTo, GuestAccessArgs, SiteServerArgs } from "../context";
 import type { SiteCa } from "../site-ca/SiteCa";
 import { GuestStep } from "../guest-step/GuestStep";
 import { StepSpec } from "../guest-step/render";
@@ -22,10 +22,11 @@ export interface MailServerArgs extends GuestAccessArgs {
     /** The first DC (`domain.dcs[0]`), where the `mail-directory` step runs, and its VM (built by the dc role), which that step follows. */
     readonly firstDc: { readonly host: HostModel; readonly vm: pulumi.Resource };
     /**
-     * The site context, for this server's BaseServer only (its VM, base step and domain join: BaseServer still takes
-     * the whole context, components/base-server is narrowed separately). Nothing else of this component reads it.
+     * What this server's BaseServer takes from the site (its VM, base step and domain join): the model, the render
+     * folder and guest access, the router's and the domain's readiness, the join password, the every-host needs.
+     * Nothing else of this component reads it.
      */
-    readonly baseServerContext: SiteContext;
+    readonly baseServer: SiteServerArgs;
     /** The site CA: it issues the server's certificate, and its certificate is installed as the trust anchor. */
     readonly ca: SiteCa;
     /** The domain's readiness (forest, DCs, DNS records): the `mail-directory` and `mail-packages` steps wait for it. */
@@ -55,7 +56,7 @@ export class MailServer extends pulumi.ComponentResource {
     constructor(name: string, args: MailServerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("billu:mail:MailServer", name, {}, opts);
         const { host, plan, domain, ca } = args;
-        this.server = new BaseServer(name, { ctx: args.baseServerContext, host }, { parent: this });
+        this.server = new BaseServer(name, { ...args.baseServer, host }, { parent: this });
         const password = new random.RandomPassword(
             `${name}-ldap-password`,
             // Letters and digits only: the password sits in Postfix and Dovecot files where other characters have

@@ -1,6 +1,6 @@
 import { DomainModel, domainOf } from "../../model/domain";
 import { MailPlan } from "../../model/mail";
-import { builtVm, guestAccess } from "../context";
+import { builtVm, guestAccess, siteServer } from "../context";
 import type { RoleBuilder } from "../contracts";
 import { StepSpec } from "../guest-step/render";
 import { MailServer } from "./MailServer";
@@ -32,7 +32,7 @@ export const mailBuilder =
             plan,
             domain,
             firstDc: { host: dc1, vm: builtVm(ctx, dc1.name) },
-            baseServerContext: ctx,
+            baseServer: siteServer(ctx),
             ca: ctx.ca,
             domainReady: ctx.after.domain,
             directoryStep,

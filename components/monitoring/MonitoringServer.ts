@@ -3,7 +3,7 @@ import * as random from "@pulumi/random";
 import type { MonitoringPlan } from "../../model/monitoring";
 import type { HostModel } from "../../model/site";
 import { BaseServer } from "../base-server/BaseServer";
-import { connectionFor, SiteContext } from "../context";
+import { connectionFor, SiteContext, siteServer } from "../context";
 import { GuestStep } from "../guest-step/GuestStep";
 import { stepScript } from "../guest-step/render";
 import type { IssuedCert } from "../site-ca/SiteCa";
@@ -43,7 +43,7 @@ export class MonitoringServer extends pulumi.ComponentResource {
         const props = { host: plan.host.name, address: plan.host.address, fqdn: plan.fqdn, frontendUrl: plan.frontendUrl, database: plan.database.name };
         super("billu:monitoring:MonitoringServer", name, props, opts);
         if (host.name !== plan.host.name) throw new pulumi.ResourceError(`[host] ${host.name} is not the plan's Zabbix server ${plan.host.name}`, this);
-        this.server = new BaseServer(name, { ctx, host }, { parent: this });
+        this.server = new BaseServer(name, { ...siteServer(ctx), host }, { parent: this });
         // RandomPassword marks its result secret itself; letters and digits only (it goes into SQL and a PHP string).
         this.dbPassword = new random.RandomPassword(`${name}-zabbix-db`, { length: 40, special: false }, { parent: this });
         this.certificate = ctx.ca.issue(`${name}-zabbix`, {

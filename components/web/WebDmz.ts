@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { HostModel } from "../../model/site";
 import { intranetNetworks, WebModel, WebRole } from "../../model/web";
 import { BaseServer } from "../base-server/BaseServer";
-import { connectionTo, GuestAccessArgs, SiteContext } from "../context";
+import { connectionTo, GuestAccessArgs, SiteServerArgs } from "../context";
 import { WEB_TYPE } from "../contracts";
 import { GuestStep } from "../guest-step/GuestStep";
 import { stepScript } from "../guest-step/render";
@@ -22,10 +22,11 @@ export interface WebDmzArgs extends GuestAccessArgs {
      */
     readonly internalNetworks: readonly string[];
     /**
-     * The site context, for this server's BaseServer only (its VM, base step and domain join: BaseServer still takes
-     * the whole context, components/base-server is narrowed separately). Nothing else of this component reads it.
+     * What this server's BaseServer takes from the site (its VM, base step and domain join): the model, the render
+     * folder and guest access, the router's and the domain's readiness, the join password, the every-host needs.
+     * Nothing else of this component reads it.
      */
-    readonly baseServerContext: SiteContext;
+    readonly baseServer: SiteServerArgs;
     /** The site CA: it issues the two sites' certificates. */
     readonly ca: SiteCa;
 }
@@ -68,7 +69,7 @@ export class WebDmz extends pulumi.ComponentResource {
             hstsMaxAgeSeconds: TLS.hstsMaxAgeSeconds,
         };
         super(WEB_TYPE, name, props, opts);
-        this.server = new BaseServer(name, { ctx: args.baseServerContext, host }, { parent: this });
+        this.server = new BaseServer(name, { ...args.baseServer, host }, { parent: this });
         const issue = (role: WebRole): IssuedCert => {
             const site = web[role];
             return args.ca.issue(`${name}-${role}`, { commonName: site.name, dnsNames: [site.name] });

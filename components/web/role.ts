@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { DocSections, RoleBuilder } from "../contracts";
 import { BaseServer } from "../base-server/BaseServer";
-import { guestAccess } from "../context";
+import { guestAccess, siteServer } from "../context";
 import { webDocsSections } from "./render";
 import { WebDmz } from "./WebDmz";
 
@@ -27,7 +27,7 @@ export const buildWeb: RoleBuilder = (ctx, hosts, parent) => {
                     web,
                     site: model.site,
                     internalNetworks: [...model.zones.filter((z) => z.kind !== "wan" && z.kind !== "dmz").map((z) => z.cidr.text), ...partnerNetworks],
-                    baseServerContext: ctx,
+                    baseServer: siteServer(ctx),
                     ca: ctx.ca,
                 },
                 { parent },
@@ -36,7 +36,7 @@ export const buildWeb: RoleBuilder = (ctx, hosts, parent) => {
             vms.set(host.name, dmz.server.vm.vm);
             docs = webDocsSections(web, dmz.certDocs);
         } else {
-            const server = new BaseServer(name, { ctx, host }, { parent });
+            const server = new BaseServer(name, { ...siteServer(ctx), host }, { parent });
             ready.push(...server.ready);
             vms.set(host.name, server.vm.vm);
         }
