@@ -56,8 +56,8 @@ test("the collector: a server certificate for its FQDN and address, one logs-col
     const { LogCollector } = await import("../../components/logs/LogCollector");
     const renderDir = mkdtempSync(path.join(tmpdir(), "billu-logs-"));
     const ca = new SiteCa("site-ca", { organization: "BillU", commonName: "BillU test CA" });
-    const ctx = { model: m, renderDir, ca, after: { router: [], domain: [] }, vms: new Map() };
-    const c = new LogCollector("par-log01", { ctx, plan });
+    const site = { model: m, renderDir, adminUser: m.config.guest.adminUser, routerReady: [], domainReady: [] };
+    const c = new LogCollector("par-log01", { site, ca, host: m.host(plan.host.name), plan });
     expect(c.step.hash).toMatch(/^[0-9a-f]{64}$/);
     await waitForRegistrations();
     const csr = registered.find((r) => r.name === "site-ca-par-log01-logs-csr")!;

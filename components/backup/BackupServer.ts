@@ -46,7 +46,7 @@ export interface BackupServerArgs extends ServiceServerArgs<BackupPlan> {
  */
 export class BackupServer extends CertifiedServerComponent {
     constructor(name: string, args: BackupServerArgs, opts?: pulumi.ComponentResourceOptions) {
-        const { ctx, plan } = args;
+        const { plan } = args;
         const props = { host: plan.host.name, fqdn: plan.fqdn, port: plan.port, clients: plan.clients.map((c) => c.name) };
         const spec = (self: pulumi.Resource) => {
             const moreSecrets: Record<string, pulumi.Input<string>> = {};
@@ -57,8 +57,9 @@ export class BackupServer extends CertifiedServerComponent {
                 moreSecrets[BACKUP_SECRETS.keyOf(c.repository)] = cred.key.result;
             }
             return {
-                ctx,
-                host: ctx.model.host(plan.host.name),
+                site: args.site,
+                ca: args.ca,
+                host: args.host,
                 certName: "backup",
                 certificate: plan.certificate,
                 step: "backup-server",

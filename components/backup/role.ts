@@ -3,7 +3,7 @@ import { backupService } from "../../model/services/backup";
 import { planOf } from "../../model/services/types";
 import type { EveryHostRenderer } from "../base-server/every-host";
 import { buildServerRole } from "../base-server/server-role";
-import type { SiteContext } from "../context";
+import { SiteContext, siteServer } from "../context";
 import { BACKUP_DATA_TYPE, BackupDataFact, DocSections, RoleBuilder } from "../contracts";
 import { backupClientStep, BackupCredentials, backupCredentials, BackupServer } from "./BackupServer";
 
@@ -21,11 +21,15 @@ export interface BackupResources {
 export const buildBackup: RoleBuilder = (ctx, hosts, parent) => {
     const plan = planOf(backupService, ctx.model);
     const resources = ctx.everyHostResources?.get(BACKUP_CLIENT_NEED) as BackupResources | undefined;
+    const site = siteServer(ctx);
     return buildServerRole(
-        ctx,
+        site,
         hosts,
         parent,
-        plan && { host: plan.host.name, make: (name) => new BackupServer(name, { ctx, plan, credentials: resources?.credentials ?? new Map() }, { parent }) },
+        plan && {
+            host: plan.host.name,
+            make: (name, host) => new BackupServer(name, { site, ca: ctx.ca, host, plan, credentials: resources?.credentials ?? new Map() }, { parent }),
+        },
     );
 };
 

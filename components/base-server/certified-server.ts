@@ -8,16 +8,20 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { HostModel } from "../../model/site";
-import { connectionFor, SiteContext, siteServer } from "../context";
+import { connectionTo, SiteServerArgs } from "../context";
 import { GuestStep } from "../guest-step/GuestStep";
 import type { GuestDir, GuestFile } from "../guest-step/render";
-import type { IssuedCert } from "../site-ca/SiteCa";
+import type { IssuedCert, SiteCa } from "../site-ca/SiteCa";
 import { BaseServer } from "./BaseServer";
 
 /** What a service's own server component takes (BackupServerArgs, LogCollectorArgs extend it). */
 export interface ServiceServerArgs<P> {
-    /** The site: its CA issues the server's certificate; its render folder, guest connection and the router's readiness. */
-    readonly ctx: SiteContext;
+    /** What the server's BaseServer takes from the site (SiteServerArgs): the model, render folder, guest access, readiness. */
+    readonly site: SiteServerArgs;
+    /** The site CA: it issues the server's certificate, and its certificate is the step's trust anchor. */
+    readonly ca: SiteCa;
+    /** The server's host of the model (the plan's host, `model.host(plan.host.name)`). */
+    readonly host: HostModel;
     /** The service's validated plan (its `host` is the server). */
     readonly plan: P;
     /** What the server's step must wait for besides its own base step. @default nothing more than the host's own readiness (BaseServer.ready) */
@@ -25,9 +29,11 @@ export interface ServiceServerArgs<P> {
 }
 
 export interface CertifiedServerArgs {
-    /** The site: its CA issues the certificate; its render folder, guest connection and the router's readiness. */
-    readonly ctx: SiteContext;
-    /** The server's host of the model (the plan's host, `ctx.model.host(plan.host.name)`). */
+    /** What the server's BaseServer takes from the site (SiteServerArgs): the model, render folder, guest access, readiness. */
+    readonly site: SiteServerArgs;
+    /** The site CA: it issues the certificate, and its certificate is the step's trust anchor. */
+    readonly ca: SiteCa;
+    /** The server's host of the model (the plan's host, `model.host(plan.host.name)`). */
     readonly host: HostModel;
     /** The certificate's child, `<name>-<certName>` under the site CA (`backup`, `logs`). */
     readonly certName: string;
@@ -62,15 +68,15 @@ export interface CertifiedServer {
 
 /** Builds the server under `parent` (the service's component), children named after `name`. */
 export function certifiedServer(parent: pulumi.Resource, name: string, args: CertifiedServerArgs): CertifiedServer {
-    const { ctx, host } = args;
-    const server = new BaseServer(name, { ...siteServer(ctx), host }, { parent });
-    const certificate = ctx.ca.issue(`${name}-${args.certName}`, {
+    const { site, ca, host } = args;
+    const server = new BaseServer(name, { ...site, host }, { parent });
+    const certificate = ca.issue(`${name}-${args.certName}`, {
         commonName: args.certificate.commonName,
         dnsNames: args.certificate.dnsNames,
         ipAddresses: args.certificate.ipAddresses,
     });
     const secretValues: Record<string, pulumi.Input<string>> = {
-        [args.secretNames.ca]: ctx.ca.certPem,
+        [args.secretNames.ca]: ca.certPem,
         [args.secretNames.cert]: certificate.certPem,
         [args.secretNames.key]: certificate.privateKeyPem,
         ...args.moreSecrets,
@@ -81,8 +87,8 @@ export function certifiedServer(parent: pulumi.Resource, name: string, args: Cer
             host: host.name,
             step: args.step,
             os: "linux",
-            connection: connectionFor(ctx, host, server.vm.vm),
-            renderDir: ctx.renderDir,
+            connection: connectionTo(site, host, server.vm.vm),
+            renderDir: site.renderDir,
             after: [...server.ready, ...(args.after ?? [])],
             dirs: args.dirs,
             files: args.files,

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { HostModel } from "../../model/site";
-import { SiteContext, siteServer } from "../context";
+import type { SiteServerArgs } from "../context";
 import type { RoleResult } from "../contracts";
 import { BaseServer } from "./BaseServer";
 
@@ -13,10 +13,10 @@ export interface ServiceServerBuilt {
 /**
  * A role with one server the plan names (the log collector, the backup server, the monitoring server): the host named
  * by `server.host` becomes `server.make(name, host)`, any other host of the role a plain BaseServer. `server` is absent
- * when the service is not planned (every host is then a BaseServer).
+ * when the service is not planned (every host is then a BaseServer). `site` is what each BaseServer takes from the site.
  */
 export function buildServerRole(
-    ctx: SiteContext,
+    site: SiteServerArgs,
     hosts: readonly HostModel[],
     parent: pulumi.Resource,
     server: { readonly host: string; readonly make: (name: string, host: HostModel) => ServiceServerBuilt } | undefined,
@@ -30,7 +30,7 @@ export function buildServerRole(
             ready.push(built.step.apply);
             vms.set(host.name, built.server.vm.vm);
         } else {
-            const base = new BaseServer(name, { ...siteServer(ctx), host }, { parent });
+            const base = new BaseServer(name, { ...site, host }, { parent });
             ready.push(...base.ready);
             vms.set(host.name, base.vm.vm);
         }

@@ -8,7 +8,7 @@ import { clientFiles, collectorDirs, collectorFiles, LOGS_SECRETS, rsyslogStepSc
 /** TLS client certificates: what a log client presents to the collector (no server use). */
 export const CLIENT_CERT_USES = ["digital_signature", "key_encipherment", "client_auth"] as const;
 
-/** The collector's args: the site, the validated plan (model/logs.ts `planLogs`: the collector, port, retention, clients), what its step waits for. */
+/** The collector's args: the site and its CA, the collector's host, the validated plan (model/logs.ts `planLogs`: the collector, port, retention, clients), what its step waits for. */
 export type LogCollectorArgs = ServiceServerArgs<LogsPlan>;
 
 /**
@@ -21,11 +21,12 @@ export type LogCollectorArgs = ServiceServerArgs<LogsPlan>;
  */
 export class LogCollector extends CertifiedServerComponent {
     constructor(name: string, args: LogCollectorArgs, opts?: pulumi.ComponentResourceOptions) {
-        const { ctx, plan } = args;
+        const { plan } = args;
         const props = { host: plan.host.name, address: plan.host.address, fqdn: plan.fqdn, port: plan.port, retentionDays: plan.retentionDays };
         const spec = () => ({
-            ctx,
-            host: ctx.model.host(plan.host.name),
+            site: args.site,
+            ca: args.ca,
+            host: args.host,
             certName: "logs",
             certificate: plan.certificate,
             step: "logs-collector",

@@ -4,14 +4,20 @@ import { logsService } from "../../model/services/logs";
 import { planOf } from "../../model/services/types";
 import type { EveryHostRenderer } from "../base-server/every-host";
 import { buildServerRole } from "../base-server/server-role";
-import type { SiteContext } from "../context";
+import { SiteContext, siteServer } from "../context";
 import type { RoleBuilder } from "../contracts";
 import { LogClientStep, LogCollector, logClientStep } from "./LogCollector";
 
 /** The logs role: the plan's collector becomes a LogCollector; any other host of role logs is a BaseServer. */
 export const buildLogs: RoleBuilder = (ctx, hosts, parent) => {
     const plan = planOf(logsService, ctx.model);
-    return buildServerRole(ctx, hosts, parent, plan && { host: plan.host.name, make: (name) => new LogCollector(name, { ctx, plan }, { parent }) });
+    const site = siteServer(ctx);
+    return buildServerRole(
+        site,
+        hosts,
+        parent,
+        plan && { host: plan.host.name, make: (name, host) => new LogCollector(name, { site, ca: ctx.ca, host, plan }, { parent }) },
+    );
 };
 
 /**

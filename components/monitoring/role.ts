@@ -5,7 +5,7 @@ import { monitoringService } from "../../model/services/monitoring";
 import { planOf } from "../../model/services/types";
 import type { EveryHostRenderer } from "../base-server/every-host";
 import { buildServerRole } from "../base-server/server-role";
-import type { SiteContext } from "../context";
+import { SiteContext, siteServer } from "../context";
 import type { RoleBuilder } from "../contracts";
 import { stepScript } from "../guest-step/render";
 import { MonitoringServer } from "./MonitoringServer";
@@ -24,7 +24,7 @@ export interface MonitoringResources {
 export const buildMonitoring: RoleBuilder = (ctx, hosts, parent) => {
     const plan = planOf(monitoringService, ctx.model);
     return buildServerRole(
-        ctx,
+        siteServer(ctx),
         hosts,
         parent,
         plan && { host: plan.host.name, make: (name, host) => new MonitoringServer(name, { ctx, host, plan }, { parent }) },
