@@ -134,8 +134,3 @@ export function builtVm(ctx: SiteContext, host: string): pulumi.Resource {
     if (!vm) throw new Error(`internal: ${host}'s VM is needed before its role was built`);
     return vm;
 }
-
-/** connectionTo with the site context's guest access (for the components that still take the context). */
-export function connectionFor(ctx: SiteContext, host: HostModel, vm: pulumi.Resource): GuestConnection {
-    return connectionTo(guestAccess(ctx), host, vm);
-}

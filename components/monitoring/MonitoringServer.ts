@@ -3,16 +3,20 @@ import * as random from "@pulumi/random";
 import type { MonitoringPlan } from "../../model/monitoring";
 import type { HostModel } from "../../model/site";
 import { BaseServer } from "../base-server/BaseServer";
-import { connectionFor, SiteContext, siteServer } from "../context";
+import { connectionTo, SiteServerArgs } from "../context";
 import { GuestStep } from "../guest-step/GuestStep";
 import { stepScript } from "../guest-step/render";
-import type { IssuedCert } from "../site-ca/SiteCa";
+import type { IssuedCert, SiteCa } from "../site-ca/SiteCa";
 import { MONITORING_SECRETS, SERVER_DIRS, serverFiles } from "./render";
 
 export interface MonitoringServerArgs {
-    /** The site: its CA issues the frontend's certificate; its render folder, guest connection and order. */
-    readonly ctx: SiteContext;
-    /** The Zabbix server's host of the model (role monitoring; `ctx.model.host(plan.host.name)`). */
+    /** What the server's BaseServer takes from the site (SiteServerArgs): the model, render folder, guest access, readiness. */
+    readonly site: SiteServerArgs;
+    /** The site CA: it issues the frontend's certificate, and its certificate is the step's trust anchor. */
+    readonly ca: SiteCa;
+    /** The company's name (`site.company` of the config): it prefixes the Zabbix configuration document's host groups. */
+    readonly company: string;
+    /** The Zabbix server's host of the model (role monitoring; `model.host(plan.host.name)`). */
     readonly host: HostModel;
     /** The validated plan (model/monitoring.ts `planMonitoring`): the database, the server settings, the frontend's name. */
     readonly plan: MonitoringPlan;
@@ -39,14 +43,14 @@ export class MonitoringServer extends pulumi.ComponentResource {
     public readonly step: GuestStep;
 
     constructor(name: string, args: MonitoringServerArgs, opts?: pulumi.ComponentResourceOptions) {
-        const { ctx, host, plan } = args;
+        const { site, ca, host, plan } = args;
         const props = { host: plan.host.name, address: plan.host.address, fqdn: plan.fqdn, frontendUrl: plan.frontendUrl, database: plan.database.name };
         super("billu:monitoring:MonitoringServer", name, props, opts);
         if (host.name !== plan.host.name) throw new pulumi.ResourceError(`[host] ${host.name} is not the plan's Zabbix server ${plan.host.name}`, this);
-        this.server = new BaseServer(name, { ...siteServer(ctx), host }, { parent: this });
+        this.server = new BaseServer(name, { ...site, host }, { parent: this });
         // RandomPassword marks its result secret itself; letters and digits only (it goes into SQL and a PHP string).
         this.dbPassword = new random.RandomPassword(`${name}-zabbix-db`, { length: 40, special: false }, { parent: this });
-        this.certificate = ctx.ca.issue(`${name}-zabbix`, {
+        this.certificate = ca.issue(`${name}-zabbix`, {
             commonName: plan.certificate.commonName,
             dnsNames: plan.certificate.dnsNames,
             ipAddresses: plan.certificate.ipAddresses,
@@ -57,16 +61,16 @@ export class MonitoringServer extends pulumi.ComponentResource {
                 host: host.name,
                 step: "monitoring-server",
                 os: "linux",
-                connection: connectionFor(ctx, host, this.server.vm.vm),
-                renderDir: ctx.renderDir,
+                connection: connectionTo(site, host, this.server.vm.vm),
+                renderDir: site.renderDir,
                 after: [...this.server.ready, ...(args.after ?? [])],
                 dirs: SERVER_DIRS,
-                files: serverFiles(plan, ctx.model.site.company),
+                files: serverFiles(plan, args.company),
                 script: stepScript("linux", "monitoring/server-step.sh"),
                 secrets: Object.values(MONITORING_SECRETS).filter((s) => s !== MONITORING_SECRETS.agentPsk),
                 secretValues: {
                     [MONITORING_SECRETS.dbPassword]: this.dbPassword.result,
-                    [MONITORING_SECRETS.ca]: ctx.ca.certPem,
+                    [MONITORING_SECRETS.ca]: ca.certPem,
                     [MONITORING_SECRETS.cert]: this.certificate.certPem,
                     [MONITORING_SECRETS.key]: this.certificate.privateKeyPem,
                 },

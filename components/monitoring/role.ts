@@ -23,11 +23,15 @@ export interface MonitoringResources {
 /** The monitoring role: the plan's server becomes a MonitoringServer; any other host of role monitoring is a BaseServer. */
 export const buildMonitoring: RoleBuilder = (ctx, hosts, parent) => {
     const plan = planOf(monitoringService, ctx.model);
+    const site = siteServer(ctx);
     return buildServerRole(
-        siteServer(ctx),
+        site,
         hosts,
         parent,
-        plan && { host: plan.host.name, make: (name, host) => new MonitoringServer(name, { ctx, host, plan }, { parent }) },
+        plan && {
+            host: plan.host.name,
+            make: (name, host) => new MonitoringServer(name, { site, ca: ctx.ca, company: ctx.model.site.company, host, plan }, { parent }),
+        },
     );
 };
 
