@@ -1,11 +1,9 @@
 /**
- * Narrow component inputs (issue 15): a component takes flat, documented args, never the whole site context. Its
- * role builder (components/<key>/role.ts) is the one place that reads the SiteContext and hands each component what it
- * uses. Read with the TypeScript compiler's parser (syntax only), like args-docs.test.ts.
- *
- * What still takes the context is pinned below, so the list only shrinks: the components other work converts, and
- * the `baseServerContext` field of the components that build a BaseServer (which still takes the whole context: that
- * field goes to their BaseServer and nowhere else, checked by the second test).
+ * Narrow component inputs (issue 15): a component takes flat, documented args, never the whole site context. A role
+ * builder (components/<key>/role.ts, the dc role's components/domain-controller/builder.ts) is the one place that
+ * reads the SiteContext and hands each component what it uses, as values (readiness, the join secret, the VMs of
+ * earlier roles); besides them only the modules that define the context and the role-builder contract name it. Read
+ * with the TypeScript compiler's parser (syntax only), like args-docs.test.ts.
  */
 import { readFileSync } from "fs";
 import * as path from "path";
@@ -38,31 +36,23 @@ export function contextFields(sources: readonly Source[]): string[] {
     return out;
 }
 
+/** The helpers of components/context.ts that read a SiteContext (a component calling one reads the context). */
+const CONTEXT_READERS = ["builtVm", "guestAccess", "siteHost", "siteServer", "connectionFor"];
+
 /**
- * Pure: in a converted component's file, every use of the site context: a call of a helper that reads it
- * (`connectionFor`, `builtVm`), the name `ctx` (a variable, a field, a property read), or `args.baseServerContext` anywhere but as the `ctx`
- * of a `new BaseServer(...)`. One line each, `<file>:<line> <what>`.
+ * Pure: every use of the site context in a file: the name `SiteContext` (an import, a type), the name `ctx` (a
+ * variable, a parameter, a field, a property read), a call of a helper that reads the context. One line each,
+ * `<file>:<line> <what>`.
  */
 export function contextUses(source: Source): string[] {
     const sf = parse(source);
     const out: string[] = [];
     const at = (n: ts.Node): string => `${source.file}:${sf.getLineAndCharacterOfPosition(n.getStart(sf)).line + 1}`;
     const visit = (n: ts.Node): void => {
-        if (ts.isCallExpression(n) && ts.isIdentifier(n.expression) && ["connectionFor", "builtVm"].includes(n.expression.text)) {
+        if (ts.isCallExpression(n) && ts.isIdentifier(n.expression) && CONTEXT_READERS.includes(n.expression.text)) {
             out.push(`${at(n)} calls ${n.expression.text}`);
         }
-        if (ts.isIdentifier(n) && n.text === "ctx" && !(ts.isPropertyAssignment(n.parent) && n.parent.name === n)) out.push(`${at(n)} names ctx`);
-        if (ts.isPropertyAccessExpression(n) && n.name.text === "baseServerContext") {
-            const assigned = n.parent;
-            const literal = assigned.parent;
-            const ok =
-                ts.isPropertyAssignment(assigned) &&
-                assigned.name.getText(sf) === "ctx" &&
-                ts.isObjectLiteralExpression(literal) &&
-                ts.isNewExpression(literal.parent) &&
-                literal.parent.expression.getText(sf) === "BaseServer";
-            if (!ok) out.push(`${at(n)} reads baseServerContext outside its BaseServer`);
-        }
+        if (ts.isIdentifier(n) && (n.text === "ctx" || n.text === "SiteContext")) out.push(`${at(n)} names ${n.text}`);
         ts.forEachChild(n, visit);
     };
     visit(sf);
@@ -71,41 +61,42 @@ export function contextUses(source: Source): string[] {
 
 const read = (rel: string): Source => ({ file: rel, text: readFileSync(path.join(ROOT, rel), "utf8") });
 
-/** The components issue 15's "narrow component inputs" converted: their files never read the site context. */
-const CONVERTED = [
-    "components/base-server/BaseServer.ts",
-    "components/base-server/certified-server.ts",
-    "components/base-server/server-role.ts",
-    "components/backup/BackupServer.ts",
-    "components/dhcp/DhcpServer.ts",
-    "components/directory/Directory.ts",
-    "components/domain-controller/DomainController.ts",
-    "components/fileserver/FileServerRaid1.ts",
-    "components/firewall/Firewall.ts",
-    "components/gpo/GroupPolicy.ts",
-    "components/logs/LogCollector.ts",
-    "components/mail/MailServer.ts",
-    "components/monitoring/MonitoringServer.ts",
-    "components/vpn/SiteToSiteVpn.ts",
-    "components/web/WebDmz.ts",
-];
-
-test("no component's args take the site context but the pinned ones, which only go to a BaseServer or are not converted yet", () => {
-    const sources = filesUnder(path.join(ROOT, "components"))
+const componentSources = (): Source[] =>
+    filesUnder(path.join(ROOT, "components"))
         .filter((f) => f.endsWith(".ts"))
         .sort()
         .map((f) => read(path.relative(ROOT, f).split(path.sep).join("/")));
-    expect(contextFields(sources)).toEqual([
-        // Not converted yet (other work of issue 15).
-    ]);
+
+/**
+ * The files that may read the site context: the role builders (each service's role.ts, the dc role's builder.ts), the
+ * context itself, the role-builder contract, and the registry that lists the builders.
+ */
+const readsContext = (file: string): boolean =>
+    /^components\/[^/]+\/role\.ts$/.test(file) ||
+    ["components/domain-controller/builder.ts", "components/context.ts", "components/contracts.ts", "components/registry.ts"].includes(file);
+
+test("no component's args take the site context: no `ctx` field, no field typed with the SiteContext", () => {
+    expect(contextFields(componentSources())).toEqual([]);
 });
 
-test("the converted components read the site context nowhere: no ctx, no helper that reads it, their BaseServer's context only for it", () => {
-    expect(CONVERTED.flatMap((f) => contextUses(read(f)))).toEqual([]);
+test("no component reads the site context: only the role builders, the context, the contract and the registry name it", () => {
+    expect(
+        componentSources()
+            .filter((s) => !readsContext(s.file))
+            .flatMap(contextUses),
+    ).toEqual([]);
 });
 
-test("the checks name what they find: a ctx field, a helper call, the name ctx, the BaseServer's context read elsewhere", () => {
+test("the role builders are the files allowed to read the context, and nothing else is", () => {
+    expect(["components/web/role.ts", "components/domain-controller/builder.ts", "components/context.ts"].every(readsContext)).toBe(true);
+    expect(
+        ["components/web/WebDmz.ts", "components/base-server/server-role.ts", "components/web/role.test.ts", "components/x/y/role.ts"].some(readsContext),
+    ).toBe(false);
+});
+
+test("the checks name what they find: a ctx field, a field typed with the context, its import, the name ctx, a helper that reads it", () => {
     const text = [
+        'import { connectionTo, SiteContext } from "../context";',
         "export interface ThingArgs {",
         "    /** The site. */",
         "    readonly ctx: SiteContext;",
@@ -114,11 +105,11 @@ test("the checks name what they find: a ctx field, a helper call, the name ctx, 
         "    readonly other: Readonly<SiteContext>;",
         "    readonly host: HostModel;",
         "}",
-        "interface Shape { readonly ctx: SiteContext }",
-        "const server = new BaseServer(name, { ctx: args.baseServerContext, host }, { parent: this });",
-        "const c = connectionFor(args.ctx, host, vm);",
-        "const m = args.baseServerContext.model;",
+        "interface Shape { readonly ctx: Site }",
+        "const server = new BaseServer(name, { ...siteServer(args.site), host }, { parent: this });",
+        "const c = connectionTo(args, host, builtVm(args.site, host.name));",
         "const { ctx } = args;",
+        "const access = guestAccess(site);",
     ].join("\n");
     const file = { file: "components/x/Thing.ts", text };
     expect(contextFields([file])).toEqual([
@@ -126,13 +117,16 @@ test("the checks name what they find: a ctx field, a helper call, the name ctx, 
         "components/x/Thing.ts ThingArgs.baseServerContext",
         "components/x/Thing.ts ThingArgs.other",
     ]);
-    // The `ctx:` of the `new BaseServer(...)` literal (line 10) is the one place the name may appear.
     expect(contextUses(file)).toEqual([
-        "components/x/Thing.ts:3 names ctx",
-        "components/x/Thing.ts:9 names ctx",
-        "components/x/Thing.ts:11 calls connectionFor",
-        "components/x/Thing.ts:11 names ctx",
-        "components/x/Thing.ts:12 reads baseServerContext outside its BaseServer",
+        "components/x/Thing.ts:1 names SiteContext",
+        "components/x/Thing.ts:4 names ctx",
+        "components/x/Thing.ts:4 names SiteContext",
+        "components/x/Thing.ts:6 names SiteContext",
+        "components/x/Thing.ts:7 names SiteContext",
+        "components/x/Thing.ts:10 names ctx",
+        "components/x/Thing.ts:11 calls siteServer",
+        "components/x/Thing.ts:12 calls builtVm",
         "components/x/Thing.ts:13 names ctx",
+        "components/x/Thing.ts:14 calls guestAccess",
     ]);
 });
