@@ -6,10 +6,12 @@ import type { EveryHostRenderer } from "./base-server/every-host";
 import { pinnedHostKey } from "./proxmox-vm/pinned-keys";
 
 /**
- * What every component of a site shares: the validated model, where rendered files go, how to reach guests, the
+ * What the role builders read of a site: the validated model, where rendered files go, how to reach guests, the
  * site CA, and what the roles built before this one made ready. Built by stacks/site.ts and never changed: after
- * each role the site makes a new context with that role's results (`advance` there), so a component sees exactly
- * what was built before it, and nothing depends on the order of pushes into a shared object.
+ * each role the site makes a new context with that role's results (`advance` there), so a builder sees exactly
+ * what was built before it, and nothing depends on the order of pushes into a shared object. Components never take
+ * it: a builder hands each one flat values (`guestAccess`, `siteHost`, `siteServer` below, the readiness lists, the
+ * join secret, the VMs of earlier roles).
  */
 export interface SiteContext {
     readonly model: SiteModel;
