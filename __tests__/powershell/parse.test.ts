@@ -28,10 +28,6 @@ function windowsFileServerConfig(): string {
     fs.os = "windows-2022-gui";
     fs.joinDomain = false;
     doc.config["billu:fileserver"].flavor = "windows";
-    // A Windows host has no Zabbix agent yet (docs/services/monitoring.md): the matrix opens no port to it.
-    doc.config["billu:flows"] = doc.config["billu:flows"].filter(
-        (f: { to: string; service: string }) => !(f.to === "PAR-FS01" && f.service === "zabbix-agent"),
-    );
     return stringify(doc);
 }
 
