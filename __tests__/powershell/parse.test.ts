@@ -94,6 +94,8 @@ test(`PowerShell ${PWSH_VERSION} parsed every shipped and rendered file, one pro
         "scripts/fileserver/shares.ps1",
         "scripts/fileserver/storage.ps1",
         "scripts/lib/billu-lib.ps1",
+        "scripts/monitoring/agent-windows-step.ps1",
+        "scripts/monitoring/agent-windows.ps1",
         "scripts/templates/prepare-windows-template.ps1",
     ]);
     // The Windows DCs' steps (prod), the directory applier as rendered, and the Windows file server's scripts.
