@@ -57,6 +57,14 @@ export const SEVERITIES = ["not_classified", "information", "warning", "average"
 export type Severity = (typeof SEVERITIES)[number];
 
 const hostName = z.string().min(1).max(63);
+
+/** Zabbix agent 2's default release on Windows: the server's own (Debian 12's zabbix-server-pgsql 1:6.0.14). */
+export const WINDOWS_AGENT_VERSION = "6.0.14";
+/** Zabbix's CDN URL of agent 2's Windows MSI (64-bit, OpenSSL: PSK needs it) for a release. */
+export function windowsAgentMsiUrl(version: string): string {
+    const series = version.split(".").slice(0, 2).join(".");
+    return `https://cdn.zabbix.com/zabbix/binaries/stable/${series}/${version}/zabbix_agent2-${version}-windows-amd64-openssl.msi`;
+}
 const percent = (what: string, dflt: number) => z.number().int().min(1).max(100).default(dflt).describe(`${what} @default ${dflt}`);
 
 export const monitoringSchema = z
@@ -130,6 +138,33 @@ export const monitoringSchema = z
             .strict()
             .default({})
             .describe("Trigger thresholds, the templates' macros on every host. @default the values below"),
+        windowsAgent: z
+            .object({
+                version: z
+                    .string()
+                    .regex(/^6\.0\.\d{1,3}$/, "must be a 6.0 release such as 6.0.14 (the server runs 6.0, which supports no newer agent)")
+                    .default(WINDOWS_AGENT_VERSION)
+                    .describe(`Zabbix agent 2's release on Windows hosts (6.0 LTS, as the server). @default ${WINDOWS_AGENT_VERSION}, the server's own`),
+                msiUrl: z
+                    .string()
+                    .max(2048)
+                    .regex(/^https:\/\/[^\s]+\.msi$/, "must be an https URL of an .msi file")
+                    .optional()
+                    .describe(
+                        "Where Windows hosts download the agent's MSI (an internal mirror, or Zabbix's CDN). @default " + windowsAgentMsiUrl("<version>"),
+                    ),
+                sha256: z
+                    .string()
+                    .regex(/^[0-9A-Fa-f]{64}$/, "must be 64 hexadecimal digits")
+                    .optional()
+                    .describe(
+                        "The MSI's SHA-256: the Windows base step installs no MSI whose hash differs, and none at all while it is unset. " +
+                            "@default none: the step refuses to install the agent until it is set",
+                    ),
+            })
+            .strict()
+            .default({})
+            .describe(`Zabbix agent 2 on Windows hosts, installed by their base step from its MSI. @default ${WINDOWS_AGENT_VERSION} from Zabbix's CDN`),
         alerts: z
             .object({
                 group: z
@@ -235,8 +270,11 @@ export interface MonitoringPlan {
     readonly thresholds: MonitoringConfig["thresholds"];
     /** Every host of the model with an agent, in billu:hosts order (the server itself included). */
     readonly hosts: readonly MonitoredHost[];
-    /** Hosts of the model without an agent yet (Windows), and why: the docs list them. */
-    readonly notMonitored: readonly { readonly name: string; readonly why: string }[];
+    /**
+     * The Windows hosts' agent: its release, the MSI's URL and SHA-256 (absent: not pinned, the Windows base step refuses
+     * to install it). Absent on a site without a Windows host.
+     */
+    readonly windowsAgent?: { readonly version: string; readonly msiUrl: string; readonly sha256?: string };
     /** Every host group the hosts name, sorted. */
     readonly hostGroups: readonly string[];
     /** Templates any host uses, sorted. */
@@ -290,9 +328,6 @@ export interface MonitoringInput {
 }
 
 const isWindows = (os: string) => os.startsWith("windows");
-
-/** Why a Windows host has no agent yet (the plan's `notMonitored`). */
-export const WINDOWS_AGENT_PENDING = "runs Windows: the Windows agent (installed by the Windows base step) is not built yet";
 
 /** The macros every host carries: the thresholds as the templates' triggers read them. */
 export function thresholdMacros(t: MonitoringConfig["thresholds"]): Record<string, string> {
@@ -413,9 +448,12 @@ export function planMonitoring(input: MonitoringInput, problems: Problems): Moni
     const fqdn = `${server.name.toLowerCase()}.${dnsDomain}`;
     const routerAddress = input.zones.find((z) => z.name === server.zone)?.routerAddress;
     const macros = thresholdMacros(cfg.thresholds);
-    // The Windows agent is not built yet: those hosts are listed with the reason, and no flow is opened to them.
-    const monitored = hosts.filter((h) => !isWindows(h.os)).map((h) => monitoredHost(h, { input, server, routerAddress, macros, thresholds: cfg.thresholds }));
-    const notMonitored = hosts.filter((h) => isWindows(h.os)).map((h) => ({ name: h.name, why: WINDOWS_AGENT_PENDING }));
+    // Every host runs an agent: Debian's zabbix-agent2, or on Windows agent 2's MSI, installed by the host's base step.
+    const monitored = hosts.map((h) => monitoredHost(h, { input, server, routerAddress, macros, thresholds: cfg.thresholds }));
+    const wa = cfg.windowsAgent;
+    const windowsAgent = hosts.some((h) => isWindows(h.os))
+        ? { version: wa.version, msiUrl: wa.msiUrl ?? windowsAgentMsiUrl(wa.version), ...(wa.sha256 ? { sha256: wa.sha256.toUpperCase() } : {}) }
+        : undefined;
     const alerting =
         input.mail && input.directory
             ? {
@@ -446,7 +484,7 @@ export function planMonitoring(input: MonitoringInput, problems: Problems): Moni
         },
         thresholds: cfg.thresholds,
         hosts: monitored,
-        notMonitored,
+        windowsAgent,
         hostGroups: [...new Set(monitored.flatMap((m) => m.groups))].sort(),
         templates: [...new Set(monitored.flatMap((m) => m.templates))].sort(),
         alerting,

@@ -27,8 +27,6 @@ function windowsModel() {
     raw.hosts[3].os = "windows-2022-gui";
     raw.hosts[3].joinDomain = false; // Windows members are not joined by this program
     raw.fileserver.flavor = "windows";
-    // A Windows host has no Zabbix agent yet (docs/services/monitoring.md): the matrix opens no port to it.
-    raw.flows = raw.flows.filter((f: { to: string; service: string }) => !(f.to === "PAR-FS01" && f.service === "zabbix-agent"));
     return model(raw);
 }
 

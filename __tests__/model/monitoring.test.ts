@@ -8,7 +8,7 @@ import {
     monitoringSchema,
     planMonitoring,
     TEMPLATES,
-    WINDOWS_AGENT_PENDING,
+    windowsAgentMsiUrl,
     ZABBIX_AGENT_PORT,
     ZABBIX_TRAPPER_PORT,
 } from "../../model/monitoring";
@@ -130,11 +130,12 @@ describe("the monitoring plan", () => {
         });
     });
 
-    test("every Linux host is a Zabbix host with its role's groups and templates; the Windows DC is listed as not monitored", () => {
+    test("every host is a Zabbix host with its role's groups and templates, the Windows DC with the Windows agent and template", () => {
         const plan = planOk(input({}));
         expect(plan.hosts.map((h) => [h.name, h.address, h.agent, h.pskIdentity, h.templates])).toEqual([
             ["PAR-FW01", "10.20.0.1", "zabbix-agent2", "PSK PAR-FW01", [TEMPLATES.linux, TEMPLATES.strongswan]],
             ["PAR-DC01", "10.20.10.11", "zabbix-agent2", "PSK PAR-DC01", [TEMPLATES.linux, TEMPLATES.dc]],
+            ["PAR-DC02", "10.20.10.12", "zabbix-agent2-windows", "PSK PAR-DC02", [TEMPLATES.windows, TEMPLATES.dc]],
             ["PAR-DHCP01", "10.20.10.21", "zabbix-agent2", "PSK PAR-DHCP01", [TEMPLATES.linux, TEMPLATES.kea]],
             ["PAR-FS01", "10.20.10.31", "zabbix-agent2", "PSK PAR-FS01", [TEMPLATES.linux, TEMPLATES.mdadm]],
             ["PAR-MAIL01", "10.20.10.41", "zabbix-agent2", "PSK PAR-MAIL01", [TEMPLATES.linux, TEMPLATES.postfix]],
@@ -142,14 +143,30 @@ describe("the monitoring plan", () => {
             ["PAR-BKP01", "10.20.0.30", "zabbix-agent2", "PSK PAR-BKP01", [TEMPLATES.linux, TEMPLATES.backup]],
             ["PAR-MON01", "10.20.0.40", "zabbix-agent2", "PSK PAR-MON01", [TEMPLATES.linux, TEMPLATES.zabbixServer, TEMPLATES.siteCa]],
         ]);
-        expect(plan.notMonitored).toEqual([{ name: "PAR-DC02", why: WINDOWS_AGENT_PENDING }]);
         expect(plan.hosts.find((h) => h.name === "PAR-WEB01")!.groups).toEqual(["BillU/role/web", "BillU/zone/dmz", "BillU/os/linux"]);
+        expect(plan.hosts.find((h) => h.name === "PAR-DC02")!.groups).toEqual(["BillU/role/dc", "BillU/zone/servers", "BillU/os/windows"]);
         expect(plan.hostGroups).toContain("BillU/role/firewall");
-        expect(plan.templates).toEqual(
-            Object.values(TEMPLATES)
-                .filter((t) => t !== TEMPLATES.windows)
-                .sort(),
-        );
+        expect(plan.templates).toEqual(Object.values(TEMPLATES).sort());
+    });
+
+    test("the Windows agent: Zabbix's 6.0.14 MSI by default, no hash pinned unless given; a site without Windows hosts has none", () => {
+        expect(planOk(input({})).windowsAgent).toEqual({
+            version: "6.0.14",
+            msiUrl: "https://cdn.zabbix.com/zabbix/binaries/stable/6.0/6.0.14/zabbix_agent2-6.0.14-windows-amd64-openssl.msi",
+        });
+        const sha = "ab".repeat(32);
+        expect(planOk(input({ windowsAgent: { version: "6.0.40", sha256: sha } })).windowsAgent).toEqual({
+            version: "6.0.40",
+            msiUrl: windowsAgentMsiUrl("6.0.40"),
+            sha256: sha.toUpperCase(),
+        });
+        const mirror = "https://mirror.billu.remindme.lan/zabbix/zabbix_agent2-6.0.14-windows-amd64-openssl.msi";
+        expect(planOk(input({ windowsAgent: { msiUrl: mirror, sha256: sha } })).windowsAgent).toEqual({
+            version: "6.0.14",
+            msiUrl: mirror,
+            sha256: sha.toUpperCase(),
+        });
+        expect(planOk(input({}, { hosts: HOSTS.filter((h) => h.name !== "PAR-DC02") })).windowsAgent).toBeUndefined();
     });
 
     test("what is watched comes from the other plans: scopes, FSMO roles, sites, tunnel, array, backup results", () => {
@@ -216,7 +233,7 @@ describe("the monitoring plan", () => {
 
     test("the flows: the server to every agent, every agent to the server, alert mails; the firewall host as the matrix's router", () => {
         const plan = planOk(input({}));
-        const agents = ["PAR-DC01", "PAR-DHCP01", "PAR-FS01", "PAR-MAIL01", "PAR-WEB01", "PAR-BKP01"];
+        const agents = ["PAR-DC01", "PAR-DC02", "PAR-DHCP01", "PAR-FS01", "PAR-MAIL01", "PAR-WEB01", "PAR-BKP01"];
         expect(plan.flows).toEqual([
             { from: "PAR-MON01", to: "router", service: "zabbix-agent", why: "the server polls PAR-FW01's agent (passive checks)" },
             ...agents.map((a) => ({ from: "PAR-MON01", to: a, service: "zabbix-agent", why: `the server polls ${a}'s agent (passive checks)` })),
@@ -284,6 +301,11 @@ describe("the monitoring plan", () => {
         ]);
         expect(problemsOf({ ...raw, monitoring: { alerts: { minSeverity: "loud" } } })).toEqual([
             'billu:monitoring.alerts.minSeverity: is "loud". Fix: use one of not_classified, information, warning, average, high, disaster',
+        ]);
+        expect(problemsOf({ ...raw, monitoring: { windowsAgent: { version: "7.0.19", sha256: "4FCEB4EF", msiUrl: "http://x/agent.msi" } } })).toEqual([
+            'billu:monitoring.windowsAgent.version: is "7.0.19", which must be a 6.0 release such as 6.0.14 (the server runs 6.0, which supports no newer agent). Fix: correct the value (see README, "Configuration")',
+            'billu:monitoring.windowsAgent.msiUrl: is "http://x/agent.msi", which must be an https url of an .msi file. Fix: correct the value (see README, "Configuration")',
+            'billu:monitoring.windowsAgent.sha256: is "4FCEB4EF", which must be 64 hexadecimal digits. Fix: correct the value (see README, "Configuration")',
         ]);
     });
 

@@ -44,7 +44,7 @@ describe("the one requirements check: what the services need of the flow matrix"
     test("a DC listens on the AD bundle, DNS and NTP; the DHCP servers on the relay; the file server on SMB; the web server on HTTP(S); every host on SSH", () => {
         const m = model(stackRaw("prod"));
         const listens = (host: string) => m.requirements.flatMap((r) => (r.need.kind === "listen" && r.need.host === host ? [r.need.service] : []));
-        expect(listens("PAR-DC02")).toEqual(["ad", "dns", "ntp", "ssh"]);
+        expect(listens("PAR-DC02")).toEqual(["ad", "dns", "ntp", "zabbix-agent", "ssh"]);
         expect(listens("PAR-DHCP02")).toEqual(["dhcp-relay", "kea-ha", "zabbix-agent", "ssh"]);
         expect(listens("PAR-FS01")).toEqual(["smb", "zabbix-agent", "ssh"]);
         expect(listens("PAR-WEB01")).toEqual(["http", "https", "zabbix-agent", "ssh"]);

@@ -28,10 +28,6 @@ function windowsFileServerConfig(): string {
     fs.os = "windows-2022-gui";
     fs.joinDomain = false;
     doc.config["billu:fileserver"].flavor = "windows";
-    // A Windows host has no Zabbix agent yet (docs/services/monitoring.md): the matrix opens no port to it.
-    doc.config["billu:flows"] = doc.config["billu:flows"].filter(
-        (f: { to: string; service: string }) => !(f.to === "PAR-FS01" && f.service === "zabbix-agent"),
-    );
     return stringify(doc);
 }
 
@@ -98,6 +94,8 @@ test(`PowerShell ${PWSH_VERSION} parsed every shipped and rendered file, one pro
         "scripts/fileserver/shares.ps1",
         "scripts/fileserver/storage.ps1",
         "scripts/lib/billu-lib.ps1",
+        "scripts/monitoring/agent-windows-step.ps1",
+        "scripts/monitoring/agent-windows.ps1",
         "scripts/templates/prepare-windows-template.ps1",
     ]);
     // The Windows DCs' steps (prod), the directory applier as rendered, and the Windows file server's scripts.

@@ -13,6 +13,7 @@
  * - scripts/dc/admin-login.ps1's functions (the admin's key login across promotion), loaded by the test itself;
  * - dev's password-policy.json (billu:directory.accountPolicy) for scripts/directory/Apply-PasswordPolicy.ps1;
  * - scripts/backup/backup-run.ps1 with the settings prod's first Windows DC gets as a client of the in-guest backup;
+ * - scripts/monitoring/agent-windows.ps1 with the Zabbix agent settings and configuration prod's first Windows DC gets;
  * One pwsh process runs every Pester file; the test names and results come back as JSON.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from "fs";
@@ -31,6 +32,8 @@ import { ROOT, stackRaw } from "../helpers";
 import type { BackupPlan } from "../../model/backup";
 import type { SiteModel } from "../../model/site";
 import { renderWindowsClientSettings } from "../../components/backup/render";
+import { renderWindowsAgentConf, renderWindowsAgentSettings } from "../../components/monitoring/render";
+import type { MonitoringPlan } from "../../model/monitoring";
 import { powershellTools, runPwsh } from "./pwsh";
 
 const dir = mkdtempSync(path.join(tmpdir(), "billu-pester-"));
@@ -79,8 +82,6 @@ function windowsFileServerModel() {
         fs.os = "windows-2022-gui";
         fs.joinDomain = false;
         raw.fileserver.flavor = "windows";
-        // A Windows host has no Zabbix agent yet (docs/services/monitoring.md): the matrix opens no port to it.
-        raw.flows = raw.flows.filter((f: { to: string; service: string }) => !(f.to === "PAR-FS01" && f.service === "zabbix-agent"));
     });
 }
 
@@ -168,6 +169,30 @@ function windowsBackupInputs(prod: SiteModel): Record<string, string> {
     };
 }
 
+/**
+ * The Zabbix agent's settings and configuration prod's first Windows DC gets (renderWindowsAgentSettings and
+ * renderWindowsAgentConf), and what they must hold, from the plan.
+ */
+function windowsZabbixInputs(prod: SiteModel): Record<string, string> {
+    const plan = prod.plan<MonitoringPlan>("monitoring")!;
+    const host = plan.hosts.find((h) => h.name === "PAR-DC01")!;
+    expect([host.os, plan.windowsAgent?.sha256]).toEqual(["windows", undefined]);
+    return {
+        BILLU_ZBX_WIN_SETTINGS: write("zbx-agent.json", renderWindowsAgentSettings(plan, host)),
+        BILLU_ZBX_WIN_CONF: write("zbx-agent.conf", renderWindowsAgentConf(plan, host)),
+        BILLU_ZBX_WIN_MODEL: write(
+            "zbx-model.json",
+            JSON.stringify({
+                host: host.name,
+                server: plan.host.address,
+                port: host.port,
+                msiUrl: plan.windowsAgent!.msiUrl,
+                version: plan.windowsAgent!.version,
+            }),
+        ),
+    };
+}
+
 beforeAll(async () => {
     const tools = powershellTools();
     expect(typeof tools === "string" ? tools : "").toBe("");
@@ -215,6 +240,7 @@ beforeAll(async () => {
         ...windowsDcInputs(domain),
         ...windowsFileServerInputs(),
         ...windowsBackupInputs(prod),
+        ...windowsZabbixInputs(prod),
         BILLU_PESTER: tools.pester,
     };
     const run = await runPwsh(tools.pwsh, path.join(__dirname, "run-pester.ps1"), env);
@@ -284,6 +310,14 @@ test("the Pester tests that ran are exactly these", () => {
         "the Windows file server's storage.ps1: disks that do not match the plan are refused, nothing created.refuses a single disk of the planned size",
         "the Windows file server's storage.ps1: disks that do not match the plan are refused, nothing created.refuses three disks of the planned size",
         "the Windows file server's storage.ps1: disks that do not match the plan are refused, nothing created.refuses two disks of the planned size when one cannot be pooled (a pool elsewhere holds it)",
+        "the Windows Zabbix agent (agent-windows.ps1, prod's PAR-DC01).the rendered settings: the host, the Zabbix server's address, the model's MSI URL; no hash pinned in prod yet",
+        "the Windows Zabbix agent (agent-windows.ps1, prod's PAR-DC01).no SHA-256 pinned (prod as committed): downloads and installs nothing, and names the key to set",
+        "the Windows Zabbix agent (agent-windows.ps1, prod's PAR-DC01).an MSI whose SHA-256 is not the pinned one: deleted, never installed",
+        "the Windows Zabbix agent (agent-windows.ps1, prod's PAR-DC01).a new host: the MSI checked and installed without its own firewall exception, then the key and the configuration, the rule to the server only, one restart",
+        "the Windows Zabbix agent (agent-windows.ps1, prod's PAR-DC01).a second run: downloads, installs, writes and restarts nothing",
+        "the Windows Zabbix agent (agent-windows.ps1, prod's PAR-DC01).a changed configuration: written over the installed one, the agent restarted, the MSI left alone",
+        "the Windows Zabbix agent (agent-windows.ps1, prod's PAR-DC01).a rule that drifted (opened to any address), a stopped agent: the rule set back to the server only, the agent started",
+        "the Windows Zabbix agent (agent-windows.ps1, prod's PAR-DC01).a new pinned hash (an upgrade): the new MSI installed over the old one, the agent restarted",
         "the domain password policy and PSOs (Apply-PasswordPolicy.ps1).a new domain (Windows defaults, no PSO): sets every differing setting once, creates each PSO and applies it to its subjects",
         "the domain password policy and PSOs (Apply-PasswordPolicy.ps1).a domain as planned: no write, and it says so",
         "the domain password policy and PSOs (Apply-PasswordPolicy.ps1).a PSO not in the plan is removed; a changed precedence is set; a subject too many is unapplied, a missing one applied",

@@ -15,10 +15,6 @@ beforeAll(async () => {
     fs.os = "windows-2022-gui";
     fs.joinDomain = false; // Windows members are not joined by this program
     doc.config["billu:fileserver"].flavor = "windows";
-    // A Windows host has no Zabbix agent yet (docs/services/monitoring.md): the matrix opens no port to it.
-    doc.config["billu:flows"] = doc.config["billu:flows"].filter(
-        (f: { to: string; service: string }) => !(f.to === "PAR-FS01" && f.service === "zabbix-agent"),
-    );
     // The same text as __tests__/powershell/parse.test.ts writes: the two files share one synth of it.
     ({ r, out } = await variantSynth("fsw", stringify(doc)));
 }, SYNTH_TIMEOUT);

@@ -1,7 +1,7 @@
 /**
  * Monitoring through the service seam: the committed dev and prod stacks with their Zabbix server PAR-MON01 (its host,
- * billu:monitoring, the flows the model asks for), synthesized: the server, and the Zabbix agent every Linux host's
- * base step carries with its own PSK, which no rendered file holds.
+ * billu:monitoring, the flows the model asks for), synthesized: the server, and the Zabbix agent every host's base
+ * step carries (Debian's package, or on Windows agent 2's MSI) with its own PSK, which no rendered file holds.
  */
 import { readFileSync } from "fs";
 import * as path from "path";
@@ -74,23 +74,49 @@ test("no PSK, database password or private key is in any rendered file or output
     expect(secretLeaks(path.join(out, "rendered"), ["PRIVATE KEY"])).toEqual([]);
 });
 
-test("prod: the Linux hosts run the agent, the Windows DCs are listed as not monitored and get no flow", () => {
+test("prod: every host runs the agent, the Windows DCs from the MSI in their base step, with the flows the model asks for", () => {
     expect(prod.exitCode).toBe(0);
     expect(prod.resources.filter((x) => x.type === "billu:monitoring:MonitoringServer").map((x) => x.name)).toEqual(["par-mon01"]);
     const p = model(stackRaw("prod")).plan<MonitoringPlan>("monitoring")!;
-    expect(p.hosts.map((h) => h.name)).toEqual([
-        "PAR-FW01",
-        "PAR-DHCP01",
-        "PAR-DHCP02",
-        "PAR-FS01",
-        "PAR-MAIL01",
-        "PAR-WEB01",
-        "PAR-LOG01",
-        "PAR-BKP01",
-        "PAR-MON01",
+    expect(p.hosts.map((h) => [h.name, h.agent])).toEqual([
+        ["PAR-FW01", "zabbix-agent2"],
+        ["PAR-DC01", "zabbix-agent2-windows"],
+        ["PAR-DC02", "zabbix-agent2-windows"],
+        ["PAR-DC03", "zabbix-agent2-windows"],
+        ["PAR-DHCP01", "zabbix-agent2"],
+        ["PAR-DHCP02", "zabbix-agent2"],
+        ["PAR-FS01", "zabbix-agent2"],
+        ["PAR-MAIL01", "zabbix-agent2"],
+        ["PAR-WEB01", "zabbix-agent2"],
+        ["PAR-LOG01", "zabbix-agent2"],
+        ["PAR-BKP01", "zabbix-agent2"],
+        ["PAR-MON01", "zabbix-agent2"],
     ]);
-    expect(p.notMonitored.map((n) => n.name)).toEqual(["PAR-DC01", "PAR-DC02", "PAR-DC03"]);
-    expect(p.flows.filter((f) => f.to.startsWith("PAR-DC") || f.from.startsWith("PAR-DC"))).toEqual([]);
-    for (const h of p.hosts) expect(rendered(prodOut, h.name, "etc/zabbix/zabbix_agent2.conf")).toContain(`\nHostname=${h.name}\n`);
+    expect(p.flows.filter((f) => f.to.startsWith("PAR-DC") || f.from.startsWith("PAR-DC")).map((f) => `${f.from} -> ${f.to} ${f.service}`)).toEqual([
+        "PAR-MON01 -> PAR-DC01 zabbix-agent",
+        "PAR-MON01 -> PAR-DC02 zabbix-agent",
+        "PAR-MON01 -> PAR-DC03 zabbix-agent",
+        "PAR-DC01 -> PAR-MON01 zabbix-trapper",
+        "PAR-DC02 -> PAR-MON01 zabbix-trapper",
+        "PAR-DC03 -> PAR-MON01 zabbix-trapper",
+    ]);
+    for (const h of p.hosts.filter((x) => x.os === "linux"))
+        expect(rendered(prodOut, h.name, "etc/zabbix/zabbix_agent2.conf")).toContain(`\nHostname=${h.name}\n`);
+    for (const dc of ["PAR-DC01", "PAR-DC02", "PAR-DC03"]) {
+        expect(rendered(prodOut, dc, "C/ProgramData/billu/monitoring/zabbix_agent2.conf")).toContain(
+            `\r\nHostname=${dc}\r\nTimeout=4\r\nTLSConnect=psk\r\nTLSAccept=psk\r\n`,
+        );
+        // The base step runs the agent's functions, then the call, with the settings' path as its one datum.
+        const run = rendered(prodOut, dc, "C/ProgramData/billu/stage/base/run.ps1");
+        expect(run).toContain(
+            "\r\nInstall-BilluFile 'C:/ProgramData/billu/monitoring/agent.json'\r\nInstall-BilluFile 'C:/ProgramData/billu/monitoring/zabbix_agent2.conf'\r\n",
+        );
+        // (baseStepContent joins its extensions' fragments with a bare LF: PowerShell reads either line end.)
+        expect(run).toContain("\n$ZBX_SETTINGS = 'C:\\ProgramData\\billu\\monitoring\\agent.json'\r\n");
+        expect(run.trimEnd().endsWith("\r\nUpdate-ZbxWindowsAgent $ZBX_SETTINGS")).toBe(true);
+    }
+    // Each DC's base step receives its own PSK on stdin, next to the backup client's secrets.
+    const base = prod.resources.find((x) => x.type === "command:remote:Command" && x.name === "par-dc01-base-apply");
+    expect(base?.inputs.stdin).toBe("[secret]");
     expect(secretLeaks(prodOut, prod.producedSecrets)).toEqual([]);
 });

@@ -114,6 +114,88 @@ export function agentFiles(plan: MonitoringPlan, host: MonitoredHost): GuestFile
 export const AGENT_DIRS: readonly GuestDir[] = [{ path: "/etc/billu/monitoring", mode: "0700", owner: "root:root" }];
 
 /**
+ * Where a Windows host's agent lives. The MSI installs agent 2 and its service into its install folder (Program Files,
+ * which Users may read): the key is kept apart, in a folder closed to all but SYSTEM (the service's account) and
+ * Administrators, written by the step from its stdin, never staged.
+ */
+export const WINDOWS_AGENT_PATHS = {
+    dir: "C:/ProgramData/billu/monitoring",
+    /** The step's settings (JSON, no secret), read by scripts/monitoring/agent-windows.ps1. */
+    settings: "C:/ProgramData/billu/monitoring/agent.json",
+    /** The agent's configuration as staged; the step copies it over the MSI's own once the agent is installed. */
+    conf: "C:/ProgramData/billu/monitoring/zabbix_agent2.conf",
+    psk: "C:/ProgramData/billu/monitoring/agent.psk",
+    /** The downloaded MSI and the SHA-256 of the one installed (what makes a second run install nothing). */
+    msi: "C:/ProgramData/billu/monitoring/zabbix_agent2.msi",
+    installed: "C:/ProgramData/billu/monitoring/installed-msi.sha256",
+    msiLog: "C:/ProgramData/billu/monitoring/msiexec.log",
+    installDir: "C:/Program Files/Zabbix Agent 2",
+    /** The configuration the MSI's service reads (`zabbix_agent2.exe --config`). */
+    agentConf: "C:/Program Files/Zabbix Agent 2/zabbix_agent2.conf",
+} as const;
+
+/** The MSI's Windows service and the inbound rule the step keeps (the MSI's own rule, open to any address, is skipped). */
+export const WINDOWS_AGENT_SERVICE = "Zabbix Agent 2";
+export const WINDOWS_AGENT_FIREWALL_RULE = "billu-zabbix-agent";
+
+const win = (p: string) => p.replace(/\//g, "\\");
+
+/** The agent's configuration on a Windows host: as on Linux (server, name, PSK both ways), Windows' paths, CRLF. */
+export function renderWindowsAgentConf(plan: MonitoringPlan, host: MonitoredHost): string {
+    return (
+        header(`Zabbix agent 2 of ${host.name} (billu:monitoring)`).replace(/\n$/, "") +
+        "\r\n" +
+        [
+            `LogFile=${win(WINDOWS_AGENT_PATHS.installDir)}\\zabbix_agent2.log`,
+            "LogFileSize=1",
+            `Server=${v(plan.host.address)}`,
+            `ServerActive=${v(plan.host.address)}:${ZABBIX_TRAPPER_PORT}`,
+            `ListenPort=${host.port}`,
+            `Hostname=${v(host.name)}`,
+            `Timeout=${plan.server.timeoutSeconds}`,
+            "TLSConnect=psk",
+            "TLSAccept=psk",
+            `TLSPSKIdentity=${v(host.pskIdentity)}`,
+            `TLSPSKFile=${win(WINDOWS_AGENT_PATHS.psk)}`,
+        ].join("\r\n") +
+        "\r\n"
+    );
+}
+
+/** The Windows step's settings: where everything is, the MSI to install and its hash, the rule's one remote address. */
+export function renderWindowsAgentSettings(plan: MonitoringPlan, host: MonitoredHost): string {
+    const agent = plan.windowsAgent;
+    if (host.os !== "windows" || !agent) throw new Error(`internal: ${host.name} is not a Windows host of billu:monitoring`);
+    const settings = {
+        Host: host.name,
+        Version: agent.version,
+        MsiUrl: agent.msiUrl,
+        Sha256: agent.sha256 ?? "",
+        Msi: win(WINDOWS_AGENT_PATHS.msi),
+        MsiLog: win(WINDOWS_AGENT_PATHS.msiLog),
+        Installed: win(WINDOWS_AGENT_PATHS.installed),
+        InstallDir: win(WINDOWS_AGENT_PATHS.installDir),
+        Dir: win(WINDOWS_AGENT_PATHS.dir),
+        StagedConf: win(WINDOWS_AGENT_PATHS.conf),
+        Conf: win(WINDOWS_AGENT_PATHS.agentConf),
+        Psk: win(WINDOWS_AGENT_PATHS.psk),
+        Service: WINDOWS_AGENT_SERVICE,
+        FirewallRule: WINDOWS_AGENT_FIREWALL_RULE,
+        ListenPort: host.port,
+        Server: plan.host.address,
+    };
+    return JSON.stringify(settings, null, 2) + "\n";
+}
+
+/** A Windows host's staged agent files: its settings and configuration, no secret (the key arrives on stdin). */
+export function windowsAgentFiles(plan: MonitoringPlan, host: MonitoredHost): GuestFile[] {
+    return [
+        { path: WINDOWS_AGENT_PATHS.settings, content: renderWindowsAgentSettings(plan, host) },
+        { path: WINDOWS_AGENT_PATHS.conf, content: renderWindowsAgentConf(plan, host) },
+    ];
+}
+
+/**
  * The server's settings beside Debian's zabbix_server.conf (which includes zabbix_server.conf.d/*.conf): the
  * database on the local PostgreSQL over its socket, the caches and pollers, the trapper's port.
  */

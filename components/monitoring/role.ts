@@ -9,7 +9,7 @@ import { SiteContext, siteServer } from "../context";
 import type { RoleBuilder } from "../contracts";
 import { stepScript } from "../guest-step/render";
 import { MonitoringServer } from "./MonitoringServer";
-import { AGENT_DIRS, agentFiles, MONITORING_SECRETS } from "./render";
+import { AGENT_DIRS, agentFiles, MONITORING_SECRETS, WINDOWS_AGENT_PATHS, windowsAgentFiles } from "./render";
 
 /** What the monitoring service makes once for every host: each agent's PSK, by host name. */
 export interface MonitoringResources {
@@ -46,13 +46,26 @@ export function monitoringResources(ctx: SiteContext, parent: pulumi.Resource): 
     return { psks };
 }
 
-/** The Zabbix agent in a host's base step: agent 2 with the server's address, the host's name and its own PSK. */
+/**
+ * The Zabbix agent in a host's base step: agent 2 with the server's address, the host's name and its own PSK; on Debian
+ * from the distribution's package (scripts/monitoring/agent-step.sh), on Windows from its MSI
+ * (scripts/monitoring/agent-windows.ps1).
+ */
 export const renderMonitoringAgent: EveryHostRenderer = (model, host, resources) => {
     const plan = planOf(monitoringService, model);
     const monitored = plan?.hosts.find((h) => h.name === host.name);
     const psk = (resources as MonitoringResources | undefined)?.psks.get(host.name);
     if (!plan || !monitored || !psk) return { unsupported: "billu:monitoring plans no agent for this host" };
-    if (monitored.os === "windows") return { unsupported: "the Windows agent is not built yet (docs/services/monitoring.md)" };
+    if (monitored.os === "windows") {
+        return {
+            files: windowsAgentFiles(plan, monitored),
+            // Data: where the settings are, in the guest's own spelling (the rest is in the settings); then the call.
+            script: stepScript("windows", ["monitoring/agent-windows.ps1", "monitoring/agent-windows-step.ps1"], {
+                ZBX_SETTINGS: WINDOWS_AGENT_PATHS.settings.replace(/\//g, "\\"),
+            }),
+            secrets: { [MONITORING_SECRETS.agentPsk]: psk },
+        };
+    }
     return {
         files: agentFiles(plan, monitored),
         dirs: AGENT_DIRS,

@@ -438,7 +438,9 @@ export function renderZabbixConfig(input: MonitoringConfigInput): ZabbixConfigDo
         address: h.address,
         port: h.agentPort ?? 10050,
         groups: [ROLE_GROUP(site, h.role), ZONE_GROUP(site, h.zone)],
-        templates: [h.os === "windows" ? TEMPLATE.windows : TEMPLATE.linux, ...(ROLE_TEMPLATES[h.role] ?? []).map((k) => TEMPLATE[k])],
+        // The role templates watch Debian's daemons (Samba, Kea, Apache, ...): a Windows host (a Windows DC) gets its OS
+        // template only, else "Samba is not running" would fire on every Windows DC.
+        templates: h.os === "windows" ? [TEMPLATE.windows] : [TEMPLATE.linux, ...(ROLE_TEMPLATES[h.role] ?? []).map((k) => TEMPLATE[k])],
         pskIdentity: h.pskIdentity,
     }));
     const used = new Set(hosts.flatMap((h) => h.templates));
