@@ -271,8 +271,8 @@ export interface MonitoringPlan {
     /** Every host of the model with an agent, in billu:hosts order (the server itself included). */
     readonly hosts: readonly MonitoredHost[];
     /**
-     * The Windows hosts' agent: its release, the MSI's URL and SHA-256 (absent: not pinned, the Windows base step refuses
-     * to install it). Absent on a site without a Windows host.
+     * The Windows hosts' agent: its release, the MSI's URL and SHA-256 (absent: not pinned, the Windows base step installs
+     * no agent and says so, synth warns). Absent on a site without a Windows host.
      */
     readonly windowsAgent?: { readonly version: string; readonly msiUrl: string; readonly sha256?: string };
     /** Every host group the hosts name, sorted. */

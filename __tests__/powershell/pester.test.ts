@@ -311,7 +311,7 @@ test("the Pester tests that ran are exactly these", () => {
         "the Windows file server's storage.ps1: disks that do not match the plan are refused, nothing created.refuses three disks of the planned size",
         "the Windows file server's storage.ps1: disks that do not match the plan are refused, nothing created.refuses two disks of the planned size when one cannot be pooled (a pool elsewhere holds it)",
         "the Windows Zabbix agent (agent-windows.ps1, prod's PAR-DC01).the rendered settings: the host, the Zabbix server's address, the model's MSI URL; no hash pinned in prod yet",
-        "the Windows Zabbix agent (agent-windows.ps1, prod's PAR-DC01).no SHA-256 pinned (prod as committed): downloads and installs nothing, and names the key to set",
+        "the Windows Zabbix agent (agent-windows.ps1, prod's PAR-DC01).no SHA-256 pinned (prod as committed): downloads, installs, writes and opens nothing, says so and names the key to set; the base step goes on",
         "the Windows Zabbix agent (agent-windows.ps1, prod's PAR-DC01).an MSI whose SHA-256 is not the pinned one: deleted, never installed",
         "the Windows Zabbix agent (agent-windows.ps1, prod's PAR-DC01).a new host: the MSI checked and installed without its own firewall exception, then the key and the configuration, the rule to the server only, one restart",
         "the Windows Zabbix agent (agent-windows.ps1, prod's PAR-DC01).a second run: downloads, installs, writes and restarts nothing",

@@ -78,6 +78,12 @@ function Set-ZbxFirewallRule($Zbx) {
 
 function Update-ZbxWindowsAgent([string]$Settings) {
     $zbx = Get-Content -LiteralPath $Settings -Raw | ConvertFrom-Json
+    # No pinned hash (prod as committed: no copy of the MSI could be checked where the project is built): the rest of the
+    # host's base step must not fail for it, so the agent is left out, loudly; Zabbix shows the host's agent unreachable.
+    if ($zbx.Sha256 -notmatch '^[0-9A-F]{64}$') {
+        Write-BilluLog "WARNING: Zabbix agent 2 is not installed on this host: the MSI $($zbx.MsiUrl) has no pinned SHA-256. Set billu:monitoring.windowsAgent.sha256 to the SHA256 Zabbix publishes for it (or Get-FileHash -Algorithm SHA256 of a copy you trust), then run pulumi up again"
+        return
+    }
     Set-ZbxPrivateFolder $zbx.Dir
     $changed = $false
     $installed = if (Test-Path -LiteralPath $zbx.Installed) { [IO.File]::ReadAllText($zbx.Installed).Trim() } else { '' }
