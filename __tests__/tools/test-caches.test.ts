@@ -1,13 +1,15 @@
 /**
  * The suite's caches never serve a stale result (issue #15): a parse kept for the jest run (__tests__/helpers.ts
  * `parsed`, behind stackRaw and loadHr) is keyed by the content it parsed, so the same file with other content is
- * parsed again, and the same content is read back from the run's folder; each call gets an object of its own.
+ * parsed again, and the same content is read back from the run's folder; each call gets an object of its own. And the
+ * python3 the tests start is the interpreter itself, not a version manager's shim (__tests__/synth-cache-setup.ts).
  */
-import { mkdtempSync, readdirSync, writeFileSync } from "fs";
+import { spawnSync } from "child_process";
+import { accessSync, constants, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
 import { loadHr, ROOT } from "../helpers";
-import { RUN_TMP_ENV } from "../synth-cache-setup";
+import { RUN_BIN, RUN_TMP_ENV } from "../synth-cache-setup";
 
 const HEADER =
     "Civilite;Prenom;Nom;Societe;Site;Departement;Service;Fonction;Manager-Prenom;Manager-Nom;Nom de PC;Marque PC;Date de naissance;Telephone fixe;Telephone portable";
@@ -42,4 +44,23 @@ test("an HR export whose content changes is parsed again, not read from the cach
     expect(again).toEqual(a);
     expect(again).not.toBe(a);
     expect(kept().length).toBe(before + 2);
+});
+
+test("python3 on the workers' PATH execs the interpreter by its path (no version manager's shim in between)", () => {
+    const first = (process.env.PATH ?? "")
+        .split(path.delimiter)
+        .map((d) => path.join(d, "python3"))
+        .find((p) => {
+            try {
+                accessSync(p, constants.X_OK);
+                return true;
+            } catch {
+                return false;
+            }
+        });
+    expect(first).toBe(path.join(process.env[RUN_TMP_ENV]!, RUN_BIN, "python3"));
+    const exe = spawnSync("python3", ["-c", "import sys; print(sys.executable)"], { encoding: "utf8" }).stdout.trim();
+    expect(readFileSync(first!, "utf8")).toBe(`#!/bin/sh\nexec '${exe}' "$@"\n`);
+    // What it execs is a program (ELF), not another script.
+    expect(readFileSync(exe).subarray(0, 4).toString("latin1")).toBe("\x7fELF");
 });

@@ -282,6 +282,8 @@ open(sys.argv[1], "w").write("\n".join(out))' "$conf" "$DRILL/lab-globals.conf"
     drill_dc_start "$dir" "$conf"
     lab_fig "directory drill: samba-tool domain backup restore and start to LDAPS" "$(lab_since "$t") ms"
 
+    # SYSVOL first: BBK_SABOTAGE=sysvol's probe, so that its run stops here, before the dump and the other probes.
+    lab_expect "restored SYSVOL: every GPO the directory lists has its folder and GPT.INI; sysvolcheck passes" pass drill_sysvol_ok "$conf" "$sysvol"
     drill_dc_dump "$DRILL/after.ldif"
     local check=("${DRILL_PROBE[@]}" check "$DRILL/after.ldif.raw" "$LAB_ROOT/out/dev/directory.json" "$LAB_ROOT/out/dev/rendered/$DC/var/lib/billu/directory/plan.json")
     lab_expect "restored: every OU, group, account and computer of directory.json with its attributes, links and memberships" pass "${check[@]}"
@@ -292,7 +294,6 @@ open(sys.argv[1], "w").write("\n".join(out))' "$conf" "$DRILL/lab-globals.conf"
     lab_expect "$sam binds over LDAPS with the password set before the backup (and reads its own entry)" pass drill_bind "$sam" "$pw_file" "$dn"
     lab_expect "$sam with a wrong password: data 52e (control)" pass drill_bind_refused "$sam" "$DRILL/wrong.pw"
     lab_expect "$sam gets a Kerberos ticket (kinit) from the restored KDC" pass drill_kinit "$sam" "$pw_file"
-    lab_expect "restored SYSVOL: every GPO the directory lists has its folder and GPT.INI; sysvolcheck passes" pass drill_sysvol_ok "$conf" "$sysvol"
     kill "$SAMBA_PID" 2>/dev/null || true
 }
 
