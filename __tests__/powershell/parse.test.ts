@@ -97,6 +97,8 @@ test(`PowerShell ${PWSH_VERSION} parsed every shipped and rendered file, one pro
         "scripts/fileserver/health.ps1",
         "scripts/fileserver/shares.ps1",
         "scripts/fileserver/storage.ps1",
+        "scripts/gpo/Apply-Gpo.ps1",
+        "scripts/gpo/gpo.ps1",
         "scripts/lib/billu-lib.ps1",
         "scripts/templates/prepare-windows-template.ps1",
     ]);
@@ -108,6 +110,8 @@ test(`PowerShell ${PWSH_VERSION} parsed every shipped and rendered file, one pro
             "prod/rendered/PAR-DC02/C/ProgramData/billu/stage/dc/run.ps1",
             "prod/rendered/PAR-DC02/C/ProgramData/billu/stage/ready/run.ps1",
             "prod/rendered/PAR-DC03/C/ProgramData/billu/stage/fsmo/run.ps1",
+            "prod/rendered/PAR-DC02/C/ProgramData/billu/gpo/Apply-Gpo.ps1",
+            "prod/rendered/PAR-DC02/C/ProgramData/billu/stage/gpo/run.ps1",
             "fsw/rendered/PAR-FS01/C/ProgramData/billu/fileserver/storage.ps1",
             "fsw/rendered/PAR-FS01/C/ProgramData/billu/fileserver/shares.ps1",
             "fsw/rendered/PAR-FS01/C/ProgramData/billu/fileserver/health.ps1",
