@@ -105,7 +105,8 @@ function Read-BilluBytes([string]$Path) {
 
 function Test-BilluSameBytes($A, $B) {
     if ($null -eq $A -or $null -eq $B) { return ($null -eq $A) -and ($null -eq $B) }
-    return [Linq.Enumerable]::SequenceEqual([byte[]]$A, [byte[]]$B)
+    # Base64 rather than Linq's SequenceEqual, whose generic call Windows PowerShell 5.1 (the step's shell) may not bind.
+    return [Convert]::ToBase64String([byte[]]$A) -ceq [Convert]::ToBase64String([byte[]]$B)
 }
 
 function Write-BilluBytes([string]$Path, [byte[]]$Bytes) {
@@ -219,9 +220,11 @@ function Invoke-BilluGpo {
             $version = [int]$ad.versionNumber + $bump
             $replace['versionNumber'] = $version
             $iniPath = "$folder/GPT.INI"
-            $ini = if (Test-Path -LiteralPath $iniPath) { [IO.File]::ReadAllText($iniPath) } else { "[General]`r`n" }
+            # Latin-1 reads and writes every byte back as it was: only the Version line changes (GPMC writes it in ANSI).
+            $latin1 = [Text.Encoding]::GetEncoding(28591)
+            $ini = if (Test-Path -LiteralPath $iniPath) { [IO.File]::ReadAllText($iniPath, $latin1) } else { "[General]`r`n" }
             $ini = if ($ini -match '(?m)^Version=\d+') { $ini -replace '(?m)^Version=\d+', "Version=$version" } else { $ini.TrimEnd() + "`r`nVersion=$version`r`n" }
-            [IO.File]::WriteAllText($iniPath, $ini, [Text.Encoding]::ASCII)
+            [IO.File]::WriteAllText($iniPath, $ini, $latin1)
             & $say "$($p.name): version $($ad.versionNumber) -> $version"
         }
         foreach ($x in @(@('gPCMachineExtensionNames', $p.machineExtensions), @('gPCUserExtensionNames', $p.userExtensions))) {
