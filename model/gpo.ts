@@ -109,6 +109,10 @@ export interface PolicyContext {
     readonly departmentUsersOu: (department: string) => string | undefined;
     /** Reports a problem at `<policy path>.<sub>` (sub may be empty). */
     readonly problem: (sub: string, message: string, fix: string) => void;
+    /** The domain's DCs: Samba or Windows (some policies need a Windows DC's schema). */
+    readonly flavor: "samba" | "windows";
+    /** Whether a name is a group of the directory plan. */
+    readonly isGroup: (name: string) => boolean;
 }
 
 interface NamedPolicy<T> {
@@ -317,6 +321,39 @@ export const GPO_POLICIES: Readonly<Record<string, NamedPolicy<unknown>>> = {
                     dword(`${k}\\AU`, "AUOptions", 4),
                     dword(`${k}\\AU`, "ScheduledInstallDay", w.scheduledInstallDay),
                     dword(`${k}\\AU`, "ScheduledInstallTime", w.scheduledInstallTime),
+                ],
+            };
+        },
+    }),
+    windowsLaps: policy({
+        schema: z
+            .object({
+                passwordAgeDays: z.number().int().min(1).max(365).default(30).describe("Days between two rotations of the password. @default 30"),
+                passwordLength: z.number().int().min(14).max(64).default(20).describe("Characters of the password. @default 20"),
+                readers: z.string().min(1).describe("The group of the directory plan the password is encrypted for (who may read it), such as GG_DSI."),
+            })
+            .strict(),
+        doc: "Computer: Windows LAPS, built into current Windows (Server 2022 and Windows 11 since the April 2023 update): the local administrator's password rotated every N days and backed up, encrypted, to the computer's AD object, readable by one admin group (HKLM\\Software\\Microsoft\\Windows\\CurrentVersion\\Policies\\LAPS: BackupDirectory = 2, PasswordAgeDays, PasswordLength, PasswordComplexity = 4, ADPasswordEncryptionEnabled = 1, ADPasswordEncryptionPrincipal). Windows DCs only: Samba's schema has no msLAPS-* attributes.",
+        expand: (v: { passwordAgeDays: number; passwordLength: number; readers: string }, ctx) => {
+            if (ctx.flavor === "samba") {
+                ctx.problem(
+                    "",
+                    "Windows LAPS stores the password in the msLAPS-* attributes, which a Samba DC's schema does not have (Samba 4.17's stops at Windows Server 2016's)",
+                    "remove windowsLaps from this GPO, or run the domain on Windows DCs (docs/services/gpo.md, LAPS)",
+                );
+            }
+            if (!ctx.isGroup(v.readers)) {
+                ctx.problem("readers", `${show(v.readers)} is not a group of the directory plan`, "name a group of the directory plan, such as GG_DSI");
+            }
+            const k = "Software\\Microsoft\\Windows\\CurrentVersion\\Policies\\LAPS";
+            return {
+                machine: [
+                    dword(k, "BackupDirectory", 2),
+                    dword(k, "PasswordAgeDays", v.passwordAgeDays),
+                    dword(k, "PasswordLength", v.passwordLength),
+                    dword(k, "PasswordComplexity", 4),
+                    dword(k, "ADPasswordEncryptionEnabled", 1),
+                    sz(k, "ADPasswordEncryptionPrincipal", v.readers),
                 ],
             };
         },
@@ -684,6 +721,8 @@ export function planGpos(input: GpoInput, problems: Problems): GposPlan | undefi
                 shares: input.shares,
                 departmentUsersOu: usersOu,
                 problem: (sub, message, fix) => problems.add(sub ? `${pp}.${sub}` : pp, message, fix),
+                flavor: domain.flavor,
+                isGroup: (name) => groups.has(name),
             });
             machine.push(...(c.machine ?? []));
             user.push(...(c.user ?? []));

@@ -92,6 +92,7 @@ describe("the GPO plan of the dev stack", () => {
             "folderRedirectionDocuments",
             "logonBanner",
             "wsusServer",
+            "windowsLaps",
             "forceLogoffWhenHoursExpire",
         ]);
     });
@@ -179,6 +180,34 @@ describe("bad input: exit 2 with the key path, the value and the fix", () => {
             ),
         ).toEqual([
             "billu:gpo.gpos[3]: writes HKCU\\Software\\Policies\\Microsoft\\Windows\\System\\DisableCMD twice. Fix: keep one of the two settings (a named policy may already write it)",
+        ]);
+    });
+});
+
+describe("windowsLaps: the settings as GPO data, Windows DCs only", () => {
+    const laps = { readers: "GG_DSI", passwordAgeDays: 30 };
+    const withLaps = (raw: Record<string, any>, value: unknown) => {
+        raw.gpo.gpos[8].policies = { ...raw.gpo.gpos[8].policies, windowsLaps: value };
+        return raw;
+    };
+
+    test("prod (Windows DCs): Windows LAPS' registry policy in the computers' GPO, encrypted for the admin group", () => {
+        const g = planOf(withLaps(stackRaw("prod"), laps)).gpos[8];
+        const k = "Software\\Microsoft\\Windows\\CurrentVersion\\Policies\\LAPS";
+        expect(g.machine.registry.filter((r) => r.key === k).map((r) => [r.valueName, r.type, r.data])).toEqual([
+            ["BackupDirectory", "REG_DWORD", 2],
+            ["PasswordAgeDays", "REG_DWORD", 30],
+            ["PasswordLength", "REG_DWORD", 20],
+            ["PasswordComplexity", "REG_DWORD", 4],
+            ["ADPasswordEncryptionEnabled", "REG_DWORD", 1],
+            ["ADPasswordEncryptionPrincipal", "REG_SZ", "GG_DSI"],
+        ]);
+    });
+
+    test("dev (a Samba DC) is refused, and so is a reader group the directory does not have", () => {
+        expect(problemsOf(withLaps(dev(), { readers: "GG_Nobody" }))).toEqual([
+            "billu:gpo.gpos[8].policies.windowsLaps: Windows LAPS stores the password in the msLAPS-* attributes, which a Samba DC's schema does not have (Samba 4.17's stops at Windows Server 2016's). Fix: remove windowsLaps from this GPO, or run the domain on Windows DCs (docs/services/gpo.md, LAPS)",
+            'billu:gpo.gpos[8].policies.windowsLaps.readers: "GG_Nobody" is not a group of the directory plan. Fix: name a group of the directory plan, such as GG_DSI',
         ]);
     });
 });

@@ -14,6 +14,8 @@
  * - dev's password-policy.json (billu:directory.accountPolicy) for scripts/directory/Apply-PasswordPolicy.ps1;
  * - scripts/backup/backup-run.ps1 with the settings prod's first Windows DC gets as a client of the in-guest backup;
  * - scripts/monitoring/agent-windows.ps1 with the Zabbix agent settings and configuration prod's first Windows DC gets;
+ * - prod's gpos.json (the manifest the Samba step reads too) for scripts/gpo/Apply-Gpo.ps1, and prod's GPO plan as
+ *   the expectations (registry values as the model states them, the other files' bytes, principals, links);
  * One pwsh process runs every Pester file; the test names and results come back as JSON.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from "fs";
@@ -35,6 +37,9 @@ import { renderWindowsClientSettings } from "../../components/backup/render";
 import { renderWindowsAgentConf, renderWindowsAgentSettings } from "../../components/monitoring/render";
 import type { MonitoringPlan } from "../../model/monitoring";
 import { powershellTools, runPwsh } from "./pwsh";
+import { regDataBytes, renderGpoFiles, renderGpoManifest } from "../../components/gpo/render";
+import { REG_TYPE_CODES } from "../../model/gpo";
+import type { GposPlan } from "../../model/gpo";
 
 const dir = mkdtempSync(path.join(tmpdir(), "billu-pester-"));
 const read = (p: string) => readFileSync(path.isAbsolute(p) ? p : path.join(ROOT, p));
@@ -193,6 +198,44 @@ function windowsZabbixInputs(prod: SiteModel): Record<string, string> {
     };
 }
 
+/** prod's gpos.json and, from its GPO plan, what the Windows applier must leave in the domain. */
+function windowsGpoInputs(prod: SiteModel): Record<string, string> {
+    const plan = prod.plan<GposPlan>("gpo")!;
+    expect([plan.flavor, plan.gpos.length]).toEqual(["windows", 10]);
+    const regs = (rs: GposPlan["gpos"][number]["machine"]["registry"]) =>
+        rs.map((r) => ({
+            key: r.key,
+            valueName: r.valueName,
+            type: REG_TYPE_CODES[r.type],
+            data: regDataBytes(r).toString("base64"),
+            ...(typeof r.data === "string" ? { text: r.data } : {}),
+        }));
+    const model = {
+        gpos: plan.gpos.map((g) => {
+            const f = renderGpoFiles(g);
+            return {
+                name: g.name,
+                applyTo: g.applyTo,
+                registry: { machine: regs(g.machine.registry), user: regs(g.user.registry) },
+                files: f.files.filter((x) => !x.path.endsWith("/Registry.pol")).map((x) => ({ path: x.path, base64: x.bytes.toString("base64") })),
+                machine: g.machine.registry.length + g.security.systemAccess.length + g.security.registryValues.length > 0,
+                user: g.user.registry.length + g.user.drives.length > 0,
+                machineExtensions: f.machineExtensions,
+                userExtensions: f.userExtensions,
+            };
+        }),
+        links: plan.links.map((l) => ({ dn: l.dn, gpos: l.gpos })),
+        sysvolFile: { path: plan.sysvolFiles[0].target, base64: read(plan.sysvolFiles[0].source).toString("base64") },
+    };
+    return {
+        BILLU_GPO_MANIFEST: write(
+            "gpos.json",
+            renderGpoManifest(plan, (p) => read(p)),
+        ),
+        BILLU_GPO_MODEL: write("gpo-model.json", JSON.stringify(model)),
+    };
+}
+
 beforeAll(async () => {
     const tools = powershellTools();
     expect(typeof tools === "string" ? tools : "").toBe("");
@@ -241,6 +284,7 @@ beforeAll(async () => {
         ...windowsFileServerInputs(),
         ...windowsBackupInputs(prod),
         ...windowsZabbixInputs(prod),
+        ...windowsGpoInputs(prod),
         BILLU_PESTER: tools.pester,
     };
     const run = await runPwsh(tools.pwsh, path.join(__dirname, "run-pester.ps1"), env);
@@ -283,6 +327,11 @@ test("the Pester tests that ran are exactly these", () => {
         "names that need DN escaping (a comma, a plus, a trailing backslash, a leading #, angle brackets, an equals sign).writes nothing the second time",
         "names that need DN escaping (a comma, a plus, a trailing backslash, a leading #, angle brackets, an equals sign).writes nothing when the directory spells the same DNs with hex escapes (\\2B, \\2C, \\5C)",
         "refusals: checked before anything is written.refuses accounts, groups and computers outside the managed OU, CN=Computers included, and writes nothing",
+        "Apply-Gpo.ps1 on prod's Windows DCs: a new domain, a re-run, drift.a new domain: creates the ten GPOs once, with every planned value, file, version, filter and link, and the wallpaper",
+        "Apply-Gpo.ps1 on prod's Windows DCs: a new domain, a re-run, drift.a second run: no write, no version bumped, and it says so",
+        "Apply-Gpo.ps1 on prod's Windows DCs: a new domain, a re-run, drift.drift (a value changed, a value added, GptTmpl.inf edited, Apply given back, two links swapped): repairs exactly that",
+        "Apply-Gpo.ps1 on prod's Windows DCs: a new domain, a re-run, drift.two GPOs of one display name: stops before any write, saying how to fix it",
+        "Registry.pol as the applier reads it.refuses a file without the PReg header, and one cut inside an instruction, naming it",
         "backup-run.ps1 on a Windows DC.the rendered settings: the DC, its system state pre-hook, restic over WindowsImageBackup",
         "backup-run.ps1 on a Windows DC.system state first, then restic over its paths with a VSS snapshot, then the result sent; exit 0",
         "backup-run.ps1 on a Windows DC.the result file has the Linux client's fields in its order, and is what was sent",

@@ -1,11 +1,12 @@
 /**
  * Group Policy through the service seam: the committed stacks synthesized. dev (Samba): one resource per GPO and the
  * `gpo` step on the PDC emulator after the directory step, its manifest and each GPO's SYSVOL files; prod (Windows
- * DCs): the GPOs planned and recorded, no Samba step; a bad link is exit 2 before anything is registered.
+ * DCs): the same manifest for the GroupPolicy module step on the PDC emulator; a bad link is exit 2 before anything is
+ * registered.
  */
 import { readFileSync } from "fs";
 import * as path from "path";
-import { renderRegistryPol } from "../../components/gpo/render";
+import { renderGpoManifest, renderRegistryPol } from "../../components/gpo/render";
 import type { GposPlan } from "../../model/gpo";
 import { SynthResult } from "../../tools/synth";
 import { model, stackRaw } from "../helpers";
@@ -15,10 +16,11 @@ const plan = model(stackRaw("dev")).plan<GposPlan>("gpo")!;
 let r: SynthResult;
 let out: string;
 let prod: SynthResult;
+let prodOut: string;
 
 beforeAll(async () => {
     ({ r, out } = await committedSynth("dev"));
-    ({ r: prod } = await committedSynth("prod"));
+    ({ r: prod, out: prodOut } = await committedSynth("prod"));
 }, SYNTH_TIMEOUT);
 
 test("one resource per GPO, its display name, links and filtering as planned", () => {
@@ -54,10 +56,22 @@ test("each GPO's SYSVOL files are written beside the synth output, as the step i
     expect(file.subarray(0, 4).toString("latin1")).toBe("PReg");
 });
 
-test("prod (Windows DCs): the ten GPOs are recorded, no Samba step", () => {
+test("prod (Windows DCs): the ten GPOs, and the GroupPolicy module step on the PDC emulator with the Samba step's manifest", () => {
     expect(prod.exitCode).toBe(0);
     expect(prod.resources.filter((x) => x.type === "billu:gpo:Gpo")).toHaveLength(10);
-    expect(prod.resources.filter((x) => x.name.endsWith("gpo-apply"))).toEqual([]);
+    const prodPlan = model(stackRaw("prod")).plan<GposPlan>("gpo")!;
+    expect([prodPlan.flavor, prodPlan.dc]).toEqual(["windows", "PAR-DC02"]);
+    const prepare = prod.resources.find((x) => x.name === "par-gpo-apply-prepare")!;
+    expect(prepare.options.dependsOn).toContain(prod.resources.find((x) => x.name === "par-directory-apply-apply")!.urn);
+    const dc = path.join(prodOut, "rendered", "PAR-DC02");
+    const manifest = readFileSync(path.join(dc, "C/ProgramData/billu/gpo/gpos.json"), "utf8");
+    expect(manifest).toBe(renderGpoManifest(prodPlan, (p) => readFileSync(path.join(__dirname, "../..", p))));
+    expect(readFileSync(path.join(dc, "C/ProgramData/billu/gpo/Apply-Gpo.ps1"), "utf8")).toBe(
+        readFileSync(path.join(__dirname, "../../scripts/gpo/Apply-Gpo.ps1"), "utf8"),
+    );
+    expect(readFileSync(path.join(dc, "C/ProgramData/billu/stage/gpo/run.ps1"), "utf8")).toContain(
+        "Invoke-BilluGpo -ManifestPath 'C:/ProgramData/billu/gpo/gpos.json'",
+    );
 });
 
 test(

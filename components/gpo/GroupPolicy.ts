@@ -1,9 +1,9 @@
 /**
  * Group Policy on the domain (`billu:gpo`, model/gpo.ts): one resource per GPO (its inputs are the GPO as planned,
- * so `pulumi preview` shows a changed setting on that GPO), and, on a Samba domain, the `gpo` step on the PDC
- * emulator, after the directory step (the OUs and groups it links and filters on must exist). The step's logic is
- * scripts/gpo/apply.py; its data, gpos.json (components/gpo/render.ts). A Windows domain's GPOs are planned and
- * documented, not applied yet (the GroupPolicy module step is the Windows half of issue #17).
+ * so `pulumi preview` shows a changed setting on that GPO), and the `gpo` step on the PDC emulator, after the
+ * directory step (the OUs and groups it links and filters on must exist). Its data is one manifest, gpos.json
+ * (components/gpo/render.ts), for both flavors; its logic is scripts/gpo/apply.py on a Samba DC and
+ * scripts/gpo/Apply-Gpo.ps1 (the GroupPolicy module) on a Windows DC.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { mkdirSync, readFileSync, writeFileSync } from "fs";
@@ -18,6 +18,8 @@ import { gpoSlug, renderGpoFiles, renderGpoManifest } from "./render";
 
 /** Where the step's files go on the DC. */
 export const GPO_PATHS = { manifest: "/var/lib/billu/gpo/gpos.json", applier: "/usr/local/lib/billu/gpo/apply.py" } as const;
+/** ... on a Windows DC (the ProgramData folder the directory step uses too). */
+export const GPO_WINDOWS_PATHS = { manifest: "C:/ProgramData/billu/gpo/gpos.json", applier: "C:/ProgramData/billu/gpo/Apply-Gpo.ps1" } as const;
 
 /** One GPO of the plan. */
 export class Gpo extends pulumi.ComponentResource {
@@ -46,43 +48,47 @@ export interface GroupPolicyArgs extends GuestAccessArgs {
     readonly plan: GposPlan;
     /**
      * The DC the `gpo` step runs on (the plan's `dc`, the PDC emulator) and its VM (built by the dc role), which the
-     * step follows. Needed on a Samba domain. @default none: a Windows domain's GPOs get no step
+     * step follows (the Samba step on a Samba domain, the Windows one on a Windows domain).
      */
-    readonly dc?: { readonly host: HostModel; readonly vm: pulumi.Resource };
+    readonly dc: { readonly host: HostModel; readonly vm: pulumi.Resource };
     /** What must be done first: the domain and the directory step. */
     readonly after: readonly pulumi.Resource[];
 }
 
 export class GroupPolicy extends pulumi.ComponentResource {
-    /** The apply step on the PDC emulator (Samba domains only). */
-    public readonly step?: GuestStep;
+    /** The apply step on the PDC emulator. */
+    public readonly step: GuestStep;
 
     constructor(name: string, args: GroupPolicyArgs, opts?: pulumi.ComponentResourceOptions) {
         super("billu:gpo:GroupPolicy", name, {}, opts);
         const { plan } = args;
         for (const g of plan.gpos) new Gpo(`${name}-${gpoSlug(g.name)}`, g, { parent: this });
         const readFile = (p: string) => readFileSync(repoPath(p));
-        if (plan.flavor === "samba") {
-            if (!args.dc) throw new pulumi.ResourceError(`internal: a Samba domain's GPO step needs its DC ${plan.dc} and its VM ([dc])`, this);
-            const dc = args.dc.host;
-            this.step = new GuestStep(
-                `${name}-apply`,
-                {
-                    host: dc.name,
-                    step: "gpo",
-                    os: "linux",
-                    connection: connectionTo(args, dc, args.dc.vm),
-                    renderDir: args.renderDir,
-                    after: args.after,
-                    files: [
-                        { path: GPO_PATHS.manifest, content: renderGpoManifest(plan, readFile) },
-                        { path: GPO_PATHS.applier, content: readFileSync(repoPath("scripts", "gpo", "apply.py"), "utf8") },
-                    ],
-                    script: stepScript("linux", "gpo/gpo.sh"),
-                },
-                { parent: this },
-            );
-        }
+        const dc = args.dc.host;
+        const manifest = renderGpoManifest(plan, readFile);
+        const windows = plan.flavor === "windows";
+        this.step = new GuestStep(
+            `${name}-apply`,
+            {
+                host: dc.name,
+                step: "gpo",
+                os: windows ? "windows" : "linux",
+                connection: connectionTo(args, dc, args.dc.vm),
+                renderDir: args.renderDir,
+                after: args.after,
+                files: windows
+                    ? [
+                          { path: GPO_WINDOWS_PATHS.manifest, content: manifest },
+                          { path: GPO_WINDOWS_PATHS.applier, content: readFileSync(repoPath("scripts", "gpo", "Apply-Gpo.ps1"), "utf8") },
+                      ]
+                    : [
+                          { path: GPO_PATHS.manifest, content: manifest },
+                          { path: GPO_PATHS.applier, content: readFileSync(repoPath("scripts", "gpo", "apply.py"), "utf8") },
+                      ],
+                script: windows ? stepScript("windows", "gpo/gpo.ps1") : stepScript("linux", "gpo/gpo.sh"),
+            },
+            { parent: this },
+        );
         writeSysvolPreview(plan);
         this.registerOutputs({});
     }

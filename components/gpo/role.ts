@@ -9,14 +9,15 @@ import { GroupPolicy } from "./GroupPolicy";
 export function buildGpo(ctx: SiteContext, parent: pulumi.Resource): DocSections | undefined {
     const plan = planOf(gpoService, ctx.model);
     if (!plan) return undefined;
-    // A Samba domain's GPOs are applied on the plan's DC (the PDC emulator), whose VM the dc role built.
-    const dc = plan.flavor === "samba" ? ctx.model.host(plan.dc) : undefined;
+    // The GPOs are applied on the plan's DC (the PDC emulator), whose VM the dc role built (Samba or Windows).
+    const dc = ctx.model.host(plan.dc);
+    if (!dc) throw new Error(`internal: the GPO plan's DC ${plan.dc} is not a host of the model`);
     new GroupPolicy(
         `${ctx.model.site.code.toLowerCase()}-gpo`,
         {
             ...guestAccess(ctx),
             plan,
-            dc: dc && { host: dc, vm: builtVm(ctx, dc.name) },
+            dc: { host: dc, vm: builtVm(ctx, dc.name) },
             after: [...ctx.after.domain, ...(ctx.after.directory ?? [])],
         },
         { parent },

@@ -25,7 +25,7 @@ export function gpoStackSection(name: string, plan: GposPlan | undefined): strin
     const out = [
         `## Stack ${code(name)}`,
         "",
-        `Domain ${code(plan.domain)} (${plan.flavor}); the step runs on ${plan.dc}${plan.flavor === "windows" ? " (Windows DCs: planned and recorded, not applied yet)" : ""}.`,
+        `Domain ${code(plan.domain)} (${plan.flavor}); the step runs on ${plan.dc} (${plan.flavor === "windows" ? "scripts/gpo/Apply-Gpo.ps1, the GroupPolicy module" : "scripts/gpo/apply.py"}).`,
         "",
         table(
             ["GPO", "kind", "links (order)", "applies to", "settings"],
@@ -82,7 +82,18 @@ GptTmpl.inf's [System Access] and [Registry Values]). The password and lockout v
   gPLink in link order, copies the SYSVOL files (the wallpaper, \`\\\\<domain>\\SYSVOL\\<domain>\\billu\\\`), then
   \`samba-tool ntacl sysvolreset\`. A re-run changes nothing.
 - Samba does not replicate SYSVOL between DCs: a site with several Samba DCs must copy it (not built yet).
-- Windows domains: planned and recorded (one resource per GPO), not applied yet.
+- Windows domains: the same step and the same gpos.json (\`C:/ProgramData/billu/gpo/\`) on the PDC emulator, through
+  the GroupPolicy module (scripts/gpo/Apply-Gpo.ps1): creates each GPO missing by display name (\`New-GPO\`); compares
+  the manifest's Registry.pol with the GPO's own in SYSVOL value by value, sets what differs
+  (\`Set-GPRegistryValue\`) and removes what is not planned (\`Remove-GPRegistryValue\`), GPMC bumping the version;
+  writes GptTmpl.inf and Drives.xml into the GPO's SYSVOL folder only when their bytes differ, then bumps that part's
+  version (versionNumber through \`Set-ADObject\`, and GPT.INI) and sets the extension names; filtering with
+  \`Set-GPPermission\` (GpoApply for the planned principals, GpoRead \`-Replace\` for any other that had it; a
+  well-known principal resolved from its SID, so a French DC's "Utilisateurs authentifiés" is found); links with
+  \`New-GPLink\` / \`Set-GPLink -Order -Enforced\` (ours at orders 1..n, links of other GPOs kept after them); the
+  wallpaper into SYSVOL. A re-run changes nothing and bumps no version; two GPOs of one name stop it before any
+  write (exit 1, as the directory applier). Level 2+: parsed by PowerShell, its logic run under Pester against a
+  Group Policy held in memory (__tests__/powershell/pester/Apply-Gpo.Tests.ps1); not run on a real Windows DC here.
 
 ## Bad input (exit 2, key path and fix)
 
@@ -91,6 +102,38 @@ the file server's plan does not have, a drive letter already mapped by another G
 catalogue does not name (with the spelling it probably means), a named policy's value out of range, two GPOs with
 the same name, two GPOs with the same explicit link order on an OU, registry data that does not fit its type, a value
 written twice in one GPO.
+
+## LAPS
+
+Windows LAPS is built into current Windows (Windows Server 2022 and Windows 11 since the April 2023 update; no
+client-side extension to install): its settings are registry policy, so they are GPO data like any other. The
+catalogue's \`windowsLaps\` writes them into the GPO's Machine/Registry.pol (key
+\`HKLM\\Software\\Microsoft\\Windows\\CurrentVersion\\Policies\\LAPS\`: BackupDirectory = 2, Active Directory;
+PasswordAgeDays and PasswordLength from the model; PasswordComplexity = 4; ADPasswordEncryptionEnabled = 1;
+ADPasswordEncryptionPrincipal, the group of the directory plan that may read the password). Both appliers carry
+it unchanged. What the GPO cannot do, and is not built yet: the one-time domain side on a Windows DC
+(\`Update-LapsADSchema\`, \`Set-LapsADComputerSelfPermission\` on the computers' OU). Samba cannot store Windows LAPS
+passwords: Samba 4.17's schema (Debian 12) stops at Windows Server 2016's and has no msLAPS-* attributes (nor legacy
+LAPS' ms-Mcs-AdmPwd), so a client would find nowhere to write; \`windowsLaps\` on a Samba domain is refused (exit 2,
+with the key path). The committed stacks do not plan it yet (prod could: its DCs are Windows).
+
+## The lab (labs/gpo) and the regressions it catches
+
+The lab applies the dev stack's gpo step, as synth rendered it, to a real Samba AD DC and checks it with Samba's own
+tools against the model (each GPO's billu:gpo:Gpo inputs in synth's resources.json), never against the files the step
+installed. Each regression below was made once in the code (not committed) and the lab run: the probes that failed.
+
+| regression (made once, not committed) | probes that failed (61 in a normal run) |
+|---|---|
+| (a) apply.py writes the gPLink in planned order (the reversal dropped: link order 1 became the first entry, not the last) | each OU's gPLink: the planned GPOs in link order, enforced as planned, none linked elsewhere |
+| (b) apply.py leaves Authenticated Users Apply Group Policy on a filtered GPO | security filtering: Apply Group Policy exactly for the planned principals (six filtered GPOs reported) |
+| (c) apply.py bumps the user part (+65536) of every existing GPO on each run | the gpo step again: ... reports no change; ... writes nothing (highestCommittedUSN); ... every GPO's version unchanged; the variant: GPT.INI versions (a user half on machine-only GPOs); the variant bumps exactly the changed GPO's part |
+| (d) render.ts writes REG_SZ values with type 2 (REG_EXPAND_SZ) in Registry.pol | the Registry.pol probe of each GPO with a REG_SZ value (Banniere de connexion, Fond ecran, Verrouillage de session, Windows Update (WSUS)); the variant's Registry.pol of Verrouillage de session |
+| (e) render.ts writes GptTmpl.inf's REG_DWORD values +1 | the GptTmpl.inf probe of each GPO with such a value (Durcissement SMB et NTLM, Mots de passe et verrouillage) |
+
+Every regression turned the lab red, so no probe needed fixing; the sabotage runs (sabotage.txt) stop at their first
+failed probe. A normal run: 61 probes, 150 to 260 s of wall time on these shared 2-core machines during this work
+(most of it the lockout the lab waits out; the Group Policy part runs inside that wait).
 
 ## The catalogue of named policies
 

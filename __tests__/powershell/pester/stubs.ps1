@@ -141,3 +141,20 @@ function global:Remove-ADFineGrainedPasswordPolicy { [CmdletBinding(SupportsShou
 function global:Get-ADFineGrainedPasswordPolicySubject { [CmdletBinding()] param($Identity) Stub $MyInvocation.MyCommand.Name }
 function global:Add-ADFineGrainedPasswordPolicySubject { [CmdletBinding()] param($Identity, $Subjects) Stub $MyInvocation.MyCommand.Name }
 function global:Remove-ADFineGrainedPasswordPolicySubject { [CmdletBinding(SupportsShouldProcess)] param($Identity, $Subjects) Stub $MyInvocation.MyCommand.Name }
+
+# GroupPolicy and ActiveDirectory's generic objects (scripts/gpo/Apply-Gpo.ps1)
+function global:Get-GPO { [CmdletBinding()] param($Name, $Guid, $Domain, [switch]$All) Stub $MyInvocation.MyCommand.Name }
+function global:New-GPO { [CmdletBinding()] param($Name, $Domain, $Comment) Stub $MyInvocation.MyCommand.Name }
+function global:Set-GPRegistryValue { [CmdletBinding()] param($Name, $Domain, $Key, $ValueName, $Type, $Value) Stub $MyInvocation.MyCommand.Name }
+function global:Remove-GPRegistryValue { [CmdletBinding()] param($Name, $Domain, $Key, $ValueName) Stub $MyInvocation.MyCommand.Name }
+function global:Get-GPPermission { [CmdletBinding()] param($Name, $Domain, $TargetName, $TargetType, [switch]$All) Stub $MyInvocation.MyCommand.Name }
+function global:Set-GPPermission {
+    [CmdletBinding()] param($Name, $Domain, $TargetName, $TargetType, $PermissionLevel, [switch]$Replace)
+    Stub $MyInvocation.MyCommand.Name
+}
+function global:Get-GPInheritance { [CmdletBinding()] param($Target, $Domain) Stub $MyInvocation.MyCommand.Name }
+function global:New-GPLink { [CmdletBinding()] param($Name, $Target, $Domain, $LinkEnabled, $Enforced, $Order) Stub $MyInvocation.MyCommand.Name }
+function global:Set-GPLink { [CmdletBinding()] param($Name, $Target, $Domain, $LinkEnabled, $Enforced, $Order) Stub $MyInvocation.MyCommand.Name }
+function global:Remove-GPLink { [CmdletBinding()] param($Name, $Target, $Domain) Stub $MyInvocation.MyCommand.Name }
+function global:Get-ADObject { [CmdletBinding()] param($Identity, $Properties, $Filter, $SearchBase) Stub $MyInvocation.MyCommand.Name }
+function global:Set-ADObject { [CmdletBinding()] param($Identity, $Replace, $Clear) Stub $MyInvocation.MyCommand.Name }
