@@ -199,7 +199,7 @@ function run(argv: string[], live: Live, plan: unknown = PLAN): Run {
 
 const FOUR = [
     `drift: Domain Admins | member | planned ["Administrator"] | live ["Administrator", "marc.petit"] | privileged`,
-    `drift: gaelle.thomas | userAccountControl | planned "514" | live "512"`,
+    `drift: gaelle.thomas | enabled | planned false | live true`,
     `drift: lea.laurent | dn | planned "CN=lea.laurent,${OU_RH}" | live "CN=lea.laurent,${OU_DSI}"`,
     `drift: marc.petit | telephoneNumber | planned "[secret]" | live "[secret]"`,
 ];
@@ -246,7 +246,7 @@ describe("apply_samba.py --check", () => {
             privilegedDrift: 1,
             differences: [
                 { object: "Domain Admins", attribute: "member", planned: ["Administrator"], live: ["Administrator", "marc.petit"], privileged: true },
-                { object: "gaelle.thomas", attribute: "userAccountControl", planned: "514", live: "512", privileged: false },
+                { object: "gaelle.thomas", attribute: "enabled", planned: false, live: true, privileged: false },
                 { object: "lea.laurent", attribute: "dn", planned: LEA.dn, live: `CN=lea.laurent,${OU_DSI}`, privileged: false },
                 { object: "marc.petit", attribute: "telephoneNumber", planned: "[secret]", live: "[secret]", privileged: false },
             ],

@@ -292,7 +292,8 @@ class Applier:
             uac = int(first(cur, "userAccountControl") or UF_NORMAL_ACCOUNT)
             want_uac = (uac & ~UF_ACCOUNTDISABLE) if u["enabled"] else (uac | UF_ACCOUNTDISABLE)
             if want_uac != uac:
-                self.differ(u["sam"], "userAccountControl", str(want_uac), str(uac))
+                # As the Windows applier reports it (AD's Enabled): the one bit the plan owns.
+                self.differ(u["sam"], "enabled", u["enabled"], not uac & UF_ACCOUNTDISABLE)
                 changes.append(("userAccountControl", str(want_uac)))
             self.modify(u["dn"], changes, self.logon_hours_lines(u, cur))
 
@@ -346,7 +347,7 @@ class Applier:
             uac = int(first(cur, "userAccountControl") or UF_WORKSTATION_TRUST_ACCOUNT)
             want_uac = (uac & ~UF_ACCOUNTDISABLE) if c["enabled"] else (uac | UF_ACCOUNTDISABLE)
             if want_uac != uac:
-                self.differ(c["sam"], "userAccountControl", str(want_uac), str(uac))
+                self.differ(c["sam"], "enabled", c["enabled"], not uac & UF_ACCOUNTDISABLE)
                 changes.append(("userAccountControl", str(want_uac)))
             self.modify(c["dn"], changes)
 
