@@ -170,6 +170,30 @@ export interface DirectoryPlan {
     readonly acceptance?: AcceptancePlan;
     /** The password and lockout policy, PSOs and logon hours (`billu:directory.accountPolicy`, model/password-policy.ts). */
     readonly passwordPolicy?: PasswordPolicyPlan;
+    /** The privileged groups and their only members (planPrivilegedGroups), set by the directory service's planner. */
+    readonly privileged?: readonly PrivilegedGroupPlan[];
+}
+
+/** A privileged group of the domain and the names (accounts or groups) that are its only members. */
+export interface PrivilegedGroupPlan {
+    /** sAMAccountName: `Domain Admins`. */
+    readonly sam: string;
+    /** sAMAccountNames of its members, nobody else (issue #27: an extra member is drift, removed by the apply). */
+    readonly members: readonly string[];
+}
+
+/**
+ * The domain's privileged groups and who the site puts in them: the built-in Administrator in each (provisioning
+ * puts it there), and on a Windows DC also the admin's domain account (`billu:guest.adminUser`, which the first DC's
+ * `ready` step makes a domain admin, components/domain-controller/admin-login.ts). Nobody else: the directory check
+ * reports any other member and the directory step removes it (issue #27).
+ */
+export function planPrivilegedGroups(flavor: "samba" | "windows", adminUser: string): PrivilegedGroupPlan[] {
+    return [
+        { sam: "Domain Admins", members: flavor === "windows" ? ["Administrator", adminUser] : ["Administrator"] },
+        { sam: "Enterprise Admins", members: ["Administrator"] },
+        { sam: "Schema Admins", members: ["Administrator"] },
+    ];
 }
 
 export interface DirectoryInput {

@@ -17,8 +17,19 @@ describe("the plan file the appliers read", () => {
     const text = renderApplierPlan(plan);
     const doc = JSON.parse(text);
 
+    test("the privileged groups and their only members (issue #27): the built-in Administrator, and the admin's account on a Windows DC", () => {
+        // prod runs Windows DCs: its first DC's ready step makes billu:guest.adminUser a domain admin (admin-login.ts).
+        expect(doc.privilegedGroups).toEqual([
+            { sam: "Domain Admins", members: ["Administrator", "billu-admin"] },
+            { sam: "Enterprise Admins", members: ["Administrator"] },
+            { sam: "Schema Admins", members: ["Administrator"] },
+        ]);
+        const dev = JSON.parse(renderApplierPlan(buildSiteModel(stackRaw("dev"), loadHr, () => lock).directory!));
+        expect(dev.privilegedGroups[0]).toEqual({ sam: "Domain Admins", members: ["Administrator"] });
+    });
+
     test("every object, one per line, and nothing personal the DC does not need (no identity, no birth date)", () => {
-        expect(Object.keys(doc)).toEqual(["version", "domainDn", "rootDn", "departuresDn", "ous", "groups", "users", "computers"]);
+        expect(Object.keys(doc)).toEqual(["version", "domainDn", "rootDn", "departuresDn", "ous", "groups", "privilegedGroups", "users", "computers"]);
         // The 167 people of the export plus the acceptance account and its OU (billu:directory.acceptance).
         expect([doc.ous.length, doc.groups.length, doc.users.length, doc.computers.length]).toEqual([76, 36, 168, 167]);
         expect(text.split("\n").filter((l) => l.startsWith('    {"sam":"lea.laurent2"'))).toHaveLength(1);

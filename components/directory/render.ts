@@ -88,6 +88,8 @@ export function renderApplierPlan(plan: DirectoryPlan): string {
         `  "departuresDn": ${JSON.stringify(plan.departuresDn)},`,
         `  "ous": ${list(ous.map((o) => ({ dn: o.dn, name: o.name, description: o.description })))},`,
         `  "groups": ${list(plan.groups.map((g) => ({ sam: g.sam, dn: g.dn, description: g.description })))},`,
+        // The privileged groups hold exactly these members (issue #27); absent from a plan made without them.
+        ...(plan.privileged ? [`  "privilegedGroups": ${list(plan.privileged)},`] : []),
         `  "users": ${list(users)},`,
         `  "computers": ${list(
             plan.computers.map((c) =>

@@ -15,6 +15,10 @@
 #     renamed, the leaver disabled in the departures OU and still there; then again: nothing written
 # Sabotage (BILLU_LAB_SABOTAGE=1): after part 1's step ran, the plan's first group gets Administrator as an extra
 # member: the LDAP check of part 1 must fail.
+# 3b. drift (issue #27): a user moved, a user added to Domain Admins, the leaver re-enabled and a phone number changed
+#     by hand; the applier's check mode reports exactly those four (expected lines from the plan) and exits 1, writes
+#     its result file and nothing else; the step again repairs exactly those four objects (uSNChanged); the check exits 0
+# Sabotage BDIR_SABOTAGE=drift-groups: the installed check ignores group membership: the Domain Admins probe fails.
 #  4. broken: an export with a bad line of every kind (synth exits 2 listing every line, writes no plan, no lock);
 #     an arrival whose account name belongs to an account outside the managed OU (refused, nothing written); then
 #     the arrival's computer name taken by a machine that joined the domain by itself, in CN=Computers (refused with
@@ -214,6 +218,52 @@ lab_expect "$LEFT still exists, in the departures OU, disabled (514), in no grou
 usn3=$(rootdse_usn)
 lab_expect "the edited plan again" pass apply_step "$S2" edited-again
 lab_expect "nothing written the second time: highestCommittedUSN unchanged" pass usn_unchanged "$usn3"
+
+# 3b. drift (issue #27): four edits by hand on the DC's directory (what an admin does in ADUC), the check reports
+# exactly those four and writes nothing, the step repairs exactly those objects, then the check finds none.
+lab_log "3b. drift: four edits by hand, the check (apply_samba.py --check), the repair (the step again)"
+P2="$S2/rendered/$DC_NAME$PLAN"
+IFS=$'\t' read -r DR_MOVED DR_ADMIN DR_PHONE DR_LEFT DR_TO < <("${PROBE[@]}" drift "$S2/directory.json" "$P2" "$LEFT" "$LAB_DIR/drift.ldif" "$LAB_DIR/drift.expected")
+lab_log "edits: $DR_MOVED moved to $DR_TO, $DR_ADMIN added to Domain Admins, $DR_LEFT (left) re-enabled, $DR_PHONE's phone number changed"
+ip netns exec "$LAB-cl" ldapmodify -H "ldaps://$DC_IP" -x -D "Administrator@$DOMAIN" -y "$D/admin.pw" -f "$LAB_DIR/drift.ldif" >/dev/null ||
+    lab_die "the edits by hand were refused"
+if [ "${BDIR_SABOTAGE:-}" = drift-groups ]; then # the installed check (after its read-back) ignores group membership
+    sed -i -e 's/^        self.diff_memberships()$/        pass/' -e 's/^        self.diff_privileged()$/        pass/' "$APPLIER"
+    ! grep -q 'self.diff_privileged()$' "$APPLIER" || lab_die "sabotage not applied"
+    lab_log "SABOTAGE: the installed applier's check ignores group membership"
+fi
+run_check() { # run_check <label>: the installed applier's check mode against the installed plan
+    ip netns exec "$LAB-dc" env BILLU_SMB_CONF="$D/smb.conf" /usr/bin/python3 "$APPLIER" --plan "$PLAN" --check \
+        --result "$LAB_DIR/status.$1.json" >"$LAB_DIR/check.$1.log" 2>&1
+}
+check_says() { grep -qxF -- "$(sed -n "/| $2 |/p" "$LAB_DIR/drift.expected" | grep -F "drift: $1 |")" "$LAB_DIR/check.drifted.log"; }
+usn6=$(rootdse_usn)
+t_check=$(date +%s)
+lab_expect "the check exits 1 (drift)" pass exits_with 1 run_check drifted
+sed 's/^/    /' "$LAB_DIR/check.drifted.log"
+lab_expect "it reports the extra member of Domain Admins ($DR_ADMIN), as privileged" pass check_says "Domain Admins" member
+lab_expect "it reports $DR_MOVED's DN (planned and live)" pass check_says "$DR_MOVED" dn
+lab_expect "it reports $DR_LEFT re-enabled (enabled: planned false, live true)" pass check_says "$DR_LEFT" enabled
+lab_expect "it reports $DR_PHONE's telephoneNumber (values shown as [secret])" pass check_says "$DR_PHONE" telephoneNumber
+lab_expect "exactly those four differences, nothing else" pass diff -u "$LAB_DIR/drift.expected" <(grep '^drift: ' "$LAB_DIR/check.drifted.log")
+lab_expect "the check shows no phone number" fail grep -q "01 00 00 00 00" "$LAB_DIR/check.drifted.log" "$LAB_DIR/status.drifted.json"
+lab_expect "its result file: drift 4, privilegedDrift 1, checked now" pass "${PROBE[@]}" drift-result "$LAB_DIR/status.drifted.json" 4 1 "$t_check"
+lab_expect "the check wrote nothing: highestCommittedUSN unchanged" pass usn_unchanged "$usn6"
+da_dump() { dump "$1" && printf '\n' >>"$1" && ldaps -b "CN=Domain Admins,CN=Users,${ROOT_DN#*,}" -s base sAMAccountName uSNChanged >>"$1"; }
+da_dump "$LAB_DIR/dump3.ldif"
+"${PROBE[@]}" usns "$LAB_DIR/dump3.ldif" "$LAB_DIR/usn-drifted.json" >/dev/null
+lab_expect "the step runs again (the repair)" pass apply_step "$S2" repair
+show_apply repair
+lab_expect "its report: 4 changes written" pass grep -q "directory: 4 change(s) written in one transaction" "$LAB_DIR/apply.repair.log"
+da_dump "$LAB_DIR/dump4.ldif"
+"${PROBE[@]}" usns "$LAB_DIR/dump4.ldif" "$LAB_DIR/usn-repaired.json" >/dev/null
+REPAIRED=("${PROBE[@]}" only-changed "$LAB_DIR/usn-drifted.json" "$LAB_DIR/usn-repaired.json" "$DR_MOVED" "Domain Admins" "$DR_LEFT" "$DR_PHONE")
+lab_expect "exactly the four drifted objects were written (uSNChanged)" pass "${REPAIRED[@]}"
+"${REPAIRED[@]}" | sed 's/^/    /'
+t_check=$(date +%s)
+lab_expect "the check exits 0 (in sync)" pass run_check repaired
+sed 's/^/    /' "$LAB_DIR/check.repaired.log"
+lab_expect "its result file: drift 0" pass "${PROBE[@]}" drift-result "$LAB_DIR/status.repaired.json" 0 0 "$t_check"
 
 # 4. broken cases: they must fail, and leave nothing behind
 lab_log "4. broken: a bad export; an account name taken outside the managed OU"

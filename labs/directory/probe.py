@@ -13,6 +13,12 @@ Samba DC and compares it with what offline synth planned (directory.json, and pl
   probe.py arrival <export.csv> <out.csv> <prenom> <nom>      the export plus one arrival
   probe.py person  <dump.ldif> <sam>                          one account: DN, userAccountControl, groups
   probe.py pwdlastset <dump.ldif> <directory.json> <count>    every enabled account must change its password
+  probe.py drift   <directory.json> <plan.json> <leaver> <edits.ldif> <expected.txt>
+                                                               the four edits by hand (a move, a domain admin, a
+                                                               leaver re-enabled, a phone number) as LDIF, and the
+                                                               check's lines they must cause, from the plan
+  probe.py drift-result <status.json> <drift> <privileged> <not before (epoch s)>   the check's result file
+  probe.py only-changed <before.json> <after.json> <key>...   exactly these objects' uSNChanged moved
 Exit 0 when the probe holds; 1 with one line per mismatch otherwise.
 """
 import base64
@@ -292,6 +298,79 @@ def person(dump, sam):
     return [], "%s | userAccountControl %s | %d group(s)" % (e["dn"][0], one(e, "userAccountControl"), len(e.get("memberof", [])))
 
 
+def ldif_attr(attr, value):
+    if all(0x20 <= ord(c) < 0x7F for c in value) and value[:1] not in (" ", ":", "<"):
+        return "%s: %s" % (attr, value)
+    return "%s:: %s" % (attr, base64.b64encode(value.encode("utf-8")).decode("ascii"))
+
+
+def drift_line(obj, attr, planned, live, privileged=False):
+    """The check's line for one difference (docs/services/directory.md, "Drift"), written here from the plan."""
+    dumps = lambda v: json.dumps(v, ensure_ascii=False)
+    return "drift: %s | %s | planned %s | live %s%s" % (obj, attr, dumps(planned), dumps(live), " | privileged" if privileged else "")
+
+
+def drift(directory_json, plan_json, leaver, ldif_out, expected_out):
+    """Picks three people in place (the first by account name: moved; the second: made a domain admin; the next with
+    a phone number: number changed) and writes the four edits and the check's expected lines (sorted as it sorts)."""
+    d = json.load(open(directory_json, encoding="utf-8"))
+    plan = json.load(open(plan_json, encoding="utf-8"))
+    users = {u["sam"]: u for u in plan["users"]}
+    people = sorted((p for p in d["people"] if p["enabled"] and p["action"] == "none" and "\\" not in p["dn"]), key=lambda p: p["sam"])
+    moved, admin = people[0], people[1]
+    phone = next(p for p in people[2:] if users[p["sam"]]["telephoneNumber"])
+    rdn, parent = moved["dn"].split(",", 1)
+    target = next(p["dn"].split(",", 1)[1] for p in people if p["dn"].split(",", 1)[1] != parent)
+    left = next(p for p in d["people"] if p["sam"] == leaver and not p["enabled"])
+    da = next(g for g in plan["privilegedGroups"] if g["sam"] == "Domain Admins")
+    da_dn = "CN=Domain Admins,CN=Users," + plan["domainDn"]
+    records = [
+        [ldif_attr("dn", moved["dn"]), "changetype: modrdn", ldif_attr("newrdn", rdn), "deleteoldrdn: 1", ldif_attr("newsuperior", target)],
+        [ldif_attr("dn", da_dn), "changetype: modify", "add: member", ldif_attr("member", admin["dn"]), "-"],
+        [ldif_attr("dn", left["dn"]), "changetype: modify", "replace: userAccountControl", "userAccountControl: 512", "-"],
+        [ldif_attr("dn", phone["dn"]), "changetype: modify", "replace: telephoneNumber", "telephoneNumber: 01 00 00 00 00", "-"],
+    ]
+    with open(ldif_out, "w", encoding="utf-8") as f:
+        f.write("\n\n".join("\n".join(r) for r in records) + "\n")
+    lines = [
+        ("Domain Admins", "member", drift_line("Domain Admins", "member", da["members"], sorted(da["members"] + [admin["sam"]], key=str.lower), True)),
+        (left["sam"], "enabled", drift_line(left["sam"], "enabled", False, True)),
+        (moved["sam"], "dn", drift_line(moved["sam"], "dn", moved["dn"], rdn + "," + target)),
+        (phone["sam"], "telephoneNumber", drift_line(phone["sam"], "telephoneNumber", "[secret]", "[secret]")),
+    ]
+    lines.sort(key=lambda l: (l[0].lower(), l[0], l[1]))
+    with open(expected_out, "w", encoding="utf-8") as f:
+        f.write("".join(l[2] + "\n" for l in lines))
+    print("\t".join([moved["sam"], admin["sam"], phone["sam"], left["sam"], target]))
+    return [], ""
+
+
+def drift_result(path, count, privileged, not_before):
+    doc = json.load(open(path, encoding="utf-8"))
+    bad = []
+    for key, want in (("drift", int(count)), ("privilegedDrift", int(privileged)), ("inSync", int(count) == 0), ("version", 1)):
+        if doc.get(key) != want:
+            bad.append("%s is %r, expected %r" % (key, doc.get(key), want))
+    if len(doc.get("differences", [])) != int(count):
+        bad.append("%d differences listed, expected %s" % (len(doc.get("differences", [])), count))
+    import calendar
+    import time
+
+    t = calendar.timegm(time.strptime(doc.get("checkedAt", "1970-01-01T00:00:00Z"), "%Y-%m-%dT%H:%M:%SZ"))
+    if not int(not_before) <= t <= time.time() + 1:
+        bad.append("checkedAt %s is not the time of this check" % doc.get("checkedAt"))
+    return bad, "result file: drift %s, privileged %s, checked at %s" % (doc.get("drift"), doc.get("privilegedDrift"), doc.get("checkedAt"))
+
+
+def only_changed(before_json, after_json, *keys):
+    before = json.load(open(before_json))
+    after = json.load(open(after_json))
+    got = {k for k in after if k not in before or before[k]["usn"] != after[k]["usn"]}
+    want = {k.lower() for k in keys}
+    bad = ["written but not drifted: %s" % k for k in sorted(got - want)] + ["drifted but not repaired: %s" % k for k in sorted(want - got)]
+    return bad, "%d object(s) written: %s" % (len(got), ", ".join(sorted(got)))
+
+
 def main(argv):
     cmd, args = argv[1], argv[2:]
     fn = {
@@ -304,8 +383,13 @@ def main(argv):
         "arrival": arrival,
         "person": person,
         "pwdlastset": pwdlastset,
+        "drift": drift,
+        "drift-result": drift_result,
+        "only-changed": only_changed,
     }[cmd]
     bad, summary = fn(*args)
+    if cmd == "drift":
+        return 0
     for b in bad[:40]:
         print("  " + b)
     if len(bad) > 40:

@@ -1,6 +1,6 @@
 /** The directory: OUs, groups, accounts and computers from the HR export and the lock (`billu:directory`), model/directory.ts. */
 import { z } from "zod";
-import { acceptanceFlows, directoryOf, DirectoryPlan, planAcceptance } from "../directory";
+import { acceptanceFlows, directoryOf, DirectoryPlan, planAcceptance, planPrivilegedGroups } from "../directory";
 import { passwordPolicySchema, planPasswordPolicy } from "../password-policy";
 import { text } from "../text";
 import { defineService, Requirement } from "./types";
@@ -91,8 +91,11 @@ export const directoryService = defineService<DirectoryConfig, DirectoryPlan>({
         const acceptanceCfg = config?.acceptance ?? { account: "svc-acceptance", ou: "Acceptance", enabled: true, mailbox: true };
         const acceptance = planAcceptance(acceptanceCfg, plan, { joinAccount: domain?.joinAccount, sshGroup: domain?.linuxLogin?.sshGroup }, problems);
         if (!acceptance) return undefined;
+        const flavor = (all.domain as { flavor?: "samba" | "windows" } | undefined)?.flavor ?? "samba";
+        const adminUser = (all.guest as { adminUser?: string } | undefined)?.adminUser ?? "";
+        const privileged = planPrivilegedGroups(flavor, adminUser);
         // Without billu:domain (reported by the domain model) the join account is unknown: no policy, no cascade of errors.
-        if (!config?.accountPolicy || !domain) return { ...plan, acceptance };
+        if (!config?.accountPolicy || !domain) return { ...plan, acceptance, privileged };
         const joins = ((all.hosts ?? []) as { joinDomain?: boolean }[]).some((h) => h.joinDomain === true);
         const passwordPolicy = planPasswordPolicy(
             config.accountPolicy,
@@ -105,7 +108,7 @@ export const directoryService = defineService<DirectoryConfig, DirectoryPlan>({
             },
             problems,
         );
-        return passwordPolicy ? { ...plan, acceptance, passwordPolicy } : undefined;
+        return passwordPolicy ? { ...plan, acceptance, passwordPolicy, privileged } : undefined;
     },
     // Where the acceptance runs from (a management host) must reach what its account's scenarios log on to.
     requires: (plan, { core }): Requirement[] =>

@@ -1,6 +1,9 @@
 # Apply-Directory.ps1: applies BillU's directory plan on a Windows DC through the ActiveDirectory module
 # (billu-infra, components/directory). The guest step's run.ps1 dot-sources it, then calls Invoke-BilluDirectory,
 # so Get-BilluSecret (billu-lib.ps1) is in scope.
+# Check mode (issue #27): `powershell -File Apply-Directory.ps1 -Check [-PlanPath <plan.json>] [-ResultPath <file>]`
+# reads the same plan and directory, writes nothing, prints one line per difference as apply_samba.py --check does
+# and exits 0 in sync, 1 drift, 2 bad input, 3 when the directory cannot be read.
 #
 # The same contract as apply_samba.py: the current state is read once, every difference is computed before the
 # first write, and only differences are written, so the same plan twice writes nothing. A planned account, group
@@ -9,6 +12,7 @@
 # this directory created (under the managed OU) are its own (the Samba applier has the same rule and message).
 # Initial passwords come from the step's secrets, are set only when an account is created (with "change at next
 # logon") and are never printed. Nothing is ever deleted.
+param([switch]$Check, [string]$PlanPath = 'C:/ProgramData/billu/directory/plan.json', [string]$ResultPath)
 
 # --- DNs (RFC 4514) ---------------------------------------------------------------------------------------------
 # A DN is compared by its parsed RDNs, never by its text: a value may end in an escaped backslash (`OU=Support\\,`),
@@ -100,8 +104,60 @@ function ConvertFrom-BilluHex([string]$Hex) {
     return , $out
 }
 
+# --- check mode (issue #27): the report, the same as apply_samba.py --check prints --------------------------------
+# A value as Python's json.dumps(ensure_ascii=False) writes it: a string quoted, a list as ["a", "b"].
+function ConvertTo-BilluDriftJson($Value) {
+    if ($Value -is [bool]) { if ($Value) { return 'true' } else { return 'false' } }
+    if ($Value -is [System.Collections.IEnumerable] -and $Value -isnot [string]) {
+        return '[' + ((@($Value) | ForEach-Object { ConvertTo-BilluDriftJson $_ }) -join ', ') + ']'
+    }
+    $s = [string]$Value
+    $sb = [Text.StringBuilder]::new('"')
+    foreach ($ch in $s.ToCharArray()) {
+        switch ($ch) {
+            '"' { $null = $sb.Append('\"') }
+            '\' { $null = $sb.Append('\\') }
+            "`n" { $null = $sb.Append('\n') }
+            "`r" { $null = $sb.Append('\r') }
+            "`t" { $null = $sb.Append('\t') }
+            default { if ([int]$ch -lt 0x20) { $null = $sb.Append(('\u{0:x4}' -f [int]$ch)) } else { $null = $sb.Append($ch) } }
+        }
+    }
+    return $sb.Append('"').ToString()
+}
+
+function Format-BilluDrift($D) {
+    $line = "drift: $($D.object) | $($D.attribute) | planned $(ConvertTo-BilluDriftJson $D.planned) | live $(ConvertTo-BilluDriftJson $D.live)"
+    if ($D.privileged) { $line += ' | privileged' }
+    return $line
+}
+
+# Sorted as the Samba applier sorts: by object (case-insensitive, then as written), then attribute, ordinal.
+function Get-BilluSortedDrift($Drift) {
+    $list = [System.Collections.Generic.List[object]]::new()
+    foreach ($d in $Drift) { $list.Add($d) }
+    $list.Sort([Comparison[object]] {
+            param($a, $b)
+            $c = [string]::CompareOrdinal($a.object.ToLowerInvariant(), $b.object.ToLowerInvariant())
+            if ($c -eq 0) { $c = [string]::CompareOrdinal($a.object, $b.object) }
+            if ($c -eq 0) { $c = [string]::CompareOrdinal($a.attribute, $b.attribute) }
+            return $c
+        })
+    return , $list
+}
+
+# Names sorted as Python's sorted(key=str.lower).
+function Get-BilluSortedNames($Names) {
+    $list = [System.Collections.Generic.List[string]]::new()
+    foreach ($n in @($Names)) { if ($null -ne $n) { $list.Add([string]$n) } }
+    $list.Sort([Comparison[string]] { param($a, $b) [string]::CompareOrdinal($a.ToLowerInvariant(), $b.ToLowerInvariant()) })
+    return , $list.ToArray()
+}
+
 function Invoke-BilluDirectory {
-    param([Parameter(Mandatory = $true)][string]$PlanPath)
+    # -Check: the same read and diff, nothing written; each difference printed (Format-BilluDrift), then the verdict;
+    # returns 0 in sync, 1 drift, and writes -ResultPath (JSON for monitoring) when given.
+    param([Parameter(Mandatory = $true)][string]$PlanPath, [switch]$Check, [string]$ResultPath)
     $ErrorActionPreference = 'Stop'
     Import-Module ActiveDirectory
     $started = Get-Date
@@ -112,13 +168,26 @@ function Invoke-BilluDirectory {
         userPrincipalName = 'upn'; mail = 'mail'; displayName = 'displayName'; givenName = 'givenName'; sn = 'sn'
         title = 'title'; department = 'department'; company = 'company'; telephoneNumber = 'telephoneNumber'; mobile = 'mobile'
     }
+    $privilegedGroups = @(if ($plan.PSObject.Properties['privilegedGroups']) { $plan.privilegedGroups })
+
+    # The differences (check mode reports them; apply mode writes them). Phone numbers are secret inputs: named, not shown.
+    $drift = [System.Collections.Generic.List[object]]::new()
+    function Add-Drift($Object, [string]$Attribute, $Planned, $Live, [switch]$Privileged) {
+        if ($Attribute -in 'telephoneNumber', 'mobile') {
+            $Planned = if ($Planned) { '[secret]' } else { '' }
+            $Live = if ($Live) { '[secret]' } else { '' }
+        }
+        $drift.Add([pscustomobject]@{ object = [string]$Object; attribute = $Attribute; planned = $Planned; live = $Live; privileged = [bool]$Privileged })
+    }
+    # A write, skipped in check mode.
+    function Invoke-Write([scriptblock]$Do) { if (-not $Check) { . $Do } }
 
     # --- the current state, read once --------------------------------------------------------------------------
     $ous = @{}
     Get-ADOrganizationalUnit -Filter * -SearchBase $plan.domainDn -Properties description |
         ForEach-Object { $ous[(ConvertTo-BilluDnKey $_.DistinguishedName)] = $_ }
     $groups = @{}
-    Get-ADGroup -Filter * -Properties description | ForEach-Object { $groups[$_.SamAccountName.ToLowerInvariant()] = $_ }
+    Get-ADGroup -Filter * -Properties description, member | ForEach-Object { $groups[$_.SamAccountName.ToLowerInvariant()] = $_ }
     $users = @{}
     Get-ADUser -Filter * -Properties (@($userAttrs.Keys) + @('manager', 'memberOf', 'Enabled', 'logonHours')) |
         ForEach-Object { $users[$_.SamAccountName.ToLowerInvariant()] = $_ }
@@ -126,9 +195,14 @@ function Invoke-BilluDirectory {
     Get-ADComputer -Filter * -Properties description, managedBy, Enabled | ForEach-Object { $computers[$_.SamAccountName.ToLowerInvariant()] = $_ }
     # Who a DN names, so links and memberships compare by account, not by DN text.
     $samOfDn = @{}
+    $nameOfDn = @{}
     foreach ($table in @($users, $groups, $computers)) {
-        foreach ($o in $table.Values) { $samOfDn[(ConvertTo-BilluDnKey $o.DistinguishedName)] = $o.SamAccountName.ToLowerInvariant() }
+        foreach ($o in $table.Values) {
+            $samOfDn[(ConvertTo-BilluDnKey $o.DistinguishedName)] = $o.SamAccountName.ToLowerInvariant()
+            $nameOfDn[(ConvertTo-BilluDnKey $o.DistinguishedName)] = $o.SamAccountName
+        }
     }
+    function Get-LinkedName([string]$Dn) { if (-not $Dn) { return '' }; $n = $nameOfDn[(ConvertTo-BilluDnKey $Dn)]; if ($n) { $n } else { $Dn } }
 
     # --- refusals: checked before anything is written -----------------------------------------------------------
     $refusals = New-Object System.Collections.Generic.List[string]
@@ -139,7 +213,7 @@ function Invoke-BilluDirectory {
     foreach ($u in $plan.users) {
         $cur = $users[$u.sam.ToLowerInvariant()]
         if ($cur -and -not (Test-BilluUnder $cur.DistinguishedName $root)) { $refusals.Add("account $($u.sam) exists outside $root ($($cur.DistinguishedName))") }
-        if (-not $cur -and $u.enabled) {
+        if (-not $cur -and $u.enabled -and -not $Check) {
             try { $null = Get-BilluSecret $u.password } catch { $refusals.Add("no initial password (secret $($u.password)) for the new account $($u.sam)") }
         }
         foreach ($g in @($u.extraGroups | Where-Object { $_ })) {
@@ -153,7 +227,16 @@ function Invoke-BilluDirectory {
                 "(a machine that joined the domain by itself is never taken over); rename the export's `"Nom de PC`", or move the account into $root by hand if it really is this person's")
         }
     }
-    if ($refusals.Count -gt 0) {
+    # A privileged group or a planned member not found by name (a DC installed in another language names them
+    # otherwise: "Admins du domaine", "Administrateur") is reported, never repaired: removing "extra" members of a group
+    # whose planned members cannot be named could lock every admin out. It blocks nothing else.
+    $unresolved = @{}
+    foreach ($pg in $privilegedGroups) {
+        foreach ($m in @($pg.members)) {
+            if (-not ($users[$m.ToLowerInvariant()] -or $groups[$m.ToLowerInvariant()])) { $unresolved[$pg.sam.ToLowerInvariant()] = $true }
+        }
+    }
+    if ($refusals.Count -gt 0 -and -not $Check) {
         foreach ($r in $refusals) { [Console]::Error.WriteLine("directory: refused: $r") }
         throw "directory: nothing written ($($refusals.Count) refusal(s))"
     }
@@ -165,11 +248,17 @@ function Invoke-BilluDirectory {
     foreach ($ou in $plan.ous) {
         $cur = $ous[(ConvertTo-BilluDnKey $ou.dn)]
         if (-not $cur) {
-            New-ADOrganizationalUnit -Name $ou.name -Path (Split-BilluDn $ou.dn)[1] -Description $ou.description -ProtectedFromAccidentalDeletion $true
-            Write-Change "add $($ou.dn)"
+            Add-Drift $ou.dn 'exists' 'present' 'absent'
+            Invoke-Write {
+                New-ADOrganizationalUnit -Name $ou.name -Path (Split-BilluDn $ou.dn)[1] -Description $ou.description -ProtectedFromAccidentalDeletion $true
+                Write-Change "add $($ou.dn)"
+            }
         } elseif ([string]$cur.description -cne $ou.description) {
-            Set-ADOrganizationalUnit -Identity $cur.ObjectGUID -Description $ou.description
-            Write-Change "modify $($ou.dn) description"
+            Add-Drift $ou.dn 'description' $ou.description ([string]$cur.description)
+            Invoke-Write {
+                Set-ADOrganizationalUnit -Identity $cur.ObjectGUID -Description $ou.description
+                Write-Change "modify $($ou.dn) description"
+            }
         }
     }
 
@@ -178,17 +267,26 @@ function Invoke-BilluDirectory {
         $cur = $groups[$g.sam.ToLowerInvariant()]
         $parent = (Split-BilluDn $g.dn)[1]
         if (-not $cur) {
-            New-ADGroup -Name $g.sam -SamAccountName $g.sam -GroupScope Global -GroupCategory Security -Path $parent -Description $g.description
-            Write-Change "add $($g.dn)"
+            Add-Drift $g.sam 'exists' 'present' 'absent'
+            Invoke-Write {
+                New-ADGroup -Name $g.sam -SamAccountName $g.sam -GroupScope Global -GroupCategory Security -Path $parent -Description $g.description
+                Write-Change "add $($g.dn)"
+            }
             continue
         }
         if (-not (Test-BilluSameDn $cur.DistinguishedName $g.dn)) {
-            Move-ADObject -Identity $cur.ObjectGUID -TargetPath $parent
-            Write-Change "move $($g.sam) to $parent"
+            Add-Drift $g.sam 'dn' $g.dn $cur.DistinguishedName
+            Invoke-Write {
+                Move-ADObject -Identity $cur.ObjectGUID -TargetPath $parent
+                Write-Change "move $($g.sam) to $parent"
+            }
         }
         if ([string]$cur.description -cne $g.description) {
-            Set-ADGroup -Identity $cur.ObjectGUID -Description $g.description
-            Write-Change "modify $($g.sam) description"
+            Add-Drift $g.sam 'description' $g.description ([string]$cur.description)
+            Invoke-Write {
+                Set-ADGroup -Identity $cur.ObjectGUID -Description $g.description
+                Write-Change "modify $($g.sam) description"
+            }
         }
     }
 
@@ -200,6 +298,9 @@ function Invoke-BilluDirectory {
         $rdnParent = Split-BilluDn $u.dn
         if (-not $cur) {
             if (-not $u.enabled) { continue } # left before it was ever created: nothing to keep
+            Add-Drift $u.sam 'exists' 'present' 'absent'
+            $userDn[$sam] = $u.dn
+            if ($Check) { continue }
             $other = @{}
             foreach ($a in @('mail', 'title', 'department', 'company', 'telephoneNumber', 'mobile')) { if ($u.($userAttrs[$a])) { $other[$a] = $u.($userAttrs[$a]) } }
             $new = @{
@@ -214,44 +315,61 @@ function Invoke-BilluDirectory {
             if ($other.Count -gt 0) { $new.OtherAttributes = $other }
             New-ADUser @new
             Write-Change "add $($u.dn)"
-            $userDn[$sam] = $u.dn
             continue
         }
         $userDn[$sam] = $u.dn
         $curParent = (Split-BilluDn $cur.DistinguishedName)[1]
-        if (-not (Test-BilluSameDn $curParent $rdnParent[1])) {
-            Move-ADObject -Identity $cur.ObjectGUID -TargetPath $rdnParent[1]
-            Write-Change "move $($u.sam) to $($rdnParent[1])"
+        $moved = -not (Test-BilluSameDn $curParent $rdnParent[1])
+        if ($moved -or $cur.Name -cne $u.cn) { Add-Drift $u.sam 'dn' $u.dn $cur.DistinguishedName }
+        if ($moved) {
+            Invoke-Write {
+                Move-ADObject -Identity $cur.ObjectGUID -TargetPath $rdnParent[1]
+                Write-Change "move $($u.sam) to $($rdnParent[1])"
+            }
         }
         if ($cur.Name -cne $u.cn) {
-            Rename-ADObject -Identity $cur.ObjectGUID -NewName $u.cn
-            Write-Change "rename $($u.sam) to $($u.cn)"
+            Invoke-Write {
+                Rename-ADObject -Identity $cur.ObjectGUID -NewName $u.cn
+                Write-Change "rename $($u.sam) to $($u.cn)"
+            }
         }
         if ($u.enabled) {
             $replace = @{}
             $clear = @()
             foreach ($a in $userAttrs.Keys) {
                 $want = [string]$u.($userAttrs[$a])
-                if ($want -cne [string]$cur.$a) { if ($want -ne '') { $replace[$a] = $want } else { $clear += $a } }
+                if ($want -cne [string]$cur.$a) {
+                    Add-Drift $u.sam $a $want ([string]$cur.$a)
+                    if ($want -ne '') { $replace[$a] = $want } else { $clear += $a }
+                }
             }
             # logonHours only when the plan has the key (a plan without logon hours leaves the attribute alone).
             if ($u.PSObject.Properties['logonHours'] -and (ConvertTo-BilluHex $cur.logonHours) -ne $u.logonHours) {
+                Add-Drift $u.sam 'logonHours' $u.logonHours (ConvertTo-BilluHex $cur.logonHours)
                 if ($u.logonHours) { $replace['logonHours'] = ConvertFrom-BilluHex $u.logonHours } else { $clear += 'logonHours' }
             }
             $set = @{ Identity = $cur.ObjectGUID }
             if ($replace.Count -gt 0) { $set.Replace = $replace }
             if ($clear.Count -gt 0) { $set.Clear = $clear }
             if ($set.Count -gt 1) {
-                Set-ADUser @set
-                Write-Change "modify $($u.sam): $((@($replace.Keys) + $clear) -join ', ')"
+                Invoke-Write {
+                    Set-ADUser @set
+                    Write-Change "modify $($u.sam): $((@($replace.Keys) + $clear) -join ', ')"
+                }
             }
             if (-not $cur.Enabled) {
-                Enable-ADAccount -Identity $cur.ObjectGUID
-                Write-Change "enable $($u.sam)"
+                Add-Drift $u.sam 'enabled' $true $false
+                Invoke-Write {
+                    Enable-ADAccount -Identity $cur.ObjectGUID
+                    Write-Change "enable $($u.sam)"
+                }
             }
         } elseif ($cur.Enabled) {
-            Disable-ADAccount -Identity $cur.ObjectGUID
-            Write-Change "disable $($u.sam)"
+            Add-Drift $u.sam 'enabled' $false $true
+            Invoke-Write {
+                Disable-ADAccount -Identity $cur.ObjectGUID
+                Write-Change "disable $($u.sam)"
+            }
         }
     }
 
@@ -262,32 +380,50 @@ function Invoke-BilluDirectory {
         $owner = $userDn[$c.owner.ToLowerInvariant()]
         if (-not $cur) {
             if (-not $c.enabled) { continue } # retired before it was ever created: nothing to keep
+            Add-Drift $c.sam 'exists' 'present' 'absent'
             $new = @{ Name = $c.name; SamAccountName = $c.sam; Path = $parent; Enabled = $true }
             if ($c.description) { $new.Description = $c.description }
             if ($owner) { $new.ManagedBy = $owner }
-            New-ADComputer @new
-            Write-Change "add $($c.dn)"
+            Invoke-Write {
+                New-ADComputer @new
+                Write-Change "add $($c.dn)"
+            }
             continue
         }
         if (-not (Test-BilluSameDn $cur.DistinguishedName $c.dn)) {
-            Move-ADObject -Identity $cur.ObjectGUID -TargetPath $parent
-            Write-Change "move $($c.sam) to $parent"
+            Add-Drift $c.sam 'dn' $c.dn $cur.DistinguishedName
+            Invoke-Write {
+                Move-ADObject -Identity $cur.ObjectGUID -TargetPath $parent
+                Write-Change "move $($c.sam) to $parent"
+            }
         }
         if ($c.enabled -and [string]$cur.description -cne $c.description) {
-            if ($c.description) { Set-ADComputer -Identity $cur.ObjectGUID -Description $c.description } else { Set-ADComputer -Identity $cur.ObjectGUID -Clear description }
-            Write-Change "modify $($c.sam) description"
+            Add-Drift $c.sam 'description' $c.description ([string]$cur.description)
+            Invoke-Write {
+                if ($c.description) { Set-ADComputer -Identity $cur.ObjectGUID -Description $c.description } else { Set-ADComputer -Identity $cur.ObjectGUID -Clear description }
+                Write-Change "modify $($c.sam) description"
+            }
         }
         if ($c.enabled -and -not $cur.Enabled) {
-            Enable-ADAccount -Identity $cur.ObjectGUID
-            Write-Change "enable $($c.sam)"
+            Add-Drift $c.sam 'enabled' $true $false
+            Invoke-Write {
+                Enable-ADAccount -Identity $cur.ObjectGUID
+                Write-Change "enable $($c.sam)"
+            }
         } elseif (-not $c.enabled -and $cur.Enabled) {
-            Disable-ADAccount -Identity $cur.ObjectGUID
-            Write-Change "disable $($c.sam)"
+            Add-Drift $c.sam 'enabled' $false $true
+            Invoke-Write {
+                Disable-ADAccount -Identity $cur.ObjectGUID
+                Write-Change "disable $($c.sam)"
+            }
         }
         $have = if ($cur.managedBy) { $samOfDn[(ConvertTo-BilluDnKey $cur.managedBy)] } else { '' }
         if ($owner -and $have -ne $c.owner.ToLowerInvariant()) {
-            Set-ADComputer -Identity $cur.ObjectGUID -ManagedBy $owner
-            Write-Change "modify $($c.sam) managedBy"
+            Add-Drift $c.sam 'managedBy' $c.owner (Get-LinkedName $cur.managedBy)
+            Invoke-Write {
+                Set-ADComputer -Identity $cur.ObjectGUID -ManagedBy $owner
+                Write-Change "modify $($c.sam) managedBy"
+            }
         }
     }
 
@@ -299,14 +435,18 @@ function Invoke-BilluDirectory {
         $have = if ($cur -and $cur.manager) { $samOfDn[(ConvertTo-BilluDnKey $cur.manager)] } else { '' }
         $want = $u.manager.ToLowerInvariant()
         if ($want -ne $have) {
-            if ($want) { Set-ADUser -Identity $u.sam -Manager $userDn[$want] } else { Set-ADUser -Identity $u.sam -Clear manager }
-            Write-Change "modify $($u.sam) manager"
+            if ($cur) { Add-Drift $u.sam 'manager' $u.manager (Get-LinkedName $cur.manager) }
+            Invoke-Write {
+                if ($want) { Set-ADUser -Identity $u.sam -Manager $userDn[$want] } else { Set-ADUser -Identity $u.sam -Clear manager }
+                Write-Change "modify $($u.sam) manager"
+            }
         }
     }
 
     # --- memberships: each account in exactly its planned staff groups; other members are left alone -----------
     $managed = @{}
-    foreach ($g in $plan.groups) { $managed[(ConvertTo-BilluDnKey $g.dn)] = $g.sam.ToLowerInvariant() }
+    $spelled = @{}
+    foreach ($g in $plan.groups) { $managed[(ConvertTo-BilluDnKey $g.dn)] = $g.sam.ToLowerInvariant(); $spelled[$g.sam.ToLowerInvariant()] = $g.sam }
     foreach ($g in $plan.groups) {
         $cur = $groups[$g.sam.ToLowerInvariant()]
         if ($cur) { $managed[(ConvertTo-BilluDnKey $cur.DistinguishedName)] = $g.sam.ToLowerInvariant() }
@@ -319,18 +459,28 @@ function Invoke-BilluDirectory {
         $want = @($u.groups | ForEach-Object { $_.ToLowerInvariant() })
         $have = @()
         if ($users[$sam]) { $have = @($users[$sam].memberOf | Where-Object { $_ } | ForEach-Object { $managed[(ConvertTo-BilluDnKey $_)] } | Where-Object { $_ }) }
-        foreach ($g in $want) { if ($have -notcontains $g) { if (-not $adds[$g]) { $adds[$g] = @() }; $adds[$g] += $u.sam } }
-        foreach ($g in $have) { if ($want -notcontains $g) { if (-not $removes[$g]) { $removes[$g] = @() }; $removes[$g] += $u.sam } }
+        $missing = @($want | Where-Object { $have -notcontains $_ })
+        $extra = @($have | Where-Object { $want -notcontains $_ })
+        if ($users[$sam] -and ($missing.Count -gt 0 -or $extra.Count -gt 0)) {
+            $byOrdinal = { param($list) $l = [System.Collections.Generic.List[string]]::new(); foreach ($x in $list) { $l.Add($spelled[$x]) }; $l.Sort([StringComparer]::Ordinal); , $l.ToArray() }
+            Add-Drift $u.sam 'memberOf' (& $byOrdinal $want) (& $byOrdinal $have)
+        }
+        foreach ($g in $missing) { if (-not $adds[$g]) { $adds[$g] = @() }; $adds[$g] += $u.sam }
+        foreach ($g in $extra) { if (-not $removes[$g]) { $removes[$g] = @() }; $removes[$g] += $u.sam }
     }
     foreach ($g in $plan.groups) {
         $key = $g.sam.ToLowerInvariant()
         if ($adds[$key]) {
-            Add-ADGroupMember -Identity $g.sam -Members $adds[$key]
-            Write-Change "add $($adds[$key].Count) member(s) to $($g.sam)"
+            Invoke-Write {
+                Add-ADGroupMember -Identity $g.sam -Members $adds[$key]
+                Write-Change "add $($adds[$key].Count) member(s) to $($g.sam)"
+            }
         }
         if ($removes[$key]) {
-            Remove-ADGroupMember -Identity $g.sam -Members $removes[$key] -Confirm:$false
-            Write-Change "remove $($removes[$key].Count) member(s) from $($g.sam)"
+            Invoke-Write {
+                Remove-ADGroupMember -Identity $g.sam -Members $removes[$key] -Confirm:$false
+                Write-Change "remove $($removes[$key].Count) member(s) from $($g.sam)"
+            }
         }
     }
 
@@ -339,19 +489,137 @@ function Invoke-BilluDirectory {
         $sam = $u.sam.ToLowerInvariant()
         if (-not $userDn.ContainsKey($sam)) { continue }
         foreach ($g in @($u.extraGroups | Where-Object { $_ })) {
+            if (-not $groups[$g.ToLowerInvariant()]) { Add-Drift $g 'exists' 'present' 'absent'; continue }
             $gdn = ConvertTo-BilluDnKey $groups[$g.ToLowerInvariant()].DistinguishedName
             $in = $users[$sam] -and @($users[$sam].memberOf | Where-Object { $_ -and (ConvertTo-BilluDnKey $_) -eq $gdn }).Count -gt 0
             if (-not $in) {
-                Add-ADGroupMember -Identity $g -Members $u.sam
-                Write-Change "add $($u.sam) to $g"
+                Add-Drift $u.sam "memberOf $g" 'member' 'not a member'
+                Invoke-Write {
+                    Add-ADGroupMember -Identity $g -Members $u.sam
+                    Write-Change "add $($u.sam) to $g"
+                }
+            }
+        }
+    }
+
+    # --- privileged groups (Domain Admins, ...): exactly their planned members, no tolerance (issue #27) ---------
+    foreach ($pg in $privilegedGroups) {
+        $cur = $groups[$pg.sam.ToLowerInvariant()]
+        if (-not $cur) { Add-Drift $pg.sam 'exists' 'present' 'absent' -Privileged; continue }
+        $live = [ordered]@{}
+        foreach ($dn in @($cur.member | Where-Object { $_ })) {
+            $k = ConvertTo-BilluDnKey $dn
+            $s = $samOfDn[$k]; if (-not $s) { $s = $k }
+            $live[$s] = $dn
+        }
+        $want = @{}
+        foreach ($m in @($pg.members)) { $want[$m.ToLowerInvariant()] = $m }
+        $missing = @($want.Keys | Where-Object { -not $live.Contains($_) })
+        $extra = @($live.Keys | Where-Object { -not $want.ContainsKey($_) })
+        if ($missing.Count -eq 0 -and $extra.Count -eq 0) { continue }
+        Add-Drift $pg.sam 'member' (Get-BilluSortedNames $want.Values) (Get-BilluSortedNames @($live.Values | ForEach-Object { Get-LinkedName $_ })) -Privileged
+        if ($unresolved[$pg.sam.ToLowerInvariant()]) {
+            if (-not $Check) { Write-Output "directory: $($pg.sam) not changed: a planned member has no account by that name (a DC in another language?); its members are only reported" }
+            continue
+        }
+        if ($missing.Count -gt 0) {
+            Invoke-Write {
+                Add-ADGroupMember -Identity $cur.ObjectGUID -Members @($missing | ForEach-Object { $want[$_] })
+                Write-Change "add $($missing.Count) member(s) to $($pg.sam)"
+            }
+        }
+        if ($extra.Count -gt 0) {
+            Invoke-Write {
+                Remove-ADGroupMember -Identity $cur.ObjectGUID -Members @($extra | ForEach-Object { $live[$_] }) -Confirm:$false
+                Write-Change "remove $($extra.Count) member(s) from $($pg.sam)"
             }
         }
     }
 
     $seconds = [math]::Round(((Get-Date) - $started).TotalSeconds, 2)
+    $planned = "$(@($plan.ous).Count) OUs, $(@($plan.groups).Count) groups, $(@($plan.users).Count) accounts, $(@($plan.computers).Count) computers"
+    if ($Check) {
+        $sorted = Get-BilluSortedDrift $drift
+        foreach ($d in $sorted) { Write-Output (Format-BilluDrift $d) }
+        $privileged = @($sorted | Where-Object { $_.privileged }).Count
+        if ($ResultPath) { Write-BilluDriftResult -Path $ResultPath -Drift $sorted }
+        $verdict = if ($sorted.Count -eq 0) { 'in sync' } else { "$($sorted.Count) difference(s), $privileged in privileged groups" }
+        Write-Output "directory check: $verdict (planned: $planned, $(@($privilegedGroups).Count) privileged groups) in $seconds s, nothing written"
+        $script:BilluDriftExit = if ($sorted.Count -eq 0) { 0 } else { 1 }
+        return
+    }
     if ($script:BilluDirectoryChanges -eq 0) {
-        Write-Output "directory: nothing to write (planned: $(@($plan.ous).Count) OUs, $(@($plan.groups).Count) groups, $(@($plan.users).Count) accounts, $(@($plan.computers).Count) computers) in $seconds s"
+        Write-Output "directory: nothing to write (planned: $planned) in $seconds s"
     } else {
         Write-Output "directory: $($script:BilluDirectoryChanges) change(s) written in $seconds s"
     }
 }
+
+# The check's verdict for monitoring, the same document as apply_samba.py --result, replaced atomically.
+function Write-BilluDriftResult([string]$Path, $Drift) {
+    $doc = [ordered]@{
+        checkedAt = (Get-Date).ToUniversalTime().ToString('yyyy-MM-ddTHH:mm:ssZ', [Globalization.CultureInfo]::InvariantCulture)
+        differences = @($Drift | ForEach-Object { [ordered]@{ attribute = $_.attribute; live = $_.live; object = $_.object; planned = $_.planned; privileged = $_.privileged } })
+        drift = @($Drift).Count
+        inSync = (@($Drift).Count -eq 0)
+        privilegedDrift = @($Drift | Where-Object { $_.privileged }).Count
+        version = 1
+    }
+    $tmp = "$Path.tmp"
+    [IO.File]::WriteAllText($tmp, (ConvertTo-Json $doc -Depth 5), [Text.UTF8Encoding]::new($false))
+    Move-Item -LiteralPath $tmp -Destination $Path -Force
+}
+
+# The check as a command (the scheduled task's): exit 0 in sync, 1 drift, 2 bad input (a plan it cannot read), 3 the
+# directory could not be read. Dot-sourced without -Check (the guest step), this file only defines its functions.
+function Invoke-BilluDirectoryCheck {
+    param([Parameter(Mandatory = $true)][string]$PlanPath, [string]$ResultPath)
+    $fix = 'the plan is rendered by synth (components/directory): re-run the directory step, or restore the file'
+    try {
+        $text = [IO.File]::ReadAllText($PlanPath, [Text.Encoding]::UTF8)
+    } catch {
+        $why = if ($_.Exception.InnerException) { $_.Exception.InnerException.Message } else { $_.Exception.Message }
+        [Console]::Error.WriteLine("directory check: bad input: ${PlanPath}: cannot be read (${why}): $fix")
+        return 2
+    }
+    try { $plan = $text | ConvertFrom-Json -ErrorAction Stop } catch {
+        [Console]::Error.WriteLine("directory check: bad input: ${PlanPath}: not JSON ($($_.Exception.Message)): $fix")
+        return 2
+    }
+    $problems = [System.Collections.Generic.List[string]]::new()
+    foreach ($key in 'domainDn', 'rootDn') { if ($plan.$key -isnot [string]) { $problems.Add("$key is $(ConvertTo-Json $plan.$key -Compress), not a DN") } }
+    $shape = [ordered]@{
+        ous = @('dn', 'description'); groups = @('sam', 'dn', 'description'); users = @('sam', 'dn', 'enabled', 'groups')
+        computers = @('sam', 'dn', 'enabled', 'owner'); privilegedGroups = @('sam', 'members')
+    }
+    foreach ($key in $shape.Keys) {
+        if (-not $plan.PSObject.Properties[$key]) { if ($key -ne 'privilegedGroups') { $problems.Add("$key is null, not a list") }; continue }
+        $items = $plan.$key
+        if ($null -ne $items -and $items -isnot [array]) { $problems.Add("$key is $(ConvertTo-Json $items -Compress), not a list"); continue }
+        $n = 0
+        foreach ($item in @($items)) {
+            foreach ($k in $shape[$key]) {
+                $v = $item.$k
+                $ok = switch ($k) { 'enabled' { $v -is [bool] } { $_ -in 'groups', 'members' } { $v -is [array] } default { $v -is [string] } }
+                $type = @{ enabled = 'bool'; groups = 'list'; members = 'list' }[$k]
+                if (-not $type) { $type = 'str' }
+                if (-not $ok) { $problems.Add("$key[$n].$k is $(if ($null -eq $v) { 'null' } else { ConvertTo-Json $v -Compress }), not a $type") }
+            }
+            $n++
+        }
+    }
+    if ($problems.Count -gt 0) {
+        [Console]::Error.WriteLine("directory check: bad input: ${PlanPath}: $(@($problems | Select-Object -First 10) -join '; '): $fix")
+        return 2
+    }
+    try {
+        $lines = @(Invoke-BilluDirectory -PlanPath $PlanPath -Check -ResultPath $ResultPath)
+    } catch {
+        [Console]::Error.WriteLine("directory check: failed to read the directory: $($_.Exception.Message)")
+        return 3
+    }
+    foreach ($l in $lines) { [Console]::Out.WriteLine($l) }
+    return $script:BilluDriftExit
+}
+
+if ($Check) { exit (Invoke-BilluDirectoryCheck -PlanPath $PlanPath -ResultPath $ResultPath) }

@@ -9,12 +9,22 @@ created and are never printed (the change log shows `unicodePwd:: [secret]`).
 
 Safety: a planned account, group or computer that already exists outside the managed OU (CN=Computers included: only
 this applier creates accounts under the managed OU) is never adopted; the run stops before writing anything.
+The privileged groups the plan names (privilegedGroups: Domain Admins, ...) hold exactly their planned members: an
+extra member is removed, a missing one added back.
+
+Check mode (--check, issue #27): the same plan, the same read, the same diff, nothing written. Each difference is one
+line `drift: <object> | <attribute> | planned <JSON> | live <JSON>` (object: an OU's DN, else a sAMAccountName; a
+privileged group's line ends `| privileged`), sorted; phone numbers show as "[secret]". --result <file> also writes
+the verdict as JSON for monitoring (checkedAt, drift, privilegedDrift, differences), replaced atomically.
+Exit 0 in sync, 1 drift, 2 bad input (a plan that cannot be read, a wrong flag), 3 the directory could not be read.
 
 Usage: apply_samba.py --plan plan.json --secrets <file> [--smb-conf <file>] [--dry-run] [--log <file>]
+       apply_samba.py --plan plan.json --check [--result <file>] [--smb-conf <file>]
 The smb.conf is BILLU_SMB_CONF, else Samba's default. Exit 0: applied or nothing to do; 1: refused or failed.
 """
 import argparse
 import base64
+import datetime
 import json
 import os
 import sys
@@ -34,6 +44,8 @@ GLOBAL_SECURITY_GROUP = -2147483646
 # The attributes the plan owns on a present person's account: an empty planned value means "absent".
 USER_ATTRS = ["userPrincipalName", "mail", "displayName", "givenName", "sn", "title", "department", "company", "telephoneNumber", "mobile"]
 PLAN_KEYS = {"userPrincipalName": "upn"}
+# Secret inputs of the account (components/directory): a check names the attribute, never the value.
+SECRET_ATTRS = {"telephoneNumber", "mobile"}
 
 
 class Refused(Exception):
@@ -118,13 +130,21 @@ def values(msg, attr):
 
 
 class Applier:
-    def __init__(self, samdb, plan, secrets):
+    def __init__(self, samdb, plan, secrets, checking=False):
         self.db = samdb
         self.plan = plan
         self.secrets = secrets
+        self.checking = checking
         self.ops = []
         self.refusals = []
+        # The differences between the plan and the live directory: (object, attribute, planned, live, privileged).
+        self.drift = []
         self.root = self.fold(plan["rootDn"])
+
+    def differ(self, obj, attr, planned, live, privileged=False):
+        if attr in SECRET_ATTRS:
+            planned, live = "[secret]" if planned else "", "[secret]" if live else ""
+        self.drift.append((obj, attr, planned, live, privileged))
 
     def fold(self, dn):
         return ldb.Dn(self.db, dn).get_casefold()
@@ -136,7 +156,9 @@ class Applier:
     def snapshot(self):
         base = self.plan["domainDn"]
         self.ous = {self.fold(str(m.dn)): m for m in self.db.search(base, ldb.SCOPE_SUBTREE, "(objectClass=organizationalUnit)", ["description"])}
-        self.groups = {first(m, "sAMAccountName").lower(): m for m in self.db.search(base, ldb.SCOPE_SUBTREE, "(objectClass=group)", ["sAMAccountName", "description"])}
+        self.groups = {
+            first(m, "sAMAccountName").lower(): m for m in self.db.search(base, ldb.SCOPE_SUBTREE, "(objectClass=group)", ["sAMAccountName", "description", "member"])
+        }
         self.users = {
             first(m, "sAMAccountName").lower(): m
             for m in self.db.search(
@@ -152,9 +174,11 @@ class Applier:
         }
         # Who a DN names, for links (manager, managedBy) and memberships: compared by account, not by DN text.
         self.sam_of_dn = {}
+        self.name_of_dn = {}  # the account name as AD spells it, for the check's report
         for table in (self.users, self.groups, self.computers):
             for sam, m in table.items():
                 self.sam_of_dn[self.fold(str(m.dn))] = sam
+                self.name_of_dn[self.fold(str(m.dn))] = first(m, "sAMAccountName")
 
     # ------------------------------------------------------------------------------------------------ the diff
     def diff(self):
@@ -164,6 +188,7 @@ class Applier:
         self.diff_computers()
         self.diff_links()
         self.diff_memberships()
+        self.diff_privileged()
 
     def modify(self, dn, changes, extra=None):
         """changes: [(attr, value or None)]; None deletes the attribute. extra: LDIF change lines as they are."""
@@ -180,8 +205,10 @@ class Applier:
         for ou in self.plan["ous"]:
             cur = self.ous.get(self.fold(ou["dn"]))
             if cur is None:
+                self.differ(ou["dn"], "exists", "present", "absent")
                 self.ops.append(Op("add", ou["dn"], ["objectClass: organizationalUnit", ldif_line("description", ou["description"])]))
             elif first(cur, "description") != ou["description"]:
+                self.differ(ou["dn"], "description", ou["description"], first(cur, "description"))
                 self.modify(ou["dn"], [("description", ou["description"])])
 
     def diff_groups(self):
@@ -190,6 +217,7 @@ class Applier:
             cur = self.groups.get(g["sam"].lower())
             self.group_dn[g["sam"].lower()] = g["dn"]
             if cur is None:
+                self.differ(g["sam"], "exists", "present", "absent")
                 self.ops.append(
                     Op(
                         "add",
@@ -204,11 +232,14 @@ class Applier:
                 )
                 continue
             if not self.under(str(cur.dn), self.root):
+                self.differ(g["sam"], "dn", g["dn"], str(cur.dn))
                 self.refusals.append("group %s exists outside %s (%s)" % (g["sam"], self.plan["rootDn"], cur.dn))
                 continue
             if self.fold(str(cur.dn)) != self.fold(g["dn"]):
+                self.differ(g["sam"], "dn", g["dn"], str(cur.dn))
                 self.ops.append(Op("rename", str(cur.dn), new_dn=g["dn"]))
             if first(cur, "description") != g["description"]:
+                self.differ(g["sam"], "description", g["description"], first(cur, "description"))
                 self.modify(g["dn"], [("description", g["description"])])
 
     def diff_users(self):
@@ -220,6 +251,9 @@ class Applier:
                 if not u["enabled"]:
                     continue  # left before it was ever created: nothing to keep
                 self.user_dn[sam] = u["dn"]
+                self.differ(u["sam"], "exists", "present", "absent")
+                if self.checking:
+                    continue  # a check creates nothing: no password needed
                 password = self.secrets.get(u["password"])
                 if password is None:
                     self.refusals.append("no initial password (secret %s) for the new account %s" % (u["password"], u["sam"]))
@@ -240,10 +274,12 @@ class Applier:
                 self.ops.append(Op("add", u["dn"], lines, secret_lines=["unicodePwd:: " + pw]))
                 continue
             if not self.under(str(cur.dn), self.root):
+                self.differ(u["sam"], "dn", u["dn"], str(cur.dn))
                 self.refusals.append("account %s exists outside %s (%s)" % (u["sam"], self.plan["rootDn"], cur.dn))
                 continue
             self.user_dn[sam] = u["dn"]
             if self.fold(str(cur.dn)) != self.fold(u["dn"]):
+                self.differ(u["sam"], "dn", u["dn"], str(cur.dn))
                 self.ops.append(Op("rename", str(cur.dn), new_dn=u["dn"]))
             changes = []
             if u["enabled"]:
@@ -251,15 +287,17 @@ class Applier:
                     want = u[PLAN_KEYS.get(attr, attr)]
                     have = first(cur, attr)
                     if want != have:
+                        self.differ(u["sam"], attr, want, have)
                         changes.append((attr, want if want != "" else None))
             uac = int(first(cur, "userAccountControl") or UF_NORMAL_ACCOUNT)
             want_uac = (uac & ~UF_ACCOUNTDISABLE) if u["enabled"] else (uac | UF_ACCOUNTDISABLE)
             if want_uac != uac:
+                # As the Windows applier reports it (AD's Enabled): the one bit the plan owns.
+                self.differ(u["sam"], "enabled", u["enabled"], not uac & UF_ACCOUNTDISABLE)
                 changes.append(("userAccountControl", str(want_uac)))
             self.modify(u["dn"], changes, self.logon_hours_lines(u, cur))
 
-    @staticmethod
-    def logon_hours_lines(u, cur):
+    def logon_hours_lines(self, u, cur):
         """logonHours (21 bytes, binary): the plan's hex when it has the key ("" = absent), untouched without it."""
         if "logonHours" not in u:
             return []
@@ -267,6 +305,7 @@ class Applier:
         have = bytes(cur["logonHours"][0]) if "logonHours" in cur and len(cur["logonHours"]) > 0 else b""
         if want == have:
             return []
+        self.differ(u["sam"], "logonHours", want.hex(), have.hex())
         if not want:
             return ["delete: logonHours", "-"]
         return ["replace: logonHours", "logonHours:: " + base64.b64encode(want).decode("ascii"), "-"]
@@ -280,6 +319,7 @@ class Applier:
                 if not c["enabled"]:
                     continue  # retired before it was ever created: nothing to keep
                 self.computer_dn[sam] = c["dn"]
+                self.differ(c["sam"], "exists", "present", "absent")
                 lines = [
                     "objectClass: computer",
                     ldif_line("sAMAccountName", c["sam"]),
@@ -293,23 +333,32 @@ class Applier:
             if not self.under(str(cur.dn), self.root):
                 # Only the applier creates computer accounts under the managed OU: one anywhere else (CN=Computers
                 # included) is a machine that joined the domain by itself, or a server, and is never taken over.
+                self.differ(c["sam"], "dn", c["dn"], str(cur.dn))
                 self.refusals.append(computer_outside(c["sam"], str(cur.dn), self.plan["rootDn"]))
                 continue
             self.computer_dn[sam] = c["dn"]
             if self.fold(str(cur.dn)) != self.fold(c["dn"]):
+                self.differ(c["sam"], "dn", c["dn"], str(cur.dn))
                 self.ops.append(Op("rename", str(cur.dn), new_dn=c["dn"]))
             changes = []
             if c["enabled"] and first(cur, "description") != c["description"]:
+                self.differ(c["sam"], "description", c["description"], first(cur, "description"))
                 changes.append(("description", c["description"] or None))
             uac = int(first(cur, "userAccountControl") or UF_WORKSTATION_TRUST_ACCOUNT)
             want_uac = (uac & ~UF_ACCOUNTDISABLE) if c["enabled"] else (uac | UF_ACCOUNTDISABLE)
             if want_uac != uac:
+                self.differ(c["sam"], "enabled", c["enabled"], not uac & UF_ACCOUNTDISABLE)
                 changes.append(("userAccountControl", str(want_uac)))
             self.modify(c["dn"], changes)
 
     def linked_sam(self, msg, attr):
         dn = first(msg, attr)
         return self.sam_of_dn.get(self.fold(dn), "?" + dn) if dn else ""
+
+    def linked_name(self, msg, attr):
+        """What a link names, for the check's report: the account name as AD spells it, else the DN."""
+        dn = first(msg, attr)
+        return self.name_of_dn.get(self.fold(dn), dn) if dn else ""
 
     def diff_links(self):
         """manager (users) and managedBy (computers): compared by account, written with the planned DNs."""
@@ -320,6 +369,8 @@ class Applier:
             want = u["manager"].lower()
             have = self.linked_sam(self.users[sam], "manager") if sam in self.users else ""
             if want != have:
+                if sam in self.users:
+                    self.differ(u["sam"], "manager", u["manager"], self.linked_name(self.users[sam], "manager"))
                 if want and want not in self.user_dn:
                     self.refusals.append("the manager %s of %s has no account" % (want, u["sam"]))
                     continue
@@ -331,6 +382,8 @@ class Applier:
             want = c["owner"].lower()
             have = self.linked_sam(self.computers[sam], "managedBy") if sam in self.computers else ""
             if want != have and want in self.user_dn:
+                if sam in self.computers:
+                    self.differ(c["sam"], "managedBy", c["owner"], self.linked_name(self.computers[sam], "managedBy"))
                 self.modify(c["dn"], [("managedBy", self.user_dn[want])])
 
     def diff_memberships(self):
@@ -339,6 +392,7 @@ class Applier:
         for sam, m in self.groups.items():
             if sam in self.group_dn:
                 managed[self.fold(str(m.dn))] = sam
+        spelled = {g["sam"].lower(): g["sam"] for g in self.plan["groups"]}
         adds, removes = {}, {}
         for u in self.plan["users"]:
             sam = u["sam"].lower()
@@ -348,6 +402,8 @@ class Applier:
             have = set()
             if sam in self.users:
                 have = {managed[f] for f in (self.fold(v) for v in values(self.users[sam], "memberOf")) if f in managed}
+            if want != have and sam in self.users:
+                self.differ(u["sam"], "memberOf", sorted(spelled[g] for g in want), sorted(spelled[g] for g in have))
             for g in sorted(want - have):
                 adds.setdefault(g, []).append(self.user_dn[sam])
             for g in sorted(have - want):
@@ -362,9 +418,11 @@ class Applier:
             for g in u.get("extraGroups", []):
                 cur = self.groups.get(g.lower())
                 if cur is None:
+                    self.differ(g, "exists", "present", "absent")
                     self.refusals.append("the group %s of %s does not exist (the DC's domain step creates it: run it first)" % (g, u["sam"]))
                     continue
                 if self.fold(str(cur.dn)) not in have_dns:
+                    self.differ(u["sam"], "memberOf " + g, "member", "not a member")
                     extra_dn[g.lower()] = str(cur.dn)
                     adds.setdefault(g.lower(), []).append(self.user_dn[sam])
         for g in sorted(set(adds) | set(removes)):
@@ -374,6 +432,38 @@ class Applier:
             if g in removes:
                 lines += ["delete: member"] + [ldif_line("member", dn) for dn in removes[g]] + ["-"]
             self.ops.append(Op("modify", self.group_dn.get(g) or extra_dn[g], lines))
+
+    def diff_privileged(self):
+        """The privileged groups (Domain Admins, ...): exactly their planned members, no tolerance. Planned members are
+        account or group names; an extra member of any kind is drift, removed by the apply."""
+        for pg in self.plan.get("privilegedGroups", []):
+            cur = self.groups.get(pg["sam"].lower())
+            if cur is None:
+                self.differ(pg["sam"], "exists", "present", "absent", privileged=True)
+                self.refusals.append("the privileged group %s does not exist" % pg["sam"])
+                continue
+            live = {}
+            for dn in values(cur, "member"):
+                f = self.fold(dn)
+                live[self.sam_of_dn.get(f, f)] = (self.name_of_dn.get(f, dn), dn)
+            want = {m.lower(): m for m in pg["members"]}
+            if set(want) == set(live):
+                continue
+            self.differ(pg["sam"], "member", sorted(want.values(), key=str.lower), sorted((n for n, _ in live.values()), key=str.lower), privileged=True)
+            lines = []
+            missing = []
+            for m in sorted(set(want) - set(live)):
+                obj = self.users.get(m) or self.groups.get(m)
+                if obj is None:
+                    self.refusals.append("the planned member %s of the privileged group %s does not exist" % (want[m], pg["sam"]))
+                    continue
+                missing.append(ldif_line("member", str(obj.dn)))
+            if missing:
+                lines += ["add: member"] + missing + ["-"]
+            extra = sorted(set(live) - set(want))
+            if extra:
+                lines += ["delete: member"] + [ldif_line("member", live[m][1]) for m in extra] + ["-"]
+            self.ops.append(Op("modify", str(cur.dn), lines))
 
     # ------------------------------------------------------------------------------------------------ writing
     def apply(self):
@@ -393,25 +483,135 @@ class Applier:
         self.db.transaction_commit()
 
 
-def main():
+class BadInput(Exception):
+    pass
+
+
+# What each entry of the plan must carry (components/directory/render.ts writes them): key -> type.
+PLAN_SHAPE = {
+    "ous": {"dn": str, "description": str},
+    "groups": {"sam": str, "dn": str, "description": str},
+    "users": {"sam": str, "dn": str, "enabled": bool, "groups": list},
+    "computers": {"sam": str, "dn": str, "enabled": bool, "owner": str},
+    "privilegedGroups": {"sam": str, "members": list},
+}
+
+
+def load_plan(path):
+    """The plan file, checked for the shape the diff reads; BadInput names the file, the key and the fix."""
+    fix = "the plan is rendered by synth (components/directory): re-run the directory step, or restore the file"
+    try:
+        with open(path, encoding="utf-8") as f:
+            plan = json.load(f)
+    except OSError as e:
+        raise BadInput("%s: cannot be read (%s): %s" % (path, e.strerror, fix))
+    except ValueError as e:
+        raise BadInput("%s: not JSON (%s): %s" % (path, e, fix))
+    problems = []
+    if not isinstance(plan, dict):
+        raise BadInput("%s: holds a %s, not an object: %s" % (path, type(plan).__name__, fix))
+    for key in ("domainDn", "rootDn"):
+        if not isinstance(plan.get(key), str):
+            problems.append("%s is %s, not a DN" % (key, json.dumps(plan.get(key))))
+    for key, shape in PLAN_SHAPE.items():
+        items = plan.get(key, [] if key == "privilegedGroups" else None)
+        if not isinstance(items, list):
+            problems.append("%s is %s, not a list" % (key, json.dumps(items)))
+            continue
+        for n, item in enumerate(items):
+            for k, t in shape.items():
+                v = item.get(k) if isinstance(item, dict) else None
+                if not isinstance(v, t):
+                    problems.append("%s[%d].%s is %s, not a %s" % (key, n, k, json.dumps(v, ensure_ascii=False), t.__name__))
+    if problems:
+        raise BadInput("%s: %s: %s" % (path, "; ".join(problems[:10]) + ("; ... %d more" % (len(problems) - 10) if len(problems) > 10 else ""), fix))
+    return plan
+
+
+def open_samdb(smb_conf):
+    lp = LoadParm()
+    if smb_conf:
+        lp.load(smb_conf)
+    else:
+        lp.load_default()
+    return SamDB(url=lp.samdb_url(), session_info=system_session(), lp=lp)
+
+
+def drift_line(d):
+    obj, attr, planned, live, privileged = d
+    line = "drift: %s | %s | planned %s | live %s" % (obj, attr, json.dumps(planned, ensure_ascii=False), json.dumps(live, ensure_ascii=False))
+    return line + (" | privileged" if privileged else "")
+
+
+def write_result(path, drift, checked_at):
+    """The monitoring's view of the last check, replaced atomically (a reader never sees half a file)."""
+    doc = {
+        "version": 1,
+        "checkedAt": checked_at,
+        "inSync": not drift,
+        "drift": len(drift),
+        "privilegedDrift": sum(1 for d in drift if d[4]),
+        "differences": [{"object": o, "attribute": a, "planned": p, "live": l, "privileged": pr} for o, a, p, l, pr in drift],
+    }
+    tmp = path + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump(doc, f, ensure_ascii=False, indent=1, sort_keys=True)
+        f.write("\n")
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, path)
+
+
+def check(samdb, plan, result):
+    """Check mode: the differences, nothing written. 0 in sync, 1 drift."""
+    started = time.time()
+    applier = Applier(samdb, plan, {}, checking=True)
+    applier.snapshot()
+    applier.diff()
+    drift = sorted(applier.drift, key=lambda d: (d[0].lower(), d[0], d[1]))
+    for d in drift:
+        print(drift_line(d))
+    privileged = sum(1 for d in drift if d[4])
+    if result:
+        write_result(result, drift, datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
+    verdict = "in sync" if not drift else "%d difference(s), %d in privileged groups" % (len(drift), privileged)
+    print(
+        "directory check: %s (planned: %d OUs, %d groups, %d accounts, %d computers, %d privileged groups) in %.2f s, nothing written"
+        % (verdict, len(plan["ous"]), len(plan["groups"]), len(plan["users"]), len(plan["computers"]), len(plan.get("privilegedGroups", [])), time.time() - started)
+    )
+    return 1 if drift else 0
+
+
+def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--plan", required=True)
     ap.add_argument("--secrets", default="")
     ap.add_argument("--smb-conf", default=os.environ.get("BILLU_SMB_CONF", ""))
-    ap.add_argument("--dry-run", action="store_true", help="print the change set (secrets redacted), write nothing")
+    mode = ap.add_mutually_exclusive_group()
+    mode.add_argument("--dry-run", action="store_true", help="print the change set (secrets redacted), write nothing")
+    mode.add_argument("--check", action="store_true", help="report each difference with the live directory, write nothing; exit 0 in sync, 1 drift")
     ap.add_argument("--log", default="", help="also write the change set (secrets redacted) to this file")
-    args = ap.parse_args()
+    ap.add_argument("--result", default="", help="with --check: also write the verdict as JSON to this file (for monitoring)")
+    args = ap.parse_args(argv)
+    if args.result and not args.check:
+        ap.error("--result goes with --check (it is the check's verdict)")
 
     started = time.time()
     cpu_started = time.process_time()
+    if args.check:
+        try:
+            plan = load_plan(args.plan)
+        except BadInput as e:
+            print("directory check: bad input: %s" % e, file=sys.stderr)
+            return 2
+        try:
+            samdb = open_samdb(args.smb_conf)
+            return check(samdb, plan, args.result)
+        except Exception as e:  # the directory could not be read (sam.ldb, smb.conf): not the plan's fault
+            print("directory check: failed to read the directory: %s: %s" % (type(e).__name__, e), file=sys.stderr)
+            return 3
     with open(args.plan, encoding="utf-8") as f:
         plan = json.load(f)
-    lp = LoadParm()
-    if args.smb_conf:
-        lp.load(args.smb_conf)
-    else:
-        lp.load_default()
-    samdb = SamDB(url=lp.samdb_url(), session_info=system_session(), lp=lp)
+    samdb = open_samdb(args.smb_conf)
     applier = Applier(samdb, plan, read_secrets(args.secrets))
     applier.snapshot()
     applier.diff()

@@ -242,3 +242,141 @@ Describe 'refusals: checked before anything is written' {
         Assert-NothingWritten
     }
 }
+
+Describe 'check mode (issue #27): the edited plan applied, then four edits by hand' {
+    BeforeAll {
+        New-FakeDirectory $Dev.domainDn
+        Add-DomainStepGroups
+        Use-FakeDirectory
+        $null = Invoke-Applier $env:BILLU_PLAN_DEV
+        $null = Invoke-Applier $env:BILLU_PLAN_EDITED
+        # Who is edited, from the plan (as labs/directory/probe.py `drift` picks them): the first two people in place by
+        # account name are moved and made a domain admin, the next with a phone number gets another one; the leaver
+        # is re-enabled. Expected lines are written here from the plan, never by the applier.
+        $people = [System.Collections.Generic.List[object]]::new()
+        foreach ($u in $Edited.users) { if ($u.enabled -and -not $u.extraGroups -and $u.dn -notlike '*\*') { $people.Add($u) } }
+        $people.Sort([Comparison[object]] { param($a, $b) [string]::CompareOrdinal($a.sam, $b.sam) })
+        $script:Moved = $people[0]; $script:Admin = $people[1]
+        $script:Phone = @($people | Select-Object -Skip 2 | Where-Object telephoneNumber)[0]
+        $script:Leaver = @($Edited.users | Where-Object { -not $_.enabled })[0]
+        $parent = (Split-BilluDn $Moved.dn)[1]
+        $script:Target = @($people | ForEach-Object { (Split-BilluDn $_.dn)[1] } | Where-Object { $_ -ne $parent })[0]
+        $q = { param($s) '"' + $s + '"' }
+        function New-Expected($Object, $Attribute, $Line, $Privileged) { [pscustomobject]@{ O = $Object; A = $Attribute; Line = $Line; P = $Privileged } }
+        $four = @(
+            New-Expected 'Domain Admins' 'member' "drift: Domain Admins | member | planned [`"Administrator`"] | live [`"Administrator`", `"$($Admin.sam)`"] | privileged" $true
+            New-Expected $Leaver.sam 'enabled' "drift: $($Leaver.sam) | enabled | planned false | live true" $false
+            New-Expected $Moved.sam 'dn' "drift: $($Moved.sam) | dn | planned $(& $q $Moved.dn) | live $(& $q ((Split-BilluDn $Moved.dn)[0] + ',' + $Target))" $false
+            New-Expected $Phone.sam 'telephoneNumber' "drift: $($Phone.sam) | telephoneNumber | planned `"[secret]`" | live `"[secret]`"" $false
+        )
+        # In the order both appliers print: by object, case-insensitively (ordinal).
+        $sorted = [System.Collections.Generic.List[object]]::new(); foreach ($f in $four) { $sorted.Add($f) }
+        $sorted.Sort([Comparison[object]] { param($a, $b) [string]::CompareOrdinal($a.O.ToLowerInvariant(), $b.O.ToLowerInvariant()) })
+        $script:FourLines = @($sorted | ForEach-Object { $_.Line })
+        $script:FourKeys = @($sorted | ForEach-Object { "$($_.O)|$($_.A)|$($_.P)" })
+        function Set-HandEdits {
+            ($script:Dir.Objects | Where-Object Sam -eq $Moved.sam).Parent = $Target
+            ($script:Dir.Objects | Where-Object Sam -eq 'Domain Admins').Members.Add(($script:Dir.Objects | Where-Object Sam -eq $Admin.sam).Guid)
+            ($script:Dir.Objects | Where-Object Sam -eq $Leaver.sam).Enabled = $true
+            ($script:Dir.Objects | Where-Object Sam -eq $Phone.sam).Attributes['telephoneNumber'] = '01 00 00 00 00'
+        }
+        # The check as the scheduled task runs it: its stdout lines, its stderr, its exit code.
+        function Invoke-Check([string]$PlanPath, [string]$ResultPath) {
+            $out = [IO.StringWriter]::new(); $err = [IO.StringWriter]::new()
+            $o = [Console]::Out; $e = [Console]::Error
+            [Console]::SetOut($out); [Console]::SetError($err)
+            try { $code = Invoke-BilluDirectoryCheck -PlanPath $PlanPath -ResultPath $ResultPath } finally { [Console]::SetOut($o); [Console]::SetError($e) }
+            $lines = @($out.ToString() -split "`n" | Where-Object { $_ } | ForEach-Object { $_.TrimEnd("`r") })
+            return [pscustomobject]@{ Lines = $lines; Drift = @($lines | Where-Object { $_ -like 'drift: *' }); Last = $lines[-1]; Error = $err.ToString(); Exit = $code }
+        }
+        $script:Result = Join-Path ([IO.Path]::GetTempPath()) "billu-drift-$([guid]::NewGuid()).json"
+    }
+
+    It 'in sync after the apply: exit 0, no difference, nothing written' {
+        $r = Invoke-Check $env:BILLU_PLAN_EDITED
+        $r.Exit | Should -Be 0
+        $r.Drift | Should -BeNullOrEmpty
+        $r.Last | Should -BeLike 'directory check: in sync (planned: * privileged groups) in * s, nothing written'
+        Assert-NothingWritten
+    }
+    It 'the four edits: exactly those four lines, sorted, with planned and live values (phone numbers as [secret]); exit 1, nothing written' {
+        Set-HandEdits
+        $r = Invoke-Check $env:BILLU_PLAN_EDITED $Result
+        $r.Error | Should -Be ''
+        $r.Drift | Should -Be $FourLines
+        $r.Last | Should -BeLike 'directory check: 4 difference(s), 1 in privileged groups (planned: *) in * s, nothing written'
+        $r.Exit | Should -Be 1
+        Assert-NothingWritten
+        ($r.Lines -join "`n") | Should -Not -Match '01 00 00 00 00'
+    }
+    It 'its result file for monitoring: the counts, the time of the check, the differences' {
+        $doc = [IO.File]::ReadAllText($Result) | ConvertFrom-Json
+        $doc.drift, $doc.privilegedDrift, $doc.inSync, $doc.version | Should -Be @(4, 1, $false, 1)
+        @($doc.differences | ForEach-Object { "$($_.object)|$($_.attribute)|$($_.privileged)" }) | Should -Be $FourKeys
+        # The text as monitoring reads it (ConvertFrom-Json would turn it into a DateTime): ISO 8601, UTC, to the second.
+        $m = [regex]::Match([IO.File]::ReadAllText($Result), '"checkedAt":\s*"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)"')
+        $m.Success | Should -BeTrue
+        $checked = [datetime]::ParseExact($m.Groups[1].Value, 'yyyy-MM-ddTHH:mm:ssZ', [Globalization.CultureInfo]::InvariantCulture, 'AdjustToUniversal')
+        ((Get-Date).ToUniversalTime() - $checked).TotalSeconds | Should -BeLessThan 60
+        [IO.File]::ReadAllText($Result) | Should -Not -Match '01 00 00 00 00'
+        Test-Path "$Result.tmp" | Should -BeFalse
+    }
+    It 'the apply repairs exactly those four: the move back, the extra domain admin removed, the leaver disabled, the number' {
+        $r = Invoke-Applier $env:BILLU_PLAN_EDITED
+        $r.Error | Should -BeNullOrEmpty
+        $r.Output[-1] | Should -BeLike 'directory: 4 change(s) written in * s'
+        $da = $script:Dir.Objects | Where-Object Sam -eq 'Domain Admins'
+        $adminDn = ($script:Dir.Objects | Where-Object Sam -eq $Admin.sam).Dn
+        Should -Invoke Remove-ADGroupMember -Times 1 -Exactly -ParameterFilter { $Identity -eq $da.Guid -and "$Members" -eq $adminDn }
+        Should -Invoke Move-ADObject -Times 1 -Exactly
+        Should -Invoke Disable-ADAccount -Times 1 -Exactly
+        Should -Invoke Set-ADUser -Times 1 -Exactly -ParameterFilter { $Replace.Keys -contains 'telephoneNumber' -and @($Replace.Keys).Count -eq 1 }
+        foreach ($c in 'New-ADOrganizationalUnit', 'New-ADGroup', 'New-ADUser', 'New-ADComputer', 'Rename-ADObject', 'Enable-ADAccount', 'Add-ADGroupMember') { Should -Invoke $c -Times 0 -Exactly }
+        Compare-DirectoryToPlan $Edited | Should -Be ''
+    }
+    It 'then the check exits 0' {
+        $r = Invoke-Check $env:BILLU_PLAN_EDITED $Result
+        $r.Exit | Should -Be 0
+        ([IO.File]::ReadAllText($Result) | ConvertFrom-Json).drift | Should -Be 0
+    }
+    It 'a privileged group has no tolerance: a group the plan does not name in Domain Admins is drift' {
+        $da = $script:Dir.Objects | Where-Object Sam -eq 'Domain Admins'
+        $da.Members.Add(($script:Dir.Objects | Where-Object Sam -eq $Edited.groups[0].sam).Guid)
+        $r = Invoke-Check $env:BILLU_PLAN_EDITED
+        $r.Drift | Should -Be @("drift: Domain Admins | member | planned [`"Administrator`"] | live [`"Administrator`", `"$($Edited.groups[0].sam)`"] | privileged")
+        $r.Exit | Should -Be 1
+        $null = $da.Members.Remove(($script:Dir.Objects | Where-Object Sam -eq $Edited.groups[0].sam).Guid)
+    }
+    It 'a DC in another language ("Administrateur"): the privileged group is reported, never repaired (nobody removed)' {
+        $admin = $script:Dir.Objects | Where-Object Sam -eq 'Administrator'
+        $admin.Sam = 'Administrateur'
+        try {
+            $r = Invoke-Check $env:BILLU_PLAN_EDITED
+            $r.Drift | Should -Be @(
+                'drift: Domain Admins | member | planned ["Administrator"] | live ["Administrateur"] | privileged'
+                'drift: Enterprise Admins | member | planned ["Administrator"] | live ["Administrateur"] | privileged'
+                'drift: Schema Admins | member | planned ["Administrator"] | live ["Administrateur"] | privileged'
+            )
+            $r = Invoke-Applier $env:BILLU_PLAN_EDITED
+            $r.Error | Should -BeNullOrEmpty
+            $r.Output | Should -Contain 'directory: Domain Admins not changed: a planned member has no account by that name (a DC in another language?); its members are only reported' 
+            Assert-NothingWritten
+        } finally { $admin.Sam = 'Administrator' }
+    }
+    It 'bad input exits 2, naming the file, the key and the fix; nothing read' {
+        $fix = 'the plan is rendered by synth (components/directory): re-run the directory step, or restore the file'
+        $bad = Join-Path ([IO.Path]::GetTempPath()) "billu-bad-$([guid]::NewGuid()).json"
+        [IO.File]::WriteAllText($bad, '{"domainDn":"DC=x","rootDn":"OU=BillU,DC=x","ous":[],"groups":[],"users":[{"dn":"CN=a","enabled":true,"groups":[]}],"computers":[],"privilegedGroups":[{"sam":"Domain Admins","members":"Administrator"}]}')
+        $r = Invoke-Check $bad
+        $r.Exit | Should -Be 2
+        $r.Error.TrimEnd() | Should -Be "directory check: bad input: ${bad}: users[0].sam is null, not a str; privilegedGroups[0].members is `"Administrator`", not a list: $fix"
+        [IO.File]::WriteAllText($bad, '{oops')
+        $r = Invoke-Check $bad
+        $r.Exit | Should -Be 2
+        $r.Error | Should -BeLike "directory check: bad input: ${bad}: not JSON (*): $fix*"
+        $r = Invoke-Check "$bad.missing"
+        $r.Exit | Should -Be 2
+        $r.Error | Should -BeLike "directory check: bad input: $bad.missing: cannot be read (*): $fix*"
+        Should -Invoke Get-ADUser -Times 0 -Exactly
+    }
+}

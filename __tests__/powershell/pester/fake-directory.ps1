@@ -17,9 +17,14 @@ function ConvertTo-FakeRdnValue([string]$Value) {
 function New-FakeDirectory([string]$DomainDn) {
     # Objects, and indexes by GUID, sAMAccountName and DN (the DN index is checked on use: a move changes a DN).
     $script:Dir = @{ Domain = $DomainDn; Objects = [System.Collections.Generic.List[object]]::new(); ByKey = @{} }
-    # The containers a new domain has: its root, CN=Users and CN=Computers.
+    # The containers a new domain has: its root, CN=Users and CN=Computers; and its built-in Administrator, the only
+    # member of Domain Admins, Enterprise Admins and Schema Admins (the plan's privilegedGroups, issue #27).
     Add-FakeEntry (New-FakeEntry -Class container -Rdn $DomainDn -Parent '')
     foreach ($c in 'Users', 'Computers') { Add-FakeEntry (New-FakeEntry -Class container -Rdn "CN=$c" -Parent $DomainDn -Name $c) }
+    $admin = Add-FakeObject -Class user -Name Administrator -Parent "CN=Users,$DomainDn" -Sam Administrator
+    foreach ($g in 'Domain Admins', 'Enterprise Admins', 'Schema Admins') {
+        (Add-FakeObject -Class group -Name $g -Parent "CN=Users,$DomainDn" -Sam $g).Members.Add($admin.Guid)
+    }
 }
 
 function Add-FakeEntry($o) {
@@ -75,6 +80,7 @@ function ConvertTo-FakeAdObject($o) {
         $r.manager = if ($o.Manager) { (Get-FakeObject $o.Manager).Dn } else { $null }
         $r.memberOf = @(if ($MemberOf.ContainsKey($o.Guid)) { $MemberOf[$o.Guid] })
     }
+    if ($o.Class -eq 'group') { $r.member = @($o.Members | ForEach-Object { (Get-FakeObject $_).Dn }) }
     if ($o.Class -eq 'computer') { $r.managedBy = if ($o.ManagedBy) { (Get-FakeObject $o.ManagedBy).Dn } else { $null } }
     return [pscustomobject]$r
 }
