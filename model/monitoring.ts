@@ -272,7 +272,7 @@ export interface MonitoringPlan {
     readonly hosts: readonly MonitoredHost[];
     /**
      * The Windows hosts' agent: its release, the MSI's URL and SHA-256 (absent: not pinned, the Windows base step installs
-     * no agent and says so, synth warns). Absent on a site without a Windows host.
+     * no agent and says so in its log). Absent on a site without a Windows host.
      */
     readonly windowsAgent?: { readonly version: string; readonly msiUrl: string; readonly sha256?: string };
     /** Every host group the hosts name, sorted. */

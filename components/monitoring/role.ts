@@ -43,15 +43,6 @@ export function monitoringResources(ctx: SiteContext, parent: pulumi.Resource): 
         const id = new random.RandomId(`zabbix-psk-${h.name.toLowerCase()}`, { byteLength: 32 }, { parent });
         psks.set(h.name, pulumi.secret(id.hex));
     }
-    const unpinned = (plan?.hosts ?? []).filter((h) => h.os === "windows").map((h) => h.name);
-    if (plan?.windowsAgent && !plan.windowsAgent.sha256 && unpinned.length > 0) {
-        void pulumi.log.warn(
-            `billu:monitoring.windowsAgent.sha256 is not set: Zabbix agent 2 is not installed on ${unpinned.join(", ")} ` +
-                `(their base step says so and goes on; Zabbix shows their agents unreachable). Set it to the SHA256 Zabbix ` +
-                `publishes for ${plan.windowsAgent.msiUrl}`,
-            parent,
-        );
-    }
     return { psks };
 }
 
