@@ -286,6 +286,53 @@ apache start
 lab_expect "restarting Apache resolves \"$TRIGGER\" (within 60 s)" pass lab_wait 60 "the resolution" probe resolved "$WEB_HOST" "$TRIGGER"
 lab_fig "resolve latency (Apache started -> resolved)" "$(lab_since "$T_START") ms"
 
+# --- the acceptance run's monitoring scenario (tools/acceptance/scenarios/monitoring.ts), from the server's namespace ---
+# (PAR-MON01 is a management host, where acceptance runs stand). It reaches the API as production does: over HTTPS at
+# the plan's address of the server, for the frontend's name (the rendered Apache site's ServerName), the certificate
+# checked against the outputs' caCertPem. Lab overrides: caCertPem is the lab's throwaway CA; the frontend's HTTPS is an
+# Apache reverse proxy to the lab's PHP server (the rendered Apache + PHP-FPM site is the server step's, not this lab's);
+# BILLU_ZABBIX_CREDENTIALS is the lab's Admin file; BILLU_MONITORING_HOSTS names PAR-MON01 and PAR-WEB01, the hosts whose
+# watched services all run here (PAR-FW01 has no strongSwan, PAR-DHCP01 no Kea, PAR-MAIL01 a wrong PSK on purpose).
+T_ACC=$(date +%s%N)
+FQDN=$(sed -n 's/^ *ServerName //p' "$DEV/rendered/$MON_HOST/etc/apache2/sites-available/billu-zabbix.conf" | head -n 1)
+lab_cert zabbix "$FQDN" "DNS:$FQDN,IP:$MON_ADDR" >/dev/null
+HP="$LAB_DIR/api-proxy"; mkdir -p "$HP/run"
+{
+    echo "ServerRoot /etc/apache2"
+    echo "ServerName $FQDN"
+    echo "PidFile $HP/run/apache2.pid"
+    echo "Mutex file:$HP/run default"
+    echo "ErrorLog $HP/error.log"
+    for m in mpm_event authz_core ssl proxy proxy_http; do echo "LoadModule ${m}_module /usr/lib/apache2/modules/mod_$m.so"; done
+    echo "User www-data"
+    echo "Group www-data"
+    echo "Listen $MON_ADDR:443"
+    echo "SSLEngine on"
+    echo "SSLCertificateFile $LAB_PKI/zabbix.pem"
+    echo "SSLCertificateKeyFile $LAB_PKI/zabbix.key"
+    echo "ProxyPass / http://127.0.0.1:8080/"
+} >"$HP/apache2.conf"
+APACHE_RUN_DIR="$HP/run" APACHE_LOCK_DIR="$HP/run" APACHE_LOG_DIR="$HP" ip netns exec bmon-mon apache2 -f "$HP/apache2.conf" -k start
+lab_wait 10 "the API over HTTPS" ip netns exec bmon-mon bash -c "exec 3<>/dev/tcp/$MON_ADDR/443" || lab_die "the HTTPS proxy to the API did not start"
+node -e 'const fs=require("fs"); const o=JSON.parse(fs.readFileSync(process.argv[1],"utf8")); o.caCertPem=fs.readFileSync(process.argv[2],"utf8"); fs.writeFileSync(process.argv[3], JSON.stringify(o), {mode: 0o600})' \
+    "$DEV/outputs.json" "$LAB_PKI/ca.pem" "$LAB_DIR/outputs.json"
+acceptance() { # <report dir>: exit code of the run
+    ip netns exec bmon-mon env BILLU_PROJECT_ROOT="$LAB_ROOT" BILLU_ZABBIX_CREDENTIALS="$LAB_DIR/api.cred" BILLU_MONITORING_HOSTS="$MON_HOST,$WEB_HOST" \
+        node "$LAB_ROOT/dist/tools/acceptance.js" --stack dev --config "$LAB_ROOT/Pulumi.dev.yaml" --outputs "$LAB_DIR/outputs.json" \
+        --only monitoring --report "$1" >"$1.log" 2>&1
+}
+acceptance_exit() { local rc=0; acceptance "$2" || rc=$?; test "$rc" = "$1"; } # <exit code> <report dir>
+lab_expect "acceptance: the monitoring scenario passes for $MON_HOST and $WEB_HOST (exit 0)" pass acceptance_exit 0 "$LAB_DIR/acceptance"
+sed 's/^/    /' "$LAB_DIR/acceptance.log" | tail -n 4
+lab_expect "acceptance: its report and log show no password" fail grep -rqF -- "$(sed -n 's/^password=//p' "$LAB_DIR/api.cred")" "$LAB_DIR/acceptance" "$LAB_DIR/acceptance.log"
+lab_log "stopping $WEB_HOST's agent"
+for pid in $(ip netns pids bmon-web); do [ "$(cat "/proc/$pid/comm" 2>/dev/null)" != zabbix_agent2 ] || kill "$pid"; done
+lab_wait 30 "$WEB_HOST unavailable" probe unavailable "$WEB_HOST" || lab_log "Zabbix still calls $WEB_HOST available"
+lab_expect "acceptance: with $WEB_HOST's agent stopped, the monitoring scenario fails (exit 1)" pass acceptance_exit 1 "$LAB_DIR/acceptance-stopped"
+lab_expect "acceptance: and its report names $WEB_HOST and its unavailable agent" pass grep -q "$WEB_HOST: its agent interface is unavailable" "$LAB_DIR/acceptance-stopped/acceptance.md"
+sed 's/^/    /' "$LAB_DIR/acceptance-stopped.log" | grep FAIL
+lab_fig "acceptance (monitoring scenario: the proxy, a passing run, a stopped agent and a failing run)" "$(lab_since "$T_ACC") ms"
+
 rss=0
 for pid in $(ip netns pids bmon-mon); do
     [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = zabbix_server ] || continue
