@@ -189,6 +189,7 @@ export async function main(argv: readonly string[], out: (s: string) => void = (
                 side: side as "inside" | "wan",
                 dhcpProbe,
                 zone,
+                dryRun,
             };
             if (dryRun) {
                 for (const s of applicable) {

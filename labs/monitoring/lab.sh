@@ -218,6 +218,9 @@ lab_wait 10 "the SMTP sink" ip netns exec bmon-mail bash -c "exec 3<>/dev/tcp/$M
 # rendered apache2.conf; this lab needs only what the templates watch: the listening ports and the certificates).
 lab_ca ca "labs-monitoring throwaway CA"
 lab_cert web "$WEB_HOST" "DNS:$WEB_HOST" >/dev/null
+# Valid 90 days, not lab_cert's one: the templates' certificate-expiry triggers (30 days) stay quiet, as on a healthy site
+# (the acceptance run below counts any open problem of PAR-WEB01).
+openssl x509 -req -in "$LAB_PKI/web.csr" -CA "$LAB_PKI/ca.pem" -CAkey "$LAB_PKI/ca.key" -CAcreateserial -days 90 -extfile "$LAB_PKI/web.ext" -out "$LAB_PKI/web.pem" 2>/dev/null
 mapfile -t PORTS < <(node -e 'for (const s of require(process.argv[1]).templates.find((t) => t.name === "BillU Apache HTTPS").items) { const m = /^net\.tcp\.service\[tcp,,(\d+)\]$/.exec(s.key); if (m) console.log(m[1]); }' "$DOC")
 HA="$LAB_DIR/apache"; mkdir -p "$HA/run" "$HA/log"
 {
@@ -271,6 +274,9 @@ lab_expect "items of $WEB_HOST receive values: ${BASE_KEYS[*]}, net.tcp.service[
     lab_wait 30 "values" probe values "$WEB_HOST" "${BASE_KEYS[@]}" "net.tcp.service[tcp,,$PORT]" "proc.num[apache2]"
 others() { probe values "$DHCP_HOST" "${BASE_KEYS[@]}" && probe values "$FW_HOST" "${BASE_KEYS[@]}" && probe values "$MON_HOST" "${BASE_KEYS[@]}"; }
 lab_expect "the Linux base items of $DHCP_HOST, $FW_HOST and $MON_HOST receive values (within 30 s)" pass lab_wait 30 "values" others
+# The acceptance run's stopped agent (below): stopped now, so Zabbix calls it unavailable while Apache is probed.
+lab_log "stopping $DHCP_HOST's agent (for the acceptance run at the end)"
+for pid in $(ip netns pids bmon-dhcp); do [ "$(cat "/proc/$pid/comm" 2>/dev/null)" != zabbix_agent2 ] || kill "$pid"; done
 lab_expect "no \"$TRIGGER\" problem while Apache runs" pass probe resolved "$WEB_HOST" "$TRIGGER"
 
 lab_log "stopping Apache in bmon-web"
@@ -285,6 +291,55 @@ T_START=$(date +%s%N)
 apache start
 lab_expect "restarting Apache resolves \"$TRIGGER\" (within 60 s)" pass lab_wait 60 "the resolution" probe resolved "$WEB_HOST" "$TRIGGER"
 lab_fig "resolve latency (Apache started -> resolved)" "$(lab_since "$T_START") ms"
+
+# --- the acceptance run's monitoring scenario (tools/acceptance/scenarios/monitoring.ts), from the server's namespace ---
+# (PAR-MON01 is a management host, where acceptance runs stand). It reaches the API as production does: over HTTPS at
+# the plan's address of the server, for the frontend's name (the rendered Apache site's ServerName), the certificate
+# checked against the outputs' caCertPem. Lab overrides: caCertPem is the lab's throwaway CA; the frontend's HTTPS is an
+# Apache reverse proxy to the lab's PHP server (the rendered Apache + PHP-FPM site is the server step's, not this lab's);
+# BILLU_ZABBIX_CREDENTIALS is the lab's Admin file; BILLU_MONITORING_HOSTS names PAR-MON01 and PAR-WEB01, the hosts whose
+# watched services all run here (PAR-FW01 has no strongSwan, PAR-DHCP01 no Kea, PAR-MAIL01 a wrong PSK on purpose): it
+# passes. Then with PAR-DHCP01 added, whose agent was stopped after its items' probe: it fails (exit 1) naming it.
+T_ACC=$(date +%s%N)
+FQDN=$(sed -n 's/^ *ServerName //p' "$DEV/rendered/$MON_HOST/etc/apache2/sites-available/billu-zabbix.conf" | head -n 1)
+lab_cert zabbix "$FQDN" "DNS:$FQDN,IP:$MON_ADDR" >/dev/null
+HP="$LAB_DIR/api-proxy"; mkdir -p "$HP/run"
+{
+    echo "ServerRoot /etc/apache2"
+    echo "ServerName $FQDN"
+    echo "PidFile $HP/run/apache2.pid"
+    echo "Mutex file:$HP/run default"
+    echo "ErrorLog $HP/error.log"
+    for m in mpm_event authz_core ssl proxy proxy_http; do echo "LoadModule ${m}_module /usr/lib/apache2/modules/mod_$m.so"; done
+    echo "User www-data"
+    echo "Group www-data"
+    echo "Listen $MON_ADDR:443"
+    echo "SSLEngine on"
+    echo "SSLCertificateFile $LAB_PKI/zabbix.pem"
+    echo "SSLCertificateKeyFile $LAB_PKI/zabbix.key"
+    echo "ProxyPass / http://127.0.0.1:8080/"
+} >"$HP/apache2.conf"
+APACHE_RUN_DIR="$HP/run" APACHE_LOCK_DIR="$HP/run" APACHE_LOG_DIR="$HP" ip netns exec bmon-mon apache2 -f "$HP/apache2.conf" -k start
+lab_wait 10 "the API over HTTPS" ip netns exec bmon-mon bash -c "exec 3<>/dev/tcp/$MON_ADDR/443" || lab_die "the HTTPS proxy to the API did not start"
+node -e 'const fs=require("fs"); const o=JSON.parse(fs.readFileSync(process.argv[1],"utf8")); o.caCertPem=fs.readFileSync(process.argv[2],"utf8"); fs.writeFileSync(process.argv[3], JSON.stringify(o), {mode: 0o600})' \
+    "$DEV/outputs.json" "$LAB_PKI/ca.pem" "$LAB_DIR/outputs.json"
+acceptance() { # <report dir>: exit code of the run
+    ip netns exec bmon-mon env BILLU_PROJECT_ROOT="$LAB_ROOT" BILLU_ZABBIX_CREDENTIALS="$LAB_DIR/api.cred" BILLU_MONITORING_HOSTS="$acc_hosts" \
+        node "$LAB_ROOT/dist/tools/acceptance.js" --stack dev --config "$LAB_ROOT/Pulumi.dev.yaml" --outputs "$LAB_DIR/outputs.json" \
+        --only monitoring --report "$1" >"$1.log" 2>&1
+}
+acc_hosts="$MON_HOST,$WEB_HOST"
+acceptance_exit() { local rc=0; acceptance "$2" || rc=$?; test "$rc" = "$1"; } # <exit code> <report dir>
+lab_expect "acceptance: the monitoring scenario passes for $MON_HOST and $WEB_HOST (exit 0)" pass acceptance_exit 0 "$LAB_DIR/acceptance"
+sed 's/^/    /' "$LAB_DIR/acceptance.log" | tail -n 4
+lab_expect "acceptance: its report and log show no password" fail grep -rqF -- "$(sed -n 's/^password=//p' "$LAB_DIR/api.cred")" "$LAB_DIR/acceptance" "$LAB_DIR/acceptance.log"
+lab_wait 30 "$DHCP_HOST unavailable" probe unavailable "$DHCP_HOST" || lab_log "Zabbix still calls $DHCP_HOST available"
+acc_hosts="$MON_HOST,$WEB_HOST,$DHCP_HOST"
+lab_expect "acceptance: with $DHCP_HOST's agent stopped (its hosts $acc_hosts), the monitoring scenario fails (exit 1)" pass acceptance_exit 1 "$LAB_DIR/acceptance-stopped"
+lab_expect "acceptance: and its report names $DHCP_HOST and its unavailable agent" pass grep -q "$DHCP_HOST: its agent interface is unavailable" "$LAB_DIR/acceptance-stopped/acceptance.md"
+lab_expect "acceptance: and passes $WEB_HOST" pass grep -q "ok  *$WEB_HOST is green" "$LAB_DIR/acceptance-stopped.log"
+sed 's/^/    /' "$LAB_DIR/acceptance-stopped.log" | grep FAIL || true
+lab_fig "acceptance (monitoring scenario: the proxy, a passing run, a failing run)" "$(lab_since "$T_ACC") ms"
 
 rss=0
 for pid in $(ip netns pids bmon-mon); do

@@ -32,6 +32,8 @@ export interface ScenarioInput {
     readonly dhcpProbe?: string;
     /** `--zone <zone>`: the zone the run's host stands in (the vpn scenario's flows). @default the management zone */
     readonly zone?: string;
+    /** `--dry-run`: the checks are listed, not run (a scenario asks for its credentials only for a real run). */
+    readonly dryRun?: boolean;
 }
 
 /** What a scenario's skip may read besides the model: the run's own options. */

@@ -4,8 +4,18 @@ import { dhcpScenario } from "./dhcp";
 import { dnsScenario } from "./dns";
 import { logonScenario } from "./logon";
 import { mailScenario } from "./mail";
+import { monitoringScenario } from "./monitoring";
 import { sharesScenario } from "./shares";
 import { vpnScenario } from "./vpn";
 import { webScenario } from "./web";
 
-export const SCENARIOS: readonly Scenario[] = [dnsScenario, logonScenario, dhcpScenario, mailScenario, sharesScenario, webScenario, vpnScenario];
+export const SCENARIOS: readonly Scenario[] = [
+    dnsScenario,
+    logonScenario,
+    dhcpScenario,
+    mailScenario,
+    sharesScenario,
+    webScenario,
+    vpnScenario,
+    monitoringScenario,
+];
