@@ -71,6 +71,25 @@ function v(s: string | number): string {
     return t;
 }
 
+/**
+ * What every agent's configuration says, on Linux and Windows alike: passive checks only from the server, active checks
+ * to its trapper, the host's name, and TLS with the host's PSK both ways (unencrypted and certificate connections
+ * refused: the PSK is the credential), its file at `pskFile` in the OS's own spelling.
+ */
+function agentCoreLines(plan: MonitoringPlan, host: MonitoredHost, pskFile: string): string[] {
+    return [
+        `Server=${v(plan.host.address)}`,
+        `ServerActive=${v(plan.host.address)}:${ZABBIX_TRAPPER_PORT}`,
+        `ListenPort=${host.port}`,
+        `Hostname=${v(host.name)}`,
+        `Timeout=${plan.server.timeoutSeconds}`,
+        "TLSConnect=psk",
+        "TLSAccept=psk",
+        `TLSPSKIdentity=${v(host.pskIdentity)}`,
+        `TLSPSKFile=${pskFile}`,
+    ];
+}
+
 /** The agent's configuration on a Linux host: the server's address for passive and active checks, TLS with the host's PSK. */
 export function renderAgentConf(plan: MonitoringPlan, host: MonitoredHost): string {
     return (
@@ -78,17 +97,7 @@ export function renderAgentConf(plan: MonitoringPlan, host: MonitoredHost): stri
         [
             "LogFile=/var/log/zabbix/zabbix_agent2.log",
             "LogFileSize=0",
-            // Passive checks: only the server may ask; active checks: the agent sends to the server's trapper.
-            `Server=${v(plan.host.address)}`,
-            `ServerActive=${v(plan.host.address)}:${ZABBIX_TRAPPER_PORT}`,
-            `ListenPort=${host.port}`,
-            `Hostname=${v(host.name)}`,
-            `Timeout=${plan.server.timeoutSeconds}`,
-            // Unencrypted and certificate connections are refused both ways: the PSK is the credential.
-            "TLSConnect=psk",
-            "TLSAccept=psk",
-            `TLSPSKIdentity=${v(host.pskIdentity)}`,
-            `TLSPSKFile=${MONITORING_PATHS.agentPsk}`,
+            ...agentCoreLines(plan, host, MONITORING_PATHS.agentPsk),
             // Debian's defaults, kept: the control socket and the plugin settings the package ships.
             "ControlSocket=/tmp/agent.sock",
             "Include=/etc/zabbix/zabbix_agent2.d/*.conf",
@@ -148,15 +157,7 @@ export function renderWindowsAgentConf(plan: MonitoringPlan, host: MonitoredHost
         [
             `LogFile=${win(WINDOWS_AGENT_PATHS.installDir)}\\zabbix_agent2.log`,
             "LogFileSize=1",
-            `Server=${v(plan.host.address)}`,
-            `ServerActive=${v(plan.host.address)}:${ZABBIX_TRAPPER_PORT}`,
-            `ListenPort=${host.port}`,
-            `Hostname=${v(host.name)}`,
-            `Timeout=${plan.server.timeoutSeconds}`,
-            "TLSConnect=psk",
-            "TLSAccept=psk",
-            `TLSPSKIdentity=${v(host.pskIdentity)}`,
-            `TLSPSKFile=${win(WINDOWS_AGENT_PATHS.psk)}`,
+            ...agentCoreLines(plan, host, win(WINDOWS_AGENT_PATHS.psk)),
         ].join("\r\n") +
         "\r\n"
     );
