@@ -15,17 +15,7 @@ if (-not (Test-Path -LiteralPath $bk.Restic)) {
     throw "restic is not installed at $($bk.Restic): install the official Windows build there (restic_<version>_windows_amd64.exe from https://github.com/restic/restic/releases, checked against its SHA256SUMS), then run pulumi up again"
 }
 $bkDir = Split-Path -Parent $BACKUP_SETTINGS
-$acl = Get-Acl -LiteralPath $bkDir
-if (-not $acl.AreAccessRulesProtected -or @($acl.Access | Where-Object { $_.IdentityReference.Value -notmatch 'SYSTEM$|Administrators$|Administrateurs$' }).Count -gt 0) {
-    $acl = New-Object System.Security.AccessControl.DirectorySecurity
-    $acl.SetAccessRuleProtection($true, $false)
-    foreach ($sid in 'S-1-5-18', 'S-1-5-32-544') {
-        $id = New-Object System.Security.Principal.SecurityIdentifier($sid)
-        $acl.AddAccessRule((New-Object System.Security.AccessControl.FileSystemAccessRule($id, 'FullControl', 'ContainerInherit,ObjectInherit', 'None', 'Allow')))
-    }
-    Set-Acl -LiteralPath $bkDir -AclObject $acl
-    Write-BilluLog "$($bkDir): SYSTEM and Administrators only"
-}
+Set-BilluPrivateFolder $bkDir
 $bkSecrets = [ordered]@{
     $bk.Ca             = (Get-BilluSecret 'backup-ca')
     $bk.RepositoryFile = "rest:https://$($bk.Repository):$(Get-BilluSecret 'backup-http')@$($bk.Server)/$($bk.Repository)/"

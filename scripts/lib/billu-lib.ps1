@@ -47,3 +47,18 @@ function Test-BilluChanged([string[]]$Paths) {
     foreach ($p in $Paths) { if ($script:BilluChanged.Contains($p)) { return $true } }
     return $false
 }
+
+# A folder that holds secrets: SYSTEM and Administrators only (by SID, so a French Windows' "Administrateurs" is the
+# same group), inheritance from the parent cut. Left alone when it is already so; logged when it was changed.
+function Set-BilluPrivateFolder([string]$Path) {
+    $acl = Get-Acl -LiteralPath $Path
+    if ($acl.AreAccessRulesProtected -and @($acl.Access | Where-Object { $_.IdentityReference.Value -notmatch 'SYSTEM$|Administrators$|Administrateurs$' }).Count -eq 0) { return }
+    $acl = New-Object System.Security.AccessControl.DirectorySecurity
+    $acl.SetAccessRuleProtection($true, $false)
+    foreach ($sid in 'S-1-5-18', 'S-1-5-32-544') {
+        $id = New-Object System.Security.Principal.SecurityIdentifier($sid)
+        $acl.AddAccessRule((New-Object System.Security.AccessControl.FileSystemAccessRule($id, 'FullControl', 'ContainerInherit,ObjectInherit', 'None', 'Allow')))
+    }
+    Set-Acl -LiteralPath $Path -AclObject $acl
+    Write-BilluLog "$($Path): SYSTEM and Administrators only"
+}

@@ -22,19 +22,6 @@ function Invoke-ZbxMsiexec([string[]]$Arguments) {
     (Start-Process -FilePath 'msiexec.exe' -ArgumentList ($Arguments -join ' ') -Wait -PassThru).ExitCode
 }
 
-function Set-ZbxPrivateFolder([string]$Path) {
-    $acl = Get-Acl -LiteralPath $Path
-    if ($acl.AreAccessRulesProtected -and @($acl.Access | Where-Object { $_.IdentityReference.Value -notmatch 'SYSTEM$|Administrators$|Administrateurs$' }).Count -eq 0) { return }
-    $acl = New-Object System.Security.AccessControl.DirectorySecurity
-    $acl.SetAccessRuleProtection($true, $false)
-    foreach ($sid in 'S-1-5-18', 'S-1-5-32-544') {
-        $id = New-Object System.Security.Principal.SecurityIdentifier($sid)
-        $acl.AddAccessRule((New-Object System.Security.AccessControl.FileSystemAccessRule($id, 'FullControl', 'ContainerInherit,ObjectInherit', 'None', 'Allow')))
-    }
-    Set-Acl -LiteralPath $Path -AclObject $acl
-    Write-BilluLog "$($Path): SYSTEM and Administrators only"
-}
-
 # Writes a file when its text differs; true when it wrote.
 function Set-ZbxText([string]$Path, [string]$Text) {
     if ((Test-Path -LiteralPath $Path) -and ([IO.File]::ReadAllText($Path) -ceq $Text)) { return $false }
@@ -84,7 +71,7 @@ function Update-ZbxWindowsAgent([string]$Settings) {
         Write-BilluLog "WARNING: Zabbix agent 2 is not installed on this host: the MSI $($zbx.MsiUrl) has no pinned SHA-256. Set billu:monitoring.windowsAgent.sha256 to the SHA256 Zabbix publishes for it (or Get-FileHash -Algorithm SHA256 of a copy you trust), then run pulumi up again"
         return
     }
-    Set-ZbxPrivateFolder $zbx.Dir
+    Set-BilluPrivateFolder $zbx.Dir
     $changed = $false
     $installed = if (Test-Path -LiteralPath $zbx.Installed) { [IO.File]::ReadAllText($zbx.Installed).Trim() } else { '' }
     if ($installed -ne $zbx.Sha256 -or -not (Get-Service -Name $zbx.Service -ErrorAction SilentlyContinue)) {

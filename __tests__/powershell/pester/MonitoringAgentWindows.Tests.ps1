@@ -5,8 +5,8 @@
 # Mocked: NetSecurity's Get-/New-/Remove-NetFirewallRule, Get-NetFirewallPortFilter and Get-NetFirewallAddressFilter;
 # Get-/Set-/Start-/Restart-Service (a machine in memory); the script's own wrappers of the outside world:
 # Invoke-ZbxDownload (Invoke-WebRequest, which writes the fake MSI), Invoke-ZbxMsiexec (msiexec.exe, recorded, which
-# "installs" the service) and Set-ZbxPrivateFolder (the folder's ACL: .NET's ACL types exist on Windows only);
-# billu-lib's Get-BilluSecret. Get-FileHash, the files and the logic run for real.
+# "installs" the service); billu-lib's Get-BilluSecret and Set-BilluPrivateFolder (the folder's ACL: .NET's ACL types
+# exist on Windows only). Get-FileHash, the files and the logic run for real.
 
 BeforeAll {
     . (Join-Path $PSScriptRoot 'stubs.ps1')
@@ -54,7 +54,7 @@ BeforeAll {
             $script:Machine.Rule = @{ Enabled = 'True'; Direction = 'Inbound'; Action = 'Allow'; Profile = 'Any'; Protocol = 'TCP'; LocalPort = '10050'; RemoteAddress = $script:Model.server }
         }
         Mock Get-BilluSecret { if ($Name -ne 'zabbix-agent-psk') { throw "secret $Name was not provided" }; $script:Psk }
-        Mock Set-ZbxPrivateFolder { $script:Calls.Add("private $Path") }
+        Mock Set-BilluPrivateFolder { $script:Calls.Add("private $Path") }
         Mock Invoke-ZbxDownload { $script:Calls.Add("download $Url"); [IO.File]::WriteAllBytes($OutFile, $script:Download) }
         Mock Invoke-ZbxMsiexec {
             $script:Calls.Add("msiexec $($Arguments -join ' ')")
