@@ -414,6 +414,7 @@ acc_hosts="$MON_HOST,$WEB_HOST"
 acceptance_exit() { local rc=0; acceptance "$2" || rc=$?; test "$rc" = "$1"; } # <exit code> <report dir>
 lab_expect "acceptance: the monitoring scenario passes for $MON_HOST and $WEB_HOST (exit 0)" pass acceptance_exit 0 "$LAB_DIR/acceptance"
 sed 's/^/    /' "$LAB_DIR/acceptance.log" | tail -n 4
+lab_expect "acceptance: it logged on as the read-only account, not Admin" pass grep -q "logged on as api-reader;" "$LAB_DIR/acceptance.log"
 lab_expect "acceptance: its report and log show no password" fail grep -rqF -- "$READER_PW" "$LAB_DIR/acceptance" "$LAB_DIR/acceptance.log"
 lab_wait 30 "$DHCP_HOST unavailable" probe unavailable "$DHCP_HOST" || lab_log "Zabbix still calls $DHCP_HOST available"
 acc_hosts="$MON_HOST,$WEB_HOST,$DHCP_HOST"
