@@ -41,8 +41,9 @@
 # Sabotage (labs/monitoring/sabotage.txt): BILLU_LAB_SABOTAGE=1 gives the web agent's installed configuration, after
 # its read-back, a wrong server address (Server=, ServerActive=): the agent refuses the server's address, so the first
 # probe, "PAR-WEB01's agent answers agent.ping ...", fails before PostgreSQL starts (the sabotage run ends there).
-# STATUS (mon-lab, 2026-12-05): passes, 28 probes, 102 s (load 2.75: schema load 14.9 s, trigger 14.5 s, RSS 225 MiB);
-# the sabotage run exits 1 at its first probe after 14 s.
+# STATUS (zbx-deploy, 2026-12-05): passes, 48 probes (read-backs included), 48 s (load 1.7: schema load 4.3 s, the
+# rendered configuration step's first run 6.7 s, trigger 14.8 s, RSS 225 MiB); the sabotage run exits 1 at its first
+# probe after 10 s. (mon-lab, earlier: 28 probes, 102 s at load 2.75.)
 LAB=bmon
 source "$(dirname "$0")/../lib/common.sh"
 lab_require zabbix_server zabbix_agent2 php8.2 psql /usr/lib/postgresql/15/bin/postgres apache2 openssl python3 node ip nft
