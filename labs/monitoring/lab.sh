@@ -41,7 +41,7 @@
 # Sabotage (labs/monitoring/sabotage.txt): BILLU_LAB_SABOTAGE=1 gives the web agent's installed configuration, after
 # its read-back, a wrong server address (Server=, ServerActive=): the agent refuses the server's address, so the first
 # probe, "PAR-WEB01's agent answers agent.ping ...", fails before PostgreSQL starts (the sabotage run ends there).
-# STATUS (zbx-deploy, 2026-12-05): passes, 48 probes (read-backs included), 48 s (load 1.7: schema load 4.3 s, the
+# STATUS (zbx-deploy, 2026-12-05): passes, 49 probes (read-backs included), 48-50 s (load 1.7: schema load 4.3 s, the
 # rendered configuration step's first run 6.7 s, trigger 14.8 s, RSS 225 MiB); the sabotage run exits 1 at its first
 # probe after 10 s. (mon-lab, earlier: 28 probes, 102 s at load 2.75.)
 LAB=bmon
