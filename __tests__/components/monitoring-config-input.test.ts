@@ -7,7 +7,7 @@
 import { Problems } from "../../model/errors";
 import { MonitoringHost, MonitoringInput, monitoringSchema, planMonitoring } from "../../model/monitoring";
 import { renderZabbixConfigFile, zabbixConfigInput } from "../../components/monitoring/config-input";
-import { MONITORING_PATHS, serverFiles } from "../../components/monitoring/render";
+import { configStepFiles, MONITORING_PATHS, serverFiles } from "../../components/monitoring/render";
 import { renderZabbixConfig } from "../../components/monitoring/zabbix-config";
 import { secretPlaceholders } from "../../components/guest-step/render";
 
@@ -94,8 +94,9 @@ test("the model's lowest severity (not classified) alerts from information, the 
     expect(zabbixConfigInput(low, "BillU")!.itGroup.minSeverity).toBe("information");
 });
 
-test("the document is among the server's files, root's only, with no secret: the PSKs stay in the step's secrets file", () => {
-    const files = serverFiles(plan, "BillU");
+test("the document is among the configuration step's files, root's only, with no secret: the PSKs stay in the step's secrets file", () => {
+    const files = configStepFiles(plan, "BillU")!;
+    expect(serverFiles(plan).map((f) => f.path)).not.toContain(MONITORING_PATHS.configDocument);
     const doc = files.filter((f) => f.path === MONITORING_PATHS.configDocument);
     expect(doc.map((f) => [f.path, f.mode])).toEqual([["/etc/billu/monitoring/zabbix-config.json", "0600"]]);
     expect(doc[0].content).toBe(renderZabbixConfigFile(plan, "BillU"));
@@ -116,5 +117,5 @@ test("a plan without alert mails (no mail server or directory) renders no docume
     const quiet = planMonitoring({ ...input, mail: undefined }, new Problems())!;
     expect(quiet.alerting).toBeUndefined();
     expect(zabbixConfigInput(quiet, "BillU")).toBeUndefined();
-    expect(serverFiles(quiet, "BillU").map((f) => f.path)).not.toContain(MONITORING_PATHS.configDocument);
+    expect(configStepFiles(quiet, "BillU")).toBeUndefined();
 });

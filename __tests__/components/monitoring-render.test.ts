@@ -169,7 +169,7 @@ test("the server's settings: the database over TCP with the generated password, 
 });
 
 test("the server's files: secrets only as placeholders, the key and the password 0600", () => {
-    const files = serverFiles(plan, "BillU");
+    const files = serverFiles(plan);
     const withSecrets = files.filter((f) => secretPlaceholders(f.content).length > 0).map((f) => [f.path, f.mode, secretPlaceholders(f.content)]);
     expect(withSecrets).toEqual([
         [MONITORING_PATHS.siteCa, "0644", [MONITORING_SECRETS.ca]],
@@ -189,7 +189,7 @@ test("the dump runs daily before the backup window and its calendar is systemd's
 });
 
 test("the step scripts parse as POSIX sh", () => {
-    for (const s of ["agent-step.sh", "server-step.sh"]) {
+    for (const s of ["agent-step.sh", "server-step.sh", "config-step.sh"]) {
         expect(() => execFileSync("sh", ["-n", path.join(ROOT, "scripts", "monitoring", s)])).not.toThrow();
     }
 });

@@ -7,7 +7,7 @@ import { readFileSync } from "fs";
 import * as path from "path";
 import type { MonitoringPlan } from "../../model/monitoring";
 import { SynthResult } from "../../tools/synth";
-import { model, problemsOf, secretLeaks, stackRaw } from "../helpers";
+import { model, orderingDeps, problemsOf, secretLeaks, stackRaw } from "../helpers";
 import { committedSynth, SYNTH_TIMEOUT } from "./shared";
 
 const raw = stackRaw("dev");
@@ -49,6 +49,33 @@ test("the Zabbix server is a MonitoringServer on its BaseServer, its step after 
     expect(rendered(out, "PAR-MON01", "etc/apache2/sites-available/billu-zabbix.conf")).toContain("ServerName par-mon01.billu.remindme.lan\n");
 });
 
+test("the monitoring-config step follows the server step and stages the document, the clients and every host's PSK secret name", () => {
+    const prepare = r.resources.find((x) => x.name === "par-mon01-monitoring-config-prepare")!;
+    expect(orderingDeps(prepare)).toEqual([r.resources.find((x) => x.name === "par-mon01-monitoring-server-apply")!.urn]);
+    const apply = r.resources.find((x) => x.name === "par-mon01-monitoring-config-apply")!;
+    expect(apply.inputs.stdin).toBe("[secret]");
+    expect(rendered(out, "PAR-MON01", "etc/billu/monitoring/zabbix-api.env")).toContain(
+        "\nZBX_API_URL='https://10.20.0.40/api_jsonrpc.php'\nZBX_CA='/etc/billu/monitoring/site-ca.pem'\n",
+    );
+    const env = rendered(out, "PAR-MON01", "etc/billu/monitoring/zabbix-api.env");
+    const pskLines = /\nZBX_PSK_SECRETS='([^']*)'\n/.exec(env)![1].split("\n");
+    expect(pskLines).toEqual(plan.hosts.map((h) => `zabbix-psk-${h.name.toLowerCase()} PSK ${h.name}`));
+    // prod: the Windows DCs' PSKs too (their Zabbix hosts are in the document like every other)
+    const prodEnv = rendered(prodOut, "PAR-MON01", "etc/billu/monitoring/zabbix-api.env");
+    expect(prodEnv).toContain("zabbix-psk-par-dc02 PSK PAR-DC02\n");
+    const run = rendered(out, "PAR-MON01", "var/lib/billu/stage/monitoring-config/run.sh");
+    expect(run).toContain(
+        [
+            "billu_install '/etc/billu/monitoring/zabbix-api.env' 0644 'root:root'",
+            "billu_install '/etc/billu/monitoring/zabbix-config.json' 0600 'root:root'",
+            "billu_install '/usr/local/lib/billu/monitoring/zabbix-config.py' 0644 'root:root'",
+            "billu_install '/usr/local/lib/billu/monitoring/zabbix-access.py' 0644 'root:root'",
+            "billu_install '/etc/billu/monitoring/api-reader.cred' 0600 'root:root'",
+        ].join("\n"),
+    );
+    expect(rendered(out, "PAR-MON01", "var/lib/billu/stage/monitoring-server/run.sh")).not.toContain("zabbix-config.json");
+});
+
 test("every host of dev, the router and the server included, runs the agent from its one base step, with its own PSK", () => {
     const hosts = (raw.hosts as { name: string }[]).map((h) => h.name);
     expect(plan.hosts.map((h) => h.name)).toEqual(hosts);
@@ -66,9 +93,11 @@ test("every host of dev, the router and the server included, runs the agent from
 
 test("no PSK, database password or private key is in any rendered file or output", () => {
     const generated = r.producedSecrets.filter((s) => s.includes("zabbix"));
-    // one PSK per host (4 encodings each), the database password (and its bcrypt hash), the frontend's private key
+    // one PSK per host (4 encodings each), the passwords (and their bcrypt hashes), the frontend's private key
     expect(generated.filter((s) => s.includes("zabbix-psk-"))).toHaveLength(plan.hosts.length * 4);
     expect(generated.filter((s) => s.includes("zabbix-db"))).toHaveLength(2);
+    // Admin's and the read-only account's API passwords (and their bcrypt hashes)
+    expect(generated.filter((s) => /par-mon01-zabbix-(admin|reader)/.test(s))).toHaveLength(4);
     expect(generated.filter((s) => s.includes("par-mon01-zabbix-key"))).toHaveLength(1);
     expect(secretLeaks(out, generated)).toEqual([]);
     expect(secretLeaks(path.join(out, "rendered"), ["PRIVATE KEY"])).toEqual([]);

@@ -7,7 +7,7 @@ import { connectionTo, SiteServerArgs } from "../context";
 import { GuestStep } from "../guest-step/GuestStep";
 import { stepScript } from "../guest-step/render";
 import type { IssuedCert, SiteCa } from "../site-ca/SiteCa";
-import { MONITORING_SECRETS, SERVER_DIRS, serverFiles } from "./render";
+import { configStepFiles, MONITORING_SECRETS, pskSecretName, SERVER_DIRS, serverFiles } from "./render";
 
 export interface MonitoringServerArgs {
     /** What the server's BaseServer takes from the site (SiteServerArgs): the model, render folder, guest access, readiness. */
@@ -21,6 +21,11 @@ export interface MonitoringServerArgs {
     /** The validated plan (model/monitoring.ts `planMonitoring`): the database, the server settings, the frontend's name. */
     readonly plan: MonitoringPlan;
     /**
+     * Every monitored host's PSK (secret), by host name: the `monitoring-config` step gives each to its Zabbix host
+     * (components/monitoring/role.ts `monitoringResources` makes them). Every host of `plan.hosts` must have one.
+     */
+    readonly psks: ReadonlyMap<string, pulumi.Input<string>>;
+    /**
      * What the server's step must wait for besides its own base step.
      * @default nothing more than the host's own readiness (BaseServer.ready)
      */
@@ -33,6 +38,12 @@ export interface MonitoringServerArgs {
  * CA for its FQDN and address, and the `monitoring-server` step: PostgreSQL on the data disk, the Zabbix server, the
  * frontend on Apache and PHP-FPM over HTTPS, the daily database dump the in-guest backup saves. The password, the
  * certificate's key and the CA reach the guest through the step's secret channel only.
+ *
+ * When the plan has a Zabbix configuration document (it sends alert mails), the `monitoring-config` step follows the
+ * server step: Admin's generated password (`<name>-zabbix-admin`) replaces the stock one, zabbix-config.py ensures
+ * the document with every host's PSK, and the read-only API account (`<name>-zabbix-reader`, its password generated)
+ * is kept for the acceptance run. Its triggers are what it stages (the document, the clients, the settings) and the
+ * hash of its secrets (the passwords and the PSKs): a changed document, client or PSK set re-runs it.
  */
 export class MonitoringServer extends pulumi.ComponentResource {
     public readonly server: BaseServer;
@@ -41,6 +52,12 @@ export class MonitoringServer extends pulumi.ComponentResource {
     public readonly dbPassword: random.RandomPassword;
     /** The server step: depend on it to order later steps (the API configuration) after the frontend answers. */
     public readonly step: GuestStep;
+    /** Admin's API password (secret), set by the configuration step. Absent with the configuration step. */
+    public readonly adminPassword?: random.RandomPassword;
+    /** The read-only API account's password (secret). Absent with the configuration step. */
+    public readonly readerPassword?: random.RandomPassword;
+    /** The `monitoring-config` step; absent when the plan has no configuration document (no alert mail). */
+    public readonly configStep?: GuestStep;
 
     constructor(name: string, args: MonitoringServerArgs, opts?: pulumi.ComponentResourceOptions) {
         const { site, ca, host, plan } = args;
@@ -65,9 +82,9 @@ export class MonitoringServer extends pulumi.ComponentResource {
                 renderDir: site.renderDir,
                 after: [...this.server.ready, ...(args.after ?? [])],
                 dirs: SERVER_DIRS,
-                files: serverFiles(plan, args.company),
+                files: serverFiles(plan),
                 script: stepScript("linux", "monitoring/server-step.sh"),
-                secrets: Object.values(MONITORING_SECRETS).filter((s) => s !== MONITORING_SECRETS.agentPsk),
+                secrets: [MONITORING_SECRETS.dbPassword, MONITORING_SECRETS.ca, MONITORING_SECRETS.cert, MONITORING_SECRETS.key],
                 secretValues: {
                     [MONITORING_SECRETS.dbPassword]: this.dbPassword.result,
                     [MONITORING_SECRETS.ca]: ca.certPem,
@@ -77,6 +94,39 @@ export class MonitoringServer extends pulumi.ComponentResource {
             },
             { parent: this },
         );
+        const configFiles = configStepFiles(plan, args.company);
+        if (configFiles) {
+            const psks: Record<string, pulumi.Input<string>> = {};
+            for (const h of plan.hosts) {
+                const psk = args.psks.get(h.name);
+                if (psk === undefined) throw new pulumi.ResourceError(`[psks] has no PSK for ${h.name}, a host of the monitoring plan`, this);
+                psks[pskSecretName(h.name)] = psk;
+            }
+            // Letters and digits only: the passwords travel in `key=value` lines and JSON, and Zabbix's default policy takes them.
+            this.adminPassword = new random.RandomPassword(`${name}-zabbix-admin`, { length: 32, special: false }, { parent: this });
+            this.readerPassword = new random.RandomPassword(`${name}-zabbix-reader`, { length: 32, special: false }, { parent: this });
+            this.configStep = new GuestStep(
+                `${name}-monitoring-config`,
+                {
+                    host: host.name,
+                    step: "monitoring-config",
+                    os: "linux",
+                    connection: connectionTo(site, host, this.server.vm.vm),
+                    renderDir: site.renderDir,
+                    after: [this.step.apply],
+                    dirs: SERVER_DIRS,
+                    files: configFiles,
+                    script: stepScript("linux", "monitoring/config-step.sh"),
+                    secrets: [MONITORING_SECRETS.adminPassword, MONITORING_SECRETS.readerPassword, ...Object.keys(psks)],
+                    secretValues: {
+                        [MONITORING_SECRETS.adminPassword]: this.adminPassword.result,
+                        [MONITORING_SECRETS.readerPassword]: this.readerPassword.result,
+                        ...psks,
+                    },
+                },
+                { parent: this },
+            );
+        }
         this.registerOutputs(props);
     }
 }

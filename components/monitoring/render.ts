@@ -9,9 +9,11 @@
  * (https://www.zabbix.com/documentation/6.0/en/manual/encryption/using_pre_shared_keys: 32 to 512 hex digits; 256-bit
  * keys recommended).
  */
+import { readFileSync } from "fs";
 import type { MonitoredHost, MonitoringPlan } from "../../model/monitoring";
 import { ZABBIX_TRAPPER_PORT } from "../../model/monitoring";
 import { GuestDir, GuestFile, placeholder } from "../guest-step/render";
+import { repoPath } from "../paths";
 import { renderZabbixConfigFile } from "./config-input";
 
 /** Where each file lives in the guest. */
@@ -42,6 +44,13 @@ export const MONITORING_PATHS = {
     dumpTimer: "/etc/systemd/system/billu-zabbix-dump.timer",
     /** The Zabbix configuration document scripts/monitoring/zabbix-config.py ensures through the API (no secret; staff addresses, so root's only). */
     configDocument: "/etc/billu/monitoring/zabbix-config.json",
+    /** The `monitoring-config` step's settings (sh assignments, no secret). */
+    configSettings: "/etc/billu/monitoring/zabbix-api.env",
+    /** The API clients the `monitoring-config` step runs (scripts/monitoring/zabbix-config.py and zabbix-access.py, verbatim). */
+    configClient: "/usr/local/lib/billu/monitoring/zabbix-config.py",
+    accessClient: "/usr/local/lib/billu/monitoring/zabbix-access.py",
+    /** The read-only API account's credentials (0600 root's, `username=`/`password=`: BILLU_ZABBIX_CREDENTIALS's format). */
+    readerCredentials: "/etc/billu/monitoring/api-reader.cred",
 } as const;
 
 /** The secrets the steps receive on stdin. */
@@ -52,7 +61,21 @@ export const MONITORING_SECRETS = {
     ca: "zabbix-site-ca",
     cert: "zabbix-frontend-cert",
     key: "zabbix-frontend-key",
+    /** Admin's generated API password (the `monitoring-config` step replaces the stock one with it). */
+    adminPassword: "zabbix-admin-password",
+    /** The read-only API account's generated password. */
+    readerPassword: "zabbix-reader-password",
 } as const;
+
+/** The secret that carries a host's PSK to the `monitoring-config` step (`zabbix-psk-par-web01`). */
+export function pskSecretName(host: string): string {
+    return `zabbix-psk-${host.toLowerCase()}`;
+}
+
+/** The read-only API account the `monitoring-config` step keeps (for the acceptance run's monitoring scenario). */
+export function zabbixReader(site: string): { readonly username: string; readonly group: string; readonly role: string } {
+    return { username: "api-reader", group: `${site} API read-only`, role: `${site} API read-only` };
+}
 
 /** A candidate agent file is checked by the agent itself once installed (it parses every parameter, `-p`). */
 export const AGENT_CHECK = "! command -v zabbix_agent2 >/dev/null 2>&1 || zabbix_agent2 -c {} -p >/dev/null";
@@ -356,14 +379,9 @@ export function renderDumpUnits(plan: MonitoringPlan): { service: string; timer:
     };
 }
 
-/**
- * The server's files (the frontend's certificate, key and chain through secrets; the DB password through secrets), and
- * the Zabbix configuration document when the plan sends alert mails (config-input.ts). `site` prefixes the document's
- * host groups (the company's name).
- */
-export function serverFiles(plan: MonitoringPlan, site: string): GuestFile[] {
+/** The server's files (the frontend's certificate, key and chain through secrets; the DB password through secrets). */
+export function serverFiles(plan: MonitoringPlan): GuestFile[] {
     const dump = renderDumpUnits(plan);
-    const doc = renderZabbixConfigFile(plan, site);
     return [
         { path: MONITORING_PATHS.settings, content: renderServerSettings(plan) },
         { path: MONITORING_PATHS.siteCa, content: placeholder(MONITORING_SECRETS.ca), mode: "0644" },
@@ -376,8 +394,65 @@ export function serverFiles(plan: MonitoringPlan, site: string): GuestFile[] {
         { path: MONITORING_PATHS.frontendConf, content: renderFrontendConf(plan) },
         { path: MONITORING_PATHS.dumpService, content: dump.service },
         { path: MONITORING_PATHS.dumpTimer, content: dump.timer },
-        ...(doc ? [{ path: MONITORING_PATHS.configDocument, content: doc, mode: "0600" }] : []),
     ];
 }
 
 export const SERVER_DIRS: readonly GuestDir[] = [{ path: "/etc/billu/monitoring", mode: "0700", owner: "root:root" }];
+
+/** An API client of scripts/monitoring, verbatim (shipped as a file of the step: a changed client re-runs it). */
+export function clientText(name: "zabbix-config.py" | "zabbix-access.py"): string {
+    return readFileSync(repoPath("scripts", "monitoring", name), "utf8");
+}
+
+/** The API's address for the server's own steps: its plan address (in the frontend certificate's IP SANs), over HTTPS. */
+export function apiUrl(plan: MonitoringPlan): string {
+    return `https://${plan.host.address}/api_jsonrpc.php`;
+}
+
+/**
+ * The `monitoring-config` step's settings (sh assignments scripts/monitoring/config-step.sh sources): the API, the
+ * trust anchor, the document and the clients, the read-only account's names, and each host's PSK as `<secret name>
+ * <PSK identity>` lines (the names of the secrets that carry the keys, not the keys). Data only; no secret.
+ */
+export function renderConfigSettings(plan: MonitoringPlan, site: string): string {
+    const sh = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+    const reader = zabbixReader(site);
+    const psks = plan.hosts.map((h) => `${pskSecretName(h.name)} ${v(h.pskIdentity)}`).join("\n");
+    return (
+        header("the Zabbix configuration step's settings (billu:monitoring)") +
+        [
+            `ZBX_API_URL=${sh(apiUrl(plan))}`,
+            `ZBX_CA=${sh(MONITORING_PATHS.siteCa)}`,
+            `ZBX_DOCUMENT=${sh(MONITORING_PATHS.configDocument)}`,
+            `ZBX_CLIENT=${sh(MONITORING_PATHS.configClient)}`,
+            `ZBX_ACCESS=${sh(MONITORING_PATHS.accessClient)}`,
+            `ZBX_READER_USER=${sh(reader.username)}`,
+            `ZBX_READER_GROUP=${sh(reader.group)}`,
+            `ZBX_READER_ROLE=${sh(reader.role)}`,
+            `ZBX_PSK_SECRETS=${sh(psks)}`,
+        ].join("\n") +
+        "\n"
+    );
+}
+
+/** The read-only account's credentials file: its name, and its password as a placeholder (filled from the step's stdin). */
+export function renderReaderCredentials(site: string): string {
+    return `username=${zabbixReader(site).username}\npassword=${placeholder(MONITORING_SECRETS.readerPassword)}\n`;
+}
+
+/**
+ * The `monitoring-config` step's files, or none when the plan has no configuration document (no alert mail: see
+ * config-input.ts): the settings, the document, the two API clients (verbatim from scripts/monitoring, so a changed
+ * client re-runs the step), the read-only account's credentials.
+ */
+export function configStepFiles(plan: MonitoringPlan, site: string): GuestFile[] | undefined {
+    const doc = renderZabbixConfigFile(plan, site);
+    if (!doc) return undefined;
+    return [
+        { path: MONITORING_PATHS.configSettings, content: renderConfigSettings(plan, site) },
+        { path: MONITORING_PATHS.configDocument, content: doc, mode: "0600" },
+        { path: MONITORING_PATHS.configClient, content: clientText("zabbix-config.py") },
+        { path: MONITORING_PATHS.accessClient, content: clientText("zabbix-access.py") },
+        { path: MONITORING_PATHS.readerCredentials, content: renderReaderCredentials(site), mode: "0600" },
+    ];
+}

@@ -30,7 +30,19 @@ export const buildMonitoring: RoleBuilder = (ctx, hosts, parent) => {
         parent,
         plan && {
             host: plan.host.name,
-            make: (name, host) => new MonitoringServer(name, { site, ca: ctx.ca, company: ctx.model.site.company, host, plan }, { parent }),
+            make: (name, host) =>
+                new MonitoringServer(
+                    name,
+                    {
+                        site,
+                        ca: ctx.ca,
+                        company: ctx.model.site.company,
+                        host,
+                        plan,
+                        psks: (ctx.everyHostResources?.get(MONITORING_AGENT_NEED) as MonitoringResources | undefined)?.psks ?? new Map(),
+                    },
+                    { parent },
+                ),
         },
     );
 };

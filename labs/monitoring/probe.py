@@ -2,8 +2,11 @@
 """labs/monitoring/probe.py: the lab's probes through the Zabbix API (stdlib only).
 
 Usage: probe.py --url URL --credentials FILE <command> [args]
-  first-login NEWFILE   logs in with the package's stock Admin password, replaces it with a random one and writes
-                        `username=Admin` / `password=...` to NEWFILE (0600): the lab ships no password
+  login                 the credentials log on (exit 1 when Zabbix refuses them, with its message)
+  write-refused HOST    with the credentials, host.update of HOST and hostgroup.create are both refused by the API
+                        with its permission error (printed); holds only when both are refused so
+  export DOC FILE       writes configuration.export (JSON, its date removed) of the document's hosts, templates and
+                        host groups to FILE: equal exports, equal configuration
   templates DOC         every host of the document exists with exactly its templates (prints what differs)
   available HOST        the host's agent interface is available and the host talks PSK both ways
   unavailable HOST      the host's agent interface is not available and carries an error (printed)
@@ -18,8 +21,6 @@ Exit status: 0 the probe holds, 1 it does not (the reason is printed), 3 the API
 """
 
 import json
-import os
-import secrets
 import struct
 import subprocess
 import sys
@@ -79,17 +80,40 @@ def main(argv):
     url, cred, cmd, args = argv[2], argv[4], argv[5], argv[6:]
     if cmd == "agent-ping":
         return agent_ping(args[0], args[1], args[2])
-    if cmd == "first-login":
-        stock = "zab" + "bix"  # the package's documented first password, replaced at once
-        auth = call(url, "user.login", {"username": "Admin", "password": stock})
-        admin = call(url, "user.get", {"filter": {"username": ["Admin"]}, "output": ["userid"]}, auth)[0]
-        new = secrets.token_urlsafe(24)
-        call(url, "user.update", {"userid": admin["userid"], "passwd": new}, auth)
-        fd = os.open(args[0], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write("username=Admin\npassword=%s\n" % new)
+    if cmd == "login":
+        try:
+            login(url, cred)
+        except RuntimeError as e:
+            print("refused: %s" % e)
+            return 1
+        print("logged on")
         return 0
     auth = login(url, cred)
+    if cmd == "write-refused":
+        hostid = host(url, auth, args[0])["hostid"]
+        refused = 0
+        for method, params in (("host.update", {"hostid": hostid, "description": "written by labs/monitoring"}),
+                               ("hostgroup.create", {"name": "labs-monitoring write probe"})):
+            try:
+                call(url, method, params, auth)
+                print("%s: accepted" % method)
+            except RuntimeError as e:
+                print("%s: refused: %s" % (method, e))
+                refused += "No permissions" in str(e)
+        return 0 if refused == 2 else 1
+    if cmd == "export":
+        doc = json.load(open(args[0], encoding="utf-8"))
+        names = [h["host"] for h in doc["hosts"]]
+        hostids = [h["hostid"] for h in call(url, "host.get", {"filter": {"host": names}, "output": ["hostid"]}, auth)]
+        tnames = sorted({t for h in doc["hosts"] for t in h["templates"]} | {t["name"] for t in doc["templates"]})
+        tids = [t["templateid"] for t in call(url, "template.get", {"filter": {"host": tnames}, "output": ["templateid"]}, auth)]
+        gids = [g["groupid"] for g in call(url, "hostgroup.get", {"filter": {"name": doc["hostGroups"]}, "output": ["groupid"]}, auth)]
+        export = json.loads(call(url, "configuration.export", {"format": "json", "options": {"hosts": hostids, "templates": tids, "groups": gids}}, auth))
+        export.get("zabbix_export", {}).pop("date", None)
+        with open(args[1], "w", encoding="utf-8") as f:
+            json.dump(export, f, indent=1, sort_keys=True)
+        print("exported %d hosts, %d templates, %d host groups" % (len(hostids), len(tids), len(gids)))
+        return 0 if hostids and tids and gids else 1
     if cmd == "templates":
         doc = json.load(open(args[0], encoding="utf-8"))
         bad = 0
