@@ -44,13 +44,17 @@ export function scheduleIsoDuration(seconds: number): string {
 
 const resultPath = z
     .string()
-    .min(2)
     .max(200)
-    .regex(
-        /^(\/|[A-Z]:\/)[A-Za-z0-9._/-]+\.json$/,
-        "must be an absolute path (/... on a Debian DC, C:/... on a Windows one, forward slashes) of letters, digits, . _ - and /, ending in .json",
-    )
-    .refine((v) => !v.split("/").includes(".."), "must not contain ..");
+    .superRefine((v, ctx) => {
+        if (!/^(\/|[A-Z]:\/)[A-Za-z0-9._/-]+\.json$/.test(v) || v.split("/").includes(".."))
+            ctx.addIssue({
+                code: z.ZodIssueCode.custom,
+                message: "is not an absolute path of a .json file",
+                params: {
+                    fix: `name it from the root (${DEFAULT_RESULT_PATH.samba} on a Samba DC, ${DEFAULT_RESULT_PATH.windows} on a Windows one: forward slashes, letters, digits, . _ - only, no ..)`,
+                },
+            });
+    });
 
 export const driftSchema = z
     .object({
