@@ -23,7 +23,7 @@ function Register-BilluDriftTask {
         # ISO 8601 duration (PT1H, PT15M), the model's interval.
         [Parameter(Mandatory = $true)][string]$Interval
     )
-    $exe = Join-Path $env:SystemRoot 'System32\WindowsPowerShell\v1.0\powershell.exe'
+    $exe = "$env:SystemRoot\System32\WindowsPowerShell\v1.0\powershell.exe"
     $arguments = Get-BilluDriftArguments $Applier $Plan $Result
     $folder = Split-Path -Parent $Result
     if (-not (Test-Path -LiteralPath $folder)) { $null = New-Item -ItemType Directory -Force -Path $folder }
