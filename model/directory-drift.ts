@@ -61,7 +61,6 @@ export const driftSchema = z
         schedule: z
             .string()
             .max(32)
-            .default("hourly")
             .superRefine((v, ctx) => {
                 if (scheduleIntervalSeconds(v) === undefined)
                     ctx.addIssue({
@@ -70,6 +69,7 @@ export const driftSchema = z
                         params: { fix: `use one of ${SCHEDULE_FORMS}` },
                     });
             })
+            .default("hourly")
             .describe(
                 `How often the first DC checks the directory against the plan (a systemd OnCalendar expression; on Windows the same interval): ${SCHEDULE_FORMS}. Default: hourly.`,
             ),
