@@ -14,7 +14,8 @@ import { z } from "zod";
 export const DEFAULT_RESULT_PATH = { samba: "/var/lib/billu/drift/directory.json", windows: "C:/ProgramData/billu/drift/directory.json" } as const;
 
 /** The accepted forms, as the error message and the reference list them. */
-export const SCHEDULE_FORMS = "hourly, daily, *:0/<minutes> (every 1, 2, 3, 4, 5, 6, 10, 12, 15, 20 or 30 minutes) or 0/<hours>:00 (every 1, 2, 3, 4, 6, 8 or 12 hours)";
+export const SCHEDULE_FORMS =
+    "hourly, daily, *:0/<minutes> (every 1, 2, 3, 4, 5, 6, 10, 12, 15, 20 or 30 minutes) or 0/<hours>:00 (every 1, 2, 3, 4, 6, 8 or 12 hours)";
 
 /**
  * The interval in seconds of a fixed-interval schedule (a systemd OnCalendar expression), or undefined when the

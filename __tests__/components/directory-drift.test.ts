@@ -41,7 +41,10 @@ describe("Samba first DC: the drift units", () => {
     test("the timer fires on the model's schedule, and a run missed while the DC was off is made up", () => {
         const timer = file(DRIFT_PATHS.timer).content;
         expect(timer).toContain("\nOnCalendar=hourly\nPersistent=true\nUnit=billu-directory-drift.service\n");
-        const every15 = renderDirectoryStep(planOf("dev", (r) => (r.directory.drift = { schedule: "*:0/15" })), "samba");
+        const every15 = renderDirectoryStep(
+            planOf("dev", (r) => (r.directory.drift = { schedule: "*:0/15" })),
+            "samba",
+        );
         expect(every15.files.find((f) => f.path === DRIFT_PATHS.timer)!.content).toContain("\nOnCalendar=*:0/15\n");
     });
 
@@ -78,8 +81,13 @@ describe("Windows first DC: the drift task", () => {
             "$DRIFT_RESULT = 'C:/ProgramData/billu/drift/directory.json'",
             "$DRIFT_INTERVAL = 'PT1H'",
         ]);
-        expect(step.script).toContain("\r\nRegister-BilluDriftTask -Name $DRIFT_TASK -Applier $DRIFT_APPLIER -Plan $DRIFT_PLAN -Result $DRIFT_RESULT -Interval $DRIFT_INTERVAL");
-        const every15 = renderDirectoryStep(planOf("prod", (r) => (r.directory.drift = { schedule: "*:0/15" })), "windows");
+        expect(step.script).toContain(
+            "\r\nRegister-BilluDriftTask -Name $DRIFT_TASK -Applier $DRIFT_APPLIER -Plan $DRIFT_PLAN -Result $DRIFT_RESULT -Interval $DRIFT_INTERVAL",
+        );
+        const every15 = renderDirectoryStep(
+            planOf("prod", (r) => (r.directory.drift = { schedule: "*:0/15" })),
+            "windows",
+        );
         expect(every15.script).toContain("$DRIFT_INTERVAL = 'PT15M'");
     });
 });

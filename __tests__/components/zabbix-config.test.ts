@@ -125,7 +125,9 @@ describe("renderZabbixConfig", () => {
             { macro: "{$BILLU.DRIFT.MAXAGE}", value: "1920" },
         ]);
         const master = "vfs.file.contents[C:/ProgramData/billu/drift/directory.json]";
-        expect(t.items.map((i) => [i.key, i.type, i.valueType, i.master ?? "", (i.preprocessing ?? []).map((p) => p.type + " " + p.params.split("\n")[0])])).toEqual([
+        expect(
+            t.items.map((i) => [i.key, i.type, i.valueType, i.master ?? "", (i.preprocessing ?? []).map((p) => p.type + " " + p.params.split("\n")[0])]),
+        ).toEqual([
             [master, "agent", "text", "", []],
             ["billu.drift.count", "dependent", "unsigned", master, ["jsonpath $.drift"]],
             ["billu.drift.privileged", "dependent", "unsigned", master, ["jsonpath $.privilegedDrift"]],

@@ -10,7 +10,9 @@ import { model, problemsOf, stackRaw } from "../helpers";
 /** The seconds between systemd's next `n` elapses of an OnCalendar expression (in UTC, so no DST shift). */
 function systemdGaps(expr: string, n: number): number[] {
     const out = execFileSync("systemd-analyze", ["calendar", "--iterations", String(n), expr], { encoding: "utf8", env: { ...process.env, TZ: "UTC" } });
-    const times = [...out.matchAll(/(?:Next elapse|Iter\. #\d+): \w+ (\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}) UTC/g)].map((m) => Date.parse(m[1].replace(" ", "T") + "Z") / 1000);
+    const times = [...out.matchAll(/(?:Next elapse|Iter\. #\d+): \w+ (\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}) UTC/g)].map(
+        (m) => Date.parse(m[1].replace(" ", "T") + "Z") / 1000,
+    );
     expect(times).toHaveLength(n);
     return times.slice(1).map((t, i) => t - times[i]);
 }

@@ -155,9 +155,11 @@ describe("the monitoring plan", () => {
 
     test("the directory's drift check (billu:directory.drift) is watched on the first DC only, with the model's verdict path, grace and bound", () => {
         const plan = planOk(input({}));
-        expect(plan.hosts.filter((h) => h.templates.includes(TEMPLATES.directoryDrift)).map((h) => [h.name, h.watches.filter((w) => w.kind === "directory-drift")])).toEqual([
-            ["PAR-DC01", [{ kind: "directory-drift", resultPath: "/var/lib/billu/drift/directory.json", graceSeconds: 7200, maxAgeSeconds: 7320 }]],
-        ]);
+        expect(
+            plan.hosts
+                .filter((h) => h.templates.includes(TEMPLATES.directoryDrift))
+                .map((h) => [h.name, h.watches.filter((w) => w.kind === "directory-drift")]),
+        ).toEqual([["PAR-DC01", [{ kind: "directory-drift", resultPath: "/var/lib/billu/drift/directory.json", graceSeconds: 7200, maxAgeSeconds: 7320 }]]]);
         const noDrift = planOk(input({}, { directory: { ...OTHER_PLANS.directory!, drift: undefined } }));
         expect(noDrift.templates).not.toContain(TEMPLATES.directoryDrift);
     });
