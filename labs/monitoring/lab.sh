@@ -5,6 +5,7 @@
 #   bmon-mon (PAR-MON01: Zabbix server, PostgreSQL, the frontend's API, its own agent) --management-- bmon-fw
 #   (PAR-FW01: the rendered sysctl and nftables ruleset, an agent) --dmz-- bmon-web (PAR-WEB01: Apache + agent)
 #   bmon-fw --servers-- switch -- bmon-dhcp (PAR-DHCP01: agent)
+#                              |-- bmon-dc (PAR-DC01, the first DC: an agent reading the directory drift verdict)
 #                              \-- bmon-mail (PAR-MAIL01: an SMTP sink + an agent whose PSK is wrong on purpose)
 #
 #   1. The rendered files synth wrote for these hosts are installed as their steps declare (mode, owner) and read back
@@ -27,6 +28,11 @@
 #      server agents become available with PSK both ways; the mail host's agent (wrong PSK) stays unavailable with an
 #      error; items receive values; Apache stopped in bmon-web raises "Apache down" within a bound (the latency is
 #      measured), the alert mail reaches the sink; Apache restarted resolves it.
+#   5. The directory drift template (issue #27) on PAR-DC01: the lab writes the verdict file at the model's path (as
+#      apply_samba.py --result does): drift 0, then one extra Domain Admin, then a verdict 30 days old. The JSONPath
+#      items take its drift and privileged counts, the JavaScript item (preprocessing type 21) its checkedAt as the lab's
+#      own Unix seconds, the high trigger is raised for the privileged drift while the grace warning stays quiet, and
+#      the now() trigger is raised by the stale verdict: what a real Zabbix 6.0 accepts and evaluates, not only renders.
 #   Figures: schema load, trigger latency, resolve latency, the Zabbix server's memory (RSS, all its processes), lab
 #   duration.
 #
@@ -37,7 +43,8 @@
 # its read-back, a wrong server address (Server=, ServerActive=): the agent refuses the server's address, so the first
 # probe, "PAR-WEB01's agent answers agent.ping ...", fails before PostgreSQL starts (the sabotage run ends there).
 # STATUS (mon-lab, 2026-12-05): passes, 28 probes, 102 s (load 2.75: schema load 14.9 s, trigger 14.5 s, RSS 225 MiB);
-# the sabotage run exits 1 at its first probe after 14 s.
+# the sabotage run exits 1 at its first probe after 14 s. (drift-timer, 2026-12-05): with the drift template, 47 probes,
+# 79 s (load 1.4; privileged verdict -> high problem 9.4 s).
 LAB=bmon
 source "$(dirname "$0")/../lib/common.sh"
 lab_require zabbix_server zabbix_agent2 php8.2 psql /usr/lib/postgresql/15/bin/postgres apache2 openssl python3 node ip nft
