@@ -19,6 +19,7 @@
  *   `<sam>@<domain>`; mail `<first>.<last>[<same suffix>]@<mail domain>`, checked free as well, so it cannot collide.
  * - Common name: the display name `<Prenom> <Nom>`, or `<Prenom> <Nom> (<sam>)` for a suffixed homonym.
  */
+import type { DriftPlan } from "./directory-drift";
 import { createHash } from "crypto";
 import { InputError, Problem, Problems } from "./errors";
 import { cleanField, HrExport, HrRow } from "./hr";
@@ -172,6 +173,8 @@ export interface DirectoryPlan {
     readonly passwordPolicy?: PasswordPolicyPlan;
     /** The privileged groups and their only members (planPrivilegedGroups), set by the directory service's planner. */
     readonly privileged?: readonly PrivilegedGroupPlan[];
+    /** The drift check on a schedule on the first DC (`billu:directory.drift`, model/directory-drift.ts), set by the directory service's planner. */
+    readonly drift?: DriftPlan;
 }
 
 /** A privileged group of the domain and the names (accounts or groups) that are its only members. */

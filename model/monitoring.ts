@@ -49,6 +49,7 @@ export const TEMPLATES = {
     strongswan: "BillU strongSwan tunnel",
     backup: "BillU backup freshness",
     siteCa: "BillU site CA certificates",
+    directoryDrift: "BillU directory drift",
 } as const;
 export type TemplateKey = keyof typeof TEMPLATES;
 
@@ -217,7 +218,9 @@ export type Watch =
     | { readonly kind: "vpn-tunnel"; readonly tunnel: string; readonly peer: string; readonly networks: readonly string[] }
     | { readonly kind: "backup-freshness"; readonly client: string; readonly resultFile: string }
     | { readonly kind: "certificate-file"; readonly what: string; readonly path: string }
-    | { readonly kind: "zabbix-server" };
+    | { readonly kind: "zabbix-server" }
+    /** The first DC's scheduled directory check (billu:directory.drift): its verdict file, the grace and the staleness bound, seconds. */
+    | { readonly kind: "directory-drift"; readonly resultPath: string; readonly graceSeconds: number; readonly maxAgeSeconds: number };
 
 /** One Zabbix host: a host of the model, what the API configuration step creates for it. */
 export interface MonitoredHost {
@@ -304,12 +307,14 @@ export interface MonitoringInput {
     readonly domain?: {
         readonly fqdn: string;
         readonly flavor: "samba" | "windows";
-        readonly dcs: readonly { readonly name: string }[];
+        readonly dcs: readonly { readonly name: string; readonly first?: boolean }[];
         readonly fsmo: Readonly<Record<string, string>>;
     };
     readonly directory?: {
         readonly groups: readonly { readonly sam: string; readonly kind: string }[];
         readonly people: readonly { readonly mail: string; readonly groups: readonly string[]; readonly enabled: boolean }[];
+        /** The scheduled drift check (model/directory-drift.ts DriftPlan): where its verdict is, how long drift is tolerated. */
+        readonly drift?: { readonly resultPath: string; readonly graceSeconds: number; readonly maxAgeSeconds: number };
     };
     readonly mail?: { readonly domain: string; readonly host: { readonly name: string; readonly address: string }; readonly hostname: string };
     readonly dhcp?: {
@@ -535,6 +540,11 @@ function monitoredHost(
                 .sort(),
             partners: input.domain.dcs.map((d) => d.name).filter((n) => n !== h.name),
         });
+    }
+    // The directory's drift check runs on the DC that applies the plan (the first DC, components/directory/role.ts).
+    const drift = input.directory?.drift;
+    if (drift && input.domain?.dcs.find((d) => d.first)?.name === h.name) {
+        add("directoryDrift", { kind: "directory-drift", resultPath: drift.resultPath, graceSeconds: drift.graceSeconds, maxAgeSeconds: drift.maxAgeSeconds });
     }
     if (input.web?.host === h.name) {
         add(

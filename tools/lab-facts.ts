@@ -4,7 +4,8 @@
  *   domain       the AD domain's DNS name, NetBIOS name, A and PTR records of every host
  *   fileservers  per file server: host, alert address, workgroup, admin group, mount point, shares and their groups,
  *                the mirror's md array name and UUID (mdadm's form)
- *   directory    the acceptance account: sAMAccountName, DN and the groups it joins by name (absent: no directory)
+ *   directory    the acceptance account: sAMAccountName, DN and the groups it joins by name (absent: no directory);
+ *                the scheduled drift check: its schedule and the verdict's path (billu:directory.drift)
  *   mail         message size limit (bytes), quota (MiB), LDAP bind DN and search base, the mail domain
  * A renderer that writes a different value is then caught by the lab's probe, which compares the daemon's
  * behaviour with these facts. Exit 0 printed, 2 invalid configuration (the key path and the fix on stderr).
@@ -43,6 +44,7 @@ export function labFacts(m: SiteModel) {
                 dn: m.directory.acceptance.dn,
                 extraGroups: [...m.directory.acceptance.extraGroups],
             },
+            drift: m.directory.drift && { schedule: m.directory.drift.schedule, resultPath: m.directory.drift.resultPath },
         },
         mail: m.mail && {
             domain: m.mail.domain,

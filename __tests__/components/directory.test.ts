@@ -106,11 +106,14 @@ describe("the Samba step", () => {
     const r = renderDirectoryStep(plan, "samba");
 
     test("ships the plan (0600) and the applier, runs Debian's python3 with the secrets file, no secret in any file", () => {
+        // With the drift check's units (issue #27, __tests__/components/directory-drift.test.ts).
         expect(r.files.map((f) => [f.path, f.mode])).toEqual([
             [SAMBA_PATHS.plan, "0600"],
             [SAMBA_PATHS.applier, "0644"],
+            ["/etc/systemd/system/billu-directory-drift.service", undefined],
+            ["/etc/systemd/system/billu-directory-drift.timer", undefined],
         ]);
-        expect(r.script.split("\n").pop()).toBe(
+        expect(r.script.split("\n")).toContain(
             '/usr/bin/python3 /usr/local/lib/billu/directory/apply_samba.py --plan /var/lib/billu/directory/plan.json --secrets "$BILLU_SECRETS"',
         );
         const step = renderStep({ host: "PAR-DC01", step: "directory", os: "linux", files: r.files, script: r.script, secrets: ["pw-lea.laurent2"] });
@@ -146,12 +149,13 @@ describe("the Windows step (rendered PowerShell; ladder level 2: no PowerShell o
         /\b(New-ADOrganizationalUnit|New-ADGroup|New-ADUser|New-ADComputer|Set-ADOrganizationalUnit|Set-ADGroup|Set-ADUser|Set-ADComputer|Move-ADObject|Rename-ADObject|Enable-ADAccount|Disable-ADAccount|Add-ADGroupMember|Remove-ADGroupMember)\b/;
 
     test("run.ps1 installs the plan and the applier, then dot-sources it and applies the plan", () => {
-        expect(r.files.map((f) => f.path)).toEqual([WINDOWS_PATHS.plan, WINDOWS_PATHS.applier]);
-        expect(runPs1.split("\r\n").slice(-4)).toEqual([
+        expect(r.files.map((f) => f.path)).toEqual([WINDOWS_PATHS.plan, WINDOWS_PATHS.applier, "C:/ProgramData/billu/directory/drift-task.ps1"]);
+        // Then the drift task's registration (issue #27, __tests__/components/directory-drift.test.ts).
+        expect(runPs1.split("\r\n").slice(-9, -5)).toEqual([
             "# same plan twice writes nothing. Initial passwords come from the step's secrets (stdin), never a file.",
             ". 'C:/ProgramData/billu/directory/Apply-Directory.ps1'",
             "Invoke-BilluDirectory -PlanPath 'C:/ProgramData/billu/directory/plan.json'",
-            "",
+            "# scripts/directory/drift-task-step.ps1: the call that follows directory.ps1 in a Windows first DC's directory step",
         ]);
         expect(runPs1).toContain("Install-BilluFile 'C:/ProgramData/billu/directory/plan.json'");
     });

@@ -109,6 +109,46 @@ describe("renderZabbixConfig", () => {
         expect(warn.actions.map((a) => a.severity)).toEqual(["warning", "average", "high", "disaster"]);
     });
 
+    it("the directory drift template (issue #27) goes to the first DC only, on either OS, with the model's thresholds as macros", () => {
+        expect(doc.templates.map((t) => t.name)).not.toContain(TEMPLATE.directoryDrift);
+        const drift = { host: "PAR-DC02", resultPath: "C:/ProgramData/billu/drift/directory.json", graceSeconds: 1800, maxAgeSeconds: 1920 };
+        const withDrift = renderZabbixConfig({ ...INPUT, directoryDrift: drift });
+        expect(withDrift.hosts.map((h) => [h.host, h.templates])).toEqual([
+            ["PAR-FW01", [TEMPLATE.linux, TEMPLATE.strongswan]],
+            ["PAR-DHCP01", [TEMPLATE.linux, TEMPLATE.kea]],
+            ["PAR-WEB01", [TEMPLATE.linux, TEMPLATE.apache]],
+            ["PAR-DC02", [TEMPLATE.windows, TEMPLATE.directoryDrift]],
+        ]);
+        const t = withDrift.templates.find((x) => x.name === TEMPLATE.directoryDrift)!;
+        expect(t.macros).toEqual([
+            { macro: "{$BILLU.DRIFT.GRACE}", value: "1800s" },
+            { macro: "{$BILLU.DRIFT.MAXAGE}", value: "1920" },
+        ]);
+        const master = "vfs.file.contents[C:/ProgramData/billu/drift/directory.json]";
+        expect(
+            t.items.map((i) => [i.key, i.type, i.valueType, i.master ?? "", (i.preprocessing ?? []).map((p) => p.type + " " + p.params.split("\n")[0])]),
+        ).toEqual([
+            [master, "agent", "text", "", []],
+            ["billu.drift.count", "dependent", "unsigned", master, ["jsonpath $.drift"]],
+            ["billu.drift.privileged", "dependent", "unsigned", master, ["jsonpath $.privilegedDrift"]],
+            ["billu.drift.checked", "dependent", "unsigned", master, ["javascript var t = Date.parse(JSON.parse(value).checkedAt);"]],
+        ]);
+        expect(t.triggers.map((x) => [x.expression, x.severity])).toEqual([
+            ["last(/BillU directory drift/billu.drift.privileged)>0", "high"],
+            ["min(/BillU directory drift/billu.drift.count,{$BILLU.DRIFT.GRACE})>0", "warning"],
+            ["now()-last(/BillU directory drift/billu.drift.checked)>{$BILLU.DRIFT.MAXAGE}", "warning"],
+        ]);
+    });
+
+    it("the drift check time: the JavaScript turns the verdict's checkedAt into Unix seconds, and refuses a verdict without one", () => {
+        const t = renderZabbixConfig({ ...INPUT, directoryDrift: { host: "PAR-DHCP01", resultPath: "/d.json", graceSeconds: 60, maxAgeSeconds: 7320 } });
+        const js = t.templates.find((x) => x.name === TEMPLATE.directoryDrift)!.items[3].preprocessing![0].params;
+        // Zabbix runs the step as the body of function (value) { ... } (Duktape, ES5): so does this test, in Node.
+        const step = new Function("value", js) as (v: string) => number;
+        expect(step(JSON.stringify({ checkedAt: "2026-12-05T13:00:00Z", drift: 0 }))).toBe(1796475600);
+        expect(() => step(JSON.stringify({ drift: 0 }))).toThrow("checkedAt is not an ISO 8601 date");
+    });
+
     it("has an IT operations and a business dashboard; the business one shows only what staff use", () => {
         expect(doc.dashboards.map((d) => d.name)).toEqual(["BillU IT operations", "BillU business services"]);
         expect(doc.dashboards[1].widgets[0].groups).toEqual(["BillU/role/dc", "BillU/role/dhcp", "BillU/role/web"]);

@@ -47,7 +47,10 @@ const OTHER_PLANS: Partial<MonitoringInput> = {
     domain: {
         fqdn: "billu.remindme.lan",
         flavor: "samba",
-        dcs: [{ name: "PAR-DC01" }, { name: "PAR-DC02" }],
+        dcs: [
+            { name: "PAR-DC01", first: true },
+            { name: "PAR-DC02", first: false },
+        ],
         fsmo: { pdcEmulator: "PAR-DC01", ridMaster: "PAR-DC02" },
     },
     directory: {
@@ -63,6 +66,7 @@ const OTHER_PLANS: Partial<MonitoringInput> = {
             { mail: "gone@billu.fr", groups: ["GG_DSI"], enabled: false },
             { mail: "c.compta@billu.fr", groups: ["GG_Personnel", "GG_Finance"], enabled: true },
         ],
+        drift: { resultPath: "/var/lib/billu/drift/directory.json", graceSeconds: 7200, maxAgeSeconds: 7320 },
     },
     mail: { domain: "billu.fr", host: { name: "PAR-MAIL01", address: "10.20.10.41" }, hostname: "par-mail01.billu.remindme.lan" },
     dhcp: {
@@ -134,7 +138,7 @@ describe("the monitoring plan", () => {
         const plan = planOk(input({}));
         expect(plan.hosts.map((h) => [h.name, h.address, h.agent, h.pskIdentity, h.templates])).toEqual([
             ["PAR-FW01", "10.20.0.1", "zabbix-agent2", "PSK PAR-FW01", [TEMPLATES.linux, TEMPLATES.strongswan]],
-            ["PAR-DC01", "10.20.10.11", "zabbix-agent2", "PSK PAR-DC01", [TEMPLATES.linux, TEMPLATES.dc]],
+            ["PAR-DC01", "10.20.10.11", "zabbix-agent2", "PSK PAR-DC01", [TEMPLATES.linux, TEMPLATES.dc, TEMPLATES.directoryDrift]],
             ["PAR-DC02", "10.20.10.12", "zabbix-agent2-windows", "PSK PAR-DC02", [TEMPLATES.windows, TEMPLATES.dc]],
             ["PAR-DHCP01", "10.20.10.21", "zabbix-agent2", "PSK PAR-DHCP01", [TEMPLATES.linux, TEMPLATES.kea]],
             ["PAR-FS01", "10.20.10.31", "zabbix-agent2", "PSK PAR-FS01", [TEMPLATES.linux, TEMPLATES.mdadm]],
@@ -147,6 +151,17 @@ describe("the monitoring plan", () => {
         expect(plan.hosts.find((h) => h.name === "PAR-DC02")!.groups).toEqual(["BillU/role/dc", "BillU/zone/servers", "BillU/os/windows"]);
         expect(plan.hostGroups).toContain("BillU/role/firewall");
         expect(plan.templates).toEqual(Object.values(TEMPLATES).sort());
+    });
+
+    test("the directory's drift check (billu:directory.drift) is watched on the first DC only, with the model's verdict path, grace and bound", () => {
+        const plan = planOk(input({}));
+        expect(
+            plan.hosts
+                .filter((h) => h.templates.includes(TEMPLATES.directoryDrift))
+                .map((h) => [h.name, h.watches.filter((w) => w.kind === "directory-drift")]),
+        ).toEqual([["PAR-DC01", [{ kind: "directory-drift", resultPath: "/var/lib/billu/drift/directory.json", graceSeconds: 7200, maxAgeSeconds: 7320 }]]]);
+        const noDrift = planOk(input({}, { directory: { ...OTHER_PLANS.directory!, drift: undefined } }));
+        expect(noDrift.templates).not.toContain(TEMPLATES.directoryDrift);
     });
 
     test("the Windows agent: Zabbix's 6.0.14 MSI by default, no hash pinned unless given; a site without Windows hosts has none", () => {
@@ -177,7 +192,10 @@ describe("the monitoring plan", () => {
             { kind: "kea-scope", zone: "lan-dev", subnet: "10.20.22.0/24", subnetId: 22, poolSize: 151 },
         ]);
         expect(w("PAR-DHCP01").macros["{$KEA.POOL.UTIL.MAX}"]).toBe("70");
-        expect(w("PAR-DC01").watches).toEqual([{ kind: "dc", flavor: "samba", fsmoRoles: ["pdcEmulator"], partners: ["PAR-DC02"] }]);
+        expect(w("PAR-DC01").watches).toEqual([
+            { kind: "dc", flavor: "samba", fsmoRoles: ["pdcEmulator"], partners: ["PAR-DC02"] },
+            { kind: "directory-drift", resultPath: "/var/lib/billu/drift/directory.json", graceSeconds: 7200, maxAgeSeconds: 7320 },
+        ]);
         expect(w("PAR-WEB01").watches).toEqual([
             { kind: "web-site", role: "public", name: "www.billu.example", port: 443 },
             { kind: "web-site", role: "intranet", name: "intranet.billu.remindme.lan", port: 443 },

@@ -87,6 +87,8 @@ test(`PowerShell ${PWSH_VERSION} parsed every shipped and rendered file, one pro
         "scripts/directory/Apply-Directory.ps1",
         "scripts/directory/Apply-PasswordPolicy.ps1",
         "scripts/directory/directory.ps1",
+        "scripts/directory/drift-task-step.ps1",
+        "scripts/directory/drift-task.ps1",
         "scripts/directory/mail-directory.ps1",
         "scripts/directory/password-policy.ps1",
         "scripts/fileserver/fileserver-step.ps1",
@@ -105,6 +107,8 @@ test(`PowerShell ${PWSH_VERSION} parsed every shipped and rendered file, one pro
         expect.arrayContaining([
             "prod/rendered/PAR-DC01/C/ProgramData/billu/stage/domain/run.ps1",
             "prod/rendered/PAR-DC01/C/ProgramData/billu/directory/Apply-Directory.ps1",
+            "prod/rendered/PAR-DC01/C/ProgramData/billu/directory/drift-task.ps1",
+            "prod/rendered/PAR-DC01/C/ProgramData/billu/stage/directory/run.ps1",
             "prod/rendered/PAR-DC02/C/ProgramData/billu/stage/dc/run.ps1",
             "prod/rendered/PAR-DC02/C/ProgramData/billu/stage/ready/run.ps1",
             "prod/rendered/PAR-DC03/C/ProgramData/billu/stage/fsmo/run.ps1",

@@ -13,6 +13,7 @@
  * - scripts/dc/admin-login.ps1's functions (the admin's key login across promotion), loaded by the test itself;
  * - dev's password-policy.json (billu:directory.accountPolicy) for scripts/directory/Apply-PasswordPolicy.ps1;
  * - scripts/backup/backup-run.ps1 with the settings prod's first Windows DC gets as a client of the in-guest backup;
+ * - scripts/directory/drift-task.ps1 with the data prod's directory step gives it (the drift check's scheduled task);
  * - scripts/monitoring/agent-windows.ps1 with the Zabbix agent settings and configuration prod's first Windows DC gets;
  * - prod's gpos.json (the manifest the Samba step reads too) for scripts/gpo/Apply-Gpo.ps1, and prod's GPO plan as
  *   the expectations (registry values as the model states them, the other files' bytes, principals, links);
@@ -24,7 +25,8 @@ import * as path from "path";
 import { conditionalForwarders, SECRET } from "../../components/domain-controller/common";
 import { windowsDcStep, windowsDomainStep, windowsFsmoStep, windowsReadyStep } from "../../components/domain-controller/windows";
 import { qualified, renderSharesPs1, renderStoragePs1, sharePath } from "../../components/fileserver/render";
-import { renderApplierPlan, renderPasswordPolicy } from "../../components/directory/render";
+import { renderApplierPlan, renderPasswordPolicy, WINDOWS_PATHS } from "../../components/directory/render";
+import { windowsDriftData } from "../../components/directory/drift";
 import { parseDirectoryLock } from "../../model/directory-lock";
 import { EMPTY_LOCK } from "../../model/directory-lock";
 import { planDirectory } from "../../model/directory";
@@ -284,6 +286,8 @@ beforeAll(async () => {
         ...windowsFileServerInputs(),
         ...windowsBackupInputs(prod),
         ...windowsZabbixInputs(prod),
+        // The drift task's data as prod's directory step renders it (components/directory/drift.ts).
+        BILLU_DRIFT_DATA: write("drift-data.json", JSON.stringify(windowsDriftData(prod.directory!.drift!, WINDOWS_PATHS))),
         ...windowsGpoInputs(prod),
         BILLU_PESTER: tools.pester,
     };
@@ -354,6 +358,10 @@ test("the Pester tests that ran are exactly these", () => {
         "the Windows DC's domain step (prod, PAR-DC01): forwarders and directory objects.creates every subnet in the model's site, the Linux login groups, the join account with the secret's password and its delegation, once",
         "the Windows DC's domain step (prod, PAR-DC01): forwarders and directory objects.adds each conditional forwarder with the model's servers, and sets one whose servers drifted back to them",
         "the Windows DC's domain step (prod, PAR-DC01): forwarders and directory objects.a domain without Debian members or Linux login: no groups, no join account, and the join secret is never read",
+        "the directory drift task (drift-task.ps1, prod's first DC).a new DC: registers the task as SYSTEM, running the installed check against the installed plan with the model's verdict path and interval, and makes the verdict's folder",
+        "the directory drift task (drift-task.ps1, prod's first DC).a second run (the task as registered): registers nothing, and says so",
+        "the directory drift task (drift-task.ps1, prod's first DC).a schedule changed in the model (every 15 minutes): the task is replaced with the new interval",
+        "the directory drift task (drift-task.ps1, prod's first DC).a task someone changed by hand (another account, another command): replaced by the planned one",
         "the Windows file server's shares.ps1 (dev, PAR-FS01 on Windows): folders, NTFS ACLs, SMB shares.on the new volume: creates every share's folder, its ACL and its share with the plan's groups",
         "the Windows file server's shares.ps1 (dev, PAR-FS01 on Windows): folders, NTFS ACLs, SMB shares.a second run writes nothing",
         "the Windows file server's shares.ps1 (dev, PAR-FS01 on Windows): folders, NTFS ACLs, SMB shares.repairs what drifted (a group added to a folder, a share's access widened, access-based enumeration off), and only that",

@@ -8,6 +8,7 @@ import { DirectoryPlan, PersonPlan } from "../../model/directory";
 import { PasswordPolicyPlan, SETTING_KEYS } from "../../model/password-policy";
 import { StepSpec, stepScript } from "../guest-step/render";
 import { repoPath } from "../paths";
+import { sambaDriftData, sambaDriftFiles, windowsDriftData, windowsDriftFiles } from "./drift";
 
 export type DirectoryFlavor = "samba" | "windows";
 
@@ -157,21 +158,29 @@ export function renderPasswordPolicyStep(pp: PasswordPolicyPlan, flavor: Directo
 /** The guest step that applies the plan on the first DC. */
 export function renderDirectoryStep(plan: DirectoryPlan, flavor: DirectoryFlavor): StepSpec {
     const planText = renderApplierPlan(plan);
+    // With billu:directory.drift (the service's planner always sets it): the scheduled check and its verdict (issue #27).
+    const drift = plan.drift;
     if (flavor === "samba") {
         return {
             files: [
                 { path: SAMBA_PATHS.plan, content: planText, mode: "0600" },
                 { path: SAMBA_PATHS.applier, content: readFileSync(repoPath("scripts", "directory", "apply_samba.py"), "utf8"), mode: "0644" },
+                ...(drift ? sambaDriftFiles(drift, SAMBA_PATHS) : []),
             ],
-            script: stepScript("linux", "directory/directory.sh"),
+            script: drift
+                ? stepScript("linux", ["directory/directory.sh", "directory/drift-timer.sh"], sambaDriftData(drift))
+                : stepScript("linux", "directory/directory.sh"),
         };
     }
     return {
         files: [
             { path: WINDOWS_PATHS.plan, content: planText },
             { path: WINDOWS_PATHS.applier, content: readFileSync(repoPath("scripts", "directory", "Apply-Directory.ps1"), "utf8") },
+            ...(drift ? windowsDriftFiles() : []),
         ],
-        script: stepScript("windows", "directory/directory.ps1"),
+        script: drift
+            ? stepScript("windows", ["directory/directory.ps1", "directory/drift-task-step.ps1"], windowsDriftData(drift, WINDOWS_PATHS))
+            : stepScript("windows", "directory/directory.ps1"),
     };
 }
 

@@ -25,6 +25,8 @@ export function zabbixConfigInput(plan: MonitoringPlan, site: string): Monitorin
     // The model's lowest severity (not classified) has no action of its own in the document: information is its floor.
     const minSeverity: Severity = alerting.minSeverity === "not_classified" ? "information" : alerting.minSeverity;
     const t = plan.thresholds;
+    const driftHost = plan.hosts.find((h) => h.watches.some((w) => w.kind === "directory-drift"));
+    const drift = driftHost?.watches.find((w) => w.kind === "directory-drift");
     return {
         site,
         hosts: plan.hosts.map((h) => ({
@@ -50,6 +52,9 @@ export function zabbixConfigInput(plan: MonitoringPlan, site: string): Monitorin
             certificateDays: t.certificateDays,
             backupHours: t.backupMaxAgeHours,
         },
+        ...(driftHost && drift?.kind === "directory-drift"
+            ? { directoryDrift: { host: driftHost.name, resultPath: drift.resultPath, graceSeconds: drift.graceSeconds, maxAgeSeconds: drift.maxAgeSeconds } }
+            : {}),
     };
 }
 

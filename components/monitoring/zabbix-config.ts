@@ -92,6 +92,12 @@ export interface MonitoringConfigInput {
     };
     readonly thresholds?: Partial<MonitoringThresholds>;
     readonly intervals?: Partial<MonitoringIntervals>;
+    /**
+     * The first DC's scheduled directory check (billu:directory.drift, issue #27): the host that runs it, its verdict
+     * file, how long drift outside the privileged groups is tolerated and how old a verdict may get, seconds.
+     * @default none: no directory drift template
+     */
+    readonly directoryDrift?: { readonly host: string; readonly resultPath: string; readonly graceSeconds: number; readonly maxAgeSeconds: number };
 }
 
 export interface ZbxItem {
@@ -103,7 +109,8 @@ export interface ZbxItem {
     readonly delay: string;
     readonly units?: string;
     readonly master?: string;
-    readonly preprocessing?: readonly { readonly type: "jsonpath" | "multiplier"; readonly params: string }[];
+    /** jsonpath: a JSONPath; multiplier: a number; javascript: a function body of Zabbix's Duktape that gets `value` (the API's type 21). */
+    readonly preprocessing?: readonly { readonly type: "jsonpath" | "multiplier" | "javascript"; readonly params: string }[];
 }
 
 export interface ZbxTrigger {
@@ -179,6 +186,7 @@ export const TEMPLATE = {
     mdadm: "BillU mdadm RAID",
     strongswan: "BillU strongSwan VPN",
     backup: "BillU backup freshness",
+    directoryDrift: "BillU directory drift",
 } as const;
 
 /** Which of BillU's templates a role gets, beside its OS base template. */
@@ -205,6 +213,66 @@ export const USER_PARAMETERS: Readonly<Record<string, string>> = {
     "billu.kea.pool.used[*]": "percentage of the pool of Kea subnet id $1 in use (kea-ctrl-agent statistic-get)",
     "billu.ipsec.sas": "number of established IKE SAs (swanctl --list-sas)",
 };
+
+/**
+ * The ISO 8601 `checkedAt` of the drift verdict (`2026-12-05T13:00:00Z`, UTC, what both appliers write) as Unix
+ * seconds, for `now()-last(...)`: Zabbix's JSONPath has no date conversion, its JavaScript (Duktape, ES5 Date.parse)
+ * has. A verdict without a date fails the item (it becomes unsupported, with this message) instead of looking fresh.
+ */
+export const DRIFT_CHECKED_JS = [
+    "var t = Date.parse(JSON.parse(value).checkedAt);",
+    'if (isNaN(t)) throw "checkedAt is not an ISO 8601 date";',
+    "return Math.floor(t / 1000);",
+].join("\n");
+
+/** The directory drift template (issue #27): the verdict file's drift count, privileged drift and check time. */
+function driftTemplate(d: NonNullable<MonitoringConfigInput["directoryDrift"]>, iv: MonitoringIntervals): ZbxTemplate {
+    const tpl = TEMPLATE.directoryDrift;
+    const master = `vfs.file.contents[${d.resultPath}]`;
+    const dep = (key: string, name: string, preprocessing: ZbxItem["preprocessing"], units?: string): ZbxItem => ({
+        key,
+        name,
+        type: "dependent",
+        valueType: "unsigned",
+        delay: "0",
+        master,
+        preprocessing,
+        ...(units ? { units } : {}),
+    });
+    return {
+        name: tpl,
+        description:
+            "The first DC's scheduled directory check (apply_samba.py --check or Apply-Directory.ps1 -Check, billu:directory.drift): " +
+            "drift in a privileged group at once, other drift after the grace, a verdict that stopped coming.",
+        macros: [
+            { macro: "{$BILLU.DRIFT.GRACE}", value: `${d.graceSeconds}s` },
+            { macro: "{$BILLU.DRIFT.MAXAGE}", value: String(d.maxAgeSeconds) },
+        ],
+        items: [
+            { key: master, name: "Directory drift verdict", type: "agent", valueType: "text", delay: iv.capacity },
+            dep("billu.drift.count", "Directory differences from the plan", [{ type: "jsonpath", params: "$.drift" }]),
+            dep("billu.drift.privileged", "Directory differences in privileged groups", [{ type: "jsonpath", params: "$.privilegedDrift" }]),
+            dep("billu.drift.checked", "Directory last checked", [{ type: "javascript", params: DRIFT_CHECKED_JS }], "unixtime"),
+        ],
+        triggers: [
+            {
+                name: "Directory drift in a privileged group (Domain, Enterprise or Schema Admins)",
+                expression: `last(/${tpl}/billu.drift.privileged)>0`,
+                severity: "high",
+            },
+            {
+                name: "Directory drift from the plan for more than {$BILLU.DRIFT.GRACE}",
+                expression: `min(/${tpl}/billu.drift.count,{$BILLU.DRIFT.GRACE})>0`,
+                severity: "warning",
+            },
+            {
+                name: "Directory drift check has not run for {$BILLU.DRIFT.MAXAGE} s",
+                expression: `now()-last(/${tpl}/billu.drift.checked)>{$BILLU.DRIFT.MAXAGE}`,
+                severity: "warning",
+            },
+        ],
+    };
+}
 
 function templates(t: MonitoringThresholds, iv: MonitoringIntervals, input: MonitoringConfigInput): ZbxTemplate[] {
     const x = (tpl: string, key: string) => `/${tpl}/${key}`;
@@ -418,6 +486,7 @@ function templates(t: MonitoringThresholds, iv: MonitoringIntervals, input: Moni
                 },
             ],
         },
+        ...(input.directoryDrift ? [driftTemplate(input.directoryDrift, iv)] : []),
     ];
 }
 
@@ -440,7 +509,11 @@ export function renderZabbixConfig(input: MonitoringConfigInput): ZabbixConfigDo
         groups: [ROLE_GROUP(site, h.role), ZONE_GROUP(site, h.zone)],
         // The role templates watch Debian's daemons (Samba, Kea, Apache, ...): a Windows host (a Windows DC) gets its OS
         // template only, else "Samba is not running" would fire on every Windows DC.
-        templates: h.os === "windows" ? [TEMPLATE.windows] : [TEMPLATE.linux, ...(ROLE_TEMPLATES[h.role] ?? []).map((k) => TEMPLATE[k])],
+        templates: [
+            ...(h.os === "windows" ? [TEMPLATE.windows] : [TEMPLATE.linux, ...(ROLE_TEMPLATES[h.role] ?? []).map((k) => TEMPLATE[k])]),
+            // The drift verdict is a file the agent reads on either OS.
+            ...(input.directoryDrift?.host === h.name ? [TEMPLATE.directoryDrift] : []),
+        ],
         pskIdentity: h.pskIdentity,
     }));
     const used = new Set(hosts.flatMap((h) => h.templates));

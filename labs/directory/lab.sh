@@ -4,7 +4,8 @@
 # One Samba AD DC provisioned in namespace bdir-dc (the dev stack's domain and DC address), a client namespace
 # bdir-cl that probes it over LDAPS with ldapsearch. The lab runs the directory guest step exactly as offline synth
 # rendered it (run.sh, billu-lib.sh, plan.json, apply_samba.py: read back after the step), staged where the step stages it, in a
-# private mount namespace (tmpfs over /var/lib/billu and /usr/local/lib/billu) so nothing lands on this machine.
+# private mount namespace (tmpfs over /var/lib/billu, /usr/local/lib/billu and /etc/systemd/system) so nothing lands on
+# this machine.
 # Lab overrides (documented, none in a rendered file): BILLU_SMB_CONF names the lab DC's smb.conf; the initial
 # passwords on the step's stdin are made by the lab (Pulumi's RandomPasswords in a real run).
 #
@@ -17,7 +18,11 @@
 # member: the LDAP check of part 1 must fail.
 # 3b. drift (issue #27): a user moved, a user added to Domain Admins, the leaver re-enabled and a phone number changed
 #     by hand; the applier's check mode reports exactly those four (expected lines from the plan) and exits 1, writes
-#     its result file and nothing else; the step again repairs exactly those four objects (uSNChanged); the check exits 0
+#     its result file and nothing else; the scheduled check (billu:directory.drift): the command of the unit the step
+#     installed (ExecStart read from the installed billu-directory-drift.service; no systemd here, so its exit status is
+#     judged by the unit's SuccessExitStatus as systemd would) prints the same four lines and writes the verdict at the
+#     model's path (drift 4, privileged 1), which an unprivileged user reads while the plan stays unreadable to them;
+#     the step again repairs exactly those four objects (uSNChanged); the check exits 0
 # Sabotage BDIR_SABOTAGE=drift-groups: the installed check ignores group membership: the Domain Admins probe fails.
 #  4. broken: an export with a bad line of every kind (synth exits 2 listing every line, writes no plan, no lock);
 #     an arrival whose account name belongs to an account outside the managed OU (refused, nothing written); then
@@ -38,6 +43,8 @@ if [ -z "${BDIR_PRIVATE_MOUNTS:-}" ]; then
 fi
 mount -t tmpfs -o mode=0755 tmpfs /var/lib/billu
 mount -t tmpfs -o mode=0755 tmpfs /usr/local/lib/billu
+# The step installs the drift check's systemd units (issue #27): into this namespace's own /etc/systemd/system.
+mount -t tmpfs -o mode=0755 tmpfs /etc/systemd/system
 
 # shellcheck source=../lib/common.sh
 source "$HERE/../lib/common.sh"
@@ -93,12 +100,13 @@ ROOT_DN="$(node -e 'console.log(require(process.argv[1]).ous[0])' "$S1/directory
 STAGE=/var/lib/billu/stage/directory
 PLAN=/var/lib/billu/directory/plan.json
 APPLIER=/usr/local/lib/billu/directory/apply_samba.py
-apply_step() { # apply_step <synth out> <label>: stage the rendered step as GuestStep does, run its run.sh
-    local r="$1/rendered/$DC_NAME" label="$2" t0 rc=0
-    rm -rf "$STAGE" && mkdir -p "$STAGE/files${PLAN%/*}" "$STAGE/files${APPLIER%/*}"
+DRIFT_UNIT=/etc/systemd/system/billu-directory-drift.service
+installs() { sed -n "s/^billu_install '\([^']*\)'.*/\1/p" "$1/rendered/$DC_NAME$STAGE/run.sh"; } # <synth out>: what run.sh installs
+apply_step() { # apply_step <synth out> <label>: stage the rendered step as GuestStep does (every file run.sh installs), run its run.sh
+    local r="$1/rendered/$DC_NAME" label="$2" t0 rc=0 f
+    rm -rf "$STAGE" && mkdir -p "$STAGE"
     cp "$r$STAGE/run.sh" "$r$STAGE/billu-lib.sh" "$STAGE/"
-    cp "$r$PLAN" "$STAGE/files$PLAN"
-    cp "$r$APPLIER" "$STAGE/files$APPLIER"
+    while read -r f; do install -D -m 0600 "$r$f" "$STAGE/files$f"; done < <(installs "$1")
     "${PROBE[@]}" secrets "$r$PLAN" "$LAB_DIR/secrets.$label" "$LAB_DIR/passwords.$label" >/dev/null
     t0=$(date +%s%N)
     ip netns exec "$LAB-dc" env BILLU_SMB_CONF="$D/smb.conf" sh "$STAGE/run.sh" <"$LAB_DIR/secrets.$label" >"$LAB_DIR/apply.$label.log" 2>&1 || rc=$?
@@ -109,7 +117,7 @@ show_apply() { sed 's/^/    /' "$LAB_DIR/apply.$1.log"; }
 readback_step() { # readback_step <reference>: the staged step and the files it installed (bytes, mode, owner)
     local f
     for f in "$STAGE/run.sh" "$STAGE/billu-lib.sh"; do lab_readback "$1" "$DC_NAME" "$f" "$f" bytes; done
-    for f in "$PLAN" "$APPLIER"; do lab_readback "$1" "$DC_NAME" "$f" "$f"; done
+    while read -r f; do lab_readback "$1" "$DC_NAME" "$f" "$f"; done < <(installs "$S1")
 }
 dump() { ldaps -b "$ROOT_DN" "(|(objectClass=organizationalUnit)(objectClass=group)(objectClass=user))" \
     dn sAMAccountName userPrincipalName mail displayName givenName sn title department company telephoneNumber mobile \
@@ -248,6 +256,27 @@ lab_expect "it reports $DR_PHONE's telephoneNumber (values shown as [secret])" p
 lab_expect "exactly those four differences, nothing else" pass diff -u "$LAB_DIR/drift.expected" <(grep '^drift: ' "$LAB_DIR/check.drifted.log")
 lab_expect "the check shows no phone number" fail grep -q "01 00 00 00 00" "$LAB_DIR/check.drifted.log" "$LAB_DIR/status.drifted.json"
 lab_expect "its result file: drift 4, privilegedDrift 1, checked now" pass "${PROBE[@]}" drift-result "$LAB_DIR/status.drifted.json" 4 1 "$t_check"
+# The scheduled check (billu:directory.drift): the INSTALLED unit's command, read from the unit file the step installed
+# (no systemd in a namespace: the lab runs its ExecStart and judges the exit status as systemd does, by
+# SuccessExitStatus). The verdict's path and the unit's tag come from the model (lab-facts), not from the unit.
+IFS=$'\t' read -r DRIFT_RESULT DRIFT_SCHEDULE < <(cd "$ROOT" && node dist/tools/lab-facts.js --stack dev | node -e '
+    const d = JSON.parse(require("fs").readFileSync(0, "utf8")).directory.drift; console.log([d.resultPath, d.schedule].join("\t"))')
+[ -n "$DRIFT_RESULT" ] || lab_die "the dev model plans no drift check (billu:directory.drift)"
+mapfile -t DRIFT_EXEC < <("${PROBE[@]}" unit "$DRIFT_UNIT" ExecStart)
+[ "${#DRIFT_EXEC[@]}" -gt 0 ] || lab_die "no ExecStart in the installed $DRIFT_UNIT"
+lab_log "the installed unit runs: ${DRIFT_EXEC[*]}"
+t_check=$(date +%s)
+unit_rc=0
+ip netns exec "$LAB-dc" env BILLU_SMB_CONF="$D/smb.conf" "${DRIFT_EXEC[@]}" >"$LAB_DIR/unit.log" 2>&1 || unit_rc=$?
+lab_log "the unit's command exited $unit_rc"
+lab_expect "the installed unit's run with drift counts as a success for systemd (exit $unit_rc in 0 + SuccessExitStatus)" pass "${PROBE[@]}" unit-success "$DRIFT_UNIT" "$unit_rc"
+lab_expect "its output (the journal's, under SyslogIdentifier=billu-directory-drift) is exactly the four difference lines" pass \
+    diff -u "$LAB_DIR/drift.expected" <(grep '^drift: ' "$LAB_DIR/unit.log")
+lab_expect "the unit tags its lines billu-directory-drift and sends them to the journal" pass "${PROBE[@]}" unit-is "$DRIFT_UNIT" SyslogIdentifier billu-directory-drift StandardOutput journal
+lab_expect "the timer fires on the model's schedule ($DRIFT_SCHEDULE)" pass "${PROBE[@]}" unit-is "${DRIFT_UNIT%.service}.timer" OnCalendar "$DRIFT_SCHEDULE"
+lab_expect "the verdict at the model's path $DRIFT_RESULT: drift 4, privilegedDrift 1, checked now" pass "${PROBE[@]}" drift-result "$DRIFT_RESULT" 4 1 "$t_check"
+lab_expect "an unprivileged user (nobody, as the Zabbix agent's user) reads the verdict" pass runuser -u nobody -- cat "$DRIFT_RESULT"
+lab_expect "... but not the plan (phone numbers)" fail runuser -u nobody -- cat "$PLAN"
 lab_expect "the check wrote nothing: highestCommittedUSN unchanged" pass usn_unchanged "$usn6"
 da_dump() { dump "$1" && printf '\n' >>"$1" && ldaps -b "CN=Domain Admins,CN=Users,${ROOT_DN#*,}" -s base sAMAccountName uSNChanged >>"$1"; }
 da_dump "$LAB_DIR/dump3.ldif"

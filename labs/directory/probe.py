@@ -19,6 +19,11 @@ Samba DC and compares it with what offline synth planned (directory.json, and pl
                                                                check's lines they must cause, from the plan
   probe.py drift-result <status.json> <drift> <privileged> <not before (epoch s)>   the check's result file
   probe.py only-changed <before.json> <after.json> <key>...   exactly these objects' uSNChanged moved
+  probe.py unit <unit file> <key>                             a systemd unit's setting as its words, one a line
+                                                               (ExecStart: the command and its arguments)
+  probe.py unit-success <unit file> <exit status>             systemd counts that exit status of the unit's
+                                                               command as success (0, or listed in SuccessExitStatus)
+  probe.py unit-is <unit file> <key> <value> [<key> <value>]...   each setting has exactly that value
 Exit 0 when the probe holds; 1 with one line per mismatch otherwise.
 """
 import base64
@@ -371,9 +376,52 @@ def only_changed(before_json, after_json, *keys):
     return bad, "%d object(s) written: %s" % (len(got), ", ".join(sorted(got)))
 
 
+def unit_settings(path):
+    """A systemd unit's settings (`Key=value` lines outside comments; a key set twice keeps its last value, which is
+    what systemd does for the keys read here)."""
+    out = {}
+    for line in open(path, encoding="utf-8").read().splitlines():
+        line = line.strip()
+        if not line or line[0] in "#;[" or "=" not in line:
+            continue
+        k, v = line.split("=", 1)
+        out[k.strip()] = v.strip()
+    return out
+
+
+def unit_words(path, key):
+    import shlex
+
+    v = unit_settings(path).get(key)
+    if v is None:
+        return ["%s: no %s=" % (path, key)], ""
+    print("\n".join(shlex.split(v)))
+    return [], ""
+
+
+def unit_success(path, status):
+    # systemd.service(5): SuccessExitStatus= takes exit statuses and signal names, space-separated; 0 always succeeds.
+    listed = unit_settings(path).get("SuccessExitStatus", "").split()
+    ok = int(status) == 0 or status in listed
+    return ([] if ok else ["exit status %s is a failure for systemd (SuccessExitStatus=%s)" % (status, " ".join(listed))]), "exit %s, SuccessExitStatus=%s" % (status, " ".join(listed))
+
+
+def unit_is(path, *pairs):
+    have = unit_settings(path)
+    bad = ["%s is %r, expected %r" % (k, have.get(k), v) for k, v in zip(pairs[::2], pairs[1::2]) if have.get(k) != v]
+    return bad, "%s: %d setting(s) checked" % (path, len(pairs) // 2)
+
+
 def main(argv):
     cmd, args = argv[1], argv[2:]
+    if cmd == "unit":
+        bad, _ = unit_words(*args)
+        for b in bad:
+            print(b, file=sys.stderr)
+        return 1 if bad else 0
     fn = {
+        "unit-success": unit_success,
+        "unit-is": unit_is,
         "check": check,
         "usns": usns,
         "changed": changed,

@@ -5,7 +5,7 @@
 # One Samba AD DC provisioned in namespace bgpo-dc (the dev stack's domain and DC address), a client namespace
 # bgpo-cl that probes it over LDAPS and SMB. The lab runs the dev stack's `directory` and `password-policy` guest
 # steps exactly as synth rendered them (run.sh, billu-lib.sh and every file they install, read back after each
-# step), in a private mount namespace (tmpfs over /var/lib/billu and /usr/local/lib/billu).
+# step), in a private mount namespace (tmpfs over /var/lib/billu, /usr/local/lib/billu and /etc/systemd/system).
 # Lab overrides (labs/gpo/overrides.json): the domain's lockout duration and window are 1 minute instead of 15, so
 # the unlock is seen within the lab. dev has no logon hours: the lab synthesizes dev with prod's (see below). Lab set-ups the DC step would make in a real run: the SSH group and the join
 # account (both named by the synth outputs / the model). Initial passwords on the step's stdin are made by the lab.
@@ -48,6 +48,8 @@ mount -t tmpfs -o mode=0755 tmpfs /usr/local/lib/billu
 # The host's SYSVOL folder (a Debian DC's default) hidden too: a step that wrote there instead of the lab DC's would
 # touch the host and its probes would fail (they read the lab DC's).
 mount -t tmpfs -o mode=0755 tmpfs /var/lib/samba/sysvol
+# The directory step installs the drift check's systemd units (issue #27): into this namespace's own folder.
+mount -t tmpfs -o mode=0755 tmpfs /etc/systemd/system
 
 # shellcheck source=../lib/common.sh
 source "$HERE/../lib/common.sh"

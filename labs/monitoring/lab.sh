@@ -5,6 +5,7 @@
 #   bmon-mon (PAR-MON01: Zabbix server, PostgreSQL, the frontend's API, its own agent) --management-- bmon-fw
 #   (PAR-FW01: the rendered sysctl and nftables ruleset, an agent) --dmz-- bmon-web (PAR-WEB01: Apache + agent)
 #   bmon-fw --servers-- switch -- bmon-dhcp (PAR-DHCP01: agent)
+#                              |-- bmon-dc (PAR-DC01, the first DC: an agent reading the directory drift verdict)
 #                              \-- bmon-mail (PAR-MAIL01: an SMTP sink + an agent whose PSK is wrong on purpose)
 #
 #   1. The rendered files synth wrote for these hosts are installed as their steps declare (mode, owner) and read back
@@ -31,7 +32,12 @@
 #      server agents become available with PSK both ways; the mail host's agent (wrong PSK) stays unavailable with an
 #      error; items receive values; Apache stopped in bmon-web raises "Apache down" within a bound (the latency is
 #      measured), the alert mail reaches the sink; Apache restarted resolves it.
-#   5. The acceptance run's monitoring scenario with the read-only account: passes, then fails naming a stopped agent.
+#   5. The directory drift template (issue #27) on PAR-DC01: the lab writes the verdict file at the model's path (as
+#      apply_samba.py --result does): drift 0, then one extra Domain Admin, then a verdict 30 days old. The JSONPath
+#      items take its drift and privileged counts, the JavaScript item (preprocessing type 21) its checkedAt as the lab's
+#      own Unix seconds, the high trigger is raised for the privileged drift while the grace warning stays quiet, and
+#      the now() trigger is raised by the stale verdict: what a real Zabbix 6.0 accepts and evaluates, not only renders.
+#   6. The acceptance run's monitoring scenario with the read-only account: passes, then fails naming a stopped agent.
 #   Figures: schema load, trigger latency, resolve latency, the Zabbix server's memory (RSS, all its processes), lab
 #   duration.
 #
@@ -44,6 +50,7 @@
 # STATUS (zbx-deploy, 2026-12-05): passes, 49 probes (read-backs included), 48-50 s (load 1.7: schema load 4.3 s, the
 # rendered configuration step's first run 6.7 s, trigger 14.8 s, RSS 225 MiB); the sabotage run exits 1 at its first
 # probe after 10 s. (mon-lab, earlier: 28 probes, 102 s at load 2.75.)
+# (drift-timer, 2026-12-05): with the drift template, 47 probes, 79 s (load 1.4; privileged verdict -> high problem 9.4 s).
 LAB=bmon
 source "$(dirname "$0")/../lib/common.sh"
 lab_require zabbix_server zabbix_agent2 php8.2 psql /usr/lib/postgresql/15/bin/postgres apache2 openssl python3 node ip nft
@@ -62,7 +69,7 @@ eval "$(node -e '
 const o = require(process.argv[1]);
 const z = (n) => o.zones.find((x) => x.name === n);
 const one = (role) => o.hosts.find((h) => h.role === role);
-for (const [k, r] of [["MON", "monitoring"], ["WEB", "web"], ["DHCP", "dhcp"], ["MAIL", "mail"]]) {
+for (const [k, r] of [["MON", "monitoring"], ["WEB", "web"], ["DHCP", "dhcp"], ["MAIL", "mail"], ["DC", "dc"]]) {
     const h = one(r);
     const zz = z(h.zone);
     console.log(`${k}_HOST=${h.name} ${k}_ADDR=${h.address} ${k}_ZONE=${h.zone} ${k}_PREFIX=${zz.cidr.split("/")[1]} ${k}_GW=${zz.gateway}`);
@@ -73,7 +80,7 @@ console.log(`FW_HOST=${one("firewall").name}`);
 lab_log "server $MON_HOST $MON_ADDR ($MON_ZONE); agents: $FW_HOST, $DHCP_HOST $DHCP_ADDR, $WEB_HOST $WEB_ADDR, $MAIL_HOST $MAIL_ADDR (wrong PSK)"
 
 # --- the network, behind the router's rendered ruleset ------------------------------------------------------------------
-lab_ns fw; lab_ns mon; lab_ns web; lab_ns dhcp; lab_ns mail; lab_switch
+lab_ns fw; lab_ns mon; lab_ns web; lab_ns dhcp; lab_ns mail; lab_ns dc; lab_switch
 lab_router_nics bmon-fw "$DEV/outputs.json" "$MON_ZONE=bmon-mon" "$WEB_ZONE=bmon-web" "$DHCP_ZONE=switch"
 lab_expected dev
 lab_router_ruleset bmon-fw "$DEV/rendered/$FW_HOST" dev
@@ -81,6 +88,9 @@ ip -n bmon-mon addr add "$MON_ADDR/$MON_PREFIX" dev eth0; ip -n bmon-mon route a
 ip -n bmon-web addr add "$WEB_ADDR/$WEB_PREFIX" dev eth0; ip -n bmon-web route add default via "$WEB_GW"
 lab_plug dhcp "$DHCP_ADDR/$DHCP_PREFIX"; ip -n bmon-dhcp route add default via "$DHCP_GW"
 lab_plug mail "$MAIL_ADDR/$MAIL_PREFIX"; ip -n bmon-mail route add default via "$MAIL_GW"
+# shellcheck disable=SC2153 # set by the eval above
+[ "$DC_ZONE" = "$DHCP_ZONE" ] || lab_die "the lab plugs $DC_HOST into $DHCP_ZONE's switch, the model puts it in $DC_ZONE"
+lab_plug dc "$DC_ADDR/$DC_PREFIX"; ip -n bmon-dc route add default via "$DC_GW"
 
 # --- the rendered files: the configuration document and every agent's configuration -------------------------------------
 DOC_GUEST=/etc/billu/monitoring/zabbix-config.json
@@ -89,7 +99,7 @@ DOC="$LAB_DIR/mon/zabbix-config.json"
 lab_overridden dev "$DEV/rendered" "$LAB_DIR/lab-rendered"
 lab_install_declared "$LAB_DIR/lab-rendered/$MON_HOST" "$DOC_GUEST" "$DOC"
 lab_readback dev "$MON_HOST" "$DOC_GUEST" "$DOC"
-declare -A NS=(["$FW_HOST"]=bmon-fw ["$MON_HOST"]=bmon-mon ["$WEB_HOST"]=bmon-web ["$DHCP_HOST"]=bmon-dhcp ["$MAIL_HOST"]=bmon-mail)
+declare -A NS=(["$FW_HOST"]=bmon-fw ["$MON_HOST"]=bmon-mon ["$WEB_HOST"]=bmon-web ["$DHCP_HOST"]=bmon-dhcp ["$MAIL_HOST"]=bmon-mail ["$DC_HOST"]=bmon-dc)
 # PSKs: 256-bit random, one per identity of the document; the server's copy in a 0600 file, each agent's as the agent
 # step installs it (0640 root:zabbix). The mail host's agent gets another key: its PSK is wrong.
 umask 077
@@ -118,10 +128,23 @@ printf '127.0.0.1 localhost\n%s %s\n' "$MAIL_ADDR" "$MAIL_NAME" >/etc/netns/bmon
 
 # --- the agents and the services they watch ----------------------------------------------------------------------------
 # Each agent reads its namespace's /etc/zabbix (the rendered file); its log and control socket go to private folders.
+# The first DC's agent reads the drift verdict at the model's path ($DRIFT_RESULT, from the document's drift template):
+# its mount namespace gets a tmpfs over the nearest folder of that path this machine has (/var/lib when there is no
+# /var/lib/billu: the agent's view only, nothing of this machine's is written) and the lab's folder $LAB_DIR/drift
+# bound at the verdict's folder, where the lab writes verdicts as the check does.
+DRIFT_RESULT=$(node -e 'const t = require(process.argv[1]).templates.find((x) => x.name === "BillU directory drift");
+    const m = t && /^vfs\.file\.contents\[(.*)\]$/.exec(t.items[0].key); console.log(m ? m[1] : "")' "$DOC")
+[ -n "$DRIFT_RESULT" ] || lab_die "the document has no BillU directory drift template with a verdict file"
+mkdir -p "$LAB_DIR/drift"
 start_agent() { # <host>
-    local a="$LAB_DIR/agent-$1"
+    local a="$LAB_DIR/agent-$1" pre=""
+    if [ "$1" = "$DC_HOST" ]; then
+        local d="${DRIFT_RESULT%/*}" top="${DRIFT_RESULT%/*}"
+        while [ ! -d "$top" ]; do top="${top%/*}"; done
+        pre="mount -t tmpfs -o mode=0755 lab-drift '$top' && mkdir -p '$d' && mount --bind '$LAB_DIR/drift' '$d' && "
+    fi
     # shellcheck disable=SC2016 # $1 is the inner sh's argument
-    lab_bg "${NS[$1]}" "$a/stdout.log" sh -c 'mount --bind "$1/log" /var/log/zabbix && mount --bind "$1/tmp" /tmp && exec zabbix_agent2 -c /etc/zabbix/zabbix_agent2.conf' agent "$a"
+    lab_bg "${NS[$1]}" "$a/stdout.log" sh -c "$pre"'mount --bind "$1/log" /var/log/zabbix && mount --bind "$1/tmp" /tmp && exec zabbix_agent2 -c /etc/zabbix/zabbix_agent2.conf' agent "$a"
 }
 for h in "${!NS[@]}"; do start_agent "$h"; done
 # The server's side of a passive check, before the server exists (probe.py agent-ping: Zabbix's protocol over TLS PSK from
@@ -129,11 +152,11 @@ for h in "${!NS[@]}"; do start_agent "$h"; done
 ping_agent() { ip netns exec bmon-mon "${PROBE[@]}" agent-ping "$1" "$2" "$LAB_DIR/psk-$3" >>"$LAB_DIR/probes.log" 2>&1; }
 doc_host() { node -e 'const h = require(process.argv[1]).hosts.find((x) => x.host === process.argv[2]); console.log(h.address, h.pskIdentity)' "$DOC" "$1"; }
 listening() { ip netns exec "$1" bash -c "exec 3<>/dev/tcp/$2/10050"; } # <namespace> <address>
-for h in "$WEB_HOST" "$DHCP_HOST" "$FW_HOST" "$MON_HOST" "$MAIL_HOST"; do
+for h in "$WEB_HOST" "$DHCP_HOST" "$FW_HOST" "$MON_HOST" "$MAIL_HOST" "$DC_HOST"; do
     read -r addr _ < <(doc_host "$h")
     lab_wait 15 "$h's agent listening" listening "${NS[$h]}" "$addr" || { cat "$LAB_DIR/agent-$h/stdout.log"; lab_die "$h's agent does not listen on $addr:10050"; }
 done
-for h in "$WEB_HOST" "$DHCP_HOST" "$FW_HOST" "$MON_HOST"; do
+for h in "$WEB_HOST" "$DHCP_HOST" "$FW_HOST" "$MON_HOST" "$DC_HOST"; do
     read -r addr identity < <(doc_host "$h")
     lab_expect "$h's agent answers agent.ping to the server's address over its PSK ($addr:10050, within 5 s)" pass lab_wait 5 "$h's agent" ping_agent "$addr" "$identity" "$h"
 done
@@ -363,7 +386,7 @@ grep -E '^(host.update|hostgroup.create): ' "$LAB_DIR/probes.log" | tail -n 2 | 
 # --- probes -----------------------------------------------------------------------------------------------------------
 probe() { ip netns exec bmon-mon "${PROBE[@]}" "$@" >>"$LAB_DIR/probes.log" 2>&1; }
 lab_expect "every planned host exists with exactly its planned templates" pass probe templates "$DOC"
-for h in "$WEB_HOST" "$DHCP_HOST" "$FW_HOST" "$MON_HOST"; do
+for h in "$WEB_HOST" "$DHCP_HOST" "$FW_HOST" "$MON_HOST" "$DC_HOST"; do
     lab_expect "$h becomes available over PSK, both ways (within 30 s)" pass lab_wait 30 "$h available" probe available "$h"
 done
 lab_fig "agents available after the configuration step" "$(lab_since "$T_CONFIGURED") ms"
@@ -394,6 +417,56 @@ T_START=$(date +%s%N)
 apache start
 lab_expect "restarting Apache resolves \"$TRIGGER\" (within 60 s)" pass lab_wait 60 "the resolution" probe resolved "$WEB_HOST" "$TRIGGER"
 lab_fig "resolve latency (Apache started -> resolved)" "$(lab_since "$T_START") ms"
+
+# --- the directory drift template (issue #27) on the first DC, against this real Zabbix 6.0 ------------------------------
+# The lab writes the verdict as the scheduled check does (apply_samba.py --result: version, checkedAt in UTC ISO 8601,
+# inSync, drift, privilegedDrift, differences; atomically), and the probes read what Zabbix made of it: the JSONPath
+# items, the JavaScript item (checkedAt as Unix seconds: the lab's own clock is the expectation), the triggers.
+DT="BillU directory drift"
+drift_trigger() { node -e 'const t = require(process.argv[1]).templates.find((x) => x.name === process.argv[2]);
+    console.log(t.triggers.find((x) => x.expression.includes(process.argv[3])).name)' "$DOC" "$DT" "$1"; }
+T_PRIV=$(drift_trigger "billu.drift.privileged")
+T_GRACE=$(drift_trigger "billu.drift.count")
+T_STALE=$(drift_trigger "billu.drift.checked")
+write_verdict() { # <checkedAt epoch> <drift> <privileged>
+    /usr/bin/python3 - "$LAB_DIR/drift/${DRIFT_RESULT##*/}" "$@" <<'PY'
+import datetime, json, os, sys
+path, at, drift, priv = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+diffs = [{"object": "Domain Admins", "attribute": "member", "planned": ["Administrator"], "live": ["Administrator", "lab.intruder"], "privileged": True}][:priv]
+diffs += [{"object": "lab.user%d" % i, "attribute": "title", "planned": "a", "live": "b", "privileged": False} for i in range(drift - priv)]
+doc = {"version": 1, "checkedAt": datetime.datetime.fromtimestamp(at, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+       "inSync": drift == 0, "drift": drift, "privilegedDrift": priv, "differences": diffs}
+with open(path + ".tmp", "w", encoding="utf-8") as f:
+    json.dump(doc, f, indent=1, sort_keys=True)
+os.chmod(path + ".tmp", 0o644)
+os.replace(path + ".tmp", path)
+PY
+}
+T_DRIFT=$(date +%s%N)
+AT=$(date +%s)
+write_verdict "$AT" 0 0
+lab_expect "$DC_HOST: billu.drift.count is 0 from the verdict file (JSONPath \$.drift, within 40 s)" pass lab_wait 40 "drift 0" probe value "$DC_HOST" billu.drift.count 0
+lab_expect "$DC_HOST: billu.drift.privileged is 0 (JSONPath \$.privilegedDrift)" pass probe value "$DC_HOST" billu.drift.privileged 0
+lab_expect "$DC_HOST: billu.drift.checked is the verdict's checkedAt as Unix seconds, $AT (JavaScript preprocessing, type 21)" pass \
+    lab_wait 20 "checked" probe value "$DC_HOST" billu.drift.checked "$AT"
+stale_quiet() { probe evaluated "$DC_HOST" "$T_STALE" && probe resolved "$DC_HOST" "$T_STALE"; }
+lab_expect "\"$T_STALE\" (now()-last(...)) is evaluated without error and is not raised for a fresh verdict" pass lab_wait 20 "evaluated" stale_quiet
+lab_expect "no \"$T_PRIV\" problem while the directory is in sync" pass probe resolved "$DC_HOST" "$T_PRIV"
+lab_fig "drift template: first values after the verdict was written" "$(lab_since "$T_DRIFT") ms"
+AT=$(date +%s)
+write_verdict "$AT" 1 1
+T_PRIV_AT=$(date +%s%N)
+lab_expect "a verdict with one extra Domain Admin: billu.drift.privileged is 1 (within 40 s)" pass lab_wait 40 "privileged 1" probe value "$DC_HOST" billu.drift.privileged 1
+lab_expect "\"$T_PRIV\" (HIGH) is raised at once (within 20 s of the value)" pass lab_wait 20 "the privileged problem" probe problem "$DC_HOST" "$T_PRIV"
+lab_fig "privileged drift: verdict written -> HIGH problem" "$(lab_since "$T_PRIV_AT") ms"
+lab_expect "\"$T_GRACE\" is not raised: the grace ({\$BILLU.DRIFT.GRACE} from the model) has not passed" pass probe resolved "$DC_HOST" "$T_GRACE"
+# A verdict 30 days old (older than the staleness bound of any schedule the model accepts: two days and two minutes
+# for daily) and in sync: the now() trigger fires, the privileged one resolves.
+AT=$(( $(date +%s) - 30 * 86400 ))
+write_verdict "$AT" 0 0
+lab_expect "a verdict 30 days old: \"$T_STALE\" is raised (within 40 s)" pass lab_wait 40 "the stale problem" probe problem "$DC_HOST" "$T_STALE"
+lab_expect "... billu.drift.checked is its checkedAt, $AT" pass probe value "$DC_HOST" billu.drift.checked "$AT"
+lab_expect "... and \"$T_PRIV\" is resolved (privileged drift 0)" pass lab_wait 20 "resolved" probe resolved "$DC_HOST" "$T_PRIV"
 
 T_ACC=$(date +%s%N)
 # --- the acceptance run's monitoring scenario (tools/acceptance/scenarios/monitoring.ts), from the server's namespace ---

@@ -11,6 +11,8 @@ Usage: probe.py --url URL --credentials FILE <command> [args]
   available HOST        the host's agent interface is available and the host talks PSK both ways
   unavailable HOST      the host's agent interface is not available and carries an error (printed)
   values HOST KEY...    each item KEY of HOST has received a value
+  value HOST KEY WANT   item KEY of HOST is supported (no preprocessing error) and its last value is WANT
+  evaluated HOST NAME   the trigger NAME of HOST is evaluated without error (state normal, no error text)
   problem HOST NAME     a problem named NAME is open on HOST
   resolved HOST NAME    no problem named NAME is open on HOST
   agent-ping ADDR IDENTITY PSKFILE
@@ -144,6 +146,22 @@ def main(argv):
             else:
                 print("%s %s = %s" % (h["host"], k, i["lastvalue"][:60]))
         return bad
+    if cmd == "value":
+        items = call(url, "item.get", {"hostids": [h["hostid"]], "filter": {"key_": [args[1]]}, "output": ["key_", "lastclock", "lastvalue", "state", "error"]}, auth)
+        if not items:
+            print("%s: no item %s" % (h["host"], args[1]))
+            return 1
+        i = items[0]
+        print("%s %s = %r (lastclock %s, state %s, error %r; want %r)" % (h["host"], args[1], i["lastvalue"][:60], i["lastclock"], i["state"], i["error"], args[2]))
+        return 0 if i["lastclock"] != "0" and i["state"] == "0" and i["lastvalue"] == args[2] else 1
+    if cmd == "evaluated":
+        trig = call(url, "trigger.get", {"hostids": [h["hostid"]], "filter": {"description": [args[1]]}, "output": ["value", "state", "error", "lastchange"]}, auth)
+        if not trig:
+            print("%s: no trigger %r" % (h["host"], args[1]))
+            return 1
+        t = trig[0]
+        print("%s %r: value=%s state=%s error=%r" % (h["host"], args[1], t["value"], t["state"], t["error"]))
+        return 0 if t["state"] == "0" and not t["error"] else 1
     if cmd in ("problem", "resolved"):
         trig = call(url, "trigger.get", {"hostids": [h["hostid"]], "filter": {"description": [args[1]]}, "output": ["triggerid", "value", "description"]}, auth)
         if not trig:

@@ -1,6 +1,7 @@
 /** The directory: OUs, groups, accounts and computers from the HR export and the lock (`billu:directory`), model/directory.ts. */
 import { z } from "zod";
 import { acceptanceFlows, directoryOf, DirectoryPlan, planAcceptance, planPrivilegedGroups } from "../directory";
+import { driftSchema, planDrift } from "../directory-drift";
 import { passwordPolicySchema, planPasswordPolicy } from "../password-policy";
 import { text } from "../text";
 import { defineService, Requirement } from "./types";
@@ -65,6 +66,7 @@ export const directorySchema = z
                     "its password a generated secret (the secret stack output `acceptancePassword`), member of billu:domain.linuxLogin.sshGroup.",
             ),
         accountPolicy: passwordPolicySchema.optional(),
+        drift: driftSchema,
     })
     .strict()
     .describe("The AD directory built from the HR export.");
@@ -94,8 +96,10 @@ export const directoryService = defineService<DirectoryConfig, DirectoryPlan>({
         const flavor = (all.domain as { flavor?: "samba" | "windows" } | undefined)?.flavor ?? "samba";
         const adminUser = (all.guest as { adminUser?: string } | undefined)?.adminUser ?? "";
         const privileged = planPrivilegedGroups(flavor, adminUser);
+        // The schema's defaults when billu:directory names no drift key (config is then parsed already, so this is them).
+        const drift = planDrift(config?.drift ?? driftSchema.parse(undefined), flavor);
         // Without billu:domain (reported by the domain model) the join account is unknown: no policy, no cascade of errors.
-        if (!config?.accountPolicy || !domain) return { ...plan, acceptance, privileged };
+        if (!config?.accountPolicy || !domain) return { ...plan, acceptance, privileged, drift };
         const joins = ((all.hosts ?? []) as { joinDomain?: boolean }[]).some((h) => h.joinDomain === true);
         const passwordPolicy = planPasswordPolicy(
             config.accountPolicy,
@@ -108,7 +112,7 @@ export const directoryService = defineService<DirectoryConfig, DirectoryPlan>({
             },
             problems,
         );
-        return passwordPolicy ? { ...plan, acceptance, passwordPolicy, privileged } : undefined;
+        return passwordPolicy ? { ...plan, acceptance, passwordPolicy, privileged, drift } : undefined;
     },
     // Where the acceptance runs from (a management host) must reach what its account's scenarios log on to.
     requires: (plan, { core }): Requirement[] =>
