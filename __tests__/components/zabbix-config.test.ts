@@ -78,6 +78,17 @@ describe("renderZabbixConfig", () => {
         });
     });
 
+    it("raises CPU and memory \"for 15 minutes\" only with 15 minutes of history: a freshly started host's busy samples do not", () => {
+        const triggers = (t: string) => doc.templates.find((x) => x.name === t)!.triggers.filter((x) => /CPU|Memory/.test(x.name));
+        expect(triggers(TEMPLATE.linux).map((x) => x.expression)).toEqual([
+            "min(/BillU Linux base/system.cpu.util,15m)>{$BILLU.CPU.MAX} and count(/BillU Linux base/system.cpu.util,5m:now-15m)>0",
+            "min(/BillU Linux base/vm.memory.size[pused],15m)>{$BILLU.MEM.MAX} and count(/BillU Linux base/vm.memory.size[pused],5m:now-15m)>0",
+        ]);
+        expect(triggers(TEMPLATE.windows).map((x) => x.expression)).toEqual([
+            "min(/BillU Windows base/system.cpu.util,15m)>{$BILLU.CPU.MAX} and count(/BillU Windows base/system.cpu.util,5m:now-15m)>0",
+        ]);
+    });
+
     it("writes the thresholds as template macros: the defaults, or the plan's", () => {
         const macros = (d: typeof doc, t: string) => d.templates.find((x) => x.name === t)!.macros;
         expect(macros(doc, TEMPLATE.apache)).toEqual([

@@ -351,6 +351,8 @@ test("the Pester tests that ran are exactly these", () => {
         "backup-run.ps1 on a Windows DC.a wrong repository key: exit 12, no repository created, nothing sent",
         "backup-run.ps1 on a Windows DC.the first run creates the repository, then backs up",
         "backup-run.ps1 on a Windows DC.restic fails during the backup: its exit status, no snapshot in the result",
+        "Start-BilluStep.reads every secret from stdin, then makes the folder above the stage root private, once",
+        "Start-BilluStep.makes the folder when it is missing (a new host), before installing anything",
         "the Windows DC's domain step (prod, PAR-DC01): zones and DNS records.on a DC just promoted: creates every zone and record the model wants, and nothing else",
         "the Windows DC's domain step (prod, PAR-DC01): zones and DNS records.a second run changes nothing",
         "the Windows DC's domain step (prod, PAR-DC01): zones and DNS records.repairs tampered records (a changed address, a stray second value, a wrong PTR target) and leaves the correct ones alone",

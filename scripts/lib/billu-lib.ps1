@@ -17,6 +17,12 @@ function Start-BilluStep {
         for ($i = 0; $i -lt $bytes.Length; $i++) { $bytes[$i] = [Convert]::ToByte($v.Substring(2 * $i, 2), 16) }
         $script:BilluSecrets[$k] = [Text.Encoding]::UTF8.GetString($bytes)
     }
+    # Every step's files live under C:\ProgramData\billu (its stage folder's grandparent), whose default ACL lets Users
+    # read: the directory plan (people's phone numbers), the staged files. SYSTEM and Administrators only, before any
+    # file is installed; the subfolders inherit it.
+    $root = Split-Path -Parent (Split-Path -Parent $env:BILLU_STAGE)
+    if (-not (Test-Path -LiteralPath $root)) { New-Item -ItemType Directory -Force -Path $root | Out-Null }
+    Set-BilluPrivateFolder $root
 }
 
 function Get-BilluSecret([string]$Name) {
