@@ -278,6 +278,10 @@ function templates(t: MonitoringThresholds, iv: MonitoringIntervals, input: Moni
     const x = (tpl: string, key: string) => `/${tpl}/${key}`;
     // The count is the macro's value (`#3`): Zabbix 6.0 takes a user macro as a whole parameter, not inside `#...`.
     const down = (tpl: string, key: string) => `max(${x(tpl, key)},{$BILLU.DOWN.CHECKS})=0`;
+    // Above a limit for the last 15 minutes, and only once the item has 15 minutes of history (a value between 20 and 15
+    // minutes ago): a host that has just started (or a lab that has run a minute) holds a few busy samples, whose minimum
+    // said "15 minutes" when it meant one (seen in labs/monitoring under load).
+    const sustained = (item: string, limit: string) => `min(${item},15m)>${limit} and count(${item},5m:now-15m)>0`;
     const certItems = (tpl: string, sites: readonly { name: string; port: number }[]) => {
         const items: ZbxItem[] = [];
         const triggers: ZbxTrigger[] = [];
@@ -336,10 +340,10 @@ function templates(t: MonitoringThresholds, iv: MonitoringIntervals, input: Moni
             triggers: [
                 {
                     name: "CPU above {$BILLU.CPU.MAX}% for 15 minutes",
-                    expression: `min(${x(linux, "system.cpu.util")},15m)>{$BILLU.CPU.MAX}`,
+                    expression: sustained(x(linux, "system.cpu.util"), "{$BILLU.CPU.MAX}"),
                     severity: "warning",
                 },
-                { name: "Memory above {$BILLU.MEM.MAX}%", expression: `min(${x(linux, "vm.memory.size[pused]")},15m)>{$BILLU.MEM.MAX}`, severity: "warning" },
+                { name: "Memory above {$BILLU.MEM.MAX}%", expression: sustained(x(linux, "vm.memory.size[pused]"), "{$BILLU.MEM.MAX}"), severity: "warning" },
                 {
                     name: "Root file system above {$BILLU.DISK.MAX}%",
                     expression: `last(${x(linux, "vfs.fs.size[/,pused]")})>{$BILLU.DISK.MAX}`,
@@ -358,7 +362,7 @@ function templates(t: MonitoringThresholds, iv: MonitoringIntervals, input: Moni
             triggers: [
                 {
                     name: "CPU above {$BILLU.CPU.MAX}% for 15 minutes",
-                    expression: `min(${x(TEMPLATE.windows, "system.cpu.util")},15m)>{$BILLU.CPU.MAX}`,
+                    expression: sustained(x(TEMPLATE.windows, "system.cpu.util"), "{$BILLU.CPU.MAX}"),
                     severity: "warning",
                 },
                 {
