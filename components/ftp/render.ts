@@ -272,5 +272,7 @@ export function ftpStepScript(plan: FtpPlan): string {
         FORWARD_LOGS: plan.forwardLogs ? "yes" : "no",
         LIMITS_FILE: FTP_PATHS.limits,
         HAS_LIMIT: plan.maxUploadMiB !== undefined ? "yes" : "no",
+        VSFTPD_LOG: FTP_PATHS.vsftpdLog,
+        XFERLOG: FTP_PATHS.xferlog,
     });
 }
