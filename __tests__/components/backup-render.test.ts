@@ -60,7 +60,9 @@ test("the htpasswd file: one login per client, its hash a secret of the step; th
     expect(() =>
         renderStep({ host: plan.host.name, step: "backup-server", os: "linux", files, script: "true", secrets: serverSecretNames(plan) }),
     ).not.toThrow();
-    expect(renderServerEnv(plan)).toContain("BACKUP_CLIENTS='par-dc01 par-fs01 par-mail01 par-log01 par-mon01 par-ftp01'\nKEEP_DAILY=3\nKEEP_WEEKLY=2\nKEEP_MONTHLY=1\n");
+    expect(renderServerEnv(plan)).toContain(
+        "BACKUP_CLIENTS='par-dc01 par-fs01 par-mail01 par-log01 par-mon01 par-ftp01'\nKEEP_DAILY=3\nKEEP_WEEKLY=2\nKEEP_MONTHLY=1\n",
+    );
 });
 
 test("a client: its declared data, its pre-hook, its repository URL with the login a placeholder", () => {
