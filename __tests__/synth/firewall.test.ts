@@ -103,7 +103,7 @@ test("resources.json shows the datacenter firewall and every VM's", () => {
         "datacenter billu-wan",
         "datacenter management",
     ]);
-    expect(of("proxmoxve:firewall/rulesLegacy:RulesLegacy")).toHaveLength(10);
+    expect(of("proxmoxve:firewall/rulesLegacy:RulesLegacy")).toHaveLength(11);
     expect(res.find((x) => x.type === "billu:network:Firewall")!.inputs).toMatchObject({
         engine: "nftables",
         routerPolicies: { input: "drop", forward: "drop", output: "drop" },
