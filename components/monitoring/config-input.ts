@@ -51,6 +51,7 @@ export function zabbixConfigInput(plan: MonitoringPlan, site: string): Monitorin
             postfixQueue: t.mailQueue,
             certificateDays: t.certificateDays,
             backupHours: t.backupMaxAgeHours,
+            ftpFailedLogins: t.ftpFailedLogins,
         },
         ...(driftHost && drift?.kind === "directory-drift"
             ? { directoryDrift: { host: driftHost.name, resultPath: drift.resultPath, graceSeconds: drift.graceSeconds, maxAgeSeconds: drift.maxAgeSeconds } }
