@@ -78,7 +78,7 @@ describe("renderZabbixConfig", () => {
         });
     });
 
-    it("raises CPU and memory \"for 15 minutes\" only with 15 minutes of history: a freshly started host's busy samples do not", () => {
+    it('raises CPU and memory "for 15 minutes" only with 15 minutes of history: a freshly started host\'s busy samples do not', () => {
         const triggers = (t: string) => doc.templates.find((x) => x.name === t)!.triggers.filter((x) => /CPU|Memory/.test(x.name));
         expect(triggers(TEMPLATE.linux).map((x) => x.expression)).toEqual([
             "min(/BillU Linux base/system.cpu.util,15m)>{$BILLU.CPU.MAX} and count(/BillU Linux base/system.cpu.util,5m:now-15m)>0",
