@@ -6,6 +6,8 @@
  *                the mirror's md array name and UUID (mdadm's form)
  *   directory    the acceptance account: sAMAccountName, DN and the groups it joins by name (absent: no directory)
  *   mail         message size limit (bytes), quota (MiB), LDAP bind DN and search base, the mail domain
+ *   ftp          the FTP server (billu:ftp): host, FQDN, passive range, advertised address, allowed zones and groups,
+ *                exchange root and folders (name, kind, group), upload limit in bytes (absent: none)
  * A renderer that writes a different value is then caught by the lab's probe, which compares the daemon's
  * behaviour with these facts. Exit 0 printed, 2 invalid configuration (the key path and the fix on stderr).
  */
@@ -51,6 +53,17 @@ export function labFacts(m: SiteModel) {
             quotaMiB: m.mail.quotaMiB,
             bindDn: m.mail.ldap.bindDn,
             baseDn: m.mail.ldap.baseDn,
+        },
+        ftp: m.ftp && {
+            host: m.ftp.host.name,
+            fqdn: m.ftp.fqdn,
+            passive: { min: m.ftp.passive.min, max: m.ftp.passive.max },
+            advertisedAddress: m.ftp.advertisedAddress,
+            allowedZones: m.ftp.allowedZones.map((z) => z.name),
+            allowedGroups: [...m.ftp.allowedGroups],
+            root: m.ftp.root,
+            folders: m.ftp.folders.map((f) => ({ name: f.name, kind: f.kind, group: f.group })),
+            uploadLimitBytes: m.ftp.maxUploadMiB === undefined ? undefined : m.ftp.maxUploadMiB * 1024 * 1024,
         },
     };
 }
