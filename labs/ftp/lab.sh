@@ -76,8 +76,27 @@ mapfile -t FOLDERS < <(ffact 'f.folders.map((x) => x.name)')
 FTP_ROOT=$(ffact f.root)
 lab_log "$FTP $FTP_IP ($FQDN): passive $PASV_MIN-$PASV_MAX advertised as $PASV_ADDR, zones ${ALLOWED_ZONES[*]}, groups ${ALLOWED_GROUPS[*]}, folders ${FOLDERS[*]} under $FTP_ROOT, upload limit ${LIMIT:-none}"
 
-# The zones: the first allowed department zone (its workstation logs in), the DMZ (not allowed), the servers zone.
-eval "$(node -e 'const o = require(process.argv[1]), ftp = process.argv[2], allowed = process.argv.slice(3);
+# The probe accounts, from the model's directory (directory.json), never from the FTP server's files:
+#   A, an enabled person in an allowed group, whose department folder is one of the model's exchange folders;
+#   D, another such person (the departure), nobody's manager (HR's next export can drop their line);
+#   O, an enabled person in none of the allowed groups.
+eval "$(node -e 'const d = require(process.argv[1]), f = JSON.parse(require("fs").readFileSync(process.argv[2], "utf8")).ftp;
+    const out = [], sh = (k, v) => out.push(k + "=" + JSON.stringify(String(v)));
+    const managers = new Set(d.people.map((x) => x.manager));
+    const inAllowed = (p) => p.groups.some((g) => f.allowedGroups.includes(g));
+    const folderOf = (p) => f.folders.find((x) => x.kind === "department" && p.groups.includes(x.group));
+    const ok = d.people.filter((p) => p.enabled && inAllowed(p) && folderOf(p) && !managers.has(p.sam));
+    const a = ok[0], dd = ok[1], o = d.people.find((p) => p.enabled && !inAllowed(p));
+    const common = f.folders.find((x) => x.kind === "common");
+    sh("USER_A", a ? a.sam : ""); sh("A_DEPT", a ? a.department : ""); sh("A_FOLDER", a ? folderOf(a).name : ""); sh("A_GROUP", a ? folderOf(a).group : "");
+    sh("USER_D", dd ? dd.sam : ""); sh("LINE_D", dd ? dd.line : "");
+    sh("USER_O", o ? o.sam : "");
+    sh("C_FOLDER", common ? common.name : ""); sh("C_GROUP", common ? common.group : "");
+    console.log(out.join("\n"));' "$OUT/directory.json" "$LAB_DIR/facts.json")"
+{ [ -n "$USER_A" ] && [ -n "$USER_D" ] && [ -n "$USER_O" ]; } || lab_die "the dev directory lacks two people of an allowed group with a folder, or one outside them"
+lab_log "A: $USER_A ($A_GROUP, folder $A_FOLDER); departing: $USER_D (HR line $LINE_D); outside the allowed groups: $USER_O; common folder: ${C_FOLDER:-none}"
+# The zones: A's department zone when allowed, else the first allowed department zone (its workstation logs in), the DMZ (not allowed), the servers zone.
+eval "$(A_DEPT="$A_DEPT" node -e 'const o = require(process.argv[1]), ftp = process.argv[2], allowed = process.argv.slice(3);
     const out = [], sh = (k, v) => out.push(k + "=" + JSON.stringify(String(v)));
     const fw = o.hosts.find((h) => h.role === "firewall"), f = o.hosts.find((h) => h.name === ftp);
     const used = new Set(o.hosts.map((h) => h.address));
@@ -85,7 +104,8 @@ eval "$(node -e 'const o = require(process.argv[1]), ftp = process.argv[2], allo
     const free = (z) => { const [a, p] = z.cidr.split("/"); let n = (ip2n(a) | (2 ** (32 - Number(p)) - 1)) - 1;
         while (used.has(n2ip(n)) || n2ip(n) === z.gateway || n2ip(n) === z.routerAddress) n--; return n2ip(n); };
     const sz = o.zones.find((z) => z.name === f.zone);
-    const cz = o.zones.find((z) => z.kind === "department" && allowed.includes(z.name));
+    const cz = o.zones.find((z) => z.kind === "department" && allowed.includes(z.name) && z.department === process.env.A_DEPT) ||
+        o.zones.find((z) => z.kind === "department" && allowed.includes(z.name));
     const dz = o.zones.find((z) => z.kind === "dmz");
     sh("FW", fw.name); sh("SERVERS_ZONE", sz.name); sh("SERVERS_GW", sz.gateway); sh("SERVERS_PREFIX", sz.cidr.split("/")[1]);
     sh("SRV_IP", free(sz));
@@ -115,11 +135,16 @@ S="$LAB_DIR/secrets"; mkdir -p "$S"
 samba_dc_secrets "$S/dc1" "$ADMIN_PW" dc1
 : >"$S/domain"; secrets_add "$S/domain" admin-password "$ADMIN_PW"; secrets_add "$S/domain" join-password "$JOIN_PW"
 : >"$S/join"; secrets_add "$S/join" join-password "$JOIN_PW"
-# The ftp-server step's secrets, by the names its run.sh reads (billu_secret <name>): the certificate, its key, the CA.
+# The ftp-server step's secrets, by the names it reads (billu_secret <name> in its run.sh, {{secret:<name>}} in the
+# files it installs): the certificate, its key, the CA.
 : >"$S/ftp"
-for name in $(sed -n 's/.*billu_secret \([a-z0-9-]*\).*/\1/p' "$R/$FTP/var/lib/billu/stage/ftp-server/run.sh" | sort -u); do
+FTP_RUN="$R/$FTP/var/lib/billu/stage/ftp-server/run.sh"
+[ -f "$FTP_RUN" ] || lab_die "no rendered ftp-server step for $FTP"
+for name in $( { sed -n 's/.*billu_secret \([a-z0-9-]*\).*/\1/p' "$FTP_RUN"
+    sed -n "s/^billu_install '\([^']*\)'.*/\1/p" "$FTP_RUN" | while read -r f; do grep -ho '{{secret:[a-z0-9-]*}}' "$R/$FTP$f" || true; done |
+        sed 's/{{secret:\(.*\)}}/\1/'; } | sort -u); do
     case "$name" in
-        site-ca-cert) secrets_add "$S/ftp" "$name" "$(cat "$PKI/ca.pem")" ;;
+        site-ca-cert | *-ca) secrets_add "$S/ftp" "$name" "$(cat "$PKI/ca.pem")" ;;
         *-key) secrets_add "$S/ftp" "$name" "$(cat "$PKI/ftp.key")" ;;
         *-cert) secrets_add "$S/ftp" "$name" "$(cat "$PKI/ftp.pem")" ;;
         *) lab_die "the ftp-server step reads a secret the lab does not know: $name" ;;
@@ -145,25 +170,6 @@ done
 run_step dc1 "$DC1" directory "$S/directory" || lab_die "the directory step failed"
 lab_fig "$DC1 directory step (the dev plan)" "${LAST_MS} ms"
 
-# The probe accounts, from the model's directory (directory.json), never from the FTP server's files:
-#   A, an enabled person in an allowed group, whose department folder is one of the model's exchange folders;
-#   D, another such person (the departure), nobody's manager (HR's next export can drop their line);
-#   O, an enabled person in none of the allowed groups.
-eval "$(node -e 'const d = require(process.argv[1]), f = JSON.parse(require("fs").readFileSync(process.argv[2], "utf8")).ftp;
-    const out = [], sh = (k, v) => out.push(k + "=" + JSON.stringify(String(v)));
-    const managers = new Set(d.people.map((x) => x.manager));
-    const inAllowed = (p) => p.groups.some((g) => f.allowedGroups.includes(g));
-    const folderOf = (p) => f.folders.find((x) => x.kind === "department" && p.groups.includes(x.group));
-    const ok = d.people.filter((p) => p.enabled && inAllowed(p) && folderOf(p) && !managers.has(p.sam));
-    const a = ok[0], dd = ok[1], o = d.people.find((p) => p.enabled && !inAllowed(p));
-    const common = f.folders.find((x) => x.kind === "common");
-    sh("USER_A", a ? a.sam : ""); sh("A_FOLDER", a ? folderOf(a).name : ""); sh("A_GROUP", a ? folderOf(a).group : "");
-    sh("USER_D", dd ? dd.sam : ""); sh("LINE_D", dd ? dd.line : "");
-    sh("USER_O", o ? o.sam : "");
-    sh("C_FOLDER", common ? common.name : ""); sh("C_GROUP", common ? common.group : "");
-    console.log(out.join("\n"));' "$OUT/directory.json" "$LAB_DIR/facts.json")"
-{ [ -n "$USER_A" ] && [ -n "$USER_D" ] && [ -n "$USER_O" ]; } || lab_die "the dev directory lacks two people of an allowed group with a folder, or one outside them"
-lab_log "A: $USER_A ($A_GROUP, folder $A_FOLDER); departing: $USER_D (HR line $LINE_D); outside the allowed groups: $USER_O; common folder: ${C_FOLDER:-none}"
 SAM=/var/lib/samba/private/sam.ldb
 for u in "$USER_A" "$USER_D" "$USER_O"; do
     guest_exec dc1 samba-tool user setpassword "$u" --newpassword="$USER_PW" -H "$SAM" >/dev/null || lab_die "setting $u's lab password failed"

@@ -18,9 +18,10 @@ case "$unit" in
         # systemd's RuntimeDirectory=rspamd.
         install -d -o _rspamd -g _rspamd /run/rspamd ;;
     vsftpd) log=/var/log/lab-vsftpd.log; stdin="$log"
-        # As its unit: the ExecStart of the rendered drop-in (the last one wins), else Debian's.
-        cmd=$(cat /etc/systemd/system/vsftpd.service.d/*.conf 2>/dev/null | sed -n 's/^ExecStart=\(..*\)$/\1/p' | tail -n 1)
-        [ -n "$cmd" ] || cmd="/usr/sbin/vsftpd /etc/vsftpd.conf" ;;
+        # As its unit: the ExecStart of the rendered drop-in (the last one wins) over Debian's unit's, and the unit's
+        # ExecStartPre (the secure chroot folder under /run).
+        cmd=$(cat /lib/systemd/system/vsftpd.service /etc/systemd/system/vsftpd.service.d/*.conf 2>/dev/null | sed -n 's/^ExecStart=\(..*\)$/\1/p' | tail -n 1)
+        pre=$(sed -n 's/^ExecStartPre=-\{0,1\}\(..*\)$/\1/p' /lib/systemd/system/vsftpd.service) ;;
     *)
         case "$verb" in is-enabled|is-active) exit 1 ;; esac
         echo "lab systemctl: $verb $unit ignored" >&2; exit 0 ;;
@@ -37,8 +38,10 @@ stop() {
 start() {
     running && return 0
     mkdir -p "$(dirname "$log")"
-    # shellcheck disable=SC2086 # cmd is the unit's command line: split into its words on purpose
+    # shellcheck disable=SC2086 # the unit's command line: split into its words on purpose
+    [ -z "${pre:-}" ] || $pre || true
     # vsftpd writes its OOPS messages to fd 0: the unit's log takes them (LAB-NOTES).
+    # shellcheck disable=SC2086 # cmd is the unit's command line: split into its words on purpose
     if [ -n "${stdin:-}" ]; then setsid $cmd >>"$log" 2>&1 0>>"$stdin" &
     else setsid $cmd >>"$log" 2>&1 </dev/null &
     fi
