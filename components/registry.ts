@@ -12,6 +12,7 @@ import { BACKUP_CLIENT_NEED, backupResources, buildBackup, declareBackupData, re
 import { buildDomainControllers } from "./domain-controller/builder";
 import { buildDhcp } from "./dhcp/role";
 import { buildFileServers } from "./fileserver/role";
+import { buildFtp } from "./ftp/role";
 import { buildGpo } from "./gpo/role";
 import { buildLogs, logShipperResources, renderLogShipper } from "./logs/role";
 import { mailBuilder } from "./mail/role";
@@ -44,6 +45,7 @@ export const COMPONENTS: Readonly<Record<string, ServiceComponents>> = {
     web: { build: buildWeb },
     // The mail server runs the directory's `mail-directory` step on the first DC: its renderer is handed over here.
     mail: { build: mailBuilder({ directoryStep: mailDirectoryStep }) },
+    ftp: { build: buildFtp },
     "vm-backup": { site: buildVmBackup },
     logs: { build: buildLogs, everyHost: { need: "log-shipper", resources: logShipperResources, render: renderLogShipper } },
     backup: {

@@ -79,9 +79,11 @@ export const BUILTIN_SERVICES: readonly ServiceDef[] = [
         description: "Active Directory: what logons, domain joins and replication need",
         includes: ["dns", "kerberos", "kpasswd", "ldap", "ldaps", "global-catalog", "smb", "msrpc", "rpc-dynamic", "ntp", "adws"],
     },
-    // vsftpd with explicit TLS: conntrack's FTP helper cannot read an encrypted PASV reply, so the passive range is
-    // opened explicitly (the FTP server's pasv_min_port/pasv_max_port must match).
-    { name: "ftp", description: "FTP with explicit TLS, control and passive data range", ports: [p("tcp", 21), p("tcp", 50000, 50100)] },
+    // vsftpd with explicit TLS (billu:ftp, model/ftp.ts): conntrack's FTP helper cannot read an encrypted PASV reply, so
+    // the passive range is a service of its own, opened explicitly; billu:ftp.passivePorts must lie inside it. It
+    // used to be tcp/50000-50100, inside rpc-dynamic (49152-65535): the overlap check below refuses that now.
+    { name: "ftp", description: "FTP control connection (explicit TLS required)", ports: [p("tcp", 21)] },
+    { name: "ftp-passive", description: "FTP passive data connections (vsftpd pasv_min_port-pasv_max_port)", ports: [p("tcp", 40000, 40099)] },
     {
         name: "dhcp-relay",
         description: "DHCP relayed by the router to the DHCP servers (server port 67)",
@@ -165,11 +167,32 @@ function flatten(defs: readonly (ServiceDef & { custom: boolean })[], report: (d
     return done;
 }
 
+/**
+ * Pairs of plain services (bundles are made of others and overlap them by design) sharing a port: a flow naming one
+ * would open the other's ports too, and a rule's comment would lie about what it opens.
+ */
+export function overlappingServices(services: Iterable<Service>): [Service, Service, PortRange][] {
+    const plain = [...services].filter((s) => !s.bundle);
+    const out: [Service, Service, PortRange][] = [];
+    plain.forEach((a, i) => {
+        for (const b of plain.slice(i + 1)) {
+            for (const x of a.ports) {
+                const y = b.ports.find((r) => r.proto === x.proto && r.from <= x.to && x.from <= r.to);
+                if (y) {
+                    out.push([a, b, { proto: x.proto, from: Math.max(x.from, y.from), to: Math.min(x.to, y.to) }]);
+                    break;
+                }
+            }
+        }
+    });
+    return out;
+}
+
 function catalogueOf(map: Map<string, Service>): Catalogue {
     return { services: map, get: (n) => map.get(n), names: () => [...map.keys()].sort() };
 }
 
-/** The built-in catalogue, flattened. */
+/** The built-in catalogue, flattened; two built-in services sharing a port is a bug here, refused when the module loads. */
 export const BUILTIN: Catalogue = catalogueOf(
     flatten(
         BUILTIN_SERVICES.map((d) => ({ ...d, custom: false })),
@@ -178,6 +201,9 @@ export const BUILTIN: Catalogue = catalogueOf(
         },
     ),
 );
+for (const [a, b, r] of overlappingServices(BUILTIN.services.values())) {
+    throw new Error(`internal: built-in services ${a.name} and ${b.name} share ${r.proto}/${portText(r)}: give each service its own ports`);
+}
 
 /** Built-in services by name (flattened). */
 export const SERVICES: Readonly<Record<string, Service>> = Object.fromEntries(BUILTIN.services);
@@ -262,6 +288,17 @@ export function buildCatalogue(custom: readonly CustomServiceConfig[], problems:
         const i = indexOf.get(def);
         problems.add(i === undefined ? `service ${def}` : sp(i, "includes"), message, fix);
     });
+    // A site service sharing a port with another service: a flow naming either would open both.
+    for (const [a, b, r] of overlappingServices(map.values())) {
+        const custom = [a, b].filter((s) => s.custom);
+        if (custom.length === 0) continue;
+        const [mine, other] = custom.length === 2 ? [b, a] : a.custom ? [a, b] : [b, a];
+        problems.add(
+            sp(indexOf.get(mine.name) ?? -1, "ports"),
+            `${show(mine.name)} shares ${r.proto}/${portText(r)} with the service ${other.name} (${portsText(other.ports)})`,
+            `give ${mine.name} ports no other service uses, or name ${other.name} in the flows instead`,
+        );
+    }
     return catalogueOf(map);
 }
 

@@ -11,6 +11,7 @@ import { dhcpService } from "./dhcp";
 import { directoryService } from "./directory";
 import { fileserverService } from "./fileserver";
 import { firewallService } from "./firewall";
+import { ftpService } from "./ftp";
 import { gpoService } from "./gpo";
 import { mailService } from "./mail";
 import { logsService } from "./logs";
@@ -32,6 +33,7 @@ export const SERVICES: readonly ServiceDescriptor[] = [
     gpoService,
     webService,
     mailService,
+    ftpService,
     logsService,
     backupService,
     monitoringService,
