@@ -15,6 +15,7 @@
 import "./defer-modules";
 import * as path from "path";
 import { formatProblem, InputError } from "../model/errors";
+import type { FtpPlan } from "../model/ftp";
 import { SiteModel } from "../model/site";
 import { loadModel } from "../stacks/program";
 import { checkStackName, flagValue } from "./paths";
@@ -23,6 +24,7 @@ import { readBilluConfig } from "./synth";
 /** The labs' facts of a model; plain JSON, no secret (the model holds none). */
 export function labFacts(m: SiteModel) {
     const d = m.domain;
+    const ftp = m.plan<FtpPlan>("ftp");
     return {
         domain: d && {
             fqdn: d.fqdn,
@@ -54,16 +56,16 @@ export function labFacts(m: SiteModel) {
             bindDn: m.mail.ldap.bindDn,
             baseDn: m.mail.ldap.baseDn,
         },
-        ftp: m.ftp && {
-            host: m.ftp.host.name,
-            fqdn: m.ftp.fqdn,
-            passive: { min: m.ftp.passive.min, max: m.ftp.passive.max },
-            advertisedAddress: m.ftp.advertisedAddress,
-            allowedZones: m.ftp.allowedZones.map((z) => z.name),
-            allowedGroups: [...m.ftp.allowedGroups],
-            root: m.ftp.root,
-            folders: m.ftp.folders.map((f) => ({ name: f.name, kind: f.kind, group: f.group })),
-            uploadLimitBytes: m.ftp.maxUploadMiB === undefined ? undefined : m.ftp.maxUploadMiB * 1024 * 1024,
+        ftp: ftp && {
+            host: ftp.host.name,
+            fqdn: ftp.fqdn,
+            passive: { min: ftp.passive.min, max: ftp.passive.max },
+            advertisedAddress: ftp.advertisedAddress,
+            allowedZones: ftp.allowedZones.map((z) => z.name),
+            allowedGroups: [...ftp.allowedGroups],
+            root: ftp.root,
+            folders: ftp.folders.map((f) => ({ name: f.name, kind: f.kind, group: f.group })),
+            uploadLimitBytes: ftp.maxUploadMiB === undefined ? undefined : ftp.maxUploadMiB * 1024 * 1024,
         },
     };
 }
