@@ -7,7 +7,7 @@
  *   directory    the acceptance account: sAMAccountName, DN and the groups it joins by name (absent: no directory)
  *   mail         message size limit (bytes), quota (MiB), LDAP bind DN and search base, the mail domain
  *   ftp          the FTP server (billu:ftp): host, FQDN, passive range, advertised address, allowed zones and groups,
- *                exchange root and folders (name, kind, group), upload limit in bytes (absent: none)
+ *                exchange root and folders (name, kind, group), the admin group, upload limit in bytes (absent: none)
  * A renderer that writes a different value is then caught by the lab's probe, which compares the daemon's
  * behaviour with these facts. Exit 0 printed, 2 invalid configuration (the key path and the fix on stderr).
  */
@@ -65,6 +65,7 @@ export function labFacts(m: SiteModel) {
             allowedGroups: [...ftp.allowedGroups],
             root: ftp.root,
             folders: ftp.folders.map((f) => ({ name: f.name, kind: f.kind, group: f.group })),
+            adminGroup: ftp.adminGroup,
             uploadLimitBytes: ftp.maxUploadMiB === undefined ? undefined : ftp.maxUploadMiB * 1024 * 1024,
         },
     };

@@ -73,7 +73,7 @@ FTP_DNS=$(q "console.log(r.find(x=>x.type.endsWith('VmLegacy')&&x.inputs.name===
 mapfile -t ALLOWED_ZONES < <(ffact f.allowedZones)
 mapfile -t ALLOWED_GROUPS < <(ffact f.allowedGroups)
 mapfile -t FOLDERS < <(ffact 'f.folders.map((x) => x.name)')
-FTP_ROOT=$(ffact f.root)
+FTP_ROOT=$(ffact f.root); ADMIN_GROUP=$(ffact f.adminGroup)
 lab_log "$FTP $FTP_IP ($FQDN): passive $PASV_MIN-$PASV_MAX advertised as $PASV_ADDR, zones ${ALLOWED_ZONES[*]}, groups ${ALLOWED_GROUPS[*]}, folders ${FOLDERS[*]} under $FTP_ROOT, upload limit ${LIMIT:-none}"
 
 # The probe accounts, from the model's directory (directory.json), never from the FTP server's files:
@@ -272,17 +272,20 @@ lab_expect "on disk, $AF/lab-a.bin is what was sent" pass test "$(guest_exec ftp
 owner_is() { test "$(guest_exec ftp stat -c '%U:%G' "$1" | tr '[:upper:]' '[:lower:]')" = "$(tr '[:upper:]' '[:lower:]' <<<"$2:$3")"; }
 lab_expect "... owned by $USER_A, group $A_GROUP (the setgid folder's)" pass owner_is "$AF/lab-a.bin" "$USER_A" "$A_GROUP"
 lab_expect "the folder $AF is setgid" pass guest_exec ftp test -g "$AF"
-acl_rw() { # <file> <group>: the file's ACL gives the group read/write, effective (inherited from the folder's default ACL)
+# acl_rw <file>: the file's ACL, inherited from its folder's default ACL, gives its owning group and the model's admin
+# group read/write, effective (the mask lets them through); vsftpd's local_umask does not apply under a default ACL.
+acl_rw() {
     local gid acl
-    gid=$(guest_exec ftp getent group "$2" | cut -d: -f3)
+    gid=$(guest_exec ftp getent group "$ADMIN_GROUP" | cut -d: -f3)
     acl=$(guest_exec ftp getfacl -cpn "$1" 2>/dev/null) || return 1
-    [ -n "$gid" ] && grep -qE "^group:$gid:rw.([[:space:]]+#effective:rw.)?$" <<<"$acl"
+    printf '%s\n' "$acl" | sed "s#^#    $1: #" >>"$LAB_DIR/probes.log"
+    [ -n "$gid" ] && grep -qx 'group::rw-' <<<"$acl" && grep -qx 'mask::rw-' <<<"$acl" && grep -qx "group:$gid:rw-" <<<"$acl"
 }
-lab_expect "... and the folder's default ACL gave $A_GROUP rw on the file" pass acl_rw "$AF/lab-a.bin" "$A_GROUP"
+lab_expect "... and its ACL (the folder's default ACL) gives $A_GROUP and $ADMIN_GROUP rw" pass acl_rw "$AF/lab-a.bin"
 if [ -n "$C_FOLDER" ]; then
     lab_expect "$USER_A uploads to the common folder $C_FOLDER/" pass out "$LAB_DIR/up-c.txt" ftpc cli "$USER_A" -T "$LAB_DIR/up.bin" "$URL/$C_FOLDER/lab-a.bin"
     lab_expect "... group $C_GROUP" pass owner_is "$FTP_ROOT/$C_FOLDER/lab-a.bin" "$USER_A" "$C_GROUP"
-    lab_expect "... ACL rw for $C_GROUP" pass acl_rw "$FTP_ROOT/$C_FOLDER/lab-a.bin" "$C_GROUP"
+    lab_expect "... and its ACL gives $C_GROUP and $ADMIN_GROUP rw" pass acl_rw "$FTP_ROOT/$C_FOLDER/lab-a.bin"
 fi
 
 lab_log "refusals"
