@@ -279,7 +279,9 @@ acl_rw() {
     gid=$(guest_exec ftp getent group "$ADMIN_GROUP" | cut -d: -f3)
     acl=$(guest_exec ftp getfacl -cpn "$1" 2>/dev/null) || return 1
     printf '%s\n' "$acl" | sed "s#^#    $1: #" >>"$LAB_DIR/probes.log"
-    [ -n "$gid" ] && grep -qx 'group::rw-' <<<"$acl" && grep -qx 'mask::rw-' <<<"$acl" && grep -qx "group:$gid:rw-" <<<"$acl"
+    # An entry's own bits may stay rwx (copied from the default ACL): what counts is the effective rw- under the mask.
+    [ -n "$gid" ] && grep -qx 'mask::rw-' <<<"$acl" &&
+        grep -qE '^group::(rw-|rwx[[:space:]]+#effective:rw-)$' <<<"$acl" && grep -qE "^group:$gid:(rw-|rwx[[:space:]]+#effective:rw-)\$" <<<"$acl"
 }
 lab_expect "... and its ACL (the folder's default ACL) gives $A_GROUP and $ADMIN_GROUP rw" pass acl_rw "$AF/lab-a.bin"
 if [ -n "$C_FOLDER" ]; then
