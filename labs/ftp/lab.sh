@@ -317,7 +317,7 @@ list_up() { # ../../ (curl sends CWD .. twice, --path-as-is) lists exactly the m
     want=$(printf '%s\n' "${FOLDERS[@]}" | sort)
     [ "$got" = "$want" ] || { printf '    ../../ lists: %s (the model: %s)\n' "$(echo $got)" "$(echo $want)" >&2; return 1; }
 }
-chroot_out() { out "$LAB_DIR/chroot-out.txt" ftpc cli "$USER_A" --ftp-method nocwd -I "$URL/etc/passwd"; }
+chroot_out() { out "$LAB_DIR/chroot-out.txt" ftpc cli "$USER_A" --ftp-method nocwd -I "$URL//etc/passwd"; } # // : the absolute path (SIZE /etc/passwd)
 lab_expect "$USER_A's session starts at \"/\" (257: the chroot)" pass first_pwd
 lab_expect "../../ (CWD .. twice) lists the model's exchange folders and nothing else (${FOLDERS[*]})" pass list_up
 lab_expect "/etc/passwd of the server is out of reach (SIZE fails)" fail chroot_out
