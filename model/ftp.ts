@@ -220,7 +220,11 @@ export function planFtp(input: FtpInput, problems: Problems): FtpPlan | undefine
         );
     } else if (input.catalogue) {
         const range: PortRange = { proto: "tcp", from: min, to: max };
-        const clash = [...input.catalogue.services.values()].find((s) => !s.bundle && s.name !== FTP_PASSIVE_SERVICE && s.ports.some((p) => overlap(p, range)));
+        // A bundle is made of other services, and a site's catch-all (every TCP port) overlaps everything by design.
+        const catchAll = (s: { ports: readonly PortRange[] }) => s.ports.some((p) => p.proto === "tcp" && p.from === 1 && p.to === 65535);
+        const clash = [...input.catalogue.services.values()].find(
+            (s) => !s.bundle && !catchAll(s) && s.name !== FTP_PASSIVE_SERVICE && s.ports.some((p) => overlap(p, range)),
+        );
         const passive = input.catalogue.get(FTP_PASSIVE_SERVICE);
         if (clash) {
             problems.add(

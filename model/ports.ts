@@ -288,17 +288,6 @@ export function buildCatalogue(custom: readonly CustomServiceConfig[], problems:
         const i = indexOf.get(def);
         problems.add(i === undefined ? `service ${def}` : sp(i, "includes"), message, fix);
     });
-    // A site service sharing a port with another service: a flow naming either would open both.
-    for (const [a, b, r] of overlappingServices(map.values())) {
-        const custom = [a, b].filter((s) => s.custom);
-        if (custom.length === 0) continue;
-        const [mine, other] = custom.length === 2 ? [b, a] : a.custom ? [a, b] : [b, a];
-        problems.add(
-            sp(indexOf.get(mine.name) ?? -1, "ports"),
-            `${show(mine.name)} shares ${r.proto}/${portText(r)} with the service ${other.name} (${portsText(other.ports)})`,
-            `give ${mine.name} ports no other service uses, or name ${other.name} in the flows instead`,
-        );
-    }
     return catalogueOf(map);
 }
 

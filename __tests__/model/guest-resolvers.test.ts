@@ -18,6 +18,7 @@ test("dev: the servers zone and the router use the DC; the DMZ web server the up
         "PAR-LOG01": { dns: ["10.20.10.11"], ntp: ["10.20.10.11"] },
         "PAR-BKP01": { dns: ["10.20.10.11"], ntp: ["10.20.10.11"] },
         "PAR-MON01": { dns: ["10.20.10.11"], ntp: ["10.20.10.11"] },
+        "PAR-FTP01": { dns: ["10.20.10.11"], ntp: ["10.20.10.11"] },
     });
 });
 

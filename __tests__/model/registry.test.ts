@@ -15,13 +15,14 @@ describe("the registry is the one list of services", () => {
             fileserver: "FS",
             web: "WEB",
             mail: "MAIL",
+            ftp: "FTP",
             logs: "LOG",
             backup: "BKP",
             monitoring: "MON",
             member: "SRV",
         });
-        expect(ROLES).toEqual(["firewall", "dc", "dhcp", "fileserver", "web", "mail", "logs", "backup", "monitoring", "member"]);
-        expect(STATEFUL_ROLES).toEqual(["dc", "fileserver", "mail", "logs", "backup", "monitoring"]);
+        expect(ROLES).toEqual(["firewall", "dc", "dhcp", "fileserver", "web", "mail", "ftp", "logs", "backup", "monitoring", "member"]);
+        expect(STATEFUL_ROLES).toEqual(["dc", "fileserver", "mail", "ftp", "logs", "backup", "monitoring"]);
         const dev = model(stackRaw("dev"));
         expect(Object.fromEntries(dev.hosts.map((h) => [h.name, [h.startOrder, h.stateful]]))).toEqual({
             "PAR-FW01": [1, false],
@@ -33,6 +34,7 @@ describe("the registry is the one list of services", () => {
             "PAR-LOG01": [3, true],
             "PAR-BKP01": [3, true],
             "PAR-MON01": [5, true],
+            "PAR-FTP01": [4, true],
         });
         expect(OS_KINDS).toEqual(["debian-12", "windows-2022-gui", "windows-2022-core"]);
     });
@@ -44,8 +46,8 @@ describe("the registry is the one list of services", () => {
 
     test("a role of the config is refused unless a descriptor declares it", () => {
         const raw = stackRaw("dev");
-        raw.hosts[1].role = "ftp";
-        expect(problemsOf(raw)).toEqual([`billu:hosts[1].role: is "ftp". Fix: use one of ${ROLES.join(", ")}`]);
+        raw.hosts[1].role = "voip";
+        expect(problemsOf(raw)).toEqual([`billu:hosts[1].role: is "voip". Fix: use one of ${ROLES.join(", ")}`]);
     });
 
     test("planning follows after: every service after the services it reads", () => {

@@ -34,6 +34,7 @@ test("prod: one snapshot job on the PBS storage covers every stateful VM, the DC
                 { name: "PAR-LOG01", vmId: 160, node: "pve2", role: "logs", disks: ["scsi0"] },
                 { name: "PAR-BKP01", vmId: 170, node: "pve1", role: "backup", disks: ["scsi0"] },
                 { name: "PAR-MON01", vmId: 180, node: "pve3", role: "monitoring", disks: ["scsi0", "scsi1"] },
+                { name: "PAR-FTP01", vmId: 190, node: "pve1", role: "ftp", disks: ["scsi0"] },
             ],
         },
     ]);
@@ -54,6 +55,7 @@ test("per role: the stateful roles are imaged whole, the others rebuilt from cod
         ["logs", true, "PAR-LOG01"],
         ["backup", true, "PAR-BKP01"],
         ["monitoring", true, "PAR-MON01"],
+        ["ftp", true, "PAR-FTP01"],
     ]);
     expect(plan.roles.find((r) => r.role === "dc")!.why).toBe(
         "the AD database (ntds.dit or Samba's sam.ldb) and SYSVOL live on the OS disk, the DC's only disk: a DC's image is its backup",
@@ -76,7 +78,7 @@ test("dev: the NFS fallback, defaults filled in, the report to postmaster", () =
             "01:00",
             { keepDaily: 3, keepWeekly: 2, keepMonthly: 1 },
             ["postmaster@billu.remindme.lan"],
-            ["PAR-DC01", "PAR-FS01", "PAR-MAIL01", "PAR-LOG01", "PAR-BKP01", "PAR-MON01"],
+            ["PAR-DC01", "PAR-FS01", "PAR-MAIL01", "PAR-LOG01", "PAR-BKP01", "PAR-MON01", "PAR-FTP01"],
         ],
     ]);
 });

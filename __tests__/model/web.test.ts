@@ -140,7 +140,7 @@ describe("bad input (exit 2): the key path, the value and the fix", () => {
         );
         expect(problems).toContain('billu:firewall.published[1].host: "PAR-WEB01" is not a host of billu:hosts. Fix: name the DMZ host that serves it');
         const inside = stackRaw("dev");
-        Object.assign(inside.hosts[5], { zone: "servers", address: "10.20.10.51" });
+        Object.assign(inside.hosts[5], { zone: "servers", address: "10.20.10.59" });
         expect(problemsOf(inside)).toEqual([
             "billu:firewall.published[0].host: PAR-WEB01 is in zone servers (servers), not in a DMZ zone. Fix: publish only services of a DMZ host (put a relay or reverse proxy in the DMZ in front of an internal server)",
             "billu:firewall.published[1].host: PAR-WEB01 is in zone servers (servers), not in a DMZ zone. Fix: publish only services of a DMZ host (put a relay or reverse proxy in the DMZ in front of an internal server)",

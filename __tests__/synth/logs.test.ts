@@ -30,7 +30,7 @@ test("without the collector's flows the model refuses the site, naming each miss
         `Fix: append { from: ${from}, to: PAR-LOG01, service: syslog-tls } to billu:flows`;
     expect(problemsOf(bare)).toEqual([
         line("router", "PAR-FW01"),
-        ...["PAR-DC01", "PAR-DHCP01", "PAR-FS01", "PAR-MAIL01", "PAR-BKP01", "PAR-MON01"].map((h) => line(h, h)),
+        ...["PAR-DC01", "PAR-DHCP01", "PAR-FS01", "PAR-MAIL01", "PAR-BKP01", "PAR-MON01", "PAR-FTP01"].map((h) => line(h, h)),
     ]);
 });
 
@@ -55,6 +55,7 @@ test("every forwarding host, the router and the DC included, ships its logs from
         "PAR-DC01",
         "PAR-DHCP01",
         "PAR-FS01",
+        "PAR-FTP01",
         "PAR-FW01",
         "PAR-MAIL01",
         "PAR-MON01",
@@ -83,7 +84,17 @@ test("prod: the collector is a LogCollector; every Debian host forwards, the Win
     expect(prod.exitCode).toBe(0);
     expect(prod.resources.filter((x) => x.type === "billu:logs:LogCollector").map((x) => x.name)).toEqual(["par-log01"]);
     const plan = model(stackRaw("prod")).plan<LogsPlan>("logs")!;
-    expect(plan.clients.map((c) => c.name)).toEqual(["PAR-FW01", "PAR-DHCP01", "PAR-DHCP02", "PAR-FS01", "PAR-MAIL01", "PAR-WEB01", "PAR-BKP01", "PAR-MON01"]);
+    expect(plan.clients.map((c) => c.name)).toEqual([
+        "PAR-FW01",
+        "PAR-DHCP01",
+        "PAR-DHCP02",
+        "PAR-FS01",
+        "PAR-MAIL01",
+        "PAR-WEB01",
+        "PAR-BKP01",
+        "PAR-MON01",
+        "PAR-FTP01",
+    ]);
     expect(plan.notForwarded.map((n) => n.name)).toEqual(["PAR-DC01", "PAR-DC02", "PAR-DC03"]);
     expect(plan.retentionDays).toBe(365);
 });

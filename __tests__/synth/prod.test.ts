@@ -31,7 +31,7 @@ test("every stateful VM has its in-guest backup client, and prod's policy config
 test("stateful VMs are protected and retained; the others are not", () => {
     const vms = r.resources.filter((x) => x.type === "proxmoxve:index/vmLegacy:VmLegacy");
     const protectedVms = vms.filter((v) => v.options.protect && v.options.retainOnDelete && v.inputs.protection === true).map((v) => v.inputs.name);
-    expect(protectedVms.sort()).toEqual(["PAR-BKP01", "PAR-DC01", "PAR-DC02", "PAR-DC03", "PAR-FS01", "PAR-LOG01", "PAR-MAIL01", "PAR-MON01"]);
+    expect(protectedVms.sort()).toEqual(["PAR-BKP01", "PAR-DC01", "PAR-DC02", "PAR-DC03", "PAR-FS01", "PAR-FTP01", "PAR-LOG01", "PAR-MAIL01", "PAR-MON01"]);
 });
 
 test("three Windows DCs on three nodes, cloned from each node's own template", () => {

@@ -57,7 +57,7 @@ test("prod: one snapshot job covers exactly the model's stateful VMs, after them
         repeatMissed: true,
         enabled: true,
     });
-    expect(job.inputs.vmids).toEqual(["110", "111", "112", "130", "140", "160", "170", "180"]);
+    expect(job.inputs.vmids).toEqual(["110", "111", "112", "130", "140", "160", "170", "180", "190"]);
     const vmUrns = new Map(ofType(prod, "proxmoxve:index/vmLegacy:VmLegacy").map((v) => [v.inputs.name, v.urn]));
     expect(job.options.dependsOn).toEqual(expect.arrayContaining(stateful.map((h) => vmUrns.get(h.name))));
     expect(job.options.protect).toBe(true);
@@ -80,6 +80,7 @@ test("prod: every disk of a stateful VM is in its image; a stateless VM's OS dis
         "PAR-LOG01": [true],
         "PAR-BKP01": [true],
         "PAR-MON01": [true, true],
+        "PAR-FTP01": [true],
     });
 });
 
@@ -105,6 +106,7 @@ test("prod: the docs say which job covers which VM and how to restore it, with t
         ["billu-par-vms", "PAR-LOG01", 160, "pve2", "scsi0"],
         ["billu-par-vms", "PAR-BKP01", 170, "pve1", "scsi0"],
         ["billu-par-vms", "PAR-MON01", 180, "pve3", "scsi0 scsi1"],
+        ["billu-par-vms", "PAR-FTP01", 190, "pve1", "scsi0"],
     ]);
     // The backup server comes back on its own datastore.
     expect(sections["VM image restore runbook"].rows.find((row) => row[0] === "PAR-BKP01")![4]).toBe("qmrestore VOLID 170 --force 1 --storage backup");
@@ -129,6 +131,7 @@ test("prod: the docs say which job covers which VM and how to restore it, with t
         ["logs", "PAR-LOG01", "imaged (every disk)"],
         ["backup", "PAR-BKP01", "imaged (every disk)"],
         ["monitoring", "PAR-MON01", "imaged (every disk)"],
+        ["ftp", "PAR-FTP01", "imaged (every disk)"],
     ]);
 });
 

@@ -224,10 +224,12 @@ export function renderRsyslog(plan: FtpPlan): string {
 
 /**
  * rsyslogd -N1 refuses a file that only reads logs in ("no active actions"): the candidate is checked inside a small
- * wrapper that adds one action. The step checks the whole configuration again before any restart.
+ * wrapper that adds one action and Debian's work folder (rsyslog.conf's `$WorkDirectory`: without it imfile warns
+ * that it has nowhere for its state files, and the warning fails the check). The step checks the whole
+ * configuration again before any restart.
  */
 export const RSYSLOG_SNIPPET_CHECK =
-    '! command -v rsyslogd >/dev/null 2>&1 || { w="$(mktemp)"; printf \'include(file="%s")\\n*.* /dev/null\\n\' "{}" >"$w"; rsyslogd -N1 -f "$w"; r=$?; rm -f "$w"; exit $r; }';
+    '! command -v rsyslogd >/dev/null 2>&1 || { w="$(mktemp)"; printf \'global(workDirectory="/var/spool/rsyslog")\\ninclude(file="%s")\\n*.* /dev/null\\n\' "{}" >"$w"; rsyslogd -N1 -f "$w"; r=$?; rm -f "$w"; exit $r; }';
 export const LOGROTATE_CHECK = "! command -v logrotate >/dev/null 2>&1 || logrotate -d {}";
 
 /** The step's files: the certificates first (vsftpd reads them), then what reads them. */
@@ -270,5 +272,7 @@ export function ftpStepScript(plan: FtpPlan): string {
         FORWARD_LOGS: plan.forwardLogs ? "yes" : "no",
         LIMITS_FILE: FTP_PATHS.limits,
         HAS_LIMIT: plan.maxUploadMiB !== undefined ? "yes" : "no",
+        VSFTPD_LOG: FTP_PATHS.vsftpdLog,
+        XFERLOG: FTP_PATHS.xferlog,
     });
 }

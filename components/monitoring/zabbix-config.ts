@@ -13,6 +13,7 @@
  * `zabbixConfigInput`); synth renders the document into PAR-MON01's /etc/billu/monitoring/zabbix-config.json. The
  * input below is the shape this renderer needs, nothing more.
  */
+import { portOf } from "../../model/ports";
 
 /** A Zabbix trigger severity, by the name the API's numbers stand for (0 not classified ... 5 disaster). */
 export const SEVERITIES = ["information", "warning", "average", "high", "disaster"] as const;
@@ -36,6 +37,8 @@ export interface MonitoringThresholds {
     readonly backupHours: number;
     /** Failed checks in a row before a service is declared down (the "Apache down" trigger's count). @default 3 */
     readonly downChecks: number;
+    /** Failed FTP logins within 10 minutes at which a warning is raised (guessing, or a user's stale password). @default 5 */
+    readonly ftpFailedLogins: number;
 }
 
 export const DEFAULT_THRESHOLDS: MonitoringThresholds = {
@@ -47,6 +50,7 @@ export const DEFAULT_THRESHOLDS: MonitoringThresholds = {
     certificateDays: 21,
     backupHours: 26,
     downChecks: 3,
+    ftpFailedLogins: 5,
 };
 
 /** Item update intervals (Zabbix time suffixes). */
@@ -97,8 +101,11 @@ export interface MonitoringConfigInput {
 export interface ZbxItem {
     readonly key: string;
     readonly name: string;
-    /** agent: passive Zabbix agent check; dependent: computed from `master` by `preprocessing`. */
-    readonly type: "agent" | "dependent";
+    /**
+     * agent: passive Zabbix agent check; agent-active: the agent sends it (log[] items, which only an active agent
+     * reads); dependent: computed from `master` by `preprocessing`.
+     */
+    readonly type: "agent" | "agent-active" | "dependent";
     readonly valueType: "float" | "char" | "log" | "unsigned" | "text";
     readonly delay: string;
     readonly units?: string;
@@ -179,7 +186,11 @@ export const TEMPLATE = {
     mdadm: "BillU mdadm RAID",
     strongswan: "BillU strongSwan VPN",
     backup: "BillU backup freshness",
+    vsftpd: "BillU vsftpd",
 } as const;
+
+/** vsftpd's own log (billu:ftp, components/ftp/render.ts FTP_PATHS.vsftpdLog): its FAIL LOGIN lines are watched. */
+export const VSFTPD_FAIL_LOGIN_ITEM = 'log[/var/log/vsftpd.log,"FAIL LOGIN",,,skip]';
 
 /** Which of BillU's templates a role gets, beside its OS base template. */
 const ROLE_TEMPLATES: Readonly<Record<string, readonly (keyof typeof TEMPLATE)[]>> = {
@@ -191,6 +202,7 @@ const ROLE_TEMPLATES: Readonly<Record<string, readonly (keyof typeof TEMPLATE)[]
     firewall: ["strongswan"],
     vpn: ["strongswan"],
     backup: ["backup"],
+    ftp: ["vsftpd"],
 };
 
 const ROLE_GROUP = (site: string, role: string) => `${site}/role/${role}`;
@@ -394,6 +406,33 @@ function templates(t: MonitoringThresholds, iv: MonitoringIntervals, input: Moni
             triggers: [
                 { name: "strongSwan (charon) is not running", expression: down(TEMPLATE.strongswan, "proc.num[charon]"), severity: "high" },
                 { name: "VPN to the partner is down (no IKE SA)", expression: down(TEMPLATE.strongswan, "billu.ipsec.sas"), severity: "high" },
+            ],
+        },
+        {
+            name: TEMPLATE.vsftpd,
+            description: "The FTP server: vsftpd runs and accepts connections; failed logins (FAIL LOGIN lines of /var/log/vsftpd.log).",
+            macros: [
+                { macro: "{$BILLU.DOWN.CHECKS}", value: `#${t.downChecks}` },
+                { macro: "{$BILLU.FTP.FAILS}", value: String(t.ftpFailedLogins) },
+            ],
+            items: [
+                svc("proc.num[vsftpd]", "vsftpd processes"),
+                svc(`net.tcp.service[tcp,,${portOf("ftp")}]`, "vsftpd accepts FTP connections"),
+                // Active: only an active agent reads a log; `skip` starts at the end of the file, so old lines never alert.
+                { key: VSFTPD_FAIL_LOGIN_ITEM, name: "vsftpd failed logins", type: "agent-active", valueType: "log", delay: iv.service },
+            ],
+            triggers: [
+                { name: "vsftpd is not running", expression: down(TEMPLATE.vsftpd, "proc.num[vsftpd]"), severity: "high" },
+                {
+                    name: "FTP refuses connections",
+                    expression: down(TEMPLATE.vsftpd, `net.tcp.service[tcp,,${portOf("ftp")}]`),
+                    severity: "high",
+                },
+                {
+                    name: "{$BILLU.FTP.FAILS} or more failed FTP logins in 10 minutes",
+                    expression: `count(${x(TEMPLATE.vsftpd, VSFTPD_FAIL_LOGIN_ITEM)},10m)>={$BILLU.FTP.FAILS}`,
+                    severity: "warning",
+                },
             ],
         },
         {

@@ -32,7 +32,7 @@ import urllib.request
 
 SEVERITY = {"information": 1, "warning": 2, "average": 3, "high": 4, "disaster": 5}
 VALUE_TYPE = {"float": 0, "char": 1, "log": 2, "unsigned": 3, "text": 4}
-ITEM_TYPE = {"agent": 0, "dependent": 18}
+ITEM_TYPE = {"agent": 0, "agent-active": 7, "dependent": 18}
 PREPROC = {"multiplier": 1, "jsonpath": 12}
 WIDGET_GROUP_FIELD = 2  # dashboard widget field type "host group"
 PSK_TAG = "billu-psk"  # host tag: a digest of the PSK identity and PSK (the API never returns a PSK)
