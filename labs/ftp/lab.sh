@@ -80,6 +80,7 @@ lab_log "$FTP $FTP_IP ($FQDN): passive $PASV_MIN-$PASV_MAX advertised as $PASV_A
 #   A, an enabled person in an allowed group, whose department folder is one of the model's exchange folders;
 #   D, another such person (the departure), nobody's manager (HR's next export can drop their line);
 #   O, an enabled person in none of the allowed groups.
+USER_A="" A_DEPT="" A_FOLDER="" A_GROUP="" USER_D="" LINE_D="" USER_O="" C_FOLDER="" C_GROUP=""
 eval "$(node -e 'const d = require(process.argv[1]), f = JSON.parse(require("fs").readFileSync(process.argv[2], "utf8")).ftp;
     const out = [], sh = (k, v) => out.push(k + "=" + JSON.stringify(String(v)));
     const managers = new Set(d.people.map((x) => x.manager));
@@ -315,7 +316,7 @@ list_up() { # ../../ (curl sends CWD .. twice, --path-as-is) lists exactly the m
     local got want
     got=$(ftpc cli "$USER_A" --path-as-is -l "$URL/../../" 2>/dev/null | tr -d '\r' | sort)
     want=$(printf '%s\n' "${FOLDERS[@]}" | sort)
-    [ "$got" = "$want" ] || { printf '    ../../ lists: %s (the model: %s)\n' "$(echo $got)" "$(echo $want)" >&2; return 1; }
+    [ "$got" = "$want" ] || { printf '    ../../ lists: %s(the model: %s)\n' "$(tr '\n' ' ' <<<"$got")" "$(tr '\n' ' ' <<<"$want")" >&2; return 1; }
 }
 chroot_out() { out "$LAB_DIR/chroot-out.txt" ftpc cli "$USER_A" --ftp-method nocwd -I "$URL//etc/passwd"; } # // : the absolute path (SIZE /etc/passwd)
 lab_expect "$USER_A's session starts at \"/\" (257: the chroot)" pass first_pwd
