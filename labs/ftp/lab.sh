@@ -79,8 +79,9 @@ lab_log "$FTP $FTP_IP ($FQDN): passive $PASV_MIN-$PASV_MAX advertised as $PASV_A
 # The probe accounts, from the model's directory (directory.json), never from the FTP server's files:
 #   A, an enabled person in an allowed group, whose department folder is one of the model's exchange folders;
 #   D, another such person (the departure), nobody's manager (HR's next export can drop their line);
+#   B, an enabled person in an allowed group whose department folder is another one (the ACLs between departments);
 #   O, an enabled person in none of the allowed groups.
-USER_A="" A_DEPT="" A_FOLDER="" A_GROUP="" USER_D="" LINE_D="" USER_O="" C_FOLDER="" C_GROUP=""
+USER_A="" A_DEPT="" A_FOLDER="" A_GROUP="" USER_B="" B_FOLDER="" USER_D="" LINE_D="" USER_O="" C_FOLDER="" C_GROUP=""
 eval "$(node -e 'const d = require(process.argv[1]), f = JSON.parse(require("fs").readFileSync(process.argv[2], "utf8")).ftp;
     const out = [], sh = (k, v) => out.push(k + "=" + JSON.stringify(String(v)));
     const managers = new Set(d.people.map((x) => x.manager));
@@ -88,14 +89,17 @@ eval "$(node -e 'const d = require(process.argv[1]), f = JSON.parse(require("fs"
     const folderOf = (p) => f.folders.find((x) => x.kind === "department" && p.groups.includes(x.group));
     const ok = d.people.filter((p) => p.enabled && inAllowed(p) && folderOf(p) && !managers.has(p.sam));
     const a = ok[0], dd = ok[1], o = d.people.find((p) => p.enabled && !inAllowed(p));
+    const b = a && ok.find((p) => p !== dd && folderOf(p).name !== folderOf(a).name);
     const common = f.folders.find((x) => x.kind === "common");
     sh("USER_A", a ? a.sam : ""); sh("A_DEPT", a ? a.department : ""); sh("A_FOLDER", a ? folderOf(a).name : ""); sh("A_GROUP", a ? folderOf(a).group : "");
+    sh("USER_B", b ? b.sam : ""); sh("B_FOLDER", b ? folderOf(b).name : "");
     sh("USER_D", dd ? dd.sam : ""); sh("LINE_D", dd ? dd.line : "");
     sh("USER_O", o ? o.sam : "");
     sh("C_FOLDER", common ? common.name : ""); sh("C_GROUP", common ? common.group : "");
     console.log(out.join("\n"));' "$OUT/directory.json" "$LAB_DIR/facts.json")"
-{ [ -n "$USER_A" ] && [ -n "$USER_D" ] && [ -n "$USER_O" ]; } || lab_die "the dev directory lacks two people of an allowed group with a folder, or one outside them"
-lab_log "A: $USER_A ($A_GROUP, folder $A_FOLDER); departing: $USER_D (HR line $LINE_D); outside the allowed groups: $USER_O; common folder: ${C_FOLDER:-none}"
+{ [ -n "$USER_A" ] && [ -n "$USER_B" ] && [ -n "$USER_D" ] && [ -n "$USER_O" ]; } ||
+    lab_die "the dev directory lacks people of an allowed group with a folder in two departments, or one outside them"
+lab_log "A: $USER_A ($A_GROUP, folder $A_FOLDER); B: $USER_B (folder $B_FOLDER); departing: $USER_D (HR line $LINE_D); outside the allowed groups: $USER_O; common folder: ${C_FOLDER:-none}"
 # The zones: A's department zone when allowed, else the first allowed department zone (its workstation logs in), the DMZ (not allowed), the servers zone.
 eval "$(A_DEPT="$A_DEPT" node -e 'const o = require(process.argv[1]), ftp = process.argv[2], allowed = process.argv.slice(3);
     const out = [], sh = (k, v) => out.push(k + "=" + JSON.stringify(String(v)));
@@ -172,7 +176,7 @@ run_step dc1 "$DC1" directory "$S/directory" || lab_die "the directory step fail
 lab_fig "$DC1 directory step (the dev plan)" "${LAST_MS} ms"
 
 SAM=/var/lib/samba/private/sam.ldb
-for u in "$USER_A" "$USER_D" "$USER_O"; do
+for u in "$USER_A" "$USER_B" "$USER_D" "$USER_O"; do
     guest_exec dc1 samba-tool user setpassword "$u" --newpassword="$USER_PW" -H "$SAM" >/dev/null || lab_die "setting $u's lab password failed"
 done
 
@@ -233,7 +237,8 @@ seen() { lab_nft_counter "$LAB-ftp" inet labwatch pre "syn $1"; }
 
 # --- the probes ---------------------------------------------------------------------------------------------------
 # Each account's credentials in a 0600 netrc file (never on a command line).
-for u in "$USER_A" "$USER_D" "$USER_O"; do
+LOCAL_USER=lab-local
+for u in "$USER_A" "$USER_B" "$USER_D" "$USER_O" "$LOCAL_USER"; do
     (umask 077; printf 'machine %s login %s password %s\n' "$FQDN" "$u" "$USER_PW" >"$LAB_DIR/netrc-$u")
 done
 # ftpc <namespace> <user> <curl args...>: curl with explicit TLS required, the site CA verified for the FTP server's
@@ -290,8 +295,19 @@ if [ -n "$C_FOLDER" ]; then
     lab_expect "... group $C_GROUP" pass owner_is "$FTP_ROOT/$C_FOLDER/lab-a.bin" "$USER_A" "$C_GROUP"
     lab_expect "... and its ACL gives $C_GROUP and $ADMIN_GROUP rw" pass acl_rw "$FTP_ROOT/$C_FOLDER/lab-a.bin"
 fi
+lab_log "between departments: $USER_B (folder $B_FOLDER) and $USER_A's folder $A_FOLDER"
+lab_expect "$USER_B uploads to their own folder $B_FOLDER/ (control)" pass out "$LAB_DIR/up-b.txt" ftpc cli "$USER_B" -T "$LAB_DIR/up.bin" "$URL/$B_FOLDER/lab-b.bin"
+lab_expect "$USER_B cannot upload to $A_FOLDER/" fail out "$LAB_DIR/up-b-in-a.txt" ftpc cli "$USER_B" -T "$LAB_DIR/up.bin" "$URL/$A_FOLDER/lab-b.bin"
+lab_expect "... the server refuses the folder (550 Failed to change directory.: its mode and ACL keep other departments out)" pass says "$LAB_DIR/up-b-in-a.txt" '^< 550 Failed to change directory\.'
+lab_expect "$USER_B cannot read $USER_A's file in $A_FOLDER/" fail out "$LAB_DIR/down-b.txt" ftpc cli "$USER_B" -o "$LAB_DIR/down-b.bin" "$URL/$A_FOLDER/lab-a.bin"
 
 lab_log "refusals"
+# A local account of the server, with its right password: PAM authenticates AD users only (pam_sss, no pam_unix).
+guest_exec ftp sh -c "useradd -M -s /bin/bash $LOCAL_USER && printf '%s:%s\n' $LOCAL_USER '$USER_PW' | chpasswd" || lab_die "creating the local account"
+lab_expect "a local account of $FTP ($LOCAL_USER, its right password) is refused" fail out "$LAB_DIR/local.txt" ftpc cli "$LOCAL_USER" -I "$URL/"
+lab_expect "... 530 Login incorrect." pass says "$LAB_DIR/local.txt" '^< 530 Login incorrect\.'
+lab_expect "control: $LOCAL_USER is a real account of $FTP with a password (getent shadow)" pass \
+    guest_exec ftp sh -c "getent shadow $LOCAL_USER | grep -q '^$LOCAL_USER:\\\$'"
 plain() { ip netns exec "$LAB-cli" curl -sS -v --netrc-file "$LAB_DIR/netrc-$USER_A" --resolve "$FQDN:21:$FTP_IP" --connect-timeout 5 --max-time 30 -I "$URL/"; }
 lab_expect "a plaintext login (no AUTH TLS) fails" fail out "$LAB_DIR/plain.txt" plain
 lab_expect "... refused by the server: 530 Non-anonymous sessions must use encryption." pass says "$LAB_DIR/plain.txt" '^< 530 Non-anonymous sessions must use encryption\.'
