@@ -20,13 +20,16 @@
 #     router; the PASV reply advertises the model's address and a port of the model's range; an upload and a
 #     download in passive mode match (SHA-256); on disk the file belongs to the user and their department's group
 #     (setgid folder) and carries the folder's default ACL;
+#   - between departments: another department's user is refused the folder (550) and cannot read the file;
 #   - refused: a plaintext login (530), TLS 1.1 (the server's alert), a user outside the allowed groups
 #     (530), a disabled account (HR's next export without the person: the directory step disables it; 530), the same
-#     allowed user from the servers zone (pam_access: 530 and FAIL LOGIN); dropped by the router: the DMZ (a zone the
-#     model does not allow: no SYN reaches the server);
+#     allowed user from the servers zone (pam_access: 530 and FAIL LOGIN), a local account of the server with its
+#     right password (530), even in a local group named as an allowed one (pam_access passes it: pam_sss alone
+#     refuses); dropped by the router: the DMZ (a zone the model does not allow: no SYN reaches the server);
 #   - the chroot: the session starts at "/", ../../ lists the model's exchange folders only, /etc/passwd is not there;
-#   - the upload limit (billu:ftp's, when dev sets one): 64 KiB over gets `451 Failure writing to local file.`, a
-#     FAIL UPLOAD line and no leftover; 64 KiB under arrives whole;
+#   - the upload limit (billu:ftp's, when dev sets one): 64 KiB over gets `451 Failure writing to local file.` (read
+#     from the server's protocol log: curl, still sending, may miss it), a FAIL UPLOAD line and no leftover; 64 KiB
+#     under arrives whole;
 #   - the logs: xferlog has the transfers with the user and the client's address; vsftpd.log the logins, uploads
 #     and refusals with the user and the client's address.
 # Lab overrides (documented, nothing rendered is edited):
@@ -35,7 +38,8 @@
 #     and the exchange folders never touch this machine); its sshd runs as on its VM (the ad-join step reloads it);
 #   - the secrets Pulumi would send on stdin are made here: random passwords, and a throwaway CA (openssl, ECDSA
 #     P-384 like SiteCa) issuing the DC's LDAPS and the FTP server's certificates with the SANs synth recorded;
-#   - the probe accounts' passwords are set with samba-tool after the directory step (the plan's are secrets);
+#   - the probe accounts' passwords are set with samba-tool after the directory step (the plan's are secrets); the
+#     local account (useradd) and, last, a local group line in the guest's /etc/group are the lab's;
 #   - the departure is a second synth with the committed HR export minus the person's line (--hr-csv), its
 #     directory step run on the DC (as labs/mail).
 # Sabotage (labs/ftp/sabotage.txt): BILLU_LAB_SABOTAGE=1 removes the passive range from the router's installed
