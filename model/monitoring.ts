@@ -134,6 +134,13 @@ export const monitoringSchema = z
                     .max(1440)
                     .default(5)
                     .describe("Minutes an agent may stay unreachable before a problem is raised. @default 5"),
+                ftpFailedLogins: z
+                    .number()
+                    .int()
+                    .min(1)
+                    .max(1000)
+                    .default(5)
+                    .describe("Failed FTP logins (vsftpd's FAIL LOGIN lines) within 10 minutes at which a warning is raised (FTP server). @default 5"),
             })
             .strict()
             .default({})

@@ -85,7 +85,16 @@ test("the renderer's input: every planned host, the watched sites and scopes, th
             ],
             minSeverity: "high",
         },
-        thresholds: { cpuPercent: 90, memoryPercent: 90, diskPercent: 85, dhcpPoolPercent: 80, postfixQueue: 40, certificateDays: 30, backupHours: 30 },
+        thresholds: {
+            cpuPercent: 90,
+            memoryPercent: 90,
+            diskPercent: 85,
+            dhcpPoolPercent: 80,
+            postfixQueue: 40,
+            certificateDays: 30,
+            backupHours: 30,
+            ftpFailedLogins: 5,
+        },
     });
 });
 

@@ -93,6 +93,24 @@ describe("renderZabbixConfig", () => {
         expect(tuned.templates.find((t) => t.name === TEMPLATE.apache)!.items[0].delay).toBe("5s");
     });
 
+    it("an FTP server gets the vsftpd template: its failed-login threshold is the plan's, its log item an active one", () => {
+        const ftp = { name: "PAR-FTP01", address: "10.20.10.51", role: "ftp", zone: "servers", os: "linux" as const, pskIdentity: "PAR-FTP01-psk" };
+        const d = renderZabbixConfig({ ...INPUT, hosts: [...INPUT.hosts, ftp], thresholds: { ftpFailedLogins: 7 } });
+        expect(d.hosts.find((h) => h.host === "PAR-FTP01")!.templates).toEqual([TEMPLATE.linux, TEMPLATE.vsftpd]);
+        const t = d.templates.find((x) => x.name === TEMPLATE.vsftpd)!;
+        expect(t.macros).toEqual([
+            { macro: "{$BILLU.DOWN.CHECKS}", value: "#3" },
+            { macro: "{$BILLU.FTP.FAILS}", value: "7" },
+        ]);
+        expect(t.items.map((i) => [i.key, i.type, i.valueType])).toEqual([
+            ["proc.num[vsftpd]", "agent", "unsigned"],
+            ["net.tcp.service[tcp,,21]", "agent", "unsigned"],
+            ['log[/var/log/vsftpd.log,"FAIL LOGIN",,,skip]', "agent-active", "log"],
+        ]);
+        // Without an FTP server the template is not in the document.
+        expect(doc.templates.map((x) => x.name)).not.toContain(TEMPLATE.vsftpd);
+    });
+
     it("alerts the IT group by mail through the site's mail server, one action per severity from average up", () => {
         expect(doc.mediaType).toEqual({
             name: "BillU e-mail",

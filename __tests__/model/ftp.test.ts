@@ -3,7 +3,7 @@
  * are written from the committed stacks and the port catalogue, not read back from the planner.
  */
 import type { FtpPlan } from "../../model/ftp";
-import { BUILTIN } from "../../model/ports";
+import { BUILTIN, overlappingServices, Service } from "../../model/ports";
 import { model, problemsOf, stackRaw } from "../helpers";
 
 const dev = () => stackRaw("dev");
@@ -67,6 +67,28 @@ describe("the ftp plan of the committed stacks", () => {
     test("the catalogue: ftp is the control port alone, ftp-passive the default range, and no two built-in services share a port", () => {
         expect(BUILTIN.get("ftp")!.ports).toEqual([{ proto: "tcp", from: 21, to: 21 }]);
         expect(BUILTIN.get("ftp-passive")!.ports).toEqual([{ proto: "tcp", from: 40000, to: 40099 }]);
+        expect(overlappingServices(BUILTIN.services.values())).toEqual([]);
+    });
+
+    test("the overlap check names both services and the ports they share; bundles are made of others and are not judged", () => {
+        const svc = (name: string, ports: [number, number][], bundle = false): Service => ({
+            name,
+            description: name,
+            ports: ports.map(([from, to]) => ({ proto: "tcp", from, to })),
+            includes: [],
+            bundle,
+            reverse: false,
+            relaysDhcpClients: false,
+            custom: false,
+        });
+        const oldFtp = svc("ftp", [
+            [21, 21],
+            [50000, 50100],
+        ]);
+        const rpc = svc("rpc-dynamic", [[49152, 65535]]);
+        expect(overlappingServices([oldFtp, rpc, svc("ad", [[49152, 65535]], true)]).map(([a, b, r]) => [a.name, b.name, r])).toEqual([
+            ["ftp", "rpc-dynamic", { proto: "tcp", from: 50000, to: 50100 }],
+        ]);
     });
 
     test("without the FTP flows the site is refused, naming each line to add", () => {

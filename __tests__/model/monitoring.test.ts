@@ -127,6 +127,7 @@ describe("the monitoring plan", () => {
             certificateDays: 30,
             backupMaxAgeHours: 26,
             agentUnavailableMinutes: 5,
+            ftpFailedLogins: 5,
         });
     });
 

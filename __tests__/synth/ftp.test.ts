@@ -97,4 +97,11 @@ test("monitoring watches vsftpd and its failed logins on PAR-FTP01", () => {
         key: 'log[/var/log/vsftpd.log,"FAIL LOGIN",,,skip]',
         valueType: "log",
     });
+    // The threshold is billu:monitoring.thresholds.ftpFailedLogins (dev keeps its default, 5).
+    const fails = model(stackRaw("dev")).plan<{ thresholds: { ftpFailedLogins: number } }>("monitoring")!.thresholds.ftpFailedLogins;
+    expect(t.macros).toContainEqual({ macro: "{$BILLU.FTP.FAILS}", value: String(fails) });
+    expect(t.triggers.map((x: { expression: string; severity: string }) => [x.expression, x.severity])).toContainEqual([
+        'count(/BillU vsftpd/log[/var/log/vsftpd.log,"FAIL LOGIN",,,skip],10m)>={$BILLU.FTP.FAILS}',
+        "warning",
+    ]);
 });

@@ -49,6 +49,7 @@ export function zabbixConfigInput(plan: MonitoringPlan, site: string): Monitorin
             postfixQueue: t.mailQueue,
             certificateDays: t.certificateDays,
             backupHours: t.backupMaxAgeHours,
+            ftpFailedLogins: t.ftpFailedLogins,
         },
     };
 }
