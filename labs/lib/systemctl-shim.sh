@@ -6,6 +6,8 @@
 verb="$1"; shift
 while [ $# -gt 0 ] && [ "${1#-}" != "$1" ]; do shift; done
 unit="${1%.service}"
+# A unit's ExecStartPre and where its stdin goes (vsftpd's): none unless the unit below sets them.
+pre="" stdin=""
 case "$unit" in
     samba-ad-dc) cmd="samba -F --debug-stdout -d1"; log=/var/log/samba/lab-samba.log ;;
     sssd) cmd="sssd -i --logger=stderr"; log=/var/log/sssd/lab-sssd.log ;;
@@ -39,10 +41,10 @@ start() {
     running && return 0
     mkdir -p "$(dirname "$log")"
     # shellcheck disable=SC2086 # the unit's command line: split into its words on purpose
-    [ -z "${pre:-}" ] || $pre || true
+    [ -z "$pre" ] || $pre || true
     # vsftpd writes its OOPS messages to fd 0: the unit's log takes them (LAB-NOTES).
     # shellcheck disable=SC2086 # cmd is the unit's command line: split into its words on purpose
-    if [ -n "${stdin:-}" ]; then setsid $cmd >>"$log" 2>&1 0>>"$stdin" &
+    if [ -n "$stdin" ]; then setsid $cmd >>"$log" 2>&1 0>>"$stdin" &
     else setsid $cmd >>"$log" 2>&1 </dev/null &
     fi
     echo $! > "$pidf"
