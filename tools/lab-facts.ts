@@ -7,6 +7,8 @@
  *   directory    the acceptance account: sAMAccountName, DN and the groups it joins by name (absent: no directory);
  *                the scheduled drift check: its schedule and the verdict's path (billu:directory.drift)
  *   mail         message size limit (bytes), quota (MiB), LDAP bind DN and search base, the mail domain
+ *   ftp          the FTP server (billu:ftp): host, FQDN, passive range, advertised address, allowed zones and groups,
+ *                exchange root and folders (name, kind, group), the admin group, upload limit in bytes (absent: none)
  * A renderer that writes a different value is then caught by the lab's probe, which compares the daemon's
  * behaviour with these facts. Exit 0 printed, 2 invalid configuration (the key path and the fix on stderr).
  */
@@ -14,6 +16,7 @@
 import "./defer-modules";
 import * as path from "path";
 import { formatProblem, InputError } from "../model/errors";
+import type { FtpPlan } from "../model/ftp";
 import { SiteModel } from "../model/site";
 import { loadModel } from "../stacks/program";
 import { checkStackName, flagValue } from "./paths";
@@ -22,6 +25,7 @@ import { readBilluConfig } from "./synth";
 /** The labs' facts of a model; plain JSON, no secret (the model holds none). */
 export function labFacts(m: SiteModel) {
     const d = m.domain;
+    const ftp = m.plan<FtpPlan>("ftp");
     return {
         domain: d && {
             fqdn: d.fqdn,
@@ -53,6 +57,18 @@ export function labFacts(m: SiteModel) {
             quotaMiB: m.mail.quotaMiB,
             bindDn: m.mail.ldap.bindDn,
             baseDn: m.mail.ldap.baseDn,
+        },
+        ftp: ftp && {
+            host: ftp.host.name,
+            fqdn: ftp.fqdn,
+            passive: { min: ftp.passive.min, max: ftp.passive.max },
+            advertisedAddress: ftp.advertisedAddress,
+            allowedZones: ftp.allowedZones.map((z) => z.name),
+            allowedGroups: [...ftp.allowedGroups],
+            root: ftp.root,
+            folders: ftp.folders.map((f) => ({ name: f.name, kind: f.kind, group: f.group })),
+            adminGroup: ftp.adminGroup,
+            uploadLimitBytes: ftp.maxUploadMiB === undefined ? undefined : ftp.maxUploadMiB * 1024 * 1024,
         },
     };
 }

@@ -1,11 +1,13 @@
 #!/bin/sh
 # Lab shim for systemctl inside a pseudo-guest (labs/lib/samba.sh installs it in every guest): no systemd in a
 # namespace. Starts the units the guest steps manage (the DC's samba-ad-dc, the member's sssd and sshd, the mail
-# server's postfix, dovecot and rspamd) as background processes of the guest, each in its own session, tracked by PID; any
+# server's postfix, dovecot and rspamd, the FTP server's vsftpd with its drop-in's ExecStart) as background processes of the guest, each in its own session, tracked by PID; any
 # other unit (chrony: it would step the host's clock) is logged and ignored.
 verb="$1"; shift
 while [ $# -gt 0 ] && [ "${1#-}" != "$1" ]; do shift; done
 unit="${1%.service}"
+# A unit's ExecStartPre and where its stdin goes (vsftpd's): none unless the unit below sets them.
+pre="" stdin=""
 case "$unit" in
     samba-ad-dc) cmd="samba -F --debug-stdout -d1"; log=/var/log/samba/lab-samba.log ;;
     sssd) cmd="sssd -i --logger=stderr"; log=/var/log/sssd/lab-sssd.log ;;
@@ -17,6 +19,11 @@ case "$unit" in
     rspamd) cmd="rspamd -f -u _rspamd -g _rspamd"; log=/var/log/lab-rspamd.log
         # systemd's RuntimeDirectory=rspamd.
         install -d -o _rspamd -g _rspamd /run/rspamd ;;
+    vsftpd) log=/var/log/lab-vsftpd.log; stdin="$log"
+        # As its unit: the ExecStart of the rendered drop-in (the last one wins) over Debian's unit's, and the unit's
+        # ExecStartPre (the secure chroot folder under /run).
+        cmd=$(cat /lib/systemd/system/vsftpd.service /etc/systemd/system/vsftpd.service.d/*.conf 2>/dev/null | sed -n 's/^ExecStart=\(..*\)$/\1/p' | tail -n 1)
+        pre=$(sed -n 's/^ExecStartPre=-\{0,1\}\(..*\)$/\1/p' /lib/systemd/system/vsftpd.service) ;;
     *)
         case "$verb" in is-enabled|is-active) exit 1 ;; esac
         echo "lab systemctl: $verb $unit ignored" >&2; exit 0 ;;
@@ -33,8 +40,13 @@ stop() {
 start() {
     running && return 0
     mkdir -p "$(dirname "$log")"
+    # shellcheck disable=SC2086 # the unit's command line: split into its words on purpose
+    [ -z "$pre" ] || $pre || true
+    # vsftpd writes its OOPS messages to fd 0: the unit's log takes them (LAB-NOTES).
     # shellcheck disable=SC2086 # cmd is the unit's command line: split into its words on purpose
-    setsid $cmd >>"$log" 2>&1 </dev/null &
+    if [ -n "$stdin" ]; then setsid $cmd >>"$log" 2>&1 0>>"$stdin" &
+    else setsid $cmd >>"$log" 2>&1 </dev/null &
+    fi
     echo $! > "$pidf"
 }
 case "$verb" in
