@@ -27,6 +27,8 @@ import { Catalogue, PortRange, portOf, portsText } from "./ports";
 /** The catalogue services (model/ports.ts) the flows to the FTP server name. */
 export const FTP_SERVICE = "ftp";
 export const FTP_PASSIVE_SERVICE = "ftp-passive";
+/** vsftpd's greeting (ftpd_banner): what a client sees first on the control port, and what the acceptance run expects. */
+export const FTP_BANNER = "BillU file exchange: FTP over explicit TLS only";
 /** Where the exchange folders live: the chroot of every user (root-owned, not writable). */
 export const FTP_ROOT = "/srv/ftp";
 

@@ -8,7 +8,7 @@
  * vsftpd_conf.html is 3.0.5's: `ssl_tlsv1_1`/`ssl_tlsv1_2` there make 3.0.3 exit with "unrecognised variable").
  */
 import { readFileSync } from "fs";
-import type { FtpPlan } from "../../model/ftp";
+import { FTP_BANNER, type FtpPlan } from "../../model/ftp";
 import { GuestDir, GuestFile, placeholder, stepScript } from "../guest-step/render";
 import { generatedHeader } from "../header";
 import { repoPath } from "../paths";
@@ -56,7 +56,7 @@ export function renderVsftpdConf(plan: FtpPlan): string {
         ["listen", "YES"],
         ["listen_ipv6", "NO"],
         ["listen_port", plan.controlPort],
-        ["ftpd_banner", "BillU file exchange: FTP over explicit TLS only"],
+        ["ftpd_banner", FTP_BANNER],
         // Who: AD users through PAM (pam_sss), never anonymous.
         ["anonymous_enable", "NO"],
         ["local_enable", "YES"],

@@ -2,6 +2,7 @@
 import type { Scenario } from "../types";
 import { dhcpScenario } from "./dhcp";
 import { dnsScenario } from "./dns";
+import { ftpScenario } from "./ftp";
 import { logonScenario } from "./logon";
 import { mailScenario } from "./mail";
 import { monitoringScenario } from "./monitoring";
@@ -15,6 +16,7 @@ export const SCENARIOS: readonly Scenario[] = [
     dhcpScenario,
     mailScenario,
     sharesScenario,
+    ftpScenario,
     webScenario,
     vpnScenario,
     monitoringScenario,
