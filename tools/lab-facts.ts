@@ -4,7 +4,8 @@
  *   domain       the AD domain's DNS name, NetBIOS name, A and PTR records of every host
  *   fileservers  per file server: host, alert address, workgroup, admin group, mount point, shares and their groups,
  *                the mirror's md array name and UUID (mdadm's form)
- *   directory    the acceptance account: sAMAccountName, DN and the groups it joins by name (absent: no directory);
+ *   directory    the acceptance account: sAMAccountName, DN, the groups it joins by name and its department's group
+ *                (absent: no directory);
  *                the scheduled drift check: its schedule and the verdict's path (billu:directory.drift)
  *   mail         message size limit (bytes), quota (MiB), LDAP bind DN and search base, the mail domain
  *   ftp          the FTP server (billu:ftp): host, FQDN, passive range, advertised address, allowed zones and groups,
@@ -47,6 +48,7 @@ export function labFacts(m: SiteModel) {
                 sam: m.directory.acceptance.sam,
                 dn: m.directory.acceptance.dn,
                 extraGroups: [...m.directory.acceptance.extraGroups],
+                groups: [...m.directory.acceptance.groups],
             },
             drift: m.directory.drift && { schedule: m.directory.drift.schedule, resultPath: m.directory.drift.resultPath },
         },

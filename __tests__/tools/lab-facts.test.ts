@@ -27,6 +27,7 @@ test("dev: the mail limits, the bind DN, the file server's alert address and sha
         sam: "svc-acceptance",
         dn: "CN=svc-acceptance,OU=Acceptance," + m.directory!.rootDn,
         extraGroups: [m.domain!.linuxLogin!.sshGroup],
+        groups: ["GG_DSI"], // billu:directory.acceptance.department: DSI (the ftp lab finds its exchange folder by it)
     });
     expect(f.fileservers[0].shares.find((s) => s.kind === "common")).toEqual({ name: "commun", kind: "common", groups: ["GG_Personnel"] });
     expect(f.fileservers[0].shares.filter((s) => s.kind === "department").map((s) => s.groups.length)).not.toContain(0);

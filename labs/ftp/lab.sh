@@ -172,10 +172,15 @@ lab_fig "$DC1 dc step (provision, start, LDAP ready)" "${LAST_MS} ms"
 run_step dc1 "$DC1" domain "$S/domain" || lab_die "the domain step failed"
 lab_fig "$DC1 domain step (zones, records, groups, join account)" "${LAST_MS} ms"
 PLAN=/var/lib/billu/directory/plan.json
+# Every new account's RandomPassword, made here; the acceptance account's is ACC_PW, which the acceptance run reads
+# back from the lab's copy of the outputs (as `pulumi stack output --json --show-secrets` gives it), like labs/dc.
+ACC_SAM=$(q 'console.log(o.acceptanceAccount)')
+ACC_PW="Acc-$(openssl rand -hex 10)-D4"
 : >"$S/directory"
-node -e 'for (const u of require(process.argv[1]).users) if (u.password) console.log(u.password)' "$R/$DC1$PLAN" | while read -r name; do
-    secrets_add "$S/directory" "$name" "Init-$(openssl rand -hex 8)-C3"
+node -e 'for (const u of require(process.argv[1]).users) if (u.password) console.log(u.password + "\t" + u.sam)' "$R/$DC1$PLAN" | while IFS=$'\t' read -r name sam; do
+    if [ "$sam" = "$ACC_SAM" ]; then secrets_add "$S/directory" "$name" "$ACC_PW"; else secrets_add "$S/directory" "$name" "Init-$(openssl rand -hex 8)-C3"; fi
 done
+grep -q . "$S/directory" || lab_die "the directory plan has no new account"
 run_step dc1 "$DC1" directory "$S/directory" || lab_die "the directory step failed"
 lab_fig "$DC1 directory step (the dev plan)" "${LAST_MS} ms"
 
@@ -401,6 +406,43 @@ lab_expect "... 530 Login incorrect." pass says "$LAB_DIR/local2.txt" '^< 530 Lo
 
 lab_log "after the probes, the installed files are still the rendered ones:"
 guest_readback_step ftp "$R/$FTP" ftp-server "$S/ftp"
+
+# --- the acceptance run's ftp scenario (tools/acceptance/scenarios/ftp.ts), from the allowed zone's workstation -------
+# As the model's acceptance account (outputs' acceptanceAccount, created by the directory step above, in its
+# department's group), through the router, with --zone the workstation's zone. Lab overrides: the outputs'
+# acceptancePassword is ACC_PW (the lab made the secret the directory step got) and caCertPem is the lab's throwaway CA.
+# It passes and leaves no test file in the account's folder (the model's: the department folder of its group); then,
+# with vsftpd stopped, it fails (exit 1) naming the greeting step.
+ACC_FOLDER=$(node -e 'const f = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+    const x = f.ftp.folders.find((d) => d.kind === "department" && f.directory.acceptance.groups.includes(d.group)); console.log(x ? x.name : "")' "$LAB_DIR/facts.json")
+[ -n "$ACC_FOLDER" ] || lab_die "the dev model gives $ACC_SAM no exchange folder (billu:directory.acceptance.department, billu:ftp.folders)"
+LAB_ACC_PW="$ACC_PW" node -e 'const fs=require("fs"); const o=JSON.parse(fs.readFileSync(process.argv[1],"utf8")); o.caCertPem=fs.readFileSync(process.argv[2],"utf8"); o.acceptancePassword=process.env.LAB_ACC_PW; fs.writeFileSync(process.argv[3], JSON.stringify(o), {mode: 0o600})' \
+    "$OUT/outputs.json" "$PKI/ca.pem" "$LAB_DIR/outputs-acc.json"
+acceptance() { # <report dir>: the ftp scenario from the workstation; exit code of the run
+    ip netns exec "$LAB-cli" env -u BILLU_ACCEPTANCE_PASSWORD BILLU_PROJECT_ROOT="$LAB_ROOT" node "$LAB_ROOT/dist/tools/acceptance.js" --stack dev \
+        --config "$LAB_ROOT/Pulumi.dev.yaml" --outputs "$LAB_DIR/outputs-acc.json" --only ftp --zone "$CLI_ZONE" --report "$1" >"$1.log" 2>&1
+}
+acceptance_exit() { local rc=0; acceptance "$2" || rc=$?; test "$rc" = "$1"; } # <exit code> <report dir>
+acc_left() { guest_exec ftp find "$FTP_ROOT/$ACC_FOLDER" -name 'billu-acceptance-*' | grep -q .; }
+T_ACC=$(date +%s%N)
+lab_expect "acceptance: the ftp scenario passes as $ACC_SAM from $CLI_IP ($CLI_ZONE) (exit 0)" pass acceptance_exit 0 "$LAB_DIR/acceptance"
+sed 's/^/    /' "$LAB_DIR/acceptance.log" | tail -n 7
+lab_expect "acceptance: its JUnit report has 6 steps, no failure" pass grep -q '<testsuites [^>]*tests="6" failures="0"' "$LAB_DIR/acceptance/acceptance.xml"
+lab_expect "acceptance: the server logged $ACC_SAM's upload from $CLI_IP into /$ACC_FOLDER/" pass \
+    lab_has "\[$ACC_SAM\] OK UPLOAD: Client \"$CLI_IP\", \"/$ACC_FOLDER/billu-acceptance-[0-9a-f]\{12\}\.txt\", 4096 bytes" vlog
+lab_expect "acceptance: ... and its delete" pass lab_has "\[$ACC_SAM\] OK DELETE: Client \"$CLI_IP\", \"/$ACC_FOLDER/billu-acceptance-" vlog
+lab_expect "acceptance: no test file left in $FTP_ROOT/$ACC_FOLDER" fail acc_left
+lab_expect "acceptance: its report and log show no password" fail grep -rqF -- "$ACC_PW" "$LAB_DIR/acceptance" "$LAB_DIR/acceptance.log"
+VSFTPD_PID=$(guest_exec ftp cat /run/lab-vsftpd.pid 2>/dev/null) || true
+{ [ -n "$VSFTPD_PID" ] && guest_exec ftp kill "$VSFTPD_PID"; } || lab_die "stopping vsftpd (pid ${VSFTPD_PID:-unknown})"
+not_listening() { ! listens21; }
+lab_wait 10 "vsftpd stopped" not_listening || true
+lab_expect "vsftpd stopped: nothing listens on tcp/21 in $FTP" fail listens21
+lab_expect "acceptance: with vsftpd stopped, the ftp scenario fails (exit 1, not bad input)" pass acceptance_exit 1 "$LAB_DIR/acceptance-stopped"
+lab_expect "acceptance: and its report names the greeting step, curl unable to connect" pass \
+    grep -q "| FTP: $FQDN:21 greets with vsftpd's banner, offers AUTH TLS, its certificate verified against the site CA | .* | no 220 greeting; .*curl exit 7: " "$LAB_DIR/acceptance-stopped/acceptance.md"
+sed 's/^/    /' "$LAB_DIR/acceptance-stopped.log" | grep FAIL | head -n 3 || true
+lab_fig "acceptance (ftp scenario: a passing run, a failing run)" "$(lab_since "$T_ACC") ms"
 lab_fig "$FTP memory (vsftpd, sssd: PSS)" "$(samba_pss_mib ftp) MiB"
 lab_fig "lab duration" "$(( $(lab_since "$START") / 1000 )) s"
 lab_finish
