@@ -17,7 +17,8 @@
  *   --host-keys accept-new labs only: trust a guest's own host key instead of the stack's pinned `knownHosts`
  *   --dhcp-probe <if>@<zone> a NIC of the run's host on that department zone's network: the dhcp scenario asks
  *                          for a lease there (never configuring it) @default none: the dhcp scenario does not run
- *   --zone <zone>          the zone the run's host stands in (the vpn scenario's flows) @default the management zone
+ *   --zone <zone>          the zone the run's host stands in (the vpn scenario's flows; ftp runs from an allowed zone only)
+ *                          @default the management zone
  *
  * Exit 0 every scenario passed (or the dry run listed them), 1 a scenario failed, 2 bad input (the flag and the
  * fix), 3 an internal error.

@@ -93,6 +93,7 @@ describe("--dry-run lists every scenario and its steps from the model, contactin
                 "[dhcp] not run: the site has no DHCP scope",
                 "[mail] not run: the site has no mail server",
                 "[shares] not run: the site has no file server",
+                "[ftp] not run: the site has no FTP server (billu:ftp)",
                 "[web] not run: the site has no web server (billu:web)",
                 "[vpn] not run: the flow matrix opens nothing from management to the partner: run it from a host of lan, servers with --zone <zone>",
                 "[monitoring] not run: the site has no monitoring server (billu:monitoring)",
@@ -117,7 +118,7 @@ describe("bad input: exit 2, the flag and the fix", () => {
         [
             ["--stack", "dev", "--only", "foo"],
             {},
-            'acceptance: --only: "foo" is not a scenario. Fix: name scenarios among: dns, logon, dhcp, mail, shares, web, vpn, monitoring\n',
+            'acceptance: --only: "foo" is not a scenario. Fix: name scenarios among: dns, logon, dhcp, mail, shares, ftp, web, vpn, monitoring\n',
         ],
         [["--stack", "dev", "--only"], {}, "acceptance: --only: has no value. Fix: give it one: --only <value> (npm run acceptance -- --help lists them)\n"],
         [

@@ -30,7 +30,7 @@ export interface ScenarioInput {
     readonly side?: "inside" | "wan";
     /** `--dhcp-probe <interface>@<zone>`: a NIC of the run's host on a department zone's network, for the dhcp scenario. */
     readonly dhcpProbe?: string;
-    /** `--zone <zone>`: the zone the run's host stands in (the vpn scenario's flows). @default the management zone */
+    /** `--zone <zone>`: the zone the run's host stands in (the vpn scenario's flows, the ftp scenario's allowed zone). @default the management zone */
     readonly zone?: string;
     /** `--dry-run`: the checks are listed, not run (a scenario asks for its credentials only for a real run). */
     readonly dryRun?: boolean;
