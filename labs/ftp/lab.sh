@@ -32,12 +32,17 @@
 #     under arrives whole;
 #   - the logs: xferlog has the transfers with the user and the client's address; vsftpd.log the logins, uploads
 #     and refusals with the user and the client's address.
+#   - the acceptance run's ftp scenario (npm run acceptance --only ftp) from the workstation, as the directory's
+#     acceptance account: it passes (6 steps) leaving no test file; with vsftpd stopped (the lab's end) it fails
+#     (exit 1) naming the greeting step.
 # Lab overrides (documented, nothing rendered is edited):
 #   - guests are namespaces with overlays (labs/lib/samba.sh), not VMs; `systemctl` is the lab shim; packages are
 #     preinstalled (the steps' install guards skip); PAR-FTP01's /home and /srv are tmpfs of the guest (pam_mkhomedir
 #     and the exchange folders never touch this machine); its sshd runs as on its VM (the ad-join step reloads it);
 #   - the secrets Pulumi would send on stdin are made here: random passwords, and a throwaway CA (openssl, ECDSA
 #     P-384 like SiteCa) issuing the DC's LDAPS and the FTP server's certificates with the SANs synth recorded;
+#   - the acceptance account's password is the lab's (given to the directory step, written into a copy of the outputs
+#     as acceptancePassword), and that copy's caCertPem is the throwaway CA;
 #   - the probe accounts' passwords are set with samba-tool after the directory step (the plan's are secrets); the
 #     local account (useradd) and, last, a local group line in the guest's /etc/group are the lab's;
 #   - the departure is a second synth with the committed HR export minus the person's line (--hr-csv), its
@@ -395,6 +400,35 @@ lab_expect "vsftpd.log: FAIL LOGIN of $USER_A from $SRV_IP (the servers zone)" p
 lab_expect "vsftpd.log: FAIL LOGIN of $USER_D (disabled) from $CLI_IP" pass lab_has "\[$USER_D\] FAIL LOGIN: Client \"$CLI_IP\"" vlog
 lab_expect "vsftpd.log: nothing from the DMZ host $DMZ_IP (dropped before the server)" fail lab_has "Client \"$DMZ_IP\"" vlog
 
+# --- the acceptance run's ftp scenario (tools/acceptance/scenarios/ftp.ts), from the allowed zone's workstation -------
+# As the model's acceptance account (outputs' acceptanceAccount, created by the directory step above, in its
+# department's group), through the router, with --zone the workstation's zone. Lab overrides: the outputs'
+# acceptancePassword is ACC_PW (the lab made the secret the directory step got) and caCertPem is the lab's throwaway CA.
+# It passes and leaves no test file in the account's folder (the model's: the department folder of its group); at the
+# lab's end, with vsftpd stopped, it fails (exit 1) naming the greeting step. It runs before the local group below
+# shadows a department group's name (pam_access would then refuse the account).
+ACC_FOLDER=$(node -e 'const f = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+    const x = f.ftp.folders.find((d) => d.kind === "department" && f.directory.acceptance.groups.includes(d.group)); console.log(x ? x.name : "")' "$LAB_DIR/facts.json")
+[ -n "$ACC_FOLDER" ] || lab_die "the dev model gives $ACC_SAM no exchange folder (billu:directory.acceptance.department, billu:ftp.folders)"
+LAB_ACC_PW="$ACC_PW" node -e 'const fs=require("fs"); const o=JSON.parse(fs.readFileSync(process.argv[1],"utf8")); o.caCertPem=fs.readFileSync(process.argv[2],"utf8"); o.acceptancePassword=process.env.LAB_ACC_PW; fs.writeFileSync(process.argv[3], JSON.stringify(o), {mode: 0o600})' \
+    "$OUT/outputs.json" "$PKI/ca.pem" "$LAB_DIR/outputs-acc.json"
+acceptance() { # <report dir>: the ftp scenario from the workstation; exit code of the run
+    ip netns exec "$LAB-cli" env -u BILLU_ACCEPTANCE_PASSWORD BILLU_PROJECT_ROOT="$LAB_ROOT" node "$LAB_ROOT/dist/tools/acceptance.js" --stack dev \
+        --config "$LAB_ROOT/Pulumi.dev.yaml" --outputs "$LAB_DIR/outputs-acc.json" --only ftp --zone "$CLI_ZONE" --report "$1" >"$1.log" 2>&1
+}
+acceptance_exit() { local rc=0; acceptance "$2" || rc=$?; test "$rc" = "$1"; } # <exit code> <report dir>
+lab_expect "control: the account's folder $FTP_ROOT/$ACC_FOLDER exists" pass guest_exec ftp test -d "$FTP_ROOT/$ACC_FOLDER"
+acc_left() { guest_exec ftp find "$FTP_ROOT/$ACC_FOLDER" -name 'billu-acceptance-*' | grep -q .; }
+T_ACC=$(date +%s%N)
+lab_expect "acceptance: the ftp scenario passes as $ACC_SAM from $CLI_IP ($CLI_ZONE) (exit 0)" pass acceptance_exit 0 "$LAB_DIR/acceptance"
+sed 's/^/    /' "$LAB_DIR/acceptance.log" | tail -n 7
+lab_expect "acceptance: its JUnit report has 6 steps, no failure" pass grep -q '<testsuites [^>]*tests="6" failures="0"' "$LAB_DIR/acceptance/acceptance.xml"
+lab_expect "acceptance: the server logged $ACC_SAM's upload from $CLI_IP into /$ACC_FOLDER/" pass \
+    lab_has "\[$ACC_SAM\] OK UPLOAD: Client \"$CLI_IP\", \"/$ACC_FOLDER/billu-acceptance-[0-9a-f]\{12\}\.txt\", 4096 bytes" vlog
+lab_expect "acceptance: ... and its delete" pass lab_has "\[$ACC_SAM\] OK DELETE: Client \"$CLI_IP\", \"/$ACC_FOLDER/billu-acceptance-" vlog
+lab_expect "acceptance: no test file left in $FTP_ROOT/$ACC_FOLDER" fail acc_left
+lab_expect "acceptance: its report and log show no password" fail grep -rqF -- "$ACC_PW" "$LAB_DIR/acceptance" "$LAB_DIR/acceptance.log"
+
 # The authentication layer alone (last: a local group shadows an AD group's name from here on): the local account in a
 # local group named as an allowed group is (as SSSD names it), so pam_access lets it through; pam_sss still refuses it.
 LOCAL_GROUP=$(tr '[:upper:]' '[:lower:]' <<<"$A_GROUP")
@@ -407,32 +441,7 @@ lab_expect "... 530 Login incorrect." pass says "$LAB_DIR/local2.txt" '^< 530 Lo
 lab_log "after the probes, the installed files are still the rendered ones:"
 guest_readback_step ftp "$R/$FTP" ftp-server "$S/ftp"
 
-# --- the acceptance run's ftp scenario (tools/acceptance/scenarios/ftp.ts), from the allowed zone's workstation -------
-# As the model's acceptance account (outputs' acceptanceAccount, created by the directory step above, in its
-# department's group), through the router, with --zone the workstation's zone. Lab overrides: the outputs'
-# acceptancePassword is ACC_PW (the lab made the secret the directory step got) and caCertPem is the lab's throwaway CA.
-# It passes and leaves no test file in the account's folder (the model's: the department folder of its group); then,
-# with vsftpd stopped, it fails (exit 1) naming the greeting step.
-ACC_FOLDER=$(node -e 'const f = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
-    const x = f.ftp.folders.find((d) => d.kind === "department" && f.directory.acceptance.groups.includes(d.group)); console.log(x ? x.name : "")' "$LAB_DIR/facts.json")
-[ -n "$ACC_FOLDER" ] || lab_die "the dev model gives $ACC_SAM no exchange folder (billu:directory.acceptance.department, billu:ftp.folders)"
-LAB_ACC_PW="$ACC_PW" node -e 'const fs=require("fs"); const o=JSON.parse(fs.readFileSync(process.argv[1],"utf8")); o.caCertPem=fs.readFileSync(process.argv[2],"utf8"); o.acceptancePassword=process.env.LAB_ACC_PW; fs.writeFileSync(process.argv[3], JSON.stringify(o), {mode: 0o600})' \
-    "$OUT/outputs.json" "$PKI/ca.pem" "$LAB_DIR/outputs-acc.json"
-acceptance() { # <report dir>: the ftp scenario from the workstation; exit code of the run
-    ip netns exec "$LAB-cli" env -u BILLU_ACCEPTANCE_PASSWORD BILLU_PROJECT_ROOT="$LAB_ROOT" node "$LAB_ROOT/dist/tools/acceptance.js" --stack dev \
-        --config "$LAB_ROOT/Pulumi.dev.yaml" --outputs "$LAB_DIR/outputs-acc.json" --only ftp --zone "$CLI_ZONE" --report "$1" >"$1.log" 2>&1
-}
-acceptance_exit() { local rc=0; acceptance "$2" || rc=$?; test "$rc" = "$1"; } # <exit code> <report dir>
-acc_left() { guest_exec ftp find "$FTP_ROOT/$ACC_FOLDER" -name 'billu-acceptance-*' | grep -q .; }
-T_ACC=$(date +%s%N)
-lab_expect "acceptance: the ftp scenario passes as $ACC_SAM from $CLI_IP ($CLI_ZONE) (exit 0)" pass acceptance_exit 0 "$LAB_DIR/acceptance"
-sed 's/^/    /' "$LAB_DIR/acceptance.log" | tail -n 7
-lab_expect "acceptance: its JUnit report has 6 steps, no failure" pass grep -q '<testsuites [^>]*tests="6" failures="0"' "$LAB_DIR/acceptance/acceptance.xml"
-lab_expect "acceptance: the server logged $ACC_SAM's upload from $CLI_IP into /$ACC_FOLDER/" pass \
-    lab_has "\[$ACC_SAM\] OK UPLOAD: Client \"$CLI_IP\", \"/$ACC_FOLDER/billu-acceptance-[0-9a-f]\{12\}\.txt\", 4096 bytes" vlog
-lab_expect "acceptance: ... and its delete" pass lab_has "\[$ACC_SAM\] OK DELETE: Client \"$CLI_IP\", \"/$ACC_FOLDER/billu-acceptance-" vlog
-lab_expect "acceptance: no test file left in $FTP_ROOT/$ACC_FOLDER" fail acc_left
-lab_expect "acceptance: its report and log show no password" fail grep -rqF -- "$ACC_PW" "$LAB_DIR/acceptance" "$LAB_DIR/acceptance.log"
+# The acceptance run again, vsftpd stopped (last: nothing is probed after it).
 VSFTPD_PID=$(guest_exec ftp cat /run/lab-vsftpd.pid 2>/dev/null) || true
 { [ -n "$VSFTPD_PID" ] && guest_exec ftp kill "$VSFTPD_PID"; } || lab_die "stopping vsftpd (pid ${VSFTPD_PID:-unknown})"
 not_listening() { ! listens21; }
