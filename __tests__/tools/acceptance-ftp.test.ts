@@ -59,7 +59,7 @@ describe("--dry-run lists the ftp scenario from the model, contacting nothing", 
             err: "",
             out: [
                 `ftp: the acceptance account exchanges a file over explicit FTPS in its department's folder (6 steps; logs on as ${as})`,
-                `    FTP: par-ftp01.billu.remindme.lan:21 greets with vsftpd's banner, offers AUTH TLS, its certificate verified against the site CA: expects 220 ${FTP_BANNER}; 234 to AUTH TLS; a certificate of the site CA for par-ftp01.billu.remindme.lan; contacts ${at}`,
+                `    FTP: par-ftp01.billu.remindme.lan:21 greets with vsftpd's banner, offers AUTH TLS, its certificate verified against the site CA: expects 220 ${FTP_BANNER}; 234 to AUTH; AUTH TLS accepted: a TLS session, a certificate of the site CA for par-ftp01.billu.remindme.lan; contacts ${at}`,
                 `    FTP: a plaintext login as ${as} (no AUTH TLS) is refused: expects ${PLAIN_REFUSED}; contacts ${at}`,
                 `    FTP: ${as} logs in over explicit TLS and lists /dsi/: expects 230 Login successful.; /dsi/ listed (226); contacts ${data}`,
                 `    FTP: ${as} uploads a 4096-byte test file to /dsi/ in passive mode: expects 226, through the model's PASV address ${plan.advertisedAddress} and a port of 40000-40099; contacts ${data}`,
@@ -150,7 +150,7 @@ r "220 ${"$"}{STUB_BANNER:-${FTP_BANNER}}"
 if [ "$tls" = 0 ]; then
     printf '> USER svc-acceptance\r\n' >&2; r "${"$"}{STUB_PLAIN:-${PLAIN_REFUSED}}"; echo "curl: (67) Access denied: 530" >&2; exit 67
 fi
-printf '> AUTH TLS\r\n' >&2; r "234 Proceeding with negotiation."
+printf '> AUTH SSL\r\n' >&2; r "234 Proceed with negotiation."
 if [ -n "$STUB_CERT" ]; then echo "curl: (60) SSL certificate problem: unable to get local issuer certificate" >&2; exit 60; fi
 printf '*  SSL certificate verify ok.\n' >&2
 r "331 Please specify the password."; r "230 Login successful."; r "257 \"/\" is the current directory"
@@ -167,8 +167,18 @@ r "550 Failed to open file."; echo "curl: (78) The file does not exist" >&2; exi
 `;
         writeFileSync(path.join(dir, "curl"), script);
         chmodSync(path.join(dir, "curl"), 0o755);
+        // A stub openssl: records its arguments; s_client's output after AUTH TLS (a verified TLS 1.3 session), or a refusal.
+        const ossl = [
+            "#!/bin/sh",
+            'echo "openssl $*" >>"$STUB_DIR/calls"',
+            'if [ -n "$STUB_NOAUTHTLS" ]; then echo "CONNECTED(00000003)"; echo "40A7B1F2:error:0A00010B:SSL routines:ssl3_get_record:wrong version number"; exit 1; fi',
+            "printf 'CONNECTED(00000003)\\n---\\nNew, TLSv1.3, Cipher is TLS_AES_256_GCM_SHA384\\nVerify return code: 0 (ok)\\n---\\nDONE\\n'",
+            "",
+        ].join("\n");
+        writeFileSync(path.join(dir, "openssl"), ossl);
+        chmodSync(path.join(dir, "openssl"), 0o755);
     };
-    const STUB_KEYS = ["STUB_DIR", "STUB_BANNER", "STUB_PLAIN", "STUB_CERT", "STUB_NODELE", "STUB_PASV", "STUB_CORRUPT"];
+    const STUB_KEYS = ["STUB_DIR", "STUB_BANNER", "STUB_PLAIN", "STUB_CERT", "STUB_NODELE", "STUB_PASV", "STUB_CORRUPT", "STUB_NOAUTHTLS"];
     beforeEach(() => {
         dir = mkdtempSync(path.join(tmpdir(), "billu-ftp-acc-"));
         mkdirSync(path.join(dir, "srv", "dsi"), { recursive: true });
@@ -203,7 +213,10 @@ r "550 Failed to open file."; echo "curl: (78) The file does not exist" >&2; exi
         writeFileSync(path.join(dir, "srv", "dsi", "report.pdf"), "a person's file");
         const r = await run();
         expect(observed(r)).toEqual([
-            [true, `220 ${FTP_BANNER}; 234 Proceeding with negotiation.; certificate verified for par-ftp01.billu.remindme.lan`],
+            [
+                true,
+                `220 ${FTP_BANNER}; 234 Proceed with negotiation. (to AUTH SSL); AUTH TLS: a TLSv1.3 session; certificate verified for par-ftp01.billu.remindme.lan`,
+            ],
             [true, PLAIN_REFUSED],
             [true, "230 Login successful.; /dsi/ listed (226, 2 entries)"],
             [
@@ -222,6 +235,9 @@ r "550 Failed to open file."; echo "curl: (78) The file does not exist" >&2; exi
         expect(readdirSync(path.join(dir, "srv", "dsi"))).toEqual(["report.pdf"]);
         const calls = readFileSync(path.join(dir, "calls"), "utf8");
         expect(calls).not.toContain('pa"ss');
+        expect(calls).toContain(
+            `openssl s_client -starttls ftp -connect ${plan.host.address}:21 -servername par-ftp01.billu.remindme.lan -CAfile ${dir}/work/ftp-ca.pem -verify_hostname par-ftp01.billu.remindme.lan -verify_return_error\n`,
+        );
         expect(calls).toContain(`--resolve par-ftp01.billu.remindme.lan:21:${plan.host.address} -K ${dir}/work/ftp-curl.conf`);
         expect(calls).toContain(`--ssl-reqd --cacert ${dir}/work/ftp-ca.pem --ftp-pasv --disable-epsv --no-ftp-skip-pasv-ip`);
         expect(calls).toMatch(/-Q DELE \/dsi\/billu-acceptance-0123456789ab\.txt -Q DELE \/dsi\/billu-acceptance-[0-9a-f]{12}\.txt -l -o /);
@@ -232,22 +248,30 @@ r "550 Failed to open file."; echo "curl: (78) The file does not exist" >&2; exi
     test("the plaintext attempt sends the account's name without its password", async () => {
         await run();
         const calls = readFileSync(path.join(dir, "calls"), "utf8").split("\n");
-        expect(calls[1]).not.toContain("--ssl-reqd");
-        expect(readFileSync(path.join(dir, "conf.2"), "utf8")).toBe('user = "svc-acceptance:"\n');
+        expect(calls[1]).toMatch(/^openssl s_client /); // the greeting step's AUTH TLS
+        expect(calls[2]).not.toContain("--ssl-reqd");
+        expect(readFileSync(path.join(dir, "conf.3"), "utf8")).toBe('user = "svc-acceptance:"\n');
         expect(readFileSync(path.join(dir, "conf.1"), "utf8")).toBe('user = "svc-acceptance:pa\\"ss w\\\\rd"\n');
     });
     test("another greeting fails the first step, naming it", async () => {
         const r = await run({ STUB_BANNER: "(vsFTPd 3.0.3)" });
         expect(r.checks[0]).toMatchObject({
             ok: false,
-            observed: `220 (vsFTPd 3.0.3); 234 Proceeding with negotiation.; certificate verified for par-ftp01.billu.remindme.lan`,
+            observed: `220 (vsFTPd 3.0.3); 234 Proceed with negotiation. (to AUTH SSL); AUTH TLS: a TLSv1.3 session; certificate verified for par-ftp01.billu.remindme.lan`,
+        });
+    });
+    test("a server that refuses AUTH TLS (openssl gets no session) fails the first step with openssl's last line", async () => {
+        const r = await run({ STUB_NOAUTHTLS: "1" });
+        expect(r.checks[0]).toMatchObject({
+            ok: false,
+            observed: `220 ${FTP_BANNER}; 234 Proceed with negotiation. (to AUTH SSL); AUTH TLS: no verified session (openssl exit 1: 40A7B1F2:error:0A00010B:SSL routines:ssl3_get_record:wrong version number); certificate verified for par-ftp01.billu.remindme.lan`,
         });
     });
     test("a certificate the site CA did not sign fails the first step with curl's reason", async () => {
         const r = await run({ STUB_CERT: "1" });
         expect(r.checks[0]).toMatchObject({
             ok: false,
-            observed: `220 ${FTP_BANNER}; 234 Proceeding with negotiation.; certificate not verified (curl exit 60: curl: (60) SSL certificate problem: unable to get local issuer certificate; last reply: 234 Proceeding with negotiation.)`,
+            observed: `220 ${FTP_BANNER}; 234 Proceed with negotiation. (to AUTH SSL); AUTH TLS: a TLSv1.3 session; certificate not verified (curl exit 60: curl: (60) SSL certificate problem: unable to get local issuer certificate; last reply: 234 Proceed with negotiation.)`,
         });
         expect(r.checks.slice(2).every((c) => !c.ok)).toBe(true);
     });
@@ -297,6 +321,6 @@ r "550 Failed to open file."; echo "curl: (78) The file does not exist" >&2; exi
             [false, reason],
             [false, reason],
         ]);
-        expect(readFileSync(path.join(dir, "calls"), "utf8").trim().split("\n")).toHaveLength(2); // the greeting and the plaintext attempt
+        expect(readFileSync(path.join(dir, "calls"), "utf8").trim().split("\n")).toHaveLength(3); // the greeting (curl, openssl) and the plaintext attempt
     });
 });

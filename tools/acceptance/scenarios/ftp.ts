@@ -12,7 +12,8 @@
  * Client: curl (as labs/ftp), not an FTP client of our own: curl speaks explicit FTPS with `--ssl-reqd`, verifies the
  * certificate and name (`--cacert`, the name pinned to the model's address with `--resolve`), forces PASV over EPSV
  * and uses the address of its reply (`--disable-epsv --no-ftp-skip-pasv-ip`, the only way to prove the advertised
- * address), and prints every command and reply with `-v`, which is what the steps judge. The password reaches curl in
+ * address), and prints every command and reply with `-v`, which is what the steps judge. curl cannot choose its AUTH
+ * command (it sends `AUTH SSL`), so `openssl s_client -starttls ftp`, which sends `AUTH TLS`, proves that one. The password reaches curl in
  * a 0600 config file (`-K`) of the run's private folder, never on a command line; the plaintext attempt sends the
  * account's name only (vsftpd refuses at USER, so no password is ever sent in clear). Every request is bounded
  * (connect 5 s, total 25 s, under the runner's 30 s).
@@ -22,7 +23,7 @@ import { existsSync, readFileSync, writeFileSync } from "fs";
 import * as path from "path";
 import { FTP_BANNER, type FtpFolder, type FtpPlan } from "../../../model/ftp";
 import type { SiteModel } from "../../../model/site";
-import { execTool } from "../exec";
+import { execTool, lastLine } from "../exec";
 import type { Check, Scenario, ScenarioInput } from "../types";
 import { runZone } from "./vpn";
 
@@ -140,20 +141,34 @@ export const ftpScenario: Scenario = {
 
         checks.push({
             name: `FTP: ${plan.fqdn}:${port} greets with vsftpd's banner, offers AUTH TLS, its certificate verified against the site CA`,
-            expected: `220 ${FTP_BANNER}; 234 to AUTH TLS; a certificate of the site CA for ${plan.fqdn}`,
+            expected: `220 ${FTP_BANNER}; 234 to AUTH; AUTH TLS accepted: a TLS session, a certificate of the site CA for ${plan.fqdn}`,
             contacts,
             run: async () => {
-                // The login alone (no data connection): -I on the session's first folder.
+                // The login alone (no data connection): -I on the session's first folder. curl asks `AUTH SSL` (its default;
+                // vsftpd takes SSL and TLS alike, and with ssl_tlsv1=NO its FEAT lists neither), so `AUTH TLS` itself, what
+                // FileZilla sends, is asked by openssl s_client -starttls ftp, which sends exactly that and then shakes hands.
                 const e = await curl(["-I", url("")], { tls: true, login: true });
                 const banner = replied(e, 220);
-                const auth = e.lines.includes("> AUTH TLS") ? replied(e, 234) : undefined;
+                const sentAuth = e.lines.find((l) => /^> AUTH (TLS|SSL)$/.test(l))?.slice(2);
+                const auth = sentAuth ? replied(e, 234) : undefined;
                 const verified = e.lines.some((l) => /^\*\s+SSL certificate verify ok\./.test(l));
+                const s = await execTool(
+                    "openssl",
+                    [
+                        ...["s_client", "-starttls", "ftp", "-connect", `${address}:${port}`, "-servername", plan.fqdn],
+                        ...["-CAfile", work("ftp-ca.pem"), "-verify_hostname", plan.fqdn, "-verify_return_error"],
+                    ],
+                    { timeoutMs: 10_000 },
+                );
+                const session = /^New, (TLSv1\.[23]), Cipher is /m.exec(s.out)?.[1];
+                const tls = session !== undefined && s.out.includes("Verify return code: 0 (ok)");
                 const seen = [
                     banner ?? "no 220 greeting",
-                    auth ?? "no 234 to AUTH TLS",
+                    auth ? `${auth} (to ${sentAuth})` : "no 234 to AUTH",
+                    tls ? `AUTH TLS: a ${session} session` : `AUTH TLS: no verified session (openssl exit ${s.code}: ${lastLine(s.out)})`,
                     verified ? `certificate verified for ${plan.fqdn}` : `certificate not verified (${failure(e)})`,
                 ];
-                return { ok: banner === `220 ${FTP_BANNER}` && auth !== undefined && verified, observed: seen.join("; ") };
+                return { ok: banner === `220 ${FTP_BANNER}` && auth !== undefined && tls && verified, observed: seen.join("; ") };
             },
         });
         checks.push({
