@@ -52,7 +52,12 @@ function checkArgs(argv: readonly string[]): void {
             const v = argv[i + 1];
             if (v === undefined || v.startsWith("--")) throw bad(a, "has no value", `give it one: ${a} <value>`);
             i++;
-        } else throw bad(a, `${JSON.stringify(a)} is not an option of directory:drift`, `use ${FLAGS_WITH_VALUE.join(", ")} (the password never on a command line)`);
+        } else
+            throw bad(
+                a,
+                `${JSON.stringify(a)} is not an option of directory:drift`,
+                `use ${FLAGS_WITH_VALUE.join(", ")} (the password never on a command line)`,
+            );
     }
 }
 
@@ -63,7 +68,11 @@ function readOutputs(file: string, flag: string): Record<string, unknown> {
         if (typeof v !== "object" || v === null || Array.isArray(v)) throw new Error("not a JSON object");
         return v as Record<string, unknown>;
     } catch (e) {
-        throw bad(flag, `${file} is not the stack's outputs (${(e as Error).message})`, "give the JSON object `pulumi stack output --json --show-secrets` prints");
+        throw bad(
+            flag,
+            `${file} is not the stack's outputs (${(e as Error).message})`,
+            "give the JSON object `pulumi stack output --json --show-secrets` prints",
+        );
     }
 }
 
@@ -149,17 +158,26 @@ export async function main(
         checkArgs(argv);
         const arg = (f: string) => flagValue(argv, f);
         const stack = arg("--stack");
-        if (!stack) throw bad("--stack", "is required", "npm run directory:drift -- --stack prod --outputs <(pulumi stack output --json --show-secrets --stack prod)");
+        if (!stack)
+            throw bad("--stack", "is required", "npm run directory:drift -- --stack prod --outputs <(pulumi stack output --json --show-secrets --stack prod)");
         checkStackName(stack);
         const configFile = path.resolve(arg("--config") ?? `Pulumi.${stack}.yaml`);
         if (!existsSync(configFile))
-            throw bad(arg("--config") ? "--config" : "--stack", `${configFile} does not exist`, "run it in the project folder, or name the stack file with --config");
+            throw bad(
+                arg("--config") ? "--config" : "--stack",
+                `${configFile} does not exist`,
+                "run it in the project folder, or name the stack file with --config",
+            );
         process.env.BILLU_PROJECT_ROOT ??= process.cwd();
         const model = loadModel(readBilluConfig(configFile));
         const directory = model.directory;
         const dc = model.domain?.dcs[0];
         if (!directory || !dc || !directory.driftReader)
-            throw bad("--stack", `${stack}'s model has no directory on a domain controller (billu:directory and a host of role dc)`, "name a stack with a directory");
+            throw bad(
+                "--stack",
+                `${stack}'s model has no directory on a domain controller (billu:directory and a host of role dc)`,
+                "name a stack with a directory",
+            );
         const outputs = readOutputs(path.resolve(arg("--outputs") ?? path.join("out", stack, "outputs.json")), arg("--outputs") ? "--outputs" : "--stack");
         const caPem = outputs.caCertPem;
         if (typeof caPem !== "string" || !caPem.includes("BEGIN CERTIFICATE"))
@@ -167,11 +185,7 @@ export async function main(
         const reader = directory.driftReader;
         const password = readerPassword(outputs, reader.sam);
         err(`directory:drift: ${stack}: reading ${dc.name} (ldaps://${dc.address}) as ${reader.sam}, the certificate verified against caCertPem\n`);
-        return await runRemoteCheck(
-            { url: `ldaps://${dc.address}`, user: reader.upn, password, caPem, planText: renderApplierPlan(directory) },
-            out,
-            err,
-        );
+        return await runRemoteCheck({ url: `ldaps://${dc.address}`, user: reader.upn, password, caPem, planText: renderApplierPlan(directory) }, out, err);
     } catch (e) {
         if (e instanceof InputError) {
             err(`directory:drift: ${e.problems.map(formatProblem).join("\n")}\n`);

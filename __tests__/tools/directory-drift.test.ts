@@ -23,9 +23,29 @@ const PASSWORD = "Drift-Test-pw-7q!x";
 const CA_PEM = (() => {
     const key = path.join(dir, "ca.key");
     const pem = path.join(dir, "ca.pem");
-    execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key, "-out", pem, "-days", "1", "-subj", "/CN=drift-test-ca"], {
-        stdio: "ignore",
-    });
+    execFileSync(
+        "openssl",
+        [
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-keyout",
+            key,
+            "-out",
+            pem,
+            "-days",
+            "1",
+            "-subj",
+            "/CN=drift-test-ca",
+        ],
+        {
+            stdio: "ignore",
+        },
+    );
     return readFileSync(pem, "utf8");
 })();
 
@@ -39,8 +59,9 @@ async function run(args: string[], env: Record<string, string | undefined> = {})
     let out = "";
     let err = "";
     const saved = { ...process.env };
-    for (const [k, v] of Object.entries(env)) if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
+    for (const [k, v] of Object.entries(env))
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
     const cwd = process.cwd();
     process.chdir(ROOT);
     try {
@@ -92,7 +113,9 @@ describe("directory:drift: bad input is exit 2 with the flag and the fix", () =>
     test("the password on the command line is refused (an unknown option), never echoed", async () => {
         const r = await run(["--stack", "dev", "--password", PASSWORD]);
         expect(r.code).toBe(2);
-        expect(r.err).toBe('directory:drift: --password: "--password" is not an option of directory:drift. Fix: use --stack, --config, --outputs (the password never on a command line)\n');
+        expect(r.err).toBe(
+            'directory:drift: --password: "--password" is not an option of directory:drift. Fix: use --stack, --config, --outputs (the password never on a command line)\n',
+        );
         expect(r.err).not.toContain(PASSWORD);
     });
 
