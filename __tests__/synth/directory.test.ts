@@ -6,6 +6,9 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
+import { renderApplierPlan } from "../../components/directory/render";
+import { loadModel } from "../../stacks/program";
+import { readBilluConfig } from "../../tools/stack-config";
 import { runTool } from "../cli";
 import { ROOT, orderingDeps } from "../helpers";
 import { committedSynth, Synthesized } from "./shared";
@@ -160,6 +163,9 @@ describe("the committed export and lock", () => {
             mustChangePassword: false,
         });
         expect(JSON.parse(plan).users[168]).not.toHaveProperty("extraGroups");
+        // `npm run directory:drift` compares against the plan the step ships: the same bytes from the same stack file.
+        process.env.BILLU_PROJECT_ROOT ??= ROOT;
+        expect(renderApplierPlan(loadModel(readBilluConfig(path.join(ROOT, "Pulumi.dev.yaml"))).directory!)).toBe(plan);
         // What `npm run acceptance` and `npm run directory:drift` read: the accounts by name, their passwords secret outputs (`[secret]` here).
         const outputs = JSON.parse(readFileSync(path.join(committed.out, "outputs.json"), "utf8"));
         expect([outputs.acceptanceAccount, outputs.acceptancePassword]).toEqual(["svc-acceptance", "[secret]"]);
