@@ -23,7 +23,8 @@
  * The account is the model's read-only `billu:directory.drift.reader` (a plain domain user: Domain Users reads every
  * attribute the check compares, proven in labs/directory); its password reaches the applier on stdin, never a command
  * line, and is never printed. The DC's certificate is verified against the stack's caCertPem for the first DC's
- * address (the certificate names it, components/domain-controller).
+ * name (ldaps://<its FQDN>; its certificate names it, components/domain-controller): Samba verifies a name only,
+ * never an address ("no hostname available for verify_peer"), so the host resolves the site's names (its DNS).
  */
 import { spawn } from "child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
@@ -184,8 +185,8 @@ export async function main(
             throw bad("--outputs", "has no caCertPem (the site CA the DC's certificate is verified against)", OUTPUTS_FIX);
         const reader = directory.driftReader;
         const password = readerPassword(outputs, reader.sam);
-        err(`directory:drift: ${stack}: reading ${dc.name} (ldaps://${dc.address}) as ${reader.sam}, the certificate verified against caCertPem\n`);
-        return await runRemoteCheck({ url: `ldaps://${dc.address}`, user: reader.upn, password, caPem, planText: renderApplierPlan(directory) }, out, err);
+        err(`directory:drift: ${stack}: reading ${dc.name} (ldaps://${dc.fqdn}) as ${reader.sam}, the certificate verified against caCertPem\n`);
+        return await runRemoteCheck({ url: `ldaps://${dc.fqdn}`, user: reader.upn, password, caPem, planText: renderApplierPlan(directory) }, out, err);
     } catch (e) {
         if (e instanceof InputError) {
             err(`directory:drift: ${e.problems.map(formatProblem).join("\n")}\n`);

@@ -306,6 +306,9 @@ drift_outputs() { # drift_outputs <CA pem> <file>: synth's outputs with the lab'
         o.caCertPem = fs.readFileSync(process.argv[2], "utf8"); o.driftReaderPassword = process.env.LAB_RD_PW;
         fs.writeFileSync(process.argv[3], JSON.stringify(o), { mode: 0o600 })' "$S2/outputs.json" "$1" "$2"
 }
+# The client resolves the site's names through the DC (as a management host does through the site's DNS): the tool
+# names the DC by its FQDN, the name its certificate is verified for.
+mkdir -p "/etc/netns/$LAB-cl" && printf 'nameserver %s\n' "$DC_IP" >"/etc/netns/$LAB-cl/resolv.conf"
 drift_outputs "$LAB_PKI/ca.pem" "$LAB_DIR/outputs.drift.json"
 drift_outputs "$LAB_PKI/other.pem" "$LAB_DIR/outputs.other-ca.json"
 DRIFT_CSV="$LAB_DIR/edited.csv" # the export the DC holds (part 3)
