@@ -88,6 +88,14 @@ export const driftSchema = z
             .describe(
                 `Where the check writes its verdict for monitoring (JSON: checkedAt, drift, privilegedDrift, differences). Default: ${DEFAULT_RESULT_PATH.samba} on a Samba DC, ${DEFAULT_RESULT_PATH.windows} on a Windows one.`,
             ),
+        reader: z
+            .string()
+            .regex(/^[a-z][a-z0-9-]{0,19}$/, "must be a sAMAccountName of at most 20 lowercase letters, digits or dashes (no dot: HR accounts have one)")
+            .default("svc-drift-read")
+            .describe(
+                "The read-only account `npm run directory:drift` binds as from a management host (over LDAPS): created by the directory step in the " +
+                    "acceptance account's OU, in no group but Domain Users, its password a generated secret (the secret stack output driftReaderPassword). Default: svc-drift-read.",
+            ),
     })
     .strict()
     .default({})
@@ -112,8 +120,20 @@ export interface DriftPlan {
     readonly resultPath: string;
 }
 
+/**
+ * The read-only account of `npm run directory:drift` (`billu:directory.drift.reader`): an account outside the HR
+ * export, in the acceptance account's OU, in no group but Domain Users (which reads every attribute the check compares
+ * on a default AD or Samba domain: proven in labs/directory), its password a generated secret nobody has to change.
+ */
+export interface DriftReaderPlan {
+    readonly sam: string;
+    readonly upn: string;
+    readonly cn: string;
+    readonly dn: string;
+}
+
 /** The plan of a validated config, for the first DC's flavor. */
-export function planDrift(cfg: DriftConfig, flavor: "samba" | "windows"): DriftPlan {
+export function planDrift(cfg: Pick<DriftConfig, "schedule" | "graceMinutes" | "resultPath">, flavor: "samba" | "windows"): DriftPlan {
     const intervalSeconds = scheduleIntervalSeconds(cfg.schedule)!;
     return {
         schedule: cfg.schedule,

@@ -19,7 +19,7 @@
  *   `<sam>@<domain>`; mail `<first>.<last>[<same suffix>]@<mail domain>`, checked free as well, so it cannot collide.
  * - Common name: the display name `<Prenom> <Nom>`, or `<Prenom> <Nom> (<sam>)` for a suffixed homonym.
  */
-import type { DriftPlan } from "./directory-drift";
+import type { DriftPlan, DriftReaderPlan } from "./directory-drift";
 import { createHash } from "crypto";
 import { InputError, Problem, Problems } from "./errors";
 import { cleanField, HrExport, HrRow } from "./hr";
@@ -175,6 +175,8 @@ export interface DirectoryPlan {
     readonly privileged?: readonly PrivilegedGroupPlan[];
     /** The drift check on a schedule on the first DC (`billu:directory.drift`, model/directory-drift.ts), set by the directory service's planner. */
     readonly drift?: DriftPlan;
+    /** The read-only account of `npm run directory:drift` (`billu:directory.drift.reader`), set by the directory service's planner. */
+    readonly driftReader?: DriftReaderPlan;
 }
 
 /** A privileged group of the domain and the names (accounts or groups) that are its only members. */
@@ -964,6 +966,29 @@ export function acceptanceFlows(
                 out.push({ from: z.name, to: h.name, service: "smb", why: `the acceptance run's shares scenario (npm run acceptance, as ${acceptance.sam})` });
     }
     return out;
+}
+
+/**
+ * The drift reader's plan (`billu:directory.drift.reader`), in the acceptance account's OU; undefined (with a problem)
+ * when its name is already an account of the directory (a person's, the join account's or the acceptance account's).
+ */
+export function planDriftReader(
+    account: string,
+    plan: Pick<DirectoryPlan, "domain" | "people">,
+    acceptance: Pick<AcceptancePlan, "sam" | "ou">,
+    joinAccount: string | undefined,
+    problems: Problems,
+): DriftReaderPlan | undefined {
+    const taken = [...(joinAccount ? [joinAccount] : []), acceptance.sam, ...plan.people.map((p) => p.sam)];
+    if (taken.some((s) => s.toLowerCase() === account.toLowerCase())) {
+        problems.add(
+            "billu:directory.drift.reader",
+            `${JSON.stringify(account)} is already an account of the directory (the join account, the acceptance account or a person's)`,
+            "name the drift reader differently (default svc-drift-read)",
+        );
+        return undefined;
+    }
+    return { sam: account, upn: `${account}@${plan.domain}`, cn: account, dn: `CN=${escapeRdn(account)},${acceptance.ou.dn}` };
 }
 
 /** The acceptance account's plan, or undefined (with a problem) when its name or OU clashes with the directory's. */

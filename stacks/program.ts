@@ -156,5 +156,7 @@ export async function main(): Promise<Record<string, unknown>> {
         ...vpnOutputs(model, site.vpn),
         // What `npm run acceptance` logs on as; the password stays a secret (`pulumi stack output --show-secrets`).
         ...(site.acceptance ? { acceptanceAccount: site.acceptance.account, acceptancePassword: site.acceptance.password } : {}),
+        // What `npm run directory:drift` binds as (read-only); the password stays a secret like the acceptance one.
+        ...(site.driftReader ? { driftReaderAccount: site.driftReader.account, driftReaderPassword: site.driftReader.password } : {}),
     };
 }

@@ -60,6 +60,8 @@ export class Site extends pulumi.ComponentResource {
     public readonly caCertPem: pulumi.Output<string>;
     /** The acceptance account and its password (a secret), for `npm run acceptance` (issue #23). */
     public readonly acceptance?: { readonly account: string; readonly password: pulumi.Output<string> };
+    /** The drift reader and its password (a secret), for `npm run directory:drift` (issue #27). */
+    public readonly driftReader?: { readonly account: string; readonly password: pulumi.Output<string> };
     /** This site's end of the site-to-site tunnel (billu:vpn), if any. */
     public readonly vpn?: SiteToSiteVpn;
 
@@ -123,6 +125,7 @@ export class Site extends pulumi.ComponentResource {
         if (model.directory && model.hostsByRole("dc").length > 0) {
             const directory = new Directory(`${name}-directory`, directoryArgs(ctx), { parent: this });
             this.acceptance = directory.acceptance;
+            this.driftReader = directory.driftReader;
             this.docs.sections["Directory"] = directoryDocs(model.directory);
             ctx = Object.freeze({ ...ctx, after: Object.freeze({ ...ctx.after, directory: Object.freeze([...directory.ready]) }) });
         }

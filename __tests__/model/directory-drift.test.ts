@@ -56,6 +56,35 @@ describe("billu:directory.drift in the model", () => {
         });
     });
 
+    test("the drift reader: svc-drift-read by default, in the acceptance account's OU; a site's own name", () => {
+        expect(model(stackRaw("dev")).directory!.driftReader).toEqual({
+            sam: "svc-drift-read",
+            upn: "svc-drift-read@billu.remindme.lan",
+            cn: "svc-drift-read",
+            dn: "CN=svc-drift-read,OU=Acceptance,OU=BillU,DC=billu,DC=remindme,DC=lan",
+        });
+        const raw = stackRaw("dev");
+        raw.directory.drift = { reader: "svc-audit" };
+        expect(model(raw).directory!.driftReader!.dn).toBe("CN=svc-audit,OU=Acceptance,OU=BillU,DC=billu,DC=remindme,DC=lan");
+    });
+
+    test("a drift reader named like another account (the acceptance account, the join account) is bad config naming the key", () => {
+        for (const name of ["svc-acceptance", "svc-domain-join"]) {
+            const raw = stackRaw("dev");
+            raw.directory.drift = { reader: name };
+            expect(problemsOf(raw)).toEqual([
+                `billu:directory.drift.reader: ${JSON.stringify(name)} is already an account of the directory (the join account, the acceptance account or a person's). ` +
+                    "Fix: name the drift reader differently (default svc-drift-read)",
+            ]);
+        }
+        const raw = stackRaw("dev");
+        raw.directory.drift = { reader: "Svc.Drift" };
+        expect(problemsOf(raw)).toEqual([
+            'billu:directory.drift.reader: is "Svc.Drift", which must be a samaccountname of at most 20 lowercase letters, digits or dashes (no dot: hr accounts have one). ' +
+                'Fix: correct the value (see README, "Configuration")',
+        ]);
+    });
+
     test("prod (Windows DCs): the verdict under C:/ProgramData", () => {
         expect(model(stackRaw("prod")).directory!.drift!.resultPath).toBe("C:/ProgramData/billu/drift/directory.json");
     });

@@ -6,6 +6,9 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
+import { renderApplierPlan } from "../../components/directory/render";
+import { loadModel } from "../../stacks/program";
+import { readBilluConfig } from "../../tools/stack-config";
 import { runTool } from "../cli";
 import { ROOT, orderingDeps } from "../helpers";
 import { committedSynth, Synthesized } from "./shared";
@@ -106,7 +109,15 @@ describe("the committed export and lock", () => {
             count("billu:directory:Computer"),
             rs.filter((r) => r.type === "random:index/randomPassword:RandomPassword" && r.name.startsWith("par-directory-")).length,
             count("billu:directory:AcceptanceAccount"),
-        ]).toEqual([75, 36, 167, 167, 168, 1]);
+            count("billu:directory:DriftReaderAccount"),
+        ]).toEqual([75, 36, 167, 167, 169, 1, 1]);
+        // The drift reader (billu:directory.drift.reader): in the acceptance account's OU, in no group.
+        expect(rs.find((r) => r.name === "par-directory-drift-reader")!.inputs).toEqual({
+            sam: "svc-drift-read",
+            upn: "svc-drift-read@billu.remindme.lan",
+            dn: "CN=svc-drift-read,OU=Acceptance,OU=BillU,DC=billu,DC=remindme,DC=lan",
+        });
+        expect(rs.find((r) => r.name === "par-directory-drift-reader-password")!.inputs).toMatchObject({ length: 20, minSpecial: 17 });
         // The acceptance account (billu:directory.acceptance): its own password, the same alphabet as a person's.
         const acc = rs.find((r) => r.name === "par-directory-acceptance")!;
         expect(acc.inputs).toEqual({
@@ -140,12 +151,25 @@ describe("the committed export and lock", () => {
         expect([apply.inputs.stdin, apply.inputs.logging, apply.inputs.triggers[1]]).toEqual(["[secret]", "none", "[secret]"]);
         expect(apply.options.additionalSecretOutputs).toEqual(expect.arrayContaining(["stdout", "stderr"]));
         const plan = readFileSync(path.join(committed.out, "rendered", "PAR-DC01", "var", "lib", "billu", "directory", "plan.json"), "utf8");
-        // The 167 people and the acceptance account, whose password is a secret of the step like theirs.
-        expect(JSON.parse(plan).users).toHaveLength(168);
+        // The 167 people, the acceptance account and the drift reader, whose passwords are secrets of the step like theirs.
+        expect(JSON.parse(plan).users).toHaveLength(169);
         expect(JSON.parse(plan).users[167]).toMatchObject({ sam: "svc-acceptance", password: "pw-svc-acceptance", mustChangePassword: false });
-        // What `npm run acceptance` reads: the account by name, its password a secret output (`[secret]` here).
+        expect(JSON.parse(plan).users[168]).toMatchObject({
+            sam: "svc-drift-read",
+            dn: "CN=svc-drift-read,OU=Acceptance,OU=BillU,DC=billu,DC=remindme,DC=lan",
+            enabled: true,
+            groups: [],
+            password: "pw-svc-drift-read",
+            mustChangePassword: false,
+        });
+        expect(JSON.parse(plan).users[168]).not.toHaveProperty("extraGroups");
+        // `npm run directory:drift` compares against the plan the step ships: the same bytes from the same stack file.
+        process.env.BILLU_PROJECT_ROOT ??= ROOT;
+        expect(renderApplierPlan(loadModel(readBilluConfig(path.join(ROOT, "Pulumi.dev.yaml"))).directory!)).toBe(plan);
+        // What `npm run acceptance` and `npm run directory:drift` read: the accounts by name, their passwords secret outputs (`[secret]` here).
         const outputs = JSON.parse(readFileSync(path.join(committed.out, "outputs.json"), "utf8"));
         expect([outputs.acceptanceAccount, outputs.acceptancePassword]).toEqual(["svc-acceptance", "[secret]"]);
+        expect([outputs.driftReaderAccount, outputs.driftReaderPassword]).toEqual(["svc-drift-read", "[secret]"]);
     });
 
     test("directory.json: every person against the lock (all none); the lock written equals the committed one", () => {

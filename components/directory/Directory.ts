@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { mkdirSync, writeFileSync } from "fs";
 import * as path from "path";
+import type { DriftReaderPlan } from "../../model/directory-drift";
 import { renderDirectoryLock } from "../../model/directory-lock";
 import { AcceptancePlan, ComputerPlan, DirectoryPlan, GroupPlan, OuPlan, PersonPlan } from "../../model/directory";
 import { isWindows } from "../../model/naming";
@@ -135,6 +136,21 @@ export class AcceptanceAccount extends pulumi.ComponentResource {
     }
 }
 
+/**
+ * The read-only account of `npm run directory:drift` (`billu:directory.drift.reader`, issue #27): like the acceptance
+ * account, a child RandomPassword handed to the directory step and exposed as the secret stack output
+ * `driftReaderPassword`.
+ */
+export class DriftReaderAccount extends pulumi.ComponentResource {
+    public readonly password: random.RandomPassword;
+
+    constructor(name: string, account: DriftReaderPlan, opts?: pulumi.ComponentResourceOptions) {
+        super("billu:directory:DriftReaderAccount", name, { sam: account.sam, upn: account.upn, dn: account.dn }, opts);
+        this.password = accountPassword(name, this);
+        this.registerOutputs({});
+    }
+}
+
 export interface DirectoryArgs extends GuestAccessArgs {
     /** The directory plan (`model.directory`): OUs, groups, accounts, computers, the acceptance account, the password policy. */
     readonly plan: DirectoryPlan;
@@ -177,6 +193,8 @@ export class Directory extends pulumi.ComponentResource {
     public readonly ready: pulumi.Resource[];
     /** The acceptance account and its generated password (a secret), when the plan has one. */
     public readonly acceptance?: { readonly account: string; readonly password: pulumi.Output<string> };
+    /** The read-only account of `npm run directory:drift` and its generated password (a secret), when the plan has one. */
+    public readonly driftReader?: { readonly account: string; readonly password: pulumi.Output<string> };
 
     constructor(name: string, args: DirectoryArgs, opts?: pulumi.ComponentResourceOptions) {
         super("billu:directory:Directory", name, {}, opts);
@@ -188,6 +206,8 @@ export class Directory extends pulumi.ComponentResource {
         for (const c of plan.computers) new Computer(`${name}-computer-${key(c.name)}`, c, { parent: this });
         const acceptance = plan.acceptance ? new AcceptanceAccount(`${name}-acceptance`, plan.acceptance, { parent: this }) : undefined;
         if (plan.acceptance && acceptance) this.acceptance = { account: plan.acceptance.sam, password: pulumi.secret(acceptance.password.result) };
+        const driftReader = plan.driftReader ? new DriftReaderAccount(`${name}-drift-reader`, plan.driftReader, { parent: this }) : undefined;
+        if (plan.driftReader && driftReader) this.driftReader = { account: plan.driftReader.sam, password: pulumi.secret(driftReader.password.result) };
 
         const secrets: Record<string, pulumi.Input<string>> = {};
         // Only the people in the export: an account is created with its password, never a leaver's.
@@ -195,6 +215,7 @@ export class Directory extends pulumi.ComponentResource {
             if (plan.people[i].enabled) secrets[passwordSecret(plan.people[i].sam)] = a.password.result;
         });
         if (plan.acceptance && acceptance) secrets[passwordSecret(plan.acceptance.sam)] = acceptance.password.result;
+        if (plan.driftReader && driftReader) secrets[passwordSecret(plan.driftReader.sam)] = driftReader.password.result;
         const r = renderDirectoryStep(plan, flavor);
         this.step = new GuestStep(
             `${name}-apply`,

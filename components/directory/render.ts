@@ -79,6 +79,31 @@ export function renderApplierPlan(plan: DirectoryPlan): string {
             extraGroups: a.extraGroups,
             ...logonHours(plan, a.sam),
         });
+    const r = plan.driftReader;
+    // The drift reader (issue #27): an account of no person, in Domain Users only (its read rights), its generated
+    // password kept (no one logs on with it interactively), no mailbox.
+    if (r)
+        users.push({
+            sam: r.sam,
+            dn: r.dn,
+            cn: r.cn,
+            enabled: true,
+            upn: r.upn,
+            mail: "",
+            displayName: r.sam,
+            givenName: "",
+            sn: "",
+            title: "",
+            department: "",
+            company: "",
+            telephoneNumber: "",
+            mobile: "",
+            manager: "",
+            groups: [],
+            password: passwordSecret(r.sam),
+            mustChangePassword: false,
+            ...logonHours(plan, r.sam),
+        });
     const ous = [...plan.ous, ...(a ? [a.ou] : [])];
     const list = (items: readonly unknown[]) => (items.length ? "[\n" + items.map((i) => "    " + JSON.stringify(i)).join(",\n") + "\n  ]" : "[]");
     return [

@@ -24,6 +24,15 @@
 #     model's path (drift 4, privileged 1), which an unprivileged user reads while the plan stays unreadable to them;
 #     the step again repairs exactly those four objects (uSNChanged); the check exits 0
 # Sabotage BDIR_SABOTAGE=drift-groups: the installed check ignores group membership: the Domain Admins probe fails.
+# 3c. `npm run directory:drift` (tools/directory-drift.ts) from the client namespace, over LDAPS, as the model's
+#     read-only drift reader (a plain domain user the step created in part 1, its password from the outputs file):
+#     after the four edits it prints exactly the lines probe.py drift expects and exits 1; with another CA it exits 3
+#     and prints no difference (the certificate is verified); after the repair it exits 0. Lab overrides: the DC
+#     serves a certificate of a lab CA for its address (the dc step installs the site CA's in a real run, labs/dc);
+#     the outputs file is synth's with caCertPem = that lab CA and driftReaderPassword = the password the lab gave
+#     the step; BILLU_HR_CSV names the edited export the DC holds (synth's --hr-csv).
+# Sabotage BDIR_SABOTAGE=drift-cli-plan: the tool compares against the sample export's plan, not the one the DC holds:
+#     its lines differ from the expected ones and that probe fails.
 #  4. broken: an export with a bad line of every kind (synth exits 2 listing every line, writes no plan, no lock);
 #     an arrival whose account name belongs to an account outside the managed OU (refused, nothing written); then
 #     the arrival's computer name taken by a machine that joined the domain by itself, in CN=Computers (refused with
@@ -88,8 +97,15 @@ ADMIN_PW="Lab$(/usr/bin/python3 -c 'import secrets; print(secrets.token_hex(8))'
 printf '%s' "$ADMIN_PW" >"$D/admin.pw"
 chmod 600 "$D/admin.pw"
 umask 077
+# Lab override: the DC's LDAPS certificate is issued by a lab CA for its name and address, as the dc step installs the
+# site CA's (components/domain-controller), so `npm run directory:drift` verifies it (part 3c); "other" is a CA that
+# issued nothing, for the refused case.
+lab_ca ca "BillU lab CA"
+lab_ca other "Another CA"
+lab_cert dc "${DC_NAME,,}.$DOMAIN" "DNS:${DC_NAME,,}.$DOMAIN,DNS:$DOMAIN,IP:$DC_IP"
 samba_plain_dc dc "$D" "$DC_NAME" "$REALM" "$NETBIOS" "$DC_IP" "$ADMIN_PW" \
-    "dns forwarder = $DC_IP" "winbindd socket directory = $D/run/winbindd" "prefork children = 1"
+    "dns forwarder = $DC_IP" "winbindd socket directory = $D/run/winbindd" "prefork children = 1" \
+    "tls enabled = yes" "tls keyfile = $LAB_PKI/dc.key" "tls certfile = $LAB_PKI/dc.pem" "tls cafile = $LAB_PKI/ca.pem"
 export LDAPTLS_REQCERT=never
 ldaps() { ip netns exec "$LAB-cl" ldapsearch -LLL -o ldif-wrap=no -H "ldaps://$DC_IP" -x -D "Administrator@$DOMAIN" -y "$D/admin.pw" "$@"; }
 rootdse_usn() { ip netns exec "$LAB-cl" ldapsearch -LLL -H "ldaps://$DC_IP" -x -s base -b "" highestCommittedUSN | sed -n 's/^highestCommittedUSN: //p'; }
@@ -278,6 +294,51 @@ lab_expect "the verdict at the model's path $DRIFT_RESULT: drift 4, privilegedDr
 lab_expect "an unprivileged user (nobody, as the Zabbix agent's user) reads the verdict" pass runuser -u nobody -- cat "$DRIFT_RESULT"
 lab_expect "... but not the plan (phone numbers)" fail runuser -u nobody -- cat "$PLAN"
 lab_expect "the check wrote nothing: highestCommittedUSN unchanged" pass usn_unchanged "$usn6"
+
+# 3c. `npm run directory:drift` from another namespace (a management host), over LDAPS, as the model's drift reader.
+IFS=$'\t' read -r RD_SAM RD_DN < <(cd "$ROOT" && node dist/tools/lab-facts.js --stack dev | node -e '
+    const r = JSON.parse(require("fs").readFileSync(0, "utf8")).directory.driftReader; if (r) console.log([r.sam, r.dn].join("\t"))') || true
+[ -n "${RD_SAM:-}" ] || lab_die "the dev model plans no drift reader (billu:directory.drift.reader)"
+lab_log "3c. npm run directory:drift from $LAB-cl as $RD_SAM ($RD_DN)"
+drift_outputs() { # drift_outputs <CA pem> <file>: synth's outputs with the lab's CA and the reader's password (through the environment)
+    LAB_RD_PW="$(awk -F '\t' -v s="$RD_SAM" '$1 == s { printf "%s", $2 }' "$LAB_DIR/passwords.sample")" node -e '
+        const fs = require("fs"); const o = JSON.parse(fs.readFileSync(process.argv[1], "utf8"));
+        o.caCertPem = fs.readFileSync(process.argv[2], "utf8"); o.driftReaderPassword = process.env.LAB_RD_PW;
+        fs.writeFileSync(process.argv[3], JSON.stringify(o), { mode: 0o600 })' "$S2/outputs.json" "$1" "$2"
+}
+# The client resolves the site's names through the DC (as a management host does through the site's DNS): the tool
+# names the DC by its FQDN, the name its certificate is verified for.
+mkdir -p "/etc/netns/$LAB-cl" && printf 'nameserver %s\n' "$DC_IP" >"/etc/netns/$LAB-cl/resolv.conf"
+drift_outputs "$LAB_PKI/ca.pem" "$LAB_DIR/outputs.drift.json"
+drift_outputs "$LAB_PKI/other.pem" "$LAB_DIR/outputs.other-ca.json"
+DRIFT_CSV="$LAB_DIR/edited.csv" # the export the DC holds (part 3)
+if [ "${BDIR_SABOTAGE:-}" = drift-cli-plan ]; then
+    DRIFT_CSV="$ROOT/data/billu-hr.csv"
+    lab_log "SABOTAGE: the tool compares against the sample export's plan, not the one the DC holds"
+fi
+drift_cli() { # drift_cli <label> <outputs file>: the tool as a reviewer runs it, from the client namespace
+    (cd "$ROOT" && ip netns exec "$LAB-cl" env -u LDAPTLS_REQCERT BILLU_HR_CSV="$DRIFT_CSV" \
+        timeout 180 node dist/tools/directory-drift.js --stack dev --outputs "$2") >"$LAB_DIR/cli.$1.log" 2>"$LAB_DIR/cli.$1.err"
+}
+lab_expect "$RD_SAM exists at the model's DN, a member of no group (Domain Users by its primary group only)" pass \
+    lab_has "^dn: $RD_DN\$" ldaps -b "$RD_DN" -s base "(&(sAMAccountName=$RD_SAM)(!(memberOf=*)))" dn
+dump "$LAB_DIR/dump-before-3c.ldif"
+"${PROBE[@]}" usns "$LAB_DIR/dump-before-3c.ldif" "$LAB_DIR/usn-before-3c.json" >/dev/null
+t0=$(date +%s%N)
+lab_expect "directory:drift exits 1 (drift)" pass exits_with 1 drift_cli drifted "$LAB_DIR/outputs.drift.json"
+lab_fig "directory:drift over LDAPS (170 accounts)" "$(lab_since "$t0") ms"
+sed 's/^/    /' "$LAB_DIR/cli.drifted.log" "$LAB_DIR/cli.drifted.err"
+lab_expect "it prints exactly the lines probe.py drift expects" pass diff -u "$LAB_DIR/drift.expected" <(grep '^drift: ' "$LAB_DIR/cli.drifted.log")
+lab_expect "... the same lines as the check on the DC" pass diff -u <(grep '^drift: ' "$LAB_DIR/check.drifted.log") <(grep '^drift: ' "$LAB_DIR/cli.drifted.log")
+lab_expect "it shows neither the reader's password nor a phone number" fail grep -qF -e "$(awk -F '\t' -v s="$RD_SAM" '$1 == s { print $2 }' "$LAB_DIR/passwords.sample")" -e "01 00 00 00 00" \
+    "$LAB_DIR/cli.drifted.log" "$LAB_DIR/cli.drifted.err"
+lab_expect "with another CA it exits 3 (the DC's certificate is verified)" pass exits_with 3 drift_cli other-ca "$LAB_DIR/outputs.other-ca.json"
+sed 's/^/    /' "$LAB_DIR/cli.other-ca.err"
+lab_expect "... and prints no difference" fail grep -q '^drift: ' "$LAB_DIR/cli.other-ca.log"
+# A successful bind may stamp the reader's own logon (lastLogonTimestamp, written by the DC): every other object unchanged.
+dump "$LAB_DIR/dump3c.ldif"
+"${PROBE[@]}" usns "$LAB_DIR/dump3c.ldif" "$LAB_DIR/usn-3c.json" >/dev/null
+lab_expect "directory:drift wrote nothing: every object but $RD_SAM has the same uSNChanged" pass "${PROBE[@]}" unchanged-but "$LAB_DIR/usn-before-3c.json" "$LAB_DIR/usn-3c.json" "$RD_SAM"
 da_dump() { dump "$1" && printf '\n' >>"$1" && ldaps -b "CN=Domain Admins,CN=Users,${ROOT_DN#*,}" -s base sAMAccountName uSNChanged >>"$1"; }
 da_dump "$LAB_DIR/dump3.ldif"
 "${PROBE[@]}" usns "$LAB_DIR/dump3.ldif" "$LAB_DIR/usn-drifted.json" >/dev/null
@@ -293,6 +354,8 @@ t_check=$(date +%s)
 lab_expect "the check exits 0 (in sync)" pass run_check repaired
 sed 's/^/    /' "$LAB_DIR/check.repaired.log"
 lab_expect "its result file: drift 0" pass "${PROBE[@]}" drift-result "$LAB_DIR/status.repaired.json" 0 0 "$t_check"
+lab_expect "directory:drift from $LAB-cl exits 0 (in sync)" pass drift_cli repaired "$LAB_DIR/outputs.drift.json"
+sed 's/^/    /' "$LAB_DIR/cli.repaired.log"
 
 # 4. broken cases: they must fail, and leave nothing behind
 lab_log "4. broken: a bad export; an account name taken outside the managed OU"

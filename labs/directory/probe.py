@@ -19,6 +19,7 @@ Samba DC and compares it with what offline synth planned (directory.json, and pl
                                                                check's lines they must cause, from the plan
   probe.py drift-result <status.json> <drift> <privileged> <not before (epoch s)>   the check's result file
   probe.py only-changed <before.json> <after.json> <key>...   exactly these objects' uSNChanged moved
+  probe.py unchanged-but <before.json> <after.json> <key>     no object's uSNChanged moved but maybe this one's
   probe.py unit <unit file> <key>                             a systemd unit's setting as its words, one a line
                                                                (ExecStart: the command and its arguments)
   probe.py unit-success <unit file> <exit status>             systemd counts that exit status of the unit's
@@ -376,6 +377,15 @@ def only_changed(before_json, after_json, *keys):
     return bad, "%d object(s) written: %s" % (len(got), ", ".join(sorted(got)))
 
 
+def unchanged_but(before_json, after_json, key):
+    """Every object has the same uSNChanged, except `key` (whose own logon a bind may stamp)."""
+    before = json.load(open(before_json))
+    after = json.load(open(after_json))
+    got = sorted(k for k in set(before) | set(after) if k != key.lower() and (k not in before or k not in after or before[k]["usn"] != after[k]["usn"]))
+    stamped = key.lower() in before and key.lower() in after and before[key.lower()]["usn"] != after[key.lower()]["usn"]
+    return ["written: %s" % k for k in got], "%d objects unchanged%s" % (len(after), "; %s stamped (its logon)" % key if stamped else "")
+
+
 def unit_settings(path):
     """A systemd unit's settings (`Key=value` lines outside comments; a key set twice keeps its last value, which is
     what systemd does for the keys read here)."""
@@ -433,6 +443,7 @@ def main(argv):
         "pwdlastset": pwdlastset,
         "drift": drift,
         "drift-result": drift_result,
+        "unchanged-but": unchanged_but,
         "only-changed": only_changed,
     }[cmd]
     bad, summary = fn(*args)

@@ -1,6 +1,6 @@
 /** The directory: OUs, groups, accounts and computers from the HR export and the lock (`billu:directory`), model/directory.ts. */
 import { z } from "zod";
-import { acceptanceFlows, directoryOf, DirectoryPlan, planAcceptance, planPrivilegedGroups } from "../directory";
+import { acceptanceFlows, directoryOf, DirectoryPlan, planAcceptance, planDriftReader, planPrivilegedGroups } from "../directory";
 import { driftSchema, planDrift } from "../directory-drift";
 import { passwordPolicySchema, planPasswordPolicy } from "../password-policy";
 import { text } from "../text";
@@ -97,9 +97,13 @@ export const directoryService = defineService<DirectoryConfig, DirectoryPlan>({
         const adminUser = (all.guest as { adminUser?: string } | undefined)?.adminUser ?? "";
         const privileged = planPrivilegedGroups(flavor, adminUser);
         // The schema's defaults when billu:directory names no drift key (config is then parsed already, so this is them).
-        const drift = planDrift(config?.drift ?? driftSchema.parse(undefined), flavor);
+        const driftCfg = config?.drift ?? driftSchema.parse(undefined);
+        const drift = planDrift(driftCfg, flavor);
+        // The read-only account of `npm run directory:drift` (issue #27).
+        const driftReader = planDriftReader(driftCfg.reader, plan, acceptance, domain?.joinAccount, problems);
+        if (!driftReader) return undefined;
         // Without billu:domain (reported by the domain model) the join account is unknown: no policy, no cascade of errors.
-        if (!config?.accountPolicy || !domain) return { ...plan, acceptance, privileged, drift };
+        if (!config?.accountPolicy || !domain) return { ...plan, acceptance, privileged, drift, driftReader };
         const joins = ((all.hosts ?? []) as { joinDomain?: boolean }[]).some((h) => h.joinDomain === true);
         const passwordPolicy = planPasswordPolicy(
             config.accountPolicy,
@@ -112,7 +116,7 @@ export const directoryService = defineService<DirectoryConfig, DirectoryPlan>({
             },
             problems,
         );
-        return passwordPolicy ? { ...plan, acceptance, passwordPolicy, privileged, drift } : undefined;
+        return passwordPolicy ? { ...plan, acceptance, passwordPolicy, privileged, drift, driftReader } : undefined;
     },
     // Where the acceptance runs from (a management host) must reach what its account's scenarios log on to.
     requires: (plan, { core }): Requirement[] =>

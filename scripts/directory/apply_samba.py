@@ -18,8 +18,14 @@ privileged group's line ends `| privileged`), sorted; phone numbers show as "[se
 the verdict as JSON for monitoring (checkedAt, drift, privilegedDrift, differences), replaced atomically.
 Exit 0 in sync, 1 drift, 2 bad input (a plan that cannot be read, a wrong flag), 3 the directory could not be read.
 
+Remote check (--url ldaps://<DC>, npm run directory:drift from a management host): the same check over LDAPS as a
+read-only account (--user <account@realm>, its password on stdin's first line, never an argument), the DC's
+certificate verified against --ca-file for the URL's host (Samba's "tls verify peer = ca_and_name": a name, not an
+address), a simple bind inside TLS (the management host needs no krb5.conf). Only with --check: a remote run never writes.
+
 Usage: apply_samba.py --plan plan.json --secrets <file> [--smb-conf <file>] [--dry-run] [--log <file>]
        apply_samba.py --plan plan.json --check [--result <file>] [--smb-conf <file>]
+       apply_samba.py --plan plan.json --check --url ldaps://<DC> --user <account@realm> --ca-file <pem> < password
 The smb.conf is BILLU_SMB_CONF, else Samba's default. Exit 0: applied or nothing to do; 1: refused or failed.
 """
 import argparse
@@ -537,6 +543,21 @@ def open_samdb(smb_conf):
     return SamDB(url=lp.samdb_url(), session_info=system_session(), lp=lp)
 
 
+def open_remote(url, user, password, ca_file):
+    """SamDB over LDAPS as `user` (a simple bind inside TLS), the server's certificate checked against ca_file for the URL's host."""
+    from samba.credentials import Credentials
+
+    lp = LoadParm()  # no smb.conf of this host: the management host need not run Samba
+    lp.set("tls cafile", ca_file)
+    lp.set("tls verify peer", "ca_and_name")
+    creds = Credentials()
+    # With a bind DN, Samba's LDAP client binds simply (ldb_ildap.c); AD takes a UPN as that DN. SASL (GSS-SPNEGO) inside
+    # TLS is refused by the DC ("Sign or Seal are not allowed if TLS is used"), measured on Samba 4.17.
+    creds.set_bind_dn(user)
+    creds.set_password(password)
+    return SamDB(url=url, credentials=creds, lp=lp)
+
+
 def drift_line(d):
     obj, attr, planned, live, privileged = d
     line = "drift: %s | %s | planned %s | live %s" % (obj, attr, json.dumps(planned, ensure_ascii=False), json.dumps(live, ensure_ascii=False))
@@ -591,9 +612,16 @@ def main(argv=None):
     mode.add_argument("--check", action="store_true", help="report each difference with the live directory, write nothing; exit 0 in sync, 1 drift")
     ap.add_argument("--log", default="", help="also write the change set (secrets redacted) to this file")
     ap.add_argument("--result", default="", help="with --check: also write the verdict as JSON to this file (for monitoring)")
+    ap.add_argument("--url", default="", help="with --check: read this DC over LDAPS (ldaps://<host>) instead of the local sam.ldb")
+    ap.add_argument("--user", default="", help="with --url: the read-only account (account@realm); its password on stdin")
+    ap.add_argument("--ca-file", default="", help="with --url: the CA the DC's certificate is verified against (PEM)")
     args = ap.parse_args(argv)
     if args.result and not args.check:
         ap.error("--result goes with --check (it is the check's verdict)")
+    if (args.user or args.ca_file) and not args.url:
+        ap.error("--user and --ca-file go with --url (a remote check)")
+    if args.url and not (args.check and args.url.startswith("ldaps://") and args.user and args.ca_file):
+        ap.error("--url goes with --check, an ldaps:// URL, --user and --ca-file (a remote run only reads, over TLS, the certificate verified)")
 
     started = time.time()
     cpu_started = time.process_time()
@@ -604,7 +632,14 @@ def main(argv=None):
             print("directory check: bad input: %s" % e, file=sys.stderr)
             return 2
         try:
-            samdb = open_samdb(args.smb_conf)
+            if args.url:
+                password = sys.stdin.readline().rstrip("\n")
+                if not password:
+                    print("directory check: bad input: no password on stdin for %s" % args.user, file=sys.stderr)
+                    return 2
+                samdb = open_remote(args.url, args.user, password, args.ca_file)
+            else:
+                samdb = open_samdb(args.smb_conf)
             return check(samdb, plan, args.result)
         except Exception as e:  # the directory could not be read (sam.ldb, smb.conf): not the plan's fault
             print("directory check: failed to read the directory: %s: %s" % (type(e).__name__, e), file=sys.stderr)
