@@ -11,6 +11,7 @@ import * as https from "https";
 import type { AddressInfo } from "net";
 import { tmpdir } from "os";
 import * as path from "path";
+import { curlError } from "../../tools/acceptance/exec";
 import { runScenarios } from "../../tools/acceptance/runner";
 import { webScenario } from "../../tools/acceptance/scenarios/web";
 import { loadModel } from "../../stacks/program";
@@ -107,3 +108,13 @@ test("the server stopped: every check fails with curl's reason, not a timeout", 
     expect(r.ok).toBe(false);
     for (const c of r.checks) expect(c.observed).toMatch(/^curl exit 7: curl: \(7\) Failed to connect to /);
 }, 60_000);
+
+test("curl's reason is found wherever its stderr line lands among the interleaved output", () => {
+    const reason = "curl: (7) Failed to connect to 127.0.0.1 port 1 after 0 ms: Couldn't connect to server";
+    // The -w line (no newline) first, the reason on the same line: seen on a loaded machine, where the old
+    // line-start search reported "000 curl: (7) ...".
+    expect(curlError(`000 ${reason}`)).toBe(reason);
+    expect(curlError(`${reason}\n000 `)).toBe(reason);
+    expect(curlError(`* Trying 127.0.0.1:1...\r\n${reason}\r\n`)).toBe(reason);
+    expect(curlError("000 ")).toBeUndefined();
+});

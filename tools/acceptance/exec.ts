@@ -37,3 +37,11 @@ export const lastLine = (s: string) =>
         .split("\n")
         .filter((l) => l.trim() !== "")
         .pop() ?? "(no output)";
+
+/**
+ * curl's reason (`curl: (7) Failed to connect ...`) in its output. stdout and stderr arrive interleaved in one string,
+ * and a `-w` line without a newline (`000 `) may come first on the same line: the reason is found anywhere in a line.
+ */
+export function curlError(out: string): string | undefined {
+    return /curl: \(\d+\)[^\r\n]*/.exec(out)?.[0];
+}

@@ -23,7 +23,7 @@ import { existsSync, readFileSync, writeFileSync } from "fs";
 import * as path from "path";
 import { FTP_BANNER, type FtpFolder, type FtpPlan } from "../../../model/ftp";
 import type { SiteModel } from "../../../model/site";
-import { execTool, lastLine } from "../exec";
+import { curlError, execTool, lastLine } from "../exec";
 import type { Check, Scenario, ScenarioInput } from "../types";
 import { runZone } from "./vpn";
 
@@ -132,7 +132,7 @@ export const ftpScenario: Scenario = {
                 ...args,
             ]);
             const lines = r.out.split("\n").map((l) => l.replace(/\r$/, ""));
-            return { code: r.code, lines, error: lines.find((l) => l.startsWith("curl: (")) };
+            return { code: r.code, lines, error: curlError(r.out) };
         };
         const checks: Check[] = [];
         const contacts = [`${plan.fqdn} at ${address} (ftp tcp/${port})`];

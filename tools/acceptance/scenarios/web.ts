@@ -15,7 +15,7 @@ import { readFileSync, writeFileSync } from "fs";
 import * as path from "path";
 import { InputError } from "../../../model/errors";
 import type { WebSiteModel } from "../../../model/web";
-import { execTool, lastLine } from "../exec";
+import { curlError, execTool, lastLine } from "../exec";
 import type { Check, Scenario, ScenarioInput } from "../types";
 
 const sha = (s: string | Buffer) => createHash("sha256").update(s).digest("hex").slice(0, 12);
@@ -43,7 +43,7 @@ async function request(input: ScenarioInput, scheme: "https" | "http", name: str
         ...["-o", body, "-w", "%{http_code} %{redirect_url}", url],
     ]);
     // curl's reason is its stderr line (`curl: (7) Failed to connect ...`), not the `-w` line it still prints.
-    if (r.code !== 0) return { exit: r.code, status: `curl exit ${r.code}: ${r.out.split("\n").find((l) => l.startsWith("curl: (")) ?? lastLine(r.out)}` };
+    if (r.code !== 0) return { exit: r.code, status: `curl exit ${r.code}: ${curlError(r.out) ?? lastLine(r.out)}` };
     return { exit: 0, status: r.out.trim(), bodySha: sha(readFileSync(body)) };
 }
 
