@@ -90,8 +90,11 @@ export function buildReport(stack: string, exportName: string, lockName: string,
                 for (const [k, get] of SHOWN) if (get(old) !== get(p)) attributes.push(`${k}: ${JSON.stringify(get(old))} -> ${JSON.stringify(get(p))}`);
                 for (const [k, get] of HIDDEN) if (get(old) !== get(p)) attributes.push(`${k}: [changed]`);
                 if (old.displayName !== p.displayName) attributes.push(`displayName: ${JSON.stringify(old.displayName)} -> ${JSON.stringify(p.displayName)}`);
-            } else if (p.action === "update") {
-                attributes.push("attributes changed (the committed export does not hold this person's previous values)");
+            }
+            // The lock's digest says something changed, but the committed export already holds these values (it was
+            // committed without its lock): say so rather than show an update with nothing in it.
+            if (p.action === "update" && attributes.length === 0) {
+                attributes.push("attributes changed since the lock (the committed export does not hold the previous values)");
             }
         }
         // Where the person was: the lock knows their department and service (and whether they had left).

@@ -4,7 +4,7 @@
  * folder's script (scripts/hr-drop.sh), run under bash against the built tool, with a hostile file name.
  */
 import { spawnSync } from "child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
 import { runTool } from "../cli";
@@ -177,4 +177,25 @@ describe("the drop folder's script (scripts/hr-drop.sh under bash, against the b
         expect(again.status).toBe(1);
         expect(again.stderr).toBe("");
     });
+});
+
+test("an export committed without its lock: the update is still reported, saying the previous values are unknown", async () => {
+    const dir = folder();
+    mkdirSync(path.join(dir, "data"));
+    for (const f of ["Pulumi.dev.yaml", "directory.lock.json"]) writeFileSync(path.join(dir, f), readFileSync(path.join(ROOT, f)));
+    cpSync(path.join(ROOT, "sites"), path.join(dir, "sites"), { recursive: true }); // the web server's content (billu:web)
+    const line = EXPORT.split("\n").find((l) => l.includes(";Céline;Simon;"))!;
+    const changed = EXPORT.replace(line, line.replace(";Analyste;", ";Ingénieur;"));
+    writeFileSync(path.join(dir, "data", "billu-hr.csv"), changed);
+    writeFileSync(path.join(dir, "new.csv"), changed);
+    const r = await runTool("hr-report", ["--stack", "dev", "--export", path.join(dir, "new.csv")], { cwd: dir });
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(1);
+    expect(
+        readFileSync(path.join(dir, "new.report.md"), "utf8")
+            .split("\n")
+            .filter((l) => l.startsWith("- ")),
+    ).toEqual([
+        "- **update** `celine.simon` Céline Simon: in DSI / Sécurité SI; attributes changed since the lock (the committed export does not hold the previous values)",
+    ]);
 });
