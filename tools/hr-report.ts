@@ -14,9 +14,10 @@
 // Before anything loads @pulumi/pulumi, as synth does: a run loads only the SDK parts it uses (tools/defer-modules.ts).
 import "./defer-modules";
 import * as path from "path";
-import { DirectoryPlan, PersonPlan } from "../model/directory";
+import { ALL_STAFF_GROUP, departmentGroup, DirectoryPlan, PersonPlan, serviceGroup } from "../model/directory";
+import { DirectoryLock } from "../model/directory-lock";
 import { InputError } from "../model/errors";
-import { loadModel } from "../stacks/program";
+import { loadDirectoryLock, loadModel } from "../stacks/program";
 import { checkReadableFile, checkStackName, writeFileAtomic } from "./paths";
 import { EXIT, readBilluConfig } from "./synth";
 import { directoryService } from "../model/services/directory";
@@ -77,9 +78,16 @@ const HIDDEN: readonly [string, (p: PersonPlan) => string | undefined][] = [
 const place = (department: string, service: string) => `${department} / ${service}`;
 
 /** The report: the new plan's actions (what `up` does, against the lock), detailed with the committed plan's values. */
-export function buildReport(stack: string, exportName: string, lockName: string, next: DirectoryPlan, committed: DirectoryPlan | undefined): HrReport {
+export function buildReport(
+    stack: string,
+    exportName: string,
+    lockName: string,
+    lock: DirectoryLock,
+    next: DirectoryPlan,
+    committed: DirectoryPlan | undefined,
+): HrReport {
     const before = new Map((committed?.people ?? []).map((p) => [p.identity, p]));
-    const lockBy = new Map(next.lock.people.map((e) => [e.identity, e]));
+    const locked = new Map(lock.people.map((e) => [e.identity, e]));
     const changes: ReportChange[] = [];
     for (const p of next.people) {
         if (p.action === "none") continue;
@@ -97,19 +105,10 @@ export function buildReport(stack: string, exportName: string, lockName: string,
                 attributes.push("attributes changed since the lock (the committed export does not hold the previous values)");
             }
         }
-        // Where the person was: the lock knows their department and service (and whether they had left).
-        const entry = committed?.lock.people.find((e) => e.identity === p.identity) ?? lockBy.get(p.identity);
-        const oldGroups = old?.groups ?? [];
-        const from =
-            p.action === "create"
-                ? undefined
-                : old
-                  ? old.enabled
-                      ? place(old.department, old.service)
-                      : "Departs"
-                  : entry
-                    ? place(entry.department, entry.service)
-                    : undefined;
+        // Where the person is before the up, and in which groups: the lock (what the actions are computed against).
+        const entry = locked.get(p.identity);
+        const from = !entry ? undefined : entry.left ? "Departs" : place(entry.department, entry.service);
+        const oldGroups = !entry || entry.left ? [] : [ALL_STAFF_GROUP, departmentGroup(entry.department), serviceGroup(entry.department, entry.service)];
         const to = p.enabled ? place(p.department, p.service) : "Departs";
         changes.push({
             action: p.action,
@@ -205,7 +204,7 @@ export function writeReport(opts: ReportOptions): { report: HrReport; files: str
             { path: "billu:directory", message: `is not set for stack ${opts.stack}`, fix: "set billu:directory.hrCsv and billu:directory.lock" },
         ]);
     }
-    const report = buildReport(opts.stack, path.basename(exportFile), cfg.lock ?? "(no lock: everyone is new)", next, committed);
+    const report = buildReport(opts.stack, path.basename(exportFile), cfg.lock ?? "(no lock: everyone is new)", loadDirectoryLock(cfg.lock), next, committed);
     const base = path.basename(exportFile).replace(/\.csv$/i, "");
     const md = path.join(out, `${base}.report.md`);
     const json = path.join(out, `${base}.report.json`);
