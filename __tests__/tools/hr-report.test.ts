@@ -118,6 +118,11 @@ test("the units of billu:directory.hrDrop: a path unit on the folder and a onesh
     expect(readFileSync(path.join(dir, "billu-hr-drop.service"), "utf8")).toContain(
         "\nType=oneshot\nWorkingDirectory=/opt/billu-infra\nExecStart=/bin/bash /opt/billu-infra/scripts/hr-drop.sh /srv/billu/hr-drop dev\n",
     );
+    // systemd's own checker (level 3): exit 0 and nothing on stderr (it only warns on a bad key, exit 0).
+    const units = ["billu-hr-drop.service", "billu-hr-drop.path"].map((f) => path.join(dir, f));
+    const verify = spawnSync("systemd-analyze", ["verify", ...units], { encoding: "utf8", timeout: 30_000 });
+    expect(verify.error).toBeUndefined(); // systemd-analyze (Debian package systemd) is a prerequisite of this test
+    expect([verify.status, verify.stderr]).toEqual([0, ""]);
     writeFileSync(path.join(dir, "Pulumi.dev.yaml"), cfg.replace("hrDrop: /srv/billu/hr-drop", "hrDrop: /srv/$(id)"));
     const bad = await runTool("hr-report", ["--stack", "dev", "--config", path.join(dir, "Pulumi.dev.yaml"), "--units", dir]);
     expect(bad.status).toBe(2);
