@@ -13,6 +13,19 @@ export const directorySchema = z
     .object({
         hrCsv: filePath.describe("The HR export (CSV, `;`), relative to the project root."),
         lock: filePath.optional().describe("The directory lock, relative to the project root. Default: none, an empty lock (everyone is new)."),
+        hrDrop: z
+            .string()
+            .max(255)
+            .regex(
+                /^\/(?!.*(?:^|\/)\.\.?(?:\/|$))[A-Za-z0-9._/-]*[A-Za-z0-9._-]$/,
+                "must be an absolute path of letters, digits, dots, dashes, underscores and slashes, without . or .. parts or a trailing slash (e.g. /srv/billu/hr-drop)",
+            )
+            .optional()
+            .describe(
+                "The HR drop folder on the management host (an absolute path, e.g. /srv/billu/hr-drop): a new export dropped there is checked and planned " +
+                    "against the lock by `npm run directory:hr-report`, run by the systemd units that `npm run directory:hr-report -- --stack <name> --units <dir>` " +
+                    "renders; the report lands beside the export, nothing is applied. Default: none (no drop folder; the units cannot be rendered).",
+            ),
         mailDomain: z
             .string()
             .max(253)
