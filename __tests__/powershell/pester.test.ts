@@ -34,6 +34,8 @@ import { parseHrExport } from "../../model/hr";
 import { buildSiteModel } from "../../model/site";
 import { ROOT, stackRaw } from "../helpers";
 import type { BackupPlan } from "../../model/backup";
+import type { WsusPlan } from "../../model/wsus";
+import { renderWsusPlan } from "../../components/wsus/render";
 import type { SiteModel } from "../../model/site";
 import { renderWindowsClientSettings } from "../../components/backup/render";
 import { renderWindowsAgentConf, renderWindowsAgentSettings } from "../../components/monitoring/render";
@@ -200,6 +202,30 @@ function windowsZabbixInputs(prod: SiteModel): Record<string, string> {
     };
 }
 
+/**
+ * prod's wsus.json as components/wsus renders it for PAR-WSUS01, and what the step must leave on the server, from
+ * prod's WSUS plan (not from the renderer).
+ */
+function windowsWsusInputs(prod: SiteModel): Record<string, string> {
+    const plan = prod.plan<WsusPlan>("wsus")!;
+    expect([plan.host, plan.url]).toEqual(["PAR-WSUS01", "http://par-wsus01.billu.remindme.lan:8530"]);
+    const host = prod.hosts.find((h) => h.name === plan.host)!;
+    const model = {
+        port: plan.port,
+        driveLetter: plan.driveLetter,
+        contentDir: plan.contentDir,
+        dataDiskBytes: host.disks[1].sizeGiB * 1024 ** 3,
+        products: plan.products,
+        classifications: plan.classifications,
+        languages: plan.languages,
+        upstream: plan.upstream,
+        syncTime: plan.syncTime,
+        targetGroups: plan.targetGroups.map((g) => g.name),
+        rules: plan.rules,
+    };
+    return { BILLU_WSUS_PLAN: write("wsus.json", renderWsusPlan(plan)), BILLU_WSUS_MODEL: write("wsus-model.json", JSON.stringify(model)) };
+}
+
 /** prod's gpos.json and, from its GPO plan, what the Windows applier must leave in the domain. */
 function windowsGpoInputs(prod: SiteModel): Record<string, string> {
     const plan = prod.plan<GposPlan>("gpo")!;
@@ -289,6 +315,7 @@ beforeAll(async () => {
         // The drift task's data as prod's directory step renders it (components/directory/drift.ts).
         BILLU_DRIFT_DATA: write("drift-data.json", JSON.stringify(windowsDriftData(prod.directory!.drift!, WINDOWS_PATHS))),
         ...windowsGpoInputs(prod),
+        ...windowsWsusInputs(prod),
         BILLU_PESTER: tools.pester,
     };
     const run = await runPwsh(tools.pwsh, path.join(__dirname, "run-pester.ps1"), env);

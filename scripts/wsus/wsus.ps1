@@ -39,9 +39,15 @@ function Initialize-BilluWsusContent($Plan) {
     if ($current -ne '') {
         throw "WSUS content is in $current, not $($Plan.contentDir): move it with wsusutil movecontent, or set billu:wsus.driveLetter/contentFolder to match"
     }
-    & $script:WsusUtil postinstall "CONTENT_DIR=$($Plan.contentDir)" | Out-Null
-    if ($LASTEXITCODE -ne 0) { throw "wsusutil postinstall CONTENT_DIR=$($Plan.contentDir) failed (exit $LASTEXITCODE): see %ProgramFiles%\Update Services\LogFiles" }
+    $code = Invoke-BilluWsusUtil 'postinstall' "CONTENT_DIR=$($Plan.contentDir)"
+    if ($code -ne 0) { throw "wsusutil postinstall CONTENT_DIR=$($Plan.contentDir) failed (exit $code): see %ProgramFiles%\Update Services\LogFiles" }
     return @("postinstall: content in $($Plan.contentDir), database WID")
+}
+
+# wsusutil.exe with its arguments: its exit code (its output goes to its own log).
+function Invoke-BilluWsusUtil {
+    & $script:WsusUtil @args | Out-Null
+    return $LASTEXITCODE
 }
 
 # A typed collection of the UpdateServices API (a function so that Pester can stand in for the assembly's types).
