@@ -69,7 +69,10 @@ export const wsusSchema = z
                 z.literal("microsoft-update"),
                 z
                     .object({
-                        server: z.string().regex(/^[a-z0-9][a-z0-9.-]*[a-z0-9]$/, "must be a lower-case DNS name").describe("The upstream WSUS server's FQDN."),
+                        server: z
+                            .string()
+                            .regex(/^[a-z0-9][a-z0-9.-]*[a-z0-9]$/, "must be a lower-case DNS name")
+                            .describe("The upstream WSUS server's FQDN."),
                         ssl: z.boolean().default(false).describe("Over HTTPS (8531) rather than HTTP (8530). @default false"),
                     })
                     .strict(),
@@ -97,8 +100,15 @@ export const wsusSchema = z
                 z
                     .object({
                         name: nameText("a rule name").describe("The automatic approval rule's name (unique)."),
-                        classifications: z.array(z.enum(WSUS_CLASSIFICATIONS)).min(1).describe("Classifications it approves (among billu:wsus.classifications)."),
-                        products: z.array(z.string().min(1)).min(1).optional().describe("Products it approves (among billu:wsus.products). @default every synchronised product"),
+                        classifications: z
+                            .array(z.enum(WSUS_CLASSIFICATIONS))
+                            .min(1)
+                            .describe("Classifications it approves (among billu:wsus.classifications)."),
+                        products: z
+                            .array(z.string().min(1))
+                            .min(1)
+                            .optional()
+                            .describe("Products it approves (among billu:wsus.products). @default every synchronised product"),
                         targetGroups: z.array(z.string().min(1)).min(1).describe("Target groups it approves for (names of billu:wsus.targetGroups)."),
                         enabled: z.boolean().default(true).describe("@default true"),
                     })
@@ -172,49 +182,79 @@ export function planWsus(input: WsusInput, problems: Problems): WsusPlan | undef
     const servers = input.hosts.filter((h) => h.role === "wsus");
     const { cfg } = input;
     if (servers.length === 0) {
-        if (cfg) problems.add(K, "is set, but the site has no host of role wsus", "declare the WSUS host in billu:hosts (role wsus, a Windows OS), or remove billu:wsus");
+        if (cfg)
+            problems.add(
+                K,
+                "is set, but the site has no host of role wsus",
+                "declare the WSUS host in billu:hosts (role wsus, a Windows OS), or remove billu:wsus",
+            );
         return undefined;
     }
     if (!cfg) {
-        problems.add(K, `is required for the WSUS server ${servers.map((h) => h.name).join(", ")} but missing`, "set billu:wsus (products, classifications, targetGroups; docs/services/wsus.md)");
+        problems.add(
+            K,
+            `is required for the WSUS server ${servers.map((h) => h.name).join(", ")} but missing`,
+            "set billu:wsus (products, classifications, targetGroups; docs/services/wsus.md)",
+        );
         return undefined;
     }
     const before = problems.count;
     const hp = (h: HostModel, k: string) => `billu:hosts[${h.index}].${k}`;
     if (servers.length > 1) {
-        problems.add(hp(servers[1], "role"), `makes ${servers[1].name} a second WSUS server (${servers[0].name} is one)`, "give the site one WSUS server (replicas are not modelled)");
+        problems.add(
+            hp(servers[1], "role"),
+            `makes ${servers[1].name} a second WSUS server (${servers[0].name} is one)`,
+            "give the site one WSUS server (replicas are not modelled)",
+        );
     }
     const host = servers[0];
     if (!isWindows(host.os)) {
         problems.add(hp(host, "os"), `is ${show(host.os)}, but WSUS runs on Windows Server`, "use windows-2022-gui or windows-2022-core");
     }
     if (host.disks.length < 2) {
-        problems.add(hp(host, "disks"), `gives ${host.name} no data disk after the OS disk`, "add a data disk for the WSUS content (billu:wsus.driveLetter, e.g. 200 GiB)");
+        problems.add(
+            hp(host, "disks"),
+            `gives ${host.name} no data disk after the OS disk`,
+            "add a data disk for the WSUS content (billu:wsus.driveLetter, e.g. 200 GiB)",
+        );
     }
-    for (const [i, f] of duplicates(cfg.products)) problems.add(`${K}.products[${i}]`, `${show(cfg.products[i])} is already products[${f}]`, "list every product once");
+    for (const [i, f] of duplicates(cfg.products))
+        problems.add(`${K}.products[${i}]`, `${show(cfg.products[i])} is already products[${f}]`, "list every product once");
     for (const [i, f] of duplicates(cfg.classifications)) {
         problems.add(`${K}.classifications[${i}]`, `${show(cfg.classifications[i])} is already classifications[${f}]`, "list every classification once");
     }
     const groupNames = cfg.targetGroups.map((g) => g.name);
-    for (const [i, f] of duplicates(groupNames)) problems.add(`${K}.targetGroups[${i}].name`, `${show(groupNames[i])} is already targetGroups[${f}].name`, "give every target group its own name");
+    for (const [i, f] of duplicates(groupNames))
+        problems.add(`${K}.targetGroups[${i}].name`, `${show(groupNames[i])} is already targetGroups[${f}].name`, "give every target group its own name");
     for (const [i, f] of duplicates(cfg.targetGroups.map((g) => g.ou))) {
-        problems.add(`${K}.targetGroups[${i}].ou`, `${show(cfg.targetGroups[i].ou)} is already targetGroups[${f}].ou`, "one target group per OU (a computer is in one OU)");
+        problems.add(
+            `${K}.targetGroups[${i}].ou`,
+            `${show(cfg.targetGroups[i].ou)} is already targetGroups[${f}].ou`,
+            "one target group per OU (a computer is in one OU)",
+        );
     }
     if (!input.ous) {
         problems.add(`${K}.targetGroups`, "name OUs, but the site has no directory plan (billu:directory)", "set billu:directory, or remove billu:wsus");
     } else {
         const known = [...input.ous].sort();
         cfg.targetGroups.forEach((g, i) => {
-            if (!input.ous!.has(g.ou)) problems.add(`${K}.targetGroups[${i}].ou`, `${show(g.ou)} is not an OU of the directory plan`, `use one of ${known.join(", ")}`);
+            if (!input.ous!.has(g.ou))
+                problems.add(`${K}.targetGroups[${i}].ou`, `${show(g.ou)} is not an OU of the directory plan`, `use one of ${known.join(", ")}`);
         });
     }
     cfg.approvalRules.forEach((r, i) => {
         const rp = `${K}.approvalRules[${i}]`;
         r.classifications.forEach((c, j) => {
-            if (!cfg.classifications.includes(c)) problems.add(`${rp}.classifications[${j}]`, `${show(c)} is not synchronised`, `add it to ${K}.classifications, or use one of ${cfg.classifications.join(", ")}`);
+            if (!cfg.classifications.includes(c))
+                problems.add(
+                    `${rp}.classifications[${j}]`,
+                    `${show(c)} is not synchronised`,
+                    `add it to ${K}.classifications, or use one of ${cfg.classifications.join(", ")}`,
+                );
         });
         (r.products ?? []).forEach((p, j) => {
-            if (!cfg.products.includes(p)) problems.add(`${rp}.products[${j}]`, `${show(p)} is not synchronised`, `add it to ${K}.products, or use one of ${cfg.products.join(", ")}`);
+            if (!cfg.products.includes(p))
+                problems.add(`${rp}.products[${j}]`, `${show(p)} is not synchronised`, `add it to ${K}.products, or use one of ${cfg.products.join(", ")}`);
         });
         r.targetGroups.forEach((t, j) => {
             if (!groupNames.includes(t)) problems.add(`${rp}.targetGroups[${j}]`, `${show(t)} is not a target group`, `use one of ${groupNames.join(", ")}`);
@@ -243,16 +283,28 @@ export function planWsus(input: WsusInput, problems: Problems): WsusPlan | undef
             );
         }
         if (w.targetGroup === undefined) {
-            problems.add(`${wp}.targetGroup`, "is missing: the server uses client-side targeting", `set it to the target group of its OU (one of ${groupNames.join(", ")})`);
+            problems.add(
+                `${wp}.targetGroup`,
+                "is missing: the server uses client-side targeting",
+                `set it to the target group of its OU (one of ${groupNames.join(", ")})`,
+            );
             return;
         }
         const tg = cfg.targetGroups.find((t) => t.name === w.targetGroup);
         if (!tg) {
-            problems.add(`${wp}.targetGroup`, `${show(w.targetGroup)} is not a target group of billu:wsus.targetGroups`, `use one of ${groupNames.join(", ")}, or add it there`);
+            problems.add(
+                `${wp}.targetGroup`,
+                `${show(w.targetGroup)} is not a target group of billu:wsus.targetGroups`,
+                `use one of ${groupNames.join(", ")}, or add it there`,
+            );
             return;
         }
         if (!g.links.some((l) => l.ou === tg.ou)) {
-            problems.add(`billu:gpo.gpos[${i}].links`, `do not include ${show(tg.ou)}, the OU of target group ${show(tg.name)}`, `link ${show(g.name)} on ${tg.ou}`);
+            problems.add(
+                `billu:gpo.gpos[${i}].links`,
+                `do not include ${show(tg.ou)}, the OU of target group ${show(tg.name)}`,
+                `link ${show(g.name)} on ${tg.ou}`,
+            );
         }
         gpoOf.set(tg.name, g.name);
     });
@@ -279,9 +331,18 @@ export function planWsus(input: WsusInput, problems: Problems): WsusPlan | undef
         products: cfg.products,
         classifications: cfg.classifications,
         languages: cfg.languages,
-        upstream: up === "microsoft-update" ? { kind: "microsoft-update" } : { kind: "wsus", server: up.server, ssl: up.ssl, port: up.ssl ? WSUS_HTTPS_PORT : WSUS_HTTP_PORT },
+        upstream:
+            up === "microsoft-update"
+                ? { kind: "microsoft-update" }
+                : { kind: "wsus", server: up.server, ssl: up.ssl, port: up.ssl ? WSUS_HTTPS_PORT : WSUS_HTTP_PORT },
         syncTime: cfg.syncTime,
         targetGroups: cfg.targetGroups.map((t) => ({ ...t, gpo: gpoOf.get(t.name) ?? "" })),
-        rules: cfg.approvalRules.map((r) => ({ name: r.name, classifications: r.classifications, products: r.products ?? cfg.products, targetGroups: r.targetGroups, enabled: r.enabled })),
+        rules: cfg.approvalRules.map((r) => ({
+            name: r.name,
+            classifications: r.classifications,
+            products: r.products ?? cfg.products,
+            targetGroups: r.targetGroups,
+            enabled: r.enabled,
+        })),
     };
 }

@@ -428,5 +428,12 @@ test("the Pester tests that ran are exactly these", () => {
         "the Windows DCs' ready step (prod): after the reboot.on every DC: the DNS client, the LDAPS certificate from the step's secrets, the model's forwarders; a second run changes nothing",
         "the Windows DCs' ready step (prod): after the reboot.time: the PDC emulator follows the model's outside NTP servers, every other DC the domain hierarchy",
         "the Windows DCs' ready step (prod): after the reboot.the first DC renames Default-First-Site-Name to the model's site, once; the other DCs never touch the sites",
+        "the WSUS step (wsus.ps1, prod's PAR-WSUS01).a new server: features, the content volume, postinstall, then upstream, languages, targeting, products, classifications, groups, rules and schedule, exactly once each",
+        "the WSUS step (wsus.ps1, prod's PAR-WSUS01).a second run: writes nothing, and says so",
+        "the WSUS step (wsus.ps1, prod's PAR-WSUS01).drift (a planned product unticked, another ticked, a rule changed, a group deleted): repairs exactly those",
+        "the WSUS step (wsus.ps1, prod's PAR-WSUS01).after the repair, a run writes nothing",
+        "the WSUS step (wsus.ps1, prod's PAR-WSUS01).a rule whose target groups alone drifted: repaired, nothing else written",
+        "the WSUS step: bad input stops it with the fix, before the lists are written.a product WSUS does not know by that name: names the key and where to read the right title",
+        "the WSUS step: bad input stops it with the fix, before the lists are written.content already elsewhere: refuses to run postinstall again, naming wsusutil movecontent",
     ]);
 });

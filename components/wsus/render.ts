@@ -49,7 +49,18 @@ export function wsusStepScript(plan: WsusPlan): string {
 export function wsusDocRows(plan: WsusPlan): { server: string[][]; groups: string[][]; rules: string[][] } {
     const up = plan.upstream.kind === "microsoft-update" ? "Microsoft Update" : `${plan.upstream.server}:${plan.upstream.port}`;
     return {
-        server: [[plan.host, plan.url, plan.contentDir, up, `${plan.syncTime} UTC`, plan.products.join(", "), plan.classifications.join(", "), plan.languages.join(", ")]],
+        server: [
+            [
+                plan.host,
+                plan.url,
+                plan.contentDir,
+                up,
+                `${plan.syncTime} UTC`,
+                plan.products.join(", "),
+                plan.classifications.join(", "),
+                plan.languages.join(", "),
+            ],
+        ],
         groups: plan.targetGroups.map((g) => [g.name, g.ou, g.gpo]),
         rules: plan.rules.map((r) => [r.name, r.classifications.join(", "), r.products.join(", "), r.targetGroups.join(", "), r.enabled ? "yes" : "no"]),
     };

@@ -36,7 +36,21 @@ export const wsusService = defineService<WsusConfig, WsusPlan>({
         { kind: "flow", from: "kind:department", to: p.host, service: p.ssl ? "wsus-ssl" : "wsus", why: "Windows clients report to and download from WSUS" },
         ...(p.upstream.kind === "microsoft-update"
             ? // Microsoft Update: metadata over HTTPS, update files over HTTP (learn.microsoft.com, "WSUS: configure the firewall").
-              (["https", "http"] as const).map((service): Requirement => ({ kind: "flow", from: p.host, to: "wan", service, why: "synchronisation from Microsoft Update" }))
-            : [{ kind: "flow" as const, from: p.host, to: "wan", service: p.upstream.ssl ? "wsus-ssl" : "wsus", why: `synchronisation from the upstream WSUS ${p.upstream.server}` }]),
+              (["https", "http"] as const).map((service): Requirement => ({
+                  kind: "flow",
+                  from: p.host,
+                  to: "wan",
+                  service,
+                  why: "synchronisation from Microsoft Update",
+              }))
+            : [
+                  {
+                      kind: "flow" as const,
+                      from: p.host,
+                      to: "wan",
+                      service: p.upstream.ssl ? "wsus-ssl" : "wsus",
+                      why: `synchronisation from the upstream WSUS ${p.upstream.server}`,
+                  },
+              ]),
     ],
 });

@@ -187,6 +187,14 @@ Describe 'the WSUS step (wsus.ps1, prod''s PAR-WSUS01)' {
         Invoke-BilluWsus $Plan | Should -Be @('nothing to change: WSUS is as planned')
         Assert-NothingWritten
     }
+    It 'a rule whose target groups alone drifted: repaired, nothing else written' {
+        Reset-Saves
+        $rule = $script:W.Server.Rules | Where-Object Name -eq @($Model.rules)[0].name
+        $rule.Groups = @($script:W.Server.Groups | Where-Object Name -eq 'Unassigned Computers')
+        Invoke-BilluWsus $Plan | Should -Be @("approval rule repaired: $($rule.Name)")
+        $rule.Saves | Should -Be 1
+        Assert-AsPlanned
+    }
 }
 
 Describe 'the WSUS step: bad input stops it with the fix, before the lists are written' {
