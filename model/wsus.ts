@@ -299,7 +299,8 @@ export function planWsus(input: WsusInput, problems: Problems): WsusPlan | undef
             );
             return;
         }
-        if (!g.links.some((l) => l.ou === tg.ou)) {
+        // An OU the directory does not have was reported above: no echo here.
+        if ((!input.ous || input.ous.has(tg.ou)) && !g.links.some((l) => l.ou === tg.ou)) {
             problems.add(
                 `billu:gpo.gpos[${i}].links`,
                 `do not include ${show(tg.ou)}, the OU of target group ${show(tg.name)}`,
