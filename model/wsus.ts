@@ -159,8 +159,11 @@ export interface WsusInput {
     readonly cfg: WsusConfig | undefined;
     readonly hosts: readonly HostModel[];
     readonly domain: string;
-    /** The OU paths of the directory plan (`BillU/Ordinateurs`), undefined when the site has no directory plan. */
-    readonly ous: ReadonlySet<string> | undefined;
+    /**
+     * The OU paths of the directory plan (`BillU/Ordinateurs`); `unchecked` when the site declares a directory that was
+     * not planned (not checked here); undefined when the site has no directory.
+     */
+    readonly ous: ReadonlySet<string> | "unchecked" | undefined;
     /** `billu:gpo` as parsed (the GPOs whose `wsusServer` must point at this server). */
     readonly gpo: GpoConfig | undefined;
 }
@@ -233,12 +236,13 @@ export function planWsus(input: WsusInput, problems: Problems): WsusPlan | undef
             "one target group per OU (a computer is in one OU)",
         );
     }
-    if (!input.ous) {
+    const ous = input.ous === "unchecked" ? undefined : input.ous;
+    if (input.ous === undefined) {
         problems.add(`${K}.targetGroups`, "name OUs, but the site has no directory plan (billu:directory)", "set billu:directory, or remove billu:wsus");
-    } else {
-        const known = [...input.ous].sort();
+    } else if (ous) {
+        const known = [...ous].sort();
         cfg.targetGroups.forEach((g, i) => {
-            if (!input.ous!.has(g.ou))
+            if (!ous.has(g.ou))
                 problems.add(`${K}.targetGroups[${i}].ou`, `${show(g.ou)} is not an OU of the directory plan`, `use one of ${known.join(", ")}`);
         });
     }
@@ -300,7 +304,7 @@ export function planWsus(input: WsusInput, problems: Problems): WsusPlan | undef
             return;
         }
         // An OU the directory does not have was reported above: no echo here.
-        if ((!input.ous || input.ous.has(tg.ou)) && !g.links.some((l) => l.ou === tg.ou)) {
+        if ((!ous || ous.has(tg.ou)) && !g.links.some((l) => l.ou === tg.ou)) {
             problems.add(
                 `billu:gpo.gpos[${i}].links`,
                 `do not include ${show(tg.ou)}, the OU of target group ${show(tg.name)}`,

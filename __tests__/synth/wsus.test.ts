@@ -30,7 +30,9 @@ test("prod synthesizes cleanly with its WSUS server: exit 0, no policy violation
 
 test("its VM has the OS disk and the content's data disk of the host's model; the wsus step waits for the base step", () => {
     const vm = r.resources.find((x) => x.type === "proxmoxve:index/vmLegacy:VmLegacy" && x.name === "par-wsus01-vm")!;
-    expect(vm.inputs.disks.map((d: any) => [d.interface, d.datastoreId, d.size])).toEqual(host.disks.map((d, i) => [`scsi${i}`, d.datastore, d.sizeGiB]));
+    expect((vm.inputs.disks as { interface: string; datastoreId: string; size: number }[]).map((d) => [d.interface, d.datastoreId, d.size])).toEqual(
+        host.disks.map((d, i) => [`scsi${i}`, d.datastore, d.sizeGiB]),
+    );
     const urn = (name: string) => r.resources.find((x) => x.name === name)!.urn;
     expect(orderingDeps(r.resources.find((x) => x.name === "par-wsus01-wsus-prepare")!)).toContain(urn("par-wsus01-base-apply"));
 });

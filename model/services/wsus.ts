@@ -16,13 +16,16 @@ export const wsusService = defineService<WsusConfig, WsusPlan>({
     after: ["directory?"],
     plan: ({ config, all, core, plan, problems }) => {
         const directory = plan<DirectoryPlan>("directory");
-        if (!directory && all.directory !== undefined) return undefined;
+        // A directory declared but not planned (its own problem was reported, or the site is read as a VPN peer
+        // without its HR export): the OUs are not checked here, so nothing is echoed and the peer still sees the
+        // server's flows.
+        const ous = directory ? new Set(ouPaths(directory).keys()) : all.directory !== undefined ? "unchecked" : undefined;
         return planWsus(
             {
                 cfg: config,
                 hosts: core.hosts,
                 domain: core.site.domain,
-                ous: directory ? new Set(ouPaths(directory).keys()) : undefined,
+                ous,
                 gpo: all.gpo as GpoConfig | undefined,
             },
             problems,
