@@ -87,7 +87,7 @@ describe("the flows WSUS needs come from its requirements", () => {
         raw.gpo.gpos[wsusGpo(raw)].policies.wsusServer.url = "https://par-wsus01.billu.remindme.lan:8531";
         expect(problemsOf(raw)).toEqual([
             "billu:flows: lacks kind:department -> PAR-WSUS01 wsus-ssl, which WSUS needs (Windows clients report to and download from WSUS). Fix: append { from: kind:department, to: PAR-WSUS01, service: wsus-ssl } to billu:flows",
-            "billu:flows[8]: opens wsus (tcp/8530) on PAR-WSUS01, where nothing the site deploys listens: a host of role wsus answers on wsus-ssl, zabbix-agent, ssh. Fix: remove the flow, or deploy the service that answers on wsus on PAR-WSUS01",
+            `billu:flows[${raw.flows.findIndex((f: any) => f.to === "PAR-WSUS01" && f.service === "wsus")}]: opens wsus (tcp/8530) on PAR-WSUS01, where nothing the site deploys listens: a host of role wsus answers on wsus-ssl, zabbix-agent, ssh. Fix: remove the flow, or deploy the service that answers on wsus on PAR-WSUS01`,
         ]);
     });
 });
