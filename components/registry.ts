@@ -20,6 +20,7 @@ import { buildMonitoring, MONITORING_AGENT_NEED, monitoringResources, renderMoni
 import { mailDirectoryStep } from "./directory/mail";
 import { buildVmBackup } from "./vm-backup/role";
 import { buildWeb } from "./web/role";
+import { buildWsus } from "./wsus/role";
 
 export interface ServiceComponents {
     /** Builds every host of the service's role, in start order. @default BaseServer VMs */
@@ -43,6 +44,7 @@ export const COMPONENTS: Readonly<Record<string, ServiceComponents>> = {
     fileserver: { build: buildFileServers },
     gpo: { site: buildGpo },
     web: { build: buildWeb },
+    wsus: { build: buildWsus },
     // The mail server runs the directory's `mail-directory` step on the first DC: its renderer is handed over here.
     mail: { build: mailBuilder({ directoryStep: mailDirectoryStep }) },
     ftp: { build: buildFtp },

@@ -307,10 +307,17 @@ export const GPO_POLICIES: Readonly<Record<string, NamedPolicy<unknown>>> = {
                     .describe("The WSUS server's URL (`https://par-wsus01.billu.remindme.lan:8531`)."),
                 scheduledInstallDay: z.number().int().min(0).max(7).default(0).describe("0 every day, 1-7 Sunday to Saturday. @default 0"),
                 scheduledInstallTime: z.number().int().min(0).max(23).default(3).describe("Hour of the scheduled install. @default 3"),
+                targetGroup: z
+                    .string()
+                    .regex(/^[A-Za-z0-9][A-Za-z0-9 _.()-]{0,63}$/, "must be letters, digits, spaces and _ . ( ) - (at most 64)")
+                    .optional()
+                    .describe(
+                        "Client-side targeting: the WSUS computer target group of the computers this GPO applies to (one of billu:wsus.targetGroups, whose OU this GPO is linked on; TargetGroupEnabled = 1, TargetGroup). @default none (server-side targeting)",
+                    ),
             })
             .strict(),
-        doc: "Computer: Specify intranet Microsoft update service location (HKLM\\Software\\Policies\\Microsoft\\Windows\\WindowsUpdate, WUServer and WUStatusServer; AU: UseWUServer = 1, AUOptions = 4 scheduled install).",
-        expand: (w: { url: string; scheduledInstallDay: number; scheduledInstallTime: number }) => {
+        doc: "Computer: Specify intranet Microsoft update service location (HKLM\\Software\\Policies\\Microsoft\\Windows\\WindowsUpdate, WUServer and WUStatusServer; AU: UseWUServer = 1, AUOptions = 4 scheduled install; with targetGroup, TargetGroupEnabled = 1 and TargetGroup).",
+        expand: (w: { url: string; scheduledInstallDay: number; scheduledInstallTime: number; targetGroup?: string }) => {
             const k = "Software\\Policies\\Microsoft\\Windows\\WindowsUpdate";
             return {
                 machine: [
@@ -321,6 +328,7 @@ export const GPO_POLICIES: Readonly<Record<string, NamedPolicy<unknown>>> = {
                     dword(`${k}\\AU`, "AUOptions", 4),
                     dword(`${k}\\AU`, "ScheduledInstallDay", w.scheduledInstallDay),
                     dword(`${k}\\AU`, "ScheduledInstallTime", w.scheduledInstallTime),
+                    ...(w.targetGroup === undefined ? [] : [dword(k, "TargetGroupEnabled", 1), sz(k, "TargetGroup", w.targetGroup)]),
                 ],
             };
         },

@@ -97,6 +97,10 @@ export const BUILTIN_SERVICES: readonly ServiceDef[] = [
     { name: "zabbix-trapper", description: "Zabbix server (active checks)", ports: [p("tcp", 10051)] },
     // IKEv2 with NAT traversal forced (strongSwan `encap = yes`): ESP travels in UDP 4500, so no IP protocol 50 rule.
     { name: "ipsec", description: "IKEv2 and ESP in UDP (NAT traversal forced)", ports: [p("udp", 500), p("udp", 4500)] },
+    // WSUS's own web site (Windows Server 2012 and later): clients and downstream servers on 8530 (HTTP) or 8531 (HTTPS).
+    // https://learn.microsoft.com/windows-server/administration/windows-server-update-services/deploy/2-configure-wsus
+    { name: "wsus", description: "WSUS over HTTP (clients, downstream servers)", ports: [p("tcp", 8530)] },
+    { name: "wsus-ssl", description: "WSUS over HTTPS (clients, downstream servers)", ports: [p("tcp", 8531)] },
     { name: "kea-ha", description: "Kea HA hook peer API", ports: [p("tcp", 8005)] },
     { name: "proxmox", description: "Proxmox VE API and web UI", ports: [p("tcp", 8006)] },
     // The DMZ web server's public site alone listens on these; publish them with publicPort 80 and 443, so the internet

@@ -19,9 +19,10 @@ describe("the registry is the one list of services", () => {
             logs: "LOG",
             backup: "BKP",
             monitoring: "MON",
+            wsus: "WSUS",
             member: "SRV",
         });
-        expect(ROLES).toEqual(["firewall", "dc", "dhcp", "fileserver", "web", "mail", "ftp", "logs", "backup", "monitoring", "member"]);
+        expect(ROLES).toEqual(["firewall", "dc", "dhcp", "fileserver", "wsus", "web", "mail", "ftp", "logs", "backup", "monitoring", "member"]);
         expect(STATEFUL_ROLES).toEqual(["dc", "fileserver", "mail", "ftp", "logs", "backup", "monitoring"]);
         const dev = model(stackRaw("dev"));
         expect(Object.fromEntries(dev.hosts.map((h) => [h.name, [h.startOrder, h.stateful]]))).toEqual({

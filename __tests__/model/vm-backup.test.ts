@@ -52,6 +52,7 @@ test("per role: the stateful roles are imaged whole, the others rebuilt from cod
         ["fileserver", true, "PAR-FS01"],
         ["mail", true, "PAR-MAIL01"],
         ["web", false, "PAR-WEB01"],
+        ["wsus", false, "PAR-WSUS01"],
         ["logs", true, "PAR-LOG01"],
         ["backup", true, "PAR-BKP01"],
         ["monitoring", true, "PAR-MON01"],

@@ -101,6 +101,8 @@ test(`PowerShell ${PWSH_VERSION} parsed every shipped and rendered file, one pro
         "scripts/monitoring/agent-windows-step.ps1",
         "scripts/monitoring/agent-windows.ps1",
         "scripts/templates/prepare-windows-template.ps1",
+        "scripts/wsus/wsus-step.ps1",
+        "scripts/wsus/wsus.ps1",
     ]);
     // The Windows DCs' steps (prod), the directory applier as rendered, and the Windows file server's scripts.
     expect(rendered.map((f) => named.get(f))).toEqual(
@@ -117,6 +119,8 @@ test(`PowerShell ${PWSH_VERSION} parsed every shipped and rendered file, one pro
             "fsw/rendered/PAR-FS01/C/ProgramData/billu/fileserver/storage.ps1",
             "fsw/rendered/PAR-FS01/C/ProgramData/billu/fileserver/shares.ps1",
             "fsw/rendered/PAR-FS01/C/ProgramData/billu/fileserver/health.ps1",
+            "prod/rendered/PAR-WSUS01/C/ProgramData/billu/wsus/wsus.ps1",
+            "prod/rendered/PAR-WSUS01/C/ProgramData/billu/stage/wsus/run.ps1",
         ]),
     );
 });

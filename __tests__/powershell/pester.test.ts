@@ -34,6 +34,8 @@ import { parseHrExport } from "../../model/hr";
 import { buildSiteModel } from "../../model/site";
 import { ROOT, stackRaw } from "../helpers";
 import type { BackupPlan } from "../../model/backup";
+import type { WsusPlan } from "../../model/wsus";
+import { renderWsusPlan } from "../../components/wsus/render";
 import type { SiteModel } from "../../model/site";
 import { renderWindowsClientSettings } from "../../components/backup/render";
 import { renderWindowsAgentConf, renderWindowsAgentSettings } from "../../components/monitoring/render";
@@ -200,6 +202,30 @@ function windowsZabbixInputs(prod: SiteModel): Record<string, string> {
     };
 }
 
+/**
+ * prod's wsus.json as components/wsus renders it for PAR-WSUS01, and what the step must leave on the server, from
+ * prod's WSUS plan (not from the renderer).
+ */
+function windowsWsusInputs(prod: SiteModel): Record<string, string> {
+    const plan = prod.plan<WsusPlan>("wsus")!;
+    expect([plan.host, plan.url]).toEqual(["PAR-WSUS01", "http://par-wsus01.billu.remindme.lan:8530"]);
+    const host = prod.hosts.find((h) => h.name === plan.host)!;
+    const model = {
+        port: plan.port,
+        driveLetter: plan.driveLetter,
+        contentDir: plan.contentDir,
+        dataDiskBytes: host.disks[1].sizeGiB * 1024 ** 3,
+        products: plan.products,
+        classifications: plan.classifications,
+        languages: plan.languages,
+        upstream: plan.upstream,
+        syncTime: plan.syncTime,
+        targetGroups: plan.targetGroups.map((g) => g.name),
+        rules: plan.rules,
+    };
+    return { BILLU_WSUS_PLAN: write("wsus.json", renderWsusPlan(plan)), BILLU_WSUS_MODEL: write("wsus-model.json", JSON.stringify(model)) };
+}
+
 /** prod's gpos.json and, from its GPO plan, what the Windows applier must leave in the domain. */
 function windowsGpoInputs(prod: SiteModel): Record<string, string> {
     const plan = prod.plan<GposPlan>("gpo")!;
@@ -289,6 +315,7 @@ beforeAll(async () => {
         // The drift task's data as prod's directory step renders it (components/directory/drift.ts).
         BILLU_DRIFT_DATA: write("drift-data.json", JSON.stringify(windowsDriftData(prod.directory!.drift!, WINDOWS_PATHS))),
         ...windowsGpoInputs(prod),
+        ...windowsWsusInputs(prod),
         BILLU_PESTER: tools.pester,
     };
     const run = await runPwsh(tools.pwsh, path.join(__dirname, "run-pester.ps1"), env);
@@ -401,5 +428,12 @@ test("the Pester tests that ran are exactly these", () => {
         "the Windows DCs' ready step (prod): after the reboot.on every DC: the DNS client, the LDAPS certificate from the step's secrets, the model's forwarders; a second run changes nothing",
         "the Windows DCs' ready step (prod): after the reboot.time: the PDC emulator follows the model's outside NTP servers, every other DC the domain hierarchy",
         "the Windows DCs' ready step (prod): after the reboot.the first DC renames Default-First-Site-Name to the model's site, once; the other DCs never touch the sites",
+        "the WSUS step (wsus.ps1, prod's PAR-WSUS01).a new server: features, the content volume, postinstall, then upstream, languages, targeting, products, classifications, groups, rules and schedule, exactly once each",
+        "the WSUS step (wsus.ps1, prod's PAR-WSUS01).a second run: writes nothing, and says so",
+        "the WSUS step (wsus.ps1, prod's PAR-WSUS01).drift (a planned product unticked, another ticked, a rule changed, a group deleted): repairs exactly those",
+        "the WSUS step (wsus.ps1, prod's PAR-WSUS01).after the repair, a run writes nothing",
+        "the WSUS step (wsus.ps1, prod's PAR-WSUS01).a rule whose target groups alone drifted: repaired, nothing else written",
+        "the WSUS step: bad input stops it with the fix, before the lists are written.a product WSUS does not know by that name: names the key and where to read the right title",
+        "the WSUS step: bad input stops it with the fix, before the lists are written.content already elsewhere: refuses to run postinstall again, naming wsusutil movecontent",
     ]);
 });

@@ -95,6 +95,6 @@ test("prod: the collector is a LogCollector; every Debian host forwards, the Win
         "PAR-MON01",
         "PAR-FTP01",
     ]);
-    expect(plan.notForwarded.map((n) => n.name)).toEqual(["PAR-DC01", "PAR-DC02", "PAR-DC03"]);
+    expect(plan.notForwarded.map((n) => n.name)).toEqual(["PAR-DC01", "PAR-DC02", "PAR-DC03", "PAR-WSUS01"]);
     expect(plan.retentionDays).toBe(365);
 });

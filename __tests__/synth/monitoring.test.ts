@@ -117,6 +117,7 @@ test("prod: every host runs the agent, the Windows DCs from the MSI in their bas
         ["PAR-FS01", "zabbix-agent2"],
         ["PAR-MAIL01", "zabbix-agent2"],
         ["PAR-WEB01", "zabbix-agent2"],
+        ["PAR-WSUS01", "zabbix-agent2-windows"],
         ["PAR-LOG01", "zabbix-agent2"],
         ["PAR-BKP01", "zabbix-agent2"],
         ["PAR-MON01", "zabbix-agent2"],

@@ -20,6 +20,7 @@ import { monitoringService } from "./monitoring";
 import { vmBackupService } from "./vm-backup";
 import { vpnService } from "./vpn";
 import { webService } from "./web";
+import { wsusService } from "./wsus";
 import type { ServiceDescriptor } from "./types";
 
 /** In the order their DNS requests are published and their docs listed; planning follows `after`. */
@@ -31,6 +32,7 @@ export const SERVICES: readonly ServiceDescriptor[] = [
     dhcpService,
     fileserverService,
     gpoService,
+    wsusService,
     webService,
     mailService,
     ftpService,

@@ -158,3 +158,13 @@ function global:Set-GPLink { [CmdletBinding()] param($Name, $Target, $Domain, $L
 function global:Remove-GPLink { [CmdletBinding()] param($Name, $Target, $Domain) Stub $MyInvocation.MyCommand.Name }
 function global:Get-ADObject { [CmdletBinding()] param($Identity, $Properties, $Filter, $SearchBase) Stub $MyInvocation.MyCommand.Name }
 function global:Set-ADObject { [CmdletBinding()] param($Identity, $Replace, $Clear) Stub $MyInvocation.MyCommand.Name }
+
+# UpdateServices (the WSUS module; the server's API objects themselves are PSCustomObjects in WsusServer.Tests.ps1)
+function global:Get-WsusServer { [CmdletBinding()] param($Name, $PortNumber, [switch]$UseSsl) Stub $MyInvocation.MyCommand.Name }
+function global:Get-WsusProduct { [CmdletBinding()] param($UpdateServer, $TitleIncludes) Stub $MyInvocation.MyCommand.Name }
+function global:Set-WsusProduct { [CmdletBinding()] param([Parameter(ValueFromPipeline = $true)]$Product, [switch]$Disable) process { Stub $MyInvocation.MyCommand.Name } }
+function global:Get-WsusClassification { [CmdletBinding()] param($UpdateServer) Stub $MyInvocation.MyCommand.Name }
+function global:Set-WsusClassification {
+    [CmdletBinding()] param([Parameter(ValueFromPipeline = $true)]$Classification, [switch]$Disable)
+    process { Stub $MyInvocation.MyCommand.Name }
+}

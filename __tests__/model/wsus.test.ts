@@ -1,0 +1,187 @@
+/**
+ * The WSUS plan (model/wsus.ts), its requirements, the clients' GPO and the step's rendered plan: what prod derives,
+ * and every bad input with its exact message. Expected values are written from the committed prod stack.
+ */
+import { renderWsusPlan } from "../../components/wsus/render";
+import type { GposPlan } from "../../model/gpo";
+import type { WsusPlan } from "../../model/wsus";
+import { model, problemsOf, stackRaw } from "../helpers";
+
+const prod = () => stackRaw("prod");
+const planOf = (raw: Record<string, unknown>) => model(raw).plan<WsusPlan>("wsus")!;
+/** The index of prod's WSUS GPO in billu:gpo.gpos. */
+const wsusGpo = (raw: Record<string, any>): number => raw.gpo.gpos.findIndex((g: any) => g.policies?.wsusServer);
+
+describe("the WSUS plan of prod", () => {
+    test("PAR-WSUS01 on HTTP 8530, content on D:, one target group on BillU/Ordinateurs with its GPO, one rule over every product", () => {
+        const p = planOf(prod());
+        expect([p.host, p.fqdn, p.url, p.ssl, p.port]).toEqual([
+            "PAR-WSUS01",
+            "par-wsus01.billu.remindme.lan",
+            "http://par-wsus01.billu.remindme.lan:8530",
+            false,
+            8530,
+        ]);
+        expect([p.driveLetter, p.contentDir, p.dataDisk]).toEqual(["D", "D:\\WSUS", { index: 1, sizeGiB: 200 }]);
+        expect(p.products).toEqual(["Windows 11", "Windows Server 2022"]);
+        expect(p.classifications).toEqual(["Critical Updates", "Security Updates", "Definition Updates", "Update Rollups"]);
+        expect([p.languages, p.upstream, p.syncTime]).toEqual([["fr", "en"], { kind: "microsoft-update" }, "01:30"]);
+        expect(p.targetGroups).toEqual([{ name: "Postes BillU", ou: "BillU/Ordinateurs", gpo: "BillU - Windows Update (WSUS)" }]);
+        expect(p.rules).toEqual([
+            {
+                name: "Securite et definitions",
+                classifications: ["Critical Updates", "Security Updates", "Definition Updates"],
+                products: ["Windows 11", "Windows Server 2022"],
+                targetGroups: ["Postes BillU"],
+                enabled: true,
+            },
+        ]);
+    });
+
+    test("the clients' GPO: WUServer on the role's URL, and client-side targeting to its OU's group", () => {
+        const gpo = model(prod())
+            .plan<GposPlan>("gpo")!
+            .gpos.find((g) => g.name === "BillU - Windows Update (WSUS)")!;
+        const k = "Software\\Policies\\Microsoft\\Windows\\WindowsUpdate";
+        expect(gpo.machine.registry.filter((r) => r.key === k)).toEqual([
+            { key: k, valueName: "WUServer", type: "REG_SZ", data: "http://par-wsus01.billu.remindme.lan:8530" },
+            { key: k, valueName: "WUStatusServer", type: "REG_SZ", data: "http://par-wsus01.billu.remindme.lan:8530" },
+            { key: k, valueName: "TargetGroupEnabled", type: "REG_DWORD", data: 1 },
+            { key: k, valueName: "TargetGroup", type: "REG_SZ", data: "Postes BillU" },
+        ]);
+        expect(gpo.links.map((l) => l.ou)).toEqual(["BillU/Ordinateurs"]);
+    });
+
+    test("the step's wsus.json: exactly the plan's data, the disk's size in bytes", () => {
+        const p = planOf(prod());
+        expect(JSON.parse(renderWsusPlan(p))).toEqual({
+            host: "PAR-WSUS01",
+            fqdn: "par-wsus01.billu.remindme.lan",
+            port: 8530,
+            ssl: false,
+            driveLetter: "D",
+            dataDiskBytes: 200 * 1024 ** 3,
+            contentDir: "D:\\WSUS",
+            upstream: { kind: "microsoft-update" },
+            languages: ["fr", "en"],
+            syncTime: "01:30",
+            products: ["Windows 11", "Windows Server 2022"],
+            classifications: ["Critical Updates", "Security Updates", "Definition Updates", "Update Rollups"],
+            targetGroups: [{ name: "Postes BillU", ou: "BillU/Ordinateurs" }],
+            rules: p.rules,
+        });
+    });
+});
+
+describe("the flows WSUS needs come from its requirements", () => {
+    test("without the departments' flow to PAR-WSUS01 on 8530, synth names the line to add", () => {
+        const raw = prod();
+        raw.flows = raw.flows.filter((f: any) => !(f.to === "PAR-WSUS01" && f.service === "wsus"));
+        expect(problemsOf(raw)).toEqual([
+            "billu:flows: lacks kind:department -> PAR-WSUS01 wsus, which WSUS needs (Windows clients report to and download from WSUS). Fix: append { from: kind:department, to: PAR-WSUS01, service: wsus } to billu:flows",
+        ]);
+    });
+    test("over HTTPS: 8531 is the port the clients need (and the 8530 flow then opens a port nothing listens on)", () => {
+        const raw = prod();
+        raw.wsus.ssl = true;
+        raw.gpo.gpos[wsusGpo(raw)].policies.wsusServer.url = "https://par-wsus01.billu.remindme.lan:8531";
+        expect(problemsOf(raw)).toEqual([
+            "billu:flows: lacks kind:department -> PAR-WSUS01 wsus-ssl, which WSUS needs (Windows clients report to and download from WSUS). Fix: append { from: kind:department, to: PAR-WSUS01, service: wsus-ssl } to billu:flows",
+            `billu:flows[${raw.flows.findIndex((f: any) => f.to === "PAR-WSUS01" && f.service === "wsus")}]: opens wsus (tcp/8530) on PAR-WSUS01, where nothing the site deploys listens: a host of role wsus answers on wsus-ssl, zabbix-agent, ssh. Fix: remove the flow, or deploy the service that answers on wsus on PAR-WSUS01`,
+        ]);
+    });
+});
+
+describe("bad input: one clear message each (key path, value received, fix)", () => {
+    const cases: [string, (raw: Record<string, any>) => void, string[]][] = [
+        [
+            "a GPO URL naming another host",
+            (r) => (r.gpo.gpos[wsusGpo(r)].policies.wsusServer.url = "http://par-wsus02.billu.remindme.lan:8530"),
+            [
+                'billu:gpo.gpos[9].policies.wsusServer.url: is "http://par-wsus02.billu.remindme.lan:8530", but the WSUS server is http://par-wsus01.billu.remindme.lan:8530 (PAR-WSUS01, billu:wsus.ssl false). Fix: set it to http://par-wsus01.billu.remindme.lan:8530',
+            ],
+        ],
+        [
+            "a GPO URL on the HTTPS port while the role serves HTTP",
+            (r) => (r.gpo.gpos[wsusGpo(r)].policies.wsusServer.url = "https://par-wsus01.billu.remindme.lan:8531"),
+            [
+                'billu:gpo.gpos[9].policies.wsusServer.url: is "https://par-wsus01.billu.remindme.lan:8531", but the WSUS server is http://par-wsus01.billu.remindme.lan:8530 (PAR-WSUS01, billu:wsus.ssl false). Fix: set it to http://par-wsus01.billu.remindme.lan:8530, or change billu:wsus.ssl to true',
+            ],
+        ],
+        [
+            "a target group on an OU the directory plan does not have",
+            (r) => (r.wsus.targetGroups[0].ou = "BillU/Postes"),
+            [
+                expect.stringMatching(
+                    /^billu:wsus\.targetGroups\[0\]\.ou: "BillU\/Postes" is not an OU of the directory plan\. Fix: use one of .*BillU\/Ordinateurs/,
+                ) as unknown as string,
+            ],
+        ],
+        [
+            "a GPO naming a target group the role does not declare",
+            (r) => (r.gpo.gpos[wsusGpo(r)].policies.wsusServer.targetGroup = "Serveurs"),
+            [
+                'billu:gpo.gpos[9].policies.wsusServer.targetGroup: "Serveurs" is not a target group of billu:wsus.targetGroups. Fix: use one of Postes BillU, or add it there',
+                'billu:wsus.targetGroups[0]: "Postes BillU" has no GPO: no billu:gpo.gpos entry sets wsusServer.targetGroup "Postes BillU". Fix: add a GPO linked on BillU/Ordinateurs with policies.wsusServer { url: http://par-wsus01.billu.remindme.lan:8530, targetGroup: Postes BillU }',
+            ],
+        ],
+        [
+            "a WSUS GPO without a target group",
+            (r) => delete r.gpo.gpos[wsusGpo(r)].policies.wsusServer.targetGroup,
+            [
+                "billu:gpo.gpos[9].policies.wsusServer.targetGroup: is missing: the server uses client-side targeting. Fix: set it to the target group of its OU (one of Postes BillU)",
+                'billu:wsus.targetGroups[0]: "Postes BillU" has no GPO: no billu:gpo.gpos entry sets wsusServer.targetGroup "Postes BillU". Fix: add a GPO linked on BillU/Ordinateurs with policies.wsusServer { url: http://par-wsus01.billu.remindme.lan:8530, targetGroup: Postes BillU }',
+            ],
+        ],
+        [
+            "a rule approving a classification that is not synchronised, for an unknown group",
+            (r) => {
+                r.wsus.approvalRules[0].classifications = ["Drivers"];
+                r.wsus.approvalRules[0].targetGroups = ["Serveurs"];
+            },
+            [
+                'billu:wsus.approvalRules[0].classifications[0]: "Drivers" is not synchronised. Fix: add it to billu:wsus.classifications, or use one of Critical Updates, Security Updates, Definition Updates, Update Rollups',
+                'billu:wsus.approvalRules[0].targetGroups[0]: "Serveurs" is not a target group. Fix: use one of Postes BillU',
+            ],
+        ],
+        [
+            "a rule product that is not synchronised, and a product listed twice",
+            (r) => {
+                r.wsus.approvalRules[0].products = ["Windows 10"];
+                r.wsus.products.push("Windows 11");
+            },
+            [
+                'billu:wsus.products[2]: "Windows 11" is already products[0]. Fix: list every product once',
+                'billu:wsus.approvalRules[0].products[0]: "Windows 10" is not synchronised. Fix: add it to billu:wsus.products, or use one of Windows 11, Windows Server 2022, Windows 11',
+            ],
+        ],
+        [
+            "the WSUS host on Linux, with no data disk",
+            (r) => {
+                const h = r.hosts.find((x: any) => x.name === "PAR-WSUS01");
+                h.os = "debian-12";
+                h.disks = h.disks.slice(0, 1);
+            },
+            [
+                expect.stringMatching(
+                    /^billu:hosts\[\d+\]\.os: is "debian-12", but WSUS runs on Windows Server\. Fix: use windows-2022-gui or windows-2022-core$/,
+                ) as unknown as string,
+                expect.stringMatching(
+                    /^billu:hosts\[\d+\]\.disks: gives PAR-WSUS01 no data disk after the OS disk\. Fix: add a data disk for the WSUS content/,
+                ) as unknown as string,
+            ],
+        ],
+        [
+            "a WSUS host without billu:wsus",
+            (r) => delete r.wsus,
+            [
+                "billu:wsus: is required for the WSUS server PAR-WSUS01 but missing. Fix: set billu:wsus (products, classifications, targetGroups; docs/services/wsus.md)",
+            ],
+        ],
+    ];
+    test.each(cases)("%s", (_name, edit, expected) => {
+        const raw = prod();
+        edit(raw);
+        expect(problemsOf(raw)).toEqual(expected);
+    });
+});
