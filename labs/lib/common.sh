@@ -131,12 +131,15 @@ lab_wait() {
 # lab_expect <description> <expected: pass|fail> <command...>: runs a probe and records the verdict.
 lab_expect() {
     local what="$1" want="$2"; shift 2
-    local got=fail
-    if "$@" >/dev/null 2>&1; then got=pass; fi
+    local got=fail out="${LAB_DIR:-/tmp}/.lab-expect.out"
+    # The probe's output goes to a file, not a subshell (probes may set the lab's variables): a failure prints its
+    # last lines, so a CI log says what was observed.
+    if "$@" >"$out" 2>&1; then got=pass; fi
     if [ "$got" = "$want" ]; then
         LAB_PASSES=$((LAB_PASSES + 1)); printf '[%s]   ok    %-6s %s\n' "$LAB" "$want" "$what"
     else
         LAB_FAILS=$((LAB_FAILS + 1)); printf '[%s]   FAIL  want %s, got %s: %s\n' "$LAB" "$want" "$got" "$what"
+        tail -n 5 "$out" | cut -c1-200 | sed "s/^/[$LAB]         observed: /"
         lab_stop_if_asked
     fi
 }
@@ -151,7 +154,7 @@ lab_stop_if_asked() {
 
 # lab_has <pattern> <command...>: true when the command's output (stdout and stderr, whatever its exit status)
 # matches the grep pattern; the output is kept in $LAB_DIR/probes.log. Captured first, for pipefail.
-lab_has() { local out; out=$("${@:2}" 2>&1) || true; printf '%s\n' "$out" >>"$LAB_DIR/probes.log"; grep -q -- "$1" <<<"$out"; }
+lab_has() { local out; out=$("${@:2}" 2>&1) || true; printf '%s\n' "$out" | tee -a "$LAB_DIR/probes.log"; grep -q -- "$1" <<<"$out"; }
 
 # lab_since <start (date +%s%N)>: the milliseconds since then.
 lab_since() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }

@@ -109,7 +109,7 @@ lab_switch
 plug() { lab_plug "$1" "$2/24"; } # <namespace suffix> <address>
 run_step() { guest_step "$1" "$R/$2" "$3" "$4"; } # <guest> <host> <step> <secrets>: stage, run, time, read back
 # refused <pattern> <command...>: the command fails AND says why (a refusal for another reason is no pass).
-refused() { local out rc=0; out=$("${@:2}" 2>&1) || rc=$?; printf '%s\n' "$out" >>"$LAB_DIR/probes.log"; [ "$rc" -ne 0 ] && grep -Eq -- "$1" <<<"$out"; }
+refused() { local out rc=0; out=$("${@:2}" 2>&1) || rc=$?; printf '%s\n' "$out" | tee -a "$LAB_DIR/probes.log"; [ "$rc" -ne 0 ] && grep -Eq -- "$1" <<<"$out"; }
 
 # --- PAR-DC01: the forest, then the domain step (records, the MX of the mail domain) -----------------------------
 guest_new dc1 "${DC1,,}"; plug dc1 "$DC1_IP"
