@@ -14,6 +14,7 @@ import { buildDhcp } from "./dhcp/role";
 import { buildFileServers } from "./fileserver/role";
 import { buildFtp } from "./ftp/role";
 import { buildGpo } from "./gpo/role";
+import { buildPbx } from "./telephony/role";
 import { buildLogs, logShipperResources, renderLogShipper } from "./logs/role";
 import { mailBuilder } from "./mail/role";
 import { buildMonitoring, MONITORING_AGENT_NEED, monitoringResources, renderMonitoringAgent } from "./monitoring/role";
@@ -48,6 +49,7 @@ export const COMPONENTS: Readonly<Record<string, ServiceComponents>> = {
     // The mail server runs the directory's `mail-directory` step on the first DC: its renderer is handed over here.
     mail: { build: mailBuilder({ directoryStep: mailDirectoryStep }) },
     ftp: { build: buildFtp },
+    pbx: { build: buildPbx },
     "vm-backup": { site: buildVmBackup },
     logs: { build: buildLogs, everyHost: { need: "log-shipper", resources: logShipperResources, render: renderLogShipper } },
     backup: {

@@ -22,6 +22,11 @@ const entrySchema = z
         mail: z.string().regex(/^[a-z0-9.-]+@[a-z0-9.-]+$/, "must be a lower-case mail address"),
         department: z.string().min(1),
         service: z.string().min(1),
+        /**
+         * The desk number (`Telephone fixe`) as the export last gave it: a leaver's number stays quarantined by the
+         * telephony plan (model/telephony.ts) and is never given to anyone else silently. Absent: no desk number.
+         */
+        phone: z.string().min(1).optional(),
         /** Hash of the other attributes (title, phones, manager, computer...): a change is an `update`. */
         digest: z.string().regex(/^[0-9a-f]{12}$/, "must be 12 hex digits"),
         left: z.boolean(),
@@ -131,6 +136,7 @@ export function renderDirectoryLock(lock: Pick<DirectoryLock, "people" | "comput
             mail: p.mail,
             department: p.department,
             service: p.service,
+            ...(p.phone ? { phone: p.phone } : {}),
             digest: p.digest,
             left: p.left,
         }),

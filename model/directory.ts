@@ -770,7 +770,17 @@ function buildPlan(input: DirectoryInput, people: readonly Person[], managerOf: 
             action,
             computer: r.nomPc || undefined,
         });
-        nextLock.push({ identity: p.identity, name: displayName, sam, mail, department: r.departement, service: r.service, digest, left: false });
+        nextLock.push({
+            identity: p.identity,
+            name: displayName,
+            sam,
+            mail,
+            department: r.departement,
+            service: r.service,
+            ...(r.telephoneFixe ? { phone: r.telephoneFixe } : {}),
+            digest,
+            left: false,
+        });
         if (r.nomPc) {
             const cou = ouOf("computers", r.departement, r.service);
             computers.push({

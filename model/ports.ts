@@ -101,6 +101,14 @@ export const BUILTIN_SERVICES: readonly ServiceDef[] = [
     // https://learn.microsoft.com/windows-server/administration/windows-server-update-services/deploy/2-configure-wsus
     { name: "wsus", description: "WSUS over HTTP (clients, downstream servers)", ports: [p("tcp", 8530)] },
     { name: "wsus-ssl", description: "WSUS over HTTPS (clients, downstream servers)", ports: [p("tcp", 8531)] },
+    // Telephony (billu:telephony, model/telephony.ts): SIP over TLS (RFC 3261 section 26.2, IANA "sips" 5061) from the
+    // phones to the PBX; the RTP media range is Asterisk's rtp.conf default (rtpstart 10000, rtpend 20000), which
+    // billu:telephony.rtpPorts must lie inside; phones fetch their configuration over HTTPS on a port of its own
+    // (FreePBX's "HTTPS provisioning" port in its port management, 1443), so opening it to the phones' zones does
+    // not open the admin interface (https, management zone only).
+    { name: "sip-tls", description: "SIP over TLS (phones and the operator's trunk to the PBX)", ports: [p("tcp", 5061)] },
+    { name: "rtp", description: "RTP/SRTP media between phones and the PBX (Asterisk rtpstart-rtpend)", ports: [p("udp", 10000, 20000)] },
+    { name: "pbx-provisioning", description: "phone provisioning over HTTPS from the PBX", ports: [p("tcp", 1443)] },
     { name: "kea-ha", description: "Kea HA hook peer API", ports: [p("tcp", 8005)] },
     { name: "proxmox", description: "Proxmox VE API and web UI", ports: [p("tcp", 8006)] },
     // The DMZ web server's public site alone listens on these; publish them with publicPort 80 and 443, so the internet

@@ -35,6 +35,7 @@ describe("the domain model of the committed stacks", () => {
             "par-bkp01=10.20.0.30",
             "par-mon01=10.20.0.40",
             "par-ftp01=10.20.10.51",
+            "par-pbx01=10.20.10.71",
         ]);
         expect(d.records.filter((r) => r.name === "par-fw01")).toHaveLength(12);
         expect(d.records.find((r) => r.address === "172.16.120.10")).toEqual({

@@ -54,7 +54,7 @@ describe("the one requirements check: what the services need of the flow matrix"
     test("every requirement names the service that asked and why", () => {
         const m = model(stackRaw("dev"));
         const flows = m.requirements.filter((r) => r.need.kind === "flow");
-        expect(new Set(flows.map((r) => r.service))).toEqual(new Set(["base", "dhcp", "mail", "ftp", "logs", "backup", "directory", "monitoring"]));
+        expect(new Set(flows.map((r) => r.service))).toEqual(new Set(["base", "dhcp", "mail", "ftp", "pbx", "logs", "backup", "directory", "monitoring"]));
         expect(flows.find((r) => r.service === "mail" && r.need.kind === "flow" && r.need.service === "ldaps")?.need).toEqual({
             kind: "flow",
             from: "PAR-MAIL01",

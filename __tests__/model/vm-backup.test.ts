@@ -35,6 +35,7 @@ test("prod: one snapshot job on the PBS storage covers every stateful VM, the DC
                 { name: "PAR-BKP01", vmId: 170, node: "pve1", role: "backup", disks: ["scsi0"] },
                 { name: "PAR-MON01", vmId: 180, node: "pve3", role: "monitoring", disks: ["scsi0", "scsi1"] },
                 { name: "PAR-FTP01", vmId: 190, node: "pve1", role: "ftp", disks: ["scsi0"] },
+                { name: "PAR-PBX01", vmId: 210, node: "pve2", role: "pbx", disks: ["scsi0"] },
             ],
         },
     ]);
@@ -57,6 +58,7 @@ test("per role: the stateful roles are imaged whole, the others rebuilt from cod
         ["backup", true, "PAR-BKP01"],
         ["monitoring", true, "PAR-MON01"],
         ["ftp", true, "PAR-FTP01"],
+        ["pbx", true, "PAR-PBX01"],
     ]);
     expect(plan.roles.find((r) => r.role === "dc")!.why).toBe(
         "the AD database (ntds.dit or Samba's sam.ldb) and SYSVOL live on the OS disk, the DC's only disk: a DC's image is its backup",
@@ -79,7 +81,7 @@ test("dev: the NFS fallback, defaults filled in, the report to postmaster", () =
             "01:00",
             { keepDaily: 3, keepWeekly: 2, keepMonthly: 1 },
             ["postmaster@billu.remindme.lan"],
-            ["PAR-DC01", "PAR-FS01", "PAR-MAIL01", "PAR-LOG01", "PAR-BKP01", "PAR-MON01", "PAR-FTP01"],
+            ["PAR-DC01", "PAR-FS01", "PAR-MAIL01", "PAR-LOG01", "PAR-BKP01", "PAR-MON01", "PAR-FTP01", "PAR-PBX01"],
         ],
     ]);
 });

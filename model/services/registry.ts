@@ -14,6 +14,7 @@ import { firewallService } from "./firewall";
 import { ftpService } from "./ftp";
 import { gpoService } from "./gpo";
 import { mailService } from "./mail";
+import { telephonyService } from "./telephony";
 import { logsService } from "./logs";
 import { memberService } from "./member";
 import { monitoringService } from "./monitoring";
@@ -36,6 +37,7 @@ export const SERVICES: readonly ServiceDescriptor[] = [
     webService,
     mailService,
     ftpService,
+    telephonyService,
     logsService,
     backupService,
     monitoringService,
