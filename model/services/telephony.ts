@@ -25,8 +25,10 @@ export const telephonyService = defineService<TelephonyConfig, TelephonyPlan>({
                 hosts: core.hosts.map((h) => ({ name: h.name, role: h.role, os: h.os, zone: h.zone, address: h.nics[0].address, index: h.index })),
                 zones: core.zones,
                 domain: plan<DomainModel>("dc"),
+                // In export order, so a collision is reported on the later line, naming the earlier one.
                 people: directory?.people
                     .filter((p) => p.enabled && p.attributes && p.line !== undefined)
+                    .sort((a, b) => a.line! - b.line!)
                     .map((p) => ({
                         sam: p.sam,
                         displayName: p.displayName,
