@@ -60,16 +60,22 @@ export const telephonySchema = z
             .min(3)
             .max(6)
             .default(4)
-            .describe("An extension is the last N digits of the person's desk number (HR `Telephone fixe`); two people whose numbers end alike are an error. @default 4"),
+            .describe(
+                "An extension is the last N digits of the person's desk number (HR `Telephone fixe`); two people whose numbers end alike are an error. @default 4",
+            ),
         releasedExtensions: z
             .array(number)
             .default([])
-            .describe("Leavers' extensions whose quarantine is over: they may be given to someone else. Each must be a leaver's. @default [] (every leaver's number stays reserved)"),
+            .describe(
+                "Leavers' extensions whose quarantine is over: they may be given to someone else. Each must be a leaver's. @default [] (every leaver's number stays reserved)",
+            ),
         reception: z
             .object({
                 number: number
                     .optional()
-                    .describe("The reception IVR's number; the department ring groups take the numbers right after it. @default 8 followed by zeros, at the extensions' length"),
+                    .describe(
+                        "The reception IVR's number; the department ring groups take the numbers right after it. @default 8 followed by zeros, at the extensions' length",
+                    ),
                 operatorDepartment: z
                     .string()
                     .min(1)
@@ -83,7 +89,13 @@ export const telephonySchema = z
         ringGroups: z
             .object({
                 strategy: z.enum(["ringall", "hunt", "memoryhunt"]).default("ringall").describe("FreePBX's ring strategy. @default ringall"),
-                ringSeconds: z.number().int().min(5).max(300).default(20).describe("How long the group rings before voicemail of its first member. @default 20"),
+                ringSeconds: z
+                    .number()
+                    .int()
+                    .min(5)
+                    .max(300)
+                    .default(20)
+                    .describe("How long the group rings before voicemail of its first member. @default 20"),
             })
             .strict()
             .default({})
@@ -110,12 +122,16 @@ export const telephonySchema = z
                     .string()
                     .regex(/^[0-9a-f]{40}$/, "must be a 40-digit git commit")
                     .default(FREEPBX_INSTALLER.commit)
-                    .describe(`The commit of FreePBX's sng_freepbx_debian_install whose installer is run. @default ${FREEPBX_INSTALLER.commit} (SCRIPTVER ${FREEPBX_INSTALLER.version})`),
+                    .describe(
+                        `The commit of FreePBX's sng_freepbx_debian_install whose installer is run. @default ${FREEPBX_INSTALLER.commit} (SCRIPTVER ${FREEPBX_INSTALLER.version})`,
+                    ),
                 sha256: z
                     .string()
                     .regex(/^[0-9a-fA-F]{64}$/, "must be 64 hex digits")
                     .optional()
-                    .describe("SHA-256 of that installer: the step refuses to run any other file. Required in prod. @default none (the step then installs nothing)"),
+                    .describe(
+                        "SHA-256 of that installer: the step refuses to run any other file. Required in prod. @default none (the step then installs nothing)",
+                    ),
             })
             .strict()
             .default({})
@@ -245,13 +261,21 @@ export function planTelephony(input: TelephonyInput, problems: Problems): Teleph
     if (cfg.host !== undefined) {
         host = hosts.find((h) => h.name === cfg.host);
         if (!host) {
-            problems.add(`${TP}.host`, `${show(cfg.host)} is not a host of billu:hosts`, "add the PBX to billu:hosts (role: pbx, os: debian-12, e.g. PAR-PBX01) and name it here");
+            problems.add(
+                `${TP}.host`,
+                `${show(cfg.host)} is not a host of billu:hosts`,
+                "add the PBX to billu:hosts (role: pbx, os: debian-12, e.g. PAR-PBX01) and name it here",
+            );
         } else if (host.role !== "pbx") {
             problems.add(`${TP}.host`, `${show(cfg.host)} has role ${host.role}, not pbx`, "give the PBX its own host of role pbx (e.g. PAR-PBX01)");
             host = undefined;
         }
     } else if (servers.length === 0) {
-        problems.add("billu:hosts", "has no host of role pbx, but billu:telephony is set", "add the PBX to billu:hosts (role: pbx, os: debian-12, e.g. PAR-PBX01), or remove billu:telephony");
+        problems.add(
+            "billu:hosts",
+            "has no host of role pbx, but billu:telephony is set",
+            "add the PBX to billu:hosts (role: pbx, os: debian-12, e.g. PAR-PBX01), or remove billu:telephony",
+        );
     } else if (servers.length > 1) {
         problems.add(
             "billu:hosts",
@@ -264,10 +288,16 @@ export function planTelephony(input: TelephonyInput, problems: Problems): Teleph
     if (host && host.os !== "debian-12") {
         problems.add(`billu:hosts[${host.index}].os`, `${show(host.os)} cannot run FreePBX 17's installer`, `use os: debian-12 for the PBX ${host.name}`);
     }
-    if (!input.domain) problems.add(TP, "is set, but the site has no AD domain: the PBX's name and certificate are in it", "declare the domain (billu:domain and its DCs), or remove billu:telephony");
+    if (!input.domain)
+        problems.add(
+            TP,
+            "is set, but the site has no AD domain: the PBX's name and certificate are in it",
+            "declare the domain (billu:domain and its DCs), or remove billu:telephony",
+        );
     // Without an HR export there is nobody to give an extension; with one but no directory plan, the directory's own
     // problems were reported already (and the telephony plan waits for them).
-    if (!input.hasHr) problems.add(TP, "is set, but the site has no HR export: the extensions come from it", "set billu:directory.hrCsv, or remove billu:telephony");
+    if (!input.hasHr)
+        problems.add(TP, "is set, but the site has no HR export: the extensions come from it", "set billu:directory.hrCsv, or remove billu:telephony");
 
     // The installer: pinned, and its checksum a reviewed value in prod.
     if (cfg.installer.sha256 === undefined && input.environment === "prod") {
@@ -282,23 +312,39 @@ export function planTelephony(input: TelephonyInput, problems: Problems): Teleph
     // RTP: ordered, inside the catalogue's rtp, clear of every other service.
     const { min, max } = cfg.rtpPorts;
     if (min > max) {
-        problems.add(`${TP}.rtpPorts`, `min ${min} is above max ${max}`, "give the first port of the range as min and the last as max (e.g. min: 10000, max: 20000)");
+        problems.add(
+            `${TP}.rtpPorts`,
+            `min ${min} is above max ${max}`,
+            "give the first port of the range as min and the last as max (e.g. min: 10000, max: 20000)",
+        );
     } else if (input.catalogue) {
         const range: PortRange = { proto: "udp", from: min, to: max };
         const rtp = input.catalogue.get(RTP_SERVICE);
         const catchAll = (s: { ports: readonly PortRange[] }) => s.ports.some((p) => p.from === 1 && p.to === 65535);
-        const clash = [...input.catalogue.services.values()].find((s) => !s.bundle && !catchAll(s) && s.name !== RTP_SERVICE && s.ports.some((p) => overlap(p, range)));
+        const clash = [...input.catalogue.services.values()].find(
+            (s) => !s.bundle && !catchAll(s) && s.name !== RTP_SERVICE && s.ports.some((p) => overlap(p, range)),
+        );
         if (clash) {
-            problems.add(`${TP}.rtpPorts`, `udp/${min}-${max} overlaps the service ${clash.name} (${portsText(clash.ports)})`, `choose a range inside ${RTP_SERVICE} (${rtp ? portsText(rtp.ports) : "model/ports.ts"})`);
+            problems.add(
+                `${TP}.rtpPorts`,
+                `udp/${min}-${max} overlaps the service ${clash.name} (${portsText(clash.ports)})`,
+                `choose a range inside ${RTP_SERVICE} (${rtp ? portsText(rtp.ports) : "model/ports.ts"})`,
+            );
         } else if (rtp && !rtp.ports.some((p) => p.proto === "udp" && p.from <= min && max <= p.to)) {
-            problems.add(`${TP}.rtpPorts`, `udp/${min}-${max} is not inside ${RTP_SERVICE} (${portsText(rtp.ports)}), the range the router and the VM firewall open`, `choose a range inside ${portsText(rtp.ports)}`);
+            problems.add(
+                `${TP}.rtpPorts`,
+                `udp/${min}-${max} is not inside ${RTP_SERVICE} (${portsText(rtp.ports)}), the range the router and the VM firewall open`,
+                `choose a range inside ${portsText(rtp.ports)}`,
+            );
         }
     }
 
     const departmentZones = zones.filter((z) => z.kind === "department" && z.department);
     const managementZones = zones.filter((z) => z.kind === "management");
-    if (departmentZones.length === 0) problems.add("billu:network.zones", "has no department zone: no phone could reach the PBX", "declare the department zones, or remove billu:telephony");
-    if (managementZones.length === 0) problems.add("billu:network.zones", "has no management zone: the PBX's admin interface answers it alone", "declare the management zone");
+    if (departmentZones.length === 0)
+        problems.add("billu:network.zones", "has no department zone: no phone could reach the PBX", "declare the department zones, or remove billu:telephony");
+    if (managementZones.length === 0)
+        problems.add("billu:network.zones", "has no management zone: the PBX's admin interface answers it alone", "declare the management zone");
 
     // Extensions: the rule, uniqueness (naming both HR lines), the quarantine of leavers' numbers.
     const digits = cfg.extensionDigits;
@@ -311,14 +357,23 @@ export function planTelephony(input: TelephonyInput, problems: Problems): Teleph
     }
     const leaverNumbers = new Set((input.leavers ?? []).map((l) => extensionOf(l.phone, digits)).filter((n): n is string => n !== undefined));
     cfg.releasedExtensions.forEach((n, i) => {
-        if (!leaverNumbers.has(n)) problems.add(`${TP}.releasedExtensions[${i}]`, `${show(n)} is not the extension of anyone who left`, "remove it: only a leaver's quarantined number is released");
+        if (!leaverNumbers.has(n))
+            problems.add(
+                `${TP}.releasedExtensions[${i}]`,
+                `${show(n)} is not the extension of anyone who left`,
+                "remove it: only a leaver's quarantined number is released",
+            );
     });
     const taken = new Map<string, TelephonyPerson>();
     const extensions: Extension[] = [];
     for (const p of people) {
         const n = extensionOf(p.phone, digits);
         if (n === undefined) {
-            problems.add(p.where, `Telephone fixe ${show(p.phone)} has fewer than ${digits} digits: no extension can be derived (${TP}.extensionDigits)`, "correct the desk number in the export (the full number, e.g. 01 78 41 91 73)");
+            problems.add(
+                p.where,
+                `Telephone fixe ${show(p.phone)} has fewer than ${digits} digits: no extension can be derived (${TP}.extensionDigits)`,
+                "correct the desk number in the export (the full number, e.g. 01 78 41 91 73)",
+            );
             continue;
         }
         const other = taken.get(n);
@@ -357,10 +412,19 @@ export function planTelephony(input: TelephonyInput, problems: Problems): Teleph
 
     // Ring groups per department (zone order), the reception's number before them.
     const departments = [...new Set(departmentZones.map((z) => z.department!))].filter((d) => extensions.some((e) => e.department === d));
-    if (departments.length > 9) problems.add(TP, `has ${departments.length} department ring groups, more than the IVR's keys 1-9`, "merge departments' zones, or reach the others by extension");
+    if (departments.length > 9)
+        problems.add(
+            TP,
+            `has ${departments.length} department ring groups, more than the IVR's keys 1-9`,
+            "merge departments' zones, or reach the others by extension",
+        );
     const receptionNumber = cfg.reception.number ?? "8".padEnd(digits, "0");
     if (receptionNumber.length !== digits) {
-        problems.add(`${TP}.reception.number`, `${show(receptionNumber)} has ${receptionNumber.length} digits, the extensions ${digits}`, `give it ${digits} digits: a shorter number is a prefix of extensions (Asterisk would wait for more digits)`);
+        problems.add(
+            `${TP}.reception.number`,
+            `${show(receptionNumber)} has ${receptionNumber.length} digits, the extensions ${digits}`,
+            `give it ${digits} digits: a shorter number is a prefix of extensions (Asterisk would wait for more digits)`,
+        );
     }
     const serviceNumbers = [receptionNumber, ...departments.map((_, i) => String(Number(receptionNumber) + i + 1).padStart(receptionNumber.length, "0"))];
     serviceNumbers.forEach((n, i) => {
@@ -368,7 +432,11 @@ export function planTelephony(input: TelephonyInput, problems: Problems): Teleph
         const person = taken.get(n);
         const leaver = quarantine.get(n);
         if (n.length !== receptionNumber.length) {
-            problems.add(`${TP}.reception.number`, `${what} would be ${n}, past ${receptionNumber.length} digits`, "choose a reception number with room for the ring groups after it");
+            problems.add(
+                `${TP}.reception.number`,
+                `${what} would be ${n}, past ${receptionNumber.length} digits`,
+                "choose a reception number with room for the ring groups after it",
+            );
         } else if (person || leaver) {
             problems.add(
                 `${TP}.reception.number`,
@@ -379,7 +447,11 @@ export function planTelephony(input: TelephonyInput, problems: Problems): Teleph
     });
     const operator = cfg.reception.operatorDepartment ?? departments[0];
     if (cfg.reception.operatorDepartment !== undefined && !departments.includes(cfg.reception.operatorDepartment)) {
-        problems.add(`${TP}.reception.operatorDepartment`, `${show(cfg.reception.operatorDepartment)} has no ring group`, `use one of ${departments.join(", ")}`);
+        problems.add(
+            `${TP}.reception.operatorDepartment`,
+            `${show(cfg.reception.operatorDepartment)} has no ring group`,
+            `use one of ${departments.join(", ")}`,
+        );
     }
 
     if (problems.count > before || !host || !input.domain || !input.people) return undefined;
@@ -418,14 +490,22 @@ export function planTelephony(input: TelephonyInput, problems: Problems): Teleph
         ringGroups,
         ringStrategy: cfg.ringGroups.strategy,
         ringSeconds: cfg.ringGroups.ringSeconds,
-        reception: { number: receptionNumber, operator: ringGroups.find((g) => g.department === operator)?.number, timeoutSeconds: cfg.reception.timeoutSeconds },
+        reception: {
+            number: receptionNumber,
+            operator: ringGroups.find((g) => g.department === operator)?.number,
+            timeoutSeconds: cfg.reception.timeoutSeconds,
+        },
         sipTlsPort: portOf(SIP_TLS_SERVICE),
         provisioningPort: portOf(PROVISIONING_SERVICE),
         rtp: { min, max },
         phoneZones,
         adminZones,
         trunk: { ...cfg.trunk },
-        installer: { url: installerUrl(cfg.installer.commit), commit: cfg.installer.commit, ...(cfg.installer.sha256 ? { sha256: cfg.installer.sha256.toLowerCase() } : {}) },
+        installer: {
+            url: installerUrl(cfg.installer.commit),
+            commit: cfg.installer.commit,
+            ...(cfg.installer.sha256 ? { sha256: cfg.installer.sha256.toLowerCase() } : {}),
+        },
         flows,
     };
 }

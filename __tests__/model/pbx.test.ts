@@ -62,7 +62,12 @@ describe("the telephony plan of the committed stacks", () => {
         });
         expect(p.adminZones).toEqual([{ name: "management", cidr: "10.20.0.0/24" }]);
         const flows = p.flows.map((f) => `${f.from} -> ${f.to} ${f.service}`);
-        expect(flows.slice(0, 4)).toEqual(["lan-direction -> PAR-PBX01 sip-tls", "lan-direction -> PAR-PBX01 rtp", "PAR-PBX01 -> lan-direction rtp", "lan-direction -> PAR-PBX01 pbx-provisioning"]);
+        expect(flows.slice(0, 4)).toEqual([
+            "lan-direction -> PAR-PBX01 sip-tls",
+            "lan-direction -> PAR-PBX01 rtp",
+            "PAR-PBX01 -> lan-direction rtp",
+            "lan-direction -> PAR-PBX01 pbx-provisioning",
+        ]);
         expect(flows).toHaveLength(9 * 4 + 1);
         expect(flows[36]).toBe("management -> PAR-PBX01 https");
         expect(flows.some((f) => /wan|dmz/.test(f))).toBe(false);
@@ -133,7 +138,10 @@ const baseInput = (people: TelephonyPerson[], leavers: TelephonyInput["leavers"]
     cfg: telephonySchema.parse(cfg),
     environment: "dev",
     hosts: [{ name: "PAR-PBX01", role: "pbx", os: "debian-12", zone: "servers", address: "10.0.9.71", index: 0 }],
-    zones: [...zones, { name: "management", kind: "management", cidr: { text: "10.0.99.0/24" }, bridge: "vmbr1", gateway: "10.0.99.1", routerAddress: "10.0.99.1", index: 9 }] as never,
+    zones: [
+        ...zones,
+        { name: "management", kind: "management", cidr: { text: "10.0.99.0/24" }, bridge: "vmbr1", gateway: "10.0.99.1", routerAddress: "10.0.99.1", index: 9 },
+    ] as never,
     domain: { fqdn: "billu.test" },
     people,
     leavers,
@@ -146,21 +154,28 @@ const run = (input: TelephonyInput) => {
 };
 
 /** People with distinct 4-digit suffixes below 8000 (the reception's block is 8000-8003). */
-const peopleArb = fc.uniqueArray(fc.integer({ min: 0, max: 7999 }), { minLength: 1, maxLength: 40 }).chain((suffixes) =>
-    fc.tuple(fc.constant(suffixes), fc.array(fc.constantFrom(...DEPTS), { minLength: suffixes.length, maxLength: suffixes.length }), fc.array(fc.integer({ min: 10, max: 99 }), { minLength: suffixes.length, maxLength: suffixes.length })),
-).map(([suffixes, depts, prefixes]) =>
-    suffixes.map((s, i) => {
-        const four = String(s).padStart(4, "0");
-        return {
-            sam: `p${i}`,
-            displayName: `Person ${i}`,
-            department: depts[i],
-            where: `hr.csv:${i + 2}`,
-            phone: `01 ${prefixes[i]} 33 ${four.slice(0, 2)} ${four.slice(2)}`,
-            mail: `p${i}@billu.test`,
-        };
-    }),
-);
+const peopleArb = fc
+    .uniqueArray(fc.integer({ min: 0, max: 7999 }), { minLength: 1, maxLength: 40 })
+    .chain((suffixes) =>
+        fc.tuple(
+            fc.constant(suffixes),
+            fc.array(fc.constantFrom(...DEPTS), { minLength: suffixes.length, maxLength: suffixes.length }),
+            fc.array(fc.integer({ min: 10, max: 99 }), { minLength: suffixes.length, maxLength: suffixes.length }),
+        ),
+    )
+    .map(([suffixes, depts, prefixes]) =>
+        suffixes.map((s, i) => {
+            const four = String(s).padStart(4, "0");
+            return {
+                sam: `p${i}`,
+                displayName: `Person ${i}`,
+                department: depts[i],
+                where: `hr.csv:${i + 2}`,
+                phone: `01 ${prefixes[i]} 33 ${four.slice(0, 2)} ${four.slice(2)}`,
+                mail: `p${i}@billu.test`,
+            };
+        }),
+    );
 
 describe("properties of the plan", () => {
     test("every person with a desk number has exactly one extension, the last digits of that number, unique", () => {
@@ -174,7 +189,8 @@ describe("properties of the plan", () => {
                 }
                 expect(new Set(plan!.extensions.map((e) => e.number)).size).toBe(people.length);
                 // Every extension rings in exactly one ring group: its department's.
-                for (const e of plan!.extensions) expect(plan!.ringGroups.filter((g) => g.members.includes(e.number)).map((g) => g.department)).toEqual([e.department]);
+                for (const e of plan!.extensions)
+                    expect(plan!.ringGroups.filter((g) => g.members.includes(e.number)).map((g) => g.department)).toEqual([e.department]);
             }),
         );
     });

@@ -28,7 +28,11 @@ export class PbxServer extends CertifiedServerComponent {
             const moreSecrets: Record<string, pulumi.Input<string>> = {};
             for (const e of plan.extensions) {
                 // Letters and digits only: a SIP secret travels in a CSV field and a digest; a PIN is what a phone keypad types.
-                moreSecrets[sipSecretName(e.number)] = new random.RandomPassword(`${name}-sip-${e.number}`, { length: 32, special: false }, { parent: self }).result;
+                moreSecrets[sipSecretName(e.number)] = new random.RandomPassword(
+                    `${name}-sip-${e.number}`,
+                    { length: 32, special: false },
+                    { parent: self },
+                ).result;
                 moreSecrets[voicemailPinName(e.number)] = new random.RandomPassword(
                     `${name}-vm-${e.number}`,
                     { length: 6, upper: false, lower: false, special: false, numeric: true },

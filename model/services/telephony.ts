@@ -3,7 +3,16 @@ import type { DirectoryPlan } from "../directory";
 import type { DomainModel } from "../domain";
 import type { FirewallModel } from "../flows";
 import type { MailPlan } from "../mail";
-import { ADMIN_SERVICE, planTelephony, PROVISIONING_SERVICE, RTP_SERVICE, SIP_TLS_SERVICE, TelephonyConfig, TelephonyPlan, telephonySchema } from "../telephony";
+import {
+    ADMIN_SERVICE,
+    planTelephony,
+    PROVISIONING_SERVICE,
+    RTP_SERVICE,
+    SIP_TLS_SERVICE,
+    TelephonyConfig,
+    TelephonyPlan,
+    telephonySchema,
+} from "../telephony";
 import { defineService, Requirement } from "./types";
 
 export const telephonyService = defineService<TelephonyConfig, TelephonyPlan>({
@@ -37,7 +46,9 @@ export const telephonyService = defineService<TelephonyConfig, TelephonyPlan>({
                         phone: p.attributes!.telephoneNumber,
                         mail: p.mail,
                     })),
-                leavers: directory?.lock.people.filter((e) => e.left && leftSams.has(e.sam) && e.phone).map((e) => ({ sam: e.sam, name: e.name, phone: e.phone! })),
+                leavers: directory?.lock.people
+                    .filter((e) => e.left && leftSams.has(e.sam) && e.phone)
+                    .map((e) => ({ sam: e.sam, name: e.name, phone: e.phone! })),
                 mailboxes: plan<MailPlan>("mail") && new Map(plan<MailPlan>("mail")!.accounts.map((a) => [a.sam, a.mail])),
                 hasHr: hr !== undefined,
                 catalogue: plan<FirewallModel>("firewall")?.catalogue,
