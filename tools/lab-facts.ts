@@ -11,6 +11,8 @@
  *   mail         message size limit (bytes), quota (MiB), LDAP bind DN and search base, the mail domain
  *   ftp          the FTP server (billu:ftp): host, FQDN, passive range, advertised address, allowed zones and groups,
  *                exchange root and folders (name, kind, group), the admin group, upload limit in bytes (absent: none)
+ *   telephony    the PBX (billu:telephony): host, FQDN, address, SIP/TLS port, RTP range, the phones' zones, the admin zones,
+ *                the reception's number
  * A renderer that writes a different value is then caught by the lab's probe, which compares the daemon's
  * behaviour with these facts. Exit 0 printed, 2 invalid configuration (the key path and the fix on stderr).
  */
@@ -19,6 +21,7 @@ import "./defer-modules";
 import * as path from "path";
 import { formatProblem, InputError } from "../model/errors";
 import type { FtpPlan } from "../model/ftp";
+import type { TelephonyPlan } from "../model/telephony";
 import { SiteModel } from "../model/site";
 import { loadModel } from "../stacks/program";
 import { checkStackName, flagValue } from "./paths";
@@ -28,6 +31,7 @@ import { readBilluConfig } from "./synth";
 export function labFacts(m: SiteModel) {
     const d = m.domain;
     const ftp = m.plan<FtpPlan>("ftp");
+    const pbx = m.plan<TelephonyPlan>("pbx");
     return {
         domain: d && {
             fqdn: d.fqdn,
@@ -73,6 +77,16 @@ export function labFacts(m: SiteModel) {
             folders: ftp.folders.map((f) => ({ name: f.name, kind: f.kind, group: f.group })),
             adminGroup: ftp.adminGroup,
             uploadLimitBytes: ftp.maxUploadMiB === undefined ? undefined : ftp.maxUploadMiB * 1024 * 1024,
+        },
+        telephony: pbx && {
+            host: pbx.host.name,
+            fqdn: pbx.fqdn,
+            address: pbx.host.address,
+            sipTlsPort: pbx.sipTlsPort,
+            rtp: { min: pbx.rtp.min, max: pbx.rtp.max },
+            phoneZones: pbx.phoneZones.map((z) => z.name),
+            adminZones: pbx.adminZones.map((z) => z.name),
+            reception: pbx.reception.number,
         },
     };
 }
