@@ -41,7 +41,8 @@ test("the server's unit: restic's REST API on the plan's address and port, TLS, 
 test("the htpasswd file: one login per client, its hash a secret of the step; the keys for pruning are secrets too", () => {
     expect(renderHtpasswd(plan)).toBe(
         "par-dc01:{{secret:backup-htpasswd-par-dc01}}\npar-fs01:{{secret:backup-htpasswd-par-fs01}}\npar-mail01:{{secret:backup-htpasswd-par-mail01}}\n" +
-            "par-log01:{{secret:backup-htpasswd-par-log01}}\npar-mon01:{{secret:backup-htpasswd-par-mon01}}\npar-ftp01:{{secret:backup-htpasswd-par-ftp01}}\n",
+            "par-log01:{{secret:backup-htpasswd-par-log01}}\npar-mon01:{{secret:backup-htpasswd-par-mon01}}\npar-ftp01:{{secret:backup-htpasswd-par-ftp01}}\n" +
+            "par-pbx01:{{secret:backup-htpasswd-par-pbx01}}\n",
     );
     const files = serverFiles(plan);
     expect(files.filter((f) => f.content.includes("{{secret:")).map((f) => [f.path, f.mode ?? "0644"])).toEqual([
@@ -55,13 +56,14 @@ test("the htpasswd file: one login per client, its hash a secret of the step; th
         ["/etc/billu/backup/keys/par-log01", "0600"],
         ["/etc/billu/backup/keys/par-mon01", "0600"],
         ["/etc/billu/backup/keys/par-ftp01", "0600"],
+        ["/etc/billu/backup/keys/par-pbx01", "0600"],
     ]);
     // Every placeholder has its secret, and nothing else is asked (renderStep refuses an unknown placeholder).
     expect(() =>
         renderStep({ host: plan.host.name, step: "backup-server", os: "linux", files, script: "true", secrets: serverSecretNames(plan) }),
     ).not.toThrow();
     expect(renderServerEnv(plan)).toContain(
-        "BACKUP_CLIENTS='par-dc01 par-fs01 par-mail01 par-log01 par-mon01 par-ftp01'\nKEEP_DAILY=3\nKEEP_WEEKLY=2\nKEEP_MONTHLY=1\n",
+        "BACKUP_CLIENTS='par-dc01 par-fs01 par-mail01 par-log01 par-mon01 par-ftp01 par-pbx01'\nKEEP_DAILY=3\nKEEP_WEEKLY=2\nKEEP_MONTHLY=1\n",
     );
 });
 
@@ -82,7 +84,7 @@ test("every client's timer is its staggered time, and systemd accepts each OnCal
         const t = clientFiles(plan, c, sets(c.name)).find((f) => f.path.endsWith("billu-backup.timer"))!.content;
         return /^OnCalendar=(.*)$/m.exec(t)![1];
     });
-    expect(timers).toEqual(["*-*-* 23:00", "*-*-* 23:08", "*-*-* 23:16", "*-*-* 23:24", "*-*-* 23:32", "*-*-* 23:40"]);
+    expect(timers).toEqual(["*-*-* 23:00", "*-*-* 23:08", "*-*-* 23:16", "*-*-* 23:24", "*-*-* 23:32", "*-*-* 23:40", "*-*-* 23:48"]);
     for (const t of [...timers, plan.prune]) {
         expect(execFileSync("systemd-analyze", ["calendar", t], { encoding: "utf8" })).toContain("Normalized form:");
     }
@@ -186,6 +188,7 @@ test("a Windows client (prod's DC, PAR-BKP01 beside it): only its settings and j
         ["PAR-LOG01", "linux", "*-*-* 01:50"],
         ["PAR-MON01", "linux", "*-*-* 02:00"],
         ["PAR-FTP01", "linux", "*-*-* 02:10"],
+        ["PAR-PBX01", "linux", "*-*-* 02:20"],
     ]);
     const dc = p.clients.find((c) => c.name === "PAR-DC02")!;
     const files = windowsClientFiles(

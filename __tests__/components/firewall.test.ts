@@ -48,7 +48,7 @@ describe("nftables ruleset (dev)", () => {
 
     test("the management zone always keeps SSH to the router, even with no flow saying so", () => {
         const raw = stackRaw("dev");
-        // Only the flows DHCP, mail, the acceptance run, the guests' resolvers, the log collector, the backups, monitoring, FTP and
+        // Only the flows DHCP, mail, the acceptance run, the guests' resolvers, the log collector, the backups, monitoring, FTP, telephony and
         // every host's SSH require stay (the model refuses a matrix without them); no SSH flow reaches the router.
         raw.flows = raw.flows.filter(
             (f: { service: string; to: string }) =>
@@ -68,7 +68,14 @@ describe("nftables ruleset (dev)", () => {
                     "zabbix-trapper",
                     "ftp",
                     "ftp-passive",
-                ].includes(f.service) && !(f.service === "ssh" && ["router", "PAR-FW01", "kind:management", "management"].includes(f.to)),
+                    "sip-tls",
+                    "rtp",
+                    "pbx-provisioning",
+                ].includes(f.service) ||
+                (f.service === "https" && f.to === "PAR-PBX01"),
+        );
+        raw.flows = raw.flows.filter(
+            (f: { service: string; to: string }) => !(f.service === "ssh" && ["router", "PAR-FW01", "kind:management", "management"].includes(f.to)),
         );
         // management -> management ssh reached the router's management address too: the two hosts there by name instead.
         raw.flows.push(
@@ -142,10 +149,10 @@ describe("the VPN partner (route-based: its own interface)", () => {
         expect(l).toContain("iifname $IF_VPN_PARTNER ip saddr != 10.30.0.0/16 jump spoofed");
         expect(l.find((x) => x.startsWith("iifname $IF_WAN ip saddr {"))).toContain("10.30.0.0/16, 127.0.0.0/8 } jump spoofed");
         expect(l).toContain(
-            'iifname $IF_VPN_PARTNER oifname $IF_SERVERS ip saddr 10.30.0.0/16 ip daddr 10.20.10.31 tcp dport 445 counter accept comment "flow 82: vpn-partner -> PAR-FS01 smb"',
+            'iifname $IF_VPN_PARTNER oifname $IF_SERVERS ip saddr 10.30.0.0/16 ip daddr 10.20.10.31 tcp dport 445 counter accept comment "flow 91: vpn-partner -> PAR-FS01 smb"',
         );
         expect(l).toContain(
-            'iifname $IF_LAN_DSI oifname $IF_VPN_PARTNER ip saddr 10.20.21.0/24 ip daddr 10.30.0.0/16 tcp dport 443 counter accept comment "flow 83: kind:department -> vpn-partner https"',
+            'iifname $IF_LAN_DSI oifname $IF_VPN_PARTNER ip saddr 10.20.21.0/24 ip daddr 10.30.0.0/16 tcp dport 443 counter accept comment "flow 92: kind:department -> vpn-partner https"',
         );
     });
     test("Proxmox: the file server accepts the partner's networks; the WAN set excludes them", () => {
@@ -156,7 +163,7 @@ describe("the VPN partner (route-based: its own interface)", () => {
             dest: "10.20.10.31",
             proto: "tcp",
             dport: "445",
-            comment: "flow 82: vpn-partner -> PAR-FS01 smb",
+            comment: "flow 91: vpn-partner -> PAR-FS01 smb",
         });
         expect(planDatacenter(m).wan.at(-1)).toEqual({ name: "10.30.0.0/16", nomatch: true, comment: "VPN partner" });
     });
@@ -294,7 +301,7 @@ describe("docs", () => {
                 "syslog-tls (PAR-MON01→PAR-LOG01), restic-rest (PAR-MON01→PAR-BKP01), zabbix-agent (PAR-MON01→PAR-LOG01), zabbix-agent (PAR-MON01→PAR-BKP01), " +
                 "zabbix-trapper (PAR-LOG01→PAR-MON01), zabbix-trapper (PAR-BKP01→PAR-MON01) | ssh, rdp, https, ad (→PAR-DC01), submission (→PAR-MAIL01), " +
                 "imaps (→PAR-MAIL01), smb (→PAR-FS01), zabbix-agent (PAR-MON01→PAR-DC01), zabbix-agent (PAR-MON01→PAR-DHCP01), zabbix-agent (PAR-MON01→PAR-FS01), " +
-                "zabbix-agent (PAR-MON01→PAR-MAIL01), smtp (PAR-MON01→PAR-MAIL01), zabbix-agent (PAR-MON01→PAR-FTP01) | ssh, https (→PAR-WEB01), http (→PAR-WEB01), zabbix-agent (PAR-MON01→PAR-WEB01) |",
+                "zabbix-agent (PAR-MON01→PAR-MAIL01), smtp (PAR-MON01→PAR-MAIL01), zabbix-agent (PAR-MON01→PAR-FTP01), https (→PAR-PBX01), zabbix-agent (PAR-MON01→PAR-PBX01) | ssh, https (→PAR-WEB01), http (→PAR-WEB01), zabbix-agent (PAR-MON01→PAR-WEB01) |",
         );
         expect(md).toContain(
             "| **router** | ntp, http, https | syslog-tls (→PAR-LOG01), zabbix-trapper (→PAR-MON01) | dhcp-relay (→PAR-DHCP01), dns (→PAR-DC01) |",
@@ -321,6 +328,7 @@ describe("the lab's plan (dev)", () => {
             "PAR-BKP01",
             "PAR-MON01",
             "PAR-FTP01",
+            "PAR-PBX01",
         ]);
         expect(plan.topology).toContain("link bfw-r eth5 10.20.21.1/24 bfw-z5 up0 -");
         expect(plan.services).toEqual([
@@ -333,8 +341,11 @@ describe("the lab's plan (dev)", () => {
             "https",
             "imaps",
             "ntp",
+            "pbx-provisioning",
             "rdp",
             "restic-rest",
+            "rtp",
+            "sip-tls",
             "smb",
             "smtp",
             "ssh",
