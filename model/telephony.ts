@@ -221,8 +221,6 @@ export interface TelephonyInput {
     /** The directory plan's people in the export (enabled), and the lock's leavers; absent on a site without a directory. */
     readonly people?: readonly TelephonyPerson[];
     readonly leavers?: readonly TelephonyLeaver[];
-    /** Whether the site has an HR export at all (a company site). */
-    readonly hasHr: boolean;
     /** Mailbox addresses by account name (the mail plan's accounts), when the site runs mail. */
     readonly mailboxes?: ReadonlyMap<string, string>;
     readonly catalogue?: Catalogue;
@@ -294,10 +292,8 @@ export function planTelephony(input: TelephonyInput, problems: Problems): Teleph
             "is set, but the site has no AD domain: the PBX's name and certificate are in it",
             "declare the domain (billu:domain and its DCs), or remove billu:telephony",
         );
-    // Without an HR export there is nobody to give an extension; with one but no directory plan, the directory's own
-    // problems were reported already (and the telephony plan waits for them).
-    if (!input.hasHr)
-        problems.add(TP, "is set, but the site has no HR export: the extensions come from it", "set billu:directory.hrCsv, or remove billu:telephony");
+    // Without a directory plan nobody has an extension yet: a site read without its HR export (the VPN partner's stack
+    // reads this one's model so). The PBX is still planned: its host, flows and listeners are the site's.
 
     // The installer: pinned, and its checksum a reviewed value in prod.
     if (cfg.installer.sha256 === undefined && input.environment === "prod") {
@@ -454,7 +450,7 @@ export function planTelephony(input: TelephonyInput, problems: Problems): Teleph
         );
     }
 
-    if (problems.count > before || !host || !input.domain || !input.people) return undefined;
+    if (problems.count > before || !host || !input.domain) return undefined;
     const pbx = host;
     const fqdn = `${pbx.name.toLowerCase()}.${input.domain.fqdn.toLowerCase()}`;
     const ringGroups: RingGroup[] = departments.map((d, i) => ({

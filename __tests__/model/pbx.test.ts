@@ -145,7 +145,6 @@ const baseInput = (people: TelephonyPerson[], leavers: TelephonyInput["leavers"]
     domain: { fqdn: "billu.test" },
     people,
     leavers,
-    hasHr: true,
 });
 const run = (input: TelephonyInput) => {
     const problems = new Problems();

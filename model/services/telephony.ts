@@ -50,7 +50,6 @@ export const telephonyService = defineService<TelephonyConfig, TelephonyPlan>({
                     .filter((e) => e.left && leftSams.has(e.sam) && e.phone)
                     .map((e) => ({ sam: e.sam, name: e.name, phone: e.phone! })),
                 mailboxes: plan<MailPlan>("mail") && new Map(plan<MailPlan>("mail")!.accounts.map((a) => [a.sam, a.mail])),
-                hasHr: hr !== undefined,
                 catalogue: plan<FirewallModel>("firewall")?.catalogue,
             },
             problems,
