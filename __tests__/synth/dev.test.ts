@@ -35,6 +35,7 @@ test("one VM per host, each NIC with the Proxmox firewall on, the router in ever
         "PAR-LOG01",
         "PAR-MAIL01",
         "PAR-MON01",
+        "PAR-PBX01",
         "PAR-WEB01",
     ]);
     const fw = vms.find((v) => v.inputs.name === "PAR-FW01")!;
@@ -96,6 +97,8 @@ test("deployment order: every in-guest step waits for the router's configuration
         "par-mon01-base-prepare",
         "par-mon01-monitoring-config-prepare",
         "par-mon01-monitoring-server-prepare",
+        "par-pbx01-base-prepare",
+        "par-pbx01-pbx-prepare",
         "par-web01-apache-packages-prepare",
         "par-web01-base-prepare",
         "par-web01-web-prepare",

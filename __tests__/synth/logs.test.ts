@@ -30,7 +30,7 @@ test("without the collector's flows the model refuses the site, naming each miss
         `Fix: append { from: ${from}, to: PAR-LOG01, service: syslog-tls } to billu:flows`;
     expect(problemsOf(bare)).toEqual([
         line("router", "PAR-FW01"),
-        ...["PAR-DC01", "PAR-DHCP01", "PAR-FS01", "PAR-MAIL01", "PAR-BKP01", "PAR-MON01", "PAR-FTP01"].map((h) => line(h, h)),
+        ...["PAR-DC01", "PAR-DHCP01", "PAR-FS01", "PAR-MAIL01", "PAR-BKP01", "PAR-MON01", "PAR-FTP01", "PAR-PBX01"].map((h) => line(h, h)),
     ]);
 });
 
@@ -59,6 +59,7 @@ test("every forwarding host, the router and the DC included, ships its logs from
         "PAR-FW01",
         "PAR-MAIL01",
         "PAR-MON01",
+        "PAR-PBX01",
         "PAR-WEB01",
     ]);
     for (const c of logs.clients) {
@@ -94,6 +95,7 @@ test("prod: the collector is a LogCollector; every Debian host forwards, the Win
         "PAR-BKP01",
         "PAR-MON01",
         "PAR-FTP01",
+        "PAR-PBX01",
     ]);
     expect(plan.notForwarded.map((n) => n.name)).toEqual(["PAR-DC01", "PAR-DC02", "PAR-DC03", "PAR-WSUS01"]);
     expect(plan.retentionDays).toBe(365);

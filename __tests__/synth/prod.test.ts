@@ -31,7 +31,18 @@ test("every stateful VM has its in-guest backup client, and prod's policy config
 test("stateful VMs are protected and retained; the others are not", () => {
     const vms = r.resources.filter((x) => x.type === "proxmoxve:index/vmLegacy:VmLegacy");
     const protectedVms = vms.filter((v) => v.options.protect && v.options.retainOnDelete && v.inputs.protection === true).map((v) => v.inputs.name);
-    expect(protectedVms.sort()).toEqual(["PAR-BKP01", "PAR-DC01", "PAR-DC02", "PAR-DC03", "PAR-FS01", "PAR-FTP01", "PAR-LOG01", "PAR-MAIL01", "PAR-MON01"]);
+    expect(protectedVms.sort()).toEqual([
+        "PAR-BKP01",
+        "PAR-DC01",
+        "PAR-DC02",
+        "PAR-DC03",
+        "PAR-FS01",
+        "PAR-FTP01",
+        "PAR-LOG01",
+        "PAR-MAIL01",
+        "PAR-MON01",
+        "PAR-PBX01",
+    ]);
 });
 
 test("three Windows DCs on three nodes, cloned from each node's own template", () => {
@@ -57,7 +68,9 @@ describe("the tunnel's owner end", () => {
                 // the backup clients' credentials, pinned in __tests__/synth/backup.test.ts
                 !x.name.startsWith("backup-") &&
                 // the Zabbix database's password, pinned in __tests__/synth/monitoring.test.ts
-                !x.name.startsWith("par-mon01-"),
+                !x.name.startsWith("par-mon01-") &&
+                // the PBX's SIP secrets and voicemail PINs, pinned in __tests__/synth/pbx.test.ts
+                !x.name.startsWith("par-pbx01-"),
         );
         expect(keys.map((k) => [k.name, k.inputs.length, k.inputs.special, k.parent])).toEqual([
             ["par-vpn-ecotech-psk", 48, false, "urn:pulumi:prod::billu-infra::billu:site:Site$billu:vpn:SiteToSiteVpn::par-vpn-ecotech"],

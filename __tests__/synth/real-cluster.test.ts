@@ -115,12 +115,25 @@ test("prod: an HA group per node preferring it, and every stateful VM an HA reso
         ["PAR-LOG01", true, "started", true],
         ["PAR-MAIL01", true, "started", true],
         ["PAR-MON01", true, "started", true],
+        ["PAR-PBX01", true, "started", true],
     ]);
     expect(r.violations).toEqual([]);
 });
 
 test("knownHosts: one known_hosts line per Debian guest, the key the stack generated; Windows guests have none (#16)", () => {
-    const debian = ["PAR-BKP01", "PAR-DHCP01", "PAR-DHCP02", "PAR-FS01", "PAR-FTP01", "PAR-FW01", "PAR-LOG01", "PAR-MAIL01", "PAR-MON01", "PAR-WEB01"];
+    const debian = [
+        "PAR-BKP01",
+        "PAR-DHCP01",
+        "PAR-DHCP02",
+        "PAR-FS01",
+        "PAR-FTP01",
+        "PAR-FW01",
+        "PAR-LOG01",
+        "PAR-MAIL01",
+        "PAR-MON01",
+        "PAR-PBX01",
+        "PAR-WEB01",
+    ];
     const address = (h: string) =>
         (vmOfHost(h).inputs.initialization as { ipConfigs: { ipv4: { address: string } }[] }).ipConfigs[0].ipv4.address.split("/")[0];
     // The mocks answer a PrivateKey with `ecdsa-sha2-nistp384 mock-<name>` whatever the algorithm.
