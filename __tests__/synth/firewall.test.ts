@@ -49,6 +49,7 @@ test("the policy gate fails it: exit 1, the rule, the flow and the fix", () => {
         "par-ftp01-firewall-rules",
         "par-fw01-firewall-rules",
         "par-mail01-firewall-rules",
+        "par-pbx01-firewall-rules",
     ]);
     const report = JSON.parse(readFileSync(path.join(dir, "out", "policy-report.json"), "utf8"));
     expect(report.violations).toHaveLength(r.violations.length);
@@ -72,6 +73,7 @@ test("resources.json shows the datacenter firewall and every VM's", () => {
         [170, true, "DROP", true],
         [180, true, "DROP", true],
         [190, true, "DROP", true],
+        [210, true, "DROP", true],
     ]);
     // The firewall is switched on only once its rules (and IP filter) exist; the rules wait for the VM and the
     // datacenter's IP sets they name; the datacenter's options wait for the management allowlist.
