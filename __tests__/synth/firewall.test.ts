@@ -102,10 +102,11 @@ test("resources.json shows the datacenter firewall and every VM's", () => {
         "170 ipfilter-net0",
         "180 ipfilter-net0",
         "190 ipfilter-net0",
+        "210 ipfilter-net0",
         "datacenter billu-wan",
         "datacenter management",
     ]);
-    expect(of("proxmoxve:firewall/rulesLegacy:RulesLegacy")).toHaveLength(11);
+    expect(of("proxmoxve:firewall/rulesLegacy:RulesLegacy")).toHaveLength(12);
     expect(res.find((x) => x.type === "billu:network:Firewall")!.inputs).toMatchObject({
         engine: "nftables",
         routerPolicies: { input: "drop", forward: "drop", output: "drop" },
