@@ -23,10 +23,15 @@ const entrySchema = z
         department: z.string().min(1),
         service: z.string().min(1),
         /**
-         * The desk number (`Telephone fixe`) as the export last gave it: a leaver's number stays quarantined by the
+         * The last six digits of the desk number (`Telephone fixe`) as the export last gave it: enough for any extension
+         * rule (model/telephony.ts takes 3 to 6), not the number itself (#16 keeps HR's numbers out of plain files). A
+         * leaver's extension stays quarantined by the
          * telephony plan (model/telephony.ts) and is never given to anyone else silently. Absent: no desk number.
          */
-        phone: z.string().min(1).optional(),
+        deskDigits: z
+            .string()
+            .regex(/^[0-9]{1,6}$/, "must be the last 1 to 6 digits of the desk number")
+            .optional(),
         /** Hash of the other attributes (title, phones, manager, computer...): a change is an `update`. */
         digest: z.string().regex(/^[0-9a-f]{12}$/, "must be 12 hex digits"),
         left: z.boolean(),
@@ -136,7 +141,7 @@ export function renderDirectoryLock(lock: Pick<DirectoryLock, "people" | "comput
             mail: p.mail,
             department: p.department,
             service: p.service,
-            ...(p.phone ? { phone: p.phone } : {}),
+            ...(p.deskDigits ? { deskDigits: p.deskDigits } : {}),
             digest: p.digest,
             left: p.left,
         }),

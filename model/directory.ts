@@ -777,7 +777,7 @@ function buildPlan(input: DirectoryInput, people: readonly Person[], managerOf: 
             mail,
             department: r.departement,
             service: r.service,
-            ...(r.telephoneFixe ? { phone: r.telephoneFixe } : {}),
+            ...(r.telephoneFixe.replace(/\D/g, "") ? { deskDigits: r.telephoneFixe.replace(/\D/g, "").slice(-6) } : {}),
             digest,
             left: false,
         });

@@ -9,7 +9,7 @@
  * exactly one; two people whose numbers end alike are an error naming both HR lines (the export is corrected, or
  * the site takes more digits). People without a desk number get no extension.
  *
- * Leavers: the directory lock keeps each person's last desk number (`phone`). A leaver's extension is quarantined:
+ * Leavers: the directory lock keeps the last six digits of each person's desk number (`deskDigits`). A leaver's extension is quarantined:
  * nobody else gets it while it is, and an export that gives it to someone is an error naming the line and the
  * leaver, never a silent reassignment. It is released only by listing it in `releasedExtensions` (the quarantine's
  * end is a reviewed change, not a date the program guesses).
@@ -158,6 +158,7 @@ export interface TelephonyPerson {
 export interface TelephonyLeaver {
     readonly sam: string;
     readonly name: string;
+    /** The desk number's last digits as the lock keeps them (`deskDigits`, six). */
     readonly phone: string;
 }
 

@@ -47,8 +47,8 @@ export const telephonyService = defineService<TelephonyConfig, TelephonyPlan>({
                         mail: p.mail,
                     })),
                 leavers: directory?.lock.people
-                    .filter((e) => e.left && leftSams.has(e.sam) && e.phone)
-                    .map((e) => ({ sam: e.sam, name: e.name, phone: e.phone! })),
+                    .filter((e) => e.left && leftSams.has(e.sam) && e.deskDigits)
+                    .map((e) => ({ sam: e.sam, name: e.name, phone: e.deskDigits! })),
                 mailboxes: plan<MailPlan>("mail") && new Map(plan<MailPlan>("mail")!.accounts.map((a) => [a.sam, a.mail])),
                 catalogue: plan<FirewallModel>("firewall")?.catalogue,
             },
