@@ -105,7 +105,8 @@ lab_ca ca "BillU lab throwaway root CA"
 cert_names=$(q "const c=r.find(x=>x.type==='tls:index/certRequest:CertRequest'&&x.inputs.dnsNames.includes('$FQDN')).inputs; console.log([...c.dnsNames.map(d=>'DNS:'+d),...(c.ipAddresses||[]).map(i=>'IP:'+i)].join(','))")
 lab_cert pbx "$FQDN" "$cert_names"
 mkdir -p "$LAB_DIR/other"; (LAB_PKI="$LAB_DIR/other" lab_ca ca "another CA")
-W="$LAB_DIR/run"; mkdir -p "$W"; cp -r /usr/share/sip-tester/pcap "$W/"
+# uac_pcap plays pcap/g711a.pcap relative to its folder: Debian ships the captures in /usr/share/sip-tester.
+W="$LAB_DIR/run"; mkdir -p "$W/pcap"; cp /usr/share/sip-tester/*.pcap "$W/pcap/"
 cat >"$W/pbx-stunnel.conf" <<EOF
 foreground = yes
 pid =
