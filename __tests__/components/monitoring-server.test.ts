@@ -104,6 +104,7 @@ test("the monitoring-config step: after the server step, the generated passwords
         "/var/lib/billu/stage/monitoring-config/files/etc/billu/monitoring/zabbix-config.json",
         "/var/lib/billu/stage/monitoring-config/files/usr/local/lib/billu/monitoring/zabbix-access.py",
         "/var/lib/billu/stage/monitoring-config/files/usr/local/lib/billu/monitoring/zabbix-config.py",
+        "/var/lib/billu/stage/monitoring-config/files/usr/local/lib/billu/monitoring/zabbix_api.py",
         "/var/lib/billu/stage/monitoring-config/run.sh",
     ]);
     expect(staged("monitoring-server").map((r) => r.inputs.remotePath)).not.toContain(
@@ -111,9 +112,9 @@ test("the monitoring-config step: after the server step, the generated passwords
     );
     const rendered = (p: string) => readFileSync(path.join(renderDir, "PAR-MON01", p), "utf8");
     expect(rendered("etc/billu/monitoring/api-reader.cred")).toBe("username=api-reader\npassword={{secret:zabbix-reader-password}}\n");
-    expect(rendered("usr/local/lib/billu/monitoring/zabbix-access.py")).toBe(
-        readFileSync(path.join(__dirname, "..", "..", "scripts", "monitoring", "zabbix-access.py"), "utf8"),
-    );
+    // The clients and the module they share, verbatim, in one folder (their `import zabbix_api` finds it beside them).
+    for (const f of ["zabbix-access.py", "zabbix-config.py", "zabbix_api.py"])
+        expect(rendered(`usr/local/lib/billu/monitoring/${f}`)).toBe(readFileSync(path.join(__dirname, "..", "..", "scripts", "monitoring", f), "utf8"));
     for (const h of plan.hosts) {
         for (const f of ["etc/billu/monitoring/zabbix-api.env", "etc/billu/monitoring/zabbix-config.json", "var/lib/billu/stage/monitoring-config/run.sh"])
             expect(rendered(f)).not.toContain(pskOf(h.name));

@@ -70,6 +70,7 @@ test("the monitoring-config step follows the server step and stages the document
             "billu_install '/etc/billu/monitoring/zabbix-config.json' 0600 'root:root'",
             "billu_install '/usr/local/lib/billu/monitoring/zabbix-config.py' 0644 'root:root'",
             "billu_install '/usr/local/lib/billu/monitoring/zabbix-access.py' 0644 'root:root'",
+            "billu_install '/usr/local/lib/billu/monitoring/zabbix_api.py' 0644 'root:root'",
             "billu_install '/etc/billu/monitoring/api-reader.cred' 0600 'root:root'",
         ].join("\n"),
     );
