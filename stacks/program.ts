@@ -158,5 +158,7 @@ export async function main(): Promise<Record<string, unknown>> {
         ...(site.acceptance ? { acceptanceAccount: site.acceptance.account, acceptancePassword: site.acceptance.password } : {}),
         // What `npm run directory:drift` binds as (read-only); the password stays a secret like the acceptance one.
         ...(site.driftReader ? { driftReaderAccount: site.driftReader.account, driftReaderPassword: site.driftReader.password } : {}),
+        // What the roles add, each a secret (the Zabbix frontend's Admin password: docs/services/monitoring.md).
+        ...site.roleSecretOutputs,
     };
 }

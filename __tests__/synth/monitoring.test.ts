@@ -152,3 +152,10 @@ test("prod: every host runs the agent, the Windows DCs from the MSI in their bas
     expect(base?.inputs.stdin).toBe("[secret]");
     expect(secretLeaks(prodOut, prod.producedSecrets)).toEqual([]);
 });
+
+test("the frontend's Admin password is a secret stack output (zabbixAdminPassword), as the configuration step sets it", () => {
+    for (const dir of [out, prodOut]) {
+        const outputs = JSON.parse(readFileSync(path.join(dir, "outputs.json"), "utf8"));
+        expect(outputs.zabbixAdminPassword).toBe("[secret]");
+    }
+});
