@@ -4,19 +4,10 @@
  * the key, the hosts, the MSI and the command. Offline synth, which cannot download the MSI, lets the committed prod
  * stack through; dev and a pinned prod go on.
  */
-import { InputError } from "../../model/errors";
 import { requirePinnedWindowsAgent } from "../../stacks/program";
-import { model, stackRaw } from "../helpers";
+import { model, stackRaw, thrownProblems } from "../helpers";
 
-const problems = (f: () => unknown) => {
-    try {
-        f();
-        return [];
-    } catch (e) {
-        if (e instanceof InputError) return e.problems.map((p) => `${p.path}: ${p.message}. Fix: ${p.fix}`);
-        throw e;
-    }
-};
+const problems = thrownProblems;
 const prodRaw = stackRaw("prod");
 const HASH = "ab".repeat(32);
 const withAgent = (raw: Record<string, any>, windowsAgent: Record<string, unknown>) => ({
