@@ -28,7 +28,7 @@ import argparse
 import sys
 import time
 
-from zabbix_api import Api, ApiError, InputError, differing, key_values, read_document, summary
+from zabbix_api import Api, ApiError, InputError, differing, exit_status, key_values, read_document, summary
 
 ADMIN = "Admin"
 # The password Debian's zabbix-server-pgsql data.sql gives Admin (Zabbix's documented first login), replaced at once.
@@ -165,32 +165,28 @@ def main(argv):
     for flag in ("--document", "--username", "--group", "--role"):
         r.add_argument(flag, required=True)
     args = p.parse_args(argv)
-    try:
+    changes = []
+
+    def run():
         if args.command == "admin":
             secrets = read_secrets(["admin_password"])
             api = Api(args.url, timeout=30)
             wait_for_api(api, args.wait)
-            changes = ensure_admin(api, secrets["admin_password"])
+            changes.extend(ensure_admin(api, secrets["admin_password"]))
         else:
             secrets = read_secrets(["admin_password", "reader_password"])
             doc = read_reader_document(args.document)
             api = Api(args.url, timeout=30)
-            changes = ensure_admin(api, secrets["admin_password"])
-            changes += ensure_reader(api, doc, args.username, args.group, args.role, secrets["reader_password"])
+            changes.extend(ensure_admin(api, secrets["admin_password"]))
+            changes.extend(ensure_reader(api, doc, args.username, args.group, args.role, secrets["reader_password"]))
         api.call("user.logout", [])
-    except InputError as e:
-        print("zabbix-access: %s" % e, file=sys.stderr)
-        return 2
-    except ApiError as e:
-        print("zabbix-access: %s" % e, file=sys.stderr)
-        return 3
-    except PermissionError as e:
-        print("zabbix-access: %s" % e, file=sys.stderr)
-        return 4
-    for c in changes:
-        print(c)
-    print(summary("zabbix-access", len(changes)))
-    return 0
+
+    status = exit_status("zabbix-access", run, more=[(PermissionError, 4)])
+    if status == 0:
+        for c in changes:
+            print(c)
+        print(summary("zabbix-access", len(changes)))
+    return status
 
 
 if __name__ == "__main__":

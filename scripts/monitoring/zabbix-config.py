@@ -29,7 +29,7 @@ import secrets
 import stat
 import sys
 
-from zabbix_api import Api, ApiError, InputError, differing, key_values, read_document, summary
+from zabbix_api import Api, ApiError, InputError, differing, exit_status, key_values, read_document, summary
 
 SEVERITY = {"information": 1, "warning": 2, "average": 3, "high": 4, "disaster": 5}
 VALUE_TYPE = {"float": 0, "char": 1, "log": 2, "unsigned": 3, "text": 4}
@@ -420,13 +420,16 @@ def main(argv):
     p.add_argument("--psk", required=True)
     p.add_argument("--dump")
     args = p.parse_args(argv)
-    try:
+    changes = []
+
+    def apply():
         doc = read_document(args.document)
         user, password = read_credentials(args.credentials)
         psks = read_psks(args.psk)
         api = Api(args.url)
         api.auth = api.call("user.login", {"username": user, "password": password})
         run = Run(api, doc, psks)
+        run.changes = changes  # printed as they happen (Run.change); counted in the last line
         run.host_groups()
         run.templates()
         run.hosts()
@@ -439,14 +442,11 @@ def main(argv):
             with open(args.dump, "w", encoding="utf-8") as f:
                 json.dump(run.dump(), f, indent=1, sort_keys=True)
         api.call("user.logout", {})
-    except InputError as e:
-        print("zabbix-config: %s" % e, file=sys.stderr)
-        return 2
-    except ApiError as e:
-        print("zabbix-config: %s" % e, file=sys.stderr)
-        return 3
-    print(summary("zabbix-config", len(run.changes)))
-    return 0
+
+    status = exit_status("zabbix-config", apply)
+    if status == 0:
+        print(summary("zabbix-config", len(changes)))
+    return status
 
 
 if __name__ == "__main__":

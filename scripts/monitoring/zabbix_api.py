@@ -11,11 +11,13 @@ The step (scripts/monitoring/config-step.sh) ships this module beside them, in /
   key_values     `name=value` lines (credentials, secrets on stdin)
   same/differing the comparison that decides whether an object is updated (what makes a second run change nothing)
   summary        the clients' last line: `<prog>: no change` or `<prog>: N change(s)` (the step greps it)
+  exit_status    a client's run with its errors mapped to exit statuses, each message on stderr after `<prog>: `
 
 Standard library only: Debian's python3 is enough.
 """
 
 import json
+import sys
 import urllib.error
 import urllib.request
 
@@ -119,3 +121,15 @@ def differing(want, have):
 
 def summary(prog, changes):
     return "%s: %s" % (prog, "no change" if changes == 0 else "%d change(s)" % changes)
+
+
+def exit_status(prog, body, more=()):
+    """Runs body(): 0 when it returns; an InputError 2, an ApiError 3, each (exception class, status) of `more` its
+    status, with the message on stderr as `<prog>: <message>`. Anything else is a bug and keeps its traceback."""
+    codes = [(InputError, 2), (ApiError, 3)] + list(more)
+    try:
+        body()
+        return 0
+    except tuple(c for c, _ in codes) as e:
+        print("%s: %s" % (prog, e), file=sys.stderr)
+        return next(status for c, status in codes if isinstance(e, c))
