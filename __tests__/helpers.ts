@@ -60,15 +60,20 @@ export function model(raw: Record<string, unknown>): SiteModel {
     return buildSiteModel(raw, loadHr);
 }
 
-/** The formatted problems a config yields ([] when it is valid). */
-export function problemsOf(raw: Record<string, unknown>): string[] {
+/** The formatted problems (`<path>: <message>. Fix: <fix>`) of the InputError a call throws ([] when it throws none). */
+export function thrownProblems(f: () => unknown): string[] {
     try {
-        model(raw);
+        f();
         return [];
     } catch (e) {
         if (e instanceof InputError) return e.problems.map((p) => `${p.path}: ${p.message}. Fix: ${p.fix}`);
         throw e;
     }
+}
+
+/** The formatted problems a config yields ([] when it is valid). */
+export function problemsOf(raw: Record<string, unknown>): string[] {
+    return thrownProblems(() => model(raw));
 }
 
 /** Every file under a folder, recursively. */

@@ -33,6 +33,11 @@ export interface RoleResult {
     readonly docs?: DocSections;
     /** The dc role's join account password (secret), when Debian members join the domain. @default none */
     readonly domainJoin?: { readonly password: pulumi.Output<string> };
+    /**
+     * Stack outputs the role adds, by name, each a secret (read with `pulumi stack output --show-secrets <name>`; the
+     * synthesized outputs show `[secret]`). @default none
+     */
+    readonly secretOutputs?: Readonly<Record<string, pulumi.Output<string>>>;
 }
 
 /**

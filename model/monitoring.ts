@@ -167,7 +167,8 @@ export const monitoringSchema = z
                     .optional()
                     .describe(
                         "The MSI's SHA-256: the Windows base step installs no MSI whose hash differs, and none at all while it is unset. " +
-                            "@default none: the step refuses to install the agent until it is set",
+                            "Required in prod when it has Windows hosts (a real preview or up stops without it). " +
+                            "@default none: outside prod, the step installs no agent until it is set",
                     ),
             })
             .strict()

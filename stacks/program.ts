@@ -11,6 +11,7 @@ import { InputError } from "../model/errors";
 import { HrExport, parseHrExport } from "../model/hr";
 import { assertNoPlaintextSecrets, CONFIG_KEYS } from "../model/schema";
 import { planOf } from "../model/services/types";
+import { monitoringService } from "../model/services/monitoring";
 import { vmBackupService } from "../model/services/vm-backup";
 import { buildSiteModel, SiteModel } from "../model/site";
 import { knownHostsOf } from "../components/proxmox-vm/ProxmoxVm";
@@ -124,6 +125,30 @@ export function vmBackupPbsPassword(
     ]);
 }
 
+/**
+ * prod installs no Windows Zabbix agent it cannot check: with Windows hosts to monitor, `billu:monitoring.windowsAgent.sha256`
+ * must pin the MSI's hash (their base step verifies the download against it: scripts/monitoring/agent-windows.ps1, which
+ * without one installs nothing and only warns). Missing in prod, it is bad input before any resource exists, in
+ * `pulumi preview` and `up` alike. Offline synth (`offline`) cannot download the MSI to learn its hash and lets it
+ * through, so CI still synthesizes the committed prod stack while no hash is pinned (docs/services/monitoring.md).
+ */
+export function requirePinnedWindowsAgent(model: SiteModel, offline: boolean): void {
+    if (offline || model.site.environment !== "prod") return;
+    const plan = planOf(monitoringService, model);
+    const windows = (plan?.hosts ?? []).filter((h) => h.os === "windows").map((h) => h.name);
+    const agent = plan?.windowsAgent;
+    if (!agent || windows.length === 0 || agent.sha256) return;
+    throw new InputError([
+        {
+            path: "billu:monitoring.windowsAgent.sha256",
+            message: `is not set, but this prod stack installs Zabbix agent 2 ${agent.version} on ${windows.join(", ")} from ${agent.msiUrl}, and their base step installs no MSI it cannot check against a pinned hash`,
+            fix:
+                "download the MSI once on a trusted machine, read its hash (Get-FileHash <file> -Algorithm SHA256, or sha256sum <file>) and pin it: " +
+                "pulumi config set --path 'billu:monitoring.windowsAgent.sha256' <its 64 hex digits>",
+        },
+    ]);
+}
+
 export async function main(): Promise<Record<string, unknown>> {
     let model: SiteModel;
     let vpnPeerPsk: pulumi.Output<string> | undefined;
@@ -136,6 +161,7 @@ export async function main(): Promise<Record<string, unknown>> {
         await guardRunner(model);
         const billu = new pulumi.Config("billu");
         pbsPassword = vmBackupPbsPassword(model, (k) => billu.getSecret(k), process.env.BILLU_SYNTH_OUT !== undefined);
+        requirePinnedWindowsAgent(model, process.env.BILLU_SYNTH_OUT !== undefined);
     } catch (e) {
         if (e instanceof InputError) throw new InvalidInput(e);
         throw e;
@@ -158,5 +184,7 @@ export async function main(): Promise<Record<string, unknown>> {
         ...(site.acceptance ? { acceptanceAccount: site.acceptance.account, acceptancePassword: site.acceptance.password } : {}),
         // What `npm run directory:drift` binds as (read-only); the password stays a secret like the acceptance one.
         ...(site.driftReader ? { driftReaderAccount: site.driftReader.account, driftReaderPassword: site.driftReader.password } : {}),
+        // What the roles add, each a secret (the Zabbix frontend's Admin password: docs/services/monitoring.md).
+        ...site.roleSecretOutputs,
     };
 }

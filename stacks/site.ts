@@ -64,6 +64,8 @@ export class Site extends pulumi.ComponentResource {
     public readonly driftReader?: { readonly account: string; readonly password: pulumi.Output<string> };
     /** This site's end of the site-to-site tunnel (billu:vpn), if any. */
     public readonly vpn?: SiteToSiteVpn;
+    /** The secret stack outputs the roles add (RoleResult.secretOutputs), by name. */
+    public readonly roleSecretOutputs: Record<string, pulumi.Output<string>> = {};
 
     constructor(name: string, args: SiteArgs, opts?: pulumi.ComponentResourceOptions) {
         super("billu:site:Site", name, {}, opts);
@@ -118,6 +120,7 @@ export class Site extends pulumi.ComponentResource {
             const builder = COMPONENTS[role]?.build;
             const result = builder ? builder(ctx, hosts, this) : baseServers(ctx, hosts, this);
             Object.assign(this.docs.sections, result.docs);
+            for (const [k, v] of Object.entries(result.secretOutputs ?? {})) this.roleSecretOutputs[k] = pulumi.secret(v);
             ctx = advance(ctx, role, result);
         }
         this.ctx = ctx;

@@ -5,7 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
-import { mkdtempSync, readFileSync } from "fs";
+import { existsSync, mkdtempSync, readFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
 import { needsOf } from "../../components/base-server/every-host";
@@ -52,16 +52,16 @@ const decode = (stdin: string) =>
             .map((l) => [l.split("\t")[0], Buffer.from(l.split("\t")[1], "hex").toString("utf8")]),
     );
 
-async function build(psks: Map<string, pulumi.Input<string>>) {
+async function build(psks: Map<string, pulumi.Input<string>>, name = "par-mon01", withPlan: MonitoringPlan = plan) {
     const { SiteCa } = await import("../../components/site-ca/SiteCa");
     const { MonitoringServer } = await import("../../components/monitoring/MonitoringServer");
     const renderDir = mkdtempSync(path.join(tmpdir(), "billu-mon-"));
-    const ca = new SiteCa("site-ca", { organization: "BillU", commonName: "BillU test CA" });
-    const host = m.host(plan.host.name);
+    const ca = new SiteCa(`${name}-site-ca`, { organization: "BillU", commonName: "BillU test CA" });
+    const host = m.host(withPlan.host.name);
     // The base step's every-host extensions are other tests' (synth): empty ones here.
     const everyHostRenderers = Object.fromEntries(needsOf(m, host).map((n) => [n, () => ({ files: [], script: "" })]));
     const site = { model: m, renderDir, adminUser: m.config.guest.adminUser, routerReady: [], domainReady: [], everyHostRenderers };
-    const server = new MonitoringServer("par-mon01", { site, ca, company: "BillU", host, plan, psks }, {});
+    const server = new MonitoringServer(name, { site, ca, company: "BillU", host, plan: withPlan, psks }, {});
     return { server, renderDir };
 }
 
@@ -104,6 +104,7 @@ test("the monitoring-config step: after the server step, the generated passwords
         "/var/lib/billu/stage/monitoring-config/files/etc/billu/monitoring/zabbix-config.json",
         "/var/lib/billu/stage/monitoring-config/files/usr/local/lib/billu/monitoring/zabbix-access.py",
         "/var/lib/billu/stage/monitoring-config/files/usr/local/lib/billu/monitoring/zabbix-config.py",
+        "/var/lib/billu/stage/monitoring-config/files/usr/local/lib/billu/monitoring/zabbix_api.py",
         "/var/lib/billu/stage/monitoring-config/run.sh",
     ]);
     expect(staged("monitoring-server").map((r) => r.inputs.remotePath)).not.toContain(
@@ -111,9 +112,9 @@ test("the monitoring-config step: after the server step, the generated passwords
     );
     const rendered = (p: string) => readFileSync(path.join(renderDir, "PAR-MON01", p), "utf8");
     expect(rendered("etc/billu/monitoring/api-reader.cred")).toBe("username=api-reader\npassword={{secret:zabbix-reader-password}}\n");
-    expect(rendered("usr/local/lib/billu/monitoring/zabbix-access.py")).toBe(
-        readFileSync(path.join(__dirname, "..", "..", "scripts", "monitoring", "zabbix-access.py"), "utf8"),
-    );
+    // The clients and the module they share, verbatim, in one folder (their `import zabbix_api` finds it beside them).
+    for (const f of ["zabbix-access.py", "zabbix-config.py", "zabbix_api.py"])
+        expect(rendered(`usr/local/lib/billu/monitoring/${f}`)).toBe(readFileSync(path.join(__dirname, "..", "..", "scripts", "monitoring", f), "utf8"));
     for (const h of plan.hosts) {
         for (const f of ["etc/billu/monitoring/zabbix-api.env", "etc/billu/monitoring/zabbix-config.json", "var/lib/billu/stage/monitoring-config/run.sh"])
             expect(rendered(f)).not.toContain(pskOf(h.name));
@@ -123,4 +124,19 @@ test("the monitoring-config step: after the server step, the generated passwords
 test("a host of the plan without a PSK is a programming error naming it", async () => {
     const psks = new Map(plan.hosts.filter((h) => h.name !== "PAR-WEB01").map((h) => [h.name, pskOf(h.name)]));
     await expect(build(psks)).rejects.toThrow("[psks] has no PSK for PAR-WEB01, a host of the monitoring plan");
+});
+
+test("a plan without a configuration document (no alert mail) gets the server step only: no monitoring-config step, no API password, no PSK needed", async () => {
+    const quiet: MonitoringPlan = { ...plan, alerting: undefined };
+    const { server, renderDir } = await build(new Map(), "quiet-mon01", quiet);
+    await waitForRegistrations();
+    expect([server.configStep, server.adminPassword, server.readerPassword]).toEqual([undefined, undefined, undefined]);
+    // This component's resources only (earlier tests' registrations may still arrive).
+    const mine = registered.filter((r) => r.name.startsWith("quiet-mon01"));
+    const names = mine.map((r) => r.name);
+    expect(names).toContain("quiet-mon01-monitoring-server-apply");
+    expect(names.filter((n) => /monitoring-config|zabbix-(admin|reader)/.test(n))).toEqual([]);
+    expect(mine.filter((r) => r.type === "random:index/randomPassword:RandomPassword").map((r) => r.name)).toEqual(["quiet-mon01-zabbix-db"]);
+    expect(existsSync(path.join(renderDir, "PAR-MON01", "var/lib/billu/stage/monitoring-config"))).toBe(false);
+    expect(existsSync(path.join(renderDir, "PAR-MON01", "var/lib/billu/stage/monitoring-server/run.sh"))).toBe(true);
 });

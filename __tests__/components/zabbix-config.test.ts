@@ -256,7 +256,9 @@ describe("scripts/monitoring/zabbix-config.py trigger comparison", () => {
             "python3",
             [
                 "-c",
-                "import importlib.util, json, sys; s = importlib.util.spec_from_file_location('zc', sys.argv[1]); m = importlib.util.module_from_spec(s); " +
+                // the client imports zabbix_api from its own folder, as `python3 <client>` finds it
+                "import importlib.util, json, os, sys; sys.path.insert(0, os.path.dirname(sys.argv[1])); " +
+                    "s = importlib.util.spec_from_file_location('zc', sys.argv[1]); m = importlib.util.module_from_spec(s); " +
                     "s.loader.exec_module(m); print(m.expanded(sys.argv[2], json.loads(sys.argv[3])))",
                 STEP,
                 expr,

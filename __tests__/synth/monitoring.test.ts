@@ -70,6 +70,7 @@ test("the monitoring-config step follows the server step and stages the document
             "billu_install '/etc/billu/monitoring/zabbix-config.json' 0600 'root:root'",
             "billu_install '/usr/local/lib/billu/monitoring/zabbix-config.py' 0644 'root:root'",
             "billu_install '/usr/local/lib/billu/monitoring/zabbix-access.py' 0644 'root:root'",
+            "billu_install '/usr/local/lib/billu/monitoring/zabbix_api.py' 0644 'root:root'",
             "billu_install '/etc/billu/monitoring/api-reader.cred' 0600 'root:root'",
         ].join("\n"),
     );
@@ -151,4 +152,11 @@ test("prod: every host runs the agent, the Windows DCs from the MSI in their bas
     const base = prod.resources.find((x) => x.type === "command:remote:Command" && x.name === "par-dc01-base-apply");
     expect(base?.inputs.stdin).toBe("[secret]");
     expect(secretLeaks(prodOut, prod.producedSecrets)).toEqual([]);
+});
+
+test("the frontend's Admin password is a secret stack output (zabbixAdminPassword), as the configuration step sets it", () => {
+    for (const dir of [out, prodOut]) {
+        const outputs = JSON.parse(readFileSync(path.join(dir, "outputs.json"), "utf8"));
+        expect(outputs.zabbixAdminPassword).toBe("[secret]");
+    }
 });

@@ -9,7 +9,7 @@ import { portOf } from "../../model/ports";
 import { readFileSync } from "fs";
 import { FileServerPlan, SharePlan } from "../../model/fileserver";
 import { HostModel, SiteModel } from "../../model/site";
-import { stepScript } from "../guest-step/render";
+import { stepScript, toolScript } from "../guest-step/render";
 import { repoPath } from "../paths";
 import { CommentSyntax, generatedHeader } from "../header";
 
@@ -59,8 +59,9 @@ export function raidScript(): string {
     return readFileSync(repoPath("scripts", "fileserver", "billu-raid1.sh"), "utf8");
 }
 
+/** billu-shares (scripts/fileserver/billu-shares.sh) with the folder helpers it shares with billu-ftp-folders joined in. */
 export function sharesScript(): string {
-    return readFileSync(repoPath("scripts", "fileserver", "billu-shares.sh"), "utf8");
+    return toolScript("fileserver/billu-shares.sh");
 }
 
 /** /etc/billu/raid1.conf: what billu-raid1 reads (sourced by sh, so every value is quoted). */

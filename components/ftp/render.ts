@@ -7,11 +7,9 @@
  * vsftpd is Debian 12's 3.0.3: its options are those of vsftpd.conf(5) in 3.0.3 (https://security.appspot.com/vsftpd/
  * vsftpd_conf.html is 3.0.5's: `ssl_tlsv1_1`/`ssl_tlsv1_2` there make 3.0.3 exit with "unrecognised variable").
  */
-import { readFileSync } from "fs";
 import { FTP_BANNER, type FtpPlan } from "../../model/ftp";
-import { GuestDir, GuestFile, placeholder, stepScript } from "../guest-step/render";
+import { GuestDir, GuestFile, placeholder, stepScript, toolScript } from "../guest-step/render";
 import { generatedHeader } from "../header";
-import { repoPath } from "../paths";
 
 export const FTP_PATHS = {
     conf: "/etc/vsftpd.conf",
@@ -259,9 +257,9 @@ export function ftpDirs(plan: FtpPlan): GuestDir[] {
     ];
 }
 
-/** billu-ftp-folders (scripts/ftp/billu-ftp-folders.sh), installed on the server. */
+/** billu-ftp-folders (scripts/ftp/billu-ftp-folders.sh), installed on the server, with the folder helpers it shares with billu-shares joined in. */
 export function foldersScript(): string {
-    return readFileSync(repoPath("scripts", "ftp", "billu-ftp-folders.sh"), "utf8");
+    return toolScript("ftp/billu-ftp-folders.sh");
 }
 
 /** The body of the `ftp-server` step (scripts/ftp/ftp-step.sh), with the data it needs first. */

@@ -106,6 +106,36 @@ export function stepScript(os: GuestOs, files: string | readonly string[], data:
     return [...Object.entries(data).map(([k, v]) => `$${k} = ${psQuote(v)}`), text.trimEnd().replace(/\r?\n/g, "\r\n")].join("\r\n");
 }
 
+const INCLUDE = /^# billu:include (lib\/[a-z0-9-]+\.sh)$/;
+
+/**
+ * A standalone sh tool of `scripts/<area>/<name>` (a command a step installs and runs, such as
+ * /usr/local/sbin/billu-shares) with the shared library it names joined in: each line `# billu:include lib/<file>.sh`
+ * is replaced by `scripts/lib/<file>.sh` (its `# shellcheck shell=` directive left out), between two comment lines
+ * naming it. The installed tool is then one self-contained file: it runs the same from a step, by hand or from a lab's
+ * folder, and what it runs is exactly what synth rendered (a changed library re-runs every step that ships a tool).
+ */
+export function toolScript(file: string): string {
+    let text = scriptCache.get(file);
+    if (text === undefined) {
+        text = readFileSync(repoPath("scripts", ...file.split("/")), "utf8");
+        scriptCache.set(file, text);
+    }
+    let included = 0;
+    const out = text.split("\n").flatMap((line) => {
+        const m = INCLUDE.exec(line);
+        if (!m) return [line];
+        included++;
+        const lib = readFileSync(repoPath("scripts", ...m[1].split("/")), "utf8")
+            .trimEnd()
+            .split("\n")
+            .filter((l) => !/^# shellcheck shell=/.test(l));
+        return [`# --- begin scripts/${m[1]} (joined in by the renderer) ---`, ...lib, `# --- end scripts/${m[1]} ---`];
+    });
+    if (included === 0) throw new Error(`internal: scripts/${file} has no "# billu:include lib/<file>.sh" line: read it verbatim instead`);
+    return out.join("\n");
+}
+
 export function stageRoot(os: GuestOs): string {
     return os === "windows" ? "C:/ProgramData/billu/stage" : "/var/lib/billu/stage";
 }

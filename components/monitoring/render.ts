@@ -49,6 +49,8 @@ export const MONITORING_PATHS = {
     /** The API clients the `monitoring-config` step runs (scripts/monitoring/zabbix-config.py and zabbix-access.py, verbatim). */
     configClient: "/usr/local/lib/billu/monitoring/zabbix-config.py",
     accessClient: "/usr/local/lib/billu/monitoring/zabbix-access.py",
+    /** What the two clients share (scripts/monitoring/zabbix_api.py, verbatim): beside them, where their `import zabbix_api` finds it. */
+    apiModule: "/usr/local/lib/billu/monitoring/zabbix_api.py",
     /** The read-only API account's credentials (0600 root's, `username=`/`password=`: BILLU_ZABBIX_CREDENTIALS's format). */
     readerCredentials: "/etc/billu/monitoring/api-reader.cred",
 } as const;
@@ -399,8 +401,8 @@ export function serverFiles(plan: MonitoringPlan): GuestFile[] {
 
 export const SERVER_DIRS: readonly GuestDir[] = [{ path: "/etc/billu/monitoring", mode: "0700", owner: "root:root" }];
 
-/** An API client of scripts/monitoring, verbatim (shipped as a file of the step: a changed client re-runs it). */
-export function clientText(name: "zabbix-config.py" | "zabbix-access.py"): string {
+/** An API client of scripts/monitoring or the module they share, verbatim (shipped as a file of the step: a changed one re-runs it). */
+export function clientText(name: "zabbix-config.py" | "zabbix-access.py" | "zabbix_api.py"): string {
     return readFileSync(repoPath("scripts", "monitoring", name), "utf8");
 }
 
@@ -442,8 +444,8 @@ export function renderReaderCredentials(site: string): string {
 
 /**
  * The `monitoring-config` step's files, or none when the plan has no configuration document (no alert mail: see
- * config-input.ts): the settings, the document, the two API clients (verbatim from scripts/monitoring, so a changed
- * client re-runs the step), the read-only account's credentials.
+ * config-input.ts): the settings, the document, the two API clients and the module they share (verbatim from
+ * scripts/monitoring, so a changed client or module re-runs the step), the read-only account's credentials.
  */
 export function configStepFiles(plan: MonitoringPlan, site: string): GuestFile[] | undefined {
     const doc = renderZabbixConfigFile(plan, site);
@@ -453,6 +455,7 @@ export function configStepFiles(plan: MonitoringPlan, site: string): GuestFile[]
         { path: MONITORING_PATHS.configDocument, content: doc, mode: "0600" },
         { path: MONITORING_PATHS.configClient, content: clientText("zabbix-config.py") },
         { path: MONITORING_PATHS.accessClient, content: clientText("zabbix-access.py") },
+        { path: MONITORING_PATHS.apiModule, content: clientText("zabbix_api.py") },
         { path: MONITORING_PATHS.readerCredentials, content: renderReaderCredentials(site), mode: "0600" },
     ];
 }

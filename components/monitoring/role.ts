@@ -24,14 +24,15 @@ export interface MonitoringResources {
 export const buildMonitoring: RoleBuilder = (ctx, hosts, parent) => {
     const plan = planOf(monitoringService, ctx.model);
     const site = siteServer(ctx);
-    return buildServerRole(
+    let server: MonitoringServer | undefined;
+    const result = buildServerRole(
         site,
         hosts,
         parent,
         plan && {
             host: plan.host.name,
             make: (name, host) =>
-                new MonitoringServer(
+                (server = new MonitoringServer(
                     name,
                     {
                         site,
@@ -42,10 +43,16 @@ export const buildMonitoring: RoleBuilder = (ctx, hosts, parent) => {
                         psks: (ctx.everyHostResources?.get(MONITORING_AGENT_NEED) as MonitoringResources | undefined)?.psks ?? new Map(),
                     },
                     { parent },
-                ),
+                )),
         },
     );
+    // Admin's generated password, for the administrators' sign-in to the frontend (only the configuration step sets it).
+    const admin = server?.adminPassword?.result;
+    return admin ? { ...result, secretOutputs: { [ZABBIX_ADMIN_PASSWORD_OUTPUT]: admin } } : result;
 };
+
+/** The secret stack output with the Zabbix frontend's Admin password (`pulumi stack output --show-secrets zabbixAdminPassword`). */
+export const ZABBIX_ADMIN_PASSWORD_OUTPUT = "zabbixAdminPassword";
 
 /** Every monitored host's PSK (`zabbix-psk-<host>`, a RandomId of 32 bytes), made once before the hosts are built. */
 export function monitoringResources(ctx: SiteContext, parent: pulumi.Resource): MonitoringResources {

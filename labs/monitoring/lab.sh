@@ -51,6 +51,9 @@
 # rendered configuration step's first run 6.7 s, trigger 14.8 s, RSS 225 MiB); the sabotage run exits 1 at its first
 # probe after 10 s. (mon-lab, earlier: 28 probes, 102 s at load 2.75.)
 # (drift-timer, 2026-12-05): with the drift template, 47 probes, 79 s (load 1.4; privileged verdict -> high problem 9.4 s).
+# (zbxshared, 2026-12-05): the two API clients import zabbix_api.py (shipped beside them, read back): passes, 64 probes,
+# 84 s (first configuration run 9.5 s, trigger 13.8 s, resolve 2.9 s, RSS 227 MiB); the sabotage run exits 1 at its
+# first probe after 8 s; the step rendered without zabbix_api.py fails "the rendered monitoring-config step's first run".
 LAB=bmon
 source "$(dirname "$0")/../lib/common.sh"
 lab_require zabbix_server zabbix_agent2 php8.2 psql /usr/lib/postgresql/15/bin/postgres apache2 openssl python3 node ip nft

@@ -12,18 +12,12 @@
 # ACL is compared (numeric, sorted) and set only when it differs; every change is printed as "run: ...".
 set -eu
 
+# say, die, run, gid_of and folder_acl: the renderer replaces the next line by scripts/lib/billu-folders.sh.
+# billu:include lib/billu-folders.sh
+# shellcheck disable=SC2034 # read by say and die (billu-folders.sh)
+TOOL=billu-shares
 CONF=/etc/billu/shares.conf
 CHANGES=0
-say() { printf 'billu-shares: %s\n' "$*"; }
-die() {
-    printf 'billu-shares: error: %s\n' "$*" >&2
-    exit 1
-}
-run() {
-    say "run: $*"
-    CHANGES=$((CHANGES + 1))
-    "$@"
-}
 
 [ -r "$CONF" ] || die "$CONF is missing"
 MOUNT_POINT="$(sed -n 's/^MOUNT_POINT=//p' "$CONF")"
@@ -31,12 +25,6 @@ ADMIN_GROUP="$(sed -n 's/^ADMIN_GROUP=//p' "$CONF")"
 { [ -n "$MOUNT_POINT" ] && [ -n "$ADMIN_GROUP" ]; } || die "$CONF must set MOUNT_POINT and ADMIN_GROUP"
 awk -v m="$MOUNT_POINT" '$2 == m { found = 1 } END { exit !found }' /proc/mounts ||
     die "$MOUNT_POINT is not mounted: refusing to create shares on the OS disk (run billu-raid1 first)"
-
-gid_of() {
-    g="$(getent group "$1" | cut -d: -f3)"
-    [ -n "$g" ] || die "group $1 is unknown here (is the server joined to the domain and the directory plan applied?)"
-    printf '%s\n' "$g"
-}
 
 ADMIN_GID="$(gid_of "$ADMIN_GROUP")"
 N=0
@@ -46,8 +34,6 @@ while IFS='|' read -r name path groups; do
     [ -n "$name" ] || continue
     N=$((N + 1))
     case "$path" in "$MOUNT_POINT"/*) ;; *) die "share $name: $path is not below $MOUNT_POINT" ;; esac
-    [ -d "$path" ] || run mkdir -p "$path"
-    [ "$(stat -c '%u:%g' "$path")" = 0:0 ] || run chown root:root "$path"
     entries="g:$ADMIN_GID:rwx"
     rest="$groups"
     while [ -n "$rest" ]; do
@@ -55,13 +41,6 @@ while IFS='|' read -r name path groups; do
         [ "$g" = "$rest" ] && rest="" || rest="${rest#*,}"
         entries="$entries,g:$(gid_of "$g"):rwx"
     done
-    spec="u::rwx,g::---,o::---,m::rwx,$entries"
-    dspec="$(printf '%s' "$spec" | sed 's/\(^\|,\)/\1d:/g')"
-    want="$(printf '%s,%s\n' "$spec" "$dspec" | tr ',' '\n' | sed -e 's/^u:/user:/; s/^g:/group:/; s/^o:/other:/; s/^m:/mask:/' \
-        -e 's/^d:u:/default:user:/; s/^d:g:/default:group:/; s/^d:o:/default:other:/; s/^d:m:/default:mask:/' | sort)"
-    have="$(getfacl -cpn "$path" 2>/dev/null | grep -v '^$' | sort)"
-    if [ "$have" != "$want" ]; then
-        run setfacl --set "$spec,$dspec" "$path"
-    fi
+    folder_acl "$path" 0:0 - "u::rwx,g::---,o::---,m::rwx,$entries"
 done <"${TMPDIR:-/tmp}/billu-shares.$$"
 say "status shares=$N changes=$CHANGES"

@@ -2,8 +2,8 @@
 # scripts/monitoring/config-step.sh: the body of the Zabbix server's `monitoring-config` step (billu:monitoring,
 # components/monitoring), after its `monitoring-server` step. Read verbatim by components/monitoring/render.ts; runs
 # after billu-lib.sh installed the step's files: its settings (/etc/billu/monitoring/zabbix-api.env), the Zabbix
-# configuration document, the two API clients (zabbix-access.py, zabbix-config.py) and the read-only account's
-# credentials file (0600, its password from the step's stdin).
+# configuration document, the two API clients (zabbix-access.py, zabbix-config.py), the module they share beside them
+# (zabbix_api.py) and the read-only account's credentials file (0600, its password from the step's stdin).
 #
 # In order, through the frontend's API over HTTPS (the site CA's certificate is the only trust anchor it adds):
 #   1. zabbix-access.py admin: Admin's generated password (on a fresh server the stock one is replaced by it);
@@ -25,7 +25,9 @@ admin="$(billu_secret zabbix-admin-password)"
 reader="$(billu_secret zabbix-reader-password)"
 # The clients verify the frontend's certificate against the site CA (Python's ssl honours SSL_CERT_FILE).
 SSL_CERT_FILE="$ZBX_CA"
-export SSL_CERT_FILE
+# No __pycache__ beside the clients: their folder holds exactly the files the step installed.
+PYTHONDONTWRITEBYTECODE=1
+export SSL_CERT_FILE PYTHONDONTWRITEBYTECODE
 
 # 1. Admin's password: the generated one (the stock one replaced on a fresh server).
 if ! printf 'admin_password=%s\n' "$admin" | python3 "$ZBX_ACCESS" --url "$ZBX_API_URL" admin >"$BILLU_WORK/admin.out" 2>&1; then

@@ -20,15 +20,15 @@ Every change is printed (`replaced Admin's stock password`, `created role ...`),
 (SSL_CERT_FILE: the step names the site CA's certificate).
 
 Exit status: 0 done; 2 bad input (stdin, document); 3 the API refused a call or did not answer; 4 Zabbix refuses
-Admin's generated and stock passwords. Standard library only: Debian's python3 is enough.
+Admin's generated and stock passwords. Standard library only: Debian's python3 is enough, with zabbix_api.py (the
+API client, errors, document reader and comparison it shares with zabbix-config.py) in the same folder.
 """
 
 import argparse
-import json
 import sys
 import time
-import urllib.error
-import urllib.request
+
+from zabbix_api import Api, ApiError, InputError, differing, exit_status, key_values, read_document, summary
 
 ADMIN = "Admin"
 # The password Debian's zabbix-server-pgsql data.sql gives Admin (Zabbix's documented first login), replaced at once.
@@ -46,54 +46,8 @@ RECOVERY = (
 )
 
 
-class InputError(Exception):
-    """Bad input: exit 2."""
-
-
-class ApiError(Exception):
-    """The API refused a call or did not answer: exit 3."""
-
-    def __init__(self, text, refused=False):
-        Exception.__init__(self, text)
-        self.refused = refused
-
-
-class Api:
-    def __init__(self, url):
-        self.url = url
-        self.auth = None
-
-    def call(self, method, params):
-        body = {"jsonrpc": "2.0", "method": method, "params": params, "id": 1}
-        if self.auth is not None and method not in ("user.login", "apiinfo.version"):
-            body["auth"] = self.auth
-        req = urllib.request.Request(self.url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json-rpc"})
-        try:
-            with urllib.request.urlopen(req, timeout=30) as resp:
-                answer = json.loads(resp.read().decode())
-        except (urllib.error.URLError, OSError, ValueError) as e:
-            raise ApiError("%s: cannot reach the Zabbix API at %s: %s" % (method, self.url, e))
-        if "error" in answer:
-            err = answer["error"]
-            raise ApiError("%s refused: %s %s" % (method, err.get("message", ""), err.get("data", "")), refused=True)
-        return answer["result"]
-
-    def login(self, username, password):
-        """The session's token, or None when Zabbix refuses the name or password."""
-        try:
-            return self.call("user.login", {"username": username, "password": password})
-        except ApiError as e:
-            if e.refused:
-                return None
-            raise
-
-
 def read_secrets(names):
-    values = {}
-    for line in sys.stdin.read().splitlines():
-        if "=" in line:
-            k, v = line.split("=", 1)
-            values[k.strip()] = v
+    values = key_values(sys.stdin.read())
     missing = [n for n in names if not values.get(n)]
     if missing:
         raise InputError("stdin: no %s line. Fix: feed `<name>=<value>` lines on stdin (the step does)" % " and no ".join(missing))
@@ -133,36 +87,12 @@ def ensure_admin(api, generated):
     return ["replaced Admin's stock password by the generated one"]
 
 
-def read_document(path):
-    try:
-        with open(path, encoding="utf-8") as f:
-            doc = json.load(f)
-    except (OSError, ValueError) as e:
-        raise InputError("--document %s: not a readable JSON document (%s). Fix: pass the rendered zabbix-config.json" % (path, e))
-    groups = doc.get("hostGroups") if isinstance(doc, dict) else None
+def read_reader_document(path):
+    doc = read_document(path)
+    groups = doc.get("hostGroups")
     if not isinstance(groups, list) or not groups:
         raise InputError("--document %s: no hostGroups. Fix: pass the rendered zabbix-config.json" % path)
     return doc
-
-
-def same(want, have):
-    if isinstance(want, dict):
-        return isinstance(have, dict) and all(k in have and same(v, have[k]) for k, v in want.items())
-    if isinstance(want, list):
-        if not isinstance(have, list) or len(want) != len(have):
-            return False
-        left = list(have)
-        for w in want:
-            hit = next((i for i, h in enumerate(left) if same(w, h)), None)
-            if hit is None:
-                return False
-            left.pop(hit)
-        return True
-    return str(want) == str(have)
-
-
-def differing(want, have):
-    return sorted(k for k, v in want.items() if not (k in have and same(v, have[k])))
 
 
 def ensure_reader(api, doc, username, group, role, password):
@@ -219,7 +149,7 @@ def ensure_reader(api, doc, username, group, role, password):
             api.call("user.update", dict(want, userid=userid))
             changes.append("updated user %s (%s)" % (username, ", ".join(diff)))
         # The password cannot be read back: it is right when the user can log on with it (a separate session).
-        if Api(api.url).login(username, password) is None:
+        if Api(api.url, api.timeout).login(username, password) is None:
             api.call("user.update", {"userid": userid, "passwd": password})
             changes.append("set the password of %s" % username)
     return changes
@@ -235,32 +165,28 @@ def main(argv):
     for flag in ("--document", "--username", "--group", "--role"):
         r.add_argument(flag, required=True)
     args = p.parse_args(argv)
-    try:
+    changes = []
+
+    def run():
         if args.command == "admin":
             secrets = read_secrets(["admin_password"])
-            api = Api(args.url)
+            api = Api(args.url, timeout=30)
             wait_for_api(api, args.wait)
-            changes = ensure_admin(api, secrets["admin_password"])
+            changes.extend(ensure_admin(api, secrets["admin_password"]))
         else:
             secrets = read_secrets(["admin_password", "reader_password"])
-            doc = read_document(args.document)
-            api = Api(args.url)
-            changes = ensure_admin(api, secrets["admin_password"])
-            changes += ensure_reader(api, doc, args.username, args.group, args.role, secrets["reader_password"])
+            doc = read_reader_document(args.document)
+            api = Api(args.url, timeout=30)
+            changes.extend(ensure_admin(api, secrets["admin_password"]))
+            changes.extend(ensure_reader(api, doc, args.username, args.group, args.role, secrets["reader_password"]))
         api.call("user.logout", [])
-    except InputError as e:
-        print("zabbix-access: %s" % e, file=sys.stderr)
-        return 2
-    except ApiError as e:
-        print("zabbix-access: %s" % e, file=sys.stderr)
-        return 3
-    except PermissionError as e:
-        print("zabbix-access: %s" % e, file=sys.stderr)
-        return 4
-    for c in changes:
-        print(c)
-    print("zabbix-access: %s" % ("no change" if not changes else "%d change(s)" % len(changes)))
-    return 0
+
+    status = exit_status("zabbix-access", run, more=[(PermissionError, 4)])
+    if status == 0:
+        for c in changes:
+            print(c)
+        print(summary("zabbix-access", len(changes)))
+    return status
 
 
 if __name__ == "__main__":

@@ -16,7 +16,8 @@ A second run with the same document prints `zabbix-config: no change`.
 
 Exit status: 0 done; 2 bad input (document, credentials or PSK file: the message names it and the fix);
 3 the API refused or failed (the message carries the API's own error).
-Standard library only (urllib, json): Debian's python3 is enough.
+Standard library only (urllib, json): Debian's python3 is enough, with zabbix_api.py (the API client, errors,
+document reader and comparison it shares with zabbix-access.py) in the same folder.
 """
 
 import argparse
@@ -27,8 +28,8 @@ import re
 import secrets
 import stat
 import sys
-import urllib.error
-import urllib.request
+
+from zabbix_api import Api, ApiError, InputError, differing, exit_status, key_values, read_document, summary
 
 SEVERITY = {"information": 1, "warning": 2, "average": 3, "high": 4, "disaster": 5}
 VALUE_TYPE = {"float": 0, "char": 1, "log": 2, "unsigned": 3, "text": 4}
@@ -36,39 +37,6 @@ ITEM_TYPE = {"agent": 0, "agent-active": 7, "dependent": 18}
 PREPROC = {"multiplier": 1, "jsonpath": 12, "javascript": 21}
 WIDGET_GROUP_FIELD = 2  # dashboard widget field type "host group"
 PSK_TAG = "billu-psk"  # host tag: a digest of the PSK identity and PSK (the API never returns a PSK)
-
-
-class InputError(Exception):
-    """Bad input: exit 2."""
-
-
-class ApiError(Exception):
-    """The API refused a call: exit 3."""
-
-
-class Api:
-    def __init__(self, url):
-        self.url = url
-        self.auth = None
-        self.next_id = 1
-
-    def call(self, method, params):
-        body = {"jsonrpc": "2.0", "method": method, "params": params, "id": self.next_id}
-        self.next_id += 1
-        if self.auth is not None and method not in ("user.login", "apiinfo.version"):
-            body["auth"] = self.auth
-        req = urllib.request.Request(
-            self.url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json-rpc"}
-        )
-        try:
-            with urllib.request.urlopen(req, timeout=60) as resp:
-                answer = json.loads(resp.read().decode())
-        except (urllib.error.URLError, OSError, ValueError) as e:
-            raise ApiError("%s: cannot reach the Zabbix API at %s: %s" % (method, self.url, e))
-        if "error" in answer:
-            err = answer["error"]
-            raise ApiError("%s refused: %s %s" % (method, err.get("message", ""), err.get("data", "")))
-        return answer["result"]
 
 
 # --- inputs -----------------------------------------------------------------------------------------------------
@@ -90,11 +58,7 @@ def private_file(path, what, flag):
 
 def read_credentials(path):
     text = sys.stdin.read() if path == "-" else private_file(path, "API credentials", "--credentials")
-    creds = {}
-    for line in text.splitlines():
-        if "=" in line:
-            k, v = line.split("=", 1)
-            creds[k.strip()] = v.strip()
+    creds = {k: v.strip() for k, v in key_values(text).items()}
     missing = [k for k in ("username", "password") if not creds.get(k)]
     if missing:
         raise InputError(
@@ -120,43 +84,7 @@ def read_psks(path):
     return psks
 
 
-def read_document(path):
-    try:
-        with open(path, encoding="utf-8") as f:
-            doc = json.load(f)
-    except (OSError, ValueError) as e:
-        raise InputError("--document %s: not a readable JSON document (%s). Fix: pass the rendered zabbix-config.json" % (path, e))
-    if doc.get("version") != 1:
-        raise InputError(
-            "--document %s: version %r, this step reads version 1. Fix: render the document and the step from one synth"
-            % (path, doc.get("version"))
-        )
-    return doc
-
-
-# --- comparison -------------------------------------------------------------------------------------------------
-
-
-def same(want, have):
-    """True when every field of `want` is in `have` with the same value (numbers and strings compared as text;
-    lists as multisets of such sub-matches, of equal length)."""
-    if isinstance(want, dict):
-        return isinstance(have, dict) and all(k in have and same(v, have[k]) for k, v in want.items())
-    if isinstance(want, list):
-        if not isinstance(have, list) or len(want) != len(have):
-            return False
-        left = list(have)
-        for w in want:
-            hit = next((i for i, h in enumerate(left) if same(w, h)), None)
-            if hit is None:
-                return False
-            left.pop(hit)
-        return True
-    return str(want) == str(have)
-
-
-def differing(want, have):
-    return sorted(k for k, v in want.items() if not (k in have and same(v, have[k])))
+# --- comparison (zabbix_api.same and differing: what decides an update) ------------------------------------------
 
 
 def squash(expr):
@@ -492,13 +420,16 @@ def main(argv):
     p.add_argument("--psk", required=True)
     p.add_argument("--dump")
     args = p.parse_args(argv)
-    try:
+    changes = []
+
+    def apply():
         doc = read_document(args.document)
         user, password = read_credentials(args.credentials)
         psks = read_psks(args.psk)
         api = Api(args.url)
         api.auth = api.call("user.login", {"username": user, "password": password})
         run = Run(api, doc, psks)
+        run.changes = changes  # printed as they happen (Run.change); counted in the last line
         run.host_groups()
         run.templates()
         run.hosts()
@@ -511,15 +442,11 @@ def main(argv):
             with open(args.dump, "w", encoding="utf-8") as f:
                 json.dump(run.dump(), f, indent=1, sort_keys=True)
         api.call("user.logout", {})
-    except InputError as e:
-        print("zabbix-config: %s" % e, file=sys.stderr)
-        return 2
-    except ApiError as e:
-        print("zabbix-config: %s" % e, file=sys.stderr)
-        return 3
-    n = len(run.changes)
-    print("zabbix-config: %s" % ("no change" if n == 0 else "%d change(s)" % n))
-    return 0
+
+    status = exit_status("zabbix-config", apply)
+    if status == 0:
+        print(summary("zabbix-config", len(changes)))
+    return status
 
 
 if __name__ == "__main__":
