@@ -11,10 +11,9 @@ import * as random from "@pulumi/random";
 import type { HostModel } from "../../model/site";
 import type { TrustPlan } from "../../model/trust";
 import { connectionTo, GuestAccessArgs } from "../context";
+import { TRUST_TYPE } from "../contracts";
 import { GuestStep } from "../guest-step/GuestStep";
 import { TRUST_SECRET, trustStep } from "./render";
-
-export const TRUST_TYPE = "billu:trust:ForestTrust";
 
 export interface ForestTrustArgs extends GuestAccessArgs {
     /** The plan (model/trust.ts). */
