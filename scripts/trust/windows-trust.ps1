@@ -7,19 +7,25 @@
 # ('yes': an invalid trust fails the step), $GRANTS (file: `group<TAB>purpose` per line).
 # Secret: trust-password.
 
+# The trust with the partner, or $null when there is none (GetTrustRelationship throws ActiveDirectoryObjectNotFoundException,
+# wrapped by PowerShell in a MethodInvocationException: the chain is searched by type name). Any other error stops the step.
 function Get-BilluTrust([object]$Forest, [string]$Partner) {
     try { return $Forest.GetTrustRelationship($Partner) }
-    catch [System.DirectoryServices.ActiveDirectory.ActiveDirectoryObjectNotFoundException] { return $null }
+    catch {
+        for ($e = $_.Exception; $e; $e = $e.InnerException) {
+            if ($e.GetType().Name -eq 'ActiveDirectoryObjectNotFoundException') { return $null }
+        }
+        throw
+    }
 }
 
 function Set-BilluTrust([object]$Forest, [string]$Partner, [string]$Direction, [string]$Password) {
     if (Get-BilluTrust $Forest $Partner) {
         Write-BilluLog "this half of the trust with $Partner exists"
-        return $false
+        return
     }
     $Forest.CreateLocalSideOfTrustRelationship($Partner, [System.DirectoryServices.ActiveDirectory.TrustDirection]$Direction, $Password)
     Write-BilluLog "created this half of the trust with $Partner ($Direction)"
-    return $true
 }
 
 # Selective authentication and SID filtering on the trust, as the model says (set every run: a change in the config
@@ -61,7 +67,7 @@ function Set-BilluTrustGrants([string]$GrantsFile, [string]$Partner, [string]$Ad
 
 if ($env:BILLU_TRUST_NO_MAIN -ne '1') {
     $forest = [System.DirectoryServices.ActiveDirectory.Forest]::GetCurrentForest()
-    $null = Set-BilluTrust $forest $PARTNER_DOMAIN $DIRECTION (Get-BilluSecret 'trust-password')
+    Set-BilluTrust $forest $PARTNER_DOMAIN $DIRECTION (Get-BilluSecret 'trust-password')
     Set-BilluTrustOptions $forest $PARTNER_DOMAIN ($SELECTIVE_AUTH -eq 'true') ($SID_FILTERING -eq 'true')
     $valid = Test-BilluTrust $forest $PARTNER_DOMAIN
     if (-not $valid -and $REQUIRE_VALID -eq 'yes') { throw "the trust with $PARTNER_DOMAIN does not validate from this side" }
