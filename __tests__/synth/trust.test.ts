@@ -76,3 +76,25 @@ test("the trust step runs on the first DC after the domain and the directory, th
     expect(run).toContain("$PARTNER_DOMAIN = 'ecotech-solutions.lan'");
     expect(secretLeaks(out, r.producedSecrets)).toEqual([]);
 });
+
+describe("the partner's side (stack ecotech, not the owner)", () => {
+    let eco: SynthResult;
+    let ecoOut: string;
+    beforeAll(async () => {
+        ({ r: eco, out: ecoOut } = await committedSynth("ecotech"));
+    }, SYNTH_TIMEOUT);
+
+    test("reads the password from prod's secret output, generates none, exports none; its step must validate", () => {
+        expect(eco.exitCode).toBe(0);
+        // The StackReference `trust-peer-billu` to prod answered trustPassword with a mock secret (tools/peer-stack.ts).
+        expect(eco.producedSecrets.filter((s) => s.startsWith("mocksecret-trust-peer-billu-trustPassword-"))).toHaveLength(1);
+        const trust = eco.resources.find((x) => x.type === "billu:trust:ForestTrust")!;
+        expect([trust.name, trust.inputs.owner, trust.inputs.partner, trust.inputs.direction]).toEqual(["eco-trust-billu", false, "billu.remindme.lan", "both"]);
+        expect(eco.resources.filter((x) => x.parent === trust.urn && x.type.startsWith("random:"))).toEqual([]);
+        expect(eco.outputs.trustPassword).toBeUndefined();
+        const run = readFileSync(path.join(ecoOut, "rendered", "ECO-DC01", "var/lib/billu/stage/trust/run.sh"), "utf8");
+        expect(run).toContain("REQUIRE_VALID='yes'");
+        expect(run).toContain("CREATE_ARGS='--type=forest --direction=both --create-location=local --cross-organisation --quarantined=yes --skip-validation'");
+        expect(secretLeaks(ecoOut, eco.producedSecrets)).toEqual([]);
+    });
+});
