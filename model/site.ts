@@ -313,7 +313,11 @@ function validatePartner(cfg: Config, problems: Problems): void {
     const hasDomain = (cfg as { domain?: unknown }).domain !== undefined;
     cfg.hosts.forEach((h, i) => {
         if (h.role === "dc" && !hasDomain) {
-            problems.add(`billu:hosts[${i}].role`, `is dc on a partner site without billu:domain`, "remove the host, or give the partner its own domain in billu:domain");
+            problems.add(
+                `billu:hosts[${i}].role`,
+                `is dc on a partner site without billu:domain`,
+                "remove the host, or give the partner its own domain in billu:domain",
+            );
         } else if (h.joinDomain && !hasDomain) {
             problems.add(`billu:hosts[${i}].joinDomain`, "is true on a partner site, which has no AD to join", "remove joinDomain");
         }

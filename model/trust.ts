@@ -159,7 +159,11 @@ export function planTrust(input: TrustInput, problems: Problems): TrustPlan | un
     if (!cfg) return undefined;
     const before = problems.count;
     if (!input.domain) {
-        problems.add("billu:trust", "is set on a site without a domain (no billu:domain or no host of role dc)", "add the site's DCs and billu:domain, or remove billu:trust");
+        problems.add(
+            "billu:trust",
+            "is set on a site without a domain (no billu:domain or no host of role dc)",
+            "add the site's DCs and billu:domain, or remove billu:trust",
+        );
     }
     if (!input.vpn) {
         problems.add(
@@ -169,7 +173,12 @@ export function planTrust(input: TrustInput, problems: Problems): TrustPlan | un
         );
     }
     const bad = dnsNameViolation(cfg.partner.domain);
-    if (bad) problems.add("billu:trust.partner.domain", `${show(cfg.partner.domain)} ${bad}`, "write the partner forest's root DNS domain, e.g. ecotech-solutions.lan");
+    if (bad)
+        problems.add(
+            "billu:trust.partner.domain",
+            `${show(cfg.partner.domain)} ${bad}`,
+            "write the partner forest's root DNS domain, e.g. ecotech-solutions.lan",
+        );
     const partnerDomain = cfg.partner.domain.toLowerCase();
     const own = (input.domain?.fqdn ?? input.site.domain).toLowerCase();
     if (partnerDomain === own || partnerDomain.endsWith(`.${own}`) || own.endsWith(`.${partnerDomain}`)) {
@@ -180,7 +189,11 @@ export function planTrust(input: TrustInput, problems: Problems): TrustPlan | un
         );
     }
     if (input.domain && cfg.partner.netbios === input.domain.netbiosName) {
-        problems.add("billu:trust.partner.netbios", `${show(cfg.partner.netbios)} is this domain's own NetBIOS name`, "write the partner domain's NetBIOS name");
+        problems.add(
+            "billu:trust.partner.netbios",
+            `${show(cfg.partner.netbios)} is this domain's own NetBIOS name`,
+            "write the partner domain's NetBIOS name",
+        );
     }
     const outgoing = cfg.direction !== "incoming";
     const seen = new Map<string, number>();
@@ -192,7 +205,11 @@ export function planTrust(input: TrustInput, problems: Problems): TrustPlan | un
             problems.add(`${p}.group`, `${show(g.group)} is also billu:trust.grants[${first}].group`, "use one domain-local group per purpose");
         } else seen.set(g.group.toLowerCase(), i);
         if (!input.services.includes(g.service)) {
-            problems.add(`${p}.service`, `${show(g.service)} is not a service of the port catalogue`, "name a catalogue service (model/ports.ts or billu:firewall.services), e.g. smb or ssh");
+            problems.add(
+                `${p}.service`,
+                `${show(g.service)} is not a service of the port catalogue`,
+                "name a catalogue service (model/ports.ts or billu:firewall.services), e.g. smb or ssh",
+            );
         }
         const hosts: { name: string; zone: string; address: string }[] = [];
         g.hosts.forEach((name, j) => {
@@ -221,9 +238,20 @@ export function planTrust(input: TrustInput, problems: Problems): TrustPlan | un
     const dcNames = input.domain.dcs.map((d) => d.name);
     const flows: TrustFlow[] = [
         // The partner's DCs reach this domain's (CLDAP locator, LSA and netlogon to validate, Kerberos referrals)...
-        { from: "vpn-partner", to: zoneOf(input, first.name), service: AD_TRUST_SERVICE, hosts: dcNames, why: "the partner's DCs and admins reach this domain's DCs through the trust" },
+        {
+            from: "vpn-partner",
+            to: zoneOf(input, first.name),
+            service: AD_TRUST_SERVICE,
+            hosts: dcNames,
+            why: "the partner's DCs and admins reach this domain's DCs through the trust",
+        },
         // ...and this domain's DCs reach the partner's (each half is validated from its own side).
-        ...dcNames.map((dc) => ({ from: dc, to: "vpn-partner", service: AD_TRUST_SERVICE, why: "this domain's DCs reach the partner's DCs through the trust" })),
+        ...dcNames.map((dc) => ({
+            from: dc,
+            to: "vpn-partner",
+            service: AD_TRUST_SERVICE,
+            why: "this domain's DCs reach the partner's DCs through the trust",
+        })),
         ...grants.flatMap((g) =>
             [...new Set(g.hosts.map((h) => h.zone))].map((zone) => ({
                 from: "vpn-partner",

@@ -6,7 +6,15 @@ import * as path from "path";
 import { planOf } from "../../model/services/types";
 import { trustService } from "../../model/services/trust";
 import type { TrustPlan } from "../../model/trust";
-import { dotnetDirection, passwordPrompts, renderGrantsTsv, sambaTrustStep, trustDocsSections, TRUST_SECRET, windowsTrustStep } from "../../components/trust/render";
+import {
+    dotnetDirection,
+    passwordPrompts,
+    renderGrantsTsv,
+    sambaTrustStep,
+    trustDocsSections,
+    TRUST_SECRET,
+    windowsTrustStep,
+} from "../../components/trust/render";
 import { model, stackRaw } from "../helpers";
 
 const prodModel = model(stackRaw("prod"));
@@ -27,7 +35,9 @@ describe("the Samba trust step", () => {
             "GRANTS='/etc/billu/trust/grants.tsv'",
         ]);
         expect(step.secrets).toEqual([TRUST_SECRET]);
-        expect(step.files).toEqual([{ path: "/etc/billu/trust/grants.tsv", content: "DL-ECO-Projets-Lecture\tread the shared project folders on the file server\n" }]);
+        expect(step.files).toEqual([
+            { path: "/etc/billu/trust/grants.tsv", content: "DL-ECO-Projets-Lecture\tread the shared project folders on the file server\n" },
+        ]);
     });
 
     test("one direction asks twice; the side that reads the password requires a valid trust", () => {
@@ -66,7 +76,11 @@ describe("the Windows trust step", () => {
             "$REQUIRE_VALID = 'no'",
             "$GRANTS = 'C:/ProgramData/billu/trust/grants.tsv'",
         ]);
-        expect(["both", "outgoing", "incoming"].map((d) => dotnetDirection({ ...prod, direction: d as "both" }))).toEqual(["Bidirectional", "Outbound", "Inbound"]);
+        expect(["both", "outgoing", "incoming"].map((d) => dotnetDirection({ ...prod, direction: d as "both" }))).toEqual([
+            "Bidirectional",
+            "Outbound",
+            "Inbound",
+        ]);
     });
 });
 

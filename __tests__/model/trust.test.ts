@@ -16,8 +16,26 @@ const DOMAIN = {
     netbiosName: "BILLU",
     flavor: "samba" as const,
     dcs: [
-        { name: "PAR-DC01", label: "par-dc01", fqdn: "par-dc01.billu.remindme.lan", address: "10.20.10.11", node: "pve1", os: "debian-12", first: true, roles: [] },
-        { name: "PAR-DC02", label: "par-dc02", fqdn: "par-dc02.billu.remindme.lan", address: "10.20.10.12", node: "pve1", os: "debian-12", first: false, roles: [] },
+        {
+            name: "PAR-DC01",
+            label: "par-dc01",
+            fqdn: "par-dc01.billu.remindme.lan",
+            address: "10.20.10.11",
+            node: "pve1",
+            os: "debian-12",
+            first: true,
+            roles: [],
+        },
+        {
+            name: "PAR-DC02",
+            label: "par-dc02",
+            fqdn: "par-dc02.billu.remindme.lan",
+            address: "10.20.10.12",
+            node: "pve1",
+            os: "debian-12",
+            first: false,
+            roles: [],
+        },
     ],
 };
 const BASE = {
@@ -67,7 +85,10 @@ describe("the trust plan", () => {
 
     test("flows: the partner to every DC, every DC to the partner, and each grant's hosts per zone", () => {
         const plan = planTrust(
-            input({ ...BASE, grants: [...BASE.grants, { group: "DL-ECO-Jump-SSH", purpose: "SSH to the jump host", service: "ssh", hosts: ["PAR-JMP01", "PAR-FS01"] }] }),
+            input({
+                ...BASE,
+                grants: [...BASE.grants, { group: "DL-ECO-Jump-SSH", purpose: "SSH to the jump host", service: "ssh", hosts: ["PAR-JMP01", "PAR-FS01"] }],
+            }),
             new Problems(),
         )!;
         expect(plan.flows.map((f) => [f.from, f.to, f.service, f.hosts?.join(",") ?? ""])).toEqual([
@@ -97,7 +118,13 @@ describe("the trust plan", () => {
             "--skip-validation",
         ]);
         const off = planTrust(input({ ...BASE, direction: "outgoing", selectiveAuthentication: false, sidFiltering: false }), new Problems())!;
-        expect(sambaTrustCreateArgs(off)).toEqual(["--type=forest", "--direction=outgoing", "--create-location=local", "--quarantined=no", "--skip-validation"]);
+        expect(sambaTrustCreateArgs(off)).toEqual([
+            "--type=forest",
+            "--direction=outgoing",
+            "--create-location=local",
+            "--quarantined=no",
+            "--skip-validation",
+        ]);
     });
 
     test("the partner's half mirrors this one's direction", () => {
@@ -123,8 +150,8 @@ describe("bad input, each message pinned", () => {
             'billu:trust.partner.domain: "ecotech" is a single label (an AD domain needs at least two, e.g. billu.remindme.lan). Fix: write the partner forest\'s root DNS domain, e.g. ecotech-solutions.lan',
         ]);
         expect(messages(input({ ...BASE, partner: { ...BASE.partner, domain: "eco.billu.remindme.lan", netbios: "BILLU" } }))).toEqual([
-            'billu:trust.partner.domain: "eco.billu.remindme.lan" is this site\'s own domain billu.remindme.lan, or inside it, or contains it. Fix: a forest trust joins two distinct forests: name the partner\'s root domain',
-            'billu:trust.partner.netbios: "BILLU" is this domain\'s own NetBIOS name. Fix: write the partner domain\'s NetBIOS name',
+            "billu:trust.partner.domain: \"eco.billu.remindme.lan\" is this site's own domain billu.remindme.lan, or inside it, or contains it. Fix: a forest trust joins two distinct forests: name the partner's root domain",
+            "billu:trust.partner.netbios: \"BILLU\" is this domain's own NetBIOS name. Fix: write the partner domain's NetBIOS name",
         ]);
     });
 
@@ -132,10 +159,7 @@ describe("bad input, each message pinned", () => {
         const cfg = {
             ...BASE,
             direction: "incoming",
-            grants: [
-                BASE.grants[0],
-                { group: "dl-eco-projets-lecture", purpose: "again", service: "smbx", hosts: ["PAR-FS09", "PAR-DC02", "PAR-FW01"] },
-            ],
+            grants: [BASE.grants[0], { group: "dl-eco-projets-lecture", purpose: "again", service: "smbx", hosts: ["PAR-FS09", "PAR-DC02", "PAR-FW01"] }],
         };
         expect(messages(input(cfg))).toEqual([
             "billu:trust.grants[0]: grants the partner's admins access here, but billu:trust.direction is incoming (the partner's users cannot authenticate here). Fix: set direction: both or outgoing, or remove the grant",

@@ -29,7 +29,9 @@ const GRANT = { group: "DL-ECO-Projets-Lecture", service: "smb", hosts: ["PAR-FS
 
 describe("require-partner-grant", () => {
     test("baseline passes: the partner's SMB to the granted file server, https to the web server (no logon service), BillU's own SMB", async () => {
-        expect(await check(requirePartnerGrant, stack([flow(3, partner, fs, "smb"), flow(4, partner, web, "https"), flow(5, lan, fs, "smb")], [GRANT]))).toEqual([]);
+        expect(
+            await check(requirePartnerGrant, stack([flow(3, partner, fs, "smb"), flow(4, partner, web, "https"), flow(5, lan, fs, "smb")], [GRANT])),
+        ).toEqual([]);
     });
     test("1: no trust at all (prod before issue #20): the partner's SMB flow to the file server is refused", async () => {
         expect(await check(requirePartnerGrant, stack([flow(3, partner, fs, "smb")], null))).toEqual([

@@ -89,7 +89,12 @@ describe("the partner's side (stack ecotech, not the owner)", () => {
         // The StackReference `trust-peer-billu` to prod answered trustPassword with a mock secret (tools/peer-stack.ts).
         expect(eco.producedSecrets.filter((s) => s.startsWith("mocksecret-trust-peer-billu-trustPassword-"))).toHaveLength(1);
         const trust = eco.resources.find((x) => x.type === "billu:trust:ForestTrust")!;
-        expect([trust.name, trust.inputs.owner, trust.inputs.partner, trust.inputs.direction]).toEqual(["eco-trust-billu", false, "billu.remindme.lan", "both"]);
+        expect([trust.name, trust.inputs.owner, trust.inputs.partner, trust.inputs.direction]).toEqual([
+            "eco-trust-billu",
+            false,
+            "billu.remindme.lan",
+            "both",
+        ]);
         expect(eco.resources.filter((x) => x.parent === trust.urn && x.type.startsWith("random:"))).toEqual([]);
         expect(eco.outputs.trustPassword).toBeUndefined();
         const run = readFileSync(path.join(ecoOut, "rendered", "ECO-DC01", "var/lib/billu/stage/trust/run.sh"), "utf8");
