@@ -12,8 +12,8 @@ else
     # which reads stdin when the process has no controlling terminal (setsid). -U% is an anonymous bind to the
     # partner's DC, which answers the domain's name and SID (LSA); nothing else of the partner is touched.
     pw="$(billu_secret trust-password)"
-    # shellcheck disable=SC2086 # CREATE_ARGS is a list of options rendered by the model
     i=0
+    # shellcheck disable=SC2086 # CREATE_ARGS is a list of options rendered by the model
     while [ "$i" -lt "$PASSWORD_PROMPTS" ]; do printf '%s\n' "$pw"; i=$((i + 1)); done |
         setsid -w samba-tool domain trust create "$PARTNER_DOMAIN" $CREATE_ARGS -U% >/dev/null ||
         billu_die "samba-tool domain trust create $PARTNER_DOMAIN failed"
