@@ -14,9 +14,13 @@ else
     pw="$(billu_secret trust-password)"
     i=0
     # shellcheck disable=SC2086 # CREATE_ARGS is a list of options rendered by the model
+    # samba-tool 4.17.12 ends every --create-location=local run with an UnboundLocalError (remote_tdo_handle, in
+    # its clean-up, after the local TDO and its encryption types are written: seen in this project's trust
+    # experiment), exit 255: the verdict is whether the TDO exists afterwards.
     while [ "$i" -lt "$PASSWORD_PROMPTS" ]; do printf '%s\n' "$pw"; i=$((i + 1)); done |
-        setsid -w samba-tool domain trust create "$PARTNER_DOMAIN" $CREATE_ARGS -U% >/dev/null ||
-        billu_die "samba-tool domain trust create $PARTNER_DOMAIN failed"
+        setsid -w samba-tool domain trust create "$PARTNER_DOMAIN" $CREATE_ARGS -U% >/dev/null 2>"$BILLU_WORK/create.err" ||
+        grep -q "UnboundLocalError.*remote_tdo_handle" "$BILLU_WORK/create.err" ||
+        { grep -v -e 'GetPassWarning' -e 'fallback_getpass' -e 'may be echoed' "$BILLU_WORK/create.err" >&2; billu_die "samba-tool domain trust create $PARTNER_DOMAIN failed"; }
     samba-tool domain trust show "$PARTNER_DOMAIN" >/dev/null 2>&1 || billu_die "the trust with $PARTNER_DOMAIN is not there after its creation"
     billu_log "created this half of the trust with $PARTNER_DOMAIN"
 fi
