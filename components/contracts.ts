@@ -66,6 +66,7 @@ export const MAIL_LDAP_SECRET = "mail-ldap-password";
 
 export const FIREWALL_TYPE = "billu:network:Firewall";
 export const VPN_TYPE = "billu:vpn:SiteToSiteVpn";
+export const TRUST_TYPE = "billu:trust:ForestTrust";
 export const WEB_TYPE = "billu:web:WebDmz";
 
 // The providers' resource types our components create (the providers' own tokens, written once here).

@@ -57,7 +57,9 @@ export const domainSchema = z
                     .strict(),
             )
             .default([])
-            .describe("DNS zones of partner domains answered by the partner's resolvers (Windows DNS conditional forwarders)."),
+            .describe(
+                "DNS zones of partner domains answered by the partner's resolvers (Windows: DNS conditional forwarders; Samba: unbound on each DC, which its internal DNS asks first).",
+            ),
     })
     .strict()
     .describe("The AD domain: its flavor, AD site, FSMO roles, Linux logins, join account and conditional forwarders.");
@@ -301,13 +303,6 @@ export function validateDomain(
         f.servers.forEach((s, j) => {
             if (!isIpv4(s)) problems.add(`${p}.servers[${j}]`, `${show(s)} is not an IPv4 address`, "write the partner resolver's dotted IPv4 address");
         });
-        if (cfg.flavor === "samba") {
-            problems.add(
-                p,
-                `asks for a conditional forwarder to ${f.domain}, which Samba's internal DNS server cannot do (it has only global forwarders)`,
-                "use flavor: windows for conditional forwarders, or remove the entry",
-            );
-        }
     });
     network.dnsForwarders.forEach((s, i) => {
         if (!isIpv4(s)) problems.add(`billu:network.dnsForwarders[${i}]`, `${show(s)} is not an IPv4 address`, "write the resolver's dotted IPv4 address");

@@ -79,6 +79,14 @@ export const BUILTIN_SERVICES: readonly ServiceDef[] = [
         description: "Active Directory: what logons, domain joins and replication need",
         includes: ["dns", "kerberos", "kpasswd", "ldap", "ldaps", "global-catalog", "smb", "msrpc", "rpc-dynamic", "ntp", "adws"],
     },
+    // A forest trust between two domains' DCs (billu:trust, model/trust.ts): the DC locator (DNS, CLDAP), Kerberos
+    // referrals, LSA and netlogon (over SMB and RPC), the global catalog's name lookups. Microsoft's list:
+    // https://learn.microsoft.com/troubleshoot/windows-server/active-directory/config-firewall-for-ad-domains-and-trusts
+    {
+        name: "ad-trust",
+        description: "AD forest trust between DCs: locator, Kerberos, LDAP, LSA and netlogon, global catalog",
+        includes: ["dns", "kerberos", "ldap", "global-catalog", "smb", "msrpc", "rpc-dynamic"],
+    },
     // vsftpd with explicit TLS (billu:ftp, model/ftp.ts): conntrack's FTP helper cannot read an encrypted PASV reply, so
     // the passive range is a service of its own, opened explicitly; billu:ftp.passivePorts must lie inside it. It
     // used to be tcp/50000-50100, inside rpc-dynamic (49152-65535): the overlap check below refuses that now.

@@ -302,15 +302,23 @@ function boundedStrings(raw: Record<string, unknown>, problems: Problems): void 
     for (const [k, v] of Object.entries(raw)) visit(v, [k]);
 }
 
-/** A partner site (`billu:site.kind: partner`) is a gateway and its networks: no AD, no DCs, no HR export. */
+/**
+ * A partner site (`billu:site.kind: partner`) is a gateway and its networks, no HR export; it may run its own AD
+ * (DCs and billu:domain, for the forest trust of billu:trust), never BillU's directory.
+ */
 function validatePartner(cfg: Config, problems: Problems): void {
     if (cfg.directory) {
         problems.add("billu:directory", "is set on a partner site, which has no directory", "remove billu:directory, or make billu:site.kind company");
     }
+    const hasDomain = (cfg as { domain?: unknown }).domain !== undefined;
     cfg.hosts.forEach((h, i) => {
-        if (h.role === "dc") {
-            problems.add(`billu:hosts[${i}].role`, `is dc on a partner site, which has no AD`, "remove the host, or make billu:site.kind company");
-        } else if (h.joinDomain) {
+        if (h.role === "dc" && !hasDomain) {
+            problems.add(
+                `billu:hosts[${i}].role`,
+                `is dc on a partner site without billu:domain`,
+                "remove the host, or give the partner its own domain in billu:domain",
+            );
+        } else if (h.joinDomain && !hasDomain) {
             problems.add(`billu:hosts[${i}].joinDomain`, "is true on a partner site, which has no AD to join", "remove joinDomain");
         }
     });

@@ -17,6 +17,7 @@ import { buildSiteModel, SiteModel } from "../model/site";
 import { knownHostsOf } from "../components/proxmox-vm/ProxmoxVm";
 import { guardRunner } from "./runner-check";
 import { Site } from "./site";
+import { trustOutputs } from "./trust";
 import { vpnOutputs, withVpnPeer } from "./vpn";
 
 /** Bad input, reported to the user without a stack trace (Pulumi prints a RunError's message only). */
@@ -180,6 +181,7 @@ export async function main(): Promise<Record<string, unknown>> {
         // The SSH host keys the stack generated for its Debian guests (pinned by the guest steps), as known_hosts lines.
         knownHosts: knownHostsOf(site.ctx.vms, (h) => model.host(h).nics[0].address),
         ...vpnOutputs(model, site.vpn),
+        ...trustOutputs(site.trust),
         // What `npm run acceptance` logs on as; the password stays a secret (`pulumi stack output --show-secrets`).
         ...(site.acceptance ? { acceptanceAccount: site.acceptance.account, acceptancePassword: site.acceptance.password } : {}),
         // What `npm run directory:drift` binds as (read-only); the password stays a secret like the acceptance one.

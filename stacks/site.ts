@@ -14,7 +14,9 @@ import { firewallArgs } from "../components/firewall/role";
 import { SiteCa } from "../components/site-ca/SiteCa";
 import { ProxmoxHa } from "../components/proxmox-vm/ha";
 import { SiteDocs, siteDocs } from "./outputs";
+import { ForestTrust } from "../components/trust/ForestTrust";
 import { SiteToSiteVpn } from "../components/vpn/SiteToSiteVpn";
+import { buildTrust } from "./trust";
 import { buildVpn } from "./vpn";
 
 export interface SiteArgs {
@@ -66,6 +68,8 @@ export class Site extends pulumi.ComponentResource {
     public readonly vpn?: SiteToSiteVpn;
     /** The secret stack outputs the roles add (RoleResult.secretOutputs), by name. */
     public readonly roleSecretOutputs: Record<string, pulumi.Output<string>> = {};
+    /** This domain's half of the forest trust with the partner (billu:trust), if any. */
+    public readonly trust?: ForestTrust;
 
     constructor(name: string, args: SiteArgs, opts?: pulumi.ComponentResourceOptions) {
         super("billu:site:Site", name, {}, opts);
@@ -132,6 +136,8 @@ export class Site extends pulumi.ComponentResource {
             this.docs.sections["Directory"] = directoryDocs(model.directory);
             ctx = Object.freeze({ ...ctx, after: Object.freeze({ ...ctx.after, directory: Object.freeze([...directory.ready]) }) });
         }
+        // The forest trust with the partner, on the first DC once the domain and the directory are applied.
+        this.trust = buildTrust(name, ctx, this.docs, this);
         // Proxmox VE HA for the stateful VMs, on a cluster of more than one node (nothing to fail over to otherwise).
         const nodes = model.config.proxmox.nodes.map((n) => n.name);
         const statefulVms = model.hosts.filter((h) => h.stateful && model.site.protectStateful && ctx.vms.has(h.name));

@@ -12,6 +12,9 @@ import { InputError } from "../model/errors";
 import { buildSiteModel } from "../model/site";
 import { vpnPeerExport } from "../model/vpn";
 import { VPN_OUTPUTS } from "../components/vpn/peer";
+import { TRUST_PASSWORD_OUTPUT } from "../components/trust/render";
+import { trustService } from "../model/services/trust";
+import { planOf } from "../model/services/types";
 import { readBilluConfig } from "./stack-config";
 
 export function offlineStackOutputs(root: string, name: string): { outputs: Record<string, unknown>; secretOutputNames: string[] } {
@@ -20,9 +23,13 @@ export function offlineStackOutputs(root: string, name: string): { outputs: Reco
     if (!existsSync(file)) return { outputs: {}, secretOutputNames: [] };
     const raw = readBilluConfig(file);
     let local;
+    let trustOwner = false;
     try {
-        // The peer's HR export plays no part in its VPN end: not loaded.
-        local = buildSiteModel(raw).vpnLocal;
+        // The peer's HR export plays no part in its VPN end nor in its trust: not loaded.
+        const peer = buildSiteModel(raw);
+        local = peer.vpnLocal;
+        // The forest trust's password (billu:trust), exported as a secret by the side that owns the trust.
+        trustOwner = planOf(trustService, peer)?.isOwner ?? false;
     } catch (e) {
         if (e instanceof InputError) {
             throw new InputError(
@@ -35,6 +42,6 @@ export function offlineStackOutputs(root: string, name: string): { outputs: Reco
     if (!local) return { outputs: {}, secretOutputNames: [] };
     return {
         outputs: { [VPN_OUTPUTS.peer]: vpnPeerExport(local) },
-        secretOutputNames: local.owner ? [VPN_OUTPUTS.psk] : [],
+        secretOutputNames: [...(local.owner ? [VPN_OUTPUTS.psk] : []), ...(trustOwner ? [TRUST_PASSWORD_OUTPUT] : [])],
     };
 }

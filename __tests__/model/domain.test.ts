@@ -112,11 +112,10 @@ describe("bad input: one clear message each (key path, value received, fix)", ()
             ],
         ],
         [
-            "a conditional forwarder on Samba",
-            (r) => (r.domain.conditionalForwarders = [{ domain: "ecotech.lan", servers: ["10.30.10.11"] }]),
-            [
-                "billu:domain.conditionalForwarders[0]: asks for a conditional forwarder to ecotech.lan, which Samba's internal DNS server cannot do (it has only global forwarders). Fix: use flavor: windows for conditional forwarders, or remove the entry",
-            ],
+            // Samba takes conditional forwarders since issue #20 (unbound on each DC): only a bad one is refused.
+            "a conditional forwarder on Samba with a resolver that is no address",
+            (r) => (r.domain.conditionalForwarders = [{ domain: "ecotech.lan", servers: ["10.30.10"] }]),
+            ['billu:domain.conditionalForwarders[0].servers[0]: "10.30.10" is not an IPv4 address. Fix: write the partner resolver\'s dotted IPv4 address'],
         ],
         [
             "members without login groups",

@@ -29,8 +29,8 @@ test("prod: every DC when the host may query all of them", () => {
     expect(p["PAR-WEB01"]).toEqual({ dns: ["9.9.9.9", "149.112.112.112"], ntp: ["0.fr.pool.ntp.org", "1.fr.pool.ntp.org"] });
 });
 
-test("the partner's gateway resolves and syncs through the WAN (it has no DC)", () => {
-    expect(plan("ecotech")).toEqual({ "ECO-FW01": { dns: ["9.9.9.9"], ntp: ["0.fr.pool.ntp.org"] } });
+test("the partner's gateway and its one DC resolve through the WAN; the gateway syncs through the WAN (the partner's DC does not serve it time)", () => {
+    expect(plan("ecotech")).toEqual({ "ECO-DC01": { dns: ["9.9.9.9"], ntp: [] }, "ECO-FW01": { dns: ["9.9.9.9"], ntp: ["0.fr.pool.ntp.org"] } });
 });
 
 test("a DMZ host that may reach neither the DCs nor the WAN on dns is refused, with the flows that would fix it", () => {
@@ -45,7 +45,7 @@ test("upstream servers the matrix allows but the config does not name are no way
     const raw = stackRaw("ecotech");
     delete raw.network.ntpServers;
     expect(problemsOf(raw)).toEqual([
-        "billu:hosts[0]: ECO-FW01 can reach no time source: the flow matrix lets it reach neither a domain controller (the site has none) nor any server (billu:network.ntpServers is empty) on ntp. Fix: set billu:network.ntpServers (the flow matrix already lets ECO-FW01 reach the WAN on ntp)",
+        "billu:hosts[0]: ECO-FW01 can reach no time source: the flow matrix lets it reach neither the domain controllers (ECO-DC01) nor any server (billu:network.ntpServers is empty) on ntp. Fix: set billu:network.ntpServers (the flow matrix already lets ECO-FW01 reach the WAN on ntp)",
     ]);
 });
 

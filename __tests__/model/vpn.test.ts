@@ -44,13 +44,15 @@ describe("the partner site", () => {
             "billu:network.zones[4].department: is required for a department zone but missing. Fix: name the HR export's Departement value this zone serves",
         ]);
     });
-    test("AD parts on a partner site are refused", () => {
+    test("BillU's directory on a partner site is refused, and a DC without the partner's own billu:domain", () => {
         const raw = stackRaw("ecotech");
         raw.directory = { hrCsv: "data/billu-hr.csv" };
-        raw.hosts.push({ ...raw.hosts[0], name: "ECO-DC01", role: "dc", zone: "servers", address: "172.20.20.11", vmId: 110 });
+        delete raw.domain;
+        delete raw.trust;
+        expect(raw.hosts[1].name).toBe("ECO-DC01");
         expect(problemsOf(raw)).toEqual([
             "billu:directory: is set on a partner site, which has no directory. Fix: remove billu:directory, or make billu:site.kind company",
-            "billu:hosts[1].role: is dc on a partner site, which has no AD. Fix: remove the host, or make billu:site.kind company",
+            "billu:hosts[1].role: is dc on a partner site without billu:domain. Fix: remove the host, or give the partner its own domain in billu:domain",
         ]);
     });
 });

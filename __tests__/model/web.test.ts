@@ -86,9 +86,9 @@ describe("the committed stacks", () => {
         expect(web.intranet.allowedFrom[3].flows).toEqual({ "vpn-partner": [expect.any(Number)] });
     });
 
-    test("a site without billu:web has no web model (and ecotech no domain to publish records in)", () => {
+    test("a site without billu:web has no web model (ecotech: its own domain, for the trust, has no web records)", () => {
         const m = model(stackRaw("ecotech"));
-        expect([m.web, m.domain]).toEqual([undefined, undefined]);
+        expect([m.web, m.domain?.fqdn, m.domain?.extraRecords]).toEqual([undefined, "ecotech-solutions.lan", []]);
     });
 });
 

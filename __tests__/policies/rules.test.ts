@@ -26,6 +26,7 @@ test("the pack's rule list is pinned", () => {
         ["require-backup-job-for-stateful-vms", "mandatory"],
         ["protect-backup-storage", "mandatory"],
         ["require-in-guest-backup-for-stateful-hosts", "mandatory"],
+        ["require-partner-grant", "mandatory"],
     ]);
     for (const r of RULES) {
         expect(r.name).toMatch(/^[a-z]+(-[a-z0-9]+)+$/);

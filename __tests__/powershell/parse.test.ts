@@ -101,6 +101,7 @@ test(`PowerShell ${PWSH_VERSION} parsed every shipped and rendered file, one pro
         "scripts/monitoring/agent-windows-step.ps1",
         "scripts/monitoring/agent-windows.ps1",
         "scripts/templates/prepare-windows-template.ps1",
+        "scripts/trust/windows-trust.ps1",
         "scripts/wsus/wsus-step.ps1",
         "scripts/wsus/wsus.ps1",
     ]);
@@ -121,6 +122,7 @@ test(`PowerShell ${PWSH_VERSION} parsed every shipped and rendered file, one pro
             "fsw/rendered/PAR-FS01/C/ProgramData/billu/fileserver/health.ps1",
             "prod/rendered/PAR-WSUS01/C/ProgramData/billu/wsus/wsus.ps1",
             "prod/rendered/PAR-WSUS01/C/ProgramData/billu/stage/wsus/run.ps1",
+            "prod/rendered/PAR-DC01/C/ProgramData/billu/stage/trust/run.ps1",
         ]),
     );
 });

@@ -15,6 +15,7 @@
  * - scripts/backup/backup-run.ps1 with the settings prod's first Windows DC gets as a client of the in-guest backup;
  * - scripts/directory/drift-task.ps1 with the data prod's directory step gives it (the drift check's scheduled task);
  * - scripts/monitoring/agent-windows.ps1 with the Zabbix agent settings and configuration prod's first Windows DC gets;
+ * - prod's `trust` step on its first Windows DC (windowsTrustStep) and the trust it must create;
  * - prod's gpos.json (the manifest the Samba step reads too) for scripts/gpo/Apply-Gpo.ps1, and prod's GPO plan as
  *   the expectations (registry values as the model states them, the other files' bytes, principals, links);
  * One pwsh process runs every Pester file; the test names and results come back as JSON.
@@ -41,6 +42,9 @@ import { renderWindowsClientSettings } from "../../components/backup/render";
 import { renderWindowsAgentConf, renderWindowsAgentSettings } from "../../components/monitoring/render";
 import type { MonitoringPlan } from "../../model/monitoring";
 import { powershellTools, runPwsh } from "./pwsh";
+import { dotnetDirection, renderGrantsTsv, windowsTrustStep } from "../../components/trust/render";
+import { trustService } from "../../model/services/trust";
+import { planOf } from "../../model/services/types";
 import { regDataBytes, renderGpoFiles, renderGpoManifest } from "../../components/gpo/render";
 import { REG_TYPE_CODES } from "../../model/gpo";
 import type { GposPlan } from "../../model/gpo";
@@ -283,7 +287,15 @@ beforeAll(async () => {
     // prod has no conditional forwarder of its own: the partner's, as a VPN pairing adds it (conditionalForwarders).
     expect(conditionalForwarders(prod)).toEqual([]);
     const forwarders = [{ domain: "ecotech.lan", servers: ["10.30.10.11", "10.30.10.12"] }];
+    const trust = planOf(trustService, prod)!;
+    expect(trust.local.flavor).toBe("windows");
     const env = {
+        BILLU_TRUST_STEP: write("trust-step.ps1", windowsTrustStep(trust).script),
+        BILLU_TRUST_GRANTS: write("grants.tsv", renderGrantsTsv(trust)),
+        BILLU_TRUST_MODEL: write(
+            "trust-model.json",
+            JSON.stringify({ partner: trust.partner.domain, direction: dotnetDirection(trust), adminGroup: trust.partner.adminGroup, grants: trust.grants }),
+        ),
         BILLU_PLAN_DEV: write("plan-dev.json", renderApplierPlan(dev.directory!)),
         BILLU_PLAN_EDITED: write("plan-edited.json", renderApplierPlan(edited.directory!)),
         BILLU_PLAN_EDGE: write("plan-edge.json", renderApplierPlan(edge.plan!)),
@@ -404,6 +416,11 @@ test("the Pester tests that ran are exactly these", () => {
         "the Windows file server's storage.ps1: disks that do not match the plan are refused, nothing created.refuses a single disk of the planned size",
         "the Windows file server's storage.ps1: disks that do not match the plan are refused, nothing created.refuses three disks of the planned size",
         "the Windows file server's storage.ps1: disks that do not match the plan are refused, nothing created.refuses two disks of the planned size when one cannot be pooled (a pool elsewhere holds it)",
+        "the Windows trust step.renders prod's partner, direction and options",
+        "the Windows trust step.creates this half once, with the password from the secret, then sets selective authentication and SID filtering",
+        "the Windows trust step.puts back selective authentication turned off by hand",
+        "the Windows trust step.validates with the right password and not with a wrong one",
+        "the Windows trust step.creates each grant's domain-local group and, once valid, adds the partner's admin group to it once",
         "the Windows Zabbix agent (agent-windows.ps1, prod's PAR-DC01).the rendered settings: the host, the Zabbix server's address, the model's MSI URL; no hash pinned in prod yet",
         "the Windows Zabbix agent (agent-windows.ps1, prod's PAR-DC01).no SHA-256 pinned (prod as committed): downloads, installs, writes and opens nothing, says so and names the key to set; the base step goes on",
         "the Windows Zabbix agent (agent-windows.ps1, prod's PAR-DC01).an MSI whose SHA-256 is not the pinned one: deleted, never installed",

@@ -14,13 +14,18 @@ beforeAll(async () => {
 
 const rendered = (p: string) => readFileSync(path.join(out, "rendered", "ECO-FW01", p), "utf8");
 
-test("synthesizes clean, with no HR export, no DC and no generated key", () => {
+test("synthesizes clean, with no HR export, its one DC (for the trust) and no generated key but its domain's admin password", () => {
     expect(r.error).toBeUndefined();
-    expect(r.violations).toEqual([]);
+    // Only the rules policies/config.ecotech.json lowers, with its reasons: one DC on one node, backed up by Ecotech.
+    expect([...new Set(r.violations.map((v) => `${v.policy} ${v.enforcementLevel}`))]).toEqual([
+        "require-dc-node-spread advisory",
+        "require-ha-for-stateful-vms advisory",
+        "require-backup-job-for-stateful-vms advisory",
+        "require-in-guest-backup-for-stateful-hosts advisory",
+    ]);
     expect(r.exitCode).toBe(0);
-    const types = r.resources.map((x) => x.type);
-    expect(r.resources.filter((x) => x.type === "proxmoxve:index/vmLegacy:VmLegacy").map((v) => v.inputs.name)).toEqual(["ECO-FW01"]);
-    expect(types).not.toContain("random:index/randomPassword:RandomPassword");
+    expect(r.resources.filter((x) => x.type === "proxmoxve:index/vmLegacy:VmLegacy").map((v) => v.inputs.name)).toEqual(["ECO-DC01", "ECO-FW01"]);
+    expect(r.resources.filter((x) => x.type === "random:index/randomPassword:RandomPassword").map((x) => x.name)).toEqual(["eco-domain-admin-password"]);
 });
 
 test("the tunnel component carries both models' data: BillU's gateway and networks, BillU's suites", () => {

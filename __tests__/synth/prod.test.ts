@@ -70,7 +70,9 @@ describe("the tunnel's owner end", () => {
                 // the Zabbix database's password, pinned in __tests__/synth/monitoring.test.ts
                 !x.name.startsWith("par-mon01-") &&
                 // the PBX's SIP secrets and voicemail PINs, pinned in __tests__/synth/pbx.test.ts
-                !x.name.startsWith("par-pbx01-"),
+                !x.name.startsWith("par-pbx01-") &&
+                // the forest trust's password, pinned in __tests__/synth/trust.test.ts
+                !x.name.startsWith("par-trust-"),
         );
         expect(keys.map((k) => [k.name, k.inputs.length, k.inputs.special, k.parent])).toEqual([
             ["par-vpn-ecotech-psk", 48, false, "urn:pulumi:prod::billu-infra::billu:site:Site$billu:vpn:SiteToSiteVpn::par-vpn-ecotech"],
@@ -82,7 +84,8 @@ describe("the tunnel's owner end", () => {
         const { offlineStackOutputs } = require("../../tools/peer-stack");
         const offline = offlineStackOutputs(ROOT, "organization/billu-infra/prod");
         expect(r.outputs.vpnPeer).toEqual(offline.outputs.vpnPeer);
-        expect(offline.secretOutputNames).toEqual(["vpnPsk"]);
+        // ...and the forest trust's password (billu:trust.owner here), pinned in __tests__/synth/trust.test.ts.
+        expect(offline.secretOutputNames).toEqual(["vpnPsk", "trustPassword"]);
     });
     test("the router's vpn step: the rendered files, the key through stdin", () => {
         const copies = r.resources.filter((x) => x.type === "command:remote:CopyToRemote" && x.name.startsWith("par-vpn-ecotech-step-copy-"));

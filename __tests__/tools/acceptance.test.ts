@@ -82,14 +82,13 @@ describe("--dry-run lists every scenario and its steps from the model, contactin
             `${w.address}:443 (${w.intranet.name})`,
         ]);
     });
-    test("ecotech has no DC and no mail server: each scenario says why it does not run", async () => {
+    test("ecotech has one DC (its domain, for the trust), no member and no mail server: each scenario says why it does not run", async () => {
         const r = await run(["--stack", "ecotech", "--dry-run"]);
         expect(r).toEqual({
             code: 0,
             err: "",
             out: [
-                "[dns] not run: the site has no domain controller (no internal DNS)",
-                "[logon] not run: the site has no domain controller",
+                "[logon] not run: the domain has no Linux member to log on to over SSH",
                 "[dhcp] not run: the site has no DHCP scope",
                 "[mail] not run: the site has no mail server",
                 "[shares] not run: the site has no file server",
@@ -97,6 +96,13 @@ describe("--dry-run lists every scenario and its steps from the model, contactin
                 "[web] not run: the site has no web server (billu:web)",
                 "[vpn] not run: the flow matrix opens nothing from management to the partner: run it from a host of lan, servers with --zone <zone>",
                 "[monitoring] not run: the site has no monitoring server (billu:monitoring)",
+                "dns: every host's A and PTR record and the services' records, on every DC (6 steps)",
+                "    A eco-fw01.ecotech-solutions.lan (asking ECO-DC01): expects 172.20.0.1; contacts 172.20.20.53",
+                "    PTR 172.20.0.1 (asking ECO-DC01): expects eco-fw01.ecotech-solutions.lan; contacts 172.20.20.53",
+                "    PTR 172.20.10.1 (asking ECO-DC01): expects eco-fw01.ecotech-solutions.lan; contacts 172.20.20.53",
+                "    PTR 172.20.20.1 (asking ECO-DC01): expects eco-fw01.ecotech-solutions.lan; contacts 172.20.20.53",
+                "    A eco-dc01.ecotech-solutions.lan (asking ECO-DC01): expects 172.20.20.53; contacts 172.20.20.53",
+                "    PTR 172.20.20.53 (asking ECO-DC01): expects eco-dc01.ecotech-solutions.lan; contacts 172.20.20.53",
                 "",
             ].join("\n"),
         });

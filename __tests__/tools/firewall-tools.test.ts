@@ -119,9 +119,9 @@ describe("the lab's plan on every committed stack", () => {
                 (n) => `route bfw-z0 ${n}.0/24 192.0.2.2`,
             ),
         ]);
-        // Nothing internal reaches the WAN in ecotech: no masquerade case (it could not fail). Removing flow 0 (wan -> router
-        // ipsec) changes no probe: the lab's WAN sender is not the peer, refused either way; flow 3 matters most.
-        expect(plan.mutations.map((m) => m.name)).toEqual(["without-flow-3", "forward-accept"]);
+        // Ecotech's DC reaches the WAN (dns, ntp: its forwarders and time), so the masquerade case exists (issue #20). Removing
+        // flow 0 (wan -> router ipsec) changes no probe: the lab's WAN sender is not the peer, refused either way.
+        expect(plan.mutations.map((m) => m.name)).toEqual(["without-flow-13", "without-masquerade", "forward-accept"]);
     });
 
     test("ICMP policy: echo to the router is answered, through it or from it dropped", () => {

@@ -13,6 +13,7 @@ import { siteBaseStep } from "../base-server/base-step";
 import { ProxmoxVm } from "../proxmox-vm/ProxmoxVm";
 import { conditionalForwarders, dcByName, domainOf, SECRET } from "./common";
 import { sambaDcStep, sambaDomainStep, sambaFsmoStep } from "./samba";
+import { sambaForwardersStep } from "./samba-forwarders";
 import { withAdminLoginCheck, withDomainAdminLogin } from "./admin-login";
 import { REBOOT_MARK, windowsDcStep, windowsDomainStep, windowsFsmoStep, windowsReadyStep } from "./windows";
 
@@ -91,7 +92,11 @@ export class DomainController extends pulumi.ComponentResource {
             );
         const first = [this.vm, ...args.routerReady, ...(args.after ?? [])];
         if (domain.flavor === "samba") {
-            this.promoted = step("dc", sambaDcStep(domain, this.dc, model.guestResolvers?.get(host.name)?.dns ?? domain.forwarders), first).apply;
+            this.promoted = step(
+                "dc",
+                sambaDcStep(domain, this.dc, model.guestResolvers?.get(host.name)?.dns ?? domain.forwarders, conditionalForwarders(model)),
+                first,
+            ).apply;
         } else {
             const adminUser = args.adminUser;
             // The admin's key login survives promotion (admin-login.ts): a joining DC checks before it promotes.
@@ -194,6 +199,12 @@ export class Domain extends pulumi.ComponentResource {
             );
         // FSMO after every DC is in, one DC at a time.
         let last: pulumi.Resource = this.controllers[this.controllers.length - 1].promoted;
+        // A Samba domain's conditional forwarders: unbound on each DC (components/domain-controller/samba-forwarders.ts).
+        const forwarders = conditionalForwarders(model);
+        if (domain.flavor === "samba" && forwarders.length > 0) {
+            for (const c of this.controllers)
+                last = step(`dns-forward-${c.dc.label}`, "dns-forward", c.dc.name, sambaForwardersStep(domain, c.dc, forwarders), [last]).apply;
+        }
         for (const c of this.controllers) {
             if (c.dc.roles.length === 0) continue;
             const text = domain.flavor === "samba" ? sambaFsmoStep(domain, c.dc) : windowsFsmoStep(domain, c.dc);

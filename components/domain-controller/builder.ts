@@ -42,7 +42,7 @@ export function domainDocs(
                 ["forwarders", domain.forwarders.join(", ") || "-"],
                 ...forwarders.map((f) => [
                     `conditional forwarder ${f.domain}`,
-                    domain.flavor === "samba" ? `${f.servers.join(", ")} (not applied: Samba's internal DNS has only global forwarders)` : f.servers.join(", "),
+                    domain.flavor === "samba" ? `${f.servers.join(", ")} (unbound on each DC, asked first by Samba's internal DNS)` : f.servers.join(", "),
                 ]),
                 ["reverse zones", domain.reverseZones.join(", ")],
                 ["A and PTR records", domain.records.map((r) => `${r.name}${r.a ? "" : " (PTR only)"} ${r.address}`).join(", ")],

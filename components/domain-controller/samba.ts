@@ -12,6 +12,7 @@ import { GuestFile, placeholder, StepSpec, stepScript } from "../guest-step/rend
 import { namingContexts, renderDcBootstrapResolv, renderDcChrony, renderDcHosts, renderDcCloudHostsTemplate, renderDcResolv, SECRET } from "./common";
 import { renderKrb5 } from "../base-server/member";
 import { generatedHeader } from "../header";
+import { ConditionalForwarder, sambaDnsForwarders } from "./samba-forwarders";
 
 export const SAMBA_PATHS = {
     smbConf: "/etc/samba/smb.conf",
@@ -66,7 +67,8 @@ export function sambaObjectsHelper(): string {
     return readFileSync(repoPath("scripts", "dc", "billu-samba-objects.py"), "utf8");
 }
 
-export function renderSmbConf(domain: DomainModel, dc: DomainController): string {
+export function renderSmbConf(domain: DomainModel, dc: DomainController, conditional: readonly ConditionalForwarder[] = []): string {
+    const forwarders = sambaDnsForwarders(domain, conditional);
     return [
         generatedHeader("#", { host: dc.name, what: `Samba AD DC of ${domain.fqdn} (${dc.first ? "created the forest" : "joined the forest"}).` }),
         "[global]",
@@ -77,7 +79,7 @@ export function renderSmbConf(domain: DomainModel, dc: DomainController): string
         // cloud-init names the only NIC eth0; binding to it (and lo) keeps Samba off any other interface.
         "    interfaces = lo eth0",
         "    bind interfaces only = yes",
-        ...(domain.forwarders.length > 0 ? [`    dns forwarder = ${domain.forwarders.join(" ")}`] : []),
+        ...(forwarders.length > 0 ? [`    dns forwarder = ${forwarders.join(" ")}`] : []),
         "    idmap_ldb:use rfc2307 = yes",
         "    ldap server require strong auth = yes",
         "    tls enabled = yes",
@@ -105,7 +107,12 @@ export function renderSmbConf(domain: DomainModel, dc: DomainController): string
  * the bootstrap resolvers (`bootstrap`, model/guest-resolvers.ts); once it answers for the domain (a bounded wait), the
  * DC's own list (the other DCs, then itself).
  */
-export function sambaDcStep(domain: DomainModel, dc: DomainController, bootstrap: readonly string[]): StepSpec {
+export function sambaDcStep(
+    domain: DomainModel,
+    dc: DomainController,
+    bootstrap: readonly string[],
+    conditional: readonly ConditionalForwarder[] = [],
+): StepSpec {
     const first = domain.dcs[0];
     const files: GuestFile[] = [
         { path: "/etc/hostname", content: `${dc.label}\n` },
@@ -117,7 +124,7 @@ export function sambaDcStep(domain: DomainModel, dc: DomainController, bootstrap
         { path: SAMBA_PATHS.resolv, content: renderDcResolv(domain, dc) },
         { path: SAMBA_PATHS.resolvBootstrap, content: renderDcBootstrapResolv(domain, dc, bootstrap) },
         { path: "/etc/krb5.conf", content: renderKrb5(domain) },
-        { path: SAMBA_PATHS.smbConf, content: renderSmbConf(domain, dc) },
+        { path: SAMBA_PATHS.smbConf, content: renderSmbConf(domain, dc, conditional) },
         { path: SAMBA_PATHS.tlsCa, content: placeholder(SECRET.caCert) },
         { path: SAMBA_PATHS.tlsCert, content: placeholder(SECRET.ldapsCert) },
         // Samba refuses a TLS key readable by others.

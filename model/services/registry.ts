@@ -19,6 +19,7 @@ import { logsService } from "./logs";
 import { memberService } from "./member";
 import { monitoringService } from "./monitoring";
 import { vmBackupService } from "./vm-backup";
+import { trustService } from "./trust";
 import { vpnService } from "./vpn";
 import { webService } from "./web";
 import { wsusService } from "./wsus";
@@ -30,6 +31,7 @@ export const SERVICES: readonly ServiceDescriptor[] = [
     vpnService,
     directoryService,
     dcService,
+    trustService,
     dhcpService,
     fileserverService,
     gpoService,

@@ -17,6 +17,7 @@ import { requireDistinctRaid1Datastores } from "./require-distinct-raid1-datasto
 import { protectBackupStorage } from "./protect-backup-storage";
 import { requireBackupJobForStatefulVms } from "./require-backup-job-for-stateful-vms";
 import { requireInGuestBackupForStatefulHosts } from "./require-in-guest-backup-for-stateful-hosts";
+import { requirePartnerGrant } from "./require-partner-grant";
 import { BilluRule } from "./rule";
 
 export const RULES: readonly BilluRule[] = [
@@ -38,4 +39,5 @@ export const RULES: readonly BilluRule[] = [
     requireBackupJobForStatefulVms,
     protectBackupStorage,
     requireInGuestBackupForStatefulHosts,
+    requirePartnerGrant,
 ];

@@ -26,6 +26,7 @@ function global:Rename-ADObject { [CmdletBinding()] param($Identity, $NewName) S
 function global:Enable-ADAccount { [CmdletBinding()] param($Identity) Stub $MyInvocation.MyCommand.Name }
 function global:Disable-ADAccount { [CmdletBinding()] param($Identity) Stub $MyInvocation.MyCommand.Name }
 function global:Add-ADGroupMember { [CmdletBinding()] param($Identity, $Members) Stub $MyInvocation.MyCommand.Name }
+function global:Get-ADGroupMember { [CmdletBinding()] param($Identity) Stub $MyInvocation.MyCommand.Name }
 function global:Remove-ADGroupMember { [CmdletBinding(SupportsShouldProcess)] param($Identity, $Members) Stub $MyInvocation.MyCommand.Name }
 function global:Get-ADReplicationSubnet { [CmdletBinding()] param($Filter, $Identity) Stub $MyInvocation.MyCommand.Name }
 function global:New-ADReplicationSubnet { [CmdletBinding()] param($Name, $Site) Stub $MyInvocation.MyCommand.Name }

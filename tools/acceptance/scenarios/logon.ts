@@ -41,7 +41,8 @@ function memberOf(input: ScenarioInput): string {
 export const logonScenario: Scenario = {
     name: "logon",
     title: "Kerberos, LDAPS bind and SSH logon of the acceptance account",
-    skip: (m) => (!m.domain ? "the site has no domain controller" : undefined),
+    skip: (m) =>
+        !m.domain ? "the site has no domain controller" : m.domain.members.length === 0 ? "the domain has no Linux member to log on to over SSH" : undefined,
     needs: ["account"],
     checks: (input) => {
         const d = input.model.domain!;
