@@ -62,7 +62,7 @@ export const assetsSchema = z
             .object({
                 version: z
                     .string()
-                    .regex(/^10\.\d+\.\d+$/, "must be a GLPI 10 release, like 10.0.18")
+                    .regex(/^10\.\d+\.\d+$/, "must be a 10.x.y release number (GLPI 10), like 10.0.18")
                     .default(GLPI_DEFAULT_VERSION)
                     .describe(`The GLPI release to install (GLPI 10). @default ${GLPI_DEFAULT_VERSION}`),
                 url: z
@@ -198,6 +198,8 @@ export interface AssetsInput {
     readonly zones: readonly ZoneModel[];
     readonly domain?: Pick<DomainModel, "fqdn" | "dn" | "dcs">;
     readonly directory?: Pick<DirectoryPlan, "ous" | "groups" | "people" | "computers" | "mailDomain">;
+    /** billu:directory is set but planned nothing (another key's problem stopped it; that problem is reported). */
+    readonly directoryPending?: boolean;
     readonly mail?: Pick<MailPlan, "hostname" | "host" | "domain">;
 }
 
@@ -259,7 +261,7 @@ export function planAssets(input: AssetsInput, problems: Problems): AssetsPlan |
             "declare the domain (billu:domain and its DCs), or remove billu:assets",
         );
     }
-    if (!input.directory) {
+    if (!input.directory && !input.directoryPending) {
         problems.add(
             AP,
             "is set, but the site has no directory plan: profiles, users and computers come from it",

@@ -16,14 +16,15 @@ describe("the registry is the one list of services", () => {
             web: "WEB",
             mail: "MAIL",
             ftp: "FTP",
+            assets: "GLPI",
             logs: "LOG",
             backup: "BKP",
             monitoring: "MON",
             wsus: "WSUS",
             member: "SRV",
         });
-        expect(ROLES).toEqual(["firewall", "dc", "dhcp", "fileserver", "wsus", "web", "mail", "ftp", "logs", "backup", "monitoring", "member"]);
-        expect(STATEFUL_ROLES).toEqual(["dc", "fileserver", "mail", "ftp", "logs", "backup", "monitoring"]);
+        expect(ROLES).toEqual(["firewall", "dc", "dhcp", "fileserver", "wsus", "web", "mail", "ftp", "assets", "logs", "backup", "monitoring", "member"]);
+        expect(STATEFUL_ROLES).toEqual(["dc", "fileserver", "mail", "ftp", "assets", "logs", "backup", "monitoring"]);
         const dev = model(stackRaw("dev"));
         expect(Object.fromEntries(dev.hosts.map((h) => [h.name, [h.startOrder, h.stateful]]))).toEqual({
             "PAR-FW01": [1, false],
@@ -36,6 +37,7 @@ describe("the registry is the one list of services", () => {
             "PAR-BKP01": [3, true],
             "PAR-MON01": [5, true],
             "PAR-FTP01": [4, true],
+            "PAR-GLPI01": [5, true],
         });
         expect(OS_KINDS).toEqual(["debian-12", "windows-2022-gui", "windows-2022-core"]);
     });

@@ -12,7 +12,7 @@ export const assetsService = defineService<AssetsConfig, AssetsPlan>({
     // Stateful: the database holds the tickets and the inventory (backed up, protected against replacement).
     role: { code: "GLPI", startOrder: 5, stateful: true },
     after: ["hosts", "dc", "directory", "mail?"],
-    plan: ({ config, core, plan, problems }) =>
+    plan: ({ config, all, core, plan, problems }) =>
         planAssets(
             {
                 environment: core.site.environment,
@@ -21,6 +21,7 @@ export const assetsService = defineService<AssetsConfig, AssetsPlan>({
                 zones: core.zones,
                 domain: plan<DomainModel>("dc"),
                 directory: plan<DirectoryPlan>("directory"),
+                directoryPending: all.directory !== undefined,
                 mail: plan<MailPlan>("mail"),
             },
             problems,
