@@ -201,6 +201,8 @@ export interface AssetsInput {
     /** billu:directory is set but planned nothing (another key's problem stopped it; that problem is reported). */
     readonly directoryPending?: boolean;
     readonly mail?: Pick<MailPlan, "hostname" | "host" | "domain">;
+    /** The site declares a mail server that planned nothing (its own problem is reported). */
+    readonly mailPending?: boolean;
 }
 
 /**
@@ -268,7 +270,7 @@ export function planAssets(input: AssetsInput, problems: Problems): AssetsPlan |
             "declare billu:directory, or remove billu:assets",
         );
     }
-    if (!input.mail) {
+    if (!input.mail && !input.mailPending) {
         problems.add(
             `${AP}.helpdesk`,
             "needs the site's mail server (the helpdesk mailbox and the notifications), and the site has none",

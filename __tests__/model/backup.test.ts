@@ -193,13 +193,19 @@ describe("the services declare their data through the requirements channel", () 
             { host: "PAR-LOG01", dataClass: "logs", paths: ["/var/log/remote"], why: "every host's collected logs, kept for the retention" },
             { host: "PAR-FTP01", dataClass: "files", paths: ["/srv/ftp"], why: "the exchange folders, with their owners and POSIX ACLs" },
             {
+                host: "PAR-GLPI01",
+                dataClass: "database",
+                paths: ["/var/backups/glpi", "/var/lib/glpi"],
+                why: "GLPI's database (tickets, assets, from the daily mysqldump) and its documents",
+            },
+            {
                 host: "PAR-MON01",
                 dataClass: "database",
                 paths: ["/var/backups/billu/zabbix"],
                 why: "the Zabbix database (configuration, history, trends), from the daily pg_dump",
             },
         ]);
-        expect(m.plan<BackupPlan>("backup")!.clients.map((c) => c.name)).toEqual(["PAR-DC01", "PAR-FS01", "PAR-MAIL01", "PAR-LOG01", "PAR-MON01", "PAR-FTP01"]);
+        expect(m.plan<BackupPlan>("backup")!.clients.map((c) => c.name)).toEqual(["PAR-DC01", "PAR-FS01", "PAR-MAIL01", "PAR-LOG01", "PAR-MON01", "PAR-FTP01", "PAR-GLPI01"]);
         expect(MAIL_STORE).toBe(MAIL_PATHS.mailboxes);
     });
 
@@ -216,6 +222,7 @@ describe("the services declare their data through the requirements channel", () 
             "billu:backup.clients: leaves out PAR-DC01, which keeps directory data to back up (the AD database, SYSVOL and the DC's secrets, from samba-tool domain backup online). Fix: add PAR-DC01 to billu:backup.clients, or remove billu:backup.clients to back up every stateful host",
             "billu:backup.clients: leaves out PAR-LOG01, which keeps logs data to back up (every host's collected logs, kept for the retention). Fix: add PAR-LOG01 to billu:backup.clients, or remove billu:backup.clients to back up every stateful host",
             "billu:backup.clients: leaves out PAR-FTP01, which keeps files data to back up (the exchange folders, with their owners and POSIX ACLs). Fix: add PAR-FTP01 to billu:backup.clients, or remove billu:backup.clients to back up every stateful host",
+            "billu:backup.clients: leaves out PAR-GLPI01, which keeps database data to back up (GLPI's database (tickets, assets, from the daily mysqldump) and its documents). Fix: add PAR-GLPI01 to billu:backup.clients, or remove billu:backup.clients to back up every stateful host",
             "billu:backup.clients: leaves out PAR-MON01, which keeps database data to back up (the Zabbix database (configuration, history, trends), from the daily pg_dump). Fix: add PAR-MON01 to billu:backup.clients, or remove billu:backup.clients to back up every stateful host",
         ]);
     });

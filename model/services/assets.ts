@@ -23,6 +23,7 @@ export const assetsService = defineService<AssetsConfig, AssetsPlan>({
                 directory: plan<DirectoryPlan>("directory"),
                 directoryPending: all.directory !== undefined,
                 mail: plan<MailPlan>("mail"),
+                mailPending: all.mail !== undefined || core.hosts.some((h) => h.role === "mail"),
             },
             problems,
         ),
