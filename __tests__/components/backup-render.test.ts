@@ -41,7 +41,8 @@ test("the server's unit: restic's REST API on the plan's address and port, TLS, 
 test("the htpasswd file: one login per client, its hash a secret of the step; the keys for pruning are secrets too", () => {
     expect(renderHtpasswd(plan)).toBe(
         "par-dc01:{{secret:backup-htpasswd-par-dc01}}\npar-fs01:{{secret:backup-htpasswd-par-fs01}}\npar-mail01:{{secret:backup-htpasswd-par-mail01}}\n" +
-            "par-log01:{{secret:backup-htpasswd-par-log01}}\npar-mon01:{{secret:backup-htpasswd-par-mon01}}\npar-ftp01:{{secret:backup-htpasswd-par-ftp01}}\n",
+            "par-log01:{{secret:backup-htpasswd-par-log01}}\npar-mon01:{{secret:backup-htpasswd-par-mon01}}\npar-ftp01:{{secret:backup-htpasswd-par-ftp01}}\n" +
+            "par-glpi01:{{secret:backup-htpasswd-par-glpi01}}\n",
     );
     const files = serverFiles(plan);
     expect(files.filter((f) => f.content.includes("{{secret:")).map((f) => [f.path, f.mode ?? "0644"])).toEqual([
@@ -55,6 +56,7 @@ test("the htpasswd file: one login per client, its hash a secret of the step; th
         ["/etc/billu/backup/keys/par-log01", "0600"],
         ["/etc/billu/backup/keys/par-mon01", "0600"],
         ["/etc/billu/backup/keys/par-ftp01", "0600"],
+        ["/etc/billu/backup/keys/par-glpi01", "0600"],
     ]);
     // Every placeholder has its secret, and nothing else is asked (renderStep refuses an unknown placeholder).
     expect(() =>
@@ -82,7 +84,7 @@ test("every client's timer is its staggered time, and systemd accepts each OnCal
         const t = clientFiles(plan, c, sets(c.name)).find((f) => f.path.endsWith("billu-backup.timer"))!.content;
         return /^OnCalendar=(.*)$/m.exec(t)![1];
     });
-    expect(timers).toEqual(["*-*-* 23:00", "*-*-* 23:08", "*-*-* 23:16", "*-*-* 23:24", "*-*-* 23:32", "*-*-* 23:40"]);
+    expect(timers).toEqual(["*-*-* 23:00", "*-*-* 23:08", "*-*-* 23:16", "*-*-* 23:24", "*-*-* 23:32", "*-*-* 23:40", "*-*-* 23:48"]);
     for (const t of [...timers, plan.prune]) {
         expect(execFileSync("systemd-analyze", ["calendar", t], { encoding: "utf8" })).toContain("Normalized form:");
     }

@@ -52,29 +52,34 @@ describe("nftables ruleset (dev)", () => {
         // every host's SSH require stay (the model refuses a matrix without them); no SSH flow reaches the router.
         raw.flows = raw.flows.filter(
             (f: { service: string; to: string }) =>
-                [
-                    "dhcp-relay",
-                    "imaps",
-                    "submission",
-                    "smtp",
-                    "smb",
-                    "ad",
-                    "dns",
-                    "ntp",
-                    "syslog-tls",
-                    "restic-rest",
-                    "ssh",
-                    "zabbix-agent",
-                    "zabbix-trapper",
-                    "ftp",
-                    "ftp-passive",
-                ].includes(f.service) && !(f.service === "ssh" && ["router", "PAR-FW01", "kind:management", "management"].includes(f.to)),
+                // GLPI's https flows (its users and every host's inventory agent) stay too.
+                (f.to === "PAR-GLPI01" ||
+                    [
+                        "dhcp-relay",
+                        "imaps",
+                        "submission",
+                        "smtp",
+                        "smb",
+                        "ad",
+                        "dns",
+                        "ntp",
+                        "syslog-tls",
+                        "restic-rest",
+                        "ssh",
+                        "zabbix-agent",
+                        "zabbix-trapper",
+                        "ftp",
+                        "ftp-passive",
+                    ].includes(f.service)) &&
+                !(f.service === "ssh" && ["router", "PAR-FW01", "kind:management", "management"].includes(f.to)),
         );
         // management -> management ssh reached the router's management address too: the two hosts there by name instead.
         raw.flows.push(
             { from: "management", to: "PAR-LOG01", service: "ssh" },
             { from: "management", to: "PAR-BKP01", service: "ssh" },
             { from: "management", to: "PAR-MON01", service: "ssh" },
+            // management -> servers https carried GLPI's users and the management hosts' inventory agents.
+            { from: "management", to: "PAR-GLPI01", service: "https" },
         );
         raw.firewall.published = [];
         delete raw.web; // its intranet needs flows to PAR-WEB01 (model/web.ts)
@@ -142,10 +147,10 @@ describe("the VPN partner (route-based: its own interface)", () => {
         expect(l).toContain("iifname $IF_VPN_PARTNER ip saddr != 10.30.0.0/16 jump spoofed");
         expect(l.find((x) => x.startsWith("iifname $IF_WAN ip saddr {"))).toContain("10.30.0.0/16, 127.0.0.0/8 } jump spoofed");
         expect(l).toContain(
-            'iifname $IF_VPN_PARTNER oifname $IF_SERVERS ip saddr 10.30.0.0/16 ip daddr 10.20.10.31 tcp dport 445 counter accept comment "flow 82: vpn-partner -> PAR-FS01 smb"',
+            'iifname $IF_VPN_PARTNER oifname $IF_SERVERS ip saddr 10.30.0.0/16 ip daddr 10.20.10.31 tcp dport 445 counter accept comment "flow 96: vpn-partner -> PAR-FS01 smb"',
         );
         expect(l).toContain(
-            'iifname $IF_LAN_DSI oifname $IF_VPN_PARTNER ip saddr 10.20.21.0/24 ip daddr 10.30.0.0/16 tcp dport 443 counter accept comment "flow 83: kind:department -> vpn-partner https"',
+            'iifname $IF_LAN_DSI oifname $IF_VPN_PARTNER ip saddr 10.20.21.0/24 ip daddr 10.30.0.0/16 tcp dport 443 counter accept comment "flow 97: kind:department -> vpn-partner https"',
         );
     });
     test("Proxmox: the file server accepts the partner's networks; the WAN set excludes them", () => {
@@ -156,7 +161,7 @@ describe("the VPN partner (route-based: its own interface)", () => {
             dest: "10.20.10.31",
             proto: "tcp",
             dport: "445",
-            comment: "flow 82: vpn-partner -> PAR-FS01 smb",
+            comment: "flow 96: vpn-partner -> PAR-FS01 smb",
         });
         expect(planDatacenter(m).wan.at(-1)).toEqual({ name: "10.30.0.0/16", nomatch: true, comment: "VPN partner" });
     });
@@ -294,10 +299,10 @@ describe("docs", () => {
                 "syslog-tls (PAR-MON01→PAR-LOG01), restic-rest (PAR-MON01→PAR-BKP01), zabbix-agent (PAR-MON01→PAR-LOG01), zabbix-agent (PAR-MON01→PAR-BKP01), " +
                 "zabbix-trapper (PAR-LOG01→PAR-MON01), zabbix-trapper (PAR-BKP01→PAR-MON01) | ssh, rdp, https, ad (→PAR-DC01), submission (→PAR-MAIL01), " +
                 "imaps (→PAR-MAIL01), smb (→PAR-FS01), zabbix-agent (PAR-MON01→PAR-DC01), zabbix-agent (PAR-MON01→PAR-DHCP01), zabbix-agent (PAR-MON01→PAR-FS01), " +
-                "zabbix-agent (PAR-MON01→PAR-MAIL01), smtp (PAR-MON01→PAR-MAIL01), zabbix-agent (PAR-MON01→PAR-FTP01) | ssh, https (→PAR-WEB01), http (→PAR-WEB01), zabbix-agent (PAR-MON01→PAR-WEB01) |",
+                "zabbix-agent (PAR-MON01→PAR-MAIL01), smtp (PAR-MON01→PAR-MAIL01), zabbix-agent (PAR-MON01→PAR-FTP01), zabbix-agent (PAR-MON01→PAR-GLPI01) | ssh, https (→PAR-WEB01), http (→PAR-WEB01), zabbix-agent (PAR-MON01→PAR-WEB01) |",
         );
         expect(md).toContain(
-            "| **router** | ntp, http, https | syslog-tls (→PAR-LOG01), zabbix-trapper (→PAR-MON01) | dhcp-relay (→PAR-DHCP01), dns (→PAR-DC01) |",
+            "| **router** | ntp, http, https | syslog-tls (→PAR-LOG01), zabbix-trapper (→PAR-MON01) | dhcp-relay (→PAR-DHCP01), dns (→PAR-DC01), https (→PAR-GLPI01) |",
         );
         expect(md).toContain("## Router rules (nftables, default drop on input, forward and output)");
         expect(md).toContain("| forward | lan-rh (eth8) | servers (eth2) | 10.20.24.0/24 | 10.20.10.31 | tcp/445 | flow 7: kind:department -> PAR-FS01 smb |");
@@ -321,6 +326,7 @@ describe("the lab's plan (dev)", () => {
             "PAR-BKP01",
             "PAR-MON01",
             "PAR-FTP01",
+            "PAR-GLPI01",
         ]);
         expect(plan.topology).toContain("link bfw-r eth5 10.20.21.1/24 bfw-z5 up0 -");
         expect(plan.services).toEqual([
@@ -374,6 +380,13 @@ describe("the lab's plan (dev)", () => {
             "flow 63 (PAR-MON01 -> PAR-BKP01 zabbix-agent): inside one zone, carried by the Proxmox VM firewall only",
             "flow 70 (PAR-LOG01 -> PAR-MON01 zabbix-trapper): inside one zone, carried by the Proxmox VM firewall only",
             "flow 71 (PAR-BKP01 -> PAR-MON01 zabbix-trapper): inside one zone, carried by the Proxmox VM firewall only",
+            "flow 84 (PAR-DC01 -> PAR-GLPI01 https): inside one zone, carried by the Proxmox VM firewall only",
+            "flow 85 (PAR-DHCP01 -> PAR-GLPI01 https): inside one zone, carried by the Proxmox VM firewall only",
+            "flow 86 (PAR-FS01 -> PAR-GLPI01 https): inside one zone, carried by the Proxmox VM firewall only",
+            "flow 87 (PAR-MAIL01 -> PAR-GLPI01 https): inside one zone, carried by the Proxmox VM firewall only",
+            "flow 89 (PAR-FTP01 -> PAR-GLPI01 https): inside one zone, carried by the Proxmox VM firewall only",
+            "flow 90 (PAR-GLPI01 -> PAR-MAIL01 imaps): inside one zone, carried by the Proxmox VM firewall only",
+            "flow 91 (PAR-GLPI01 -> PAR-MAIL01 submission): inside one zone, carried by the Proxmox VM firewall only",
         ]);
     });
 });
