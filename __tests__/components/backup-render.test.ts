@@ -63,7 +63,7 @@ test("the htpasswd file: one login per client, its hash a secret of the step; th
         renderStep({ host: plan.host.name, step: "backup-server", os: "linux", files, script: "true", secrets: serverSecretNames(plan) }),
     ).not.toThrow();
     expect(renderServerEnv(plan)).toContain(
-        "BACKUP_CLIENTS='par-dc01 par-fs01 par-mail01 par-log01 par-mon01 par-ftp01'\nKEEP_DAILY=3\nKEEP_WEEKLY=2\nKEEP_MONTHLY=1\n",
+        "BACKUP_CLIENTS='par-dc01 par-fs01 par-mail01 par-log01 par-mon01 par-ftp01 par-glpi01'\nKEEP_DAILY=3\nKEEP_WEEKLY=2\nKEEP_MONTHLY=1\n",
     );
 });
 
