@@ -26,5 +26,5 @@ test("dev (its backup server PAR-BKP01): each class of data with its in-guest ti
         ["shares", "PAR-FS01", "restic at `*-*-* 23:08`", "`billu-par-vms` at `01:00`", "24 h"],
         ["mailboxes", "PAR-MAIL01", "restic at `*-*-* 23:16`", "`billu-par-vms` at `01:00`", "24 h"],
     ]);
-    expect(rows.find((r) => r[0] === "databases")).toEqual(["databases", "PAR-MON01", "restic at `*-*-* 23:32`", "`billu-par-vms` at `01:00`", "24 h"]);
+    expect(rows.find((r) => r[0] === "databases")).toEqual(["databases", "PAR-GLPI01", "restic at `*-*-* 23:48`", "`billu-par-vms` at `01:00`", "24 h"]);
 });
