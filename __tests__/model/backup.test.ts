@@ -205,7 +205,15 @@ describe("the services declare their data through the requirements channel", () 
                 why: "the Zabbix database (configuration, history, trends), from the daily pg_dump",
             },
         ]);
-        expect(m.plan<BackupPlan>("backup")!.clients.map((c) => c.name)).toEqual(["PAR-DC01", "PAR-FS01", "PAR-MAIL01", "PAR-LOG01", "PAR-MON01", "PAR-FTP01", "PAR-GLPI01"]);
+        expect(m.plan<BackupPlan>("backup")!.clients.map((c) => c.name)).toEqual([
+            "PAR-DC01",
+            "PAR-FS01",
+            "PAR-MAIL01",
+            "PAR-LOG01",
+            "PAR-MON01",
+            "PAR-FTP01",
+            "PAR-GLPI01",
+        ]);
         expect(MAIL_STORE).toBe(MAIL_PATHS.mailboxes);
     });
 
