@@ -83,6 +83,15 @@ describe("the assets plan of the dev stack", () => {
 });
 
 describe("bad billu:assets: one clear message each", () => {
+    const input = {
+        environment: "dev" as const,
+        cfg: assetsSchema.parse({}),
+        hosts: devModel.hosts.map((h) => ({ name: h.name, role: h.role, os: h.os, zone: h.zone, address: h.nics[0].address, index: h.index })),
+        zones: devModel.zones,
+        domain: devModel.plan<DomainModel>("dc"),
+        directory,
+    };
+
     const cases: [string, (r: Record<string, any>) => void, string][] = [
         [
             "a production stack without the tarball's hash",
@@ -166,19 +175,18 @@ describe("bad billu:assets: one clear message each", () => {
 
     test("a site without a mail server: the planner names the helpdesk's need", () => {
         const problems = new Problems();
-        const input = {
-            environment: "dev" as const,
-            cfg: assetsSchema.parse({}),
-            hosts: devModel.hosts.map((h) => ({ name: h.name, role: h.role, os: h.os, zone: h.zone, address: h.nics[0].address, index: h.index })),
-            zones: devModel.zones,
-            domain: devModel.plan<DomainModel>("dc"),
-            directory,
-        };
         expect(planAssets(input, problems)).toBeUndefined();
         expect(problems.all.map((p) => `${p.path}: ${p.message}. Fix: ${p.fix}`)).toEqual([
             "billu:assets.helpdesk: needs the site's mail server (the helpdesk mailbox and the notifications), and the site has none. Fix: declare the mail server (billu:mail and a host of role mail), or remove billu:assets",
         ]);
         expect(planAssets({ ...input, mail }, new Problems())?.helpdesk.address).toBe(plan.helpdesk.address);
+    });
+
+    test("a retired workstation (its owner left: disabled in the departures OU) is not pre-registered", () => {
+        const retired = { ...directory.computers[0], name: "PC9999", sam: "PC9999$", enabled: false, description: undefined, line: undefined };
+        const p = planAssets({ ...input, mail, directory: { ...directory, computers: [...directory.computers, retired] } }, new Problems())!;
+        expect(p.computers).toHaveLength(167);
+        expect(p.computers.map((c) => c.name)).not.toContain("PC9999");
     });
 
     test("a pinned hash in a production stack is accepted and kept in lower case", () => {
