@@ -8,9 +8,12 @@ if (-not (Get-ADUser -Filter "SamAccountName -eq '$svc'")) {
         -AccountPassword $pw -Enabled $true -PasswordNeverExpires $true -EmailAddress $HELPDESK_MAIL
     Write-BilluLog "user $svc"
 } else {
-    # The password follows the secret: a bind that fails means the secret changed.
+    # The password follows the secret: a bind that fails means the secret changed. PowerShell swallows an exception a
+    # property getter throws (the failed bind's, from NativeObject): the property is $null then, so test the value.
     $probe = New-Object System.DirectoryServices.DirectoryEntry("LDAP://$DC_FQDN/$DOMAIN_DN", $BIND_DN, (Get-BilluSecret 'glpi-ldap-password'))
-    try { $null = $probe.NativeObject } catch { Set-ADAccountPassword -Identity $svc -Reset -NewPassword $pw; Write-BilluLog "$svc password set from the secret" }
+    $bound = $null
+    try { $bound = $probe.NativeObject } catch { $bound = $null }
+    if ($null -eq $bound) { Set-ADAccountPassword -Identity $svc -Reset -NewPassword $pw; Write-BilluLog "$svc password set from the secret" }
     if ((Get-ADUser -Identity $svc -Properties mail).mail -ne $HELPDESK_MAIL) {
         Set-ADUser -Identity $svc -EmailAddress $HELPDESK_MAIL
         Write-BilluLog "mail $HELPDESK_MAIL on $svc"
