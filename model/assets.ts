@@ -203,6 +203,10 @@ export interface AssetsInput {
     readonly mail?: Pick<MailPlan, "hostname" | "host" | "domain">;
     /** The site declares a mail server that planned nothing (its own problem is reported). */
     readonly mailPending?: boolean;
+    /** billu:flows as written (from, to, hosts): a flow from the WAN to the GLPI server is refused. */
+    readonly flows?: readonly { readonly from: string; readonly to: string; readonly hosts?: readonly string[] }[];
+    /** billu:firewall.published (host): GLPI is never published on the WAN address. */
+    readonly published?: readonly { readonly host: string }[];
 }
 
 /**
@@ -328,6 +332,32 @@ export function planAssets(input: AssetsInput, problems: Problems): AssetsPlan |
         }
         seenCats.set(key, i);
     });
+
+    // Nothing from the WAN: no flow from it to the GLPI server (by name, its zone or its zone's kind), no port forward to it.
+    if (host) {
+        const server = host;
+        const wanNames = new Set(["kind:wan", ...zones.filter((z) => z.kind === "wan").map((z) => z.name)]);
+        const targets = new Set([server.name, server.zone, `kind:${zoneByName.get(server.zone)?.kind}`]);
+        (input.flows ?? []).forEach((f, i) => {
+            const narrowedAway = f.hosts !== undefined && !f.hosts.includes(server.name);
+            if (wanNames.has(f.from) && !narrowedAway && targets.has(f.to)) {
+                problems.add(
+                    `billu:flows[${i}]`,
+                    `lets the WAN reach ${server.name} (${f.from} -> ${f.to}), the GLPI server`,
+                    "remove it: GLPI is for staff inside the site (from outside, through the VPN); narrow a zone-wide flow with hosts",
+                );
+            }
+        });
+        (input.published ?? []).forEach((pub, i) => {
+            if (pub.host === server.name) {
+                problems.add(
+                    `billu:firewall.published[${i}].host`,
+                    `publishes ${server.name}, the GLPI server, on the WAN address`,
+                    "remove it: GLPI is never published",
+                );
+            }
+        });
+    }
 
     if (problems.count > before || !host || !input.domain || !dir || !input.mail) return undefined;
     const server = host;

@@ -166,6 +166,27 @@ describe("bad billu:assets: one clear message each", () => {
             },
             'billu:assets.allowedZones[1]: "wan" is the WAN: GLPI is for staff inside the site. Fix: remove it; staff outside connect through the VPN',
         ],
+        [
+            "a flow from the WAN to the GLPI server",
+            (r) => {
+                r.flows.push({ from: "wan", to: "PAR-GLPI01", service: "https" });
+            },
+            "billu:flows[96]: lets the WAN reach PAR-GLPI01 (wan -> PAR-GLPI01), the GLPI server. Fix: remove it: GLPI is for staff inside the site (from outside, through the VPN); narrow a zone-wide flow with hosts",
+        ],
+        [
+            "a flow from every WAN zone to the GLPI server's zone",
+            (r) => {
+                r.flows.push({ from: "kind:wan", to: "servers", service: "https" });
+            },
+            "billu:flows[96]: lets the WAN reach PAR-GLPI01 (kind:wan -> servers), the GLPI server. Fix: remove it: GLPI is for staff inside the site (from outside, through the VPN); narrow a zone-wide flow with hosts",
+        ],
+        [
+            "GLPI published on the WAN address",
+            (r) => {
+                r.firewall.published.push({ service: "https", host: "PAR-GLPI01", publicPort: 8443 });
+            },
+            "billu:firewall.published[2].host: publishes PAR-GLPI01, the GLPI server, on the WAN address. Fix: remove it: GLPI is never published",
+        ],
     ];
     test.each(cases)("%s", (_name, mutate, message) => {
         const raw = dev();
@@ -187,6 +208,12 @@ describe("bad billu:assets: one clear message each", () => {
         const p = planAssets({ ...input, mail, directory: { ...directory, computers: [...directory.computers, retired] } }, new Problems())!;
         expect(p.computers).toHaveLength(167);
         expect(p.computers.map((c) => c.name)).not.toContain("PC9999");
+    });
+
+    test("a WAN flow to the servers zone narrowed to other hosts does not reach GLPI", () => {
+        const raw = dev();
+        raw.flows.push({ from: "wan", to: "servers", service: "https", hosts: ["PAR-MAIL01"] });
+        expect(problemsOf(raw).filter((p) => p.includes("PAR-GLPI01"))).toEqual([]);
     });
 
     test("a pinned hash in a production stack is accepted and kept in lower case", () => {

@@ -24,6 +24,8 @@ export const assetsService = defineService<AssetsConfig, AssetsPlan>({
                 directoryPending: all.directory !== undefined,
                 mail: plan<MailPlan>("mail"),
                 mailPending: all.mail !== undefined || core.hosts.some((h) => h.role === "mail"),
+                flows: Array.isArray(all.flows) ? (all.flows as { from: string; to: string; hosts?: string[] }[]) : [],
+                published: ((all.firewall as { published?: { host: string }[] } | undefined)?.published ?? []).map((p) => ({ host: p.host })),
             },
             problems,
         ),
