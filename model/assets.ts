@@ -203,7 +203,7 @@ export interface AssetsInput {
     readonly mail?: Pick<MailPlan, "hostname" | "host" | "domain">;
     /** The site declares a mail server that planned nothing (its own problem is reported). */
     readonly mailPending?: boolean;
-    /** billu:flows as written (from, to, hosts): a flow from the WAN to the GLPI server is refused. */
+    /** billu:flows as written (from, to, hosts): a flow from the WAN naming the GLPI server is refused. */
     readonly flows?: readonly { readonly from: string; readonly to: string; readonly hosts?: readonly string[] }[];
     /** billu:firewall.published (host): GLPI is never published on the WAN address. */
     readonly published?: readonly { readonly host: string }[];
@@ -333,14 +333,13 @@ export function planAssets(input: AssetsInput, problems: Problems): AssetsPlan |
         seenCats.set(key, i);
     });
 
-    // Nothing from the WAN: no flow from it to the GLPI server (by name, its zone or its zone's kind), no port forward to it.
+    // Nothing from the WAN: no flow from it naming the GLPI server, no port forward to it. (A zone-wide flow from the WAN
+    // into an internal zone is the policy pack's: disallow-wan-to-lan refuses it for every host of the zone.)
     if (host) {
         const server = host;
         const wanNames = new Set(["kind:wan", ...zones.filter((z) => z.kind === "wan").map((z) => z.name)]);
-        const targets = new Set([server.name, server.zone, `kind:${zoneByName.get(server.zone)?.kind}`]);
         (input.flows ?? []).forEach((f, i) => {
-            const narrowedAway = f.hosts !== undefined && !f.hosts.includes(server.name);
-            if (wanNames.has(f.from) && !narrowedAway && targets.has(f.to)) {
+            if (wanNames.has(f.from) && (f.to === server.name || f.hosts?.includes(server.name))) {
                 problems.add(
                     `billu:flows[${i}]`,
                     `lets the WAN reach ${server.name} (${f.from} -> ${f.to}), the GLPI server`,

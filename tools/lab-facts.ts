@@ -11,6 +11,8 @@
  *   mail         message size limit (bytes), quota (MiB), LDAP bind DN and search base, the mail domain
  *   ftp          the FTP server (billu:ftp): host, FQDN, passive range, advertised address, allowed zones and groups,
  *                exchange root and folders (name, kind, group), the admin group, upload limit in bytes (absent: none)
+ *   assets       GLPI (billu:assets): host, the LDAP search (base DN, filter, bind DN, service account) and the users it must
+ *                return, the helpdesk address, the database and its user, the inventory agents and each one's zone
  * A renderer that writes a different value is then caught by the lab's probe, which compares the daemon's
  * behaviour with these facts. Exit 0 printed, 2 invalid configuration (the key path and the fix on stderr).
  */
@@ -18,6 +20,7 @@
 import "./defer-modules";
 import * as path from "path";
 import { formatProblem, InputError } from "../model/errors";
+import type { AssetsPlan } from "../model/assets";
 import type { FtpPlan } from "../model/ftp";
 import { SiteModel } from "../model/site";
 import { loadModel } from "../stacks/program";
@@ -28,6 +31,7 @@ import { readBilluConfig } from "./synth";
 export function labFacts(m: SiteModel) {
     const d = m.domain;
     const ftp = m.plan<FtpPlan>("ftp");
+    const assets = m.plan<AssetsPlan>("assets");
     return {
         domain: d && {
             fqdn: d.fqdn,
@@ -73,6 +77,19 @@ export function labFacts(m: SiteModel) {
             folders: ftp.folders.map((f) => ({ name: f.name, kind: f.kind, group: f.group })),
             adminGroup: ftp.adminGroup,
             uploadLimitBytes: ftp.maxUploadMiB === undefined ? undefined : ftp.maxUploadMiB * 1024 * 1024,
+        },
+        assets: assets && {
+            host: assets.host.name,
+            ldap: {
+                baseDn: assets.ldap.baseDn,
+                filter: assets.ldap.filter,
+                bindDn: assets.ldap.bindDn,
+                serviceAccount: assets.ldap.serviceAccount,
+                expectedUsers: [...assets.ldap.expectedUsers],
+            },
+            helpdesk: assets.helpdesk.address,
+            database: { ...assets.database },
+            agents: assets.inventory.agents.map((a) => ({ host: a, zone: m.host(a).zone })),
         },
     };
 }
