@@ -21,7 +21,7 @@
 # secrets Pulumi would send on stdin are made here (random passwords, a throwaway CA for the DC's LDAPS certificate);
 # the search connects to the DC by its address (the certificate carries it); grants.sql gets the generated password the
 # way the step's billu_install substitutes it, in a copy under the lab's folder; MariaDB runs from a data folder under
-# the lab's folder, socket only; the agent runs --local (no GLPI to send to) with a private state folder.
+# the lab's folder, socket only, as root; the agent runs --local (no GLPI to send to) with a private state folder.
 # Sabotage (labs/assets/sabotage.txt): BILLU_LAB_SABOTAGE=1 searches from the OU of the directory plan's first
 # workstation instead of the rendered base DN (a wrong base DN): the user set differs and the lab must exit 1.
 LAB=bglpi
@@ -116,11 +116,12 @@ lab_expect "$SVC's mail is the model's helpdesk address ($HELPDESK)" pass test "
 lab_expect "a wrong password for $BIND_DN is refused (data 52e)" pass lab_has "data 52e" glpi_search "$LAB_DIR/ldap-bad" 1.1
 
 # --- MariaDB: the rendered grants, the model's user and database -----------------------------------------------------
-M="$LAB_DIR/mariadb"; mkdir -p "$M/data"; chown -R mysql:mysql "$M"
-mariadb-install-db --no-defaults --user=mysql --datadir="$M/data" --auth-root-authentication-method=socket >"$M/install.log" 2>&1 ||
+# As root (--user=root): the lab's folder is root's alone (0700), which the mysql user cannot enter.
+M="$LAB_DIR/mariadb"; mkdir -p "$M/data"
+mariadb-install-db --no-defaults --user=root --datadir="$M/data" --auth-root-authentication-method=socket >"$M/install.log" 2>&1 ||
     lab_die "mariadb-install-db failed (see $M/install.log)"
 lab_ns db
-lab_bg "$LAB-db" "$M/mariadbd.log" mariadbd --no-defaults --user=mysql --datadir="$M/data" --socket="$M/sock" --skip-networking --pid-file="$M/pid" --log-error="$M/err.log"
+lab_bg "$LAB-db" "$M/mariadbd.log" mariadbd --no-defaults --user=root --datadir="$M/data" --socket="$M/sock" --skip-networking --pid-file="$M/pid" --log-error="$M/err.log"
 lab_wait 30 "MariaDB's socket" test -S "$M/sock" || lab_die "MariaDB did not start (see $M/err.log)"
 # What billu_install does to the file on the guest: the placeholder becomes the secret (in a copy, 0600).
 install -m 0600 /dev/null "$M/grants.sql"
