@@ -61,6 +61,12 @@ export const DOMAIN_JOIN_SECRET = "join-password";
  * step sets it on the account (components/directory/mail.ts), the `mail` step binds with it (components/mail).
  */
 export const MAIL_LDAP_SECRET = "mail-ldap-password";
+/**
+ * GLPI's LDAP service account's password (it also logs in to the helpdesk mailbox): AssetsServer generates it, the
+ * directory's `assets-directory` step sets it on the account (components/directory/assets.ts), the `glpi-server` step
+ * gives it to GLPI (components/assets).
+ */
+export const ASSETS_LDAP_SECRET = "glpi-ldap-password";
 
 // ---- Type tokens: our components register with these; the policies find their resources by them.
 

@@ -8,6 +8,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { EveryHostRenderer } from "./base-server/every-host";
 import type { SiteContext } from "./context";
 import type { DocSections, RoleBuilder } from "./contracts";
+import { assetsBuilder, assetsResources, INVENTORY_AGENT_NEED, renderInventoryAgent } from "./assets/role";
 import { BACKUP_CLIENT_NEED, backupResources, buildBackup, declareBackupData, renderBackupClient } from "./backup/role";
 import { buildDomainControllers } from "./domain-controller/builder";
 import { buildDhcp } from "./dhcp/role";
@@ -18,6 +19,7 @@ import { buildPbx } from "./telephony/role";
 import { buildLogs, logShipperResources, renderLogShipper } from "./logs/role";
 import { mailBuilder } from "./mail/role";
 import { buildMonitoring, MONITORING_AGENT_NEED, monitoringResources, renderMonitoringAgent } from "./monitoring/role";
+import { assetsDirectoryStep } from "./directory/assets";
 import { mailDirectoryStep } from "./directory/mail";
 import { buildVmBackup } from "./vm-backup/role";
 import { buildWeb } from "./web/role";
@@ -50,6 +52,11 @@ export const COMPONENTS: Readonly<Record<string, ServiceComponents>> = {
     mail: { build: mailBuilder({ directoryStep: mailDirectoryStep }) },
     ftp: { build: buildFtp },
     pbx: { build: buildPbx },
+    // GLPI runs the directory's `assets-directory` step on the first DC (its renderer handed over like mail's), and an inventory agent on every Debian host.
+    assets: {
+        build: assetsBuilder({ directoryStep: assetsDirectoryStep }),
+        everyHost: { need: INVENTORY_AGENT_NEED, resources: assetsResources, render: renderInventoryAgent },
+    },
     "vm-backup": { site: buildVmBackup },
     logs: { build: buildLogs, everyHost: { need: "log-shipper", resources: logShipperResources, render: renderLogShipper } },
     backup: {

@@ -13,6 +13,8 @@
  *                exchange root and folders (name, kind, group), the admin group, upload limit in bytes (absent: none)
  *   telephony    the PBX (billu:telephony): host, FQDN, address, SIP/TLS port, RTP range, the phones' zones, the admin zones,
  *                the reception's number
+ *   assets       GLPI (billu:assets): host, the LDAP search (base DN, filter, bind DN, service account) and the users it must
+ *                return, the helpdesk address, the database and its user, the inventory agents and each one's zone
  * A renderer that writes a different value is then caught by the lab's probe, which compares the daemon's
  * behaviour with these facts. Exit 0 printed, 2 invalid configuration (the key path and the fix on stderr).
  */
@@ -20,6 +22,7 @@
 import "./defer-modules";
 import * as path from "path";
 import { formatProblem, InputError } from "../model/errors";
+import type { AssetsPlan } from "../model/assets";
 import type { FtpPlan } from "../model/ftp";
 import type { TelephonyPlan } from "../model/telephony";
 import { SiteModel } from "../model/site";
@@ -32,6 +35,7 @@ export function labFacts(m: SiteModel) {
     const d = m.domain;
     const ftp = m.plan<FtpPlan>("ftp");
     const pbx = m.plan<TelephonyPlan>("pbx");
+    const assets = m.plan<AssetsPlan>("assets");
     return {
         domain: d && {
             fqdn: d.fqdn,
@@ -87,6 +91,19 @@ export function labFacts(m: SiteModel) {
             phoneZones: pbx.phoneZones.map((z) => z.name),
             adminZones: pbx.adminZones.map((z) => z.name),
             reception: pbx.reception.number,
+        },
+        assets: assets && {
+            host: assets.host.name,
+            ldap: {
+                baseDn: assets.ldap.baseDn,
+                filter: assets.ldap.filter,
+                bindDn: assets.ldap.bindDn,
+                serviceAccount: assets.ldap.serviceAccount,
+                expectedUsers: [...assets.ldap.expectedUsers],
+            },
+            helpdesk: assets.helpdesk.address,
+            database: { ...assets.database },
+            agents: assets.inventory.agents.map((a) => ({ host: a, zone: m.host(a).zone })),
         },
     };
 }

@@ -22,7 +22,7 @@ import { renderRunbook } from "../../components/backup/runbook";
 import { renderStep } from "../../components/guest-step/render";
 import { model, ROOT, stackRaw } from "../helpers";
 
-/** Dev as committed: its backup server PAR-BKP01 and billu:backup (23:00, 10 minutes apart, the lab's 3/2/1 retention). */
+/** Dev as committed: its backup server PAR-BKP01 and billu:backup (23:00, 7 minutes apart, the lab's 3/2/1 retention). */
 const m = model(stackRaw("dev"));
 const plan = m.plan<BackupPlan>("backup")!;
 const client = (name: string) => plan.clients.find((c) => c.name === name)!;
@@ -42,7 +42,7 @@ test("the htpasswd file: one login per client, its hash a secret of the step; th
     expect(renderHtpasswd(plan)).toBe(
         "par-dc01:{{secret:backup-htpasswd-par-dc01}}\npar-fs01:{{secret:backup-htpasswd-par-fs01}}\npar-mail01:{{secret:backup-htpasswd-par-mail01}}\n" +
             "par-log01:{{secret:backup-htpasswd-par-log01}}\npar-mon01:{{secret:backup-htpasswd-par-mon01}}\npar-ftp01:{{secret:backup-htpasswd-par-ftp01}}\n" +
-            "par-pbx01:{{secret:backup-htpasswd-par-pbx01}}\n",
+            "par-pbx01:{{secret:backup-htpasswd-par-pbx01}}\npar-glpi01:{{secret:backup-htpasswd-par-glpi01}}\n",
     );
     const files = serverFiles(plan);
     expect(files.filter((f) => f.content.includes("{{secret:")).map((f) => [f.path, f.mode ?? "0644"])).toEqual([
@@ -57,13 +57,14 @@ test("the htpasswd file: one login per client, its hash a secret of the step; th
         ["/etc/billu/backup/keys/par-mon01", "0600"],
         ["/etc/billu/backup/keys/par-ftp01", "0600"],
         ["/etc/billu/backup/keys/par-pbx01", "0600"],
+        ["/etc/billu/backup/keys/par-glpi01", "0600"],
     ]);
     // Every placeholder has its secret, and nothing else is asked (renderStep refuses an unknown placeholder).
     expect(() =>
         renderStep({ host: plan.host.name, step: "backup-server", os: "linux", files, script: "true", secrets: serverSecretNames(plan) }),
     ).not.toThrow();
     expect(renderServerEnv(plan)).toContain(
-        "BACKUP_CLIENTS='par-dc01 par-fs01 par-mail01 par-log01 par-mon01 par-ftp01 par-pbx01'\nKEEP_DAILY=3\nKEEP_WEEKLY=2\nKEEP_MONTHLY=1\n",
+        "BACKUP_CLIENTS='par-dc01 par-fs01 par-mail01 par-log01 par-mon01 par-ftp01 par-pbx01 par-glpi01'\nKEEP_DAILY=3\nKEEP_WEEKLY=2\nKEEP_MONTHLY=1\n",
     );
 });
 
@@ -84,7 +85,7 @@ test("every client's timer is its staggered time, and systemd accepts each OnCal
         const t = clientFiles(plan, c, sets(c.name)).find((f) => f.path.endsWith("billu-backup.timer"))!.content;
         return /^OnCalendar=(.*)$/m.exec(t)![1];
     });
-    expect(timers).toEqual(["*-*-* 23:00", "*-*-* 23:08", "*-*-* 23:16", "*-*-* 23:24", "*-*-* 23:32", "*-*-* 23:40", "*-*-* 23:48"]);
+    expect(timers).toEqual(["*-*-* 23:00", "*-*-* 23:07", "*-*-* 23:14", "*-*-* 23:21", "*-*-* 23:28", "*-*-* 23:35", "*-*-* 23:42", "*-*-* 23:49"]);
     for (const t of [...timers, plan.prune]) {
         expect(execFileSync("systemd-analyze", ["calendar", t], { encoding: "utf8" })).toContain("Normalized form:");
     }
@@ -100,7 +101,7 @@ test("the runbook in docs/services/backup.md is the model's (components/backup/r
     const doc = readFileSync(path.join(ROOT, "docs", "services", "backup.md"), "utf8");
     const section = /<!-- runbook:begin -->\n([\s\S]*)<!-- runbook:end -->/.exec(doc)![1];
     expect(section).toBe(renderRunbook(plan, m.backups));
-    expect(section).toContain("| files | PAR-FS01 | `par-fs01` | `*-*-* 23:08` | `/srv/shares` | - |");
+    expect(section).toContain("| files | PAR-FS01 | `par-fs01` | `*-*-* 23:07` | `/srv/shares` | - |");
 });
 
 describe("env.sh: the set-up backup-run.sh and restore.sh share, installed beside them", () => {

@@ -48,10 +48,11 @@ describe("nftables ruleset (dev)", () => {
 
     test("the management zone always keeps SSH to the router, even with no flow saying so", () => {
         const raw = stackRaw("dev");
-        // Only the flows DHCP, mail, the acceptance run, the guests' resolvers, the log collector, the backups, monitoring, FTP, telephony and
+        // Only the flows DHCP, mail, the acceptance run, the guests' resolvers, the log collector, the backups, monitoring, FTP, telephony, GLPI and
         // every host's SSH require stay (the model refuses a matrix without them); no SSH flow reaches the router.
         raw.flows = raw.flows.filter(
             (f: { service: string; to: string }) =>
+                // GLPI's https flows (its users and every host's inventory agent) stay too, and the PBX's https (its admin interface).
                 [
                     "dhcp-relay",
                     "imaps",
@@ -72,7 +73,7 @@ describe("nftables ruleset (dev)", () => {
                     "rtp",
                     "pbx-provisioning",
                 ].includes(f.service) ||
-                (f.service === "https" && f.to === "PAR-PBX01"),
+                (f.service === "https" && ["PAR-PBX01", "PAR-GLPI01"].includes(f.to)),
         );
         raw.flows = raw.flows.filter(
             (f: { service: string; to: string }) => !(f.service === "ssh" && ["router", "PAR-FW01", "kind:management", "management"].includes(f.to)),
@@ -82,6 +83,8 @@ describe("nftables ruleset (dev)", () => {
             { from: "management", to: "PAR-LOG01", service: "ssh" },
             { from: "management", to: "PAR-BKP01", service: "ssh" },
             { from: "management", to: "PAR-MON01", service: "ssh" },
+            // management -> servers https carried GLPI's users and the management hosts' inventory agents.
+            { from: "management", to: "PAR-GLPI01", service: "https" },
         );
         raw.firewall.published = [];
         delete raw.web; // its intranet needs flows to PAR-WEB01 (model/web.ts)
@@ -149,10 +152,10 @@ describe("the VPN partner (route-based: its own interface)", () => {
         expect(l).toContain("iifname $IF_VPN_PARTNER ip saddr != 10.30.0.0/16 jump spoofed");
         expect(l.find((x) => x.startsWith("iifname $IF_WAN ip saddr {"))).toContain("10.30.0.0/16, 127.0.0.0/8 } jump spoofed");
         expect(l).toContain(
-            'iifname $IF_VPN_PARTNER oifname $IF_SERVERS ip saddr 10.30.0.0/16 ip daddr 10.20.10.31 tcp dport 445 counter accept comment "flow 91: vpn-partner -> PAR-FS01 smb"',
+            'iifname $IF_VPN_PARTNER oifname $IF_SERVERS ip saddr 10.30.0.0/16 ip daddr 10.20.10.31 tcp dport 445 counter accept comment "flow 106: vpn-partner -> PAR-FS01 smb"',
         );
         expect(l).toContain(
-            'iifname $IF_LAN_DSI oifname $IF_VPN_PARTNER ip saddr 10.20.21.0/24 ip daddr 10.30.0.0/16 tcp dport 443 counter accept comment "flow 92: kind:department -> vpn-partner https"',
+            'iifname $IF_LAN_DSI oifname $IF_VPN_PARTNER ip saddr 10.20.21.0/24 ip daddr 10.30.0.0/16 tcp dport 443 counter accept comment "flow 107: kind:department -> vpn-partner https"',
         );
     });
     test("Proxmox: the file server accepts the partner's networks; the WAN set excludes them", () => {
@@ -163,7 +166,7 @@ describe("the VPN partner (route-based: its own interface)", () => {
             dest: "10.20.10.31",
             proto: "tcp",
             dport: "445",
-            comment: "flow 91: vpn-partner -> PAR-FS01 smb",
+            comment: "flow 106: vpn-partner -> PAR-FS01 smb",
         });
         expect(planDatacenter(m).wan.at(-1)).toEqual({ name: "10.30.0.0/16", nomatch: true, comment: "VPN partner" });
     });
@@ -301,10 +304,10 @@ describe("docs", () => {
                 "syslog-tls (PAR-MON01→PAR-LOG01), restic-rest (PAR-MON01→PAR-BKP01), zabbix-agent (PAR-MON01→PAR-LOG01), zabbix-agent (PAR-MON01→PAR-BKP01), " +
                 "zabbix-trapper (PAR-LOG01→PAR-MON01), zabbix-trapper (PAR-BKP01→PAR-MON01) | ssh, rdp, https, ad (→PAR-DC01), submission (→PAR-MAIL01), " +
                 "imaps (→PAR-MAIL01), smb (→PAR-FS01), zabbix-agent (PAR-MON01→PAR-DC01), zabbix-agent (PAR-MON01→PAR-DHCP01), zabbix-agent (PAR-MON01→PAR-FS01), " +
-                "zabbix-agent (PAR-MON01→PAR-MAIL01), smtp (PAR-MON01→PAR-MAIL01), zabbix-agent (PAR-MON01→PAR-FTP01), https (→PAR-PBX01), zabbix-agent (PAR-MON01→PAR-PBX01) | ssh, https (→PAR-WEB01), http (→PAR-WEB01), zabbix-agent (PAR-MON01→PAR-WEB01) |",
+                "zabbix-agent (PAR-MON01→PAR-MAIL01), smtp (PAR-MON01→PAR-MAIL01), zabbix-agent (PAR-MON01→PAR-FTP01), https (→PAR-PBX01), zabbix-agent (PAR-MON01→PAR-PBX01), zabbix-agent (PAR-MON01→PAR-GLPI01) | ssh, https (→PAR-WEB01), http (→PAR-WEB01), zabbix-agent (PAR-MON01→PAR-WEB01) |",
         );
         expect(md).toContain(
-            "| **router** | ntp, http, https | syslog-tls (→PAR-LOG01), zabbix-trapper (→PAR-MON01) | dhcp-relay (→PAR-DHCP01), dns (→PAR-DC01) |",
+            "| **router** | ntp, http, https | syslog-tls (→PAR-LOG01), zabbix-trapper (→PAR-MON01) | dhcp-relay (→PAR-DHCP01), dns (→PAR-DC01), https (→PAR-GLPI01) |",
         );
         expect(md).toContain("## Router rules (nftables, default drop on input, forward and output)");
         expect(md).toContain("| forward | lan-rh (eth8) | servers (eth2) | 10.20.24.0/24 | 10.20.10.31 | tcp/445 | flow 7: kind:department -> PAR-FS01 smb |");
@@ -329,6 +332,7 @@ describe("the lab's plan (dev)", () => {
             "PAR-MON01",
             "PAR-FTP01",
             "PAR-PBX01",
+            "PAR-GLPI01",
         ]);
         expect(plan.topology).toContain("link bfw-r eth5 10.20.21.1/24 bfw-z5 up0 -");
         expect(plan.services).toEqual([
@@ -385,6 +389,14 @@ describe("the lab's plan (dev)", () => {
             "flow 63 (PAR-MON01 -> PAR-BKP01 zabbix-agent): inside one zone, carried by the Proxmox VM firewall only",
             "flow 70 (PAR-LOG01 -> PAR-MON01 zabbix-trapper): inside one zone, carried by the Proxmox VM firewall only",
             "flow 71 (PAR-BKP01 -> PAR-MON01 zabbix-trapper): inside one zone, carried by the Proxmox VM firewall only",
+            "flow 93 (PAR-DC01 -> PAR-GLPI01 https): inside one zone, carried by the Proxmox VM firewall only",
+            "flow 94 (PAR-DHCP01 -> PAR-GLPI01 https): inside one zone, carried by the Proxmox VM firewall only",
+            "flow 95 (PAR-FS01 -> PAR-GLPI01 https): inside one zone, carried by the Proxmox VM firewall only",
+            "flow 96 (PAR-MAIL01 -> PAR-GLPI01 https): inside one zone, carried by the Proxmox VM firewall only",
+            "flow 98 (PAR-FTP01 -> PAR-GLPI01 https): inside one zone, carried by the Proxmox VM firewall only",
+            "flow 99 (PAR-PBX01 -> PAR-GLPI01 https): inside one zone, carried by the Proxmox VM firewall only",
+            "flow 100 (PAR-GLPI01 -> PAR-MAIL01 imaps): inside one zone, carried by the Proxmox VM firewall only",
+            "flow 101 (PAR-GLPI01 -> PAR-MAIL01 submission): inside one zone, carried by the Proxmox VM firewall only",
         ]);
     });
 });

@@ -199,6 +199,12 @@ describe("the services declare their data through the requirements channel", () 
                 why: "voicemail, recordings and FreePBX's generated configuration",
             },
             {
+                host: "PAR-GLPI01",
+                dataClass: "database",
+                paths: ["/var/backups/glpi", "/var/lib/glpi"],
+                why: "GLPI's database (tickets, assets, from the daily mysqldump) and its documents",
+            },
+            {
                 host: "PAR-MON01",
                 dataClass: "database",
                 paths: ["/var/backups/billu/zabbix"],
@@ -213,6 +219,7 @@ describe("the services declare their data through the requirements channel", () 
             "PAR-MON01",
             "PAR-FTP01",
             "PAR-PBX01",
+            "PAR-GLPI01",
         ]);
         expect(MAIL_STORE).toBe(MAIL_PATHS.mailboxes);
     });
@@ -231,6 +238,7 @@ describe("the services declare their data through the requirements channel", () 
             "billu:backup.clients: leaves out PAR-LOG01, which keeps logs data to back up (every host's collected logs, kept for the retention). Fix: add PAR-LOG01 to billu:backup.clients, or remove billu:backup.clients to back up every stateful host",
             "billu:backup.clients: leaves out PAR-FTP01, which keeps files data to back up (the exchange folders, with their owners and POSIX ACLs). Fix: add PAR-FTP01 to billu:backup.clients, or remove billu:backup.clients to back up every stateful host",
             "billu:backup.clients: leaves out PAR-PBX01, which keeps files data to back up (voicemail, recordings and FreePBX's generated configuration). Fix: add PAR-PBX01 to billu:backup.clients, or remove billu:backup.clients to back up every stateful host",
+            "billu:backup.clients: leaves out PAR-GLPI01, which keeps database data to back up (GLPI's database (tickets, assets, from the daily mysqldump) and its documents). Fix: add PAR-GLPI01 to billu:backup.clients, or remove billu:backup.clients to back up every stateful host",
             "billu:backup.clients: leaves out PAR-MON01, which keeps database data to back up (the Zabbix database (configuration, history, trends), from the daily pg_dump). Fix: add PAR-MON01 to billu:backup.clients, or remove billu:backup.clients to back up every stateful host",
         ]);
     });

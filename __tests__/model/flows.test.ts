@@ -120,7 +120,7 @@ describe("bad flows and firewall config: one clear message each (key path with t
         [
             "a DMZ allowlist entry that matches no flow",
             (r) => r.firewall.dmzAllowlist.push({ from: "dmz", to: "PAR-DC01", service: "ntp", reason: "time from the domain" }),
-            "billu:firewall.dmzAllowlist[2]: matches no flow of billu:flows (dmz -> PAR-DC01 ntp). Fix: write the from, to and service of the flow exactly as in billu:flows, or remove the entry",
+            "billu:firewall.dmzAllowlist[3]: matches no flow of billu:flows (dmz -> PAR-DC01 ntp). Fix: write the from, to and service of the flow exactly as in billu:flows, or remove the entry",
         ],
         [
             "VPN partner networks overlapping a zone",

@@ -20,6 +20,7 @@ test("dev: the servers zone and the router use the DC; the DMZ web server the up
         "PAR-MON01": { dns: ["10.20.10.11"], ntp: ["10.20.10.11"] },
         "PAR-FTP01": { dns: ["10.20.10.11"], ntp: ["10.20.10.11"] },
         "PAR-PBX01": { dns: ["10.20.10.11"], ntp: ["10.20.10.11"] },
+        "PAR-GLPI01": { dns: ["10.20.10.11"], ntp: ["10.20.10.11"] },
     });
 });
 

@@ -17,14 +17,30 @@ describe("the registry is the one list of services", () => {
             mail: "MAIL",
             ftp: "FTP",
             pbx: "PBX",
+            assets: "GLPI",
             logs: "LOG",
             backup: "BKP",
             monitoring: "MON",
             wsus: "WSUS",
             member: "SRV",
         });
-        expect(ROLES).toEqual(["firewall", "dc", "dhcp", "fileserver", "wsus", "web", "mail", "ftp", "pbx", "logs", "backup", "monitoring", "member"]);
-        expect(STATEFUL_ROLES).toEqual(["dc", "fileserver", "mail", "ftp", "pbx", "logs", "backup", "monitoring"]);
+        expect(ROLES).toEqual([
+            "firewall",
+            "dc",
+            "dhcp",
+            "fileserver",
+            "wsus",
+            "web",
+            "mail",
+            "ftp",
+            "pbx",
+            "assets",
+            "logs",
+            "backup",
+            "monitoring",
+            "member",
+        ]);
+        expect(STATEFUL_ROLES).toEqual(["dc", "fileserver", "mail", "ftp", "pbx", "assets", "logs", "backup", "monitoring"]);
         const dev = model(stackRaw("dev"));
         expect(Object.fromEntries(dev.hosts.map((h) => [h.name, [h.startOrder, h.stateful]]))).toEqual({
             "PAR-FW01": [1, false],
@@ -38,6 +54,7 @@ describe("the registry is the one list of services", () => {
             "PAR-MON01": [5, true],
             "PAR-FTP01": [4, true],
             "PAR-PBX01": [4, true],
+            "PAR-GLPI01": [5, true],
         });
         expect(OS_KINDS).toEqual(["debian-12", "windows-2022-gui", "windows-2022-core"]);
     });

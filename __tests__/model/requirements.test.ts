@@ -37,6 +37,8 @@ describe("the one requirements check: what the services need of the flow matrix"
             // and runs the Zabbix agent like every host (dev has a Zabbix server): polled, and sending its active checks.
             { from: "PAR-MON01", to: "PAR-SRV01", service: "zabbix-agent" },
             { from: "PAR-SRV01", to: "PAR-MON01", service: "zabbix-trapper" },
+            // and the inventory agent (dev has GLPI): it sends its inventory.
+            { from: "PAR-SRV01", to: "PAR-GLPI01", service: "https" },
         );
         expect(problemsOf(raw)).toEqual([]);
     });
@@ -54,7 +56,9 @@ describe("the one requirements check: what the services need of the flow matrix"
     test("every requirement names the service that asked and why", () => {
         const m = model(stackRaw("dev"));
         const flows = m.requirements.filter((r) => r.need.kind === "flow");
-        expect(new Set(flows.map((r) => r.service))).toEqual(new Set(["base", "dhcp", "mail", "ftp", "pbx", "logs", "backup", "directory", "monitoring"]));
+        expect(new Set(flows.map((r) => r.service))).toEqual(
+            new Set(["base", "dhcp", "mail", "ftp", "pbx", "assets", "logs", "backup", "directory", "monitoring"]),
+        );
         expect(flows.find((r) => r.service === "mail" && r.need.kind === "flow" && r.need.service === "ldaps")?.need).toEqual({
             kind: "flow",
             from: "PAR-MAIL01",

@@ -81,7 +81,7 @@ test("dev: the NFS fallback, defaults filled in, the report to postmaster", () =
             "01:00",
             { keepDaily: 3, keepWeekly: 2, keepMonthly: 1 },
             ["postmaster@billu.remindme.lan"],
-            ["PAR-DC01", "PAR-FS01", "PAR-MAIL01", "PAR-LOG01", "PAR-BKP01", "PAR-MON01", "PAR-FTP01", "PAR-PBX01"],
+            ["PAR-DC01", "PAR-FS01", "PAR-MAIL01", "PAR-LOG01", "PAR-BKP01", "PAR-MON01", "PAR-FTP01", "PAR-GLPI01", "PAR-PBX01"],
         ],
     ]);
 });

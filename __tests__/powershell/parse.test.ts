@@ -86,6 +86,7 @@ test(`PowerShell ${PWSH_VERSION} parsed every shipped and rendered file, one pro
         "scripts/dc/windows-ready.ps1",
         "scripts/directory/Apply-Directory.ps1",
         "scripts/directory/Apply-PasswordPolicy.ps1",
+        "scripts/directory/assets-directory.ps1",
         "scripts/directory/directory.ps1",
         "scripts/directory/drift-task-step.ps1",
         "scripts/directory/drift-task.ps1",

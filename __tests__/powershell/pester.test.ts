@@ -16,6 +16,7 @@
  * - scripts/directory/drift-task.ps1 with the data prod's directory step gives it (the drift check's scheduled task);
  * - scripts/monitoring/agent-windows.ps1 with the Zabbix agent settings and configuration prod's first Windows DC gets;
  * - prod's `trust` step on its first Windows DC (windowsTrustStep) and the trust it must create;
+ * - GLPI's assets-directory step for a Windows first DC (dev's plan, the domain's flavor windows);
  * - prod's gpos.json (the manifest the Samba step reads too) for scripts/gpo/Apply-Gpo.ps1, and prod's GPO plan as
  *   the expectations (registry values as the model states them, the other files' bytes, principals, links);
  * One pwsh process runs every Pester file; the test names and results come back as JSON.
@@ -45,6 +46,8 @@ import { powershellTools, runPwsh } from "./pwsh";
 import { dotnetDirection, renderGrantsTsv, windowsTrustStep } from "../../components/trust/render";
 import { trustService } from "../../model/services/trust";
 import { planOf } from "../../model/services/types";
+import { assetsDirectoryStep } from "../../components/directory/assets";
+import type { AssetsPlan } from "../../model/assets";
 import { regDataBytes, renderGpoFiles, renderGpoManifest } from "../../components/gpo/render";
 import { REG_TYPE_CODES } from "../../model/gpo";
 import type { GposPlan } from "../../model/gpo";
@@ -178,6 +181,23 @@ function windowsBackupInputs(prod: SiteModel): Record<string, string> {
                 client,
                 prod.backups.filter((s) => s.host === client.name),
             ),
+        ),
+    };
+}
+
+/**
+ * GLPI's `assets-directory` step as a Windows first DC runs it (assetsDirectoryStep for dev's plan with the domain's
+ * flavor windows: no committed stack has GLPI beside Windows DCs yet), and what it must do, from the plan.
+ */
+function windowsAssetsInputs(dev: SiteModel): Record<string, string> {
+    const plan = dev.plan<AssetsPlan>("assets")!;
+    const step = assetsDirectoryStep(plan, { ...dev.domain!, flavor: "windows" });
+    expect(step.secrets).toEqual(["glpi-ldap-password"]);
+    return {
+        BILLU_ASSETS_DIR_STEP: write("assets-directory.ps1", step.script),
+        BILLU_ASSETS_DIR_MODEL: write(
+            "assets-directory.json",
+            JSON.stringify({ account: plan.ldap.serviceAccount, bindDn: plan.ldap.bindDn, helpdesk: plan.helpdesk.address }),
         ),
     };
 }
@@ -328,6 +348,7 @@ beforeAll(async () => {
         BILLU_DRIFT_DATA: write("drift-data.json", JSON.stringify(windowsDriftData(prod.directory!.drift!, WINDOWS_PATHS))),
         ...windowsGpoInputs(prod),
         ...windowsWsusInputs(prod),
+        ...windowsAssetsInputs(dev),
         BILLU_PESTER: tools.pester,
     };
     const run = await runPwsh(tools.pwsh, path.join(__dirname, "run-pester.ps1"), env);
@@ -383,6 +404,10 @@ test("the Pester tests that ran are exactly these", () => {
         "Apply-Gpo.ps1 on prod's Windows DCs: a new domain, a re-run, drift.drift (a value changed, a value added, GptTmpl.inf edited, Apply given back, two links swapped): repairs exactly that",
         "Apply-Gpo.ps1 on prod's Windows DCs: a new domain, a re-run, drift.two GPOs of one display name: stops before any write, saying how to fix it",
         "Registry.pol as the applier reads it.refuses a file without the PReg header, and one cut inside an instruction, naming it",
+        "the assets-directory step on a Windows DC: GLPI's service account.no account: creates it enabled, never expiring, with the secret as its password and the helpdesk address as its mail",
+        "the assets-directory step on a Windows DC: GLPI's service account.the account as wanted (the bind works, its mail is the helpdesk address): writes nothing",
+        "the assets-directory step on a Windows DC: GLPI's service account.a password that no longer binds (the secret changed): reset to the secret",
+        "the assets-directory step on a Windows DC: GLPI's service account.another mail on the account: set back to the helpdesk address",
         "backup-run.ps1 on a Windows DC.the rendered settings: the DC, its system state pre-hook, restic over WindowsImageBackup",
         "backup-run.ps1 on a Windows DC.system state first, then restic over its paths with a VSS snapshot, then the result sent; exit 0",
         "backup-run.ps1 on a Windows DC.the result file has the Linux client's fields in its order, and is what was sent",

@@ -46,7 +46,7 @@ test("each client has two generated passwords (its login, its repository key), b
 });
 
 test("every client backs up from its one base step, on its staggered timer", () => {
-    expect(plan.clients.map((c) => c.name)).toEqual(["PAR-DC01", "PAR-FS01", "PAR-MAIL01", "PAR-LOG01", "PAR-MON01", "PAR-FTP01", "PAR-PBX01"]);
+    expect(plan.clients.map((c) => c.name)).toEqual(["PAR-DC01", "PAR-FS01", "PAR-MAIL01", "PAR-LOG01", "PAR-MON01", "PAR-FTP01", "PAR-PBX01", "PAR-GLPI01"]);
     for (const c of plan.clients) {
         expect(rendered(c.name, "var/lib/billu/stage/base/run.sh")).toContain("billu_install '/etc/billu/backup/client.env'");
         expect(rendered(c.name, "etc/systemd/system/billu-backup.timer")).toContain(`OnCalendar=${c.onCalendar}\n`);

@@ -66,7 +66,9 @@ test("the domain's components, children and secrets", () => {
             // the Zabbix database's password, pinned in __tests__/synth/monitoring.test.ts
             !x.name.startsWith("par-mon01-") &&
             // the PBX's SIP secrets and voicemail PINs, pinned in __tests__/synth/pbx.test.ts
-            !x.name.startsWith("par-pbx01-"),
+            !x.name.startsWith("par-pbx01-") &&
+            // GLPI's database and LDAP account passwords, pinned in __tests__/synth/assets.test.ts
+            !x.name.startsWith("par-glpi01-"),
     );
     expect(passwords.map((p) => [p.name, p.inputs.length, p.inputs.overrideSpecial])).toEqual([
         ["par-domain-admin-password", 24, "-_.:+="],

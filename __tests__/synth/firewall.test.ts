@@ -48,6 +48,7 @@ test("the policy gate fails it: exit 1, the rule, the flow and the fix", () => {
         "par-fs01-firewall-rules",
         "par-ftp01-firewall-rules",
         "par-fw01-firewall-rules",
+        "par-glpi01-firewall-rules",
         "par-mail01-firewall-rules",
         "par-pbx01-firewall-rules",
     ]);
@@ -73,6 +74,7 @@ test("resources.json shows the datacenter firewall and every VM's", () => {
         [170, true, "DROP", true],
         [180, true, "DROP", true],
         [190, true, "DROP", true],
+        [200, true, "DROP", true],
         [210, true, "DROP", true],
     ]);
     // The firewall is switched on only once its rules (and IP filter) exist; the rules wait for the VM and the
@@ -102,11 +104,12 @@ test("resources.json shows the datacenter firewall and every VM's", () => {
         "170 ipfilter-net0",
         "180 ipfilter-net0",
         "190 ipfilter-net0",
+        "200 ipfilter-net0",
         "210 ipfilter-net0",
         "datacenter billu-wan",
         "datacenter management",
     ]);
-    expect(of("proxmoxve:firewall/rulesLegacy:RulesLegacy")).toHaveLength(12);
+    expect(of("proxmoxve:firewall/rulesLegacy:RulesLegacy")).toHaveLength(13);
     expect(res.find((x) => x.type === "billu:network:Firewall")!.inputs).toMatchObject({
         engine: "nftables",
         routerPolicies: { input: "drop", forward: "drop", output: "drop" },

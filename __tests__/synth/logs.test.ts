@@ -30,7 +30,7 @@ test("without the collector's flows the model refuses the site, naming each miss
         `Fix: append { from: ${from}, to: PAR-LOG01, service: syslog-tls } to billu:flows`;
     expect(problemsOf(bare)).toEqual([
         line("router", "PAR-FW01"),
-        ...["PAR-DC01", "PAR-DHCP01", "PAR-FS01", "PAR-MAIL01", "PAR-BKP01", "PAR-MON01", "PAR-FTP01", "PAR-PBX01"].map((h) => line(h, h)),
+        ...["PAR-DC01", "PAR-DHCP01", "PAR-FS01", "PAR-MAIL01", "PAR-BKP01", "PAR-MON01", "PAR-FTP01", "PAR-PBX01", "PAR-GLPI01"].map((h) => line(h, h)),
     ]);
 });
 
@@ -57,6 +57,7 @@ test("every forwarding host, the router and the DC included, ships its logs from
         "PAR-FS01",
         "PAR-FTP01",
         "PAR-FW01",
+        "PAR-GLPI01",
         "PAR-MAIL01",
         "PAR-MON01",
         "PAR-PBX01",

@@ -23,8 +23,8 @@ test("dev (its backup server PAR-BKP01): each class of data with its in-guest ti
     const rows = rpoRows(model(stackRaw("dev")));
     expect(rows.filter((r) => r[1] === "PAR-DC01" || r[1] === "PAR-FS01" || r[1] === "PAR-MAIL01")).toEqual([
         ["AD (the directory)", "PAR-DC01", "restic at `*-*-* 23:00`", "`billu-par-vms` at `01:00`", "24 h"],
-        ["shares", "PAR-FS01", "restic at `*-*-* 23:08`", "`billu-par-vms` at `01:00`", "24 h"],
-        ["mailboxes", "PAR-MAIL01", "restic at `*-*-* 23:16`", "`billu-par-vms` at `01:00`", "24 h"],
+        ["shares", "PAR-FS01", "restic at `*-*-* 23:07`", "`billu-par-vms` at `01:00`", "24 h"],
+        ["mailboxes", "PAR-MAIL01", "restic at `*-*-* 23:14`", "`billu-par-vms` at `01:00`", "24 h"],
     ]);
-    expect(rows.find((r) => r[0] === "databases")).toEqual(["databases", "PAR-MON01", "restic at `*-*-* 23:32`", "`billu-par-vms` at `01:00`", "24 h"]);
+    expect(rows.find((r) => r[0] === "databases")).toEqual(["databases", "PAR-GLPI01", "restic at `*-*-* 23:49`", "`billu-par-vms` at `01:00`", "24 h"]);
 });

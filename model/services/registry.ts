@@ -4,6 +4,7 @@
  * planning order of `buildSiteModel` (model/site.ts) are all derived from this list.
  */
 import type { Role, RoleSpec } from "../core";
+import { assetsService } from "./assets";
 import { backupService } from "./backup";
 import { baseService } from "./base";
 import { dcService } from "./dc";
@@ -40,6 +41,7 @@ export const SERVICES: readonly ServiceDescriptor[] = [
     mailService,
     ftpService,
     telephonyService,
+    assetsService,
     logsService,
     backupService,
     monitoringService,
