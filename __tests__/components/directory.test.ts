@@ -20,7 +20,7 @@ describe("the plan file the appliers read", () => {
     const text = renderApplierPlan(plan, ipPhones);
     const doc = JSON.parse(text);
 
-    test("ipPhone (issue #26): each person's extension from the telephony plan, \"\" for a leaver; absent without a PBX", () => {
+    test('ipPhone (issue #26): each person\'s extension from the telephony plan, "" for a leaver; absent without a PBX', () => {
         const users = doc.users as { sam: string; enabled: boolean; ipPhone?: string }[];
         const ext = prodModel.plan<TelephonyPlan>("pbx")!.extensions;
         expect(ext.length).toBeGreaterThan(100);
@@ -29,7 +29,14 @@ describe("the plan file the appliers read", () => {
         const others = users.filter((u) => u.enabled && u.sam.includes(".") && !ext.some((e) => e.sam === u.sam));
         for (const u of others) expect(u.ipPhone).toBe("");
         const left = renderApplierPlan({ ...plan, people: plan.people.map((p, i) => (i === 0 ? { ...p, enabled: false } : p)) }, ipPhones);
-        expect(JSON.parse(left).users[0]).toEqual({ sam: plan.people[0].sam, dn: plan.people[0].dn, cn: plan.people[0].cn, enabled: false, groups: [], ipPhone: "" });
+        expect(JSON.parse(left).users[0]).toEqual({
+            sam: plan.people[0].sam,
+            dn: plan.people[0].dn,
+            cn: plan.people[0].cn,
+            enabled: false,
+            groups: [],
+            ipPhone: "",
+        });
         // The service accounts (acceptance, drift reader) carry no key: their ipPhone is left alone.
         expect(users.filter((u) => u.sam.startsWith("svc-")).map((u) => "ipPhone" in u)).toEqual([false, false]);
         // Without a telephony plan, no key at all: the appliers leave ipPhone as it is.
