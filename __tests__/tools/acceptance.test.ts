@@ -96,6 +96,7 @@ describe("--dry-run lists every scenario and its steps from the model, contactin
                 "[ftp] not run: the site has no FTP server (billu:ftp)",
                 "[web] not run: the site has no web server (billu:web)",
                 "[vpn] not run: the flow matrix opens nothing from management to the partner: run it from a host of lan, servers with --zone <zone>",
+                "[telephony] not run: the site has no PBX (billu:telephony)",
                 "[monitoring] not run: the site has no monitoring server (billu:monitoring)",
                 "",
             ].join("\n"),
@@ -118,7 +119,7 @@ describe("bad input: exit 2, the flag and the fix", () => {
         [
             ["--stack", "dev", "--only", "foo"],
             {},
-            'acceptance: --only: "foo" is not a scenario. Fix: name scenarios among: dns, logon, dhcp, mail, shares, ftp, web, vpn, monitoring\n',
+            'acceptance: --only: "foo" is not a scenario. Fix: name scenarios among: dns, logon, dhcp, mail, shares, ftp, web, vpn, telephony, monitoring\n',
         ],
         [["--stack", "dev", "--only"], {}, "acceptance: --only: has no value. Fix: give it one: --only <value> (npm run acceptance -- --help lists them)\n"],
         [
