@@ -506,3 +506,11 @@ export function planTelephony(input: TelephonyInput, problems: Problems): Teleph
         flows,
     };
 }
+
+/**
+ * Each person's extension by account name, as the directory writes it into AD's `ipPhone` (issue #26): phones and
+ * address books then agree. Undefined without a telephony plan, so a site without a PBX leaves `ipPhone` alone.
+ */
+export function ipPhonesOf(plan: TelephonyPlan | undefined): ReadonlyMap<string, string> | undefined {
+    return plan && new Map(plan.extensions.map((e) => [e.sam, e.number]));
+}

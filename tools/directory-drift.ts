@@ -33,6 +33,7 @@ import * as path from "path";
 import { renderApplierPlan } from "../components/directory/render";
 import { repoPath } from "../components/paths";
 import { formatProblem, InputError } from "../model/errors";
+import { ipPhonesOf, TelephonyPlan } from "../model/telephony";
 import { loadModel } from "../stacks/program";
 import { checkStackName, flagValue } from "./paths";
 import { readBilluConfig } from "./stack-config";
@@ -186,7 +187,17 @@ export async function main(
         const reader = directory.driftReader;
         const password = readerPassword(outputs, reader.sam);
         err(`directory:drift: ${stack}: reading ${dc.name} (ldaps://${dc.fqdn}) as ${reader.sam}, the certificate verified against caCertPem\n`);
-        return await runRemoteCheck({ url: `ldaps://${dc.fqdn}`, user: reader.upn, password, caPem, planText: renderApplierPlan(directory) }, out, err);
+        return await runRemoteCheck(
+            {
+                url: `ldaps://${dc.fqdn}`,
+                user: reader.upn,
+                password,
+                caPem,
+                planText: renderApplierPlan(directory, ipPhonesOf(model.plan<TelephonyPlan>("pbx"))),
+            },
+            out,
+            err,
+        );
     } catch (e) {
         if (e instanceof InputError) {
             err(`directory:drift: ${e.problems.map(formatProblem).join("\n")}\n`);

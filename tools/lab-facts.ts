@@ -91,6 +91,8 @@ export function labFacts(m: SiteModel) {
             phoneZones: pbx.phoneZones.map((z) => z.name),
             adminZones: pbx.adminZones.map((z) => z.name),
             reception: pbx.reception.number,
+            // Each person's extension (the directory writes it into ipPhone, issue #26): labs/directory reads it back.
+            extensions: pbx.extensions.map((e) => ({ sam: e.sam, number: e.number })),
         },
         assets: assets && {
             host: assets.host.name,

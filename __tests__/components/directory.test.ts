@@ -4,18 +4,44 @@ import { readFileSync } from "fs";
 import * as path from "path";
 import { parseDirectoryLock } from "../../model/directory-lock";
 import { buildSiteModel } from "../../model/site";
+import { ipPhonesOf, TelephonyPlan } from "../../model/telephony";
 import { renderStep } from "../../components/guest-step/render";
 import { directoryDocs, renderApplierPlan, renderDirectoryStep, SAMBA_PATHS, WINDOWS_PATHS } from "../../components/directory/render";
 import { loadHr, ROOT, stackRaw } from "../helpers";
 
 const lock = parseDirectoryLock(readFileSync(path.join(ROOT, "directory.lock.json"), "utf8"), "directory.lock.json");
-const plan = buildSiteModel(stackRaw("prod"), loadHr, () => lock).directory!;
+const prodModel = buildSiteModel(stackRaw("prod"), loadHr, () => lock);
+const plan = prodModel.directory!;
+const ipPhones = ipPhonesOf(prodModel.plan<TelephonyPlan>("pbx"))!;
 const PS1 = readFileSync(path.join(ROOT, "scripts", "directory", "Apply-Directory.ps1"), "utf8");
 const PY = readFileSync(path.join(ROOT, "scripts", "directory", "apply_samba.py"), "utf8");
 
 describe("the plan file the appliers read", () => {
-    const text = renderApplierPlan(plan);
+    const text = renderApplierPlan(plan, ipPhones);
     const doc = JSON.parse(text);
+
+    test('ipPhone (issue #26): each person\'s extension from the telephony plan, "" for a leaver; absent without a PBX', () => {
+        const users = doc.users as { sam: string; enabled: boolean; ipPhone?: string }[];
+        const ext = prodModel.plan<TelephonyPlan>("pbx")!.extensions;
+        expect(ext.length).toBeGreaterThan(100);
+        for (const e of ext) expect(users.find((u) => u.sam === e.sam)?.ipPhone).toBe(e.number);
+        // Everyone else in the export has "" (cleared); a leaver (enabled false) too: their quarantined extension rings nobody.
+        const others = users.filter((u) => u.enabled && u.sam.includes(".") && !ext.some((e) => e.sam === u.sam));
+        for (const u of others) expect(u.ipPhone).toBe("");
+        const left = renderApplierPlan({ ...plan, people: plan.people.map((p, i) => (i === 0 ? { ...p, enabled: false } : p)) }, ipPhones);
+        expect(JSON.parse(left).users[0]).toEqual({
+            sam: plan.people[0].sam,
+            dn: plan.people[0].dn,
+            cn: plan.people[0].cn,
+            enabled: false,
+            groups: [],
+            ipPhone: "",
+        });
+        // The service accounts (acceptance, drift reader) carry no key: their ipPhone is left alone.
+        expect(users.filter((u) => u.sam.startsWith("svc-")).map((u) => "ipPhone" in u)).toEqual([false, false]);
+        // Without a telephony plan, no key at all: the appliers leave ipPhone as it is.
+        expect(renderApplierPlan(plan)).not.toContain('"ipPhone"');
+    });
 
     test("the privileged groups and their only members (issue #27): the built-in Administrator, and the admin's account on a Windows DC", () => {
         // prod runs Windows DCs: its first DC's ready step makes billu:guest.adminUser a domain admin (admin-login.ts).
@@ -49,6 +75,8 @@ describe("the plan file the appliers read", () => {
             company: "BillU",
             telephoneNumber: "01 72 56 30 18",
             mobile: "06 74 80 44 35",
+            // Its extension: the last digits of its desk number (the telephony plan, model/telephony.ts).
+            ipPhone: "63018",
             manager: "benoit.martinez",
             groups: ["GG_Personnel", "GG_Service-commercial", "GG_Service-commercial_Administration-des-ventes"],
             password: "pw-lea.laurent2",

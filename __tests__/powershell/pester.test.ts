@@ -28,6 +28,7 @@ import { conditionalForwarders, SECRET } from "../../components/domain-controlle
 import { windowsDcStep, windowsDomainStep, windowsFsmoStep, windowsReadyStep } from "../../components/domain-controller/windows";
 import { qualified, renderSharesPs1, renderStoragePs1, sharePath } from "../../components/fileserver/render";
 import { renderApplierPlan, renderPasswordPolicy, WINDOWS_PATHS } from "../../components/directory/render";
+import { ipPhonesOf, TelephonyPlan } from "../../model/telephony";
 import { windowsDriftData } from "../../components/directory/drift";
 import { parseDirectoryLock } from "../../model/directory-lock";
 import { EMPTY_LOCK } from "../../model/directory-lock";
@@ -316,8 +317,9 @@ beforeAll(async () => {
             "trust-model.json",
             JSON.stringify({ partner: trust.partner.domain, direction: dotnetDirection(trust), adminGroup: trust.partner.adminGroup, grants: trust.grants }),
         ),
-        BILLU_PLAN_DEV: write("plan-dev.json", renderApplierPlan(dev.directory!)),
-        BILLU_PLAN_EDITED: write("plan-edited.json", renderApplierPlan(edited.directory!)),
+        // With the telephony plan's extensions (issue #26): ipPhone set on creation, cleared when a person leaves.
+        BILLU_PLAN_DEV: write("plan-dev.json", renderApplierPlan(dev.directory!, ipPhonesOf(dev.plan<TelephonyPlan>("pbx")))),
+        BILLU_PLAN_EDITED: write("plan-edited.json", renderApplierPlan(edited.directory!, ipPhonesOf(edited.plan<TelephonyPlan>("pbx")))),
         BILLU_PLAN_EDGE: write("plan-edge.json", renderApplierPlan(edge.plan!)),
         BILLU_PASSWORD_POLICY: write("password-policy.json", renderPasswordPolicy(dev.directory!.passwordPolicy!)),
         BILLU_DOMAIN_STEP: write("domain-step.ps1", windowsDomainStep(domain, forwarders).script),
@@ -382,6 +384,7 @@ test("the Pester tests that ran are exactly these", () => {
         "DN parsing (RFC 4514).tells a DN under another one by its RDNs, not by the text's ending",
         "the dev plan, then the Samba lab's edited plan, applied to one directory.dev, from an empty directory: creates exactly the planned OUs, groups, accounts and computers, each at its planned DN",
         "the dev plan, then the Samba lab's edited plan, applied to one directory.dev again: writes nothing",
+        "the dev plan, then the Samba lab's edited plan, applied to one directory.ipPhone (issue #26): every planned extension set at creation; the leaver has one before leaving, none after",
         "the dev plan, then the Samba lab's edited plan, applied to one directory.edited: the plans differ by one arrival, one move to another service and one departure (with their computers)",
         "the dev plan, then the Samba lab's edited plan, applied to one directory.edited: creates, moves and disables exactly those, and the directory then matches the plan",
         "the dev plan, then the Samba lab's edited plan, applied to one directory.edited again: writes nothing",

@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from "os";
 import * as path from "path";
 import { renderApplierPlan } from "../../components/directory/render";
+import { ipPhonesOf, TelephonyPlan } from "../../model/telephony";
 import { loadModel } from "../../stacks/program";
 import { readBilluConfig } from "../../tools/stack-config";
 import { runTool } from "../cli";
@@ -165,7 +166,11 @@ describe("the committed export and lock", () => {
         expect(JSON.parse(plan).users[168]).not.toHaveProperty("extraGroups");
         // `npm run directory:drift` compares against the plan the step ships: the same bytes from the same stack file.
         process.env.BILLU_PROJECT_ROOT ??= ROOT;
-        expect(renderApplierPlan(loadModel(readBilluConfig(path.join(ROOT, "Pulumi.dev.yaml"))).directory!)).toBe(plan);
+        const devModel = loadModel(readBilluConfig(path.join(ROOT, "Pulumi.dev.yaml")));
+        expect(renderApplierPlan(devModel.directory!, ipPhonesOf(devModel.plan<TelephonyPlan>("pbx")))).toBe(plan);
+        // The extensions the telephony plan gives (issue #26) are in the shipped plan, as AD's ipPhone.
+        const ext = devModel.plan<TelephonyPlan>("pbx")!.extensions[0];
+        expect(JSON.parse(plan).users.find((u: { sam: string }) => u.sam === ext.sam).ipPhone).toBe(ext.number);
         // What `npm run acceptance` and `npm run directory:drift` read: the accounts by name, their passwords secret outputs (`[secret]` here).
         const outputs = JSON.parse(readFileSync(path.join(committed.out, "outputs.json"), "utf8"));
         expect([outputs.acceptanceAccount, outputs.acceptancePassword]).toEqual(["svc-acceptance", "[secret]"]);

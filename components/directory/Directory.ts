@@ -167,6 +167,11 @@ export interface DirectoryArgs extends GuestAccessArgs {
      * (`BILLU_HR_CSV` and `BILLU_DIRECTORY_LOCK` override them there, as synth's --hr-csv and --directory-lock).
      */
     readonly sources: { readonly hrCsv: string; readonly lock?: string };
+    /**
+     * Each person's extension by account name (the telephony plan's, model/telephony.ts ipPhonesOf), written into AD's
+     * `ipPhone`; a leaver's is cleared. @default undefined: no PBX on the site, `ipPhone` is left as it is.
+     */
+    readonly ipPhones?: ReadonlyMap<string, string>;
 }
 
 /** Samba on a Debian DC, the ActiveDirectory module on a Windows one. */
@@ -216,7 +221,7 @@ export class Directory extends pulumi.ComponentResource {
         });
         if (plan.acceptance && acceptance) secrets[passwordSecret(plan.acceptance.sam)] = acceptance.password.result;
         if (plan.driftReader && driftReader) secrets[passwordSecret(plan.driftReader.sam)] = driftReader.password.result;
-        const r = renderDirectoryStep(plan, flavor);
+        const r = renderDirectoryStep(plan, flavor, args.ipPhones);
         this.step = new GuestStep(
             `${name}-apply`,
             {

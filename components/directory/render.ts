@@ -26,7 +26,10 @@ export function activePeople(plan: DirectoryPlan): PersonPlan[] {
  * What the appliers read: every object with the attributes they manage, nothing else (no identity, no birth date).
  * One object per line, so a changed object is one changed line.
  */
-export function renderApplierPlan(plan: DirectoryPlan): string {
+export function renderApplierPlan(plan: DirectoryPlan, ipPhones?: ReadonlyMap<string, string>): string {
+    // With a telephony plan (issue #26): everyone's ipPhone, their extension or "" (none: cleared), and "" for a
+    // leaver, whose quarantined extension rings nobody; without one the key is absent and the appliers leave ipPhone alone.
+    const ipPhone = (sam: string, enabled: boolean): { ipPhone?: string } => (ipPhones ? { ipPhone: enabled ? (ipPhones.get(sam) ?? "") : "" } : {});
     const users: Record<string, unknown>[] = plan.people.map((p) =>
         p.enabled
             ? {
@@ -44,13 +47,14 @@ export function renderApplierPlan(plan: DirectoryPlan): string {
                   company: p.attributes!.company,
                   telephoneNumber: p.attributes!.telephoneNumber,
                   mobile: p.attributes!.mobile,
+                  ...ipPhone(p.sam, true),
                   manager: p.manager ?? "",
                   groups: p.groups,
                   password: passwordSecret(p.sam),
                   // With billu:directory.accountPolicy.logonHours: the hours' 21 bytes in hex, "" for none.
                   ...logonHours(plan, p.sam),
               }
-            : { sam: p.sam, dn: p.dn, cn: p.cn, enabled: false, groups: [] },
+            : { sam: p.sam, dn: p.dn, cn: p.cn, enabled: false, groups: [], ...ipPhone(p.sam, false) },
     );
     const a = plan.acceptance;
     // The acceptance account (issue #23): no person's attributes, a password nobody has to change (no one logs on
@@ -181,8 +185,8 @@ export function renderPasswordPolicyStep(pp: PasswordPolicyPlan, flavor: Directo
 }
 
 /** The guest step that applies the plan on the first DC. */
-export function renderDirectoryStep(plan: DirectoryPlan, flavor: DirectoryFlavor): StepSpec {
-    const planText = renderApplierPlan(plan);
+export function renderDirectoryStep(plan: DirectoryPlan, flavor: DirectoryFlavor, ipPhones?: ReadonlyMap<string, string>): StepSpec {
+    const planText = renderApplierPlan(plan, ipPhones);
     // With billu:directory.drift (the service's planner always sets it): the scheduled check and its verdict (issue #27).
     const drift = plan.drift;
     if (flavor === "samba") {

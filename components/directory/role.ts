@@ -4,6 +4,7 @@
  */
 import { directoryService } from "../../model/services/directory";
 import { configOf } from "../../model/services/types";
+import { ipPhonesOf, TelephonyPlan } from "../../model/telephony";
 import { builtVm, guestAccess, SiteContext } from "../context";
 import { DirectoryArgs, directoryFlavor } from "./Directory";
 
@@ -25,5 +26,7 @@ export function directoryArgs(ctx: SiteContext): DirectoryArgs {
         flavor: model.domain?.flavor ?? directoryFlavor(dc),
         domainReady: ctx.after.domain,
         sources: { hrCsv: cfg.hrCsv, lock: cfg.lock },
+        // The extensions meet the directory in the model (the pbx plan), not through the telephony component.
+        ipPhones: ipPhonesOf(model.plan<TelephonyPlan>("pbx")),
     };
 }

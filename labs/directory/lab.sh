@@ -200,6 +200,12 @@ lab_expect "the step's output shows no password" fail leaks_password "$LAB_DIR/p
 lab_expect "the acceptance account $ACC_SAM is at $ACC_DN" pass acc_attr_is sAMAccountName "$ACC_SAM"
 lab_expect "$ACC_SAM is a member of $SSH_GROUP (the domain step's group, joined by name)" pass acc_attr_has memberOf "CN=$SSH_GROUP,CN=Users,$(node -e 'console.log(require(process.argv[1]).domainDn)' "$S1/rendered/$DC_NAME/var/lib/billu/directory/plan.json")"
 lab_expect "$ACC_SAM is enabled (userAccountControl 512)" pass acc_attr_is userAccountControl 512
+# ipPhone (issue #26): each person's extension as the model's telephony plan gives it (tools/lab-facts.ts), never
+# from the plan.json under test; read back over LDAPS. The person checked is the one who leaves in part 3.
+EXT_OF() { (cd "$ROOT" && node dist/tools/lab-facts.js --stack dev) | node -e '
+    const t = (JSON.parse(require("fs").readFileSync(0, "utf8")).telephony || {}).extensions || [];
+    const e = t.find((x) => x.sam === process.argv[1]); console.log(e ? e.number : "")' "$1"; }
+ip_phone_is() { test "$(ldaps -b "$ROOT_DN" "(sAMAccountName=$1)" ipPhone | sed -n 's/^ipPhone: //p')" = "$2"; } # <sam> <value>
 
 # 2. the same plan again
 lab_log "2. apply the same plan again"
@@ -220,6 +226,21 @@ NEW=$(sam_with "$S2/directory.json" create)
 MOVED=$(sam_with "$S2/directory.json" move)
 LEFT=$(sam_with "$S2/directory.json" disable)
 lab_log "planned: create $NEW, move $MOVED, disable $LEFT"
+LEFT_EXT=$(EXT_OF "$LEFT")
+[ -n "$LEFT_EXT" ] || lab_die "the dev model's telephony plan gives $LEFT no extension (tools/lab-facts.js telephony.extensions)"
+IPHONES=$( (cd "$ROOT" && node dist/tools/lab-facts.js --stack dev) | node -e 'console.log(((JSON.parse(require("fs").readFileSync(0, "utf8")).telephony || {}).extensions || []).length)')
+lab_log "the model plans $IPHONES extensions; $LEFT's is $LEFT_EXT"
+lab_expect "$LEFT's ipPhone is $LEFT_EXT (the telephony plan's extension), read back over LDAPS before leaving" pass ip_phone_is "$LEFT" "$LEFT_EXT"
+ip_phones_match() { # every person with an extension in the model has exactly that ipPhone
+    ldaps -b "$ROOT_DN" "(&(objectClass=user)(ipPhone=*))" sAMAccountName ipPhone >"$LAB_DIR/ipphones.ldif"
+    (cd "$ROOT" && node dist/tools/lab-facts.js --stack dev) | node -e '
+        const want = new Map(((JSON.parse(require("fs").readFileSync(0, "utf8")).telephony || {}).extensions || []).map((e) => [e.sam, e.number]));
+        const have = new Map(), txt = require("fs").readFileSync(process.argv[1], "utf8");
+        for (const b of txt.split(/\n\n+/)) { const s = /^sAMAccountName: (.*)$/m.exec(b), p = /^ipPhone: (.*)$/m.exec(b); if (s && p) have.set(s[1], p[1]); }
+        const bad = [...want].filter(([s, n]) => have.get(s) !== n).concat([...have].filter(([s]) => !want.has(s)));
+        if (bad.length) { console.error("ipPhone differs for " + bad.slice(0, 5).map(([s]) => s).join(", ")); process.exit(1); }' "$LAB_DIR/ipphones.ldif"
+}
+lab_expect "every one of the $IPHONES planned extensions is its person's ipPhone, and no one else has one" pass ip_phones_match
 lab_expect "the arriving homonym gets a new name (theo.odegaard2); nobody is renamed" pass test "$NEW" = theo.odegaard2
 "${PROBE[@]}" usns "$LAB_DIR/dump1.ldif" "$LAB_DIR/usn-before.json" >/dev/null
 lab_expect "the step applies the edited plan" pass apply_step "$S2" edited
@@ -239,6 +260,7 @@ lab_expect "$NEW has the common name of a suffixed homonym" pass person_matches 
 lab_expect "$MOVED is in its new service's OU" pass person_matches "$LAB_DIR/dump2.ldif" "$MOVED" ",OU=Exploitation,OU=DSI,OU=Utilisateurs,"
 lab_expect "$LEFT still exists, in the departures OU, disabled (514), in no group" pass \
     person_matches "$LAB_DIR/dump2.ldif" "$LEFT" ",OU=Departs,$ROOT_DN | userAccountControl 514 | 0 group(s)"
+lab_expect "$LEFT's ipPhone is cleared when disabled (its extension $LEFT_EXT is quarantined, it rings nobody)" pass ip_phone_is "$LEFT" ""
 usn3=$(rootdse_usn)
 lab_expect "the edited plan again" pass apply_step "$S2" edited-again
 lab_expect "nothing written the second time: highestCommittedUSN unchanged" pass usn_unchanged "$usn3"

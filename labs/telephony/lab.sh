@@ -24,6 +24,9 @@
 #     range to a phone's port of the range (new, conntrack flushed), arrives;
 #   - the range's edges: phone -> PBX on its first and last port arrive, one below and one above are dropped;
 #   - SIP from the DMZ and from the WAN: the TCP handshake to the SIP/TLS port gets no answer (dropped).
+#   - the acceptance run's telephony scenario (tools/acceptance/scenarios/telephony.ts) from the phone (--zone its zone):
+#     a SIP OPTIONS over TLS to the stand-in (SIPp answering OPTIONS, behind the PBX's stunnel) passes (exit 0, 1 step);
+#     with the stand-in stopped it fails (exit 1): "the connection was closed before a final response (TLSv1.3, ...)";
 # Lab overrides (documented, nothing rendered is edited): the PBX is a namespace with SIPp and stunnel, not FreePBX;
 # the site CA is a throwaway one (openssl, ECDSA P-384 like SiteCa) issuing the PBX's certificate with the names
 # synth recorded; the phone is a namespace with an address of its department zone.
@@ -199,6 +202,59 @@ lab_expect "RTP phone -> PBX on the range's last port $RTP_MAX" pass udp_probe p
 lab_expect "RTP phone -> PBX one port below the range ($((RTP_MIN - 1))) is dropped" fail udp_probe ph pbx "$PBX_IP" "$((RTP_MIN - 1))"
 lab_expect "RTP phone -> PBX one port above the range ($((RTP_MAX + 1))) is dropped" fail udp_probe ph pbx "$PBX_IP" "$((RTP_MAX + 1))"
 lab_expect "RTP PBX -> phone first (new, from port $RTP_MIN to the phone's port $PH_MEDIA)" pass udp_probe pbx ph "$PH_IP" "$PH_MEDIA" "$RTP_MIN"
+
+# --- the acceptance run's telephony scenario (tools/acceptance/scenarios/telephony.ts), from the phone's zone ----------
+# A SIP OPTIONS over TLS to the PBX's address and port (the model's), the certificate verified against the site CA for
+# the PBX's FQDN, a SIP/2.0 final response expected. From the phone's namespace (--zone its zone: the router opens
+# SIP/TLS from the phones' zones only), through the router's rendered ruleset. The stand-in: SIPp running a UAS
+# scenario that answers OPTIONS with 200 (below), behind the PBX's stunnel. Lab override: the outputs' caCertPem is the
+# lab's throwaway CA. With the stand-in stopped (stunnel still up) the scenario fails (exit 1) saying so.
+cat >"$W/options-uas.xml" <<'EOF'
+<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="answers OPTIONS (the PBX's stand-in for the acceptance run)">
+  <recv request="OPTIONS" crlf="true"/>
+  <send>
+    <![CDATA[
+
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:];tag=[pid]SIPpTag01[call_number]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Contact: <sip:[local_ip]:[local_port];transport=[transport]>
+      Allow: INVITE, ACK, BYE, CANCEL, OPTIONS
+      Content-Length: 0
+
+    ]]>
+  </send>
+</scenario>
+EOF
+node -e 'const fs=require("fs"); const o=JSON.parse(fs.readFileSync(process.argv[1],"utf8")); o.caCertPem=fs.readFileSync(process.argv[2],"utf8"); fs.writeFileSync(process.argv[3], JSON.stringify(o), {mode: 0o600})' \
+    "$OUT/outputs.json" "$LAB_PKI/ca.pem" "$LAB_DIR/outputs-acc.json"
+acceptance() { # <report dir>: the telephony scenario from the phone's namespace; exit code of the run
+    ip netns exec "$LAB-fw" conntrack -F >/dev/null 2>&1 || true
+    ip netns exec "$LAB-ph" env BILLU_PROJECT_ROOT="$LAB_ROOT" timeout 60 node "$LAB_ROOT/dist/tools/acceptance.js" --stack dev \
+        --config "$LAB_ROOT/Pulumi.dev.yaml" --outputs "$LAB_DIR/outputs-acc.json" --only telephony --zone "$PH_ZONE" --report "$1" >"$1.log" 2>&1
+}
+acceptance_exit() { local rc=0; acceptance "$2" || rc=$?; test "$rc" = "$1"; } # <exit code> <report dir>
+lab_bg "$LAB-pbx" "$W/options-uas.log" sh -c "cd '$W' && exec sipp -sf '$W/options-uas.xml' -t t1 -i 127.0.0.1 -p 5060 -nostdin -trace_err -error_file '$W/options-errors.log'"
+OPT_PID=$LAB_LAST_PID
+lab_wait 10 "SIPp answering OPTIONS on the PBX" sip_listening || lab_die "SIPp's OPTIONS UAS did not start"
+T_ACC=$(date +%s%N)
+lab_expect "acceptance: the telephony scenario passes from $PH_IP ($PH_ZONE) (exit 0)" pass acceptance_exit 0 "$LAB_DIR/acceptance"
+lab_fig "the acceptance run's telephony scenario" "$(lab_since "$T_ACC") ms"
+sed 's/^/    /' "$LAB_DIR/acceptance.log" | tail -n 4
+lab_expect "acceptance: its JUnit report has 1 step, no failure" pass grep -q '<testsuites [^>]*tests="1" failures="0"' "$LAB_DIR/acceptance/acceptance.xml"
+lab_expect "acceptance: the step observed SIP/2.0 200 OK over TLS, the certificate verified for $FQDN" pass \
+    grep -q "| SIP/2.0 200 OK in [0-9]* ms (TLSv1.[23], certificate verified against the site CA for $FQDN) |" "$LAB_DIR/acceptance/acceptance.md"
+kill "$OPT_PID" 2>/dev/null || true
+wait "$OPT_PID" 2>/dev/null || true
+lab_expect "the stand-in stopped: nothing listens on tcp/5060 behind the PBX's stunnel" fail sip_listening
+lab_expect "acceptance: with the stand-in stopped, the telephony scenario fails (exit 1, not bad input)" pass acceptance_exit 1 "$LAB_DIR/acceptance-stopped"
+sed 's/^/    /' "$LAB_DIR/acceptance-stopped.log" | tail -n 4
+lab_expect "acceptance: its report says the TLS session was made and verified, then closed before any SIP answer" pass grep -qF \
+    "| the connection was closed before a final response (TLSv1.3, certificate verified against the site CA for $FQDN) | FAIL |" "$LAB_DIR/acceptance-stopped/acceptance.md"
 
 # --- SIP from the DMZ and the WAN: dropped --------------------------------------------------------------------------------
 tcp_connect() { # <from ns>: a TCP handshake to the PBX's SIP/TLS port within 3 s?

@@ -167,7 +167,11 @@ function Invoke-BilluDirectory {
     $userAttrs = [ordered]@{
         userPrincipalName = 'upn'; mail = 'mail'; displayName = 'displayName'; givenName = 'givenName'; sn = 'sn'
         title = 'title'; department = 'department'; company = 'company'; telephoneNumber = 'telephoneNumber'; mobile = 'mobile'
+        ipPhone = 'ipPhone'
     }
+    # Owned only when the plan carries the key: ipPhone (the extension, issue #26) on a site with a PBX, else left as it
+    # is. A leaver's planned ipPhone is '' (their quarantined extension rings nobody): cleared when disabled.
+    $optionalAttrs = @('ipPhone')
     $privilegedGroups = @(if ($plan.PSObject.Properties['privilegedGroups']) { $plan.privilegedGroups })
 
     # The differences (check mode reports them; apply mode writes them). Phone numbers are secret inputs: named, not shown.
@@ -302,7 +306,9 @@ function Invoke-BilluDirectory {
             $userDn[$sam] = $u.dn
             if ($Check) { continue }
             $other = @{}
-            foreach ($a in @('mail', 'title', 'department', 'company', 'telephoneNumber', 'mobile')) { if ($u.($userAttrs[$a])) { $other[$a] = $u.($userAttrs[$a]) } }
+            foreach ($a in @('mail', 'title', 'department', 'company', 'telephoneNumber', 'mobile', 'ipPhone')) {
+                if ($u.PSObject.Properties[$userAttrs[$a]] -and $u.($userAttrs[$a])) { $other[$a] = $u.($userAttrs[$a]) }
+            }
             $new = @{
                 Name = $u.cn; SamAccountName = $u.sam; UserPrincipalName = $u.upn; Path = $rdnParent[1]
                 DisplayName = $u.displayName; GivenName = $u.givenName; Surname = $u.sn
@@ -337,6 +343,7 @@ function Invoke-BilluDirectory {
             $replace = @{}
             $clear = @()
             foreach ($a in $userAttrs.Keys) {
+                if ($a -in $optionalAttrs -and -not $u.PSObject.Properties[$userAttrs[$a]]) { continue }
                 $want = [string]$u.($userAttrs[$a])
                 if ($want -cne [string]$cur.$a) {
                     Add-Drift $u.sam $a $want ([string]$cur.$a)
@@ -364,7 +371,22 @@ function Invoke-BilluDirectory {
                     Write-Change "enable $($u.sam)"
                 }
             }
-        } elseif ($cur.Enabled) {
+        } else {
+            # A leaver: only the optional attributes the plan carries ('' for ipPhone) are written, then the account disabled.
+            $clear = @(foreach ($a in $optionalAttrs) {
+                if ($u.PSObject.Properties[$userAttrs[$a]] -and [string]$u.($userAttrs[$a]) -cne [string]$cur.$a) {
+                    Add-Drift $u.sam $a ([string]$u.($userAttrs[$a])) ([string]$cur.$a)
+                    $a
+                }
+            })
+            if ($clear.Count -gt 0) {
+                Invoke-Write {
+                    Set-ADUser -Identity $cur.ObjectGUID -Clear $clear
+                    Write-Change "modify $($u.sam): $($clear -join ', ')"
+                }
+            }
+        }
+        if (-not $u.enabled -and $cur.Enabled) {
             Add-Drift $u.sam 'enabled' $false $true
             Invoke-Write {
                 Disable-ADAccount -Identity $cur.ObjectGUID

@@ -48,7 +48,10 @@ UF_WORKSTATION_TRUST_ACCOUNT = 0x1000
 # ADS_GROUP_TYPE_GLOBAL_GROUP | ADS_GROUP_TYPE_SECURITY_ENABLED, as a signed 32-bit value.
 GLOBAL_SECURITY_GROUP = -2147483646
 # The attributes the plan owns on a present person's account: an empty planned value means "absent".
-USER_ATTRS = ["userPrincipalName", "mail", "displayName", "givenName", "sn", "title", "department", "company", "telephoneNumber", "mobile"]
+USER_ATTRS = ["userPrincipalName", "mail", "displayName", "givenName", "sn", "title", "department", "company", "telephoneNumber", "mobile", "ipPhone"]
+# Owned only when the plan carries the key: ipPhone (the extension, issue #26) on a site with a PBX; elsewhere it is
+# left as it is. A leaver's planned ipPhone is "" (their quarantined extension rings nobody): cleared when disabled.
+OPTIONAL_ATTRS = {"ipPhone"}
 PLAN_KEYS = {"userPrincipalName": "upn"}
 # Secret inputs of the account (components/directory): a check names the attribute, never the value.
 SECRET_ATTRS = {"telephoneNumber", "mobile"}
@@ -266,7 +269,7 @@ class Applier:
                     continue
                 lines = ["objectClass: user", ldif_line("sAMAccountName", u["sam"])]
                 for attr in USER_ATTRS:
-                    v = u[PLAN_KEYS.get(attr, attr)]
+                    v = u.get(PLAN_KEYS.get(attr, attr), "")
                     if v != "":
                         lines.append(ldif_line(attr, v))
                 # Enabled, with a password the user must change at first logon (pwdLastSet 0); the acceptance account
@@ -288,8 +291,10 @@ class Applier:
                 self.differ(u["sam"], "dn", u["dn"], str(cur.dn))
                 self.ops.append(Op("rename", str(cur.dn), new_dn=u["dn"]))
             changes = []
-            if u["enabled"]:
-                for attr in USER_ATTRS:
+            for attr in USER_ATTRS:
+                if attr in OPTIONAL_ATTRS and attr not in u:
+                    continue
+                if u["enabled"] or attr in OPTIONAL_ATTRS:
                     want = u[PLAN_KEYS.get(attr, attr)]
                     have = first(cur, attr)
                     if want != have:

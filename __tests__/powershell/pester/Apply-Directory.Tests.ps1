@@ -51,6 +51,8 @@ BeforeAll {
             $groups = @($groupsOf[$o.Guid] | Where-Object { $_ } | Sort-Object)
             $wantGroups = @(@($u.groups) + @($u.extraGroups | Where-Object { $_ }) | Sort-Object)
             if (($groups -join ',') -ne ($wantGroups -join ',')) { $diff.Add("account $($u.sam) in $($groups -join ','), want $($wantGroups -join ',')") }
+            # ipPhone (issue #26), when the plan carries it: the extension, or '' (a leaver's is cleared).
+            if ($u.PSObject.Properties['ipPhone'] -and [string]$o.Attributes['ipPhone'] -cne $u.ipPhone) { $diff.Add("account $($u.sam) ipPhone '$($o.Attributes['ipPhone'])', want '$($u.ipPhone)'") }
             if (-not $u.enabled) { continue }
             $want = @{ userPrincipalName = $u.upn; mail = $u.mail; displayName = $u.displayName; givenName = $u.givenName; sn = $u.sn
                 title = $u.title; department = $u.department; company = $u.company; telephoneNumber = $u.telephoneNumber; mobile = $u.mobile }
@@ -138,6 +140,13 @@ Describe 'the dev plan, then the Samba lab''s edited plan, applied to one direct
         $r.Error | Should -BeNullOrEmpty
         Assert-NothingWritten
         $r.Output[-1] | Should -BeLike "directory: nothing to write (planned: $(@($Dev.ous).Count) OUs, $(@($Dev.groups).Count) groups, $(@($Dev.users).Count) accounts, $(@($Dev.computers).Count) computers) in * s"
+    }
+    It 'ipPhone (issue #26): every planned extension set at creation; the leaver has one before leaving, none after' {
+        @($Dev.users | Where-Object { $_.ipPhone }).Count | Should -BeGreaterThan 100
+        $gone = @($Dev.users | Where-Object sam -eq $Disables[0])[0]
+        $gone.ipPhone | Should -Not -BeNullOrEmpty
+        @($Edited.users | Where-Object sam -eq $Disables[0])[0].ipPhone | Should -Be ''
+        ($script:Dir.Objects | Where-Object Sam -eq $gone.sam).Attributes['ipPhone'] | Should -Be $gone.ipPhone
     }
     It 'edited: the plans differ by one arrival, one move to another service and one departure (with their computers)' {
         @($Creates).Count, @($Moves).Count, @($Disables).Count | Should -Be @(1, 2, 1)

@@ -7,6 +7,7 @@ import { logonScenario } from "./logon";
 import { mailScenario } from "./mail";
 import { monitoringScenario } from "./monitoring";
 import { sharesScenario } from "./shares";
+import { telephonyScenario } from "./telephony";
 import { vpnScenario } from "./vpn";
 import { webScenario } from "./web";
 
@@ -19,5 +20,6 @@ export const SCENARIOS: readonly Scenario[] = [
     ftpScenario,
     webScenario,
     vpnScenario,
+    telephonyScenario,
     monitoringScenario,
 ];
