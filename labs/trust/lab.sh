@@ -16,7 +16,7 @@
 # The lab stands in for the directories: Ecotech's ECO-IT-Admins with eco.admin and eco.user (not in it), BillU's
 # GG_DSI with billu.admin (each domain's directory builds them in a real run). Lab secrets: the trust password and
 # the users' passwords are made by the lab (Pulumi's RandomPassword in a real run), fed on the step's stdin.
-# Probes: names resolve across (SRV); both halves with the model's direction and attributes; validation from both
+# Probes: names resolve across (SRV); the staged and installed files read back; both halves with the model's direction and attributes; validation from both
 # sides (the step's own, then samba-tool validate); the step again changes nothing; the grant's group has ECOTECH's
 # admin group as member; an Ecotech admin gets a ticket for a BillU service (kvno), a BillU admin one for Ecotech's.
 # Sabotage (BILLU_LAB_SABOTAGE=1): Ecotech's step gets another trust password: its validation (and the probes after)
@@ -78,6 +78,10 @@ PY
 SB="$LAB_DIR/synth-prod-samba"
 (cd "$ROOT" && node dist/tools/synth.js --stack prod --config "$DERIVED" --out "$SB" >"$SB.log" 2>&1) || { tail -20 "$SB.log" >&2; lab_die "synth of the derived Samba prod failed"; }
 SE="$(lab_synth ecotech)"
+# The read-back's references: out/ecotech (the user's `npm run synth -- --stack ecotech`) for Ecotech's DC; for BillU's,
+# the derived Samba prod's synth (no committed stack renders a Samba trust step for BillU).
+lab_expected ecotech
+lab_reference prod-samba prod "$SB/rendered"
 STAGE=/var/lib/billu/stage/trust
 
 # --- the network: billu <-> router <-> eco ------------------------------------------------------------------------
@@ -125,20 +129,22 @@ else
     cp "$LAB_DIR/secrets.billu" "$LAB_DIR/secrets.eco"
 fi
 # run_step <billu|eco> <label>: stages the rendered step as GuestStep does (run.sh, billu-lib.sh, every file run.sh
-# installs) in a private tmpfs, then runs run.sh with the secrets on stdin; its log in $LAB_DIR/step.<label>.log.
+# installs), then runs run.sh with the secrets on stdin; its log in $LAB_DIR/step.<label>.log. That DC's
+# /var/lib/billu and /etc/billu are $LAB_DIR/root-<side>/{var-lib-billu,etc-billu} (bind mounts, read back after).
 run_step() {
     local side="$1" label="$2" r rc=0
     if [ "$side" = billu ]; then r="$SB/rendered/$B_DC"; else r="$SE/rendered/$E_DC"; fi
     # shellcheck disable=SC2016 # the inner sh's own $0 and $1 (the rendered tree, the stage)
     in_dc "$side" sh -c '
         set -e
-        mount -t tmpfs -o mode=0755 tmpfs /var/lib/billu; mount -t tmpfs -o mode=0755 tmpfs /etc/billu
-        mkdir -p "$1"; cp "$0$1/run.sh" "$0$1/billu-lib.sh" "$1/"
+        mount --bind "$2/var-lib-billu" /var/lib/billu; mount --bind "$2/etc-billu" /etc/billu
+        rm -rf "$1"; mkdir -p "$1"; cp "$0$1/run.sh" "$0$1/billu-lib.sh" "$1/"
         sed -n "s/^billu_install '"'"'\([^'"'"']*\)'"'"'.*/\1/p" "$0$1/run.sh" | while read -r f; do install -D -m 0600 "$0$f" "$1/files$f"; done
-        exec sh "$1/run.sh"' "$r" "$STAGE" <"$LAB_DIR/secrets.$side" >"$LAB_DIR/step.$label.log" 2>&1 || rc=$?
+        exec sh "$1/run.sh"' "$r" "$STAGE" "$LAB_DIR/root-$side" <"$LAB_DIR/secrets.$side" >"$LAB_DIR/step.$label.log" 2>&1 || rc=$?
     sed "s/^/[$LAB]     $label: /" "$LAB_DIR/step.$label.log" | grep -v -e 'may be echoed' -e GetPassWarning -e fallback_getpass | tail -n 8
     return "$rc"
 }
+for side in billu eco; do mkdir -p "$LAB_DIR/root-$side/var-lib-billu" "$LAB_DIR/root-$side/etc-billu"; done
 step_says() { grep -q -- "$2" "$LAB_DIR/step.$1.log"; }
 
 # --- probes -----------------------------------------------------------------------------------------------------
@@ -159,6 +165,14 @@ lab_expect "BillU's step, second run: validates and fills the grant's group (exi
 lab_fig "BillU's second run" "$(lab_since "$t") ms"
 lab_expect "BillU's step, second run: valid from its side" pass step_says billu2 "the trust with $E_DOMAIN is valid from this side"
 lab_expect "BillU's step, second run: $E_NETBIOS\\$B_ADMINGROUP added to $B_GRANT" pass step_says billu2 "added $E_NETBIOS\\\\$B_ADMINGROUP (S-1-5-21-"
+# What the steps installed, read back (bytes, mode, owner as the rendered step declares).
+readback_side() { # <reference> <side> <DC name>
+    local f root="$LAB_DIR/root-$2"
+    for f in run.sh billu-lib.sh; do lab_readback "$1" "$3" "$STAGE/$f" "$root/var-lib-billu/stage/trust/$f" bytes; done
+    lab_readback "$1" "$3" /etc/billu/trust/grants.tsv "$root/etc-billu/trust/grants.tsv"
+}
+readback_side prod-samba billu "$B_DC"
+readback_side ecotech eco "$E_DC"
 lab_expect "BillU's step, third run: nothing to create or add (idempotent)" pass run_step billu billu3
 unchanged() { ! grep -q -e "created this half" -e "added " -e "created the domain-local" "$LAB_DIR/step.$1.log"; }
 lab_expect "BillU's step, third run: its half exists, no group added" pass unchanged billu3
