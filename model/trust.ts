@@ -75,7 +75,7 @@ export const trustSchema = z
             .default(true)
             .describe(
                 "Selective authentication (the trust's cross-organisation attribute): partner users authenticate only to computers that " +
-                    "grant them `Allowed to authenticate`. Windows enforces it; Samba stores the attribute but does not enforce it (docs/services/trust.md). @default true",
+                    "grant them `Allowed to authenticate`. Windows enforces it; a Samba 4.17 DC ignores a trust carrying it, so a Samba side must set false (docs/services/trust.md). @default true",
             ),
         sidFiltering: z
             .boolean()
@@ -193,6 +193,17 @@ export function planTrust(input: TrustInput, problems: Problems): TrustPlan | un
             "billu:trust.partner.netbios",
             `${show(cfg.partner.netbios)} is this domain's own NetBIOS name`,
             "write the partner domain's NetBIOS name",
+        );
+    }
+    // Samba 4.17 does not refuse the attribute, it ignores the whole trust: winbindd skips a CROSS_ORGANIZATION TDO
+    // ("Ignoring CROSS_ORGANIZATION trust", so validation answers WERR_NO_SUCH_DOMAIN) and the KDC has no cross-realm
+    // krbtgt for it (source3/winbindd/winbindd_util.c, source4/kdc/db-glue.c: "We don't support selective
+    // authentication yet"). Seen in labs/trust: the same pair validates and issues referrals without it.
+    if (input.domain?.flavor === "samba" && cfg.selectiveAuthentication) {
+        problems.add(
+            "billu:trust.selectiveAuthentication",
+            "is true on a Samba domain: Samba 4.17's winbindd and KDC ignore a trust with the cross-organisation attribute (no validation, no Kerberos across)",
+            "set billu:trust.selectiveAuthentication: false on this side; the partner's admins stay limited by the grants' domain-local groups, the resources' ACLs and the flows",
         );
     }
     const outgoing = cfg.direction !== "incoming";

@@ -14,7 +14,7 @@ const DOMAIN = {
     fqdn: "billu.remindme.lan",
     realm: "BILLU.REMINDME.LAN",
     netbiosName: "BILLU",
-    flavor: "samba" as const,
+    flavor: "windows" as "windows" | "samba",
     dcs: [
         {
             name: "PAR-DC01",
@@ -67,7 +67,7 @@ describe("the trust plan", () => {
         const p = new Problems();
         const plan = planTrust(input(BASE), p)!;
         expect(p.all).toEqual([]);
-        expect(plan.local).toEqual({ domain: "billu.remindme.lan", netbios: "BILLU", realm: "BILLU.REMINDME.LAN", flavor: "samba" });
+        expect(plan.local).toEqual({ domain: "billu.remindme.lan", netbios: "BILLU", realm: "BILLU.REMINDME.LAN", flavor: "windows" });
         expect(plan.partner).toEqual({ domain: "ecotech-solutions.lan", netbios: "ECOTECH", realm: "ECOTECH-SOLUTIONS.LAN", adminGroup: "ECO-IT-Admins" });
         expect([plan.direction, plan.outgoing, plan.incoming, plan.selectiveAuthentication, plan.sidFiltering]).toEqual(["both", true, true, true, true]);
         expect([plan.isOwner, plan.passwordLength, plan.peerStack]).toEqual([true, 64, "organization/billu-infra/ecotech"]);
@@ -125,6 +125,19 @@ describe("the trust plan", () => {
             "--quarantined=no",
             "--skip-validation",
         ]);
+    });
+
+    test("a Samba side refuses selective authentication (Samba 4.17 ignores such a trust) and creates its half without the attribute", () => {
+        const samba = { domain: { ...DOMAIN, flavor: "samba" as const } };
+        expect(messages(input(BASE, samba))).toEqual([
+            "billu:trust.selectiveAuthentication: is true on a Samba domain: Samba 4.17's winbindd and KDC ignore a trust with the " +
+                "cross-organisation attribute (no validation, no Kerberos across). Fix: set billu:trust.selectiveAuthentication: false on this " +
+                "side; the partner's admins stay limited by the grants' domain-local groups, the resources' ACLs and the flows",
+        ]);
+        const p = new Problems();
+        const plan = planTrust(input({ ...BASE, selectiveAuthentication: false }, samba), p)!;
+        expect(p.all).toEqual([]);
+        expect(sambaTrustCreateArgs(plan)).not.toContain("--cross-organisation");
     });
 
     test("the partner's half mirrors this one's direction", () => {

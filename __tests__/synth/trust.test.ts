@@ -99,7 +99,7 @@ describe("the partner's side (stack ecotech, not the owner)", () => {
         expect(eco.outputs.trustPassword).toBeUndefined();
         const run = readFileSync(path.join(ecoOut, "rendered", "ECO-DC01", "var/lib/billu/stage/trust/run.sh"), "utf8");
         expect(run).toContain("REQUIRE_VALID='yes'");
-        expect(run).toContain("CREATE_ARGS='--type=forest --direction=both --create-location=local --cross-organisation --quarantined=yes --skip-validation'");
+        expect(run).toContain("CREATE_ARGS='--type=forest --direction=both --create-location=local --quarantined=yes --skip-validation'");
         expect(secretLeaks(ecoOut, eco.producedSecrets)).toEqual([]);
     });
 });
