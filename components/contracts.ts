@@ -57,6 +57,12 @@ export const DOMAIN_JOIN_SECRET = "join-password";
  */
 export const MAIL_LDAP_SECRET = "mail-ldap-password";
 
+/**
+ * The mail domain's DKIM public key (base64 DER, not a secret, but known only at apply time): MailServer generates the
+ * key, the `mail-directory` step publishes it in AD DNS through the step's secret channel (its only way in).
+ */
+export const MAIL_DKIM_PUBLIC_SECRET = "mail-dkim-public";
+
 // ---- Type tokens: our components register with these; the policies find their resources by them.
 
 export const FIREWALL_TYPE = "billu:network:Firewall";

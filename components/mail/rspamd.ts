@@ -6,6 +6,7 @@
 import { DomainModel } from "../../model/domain";
 import { MailPlan } from "../../model/mail";
 import { RSPAMD_MILTER } from "./common";
+import { dkimKeyPath } from "./dkim";
 import { generatedHeader } from "../header";
 
 /** rspamd's local settings: the milter proxy scanning by itself, the actions' thresholds, the DCs as resolvers. */
@@ -46,6 +47,27 @@ export function renderRspamd(plan: MailPlan, domain: DomainModel): Record<string
             "# rspamd counts the private networks as local and would skip them: BillU's own clients are scanned too.",
             "skip_local = false;",
             "skip_authenticated = true;",
+            "",
+        ].join("\n"),
+        "dkim_signing.conf": [
+            head("DKIM signatures on the mail users send with a logon (billu:mail.dkim)"),
+            "enabled = true;",
+            "sign_authenticated = true;",
+            "sign_local = false;",
+            "sign_inbound = false;",
+            "# The domain of the From header, exactly: its registrable part (use_esld) would be another domain.",
+            'use_domain = "header";',
+            "use_esld = false;",
+            "# Users log on with their account name or their address; Postfix already refuses a From they do not own.",
+            "allow_username_mismatch = true;",
+            "allow_hdrfrom_mismatch = false;",
+            "try_fallback = false;",
+            "domain {",
+            `  "${plan.domain}" {`,
+            `    selector = "${plan.dkim.selector}";`,
+            `    path = "${dkimKeyPath(plan)}";`,
+            "  }",
+            "}",
             "",
         ].join("\n"),
     };

@@ -1,4 +1,5 @@
-# Step `mail` of the mail host. Data: $LDAP_URI (the first DC's LDAPS), $BIND_DN and $SERVICE_ACCOUNT (the service account).
+# Step `mail` of the mail host. Data: $LDAP_URI (the first DC's LDAPS), $BIND_DN and $SERVICE_ACCOUNT (the service
+# account), $DKIM_KEY (the DKIM private key's path).
 # Every mailbox belongs to one system user with a fixed id (Dovecot's valid-uid range is exactly it).
 if ! getent passwd vmail >/dev/null; then
     getent group vmail >/dev/null || groupadd --gid 5000 vmail
@@ -18,7 +19,7 @@ restart_or_start() { # <unit> <changed?>
 }
 changed() { if billu_changed "$@"; then echo 1; else echo 0; fi; }
 for unit in rspamd postfix dovecot; do systemctl enable -q "$unit"; done
-restart_or_start rspamd "$(changed /etc/rspamd/local.d/worker-proxy.inc /etc/rspamd/local.d/worker-normal.inc /etc/rspamd/local.d/actions.conf /etc/rspamd/local.d/options.inc /etc/rspamd/local.d/milter_headers.conf)"
+restart_or_start rspamd "$(changed /etc/rspamd/local.d/worker-proxy.inc /etc/rspamd/local.d/worker-normal.inc /etc/rspamd/local.d/actions.conf /etc/rspamd/local.d/options.inc /etc/rspamd/local.d/milter_headers.conf /etc/rspamd/local.d/dkim_signing.conf "$DKIM_KEY")"
 restart_or_start dovecot "$(changed /etc/billu/mail/tls/ca.pem /etc/billu/mail/tls/server.pem /etc/billu/mail/tls/server.key /etc/dovecot/billu-ldap.conf.ext /etc/dovecot/dovecot.conf)"
 restart_or_start postfix "$(changed /etc/billu/mail/tls/ca.pem /etc/billu/mail/tls/server.pem /etc/billu/mail/tls/server.key /etc/billu/mail/postfix-ldap/mailboxes.cf /etc/billu/mail/postfix-ldap/aliases.cf /etc/billu/mail/postfix-ldap/groups.cf /etc/billu/mail/postfix-ldap/senders.cf /etc/postfix/master.cf /etc/postfix/main.cf)"
 # Ready when every listener answers (bounded): the milter, SMTP, submission, IMAPS.
