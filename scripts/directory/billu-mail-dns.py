@@ -13,6 +13,7 @@
 # Each change is printed on stdout (`TXT <fqdn> <value>` | `TXT <fqdn>: removed <value>`); an unchanged run prints
 # nothing. Exit 0: done; 1: a record could not be written; 2: bad input (the data file's line, named).
 import argparse
+import re
 import sys
 
 PROG = "billu-mail-dns"
@@ -36,7 +37,7 @@ def rows_of(path):
         cols = line.split("\t")
         if len(cols) != 3 or not all(cols):
             raise BadInput("%s line %d: 3 non-empty tab-separated fields expected (zone, name, value): %r" % (path, n, line))
-        if not cols[2].startswith("v=") or " " in cols[2].split(";")[0]:
+        if not re.match(r"v=[A-Za-z0-9]+[; ]", cols[2]):
             raise BadInput("%s line %d: the value must start with its tag (v=spf1, v=DMARC1, v=DKIM1): %r" % (path, n, cols[2]))
         rows.append((n, cols[0].lower(), cols[1], cols[2]))
     return rows
