@@ -33,6 +33,8 @@ export interface RoleResult {
     readonly docs?: DocSections;
     /** The dc role's join account password (secret), when Debian members join the domain. @default none */
     readonly domainJoin?: { readonly password: pulumi.Output<string> };
+    /** Stack outputs the role adds (public values only, e.g. the mail domain's DKIM record), by output name. @default none */
+    readonly outputs?: Readonly<Record<string, pulumi.Output<string>>>;
 }
 
 /**

@@ -154,6 +154,8 @@ export async function main(): Promise<Record<string, unknown>> {
         // The SSH host keys the stack generated for its Debian guests (pinned by the guest steps), as known_hosts lines.
         knownHosts: knownHostsOf(site.ctx.vms, (h) => model.host(h).nics[0].address),
         ...vpnOutputs(model, site.vpn),
+        // What roles publish (the mail domain's DKIM record, to publish at the public DNS provider).
+        ...site.roleOutputs,
         // What `npm run acceptance` logs on as; the password stays a secret (`pulumi stack output --show-secrets`).
         ...(site.acceptance ? { acceptanceAccount: site.acceptance.account, acceptancePassword: site.acceptance.password } : {}),
         // What `npm run directory:drift` binds as (read-only); the password stays a secret like the acceptance one.

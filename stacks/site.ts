@@ -58,6 +58,8 @@ export class Site extends pulumi.ComponentResource {
     public readonly ctx: SiteContext;
     public readonly docs: SiteDocs;
     public readonly caCertPem: pulumi.Output<string>;
+    /** Stack outputs the roles add (RoleResult.outputs: the mail domain's DKIM record). */
+    public readonly roleOutputs: Record<string, pulumi.Output<string>> = {};
     /** The acceptance account and its password (a secret), for `npm run acceptance` (issue #23). */
     public readonly acceptance?: { readonly account: string; readonly password: pulumi.Output<string> };
     /** The drift reader and its password (a secret), for `npm run directory:drift` (issue #27). */
@@ -118,6 +120,7 @@ export class Site extends pulumi.ComponentResource {
             const builder = COMPONENTS[role]?.build;
             const result = builder ? builder(ctx, hosts, this) : baseServers(ctx, hosts, this);
             Object.assign(this.docs.sections, result.docs);
+            Object.assign(this.roleOutputs, result.outputs);
             ctx = advance(ctx, role, result);
         }
         this.ctx = ctx;

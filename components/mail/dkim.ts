@@ -15,7 +15,7 @@ export function dkimKeyPath(plan: MailPlan): string {
 
 /** The base64 DER of a PEM `PUBLIC KEY` (what `p=` takes); anything else is refused with what was received. */
 export function dkimPublicKeyData(publicKeyPem: string): string {
-    const m = /-----BEGIN PUBLIC KEY-----([A-Za-z0-9+/=\s]+)-----END PUBLIC KEY-----/.exec(publicKeyPem);
+    const m = /^\s*-----BEGIN PUBLIC KEY-----([^]+?)-----END PUBLIC KEY-----\s*$/.exec(publicKeyPem);
     if (!m) throw new Error(`the DKIM public key is not a PEM PUBLIC KEY block: ${JSON.stringify(publicKeyPem.slice(0, 40))}`);
     return m[1].replace(/\s+/g, "");
 }

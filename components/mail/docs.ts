@@ -20,7 +20,7 @@ export function mailDocs(plan: MailPlan): Record<string, { columns: string[]; ro
                 ["spam filter", `rspamd (milter): header from score ${plan.spam.addHeaderScore}, refused from ${plan.spam.rejectScore}`],
                 [
                     "DKIM",
-                    `rspamd signs mail sent with a logon: d=${plan.domain}, s=${plan.dkim.selector}, a generated RSA 2048 key (its public half: the stack's mail server component output dkimRecord, published at ${plan.dkim.recordName})`,
+                    `rspamd signs mail sent with a logon: d=${plan.domain}, s=${plan.dkim.selector}, a generated RSA 2048 key (the record: stack output mailDkimRecord, published at ${plan.dkim.recordName})`,
                 ],
                 ["SPF, DMARC", `${plan.txt[0].value}; ${plan.txt[1].value} (billu:mail.dmarc)`],
             ],
