@@ -188,6 +188,27 @@ test("mail-directory (samba): the service account with the secret via the wrappe
     expect(unserved.script).toContain("TXT_RECORDS=''\n");
 });
 
+test("antivirus and attachments: clamd scans the whole message; a virus or a refused type is refused with the policy's message", () => {
+    const r = renderRspamd(plan, domain);
+    expect(r["antivirus.conf"]).toContain(
+        '  servers = "/run/clamav/clamd.ctl";\n  # The whole message, every part (a text part too), not only what rspamd counts as attachments.\n  scan_mime_parts = false;\n',
+    );
+    expect(r["antivirus.conf"]).toContain(`  max_size = ${plan.messageSizeBytes};\n`);
+    expect(r["multimap.conf"]).toContain('  type = "filename";\n  filter = "extension";\n  map = "/etc/rspamd/local.d/billu-refused-extensions.map";\n');
+    expect(r["billu-refused-extensions.map"]).toBe("exe\nscr\ncom\npif\nbat\ncmd\nvbs\nvbe\njs\njse\nwsf\nwsh\nhta\nmsi\nlnk\njar\nps1\niso\nimg\n");
+    const rules = r["force_actions.conf"];
+    expect(rules).toContain('    action = "reject";\n    expression = "CLAM_VIRUS";\n    message = "BillU policy: a virus was found in this message";\n');
+    expect(rules).toContain(
+        '    action = "reject";\n    expression = "BILLU_REFUSED_ATTACHMENT";\n    message = "BillU policy: attachments of this type are refused (executables and scripts)";\n',
+    );
+    expect(rules).toContain('    action = "soft reject";\n    expression = "CLAM_VIRUS_FAIL";\n');
+    // ClamAV is waited for (bounded) before rspamd (re)starts; freshclam brings the signatures.
+    const script = mailStep(plan, domain).script;
+    expect(script.indexOf("systemctl start clamav-daemon")).toBeLessThan(script.indexOf("restart_or_start rspamd"));
+    expect(script).toContain('until [ -S /run/clamav/clamd.ctl ]; do n=$((n + 1)); [ "$n" -le 600 ]');
+    expect(mailPackagesStep().script).toContain("clamav clamav-daemon clamav-freshclam");
+});
+
 test("DKIM: rspamd signs what users send with a logon, with the key the step installs; the record's p= is the PEM's base64", () => {
     const conf = renderRspamd(plan, domain)["dkim_signing.conf"];
     expect(conf).toContain('  "billu.remindme.lan" {\n    selector = "billu";\n    path = "/etc/billu/mail/dkim/billu.remindme.lan.billu.key";\n  }\n');

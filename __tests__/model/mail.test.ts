@@ -61,8 +61,12 @@ describe("the mail plan of the committed stacks", () => {
         const plan = model(stackRaw("prod")).mail!;
         expect(plan.ldap.uris).toEqual(["ldaps://par-dc01.billu.remindme.lan", "ldaps://par-dc02.billu.remindme.lan", "ldaps://par-dc03.billu.remindme.lan"]);
         expect(plan.flows.filter((f) => f.service === "ldaps").map((f) => f.to)).toEqual(["PAR-DC01", "PAR-DC02", "PAR-DC03"]);
-        // 9 departments x (submission, imaps) + 3 DCs x (ldaps, dns) + mail out.
-        expect(plan.flows).toHaveLength(18 + 6 + 1);
+        // 9 departments x (submission, imaps) + 3 DCs x (ldaps, dns) + mail out + the ClamAV signatures in (freshclam, https).
+        expect(plan.flows).toHaveLength(18 + 6 + 2);
+        expect(plan.flows.filter((f) => f.to === "wan")).toEqual([
+            { from: "PAR-MAIL01", to: "wan", service: "smtp", why: "mail to other domains" },
+            { from: "PAR-MAIL01", to: "wan", service: "https", why: "freshclam downloads the ClamAV signatures" },
+        ]);
     });
 
     test("a domain AD DNS does not serve: no MX for the DC step, the public records to publish, the WAN flow in", () => {
@@ -133,6 +137,13 @@ describe("bad input: the key path, the value and the fix", () => {
         ]);
         expect(withMail((r) => (r.mail.dmarc = { policy: "block" }))).toEqual([
             'billu:mail.dmarc.policy: is "block". Fix: use one of none, quarantine, reject',
+        ]);
+    });
+
+    test("a refused attachment extension written with its dot or in capitals", () => {
+        expect(withMail((r) => (r.mail.attachments = { refusedExtensions: ["exe", ".scr", "BAT"] }))).toEqual([
+            'billu:mail.attachments.refusedExtensions[1]: is ".scr", which must be a file extension without its dot, lower case (exe). Fix: correct the value (see README, "Configuration")',
+            'billu:mail.attachments.refusedExtensions[2]: is "BAT", which must be a file extension without its dot, lower case (exe). Fix: correct the value (see README, "Configuration")',
         ]);
     });
 

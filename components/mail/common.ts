@@ -40,6 +40,11 @@ export const RSPAMD_USER = "_rspamd";
 
 /** The one system user owning every mailbox (fixed id, so Dovecot's valid-uid range can be exact). */
 export const VMAIL = { user: "vmail", uid: 5000 } as const;
+/** clamd's socket (Debian's clamd.conf LocalSocket), which rspamd's antivirus module scans through. */
+export const CLAMD_SOCKET = "/run/clamav/clamd.ctl";
+/** The refused attachment extensions, one a line (rspamd multimap). */
+export const REFUSED_EXTENSIONS_MAP = "/etc/rspamd/local.d/billu-refused-extensions.map";
+
 /** rspamd's milter (proxy worker) on the loopback. */
 export const RSPAMD_MILTER = "127.0.0.1:11332";
 

@@ -183,6 +183,13 @@ guest_exec mail sh -euc 'mkdir -p /run/hostdev && mount --bind /dev /run/hostdev
 guest_bg mail python3 "$HERE/syslog.py" /dev/log "$LAB_DIR/mail-syslog.log"
 lab_wait 10 "the mail guest's syslog socket" guest_exec mail test -S /dev/log
 run_step mail "$MAIL" mail-packages "$S/none" || lab_die "the mail-packages step failed"
+# Lab override: clamd's signatures are one EICAR signature the lab writes (freshclam would download them; the shim
+# does not start it), so clamd is up in a fraction of a second and the lab contacts nothing outside.
+# shellcheck disable=SC2016 # the EICAR test string, literally (its $ are characters)
+EICAR='X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*'
+# shellcheck disable=SC2016 # a program for the guest's sh: its $1 is its argument
+guest_exec mail sh -euc 'install -d -o clamav -g clamav /var/lib/clamav; printf "Lab.EICAR:0:*:%s\n" "$1" >/var/lib/clamav/lab-eicar.ndb' sh \
+    "$(printf '%s' "$EICAR" | od -An -tx1 | tr -d ' \n')"
 # A probe, not a set-up guard: MBL_SABOTAGE=1's wrong service account password must fail it (AD answers data 52e to the
 # step's LDAPS check); nothing below can run without the step, so a failure ends the lab there (exit 1).
 mail_step_rc=0; run_step mail "$MAIL" mail "$S/mail" || mail_step_rc=$?
@@ -387,6 +394,28 @@ relay_probe
 lab_expect "submission without logon is refused (port $SUB_PORT: access denied)" pass refused "Access denied" probe send --port "$SUB_PORT" --starttls --sender "$MAIL_A" --to "someone@example.org" --subject relay
 lab_expect "$MAIL_A submits to $MAIL_B after logging on" pass submit "$MAIL_A" "$PW_A" --sender "$MAIL_A" --to "$MAIL_B" --subject "sub-$START"
 lab_expect "$MAIL_B reads it" pass imap "$MAIL_B" "$PW_B" --expect "sub-$START" --wait 15
+
+lab_log "antivirus and attachments: refused by policy, with the policy's message (the model's)"
+# The refusals' texts: the model's (model/mail.ts MAIL_REFUSALS), never the rendered files'.
+refusal() { node -e 'console.log(require(process.argv[1]).MAIL_REFUSALS[process.argv[2]])' "$LAB_ROOT/dist/model/mail.js" "$1"; }
+# shellcheck disable=SC2016 # a sed bracket expression: its $ is a character
+refusal_re() { refusal "$1" | sed 's/[][\.*^$(){}+?|]/\\&/g'; } # as an extended regular expression, literally
+lab_expect "EICAR from another server (port $SMTP_PORT) is refused: 554 5.7.1 $(refusal virus)" pass \
+    refused "^refused: 554 5\.7\.1 $(refusal_re virus)" send --port "$SMTP_PORT" --sender "someone@partner.example" --to "$MAIL_A" --subject eicar25 --body "$EICAR"
+lab_expect "...clamd found it (rspamd's log: CLAM_VIRUS(Lab.EICAR.UNOFFICIAL))" pass guest_exec mail grep -q "CLAM_VIRUS(.*Lab\.EICAR" /var/log/rspamd/rspamd.log
+lab_expect "EICAR submitted by $MAIL_A (port $SUB_PORT, logged on) is refused too" pass \
+    refused "^refused: 554 5\.7\.1 $(refusal_re virus)" submit "$MAIL_A" "$PW_A" --sender "$MAIL_A" --to "$MAIL_B" --subject eicar587 --body "$EICAR"
+lab_expect "a message with an .exe attachment is refused: 554 5.7.1 $(refusal attachment)" pass \
+    refused "^refused: 554 5\.7\.1 $(refusal_re attachment)" send --port "$SMTP_PORT" --sender "someone@partner.example" --to "$MAIL_A" --subject exe --attach facture.pdf.exe
+tok="pdf-$(openssl rand -hex 4)"
+lab_expect "control: the same message with a .pdf attachment is accepted and delivered" pass send --port "$SMTP_PORT" --sender "someone@partner.example" --to "$MAIL_A" --subject "$tok" --attach facture.pdf
+lab_expect "...into $USER_A's Maildir" pass lab_wait 30 "the .pdf message in the Maildir" guest_exec mail sh -c "grep -qs 'Subject: $tok' /var/vmail/$USER_A/Maildir/new/*"
+# clamd down: never accepted unscanned, deferred (4xx) until it is back.
+guest_exec mail systemctl stop clamav-daemon
+lab_expect "clamd stopped: a message is deferred (4xx: $(refusal scannerDown))" pass \
+    refused "^refused: 4[0-9][0-9] 4\.[0-9.]+ $(refusal_re scannerDown)" send --port "$SMTP_PORT" --sender "someone@partner.example" --to "$MAIL_A" --subject clamdown
+guest_exec mail systemctl start clamav-daemon
+lab_wait 60 "clamd's socket again" guest_exec mail test -S /run/clamav/clamd.ctl || lab_die "clamd did not start again"
 
 lab_log "DKIM: what a user sends with a logon is signed (d=$MAILDOM s=$DKIM_SEL) and verifies against the record AD DNS serves"
 # <user> <subject> <copy>: the delivered message, as the recipient's Maildir holds it, copied out of the mail guest.
