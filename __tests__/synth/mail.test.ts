@@ -39,6 +39,7 @@ test("synthesizes clean: one MailServer under the site, its VM, password, certif
             "random:index/randomPassword:RandomPassword par-mail01-ldap-password",
             "billu:guest:GuestStep par-mail01-directory",
             "billu:guest:GuestStep par-mail01-packages",
+            "billu:guest:GuestStep par-mail01-store",
             "billu:guest:GuestStep par-mail01-mail",
             // The certificate of the site CA, issued under the mail server (like each DC's LDAPS one).
             "tls:index/certRequest:CertRequest par-ca-par-mail01-mail-csr",
@@ -59,7 +60,8 @@ test("synthesizes clean: one MailServer under the site, its VM, password, certif
 
 test("order: the DC side after the domain; the packages after the join; the configuration after both", () => {
     expect(deps("par-mail01-directory-prepare")).toEqual(["par-domain-domain-apply"]);
-    expect(deps("par-mail01-packages-prepare")).toEqual(["par-domain-domain-apply", "par-mail01-ad-join-apply"]);
+    // The mail store (dev's second disk) is mounted before the packages, so Dovecot never writes on the OS disk.
+    expect(deps("par-mail01-packages-prepare")).toEqual(["par-domain-domain-apply", "par-mail01-ad-join-apply", "par-mail01-store-apply"]);
     expect(deps("par-mail01-mail-prepare")).toEqual(["par-mail01-directory-apply", "par-mail01-packages-apply"]);
 });
 
