@@ -50,7 +50,7 @@ LAB=bml
 source "$(dirname "$0")/../lib/common.sh"
 # shellcheck source=../lib/samba.sh
 source "$LAB_ROOT/labs/lib/samba.sh"
-lab_require samba samba-tool ldapsearch ldbsearch dig postfix postconf dovecot doveconf doveadm rspamd openssl python3 unshare nsenter node ss
+lab_require samba samba-tool ldapsearch ldbsearch dig postfix postconf dovecot doveconf doveadm rspamd clamd openssl python3 unshare nsenter node ss
 HERE="$LAB_ROOT/labs/mail"
 START=$(date +%s%N)
 
