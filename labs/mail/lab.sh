@@ -405,10 +405,12 @@ lab_expect "EICAR from another server (port $SMTP_PORT) is refused: 554 5.7.1 $(
 lab_expect "...clamd found it (rspamd's log: CLAM_VIRUS(Lab.EICAR.UNOFFICIAL))" pass guest_exec mail grep -q "CLAM_VIRUS(.*Lab\.EICAR" /var/log/rspamd/rspamd.log
 lab_expect "EICAR submitted by $MAIL_A (port $SUB_PORT, logged on) is refused too" pass \
     refused "^refused: 554 5\.7\.1 $(refusal_re virus)" submit "$MAIL_A" "$PW_A" --sender "$MAIL_A" --to "$MAIL_B" --subject eicar587 --body "$EICAR"
-lab_expect "a message with an .exe attachment is refused: 554 5.7.1 $(refusal attachment)" pass \
+lab_expect "a message with an attachment named facture.pdf.exe (PDF bytes: refused for its name) is refused: 554 5.7.1 $(refusal attachment)" pass \
     refused "^refused: 554 5\.7\.1 $(refusal_re attachment)" send --port "$SMTP_PORT" --sender "someone@partner.example" --to "$MAIL_A" --subject exe --attach facture.pdf.exe
+lab_expect "an executable named .pdf is refused too (rspamd detects its type): 554 5.7.1 $(refusal attachment)" pass \
+    refused "^refused: 554 5\.7\.1 $(refusal_re attachment)" send --port "$SMTP_PORT" --sender "someone@partner.example" --to "$MAIL_A" --subject exepdf --attach facture.pdf --attach-exe
 tok="pdf-$(openssl rand -hex 4)"
-lab_expect "control: the same message with a .pdf attachment is accepted and delivered" pass send --port "$SMTP_PORT" --sender "someone@partner.example" --to "$MAIL_A" --subject "$tok" --attach facture.pdf
+lab_expect "control: the same message with a PDF attachment (facture.pdf) is accepted" pass send --port "$SMTP_PORT" --sender "someone@partner.example" --to "$MAIL_A" --subject "$tok" --attach facture.pdf
 lab_expect "...into $USER_A's Maildir" pass lab_wait 30 "the .pdf message in the Maildir" guest_exec mail sh -c "grep -qs 'Subject: $tok' /var/vmail/$USER_A/Maildir/new/*"
 # clamd down: never accepted unscanned, deferred (4xx) until it is back.
 guest_exec mail systemctl stop clamav-daemon

@@ -30,9 +30,11 @@ def smtp_send(a):
         + ("x" * 76 + "\r\n") * (a.size // 78)
     )
     if a.attach:
-        # A multipart message with one attachment of that file name (a few bytes starting like a Windows executable).
+        # A multipart message with one attachment of that file name: a few bytes starting like a Windows executable
+        # (--attach-exe), else like a PDF document.
         b = "lab-boundary"
-        data = base64.b64encode(b"MZ\x90\x00lab attachment " + a.subject.encode()).decode()
+        magic = b"MZ\x90\x00\x03\x00\x00\x00" if a.attach_exe else b"%PDF-1.4\n%lab\n"
+        data = base64.b64encode(magic + b"lab attachment " + a.subject.encode()).decode()
         head, body = msg.split("\r\n\r\n", 1)
         msg = (
             f"{head}\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary={b}\r\n\r\n"
@@ -175,6 +177,7 @@ def main():
         c.add_argument("--subject")
         c.add_argument("--body")
         c.add_argument("--attach", help="the file name of one attachment to add")
+        c.add_argument("--attach-exe", action="store_true", help="the attachment's bytes are an executable's (else a PDF's)")
         c.add_argument("--size", type=int, default=0)
         c.add_argument("--expect")
         c.add_argument("--wait", type=float, default=0)
