@@ -75,6 +75,8 @@ describe("nftables ruleset (dev)", () => {
             { from: "management", to: "PAR-LOG01", service: "ssh" },
             { from: "management", to: "PAR-BKP01", service: "ssh" },
             { from: "management", to: "PAR-MON01", service: "ssh" },
+            // The mail server's freshclam (ClamAV signatures), which mail requires (model/mail.ts).
+            { from: "PAR-MAIL01", to: "wan", service: "https" },
         );
         raw.firewall.published = [];
         delete raw.web; // its intranet needs flows to PAR-WEB01 (model/web.ts)
