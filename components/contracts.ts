@@ -38,6 +38,8 @@ export interface RoleResult {
      * synthesized outputs show `[secret]`). @default none
      */
     readonly secretOutputs?: Readonly<Record<string, pulumi.Output<string>>>;
+    /** Stack outputs the role adds (public values only, e.g. the mail domain's DKIM record), by output name. @default none */
+    readonly outputs?: Readonly<Record<string, pulumi.Output<string>>>;
 }
 
 /**
@@ -67,6 +69,12 @@ export const MAIL_LDAP_SECRET = "mail-ldap-password";
  * gives it to GLPI (components/assets).
  */
 export const ASSETS_LDAP_SECRET = "glpi-ldap-password";
+
+/**
+ * The mail domain's DKIM public key (base64 DER, not a secret, but known only at apply time): MailServer generates the
+ * key, the `mail-directory` step publishes it in AD DNS through the step's secret channel (its only way in).
+ */
+export const MAIL_DKIM_PUBLIC_SECRET = "mail-dkim-public";
 
 // ---- Type tokens: our components register with these; the policies find their resources by them.
 

@@ -182,6 +182,8 @@ export async function main(): Promise<Record<string, unknown>> {
         knownHosts: knownHostsOf(site.ctx.vms, (h) => model.host(h).nics[0].address),
         ...vpnOutputs(model, site.vpn),
         ...trustOutputs(site.trust),
+        // What roles publish (the mail domain's DKIM record, to publish at the public DNS provider).
+        ...site.roleOutputs,
         // What `npm run acceptance` logs on as; the password stays a secret (`pulumi stack output --show-secrets`).
         ...(site.acceptance ? { acceptanceAccount: site.acceptance.account, acceptancePassword: site.acceptance.password } : {}),
         // What `npm run directory:drift` binds as (read-only); the password stays a secret like the acceptance one.

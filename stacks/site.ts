@@ -60,6 +60,8 @@ export class Site extends pulumi.ComponentResource {
     public readonly ctx: SiteContext;
     public readonly docs: SiteDocs;
     public readonly caCertPem: pulumi.Output<string>;
+    /** Stack outputs the roles add (RoleResult.outputs: the mail domain's DKIM record). */
+    public readonly roleOutputs: Record<string, pulumi.Output<string>> = {};
     /** The acceptance account and its password (a secret), for `npm run acceptance` (issue #23). */
     public readonly acceptance?: { readonly account: string; readonly password: pulumi.Output<string> };
     /** The drift reader and its password (a secret), for `npm run directory:drift` (issue #27). */
@@ -125,6 +127,7 @@ export class Site extends pulumi.ComponentResource {
             const result = builder ? builder(ctx, hosts, this) : baseServers(ctx, hosts, this);
             Object.assign(this.docs.sections, result.docs);
             for (const [k, v] of Object.entries(result.secretOutputs ?? {})) this.roleSecretOutputs[k] = pulumi.secret(v);
+            Object.assign(this.roleOutputs, result.outputs);
             ctx = advance(ctx, role, result);
         }
         this.ctx = ctx;

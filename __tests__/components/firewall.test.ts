@@ -85,6 +85,8 @@ describe("nftables ruleset (dev)", () => {
             { from: "management", to: "PAR-MON01", service: "ssh" },
             // management -> servers https carried GLPI's users and the management hosts' inventory agents.
             { from: "management", to: "PAR-GLPI01", service: "https" },
+            // The mail server's freshclam (ClamAV signatures), which mail requires (model/mail.ts).
+            { from: "PAR-MAIL01", to: "wan", service: "https" },
         );
         raw.firewall.published = [];
         delete raw.web; // its intranet needs flows to PAR-WEB01 (model/web.ts)

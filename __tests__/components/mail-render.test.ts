@@ -7,6 +7,8 @@ import { mailDocs } from "../../components/mail/docs";
 import { renderDovecotConf, renderDovecotLdap } from "../../components/mail/dovecot";
 import { LDAP_TABLES, renderLdapTable, renderMainCf, renderMasterCf } from "../../components/mail/postfix";
 import { mailPackagesStep, mailStep } from "../../components/mail/steps";
+import { dkimKeyPath, dkimPublicKeyData } from "../../components/mail/dkim";
+import { renderRspamd } from "../../components/mail/rspamd";
 import { sambaDomainStep } from "../../components/domain-controller/samba";
 import { windowsDomainStep } from "../../components/domain-controller/windows";
 import { repoPath } from "../../components/paths";
@@ -93,10 +95,17 @@ test("Dovecot: IMAPS only, AD bind as the user, Maildir under vmail, the quota f
 test("the mail step: secrets only as placeholders in 0600 files, every config checked by its daemon before install", () => {
     const step = mailStep(plan, domain);
     const byPath = new Map(step.files.map((f) => [f.path, f]));
-    expect(step.secrets).toEqual(["mail-ldap-password", "mail-cert", "mail-key", "site-ca-cert"]);
+    expect(step.secrets).toEqual(["mail-ldap-password", "mail-cert", "mail-key", "site-ca-cert", "mail-dkim-key"]);
     for (const f of step.files) {
-        if (/\{\{secret:(mail-ldap-password|mail-key)\}\}/.test(f.content)) expect([f.path, f.mode]).toEqual([f.path, "0600"]);
+        if (/\{\{secret:(mail-ldap-password|mail-key|mail-dkim-key)\}\}/.test(f.content)) expect([f.path, f.mode]).toEqual([f.path, "0600"]);
     }
+    // The DKIM key: rspamd's alone, in its folder, at the path dkim_signing.conf names.
+    expect(byPath.get("/etc/billu/mail/dkim/billu.remindme.lan.billu.key")).toEqual({
+        path: "/etc/billu/mail/dkim/billu.remindme.lan.billu.key",
+        content: "{{secret:mail-dkim-key}}",
+        mode: "0600",
+        owner: "_rspamd:_rspamd",
+    });
     expect(byPath.get("/etc/billu/mail/postfix-ldap/mailboxes.cf")!.owner).toBe("postfix:postfix");
     expect(byPath.get(MAIL_PATHS.mainCf)!.check).toContain('postfix -c "$d" check');
     expect(byPath.get(MAIL_PATHS.mainCf)!.check).toContain("/var/lib/billu/stage/mail/files/etc/postfix/master.cf");
@@ -109,16 +118,20 @@ test("the mail step: secrets only as placeholders in 0600 files, every config ch
     // Daemons restart only when their files changed; the service account is proven before they are.
     expect(step.script).toContain('restart_or_start postfix "$(changed /etc/billu/mail/tls/ca.pem');
     // The site's data comes first, then scripts/mail/mail.sh verbatim.
-    expect(step.script.split("\n").slice(0, 3)).toEqual([
+    expect(step.script.split("\n").slice(0, 4)).toEqual([
         "LDAP_URI='ldaps://par-dc01.billu.remindme.lan'",
         "BIND_DN='svc-mail@billu.remindme.lan'",
         "SERVICE_ACCOUNT='svc-mail'",
+        "DKIM_KEY='/etc/billu/mail/dkim/billu.remindme.lan.billu.key'",
     ]);
-    expect(step.script.split("\n").slice(3).join("\n")).toBe(readFileSync(repoPath("scripts", "mail", "mail.sh"), "utf8").trimEnd());
+    expect(step.script.split("\n").slice(4).join("\n")).toBe(readFileSync(repoPath("scripts", "mail", "mail.sh"), "utf8").trimEnd());
     expect(step.script).toMatch(/ldapsearch -LLL -x .* -D "\$BIND_DN" -y "\$BILLU_WORK\/ldap.pw"/);
     expect(step.script).not.toMatch(/-w /);
     // The LDAP tables' folder is postfix's alone; every other folder takes the library's 0755 (no chmod in the body).
-    expect(step.dirs).toEqual([{ path: "/etc/billu/mail/postfix-ldap", mode: "0750", owner: "root:postfix" }]);
+    expect(step.dirs).toEqual([
+        { path: "/etc/billu/mail/postfix-ldap", mode: "0750", owner: "root:postfix" },
+        { path: "/etc/billu/mail/dkim", mode: "0750", owner: "root:_rspamd" },
+    ]);
     expect(step.script).not.toMatch(/chmod|chown/);
     expect(mailPackagesStep().script).toContain("select No configuration");
 });
@@ -127,8 +140,12 @@ test("mail.sh restarts each daemon on exactly the files the step installs for it
     const step = mailStep(plan, domain);
     const paths = step.files.map((f) => f.path);
     const tls = [MAIL_PATHS.ca, MAIL_PATHS.cert, MAIL_PATHS.key];
-    const changed = (unit: string) => new RegExp(`^restart_or_start ${unit} "\\$\\(changed (.*)\\)"$`, "m").exec(step.script)?.[1].split(" ");
-    expect(changed("rspamd")).toEqual(paths.filter((p) => p.startsWith(`${MAIL_PATHS.rspamd}/`)));
+    const changed = (unit: string) =>
+        new RegExp(`^restart_or_start ${unit} "\\$\\(changed (.*)\\)"$`, "m")
+            .exec(step.script)?.[1]
+            .split(" ")
+            .map((p) => (p === '"$DKIM_KEY"' ? dkimKeyPath(plan) : p));
+    expect(changed("rspamd")).toEqual([...paths.filter((p) => p.startsWith(`${MAIL_PATHS.rspamd}/`)), dkimKeyPath(plan)]);
     expect(changed("dovecot")).toEqual([...tls, MAIL_PATHS.dovecotLdap, MAIL_PATHS.dovecotConf]);
     expect(changed("postfix")).toEqual([...tls, ...paths.filter((p) => p.startsWith(`${MAIL_PATHS.ldapDir}/`)), MAIL_PATHS.masterCf, MAIL_PATHS.mainCf]);
     expect(paths.filter((p) => !changed("rspamd")!.concat(changed("dovecot")!, changed("postfix")!).includes(p))).toEqual([]);
@@ -136,14 +153,23 @@ test("mail.sh restarts each daemon on exactly the files the step installs for it
     expect(step.script).toContain(`\nfor p in ${RSPAMD_MILTER.split(":")[1]} ${ports.join(" ")}; do\n`);
 });
 
-test("mail-directory (samba): the service account with the secret via the wrapper, aliases as proxyAddresses", () => {
+const TXT_TSV =
+    "billu.remindme.lan\t@\tv=spf1 mx -all\n" +
+    "billu.remindme.lan\t_dmarc\tv=DMARC1; p=none; sp=none; adkim=r; aspf=r; rua=mailto:postmaster@billu.remindme.lan\n" +
+    "billu.remindme.lan\tbillu._domainkey\tv=DKIM1; k=rsa; p={{secret:mail-dkim-public}}\n";
+
+test("mail-directory (samba): the service account with the secret via the wrapper, aliases as proxyAddresses, the TXT records", () => {
     const step = mailDirectoryStep(plan, domain);
     expect(step.files).toEqual([
         {
             path: "/etc/billu/mail/aliases.tsv",
             content: "postmaster@billu.remindme.lan\tGG_DSI\nabuse@billu.remindme.lan\tGG_DSI\ndsi-alertes@billu.remindme.lan\tGG_DSI\n",
         },
+        { path: "/usr/local/sbin/billu-mail-dns", content: readFileSync(repoPath("scripts", "directory", "billu-mail-dns.py"), "utf8"), mode: "0755" },
+        { path: "/etc/billu/mail/txt-records.tsv", content: TXT_TSV },
     ]);
+    expect(step.script).toContain("TXT_RECORDS='/etc/billu/mail/txt-records.tsv'\n");
+    expect(step.script).toContain('/usr/local/sbin/billu-mail-dns --base-dn "$DOMAIN_DN" "$TXT_RECORDS"');
     expect(step.script).toContain("SERVICE_ACCOUNT='svc-mail'\n");
     expect(step.script).toContain("DOMAIN_DN='DC=billu,DC=remindme,DC=lan'\n");
     expect(step.script).toContain('BILLU_SECRET="$(billu_secret mail-ldap-password)" billu-samba-tool user create "$SERVICE_ACCOUNT" @BILLU_SECRET@');
@@ -151,7 +177,49 @@ test("mail-directory (samba): the service account with the secret via the wrappe
     // The script reads the very file the step installs.
     expect(step.script).toContain(`done < ${step.files[0].path} | sort -u`);
     expect(step.script).toContain("proxyAddresses: %s");
-    expect(step.secrets).toEqual(["mail-ldap-password"]);
+    expect(step.secrets).toEqual(["mail-ldap-password", "mail-dkim-public"]);
+    // A mail domain AD DNS does not serve: no records to write, no key to receive (the docs list them).
+    const raw = stackRaw("dev");
+    raw.directory.mailDomain = "billu.fr";
+    raw.flows.push({ from: "wan", to: "PAR-MAIL01", service: "smtp" });
+    const pub = model(raw);
+    const unserved = mailDirectoryStep(pub.mail!, pub.domain!);
+    expect([unserved.files.map((f) => f.path), unserved.secrets]).toEqual([["/etc/billu/mail/aliases.tsv"], ["mail-ldap-password"]]);
+    expect(unserved.script).toContain("TXT_RECORDS=''\n");
+});
+
+test("antivirus and attachments: clamd scans the whole message; a virus or a refused type is refused with the policy's message", () => {
+    const r = renderRspamd(plan, domain);
+    expect(r["antivirus.conf"]).toContain(
+        '  servers = "/run/clamav/clamd.ctl";\n  # The whole message, every part (a text part too), not only what rspamd counts as attachments.\n  scan_mime_parts = false;\n',
+    );
+    expect(r["antivirus.conf"]).toContain(`  max_size = ${plan.messageSizeBytes};\n`);
+    expect(r["multimap.conf"]).toContain('  type = "filename";\n  filter = "extension";\n  map = "/etc/rspamd/local.d/billu-refused-extensions.map";\n');
+    expect(r["billu-refused-extensions.map"]).toBe("exe\nscr\ncom\npif\nbat\ncmd\nvbs\nvbe\njs\njse\nwsf\nwsh\nhta\nmsi\nlnk\njar\nps1\niso\nimg\n");
+    const rules = r["force_actions.conf"];
+    expect(rules).toContain('    action = "reject";\n    expression = "CLAM_VIRUS";\n    message = "BillU policy: a virus was found in this message";\n');
+    expect(rules).toContain(
+        '    action = "reject";\n    expression = "BILLU_REFUSED_ATTACHMENT";\n    message = "BillU policy: attachments of this type are refused (executables and scripts)";\n',
+    );
+    expect(rules).toContain('    action = "soft reject";\n    expression = "CLAM_VIRUS_FAIL";\n');
+    // ClamAV is waited for (bounded) before rspamd (re)starts; freshclam brings the signatures.
+    const script = mailStep(plan, domain).script;
+    expect(script.indexOf("systemctl start clamav-daemon")).toBeLessThan(script.indexOf("restart_or_start rspamd"));
+    expect(script).toContain('until [ -S /run/clamav/clamd.ctl ]; do n=$((n + 1)); [ "$n" -le 600 ]');
+    expect(mailPackagesStep().script).toContain("clamav clamav-daemon clamav-freshclam");
+});
+
+test("DKIM: rspamd signs what users send with a logon, with the key the step installs; the record's p= is the PEM's base64", () => {
+    const conf = renderRspamd(plan, domain)["dkim_signing.conf"];
+    expect(conf).toContain('  "billu.remindme.lan" {\n    selector = "billu";\n    path = "/etc/billu/mail/dkim/billu.remindme.lan.billu.key";\n  }\n');
+    expect(conf).toMatch(/^sign_authenticated = true;$/m);
+    expect(conf).toMatch(/^sign_inbound = false;$/m);
+    expect(conf).toMatch(/^use_esld = false;$/m);
+    expect(dkimKeyPath(plan)).toBe("/etc/billu/mail/dkim/billu.remindme.lan.billu.key");
+    expect(dkimPublicKeyData("-----BEGIN PUBLIC KEY-----\nMIIBIjAN\nBgkqhkiG9w0B==\n-----END PUBLIC KEY-----\n")).toBe("MIIBIjANBgkqhkiG9w0B==");
+    expect(() => dkimPublicKeyData("-----BEGIN RSA PRIVATE KEY-----\nxx\n")).toThrow(
+        'the DKIM public key is not a PEM PUBLIC KEY block: "-----BEGIN RSA PRIVATE KEY-----\\nxx\\n"',
+    );
 });
 
 test("mail-directory (windows): New-ADUser with the secret, Set-ADObject for the aliases, no literal password", () => {
@@ -162,7 +230,10 @@ test("mail-directory (windows): New-ADUser with the secret, Set-ADObject for the
             path: "C:/ProgramData/billu/mail/aliases.tsv",
             content: "postmaster@billu.remindme.lan\tGG_DSI\nabuse@billu.remindme.lan\tGG_DSI\ndsi-alertes@billu.remindme.lan\tGG_DSI\n",
         },
+        { path: "C:/ProgramData/billu/mail/txt-records.tsv", content: TXT_TSV },
     ]);
+    expect(step.script).toContain("$TXT_RECORDS = 'C:/ProgramData/billu/mail/txt-records.tsv'\r\n");
+    expect(step.script).toContain("Add-DnsServerResourceRecord -ZoneName $zone -Name $name -Txt -DescriptiveText $value");
     expect(step.script).toContain("$ALIASES = 'C:/ProgramData/billu/mail/aliases.tsv'\r\n");
     expect(step.script).toContain("$SERVICE_ACCOUNT = 'svc-mail'\r\n");
     expect(step.script).not.toMatch(/[^\r]\n/);

@@ -44,10 +44,16 @@ test("the script parses under Debian's sh (dash), and a broken one does not (the
     expect(parse("if then\nfi\n")).not.toBe(0);
 });
 
-test("dev: a mail host with only its OS disk has no mail store step", () => {
+test("every committed stack's mail host has its store disk (dev too); a mail host with only its OS disk has no mail store step", () => {
     const devMail = model(stackRaw("dev")).host("PAR-MAIL01");
-    expect(devMail.disks).toHaveLength(1);
-    expect(mailStoreStep(devMail)).toBeUndefined();
+    expect(devMail.disks).toHaveLength(2);
+    expect(mailStoreStep(devMail)).toBeDefined();
+    const raw = stackRaw("dev");
+    const h = raw.hosts.find((x: { name: string }) => x.name === "PAR-MAIL01");
+    h.disks = h.disks.slice(0, 1);
+    const osOnly = model(raw).host("PAR-MAIL01");
+    expect(osOnly.disks).toHaveLength(1);
+    expect(mailStoreStep(osOnly)).toBeUndefined();
 });
 
 describe("synthesized prod", () => {

@@ -17,7 +17,17 @@ describe("the mail plan of the committed stacks", () => {
         expect(plan.dns).toEqual([
             { zone: "billu.remindme.lan", name: "@", type: "MX", value: "10 par-mail01.billu.remindme.lan.", managed: true },
             { zone: "billu.remindme.lan", name: "par-mail01", type: "A", value: "10.20.10.41", managed: true },
+            { zone: "billu.remindme.lan", name: "@", type: "TXT", value: '"v=spf1 mx -all"', managed: true },
+            {
+                zone: "billu.remindme.lan",
+                name: "_dmarc",
+                type: "TXT",
+                value: '"v=DMARC1; p=none; sp=none; adkim=r; aspf=r; rua=mailto:postmaster@billu.remindme.lan"',
+                managed: true,
+            },
+            { zone: "billu.remindme.lan", name: "billu._domainkey", type: "TXT", value: '"v=DKIM1; k=rsa; p=<dkim-public-key>"', managed: true },
         ]);
+        expect(plan.dkim).toEqual({ selector: "billu", recordName: "billu._domainkey.billu.remindme.lan" });
         // The MX joins the domain model's extraRecords, which the DC step applies; the A record is the host's own.
         expect(m.domain!.extraRecords.filter((r) => r.type === "MX")).toEqual([
             {
@@ -51,8 +61,12 @@ describe("the mail plan of the committed stacks", () => {
         const plan = model(stackRaw("prod")).mail!;
         expect(plan.ldap.uris).toEqual(["ldaps://par-dc01.billu.remindme.lan", "ldaps://par-dc02.billu.remindme.lan", "ldaps://par-dc03.billu.remindme.lan"]);
         expect(plan.flows.filter((f) => f.service === "ldaps").map((f) => f.to)).toEqual(["PAR-DC01", "PAR-DC02", "PAR-DC03"]);
-        // 9 departments x (submission, imaps) + 3 DCs x (ldaps, dns) + mail out.
-        expect(plan.flows).toHaveLength(18 + 6 + 1);
+        // 9 departments x (submission, imaps) + 3 DCs x (ldaps, dns) + mail out + the ClamAV signatures in (freshclam, https).
+        expect(plan.flows).toHaveLength(18 + 6 + 2);
+        expect(plan.flows.filter((f) => f.to === "wan")).toEqual([
+            { from: "PAR-MAIL01", to: "wan", service: "smtp", why: "mail to other domains" },
+            { from: "PAR-MAIL01", to: "wan", service: "https", why: "freshclam downloads the ClamAV signatures" },
+        ]);
     });
 
     test("a domain AD DNS does not serve: no MX for the DC step, the public records to publish, the WAN flow in", () => {
@@ -67,6 +81,14 @@ describe("the mail plan of the committed stacks", () => {
             { zone: "billu.fr", name: "@", type: "MX", value: "10 mail.billu.fr.", managed: false },
             { zone: "billu.fr", name: "mail", type: "A", value: "198.51.100.2", managed: false },
             { zone: "billu.fr", name: "@", type: "TXT", value: '"v=spf1 mx -all"', managed: false },
+            {
+                zone: "billu.fr",
+                name: "_dmarc",
+                type: "TXT",
+                value: '"v=DMARC1; p=none; sp=none; adkim=r; aspf=r; rua=mailto:postmaster@billu.fr"',
+                managed: false,
+            },
+            { zone: "billu.fr", name: "billu._domainkey", type: "TXT", value: '"v=DKIM1; k=rsa; p=<dkim-public-key>"', managed: false },
         ]);
         expect(m.mail!.certificate.dnsNames).toEqual(["par-mail01.billu.remindme.lan", "mail.billu.fr"]);
     });
@@ -80,6 +102,25 @@ describe("the mail plan of the committed stacks", () => {
         expect(m.domain!.extraRecords.filter((r) => r.type === "MX").map((r) => [r.zone, r.name, r.fqdn, r.value, r.preference])).toEqual([
             ["billu.remindme.lan", "mail", "mail.billu.remindme.lan", "par-mail01.billu.remindme.lan", 10],
         ]);
+        // The TXT records too: named in the AD zone, for the names of the mail domain.
+        expect(m.mail!.txt.map((t) => [t.name, t.fqdn])).toEqual([
+            ["mail", "mail.billu.remindme.lan"],
+            ["_dmarc.mail", "_dmarc.mail.billu.remindme.lan"],
+            ["billu._domainkey.mail", "billu._domainkey.mail.billu.remindme.lan"],
+        ]);
+        expect(m.mail!.dkim.recordName).toBe("billu._domainkey.mail.billu.remindme.lan");
+    });
+
+    test("the DMARC policy and report address, and the DKIM selector, come from billu:mail", () => {
+        const raw = stackRaw("dev");
+        raw.mail.dmarc = { policy: "quarantine", rua: "dmarc-reports" };
+        raw.mail.dkim = { selector: "k2027" };
+        const plan = model(raw).mail!;
+        expect(plan.txt.map((t) => [t.name, t.value])).toEqual([
+            ["@", "v=spf1 mx -all"],
+            ["_dmarc", "v=DMARC1; p=quarantine; sp=quarantine; adkim=r; aspf=r; rua=mailto:dmarc-reports@billu.remindme.lan"],
+            ["k2027._domainkey", "v=DKIM1; k=rsa; p=<dkim-public-key>"],
+        ]);
     });
 });
 
@@ -89,6 +130,22 @@ describe("bad input: the key path, the value and the fix", () => {
         edit(raw);
         return problemsOf(raw);
     };
+
+    test("a DKIM selector that is not one DNS label, a DMARC policy DMARC does not have", () => {
+        expect(withMail((r) => (r.mail.dkim = { selector: "billu.2026" }))).toEqual([
+            'billu:mail.dkim.selector: is "billu.2026", which must be one label of lower-case letters, digits and dashes. Fix: correct the value (see README, "Configuration")',
+        ]);
+        expect(withMail((r) => (r.mail.dmarc = { policy: "block" }))).toEqual([
+            'billu:mail.dmarc.policy: is "block". Fix: use one of none, quarantine, reject',
+        ]);
+    });
+
+    test("a refused attachment extension written with its dot or in capitals", () => {
+        expect(withMail((r) => (r.mail.attachments = { refusedExtensions: ["exe", ".scr", "BAT"] }))).toEqual([
+            'billu:mail.attachments.refusedExtensions[1]: is ".scr", which must be a file extension without its dot, lower case (exe). Fix: correct the value (see README, "Configuration")',
+            'billu:mail.attachments.refusedExtensions[2]: is "BAT", which must be a file extension without its dot, lower case (exe). Fix: correct the value (see README, "Configuration")',
+        ]);
+    });
 
     test("a mail domain that is not a DNS name", () => {
         expect(withMail((r) => (r.mail.domain = "billu_mail.lan"))).toEqual([

@@ -17,6 +17,7 @@
  * - scripts/monitoring/agent-windows.ps1 with the Zabbix agent settings and configuration prod's first Windows DC gets;
  * - prod's `trust` step on its first Windows DC (windowsTrustStep) and the trust it must create;
  * - GLPI's assets-directory step for a Windows first DC (dev's plan, the domain's flavor windows);
+ * - prod's `mail-directory` step on the first Windows DC (mailDirectoryStep) and the TXT records the model wants there;
  * - prod's gpos.json (the manifest the Samba step reads too) for scripts/gpo/Apply-Gpo.ps1, and prod's GPO plan as
  *   the expectations (registry values as the model states them, the other files' bytes, principals, links);
  * One pwsh process runs every Pester file; the test names and results come back as JSON.
@@ -30,6 +31,7 @@ import { qualified, renderSharesPs1, renderStoragePs1, sharePath } from "../../c
 import { renderApplierPlan, renderPasswordPolicy, WINDOWS_PATHS } from "../../components/directory/render";
 import { ipPhonesOf, TelephonyPlan } from "../../model/telephony";
 import { windowsDriftData } from "../../components/directory/drift";
+import { MAIL_DIRECTORY_PATHS, MAIL_DNS_PATHS, mailDirectoryStep, renderAliasesTsv, renderMailTxtTsv } from "../../components/directory/mail";
 import { parseDirectoryLock } from "../../model/directory-lock";
 import { EMPTY_LOCK } from "../../model/directory-lock";
 import { planDirectory } from "../../model/directory";
@@ -231,6 +233,29 @@ function windowsZabbixInputs(prod: SiteModel): Record<string, string> {
  * prod's wsus.json as components/wsus renders it for PAR-WSUS01, and what the step must leave on the server, from
  * prod's WSUS plan (not from the renderer).
  */
+/**
+ * Prod's `mail-directory` step on the first (Windows) DC, its data files' paths pointed at copies written here (the TXT
+ * records with a DKIM key standing for the secret's value, as the step's library substitutes it), and the records the
+ * model wants (zone, name, value).
+ */
+function windowsMailDirectoryInputs(prod: SiteModel): Record<string, string> {
+    const plan = prod.mail!;
+    const domain = prod.domain!;
+    const key = "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAtest";
+    const aliases = write("mail-aliases.tsv", renderAliasesTsv(plan));
+    const txt = write("mail-txt-records.tsv", renderMailTxtTsv(plan, domain).replace("{{secret:mail-dkim-public}}", key));
+    const script = mailDirectoryStep(plan, domain)
+        .script.replace(`'${MAIL_DIRECTORY_PATHS.windows.aliases}'`, `'${aliases}'`)
+        .replace(`'${MAIL_DNS_PATHS.windows.txt}'`, `'${txt}'`);
+    return {
+        BILLU_MAIL_DIRECTORY_STEP: write("mail-directory-step.ps1", script),
+        BILLU_MAIL_TXT_WANT: write(
+            "mail-txt-want.json",
+            JSON.stringify(plan.txt.map((t) => ({ zone: domain.fqdn, name: t.name, value: t.value.replace("<dkim-public-key>", key) }))),
+        ),
+    };
+}
+
 function windowsWsusInputs(prod: SiteModel): Record<string, string> {
     const plan = prod.plan<WsusPlan>("wsus")!;
     expect([plan.host, plan.url]).toEqual(["PAR-WSUS01", "http://par-wsus01.billu.remindme.lan:8530"]);
@@ -351,6 +376,7 @@ beforeAll(async () => {
         ...windowsGpoInputs(prod),
         ...windowsWsusInputs(prod),
         ...windowsAssetsInputs(dev),
+        ...windowsMailDirectoryInputs(prod),
         BILLU_PESTER: tools.pester,
     };
     const run = await runPwsh(tools.pwsh, path.join(__dirname, "run-pester.ps1"), env);
@@ -449,6 +475,9 @@ test("the Pester tests that ran are exactly these", () => {
         "the Windows trust step.puts back selective authentication turned off by hand",
         "the Windows trust step.validates with the right password and not with a wrong one",
         "the Windows trust step.creates each grant's domain-local group and, once valid, adds the partner's admin group to it once",
+        "the Windows DC's mail-directory step (prod, PAR-DC01): the mail domain's TXT records.writes SPF, DMARC and DKIM (with the key it is given) as the model states them",
+        "the Windows DC's mail-directory step (prod, PAR-DC01): the mail domain's TXT records.a second run changes nothing",
+        "the Windows DC's mail-directory step (prod, PAR-DC01): the mail domain's TXT records.replaces a DMARC record of another policy, keeps a TXT record of another tag at the same name",
         "the Windows Zabbix agent (agent-windows.ps1, prod's PAR-DC01).the rendered settings: the host, the Zabbix server's address, the model's MSI URL; no hash pinned in prod yet",
         "the Windows Zabbix agent (agent-windows.ps1, prod's PAR-DC01).no SHA-256 pinned (prod as committed): downloads, installs, writes and opens nothing, says so and names the key to set; the base step goes on",
         "the Windows Zabbix agent (agent-windows.ps1, prod's PAR-DC01).an MSI whose SHA-256 is not the pinned one: deleted, never installed",

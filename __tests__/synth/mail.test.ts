@@ -39,11 +39,13 @@ test("synthesizes clean: one MailServer under the site, its VM, password, certif
             "random:index/randomPassword:RandomPassword par-mail01-ldap-password",
             "billu:guest:GuestStep par-mail01-directory",
             "billu:guest:GuestStep par-mail01-packages",
+            "billu:guest:GuestStep par-mail01-store",
             "billu:guest:GuestStep par-mail01-mail",
             // The certificate of the site CA, issued under the mail server (like each DC's LDAPS one).
             "tls:index/certRequest:CertRequest par-ca-par-mail01-mail-csr",
             "tls:index/locallySignedCert:LocallySignedCert par-ca-par-mail01-mail-cert",
             "tls:index/privateKey:PrivateKey par-ca-par-mail01-mail-key",
+            "tls:index/privateKey:PrivateKey par-mail01-dkim",
         ].sort(),
     );
     expect(named("par-mail01-ldap-password").inputs).toMatchObject({ length: 32, special: false, minUpper: 2, minLower: 2, minNumeric: 2 });
@@ -58,7 +60,8 @@ test("synthesizes clean: one MailServer under the site, its VM, password, certif
 
 test("order: the DC side after the domain; the packages after the join; the configuration after both", () => {
     expect(deps("par-mail01-directory-prepare")).toEqual(["par-domain-domain-apply"]);
-    expect(deps("par-mail01-packages-prepare")).toEqual(["par-domain-domain-apply", "par-mail01-ad-join-apply"]);
+    // The mail store (dev's second disk) is mounted before the packages, so Dovecot never writes on the OS disk.
+    expect(deps("par-mail01-packages-prepare")).toEqual(["par-domain-domain-apply", "par-mail01-ad-join-apply", "par-mail01-store-apply"]);
     expect(deps("par-mail01-mail-prepare")).toEqual(["par-mail01-directory-apply", "par-mail01-packages-apply"]);
 });
 
@@ -78,10 +81,24 @@ test("secrets reach the guests on stdin only: the apply commands take them as se
     ]);
     for (const f of holding) expect(readFileSync(f, "utf8")).toMatch(/^(bind_pw|dnpass) = \{\{secret:mail-ldap-password\}\}$/m);
     expect(readFileSync(path.join(out, "rendered", "PAR-MAIL01", "etc/billu/mail/tls/server.key"), "utf8")).toBe("{{secret:mail-key}}");
+    // DKIM: the private key only as its placeholder; the DC's TXT records name the public key by its placeholder too.
+    expect(readFileSync(path.join(out, "rendered", "PAR-MAIL01", "etc/billu/mail/dkim/billu.remindme.lan.billu.key"), "utf8")).toBe("{{secret:mail-dkim-key}}");
+    expect(readFileSync(path.join(out, "rendered", "PAR-DC01", "etc/billu/mail/txt-records.tsv"), "utf8")).toContain(
+        "billu.remindme.lan\tbillu._domainkey\tv=DKIM1; k=rsa; p={{secret:mail-dkim-public}}\n",
+    );
     // The DC's domain step carries the MX of the mail domain, among the records services ask for.
     expect(readFileSync(path.join(out, "rendered", "PAR-DC01", "etc/billu/domain/extra-records.tsv"), "utf8").split("\n")).toContain(
         "billu.remindme.lan\t@\tMX\tpar-mail01.billu.remindme.lan\t10",
     );
+});
+
+test("DKIM: an RSA 2048 key whose private half is a secret output; its record is the stack output mailDkimRecord", () => {
+    const key = named("par-mail01-dkim");
+    expect([key.type, key.inputs.algorithm, key.inputs.rsaBits]).toEqual(["tls:index/privateKey:PrivateKey", "RSA", 2048]);
+    expect(key.options.additionalSecretOutputs).toEqual(expect.arrayContaining(["privateKeyPem", "privateKeyPemPkcs8", "privateKeyOpenssh"]));
+    const o = JSON.parse(readFileSync(path.join(out, "outputs.json"), "utf8"));
+    // The mock runtime's public key (tools/mock-runtime.ts) between the PEM armour, as p=.
+    expect(o.mailDkimRecord).toBe("v=DKIM1; k=rsa; p=mock-public-par-mail01-dkim");
 });
 
 test("docs: the mail sections in the outputs and the README", () => {

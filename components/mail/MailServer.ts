@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import * as tls from "@pulumi/tls";
 import { DomainModel } from "../../model/domain";
-import { MailPlan } from "../../model/mail";
+import { dkimRecord, MailPlan } from "../../model/mail";
 import { HostModel } from "../../model/site";
 import { BaseServer } from "../base-server/BaseServer";
 import { connectionTo, GuestAccessArgs, SiteServerArgs } from "../context";
@@ -9,6 +10,7 @@ import type { SiteCa } from "../site-ca/SiteCa";
 import { GuestStep } from "../guest-step/GuestStep";
 import { StepSpec } from "../guest-step/render";
 import { MAIL_SECRET } from "./common";
+import { dkimPublicKeyData } from "./dkim";
 import { mailPackagesStep, mailStep } from "./steps";
 import { mailStoreStep } from "./store";
 
@@ -52,6 +54,8 @@ export class MailServer extends pulumi.ComponentResource {
     public readonly mail: GuestStep;
     /** The `mail-directory` step on the first DC. */
     public readonly directory: GuestStep;
+    /** The DKIM key record's value (`v=DKIM1; k=rsa; p=...`) to publish at `plan.dkim.recordName` (public data). */
+    public readonly dkimRecord: pulumi.Output<string>;
 
     constructor(name: string, args: MailServerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("billu:mail:MailServer", name, {}, opts);
@@ -69,11 +73,21 @@ export class MailServer extends pulumi.ComponentResource {
             { commonName: plan.hostname, dnsNames: plan.certificate.dnsNames, ipAddresses: plan.certificate.ipAddresses },
             { parent: this },
         );
+        // The mail domain's DKIM key (RSA 2048, what every receiver verifies; RFC 8301 requires at least 1024 bits). Its
+        // private half reaches the mail host only through the step's stdin; the public half is the DNS record's `p=`.
+        const dkim = new tls.PrivateKey(
+            `${name}-dkim`,
+            { algorithm: "RSA", rsaBits: 2048 },
+            { parent: this, additionalSecretOutputs: ["privateKeyPem", "privateKeyPemPkcs8", "privateKeyOpenssh"] },
+        );
+        this.dkimRecord = dkim.publicKeyPem.apply((pem) => dkimRecord(dkimPublicKeyData(pem)));
         const values: Record<string, pulumi.Input<string>> = {
             [MAIL_SECRET.ldap]: password,
             [MAIL_SECRET.cert]: cert.certPem,
             [MAIL_SECRET.key]: cert.privateKeyPem,
             [MAIL_SECRET.ca]: ca.certPem,
+            [MAIL_SECRET.dkimKey]: dkim.privateKeyPem,
+            [MAIL_SECRET.dkimPublic]: dkim.publicKeyPem.apply(dkimPublicKeyData),
         };
         const step = (child: string, stepName: string, on: HostModel, spec: StepSpec, os: "linux" | "windows", after: readonly pulumi.Resource[]) =>
             new GuestStep(
@@ -103,6 +117,6 @@ export class MailServer extends pulumi.ComponentResource {
             ...(store ? [store.apply] : []),
         ]);
         this.mail = step("mail", "mail", host, mailStep(plan, domain), "linux", [packages.apply, this.directory.apply]);
-        this.registerOutputs({});
+        this.registerOutputs({ dkimRecord: this.dkimRecord });
     }
 }

@@ -3,7 +3,7 @@
  * catalogue's ports, and AD's filter for an enabled person. Pure: no Pulumi here.
  */
 import { SERVICES } from "../../model/ports";
-import { MAIL_LDAP_SECRET } from "../contracts";
+import { MAIL_DKIM_PUBLIC_SECRET, MAIL_LDAP_SECRET } from "../contracts";
 
 /** Names of the secrets the mail steps receive on stdin (never in a staged file or on a command line). */
 export const MAIL_SECRET = {
@@ -13,6 +13,9 @@ export const MAIL_SECRET = {
     cert: "mail-cert",
     key: "mail-key",
     ca: "site-ca-cert",
+    /** The mail domain's DKIM private key (@pulumi/tls, RSA 2048), and its public key (base64 DER) for the DNS record. */
+    dkimKey: "mail-dkim-key",
+    dkimPublic: MAIL_DKIM_PUBLIC_SECRET,
 } as const;
 
 export const MAIL_PATHS = {
@@ -27,11 +30,21 @@ export const MAIL_PATHS = {
     cert: "/etc/billu/mail/tls/server.pem",
     key: "/etc/billu/mail/tls/server.key",
     rspamd: "/etc/rspamd/local.d",
+    /** DKIM private keys, `<domain>.<selector>.key`, readable by rspamd only. */
+    dkimDir: "/etc/billu/mail/dkim",
     mailboxes: "/var/vmail",
 } as const;
 
+/** rspamd's system user on Debian (it reads the DKIM key). */
+export const RSPAMD_USER = "_rspamd";
+
 /** The one system user owning every mailbox (fixed id, so Dovecot's valid-uid range can be exact). */
 export const VMAIL = { user: "vmail", uid: 5000 } as const;
+/** clamd's socket (Debian's clamd.conf LocalSocket), which rspamd's antivirus module scans through. */
+export const CLAMD_SOCKET = "/run/clamav/clamd.ctl";
+/** The refused attachment extensions, one a line (rspamd multimap). */
+export const REFUSED_EXTENSIONS_MAP = "/etc/rspamd/local.d/billu-refused-extensions.map";
+
 /** rspamd's milter (proxy worker) on the loopback. */
 export const RSPAMD_MILTER = "127.0.0.1:11332";
 

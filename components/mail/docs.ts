@@ -18,6 +18,11 @@ export function mailDocs(plan: MailPlan): Record<string, { columns: string[]; ro
                 ["largest message", `${plan.messageSizeBytes / 1024 / 1024} MiB`],
                 ["mailbox quota", `${plan.quotaMiB} MiB`],
                 ["spam filter", `rspamd (milter): header from score ${plan.spam.addHeaderScore}, refused from ${plan.spam.rejectScore}`],
+                [
+                    "DKIM",
+                    `rspamd signs mail sent with a logon: d=${plan.domain}, s=${plan.dkim.selector}, a generated RSA 2048 key (the record: stack output mailDkimRecord, published at ${plan.dkim.recordName})`,
+                ],
+                ["SPF, DMARC", `${plan.txt[0].value}; ${plan.txt[1].value} (billu:mail.dmarc)`],
             ],
         },
         "Mail client settings": {
@@ -30,7 +35,17 @@ export function mailDocs(plan: MailPlan): Record<string, { columns: string[]; ro
         },
         "Mail DNS records": {
             columns: ["zone", "name", "type", "value", "where"],
-            rows: plan.dns.map((r) => [r.zone, r.name, r.type, r.value, r.managed ? "AD DNS (applied by the DC step)" : "public DNS: publish at the provider"]),
+            rows: plan.dns.map((r) => [
+                r.zone,
+                r.name,
+                r.type,
+                r.value,
+                !r.managed
+                    ? "public DNS: publish at the provider"
+                    : r.type === "TXT"
+                      ? "AD DNS (applied by the mail-directory step)"
+                      : "AD DNS (applied by the DC step)",
+            ]),
         },
     };
 }

@@ -42,5 +42,7 @@ export const mailBuilder =
             ready: servers.map((s) => s.server.mail.apply),
             vms: new Map(servers.map((s) => [s.host, s.server.server.vm.vm])),
             docs: mailDocs(plan),
+            // The DKIM record's value (`v=DKIM1; k=rsa; p=...`): public data the docs point at for the public DNS.
+            outputs: Object.fromEntries(servers.map((s) => ["mailDkimRecord", s.server.dkimRecord])),
         };
     };

@@ -4,8 +4,9 @@
  * Reference: rspamd "MTA integration" (milter proxy worker).
  */
 import { DomainModel } from "../../model/domain";
-import { MailPlan } from "../../model/mail";
-import { RSPAMD_MILTER } from "./common";
+import { MAIL_REFUSALS, MailPlan } from "../../model/mail";
+import { CLAMD_SOCKET, REFUSED_EXTENSIONS_MAP, RSPAMD_MILTER } from "./common";
+import { dkimKeyPath } from "./dkim";
 import { generatedHeader } from "../header";
 
 /** rspamd's local settings: the milter proxy scanning by itself, the actions' thresholds, the DCs as resolvers. */
@@ -46,6 +47,75 @@ export function renderRspamd(plan: MailPlan, domain: DomainModel): Record<string
             "# rspamd counts the private networks as local and would skip them: BillU's own clients are scanned too.",
             "skip_local = false;",
             "skip_authenticated = true;",
+            "",
+        ].join("\n"),
+        "dkim_signing.conf": [
+            head("DKIM signatures on the mail users send with a logon (billu:mail.dkim)"),
+            "enabled = true;",
+            "sign_authenticated = true;",
+            "sign_local = false;",
+            "sign_inbound = false;",
+            "# The domain of the From header, exactly: its registrable part (use_esld) would be another domain.",
+            'use_domain = "header";',
+            "use_esld = false;",
+            "# Users log on with their account name or their address; Postfix already refuses a From they do not own.",
+            "allow_username_mismatch = true;",
+            "allow_hdrfrom_mismatch = false;",
+            "try_fallback = false;",
+            "domain {",
+            `  "${plan.domain}" {`,
+            `    selector = "${plan.dkim.selector}";`,
+            `    path = "${dkimKeyPath(plan)}";`,
+            "  }",
+            "}",
+            "",
+        ].join("\n"),
+        "antivirus.conf": [
+            head("ClamAV scans every message (clamd, its signatures from freshclam)"),
+            "clamav {",
+            '  type = "clamav";',
+            `  servers = "${CLAMD_SOCKET}";`,
+            "  # The whole message, every part (a text part too), not only what rspamd counts as attachments.",
+            "  scan_mime_parts = false;",
+            `  max_size = ${plan.messageSizeBytes};`,
+            '  symbol = "CLAM_VIRUS";',
+            "  timeout = 20;",
+            "  retransmits = 1;",
+            "}",
+            "",
+        ].join("\n"),
+        "multimap.conf": [
+            head("attachments refused by policy (billu:mail.attachments.refusedExtensions)"),
+            "BILLU_REFUSED_ATTACHMENT {",
+            '  type = "filename";',
+            '  filter = "extension";',
+            `  map = "${REFUSED_EXTENSIONS_MAP}";`,
+            "  score = 10.0;",
+            '  description = "an attachment of a type BillU refuses";',
+            "}",
+            "",
+        ].join("\n"),
+        [REFUSED_EXTENSIONS_MAP.slice(REFUSED_EXTENSIONS_MAP.lastIndexOf("/") + 1)]: plan.attachments.refusedExtensions.map((e) => `${e}\n`).join(""),
+        "force_actions.conf": [
+            head("what policy refuses, whatever the score: a virus, a refused attachment; a scanner down defers"),
+            "rules {",
+            "  BILLU_VIRUS {",
+            '    action = "reject";',
+            '    expression = "CLAM_VIRUS";',
+            `    message = "${MAIL_REFUSALS.virus}";`,
+            "  }",
+            "  BILLU_ATTACHMENT {",
+            '    action = "reject";',
+            '    expression = "BILLU_REFUSED_ATTACHMENT";',
+            `    message = "${MAIL_REFUSALS.attachment}";`,
+            "  }",
+            "  # Never accepted unscanned: clamd down (or too slow) defers the message, the sender's server retries.",
+            "  BILLU_SCANNER_DOWN {",
+            '    action = "soft reject";',
+            '    expression = "CLAM_VIRUS_FAIL";',
+            `    message = "${MAIL_REFUSALS.scannerDown}";`,
+            "  }",
+            "}",
             "",
         ].join("\n"),
     };

@@ -6,7 +6,8 @@
 import { DomainModel } from "../../model/domain";
 import { MailPlan } from "../../model/mail";
 import { GuestDir, GuestFile, placeholder, StepSpec, stepScript } from "../guest-step/render";
-import { MAIL_PATHS, MAIL_SECRET } from "./common";
+import { MAIL_PATHS, MAIL_SECRET, RSPAMD_USER } from "./common";
+import { dkimKeyPath } from "./dkim";
 import { renderDovecotConf, renderDovecotLdap } from "./dovecot";
 import { LDAP_TABLES, postfixCheck, renderLdapTable, renderMainCf, renderMasterCf } from "./postfix";
 import { renderRspamd } from "./rspamd";
@@ -43,14 +44,21 @@ export function mailStep(plan: MailPlan, domain: DomainModel): StepSpec {
         { path: MAIL_PATHS.dovecotLdap, content: renderDovecotLdap(plan), ...secretFile },
         // doveconf parses the whole configuration (and reads the certificate and key the TLS files above installed).
         { path: MAIL_PATHS.dovecotConf, content: renderDovecotConf(plan), check: "doveconf -n -c {} >/dev/null" },
+        // The DKIM key before rspamd's configuration that names it; readable by rspamd only.
+        { path: dkimKeyPath(plan), content: placeholder(MAIL_SECRET.dkimKey), mode: "0600", owner: `${RSPAMD_USER}:${RSPAMD_USER}` },
         ...rspamd,
     ];
     const script = stepScript("linux", "mail/mail.sh", {
         LDAP_URI: plan.ldap.uris[0],
         BIND_DN: plan.ldap.bindDn,
         SERVICE_ACCOUNT: plan.ldap.serviceAccount,
+        DKIM_KEY: dkimKeyPath(plan),
     });
     // The LDAP tables' folder is postfix's to read and nobody else's to list (the library's default is 0755, root's).
-    const dirs: GuestDir[] = [{ path: MAIL_PATHS.ldapDir, mode: "0750", owner: "root:postfix" }];
-    return { files, dirs, script, secrets: [MAIL_SECRET.ldap, MAIL_SECRET.cert, MAIL_SECRET.key, MAIL_SECRET.ca] };
+    // The DKIM keys' folder likewise: rspamd's.
+    const dirs: GuestDir[] = [
+        { path: MAIL_PATHS.ldapDir, mode: "0750", owner: "root:postfix" },
+        { path: MAIL_PATHS.dkimDir, mode: "0750", owner: `root:${RSPAMD_USER}` },
+    ];
+    return { files, dirs, script, secrets: [MAIL_SECRET.ldap, MAIL_SECRET.cert, MAIL_SECRET.key, MAIL_SECRET.ca, MAIL_SECRET.dkimKey] };
 }

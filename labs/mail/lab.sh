@@ -24,7 +24,8 @@
 #   - the mail guest's /etc/resolv.conf is written from its VM's cloud-init DNS servers in resources.json; its
 #     `base` and `ad-join` steps are not run (the mail steps do not use the join);
 #   - the secrets Pulumi would send on stdin are made here: random passwords, and a throwaway CA (openssl, ECDSA
-#     P-384 like SiteCa) issuing the DC's LDAPS and the mail server's certificates with the SANs synth recorded;
+#     P-384 like SiteCa) issuing the DC's LDAPS and the mail server's certificates with the SANs synth recorded, and
+#     a throwaway DKIM key (openssl, RSA 2048 like MailServer's tls.PrivateKey), its p= from components/mail/dkim.ts;
 #   - to test the quota without writing its 2 GiB, one message file whose Maildir name declares its size (S=, W=, as
 #     Dovecot names the files it stores) fills a mailbox past the model's quota; doveadm recounts it;
 #   - the mail acceptance scenario reads the stack's outputs with the lab's throwaway CA as caCertPem;
@@ -40,14 +41,16 @@
 # installed main.cf after the step ran: the relay probe must fail (exit 1). MBL_SABOTAGE=milter sets milter_default_action =
 # accept in the installed main.cf: with rspamd down, mail is then accepted unscanned and the rspamd-down probes must
 # fail (exit 1). MBL_SABOTAGE=1 gives the mail step a wrong service
-# account password: its LDAPS check fails, and so does the probe on the mail step (exit 1). The three switches are
+# account password: its LDAPS check fails, and so does the probe on the mail step (exit 1). MBL_SABOTAGE=dkim renames
+# the DKIM record's DNS node the mail-directory step wrote to another selector: the DKIM verification probe (dkimpy
+# from the client, the key fetched over DNS from the DC) must fail (exit 1). The four switches are
 # declared in labs/mail/sabotage.txt (npm run lab -- --sabotage mail runs each).
 LAB=bml
 # shellcheck source=../lib/common.sh
 source "$(dirname "$0")/../lib/common.sh"
 # shellcheck source=../lib/samba.sh
 source "$LAB_ROOT/labs/lib/samba.sh"
-lab_require samba samba-tool ldapsearch ldbsearch dig postfix postconf dovecot doveconf doveadm rspamd openssl python3 unshare nsenter node ss
+lab_require samba samba-tool ldapsearch ldbsearch dig postfix postconf dovecot doveconf doveadm rspamd clamd openssl python3 unshare nsenter node ss
 HERE="$LAB_ROOT/labs/mail"
 START=$(date +%s%N)
 
@@ -67,6 +70,10 @@ IMAPS_PORT=$(q 'console.log(o.sections["Mail client settings"].rows[0][2])')
 SUB_PORT=$(q 'console.log(o.sections["Mail client settings"].rows[1][2])')
 SMTP_PORT=$(q 'console.log(o.sections["Mail client settings"].rows[2][2])')
 MX_VALUE=$(q 'const m=o.sections["Mail DNS records"].rows.find(x=>x[2]==="MX"); console.log(m[3])')
+# The TXT records the model publishes (SPF, DMARC, DKIM: "<fqdn> TAB <value as dig prints it>"), and the DKIM selector.
+mapfile -t TXT_ROWS < <(q 'for (const x of o.sections["Mail DNS records"].rows.filter((x) => x[2] === "TXT")) console.log((x[1] === "@" ? x[0] : x[1] + "." + x[0]) + "\t" + x[3])')
+DKIM_NAME=$(q 'console.log(o.sections["Mail DNS records"].rows.find((x) => x[2] === "TXT" && x[1].endsWith("._domainkey"))[1])')
+DKIM_SEL=${DKIM_NAME%%._domainkey*}
 MAIL_DNS=$(q "console.log(r.find(x=>x.type.endsWith('VmLegacy')&&x.inputs.name==='$MAIL').inputs.initialization.dns.servers.join(' '))")
 # The size limit, quota and bind DN the probes expect: the model's (tools/lab-facts.ts), never the files under test.
 (cd "$LAB_ROOT" && node dist/tools/lab-facts.js --stack dev) >"$LAB_DIR/facts.json" || lab_die "lab-facts dev failed"
@@ -90,14 +97,20 @@ issue() { # <file name> <CertRequest name suffix>: the SANs and CN synth recorde
 }
 issue dc1 "${DC1,,}-ldaps-csr"
 issue mail "${MAIL,,}-mail-csr"
+# The DKIM key (MailServer's tls.PrivateKey, RSA 2048): a throwaway one, PKCS#1 as the provider writes it; its public
+# half as the DNS record's p= through the project's own function (components/mail/dkim.ts), as MailServer computes it.
+openssl genrsa -traditional -out "$PKI/dkim.key" 2048 2>/dev/null || lab_die "openssl could not make the DKIM key"
+openssl rsa -in "$PKI/dkim.key" -pubout -out "$PKI/dkim.pub" 2>/dev/null || lab_die "openssl could not write the DKIM public key"
+DKIM_P=$(node -e 'console.log(require(process.argv[1]).dkimPublicKeyData(require("fs").readFileSync(process.argv[2], "utf8")))' "$LAB_ROOT/dist/components/mail/dkim.js" "$PKI/dkim.pub")
 S="$LAB_DIR/secrets"; mkdir -p "$S"
 samba_dc_secrets "$S/dc1" "$ADMIN_PW" dc1
 : >"$S/domain"; secrets_add "$S/domain" admin-password "$ADMIN_PW"; secrets_add "$S/domain" join-password "Join-$(openssl rand -hex 8)-B2"
-: >"$S/dir"; secrets_add "$S/dir" mail-ldap-password "$LDAP_PW"
+: >"$S/dir"; secrets_add "$S/dir" mail-ldap-password "$LDAP_PW"; secrets_add "$S/dir" mail-dkim-public "$DKIM_P"
 mail_secrets() { # <file> <ldap password>
     : >"$1"
     secrets_add "$1" mail-ldap-password "$2"
     secrets_add "$1" mail-cert "$(cat "$PKI/mail.pem")"; secrets_add "$1" mail-key "$(cat "$PKI/mail.key")"; secrets_add "$1" site-ca-cert "$(cat "$PKI/ca.pem")"
+    secrets_add "$1" mail-dkim-key "$(cat "$PKI/dkim.key")"
 }
 mail_secrets "$S/mail" "$LDAP_PW"
 # MBL_SABOTAGE=1 gives the mail step a service account password AD does not know: the lab must then fail.
@@ -149,6 +162,13 @@ ldap_bind() { # <bind name> <password>: an LDAPS bind with the site CA verified,
 lab_expect "$SVC binds over LDAPS with the generated password" pass ldap_bind "$BIND_DN" "$LDAP_PW"
 lab_expect "$SVC does not bind with another password" fail ldap_bind "$BIND_DN" "x$LDAP_PW"
 lab_expect "postmaster@$MAILDOM is a proxyAddress of $POSTMASTER_TO" pass lab_has "smtp:postmaster@$MAILDOM" guest_exec dc1 ldbsearch -H "$SAM" "(sAMAccountName=$POSTMASTER_TO)" proxyAddresses
+# MBL_SABOTAGE=dkim: the DKIM record is served under another selector than the one rspamd signs with (its DNS node,
+# written by the step, renamed): the signature verification below must fail.
+if [ "${MBL_SABOTAGE:-}" = dkim ]; then
+    ZONE_DN="DC=$DOMAIN,CN=MicrosoftDNS,DC=DomainDnsZones,DC=${DOMAIN//./,DC=}"
+    guest_exec dc1 ldbrename -H "$SAM" "DC=$DKIM_NAME,$ZONE_DN" "DC=x$DKIM_NAME,$ZONE_DN" >/dev/null
+    lab_log "SABOTAGE: the DKIM record is published at x$DKIM_NAME (selector x$DKIM_SEL), not $DKIM_NAME"
+fi
 
 # --- PAR-MAIL01: packages (preinstalled: the guard skips), then the mail step --------------------------------------
 guest_new mail "${MAIL,,}"; plug mail "$MAIL_IP"
@@ -163,6 +183,13 @@ guest_exec mail sh -euc 'mkdir -p /run/hostdev && mount --bind /dev /run/hostdev
 guest_bg mail python3 "$HERE/syslog.py" /dev/log "$LAB_DIR/mail-syslog.log"
 lab_wait 10 "the mail guest's syslog socket" guest_exec mail test -S /dev/log
 run_step mail "$MAIL" mail-packages "$S/none" || lab_die "the mail-packages step failed"
+# Lab override: clamd's signatures are one EICAR signature the lab writes (freshclam would download them; the shim
+# does not start it), so clamd is up in a fraction of a second and the lab contacts nothing outside.
+# shellcheck disable=SC2016 # the EICAR test string, literally (its $ are characters)
+EICAR='X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*'
+# shellcheck disable=SC2016 # a program for the guest's sh: its $1 is its argument
+guest_exec mail sh -euc 'install -d -o clamav -g clamav /var/lib/clamav; printf "Lab.EICAR:0:*:%s\n" "$1" >/var/lib/clamav/lab-eicar.ndb' sh \
+    "$(printf '%s' "$EICAR" | od -An -tx1 | tr -d ' \n')"
 # A probe, not a set-up guard: MBL_SABOTAGE=1's wrong service account password must fail it (AD answers data 52e to the
 # step's LDAPS check); nothing below can run without the step, so a failure ends the lab there (exit 1).
 mail_step_rc=0; run_step mail "$MAIL" mail "$S/mail" || mail_step_rc=$?
@@ -175,9 +202,10 @@ if lab_sabotage; then # after the hash check, the installed main.cf trusts every
 fi
 # The folders the step created: 0755 root's from the library (postfix's proxymap traverses them), the LDAP tables'
 # 0750 root:postfix as the step declares it; the key stays 0600.
-modes() { guest_exec mail stat -c '%n %a %U:%G' /etc/billu /etc/billu/mail /etc/billu/mail/tls /etc/billu/mail/postfix-ldap /etc/billu/mail/tls/server.key | tr '\n' ';'; }
-lab_expect "folders 0755 root:root, the LDAP tables' 0750 root:postfix, the key 0600 ($(modes))" pass test "$(modes)" = \
-    "/etc/billu 755 root:root;/etc/billu/mail 755 root:root;/etc/billu/mail/tls 755 root:root;/etc/billu/mail/postfix-ldap 750 root:postfix;/etc/billu/mail/tls/server.key 600 root:root;"
+DKIM_KEY_FILE="/etc/billu/mail/dkim/$MAILDOM.$DKIM_SEL.key"
+modes() { guest_exec mail stat -c '%n %a %U:%G' /etc/billu /etc/billu/mail /etc/billu/mail/tls /etc/billu/mail/postfix-ldap /etc/billu/mail/tls/server.key /etc/billu/mail/dkim "$DKIM_KEY_FILE" | tr '\n' ';'; }
+lab_expect "folders 0755 root:root, the LDAP tables' 0750 root:postfix, the key 0600, the DKIM key rspamd's alone ($(modes))" pass test "$(modes)" = \
+    "/etc/billu 755 root:root;/etc/billu/mail 755 root:root;/etc/billu/mail/tls 755 root:root;/etc/billu/mail/postfix-ldap 750 root:postfix;/etc/billu/mail/tls/server.key 600 root:root;/etc/billu/mail/dkim 750 root:_rspamd;$DKIM_KEY_FILE 600 _rspamd:_rspamd;"
 
 # --- the router between the zones, and the clients ---------------------------------------------------------------
 # PAR-FW01 exactly as synth rendered it (its sysctl file and nftables ruleset, read back), its NICs named and addressed
@@ -366,6 +394,49 @@ relay_probe
 lab_expect "submission without logon is refused (port $SUB_PORT: access denied)" pass refused "Access denied" probe send --port "$SUB_PORT" --starttls --sender "$MAIL_A" --to "someone@example.org" --subject relay
 lab_expect "$MAIL_A submits to $MAIL_B after logging on" pass submit "$MAIL_A" "$PW_A" --sender "$MAIL_A" --to "$MAIL_B" --subject "sub-$START"
 lab_expect "$MAIL_B reads it" pass imap "$MAIL_B" "$PW_B" --expect "sub-$START" --wait 15
+
+lab_log "antivirus and attachments: refused by policy, with the policy's message (the model's)"
+# The refusals' texts: the model's (model/mail.ts MAIL_REFUSALS), never the rendered files'.
+refusal() { node -e 'console.log(require(process.argv[1]).MAIL_REFUSALS[process.argv[2]])' "$LAB_ROOT/dist/model/mail.js" "$1"; }
+# shellcheck disable=SC2016 # a sed bracket expression: its $ is a character
+refusal_re() { refusal "$1" | sed 's/[][\.*^$(){}+?|]/\\&/g'; } # as an extended regular expression, literally
+lab_expect "EICAR from another server (port $SMTP_PORT) is refused: 554 5.7.1 $(refusal virus)" pass \
+    refused "^refused: 554 5\.7\.1 $(refusal_re virus)" send --port "$SMTP_PORT" --sender "someone@partner.example" --to "$MAIL_A" --subject eicar25 --body "$EICAR"
+lab_expect "...clamd found it (rspamd's log: CLAM_VIRUS(Lab.EICAR.UNOFFICIAL))" pass guest_exec mail grep -q "CLAM_VIRUS(.*Lab\.EICAR" /var/log/rspamd/rspamd.log
+lab_expect "EICAR submitted by $MAIL_A (port $SUB_PORT, logged on) is refused too" pass \
+    refused "^refused: 554 5\.7\.1 $(refusal_re virus)" submit "$MAIL_A" "$PW_A" --sender "$MAIL_A" --to "$MAIL_B" --subject eicar587 --body "$EICAR"
+lab_expect "a message with an attachment named facture.pdf.exe (PDF bytes: refused for its name) is refused: 554 5.7.1 $(refusal attachment)" pass \
+    refused "^refused: 554 5\.7\.1 $(refusal_re attachment)" send --port "$SMTP_PORT" --sender "someone@partner.example" --to "$MAIL_A" --subject exe --attach facture.pdf.exe
+lab_expect "an executable named .pdf is refused too (rspamd detects its type): 554 5.7.1 $(refusal attachment)" pass \
+    refused "^refused: 554 5\.7\.1 $(refusal_re attachment)" send --port "$SMTP_PORT" --sender "someone@partner.example" --to "$MAIL_A" --subject exepdf --attach facture.pdf --attach-exe
+tok="pdf-$(openssl rand -hex 4)"
+lab_expect "control: the same message with a PDF attachment (facture.pdf) is accepted" pass send --port "$SMTP_PORT" --sender "someone@partner.example" --to "$MAIL_A" --subject "$tok" --attach facture.pdf
+lab_expect "...into $USER_A's Maildir" pass lab_wait 30 "the .pdf message in the Maildir" guest_exec mail sh -c "grep -qs 'Subject: $tok' /var/vmail/$USER_A/Maildir/new/*"
+# clamd down: never accepted unscanned, deferred (4xx) until it is back.
+guest_exec mail systemctl stop clamav-daemon
+lab_expect "clamd stopped: a message is deferred (4xx: $(refusal scannerDown))" pass \
+    refused "^refused: 4[0-9][0-9] 4\.[0-9.]+ $(refusal_re scannerDown)" send --port "$SMTP_PORT" --sender "someone@partner.example" --to "$MAIL_A" --subject clamdown
+guest_exec mail systemctl start clamav-daemon
+lab_wait 60 "clamd's socket again" guest_exec mail test -S /run/clamav/clamd.ctl || lab_die "clamd did not start again"
+
+lab_log "DKIM: what a user sends with a logon is signed (d=$MAILDOM s=$DKIM_SEL) and verifies against the record AD DNS serves"
+# <user> <subject> <copy>: the delivered message, as the recipient's Maildir holds it, copied out of the mail guest.
+copy_msg() { guest_exec mail sh -c "grep -ls 'Subject: $2' /var/vmail/$1/Maildir/new/* /var/vmail/$1/Maildir/cur/* | head -n 1 | xargs cat" >"$3" && test -s "$3"; }
+dkim_verify() { ip netns exec "$LAB-cli" /usr/bin/python3 "$HERE/dkim_verify.py" --file "$1" --domain "$MAILDOM" --selector "$DKIM_SEL" | tee -a "$LAB_DIR/probes.log"; }
+copy_msg "$USER_B" "sub-$START" "$LAB_DIR/dkim-signed.eml" || lab_die "the submitted message is not in $USER_B's Maildir"
+lab_expect "$MAIL_A's message to $MAIL_B carries a DKIM signature d=$MAILDOM s=$DKIM_SEL that verifies against the TXT record the DC serves (dkimpy, DNS through $DC1)" pass \
+    lab_has "^pass d=$MAILDOM s=$DKIM_SEL\$" dkim_verify "$LAB_DIR/dkim-signed.eml"
+# Control: the same message with one body line changed fails (the verifier does check the signature).
+sed 's/^lab message /lab message (edited) /' "$LAB_DIR/dkim-signed.eml" >"$LAB_DIR/dkim-edited.eml"
+lab_expect "control: that message with its body edited fails verification (body hash mismatch)" pass lab_has "^fail .*body hash mismatch" dkim_verify "$LAB_DIR/dkim-edited.eml"
+copy_msg "$USER_A" "$FIRST" "$LAB_DIR/dkim-inbound.eml" || lab_die "the first delivered message is not in $USER_A's Maildir"
+lab_expect "mail received from outside without a logon is not signed by $MAILDOM" fail grep -qi "^DKIM-Signature:.* d=$MAILDOM;" "$LAB_DIR/dkim-inbound.eml"
+# The records the model publishes (SPF, DMARC, DKIM with the key the lab fed the step), as the client's resolver sees them.
+txt_of() { ip netns exec "$LAB-cli" dig +short +time=2 +tries=2 "$1" TXT | grep -F "$2" | sed 's/" "//g'; }
+for row in "${TXT_ROWS[@]}"; do
+    name=${row%%$'\t'*}; want=${row#*$'\t'}; want=${want/<dkim-public-key>/$DKIM_P}; tag=${want%%[; ]*}
+    lab_expect "TXT $name is the model's ${tag#\"} record (${want:0:60}...)" pass test "$(txt_of "$name" "$tag")" = "$want"
+done
 lab_expect "$MAIL_A may not send as $MAIL_B (not owned by user)" pass refused "not owned by user" submit "$MAIL_A" "$PW_A" --sender "$MAIL_B" --to "$MAIL_A" --subject forged
 lab_expect "a wrong password gets no submission (535)" pass refused "535" submit "$MAIL_A" "wrong-$PW_A" --sender "$MAIL_A" --to "$MAIL_B" --subject nope
 

@@ -6,6 +6,7 @@ for (accepted the message, let the user log on, showed the message), 1 when it r
 environment (PROBE_PASSWORD), never from the command line. TLS is verified against the CA given and the host name.
 """
 import argparse
+import base64
 import imaplib
 import os
 import smtplib
@@ -28,6 +29,19 @@ def smtp_send(a):
         + (a.body or f"lab message {a.subject}\r\n")
         + ("x" * 76 + "\r\n") * (a.size // 78)
     )
+    if a.attach:
+        # A multipart message with one attachment of that file name: a few bytes starting like a Windows executable
+        # (--attach-exe), else like a PDF document.
+        b = "lab-boundary"
+        magic = b"MZ\x90\x00\x03\x00\x00\x00" if a.attach_exe else b"%PDF-1.4\n%lab\n"
+        data = base64.b64encode(magic + b"lab attachment " + a.subject.encode()).decode()
+        head, body = msg.split("\r\n\r\n", 1)
+        msg = (
+            f"{head}\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary={b}\r\n\r\n"
+            f"--{b}\r\nContent-Type: text/plain\r\n\r\n{body}\r\n"
+            f"--{b}\r\nContent-Type: application/octet-stream; name={a.attach}\r\n"
+            f"Content-Disposition: attachment; filename={a.attach}\r\nContent-Transfer-Encoding: base64\r\n\r\n{data}\r\n--{b}--\r\n"
+        )
     s = smtplib.SMTP(a.server, a.port, local_hostname="client.lab.example", timeout=30)
     try:
         s.ehlo()
@@ -162,6 +176,8 @@ def main():
         c.add_argument("--to")
         c.add_argument("--subject")
         c.add_argument("--body")
+        c.add_argument("--attach", help="the file name of one attachment to add")
+        c.add_argument("--attach-exe", action="store_true", help="the attachment's bytes are an executable's (else a PDF's)")
         c.add_argument("--size", type=int, default=0)
         c.add_argument("--expect")
         c.add_argument("--wait", type=float, default=0)

@@ -1,4 +1,4 @@
-# Step `mail-directory` on the first DC (samba flavor). Data: $DOMAIN_DN, $DC_FQDN, $MAIL_DOMAIN, $MAIL_HOST, $SERVICE_ACCOUNT, $BIND_DN.
+# Step `mail-directory` on the first DC (samba flavor). Data: $DOMAIN_DN, $DC_FQDN, $MAIL_DOMAIN, $MAIL_HOST, $SERVICE_ACCOUNT, $BIND_DN, $TXT_RECORDS (the TXT records file, empty: none).
 # Unfolded LDIF of a search (continuation lines start with one space).
 search() { ldbsearch -H /var/lib/samba/private/sam.ldb -b "$DOMAIN_DN" "$@" 2>/dev/null | awk 'NR > 1 && /^ / { line = line substr($0, 2); next } { if (NR > 1) print line; line = $0 } END { print line }'; }
 dn_of() { search "(sAMAccountName=$1)" dn | sed -n 's/^dn: //p'; }
@@ -33,3 +33,8 @@ for op in add del; do
         billu_log "$op $value on $target"
     done < "$BILLU_WORK/$op"
 done
+# The mail domain's TXT records (SPF, DMARC, DKIM) in AD DNS, when it serves the domain ($TXT_RECORDS, else empty).
+if [ -n "$TXT_RECORDS" ]; then
+    /usr/local/sbin/billu-mail-dns --base-dn "$DOMAIN_DN" "$TXT_RECORDS" > "$BILLU_WORK/txt" || billu_die "the mail domain's TXT records could not be written (above)"
+    while IFS= read -r line; do billu_log "$line"; done < "$BILLU_WORK/txt"
+fi

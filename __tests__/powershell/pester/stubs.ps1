@@ -40,6 +40,7 @@ function global:Get-DnsServerResourceRecord { [CmdletBinding()] param($ZoneName,
 function global:Add-DnsServerResourceRecordA { [CmdletBinding()] param($ZoneName, $Name, $IPv4Address) Stub $MyInvocation.MyCommand.Name }
 function global:Add-DnsServerResourceRecordPtr { [CmdletBinding()] param($ZoneName, $Name, $PtrDomainName) Stub $MyInvocation.MyCommand.Name }
 function global:Add-DnsServerResourceRecordMX { [CmdletBinding()] param($ZoneName, $Name, $MailExchange, $Preference) Stub $MyInvocation.MyCommand.Name }
+function global:Add-DnsServerResourceRecord { [CmdletBinding()] param($ZoneName, $Name, [switch]$Txt, $DescriptiveText) Stub $MyInvocation.MyCommand.Name }
 function global:Remove-DnsServerResourceRecord {
     [CmdletBinding()] param($ZoneName, [Parameter(ValueFromPipeline = $true)]$InputObject, [switch]$Force)
     process { Stub $MyInvocation.MyCommand.Name }
@@ -157,8 +158,8 @@ function global:Get-GPInheritance { [CmdletBinding()] param($Target, $Domain) St
 function global:New-GPLink { [CmdletBinding()] param($Name, $Target, $Domain, $LinkEnabled, $Enforced, $Order) Stub $MyInvocation.MyCommand.Name }
 function global:Set-GPLink { [CmdletBinding()] param($Name, $Target, $Domain, $LinkEnabled, $Enforced, $Order) Stub $MyInvocation.MyCommand.Name }
 function global:Remove-GPLink { [CmdletBinding()] param($Name, $Target, $Domain) Stub $MyInvocation.MyCommand.Name }
-function global:Get-ADObject { [CmdletBinding()] param($Identity, $Properties, $Filter, $SearchBase) Stub $MyInvocation.MyCommand.Name }
-function global:Set-ADObject { [CmdletBinding()] param($Identity, $Replace, $Clear) Stub $MyInvocation.MyCommand.Name }
+function global:Get-ADObject { [CmdletBinding()] param($Identity, $Properties, $Filter, $SearchBase, $LDAPFilter) Stub $MyInvocation.MyCommand.Name }
+function global:Set-ADObject { [CmdletBinding()] param($Identity, $Replace, $Clear, $Add, $Remove) Stub $MyInvocation.MyCommand.Name }
 
 # UpdateServices (the WSUS module; the server's API objects themselves are PSCustomObjects in WsusServer.Tests.ps1)
 function global:Get-WsusServer { [CmdletBinding()] param($Name, $PortNumber, [switch]$UseSsl) Stub $MyInvocation.MyCommand.Name }
