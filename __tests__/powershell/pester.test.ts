@@ -478,6 +478,8 @@ test("the Pester tests that ran are exactly these", () => {
         "the Windows DC's mail-directory step (prod, PAR-DC01): the mail domain's TXT records.writes SPF, DMARC and DKIM (with the key it is given) as the model states them",
         "the Windows DC's mail-directory step (prod, PAR-DC01): the mail domain's TXT records.a second run changes nothing",
         "the Windows DC's mail-directory step (prod, PAR-DC01): the mail domain's TXT records.replaces a DMARC record of another policy, keeps a TXT record of another tag at the same name",
+        "the Windows DC's mail-directory step (prod, PAR-DC01): the mail service account.a password that no longer binds (the secret changed): reset to the secret, the account not recreated",
+        "the Windows DC's mail-directory step (prod, PAR-DC01): the mail service account.a password that binds: left alone",
         "the Windows Zabbix agent (agent-windows.ps1, prod's PAR-DC01).the rendered settings: the host, the Zabbix server's address, the model's MSI URL; no hash pinned in prod yet",
         "the Windows Zabbix agent (agent-windows.ps1, prod's PAR-DC01).no SHA-256 pinned (prod as committed): downloads, installs, writes and opens nothing, says so and names the key to set; the base step goes on",
         "the Windows Zabbix agent (agent-windows.ps1, prod's PAR-DC01).an MSI whose SHA-256 is not the pinned one: deleted, never installed",

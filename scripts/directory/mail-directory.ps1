@@ -1,17 +1,8 @@
 # Step `mail-directory` on the first DC (windows flavor): the mail server's LDAP service account and the mail
 # aliases as proxyAddresses. Data: $SERVICE_ACCOUNT, $BIND_DN, $MAIL_HOST, $DC_FQDN, $DOMAIN_DN, $MAIL_DOMAIN and the
 # aliases file $ALIASES (address TAB sAMAccountName, one a line), $TXT_RECORDS (the TXT records file: zone TAB name TAB value; empty: none).
-$svc = $SERVICE_ACCOUNT
-$pw = ConvertTo-SecureString (Get-BilluSecret 'mail-ldap-password') -AsPlainText -Force
-if (-not (Get-ADUser -Filter "SamAccountName -eq '$svc'")) {
-    New-ADUser -Name $svc -SamAccountName $svc -UserPrincipalName $BIND_DN -Description "looks mail addresses up for $MAIL_HOST (read only)" `
-        -AccountPassword $pw -Enabled $true -PasswordNeverExpires $true
-    Write-BilluLog "user $svc"
-} else {
-    # The password follows the secret: a bind that fails means the secret changed.
-    $probe = New-Object System.DirectoryServices.DirectoryEntry("LDAP://$DC_FQDN/$DOMAIN_DN", $BIND_DN, (Get-BilluSecret 'mail-ldap-password'))
-    try { $null = $probe.NativeObject } catch { Set-ADAccountPassword -Identity $svc -Reset -NewPassword $pw; Write-BilluLog "$svc password set from the secret" }
-}
+Set-BilluServiceAccount -Sam $SERVICE_ACCOUNT -BindDn $BIND_DN -Secret 'mail-ldap-password' -DcFqdn $DC_FQDN -DomainDn $DOMAIN_DN `
+    -Description "looks mail addresses up for $MAIL_HOST (read only)"
 $want = @(Get-Content -LiteralPath $ALIASES | Where-Object { $_ -ne '' } | ForEach-Object {
     $address, $target = $_ -split "`t", 2
     @{ Target = $target; Value = "smtp:$address" }

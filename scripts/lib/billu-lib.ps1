@@ -68,3 +68,26 @@ function Set-BilluPrivateFolder([string]$Path) {
     Set-Acl -LiteralPath $Path -AclObject $acl
     Write-BilluLog "$($Path): SYSTEM and Administrators only"
 }
+
+# A read-only LDAP service account whose password is the step secret $Secret: created enabled and never expiring
+# (with -Extra's New-ADUser parameters, e.g. @{ EmailAddress = ... }); on later runs the password follows the secret: a
+# bind with it that fails resets it. PowerShell swallows the exception a .NET property getter throws (DirectoryEntry's
+# NativeObject on a failed bind) and yields $null, so the bind is judged by the value; try/catch alone never fired.
+function Set-BilluServiceAccount {
+    param([string]$Sam, [string]$BindDn, [string]$Secret, [string]$Description, [string]$DcFqdn, [string]$DomainDn, [hashtable]$Extra = @{})
+    $plain = Get-BilluSecret $Secret
+    $pw = ConvertTo-SecureString $plain -AsPlainText -Force
+    if (-not (Get-ADUser -Filter "SamAccountName -eq '$Sam'")) {
+        New-ADUser -Name $Sam -SamAccountName $Sam -UserPrincipalName $BindDn -Description $Description -AccountPassword $pw `
+            -Enabled $true -PasswordNeverExpires $true @Extra
+        Write-BilluLog "user $Sam"
+        return
+    }
+    $probe = New-Object System.DirectoryServices.DirectoryEntry("LDAP://$DcFqdn/$DomainDn", $BindDn, $plain)
+    $bound = $null
+    try { $bound = $probe.NativeObject } catch { $bound = $null }
+    if ($null -eq $bound) {
+        Set-ADAccountPassword -Identity $Sam -Reset -NewPassword $pw
+        Write-BilluLog "$Sam password set from the secret"
+    }
+}

@@ -57,3 +57,29 @@ Describe 'the Windows DC''s mail-directory step (prod, PAR-DC01): the mail domai
         Should -Invoke Remove-DnsServerResourceRecord -Times 1 -Exactly
     }
 }
+
+# The service account's password follows the secret (Set-BilluServiceAccount in billu-lib.ps1): the account present,
+# the bind probe a .NET object whose NativeObject throws on a wrong password, as DirectoryEntry's does.
+Describe 'the Windows DC''s mail-directory step (prod, PAR-DC01): the mail service account' {
+    BeforeAll {
+        Use-FakeDns
+        if (-not ('BilluFakeEntry' -as [type])) {
+            Add-Type -TypeDefinition 'public class BilluFakeEntry { private readonly bool works; public BilluFakeEntry(bool works) { this.works = works; } public object NativeObject { get { if (!works) throw new System.UnauthorizedAccessException("The user name or password is incorrect."); return "bound"; } } }'
+        }
+        Mock Get-ADUser { [pscustomobject]@{ SamAccountName = 'svc-mail' } }
+        Mock Set-ADAccountPassword { $script:SvcPassword = [System.Net.NetworkCredential]::new('', $NewPassword).Password }
+        Mock New-Object { [BilluFakeEntry]::new($ArgumentList[2] -ceq $script:SvcPassword) } -ParameterFilter { $TypeName -eq 'System.DirectoryServices.DirectoryEntry' }
+    }
+    It 'a password that no longer binds (the secret changed): reset to the secret, the account not recreated' {
+        $script:SvcPassword = 'an-old-one'
+        Invoke-MailDirectoryStep
+        $script:SvcPassword | Should -BeExactly 'Svc-Pw-1!'
+        Should -Invoke Set-ADAccountPassword -Times 1 -Exactly
+        Should -Invoke New-ADUser -Times 0 -Exactly
+    }
+    It 'a password that binds: left alone' {
+        $script:SvcPassword = 'Svc-Pw-1!'
+        Invoke-MailDirectoryStep
+        Should -Invoke Set-ADAccountPassword -Times 0 -Exactly
+    }
+}

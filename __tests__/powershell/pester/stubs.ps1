@@ -12,6 +12,7 @@ function global:Get-ADGroup { [CmdletBinding()] param($Filter, $SearchBase, $Pro
 function global:New-ADGroup { [CmdletBinding()] param($Name, $SamAccountName, $GroupScope, $GroupCategory, $Path, $Description) Stub $MyInvocation.MyCommand.Name }
 function global:Set-ADGroup { [CmdletBinding()] param($Identity, $Description) Stub $MyInvocation.MyCommand.Name }
 function global:Get-ADUser { [CmdletBinding()] param($Filter, $SearchBase, $Properties, $Identity, $Server) Stub $MyInvocation.MyCommand.Name }
+function global:Set-ADAccountPassword { [CmdletBinding()] param($Identity, [switch]$Reset, $NewPassword) Stub $MyInvocation.MyCommand.Name }
 function global:New-ADUser {
     [CmdletBinding()] param($Name, $SamAccountName, $UserPrincipalName, $Path, $DisplayName, $GivenName, $Surname, $Description,
         $AccountPassword, $ChangePasswordAtLogon, $PasswordNeverExpires, $Enabled, $OtherAttributes)
