@@ -7,6 +7,7 @@
  */
 import { execFileSync } from "child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
+import * as net from "net";
 import type { AddressInfo } from "net";
 import { tmpdir } from "os";
 import * as path from "path";
@@ -85,6 +86,18 @@ async function server(p: string, behaviour: Behaviour): Promise<{ port: number; 
     return { port: (srv.address() as AddressInfo).port, seen, stop: () => new Promise((r) => srv.close(() => r())) };
 }
 
+/** A TLS server that, once the request is in, resets the TCP connection under the session (an RST, no close_notify). */
+async function resettingServer(): Promise<{ port: number; stop: () => Promise<void> }> {
+    const srv = net.createServer((raw) => {
+        const s = new tls.TLSSocket(raw, { isServer: true, key: pem["sitesrv.key"], cert: pem["sitesrv.pem"] });
+        s.on("data", () => raw.resetAndDestroy());
+        s.on("error", () => undefined);
+        raw.on("error", () => undefined);
+    });
+    await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
+    return { port: (srv.address() as AddressInfo).port, stop: () => new Promise((r) => srv.close(() => r())) };
+}
+
 const probe = (port: number, ca = pem["siteca.pem"], timeoutMs?: number) => sipOptions({ address: "127.0.0.1", port, fqdn: pbx.fqdn, caPem: ca, timeoutMs });
 
 describe("the SIP OPTIONS over TLS", () => {
@@ -142,6 +155,13 @@ describe("the SIP OPTIONS over TLS", () => {
             observed: `the connection was closed before a final response (TLSv1.3, certificate verified against the site CA for ${pbx.fqdn})`,
         });
         await closing.stop();
+        // Reset rather than closed (stunnel does either when nothing listens behind it): the same verdict.
+        const resetting = await resettingServer();
+        expect(await probe(resetting.port)).toEqual({
+            ok: false,
+            observed: `the connection was closed before a final response (TLSv1.3, certificate verified against the site CA for ${pbx.fqdn})`,
+        });
+        await resetting.stop();
         const silent = await server("site", "silent");
         expect(await probe(silent.port, undefined, 300)).toEqual({
             ok: false,

@@ -106,8 +106,13 @@ export function sipOptions(o: { address: string; port: number; fqdn: string; caP
             const r = finalResponse(got, callId);
             if (r) done(true, `${r.status} in ${Date.now() - start} ms (${tlsInfo})`);
         });
-        s.once("end", () => done(false, `the connection was closed before a final response${tlsInfo ? ` (${tlsInfo})` : " (no TLS session)"}`));
-        s.once("error", (e: NodeJS.ErrnoException) => done(false, `${e.code ? `${e.code}: ` : ""}${e.message}`));
+        const closed = () => done(false, `the connection was closed before a final response${tlsInfo ? ` (${tlsInfo})` : " (no TLS session)"}`);
+        s.once("end", closed);
+        // A peer gone after the TLS session (stunnel with no SIP server behind it) ends the connection with a FIN or a
+        // reset, as it happens: both are a closed connection, not a TLS or network failure.
+        s.once("error", (e: NodeJS.ErrnoException) =>
+            tlsInfo && (e.code === "ECONNRESET" || e.code === "EPIPE") ? closed() : done(false, `${e.code ? `${e.code}: ` : ""}${e.message}`),
+        );
     });
 }
 
