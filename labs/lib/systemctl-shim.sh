@@ -1,7 +1,7 @@
 #!/bin/sh
 # Lab shim for systemctl inside a pseudo-guest (labs/lib/samba.sh installs it in every guest): no systemd in a
 # namespace. Starts the units the guest steps manage (the DC's samba-ad-dc, the member's sssd and sshd, the mail
-# server's postfix, dovecot, rspamd and clamd (not freshclam: the lab gives clamd its signatures), the FTP server's vsftpd with its drop-in's ExecStart) as background processes of the guest, each in its own session, tracked by PID; any
+# server's postfix, dovecot, rspamd and clamd (not freshclam: the lab gives clamd its signatures), the FTP server's vsftpd with its drop-in's ExecStart, the webmail's apache2) as background processes of the guest, each in its own session, tracked by PID; any
 # other unit (chrony: it would step the host's clock) is logged and ignored.
 verb="$1"; shift
 while [ $# -gt 0 ] && [ "${1#-}" != "$1" ]; do shift; done
@@ -22,6 +22,7 @@ case "$unit" in
     clamav-daemon) cmd="clamd --foreground=true"; log=/var/log/lab-clamd.log
         # As Debian's unit's ExecStartPre: clamd's socket folder, clamav's.
         install -d -o clamav -g clamav /run/clamav ;;
+    apache2) cmd="apache2ctl -D FOREGROUND"; log=/var/log/lab-apache2.log ;;
     vsftpd) log=/var/log/lab-vsftpd.log; stdin="$log"
         # As its unit: the ExecStart of the rendered drop-in (the last one wins) over Debian's unit's, and the unit's
         # ExecStartPre (the secure chroot folder under /run).
