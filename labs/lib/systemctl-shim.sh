@@ -7,7 +7,7 @@ verb="$1"; shift
 while [ $# -gt 0 ] && [ "${1#-}" != "$1" ]; do shift; done
 unit="${1%.service}"
 # A unit's ExecStartPre and where its stdin goes (vsftpd's): none unless the unit below sets them.
-pre="" stdin=""
+pre="" stdin="" also=""
 case "$unit" in
     samba-ad-dc) cmd="samba -F --debug-stdout -d1"; log=/var/log/samba/lab-samba.log ;;
     sssd) cmd="sssd -i --logger=stderr"; log=/var/log/sssd/lab-sssd.log ;;
@@ -22,7 +22,10 @@ case "$unit" in
     clamav-daemon) cmd="clamd --foreground=true"; log=/var/log/lab-clamd.log
         # As Debian's unit's ExecStartPre: clamd's socket folder, clamav's.
         install -d -o clamav -g clamav /run/clamav ;;
-    apache2) cmd="apache2ctl -D FOREGROUND"; log=/var/log/lab-apache2.log ;;
+    apache2) cmd="apache2ctl -D FOREGROUND"; log=/var/log/lab-apache2.log
+        # apache2ctl does not exec apache2: a stop also waits for apache2's own pidfile to go, or a restart finds
+        # the old one still running and leaves it serving the old configuration.
+        also=/run/apache2/apache2.pid ;;
     vsftpd) log=/var/log/lab-vsftpd.log; stdin="$log"
         # As its unit: the ExecStart of the rendered drop-in (the last one wins) over Debian's unit's, and the unit's
         # ExecStartPre (the secure chroot folder under /run).
@@ -39,6 +42,7 @@ stop() {
     # The whole session: the master and the children it forked.
     kill -TERM -- "-$(cat "$pidf")" 2>/dev/null || kill "$(cat "$pidf")"
     n=0; while running; do n=$((n + 1)); [ "$n" -le 150 ] || { kill -9 -- "-$(cat "$pidf")"; break; }; sleep 0.1; done
+    n=0; while [ -n "$also" ] && [ -f "$also" ] && kill -0 "$(cat "$also")" 2>/dev/null; do n=$((n + 1)); [ "$n" -le 150 ] || break; sleep 0.1; done
     rm -f "$pidf"
 }
 start() {
