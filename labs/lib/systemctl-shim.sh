@@ -23,8 +23,8 @@ case "$unit" in
         # As Debian's unit's ExecStartPre: clamd's socket folder, clamav's.
         install -d -o clamav -g clamav /run/clamav ;;
     apache2) cmd="apache2ctl -D FOREGROUND"; log=/var/log/lab-apache2.log
-        # apache2ctl does not exec apache2: a stop also waits for apache2's own pidfile to go, or a restart finds
-        # the old one still running and leaves it serving the old configuration.
+        # apache2ctl does not exec apache2, and apache2 makes its own session (setsid): a stop also signals the pid
+        # in apache2's pidfile and waits for it to go, or a restart finds the old one running, serving the old file.
         also=/run/apache2/apache2.pid ;;
     vsftpd) log=/var/log/lab-vsftpd.log; stdin="$log"
         # As its unit: the ExecStart of the rendered drop-in (the last one wins) over Debian's unit's, and the unit's
@@ -42,6 +42,7 @@ stop() {
     # The whole session: the master and the children it forked.
     kill -TERM -- "-$(cat "$pidf")" 2>/dev/null || kill "$(cat "$pidf")"
     n=0; while running; do n=$((n + 1)); [ "$n" -le 150 ] || { kill -9 -- "-$(cat "$pidf")"; break; }; sleep 0.1; done
+    if [ -n "$also" ] && [ -f "$also" ]; then kill -TERM "$(cat "$also")" 2>/dev/null || true; fi
     n=0; while [ -n "$also" ] && [ -f "$also" ] && kill -0 "$(cat "$also")" 2>/dev/null; do n=$((n + 1)); [ "$n" -le 150 ] || break; sleep 0.1; done
     rm -f "$pidf"
 }
