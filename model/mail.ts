@@ -132,6 +132,18 @@ export const mailSchema = z
             .strict()
             .default({})
             .describe("The DMARC record: the policy receivers apply to mail that fails SPF and DKIM, and where they report."),
+        webmail: z
+            .object({
+                enabled: z
+                    .boolean()
+                    .default(false)
+                    .describe(
+                        "Roundcube (Debian's package) on the mail server at `https://<mail host's FQDN>/`, for the department zones only: AD logon through Dovecot (IMAPS), sending through submission.",
+                    ),
+            })
+            .strict()
+            .default({})
+            .describe("The webmail: Roundcube over HTTPS with the server's site-CA certificate, its SQLite database backed up."),
     })
     .strict()
     .describe("The mail server (Postfix, Dovecot, rspamd): addresses from the directory, aliases, limits and spam scores.");
@@ -202,6 +214,8 @@ export interface MailPlan {
     readonly txt: readonly { readonly name: string; readonly fqdn: string; readonly value: string; readonly purpose: string }[];
     /** Flows the mail service needs in billu:flows. */
     readonly flows: readonly MailRequiredFlow[];
+    /** The webmail (Roundcube) when `billu:mail.webmail.enabled`: its address (the server's FQDN, in its certificate). */
+    readonly webmail?: { readonly url: string };
     /** Accounts of the directory plan (their mailboxes), when the site has a directory plan. */
     readonly accounts: readonly MailAccount[];
 }
@@ -420,7 +434,7 @@ export function planMail(input: MailInput, problems: Problems): MailPlan | undef
               ...txtDns(mailDomain, false),
           ];
     // The flow matrix is checked against these by the site's one requirements check (model/requirements.ts).
-    const flows = requiredMailFlows(host, input.zones, domain.dcs, served);
+    const flows = requiredMailFlows(host, input.zones, domain.dcs, served, cfg.webmail.enabled);
     if (problems.count > before) return undefined;
     return {
         domain: mailDomain,
@@ -444,6 +458,7 @@ export function planMail(input: MailInput, problems: Problems): MailPlan | undef
         dkim: { selector: cfg.dkim.selector, recordName: `${dkimName}.${mailDomain}` },
         txt: txt.map((t) => ({ ...t, name: inZone(t.name) })),
         flows,
+        ...(cfg.webmail.enabled ? { webmail: { url: `https://${hostname}/` } } : {}),
         accounts,
     };
 }
@@ -458,11 +473,14 @@ export function requiredMailFlows(
     zones: readonly { readonly name: string; readonly kind: string }[],
     dcs: readonly { readonly name: string }[],
     served: boolean,
+    webmail = false,
 ): MailRequiredFlow[] {
     const out: MailRequiredFlow[] = [];
     for (const z of zones.filter((x) => x.kind === "department")) {
         out.push({ from: z.name, to: host.name, service: "submission", why: "mail clients send through the server" });
         out.push({ from: z.name, to: host.name, service: "imaps", why: "mail clients read their mailbox" });
+        // Webmail from the departments only: nothing from the WAN (and not the VPN partner, which the model does not give mail).
+        if (webmail) out.push({ from: z.name, to: host.name, service: "https", why: "the webmail (Roundcube) in the browser" });
     }
     for (const dc of dcs) {
         out.push({ from: host.name, to: dc.name, service: "ldaps", why: "recipients, aliases and logons are looked up in AD" });

@@ -256,6 +256,13 @@ test("docs: the client settings and the DNS records", () => {
         ["IMAP (incoming)", "par-mail01.billu.remindme.lan", 993, "SSL/TLS (IMAPS)", "normal password: mail address and AD password"],
         ["SMTP (outgoing)", "par-mail01.billu.remindme.lan", 587, "STARTTLS (required)", "normal password: mail address and AD password"],
         ["SMTP between servers", "par-mail01.billu.remindme.lan", 25, "STARTTLS offered", "none (only mail for the domain is accepted)"],
+        [
+            "webmail (browser)",
+            "https://par-mail01.billu.remindme.lan/",
+            443,
+            "HTTPS (site CA), department networks only",
+            "mail address (or account name) and AD password",
+        ],
     ]);
     expect(docs["Mail DNS records"].rows[0]).toEqual(["billu.remindme.lan", "@", "MX", "10 par-mail01.billu.remindme.lan.", "AD DNS (applied by the DC step)"]);
 });

@@ -190,6 +190,7 @@ describe("the services declare their data through the requirements channel", () 
                 why: "the department shares, with their owners, POSIX ACLs and xattrs",
             },
             { host: "PAR-MAIL01", dataClass: "mail", paths: ["/var/vmail"], why: "the mailboxes (Maildir under the mail store)" },
+            { host: "PAR-MAIL01", dataClass: "database", paths: ["/var/lib/roundcube/db"], why: "the webmail's database (Roundcube's settings and contacts)" },
             { host: "PAR-LOG01", dataClass: "logs", paths: ["/var/log/remote"], why: "every host's collected logs, kept for the retention" },
             { host: "PAR-FTP01", dataClass: "files", paths: ["/srv/ftp"], why: "the exchange folders, with their owners and POSIX ACLs" },
             {

@@ -61,8 +61,8 @@ describe("the mail plan of the committed stacks", () => {
         const plan = model(stackRaw("prod")).mail!;
         expect(plan.ldap.uris).toEqual(["ldaps://par-dc01.billu.remindme.lan", "ldaps://par-dc02.billu.remindme.lan", "ldaps://par-dc03.billu.remindme.lan"]);
         expect(plan.flows.filter((f) => f.service === "ldaps").map((f) => f.to)).toEqual(["PAR-DC01", "PAR-DC02", "PAR-DC03"]);
-        // 9 departments x (submission, imaps) + 3 DCs x (ldaps, dns) + mail out + the ClamAV signatures in (freshclam, https).
-        expect(plan.flows).toHaveLength(18 + 6 + 2);
+        // 9 departments x (submission, imaps, https for the webmail) + 3 DCs x (ldaps, dns) + mail out + the ClamAV signatures in (freshclam, https).
+        expect(plan.flows).toHaveLength(27 + 6 + 2);
         expect(plan.flows.filter((f) => f.to === "wan")).toEqual([
             { from: "PAR-MAIL01", to: "wan", service: "smtp", why: "mail to other domains" },
             { from: "PAR-MAIL01", to: "wan", service: "https", why: "freshclam downloads the ClamAV signatures" },

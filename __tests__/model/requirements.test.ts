@@ -1,22 +1,38 @@
 import { problemsOf, model, stackRaw } from "../helpers";
 
 describe("the one requirements check: what the services need of the flow matrix", () => {
-    test("a flow to a port where nothing the site deploys listens is refused (the old webmail flow)", () => {
+    test("a flow to a port where nothing the site deploys listens is refused (the webmail flow with the webmail off)", () => {
         const raw = stackRaw("dev");
-        raw.flows.push({ from: "kind:department", to: "PAR-MAIL01", service: "https", comment: "webmail" });
-        const i = raw.flows.length - 1;
+        raw.mail.webmail = { enabled: false };
+        const i = raw.flows.findIndex((f: { to: string; service: string }) => f.to === "PAR-MAIL01" && f.service === "https");
+        expect(i).toBeGreaterThan(0);
         expect(problemsOf(raw)).toEqual([
             `billu:flows[${i}]: opens https (tcp/443) on PAR-MAIL01, where nothing the site deploys listens: a host of role mail answers on smtp, submission, imaps, zabbix-agent, ssh. Fix: remove the flow, or deploy the service that answers on https on PAR-MAIL01`,
         ]);
     });
 
+    test("the webmail needs its flow: without it the site is refused with the line to add", () => {
+        const raw = stackRaw("dev");
+        raw.flows = raw.flows.filter((f: { to: string; service: string }) => !(f.to === "PAR-MAIL01" && f.service === "https"));
+        const departments = model(stackRaw("dev"))
+            .zones.filter((z) => z.kind === "department")
+            .map((z) => z.name);
+        expect(departments.length).toBeGreaterThan(1);
+        expect(problemsOf(raw)).toEqual(
+            departments.map(
+                (z) =>
+                    `billu:flows: lacks ${z} -> PAR-MAIL01 https, which mail needs (the webmail (Roundcube) in the browser). Fix: append { from: ${z}, to: PAR-MAIL01, service: https } to billu:flows`,
+            ),
+        );
+    });
+
     test("every port of the flow's service is judged: a bundle with one idle port is refused for that port", () => {
         const raw = stackRaw("dev");
-        raw.firewall.services = [{ name: "mail-plus", includes: ["imaps", "https"] }];
+        raw.firewall.services = [{ name: "mail-plus", includes: ["imaps", "http"] }];
         raw.flows.push({ from: "lan-dsi", to: "PAR-MAIL01", service: "mail-plus" });
         const i = raw.flows.length - 1;
         expect(problemsOf(raw)).toEqual([
-            `billu:flows[${i}]: opens mail-plus (tcp/443) on PAR-MAIL01, where nothing the site deploys listens: a host of role mail answers on smtp, submission, imaps, zabbix-agent, ssh. Fix: remove the flow, or deploy the service that answers on mail-plus on PAR-MAIL01`,
+            `billu:flows[${i}]: opens mail-plus (tcp/80) on PAR-MAIL01, where nothing the site deploys listens: a host of role mail answers on smtp, submission, imaps, https, zabbix-agent, ssh. Fix: remove the flow, or deploy the service that answers on mail-plus on PAR-MAIL01`,
         ]);
     });
 
@@ -50,7 +66,7 @@ describe("the one requirements check: what the services need of the flow matrix"
         expect(listens("PAR-DHCP02")).toEqual(["dhcp-relay", "kea-ha", "zabbix-agent", "ssh"]);
         expect(listens("PAR-FS01")).toEqual(["smb", "zabbix-agent", "ssh"]);
         expect(listens("PAR-WEB01")).toEqual(["http", "https", "zabbix-agent", "ssh"]);
-        expect(listens("PAR-MAIL01")).toEqual(["smtp", "submission", "imaps", "zabbix-agent", "ssh"]);
+        expect(listens("PAR-MAIL01")).toEqual(["smtp", "submission", "imaps", "https", "zabbix-agent", "ssh"]);
     });
 
     test("every requirement names the service that asked and why", () => {

@@ -100,6 +100,8 @@ test("deployment order: every in-guest step waits for the router's configuration
         "par-mail01-mail-prepare",
         "par-mail01-packages-prepare",
         "par-mail01-store-prepare",
+        "par-mail01-webmail-packages-prepare",
+        "par-mail01-webmail-prepare",
         "par-mon01-base-prepare",
         "par-mon01-monitoring-config-prepare",
         "par-mon01-monitoring-server-prepare",

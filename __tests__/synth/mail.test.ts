@@ -37,9 +37,13 @@ test("synthesizes clean: one MailServer under the site, its VM, password, certif
         [
             "billu:compute:BaseServer par-mail01",
             "random:index/randomPassword:RandomPassword par-mail01-ldap-password",
+            // Roundcube's des_key (the webmail).
+            "random:index/randomPassword:RandomPassword par-mail01-webmail-des-key",
             "billu:guest:GuestStep par-mail01-directory",
             "billu:guest:GuestStep par-mail01-packages",
             "billu:guest:GuestStep par-mail01-store",
+            "billu:guest:GuestStep par-mail01-webmail",
+            "billu:guest:GuestStep par-mail01-webmail-packages",
             "billu:guest:GuestStep par-mail01-mail",
             // The certificate of the site CA, issued under the mail server (like each DC's LDAPS one).
             "tls:index/certRequest:CertRequest par-ca-par-mail01-mail-csr",

@@ -13,6 +13,7 @@ import { MAIL_SECRET } from "./common";
 import { dkimPublicKeyData } from "./dkim";
 import { mailPackagesStep, mailStep } from "./steps";
 import { mailStoreStep } from "./store";
+import { WEBMAIL_SECRET, webmailPackagesStep, webmailStep } from "./webmail";
 
 export interface MailServerArgs extends GuestAccessArgs {
     /** The host of role mail. */
@@ -39,6 +40,10 @@ export interface MailServerArgs extends GuestAccessArgs {
      * component imports no other component's internals.
      */
     readonly directoryStep: StepSpec;
+    /** The networks that reach the webmail: the department zones' CIDRs, as the flows model/mail.ts requires (read when `plan.webmail` is set). */
+    readonly webmailNetworks: readonly string[];
+    /** The site's name (`billu:site.name`), in the webmail files' generated headers. */
+    readonly siteName: string;
 }
 
 /**
@@ -54,6 +59,8 @@ export class MailServer extends pulumi.ComponentResource {
     public readonly mail: GuestStep;
     /** The `mail-directory` step on the first DC. */
     public readonly directory: GuestStep;
+    /** The `webmail` step (Roundcube, Apache), when `plan.webmail` is set. */
+    public readonly webmail?: GuestStep;
     /** The DKIM key record's value (`v=DKIM1; k=rsa; p=...`) to publish at `plan.dkim.recordName` (public data). */
     public readonly dkimRecord: pulumi.Output<string>;
 
@@ -89,6 +96,10 @@ export class MailServer extends pulumi.ComponentResource {
             [MAIL_SECRET.dkimKey]: dkim.privateKeyPem,
             [MAIL_SECRET.dkimPublic]: dkim.publicKeyPem.apply(dkimPublicKeyData),
         };
+        if (plan.webmail) {
+            // Roundcube's des_key: exactly 24 characters (3DES key length), letters and digits (it sits in a PHP string).
+            values[WEBMAIL_SECRET.desKey] = new random.RandomPassword(`${name}-webmail-des-key`, { length: 24, special: false }, { parent: this }).result;
+        }
         const step = (child: string, stepName: string, on: HostModel, spec: StepSpec, os: "linux" | "windows", after: readonly pulumi.Resource[]) =>
             new GuestStep(
                 `${name}-${child}`,
@@ -117,6 +128,12 @@ export class MailServer extends pulumi.ComponentResource {
             ...(store ? [store.apply] : []),
         ]);
         this.mail = step("mail", "mail", host, mailStep(plan, domain), "linux", [packages.apply, this.directory.apply]);
+        if (plan.webmail) {
+            // After `mail`: Roundcube uses its certificate, its CA file, Dovecot and submission.
+            const inputs = { plan, networks: args.webmailNetworks, siteName: args.siteName };
+            const webPackages = step("webmail-packages", "webmail-packages", host, webmailPackagesStep(), "linux", [this.mail.apply]);
+            this.webmail = step("webmail", "webmail", host, webmailStep(inputs), "linux", [webPackages.apply]);
+        }
         this.registerOutputs({ dkimRecord: this.dkimRecord });
     }
 }

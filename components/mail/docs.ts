@@ -31,6 +31,17 @@ export function mailDocs(plan: MailPlan): Record<string, { columns: string[]; ro
                 ["IMAP (incoming)", plan.hostname, port("imaps"), "SSL/TLS (IMAPS)", "normal password: mail address and AD password"],
                 ["SMTP (outgoing)", plan.hostname, port("submission"), "STARTTLS (required)", "normal password: mail address and AD password"],
                 ["SMTP between servers", plan.hostname, port("smtp"), "STARTTLS offered", "none (only mail for the domain is accepted)"],
+                ...(plan.webmail
+                    ? [
+                          [
+                              "webmail (browser)",
+                              plan.webmail.url,
+                              port("https"),
+                              "HTTPS (site CA), department networks only",
+                              "mail address (or account name) and AD password",
+                          ],
+                      ]
+                    : []),
             ],
         },
         "Mail DNS records": {

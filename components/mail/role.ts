@@ -36,10 +36,13 @@ export const mailBuilder =
             ca: ctx.ca,
             domainReady: ctx.after.domain,
             directoryStep,
+            // The department zones, as the webmail flows (model/mail.ts requiredMailFlows).
+            webmailNetworks: ctx.model.zones.filter((z) => z.kind === "department").map((z) => z.cidr.text),
+            siteName: ctx.model.site.name,
         };
         const servers = hosts.map((host) => ({ host: host.name, server: new MailServer(host.name.toLowerCase(), { ...args, host }, { parent }) }));
         return {
-            ready: servers.map((s) => s.server.mail.apply),
+            ready: servers.map((s) => (s.server.webmail ?? s.server.mail).apply),
             vms: new Map(servers.map((s) => [s.host, s.server.server.vm.vm])),
             docs: mailDocs(plan),
             // The DKIM record's value (`v=DKIM1; k=rsa; p=...`): public data the docs point at for the public DNS.

@@ -1,13 +1,13 @@
 #!/bin/sh
 # Lab shim for systemctl inside a pseudo-guest (labs/lib/samba.sh installs it in every guest): no systemd in a
 # namespace. Starts the units the guest steps manage (the DC's samba-ad-dc, the member's sssd and sshd, the mail
-# server's postfix, dovecot, rspamd and clamd (not freshclam: the lab gives clamd its signatures), the FTP server's vsftpd with its drop-in's ExecStart) as background processes of the guest, each in its own session, tracked by PID; any
+# server's postfix, dovecot, rspamd and clamd (not freshclam: the lab gives clamd its signatures), the FTP server's vsftpd with its drop-in's ExecStart, the webmail's apache2) as background processes of the guest, each in its own session, tracked by PID; any
 # other unit (chrony: it would step the host's clock) is logged and ignored.
 verb="$1"; shift
 while [ $# -gt 0 ] && [ "${1#-}" != "$1" ]; do shift; done
 unit="${1%.service}"
 # A unit's ExecStartPre and where its stdin goes (vsftpd's): none unless the unit below sets them.
-pre="" stdin=""
+pre="" stdin="" also=""
 case "$unit" in
     samba-ad-dc) cmd="samba -F --debug-stdout -d1"; log=/var/log/samba/lab-samba.log ;;
     sssd) cmd="sssd -i --logger=stderr"; log=/var/log/sssd/lab-sssd.log ;;
@@ -22,6 +22,10 @@ case "$unit" in
     clamav-daemon) cmd="clamd --foreground=true"; log=/var/log/lab-clamd.log
         # As Debian's unit's ExecStartPre: clamd's socket folder, clamav's.
         install -d -o clamav -g clamav /run/clamav ;;
+    apache2) cmd="apache2ctl -D FOREGROUND"; log=/var/log/lab-apache2.log
+        # apache2ctl does not exec apache2, and apache2 makes its own session (setsid): a stop also signals the pid
+        # in apache2's pidfile and waits for it to go, or a restart finds the old one running, serving the old file.
+        also=/run/apache2/apache2.pid ;;
     vsftpd) log=/var/log/lab-vsftpd.log; stdin="$log"
         # As its unit: the ExecStart of the rendered drop-in (the last one wins) over Debian's unit's, and the unit's
         # ExecStartPre (the secure chroot folder under /run).
@@ -38,6 +42,8 @@ stop() {
     # The whole session: the master and the children it forked.
     kill -TERM -- "-$(cat "$pidf")" 2>/dev/null || kill "$(cat "$pidf")"
     n=0; while running; do n=$((n + 1)); [ "$n" -le 150 ] || { kill -9 -- "-$(cat "$pidf")"; break; }; sleep 0.1; done
+    if [ -n "$also" ] && [ -f "$also" ]; then kill -TERM "$(cat "$also")" 2>/dev/null || true; fi
+    n=0; while [ -n "$also" ] && [ -f "$also" ] && kill -0 "$(cat "$also")" 2>/dev/null; do n=$((n + 1)); [ "$n" -le 150 ] || break; sleep 0.1; done
     rm -f "$pidf"
 }
 start() {

@@ -29,6 +29,8 @@
 #   - to test the quota without writing its 2 GiB, one message file whose Maildir name declares its size (S=, W=, as
 #     Dovecot names the files it stores) fills a mailbox past the model's quota; doveadm recounts it;
 #   - the mail acceptance scenario reads the stack's outputs with the lab's throwaway CA as caCertPem;
+#   - the webmail's packages are preinstalled (the `webmail-packages` guard skips), the shim runs `apache2ctl -D
+#     FOREGROUND`, the mail guest gets the /run/lock a booted VM has (systemd-tmpfiles); Roundcube's des_key is made here (openssl; a RandomPassword in a real run);
 #   - the initial passwords of the directory's accounts are made here (RandomPasswords in a real run); a second
 #     synth with the committed export minus one person's line (--hr-csv) stands for HR's next export: its
 #     directory plan disables that person (the departure).
@@ -43,7 +45,9 @@
 # fail (exit 1). MBL_SABOTAGE=1 gives the mail step a wrong service
 # account password: its LDAPS check fails, and so does the probe on the mail step (exit 1). MBL_SABOTAGE=dkim renames
 # the DKIM record's DNS node the mail-directory step wrote to another selector: the DKIM verification probe (dkimpy
-# from the client, the key fetched over DNS from the DC) must fail (exit 1). The four switches are
+# from the client, the key fetched over DNS from the DC) must fail (exit 1). MBL_SABOTAGE=webmail lets every network
+# in to the webmail (the installed apache2.conf's Require ip replaced after the step): the servers-zone 403 probe must
+# fail (exit 1). The five switches are
 # declared in labs/mail/sabotage.txt (npm run lab -- --sabotage mail runs each).
 LAB=bml
 # shellcheck source=../lib/common.sh
@@ -69,6 +73,7 @@ MAILHOST=$(q 'console.log(o.sections["Mail client settings"].rows[0][1])')
 IMAPS_PORT=$(q 'console.log(o.sections["Mail client settings"].rows[0][2])')
 SUB_PORT=$(q 'console.log(o.sections["Mail client settings"].rows[1][2])')
 SMTP_PORT=$(q 'console.log(o.sections["Mail client settings"].rows[2][2])')
+WEBMAIL_URL=$(q 'console.log(o.sections["Mail client settings"].rows.find((x) => x[0] === "webmail (browser)")[1])')
 MX_VALUE=$(q 'const m=o.sections["Mail DNS records"].rows.find(x=>x[2]==="MX"); console.log(m[3])')
 # The TXT records the model publishes (SPF, DMARC, DKIM: "<fqdn> TAB <value as dig prints it>"), and the DKIM selector.
 mapfile -t TXT_ROWS < <(q 'for (const x of o.sections["Mail DNS records"].rows.filter((x) => x[2] === "TXT")) console.log((x[1] === "@" ? x[0] : x[1] + "." + x[0]) + "\t" + x[3])')
@@ -116,6 +121,8 @@ mail_secrets "$S/mail" "$LDAP_PW"
 # MBL_SABOTAGE=1 gives the mail step a service account password AD does not know: the lab must then fail.
 if [ "${MBL_SABOTAGE:-}" = 1 ]; then mail_secrets "$S/mail" "Wrong$LDAP_PW"; lab_log "SABOTAGE: the mail step gets a wrong service account password"; fi
 : >"$S/none"
+# Roundcube's des_key (a RandomPassword of 24 letters and digits in a real run).
+: >"$S/webmail"; secrets_add "$S/webmail" webmail-des-key "$(openssl rand -hex 12)"
 
 # --- network: one switch for the servers zone; a client on it ---------------------------------------------------------
 lab_switch
@@ -196,6 +203,16 @@ mail_step_rc=0; run_step mail "$MAIL" mail "$S/mail" || mail_step_rc=$?
 lab_expect "$MAIL mail step ran (its LDAPS check bound as the service account)" pass test "$mail_step_rc" = 0
 [ "$mail_step_rc" = 0 ] || { lab_log "the mail step failed (exit $mail_step_rc): nothing below can be probed"; lab_finish; }
 lab_fig "$MAIL mail step (checks, rspamd, Dovecot, Postfix up)" "${LAST_MS} ms"
+# The webmail: Roundcube and Apache (preinstalled: the packages step's guard skips), then its step (php -l, apache2ctl -t).
+# Lab override: /run/lock, which systemd-tmpfiles makes at boot (apache2ctl's lock folder /var/lock/apache2 is under it).
+guest_exec mail install -d -m 1777 /run/lock
+run_step mail "$MAIL" webmail-packages "$S/none" || lab_die "the webmail-packages step failed"
+run_step mail "$MAIL" webmail "$S/webmail" || lab_die "the webmail step failed"
+lab_fig "$MAIL webmail step (checks, database, Apache up)" "${LAST_MS} ms"
+if [ "${MBL_SABOTAGE:-}" = webmail ]; then # after the read-back: the installed Apache file lets every network in
+    guest_exec mail sh -c "sed -i 's|^\( *\)Require ip .*|\1Require all granted|' /etc/apache2/apache2.conf && systemctl reload apache2"
+    lab_log "SABOTAGE: the installed apache2.conf serves the webmail to every network (Require all granted)"
+fi
 if lab_sabotage; then # after the hash check, the installed main.cf trusts every network: the relay probe must fail
     guest_exec mail sh -c "sed -i 's|^mynetworks = .*|mynetworks = 0.0.0.0/0|' /etc/postfix/main.cf && postfix reload" >/dev/null 2>&1
     lab_log "SABOTAGE: the installed main.cf has mynetworks = 0.0.0.0/0 (an open relay)"
@@ -439,6 +456,46 @@ for row in "${TXT_ROWS[@]}"; do
 done
 lab_expect "$MAIL_A may not send as $MAIL_B (not owned by user)" pass refused "not owned by user" submit "$MAIL_A" "$PW_A" --sender "$MAIL_B" --to "$MAIL_A" --subject forged
 lab_expect "a wrong password gets no submission (535)" pass refused "535" submit "$MAIL_A" "wrong-$PW_A" --sender "$MAIL_A" --to "$MAIL_B" --subject nope
+
+lab_log "webmail: Roundcube at $WEBMAIL_URL (the docs' address), from the client through $FW"
+# <namespace> <cookie jar> [curl args]: HTTPS to the webmail with the site CA verified and the name from the URL.
+wcurl() { local ns="$1" jar="$2"; shift 2; ip netns exec "$LAB-$ns" curl -sS --max-time 20 --cacert "$PKI/ca.pem" -b "$jar" -c "$jar" "$@"; }
+# <user> <password> <jar>: GET the login page, take its _token, POST the form (the password from a 0600 file, never
+# on a command line); prints the page the POST ends on and its status line (`HTTP <code>`).
+webmail_login() {
+    local token
+    : >"$3"
+    token=$(wcurl cli "$3" "$WEBMAIL_URL" | sed -n 's/.*name="_token" value="\([^"]*\)".*/\1/p' | head -n 1)
+    [ -n "$token" ] || { echo "no _token on the login page"; return 1; }
+    (umask 077; printf '%s' "$2" >"$LAB_DIR/webmail-pw")
+    wcurl cli "$3" -L -w '\nHTTP %{http_code}\n' "${WEBMAIL_URL}?_task=login" --data-urlencode "_token=$token" -d _task=login -d _action=login \
+        -d _timezone=UTC -d _url= --data-urlencode "_user=$1" --data-urlencode "_pass@$LAB_DIR/webmail-pw"
+}
+# <jar>: the inbox's message list, as the page's script asks for it (the request token from the mail page).
+webmail_list() {
+    local page token
+    page=$(wcurl cli "$1" "${WEBMAIL_URL}?_task=mail&_mbox=INBOX")
+    token=$(sed -n 's/.*"request_token":"\([^"]*\)".*/\1/p' <<<"$page" | head -n 1)
+    [ -n "$token" ] || { echo "no request_token on the mail page (not logged on)"; return 1; }
+    wcurl cli "$1" -H "X-Roundcube-Request: $token" "${WEBMAIL_URL}?_task=mail&_action=list&_mbox=INBOX&_remote=1"
+}
+t=$(date +%s%N)
+WEBMAIL_NAME=${WEBMAIL_URL#https://}; WEBMAIL_NAME=${WEBMAIL_NAME%%/*}
+lab_expect "the login page over HTTPS, the certificate verified for $WEBMAIL_NAME against the site CA (Roundcube's form)" pass \
+    lab_has 'name="_token"' wcurl cli "$LAB_DIR/webmail-jar0" "$WEBMAIL_URL"
+lab_expect "$MAIL_A logs on with the AD password (IMAPS to Dovecot): Roundcube's mail page" pass lab_has '"task":"mail"' webmail_login "$MAIL_A" "$PW_A" "$LAB_DIR/webmail-jar"
+lab_expect "...the inbox lists the first message from outside ($FIRST)" pass lab_has "$FIRST" webmail_list "$LAB_DIR/webmail-jar"
+# <user> <password> <jar>: the logon ends on the login page (401, its form again) with Roundcube's error.
+webmail_refused() { local out; out=$(webmail_login "$@") || true; printf '%s\n' "$out" | tail -n 3; grep -q '^HTTP 401$' <<<"$out" && grep -q 'name="_token"' <<<"$out" && grep -q 'Login failed' <<<"$out"; }
+lab_expect "a wrong password is refused: the login page again (401, the form) with Roundcube's error (Login failed)" pass \
+    webmail_refused "$MAIL_A" "wrong-$PW_A" "$LAB_DIR/webmail-jar2"
+lab_expect "...and that session lists no message (Roundcube: session invalid)" fail lab_has "$FIRST" webmail_list "$LAB_DIR/webmail-jar2"
+lab_expect "the webmail is not served to the servers zone ($MTA $MTA_IP, not a department): 403 from Apache's Require ip" pass \
+    lab_has '^403$' ip netns exec "$LAB-mta" curl -sS --max-time 20 --cacert "$PKI/ca.pem" -o /dev/null -w '%{http_code}\n' "$WEBMAIL_URL"
+lab_expect "nothing on port 80 (HTTPS only)" fail ip netns exec "$LAB-mta" curl -sS --max-time 5 -o /dev/null "http://$MAILHOST/"
+lab_fig "webmail probes (login page, logon, inbox, wrong password, refusals)" "$(lab_since "$t") ms"
+lab_expect "the webmail's database is Roundcube's (its users table holds $MAIL_A), www-data's alone" pass \
+    lab_has "^$MAIL_A 640 www-data:www-data\$" guest_exec mail sh -c "printf '%s %s\n' \"\$(sqlite3 /var/lib/roundcube/db/roundcube.sqlite 'select username from users')\" \"\$(stat -c '%a %U:%G' /var/lib/roundcube/db/roundcube.sqlite)\""
 
 lab_log "over quota: mail to a full mailbox is refused (552 5.2.2) and the sender learns it; nothing is stored"
 # The lab fills $USER_B's mailbox past the model's quota ($QUOTA_MIB MiB) with one message file whose Maildir name

@@ -6,6 +6,8 @@ import { defineService, Requirement } from "./types";
 
 /** The mail store the Dovecot step keeps the mailboxes in. */
 export const MAIL_STORE = "/var/vmail";
+/** Roundcube's data folder (its SQLite database), backed up. */
+export const WEBMAIL_DATA = "/var/lib/roundcube/db";
 
 export const mailService = defineService<MailConfig, MailPlan>({
     key: "mail",
@@ -44,5 +46,18 @@ export const mailService = defineService<MailConfig, MailPlan>({
         ...["smtp", "submission", "imaps"].map((service) => ({ kind: "listen" as const, host: mail.host.name, service, why: "Postfix and Dovecot" })),
         // The mailboxes (components/mail/common.ts MAIL_PATHS.mailboxes, pinned equal by __tests__/model/backup.test.ts).
         { kind: "backup", host: mail.host.name, dataClass: "mail", paths: [MAIL_STORE], why: "the mailboxes (Maildir under the mail store)" },
+        ...(mail.webmail
+            ? [
+                  { kind: "listen" as const, host: mail.host.name, service: "https", why: "the webmail (Apache, Roundcube)" },
+                  // Roundcube's SQLite database: users' settings, identities, address books (components/mail/webmail.ts pins the path).
+                  {
+                      kind: "backup" as const,
+                      host: mail.host.name,
+                      dataClass: "database" as const,
+                      paths: [WEBMAIL_DATA],
+                      why: "the webmail's database (Roundcube's settings and contacts)",
+                  },
+              ]
+            : []),
     ],
 });
