@@ -28,7 +28,13 @@ test("dev (its backup server PAR-BKP01): each class of data with its in-guest ti
         // The webmail's SQLite database (Roundcube), in the mail host's repository.
         ["databases", "PAR-MAIL01", "restic at `*-*-* 23:14`", "`billu-par-vms` at `01:00`", "24 h"],
     ]);
-    expect(rows.find((r) => r[0] === "databases" && r[1] === "PAR-GLPI01")).toEqual(["databases", "PAR-GLPI01", "restic at `*-*-* 23:49`", "`billu-par-vms` at `01:00`", "24 h"]);
+    expect(rows.find((r) => r[0] === "databases" && r[1] === "PAR-GLPI01")).toEqual([
+        "databases",
+        "PAR-GLPI01",
+        "restic at `*-*-* 23:49`",
+        "`billu-par-vms` at `01:00`",
+        "24 h",
+    ]);
     expect(rows.find((r) => r[0] === "databases" && r[1] === "PAR-MON01")).toEqual([
         "databases",
         "PAR-MON01",
