@@ -224,7 +224,9 @@ test("DKIM: rspamd signs what users send with a logon, with the key the step ins
 
 test("mail-directory (windows): New-ADUser with the secret, Set-ADObject for the aliases, no literal password", () => {
     const step = mailDirectoryStep(prod.mail!, prod.domain!);
-    expect(step.script).toContain("Set-BilluServiceAccount -Sam $SERVICE_ACCOUNT -BindDn $BIND_DN -Secret 'mail-ldap-password' -DcFqdn $DC_FQDN -DomainDn $DOMAIN_DN");
+    expect(step.script).toContain(
+        "Set-BilluServiceAccount -Sam $SERVICE_ACCOUNT -BindDn $BIND_DN -Secret 'mail-ldap-password' -DcFqdn $DC_FQDN -DomainDn $DOMAIN_DN",
+    );
     expect(step.files).toEqual([
         {
             path: "C:/ProgramData/billu/mail/aliases.tsv",
