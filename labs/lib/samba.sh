@@ -193,6 +193,32 @@ samba_usn() {
     guest_exec "$1" ldapsearch -LLL -x -H ldap://127.0.0.1 -s base -b '' highestCommittedUSN | sed -n 's/^highestCommittedUSN: //p'
 }
 
+# samba_usn_is <guest> <usn>: true when the DC's highestCommittedUSN is still <usn>; otherwise prints every object
+# changed since (its DN, uSNChanged and whenChanged, all partitions), so a failed probe says what was written.
+samba_usn_is() {
+    local now; now=$(samba_usn "$1")
+    [ "$now" = "$2" ] && return 0
+    echo "highestCommittedUSN $2 -> $now; changed since:"
+    guest_exec "$1" ldbsearch -H /var/lib/samba/private/sam.ldb --cross-ncs "(uSNChanged>=$(($2 + 1)))" uSNChanged whenChanged 2>/dev/null |
+        grep -E '^(dn|uSNChanged|whenChanged):' | paste - - - | tail -n 20
+    return 1
+}
+
+# samba_usn_settle <guest> <seconds>: waits (bounded) until the DC's highestCommittedUSN stays put for 3 s: a DC
+# that has just joined still writes by itself for a while (its DNS registration, replication bookkeeping).
+samba_usn_settle() {
+    local limit="$2" start a b
+    start=$(date +%s)
+    a=$(samba_usn "$1")
+    while :; do
+        sleep 3
+        b=$(samba_usn "$1")
+        [ "$a" = "$b" ] && return 0
+        [ $(($(date +%s) - start)) -lt "$limit" ] || return 1
+        a="$b"
+    done
+}
+
 # Proportional set size (shared pages split between the processes that map them) of everything in the guest.
 samba_pss_mib() {
     local total=0 pid kb
