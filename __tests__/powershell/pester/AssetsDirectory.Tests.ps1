@@ -5,6 +5,8 @@
 # probe (System.DirectoryServices). A directory in memory records what the step wrote.
 
 BeforeAll {
+    # Test passwords are made per run (never a literal in a committed file).
+    $script:OldSecret = 'T-' + [guid]::NewGuid().ToString('N')
     . (Join-Path $PSScriptRoot '../../../scripts/lib/billu-lib.ps1')
     function Stub([string]$Name) { throw "$Name was called but not mocked (AssetsDirectory.Tests.ps1)" }
     function global:Get-ADUser { [CmdletBinding()] param($Filter, $Identity, $Properties) Stub $MyInvocation.MyCommand.Name }
@@ -19,7 +21,7 @@ BeforeAll {
     }
     $script:Step = $env:BILLU_ASSETS_DIR_STEP
     $script:Model = [IO.File]::ReadAllText($env:BILLU_ASSETS_DIR_MODEL) | ConvertFrom-Json
-    $script:Secret = 'Glpi-Ldap-Secret-42'
+    $script:Secret = 'T-' + [guid]::NewGuid().ToString('N')
     $script:BilluSecrets = @{ 'glpi-ldap-password' = $script:Secret }
     $script:plain = { param($s) [System.Net.NetworkCredential]::new('', $s).Password }
 
@@ -67,7 +69,7 @@ Describe 'the assets-directory step on a Windows DC: GLPI''s service account' {
         Should -Invoke Set-ADUser -Times 0 -Exactly
     }
     It 'a password that no longer binds (the secret changed): reset to the secret' {
-        Use-FakeDirectory @{ Mail = $script:Model.helpdesk; Password = 'an-old-one' }
+        Use-FakeDirectory @{ Mail = $script:Model.helpdesk; Password = $script:OldSecret }
         Invoke-Step
         $script:AD.Account.Password | Should -BeExactly $script:Secret
         Should -Invoke New-ADUser -Times 0 -Exactly

@@ -4,6 +4,8 @@
 # Get-ADGroupMember and Add-ADGroupMember; billu-lib's Get-BilluSecret (Write-BilluLog is billu-lib's own).
 
 BeforeAll {
+    # Test passwords are made per run (never a literal in a committed file).
+    $script:TrustPw = 'T-' + [guid]::NewGuid().ToString('N')
     . (Join-Path $PSScriptRoot 'stubs.ps1')
     . (Join-Path $PSScriptRoot '../../../scripts/lib/billu-lib.ps1')
     $ErrorActionPreference = 'Stop'
@@ -31,7 +33,7 @@ BeforeAll {
         $f | Add-Member ScriptMethod SetSelectiveAuthenticationStatus { param($p, $v) $this.State.Calls.Add("selective $v"); $this.State.Trust.Selective = $v }
         $f | Add-Member ScriptMethod GetSidFilteringStatus { param($p) $this.State.Trust.SidFiltering }
         $f | Add-Member ScriptMethod SetSidFilteringStatus { param($p, $v) $this.State.Calls.Add("sidfiltering $v"); $this.State.Trust.SidFiltering = $v }
-        $f | Add-Member ScriptMethod VerifyOutboundTrustRelationship { param($p) if ($this.State.Trust.Password -ne 'Tr-Pw-42') { throw 'the trust password is wrong' } }
+        $f | Add-Member ScriptMethod VerifyOutboundTrustRelationship { param($p) if ($this.State.Trust.Password -ne $script:TrustPw) { throw 'the trust password is wrong' } }
         $f
     }
 }
@@ -46,22 +48,22 @@ Describe 'the Windows trust step' {
 
     It 'creates this half once, with the password from the secret, then sets selective authentication and SID filtering' {
         $forest = New-FakeForest $null
-        Set-BilluTrust $forest $PARTNER_DOMAIN $DIRECTION 'Tr-Pw-42' | Should -Be "billu[]: created this half of the trust with $($Model.partner) ($($Model.direction))"
+        Set-BilluTrust $forest $PARTNER_DOMAIN $DIRECTION $script:TrustPw | Should -Be "billu[]: created this half of the trust with $($Model.partner) ($($Model.direction))"
         Set-BilluTrustOptions $forest $PARTNER_DOMAIN $true $true
-        Set-BilluTrust $forest $PARTNER_DOMAIN $DIRECTION 'Tr-Pw-42' | Should -Be "billu[]: this half of the trust with $($Model.partner) exists"
+        Set-BilluTrust $forest $PARTNER_DOMAIN $DIRECTION $script:TrustPw | Should -Be "billu[]: this half of the trust with $($Model.partner) exists"
         Set-BilluTrustOptions $forest $PARTNER_DOMAIN $true $true
         @($forest.State.Calls) | Should -Be @("create $($Model.partner) $($Model.direction)", 'selective True', 'sidfiltering True')
-        $forest.State.Trust.Password | Should -Be 'Tr-Pw-42'
+        $forest.State.Trust.Password | Should -Be $script:TrustPw
     }
 
     It 'puts back selective authentication turned off by hand' {
-        $forest = New-FakeForest @{ Partner = $Model.partner; Direction = $Model.direction; Password = 'Tr-Pw-42'; Selective = $false; SidFiltering = $true }
+        $forest = New-FakeForest @{ Partner = $Model.partner; Direction = $Model.direction; Password = $script:TrustPw; Selective = $false; SidFiltering = $true }
         Set-BilluTrustOptions $forest $PARTNER_DOMAIN $true $true
         @($forest.State.Calls) | Should -Be @('selective True')
     }
 
     It 'validates with the right password and not with a wrong one' {
-        Test-BilluTrust (New-FakeForest @{ Partner = $Model.partner; Password = 'Tr-Pw-42' }) $PARTNER_DOMAIN | Should -BeTrue
+        Test-BilluTrust (New-FakeForest @{ Partner = $Model.partner; Password = $script:TrustPw }) $PARTNER_DOMAIN | Should -BeTrue
         Test-BilluTrust (New-FakeForest @{ Partner = $Model.partner; Password = 'wrong' }) $PARTNER_DOMAIN 3>$null | Should -BeFalse
     }
 

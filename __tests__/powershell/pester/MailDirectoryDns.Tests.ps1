@@ -7,6 +7,9 @@
 # here); billu-lib's Get-BilluSecret.
 
 BeforeAll {
+    # Test passwords are made per run (never a literal in a committed file).
+    $script:SvcSecret = 'T-' + [guid]::NewGuid().ToString('N')
+    $script:OldSecret = 'T-' + [guid]::NewGuid().ToString('N')
     . (Join-Path $PSScriptRoot 'stubs.ps1')
     . (Join-Path $PSScriptRoot '../../../scripts/lib/billu-lib.ps1')
     $ErrorActionPreference = 'Stop'
@@ -19,7 +22,7 @@ BeforeAll {
     function Get-TxtState { @($script:Txt | ForEach-Object { "$($_.Zone) $($_.HostName) $($_.RecordData.DescriptiveText)" } | Sort-Object) -join "`n" }
     function Get-WantedTxt { @($Want | ForEach-Object { "$($_.zone) $($_.name) $($_.value)" } | Sort-Object) -join "`n" }
     function Use-FakeDns {
-        Mock Get-BilluSecret { 'Svc-Pw-1!' }
+        Mock Get-BilluSecret { $script:SvcSecret }
         Mock Get-ADUser { }
         Mock New-ADUser { }
         Mock Get-ADObject { if ($LDAPFilter -like '(sAMAccountName=*') { [pscustomobject]@{ sAMAccountName = 'x' } } }
@@ -71,14 +74,14 @@ Describe 'the Windows DC''s mail-directory step (prod, PAR-DC01): the mail servi
         Mock New-Object { [BilluFakeEntry]::new($ArgumentList[2] -ceq $script:SvcPassword) } -ParameterFilter { $TypeName -eq 'System.DirectoryServices.DirectoryEntry' }
     }
     It 'a password that no longer binds (the secret changed): reset to the secret, the account not recreated' {
-        $script:SvcPassword = 'an-old-one'
+        $script:SvcPassword = $script:OldSecret
         Invoke-MailDirectoryStep
-        $script:SvcPassword | Should -BeExactly 'Svc-Pw-1!'
+        $script:SvcPassword | Should -BeExactly $script:SvcSecret
         Should -Invoke Set-ADAccountPassword -Times 1 -Exactly
         Should -Invoke New-ADUser -Times 0 -Exactly
     }
     It 'a password that binds: left alone' {
-        $script:SvcPassword = 'Svc-Pw-1!'
+        $script:SvcPassword = $script:SvcSecret
         Invoke-MailDirectoryStep
         Should -Invoke Set-ADAccountPassword -Times 0 -Exactly
     }
