@@ -224,6 +224,7 @@ export type Watch =
     | { readonly kind: "postfix-queue" }
     | { readonly kind: "mdadm"; readonly array: string; readonly device: string; readonly members: number }
     | { readonly kind: "vpn-tunnel"; readonly tunnel: string; readonly peer: string; readonly networks: readonly string[] }
+    /** A backup client's last result, as the backup server's report writes it: `<resultDir>/<repository>.json` (scripts/backup/report.sh). */
     | { readonly kind: "backup-freshness"; readonly client: string; readonly resultFile: string }
     | { readonly kind: "certificate-file"; readonly what: string; readonly path: string }
     | { readonly kind: "zabbix-server" }
@@ -337,7 +338,7 @@ export interface MonitoringInput {
     };
     readonly vpn?: { readonly tunnel: string; readonly peerStack: string; readonly gateway: { readonly host: string }; readonly networks: readonly string[] };
     readonly fileservers?: readonly { readonly host: string; readonly flavor: string; readonly array: { readonly name: string } }[];
-    readonly backup?: { readonly host: { readonly name: string }; readonly resultDir: string; readonly clients: readonly { readonly name: string }[] };
+    readonly backup?: { readonly host: { readonly name: string }; readonly resultDir: string; readonly clients: readonly { readonly name: string; readonly repository: string }[] };
 }
 
 const isWindows = (os: string) => os.startsWith("windows");
@@ -570,7 +571,7 @@ function monitoredHost(
     if (input.backup?.host.name === h.name) {
         add(
             "backup",
-            ...input.backup.clients.map((c): Watch => ({ kind: "backup-freshness", client: c.name, resultFile: `${input.backup!.resultDir}/${c.name}.json` })),
+            ...input.backup.clients.map((c): Watch => ({ kind: "backup-freshness", client: c.name, resultFile: `${input.backup!.resultDir}/${c.repository}.json` })),
         );
     }
     const osKind = windows ? "windows" : "linux";

@@ -79,7 +79,7 @@ const OTHER_PLANS: Partial<MonitoringInput> = {
     web: { host: "PAR-WEB01", ports: { https: 443 }, public: { name: "www.billu.example" }, intranet: { name: "intranet.billu.remindme.lan" } },
     vpn: { tunnel: "billu-ecotech", peerStack: "org/billu-infra/ecotech", gateway: { host: "PAR-FW01" }, networks: ["10.20.21.0/24"] },
     fileservers: [{ host: "PAR-FS01", flavor: "linux", array: { name: "shares" } }],
-    backup: { host: { name: "PAR-BKP01" }, resultDir: RESULT_DIR, clients: [{ name: "PAR-DC01" }, { name: "PAR-MON01" }] },
+    backup: { host: { name: "PAR-BKP01" }, resultDir: RESULT_DIR, clients: [{ name: "PAR-DC01", repository: "par-dc01" }, { name: "PAR-MON01", repository: "par-mon01" }] },
 };
 
 function input(cfg: unknown, over: Partial<MonitoringInput> = {}): MonitoringInput {
@@ -205,8 +205,8 @@ describe("the monitoring plan", () => {
         expect(w("PAR-FW01").watches).toEqual([{ kind: "vpn-tunnel", tunnel: "billu-ecotech", peer: "org/billu-infra/ecotech", networks: ["10.20.21.0/24"] }]);
         expect(w("PAR-FS01").watches).toEqual([{ kind: "mdadm", array: "shares", device: "/dev/md/shares", members: 2 }]);
         expect(w("PAR-BKP01").watches).toEqual([
-            { kind: "backup-freshness", client: "PAR-DC01", resultFile: `${RESULT_DIR}/PAR-DC01.json` },
-            { kind: "backup-freshness", client: "PAR-MON01", resultFile: `${RESULT_DIR}/PAR-MON01.json` },
+            { kind: "backup-freshness", client: "PAR-DC01", resultFile: `${RESULT_DIR}/par-dc01.json` },
+            { kind: "backup-freshness", client: "PAR-MON01", resultFile: `${RESULT_DIR}/par-mon01.json` },
         ]);
         expect(w("PAR-BKP01").macros["{$BACKUP.MAX_AGE}"]).toBe("30h");
         expect(w("PAR-MON01").watches).toEqual([
