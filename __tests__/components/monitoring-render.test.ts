@@ -3,7 +3,9 @@
  * host's name, PSK both ways), the server's files, and no secret in any of them: the PSK and the database password are
  * placeholders the step's stdin fills. The daemons' own verdict on these files is the lab's (labs/monitoring).
  */
-import { execFileSync } from "child_process";
+import { execFileSync, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { Problems } from "../../model/errors";
 import type { OsKind } from "../../model/core";
@@ -13,7 +15,9 @@ import {
     dataDiskPath,
     MONITORING_PATHS,
     MONITORING_SECRETS,
+    agentUserParameters,
     renderAgentConf,
+    renderAgentSudoers,
     renderDumpUnits,
     renderFrontendConf,
     renderServerConf,
@@ -132,6 +136,92 @@ test("a Windows agent's staged files: its settings and configuration, no secret 
 test("the router's agent interface is its address in the server's zone (where the server reaches it)", () => {
     expect(monitored("PAR-FW01").address).toBe("10.20.10.1");
     expect(renderAgentConf(plan, monitored("PAR-FW01"))).toContain("\nHostname=PAR-FW01\n");
+});
+
+test("the router's, the mail server's and the PBX's agents declare the UserParameters their templates read; the web's none", () => {
+    const up = (name: string, role: string) =>
+        renderAgentConf(plan, { ...monitored("PAR-WEB01"), name, role })
+            .split("\n")
+            .filter((l) => l.startsWith("UserParameter="));
+    expect(up("PAR-FW01", "firewall")).toEqual([
+        "UserParameter=billu.ipsec.sas,sudo -n /usr/sbin/swanctl --list-sas 2>/dev/null | grep -c ESTABLISHED || true",
+    ]);
+    expect(up("PAR-MAIL01", "mail")).toEqual([`UserParameter=billu.postfix.deferred,postqueue -j 2>/dev/null | grep -c '"queue_name": *"deferred"' || true`]);
+    expect(up("PAR-PBX01", "pbx")).toEqual([
+        "UserParameter=billu.pbx.contacts,sudo -n /usr/sbin/asterisk -rx 'pjsip show contacts' 2>/dev/null | grep -c '^ *Contact: *[^< ]' || true",
+    ]);
+    expect(up("PAR-WEB01", "web")).toEqual([]);
+    // A Windows host links no role template: no UserParameter (they are Debian commands).
+    expect(agentUserParameters({ ...monitored("PAR-DC01"), role: "firewall" })).toEqual([]);
+});
+
+/** Runs a UserParameter's command as the agent does (sh -c), with fake sudo/postqueue printing `output` (what the real tool prints). */
+function runUserParameter(command: string, fake: string, output: string): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "zbx-up-"));
+    fs.writeFileSync(path.join(dir, "out.txt"), output);
+    fs.writeFileSync(path.join(dir, fake), `#!/bin/sh\ncat '${dir}/out.txt'\n`, { mode: 0o755 });
+    try {
+        const r = spawnSync("sh", ["-c", command], { env: { PATH: `${dir}:/usr/bin:/bin` }, encoding: "utf8" });
+        expect(r.status).toBe(0);
+        return r.stdout;
+    } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
+}
+
+test("the UserParameters count what the tools print: established IKE SAs, deferred messages, registered phones; 0 when none", () => {
+    const cmd = (role: string) => agentUserParameters({ ...monitored("PAR-WEB01"), role })[0].command;
+    const sas = [
+        "billu-ecotech: #1, ESTABLISHED, IKEv2, 1a2b3c4d5e6f7a8b_i* 9c8d7e6f5a4b3c2d_r",
+        "  local  '192.0.2.10' @ 192.0.2.10[4500]",
+        "  billu-ecotech: #1, reqid 1, INSTALLED, TUNNEL-in-UDP, ESP:AES_GCM_16-256",
+        "billu-ecotech: #2, CONNECTING, IKEv2, 0a0b0c0d0e0f0a0b_i* 0000000000000000_r",
+        "",
+    ].join("\n");
+    expect(runUserParameter(cmd("firewall"), "sudo", sas)).toBe("1\n");
+    expect(runUserParameter(cmd("firewall"), "sudo", "")).toBe("0\n");
+    const queue = [
+        '{"queue_name": "deferred", "queue_id": "4Q1", "arrival_time": 1, "message_size": 2, "sender": "a@b", "recipients": []}',
+        '{"queue_name": "active", "queue_id": "4Q2", "arrival_time": 1, "message_size": 2, "sender": "a@b", "recipients": []}',
+        '{"queue_name": "deferred", "queue_id": "4Q3", "arrival_time": 1, "message_size": 2, "sender": "a@b", "recipients": []}',
+        "",
+    ].join("\n");
+    expect(runUserParameter(cmd("mail"), "postqueue", queue)).toBe("2\n");
+    const contacts = [
+        "",
+        "  Contact:  <Aor/ContactUri..............................> <Hash....> <Status> <RTT(ms)..>",
+        "==========================================================================================",
+        "",
+        "  Contact:  1001/sip:1001@10.20.21.50:5061;transport=tls    5b0f6a1c1e Avail        12.345",
+        "  Contact:  1002/sip:1002@10.20.21.51:5061;transport=tls    7c1a2b3c4d NonQual         nan",
+        "",
+        "Objects found: 2",
+        "",
+    ].join("\n");
+    expect(runUserParameter(cmd("pbx"), "sudo", contacts)).toBe("2\n");
+    expect(runUserParameter(cmd("pbx"), "sudo", "No objects found.\n")).toBe("0\n");
+});
+
+test("the agent's sudo rule: exactly the UserParameters' root commands, checked by visudo; no rule where none is needed", () => {
+    const fw = { ...monitored("PAR-WEB01"), name: "PAR-FW01", role: "firewall" };
+    expect(renderAgentSudoers(fw)!.split("\n").slice(1)).toEqual(["Defaults:zabbix !syslog", "zabbix ALL=(root) NOPASSWD: /usr/sbin/swanctl --list-sas", ""]);
+    expect(renderAgentSudoers({ ...fw, role: "pbx" })!.split("\n")[2]).toBe("zabbix ALL=(root) NOPASSWD: /usr/sbin/asterisk -rx pjsip show contacts");
+    expect(renderAgentSudoers(monitored("PAR-WEB01"))).toBeUndefined();
+    const files = agentFiles(plan, fw);
+    expect(files.map((f) => [f.path, f.mode ?? "0644"])).toContainEqual([MONITORING_PATHS.agentSudoers, "0440"]);
+    expect(agentFiles(plan, monitored("PAR-WEB01")).map((f) => f.path)).not.toContain(MONITORING_PATHS.agentSudoers);
+    // The real visudo accepts it (the step's check before it installs the file).
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "zbx-sudo-"));
+    try {
+        for (const role of ["firewall", "pbx"]) {
+            const f = path.join(dir, role);
+            fs.writeFileSync(f, renderAgentSudoers({ ...fw, role })!, { mode: 0o440 });
+            const r = spawnSync("/usr/sbin/visudo", ["-cqf", f], { encoding: "utf8" });
+            expect([role, r.status, r.stderr]).toEqual([role, 0, ""]);
+        }
+    } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
 });
 
 test("a value that is not one trimmed line is refused (it would add a parameter)", () => {

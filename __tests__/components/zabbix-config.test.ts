@@ -180,7 +180,106 @@ describe("renderZabbixConfig", () => {
 
     it("has an IT operations and a business dashboard; the business one shows only what staff use", () => {
         expect(doc.dashboards.map((d) => d.name)).toEqual(["BillU IT operations", "BillU business services"]);
-        expect(doc.dashboards[1].widgets[0].groups).toEqual(["BillU/role/dc", "BillU/role/dhcp", "BillU/role/web"]);
+        expect(doc.dashboards[1].widgets[0].groups).toEqual(["BillU/role/dc", "BillU/role/dhcp", "BillU/role/firewall", "BillU/role/web"]);
+    });
+
+    const FULL: MonitoringConfigInput = {
+        ...INPUT,
+        hosts: [
+            ...INPUT.hosts,
+            { name: "PAR-MAIL01", address: "10.20.10.41", role: "mail", zone: "servers", os: "linux", pskIdentity: "PAR-MAIL01-psk" },
+            { name: "PAR-FTP01", address: "10.20.10.51", role: "ftp", zone: "servers", os: "linux", pskIdentity: "PAR-FTP01-psk" },
+            { name: "PAR-PBX01", address: "10.20.10.71", role: "pbx", zone: "servers", os: "linux", pskIdentity: "PAR-PBX01-psk" },
+            { name: "PAR-BKP01", address: "10.20.0.30", role: "backup", zone: "management", os: "linux", pskIdentity: "PAR-BKP01-psk" },
+        ],
+        backupClients: [
+            { client: "PAR-DC02", resultFile: "/var/lib/billu/backup/results/par-dc02.json" },
+            { client: "PAR-WEB01", resultFile: "/var/lib/billu/backup/results/par-web01.json" },
+        ],
+    };
+
+    it("the business dashboard: one item widget per thing that says a staff service works, on the hosts that run it", () => {
+        const full = renderZabbixConfig(FULL);
+        const widgets = full.dashboards[1].widgets.filter((w) => w.type === "item");
+        expect(widgets.map((w) => [w.name, w.item!.host, w.item!.key])).toEqual([
+            ["VPN: Established IKE SAs (PAR-FW01)", "PAR-FW01", "billu.ipsec.sas"],
+            ["VPN: charon processes (PAR-FW01)", "PAR-FW01", "proc.num[charon]"],
+            ["Mail: SMTP answers (PAR-MAIL01)", "PAR-MAIL01", "net.tcp.service[smtp,,25]"],
+            ["Mail: Deferred messages (PAR-MAIL01)", "PAR-MAIL01", "billu.postfix.deferred"],
+            ["Web: Apache accepts HTTPS on port 443 (PAR-WEB01)", "PAR-WEB01", "net.tcp.service[tcp,,443]"],
+            ["Web: Apache accepts HTTPS on port 8443 (PAR-WEB01)", "PAR-WEB01", "net.tcp.service[tcp,,8443]"],
+            ["Web: Apache processes (PAR-WEB01)", "PAR-WEB01", "proc.num[apache2]"],
+            ["FTP: vsftpd processes (PAR-FTP01)", "PAR-FTP01", "proc.num[vsftpd]"],
+            ["FTP: vsftpd accepts FTP connections (PAR-FTP01)", "PAR-FTP01", "net.tcp.service[tcp,,21]"],
+            ["Telephony: Asterisk processes (PAR-PBX01)", "PAR-PBX01", "proc.num[asterisk]"],
+            ["Telephony: SIP over TLS accepts connections (port 5061) (PAR-PBX01)", "PAR-PBX01", "net.tcp.service[tcp,,5061]"],
+            ["Telephony: Registered phones (PJSIP contacts) (PAR-PBX01)", "PAR-PBX01", "billu.pbx.contacts"],
+            ["Backups: Last backup of PAR-DC02 finished (PAR-BKP01)", "PAR-BKP01", "billu.backup.finished[PAR-DC02]"],
+            ["Backups: Last backup of PAR-WEB01 finished (PAR-BKP01)", "PAR-BKP01", "billu.backup.finished[PAR-WEB01]"],
+        ]);
+        // Every widget's item is an item of a template its host links (what the step resolves to the host's item id).
+        for (const w of widgets) {
+            const host = full.hosts.find((h) => h.host === w.item!.host)!;
+            const keys = full.templates.filter((t) => host.templates.includes(t.name)).flatMap((t) => t.items.map((i) => i.key));
+            expect(keys).toContain(w.item!.key);
+        }
+        // Six a row below the problem widgets, none overlapping, within Zabbix's 24 columns.
+        expect(widgets.slice(0, 7).map((w) => [w.x, w.y])).toEqual([
+            [0, 11],
+            [4, 11],
+            [8, 11],
+            [12, 11],
+            [16, 11],
+            [20, 11],
+            [0, 14],
+        ]);
+        // A site without those services shows none of their widgets (the base input: router and web only).
+        expect(doc.dashboards[1].widgets.filter((w) => w.type === "item").map((w) => w.item!.host)).toEqual([
+            "PAR-FW01",
+            "PAR-FW01",
+            "PAR-WEB01",
+            "PAR-WEB01",
+            "PAR-WEB01",
+        ]);
+    });
+
+    it("the PBX gets the telephony template: Asterisk, SIP over TLS on the catalogue's port, its registered phones", () => {
+        const full = renderZabbixConfig(FULL);
+        expect(full.hosts.find((h) => h.host === "PAR-PBX01")!.templates).toEqual([TEMPLATE.linux, TEMPLATE.telephony]);
+        const t = full.templates.find((x) => x.name === TEMPLATE.telephony)!;
+        expect(t.items.map((i) => i.key)).toEqual(["proc.num[asterisk]", "net.tcp.service[tcp,,5061]", "billu.pbx.contacts"]);
+        expect(t.triggers.map((x) => [x.expression, x.severity])).toEqual([
+            ["max(/BillU telephony/proc.num[asterisk],{$BILLU.DOWN.CHECKS})=0", "high"],
+            ["max(/BillU telephony/net.tcp.service[tcp,,5061],{$BILLU.DOWN.CHECKS})=0", "high"],
+        ]);
+    });
+
+    it("backup freshness: each client's result file the report writes, its end time and exit status; missing results are old", () => {
+        const full = renderZabbixConfig(FULL);
+        const t = full.templates.find((x) => x.name === TEMPLATE.backup)!;
+        const master = "vfs.file.contents[/var/lib/billu/backup/results/par-dc02.json]";
+        expect(t.items.slice(0, 3).map((i) => [i.key, i.type, i.master ?? ""])).toEqual([
+            [master, "agent", ""],
+            ["billu.backup.finished[PAR-DC02]", "dependent", master],
+            ["billu.backup.status[PAR-DC02]", "dependent", master],
+        ]);
+        expect(t.triggers.slice(0, 2).map((x) => [x.name, x.expression])).toEqual([
+            [
+                "No backup of PAR-DC02 for {$BILLU.BACKUP.HOURS} hours",
+                "now()-last(/BillU backup freshness/billu.backup.finished[PAR-DC02])>{$BILLU.BACKUP.HOURS}*3600",
+            ],
+            ["Last backup of PAR-DC02 failed", "last(/BillU backup freshness/billu.backup.status[PAR-DC02])<>0"],
+        ]);
+        // The JavaScript as Zabbix runs it (the body of function (value) {...}), on what report.sh and backup-run.sh write.
+        const finished = new Function("value", t.items[1].preprocessing![0].params) as (v: string) => number;
+        const status = new Function("value", t.items[2].preprocessing![0].params) as (v: string) => number;
+        const ok = '{"host":"PAR-DC02","started":"2026-12-05T13:00:00Z","seconds":42,"bytes":1,"snapshot":"ab","classes":"system","exitStatus":0}';
+        expect(finished(ok)).toBe(1796475642);
+        expect(status(ok)).toBe(0);
+        expect(status(ok.replace('"exitStatus":0', '"exitStatus":3'))).toBe(3);
+        const missing = '{"repository":"par-dc02","exitStatus":null,"missing":true}';
+        expect(finished(missing)).toBe(0);
+        expect(status(missing)).toBe(-1);
     });
 });
 

@@ -25,6 +25,7 @@ export function zabbixConfigInput(plan: MonitoringPlan, site: string): Monitorin
     // The model's lowest severity (not classified) has no action of its own in the document: information is its floor.
     const minSeverity: Severity = alerting.minSeverity === "not_classified" ? "information" : alerting.minSeverity;
     const t = plan.thresholds;
+    const backupClients = watches.flatMap((w) => (w.kind === "backup-freshness" ? [{ client: w.client, resultFile: w.resultFile }] : []));
     const driftHost = plan.hosts.find((h) => h.watches.some((w) => w.kind === "directory-drift"));
     const drift = driftHost?.watches.find((w) => w.kind === "directory-drift");
     return {
@@ -53,6 +54,7 @@ export function zabbixConfigInput(plan: MonitoringPlan, site: string): Monitorin
             backupHours: t.backupMaxAgeHours,
             ftpFailedLogins: t.ftpFailedLogins,
         },
+        ...(backupClients.length > 0 ? { backupClients } : {}),
         ...(driftHost && drift?.kind === "directory-drift"
             ? { directoryDrift: { host: driftHost.name, resultPath: drift.resultPath, graceSeconds: drift.graceSeconds, maxAgeSeconds: drift.maxAgeSeconds } }
             : {}),

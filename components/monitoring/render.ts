@@ -15,6 +15,7 @@ import { ZABBIX_TRAPPER_PORT } from "../../model/monitoring";
 import { GuestDir, GuestFile, placeholder } from "../guest-step/render";
 import { repoPath } from "../paths";
 import { renderZabbixConfigFile } from "./config-input";
+import { roleTemplateKeys, USER_PARAMETERS, type UserParameter } from "./zabbix-config";
 
 /** Where each file lives in the guest. */
 export const MONITORING_PATHS = {
@@ -23,6 +24,8 @@ export const MONITORING_PATHS = {
     agentPsk: "/etc/zabbix/zabbix_agent2.psk",
     /** The PSK as the step installs it (0600 root's, before the package and its user exist). */
     agentPskStaged: "/etc/billu/monitoring/agent.psk",
+    /** The agent's sudo rule (0440): the exact root commands of its UserParameters, no more; only on hosts that need one. */
+    agentSudoers: "/etc/sudoers.d/billu-zabbix-agent",
     serverConfDir: "/etc/zabbix/zabbix_server.conf.d",
     serverConf: "/etc/zabbix/zabbix_server.conf.d/billu.conf",
     /** The database password as the step installs it (0600 root's); the step derives the two copies below from it. */
@@ -115,6 +118,29 @@ function agentCoreLines(plan: MonitoringPlan, host: MonitoredHost, pskFile: stri
     ];
 }
 
+/** The UserParameters the host's templates read (zabbix-config.ts USER_PARAMETERS, by the templates its role links). */
+export function agentUserParameters(host: MonitoredHost): readonly UserParameter[] {
+    return roleTemplateKeys(host.role, host.os).flatMap((k) => USER_PARAMETERS[k] ?? []);
+}
+
+/**
+ * The sudo rule of a host whose UserParameters need root (swanctl's VICI socket, Asterisk's control socket): the agent's
+ * user may run exactly those command lines as root, without a password, and those calls are not logged to syslog (one
+ * a minute would bury the host's real sudo use in the log collector). Undefined when the host needs none.
+ */
+export function renderAgentSudoers(host: MonitoredHost): string | undefined {
+    const cmds = [...new Set(agentUserParameters(host).flatMap((u) => (u.sudo ? [u.sudo] : [])))];
+    if (cmds.length === 0) return undefined;
+    return (
+        header(`the Zabbix agent's root commands on ${host.name} (billu:monitoring)`) +
+        ["Defaults:zabbix !syslog", ...cmds.map((c) => `zabbix ALL=(root) NOPASSWD: ${c}`)].join("\n") +
+        "\n"
+    );
+}
+
+/** visudo checks a candidate rule before it is installed (a broken file in sudoers.d breaks every sudo on the host). */
+export const SUDOERS_CHECK = "! command -v visudo >/dev/null 2>&1 || visudo -cqf {}";
+
 /** The agent's configuration on a Linux host: the server's address for passive and active checks, TLS with the host's PSK. */
 export function renderAgentConf(plan: MonitoringPlan, host: MonitoredHost): string {
     return (
@@ -127,6 +153,8 @@ export function renderAgentConf(plan: MonitoringPlan, host: MonitoredHost): stri
             "ControlSocket=/tmp/agent.sock",
             "Include=/etc/zabbix/zabbix_agent2.d/*.conf",
             "Include=/etc/zabbix/zabbix_agent2.d/plugins.d/*.conf",
+            // The keys BillU's templates read that no stock item covers (its role's templates), each one command.
+            ...agentUserParameters(host).map((u) => `UserParameter=${v(u.key)},${v(u.command)}`),
         ].join("\n") +
         "\n"
     );
@@ -142,7 +170,13 @@ export function agentFiles(plan: MonitoringPlan, host: MonitoredHost): GuestFile
     return [
         { path: MONITORING_PATHS.agentPskStaged, content: agentPskFile(), mode: "0600" },
         { path: MONITORING_PATHS.agentConf, content: renderAgentConf(plan, host), check: AGENT_CHECK },
+        ...sudoersFile(host),
     ];
+}
+
+function sudoersFile(host: MonitoredHost): GuestFile[] {
+    const content = renderAgentSudoers(host);
+    return content ? [{ path: MONITORING_PATHS.agentSudoers, content, mode: "0440", check: SUDOERS_CHECK }] : [];
 }
 
 export const AGENT_DIRS: readonly GuestDir[] = [{ path: "/etc/billu/monitoring", mode: "0700", owner: "root:root" }];

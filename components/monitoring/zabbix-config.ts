@@ -102,6 +102,12 @@ export interface MonitoringConfigInput {
      * @default none: no directory drift template
      */
     readonly directoryDrift?: { readonly host: string; readonly resultPath: string; readonly graceSeconds: number; readonly maxAgeSeconds: number };
+    /**
+     * The backup clients whose last result the backup server's report writes (scripts/backup/report.sh:
+     * `<resultDir>/<repository>.json`), watched on the backup host.
+     * @default none: the backup template watches no client
+     */
+    readonly backupClients?: readonly { readonly client: string; readonly resultFile: string }[];
 }
 
 export interface ZbxItem {
@@ -146,8 +152,8 @@ export interface ZbxHost {
 }
 
 export interface ZbxWidget {
-    /** Zabbix 6.0 widget types used here: problems, problemsbysv, hostavail, clock. */
-    readonly type: "problems" | "problemsbysv" | "hostavail" | "clock";
+    /** Zabbix 6.0 widget types used here: problems, problemsbysv, hostavail, clock, item (one item's latest value). */
+    readonly type: "problems" | "problemsbysv" | "hostavail" | "clock" | "item";
     readonly name: string;
     readonly x: number;
     readonly y: number;
@@ -155,6 +161,11 @@ export interface ZbxWidget {
     readonly height: number;
     /** Host groups the widget is filtered on (by name; the step resolves them to ids). */
     readonly groups: readonly string[];
+    /**
+     * An `item` widget's item: a host of the document and the key of an item of one of its templates (the step resolves
+     * it to the host's own item id, so the widget shows that host's latest value).
+     */
+    readonly item?: { readonly host: string; readonly key: string };
 }
 
 export interface ZabbixConfigDocument {
@@ -195,6 +206,7 @@ export const TEMPLATE = {
     backup: "BillU backup freshness",
     directoryDrift: "BillU directory drift",
     vsftpd: "BillU vsftpd",
+    telephony: "BillU telephony",
 } as const;
 
 /** vsftpd's own log (billu:ftp, components/ftp/render.ts FTP_PATHS.vsftpdLog): its FAIL LOGIN lines are watched. */
@@ -211,20 +223,49 @@ const ROLE_TEMPLATES: Readonly<Record<string, readonly (keyof typeof TEMPLATE)[]
     vpn: ["strongswan"],
     backup: ["backup"],
     ftp: ["vsftpd"],
+    pbx: ["telephony"],
 };
 
 const ROLE_GROUP = (site: string, role: string) => `${site}/role/${role}`;
 const ZONE_GROUP = (site: string, zone: string) => `${site}/zone/${zone}`;
 
+/** A UserParameter of the agent: a key no stock agent item covers, the shell command that answers it. */
+export interface UserParameter {
+    readonly key: string;
+    /** Run by the agent (as its user, `zabbix`) through `sh -c`; prints one number, 0 when the daemon is absent. */
+    readonly command: string;
+    /** The one root command it runs through `sudo -n` (the host's sudoers drop-in allows exactly this, no more). */
+    readonly sudo?: string;
+}
+
+/** swanctl reads charon's VICI socket, root's only: one exact command through sudo. */
+const SWANCTL_SAS = "/usr/sbin/swanctl --list-sas";
+/** Asterisk's control socket is its own user's: one exact CLI command through sudo. */
+const PJSIP_CONTACTS = "/usr/sbin/asterisk -rx pjsip show contacts";
+
 /**
- * The agent's UserParameters BillU's templates read (keys that no stock agent item covers); the agent config of
- * the host's role must declare them (mon-role renders the agent configs).
+ * The UserParameters each of BillU's templates reads, by template key: the agent configuration of a host that links the
+ * template declares them (render.ts renderAgentConf), and its sudoers drop-in allows their `sudo` commands. `grep -c`
+ * prints 0 and exits 1 when nothing matches: `|| true` keeps 0 a value (a tunnel with no SA), not an error.
  */
-export const USER_PARAMETERS: Readonly<Record<string, string>> = {
-    "billu.postfix.deferred": "find /var/spool/postfix/deferred -type f | wc -l (needs read access: the agent's sudo rule)",
-    "billu.kea.pool.used[*]": "percentage of the pool of Kea subnet id $1 in use (kea-ctrl-agent statistic-get)",
-    "billu.ipsec.sas": "number of established IKE SAs (swanctl --list-sas)",
+export const USER_PARAMETERS: Readonly<Partial<Record<keyof typeof TEMPLATE, readonly UserParameter[]>>> = {
+    // postqueue -j (Postfix >= 3.1) lists the queue as JSON lines; any local user may read it (authorized_mailq_users).
+    postfix: [{ key: "billu.postfix.deferred", command: `postqueue -j 2>/dev/null | grep -c '"queue_name": *"deferred"' || true` }],
+    strongswan: [{ key: "billu.ipsec.sas", command: `sudo -n ${SWANCTL_SAS} 2>/dev/null | grep -c ESTABLISHED || true`, sudo: SWANCTL_SAS }],
+    // A registered phone is a PJSIP contact line (`Contact:  1001/sip:1001@...`); the header line starts with `<Aor`.
+    telephony: [
+        {
+            key: "billu.pbx.contacts",
+            command: `sudo -n /usr/sbin/asterisk -rx 'pjsip show contacts' 2>/dev/null | grep -c '^ *Contact: *[^< ]' || true`,
+            sudo: PJSIP_CONTACTS,
+        },
+    ],
 };
+
+/** The template keys a host links beside its OS base template (Windows hosts: none, see renderZabbixConfig). */
+export function roleTemplateKeys(role: string, os: "linux" | "windows"): readonly (keyof typeof TEMPLATE)[] {
+    return os === "windows" ? [] : (ROLE_TEMPLATES[role] ?? []);
+}
 
 /**
  * The ISO 8601 `checkedAt` of the drift verdict (`2026-12-05T13:00:00Z`, UTC, what both appliers write) as Unix
@@ -507,24 +548,21 @@ function templates(t: MonitoringThresholds, iv: MonitoringIntervals, input: Moni
                 },
             ],
         },
+        backupTemplate(input.backupClients ?? [], t, iv),
         {
-            name: TEMPLATE.backup,
-            description: "The backup server: the last successful backup run is recent.",
-            macros: [{ macro: "{$BILLU.BACKUP.HOURS}", value: String(t.backupHours) }],
+            name: TEMPLATE.telephony,
+            description: "The PBX: Asterisk runs, SIP over TLS accepts connections, the phones registered (PJSIP contacts).",
+            macros: [{ macro: "{$BILLU.DOWN.CHECKS}", value: `#${t.downChecks}` }],
             items: [
-                {
-                    key: "vfs.file.time[/var/lib/billu/backup/last-success,modify]",
-                    name: "Last successful backup",
-                    type: "agent",
-                    valueType: "unsigned",
-                    delay: iv.slow,
-                    units: "unixtime",
-                },
+                svc("proc.num[asterisk]", "Asterisk processes"),
+                svc(`net.tcp.service[tcp,,${portOf("sip-tls")}]`, `SIP over TLS accepts connections (port ${portOf("sip-tls")})`),
+                { ...svc("billu.pbx.contacts", "Registered phones (PJSIP contacts)"), delay: iv.capacity },
             ],
             triggers: [
+                { name: "Asterisk is not running", expression: down(TEMPLATE.telephony, "proc.num[asterisk]"), severity: "high" },
                 {
-                    name: "No successful backup for {$BILLU.BACKUP.HOURS} hours",
-                    expression: `now()-last(${x(TEMPLATE.backup, "vfs.file.time[/var/lib/billu/backup/last-success,modify]")})>{$BILLU.BACKUP.HOURS}*3600`,
+                    name: "SIP over TLS refuses connections",
+                    expression: down(TEMPLATE.telephony, `net.tcp.service[tcp,,${portOf("sip-tls")}]`),
                     severity: "high",
                 },
             ],
@@ -533,8 +571,111 @@ function templates(t: MonitoringThresholds, iv: MonitoringIntervals, input: Moni
     ];
 }
 
+/**
+ * A backup client's last result as Unix seconds of its end (`started` + `seconds`), 0 when the server has none (report.sh
+ * writes `{"missing":true}`): a client never backed up looks as old as can be, so the freshness trigger fires.
+ */
+export const BACKUP_FINISHED_JS = [
+    "var r = JSON.parse(value);",
+    "if (r.missing || !r.started) return 0;",
+    "var t = Date.parse(r.started);",
+    'if (isNaN(t)) throw "started is not an ISO 8601 date";',
+    "return Math.floor(t / 1000) + (r.seconds || 0);",
+].join("\n");
+
+/** A backup client's last exit status (restic's, or the job's own 10-13), -1 when the server has no result. */
+export const BACKUP_STATUS_JS = ["var r = JSON.parse(value);", "return r.exitStatus === null || r.exitStatus === undefined ? -1 : r.exitStatus;"].join("\n");
+
+/** The backup freshness template: one result file per client (read on the backup server), its end time and status. */
+function backupTemplate(clients: readonly { client: string; resultFile: string }[], t: MonitoringThresholds, iv: MonitoringIntervals): ZbxTemplate {
+    const tpl = TEMPLATE.backup;
+    const items: ZbxItem[] = [];
+    const triggers: ZbxTrigger[] = [];
+    for (const c of clients) {
+        const master = `vfs.file.contents[${c.resultFile}]`;
+        const dep = (key: string, name: string, js: string, units?: string): ZbxItem => ({
+            key,
+            name,
+            type: "dependent",
+            valueType: "unsigned",
+            delay: "0",
+            master,
+            preprocessing: [{ type: "javascript", params: js }],
+            ...(units ? { units } : {}),
+        });
+        items.push(
+            { key: master, name: `Backup result of ${c.client}`, type: "agent", valueType: "text", delay: iv.slow },
+            dep(backupFinishedKey(c.client), `Last backup of ${c.client} finished`, BACKUP_FINISHED_JS, "unixtime"),
+            { ...dep(`billu.backup.status[${c.client}]`, `Last backup of ${c.client}: exit status`, BACKUP_STATUS_JS), valueType: "float" },
+        );
+        triggers.push(
+            {
+                name: `No backup of ${c.client} for {$BILLU.BACKUP.HOURS} hours`,
+                expression: `now()-last(/${tpl}/${backupFinishedKey(c.client)})>{$BILLU.BACKUP.HOURS}*3600`,
+                severity: "high",
+            },
+            { name: `Last backup of ${c.client} failed`, expression: `last(/${tpl}/billu.backup.status[${c.client}])<>0`, severity: "high" },
+        );
+    }
+    return {
+        name: tpl,
+        description: "The backup server: each client's last result (report.sh), how old it is and whether it succeeded.",
+        macros: [{ macro: "{$BILLU.BACKUP.HOURS}", value: String(t.backupHours) }],
+        items,
+        triggers,
+    };
+}
+
+/** The item that says when a backup client's last backup ended (the business dashboard shows it). */
+export function backupFinishedKey(client: string): string {
+    return `billu.backup.finished[${client}]`;
+}
+
+/**
+ * The business dashboard's item widgets: for each service staff use that the site runs, the items that say "it works"
+ * on the hosts that run it (only hosts of the document, only keys of templates they link: the step resolves each to the
+ * host's own item). Six widgets a row, each 4 columns wide and 3 rows high, below the problem widgets.
+ */
+function serviceWidgets(hosts: readonly ZbxHost[], tpls: readonly ZbxTemplate[], top: number): ZbxWidget[] {
+    const sections: { title: string; template: string; keys: (t: ZbxTemplate) => string[] }[] = [
+        { title: "VPN", template: TEMPLATE.strongswan, keys: () => ["billu.ipsec.sas", "proc.num[charon]"] },
+        { title: "Mail", template: TEMPLATE.postfix, keys: () => ["net.tcp.service[smtp,,25]", "billu.postfix.deferred"] },
+        {
+            title: "Web",
+            template: TEMPLATE.apache,
+            keys: (t) => t.items.filter((i) => i.key.startsWith("net.tcp.service[") || i.key.startsWith("proc.num[")).map((i) => i.key),
+        },
+        { title: "FTP", template: TEMPLATE.vsftpd, keys: (t) => t.items.filter((i) => i.type === "agent").map((i) => i.key) },
+        { title: "Telephony", template: TEMPLATE.telephony, keys: (t) => t.items.map((i) => i.key) },
+        { title: "Backups", template: TEMPLATE.backup, keys: (t) => t.items.filter((i) => i.key.startsWith("billu.backup.finished[")).map((i) => i.key) },
+    ];
+    const out: ZbxWidget[] = [];
+    for (const sec of sections) {
+        const tpl = tpls.find((t) => t.name === sec.template);
+        if (!tpl) continue;
+        for (const h of hosts.filter((x) => x.templates.includes(sec.template))) {
+            for (const key of sec.keys(tpl)) {
+                const item = tpl.items.find((i) => i.key === key);
+                if (!item) throw new Error(`internal: the ${sec.title} widget names ${key}, which ${sec.template} has not`);
+                const n = out.length;
+                out.push({
+                    type: "item",
+                    name: `${sec.title}: ${item.name} (${h.host})`,
+                    x: (n % 6) * 4,
+                    y: top + Math.floor(n / 6) * 3,
+                    width: 4,
+                    height: 3,
+                    groups: [],
+                    item: { host: h.host, key },
+                });
+            }
+        }
+    }
+    return out;
+}
+
 /** Roles whose health is what staff feel: the business dashboard shows these. */
-const BUSINESS_ROLES = ["mail", "web", "fileserver", "dc", "dhcp", "telephony"];
+const BUSINESS_ROLES = ["mail", "web", "fileserver", "dc", "dhcp", "pbx", "ftp", "backup", "firewall", "vpn"];
 
 /** The Zabbix configuration document of a site's monitoring plan. */
 export function renderZabbixConfig(input: MonitoringConfigInput): ZabbixConfigDocument {
@@ -553,7 +694,7 @@ export function renderZabbixConfig(input: MonitoringConfigInput): ZabbixConfigDo
         // The role templates watch Debian's daemons (Samba, Kea, Apache, ...): a Windows host (a Windows DC) gets its OS
         // template only, else "Samba is not running" would fire on every Windows DC.
         templates: [
-            ...(h.os === "windows" ? [TEMPLATE.windows] : [TEMPLATE.linux, ...(ROLE_TEMPLATES[h.role] ?? []).map((k) => TEMPLATE[k])]),
+            ...(h.os === "windows" ? [TEMPLATE.windows] : [TEMPLATE.linux, ...roleTemplateKeys(h.role, h.os).map((k) => TEMPLATE[k])]),
             // The drift verdict is a file the agent reads on either OS.
             ...(input.directoryDrift?.host === h.name ? [TEMPLATE.directoryDrift] : []),
         ],
@@ -562,13 +703,14 @@ export function renderZabbixConfig(input: MonitoringConfigInput): ZabbixConfigDo
     const used = new Set(hosts.flatMap((h) => h.templates));
     const minSeverity = input.itGroup.minSeverity ?? "average";
     const alerted = SEVERITIES.slice(SEVERITIES.indexOf(minSeverity));
+    const usedTemplates = tpls.filter((tp) => used.has(tp.name));
     const businessGroups = roles.filter((r) => BUSINESS_ROLES.includes(r)).map((r) => ROLE_GROUP(site, r));
     return {
         version: 1,
         site,
         templateGroup: `${site}/Templates`,
         hostGroups,
-        templates: tpls.filter((tp) => used.has(tp.name)),
+        templates: usedTemplates,
         hosts,
         mediaType: {
             name: `${site} e-mail`,
@@ -594,6 +736,7 @@ export function renderZabbixConfig(input: MonitoringConfigInput): ZabbixConfigDo
                 widgets: [
                     { type: "problemsbysv", name: "Is the service up for the staff", x: 0, y: 0, width: 24, height: 5, groups: businessGroups },
                     { type: "problems", name: "What staff may notice", x: 0, y: 5, width: 24, height: 6, groups: businessGroups },
+                    ...serviceWidgets(hosts, usedTemplates, 11),
                 ],
             },
         ],

@@ -12,6 +12,11 @@ if ! dpkg -s zabbix-agent2 >/dev/null 2>&1; then
     billu_apt_install -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold zabbix-agent2
 fi
 
+# A host whose UserParameters need root (its rendered /etc/sudoers.d/billu-zabbix-agent) needs sudo itself.
+if [ -f /etc/sudoers.d/billu-zabbix-agent ] && ! command -v sudo >/dev/null 2>&1; then
+    billu_apt_install sudo
+fi
+
 psk_changed=""
 if ! cmp -s /etc/billu/monitoring/agent.psk /etc/zabbix/zabbix_agent2.psk ||
     [ "$(stat -c '%a %U:%G' /etc/zabbix/zabbix_agent2.psk 2>/dev/null)" != "640 root:zabbix" ]; then

@@ -36,6 +36,7 @@ VALUE_TYPE = {"float": 0, "char": 1, "log": 2, "unsigned": 3, "text": 4}
 ITEM_TYPE = {"agent": 0, "agent-active": 7, "dependent": 18}
 PREPROC = {"multiplier": 1, "jsonpath": 12, "javascript": 21}
 WIDGET_GROUP_FIELD = 2  # dashboard widget field type "host group"
+WIDGET_ITEM_FIELD = 4  # dashboard widget field type "item" (the `item` widget's `itemid`)
 PSK_TAG = "billu-psk"  # host tag: a digest of the PSK identity and PSK (the API never returns a PSK)
 
 
@@ -362,13 +363,26 @@ class Run:
                     self.api.call("action.update", body)
                     self.change("updated action %s (%s)" % (a["name"], ", ".join(diff)))
 
+    def item_id(self, host, key):
+        """The id of a host's own item (inherited from its template), which an `item` widget shows."""
+        found = self.api.call("item.get", {"host": host, "filter": {"key_": [key]}, "output": ["itemid"]})
+        if not found:
+            raise InputError(
+                "dashboards: host %s has no item %s. Fix: render the document again (a widget names only items of the "
+                "templates its host links)" % (host, key)
+            )
+        return found[0]["itemid"]
+
     def dashboards(self):
         for d in self.doc["dashboards"]:
             widgets = []
             for w in d["widgets"]:
+                fields = [{"type": WIDGET_GROUP_FIELD, "name": "groupids", "value": self.groups[g]} for g in w["groups"]]
+                if w.get("item"):
+                    fields.append({"type": WIDGET_ITEM_FIELD, "name": "itemid", "value": self.item_id(w["item"]["host"], w["item"]["key"])})
                 widgets.append({
                     "type": w["type"], "name": w["name"], "x": w["x"], "y": w["y"], "width": w["width"], "height": w["height"],
-                    "fields": [{"type": WIDGET_GROUP_FIELD, "name": "groupids", "value": self.groups[g]} for g in w["groups"]],
+                    "fields": fields,
                 })
             want = {
                 "display_period": 30,
