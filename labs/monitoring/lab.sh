@@ -72,7 +72,7 @@ eval "$(node -e '
 const o = require(process.argv[1]);
 const z = (n) => o.zones.find((x) => x.name === n);
 const one = (role) => o.hosts.find((h) => h.role === role);
-for (const [k, r] of [["MON", "monitoring"], ["WEB", "web"], ["DHCP", "dhcp"], ["MAIL", "mail"], ["DC", "dc"]]) {
+for (const [k, r] of [["MON", "monitoring"], ["WEB", "web"], ["DHCP", "dhcp"], ["MAIL", "mail"], ["DC", "dc"], ["FTP", "ftp"], ["PBX", "pbx"], ["BKP", "backup"]]) {
     const h = one(r);
     const zz = z(h.zone);
     console.log(`${k}_HOST=${h.name} ${k}_ADDR=${h.address} ${k}_ZONE=${h.zone} ${k}_PREFIX=${zz.cidr.split("/")[1]} ${k}_GW=${zz.gateway}`);
@@ -83,17 +83,29 @@ console.log(`FW_HOST=${one("firewall").name}`);
 lab_log "server $MON_HOST $MON_ADDR ($MON_ZONE); agents: $FW_HOST, $DHCP_HOST $DHCP_ADDR, $WEB_HOST $WEB_ADDR, $MAIL_HOST $MAIL_ADDR (wrong PSK)"
 
 # --- the network, behind the router's rendered ruleset ------------------------------------------------------------------
-lab_ns fw; lab_ns mon; lab_ns web; lab_ns dhcp; lab_ns mail; lab_ns dc; lab_switch
-lab_router_nics bmon-fw "$DEV/outputs.json" "$MON_ZONE=bmon-mon" "$WEB_ZONE=bmon-web" "$DHCP_ZONE=switch"
+lab_ns fw; lab_ns mon; lab_ns web; lab_ns dhcp; lab_ns mail; lab_ns dc; lab_ns ftp; lab_ns pbx; lab_ns bkp; lab_ns msw; lab_switch
+# The server's zone is a second switch (bmon-msw's bridge): the server and the backup server share it, as in the model.
+# shellcheck disable=SC2153 # set by the eval above
+[ "$BKP_ZONE" = "$MON_ZONE" ] || lab_die "the lab plugs $BKP_HOST into $MON_ZONE's switch, the model puts it in $BKP_ZONE"
+ip -n bmon-msw link add br0 type bridge; ip -n bmon-msw link set br0 up
+lab_router_nics bmon-fw "$DEV/outputs.json" "$MON_ZONE=bmon-msw" "$WEB_ZONE=bmon-web" "$DHCP_ZONE=switch"
+ip -n bmon-msw link set eth0 master br0
 lab_expected dev
 lab_router_ruleset bmon-fw "$DEV/rendered/$FW_HOST" dev
+for m in mon bkp; do lab_link "bmon-$m" eth0 - bmon-msw "p-$m" -; ip -n bmon-msw link set "p-$m" master br0; done
 ip -n bmon-mon addr add "$MON_ADDR/$MON_PREFIX" dev eth0; ip -n bmon-mon route add default via "$MON_GW"
+ip -n bmon-bkp addr add "$BKP_ADDR/$BKP_PREFIX" dev eth0; ip -n bmon-bkp route add default via "$BKP_GW"
 ip -n bmon-web addr add "$WEB_ADDR/$WEB_PREFIX" dev eth0; ip -n bmon-web route add default via "$WEB_GW"
 lab_plug dhcp "$DHCP_ADDR/$DHCP_PREFIX"; ip -n bmon-dhcp route add default via "$DHCP_GW"
 lab_plug mail "$MAIL_ADDR/$MAIL_PREFIX"; ip -n bmon-mail route add default via "$MAIL_GW"
 # shellcheck disable=SC2153 # set by the eval above
 [ "$DC_ZONE" = "$DHCP_ZONE" ] || lab_die "the lab plugs $DC_HOST into $DHCP_ZONE's switch, the model puts it in $DC_ZONE"
 lab_plug dc "$DC_ADDR/$DC_PREFIX"; ip -n bmon-dc route add default via "$DC_GW"
+for k in FTP PBX; do
+    z="${k}_ZONE" a="${k}_ADDR" pf="${k}_PREFIX" gw="${k}_GW" n="${k}_HOST"
+    [ "${!z}" = "$DHCP_ZONE" ] || lab_die "the lab plugs ${!n} into $DHCP_ZONE's switch, the model puts it in ${!z}"
+    lab_plug "${k,,}" "${!a}/${!pf}"; ip -n "bmon-${k,,}" route add default via "${!gw}"
+done
 
 # --- the rendered files: the configuration document and every agent's configuration -------------------------------------
 DOC_GUEST=/etc/billu/monitoring/zabbix-config.json
@@ -102,7 +114,8 @@ DOC="$LAB_DIR/mon/zabbix-config.json"
 lab_overridden dev "$DEV/rendered" "$LAB_DIR/lab-rendered"
 lab_install_declared "$LAB_DIR/lab-rendered/$MON_HOST" "$DOC_GUEST" "$DOC"
 lab_readback dev "$MON_HOST" "$DOC_GUEST" "$DOC"
-declare -A NS=(["$FW_HOST"]=bmon-fw ["$MON_HOST"]=bmon-mon ["$WEB_HOST"]=bmon-web ["$DHCP_HOST"]=bmon-dhcp ["$MAIL_HOST"]=bmon-mail ["$DC_HOST"]=bmon-dc)
+declare -A NS=(["$FW_HOST"]=bmon-fw ["$MON_HOST"]=bmon-mon ["$WEB_HOST"]=bmon-web ["$DHCP_HOST"]=bmon-dhcp ["$MAIL_HOST"]=bmon-mail ["$DC_HOST"]=bmon-dc
+    ["$FTP_HOST"]=bmon-ftp ["$PBX_HOST"]=bmon-pbx ["$BKP_HOST"]=bmon-bkp)
 # PSKs: 256-bit random, one per identity of the document; the server's copy in a 0600 file, each agent's as the agent
 # step installs it (0640 root:zabbix). The mail host's agent gets another key: its PSK is wrong.
 umask 077
@@ -121,6 +134,10 @@ while read -r host identity; do
     lab_readback dev "$host" /etc/zabbix/zabbix_agent2.conf "$d/zabbix_agent2.conf"
 done < <(node -e 'for (const h of require(process.argv[1]).hosts) console.log(h.host, h.pskIdentity)' "$DOC")
 umask 022
+if [ -n "${BILLU_LAB_SABOTAGE_USERPARAM:-}" ]; then
+    lab_log "SABOTAGE: $FW_HOST's installed agent config loses its UserParameter lines"
+    sed -i '/^UserParameter=/d' /etc/netns/bmon-fw/zabbix/zabbix_agent2.conf
+fi
 if lab_sabotage; then
     lab_log "SABOTAGE: $WEB_HOST's installed agent config names a wrong server address"
     sed -i -e "s/^Server=.*/Server=${MON_ADDR%.*}.251/" -e "s/^ServerActive=.*/ServerActive=${MON_ADDR%.*}.251:10051/" /etc/netns/bmon-web/zabbix/zabbix_agent2.conf
@@ -139,13 +156,40 @@ DRIFT_RESULT=$(node -e 'const t = require(process.argv[1]).templates.find((x) =>
     const m = t && /^vfs\.file\.contents\[(.*)\]$/.exec(t.items[0].key); console.log(m ? m[1] : "")' "$DOC")
 [ -n "$DRIFT_RESULT" ] || lab_die "the document has no BillU directory drift template with a verdict file"
 mkdir -p "$LAB_DIR/drift"
+# The backup server's agent reads each client's result where report.sh writes it (the document's backup template): the
+# same mount trick binds the lab's folder $LAB_DIR/backup-results there.
+BACKUP_RESULTS=$(node -e 'const t = require(process.argv[1]).templates.find((x) => x.name === "BillU backup freshness");
+    const m = t && /^vfs\.file\.contents\[(.*)\/[^/]*\]$/.exec(t.items[0].key); console.log(m ? m[1] : "")' "$DOC")
+[ -n "$BACKUP_RESULTS" ] || lab_die "the document has no BillU backup freshness template with a result file"
+mkdir -p "$LAB_DIR/backup-results"
+# Each client's result as report.sh writes it (backup-run.sh's line, fetched from the client's billu-result snapshot): a
+# successful run that started a minute ago and took 42 s for every client but the last, which has none yet (report.sh's
+# `missing` line). BACKUP_FRESH is the first client; BACKUP_END its run's end, the value its dashboard widget must show.
+mapfile -t BACKUP_CLIENTS < <(node -e 'for (const i of require(process.argv[1]).templates.find((x) => x.name === "BillU backup freshness").items)
+    { const m = /^billu\.backup\.finished\[(.*)\]$/.exec(i.key); if (m) console.log(m[1]); }' "$DOC")
+[ "${#BACKUP_CLIENTS[@]}" -ge 2 ] || lab_die "the document's backup template watches fewer than 2 clients"
+BACKUP_STARTED=$(($(date +%s) - 60))
+BACKUP_END=$((BACKUP_STARTED + 42))
+BACKUP_FRESH=${BACKUP_CLIENTS[0]}
+BACKUP_MISSING=${BACKUP_CLIENTS[-1]}
+for c in "${BACKUP_CLIENTS[@]}"; do
+    f="$LAB_DIR/backup-results/${c,,}.json"
+    if [ "$c" = "$BACKUP_MISSING" ]; then
+        printf '{"repository":"%s","exitStatus":null,"missing":true}\n' "${c,,}" >"$f"
+    else
+        printf '{"host":"%s","started":"%s","seconds":42,"bytes":1048576,"snapshot":"0123abcd","classes":"system","exitStatus":0}\n' \
+            "$c" "$(date -u -d "@$BACKUP_STARTED" +%Y-%m-%dT%H:%M:%SZ)" >"$f"
+    fi
+done
+bind_at() { # <folder of the guest> <lab folder>: the mount commands that show the lab folder at the guest's path
+    local top="$1"
+    while [ ! -d "$top" ]; do top="${top%/*}"; done
+    printf '%s' "mount -t tmpfs -o mode=0755 lab-view '$top' && mkdir -p '$1' && mount --bind '$2' '$1' && "
+}
 start_agent() { # <host>
     local a="$LAB_DIR/agent-$1" pre=""
-    if [ "$1" = "$DC_HOST" ]; then
-        local d="${DRIFT_RESULT%/*}" top="${DRIFT_RESULT%/*}"
-        while [ ! -d "$top" ]; do top="${top%/*}"; done
-        pre="mount -t tmpfs -o mode=0755 lab-drift '$top' && mkdir -p '$d' && mount --bind '$LAB_DIR/drift' '$d' && "
-    fi
+    [ "$1" != "$DC_HOST" ] || pre=$(bind_at "${DRIFT_RESULT%/*}" "$LAB_DIR/drift")
+    [ "$1" != "$BKP_HOST" ] || pre=$(bind_at "$BACKUP_RESULTS" "$LAB_DIR/backup-results")
     # shellcheck disable=SC2016 # $1 is the inner sh's argument
     lab_bg "${NS[$1]}" "$a/stdout.log" sh -c "$pre"'mount --bind "$1/log" /var/log/zabbix && mount --bind "$1/tmp" /tmp && exec zabbix_agent2 -c /etc/zabbix/zabbix_agent2.conf' agent "$a"
 }
@@ -155,11 +199,11 @@ for h in "${!NS[@]}"; do start_agent "$h"; done
 ping_agent() { ip netns exec bmon-mon "${PROBE[@]}" agent-ping "$1" "$2" "$LAB_DIR/psk-$3" >>"$LAB_DIR/probes.log" 2>&1; }
 doc_host() { node -e 'const h = require(process.argv[1]).hosts.find((x) => x.host === process.argv[2]); console.log(h.address, h.pskIdentity)' "$DOC" "$1"; }
 listening() { ip netns exec "$1" bash -c "exec 3<>/dev/tcp/$2/10050"; } # <namespace> <address>
-for h in "$WEB_HOST" "$DHCP_HOST" "$FW_HOST" "$MON_HOST" "$MAIL_HOST" "$DC_HOST"; do
+for h in "$WEB_HOST" "$DHCP_HOST" "$FW_HOST" "$MON_HOST" "$MAIL_HOST" "$DC_HOST" "$FTP_HOST" "$PBX_HOST" "$BKP_HOST"; do
     read -r addr _ < <(doc_host "$h")
     lab_wait 15 "$h's agent listening" listening "${NS[$h]}" "$addr" || { cat "$LAB_DIR/agent-$h/stdout.log"; lab_die "$h's agent does not listen on $addr:10050"; }
 done
-for h in "$WEB_HOST" "$DHCP_HOST" "$FW_HOST" "$MON_HOST" "$DC_HOST"; do
+for h in "$WEB_HOST" "$DHCP_HOST" "$FW_HOST" "$MON_HOST" "$DC_HOST" "$FTP_HOST" "$PBX_HOST" "$BKP_HOST"; do
     read -r addr identity < <(doc_host "$h")
     lab_expect "$h's agent answers agent.ping to the server's address over its PSK ($addr:10050, within 5 s)" pass lab_wait 5 "$h's agent" ping_agent "$addr" "$identity" "$h"
 done
@@ -367,7 +411,7 @@ lab_expect "the rendered monitoring-config step's second run succeeds" pass run_
 lab_expect "its second run prints zabbix-config: no change" pass grep -qx "  zabbix-config: no change" "$LAB_DIR/step2.log"
 lab_expect "its second run reports the step unchanged" pass grep -qx "billu\[monitoring-config\]: unchanged" "$LAB_DIR/step2.log"
 ip netns exec bmon-mon "${PROBE[@]}" export "$DOC" "$LAB_DIR/export2.json" >>"$LAB_DIR/probes.log" 2>&1 || lab_die "configuration.export failed"
-lab_expect "configuration.export of the document's hosts, templates and host groups is identical before and after the second run" pass cmp "$LAB_DIR/export1.json" "$LAB_DIR/export2.json"
+lab_expect "configuration.export of the document's hosts, templates and host groups, and its dashboards (widget ids included), are identical before and after the second run" pass cmp "$LAB_DIR/export1.json" "$LAB_DIR/export2.json"
 # What the step installed is what synth rendered (bytes, mode, owner; the reader's password filled from the stdin).
 # shellcheck disable=SC2034 # LAB_ENTER and LAB_SECRETS are read by lab_readback (common.sh)
 LAB_ENTER=(mon_enter)
@@ -389,7 +433,7 @@ grep -E '^(host.update|hostgroup.create): ' "$LAB_DIR/probes.log" | tail -n 2 | 
 # --- probes -----------------------------------------------------------------------------------------------------------
 probe() { ip netns exec bmon-mon "${PROBE[@]}" "$@" >>"$LAB_DIR/probes.log" 2>&1; }
 lab_expect "every planned host exists with exactly its planned templates" pass probe templates "$DOC"
-for h in "$WEB_HOST" "$DHCP_HOST" "$FW_HOST" "$MON_HOST" "$DC_HOST"; do
+for h in "$WEB_HOST" "$DHCP_HOST" "$FW_HOST" "$MON_HOST" "$DC_HOST" "$FTP_HOST" "$PBX_HOST" "$BKP_HOST"; do
     lab_expect "$h becomes available over PSK, both ways (within 30 s)" pass lab_wait 30 "$h available" probe available "$h"
 done
 lab_fig "agents available after the configuration step" "$(lab_since "$T_CONFIGURED") ms"
@@ -403,6 +447,23 @@ lab_expect "items of $WEB_HOST receive values: ${BASE_KEYS[*]}, net.tcp.service[
     lab_wait 30 "values" probe values "$WEB_HOST" "${BASE_KEYS[@]}" "net.tcp.service[tcp,,$PORT]" "proc.num[apache2]"
 others() { probe values "$DHCP_HOST" "${BASE_KEYS[@]}" && probe values "$FW_HOST" "${BASE_KEYS[@]}" && probe values "$MON_HOST" "${BASE_KEYS[@]}"; }
 lab_expect "the Linux base items of $DHCP_HOST, $FW_HOST and $MON_HOST receive values (within 30 s)" pass lab_wait 30 "values" others
+# --- the business dashboard (issue #18): its widgets as the document has them, each showing its host's item, with data --
+BUSINESS=$(node -e 'console.log(require(process.argv[1]).dashboards.find((d) => d.widgets.some((w) => w.type === "item")).name)' "$DOC")
+LIVE=("$WEB_HOST" "$DHCP_HOST" "$FW_HOST" "$MON_HOST" "$DC_HOST" "$FTP_HOST" "$PBX_HOST" "$BKP_HOST")
+N_ITEM_WIDGETS=$(node -e 'console.log(require(process.argv[1]).dashboards.find((d) => d.name === process.argv[2]).widgets.filter((w) => w.type === "item").length)' "$DOC" "$BUSINESS")
+T_DASH=$(date +%s%N)
+lab_expect "\"$BUSINESS\" exists with the document's widgets; its $N_ITEM_WIDGETS item widgets show the planned hosts' items, and those of the running agents have data (within 90 s)" pass \
+    lab_wait 90 "the dashboard's data" probe dashboard "$DOC" "$BUSINESS" "${LIVE[@]}"
+lab_fig "business dashboard: every running agent's widget item has data" "$(lab_since "$T_DASH") ms"
+ip netns exec bmon-mon "${PROBE[@]}" dashboard "$DOC" "$BUSINESS" "${LIVE[@]}" 2>&1 | sed 's/^/    /' # what the widgets show
+lab_expect "... and the same check fails for $MAIL_HOST's widgets (its agent holds a wrong PSK: no data)" fail probe dashboard "$DOC" "$BUSINESS" "$MAIL_HOST"
+lab_expect "$BKP_HOST: billu.backup.finished[$BACKUP_FRESH] is the end of the result the lab wrote, $BACKUP_END (started + seconds)" pass \
+    probe value "$BKP_HOST" "billu.backup.finished[$BACKUP_FRESH]" "$BACKUP_END"
+lab_expect "$BKP_HOST: billu.backup.status[$BACKUP_MISSING] is -1 (report.sh's missing result)" pass probe value "$BKP_HOST" "billu.backup.status[$BACKUP_MISSING]" "-1"
+lab_expect "\"Last backup of $BACKUP_MISSING failed\" is raised, \"No backup of $BACKUP_FRESH ...\" is not (within 30 s)" pass \
+    lab_wait 30 "backup triggers" sh -c "ip netns exec bmon-mon ${PROBE[*]} problem $BKP_HOST 'Last backup of $BACKUP_MISSING failed' >>$LAB_DIR/probes.log 2>&1 && ip netns exec bmon-mon ${PROBE[*]} resolved $BKP_HOST 'No backup of $BACKUP_FRESH for {\$BILLU.BACKUP.HOURS} hours' >>$LAB_DIR/probes.log 2>&1"
+lab_expect "$FW_HOST: billu.ipsec.sas (its UserParameter) is supported and 0: no tunnel in this lab" pass probe value "$FW_HOST" billu.ipsec.sas 0
+
 # The acceptance run's stopped agent (below): stopped now, so Zabbix calls it unavailable while Apache is probed.
 lab_log "stopping $DHCP_HOST's agent (for the acceptance run at the end)"
 for pid in $(ip netns pids bmon-dhcp); do [ "$(cat "/proc/$pid/comm" 2>/dev/null)" != zabbix_agent2 ] || kill "$pid"; done

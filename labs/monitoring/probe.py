@@ -6,7 +6,13 @@ Usage: probe.py --url URL --credentials FILE <command> [args]
   write-refused HOST    with the credentials, host.update of HOST and hostgroup.create are both refused by the API
                         with its permission error (printed); holds only when both are refused so
   export DOC FILE       writes configuration.export (JSON, its date removed) of the document's hosts, templates and
-                        host groups to FILE: equal exports, equal configuration
+                        host groups, and dashboard.get of its dashboards (pages, widgets and their ids, fields), to
+                        FILE: equal exports, equal configuration (an update of a dashboard gives its widgets new ids)
+  dashboard DOC NAME HOST...
+                        the document's dashboard NAME exists with exactly its widgets (type, name, position); each item
+                        widget shows the item of the document's host and key (read back: itemid -> host, key_); the
+                        items of the HOSTs (those whose agents run) have data (lastclock > 0, supported): prints each
+                        widget's latest value
   templates DOC         every host of the document exists with exactly its templates (prints what differs)
   available HOST        the host's agent interface is available and the host talks PSK both ways
   unavailable HOST      the host's agent interface is not available and carries an error (printed)
@@ -77,6 +83,47 @@ def agent_ping(addr, identity, psk_file):
     return 0 if answer == "1" else 1
 
 
+def dashboard(url, auth, doc, name, live):
+    want = next((d for d in doc["dashboards"] if d["name"] == name), None)
+    if want is None:
+        print("the document has no dashboard %r" % name)
+        return 1
+    found = call(url, "dashboard.get", {"filter": {"name": [name]}, "output": "extend", "selectPages": "extend"}, auth)
+    if not found:
+        print("no dashboard %r" % name)
+        return 1
+    widgets = [w for p in found[0]["pages"] for w in p["widgets"]]
+    at = lambda w: (str(w["type"]), str(w["name"]), int(w["x"]), int(w["y"]), int(w["width"]), int(w["height"]))
+    got, planned = sorted(map(at, widgets)), sorted(map(at, want["widgets"]))
+    bad = 0
+    if got != planned:
+        print("%r: widgets %s, planned %s" % (name, [g for g in got if g not in planned], [p for p in planned if p not in got]))
+        bad = 1
+    by_name = {w["name"]: w for w in widgets}
+    checked = 0
+    for w in want["widgets"]:
+        if not w.get("item") or w["name"] not in by_name:
+            continue
+        ids = [f["value"] for f in by_name[w["name"]]["fields"] if f["name"] == "itemid"]
+        items = call(url, "item.get", {"itemids": ids, "output": ["key_", "lastclock", "lastvalue", "state", "error", "units"],
+                                       "selectHosts": ["host"]}, auth) if ids else []
+        if len(items) != 1 or items[0]["hosts"][0]["host"] != w["item"]["host"] or items[0]["key_"] != w["item"]["key"]:
+            print("%r: shows %s, planned %s %s" % (w["name"], [(i["hosts"][0]["host"], i["key_"]) for i in items], w["item"]["host"], w["item"]["key"]))
+            bad = 1
+            continue
+        i = items[0]
+        if w["item"]["host"] not in live:
+            continue
+        checked += 1
+        if i["lastclock"] == "0" or i["state"] != "0":
+            print("%r: no data (state %s, error %r)" % (w["name"], i["state"], i["error"]))
+            bad = 1
+        else:
+            print("%r = %s%s" % (w["name"], i["lastvalue"][:40], i["units"] and " " + i["units"]))
+    print("%r: %d widgets, %d item widgets of running agents checked" % (name, len(widgets), checked))
+    return bad if checked else 1
+
+
 def main(argv):
     # argv: probe.py --url URL --credentials FILE <command> [args]
     url, cred, cmd, args = argv[2], argv[4], argv[5], argv[6:]
@@ -112,10 +159,14 @@ def main(argv):
         gids = [g["groupid"] for g in call(url, "hostgroup.get", {"filter": {"name": doc["hostGroups"]}, "output": ["groupid"]}, auth)]
         export = json.loads(call(url, "configuration.export", {"format": "json", "options": {"hosts": hostids, "templates": tids, "groups": gids}}, auth))
         export.get("zabbix_export", {}).pop("date", None)
+        export["dashboards"] = call(url, "dashboard.get", {"filter": {"name": [d["name"] for d in doc["dashboards"]]}, "output": "extend",
+                                                           "selectPages": "extend", "selectUsers": "extend", "selectUserGroups": "extend"}, auth)
         with open(args[1], "w", encoding="utf-8") as f:
             json.dump(export, f, indent=1, sort_keys=True)
         print("exported %d hosts, %d templates, %d host groups" % (len(hostids), len(tids), len(gids)))
         return 0 if hostids and tids and gids else 1
+    if cmd == "dashboard":
+        return dashboard(url, auth, json.load(open(args[0], encoding="utf-8")), args[1], set(args[2:]))
     if cmd == "templates":
         doc = json.load(open(args[0], encoding="utf-8"))
         bad = 0
