@@ -338,7 +338,11 @@ export interface MonitoringInput {
     };
     readonly vpn?: { readonly tunnel: string; readonly peerStack: string; readonly gateway: { readonly host: string }; readonly networks: readonly string[] };
     readonly fileservers?: readonly { readonly host: string; readonly flavor: string; readonly array: { readonly name: string } }[];
-    readonly backup?: { readonly host: { readonly name: string }; readonly resultDir: string; readonly clients: readonly { readonly name: string; readonly repository: string }[] };
+    readonly backup?: {
+        readonly host: { readonly name: string };
+        readonly resultDir: string;
+        readonly clients: readonly { readonly name: string; readonly repository: string }[];
+    };
 }
 
 const isWindows = (os: string) => os.startsWith("windows");
@@ -571,7 +575,11 @@ function monitoredHost(
     if (input.backup?.host.name === h.name) {
         add(
             "backup",
-            ...input.backup.clients.map((c): Watch => ({ kind: "backup-freshness", client: c.name, resultFile: `${input.backup!.resultDir}/${c.repository}.json` })),
+            ...input.backup.clients.map((c): Watch => ({
+                kind: "backup-freshness",
+                client: c.name,
+                resultFile: `${input.backup!.resultDir}/${c.repository}.json`,
+            })),
         );
     }
     const osKind = windows ? "windows" : "linux";

@@ -79,7 +79,14 @@ const OTHER_PLANS: Partial<MonitoringInput> = {
     web: { host: "PAR-WEB01", ports: { https: 443 }, public: { name: "www.billu.example" }, intranet: { name: "intranet.billu.remindme.lan" } },
     vpn: { tunnel: "billu-ecotech", peerStack: "org/billu-infra/ecotech", gateway: { host: "PAR-FW01" }, networks: ["10.20.21.0/24"] },
     fileservers: [{ host: "PAR-FS01", flavor: "linux", array: { name: "shares" } }],
-    backup: { host: { name: "PAR-BKP01" }, resultDir: RESULT_DIR, clients: [{ name: "PAR-DC01", repository: "par-dc01" }, { name: "PAR-MON01", repository: "par-mon01" }] },
+    backup: {
+        host: { name: "PAR-BKP01" },
+        resultDir: RESULT_DIR,
+        clients: [
+            { name: "PAR-DC01", repository: "par-dc01" },
+            { name: "PAR-MON01", repository: "par-mon01" },
+        ],
+    },
 };
 
 function input(cfg: unknown, over: Partial<MonitoringInput> = {}): MonitoringInput {
