@@ -134,7 +134,7 @@ while read -r host identity; do
     lab_readback dev "$host" /etc/zabbix/zabbix_agent2.conf "$d/zabbix_agent2.conf"
 done < <(node -e 'for (const h of require(process.argv[1]).hosts) console.log(h.host, h.pskIdentity)' "$DOC")
 umask 022
-if [ -n "${BILLU_LAB_SABOTAGE_USERPARAM:-}" ]; then
+if [ -n "${BILLU_LAB_USERPARAM_SABOTAGE:-}" ]; then
     lab_log "SABOTAGE: $FW_HOST's installed agent config loses its UserParameter lines"
     sed -i '/^UserParameter=/d' /etc/netns/bmon-fw/zabbix/zabbix_agent2.conf
 fi
