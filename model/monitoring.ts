@@ -17,6 +17,7 @@
  *   the component side (never in a rendered file); the plan gives only its identity.
  * - Alerts go by mail through the site's mail server to the people of an IT group of the directory plan.
  */
+import * as ipaddr from "ipaddr.js";
 import { z } from "zod";
 import type { HostModel } from "./core";
 import { Problems, show } from "./errors";
@@ -75,6 +76,17 @@ export const monitoringSchema = z
             .describe(
                 "The Zabbix server: a host of billu:hosts with role monitoring (host code MON, `PAR-MON01`, Debian 12), with a data disk for " +
                     "PostgreSQL (its second disk). @default the site's only host of role monitoring",
+            ),
+        remoteServer: z
+            .object({
+                name: hostName.describe("The partner's Zabbix server's host name (BillU's `PAR-MON01`)."),
+                address: z.string().describe("Its IPv4 address, behind the tunnel: inside billu:firewall.vpnPartner.networks."),
+            })
+            .strict()
+            .optional()
+            .describe(
+                "A site without a Zabbix server of its own (a partner site): its hosts' agents are watched by the VPN partner's server " +
+                    "(BillU's PAR-MON01) over the site-to-site tunnel. The site then has no host of role monitoring. @default none",
             ),
         server: z
             .object({
@@ -263,6 +275,8 @@ export interface MonitoringRequiredFlow {
 }
 
 export interface MonitoringPlan {
+    /** Not a remote plan (RemoteMonitoringPlan): this site runs the server. */
+    readonly remote?: undefined;
     /** The Zabbix server (`PAR-MON01`), its zone and address. */
     readonly host: { readonly name: string; readonly zone: string; readonly address: string };
     /** Its name in the AD domain (else the site's domain): the frontend's certificate name and URL. */
@@ -306,6 +320,27 @@ export interface MonitoringPlan {
     readonly flows: readonly MonitoringRequiredFlow[];
 }
 
+/**
+ * A site whose hosts the VPN partner's Zabbix server watches over the tunnel (`billu:monitoring.remoteServer`): every
+ * host runs an agent whose server is the partner's, and the flows go to and from `vpn-partner`. No server, database or
+ * frontend here; the partner's stack registers the hosts with its server.
+ */
+export interface RemoteMonitoringPlan {
+    readonly remote: true;
+    /** The partner's Zabbix server: its name and its address behind the tunnel (zone `vpn-partner`). */
+    readonly host: { readonly name: string; readonly zone: "vpn-partner"; readonly address: string };
+    /** The agents' timeout (`billu:monitoring.server.timeoutSeconds`) and the trapper port of the partner's server. */
+    readonly server: { readonly timeoutSeconds: number; readonly listenPort: number };
+    readonly thresholds: MonitoringConfig["thresholds"];
+    /** Every host of the model with an agent, in billu:hosts order. */
+    readonly hosts: readonly MonitoredHost[];
+    readonly windowsAgent?: MonitoringPlan["windowsAgent"];
+    readonly hostGroups: readonly string[];
+    readonly templates: readonly string[];
+    /** The partner's server to every agent, every agent to it: `vpn-partner` endpoints. */
+    readonly flows: readonly MonitoringRequiredFlow[];
+}
+
 /** What the plans of the other services give the monitoring planner (each absent when that service plans nothing). */
 export interface MonitoringInput {
     readonly site: { readonly domain: string };
@@ -343,6 +378,8 @@ export interface MonitoringInput {
         readonly resultDir: string;
         readonly clients: readonly { readonly name: string; readonly repository: string }[];
     };
+    /** The VPN partner's networks, as the router knows them (billu:firewall.vpnPartner.networks); absent: no partner. */
+    readonly partnerNetworks?: readonly string[];
 }
 
 const isWindows = (os: string) => os.startsWith("windows");
@@ -510,12 +547,74 @@ export function planMonitoring(input: MonitoringInput, problems: Problems): Moni
     };
 }
 
+/**
+ * The plan of a site watched by its VPN partner's Zabbix server (`billu:monitoring.remoteServer`), after its checks: the
+ * site runs no server of its own, it has a VPN partner, and the server's address is behind the tunnel. Undefined when
+ * a problem was found (all are reported).
+ */
+export function planRemoteMonitoring(input: MonitoringInput, problems: Problems): RemoteMonitoringPlan | undefined {
+    const before = problems.count;
+    const cfg = input.cfg;
+    const remote = cfg?.remoteServer;
+    if (!cfg || !remote) throw new Error("internal: planRemoteMonitoring without billu:monitoring.remoteServer");
+    const key = "billu:monitoring.remoteServer";
+    const locals = input.hosts.filter((h) => h.role === "monitoring");
+    if (locals.length > 0 || cfg.host !== undefined) {
+        const own = locals.length > 0 ? `${locals.map((h) => h.name).join(", ")} (role monitoring) runs` : `billu:monitoring.host names ${show(cfg.host)} as`;
+        problems.add(
+            key,
+            `is set, but ${own} this site's own Zabbix server`,
+            "remove billu:monitoring.remoteServer (the site's own server watches its hosts), or remove the site's server (its host of role monitoring and billu:monitoring.host)",
+        );
+    }
+    const nets = input.partnerNetworks ?? [];
+    if (!ipaddr.IPv4.isValidFourPartDecimal(remote.address)) {
+        problems.add(
+            `${key}.address`,
+            `${show(remote.address)} is not an IPv4 address`,
+            `give the address of ${remote.name} behind the tunnel (e.g. 10.10.0.40)`,
+        );
+    } else if (nets.length === 0) {
+        problems.add(
+            key,
+            `names ${remote.name} at ${remote.address}, but this site has no VPN partner networks (billu:firewall.vpnPartner): its agents cannot reach a server of another site`,
+            "declare the site-to-site tunnel (billu:vpn) and the partner's networks (billu:firewall.vpnPartner.networks), or give the site its own Zabbix server (a host of role monitoring)",
+        );
+    } else if (!nets.some((n) => ipaddr.IPv4.parse(remote.address).match(ipaddr.IPv4.parseCIDR(n)))) {
+        problems.add(
+            `${key}.address`,
+            `${show(remote.address)} is not in the VPN partner's networks (${nets.join(", ")})`,
+            `give ${remote.name}'s address behind the tunnel (one of billu:firewall.vpnPartner.networks), or add its network there and to the partner's end of the tunnel`,
+        );
+    }
+    if (problems.count > before) return undefined;
+    const macros = thresholdMacros(cfg.thresholds);
+    const server = { name: remote.name };
+    const monitored = input.hosts.map((h) => monitoredHost(h, { input, server, macros, thresholds: cfg.thresholds }));
+    const wa = cfg.windowsAgent;
+    const windowsAgent = input.hosts.some((h) => isWindows(h.os))
+        ? { version: wa.version, msiUrl: wa.msiUrl ?? windowsAgentMsiUrl(wa.version), ...(wa.sha256 ? { sha256: wa.sha256.toUpperCase() } : {}) }
+        : undefined;
+    return {
+        remote: true,
+        host: { name: remote.name, zone: "vpn-partner", address: remote.address },
+        server: { timeoutSeconds: cfg.server.timeoutSeconds, listenPort: ZABBIX_TRAPPER_PORT },
+        thresholds: cfg.thresholds,
+        hosts: monitored,
+        ...(windowsAgent ? { windowsAgent } : {}),
+        hostGroups: [...new Set(monitored.flatMap((m) => m.groups))].sort(),
+        templates: [...new Set(monitored.flatMap((m) => m.templates))].sort(),
+        // The partner's server is `vpn-partner` in this site's matrix: it polls every agent, every agent sends to it.
+        flows: requiredMonitoringFlows({ name: "vpn-partner" }, monitored, input.hosts),
+    };
+}
+
 /** One host of the model as a Zabbix host: groups, templates, macros and watches from its role and the other plans. */
 function monitoredHost(
     h: MonitoringHost,
     ctx: {
         input: MonitoringInput;
-        server: MonitoringHost;
+        server: { readonly name: string };
         routerAddress?: string;
         macros: Record<string, string>;
         thresholds: MonitoringConfig["thresholds"];

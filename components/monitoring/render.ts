@@ -10,7 +10,10 @@
  * keys recommended).
  */
 import { readFileSync } from "fs";
-import type { MonitoredHost, MonitoringPlan } from "../../model/monitoring";
+import type { MonitoredHost, MonitoringPlan, RemoteMonitoringPlan } from "../../model/monitoring";
+
+/** What an agent needs of the plan: the server it talks to (this site's, or the VPN partner's), the timeout, the Windows MSI. */
+type AgentPlan = MonitoringPlan | RemoteMonitoringPlan;
 import { ZABBIX_TRAPPER_PORT } from "../../model/monitoring";
 import { GuestDir, GuestFile, placeholder } from "../guest-step/render";
 import { repoPath } from "../paths";
@@ -104,7 +107,7 @@ function v(s: string | number): string {
  * to its trapper, the host's name, and TLS with the host's PSK both ways (unencrypted and certificate connections
  * refused: the PSK is the credential), its file at `pskFile` in the OS's own spelling.
  */
-function agentCoreLines(plan: MonitoringPlan, host: MonitoredHost, pskFile: string): string[] {
+function agentCoreLines(plan: AgentPlan, host: MonitoredHost, pskFile: string): string[] {
     return [
         `Server=${v(plan.host.address)}`,
         `ServerActive=${v(plan.host.address)}:${ZABBIX_TRAPPER_PORT}`,
@@ -142,7 +145,7 @@ export function renderAgentSudoers(host: MonitoredHost): string | undefined {
 export const SUDOERS_CHECK = "! command -v visudo >/dev/null 2>&1 || visudo -cqf {}";
 
 /** The agent's configuration on a Linux host: the server's address for passive and active checks, TLS with the host's PSK. */
-export function renderAgentConf(plan: MonitoringPlan, host: MonitoredHost): string {
+export function renderAgentConf(plan: AgentPlan, host: MonitoredHost): string {
     return (
         header(`Zabbix agent 2 of ${host.name} (billu:monitoring)`) +
         [
@@ -166,7 +169,7 @@ export function agentPskFile(): string {
 }
 
 /** A Linux host's agent files: the configuration and the staged PSK. */
-export function agentFiles(plan: MonitoringPlan, host: MonitoredHost): GuestFile[] {
+export function agentFiles(plan: AgentPlan, host: MonitoredHost): GuestFile[] {
     return [
         { path: MONITORING_PATHS.agentPskStaged, content: agentPskFile(), mode: "0600" },
         { path: MONITORING_PATHS.agentConf, content: renderAgentConf(plan, host), check: AGENT_CHECK },
@@ -209,7 +212,7 @@ export const WINDOWS_AGENT_FIREWALL_RULE = "billu-zabbix-agent";
 const win = (p: string) => p.replace(/\//g, "\\");
 
 /** The agent's configuration on a Windows host: as on Linux (server, name, PSK both ways), Windows' paths, CRLF. */
-export function renderWindowsAgentConf(plan: MonitoringPlan, host: MonitoredHost): string {
+export function renderWindowsAgentConf(plan: AgentPlan, host: MonitoredHost): string {
     return (
         header(`Zabbix agent 2 of ${host.name} (billu:monitoring)`).replace(/\n$/, "") +
         "\r\n" +
@@ -223,7 +226,7 @@ export function renderWindowsAgentConf(plan: MonitoringPlan, host: MonitoredHost
 }
 
 /** The Windows step's settings: where everything is, the MSI to install and its hash, the rule's one remote address. */
-export function renderWindowsAgentSettings(plan: MonitoringPlan, host: MonitoredHost): string {
+export function renderWindowsAgentSettings(plan: AgentPlan, host: MonitoredHost): string {
     const agent = plan.windowsAgent;
     if (host.os !== "windows" || !agent) throw new Error(`internal: ${host.name} is not a Windows host of billu:monitoring`);
     const settings = {
@@ -248,7 +251,7 @@ export function renderWindowsAgentSettings(plan: MonitoringPlan, host: Monitored
 }
 
 /** A Windows host's staged agent files: its settings and configuration, no secret (the key arrives on stdin). */
-export function windowsAgentFiles(plan: MonitoringPlan, host: MonitoredHost): GuestFile[] {
+export function windowsAgentFiles(plan: AgentPlan, host: MonitoredHost): GuestFile[] {
     return [
         { path: WINDOWS_AGENT_PATHS.settings, content: renderWindowsAgentSettings(plan, host) },
         { path: WINDOWS_AGENT_PATHS.conf, content: renderWindowsAgentConf(plan, host) },

@@ -29,22 +29,24 @@ export const buildMonitoring: RoleBuilder = (ctx, hosts, parent) => {
         site,
         hosts,
         parent,
-        plan && {
-            host: plan.host.name,
-            make: (name, host) =>
-                (server = new MonitoringServer(
-                    name,
-                    {
-                        site,
-                        ca: ctx.ca,
-                        company: ctx.model.site.company,
-                        host,
-                        plan,
-                        psks: (ctx.everyHostResources?.get(MONITORING_AGENT_NEED) as MonitoringResources | undefined)?.psks ?? new Map(),
-                    },
-                    { parent },
-                )),
-        },
+        plan && !plan.remote
+            ? {
+                  host: plan.host.name,
+                  make: (name, host) =>
+                      (server = new MonitoringServer(
+                          name,
+                          {
+                              site,
+                              ca: ctx.ca,
+                              company: ctx.model.site.company,
+                              host,
+                              plan,
+                              psks: (ctx.everyHostResources?.get(MONITORING_AGENT_NEED) as MonitoringResources | undefined)?.psks ?? new Map(),
+                          },
+                          { parent },
+                      )),
+              }
+            : undefined,
     );
     // Admin's generated password, for the administrators' sign-in to the frontend (only the configuration step sets it).
     const admin = server?.adminPassword?.result;

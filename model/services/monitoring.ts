@@ -4,6 +4,7 @@ import type { DhcpPlan } from "../dhcp";
 import type { DirectoryPlan } from "../directory";
 import type { DomainModel } from "../domain";
 import type { FileServerPlan } from "../fileserver";
+import type { FirewallModel } from "../flows";
 import type { MailPlan } from "../mail";
 import {
     MONITORING_AGENT_NEED,
@@ -11,6 +12,8 @@ import {
     MonitoringPlan,
     monitoringSchema,
     planMonitoring,
+    planRemoteMonitoring,
+    RemoteMonitoringPlan,
     ZABBIX_AGENT_SERVICE,
     ZABBIX_TRAPPER_SERVICE,
 } from "../monitoring";
@@ -18,15 +21,16 @@ import type { VpnLocal } from "../vpn";
 import type { WebModel } from "../web";
 import { defineService, Requirement } from "./types";
 
-export const monitoringService = defineService<MonitoringConfig, MonitoringPlan>({
+export const monitoringService = defineService<MonitoringConfig, MonitoringPlan | RemoteMonitoringPlan>({
     key: "monitoring",
     title: "monitoring",
     config: { monitoring: monitoringSchema.optional() },
     role: { code: "MON", startOrder: 5, stateful: true },
     // It reads what every other service watches; each is optional (a site without DHCP still has monitoring).
-    after: ["hosts", "dc?", "directory?", "mail?", "dhcp?", "web?", "vpn?", "fileserver?", "backup?"],
+    after: ["hosts", "firewall?", "dc?", "directory?", "mail?", "dhcp?", "web?", "vpn?", "fileserver?", "backup?"],
+    // A partner site watched by its VPN partner's server (billu:monitoring.remoteServer) plans agents and flows only.
     plan: ({ config, core, plan, problems }) =>
-        planMonitoring(
+        (config?.remoteServer ? planRemoteMonitoring : planMonitoring)(
             {
                 site: core.site,
                 cfg: config,
@@ -48,10 +52,33 @@ export const monitoringService = defineService<MonitoringConfig, MonitoringPlan>
                 vpn: plan<VpnLocal>("vpn"),
                 fileservers: plan<FileServerPlan[]>("fileserver"),
                 backup: plan<BackupPlan>("backup"),
+                partnerNetworks: plan<FirewallModel>("firewall")?.vpnPartner?.networks.map((c) => c.text),
             },
             problems,
         ),
-    requires: (mon): Requirement[] => [
+    requires: (mon): Requirement[] =>
+        mon.remote
+            ? [
+                  ...mon.flows.map((f) => ({ kind: "flow" as const, ...f })),
+                  ...mon.hosts.map((h) => ({
+                      kind: "listen" as const,
+                      host: h.name,
+                      service: ZABBIX_AGENT_SERVICE,
+                      why: `the Zabbix agent answers the passive checks of ${mon.host.name}, the VPN partner's server`,
+                  })),
+                  {
+                      kind: "every-host",
+                      need: MONITORING_AGENT_NEED,
+                      service: "monitoring",
+                      hosts: mon.hosts.map((h) => h.name),
+                      why: `every host runs a Zabbix agent (TLS with its own pre-shared key) that ${mon.host.name}, the VPN partner's server, polls over the tunnel`,
+                  },
+              ]
+            : localRequirements(mon),
+});
+
+function localRequirements(mon: MonitoringPlan): Requirement[] {
+    return [
         ...mon.flows.map((f) => ({ kind: "flow" as const, ...f })),
         { kind: "listen", host: mon.host.name, service: ZABBIX_TRAPPER_SERVICE, why: "the Zabbix server receives the agents' active checks" },
         { kind: "listen", host: mon.host.name, service: "https", why: "the Zabbix frontend and its API" },
@@ -77,5 +104,5 @@ export const monitoringService = defineService<MonitoringConfig, MonitoringPlan>
             paths: [mon.database.dumpDir],
             why: "the Zabbix database (configuration, history, trends), from the daily pg_dump",
         },
-    ],
-});
+    ];
+}

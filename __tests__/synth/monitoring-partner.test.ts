@@ -1,0 +1,110 @@
+/**
+ * A partner site watched by its VPN partner's Zabbix server (billu:monitoring.remoteServer): the committed ecotech stack,
+ * whose hosts' agents talk to BillU's PAR-MON01 over the tunnel. Synthesized: every host's agent, no server of its own,
+ * the flows the model asks for (to and from `vpn-partner`) in the router's rendered ruleset; bad input, exact messages.
+ */
+import { readFileSync } from "fs";
+import * as path from "path";
+import type { RemoteMonitoringPlan } from "../../model/monitoring";
+import { SynthResult } from "../../tools/synth";
+import { model, problemsOf, secretLeaks, stackRaw } from "../helpers";
+import { committedSynth, SYNTH_TIMEOUT } from "./shared";
+
+const raw = stackRaw("ecotech");
+const mon = raw.monitoring as { remoteServer: { name: string; address: string } };
+let r: SynthResult;
+let out: string;
+
+beforeAll(async () => {
+    ({ r, out } = await committedSynth("ecotech"));
+}, SYNTH_TIMEOUT);
+
+const rendered = (host: string, p: string) => readFileSync(path.join(out, "rendered", host, p), "utf8");
+
+test("ecotech's plan: BillU's PAR-MON01 behind the tunnel watches every host; flows to and from vpn-partner", () => {
+    const plan = model(raw).plan<RemoteMonitoringPlan>("monitoring")!;
+    expect(plan.remote).toBe(true);
+    expect(plan.host).toEqual({ name: "PAR-MON01", zone: "vpn-partner", address: "10.10.0.40" });
+    expect(plan.hosts.map((h) => [h.name, h.address, h.templates])).toEqual([
+        ["ECO-FW01", "172.20.0.1", ["Linux by Zabbix agent active", "BillU strongSwan tunnel"]],
+        ["ECO-DC01", "172.20.20.53", ["Linux by Zabbix agent active", "BillU AD DC"]],
+    ]);
+    expect(plan.flows.map((f) => `${f.from} -> ${f.to} ${f.service}`)).toEqual([
+        "vpn-partner -> router zabbix-agent",
+        "vpn-partner -> ECO-DC01 zabbix-agent",
+        "router -> vpn-partner zabbix-trapper",
+        "ECO-DC01 -> vpn-partner zabbix-trapper",
+    ]);
+});
+
+test("synth: every ecotech host runs the agent with PAR-MON01 as its server and its own PSK; no Zabbix server here", () => {
+    expect(r.exitCode).toBe(0);
+    for (const host of ["ECO-FW01", "ECO-DC01"]) {
+        const conf = rendered(host, "etc/zabbix/zabbix_agent2.conf");
+        expect(conf).toContain("\nServer=10.10.0.40\nServerActive=10.10.0.40:10051\n");
+        expect(conf).toContain(`\nHostname=${host}\n`);
+        expect(conf).toContain(`\nTLSConnect=psk\nTLSAccept=psk\nTLSPSKIdentity=PSK ${host}\n`);
+        expect(rendered(host, "var/lib/billu/stage/base/run.sh")).toContain("billu_install '/etc/zabbix/zabbix_agent2.conf'");
+    }
+    // The gateway's tunnel state: its UserParameter and the sudo rule of its one command.
+    expect(rendered("ECO-FW01", "etc/zabbix/zabbix_agent2.conf")).toContain("\nUserParameter=billu.ipsec.sas,");
+    expect(rendered("ECO-FW01", "etc/sudoers.d/billu-zabbix-agent")).toContain("\nzabbix ALL=(root) NOPASSWD: /usr/sbin/swanctl --list-sas\n");
+    const psks = r.resources.filter((x) => x.type === "random:index/randomId:RandomId" && x.name.startsWith("zabbix-psk-"));
+    expect(psks.map((x) => [x.name, x.inputs.byteLength]).sort()).toEqual([
+        ["zabbix-psk-eco-dc01", 32],
+        ["zabbix-psk-eco-fw01", 32],
+    ]);
+    expect(r.resources.filter((x) => x.type.startsWith("billu:monitoring:"))).toEqual([]);
+    expect(
+        secretLeaks(
+            out,
+            r.producedSecrets.filter((s) => s.includes("zabbix-psk-")),
+        ),
+    ).toEqual([]);
+});
+
+test("the router's rendered ruleset opens exactly the model's monitoring flows through the tunnel", () => {
+    const nft = rendered("ECO-FW01", "etc/nftables.conf");
+    for (const flow of [
+        "vpn-partner -> router zabbix-agent",
+        "vpn-partner -> ECO-DC01 zabbix-agent",
+        "router -> vpn-partner zabbix-trapper",
+        "ECO-DC01 -> vpn-partner zabbix-trapper",
+    ]) {
+        expect(nft).toMatch(new RegExp(`tcp dport 1005[01] counter accept comment "flow \\d+: ${flow}"`));
+    }
+});
+
+describe("bad input names the key, the value and the fix", () => {
+    const flows = raw.flows as { service: string }[];
+    it("without the flows, it names each one to append", () => {
+        expect(problemsOf({ ...raw, flows: flows.filter((f) => !f.service.startsWith("zabbix-")) })).toEqual([
+            "billu:flows: lacks vpn-partner -> router zabbix-agent, which monitoring needs (the server polls ECO-FW01's agent (passive checks)). Fix: append { from: vpn-partner, to: router, service: zabbix-agent } to billu:flows",
+            "billu:flows: lacks vpn-partner -> ECO-DC01 zabbix-agent, which monitoring needs (the server polls ECO-DC01's agent (passive checks)). Fix: append { from: vpn-partner, to: ECO-DC01, service: zabbix-agent } to billu:flows",
+            "billu:flows: lacks router -> vpn-partner zabbix-trapper, which monitoring needs (ECO-FW01's agent sends its active checks to the server). Fix: append { from: router, to: vpn-partner, service: zabbix-trapper } to billu:flows",
+            "billu:flows: lacks ECO-DC01 -> vpn-partner zabbix-trapper, which monitoring needs (ECO-DC01's agent sends its active checks to the server). Fix: append { from: ECO-DC01, to: vpn-partner, service: zabbix-trapper } to billu:flows",
+        ]);
+    });
+    it("an address outside the partner's networks", () => {
+        expect(problemsOf({ ...raw, monitoring: { remoteServer: { ...mon.remoteServer, address: "10.30.0.40" } } })).toEqual([
+            "billu:monitoring.remoteServer.address: \"10.30.0.40\" is not in the VPN partner's networks (10.10.0.0/24, 10.10.10.0/24, 172.16.100.0/24, 10.10.20.0/24, 10.10.21.0/24, 10.10.22.0/24, 10.10.23.0/24, 10.10.24.0/24, 10.10.25.0/24, 10.10.26.0/24, 10.10.27.0/24, 10.10.28.0/24). Fix: give PAR-MON01's address behind the tunnel (one of billu:firewall.vpnPartner.networks), or add its network there and to the partner's end of the tunnel",
+        ]);
+    });
+    it("an address that is not IPv4", () => {
+        expect(problemsOf({ ...raw, monitoring: { remoteServer: { ...mon.remoteServer, address: "par-mon01.billu.remindme.lan" } } })).toEqual([
+            'billu:monitoring.remoteServer.address: "par-mon01.billu.remindme.lan" is not an IPv4 address. Fix: give the address of PAR-MON01 behind the tunnel (e.g. 10.10.0.40)',
+        ]);
+    });
+    it("a site with its own Zabbix server", () => {
+        expect(problemsOf({ ...raw, monitoring: { ...mon, host: "ECO-DC01" } })).toContain(
+            "billu:monitoring.remoteServer: is set, but billu:monitoring.host names \"ECO-DC01\" as this site's own Zabbix server. Fix: remove billu:monitoring.remoteServer (the site's own server watches its hosts), or remove the site's server (its host of role monitoring and billu:monitoring.host)",
+        );
+    });
+    it("a site without VPN partner networks", () => {
+        const firewall = { ...(raw.firewall as Record<string, unknown>) };
+        delete firewall.vpnPartner;
+        expect(problemsOf({ ...raw, firewall })).toContain(
+            "billu:monitoring.remoteServer: names PAR-MON01 at 10.10.0.40, but this site has no VPN partner networks (billu:firewall.vpnPartner): its agents cannot reach a server of another site. Fix: declare the site-to-site tunnel (billu:vpn) and the partner's networks (billu:firewall.vpnPartner.networks), or give the site its own Zabbix server (a host of role monitoring)",
+        );
+    });
+});
