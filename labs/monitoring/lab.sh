@@ -6,7 +6,9 @@
 #   (PAR-FW01: the rendered sysctl and nftables ruleset, an agent) --dmz-- bmon-web (PAR-WEB01: Apache + agent)
 #   bmon-fw --servers-- switch -- bmon-dhcp (PAR-DHCP01: agent)
 #                              |-- bmon-dc (PAR-DC01, the first DC: an agent reading the directory drift verdict)
+#                              |-- bmon-ftp (PAR-FTP01), bmon-pbx (PAR-PBX01): agents only (no vsftpd, no Asterisk)
 #                              \-- bmon-mail (PAR-MAIL01: an SMTP sink + an agent whose PSK is wrong on purpose)
+#   The management zone is a bridge (bmon-msw) with PAR-MON01 and bmon-bkp (PAR-BKP01: an agent reading backup results).
 #
 #   1. The rendered files synth wrote for these hosts are installed as their steps declare (mode, owner) and read back
 #      against out/dev/rendered (lab_readback): the router's sysctl and ruleset, every agent's zabbix_agent2.conf, the
@@ -37,6 +39,11 @@
 #      items take its drift and privileged counts, the JavaScript item (preprocessing type 21) its checkedAt as the lab's
 #      own Unix seconds, the high trigger is raised for the privileged drift while the grace warning stays quiet, and
 #      the now() trigger is raised by the stale verdict: what a real Zabbix 6.0 accepts and evaluates, not only renders.
+#   5b. The business dashboard (issue #18), read back through the API: its widgets as the document places them, each
+#      item widget showing the planned host's item, the items of the 8 running agents with data (the mail host's,
+#      wrong PSK, without: the same probe fails for it); the backup server's agent reads per-client results the lab
+#      writes as scripts/backup/report.sh does (one successful, one missing): the end time and status items and the
+#      "failed" trigger; the router's billu.ipsec.sas UserParameter supported (0: no tunnel here).
 #   6. The acceptance run's monitoring scenario with the read-only account: passes, then fails naming a stopped agent.
 #   Figures: schema load, trigger latency, resolve latency, the Zabbix server's memory (RSS, all its processes), lab
 #   duration.
@@ -47,6 +54,10 @@
 # Sabotage (labs/monitoring/sabotage.txt): BILLU_LAB_SABOTAGE=1 gives the web agent's installed configuration, after
 # its read-back, a wrong server address (Server=, ServerActive=): the agent refuses the server's address, so the first
 # probe, "PAR-WEB01's agent answers agent.ping ...", fails before PostgreSQL starts (the sabotage run ends there).
+# BILLU_LAB_USERPARAM_SABOTAGE=1 removes the UserParameter lines of the router's installed agent configuration (after
+# its read-back): billu.ipsec.sas becomes unsupported and the business dashboard probe fails.
+# (dash, 2026-12-05): with the business dashboard and the FTP, PBX and backup agents: passes, 79 probes, 99 s (load 3.8;
+# dashboard data 16 s after the first configuration run, trigger 15.3 s, RSS 227 MiB).
 # STATUS (zbx-deploy, 2026-12-05): passes, 49 probes (read-backs included), 48-50 s (load 1.7: schema load 4.3 s, the
 # rendered configuration step's first run 6.7 s, trigger 14.8 s, RSS 225 MiB); the sabotage run exits 1 at its first
 # probe after 10 s. (mon-lab, earlier: 28 probes, 102 s at load 2.75.)
