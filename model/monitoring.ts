@@ -380,6 +380,11 @@ export interface MonitoringInput {
     };
     /** The VPN partner's networks, as the router knows them (billu:firewall.vpnPartner.networks); absent: no partner. */
     readonly partnerNetworks?: readonly string[];
+    /**
+     * billu:firewall.vpnPartner is written but the firewall's plan failed (its own problems are reported): the partner's
+     * networks are unknown, so the remote server's address is not checked against them (no second, misleading problem).
+     */
+    readonly partnerNetworksInvalid?: boolean;
 }
 
 const isWindows = (os: string) => os.startsWith("windows");
@@ -574,6 +579,8 @@ export function planRemoteMonitoring(input: MonitoringInput, problems: Problems)
             `${show(remote.address)} is not an IPv4 address`,
             `give the address of ${remote.name} behind the tunnel (e.g. 10.10.0.40)`,
         );
+    } else if (nets.length === 0 && input.partnerNetworksInvalid) {
+        // The firewall's own problem names what is wrong with the partner's networks.
     } else if (nets.length === 0) {
         problems.add(
             key,

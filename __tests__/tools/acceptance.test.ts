@@ -96,7 +96,7 @@ describe("--dry-run lists every scenario and its steps from the model, contactin
                 "[web] not run: the site has no web server (billu:web)",
                 "[vpn] not run: the flow matrix opens nothing from management to the partner: run it from a host of lan, servers with --zone <zone>",
                 "[telephony] not run: the site has no PBX (billu:telephony)",
-                "[monitoring] not run: the site has no monitoring server (billu:monitoring)",
+                "[monitoring] not run: the site has no monitoring server of its own: PAR-MON01, its VPN partner's (billu:monitoring.remoteServer), watches its hosts",
                 "dns: every host's A and PTR record and the services' records, on every DC (6 steps)",
                 "    A eco-fw01.ecotech-solutions.lan (asking ECO-DC01): expects 172.20.0.1; contacts 172.20.20.53",
                 "    PTR 172.20.0.1 (asking ECO-DC01): expects eco-fw01.ecotech-solutions.lan; contacts 172.20.20.53",

@@ -29,8 +29,10 @@ export const monitoringService = defineService<MonitoringConfig, MonitoringPlan 
     // It reads what every other service watches; each is optional (a site without DHCP still has monitoring).
     after: ["hosts", "firewall?", "dc?", "directory?", "mail?", "dhcp?", "web?", "vpn?", "fileserver?", "backup?"],
     // A partner site watched by its VPN partner's server (billu:monitoring.remoteServer) plans agents and flows only.
-    plan: ({ config, core, plan, problems }) =>
-        (config?.remoteServer ? planRemoteMonitoring : planMonitoring)(
+    plan: ({ config, all, core, plan, problems }) => {
+        const firewall = plan<FirewallModel>("firewall");
+        const partnerWritten = (all.firewall as { vpnPartner?: unknown } | undefined)?.vpnPartner !== undefined;
+        return (config?.remoteServer ? planRemoteMonitoring : planMonitoring)(
             {
                 site: core.site,
                 cfg: config,
@@ -52,10 +54,12 @@ export const monitoringService = defineService<MonitoringConfig, MonitoringPlan 
                 vpn: plan<VpnLocal>("vpn"),
                 fileservers: plan<FileServerPlan[]>("fileserver"),
                 backup: plan<BackupPlan>("backup"),
-                partnerNetworks: plan<FirewallModel>("firewall")?.vpnPartner?.networks.map((c) => c.text),
+                partnerNetworks: firewall?.vpnPartner?.networks.map((c) => c.text),
+                partnerNetworksInvalid: !firewall && partnerWritten,
             },
             problems,
-        ),
+        );
+    },
     requires: (mon): Requirement[] =>
         mon.remote
             ? [

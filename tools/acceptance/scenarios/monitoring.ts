@@ -19,7 +19,7 @@
 import { readFileSync, statSync } from "fs";
 import * as https from "https";
 import { InputError } from "../../../model/errors";
-import { MonitoringPlan, SEVERITIES, Severity } from "../../../model/monitoring";
+import { MonitoringPlan, RemoteMonitoringPlan, SEVERITIES, Severity } from "../../../model/monitoring";
 import type { SiteModel } from "../../../model/site";
 import { zabbixConfigInput } from "../../../components/monitoring/config-input";
 import { renderZabbixConfig, type ZbxHost } from "../../../components/monitoring/zabbix-config";
@@ -220,9 +220,11 @@ export const monitoringScenario: Scenario = {
     skip: (m) =>
         !m.plan<MonitoringPlan>("monitoring")
             ? "the site has no monitoring server (billu:monitoring)"
-            : !m.plan<MonitoringPlan>("monitoring")!.alerting
-              ? "the site's monitoring plan sends no alert mail (no mail server or directory), so the configuration step configures no Zabbix host"
-              : undefined,
+            : (m.plan<MonitoringPlan | RemoteMonitoringPlan>("monitoring") as MonitoringPlan | RemoteMonitoringPlan).remote
+              ? `the site has no monitoring server of its own: ${m.plan<RemoteMonitoringPlan>("monitoring")!.host.name}, its VPN partner's (billu:monitoring.remoteServer), watches its hosts`
+              : !m.plan<MonitoringPlan>("monitoring")!.alerting
+                ? "the site's monitoring plan sends no alert mail (no mail server or directory), so the configuration step configures no Zabbix host"
+                : undefined,
     checks: (input) => {
         const exp = expectation(input.model, process.env[HOSTS_ENV])!;
         const creds = input.dryRun ? undefined : readCredentials(process.env[CREDENTIALS_ENV]);
