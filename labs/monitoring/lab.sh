@@ -57,7 +57,8 @@
 # BILLU_LAB_USERPARAM_SABOTAGE=1 removes the UserParameter lines of the router's installed agent configuration (after
 # its read-back): billu.ipsec.sas becomes unsupported and the business dashboard probe fails.
 # (dash, 2026-12-05): with the business dashboard and the FTP, PBX and backup agents: passes, 79 probes, 99 s (load 3.8;
-# dashboard data 16 s after the first configuration run, trigger 15.3 s, RSS 227 MiB).
+# dashboard data 16 s after the availability probes, trigger 15.3 s, RSS 227 MiB); again at load 13.7: 112 s,
+# dashboard data 0.5 s, trigger 12.7 s, RSS 228 MiB. Sabotage: both switches exit 1 (the USERPARAM one at the dashboard probe).
 # STATUS (zbx-deploy, 2026-12-05): passes, 49 probes (read-backs included), 48-50 s (load 1.7: schema load 4.3 s, the
 # rendered configuration step's first run 6.7 s, trigger 14.8 s, RSS 225 MiB); the sabotage run exits 1 at its first
 # probe after 10 s. (mon-lab, earlier: 28 probes, 102 s at load 2.75.)
