@@ -396,7 +396,7 @@ export function thresholdMacros(t: MonitoringConfig["thresholds"]): Record<strin
         "{$MEMORY.UTIL.MAX}": String(t.memoryPercent),
         "{$VFS.FS.PUSED.MAX.CRIT}": String(100 - t.diskFreePercent),
         "{$AGENT.NODATA_TIMEOUT}": `${t.agentUnavailableMinutes}m`,
-        "{$BILLU.CERT.MIN_DAYS}": String(t.certificateDays),
+        "{$BILLU.CERT.DAYS}": String(t.certificateDays),
     };
 }
 

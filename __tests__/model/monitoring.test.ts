@@ -229,7 +229,7 @@ describe("the monitoring plan", () => {
             "{$MEMORY.UTIL.MAX}": "90",
             "{$VFS.FS.PUSED.MAX.CRIT}": "85",
             "{$AGENT.NODATA_TIMEOUT}": "3m",
-            "{$BILLU.CERT.MIN_DAYS}": "21",
+            "{$BILLU.CERT.DAYS}": "21",
         });
     });
 
