@@ -6,6 +6,7 @@
  * stale, missing repository, restore mismatch, marker mismatch; the credentials come from the outputs' secret and
  * never reach a command line.
  */
+import { createHash } from "crypto";
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
@@ -125,7 +126,6 @@ describe("the credentials come from the outputs' secret backupCredentials", () =
 describe("the checks judge restic's answers", () => {
     let dir: string;
     let savedPath: string | undefined;
-    const fs01 = plan.clients.find((c) => c.name === "PAR-FS01")!;
     const FRESH_ID = "a1b2c3d4".repeat(8);
     const RESULT_ID = "e5f6a7b8".repeat(8);
     const NOTES = "minutes of dsi\n";
@@ -223,7 +223,7 @@ process.exit(3);
         const [r] = await runScenarios([backupScenario], input);
         return r.checks.map((c) => [c.ok, c.observed]);
     };
-    const restoreOk = `/srv/shares/dsi/sub/notes.txt restored (15 bytes, sha256 ${require("crypto").createHash("sha256").update(NOTES).digest("hex")}): size, permissions and time equal to the snapshot's (snapshot a1b2c3d4)`;
+    const restoreOk = `/srv/shares/dsi/sub/notes.txt restored (15 bytes, sha256 ${createHash("sha256").update(NOTES).digest("hex")}): size, permissions and time equal to the snapshot's (snapshot a1b2c3d4)`;
 
     test("fresh: the newest snapshot within 24 h, the smallest file restored and compared, the marker names the snapshot", async () => {
         const seen = await run({ "par-fs01": repo() });
