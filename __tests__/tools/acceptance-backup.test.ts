@@ -16,7 +16,7 @@ import { backupScenario, CLIENTS_ENV, pickTestFile, resticTime } from "../../too
 import type { BackupPlan } from "../../model/backup";
 import { loadModel } from "../../stacks/program";
 import { readBilluConfig } from "../../tools/stack-config";
-import { ROOT } from "../helpers";
+import { problemsOf, ROOT, stackRaw } from "../helpers";
 
 process.env.BILLU_PROJECT_ROOT = ROOT;
 const modelOf = (stack: string) => loadModel(readBilluConfig(path.join(ROOT, `Pulumi.${stack}.yaml`)));
@@ -99,6 +99,16 @@ describe("--dry-run lists the backup scenario from the model, contacting nothing
             'acceptance: BILLU_BACKUP_CLIENTS: "PAR-FS01,PAR-WEB01": PAR-WEB01 is not a backup client of the model. Fix: name clients among PAR-DC01, PAR-FS01, PAR-MAIL01, PAR-LOG01, PAR-MON01, PAR-FTP01, PAR-PBX01, PAR-GLPI01, or unset it (every client)\n',
         );
     });
+});
+
+test.each(["dev", "prod"])("%s: the management zone, where the run stands, must reach the backup server (the backup service asks)", (stack) => {
+    const raw = stackRaw(stack);
+    const flow = (f: { from: string; to: string; service: string }) => f.from === "management" && f.to === "PAR-BKP01" && f.service === "restic-rest";
+    expect(raw.flows.filter(flow)).toHaveLength(1);
+    raw.flows = raw.flows.filter((f: { from: string; to: string; service: string }) => !flow(f));
+    expect(problemsOf(raw)).toEqual([
+        "billu:flows: lacks management -> PAR-BKP01 restic-rest, which the in-guest backup needs (the acceptance run's backup scenario (npm run acceptance) reads the repositories). Fix: append { from: management, to: PAR-BKP01, service: restic-rest } to billu:flows",
+    ]);
 });
 
 describe("the credentials come from the outputs' secret backupCredentials", () => {
