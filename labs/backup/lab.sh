@@ -343,7 +343,12 @@ acceptance() { # <report dir> <clients>: the backup scenario from the admin host
         node "$LAB_ROOT/dist/tools/acceptance.js" --stack dev --config "$LAB_ROOT/Pulumi.dev.yaml" --outputs "$LAB_DIR/outputs-acc.json" \
         --only backup --report "$1" >"$1.log" 2>&1
 }
-acceptance_exit() { local rc=0; acceptance "$2" "$3" || rc=$?; test "$rc" = "$1"; } # <exit code> <report dir> <clients>
+acceptance_exit() { # <exit code> <report dir> <clients>: the run's exit code is the one given (else its log, to stderr)
+    local rc=0
+    acceptance "$2" "$3" || rc=$?
+    [ "$rc" = "$1" ] || sed 's/^/    | /' "$2.log" >&2
+    test "$rc" = "$1"
+}
 repo_state() { (cd "$SRV_ROOT$REPO_ROOT/$FS_REPO" && find . -type f -printf '%p %s %T@\n' | LC_ALL=C sort | sha256sum); }
 REPO_BEFORE=$(repo_state)
 t=$(date +%s%N)
