@@ -328,7 +328,7 @@ lab_expect "pruning on the server (the model's retention) runs and keeps today's
 # the outputs hold the lab's throwaway CA as caCertPem and the lab's per-run passwords as the secret backupCredentials
 # (0600 file). It passes: $FS's newest snapshot within its RPO, a test file restored and compared, the marker. The file
 # it restored has the SHA-256 of that file on the client; no secret in its report or log; its temporary folder is gone;
-# the repository on the server is byte for byte as before (--no-lock: read-only). A client never backed up
+# the repository on the server is byte for byte as before (nothing written or left behind). A client never backed up
 # ($NOREPO_CLIENT) fails with its missing repository (exit 1).
 for repo in $ALL_REPOS; do v="HTTP_${repo//-/_}"; k="KEY_${repo//-/_}"; printf '%s\t%s\t%s\n' "$repo" "${!v}" "${!k}"; done >"$LAB_DIR/creds.tsv"
 chmod 0600 "$LAB_DIR/creds.tsv"
@@ -362,7 +362,7 @@ restored_same() { [ -n "$RESTORED" ] && [ "$(sha256sum <"$FS_ROOT${RESTORED%% *}
 lab_expect "acceptance: the file it restored (${RESTORED:-none}) has the SHA-256 of that file on $FS" pass restored_same
 lab_expect "acceptance: its report and log show no password or key of $FS" fail grep -rqF -e "$FS_HTTP" -e "$FS_KEY" "$LAB_DIR/acceptance" "$LAB_DIR/acceptance.log"
 lab_expect "acceptance: nothing left in its temporary folder" pass test -z "$(ls -A "$LAB_DIR/acc-tmp")"
-lab_expect "acceptance: the repository $FS_REPO on the server is byte for byte as before (no lock written)" pass test "$(repo_state)" = "$REPO_BEFORE"
+lab_expect "acceptance: the repository $FS_REPO on the server is byte for byte as before (nothing written or left behind)" pass test "$(repo_state)" = "$REPO_BEFORE"
 lab_expect "acceptance: with $NOREPO_CLIENT (never backed up here) it fails (exit 1)" pass acceptance_exit 1 "$LAB_DIR/acceptance-norepo" "$FS,$NOREPO_CLIENT"
 norepo=$(tr '[:upper:]' '[:lower:]' <<<"$NOREPO_CLIENT")
 lab_expect "acceptance: ... naming its missing repository" pass grep -q "FAIL $NOREPO_CLIENT: .*observed $norepo: no repository on $SRV" "$LAB_DIR/acceptance-norepo.log"
