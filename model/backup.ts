@@ -27,6 +27,11 @@ export const RESTIC_REST_PORT = 8000;
 export const REPO_ROOT = "/srv/restic";
 /** Where the server keeps each client's last result (`<RESULT_DIR>/<client>.json`) for monitoring. */
 export const RESULT_DIR = "/var/lib/billu/backup/results";
+/**
+ * The stack's secret output with every client's HTTP login password and repository key (a JSON object by repository:
+ * `{ "<repository>": { "password", "key" } }`): what the acceptance run's backup scenario reads the repositories with.
+ */
+export const BACKUP_CREDENTIALS_OUTPUT = "backupCredentials";
 /** Where a DC's pre-hook writes its `samba-tool domain backup online` file (the data set backed up). */
 export const SAMBA_BACKUP_DIR = "/var/backups/billu/samba";
 /**

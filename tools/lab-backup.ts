@@ -56,6 +56,8 @@ export function labBackup(raw: Record<string, unknown>) {
         backups: model.backups,
         zones: model.zones.map((z) => ({ name: z.name, kind: z.kind, cidr: z.cidr.text, gateway: z.gateway, routerAddress: z.routerAddress })),
         fileservers: (model.fileservers ?? []).map((f) => ({ host: f.host, mountPoint: f.mountPoint, shares: f.shares })),
+        // Every host's addresses: the lab's admin host (the acceptance run) takes one no host of the model has.
+        hosts: model.hosts.map((h) => ({ name: h.name, addresses: h.nics.map((n) => n.address) })),
     };
     return { rendered: [{ host: plan.host.name, staged: server.staged }, ...clients], facts };
 }

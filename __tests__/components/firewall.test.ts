@@ -155,10 +155,10 @@ describe("the VPN partner (route-based: its own interface)", () => {
         expect(l).toContain("iifname $IF_VPN_PARTNER ip saddr != 10.30.0.0/16 jump spoofed");
         expect(l.find((x) => x.startsWith("iifname $IF_WAN ip saddr {"))).toContain("10.30.0.0/16, 127.0.0.0/8 } jump spoofed");
         expect(l).toContain(
-            'iifname $IF_VPN_PARTNER oifname $IF_SERVERS ip saddr 10.30.0.0/16 ip daddr 10.20.10.31 tcp dport 445 counter accept comment "flow 107: vpn-partner -> PAR-FS01 smb"',
+            'iifname $IF_VPN_PARTNER oifname $IF_SERVERS ip saddr 10.30.0.0/16 ip daddr 10.20.10.31 tcp dport 445 counter accept comment "flow 108: vpn-partner -> PAR-FS01 smb"',
         );
         expect(l).toContain(
-            'iifname $IF_LAN_DSI oifname $IF_VPN_PARTNER ip saddr 10.20.21.0/24 ip daddr 10.30.0.0/16 tcp dport 443 counter accept comment "flow 108: kind:department -> vpn-partner https"',
+            'iifname $IF_LAN_DSI oifname $IF_VPN_PARTNER ip saddr 10.20.21.0/24 ip daddr 10.30.0.0/16 tcp dport 443 counter accept comment "flow 109: kind:department -> vpn-partner https"',
         );
     });
     test("Proxmox: the file server accepts the partner's networks; the WAN set excludes them", () => {
@@ -169,7 +169,7 @@ describe("the VPN partner (route-based: its own interface)", () => {
             dest: "10.20.10.31",
             proto: "tcp",
             dport: "445",
-            comment: "flow 107: vpn-partner -> PAR-FS01 smb",
+            comment: "flow 108: vpn-partner -> PAR-FS01 smb",
         });
         expect(planDatacenter(m).wan.at(-1)).toEqual({ name: "10.30.0.0/16", nomatch: true, comment: "VPN partner" });
     });
@@ -305,7 +305,7 @@ describe("docs", () => {
         expect(md).toContain(
             "| **management** | https, http (PAR-LOG01), http (PAR-BKP01), http (PAR-MON01) | syslog-tls (PAR-BKP01→PAR-LOG01), restic-rest (PAR-LOG01→PAR-BKP01), ssh, " +
                 "syslog-tls (PAR-MON01→PAR-LOG01), restic-rest (PAR-MON01→PAR-BKP01), zabbix-agent (PAR-MON01→PAR-LOG01), zabbix-agent (PAR-MON01→PAR-BKP01), " +
-                "zabbix-trapper (PAR-LOG01→PAR-MON01), zabbix-trapper (PAR-BKP01→PAR-MON01) | ssh, rdp, https, ad (→PAR-DC01), submission (→PAR-MAIL01), " +
+                "zabbix-trapper (PAR-LOG01→PAR-MON01), zabbix-trapper (PAR-BKP01→PAR-MON01), restic-rest (→PAR-BKP01) | ssh, rdp, https, ad (→PAR-DC01), submission (→PAR-MAIL01), " +
                 "imaps (→PAR-MAIL01), smb (→PAR-FS01), zabbix-agent (PAR-MON01→PAR-DC01), zabbix-agent (PAR-MON01→PAR-DHCP01), zabbix-agent (PAR-MON01→PAR-FS01), " +
                 "zabbix-agent (PAR-MON01→PAR-MAIL01), smtp (PAR-MON01→PAR-MAIL01), zabbix-agent (PAR-MON01→PAR-FTP01), https (→PAR-PBX01), zabbix-agent (PAR-MON01→PAR-PBX01), zabbix-agent (PAR-MON01→PAR-GLPI01) | ssh, https (→PAR-WEB01), http (→PAR-WEB01), zabbix-agent (PAR-MON01→PAR-WEB01) |",
         );
@@ -400,6 +400,7 @@ describe("the lab's plan (dev)", () => {
             "flow 99 (PAR-PBX01 -> PAR-GLPI01 https): inside one zone, carried by the Proxmox VM firewall only",
             "flow 100 (PAR-GLPI01 -> PAR-MAIL01 imaps): inside one zone, carried by the Proxmox VM firewall only",
             "flow 101 (PAR-GLPI01 -> PAR-MAIL01 submission): inside one zone, carried by the Proxmox VM firewall only",
+            "flow 107 (management -> PAR-BKP01 restic-rest): inside one zone, carried by the Proxmox VM firewall only",
         ]);
     });
 });

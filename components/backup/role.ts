@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { BACKUP_CREDENTIALS_OUTPUT, type BackupPlan } from "../../model/backup";
 import { backupService } from "../../model/services/backup";
 import { planOf } from "../../model/services/types";
 import type { EveryHostRenderer } from "../base-server/every-host";
@@ -22,7 +23,7 @@ export const buildBackup: RoleBuilder = (ctx, hosts, parent) => {
     const plan = planOf(backupService, ctx.model);
     const resources = ctx.everyHostResources?.get(BACKUP_CLIENT_NEED) as BackupResources | undefined;
     const site = siteServer(ctx);
-    return buildServerRole(
+    const result = buildServerRole(
         site,
         hosts,
         parent,
@@ -31,7 +32,23 @@ export const buildBackup: RoleBuilder = (ctx, hosts, parent) => {
             make: (name, host) => new BackupServer(name, { site, ca: ctx.ca, host, plan, credentials: resources?.credentials ?? new Map() }, { parent }),
         },
     );
+    const credentials = plan && backupCredentialsOutput(plan, resources?.credentials);
+    return credentials ? { ...result, secretOutputs: { ...result.secretOutputs, [BACKUP_CREDENTIALS_OUTPUT]: credentials } } : result;
 };
+
+/**
+ * Every client's login password and repository key as one JSON object by repository, for the acceptance run's backup
+ * scenario (it reads each repository with them, read-only). A secret output (the site makes it one); the state holds
+ * the same values already (the runbook reads the keys from there).
+ */
+function backupCredentialsOutput(plan: BackupPlan, credentials: ReadonlyMap<string, BackupCredentials> | undefined): pulumi.Output<string> | undefined {
+    const entries = plan.clients.flatMap((client) => {
+        const c = credentials?.get(client.name);
+        return c ? [pulumi.all([c.http.result, c.key.result]).apply(([password, key]) => [client.repository, { password, key }] as const)] : [];
+    });
+    if (entries.length === 0) return undefined;
+    return pulumi.secret(pulumi.all(entries).apply((es) => JSON.stringify(Object.fromEntries(es))));
+}
 
 /** Every client's credentials (HTTP login and repository key), made once before the hosts are built. */
 export function backupResources(ctx: SiteContext, parent: pulumi.Resource): BackupResources {

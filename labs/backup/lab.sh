@@ -63,18 +63,36 @@ sh("SHARE_ROOT", set.paths[0]); sh("MOUNT", fs.mountPoint);
 sh("SHARES", fs.shares.map((s) => s.name).join(" "));
 sh("OTHER_REPO", p.clients.find((x) => x.name !== fs.host).repository);
 sh("ALL_REPOS", p.clients.map((x) => x.repository).join(" "));
+// The acceptance run: a client no drill backs up (its repository never exists here), and the address of the admin
+// host, the highest of the zone of the server that no host of the model has (the gateway of the zone excluded).
+const drilled = [fs.host, ...f.backups.filter((b) => b.dataClass === "directory" || b.dataClass === "mail").map((b) => b.host)];
+sh("NOREPO_CLIENT", [...p.clients].reverse().find((x) => !drilled.includes(x.name)).name);
+const [base, bits] = zone(p.host.zone).cidr.split("/"), num = base.split(".").reduce((a, o) => a * 256 + Number(o), 0);
+const used = new Set([zone(p.host.zone).gateway, ...f.hosts.flatMap((h) => h.addresses)]);
+const ip = (n) => [24, 16, 8, 0].map((s) => (n >>> s) & 255).join(".");
+let adm = num + 2 ** (32 - Number(bits)) - 2;
+while (used.has(ip(adm))) adm--;
+sh("ADM_ADDR", ip(adm));
 console.log(out.join("\n"));
 ' "$R")"
 [ "$SHARE_ROOT" = "$MOUNT" ] || lab_die "the file server declares $SHARE_ROOT to back up, its mount point is $MOUNT"
 lab_log "server $SRV $SRV_ADDR ($SRV_ZONE, $FQDN:$PORT); client $FS $FS_ADDR ($FS_ZONE) -> repository $FS_REPO; shares under $MOUNT: $SHARES"
 
 # --- the network: the router forwards between the two zones -----------------------------------------------------------
-lab_ns r; lab_ns srv; lab_ns fs
+lab_ns r; lab_ns srv; lab_ns fs; lab_ns adm
 ip netns exec "$LAB-r" sysctl -qw net.ipv4.ip_forward=1
-lab_link "$LAB-srv" eth0 "$SRV_ADDR/$SRV_PREFIX" "$LAB-r" z-srv "$SRV_GW/$SRV_PREFIX"
+# The server's zone is a bridge in the router's namespace: the server and the admin host (the acceptance run, part 2b).
+ip -n "$LAB-r" link add z-srv type bridge
+ip -n "$LAB-r" addr add "$SRV_GW/$SRV_PREFIX" dev z-srv
+ip -n "$LAB-r" link set z-srv up
+lab_link "$LAB-srv" eth0 "$SRV_ADDR/$SRV_PREFIX" "$LAB-r" p-srv -
+lab_link "$LAB-adm" eth0 "$ADM_ADDR/$SRV_PREFIX" "$LAB-r" p-adm -
+ip -n "$LAB-r" link set p-srv master z-srv
+ip -n "$LAB-r" link set p-adm master z-srv
 lab_link "$LAB-fs" eth0 "$FS_ADDR/$FS_PREFIX" "$LAB-r" z-fs "$FS_GW/$FS_PREFIX"
 ip -n "$LAB-srv" route add default via "$SRV_GW"
 ip -n "$LAB-fs" route add default via "$FS_GW"
+ip -n "$LAB-adm" route add default via "$SRV_GW"
 
 # --- stand-in 1: per-host roots mounted over the rendered paths -----------------------------------------------------------
 MOUNTED=(/etc/billu /etc/systemd/system /usr/local/lib/billu /var/lib/billu /srv)
@@ -245,6 +263,14 @@ if lab_sabotage; then
 fi
 
 # --- part 2: the files drill -------------------------------------------------------------------------------------------------
+if [ "${BBK_SABOTAGE:-}" = stale ]; then
+    # restic as the client's job sees it, with its clock 26 h behind: every snapshot it makes is stamped then.
+    STALE_AT=$(date -d '26 hours ago' '+%Y-%m-%d %H:%M:%S')
+    lab_log "SABOTAGE: the client's restic stamps its snapshots $STALE_AT (26 h ago)"
+    printf '#!/bin/sh\n# Lab sabotage (BBK_SABOTAGE=stale): backups stamped 26 h ago.\nfor a; do shift; set -- "$@" "$a"; [ "$a" = backup ] && set -- "$@" --time "%s"; done\nexec %s "$@"\n' \
+        "$STALE_AT" "$(command -v restic)" >"$LAB_DIR/bin/restic"
+    chmod 0755 "$LAB_DIR/bin/restic"
+fi
 S="$FS_ROOT$MOUNT"
 gid=12000
 for share in $SHARES; do
@@ -295,6 +321,51 @@ process.exit(r.exitStatus === 0 && r.host === process.argv[2] && r.snapshot.star
 lab_expect "$RESULT_DIR/$FS_REPO.json on the server: exit status 0, snapshot $snap, size and time ($(head -c 200 "$result" 2>/dev/null))" pass result_ok
 prune_ok() { host_enter "$SRV_ROOT" "$LAB-srv" /usr/local/lib/billu/backup/prune.sh && restic_srv "$FS_REPO" snapshots --tag billu --json | grep -q "$snap"; }
 lab_expect "pruning on the server (the model's retention) runs and keeps today's snapshot" pass prune_ok
+
+# --- part 2b: the acceptance run's backup scenario (tools/acceptance/scenarios/backup.ts) from the admin host ------------------
+# From $ADM_ADDR in the server's zone (the model's flow management -> PAR-BKP01 restic-rest), as `npm run acceptance
+# -- --only backup` runs on a real site, with BILLU_BACKUP_CLIENTS=$FS (the lab backs up that client here). Lab overrides:
+# the outputs hold the lab's throwaway CA as caCertPem and the lab's per-run passwords as the secret backupCredentials
+# (0600 file). It passes: $FS's newest snapshot within its RPO, a test file restored and compared, the marker. The file
+# it restored has the SHA-256 of that file on the client; no secret in its report or log; its temporary folder is gone;
+# the repository on the server is byte for byte as before (nothing written or left behind). A client never backed up
+# ($NOREPO_CLIENT) fails with its missing repository (exit 1).
+for repo in $ALL_REPOS; do v="HTTP_${repo//-/_}"; k="KEY_${repo//-/_}"; printf '%s\t%s\t%s\n' "$repo" "${!v}" "${!k}"; done >"$LAB_DIR/creds.tsv"
+chmod 0600 "$LAB_DIR/creds.tsv"
+(umask 077; node -e 'const fs = require("fs");
+const creds = Object.fromEntries(fs.readFileSync(process.argv[1], "utf8").trim().split("\n").map((l) => l.split("\t")).map(([r, password, key]) => [r, { password, key }]));
+fs.writeFileSync(process.argv[3], JSON.stringify({ caCertPem: fs.readFileSync(process.argv[2], "utf8"), backupCredentials: JSON.stringify(creds) }), { mode: 0o600 });' \
+    "$LAB_DIR/creds.tsv" "$LAB_PKI/ca.pem" "$LAB_DIR/outputs-acc.json")
+rm -f "$LAB_DIR/creds.tsv"
+mkdir -p "$LAB_DIR/acc-tmp"
+acceptance() { # <report dir> <clients>: the backup scenario from the admin host; exit code of the run
+    ip netns exec "$LAB-adm" env -u BILLU_ACCEPTANCE_PASSWORD BILLU_BACKUP_CLIENTS="$2" BILLU_PROJECT_ROOT="$LAB_ROOT" TMPDIR="$LAB_DIR/acc-tmp" \
+        node "$LAB_ROOT/dist/tools/acceptance.js" --stack dev --config "$LAB_ROOT/Pulumi.dev.yaml" --outputs "$LAB_DIR/outputs-acc.json" \
+        --only backup --report "$1" >"$1.log" 2>&1
+}
+acceptance_exit() { # <exit code> <report dir> <clients>: the run's exit code is the one given (else its log, to stderr)
+    local rc=0
+    acceptance "$2" "$3" || rc=$?
+    [ "$rc" = "$1" ] || sed 's/^/    | /' "$2.log" >&2
+    test "$rc" = "$1"
+}
+repo_state() { (cd "$SRV_ROOT$REPO_ROOT/$FS_REPO" && find . -type f -printf '%p %s %T@\n' | LC_ALL=C sort | sha256sum); }
+REPO_BEFORE=$(repo_state)
+t=$(date +%s%N)
+lab_expect "acceptance: the backup scenario passes for $FS from $ADM_ADDR (exit 0)" pass acceptance_exit 0 "$LAB_DIR/acceptance" "$FS"
+lab_fig "acceptance run of the backup scenario (3 steps)" "$(lab_since "$t") ms"
+sed 's/^/    /' "$LAB_DIR/acceptance.log"
+lab_expect "acceptance: its JUnit report has 3 steps, no failure" pass grep -q '<testsuites [^>]*tests="3" failures="0"' "$LAB_DIR/acceptance/acceptance.xml"
+RESTORED=$(grep -o "$MOUNT/[^ ]* restored ([0-9]* bytes, sha256 [0-9a-f]\{64\})" "$LAB_DIR/acceptance.log" | head -n 1)
+restored_sum() { local t="${RESTORED##*sha256 }"; echo "${t%)}"; } # the SHA-256 the report gives
+restored_same() { [ -n "$RESTORED" ] && [ "$(sha256sum <"$FS_ROOT${RESTORED%% *}" | cut -c1-64)" = "$(restored_sum)" ]; }
+lab_expect "acceptance: the file it restored (${RESTORED:-none}) has the SHA-256 of that file on $FS" pass restored_same
+lab_expect "acceptance: its report and log show no password or key of $FS" fail grep -rqF -e "$FS_HTTP" -e "$FS_KEY" "$LAB_DIR/acceptance" "$LAB_DIR/acceptance.log"
+lab_expect "acceptance: nothing left in its temporary folder" pass test -z "$(ls -A "$LAB_DIR/acc-tmp")"
+lab_expect "acceptance: the repository $FS_REPO on the server is byte for byte as before (nothing written or left behind)" pass test "$(repo_state)" = "$REPO_BEFORE"
+lab_expect "acceptance: with $NOREPO_CLIENT (never backed up here) it fails (exit 1)" pass acceptance_exit 1 "$LAB_DIR/acceptance-norepo" "$FS,$NOREPO_CLIENT"
+norepo=$(tr '[:upper:]' '[:lower:]' <<<"$NOREPO_CLIENT")
+lab_expect "acceptance: ... naming its missing repository" pass grep -q "FAIL $NOREPO_CLIENT: .*observed $norepo: no repository on $SRV" "$LAB_DIR/acceptance-norepo.log"
 
 # Damage: delete a share's files, modify another's.
 # shellcheck disable=SC2086 # the model's share names: one word each

@@ -33,8 +33,19 @@ export const backupService = defineService<BackupConfig, BackupPlan>({
             },
             problems,
         ),
-    requires: (backup): Requirement[] => [
+    requires: (backup, { core }): Requirement[] => [
         ...backup.flows.map((f) => ({ kind: "flow" as const, ...f })),
+        // The acceptance run's backup scenario (tools/acceptance/scenarios/backup.ts), from a host of a management zone: it
+        // reads the repositories (read-only). The server's own zone too: the Proxmox firewall of the VM enforces it.
+        ...core.zones
+            .filter((z) => z.kind === "management")
+            .map((z) => ({
+                kind: "flow" as const,
+                from: z.name,
+                to: backup.host.name,
+                service: RESTIC_REST_SERVICE,
+                why: "the acceptance run's backup scenario (npm run acceptance) reads the repositories",
+            })),
         { kind: "listen", host: backup.host.name, service: RESTIC_REST_SERVICE, why: "rclone serves the restic repositories (append-only for the clients)" },
         {
             kind: "every-host",

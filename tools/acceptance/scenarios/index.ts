@@ -1,5 +1,6 @@
 /** Every scenario, in the order a run takes them; a service's issue adds its own here. */
 import type { Scenario } from "../types";
+import { backupScenario } from "./backup";
 import { dhcpScenario } from "./dhcp";
 import { dnsScenario } from "./dns";
 import { ftpScenario } from "./ftp";
@@ -22,4 +23,5 @@ export const SCENARIOS: readonly Scenario[] = [
     vpnScenario,
     telephonyScenario,
     monitoringScenario,
+    backupScenario,
 ];
