@@ -169,7 +169,11 @@ describe("the drop folder's script (scripts/hr-drop.sh under bash, against the b
         const processed = path.join(drop, "processed");
         mkdirSync(processed);
         writeFileSync(path.join(processed, "export.csv"), "the earlier export\n");
-        const stampOf = (ms: number) => new Date(ms).toISOString().replace(/[-:]/g, "").replace(/\.\d{3}Z$/, "Z");
+        const stampOf = (ms: number) =>
+            new Date(ms)
+                .toISOString()
+                .replace(/[-:]/g, "")
+                .replace(/\.\d{3}Z$/, "Z");
         const before = Date.now();
         writeFileSync(path.join(drop, "export.csv"), edited());
         const first = run(drop);
