@@ -17,6 +17,9 @@
 #           host's folder); the collector speaks TLS only (a plain-TCP syslog line never lands) and presents the
 #           certificate of its FQDN; a client whose certificate comes from another CA (same address, same rendered
 #           configuration) is refused: the collector logs the TLS refusal and the line never arrives.
+#   part 3  the directory drift check's report lines (the shipped applier's drift_line(), a move and a privileged
+#           member) logged on the first DC as its unit's journal would forward them arrive whole, with the unit's tag,
+#           in the collector's folder of that DC.
 #
 # Expected values (collector, address, FQDN, port, the clients' names and addresses, the zones) come from the model
 # (tools/lab-logs.ts prints them from planLogs), never from a file under test.
@@ -35,6 +38,9 @@
 #     client's client certificate with the names and addresses of the plan; another CA signs the rogue's.
 #  4. systemd: `systemctl` is a shim on the step's PATH that starts/stops rsyslogd in the host's namespaces and logs
 #     each restart.
+#  5. journald: the drift check's lines (part 3) are handed to the first DC's rsyslog socket by logger, with the
+#     identifier, facility and level the rendered unit gives them, as Debian 12's journald forwards a unit's output
+#     (ForwardToSyslog=yes); the unit itself is not run (no systemd as PID 1 here).
 # Proof the lab can fail: BILLU_LAB_SABOTAGE=1 rewrites the installed collector configuration's AuthMode from
 # x509/certvalid to anon (any client, no certificate asked) after the read-back and restarts it; the rogue's line
 # then arrives (or no line does) and the lab exits 1.
@@ -66,6 +72,7 @@ picked.forEach((c, i) => {
     sh(`${k}_PREFIX`, z.cidr.split("/")[1]); sh(`${k}_GW`, z.gateway);
 });
 sh("ALL_HOSTS", p.clients.map((c) => c.name).join(" "));
+sh("DRIFT_IDENT", f.drift.identifier); sh("DRIFT_UNIT_PATH", f.drift.unit);
 console.log(out.join("\n"));
 ' "$R")"
 [ -n "${B_HOST:-}" ] || lab_die "the plan has no two clients in two zones other than the collector's ($COLL_ZONE)"
@@ -270,6 +277,70 @@ for k in A B; do
     lab_expect "$host (zone ${!zone_var}) logs over TLS through the router into $REMOTE/$host/syslog.log" pass arrived "$host" "$line"
     lab_expect "$host's line is in no other host's folder" pass nowhere_else "$host" "$line"
 done
+
+# --- part 3: the directory drift check's lines reach the collector (issue #27) ------------------------------------------
+# On the first DC billu-directory-drift.service prints one line per difference; systemd hands its stdout to the journal
+# with the unit's SyslogIdentifier, SyslogFacility (systemd's default: daemon) and SyslogLevel (default: info), and
+# Debian 12's journald (ForwardToSyslog=yes) passes each line to rsyslog's imuxsock, which the rendered
+# 90-billu-forward.conf sends on. No systemd runs here (stand-in 5): logger hands the lines to the DC's rsyslog socket
+# the way journald does, with the identifier, facility and level the rendered unit sets (read from dev's synth output,
+# the identifier checked against the model's). The lines are the shipped applier's own drift_line() for two drifts of
+# the dev plan: a person moved by hand (accents in the DN) and a person added to Domain Admins (the privileged line).
+SYNTH="$LAB_ROOT/out/dev/rendered"
+drift_units=("$SYNTH"/*"$DRIFT_UNIT_PATH")
+[ "${#drift_units[@]}" = 1 ] && [ -f "${drift_units[0]}" ] ||
+    lab_die "expected exactly one host with $DRIFT_UNIT_PATH in $SYNTH, found: ${drift_units[*]}"
+DRIFT_HOST=${drift_units[0]#"$SYNTH/"}; DRIFT_HOST=${DRIFT_HOST%%/*}
+unit_key() { sed -n "s/^$1=//p" "${drift_units[0]}" | tail -n 1; }
+unit_ident=$(unit_key SyslogIdentifier)
+drift_fac=$(unit_key SyslogFacility); drift_fac=${drift_fac:-daemon}
+drift_level=$(unit_key SyslogLevel); drift_level=${drift_level:-info}
+lab_expect "the rendered $DRIFT_UNIT_PATH on $DRIFT_HOST tags its lines $DRIFT_IDENT (got \"$unit_ident\")" pass test "$unit_ident" = "$DRIFT_IDENT"
+case "$DRIFT_HOST" in
+    "$A_HOST") drift_root=$A_ROOT; drift_ns="$LAB-a" ;;
+    "$B_HOST") drift_root=$B_ROOT; drift_ns="$LAB-b" ;;
+    *) lab_die "the drift check's host $DRIFT_HOST is neither client of the lab ($A_HOST, $B_HOST)" ;;
+esac
+applier=$(unit_key ExecStart | awk '{print $2}')
+drift_plan=$(unit_key ExecStart | sed -n 's/.*--plan \([^ ]*\).*/\1/p')
+[ -f "$SYNTH/$DRIFT_HOST$applier" ] && [ -f "$SYNTH/$DRIFT_HOST$drift_plan" ] ||
+    lab_die "the unit's applier ($applier) or plan ($drift_plan) is not in $SYNTH/$DRIFT_HOST"
+mapfile -t DRIFT_LINES < <(/usr/bin/python3 - "$SYNTH/$DRIFT_HOST$applier" "$SYNTH/$DRIFT_HOST$drift_plan" <<'EOF'
+import importlib.util, json, sys
+spec = importlib.util.spec_from_file_location("apply_samba", sys.argv[1])
+applier = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(applier)
+plan = json.load(open(sys.argv[2], encoding="utf-8"))
+moved = next(u for u in plan["users"] if u["enabled"] and any(ord(c) > 127 for c in u["dn"]))
+rdn = moved["dn"].split(",OU=")[0]
+print(applier.drift_line((moved["sam"], "dn", moved["dn"], rdn + "," + plan["departuresDn"], False)))
+da = next(g for g in plan["privilegedGroups"] if g["sam"] == "Domain Admins")
+print(applier.drift_line(("Domain Admins", "member", da["members"], sorted(da["members"] + [moved["sam"]], key=str.lower), True)))
+EOF
+)
+[ "${#DRIFT_LINES[@]}" = 2 ] || lab_die "the applier's drift_line gave ${#DRIFT_LINES[@]} lines, not 2"
+drift_pid=$((40000 + RANDOM % 20000)) # the check's PID as journald gives it (the tag is <identifier>[<pid>])
+t=$(date +%s%N)
+for line in "${DRIFT_LINES[@]}"; do
+    ip netns exec "$drift_ns" logger -u "$drift_root/lab/log.sock" -t "$DRIFT_IDENT" --id="$drift_pid" -p "$drift_fac.$drift_level" -- "$line"
+done
+# drift_arrived <line>: a line of the DC's file at the collector ends with exactly "<identifier>[<pid>] <line>". The
+# forwarding (RFC 5424) carries the tag as APP-NAME and PROCID, and the collector's RSYSLOG_FileFormat writes them back
+# as "<identifier>[<pid>]" with no colon (measured: every client's line has that form there).
+drift_arrived() {
+    perl -ne 'BEGIN { $s = shift } chomp; $f = 1 if substr($_, -length($s) - 1) eq " $s"; END { exit !$f }' \
+        "$DRIFT_IDENT[$drift_pid] $1" "$(remote_file "$DRIFT_HOST")" 2>/dev/null
+}
+if lab_wait 20 "the drift lines in $REMOTE/$DRIFT_HOST/syslog.log" drift_arrived "${DRIFT_LINES[1]}"; then lab_fig "drift line $DRIFT_HOST -> $COLL" "$(lab_since "$t") ms"; fi
+what=("a person moved by hand" "a person added to Domain Admins")
+for i in 0 1; do
+    line=${DRIFT_LINES[$i]}
+    lab_log "drift line ($drift_fac.$drift_level, $DRIFT_IDENT[$drift_pid]): $line"
+    lab_expect "the drift check's line for ${what[$i]} ($drift_fac.$drift_level) is whole in $REMOTE/$DRIFT_HOST/syslog.log, tagged $DRIFT_IDENT[$drift_pid]" pass drift_arrived "$line"
+    lab_expect "the drift line for ${what[$i]} is in no other host's folder" pass nowhere_else "$DRIFT_HOST" "$line"
+done
+drift_arrived "${DRIFT_LINES[0]}" && drift_arrived "${DRIFT_LINES[1]}" ||
+    grep -F -- "$DRIFT_IDENT" "$(remote_file "$DRIFT_HOST")" 2>/dev/null | tail -n 4 | cut -c1-300 | sed 's/^/    collector: /' || true
 
 # The collector speaks TLS only, with the certificate of its FQDN.
 server_name() {
