@@ -5,7 +5,9 @@
  *                               them (run.sh, billu-lib.sh and every file, with `{{secret:...}}` placeholders), in the
  *                               layout synth uses for out/<stack>/rendered (on a guest, `logs-forward` joins the host's
  *                               base step, with the same files and body)
- *   <dir>/facts.json            the plan (collector, FQDN, port, clients and addresses) and the zones (CIDR, gateway)
+ *   <dir>/facts.json            the plan (collector, FQDN, port, clients and addresses), the zones (CIDR, gateway) and
+ *                               the directory drift check's journal tag and unit path (issue #27: its lines must reach
+ *                               the collector)
  * The stack's own collector (a host of role logs, billu:logs, its flows) is used: the lab reads installed files back
  * against the stack's own synth output (out/<stack>/rendered).
  * Exit 0 written, 2 invalid configuration (the key path and the fix on stderr).
@@ -17,6 +19,7 @@ import { logsService } from "../model/services/logs";
 import { planOf } from "../model/services/types";
 import { loadModel } from "../stacks/program";
 import { renderStep } from "../components/guest-step/render";
+import { DRIFT_PATHS, DRIFT_SYSLOG_IDENTIFIER } from "../components/directory/drift";
 import { clientFiles, collectorDirs, collectorFiles, LOGS_SECRETS, rsyslogStepScript } from "../components/logs/render";
 import { checkStackName, flagValue } from "./paths";
 import { readBilluConfig } from "./synth";
@@ -31,7 +34,8 @@ export function labLogs(raw: Record<string, unknown>) {
         ...plan.clients.map((c) => ({ host: c.name, files: clientFiles(plan, c.name)!, dirs: [], step: "logs-forward" })),
     ].map((s) => ({ host: s.host, staged: renderStep({ ...s, os: "linux", script: rsyslogStepScript(), secrets: secretNames }).staged }));
     const zones = model.zones.map((z) => ({ name: z.name, kind: z.kind, cidr: z.cidr.text, gateway: z.gateway, routerAddress: z.routerAddress }));
-    return { plan, zones, rendered };
+    const drift = { identifier: DRIFT_SYSLOG_IDENTIFIER, unit: DRIFT_PATHS.service };
+    return { plan, zones, drift, rendered };
 }
 
 function main(argv: string[]): number {
@@ -54,7 +58,7 @@ function main(argv: string[]): number {
                 writeFileSync(file, s.content);
             }
         }
-        writeFileSync(path.join(out, "facts.json"), JSON.stringify({ plan: r.plan, zones: r.zones }, null, 2) + "\n");
+        writeFileSync(path.join(out, "facts.json"), JSON.stringify({ plan: r.plan, zones: r.zones, drift: r.drift }, null, 2) + "\n");
         return 0;
     } catch (e) {
         if (e instanceof InputError) {

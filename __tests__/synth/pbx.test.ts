@@ -8,42 +8,30 @@
 import { readFileSync } from "fs";
 import * as path from "path";
 import type { TelephonyPlan } from "../../model/telephony";
-import { SynthResult } from "../../tools/synth";
 import { model, orderingDeps, secretLeaks, stackRaw } from "../helpers";
-import { committedSynth, SYNTH_TIMEOUT } from "./shared";
+import { serviceSynth } from "./shared";
 
-const plan = model(stackRaw("dev")).plan<TelephonyPlan>("pbx")!;
-let r: SynthResult;
-let out: string;
-let stderr: string;
-let prod: SynthResult;
-let prodStderr: string;
-
-beforeAll(async () => {
-    ({ r, out, stderr } = await committedSynth("dev"));
-    ({ r: prod, stderr: prodStderr } = await committedSynth("prod"));
-}, SYNTH_TIMEOUT);
-
-const rendered = (p: string) => readFileSync(path.join(out, "rendered", plan.host.name, p), "utf8");
+const s = serviceSynth<TelephonyPlan>("pbx");
+const { plan, rendered } = s;
 
 test("dev and prod synthesize cleanly with their PBX: exit 0, no policy violation, an empty stderr", () => {
-    expect([r.exitCode, r.violations, stderr]).toEqual([0, [], ""]);
-    expect([prod.exitCode, prod.violations, prodStderr]).toEqual([0, [], ""]);
-    expect(prod.resources.filter((x) => x.type === "billu:telephony:PbxServer").map((x) => [x.name, x.inputs.host, x.inputs.rtpPorts])).toEqual([
+    expect([s.r.exitCode, s.r.violations, s.stderr]).toEqual([0, [], ""]);
+    expect([s.prod.exitCode, s.prod.violations, s.prodStderr]).toEqual([0, [], ""]);
+    expect(s.prod.resources.filter((x) => x.type === "billu:telephony:PbxServer").map((x) => [x.name, x.inputs.host, x.inputs.rtpPorts])).toEqual([
         ["par-pbx01", "PAR-PBX01", "10000-20000"],
     ]);
 });
 
 test("PAR-PBX01 is a PbxServer on its BaseServer; its step waits for the base step", () => {
     expect(
-        r.resources
+        s.r.resources
             .filter((x) => x.name === "par-pbx01")
             .map((x) => x.type)
             .sort(),
     ).toEqual(["billu:compute:BaseServer", "billu:compute:ProxmoxVm", "billu:telephony:PbxServer"]);
-    const urn = (name: string) => r.resources.find((x) => x.name === name)!.urn;
-    expect(orderingDeps(r.resources.find((x) => x.name === "par-pbx01-pbx-prepare")!)).toContain(urn("par-pbx01-base-apply"));
-    expect(r.resources.find((x) => x.type === "billu:telephony:PbxServer")!.inputs).toEqual({
+    const urn = (name: string) => s.r.resources.find((x) => x.name === name)!.urn;
+    expect(orderingDeps(s.r.resources.find((x) => x.name === "par-pbx01-pbx-prepare")!)).toContain(urn("par-pbx01-base-apply"));
+    expect(s.r.resources.find((x) => x.type === "billu:telephony:PbxServer")!.inputs).toEqual({
         host: plan.host.name,
         fqdn: plan.fqdn,
         address: plan.host.address,
@@ -54,20 +42,20 @@ test("PAR-PBX01 is a PbxServer on its BaseServer; its step waits for the base st
 });
 
 test("one generated SIP secret and voicemail PIN per extension, under the PbxServer; the step receives them on stdin only", () => {
-    const pbx = r.resources.find((x) => x.type === "billu:telephony:PbxServer")!;
-    const passwords = r.resources.filter((x) => x.type === "random:index/randomPassword:RandomPassword" && x.parent === pbx.urn);
+    const pbx = s.r.resources.find((x) => x.type === "billu:telephony:PbxServer")!;
+    const passwords = s.r.resources.filter((x) => x.type === "random:index/randomPassword:RandomPassword" && x.parent === pbx.urn);
     expect(passwords.map((x) => x.name).sort()).toEqual(plan.extensions.flatMap((e) => [`par-pbx01-sip-${e.number}`, `par-pbx01-vm-${e.number}`]).sort());
     const pin = passwords.find((x) => x.name === `par-pbx01-vm-${plan.extensions[0].number}`)!;
     expect([pin.inputs.length, pin.inputs.upper, pin.inputs.lower, pin.inputs.special, pin.inputs.numeric]).toEqual([6, false, false, false, true]);
-    const apply = r.resources.find((x) => x.name === "par-pbx01-pbx-apply")!;
+    const apply = s.r.resources.find((x) => x.name === "par-pbx01-pbx-apply")!;
     expect(apply.inputs.stdin).toBe("[secret]");
     const csv = rendered("etc/billu/pbx/extensions.csv");
     expect(csv).toContain(`,{{secret:sip-${plan.extensions[0].number}}},`);
-    expect(secretLeaks(path.join(out, "rendered", plan.host.name), ["PRIVATE KEY", "BEGIN CERTIFICATE", "mocksecret-"])).toEqual([]);
+    expect(secretLeaks(path.join(s.out, "rendered", plan.host.name), ["PRIVATE KEY", "BEGIN CERTIFICATE", "mocksecret-"])).toEqual([]);
 });
 
 test("the flows: the router accepts SIP/TLS, RTP and provisioning from each department zone, https from management only, nothing from WAN or DMZ", () => {
-    const nft = readFileSync(path.join(out, "rendered", "PAR-FW01", "etc", "nftables.conf"), "utf8");
+    const nft = readFileSync(path.join(s.out, "rendered", "PAR-FW01", "etc", "nftables.conf"), "utf8");
     const toPbx = nft.split("\n").filter((l) => l.includes(`ip daddr ${plan.host.address} `) && l.includes(" accept"));
     const net = model(stackRaw("dev")).zones;
     const cidr = (kind: string) => net.filter((z) => z.kind === kind).map((z) => z.cidr.text);
@@ -81,7 +69,7 @@ test("the flows: the router accepts SIP/TLS, RTP and provisioning from each depa
     expect(sources(/tcp dport 1443 /)).toEqual(cidr("department").sort());
     expect(sources(/tcp dport 443 /)).toEqual(cidr("management").sort());
     for (const kind of ["wan", "dmz"]) for (const c of cidr(kind)) expect(toPbx.filter((l) => l.includes(`ip saddr ${c} `))).toEqual([]);
-    const rules = r.resources.find((x) => x.name === "par-pbx01-firewall-rules")!.inputs.rules as { source: string; dport: string; proto: string }[];
+    const rules = s.r.resources.find((x) => x.name === "par-pbx01-firewall-rules")!.inputs.rules as { source: string; dport: string; proto: string }[];
     // The VM's Proxmox firewall: one rule per service, its sources the department zones (comma-separated).
     const vmSources = (keep: (x: { dport: string; proto: string }) => boolean) =>
         rules
@@ -94,7 +82,7 @@ test("the flows: the router accepts SIP/TLS, RTP and provisioning from each depa
 });
 
 test("the docs list every extension under its department's ring group", () => {
-    const docs = readFileSync(path.join(out, "docs", "README.md"), "utf8");
+    const docs = readFileSync(path.join(s.out, "docs", "README.md"), "utf8");
     const section = docs.slice(docs.indexOf("## Extension directory"));
     const rows = section.split("\n").filter((l) => /^\| [^-|]/.test(l) && !l.startsWith("| department"));
     expect(rows.length).toBeGreaterThanOrEqual(plan.extensions.length);

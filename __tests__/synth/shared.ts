@@ -23,7 +23,7 @@ import { tmpdir } from "os";
 import * as path from "path";
 import { format } from "util";
 import type { SynthOptions, SynthResult } from "../../tools/synth";
-import { ROOT } from "../helpers";
+import { model, ROOT, stackRaw } from "../helpers";
 import { CACHE_ENV } from "../synth-cache-setup";
 
 /** A beforeAll that synthesizes, or waits for the file that does: one synth of prod under load, with room. */
@@ -41,6 +41,39 @@ export interface Synthesized {
 }
 
 type Stored = { r: SynthResult; stderr: string; thrown?: undefined } | { thrown: string };
+
+/** A service's synth test set-up: its plan in dev, dev and prod synthesized, its host's rendered files. */
+export interface ServiceSynth<P> {
+    /** The service's plan in the committed dev stack (expected values come from it, never from a rendered file). */
+    readonly plan: P;
+    /** dev's synthesis, its output folder and stderr; set by the beforeAll. */
+    r: SynthResult;
+    out: string;
+    stderr: string;
+    /** prod's synthesis and stderr; set by the beforeAll. */
+    prod: SynthResult;
+    prodStderr: string;
+    /** A file as dev's synth rendered it for the service's host (a guest path without its leading slash). */
+    rendered(guestPath: string): string;
+}
+
+/**
+ * The set-up the service test files share (ftp, pbx): the service's plan from the committed dev stack, a beforeAll
+ * that takes dev's and prod's shared syntheses, and the host's rendered files. Call it at the top of the file.
+ */
+export function serviceSynth<P extends { readonly host: { readonly name: string } }>(service: string): ServiceSynth<P> {
+    const plan = model(stackRaw("dev")).plan<P>(service);
+    if (!plan) throw new Error(`the committed dev stack has no ${service} plan`);
+    const s = {
+        plan,
+        rendered: (guestPath: string) => readFileSync(path.join(s.out, "rendered", plan.host.name, guestPath), "utf8"),
+    } as ServiceSynth<P>;
+    beforeAll(async () => {
+        ({ r: s.r, out: s.out, stderr: s.stderr } = await committedSynth("dev"));
+        ({ r: s.prod, stderr: s.prodStderr } = await committedSynth("prod"));
+    }, SYNTH_TIMEOUT);
+    return s;
+}
 
 /** The shared synthesis of a committed stack (Pulumi.<stack>.yaml at the project root), as this jest run made it. */
 export function committedSynth(stack: string): Promise<Synthesized> {

@@ -8,37 +8,12 @@
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
-import { main } from "../../tools/acceptance";
 import { runScenarios } from "../../tools/acceptance/runner";
 import { ftpFolderOf, ftpScenario, pasvOf, PLAIN_REFUSED } from "../../tools/acceptance/scenarios/ftp";
 import { FTP_BANNER, type FtpPlan } from "../../model/ftp";
-import { loadModel } from "../../stacks/program";
-import { readBilluConfig } from "../../tools/stack-config";
-import { ROOT } from "../helpers";
+import { dryRun as dryRunOf, modelOf } from "./acceptance-dry-run";
 
-process.env.BILLU_PROJECT_ROOT = ROOT;
-const modelOf = (stack: string) => loadModel(readBilluConfig(path.join(ROOT, `Pulumi.${stack}.yaml`)));
-
-async function dryRun(args: string[], password?: string): Promise<{ code: number; out: string; err: string }> {
-    let out = "";
-    let err = "";
-    const write = process.stderr.write;
-    const saved = process.env.BILLU_ACCEPTANCE_PASSWORD;
-    if (password === undefined) delete process.env.BILLU_ACCEPTANCE_PASSWORD;
-    else process.env.BILLU_ACCEPTANCE_PASSWORD = password;
-    process.stderr.write = ((s: string) => ((err += s), true)) as typeof process.stderr.write;
-    const cwd = process.cwd();
-    process.chdir(ROOT);
-    try {
-        const code = await main(["--dry-run", "--only", "ftp", ...args], (s) => (out += s));
-        return { code, out, err };
-    } finally {
-        process.chdir(cwd);
-        process.stderr.write = write;
-        if (saved === undefined) delete process.env.BILLU_ACCEPTANCE_PASSWORD;
-        else process.env.BILLU_ACCEPTANCE_PASSWORD = saved;
-    }
-}
+const dryRun = (args: string[], password?: string) => dryRunOf("ftp", args, password);
 
 const dev = modelOf("dev");
 const plan = dev.plan<FtpPlan>("ftp")!;

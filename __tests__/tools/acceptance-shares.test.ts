@@ -7,35 +7,10 @@
 import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
-import { main } from "../../tools/acceptance";
 import { sharesOf, sharesScenario, TREE_DENIED } from "../../tools/acceptance/scenarios/shares";
-import { loadModel } from "../../stacks/program";
-import { readBilluConfig } from "../../tools/stack-config";
-import { ROOT } from "../helpers";
+import { dryRun as dryRunOf, modelOf } from "./acceptance-dry-run";
 
-process.env.BILLU_PROJECT_ROOT = ROOT;
-const modelOf = (stack: string) => loadModel(readBilluConfig(path.join(ROOT, `Pulumi.${stack}.yaml`)));
-
-async function dryRun(args: string[], password?: string): Promise<{ code: number; out: string; err: string }> {
-    let out = "";
-    let err = "";
-    const write = process.stderr.write;
-    const saved = process.env.BILLU_ACCEPTANCE_PASSWORD;
-    if (password === undefined) delete process.env.BILLU_ACCEPTANCE_PASSWORD;
-    else process.env.BILLU_ACCEPTANCE_PASSWORD = password;
-    process.stderr.write = ((s: string) => ((err += s), true)) as typeof process.stderr.write;
-    const cwd = process.cwd();
-    process.chdir(ROOT);
-    try {
-        const code = await main(["--dry-run", "--only", "shares", ...args], (s) => (out += s));
-        return { code, out, err };
-    } finally {
-        process.chdir(cwd);
-        process.stderr.write = write;
-        if (saved === undefined) delete process.env.BILLU_ACCEPTANCE_PASSWORD;
-        else process.env.BILLU_ACCEPTANCE_PASSWORD = saved;
-    }
-}
+const dryRun = (args: string[], password?: string) => dryRunOf("shares", args, password);
 
 describe("--dry-run lists the shares scenario of every committed stack from the model, contacting nothing", () => {
     test.each(["dev", "prod"])("%s: two steps per file server, contacting the file server's own address over SMB", async (stack) => {

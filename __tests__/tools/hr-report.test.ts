@@ -164,6 +164,51 @@ describe("the drop folder's script (scripts/hr-drop.sh under bash, against the b
         expect(readFileSync(path.join(drop, `${base}.report.md`), "utf8")).toContain("1 to create, 1 to move, 1 to disable, 1 to update, 164 unchanged.");
     });
 
+    test("a name already in processed/ is kept: the new export gets its UTC time in its name, then a counter", () => {
+        const drop = folder();
+        const processed = path.join(drop, "processed");
+        mkdirSync(processed);
+        writeFileSync(path.join(processed, "export.csv"), "the earlier export\n");
+        const stampOf = (ms: number) =>
+            new Date(ms)
+                .toISOString()
+                .replace(/[-:]/g, "")
+                .replace(/\.\d{3}Z$/, "Z");
+        const before = Date.now();
+        writeFileSync(path.join(drop, "export.csv"), edited());
+        const first = run(drop);
+        const after = Date.now();
+        expect([first.status, first.stderr]).toEqual([0, ""]);
+        const added = readdirSync(processed).filter((f) => f !== "export.csv");
+        expect(added).toHaveLength(1);
+        const m = /^export\.(\d{8}T\d{6}Z)\.csv$/.exec(added[0]);
+        expect(m).not.toBeNull();
+        expect(m![1] >= stampOf(before - 1000) && m![1] <= stampOf(after)).toBe(true);
+        expect(readFileSync(path.join(processed, "export.csv"), "utf8")).toBe("the earlier export\n");
+        expect(readFileSync(path.join(processed, added[0]), "utf8")).toBe(edited());
+        // Every stamped name of the next two minutes taken: the next export of that name gets "-2", nothing is replaced.
+        const taken = new Set(readdirSync(processed));
+        const start = Date.now();
+        for (let t = start - 1000; t <= start + 120_000; t += 1000) {
+            const f = `export.${stampOf(t)}.csv`;
+            if (!taken.has(f)) writeFileSync(path.join(processed, f), `seeded ${f}\n`);
+        }
+        const seeded = readdirSync(processed).length;
+        writeFileSync(path.join(drop, "export.csv"), edited().replace(";Ingénieur;", ";Architecte;"));
+        const second = run(drop);
+        expect([second.status, second.stderr]).toEqual([0, ""]);
+        const now = readdirSync(processed);
+        expect(now).toHaveLength(seeded + 1);
+        const counted = now.filter((f) => /^export\.\d{8}T\d{6}Z-2\.csv$/.test(f));
+        expect(counted).toHaveLength(1);
+        expect(readFileSync(path.join(processed, counted[0]), "utf8")).toContain(";Architecte;");
+        expect(readFileSync(path.join(processed, added[0]), "utf8")).toBe(edited());
+        for (const f of now.filter((f) => f.startsWith("export.") && f !== added[0] && f !== counted[0] && f !== "export.csv")) {
+            expect(readFileSync(path.join(processed, f), "utf8")).toBe(`seeded ${f}\n`);
+        }
+        expect(existsSync(path.join(drop, "export.csv"))).toBe(false);
+    });
+
     test("an export that fails validation gets its .errors.txt and stays; a second run does not retry it", () => {
         const drop = folder();
         mkdirSync(path.join(drop, "processed"));

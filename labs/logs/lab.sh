@@ -17,6 +17,9 @@
 #           host's folder); the collector speaks TLS only (a plain-TCP syslog line never lands) and presents the
 #           certificate of its FQDN; a client whose certificate comes from another CA (same address, same rendered
 #           configuration) is refused: the collector logs the TLS refusal and the line never arrives.
+#   part 3  the directory drift check's report lines (the shipped applier's drift_line(), a move and a privileged
+#           member) written as the unit's output to a real journald on the first DC, forwarded by it to the DC's
+#           rsyslog, arrive whole, with the unit's tag and the writer's PID, in the collector's folder of that DC.
 #
 # Expected values (collector, address, FQDN, port, the clients' names and addresses, the zones) come from the model
 # (tools/lab-logs.ts prints them from planLogs), never from a file under test.
@@ -35,6 +38,11 @@
 #     client's client certificate with the names and addresses of the plan; another CA signs the rogue's.
 #  4. systemd: `systemctl` is a shim on the step's PATH that starts/stops rsyslogd in the host's namespaces and logs
 #     each restart.
+#  5. systemd: the drift unit itself is not run (no systemd as PID 1 here); its output is written to a real
+#     systemd-journald's stdout socket with the header systemd sends for the unit (its identifier, facility and level),
+#     journald running in a mount namespace of its own with a /run/systemd and /run/log of its own (tmpfs; empty mount
+#     points created on this machine when missing, removed at the end), its syslog socket bound to the DC's rsyslog socket,
+#     volatile storage, no kernel log, no audit; ForwardToSyslog at Debian's default.
 # Proof the lab can fail: BILLU_LAB_SABOTAGE=1 rewrites the installed collector configuration's AuthMode from
 # x509/certvalid to anon (any client, no certificate asked) after the read-back and restarts it; the rogue's line
 # then arrives (or no line does) and the lab exits 1.
@@ -43,6 +51,9 @@ LAB=blog
 # shellcheck source=labs/lib/common.sh
 source "$(dirname "$0")/../lib/common.sh"
 lab_require rsyslogd logger openssl ip node perl unshare nsenter ss logrotate
+if [ ! -x /lib/systemd/systemd-journald ] || [ ! -f /etc/systemd/journald.conf ]; then
+    lab_die "systemd-journald (/lib/systemd/systemd-journald, /etc/systemd/journald.conf: Debian package systemd) is missing"
+fi
 
 T0=$(date +%s%N)
 R="$LAB_DIR/rendered"
@@ -66,6 +77,7 @@ picked.forEach((c, i) => {
     sh(`${k}_PREFIX`, z.cidr.split("/")[1]); sh(`${k}_GW`, z.gateway);
 });
 sh("ALL_HOSTS", p.clients.map((c) => c.name).join(" "));
+sh("DRIFT_IDENT", f.drift.identifier); sh("DRIFT_UNIT_PATH", f.drift.unit);
 console.log(out.join("\n"));
 ' "$R")"
 [ -n "${B_HOST:-}" ] || lab_die "the plan has no two clients in two zones other than the collector's ($COLL_ZONE)"
@@ -270,6 +282,120 @@ for k in A B; do
     lab_expect "$host (zone ${!zone_var}) logs over TLS through the router into $REMOTE/$host/syslog.log" pass arrived "$host" "$line"
     lab_expect "$host's line is in no other host's folder" pass nowhere_else "$host" "$line"
 done
+
+# --- part 3: the directory drift check's lines reach the collector (issue #27) ------------------------------------------
+# On the first DC billu-directory-drift.service prints one line per difference; systemd hands its stdout to the journal
+# with the unit's SyslogIdentifier, SyslogFacility (systemd's default: daemon) and SyslogLevel (default: info), and
+# Debian 12's journald (ForwardToSyslog=yes) passes each line to rsyslog's imuxsock, which the rendered
+# 90-billu-forward.conf sends on. No systemd runs here as PID 1 (stand-in 5): the lines go as the unit's stream to a
+# real systemd-journald, with the identifier, facility and level the rendered unit sets (read from dev's synth output,
+# the identifier checked against the model's), and journald forwards them to the DC's rsyslog. The lines are the
+# shipped applier's own drift_line() for two drifts of the dev plan: a person moved by hand (accents in the DN) and a
+# person added to Domain Admins (the privileged line).
+SYNTH="$LAB_ROOT/out/dev/rendered"
+drift_units=("$SYNTH"/*"$DRIFT_UNIT_PATH")
+if [ "${#drift_units[@]}" != 1 ] || [ ! -f "${drift_units[0]}" ]; then
+    lab_die "expected exactly one host with $DRIFT_UNIT_PATH in $SYNTH, found: ${drift_units[*]}"
+fi
+DRIFT_HOST=${drift_units[0]#"$SYNTH/"}; DRIFT_HOST=${DRIFT_HOST%%/*}
+unit_key() { sed -n "s/^$1=//p" "${drift_units[0]}" | tail -n 1; }
+unit_ident=$(unit_key SyslogIdentifier)
+drift_fac=$(unit_key SyslogFacility); drift_fac=${drift_fac:-daemon}
+drift_level=$(unit_key SyslogLevel); drift_level=${drift_level:-info}
+lab_expect "the rendered $DRIFT_UNIT_PATH on $DRIFT_HOST tags its lines $DRIFT_IDENT (got \"$unit_ident\")" pass test "$unit_ident" = "$DRIFT_IDENT"
+case "$DRIFT_HOST" in
+    "$A_HOST") drift_root=$A_ROOT ;;
+    "$B_HOST") drift_root=$B_ROOT ;;
+    *) lab_die "the drift check's host $DRIFT_HOST is neither client of the lab ($A_HOST, $B_HOST)" ;;
+esac
+applier=$(unit_key ExecStart | awk '{print $2}')
+drift_plan=$(unit_key ExecStart | sed -n 's/.*--plan \([^ ]*\).*/\1/p')
+if [ ! -f "$SYNTH/$DRIFT_HOST$applier" ] || [ ! -f "$SYNTH/$DRIFT_HOST$drift_plan" ]; then
+    lab_die "the unit's applier ($applier) or plan ($drift_plan) is not in $SYNTH/$DRIFT_HOST"
+fi
+mapfile -t DRIFT_LINES < <(/usr/bin/python3 - "$SYNTH/$DRIFT_HOST$applier" "$SYNTH/$DRIFT_HOST$drift_plan" <<'EOF'
+import importlib.util, json, sys
+spec = importlib.util.spec_from_file_location("apply_samba", sys.argv[1])
+applier = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(applier)
+plan = json.load(open(sys.argv[2], encoding="utf-8"))
+moved = next(u for u in plan["users"] if u["enabled"] and any(ord(c) > 127 for c in u["dn"]))
+rdn = moved["dn"].split(",OU=")[0]
+print(applier.drift_line((moved["sam"], "dn", moved["dn"], rdn + "," + plan["departuresDn"], False)))
+da = next(g for g in plan["privilegedGroups"] if g["sam"] == "Domain Admins")
+print(applier.drift_line(("Domain Admins", "member", da["members"], sorted(da["members"] + [moved["sam"]], key=str.lower), True)))
+EOF
+)
+[ "${#DRIFT_LINES[@]}" = 2 ] || lab_die "the applier's drift_line gave ${#DRIFT_LINES[@]} lines, not 2"
+# The unit's output through a real systemd-journald (stand-in 5): journald with a /run/systemd of its own (tmpfs), its
+# forward socket /run/systemd/journal/syslog being the DC's rsyslog socket (bind-mounted: on Debian rsyslog's imuxsock
+# reads that socket); the check's lines written to journald's stdout socket after the header systemd
+# sends for a unit with StandardOutput=journal (src/core/execute.c, connect_logger_as: identifier, unit, priority =
+# SyslogFacility|SyslogLevel, level prefix, and no forwarding of its own: journald's ForwardToSyslog decides, left at
+# Debian's default). Lab overrides of journald.conf: volatile storage on its own /run/log, no kernel log, no audit.
+cat >"$LAB_DIR/journald.conf" <<'EOF'
+# labs/logs: journald for the drift lines (stand-in 5); ForwardToSyslog is not set: Debian's default (yes) applies.
+[Journal]
+Storage=volatile
+ReadKMsg=no
+Audit=no
+EOF
+cat >"$LAB_DIR/unit-stdout.py" <<'EOF'
+# The drift unit's stdout as systemd hands it to journald: connect, the stream header, then the lines (argv[4:]).
+import os, socket, sys, syslog
+ident, unit, fac, level = sys.argv[1:5]
+prio = getattr(syslog, "LOG_" + fac.upper()) | getattr(syslog, "LOG_" + level.upper())
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect("/run/systemd/journal/stdout")
+s.sendall(("%s\n%s\n%d\n%d\n%d\n%d\n%d\n" % (ident, unit, prio, 0, 0, 0, 0)).encode())
+for line in sys.argv[5:]:
+    s.sendall((line + "\n").encode("utf-8"))
+s.close()
+print(os.getpid())
+EOF
+for m in /run/systemd /run/log; do [ -d "$m" ] || { mkdir -p "$m"; CREATED+=("$m"); }; done
+export LAB_UNIT_PID="$LAB_DIR/unit.pid"
+t=$(date +%s%N)
+# journald stays up until the lines are at the collector (or 30 s): it forwards after it has read the stream.
+# journald speaks unix sockets only, so it runs in a mount namespace of its own, not under `ip netns exec` (which
+# remounts /sys without the cgroup file system journald needs: "Failed to acquire cgroup root path").
+unshare -m --propagation private sh -c '
+    mount -t tmpfs tmpfs /run/systemd && mount -t tmpfs tmpfs /run/log && mkdir /run/systemd/journal &&
+        : >/run/systemd/journal/syslog && mount --bind "$1/lab/log.sock" /run/systemd/journal/syslog &&
+        mount --bind "$2/journald.conf" /etc/systemd/journald.conf || exit 97
+    /lib/systemd/systemd-journald >"$2/journald.log" 2>&1 &
+    j=$!
+    n=0
+    while [ ! -S /run/systemd/journal/stdout ] && [ "$n" -lt 100 ]; do n=$((n + 1)); sleep 0.1; done
+    shift 2
+    /usr/bin/python3 "$@" >"$LAB_UNIT_PID.tmp" && mv "$LAB_UNIT_PID.tmp" "$LAB_UNIT_PID"
+    n=0
+    while [ ! -e "$LAB_UNIT_PID.done" ] && [ "$n" -lt 300 ]; do n=$((n + 1)); sleep 0.1; done
+    kill "$j"; wait "$j"' sh "$drift_root" "$LAB_DIR" "$LAB_DIR/unit-stdout.py" "$unit_ident" "${DRIFT_UNIT_PATH##*/}" "$drift_fac" "$drift_level" "${DRIFT_LINES[@]}" >"$LAB_DIR/journald-sh.log" 2>&1 &
+journald_sh=$!
+LAB_PIDS+=("$journald_sh")
+lab_wait 15 "the drift unit's stream written to journald for $DRIFT_HOST" test -s "$LAB_UNIT_PID" ||
+    { cat "$LAB_DIR/journald-sh.log" "$LAB_DIR/journald.log" >&2 2>/dev/null; lab_die "journald or the unit's stream could not run for $DRIFT_HOST"; }
+drift_pid=$(cat "$LAB_UNIT_PID")
+# drift_arrived <line>: a line of the DC's file at the collector ends with exactly "<identifier>[<pid>] <line>". The
+# forwarding (RFC 5424) carries the tag as APP-NAME and PROCID, and the collector's RSYSLOG_FileFormat writes them back
+# as "<identifier>[<pid>]" with no colon (measured: every client's line has that form there).
+drift_arrived() {
+    perl -ne 'BEGIN { $s = shift } chomp; $f = 1 if substr($_, -length($s) - 1) eq " $s"; END { exit !$f }' \
+        "${DRIFT_IDENT}[$drift_pid] $1" "$(remote_file "$DRIFT_HOST")" 2>/dev/null
+}
+if lab_wait 20 "the drift lines in $REMOTE/$DRIFT_HOST/syslog.log" drift_arrived "${DRIFT_LINES[1]}"; then lab_fig "drift unit -> journald -> $DRIFT_HOST's rsyslog -> $COLL" "$(lab_since "$t") ms"; fi
+: >"$LAB_UNIT_PID.done"
+wait "$journald_sh" 2>/dev/null || true
+what=("a person moved by hand" "a person added to Domain Admins")
+for i in 0 1; do
+    line=${DRIFT_LINES[$i]}
+    lab_log "drift line ($drift_fac.$drift_level, ${DRIFT_IDENT}[$drift_pid]): $line"
+    lab_expect "the drift check's line for ${what[$i]} ($drift_fac.$drift_level) is whole in $REMOTE/$DRIFT_HOST/syslog.log, tagged ${DRIFT_IDENT}[$drift_pid]" pass drift_arrived "$line"
+    lab_expect "the drift line for ${what[$i]} is in no other host's folder" pass nowhere_else "$DRIFT_HOST" "$line"
+done
+drift_arrived "${DRIFT_LINES[0]}" && drift_arrived "${DRIFT_LINES[1]}" ||
+    grep -F -- "$DRIFT_IDENT" "$(remote_file "$DRIFT_HOST")" 2>/dev/null | tail -n 4 | cut -c1-300 | sed 's/^/    collector: /' || true
 
 # The collector speaks TLS only, with the certificate of its FQDN.
 server_name() {

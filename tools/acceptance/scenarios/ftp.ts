@@ -25,6 +25,7 @@ import { FTP_BANNER, type FtpFolder, type FtpPlan } from "../../../model/ftp";
 import type { SiteModel } from "../../../model/site";
 import { curlError, execTool, lastLine } from "../exec";
 import type { Check, Scenario, ScenarioInput } from "../types";
+import { directoryAccountOf, runAccount } from "./account";
 import { runZone } from "./vpn";
 
 /** vsftpd's reply to USER on a connection without AUTH TLS (force_local_logins_ssl). */
@@ -37,24 +38,14 @@ const sha = (b: Buffer | string) => createHash("sha256").update(b).digest("hex")
 
 /** The account's exchange folder, from the model: a department folder of billu:ftp whose group it is in. */
 export function ftpFolderOf(model: SiteModel, plan: FtpPlan, account: string): { folder: FtpFolder } | { reason: string } {
-    const acceptance = model.directory?.acceptance;
-    const person =
-        acceptance?.sam.toLowerCase() === account.toLowerCase()
-            ? acceptance
-            : model.directory?.people.find((p) => p.sam.toLowerCase() === account.toLowerCase() && p.enabled);
-    if (!person)
-        return {
-            reason: `${account} is not an enabled account of the model's directory plan (the HR export) nor its acceptance account (billu:directory.acceptance)`,
-        };
-    if (person === acceptance && acceptance.groups.length === 0)
-        return { reason: `${account} is in no department's group: set billu:directory.acceptance.department (the department whose FTP folder it uses)` };
+    const person = directoryAccountOf(model, account, "the department whose FTP folder it uses");
+    if ("reason" in person) return person;
     const groups = person.groups.join(", ") || "none";
     if (!plan.allowedGroups.some((g) => person.groups.includes(g))) {
         // The acceptance account is in its department's group only (never GG_Personnel): that group must be allowed.
-        const fix =
-            person === acceptance
-                ? `add ${acceptance.groups.join(" or ")} (its department's group) to billu:ftp.allowedGroups`
-                : "add one of its groups to billu:ftp.allowedGroups";
+        const fix = person.acceptance
+            ? `add ${person.groups.join(" or ")} (its department's group) to billu:ftp.allowedGroups`
+            : "add one of its groups to billu:ftp.allowedGroups";
         return {
             reason: `${account} is in none of billu:ftp.allowedGroups (${plan.allowedGroups.join(", ")}; its groups: ${groups}), so vsftpd's PAM refuses it: ${fix}`,
         };
@@ -105,7 +96,7 @@ export const ftpScenario: Scenario = {
     needs: ["account"],
     checks: (input: ScenarioInput) => {
         const plan = input.model.plan<FtpPlan>("ftp")!;
-        const account = input.account ?? { name: "<--account>", password: "" };
+        const account = runAccount(input);
         const work = (f: string) => path.join(input.workDir, f);
         const address = plan.host.address;
         const port = plan.controlPort;

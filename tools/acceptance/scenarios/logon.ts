@@ -10,6 +10,7 @@ import type { DomainModel } from "../../../model/domain";
 import { InputError } from "../../../model/errors";
 import { execTool, lastLine } from "../exec";
 import type { Check, Scenario, ScenarioInput } from "../types";
+import { runAccount } from "./account";
 
 function krb5Conf(d: DomainModel, kdcs: readonly string[]): string {
     return [
@@ -46,7 +47,7 @@ export const logonScenario: Scenario = {
     needs: ["account"],
     checks: (input) => {
         const d = input.model.domain!;
-        const account = input.account ?? { name: "<--account>", password: "" };
+        const account = runAccount(input);
         const principal = `${account.name}@${d.realm}`;
         const work = (f: string) => path.join(input.workDir, f);
         const cache = `FILE:${work("krb5cc")}`;

@@ -12,6 +12,7 @@ import * as tls from "tls";
 import { portOf } from "../../../model/ports";
 import type { SiteModel } from "../../../model/site";
 import type { Check, Scenario } from "../types";
+import { runAccount } from "./account";
 
 /** How long one socket may stay silent, and how long the message may take to arrive in the mailbox. */
 const SOCKET_IDLE_MS = 10_000;
@@ -203,7 +204,7 @@ export const mailScenario: Scenario = {
         const host = m.hostname;
         const sub = portOf("submission");
         const imaps = portOf("imaps");
-        const account = input.account ?? { name: "<--account>", password: "" };
+        const account = runAccount(input);
         const address = input.account ? mailAddressOf(input.model, account.name) : "<the account's address>";
         const ca = input.outputs.caCertPem;
         const subject = `billu-acceptance-${randomBytes(6).toString("hex")}`;

@@ -12,6 +12,7 @@ import type { SharePlan } from "../../../model/fileserver";
 import type { SiteModel } from "../../../model/site";
 import { execTool, lastLine } from "../exec";
 import type { Check, Scenario } from "../types";
+import { directoryAccountOf, runAccount } from "./account";
 
 /** The tree-connect refusal smbclient prints when the share's `valid users` leaves the account out. */
 export const TREE_DENIED = "tree connect failed: NT_STATUS_ACCESS_DENIED";
@@ -22,17 +23,8 @@ export const TREE_DENIED = "tree connect failed: NT_STATUS_ACCESS_DENIED";
  * A reason instead when the model gives it none (an account outside the directory plan, or of no department).
  */
 export function sharesOf(model: SiteModel, shares: readonly SharePlan[], account: string): { own: SharePlan; other: SharePlan } | { reason: string } {
-    const acceptance = model.directory?.acceptance;
-    const person =
-        acceptance?.sam.toLowerCase() === account.toLowerCase()
-            ? acceptance
-            : model.directory?.people.find((p) => p.sam.toLowerCase() === account.toLowerCase() && p.enabled);
-    if (!person)
-        return {
-            reason: `${account} is not an enabled account of the model's directory plan (the HR export) nor its acceptance account (billu:directory.acceptance)`,
-        };
-    if (person === acceptance && acceptance.groups.length === 0)
-        return { reason: `${account} is in no department's group: set billu:directory.acceptance.department (the department whose share it writes to)` };
+    const person = directoryAccountOf(model, account, "the department whose share it writes to");
+    if ("reason" in person) return person;
     const mine = (s: SharePlan) => s.groups.some((g) => person.groups.includes(g));
     const departments = shares.filter((s) => s.kind === "department");
     const own = departments.find(mine);
@@ -49,7 +41,7 @@ export const sharesScenario: Scenario = {
         !m.fileservers?.length ? "the site has no file server" : !m.directory ? "the site has no directory plan (no department accounts)" : undefined,
     needs: ["account"],
     checks: (input) => {
-        const account = input.account ?? { name: "<--account>", password: "" };
+        const account = runAccount(input);
         const work = (f: string) => path.join(input.workDir, f);
         const checks: Check[] = [];
         for (const f of input.model.fileservers ?? []) {
