@@ -101,6 +101,9 @@ function windowsFileServerModel() {
         fs.os = "windows-2022-gui";
         fs.joinDomain = false;
         raw.fileserver.flavor = "windows";
+        // The home share is built by the linux flavor only: no home share, no Documents redirection GPO.
+        delete raw.fileserver.homeShare;
+        raw.gpo.gpos = raw.gpo.gpos.filter((g: { policies: Record<string, unknown> }) => !g.policies.folderRedirectionDocuments);
     });
 }
 
