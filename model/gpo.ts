@@ -542,6 +542,12 @@ export interface GposPlan {
     /** For each OU with links: its GPOs in link order (1 first). */
     readonly links: readonly { readonly ou: string; readonly dn: string; readonly gpos: readonly { readonly name: string; readonly enforced: boolean }[] }[];
     readonly sysvolFiles: readonly SysvolFile[];
+    /**
+     * Windows LAPS' one-time domain setup, when a GPO sets `windowsLaps` (Windows DCs only): the schema extended, and
+     * on each OU a LAPS GPO is linked on (the computers' OUs), the computers' permission to write their own password
+     * and the readers' permission to read it. @default absent: no GPO sets windowsLaps
+     */
+    readonly laps?: { readonly ous: readonly string[]; readonly readers: readonly string[] };
 }
 
 export interface GpoShare {
@@ -862,6 +868,14 @@ export function planGpos(input: GpoInput, problems: Problems): GposPlan | undefi
     }
     if (problems.count > before) return undefined;
     const gpos = planned.map((g, gi) => ({ ...g, links: g.links.map((l, li) => ({ ...l, order: finalOrder.get(`${gi}\u0000${li}`)! })) }));
+    // LAPS: the OUs its GPOs are linked on (the computers below them write their own password) and who reads it.
+    const lapsGpos = gpos.filter((g) => g.named.some((n) => n.name === "windowsLaps"));
+    const laps = lapsGpos.length
+        ? {
+              ous: [...new Set(lapsGpos.flatMap((g) => g.links.map((l) => l.dn)))],
+              readers: [...new Set(lapsGpos.map((g) => (g.named.find((n) => n.name === "windowsLaps")!.value as { readers: string }).readers))],
+          }
+        : undefined;
     return {
         domain: domain.fqdn,
         domainDn: domain.dn,
@@ -870,5 +884,6 @@ export function planGpos(input: GpoInput, problems: Problems): GposPlan | undefi
         gpos,
         links,
         sysvolFiles: [...sysvolFiles.values()],
+        ...(laps ? { laps } : {}),
     };
 }

@@ -20,6 +20,8 @@
  * - prod's `mail-directory` step on the first Windows DC (mailDirectoryStep) and the TXT records the model wants there;
  * - prod's gpos.json (the manifest the Samba step reads too) for scripts/gpo/Apply-Gpo.ps1, and prod's GPO plan as
  *   the expectations (registry values as the model states them, the other files' bytes, principals, links);
+ * - prod with a windowsLaps GPO added: its gpos.json's `laps` for Invoke-BilluLapsSetup, and the OUs, readers and
+ *   NetBIOS name its plan expects;
  * One pwsh process runs every Pester file; the test names and results come back as JSON.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from "fs";
@@ -317,6 +319,30 @@ function windowsGpoInputs(prod: SiteModel): Record<string, string> {
     };
 }
 
+/**
+ * prod with a Windows LAPS GPO added (prod carries none yet) on the computers' OU, readable by GG_DSI: its gpos.json
+ * (the `laps` section Invoke-BilluLapsSetup reads) and, from its plan, the OUs, readers and NetBIOS name expected.
+ */
+function windowsLapsInputs(): Record<string, string> {
+    const m = siteModel("prod", undefined, (raw) => {
+        raw.gpo.gpos.push({
+            name: "BillU - LAPS",
+            kind: "security",
+            links: [{ ou: "BillU/Ordinateurs" }],
+            policies: { windowsLaps: { passwordAgeDays: 30, readers: "GG_DSI" } },
+        });
+    });
+    const plan = m.plan<GposPlan>("gpo")!;
+    expect(plan.laps).toEqual({ ous: ["OU=Ordinateurs,OU=BillU,DC=billu,DC=remindme,DC=lan"], readers: ["GG_DSI"] });
+    return {
+        BILLU_LAPS_MANIFEST: write(
+            "gpos-laps.json",
+            renderGpoManifest(plan, (p) => read(p)),
+        ),
+        BILLU_LAPS_MODEL: write("laps-model.json", JSON.stringify({ ous: plan.laps!.ous, readers: plan.laps!.readers, netbiosName: m.domain!.netbiosName })),
+    };
+}
+
 beforeAll(async () => {
     const tools = powershellTools();
     expect(typeof tools === "string" ? tools : "").toBe("");
@@ -377,6 +403,7 @@ beforeAll(async () => {
         // The drift task's data as prod's directory step renders it (components/directory/drift.ts).
         BILLU_DRIFT_DATA: write("drift-data.json", JSON.stringify(windowsDriftData(prod.directory!.drift!, WINDOWS_PATHS))),
         ...windowsGpoInputs(prod),
+        ...windowsLapsInputs(),
         ...windowsWsusInputs(prod),
         ...windowsAssetsInputs(dev),
         ...windowsMailDirectoryInputs(prod),
@@ -478,6 +505,10 @@ test("the Pester tests that ran are exactly these", () => {
         "the Windows trust step.puts back selective authentication turned off by hand",
         "the Windows trust step.validates with the right password and not with a wrong one",
         "the Windows trust step.creates each grant's domain-local group and, once valid, adds the partner's admin group to it once",
+        "Invoke-BilluLapsSetup on prod's Windows DCs with a LAPS GPO: a new forest, a re-run, drift.a new forest: extends the schema once, then on each OU of the model the computers write and the readers read",
+        "Invoke-BilluLapsSetup on prod's Windows DCs with a LAPS GPO: a new forest, a re-run, drift.a second run: no write, nothing said",
+        "Invoke-BilluLapsSetup on prod's Windows DCs with a LAPS GPO: a new forest, a re-run, drift.drift (the write by SELF removed on the first OU, a reader on the last): repairs exactly that",
+        "Invoke-BilluLapsSetup on prod's Windows DCs with a LAPS GPO: a new forest, a re-run, drift.the schema still without the attribute after the update (not a Schema Admin): stops, saying so, before any OU",
         "the Windows DC's mail-directory step (prod, PAR-DC01): the mail domain's TXT records.writes SPF, DMARC and DKIM (with the key it is given) as the model states them",
         "the Windows DC's mail-directory step (prod, PAR-DC01): the mail domain's TXT records.a second run changes nothing",
         "the Windows DC's mail-directory step (prod, PAR-DC01): the mail domain's TXT records.replaces a DMARC record of another policy, keeps a TXT record of another tag at the same name",
