@@ -339,9 +339,7 @@ export function planFileServers(
             );
             ok = false;
         }
-        if (people === "failed") {
-            ok = false;
-        } else if (people === undefined) {
+        if (people === undefined) {
             problems.add(
                 `${FP}.homeShare`,
                 "is set but the site has no directory plan (billu:directory): the home folders are its accounts'",
@@ -349,16 +347,19 @@ export function planFileServers(
             );
             ok = false;
         }
-        homes = {
-            name: fc.homeShare,
-            folder,
-            group: ALL_STAFF_GROUP,
-            users: (people === "failed" ? [] : (people ?? []))
-                .filter((p) => p.enabled)
-                .map((p) => p.sam)
-                .sort(),
-            comment: "Home folders (Documents redirection)",
-        };
+        // A directory declared but not planned (its own problems stop the run, or a peer stack read without its HR
+        // export): no home folders to plan, and nothing to echo.
+        if (people !== "failed")
+            homes = {
+                name: fc.homeShare,
+                folder,
+                group: ALL_STAFF_GROUP,
+                users: (people ?? [])
+                    .filter((p) => p.enabled)
+                    .map((p) => p.sam)
+                    .sort(),
+                comment: "Home folders (Documents redirection)",
+            };
     }
     if (!ok) return [];
 
