@@ -39,7 +39,8 @@
 # BFS_SABOTAGE=plan-group renames share A's group in the staged copy of the directory step's plan.json (after its
 # read-back): the directory probes, the group's resolution on the file server and A's own-share probes fail.
 # BFS_SABOTAGE=home-open: the installed billu-shares gives "other" rwx on each home folder (B's write into A's folder
-# must be refused: fails); BFS_SABOTAGE=home-prune: it deletes the folders it must keep (part 5's probes fail).
+# must be refused: its exact-ACL probe fails first); BFS_SABOTAGE=home-prune: after the read-back, it deletes the folders
+# it must keep (part 5's probes of the leaver's folder fail).
 # Lab overrides (documented): the guest is a namespace, not a VM: /srv is a tmpfs and /srv/shares an ext4 filesystem
 # on a loop device (the mirror, proven by labs/raid1, is not rebuilt here: see "Why not on the RAID 1 array" below);
 # Samba's state directories are the lab's; the DC's own smb.conf (samba_plain_dc), the directory step's BILLU_SMB_CONF
@@ -229,10 +230,6 @@ home-open) # the installed billu-shares gives "other" rwx on each home folder: B
     sed -i '/folder_acl "$home_path\/$account"/s/o::---/o::rwx/' "$F/bin/billu-shares"
     grep -q 'folder_acl "$home_path/$account" .*o::rwx' "$F/bin/billu-shares" || lab_die "sabotage: no home folder ACL line in billu-shares"
     lab_log "SABOTAGE: the installed billu-shares opens every home folder to others" ;;
-home-prune) # the installed billu-shares deletes the folders it should keep (a leaver's)
-    sed -i 's/^\( *\)say "kept: \$d .*$/&\n\1rm -rf "$d"/' "$F/bin/billu-shares"
-    grep -q '^ *rm -rf "$d"$' "$F/bin/billu-shares" || lab_die "sabotage: no kept line in billu-shares"
-    lab_log "SABOTAGE: the installed billu-shares deletes a leaver's home folder" ;;
 esac
 # The holder process keeps the namespace's mounts; every fs command enters it (nsenter). /etc is an overlay, so
 # the rendered files go to their real paths without touching the host's /etc.
@@ -486,6 +483,11 @@ LAB_ENTER=(fsx)
 lab_install_declared "$LAB_DIR/expected/leaver/PAR-FS01" /etc/billu/shares.conf /etc/billu/shares.conf
 lab_readback leaver PAR-FS01 /etc/billu/shares.conf /etc/billu/shares.conf
 LAB_ENTER=()
+if [ "${BFS_SABOTAGE:-}" = home-prune ]; then # after the read-back: the installed billu-shares deletes the folders it must keep
+    sed -i 's/^\( *\)say "kept: \$d .*$/&\n\1rm -rf "$d"/' "$F/bin/billu-shares"
+    grep -q '^ *rm -rf "$d"$' "$F/bin/billu-shares" || lab_die "sabotage: no kept line in billu-shares"
+    lab_log "SABOTAGE: the installed billu-shares deletes a leaver's home folder"
+fi
 leaver_run() { fsx "$F/bin/billu-shares" >"$LAB_DIR/shares-leaver.log" 2>&1; }
 lab_expect "billu-shares runs with the leaver's plan" pass leaver_run
 sed 's/^/    /' "$LAB_DIR/shares-leaver.log" | tail -3
