@@ -227,7 +227,9 @@ chmod 700 "$F/lib/private"
 lab_install_declared "$LAB_DIR/lab-dev/PAR-FS01" /usr/local/sbin/billu-shares "$F/bin/billu-shares"
 case "${BFS_SABOTAGE:-}" in
 home-open) # the installed billu-shares gives "other" rwx on each home folder: B's write into A's folder must be refused
+    # shellcheck disable=SC2016 # the tool's own variables, matched literally
     sed -i '/folder_acl "$home_path\/$account"/s/o::---/o::rwx/' "$F/bin/billu-shares"
+    # shellcheck disable=SC2016 # the same, matched literally
     grep -q 'folder_acl "$home_path/$account" .*o::rwx' "$F/bin/billu-shares" || lab_die "sabotage: no home folder ACL line in billu-shares"
     lab_log "SABOTAGE: the installed billu-shares opens every home folder to others" ;;
 esac
@@ -461,6 +463,7 @@ readback_fs
 # the acceptance account. L writes in its folder; then the HR export without L's line is planned by synth against the
 # committed lock (L becomes a leaver: disabled, no home folder planned), that synth's shares.conf is installed and
 # read back, and billu-shares runs: L's folder and file stay, named as kept.
+# shellcheck disable=SC2016 # a JavaScript program: its ${...} are node's
 L=$(node -e 'const d = require(process.argv[1]); const homes = new Set(process.argv.slice(2));
     const p = d.people.find((x) => x.enabled && homes.has(x.sam) && x.line && !d.people.some((y) => y.manager === x.sam) && ![process.argv[2], process.argv[3]].includes(x.sam));
     console.log(p ? `${p.sam} ${p.line}` : "")' "$OUT/directory.json" "$A_USER" "$B_USER" "${H_USERS[@]}")
@@ -485,6 +488,7 @@ lab_readback leaver PAR-FS01 /etc/billu/shares.conf /etc/billu/shares.conf
 LAB_ENTER=()
 if [ "${BFS_SABOTAGE:-}" = home-prune ]; then # after the read-back: the installed billu-shares deletes the folders it must keep
     sed -i 's/^\( *\)say "kept: \$d .*$/&\n\1rm -rf "$d"/' "$F/bin/billu-shares"
+    # shellcheck disable=SC2016 # the tool's own variables, matched literally
     grep -q '^ *rm -rf "$d"$' "$F/bin/billu-shares" || lab_die "sabotage: no kept line in billu-shares"
     lab_log "SABOTAGE: the installed billu-shares deletes a leaver's home folder"
 fi
