@@ -461,6 +461,7 @@ test("the Pester tests that ran are exactly these", () => {
         "Apply-Gpo.ps1 on prod's Windows DCs: a new domain, a re-run, drift.a new domain: creates the ten GPOs once, with every planned value, file, version, filter and link, and the wallpaper",
         "Apply-Gpo.ps1 on prod's Windows DCs: a new domain, a re-run, drift.a second run: no write, no version bumped, and it says so",
         "Apply-Gpo.ps1 on prod's Windows DCs: a new domain, a re-run, drift.drift (a value changed, a value added, GptTmpl.inf edited, Apply given back, two links swapped): repairs exactly that",
+        "Apply-Gpo.ps1 on prod's Windows DCs: a new domain, a re-run, drift.with a windowsLaps GPO added: after the GPOs, the LAPS domain setup with the manifest's OUs and readers and the domain's NetBIOS name",
         "Apply-Gpo.ps1 on prod's Windows DCs: a new domain, a re-run, drift.two GPOs of one display name: stops before any write, saying how to fix it",
         "Registry.pol as the applier reads it.refuses a file without the PReg header, and one cut inside an instruction, naming it",
         "the assets-directory step on a Windows DC: GLPI's service account.no account: creates it enabled, never expiring, with the secret as its password and the helpdesk address as its mail",
