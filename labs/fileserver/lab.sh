@@ -227,7 +227,7 @@ chmod 700 "$F/lib/private"
 lab_install_declared "$LAB_DIR/lab-dev/PAR-FS01" /usr/local/sbin/billu-shares "$F/bin/billu-shares"
 case "${BFS_SABOTAGE:-}" in
 home-open) # the installed billu-shares gives "other" rwx on each home folder: B's write into A's folder must be refused
-    # shellcheck disable=SC2016 # the tool's own variables, matched literally
+    # shellcheck disable=SC2016 # sabotage: the tool's own variables, matched literally
     sed -i '/folder_acl "$home_path\/$account"/s/o::---/o::rwx/' "$F/bin/billu-shares"
     # shellcheck disable=SC2016 # the same, matched literally
     grep -q 'folder_acl "$home_path/$account" .*o::rwx' "$F/bin/billu-shares" || lab_die "sabotage: no home folder ACL line in billu-shares"
@@ -488,7 +488,7 @@ lab_readback leaver PAR-FS01 /etc/billu/shares.conf /etc/billu/shares.conf
 LAB_ENTER=()
 if [ "${BFS_SABOTAGE:-}" = home-prune ]; then # after the read-back: the installed billu-shares deletes the folders it must keep
     sed -i 's/^\( *\)say "kept: \$d .*$/&\n\1rm -rf "$d"/' "$F/bin/billu-shares"
-    # shellcheck disable=SC2016 # the tool's own variables, matched literally
+    # shellcheck disable=SC2016 # sabotage: the tool's own variables, matched literally
     grep -q '^ *rm -rf "$d"$' "$F/bin/billu-shares" || lab_die "sabotage: no kept line in billu-shares"
     lab_log "SABOTAGE: the installed billu-shares deletes a leaver's home folder"
 fi
