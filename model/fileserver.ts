@@ -16,12 +16,15 @@ import { Problems, show } from "./errors";
 import { HrExport } from "./hr";
 import { ALL_STAFF_GROUP, departmentGroup, groupPart, serviceGroup } from "./directory";
 import type { HostModel, ZoneModel } from "./core";
+import type { PersonPlan } from "./directory";
 
 export const FILESERVER_FLAVORS = ["linux", "windows"] as const;
 export type FileServerFlavor = (typeof FILESERVER_FLAVORS)[number];
 
 /** Share names: lower-case kebab-case, so they are the same on Samba and Windows and in a UNC path. */
 const SHARE_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
+/** The home share: a share name, optionally ending with `$` (Windows and Samba hide such a share from browsing). */
+const HOME_SHARE_NAME = /^[a-z0-9][a-z0-9-]{0,61}\$?$/;
 
 export const shareSchema = z
     .object({
@@ -65,6 +68,15 @@ export const fileserverSchema = z
             .default("commun")
             .describe("Name of the common share."),
         shares: z.array(shareSchema).min(1).optional().describe("The full share list, replacing the default (one per department zone, plus the common share)."),
+        homeShare: z
+            .string()
+            .regex(HOME_SHARE_NAME, "must be lower-case kebab-case, at most 62 characters, optionally ending with $ (hidden from browsing), e.g. home$")
+            .optional()
+            .describe(
+                "The home-folder share (e.g. `home$`; a trailing `$` hides it from browsing), the target of the Documents folder redirection " +
+                    "(billu:gpo `folderRedirectionDocuments`): one folder per enabled account of the directory plan, owned by the account, " +
+                    "open to it and the domain admins only; a leaver's folder is kept. Linux flavor. Default: none (no home share).",
+            ),
     })
     .strict()
     .describe("The file server: a mirrored data volume (RAID 1) with one share per department and a common share.");
@@ -105,6 +117,22 @@ export interface SharePlan {
     readonly comment: string;
 }
 
+/**
+ * The home-folder share: one folder per enabled account of the directory plan below `folder`, owned by the account
+ * with access for it and the admins only; the staff group may only traverse the share's root (not list it).
+ */
+export interface HomeSharePlan {
+    /** The share name (`home$`). */
+    readonly name: string;
+    /** Its folder name under the data volume: the share name without its `$` (`home`). */
+    readonly folder: string;
+    /** The group allowed to connect and traverse the root (every account with a folder is a member): all staff. */
+    readonly group: string;
+    /** The accounts (sAMAccountName) that get a folder: the directory plan's enabled people, sorted. */
+    readonly users: readonly string[];
+    readonly comment: string;
+}
+
 export interface DataDiskPlan {
     /** Index in the host's `disks` (1 and 2: the OS disk is 0). */
     readonly index: number;
@@ -132,6 +160,8 @@ export interface FileServerPlan {
     };
     readonly adminGroup: string;
     readonly shares: readonly SharePlan[];
+    /** The home-folder share (`billu:fileserver.homeShare`); absent when not set. */
+    readonly homes?: HomeSharePlan;
 }
 
 /** A stable UUID for a name: the same site and host always give the same array, so its identity can be rendered. */
@@ -167,6 +197,8 @@ export function planFileServers(
     hosts: readonly HostModel[],
     hr: HrExport | undefined,
     problems: Problems,
+    /** The directory plan's people (the home folders' accounts); "failed": the directory is declared but was not planned (its own problems say why). */
+    people?: readonly Pick<PersonPlan, "sam" | "enabled">[] | "failed",
 ): FileServerPlan[] {
     const servers = hosts.filter((h) => h.role === "fileserver");
     if (servers.length === 0) return [];
@@ -287,6 +319,48 @@ export function planFileServers(
         }
         seen.set(s.name, i);
     });
+    let homes: HomeSharePlan | undefined;
+    if (fc.homeShare !== undefined) {
+        const folder = fc.homeShare.replace(/\$$/, "");
+        const clash = shares.find((s) => s.name === fc.homeShare || s.name === folder);
+        if (clash) {
+            problems.add(
+                `${FP}.homeShare`,
+                `${show(fc.homeShare)} would use the folder ${show(folder)} of the share ${show(clash.name)}`,
+                "give the home share a name of its own (e.g. home$)",
+            );
+            ok = false;
+        }
+        if (fc.flavor !== "linux") {
+            problems.add(
+                `${FP}.homeShare`,
+                `is set but flavor is ${show(fc.flavor)}: the home folders are built by the linux flavor only`,
+                "remove homeShare, or use flavor linux",
+            );
+            ok = false;
+        }
+        if (people === undefined) {
+            problems.add(
+                `${FP}.homeShare`,
+                "is set but the site has no directory plan (billu:directory): the home folders are its accounts'",
+                "set billu:directory, or remove homeShare",
+            );
+            ok = false;
+        }
+        // A directory declared but not planned (its own problems stop the run, or a peer stack read without its HR
+        // export): no home folders to plan, and nothing to echo.
+        if (people !== "failed")
+            homes = {
+                name: fc.homeShare,
+                folder,
+                group: ALL_STAFF_GROUP,
+                users: (people ?? [])
+                    .filter((p) => p.enabled)
+                    .map((p) => p.sam)
+                    .sort(),
+                comment: "Home folders (Documents redirection)",
+            };
+    }
     if (!ok) return [];
 
     return servers.map((h) => ({
@@ -304,5 +378,6 @@ export function planFileServers(
         },
         adminGroup: ADMIN_GROUP,
         shares,
+        ...(homes ? { homes } : {}),
     }));
 }

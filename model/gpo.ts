@@ -105,6 +105,8 @@ export interface Contribution {
 export interface PolicyContext {
     readonly domain: string;
     readonly shares: readonly GpoShare[];
+    /** The file server's home-folder share (`billu:fileserver.homeShare`), when it has one. */
+    readonly homeShare?: GpoShare;
     /** The directory plan's users OU of a department (DN), by department name. */
     readonly departmentUsersOu: (department: string) => string | undefined;
     /** Reports a problem at `<policy path>.<sub>` (sub may be empty). */
@@ -268,18 +270,42 @@ export const GPO_POLICIES: Readonly<Record<string, NamedPolicy<unknown>>> = {
         },
     }),
     folderRedirectionDocuments: policy({
-        schema: z.object({ share: z.string().min(1).max(63).describe("A share of the file server's plan.") }).strict(),
-        doc: "User: Documents in `\\\\<file server>\\<share>\\%USERNAME%\\Documents` (the Personal shell folder, HKCU\\Software\\Microsoft\\Windows\\CurrentVersion\\Explorer\\User Shell Folders, REG_EXPAND_SZ). The registry form: existing files are not moved (the Folder Redirection extension's fdeploy1.ini is not rendered).",
-        expand: (f: { share: string }, ctx) => {
-            const s = findShare(f.share, ctx, "share");
-            if (!s) return {};
+        schema: z
+            .object({
+                share: z
+                    .string()
+                    .min(1)
+                    .max(63)
+                    .optional()
+                    .describe("The file server's home share (billu:fileserver.homeShare); when written, it must be that one. Default: it."),
+            })
+            .strict(),
+        doc: "User: Documents in `\\\\<file server>\\<home share>\\%USERNAME%\\Documents` (the Personal shell folder, HKCU\\Software\\Microsoft\\Windows\\CurrentVersion\\Explorer\\User Shell Folders, REG_EXPAND_SZ), the home share being billu:fileserver.homeShare, whose per-user folders the file server makes. The registry form: existing files are not moved (the Folder Redirection extension's fdeploy1.ini is not rendered).",
+        expand: (f: { share?: string }, ctx) => {
+            const h = ctx.homeShare;
+            if (!h) {
+                ctx.problem(
+                    f.share === undefined ? "" : "share",
+                    `${f.share === undefined ? "" : `${show(f.share)}: `}the file server's plan has no home share, so the redirected Documents would have no per-user folder`,
+                    "set billu:fileserver.homeShare (e.g. home$): the file server makes each account's folder there",
+                );
+                return {};
+            }
+            if (f.share !== undefined && f.share !== h.name) {
+                ctx.problem(
+                    "share",
+                    `${show(f.share)} is not the file server's home share ${show(h.name)} (billu:fileserver.homeShare)`,
+                    `write share: ${h.name}, or leave share out`,
+                );
+                return {};
+            }
             return {
                 user: [
                     {
                         key: "Software\\Microsoft\\Windows\\CurrentVersion\\Explorer\\User Shell Folders",
                         valueName: "Personal",
                         type: "REG_EXPAND_SZ",
-                        data: `${sharePath(s, ctx.domain)}\\%USERNAME%\\Documents`,
+                        data: `${sharePath(h, ctx.domain)}\\%USERNAME%\\Documents`,
                     },
                 ],
             };
@@ -516,6 +542,12 @@ export interface GposPlan {
     /** For each OU with links: its GPOs in link order (1 first). */
     readonly links: readonly { readonly ou: string; readonly dn: string; readonly gpos: readonly { readonly name: string; readonly enforced: boolean }[] }[];
     readonly sysvolFiles: readonly SysvolFile[];
+    /**
+     * Windows LAPS' one-time domain setup, when a GPO sets `windowsLaps` (Windows DCs only): the schema extended, and
+     * on each OU a LAPS GPO is linked on (the computers' OUs), the computers' permission to write their own password
+     * and the readers' permission to read it. @default absent: no GPO sets windowsLaps
+     */
+    readonly laps?: { readonly ous: readonly string[]; readonly readers: readonly string[] };
 }
 
 export interface GpoShare {
@@ -546,6 +578,8 @@ export interface GpoInput {
     readonly keptGroups?: readonly string[];
     /** Every file server's shares (the file server plan), with the host's FQDN. */
     readonly shares: readonly GpoShare[];
+    /** The file server's home-folder share (its plan's `homes`). @default none */
+    readonly homeShare?: GpoShare;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -727,6 +761,7 @@ export function planGpos(input: GpoInput, problems: Problems): GposPlan | undefi
             const c = entry.expand(parsed.data, {
                 domain: domain.fqdn,
                 shares: input.shares,
+                homeShare: input.homeShare,
                 departmentUsersOu: usersOu,
                 problem: (sub, message, fix) => problems.add(sub ? `${pp}.${sub}` : pp, message, fix),
                 flavor: domain.flavor,
@@ -833,6 +868,14 @@ export function planGpos(input: GpoInput, problems: Problems): GposPlan | undefi
     }
     if (problems.count > before) return undefined;
     const gpos = planned.map((g, gi) => ({ ...g, links: g.links.map((l, li) => ({ ...l, order: finalOrder.get(`${gi}\u0000${li}`)! })) }));
+    // LAPS: the OUs its GPOs are linked on (the computers below them write their own password) and who reads it.
+    const lapsGpos = gpos.filter((g) => g.named.some((n) => n.name === "windowsLaps"));
+    const laps = lapsGpos.length
+        ? {
+              ous: [...new Set(lapsGpos.flatMap((g) => g.links.map((l) => l.dn)))],
+              readers: [...new Set(lapsGpos.map((g) => (g.named.find((n) => n.name === "windowsLaps")!.value as { readers: string }).readers))],
+          }
+        : undefined;
     return {
         domain: domain.fqdn,
         domainDn: domain.dn,
@@ -841,5 +884,6 @@ export function planGpos(input: GpoInput, problems: Problems): GposPlan | undefi
         gpos,
         links,
         sysvolFiles: [...sysvolFiles.values()],
+        ...(laps ? { laps } : {}),
     };
 }

@@ -3,7 +3,8 @@
  * `node dist/tools/lab-facts.js --stack <stack> [--config <file>]` prints one JSON document on stdout:
  *   domain       the AD domain's DNS name, NetBIOS name, A and PTR records of every host
  *   fileservers  per file server: host, alert address, workgroup, admin group, mount point, shares and their groups,
- *                the mirror's md array name and UUID (mdadm's form)
+ *                the mirror's md array name and UUID (mdadm's form), the home share (name, folder, staff group, the
+ *                accounts that get a folder; absent: none)
  *   directory    the acceptance account: sAMAccountName, DN, the groups it joins by name and its department's group
  *                (absent: no directory);
  *                the scheduled drift check: its schedule and the verdict's path (billu:directory.drift); the drift
@@ -51,6 +52,7 @@ export function labFacts(m: SiteModel) {
             mountPoint: f.mountPoint,
             array: { name: f.array.name, mdUuid: f.array.mdUuid },
             shares: f.shares.map((s) => ({ name: s.name, kind: s.kind, groups: [...s.groups] })),
+            homes: f.homes && { name: f.homes.name, folder: f.homes.folder, group: f.homes.group, users: [...f.homes.users] },
         })),
         directory: m.directory && {
             acceptance: m.directory.acceptance && {

@@ -27,6 +27,9 @@ function windowsModel() {
     raw.hosts[3].os = "windows-2022-gui";
     raw.hosts[3].joinDomain = false; // Windows members are not joined by this program
     raw.fileserver.flavor = "windows";
+    // The home share is built by the linux flavor only: no home share, no Documents redirection GPO.
+    delete raw.fileserver.homeShare;
+    raw.gpo.gpos = raw.gpo.gpos.filter((g: { policies: Record<string, unknown> }) => !g.policies.folderRedirectionDocuments);
     return model(raw);
 }
 
@@ -63,7 +66,21 @@ describe("linux flavor", () => {
         const conf = renderSmbConf(dev, plan);
         expect(conf).toContain("\n    security = ADS\n    server role = member server\n");
         expect(conf).toContain("\n    realm = BILLU.REMINDME.LAN\n");
-        expect(conf.match(/^\[[a-z-]+\]$/gm)).toEqual(["[global]", ...plan.shares.map((s) => `[${s.name}]`)]);
+        expect(conf.match(/^\[[a-z$-]+\]$/gm)).toEqual(["[global]", "[home$]", ...plan.shares.map((s) => `[${s.name}]`)]);
+        // The home share: hidden, open to the staff group and the admins (each account's folder ACL does the rest).
+        expect(conf).toContain(
+            [
+                "[home$]",
+                "    comment = Home folders (Documents redirection)",
+                "    path = /srv/shares/home",
+                "    read only = no",
+                "    browseable = no",
+                "    access based share enum = yes",
+                "    hide unreadable = yes",
+                '    valid users = "@BILLU\\Domain Admins" "@BILLU\\GG_Personnel"',
+                "",
+            ].join("\n"),
+        );
         expect(conf).toContain(
             [
                 "[finance-et-comptabilite]",
@@ -86,6 +103,10 @@ describe("linux flavor", () => {
             "SHARE=direction|/srv/shares/direction|BILLU\\GG_Direction",
             "SHARE=dsi|/srv/shares/dsi|BILLU\\GG_DSI",
         ]);
+        // The home share: one HOME_USER line per account of the plan's home share, nothing else.
+        const lines = renderSharesConf(plan).split("\n");
+        expect(lines.filter((l) => /^(WORKGROUP|HOME)=/.test(l))).toEqual(["WORKGROUP=BILLU", "HOME=home$|/srv/shares/home|BILLU\\GG_Personnel"]);
+        expect(lines.filter((l) => l.startsWith("HOME_USER=")).map((l) => l.slice(10))).toEqual(plan.homes!.users);
     });
 
     test("the raid1 step rebuilds the initramfs only when mdadm.conf changed", () => {

@@ -1,7 +1,11 @@
 /** The file server plan: the default shares and groups, the array identity, and every bad input with its message. */
 import fc from "fast-check";
 import { arrayIdentity, departmentGroup, departmentShareName, groupPart, serviceGroup } from "../../model/fileserver";
-import { model, problemsOf, stackRaw } from "../helpers";
+import { buildSiteModel } from "../../model/site";
+import { readFileSync } from "fs";
+import path from "path";
+import { parseDirectoryLock } from "../../model/directory-lock";
+import { loadHr, model, problemsOf, ROOT, stackRaw } from "../helpers";
 
 describe("group naming convention", () => {
     test.each([
@@ -63,6 +67,29 @@ describe("the dev plan", () => {
         expect(arrayIdentity("billu.remindme.lan", "PAR-FS02").mdUuid).not.toBe(plan.array.mdUuid);
     });
 
+    test("the home share: one folder per enabled account of the directory plan, and a leaver gets none", () => {
+        const m = model(stackRaw("dev"));
+        const h = m.fileservers![0].homes!;
+        const enabled = m.directory!.people.filter((p) => p.enabled).map((p) => p.sam);
+        expect(enabled.length).toBeGreaterThan(100);
+        expect({ name: h.name, folder: h.folder, group: h.group }).toEqual({ name: "home$", folder: "home", group: "GG_Personnel" });
+        expect(h.users).toEqual([...enabled].sort());
+        // A leaver (in the lock, gone from the export) stays in the directory plan, disabled: no folder is planned for them.
+        // The last line of the export leaves (the committed lock still has them): their account is disabled.
+        const hr = loadHr(stackRaw("dev").directory.hrCsv);
+        const last = hr.rows[hr.rows.length - 1];
+        const left = m.directory!.people.find((p) => p.line === last.line)!.sam;
+        const lock = parseDirectoryLock(readFileSync(path.join(ROOT, "directory.lock.json"), "utf8"), "directory.lock.json");
+        const withLeaver = buildSiteModel(
+            stackRaw("dev"),
+            (p) => ({ ...loadHr(p), rows: loadHr(p).rows.slice(0, -1) }),
+            () => lock,
+        );
+        expect(withLeaver.directory!.people.find((p) => p.sam === left)?.enabled).toBe(false);
+        expect(withLeaver.fileservers![0].homes!.users).not.toContain(left);
+        expect(withLeaver.fileservers![0].homes!.users).toHaveLength(enabled.length - 1);
+    });
+
     test("an explicit share list replaces the default", () => {
         const raw = stackRaw("dev");
         raw.fileserver.shares = [
@@ -70,8 +97,6 @@ describe("the dev plan", () => {
             { name: "support", groups: ["GG_DSI_Support-utilisateurs", "GG_Direction"], comment: "Support" },
             { name: "tous", groups: ["GG_Personnel"] },
         ];
-        // The Documents redirection GPO (billu:gpo) names the common share: it follows the rename.
-        raw.gpo.gpos[7].policies.folderRedirectionDocuments.share = "tous";
         expect(model(raw).fileservers![0].shares).toEqual([
             { name: "dsi", kind: "department", department: "DSI", groups: ["GG_DSI"], comment: "DSI (department share)" },
             { name: "support", kind: "custom", department: undefined, groups: ["GG_DSI_Support-utilisateurs", "GG_Direction"], comment: "Support" },
@@ -140,7 +165,24 @@ describe("bad input: one clear message each (key path, value received, fix)", ()
         [
             "the windows flavor on a Debian host",
             (r) => (r.fileserver.flavor = "windows"),
-            ['billu:fileserver.flavor: is "windows" but PAR-FS01 runs debian-12 (billu:hosts[3].os). Fix: use flavor linux, or give the host a Windows OS'],
+            [
+                'billu:fileserver.flavor: is "windows" but PAR-FS01 runs debian-12 (billu:hosts[3].os). Fix: use flavor linux, or give the host a Windows OS',
+                'billu:fileserver.homeShare: is set but flavor is "windows": the home folders are built by the linux flavor only. Fix: remove homeShare, or use flavor linux',
+            ],
+        ],
+        [
+            "a home share on another share's folder",
+            (r) => (r.fileserver.homeShare = "commun$"),
+            [
+                'billu:fileserver.homeShare: "commun$" would use the folder "commun" of the share "commun". Fix: give the home share a name of its own (e.g. home$)',
+            ],
+        ],
+        [
+            "a home share name with a capital",
+            (r) => (r.fileserver.homeShare = "Home$"),
+            [
+                'billu:fileserver.homeShare: is "Home$", which must be lower-case kebab-case, at most 62 characters, optionally ending with $ (hidden from browsing), e.g. home$. Fix: correct the value (see README, "Configuration")',
+            ],
         ],
         [
             "no billu:fileserver with a file server host",

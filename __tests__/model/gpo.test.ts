@@ -63,7 +63,7 @@ describe("the GPO plan of the dev stack", () => {
             type: "REG_SZ",
             data: "http://par-wsus01.billu.remindme.lan:8530",
         });
-        expect(byName.get("BillU - Redirection des Documents")!.user.registry[0].data).toBe("\\\\par-fs01.billu.remindme.lan\\commun\\%USERNAME%\\Documents");
+        expect(byName.get("BillU - Redirection des Documents")!.user.registry[0].data).toBe("\\\\par-fs01.billu.remindme.lan\\home$\\%USERNAME%\\Documents");
         expect(plan.sysvolFiles).toEqual([{ source: "data/gpo/wallpaper.bmp", target: "billu/wallpaper.bmp" }]);
     });
 
@@ -129,9 +129,25 @@ describe("bad input: exit 2 with the key path, the value and the fix", () => {
     });
 
     test("an unknown share", () => {
-        expect(gpos((g) => (g[7].policies.folderRedirectionDocuments.share = "homes"))).toEqual([
-            'billu:gpo.gpos[7].policies.folderRedirectionDocuments.share: "homes" is not a share of the file server\'s plan. Fix: name one of direction, dsi, developpement-logiciel, finance-et-comptabilite, ressources-humaines, service-commercial, service-juridique, qhse, communication-et-relations-publiques, commun',
+        expect(gpos((g) => (g[6].policies.driveMap.share = "homes"))).toEqual([
+            'billu:gpo.gpos[6].policies.driveMap.share: "homes" is not a share of the file server\'s plan. Fix: name one of direction, dsi, developpement-logiciel, finance-et-comptabilite, ressources-humaines, service-commercial, service-juridique, qhse, communication-et-relations-publiques, commun',
         ]);
+    });
+
+    test("the Documents redirection names another share than the file server's home share, or there is none", () => {
+        expect(gpos((g) => (g[7].policies.folderRedirectionDocuments.share = "commun"))).toEqual([
+            'billu:gpo.gpos[7].policies.folderRedirectionDocuments.share: "commun" is not the file server\'s home share "home$" (billu:fileserver.homeShare). Fix: write share: home$, or leave share out',
+        ]);
+        const raw = dev();
+        delete raw.fileserver.homeShare;
+        expect(problemsOf(raw)).toEqual([
+            "billu:gpo.gpos[7].policies.folderRedirectionDocuments.share: \"home$\": the file server's plan has no home share, so the redirected Documents would have no per-user folder. Fix: set billu:fileserver.homeShare (e.g. home$): the file server makes each account's folder there",
+        ]);
+        // Without share, the path is the home share's.
+        const bare = dev();
+        bare.gpo.gpos[7].policies.folderRedirectionDocuments = {};
+        const plan = planOf(bare).gpos.find((g) => g.name === "BillU - Redirection des Documents")!;
+        expect(plan.user.registry[0].data).toBe("\\\\par-fs01.billu.remindme.lan\\home$\\%USERNAME%\\Documents");
     });
 
     test("a drive letter already used", () => {

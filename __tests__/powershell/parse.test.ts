@@ -28,6 +28,9 @@ function windowsFileServerConfig(): string {
     fs.os = "windows-2022-gui";
     fs.joinDomain = false;
     doc.config["billu:fileserver"].flavor = "windows";
+    // The home share is built by the linux flavor only: no home share, no Documents redirection GPO.
+    delete doc.config["billu:fileserver"].homeShare;
+    doc.config["billu:gpo"].gpos = doc.config["billu:gpo"].gpos.filter((g: { policies: Record<string, unknown> }) => !g.policies.folderRedirectionDocuments);
     return stringify(doc);
 }
 

@@ -20,6 +20,8 @@
  * - prod's `mail-directory` step on the first Windows DC (mailDirectoryStep) and the TXT records the model wants there;
  * - prod's gpos.json (the manifest the Samba step reads too) for scripts/gpo/Apply-Gpo.ps1, and prod's GPO plan as
  *   the expectations (registry values as the model states them, the other files' bytes, principals, links);
+ * - prod with a windowsLaps GPO added: its gpos.json's `laps` for Invoke-BilluLapsSetup, and the OUs, readers and
+ *   NetBIOS name its plan expects;
  * One pwsh process runs every Pester file; the test names and results come back as JSON.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from "fs";
@@ -101,6 +103,9 @@ function windowsFileServerModel() {
         fs.os = "windows-2022-gui";
         fs.joinDomain = false;
         raw.fileserver.flavor = "windows";
+        // The home share is built by the linux flavor only: no home share, no Documents redirection GPO.
+        delete raw.fileserver.homeShare;
+        raw.gpo.gpos = raw.gpo.gpos.filter((g: { policies: Record<string, unknown> }) => !g.policies.folderRedirectionDocuments);
     });
 }
 
@@ -314,6 +319,30 @@ function windowsGpoInputs(prod: SiteModel): Record<string, string> {
     };
 }
 
+/**
+ * prod with a Windows LAPS GPO added (prod carries none yet) on the computers' OU, readable by GG_DSI: its gpos.json
+ * (the `laps` section Invoke-BilluLapsSetup reads) and, from its plan, the OUs, readers and NetBIOS name expected.
+ */
+function windowsLapsInputs(): Record<string, string> {
+    const m = siteModel("prod", undefined, (raw) => {
+        raw.gpo.gpos.push({
+            name: "BillU - LAPS",
+            kind: "security",
+            links: [{ ou: "BillU/Ordinateurs" }],
+            policies: { windowsLaps: { passwordAgeDays: 30, readers: "GG_DSI" } },
+        });
+    });
+    const plan = m.plan<GposPlan>("gpo")!;
+    expect(plan.laps).toEqual({ ous: ["OU=Ordinateurs,OU=BillU,DC=billu,DC=remindme,DC=lan"], readers: ["GG_DSI"] });
+    return {
+        BILLU_LAPS_MANIFEST: write(
+            "gpos-laps.json",
+            renderGpoManifest(plan, (p) => read(p)),
+        ),
+        BILLU_LAPS_MODEL: write("laps-model.json", JSON.stringify({ ous: plan.laps!.ous, readers: plan.laps!.readers, netbiosName: m.domain!.netbiosName })),
+    };
+}
+
 beforeAll(async () => {
     const tools = powershellTools();
     expect(typeof tools === "string" ? tools : "").toBe("");
@@ -374,6 +403,7 @@ beforeAll(async () => {
         // The drift task's data as prod's directory step renders it (components/directory/drift.ts).
         BILLU_DRIFT_DATA: write("drift-data.json", JSON.stringify(windowsDriftData(prod.directory!.drift!, WINDOWS_PATHS))),
         ...windowsGpoInputs(prod),
+        ...windowsLapsInputs(),
         ...windowsWsusInputs(prod),
         ...windowsAssetsInputs(dev),
         ...windowsMailDirectoryInputs(prod),
@@ -431,6 +461,7 @@ test("the Pester tests that ran are exactly these", () => {
         "Apply-Gpo.ps1 on prod's Windows DCs: a new domain, a re-run, drift.a new domain: creates the ten GPOs once, with every planned value, file, version, filter and link, and the wallpaper",
         "Apply-Gpo.ps1 on prod's Windows DCs: a new domain, a re-run, drift.a second run: no write, no version bumped, and it says so",
         "Apply-Gpo.ps1 on prod's Windows DCs: a new domain, a re-run, drift.drift (a value changed, a value added, GptTmpl.inf edited, Apply given back, two links swapped): repairs exactly that",
+        "Apply-Gpo.ps1 on prod's Windows DCs: a new domain, a re-run, drift.with a windowsLaps GPO added: after the GPOs, the LAPS domain setup with the manifest's OUs and readers and the domain's NetBIOS name",
         "Apply-Gpo.ps1 on prod's Windows DCs: a new domain, a re-run, drift.two GPOs of one display name: stops before any write, saying how to fix it",
         "Registry.pol as the applier reads it.refuses a file without the PReg header, and one cut inside an instruction, naming it",
         "the assets-directory step on a Windows DC: GLPI's service account.no account: creates it enabled, never expiring, with the secret as its password and the helpdesk address as its mail",
@@ -475,6 +506,10 @@ test("the Pester tests that ran are exactly these", () => {
         "the Windows trust step.puts back selective authentication turned off by hand",
         "the Windows trust step.validates with the right password and not with a wrong one",
         "the Windows trust step.creates each grant's domain-local group and, once valid, adds the partner's admin group to it once",
+        "Invoke-BilluLapsSetup on prod's Windows DCs with a LAPS GPO: a new forest, a re-run, drift.a new forest: extends the schema once, then on each OU of the model the computers write and the readers read",
+        "Invoke-BilluLapsSetup on prod's Windows DCs with a LAPS GPO: a new forest, a re-run, drift.a second run: no write, nothing said",
+        "Invoke-BilluLapsSetup on prod's Windows DCs with a LAPS GPO: a new forest, a re-run, drift.drift (the write by SELF removed on the first OU, a reader on the last): repairs exactly that",
+        "Invoke-BilluLapsSetup on prod's Windows DCs with a LAPS GPO: a new forest, a re-run, drift.the schema still without the attribute after the update (not a Schema Admin): stops, saying so, before any OU",
         "the Windows DC's mail-directory step (prod, PAR-DC01): the mail domain's TXT records.writes SPF, DMARC and DKIM (with the key it is given) as the model states them",
         "the Windows DC's mail-directory step (prod, PAR-DC01): the mail domain's TXT records.a second run changes nothing",
         "the Windows DC's mail-directory step (prod, PAR-DC01): the mail domain's TXT records.replaces a DMARC record of another policy, keeps a TXT record of another tag at the same name",

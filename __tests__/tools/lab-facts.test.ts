@@ -22,6 +22,16 @@ test("dev: the mail limits, the bind DN, the file server's alert address and sha
     // The mirror's identity: the raid1 lab expects this array name and UUID, not the ones raid1.conf says.
     expect(f.fileservers[0].array).toEqual({ name: "billu-data", mdUuid: arrayIdentity("billu.remindme.lan", "PAR-FS01").mdUuid });
     expect(f.fileservers[0].array.mdUuid).toMatch(/^[0-9a-f]{8}(:[0-9a-f]{8}){3}$/);
+    // The home share the fileserver lab expects: billu:fileserver.homeShare, a folder per enabled account of the directory.
+    expect(f.fileservers[0].homes).toEqual({
+        name: raw.fileserver.homeShare,
+        folder: "home",
+        group: "GG_Personnel",
+        users: m
+            .directory!.people.filter((p) => p.enabled)
+            .map((p) => p.sam)
+            .sort(),
+    });
     // The acceptance account the directory lab expects, from billu:directory.acceptance (default svc-acceptance).
     expect(f.directory!.acceptance).toEqual({
         sam: "svc-acceptance",

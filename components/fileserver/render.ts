@@ -39,6 +39,11 @@ export function qualified(plan: FileServerPlan, group: string): string {
     return `${plan.workgroup}\\${group}`;
 }
 
+/** The home share's folder (Linux flavor): `<mountPoint>/<name without $>`. */
+export function homePath(plan: FileServerPlan): string {
+    return `${plan.mountPoint}/${plan.homes!.folder}`;
+}
+
 export function sharePath(plan: FileServerPlan, share: SharePlan): string {
     return plan.flavor === "windows" ? `${plan.driveLetter}:\\Shares\\${share.name}` : `${plan.mountPoint}/${share.name}`;
 }
@@ -184,6 +189,22 @@ export function renderSmbConf(model: SiteModel, plan: FileServerPlan): string {
         "    log level = 1 auth_audit:2",
         "",
     ];
+    const h = plan.homes;
+    if (h) {
+        // Hidden (not browseable); every account connects, but the folder ACLs (billu-shares) let each one into its
+        // own folder only: the root is traverse-only for the staff group.
+        lines.push(
+            `[${h.name}]`,
+            `    comment = ${h.comment}`,
+            `    path = ${homePath(plan)}`,
+            "    read only = no",
+            "    browseable = no",
+            "    access based share enum = yes",
+            "    hide unreadable = yes",
+            `    valid users = ${[plan.adminGroup, h.group].map((g) => `"@${qualified(plan, g)}"`).join(" ")}`,
+            "",
+        );
+    }
     for (const s of plan.shares) {
         const users = [plan.adminGroup, ...s.groups].map((g) => `"@${qualified(plan, g)}"`).join(" ");
         lines.push(
@@ -232,13 +253,18 @@ export function renderNsswitch(plan: FileServerPlan): string {
     ].join("\n");
 }
 
-/** /etc/billu/shares.conf: what billu-shares reads: one SHARE line per share (name|path|groups). */
+/**
+ * /etc/billu/shares.conf: what billu-shares reads: one SHARE line per share (name|path|groups); with a home share,
+ * its HOME line (name|path|staff group), WORKGROUP, and one HOME_USER line per account that gets a folder.
+ */
 export function renderSharesConf(plan: FileServerPlan): string {
+    const h = plan.homes;
     return [
         header(plan, "the share plan billu-shares applies (folders and ACLs)").trimEnd(),
         `MOUNT_POINT=${plan.mountPoint}`,
         `ADMIN_GROUP=${qualified(plan, plan.adminGroup)}`,
         ...plan.shares.map((s) => `SHARE=${s.name}|${sharePath(plan, s)}|${s.groups.map((g) => qualified(plan, g)).join(",")}`),
+        ...(h ? [`WORKGROUP=${plan.workgroup}`, `HOME=${h.name}|${homePath(plan)}|${qualified(plan, h.group)}`, ...h.users.map((u) => `HOME_USER=${u}`)] : []),
         "",
     ].join("\n");
 }
@@ -314,14 +340,30 @@ export function windowsStepScript(model: SiteModel, plan: FileServerPlan): strin
 export function shareDocRows(plan: FileServerPlan): (string | number)[][] {
     // Backslashes in code spans: Markdown would otherwise eat the first of `\\`.
     const code = (t: string) => "`" + t + "`";
-    return plan.shares.map((s) => [
-        plan.host,
-        code(`\\\\${plan.host}\\${s.name}`),
-        sharePath(plan, s),
-        s.kind,
-        s.groups.map((g) => code(qualified(plan, g))).join(", "),
-        code(qualified(plan, plan.adminGroup)),
-    ]);
+    const h = plan.homes;
+    const home = h
+        ? [
+              [
+                  plan.host,
+                  code(`\\\\${plan.host}\\${h.name}`),
+                  homePath(plan),
+                  `home (${h.users.length} folders)`,
+                  `each account its own folder (owner); ${code(qualified(plan, h.group))} may only traverse the root`,
+                  code(qualified(plan, plan.adminGroup)),
+              ],
+          ]
+        : [];
+    return [
+        ...home,
+        ...plan.shares.map((s) => [
+            plan.host,
+            code(`\\\\${plan.host}\\${s.name}`),
+            sharePath(plan, s),
+            s.kind,
+            s.groups.map((g) => code(qualified(plan, g))).join(", "),
+            code(qualified(plan, plan.adminGroup)),
+        ]),
+    ];
 }
 
 export function arrayDocRows(plan: FileServerPlan): (string | number)[][] {

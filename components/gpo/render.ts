@@ -229,6 +229,7 @@ export function renderGpoManifest(plan: GposPlan, readFile: (projectPath: string
                 gpos,
                 links: plan.links.map((l) => ({ dn: l.dn, gpos: l.gpos })),
                 sysvolFiles: sysvol,
+                ...(plan.laps ? { laps: { ous: plan.laps.ous, readers: plan.laps.readers } } : {}),
             },
             null,
             1,

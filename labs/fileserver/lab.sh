@@ -14,6 +14,12 @@
 #      re-run changes nothing.
 # Broken cases that must fail: the two bad smb.conf copies; billu-shares while the data filesystem is not mounted
 # (it must refuse rather than create shares on the OS disk); A on B's share.
+#   2b. the home share (billu:fileserver.homeShare): the redirection GPO's Documents path in the DC's rendered gpos.json
+#      (its Registry.pol read by Samba's GPPolParser) is \\<file server>.<domain>\<the model's home share>\%USERNAME%\
+#      Documents; billu-shares made exactly one folder per account of the model's home share, owned by the account, its
+#      ACL exactly the account and the admins, the root traverse-only for the staff group; over SMB A writes in its
+#      own folder, B is refused writing in and listing A's folder and listing the root (NT_STATUS_ACCESS_DENIED),
+#      B writes in its own.
 #   3. each layer alone: with B's folder ACL opened on purpose (rwx for everyone, on disk, after the probes above;
 #      A may then create files there, the control), A is still refused on B's share at tree connect
 #      (NT_STATUS_ACCESS_DENIED), by the share's `valid users` line alone; the on-disk ACL probes above show the ACL
@@ -23,11 +29,18 @@
 #      billu:directory.acceptance.department, its password the outputs' acceptancePassword), against the model's
 #      address of PAR-FS01: passes (exit 0, its report), removes its test file; with a wrong password in the outputs
 #      it fails (exit 1) and its report says NT_STATUS_LOGON_FAILURE.
+#   5. a leaver's home folder is kept: L (an account of the model, nobody's manager) writes in its folder; synth plans
+#      the dev export without L's line against the committed lock (L disabled, no folder planned: the model's facts
+#      say so), that synth's shares.conf is installed (read back against it) and billu-shares runs: L's folder, file,
+#      owner and ACL stay, the tool names it kept, and changes nothing in the home share.
 # Sabotage switches (labs/fileserver/sabotage.txt): BILLU_LAB_SABOTAGE=1, after the read-back, the installed smb.conf
 # serves share A from share B's folder; BFS_SABOTAGE=valid-users drops share B's `valid users` line from the
 # installed smb.conf: every probe before part 3 still passes (the ACL refuses A), part 3's tree-connect probe fails;
 # BFS_SABOTAGE=plan-group renames share A's group in the staged copy of the directory step's plan.json (after its
 # read-back): the directory probes, the group's resolution on the file server and A's own-share probes fail.
+# BFS_SABOTAGE=home-open: the installed billu-shares gives "other" rwx on each home folder (B's write into A's folder
+# must be refused: its exact-ACL probe fails first); BFS_SABOTAGE=home-prune: after the read-back, it deletes the folders
+# it must keep (part 5's probes of the leaver's folder fail).
 # Lab overrides (documented): the guest is a namespace, not a VM: /srv is a tmpfs and /srv/shares an ext4 filesystem
 # on a loop device (the mirror, proven by labs/raid1, is not rebuilt here: see "Why not on the RAID 1 array" below);
 # Samba's state directories are the lab's; the DC's own smb.conf (samba_plain_dc), the directory step's BILLU_SMB_CONF
@@ -212,6 +225,14 @@ F="$LAB_DIR/fs"
 mkdir -p "$F"/{etc-up,etc-work,lib/private,cache,log,run,bin}
 chmod 700 "$F/lib/private"
 lab_install_declared "$LAB_DIR/lab-dev/PAR-FS01" /usr/local/sbin/billu-shares "$F/bin/billu-shares"
+case "${BFS_SABOTAGE:-}" in
+home-open) # the installed billu-shares gives "other" rwx on each home folder: B's write into A's folder must be refused
+    # shellcheck disable=SC2016 # sabotage: the tool's own variables, matched literally
+    sed -i '/folder_acl "$home_path\/$account"/s/o::---/o::rwx/' "$F/bin/billu-shares"
+    # shellcheck disable=SC2016 # the same, matched literally
+    grep -q 'folder_acl "$home_path/$account" .*o::rwx' "$F/bin/billu-shares" || lab_die "sabotage: no home folder ACL line in billu-shares"
+    lab_log "SABOTAGE: the installed billu-shares opens every home folder to others" ;;
+esac
 # The holder process keeps the namespace's mounts; every fs command enters it (nsenter). /etc is an overlay, so
 # the rendered files go to their real paths without touching the host's /etc.
 lab_bg "$LAB-fs" "$LAB_DIR/fs-holder.log" unshare -m --propagation private sh -c "
@@ -337,6 +358,68 @@ as_a() { fsx setpriv --reuid="$(fsx id -u "$WG\\$A_USER")" --regid="$(fsx id -g 
 lab_expect "on disk, $A_USER may create files in $A_SHARE (ACL)" pass as_a touch "/srv/shares/$A_SHARE/acl-probe"
 lab_expect "on disk, $A_USER may not create files in $B_SHARE (ACL)" fail as_a touch "/srv/shares/$B_SHARE/acl-probe"
 
+# --- 2b. the home share (billu:fileserver.homeShare): the Documents redirection's target -----------------------
+# Its name, folder, staff group and accounts come from the model (tools/lab-facts.ts), the GPO's path from the gpo
+# step's rendered gpos.json (its Registry.pol, read by Samba's own parser), never from shares.conf or smb.conf.
+H_SHARE=$(fact '(f.homes || {}).name || ""')
+[ -n "$H_SHARE" ] || lab_die "the model's file server has no home share (billu:fileserver.homeShare)"
+H_DIR="/srv/shares/$(fact 'f.homes.folder')"; H_GROUP="$WG\\$(fact 'f.homes.group')"
+mapfile -t H_USERS < <(fact 'f.homes.users')
+lab_log "home share $H_SHARE ($H_DIR): ${#H_USERS[@]} folders of the model, root traversed by $H_GROUP"
+# The redirection GPO's Documents path, as the DC's gpo step ships it: the model's home share on PAR-FS01.
+redirected_path() {
+    /usr/bin/python3 - "$RD/var/lib/billu/gpo/gpos.json" <<'EOF'
+import base64, json, sys
+from samba.gp_parse.gp_pol import GPPolParser
+for g in json.load(open(sys.argv[1], encoding="utf-8"))["gpos"]:
+    for f in g["files"]:
+        if f["path"] == "User/Registry.pol":
+            p = GPPolParser()
+            p.parse(base64.b64decode(f["base64"]))
+            for e in p.pol_file.entries:
+                if e.valuename == "Personal":
+                    print(e.data)
+EOF
+}
+WANT_PATH="\\\\$(fact 'f.host.toLowerCase()').$DOMAIN\\$H_SHARE\\%USERNAME%\\Documents"
+path_is() { local got; got=$(redirected_path); [ "$got" = "$WANT_PATH" ] || { echo "got [$got]"; return 1; }; }
+lab_expect "the redirection GPO's Documents path is the model's home share: $WANT_PATH" pass path_is
+lab_expect "billu-shares made one home folder per account of the model (${#H_USERS[@]}), kept none" pass \
+    grep -qx "billu-shares: home share $H_SHARE: folders=${#H_USERS[@]} kept=0" "$LAB_DIR/shares1.log"
+lab_expect "the home folders on disk are exactly the model's accounts" pass \
+    diff <(fsx ls -1 "$H_DIR" | sort) <(printf '%s\n' "${H_USERS[@]}" | sort)
+lab_expect "$A_USER and $B_USER have a home folder in the model" pass sh -c "printf '%s\n' ${H_USERS[*]} | grep -qx '$A_USER' && printf '%s\n' ${H_USERS[*]} | grep -qx '$B_USER'"
+# home_acl_is <folder> <owner account>: owned by the account (uid), root group, the ACL exactly the owner and the admins.
+ADMIN_GID=$(fsx getent group "$WG\\$(fact f.adminGroup)" | cut -d: -f3)
+home_acl_is() {
+    local uid want
+    uid=$(fsx id -u "$WG\\$2") || return 1
+    [ "$(fsx stat -c %u:%g "$1")" = "$uid:0" ] || { echo "owner $(fsx stat -c %u:%g "$1"), want $uid:0"; return 1; }
+    want=$(printf '%s\n' user::rwx group::--- "group:$ADMIN_GID:rwx" mask::rwx other::--- \
+        default:user::rwx default:group::--- "default:group:$ADMIN_GID:rwx" default:mask::rwx default:other::--- | sort)
+    diff <(fsx getfacl -cpn "$1" | grep -v '^$' | sort) <(printf '%s\n' "$want")
+}
+lab_expect "$A_USER's home folder: owned by $A_USER, only $A_USER and $(fact f.adminGroup) in its ACL" pass home_acl_is "$H_DIR/$A_USER" "$A_USER"
+STAFF_GID=$(fsx getent group "$H_GROUP" | cut -d: -f3)
+lab_expect "the home root: $H_GROUP may traverse it, not list it (--x)" pass lab_has "^group:$STAFF_GID:--x\$" fsx getfacl -cpn "$H_DIR"
+# smb_status <user> <share> <smbclient commands>: the NT_STATUS codes smbclient printed, one a line (none: success).
+smb_status() {
+    local out
+    out=$(ip netns exec "$LAB-cl" smbclient -s "$LAB_DIR/client.conf" -A "$LAB_DIR/$1.auth" "//$FS_CL_IP/$2" -c "$3" 2>&1) || true
+    printf '%s\n' "$out" >>"$LAB_DIR/probes.log"
+    grep -o 'NT_STATUS_[A-Z_]*' <<<"$out" || true
+}
+status_is() { local got; got=$(smb_status "$2" "$3" "$4" | sort -u | tr '\n' ' '); [ "$got" = "$1" ] || { echo "got [$got], want [$1]"; return 1; }; }
+lab_expect "A writes Documents/a.txt in its own folder of $H_SHARE (no NT_STATUS)" pass \
+    status_is "" a "$H_SHARE" "mkdir $A_USER/Documents; put $LAB_DIR/payload.txt $A_USER/Documents/a.txt"
+lab_expect "... and it is on disk, owned by $A_USER" pass fsx sh -c "stat -c %U '$H_DIR/$A_USER/Documents/a.txt' | grep -qi '$A_USER'"
+lab_expect "B is refused writing in A's home folder: NT_STATUS_ACCESS_DENIED" pass \
+    status_is "NT_STATUS_ACCESS_DENIED " b "$H_SHARE" "put $LAB_DIR/payload.txt $A_USER/Documents/b.txt"
+lab_expect "B is refused listing A's home folder: NT_STATUS_ACCESS_DENIED" pass status_is "NT_STATUS_ACCESS_DENIED " b "$H_SHARE" "ls $A_USER/*"
+lab_expect "B is refused listing the home root: NT_STATUS_ACCESS_DENIED" pass status_is "NT_STATUS_ACCESS_DENIED " b "$H_SHARE" "ls"
+lab_expect "nothing of B's landed in A's home folder" fail fsx test -e "$H_DIR/$A_USER/Documents/b.txt"
+lab_expect "B writes in its own home folder (no NT_STATUS)" pass status_is "" b "$H_SHARE" "put $LAB_DIR/payload.txt $B_USER/b.txt"
+
 # --- 3. the share's valid users line alone: B's folder ACL opened on purpose, A must still be refused by Samba ----
 # B's share admits the groups of the model's plan (tools/lab-facts.ts): A's department group is not among them.
 B_GROUPS=$(fact 'f.shares.filter((s) => s.kind === "department")[1].groups.join(",")')
@@ -374,5 +457,50 @@ lab_expect "acceptance: with a wrong password the scenario fails (exit 1, not ba
 lab_expect "acceptance: ... and its report says the server refused the logon" pass grep -q NT_STATUS_LOGON_FAILURE "$LAB_DIR/acceptance-bad/acceptance.md"
 lab_log "after the join, billu-shares and the probes, the installed files are still the rendered ones:"
 readback_fs
+
+# --- 5. a leaver's home folder is kept ---------------------------------------------------------------------------
+# L: an account of the model with a home folder, nobody's manager (its line can leave the export alone), not A, B nor
+# the acceptance account. L writes in its folder; then the HR export without L's line is planned by synth against the
+# committed lock (L becomes a leaver: disabled, no home folder planned), that synth's shares.conf is installed and
+# read back, and billu-shares runs: L's folder and file stay, named as kept.
+# shellcheck disable=SC2016 # a JavaScript program: its ${...} are node's
+L=$(node -e 'const d = require(process.argv[1]); const homes = new Set(process.argv.slice(2));
+    const p = d.people.find((x) => x.enabled && homes.has(x.sam) && x.line && !d.people.some((y) => y.manager === x.sam) && ![process.argv[2], process.argv[3]].includes(x.sam));
+    console.log(p ? `${p.sam} ${p.line}` : "")' "$OUT/directory.json" "$A_USER" "$B_USER" "${H_USERS[@]}")
+[ -n "$L" ] || lab_die "the model has no account that can leave alone"
+L_USER=${L% *}; L_LINE=${L#* }
+as_l() { fsx setpriv --reuid="$(fsx id -u "$WG\\$L_USER")" --regid="$(fsx id -g "$WG\\$L_USER")" --init-groups "$@"; }
+lab_expect "on disk, $L_USER writes in its home folder" pass as_l sh -c "mkdir -p '$H_DIR/$L_USER/Documents' && echo 'L was here' > '$H_DIR/$L_USER/Documents/notes.txt'"
+HR=$(node -e 'console.log(require("yaml").parse(require("fs").readFileSync(process.argv[1], "utf8")).config["billu:directory"].hrCsv)' "$LAB_ROOT/Pulumi.dev.yaml")
+sed "${L_LINE}d" "$LAB_ROOT/$HR" >"$LAB_DIR/leaver.csv"
+SL="$LAB_DIR/synth-leaver"
+leaver_synth() { (cd "$LAB_ROOT" && node dist/tools/synth.js --stack dev --out "$SL" --hr-csv "$LAB_DIR/leaver.csv") >"$SL.log" 2>&1; }
+lab_expect "synth plans the export without $L_USER's line (line $L_LINE) against the committed lock" pass leaver_synth
+lab_expect "... in which $L_USER has left (disabled)" pass node -e 'const p = require(process.argv[1]).people.find((x) => x.sam === process.argv[2]); process.exit(p && !p.enabled ? 0 : 1)' "$SL/directory.json" "$L_USER"
+(cd "$LAB_ROOT" && BILLU_HR_CSV="$LAB_DIR/leaver.csv" node dist/tools/lab-facts.js --stack dev) >"$LAB_DIR/facts-leaver.json" || lab_die "lab-facts for the leaver failed"
+mapfile -t HL_USERS < <(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).fileservers[0].homes.users.join("\n"))' "$LAB_DIR/facts-leaver.json")
+lab_expect "the model after $L_USER left plans ${#HL_USERS[@]} home folders, none for $L_USER" pass \
+    sh -c "[ ${#HL_USERS[@]} -eq $((${#H_USERS[@]} - 1)) ] && ! printf '%s\n' ${HL_USERS[*]} | grep -qx '$L_USER'"
+lab_reference leaver dev "$SL/rendered"
+LAB_ENTER=(fsx)
+lab_install_declared "$LAB_DIR/expected/leaver/PAR-FS01" /etc/billu/shares.conf /etc/billu/shares.conf
+lab_readback leaver PAR-FS01 /etc/billu/shares.conf /etc/billu/shares.conf
+LAB_ENTER=()
+if [ "${BFS_SABOTAGE:-}" = home-prune ]; then # after the read-back: the installed billu-shares deletes the folders it must keep
+    sed -i 's/^\( *\)say "kept: \$d .*$/&\n\1rm -rf "$d"/' "$F/bin/billu-shares"
+    # shellcheck disable=SC2016 # sabotage: the tool's own variables, matched literally
+    grep -q '^ *rm -rf "$d"$' "$F/bin/billu-shares" || lab_die "sabotage: no kept line in billu-shares"
+    lab_log "SABOTAGE: the installed billu-shares deletes a leaver's home folder"
+fi
+leaver_run() { fsx "$F/bin/billu-shares" >"$LAB_DIR/shares-leaver.log" 2>&1; }
+lab_expect "billu-shares runs with the leaver's plan" pass leaver_run
+sed 's/^/    /' "$LAB_DIR/shares-leaver.log" | tail -3
+lab_expect "... names $L_USER's folder as kept, and nothing else" pass grep -qx "billu-shares: home share $H_SHARE: folders=${#HL_USERS[@]} kept=1" "$LAB_DIR/shares-leaver.log"
+lab_expect "... the kept folder is $L_USER's" pass grep -q "^billu-shares: kept: $H_DIR/$L_USER " "$LAB_DIR/shares-leaver.log"
+lab_expect "$L_USER's file is still there" pass fsx grep -qx 'L was here' "$H_DIR/$L_USER/Documents/notes.txt"
+lab_expect "$L_USER's folder keeps its owner and ACL" pass home_acl_is "$H_DIR/$L_USER" "$L_USER"
+# Its only change: B's share ACL, opened by hand in part 3, put back; nothing in the home share.
+only_b_acl() { [ "$(grep -c '^billu-shares: run: ' "$LAB_DIR/shares-leaver.log")" = 1 ] && grep -q "^billu-shares: run: setfacl .* /srv/shares/$B_SHARE\$" "$LAB_DIR/shares-leaver.log"; }
+lab_expect "... and changed nothing but $B_SHARE's ACL opened in part 3 (put back)" pass only_b_acl
 lab_log "whole lab $(lab_since "$START") ms"
 lab_finish

@@ -1,5 +1,6 @@
 /** The file servers: a RAID 1 data array and the department shares (`billu:fileserver`), model/fileserver.ts. */
 import { FileServerConfig, FileServerPlan, fileserverSchema, planFileServers } from "../fileserver";
+import type { DirectoryPlan } from "../directory";
 import { defineService, Requirement } from "./types";
 
 export const fileserverService = defineService<FileServerConfig, FileServerPlan[]>({
@@ -7,10 +8,13 @@ export const fileserverService = defineService<FileServerConfig, FileServerPlan[
     title: "the file server",
     config: { fileserver: fileserverSchema.optional() },
     role: { code: "FS", startOrder: 4, stateful: true },
-    after: [],
-    plan: ({ config, all, core, hr, problems }) => {
+    // The home folders are the directory's accounts'.
+    after: ["directory?"],
+    plan: ({ config, all, core, hr, plan, problems }) => {
         const proxmox = all.proxmox as { datastores: string[] };
-        return planFileServers({ fileserver: config, proxmox, site: core.site }, core.zones, core.hosts, hr, problems);
+        // A directory declared but not planned reported its own problems: no echo here.
+        const people = plan<DirectoryPlan>("directory")?.people ?? (all.directory !== undefined ? "failed" : undefined);
+        return planFileServers({ fileserver: config, proxmox, site: core.site }, core.zones, core.hosts, hr, problems, people);
     },
     requires: (plans): Requirement[] => [
         ...plans.map((p): Requirement => ({ kind: "listen", host: p.host, service: "smb", why: "the shares" })),

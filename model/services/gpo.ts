@@ -29,6 +29,7 @@ export const gpoService = defineService<GpoConfig, GposPlan>({
                 directory,
                 keptGroups: core.zones.flatMap((z) => (z.kind === "department" && z.department ? [departmentGroup(z.department)] : [])),
                 shares: fileservers.flatMap((fs) => fs.shares.map((s) => ({ name: s.name, host: fs.host, kind: s.kind, department: s.department }))),
+                homeShare: fileservers.flatMap((fs) => (fs.homes ? [{ name: fs.homes.name, host: fs.host, kind: "home" }] : []))[0],
             },
             problems,
         );

@@ -7,6 +7,12 @@
 #                          can never land on the OS disk
 #   ADMIN_GROUP=...        full control everywhere (BILLU\Domain Admins)
 #   SHARES lines:          share|path|group[,group...]   (groups get read/write, inherited by new files)
+#   HOME=share|path|group  optional, the home-folder share: the root is root-owned, rwx for the admin group and
+#                          traverse-only (--x) for <group> (every account with a folder), so nobody lists it
+#   WORKGROUP=...          the domain's NetBIOS name, to resolve the HOME_USER accounts through winbind
+#   HOME_USER lines:       one account (sAMAccountName) a line: its folder <path>/<account>, owned by the account,
+#                          rwx for it and the admin group only (and inherited inside). A folder below the root
+#                          that no HOME_USER line names (a leaver's) is kept as it is and reported, never deleted.
 # Every folder is root-owned, mode 2770-like through its ACL: the owner, the admin group and the share's groups
 # get rwx, "other" nothing; default ACL entries make new files and folders inherit the same. Idempotent: the
 # ACL is compared (numeric, sorted) and set only when it differs; every change is printed as "run: ...".
@@ -43,4 +49,35 @@ while IFS='|' read -r name path groups; do
     done
     folder_acl "$path" 0:0 - "u::rwx,g::---,o::---,m::rwx,$entries"
 done <"${TMPDIR:-/tmp}/billu-shares.$$"
+
+HOME_LINE="$(sed -n 's/^HOME=//p' "$CONF")"
+if [ -n "$HOME_LINE" ]; then
+    WORKGROUP="$(sed -n 's/^WORKGROUP=//p' "$CONF")"
+    [ -n "$WORKGROUP" ] || die "$CONF has a HOME line but no WORKGROUP"
+    home_name="${HOME_LINE%%|*}"
+    rest="${HOME_LINE#*|}"
+    home_path="${rest%%|*}"
+    home_group="${rest#*|}"
+    case "$home_path" in "$MOUNT_POINT"/*) ;; *) die "share $home_name: $home_path is not below $MOUNT_POINT" ;; esac
+    folder_acl "$home_path" 0:0 - "u::rwx,g::---,o::---,m::rwx,g:$ADMIN_GID:rwx,g:$(gid_of "$home_group"):--x"
+    USERS=0
+    grep '^HOME_USER=' "$CONF" | sed 's/^HOME_USER=//' >"${TMPDIR:-/tmp}/billu-shares.$$"
+    while read -r account; do
+        [ -n "$account" ] || continue
+        case "$account" in */* | . | ..) die "HOME_USER $account is not an account name" ;; esac
+        uid="$(getent passwd "$WORKGROUP\\$account" | cut -d: -f3)"
+        [ -n "$uid" ] || die "account $WORKGROUP\\$account is unknown here (is the directory plan applied?)"
+        USERS=$((USERS + 1))
+        folder_acl "$home_path/$account" "$uid:0" - "u::rwx,g::---,o::---,m::rwx,g:$ADMIN_GID:rwx"
+    done <"${TMPDIR:-/tmp}/billu-shares.$$"
+    # Folders of accounts the plan no longer gives one (people who left): kept, with their owner and ACL, and named.
+    KEPT=0
+    for d in "$home_path"/*; do
+        [ -d "$d" ] || continue
+        grep -qxF "HOME_USER=${d##*/}" "$CONF" && continue
+        KEPT=$((KEPT + 1))
+        say "kept: $d (no enabled account of the plan: a leaver's folder is never deleted)"
+    done
+    say "home share $home_name: folders=$USERS kept=$KEPT"
+fi
 say "status shares=$N changes=$CHANGES"

@@ -18,7 +18,8 @@
 # - links: on each planned OU the planned GPOs hold link orders 1..n with the planned enforcement (New-GPLink /
 #   Set-GPLink -Order -Enforced); a link of a managed GPO the plan no longer has there is removed; links of GPOs
 #   this plan does not manage are kept, after ours;
-# - the SYSVOL share files (the wallpaper) are copied when their bytes differ.
+# - the SYSVOL share files (the wallpaper) are copied when their bytes differ;
+# - with a windowsLaps GPO, Windows LAPS' one-time domain setup (Invoke-BilluLapsSetup, below).
 # Prints one line per change ("gpo: ..."), or that nothing changed. Errors stop the run (exit 1, as the directory
 # applier).
 
@@ -287,5 +288,50 @@ function Invoke-BilluGpo {
         Write-BilluBytes $path $bytes
         & $say "SYSVOL file $($f.path)"
     }
+    if ($plan.laps) { Invoke-BilluLapsSetup -Laps $plan.laps -NetbiosName $domain.NetBIOSName -Say $say }
     if ($script:BilluGpoChanges -eq 0) { Write-Output "gpo: nothing to change ($(@($plan.gpos).Count) GPOs as planned)" }
+}
+
+# --- Windows LAPS' one-time domain setup ------------------------------------------------------------------------
+# The manifest's `laps` (model/gpo.ts: the OUs a windowsLaps GPO is linked on, and its readers groups), done once:
+# only what is missing is done, so a second run changes nothing and a removed permission is put back.
+# - the schema: Update-LapsADSchema when msLAPS-EncryptedPassword is not in it (needs Schema Admins; once a forest);
+# - on each OU: Set-LapsADComputerSelfPermission when SELF (S-1-5-10) may not write msLAPS-EncryptedPassword there
+#   (an inherited permission counts): the computers below write their own password;
+# - Set-LapsADReadPasswordPermission for each readers group Find-LapsADExtendedRights does not list there, by its
+#   domain-qualified name (the cmdlet requires it). A reader granted by hand is not removed.
+# https://learn.microsoft.com/windows-server/identity/laps/laps-scenarios-windows-server-active-directory
+function Get-BilluLapsAttribute([string]$SchemaNc) {
+    Get-ADObject -SearchBase $SchemaNc -LDAPFilter '(lDAPDisplayName=msLAPS-EncryptedPassword)' -Properties schemaIDGUID
+}
+
+function Invoke-BilluLapsSetup {
+    param([Parameter(Mandatory = $true)]$Laps, [Parameter(Mandatory = $true)][string]$NetbiosName, [Parameter(Mandatory = $true)][scriptblock]$Say)
+    Import-Module LAPS
+    $schemaNc = (Get-ADRootDSE).schemaNamingContext
+    $attr = Get-BilluLapsAttribute $schemaNc
+    if (-not $attr) {
+        Update-LapsADSchema -Confirm:$false
+        & $Say 'LAPS: schema extended (Update-LapsADSchema)'
+        $attr = Get-BilluLapsAttribute $schemaNc
+        if (-not $attr) { throw 'gpo: LAPS: msLAPS-EncryptedPassword is still not in the schema after Update-LapsADSchema: run the step as a member of Schema Admins' }
+    }
+    $guid = [guid]::new([byte[]]$attr.schemaIDGUID)
+    foreach ($ou in $Laps.ous) {
+        $rules = @((Get-Acl -Path "AD:$ou").GetAccessRules($true, $true, [System.Security.Principal.SecurityIdentifier]))
+        $self = @($rules | Where-Object {
+                "$($_.IdentityReference)" -eq 'S-1-5-10' -and "$($_.AccessControlType)" -eq 'Allow' -and [guid]$_.ObjectType -eq $guid -and "$($_.ActiveDirectoryRights)" -match 'WriteProperty'
+            })
+        if ($self.Count -eq 0) {
+            Set-LapsADComputerSelfPermission -Identity $ou | Out-Null
+            & $Say "LAPS: ${ou}: the computers may write their own password"
+        }
+        $holders = @(@(Find-LapsADExtendedRights -Identity $ou) | ForEach-Object { $_.ExtendedRightHolders } | ForEach-Object { "$_" })
+        foreach ($r in $Laps.readers) {
+            $q = "$NetbiosName\$r"
+            if ($holders -contains $q) { continue }
+            Set-LapsADReadPasswordPermission -Identity $ou -AllowedPrincipals $q | Out-Null
+            & $Say "LAPS: ${ou}: $q may read the passwords"
+        }
+    }
 }

@@ -111,11 +111,18 @@ catalogue's \`windowsLaps\` writes them into the GPO's Machine/Registry.pol (key
 \`HKLM\\Software\\Microsoft\\Windows\\CurrentVersion\\Policies\\LAPS\`: BackupDirectory = 2, Active Directory;
 PasswordAgeDays and PasswordLength from the model; PasswordComplexity = 4; ADPasswordEncryptionEnabled = 1;
 ADPasswordEncryptionPrincipal, the group of the directory plan that may read the password). Both appliers carry
-it unchanged. What the GPO cannot do, and is not built yet: the one-time domain side on a Windows DC
-(\`Update-LapsADSchema\`, \`Set-LapsADComputerSelfPermission\` on the computers' OU). Samba cannot store Windows LAPS
+it unchanged. The one-time domain side, which a GPO cannot do, is the Windows gpo step's (\`Invoke-BilluLapsSetup\` in
+scripts/gpo/Apply-Gpo.ps1, from the manifest's \`laps\`: the OUs a \`windowsLaps\` GPO is linked on and its readers):
+\`Update-LapsADSchema\` when the schema has no msLAPS-EncryptedPassword (the step's account must be in Schema Admins,
+else it stops saying so), \`Set-LapsADComputerSelfPermission\` on each of those OUs where SELF may not write that
+attribute, and \`Set-LapsADReadPasswordPermission\` for each readers group \`Find-LapsADExtendedRights\` does not list
+there (\`<NetBIOS>\\<group>\`); only what is missing, so a re-run changes nothing and a removed permission is put back; a
+reader added by hand is left. Level 2: parsed by PowerShell and run under Pester with the AD and LAPS cmdlets mocked
+(a new forest, a re-run, drift, no Schema Admin), never against a real DC. Samba cannot store Windows LAPS
 passwords: Samba 4.17's schema (Debian 12) stops at Windows Server 2016's and has no msLAPS-* attributes (nor legacy
-LAPS' ms-Mcs-AdmPwd), so a client would find nowhere to write; \`windowsLaps\` on a Samba domain is refused (exit 2,
-with the key path). The committed stacks do not plan it yet (prod could: its DCs are Windows).
+LAPS' ms-Mcs-AdmPwd), so a client would find nowhere to write, and none of the setup above applies to a Samba DC;
+\`windowsLaps\` on a Samba domain is refused (exit 2, with the key path). The committed stacks do not plan it yet
+(prod could: its DCs are Windows).
 
 ## The lab (labs/gpo) and the regressions it catches
 

@@ -125,7 +125,9 @@ Describe 'Apply-Gpo.ps1 on prod''s Windows DCs: a new domain, a re-run, drift' {
         (Get-TestLinks 'DC=billu,DC=remindme,DC=lan').Add([pscustomobject]@{ DisplayName = 'Default Domain Policy'; Enforced = $false; Enabled = $true })
 
         Mock Import-Module {}
-        Mock Get-ADDomain { [pscustomobject]@{ DistinguishedName = 'DC=billu,DC=remindme,DC=lan'; DomainSID = [pscustomobject]@{ Value = 'S-1-5-21-1-2-3' } } }
+        Mock Get-ADDomain { [pscustomobject]@{ DistinguishedName = 'DC=billu,DC=remindme,DC=lan'; NetBIOSName = 'BILLU'; DomainSID = [pscustomobject]@{ Value = 'S-1-5-21-1-2-3' } } }
+        # Its own logic is Laps.Tests.ps1's; here, whether and with what Invoke-BilluGpo calls it.
+        Mock Invoke-BilluLapsSetup {}
         Mock Resolve-BilluTrustee { if ($Principal -eq 'Authenticated Users') { $script:AuthUsers } else { $Principal } }
         Mock Get-GPO { $script:Gp.Gpos.ToArray() }
         Mock New-GPO {
@@ -166,6 +168,7 @@ Describe 'Apply-Gpo.ps1 on prod''s Windows DCs: a new domain, a re-run, drift' {
 
     It 'a new domain: creates the ten GPOs once, with every planned value, file, version, filter and link, and the wallpaper' {
         $out = Invoke-Applier
+        Should -Invoke Invoke-BilluLapsSetup -Times 0 -Exactly -Because "prod's plan has no windowsLaps GPO"
         Should -Invoke New-GPO -Times @($script:Model.gpos).Count -Exactly
         $values = @($script:Model.gpos | ForEach-Object { @($_.registry.machine) + @($_.registry.user) } | Where-Object { $_ })
         Should -Invoke Set-GPRegistryValue -Times $values.Count -Exactly
@@ -220,6 +223,16 @@ Describe 'Apply-Gpo.ps1 on prod''s Windows DCs: a new domain, a re-run, drift' {
             $delta | Should -Be $expected -Because "$($g.name)'s version"
         }
         $out | Should -Contain "gpo: $smb`: Machine/Microsoft/Windows NT/SecEdit/GptTmpl.inf written"
+    }
+
+    It 'with a windowsLaps GPO added: after the GPOs, the LAPS domain setup with the manifest''s OUs and readers and the domain''s NetBIOS name' {
+        $script:WantLaps = [IO.File]::ReadAllText($env:BILLU_LAPS_MODEL, [Text.Encoding]::UTF8) | ConvertFrom-Json
+        $out = @(Invoke-BilluGpo -ManifestPath $env:BILLU_LAPS_MANIFEST -SysvolRoot $script:Sysvol)
+        Should -Invoke Invoke-BilluLapsSetup -Times 1 -Exactly
+        @($out | Where-Object { $_ -like 'gpo: created BillU - LAPS {*}' }).Count | Should -Be 1
+        Should -Invoke Invoke-BilluLapsSetup -Times 1 -Exactly -ParameterFilter {
+            ($Laps.ous -join ';') -eq ($script:WantLaps.ous -join ';') -and ($Laps.readers -join ';') -eq ($script:WantLaps.readers -join ';') -and $NetbiosName -eq $script:WantLaps.netbiosName
+        }
     }
 
     It 'two GPOs of one display name: stops before any write, saying how to fix it' {

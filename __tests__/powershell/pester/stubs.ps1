@@ -171,3 +171,10 @@ function global:Set-WsusClassification {
     [CmdletBinding()] param([Parameter(ValueFromPipeline = $true)]$Classification, [switch]$Disable)
     process { Stub $MyInvocation.MyCommand.Name }
 }
+
+# ActiveDirectory's rootDSE, and LAPS (Windows LAPS' module, Windows Server 2022 since the April 2023 update)
+function global:Get-ADRootDSE { [CmdletBinding()] param($Server) Stub $MyInvocation.MyCommand.Name }
+function global:Update-LapsADSchema { [CmdletBinding(SupportsShouldProcess)] param($Credential, $Domain, $DomainController) Stub $MyInvocation.MyCommand.Name }
+function global:Set-LapsADComputerSelfPermission { [CmdletBinding()] param($Identity, $Credential, $Domain, $DomainController) Stub $MyInvocation.MyCommand.Name }
+function global:Set-LapsADReadPasswordPermission { [CmdletBinding()] param($Identity, $AllowedPrincipals, $Credential, $Domain, $DomainController) Stub $MyInvocation.MyCommand.Name }
+function global:Find-LapsADExtendedRights { [CmdletBinding()] param($Identity, $Credential, $Domain, $DomainController, [switch]$IncludeComputers) Stub $MyInvocation.MyCommand.Name }
