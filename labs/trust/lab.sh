@@ -18,9 +18,12 @@
 # the users' passwords are made by the lab (Pulumi's RandomPassword in a real run), fed on the step's stdin.
 # Probes: names resolve across (SRV); the staged and installed files read back; both halves with the model's direction and attributes; validation from both
 # sides (the step's own, then samba-tool validate); the step again changes nothing; the grant's group has ECOTECH's
-# admin group as member; an Ecotech admin gets a ticket for a BillU service (kvno), a BillU admin one for Ecotech's.
+# admin group as member; an Ecotech admin gets a ticket for a BillU service (kvno), a BillU admin one for Ecotech's;
+# on a BillU Samba member (the grant's host, winbind), a share granted to the grant's domain-local group: the Ecotech
+# admin reads it with his Ecotech ticket, eco.user is refused (NT_STATUS_ACCESS_DENIED); each DC logs at its rendered
+# log level and the partner's logons are in their logs (auth_audit).
 # Sabotage (BILLU_LAB_SABOTAGE=1): Ecotech's step gets another trust password: its validation (and the probes after)
-# must fail.
+# must fail. TRUST_SABOTAGE=grant-empty: the grant's group loses the partner's admin group: the share read must fail.
 set -euo pipefail
 LAB=trust
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -39,7 +42,7 @@ fi
 source "$HERE/../lib/common.sh"
 # shellcheck source=../lib/samba.sh
 source "$HERE/../lib/samba.sh"
-lab_require samba samba-tool wbinfo kinit kvno host ldapsearch setsid unshare node perl /usr/bin/python3
+lab_require samba samba-tool wbinfo winbindd smbd net smbclient ldbsearch ldbmodify nsenter ss kinit kvno host ldapsearch setsid unshare node perl /usr/bin/python3
 LAB_START=$(date +%s%N)
 ROOT="$LAB_ROOT"
 [ -f "$ROOT/dist/tools/synth.js" ] || lab_die "run npm run build first"
