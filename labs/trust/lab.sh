@@ -296,9 +296,11 @@ M_HOLDER=$LAB_LAST_PID
 memx() { nsenter -t "$M_HOLDER" -m -n -- "$@"; }
 lab_wait 10 "member namespace ready" grep -q ready "$LAB_DIR/mem-holder.log" || lab_die "the member's namespace did not start"
 t=$(date +%s%N)
+# shellcheck disable=SC2016 # the inner sh's own $(cat) (the password, from stdin) and $0..$3
 printf '%s' "$ADMIN_PW" | memx sh -c 'PASSWD="$(cat)" exec net ads join -U administrator --no-dns-updates' >"$LAB_DIR/mem-join.log" 2>&1 ||
     { cat "$LAB_DIR/mem-join.log" >&2; lab_die "the member's join to ${B_DOMAIN^^} failed"; }
 lab_fig "the member joins BillU's domain" "$(lab_since "$t") ms"
+# shellcheck disable=SC2016 # the inner sh's own $(cat) (the password, from stdin) and $0..$3
 printf '%s' "$ADMIN_PW" | in_dc billu sh -c 'PASSWD="$(cat)" exec samba-tool dns add "$0" "$1" "$2" A "$3" -U administrator' \
     "$B_IP" "$B_DOMAIN" "${B_GRANT_HOST,,}" "$M_IP" >/dev/null || lab_die "adding $M_FQDN's A record failed"
 memx winbindd -F --debug-stdout -d1 >"$LAB_DIR/mem-winbindd.log" 2>&1 &
