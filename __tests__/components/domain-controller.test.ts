@@ -92,6 +92,8 @@ describe("samba flavor", () => {
             "    tls keyfile = /etc/samba/tls/billu-dc.key",
             "    tls cafile = /etc/samba/tls/billu-ca.pem",
             "    path = /var/lib/samba/sysvol/billu.remindme.lan/scripts",
+            // Every authentication, failed and successful, in the DC's log (a partner's logon through the trust).
+            "    log level = 1 auth_audit:3",
         ]) {
             expect(conf.split("\n")).toContain(line);
         }

@@ -89,6 +89,10 @@ export function renderSmbConf(domain: DomainModel, dc: DomainController, conditi
         "    ntp signd socket directory = /var/lib/samba/ntp_signd",
         "    template shell = /bin/bash",
         "    template homedir = /home/%U",
+        // auth_audit 3: every authentication, failed (2) and successful (3), one "Auth:" line each in the DC's log
+        // (source4/auth/auth_log.c's AUTH_FAILURE_LEVEL, AUTH_SUCCESS_LEVEL), so a partner's logon through the
+        // forest trust is in the DC's log (docs/services/trust.md "where it is logged").
+        "    log level = 1 auth_audit:3",
         "",
         "[sysvol]",
         "    path = /var/lib/samba/sysvol",

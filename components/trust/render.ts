@@ -88,10 +88,8 @@ export function trustDocsSections(plan: TrustPlan): DocSections {
             rows: [
                 ["partner forest", `${plan.partner.domain} (${plan.partner.netbios})`],
                 ["direction (from this domain)", plan.direction],
-                [
-                    "selective authentication",
-                    plan.selectiveAuthentication ? (plan.local.flavor === "samba" ? "on (attribute set; Samba does not enforce it)" : "on") : "off",
-                ],
+                // The model refuses selective authentication on a Samba side (model/trust.ts): "on" is a Windows DC's.
+                ["selective authentication", plan.selectiveAuthentication ? "on" : "off"],
                 ["SID filtering", plan.sidFiltering ? "on (quarantined)" : "off"],
                 ["created and validated by", `step trust on ${plan.dc.name} (${plan.local.flavor})`],
                 [

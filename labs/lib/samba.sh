@@ -235,9 +235,10 @@ samba_pss_mib() {
 # (the DC's smbd reaches its winbindd through libwbclient, which ignores smb.conf and uses the compiled-in socket
 # directory: sharing the host's fails SMB sessions with NT_STATUS_INTERNAL_ERROR), then waits (60 s at most) for
 # the rootDSE to answer over LDAP on <ip>. Dies on any failure, with the log's tail. Leaves samba's PID in SAMBA_PID
-# (tracked for cleanup) and its log in $LAB_DIR/samba-<ns>.log.
+# (tracked for cleanup) and its log in $LAB_DIR/samba-<ns>.log. SAMBA_PLAIN_DEBUG: samba's debug option (default -d1);
+# empty: the smb.conf's own `log level` holds (a -d option replaces it, debug classes such as auth_audit included).
 samba_plain_dc() {
-    local ns="$LAB-$1" log="$LAB_DIR/samba-$1.log" d="$2" netbios="$3" realm="$4" wg="$5" ip="$6" pw="$7" t extra=""
+    local ns="$LAB-$1" log="$LAB_DIR/samba-$1.log" d="$2" netbios="$3" realm="$4" wg="$5" ip="$6" pw="$7" t extra="" dbg="${SAMBA_PLAIN_DEBUG--d1}"
     shift 7
     [ "$#" -eq 0 ] || extra="$(printf '    %s\n' "$@")"
     install -d -m 0755 "$d" "$d/private" "$d/lock" "$d/state" "$d/cache" "$d/bind-dns" "$d/run-samba"
@@ -272,7 +273,7 @@ CONF
         { tail -20 "$LAB_DIR/provision.log" >&2; lab_die "provision failed"; }
     lab_log "provisioned $realm in $(lab_since "$t") ms"
     lab_bg "$ns" "$log" unshare -m --propagation private sh -c \
-        "mount --bind '$d/run-samba' /run/samba && exec samba -s '$d/smb.conf' -F --debug-stdout -d1"
+        "mount --bind '$d/run-samba' /run/samba && exec samba -s '$d/smb.conf' -F --debug-stdout $dbg"
     # shellcheck disable=SC2034 # for the caller (labs/directory stops it)
     SAMBA_PID=$LAB_LAST_PID
     lab_wait 60 "Samba AD DC answers LDAP" ip netns exec "$ns" ldapsearch -x -H "ldap://$ip" -b '' -s base namingContexts ||

@@ -18,9 +18,12 @@
 # the users' passwords are made by the lab (Pulumi's RandomPassword in a real run), fed on the step's stdin.
 # Probes: names resolve across (SRV); the staged and installed files read back; both halves with the model's direction and attributes; validation from both
 # sides (the step's own, then samba-tool validate); the step again changes nothing; the grant's group has ECOTECH's
-# admin group as member; an Ecotech admin gets a ticket for a BillU service (kvno), a BillU admin one for Ecotech's.
+# admin group as member; an Ecotech admin gets a ticket for a BillU service (kvno), a BillU admin one for Ecotech's;
+# on a BillU Samba member (the grant's host, winbind), a share granted to the grant's domain-local group: the Ecotech
+# admin reads it with his Ecotech ticket, eco.user is refused (NT_STATUS_ACCESS_DENIED); each DC logs at its rendered
+# log level and the partner's logons are in their logs (auth_audit).
 # Sabotage (BILLU_LAB_SABOTAGE=1): Ecotech's step gets another trust password: its validation (and the probes after)
-# must fail.
+# must fail. TRUST_SABOTAGE=grant-empty: the grant's group loses the partner's admin group: the share read must fail.
 set -euo pipefail
 LAB=trust
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -39,7 +42,7 @@ fi
 source "$HERE/../lib/common.sh"
 # shellcheck source=../lib/samba.sh
 source "$HERE/../lib/samba.sh"
-lab_require samba samba-tool wbinfo kinit kvno host ldapsearch setsid unshare node perl /usr/bin/python3
+lab_require samba samba-tool wbinfo winbindd smbd net smbclient ldbsearch ldbmodify nsenter ss kinit kvno host ldapsearch setsid unshare node perl /usr/bin/python3
 LAB_START=$(date +%s%N)
 ROOT="$LAB_ROOT"
 [ -f "$ROOT/dist/tools/synth.js" ] || lab_die "run npm run build first"
@@ -55,10 +58,13 @@ for side, stack in (("B", "prod"), ("E", "ecotech")):
     t = c["billu:trust"]
     print(f"{side}_DOMAIN={shlex.quote(c['billu:site']['domain'])} {side}_NETBIOS={shlex.quote(c['billu:site']['netbiosName'])} "
           f"{side}_DC={shlex.quote(dc)} {side}_DIRECTION={shlex.quote(t.get('direction', 'both'))} "
-          f"{side}_ADMINGROUP={shlex.quote(t['partner']['adminGroup'])} {side}_GRANT={shlex.quote((t.get('grants') or [{}])[0].get('group', ''))}")
+          f"{side}_ADMINGROUP={shlex.quote(t['partner']['adminGroup'])} {side}_GRANT={shlex.quote((t.get('grants') or [{}])[0].get('group', ''))} "
+          f"{side}_GRANT_SERVICE={shlex.quote((t.get('grants') or [{}])[0].get('service', ''))} "
+          f"{side}_GRANT_HOST={shlex.quote(((t.get('grants') or [{}])[0].get('hosts') or [''])[0])}")
 PY
 )"
 [ -n "$B_GRANT" ] || lab_die "prod's billu:trust has no grant to prove"
+[ "$B_GRANT_SERVICE" = smb ] || lab_die "prod's first billu:trust grant is not an smb grant (got '$B_GRANT_SERVICE'): this lab proves a share read"
 # The derived Samba prod (see the header): only these edits, each checked.
 DERIVED="$LAB_DIR/Pulumi.prod-samba.yaml"
 /usr/bin/python3 - "$ROOT/Pulumi.prod.yaml" "$DERIVED" <<'PY' || lab_die "cannot derive a Samba prod from Pulumi.prod.yaml"
@@ -97,8 +103,16 @@ echo "nameserver $B_IP" >/etc/netns/trust-billu/resolv.conf
 echo "nameserver $E_IP" >/etc/netns/trust-eco/resolv.conf
 
 ADMIN_PW="Lab$(/usr/bin/python3 -c 'import secrets; print(secrets.token_hex(8))')-9Q!"
-samba_plain_dc billu "$LAB_DIR/billu" "$B_DC" "${B_DOMAIN^^}" "$B_NETBIOS" "$B_IP" "$ADMIN_PW" "dns forwarder = $E_IP"
-samba_plain_dc eco "$LAB_DIR/eco" "$E_DC" "${E_DOMAIN^^}" "$E_NETBIOS" "$E_IP" "$ADMIN_PW" "dns forwarder = $B_IP"
+# Each DC logs at its rendered smb.conf's `log level` (auth_audit raised: every logon in the DC's log), samba started
+# without -d (which would replace it).
+log_level_of() { # <rendered smb.conf>: its log level line (none: samba's default, and the log probes must fail)
+    local l; l="$(grep -m1 '^ *log level = ' "$1")" || { lab_log "no log level line in $1" >&2; return 0; }
+    printf '%s\n' "${l#"${l%%[! ]*}"}"
+}
+B_LOG_LEVEL="$(log_level_of "$SB/rendered/$B_DC/etc/samba/smb.conf")"
+E_LOG_LEVEL="$(log_level_of "$SE/rendered/$E_DC/etc/samba/smb.conf")"
+SAMBA_PLAIN_DEBUG="" samba_plain_dc billu "$LAB_DIR/billu" "$B_DC" "${B_DOMAIN^^}" "$B_NETBIOS" "$B_IP" "$ADMIN_PW" "dns forwarder = $E_IP" "$B_LOG_LEVEL"
+SAMBA_PLAIN_DEBUG="" samba_plain_dc eco "$LAB_DIR/eco" "$E_DC" "${E_DOMAIN^^}" "$E_NETBIOS" "$E_IP" "$ADMIN_PW" "dns forwarder = $B_IP" "$E_LOG_LEVEL"
 
 # in_dc <billu|eco> <command...>: in that DC's network namespace with its smb.conf as /etc/samba/smb.conf and its
 # /run/samba (winbindd's socket), as on the DC itself.
@@ -212,5 +226,134 @@ lab_expect "an Ecotech admin gets a ticket for BillU's cifs/${B_DC,,}.$B_DOMAIN"
 lab_expect "a BillU admin gets a ticket for Ecotech's cifs/${E_DC,,}.$E_DOMAIN (two-way)" pass \
     ticket billu "billu.admin@${B_DOMAIN^^}" "cifs/${E_DC,,}.$E_DOMAIN@${E_DOMAIN^^}"
 
+# --- the partner share on a BillU Samba member ------------------------------------------------------------------
+# The grant's host (prod's billu:trust.grants[0].hosts[0], PAR-FS01) as a Samba member server of BillU's domain
+# (winbind, joined to BillU's DC), in its own network behind the router. It serves one share whose access list and
+# folder ACL name the grant's domain-local group (BillU\DL-ECO-Projets-Lecture), as the trust procedure says a resource
+# grants it (docs/services/trust.md). Lab stand-ins: the member's smb.conf is the lab's (prod's PAR-FS01 is a Windows
+# file server; the Samba file server's renderer has no partner share), joined with the administrator (the samba step
+# joins with its join account: labs/fileserver proves that), its A record added by hand (--no-dns-updates).
+if [ "${TRUST_SABOTAGE:-}" = grant-empty ]; then # after its probe: the grant's group loses the partner's admin group
+    # By an LDAP modify of the member value: `samba-tool group removemembers <group> <SID>` exits 0 and leaves a
+    # foreign security principal in place (4.17.12, seen here).
+    sid="$(in_dc billu wbinfo --name-to-sid "$E_NETBIOS\\$B_ADMINGROUP" | cut -d' ' -f1)"
+    dn="$(in_dc billu ldbsearch -H "$LAB_DIR/billu/private/sam.ldb" "(sAMAccountName=$B_GRANT)" dn | sed -n 's/^dn: //p')"
+    printf 'dn: %s\nchangetype: modify\ndelete: member\nmember: <SID=%s>\n' "$dn" "$sid" |
+        in_dc billu ldbmodify -H "$LAB_DIR/billu/private/sam.ldb" >/dev/null || lab_die "sabotage: removing $sid from $B_GRANT failed"
+    ! lab_has "CN=$sid," in_dc billu samba-tool group listmembers "$B_GRANT" --full-dn >/dev/null || lab_die "sabotage: $sid is still in $B_GRANT"
+    lab_log "SABOTAGE: $B_GRANT emptied of $E_NETBIOS\\$B_ADMINGROUP ($sid)"
+fi
+M_IP=10.98.3.11 M="$LAB_DIR/mem" M_SHARE=projets M_PATH=/srv/projets
+M_FQDN="${B_GRANT_HOST,,}.$B_DOMAIN"
+lab_ns mem
+lab_link trust-mem eth0 "$M_IP/24" trust-rt m0 10.98.3.1/24
+ip -n trust-mem route add default via 10.98.3.1
+mkdir -p /etc/netns/trust-mem "$M"/{etc,lib/private,cache,log,run}
+chmod 700 "$M/lib/private"
+echo "nameserver $B_IP" >/etc/netns/trust-mem/resolv.conf
+cat >"$M/etc/smb.conf" <<CONF
+[global]
+    workgroup = $B_NETBIOS
+    realm = ${B_DOMAIN^^}
+    netbios name = $B_GRANT_HOST
+    security = ADS
+    server role = member server
+    interfaces = lo $M_IP
+    bind interfaces only = yes
+    kerberos method = secrets and keytab
+    dedicated keytab file = $M/krb5.keytab
+    winbind use default domain = no
+    idmap config * : backend = tdb
+    idmap config * : range = 3000-7999
+    idmap config $B_NETBIOS : backend = rid
+    idmap config $B_NETBIOS : range = 10000-999999
+    idmap config $E_NETBIOS : backend = rid
+    idmap config $E_NETBIOS : range = 1000000-1999999
+    server min protocol = SMB3_00
+    disable netbios = yes
+    smb ports = 445
+    load printers = no
+    printing = bsd
+    printcap name = /dev/null
+    private dir = $M/lib/private
+    lock directory = $M/lib
+    state directory = $M/lib
+    cache directory = $M/cache
+    pid directory = $M/run
+    log file = $M/log/log.%m
+    log level = 1 auth_audit:3
+[$M_SHARE]
+    path = $M_PATH
+    read only = yes
+    valid users = "@$B_NETBIOS\\$B_GRANT"
+CONF
+# The holder keeps the member's mounts: its smb.conf at the default path, its own /run/samba (winbindd's socket), and
+# a tmpfs on /srv for the share (the lab's own dir is 0700: a partner's uid could not traverse it).
+lab_bg trust-mem "$LAB_DIR/mem-holder.log" unshare -m --propagation private sh -c "
+    mount --bind '$M/etc/smb.conf' /etc/samba/smb.conf && mount --bind '$M/run' /run/samba &&
+    mount -t tmpfs -o mode=0755 lab-srv /srv && echo ready && exec sleep 3600"
+M_HOLDER=$LAB_LAST_PID
+memx() { nsenter -t "$M_HOLDER" -m -n -- "$@"; }
+lab_wait 10 "member namespace ready" grep -q ready "$LAB_DIR/mem-holder.log" || lab_die "the member's namespace did not start"
+t=$(date +%s%N)
+# shellcheck disable=SC2016 # the inner sh's own $(cat) (the password, from stdin) and $0..$3
+printf '%s' "$ADMIN_PW" | memx sh -c 'PASSWD="$(cat)" exec net ads join -U administrator --no-dns-updates' >"$LAB_DIR/mem-join.log" 2>&1 ||
+    { cat "$LAB_DIR/mem-join.log" >&2; lab_die "the member's join to ${B_DOMAIN^^} failed"; }
+lab_fig "the member joins BillU's domain" "$(lab_since "$t") ms"
+# shellcheck disable=SC2016 # the inner sh's own $(cat) (the password, from stdin) and $0..$3
+printf '%s' "$ADMIN_PW" | in_dc billu sh -c 'PASSWD="$(cat)" exec samba-tool dns add "$0" "$1" "$2" A "$3" -U administrator' \
+    "$B_IP" "$B_DOMAIN" "${B_GRANT_HOST,,}" "$M_IP" >/dev/null || lab_die "adding $M_FQDN's A record failed"
+memx winbindd -F --debug-stdout -d1 >"$LAB_DIR/mem-winbindd.log" 2>&1 &
+LAB_PIDS+=($!)
+lab_wait 60 "the member's winbind reaches BillU's DC (wbinfo -P)" memx wbinfo -P || lab_die "the member's winbind did not reach the DC"
+lab_expect "the member resolves $B_NETBIOS\\$B_GRANT (the grant's group, made by BillU's trust step)" pass \
+    lab_wait 30 "$B_NETBIOS\\$B_GRANT resolves" memx wbinfo --name-to-sid "$B_NETBIOS\\$B_GRANT"
+lab_expect "the member resolves $E_NETBIOS\\eco.admin through the trust" pass \
+    lab_wait 30 "$E_NETBIOS\\eco.admin resolves" memx wbinfo --name-to-sid "$E_NETBIOS\\eco.admin"
+# The folder: owner root, group the grant's group (its gid through the member's idmap), mode 0750: only the group reads.
+GRANT_SID=$(memx wbinfo --name-to-sid "$B_NETBIOS\\$B_GRANT" | cut -d' ' -f1)
+GRANT_GID=$(memx wbinfo --sid-to-gid "$GRANT_SID") || lab_die "no gid for $B_GRANT ($GRANT_SID) on the member"
+M_TOKEN="$(/usr/bin/python3 -c 'import secrets; print(secrets.token_hex(12))')"
+# shellcheck disable=SC2016 # the inner sh's own $0..$2
+memx sh -c 'install -d -m 0750 -o 0 -g "$1" "$0" && printf "partner project file %s\n" "$2" >"$0/lisezmoi.txt" &&
+    chown "0:$1" "$0/lisezmoi.txt" && chmod 0640 "$0/lisezmoi.txt"' "$M_PATH" "$GRANT_GID" "$M_TOKEN" || lab_die "creating the share's folder failed"
+memx smbd -F --debug-stdout -d1 >"$LAB_DIR/mem-smbd.log" 2>&1 &
+LAB_PIDS+=($!)
+printf '[global]\n    client min protocol = SMB3\n' >"$LAB_DIR/client.conf"
+lab_wait 30 "the member's smbd listens on $M_IP:445" ip netns exec trust-mem sh -c "ss -Htln | grep -q '$M_IP:445'" || lab_die "the member's smbd did not start"
+# smb_read <user> <cache>: the user's TGT from Ecotech's KDC, then the share's file over SMB3 with Kerberos only.
+smb_read() {
+    printf '%s\n' "$USER_PW" | ip netns exec trust-eco env KRB5_CONFIG="$LAB_DIR/krb5.conf" KRB5CCNAME="FILE:$LAB_DIR/$2" kinit "$1@${E_DOMAIN^^}" >"$LAB_DIR/kinit.$2.log" 2>&1 ||
+        { cat "$LAB_DIR/kinit.$2.log"; return 1; }
+    ip netns exec trust-eco env KRB5_CONFIG="$LAB_DIR/krb5.conf" KRB5CCNAME="FILE:$LAB_DIR/$2" \
+        smbclient -s "$LAB_DIR/client.conf" "//$M_FQDN/$M_SHARE" --use-kerberos=required -N -c 'get lisezmoi.txt -' 2>&1 </dev/null
+}
+t=$(date +%s%N)
+lab_expect "eco.admin (in $E_NETBIOS\\$B_ADMINGROUP) reads //$M_FQDN/$M_SHARE with his Ecotech ticket: the file's content" pass \
+    lab_has "^partner project file $M_TOKEN\$" smb_read eco.admin cc.eco-smb
+lab_fig "the partner admin's share read (kinit, referral, SMB3)" "$(lab_since "$t") ms"
+lab_expect "eco.user (not in $E_NETBIOS\\$B_ADMINGROUP) is refused: tree connect NT_STATUS_ACCESS_DENIED" pass \
+    lab_has "tree connect failed: NT_STATUS_ACCESS_DENIED" smb_read eco.user cc.eco-user
+lab_expect "... and reads nothing" fail lab_has "$M_TOKEN" smb_read eco.user cc.eco-user
+
+# Where a partner's logon is logged: each DC at its rendered log level (auth_audit 3). With NTLM the member passes
+# eco.admin's logon to BillU's DC, which asks Ecotech's through the trust: BillU's DC logs it.
+printf 'username = eco.admin\npassword = %s\ndomain = %s\n' "$USER_PW" "$E_NETBIOS" >"$LAB_DIR/eco-admin.auth"
+chmod 600 "$LAB_DIR/eco-admin.auth"
+ntlm_read() {
+    ip netns exec trust-eco smbclient -s "$LAB_DIR/client.conf" "//$M_FQDN/$M_SHARE" --use-kerberos=disabled -A "$LAB_DIR/eco-admin.auth" \
+        -c 'get lisezmoi.txt -' 2>&1 </dev/null
+}
+lab_expect "eco.admin reads the share with his password (NTLM, passed through BillU's DC to Ecotech's)" pass \
+    lab_has "^partner project file $M_TOKEN\$" ntlm_read
+# Kerberos: BillU's KDC does not audit the cross-realm service tickets (4.17 logs AS requests only); Ecotech's KDC
+# logs the partner admin's logon.
+dc_logged() { # <side> <regex>
+    grep -E -- "$2" "$LAB_DIR/samba-$1.log"
+}
+lab_expect "BillU's DC logs eco.admin's NTLM logon at $B_GRANT_HOST (Auth: SamLogon, NT_STATUS_OK, its NETLOGON computer)" pass \
+    dc_logged billu "^Auth: \[SamLogon,network\] user \[$E_NETBIOS\]\\\\\[eco\.admin\] .* status \[NT_STATUS_OK\] .* NETLOGON computer \[$B_GRANT_HOST\]"
+lab_expect "Ecotech's DC logs eco.admin's Kerberos logon (Auth: Kerberos KDC, NT_STATUS_OK)" pass \
+    dc_logged eco "^Auth: \[Kerberos KDC,ENC-TS Pre-authentication\] user \[\(null\)\]\\\\\[eco\.admin@${E_DOMAIN^^}\] .* status \[NT_STATUS_OK\]"
 lab_fig "lab total" "$(lab_since "$LAB_START") ms"
 lab_finish
