@@ -39,6 +39,11 @@ export const GLPI_INVENTORY_PATH = "/front/inventory.php";
 export const GLPI_FILES_DIR = "/var/lib/glpi";
 /** Where the step dumps the database every day for the in-guest backup. */
 export const GLPI_DUMP_DIR = "/var/backups/glpi";
+/**
+ * The file each inventory run touches once the agent has sent its inventory (the agent service's ExecStartPost, under
+ * its systemd StateDirectory): monitoring alerts when it gets old (model/monitoring.ts, `inventory-freshness`).
+ */
+export const INVENTORY_STAMP = "/var/lib/billu-inventory/last-success";
 /** Bit 2 of userAccountControl (ACCOUNTDISABLE), matched with the bitwise AND rule (LDAP_MATCHING_RULE_BIT_AND). */
 const ENABLED_PERSON = "(objectCategory=person)(objectClass=user)(!(userAccountControl:1.2.840.113556.1.4.803:=2))";
 

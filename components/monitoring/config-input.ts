@@ -27,6 +27,10 @@ export function zabbixConfigInput(plan: MonitoringPlan, site: string): Monitorin
     const t = plan.thresholds;
     const driftHost = plan.hosts.find((h) => h.watches.some((w) => w.kind === "directory-drift"));
     const drift = driftHost?.watches.find((w) => w.kind === "directory-drift");
+    const glpiHost = plan.hosts.find((h) => h.watches.some((w) => w.kind === "glpi"));
+    const glpi = glpiHost?.watches.find((w) => w.kind === "glpi");
+    const agentHosts = plan.hosts.filter((h) => h.watches.some((w) => w.kind === "inventory-freshness"));
+    const inventory = agentHosts[0]?.watches.find((w) => w.kind === "inventory-freshness");
     return {
         site,
         hosts: plan.hosts.map((h) => ({
@@ -55,6 +59,12 @@ export function zabbixConfigInput(plan: MonitoringPlan, site: string): Monitorin
         },
         ...(driftHost && drift?.kind === "directory-drift"
             ? { directoryDrift: { host: driftHost.name, resultPath: drift.resultPath, graceSeconds: drift.graceSeconds, maxAgeSeconds: drift.maxAgeSeconds } }
+            : {}),
+        ...(glpiHost && glpi?.kind === "glpi"
+            ? { glpi: { host: glpiHost.name, url: glpi.url, dumpFile: glpi.dumpFile, dumpMaxAgeHours: glpi.dumpMaxAgeHours } }
+            : {}),
+        ...(inventory?.kind === "inventory-freshness"
+            ? { inventoryAgents: { hosts: agentHosts.map((h) => h.name), stampFile: inventory.stampFile, maxAgeHours: inventory.maxAgeHours } }
             : {}),
     };
 }

@@ -1,4 +1,5 @@
 /** Monitoring: the Zabbix server with PostgreSQL and its frontend, an agent on every host (`billu:monitoring`), model/monitoring.ts. */
+import { INVENTORY_STAMP, type AssetsPlan } from "../assets";
 import type { BackupPlan } from "../backup";
 import type { DhcpPlan } from "../dhcp";
 import type { DirectoryPlan } from "../directory";
@@ -24,7 +25,7 @@ export const monitoringService = defineService<MonitoringConfig, MonitoringPlan>
     config: { monitoring: monitoringSchema.optional() },
     role: { code: "MON", startOrder: 5, stateful: true },
     // It reads what every other service watches; each is optional (a site without DHCP still has monitoring).
-    after: ["hosts", "dc?", "directory?", "mail?", "dhcp?", "web?", "vpn?", "fileserver?", "backup?"],
+    after: ["hosts", "dc?", "directory?", "mail?", "dhcp?", "web?", "vpn?", "fileserver?", "backup?", "assets?"],
     plan: ({ config, core, plan, problems }) =>
         planMonitoring(
             {
@@ -48,6 +49,7 @@ export const monitoringService = defineService<MonitoringConfig, MonitoringPlan>
                 vpn: plan<VpnLocal>("vpn"),
                 fileservers: plan<FileServerPlan[]>("fileserver"),
                 backup: plan<BackupPlan>("backup"),
+                assets: assetsWatch(plan<AssetsPlan>("assets")),
             },
             problems,
         ),
@@ -79,3 +81,14 @@ export const monitoringService = defineService<MonitoringConfig, MonitoringPlan>
         },
     ],
 });
+
+/** What monitoring watches of GLPI's plan (absent on a site without GLPI). */
+function assetsWatch(a: AssetsPlan | undefined) {
+    if (!a) return undefined;
+    return {
+        host: { name: a.host.name },
+        url: a.url,
+        dumpFile: `${a.dumpDir}/${a.database.name}.sql`,
+        inventory: { hours: a.inventory.hours, agents: a.inventory.agents, stampFile: INVENTORY_STAMP },
+    };
+}
