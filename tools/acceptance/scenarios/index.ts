@@ -8,6 +8,7 @@ import { mailScenario } from "./mail";
 import { monitoringScenario } from "./monitoring";
 import { sharesScenario } from "./shares";
 import { telephonyScenario } from "./telephony";
+import { ticketScenario } from "./ticket";
 import { vpnScenario } from "./vpn";
 import { webScenario } from "./web";
 
@@ -22,4 +23,5 @@ export const SCENARIOS: readonly Scenario[] = [
     vpnScenario,
     telephonyScenario,
     monitoringScenario,
+    ticketScenario,
 ];
