@@ -121,6 +121,8 @@ export interface PolicyContext {
     readonly isGroup: (name: string) => boolean;
     /** The GLPI agent for Windows computers (billu:assets' plan): absent on a site without GLPI. */
     readonly glpiAgent?: GpoInput["glpiAgent"];
+    /** GLPI is declared but planned nothing (its own problem is reported): no second problem here. */
+    readonly glpiPending?: boolean;
 }
 
 interface NamedPolicy<T> {
@@ -228,6 +230,7 @@ export const GPO_POLICIES: Readonly<Record<string, NamedPolicy<unknown>>> = {
         expand: (_on: true, ctx) => {
             const a = ctx.glpiAgent;
             if (!a) {
+                if (ctx.glpiPending) return {};
                 ctx.problem(
                     "",
                     "deploys the GLPI agent, but the site has no GLPI server (billu:assets)",
@@ -594,6 +597,8 @@ export interface GpoInput {
     readonly shares: readonly GpoShare[];
     /** The GLPI agent for Windows computers (model/assets.ts AssetsPlan.windowsAgent). @default none: the site has no GLPI */
     readonly glpiAgent?: { readonly version: string; readonly msiUrl: string; readonly sha256?: string; readonly server: string };
+    /** billu:assets is declared (or a host of role assets) but planned nothing: its own problem is reported. @default false */
+    readonly glpiPending?: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -781,6 +786,7 @@ export function planGpos(input: GpoInput, problems: Problems): GposPlan | undefi
                 flavor: domain.flavor,
                 isGroup: (name) => groups.has(name),
                 glpiAgent: input.glpiAgent,
+                glpiPending: input.glpiPending,
             });
             startupScripts.push(...(c.startupScripts ?? []));
             machine.push(...(c.machine ?? []));

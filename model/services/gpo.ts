@@ -31,6 +31,7 @@ export const gpoService = defineService<GpoConfig, GposPlan>({
                 keptGroups: core.zones.flatMap((z) => (z.kind === "department" && z.department ? [departmentGroup(z.department)] : [])),
                 shares: fileservers.flatMap((fs) => fs.shares.map((s) => ({ name: s.name, host: fs.host, kind: s.kind, department: s.department }))),
                 glpiAgent: plan<AssetsPlan>("assets")?.windowsAgent,
+                glpiPending: !plan<AssetsPlan>("assets") && (all.assets !== undefined || core.hosts.some((h) => h.role === "assets")),
             },
             problems,
         );
