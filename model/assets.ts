@@ -39,8 +39,20 @@ export const GLPI_INVENTORY_PATH = "/front/inventory.php";
 export const GLPI_FILES_DIR = "/var/lib/glpi";
 /** Where the step dumps the database every day for the in-guest backup. */
 export const GLPI_DUMP_DIR = "/var/backups/glpi";
+/**
+ * The file each inventory run touches once the agent has sent its inventory (the agent service's ExecStartPost, under
+ * its systemd StateDirectory): monitoring alerts when it gets old (model/monitoring.ts, `inventory-freshness`).
+ */
+export const INVENTORY_STAMP = "/var/lib/billu-inventory/last-success";
 /** Bit 2 of userAccountControl (ACCOUNTDISABLE), matched with the bitwise AND rule (LDAP_MATCHING_RULE_BIT_AND). */
 const ENABLED_PERSON = "(objectCategory=person)(objectClass=user)(!(userAccountControl:1.2.840.113556.1.4.803:=2))";
+
+/** The GLPI agent's release on Windows by default (GLPI agent 1.x, the successor of FusionInventory, for GLPI 10). */
+export const GLPI_AGENT_DEFAULT_VERSION = "1.11";
+/** The project's download of the GLPI agent's 64-bit MSI for a release (github.com/glpi-project/glpi-agent releases). */
+export function glpiAgentMsiUrl(version: string): string {
+    return `https://github.com/glpi-project/glpi-agent/releases/download/${version}/GLPI-Agent-${version}-x64.msi`;
+}
 
 /** The official download of a GLPI release. */
 export function glpiTarballUrl(version: string): string {
@@ -126,6 +138,35 @@ export const assetsSchema = z
             .optional()
             .describe("Zones whose clients reach GLPI's web interface over HTTPS. @default every department zone and the management zone"),
         inventoryHours: z.number().int().min(1).max(168).default(24).describe("Hours between two inventories of a host (the agent's schedule). @default 24"),
+        windowsAgent: z
+            .object({
+                version: z
+                    .string()
+                    .regex(/^1\.\d{1,2}(\.\d{1,2})?$/, "must be a GLPI agent 1.x release such as 1.11")
+                    .default(GLPI_AGENT_DEFAULT_VERSION)
+                    .describe(`The GLPI agent's release on Windows hosts and workstations (1.x). @default ${GLPI_AGENT_DEFAULT_VERSION}`),
+                msiUrl: z
+                    .string()
+                    .max(2048)
+                    .regex(/^https:\/\/[^\s]+\.msi$/, "must be an https URL of an .msi file")
+                    .optional()
+                    .describe(
+                        "Where Windows computers download the agent's MSI (an internal mirror, or the project's). @default " + glpiAgentMsiUrl("<version>"),
+                    ),
+                sha256: z
+                    .string()
+                    .regex(/^[0-9A-Fa-f]{64}$/, "must be 64 hexadecimal digits")
+                    .optional()
+                    .describe(
+                        "The MSI's SHA-256: the GPO's startup script installs no MSI whose hash differs, and none at all while it is unset. " +
+                            "Required in prod when a GPO deploys the agent (a real preview or up stops without it). @default none: nothing is installed until it is set",
+                    ),
+            })
+            .strict()
+            .default({})
+            .describe(
+                `The GLPI agent on Windows computers, installed by the startup script of a GPO with the named policy glpiAgent. @default ${GLPI_AGENT_DEFAULT_VERSION} from the project's GitHub releases, no hash`,
+            ),
     })
     .strict()
     .describe("Asset management and helpdesk: GLPI 10 on the host of role assets");
@@ -185,6 +226,8 @@ export interface AssetsPlan {
         readonly submissionPort: number;
     };
     readonly inventory: { readonly url: string; readonly hours: number; readonly agents: readonly string[] };
+    /** The GLPI agent on Windows computers (a GPO's startup script installs it): its MSI, its pin, GLPI's endpoint. */
+    readonly windowsAgent: { readonly version: string; readonly msiUrl: string; readonly sha256?: string; readonly server: string };
     readonly computers: readonly AssetComputer[];
     readonly filesDir: string;
     readonly dumpDir: string;
@@ -192,7 +235,6 @@ export interface AssetsPlan {
 }
 
 export interface AssetsInput {
-    readonly environment: "dev" | "prod";
     readonly cfg: AssetsConfig | undefined;
     readonly hosts: readonly HostView[];
     readonly zones: readonly ZoneModel[];
@@ -253,13 +295,8 @@ export function planAssets(input: AssetsInput, problems: Problems): AssetsPlan |
         );
         host = undefined;
     }
-    if (cfg.glpi.sha256 === undefined && input.environment === "prod") {
-        problems.add(
-            `${AP}.glpi.sha256`,
-            `is not set, and a production stack installs no unpinned GLPI (${cfg.glpi.version})`,
-            `set it to the SHA-256 of ${cfg.glpi.url ?? glpiTarballUrl(cfg.glpi.version)} (published on the release's page, or sha256sum of a copy you trust)`,
-        );
-    }
+    // A production stack without the tarball's hash is refused by the program before a real preview or up
+    // (stacks/program.ts requirePinnedGlpi); offline synth, which downloads nothing, renders it anyway.
     if (!input.domain) {
         problems.add(
             AP,
@@ -428,6 +465,12 @@ export function planAssets(input: AssetsInput, problems: Problems): AssetsPlan |
             submissionPort: 587,
         },
         inventory: { url: `${url}${GLPI_INVENTORY_PATH}`, hours: cfg.inventoryHours, agents },
+        windowsAgent: {
+            version: cfg.windowsAgent.version,
+            msiUrl: cfg.windowsAgent.msiUrl ?? glpiAgentMsiUrl(cfg.windowsAgent.version),
+            ...(cfg.windowsAgent.sha256 ? { sha256: cfg.windowsAgent.sha256.toUpperCase() } : {}),
+            server: `${url}${GLPI_INVENTORY_PATH}`,
+        },
         computers,
         filesDir: GLPI_FILES_DIR,
         dumpDir: GLPI_DUMP_DIR,

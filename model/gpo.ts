@@ -18,6 +18,11 @@ import { text } from "./text";
 /** The config key (the user writes `billu:gpo`). */
 const K = "billu:gpo";
 
+/** Where the glpiAgent policy writes the GLPI agent's settings (HKLM), which its startup script reads. */
+export const GLPI_AGENT_POLICY_KEY = "Software\\Policies\\BillU\\GlpiAgent";
+/** The startup script the glpiAgent policy copies to SYSVOL (relative to the project root). */
+export const GLPI_AGENT_SCRIPT = "scripts/assets/Install-GlpiAgent.ps1";
+
 /** The link target `domain`: the domain's root (the only place account policies apply). */
 export const DOMAIN_LINK = "domain";
 
@@ -100,6 +105,7 @@ export interface Contribution {
     readonly registryValues?: readonly SecurityRegistryValue[];
     readonly drives?: readonly Omit<DriveMapPlan, "uid">[];
     readonly sysvolFiles?: readonly SysvolFile[];
+    readonly startupScripts?: readonly StartupScript[];
 }
 
 export interface PolicyContext {
@@ -115,6 +121,10 @@ export interface PolicyContext {
     readonly flavor: "samba" | "windows";
     /** Whether a name is a group of the directory plan. */
     readonly isGroup: (name: string) => boolean;
+    /** The GLPI agent for Windows computers (billu:assets' plan): absent on a site without GLPI. */
+    readonly glpiAgent?: GpoInput["glpiAgent"];
+    /** GLPI is declared but planned nothing (its own problem is reported): no second problem here. */
+    readonly glpiPending?: boolean;
 }
 
 interface NamedPolicy<T> {
@@ -211,6 +221,38 @@ export const GPO_POLICIES: Readonly<Record<string, NamedPolicy<unknown>>> = {
                 })),
             ),
         }),
+    }),
+    glpiAgent: policy({
+        schema: on.describe("true: the computers this GPO applies to install the GLPI agent."),
+        doc:
+            "Computer: the GLPI agent (billu:assets.windowsAgent, an MSI pinned by SHA-256) installed by a PowerShell startup script " +
+            "(Machine/Scripts/psscripts.ini) copied to SYSVOL (`\\\\<domain>\\SYSVOL\\<domain>\\billu\\glpi-agent\\`); its settings " +
+            `in HKLM\\${GLPI_AGENT_POLICY_KEY} (Server: GLPI's inventory endpoint, MsiUrl, Version, Sha256 when pinned, Tag). ` +
+            "Without a pinned hash the script installs nothing and logs why. Needs GLPI on the site (billu:assets).",
+        expand: (_on: true, ctx) => {
+            const a = ctx.glpiAgent;
+            if (!a) {
+                if (ctx.glpiPending) return {};
+                ctx.problem(
+                    "",
+                    "deploys the GLPI agent, but the site has no GLPI server (billu:assets)",
+                    "declare GLPI (billu:assets and a host of role assets), or remove glpiAgent",
+                );
+                return {};
+            }
+            const script = GLPI_AGENT_SCRIPT.split("/").pop()!;
+            return {
+                machine: [
+                    sz(GLPI_AGENT_POLICY_KEY, "Server", a.server),
+                    sz(GLPI_AGENT_POLICY_KEY, "MsiUrl", a.msiUrl),
+                    sz(GLPI_AGENT_POLICY_KEY, "Version", a.version),
+                    ...(a.sha256 ? [sz(GLPI_AGENT_POLICY_KEY, "Sha256", a.sha256)] : []),
+                    sz(GLPI_AGENT_POLICY_KEY, "Tag", "windows"),
+                ],
+                sysvolFiles: [{ source: GLPI_AGENT_SCRIPT, target: `billu/glpi-agent/${script}` }],
+                startupScripts: [{ cmdLine: `\\\\${ctx.domain}\\SYSVOL\\${ctx.domain}\\billu\\glpi-agent\\${script}`, parameters: "" }],
+            };
+        },
     }),
     wallpaper: policy({
         schema: z
@@ -498,6 +540,13 @@ export interface DriveMapPlan {
     readonly uid: string;
 }
 
+/** A PowerShell startup script of the GPO's computer part (Machine/Scripts/psscripts.ini, [Startup]). */
+export interface StartupScript {
+    /** The script's UNC path (in the domain's SYSVOL share). */
+    readonly cmdLine: string;
+    readonly parameters: string;
+}
+
 /** A file the apply step copies to the domain's SYSVOL share (outside the GPO folders), e.g. the wallpaper. */
 export interface SysvolFile {
     /** Path relative to the project root. */
@@ -526,7 +575,7 @@ export interface GpoPlan {
     readonly accountPolicyFrom?: string;
     /** The named policies as written, in written order (the docs show them). */
     readonly named: readonly { readonly name: string; readonly value: unknown }[];
-    readonly machine: { readonly registry: readonly RegistryPolicy[] };
+    readonly machine: { readonly registry: readonly RegistryPolicy[]; readonly startupScripts: readonly StartupScript[] };
     readonly user: { readonly registry: readonly RegistryPolicy[]; readonly drives: readonly DriveMapPlan[] };
     readonly security: { readonly systemAccess: readonly (readonly [string, string | number])[]; readonly registryValues: readonly SecurityRegistryValue[] };
 }
@@ -580,6 +629,10 @@ export interface GpoInput {
     readonly shares: readonly GpoShare[];
     /** The file server's home-folder share (its plan's `homes`). @default none */
     readonly homeShare?: GpoShare;
+    /** The GLPI agent for Windows computers (model/assets.ts AssetsPlan.windowsAgent). @default none: the site has no GLPI */
+    readonly glpiAgent?: { readonly version: string; readonly msiUrl: string; readonly sha256?: string; readonly server: string };
+    /** billu:assets is declared (or a host of role assets) but planned nothing: its own problem is reported. @default false */
+    readonly glpiPending?: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -736,6 +789,7 @@ export function planGpos(input: GpoInput, problems: Problems): GposPlan | undefi
         const systemAccess: (readonly [string, string | number])[] = [];
         const registryValues: SecurityRegistryValue[] = [];
         const drives: DriveMapPlan[] = [];
+        const startupScripts: StartupScript[] = [];
         const named: { name: string; value: unknown }[] = [];
         for (const [name, raw] of Object.entries(g.policies)) {
             const pp = `${gp}.policies.${name}`;
@@ -766,7 +820,10 @@ export function planGpos(input: GpoInput, problems: Problems): GposPlan | undefi
                 problem: (sub, message, fix) => problems.add(sub ? `${pp}.${sub}` : pp, message, fix),
                 flavor: domain.flavor,
                 isGroup: (name) => groups.has(name),
+                glpiAgent: input.glpiAgent,
+                glpiPending: input.glpiPending,
             });
+            startupScripts.push(...(c.startupScripts ?? []));
             machine.push(...(c.machine ?? []));
             user.push(...(c.user ?? []));
             systemAccess.push(...(c.systemAccess ?? []));
@@ -832,7 +889,7 @@ export function planGpos(input: GpoInput, problems: Problems): GposPlan | undefi
             filtered: g.securityFiltering !== undefined && !g.securityFiltering.includes("Authenticated Users"),
             ...(g.accountPolicyFrom ? { accountPolicyFrom: g.accountPolicyFrom } : {}),
             named,
-            machine: { registry: machine },
+            machine: { registry: machine, startupScripts },
             user: { registry: user, drives },
             security: { systemAccess, registryValues },
         });

@@ -51,6 +51,8 @@ export const TEMPLATES = {
     backup: "BillU backup freshness",
     siteCa: "BillU site CA certificates",
     directoryDrift: "BillU directory drift",
+    glpi: "BillU GLPI",
+    inventoryAgent: "BillU inventory agent",
 } as const;
 export type TemplateKey = keyof typeof TEMPLATES;
 
@@ -241,7 +243,11 @@ export type Watch =
     | { readonly kind: "certificate-file"; readonly what: string; readonly path: string }
     | { readonly kind: "zabbix-server" }
     /** The first DC's scheduled directory check (billu:directory.drift): its verdict file, the grace and the staleness bound, seconds. */
-    | { readonly kind: "directory-drift"; readonly resultPath: string; readonly graceSeconds: number; readonly maxAgeSeconds: number };
+    | { readonly kind: "directory-drift"; readonly resultPath: string; readonly graceSeconds: number; readonly maxAgeSeconds: number }
+    /** GLPI (billu:assets): its front over HTTPS (its login page), its MariaDB, PHP-FPM and the daily dump's age, hours. */
+    | { readonly kind: "glpi"; readonly url: string; readonly dumpFile: string; readonly dumpMaxAgeHours: number }
+    /** A host's inventory agent (billu:assets): the file its last successful run touched, and how old it may get, hours. */
+    | { readonly kind: "inventory-freshness"; readonly stampFile: string; readonly maxAgeHours: number };
 
 /** One Zabbix host: a host of the model, what the API configuration step creates for it. */
 export interface MonitoredHost {
@@ -385,6 +391,13 @@ export interface MonitoringInput {
      * networks are unknown, so the remote server's address is not checked against them (no second, misleading problem).
      */
     readonly partnerNetworksInvalid?: boolean;
+    /** GLPI (model/assets.ts AssetsPlan): its host, URL, daily dump, and the hosts whose inventory agent it schedules. */
+    readonly assets?: {
+        readonly host: { readonly name: string };
+        readonly url: string;
+        readonly dumpFile: string;
+        readonly inventory: { readonly hours: number; readonly agents: readonly string[]; readonly stampFile: string };
+    };
 }
 
 const isWindows = (os: string) => os.startsWith("windows");
@@ -687,6 +700,16 @@ function monitoredHost(
                 resultFile: `${input.backup!.resultDir}/${c.repository}.json`,
             })),
         );
+    }
+    // GLPI (issue #21): its front, database and dump on its host; on every agent host, the last inventory sent. An agent
+    // runs every `hours` within a random hour (components/assets/render.ts renderAgentTimer): one run may be late by an
+    // hour, so a stamp older than two periods and an hour means runs failed (GLPI unreachable, a refused inventory).
+    if (input.assets?.host.name === h.name) {
+        add("glpi", { kind: "glpi", url: input.assets.url, dumpFile: input.assets.dumpFile, dumpMaxAgeHours: ctx.thresholds.backupMaxAgeHours });
+    }
+    if (input.assets?.inventory.agents.includes(h.name)) {
+        const inv = input.assets.inventory;
+        add("inventoryAgent", { kind: "inventory-freshness", stampFile: inv.stampFile, maxAgeHours: 2 * inv.hours + 1 });
     }
     const osKind = windows ? "windows" : "linux";
     const hostMacros: Record<string, string> = { ...ctx.macros };

@@ -11,6 +11,8 @@ import { InputError } from "../model/errors";
 import { HrExport, parseHrExport } from "../model/hr";
 import { assertNoPlaintextSecrets, CONFIG_KEYS } from "../model/schema";
 import { planOf } from "../model/services/types";
+import { assetsService } from "../model/services/assets";
+import { gpoService } from "../model/services/gpo";
 import { monitoringService } from "../model/services/monitoring";
 import { vmBackupService } from "../model/services/vm-backup";
 import { buildSiteModel, SiteModel } from "../model/site";
@@ -150,6 +152,48 @@ export function requirePinnedWindowsAgent(model: SiteModel, offline: boolean): v
     ]);
 }
 
+/**
+ * prod installs no GLPI it cannot check: with a GLPI server, `billu:assets.glpi.sha256` must pin the release tarball's
+ * hash (the glpi-server step installs no tarball whose hash differs, and none without one: it prepares the database and
+ * stops). Refused before any resource exists in a real preview or up; offline synth (`offline`), which downloads
+ * nothing, renders the stack anyway, so CI synthesizes prod with PAR-GLPI01 while no verified hash is pinned.
+ */
+export function requirePinnedGlpi(model: SiteModel, offline: boolean): void {
+    if (offline || model.site.environment !== "prod") return;
+    const glpi = planOf(assetsService, model)?.glpi;
+    if (!glpi || glpi.sha256) return;
+    throw new InputError([
+        {
+            path: "billu:assets.glpi.sha256",
+            message: `is not set, and a production stack installs no unpinned GLPI (${glpi.version})`,
+            fix:
+                `set it to the SHA-256 of ${glpi.url} (published on the release's page, or sha256sum of a copy you trust): ` +
+                "pulumi config set --path 'billu:assets.glpi.sha256' <its 64 hex digits>",
+        },
+    ]);
+}
+
+/**
+ * prod installs no GLPI agent MSI it cannot check: when a GPO deploys it (the named policy glpiAgent),
+ * `billu:assets.windowsAgent.sha256` must pin the MSI's hash (the startup script, scripts/assets/Install-GlpiAgent.ps1,
+ * installs nothing without it and only logs). Same rule and same offline exception as requirePinnedWindowsAgent.
+ */
+export function requirePinnedGlpiAgent(model: SiteModel, offline: boolean): void {
+    if (offline || model.site.environment !== "prod") return;
+    const gpos = (planOf(gpoService, model)?.gpos ?? []).filter((g) => g.named.some((n) => n.name === "glpiAgent")).map((g) => g.name);
+    const agent = planOf(assetsService, model)?.windowsAgent;
+    if (!agent || gpos.length === 0 || agent.sha256) return;
+    throw new InputError([
+        {
+            path: "billu:assets.windowsAgent.sha256",
+            message: `is not set, but this prod stack deploys the GLPI agent ${agent.version} from ${agent.msiUrl} by GPO (${gpos.join(", ")}), and its startup script installs no MSI it cannot check against a pinned hash`,
+            fix:
+                "download the MSI once on a trusted machine, read its hash (Get-FileHash <file> -Algorithm SHA256, or sha256sum <file>) and pin it: " +
+                "pulumi config set --path 'billu:assets.windowsAgent.sha256' <its 64 hex digits>",
+        },
+    ]);
+}
+
 export async function main(): Promise<Record<string, unknown>> {
     let model: SiteModel;
     let vpnPeerPsk: pulumi.Output<string> | undefined;
@@ -163,6 +207,8 @@ export async function main(): Promise<Record<string, unknown>> {
         const billu = new pulumi.Config("billu");
         pbsPassword = vmBackupPbsPassword(model, (k) => billu.getSecret(k), process.env.BILLU_SYNTH_OUT !== undefined);
         requirePinnedWindowsAgent(model, process.env.BILLU_SYNTH_OUT !== undefined);
+        requirePinnedGlpi(model, process.env.BILLU_SYNTH_OUT !== undefined);
+        requirePinnedGlpiAgent(model, process.env.BILLU_SYNTH_OUT !== undefined);
     } catch (e) {
         if (e instanceof InputError) throw new InvalidInput(e);
         throw e;

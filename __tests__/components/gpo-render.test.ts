@@ -13,6 +13,7 @@ import {
     renderGptIni,
     renderGptTmpl,
     renderGptTmplText,
+    renderPsScriptsIni,
     renderRegistryPol,
 } from "../../components/gpo/render";
 import type { GpoPlan } from "../../model/gpo";
@@ -31,7 +32,7 @@ const gpo = (over: Partial<GpoPlan>): GpoPlan => ({
     applyTo: ["Authenticated Users"],
     filtered: false,
     named: [],
-    machine: { registry: [] },
+    machine: { registry: [], startupScripts: [] },
     user: { registry: [], drives: [] },
     security: { systemAccess: [], registryValues: [] },
     ...over,
@@ -140,7 +141,11 @@ describe("Drives.xml, GPT.INI and each GPO's files", () => {
     test("each part's files and the extension names the clients run, sorted", () => {
         const r = { key: "K", valueName: "V", type: "REG_DWORD" as const, data: 1 };
         const f = renderGpoFiles(
-            gpo({ machine: { registry: [r] }, user: { registry: [r], drives: [drive] }, security: { systemAccess: [["A", 1]], registryValues: [] } }),
+            gpo({
+                machine: { registry: [r], startupScripts: [] },
+                user: { registry: [r], drives: [drive] },
+                security: { systemAccess: [["A", 1]], registryValues: [] },
+            }),
         );
         expect(f.files.map((x) => [x.path, x.part])).toEqual([
             ["Machine/Registry.pol", "machine"],
@@ -151,6 +156,21 @@ describe("Drives.xml, GPT.INI and each GPO's files", () => {
         expect(f.machineExtensions).toBe(`[${CSE.registry}${CSE.registryMachineTool}][${CSE.security}${CSE.securityTool}]`);
         expect(f.userExtensions).toBe(`[${CSE.nullGuid}${CSE.drivesTool}][${CSE.registry}${CSE.registryUserTool}][${CSE.drives}${CSE.drivesTool}]`);
         expect(renderGpoFiles(gpo({}))).toEqual({ files: [], machineExtensions: "", userExtensions: "" });
+    });
+
+    test("a startup script: Machine/Scripts/psscripts.ini in UTF-16LE with a BOM and CRLF lines, and the Scripts extension", () => {
+        const script = { cmdLine: "\\\\billu.lan\\SYSVOL\\billu.lan\\billu\\glpi-agent\\Install-GlpiAgent.ps1", parameters: "" };
+        expect(renderPsScriptsIni([script])).toEqual(
+            Buffer.concat([
+                Buffer.from([0xff, 0xfe]),
+                bytes("\r\n[Startup]\r\n0CmdLine=\\\\billu.lan\\SYSVOL\\billu.lan\\billu\\glpi-agent\\Install-GlpiAgent.ps1\r\n0Parameters=\r\n"),
+            ]),
+        );
+        expect(renderPsScriptsIni([])).toBeUndefined();
+        const f = renderGpoFiles(gpo({ machine: { registry: [], startupScripts: [script] } }));
+        expect(f.files.map((x) => [x.path, x.part])).toEqual([["Machine/Scripts/psscripts.ini", "machine"]]);
+        // [MS-GPOL]: the Scripts client-side extension and the computer's Scripts snap-in.
+        expect(f.machineExtensions).toBe("[{42B5FAAE-6536-11D2-AE5A-0000F87571E3}{40B6664F-4972-11D1-A7CA-0000F87571E3}]");
     });
 
     test("folder names of GPOs", () => {

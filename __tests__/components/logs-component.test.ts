@@ -48,11 +48,12 @@ raw.hosts = raw.hosts.filter((h: { role: string }) => h.role !== "monitoring");
 raw.flows = raw.flows.filter((f: { from: string; to: string }) => f.from !== "PAR-MON01" && f.to !== "PAR-MON01");
 raw.firewall.dmzAllowlist = raw.firewall.dmzAllowlist.filter((e: { to: string }) => e.to !== "PAR-MON01");
 delete raw.monitoring;
-// GLPI too (every Debian host's base step would carry its inventory agent).
+// GLPI too (every Debian host's base step would carry its inventory agent), and the GPO that deploys its Windows agent.
 raw.hosts = raw.hosts.filter((h: { role: string }) => h.role !== "assets");
 raw.flows = raw.flows.filter((f: { from: string; to: string }) => f.from !== "PAR-GLPI01" && f.to !== "PAR-GLPI01");
 raw.firewall.dmzAllowlist = raw.firewall.dmzAllowlist.filter((e: { to: string }) => e.to !== "PAR-GLPI01");
 delete raw.assets;
+raw.gpo.gpos = raw.gpo.gpos.filter((g: { policies: Record<string, unknown> }) => !("glpiAgent" in g.policies));
 const m = model(raw);
 const plan = m.plan<LogsPlan>("logs")!;
 

@@ -122,6 +122,46 @@ describe("renderZabbixConfig", () => {
         expect(doc.templates.map((x) => x.name)).not.toContain(TEMPLATE.vsftpd);
     });
 
+    it("GLPI's host gets the GLPI template (front over HTTPS, PHP-FPM, MariaDB, the dump), its agent hosts the inventory one", () => {
+        const glpiHost = { name: "PAR-GLPI01", address: "10.20.10.60", role: "assets", zone: "servers", os: "linux" as const, pskIdentity: "PAR-GLPI01-psk" };
+        const d = renderZabbixConfig({
+            ...INPUT,
+            hosts: [...INPUT.hosts, glpiHost],
+            glpi: { host: "PAR-GLPI01", url: "https://par-glpi01.billu.remindme.lan", dumpFile: "/var/backups/glpi/glpi.sql", dumpMaxAgeHours: 30 },
+            inventoryAgents: { hosts: ["PAR-WEB01", "PAR-GLPI01"], stampFile: "/var/lib/billu-inventory/last-success", maxAgeHours: 49 },
+        });
+        const templatesOf = (n: string) => d.hosts.find((h) => h.host === n)!.templates;
+        expect(templatesOf("PAR-GLPI01")).toEqual([TEMPLATE.linux, TEMPLATE.glpi, TEMPLATE.inventoryAgent]);
+        expect(templatesOf("PAR-WEB01")).toEqual([TEMPLATE.linux, TEMPLATE.apache, TEMPLATE.inventoryAgent]);
+        expect(templatesOf("PAR-DHCP01")).toEqual([TEMPLATE.linux, TEMPLATE.kea]);
+        const g = d.templates.find((x) => x.name === TEMPLATE.glpi)!;
+        const front = 'web.page.regexp[https://par-glpi01.billu.remindme.lan/index.php,,,"^HTTP/[0-9.]+ ([0-9]+)",,\\1]';
+        expect(g.items.map((i) => [i.key, i.delay])).toEqual([
+            ["net.tcp.service[https,,443]", "60s"],
+            [front, "60s"],
+            ["proc.num[apache2]", "60s"],
+            ["proc.num[php-fpm8.2]", "60s"],
+            ["proc.num[mariadbd]", "60s"],
+            ["vfs.file.time[/var/backups/glpi/glpi.sql,modify]", "1h"],
+        ]);
+        expect(g.macros).toContainEqual({ macro: "{$BILLU.GLPI.DUMP.HOURS}", value: "30" });
+        expect(g.triggers.map((x) => [x.expression, x.severity])).toEqual([
+            ["max(/BillU GLPI/net.tcp.service[https,,443],{$BILLU.DOWN.CHECKS})=0", "high"],
+            [`last(/BillU GLPI/${front})<>200`, "high"],
+            ["max(/BillU GLPI/proc.num[php-fpm8.2],{$BILLU.DOWN.CHECKS})=0", "high"],
+            ["max(/BillU GLPI/proc.num[mariadbd],{$BILLU.DOWN.CHECKS})=0", "disaster"],
+            ["now()-last(/BillU GLPI/vfs.file.time[/var/backups/glpi/glpi.sql,modify])>{$BILLU.GLPI.DUMP.HOURS}*3600", "warning"],
+        ]);
+        const inv = d.templates.find((x) => x.name === TEMPLATE.inventoryAgent)!;
+        expect(inv.macros).toEqual([{ macro: "{$BILLU.INVENTORY.HOURS}", value: "49" }]);
+        expect(inv.triggers[0].expression).toBe(
+            "now()-last(/BillU inventory agent/vfs.file.time[/var/lib/billu-inventory/last-success,modify])>{$BILLU.INVENTORY.HOURS}*3600",
+        );
+        // Without GLPI neither template is in the document.
+        expect(doc.templates.map((x) => x.name)).not.toContain(TEMPLATE.glpi);
+        expect(doc.templates.map((x) => x.name)).not.toContain(TEMPLATE.inventoryAgent);
+    });
+
     it("alerts the IT group by mail through the site's mail server, one action per severity from average up", () => {
         expect(doc.mediaType).toEqual({
             name: "BillU e-mail",

@@ -1,4 +1,5 @@
-/** The Group Policy plan (model/gpo.ts): BillU's ten GPOs from the committed stack, and every bad input pinned. */
+/** The Group Policy plan (model/gpo.ts): BillU's eleven GPOs from the committed stack, and every bad input pinned. */
+import type { AssetsPlan } from "../../model/assets";
 import type { GposPlan } from "../../model/gpo";
 import { GPO_POLICIES, ouPaths, rdnValues } from "../../model/gpo";
 import { model, problemsOf, stackRaw } from "../helpers";
@@ -9,14 +10,17 @@ const planOf = (raw: Record<string, any>) => model(raw).plan<GposPlan>("gpo")!;
 describe("the GPO plan of the dev stack", () => {
     const plan = planOf(dev());
 
-    test("ten GPOs, five security and five standard, on the PDC emulator of the Samba domain", () => {
+    test("eleven GPOs, five security and six standard (the GLPI agent's), on the PDC emulator of the Samba domain", () => {
         expect([plan.dc, plan.flavor, plan.domain, plan.domainDn]).toEqual(["PAR-DC01", "samba", "billu.remindme.lan", "DC=billu,DC=remindme,DC=lan"]);
-        expect(plan.gpos.map((g) => g.kind)).toEqual([...Array(5).fill("security"), ...Array(5).fill("standard")]);
+        expect(plan.gpos.map((g) => g.kind)).toEqual([...Array(5).fill("security"), ...Array(6).fill("standard")]);
     });
 
     test("links per OU in link order: explicit orders first, then billu:gpo.gpos order", () => {
         expect(plan.links.map((l) => [l.dn, l.gpos.map((g) => `${g.name}${g.enforced ? " (enforced)" : ""}`)])).toEqual([
-            ["DC=billu,DC=remindme,DC=lan", ["BillU - Mots de passe et verrouillage (enforced)", "BillU - Durcissement SMB et NTLM (enforced)"]],
+            [
+                "DC=billu,DC=remindme,DC=lan",
+                ["BillU - Mots de passe et verrouillage (enforced)", "BillU - Durcissement SMB et NTLM (enforced)", "BillU - Agent GLPI"],
+            ],
             [
                 "OU=Utilisateurs,OU=BillU,DC=billu,DC=remindme,DC=lan",
                 [
@@ -64,7 +68,36 @@ describe("the GPO plan of the dev stack", () => {
             data: "http://par-wsus01.billu.remindme.lan:8530",
         });
         expect(byName.get("BillU - Redirection des Documents")!.user.registry[0].data).toBe("\\\\par-fs01.billu.remindme.lan\\home$\\%USERNAME%\\Documents");
-        expect(plan.sysvolFiles).toEqual([{ source: "data/gpo/wallpaper.bmp", target: "billu/wallpaper.bmp" }]);
+        expect(plan.sysvolFiles).toEqual([
+            { source: "data/gpo/wallpaper.bmp", target: "billu/wallpaper.bmp" },
+            { source: "scripts/assets/Install-GlpiAgent.ps1", target: "billu/glpi-agent/Install-GlpiAgent.ps1" },
+        ]);
+    });
+
+    test("the GLPI agent (glpiAgent): GLPI's endpoint and the MSI from the assets plan in HKLM, the startup script in SYSVOL", () => {
+        const assets = model(dev()).plan<AssetsPlan>("assets")!;
+        const g = plan.gpos.find((x) => x.name === "BillU - Agent GLPI")!;
+        const key = "Software\\Policies\\BillU\\GlpiAgent";
+        // dev pins no hash: no Sha256 value, so the script installs nothing and says why.
+        expect(g.machine.registry).toEqual([
+            { key, valueName: "Server", type: "REG_SZ", data: assets.inventory.url },
+            { key, valueName: "MsiUrl", type: "REG_SZ", data: "https://github.com/glpi-project/glpi-agent/releases/download/1.11/GLPI-Agent-1.11-x64.msi" },
+            { key, valueName: "Version", type: "REG_SZ", data: "1.11" },
+            { key, valueName: "Tag", type: "REG_SZ", data: "windows" },
+        ]);
+        expect(assets.inventory.url).toBe("https://par-glpi01.billu.remindme.lan/front/inventory.php");
+        expect(g.machine.startupScripts).toEqual([
+            { cmdLine: "\\\\billu.remindme.lan\\SYSVOL\\billu.remindme.lan\\billu\\glpi-agent\\Install-GlpiAgent.ps1", parameters: "" },
+        ]);
+        expect(g.links.map((l) => l.ou)).toEqual(["domain"]);
+        const sha = "ab".repeat(32);
+        const pinned = planOf({ ...dev(), assets: { ...(dev().assets as object), windowsAgent: { sha256: sha } } });
+        expect(pinned.gpos.find((x) => x.name === "BillU - Agent GLPI")!.machine.registry).toContainEqual({
+            key,
+            valueName: "Sha256",
+            type: "REG_SZ",
+            data: sha.toUpperCase(),
+        });
     });
 
     test("the department drive: one S: per department share, targeted at that department's users OU", () => {
@@ -87,6 +120,7 @@ describe("the GPO plan of the dev stack", () => {
             "smb1Disabled",
             "lmCompatibilityLevel",
             "smbSigningRequired",
+            "glpiAgent",
             "wallpaper",
             "driveMap",
             "folderRedirectionDocuments",
@@ -224,6 +258,19 @@ describe("windowsLaps: the settings as GPO data, Windows DCs only", () => {
         expect(problemsOf(withLaps(dev(), { readers: "GG_Nobody" }))).toEqual([
             "billu:gpo.gpos[8].policies.windowsLaps: Windows LAPS stores the password in the msLAPS-* attributes, which a Samba DC's schema does not have (Samba 4.17's stops at Windows Server 2016's). Fix: remove windowsLaps from this GPO, or run the domain on Windows DCs (docs/services/gpo.md, LAPS)",
             'billu:gpo.gpos[8].policies.windowsLaps.readers: "GG_Nobody" is not a group of the directory plan. Fix: name a group of the directory plan, such as GG_DSI',
+        ]);
+    });
+
+    test("the GLPI agent on a site without GLPI", () => {
+        const prod = stackRaw("prod");
+        const cfg = prod.gpo as { gpos: { name: string; kind: string; links: { ou: string }[]; policies: Record<string, unknown> }[] };
+        const n = cfg.gpos.length;
+        const raw = {
+            ...prod,
+            gpo: { gpos: [...cfg.gpos, { name: "BillU - Agent GLPI", kind: "standard", links: [{ ou: "domain" }], policies: { glpiAgent: true } }] },
+        };
+        expect(problemsOf(raw)).toEqual([
+            `billu:gpo.gpos[${n}].policies.glpiAgent: deploys the GLPI agent, but the site has no GLPI server (billu:assets). Fix: declare GLPI (billu:assets and a host of role assets), or remove glpiAgent`,
         ]);
     });
 });

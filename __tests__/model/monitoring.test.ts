@@ -158,6 +158,32 @@ describe("the monitoring plan", () => {
         expect(plan.hosts.find((h) => h.name === "PAR-WEB01")!.groups).toEqual(["BillU/role/web", "BillU/zone/dmz", "BillU/os/linux"]);
         expect(plan.hosts.find((h) => h.name === "PAR-DC02")!.groups).toEqual(["BillU/role/dc", "BillU/zone/servers", "BillU/os/windows"]);
         expect(plan.hostGroups).toContain("BillU/role/firewall");
+        // Every template but GLPI's two: this site has no GLPI (the next test gives it one).
+        expect(plan.templates).toEqual(
+            Object.values(TEMPLATES)
+                .filter((t) => t !== TEMPLATES.glpi && t !== TEMPLATES.inventoryAgent)
+                .sort(),
+        );
+    });
+
+    test("GLPI (billu:assets) is watched on its host (front, dump), and each agent host's last inventory: two periods and the hour of spread", () => {
+        const glpiHost = host(9, "PAR-GLPI01", "assets", "servers", "10.20.10.60");
+        const assets = {
+            host: { name: "PAR-GLPI01" },
+            url: "https://par-glpi01.billu.remindme.lan",
+            dumpFile: "/var/backups/glpi/glpi.sql",
+            inventory: { hours: 24, agents: ["PAR-FW01", "PAR-GLPI01"], stampFile: "/var/lib/billu-inventory/last-success" },
+        };
+        const plan = planOk(input({ thresholds: { backupMaxAgeHours: 30 } }, { hosts: [...HOSTS, glpiHost], assets }));
+        const w = (n: string) => plan.hosts.find((h) => h.name === n)!;
+        const stale = { kind: "inventory-freshness", stampFile: "/var/lib/billu-inventory/last-success", maxAgeHours: 49 };
+        expect(w("PAR-GLPI01").watches).toEqual([
+            { kind: "glpi", url: "https://par-glpi01.billu.remindme.lan", dumpFile: "/var/backups/glpi/glpi.sql", dumpMaxAgeHours: 30 },
+            stale,
+        ]);
+        expect(w("PAR-GLPI01").templates).toEqual([TEMPLATES.linux, TEMPLATES.glpi, TEMPLATES.inventoryAgent]);
+        expect(w("PAR-FW01").watches).toContainEqual(stale);
+        expect(plan.hosts.filter((h) => h.templates.includes(TEMPLATES.inventoryAgent)).map((h) => h.name)).toEqual(["PAR-FW01", "PAR-GLPI01"]);
         expect(plan.templates).toEqual(Object.values(TEMPLATES).sort());
     });
 

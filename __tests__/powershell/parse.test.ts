@@ -78,6 +78,7 @@ test(`PowerShell ${PWSH_VERSION} parsed every shipped and rendered file, one pro
     expect(parsed.files.map((f) => f.file)).toEqual([...shipped, ...rendered, BROKEN]);
     const rel = (f: string) => path.relative(ROOT, f);
     expect(shipped.map(rel).sort()).toEqual([
+        "scripts/assets/Install-GlpiAgent.ps1",
         "scripts/backup/backup-run.ps1",
         "scripts/backup/client-step.ps1",
         "scripts/dc/admin-login.ps1",

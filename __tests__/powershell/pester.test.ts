@@ -54,7 +54,7 @@ import { planOf } from "../../model/services/types";
 import { assetsDirectoryStep } from "../../components/directory/assets";
 import type { AssetsPlan } from "../../model/assets";
 import { regDataBytes, renderGpoFiles, renderGpoManifest } from "../../components/gpo/render";
-import { REG_TYPE_CODES } from "../../model/gpo";
+import { GLPI_AGENT_POLICY_KEY, REG_TYPE_CODES } from "../../model/gpo";
 import type { GposPlan } from "../../model/gpo";
 
 const dir = mkdtempSync(path.join(tmpdir(), "billu-pester-"));
@@ -281,6 +281,30 @@ function windowsWsusInputs(prod: SiteModel): Record<string, string> {
     return { BILLU_WSUS_PLAN: write("wsus.json", renderWsusPlan(plan)), BILLU_WSUS_MODEL: write("wsus-model.json", JSON.stringify(model)) };
 }
 
+/**
+ * The GLPI agent's startup script (scripts/assets/Install-GlpiAgent.ps1) reads the values dev's GPO "BillU - Agent GLPI"
+ * writes in HKLM: the policy key and its values from the GPO plan, and what the assets plan says they must carry.
+ */
+function glpiAgentInputs(dev: SiteModel): Record<string, string> {
+    const assets = dev.plan<AssetsPlan>("assets")!;
+    const g = dev.plan<GposPlan>("gpo")!.gpos.find((x) => x.named.some((n) => n.name === "glpiAgent"))!;
+    const keys = [...new Set(g.machine.registry.map((r) => r.key))];
+    expect(keys).toEqual([GLPI_AGENT_POLICY_KEY]);
+    return {
+        BILLU_GLPI_AGENT_MODEL: write(
+            "glpi-agent.json",
+            JSON.stringify({
+                key: keys[0],
+                values: g.machine.registry.map((r) => ({ valueName: r.valueName, data: r.data })),
+                server: assets.windowsAgent.server,
+                msiUrl: assets.windowsAgent.msiUrl,
+                version: assets.windowsAgent.version,
+                tag: "windows",
+            }),
+        ),
+    };
+}
+
 /** prod's gpos.json and, from its GPO plan, what the Windows applier must leave in the domain. */
 function windowsGpoInputs(prod: SiteModel): Record<string, string> {
     const plan = prod.plan<GposPlan>("gpo")!;
@@ -406,6 +430,7 @@ beforeAll(async () => {
         ...windowsLapsInputs(),
         ...windowsWsusInputs(prod),
         ...windowsAssetsInputs(dev),
+        ...glpiAgentInputs(dev),
         ...windowsMailDirectoryInputs(prod),
         BILLU_PESTER: tools.pester,
     };
@@ -510,6 +535,11 @@ test("the Pester tests that ran are exactly these", () => {
         "Invoke-BilluLapsSetup on prod's Windows DCs with a LAPS GPO: a new forest, a re-run, drift.a second run: no write, nothing said",
         "Invoke-BilluLapsSetup on prod's Windows DCs with a LAPS GPO: a new forest, a re-run, drift.drift (the write by SELF removed on the first OU, a reader on the last): repairs exactly that",
         "Invoke-BilluLapsSetup on prod's Windows DCs with a LAPS GPO: a new forest, a re-run, drift.the schema still without the attribute after the update (not a Schema Admin): stops, saying so, before any OU",
+        'the GLPI agent startup script (dev\'s GPO "BillU - Agent GLPI").dev as committed (no Sha256 value): installs nothing, downloads nothing, and logs what to set',
+        "the GLPI agent startup script (dev's GPO \"BillU - Agent GLPI\").pinned: downloads the model's MSI, checks its hash, installs it for GLPI's endpoint with the model's tag, once",
+        'the GLPI agent startup script (dev\'s GPO "BillU - Agent GLPI").an MSI whose hash is not the pinned one: deleted, not installed, and logged with both hashes',
+        'the GLPI agent startup script (dev\'s GPO "BillU - Agent GLPI").the service gone, or another server in the GPO: installs again',
+        'the GLPI agent startup script (dev\'s GPO "BillU - Agent GLPI").msiexec fails: nothing recorded as installed, so the next boot tries again',
         "the Windows DC's mail-directory step (prod, PAR-DC01): the mail domain's TXT records.writes SPF, DMARC and DKIM (with the key it is given) as the model states them",
         "the Windows DC's mail-directory step (prod, PAR-DC01): the mail domain's TXT records.a second run changes nothing",
         "the Windows DC's mail-directory step (prod, PAR-DC01): the mail domain's TXT records.replaces a DMARC record of another policy, keeps a TXT record of another tag at the same name",

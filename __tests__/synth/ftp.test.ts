@@ -79,7 +79,7 @@ test("the flows: the router accepts the control port and the passive range from 
 
 test("monitoring watches vsftpd and its failed logins on PAR-FTP01", () => {
     const doc = JSON.parse(readFileSync(path.join(s.out, "rendered", "PAR-MON01", "etc", "billu", "monitoring", "zabbix-config.json"), "utf8"));
-    expect(doc.hosts.find((h: { host: string }) => h.host === plan.host.name).templates).toEqual(["BillU Linux base", "BillU vsftpd"]);
+    expect(doc.hosts.find((h: { host: string }) => h.host === plan.host.name).templates).toEqual(["BillU Linux base", "BillU vsftpd", "BillU inventory agent"]);
     const t = doc.templates.find((x: { name: string }) => x.name === "BillU vsftpd");
     expect(t.items.find((i: { type: string }) => i.type === "agent-active")).toMatchObject({
         key: 'log[/var/log/vsftpd.log,"FAIL LOGIN",,,skip]',

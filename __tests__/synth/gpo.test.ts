@@ -38,7 +38,7 @@ test("the gpo step runs on the PDC emulator after the directory step", () => {
     expect(prepare.options.dependsOn).toContain(r.resources.find((x) => x.name === "par-directory-apply-apply")!.urn);
     const manifest = JSON.parse(readFileSync(path.join(out, "rendered", "PAR-DC01", "var/lib/billu/gpo/gpos.json"), "utf8"));
     expect(manifest.links.map((l: { dn: string; gpos: unknown[] }) => [l.dn, l.gpos.length])).toEqual([
-        ["DC=billu,DC=remindme,DC=lan", 2],
+        ["DC=billu,DC=remindme,DC=lan", 3],
         ["OU=Utilisateurs,OU=BillU,DC=billu,DC=remindme,DC=lan", 6],
         ["OU=Ordinateurs,OU=BillU,DC=billu,DC=remindme,DC=lan", 2],
     ]);

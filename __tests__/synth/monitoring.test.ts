@@ -5,6 +5,7 @@
  */
 import { readFileSync } from "fs";
 import * as path from "path";
+import type { AssetsPlan } from "../../model/assets";
 import type { MonitoringPlan } from "../../model/monitoring";
 import { SynthResult } from "../../tools/synth";
 import { model, orderingDeps, problemsOf, secretLeaks, stackRaw } from "../helpers";
@@ -158,5 +159,23 @@ test("the frontend's Admin password is a secret stack output (zabbixAdminPasswor
     for (const dir of [out, prodOut]) {
         const outputs = JSON.parse(readFileSync(path.join(dir, "outputs.json"), "utf8"));
         expect(outputs.zabbixAdminPassword).toBe("[secret]");
+    }
+});
+
+test("dev's Zabbix document watches GLPI on PAR-GLPI01 (its URL, its dump) and the last inventory of every agent host the assets plan names", () => {
+    const assets = model(raw).plan<AssetsPlan>("assets")!;
+    const doc = JSON.parse(rendered(out, "PAR-MON01", "etc/billu/monitoring/zabbix-config.json")) as {
+        hosts: { host: string; templates: string[] }[];
+        templates: { name: string; items: { key: string }[] }[];
+    };
+    expect(doc.hosts.filter((h) => h.templates.includes("BillU GLPI")).map((h) => h.host)).toEqual([assets.host.name]);
+    expect(doc.hosts.filter((h) => h.templates.includes("BillU inventory agent")).map((h) => h.host)).toEqual([...assets.inventory.agents]);
+    const keys = doc.templates.find((t) => t.name === "BillU GLPI")!.items.map((i) => i.key);
+    expect(keys).toContain(`web.page.regexp[${assets.url}/index.php,,,"^HTTP/[0-9.]+ ([0-9]+)",,\\1]`);
+    expect(keys).toContain(`vfs.file.time[${assets.dumpDir}/${assets.database.name}.sql,modify]`);
+    // Every agent host's rendered service touches the stamp the template reads.
+    const stamp = doc.templates.find((t) => t.name === "BillU inventory agent")!.items[0].key;
+    for (const h of assets.inventory.agents) {
+        expect(stamp).toBe(`vfs.file.time[${/touch (\S+)'$/m.exec(rendered(out, h, "etc/systemd/system/billu-inventory.service"))![1]},modify]`);
     }
 });

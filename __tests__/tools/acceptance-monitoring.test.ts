@@ -104,8 +104,10 @@ describe("what the model expects", () => {
         ]);
         expect(e.hosts.find((h) => h.host === "PAR-DHCP01")).toMatchObject({
             groups: ["BillU/role/dhcp", "BillU/zone/servers"],
-            templates: ["BillU Linux base", "BillU Kea DHCP"],
+            // GLPI's inventory agent runs on every Debian host of dev: its freshness template is linked too.
+            templates: ["BillU Linux base", "BillU Kea DHCP", "BillU inventory agent"],
         });
+        expect(e.hosts.find((h) => h.host === "PAR-GLPI01")!.templates).toEqual(["BillU Linux base", "BillU GLPI", "BillU inventory agent"]);
         expect(e.minSeverity).toBe("warning");
         expect(e.plan.frontendUrl).toBe("https://par-mon01.billu.remindme.lan/");
     });

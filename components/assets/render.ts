@@ -11,7 +11,7 @@
  * (inc/downstream.php points GLPI there), state in /var/lib/glpi, logs in /var/log/glpi.
  */
 import { readFileSync } from "fs";
-import type { AssetsPlan } from "../../model/assets";
+import { INVENTORY_STAMP, type AssetsPlan } from "../../model/assets";
 import { ASSETS_LDAP_SECRET } from "../contracts";
 import type { GuestDir, GuestFile } from "../guest-step/render";
 import { placeholder, stepScript } from "../guest-step/render";
@@ -342,7 +342,15 @@ export function renderAgentService(host: { readonly name: string }): string {
         "Wants=network-online.target",
         "[Service]",
         "Type=oneshot",
-        `ExecStart=/usr/bin/fusioninventory-agent --conf-file=${AGENT_PATHS.conf} --force`,
+        // The stamp monitoring reads (INVENTORY_STAMP) is touched only by a run that sent its inventory. The agent exits 0
+        // when GLPI cannot be reached (2.6 logs "[error] No answer from server" and goes on), so its exit status is not
+        // enough: a run with an `[error]` line touches nothing. `$$` is systemd's escape of `$`.
+        `StateDirectory=${INVENTORY_STAMP.split("/")[3]}`,
+        "ExecStart=/bin/sh -c 'out=$$(/usr/bin/fusioninventory-agent --conf-file=" +
+            AGENT_PATHS.conf +
+            ' --force --logger=stderr 2>&1); rc=$$?; echo "$$out"; [ $$rc -eq 0 ] && ! echo "$$out" | grep -qF "[error]" && touch ' +
+            INVENTORY_STAMP +
+            "'",
         "",
     ].join("\n");
 }

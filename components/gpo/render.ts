@@ -10,7 +10,7 @@
  * would not grow monotonically, and clients skip a GPO whose version did not change.)
  */
 import { createHash } from "crypto";
-import type { DriveMapPlan, GpoPlan, GposPlan, RegistryPolicy, SecurityRegistryValue } from "../../model/gpo";
+import type { DriveMapPlan, GpoPlan, GposPlan, RegistryPolicy, SecurityRegistryValue, StartupScript } from "../../model/gpo";
 import { REG_TYPE_CODES } from "../../model/gpo";
 
 // -------------------------------------------------------------------------------------------------------------
@@ -101,6 +101,19 @@ export function renderGptTmpl(g: Pick<GpoPlan, "security">): Buffer | undefined 
 }
 
 // -------------------------------------------------------------------------------------------------------------
+// psscripts.ini (PowerShell startup scripts)
+
+/**
+ * Machine/Scripts/psscripts.ini, as the Group Policy editor writes it (UTF-16LE with a BOM, CRLF): a [Startup] section
+ * with `<n>CmdLine` and `<n>Parameters` per script ([MS-GPSCR] 2.2.2). Undefined when the GPO has no startup script.
+ */
+export function renderPsScriptsIni(scripts: readonly StartupScript[]): Buffer | undefined {
+    if (scripts.length === 0) return undefined;
+    const lines = ["", "[Startup]", ...scripts.flatMap((s, i) => [`${i}CmdLine=${s.cmdLine}`, `${i}Parameters=${s.parameters}`])];
+    return Buffer.concat([Buffer.from([0xff, 0xfe]), utf16(lines.map((l) => `${l}\r\n`).join(""))]);
+}
+
+// -------------------------------------------------------------------------------------------------------------
 // Drives.xml (Group Policy Preferences)
 
 const xmlAttr = (s: string) => s.replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
@@ -137,6 +150,8 @@ export const CSE = {
     securityTool: "{803E14A0-B4FB-11D0-A0D0-00A0C90F574B}",
     drives: "{5794DAFD-BE60-433F-88A2-1A31939AC01F}",
     drivesTool: "{2EA1A81B-48E5-45E9-8BB7-A6E3AC170006}",
+    scripts: "{42B5FAAE-6536-11D2-AE5A-0000F87571E3}",
+    scriptsMachineTool: "{40B6664F-4972-11D1-A7CA-0000F87571E3}",
     nullGuid: "{00000000-0000-0000-0000-000000000000}",
 } as const;
 
@@ -186,6 +201,11 @@ export function renderGpoFiles(g: GpoPlan): GpoFiles {
     if (inf) {
         files.push({ path: "Machine/Microsoft/Windows NT/SecEdit/GptTmpl.inf", part: "machine", bytes: inf });
         machine.push([CSE.security, CSE.securityTool]);
+    }
+    const ps = renderPsScriptsIni(g.machine.startupScripts);
+    if (ps) {
+        files.push({ path: "Machine/Scripts/psscripts.ini", part: "machine", bytes: ps });
+        machine.push([CSE.scripts, CSE.scriptsMachineTool]);
     }
     if (g.user.registry.length > 0) {
         files.push({ path: "User/Registry.pol", part: "user", bytes: renderRegistryPol(g.user.registry) });

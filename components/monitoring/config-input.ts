@@ -28,6 +28,10 @@ export function zabbixConfigInput(plan: MonitoringPlan, site: string): Monitorin
     const backupClients = watches.flatMap((w) => (w.kind === "backup-freshness" ? [{ client: w.client, resultFile: w.resultFile }] : []));
     const driftHost = plan.hosts.find((h) => h.watches.some((w) => w.kind === "directory-drift"));
     const drift = driftHost?.watches.find((w) => w.kind === "directory-drift");
+    const glpiHost = plan.hosts.find((h) => h.watches.some((w) => w.kind === "glpi"));
+    const glpi = glpiHost?.watches.find((w) => w.kind === "glpi");
+    const agentHosts = plan.hosts.filter((h) => h.watches.some((w) => w.kind === "inventory-freshness"));
+    const inventory = agentHosts[0]?.watches.find((w) => w.kind === "inventory-freshness");
     return {
         site,
         hosts: plan.hosts.map((h) => ({
@@ -57,6 +61,12 @@ export function zabbixConfigInput(plan: MonitoringPlan, site: string): Monitorin
         ...(backupClients.length > 0 ? { backupClients } : {}),
         ...(driftHost && drift?.kind === "directory-drift"
             ? { directoryDrift: { host: driftHost.name, resultPath: drift.resultPath, graceSeconds: drift.graceSeconds, maxAgeSeconds: drift.maxAgeSeconds } }
+            : {}),
+        ...(glpiHost && glpi?.kind === "glpi"
+            ? { glpi: { host: glpiHost.name, url: glpi.url, dumpFile: glpi.dumpFile, dumpMaxAgeHours: glpi.dumpMaxAgeHours } }
+            : {}),
+        ...(inventory?.kind === "inventory-freshness"
+            ? { inventoryAgents: { hosts: agentHosts.map((h) => h.name), stampFile: inventory.stampFile, maxAgeHours: inventory.maxAgeHours } }
             : {}),
     };
 }

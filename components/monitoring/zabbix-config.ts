@@ -108,6 +108,16 @@ export interface MonitoringConfigInput {
      * @default none: the backup template watches no client
      */
     readonly backupClients?: readonly { readonly client: string; readonly resultFile: string }[];
+    /**
+     * GLPI (billu:assets, issue #21): its host, its URL (the front is fetched over HTTPS), its daily dump and how old the
+     * dump may get, hours. @default none: no GLPI template
+     */
+    readonly glpi?: { readonly host: string; readonly url: string; readonly dumpFile: string; readonly dumpMaxAgeHours: number };
+    /**
+     * The hosts whose inventory agent reports to GLPI: the file each successful run touches and how old it may get, hours.
+     * @default none: no inventory agent template
+     */
+    readonly inventoryAgents?: { readonly hosts: readonly string[]; readonly stampFile: string; readonly maxAgeHours: number };
 }
 
 export interface ZbxItem {
@@ -207,6 +217,8 @@ export const TEMPLATE = {
     directoryDrift: "BillU directory drift",
     vsftpd: "BillU vsftpd",
     telephony: "BillU telephony",
+    glpi: "BillU GLPI",
+    inventoryAgent: "BillU inventory agent",
 } as const;
 
 /** vsftpd's own log (billu:ftp, components/ftp/render.ts FTP_PATHS.vsftpdLog): its FAIL LOGIN lines are watched. */
@@ -568,6 +580,8 @@ function templates(t: MonitoringThresholds, iv: MonitoringIntervals, input: Moni
             ],
         },
         ...(input.directoryDrift ? [driftTemplate(input.directoryDrift, iv)] : []),
+        ...(input.glpi ? [glpiTemplate(input.glpi, t, iv)] : []),
+        ...(input.inventoryAgents ? [inventoryTemplate(input.inventoryAgents, iv)] : []),
     ];
 }
 
@@ -674,6 +688,71 @@ function serviceWidgets(hosts: readonly ZbxHost[], tpls: readonly ZbxTemplate[],
     return out;
 }
 
+/**
+ * GLPI's status code, from the front's login page fetched over HTTPS by the GLPI host's own agent (agent 2's
+ * web.page.regexp takes an https URL; it returns the response's headers and body, and `\1` the status line's code).
+ * A front that does not answer makes the item unsupported, so the front's TCP listener is checked beside it.
+ */
+export const glpiFrontItem = (url: string) => `web.page.regexp[${url}/index.php,,,"^HTTP/[0-9.]+ ([0-9]+)",,\\1]`;
+
+/** GLPI (issue #21): the front answers 200 over HTTPS, Apache, PHP-FPM and MariaDB run, the daily dump is recent. */
+function glpiTemplate(g: NonNullable<MonitoringConfigInput["glpi"]>, t: MonitoringThresholds, iv: MonitoringIntervals): ZbxTemplate {
+    const tpl = TEMPLATE.glpi;
+    const front = glpiFrontItem(g.url);
+    const dump = `vfs.file.time[${g.dumpFile},modify]`;
+    const https = "net.tcp.service[https,,443]";
+    const svc = (key: string, name: string): ZbxItem => ({ key, name, type: "agent", valueType: "unsigned", delay: iv.service });
+    const down = (key: string) => `max(/${tpl}/${key},{$BILLU.DOWN.CHECKS})=0`;
+    return {
+        name: tpl,
+        description:
+            "GLPI (billu:assets): its front answers HTTPS with its login page (status 200), Apache, PHP-FPM and MariaDB run, " +
+            "the daily database dump the backup saves is recent.",
+        macros: [
+            { macro: "{$BILLU.DOWN.CHECKS}", value: `#${t.downChecks}` },
+            { macro: "{$BILLU.GLPI.DUMP.HOURS}", value: String(g.dumpMaxAgeHours) },
+        ],
+        items: [
+            svc(https, "GLPI accepts HTTPS"),
+            { key: front, name: "GLPI front: HTTP status of its login page", type: "agent", valueType: "unsigned", delay: iv.service },
+            svc("proc.num[apache2]", "Apache processes"),
+            svc("proc.num[php-fpm8.2]", "PHP-FPM processes"),
+            svc("proc.num[mariadbd]", "MariaDB processes"),
+            { key: dump, name: "GLPI database dump written at", type: "agent", valueType: "unsigned", delay: iv.slow, units: "unixtime" },
+        ],
+        triggers: [
+            { name: "GLPI down: HTTPS refuses connections", expression: down(https), severity: "high" },
+            { name: "GLPI front answers with an error (not 200)", expression: `last(/${tpl}/${front})<>200`, severity: "high" },
+            { name: "PHP-FPM is not running (GLPI)", expression: down("proc.num[php-fpm8.2]"), severity: "high" },
+            { name: "MariaDB is not running (GLPI's database)", expression: down("proc.num[mariadbd]"), severity: "disaster" },
+            {
+                name: "GLPI's database dump is older than {$BILLU.GLPI.DUMP.HOURS} hours",
+                expression: `now()-last(/${tpl}/${dump})>{$BILLU.GLPI.DUMP.HOURS}*3600`,
+                severity: "warning",
+            },
+        ],
+    };
+}
+
+/** The inventory agent of a host (issue #21): its last successful run (the stamp it touches) is recent. */
+function inventoryTemplate(a: NonNullable<MonitoringConfigInput["inventoryAgents"]>, iv: MonitoringIntervals): ZbxTemplate {
+    const tpl = TEMPLATE.inventoryAgent;
+    const key = `vfs.file.time[${a.stampFile},modify]`;
+    return {
+        name: tpl,
+        description: "The inventory agent (fusioninventory-agent, billu:assets): its last inventory GLPI received is recent.",
+        macros: [{ macro: "{$BILLU.INVENTORY.HOURS}", value: String(a.maxAgeHours) }],
+        items: [{ key, name: "Last inventory sent to GLPI", type: "agent", valueType: "unsigned", delay: iv.slow, units: "unixtime" }],
+        triggers: [
+            {
+                name: "No inventory sent to GLPI for {$BILLU.INVENTORY.HOURS} hours",
+                expression: `now()-last(/${tpl}/${key})>{$BILLU.INVENTORY.HOURS}*3600`,
+                severity: "warning",
+            },
+        ],
+    };
+}
+
 /** Roles whose health is what staff feel: the business dashboard shows these. */
 const BUSINESS_ROLES = ["mail", "web", "fileserver", "dc", "dhcp", "pbx", "ftp", "backup", "firewall", "vpn"];
 
@@ -697,6 +776,8 @@ export function renderZabbixConfig(input: MonitoringConfigInput): ZabbixConfigDo
             ...(h.os === "windows" ? [TEMPLATE.windows] : [TEMPLATE.linux, ...roleTemplateKeys(h.role, h.os).map((k) => TEMPLATE[k])]),
             // The drift verdict is a file the agent reads on either OS.
             ...(input.directoryDrift?.host === h.name ? [TEMPLATE.directoryDrift] : []),
+            ...(input.glpi?.host === h.name ? [TEMPLATE.glpi] : []),
+            ...(input.inventoryAgents?.hosts.includes(h.name) ? [TEMPLATE.inventoryAgent] : []),
         ],
         pskIdentity: h.pskIdentity,
     }));

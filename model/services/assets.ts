@@ -15,7 +15,6 @@ export const assetsService = defineService<AssetsConfig, AssetsPlan>({
     plan: ({ config, all, core, plan, problems }) =>
         planAssets(
             {
-                environment: core.site.environment,
                 cfg: config,
                 hosts: core.hosts.map((h) => ({ name: h.name, role: h.role, os: h.os, zone: h.zone, address: h.nics[0].address, index: h.index })),
                 zones: core.zones,

@@ -1,5 +1,6 @@
 /** Group Policy (`billu:gpo`): GPOs, links, security filtering and settings, model/gpo.ts. */
 import { departmentGroup, DirectoryPlan } from "../directory";
+import type { AssetsPlan } from "../assets";
 import type { DomainModel } from "../domain";
 import type { FileServerPlan } from "../fileserver";
 import { GpoConfig, GposPlan, gpoSchema, planGpos } from "../gpo";
@@ -11,7 +12,7 @@ export const gpoService = defineService<GpoConfig, GposPlan>({
     config: { gpo: gpoSchema.optional() },
     // The OUs and groups it names are the directory's; the shares it maps, the file server's (planned anyway when
     // the file server's plan failed: a share it names is then reported unknown, after the file server's own problem).
-    after: ["dc", "directory", "fileserver?"],
+    after: ["dc", "directory", "fileserver?", "assets?"],
     plan: ({ config, all, core, plan, problems }) => {
         const domain = plan<DomainModel>("dc");
         const directory = plan<DirectoryPlan>("directory");
@@ -30,6 +31,8 @@ export const gpoService = defineService<GpoConfig, GposPlan>({
                 keptGroups: core.zones.flatMap((z) => (z.kind === "department" && z.department ? [departmentGroup(z.department)] : [])),
                 shares: fileservers.flatMap((fs) => fs.shares.map((s) => ({ name: s.name, host: fs.host, kind: s.kind, department: s.department }))),
                 homeShare: fileservers.flatMap((fs) => (fs.homes ? [{ name: fs.homes.name, host: fs.host, kind: "home" }] : []))[0],
+                glpiAgent: plan<AssetsPlan>("assets")?.windowsAgent,
+                glpiPending: !plan<AssetsPlan>("assets") && (all.assets !== undefined || core.hosts.some((h) => h.role === "assets")),
             },
             problems,
         );

@@ -1,4 +1,5 @@
 /** Monitoring: the Zabbix server with PostgreSQL and its frontend, an agent on every host (`billu:monitoring`), model/monitoring.ts. */
+import { INVENTORY_STAMP, type AssetsPlan } from "../assets";
 import type { BackupPlan } from "../backup";
 import type { DhcpPlan } from "../dhcp";
 import type { DirectoryPlan } from "../directory";
@@ -27,7 +28,7 @@ export const monitoringService = defineService<MonitoringConfig, MonitoringPlan 
     config: { monitoring: monitoringSchema.optional() },
     role: { code: "MON", startOrder: 5, stateful: true },
     // It reads what every other service watches; each is optional (a site without DHCP still has monitoring).
-    after: ["hosts", "firewall?", "dc?", "directory?", "mail?", "dhcp?", "web?", "vpn?", "fileserver?", "backup?"],
+    after: ["hosts", "firewall?", "dc?", "directory?", "mail?", "dhcp?", "web?", "vpn?", "fileserver?", "backup?", "assets?"],
     // A partner site watched by its VPN partner's server (billu:monitoring.remoteServer) plans agents and flows only.
     plan: ({ config, all, core, plan, problems }) => {
         const firewall = plan<FirewallModel>("firewall");
@@ -56,6 +57,7 @@ export const monitoringService = defineService<MonitoringConfig, MonitoringPlan 
                 backup: plan<BackupPlan>("backup"),
                 partnerNetworks: firewall?.vpnPartner?.networks.map((c) => c.text),
                 partnerNetworksInvalid: !firewall && partnerWritten,
+                assets: assetsWatch(plan<AssetsPlan>("assets")),
             },
             problems,
         );
@@ -109,4 +111,15 @@ function localRequirements(mon: MonitoringPlan): Requirement[] {
             why: "the Zabbix database (configuration, history, trends), from the daily pg_dump",
         },
     ];
+}
+
+/** What monitoring watches of GLPI's plan (absent on a site without GLPI). */
+function assetsWatch(a: AssetsPlan | undefined) {
+    if (!a) return undefined;
+    return {
+        host: { name: a.host.name },
+        url: a.url,
+        dumpFile: `${a.dumpDir}/${a.database.name}.sql`,
+        inventory: { hours: a.inventory.hours, agents: a.inventory.agents, stampFile: INVENTORY_STAMP },
+    };
 }

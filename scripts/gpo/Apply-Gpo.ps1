@@ -9,7 +9,7 @@
 # - Registry.pol (each part): the planned values are read from the manifest's Registry.pol (the bytes the Samba DC
 #   installs), the present ones from the GPO's own Registry.pol in SYSVOL; a value that differs is set
 #   (Set-GPRegistryValue), one not planned is removed (Remove-GPRegistryValue): GPMC bumps the version itself;
-# - the other files (GptTmpl.inf, the security template; Drives.xml, the drive maps) are written into the GPO's
+# - the other files (GptTmpl.inf, the security template; psscripts.ini, the startup scripts; Drives.xml, the drive maps) are written into the GPO's
 #   SYSVOL folder only when their bytes differ (or removed when no longer planned), and then only that part's
 #   version is bumped (computer +1, user +65536) in versionNumber and GPT.INI, as GPMC does for its own edits;
 #   gPCMachineExtensionNames / gPCUserExtensionNames are set to the manifest's when they differ;
@@ -27,6 +27,7 @@ $script:BilluRegTypes = @{ 1 = 'String'; 2 = 'ExpandString'; 3 = 'Binary'; 4 = '
 # The files the step installs itself (the Registry.pol of each part is GPMC's, through the cmdlets), with their part.
 $script:BilluGpoFiles = [ordered]@{
     'Machine/Microsoft/Windows NT/SecEdit/GptTmpl.inf' = 'machine'
+    'Machine/Scripts/psscripts.ini'                    = 'machine'
     'User/Preferences/Drives/Drives.xml'               = 'user'
 }
 $script:BilluPartStep = @{ machine = 1; user = 65536 }

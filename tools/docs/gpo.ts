@@ -52,6 +52,7 @@ export function gpoStackSection(name: string, plan: GposPlan | undefined): strin
             ...g.security.systemAccess.map(([k, v]) => ["GptTmpl.inf", "[System Access]", k, "", String(v)]),
             ...g.security.registryValues.map((v) => ["GptTmpl.inf", "[Registry Values]", v.path, v.type, String(v.data)]),
             ...g.user.drives.map((d) => ["Drives.xml", `${d.letter}:`, d.path, "", d.ouFilter ? `users under ${d.ouFilter}` : "every user"]),
+            ...g.machine.startupScripts.map((x) => ["psscripts.ini", "[Startup]", x.cmdLine, "", x.parameters || "(no parameters)"]),
         ];
         out.push("", `### ${g.name}`, "", g.description || "", "");
         out.push(rows.length > 0 ? table(["file", "where", "value", "type", "data"], rows) : "No setting of its own.");
@@ -73,20 +74,21 @@ GptTmpl.inf's [System Access] and [Registry Values]). The password and lockout v
 
 - \`Registry.pol\` (Machine and User parts) is written by our own PReg serializer (components/gpo/render.ts,
   [MS-GPREG] 2.2.1), \`GptTmpl.inf\` as secedit writes it (UTF-16LE with a BOM), mapped drives as Group Policy
-  Preferences (\`User/Preferences/Drives/Drives.xml\`). Synth writes each GPO's files to \`out/<stack>/gpo/<gpo>/\`.
+  Preferences (\`User/Preferences/Drives/Drives.xml\`), computer startup scripts as the editor lists PowerShell ones
+  (\`Machine/Scripts/psscripts.ini\`, UTF-16LE with a BOM; the script itself in SYSVOL). Synth writes each GPO's files to \`out/<stack>/gpo/<gpo>/\`.
 - Samba domains: step \`gpo\` on the PDC emulator, after the directory step (scripts/gpo/apply.py, data in
   \`/var/lib/billu/gpo/gpos.json\`): creates each GPO missing by display name (on the local sam.ldb, the objects
   \`samba-tool gpo create\` makes), installs each part's files only when their bytes differ and then bumps only that
   part's version (GPT.INI and versionNumber: computer +1, user +65536), sets the extension names, the security
   filtering (Apply Group Policy for the planned groups; Authenticated Users keep Read only) and each planned OU's
-  gPLink in link order, copies the SYSVOL files (the wallpaper, \`\\\\<domain>\\SYSVOL\\<domain>\\billu\\\`), then
+  gPLink in link order, copies the SYSVOL files (the wallpaper, the GLPI agent's startup script, \`\\\\<domain>\\SYSVOL\\<domain>\\billu\\\`), then
   \`samba-tool ntacl sysvolreset\`. A re-run changes nothing.
 - Samba does not replicate SYSVOL between DCs: a site with several Samba DCs must copy it (not built yet).
 - Windows domains: the same step and the same gpos.json (\`C:/ProgramData/billu/gpo/\`) on the PDC emulator, through
   the GroupPolicy module (scripts/gpo/Apply-Gpo.ps1): creates each GPO missing by display name (\`New-GPO\`); compares
   the manifest's Registry.pol with the GPO's own in SYSVOL value by value, sets what differs
   (\`Set-GPRegistryValue\`) and removes what is not planned (\`Remove-GPRegistryValue\`), GPMC bumping the version;
-  writes GptTmpl.inf and Drives.xml into the GPO's SYSVOL folder only when their bytes differ, then bumps that part's
+  writes GptTmpl.inf, psscripts.ini and Drives.xml into the GPO's SYSVOL folder only when their bytes differ, then bumps that part's
   version (versionNumber through \`Set-ADObject\`, and GPT.INI) and sets the extension names; filtering with
   \`Set-GPPermission\` (GpoApply for the planned principals, GpoRead \`-Replace\` for any other that had it; a
   well-known principal resolved from its SID, so a French DC's "Utilisateurs authentifiés" is found); links with

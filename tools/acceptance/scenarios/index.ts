@@ -9,6 +9,7 @@ import { mailScenario } from "./mail";
 import { monitoringScenario } from "./monitoring";
 import { sharesScenario } from "./shares";
 import { telephonyScenario } from "./telephony";
+import { ticketScenario } from "./ticket";
 import { vpnScenario } from "./vpn";
 import { webScenario } from "./web";
 
@@ -24,4 +25,5 @@ export const SCENARIOS: readonly Scenario[] = [
     telephonyScenario,
     monitoringScenario,
     backupScenario,
+    ticketScenario,
 ];
