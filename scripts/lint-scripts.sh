@@ -15,6 +15,7 @@ cd "$(dirname "$0")/.." || exit 3
 missing=()
 command -v shellcheck >/dev/null 2>&1 || missing+=("shellcheck (Debian package shellcheck)")
 command -v pyflakes3 >/dev/null 2>&1 || missing+=("pyflakes3 (Debian package pyflakes3)")
+[ -x /usr/sbin/visudo ] || missing+=("visudo (Debian package sudo)")
 # pwsh where npm run setup recorded it (PATH may not hold ~/.dotnet/tools), else on PATH.
 pwsh=$(sed -n 's/^ *"pwsh": *"\([^"]*\)".*/\1/p' .tools/powershell.json 2>/dev/null)
 [ -n "$pwsh" ] && [ -x "$pwsh" ] || pwsh=$(command -v pwsh 2>/dev/null)
@@ -47,9 +48,11 @@ pyflakes3 "${py_files[@]}" || rc=1
 # What synth rendered for the guests, every committed stack. Files with the same bytes (billu-lib.sh in every step,
 # one host's base step in two stacks) are linted once, under the first path; the count says how many were rendered.
 declare -A seen=()
-r_run=() r_sh=() r_py=() r_ps=()
+r_run=() r_sh=() r_py=() r_ps=() r_sudo=()
 n_rendered=0
 while IFS= read -r -d '' f; do
+    # A sudoers drop-in (the AD join's, the Zabbix agent's): sudo's own parser, as the step checks it before installing.
+    case "$f" in */etc/sudoers.d/*) r_sudo+=("$f") ;; esac
     first=$(head -n 1 "$f" | tr -d '\r')
     case "$f:$first" in
         *.ps1:*) kind="ps" ;;
@@ -75,6 +78,9 @@ done < <(for s in "${stacks[@]}"; do find "out/$s/rendered" -type f -print0; don
 if [ "${#r_run[@]}" -gt 0 ]; then shellcheck -e SC2016 "${r_run[@]}" || rc=1; fi
 if [ "${#r_sh[@]}" -gt 0 ]; then shellcheck "${r_sh[@]}" || rc=1; fi
 if [ "${#r_py[@]}" -gt 0 ]; then pyflakes3 "${r_py[@]}" || rc=1; fi
+for f in "${r_sudo[@]}"; do
+    /usr/sbin/visudo -cqf "$f" || { echo "lint:scripts: $f: visudo refuses it" >&2; rc=1; }
+done
 if [ "${#r_ps[@]}" -gt 0 ]; then
     # PowerShell's own parser, one process for all: each error as <file>:<line>:<column>: <message>, exit 1 on any.
     # shellcheck disable=SC2016 # PowerShell code, expanded by pwsh
@@ -90,6 +96,6 @@ if [ "${#r_ps[@]}" -gt 0 ]; then
 fi
 if [ "$rc" -eq 0 ]; then
     echo "lint:scripts: shellcheck $(shellcheck --version | sed -n 's/^version: //p'): ${#sh_files[@]} shell files clean; pyflakes $(pyflakes3 --version | cut -d' ' -f1): ${#py_files[@]} Python files clean"
-    echo "lint:scripts: rendered for ${stacks[*]}: $n_rendered guest scripts, $((${#r_run[@]} + ${#r_sh[@]} + ${#r_py[@]} + ${#r_ps[@]})) distinct: ${#r_run[@]} step run.sh and ${#r_sh[@]} other shell scripts (shellcheck), ${#r_py[@]} Python (pyflakes), ${#r_ps[@]} PowerShell (parsed by $("$pwsh" --version)) clean"
+    echo "lint:scripts: rendered for ${stacks[*]}: $n_rendered guest scripts, $((${#r_run[@]} + ${#r_sh[@]} + ${#r_py[@]} + ${#r_ps[@]})) distinct: ${#r_run[@]} step run.sh and ${#r_sh[@]} other shell scripts (shellcheck), ${#r_py[@]} Python (pyflakes), ${#r_ps[@]} PowerShell (parsed by $("$pwsh" --version)) clean; ${#r_sudo[@]} sudoers drop-ins accepted by visudo"
 fi
 exit "$rc"

@@ -202,7 +202,7 @@ test("the UserParameters count what the tools print: established IKE SAs, deferr
     expect(runUserParameter(cmd("pbx"), "sudo", "No objects found.\n")).toBe("0\n");
 });
 
-test("the agent's sudo rule: exactly the UserParameters' root commands, checked by visudo; no rule where none is needed", () => {
+test("the agent's sudo rule: exactly the UserParameters' root commands (visudo: lint:scripts); no rule where none is needed", () => {
     const fw = { ...monitored("PAR-WEB01"), name: "PAR-FW01", role: "firewall" };
     expect(renderAgentSudoers(fw)!.split("\n").slice(1)).toEqual(["Defaults:zabbix !syslog", "zabbix ALL=(root) NOPASSWD: /usr/sbin/swanctl --list-sas", ""]);
     expect(renderAgentSudoers({ ...fw, role: "pbx" })!.split("\n")[2]).toBe("zabbix ALL=(root) NOPASSWD: /usr/sbin/asterisk -rx pjsip show contacts");
@@ -210,18 +210,8 @@ test("the agent's sudo rule: exactly the UserParameters' root commands, checked 
     const files = agentFiles(plan, fw);
     expect(files.map((f) => [f.path, f.mode ?? "0644"])).toContainEqual([MONITORING_PATHS.agentSudoers, "0440"]);
     expect(agentFiles(plan, monitored("PAR-WEB01")).map((f) => f.path)).not.toContain(MONITORING_PATHS.agentSudoers);
-    // The real visudo accepts it (the step's check before it installs the file).
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "zbx-sudo-"));
-    try {
-        for (const role of ["firewall", "pbx"]) {
-            const f = path.join(dir, role);
-            fs.writeFileSync(f, renderAgentSudoers({ ...fw, role })!, { mode: 0o440 });
-            const r = spawnSync("/usr/sbin/visudo", ["-cqf", f], { encoding: "utf8" });
-            expect([role, r.status, r.stderr]).toEqual([role, 0, ""]);
-        }
-    } finally {
-        fs.rmSync(dir, { recursive: true, force: true });
-    }
+    // sudo's own parser accepts each rendered rule: npm run lint:scripts runs visudo on every rendered sudoers drop-in
+    // (after the labs' packages, which bring sudo; a fresh machine running npm test may have none).
 });
 
 test("a value that is not one trimmed line is refused (it would add a parameter)", () => {
