@@ -4,7 +4,9 @@ module.exports = {
     testEnvironment: "node",
     roots: ["<rootDir>/__tests__"],
     testMatch: ["**/*.test.ts"],
-    testPathIgnorePatterns: ["/node_modules/", "<rootDir>/labs/"],
+    // __tests__/packaged/ needs the labs' Debian packages (apache2 -t, php, postfix check, zabbix_agent2 -t, ACLs):
+    // jest.packaged.config.js, npm run test:packaged.
+    testPathIgnorePatterns: ["/node_modules/", "<rootDir>/labs/", "<rootDir>/__tests__/packaged/"],
     transform: { "^.+\\.ts$": ["ts-jest", { diagnostics: false }] },
     // Modules the Pulumi SDK loads for its closure serializer only (no test uses it), loaded on first use instead:
     // ~0.7 s of CPU per test file that loads the SDK (__tests__/deferred/stand-in.ts).

@@ -1,3 +1,5 @@
+// Needs a Debian package the labs install (the program that checks the rendered file): run by `npm run test:packaged`
+// after scripts/install-lab-packages.sh, not by `npm test`. The rest of this renderer's tests are in __tests__/components/.
 /**
  * The webmail step (components/mail/webmail.ts): Roundcube's configuration parsed and evaluated by PHP itself (the
  * values Roundcube reads, from the mail plan), Apache's file allowing the department zones only, the des_key a secret
