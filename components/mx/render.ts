@@ -82,7 +82,7 @@ export function renderMxMainCf(plan: MxPlan): string {
         "smtpd_helo_required = yes",
         "disable_vrfy_command = yes",
         "smtpd_helo_restrictions = reject_invalid_helo_hostname, reject_non_fqdn_helo_hostname",
-        "smtpd_sender_restrictions = reject_non_fqdn_sender, reject_unknown_sender_domain",
+        "smtpd_sender_restrictions = reject_non_fqdn_sender",
         "smtpd_relay_restrictions = reject_unauth_destination",
         "smtpd_recipient_restrictions = reject_non_fqdn_recipient, reject_unlisted_recipient",
         "smtpd_data_restrictions = reject_unauth_pipelining",
