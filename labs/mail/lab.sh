@@ -246,7 +246,9 @@ eval "$(node -e 'const o = require(process.argv[1]), dept = process.argv[2], mai
     const out = [], sh = (k, v) => out.push(k + "=" + JSON.stringify(String(v)));
     const fw = o.hosts.find((h) => h.role === "firewall"), m = o.hosts.find((h) => h.name === mail);
     const z = o.zones.find((x) => x.kind === "department" && x.department === dept), sz = o.zones.find((x) => x.name === m.zone);
-    const f = o.flows.find((x) => x.service === "smtp" && (x.toHosts || []).includes(mail) && (x.fromHosts || []).length > 0);
+    // A sender in the zone of the mail server (the relay in the DMZ also has an smtp flow to it: probed apart).
+    const f = o.flows.find((x) => x.service === "smtp" && (x.toHosts || []).includes(mail) && (x.fromHosts || []).length > 0 &&
+        o.hosts.find((h) => h.name === x.fromHosts[0]).zone === m.zone);
     const mta = f && o.hosts.find((h) => h.name === f.fromHosts[0]);
     sh("FW", fw.name); sh("SERVERS_ZONE", sz.name); sh("SERVERS_GW", sz.gateway);
     sh("CLI_ZONE", z.name); sh("CLI_IP", z.dhcpPool.split("-")[0]); sh("CLI_PREFIX", z.cidr.split("/")[1]); sh("CLI_GW", z.gateway);
