@@ -638,7 +638,11 @@ dnat_count() { ip netns exec "$LAB-fw" nft list chain inet billu forward | grep 
 tok="mx-$(openssl rand -hex 4)"
 lab_expect "from the internet, a message to $MAIL_A sent to $WAN_IP:$SMTP_PORT is accepted by the relay" pass wan_send --to "$MAIL_A" --subject "$tok"
 lab_expect "...relayed to $MAIL and read by $MAIL_A over IMAPS (through $FW)" pass imap "$MAIL_A" "$PW_A" --expect "$tok" --wait 30
-lab_expect "...carrying the relay's Received line ($MX_IP)" pass lab_wait 5 "the relay's Received line" guest_exec mail sh -c "grep -ls 'Subject: $tok' /var/vmail/$USER_A/Maildir/new/* /var/vmail/$USER_A/Maildir/cur/* | xargs grep -q '($MX_IP)'"
+# Its headers, from the Maildir: PAR-MAIL01 received it from the relay (its HELO is the relay's FQDN), the relay from the
+# internet namespace's own address (the router translated the destination only).
+mx_received() { guest_exec mail sh -c "f=\$(grep -ls 'Subject: $tok' /var/vmail/$USER_A/Maildir/new/* /var/vmail/$USER_A/Maildir/cur/* | head -n 1); [ -n \"\$f\" ] && cat \"\$f\"" | grep -E "^Received: from $1"; }
+lab_expect "...received by $MAIL from the relay (Received: from ${MX,,}.$DOMAIN ... [$MX_IP])" pass mx_received "${MX,,}\\.${DOMAIN//./\\.} \\(.*\\[${MX_IP//./\\.}\\]\\)"
+lab_expect "...received by the relay from the internet's address (Received: from ... [$INET_IP])" pass mx_received ".* \\(.*\\[${INET_IP//./\\.}\\]\\)"
 lab_expect "...handed over TLS with $MAIL's certificate verified (the relay's log: Verified TLS connection to $MAILHOST)" pass \
     lab_wait 10 "the relay's TLS log line" grep -q "Verified TLS connection established to $MAIL_IP\[$MAIL_IP\]:$SMTP_PORT" "$LAB_DIR/mx-syslog.log"
 lab_expect "an unknown recipient is refused at RCPT (550 5.1.1)" pass refused "550 5\.1\.1 .*nobody\.here@$MAILDOM" wan_send --to "nobody.here@$MAILDOM" --subject x
