@@ -198,6 +198,8 @@ describe("bad input: the key path, the value and the fix", () => {
             withMail((r) => {
                 r.hosts = r.hosts.filter((h: { role: string }) => h.role !== "mail");
                 r.flows = r.flows.filter((f: { from: string; to: string }) => f.from !== "PAR-MAIL01" && f.to !== "PAR-MAIL01");
+                // The inbound relay's DMZ exception names the mail server too.
+                r.firewall.dmzAllowlist = r.firewall.dmzAllowlist.filter((a: { to: string }) => a.to !== "PAR-MAIL01");
             }),
         ).toEqual(["billu:hosts: has no host of role mail, but billu:mail is set. Fix: add the mail server to billu:hosts (role: mail), or remove billu:mail"]);
         expect(

@@ -19,7 +19,7 @@ export const mxService = defineService<MxConfig, MxPlan>({
                 zones: core.zones,
                 siteDomain: core.site.domain,
                 mail: plan<MailPlan>("mail"),
-                mailPending: all.mail !== undefined && plan<MailPlan>("mail") === undefined,
+                mailPending: (all.mail !== undefined || core.hosts.some((h) => h.role === "mail")) && plan<MailPlan>("mail") === undefined,
                 published: (all.firewall as FirewallConfig | undefined)?.published ?? [],
                 wanAddress: core.wanZone?.routerAddress,
             },
