@@ -653,10 +653,9 @@ lab_expect "the router's forward rule for the published smtp to $MX_IP counted t
 # From the DMZ the relay reaches PAR-MAIL01 on smtp and nothing else of the servers zone; each port answers from the servers zone (control).
 tcp_open() { ip netns exec "$LAB-$1" timeout 3 bash -c "exec 3<>/dev/tcp/$2/$3" 2>/dev/null; }
 lab_expect "$MX reaches $MAIL:$SMTP_PORT" pass tcp_open mx "$MAIL_IP" "$SMTP_PORT"
-for t in "$MAIL_IP $IMAPS_PORT" "$MAIL_IP $SUB_PORT" "$DC1_IP 636" "$DC1_IP 53" "$DC1_IP 88"; do
-    set -- $t
-    lab_expect "$1:$2 answers from the servers zone ($MTA_IP)" pass tcp_open mta "$1" "$2"
-    lab_expect "...but not from $MX (dropped by $FW)" fail tcp_open mx "$1" "$2"
+for t in "$MAIL_IP:$IMAPS_PORT" "$MAIL_IP:$SUB_PORT" "$DC1_IP:636" "$DC1_IP:53" "$DC1_IP:88"; do
+    lab_expect "$t answers from the servers zone ($MTA_IP)" pass tcp_open mta "${t%:*}" "${t#*:}"
+    lab_expect "...but not from $MX (dropped by $FW)" fail tcp_open mx "${t%:*}" "${t#*:}"
 done
 
 lab_log "a person who left: HR's next export lacks $USER_B (line $LINE_B); the directory plan disables the account"
