@@ -111,7 +111,7 @@ test("resources.json shows the datacenter firewall and every VM's", () => {
         "datacenter billu-wan",
         "datacenter management",
     ]);
-    expect(of("proxmoxve:firewall/rulesLegacy:RulesLegacy")).toHaveLength(13);
+    expect(of("proxmoxve:firewall/rulesLegacy:RulesLegacy")).toHaveLength(14);
     expect(res.find((x) => x.type === "billu:network:Firewall")!.inputs).toMatchObject({
         engine: "nftables",
         routerPolicies: { input: "drop", forward: "drop", output: "drop" },
