@@ -468,7 +468,7 @@ export function planMail(input: MailInput, problems: Problems): MailPlan | undef
 /**
  * The flows mail needs: clients of every department submit (587) and read (993); the server looks users up in and
  * authenticates them against every DC (LDAPS) and resolves through them (DNS); it sends mail out (SMTP to the WAN);
- * a public mail domain also receives from the WAN.
+ * a public mail domain also receives from the WAN, unless an inbound relay (role mx, billu:mx) receives it.
  */
 export function requiredMailFlows(
     host: MailHost,
