@@ -629,8 +629,9 @@ lab_expect "$MX mx-relay step ran (postfix check, Postfix up on 25)" pass test "
 lab_fig "$MX mx-relay step (checks, Postfix up)" "${LAST_MS} ms"
 # MBL_SABOTAGE=mx: after the read-back, the installed main.cf lets anyone relay: the outside-domain probe must fail.
 if [ "${MBL_SABOTAGE:-}" = mx ]; then
-    guest_exec mx sh -c "postconf -e 'smtpd_relay_restrictions = permit' 'smtpd_recipient_restrictions = permit' && postfix reload" >/dev/null 2>&1
-    lab_log "SABOTAGE: the installed relay main.cf permits every relay (an open relay)"
+    guest_exec mx sh -c "sed -i 's|^smtpd_relay_restrictions = .*|smtpd_relay_restrictions = permit|' /etc/postfix/main.cf && systemctl restart postfix" >/dev/null 2>&1
+    lab_wait 30 "the sabotaged relay listening on 25" guest_exec mx sh -c 'ss -Hltn "sport = :25" | grep -q .' || true
+    lab_log "SABOTAGE: the installed relay main.cf permits every relay (smtpd_relay_restrictions = permit: an open relay)"
 fi
 wan_send() { ip netns exec "$LAB-inet" python3 "$HERE/probe.py" send --server "$WAN_IP" --port "$SMTP_PORT" --sender "someone@partner.example" "$@"; }
 # The published port: the router's forward rule for DNATed smtp (its counter) shows the connections crossed it.
