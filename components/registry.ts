@@ -21,6 +21,7 @@ import { mailBuilder } from "./mail/role";
 import { buildMonitoring, MONITORING_AGENT_NEED, monitoringResources, renderMonitoringAgent } from "./monitoring/role";
 import { assetsDirectoryStep } from "./directory/assets";
 import { mailDirectoryStep } from "./directory/mail";
+import { buildMx } from "./mx/role";
 import { buildVmBackup } from "./vm-backup/role";
 import { buildWeb } from "./web/role";
 import { buildWsus } from "./wsus/role";
@@ -50,6 +51,7 @@ export const COMPONENTS: Readonly<Record<string, ServiceComponents>> = {
     wsus: { build: buildWsus },
     // The mail server runs the directory's `mail-directory` step on the first DC: its renderer is handed over here.
     mail: { build: mailBuilder({ directoryStep: mailDirectoryStep }) },
+    mx: { build: buildMx },
     ftp: { build: buildFtp },
     pbx: { build: buildPbx },
     // GLPI runs the directory's `assets-directory` step on the first DC (its renderer handed over like mail's), and an inventory agent on every Debian host.

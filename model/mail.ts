@@ -434,7 +434,9 @@ export function planMail(input: MailInput, problems: Problems): MailPlan | undef
               ...txtDns(mailDomain, false),
           ];
     // The flow matrix is checked against these by the site's one requirements check (model/requirements.ts).
-    const flows = requiredMailFlows(host, input.zones, domain.dcs, served, cfg.webmail.enabled);
+    // With an inbound relay in the DMZ (role mx, billu:mx) the internet's mail reaches the relay, never this host.
+    const relayed = hosts.some((h) => h.role === "mx");
+    const flows = requiredMailFlows(host, input.zones, domain.dcs, served, cfg.webmail.enabled, relayed);
     if (problems.count > before) return undefined;
     return {
         domain: mailDomain,
@@ -466,7 +468,7 @@ export function planMail(input: MailInput, problems: Problems): MailPlan | undef
 /**
  * The flows mail needs: clients of every department submit (587) and read (993); the server looks users up in and
  * authenticates them against every DC (LDAPS) and resolves through them (DNS); it sends mail out (SMTP to the WAN);
- * a public mail domain also receives from the WAN.
+ * a public mail domain also receives from the WAN, unless an inbound relay (role mx, billu:mx) receives it.
  */
 export function requiredMailFlows(
     host: MailHost,
@@ -474,6 +476,7 @@ export function requiredMailFlows(
     dcs: readonly { readonly name: string }[],
     served: boolean,
     webmail = false,
+    relayed = false,
 ): MailRequiredFlow[] {
     const out: MailRequiredFlow[] = [];
     for (const z of zones.filter((x) => x.kind === "department")) {
@@ -490,7 +493,7 @@ export function requiredMailFlows(
     if (wan) {
         out.push({ from: host.name, to: wan.name, service: "smtp", why: "mail to other domains" });
         out.push({ from: host.name, to: wan.name, service: "https", why: "freshclam downloads the ClamAV signatures" });
-        if (!served) out.push({ from: wan.name, to: host.name, service: "smtp", why: "mail from other domains to the public mail domain" });
+        if (!served && !relayed) out.push({ from: wan.name, to: host.name, service: "smtp", why: "mail from other domains to the public mail domain" });
     }
     return out;
 }

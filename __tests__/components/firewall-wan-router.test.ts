@@ -27,6 +27,7 @@ test("paired: the router VM's Proxmox rule from WAN to its own address names the
         "192.0.2.2 udp/500,4500 flow 34: wan -> router ipsec",
         "+billu-wan tcp/80 published 0: web-public-http -> PAR-WEB01",
         "+billu-wan tcp/443 published 1: web-public-https -> PAR-WEB01",
+        "+billu-wan tcp/25 published 2: smtp -> PAR-MX01",
     ]);
 });
 
@@ -42,6 +43,6 @@ test("not yet paired (the peer is not deployed): the router accepts nothing from
         planVmFirewall(prod, prod.router)
             .rules.filter((r) => r.dest === "203.0.113.2")
             .map((r) => r.comment),
-    ).toEqual(["published 0: web-public-http -> PAR-WEB01", "published 1: web-public-https -> PAR-WEB01"]);
+    ).toEqual(["published 0: web-public-http -> PAR-WEB01", "published 1: web-public-https -> PAR-WEB01", "published 2: smtp -> PAR-MX01"]);
     expect(firewallFacts(prod).wanInput).toEqual([]);
 });

@@ -89,6 +89,11 @@ describe("nftables ruleset (dev)", () => {
             { from: "PAR-MAIL01", to: "wan", service: "https" },
         );
         raw.firewall.published = [];
+        // The inbound relay needs its published smtp and its flows: this trimmed site has none.
+        delete raw.mx;
+        raw.hosts = raw.hosts.filter((h: { role: string }) => h.role !== "mx");
+        raw.flows = raw.flows.filter((f: { from: string; to: string }) => f.from !== "PAR-MX01" && f.to !== "PAR-MX01");
+        raw.firewall.dmzAllowlist = raw.firewall.dmzAllowlist.filter((a: { from: string }) => a.from !== "PAR-MX01");
         delete raw.web; // its intranet needs flows to PAR-WEB01 (model/web.ts)
         raw.mail.webmail = { enabled: false }; // its flow is https to PAR-MAIL01, which this trimmed matrix drops
         expect(lines(renderNftables(model(raw)))).toContain(
@@ -132,7 +137,7 @@ describe("nftables ruleset (dev)", () => {
         const raw = stackRaw("dev");
         raw.firewall.published.push({ service: "ssh", host: "PAR-WEB01", publicPort: 2222 });
         expect(lines(renderNftables(model(raw)))).toContain(
-            'iifname $IF_WAN ip daddr 198.51.100.2 tcp dport 2222 dnat ip to 172.16.120.10:22 comment "published 2: ssh -> PAR-WEB01"',
+            'iifname $IF_WAN ip daddr 198.51.100.2 tcp dport 2222 dnat ip to 172.16.120.10:22 comment "published 3: ssh -> PAR-WEB01"',
         );
     });
 
@@ -155,10 +160,10 @@ describe("the VPN partner (route-based: its own interface)", () => {
         expect(l).toContain("iifname $IF_VPN_PARTNER ip saddr != 10.30.0.0/16 jump spoofed");
         expect(l.find((x) => x.startsWith("iifname $IF_WAN ip saddr {"))).toContain("10.30.0.0/16, 127.0.0.0/8 } jump spoofed");
         expect(l).toContain(
-            'iifname $IF_VPN_PARTNER oifname $IF_SERVERS ip saddr 10.30.0.0/16 ip daddr 10.20.10.31 tcp dport 445 counter accept comment "flow 108: vpn-partner -> PAR-FS01 smb"',
+            'iifname $IF_VPN_PARTNER oifname $IF_SERVERS ip saddr 10.30.0.0/16 ip daddr 10.20.10.31 tcp dport 445 counter accept comment "flow 113: vpn-partner -> PAR-FS01 smb"',
         );
         expect(l).toContain(
-            'iifname $IF_LAN_DSI oifname $IF_VPN_PARTNER ip saddr 10.20.21.0/24 ip daddr 10.30.0.0/16 tcp dport 443 counter accept comment "flow 109: kind:department -> vpn-partner https"',
+            'iifname $IF_LAN_DSI oifname $IF_VPN_PARTNER ip saddr 10.20.21.0/24 ip daddr 10.30.0.0/16 tcp dport 443 counter accept comment "flow 114: kind:department -> vpn-partner https"',
         );
     });
     test("Proxmox: the file server accepts the partner's networks; the WAN set excludes them", () => {
@@ -169,7 +174,7 @@ describe("the VPN partner (route-based: its own interface)", () => {
             dest: "10.20.10.31",
             proto: "tcp",
             dport: "445",
-            comment: "flow 108: vpn-partner -> PAR-FS01 smb",
+            comment: "flow 113: vpn-partner -> PAR-FS01 smb",
         });
         expect(planDatacenter(m).wan.at(-1)).toEqual({ name: "10.30.0.0/16", nomatch: true, comment: "VPN partner" });
     });
@@ -281,7 +286,7 @@ describe("pfSense sections (dev)", () => {
         const r = renderPfsense(dev);
         const plan = planRouter(dev);
         expect(r.filterRules).toBe(1 + plan.rules.filter((x) => x.chain !== "output" && !x.ctDnat).length);
-        expect(r.portForwards).toBe(2);
+        expect(r.portForwards).toBe(3);
         expect(r.files["nat.xml"]).toContain(
             "<rule><source><any/></source><destination><network>wanip</network><port>443</port></destination><ipprotocol>inet</ipprotocol><protocol>tcp</protocol><target>172.16.120.10</target><local-port>8443</local-port><interface>wan</interface><descr>published 1: web-public-https -&gt; PAR-WEB01</descr><associated-rule-id>pass</associated-rule-id></rule>",
         );
@@ -301,13 +306,15 @@ describe("pfSense sections (dev)", () => {
 describe("docs", () => {
     test("the zones x zones matrix and the per-rule list", () => {
         const md = renderDocs(siteDocs(dev));
-        expect(md).toContain("| **wan** | - | - | - | web-public-http (published → PAR-WEB01), web-public-https (published → PAR-WEB01) |");
+        expect(md).toContain(
+            "| **wan** | - | - | - | web-public-http (published → PAR-WEB01), web-public-https (published → PAR-WEB01), smtp (published → PAR-MX01) |",
+        );
         expect(md).toContain(
             "| **management** | https, http (PAR-LOG01), http (PAR-BKP01), http (PAR-MON01) | syslog-tls (PAR-BKP01→PAR-LOG01), restic-rest (PAR-LOG01→PAR-BKP01), ssh, " +
                 "syslog-tls (PAR-MON01→PAR-LOG01), restic-rest (PAR-MON01→PAR-BKP01), zabbix-agent (PAR-MON01→PAR-LOG01), zabbix-agent (PAR-MON01→PAR-BKP01), " +
                 "zabbix-trapper (PAR-LOG01→PAR-MON01), zabbix-trapper (PAR-BKP01→PAR-MON01), restic-rest (→PAR-BKP01) | ssh, rdp, https, ad (→PAR-DC01), submission (→PAR-MAIL01), " +
                 "imaps (→PAR-MAIL01), smb (→PAR-FS01), zabbix-agent (PAR-MON01→PAR-DC01), zabbix-agent (PAR-MON01→PAR-DHCP01), zabbix-agent (PAR-MON01→PAR-FS01), " +
-                "zabbix-agent (PAR-MON01→PAR-MAIL01), smtp (PAR-MON01→PAR-MAIL01), zabbix-agent (PAR-MON01→PAR-FTP01), https (→PAR-PBX01), zabbix-agent (PAR-MON01→PAR-PBX01), zabbix-agent (PAR-MON01→PAR-GLPI01) | ssh, https (→PAR-WEB01), http (→PAR-WEB01), zabbix-agent (PAR-MON01→PAR-WEB01) |",
+                "zabbix-agent (PAR-MON01→PAR-MAIL01), smtp (PAR-MON01→PAR-MAIL01), zabbix-agent (PAR-MON01→PAR-FTP01), https (→PAR-PBX01), zabbix-agent (PAR-MON01→PAR-PBX01), zabbix-agent (PAR-MON01→PAR-GLPI01) | ssh, https (→PAR-WEB01), http (→PAR-WEB01), zabbix-agent (PAR-MON01→PAR-WEB01), zabbix-agent (PAR-MON01→PAR-MX01) |",
         );
         expect(md).toContain(
             "| **router** | ntp, http, https | syslog-tls (→PAR-LOG01), zabbix-trapper (→PAR-MON01) | dhcp-relay (→PAR-DHCP01), dns (→PAR-DC01), https (→PAR-GLPI01) |",
@@ -336,6 +343,7 @@ describe("the lab's plan (dev)", () => {
             "PAR-FTP01",
             "PAR-PBX01",
             "PAR-GLPI01",
+            "PAR-MX01",
         ]);
         expect(plan.topology).toContain("link bfw-r eth5 10.20.21.1/24 bfw-z5 up0 -");
         expect(plan.services).toEqual([

@@ -37,6 +37,7 @@ describe("the domain model of the committed stacks", () => {
             "par-ftp01=10.20.10.51",
             "par-pbx01=10.20.10.71",
             "par-glpi01=10.20.10.61",
+            "par-mx01=172.16.120.20",
         ]);
         expect(d.records.filter((r) => r.name === "par-fw01")).toHaveLength(12);
         expect(d.records.find((r) => r.address === "172.16.120.10")).toEqual({

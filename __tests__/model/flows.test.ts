@@ -94,33 +94,33 @@ describe("bad flows and firewall config: one clear message each (key path with t
         ],
         [
             "a published service without a DMZ host",
-            (r) => r.firewall.published.push({ service: "smtp", host: "PAR-MAIL01" }),
-            "billu:firewall.published[2].host: PAR-MAIL01 is in zone servers (servers), not in a DMZ zone. Fix: publish only services of a DMZ host (put a relay or reverse proxy in the DMZ in front of an internal server)",
+            (r) => r.firewall.published.push({ service: "imaps", host: "PAR-MAIL01" }),
+            "billu:firewall.published[3].host: PAR-MAIL01 is in zone servers (servers), not in a DMZ zone. Fix: publish only services of a DMZ host (put a relay or reverse proxy in the DMZ in front of an internal server)",
         ],
         [
             "a published service on an unknown host",
-            (r) => r.firewall.published.push({ service: "smtp", host: "PAR-MAIL09" }),
-            'billu:firewall.published[2].host: "PAR-MAIL09" is not a host of billu:hosts. Fix: name the DMZ host that serves it',
+            (r) => r.firewall.published.push({ service: "imaps", host: "PAR-MAIL09" }),
+            'billu:firewall.published[3].host: "PAR-MAIL09" is not a host of billu:hosts. Fix: name the DMZ host that serves it',
         ],
         [
             "a public port out of range",
             (r) => r.firewall.published.push({ service: "ssh", host: "PAR-WEB01", publicPort: 70000 }),
-            "billu:firewall.published[2].publicPort: 70000 is out of range. Fix: use a port from 1 to 65535",
+            "billu:firewall.published[3].publicPort: 70000 is out of range. Fix: use a port from 1 to 65535",
         ],
         [
             "a public port for a multi-port service",
             (r) => r.firewall.published.push({ service: "global-catalog", host: "PAR-WEB01", publicPort: 3268 }),
-            "billu:firewall.published[2].publicPort: 3268 cannot translate global-catalog, which has several ports. Fix: leave publicPort out, or publish a single-port service",
+            "billu:firewall.published[3].publicPort: 3268 cannot translate global-catalog, which has several ports. Fix: leave publicPort out, or publish a single-port service",
         ],
         [
             "a WAN port published twice",
             (r) => r.firewall.published.push({ service: "ssh", host: "PAR-WEB01", publicPort: 443 }),
-            "billu:firewall.published[2].service: tcp/443 on the WAN address is already published by billu:firewall.published[1]. Fix: publish each WAN port once (set publicPort to another port)",
+            "billu:firewall.published[3].service: tcp/443 on the WAN address is already published by billu:firewall.published[1]. Fix: publish each WAN port once (set publicPort to another port)",
         ],
         [
             "a DMZ allowlist entry that matches no flow",
             (r) => r.firewall.dmzAllowlist.push({ from: "dmz", to: "PAR-DC01", service: "ntp", reason: "time from the domain" }),
-            "billu:firewall.dmzAllowlist[3]: matches no flow of billu:flows (dmz -> PAR-DC01 ntp). Fix: write the from, to and service of the flow exactly as in billu:flows, or remove the entry",
+            "billu:firewall.dmzAllowlist[7]: matches no flow of billu:flows (dmz -> PAR-DC01 ntp). Fix: write the from, to and service of the flow exactly as in billu:flows, or remove the entry",
         ],
         [
             "VPN partner networks overlapping a zone",
@@ -183,7 +183,11 @@ describe("the committed matrices", () => {
     test.each(["dev", "prod"])("%s resolves every flow and publishes only DMZ hosts", (stack) => {
         const fw = model(stackRaw(stack)).firewall!;
         expect(fw.flows).toHaveLength(stackRaw(stack).flows.length);
-        expect(fw.published.map((p) => `${p.service.name}->${p.host.name}`)).toEqual(["web-public-http->PAR-WEB01", "web-public-https->PAR-WEB01"]);
+        expect(fw.published.map((p) => `${p.service.name}->${p.host.name}`)).toEqual([
+            "web-public-http->PAR-WEB01",
+            "web-public-https->PAR-WEB01",
+            "smtp->PAR-MX01",
+        ]);
         expect(fw.engine).toBe("nftables");
     });
 

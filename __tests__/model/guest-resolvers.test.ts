@@ -21,6 +21,7 @@ test("dev: the servers zone and the router use the DC; the DMZ web server the up
         "PAR-FTP01": { dns: ["10.20.10.11"], ntp: ["10.20.10.11"] },
         "PAR-PBX01": { dns: ["10.20.10.11"], ntp: ["10.20.10.11"] },
         "PAR-GLPI01": { dns: ["10.20.10.11"], ntp: ["10.20.10.11"] },
+        "PAR-MX01": { dns: ["9.9.9.9"], ntp: ["0.fr.pool.ntp.org"] },
     });
 });
 
@@ -39,6 +40,7 @@ test("a DMZ host that may reach neither the DCs nor the WAN on dns is refused, w
     raw.flows = raw.flows.filter((f: { from: string; service: string }) => !(f.from === "dmz" && f.service === "dns"));
     expect(problemsOf(raw)).toEqual([
         "billu:hosts[5]: PAR-WEB01 can reach no resolver: the flow matrix lets it reach neither the domain controllers (PAR-DC01) nor the upstream servers of billu:network.dnsForwarders on dns. Fix: add a flow to billu:flows, { from: dmz, to: PAR-DC01, service: dns } or { from: dmz, to: wan, service: dns } with billu:network.dnsForwarders",
+        "billu:hosts[12]: PAR-MX01 can reach no resolver: the flow matrix lets it reach neither the domain controllers (PAR-DC01) nor the upstream servers of billu:network.dnsForwarders on dns. Fix: add a flow to billu:flows, { from: dmz, to: PAR-DC01, service: dns } or { from: dmz, to: wan, service: dns } with billu:network.dnsForwarders",
     ]);
 });
 

@@ -91,6 +91,18 @@ describe("the mail plan of the committed stacks", () => {
             { zone: "billu.fr", name: "billu._domainkey", type: "TXT", value: '"v=DKIM1; k=rsa; p=<dkim-public-key>"', managed: false },
         ]);
         expect(m.mail!.certificate.dnsNames).toEqual(["par-mail01.billu.remindme.lan", "mail.billu.fr"]);
+        // dev's inbound relay (PAR-MX01) receives the internet's mail: the mail server asks for no flow from the WAN.
+        expect(m.mail!.flows.filter((f) => f.from === "wan")).toEqual([]);
+        const bare = stackRaw("dev");
+        bare.directory.mailDomain = "billu.fr";
+        bare.hosts = bare.hosts.filter((h: { role: string }) => h.role !== "mx");
+        delete bare.mx;
+        bare.flows = bare.flows.filter((f: { from: string; to: string }) => f.from !== "PAR-MX01" && f.to !== "PAR-MX01");
+        bare.firewall.dmzAllowlist = bare.firewall.dmzAllowlist.filter((a: { from: string }) => a.from !== "PAR-MX01");
+        bare.firewall.published = bare.firewall.published.filter((p: { host: string }) => p.host !== "PAR-MX01");
+        expect(problemsOf(bare)).toEqual([
+            "billu:flows: lacks wan -> PAR-MAIL01 smtp, which mail needs (mail from other domains to the public mail domain). Fix: append { from: wan, to: PAR-MAIL01, service: smtp } to billu:flows",
+        ]);
     });
 
     test("a subdomain of the AD domain is served: its MX is named in the AD zone", () => {
@@ -198,6 +210,8 @@ describe("bad input: the key path, the value and the fix", () => {
             withMail((r) => {
                 r.hosts = r.hosts.filter((h: { role: string }) => h.role !== "mail");
                 r.flows = r.flows.filter((f: { from: string; to: string }) => f.from !== "PAR-MAIL01" && f.to !== "PAR-MAIL01");
+                // The inbound relay's DMZ exception names the mail server too.
+                r.firewall.dmzAllowlist = r.firewall.dmzAllowlist.filter((a: { to: string }) => a.to !== "PAR-MAIL01");
             }),
         ).toEqual(["billu:hosts: has no host of role mail, but billu:mail is set. Fix: add the mail server to billu:hosts (role: mail), or remove billu:mail"]);
         expect(

@@ -15,6 +15,7 @@ describe("the registry is the one list of services", () => {
             fileserver: "FS",
             web: "WEB",
             mail: "MAIL",
+            mx: "MX",
             ftp: "FTP",
             pbx: "PBX",
             assets: "GLPI",
@@ -32,6 +33,7 @@ describe("the registry is the one list of services", () => {
             "wsus",
             "web",
             "mail",
+            "mx",
             "ftp",
             "pbx",
             "assets",
@@ -55,6 +57,7 @@ describe("the registry is the one list of services", () => {
             "PAR-FTP01": [4, true],
             "PAR-PBX01": [4, true],
             "PAR-GLPI01": [5, true],
+            "PAR-MX01": [5, false],
         });
         expect(OS_KINDS).toEqual(["debian-12", "windows-2022-gui", "windows-2022-core"]);
     });

@@ -73,7 +73,7 @@ describe("the one requirements check: what the services need of the flow matrix"
         const m = model(stackRaw("dev"));
         const flows = m.requirements.filter((r) => r.need.kind === "flow");
         expect(new Set(flows.map((r) => r.service))).toEqual(
-            new Set(["base", "dhcp", "mail", "ftp", "pbx", "assets", "logs", "backup", "directory", "monitoring"]),
+            new Set(["base", "dhcp", "mail", "mx", "ftp", "pbx", "assets", "logs", "backup", "directory", "monitoring"]),
         );
         expect(flows.find((r) => r.service === "mail" && r.need.kind === "flow" && r.need.service === "ldaps")?.need).toEqual({
             kind: "flow",

@@ -59,6 +59,7 @@ test("per role: the stateful roles are imaged whole, the others rebuilt from cod
         ["monitoring", true, "PAR-MON01"],
         ["ftp", true, "PAR-FTP01"],
         ["pbx", true, "PAR-PBX01"],
+        ["mx", false, "PAR-MX01"],
     ]);
     expect(plan.roles.find((r) => r.role === "dc")!.why).toBe(
         "the AD database (ntds.dit or Samba's sam.ldb) and SYSVOL live on the OS disk, the DC's only disk: a DC's image is its backup",

@@ -208,6 +208,17 @@ describe("enforce-dmz-isolation", () => {
         s.dcRules.push(accept({ source: "172.16.120.10", dest: "10.20.10.11", proto: "tcp", dport: "636" }));
         expect(await run(s)).toEqual([]);
     });
+    test("the inbound relay: its smtp to the mail server passes in the allowlist; any other opening from it into servers is refused", async () => {
+        const mx = member("PAR-MX01", "host", "dmz", "dmz", ["172.16.120.20"]);
+        const mail = member("PAR-MAIL01", "host", "servers", "servers", ["10.20.10.41"]);
+        const s = baseline();
+        s.facts.flows.push(flow(5, mx, mail, "smtp", "tcp/25", { dmzAllowed: "the inbound relay hands the internet's mail to the mail server" }));
+        expect(await run(s)).toEqual([]);
+        s.facts.flows.push(flow(6, mx, mail, "imaps", "tcp/993"));
+        expect(await run(s)).toEqual([
+            "flow 6 (PAR-MX01 -> PAR-MAIL01 imaps) lets the DMZ open connections to servers (servers). Fix: remove billu:flows[6], or add it to billu:firewall.dmzAllowlist with the reason.",
+        ]);
+    });
     test("2: a flow from WAN to the DMZ outside the published services", async () => {
         const s = baseline();
         s.facts.flows.push(flow(6, M.wan, M.web, "ssh", "tcp/22"));

@@ -36,6 +36,7 @@ test("one VM per host, each NIC with the Proxmox firewall on, the router in ever
         "PAR-LOG01",
         "PAR-MAIL01",
         "PAR-MON01",
+        "PAR-MX01",
         "PAR-PBX01",
         "PAR-WEB01",
     ]);
@@ -105,6 +106,8 @@ test("deployment order: every in-guest step waits for the router's configuration
         "par-mon01-base-prepare",
         "par-mon01-monitoring-config-prepare",
         "par-mon01-monitoring-server-prepare",
+        "par-mx01-base-prepare",
+        "par-mx01-mx-relay-prepare",
         "par-pbx01-base-prepare",
         "par-pbx01-pbx-prepare",
         "par-web01-apache-packages-prepare",

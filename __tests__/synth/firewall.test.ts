@@ -70,6 +70,7 @@ test("resources.json shows the datacenter firewall and every VM's", () => {
         [130, true, "DROP", true],
         [140, true, "DROP", true],
         [150, true, "DROP", true],
+        [155, true, "DROP", true],
         [160, true, "DROP", true],
         [170, true, "DROP", true],
         [180, true, "DROP", true],
@@ -100,6 +101,7 @@ test("resources.json shows the datacenter firewall and every VM's", () => {
         "130 ipfilter-net0",
         "140 ipfilter-net0",
         "150 ipfilter-net0",
+        "155 ipfilter-net0",
         "160 ipfilter-net0",
         "170 ipfilter-net0",
         "180 ipfilter-net0",
@@ -109,7 +111,7 @@ test("resources.json shows the datacenter firewall and every VM's", () => {
         "datacenter billu-wan",
         "datacenter management",
     ]);
-    expect(of("proxmoxve:firewall/rulesLegacy:RulesLegacy")).toHaveLength(13);
+    expect(of("proxmoxve:firewall/rulesLegacy:RulesLegacy")).toHaveLength(14);
     expect(res.find((x) => x.type === "billu:network:Firewall")!.inputs).toMatchObject({
         engine: "nftables",
         routerPolicies: { input: "drop", forward: "drop", output: "drop" },

@@ -23,8 +23,8 @@ beforeAll(async () => {
 
 test("without the collector's flows the model refuses the site, naming each missing flow", () => {
     const flows = raw.flows as { from: string; service: string }[];
-    // The DMZ web server's flow stays (billu:firewall.dmzAllowlist names it); every other forwarding host's goes.
-    const bare = { ...raw, flows: flows.filter((f) => !(f.service === "syslog-tls" && f.from !== "PAR-WEB01")) };
+    // The DMZ hosts' flows stay (billu:firewall.dmzAllowlist names them); every other forwarding host's goes.
+    const bare = { ...raw, flows: flows.filter((f) => !(f.service === "syslog-tls" && f.from !== "PAR-WEB01" && f.from !== "PAR-MX01")) };
     const line = (from: string, who: string) =>
         `billu:flows: lacks ${from} -> PAR-LOG01 syslog-tls, which central log collection needs (${who} forwards its system and service logs to the collector). ` +
         `Fix: append { from: ${from}, to: PAR-LOG01, service: syslog-tls } to billu:flows`;
@@ -60,6 +60,7 @@ test("every forwarding host, the router and the DC included, ships its logs from
         "PAR-GLPI01",
         "PAR-MAIL01",
         "PAR-MON01",
+        "PAR-MX01",
         "PAR-PBX01",
         "PAR-WEB01",
     ]);
@@ -97,6 +98,7 @@ test("prod: the collector is a LogCollector; every Debian host forwards, the Win
         "PAR-MON01",
         "PAR-FTP01",
         "PAR-PBX01",
+        "PAR-MX01",
     ]);
     expect(plan.notForwarded.map((n) => n.name)).toEqual(["PAR-DC01", "PAR-DC02", "PAR-DC03", "PAR-WSUS01"]);
     expect(plan.retentionDays).toBe(365);

@@ -125,6 +125,7 @@ test("prod: every host runs the agent, the Windows DCs from the MSI in their bas
         ["PAR-MON01", "zabbix-agent2"],
         ["PAR-FTP01", "zabbix-agent2"],
         ["PAR-PBX01", "zabbix-agent2"],
+        ["PAR-MX01", "zabbix-agent2"],
     ]);
     expect(p.flows.filter((f) => f.to.startsWith("PAR-DC") || f.from.startsWith("PAR-DC")).map((f) => `${f.from} -> ${f.to} ${f.service}`)).toEqual([
         "PAR-MON01 -> PAR-DC01 zabbix-agent",

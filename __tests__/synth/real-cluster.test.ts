@@ -131,6 +131,7 @@ test("knownHosts: one known_hosts line per Debian guest, the key the stack gener
         "PAR-LOG01",
         "PAR-MAIL01",
         "PAR-MON01",
+        "PAR-MX01",
         "PAR-PBX01",
         "PAR-WEB01",
     ];

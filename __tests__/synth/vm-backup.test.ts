@@ -83,6 +83,7 @@ test("prod: every disk of a stateful VM is in its image; a stateless VM's OS dis
         "PAR-MON01": [true, true],
         "PAR-FTP01": [true],
         "PAR-PBX01": [true],
+        "PAR-MX01": [false],
     });
 });
 
@@ -137,6 +138,7 @@ test("prod: the docs say which job covers which VM and how to restore it, with t
         ["monitoring", "PAR-MON01", "imaged (every disk)"],
         ["ftp", "PAR-FTP01", "imaged (every disk)"],
         ["pbx", "PAR-PBX01", "imaged (every disk)"],
+        ["mx", "PAR-MX01", "rebuilt from code"],
     ]);
 });
 

@@ -149,6 +149,8 @@ test("three layers, one list: the router's forward rules, the web VM's Proxmox r
     expect(nft.filter((l) => l.includes(" dnat ip to ")).map((l) => l.trim().replace(/ comment .*/, ""))).toEqual([
         "iifname $IF_WAN ip daddr 198.51.100.2 tcp dport 80 dnat ip to 172.16.120.10:8080",
         "iifname $IF_WAN ip daddr 198.51.100.2 tcp dport 443 dnat ip to 172.16.120.10:8443",
+        // The inbound mail relay's smtp (billu:mx), another DMZ host.
+        "iifname $IF_WAN ip daddr 198.51.100.2 tcp dport 25 dnat ip to 172.16.120.20",
     ]);
     expect(rules.filter((r) => r.source === "+billu-wan").map((r) => `${r.proto}/${r.dport}`)).toEqual(["tcp/8080", "tcp/8443"]);
     expect(rendered("etc/apache2/apache2.conf")).toMatch(/<VirtualHost \*:443>\n\s+ServerName intranet\.billu\.remindme\.lan/);

@@ -101,6 +101,7 @@ describe("what the model expects", () => {
             "PAR-FTP01",
             "PAR-PBX01",
             "PAR-GLPI01",
+            "PAR-MX01",
         ]);
         expect(e.hosts.find((h) => h.host === "PAR-DHCP01")).toMatchObject({
             groups: ["BillU/role/dhcp", "BillU/zone/servers"],
@@ -118,7 +119,7 @@ describe("what the model expects", () => {
             expectation(dev, "PAR-WEB01,PAR-XX01");
         } catch (e) {
             expect(message(e)).toBe(
-                'BILLU_MONITORING_HOSTS: "PAR-WEB01,PAR-XX01": PAR-XX01 is not a host the model monitors | name hosts among PAR-FW01, PAR-DC01, PAR-DHCP01, PAR-FS01, PAR-MAIL01, PAR-WEB01, PAR-LOG01, PAR-BKP01, PAR-MON01, PAR-FTP01, PAR-PBX01, PAR-GLPI01, or unset it (every monitored host)',
+                'BILLU_MONITORING_HOSTS: "PAR-WEB01,PAR-XX01": PAR-XX01 is not a host the model monitors | name hosts among PAR-FW01, PAR-DC01, PAR-DHCP01, PAR-FS01, PAR-MAIL01, PAR-WEB01, PAR-LOG01, PAR-BKP01, PAR-MON01, PAR-FTP01, PAR-PBX01, PAR-GLPI01, PAR-MX01, or unset it (every monitored host)',
             );
         }
     });
@@ -185,7 +186,7 @@ describe("the runner: --dry-run needs no account; a real run without one is bad 
         expect(r.out).toContain(
             "    the Zabbix API of PAR-MON01 answers over HTTPS (site CA) and lets the account log on: expects user.login, host.get and trigger.get answered at https://par-mon01.billu.remindme.lan/api_jsonrpc.php; contacts 10.20.0.40:443 (https://par-mon01.billu.remindme.lan/api_jsonrpc.php)\n",
         );
-        expect(r.out.split("\n").filter((l) => / is green in Zabbix: /.test(l))).toHaveLength(12);
+        expect(r.out.split("\n").filter((l) => / is green in Zabbix: /.test(l))).toHaveLength(13);
     });
     it("no BILLU_ZABBIX_CREDENTIALS: exit 2, no stack trace", async () => {
         const r = await run(

@@ -12,7 +12,7 @@ test("npm run pfsense writes the config.xml sections and the procedure", async (
     const p = await runTool("pfsense", ["--stack", "prod", "--out", out]);
     expect(p.stderr).toBe("");
     expect(p.status).toBe(0);
-    expect(p.stdout).toMatch(/^pfsense prod: \d+ filter rules, 2 port forwards -> /);
+    expect(p.stdout).toMatch(/^pfsense prod: \d+ filter rules, 3 port forwards -> /);
     expect(readdirSync(out).sort()).toEqual(["PROCEDURE.md", "aliases.xml", "dhcrelay.xml", "filter.xml", "interfaces.xml", "nat.xml"]);
     expect(readFileSync(path.join(out, "dhcrelay.xml"), "utf8")).toContain("<server>10.10.10.21,10.10.10.22</server>");
 });
@@ -30,7 +30,7 @@ test("the lab's plan: plan.json and topology.txt", async () => {
     const out = mkdtempSync(path.join(tmpdir(), "billu-labplan-"));
     const p = await runTool("firewall-lab", ["--stack", "dev", "--prefix", "tst", "--out", out]);
     expect(p.status).toBe(0);
-    expect(p.stdout).toBe("firewall lab plan dev: 25 actors, 12744 cells, 22814 probes, 13 spoofed sources, 3 broken cases\n");
+    expect(p.stdout).toBe("firewall lab plan dev: 26 actors, 13849 cells, 24793 probes, 13 spoofed sources, 3 broken cases\n");
     const topo = readFileSync(path.join(out, "topology.txt"), "utf8").split("\n");
     expect(topo[0]).toBe("ns tst-r");
     expect(JSON.parse(readFileSync(path.join(out, "plan.json"), "utf8")).prefix).toBe("tst");

@@ -15,6 +15,11 @@
 # matrix) is dropped by the router's forward chain (nft trace: its drop log rule, then its policy) and never reaches the
 # server, and does once the ruleset is flushed (the control). SMTP from another server (port 25) runs from the servers
 # zone, at the address of the host the model lets send there (PAR-FS01: a flow inside one zone, not the router's).
+# Inbound mail from the internet (billu:mx): the relay PAR-MX01 runs its `mx-relay` step in a guest on the router's
+# DMZ NIC; a namespace at the WAN zone's upstream gateway address sends to the router's WAN address on 25 (the
+# rendered DNAT): a message to a user is relayed to PAR-MAIL01 over verified TLS and read over IMAPS; an unknown
+# recipient gets 550 5.1.1 at RCPT, an outside domain 554 5.7.1; from the relay only PAR-MAIL01:25 of the servers
+# zone answers (each other port probed answers from the servers zone: the control).
 #
 # Lab overrides (documented, nothing rendered is edited):
 #   - guests are namespaces with overlays, not VMs; `systemctl` is a shim (labs/lib/systemctl-shim.sh) that
@@ -23,6 +28,8 @@
 #     lab syslog socket (syslog.py), so Postfix's and Dovecot's logs land in the lab's dir;
 #   - the mail guest's /etc/resolv.conf is written from its VM's cloud-init DNS servers in resources.json; its
 #     `base` and `ad-join` steps are not run (the mail steps do not use the join);
+#   - the relay guest has no resolver (its DMZ resolvers are on the internet) and no `base` step; its certificate is
+#     the lab CA's, with the names synth recorded;
 #   - the secrets Pulumi would send on stdin are made here: random passwords, and a throwaway CA (openssl, ECDSA
 #     P-384 like SiteCa) issuing the DC's LDAPS and the mail server's certificates with the SANs synth recorded, and
 #     a throwaway DKIM key (openssl, RSA 2048 like MailServer's tls.PrivateKey), its p= from components/mail/dkim.ts;
@@ -47,7 +54,8 @@
 # the DKIM record's DNS node the mail-directory step wrote to another selector: the DKIM verification probe (dkimpy
 # from the client, the key fetched over DNS from the DC) must fail (exit 1). MBL_SABOTAGE=webmail lets every network
 # in to the webmail (the installed apache2.conf's Require ip replaced after the step): the servers-zone 403 probe must
-# fail (exit 1). The five switches are
+# fail (exit 1). MBL_SABOTAGE=mx makes the installed relay main.cf permit every relay (Postfix restarted): the lab must
+# fail (exit 1; today it fails at the first relay probe, the restarted relay not greeting in 30 s: open). The six switches are
 # declared in labs/mail/sabotage.txt (npm run lab -- --sabotage mail runs each).
 LAB=bml
 # shellcheck source=../lib/common.sh
@@ -181,14 +189,17 @@ fi
 guest_new mail "${MAIL,,}"; plug mail "$MAIL_IP"
 # shellcheck disable=SC2086 # MAIL_DNS is a list of servers: one argument each
 guest_resolv mail "$DOMAIN" $MAIL_DNS
-# A lab /dev: the host's device nodes and a syslog socket of the lab's own.
-# shellcheck disable=SC2016 # a program for the guest's sh: its $n is the guest's
-guest_exec mail sh -euc 'mkdir -p /run/hostdev && mount --bind /dev /run/hostdev && mount -t tmpfs -o mode=0755 tmpfs /dev
-    for n in null zero full random urandom tty; do touch /dev/$n; mount --bind /run/hostdev/$n /dev/$n; done
-    ln -s /proc/self/fd /dev/fd; ln -s /proc/self/fd/0 /dev/stdin; ln -s /proc/self/fd/1 /dev/stdout; ln -s /proc/self/fd/2 /dev/stderr
-    mkdir -p /dev/shm /dev/pts; mount -t tmpfs -o mode=1777 tmpfs /dev/shm'
-guest_bg mail python3 "$HERE/syslog.py" /dev/log "$LAB_DIR/mail-syslog.log"
-lab_wait 10 "the mail guest's syslog socket" guest_exec mail test -S /dev/log
+# A lab /dev: the host's device nodes and a syslog socket of the lab's own (<guest>-syslog.log in the lab's dir).
+lab_dev() { # <guest>
+    # shellcheck disable=SC2016 # a program for the guest's sh: its $n is the guest's
+    guest_exec "$1" sh -euc 'mkdir -p /run/hostdev && mount --bind /dev /run/hostdev && mount -t tmpfs -o mode=0755 tmpfs /dev
+        for n in null zero full random urandom tty; do touch /dev/$n; mount --bind /run/hostdev/$n /dev/$n; done
+        ln -s /proc/self/fd /dev/fd; ln -s /proc/self/fd/0 /dev/stdin; ln -s /proc/self/fd/1 /dev/stdout; ln -s /proc/self/fd/2 /dev/stderr
+        mkdir -p /dev/shm /dev/pts; mount -t tmpfs -o mode=1777 tmpfs /dev/shm'
+    guest_bg "$1" python3 "$HERE/syslog.py" /dev/log "$LAB_DIR/$1-syslog.log"
+    lab_wait 10 "the $1 guest's syslog socket" guest_exec "$1" test -S /dev/log
+}
+lab_dev mail
 run_step mail "$MAIL" mail-packages "$S/none" || lab_die "the mail-packages step failed"
 # Lab override: clamd's signatures are one EICAR signature the lab writes (freshclam would download them; the shim
 # does not start it), so clamd is up in a fraction of a second and the lab contacts nothing outside.
@@ -235,7 +246,9 @@ eval "$(node -e 'const o = require(process.argv[1]), dept = process.argv[2], mai
     const out = [], sh = (k, v) => out.push(k + "=" + JSON.stringify(String(v)));
     const fw = o.hosts.find((h) => h.role === "firewall"), m = o.hosts.find((h) => h.name === mail);
     const z = o.zones.find((x) => x.kind === "department" && x.department === dept), sz = o.zones.find((x) => x.name === m.zone);
-    const f = o.flows.find((x) => x.service === "smtp" && (x.toHosts || []).includes(mail) && (x.fromHosts || []).length > 0);
+    // A sender in the zone of the mail server (the relay in the DMZ also has an smtp flow to it: probed apart).
+    const f = o.flows.find((x) => x.service === "smtp" && (x.toHosts || []).includes(mail) && (x.fromHosts || []).length > 0 &&
+        o.hosts.find((h) => h.name === x.fromHosts[0]).zone === m.zone);
     const mta = f && o.hosts.find((h) => h.name === f.fromHosts[0]);
     sh("FW", fw.name); sh("SERVERS_ZONE", sz.name); sh("SERVERS_GW", sz.gateway);
     sh("CLI_ZONE", z.name); sh("CLI_IP", z.dhcpPool.split("-")[0]); sh("CLI_PREFIX", z.cidr.split("/")[1]); sh("CLI_GW", z.gateway);
@@ -244,7 +257,19 @@ eval "$(node -e 'const o = require(process.argv[1]), dept = process.argv[2], mai
     console.log(out.join("\n"));' "$OUT/outputs.json" "$DEPT_A" "$MAIL")"
 [ -n "$MTA" ] || lab_die "the dev model names no host that sends to $MAIL on port 25 (billu:flows smtp)"
 lab_ns fw; lab_ns cli
-lab_router_nics "$LAB-fw" "$OUT/outputs.json" "$SERVERS_ZONE=switch" "$CLI_ZONE=$LAB-cli"
+# The inbound relay (billu:mx) in the DMZ and "the internet" (a namespace at the WAN zone's upstream gateway address),
+# each on its own router NIC, so mail from outside crosses the rendered DNAT and forward rules.
+eval "$(node -e 'const o = require(process.argv[1]), r = require(process.argv[2]).resources, out = [], sh = (k, v) => out.push(k + "=" + JSON.stringify(String(v)));
+    const mx = o.hosts.find((h) => h.role === "mx"), dz = o.zones.find((z) => z.name === mx.zone), wz = o.zones.find((z) => z.kind === "wan");
+    const csr = r.find((x) => x.type === "tls:index/certRequest:CertRequest" && x.name.endsWith(mx.name.toLowerCase() + "-mx-csr")).inputs;
+    sh("MX", mx.name); sh("MX_IP", mx.address); sh("MX_PREFIX", dz.cidr.split("/")[1]); sh("DMZ_ZONE", dz.name); sh("DMZ_GW", dz.gateway);
+    sh("MX_PUBLIC", csr.subject.commonName);
+    sh("WAN_ZONE", wz.name); sh("WAN_IP", wz.routerAddress); sh("INET_IP", wz.gateway); sh("WAN_PREFIX", wz.cidr.split("/")[1]);
+    console.log(out.join("\n"));' "$OUT/outputs.json" "$OUT/resources.json")"
+guest_new mx "${MX,,}"; lab_ns inet
+lab_router_nics "$LAB-fw" "$OUT/outputs.json" "$SERVERS_ZONE=switch" "$CLI_ZONE=$LAB-cli" "$DMZ_ZONE=$LAB-mx" "$WAN_ZONE=$LAB-inet"
+ip -n "$LAB-mx" addr add "$MX_IP/$MX_PREFIX" dev eth0; ip -n "$LAB-mx" route add default via "$DMZ_GW"
+ip -n "$LAB-inet" addr add "$INET_IP/$WAN_PREFIX" dev eth0
 lab_router_ruleset "$LAB-fw" "$R/$FW" dev
 for g in dc1 mail; do ip -n "$LAB-$g" route add default via "$SERVERS_GW"; done # cloud-init's gateway on the VMs
 ip -n "$LAB-cli" addr add "$CLI_IP/$CLI_PREFIX" dev eth0
@@ -591,6 +616,48 @@ lab_expect "...its clean-up deleted its own message and the failed run's (1 left
     grep -q "^| IMAPS: the test messages are deleted .* | deleted UID [0-9]*,[0-9]* (1 left by earlier runs); none left | ok |" "$LAB_DIR/acceptance-after/acceptance.md"
 lab_expect "...and no test message is left in $ACC_SAM's Maildir" fail guest_exec mail sh -c \
     "grep -qs '^Subject: billu-acceptance-' /var/vmail/$ACC_SAM/Maildir/new/* /var/vmail/$ACC_SAM/Maildir/cur/*"
+
+# --- the inbound relay: mail from the internet, through the router's published smtp ----------------------------
+lab_log "inbound mail: $MX ($MX_IP, $DMZ_ZONE) behind $FW's published smtp on $WAN_IP, sent from $INET_IP ($WAN_ZONE)"
+# Lab override: the relay has no resolver (its DMZ resolvers are on the internet): lookups fail at once, not after a timeout.
+guest_resolv mx "$DOMAIN"
+lab_dev mx
+issue mx "${MX,,}-mx-csr"
+: >"$S/mx"; secrets_add "$S/mx" site-ca-cert "$(cat "$PKI/ca.pem")"; secrets_add "$S/mx" mx-cert "$(cat "$PKI/mx.pem")"; secrets_add "$S/mx" mx-key "$(cat "$PKI/mx.key")"
+mx_step_rc=0; run_step mx "$MX" mx-relay "$S/mx" || mx_step_rc=$?
+lab_expect "$MX mx-relay step ran (postfix check, Postfix up on 25)" pass test "$mx_step_rc" = 0
+lab_fig "$MX mx-relay step (checks, Postfix up)" "${LAST_MS} ms"
+# MBL_SABOTAGE=mx: after the read-back, the installed main.cf lets anyone relay: the outside-domain probe must fail.
+if [ "${MBL_SABOTAGE:-}" = mx ]; then
+    guest_exec mx sh -c "sed -i 's|^smtpd_relay_restrictions = .*|smtpd_relay_restrictions = permit|' /etc/postfix/main.cf && systemctl restart postfix" >/dev/null 2>&1
+    lab_wait 30 "the sabotaged relay listening on 25" guest_exec mx sh -c 'ss -Hltn "sport = :25" | grep -q .' || true
+    lab_log "SABOTAGE: the installed relay main.cf permits every relay (smtpd_relay_restrictions = permit: an open relay)"
+fi
+wan_send() { ip netns exec "$LAB-inet" python3 "$HERE/probe.py" send --server "$WAN_IP" --port "$SMTP_PORT" --sender "someone@partner.example" "$@"; }
+# The published port: the router's forward rule for DNATed smtp (its counter) shows the connections crossed it.
+dnat_count() { ip netns exec "$LAB-fw" nft list chain inet billu forward | grep -F "ip daddr $MX_IP tcp dport $SMTP_PORT ct status dnat" | sed -n 's/.*counter packets \([0-9]*\) .*/\1/p'; }
+tok="mx-$(openssl rand -hex 4)"
+lab_expect "from the internet, a message to $MAIL_A sent to $WAN_IP:$SMTP_PORT is accepted by the relay" pass wan_send --to "$MAIL_A" --subject "$tok"
+lab_expect "...relayed to $MAIL and read by $MAIL_A over IMAPS (through $FW)" pass imap "$MAIL_A" "$PW_A" --expect "$tok" --wait 30
+# Its headers, from the Maildir: PAR-MAIL01 received it from the relay (its HELO is the relay's FQDN), the relay from the
+# internet namespace's own address (the router translated the destination only).
+mx_received() { guest_exec mail sh -c "f=\$(grep -ls 'Subject: $tok' /var/vmail/$USER_A/Maildir/new/* /var/vmail/$USER_A/Maildir/cur/* | head -n 1); [ -n \"\$f\" ] && cat \"\$f\"" | grep -E "^Received: from $1"; }
+lab_expect "...received by $MAIL from the relay (Received: from ${MX,,}.$DOMAIN ... [$MX_IP])" pass mx_received "${MX,,}\\.${DOMAIN//./\\.} \\(.*\\[${MX_IP//./\\.}\\]\\)"
+lab_expect "...received by the relay from the internet's address (Received: from ... [$INET_IP])" pass mx_received ".* \\(.*\\[${INET_IP//./\\.}\\]\\)"
+lab_expect "...handed over TLS with $MAIL's certificate verified (the relay's log: Verified TLS connection to $MAILHOST)" pass \
+    lab_wait 10 "the relay's TLS log line" grep -q "Verified TLS connection established to $MAIL_IP\[$MAIL_IP\]:$SMTP_PORT" "$LAB_DIR/mx-syslog.log"
+lab_expect "an unknown recipient is refused at RCPT (550 5.1.1)" pass refused "550 5\.1\.1 .*nobody\.here@$MAILDOM" wan_send --to "nobody.here@$MAILDOM" --subject x
+lab_expect "relaying to an outside domain is refused (554 5.7.1 relay access denied)" pass refused "554 5\.7\.1 .*Relay access denied" wan_send --to "someone@example.org" --subject relay
+lab_expect "the relay offers STARTTLS with a site-CA certificate naming $MX_PUBLIC" pass lab_has "Verify return code: 0 (ok)" \
+    ip netns exec "$LAB-inet" timeout 10 openssl s_client -starttls smtp -connect "$WAN_IP:$SMTP_PORT" -CAfile "$PKI/ca.pem" -verify_hostname "$MX_PUBLIC" -verify_return_error </dev/null
+lab_expect "the router's forward rule for the published smtp to $MX_IP counted those connections" pass test "$(dnat_count)" -ge 4
+# From the DMZ the relay reaches PAR-MAIL01 on smtp and nothing else of the servers zone; each port answers from the servers zone (control).
+tcp_open() { ip netns exec "$LAB-$1" timeout 3 bash -c "exec 3<>/dev/tcp/$2/$3" 2>/dev/null; }
+lab_expect "$MX reaches $MAIL:$SMTP_PORT" pass tcp_open mx "$MAIL_IP" "$SMTP_PORT"
+for t in "$MAIL_IP:$IMAPS_PORT" "$MAIL_IP:$SUB_PORT" "$DC1_IP:636" "$DC1_IP:53" "$DC1_IP:88"; do
+    lab_expect "$t answers from the servers zone ($MTA_IP)" pass tcp_open mta "${t%:*}" "${t#*:}"
+    lab_expect "...but not from $MX (dropped by $FW)" fail tcp_open mx "${t%:*}" "${t#*:}"
+done
 
 lab_log "a person who left: HR's next export lacks $USER_B (line $LINE_B); the directory plan disables the account"
 sed "${LINE_B}d" "$LAB_ROOT/data/billu-hr.csv" >"$LAB_DIR/hr-departure.csv"

@@ -18,6 +18,7 @@ import { mailService } from "./mail";
 import { telephonyService } from "./telephony";
 import { logsService } from "./logs";
 import { memberService } from "./member";
+import { mxService } from "./mx";
 import { monitoringService } from "./monitoring";
 import { vmBackupService } from "./vm-backup";
 import { trustService } from "./trust";
@@ -38,6 +39,7 @@ export const SERVICES: readonly ServiceDescriptor[] = [
     wsusService,
     webService,
     mailService,
+    mxService,
     ftpService,
     telephonyService,
     assetsService,

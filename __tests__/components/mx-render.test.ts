@@ -1,0 +1,86 @@
+/**
+ * The inbound relay's files (components/mx/render.ts) for the committed dev stack's plan: exact tables from the model,
+ * the no-open-relay settings pinned, and Postfix itself (`postfix check`, `postconf -n`) accepting main.cf and master.cf.
+ */
+import { spawnSync } from "child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "fs";
+import { tmpdir } from "os";
+import * as path from "path";
+import {
+    MX_PATHS,
+    MX_SECRETS,
+    mxDirs,
+    mxFiles,
+    renderMxMainCf,
+    renderMxMasterCf,
+    renderRecipients,
+    renderTlsPolicy,
+    renderTransport,
+} from "../../components/mx/render";
+import type { MailPlan } from "../../model/mail";
+import type { MxPlan } from "../../model/mx";
+import { model, stackRaw } from "../helpers";
+
+const site = model(stackRaw("dev"));
+const plan = site.plan<MxPlan>("mx")!;
+const mail = site.plan<MailPlan>("mail")!;
+
+test("the recipient table holds exactly the directory's enabled addresses and billu:mail's aliases", () => {
+    const lines = renderRecipients(plan)
+        .split("\n")
+        .filter((l) => l && !l.startsWith("#"));
+    const expected = [...new Set([...mail.accounts.filter((a) => a.enabled && a.mail).map((a) => a.mail), ...mail.aliases.map((a) => a.address)])].sort();
+    expect(expected.length).toBeGreaterThan(100);
+    expect(lines).toEqual(expected.map((a) => `${a} OK`));
+    const left = mail.accounts.find((a) => !a.enabled);
+    if (left) expect(lines).not.toContain(`${left.mail} OK`);
+});
+
+test("mail for the domain goes to the mail server's address, TLS required and its certificate name checked", () => {
+    expect(renderTransport(plan).split("\n")[1]).toBe(`${mail.domain} smtp:[${mail.host.address}]:25`);
+    expect(renderTlsPolicy(plan).split("\n")[1]).toBe(`[${mail.host.address}]:25 secure match=${mail.hostname}`);
+});
+
+test("main.cf: relay for the mail domain only, unknown recipients refused, no client may relay", () => {
+    const main = renderMxMainCf(plan).split("\n");
+    expect(main).toEqual(
+        expect.arrayContaining([
+            `relay_domains = ${mail.domain}`,
+            `relay_recipient_maps = texthash:${MX_PATHS.recipients}`,
+            `transport_maps = texthash:${MX_PATHS.transport}`,
+            `smtp_tls_policy_maps = texthash:${MX_PATHS.tlsPolicy}`,
+            "mydestination =",
+            "mynetworks = 127.0.0.0/8",
+            "smtpd_relay_restrictions = reject_unauth_destination",
+            "smtpd_recipient_restrictions = reject_non_fqdn_recipient, reject_unlisted_recipient",
+            `message_size_limit = ${mail.messageSizeBytes}`,
+        ]),
+    );
+    // No permit of any kind before the relay check: not mynetworks, not SASL (the relay has no logins).
+    expect(main.filter((l) => /permit/.test(l))).toEqual([]);
+    expect(renderMxMasterCf(plan)).not.toMatch(/^submission|^587/m);
+});
+
+test("the step's files: the key 0600 from the secret channel, each Postfix file checked, master.cf before main.cf", () => {
+    const files = mxFiles(plan);
+    const byPath = new Map(files.map((f) => [f.path, f]));
+    expect(byPath.get(MX_PATHS.key)).toEqual({ path: MX_PATHS.key, content: `{{secret:${MX_SECRETS.key}}}`, mode: "0600" });
+    expect(byPath.get(MX_PATHS.mainCf)!.check).toContain("/var/lib/billu/stage/mx-relay/files/etc/postfix/master.cf");
+    expect(files.map((f) => f.path).indexOf(MX_PATHS.masterCf)).toBeLessThan(files.map((f) => f.path).indexOf(MX_PATHS.mainCf));
+    expect(mxDirs()).toEqual([{ path: MX_PATHS.tlsDir, mode: "0700", owner: "root:root" }]);
+});
+
+test("Postfix accepts the rendered main.cf and master.cf (postfix check, postconf -n without a warning)", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "mx-postfix-"));
+    try {
+        writeFileSync(path.join(dir, "main.cf"), renderMxMainCf(plan));
+        writeFileSync(path.join(dir, "master.cf"), renderMxMasterCf(plan));
+        const check = spawnSync("/usr/sbin/postfix", ["-c", dir, "check"], { encoding: "utf8" });
+        expect([check.status, check.stderr]).toEqual([0, ""]);
+        const conf = spawnSync("/usr/sbin/postconf", ["-c", dir, "-n"], { encoding: "utf8" });
+        expect([conf.status, conf.stderr]).toEqual([0, ""]);
+        expect(conf.stdout).toContain(`relay_domains = ${mail.domain}`);
+    } finally {
+        rmSync(dir, { recursive: true, force: true });
+    }
+});

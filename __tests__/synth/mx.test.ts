@@ -1,0 +1,73 @@
+/**
+ * The inbound relay through the service seam: the committed dev and prod stacks with PAR-MX01 (its host, billu:mx,
+ * the published smtp, the flow to PAR-MAIL01 and its DMZ allowlist entry), synthesized; and the stack-level refusals.
+ */
+import { readFileSync } from "fs";
+import * as path from "path";
+import type { MxPlan } from "../../model/mx";
+import { SynthResult } from "../../tools/synth";
+import { model, problemsOf, secretLeaks, stackRaw } from "../helpers";
+import { committedSynth, SYNTH_TIMEOUT } from "./shared";
+
+const raw = stackRaw("dev");
+const plan = model(raw).plan<MxPlan>("mx")!;
+let r: SynthResult;
+let out: string;
+let prod: SynthResult;
+
+beforeAll(async () => {
+    ({ r, out } = await committedSynth("dev"));
+    ({ r: prod } = await committedSynth("prod"));
+}, SYNTH_TIMEOUT);
+
+const rendered = (host: string, p: string) => readFileSync(path.join(out, "rendered", host, p), "utf8");
+
+test("the relay is an MxRelay on its BaseServer, its step after the host's base step, its certificate from the site CA", () => {
+    expect(r.exitCode).toBe(0);
+    expect(
+        r.resources
+            .filter((x) => x.name === "par-mx01")
+            .map((x) => x.type)
+            .sort(),
+    ).toEqual(["billu:compute:BaseServer", "billu:compute:ProxmoxVm", "billu:mx:MxRelay"]);
+    const prepare = r.resources.find((x) => x.name === "par-mx01-mx-relay-prepare")!;
+    expect(prepare.options.dependsOn).toContain(r.resources.find((x) => x.name === "par-mx01-base-apply")!.urn);
+    const csr = r.resources.find((x) => x.type === "tls:index/certRequest:CertRequest" && x.name.endsWith("par-mx01-mx-csr"))!;
+    expect(csr.inputs.dnsNames).toEqual(plan.certificate.dnsNames);
+    expect(rendered("PAR-MX01", "etc/postfix/billu-transport")).toContain(`smtp:[${plan.nextHop.address}]:25`);
+    expect(secretLeaks(path.join(out, "rendered", "PAR-MX01"), ["PRIVATE KEY"])).toEqual([]);
+    expect(prod.exitCode).toBe(0);
+    expect(prod.resources.filter((x) => x.type === "billu:mx:MxRelay").map((x) => x.name)).toEqual(["par-mx01"]);
+});
+
+test("the router forwards the WAN's smtp to the relay only, and lets the relay reach PAR-MAIL01 on smtp alone in servers", () => {
+    const nft = rendered("PAR-FW01", "etc/nftables.conf");
+    const wan = plan.publicAddress!;
+    expect(nft.split("\n").filter((l) => /tcp dport 25 dnat/.test(l))).toEqual([
+        `        iifname $IF_WAN ip daddr ${wan} tcp dport 25 dnat ip to ${plan.host.address} comment "published ${plan.published}: smtp -> PAR-MX01"`,
+    ]);
+    // Into servers: the smtp flow, and only the relay's other entries of the DMZ allowlist (dev's GLPI inventory agent).
+    const fromRelay = nft.split("\n").filter((l) => l.includes(`ip saddr ${plan.host.address} `) && l.includes("oifname $IF_SERVERS"));
+    const allow = (raw.firewall as { dmzAllowlist: { from: string; to: string; service: string }[] }).dmzAllowlist.filter((a) => a.from === "PAR-MX01");
+    expect(fromRelay.map((l) => / -> (\S+ \S+)"$/.exec(l)![1])).toEqual(
+        expect.arrayContaining(allow.filter((a) => a.to === "PAR-MAIL01" || a.to === "PAR-GLPI01").map((a) => `${a.to} ${a.service}`)),
+    );
+    expect(fromRelay).toHaveLength(allow.filter((a) => a.to === "PAR-MAIL01" || a.to === "PAR-GLPI01").length);
+    expect(fromRelay[0]).toContain(`ip daddr ${plan.nextHop.address} tcp dport 25 counter accept`);
+});
+
+test("bad config is refused at the stack: the relay in the servers zone, smtp not published", () => {
+    const hosts = (raw.hosts as { name: string; zone: string; address: string }[]).map((h) =>
+        h.name === "PAR-MX01" ? { ...h, zone: "servers", address: "10.20.10.90" } : h,
+    );
+    const i = hosts.findIndex((h) => h.name === "PAR-MX01");
+    expect(problemsOf({ ...raw, hosts })).toEqual(
+        expect.arrayContaining([
+            `billu:hosts[${i}].zone: "servers" is a servers zone, but PAR-MX01 is the inbound mail relay, which the internet reaches. Fix: put the relay in a DMZ zone (dmz)`,
+        ]),
+    );
+    const fw = raw.firewall as { published: { service: string }[] };
+    expect(problemsOf({ ...raw, firewall: { ...fw, published: fw.published.filter((p) => p.service !== "smtp") } })).toEqual([
+        "billu:firewall.published: does not publish smtp to PAR-MX01: the internet cannot reach the inbound relay. Fix: append { service: smtp, host: PAR-MX01 } to billu:firewall.published",
+    ]);
+});

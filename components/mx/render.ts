@@ -1,0 +1,200 @@
+/**
+ * Pure renderers of the inbound mail relay (model/mx.ts): Postfix's main.cf and master.cf, the recipient table, the
+ * transport to the mail server and its TLS policy. No Pulumi here; the step logic is scripts/mx/relay-step.sh, read
+ * verbatim. The certificate and key never appear in a rendered file: the TLS files carry the guest step's
+ * `{{secret:<name>}}` placeholders and receive the values on the step's stdin.
+ *
+ * References: Postfix STANDARD_CONFIGURATION_README ("Configuring Postfix as primary or backup MX host for a remote
+ * site"), ADDRESS_VERIFICATION / relay_recipient_maps in postconf(5), TLS_README ("Server-side TLS", "Client-side
+ * TLS": the `secure` level with `match=`), SMTPD_ACCESS_README.
+ */
+import type { MxPlan } from "../../model/mx";
+import { GuestDir, GuestFile, placeholder, stageRoot } from "../guest-step/render";
+import { generatedHeader } from "../header";
+
+/** Where each file lives in the guest. */
+export const MX_PATHS = {
+    mainCf: "/etc/postfix/main.cf",
+    masterCf: "/etc/postfix/master.cf",
+    recipients: "/etc/postfix/billu-relay-recipients",
+    transport: "/etc/postfix/billu-transport",
+    tlsPolicy: "/etc/postfix/billu-tls-policy",
+    tlsDir: "/etc/billu/mx/tls",
+    ca: "/etc/billu/mx/tls/ca.pem",
+    cert: "/etc/billu/mx/tls/server.pem",
+    key: "/etc/billu/mx/tls/server.key",
+} as const;
+
+/** The secrets the relay step receives on stdin: the site CA's certificate, the relay's certificate and key. */
+export const MX_SECRETS = { ca: "site-ca-cert", cert: "mx-cert", key: "mx-key" } as const;
+
+/** The relay's guest step. */
+export const MX_STEP = "mx-relay";
+
+/** The next hop as Postfix writes it: an address in brackets (no MX lookup) and the port. */
+export function nextHop(plan: MxPlan): string {
+    return `[${plan.nextHop.address}]:${plan.nextHop.port}`;
+}
+
+export function renderMxMainCf(plan: MxPlan): string {
+    return [
+        generatedHeader("#", { host: plan.host.name, what: `inbound relay (MX) for ${plan.domain}.`, note: "Do not edit: change billu:mx." }),
+        "compatibility_level = 3.6",
+        `myhostname = ${plan.hostname}`,
+        `mydomain = ${plan.domain}`,
+        "# The relay's own notices (postmaster) go to the mail domain, that is to the mail server.",
+        "myorigin = $mydomain",
+        "# Nothing is delivered here: the relay only queues and forwards.",
+        "mydestination =",
+        "local_recipient_maps =",
+        "local_transport = error:local delivery is disabled",
+        "alias_maps =",
+        "alias_database =",
+        "# No client may relay, not even the relay's own network: only mail for the mail domain is accepted.",
+        "mynetworks = 127.0.0.0/8",
+        "inet_interfaces = all",
+        "inet_protocols = ipv4",
+        "biff = no",
+        "append_dot_mydomain = no",
+        "smtputf8_enable = no",
+        `message_size_limit = ${plan.messageSizeBytes}`,
+        "",
+        "# The mail domain, its known recipients (refused at RCPT otherwise: 550 5.1.1), delivered to the mail server.",
+        `relay_domains = ${plan.domain}`,
+        `relay_recipient_maps = texthash:${MX_PATHS.recipients}`,
+        "unknown_relay_recipient_reject_code = 550",
+        `transport_maps = texthash:${MX_PATHS.transport}`,
+        "",
+        "# TLS offered to the internet with the site CA's certificate; to the mail server TLS is required and verified.",
+        `smtpd_tls_chain_files = ${MX_PATHS.key}, ${MX_PATHS.cert}`,
+        "smtpd_tls_security_level = may",
+        "smtpd_tls_protocols = >=TLSv1.2",
+        "smtpd_tls_mandatory_protocols = >=TLSv1.2",
+        "smtpd_tls_loglevel = 1",
+        "smtpd_tls_received_header = yes",
+        "smtp_tls_security_level = may",
+        `smtp_tls_CAfile = ${MX_PATHS.ca}`,
+        `smtp_tls_policy_maps = texthash:${MX_PATHS.tlsPolicy}`,
+        "smtp_tls_protocols = >=TLSv1.2",
+        "smtp_tls_loglevel = 1",
+        "",
+        "# No open relay, and the basic hygiene of an internet-facing MX (SMTPD_ACCESS_README).",
+        "smtpd_helo_required = yes",
+        "disable_vrfy_command = yes",
+        "smtpd_helo_restrictions = reject_invalid_helo_hostname, reject_non_fqdn_helo_hostname",
+        "smtpd_sender_restrictions = reject_non_fqdn_sender",
+        "smtpd_relay_restrictions = reject_unauth_destination",
+        "smtpd_recipient_restrictions = reject_non_fqdn_recipient, reject_unlisted_recipient",
+        "smtpd_data_restrictions = reject_unauth_pipelining",
+        "smtpd_client_connection_rate_limit = 60",
+        "",
+    ].join("\n");
+}
+
+/** master.cf: the services a relay runs, not chrooted; no submission, no local delivery. */
+export function renderMxMasterCf(plan: MxPlan): string {
+    const svc = (name: string, type: string, priv: string, unpriv: string, chroot: string, wakeup: string, max: string, command: string) =>
+        [name.padEnd(10), type.padEnd(5), priv.padEnd(7), unpriv.padEnd(7), chroot.padEnd(7), wakeup.padEnd(7), max.padEnd(7), command].join(" ").trimEnd();
+    return [
+        generatedHeader("#", { host: plan.host.name, what: "Postfix services (master(5)) of the inbound relay.", note: "Do not edit: change billu:mx." }),
+        "# service   type  private unpriv  chroot  wakeup  maxproc command + args",
+        svc("smtp", "inet", "n", "-", "n", "-", "-", "smtpd"),
+        svc("pickup", "unix", "n", "-", "n", "60", "1", "pickup"),
+        svc("cleanup", "unix", "n", "-", "n", "-", "0", "cleanup"),
+        svc("qmgr", "unix", "n", "-", "n", "300", "1", "qmgr"),
+        svc("tlsmgr", "unix", "-", "-", "n", "1000?", "1", "tlsmgr"),
+        svc("rewrite", "unix", "-", "-", "n", "-", "-", "trivial-rewrite"),
+        svc("bounce", "unix", "-", "-", "n", "-", "0", "bounce"),
+        svc("defer", "unix", "-", "-", "n", "-", "0", "bounce"),
+        svc("trace", "unix", "-", "-", "n", "-", "0", "bounce"),
+        svc("verify", "unix", "-", "-", "n", "-", "1", "verify"),
+        svc("flush", "unix", "n", "-", "n", "1000?", "0", "flush"),
+        svc("proxymap", "unix", "-", "-", "n", "-", "-", "proxymap"),
+        svc("smtp", "unix", "-", "-", "n", "-", "-", "smtp"),
+        svc("relay", "unix", "-", "-", "n", "-", "-", "smtp"),
+        "  -o syslog_name=postfix/$service_name",
+        svc("showq", "unix", "n", "-", "n", "-", "-", "showq"),
+        svc("error", "unix", "-", "-", "n", "-", "-", "error"),
+        svc("retry", "unix", "-", "-", "n", "-", "-", "error"),
+        svc("discard", "unix", "-", "-", "n", "-", "-", "discard"),
+        svc("anvil", "unix", "-", "-", "n", "-", "1", "anvil"),
+        svc("scache", "unix", "-", "-", "n", "-", "1", "scache"),
+        svc("postlog", "unix-dgram", "n", "-", "n", "-", "1", "postlogd"),
+        "",
+    ].join("\n");
+}
+
+/** The recipients the relay accepts (relay_recipient_maps, texthash: `<address> OK`), from the model. */
+export function renderRecipients(plan: MxPlan): string {
+    return [
+        generatedHeader("#", {
+            host: plan.host.name,
+            what: `the ${plan.recipients.length} addresses of ${plan.domain} the relay accepts.`,
+            note: "From the directory and billu:mail.aliases.",
+        }),
+        ...plan.recipients.map((r) => `${r} OK`),
+        "",
+    ].join("\n");
+}
+
+/** The mail domain's transport: the mail server's address in brackets (no MX lookup, no DNS from the DMZ). */
+export function renderTransport(plan: MxPlan): string {
+    return [
+        generatedHeader("#", { host: plan.host.name, what: `mail for ${plan.domain} goes to ${plan.nextHop.host}.` }),
+        `${plan.domain} smtp:${nextHop(plan)}`,
+        "",
+    ].join("\n");
+}
+
+/** TLS to the mail server: required, its certificate signed by the site CA and naming its FQDN (TLS_README `secure`). */
+export function renderTlsPolicy(plan: MxPlan): string {
+    return [
+        generatedHeader("#", { host: plan.host.name, what: `TLS to ${plan.nextHop.host} is required and verified.` }),
+        `${nextHop(plan)} secure match=${plan.nextHop.hostname}`,
+        "",
+    ].join("\n");
+}
+
+/** The staged copy of a file of the relay step (for a check that needs a companion file the step installs). */
+function staged(path: string): string {
+    return `${stageRoot("linux")}/${MX_STEP}/files${path}`;
+}
+
+/**
+ * `postfix check` and `postconf -n` over a candidate main.cf or master.cf, in a scratch folder with the other staged
+ * file; skipped on a first run, before the step body installed Postfix (the body checks the whole configuration
+ * again before any restart).
+ */
+export function mxPostfixCheck(candidate: "main.cf" | "master.cf"): string {
+    const other = candidate === "main.cf" ? "master.cf" : "main.cf";
+    return [
+        "command -v postfix >/dev/null 2>&1 || exit 0",
+        "d=$(mktemp -d)",
+        `cp {} "$d/${candidate}"`,
+        `cp ${staged(`/etc/postfix/${other}`)} "$d/${other}"`,
+        'postfix -c "$d" check 2>"$d/err"; rc=$?',
+        'postconf -c "$d" -n >/dev/null 2>>"$d/err" || rc=1',
+        'if [ -s "$d/err" ]; then cat "$d/err"; rc=1; fi',
+        'rm -rf "$d"',
+        'exit "$rc"',
+    ].join("; ");
+}
+
+/** The relay step's files, the certificates first (main.cf names them), master.cf before main.cf (each check reads the other). */
+export function mxFiles(plan: MxPlan): GuestFile[] {
+    return [
+        { path: MX_PATHS.ca, content: placeholder(MX_SECRETS.ca) },
+        { path: MX_PATHS.cert, content: placeholder(MX_SECRETS.cert) },
+        { path: MX_PATHS.key, content: placeholder(MX_SECRETS.key), mode: "0600" },
+        { path: MX_PATHS.recipients, content: renderRecipients(plan) },
+        { path: MX_PATHS.transport, content: renderTransport(plan) },
+        { path: MX_PATHS.tlsPolicy, content: renderTlsPolicy(plan) },
+        { path: MX_PATHS.masterCf, content: renderMxMasterCf(plan), check: mxPostfixCheck("master.cf") },
+        { path: MX_PATHS.mainCf, content: renderMxMainCf(plan), check: mxPostfixCheck("main.cf") },
+    ];
+}
+
+/** The TLS folder: root's only (the key inside is 0600 anyway). */
+export function mxDirs(): GuestDir[] {
+    return [{ path: MX_PATHS.tlsDir, mode: "0700", owner: "root:root" }];
+}
