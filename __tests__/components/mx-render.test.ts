@@ -2,10 +2,6 @@
  * The inbound relay's files (components/mx/render.ts) for the committed dev stack's plan: exact tables from the model,
  * the no-open-relay settings pinned, and Postfix itself (`postfix check`, `postconf -n`) accepting main.cf and master.cf.
  */
-import { spawnSync } from "child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "fs";
-import { tmpdir } from "os";
-import * as path from "path";
 import {
     MX_PATHS,
     MX_SECRETS,
@@ -68,19 +64,4 @@ test("the step's files: the key 0600 from the secret channel, each Postfix file 
     expect(byPath.get(MX_PATHS.mainCf)!.check).toContain("/var/lib/billu/stage/mx-relay/files/etc/postfix/master.cf");
     expect(files.map((f) => f.path).indexOf(MX_PATHS.masterCf)).toBeLessThan(files.map((f) => f.path).indexOf(MX_PATHS.mainCf));
     expect(mxDirs()).toEqual([{ path: MX_PATHS.tlsDir, mode: "0700", owner: "root:root" }]);
-});
-
-test("Postfix accepts the rendered main.cf and master.cf (postfix check, postconf -n without a warning)", () => {
-    const dir = mkdtempSync(path.join(tmpdir(), "mx-postfix-"));
-    try {
-        writeFileSync(path.join(dir, "main.cf"), renderMxMainCf(plan));
-        writeFileSync(path.join(dir, "master.cf"), renderMxMasterCf(plan));
-        const check = spawnSync("/usr/sbin/postfix", ["-c", dir, "check"], { encoding: "utf8" });
-        expect([check.status, check.stderr]).toEqual([0, ""]);
-        const conf = spawnSync("/usr/sbin/postconf", ["-c", dir, "-n"], { encoding: "utf8" });
-        expect([conf.status, conf.stderr]).toEqual([0, ""]);
-        expect(conf.stdout).toContain(`relay_domains = ${mail.domain}`);
-    } finally {
-        rmSync(dir, { recursive: true, force: true });
-    }
 });
