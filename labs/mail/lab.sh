@@ -54,8 +54,8 @@
 # the DKIM record's DNS node the mail-directory step wrote to another selector: the DKIM verification probe (dkimpy
 # from the client, the key fetched over DNS from the DC) must fail (exit 1). MBL_SABOTAGE=webmail lets every network
 # in to the webmail (the installed apache2.conf's Require ip replaced after the step): the servers-zone 403 probe must
-# fail (exit 1). MBL_SABOTAGE=mx makes the installed relay main.cf permit every relay (Postfix restarted): the lab must
-# fail (exit 1; today it fails at the first relay probe, the restarted relay not greeting in 30 s: open). The six switches are
+# fail (exit 1). MBL_SABOTAGE=mx makes the installed relay an open relay (mynetworks = 0.0.0.0/0 with
+# permit_mynetworks, Postfix restarted): the outside-domain probe (554 5.7.1) must fail (exit 1). The six switches are
 # declared in labs/mail/sabotage.txt (npm run lab -- --sabotage mail runs each).
 LAB=bml
 # shellcheck source=../lib/common.sh
@@ -629,9 +629,13 @@ lab_expect "$MX mx-relay step ran (postfix check, Postfix up on 25)" pass test "
 lab_fig "$MX mx-relay step (checks, Postfix up)" "${LAST_MS} ms"
 # MBL_SABOTAGE=mx: after the read-back, the installed main.cf lets anyone relay: the outside-domain probe must fail.
 if [ "${MBL_SABOTAGE:-}" = mx ]; then
-    guest_exec mx sh -c "sed -i 's|^smtpd_relay_restrictions = .*|smtpd_relay_restrictions = permit|' /etc/postfix/main.cf && systemctl restart postfix" >/dev/null 2>&1
+    # The classic open relay: every client is in mynetworks, and mynetworks may relay. (`smtpd_relay_restrictions =
+    # permit` alone is not one: Postfix's smtpd then refuses to serve at all, "specify at least one working instance of
+    # reject_unauth_destination...", so every session ends before its greeting: a failure for the wrong reason.)
+    guest_exec mx postconf -e 'mynetworks = 0.0.0.0/0' 'smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination' >/dev/null 2>&1
+    guest_exec mx systemctl restart postfix >/dev/null 2>&1
     lab_wait 30 "the sabotaged relay listening on 25" guest_exec mx sh -c 'ss -Hltn "sport = :25" | grep -q .' || true
-    lab_log "SABOTAGE: the installed relay main.cf permits every relay (smtpd_relay_restrictions = permit: an open relay)"
+    lab_log "SABOTAGE: the installed relay main.cf lets every client relay (mynetworks = 0.0.0.0/0, permit_mynetworks: an open relay)"
 fi
 wan_send() { ip netns exec "$LAB-inet" python3 "$HERE/probe.py" send --server "$WAN_IP" --port "$SMTP_PORT" --sender "someone@partner.example" "$@"; }
 # The published port: the router's forward rule for DNATed smtp (its counter) shows the connections crossed it.
