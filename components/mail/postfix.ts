@@ -9,6 +9,7 @@ import { MailPlan } from "../../model/mail";
 import { placeholder, stageRoot } from "../guest-step/render";
 import { ENABLED_PERSON, MAIL_PATHS, MAIL_SECRET, port, RSPAMD_MILTER } from "./common";
 import { generatedHeader } from "../header";
+import { internalServices, masterLine } from "../postfix-master";
 
 export function renderMainCf(plan: MailPlan): string {
     return [
@@ -83,8 +84,7 @@ export function renderMainCf(plan: MailPlan): string {
  * and the submission service: TLS required, a login required, and the sender must be one of the login's addresses.
  */
 export function renderMasterCf(plan: MailPlan): string {
-    const svc = (name: string, type: string, priv: string, unpriv: string, chroot: string, wakeup: string, max: string, command: string) =>
-        [name.padEnd(10), type.padEnd(5), priv.padEnd(7), unpriv.padEnd(7), chroot.padEnd(7), wakeup.padEnd(7), max.padEnd(7), command].join(" ").trimEnd();
+    const svc = masterLine;
     return [
         generatedHeader("#", { host: plan.host.name, what: "Postfix services (master(5)).", note: "Do not edit: change billu:mail." }),
         "# service   type  private unpriv  chroot  wakeup  maxproc command + args",
@@ -99,29 +99,7 @@ export function renderMasterCf(plan: MailPlan): string {
         "  -o smtpd_relay_restrictions=permit_sasl_authenticated,reject",
         "  -o smtpd_recipient_restrictions=reject_non_fqdn_recipient",
         "  -o milter_macro_daemon_name=ORIGINATING",
-        svc("pickup", "unix", "n", "-", "n", "60", "1", "pickup"),
-        svc("cleanup", "unix", "n", "-", "n", "-", "0", "cleanup"),
-        svc("qmgr", "unix", "n", "-", "n", "300", "1", "qmgr"),
-        svc("tlsmgr", "unix", "-", "-", "n", "1000?", "1", "tlsmgr"),
-        svc("rewrite", "unix", "-", "-", "n", "-", "-", "trivial-rewrite"),
-        svc("bounce", "unix", "-", "-", "n", "-", "0", "bounce"),
-        svc("defer", "unix", "-", "-", "n", "-", "0", "bounce"),
-        svc("trace", "unix", "-", "-", "n", "-", "0", "bounce"),
-        svc("verify", "unix", "-", "-", "n", "-", "1", "verify"),
-        svc("flush", "unix", "n", "-", "n", "1000?", "0", "flush"),
-        svc("proxymap", "unix", "-", "-", "n", "-", "-", "proxymap"),
-        svc("proxywrite", "unix", "-", "-", "n", "-", "1", "proxymap"),
-        svc("smtp", "unix", "-", "-", "n", "-", "-", "smtp"),
-        svc("relay", "unix", "-", "-", "n", "-", "-", "smtp"),
-        "  -o syslog_name=postfix/$service_name",
-        svc("showq", "unix", "n", "-", "n", "-", "-", "showq"),
-        svc("error", "unix", "-", "-", "n", "-", "-", "error"),
-        svc("retry", "unix", "-", "-", "n", "-", "-", "error"),
-        svc("discard", "unix", "-", "-", "n", "-", "-", "discard"),
-        svc("lmtp", "unix", "-", "-", "n", "-", "-", "lmtp"),
-        svc("anvil", "unix", "-", "-", "n", "-", "1", "anvil"),
-        svc("scache", "unix", "-", "-", "n", "-", "1", "scache"),
-        svc("postlog", "unix-dgram", "n", "-", "n", "-", "1", "postlogd"),
+        ...internalServices({ proxywrite: true, lmtp: true }),
         "",
     ].join("\n");
 }

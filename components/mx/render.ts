@@ -11,6 +11,7 @@
 import type { MxPlan } from "../../model/mx";
 import { GuestDir, GuestFile, placeholder, stageRoot } from "../guest-step/render";
 import { generatedHeader } from "../header";
+import { internalServices, masterLine } from "../postfix-master";
 
 /** Where each file lives in the guest. */
 export const MX_PATHS = {
@@ -93,33 +94,12 @@ export function renderMxMainCf(plan: MxPlan): string {
 
 /** master.cf: the services a relay runs, not chrooted; no submission, no local delivery. */
 export function renderMxMasterCf(plan: MxPlan): string {
-    const svc = (name: string, type: string, priv: string, unpriv: string, chroot: string, wakeup: string, max: string, command: string) =>
-        [name.padEnd(10), type.padEnd(5), priv.padEnd(7), unpriv.padEnd(7), chroot.padEnd(7), wakeup.padEnd(7), max.padEnd(7), command].join(" ").trimEnd();
+    const svc = masterLine;
     return [
         generatedHeader("#", { host: plan.host.name, what: "Postfix services (master(5)) of the inbound relay.", note: "Do not edit: change billu:mx." }),
         "# service   type  private unpriv  chroot  wakeup  maxproc command + args",
         svc("smtp", "inet", "n", "-", "n", "-", "-", "smtpd"),
-        svc("pickup", "unix", "n", "-", "n", "60", "1", "pickup"),
-        svc("cleanup", "unix", "n", "-", "n", "-", "0", "cleanup"),
-        svc("qmgr", "unix", "n", "-", "n", "300", "1", "qmgr"),
-        svc("tlsmgr", "unix", "-", "-", "n", "1000?", "1", "tlsmgr"),
-        svc("rewrite", "unix", "-", "-", "n", "-", "-", "trivial-rewrite"),
-        svc("bounce", "unix", "-", "-", "n", "-", "0", "bounce"),
-        svc("defer", "unix", "-", "-", "n", "-", "0", "bounce"),
-        svc("trace", "unix", "-", "-", "n", "-", "0", "bounce"),
-        svc("verify", "unix", "-", "-", "n", "-", "1", "verify"),
-        svc("flush", "unix", "n", "-", "n", "1000?", "0", "flush"),
-        svc("proxymap", "unix", "-", "-", "n", "-", "-", "proxymap"),
-        svc("smtp", "unix", "-", "-", "n", "-", "-", "smtp"),
-        svc("relay", "unix", "-", "-", "n", "-", "-", "smtp"),
-        "  -o syslog_name=postfix/$service_name",
-        svc("showq", "unix", "n", "-", "n", "-", "-", "showq"),
-        svc("error", "unix", "-", "-", "n", "-", "-", "error"),
-        svc("retry", "unix", "-", "-", "n", "-", "-", "error"),
-        svc("discard", "unix", "-", "-", "n", "-", "-", "discard"),
-        svc("anvil", "unix", "-", "-", "n", "-", "1", "anvil"),
-        svc("scache", "unix", "-", "-", "n", "-", "1", "scache"),
-        svc("postlog", "unix-dgram", "n", "-", "n", "-", "1", "postlogd"),
+        ...internalServices(),
         "",
     ].join("\n");
 }

@@ -16,13 +16,13 @@
  * never printed. It logs out at the end; nothing is changed. BILLU_MONITORING_HOSTS=<a,b> (labs only) checks these
  * monitored hosts only (a lab runs agents for some of the model's hosts).
  */
-import { readFileSync, statSync } from "fs";
 import * as https from "https";
 import { InputError } from "../../../model/errors";
 import { MonitoringPlan, RemoteMonitoringPlan, SEVERITIES, Severity } from "../../../model/monitoring";
 import type { SiteModel } from "../../../model/site";
 import { zabbixConfigInput } from "../../../components/monitoring/config-input";
 import { renderZabbixConfig, type ZbxHost } from "../../../components/monitoring/zabbix-config";
+import { readKeyFile } from "../key-file";
 import type { Check, Scenario, ScenarioInput } from "../types";
 
 export const CREDENTIALS_ENV = "BILLU_ZABBIX_CREDENTIALS";
@@ -118,26 +118,7 @@ export function expectation(model: SiteModel, only: string | undefined): Monitor
 /** The API account from the file BILLU_ZABBIX_CREDENTIALS names: bad input (exit 2) when unset, unreadable, open to others or incomplete. */
 export function readCredentials(file: string | undefined): { username: string; password: string } {
     const fix = `write a 0600 file with two lines, username=<API user> and password=<its password> (a read-only Zabbix user is enough), and set ${CREDENTIALS_ENV}=<that file>`;
-    const bad = (message: string) => new InputError([{ path: CREDENTIALS_ENV, message, fix }]);
-    if (!file) throw bad("is not set (the monitoring scenario logs on to the Zabbix API)");
-    let text: string;
-    try {
-        if ((statSync(file).mode & 0o077) !== 0) throw bad(`${file} is readable by others (mode ${(statSync(file).mode & 0o777).toString(8)})`);
-        text = readFileSync(file, "utf8");
-    } catch (e) {
-        if (e instanceof InputError) throw e;
-        throw bad(`${file} cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-    }
-    const kv = new Map(
-        text
-            .split("\n")
-            .filter((l) => l.includes("="))
-            .map((l) => [l.slice(0, l.indexOf("=")).trim(), l.slice(l.indexOf("=") + 1).trim()] as const),
-    );
-    const username = kv.get("username") ?? "";
-    const password = kv.get("password") ?? "";
-    if (username === "" || password === "") throw bad(`${file} has no ${username === "" ? "username" : "password"}= line`);
-    return { username, password };
+    return readKeyFile(CREDENTIALS_ENV, file, ["username", "password"], "the monitoring scenario logs on to the Zabbix API", fix);
 }
 
 /** One JSON-RPC call, pinned to `address`, the certificate verified against `ca` for `url`'s name; bounded. */

@@ -11,11 +11,10 @@
  * the session is closed in any case. No token is printed.
  */
 import { randomBytes } from "crypto";
-import { readFileSync, statSync } from "fs";
 import * as https from "https";
 import * as tls from "tls";
 import type { AssetsPlan } from "../../../model/assets";
-import { InputError } from "../../../model/errors";
+import { readKeyFile } from "../key-file";
 import type { Check, Scenario, ScenarioInput } from "../types";
 
 export const TOKENS_ENV = "BILLU_GLPI_API_TOKENS";
@@ -39,27 +38,8 @@ export interface GlpiTokens {
 /** The tokens from the file BILLU_GLPI_API_TOKENS names: bad input (exit 2) when unset, unreadable, open to others or incomplete. */
 export function readTokens(file: string | undefined): GlpiTokens {
     const fix = `write a 0600 file with two lines, app_token=<the API client's App-Token> and user_token=<the acceptance user's API token> (GLPI: Setup > General > API, and the user's Remote access key), and set ${TOKENS_ENV}=<that file>`;
-    const bad = (message: string) => new InputError([{ path: TOKENS_ENV, message, fix }]);
-    if (!file) throw bad("is not set (the ticket scenario logs on to GLPI's REST API)");
-    let text: string;
-    try {
-        const mode = statSync(file).mode & 0o777;
-        if ((mode & 0o077) !== 0) throw bad(`${file} is readable by others (mode ${mode.toString(8)})`);
-        text = readFileSync(file, "utf8");
-    } catch (e) {
-        if (e instanceof InputError) throw e;
-        throw bad(`${file} cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-    }
-    const kv = new Map(
-        text
-            .split("\n")
-            .filter((l) => l.includes("="))
-            .map((l) => [l.slice(0, l.indexOf("=")).trim(), l.slice(l.indexOf("=") + 1).trim()] as const),
-    );
-    const appToken = kv.get("app_token") ?? "";
-    const userToken = kv.get("user_token") ?? "";
-    if (appToken === "" || userToken === "") throw bad(`${file} has no ${appToken === "" ? "app_token" : "user_token"}= line`);
-    return { appToken, userToken };
+    const t = readKeyFile(TOKENS_ENV, file, ["app_token", "user_token"], "the ticket scenario logs on to GLPI's REST API", fix);
+    return { appToken: t.app_token, userToken: t.user_token };
 }
 
 interface Answer {
