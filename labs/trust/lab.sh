@@ -251,6 +251,8 @@ ip -n trust-mem route add default via 10.98.3.1
 mkdir -p /etc/netns/trust-mem "$M"/{etc,lib/private,cache,log,run}
 chmod 700 "$M/lib/private"
 echo "nameserver $B_IP" >/etc/netns/trust-mem/resolv.conf
+# The member's keytab is in the lab's dir (dedicated keytab): with "secrets and keytab", net ads join writes the
+# SYSTEM keytab, /etc/krb5.keytab of the machine running the lab, which every later lab's guests see through their /etc.
 cat >"$M/etc/smb.conf" <<CONF
 [global]
     workgroup = $B_NETBIOS
@@ -260,8 +262,8 @@ cat >"$M/etc/smb.conf" <<CONF
     server role = member server
     interfaces = lo $M_IP
     bind interfaces only = yes
-    kerberos method = secrets and keytab
-    dedicated keytab file = $M/krb5.keytab
+    kerberos method = dedicated keytab
+    dedicated keytab file = FILE:$M/krb5.keytab
     winbind use default domain = no
     idmap config * : backend = tdb
     idmap config * : range = 3000-7999
@@ -293,8 +295,11 @@ lab_bg trust-mem "$LAB_DIR/mem-holder.log" unshare -m --propagation private sh -
     mount --bind '$M/etc/smb.conf' /etc/samba/smb.conf && mount --bind '$M/run' /run/samba &&
     mount -t tmpfs -o mode=0755 lab-srv /srv && echo ready && exec sleep 3600"
 M_HOLDER=$LAB_LAST_PID
-memx() { nsenter -t "$M_HOLDER" -m -n -- "$@"; }
+memx() { nsenter -t "$M_HOLDER" -m -n -- env KRB5_KTNAME="FILE:$M/krb5.keytab" "$@"; }
 lab_wait 10 "member namespace ready" grep -q ready "$LAB_DIR/mem-holder.log" || lab_die "the member's namespace did not start"
+# The machine's own keytab, before the join (the join must write the member's keytab only: see smb.conf above).
+host_keytab() { if [ -e /etc/krb5.keytab ]; then sha256sum /etc/krb5.keytab | cut -d' ' -f1; else echo absent; fi; }
+HOST_KEYTAB_BEFORE=$(host_keytab)
 t=$(date +%s%N)
 # shellcheck disable=SC2016 # the inner sh's own $(cat) (the password, from stdin) and $0..$3
 printf '%s' "$ADMIN_PW" | memx sh -c 'PASSWD="$(cat)" exec net ads join -U administrator --no-dns-updates' >"$LAB_DIR/mem-join.log" 2>&1 ||
@@ -305,6 +310,8 @@ printf '%s' "$ADMIN_PW" | in_dc billu sh -c 'PASSWD="$(cat)" exec samba-tool dns
     "$B_IP" "$B_DOMAIN" "${B_GRANT_HOST,,}" "$M_IP" >/dev/null || lab_die "adding $M_FQDN's A record failed"
 memx winbindd -F --debug-stdout -d1 >"$LAB_DIR/mem-winbindd.log" 2>&1 &
 LAB_PIDS+=($!)
+member_keytab_only() { [ -s "$M/krb5.keytab" ] && [ "$(host_keytab)" = "$HOST_KEYTAB_BEFORE" ]; }
+lab_expect "the join wrote the member's keytab in the lab's dir, and the machine's /etc/krb5.keytab is untouched ($HOST_KEYTAB_BEFORE)" pass member_keytab_only
 lab_wait 60 "the member's winbind reaches BillU's DC (wbinfo -P)" memx wbinfo -P || lab_die "the member's winbind did not reach the DC"
 lab_expect "the member resolves $B_NETBIOS\\$B_GRANT (the grant's group, made by BillU's trust step)" pass \
     lab_wait 30 "$B_NETBIOS\\$B_GRANT resolves" memx wbinfo --name-to-sid "$B_NETBIOS\\$B_GRANT"
