@@ -251,8 +251,9 @@ ip -n trust-mem route add default via 10.98.3.1
 mkdir -p /etc/netns/trust-mem "$M"/{etc,lib/private,cache,log,run}
 chmod 700 "$M/lib/private"
 echo "nameserver $B_IP" >/etc/netns/trust-mem/resolv.conf
-# The member's keytab is in the lab's dir (dedicated keytab): with "secrets and keytab", net ads join writes the
-# SYSTEM keytab, /etc/krb5.keytab of the machine running the lab, which every later lab's guests see through their /etc.
+# The member's keytab is in the lab's dir: net ads join writes the default keytab, /etc/krb5.keytab of the machine
+# running the lab (which every later lab's guests would see through their /etc), unless KRB5_KTNAME names another:
+# memx sets it for every command of the member (the join, winbindd, smbd).
 cat >"$M/etc/smb.conf" <<CONF
 [global]
     workgroup = $B_NETBIOS
@@ -262,8 +263,7 @@ cat >"$M/etc/smb.conf" <<CONF
     server role = member server
     interfaces = lo $M_IP
     bind interfaces only = yes
-    kerberos method = dedicated keytab
-    dedicated keytab file = FILE:$M/krb5.keytab
+    kerberos method = secrets and keytab
     winbind use default domain = no
     idmap config * : backend = tdb
     idmap config * : range = 3000-7999
