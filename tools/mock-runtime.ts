@@ -8,6 +8,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { randomBytes } from "crypto";
 import { InputError } from "../model/errors";
+import { MOCK_SECRET } from "./peer-stack";
 
 // Internal SDK modules: the mock monitor we extend, and the knobs setMocks itself turns.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -82,6 +83,12 @@ export class SynthMocks implements pulumi.runtime.Mocks {
         return v;
     }
 
+    private newHexSecret(): string {
+        const v = randomBytes(32).toString("hex");
+        this.producedSecrets.push(v);
+        return v;
+    }
+
     newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, unknown> } {
         const state: Record<string, unknown> = { ...args.inputs };
         const n = args.name;
@@ -125,7 +132,19 @@ export class SynthMocks implements pulumi.runtime.Mocks {
             case "pulumi:pulumi:StackReference": {
                 const ref = this.stackReference?.(String(args.inputs.name)) ?? { outputs: {}, secretOutputNames: [] };
                 const outputs = { ...ref.outputs };
-                for (const k of ref.secretOutputNames) outputs[k] = this.newSecret(`${n}-${k}`);
+                for (const k of ref.secretOutputNames) {
+                    // A plain secret (a key) or a structured one whose MOCK_SECRET places each get a fresh mock secret.
+                    // A structured one's are keys in hex (PSKs, what the reader checks), 32 random bytes like the real ones.
+                    const fill = (v: unknown): unknown =>
+                        v === MOCK_SECRET
+                            ? this.newHexSecret()
+                            : Array.isArray(v)
+                              ? v.map(fill)
+                              : v && typeof v === "object"
+                                ? Object.fromEntries(Object.entries(v).map(([kk, vv]) => [kk, fill(vv)]))
+                                : v;
+                    outputs[k] = outputs[k] === undefined ? this.newSecret(`${n}-${k}`) : fill(outputs[k]);
+                }
                 state.outputs = outputs;
                 state.secretOutputNames = ref.secretOutputNames;
                 break;

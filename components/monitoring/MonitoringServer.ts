@@ -7,6 +7,7 @@ import { connectionTo, SiteServerArgs } from "../context";
 import { GuestStep } from "../guest-step/GuestStep";
 import { stepScript } from "../guest-step/render";
 import type { IssuedCert, SiteCa } from "../site-ca/SiteCa";
+import { configuredHosts } from "./config-input";
 import { configStepFiles, MONITORING_SECRETS, pskSecretName, SERVER_DIRS, serverFiles } from "./render";
 
 export interface MonitoringServerArgs {
@@ -97,7 +98,7 @@ export class MonitoringServer extends pulumi.ComponentResource {
         const configFiles = configStepFiles(plan, args.company);
         if (configFiles) {
             const psks: Record<string, pulumi.Input<string>> = {};
-            for (const h of plan.hosts) {
+            for (const h of configuredHosts(plan)) {
                 const psk = args.psks.get(h.name);
                 if (psk === undefined) throw new pulumi.ResourceError(`[psks] has no PSK for ${h.name}, a host of the monitoring plan`, this);
                 psks[pskSecretName(h.name)] = psk;
