@@ -126,6 +126,11 @@ describe("bad input names the key, the value and the fix", () => {
             "stack organization/billu-infra/ecotech output monitoringPartner.psks: has no PSK for \"PAR-DC01\". Fix: deploy organization/billu-infra/ecotech with this program's version, which exports every host's PSK",
         ]);
     });
+    it("a partner pointing at this server's name at another address", () => {
+        expect(thrownProblems(() => pairMonitoringPartner(plan, { ...good, server: { name: "PAR-MON01", address: "10.10.0.41" } }))).toEqual([
+            `stack organization/billu-infra/ecotech output monitoringPartner.server: names "PAR-MON01" at "10.10.0.41", but this site's Zabbix server is PAR-MON01 at ${plan.host.address}. Fix: set billu:monitoring.remoteServer in organization/billu-infra/ecotech to { name: PAR-MON01, address: ${plan.host.address} }`,
+        ]);
+    });
     it("a PSK that is not hexadecimal", () => {
         expect(thrownProblems(() => pairMonitoringPartner(plan, { ...good, psks: { ...good.psks, "ECO-DC01": "not-hex" } }))).toEqual([
             "stack organization/billu-infra/ecotech output monitoringPartner.psks.ECO-DC01: is not a hexadecimal PSK. Fix: deploy organization/billu-infra/ecotech with this program's version, which exports it whole",
