@@ -23,7 +23,8 @@ export interface MonitoringServerArgs {
     readonly plan: MonitoringPlan;
     /**
      * Every monitored host's PSK (secret), by host name: the `monitoring-config` step gives each to its Zabbix host
-     * (components/monitoring/role.ts `monitoringResources` makes them). Every host of `plan.hosts` must have one.
+     * (components/monitoring/role.ts `monitoringResources` makes them; a VPN partner's, read from its stack, are in it too).
+     * Every host of `plan.hosts` and of `plan.partner.hosts` must have one.
      */
     readonly psks: ReadonlyMap<string, pulumi.Input<string>>;
     /**
