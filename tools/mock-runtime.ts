@@ -8,7 +8,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { randomBytes } from "crypto";
 import { InputError } from "../model/errors";
-import { MOCK_SECRET } from "./peer-stack";
 
 // Internal SDK modules: the mock monitor we extend, and the knobs setMocks itself turns.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -237,6 +236,12 @@ export async function waitForRegistrations(): Promise<void> {
 }
 
 /** Resolves stack outputs to plain JSON; secret outputs become SECRET_MARK. */
+/**
+ * In a structured secret output a StackReference answers (tools/peer-stack.ts: the partner's monitored hosts and their
+ * PSKs), the place of a secret value: the mock runtime gives each its own fresh secret (64 hex digits, like a PSK).
+ */
+export const MOCK_SECRET = "<mock secret>";
+
 export async function resolveOutputs(outputs: Record<string, unknown>): Promise<Record<string, unknown>> {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(outputs)) {

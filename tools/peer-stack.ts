@@ -19,9 +19,9 @@ import { planOf } from "../model/services/types";
 import { readBilluConfig } from "./stack-config";
 import { MONITORING_PARTNER_OUTPUT, monitoringPartnerExport } from "../model/monitoring";
 import { monitoringService } from "../model/services/monitoring";
+import { MOCK_SECRET } from "./mock-runtime";
 
-/** In a structured secret output, the place of a secret value: the mock runtime gives each its own fresh mock secret. */
-export const MOCK_SECRET = "<mock secret>";
+export { MOCK_SECRET };
 
 export function offlineStackOutputs(root: string, name: string): { outputs: Record<string, unknown>; secretOutputNames: string[] } {
     const stack = name.split("/").pop()!;
