@@ -337,7 +337,13 @@ export interface MonitoringPlan {
      * secret output monitoringPartner is read (stacks/vpn.ts withMonitoringPartner), its company and hosts. Absent: the
      * server watches this site's hosts only.
      */
-    readonly partner?: { readonly peerStack: string; readonly company?: string; readonly hosts: readonly PartnerHost[] };
+    readonly partner?: {
+        readonly peerStack: string;
+        /** The partner's networks the tunnel carries (billu:firewall.vpnPartner.networks): every partner host is in one. */
+        readonly networks: readonly string[];
+        readonly company?: string;
+        readonly hosts: readonly PartnerHost[];
+    };
 }
 
 /** A VPN partner's host as its stack exports it (monitoringPartnerExport) and this site's Zabbix server registers it. */
@@ -419,6 +425,14 @@ export function pairMonitoringPartner(plan: MonitoringPlan, exported: unknown): 
                 `${source}.hosts[${i}].name`,
                 `${show(h.name)} is also a host of this site`,
                 `rename the host in one of the two stacks: a Zabbix host name is unique`,
+            );
+        }
+        const nets = plan.partner?.networks ?? [];
+        if (ipaddr.IPv4.isValidFourPartDecimal(h.address) && !nets.some((n) => ipaddr.IPv4.parse(h.address).match(ipaddr.IPv4.parseCIDR(n)))) {
+            problems.add(
+                `${source}.hosts[${i}].address`,
+                `${show(h.address)} (${h.name}) is not in the VPN partner's networks (${nets.join(", ") || "none"}): the server would poll it outside the tunnel`,
+                "give the host an address in a network the tunnel carries (billu:firewall.vpnPartner.networks here, the peer's zones there)",
             );
         }
         if (e.psks[h.name] === undefined) {
@@ -675,7 +689,7 @@ export function planMonitoring(input: MonitoringInput, problems: Problems): Moni
             ...requiredMonitoringFlows(server, monitored, hosts, input.mail?.host.name),
             ...(cfg.watchVpnPartner && input.vpn ? partnerFlows(server.name, input.vpn.peerStack) : []),
         ],
-        ...(cfg.watchVpnPartner && input.vpn ? { partner: { peerStack: input.vpn.peerStack, hosts: [] } } : {}),
+        ...(cfg.watchVpnPartner && input.vpn ? { partner: { peerStack: input.vpn.peerStack, networks: input.partnerNetworks ?? [], hosts: [] } } : {}),
     };
 }
 

@@ -32,7 +32,7 @@ export async function withVpnPeer(
     checkFirewallPartner(model, vpn);
     if (!watch) return { model: { ...model, vpn }, peerPsk: peer.psk };
     const partner = pairMonitoringPartner(watch, peer.monitoring);
-    const withPartner: MonitoringPlan = { ...watch, partner: { peerStack: watch.partner!.peerStack, company: partner.company, hosts: partner.hosts } };
+    const withPartner: MonitoringPlan = { ...watch, partner: { ...watch.partner!, company: partner.company, hosts: partner.hosts } };
     const plan = <T>(key: string): T | undefined => (key === monitoringService.key ? (withPartner as T) : model.plan<T>(key));
     return {
         model: { ...model, vpn, plan },

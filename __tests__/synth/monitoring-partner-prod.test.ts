@@ -26,7 +26,7 @@ beforeAll(async () => {
 const rendered = (host: string, p: string) => readFileSync(path.join(out, "rendered", host, p), "utf8");
 
 test("prod's plan watches the VPN partner: its stack, and the two tunnel flows appended to billu:flows", () => {
-    expect(plan.partner).toEqual({ peerStack: "organization/billu-infra/ecotech", hosts: [] });
+    expect(plan.partner).toEqual({ peerStack: "organization/billu-infra/ecotech", networks: prodRaw.firewall.vpnPartner.networks, hosts: [] });
     expect(plan.flows.filter((f) => f.from === "vpn-partner" || f.to === "vpn-partner").map((f) => `${f.from} -> ${f.to} ${f.service}`)).toEqual([
         "PAR-MON01 -> vpn-partner zabbix-agent",
         "vpn-partner -> PAR-MON01 zabbix-trapper",
@@ -129,6 +129,12 @@ describe("bad input names the key, the value and the fix", () => {
     it("a partner pointing at this server's name at another address", () => {
         expect(thrownProblems(() => pairMonitoringPartner(plan, { ...good, server: { name: "PAR-MON01", address: "10.10.0.41" } }))).toEqual([
             `stack organization/billu-infra/ecotech output monitoringPartner.server: names "PAR-MON01" at "10.10.0.41", but this site's Zabbix server is PAR-MON01 at ${plan.host.address}. Fix: set billu:monitoring.remoteServer in organization/billu-infra/ecotech to { name: PAR-MON01, address: ${plan.host.address} }`,
+        ]);
+    });
+    it("a partner host outside the networks the tunnel carries", () => {
+        const hosts = good.hosts.map((h) => (h.name === "ECO-DC01" ? { ...h, address: "192.168.1.53" } : h));
+        expect(thrownProblems(() => pairMonitoringPartner(plan, { ...good, hosts }))).toEqual([
+            `stack organization/billu-infra/ecotech output monitoringPartner.hosts[1].address: "192.168.1.53" (ECO-DC01) is not in the VPN partner's networks (${prodRaw.firewall.vpnPartner.networks.join(", ")}): the server would poll it outside the tunnel. Fix: give the host an address in a network the tunnel carries (billu:firewall.vpnPartner.networks here, the peer's zones there)`,
         ]);
     });
     it("a PSK that is not hexadecimal", () => {
