@@ -508,6 +508,8 @@ export interface MonitoringInput {
      * networks are unknown, so the remote server's address is not checked against them (no second, misleading problem).
      */
     readonly partnerNetworksInvalid?: boolean;
+    /** billu:vpn is written but its plan failed (its own problems are reported): watchVpnPartner is not reported again. */
+    readonly vpnInvalid?: boolean;
     /** GLPI (model/assets.ts AssetsPlan): its host, URL, daily dump, and the hosts whose inventory agent it schedules. */
     readonly assets?: {
         readonly host: { readonly name: string };
@@ -629,7 +631,7 @@ export function planMonitoring(input: MonitoringInput, problems: Problems): Moni
             }
         }
     }
-    if (cfg.watchVpnPartner && !input.vpn) {
+    if (cfg.watchVpnPartner && !input.vpn && !input.vpnInvalid) {
         problems.add(
             "billu:monitoring.watchVpnPartner",
             "is true, but this site has no site-to-site tunnel (billu:vpn with its peerStack): there is no partner stack to read the hosts from",
