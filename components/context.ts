@@ -44,6 +44,11 @@ export interface SiteContext {
     /** The Proxmox pool the VMs join (created by the site). @default no pool */
     readonly poolId?: pulumi.Output<string>;
     /**
+     * The VPN partner's monitored hosts' PSKs (secret), by host name, read from its stack by the program (stacks/vpn.ts
+     * withVpnPeer) when this site's Zabbix server watches them. @default none
+     */
+    readonly monitoringPartnerPsks?: ReadonlyMap<string, pulumi.Output<string>>;
+    /**
      * What the services' components made for their every-host needs (a certificate per host, a key), by need: the
      * renderers of components/base-server/every-host.ts read it. @default none
      */

@@ -90,6 +90,14 @@ export const monitoringSchema = z
                 "A site without a Zabbix server of its own (a partner site): its hosts' agents are watched by the VPN partner's server " +
                     "(BillU's PAR-MON01) over the site-to-site tunnel. The site then has no host of role monitoring. @default none",
             ),
+        watchVpnPartner: z
+            .boolean()
+            .default(false)
+            .describe(
+                "This site's Zabbix server also watches the hosts of its VPN partner (billu:vpn.peerStack), which sets billu:monitoring.remoteServer " +
+                    "to it: their names, addresses, roles and PSKs come from the partner stack's secret output monitoringPartner, read through the " +
+                    "VPN's StackReference. @default false",
+            ),
         server: z
             .object({
                 cacheSizeMiB: z.number().int().min(8).max(8192).default(64).describe("Zabbix server's configuration cache (CacheSize), MiB. @default 64"),
@@ -324,6 +332,115 @@ export interface MonitoringPlan {
     };
     /** Flows monitoring needs in billu:flows: the server to every agent, every agent to the server, alert mails. */
     readonly flows: readonly MonitoringRequiredFlow[];
+    /**
+     * The VPN partner's hosts this server watches (billu:monitoring.watchVpnPartner): the partner's stack and, once its
+     * secret output monitoringPartner is read (stacks/vpn.ts withMonitoringPartner), its company and hosts. Absent: the
+     * server watches this site's hosts only.
+     */
+    readonly partner?: {
+        readonly peerStack: string;
+        /** The partner's networks the tunnel carries (billu:firewall.vpnPartner.networks): every partner host is in one. */
+        readonly networks: readonly string[];
+        readonly company?: string;
+        readonly hosts: readonly PartnerHost[];
+    };
+}
+
+/** A VPN partner's host as its stack exports it (monitoringPartnerExport) and this site's Zabbix server registers it. */
+export type PartnerHost = Pick<MonitoredHost, "name" | "address" | "role" | "zone" | "os" | "port" | "pskIdentity">;
+
+/** The partner stack's secret output with its monitored hosts and their PSKs (stacks/vpn.ts reads it). */
+export const MONITORING_PARTNER_OUTPUT = "monitoringPartner";
+
+/** What a site watched by its partner's server exports (the PSKs are added by the program: secret outputs). */
+export interface MonitoringPartnerExport {
+    readonly company: string;
+    readonly server: { readonly name: string; readonly address: string };
+    readonly hosts: readonly PartnerHost[];
+}
+
+export function monitoringPartnerExport(plan: RemoteMonitoringPlan, company: string): MonitoringPartnerExport {
+    return {
+        company,
+        server: { name: plan.host.name, address: plan.host.address },
+        hosts: plan.hosts.map((h) => ({ name: h.name, address: h.address, role: h.role, zone: h.zone, os: h.os, port: h.port, pskIdentity: h.pskIdentity })),
+    };
+}
+
+const partnerExportSchema = z.object({
+    company: z.string().min(1).max(64),
+    server: z.object({ name: z.string(), address: z.string() }),
+    hosts: z
+        .array(
+            z.object({
+                name: hostName,
+                address: z.string().refine((a) => ipaddr.IPv4.isValidFourPartDecimal(a), "is not an IPv4 address"),
+                role: z.string().min(1),
+                zone: z.string().min(1),
+                os: z.enum(["linux", "windows"]),
+                port: z.number().int().min(1).max(65535),
+                pskIdentity: z.string().min(1).max(128),
+            }),
+        )
+        .min(1),
+    psks: z.record(z.string(), z.string().regex(/^[0-9a-f]{32,512}$/i, "is not a hexadecimal PSK")),
+});
+
+/**
+ * Checks the partner's monitoringPartner output against this site's plan: it names this server (name and address), its
+ * hosts are not this site's, and every host has a PSK. Returns the hosts and their PSKs (by host name); InputError
+ * (every problem) otherwise.
+ */
+export function pairMonitoringPartner(plan: MonitoringPlan, exported: unknown): { hosts: PartnerHost[]; company: string; psks: Record<string, string> } {
+    const problems = new Problems();
+    const peer = plan.partner?.peerStack ?? "the VPN peer";
+    const source = `stack ${peer} output ${MONITORING_PARTNER_OUTPUT}`;
+    if (exported === undefined) {
+        problems.add(
+            "billu:monitoring.watchVpnPartner",
+            `is true, but stack ${peer} exports no ${MONITORING_PARTNER_OUTPUT} output`,
+            `set billu:monitoring.remoteServer in ${peer} to this site's Zabbix server (name: ${plan.host.name}, address: ${plan.host.address}) and deploy it, or remove billu:monitoring.watchVpnPartner`,
+        );
+        problems.throwIfAny("invalid monitoring partner");
+    }
+    const parsed = partnerExportSchema.safeParse(exported);
+    if (!parsed.success) {
+        for (const i of parsed.error.issues) {
+            problems.add(`${source}.${i.path.join(".")}`, i.message, `deploy ${peer} with this program's version, which exports it whole`);
+        }
+        problems.throwIfAny("invalid monitoring partner");
+    }
+    const e = parsed.data!;
+    if (e.server.name !== plan.host.name || e.server.address !== plan.host.address) {
+        problems.add(
+            `${source}.server`,
+            `names ${show(e.server.name)} at ${show(e.server.address)}, but this site's Zabbix server is ${plan.host.name} at ${plan.host.address}`,
+            `set billu:monitoring.remoteServer in ${peer} to { name: ${plan.host.name}, address: ${plan.host.address} }`,
+        );
+    }
+    const local = new Set(plan.hosts.map((h) => h.name));
+    e.hosts.forEach((h, i) => {
+        if (local.has(h.name)) {
+            problems.add(
+                `${source}.hosts[${i}].name`,
+                `${show(h.name)} is also a host of this site`,
+                `rename the host in one of the two stacks: a Zabbix host name is unique`,
+            );
+        }
+        const nets = plan.partner?.networks ?? [];
+        if (ipaddr.IPv4.isValidFourPartDecimal(h.address) && !nets.some((n) => ipaddr.IPv4.parse(h.address).match(ipaddr.IPv4.parseCIDR(n)))) {
+            problems.add(
+                `${source}.hosts[${i}].address`,
+                `${show(h.address)} (${h.name}) is not in the VPN partner's networks (${nets.join(", ") || "none"}): the server would poll it outside the tunnel`,
+                "give the host an address in a network the tunnel carries (billu:firewall.vpnPartner.networks here, the peer's zones there)",
+            );
+        }
+        if (e.psks[h.name] === undefined) {
+            problems.add(`${source}.psks`, `has no PSK for ${show(h.name)}`, `deploy ${peer} with this program's version, which exports every host's PSK`);
+        }
+    });
+    problems.throwIfAny("invalid monitoring partner");
+    return { hosts: e.hosts, company: e.company, psks: e.psks };
 }
 
 /**
@@ -391,6 +508,8 @@ export interface MonitoringInput {
      * networks are unknown, so the remote server's address is not checked against them (no second, misleading problem).
      */
     readonly partnerNetworksInvalid?: boolean;
+    /** billu:vpn is written but its plan failed (its own problems are reported): watchVpnPartner is not reported again. */
+    readonly vpnInvalid?: boolean;
     /** GLPI (model/assets.ts AssetsPlan): its host, URL, daily dump, and the hosts whose inventory agent it schedules. */
     readonly assets?: {
         readonly host: { readonly name: string };
@@ -512,6 +631,13 @@ export function planMonitoring(input: MonitoringInput, problems: Problems): Moni
             }
         }
     }
+    if (cfg.watchVpnPartner && !input.vpn && !input.vpnInvalid) {
+        problems.add(
+            "billu:monitoring.watchVpnPartner",
+            "is true, but this site has no site-to-site tunnel (billu:vpn with its peerStack): there is no partner stack to read the hosts from",
+            "declare the tunnel (billu:vpn.peerStack names the partner's stack), or remove billu:monitoring.watchVpnPartner",
+        );
+    }
     // A site without a directory plan or a mail server (a partner site, or the peer view of a stack read without its
     // HR export) plans no alert mails: `alerting` is absent and the docs say so.
     if (problems.count > before || !host) return undefined;
@@ -561,7 +687,11 @@ export function planMonitoring(input: MonitoringInput, problems: Problems): Moni
         hostGroups: [...new Set(monitored.flatMap((m) => m.groups))].sort(),
         templates: [...new Set(monitored.flatMap((m) => m.templates))].sort(),
         alerting,
-        flows: requiredMonitoringFlows(server, monitored, hosts, input.mail?.host.name),
+        flows: [
+            ...requiredMonitoringFlows(server, monitored, hosts, input.mail?.host.name),
+            ...(cfg.watchVpnPartner && input.vpn ? partnerFlows(server.name, input.vpn.peerStack) : []),
+        ],
+        ...(cfg.watchVpnPartner && input.vpn ? { partner: { peerStack: input.vpn.peerStack, networks: input.partnerNetworks ?? [], hosts: [] } } : {}),
     };
 }
 
@@ -583,6 +713,13 @@ export function planRemoteMonitoring(input: MonitoringInput, problems: Problems)
             key,
             `is set, but ${own} this site's own Zabbix server`,
             "remove billu:monitoring.remoteServer (the site's own server watches its hosts), or remove the site's server (its host of role monitoring and billu:monitoring.host)",
+        );
+    }
+    if (cfg.watchVpnPartner) {
+        problems.add(
+            "billu:monitoring.watchVpnPartner",
+            "is true, but this site has no Zabbix server of its own (billu:monitoring.remoteServer is set): it cannot watch its partner's hosts",
+            "set billu:monitoring.watchVpnPartner on the stack that runs the server (the partner's), and remove it here",
         );
     }
     const nets = input.partnerNetworks ?? [];
@@ -627,6 +764,19 @@ export function planRemoteMonitoring(input: MonitoringInput, problems: Problems)
         // The partner's server is `vpn-partner` in this site's matrix: it polls every agent, every agent sends to it.
         flows: requiredMonitoringFlows({ name: "vpn-partner" }, monitored, input.hosts),
     };
+}
+
+/** The server polls the partner's agents and they send it their active checks, both through the tunnel. */
+function partnerFlows(server: string, peerStack: string): MonitoringRequiredFlow[] {
+    return [
+        { from: server, to: "vpn-partner", service: ZABBIX_AGENT_SERVICE, why: `the server polls the agents of the VPN partner's hosts (stack ${peerStack})` },
+        {
+            from: "vpn-partner",
+            to: server,
+            service: ZABBIX_TRAPPER_SERVICE,
+            why: `the VPN partner's agents (stack ${peerStack}) send their active checks to the server`,
+        },
+    ];
 }
 
 /** One host of the model as a Zabbix host: groups, templates, macros and watches from its role and the other plans. */

@@ -17,6 +17,7 @@ import { monitoringService } from "../model/services/monitoring";
 import { vmBackupService } from "../model/services/vm-backup";
 import { buildSiteModel, SiteModel } from "../model/site";
 import { knownHostsOf } from "../components/proxmox-vm/ProxmoxVm";
+import { monitoringPartnerOutputs } from "../components/monitoring/role";
 import { guardRunner } from "./runner-check";
 import { Site } from "./site";
 import { trustOutputs } from "./trust";
@@ -197,11 +198,12 @@ export function requirePinnedGlpiAgent(model: SiteModel, offline: boolean): void
 export async function main(): Promise<Record<string, unknown>> {
     let model: SiteModel;
     let vpnPeerPsk: pulumi.Output<string> | undefined;
+    let monitoringPartnerPsks: ReadonlyMap<string, pulumi.Output<string>> | undefined;
     let pbsPassword: pulumi.Output<string> | undefined;
     try {
         assertConfigSecretsEncrypted();
         model = loadModel(readRawConfig());
-        ({ model, peerPsk: vpnPeerPsk } = await withVpnPeer(model));
+        ({ model, peerPsk: vpnPeerPsk, monitoringPartnerPsks } = await withVpnPeer(model));
         // Before anything is registered: a runner outside the management allowlist would lock itself out (#16).
         await guardRunner(model);
         const billu = new pulumi.Config("billu");
@@ -216,7 +218,14 @@ export async function main(): Promise<Record<string, unknown>> {
     const stack = pulumi.getStack();
     const renderDir = process.env.BILLU_RENDER_DIR ?? path.join(projectRoot(), ".billu", "rendered", stack);
     const sshPrivateKey = new pulumi.Config("billu").getSecret("sshPrivateKey");
-    const site = new Site(`${model.site.code.toLowerCase()}`, { model, renderDir, sshPrivateKey, vpnPeerPsk, vmBackupPbsPassword: pbsPassword });
+    const site = new Site(`${model.site.code.toLowerCase()}`, {
+        model,
+        renderDir,
+        sshPrivateKey,
+        vpnPeerPsk,
+        vmBackupPbsPassword: pbsPassword,
+        monitoringPartnerPsks,
+    });
     return {
         site: site.docs.site,
         zones: site.docs.zones,
@@ -228,6 +237,8 @@ export async function main(): Promise<Record<string, unknown>> {
         knownHosts: knownHostsOf(site.ctx.vms, (h) => model.host(h).nics[0].address),
         ...vpnOutputs(model, site.vpn),
         ...trustOutputs(site.trust),
+        // A site watched by its partner's Zabbix server: its hosts and their PSKs, one secret output the partner reads.
+        ...monitoringPartnerOutputs(site.ctx),
         // What roles publish (the mail domain's DKIM record, to publish at the public DNS provider).
         ...site.roleOutputs,
         // What `npm run acceptance` logs on as; the password stays a secret (`pulumi stack output --show-secrets`).

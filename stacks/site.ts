@@ -27,6 +27,8 @@ export interface SiteArgs {
     readonly vpnPeerPsk?: pulumi.Output<string>;
     /** The PBS backup storage's secret (`billu:vmBackupPbsPassword`), read by the program. @default none (no PBS storage) */
     readonly vmBackupPbsPassword?: pulumi.Output<string>;
+    /** The VPN partner's monitored hosts' PSKs (secret), by host name (stacks/vpn.ts withVpnPeer). @default none */
+    readonly monitoringPartnerPsks?: ReadonlyMap<string, pulumi.Output<string>>;
 }
 
 function baseServers(ctx: SiteContext, hosts: readonly HostModel[], parent: pulumi.Resource): RoleResult {
@@ -99,6 +101,7 @@ export class Site extends pulumi.ComponentResource {
             vms: new Map(),
             poolId: pool?.poolId,
             vmBackupPbsPassword: args.vmBackupPbsPassword,
+            monitoringPartnerPsks: args.monitoringPartnerPsks,
         };
         // The every-host needs the services declared (model.everyHost): what their components make once for every
         // host (a client certificate each), and their renderers, which every host's base step calls.

@@ -8,18 +8,37 @@ import { SiteModel } from "../model/site";
 import { pairVpn, VpnModel, vpnPeerExport } from "../model/vpn";
 import { builtVm, guestAccess, SiteContext } from "../components/context";
 import { readVpnPeer, VPN_OUTPUTS } from "../components/vpn/peer";
+import { MONITORING_PARTNER_OUTPUT, MonitoringPlan, pairMonitoringPartner } from "../model/monitoring";
+import { monitoringService } from "../model/services/monitoring";
+import { planOf } from "../model/services/types";
 import { vpnDocsSections } from "../components/vpn/render";
 import { SiteToSiteVpn } from "../components/vpn/SiteToSiteVpn";
 import { SiteDocs } from "./outputs";
 
-/** Reads the peer's end (StackReference) and pairs it with this one; InputError when they cannot pair (exit 2). */
-export async function withVpnPeer(model: SiteModel): Promise<{ model: SiteModel; peerPsk?: pulumi.Output<string> }> {
+/**
+ * Reads the peer's end (StackReference) and pairs it with this one; InputError when they cannot pair (exit 2). When
+ * this site's Zabbix server watches the partner's hosts (billu:monitoring.watchVpnPartner), the same reference gives
+ * its monitoringPartner output: the hosts join the monitoring plan, their PSKs (secret) are returned by host name.
+ */
+export async function withVpnPeer(
+    model: SiteModel,
+): Promise<{ model: SiteModel; peerPsk?: pulumi.Output<string>; monitoringPartnerPsks?: ReadonlyMap<string, pulumi.Output<string>> }> {
     if (!model.vpnLocal) return { model };
-    const peer = await readVpnPeer(model.vpnLocal);
+    const mon = planOf(monitoringService, model);
+    const watch = mon && !mon.remote && mon.partner ? mon : undefined;
+    const peer = await readVpnPeer(model.vpnLocal, watch ? MONITORING_PARTNER_OUTPUT : undefined);
     if (peer.export === undefined) return { model };
     const vpn = pairVpn(model.vpnLocal, peer.export, model.zones);
     checkFirewallPartner(model, vpn);
-    return { model: { ...model, vpn }, peerPsk: peer.psk };
+    if (!watch) return { model: { ...model, vpn }, peerPsk: peer.psk };
+    const partner = pairMonitoringPartner(watch, peer.monitoring);
+    const withPartner: MonitoringPlan = { ...watch, partner: { ...watch.partner!, company: partner.company, hosts: partner.hosts } };
+    const plan = <T>(key: string): T | undefined => (key === monitoringService.key ? (withPartner as T) : model.plan<T>(key));
+    return {
+        model: { ...model, vpn, plan },
+        peerPsk: peer.psk,
+        monitoringPartnerPsks: new Map(partner.hosts.map((h) => [h.name, pulumi.secret(partner.psks[h.name])])),
+    };
 }
 
 /**

@@ -82,6 +82,12 @@ export class SynthMocks implements pulumi.runtime.Mocks {
         return v;
     }
 
+    private newHexSecret(): string {
+        const v = randomBytes(32).toString("hex");
+        this.producedSecrets.push(v);
+        return v;
+    }
+
     newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, unknown> } {
         const state: Record<string, unknown> = { ...args.inputs };
         const n = args.name;
@@ -125,7 +131,19 @@ export class SynthMocks implements pulumi.runtime.Mocks {
             case "pulumi:pulumi:StackReference": {
                 const ref = this.stackReference?.(String(args.inputs.name)) ?? { outputs: {}, secretOutputNames: [] };
                 const outputs = { ...ref.outputs };
-                for (const k of ref.secretOutputNames) outputs[k] = this.newSecret(`${n}-${k}`);
+                for (const k of ref.secretOutputNames) {
+                    // A plain secret (a key) or a structured one whose MOCK_SECRET places each get a fresh mock secret.
+                    // A structured one's are keys in hex (PSKs, what the reader checks), 32 random bytes like the real ones.
+                    const fill = (v: unknown): unknown =>
+                        v === MOCK_SECRET
+                            ? this.newHexSecret()
+                            : Array.isArray(v)
+                              ? v.map(fill)
+                              : v && typeof v === "object"
+                                ? Object.fromEntries(Object.entries(v).map(([kk, vv]) => [kk, fill(vv)]))
+                                : v;
+                    outputs[k] = outputs[k] === undefined ? this.newSecret(`${n}-${k}`) : fill(outputs[k]);
+                }
                 state.outputs = outputs;
                 state.secretOutputNames = ref.secretOutputNames;
                 break;
@@ -218,6 +236,12 @@ export async function waitForRegistrations(): Promise<void> {
 }
 
 /** Resolves stack outputs to plain JSON; secret outputs become SECRET_MARK. */
+/**
+ * In a structured secret output a StackReference answers (tools/peer-stack.ts: the partner's monitored hosts and their
+ * PSKs), the place of a secret value: the mock runtime gives each its own fresh secret (64 hex digits, like a PSK).
+ */
+export const MOCK_SECRET = "<mock secret>";
+
 export async function resolveOutputs(outputs: Record<string, unknown>): Promise<Record<string, unknown>> {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(outputs)) {

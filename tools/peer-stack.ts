@@ -3,7 +3,8 @@
  * would export, computed from its committed Pulumi.<stack>.yaml with the very functions its own program exports
  * them with (buildSiteModel, then vpnPeerExport). Chosen over reading out/<stack>/outputs.json: it needs no
  * synth order (synth-all runs stacks alphabetically, ecotech before prod) and can never be stale. Secret outputs
- * (the key) get a fresh mock secret, so a leak test can look for it. A stack name names its file by its last
+ * (the key) get a fresh mock secret, so a leak test can look for it; a structured secret output (the monitored hosts
+ * and their PSKs, monitoringPartner) keeps its shape, each MOCK_SECRET in it replaced by a fresh mock secret. A stack name names its file by its last
  * segment: `organization/billu-infra/ecotech` -> Pulumi.ecotech.yaml.
  */
 import { existsSync } from "fs";
@@ -16,6 +17,11 @@ import { TRUST_PASSWORD_OUTPUT } from "../components/trust/render";
 import { trustService } from "../model/services/trust";
 import { planOf } from "../model/services/types";
 import { readBilluConfig } from "./stack-config";
+import { MONITORING_PARTNER_OUTPUT, monitoringPartnerExport } from "../model/monitoring";
+import { monitoringService } from "../model/services/monitoring";
+import { MOCK_SECRET } from "./mock-runtime";
+
+export { MOCK_SECRET };
 
 export function offlineStackOutputs(root: string, name: string): { outputs: Record<string, unknown>; secretOutputNames: string[] } {
     const stack = name.split("/").pop()!;
@@ -24,12 +30,19 @@ export function offlineStackOutputs(root: string, name: string): { outputs: Reco
     const raw = readBilluConfig(file);
     let local;
     let trustOwner = false;
+    let monitoring: Record<string, unknown> | undefined;
     try {
         // The peer's HR export plays no part in its VPN end nor in its trust: not loaded.
         const peer = buildSiteModel(raw);
         local = peer.vpnLocal;
         // The forest trust's password (billu:trust), exported as a secret by the side that owns the trust.
         trustOwner = planOf(trustService, peer)?.isOwner ?? false;
+        // Its hosts watched by this side's Zabbix server (billu:monitoring.remoteServer): the hosts, each PSK a mock secret.
+        const mon = planOf(monitoringService, peer);
+        if (mon?.remote) {
+            const exported = monitoringPartnerExport(mon, peer.site.company);
+            monitoring = { ...exported, psks: Object.fromEntries(exported.hosts.map((h) => [h.name, MOCK_SECRET])) };
+        }
     } catch (e) {
         if (e instanceof InputError) {
             throw new InputError(
@@ -41,7 +54,11 @@ export function offlineStackOutputs(root: string, name: string): { outputs: Reco
     }
     if (!local) return { outputs: {}, secretOutputNames: [] };
     return {
-        outputs: { [VPN_OUTPUTS.peer]: vpnPeerExport(local) },
-        secretOutputNames: [...(local.owner ? [VPN_OUTPUTS.psk] : []), ...(trustOwner ? [TRUST_PASSWORD_OUTPUT] : [])],
+        outputs: { [VPN_OUTPUTS.peer]: vpnPeerExport(local), ...(monitoring ? { [MONITORING_PARTNER_OUTPUT]: monitoring } : {}) },
+        secretOutputNames: [
+            ...(local.owner ? [VPN_OUTPUTS.psk] : []),
+            ...(trustOwner ? [TRUST_PASSWORD_OUTPUT] : []),
+            ...(monitoring ? [MONITORING_PARTNER_OUTPUT] : []),
+        ],
     };
 }

@@ -5,7 +5,8 @@
  */
 import { readFileSync } from "fs";
 import * as path from "path";
-import type { RemoteMonitoringPlan } from "../../model/monitoring";
+import { MONITORING_PARTNER_OUTPUT, type RemoteMonitoringPlan } from "../../model/monitoring";
+import { MOCK_SECRET, offlineStackOutputs } from "../../tools/peer-stack";
 import { SynthResult } from "../../tools/synth";
 import { model, problemsOf, secretLeaks, stackRaw } from "../helpers";
 import { committedSynth, SYNTH_TIMEOUT } from "./shared";
@@ -106,5 +107,18 @@ describe("bad input names the key, the value and the fix", () => {
         expect(problemsOf({ ...raw, firewall })).toContain(
             "billu:monitoring.remoteServer: names PAR-MON01 at 10.10.0.40, but this site has no VPN partner networks (billu:firewall.vpnPartner): its agents cannot reach a server of another site. Fix: declare the site-to-site tunnel (billu:vpn) and the partner's networks (billu:firewall.vpnPartner.networks), or give the site its own Zabbix server (a host of role monitoring)",
         );
+    });
+});
+
+test("ecotech exports its monitored hosts and their PSKs as ONE secret output, which offline synth answers for prod", () => {
+    expect(r.outputs[MONITORING_PARTNER_OUTPUT]).toBe("[secret]");
+    const plan = model(raw).plan<RemoteMonitoringPlan>("monitoring")!;
+    const answer = offlineStackOutputs(path.resolve(__dirname, "../.."), "organization/billu-infra/ecotech");
+    expect(answer.secretOutputNames).toContain(MONITORING_PARTNER_OUTPUT);
+    expect(answer.outputs[MONITORING_PARTNER_OUTPUT]).toEqual({
+        company: raw.site.company,
+        server: mon.remoteServer,
+        hosts: plan.hosts.map((h) => ({ name: h.name, address: h.address, role: h.role, zone: h.zone, os: h.os, port: h.port, pskIdentity: h.pskIdentity })),
+        psks: { "ECO-FW01": MOCK_SECRET, "ECO-DC01": MOCK_SECRET },
     });
 });

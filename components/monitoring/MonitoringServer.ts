@@ -7,6 +7,7 @@ import { connectionTo, SiteServerArgs } from "../context";
 import { GuestStep } from "../guest-step/GuestStep";
 import { stepScript } from "../guest-step/render";
 import type { IssuedCert, SiteCa } from "../site-ca/SiteCa";
+import { configuredHosts } from "./config-input";
 import { configStepFiles, MONITORING_SECRETS, pskSecretName, SERVER_DIRS, serverFiles } from "./render";
 
 export interface MonitoringServerArgs {
@@ -22,7 +23,8 @@ export interface MonitoringServerArgs {
     readonly plan: MonitoringPlan;
     /**
      * Every monitored host's PSK (secret), by host name: the `monitoring-config` step gives each to its Zabbix host
-     * (components/monitoring/role.ts `monitoringResources` makes them). Every host of `plan.hosts` must have one.
+     * (components/monitoring/role.ts `monitoringResources` makes them; a VPN partner's, read from its stack, are in it too).
+     * Every host of `plan.hosts` and of `plan.partner.hosts` must have one.
      */
     readonly psks: ReadonlyMap<string, pulumi.Input<string>>;
     /**
@@ -97,7 +99,7 @@ export class MonitoringServer extends pulumi.ComponentResource {
         const configFiles = configStepFiles(plan, args.company);
         if (configFiles) {
             const psks: Record<string, pulumi.Input<string>> = {};
-            for (const h of plan.hosts) {
+            for (const h of configuredHosts(plan)) {
                 const psk = args.psks.get(h.name);
                 if (psk === undefined) throw new pulumi.ResourceError(`[psks] has no PSK for ${h.name}, a host of the monitoring plan`, this);
                 psks[pskSecretName(h.name)] = psk;

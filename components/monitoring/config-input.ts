@@ -34,15 +34,28 @@ export function zabbixConfigInput(plan: MonitoringPlan, site: string): Monitorin
     const inventory = agentHosts[0]?.watches.find((w) => w.kind === "inventory-freshness");
     return {
         site,
-        hosts: plan.hosts.map((h) => ({
-            name: h.name,
-            address: h.address,
-            role: h.role,
-            zone: h.zone,
-            os: h.os,
-            pskIdentity: h.pskIdentity,
-            agentPort: h.port,
-        })),
+        hosts: [
+            ...plan.hosts.map((h) => ({
+                name: h.name,
+                address: h.address,
+                role: h.role,
+                zone: h.zone,
+                os: h.os,
+                pskIdentity: h.pskIdentity,
+                agentPort: h.port,
+            })),
+            // The VPN partner's hosts (billu:monitoring.watchVpnPartner), as its stack exported them: their own group.
+            ...(plan.partner?.hosts ?? []).map((h) => ({
+                name: h.name,
+                address: h.address,
+                role: h.role,
+                zone: h.zone,
+                os: h.os,
+                pskIdentity: h.pskIdentity,
+                agentPort: h.port,
+                partner: plan.partner!.company ?? plan.partner!.peerStack,
+            })),
+        ],
         webSites,
         dhcpScopes,
         mail: { relay: alerting.mediaType.smtpServer, port: alerting.mediaType.smtpPort, helo: alerting.mediaType.smtpHelo, from: alerting.mediaType.from },
@@ -69,6 +82,11 @@ export function zabbixConfigInput(plan: MonitoringPlan, site: string): Monitorin
             ? { inventoryAgents: { hosts: agentHosts.map((h) => h.name), stampFile: inventory.stampFile, maxAgeHours: inventory.maxAgeHours } }
             : {}),
     };
+}
+
+/** Every host the configuration step registers, with a PSK each: this site's, then the VPN partner's it watches. */
+export function configuredHosts(plan: MonitoringPlan): readonly { readonly name: string; readonly pskIdentity: string }[] {
+    return [...plan.hosts, ...(plan.partner?.hosts ?? [])];
 }
 
 /** The document of a plan (see zabbixConfigInput), as the configuration step reads it: JSON, two-space indent, one key a line. */

@@ -17,7 +17,7 @@ type AgentPlan = MonitoringPlan | RemoteMonitoringPlan;
 import { ZABBIX_TRAPPER_PORT } from "../../model/monitoring";
 import { GuestDir, GuestFile, placeholder } from "../guest-step/render";
 import { repoPath } from "../paths";
-import { renderZabbixConfigFile } from "./config-input";
+import { configuredHosts, renderZabbixConfigFile } from "./config-input";
 import { roleTemplateKeys, USER_PARAMETERS, type UserParameter } from "./zabbix-config";
 
 /** Where each file lives in the guest. */
@@ -456,7 +456,9 @@ export function apiUrl(plan: MonitoringPlan): string {
 export function renderConfigSettings(plan: MonitoringPlan, site: string): string {
     const sh = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
     const reader = zabbixReader(site);
-    const psks = plan.hosts.map((h) => `${pskSecretName(h.name)} ${v(h.pskIdentity)}`).join("\n");
+    const psks = configuredHosts(plan)
+        .map((h) => `${pskSecretName(h.name)} ${v(h.pskIdentity)}`)
+        .join("\n");
     return (
         header("the Zabbix configuration step's settings (billu:monitoring)") +
         [

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { MONITORING_AGENT_NEED } from "../../model/monitoring";
+import { MONITORING_AGENT_NEED, MONITORING_PARTNER_OUTPUT, monitoringPartnerExport } from "../../model/monitoring";
 import { monitoringService } from "../../model/services/monitoring";
 import { planOf } from "../../model/services/types";
 import type { EveryHostRenderer } from "../base-server/every-host";
@@ -64,7 +64,27 @@ export function monitoringResources(ctx: SiteContext, parent: pulumi.Resource): 
         const id = new random.RandomId(`zabbix-psk-${h.name.toLowerCase()}`, { byteLength: 32 }, { parent });
         psks.set(h.name, pulumi.secret(id.hex));
     }
+    // The VPN partner's hosts this server watches: their PSKs are the partner's own, read from its stack (no agent here).
+    for (const [name, psk] of ctx.monitoringPartnerPsks ?? []) psks.set(name, psk);
     return { psks };
+}
+
+/**
+ * A site watched by its VPN partner's server (billu:monitoring.remoteServer): its hosts and their PSKs as ONE secret
+ * stack output (MONITORING_PARTNER_OUTPUT), which the partner's program reads through the VPN's StackReference.
+ */
+export function monitoringPartnerOutputs(ctx: Pick<SiteContext, "model" | "everyHostResources">): Record<string, unknown> {
+    const plan = planOf(monitoringService, ctx.model);
+    if (!plan?.remote) return {};
+    const psks = (ctx.everyHostResources?.get(MONITORING_AGENT_NEED) as MonitoringResources | undefined)?.psks ?? new Map<string, pulumi.Output<string>>();
+    const exported = monitoringPartnerExport(plan, ctx.model.site.company);
+    const keys: Record<string, pulumi.Output<string>> = {};
+    for (const h of exported.hosts) {
+        const psk = psks.get(h.name);
+        if (!psk) throw new Error(`internal: no PSK for ${h.name}, a host of the remote monitoring plan`);
+        keys[h.name] = psk;
+    }
+    return { [MONITORING_PARTNER_OUTPUT]: pulumi.secret(pulumi.all(keys).apply((k) => ({ ...exported, psks: k }))) };
 }
 
 /**

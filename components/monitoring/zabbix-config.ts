@@ -76,6 +76,11 @@ export interface MonitoredHost {
     readonly pskIdentity: string;
     /** @default 10050 */
     readonly agentPort?: number;
+    /**
+     * The VPN partner's company when the host is one of its hosts (billu:monitoring.watchVpnPartner): the host is only in
+     * `<site>/partner/<company>`, not in this site's role and zone groups. @default this site's host
+     */
+    readonly partner?: string;
 }
 
 export interface MonitoringConfigInput {
@@ -240,6 +245,8 @@ const ROLE_TEMPLATES: Readonly<Record<string, readonly (keyof typeof TEMPLATE)[]
 
 const ROLE_GROUP = (site: string, role: string) => `${site}/role/${role}`;
 const ZONE_GROUP = (site: string, zone: string) => `${site}/zone/${zone}`;
+/** The host group of a VPN partner's hosts (`BillU/partner/EcotechSolutions`). */
+export const PARTNER_GROUP = (site: string, company: string) => `${site}/partner/${company}`;
 
 /** A UserParameter of the agent: a key no stock agent item covers, the shell command that answers it. */
 export interface UserParameter {
@@ -762,14 +769,16 @@ export function renderZabbixConfig(input: MonitoringConfigInput): ZabbixConfigDo
     const iv = { ...DEFAULT_INTERVALS, ...input.intervals };
     const tpls = templates(t, iv, input);
     const site = input.site;
-    const roles = [...new Set(input.hosts.map((h) => h.role))].sort();
-    const zones = [...new Set(input.hosts.map((h) => h.zone))].sort();
-    const hostGroups = [...roles.map((r) => ROLE_GROUP(site, r)), ...zones.map((z) => ZONE_GROUP(site, z))];
+    const own = input.hosts.filter((h) => h.partner === undefined);
+    const roles = [...new Set(own.map((h) => h.role))].sort();
+    const zones = [...new Set(own.map((h) => h.zone))].sort();
+    const partners = [...new Set(input.hosts.flatMap((h) => (h.partner === undefined ? [] : [h.partner])))].sort();
+    const hostGroups = [...roles.map((r) => ROLE_GROUP(site, r)), ...zones.map((z) => ZONE_GROUP(site, z)), ...partners.map((c) => PARTNER_GROUP(site, c))];
     const hosts: ZbxHost[] = input.hosts.map((h) => ({
         host: h.name,
         address: h.address,
         port: h.agentPort ?? 10050,
-        groups: [ROLE_GROUP(site, h.role), ZONE_GROUP(site, h.zone)],
+        groups: h.partner === undefined ? [ROLE_GROUP(site, h.role), ZONE_GROUP(site, h.zone)] : [PARTNER_GROUP(site, h.partner)],
         // The role templates watch Debian's daemons (Samba, Kea, Apache, ...): a Windows host (a Windows DC) gets its OS
         // template only, else "Samba is not running" would fire on every Windows DC.
         templates: [

@@ -9,6 +9,11 @@ export interface VpnPeerRead {
     readonly export?: unknown;
     /** The owner's key (secret), read at the end that is not the owner. */
     readonly psk?: pulumi.Output<string>;
+    /**
+     * The peer's secret `monitoringPartner` output (model/monitoring.ts MONITORING_PARTNER_OUTPUT: its hosts and their
+     * PSKs), read only when asked (this site's server watches the partner's hosts); undefined when the peer has none.
+     */
+    readonly monitoring?: unknown;
 }
 
 /**
@@ -16,7 +21,7 @@ export interface VpnPeerRead {
  * built, so the renderers get the peer's gateway and networks as plain data. Offline synth answers the reference
  * from the peer's committed Pulumi.<stack>.yaml (tools/peer-stack.ts).
  */
-export async function readVpnPeer(local: VpnLocal): Promise<VpnPeerRead> {
+export async function readVpnPeer(local: VpnLocal, monitoringOutput?: string): Promise<VpnPeerRead> {
     const ref = new pulumi.StackReference(`vpn-peer-${local.tunnel}`, { name: local.peerStack });
     const exported = await ref.getOutputValue(VPN_OUTPUTS.peer);
     if (exported === undefined) {
@@ -26,5 +31,12 @@ export async function readVpnPeer(local: VpnLocal): Promise<VpnPeerRead> {
         );
         return {};
     }
-    return { export: exported, psk: local.owner ? undefined : (ref.requireOutput(VPN_OUTPUTS.psk) as pulumi.Output<string>) };
+    // A secret output: getOutputValue refuses it, getOutputDetails gives it as secretValue (plain: the PSKs in it are
+    // wrapped in pulumi.secret again by the reader, stacks/vpn.ts).
+    const details = monitoringOutput ? await ref.getOutputDetails(monitoringOutput) : undefined;
+    return {
+        export: exported,
+        psk: local.owner ? undefined : (ref.requireOutput(VPN_OUTPUTS.psk) as pulumi.Output<string>),
+        ...(details ? { monitoring: details.secretValue ?? details.value } : {}),
+    };
 }

@@ -53,6 +53,7 @@ export const monitoringService = defineService<MonitoringConfig, MonitoringPlan 
                 dhcp: plan<DhcpPlan>("dhcp"),
                 web: plan<WebModel>("web"),
                 vpn: plan<VpnLocal>("vpn"),
+                vpnInvalid: all.vpn !== undefined && plan<VpnLocal>("vpn") === undefined,
                 fileservers: plan<FileServerPlan[]>("fileserver"),
                 backup: plan<BackupPlan>("backup"),
                 partnerNetworks: firewall?.vpnPartner?.networks.map((c) => c.text),
