@@ -218,6 +218,11 @@ export interface MailPlan {
     readonly webmail?: { readonly url: string };
     /** Accounts of the directory plan (their mailboxes), when the site has a directory plan. */
     readonly accounts: readonly MailAccount[];
+    /**
+     * The inbound relay (role mx, billu:mx) that hands the internet's mail to this server, when the site has one:
+     * rspamd takes the sender's address from its Received line (external_relay), not the relay's own.
+     */
+    readonly relay?: { readonly name: string; readonly address: string; readonly fqdn: string };
 }
 
 /** Stands for the generated DKIM public key (base64 DER) in a rendered TXT value: replaced at apply time. */
@@ -435,7 +440,8 @@ export function planMail(input: MailInput, problems: Problems): MailPlan | undef
           ];
     // The flow matrix is checked against these by the site's one requirements check (model/requirements.ts).
     // With an inbound relay in the DMZ (role mx, billu:mx) the internet's mail reaches the relay, never this host.
-    const relayed = hosts.some((h) => h.role === "mx");
+    const relayHost = hosts.find((h) => h.role === "mx");
+    const relayed = relayHost !== undefined;
     const flows = requiredMailFlows(host, input.zones, domain.dcs, served, cfg.webmail.enabled, relayed);
     if (problems.count > before) return undefined;
     return {
@@ -462,6 +468,7 @@ export function planMail(input: MailInput, problems: Problems): MailPlan | undef
         flows,
         ...(cfg.webmail.enabled ? { webmail: { url: `https://${hostname}/` } } : {}),
         accounts,
+        ...(relayHost ? { relay: { name: relayHost.name, address: relayHost.address, fqdn: `${relayHost.name.toLowerCase()}.${domain.fqdn}` } } : {}),
     };
 }
 

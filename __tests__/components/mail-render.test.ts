@@ -268,3 +268,41 @@ test("docs: the client settings and the DNS records", () => {
     ]);
     expect(docs["Mail DNS records"].rows[0]).toEqual(["billu.remindme.lan", "@", "MX", "10 par-mail01.billu.remindme.lan.", "AD DNS (applied by the DC step)"]);
 });
+
+/** dev without its inbound relay (the host, billu:mx and the relay's flows, allowlist entry and published smtp removed). */
+function withoutRelay(): Record<string, any> {
+    const raw = stackRaw("dev");
+    const relay = raw.hosts.find((h: { role: string }) => h.role === "mx").name;
+    raw.hosts = raw.hosts.filter((h: { role: string }) => h.role !== "mx");
+    delete raw.mx;
+    raw.flows = raw.flows.filter((f: { from: string; to: string }) => f.from !== relay && f.to !== relay);
+    raw.firewall.dmzAllowlist = raw.firewall.dmzAllowlist.filter((a: { from: string }) => a.from !== relay);
+    raw.firewall.published = raw.firewall.published.filter((p: { host: string }) => p.host !== relay);
+    return raw;
+}
+
+test("external_relay: behind the inbound relay rspamd judges the sender the relay received from (local strategy, the relay local)", () => {
+    // Expected from the stack's config itself: dev's host of role mx.
+    const relay = stackRaw("dev").hosts.find((h: { role: string }) => h.role === "mx");
+    expect(plan.relay).toEqual({ name: relay.name, address: relay.address, fqdn: `${relay.name.toLowerCase()}.${domain.fqdn}` });
+    const r = renderRspamd(plan, domain);
+    const body = (text: string) => text.split("\n").filter((l) => l !== "" && !l.startsWith("#"));
+    expect(body(r["external_relay.conf"])).toEqual(["enabled = true;", "rules {", "  BILLU_INBOUND_RELAY {", '    strategy = "local";', "  }", "}"]);
+    expect(body(r["options.inc"])).toEqual([
+        "dns {",
+        `  nameserver = [${domain.dcs.map((d) => `"${d.address}"`).join(", ")}];`,
+        "}",
+        `local_addrs = ["${relay.address}"];`,
+    ]);
+    // The step installs it and restarts rspamd when it changes (the restart list is pinned against the files above).
+    expect(mailStep(plan, domain).files.map((f) => f.path)).toContain(`${MAIL_PATHS.rspamd}/external_relay.conf`);
+    expect(r["external_relay.conf"]).toMatchSnapshot();
+});
+
+test("external_relay: without an inbound relay the module is written off (a removed relay is undone) and nothing is local but rspamd's own", () => {
+    const bare = model(withoutRelay());
+    expect(bare.mail!.relay).toBeUndefined();
+    const r = renderRspamd(bare.mail!, bare.domain!);
+    expect(r["external_relay.conf"].split("\n").filter((l) => l !== "" && !l.startsWith("#"))).toEqual(["enabled = false;"]);
+    expect(r["options.inc"]).not.toContain("local_addrs");
+});

@@ -34,10 +34,17 @@ export function renderRspamd(plan: MailPlan, domain: DomainModel): Record<string
             "",
         ].join("\n"),
         "options.inc": [
-            head("resolve through the domain controllers"),
+            head(plan.relay ? "resolve through the domain controllers; the inbound relay is a local address" : "resolve through the domain controllers"),
             "dns {",
             `  nameserver = [${domain.dcs.map((d) => `"${d.address}"`).join(", ")}];`,
             "}",
+            ...(plan.relay
+                ? [
+                      `# ${plan.relay.name}, the inbound relay, is local (merged with rspamd's private ranges, whatever its DMZ's range):`,
+                      "# external_relay's local strategy starts from it; the internet's addresses never are.",
+                      `local_addrs = ["${plan.relay.address}"];`,
+                  ]
+                : []),
             "",
         ].join("\n"),
         "milter_headers.conf": [
@@ -118,5 +125,33 @@ export function renderRspamd(plan: MailPlan, domain: DomainModel): Record<string
             "}",
             "",
         ].join("\n"),
+        "external_relay.conf": renderExternalRelay(plan, head),
     };
+}
+
+/**
+ * rspamd's external_relay module (rspamd 3.4: plugins/external_relay.lua). Mail from the internet reaches this server
+ * through the inbound relay (billu:mx), so the connecting address is the relay's private one, which rspamd's SPF,
+ * DMARC and RBL checks skip as local: without this module inbound mail is not checked at all. The `local` strategy:
+ * when the connecting address is local (the relay, in options.inc's local_addrs), the sender is the first address in
+ * the Received lines that is not local, i.e. the one the relay wrote for the internet's client (forged lines below it
+ * are never reached: the relay's own line comes first). Not `hostname_map`: it keys on the client's reverse-DNS name,
+ * which AD DNS does not serve for the DMZ; not `count`: internal servers also send to port 25 directly, with fewer
+ * Received lines. Without a relay the module stays off (rspamd's default), written so to undo a removed relay.
+ * https://rspamd.com/doc/modules/external_relay.html
+ */
+function renderExternalRelay(plan: MailPlan, head: (what: string) => string): string {
+    if (!plan.relay) {
+        return [head("no inbound relay: rspamd sees the internet's client itself"), "enabled = false;", ""].join("\n");
+    }
+    return [
+        head(`the internet's mail arrives through ${plan.relay.name} (${plan.relay.address}): judge the sender it received from`),
+        "enabled = true;",
+        "rules {",
+        "  BILLU_INBOUND_RELAY {",
+        '    strategy = "local";',
+        "  }",
+        "}",
+        "",
+    ].join("\n");
 }

@@ -637,6 +637,26 @@ if [ "${MBL_SABOTAGE:-}" = mx ]; then
     lab_wait 30 "the sabotaged relay listening on 25" guest_exec mx sh -c 'ss -Hltn "sport = :25" | grep -q .' || true
     lab_log "SABOTAGE: the installed relay main.cf lets every client relay (mynetworks = 0.0.0.0/0, permit_mynetworks: an open relay)"
 fi
+# SPF and DMARC of inbound mail (rspamd's external_relay): a partner test domain on the lab's DC, which rspamd resolves
+# through (its options.inc). partner.example permits the internet namespace's address; deny.partner.example permits only
+# another address (TEST-NET-1) and publishes DMARC p=reject. Lab data, not the model's: a zone the DC serves alone.
+SPF_DOM=partner.example; SPF_DENY=deny.$SPF_DOM; SPF_OTHER=192.0.2.25
+# shellcheck disable=SC2016 # the guest's sh: its $(cat) (the administrator's password, from stdin) and $@
+dc_dns() { printf '%s' "$ADMIN_PW" | guest_exec dc1 sh -c 'PASSWD="$(cat)" exec samba-tool dns "$@" -U administrator' sh "$@" >>"$LAB_DIR/dc-dns.log" 2>&1; }
+dc_dns zonecreate "$DC1_IP" "$SPF_DOM" || lab_die "creating the partner test zone $SPF_DOM on $DC1 failed (see dc-dns.log)"
+dc_dns add "$DC1_IP" "$SPF_DOM" @ TXT "\"v=spf1 ip4:$INET_IP -all\"" || lab_die "adding $SPF_DOM's SPF record failed"
+dc_dns add "$DC1_IP" "$SPF_DOM" "${SPF_DENY%."$SPF_DOM"}" TXT "\"v=spf1 ip4:$SPF_OTHER -all\"" || lab_die "adding $SPF_DENY's SPF record failed"
+dc_dns add "$DC1_IP" "$SPF_DOM" "_dmarc.${SPF_DENY%."$SPF_DOM"}" TXT "\"v=DMARC1; p=reject\"" || lab_die "adding $SPF_DENY's DMARC record failed"
+lab_wait 20 "the DC serving $SPF_DENY's SPF record" sh -c "ip netns exec '$LAB-cli' dig +short +time=2 +tries=1 '$SPF_DENY' TXT | grep -qF 'ip4:$SPF_OTHER'" ||
+    lab_die "$DC1 does not serve $SPF_DENY's TXT record"
+# MBL_SABOTAGE=spf: rspamd's external_relay switched off (an override.d file, outside the step's files; rspamd restarted):
+# rspamd sees the relay's local address again and skips SPF and DMARC: the SPF probes below must fail.
+if [ "${MBL_SABOTAGE:-}" = spf ]; then
+    guest_exec mail sh -c 'mkdir -p /etc/rspamd/override.d && echo "enabled = false;" >/etc/rspamd/override.d/external_relay.conf && systemctl restart rspamd' >/dev/null 2>&1
+    port=$(guest_exec mail postconf -h smtpd_milters | sed -n 's/^inet:[0-9.]*:\([0-9]*\)$/\1/p')
+    lab_wait 60 "the restarted rspamd's milter on $port" guest_exec mail sh -c "ss -Hltn 'sport = :$port' | grep -q LISTEN" || true
+    lab_log "SABOTAGE: rspamd's external_relay is off (override.d/external_relay.conf: enabled = false)"
+fi
 wan_send() { ip netns exec "$LAB-inet" python3 "$HERE/probe.py" send --server "$WAN_IP" --port "$SMTP_PORT" --sender "someone@partner.example" "$@"; }
 # The published port: the router's forward rule for DNATed smtp (its counter) shows the connections crossed it.
 dnat_count() { ip netns exec "$LAB-fw" nft list chain inet billu forward | grep -F "ip daddr $MX_IP tcp dport $SMTP_PORT ct status dnat" | sed -n 's/.*counter packets \([0-9]*\) .*/\1/p'; }
@@ -650,6 +670,21 @@ lab_expect "...received by $MAIL from the relay (Received: from ${MX,,}.$DOMAIN 
 lab_expect "...received by the relay from the internet's address (Received: from ... [$INET_IP])" pass mx_received ".* \\(.*\\[${INET_IP//./\\.}\\]\\)"
 lab_expect "...handed over TLS with $MAIL's certificate verified (the relay's log: Verified TLS connection to $MAILHOST)" pass \
     lab_wait 10 "the relay's TLS log line" grep -q "Verified TLS connection established to $MAIL_IP\[$MAIL_IP\]:$SMTP_PORT" "$LAB_DIR/mx-syslog.log"
+# rspamd's verdict on a message (by its subject token): its headers in $USER_A's Maildir, folded lines joined.
+mx_headers() { guest_exec mail sh -c "f=\$(grep -ls 'Subject: $1' /var/vmail/$USER_A/Maildir/new/* /var/vmail/$USER_A/Maildir/cur/* | head -n 1); [ -n \"\$f\" ] && sed '/^\$/q' \"\$f\"" | sed ':a;N;$!ba;s/\n[ \t]\+/ /g'; }
+# ...and rspamd's own log line for it (by its Message-ID, <token@lab>, which probe.py sets).
+rspamd_verdict() { guest_exec mail grep -F "rspamd_task_write_log: id: <$1@lab>," /var/log/rspamd/rspamd.log; }
+lab_expect "...judged by rspamd with the internet's address: $SPF_DOM permits $INET_IP (spf=pass, R_SPF_ALLOW)" pass lab_has \
+    "^Authentication-Results: .*spf=pass ([^)]*: domain of someone@$SPF_DOM designates $INET_IP as permitted sender)" mx_headers "$tok"
+lab_expect "...rspamd's log line for that message: ip: $INET_IP, R_SPF_ALLOW" pass lab_has "ip: $INET_IP, .*R_SPF_ALLOW" rspamd_verdict "$tok"
+tok2="spf-$(openssl rand -hex 4)"
+lab_expect "from the internet, a message from someone@$SPF_DENY (SPF permits $SPF_OTHER only, -all) is accepted by the relay" pass \
+    ip netns exec "$LAB-inet" python3 "$HERE/probe.py" send --server "$WAN_IP" --port "$SMTP_PORT" --sender "someone@$SPF_DENY" --to "$MAIL_A" --subject "$tok2"
+lab_expect "...delivered to $MAIL_A (SPF and DMARC score it, they do not refuse it)" pass imap "$MAIL_A" "$PW_A" --expect "$tok2" --wait 30
+lab_expect "...judged with the internet's address: $INET_IP not permitted (spf=fail, R_SPF_FAIL)" pass lab_has \
+    "^Authentication-Results: .*spf=fail ([^)]*: domain of someone@$SPF_DENY does not designate $INET_IP as permitted sender)" mx_headers "$tok2"
+lab_expect "...rspamd's log line for that message: ip: $INET_IP, R_SPF_FAIL" pass lab_has "ip: $INET_IP, .*R_SPF_FAIL" rspamd_verdict "$tok2"
+lab_expect "...and DMARC_POLICY_REJECT ($SPF_DENY's p=reject, SPF not aligned, no DKIM)" pass lab_has "ip: $INET_IP, .*DMARC_POLICY_REJECT" rspamd_verdict "$tok2"
 lab_expect "an unknown recipient is refused at RCPT (550 5.1.1)" pass refused "550 5\.1\.1 .*nobody\.here@$MAILDOM" wan_send --to "nobody.here@$MAILDOM" --subject x
 lab_expect "relaying to an outside domain is refused (554 5.7.1 relay access denied)" pass refused "554 5\.7\.1 .*Relay access denied" wan_send --to "someone@example.org" --subject relay
 lab_expect "the relay offers STARTTLS with a site-CA certificate naming $MX_PUBLIC" pass lab_has "Verify return code: 0 (ok)" \

@@ -30,7 +30,7 @@ systemctl enable -q clamav-daemon
 systemctl is-active -q clamav-daemon || systemctl start clamav-daemon
 n=0
 until [ -S /run/clamav/clamd.ctl ]; do n=$((n + 1)); [ "$n" -le 600 ] || billu_die "clamd does not listen on /run/clamav/clamd.ctl after 120 s"; sleep 0.2; done
-restart_or_start rspamd "$(changed /etc/rspamd/local.d/worker-proxy.inc /etc/rspamd/local.d/worker-normal.inc /etc/rspamd/local.d/actions.conf /etc/rspamd/local.d/options.inc /etc/rspamd/local.d/milter_headers.conf /etc/rspamd/local.d/dkim_signing.conf /etc/rspamd/local.d/antivirus.conf /etc/rspamd/local.d/multimap.conf /etc/rspamd/local.d/billu-refused-extensions.map /etc/rspamd/local.d/force_actions.conf "$DKIM_KEY")"
+restart_or_start rspamd "$(changed /etc/rspamd/local.d/worker-proxy.inc /etc/rspamd/local.d/worker-normal.inc /etc/rspamd/local.d/actions.conf /etc/rspamd/local.d/options.inc /etc/rspamd/local.d/milter_headers.conf /etc/rspamd/local.d/dkim_signing.conf /etc/rspamd/local.d/antivirus.conf /etc/rspamd/local.d/multimap.conf /etc/rspamd/local.d/billu-refused-extensions.map /etc/rspamd/local.d/force_actions.conf /etc/rspamd/local.d/external_relay.conf "$DKIM_KEY")"
 restart_or_start dovecot "$(changed /etc/billu/mail/tls/ca.pem /etc/billu/mail/tls/server.pem /etc/billu/mail/tls/server.key /etc/dovecot/billu-ldap.conf.ext /etc/dovecot/dovecot.conf)"
 restart_or_start postfix "$(changed /etc/billu/mail/tls/ca.pem /etc/billu/mail/tls/server.pem /etc/billu/mail/tls/server.key /etc/billu/mail/postfix-ldap/mailboxes.cf /etc/billu/mail/postfix-ldap/aliases.cf /etc/billu/mail/postfix-ldap/groups.cf /etc/billu/mail/postfix-ldap/senders.cf /etc/postfix/master.cf /etc/postfix/main.cf)"
 # Ready when every listener answers (bounded): the milter, SMTP, submission, IMAPS.
