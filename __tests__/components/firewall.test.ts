@@ -1,5 +1,6 @@
 /** The firewall's pure renderers: nftables, Proxmox VE rules, pfSense sections, docs, the lab's plan. */
-import { planLab } from "../../components/firewall/lab-plan";
+import { LabPlan, planLab } from "../../components/firewall/lab-plan";
+import { evaluate } from "../../model/flows";
 import { chainPolicies, renderNftables } from "../../components/firewall/nftables";
 import { renderPfsense } from "../../components/firewall/pfsense";
 import { planRouter } from "../../components/firewall/plan";
@@ -327,8 +328,10 @@ describe("docs", () => {
 });
 
 describe("the lab's plan (dev)", () => {
+    let plan: LabPlan;
+    beforeAll(() => (plan = planLab(dev, "bfw")));
+
     test("every cell crossing the router is probed, with the model's expectation", () => {
-        const plan = planLab(dev, "bfw");
         expect(plan.actors.map((a) => a.label)).toEqual([
             "router",
             ...dev.zones.map((z) => z.name),
@@ -410,5 +413,20 @@ describe("the lab's plan (dev)", () => {
             "flow 101 (PAR-GLPI01 -> PAR-MAIL01 submission): inside one zone, carried by the Proxmox VM firewall only",
             "flow 107 (management -> PAR-BKP01 restic-rest): inside one zone, carried by the Proxmox VM firewall only",
         ]);
+    });
+
+    test("the broken case without flow 6 expects exactly the probes whose verdict changes without it, every probe re-evaluated", () => {
+        const m = plan.mutations.find((x) => x.name === "without-flow-6")!;
+        const actor = new Map(plan.actors.map((a) => [a.label, a.actor]));
+        const fw = dev.firewall!;
+        // A probe's verdict is evaluate's, but for one from the WAN to the router allowed by a flow (refused from any
+        // sender but the VPN peer): dev has none, or this comparison would fail on it even with flow 6 kept.
+        const changed = plan.probes.filter(
+            (p) =>
+                p.proto !== "icmp" &&
+                evaluate(fw, actor.get(p.src)!, actor.get(p.to)!, p.proto, p.port, p.sport, new Set([6])).allowed !== (p.expect === "allow"),
+        );
+        expect(changed.length).toBeGreaterThan(100);
+        expect(m.expectFailed).toEqual(changed.map((p) => p.id));
     });
 });

@@ -1,6 +1,7 @@
 /** The flow model: bad input gives one exact message naming the flow's index; `evaluate` is the matrix's meaning. */
 import fc from "fast-check";
-import { evaluate, FirewallModel } from "../../model/flows";
+import { Actor, evaluate, FirewallModel, flowsDeciding } from "../../model/flows";
+import type { Protocol } from "../../model/ports";
 import { BUILTIN, mergePorts, parsePort, PortRange, portIn } from "../../model/ports";
 import { model, problemsOf, stackRaw } from "../helpers";
 
@@ -297,5 +298,70 @@ describe("port ranges", () => {
         expect(parsePort("udp/5000-5010")).toEqual({ proto: "udp", from: 5000, to: 5010 });
         expect(parsePort("tcp/0")).toBe("has port 0 out of range");
         expect(parsePort("tcp/90-80")).toBe("has a range that ends (80) before it starts (90)");
+    });
+});
+
+describe("flowsDeciding: the only flows whose removal can change a verdict (what the lab plan's broken cases re-evaluate)", () => {
+    type Packet = { from: Actor; to: Actor; proto: Protocol; dport: number; sport?: number };
+    /**
+     * For every flow the packet's flowsDeciding leaves out, dropping it on top of `without` changes nothing that
+     * evaluate says; and one that changes the verdict is among them (or evaluate would be blind to it).
+     */
+    const holds = (fw: FirewallModel, p: Packet, without: ReadonlySet<number>) => {
+        const deciding = new Set(flowsDeciding(fw, p.from, p.to, p.proto, p.dport, p.sport));
+        const base = evaluate(fw, p.from, p.to, p.proto, p.dport, p.sport, without);
+        const changedBy = fw.flows
+            .map((f) => f.index)
+            .filter((f) => JSON.stringify(evaluate(fw, p.from, p.to, p.proto, p.dport, p.sport, new Set([...without, f]))) !== JSON.stringify(base));
+        return changedBy.filter((f) => !deciding.has(f));
+    };
+    const dhcp: Actor = { kind: "host", host: "PAR-DHCP01", zone: "servers" };
+    const router: Actor = { kind: "router" };
+
+    test("dev's DHCP packets to the router: the reply flow and the relay flow decide them once the flows that carry them are gone", () => {
+        const fw = model(stackRaw("dev")).firewall!;
+        const reply: Packet = { from: dhcp, to: router, proto: "udp", dport: 67, sport: 67 };
+        const client: Packet = { from: { kind: "zone", zone: "lan-rh" }, to: router, proto: "udp", dport: 67, sport: 68 };
+        expect(flowsDeciding(fw, reply.from, reply.to, reply.proto, reply.dport, reply.sport)).toEqual([23, 30]);
+        expect(flowsDeciding(fw, client.from, client.to, client.proto, client.dport, client.sport)).toEqual([23, 28]);
+        expect(evaluate(fw, reply.from, reply.to, "udp", 67, 67, new Set([30]))).toEqual({ allowed: true, flows: [], implicit: "reply of flow 23" });
+        expect(evaluate(fw, client.from, client.to, "udp", 67, 68, new Set([28]))).toEqual({ allowed: true, flows: [], implicit: "DHCP clients of flow 23" });
+        for (const p of [reply, client]) for (const w of [[], [30], [28], [28, 30]]) expect(holds(fw, p, new Set(w))).toEqual([]);
+        // A service answered from its port to the same port that relays no DHCP client (none is built in yet): the
+        // reply alone makes its flow decide.
+        const replyOnly = { ...fw, flows: fw.flows.map((f) => (f.index === 23 ? { ...f, service: { ...f.service, relaysDhcpClients: false } } : f)) };
+        expect(flowsDeciding(replyOnly, reply.from, reply.to, "udp", 67, 67)).toEqual([23, 30]);
+        expect(evaluate(replyOnly, reply.from, reply.to, "udp", 67, 67, new Set([30]))).toEqual({ allowed: true, flows: [], implicit: "reply of flow 23" });
+        for (const w of [[], [30]]) expect(holds(replyOnly, reply, new Set(w))).toEqual([]);
+    });
+
+    test.each(["dev", "prod", "ecotech"])("%s: any packet between its actors, with any of its deciding flows already dropped", (stack) => {
+        const m = model(stackRaw(stack));
+        const fw = m.firewall!;
+        const actors: Actor[] = [
+            { kind: "router" },
+            { kind: "vpn-partner" },
+            ...m.zones.map((z) => ({ kind: "zone" as const, zone: z.name })),
+            ...m.hosts.map((h) => ({ kind: "host" as const, host: h.name, zone: h.zone })),
+        ];
+        // Every port a service names (both ends of its ranges), and the implicit rules' ports.
+        const ports = [...new Set([22, 67, 68, ...fw.flows.flatMap((f) => f.service.ports.flatMap((r) => [r.from, r.to]))])];
+        const packet = fc
+            .record({
+                from: fc.constantFrom(...actors),
+                to: fc.constantFrom(...actors),
+                proto: fc.constantFrom<Protocol>("tcp", "udp"),
+                dport: fc.constantFrom(...ports),
+                sport: fc.constantFrom<"none" | "same" | 68>("none", "same", 68),
+            })
+            .map(({ sport, ...p }): Packet => ({ ...p, sport: sport === "none" ? undefined : sport === "same" ? p.dport : sport }));
+        fc.assert(
+            fc.property(packet, fc.integer({ min: 0, max: 0xffff }), (p, mask) => {
+                const deciding = flowsDeciding(fw, p.from, p.to, p.proto, p.dport, p.sport);
+                const without = new Set(deciding.filter((_, i) => (mask >> i) & 1));
+                expect(holds(fw, p, without)).toEqual([]);
+            }),
+            { numRuns: 300 },
+        );
     });
 });

@@ -19,7 +19,7 @@
  * router must drop in its anti-spoofing prerouting chain (the lab counts it before and after that chain).
  */
 import { intToIp, ipToInt } from "../../model/addressing";
-import { Actor, evaluate, FirewallModel } from "../../model/flows";
+import { Actor, evaluate, FirewallModel, flowsDeciding } from "../../model/flows";
 import { Protocol, Service } from "../../model/ports";
 import { SiteModel } from "../../model/site";
 import { firewallOf } from "./plan";
@@ -233,6 +233,8 @@ export function planLab(model: SiteModel, prefix: string): LabPlan {
     const cells: Cell[] = [];
     const tcp = new Set<number>();
     const udp = new Set<number>();
+    /** By flow, the probes (in order) whose verdict that flow can decide (flowsDeciding): the only ones its removal can change. */
+    const decidedBy = new Map<number, number[]>();
     // The flow model allows WAN -> router for the VPN's ports from the whole WAN zone, but the router accepts them
     // from the paired peer's gateway only (components/firewall/plan.ts; model/flows.ts refuses any other flow from
     // the WAN to the router). The lab's WAN sender is an internet address, not the peer: it must be refused.
@@ -269,7 +271,10 @@ export function planLab(model: SiteModel, prefix: string): LabPlan {
             peer: v.allowed ? peerSeen(s, target) : undefined,
             why: v.allowed ? (v.flows.length > 0 ? `flow ${v.flows.join(", ")}` : v.implicit) : undefined,
         });
-        if (proto !== "icmp") (proto === "tcp" ? tcp : udp).add(port);
+        if (proto !== "icmp") {
+            (proto === "tcp" ? tcp : udp).add(port);
+            for (const f of flowsDeciding(fw, s.actor, d.actor, proto, port, sport)) (decidedBy.get(f) ?? decidedBy.set(f, []).get(f)!).push(id);
+        }
         probeIndex.set(key, id);
         return id;
     };
@@ -330,12 +335,15 @@ export function planLab(model: SiteModel, prefix: string): LabPlan {
     // The broken rulesets and what each must break, exactly.
     const mutations: Mutation[] = [];
     const byLabel = new Map(actors.map((a) => [a.label, a]));
+    // ICMP verdicts never depend on flows; any other probe can change only if the dropped flow decides it.
     const changed = (drop: number) =>
-        probes.filter((p) => {
-            const s = byLabel.get(p.src)!;
-            const d = byLabel.get(p.to)!;
-            return (verdict(s, d, p.proto, p.port, p.sport, new Set([drop])).allowed ? "allow" : "deny") !== p.expect;
-        });
+        (decidedBy.get(drop) ?? [])
+            .map((id) => probes[id])
+            .filter((p) => {
+                const s = byLabel.get(p.src)!;
+                const d = byLabel.get(p.to)!;
+                return (verdict(s, d, p.proto, p.port, p.sport, new Set([drop])).allowed ? "allow" : "deny") !== p.expect;
+            });
     const routerFlows = fw.flows.filter((f) => !f.sources.every((s) => f.destinations.every((d) => s.zone !== undefined && s.zone === d.zone)));
     const best = routerFlows.map((f) => ({ f, n: changed(f.index).length })).sort((a, b) => b.n - a.n || a.f.index - b.f.index)[0];
     if (best && best.n > 0) {
