@@ -1,7 +1,8 @@
 /**
- * `npm run bench:jest [-- --against <git ref>] [-- <jest args>]`: runs the unit suite as `npx jest` does and prints
- * its wall time, the CPU time of every process it ran (jest, its workers and what they started), and the fifteen slowest
- * test files by wall time and by CPU time.
+ * `npm run bench:jest [-- --against <git ref>] [-- <jest args>]`: runs the unit suite as `npx jest` does and prints the
+ * tests and the expect() calls that passed (a change made for speed must keep both), its wall time, the CPU time of
+ * every process it ran (jest, its workers and what they started), and the fifteen slowest test files by wall time and
+ * by CPU time.
  *
  * With `--against <ref>` (a commit, a branch: `--against main`), it first runs the suite of that commit (exported
  * with `git archive` into a folder of its own, built there, sharing this checkout's node_modules, which needs the two
@@ -26,7 +27,14 @@ interface JestJson {
     numPassedTests: number;
     numFailedTests: number;
     success: boolean;
-    testResults: { name: string; startTime: number; endTime: number; status: string }[];
+    testResults: {
+        name: string;
+        startTime: number;
+        endTime: number;
+        status: string;
+        /** Each test, with the expect() calls that passed in it (jest-circus counts them; a failed one's stop at the failure). */
+        assertionResults: { numPassingAsserts: number }[];
+    }[];
 }
 
 /** One run of the suite in a checkout: what jest reported, and the times measured around it. */
@@ -82,10 +90,15 @@ function measure(cwd: string, work: string, name: string, args: readonly string[
     return { result, wall, cpu, cpuByFile, status: p.status, stderr: p.stderr };
 }
 
+/** The expect() calls that passed in the run: a change that speeds the suite up must not lower it. */
+function passedExpects(r: JestJson): number {
+    return r.testResults.reduce((n, f) => n + f.assertionResults.reduce((m, a) => m + a.numPassingAsserts, 0), 0);
+}
+
 function summary(run: Run): string {
     const r = run.result;
     return (
-        `${r.numPassedTests} of ${r.numTotalTests} tests passed in ${r.testResults.length} files` +
+        `${r.numPassedTests} of ${r.numTotalTests} tests passed in ${r.testResults.length} files, ${passedExpects(r)} expect() calls passed` +
         (r.success ? "" : ` (${r.numFailedTests} failed: see the run below)`)
     );
 }

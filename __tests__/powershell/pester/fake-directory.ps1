@@ -70,26 +70,34 @@ function Get-FakeObject($Identity) {
     return $o
 }
 
-# What each Get-AD* cmdlet returns: the properties the applier reads.
+# What each Get-AD* cmdlet returns: the properties the applier reads. $DnOf and $MemberOf are Get-FakeOfClass's.
 function ConvertTo-FakeAdObject($o) {
-    $r = [ordered]@{ DistinguishedName = $o.Dn; Name = $o.Name; ObjectGUID = $o.Guid; description = $o.Description }
+    $r = [ordered]@{ DistinguishedName = $DnOf[$o.Guid]; Name = $o.Name; ObjectGUID = $o.Guid; description = $o.Description }
     if ($o.Class -in 'user', 'group', 'computer') { $r.SamAccountName = $o.Sam }
     if ($o.Class -in 'user', 'computer') { $r.Enabled = $o.Enabled }
     if ($o.Class -eq 'user') {
         foreach ($k in $o.Attributes.Keys) { $r[$k] = $o.Attributes[$k] }
-        $r.manager = if ($o.Manager) { (Get-FakeObject $o.Manager).Dn } else { $null }
+        $r.manager = if ($o.Manager) { Get-FakeDn $o.Manager } else { $null }
         $r.memberOf = @(if ($MemberOf.ContainsKey($o.Guid)) { $MemberOf[$o.Guid] })
     }
-    if ($o.Class -eq 'group') { $r.member = @($o.Members | ForEach-Object { (Get-FakeObject $_).Dn }) }
-    if ($o.Class -eq 'computer') { $r.managedBy = if ($o.ManagedBy) { (Get-FakeObject $o.ManagedBy).Dn } else { $null } }
+    if ($o.Class -eq 'group') { $r.member = @(foreach ($m in $o.Members) { Get-FakeDn $m }) }
+    if ($o.Class -eq 'computer') { $r.managedBy = if ($o.ManagedBy) { Get-FakeDn $o.ManagedBy } else { $null } }
     return [pscustomobject]$r
 }
 
+# A linked object's current DN, from Get-FakeOfClass's table; one outside it is looked up (and fails) as before.
+function Get-FakeDn($Guid) { if ($DnOf.ContainsKey($Guid)) { $DnOf[$Guid] } else { (Get-FakeObject $Guid).Dn } }
+
 function Get-FakeOfClass([string]$Class) {
+    # Every object's DN computed once per call, as the Dn property does, instead of once per read through that
+    # ScriptProperty (a script block run each time) and a Get-FakeObject per link: the applier's four Get-AD* calls per
+    # run convert every object of dev's plan (~450): the suite's 72 calls took 1.26 s of pwsh's CPU, 0.67 s now.
+    $DnOf = @{}
+    foreach ($o in $script:Dir.Objects) { $DnOf[$o.Guid] = if ($o.Parent) { "$($o.Rdn),$($o.Parent)" } else { $o.Rdn } }
     $MemberOf = @{}
     foreach ($g in $script:Dir.Objects) {
         if ($g.Class -ne 'group') { continue }
-        foreach ($m in $g.Members) { if (-not $MemberOf[$m]) { $MemberOf[$m] = [System.Collections.Generic.List[string]]::new() }; $MemberOf[$m].Add($g.Dn) }
+        foreach ($m in $g.Members) { if (-not $MemberOf[$m]) { $MemberOf[$m] = [System.Collections.Generic.List[string]]::new() }; $MemberOf[$m].Add($DnOf[$g.Guid]) }
     }
     foreach ($o in $script:Dir.Objects) { if ($o.Class -eq $Class) { ConvertTo-FakeAdObject $o } }
 }
