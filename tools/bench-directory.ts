@@ -60,6 +60,15 @@ function rng(seed: number): () => number {
     };
 }
 
+/**
+ * Person i's desk number, distinct in its last 6 digits (a site's extensions are its last 4 to 6 digits, and two
+ * people whose numbers end alike are refused: model/telephony.ts), so everyone gets an extension, as at BillU.
+ */
+function deskNumber(i: number): string {
+    const d = `0140${String(i).padStart(6, "0")}`;
+    return d.replace(/(..)(?!$)/g, "$1 ");
+}
+
 export function generateExport(people: number): string {
     const sample = readFileSync(path.join(root, "data", "billu-hr.csv"), "utf8")
         .trimEnd()
@@ -97,7 +106,7 @@ export function generateExport(people: number): string {
             `PC${String(i + 1).padStart(5, "0")}`,
             "HP",
             date,
-            "01 00 00 00 00",
+            deskNumber(i),
             "",
         ]);
     }
