@@ -90,6 +90,7 @@ export function footprint(rs: readonly StateResource[]): Footprint {
 export interface SynthRun {
     readonly wallMs: number;
     readonly peakMiB: number;
+    readonly cpuMs: number;
     readonly resources: StateResource[];
 }
 
@@ -108,7 +109,8 @@ export function synthCli(root: string, args: string[]): SynthRun {
     const wallMs = Number(process.hrtime.bigint() - t) / 1e6;
     if (p.status !== 0) throw new Error(`synth ${args.join(" ")} exited ${p.status}: ${p.stderr.slice(0, 2000)}`);
     const resources = (JSON.parse(readFileSync(path.join(out, "resources.json"), "utf8")) as { resources: StateResource[] }).resources;
-    return { wallMs, peakMiB: Number(readFileSync(peakFile, "utf8")) / 1024, resources };
+    const usage = JSON.parse(readFileSync(peakFile, "utf8")) as { maxRssKiB: number; cpuMs: number };
+    return { wallMs, peakMiB: usage.maxRssKiB / 1024, cpuMs: usage.cpuMs, resources };
 }
 
 /** The 5,000-person dev site's synth arguments: the generated export, no lock (everyone new), department zones widened. */

@@ -131,6 +131,7 @@ function goals(log: (s: string) => void): void {
     const large = Array.from({ length: RUNS }, () => synthCli(root, largeArgs));
     const largeMs = median(large.map((r) => r.wallMs));
     const largePeak = median(large.map((r) => r.peakMiB));
+    const largeCpu = median(large.map((r) => r.cpuMs));
     const dir = mkdtempSync(path.join(tmpdir(), "billu-bench-goals-"));
     const dumped = (n: number) => {
         const file = path.join(dir, `sites-${n}.json`);
@@ -154,7 +155,7 @@ function goals(log: (s: string) => void): void {
         `growth dev -> ${GOALS.people} people (${(GOALS.people / 167).toFixed(0)}x the staff): resources x${(f5000.resources / devF.resources).toFixed(1)}, without per-person passwords x${((f5000.resources - f5000.personPasswords) / (devF.resources - devF.personPasswords)).toFixed(1)}, without them and the extension secrets x${((f5000.resources - f5000.personPasswords - f5000.extensionSecrets) / (devF.resources - devF.personPasswords - devF.extensionSecrets)).toFixed(2)}`,
     );
     log(
-        `synth of dev with ${GOALS.people} people (whole CLI, median of ${RUNS}): ${(largeMs / 1000).toFixed(1)} s wall (goal <= ${GOALS.wallS} s: ${pass(largeMs <= GOALS.wallS * 1000)}), peak RSS ${largePeak.toFixed(0)} MiB (goal <= ${GOALS.peakMiB} MiB: ${pass(largePeak <= GOALS.peakMiB)})`,
+        `synth of dev with ${GOALS.people} people (whole CLI, median of ${RUNS}): ${(largeMs / 1000).toFixed(1)} s wall (goal <= ${GOALS.wallS} s: ${pass(largeMs <= GOALS.wallS * 1000)}; ${(largeCpu / 1000).toFixed(1)} s CPU), peak RSS ${largePeak.toFixed(0)} MiB (goal <= ${GOALS.peakMiB} MiB: ${pass(largePeak <= GOALS.peakMiB)})`,
     );
     const perSite = twenty.ms / 20 / one.ms;
     log(
