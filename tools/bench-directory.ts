@@ -2,8 +2,8 @@
  * `npm run bench:directory [-- --people 5000] [--synth]`: how long the directory plan of a large export takes.
  * Generates a deterministic export of N people (the sample's departments and services, accented names, homonyms,
  * managers), then times parse + plan with an empty lock (everyone new) and with the resulting lock (everyone
- * known), best of 5. With --synth, also times an offline synth of the dev stack with that export (one resource per
- * OU, group, account and computer).
+ * known), best of 5. With --synth, also times an offline synth of the dev stack (department zones widened) with that
+ * export (one resource per OU and group, people and computers in chunks).
  */
 import { spawnSync } from "child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "fs";
@@ -189,6 +189,8 @@ function main(): void {
                 path.join(__dirname, "synth.js"),
                 "--stack",
                 "dev",
+                "--config",
+                path.join(dir, "Pulumi.large.yaml"),
                 "--out",
                 path.join(dir, "out"),
                 "--hr-csv",

@@ -6,7 +6,7 @@
  *                            `sites` run dumped with --dump F (provider classes, parents,
  *                            dependsOn; tools/bench-replay.ts): the SDK's own cost for our resource graph
  *   --mode accounts --count N  build the dev site (department zones widened to /16) with a generated N-person HR
- *                            export and an empty lock: one resource per account, computer, group and OU
+ *                            export and an empty lock (one resource per OU and group, people and computers in chunks)
  *                            (tools/bench-directory.ts makes the export and the config)
  *   --traces default|off     off: no stack traces captured (Error.stackTraceLimit = 0 and no source positions)
  */

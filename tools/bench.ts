@@ -109,8 +109,8 @@ function main(): void {
     );
     log(`ratio with traces on both sides: ${(on.ms / bareOn.ms).toFixed(2)}; off on both sides: ${(off.ms / bareOff.ms).toFixed(2)}`);
     log("");
-    // The directory: one resource per account, computer, group and OU (tools/bench-directory.ts: the plan alone).
-    // One run each (a 5,000-person site is ~15,000 resources, minutes on these machines); BENCH_ACCOUNTS=0 skips it.
+    // The directory site of 5,000 people against the bare SDK registering as many resources (tools/bench-directory.ts:
+    // the plan alone). One run each; BENCH_ACCOUNTS=0 skips it.
     const people = Number(process.env.BENCH_ACCOUNTS ?? 5000);
     if (people > 0) {
         const accounts = worker(["--mode", "accounts", "--count", String(people), "--traces", "default"]);
