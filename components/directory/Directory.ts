@@ -32,7 +32,7 @@ export class Group extends pulumi.ComponentResource {
  * How many chunks the people (and, apart, the computers) are spread over: a FIXED count, so a chunk's members depend
  * only on their own account name (`chunkOf`), never on who else is in the export. An arrival, a departure or a move
  * touches the one chunk holding that name; nobody else is reshuffled. 16 chunks keep a chunk near or under 500
- * entries up to 8,000 people (5,000 people: 286 to 340 per chunk, `npm run bench`), small enough to read in a
+ * entries up to 8,000 people (the 5,000-person bench export: 279 to 346 per chunk), small enough to read in a
  * preview, and 5,000 people cost 32 resources instead of 10,000. Chunking by OU was the alternative; it was not
  * taken because a move or a departure (to the departures OU) would then touch two chunks and an OU can hold
  * thousands. Changing this count re-deals every name: a one-time preview with every chunk updated (components
