@@ -6,7 +6,7 @@
  *                            `sites` run dumped with --dump F (provider classes, parents,
  *                            dependsOn; tools/bench-replay.ts): the SDK's own cost for our resource graph
  *   --mode accounts --count N  build the dev site (department zones widened to /16) with a generated N-person HR
- *                            export and an empty lock: one resource per account, computer, group and OU
+ *                            export and an empty lock (one resource per OU and group, people and computers in chunks)
  *                            (tools/bench-directory.ts makes the export and the config)
  *   --traces default|off     off: no stack traces captured (Error.stackTraceLimit = 0 and no source positions)
  */
@@ -71,7 +71,13 @@ async function main(): Promise<void> {
             // Every host name, wherever the config names one (hosts, flows, DHCP peers, ...), takes the site's code.
             const raw: Record<string, unknown> = {};
             for (const [k, v] of Object.entries(doc!.config))
-                if (k.startsWith("billu:")) raw[k.slice(6)] = JSON.parse(JSON.stringify(v).replace(/\bPAR-/g, `${code}-`));
+                if (k.startsWith("billu:"))
+                    raw[k.slice(6)] = JSON.parse(
+                        JSON.stringify(v)
+                            .replace(/\bPAR-/g, `${code}-`)
+                            // and wherever it spells one in lower case (a URL: billu:gpo's WSUS server).
+                            .replace(/\bpar-/g, `${code.toLowerCase()}-`),
+                    );
             (raw.site as { code: string }).code = code;
             const model = loadModel(raw);
             // No stack secrets here: the program's offline placeholder, as under synth.
@@ -109,6 +115,8 @@ async function main(): Promise<void> {
             cpuMs: (cpu.user + cpu.system) / 1000,
             loadMs: Number(tLoad - t0) / 1e6,
             rssMiB: process.memoryUsage().rss / 2 ** 20,
+            // The peak, not the resident size at the end (maxRSS is in KiB).
+            peakMiB: process.resourceUsage().maxRSS / 1024,
         }) + "\n",
     );
 }

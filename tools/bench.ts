@@ -1,5 +1,6 @@
 /**
- * `npm run bench`: prints, in one run, the figures the foundation issue asks for. Each measurement runs in a
+ * `npm run bench`: prints, in one run, the figures the foundation issue asks for, after the scale goals of issue #24
+ * (tools/bench-goals.ts; `npm run bench -- --goals` prints only those). Each measurement runs in a
  * fresh process (tools/bench-worker.ts); times are medians of several runs since these machines are noisy.
  *  - synth wall time of `dev` and `prod` (the whole CLI: node start, program, policies, files);
  *  - a generated large site (1, 5, 10, 20 BillU-sized sites in one program) against the bare SDK registering
@@ -9,9 +10,10 @@
  *    many resources (the plan alone: npm run bench:directory).
  */
 import { spawnSync } from "child_process";
-import { mkdtempSync } from "fs";
+import { mkdtempSync, readFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
+import { FOOTPRINT_HEADER, footprint, footprintRow, GOALS, largeDevArgs, pass, StateResource, synthCli } from "./bench-goals";
 
 const root = path.join(__dirname, "..", "..");
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -34,6 +36,7 @@ interface Measure {
     /** CPU time of the worker (all its threads, the GC's included): steadier than wall time on a shared machine. */
     cpuMs: number;
     rssMiB: number;
+    peakMiB: number;
 }
 
 function worker(args: string[]): Measure {
@@ -49,6 +52,7 @@ function measure(args: string[]): Measure {
         ms: median(runs.map((r) => r.ms)),
         cpuMs: median(runs.map((r) => r.cpuMs)),
         rssMiB: median(runs.map((r) => r.rssMiB)),
+        peakMiB: median(runs.map((r) => r.peakMiB)),
     };
 }
 
@@ -59,6 +63,8 @@ function main(): void {
         process.stdout.write(s + "\n");
     };
     log(`billu-infra bench (median of ${RUNS} runs each, node ${process.version})`);
+    goals(log);
+    if (process.argv.includes("--goals")) return;
     for (const stack of ["dev", "prod"]) {
         const ms = median(
             Array.from({ length: RUNS }, () =>
@@ -103,8 +109,8 @@ function main(): void {
     );
     log(`ratio with traces on both sides: ${(on.ms / bareOn.ms).toFixed(2)}; off on both sides: ${(off.ms / bareOff.ms).toFixed(2)}`);
     log("");
-    // The directory: one resource per account, computer, group and OU (tools/bench-directory.ts: the plan alone).
-    // One run each (a 5,000-person site is ~15,000 resources, minutes on these machines); BENCH_ACCOUNTS=0 skips it.
+    // The directory site of 5,000 people against the bare SDK registering as many resources (tools/bench-directory.ts:
+    // the plan alone). One run each; BENCH_ACCOUNTS=0 skips it.
     const people = Number(process.env.BENCH_ACCOUNTS ?? 5000);
     if (people > 0) {
         const accounts = worker(["--mode", "accounts", "--count", String(people), "--traces", "default"]);
@@ -113,6 +119,48 @@ function main(): void {
             `directory: the dev site with ${people} accounts, ${accounts.resources} resources: ours ${accounts.ms.toFixed(0)} ms, bare SDK ${accountsBare.ms.toFixed(0)} ms for as many (${(accounts.ms / accountsBare.ms).toFixed(2)}x), ${accounts.rssMiB.toFixed(0)} MiB (one run)`,
         );
     }
+}
+
+/** Issue #24: the directory's footprint, the 5,000-person synth against its goal, 20 sites, state and checkpoints. */
+function goals(log: (s: string) => void): void {
+    log("");
+    log(`scale goals (issue #24)`);
+    const dev = synthCli(root, ["--stack", "dev"]);
+    const prod = synthCli(root, ["--stack", "prod"]);
+    const largeArgs = largeDevArgs(GOALS.people);
+    const large = Array.from({ length: RUNS }, () => synthCli(root, largeArgs));
+    const largeMs = median(large.map((r) => r.wallMs));
+    const largePeak = median(large.map((r) => r.peakMiB));
+    const largeCpu = median(large.map((r) => r.cpuMs));
+    const dir = mkdtempSync(path.join(tmpdir(), "billu-bench-goals-"));
+    const dumped = (n: number) => {
+        const file = path.join(dir, `sites-${n}.json`);
+        worker(["--mode", "sites", "--count", String(n), "--traces", "off", "--dump", file]);
+        return JSON.parse(readFileSync(file, "utf8")) as StateResource[];
+    };
+    const one = measure(["--mode", "sites", "--count", "1", "--traces", "off"]);
+    const twenty = measure(["--mode", "sites", "--count", "20", "--traces", "off"]);
+    log("resources (person pw: the directory's per-person RandomPasswords, which branch onboard removes; ext secr: the");
+    log("PBX's SIP secret and voicemail PIN per extension); state est: inputs + outputs as a checkpoint stores them");
+    log("(tools/bench-goals.ts stateBytes); ckpt wr: checkpoint writes of a first `up` on a self-managed backend, 2 per");
+    log("resource + 1 (pulumi/pulumi#10960, #14967, #13502); ckpt bytes: what they write, about resources x state.");
+    log(FOOTPRINT_HEADER);
+    const f5000 = footprint(large[0].resources);
+    log(footprintRow("dev", footprint(dev.resources)));
+    log(footprintRow("prod", footprint(prod.resources)));
+    log(footprintRow(`dev, ${GOALS.people} people`, f5000));
+    log(footprintRow("20 sites (prod x20, 1 prog)", footprint(dumped(20))));
+    const devF = footprint(dev.resources);
+    log(
+        `growth dev -> ${GOALS.people} people (${(GOALS.people / 167).toFixed(0)}x the staff): resources x${(f5000.resources / devF.resources).toFixed(1)}, without per-person passwords x${((f5000.resources - f5000.personPasswords) / (devF.resources - devF.personPasswords)).toFixed(1)}, without them and the extension secrets x${((f5000.resources - f5000.personPasswords - f5000.extensionSecrets) / (devF.resources - devF.personPasswords - devF.extensionSecrets)).toFixed(2)}`,
+    );
+    log(
+        `synth of dev with ${GOALS.people} people (whole CLI, median of ${RUNS}): ${(largeMs / 1000).toFixed(1)} s wall (goal <= ${GOALS.wallS} s: ${pass(largeMs <= GOALS.wallS * 1000)}; ${(largeCpu / 1000).toFixed(1)} s CPU), peak RSS ${largePeak.toFixed(0)} MiB (goal <= ${GOALS.peakMiB} MiB: ${pass(largePeak <= GOALS.peakMiB)})`,
+    );
+    const perSite = twenty.ms / 20 / one.ms;
+    log(
+        `20 sites in one program: ${(twenty.ms / 1000).toFixed(1)} s, 1 site ${(one.ms / 1000).toFixed(1)} s: per-site time ratio ${perSite.toFixed(2)} (1.00 is linear; goal <= 1.25: ${pass(perSite <= 1.25)}), peak ${twenty.peakMiB.toFixed(0)} MiB vs ${one.peakMiB.toFixed(0)} MiB`,
+    );
 }
 
 main();

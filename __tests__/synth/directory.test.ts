@@ -1,8 +1,9 @@
 /**
  * Offline synth of the directory (the committed export: dev's shared synth; the edited exports: the CLI, one run at
- * a time in this process): per-object resources, the apply step on the first DC after the domain, directory.json and the lock; an edited export changes exactly its objects in resources.json;
+ * a time in this process): one resource per OU and group, people and computers in chunks keyed by name (issue #24), the apply step on the first DC after the domain, directory.json and the lock; an edited export changes exactly its objects in resources.json;
  * a bad export exits 2 listing every bad line and writes nothing.
  */
+import { createHash } from "crypto";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
@@ -52,6 +53,27 @@ type Res = {
     inputs: Record<string, any>;
     options: { dependsOn: string[]; additionalSecretOutputs: string[]; replaceWith: string[] };
 };
+/**
+ * The chunk a name belongs to, computed here on its own (the first 32 bits of the SHA-256 of the lower-cased name,
+ * modulo 16): the test's oracle for components/directory/Directory.ts chunkOf.
+ */
+const chunk = (name: string) => String(createHash("sha256").update(name.toLowerCase()).digest().readUInt32BE(0) % 16).padStart(2, "0");
+
+/**
+ * What `pulumi preview --diff` would name between two resources' inputs: the paths of the leaves that differ
+ * (`accounts["lea.laurent"].dn`), a key present on one side only as one path.
+ */
+function changedPaths(a: unknown, b: unknown, at = "", depth = 0): string[] {
+    const obj = (x: unknown): x is Record<string, unknown> => typeof x === "object" && x !== null && !Array.isArray(x);
+    // The property, then the name it is keyed by (quoted: `lea.laurent`), then that object's fields.
+    const step = (k: string) => (depth === 0 ? k : depth === 1 ? `[${JSON.stringify(k)}]` : `.${k}`);
+    if (obj(a) && obj(b))
+        return [...new Set([...Object.keys(a), ...Object.keys(b)])]
+            .sort()
+            .flatMap((k) => (k in a && k in b ? changedPaths(a[k], b[k], at + step(k), depth + 1) : [at + step(k)]));
+    return JSON.stringify(a) === JSON.stringify(b) ? [] : [at];
+}
+
 const resources = (r: { out: string }): Res[] => JSON.parse(readFileSync(path.join(r.out, "resources.json"), "utf8")).resources;
 const json = (r: { out: string }, f: string) => JSON.parse(readFileSync(path.join(r.out, f), "utf8"));
 
@@ -100,18 +122,32 @@ describe("the committed export and lock", () => {
         ]);
     });
 
-    test("one resource per OU, group, account and computer; a RandomPassword per account", () => {
+    test("one resource per OU and group; people and computers in chunks by a hash of their name; a RandomPassword per account", () => {
         const rs = resources(committed);
         const count = (t: string) => rs.filter((r) => r.type === t).length;
+        const d = json(committed, "directory.json");
+        const people: string[] = d.people.map((p: { sam: string }) => p.sam);
+        const computers: string[] = d.computers.map((c: { name: string }) => c.name);
+        // Every chunk that has a member, and no other: the resource count is OUs + groups + chunks (+ the two service accounts).
+        const chunks = (names: string[]) => new Set(names.map(chunk)).size;
+        expect([people.length, computers.length, chunks(people), chunks(computers)]).toEqual([167, 167, 16, 16]);
         expect([
             count("billu:directory:OrganizationalUnit"),
             count("billu:directory:Group"),
-            count("billu:directory:Account"),
-            count("billu:directory:Computer"),
+            count("billu:directory:Accounts"),
+            count("billu:directory:Computers"),
             rs.filter((r) => r.type === "random:index/randomPassword:RandomPassword" && r.name.startsWith("par-directory-")).length,
             count("billu:directory:AcceptanceAccount"),
             count("billu:directory:DriftReaderAccount"),
-        ]).toEqual([75, 36, 167, 167, 169, 1, 1]);
+        ]).toEqual([d.ous.length, d.groups.length, chunks(people), chunks(computers), people.length + 2, 1, 1]);
+        // Each person in exactly the chunk its name hashes to, keyed by account name; each computer likewise.
+        const members = (type: string, field: string) =>
+            rs
+                .filter((r) => r.type === type)
+                .flatMap((r) => Object.keys(r.inputs[field]).map((k) => `${r.name.slice(-2)} ${k}`))
+                .sort();
+        expect(members("billu:directory:Accounts", "accounts")).toEqual(people.map((p) => `${chunk(p)} ${p}`).sort());
+        expect(members("billu:directory:Computers", "computers")).toEqual(computers.map((c) => `${chunk(c)} ${c}`).sort());
         // The drift reader (billu:directory.drift.reader): in the acceptance account's OU, in no group.
         expect(rs.find((r) => r.name === "par-directory-drift-reader")!.inputs).toEqual({
             sam: "svc-drift-read",
@@ -134,10 +170,16 @@ describe("the committed export and lock", () => {
             lower: false,
             minSpecial: 17,
         });
-        const lea = rs.find((r) => r.name === "par-directory-user-lea.laurent2")!;
-        expect(lea.parent).toBe(rs.find((r) => r.type === "billu:directory:Directory")!.urn);
-        expect(lea.inputs).toMatchObject({ sam: "lea.laurent2", enabled: true, manager: "benoit.martinez", title: "Responsable" });
+        const leaChunk = rs.find((r) => r.name === `par-directory-accounts-${chunk("lea.laurent2")}`)!;
+        expect(leaChunk.parent).toBe(rs.find((r) => r.type === "billu:directory:Directory")!.urn);
+        expect(leaChunk.inputs.accounts["lea.laurent2"]).toMatchObject({
+            sam: "lea.laurent2",
+            enabled: true,
+            manager: "benoit.martinez",
+            title: "Responsable",
+        });
         const pw = rs.find((r) => r.name === "par-directory-user-lea.laurent2-password")!;
+        expect(pw.parent).toBe(leaChunk.urn);
         expect(pw.inputs).toMatchObject({ length: 20, upper: false, lower: false, numeric: true, minNumeric: 3, special: true, minSpecial: 17 });
     });
 
@@ -230,7 +272,8 @@ describe("an edited export: exactly its objects change", () => {
         const before = new Map(resources(committed).map((r) => [r.urn, r]));
         const after = new Map(resources(edited).map((r) => [r.urn, r]));
         const pbxType = (u: string) => u.includes("billu:telephony:PbxServer$");
-        const dirType = (u: string) => !pbxType(u) && (/billu:directory:(Account|Computer|Group|OrganizationalUnit)::/.test(u) || u.includes("RandomPassword"));
+        const dirType = (u: string) =>
+            !pbxType(u) && (/billu:directory:(Accounts|Computers|Group|OrganizationalUnit)::/.test(u) || u.includes("RandomPassword"));
         // The PBX: the leaver's extension (line 95's desk number, its last 5 digits: billu:telephony.extensionDigits) loses
         // its SIP secret and PIN; the homonym has no desk number, so no extension is added.
         const ext = readFileSync(path.join(ROOT, "data", "billu-hr.csv"), "utf8")
@@ -247,20 +290,37 @@ describe("an edited export: exactly its objects change", () => {
         expect([...after.keys()].filter((u) => !before.has(u) && pbxType(u))).toEqual([]);
         const added = [...after.keys()].filter((u) => !before.has(u) && dirType(u)).map((u) => after.get(u)!.name);
         const removed = [...before.keys()].filter((u) => !after.has(u) && dirType(u));
+        // Every changed input, as the path `pulumi preview --diff` shows under the chunk's name: each names its person
+        // or computer, and sits in the one chunk that name hashes to.
         const changed = [...after.keys()]
-            .filter((u) => before.has(u) && dirType(u) && JSON.stringify(before.get(u)!.inputs) !== JSON.stringify(after.get(u)!.inputs))
-            .map((u) => after.get(u)!.name);
-        expect(added.sort()).toEqual(["par-directory-computer-pc0999", "par-directory-user-theo.odegaard2", "par-directory-user-theo.odegaard2-password"]);
+            .filter((u) => before.has(u) && dirType(u))
+            .flatMap((u) => changedPaths(before.get(u)!.inputs, after.get(u)!.inputs).map((p) => `${after.get(u)!.name} ${p}`));
+        // The arrival's own password only (its chunk already exists); nothing removed, a departure included.
+        expect(added).toEqual(["par-directory-user-theo.odegaard2-password"]);
         expect(removed).toEqual([]);
-        expect(changed.sort()).toEqual([
-            "par-directory-computer-pc0021",
-            "par-directory-computer-pc0094",
-            "par-directory-user-gaelle.thomas",
-            "par-directory-user-gaelle.thomas2",
-            "par-directory-user-lea.laurent",
-        ]);
-        const leaver = after.get([...after.keys()].find((u) => u.endsWith("::par-directory-user-gaelle.thomas2"))!)!;
-        expect(leaver.inputs).toMatchObject({
+        const a = (sam: string, field: string) => `par-directory-accounts-${chunk(sam)} accounts[${JSON.stringify(sam)}]${field}`;
+        const c = (name: string, field: string) => `par-directory-computers-${chunk(name)} computers[${JSON.stringify(name)}]${field}`;
+        expect(changed.sort()).toEqual(
+            [
+                // The arrival: a new key of its chunk, and its computer's.
+                a("theo.odegaard2", ""),
+                c("PC0999", ""),
+                // The update: her title (the mobile number is a secret on both sides: directory-phones).
+                a("gaelle.thomas", ".title"),
+                // The departure, in her own chunk: disabled in the departures OU, out of her groups, no manager, and
+                // the attributes HR no longer gives dropped (the applier leaves them as they were in AD).
+                ...[".company", ".dn", ".enabled", ".givenName", ".groups", ".manager", ".mobile", ".sn", ".telephoneNumber", ".title"].map((f) =>
+                    a("gaelle.thomas2", f),
+                ),
+                // The move: place, department, service and groups.
+                ...[".department", ".dn", ".groups", ".service"].map((f) => a("lea.laurent", f)),
+                // The leaver's computer retired, the mover's computer moved with her.
+                ...[".description", ".dn", ".enabled"].map((f) => c("PC0094", f)),
+                c("PC0021", ".dn"),
+            ].sort(),
+        );
+        const leaver = after.get([...after.keys()].find((u) => u.endsWith(`::par-directory-accounts-${chunk("gaelle.thomas2")}`))!)!;
+        expect(leaver.inputs.accounts["gaelle.thomas2"]).toMatchObject({
             enabled: false,
             groups: [],
             dn: "CN=Gaëlle Thomas (gaelle.thomas2),OU=Departs,OU=BillU,DC=billu,DC=remindme,DC=lan",

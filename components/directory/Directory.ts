@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { createHash } from "crypto";
 import { mkdirSync, writeFileSync } from "fs";
 import * as path from "path";
 import type { DriftReaderPlan } from "../../model/directory-drift";
@@ -28,40 +29,66 @@ export class Group extends pulumi.ComponentResource {
 }
 
 /**
- * One person's account: its inputs are the account as planned (place, attributes, groups, enabled), so an arrival
- * is a create, a move or an attribute change an update, a departure an update to `enabled: false` in the
- * departures OU; an account is never deleted. Its initial password is a child RandomPassword, kept after the person
- * leaves (so a departure changes one object), used only when the account is created.
+ * How many chunks the people (and, apart, the computers) are spread over: a FIXED count, so a chunk's members depend
+ * only on their own account name (`chunkOf`), never on who else is in the export. An arrival, a departure or a move
+ * touches the one chunk holding that name; nobody else is reshuffled. 16 chunks keep a chunk near or under 500
+ * entries up to 8,000 people (the 5,000-person bench export: 279 to 346 per chunk), small enough to read in a
+ * preview, and 5,000 people cost 32 resources instead of 10,000. Chunking by OU was the alternative; it was not
+ * taken because a move or a departure (to the departures OU) would then touch two chunks and an OU can hold
+ * thousands. Changing this count re-deals every name: a one-time preview with every chunk updated (components
+ * only: nothing real is touched), so change it only with a re-review planned.
  */
-export class Account extends pulumi.ComponentResource {
-    public readonly password: random.RandomPassword;
+export const DIRECTORY_CHUNKS = 16;
 
-    constructor(name: string, person: PersonPlan, opts?: pulumi.ComponentResourceOptions) {
-        super(
-            "billu:directory:Account",
-            name,
-            {
-                sam: person.sam,
-                upn: person.upn,
-                mail: person.mail,
-                dn: person.dn,
-                displayName: person.displayName,
-                department: person.department,
-                service: person.service,
-                ...contactAttributes(person),
-                manager: person.manager ?? "",
-                groups: person.groups,
-                enabled: person.enabled,
-            },
-            opts,
-        );
-        this.password = accountPassword(name, this);
+/**
+ * A name's chunk (0 .. DIRECTORY_CHUNKS - 1): the first 32 bits of the SHA-256 of the lower-cased name, modulo the
+ * count. A hash, not the position in the export, so an arrival never moves anyone else.
+ */
+export function chunkOf(name: string): number {
+    return createHash("sha256").update(name.toLowerCase()).digest().readUInt32BE(0) % DIRECTORY_CHUNKS;
+}
+
+/** Zero-padded chunk number in resource names (`par-directory-accounts-07`), so they sort. */
+function chunkName(n: number): string {
+    return String(n).padStart(2, "0");
+}
+
+/**
+ * One person's account as planned, the value under its account name in an Accounts chunk: place, attributes,
+ * groups, enabled. An arrival is a new key, a move or an attribute change an update of that key's fields, a departure
+ * an update to `enabled: false` in the departures OU; an account is never deleted (its key stays, disabled).
+ */
+export function accountInputs(person: PersonPlan): Record<string, pulumi.Input<unknown>> {
+    return {
+        sam: person.sam,
+        upn: person.upn,
+        mail: person.mail,
+        dn: person.dn,
+        displayName: person.displayName,
+        department: person.department,
+        service: person.service,
+        ...contactAttributes(person),
+        manager: person.manager ?? "",
+        groups: person.groups,
+        enabled: person.enabled,
+    };
+}
+
+/**
+ * A chunk of the people's accounts (`billu:directory:Accounts`, issue #24): its one input `accounts` maps each account
+ * name of the chunk to the account as planned (accountInputs), so `pulumi preview --diff` shows a person's arrival,
+ * move or departure as a change of this chunk that names the person (`accounts["lea.laurent2"].enabled`), while the
+ * engine tracks a fixed number of resources whatever the staff (DIRECTORY_CHUNKS).
+ */
+export class Accounts extends pulumi.ComponentResource {
+    constructor(name: string, people: readonly PersonPlan[], opts?: pulumi.ComponentResourceOptions) {
+        super("billu:directory:Accounts", name, { accounts: Object.fromEntries(people.map((p) => [p.sam, accountInputs(p)])) }, opts);
         this.registerOutputs({});
     }
 }
 
 /**
- * An account's generated initial password, a child of the account (`<name>-password`). AD refuses a password
+ * An account's generated initial password (`<name>-password`), a child of `parent`. AD refuses a password
  * holding a 3-letter run of the user's name (Windows checks name tokens), so the letters are consonants only: 3
  * digits + 17 of consonants and symbols, ~117 bits, and always 3 of AD's 4 character classes in practice (digits,
  * plus upper and lower or a symbol).
@@ -96,22 +123,22 @@ export function contactAttributes(person: PersonPlan): Record<string, pulumi.Inp
     return { ...rest, telephoneNumber: pulumi.secret(telephoneNumber), mobile: pulumi.secret(mobile) };
 }
 
-/** One workstation account from `Nom de PC`; a retired one (no longer in the export) stays, disabled. */
-export class Computer extends pulumi.ComponentResource {
-    constructor(name: string, computer: ComputerPlan, opts?: pulumi.ComponentResourceOptions) {
-        super(
-            "billu:directory:Computer",
-            name,
-            {
-                name: computer.name,
-                sam: computer.sam,
-                dn: computer.dn,
-                ...(computer.description !== undefined ? { description: computer.description } : {}),
-                owner: computer.owner,
-                enabled: computer.enabled,
-            },
-            opts,
-        );
+/** One workstation account from `Nom de PC` as planned; a retired one (no longer in the export) stays, disabled. */
+export function computerInputs(computer: ComputerPlan): Record<string, unknown> {
+    return {
+        name: computer.name,
+        sam: computer.sam,
+        dn: computer.dn,
+        ...(computer.description !== undefined ? { description: computer.description } : {}),
+        owner: computer.owner,
+        enabled: computer.enabled,
+    };
+}
+
+/** A chunk of the workstation accounts (`billu:directory:Computers`), keyed by computer name, chunked as the people (chunkOf). */
+export class Computers extends pulumi.ComponentResource {
+    constructor(name: string, computers: readonly ComputerPlan[], opts?: pulumi.ComponentResourceOptions) {
+        super("billu:directory:Computers", name, { computers: Object.fromEntries(computers.map((c) => [c.name, computerInputs(c)])) }, opts);
         this.registerOutputs({});
     }
 }
@@ -179,18 +206,32 @@ export function directoryFlavor(dc: HostModel): DirectoryFlavor {
     return isWindows(dc.os) ? "windows" : "samba";
 }
 
+/** Items grouped by chunk number, in chunk order; within a chunk, in plan order. */
+function bucket<T>(items: readonly T[], chunk: (item: T) => number): Map<number, T[]> {
+    const m = new Map<number, T[]>();
+    for (const item of items) {
+        const n = chunk(item);
+        const list = m.get(n);
+        if (list) list.push(item);
+        else m.set(n, [item]);
+    }
+    return new Map([...m].sort(([a], [b]) => a - b));
+}
+
 /** Resource-name part of an account or computer name (`lea.laurent2`, `pc0001`). */
 function key(s: string): string {
     return s.toLowerCase().replace(/[^a-z0-9.-]/g, "-");
 }
 
 /**
- * The directory of a company site, from the model's plan: one resource per OU, group, account and computer (so
- * `pulumi preview` shows a change per object), and the guest step that applies the whole plan on the first DC after
+ * The directory of a company site, from the model's plan: one resource per OU and group, the people and the computers
+ * in a fixed number of chunks keyed by name (so `pulumi preview --diff` shows a change per object, naming it, and the
+ * engine's resources grow with the OU and group tree, not with the staff: issue #24), and the guest step that applies the whole plan on the first DC after
  * the domain is up. Under offline synth it also writes `directory.json` and the updated lock.
  */
 export class Directory extends pulumi.ComponentResource {
-    public readonly accounts: Account[];
+    /** The people's account chunks (billu:directory:Accounts), in chunk order. */
+    public readonly accounts: Accounts[];
     /** The apply step on the first DC. */
     public readonly step: GuestStep;
     /** The password policy step on the first DC (billu:directory.accountPolicy), after the apply step. */
@@ -207,18 +248,29 @@ export class Directory extends pulumi.ComponentResource {
 
         for (const ou of plan.ous) new OrganizationalUnit(`${name}-ou-${ou.key}`, ou, { parent: this });
         for (const g of plan.groups) new Group(`${name}-group-${key(g.sam)}`, g, { parent: this });
-        this.accounts = plan.people.map((p) => new Account(`${name}-user-${key(p.sam)}`, p, { parent: this }));
-        for (const c of plan.computers) new Computer(`${name}-computer-${key(c.name)}`, c, { parent: this });
+        // People and computers in DIRECTORY_CHUNKS chunks each, by a hash of their name (chunkOf): a chunk with
+        // nobody yet is not registered (it appears with its first member).
+        const peopleByChunk = bucket(plan.people, (p) => chunkOf(p.sam));
+        this.accounts = [...peopleByChunk].map(([n, people]) => new Accounts(`${name}-accounts-${chunkName(n)}`, people, { parent: this }));
+        for (const [n, computers] of bucket(plan.computers, (c) => chunkOf(c.name)))
+            new Computers(`${name}-computers-${chunkName(n)}`, computers, { parent: this });
         const acceptance = plan.acceptance ? new AcceptanceAccount(`${name}-acceptance`, plan.acceptance, { parent: this }) : undefined;
         if (plan.acceptance && acceptance) this.acceptance = { account: plan.acceptance.sam, password: pulumi.secret(acceptance.password.result) };
         const driftReader = plan.driftReader ? new DriftReaderAccount(`${name}-drift-reader`, plan.driftReader, { parent: this }) : undefined;
         if (plan.driftReader && driftReader) this.driftReader = { account: plan.driftReader.sam, password: pulumi.secret(driftReader.password.result) };
 
         const secrets: Record<string, pulumi.Input<string>> = {};
-        // Only the people in the export: an account is created with its password, never a leaver's.
-        this.accounts.forEach((a, i) => {
-            if (plan.people[i].enabled) secrets[passwordSecret(plan.people[i].sam)] = a.password.result;
+        // ---- BEGIN per-person RandomPassword (issue #24 keeps it until branch `onboard` lands; delete this block then) ----
+        // Each person's initial password, a child of the person's chunk named as before the chunks
+        // (`<name>-user-<sam>-password`), kept after the person leaves (a departure adds or removes nothing); only the
+        // people in the export hand theirs to the step: an account is created with its password, never a leaver's.
+        this.accounts.forEach((chunk, i) => {
+            for (const p of [...peopleByChunk.values()][i]) {
+                const pw = accountPassword(`${name}-user-${key(p.sam)}`, chunk);
+                if (p.enabled) secrets[passwordSecret(p.sam)] = pw.result;
+            }
         });
+        // ---- END per-person RandomPassword ----
         if (plan.acceptance && acceptance) secrets[passwordSecret(plan.acceptance.sam)] = acceptance.password.result;
         if (plan.driftReader && driftReader) secrets[passwordSecret(plan.driftReader.sam)] = driftReader.password.result;
         const r = renderDirectoryStep(plan, flavor, args.ipPhones);
