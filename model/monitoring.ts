@@ -749,7 +749,9 @@ export function planRemoteMonitoring(input: MonitoringInput, problems: Problems)
     }
     // The flows name the server alone (`vpn-partner:<name>`): the router must know it at the same address.
     const declared = input.partnerHosts?.find((h) => h.name === remote.name);
-    if (nets.length > 0 && problems.count === before && !declared) {
+    if (nets.length === 0 || problems.count > before) {
+        // Its address is already refused (or there is no partner): one problem is enough.
+    } else if (!declared) {
         problems.add(
             key,
             `names ${remote.name}, which billu:firewall.vpnPartner.hosts does not declare: the router cannot narrow the monitoring flows to it`,
