@@ -499,7 +499,11 @@ export function buildFirewallModel(input: Inputs, problems: Problems): FirewallM
             }
             return [hostMember(h)];
         }
-        problems.add(path, `${show(text)} is neither a zone, a host, ${ROUTER}, ${VPN_PARTNER}, ${PEER_HOST_PREFIX}<host> nor ${KIND_PREFIX}<zone kind>`, selectorHelp);
+        problems.add(
+            path,
+            `${show(text)} is neither a zone, a host, ${ROUTER}, ${VPN_PARTNER}, ${PEER_HOST_PREFIX}<host> nor ${KIND_PREFIX}<zone kind>`,
+            selectorHelp,
+        );
         return undefined;
     };
 
