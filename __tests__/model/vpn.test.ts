@@ -166,7 +166,7 @@ describe("single partner hosts (billu:firewall.vpnPartner.hosts) against the pee
     const { checkFirewallPartner } = require("../../stacks/vpn") as typeof import("../../stacks/vpn");
     const prodModel = model(stackRaw("prod"));
     const mon = prodModel.hosts.find((h) => h.role === "monitoring")!;
-    const ecoWith = (hosts: { name: string; address: string }[], peer = vpnPeerExport(prodModel.vpnLocal!)) => {
+    const ecoWith = (hosts: { name: string; address: string }[], peer: unknown = vpnPeerExport(prodModel.vpnLocal!)) => {
         const raw = stackRaw("ecotech");
         raw.firewall.vpnPartner.hosts = hosts;
         raw.monitoring.remoteServer.address = hosts[0]?.address ?? raw.monitoring.remoteServer.address;
@@ -202,7 +202,7 @@ describe("single partner hosts (billu:firewall.vpnPartner.hosts) against the pee
         ]);
     });
     test("a peer deployed before vpnPeer.hosts existed", () => {
-        const peer: Partial<ReturnType<typeof vpnPeerExport>> = { ...vpnPeerExport(prodModel.vpnLocal!) };
+        const peer: Record<string, unknown> = { ...vpnPeerExport(prodModel.vpnLocal!) };
         delete peer.hosts;
         expect(ecoWith([{ name: mon.name, address: mon.address }], peer)).toEqual([
             `billu:firewall.vpnPartner.hosts[0]: names ${mon.name}, but stack organization/billu-infra/prod exports no hosts (its vpnPeer output predates vpnPeer.hosts). Fix: run pulumi up on organization/billu-infra/prod first, then here again`,
