@@ -6,6 +6,7 @@
 import { readFileSync } from "fs";
 import * as path from "path";
 import { MONITORING_PARTNER_OUTPUT, type RemoteMonitoringPlan } from "../../model/monitoring";
+import { renderPfsense } from "../../components/firewall/pfsense";
 import { MOCK_SECRET, offlineStackOutputs } from "../../tools/peer-stack";
 import { SynthResult } from "../../tools/synth";
 import { model, problemsOf, secretLeaks, stackRaw } from "../helpers";
@@ -141,4 +142,17 @@ test("ecotech exports its monitored hosts and their PSKs as ONE secret output, w
         hosts: plan.hosts.map((h) => ({ name: h.name, address: h.address, role: h.role, zone: h.zone, os: h.os, port: h.port, pskIdentity: h.pskIdentity })),
         psks: { "ECO-FW01": MOCK_SECRET, "ECO-DC01": MOCK_SECRET },
     });
+});
+
+test("the pfSense rules and ECO-DC01's Proxmox VM rule name PAR-MON01's address alone too (the two other renderings of the matrix)", () => {
+    const { address } = mon.remoteServer;
+    const eco = model(raw);
+    const zabbixRules = [...renderPfsense(eco).files["filter.xml"].matchAll(/<rule>.*?<\/rule>/gs)]
+        .map((m) => m[0])
+        .filter((x) => /<port>1005[01]<\/port>/.test(x));
+    expect(
+        zabbixRules.map((x) => /<source><address>([^<]*)<\/address>/.exec(x)?.[1] + " -> " + /<destination><(?:address|network)>([^<]*)</.exec(x)?.[1]),
+    ).toEqual([`${address} -> (self)`, `${address} -> 172.20.20.53`, `172.20.20.53 -> ${address}`]);
+    const dcRules = r.resources.find((x) => x.name === "eco-dc01-firewall-rules")!.inputs.rules as { source: string; dport: string }[];
+    expect(dcRules.filter((x) => x.dport === "10050").map((x) => x.source)).toEqual([address]);
 });
