@@ -78,6 +78,12 @@ export const MAIL_DKIM_PUBLIC_SECRET = "mail-dkim-public";
 
 // ---- Type tokens: our components register with these; the policies find their resources by them.
 
+/**
+ * Kea's control socket on a DHCP server (the DHCP step renders it into kea-dhcp4.conf; the Zabbix agent's pool item
+ * asks it for the statistics). Debian's unit runs Kea as _kea with UMask 0022: only root or _kea may connect.
+ */
+export const KEA_CONTROL_SOCKET = "/run/kea/kea4-ctrl-socket";
+
 export const FIREWALL_TYPE = "billu:network:Firewall";
 export const VPN_TYPE = "billu:vpn:SiteToSiteVpn";
 export const TRUST_TYPE = "billu:trust:ForestTrust";

@@ -11,10 +11,10 @@
  */
 import { z } from "zod";
 import { CONTROL, text } from "./text";
-import { contains, overlaps, parseCidr } from "./addressing";
+import { contains, isIpv4, overlaps, parseCidr } from "./addressing";
 import { Problems, show } from "./errors";
 import { Cidr, HostModel, ZONE_KINDS, ZoneKind, ZoneModel } from "./core";
-import { KIND_PREFIX, parseEndpoint, ROUTER, VPN_PARTNER } from "./endpoints";
+import { KIND_PREFIX, parseEndpoint, PEER_HOST_PREFIX, ROUTER, VPN_PARTNER } from "./endpoints";
 import { buildCatalogue, Catalogue, PortRange, portIn, portsText, portText, Protocol, PROTOCOLS, Service } from "./ports";
 
 /** A zone, a host, `router`, `vpn-partner`, `kind:<kind>` or a service name. */
@@ -25,7 +25,9 @@ const comment = text(200, "a remark");
 /** One flow of `billu:flows`. */
 export const flowSchema = z
     .object({
-        from: name.describe("A zone, a host, `router`, `vpn-partner`, or `kind:<zone kind>` (every zone of that kind)."),
+        from: name.describe(
+            "A zone, a host, `router`, `vpn-partner`, `vpn-partner:<host>` (one host of billu:firewall.vpnPartner.hosts), or `kind:<zone kind>` (every zone of that kind).",
+        ),
         to: name.describe("Same forms as `from`."),
         service: name.describe("A service of the catalogue or of billu:firewall.services."),
         hosts: z.array(name).optional().describe("Restrict a zone endpoint to these hosts of the zone (the destination's when both endpoints hold them)."),
@@ -80,6 +82,19 @@ const vpnPartnerSchema = z
             .regex(/^[a-z][a-z0-9]{0,14}$/, "must be an interface name, at most 15 characters")
             .default("ipsec0")
             .describe("The router interface that carries the decrypted traffic (route-based VPN: an XFRM interface, or strongSwan kernel-libipsec's TUN)."),
+        hosts: z
+            .array(
+                z
+                    .object({
+                        name: text(64, "the host's name, as the peer stack exports it").describe("The partner's host, as its stack names it (`PAR-MON01`)."),
+                        address: text(15, "an IPv4 address").describe("Its address behind the tunnel, inside one of the networks above."),
+                    })
+                    .strict(),
+            )
+            .default([])
+            .describe(
+                "Single hosts of the partner that flows name as `vpn-partner:<host>` (a narrower endpoint than the whole partner). Checked against the peer stack's exported hosts (output vpnPeer.hosts) when the tunnel pairs.",
+            ),
     })
     .strict();
 
@@ -144,8 +159,10 @@ export function everyPortOf(ranges: readonly PortRange[]): Protocol[] {
 /** One concrete member of a flow endpoint. */
 export interface Member {
     readonly kind: EndpointKind;
-    /** The zone's or host's name, `router`, `vpn-partner`. */
+    /** The zone's or host's name, `router`, `vpn-partner`, `vpn-partner:<host>`. */
     readonly name: string;
+    /** A single host of the VPN partner (kind `vpn-partner`): its name; absent for the whole partner. */
+    readonly peerHost?: string;
     /** The zone of a zone or host member. */
     readonly zone?: string;
     readonly zoneKind?: ZoneKind | "vpn-partner";
@@ -188,6 +205,8 @@ export interface PublishedModel {
 export interface VpnPartnerModel {
     readonly networks: readonly Cidr[];
     readonly ifname: string;
+    /** The partner's hosts that flows may name alone (`vpn-partner:<host>`), each inside `networks`. */
+    readonly hosts: readonly { readonly name: string; readonly address: string }[];
 }
 
 export interface FirewallModel {
@@ -213,10 +232,11 @@ export type Actor =
     | { readonly kind: "zone"; readonly zone: string }
     | { readonly kind: "host"; readonly host: string; readonly zone: string }
     | { readonly kind: "router" }
-    | { readonly kind: "vpn-partner" };
+    /** The partner's networks; `host`: one host of billu:firewall.vpnPartner.hosts (the rest of the partner when absent). */
+    | { readonly kind: "vpn-partner"; readonly host?: string };
 
 export function actorName(a: Actor): string {
-    return a.kind === "zone" ? a.zone : a.kind === "host" ? a.host : a.kind;
+    return a.kind === "zone" ? a.zone : a.kind === "host" ? a.host : a.kind === "vpn-partner" && a.host ? `${PEER_HOST_PREFIX}${a.host}` : a.kind;
 }
 
 function memberKey(m: Member): string {
@@ -242,7 +262,7 @@ function memberMatches(m: Member, a: Actor): boolean {
         case "router":
             return a.kind === "router";
         case "vpn-partner":
-            return a.kind === "vpn-partner";
+            return a.kind === "vpn-partner" && (m.peerHost === undefined || a.host === m.peerHost);
         case "host":
             return a.kind === "host" && a.host === m.name;
         case "zone":
@@ -390,7 +410,22 @@ export function buildFirewallModel(input: Inputs, problems: Problems): FirewallM
             }
             nets.push(c);
         });
-        vpnPartner = { networks: nets, ifname: firewall.vpnPartner.interface };
+        const peerHosts: { name: string; address: string }[] = [];
+        firewall.vpnPartner.hosts.forEach((h, i) => {
+            const path = `billu:firewall.vpnPartner.hosts[${i}]`;
+            if (peerHosts.some((x) => x.name === h.name)) {
+                problems.add(`${path}.name`, `${show(h.name)} is declared twice`, "declare each partner host once");
+            } else if (!isIpv4(h.address)) {
+                problems.add(`${path}.address`, `${show(h.address)} is not an IPv4 address`, `give ${h.name}'s address behind the tunnel (e.g. 10.10.0.40)`);
+            } else if (nets.length > 0 && !within(h.address, nets)) {
+                problems.add(
+                    `${path}.address`,
+                    `${h.address} (${h.name}) is outside the tunnel's traffic selectors (${nets.map((c) => c.text).join(", ")})`,
+                    `give ${h.name}'s address behind the tunnel, or add its network to billu:firewall.vpnPartner.networks and to the partner's end of the tunnel`,
+                );
+            } else peerHosts.push({ name: h.name, address: h.address });
+        });
+        vpnPartner = { networks: nets, ifname: firewall.vpnPartner.interface, hosts: peerHosts };
     }
 
     const zoneMember = (z: ZoneModel): Member => {
@@ -419,7 +454,7 @@ export function buildFirewallModel(input: Inputs, problems: Problems): FirewallM
     });
 
     const hasVm = (zone: string) => hosts.some((h) => h.zone === zone && h.role !== "firewall");
-    const selectorHelp = `use a zone (${zones.map((z) => z.name).join(", ")}), a host of billu:hosts, ${ROUTER}, ${VPN_PARTNER} or ${KIND_PREFIX}<zone kind> (${ZONE_KINDS.join(", ")})`;
+    const selectorHelp = `use a zone (${zones.map((z) => z.name).join(", ")}), a host of billu:hosts, ${ROUTER}, ${VPN_PARTNER}, ${PEER_HOST_PREFIX}<host> or ${KIND_PREFIX}<zone kind> (${ZONE_KINDS.join(", ")})`;
 
     /** Resolves one endpoint as written; reports and returns undefined when it names nothing. */
     const resolve = (text: string, path: string): Member[] | undefined => {
@@ -435,6 +470,29 @@ export function buildFirewallModel(input: Inputs, problems: Problems): FirewallM
                 return undefined;
             }
             return [partnerMember()];
+        }
+        if (endpoint.kind === "peer-host") {
+            const declared = firewall.vpnPartner?.hosts ?? [];
+            if (!vpnPartner) {
+                problems.add(
+                    path,
+                    `is ${show(text)}, but billu:firewall.vpnPartner declares no partner, so the flow can never match`,
+                    "declare billu:firewall.vpnPartner (networks and hosts), or remove the flow",
+                );
+                return undefined;
+            }
+            const h = vpnPartner.hosts.find((x) => x.name === endpoint.host);
+            if (!h) {
+                // A host declared but refused (outside the selectors, not an address) has its own problem already.
+                if (declared.some((x) => x.name === endpoint.host)) return undefined;
+                problems.add(
+                    path,
+                    `${show(text)} names no host of billu:firewall.vpnPartner.hosts (${declared.length > 0 ? `declared: ${declared.map((x) => x.name).join(", ")}` : "none declared"})`,
+                    `declare { name: ${endpoint.host}, address: <its address behind the tunnel> } in billu:firewall.vpnPartner.hosts (the peer stack exports its hosts in output vpnPeer.hosts), or correct the name`,
+                );
+                return undefined;
+            }
+            return [{ ...partnerMember(), name: text, peerHost: h.name, addresses: [h.address] }];
         }
         if (endpoint.kind === "zone-kind") {
             const kind = endpoint.zoneKind;
@@ -463,7 +521,11 @@ export function buildFirewallModel(input: Inputs, problems: Problems): FirewallM
             }
             return [hostMember(h)];
         }
-        problems.add(path, `${show(text)} is neither a zone, a host, ${ROUTER}, ${VPN_PARTNER} nor ${KIND_PREFIX}<zone kind>`, selectorHelp);
+        problems.add(
+            path,
+            `${show(text)} is neither a zone, a host, ${ROUTER}, ${VPN_PARTNER}, ${PEER_HOST_PREFIX}<host> nor ${KIND_PREFIX}<zone kind>`,
+            selectorHelp,
+        );
         return undefined;
     };
 

@@ -18,6 +18,7 @@
  * - Alerts go by mail through the site's mail server to the people of an IT group of the directory plan.
  */
 import * as ipaddr from "ipaddr.js";
+import { PEER_HOST_PREFIX } from "./endpoints";
 import { z } from "zod";
 import type { HostModel } from "./core";
 import { Problems, show } from "./errors";
@@ -503,6 +504,8 @@ export interface MonitoringInput {
     };
     /** The VPN partner's networks, as the router knows them (billu:firewall.vpnPartner.networks); absent: no partner. */
     readonly partnerNetworks?: readonly string[];
+    /** The partner's single hosts the router's matrix may name (billu:firewall.vpnPartner.hosts). */
+    readonly partnerHosts?: readonly { readonly name: string; readonly address: string }[];
     /**
      * billu:firewall.vpnPartner is written but the firewall's plan failed (its own problems are reported): the partner's
      * networks are unknown, so the remote server's address is not checked against them (no second, misleading problem).
@@ -744,6 +747,23 @@ export function planRemoteMonitoring(input: MonitoringInput, problems: Problems)
             `give ${remote.name}'s address behind the tunnel (one of billu:firewall.vpnPartner.networks), or add its network there and to the partner's end of the tunnel`,
         );
     }
+    // The flows name the server alone (`vpn-partner:<name>`): the router must know it at the same address.
+    const declared = input.partnerHosts?.find((h) => h.name === remote.name);
+    if (nets.length === 0 || problems.count > before) {
+        // Its address is already refused (or there is no partner): one problem is enough.
+    } else if (!declared) {
+        problems.add(
+            key,
+            `names ${remote.name}, which billu:firewall.vpnPartner.hosts does not declare: the router cannot narrow the monitoring flows to it`,
+            `add { name: ${remote.name}, address: ${remote.address} } to billu:firewall.vpnPartner.hosts`,
+        );
+    } else if (declared && declared.address !== remote.address) {
+        problems.add(
+            `${key}.address`,
+            `is ${remote.address}, but billu:firewall.vpnPartner.hosts declares ${remote.name} at ${declared.address}`,
+            "write the same address in both keys (the peer stack's, output vpnPeer.hosts)",
+        );
+    }
     if (problems.count > before) return undefined;
     const macros = thresholdMacros(cfg.thresholds);
     const server = { name: remote.name };
@@ -761,8 +781,8 @@ export function planRemoteMonitoring(input: MonitoringInput, problems: Problems)
         ...(windowsAgent ? { windowsAgent } : {}),
         hostGroups: [...new Set(monitored.flatMap((m) => m.groups))].sort(),
         templates: [...new Set(monitored.flatMap((m) => m.templates))].sort(),
-        // The partner's server is `vpn-partner` in this site's matrix: it polls every agent, every agent sends to it.
-        flows: requiredMonitoringFlows({ name: "vpn-partner" }, monitored, input.hosts),
+        // The partner's server is `vpn-partner:<name>` in this site's matrix: it alone polls every agent, every agent sends to it.
+        flows: requiredMonitoringFlows({ name: `${PEER_HOST_PREFIX}${remote.name}` }, monitored, input.hosts),
     };
 }
 

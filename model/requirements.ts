@@ -27,6 +27,8 @@ export function actorsOf(text: string, core: CoreModel): Actor[] {
             return [{ kind: "router" }];
         case "vpn-partner":
             return [{ kind: "vpn-partner" }];
+        case "peer-host":
+            return [{ kind: "vpn-partner", host: e.host }];
         case "zone-kind":
             return core.zones.filter((z) => z.kind === e.zoneKind).map((z) => ({ kind: "zone", zone: z.name }));
         case "name": {

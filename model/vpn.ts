@@ -75,6 +75,11 @@ export interface VpnEnd {
     readonly networks: readonly string[];
     /** This end's DNS resolvers (where the other end forwards this end's domain). */
     readonly resolvers: readonly string[];
+    /**
+     * This end's hosts behind the tunnel (inside `networks`), by name: what the other end's flows may name alone
+     * (`vpn-partner:<host>`, billu:firewall.vpnPartner.hosts). Absent in the export of a peer deployed before it existed.
+     */
+    readonly hosts?: readonly { readonly name: string; readonly address: string }[];
 }
 
 /** This site's end, as validated from `billu:vpn` and the site's own model (before the peer is known). */
@@ -123,6 +128,8 @@ export interface VpnSiteView {
     readonly zones: readonly { name: string; kind: string; cidr: Cidr; routerAddress: string; index: number }[];
     readonly router?: { name: string; nics: readonly { zone: string; ifname: string }[] };
     readonly dcAddresses: readonly string[];
+    /** The site's hosts (the ones inside the offered zones are exported to the peer). */
+    readonly hosts: readonly { name: string; zone: string; address: string }[];
 }
 
 /** Validates `billu:vpn` against the site's own model; returns this site's end, or undefined (problems added). */
@@ -188,6 +195,7 @@ export function validateVpn(cfg: VpnConfig | undefined, site: VpnSiteView, probl
         gateway: { host: site.router.name, address: wan.routerAddress, id: wan.routerAddress },
         networks: zones.map((z) => z.cidr.text),
         resolvers,
+        hosts: site.hosts.filter((h) => zones.some((z) => z.name === h.zone)).map((h) => ({ name: h.name, address: h.address })),
         wanIfname: wanNic.ifname,
         sourceAddress: zones[0].routerAddress,
         zones: zones.map((z) => z.name),
@@ -202,6 +210,7 @@ export function vpnPeerExport(local: VpnLocal): VpnPeerExport {
         gateway: local.gateway,
         networks: [...local.networks],
         resolvers: [...local.resolvers],
+        hosts: (local.hosts ?? []).map((h) => ({ ...h })),
         ...(local.owner ? { owner: local.owner } : {}),
     };
 }
@@ -212,6 +221,7 @@ const peerExportSchema = z.object({
     gateway: z.object({ host: z.string().min(1), address: z.string().min(1), id: z.string().min(1) }),
     networks: z.array(z.string()).min(1),
     resolvers: z.array(z.string()),
+    hosts: z.array(z.object({ name: z.string().min(1), address: z.string().min(1) })).optional(),
     owner: vpnOwnerSchema.optional(),
 });
 

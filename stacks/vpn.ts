@@ -64,6 +64,31 @@ export function checkFirewallPartner(model: SiteModel, vpn: VpnModel): void {
                 "write exactly the peer's networks, so the ruleset routes what the tunnel carries",
             );
         }
+        // A single partner host the matrix names (`vpn-partner:<host>`) must be the peer's, at the peer's address.
+        const exported = vpn.remote.hosts;
+        fw.hosts.forEach((h, i) => {
+            const path = `billu:firewall.vpnPartner.hosts[${i}]`;
+            const theirs = exported?.find((x) => x.name === h.name);
+            if (!exported) {
+                problems.add(
+                    path,
+                    `names ${h.name}, but stack ${vpn.peerStack} exports no hosts (its vpnPeer output predates vpnPeer.hosts)`,
+                    `run pulumi up on ${vpn.peerStack} first, then here again`,
+                );
+            } else if (!theirs) {
+                problems.add(
+                    `${path}.name`,
+                    `${show(h.name)} is not a host stack ${vpn.peerStack} exports behind the tunnel (${exported.map((x) => x.name).join(", ") || "none"})`,
+                    "name a host the peer exports (output vpnPeer.hosts), or remove it and the flows that name it",
+                );
+            } else if (theirs.address !== h.address) {
+                problems.add(
+                    `${path}.address`,
+                    `is ${h.address} but stack ${vpn.peerStack} exports ${h.name} at ${theirs.address}`,
+                    `write ${theirs.address}, the peer's address of ${h.name}`,
+                );
+            }
+        });
         if (fw.ifname !== vpn.interface) {
             problems.add(
                 "billu:firewall.vpnPartner.interface",

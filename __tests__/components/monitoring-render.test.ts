@@ -7,6 +7,7 @@ import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { KEA } from "../../components/dhcp/render";
 import { Problems } from "../../model/errors";
 import type { OsKind } from "../../model/core";
 import { MonitoringHost, monitoringSchema, planMonitoring } from "../../model/monitoring";
@@ -156,13 +157,13 @@ test("the router's, the mail server's and the PBX's agents declare the UserParam
 });
 
 /** Runs a UserParameter's command as the agent does (sh -c), with fake sudo/postqueue printing `output` (what the real tool prints). */
-function runUserParameter(command: string, fake: string, output: string): string {
+function runUserParameter(command: string, fake: string, output: string, status = 0): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "zbx-up-"));
     fs.writeFileSync(path.join(dir, "out.txt"), output);
     fs.writeFileSync(path.join(dir, fake), `#!/bin/sh\ncat '${dir}/out.txt'\n`, { mode: 0o755 });
     try {
         const r = spawnSync("sh", ["-c", command], { env: { PATH: `${dir}:/usr/bin:/bin` }, encoding: "utf8" });
-        expect(r.status).toBe(0);
+        expect(r.status).toBe(status);
         return r.stdout;
     } finally {
         fs.rmSync(dir, { recursive: true, force: true });
@@ -200,6 +201,38 @@ test("the UserParameters count what the tools print: established IKE SAs, deferr
     ].join("\n");
     expect(runUserParameter(cmd("pbx"), "sudo", contacts)).toBe("2\n");
     expect(runUserParameter(cmd("pbx"), "sudo", "No objects found.\n")).toBe("0\n");
+});
+
+test("the DHCP server's agent asks Kea's control socket for its statistics: a scope's pool in use, in percent", () => {
+    const dhcp = { ...monitored("PAR-WEB01"), name: "PAR-DHCP01", role: "dhcp" };
+    const [kea] = agentUserParameters(dhcp);
+    expect(kea.key).toBe("billu.kea.pool.used[*]");
+    expect(kea.sudo).toBe(`/usr/bin/socat -t 5 - UNIX-CONNECT:${KEA.controlSocket}`);
+    expect(kea.command.startsWith(`echo '{"command": "statistic-get-all"}' | sudo -n ${kea.sudo} 2>/dev/null | python3 -c `)).toBe(true);
+    // Zabbix puts the key's parameter (the Kea subnet id) in place of $1; the fake sudo prints what Kea 2.2 answers.
+    const ask = (id: number, answer: string, status = 0) => runUserParameter(kea.command.replace(/\$1/g, String(id)), "sudo", answer, status);
+    const stat = (v: number) => [
+        [v, "2026-12-05 21:10:00.000001"],
+        [0, "2026-12-05 21:00:00.000001"],
+    ];
+    const answer = JSON.stringify({
+        arguments: {
+            "pkt4-received": stat(9),
+            "subnet[3].total-addresses": stat(150),
+            "subnet[3].assigned-addresses": stat(3),
+            "subnet[12].total-addresses": stat(40),
+            "subnet[12].assigned-addresses": stat(0),
+        },
+        result: 0,
+    });
+    expect(ask(3, answer)).toBe("2.0\n");
+    expect(ask(12, answer)).toBe("0.0\n");
+    // Kea not answering (socket absent, daemon stopped): 0, as the other parameters; the Kea-down trigger says why.
+    expect(ask(3, "")).toBe("0\n");
+    // A subnet Kea does not know: the command fails, printing no number, so the item turns unsupported instead of showing an empty pool.
+    expect(ask(7, answer, 1)).toBe("");
+    // The rule names the socket with sudoers' own escaping (a bare ':' is a syntax error there).
+    expect(renderAgentSudoers(dhcp)!.split("\n")[2]).toBe(`zabbix ALL=(root) NOPASSWD: /usr/bin/socat -t 5 - UNIX-CONNECT\\:${KEA.controlSocket}`);
 });
 
 test("the agent's sudo rule: exactly the UserParameters' root commands (visudo: lint:scripts); no rule where none is needed", () => {

@@ -12,12 +12,12 @@ describe("bad flows and firewall config: one clear message each (key path with t
         [
             "an unknown zone",
             (r) => r.flows.push({ from: "lan-dsl", to: "servers", service: "ssh" }),
-            `billu:flows[${DEV_FLOWS}].from: "lan-dsl" is neither a zone, a host, router, vpn-partner nor kind:<zone kind>. Fix: use a zone (wan, management, servers, dmz, lan-direction, lan-dsi, lan-dev, lan-finance, lan-rh, lan-commercial, lan-juridique, lan-qhse, lan-com), a host of billu:hosts, router, vpn-partner or kind:<zone kind> (wan, department, servers, dmz, management)`,
+            `billu:flows[${DEV_FLOWS}].from: "lan-dsl" is neither a zone, a host, router, vpn-partner, vpn-partner:<host> nor kind:<zone kind>. Fix: use a zone (wan, management, servers, dmz, lan-direction, lan-dsi, lan-dev, lan-finance, lan-rh, lan-commercial, lan-juridique, lan-qhse, lan-com), a host of billu:hosts, router, vpn-partner, vpn-partner:<host> or kind:<zone kind> (wan, department, servers, dmz, management)`,
         ],
         [
             "an unknown host",
             (r) => r.flows.push({ from: "lan-dsi", to: "PAR-DC09", service: "ad" }),
-            `billu:flows[${DEV_FLOWS}].to: "PAR-DC09" is neither a zone, a host, router, vpn-partner nor kind:<zone kind>. Fix: use a zone (wan, management, servers, dmz, lan-direction, lan-dsi, lan-dev, lan-finance, lan-rh, lan-commercial, lan-juridique, lan-qhse, lan-com), a host of billu:hosts, router, vpn-partner or kind:<zone kind> (wan, department, servers, dmz, management)`,
+            `billu:flows[${DEV_FLOWS}].to: "PAR-DC09" is neither a zone, a host, router, vpn-partner, vpn-partner:<host> nor kind:<zone kind>. Fix: use a zone (wan, management, servers, dmz, lan-direction, lan-dsi, lan-dev, lan-finance, lan-rh, lan-commercial, lan-juridique, lan-qhse, lan-com), a host of billu:hosts, router, vpn-partner, vpn-partner:<host> or kind:<zone kind> (wan, department, servers, dmz, management)`,
         ],
         [
             "an unknown service",
@@ -363,5 +363,64 @@ describe("flowsDeciding: the only flows whose removal can change a verdict (what
             }),
             { numRuns: 300 },
         );
+    });
+});
+
+describe("a single host of the VPN partner as an endpoint (vpn-partner:<host>, ecotech's matrix)", () => {
+    const ECO_FLOWS = stackRaw("ecotech").flows.length;
+    const declared = () => stackRaw("ecotech").firewall.vpnPartner.hosts as { name: string; address: string }[];
+    const local = (f: { from: string; to: string }) => !f.from.startsWith("vpn-partner") && !f.to.startsWith("vpn-partner");
+    const LOCAL_FLOWS = (stackRaw("ecotech").flows as { from: string; to: string }[]).filter(local).length;
+    const cases: [string, (r: Record<string, any>) => void, string][] = [
+        [
+            "a partner host that billu:firewall.vpnPartner.hosts does not declare",
+            (r) => r.flows.push({ from: "vpn-partner:PAR-MON09", to: "ECO-DC01", service: "ssh" }),
+            `billu:flows[${ECO_FLOWS}].from: "vpn-partner:PAR-MON09" names no host of billu:firewall.vpnPartner.hosts (declared: PAR-MON01). Fix: declare { name: PAR-MON09, address: <its address behind the tunnel> } in billu:firewall.vpnPartner.hosts (the peer stack exports its hosts in output vpnPeer.hosts), or correct the name`,
+        ],
+        [
+            "a partner host outside the tunnel's traffic selectors",
+            (r) => r.firewall.vpnPartner.hosts.push({ name: "PAR-WEB01", address: "10.99.0.80" }),
+            "billu:firewall.vpnPartner.hosts[1].address: 10.99.0.80 (PAR-WEB01) is outside the tunnel's traffic selectors (10.10.0.0/24, 10.10.10.0/24, 172.16.100.0/24, 10.10.20.0/24, 10.10.21.0/24, 10.10.22.0/24, 10.10.23.0/24, 10.10.24.0/24, 10.10.25.0/24, 10.10.26.0/24, 10.10.27.0/24, 10.10.28.0/24). Fix: give PAR-WEB01's address behind the tunnel, or add its network to billu:firewall.vpnPartner.networks and to the partner's end of the tunnel",
+        ],
+        [
+            "a partner host whose address is not IPv4",
+            (r) => r.firewall.vpnPartner.hosts.push({ name: "PAR-WEB01", address: "par-web01" }),
+            'billu:firewall.vpnPartner.hosts[1].address: "par-web01" is not an IPv4 address. Fix: give PAR-WEB01\'s address behind the tunnel (e.g. 10.10.0.40)',
+        ],
+        [
+            "a partner host declared twice",
+            (r) => r.firewall.vpnPartner.hosts.push({ name: "PAR-MON01", address: "10.10.0.41" }),
+            'billu:firewall.vpnPartner.hosts[1].name: "PAR-MON01" is declared twice. Fix: declare each partner host once',
+        ],
+        [
+            "a partner host on a site without a VPN partner",
+            (r) => {
+                delete r.firewall.vpnPartner;
+                delete r.monitoring;
+                r.flows = r.flows.filter(local);
+                r.flows.push({ from: "vpn-partner:PAR-MON01", to: "ECO-DC01", service: "ssh" });
+            },
+            `billu:flows[${LOCAL_FLOWS}].from: is "vpn-partner:PAR-MON01", but billu:firewall.vpnPartner declares no partner, so the flow can never match. Fix: declare billu:firewall.vpnPartner (networks and hosts), or remove the flow`,
+        ],
+    ];
+    test.each(cases)("%s", (_name, mutate, message) => {
+        const raw = stackRaw("ecotech");
+        mutate(raw);
+        expect(problemsOf(raw)).toEqual([message]);
+    });
+
+    test("the member carries the host's address alone, on the tunnel's interface; the rest of the partner does not match it", () => {
+        const fw = model(stackRaw("ecotech")).firewall!;
+        const [mon] = declared();
+        const agent = fw.flows.find((f) => f.from === `vpn-partner:${mon.name}` && f.to === "ECO-DC01")!;
+        expect(agent.sources).toEqual([
+            { kind: "vpn-partner", name: `vpn-partner:${mon.name}`, peerHost: mon.name, zoneKind: "vpn-partner", addresses: [mon.address], ifname: "ipsec0" },
+        ]);
+        const dc = { kind: "host", host: "ECO-DC01", zone: "servers" } as const;
+        expect(evaluate(fw, { kind: "vpn-partner", host: mon.name }, dc, "tcp", 10050)).toEqual({ allowed: true, flows: [agent.index] });
+        expect(evaluate(fw, { kind: "vpn-partner" }, dc, "tcp", 10050).allowed).toBe(false);
+        expect(evaluate(fw, { kind: "vpn-partner", host: "PAR-DC01" }, dc, "tcp", 10050).allowed).toBe(false);
+        // The whole partner's flows still match its single hosts (PAR-MON01 is one of BillU's addresses).
+        expect(evaluate(fw, { kind: "vpn-partner", host: mon.name }, dc, "tcp", 389).allowed).toBe(true);
     });
 });

@@ -159,3 +159,53 @@ describe("rendered ends", () => {
         expect(renderPfsenseIpsec(eco)).toMatchSnapshot("ecotech pfsense");
     });
 });
+
+describe("single partner hosts (billu:firewall.vpnPartner.hosts) against the peer's exported hosts", () => {
+    // stacks/vpn.ts loads the Pulumi SDK: required here, not at the top, like the synth tests do.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { checkFirewallPartner } = require("../../stacks/vpn") as typeof import("../../stacks/vpn");
+    const prodModel = model(stackRaw("prod"));
+    const mon = prodModel.hosts.find((h) => h.role === "monitoring")!;
+    const ecoWith = (hosts: { name: string; address: string }[], peer: unknown = vpnPeerExport(prodModel.vpnLocal!)) => {
+        const raw = stackRaw("ecotech");
+        raw.firewall.vpnPartner.hosts = hosts;
+        raw.monitoring.remoteServer.address = hosts[0]?.address ?? raw.monitoring.remoteServer.address;
+        const eco = model(raw);
+        return pairingProblems(() => checkFirewallPartner(eco, pairVpn(eco.vpnLocal!, peer, eco.zones)));
+    };
+    test("prod exports its hosts behind the tunnel, PAR-MON01 among them, at the model's address (non-secret, in vpnPeer)", () => {
+        const exported = vpnPeerExport(prodModel.vpnLocal!).hosts!;
+        expect(exported).toContainEqual({ name: mon.name, address: mon.address });
+        const offered = new Set(prodModel.vpnLocal!.zones);
+        expect(exported.map((h) => h.name)).toEqual(prodModel.hosts.filter((h) => offered.has(h.zone)).map((h) => h.name));
+    });
+    test("the committed ecotech stack pairs: PAR-MON01 is prod's, at prod's address", () => {
+        expect(ecoWith([{ name: mon.name, address: mon.address }])).toEqual([]);
+    });
+    test("a host the peer does not export", () => {
+        expect(
+            ecoWith([
+                { name: "PAR-MON01", address: mon.address },
+                { name: "PAR-MON02", address: "10.10.0.41" },
+            ]),
+        ).toEqual([
+            `billu:firewall.vpnPartner.hosts[1].name: "PAR-MON02" is not a host stack organization/billu-infra/prod exports behind the tunnel (${vpnPeerExport(
+                prodModel.vpnLocal!,
+            )
+                .hosts!.map((h) => h.name)
+                .join(", ")}). Fix: name a host the peer exports (output vpnPeer.hosts), or remove it and the flows that name it`,
+        ]);
+    });
+    test("a host at another address than the peer's", () => {
+        expect(ecoWith([{ name: mon.name, address: "10.10.0.41" }])).toEqual([
+            `billu:firewall.vpnPartner.hosts[0].address: is 10.10.0.41 but stack organization/billu-infra/prod exports ${mon.name} at ${mon.address}. Fix: write ${mon.address}, the peer's address of ${mon.name}`,
+        ]);
+    });
+    test("a peer deployed before vpnPeer.hosts existed", () => {
+        const peer: Record<string, unknown> = { ...vpnPeerExport(prodModel.vpnLocal!) };
+        delete peer.hosts;
+        expect(ecoWith([{ name: mon.name, address: mon.address }], peer)).toEqual([
+            `billu:firewall.vpnPartner.hosts[0]: names ${mon.name}, but stack organization/billu-infra/prod exports no hosts (its vpnPeer output predates vpnPeer.hosts). Fix: run pulumi up on organization/billu-infra/prod first, then here again`,
+        ]);
+    });
+});

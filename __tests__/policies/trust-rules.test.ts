@@ -48,4 +48,10 @@ describe("require-partner-grant", () => {
             "flow 7 (vpn-partner -> servers smb) opens smb on the whole zone servers to the partner. Fix: narrow billu:flows[7] to the granted hosts (hosts: [...]).",
         ]);
     });
+    test("4: a single host of the partner (vpn-partner:<host>) is the partner too: its SSH to the file server needs a grant", async () => {
+        const mon: MemberFact = { kind: "vpn-partner", name: "vpn-partner:ECO-MON01", addresses: ["172.20.10.40"] };
+        expect(await check(requirePartnerGrant, stack([flow(8, mon, fs, "ssh")], [GRANT]))).toEqual([
+            "flow 8 (vpn-partner:ECO-MON01 -> PAR-FS01 ssh) opens ssh on PAR-FS01 to the partner, but no grant of billu:trust names PAR-FS01 for ssh. Fix: add a grant for it to billu:trust.grants, or remove billu:flows[8].",
+        ]);
+    });
 });

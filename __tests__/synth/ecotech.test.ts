@@ -72,6 +72,11 @@ test("outputs: this end's data for BillU's stack, no key", () => {
         gateway: { host: "ECO-FW01", address: "192.0.2.2", id: "192.0.2.2" },
         networks: ["172.20.0.0/24", "172.20.10.0/24", "172.20.20.0/24"],
         resolvers: ["172.20.20.53"],
+        // Its hosts behind the tunnel, by name: what BillU's matrix may name alone (vpn-partner:<host>).
+        hosts: [
+            { name: "ECO-FW01", address: "172.20.0.1" },
+            { name: "ECO-DC01", address: "172.20.20.53" },
+        ],
     });
     expect(r.outputs).not.toHaveProperty("vpnPsk");
 });

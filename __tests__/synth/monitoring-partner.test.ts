@@ -1,11 +1,12 @@
 /**
  * A partner site watched by its VPN partner's Zabbix server (billu:monitoring.remoteServer): the committed ecotech stack,
  * whose hosts' agents talk to BillU's PAR-MON01 over the tunnel. Synthesized: every host's agent, no server of its own,
- * the flows the model asks for (to and from `vpn-partner`) in the router's rendered ruleset; bad input, exact messages.
+ * the flows the model asks for (to and from `vpn-partner:PAR-MON01`, the server alone) in the router's rendered ruleset; bad input, exact messages.
  */
 import { readFileSync } from "fs";
 import * as path from "path";
 import { MONITORING_PARTNER_OUTPUT, type RemoteMonitoringPlan } from "../../model/monitoring";
+import { renderPfsense } from "../../components/firewall/pfsense";
 import { MOCK_SECRET, offlineStackOutputs } from "../../tools/peer-stack";
 import { SynthResult } from "../../tools/synth";
 import { model, problemsOf, secretLeaks, stackRaw } from "../helpers";
@@ -22,7 +23,7 @@ beforeAll(async () => {
 
 const rendered = (host: string, p: string) => readFileSync(path.join(out, "rendered", host, p), "utf8");
 
-test("ecotech's plan: BillU's PAR-MON01 behind the tunnel watches every host; flows to and from vpn-partner", () => {
+test("ecotech's plan: BillU's PAR-MON01 behind the tunnel watches every host; flows to and from it alone (vpn-partner:PAR-MON01)", () => {
     const plan = model(raw).plan<RemoteMonitoringPlan>("monitoring")!;
     expect(plan.remote).toBe(true);
     expect(plan.host).toEqual({ name: "PAR-MON01", zone: "vpn-partner", address: "10.10.0.40" });
@@ -31,10 +32,10 @@ test("ecotech's plan: BillU's PAR-MON01 behind the tunnel watches every host; fl
         ["ECO-DC01", "172.20.20.53", ["Linux by Zabbix agent active", "BillU AD DC"]],
     ]);
     expect(plan.flows.map((f) => `${f.from} -> ${f.to} ${f.service}`)).toEqual([
-        "vpn-partner -> router zabbix-agent",
-        "vpn-partner -> ECO-DC01 zabbix-agent",
-        "router -> vpn-partner zabbix-trapper",
-        "ECO-DC01 -> vpn-partner zabbix-trapper",
+        "vpn-partner:PAR-MON01 -> router zabbix-agent",
+        "vpn-partner:PAR-MON01 -> ECO-DC01 zabbix-agent",
+        "router -> vpn-partner:PAR-MON01 zabbix-trapper",
+        "ECO-DC01 -> vpn-partner:PAR-MON01 zabbix-trapper",
     ]);
 });
 
@@ -64,26 +65,46 @@ test("synth: every ecotech host runs the agent with PAR-MON01 as its server and 
     ).toEqual([]);
 });
 
-test("the router's rendered ruleset opens exactly the model's monitoring flows through the tunnel", () => {
+test("the router's rendered ruleset opens 10050/10051 through the tunnel to and from PAR-MON01's address alone", () => {
     const nft = rendered("ECO-FW01", "etc/nftables.conf");
-    for (const flow of [
-        "vpn-partner -> router zabbix-agent",
-        "vpn-partner -> ECO-DC01 zabbix-agent",
-        "router -> vpn-partner zabbix-trapper",
-        "ECO-DC01 -> vpn-partner zabbix-trapper",
-    ]) {
-        expect(nft).toMatch(new RegExp(`tcp dport 1005[01] counter accept comment "flow \\d+: ${flow}"`));
-    }
+    const { name, address } = mon.remoteServer;
+    const dc = (raw.hosts as { name: string; address: string }[]).find((h) => h.name === "ECO-DC01")!.address;
+    const flow = (text: string) =>
+        (raw.flows as { from: string; to: string; service: string }[]).findIndex((f) => `${f.from} -> ${f.to} ${f.service}` === text);
+    const lines = nft
+        .split("\n")
+        .filter((l) => / dport 1005[01] /.test(l))
+        .map((l) => l.trim());
+    expect(lines).toEqual([
+        `iifname $IF_VPN_PARTNER ip saddr ${address} tcp dport 10050 counter accept comment "flow ${flow(`vpn-partner:${name} -> router zabbix-agent`)}: vpn-partner:${name} -> router zabbix-agent"`,
+        `iifname $IF_VPN_PARTNER oifname $IF_SERVERS ip saddr ${address} ip daddr ${dc} tcp dport 10050 counter accept comment "flow ${flow(`vpn-partner:${name} -> ECO-DC01 zabbix-agent`)}: vpn-partner:${name} -> ECO-DC01 zabbix-agent"`,
+        `iifname $IF_SERVERS oifname $IF_VPN_PARTNER ip saddr ${dc} ip daddr ${address} tcp dport 10051 counter accept comment "flow ${flow(`ECO-DC01 -> vpn-partner:${name} zabbix-trapper`)}: ECO-DC01 -> vpn-partner:${name} zabbix-trapper"`,
+        `oifname $IF_VPN_PARTNER ip daddr ${address} tcp dport 10051 counter accept comment "flow ${flow(`router -> vpn-partner:${name} zabbix-trapper`)}: router -> vpn-partner:${name} zabbix-trapper"`,
+    ]);
 });
 
 describe("bad input names the key, the value and the fix", () => {
     const flows = raw.flows as { service: string }[];
     it("without the flows, it names each one to append", () => {
         expect(problemsOf({ ...raw, flows: flows.filter((f) => !f.service.startsWith("zabbix-")) })).toEqual([
-            "billu:flows: lacks vpn-partner -> router zabbix-agent, which monitoring needs (the server polls ECO-FW01's agent (passive checks)). Fix: append { from: vpn-partner, to: router, service: zabbix-agent } to billu:flows",
-            "billu:flows: lacks vpn-partner -> ECO-DC01 zabbix-agent, which monitoring needs (the server polls ECO-DC01's agent (passive checks)). Fix: append { from: vpn-partner, to: ECO-DC01, service: zabbix-agent } to billu:flows",
-            "billu:flows: lacks router -> vpn-partner zabbix-trapper, which monitoring needs (ECO-FW01's agent sends its active checks to the server). Fix: append { from: router, to: vpn-partner, service: zabbix-trapper } to billu:flows",
-            "billu:flows: lacks ECO-DC01 -> vpn-partner zabbix-trapper, which monitoring needs (ECO-DC01's agent sends its active checks to the server). Fix: append { from: ECO-DC01, to: vpn-partner, service: zabbix-trapper } to billu:flows",
+            "billu:flows: lacks vpn-partner:PAR-MON01 -> router zabbix-agent, which monitoring needs (the server polls ECO-FW01's agent (passive checks)). Fix: append { from: vpn-partner:PAR-MON01, to: router, service: zabbix-agent } to billu:flows",
+            "billu:flows: lacks vpn-partner:PAR-MON01 -> ECO-DC01 zabbix-agent, which monitoring needs (the server polls ECO-DC01's agent (passive checks)). Fix: append { from: vpn-partner:PAR-MON01, to: ECO-DC01, service: zabbix-agent } to billu:flows",
+            "billu:flows: lacks router -> vpn-partner:PAR-MON01 zabbix-trapper, which monitoring needs (ECO-FW01's agent sends its active checks to the server). Fix: append { from: router, to: vpn-partner:PAR-MON01, service: zabbix-trapper } to billu:flows",
+            "billu:flows: lacks ECO-DC01 -> vpn-partner:PAR-MON01 zabbix-trapper, which monitoring needs (ECO-DC01's agent sends its active checks to the server). Fix: append { from: ECO-DC01, to: vpn-partner:PAR-MON01, service: zabbix-trapper } to billu:flows",
+        ]);
+    });
+    it("the server not declared as a partner host of the router", () => {
+        const firewall = structuredClone(raw.firewall as { vpnPartner: { hosts: unknown[] } });
+        firewall.vpnPartner.hosts = [];
+        expect(problemsOf({ ...raw, firewall, flows: flows.filter((f) => !f.service.startsWith("zabbix-")) })).toEqual([
+            "billu:monitoring.remoteServer: names PAR-MON01, which billu:firewall.vpnPartner.hosts does not declare: the router cannot narrow the monitoring flows to it. Fix: add { name: PAR-MON01, address: 10.10.0.40 } to billu:firewall.vpnPartner.hosts",
+        ]);
+    });
+    it("the server at another address than the router's partner host", () => {
+        const firewall = structuredClone(raw.firewall as { vpnPartner: { hosts: { name: string; address: string }[] } });
+        firewall.vpnPartner.hosts[0].address = "10.10.0.41";
+        expect(problemsOf({ ...raw, firewall })).toEqual([
+            "billu:monitoring.remoteServer.address: is 10.10.0.40, but billu:firewall.vpnPartner.hosts declares PAR-MON01 at 10.10.0.41. Fix: write the same address in both keys (the peer stack's, output vpnPeer.hosts)",
         ]);
     });
     it("an address outside the partner's networks", () => {
@@ -121,4 +142,17 @@ test("ecotech exports its monitored hosts and their PSKs as ONE secret output, w
         hosts: plan.hosts.map((h) => ({ name: h.name, address: h.address, role: h.role, zone: h.zone, os: h.os, port: h.port, pskIdentity: h.pskIdentity })),
         psks: { "ECO-FW01": MOCK_SECRET, "ECO-DC01": MOCK_SECRET },
     });
+});
+
+test("the pfSense rules and ECO-DC01's Proxmox VM rule name PAR-MON01's address alone too (the two other renderings of the matrix)", () => {
+    const { address } = mon.remoteServer;
+    const eco = model(raw);
+    const zabbixRules = [...renderPfsense(eco).files["filter.xml"].matchAll(/<rule>.*?<\/rule>/gs)]
+        .map((m) => m[0])
+        .filter((x) => /<port>1005[01]<\/port>/.test(x));
+    expect(
+        zabbixRules.map((x) => /<source><address>([^<]*)<\/address>/.exec(x)?.[1] + " -> " + /<destination><(?:address|network)>([^<]*)</.exec(x)?.[1]),
+    ).toEqual([`${address} -> (self)`, `${address} -> 172.20.20.53`, `172.20.20.53 -> ${address}`]);
+    const dcRules = r.resources.find((x) => x.name === "eco-dc01-firewall-rules")!.inputs.rules as { source: string; dport: string }[];
+    expect(dcRules.filter((x) => x.dport === "10050").map((x) => x.source)).toEqual([address]);
 });

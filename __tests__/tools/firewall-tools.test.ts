@@ -67,7 +67,8 @@ describe("the lab's plan on every committed stack", () => {
 
     test.each(stacks)("%s: one spoofed source per zone and the partner, forging another zone's address", (stack) => {
         const { m, plan } = labPlan(stack);
-        const senders = plan.actors.filter((a) => a.actor.kind === "zone" || a.actor.kind === "vpn-partner").map((a) => a.label);
+        // The partner's single hosts (vpn-partner:<host>) forge nothing: the rest of the partner sends the partner's spoof.
+        const senders = plan.actors.filter((a) => a.actor.kind === "zone" || (a.actor.kind === "vpn-partner" && !a.actor.host)).map((a) => a.label);
         expect(plan.spoofs.map((s) => s.src)).toEqual(senders);
         for (const s of plan.spoofs) {
             const sender = plan.actors.find((a) => a.label === s.src)!;
@@ -121,7 +122,50 @@ describe("the lab's plan on every committed stack", () => {
         ]);
         // Ecotech's DC reaches the WAN (dns, ntp: its forwarders and time), so the masquerade case exists (issue #20). Removing
         // flow 0 (wan -> router ipsec) changes no probe: the lab's WAN sender is not the peer, refused either way.
-        expect(plan.mutations.map((m) => m.name)).toEqual(["without-flow-13", "without-masquerade", "forward-accept"]);
+        // Flow 10 (vpn-partner -> ECO-DC01 ad-trust) matters most since PAR-MON01 probes it too, as one of BillU's addresses.
+        expect(plan.mutations.map((m) => m.name)).toEqual(["without-flow-10", "without-masquerade", "peer-host-widened-PAR-MON01", "forward-accept"]);
+    });
+
+    test("ecotech: PAR-MON01 (vpn-partner:PAR-MON01) has its own namespace behind the tunnel; 10050/10051 are its alone", () => {
+        const raw = stackRaw("ecotech");
+        const mon = raw.monitoring.remoteServer as { name: string; address: string };
+        const { plan } = labPlan("ecotech");
+        const label = `vpn-partner:${mon.name}`;
+        expect(plan.topology.filter((l) => / bfw-v[ph]\d* |^ns bfw-v|route bfw-r 10\.10\.0\./.test(l))).toEqual([
+            "ns bfw-vp",
+            "link bfw-r ipsec0 169.254.200.1/24 bfw-vp up0 -",
+            "bridge bfw-vp br0 169.254.200.2/24 up0",
+            "addr bfw-vp lo 10.10.0.1/32",
+            "route bfw-vp default 169.254.200.1",
+            "route bfw-r 10.10.0.0/24 169.254.200.2",
+            "ns bfw-vh0",
+            "link bfw-vp q0 - bfw-vh0 eth0 169.254.200.3/24",
+            "enslave bfw-vp br0 q0",
+            `addr bfw-vh0 lo ${mon.address}/32`,
+            "route bfw-vh0 default 169.254.200.1",
+            `route bfw-r ${mon.address}/32 169.254.200.3`,
+        ]);
+        const zabbix = (src: string) =>
+            plan.probes
+                .filter((p) => p.src === src && (p.port === 10050 || p.port === 10051) && p.proto === "tcp")
+                .map((p) => `${p.to} ${p.port} ${p.expect}`)
+                .sort();
+        // From PAR-MON01's address: the agents' port on the gateway and the DC; from the rest of BillU (10.10.0.1, the same network): nothing.
+        expect(zabbix(label).filter((x) => x.endsWith("allow"))).toEqual(["ECO-DC01 10050 allow", "router 10050 allow"]);
+        expect(zabbix("vpn-partner").filter((x) => x.endsWith("allow"))).toEqual([]);
+        expect(zabbix("vpn-partner")).toContain("router 10050 deny");
+        expect(zabbix("vpn-partner")).toContain("ECO-DC01 10050 deny");
+        // ...and the agents' active checks reach PAR-MON01 only.
+        const toMon = plan.probes.filter((p) => p.to === label && p.port === 10051 && p.expect === "allow").map((p) => p.src);
+        expect(toMon.sort()).toEqual(["ECO-DC01", "router"]);
+        expect(plan.probes.filter((p) => p.to === "vpn-partner" && p.port === 10051 && p.expect === "allow")).toEqual([]);
+        // The broken ruleset that widens PAR-MON01's rules to its network must fail exactly the rest of the partner's 10050 probes.
+        const widened = plan.mutations.find((m) => m.name === `peer-host-widened-${mon.name}`)!;
+        expect(widened.replace).toEqual([`ip saddr ${mon.address} `, "ip saddr 10.10.0.0/24 "]);
+        expect(widened.expectFailed.map((i) => `${plan.probes[i].src} -> ${plan.probes[i].to} ${plan.probes[i].proto}/${plan.probes[i].port}`)).toEqual([
+            "vpn-partner -> router tcp/10050",
+            "vpn-partner -> ECO-DC01 tcp/10050",
+        ]);
     });
 
     test("ICMP policy: echo to the router is answered, through it or from it dropped", () => {

@@ -11,12 +11,13 @@ import { DhcpPlan, DhcpServerPlan } from "../../model/dhcp";
 import { SiteModel } from "../../model/site";
 import { GuestFile, placeholder } from "../guest-step/render";
 import { generatedHeader } from "../header";
+import { KEA_CONTROL_SOCKET } from "../contracts";
 
 /** Where Debian's kea-dhcp4-server package reads and keeps things (systemd unit, AppArmor profile). */
 export const KEA = {
     config: "/etc/kea/kea-dhcp4.conf",
     leaseFile: "/var/lib/kea/kea-leases4.csv",
-    controlSocket: "/run/kea/kea4-ctrl-socket",
+    controlSocket: KEA_CONTROL_SOCKET,
     hooksDir: "/usr/lib/x86_64-linux-gnu/kea/hooks",
     /** The HA peers' mutual TLS: the site CA, this server's certificate and key (readable by Kea's user only). */
     haCa: "/etc/kea/tls/ca.pem",

@@ -19,7 +19,8 @@
  * router must drop in its anti-spoofing prerouting chain (the lab counts it before and after that chain).
  */
 import { intToIp, ipToInt } from "../../model/addressing";
-import { Actor, evaluate, FirewallModel, flowsDeciding } from "../../model/flows";
+import { PEER_HOST_PREFIX } from "../../model/endpoints";
+import { Actor, evaluate, FirewallModel, flowsDeciding, within } from "../../model/flows";
 import { Protocol, Service } from "../../model/ports";
 import { SiteModel } from "../../model/site";
 import { firewallOf } from "./plan";
@@ -28,6 +29,11 @@ import { firewallOf } from "./plan";
 export const LAB_INTERNET = "192.0.2.10";
 /** Link addresses between the router and the VPN partner's stand-in (lab-only: a real tunnel interface has none). */
 export const LAB_VPN_LINK = { router: "169.254.200.1/30", partner: "169.254.200.2/30" };
+/**
+ * With single partner hosts (billu:firewall.vpnPartner.hosts), the link is a segment instead: the router, the partner's
+ * stand-in on a bridge, and one namespace per partner host (lab-only link-local addresses: a real tunnel has none).
+ */
+export const LAB_VPN_SEGMENT = { prefix: 24, router: "169.254.200.1", partner: "169.254.200.2", firstHost: 3 };
 
 /**
  * The site's ICMP policy (fixed, not configurable by billu:flows): echo requests to the router's own addresses are
@@ -203,13 +209,37 @@ export function planLab(model: SiteModel, prefix: string): LabPlan {
 
     if (fw.vpnPartner) {
         const ns = `${prefix}-vp`;
-        const partner = intToIp(fw.vpnPartner.networks[0].first + 1);
+        const peerHosts = fw.vpnPartner.hosts;
+        // The rest of the partner: the first address of its first network that no declared partner host holds.
+        let n = fw.vpnPartner.networks[0].first + 1;
+        while (peerHosts.some((h) => h.address === intToIp(n))) n++;
+        const partner = intToIp(n);
         topo.push(`ns ${ns}`);
-        topo.push(`link ${rns} ${fw.vpnPartner.ifname} ${LAB_VPN_LINK.router} ${ns} up0 ${LAB_VPN_LINK.partner}`);
+        if (peerHosts.length === 0) {
+            topo.push(`link ${rns} ${fw.vpnPartner.ifname} ${LAB_VPN_LINK.router} ${ns} up0 ${LAB_VPN_LINK.partner}`);
+        } else {
+            const seg = LAB_VPN_SEGMENT;
+            topo.push(`link ${rns} ${fw.vpnPartner.ifname} ${seg.router}/${seg.prefix} ${ns} up0 -`);
+            topo.push(`bridge ${ns} br0 ${seg.partner}/${seg.prefix} up0`);
+        }
         topo.push(`addr ${ns} lo ${partner}/32`);
         topo.push(`route ${ns} default ${LAB_VPN_LINK.router.split("/")[0]}`);
         for (const c of fw.vpnPartner.networks) topo.push(`route ${rns} ${c.text} ${LAB_VPN_LINK.partner.split("/")[0]}`);
         actors.push({ label: "vpn-partner", ns, actor: { kind: "vpn-partner" }, address: partner });
+        // Each single partner host a flow may name (vpn-partner:<host>): its own namespace behind the same router
+        // interface, reached by a host route, so a probe from it and one from the rest of the partner differ only by
+        // their source address.
+        peerHosts.forEach((h, j) => {
+            const hns = `${prefix}-vh${j}`;
+            const link = intToIp(ipToInt(LAB_VPN_SEGMENT.router) + LAB_VPN_SEGMENT.firstHost - 1 + j);
+            topo.push(`ns ${hns}`);
+            topo.push(`link ${ns} q${j} - ${hns} eth0 ${link}/${LAB_VPN_SEGMENT.prefix}`);
+            topo.push(`enslave ${ns} br0 q${j}`);
+            topo.push(`addr ${hns} lo ${h.address}/32`);
+            topo.push(`route ${hns} default ${LAB_VPN_SEGMENT.router}`);
+            topo.push(`route ${rns} ${h.address}/32 ${link}`);
+            actors.push({ label: `${PEER_HOST_PREFIX}${h.name}`, ns: hns, actor: { kind: "vpn-partner", host: h.name }, address: h.address });
+        });
     }
 
     const zoneOf = (a: Actor) => (a.kind === "zone" || a.kind === "host" ? a.zone : a.kind === "vpn-partner" ? "vpn-partner" : undefined);
@@ -302,7 +332,7 @@ export function planLab(model: SiteModel, prefix: string): LabPlan {
     // router), else the router's address in that zone.
     const zoneActors = actors.filter((a) => a.actor.kind === "zone");
     const spoofs: SpoofProbe[] = [];
-    const senders = [...zoneActors, ...actors.filter((a) => a.actor.kind === "vpn-partner")];
+    const senders = [...zoneActors, ...actors.filter((a) => a.actor.kind === "vpn-partner" && a.actor.host === undefined)];
     for (const z of senders) {
         // The next zone in order; the partner forges the first internal zone.
         const at = zoneActors.indexOf(z);
@@ -362,6 +392,29 @@ export function planLab(model: SiteModel, prefix: string): LabPlan {
             description: "the masquerade rule removed",
             deleteLinesContaining: " masquerade comment ",
             expectFailed: masqueraded,
+        });
+    }
+    // A partner host's rules widened to its whole network (`ip saddr <host>` -> `ip saddr <network>`): the rest of
+    // the partner, in the same network, must then get through exactly where that host may.
+    const standIn = byLabel.get("vpn-partner");
+    for (const h of fw.vpnPartner?.hosts ?? []) {
+        const net = fw.vpnPartner!.networks.find((c) => within(h.address, [c]));
+        const hostActor = byLabel.get(`${PEER_HOST_PREFIX}${h.name}`);
+        if (!standIn || !net || !hostActor || !within(standIn.address, [net])) continue;
+        const widened = probes.filter(
+            (p) =>
+                p.src === standIn.label &&
+                p.expect === "deny" &&
+                p.proto !== "icmp" &&
+                p.sport === undefined &&
+                verdict(hostActor, byLabel.get(p.to)!, p.proto, p.port, undefined).flows.length > 0,
+        );
+        if (widened.length === 0) continue;
+        mutations.push({
+            name: `peer-host-widened-${h.name}`,
+            description: `the rules from ${PEER_HOST_PREFIX}${h.name} (${h.address}) widened to its network ${net.text}`,
+            replace: [`ip saddr ${h.address} `, `ip saddr ${net.text} `],
+            expectFailed: widened.map((p) => p.id),
         });
     }
     mutations.push({

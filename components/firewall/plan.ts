@@ -8,7 +8,7 @@
  * the router; a published service is a port forward from the WAN address plus a forward rule that only accepts
  * packets the router translated; a relayed service also opens its replies and the DHCP clients' broadcasts.
  */
-import { FirewallModel, flowText, Member, pairPath } from "../../model/flows";
+import { FirewallModel, flowText, Member, pairPath, VPN_PARTNER } from "../../model/flows";
 import { OTHER_PORTS, PortRange, PROTOCOLS, Protocol } from "../../model/ports";
 import { SiteModel } from "../../model/site";
 
@@ -117,8 +117,8 @@ export function planRouter(model: SiteModel): RouterPlan {
                 if (pairPath(s, d, hasVm) !== "router") continue;
                 crossed = true;
                 for (const { proto, ports } of byProto(f.service.ports)) {
-                    const common = { proto, dports: ports, comment, flow: f.index, fromZone: s.zone ?? (s.kind === "vpn-partner" ? s.name : undefined) };
-                    const toZone = d.zone ?? (d.kind === "vpn-partner" ? d.name : undefined);
+                    const common = { proto, dports: ports, comment, flow: f.index, fromZone: s.zone ?? (s.kind === "vpn-partner" ? VPN_PARTNER : undefined) };
+                    const toZone = d.zone ?? (d.kind === "vpn-partner" ? VPN_PARTNER : undefined);
                     if (s.kind === "router") {
                         rules.push({ ...common, chain: "output", oif: d.ifname, daddr: addrs(d), toZone });
                         if (f.service.reverse) {

@@ -136,9 +136,17 @@ export function renderAgentSudoers(host: MonitoredHost): string | undefined {
     if (cmds.length === 0) return undefined;
     return (
         header(`the Zabbix agent's root commands on ${host.name} (billu:monitoring)`) +
-        ["Defaults:zabbix !syslog", ...cmds.map((c) => `zabbix ALL=(root) NOPASSWD: ${c}`)].join("\n") +
+        ["Defaults:zabbix !syslog", ...cmds.map((c) => `zabbix ALL=(root) NOPASSWD: ${sudoersArgs(c)}`)].join("\n") +
         "\n"
     );
+}
+
+/**
+ * A command line as a sudoers Cmnd: `\`, `,`, `:` and `=` are sudoers syntax and must be escaped inside arguments
+ * (sudoers(5), "Other special characters and reserved words"); sudo then matches the unescaped argument.
+ */
+export function sudoersArgs(command: string): string {
+    return command.replace(/[\\,:=]/g, (c) => `\\${c}`);
 }
 
 /** visudo checks a candidate rule before it is installed (a broken file in sudoers.d breaks every sudo on the host). */

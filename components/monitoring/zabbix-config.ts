@@ -14,6 +14,7 @@
  * input below is the shape this renderer needs, nothing more.
  */
 import { portOf } from "../../model/ports";
+import { KEA_CONTROL_SOCKET } from "../contracts";
 
 /** A Zabbix trigger severity, by the name the API's numbers stand for (0 not classified ... 5 disaster). */
 export const SEVERITIES = ["information", "warning", "average", "high", "disaster"] as const;
@@ -259,6 +260,22 @@ export interface UserParameter {
 
 /** swanctl reads charon's VICI socket, root's only: one exact command through sudo. */
 const SWANCTL_SAS = "/usr/sbin/swanctl --list-sas";
+/**
+ * Kea's control socket admits root and _kea only (KEA_CONTROL_SOCKET): socat, through sudo, carries one command to it
+ * and its one-line JSON answer back; the agent writes the command on its stdin, so the rule names no argument of ours.
+ */
+const KEA_SOCKET_CLIENT = `/usr/bin/socat -t 5 - UNIX-CONNECT:${KEA_CONTROL_SOCKET}`;
+/**
+ * The share of a scope's pool in use, in percent, from Kea's `statistic-get-all` (Kea 2.2: `subnet[<id>].assigned-addresses`
+ * and `subnet[<id>].total-addresses`, each `[[value, timestamp], ...]`, newest first; total counts the pools' addresses),
+ * https://kea.readthedocs.io/en/kea-2.2.0/arm/stats.html. $1 is the Kea subnet id (the DHCP plan's scope id). Kea not
+ * answering prints 0 (its own trigger, proc.num[kea-dhcp4], says why); a subnet Kea does not know fails the command
+ * (python's error, no number), so the item turns unsupported instead of showing an empty pool.
+ */
+const KEA_POOL_PY =
+    "import json,sys; r=sys.stdin.read(); s=json.loads(r).get('arguments') if r.strip() else {}; i=sys.argv[1]; " +
+    "a=s.get('subnet[%s].assigned-addresses' % i); t=s.get('subnet[%s].total-addresses' % i); " +
+    "print(0 if not s else round(100.0*a[0][0]/t[0][0], 2))";
 /** Asterisk's control socket is its own user's: one exact CLI command through sudo. */
 const PJSIP_CONTACTS = "/usr/sbin/asterisk -rx pjsip show contacts";
 
@@ -268,6 +285,14 @@ const PJSIP_CONTACTS = "/usr/sbin/asterisk -rx pjsip show contacts";
  * prints 0 and exits 1 when nothing matches: `|| true` keeps 0 a value (a tunnel with no SA), not an error.
  */
 export const USER_PARAMETERS: Readonly<Partial<Record<keyof typeof TEMPLATE, readonly UserParameter[]>>> = {
+    // The key takes the subnet id ([*]: Zabbix passes it as $1); one socket round trip per item, one item per scope.
+    kea: [
+        {
+            key: "billu.kea.pool.used[*]",
+            command: `echo '{"command": "statistic-get-all"}' | sudo -n ${KEA_SOCKET_CLIENT} 2>/dev/null | python3 -c "${KEA_POOL_PY}" $1`,
+            sudo: KEA_SOCKET_CLIENT,
+        },
+    ],
     // postqueue -j (Postfix >= 3.1) lists the queue as JSON lines; any local user may read it (authorized_mailq_users).
     postfix: [{ key: "billu.postfix.deferred", command: `postqueue -j 2>/dev/null | grep -c '"queue_name": *"deferred"' || true` }],
     strongswan: [{ key: "billu.ipsec.sas", command: `sudo -n ${SWANCTL_SAS} 2>/dev/null | grep -c ESTABLISHED || true`, sudo: SWANCTL_SAS }],

@@ -25,6 +25,8 @@
 # broken pool (exit 1, its report naming the address outside the model's pool).
 # Sabotage (BILLU_LAB_SABOTAGE=1): after its read-back, the Kea config each server runs gets routers = x.y.z.2 in
 # every scope (the gateway is .1): the lease probes (router option against the model) must fail.
+# DHCP_SABOTAGE=pool-item leaves the Zabbix agent's rendered sudo rule out: its Kea pool item cannot reach Kea's
+# control socket and reads 0, so the pool item probes (part 2, dev) must fail.
 # Lab-only choices (documented, none in the files): Kea runs in a private mount namespace where /etc/kea, /var/lib and
 # /run are the lab's own directories, so the rendered paths (/etc/kea/kea-dhcp4.conf, /var/lib/kea/kea-leases4.csv,
 # /run/kea/kea4-ctrl-socket) are used unchanged; KEA_LOCKFILE_DIR is set as the packaged systemd unit sets it;
@@ -35,7 +37,7 @@
 LAB=bdh
 # shellcheck source=../lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
-lab_require kea-dhcp4 dhcrelay busybox unshare node openssl curl
+lab_require kea-dhcp4 dhcrelay busybox unshare node openssl curl zabbix_agent2 socat sudo runuser
 T_START=$(date +%s%N)
 ms_since() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
 
@@ -334,6 +336,43 @@ lab_expect "dev: Kea's lease file holds the lease of each of the model's $N_SCOP
     test "$(leases_in_file dev "$LAB_DIR/dev-s1/var-lib/kea/kea-leases4.csv")" -eq "$N_SCOPES"
 in_file() { awk -F, -v ip="$2" -v mac="$3" '$1 == ip && tolower($2) == mac { f = 1 } END { exit !f }' "$1"; }
 lab_expect "dev: ...and the reservation's lease $lan_dsi_RES_ADDR for $lan_dsi_RES_MAC" pass in_file "$LAB_DIR/dev-s1/var-lib/kea/kea-leases4.csv" "$lan_dsi_RES_ADDR" "$lan_dsi_RES_MAC"
+
+# The Zabbix agent's Kea pool item (issue #18): PAR-DHCP01's rendered zabbix_agent2.conf (UserParameter
+# billu.kea.pool.used[*]) and sudo rule, installed as its steps declare them and read back, evaluated by the real
+# `zabbix_agent2 -t` as the zabbix user, in Kea's own view of /run (its control socket) with the rendered drop-in as the
+# only one in /etc/sudoers.d. Expected, per scope of the model: the leases Kea's lease file holds in that subnet over
+# the pool's size (the model's pool bounds), in percent. Lab-only: a throwaway PSK file, the package's plugin settings.
+AGENT="$LAB_DIR/dev-agent"
+mkdir -p "$AGENT/zabbix" "$AGENT/sudoers.d"
+cp -r /etc/zabbix/zabbix_agent2.d "$AGENT/zabbix/"
+openssl rand -hex 32 | install -m 0640 -o root -g zabbix /dev/stdin "$AGENT/zabbix/zabbix_agent2.psk"
+lab_install_declared "$DEV/rendered/$SRV1_NAME" /etc/zabbix/zabbix_agent2.conf "$AGENT/zabbix/zabbix_agent2.conf"
+lab_readback dev "$SRV1_NAME" /etc/zabbix/zabbix_agent2.conf "$AGENT/zabbix/zabbix_agent2.conf"
+if [ "${DHCP_SABOTAGE:-}" = pool-item ]; then
+    lab_log "SABOTAGE: the agent's sudo rule is left out: zabbix cannot reach Kea's control socket"
+else
+    lab_install_declared "$DEV/rendered/$SRV1_NAME" /etc/sudoers.d/billu-zabbix-agent "$AGENT/sudoers.d/billu-zabbix-agent"
+    lab_readback dev "$SRV1_NAME" /etc/sudoers.d/billu-zabbix-agent "$AGENT/sudoers.d/billu-zabbix-agent"
+fi
+kea_pool_item() { # <subnet id>: the value zabbix_agent2 -t prints for billu.kea.pool.used[<id>]
+    # shellcheck disable=SC2016 # $1.. are the inner sh's arguments
+    ip netns exec "$LAB-ds1" unshare -m --propagation private sh -c \
+        'mount --bind "$1/run" /run && mount --bind "$2/zabbix" /etc/zabbix && mount --bind "$2/sudoers.d" /etc/sudoers.d &&
+         exec runuser -u zabbix -- timeout 20 zabbix_agent2 -c /etc/zabbix/zabbix_agent2.conf -t "billu.kea.pool.used[$3]"' \
+        sh "$LAB_DIR/dev-s1" "$AGENT" "$1" 2>"$AGENT/agent-$1.err" | sed -n 's/.*\[[a-z]|\(.*\)\]$/\1/p'
+}
+pool_item_ok() { # <zone> <subnet id> <pool start> <pool end>: the item's value equals the lease file's count over the pool
+    local got leases size
+    got=$(kea_pool_item "$2")
+    leases=$(awk -F, -v id="$2" 'NR > 1 && $6 == id && $10 == 0 { a[$1] = 1 } END { print length(a) }' "$LAB_DIR/dev-s1/var-lib/kea/kea-leases4.csv")
+    size=$(( $(ip2int "$4") - $(ip2int "$3") + 1 ))
+    lab_log "  billu.kea.pool.used[$2] ($1): agent ${got:-(nothing: $(tr '\n' ' ' <"$AGENT/agent-$2.err"))}, expected $leases of $size"
+    python3 -c 'import sys; g, a, t = sys.argv[1:]; sys.exit(not (g and abs(float(g) - 100.0 * int(a) / int(t)) < 0.01 and int(a) > 0))' "$got" "$leases" "$size"
+}
+for spec in $SCOPES; do
+    IFS=, read -r zone id ps pe _ <<<"$spec"
+    lab_expect "dev $zone: zabbix_agent2 -t billu.kea.pool.used[$id] is Kea's share of the pool in use (its leases over $ps-$pe)" pass pool_item_ok "$zone" "$id" "$ps" "$pe"
+done
 
 # A renewal: unicast from the client's leased address straight to the server, forwarded by the router's ruleset.
 lab_bg "$LAB-dc2" "$LAB_DIR/dev-renew.log" env LEASE_OUT="$LAB_DIR/dev-renew" busybox udhcpc -i eth0 -f -t 5 -T 1 -s "$LAB_DIR/udhcpc-renew.sh"

@@ -2,7 +2,7 @@
 # The firewall lab, for every committed stack (each Pulumi.<stack>.yaml at the repo root) or the ones named
 # (`npm run lab -- firewall --stack prod [--stack ecotech]`): the stack's router ruleset, exactly as offline synth
 # rendered it, runs in a router namespace between one namespace per zone, one per host a flow names and the VPN
-# partner's; every cell of the flow matrix (source zone, host, partner or router x destination x service, and ICMP
+# partner's (and one per single partner host of billu:firewall.vpnPartner.hosts, behind the same interface); every cell of the flow matrix (source zone, host, partner or router x destination x service, and ICMP
 # echo) is probed with real TCP connects, UDP request/response and ICMP echo (each port range at both ends and one
 # port inside), and must do what the flow model says (components/firewall/lab-plan.ts computes the expectations
 # from model/flows.ts's evaluate, and ICMP from its fixed policy, never from the ruleset). Spoofed sources (each

@@ -57,6 +57,7 @@ export const monitoringService = defineService<MonitoringConfig, MonitoringPlan 
                 fileservers: plan<FileServerPlan[]>("fileserver"),
                 backup: plan<BackupPlan>("backup"),
                 partnerNetworks: firewall?.vpnPartner?.networks.map((c) => c.text),
+                partnerHosts: firewall?.vpnPartner?.hosts,
                 partnerNetworksInvalid: !firewall && partnerWritten,
                 assets: assetsWatch(plan<AssetsPlan>("assets")),
             },

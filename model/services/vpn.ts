@@ -15,6 +15,7 @@ export const vpnService = defineService<VpnConfig, VpnLocal>({
                 zones: core.zones,
                 router: core.router,
                 dcAddresses: core.hosts.filter((h) => h.role === "dc").map((h) => h.address),
+                hosts: core.hosts,
             },
             problems,
         ),
