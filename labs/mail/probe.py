@@ -145,6 +145,36 @@ def tls(a):
         return 1
 
 
+def pregreet(a):
+    """A spambot's SMTP: EHLO sent at once, before the server's greeting is complete, then MAIL and RCPT. Prints every
+    reply line; "accepted" when the RCPT got 250, "refused: <reply>" (exit 1) when the server refused a command."""
+    with socket.create_connection((a.server, a.port), timeout=30) as s:
+        s.sendall(b"EHLO client.lab.example\r\n")
+        f = s.makefile("rb")
+
+        def reply():
+            while True:
+                line = f.readline().decode(errors="replace").rstrip("\r\n")
+                print(f"< {line}")
+                if not line or line[3:4] != "-":
+                    return line
+
+        greeting = reply()
+        if not greeting.startswith("220"):
+            print(f"refused: {greeting}")
+            return 1
+        for cmd in ("", f"MAIL FROM:<{a.sender}>", f"RCPT TO:<{a.to}>"):
+            if cmd:
+                s.sendall(cmd.encode() + b"\r\n")
+            r = reply()  # the first: the reply to the early EHLO
+            if not r.startswith("250"):
+                print(f"refused: {r}")
+                return 1
+        s.sendall(b"QUIT\r\n")
+        print("accepted")
+        return 0
+
+
 def connect(a):
     """A TCP connection and the server's first line: "connected: <banner>", or why there is none (a router that drops
     the SYN leaves the client waiting: "timed out")."""
@@ -164,7 +194,7 @@ def connect(a):
 def main():
     p = argparse.ArgumentParser()
     sub = p.add_subparsers(dest="cmd", required=True)
-    for name in ("send", "ehlo", "imap", "tls", "connect"):
+    for name in ("send", "ehlo", "imap", "tls", "connect", "pregreet"):
         c = sub.add_parser(name)
         c.add_argument("--server", required=True)
         c.add_argument("--port", type=int, required=True)
@@ -184,7 +214,7 @@ def main():
         c.add_argument("--quota", action="store_true")
         c.add_argument("--timeout", type=float, default=3)
     a = p.parse_args()
-    return {"send": smtp_send, "ehlo": smtp_ehlo, "imap": imap, "tls": tls, "connect": connect}[a.cmd](a)
+    return {"send": smtp_send, "ehlo": smtp_ehlo, "imap": imap, "tls": tls, "connect": connect, "pregreet": pregreet}[a.cmd](a)
 
 
 if __name__ == "__main__":
