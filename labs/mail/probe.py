@@ -23,6 +23,22 @@ def context(ca):
     return ctx
 
 
+def dkim_signed(a, msg):
+    """The message signed as a partner's server would (dkimpy, Debian's python3-dkim: run this probe with /usr/bin/python3),
+    with the key given, d=<--dkim-domain>, s=<--dkim-selector>. --dkim-tamper changes the body after signing, as a
+    server on the way that altered it would: the body hash no longer matches."""
+    import dkim  # only here: the other probes need no package beyond Python's own
+
+    with open(a.dkim_key, "rb") as f:
+        key = f.read()
+    sig = dkim.sign(
+        msg.encode(), a.dkim_selector.encode(), a.dkim_domain.encode(), key, include_headers=[b"from", b"to", b"subject", b"message-id"]
+    ).decode()
+    if a.dkim_tamper:
+        msg = msg.replace("lab message", "lab message, altered on the way", 1)
+    return sig + msg
+
+
 def smtp_send(a):
     msg = (
         f"From: {a.sender}\r\nTo: {a.to}\r\nSubject: {a.subject}\r\nMessage-ID: <{a.subject}@lab>\r\n\r\n"
@@ -42,6 +58,8 @@ def smtp_send(a):
             f"--{b}\r\nContent-Type: application/octet-stream; name={a.attach}\r\n"
             f"Content-Disposition: attachment; filename={a.attach}\r\nContent-Transfer-Encoding: base64\r\n\r\n{data}\r\n--{b}--\r\n"
         )
+    if a.dkim_key:
+        msg = dkim_signed(a, msg)
     s = smtplib.SMTP(a.server, a.port, local_hostname="client.lab.example", timeout=30)
     try:
         s.ehlo()
@@ -159,17 +177,19 @@ def pregreet(a):
                 if not line or line[3:4] != "-":
                     return line
 
-        greeting = reply()
-        if not greeting.startswith("220"):
-            print(f"refused: {greeting}")
-            return 1
-        for cmd in ("", f"MAIL FROM:<{a.sender}>", f"RCPT TO:<{a.to}>"):
-            if cmd:
-                s.sendall(cmd.encode() + b"\r\n")
-            r = reply()  # the first: the reply to the early EHLO
+        # The greeting, then the reply to the early EHLO. postscreen sends the first line of a multi-line greeting at
+        # once ("220-"); having seen the client talk first, it answers the EHLO without ending the greeting, so both
+        # read as one reply ("220-...", then "250-...", "250 ...").
+        r = reply()
+        if r.startswith("220"):
+            r = reply()
+        for cmd in (f"MAIL FROM:<{a.sender}>", f"RCPT TO:<{a.to}>", None):
             if not r.startswith("250"):
                 print(f"refused: {r}")
                 return 1
+            if cmd:
+                s.sendall(cmd.encode() + b"\r\n")
+                r = reply()
         s.sendall(b"QUIT\r\n")
         print("accepted")
         return 0
@@ -213,6 +233,10 @@ def main():
         c.add_argument("--wait", type=float, default=0)
         c.add_argument("--quota", action="store_true")
         c.add_argument("--timeout", type=float, default=3)
+        c.add_argument("--dkim-key", help="send: sign with this PEM private key (dkimpy)")
+        c.add_argument("--dkim-domain")
+        c.add_argument("--dkim-selector")
+        c.add_argument("--dkim-tamper", action="store_true", help="send: alter the body after signing")
     a = p.parse_args()
     return {"send": smtp_send, "ehlo": smtp_ehlo, "imap": imap, "tls": tls, "connect": connect, "pregreet": pregreet}[a.cmd](a)
 
