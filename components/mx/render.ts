@@ -191,3 +191,29 @@ export function mxFiles(plan: MxPlan): GuestFile[] {
 export function mxDirs(): GuestDir[] {
     return [{ path: MX_PATHS.tlsDir, mode: "0700", owner: "root:root" }];
 }
+
+/**
+ * What the public DNS must hold for the internet to deliver to the relay (stack output `mxPublicDns`): zone-file lines,
+ * the mail domain's MX naming the relay's public name, and that name's A record, the router's WAN address, whose smtp
+ * the router forwards (DNAT) to the relay. Public data, nothing secret.
+ */
+export function renderPublicDns(plan: MxPlan): string {
+    return plan.publicDns.map((r) => `${r.name}. ${r.type} ${r.value}`).join("\n");
+}
+
+/** The docs section: the public records, where to publish them. */
+export function mxDocs(plan: MxPlan): Record<string, { columns: string[]; rows: (string | number)[][] }> {
+    return {
+        "Inbound relay: public DNS": {
+            columns: ["name", "type", "value", "where"],
+            rows: plan.publicDns.map((r) => [
+                r.name,
+                r.type,
+                r.value,
+                r.type === "MX"
+                    ? `public DNS: the internet delivers ${plan.domain} to ${plan.publicName} (stack output mxPublicDns)`
+                    : `public DNS: the router's WAN address, whose smtp goes to ${plan.host.name} (DNAT)`,
+            ]),
+        },
+    };
+}
