@@ -55,9 +55,8 @@
 # from the client, the key fetched over DNS from the DC) must fail (exit 1). MBL_SABOTAGE=webmail lets every network
 # in to the webmail (the installed apache2.conf's Require ip replaced after the step): the servers-zone 403 probe must
 # fail (exit 1). MBL_SABOTAGE=mx makes the installed relay an open relay (mynetworks = 0.0.0.0/0 with
-# permit_mynetworks, Postfix restarted): the outside-domain probe (554 5.7.1) must fail (exit 1). MBL_SABOTAGE=postscreen
-# puts smtpd back on the relay's port 25 (the installed master.cf, Postfix restarted): the pregreet probe must fail
-# (exit 1). MBL_SABOTAGE=dmarc takes the DMARC rule out of the installed force_actions.conf (rspamd restarted): the
+# permit_mynetworks, Postfix restarted): the outside-domain probe (554 5.7.1) must fail (exit 1). MBL_SABOTAGE=dmarc
+# takes the DMARC rule out of the installed force_actions.conf (rspamd restarted): the
 # p=reject refusal probe must fail (exit 1). The switches are
 # declared in labs/mail/sabotage.txt (npm run lab -- --sabotage mail runs each).
 LAB=bml
@@ -678,13 +677,6 @@ wan_send() { ip netns exec "$LAB-inet" python3 "$HERE/probe.py" send --server "$
 wan_pregreet() { ip netns exec "$LAB-inet" python3 "$HERE/probe.py" pregreet --server "$WAN_IP" --port "$SMTP_PORT" --sender "someone@partner.example" "$@"; }
 mx_log() { grep -Eq "$1" "$LAB_DIR/mx-syslog.log"; }
 mx_queue_empty() { local q; q=$(guest_exec mx postqueue -j) || return 1; [ -z "$q" ]; }
-# MBL_SABOTAGE=postscreen: the installed master.cf's smtp listener is smtpd again (postscreen gone; Postfix restarted):
-# the pregreet probe below must fail (the early client is accepted).
-if [ "${MBL_SABOTAGE:-}" = postscreen ]; then
-    guest_exec mx sh -c "sed -i -e 's/^smtp       inet  n       -       n       -       1       postscreen\$/smtp       inet  n       -       n       -       -       smtpd/' -e '/^smtpd      pass /d' /etc/postfix/master.cf && systemctl restart postfix" >/dev/null 2>&1
-    lab_wait 30 "the sabotaged relay listening on 25" guest_exec mx sh -c 'ss -Hltn "sport = :25" | grep -q .' || true
-    lab_log "SABOTAGE: the installed relay master.cf runs smtpd on 25 without postscreen"
-fi
 # postscreen, before any other client of the internet's address connects (a client that passed is remembered for a day
 # and handed straight to smtpd): a client that talks before the greeting is refused at RCPT and logged.
 lab_expect "a client that talks before the relay's greeting is refused by postscreen (550 at RCPT)" pass refused "^refused: 550 " wan_pregreet --to "$MAIL_A"
