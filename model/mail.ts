@@ -49,6 +49,7 @@ export const MAIL_REFUSALS = {
     virus: "BillU policy: a virus was found in this message",
     attachment: "BillU policy: attachments of this type are refused (executables and scripts)",
     scannerDown: "BillU policy: the virus scanner is unavailable, try again later",
+    dmarcReject: "BillU policy: the sender's domain publishes DMARC p=reject and this message fails it (neither SPF nor DKIM aligned)",
 } as const;
 
 const localPart = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, "must be the part before the @, lower-case letters, digits, dots, dashes or underscores");

@@ -202,6 +202,11 @@ test("antivirus and attachments: clamd scans the whole message; a virus or a ref
         '    action = "reject";\n    expression = "BILLU_REFUSED_ATTACHMENT";\n    message = "BillU policy: attachments of this type are refused (executables and scripts)";\n',
     );
     expect(rules).toContain('    action = "soft reject";\n    expression = "CLAM_VIRUS_FAIL";\n');
+    // DMARC p=reject is enforced: a refusal, whatever the score (rspamd inserts DMARC_POLICY_REJECT for p=reject only).
+    expect(rules).toContain(
+        '  BILLU_DMARC_REJECT {\n    action = "reject";\n    expression = "DMARC_POLICY_REJECT";\n' +
+            '    message = "BillU policy: the sender\'s domain publishes DMARC p=reject and this message fails it (neither SPF nor DKIM aligned)";\n  }\n',
+    );
     // ClamAV is waited for (bounded) before rspamd (re)starts; freshclam brings the signatures.
     const script = mailStep(plan, domain).script;
     expect(script.indexOf("systemctl start clamav-daemon")).toBeLessThan(script.indexOf("restart_or_start rspamd"));

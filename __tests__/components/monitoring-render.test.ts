@@ -139,7 +139,7 @@ test("the router's agent interface is its address in the server's zone (where th
     expect(renderAgentConf(plan, monitored("PAR-FW01"))).toContain("\nHostname=PAR-FW01\n");
 });
 
-test("the router's, the mail server's and the PBX's agents declare the UserParameters their templates read; the web's none", () => {
+test("the router's, the mail server's, the relay's and the PBX's agents declare the UserParameters their templates read; the web's none", () => {
     const up = (name: string, role: string) =>
         renderAgentConf(plan, { ...monitored("PAR-WEB01"), name, role })
             .split("\n")
@@ -151,6 +151,7 @@ test("the router's, the mail server's and the PBX's agents declare the UserParam
     expect(up("PAR-PBX01", "pbx")).toEqual([
         "UserParameter=billu.pbx.contacts,sudo -n /usr/sbin/asterisk -rx 'pjsip show contacts' 2>/dev/null | grep -c '^ *Contact: *[^< ]' || true",
     ]);
+    expect(up("PAR-MX01", "mx")).toEqual([`UserParameter=billu.postfix.queue,postqueue -j 2>/dev/null | grep -c '"queue_name"' || true`]);
     expect(up("PAR-WEB01", "web")).toEqual([]);
     // A Windows host links no role template: no UserParameter (they are Debian commands).
     expect(agentUserParameters({ ...monitored("PAR-DC01"), role: "firewall" })).toEqual([]);

@@ -13,6 +13,7 @@ import {
     renderTlsPolicy,
     renderTransport,
 } from "../../components/mx/render";
+import { renderMasterCf } from "../../components/mail/postfix";
 import type { MailPlan } from "../../model/mail";
 import type { MxPlan } from "../../model/mx";
 import { model, stackRaw } from "../helpers";
@@ -33,7 +34,12 @@ test("the recipient table holds exactly the directory's enabled addresses and bi
 });
 
 test("mail for the domain goes to the mail server's address, TLS required and its certificate name checked", () => {
-    expect(renderTransport(plan).split("\n")[1]).toBe(`${mail.domain} smtp:[${mail.host.address}]:25`);
+    expect(renderTransport(plan).split("\n").slice(1)).toEqual([
+        `${mail.domain} smtp:[${mail.host.address}]:25`,
+        // Anything else can only be the relay's own bounce to an internet sender: dropped, never sent (no backscatter).
+        "* discard:no backscatter, the relay sends nothing outside its mail domain",
+        "",
+    ]);
     expect(renderTlsPolicy(plan).split("\n")[1]).toBe(`[${mail.host.address}]:25 secure match=${mail.hostname}`);
 });
 
@@ -64,4 +70,23 @@ test("the step's files: the key 0600 from the secret channel, each Postfix file 
     expect(byPath.get(MX_PATHS.mainCf)!.check).toContain("/var/lib/billu/stage/mx-relay/files/etc/postfix/master.cf");
     expect(files.map((f) => f.path).indexOf(MX_PATHS.masterCf)).toBeLessThan(files.map((f) => f.path).indexOf(MX_PATHS.mainCf));
     expect(mxDirs()).toEqual([{ path: MX_PATHS.tlsDir, mode: "0700", owner: "root:root" }]);
+});
+
+test("master.cf: postscreen owns port 25 and hands the clients that pass to smtpd; its other lines are the mail server's", () => {
+    const lines = renderMxMasterCf(plan).split("\n");
+    const body = lines.filter((l) => !l.startsWith("#") || l.startsWith("# service"));
+    expect(body.slice(0, 3)).toEqual([
+        "# service   type  private unpriv  chroot  wakeup  maxproc command + args",
+        "smtp       inet  n       -       n       -       1       postscreen",
+        "smtpd      pass  -       -       n       -       -       smtpd",
+    ]);
+    expect(body).toContain("tlsproxy   unix  -       -       n       -       0       tlsproxy");
+    expect(renderMxMainCf(plan).split("\n")).toContain("postscreen_greet_action = enforce");
+    // Every line the relay has and the mail server has not is one of postscreen's three: the rest is shared byte for byte.
+    const mailLines = new Set(renderMasterCf(mail).split("\n"));
+    expect(body.filter((l) => l && !mailLines.has(l))).toEqual([
+        "smtp       inet  n       -       n       -       1       postscreen",
+        "smtpd      pass  -       -       n       -       -       smtpd",
+        "tlsproxy   unix  -       -       n       -       0       tlsproxy",
+    ]);
 });

@@ -294,6 +294,31 @@ describe("renderZabbixConfig", () => {
         ]);
     });
 
+    it("the inbound relay gets its own template: port 25 through postscreen, its whole queue, which must drain", () => {
+        const full = renderZabbixConfig({
+            ...FULL,
+            hosts: [...FULL.hosts, { ...FULL.hosts[0], name: "PAR-MX01", address: "172.16.100.20", role: "mx", zone: "dmz" }],
+        });
+        expect(full.hosts.find((h) => h.host === "PAR-MX01")!.templates).toEqual([TEMPLATE.linux, TEMPLATE.mxRelay]);
+        const t = full.templates.find((x) => x.name === TEMPLATE.mxRelay)!;
+        expect(t.name).toBe("BillU Postfix relay");
+        expect(t.macros).toEqual([
+            { macro: "{$BILLU.DOWN.CHECKS}", value: "#3" },
+            { macro: "{$BILLU.RELAY.QUEUE.MAX}", value: "0" },
+        ]);
+        expect(t.items.map((i) => [i.key, i.type, i.delay])).toEqual([
+            ["net.tcp.service[smtp,,25]", "agent", "60s"],
+            ["billu.postfix.queue", "agent", "60s"],
+        ]);
+        expect(t.triggers.map((x) => [x.expression, x.severity])).toEqual([
+            ["max(/BillU Postfix relay/net.tcp.service[smtp,,25],{$BILLU.DOWN.CHECKS})=0", "high"],
+            [
+                "min(/BillU Postfix relay/billu.postfix.queue,15m)>{$BILLU.RELAY.QUEUE.MAX} and count(/BillU Postfix relay/billu.postfix.queue,5m:now-15m)>0",
+                "average",
+            ],
+        ]);
+    });
+
     it("backup freshness: each client's result file the report writes, its end time and exit status; missing results are old", () => {
         const full = renderZabbixConfig(FULL);
         const t = full.templates.find((x) => x.name === TEMPLATE.backup)!;

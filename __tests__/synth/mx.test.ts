@@ -56,6 +56,18 @@ test("the router forwards the WAN's smtp to the relay only, and lets the relay r
     expect(fromRelay[0]).toContain(`ip daddr ${plan.nextHop.address} tcp dport 25 counter accept`);
 });
 
+test("the public DNS the internet needs: the stack output mxPublicDns and a docs section, from the model's WAN address", () => {
+    const o = JSON.parse(readFileSync(path.join(out, "outputs.json"), "utf8"));
+    const wan = (o.zones as { kind: string; routerAddress: string }[]).find((z) => z.kind === "wan")!;
+    expect(o.mxPublicDns).toBe(`billu.remindme.lan. MX 10 mx.billu.remindme.lan.\nmx.billu.remindme.lan. A ${plan.publicAddress}`);
+    expect(plan.publicAddress).toBe(wan.routerAddress);
+    expect(wan.routerAddress).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+    expect(o.sections["Inbound relay: public DNS"].rows.map((x: string[]) => x.slice(0, 3))).toEqual([
+        ["billu.remindme.lan", "MX", "10 mx.billu.remindme.lan."],
+        ["mx.billu.remindme.lan", "A", plan.publicAddress],
+    ]);
+});
+
 test("bad config is refused at the stack: the relay in the servers zone, smtp not published", () => {
     const hosts = (raw.hosts as { name: string; zone: string; address: string }[]).map((h) =>
         h.name === "PAR-MX01" ? { ...h, zone: "servers", address: "10.20.10.90" } : h,

@@ -9,7 +9,7 @@ import { MailPlan } from "../../model/mail";
 import { placeholder, stageRoot } from "../guest-step/render";
 import { ENABLED_PERSON, MAIL_PATHS, MAIL_SECRET, port, RSPAMD_MILTER } from "./common";
 import { generatedHeader } from "../header";
-import { internalServices, masterLine } from "../postfix-master";
+import { internalServices, masterLine, smtpListener } from "../postfix-master";
 
 export function renderMainCf(plan: MailPlan): string {
     return [
@@ -87,8 +87,7 @@ export function renderMasterCf(plan: MailPlan): string {
     const svc = masterLine;
     return [
         generatedHeader("#", { host: plan.host.name, what: "Postfix services (master(5)).", note: "Do not edit: change billu:mail." }),
-        "# service   type  private unpriv  chroot  wakeup  maxproc command + args",
-        svc("smtp", "inet", "n", "-", "n", "-", "-", "smtpd"),
+        ...smtpListener(),
         svc(String(port("submission")), "inet", "n", "-", "n", "-", "-", "smtpd"),
         "  -o syslog_name=postfix/submission",
         "  -o smtpd_tls_security_level=encrypt",

@@ -217,6 +217,7 @@ export const TEMPLATE = {
     kea: "BillU Kea DHCP",
     samba: "BillU Samba AD DC",
     postfix: "BillU Postfix",
+    mxRelay: "BillU Postfix relay",
     mdadm: "BillU mdadm RAID",
     strongswan: "BillU strongSwan VPN",
     backup: "BillU backup freshness",
@@ -236,6 +237,7 @@ const ROLE_TEMPLATES: Readonly<Record<string, readonly (keyof typeof TEMPLATE)[]
     dhcp: ["kea"],
     dc: ["samba"],
     mail: ["postfix"],
+    mx: ["mxRelay"],
     fileserver: ["mdadm"],
     firewall: ["strongswan"],
     vpn: ["strongswan"],
@@ -295,6 +297,9 @@ export const USER_PARAMETERS: Readonly<Partial<Record<keyof typeof TEMPLATE, rea
     ],
     // postqueue -j (Postfix >= 3.1) lists the queue as JSON lines; any local user may read it (authorized_mailq_users).
     postfix: [{ key: "billu.postfix.deferred", command: `postqueue -j 2>/dev/null | grep -c '"queue_name": *"deferred"' || true` }],
+    // The relay's whole queue (incoming, active, deferred, hold): it keeps nothing, so any message that stays means the
+    // mail server does not take its mail.
+    mxRelay: [{ key: "billu.postfix.queue", command: `postqueue -j 2>/dev/null | grep -c '"queue_name"' || true` }],
     strongswan: [{ key: "billu.ipsec.sas", command: `sudo -n ${SWANCTL_SAS} 2>/dev/null | grep -c ESTABLISHED || true`, sudo: SWANCTL_SAS }],
     // A registered phone is a PJSIP contact line (`Contact:  1001/sip:1001@...`); the header line starts with `<Aor`.
     telephony: [
@@ -539,6 +544,29 @@ function templates(t: MonitoringThresholds, iv: MonitoringIntervals, input: Moni
                     name: "Postfix deferred queue above {$BILLU.QUEUE.MAX}",
                     expression: `last(${x(TEMPLATE.postfix, "billu.postfix.deferred")})>{$BILLU.QUEUE.MAX}`,
                     severity: "warning",
+                },
+            ],
+        },
+        {
+            name: TEMPLATE.mxRelay,
+            description:
+                "The inbound relay (MX) in the DMZ: port 25 answers (postscreen, then smtpd: the agent's own address is let through); " +
+                "its queue, which drains to the mail server within seconds: a message that stays means the mail server does not take it.",
+            macros: [
+                { macro: "{$BILLU.DOWN.CHECKS}", value: `#${t.downChecks}` },
+                { macro: "{$BILLU.RELAY.QUEUE.MAX}", value: "0" },
+            ],
+            items: [svc("net.tcp.service[smtp,,25]", "SMTP answers"), svc("billu.postfix.queue", "Messages in the relay's queue")],
+            triggers: [
+                {
+                    name: "Relay SMTP does not answer (the internet's mail is refused)",
+                    expression: down(TEMPLATE.mxRelay, "net.tcp.service[smtp,,25]"),
+                    severity: "high",
+                },
+                {
+                    name: "Relay queue above {$BILLU.RELAY.QUEUE.MAX} for 15 minutes (the mail server does not take the relay's mail)",
+                    expression: sustained(x(TEMPLATE.mxRelay, "billu.postfix.queue"), "{$BILLU.RELAY.QUEUE.MAX}"),
+                    severity: "average",
                 },
             ],
         },

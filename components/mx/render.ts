@@ -11,7 +11,7 @@
 import type { MxPlan } from "../../model/mx";
 import { GuestDir, GuestFile, placeholder, stageRoot } from "../guest-step/render";
 import { generatedHeader } from "../header";
-import { internalServices, masterLine } from "../postfix-master";
+import { internalServices, smtpListener } from "../postfix-master";
 
 /** Where each file lives in the guest. */
 export const MX_PATHS = {
@@ -89,17 +89,20 @@ export function renderMxMainCf(plan: MxPlan): string {
         "smtpd_data_restrictions = reject_unauth_pipelining",
         "smtpd_client_connection_rate_limit = 60",
         "",
+        "# postscreen on port 25 (POSTSCREEN_README): a client that talks before the greeting is a spambot; it is refused",
+        "# at RCPT (550 5.5.1, logged with its sender and recipients). Those that wait are handed to smtpd and remembered",
+        "# for a day. No DNSBL: the relay has no DNS from the DMZ.",
+        "postscreen_greet_action = enforce",
+        "",
     ].join("\n");
 }
 
-/** master.cf: the services a relay runs, not chrooted; no submission, no local delivery. */
+/** master.cf: the services a relay runs, not chrooted; postscreen in front of smtpd on 25; no submission, no local delivery. */
 export function renderMxMasterCf(plan: MxPlan): string {
-    const svc = masterLine;
     return [
         generatedHeader("#", { host: plan.host.name, what: "Postfix services (master(5)) of the inbound relay.", note: "Do not edit: change billu:mx." }),
-        "# service   type  private unpriv  chroot  wakeup  maxproc command + args",
-        svc("smtp", "inet", "n", "-", "n", "-", "-", "smtpd"),
-        ...internalServices(),
+        ...smtpListener({ postscreen: true }),
+        ...internalServices({ tlsproxy: true }),
         "",
     ].join("\n");
 }
@@ -117,14 +120,24 @@ export function renderRecipients(plan: MxPlan): string {
     ].join("\n");
 }
 
-/** The mail domain's transport: the mail server's address in brackets (no MX lookup, no DNS from the DMZ). */
+/**
+ * The mail domain's transport: the mail server's address in brackets (no MX lookup, no DNS from the DMZ). Anything
+ * else the relay would send can only be its own bounce to an internet sender (it accepts mail for the domain alone,
+ * and its own notices go to the domain): that is discarded, with a log line, never sent. Unknown recipients are
+ * refused at RCPT, so such a bounce is rare (the mail server refusing what the relay accepted); sent, it would be
+ * backscatter to a sender address that is often forged, and the DMZ has no smtp flow to the internet anyway.
+ */
 export function renderTransport(plan: MxPlan): string {
     return [
         generatedHeader("#", { host: plan.host.name, what: `mail for ${plan.domain} goes to ${plan.nextHop.host}.` }),
         `${plan.domain} smtp:${nextHop(plan)}`,
+        `* ${NO_BACKSCATTER}`,
         "",
     ].join("\n");
 }
+
+/** The transport of everything outside the mail domain: the relay's bounces are dropped (logged), never sent. */
+export const NO_BACKSCATTER = "discard:no backscatter, the relay sends nothing outside its mail domain";
 
 /** TLS to the mail server: required, its certificate signed by the site CA and naming its FQDN (TLS_README `secure`). */
 export function renderTlsPolicy(plan: MxPlan): string {
@@ -177,4 +190,30 @@ export function mxFiles(plan: MxPlan): GuestFile[] {
 /** The TLS folder: root's only (the key inside is 0600 anyway). */
 export function mxDirs(): GuestDir[] {
     return [{ path: MX_PATHS.tlsDir, mode: "0700", owner: "root:root" }];
+}
+
+/**
+ * What the public DNS must hold for the internet to deliver to the relay (stack output `mxPublicDns`): zone-file lines,
+ * the mail domain's MX naming the relay's public name, and that name's A record, the router's WAN address, whose smtp
+ * the router forwards (DNAT) to the relay. Public data, nothing secret.
+ */
+export function renderPublicDns(plan: MxPlan): string {
+    return plan.publicDns.map((r) => `${r.name}. ${r.type} ${r.value}`).join("\n");
+}
+
+/** The docs section: the public records, where to publish them. */
+export function mxDocs(plan: MxPlan): Record<string, { columns: string[]; rows: (string | number)[][] }> {
+    return {
+        "Inbound relay: public DNS": {
+            columns: ["name", "type", "value", "where"],
+            rows: plan.publicDns.map((r) => [
+                r.name,
+                r.type,
+                r.value,
+                r.type === "MX"
+                    ? `public DNS: the internet delivers ${plan.domain} to ${plan.publicName} (stack output mxPublicDns)`
+                    : `public DNS: the router's WAN address, whose smtp goes to ${plan.host.name} (DNAT)`,
+            ]),
+        },
+    };
 }

@@ -55,7 +55,9 @@
 # from the client, the key fetched over DNS from the DC) must fail (exit 1). MBL_SABOTAGE=webmail lets every network
 # in to the webmail (the installed apache2.conf's Require ip replaced after the step): the servers-zone 403 probe must
 # fail (exit 1). MBL_SABOTAGE=mx makes the installed relay an open relay (mynetworks = 0.0.0.0/0 with
-# permit_mynetworks, Postfix restarted): the outside-domain probe (554 5.7.1) must fail (exit 1). The six switches are
+# permit_mynetworks, Postfix restarted): the outside-domain probe (554 5.7.1) must fail (exit 1). MBL_SABOTAGE=dmarc
+# takes the DMARC rule out of the installed force_actions.conf (rspamd restarted): the
+# p=reject refusal probe must fail (exit 1). The switches are
 # declared in labs/mail/sabotage.txt (npm run lab -- --sabotage mail runs each).
 LAB=bml
 # shellcheck source=../lib/common.sh
@@ -647,6 +649,12 @@ dc_dns zonecreate "$DC1_IP" "$SPF_DOM" || lab_die "creating the partner test zon
 dc_dns add "$DC1_IP" "$SPF_DOM" @ TXT "\"v=spf1 ip4:$INET_IP -all\"" || lab_die "adding $SPF_DOM's SPF record failed"
 dc_dns add "$DC1_IP" "$SPF_DOM" "${SPF_DENY%."$SPF_DOM"}" TXT "\"v=spf1 ip4:$SPF_OTHER -all\"" || lab_die "adding $SPF_DENY's SPF record failed"
 dc_dns add "$DC1_IP" "$SPF_DOM" "_dmarc.${SPF_DENY%."$SPF_DOM"}" TXT "\"v=DMARC1; p=reject\"" || lab_die "adding $SPF_DENY's DMARC record failed"
+# Inbound DKIM: partner.example signs with a key the lab makes (1024 bits: its record fits one TXT string), its public key
+# published at <selector>._domainkey on the DC, as a partner publishes it at its DNS provider.
+DKIM_SEL=lab
+openssl genrsa -out "$LAB_DIR/partner-dkim.key" 1024 2>/dev/null || lab_die "making the partner's DKIM key failed"
+DKIM_P=$(openssl rsa -in "$LAB_DIR/partner-dkim.key" -pubout -outform DER 2>/dev/null | base64 -w0)
+dc_dns add "$DC1_IP" "$SPF_DOM" "$DKIM_SEL._domainkey" TXT "\"v=DKIM1; k=rsa; p=$DKIM_P\"" || lab_die "adding $SPF_DOM's DKIM record failed"
 lab_wait 20 "the DC serving $SPF_DENY's SPF record" sh -c "ip netns exec '$LAB-cli' dig +short +time=2 +tries=1 '$SPF_DENY' TXT | grep -qF 'ip4:$SPF_OTHER'" ||
     lab_die "$DC1 does not serve $SPF_DENY's TXT record"
 # MBL_SABOTAGE=spf: rspamd's external_relay switched off (an override.d file, outside the step's files; rspamd restarted):
@@ -657,7 +665,22 @@ if [ "${MBL_SABOTAGE:-}" = spf ]; then
     lab_wait 60 "the restarted rspamd's milter on $port" guest_exec mail sh -c "ss -Hltn 'sport = :$port' | grep -q LISTEN" || true
     lab_log "SABOTAGE: rspamd's external_relay is off (override.d/external_relay.conf: enabled = false)"
 fi
+# MBL_SABOTAGE=dmarc: the installed force_actions.conf loses its DMARC rule (rspamd restarted): a p=reject failure is
+# scored again, not refused: the DMARC refusal probe below must fail.
+if [ "${MBL_SABOTAGE:-}" = dmarc ]; then
+    guest_exec mail sh -c "sed -i '/^  BILLU_DMARC_REJECT {\$/,/^  }\$/d' /etc/rspamd/local.d/force_actions.conf && systemctl restart rspamd" >/dev/null 2>&1
+    port=$(guest_exec mail postconf -h smtpd_milters | sed -n 's/^inet:[0-9.]*:\([0-9]*\)$/\1/p')
+    lab_wait 60 "the restarted rspamd's milter on $port" guest_exec mail sh -c "ss -Hltn 'sport = :$port' | grep -q LISTEN" || true
+    lab_log "SABOTAGE: rspamd's force_actions.conf has no BILLU_DMARC_REJECT rule"
+fi
 wan_send() { ip netns exec "$LAB-inet" python3 "$HERE/probe.py" send --server "$WAN_IP" --port "$SMTP_PORT" --sender "someone@partner.example" "$@"; }
+wan_pregreet() { ip netns exec "$LAB-inet" python3 "$HERE/probe.py" pregreet --server "$WAN_IP" --port "$SMTP_PORT" --sender "someone@partner.example" "$@"; }
+mx_log() { grep -Eq "$1" "$LAB_DIR/mx-syslog.log"; }
+mx_queue_empty() { local q; q=$(guest_exec mx postqueue -j) || return 1; [ -z "$q" ]; }
+# postscreen, before any other client of the internet's address connects (a client that passed is remembered for a day
+# and handed straight to smtpd): a client that talks before the greeting is refused at RCPT and logged.
+lab_expect "a client that talks before the relay's greeting is refused by postscreen (550 at RCPT)" pass refused "^refused: 550 " wan_pregreet --to "$MAIL_A"
+lab_expect "...postscreen logs it: PREGREET from [$INET_IP]" pass lab_wait 10 "postscreen's PREGREET line" mx_log "postscreen\[[0-9]+\]: PREGREET [0-9]+ after .* from \[${INET_IP//./\\.}\]"
 # The published port: the router's forward rule for DNATed smtp (its counter) shows the connections crossed it.
 dnat_count() { ip netns exec "$LAB-fw" nft list chain inet billu forward | grep -F "ip daddr $MX_IP tcp dport $SMTP_PORT ct status dnat" | sed -n 's/.*counter packets \([0-9]*\) .*/\1/p'; }
 tok="mx-$(openssl rand -hex 4)"
@@ -666,6 +689,7 @@ lab_expect "...relayed to $MAIL and read by $MAIL_A over IMAPS (through $FW)" pa
 # Its headers, from the Maildir: PAR-MAIL01 received it from the relay (its HELO is the relay's FQDN), the relay from the
 # internet namespace's own address (the router translated the destination only).
 mx_received() { guest_exec mail sh -c "f=\$(grep -ls 'Subject: $tok' /var/vmail/$USER_A/Maildir/new/* /var/vmail/$USER_A/Maildir/cur/* | head -n 1); [ -n \"\$f\" ] && cat \"\$f\"" | grep -E "^Received: from $1"; }
+lab_expect "...a client that waits for the greeting passes postscreen (PASS NEW [$INET_IP])" pass mx_log "postscreen\[[0-9]+\]: PASS NEW \[${INET_IP//./\\.}\]"
 lab_expect "...received by $MAIL from the relay (Received: from ${MX,,}.$DOMAIN ... [$MX_IP])" pass mx_received "${MX,,}\\.${DOMAIN//./\\.} \\(.*\\[${MX_IP//./\\.}\\]\\)"
 lab_expect "...received by the relay from the internet's address (Received: from ... [$INET_IP])" pass mx_received ".* \\(.*\\[${INET_IP//./\\.}\\]\\)"
 lab_expect "...handed over TLS with $MAIL's certificate verified (the relay's log: Verified TLS connection to $MAILHOST)" pass \
@@ -680,12 +704,33 @@ lab_expect "...rspamd's log line for that message: ip: $INET_IP, R_SPF_ALLOW" pa
 tok2="spf-$(openssl rand -hex 4)"
 lab_expect "from the internet, a message from someone@$SPF_DENY (SPF permits $SPF_OTHER only, -all) is accepted by the relay" pass \
     ip netns exec "$LAB-inet" python3 "$HERE/probe.py" send --server "$WAN_IP" --port "$SMTP_PORT" --sender "someone@$SPF_DENY" --to "$MAIL_A" --subject "$tok2"
-lab_expect "...delivered to $MAIL_A (SPF and DMARC score it, they do not refuse it)" pass imap "$MAIL_A" "$PW_A" --expect "$tok2" --wait 30
-lab_expect "...judged with the internet's address: $INET_IP not permitted (spf=fail, R_SPF_FAIL)" pass lab_has \
-    "^Authentication-Results: .*spf=fail ([^)]*: domain of someone@$SPF_DENY does not designate $INET_IP as permitted sender)" mx_headers "$tok2"
+# DMARC p=reject is enforced (force_actions BILLU_DMARC_REJECT): $MAIL refuses it at SMTP; the relay, which accepted it,
+# drops its bounce to the (forged) sender instead of sending it (no backscatter).
+lab_expect "...$MAIL refuses it to the relay at SMTP: 554 5.7.1 $(refusal dmarcReject)" pass lab_wait 30 "the relay's bounced line" \
+    mx_log "to=<$MAIL_A>, relay=$MAIL_IP\\[$MAIL_IP\\]:$SMTP_PORT, .*status=bounced .*554 5\\.7\\.1 $(refusal_re dmarcReject)"
 lab_expect "...rspamd's log line for that message: ip: $INET_IP, R_SPF_FAIL" pass lab_has "ip: $INET_IP, .*R_SPF_FAIL" rspamd_verdict "$tok2"
 lab_expect "...and DMARC_POLICY_REJECT ($SPF_DENY's p=reject, SPF not aligned, no DKIM)" pass lab_has "ip: $INET_IP, .*DMARC_POLICY_REJECT" rspamd_verdict "$tok2"
+lab_expect "...not delivered: $MAIL_A's mailbox has no message $tok2" fail imap "$MAIL_A" "$PW_A" --expect "$tok2"
+lab_expect "...and the relay's bounce to someone@$SPF_DENY is discarded, not sent (no backscatter)" pass lab_wait 30 "the discarded bounce" \
+    mx_log "to=<someone@${SPF_DENY//./\\.}>, relay=none, .*status=sent \\(no backscatter"
+# Inbound DKIM: a message signed with partner.example's key is verified against its DNS record; altered after signing,
+# the signature is broken.
+dkim_send() {
+    ip netns exec "$LAB-inet" /usr/bin/python3 "$HERE/probe.py" send --server "$WAN_IP" --port "$SMTP_PORT" --sender "someone@$SPF_DOM" --to "$MAIL_A" \
+        --dkim-key "$LAB_DIR/partner-dkim.key" --dkim-domain "$SPF_DOM" --dkim-selector "$DKIM_SEL" "$@"
+}
+tok3="dkim-$(openssl rand -hex 4)"; tok4="dkim-$(openssl rand -hex 4)"
+lab_expect "from the internet, a message signed by $SPF_DOM (s=$DKIM_SEL) is accepted by the relay and delivered" pass dkim_send --subject "$tok3"
+lab_expect "...read by $MAIL_A" pass imap "$MAIL_A" "$PW_A" --expect "$tok3" --wait 30
+lab_expect "...rspamd verified the signature against $SPF_DOM's DNS record: R_DKIM_ALLOW" pass lab_has "ip: $INET_IP, .*R_DKIM_ALLOW" rspamd_verdict "$tok3"
+lab_expect "...its Authentication-Results: dkim=pass header.d=$SPF_DOM header.s=$DKIM_SEL" pass lab_has \
+    "^Authentication-Results: .*dkim=pass header\\.d=${SPF_DOM//./\\.} header\\.s=$DKIM_SEL" mx_headers "$tok3"
+lab_expect "the same, its body altered after signing, is accepted by the relay" pass dkim_send --dkim-tamper --subject "$tok4"
+lab_expect "...read by $MAIL_A (a broken signature is scored, not refused)" pass imap "$MAIL_A" "$PW_A" --expect "$tok4" --wait 30
+lab_expect "...rspamd finds the signature broken: R_DKIM_REJECT" pass lab_has "ip: $INET_IP, .*R_DKIM_REJECT" rspamd_verdict "$tok4"
+lab_expect "...and no R_DKIM_ALLOW" fail lab_has "ip: $INET_IP, .*R_DKIM_ALLOW" rspamd_verdict "$tok4"
 lab_expect "an unknown recipient is refused at RCPT (550 5.1.1)" pass refused "550 5\.1\.1 .*nobody\.here@$MAILDOM" wan_send --to "nobody.here@$MAILDOM" --subject x
+lab_expect "...so the relay queued no bounce (postqueue -j on $MX is empty)" pass lab_wait 15 "an empty queue on $MX" mx_queue_empty
 lab_expect "relaying to an outside domain is refused (554 5.7.1 relay access denied)" pass refused "554 5\.7\.1 .*Relay access denied" wan_send --to "someone@example.org" --subject relay
 lab_expect "the relay offers STARTTLS with a site-CA certificate naming $MX_PUBLIC" pass lab_has "Verify return code: 0 (ok)" \
     ip netns exec "$LAB-inet" timeout 10 openssl s_client -starttls smtp -connect "$WAN_IP:$SMTP_PORT" -CAfile "$PKI/ca.pem" -verify_hostname "$MX_PUBLIC" -verify_return_error </dev/null
@@ -711,6 +756,12 @@ lab_expect "AD refuses $USER_B's bind: disabled (data 533)" pass lab_has 'data 5
 lab_expect "$MAIL_B (disabled) cannot log on over IMAPS (AUTHENTICATIONFAILED)" pass refused AUTHENTICATIONFAILED imap "$MAIL_B" "$PW_B"
 lab_expect "$MAIL_B (disabled) gets no submission (535)" pass refused "535" submit "$MAIL_B" "$PW_B" --sender "$MAIL_B" --to "$MAIL_A" --subject gone
 lab_expect "mail to $MAIL_B (disabled) is refused (550 user unknown)" pass refused "550 .*User unknown" send --port "$SMTP_PORT" --sender "someone@partner.example" --to "$MAIL_B" --subject gone
+# The relay's table still lists $MAIL_B (its step not re-run): it accepts, $MAIL refuses, and the relay's bounce to the
+# internet's sender is dropped by its transport table (no backscatter), not queued for a flow the DMZ does not have.
+lab_expect "from the internet, mail to $MAIL_B is still accepted by the relay (its table not yet re-rendered)" pass wan_send --to "$MAIL_B" --subject gone2
+lab_expect "...$MAIL refuses it to the relay (status=bounced, 550 in the relay's log)" pass lab_wait 30 "the relay's bounced line" mx_log "to=<$MAIL_B>, relay=$MAIL_IP\[$MAIL_IP\]:$SMTP_PORT, .*status=bounced .* 550 "
+lab_expect "...and the relay's bounce to someone@partner.example is discarded, not sent (no backscatter)" pass lab_wait 30 "the discarded bounce" mx_log "to=<someone@partner\.example>, relay=none, .*status=sent \(no backscatter"
+lab_expect "...nothing stays queued on $MX (postqueue -j is empty)" pass lab_wait 15 "an empty queue on $MX" mx_queue_empty
 
 lab_log "idempotence and the checks before applying"
 pids() { guest_exec mail sh -c 'cat /run/lab-postfix.pid /run/lab-dovecot.pid /run/lab-rspamd.pid'; }

@@ -23,6 +23,22 @@ def context(ca):
     return ctx
 
 
+def dkim_signed(a, msg):
+    """The message signed as a partner's server would (dkimpy, Debian's python3-dkim: run this probe with /usr/bin/python3),
+    with the key given, d=<--dkim-domain>, s=<--dkim-selector>. --dkim-tamper changes the body after signing, as a
+    server on the way that altered it would: the body hash no longer matches."""
+    import dkim  # only here: the other probes need no package beyond Python's own
+
+    with open(a.dkim_key, "rb") as f:
+        key = f.read()
+    sig = dkim.sign(
+        msg.encode(), a.dkim_selector.encode(), a.dkim_domain.encode(), key, include_headers=[b"from", b"to", b"subject", b"message-id"]
+    ).decode()
+    if a.dkim_tamper:
+        msg = msg.replace("lab message", "lab message, altered on the way", 1)
+    return sig + msg
+
+
 def smtp_send(a):
     msg = (
         f"From: {a.sender}\r\nTo: {a.to}\r\nSubject: {a.subject}\r\nMessage-ID: <{a.subject}@lab>\r\n\r\n"
@@ -42,6 +58,8 @@ def smtp_send(a):
             f"--{b}\r\nContent-Type: application/octet-stream; name={a.attach}\r\n"
             f"Content-Disposition: attachment; filename={a.attach}\r\nContent-Transfer-Encoding: base64\r\n\r\n{data}\r\n--{b}--\r\n"
         )
+    if a.dkim_key:
+        msg = dkim_signed(a, msg)
     s = smtplib.SMTP(a.server, a.port, local_hostname="client.lab.example", timeout=30)
     try:
         s.ehlo()
@@ -145,6 +163,38 @@ def tls(a):
         return 1
 
 
+def pregreet(a):
+    """A spambot's SMTP: EHLO sent at once, before the server's greeting is complete, then MAIL and RCPT. Prints every
+    reply line; "accepted" when the RCPT got 250, "refused: <reply>" (exit 1) when the server refused a command."""
+    with socket.create_connection((a.server, a.port), timeout=30) as s:
+        s.sendall(b"EHLO client.lab.example\r\n")
+        f = s.makefile("rb")
+
+        def reply():
+            while True:
+                line = f.readline().decode(errors="replace").rstrip("\r\n")
+                print(f"< {line}")
+                if not line or line[3:4] != "-":
+                    return line
+
+        # The greeting, then the reply to the early EHLO. postscreen sends the first line of a multi-line greeting at
+        # once ("220-"); having seen the client talk first, it answers the EHLO without ending the greeting, so both
+        # read as one reply ("220-...", then "250-...", "250 ...").
+        r = reply()
+        if r.startswith("220"):
+            r = reply()
+        for cmd in (f"MAIL FROM:<{a.sender}>", f"RCPT TO:<{a.to}>", None):
+            if not r.startswith("250"):
+                print(f"refused: {r}")
+                return 1
+            if cmd:
+                s.sendall(cmd.encode() + b"\r\n")
+                r = reply()
+        s.sendall(b"QUIT\r\n")
+        print("accepted")
+        return 0
+
+
 def connect(a):
     """A TCP connection and the server's first line: "connected: <banner>", or why there is none (a router that drops
     the SYN leaves the client waiting: "timed out")."""
@@ -164,7 +214,7 @@ def connect(a):
 def main():
     p = argparse.ArgumentParser()
     sub = p.add_subparsers(dest="cmd", required=True)
-    for name in ("send", "ehlo", "imap", "tls", "connect"):
+    for name in ("send", "ehlo", "imap", "tls", "connect", "pregreet"):
         c = sub.add_parser(name)
         c.add_argument("--server", required=True)
         c.add_argument("--port", type=int, required=True)
@@ -183,8 +233,12 @@ def main():
         c.add_argument("--wait", type=float, default=0)
         c.add_argument("--quota", action="store_true")
         c.add_argument("--timeout", type=float, default=3)
+        c.add_argument("--dkim-key", help="send: sign with this PEM private key (dkimpy)")
+        c.add_argument("--dkim-domain")
+        c.add_argument("--dkim-selector")
+        c.add_argument("--dkim-tamper", action="store_true", help="send: alter the body after signing")
     a = p.parse_args()
-    return {"send": smtp_send, "ehlo": smtp_ehlo, "imap": imap, "tls": tls, "connect": connect}[a.cmd](a)
+    return {"send": smtp_send, "ehlo": smtp_ehlo, "imap": imap, "tls": tls, "connect": connect, "pregreet": pregreet}[a.cmd](a)
 
 
 if __name__ == "__main__":
