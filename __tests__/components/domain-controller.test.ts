@@ -1,5 +1,4 @@
 /** The pure renderers of both flavors and of the Debian members: each step present, parameters from the model. */
-import { spawnSync } from "child_process";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
@@ -80,6 +79,13 @@ const dcStep = (dc: DomainModel["dcs"][number]) => sambaDcStep(labDomain, dc, la
 
 describe("samba flavor", () => {
     const [dc1, dc2] = labDomain.dcs;
+
+    test("smb.conf: the first DC (the directory step's) shares the onboarding folder as the hidden onboarding$, last; the others do not", () => {
+        const lines = renderSmbConf(labDomain, dc1).trimEnd().split("\n");
+        expect(lines.slice(-5)).toEqual(["[onboarding$]", "    path = /var/lib/billu/onboarding", "    read only = yes", "    browseable = no", "    guest ok = no"]);
+        expect(renderSmbConf(labDomain, dc2)).not.toContain("onboarding");
+        // labs/directory serves this section with a real smbd (part 1b).
+    });
 
     test("smb.conf: an AD DC of the model's realm with LDAPS from the site CA and the forwarders", () => {
         const conf = renderSmbConf(labDomain, dc2);
