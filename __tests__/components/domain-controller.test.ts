@@ -1,4 +1,5 @@
 /** The pure renderers of both flavors and of the Debian members: each step present, parameters from the model. */
+import { spawnSync } from "child_process";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";

@@ -100,7 +100,7 @@ describe("the committed export and lock", () => {
         ]);
     });
 
-    test("one resource per OU, group, account and computer; a RandomPassword per account", () => {
+    test("one resource per OU, group, account and computer; a RandomPassword for the two service accounts only, none per person (issue #24)", () => {
         const rs = resources(committed);
         const count = (t: string) => rs.filter((r) => r.type === t).length;
         expect([
@@ -111,7 +111,15 @@ describe("the committed export and lock", () => {
             rs.filter((r) => r.type === "random:index/randomPassword:RandomPassword" && r.name.startsWith("par-directory-")).length,
             count("billu:directory:AcceptanceAccount"),
             count("billu:directory:DriftReaderAccount"),
-        ]).toEqual([75, 36, 167, 167, 169, 1, 1]);
+        ]).toEqual([75, 36, 167, 167, 2, 1, 1]);
+        // The only RandomPasswords of the directory: the acceptance account's and the drift reader's (the stack must
+        // know them); a person's initial password is generated on the DC by the applier, never in Pulumi state.
+        expect(
+            rs
+                .filter((r) => r.type === "random:index/randomPassword:RandomPassword" && r.name.startsWith("par-directory-"))
+                .map((r) => r.name)
+                .sort(),
+        ).toEqual(["par-directory-acceptance-password", "par-directory-drift-reader-password"]);
         // The drift reader (billu:directory.drift.reader): in the acceptance account's OU, in no group.
         expect(rs.find((r) => r.name === "par-directory-drift-reader")!.inputs).toEqual({
             sam: "svc-drift-read",
@@ -137,8 +145,7 @@ describe("the committed export and lock", () => {
         const lea = rs.find((r) => r.name === "par-directory-user-lea.laurent2")!;
         expect(lea.parent).toBe(rs.find((r) => r.type === "billu:directory:Directory")!.urn);
         expect(lea.inputs).toMatchObject({ sam: "lea.laurent2", enabled: true, manager: "benoit.martinez", title: "Responsable" });
-        const pw = rs.find((r) => r.name === "par-directory-user-lea.laurent2-password")!;
-        expect(pw.inputs).toMatchObject({ length: 20, upper: false, lower: false, numeric: true, minNumeric: 3, special: true, minSpecial: 17 });
+        expect(rs.filter((r) => r.parent === lea.urn)).toEqual([]);
     });
 
     test("the apply step runs on the first DC after the domain, its passwords on stdin only", () => {
@@ -152,8 +159,11 @@ describe("the committed export and lock", () => {
         expect([apply.inputs.stdin, apply.inputs.logging, apply.inputs.triggers[1]]).toEqual(["[secret]", "none", "[secret]"]);
         expect(apply.options.additionalSecretOutputs).toEqual(expect.arrayContaining(["stdout", "stderr"]));
         const plan = readFileSync(path.join(committed.out, "rendered", "PAR-DC01", "var", "lib", "billu", "directory", "plan.json"), "utf8");
-        // The 167 people, the acceptance account and the drift reader, whose passwords are secrets of the step like theirs.
+        // The 167 people (no password: generated on the DC, issue #24), the acceptance account and the drift reader, whose
+        // passwords are the step's only secrets.
         expect(JSON.parse(plan).users).toHaveLength(169);
+        expect(JSON.parse(plan).users.filter((u: { password?: string }) => "password" in u).map((u: { sam: string }) => u.sam)).toEqual(["svc-acceptance", "svc-drift-read"]);
+        expect(JSON.parse(plan).onboarding).toMatchObject({ readers: "GG_DSI", share: "onboarding$", path: "/var/lib/billu/onboarding", retentionDays: 14 });
         expect(JSON.parse(plan).users[167]).toMatchObject({ sam: "svc-acceptance", password: "pw-svc-acceptance", mustChangePassword: false });
         expect(JSON.parse(plan).users[168]).toMatchObject({
             sam: "svc-drift-read",
@@ -250,7 +260,7 @@ describe("an edited export: exactly its objects change", () => {
         const changed = [...after.keys()]
             .filter((u) => before.has(u) && dirType(u) && JSON.stringify(before.get(u)!.inputs) !== JSON.stringify(after.get(u)!.inputs))
             .map((u) => after.get(u)!.name);
-        expect(added.sort()).toEqual(["par-directory-computer-pc0999", "par-directory-user-theo.odegaard2", "par-directory-user-theo.odegaard2-password"]);
+        expect(added.sort()).toEqual(["par-directory-computer-pc0999", "par-directory-user-theo.odegaard2"]);
         expect(removed).toEqual([]);
         expect(changed.sort()).toEqual([
             "par-directory-computer-pc0021",
