@@ -398,7 +398,14 @@ beforeAll(async () => {
         // With the telephony plan's extensions (issue #26): ipPhone set on creation, cleared when a person leaves.
         BILLU_PLAN_DEV: write("plan-dev.json", renderApplierPlan(dev.directory!, ipPhonesOf(dev.plan<TelephonyPlan>("pbx")))),
         BILLU_PLAN_EDITED: write("plan-edited.json", renderApplierPlan(edited.directory!, ipPhonesOf(edited.plan<TelephonyPlan>("pbx")))),
-        BILLU_PLAN_EDGE: write("plan-edge.json", renderApplierPlan(edge.plan!)),
+        // The directory service's planner adds the onboarding sheet (issue #24); planDirectory alone does not: its first group reads.
+        BILLU_PLAN_EDGE: write(
+            "plan-edge.json",
+            renderApplierPlan({
+                ...edge.plan!,
+                onboarding: { readers: edge.plan!.groups[0].sam, readersDn: edge.plan!.groups[0].dn, share: "onboarding$", path: "C:/ProgramData/billu/onboarding", retentionDays: 14 },
+            }),
+        ),
         BILLU_PASSWORD_POLICY: write("password-policy.json", renderPasswordPolicy(dev.directory!.passwordPolicy!)),
         BILLU_DOMAIN_STEP: write("domain-step.ps1", windowsDomainStep(domain, forwarders).script),
         BILLU_DOMAIN_STEP_BARE: write("domain-step-bare.ps1", windowsDomainStep({ ...domain, members: [], linuxLogin: undefined }, forwarders).script),

@@ -72,6 +72,15 @@ BeforeAll {
         return $diff -join "`n"
     }
 
+    # The onboarding sheets (issue #24) land in this run's own folder: each plan's onboarding.path rewritten to it.
+    $script:OnboardingDir = Join-Path $TestDrive 'onboarding'
+    foreach ($k in 'BILLU_PLAN_DEV', 'BILLU_PLAN_EDITED', 'BILLU_PLAN_EDGE') {
+        $text = [IO.File]::ReadAllText((Get-Item "env:$k").Value, [Text.Encoding]::UTF8)
+        $text = [regex]::Replace($text, '"path":"[^"]*onboarding"', ('"path":' + (ConvertTo-Json $OnboardingDir)))
+        $copy = Join-Path $TestDrive "$k.json"
+        [IO.File]::WriteAllText($copy, $text, [Text.UTF8Encoding]::new($false))
+        Set-Item "env:$k" $copy
+    }
     $script:Dev = Read-Plan $env:BILLU_PLAN_DEV
     $script:Edited = Read-Plan $env:BILLU_PLAN_EDITED
     $script:Edge = Read-Plan $env:BILLU_PLAN_EDGE
