@@ -41,7 +41,9 @@ export const onboardingSchema = z
     })
     .strict()
     .default({})
-    .describe("Where the directory step delivers new accounts' initial passwords: one sheet per run that created accounts, on a share only IT reads (issue #24).");
+    .describe(
+        "Where the directory step delivers new accounts' initial passwords: one sheet per run that created accounts, on a share only IT reads (issue #24).",
+    );
 
 export type OnboardingConfig = z.output<typeof onboardingSchema>;
 

@@ -165,11 +165,17 @@ describe("the onboarding sheet of a run that creates people", () => {
 
     test("the sheet holds each new person with the password set on their account, which they must change (pwdLastSet 0)", () => {
         const text = fs.readFileSync(path.join(folder, names[0]), "utf8").replace(/^\uFEFF/, "");
-        const rows = text.trimEnd().split("\r\n").map((l) => l.split(";"));
+        const rows = text
+            .trimEnd()
+            .split("\r\n")
+            .map((l) => l.split(";"));
         expect(rows[0]).toEqual(["sam", "upn", "displayName", "department", "initialPassword", "createdAt"]);
         const adds = r.events.filter((e) => e[0] === "write" && String(e[1]).includes("changetype: add")).map((e) => String(e[1]));
         expect(adds).toHaveLength(2);
-        for (const [i, sam, display] of [[1, "lea.laurent", "Léa Laurent"], [2, "marc.petit", "Marc Petit"]] as const) {
+        for (const [i, sam, display] of [
+            [1, "lea.laurent", "Léa Laurent"],
+            [2, "marc.petit", "Marc Petit"],
+        ] as const) {
             const add = adds.find((a) => a.includes(`sAMAccountName: ${sam}`))!;
             expect(add).toMatch(/^pwdLastSet: 0$/m);
             expect(rows[i].slice(0, 4)).toEqual([sam, `${sam}@billu.remindme.lan`, display, "DSI"]);
@@ -229,7 +235,11 @@ describe("retention (billu:directory.onboarding.retentionDays)", () => {
         const folder = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "billu-onb-dc-")), "onboarding");
         fs.mkdirSync(folder, { mode: 0o700 });
         const day = 86400 * 1000;
-        const stamp = (d: Date) => d.toISOString().replace(/[-:]/g, "").replace(/\.\d{3}Z$/, "Z");
+        const stamp = (d: Date) =>
+            d
+                .toISOString()
+                .replace(/[-:]/g, "")
+                .replace(/\.\d{3}Z$/, "Z");
         const old = `onboarding-${stamp(new Date(Date.now() - 15 * day))}.csv`;
         const oldSecond = `onboarding-${stamp(new Date(Date.now() - 15 * day))}-2.csv`;
         const recent = `onboarding-${stamp(new Date(Date.now() - 13 * day))}.csv`;

@@ -55,7 +55,18 @@ describe("the plan file the appliers read", () => {
     });
 
     test("every object, one per line, and nothing personal the DC does not need (no identity, no birth date)", () => {
-        expect(Object.keys(doc)).toEqual(["version", "domainDn", "rootDn", "departuresDn", "ous", "groups", "privilegedGroups", "onboarding", "users", "computers"]);
+        expect(Object.keys(doc)).toEqual([
+            "version",
+            "domainDn",
+            "rootDn",
+            "departuresDn",
+            "ous",
+            "groups",
+            "privilegedGroups",
+            "onboarding",
+            "users",
+            "computers",
+        ]);
         // The 167 people of the export plus the acceptance account and its OU (billu:directory.acceptance) and the drift reader.
         expect([doc.ous.length, doc.groups.length, doc.users.length, doc.computers.length]).toEqual([76, 36, 169, 167]);
         expect(text.split("\n").filter((l) => l.startsWith('    {"sam":"lea.laurent2"'))).toHaveLength(1);

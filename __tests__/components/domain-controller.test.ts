@@ -83,7 +83,13 @@ describe("samba flavor", () => {
 
     test("smb.conf: the first DC (the directory step's) shares the onboarding folder as the hidden onboarding$, last; the others do not", () => {
         const lines = renderSmbConf(labDomain, dc1).trimEnd().split("\n");
-        expect(lines.slice(-5)).toEqual(["[onboarding$]", "    path = /var/lib/billu/onboarding", "    read only = yes", "    browseable = no", "    guest ok = no"]);
+        expect(lines.slice(-5)).toEqual([
+            "[onboarding$]",
+            "    path = /var/lib/billu/onboarding",
+            "    read only = yes",
+            "    browseable = no",
+            "    guest ok = no",
+        ]);
         expect(renderSmbConf(labDomain, dc2)).not.toContain("onboarding");
         // labs/directory serves this section with a real smbd (part 1b).
     });

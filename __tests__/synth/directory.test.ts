@@ -162,7 +162,11 @@ describe("the committed export and lock", () => {
         // The 167 people (no password: generated on the DC, issue #24), the acceptance account and the drift reader, whose
         // passwords are the step's only secrets.
         expect(JSON.parse(plan).users).toHaveLength(169);
-        expect(JSON.parse(plan).users.filter((u: { password?: string }) => "password" in u).map((u: { sam: string }) => u.sam)).toEqual(["svc-acceptance", "svc-drift-read"]);
+        expect(
+            JSON.parse(plan)
+                .users.filter((u: { password?: string }) => "password" in u)
+                .map((u: { sam: string }) => u.sam),
+        ).toEqual(["svc-acceptance", "svc-drift-read"]);
         expect(JSON.parse(plan).onboarding).toMatchObject({ readers: "GG_DSI", share: "onboarding$", path: "/var/lib/billu/onboarding", retentionDays: 14 });
         expect(JSON.parse(plan).users[167]).toMatchObject({ sam: "svc-acceptance", password: "pw-svc-acceptance", mustChangePassword: false });
         expect(JSON.parse(plan).users[168]).toMatchObject({
