@@ -7,7 +7,6 @@
  * the OnboardingPlan the appliers read (components/directory/render.ts).
  */
 import { z } from "zod";
-import type { GroupPlan } from "./directory";
 import { Problems } from "./errors";
 
 /** The folder of the sheets on the first DC, by flavor; shared as ONBOARDING_SHARE. */
@@ -63,7 +62,7 @@ export interface OnboardingPlan {
 /** The onboarding plan, or undefined (with a problem naming the key) when the readers are not a group of the plan. */
 export function planOnboarding(
     cfg: OnboardingConfig,
-    groups: readonly Pick<GroupPlan, "sam" | "dn">[],
+    groups: readonly { readonly sam: string; readonly dn: string }[],
     flavor: "samba" | "windows",
     problems: Problems,
 ): OnboardingPlan | undefined {
