@@ -230,9 +230,10 @@ describe("the Windows step (rendered PowerShell; ladder level 2: no PowerShell o
         expect(refusal).toBeLessThan(firstWrite);
     });
 
-    test("nothing is ever deleted; passwords only from the step's secrets, to change at first logon", () => {
+    test("nothing is ever deleted; a service account's password from the step's secrets, a person's generated (issue #24), to change at first logon", () => {
         expect(PS1).not.toMatch(/Remove-AD(User|Object|OrganizationalUnit|Group|Computer)\b/);
-        expect(PS1).toContain("AccountPassword = (ConvertTo-SecureString (Get-BilluSecret $u.password) -AsPlainText -Force)");
+        expect(PS1).toContain("$initial = if ($generated) { New-BilluInitialPassword } else { Get-BilluSecret $u.password }");
+        expect(PS1).toContain("AccountPassword = (ConvertTo-SecureString $initial -AsPlainText -Force)");
         // Every person must change it; the acceptance account (mustChangePassword: false in the plan) keeps its own.
         expect(PS1).toContain("ChangePasswordAtLogon = ($u.mustChangePassword -ne $false)");
         expect(code.join("\n").match(/Get-BilluSecret/g)).toHaveLength(2);

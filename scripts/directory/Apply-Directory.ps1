@@ -421,8 +421,8 @@ function Invoke-BilluDirectory {
             if ($u.PSObject.Properties['logonHours'] -and $u.logonHours) { $other['logonHours'] = ConvertFrom-BilluHex $u.logonHours }
             if ($other.Count -gt 0) { $new.OtherAttributes = $other }
             New-ADUser @new
-            if ($generated) { Add-BilluOnboardingRow $sheet $u $initial }
             Write-Change "add $($u.dn)"
+            if ($generated) { Add-BilluOnboardingRow $sheet $u $initial }
             continue
         }
         $userDn[$sam] = $u.dn
