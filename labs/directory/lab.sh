@@ -462,7 +462,7 @@ lab_expect "the repair and the refused runs wrote no sheet: still two" pass shee
 IT_SAM=$(node -e 'const d = require(process.argv[1]); const p = d.people.find((x) => x.enabled && x.action === "none" && x.groups.includes(process.argv[2])); console.log(p ? p.sam : "")' "$S2/directory.json" "$ONB_READERS")
 IT_DN=$(node -e 'console.log(require(process.argv[1]).people.find((x) => x.sam === process.argv[2]).dn)' "$S2/directory.json" "$IT_SAM")
 NEWHIRE=$(sam_with "$S2/directory.json" create)
-[ -n "$IT_SAM" ] && [ -n "$NEWHIRE" ] || lab_die "no member of $ONB_READERS or no arrival in the edited plan"
+{ [ -n "$IT_SAM" ] && [ -n "$NEWHIRE" ]; } || lab_die "no member of $ONB_READERS or no arrival in the edited plan"
 lab_log "IT member $IT_SAM ($ONB_READERS), the new hire $NEWHIRE"
 "${PROBE[@]}" newpw "$LAB_DIR/pw-it" >/dev/null
 "${PROBE[@]}" setpw "$IT_DN" "$LAB_DIR/pw-it" "$LAB_DIR/setpw-it.ldif" >/dev/null
