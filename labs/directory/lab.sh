@@ -123,9 +123,9 @@ IFS=$'\t' read -r ONB_READERS ONB_SHARE ONB_PATH ONB_DAYS < <(cd "$ROOT" && node
     const o = JSON.parse(require("fs").readFileSync(0, "utf8")).directory.onboarding; if (o) console.log([o.readers, o.share, o.path, o.retentionDays].join("\t"))') || true
 [ -n "${ONB_READERS:-}" ] || lab_die "the dev model plans no onboarding sheet (billu:directory.onboarding)"
 grep -qxF "    path = $ONB_PATH" <<<"$ONB_SECTION" || lab_die "the rendered [onboarding\$] section does not share the model's folder $ONB_PATH"
-SAMBA_PLAIN_SHARES="$ONB_SECTION" # No `winbindd socket directory` override: smbd reaches winbindd at its compiled-in path (made private by
+# No `winbindd socket directory` override: smbd reaches winbindd at its compiled-in path (made private by
 # samba_plain_dc's bind mount), and without it every SMB session of part 6 fails with NT_STATUS_INTERNAL_ERROR.
-samba_plain_dc dc "$D" "$DC_NAME" "$REALM" "$NETBIOS" "$DC_IP" "$ADMIN_PW" \
+SAMBA_PLAIN_SHARES="$ONB_SECTION" samba_plain_dc dc "$D" "$DC_NAME" "$REALM" "$NETBIOS" "$DC_IP" "$ADMIN_PW" \
     "dns forwarder = $DC_IP" "prefork children = 1" \
     "tls enabled = yes" "tls keyfile = $LAB_PKI/dc.key" "tls certfile = $LAB_PKI/dc.pem" "tls cafile = $LAB_PKI/ca.pem"
 export LDAPTLS_REQCERT=never
