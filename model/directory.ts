@@ -20,6 +20,7 @@
  * - Common name: the display name `<Prenom> <Nom>`, or `<Prenom> <Nom> (<sam>)` for a suffixed homonym.
  */
 import type { DriftPlan, DriftReaderPlan } from "./directory-drift";
+import type { OnboardingPlan } from "./directory-onboarding";
 import { createHash } from "crypto";
 import { InputError, Problem, Problems } from "./errors";
 import { cleanField, HrExport, HrRow } from "./hr";
@@ -177,6 +178,8 @@ export interface DirectoryPlan {
     readonly drift?: DriftPlan;
     /** The read-only account of `npm run directory:drift` (`billu:directory.drift.reader`), set by the directory service's planner. */
     readonly driftReader?: DriftReaderPlan;
+    /** Where new accounts' initial passwords are delivered (`billu:directory.onboarding`, model/directory-onboarding.ts), set by the directory service's planner. */
+    readonly onboarding?: OnboardingPlan;
 }
 
 /** A privileged group of the domain and the names (accounts or groups) that are its only members. */

@@ -8,7 +8,8 @@
  *   directory    the acceptance account: sAMAccountName, DN, the groups it joins by name and its department's group
  *                (absent: no directory);
  *                the scheduled drift check: its schedule and the verdict's path (billu:directory.drift); the drift
- *                reader of `npm run directory:drift`: sAMAccountName, UPN and DN (billu:directory.drift.reader)
+ *                reader of `npm run directory:drift`: sAMAccountName, UPN and DN (billu:directory.drift.reader);
+ *                the onboarding sheets' readers' group, share, folder and retention (billu:directory.onboarding)
  *   mail         message size limit (bytes), quota (MiB), LDAP bind DN and search base, the mail domain
  *   ftp          the FTP server (billu:ftp): host, FQDN, passive range, advertised address, allowed zones and groups,
  *                exchange root and folders (name, kind, group), the admin group, upload limit in bytes (absent: none)
@@ -63,6 +64,12 @@ export function labFacts(m: SiteModel) {
             },
             drift: m.directory.drift && { schedule: m.directory.drift.schedule, resultPath: m.directory.drift.resultPath },
             driftReader: m.directory.driftReader && { sam: m.directory.driftReader.sam, upn: m.directory.driftReader.upn, dn: m.directory.driftReader.dn },
+            onboarding: m.directory.onboarding && {
+                readers: m.directory.onboarding.readers,
+                share: m.directory.onboarding.share,
+                path: m.directory.onboarding.path,
+                retentionDays: m.directory.onboarding.retentionDays,
+            },
         },
         mail: m.mail && {
             domain: m.mail.domain,

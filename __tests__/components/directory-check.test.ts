@@ -65,7 +65,8 @@ class Db:
     def transaction_commit(self):
         pass
 
-mod.open_samdb = lambda conf: Db()
+mod.load_lp = lambda conf: None
+mod.open_samdb = lambda conf, lp=None: Db()
 code = mod.main(sys.argv[2:])
 sys.stdout.flush()
 print("WRITES " + json.dumps(writes))

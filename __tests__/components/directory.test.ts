@@ -55,7 +55,18 @@ describe("the plan file the appliers read", () => {
     });
 
     test("every object, one per line, and nothing personal the DC does not need (no identity, no birth date)", () => {
-        expect(Object.keys(doc)).toEqual(["version", "domainDn", "rootDn", "departuresDn", "ous", "groups", "privilegedGroups", "users", "computers"]);
+        expect(Object.keys(doc)).toEqual([
+            "version",
+            "domainDn",
+            "rootDn",
+            "departuresDn",
+            "ous",
+            "groups",
+            "privilegedGroups",
+            "onboarding",
+            "users",
+            "computers",
+        ]);
         // The 167 people of the export plus the acceptance account and its OU (billu:directory.acceptance) and the drift reader.
         expect([doc.ous.length, doc.groups.length, doc.users.length, doc.computers.length]).toEqual([76, 36, 169, 167]);
         expect(text.split("\n").filter((l) => l.startsWith('    {"sam":"lea.laurent2"'))).toHaveLength(1);
@@ -79,9 +90,24 @@ describe("the plan file the appliers read", () => {
             ipPhone: "63018",
             manager: "benoit.martinez",
             groups: ["GG_Personnel", "GG_Service-commercial", "GG_Service-commercial_Administration-des-ventes"],
-            password: "pw-lea.laurent2",
+            // No password (issue #24): the applier generates it on the DC and writes it to the onboarding sheet.
             // prod's working hours (billu:directory.accountPolicy.logonHours): Mon-Fri 05:00-19:00 UTC, Sunday 00:00 UTC first.
             logonHours: "000000e0ff07e0ff07e0ff07e0ff07e0ff07000000",
+        });
+    });
+
+    test("no person's password (issue #24): no person carries a password key; the service accounts keep theirs; the onboarding key names the readers", () => {
+        const users = doc.users as { sam: string; password?: string }[];
+        expect(users.filter((u) => "password" in u).map((u) => [u.sam, u.password])).toEqual([
+            ["svc-acceptance", "pw-svc-acceptance"],
+            ["svc-drift-read", "pw-svc-drift-read"],
+        ]);
+        expect(doc.onboarding).toEqual({
+            readers: "GG_DSI",
+            readersDn: "CN=GG_DSI,OU=Groupes,OU=BillU,DC=billu,DC=remindme,DC=lan",
+            share: "onboarding$",
+            path: "C:/ProgramData/billu/onboarding",
+            retentionDays: 14,
         });
     });
 
@@ -204,9 +230,10 @@ describe("the Windows step (rendered PowerShell; ladder level 2: no PowerShell o
         expect(refusal).toBeLessThan(firstWrite);
     });
 
-    test("nothing is ever deleted; passwords only from the step's secrets, to change at first logon", () => {
+    test("nothing is ever deleted; a service account's password from the step's secrets, a person's generated (issue #24), to change at first logon", () => {
         expect(PS1).not.toMatch(/Remove-AD(User|Object|OrganizationalUnit|Group|Computer)\b/);
-        expect(PS1).toContain("AccountPassword = (ConvertTo-SecureString (Get-BilluSecret $u.password) -AsPlainText -Force)");
+        expect(PS1).toContain("$initial = if ($generated) { New-BilluInitialPassword } else { Get-BilluSecret $u.password }");
+        expect(PS1).toContain("AccountPassword = (ConvertTo-SecureString $initial -AsPlainText -Force)");
         // Every person must change it; the acceptance account (mustChangePassword: false in the plan) keeps its own.
         expect(PS1).toContain("ChangePasswordAtLogon = ($u.mustChangePassword -ne $false)");
         expect(code.join("\n").match(/Get-BilluSecret/g)).toHaveLength(2);

@@ -81,6 +81,19 @@ const dcStep = (dc: DomainModel["dcs"][number]) => sambaDcStep(labDomain, dc, la
 describe("samba flavor", () => {
     const [dc1, dc2] = labDomain.dcs;
 
+    test("smb.conf: the first DC (the directory step's) shares the onboarding folder as the hidden onboarding$, last; the others do not", () => {
+        const lines = renderSmbConf(labDomain, dc1).trimEnd().split("\n");
+        expect(lines.slice(-5)).toEqual([
+            "[onboarding$]",
+            "    path = /var/lib/billu/onboarding",
+            "    read only = yes",
+            "    browseable = no",
+            "    guest ok = no",
+        ]);
+        expect(renderSmbConf(labDomain, dc2)).not.toContain("onboarding");
+        // labs/directory serves this section with a real smbd (part 1b).
+    });
+
     test("smb.conf: an AD DC of the model's realm with LDAPS from the site CA and the forwarders", () => {
         const conf = renderSmbConf(labDomain, dc2);
         for (const line of [

@@ -398,7 +398,20 @@ beforeAll(async () => {
         // With the telephony plan's extensions (issue #26): ipPhone set on creation, cleared when a person leaves.
         BILLU_PLAN_DEV: write("plan-dev.json", renderApplierPlan(dev.directory!, ipPhonesOf(dev.plan<TelephonyPlan>("pbx")))),
         BILLU_PLAN_EDITED: write("plan-edited.json", renderApplierPlan(edited.directory!, ipPhonesOf(edited.plan<TelephonyPlan>("pbx")))),
-        BILLU_PLAN_EDGE: write("plan-edge.json", renderApplierPlan(edge.plan!)),
+        // The directory service's planner adds the onboarding sheet (issue #24); planDirectory alone does not: its first group reads.
+        BILLU_PLAN_EDGE: write(
+            "plan-edge.json",
+            renderApplierPlan({
+                ...edge.plan!,
+                onboarding: {
+                    readers: edge.plan!.groups[0].sam,
+                    readersDn: edge.plan!.groups[0].dn,
+                    share: "onboarding$",
+                    path: "C:/ProgramData/billu/onboarding",
+                    retentionDays: 14,
+                },
+            }),
+        ),
         BILLU_PASSWORD_POLICY: write("password-policy.json", renderPasswordPolicy(dev.directory!.passwordPolicy!)),
         BILLU_DOMAIN_STEP: write("domain-step.ps1", windowsDomainStep(domain, forwarders).script),
         BILLU_DOMAIN_STEP_BARE: write("domain-step-bare.ps1", windowsDomainStep({ ...domain, members: [], linuxLogin: undefined }, forwarders).script),
@@ -483,6 +496,13 @@ test("the Pester tests that ran are exactly these", () => {
         "check mode (issue #27): the edited plan applied, then four edits by hand.a privileged group has no tolerance: a group the plan does not name in Domain Admins is drift",
         'check mode (issue #27): the edited plan applied, then four edits by hand.a DC in another language ("Administrateur"): the privileged group is reported, never repaired (nobody removed)',
         "check mode (issue #27): the edited plan applied, then four edits by hand.bad input exits 2, naming the file, the key and the fix; nothing read",
+        "onboarding (issue #24): new people's passwords generated here, delivered in a sheet only the readers read.dev from an empty directory: one sheet, a row per created person with the password their account got, which they must change",
+        "onboarding (issue #24): new people's passwords generated here, delivered in a sheet only the readers read.the folder gets the readers' ACL and the share (read for the readers only) once, before the first person is created",
+        "onboarding (issue #24): new people's passwords generated here, delivered in a sheet only the readers read.its output names the sheet and its readers, never a password",
+        "onboarding (issue #24): new people's passwords generated here, delivered in a sheet only the readers read.the same plan again: nobody created, no new sheet, the share not touched",
+        "onboarding (issue #24): new people's passwords generated here, delivered in a sheet only the readers read.a plan without the onboarding key that creates people: refused, nothing written",
+        "onboarding (issue #24): new people's passwords generated here, delivered in a sheet only the readers read.retention: the sheets older than the plan's days are deleted by name, the recent ones and other files kept",
+        "onboarding (issue #24): new people's passwords generated here, delivered in a sheet only the readers read.New-BilluInitialPassword: 300 passwords of 20, at least 3 digits, upper, lower and a symbol (AD complexity), no vowel, all different",
         "Apply-Gpo.ps1 on prod's Windows DCs: a new domain, a re-run, drift.a new domain: creates the ten GPOs once, with every planned value, file, version, filter and link, and the wallpaper",
         "Apply-Gpo.ps1 on prod's Windows DCs: a new domain, a re-run, drift.a second run: no write, no version bumped, and it says so",
         "Apply-Gpo.ps1 on prod's Windows DCs: a new domain, a re-run, drift.drift (a value changed, a value added, GptTmpl.inf edited, Apply given back, two links swapped): repairs exactly that",

@@ -122,7 +122,7 @@ describe("the committed export and lock", () => {
         ]);
     });
 
-    test("one resource per OU and group; people and computers in chunks by a hash of their name; a RandomPassword per account", () => {
+    test("one resource per OU and group; people and computers in chunks by a hash of their name; a RandomPassword for the two service accounts only, none per person (issue #24)", () => {
         const rs = resources(committed);
         const count = (t: string) => rs.filter((r) => r.type === t).length;
         const d = json(committed, "directory.json");
@@ -139,7 +139,7 @@ describe("the committed export and lock", () => {
             rs.filter((r) => r.type === "random:index/randomPassword:RandomPassword" && r.name.startsWith("par-directory-")).length,
             count("billu:directory:AcceptanceAccount"),
             count("billu:directory:DriftReaderAccount"),
-        ]).toEqual([d.ous.length, d.groups.length, chunks(people), chunks(computers), people.length + 2, 1, 1]);
+        ]).toEqual([d.ous.length, d.groups.length, chunks(people), chunks(computers), 2, 1, 1]);
         // Each person in exactly the chunk its name hashes to, keyed by account name; each computer likewise.
         const members = (type: string, field: string) =>
             rs
@@ -148,6 +148,14 @@ describe("the committed export and lock", () => {
                 .sort();
         expect(members("billu:directory:Accounts", "accounts")).toEqual(people.map((p) => `${chunk(p)} ${p}`).sort());
         expect(members("billu:directory:Computers", "computers")).toEqual(computers.map((c) => `${chunk(c)} ${c}`).sort());
+        // The only RandomPasswords of the directory: the acceptance account's and the drift reader's (the stack must
+        // know them); a person's initial password is generated on the DC by the applier, never in Pulumi state.
+        expect(
+            rs
+                .filter((r) => r.type === "random:index/randomPassword:RandomPassword" && r.name.startsWith("par-directory-"))
+                .map((r) => r.name)
+                .sort(),
+        ).toEqual(["par-directory-acceptance-password", "par-directory-drift-reader-password"]);
         // The drift reader (billu:directory.drift.reader): in the acceptance account's OU, in no group.
         expect(rs.find((r) => r.name === "par-directory-drift-reader")!.inputs).toEqual({
             sam: "svc-drift-read",
@@ -178,9 +186,7 @@ describe("the committed export and lock", () => {
             manager: "benoit.martinez",
             title: "Responsable",
         });
-        const pw = rs.find((r) => r.name === "par-directory-user-lea.laurent2-password")!;
-        expect(pw.parent).toBe(leaChunk.urn);
-        expect(pw.inputs).toMatchObject({ length: 20, upper: false, lower: false, numeric: true, minNumeric: 3, special: true, minSpecial: 17 });
+        expect(rs.filter((r) => r.parent === leaChunk.urn)).toEqual([]);
     });
 
     test("the apply step runs on the first DC after the domain, its passwords on stdin only", () => {
@@ -194,8 +200,15 @@ describe("the committed export and lock", () => {
         expect([apply.inputs.stdin, apply.inputs.logging, apply.inputs.triggers[1]]).toEqual(["[secret]", "none", "[secret]"]);
         expect(apply.options.additionalSecretOutputs).toEqual(expect.arrayContaining(["stdout", "stderr"]));
         const plan = readFileSync(path.join(committed.out, "rendered", "PAR-DC01", "var", "lib", "billu", "directory", "plan.json"), "utf8");
-        // The 167 people, the acceptance account and the drift reader, whose passwords are secrets of the step like theirs.
+        // The 167 people (no password: generated on the DC, issue #24), the acceptance account and the drift reader, whose
+        // passwords are the step's only secrets.
         expect(JSON.parse(plan).users).toHaveLength(169);
+        expect(
+            JSON.parse(plan)
+                .users.filter((u: { password?: string }) => "password" in u)
+                .map((u: { sam: string }) => u.sam),
+        ).toEqual(["svc-acceptance", "svc-drift-read"]);
+        expect(JSON.parse(plan).onboarding).toMatchObject({ readers: "GG_DSI", share: "onboarding$", path: "/var/lib/billu/onboarding", retentionDays: 14 });
         expect(JSON.parse(plan).users[167]).toMatchObject({ sam: "svc-acceptance", password: "pw-svc-acceptance", mustChangePassword: false });
         expect(JSON.parse(plan).users[168]).toMatchObject({
             sam: "svc-drift-read",
@@ -295,8 +308,8 @@ describe("an edited export: exactly its objects change", () => {
         const changed = [...after.keys()]
             .filter((u) => before.has(u) && dirType(u))
             .flatMap((u) => changedPaths(before.get(u)!.inputs, after.get(u)!.inputs).map((p) => `${after.get(u)!.name} ${p}`));
-        // The arrival's own password only (its chunk already exists); nothing removed, a departure included.
-        expect(added).toEqual(["par-directory-user-theo.odegaard2-password"]);
+        // Nothing added (the arrival's chunk already exists; no password per person, issue #24), nothing removed.
+        expect(added).toEqual([]);
         expect(removed).toEqual([]);
         const a = (sam: string, field: string) => `par-directory-accounts-${chunk(sam)} accounts[${JSON.stringify(sam)}]${field}`;
         const c = (name: string, field: string) => `par-directory-computers-${chunk(name)} computers[${JSON.stringify(name)}]${field}`;

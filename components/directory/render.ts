@@ -50,7 +50,8 @@ export function renderApplierPlan(plan: DirectoryPlan, ipPhones?: ReadonlyMap<st
                   ...ipPhone(p.sam, true),
                   manager: p.manager ?? "",
                   groups: p.groups,
-                  password: passwordSecret(p.sam),
+                  // No password: the applier generates a new person's initial one where it sets it (issue #24) and
+                  // hands it to IT in the onboarding sheet (plan.onboarding); it is never in Pulumi state or this file.
                   // With billu:directory.accountPolicy.logonHours: the hours' 21 bytes in hex, "" for none.
                   ...logonHours(plan, p.sam),
               }
@@ -120,6 +121,8 @@ export function renderApplierPlan(plan: DirectoryPlan, ipPhones?: ReadonlyMap<st
         `  "groups": ${list(plan.groups.map((g) => ({ sam: g.sam, dn: g.dn, description: g.description })))},`,
         // The privileged groups hold exactly these members (issue #27); absent from a plan made without them.
         ...(plan.privileged ? [`  "privilegedGroups": ${list(plan.privileged)},`] : []),
+        // Where new people's initial passwords go (issue #24): the sheet's folder, its share and the one group that reads it.
+        ...(plan.onboarding ? [`  "onboarding": ${JSON.stringify(plan.onboarding)},`] : []),
         `  "users": ${list(users)},`,
         `  "computers": ${list(
             plan.computers.map((c) =>

@@ -7,6 +7,7 @@
  */
 import { readFileSync } from "fs";
 import { DomainController, DomainModel, FsmoRole } from "../../model/domain";
+import { ONBOARDING_PATH, ONBOARDING_SHARE } from "../../model/directory-onboarding";
 import { repoPath } from "../paths";
 import { GuestFile, placeholder, StepSpec, stepScript } from "../guest-step/render";
 import { namingContexts, renderDcBootstrapResolv, renderDcChrony, renderDcHosts, renderDcCloudHostsTemplate, renderDcResolv, SECRET } from "./common";
@@ -102,7 +103,18 @@ export function renderSmbConf(domain: DomainModel, dc: DomainController, conditi
         `    path = /var/lib/samba/sysvol/${domain.fqdn}/scripts`,
         "    read only = no",
         "",
+        // The first DC runs the directory step, whose applier writes the onboarding sheets there (issue #24): hidden
+        // (`$`, not browseable), read-only. Who reads is decided by the NT ACL the applier sets on the folder and each
+        // sheet (the readers' group only, billu:directory.onboarding.readers), enforced by smbd's acl_xattr (the AD DC's
+        // default VFS); the share grants nothing of its own. Not an include of a file the directory step writes: Samba's
+        // Python tools refuse a smb.conf whose include is missing ("Unable to load file"), measured on 4.17.
+        ...(dc.first ? renderOnboardingShare() : []),
     ].join("\n");
+}
+
+/** The onboarding share's section of the first DC's smb.conf (see renderSmbConf). */
+export function renderOnboardingShare(): string[] {
+    return [`[${ONBOARDING_SHARE}]`, `    path = ${ONBOARDING_PATH.samba}`, "    read only = yes", "    browseable = no", "    guest ok = no", ""];
 }
 
 /**

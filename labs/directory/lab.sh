@@ -33,6 +33,18 @@
 #     the step; BILLU_HR_CSV names the edited export the DC holds (synth's --hr-csv).
 # Sabotage BDIR_SABOTAGE=drift-cli-plan: the tool compares against the sample export's plan, not the one the DC holds:
 #     its lines differ from the expected ones and that probe fails.
+#  6. onboarding (issue #24): every run that created people wrote one sheet on the DC (parts 1 and 3; none in parts
+#     2, 4 and the repair), its mode giving others nothing; an IT member (a person of the model's readers group,
+#     billu:directory.onboarding.readers; lab override: the lab sets that member's own password, as if their onboarding
+#     were done) lists and fetches both sheets through the hidden share onboarding$ (smbclient, the [onboarding$] section
+#     of synth's smb.conf for the DC: lab override, the lab's smb.conf takes it as is); each sheet lists exactly the
+#     people its run created (directory.json), as planned; the arrival of part 3 (theo.odegaard2) takes the password
+#     from the sheet: LDAP answers 773, kinit says the password expired; kinit changes it (old, new, new); the new one
+#     gets a ticket and an SMB logon, the old one is refused; the new hire (not IT) is refused the share
+#     (NT_STATUS_ACCESS_DENIED); no password of a sheet in any step's output; a sheet older than the model's retention
+#     is deleted by the next run, the others kept.
+# Sabotage BDIR_SABOTAGE=onboarding-acl: the onboarding folder and the second sheet are made readable by Domain Users
+#     (samba-tool ntacl set) before the refusal probe: the new hire reads the sheet, that probe fails.
 #  4. broken: an export with a bad line of every kind (synth exits 2 listing every line, writes no plan, no lock);
 #     an arrival whose account name belongs to an account outside the managed OU (refused, nothing written); then
 #     the arrival's computer name taken by a machine that joined the domain by itself, in CN=Computers (refused with
@@ -59,7 +71,7 @@ mount -t tmpfs -o mode=0755 tmpfs /etc/systemd/system
 source "$HERE/../lib/common.sh"
 # shellcheck source=../lib/samba.sh
 source "$HERE/../lib/samba.sh"
-lab_require samba samba-tool ldapsearch ldapwhoami unshare node /usr/bin/python3
+lab_require samba samba-tool ldapsearch ldapwhoami ldapmodify smbclient kinit klist runuser unshare node /usr/bin/python3
 /usr/bin/python3 -c "import samba.samdb" 2>/dev/null || lab_require python3-samba-module
 [ -f /usr/share/samba/setup/ad-schema/MS-AD_Schema_2K8_R2_Attributes.txt ] || lab_require samba-ad-provision-files
 LAB_START=$(date +%s%N)
@@ -103,8 +115,18 @@ umask 077
 lab_ca ca "BillU lab CA"
 lab_ca other "Another CA"
 lab_cert dc "${DC_NAME,,}.$DOMAIN" "DNS:${DC_NAME,,}.$DOMAIN,DNS:$DOMAIN,IP:$DC_IP"
-samba_plain_dc dc "$D" "$DC_NAME" "$REALM" "$NETBIOS" "$DC_IP" "$ADMIN_PW" \
-    "dns forwarder = $DC_IP" "winbindd socket directory = $D/run/winbindd" "prefork children = 1" \
+# The first DC's onboarding share (issue #24), exactly as synth rendered it in that DC's smb.conf (lab override: the
+# lab's own smb.conf, samba_plain_dc, takes the section as is).
+ONB_SECTION=$(awk '/^\[onboarding\$\]$/ { on = 1 } on && /^$/ { exit } on' "$S1/rendered/$DC_NAME/etc/samba/smb.conf")
+[ -n "$ONB_SECTION" ] || lab_die "synth's smb.conf for $DC_NAME has no [onboarding\$] section"
+IFS=$'\t' read -r ONB_READERS ONB_SHARE ONB_PATH ONB_DAYS < <(cd "$ROOT" && node dist/tools/lab-facts.js --stack dev | node -e '
+    const o = JSON.parse(require("fs").readFileSync(0, "utf8")).directory.onboarding; if (o) console.log([o.readers, o.share, o.path, o.retentionDays].join("\t"))') || true
+[ -n "${ONB_READERS:-}" ] || lab_die "the dev model plans no onboarding sheet (billu:directory.onboarding)"
+grep -qxF "    path = $ONB_PATH" <<<"$ONB_SECTION" || lab_die "the rendered [onboarding\$] section does not share the model's folder $ONB_PATH"
+# No `winbindd socket directory` override: smbd reaches winbindd at its compiled-in path (made private by
+# samba_plain_dc's bind mount), and without it every SMB session of part 6 fails with NT_STATUS_INTERNAL_ERROR.
+SAMBA_PLAIN_SHARES="$ONB_SECTION" samba_plain_dc dc "$D" "$DC_NAME" "$REALM" "$NETBIOS" "$DC_IP" "$ADMIN_PW" \
+    "dns forwarder = $DC_IP" "prefork children = 1" \
     "tls enabled = yes" "tls keyfile = $LAB_PKI/dc.key" "tls certfile = $LAB_PKI/dc.pem" "tls cafile = $LAB_PKI/ca.pem"
 export LDAPTLS_REQCERT=never
 ldaps() { ip netns exec "$LAB-cl" ldapsearch -LLL -o ldif-wrap=no -H "ldaps://$DC_IP" -x -D "Administrator@$DOMAIN" -y "$D/admin.pw" "$@"; }
@@ -190,12 +212,18 @@ CHECK1=("${PROBE[@]}" check "$LAB_DIR/dump1.ldif" "$S1/directory.json" "$S1/rend
 lab_expect "ldapsearch: every OU, group, account and computer in its place with attributes, links, memberships" pass "${CHECK1[@]}"
 "${CHECK1[@]}" | sed 's/^/    /'
 lab_expect "all 167 new accounts have pwdLastSet 0 (must change password at first logon)" pass "${PROBE[@]}" pwdlastset "$LAB_DIR/dump1.ldif" "$S1/directory.json" 167
-SAM1=$(head -1 "$LAB_DIR/passwords.sample" | cut -f1)
-head -1 "$LAB_DIR/passwords.sample" | cut -f2 | tr -d '\n' >"$LAB_DIR/pw1"
 printf 'not-the-password' >"$LAB_DIR/pw0"
-lab_expect "$SAM1 binding with its initial password: data 773 (must change password)" pass bind_answers "$SAM1" "$LAB_DIR/pw1" 773
-lab_expect "$SAM1 binding with a wrong password: data 52e (so 773 above means the password was right)" pass bind_answers "$SAM1" "$LAB_DIR/pw0" 52e
-lab_expect "the step's output shows no password" fail leaks_password "$LAB_DIR/passwords.sample" "$LAB_DIR/apply.sample.log"
+lab_expect "the step's output shows no service account's password" fail leaks_password "$LAB_DIR/passwords.sample" "$LAB_DIR/apply.sample.log"
+# The onboarding sheet (issue #24): read through the share in part 6, after the USN probes (a logon writes the account).
+sheets() { find "$ONB_PATH" -maxdepth 1 -name 'onboarding-*.csv' -printf '%f\n' 2>/dev/null | sort; }
+sheet_count_is() { [ "$(sheets | wc -l)" -eq "$1" ]; }
+others_get_nothing() { local f m; for f in "$ONB_PATH" "$ONB_PATH"/onboarding-*.csv; do m=$(stat -c %a "$f"); [ "${m: -1}" = 0 ] || return 1; done; }
+lab_expect "the run that created the 167 people wrote one onboarding sheet in $ONB_PATH" pass sheet_count_is 1
+SHEET1=$(sheets | head -1)
+lab_expect "... the step's output names it and its readers ($ONB_READERS), no password" pass \
+    grep -qxF "onboarding: $ONB_PATH/$SHEET1 written for 167 new account(s), readable by $ONB_READERS only (share $ONB_SHARE)" "$LAB_DIR/apply.sample.log"
+lab_expect "the folder and the sheet give others nothing (mode ...0)" pass others_get_nothing
+lab_expect "... an unprivileged local user cannot read the sheet" fail runuser -u nobody -- cat "$ONB_PATH/$SHEET1"
 # The acceptance account: in its own OU, in the SSH group, enabled (its logon is proven in labs/dc).
 lab_expect "the acceptance account $ACC_SAM is at $ACC_DN" pass acc_attr_is sAMAccountName "$ACC_SAM"
 lab_expect "$ACC_SAM is a member of $SSH_GROUP (the domain step's group, joined by name)" pass acc_attr_has memberOf "CN=$SSH_GROUP,CN=Users,$(node -e 'console.log(require(process.argv[1]).domainDn)' "$S1/rendered/$DC_NAME/var/lib/billu/directory/plan.json")"
@@ -215,6 +243,7 @@ show_apply again
 lab_expect "the applier finds nothing to write" pass grep -q "nothing to write" "$LAB_DIR/apply.again.log"
 lab_log "highestCommittedUSN: $usn0 before, $usn1 after the first apply, $(rootdse_usn) after the second"
 lab_expect "nothing written: highestCommittedUSN unchanged" pass usn_unchanged "$usn1"
+lab_expect "no new onboarding sheet (nobody created): still one" pass sheet_count_is 1
 
 # 3. an edited export: an arrival who is a homonym, a move, a departure
 lab_log "3. apply an edited export (a homonym arrives, one person moves, one leaves)"
@@ -264,6 +293,8 @@ lab_expect "$LEFT's ipPhone is cleared when disabled (its extension $LEFT_EXT is
 usn3=$(rootdse_usn)
 lab_expect "the edited plan again" pass apply_step "$S2" edited-again
 lab_expect "nothing written the second time: highestCommittedUSN unchanged" pass usn_unchanged "$usn3"
+lab_expect "the edited plan's run wrote a second sheet (its one arrival), the run again none" pass sheet_count_is 2
+SHEET2=$(sheets | grep -vxF "$SHEET1")
 
 # 3b. drift (issue #27): four edits by hand on the DC's directory (what an admin does in ADUC), the check reports
 # exactly those four and writes nothing, the step repairs exactly those objects, then the check finds none.
@@ -424,6 +455,102 @@ reads_own_entry() { # reads_own_entry <sam> <password file>
 }
 lab_expect "$ACC_SAM binds with its generated password and reads its own entry" pass reads_own_entry "$ACC_SAM" "$LAB_DIR/pw-acc"
 lab_expect "$ACC_SAM with a wrong password: data 52e" pass bind_answers "$ACC_SAM" "$LAB_DIR/pw0" 52e
+
+# 6. onboarding (issue #24): IT reads the sheets through the share, the new hire logs on with the password they hand over.
+lab_log "6. onboarding: IT reads the sheets through \\\\$DC_IP\\$ONB_SHARE, the arrival logs on, changes the password"
+lab_expect "the repair and the refused runs wrote no sheet: still two" pass sheet_count_is 2
+# An IT member: a person of the model's readers group (from synth's directory.json). Lab override: the lab sets their own
+# password (no must-change), as if their own onboarding were done.
+IT_SAM=$(node -e 'const d = require(process.argv[1]); const p = d.people.find((x) => x.enabled && x.action === "none" && x.groups.includes(process.argv[2])); console.log(p ? p.sam : "")' "$S2/directory.json" "$ONB_READERS")
+IT_DN=$(node -e 'console.log(require(process.argv[1]).people.find((x) => x.sam === process.argv[2]).dn)' "$S2/directory.json" "$IT_SAM")
+NEWHIRE=$(sam_with "$S2/directory.json" create)
+{ [ -n "$IT_SAM" ] && [ -n "$NEWHIRE" ]; } || lab_die "no member of $ONB_READERS or no arrival in the edited plan"
+lab_log "IT member $IT_SAM ($ONB_READERS), the new hire $NEWHIRE"
+"${PROBE[@]}" newpw "$LAB_DIR/pw-it" >/dev/null
+"${PROBE[@]}" setpw "$IT_DN" "$LAB_DIR/pw-it" "$LAB_DIR/setpw-it.ldif" >/dev/null
+ip netns exec "$LAB-cl" ldapmodify -H "ldaps://$DC_IP" -x -D "Administrator@$DOMAIN" -y "$D/admin.pw" -f "$LAB_DIR/setpw-it.ldif" >/dev/null ||
+    lab_die "setting $IT_SAM's password was refused"
+auth_file() { # auth_file <sam> <password file> <out>: smbclient's credentials file (never a command line)
+    (umask 077 && printf 'username = %s\npassword = %s\ndomain = %s\n' "$1" "$(cat "$2")" "$NETBIOS" >"$3")
+}
+auth_file "$IT_SAM" "$LAB_DIR/pw-it" "$LAB_DIR/it.auth"
+smb() { # smb <auth file> <share> <command> <log>: smbclient from the client namespace
+    ip netns exec "$LAB-cl" smbclient -A "$1" "//$DC_IP/$2" -m SMB3 -c "$3" >"$4" 2>&1
+}
+FETCH="$LAB_DIR/fetched"; rm -rf "$FETCH"; mkdir -m 0700 "$FETCH"
+lists_sheets() { smb "$LAB_DIR/it.auth" "$ONB_SHARE" ls "$LAB_DIR/smb.it-ls.log" && grep -q " $SHEET1 " "$LAB_DIR/smb.it-ls.log" && grep -q " $SHEET2 " "$LAB_DIR/smb.it-ls.log"; }
+lab_expect "$IT_SAM ($ONB_READERS) lists both sheets in $ONB_SHARE" pass lists_sheets
+fetch() { smb "$LAB_DIR/it.auth" "$ONB_SHARE" "lcd $FETCH; get $1" "$LAB_DIR/smb.it-get.log" && cmp -s "$FETCH/$1" "$ONB_PATH/$1"; }
+lab_expect "$IT_SAM fetches the first sheet through the share (the DC's bytes)" pass fetch "$SHEET1"
+lab_expect "... and the second" pass fetch "$SHEET2"
+lab_expect "the first sheet: exactly the 167 people the sample plan created, as planned" pass "${PROBE[@]}" sheet "$FETCH/$SHEET1" "$S1/directory.json" all
+"${PROBE[@]}" sheet "$FETCH/$SHEET1" "$S1/directory.json" all | sed 's/^/    /'
+lab_expect "the second sheet: exactly the edited plan's arrival ($NEWHIRE), as planned" pass "${PROBE[@]}" sheet "$FETCH/$SHEET2" "$S2/directory.json" create
+"${PROBE[@]}" sheet-passwords "$FETCH/$SHEET1" "$LAB_DIR/sheet-passwords.tsv" >/dev/null
+"${PROBE[@]}" sheet-passwords "$FETCH/$SHEET2" "$LAB_DIR/sheet-passwords2.tsv" >/dev/null
+cat "$LAB_DIR/sheet-passwords2.tsv" >>"$LAB_DIR/sheet-passwords.tsv"
+no_sheet_password_in_outputs() { local f; for f in "$LAB_DIR"/apply.*.log; do ! leaks_password "$LAB_DIR/sheet-passwords.tsv" "$f" || return 1; done; }
+lab_expect "no password of either sheet in any step's output" pass no_sheet_password_in_outputs
+"${PROBE[@]}" sheet-password "$FETCH/$SHEET2" "$NEWHIRE" "$LAB_DIR/pw-new-initial" | sed 's/^/    /'
+"${PROBE[@]}" newpw "$LAB_DIR/pw-new-own" >/dev/null
+cat >"$LAB_DIR/krb5-client.conf" <<KRB
+[libdefaults]
+    default_realm = $REALM
+    dns_lookup_kdc = false
+    dns_lookup_realm = false
+    rdns = false
+[realms]
+    $REALM = {
+        kdc = $DC_IP
+        kpasswd_server = $DC_IP
+    }
+KRB
+kinit_new() { # kinit_new <label> <stdin file>: the new hire's kinit from the client namespace, its own ticket cache
+    ip netns exec "$LAB-cl" env KRB5_CONFIG="$LAB_DIR/krb5-client.conf" KRB5CCNAME="FILE:$LAB_DIR/cc.$1" \
+        timeout 30 kinit "$NEWHIRE@$REALM" <"$2" >"$LAB_DIR/kinit.$1.log" 2>&1
+}
+has_ticket() { ip netns exec "$LAB-cl" env KRB5_CONFIG="$LAB_DIR/krb5-client.conf" KRB5CCNAME="FILE:$LAB_DIR/cc.$1" klist 2>/dev/null | grep -q "krbtgt/$REALM@$REALM"; }
+lab_expect "$NEWHIRE binding with the sheet's password: data 773 (must change password)" pass bind_answers "$NEWHIRE" "$LAB_DIR/pw-new-initial" 773
+cp "$LAB_DIR/pw-new-initial" "$LAB_DIR/kin.first"; printf '\n' >>"$LAB_DIR/kin.first"
+lab_expect "$NEWHIRE's first kinit with it: no ticket" fail kinit_new first "$LAB_DIR/kin.first"
+lab_expect "... kinit says the password expired (must change at first logon)" pass grep -q "Password expired" "$LAB_DIR/kinit.first.log"
+sed 's/^/    /' "$LAB_DIR/kinit.first.log"
+{ cat "$LAB_DIR/pw-new-initial"; printf '\n'; cat "$LAB_DIR/pw-new-own"; printf '\n'; cat "$LAB_DIR/pw-new-own"; printf '\n'; } >"$LAB_DIR/kin.change"
+lab_expect "$NEWHIRE changes it at kinit (the sheet's password, then a new one twice): a ticket" pass kinit_new change "$LAB_DIR/kin.change"
+lab_expect "... a TGT in the cache" pass has_ticket change
+{ cat "$LAB_DIR/pw-new-own"; printf '\n'; } >"$LAB_DIR/kin.own"
+lab_expect "$NEWHIRE logs on with the new password: kinit gets a ticket" pass kinit_new own "$LAB_DIR/kin.own"
+auth_file "$NEWHIRE" "$LAB_DIR/pw-new-own" "$LAB_DIR/new.auth"
+smb_logon() { # an SMB session as the new hire: the DC's share list (netlogon among them) comes back only after a logon
+    ip netns exec "$LAB-cl" smbclient -A "$LAB_DIR/new.auth" -L "//$DC_IP" -m SMB3 >"$LAB_DIR/smb.new-list.log" 2>&1 || true
+    grep -qw netlogon "$LAB_DIR/smb.new-list.log"
+}
+lab_expect "... and an SMB logon (the DC's shares listed for $NEWHIRE)" pass smb_logon
+lab_expect "the sheet's password no longer works: kinit with it gets no ticket" fail kinit_new old "$LAB_DIR/kin.first"
+lab_expect "... and not because it expired: it is wrong now" fail grep -q "Password expired" "$LAB_DIR/kinit.old.log"
+if [ "${BDIR_SABOTAGE:-}" = onboarding-acl ]; then # the folder and the sheet readable by Domain Users: the refusal must fail
+    for f in "$ONB_PATH" "$ONB_PATH/$SHEET2"; do
+        acl=$(ip netns exec "$LAB-dc" samba-tool ntacl get --as-sddl "$f" -s "$D/smb.conf" --service="$ONB_SHARE")
+        ip netns exec "$LAB-dc" samba-tool ntacl set "${acl}(A;OICI;0x1200a9;;;DU)" "$f" -s "$D/smb.conf" --service="$ONB_SHARE" >/dev/null
+    done
+    lab_log "SABOTAGE: the onboarding folder and $SHEET2 readable by Domain Users"
+fi
+refused_sheet() { # the new hire (not IT) is refused: no listing, no sheet
+    smb "$LAB_DIR/new.auth" "$ONB_SHARE" "lcd $FETCH/new; get $SHEET2" "$LAB_DIR/smb.new-get.log" || true
+    grep -q NT_STATUS_ACCESS_DENIED "$LAB_DIR/smb.new-get.log" && [ ! -s "$FETCH/new/$SHEET2" ]
+}
+mkdir -m 0700 "$FETCH/new"
+lab_expect "$NEWHIRE (not in $ONB_READERS) is refused the sheet: NT_STATUS_ACCESS_DENIED, nothing fetched" pass refused_sheet
+sed 's/^/    /' "$LAB_DIR/smb.new-get.log"
+refused_listing() { smb "$LAB_DIR/new.auth" "$ONB_SHARE" ls "$LAB_DIR/smb.new-ls.log" || true; grep -q NT_STATUS_ACCESS_DENIED "$LAB_DIR/smb.new-ls.log" && ! grep -q " $SHEET1 " "$LAB_DIR/smb.new-ls.log"; }
+lab_expect "... and the folder's listing (NT_STATUS_ACCESS_DENIED, no sheet named)" pass refused_listing
+# Retention (billu:directory.onboarding.retentionDays): a sheet older than that is deleted by the next run.
+OLD="onboarding-$(date -u -d "@$(( $(date +%s) - (ONB_DAYS + 1) * 86400 ))" +%Y%m%dT%H%M%SZ).csv"
+install -m 0600 /dev/null "$ONB_PATH/$OLD"
+lab_expect "the step again (nothing to write)" pass apply_step "$S2" retention
+show_apply retention
+lab_expect "its report: 1 sheet older than $ONB_DAYS days deleted" pass grep -qxF "onboarding: 1 sheet(s) older than $ONB_DAYS days deleted" "$LAB_DIR/apply.retention.log"
+lab_expect "$OLD is gone, the two recent sheets stay" pass test "$(sheets | tr '\n' ' ')" = "$(printf '%s\n' "$SHEET1" "$SHEET2" | sort | tr '\n' ' ')"
 kill "$SAMBA_PID" 2>/dev/null || true
 lab_log "figures: sample plan applied in ${APPLY1_MS} ms (LDIF apply, 167 accounts); lab $(( ($(date +%s%N) - LAB_START) / 1000000000 )) s"
 lab_finish

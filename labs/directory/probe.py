@@ -25,10 +25,21 @@ Samba DC and compares it with what offline synth planned (directory.json, and pl
   probe.py unit-success <unit file> <exit status>             systemd counts that exit status of the unit's
                                                                command as success (0, or listed in SuccessExitStatus)
   probe.py unit-is <unit file> <key> <value> [<key> <value>]...   each setting has exactly that value
+  probe.py sheet <sheet.csv> <directory.json> <all|create>   the onboarding sheet (issue #24): its columns, one row per
+                                                               person the run created (every enabled person, or those
+                                                               planned `create`), names and departments as planned,
+                                                               each password 20 characters and different; no password
+                                                               printed
+  probe.py sheet-password <sheet.csv> <sam> <out file>       that person's initial password into a 0600 file
+  probe.py sheet-passwords <sheet.csv> <out.tsv>             every password of the sheet (sam TAB password), 0600
+  probe.py setpw <dn> <password file> <out.ldif>             LDIF that sets an account's password (unicodePwd) with
+                                                               no must-change (pwdLastSet -1), written 0600
+  probe.py newpw <out file>                                  a new password meeting AD complexity, into a 0600 file
 Exit 0 when the probe holds; 1 with one line per mismatch otherwise.
 """
 import base64
 import json
+import os
 import secrets as rnd
 import sys
 
@@ -422,6 +433,83 @@ def unit_is(path, *pairs):
     return bad, "%s: %d setting(s) checked" % (path, len(pairs) // 2)
 
 
+SHEET_COLUMNS = ["sam", "upn", "displayName", "department", "initialPassword", "createdAt"]
+
+
+def read_sheet(path):
+    import csv
+
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        return list(csv.reader(f, delimiter=";"))
+
+
+def sheet(path, directory_json, which):
+    """The sheet against the plan (directory.json, synth's): the people it must list and what it must say of them."""
+    rows = read_sheet(path)
+    d = json.load(open(directory_json, encoding="utf-8"))
+    want = {p["sam"]: p for p in d["people"] if p["enabled"] and (which == "all" or p["action"] == "create")}
+    bad = []
+    if not rows or rows[0] != SHEET_COLUMNS:
+        bad.append("columns %r, not %r" % (rows[0] if rows else None, SHEET_COLUMNS))
+        return bad, "no sheet"
+    got = {}
+    for r in rows[1:]:
+        if len(r) != len(SHEET_COLUMNS):
+            bad.append("a row of %d fields" % len(r))
+            continue
+        got[r[0]] = dict(zip(SHEET_COLUMNS, r))
+    for sam in sorted(set(want) - set(got)):
+        bad.append("created but not on the sheet: %s" % sam)
+    for sam in sorted(set(got) - set(want)):
+        bad.append("on the sheet but not created by this plan: %s" % sam)
+    for sam in sorted(set(got) & set(want)):
+        r, p = got[sam], want[sam]
+        for k in ("upn", "displayName", "department"):
+            if r[k] != p[k]:
+                bad.append("%s: %s %r, planned %r" % (sam, k, r[k], p[k]))
+        if len(r["initialPassword"]) != 20:
+            bad.append("%s: a password of %d characters" % (sam, len(r["initialPassword"])))
+    pws = [r["initialPassword"] for r in got.values()]
+    if len(set(pws)) != len(pws):
+        bad.append("%d passwords appear twice" % (len(pws) - len(set(pws))))
+    return bad, "%d row(s), every one a person this plan created, as planned (passwords: 20 characters each, all different, not shown)" % len(got)
+
+
+def write_secret(path, text):
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
+
+
+def sheet_password(path, sam, out):
+    for r in read_sheet(path)[1:]:
+        if r and r[0] == sam:
+            write_secret(out, r[4])
+            return [], "the initial password of %s (%d characters) written to %s" % (sam, len(r[4]), out)
+    return ["%s is not on the sheet" % sam], "no password"
+
+
+def sheet_passwords(path, out):
+    """Every password of a sheet as `sam TAB password` lines (0600), for the no-leak probes."""
+    rows = read_sheet(path)[1:]
+    write_secret(out, "".join("%s\t%s\n" % (r[0], r[4]) for r in rows if len(r) == len(SHEET_COLUMNS)))
+    return [], "%d password(s) written to %s" % (len(rows), out)
+
+
+def setpw(dn, pw_file, out):
+    pw = open(pw_file, encoding="utf-8").read()
+    value = base64.b64encode(('"%s"' % pw).encode("utf-16-le")).decode("ascii")
+    dn_line = "dn:: " + base64.b64encode(dn.encode("utf-8")).decode("ascii")
+    write_secret(out, "%s\nchangetype: modify\nreplace: unicodePwd\nunicodePwd:: %s\n-\nreplace: pwdLastSet\npwdLastSet: -1\n-\n" % (dn_line, value))
+    return [], "LDIF written"
+
+
+def newpw(out):
+    alphabet = "BCDFGHJKLMNPQRSTVWXZbcdfghjkmnpqrstvwxz!#%+-=?@_"
+    write_secret(out, "".join(rnd.choice(alphabet) for _ in range(16)) + "Kq7!" + str(rnd.randbelow(90) + 10))
+    return [], "a new password written"
+
+
 def main(argv):
     cmd, args = argv[1], argv[2:]
     if cmd == "unit":
@@ -445,6 +533,11 @@ def main(argv):
         "drift-result": drift_result,
         "unchanged-but": unchanged_but,
         "only-changed": only_changed,
+        "sheet": sheet,
+        "sheet-password": sheet_password,
+        "sheet-passwords": sheet_passwords,
+        "setpw": setpw,
+        "newpw": newpw,
     }[cmd]
     bad, summary = fn(*args)
     if cmd == "drift":

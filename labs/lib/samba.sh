@@ -237,6 +237,8 @@ samba_pss_mib() {
 # the rootDSE to answer over LDAP on <ip>. Dies on any failure, with the log's tail. Leaves samba's PID in SAMBA_PID
 # (tracked for cleanup) and its log in $LAB_DIR/samba-<ns>.log. SAMBA_PLAIN_DEBUG: samba's debug option (default -d1);
 # empty: the smb.conf's own `log level` holds (a -d option replaces it, debug classes such as auth_audit included).
+# SAMBA_PLAIN_SHARES: more share sections, appended as they are after [netlogon] (labs/directory: the rendered
+# [onboarding$] section of the first DC's smb.conf).
 samba_plain_dc() {
     local ns="$LAB-$1" log="$LAB_DIR/samba-$1.log" d="$2" netbios="$3" realm="$4" wg="$5" ip="$6" pw="$7" t extra="" dbg="${SAMBA_PLAIN_DEBUG--d1}"
     shift 7
@@ -266,6 +268,7 @@ $extra
 [netlogon]
     path = $d/state/sysvol/${realm,,}/scripts
     read only = no
+${SAMBA_PLAIN_SHARES:-}
 CONF
     t=$(date +%s%N)
     ip netns exec "$ns" samba-tool domain provision -s "$d/smb.conf" --realm="$realm" --domain="$wg" --server-role=dc \

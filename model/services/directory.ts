@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { acceptanceFlows, directoryOf, DirectoryPlan, planAcceptance, planDriftReader, planPrivilegedGroups } from "../directory";
 import { driftSchema, planDrift } from "../directory-drift";
+import { onboardingSchema, planOnboarding } from "../directory-onboarding";
 import { passwordPolicySchema, planPasswordPolicy } from "../password-policy";
 import { text } from "../text";
 import { defineService, Requirement } from "./types";
@@ -80,6 +81,7 @@ export const directorySchema = z
             ),
         accountPolicy: passwordPolicySchema.optional(),
         drift: driftSchema,
+        onboarding: onboardingSchema,
     })
     .strict()
     .describe("The AD directory built from the HR export.");
@@ -115,8 +117,11 @@ export const directoryService = defineService<DirectoryConfig, DirectoryPlan>({
         // The read-only account of `npm run directory:drift` (issue #27).
         const driftReader = planDriftReader(driftCfg.reader, plan, acceptance, domain?.joinAccount, problems);
         if (!driftReader) return undefined;
+        // Where the applier delivers new accounts' initial passwords (issue #24): a sheet only the readers' group reads.
+        const onboarding = planOnboarding(config?.onboarding ?? onboardingSchema.parse(undefined), plan.groups, flavor, problems);
+        if (!onboarding) return undefined;
         // Without billu:domain (reported by the domain model) the join account is unknown: no policy, no cascade of errors.
-        if (!config?.accountPolicy || !domain) return { ...plan, acceptance, privileged, drift, driftReader };
+        if (!config?.accountPolicy || !domain) return { ...plan, acceptance, privileged, drift, driftReader, onboarding };
         const joins = ((all.hosts ?? []) as { joinDomain?: boolean }[]).some((h) => h.joinDomain === true);
         const passwordPolicy = planPasswordPolicy(
             config.accountPolicy,
@@ -129,7 +134,7 @@ export const directoryService = defineService<DirectoryConfig, DirectoryPlan>({
             },
             problems,
         );
-        return passwordPolicy ? { ...plan, acceptance, passwordPolicy, privileged, drift, driftReader } : undefined;
+        return passwordPolicy ? { ...plan, acceptance, passwordPolicy, privileged, drift, driftReader, onboarding } : undefined;
     },
     // Where the acceptance runs from (a management host) must reach what its account's scenarios log on to.
     requires: (plan, { core }): Requirement[] =>

@@ -10,8 +10,14 @@
 # or computer that exists outside the managed OU is never adopted: the run stops before writing anything. For a
 # computer that includes CN=Computers, where a machine that joined the domain by itself lands: only the accounts
 # this directory created (under the managed OU) are its own (the Samba applier has the same rule and message).
-# Initial passwords come from the step's secrets, are set only when an account is created (with "change at next
-# logon") and are never printed. Nothing is ever deleted.
+# The service accounts' initial passwords (acceptance, drift reader) come from the step's secrets; a new person's is
+# generated here (issue #24: a CSPRNG, AD complexity), set with "change at next logon" and written to the onboarding
+# sheet (the plan's `onboarding` key): one `;` CSV per run that creates people, in a folder whose protected NTFS ACL
+# (set before any sheet exists, so every sheet inherits it from its creation) lets SYSTEM, Administrators and the
+# readers' group in, nobody else, shared as the hidden onboarding$ with read access for the readers only. The sheet is
+# opened before the first write and a row is flushed right after each account is created (this applier is not
+# transactional: a failure midway still leaves the created accounts' passwords to IT). Sheets older than the plan's
+# retentionDays are deleted by every run. Passwords are never printed. Nothing in the directory is ever deleted.
 param([switch]$Check, [string]$PlanPath = 'C:/ProgramData/billu/directory/plan.json', [string]$ResultPath)
 
 # --- DNs (RFC 4514) ---------------------------------------------------------------------------------------------
@@ -154,6 +160,84 @@ function Get-BilluSortedNames($Names) {
     return , $list.ToArray()
 }
 
+# --- onboarding (issue #24) -----------------------------------------------------------------------------------------
+# A new person's initial password: the alphabet of apply_samba.py and of the service accounts' RandomPassword
+# (consonants only: AD refuses a 3-letter run of the user's name), 20 characters, at least 3 digits and 2 each of upper,
+# lower and symbol, the rest from all, shuffled; every draw from RandomNumberGenerator, without modulo bias (rejection).
+$script:BilluPwPools = @('0123456789', 'BCDFGHJKLMNPQRSTVWXZ', 'bcdfghjkmnpqrstvwxz', '!#%+-=?@_')
+function Get-BilluRandomIndex([int]$Count) {
+    $rng = [System.Security.Cryptography.RandomNumberGenerator]::Create()
+    try {
+        $bytes = [byte[]]::new(4)
+        $limit = [uint32]::MaxValue - ([uint32]::MaxValue % [uint32]$Count)
+        do { $rng.GetBytes($bytes); $v = [BitConverter]::ToUInt32($bytes, 0) } while ($v -ge $limit)
+        return [int]($v % [uint32]$Count)
+    } finally { $rng.Dispose() }
+}
+function New-BilluInitialPassword {
+    $p = $script:BilluPwPools
+    $chars = [System.Collections.Generic.List[char]]::new()
+    foreach ($n in 0..2) { $chars.Add($p[0][(Get-BilluRandomIndex $p[0].Length)]) }
+    foreach ($pool in $p[1..3]) { foreach ($n in 0..1) { $chars.Add($pool[(Get-BilluRandomIndex $pool.Length)]) } }
+    $every = $p -join ''
+    while ($chars.Count -lt 20) { $chars.Add($every[(Get-BilluRandomIndex $every.Length)]) }
+    for ($i = $chars.Count - 1; $i -gt 0; $i--) { $j = Get-BilluRandomIndex ($i + 1); $t = $chars[$i]; $chars[$i] = $chars[$j]; $chars[$j] = $t }
+    return -join $chars
+}
+# The onboarding folder's NTFS ACL (SDDL), the one apply_samba.py sets: owner Administrators, SYSTEM and Administrators
+# full control, the readers' group (its SID) read and traverse, inherited by every file; protected (P), so nothing from
+# C:\ProgramData (whose Users may read) comes in.
+function Get-BilluOnboardingSddl([string]$ReadersSid) { 'O:BAG:SYD:PAI(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)(A;OICI;0x1200a9;;;{0})' -f $ReadersSid }
+function Get-BilluReadersSid([string]$Readers) { (Get-ADGroup -Identity $Readers -Properties objectSid).SID.Value }
+function Set-BilluFolderSddl([string]$Path, [string]$Sddl) {
+    $acl = Get-Acl -LiteralPath $Path
+    $acl.SetSecurityDescriptorSddlForm($Sddl)
+    Set-Acl -LiteralPath $Path -AclObject $acl
+}
+# The folder (its ACL set before any sheet is written in it) and the hidden share, read access for the readers only.
+function Initialize-BilluOnboarding($Onboarding, [string]$ReadersSid) {
+    if (-not (Test-Path -LiteralPath $Onboarding.path)) { $null = New-Item -ItemType Directory -Path $Onboarding.path }
+    Set-BilluFolderSddl $Onboarding.path (Get-BilluOnboardingSddl $ReadersSid)
+    if (-not (Get-SmbShare -Name $Onboarding.share -ErrorAction SilentlyContinue)) {
+        $netbios = (Get-ADDomain).NetBIOSName
+        $null = New-SmbShare -Name $Onboarding.share -Path $Onboarding.path -ReadAccess "$netbios\$($Onboarding.readers)" -FullAccess 'BUILTIN\Administrators' `
+            -FolderEnumerationMode AccessBased -EncryptData $true
+    }
+}
+function ConvertTo-BilluCsvField([string]$Value) { if ($Value -match '[;"\r\n]') { '"' + $Value.Replace('"', '""') + '"' } else { $Value } }
+# A new sheet (never an existing one: CreateNew), its header written; the caller adds a row per created account.
+function Open-BilluOnboardingSheet([string]$Folder, [datetime]$Now) {
+    $stamp = $Now.ToUniversalTime().ToString('yyyyMMddTHHmmssZ', [Globalization.CultureInfo]::InvariantCulture)
+    $name = "onboarding-$stamp.csv"; $n = 1
+    while (Test-Path -LiteralPath (Join-Path $Folder $name)) { $n++; $name = "onboarding-$stamp-$n.csv" }
+    $path = Join-Path $Folder $name
+    $fs = [IO.FileStream]::new($path, [IO.FileMode]::CreateNew, [IO.FileAccess]::Write, [IO.FileShare]::None)
+    $w = [IO.StreamWriter]::new($fs, [Text.UTF8Encoding]::new($true))
+    $w.NewLine = "`r`n"
+    $w.WriteLine('sam;upn;displayName;department;initialPassword;createdAt')
+    $w.Flush()
+    return [pscustomobject]@{ Path = $path; Writer = $w; Rows = 0; CreatedAt = $Now.ToUniversalTime().ToString('yyyy-MM-ddTHH:mm:ssZ', [Globalization.CultureInfo]::InvariantCulture) }
+}
+function Add-BilluOnboardingRow($Sheet, $User, [string]$Password) {
+    $fields = @($User.sam, $User.upn, $User.displayName, $User.department, $Password, $Sheet.CreatedAt) | ForEach-Object { ConvertTo-BilluCsvField $_ }
+    $Sheet.Writer.WriteLine($fields -join ';')
+    $Sheet.Writer.Flush()
+    $Sheet.Rows++
+}
+# Deletes the sheets older than the retention (by the time in their name); returns how many.
+function Remove-BilluExpiredSheets([string]$Folder, [int]$Days, [datetime]$Now) {
+    if (-not (Test-Path -LiteralPath $Folder)) { return 0 }
+    $limit = $Now.ToUniversalTime().AddDays(-$Days)
+    $gone = 0
+    foreach ($f in @(Get-ChildItem -LiteralPath $Folder -File | Sort-Object Name)) {
+        if ($f.Name -notmatch '^onboarding-(\d{8}T\d{6}Z)(-\d+)?\.csv$') { continue }
+        $made = [datetime]::ParseExact($Matches[1], 'yyyyMMddTHHmmssZ', [Globalization.CultureInfo]::InvariantCulture,
+            [Globalization.DateTimeStyles]::AssumeUniversal -bor [Globalization.DateTimeStyles]::AdjustToUniversal)
+        if ($made -lt $limit) { Remove-Item -LiteralPath $f.FullName -Force; $gone++ }
+    }
+    return $gone
+}
+
 function Invoke-BilluDirectory {
     # -Check: the same read and diff, nothing written; each difference printed (Format-BilluDrift), then the verdict;
     # returns 0 in sync, 1 drift, and writes -ResultPath (JSON for monitoring) when given.
@@ -217,7 +301,7 @@ function Invoke-BilluDirectory {
     foreach ($u in $plan.users) {
         $cur = $users[$u.sam.ToLowerInvariant()]
         if ($cur -and -not (Test-BilluUnder $cur.DistinguishedName $root)) { $refusals.Add("account $($u.sam) exists outside $root ($($cur.DistinguishedName))") }
-        if (-not $cur -and $u.enabled -and -not $Check) {
+        if (-not $cur -and $u.enabled -and -not $Check -and $u.PSObject.Properties['password']) {
             try { $null = Get-BilluSecret $u.password } catch { $refusals.Add("no initial password (secret $($u.password)) for the new account $($u.sam)") }
         }
         foreach ($g in @($u.extraGroups | Where-Object { $_ })) {
@@ -240,10 +324,20 @@ function Invoke-BilluDirectory {
             if (-not ($users[$m.ToLowerInvariant()] -or $groups[$m.ToLowerInvariant()])) { $unresolved[$pg.sam.ToLowerInvariant()] = $true }
         }
     }
+    # New people (no password in the plan): their passwords are generated here and reach IT only through the sheet.
+    $onboarding = if ($plan.PSObject.Properties['onboarding']) { $plan.onboarding } else { $null }
+    $newPeople = @($plan.users | Where-Object { $_.enabled -and -not $users[$_.sam.ToLowerInvariant()] -and -not $_.PSObject.Properties['password'] })
+    if ($newPeople.Count -gt 0 -and -not $onboarding) {
+        $refusals.Add("$($newPeople.Count) new account(s) but the plan has no onboarding key: their initial passwords would reach no one " +
+            '(the plan is rendered by synth with billu:directory.onboarding: re-run the directory step)')
+    }
     if ($refusals.Count -gt 0 -and -not $Check) {
         foreach ($r in $refusals) { [Console]::Error.WriteLine("directory: refused: $r") }
         throw "directory: nothing written ($($refusals.Count) refusal(s))"
     }
+    # Opened before the first person is created (the groups, the readers' among them, exist by then): if the folder, its
+    # ACL, the share or the sheet fail, no person gets a password nobody will read.
+    $sheet = $null
 
     $script:BilluDirectoryChanges = 0
     function Write-Change([string]$What) { $script:BilluDirectoryChanges++; Write-Output "directory: $What" }
@@ -309,10 +403,17 @@ function Invoke-BilluDirectory {
             foreach ($a in @('mail', 'title', 'department', 'company', 'telephoneNumber', 'mobile', 'ipPhone')) {
                 if ($u.PSObject.Properties[$userAttrs[$a]] -and $u.($userAttrs[$a])) { $other[$a] = $u.($userAttrs[$a]) }
             }
+            # A service account: the stack's generated password; a person: generated here, for the sheet (issue #24).
+            $generated = -not $u.PSObject.Properties['password']
+            $initial = if ($generated) { New-BilluInitialPassword } else { Get-BilluSecret $u.password }
+            if ($generated -and -not $sheet) {
+                Initialize-BilluOnboarding $onboarding (Get-BilluReadersSid $onboarding.readers)
+                $sheet = Open-BilluOnboardingSheet $onboarding.path (Get-Date)
+            }
             $new = @{
                 Name = $u.cn; SamAccountName = $u.sam; UserPrincipalName = $u.upn; Path = $rdnParent[1]
                 DisplayName = $u.displayName; GivenName = $u.givenName; Surname = $u.sn
-                AccountPassword = (ConvertTo-SecureString (Get-BilluSecret $u.password) -AsPlainText -Force)
+                AccountPassword = (ConvertTo-SecureString $initial -AsPlainText -Force)
                 # The acceptance account (mustChangePassword false) keeps its generated password.
                 ChangePasswordAtLogon = ($u.mustChangePassword -ne $false); Enabled = $true
             }
@@ -321,6 +422,7 @@ function Invoke-BilluDirectory {
             if ($other.Count -gt 0) { $new.OtherAttributes = $other }
             New-ADUser @new
             Write-Change "add $($u.dn)"
+            if ($generated) { Add-BilluOnboardingRow $sheet $u $initial }
             continue
         }
         $userDn[$sam] = $u.dn
@@ -569,6 +671,15 @@ function Invoke-BilluDirectory {
         Write-Output "directory check: $verdict (planned: $planned, $(@($privilegedGroups).Count) privileged groups) in $seconds s, nothing written"
         $script:BilluDriftExit = if ($sorted.Count -eq 0) { 0 } else { 1 }
         return
+    }
+    if ($sheet) {
+        $sheet.Writer.Dispose()
+        # Never a password: the sheet's name, how many rows, who reads it.
+        Write-Output "onboarding: $($sheet.Path) written for $($sheet.Rows) new account(s), readable by $($onboarding.readers) only (share $($onboarding.share))"
+    }
+    if ($onboarding) {
+        $gone = Remove-BilluExpiredSheets $onboarding.path $onboarding.retentionDays (Get-Date)
+        if ($gone -gt 0) { Write-Output "onboarding: $gone sheet(s) older than $($onboarding.retentionDays) days deleted" }
     }
     if ($script:BilluDirectoryChanges -eq 0) {
         Write-Output "directory: nothing to write (planned: $planned) in $seconds s"

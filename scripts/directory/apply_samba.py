@@ -3,9 +3,18 @@
 
 Reads the plan (plan.json: OUs, groups, users and computers as planned from the HR export), reads the directory's
 current state in one pass over the local sam.ldb, computes only the differences and writes them as one LDIF change
-set in one transaction: the same plan twice writes nothing, and a failure writes nothing either. Initial passwords
-come from the guest step's secrets file (lines `<name>TAB<hex of the value>`); they are set only when an account is
-created and are never printed (the change log shows `unicodePwd:: [secret]`).
+set in one transaction: the same plan twice writes nothing, and a failure writes nothing either. The service
+accounts' initial passwords (acceptance, drift reader) come from the guest step's secrets file (lines `<name>TAB<hex of
+the value>`); they are set only when an account is created and are never printed (the change log shows
+`unicodePwd:: [secret]`).
+
+New people (issue #24): a person's plan entry carries no password. The applier generates each new person's initial
+password itself (Python's `secrets`, AD complexity), sets it with "must change at first logon" (pwdLastSet 0), and
+writes in the same run an onboarding sheet (plan key `onboarding`: one `;` CSV per run that created people: sam, upn,
+display name, department, initial password, created at) into the folder the DC shares as the hidden `onboarding$`.
+The sheet is created 0600 (root only), given an NT ACL (mirrored in POSIX ACLs) that lets the readers' group read it
+and nobody else (SYSTEM and Administrators aside), all before the directory transaction commits: a failure leaves
+neither accounts nor a sheet. Sheets older than the plan's retentionDays are deleted by every run.
 
 Safety: a planned account, group or computer that already exists outside the managed OU (CN=Computers included: only
 this applier creates accounts under the managed OU) is never adopted; the run stops before writing anything.
@@ -31,8 +40,12 @@ The smb.conf is BILLU_SMB_CONF, else Samba's default. Exit 0: applied or nothing
 import argparse
 import base64
 import datetime
+import csv
+import io
 import json
 import os
+import re
+import secrets as csprng
 import sys
 import time
 
@@ -59,6 +72,36 @@ SECRET_ATTRS = {"telephoneNumber", "mobile"}
 
 class Refused(Exception):
     pass
+
+
+# A new person's initial password (issue #24), the alphabet of the service accounts' RandomPassword
+# (components/directory/Directory.ts accountPassword): AD refuses a password holding a 3-letter run of the user's name
+# (Windows checks name tokens), so the letters are consonants only. 20 characters, at least 3 digits and 2 of each of
+# upper, lower and symbol (AD's complexity needs 3 of the 4 classes), the rest from all; ~114 bits.
+PW_DIGITS = "0123456789"
+PW_UPPER = "BCDFGHJKLMNPQRSTVWXZ"
+PW_LOWER = "bcdfghjkmnpqrstvwxz"
+PW_SYMBOLS = "!#%+-=?@_"
+PW_LENGTH = 20
+
+
+def initial_password():
+    chars = [csprng.choice(PW_DIGITS) for _ in range(3)]
+    for pool in (PW_UPPER, PW_LOWER, PW_SYMBOLS):
+        chars += [csprng.choice(pool) for _ in range(2)]
+    every = PW_DIGITS + PW_UPPER + PW_LOWER + PW_SYMBOLS
+    chars += [csprng.choice(every) for _ in range(PW_LENGTH - len(chars))]
+    csprng.SystemRandom().shuffle(chars)
+    return "".join(chars)
+
+
+# The onboarding folder's and each sheet's NT ACL (SDDL): owner Administrators, SYSTEM and Administrators full control,
+# the readers' group (%s: its SID) read (the folder: read and traverse, inherited). Protected (P): nothing inherited
+# from above, so no Domain Users, no Everyone, no creator.
+FOLDER_SDDL = "O:BAG:SYD:PAI(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)(A;OICI;0x1200a9;;;%s)"
+SHEET_SDDL = "O:BAG:SYD:PAI(A;;FA;;;SY)(A;;FA;;;BA)(A;;0x120089;;;%s)"
+SHEET_NAME = re.compile(r"^onboarding-(\d{8}T\d{6}Z)(?:-\d+)?\.csv$")
+SHEET_COLUMNS = ["sam", "upn", "displayName", "department", "initialPassword", "createdAt"]
 
 
 def ldif_line(attr, value):
@@ -148,6 +191,8 @@ class Applier:
         self.refusals = []
         # The differences between the plan and the live directory: (object, attribute, planned, live, privileged).
         self.drift = []
+        # The people this run creates, with their generated initial passwords (issue #24): the onboarding sheet's rows.
+        self.new_people = []
         self.root = self.fold(plan["rootDn"])
 
     def differ(self, obj, attr, planned, live, privileged=False):
@@ -263,10 +308,22 @@ class Applier:
                 self.differ(u["sam"], "exists", "present", "absent")
                 if self.checking:
                     continue  # a check creates nothing: no password needed
-                password = self.secrets.get(u["password"])
-                if password is None:
-                    self.refusals.append("no initial password (secret %s) for the new account %s" % (u["password"], u["sam"]))
-                    continue
+                if "password" in u:  # a service account: the stack's generated password
+                    password = self.secrets.get(u["password"])
+                    if password is None:
+                        self.refusals.append("no initial password (secret %s) for the new account %s" % (u["password"], u["sam"]))
+                        continue
+                else:  # a person (issue #24): generated here, delivered in the onboarding sheet
+                    password = initial_password()
+                    self.new_people.append(
+                        {
+                            "sam": u["sam"],
+                            "upn": u.get("upn", ""),
+                            "displayName": u.get("displayName", ""),
+                            "department": u.get("department", ""),
+                            "initialPassword": password,
+                        }
+                    )
                 lines = ["objectClass: user", ldif_line("sAMAccountName", u["sam"])]
                 for attr in USER_ATTRS:
                     v = u.get(PLAN_KEYS.get(attr, attr), "")
@@ -477,17 +534,21 @@ class Applier:
             self.ops.append(Op("modify", str(cur.dn), lines))
 
     # ------------------------------------------------------------------------------------------------ writing
-    def apply(self):
+    def apply(self, before_commit=None):
+        """The change set in one transaction; before_commit (the onboarding sheet) runs inside it: if it fails, nothing is written."""
         self.db.transaction_start()
         op = None
         try:
             for op in self.ops:
                 op.apply(self.db)
+            op = None
+            if before_commit:
+                before_commit()
         except ldb.LdbError as e:
             self.db.transaction_cancel()
             # The object it failed on: a refused password says nothing of whose it was.
             code, msg = e.args if len(e.args) == 2 else (e.args[0], "")
-            raise ldb.LdbError(code, "%s %s: %s" % (op.kind, op.dn, msg))
+            raise ldb.LdbError(code, "%s %s: %s" % (op.kind, op.dn, msg) if op else msg)
         except Exception:
             self.db.transaction_cancel()
             raise
@@ -496,6 +557,96 @@ class Applier:
 
 class BadInput(Exception):
     pass
+
+
+class Onboarding:
+    """The onboarding sheet of one run (issue #24) and the retention of the old ones, in the folder of the plan's
+    `onboarding` key (path, share, readers, retentionDays)."""
+
+    def __init__(self, cfg, lp, samdb, now=None):
+        self.cfg = cfg
+        self.lp = lp
+        self.db = samdb
+        self.now = now or datetime.datetime.now(datetime.timezone.utc)
+        self.tmp = None
+        self.path = None
+
+    def readers_sid(self):
+        """The readers' group's SID, read inside the transaction (the group may be created by this very run)."""
+        from samba.dcerpc import security
+        from samba.ndr import ndr_unpack
+
+        res = self.db.search(
+            self.db.domain_dn(), ldb.SCOPE_SUBTREE, "(&(objectClass=group)(sAMAccountName=%s))" % ldb.binary_encode(self.cfg["readers"]), ["objectSid"]
+        )
+        if len(res) != 1:
+            raise Refused("the onboarding readers' group %s does not exist: the sheet would be readable by no one" % self.cfg["readers"])
+        return str(ndr_unpack(security.dom_sid, res[0]["objectSid"][0]))
+
+    def set_acl(self, path, sddl):
+        """The NT ACL through smbd's VFS (as `samba-tool ntacl set --use-s3fs` does): stored for acl_xattr and mapped to POSIX ACLs."""
+        from samba.auth_util import system_session_unix
+        from samba.ntacls import setntacl
+        from samba.samba3 import param as s3param
+
+        s3conf = s3param.get_context()
+        s3conf.load(self.lp.configfile)
+        s3conf.set("passdb backend", "samba_dsdb:%s" % self.db.url)
+        setntacl(self.lp, path, sddl, str(self.db.get_domain_sid()), system_session_unix(), use_ntvfs=False, service=self.cfg["share"])
+
+    def prepare(self, rows):
+        """The sheet under a temporary name, 0600 from its creation, then its ACL: run inside the directory transaction."""
+        folder = self.cfg["path"]
+        if not os.path.isdir(folder):
+            os.makedirs(folder, mode=0o700)
+        sid = self.readers_sid()
+        self.set_acl(folder, FOLDER_SDDL % sid)
+        stamp = self.now.strftime("%Y%m%dT%H%M%SZ")
+        name, n = "onboarding-%s.csv" % stamp, 1
+        while os.path.exists(os.path.join(folder, name)):
+            n += 1
+            name = "onboarding-%s-%d.csv" % (stamp, n)
+        self.path = os.path.join(folder, name)
+        self.tmp = os.path.join(folder, "." + name + ".tmp")
+        created = self.now.strftime("%Y-%m-%dT%H:%M:%SZ")
+        buf = io.StringIO()
+        w = csv.writer(buf, delimiter=";", lineterminator="\r\n")
+        w.writerow(SHEET_COLUMNS)
+        for r in rows:
+            w.writerow([r[c] if c != "createdAt" else created for c in SHEET_COLUMNS])
+        # Created 0600 (O_EXCL, never following a link): no moment when anyone but root reads it; the ACL comes next.
+        fd = os.open(self.tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as f:
+            f.write(buf.getvalue())
+            f.flush()
+            os.fsync(f.fileno())
+        self.set_acl(self.tmp, SHEET_SDDL % sid)
+
+    def publish(self):
+        os.rename(self.tmp, self.path)
+        self.tmp = None
+
+    def discard(self):
+        if self.tmp and os.path.exists(self.tmp):
+            os.unlink(self.tmp)
+        self.tmp = None
+
+    def expire(self):
+        """Deletes the sheets older than retentionDays (by the time in their name); returns how many."""
+        folder = self.cfg["path"]
+        if not os.path.isdir(folder):
+            return 0
+        limit = self.now - datetime.timedelta(days=self.cfg["retentionDays"])
+        gone = 0
+        for name in sorted(os.listdir(folder)):
+            m = SHEET_NAME.match(name)
+            if not m:
+                continue
+            made = datetime.datetime.strptime(m.group(1), "%Y%m%dT%H%M%SZ").replace(tzinfo=datetime.timezone.utc)
+            if made < limit:
+                os.unlink(os.path.join(folder, name))
+                gone += 1
+        return gone
 
 
 # What each entry of the plan must carry (components/directory/render.ts writes them): key -> type.
@@ -539,12 +690,17 @@ def load_plan(path):
     return plan
 
 
-def open_samdb(smb_conf):
+def load_lp(smb_conf):
     lp = LoadParm()
     if smb_conf:
         lp.load(smb_conf)
     else:
         lp.load_default()
+    return lp
+
+
+def open_samdb(smb_conf, lp=None):
+    lp = lp or load_lp(smb_conf)
     return SamDB(url=lp.samdb_url(), session_info=system_session(), lp=lp)
 
 
@@ -651,10 +807,16 @@ def main(argv=None):
             return 3
     with open(args.plan, encoding="utf-8") as f:
         plan = json.load(f)
-    samdb = open_samdb(args.smb_conf)
+    lp = load_lp(args.smb_conf)
+    samdb = open_samdb(args.smb_conf, lp)
     applier = Applier(samdb, plan, read_secrets(args.secrets))
     applier.snapshot()
     applier.diff()
+    if applier.new_people and not plan.get("onboarding"):
+        applier.refusals.append(
+            "%d new account(s) but the plan has no onboarding key: their initial passwords would reach no one "
+            "(the plan is rendered by synth with billu:directory.onboarding: re-run the directory step)" % len(applier.new_people)
+        )
     if applier.refusals:
         for r in applier.refusals:
             print("directory: refused: " + r, file=sys.stderr)
@@ -667,10 +829,28 @@ def main(argv=None):
     if args.log:
         with open(args.log, "w", encoding="utf-8") as f:
             f.write(change_log)
+    onboarding = Onboarding(plan["onboarding"], lp, samdb) if plan.get("onboarding") and not args.dry_run else None
     if args.dry_run:
         sys.stdout.write(change_log)
     elif applier.ops:
-        applier.apply()
+        sheet = onboarding if applier.new_people else None
+        try:
+            applier.apply(before_commit=(lambda: sheet.prepare(applier.new_people)) if sheet else None)
+        except BaseException:
+            if sheet:
+                sheet.discard()
+            raise
+        if sheet:
+            sheet.publish()
+            # Never a password: the sheet's name, how many rows, who reads it.
+            print(
+                "onboarding: %s written for %d new account(s), readable by %s only (share %s)"
+                % (sheet.path, len(applier.new_people), plan["onboarding"]["readers"], plan["onboarding"]["share"])
+            )
+    if onboarding:
+        gone = onboarding.expire()
+        if gone:
+            print("onboarding: %d sheet(s) older than %d days deleted" % (gone, plan["onboarding"]["retentionDays"]))
     summary = ", ".join("%d %s" % (n, k) for k, n in sorted(counts.items())) or "no change"
     if not applier.ops:
         verdict = "nothing to write"
@@ -697,6 +877,9 @@ def main(argv=None):
 if __name__ == "__main__":
     try:
         sys.exit(main())
+    except Refused as e:
+        print("directory: refused, nothing written: %s" % e, file=sys.stderr)
+        sys.exit(1)
     except ldb.LdbError as e:
         print("directory: failed, nothing written: %s" % (e.args,), file=sys.stderr)
         sys.exit(1)

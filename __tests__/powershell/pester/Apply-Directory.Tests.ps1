@@ -72,6 +72,15 @@ BeforeAll {
         return $diff -join "`n"
     }
 
+    # The onboarding sheets (issue #24) land in this run's own folder: each plan's onboarding.path rewritten to it.
+    $script:OnboardingDir = Join-Path $TestDrive 'onboarding'
+    foreach ($k in 'BILLU_PLAN_DEV', 'BILLU_PLAN_EDITED', 'BILLU_PLAN_EDGE') {
+        $text = [IO.File]::ReadAllText((Get-Item "env:$k").Value, [Text.Encoding]::UTF8)
+        $text = [regex]::Replace($text, '"path":"[^"]*onboarding"', ('"path":' + (ConvertTo-Json $OnboardingDir)))
+        $copy = Join-Path $TestDrive "$k.json"
+        [IO.File]::WriteAllText($copy, $text, [Text.UTF8Encoding]::new($false))
+        Set-Item "env:$k" $copy
+    }
     $script:Dev = Read-Plan $env:BILLU_PLAN_DEV
     $script:Edited = Read-Plan $env:BILLU_PLAN_EDITED
     $script:Edge = Read-Plan $env:BILLU_PLAN_EDGE
@@ -387,5 +396,104 @@ Describe 'check mode (issue #27): the edited plan applied, then four edits by ha
         $r.Exit | Should -Be 2
         $r.Error | Should -BeLike "directory check: bad input: $bad.missing: cannot be read (*): $fix*"
         Should -Invoke Get-ADUser -Times 0 -Exactly
+    }
+}
+
+Describe 'onboarding (issue #24): new people''s passwords generated here, delivered in a sheet only the readers read' {
+    BeforeAll {
+        $script:OnbDir = Join-Path $TestDrive 'onboarding-dev'
+        $script:OnbPlan = Join-Path $TestDrive 'plan-onboarding.json'
+        $text = [IO.File]::ReadAllText($env:BILLU_PLAN_DEV, [Text.Encoding]::UTF8)
+        [IO.File]::WriteAllText($OnbPlan, [regex]::Replace($text, '"path":"[^"]*"', ('"path":' + (ConvertTo-Json $OnbDir))), [Text.UTF8Encoding]::new($false))
+        $script:NoOnbPlan = Join-Path $TestDrive 'plan-no-onboarding.json'
+        [IO.File]::WriteAllText($NoOnbPlan, [regex]::Replace($text, '(?m)^  "onboarding": .*\n', ''), [Text.UTF8Encoding]::new($false))
+        $script:People = @($Dev.users | Where-Object { $_.enabled -and -not $_.PSObject.Properties['password'] })
+        $script:Set = @{}
+        $script:Events = [System.Collections.Generic.List[string]]::new()
+        New-FakeDirectory $Dev.domainDn
+        Add-DomainStepGroups
+        Use-FakeDirectory
+        # New-ADUser as the fake's, recording the password it was given and whether it must change at logon.
+        Mock New-ADUser {
+            $script:Set[$SamAccountName] = [pscustomobject]@{ Password = [System.Net.NetworkCredential]::new('', $AccountPassword).Password; MustChange = [bool]$ChangePasswordAtLogon }
+            $script:Events.Add('user')
+            $attrs = @{ userPrincipalName = $UserPrincipalName; displayName = $DisplayName; givenName = $GivenName; sn = $Surname }
+            if ($OtherAttributes) { foreach ($k in $OtherAttributes.Keys) { $attrs[$k] = $OtherAttributes[$k] } }
+            $null = Add-FakeObject -Class user -Name $Name -Parent $Path -Sam $SamAccountName -Enabled ([bool]$Enabled) -Attributes $attrs
+        }
+        Mock Set-BilluFolderSddl { $script:Events.Add('acl') }
+        Mock New-SmbShare { $script:Events.Add('share') }
+        $script:Run1 = Invoke-Applier $OnbPlan
+        $script:Sheets = @(Get-ChildItem -LiteralPath $OnbDir -Filter 'onboarding-*.csv')
+        $script:Rows = @(if ($Sheets.Count -eq 1) { [IO.File]::ReadAllText($Sheets[0].FullName, [Text.Encoding]::UTF8) | ConvertFrom-Csv -Delimiter ';' })
+    }
+    It 'dev from an empty directory: one sheet, a row per created person with the password their account got, which they must change' {
+        $Run1.Error | Should -BeNullOrEmpty
+        $Sheets.Count | Should -Be 1
+        $Sheets[0].Name | Should -Match '^onboarding-\d{8}T\d{6}Z\.csv$'
+        @($Rows[0].PSObject.Properties.Name) | Should -Be @('sam', 'upn', 'displayName', 'department', 'initialPassword', 'createdAt')
+        @($Rows | ForEach-Object sam) | Should -Be @($People | ForEach-Object sam)
+        $byPlan = @{}; foreach ($p in $People) { $byPlan[$p.sam] = $p }
+        foreach ($r in $Rows) {
+            $r.initialPassword | Should -BeExactly $Set[$r.sam].Password
+            $Set[$r.sam].MustChange | Should -BeTrue
+            @($r.upn, $r.displayName, $r.department) | Should -Be @($byPlan[$r.sam].upn, $byPlan[$r.sam].displayName, $byPlan[$r.sam].department)
+        }
+        @($Rows | ForEach-Object initialPassword | Sort-Object -Unique).Count | Should -Be $People.Count
+        # The service accounts keep the stack's password and are on no sheet.
+        $Set['svc-acceptance'].Password | Should -BeExactly 'Initial-Pw-1!'
+        $Rows.sam | Should -Not -Contain 'svc-acceptance'
+    }
+    It 'the folder gets the readers'' ACL and the share (read for the readers only) once, before the first person is created' {
+        Should -Invoke Set-BilluFolderSddl -Scope Describe -Times 1 -Exactly -ParameterFilter {
+            $Path -eq $OnbDir -and $Sddl -ceq 'O:BAG:SYD:PAI(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)(A;OICI;0x1200a9;;;S-1-5-21-1-2-3-1104)'
+        }
+        Should -Invoke Get-BilluReadersSid -Scope Describe -Times 1 -Exactly -ParameterFilter { $Readers -ceq 'GG_DSI' }
+        Should -Invoke New-SmbShare -Scope Describe -Times 1 -Exactly -ParameterFilter {
+            $Name -ceq 'onboarding$' -and $Path -eq $OnbDir -and $ReadAccess -ceq 'BILLU\GG_DSI' -and $FullAccess -ceq 'BUILTIN\Administrators' -and
+            $FolderEnumerationMode -eq 'AccessBased' -and $EncryptData -eq $true
+        }
+        $Events.IndexOf('acl') | Should -BeLessThan $Events.IndexOf('share')
+        $Events.IndexOf('share') | Should -BeLessThan $Events.IndexOf('user')
+    }
+    It 'its output names the sheet and its readers, never a password' {
+        $Run1.Output | Should -Contain "onboarding: $($Sheets[0].FullName) written for $($People.Count) new account(s), readable by GG_DSI only (share onboarding`$)"
+        $all = $Run1.Output -join "`n"
+        foreach ($r in $Rows) { $all.Contains($r.initialPassword) | Should -BeFalse }
+    }
+    It 'the same plan again: nobody created, no new sheet, the share not touched' {
+        $r = Invoke-Applier $OnbPlan
+        @($r.Output | Where-Object { $_ -like 'directory: nothing to write (planned: *' }).Count | Should -Be 1
+        @($r.Output | Where-Object { $_ -like 'onboarding:*' }) | Should -Be @()
+        @(Get-ChildItem -LiteralPath $OnbDir -Filter 'onboarding-*.csv').Count | Should -Be 1
+        Should -Invoke New-SmbShare -Times 0 -Exactly
+    }
+    It 'a plan without the onboarding key that creates people: refused, nothing written' {
+        New-FakeDirectory $Dev.domainDn
+        Add-DomainStepGroups
+        $r = Invoke-Applier $NoOnbPlan
+        $r.Refusals | Should -Be @("directory: refused: $($People.Count) new account(s) but the plan has no onboarding key: their initial passwords would reach no one " +
+            '(the plan is rendered by synth with billu:directory.onboarding: re-run the directory step)')
+        Assert-NothingWritten
+    }
+    It 'retention: the sheets older than the plan''s days are deleted by name, the recent ones and other files kept' {
+        $d = Join-Path $TestDrive 'retention'
+        $null = New-Item -ItemType Directory -Path $d
+        $now = [datetime]::new(2026, 12, 5, 12, 0, 0, [DateTimeKind]::Utc)
+        foreach ($n in 'onboarding-20261120T115959Z.csv', 'onboarding-20261120T115959Z-2.csv', 'onboarding-20261121T120001Z.csv', 'notes.txt') { Set-Content -LiteralPath (Join-Path $d $n) -Value x }
+        Remove-BilluExpiredSheets $d 14 $now | Should -Be 2
+        @(Get-ChildItem -LiteralPath $d | ForEach-Object Name | Sort-Object) | Should -Be @('notes.txt', 'onboarding-20261121T120001Z.csv')
+    }
+    It 'New-BilluInitialPassword: 300 passwords of 20, at least 3 digits, upper, lower and a symbol (AD complexity), no vowel, all different' {
+        $pws = @(1..300 | ForEach-Object { New-BilluInitialPassword })
+        @($pws | Sort-Object -Unique -CaseSensitive).Count | Should -Be 300
+        foreach ($pw in $pws) {
+            $pw.Length | Should -Be 20
+            ([regex]::Matches($pw, '[0-9]')).Count | Should -BeGreaterOrEqual 3
+            $pw | Should -MatchExactly '[A-Z]'
+            $pw | Should -MatchExactly '[a-z]'
+            $pw | Should -Match '[!#%+\-=?@_]'
+            $pw | Should -Not -Match '[aeiouy;"]'
+        }
     }
 }

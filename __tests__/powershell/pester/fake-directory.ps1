@@ -111,6 +111,15 @@ $script:WriteCmdlets = @(
 # Installs the mocks (call it in a BeforeAll, BeforeEach or It: Pester scopes mocks to the block that defines them).
 function Use-FakeDirectory {
     Mock Import-Module {} -ParameterFilter { $Name -eq 'ActiveDirectory' }
+    # The onboarding sheet's Windows-only side (issue #24, Apply-Directory.ps1): the readers' SID, the folder's ACL, the
+    # share. The sheet itself is written for real, in the folder the test's plan names.
+    if (Get-Command Get-BilluReadersSid -ErrorAction SilentlyContinue) {
+        Mock Get-BilluReadersSid { 'S-1-5-21-1-2-3-1104' }
+        Mock Set-BilluFolderSddl {}
+        Mock Get-SmbShare { $null }
+        Mock New-SmbShare {}
+        Mock Get-ADDomain { [pscustomobject]@{ NetBIOSName = 'BILLU' } }
+    }
     Mock Get-ADOrganizationalUnit { Get-FakeOfClass 'ou' }
     Mock Get-ADGroup { Get-FakeOfClass 'group' }
     Mock Get-ADUser { Get-FakeOfClass 'user' }

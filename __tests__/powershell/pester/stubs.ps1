@@ -73,7 +73,7 @@ function global:Get-Volume { [CmdletBinding()] param($DriveLetter) Stub $MyInvoc
 # SmbShare
 function global:Get-SmbShare { [CmdletBinding()] param($Name) Stub $MyInvocation.MyCommand.Name }
 function global:New-SmbShare {
-    [CmdletBinding()] param($Name, $Path, $Description, $FullAccess, $ChangeAccess, $FolderEnumerationMode, $EncryptData)
+    [CmdletBinding()] param($Name, $Path, $Description, $FullAccess, $ChangeAccess, $ReadAccess, $FolderEnumerationMode, $EncryptData)
     Stub $MyInvocation.MyCommand.Name
 }
 function global:Set-SmbShare { [CmdletBinding()] param($Name, $FolderEnumerationMode, [switch]$Force) Stub $MyInvocation.MyCommand.Name }
