@@ -4,8 +4,8 @@
  * (Samba binds lo's 127.0.0.1 only: `interfaces = lo eth0`, `bind interfaces only`): its `forward-zone`s send each
  * partner zone to the partner's resolvers and everything else to billu:network.dnsForwarders, and smb.conf lists
  * 127.0.0.53 first, then the global forwarders (what answers while unbound is not installed yet: the `dc` step's
- * own package installation resolves through them). Pure: no Pulumi here. Verified at level 2 (rendered, tested),
- * not in a lab yet.
+ * own package installation resolves through them). Pure: no Pulumi here. Level 4: labs/trust runs the rendered step on
+ * both sides' DCs (unbound answers the partner's SRV records, Samba's internal DNS asks it, the trust validates through it).
  */
 import type { DomainController, DomainModel } from "../../model/domain";
 import { generatedHeader } from "../header";

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Lab shim for systemctl inside a pseudo-guest (labs/lib/samba.sh installs it in every guest): no systemd in a
 # namespace. Starts the units the guest steps manage (the DC's samba-ad-dc, the member's sssd and sshd, the mail
-# server's postfix, dovecot, rspamd and clamd (not freshclam: the lab gives clamd its signatures), the FTP server's vsftpd with its drop-in's ExecStart, the webmail's apache2) as background processes of the guest, each in its own session, tracked by PID; any
+# server's postfix, dovecot, rspamd and clamd (not freshclam: the lab gives clamd its signatures), the FTP server's vsftpd with its drop-in's ExecStart, the webmail's apache2, the Samba DC's unbound) as background processes of the guest, each in its own session, tracked by PID; any
 # other unit (chrony: it would step the host's clock) is logged and ignored.
 verb="$1"; shift
 while [ $# -gt 0 ] && [ "${1#-}" != "$1" ]; do shift; done
@@ -31,6 +31,9 @@ case "$unit" in
         # ExecStartPre (the secure chroot folder under /run).
         cmd=$(cat /lib/systemd/system/vsftpd.service /etc/systemd/system/vsftpd.service.d/*.conf 2>/dev/null | sed -n 's/^ExecStart=\(..*\)$/\1/p' | tail -n 1)
         pre=$(sed -n 's/^ExecStartPre=-\{0,1\}\(..*\)$/\1/p' /lib/systemd/system/vsftpd.service) ;;
+    unbound) cmd="unbound -d -p"; log=/var/log/lab-unbound.log
+        # As Debian's unit's ExecStartPre: the root trust anchor copied from dns-root-data (no download; no chroot).
+        pre="/usr/libexec/unbound-helper root_trust_anchor_update" ;;
     *)
         case "$verb" in is-enabled|is-active) exit 1 ;; esac
         echo "lab systemctl: $verb $unit ignored" >&2; exit 0 ;;

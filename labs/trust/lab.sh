@@ -2,9 +2,11 @@
 # Lab: the forest trust between BillU and Ecotech (issue #20) with two Samba 4.17 DCs (network namespaces, root).
 #
 # BillU's DC (trust-billu) and Ecotech's ECO-DC01 (trust-eco) are provisioned by the lab (samba_plain_dc: realm,
-# NetBIOS names and DC names from Pulumi.prod.yaml and Pulumi.ecotech.yaml), each in its own network behind one router
-# namespace (trust-rt: plain IP forwarding, no ruleset: the routers' rulesets and the tunnel are not in this lab).
-# Each DC's internal DNS forwards to the other (smb.conf `dns forwarder`, standing in for the dns-forward step).
+# NetBIOS names and DC names from Pulumi.prod.yaml and Pulumi.ecotech.yaml), each at its address in its stack's outputs,
+# in its own network behind one router namespace (trust-rt: plain IP forwarding, no ruleset: the routers' rulesets and
+# the tunnel are not in this lab). Each DC runs its rendered `dns-forward` step (unbound on 127.0.0.53, forwarding the
+# partner's zone to the partner's DCs) and its internal DNS forwards as its rendered smb.conf's `dns forwarder` says
+# (unbound first, then the global forwarders: addresses of an `up` namespace where nothing listens).
 # Both DCs run their `trust` guest step exactly as offline synth rendered it (run.sh, billu-lib.sh, grants.tsv, staged
 # where GuestStep stages them, in a private mount namespace with that DC's smb.conf and /run/samba):
 #   - Ecotech's from `synth --stack ecotech` (committed config);
@@ -16,7 +18,8 @@
 # The lab stands in for the directories: Ecotech's ECO-IT-Admins with eco.admin and eco.user (not in it), BillU's
 # GG_DSI with billu.admin (each domain's directory builds them in a real run). Lab secrets: the trust password and
 # the users' passwords are made by the lab (Pulumi's RandomPassword in a real run), fed on the step's stdin.
-# Probes: names resolve across (SRV); the staged and installed files read back; both halves with the model's direction and attributes; validation from both
+# Probes: both dns-forward steps and their files read back; names resolve across (SRV) through each DC's Samba DNS and
+# its unbound (whose cache then holds the answer) and from unbound itself; the staged and installed files read back; both halves with the model's direction and attributes; validation from both
 # sides (the step's own, then samba-tool validate); the step again changes nothing; the grant's group has ECOTECH's
 # admin group as member; an Ecotech admin gets a ticket for a BillU service (kvno), a BillU admin one for Ecotech's;
 # on a BillU Samba member (the grant's host, winbind), a share granted to the grant's domain-local group: the Ecotech
@@ -24,6 +27,7 @@
 # log level and the partner's logons are in their logs (auth_audit).
 # Sabotage (BILLU_LAB_SABOTAGE=1): Ecotech's step gets another trust password: its validation (and the probes after)
 # must fail. TRUST_SABOTAGE=grant-empty: the grant's group loses the partner's admin group: the share read must fail.
+# TRUST_SABOTAGE=fwd-zone: BillU's unbound loses the partner's forward-zone: the SRV lookup across must fail.
 set -euo pipefail
 LAB=trust
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -42,7 +46,8 @@ fi
 source "$HERE/../lib/common.sh"
 # shellcheck source=../lib/samba.sh
 source "$HERE/../lib/samba.sh"
-lab_require samba samba-tool wbinfo winbindd smbd net smbclient ldbsearch ldbmodify nsenter ss kinit kvno host ldapsearch setsid unshare node perl /usr/bin/python3
+lab_require samba samba-tool wbinfo winbindd smbd net smbclient ldbsearch ldbmodify nsenter ss kinit kvno host ldapsearch setsid unshare node perl /usr/bin/python3 \
+    unbound unbound-checkconf unbound-control /usr/libexec/unbound-helper dig dpkg-query nft
 LAB_START=$(date +%s%N)
 ROOT="$LAB_ROOT"
 [ -f "$ROOT/dist/tools/synth.js" ] || lab_die "run npm run build first"
@@ -60,7 +65,8 @@ for side, stack in (("B", "prod"), ("E", "ecotech")):
           f"{side}_DC={shlex.quote(dc)} {side}_DIRECTION={shlex.quote(t.get('direction', 'both'))} "
           f"{side}_ADMINGROUP={shlex.quote(t['partner']['adminGroup'])} {side}_GRANT={shlex.quote((t.get('grants') or [{}])[0].get('group', ''))} "
           f"{side}_GRANT_SERVICE={shlex.quote((t.get('grants') or [{}])[0].get('service', ''))} "
-          f"{side}_GRANT_HOST={shlex.quote(((t.get('grants') or [{}])[0].get('hosts') or [''])[0])}")
+          f"{side}_GRANT_HOST={shlex.quote(((t.get('grants') or [{}])[0].get('hosts') or [''])[0])} "
+          f"{side}_FORWARDERS={shlex.quote(' '.join(c['billu:network'].get('dnsForwarders') or []))}")
 PY
 )"
 [ -n "$B_GRANT" ] || lab_die "prod's billu:trust has no grant to prove"
@@ -88,16 +94,52 @@ SE="$(lab_synth ecotech)"
 # the derived Samba prod's synth (no committed stack renders a Samba trust step for BillU).
 lab_expected ecotech
 lab_reference prod-samba prod "$SB/rendered"
-STAGE=/var/lib/billu/stage/trust
+STAGE=/var/lib/billu/stage/trust FWD_STAGE=/var/lib/billu/stage/dns-forward
 
-# --- the network: billu <-> router <-> eco ------------------------------------------------------------------------
-B_IP=10.98.1.11 E_IP=10.98.2.11
-lab_ns billu; lab_ns eco; lab_ns rt
-lab_link trust-billu eth0 "$B_IP/24" trust-rt b0 10.98.1.1/24
-lab_link trust-eco eth0 "$E_IP/24" trust-rt e0 10.98.2.1/24
+# --- the network: billu <-> router <-> eco, at the model's addresses ----------------------------------------------
+# Each DC at its address in its stack's outputs (the partner's rendered unbound forwards to it), its zone's gateway on
+# the router. The stacks' global DNS forwarders (billu:network.dnsForwarders, internet resolvers) are addresses of an
+# `up` namespace where labs/dc/upstream-dns.py answers NXDOMAIN to every name (and logs it): nothing outside the lab is
+# contacted, and a name of neither domain fails at once (with nothing listening there, unbound's retries made the
+# member's first partner logon time out: NT_STATUS_IO_TIMEOUT after 30 s, measured).
+addr_of() { # <outputs.json> <host>: "<address> <prefix length> <its zone's gateway>"
+    /usr/bin/python3 -c '
+import json, sys
+o = json.load(open(sys.argv[1]))
+h = next(x for x in o["hosts"] if x["name"] == sys.argv[2])
+z = next(x for x in o["zones"] if x["name"] == h["zone"])
+print(h["address"], z["cidr"].split("/")[1], z["gateway"])' "$1" "$2"
+}
+read -r B_IP B_PFX B_GW <<<"$(addr_of "$SB/outputs.json" "$B_DC")" || lab_die "no address for $B_DC in the derived prod's outputs"
+read -r E_IP E_PFX E_GW <<<"$(addr_of "$SE/outputs.json" "$E_DC")" || lab_die "no address for $E_DC in ecotech's outputs"
+UPSTREAM="$(echo "$B_FORWARDERS $E_FORWARDERS" | tr ' ' '\n' | sed '/^$/d' | sort -u | paste -sd' ')"
+lab_log "$B_DC at $B_IP/$B_PFX (gateway $B_GW), $E_DC at $E_IP/$E_PFX (gateway $E_GW); upstream forwarders (NXDOMAIN to all): $UPSTREAM"
+lab_ns billu; lab_ns eco; lab_ns rt; lab_ns up
+lab_link trust-billu eth0 "$B_IP/$B_PFX" trust-rt b0 "$B_GW/$B_PFX"
+lab_link trust-eco eth0 "$E_IP/$E_PFX" trust-rt e0 "$E_GW/$E_PFX"
+lab_link trust-up eth0 10.98.9.2/30 trust-rt u0 10.98.9.1/30
 ip netns exec trust-rt sysctl -qw net.ipv4.ip_forward=1
-ip -n trust-billu route add default via 10.98.1.1
-ip -n trust-eco route add default via 10.98.2.1
+ip -n trust-billu route add default via "$B_GW"
+ip -n trust-eco route add default via "$E_GW"
+ip -n trust-up route add default via 10.98.9.1
+# BillU's other DCs (PAR-DC02, PAR-DC03: one BillU DC in the lab), which Ecotech's rendered unbound also forwards to:
+# their addresses are on BillU's DC's link and its DNS port answers there (an nftables DNAT to its Samba), so unbound
+# meets no dead server (with two dead ones of three, lookups across took seconds and the Kerberos read timed out).
+B_OTHER_DCS=$(/usr/bin/python3 -c '
+import json, sys
+o = json.load(open(sys.argv[1]))
+print(" ".join(h["address"] for h in o["hosts"] if h["role"] == "dc" and h["name"] != sys.argv[2]))' "$SB/outputs.json" "$B_DC")
+if [ -n "$B_OTHER_DCS" ]; then
+    for a in $B_OTHER_DCS; do ip -n trust-billu addr add "$a/$B_PFX" dev eth0; done
+    printf 'table ip labdns {\n chain pre {\n  type nat hook prerouting priority -100;\n  ip daddr { %s } meta l4proto { tcp, udp } th dport 53 dnat to %s\n }\n}\n' \
+        "${B_OTHER_DCS// /, }" "$B_IP" | ip netns exec trust-billu nft -f - || lab_die "the DNAT for BillU's other DCs failed"
+fi
+for a in $UPSTREAM; do
+    ip -n trust-up addr add "$a/32" dev eth0
+    ip -n trust-rt route add "$a/32" via 10.98.9.2
+done
+lab_bg trust-up "$LAB_DIR/upstream-dns.err" /usr/bin/python3 "$LAB_ROOT/labs/dc/upstream-dns.py" "$LAB_DIR/upstream-dns.log" "${UPSTREAM// /,}"
+lab_wait 10 "the upstream resolvers answer" grep -qx ready "$LAB_DIR/upstream-dns.log" || lab_die "labs/dc/upstream-dns.py did not start"
 mkdir -p /etc/netns/trust-billu /etc/netns/trust-eco
 echo "nameserver $B_IP" >/etc/netns/trust-billu/resolv.conf
 echo "nameserver $E_IP" >/etc/netns/trust-eco/resolv.conf
@@ -105,14 +147,19 @@ echo "nameserver $E_IP" >/etc/netns/trust-eco/resolv.conf
 ADMIN_PW="Lab$(/usr/bin/python3 -c 'import secrets; print(secrets.token_hex(8))')-9Q!"
 # Each DC logs at its rendered smb.conf's `log level` (auth_audit raised: every logon in the DC's log), samba started
 # without -d (which would replace it).
-log_level_of() { # <rendered smb.conf>: its log level line (none: samba's default, and the log probes must fail)
-    local l; l="$(grep -m1 '^ *log level = ' "$1")" || { lab_log "no log level line in $1" >&2; return 0; }
+# Each DC's internal DNS forwards as its rendered smb.conf says (`dns forwarder`: the dns-forward step's unbound on
+# 127.0.0.53 first, then the global forwarders).
+rendered_line() { # <rendered smb.conf> <key>: that global line (none: samba's default, and the probes must fail)
+    local l; l="$(grep -m1 "^ *$2 = " "$1")" || { lab_log "no $2 line in $1" >&2; return 0; }
     printf '%s\n' "${l#"${l%%[! ]*}"}"
 }
-B_LOG_LEVEL="$(log_level_of "$SB/rendered/$B_DC/etc/samba/smb.conf")"
-E_LOG_LEVEL="$(log_level_of "$SE/rendered/$E_DC/etc/samba/smb.conf")"
-SAMBA_PLAIN_DEBUG="" samba_plain_dc billu "$LAB_DIR/billu" "$B_DC" "${B_DOMAIN^^}" "$B_NETBIOS" "$B_IP" "$ADMIN_PW" "dns forwarder = $E_IP" "$B_LOG_LEVEL"
-SAMBA_PLAIN_DEBUG="" samba_plain_dc eco "$LAB_DIR/eco" "$E_DC" "${E_DOMAIN^^}" "$E_NETBIOS" "$E_IP" "$ADMIN_PW" "dns forwarder = $B_IP" "$E_LOG_LEVEL"
+B_LOG_LEVEL="$(rendered_line "$SB/rendered/$B_DC/etc/samba/smb.conf" "log level")"
+E_LOG_LEVEL="$(rendered_line "$SE/rendered/$E_DC/etc/samba/smb.conf" "log level")"
+B_DNS_FWD="$(rendered_line "$SB/rendered/$B_DC/etc/samba/smb.conf" "dns forwarder")"
+E_DNS_FWD="$(rendered_line "$SE/rendered/$E_DC/etc/samba/smb.conf" "dns forwarder")"
+lab_log "$B_DC: $B_DNS_FWD; $E_DC: $E_DNS_FWD"
+SAMBA_PLAIN_DEBUG="" samba_plain_dc billu "$LAB_DIR/billu" "$B_DC" "${B_DOMAIN^^}" "$B_NETBIOS" "$B_IP" "$ADMIN_PW" "$B_DNS_FWD" "$B_LOG_LEVEL"
+SAMBA_PLAIN_DEBUG="" samba_plain_dc eco "$LAB_DIR/eco" "$E_DC" "${E_DOMAIN^^}" "$E_NETBIOS" "$E_IP" "$ADMIN_PW" "$E_DNS_FWD" "$E_LOG_LEVEL"
 
 # in_dc <billu|eco> <command...>: in that DC's network namespace with its smb.conf as /etc/samba/smb.conf and its
 # /run/samba (winbindd's socket), as on the DC itself.
@@ -142,30 +189,94 @@ if lab_sabotage; then
 else
     cp "$LAB_DIR/secrets.billu" "$LAB_DIR/secrets.eco"
 fi
-# run_step <billu|eco> <label>: stages the rendered step as GuestStep does (run.sh, billu-lib.sh, every file run.sh
-# installs), then runs run.sh with the secrets on stdin; its log in $LAB_DIR/step.<label>.log. That DC's
-# /var/lib/billu and /etc/billu are $LAB_DIR/root-<side>/{var-lib-billu,etc-billu} (bind mounts, read back after).
+# run_step <billu|eco> <label> [step]: stages the rendered step (default trust) as GuestStep does (run.sh, billu-lib.sh,
+# every file run.sh installs), then runs run.sh with the secrets on stdin; its log in $LAB_DIR/step.<label>.log. That
+# DC's /var/lib/billu and /etc/billu are $LAB_DIR/root-<side>/{var-lib-billu,etc-billu} (bind mounts, read back after).
+# The trust step runs with that DC's smb.conf and /run/samba (in_dc); the dns-forward step in that DC's unbound view
+# (in_fwd).
+# shellcheck disable=SC2016 # the inner sh's own $0..$1 (the rendered tree, the stage)
+STAGE_AND_RUN='rm -rf "$1"; mkdir -p "$1"; cp "$0$1/run.sh" "$0$1/billu-lib.sh" "$1/"
+    sed -n "s/^billu_install '"'"'\([^'"'"']*\)'"'"'.*/\1/p" "$0$1/run.sh" | while read -r f; do install -D -m 0600 "$0$f" "$1/files$f"; done
+    exec sh "$1/run.sh"'
 run_step() {
-    local side="$1" label="$2" r rc=0
+    local side="$1" label="$2" step="${3:-trust}" r rc=0
     if [ "$side" = billu ]; then r="$SB/rendered/$B_DC"; else r="$SE/rendered/$E_DC"; fi
-    # shellcheck disable=SC2016 # the inner sh's own $0 and $1 (the rendered tree, the stage)
-    in_dc "$side" sh -c '
-        set -e
-        mount --bind "$2/var-lib-billu" /var/lib/billu; mount --bind "$2/etc-billu" /etc/billu
-        rm -rf "$1"; mkdir -p "$1"; cp "$0$1/run.sh" "$0$1/billu-lib.sh" "$1/"
-        sed -n "s/^billu_install '"'"'\([^'"'"']*\)'"'"'.*/\1/p" "$0$1/run.sh" | while read -r f; do install -D -m 0600 "$0$f" "$1/files$f"; done
-        exec sh "$1/run.sh"' "$r" "$STAGE" "$LAB_DIR/root-$side" <"$LAB_DIR/secrets.$side" >"$LAB_DIR/step.$label.log" 2>&1 || rc=$?
+    if [ "$step" = trust ]; then
+        # shellcheck disable=SC2016 # the inner sh's own $2 (the DC's root dirs)
+        in_dc "$side" sh -c 'set -e
+            mount --bind "$2/var-lib-billu" /var/lib/billu; mount --bind "$2/etc-billu" /etc/billu
+            '"$STAGE_AND_RUN" "$r" "$STAGE" "$LAB_DIR/root-$side" <"$LAB_DIR/secrets.$side" >"$LAB_DIR/step.$label.log" 2>&1 || rc=$?
+    else
+        in_fwd "$side" sh -c "set -e; $STAGE_AND_RUN" "$r" "/var/lib/billu/stage/$step" </dev/null >"$LAB_DIR/step.$label.log" 2>&1 || rc=$?
+    fi
     sed "s/^/[$LAB]     $label: /" "$LAB_DIR/step.$label.log" | grep -v -e 'may be echoed' -e GetPassWarning -e fallback_getpass | tail -n 8
     return "$rc"
 }
-for side in billu eco; do mkdir -p "$LAB_DIR/root-$side/var-lib-billu" "$LAB_DIR/root-$side/etc-billu"; done
 step_says() { grep -q -- "$2" "$LAB_DIR/step.$1.log"; }
 
+# --- the dns-forward steps: unbound on each DC, as rendered ---------------------------------------------------------
+# Each DC's unbound sees, at their real paths, its own /etc/unbound (a copy of Debian's, where the step installs its
+# file), /var/lib/unbound, /run and /var/log, and the steps' /var/lib/billu and /etc/billu (bind mounts in a private
+# mount namespace, all under $LAB_DIR/root-<side>). Lab stand-ins, first in PATH: `systemctl` (labs/lib/systemctl-shim.sh:
+# starts unbound as Debian's unit does) and `apt-get` (labs/trust/apt-get-shim.sh: no mirror; the package is here).
+for side in billu eco; do
+    r="$LAB_DIR/root-$side"
+    install -d -m 0755 "$r/var-lib-billu" "$r/etc-billu" "$r/etc-unbound" "$r/run" "$r/var-log" "$r/bin"
+    install -d -m 0755 -o unbound -g unbound "$r/var-lib-unbound"
+    cp -a /etc/unbound/. "$r/etc-unbound/"
+    [ ! -e "$r/etc-unbound/unbound.conf.d/billu-forwarders.conf" ] || lab_die "this machine's /etc/unbound already holds billu-forwarders.conf"
+    install -m 0755 "$HERE/../lib/systemctl-shim.sh" "$r/bin/systemctl"
+    install -m 0755 "$HERE/apt-get-shim.sh" "$r/bin/apt-get"
+done
+in_fwd() { # <billu|eco> <command...>
+    local side="$1"; shift
+    # shellcheck disable=SC2016 # the inner sh's own $0 and $@
+    ip netns exec "trust-$side" unshare -m --propagation private sh -c 'set -e
+        for m in etc-unbound:/etc/unbound var-lib-unbound:/var/lib/unbound run:/run var-log:/var/log \
+            var-lib-billu:/var/lib/billu etc-billu:/etc/billu; do mount --bind "$0/${m%%:*}" "${m#*:}"; done
+        PATH="$0/bin:$PATH" exec "$@"' "$LAB_DIR/root-$side" "$@"
+}
+FWD_CONF=/etc/unbound/unbound.conf.d/billu-forwarders.conf
+t=$(date +%s%N)
+lab_expect "$B_DC's dns-forward step (rendered): unbound installed, checked, answering on 127.0.0.53 (exit 0)" pass run_step billu fwd-billu dns-forward
+lab_fig "$B_DC's dns-forward step" "$(lab_since "$t") ms"
+lab_expect "$B_DC's dns-forward step says unbound forwards $E_DOMAIN" pass step_says fwd-billu "unbound forwards $E_DOMAIN on 127.0.0.53"
+lab_expect "$E_DC's dns-forward step (rendered): unbound installed, checked, answering on 127.0.0.53 (exit 0)" pass run_step eco fwd-eco dns-forward
+lab_expect "$E_DC's dns-forward step says unbound forwards $B_DOMAIN" pass step_says fwd-eco "unbound forwards $B_DOMAIN on 127.0.0.53"
+fwd_readback() { # <reference> <side> <DC name>
+    local f root="$LAB_DIR/root-$2"
+    for f in run.sh billu-lib.sh; do lab_readback "$1" "$3" "$FWD_STAGE/$f" "$root/var-lib-billu/stage/dns-forward/$f" bytes; done
+    lab_readback "$1" "$3" "$FWD_CONF" "$root/etc-unbound/unbound.conf.d/billu-forwarders.conf"
+}
+fwd_readback prod-samba billu "$B_DC"
+fwd_readback ecotech eco "$E_DC"
+if [ "${TRUST_SABOTAGE:-}" = fwd-zone ]; then # after its read-back: BillU's unbound loses the partner's forward-zone
+    /usr/bin/python3 -c '
+import re, sys
+p, d = sys.argv[1], sys.argv[2]
+s = open(p).read()
+t = re.sub(r"forward-zone:\n    name: \"" + re.escape(d) + r"\"\n(    forward-addr: .*\n)+\n?", "", s)
+assert t != s, "no forward-zone for " + d
+open(p, "w").write(t)' "$LAB_DIR/root-billu/etc-unbound/unbound.conf.d/billu-forwarders.conf" "$E_DOMAIN" || lab_die "sabotage: cannot remove the zone"
+    in_fwd billu systemctl restart unbound
+    lab_wait 20 "BillU's unbound answers again" in_fwd billu unbound-control status || lab_die "sabotage: unbound did not restart"
+    lab_log "SABOTAGE: $B_DC's unbound runs without its forward-zone for $E_DOMAIN"
+fi
+
 # --- probes -----------------------------------------------------------------------------------------------------
-lab_expect "names resolve across: _ldap._tcp.$E_DOMAIN from BillU's DC" pass \
+# Through each DC's internal DNS (its resolv.conf's server), which asks its unbound first; then unbound's cache holds
+# the answer (the query went through it); then unbound itself on 127.0.0.53.
+in_cache() { in_fwd "$1" unbound-control dump_cache | grep -q "^$2"; }
+lab_expect "names resolve across: _ldap._tcp.$E_DOMAIN from BillU's DC (its Samba DNS, through its unbound)" pass \
     lab_has "has SRV record .* ${E_DC,,}.$E_DOMAIN" ip netns exec trust-billu host -t SRV "_ldap._tcp.$E_DOMAIN" "$B_IP"
-lab_expect "names resolve across: _kerberos._tcp.$B_DOMAIN from Ecotech's DC" pass \
-    lab_has "has SRV record .* ${B_DC,,}.$B_DOMAIN" ip netns exec trust-eco host -t SRV "_kerberos._tcp.$B_DOMAIN" "$E_IP"
+lab_expect "... BillU's unbound has that answer cached (Samba asked it)" pass in_cache billu "_ldap._tcp.$E_DOMAIN.[[:space:]].*SRV"
+lab_expect "names resolve across: _ldap._tcp.$B_DOMAIN from Ecotech's DC (its Samba DNS, through its unbound)" pass \
+    lab_has "has SRV record .* ${B_DC,,}.$B_DOMAIN" ip netns exec trust-eco host -t SRV "_ldap._tcp.$B_DOMAIN" "$E_IP"
+lab_expect "... Ecotech's unbound has that answer cached (Samba asked it)" pass in_cache eco "_ldap._tcp.$B_DOMAIN.[[:space:]].*SRV"
+lab_expect "BillU's unbound (127.0.0.53) answers _kerberos._tcp.$E_DOMAIN" pass \
+    lab_has "has SRV record .* ${E_DC,,}.$E_DOMAIN" ip netns exec trust-billu host -t SRV "_kerberos._tcp.$E_DOMAIN" 127.0.0.53
+lab_expect "Ecotech's unbound (127.0.0.53) answers _kerberos._tcp.$B_DOMAIN" pass \
+    lab_has "has SRV record .* ${B_DC,,}.$B_DOMAIN" ip netns exec trust-eco host -t SRV "_kerberos._tcp.$B_DOMAIN" 127.0.0.53
 
 t=$(date +%s%N)
 lab_expect "BillU's step, first run: creates its half and reports it does not validate yet (exit 0)" pass run_step billu billu1
@@ -324,7 +435,7 @@ M_TOKEN="$(/usr/bin/python3 -c 'import secrets; print(secrets.token_hex(12))')"
 # shellcheck disable=SC2016 # the inner sh's own $0..$2
 memx sh -c 'install -d -m 0750 -o 0 -g "$1" "$0" && printf "partner project file %s\n" "$2" >"$0/lisezmoi.txt" &&
     chown "0:$1" "$0/lisezmoi.txt" && chmod 0640 "$0/lisezmoi.txt"' "$M_PATH" "$GRANT_GID" "$M_TOKEN" || lab_die "creating the share's folder failed"
-memx smbd -F --debug-stdout -d1 >"$LAB_DIR/mem-smbd.log" 2>&1 &
+memx smbd -F --debug-stdout -d "1 auth:10" >"$LAB_DIR/mem-smbd.log" 2>&1 &
 LAB_PIDS+=($!)
 printf '[global]\n    client min protocol = SMB3\n' >"$LAB_DIR/client.conf"
 lab_wait 30 "the member's smbd listens on $M_IP:445" ip netns exec trust-mem sh -c "ss -Htln | grep -q '$M_IP:445'" || lab_die "the member's smbd did not start"
@@ -362,5 +473,75 @@ lab_expect "BillU's DC logs eco.admin's NTLM logon at $B_GRANT_HOST (Auth: SamLo
     dc_logged billu "^Auth: \[SamLogon,network\] user \[$E_NETBIOS\]\\\\\[eco\.admin\] .* status \[NT_STATUS_OK\] .* NETLOGON computer \[$B_GRANT_HOST\]"
 lab_expect "Ecotech's DC logs eco.admin's Kerberos logon (Auth: Kerberos KDC, NT_STATUS_OK)" pass \
     dc_logged eco "^Auth: \[Kerberos KDC,ENC-TS Pre-authentication\] user \[\(null\)\]\\\\\[eco\.admin@${E_DOMAIN^^}\] .* status \[NT_STATUS_OK\]"
+
+# --- SID filtering: a SID injected in a partner account's sIDHistory grants nothing at BillU ----------------------
+# The attack SID filtering stops: a partner admin (or whoever owns the partner's DC) writes a SID of BillU, here the
+# grant's group DL-ECO-Projets-Lecture, into the sIDHistory of an account of his own (eco.user, refused above), so that
+# the partner's DC vouches for it in every logon. Measured: Samba 4.17 leaves sIDHistory out of the token it builds,
+# even at home (Ecotech's own token for eco.user lacks it), so the attack is not mounted and the filter is not
+# exercised: the probes prove the outcome. At BillU's member his Kerberos and NTLM sessions' tokens (smbd's "Security
+# token SIDs" at auth:10) hold no such SID and the share stays refused. eco.admin's token holding it (above: through
+# the domain-local group) shows that the token check can see the SID.
+ESAM="$LAB_DIR/eco/private/sam.ldb" BSAM="$LAB_DIR/billu/private/sam.ldb"
+eco_user_dn="$(in_dc eco ldbsearch -H "$ESAM" "(sAMAccountName=eco.user)" dn | sed -n 's/^dn: //p')"
+printf 'dn: %s\nchangetype: modify\nadd: sIDHistory\nsIDHistory: %s\n' "$eco_user_dn" "$GRANT_SID" |
+    in_dc eco ldbmodify -H "$ESAM" >"$LAB_DIR/sidhistory.log" 2>&1 || { cat "$LAB_DIR/sidhistory.log" >&2; lab_die "writing eco.user's sIDHistory on Ecotech's DC failed"; }
+lab_expect "eco.user's sIDHistory holds $B_GRANT's SID ($GRANT_SID), written on Ecotech's DC" pass \
+    lab_has "^sIDHistory: $GRANT_SID\$" in_dc eco ldbsearch -H "$ESAM" "(sAMAccountName=eco.user)" sIDHistory
+E_USER_SID=$(memx wbinfo --name-to-sid "$E_NETBIOS\\eco.user" | cut -d' ' -f1)
+home_token() { # eco.user's token as Ecotech's DC builds it (samba.auth.user_session: the user_info_dc its KDC and netlogon use)
+    # shellcheck disable=SC2016 # a Python program
+    in_dc eco /usr/bin/python3 -c '
+import sys
+from samba.param import LoadParm
+from samba.samdb import SamDB
+from samba.auth import system_session, user_session
+lp = LoadParm(); lp.load("/etc/samba/smb.conf")
+db = SamDB(url=sys.argv[1], session_info=system_session(), lp=lp)
+for s in user_session(db, lp_ctx=lp, dn=sys.argv[2]).security_token.sids: print(s)' "$ESAM" "$eco_user_dn"
+}
+# Measured: Samba 4.17 leaves sIDHistory out of the token it builds, so the attack is not even mounted at home.
+home_token_without() { local t; t="$(home_token)"; printf '%s\n' "$t"; grep -q "^${E_USER_SID%-*}-" <<<"$t" && ! grep -q "^$GRANT_SID\$" <<<"$t"; }
+lab_expect "on Ecotech's DC, eco.user's own token (samba.auth.user_session) holds his domain's SIDs, not the injected one: Samba 4.17 leaves sIDHistory out" pass home_token_without
+# token_since <line>: the SIDs of the smbd tokens logged after that line of the member's smbd log.
+token_since() { tail -n +"$(($1 + 1))" "$LAB_DIR/mem-smbd.log" | grep -E '^ *SID\[ *[0-9]+\]: '; }
+# filtered_since <line>: eco.user's session token (his SID) was logged after that line, without the injected SID.
+filtered_since() { local seg; seg="$(token_since "$1")"; grep -q ": $E_USER_SID\$" <<<"$seg" && ! grep -q ": $GRANT_SID\$" <<<"$seg"; }
+lab_expect "the token check sees the SID: eco.admin's session token at the member (above) holds $GRANT_SID (the grant's group)" pass \
+    lab_has ": $GRANT_SID\$" token_since 0
+n0=$(wc -l <"$LAB_DIR/mem-smbd.log")
+lab_expect "eco.user with the injected SID is still refused with his Ecotech ticket: tree connect NT_STATUS_ACCESS_DENIED" pass \
+    lab_has "tree connect failed: NT_STATUS_ACCESS_DENIED" smb_read eco.user cc.eco-hist
+lab_expect "... the member's token for that session: eco.user's SID ($E_USER_SID), no $GRANT_SID" pass \
+    filtered_since "$n0"
+printf 'username = eco.user\npassword = %s\ndomain = %s\n' "$USER_PW" "$E_NETBIOS" >"$LAB_DIR/eco-user.auth"
+chmod 600 "$LAB_DIR/eco-user.auth"
+ntlm_user_read() {
+    ip netns exec trust-eco smbclient -s "$LAB_DIR/client.conf" "//$M_FQDN/$M_SHARE" --use-kerberos=disabled -A "$LAB_DIR/eco-user.auth" \
+        -c 'get lisezmoi.txt -' 2>&1 </dev/null
+}
+n0=$(wc -l <"$LAB_DIR/mem-smbd.log")
+lab_expect "eco.user with the injected SID is still refused with his password (NTLM through BillU's DC): NT_STATUS_ACCESS_DENIED" pass \
+    lab_has "tree connect failed: NT_STATUS_ACCESS_DENIED" ntlm_user_read
+lab_expect "... the member's token for that session holds no $GRANT_SID" pass \
+    filtered_since "$n0"
+# Measured, not a switch: with QUARANTINED_DOMAIN cleared on BillU's half (samba-tool 4.17 has no option for it: an
+# LDAP modify of trustAttributes), the outcome is the same (no sIDHistory in the tokens to begin with), so a "filtering
+# off" sabotage that turns the lab red cannot be made here (docs/services/trust.md).
+tdo_filter="(&(objectClass=trustedDomain)(trustPartner=$E_DOMAIN))"
+tdo_dn="$(in_dc billu ldbsearch -H "$BSAM" "$tdo_filter" dn | sed -n 's/^dn: //p')"
+ta="$(in_dc billu ldbsearch -H "$BSAM" "$tdo_filter" trustAttributes | sed -n 's/^trustAttributes: //p')"
+printf 'dn: %s\nchangetype: modify\nreplace: trustAttributes\ntrustAttributes: %s\n' "$tdo_dn" "$((ta & ~4))" |
+    in_dc billu ldbmodify -H "$BSAM" >/dev/null || lab_die "clearing QUARANTINED_DOMAIN on BillU's half failed"
+lab_expect "BillU's half with QUARANTINED_DOMAIN cleared: Attributes FOREST_TRANSITIVE only" pass \
+    lab_has "Attributes: *0x[0-9a-f]* (FOREST_TRANSITIVE)$" in_dc billu samba-tool domain trust show "$E_DOMAIN"
+n0=$(wc -l <"$LAB_DIR/mem-smbd.log")
+lab_expect "... eco.user with the injected SID is still refused (Kerberos)" pass \
+    lab_has "tree connect failed: NT_STATUS_ACCESS_DENIED" smb_read eco.user cc.eco-hist-nq
+lab_expect "... and that session's token holds no $GRANT_SID" pass \
+    filtered_since "$n0"
+n0=$(wc -l <"$LAB_DIR/mem-smbd.log")
+lab_expect "... eco.user with the injected SID is still refused (NTLM)" pass \
+    lab_has "tree connect failed: NT_STATUS_ACCESS_DENIED" ntlm_user_read
 lab_fig "lab total" "$(lab_since "$LAB_START") ms"
 lab_finish
