@@ -1,7 +1,9 @@
 # Step `dns-forward` of a Samba DC with conditional forwarders (components/domain-controller/samba-forwarders.ts):
 # unbound on LOCAL_FORWARDER, which Samba's internal DNS asks first (smb.conf's `dns forwarder`), forwarding each
 # partner zone (ZONES) to the partner's resolvers and the rest upstream. Data: UNBOUND_CONF, LOCAL_FORWARDER, ZONES.
-billu_apt_install unbound
+# dns-root-data holds the root trust anchor unbound's DNSSEC needs before its first start; it is only a Recommends of
+# unbound, which a VM whose apt skips recommends would not get (unbound-checkconf then fails on root.key: labs/trust).
+billu_apt_install unbound dns-root-data
 unbound-checkconf >/dev/null || billu_die "unbound-checkconf refuses the configuration (see $UNBOUND_CONF)"
 systemctl enable -q unbound
 if billu_changed "$UNBOUND_CONF"; then systemctl restart unbound; else systemctl start unbound; fi
