@@ -14,6 +14,7 @@ import { ProxmoxVm } from "../proxmox-vm/ProxmoxVm";
 import { conditionalForwarders, dcByName, domainOf, SECRET } from "./common";
 import { sambaDcStep, sambaDomainStep, sambaFsmoStep } from "./samba";
 import { sambaForwardersStep } from "./samba-forwarders";
+import { sambaSysvolSteps, SYSVOL_SECRET } from "./sysvol";
 import { withAdminLoginCheck, withDomainAdminLogin } from "./admin-login";
 import { REBOOT_MARK, windowsDcStep, windowsDomainStep, windowsFsmoStep, windowsReadyStep } from "./windows";
 
@@ -176,7 +177,13 @@ export class Domain extends pulumi.ComponentResource {
                 new DomainController(dc.label, { ...args, host: model.host(dc.name), secrets, after: prev ? [prev.promoted] : [] }, { parent: this }),
             );
         }
-        const values = { [SECRET.admin]: secrets.admin, [SECRET.join]: secrets.join };
+        // SYSVOL between Samba DCs (./sysvol.ts): the rsync user's password, shared by the PDC emulator and the others.
+        const sysvolSteps = domain.flavor === "samba" ? sambaSysvolSteps(domain) : [];
+        const sysvolPassword =
+            sysvolSteps.length > 0
+                ? new random.RandomPassword(`${name}-sysvol-password`, { length: 32, special: false }, { parent: this }).result
+                : undefined;
+        const values = { [SECRET.admin]: secrets.admin, [SECRET.join]: secrets.join, [SYSVOL_SECRET]: sysvolPassword };
         const vmOf = (host: string): pulumi.Resource => {
             const c = this.controllers.find((x) => x.dc.name === host);
             if (!c) throw new Error(`internal: a domain step on ${host}, which is not one of the domain's DCs`);
@@ -219,6 +226,11 @@ export class Domain extends pulumi.ComponentResource {
             [last],
         );
         this.ready = records.apply;
+        // SYSVOL replication, once the PDC emulator holds its role: its rsync daemon first, then each other DC's pull.
+        // Nothing waits for it: the pull runs on its timer, and the gpo step writes on the PDC emulator.
+        let sysvolAfter: pulumi.Resource = records.apply;
+        for (const [dc, stepName, text] of sysvolSteps)
+            sysvolAfter = step(`${stepName}-${dc.label}`, stepName, dc.name, text, [sysvolAfter]).apply;
         this.registerOutputs({});
     }
 }
