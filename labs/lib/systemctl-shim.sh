@@ -31,6 +31,9 @@ case "$unit" in
         # ExecStartPre (the secure chroot folder under /run).
         cmd=$(cat /lib/systemd/system/vsftpd.service /etc/systemd/system/vsftpd.service.d/*.conf 2>/dev/null | sed -n 's/^ExecStart=\(..*\)$/\1/p' | tail -n 1)
         pre=$(sed -n 's/^ExecStartPre=-\{0,1\}\(..*\)$/\1/p' /lib/systemd/system/vsftpd.service) ;;
+    billu-sysvol-rsyncd) log=/var/log/lab-sysvol-rsyncd.log
+        # The rendered unit's own ExecStart (the SYSVOL rsync daemon of the PDC emulator, labs/dc).
+        cmd=$(sed -n 's/^ExecStart=\(..*\)$/\1/p' /etc/systemd/system/billu-sysvol-rsyncd.service) ;;
     *)
         case "$verb" in is-enabled|is-active) exit 1 ;; esac
         echo "lab systemctl: $verb $unit ignored" >&2; exit 0 ;;

@@ -13,7 +13,9 @@ src=$1 dst=$2 pwf=$3 name=$4
 out=$(mktemp) || exit 2
 trap 'rm -f "$out"' EXIT
 if ! rsync -rlt --delete --itemize-changes --contimeout=10 --timeout=120 --password-file="$pwf" "$src/" "$dst/" >"$out" 2>&1; then
-    echo "sysvol: pulling from $name failed: $(grep -v '^$' "$out" | tail -n 1)"
+    # rsync's own reason (the daemon's @ERROR line: auth failed, access denied), else its last line.
+    why=$(grep -m 1 '^@ERROR' "$out" || grep -v '^$' "$out" | tail -n 1)
+    echo "sysvol: pulling from $name failed: $why"
     exit 2
 fi
 updated=0 deleted=0
