@@ -22,7 +22,12 @@ export const LAB_DC = {
     second: { name: "PAR-DC02", address: "10.20.10.12", vmId: 111 },
     rolesOnSecond: ["pdcEmulator", "ridMaster", "infrastructureMaster"],
     /** The flow SYSVOL replication asks for: the first DC pulls from the second (the PDC emulator). */
-    sysvolFlow: ["  - from: PAR-DC01", "    to: PAR-DC02", "    service: sysvol-rsync", "    comment: SYSVOL pulled from the PDC emulator (Samba does not replicate it)"],
+    sysvolFlow: [
+        "  - from: PAR-DC01",
+        "    to: PAR-DC02",
+        "    service: sysvol-rsync",
+        "    comment: SYSVOL pulled from the PDC emulator (Samba does not replicate it)",
+    ],
 } as const;
 
 const HEADER = [

@@ -52,11 +52,17 @@ describe("the model", () => {
     test("bad input (exit 2): a fraction, zero, more than a day; on Windows DCs", () => {
         const raw = labRaw();
         raw.domain.sysvolSyncMinutes = 2.5;
-        expect(problemsOf(raw)).toEqual(['billu:domain.sysvolSyncMinutes: is 2.5, which must be a whole number of minutes. Fix: correct the value (see README, "Configuration")']);
+        expect(problemsOf(raw)).toEqual([
+            'billu:domain.sysvolSyncMinutes: is 2.5, which must be a whole number of minutes. Fix: correct the value (see README, "Configuration")',
+        ]);
         raw.domain.sysvolSyncMinutes = 0;
-        expect(problemsOf(raw)).toEqual(['billu:domain.sysvolSyncMinutes: is 0, which must be at least 1 minute. Fix: correct the value (see README, "Configuration")']);
+        expect(problemsOf(raw)).toEqual([
+            'billu:domain.sysvolSyncMinutes: is 0, which must be at least 1 minute. Fix: correct the value (see README, "Configuration")',
+        ]);
         raw.domain.sysvolSyncMinutes = 1441;
-        expect(problemsOf(raw)).toEqual(['billu:domain.sysvolSyncMinutes: is 1441, which must be at most 1440 minutes (a day). Fix: correct the value (see README, "Configuration")']);
+        expect(problemsOf(raw)).toEqual([
+            'billu:domain.sysvolSyncMinutes: is 1441, which must be at most 1440 minutes (a day). Fix: correct the value (see README, "Configuration")',
+        ]);
         const prod = stackRaw("prod");
         prod.domain.sysvolSyncMinutes = 5;
         expect(problemsOf(prod)).toEqual([

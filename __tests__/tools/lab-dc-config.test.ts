@@ -42,7 +42,12 @@ test("labs/dc/Pulumi.labdc.yaml = Pulumi.dev.yaml + PAR-DC02 (in every flow to a
     for (const f of fromFirst) flows.splice(flows.indexOf(f) + 1, 0, { ...f, from: "PAR-DC02" });
     expect(fromFirst.length).toBeGreaterThan(0);
     // The flow SYSVOL replication needs, first: PAR-DC01 pulls from the PDC emulator PAR-DC02.
-    flows.unshift({ from: "PAR-DC01", to: "PAR-DC02", service: "sysvol-rsync", comment: "SYSVOL pulled from the PDC emulator (Samba does not replicate it)" } as never);
+    flows.unshift({
+        from: "PAR-DC01",
+        to: "PAR-DC02",
+        service: "sysvol-rsync",
+        comment: "SYSVOL pulled from the PDC emulator (Samba does not replicate it)",
+    } as never);
     Object.assign(expected["billu:domain"].fsmo, { pdcEmulator: "PAR-DC02", ridMaster: "PAR-DC02", infrastructureMaster: "PAR-DC02" });
     expect(lab).toEqual(expected);
     expect(LAB_DC.second).toEqual({ name: "PAR-DC02", address: "10.20.10.12", vmId: 111 });

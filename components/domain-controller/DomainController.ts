@@ -180,9 +180,7 @@ export class Domain extends pulumi.ComponentResource {
         // SYSVOL between Samba DCs (./sysvol.ts): the rsync user's password, shared by the PDC emulator and the others.
         const sysvolSteps = domain.flavor === "samba" ? sambaSysvolSteps(domain) : [];
         const sysvolPassword =
-            sysvolSteps.length > 0
-                ? new random.RandomPassword(`${name}-sysvol-password`, { length: 32, special: false }, { parent: this }).result
-                : undefined;
+            sysvolSteps.length > 0 ? new random.RandomPassword(`${name}-sysvol-password`, { length: 32, special: false }, { parent: this }).result : undefined;
         const values = { [SECRET.admin]: secrets.admin, [SECRET.join]: secrets.join, [SYSVOL_SECRET]: sysvolPassword };
         const vmOf = (host: string): pulumi.Resource => {
             const c = this.controllers.find((x) => x.dc.name === host);
@@ -229,8 +227,7 @@ export class Domain extends pulumi.ComponentResource {
         // SYSVOL replication, once the PDC emulator holds its role: its rsync daemon first, then each other DC's pull.
         // Nothing waits for it: the pull runs on its timer, and the gpo step writes on the PDC emulator.
         let sysvolAfter: pulumi.Resource = records.apply;
-        for (const [dc, stepName, text] of sysvolSteps)
-            sysvolAfter = step(`${stepName}-${dc.label}`, stepName, dc.name, text, [sysvolAfter]).apply;
+        for (const [dc, stepName, text] of sysvolSteps) sysvolAfter = step(`${stepName}-${dc.label}`, stepName, dc.name, text, [sysvolAfter]).apply;
         this.registerOutputs({});
     }
 }

@@ -27,7 +27,9 @@ export const dcService = defineService<DomainConfig, DomainModel>({
             })),
         ),
         // SYSVOL between Samba DCs: each other DC pulls from the PDC emulator's rsync daemon.
-        ...(domain.sysvol ? [{ kind: "listen" as const, host: domain.sysvol.source.name, service: "sysvol-rsync", why: "SYSVOL for the other Samba DCs" }] : []),
+        ...(domain.sysvol
+            ? [{ kind: "listen" as const, host: domain.sysvol.source.name, service: "sysvol-rsync", why: "SYSVOL for the other Samba DCs" }]
+            : []),
         ...(domain.sysvol?.pullers ?? []).map((dc) => ({
             kind: "flow" as const,
             from: dc.name,
