@@ -110,7 +110,7 @@ describe("the rendered files", () => {
     });
 
     test("the secret reaches both ends only as a placeholder, in 0600 files", () => {
-        const source = sambaSysvolSourceStep(sync());
+        const source = sambaSysvolSourceStep(model(labRaw()).domain!, sync());
         const pull = sambaSysvolPullStep(sync(), sync().pullers[0]);
         expect(source.files.find((f) => f.path === "/etc/billu/sysvol/rsyncd.secrets")).toEqual({
             path: "/etc/billu/sysvol/rsyncd.secrets",

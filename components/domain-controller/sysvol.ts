@@ -142,8 +142,12 @@ export function renderSyncTimer(sync: SysvolSync, dc: DomainController): string 
     ].join("\n");
 }
 
-/** Step `sysvol-source` on the PDC emulator: the daemon's config, secret and unit, enabled and (re)started. */
-export function sambaSysvolSourceStep(sync: SysvolSync): StepSpec {
+/**
+ * Step `sysvol-source` on the PDC emulator: every GPO of the directory has its folder in SYSVOL (a PDC emulator that
+ * joined has none of provision's: they are created as provision does), then the daemon's config, secret and unit,
+ * enabled and (re)started.
+ */
+export function sambaSysvolSourceStep(domain: DomainModel, sync: SysvolSync): StepSpec {
     return {
         files: [
             { path: SYSVOL_PATHS.rsyncdConf, content: renderRsyncdConf(sync) },
@@ -153,6 +157,9 @@ export function sambaSysvolSourceStep(sync: SysvolSync): StepSpec {
         ],
         script: stepScript("linux", "dc/samba-sysvol-source.sh", {
             UNIT: SYSVOL_UNITS.daemon,
+            SYSVOL: SYSVOL_PATHS.sysvol,
+            DOMAIN_FQDN: domain.fqdn,
+            DOMAIN_DN: domain.dn,
             FILES: [SYSVOL_PATHS.rsyncdConf, SYSVOL_PATHS.rsyncdSecrets, SYSVOL_PATHS.daemonUnit].join(" "),
         }),
         secrets: [SYSVOL_SECRET],
@@ -179,7 +186,7 @@ export function sambaSysvolSteps(domain: DomainModel): [DomainController, string
     const sync = domain.sysvol;
     if (!sync) return [];
     return [
-        [sync.source, "sysvol-source", sambaSysvolSourceStep(sync)],
+        [sync.source, "sysvol-source", sambaSysvolSourceStep(domain, sync)],
         ...sync.pullers.map((dc): [DomainController, string, StepSpec] => [dc, "sysvol-pull", sambaSysvolPullStep(sync, dc)]),
     ];
 }

@@ -282,7 +282,19 @@ SV_PW="Sysvol-$(openssl rand -hex 16)"
 : >"$S/sysvol"; secrets_add "$S/sysvol" sysvol-password "$SV_PW"
 : >"$S/sysvol-wrong"; secrets_add "$S/sysvol-wrong" sysvol-password "wrong-$SV_PW"
 lab_log "SYSVOL: $PDC ($PDC_IP, the PDC emulator) serves, $PULL ($PULL_IP) pulls"
+# Every GPO of the directory (each DC's own sam.ldb) has its folder in that DC's SYSVOL.
+gpo_folders_complete() { # <guest>
+    local cn n=0
+    for cn in $(guest_exec "$1" ldbsearch -H /var/lib/samba/private/sam.ldb -b "CN=Policies,CN=System,$DOMAIN_DN" -s one '(objectClass=groupPolicyContainer)' cn | sed -n 's/^cn: //p'); do
+        n=$((n + 1)); guest_exec "$1" test -f "/var/lib/samba/sysvol/$DOMAIN/Policies/$cn/GPT.INI" || { echo "no folder for $cn"; return 1; }
+    done
+    [ "$n" -ge 2 ] || { echo "only $n GPOs in the directory"; return 1; }
+}
+# A DC that joined has no SYSVOL of its own: the PDC emulator here joined, so the folders of provision's GPOs are only
+# on the first DC until the sysvol-source step creates them (else the pull would delete them from the first DC).
+[ "$PDC" = "$DC1" ] || lab_expect "before its sysvol-source step, $PDC (joined) lacks folders of the directory's GPOs" fail gpo_folders_complete "$SV_G"
 run_step "$SV_G" "$PDC" sysvol-source "$S/sysvol" || lab_die "the sysvol-source step on $PDC failed"
+lab_expect "after it, every GPO of the directory has its folder in $PDC's SYSVOL" pass gpo_folders_complete "$SV_G"
 lab_fig "$PDC sysvol-source step (rsync daemon)" "${LAST_MS} ms"
 if [ "${BDC_SYSVOL_SABOTAGE:-}" = noreset ]; then # staged and hash-checked, then the tool's sysvolreset made a no-op
     guest_stage_step "$PULL_G" "$R/$PULL" sysvol-pull
@@ -302,6 +314,8 @@ GPO_NAME="BillU lab SYSVOL $(openssl rand -hex 3)"
 st "$SV_G" gpo create "$GPO_NAME" -H "ldap://$PDC_FQDN" >"$LAB_DIR/sysvol-gpo-create.txt" 2>&1 || { cat "$LAB_DIR/sysvol-gpo-create.txt"; lab_die "samba-tool gpo create on $PDC failed"; }
 GUID=$(grep -o '{[0-9A-Fa-f-]\{36\}}' "$LAB_DIR/sysvol-gpo-create.txt" | head -n 1)
 lab_log "GPO \"$GPO_NAME\" created on $PDC as $GUID"
+# As the gpo step does after each write on the PDC emulator (scripts/gpo/apply.py): the folder ACLs from the GPO's own.
+guest_exec "$SV_G" samba-tool ntacl sysvolreset || lab_die "samba-tool ntacl sysvolreset on $PDC failed"
 lab_expect "$GUID is in $PDC's SYSVOL (samba-tool gpo create wrote it)" pass guest_exec "$SV_G" test -f "$SV_POL/$GUID/GPT.INI"
 lab_expect "before any pull, $GUID is not in $PULL's SYSVOL (Samba does not replicate SYSVOL)" fail guest_exec "$PULL_G" test -e "$SV_POL/$GUID"
 # sysvolreset on the puller reads the GPO's nTSecurityDescriptor from its own directory: wait (bounded) for the
@@ -316,6 +330,7 @@ lab_fig "SYSVOL pull with one new GPO (rsync + sysvolreset)" "$(lab_since "$t") 
 sed 's/^/    pull: /' "$LAB_DIR/sysvol-pull-1.log"
 lab_expect "the pull logged the new GPO's GPT.INI" pass grep -qxF "sysvol: updated $DOMAIN/Policies/$GUID/GPT.INI" "$LAB_DIR/sysvol-pull-1.log"
 lab_expect "the pull's summary: pulled from $PDC, ACLs reset" pass grep -Eqx "sysvol: pulled from $PDC: [1-9][0-9]* updated, 0 deleted; ACLs reset from this DC's directory" "$LAB_DIR/sysvol-pull-1.log"
+lab_expect "after the pull, every GPO of the directory has its folder in $PULL's SYSVOL (none deleted)" pass gpo_folders_complete "$PULL_G"
 sha_of() { guest_exec "$1" sha256sum "$SV_POL/$GUID/GPT.INI" | cut -d' ' -f1; }
 lab_expect "$GUID's GPT.INI on $PULL is byte-identical to $PDC's" pass test "$(sha_of "$PULL_G")" = "$(sha_of "$SV_G")"
 ntacl_of() { guest_exec "$1" samba-tool ntacl get --as-sddl "$2"; }

@@ -29,7 +29,9 @@ while IFS= read -r line; do
     esac
 done <"$out"
 if ! samba-tool ntacl sysvolreset >"$out" 2>&1; then
-    echo "sysvol: pulled from $name ($updated updated, $deleted deleted), but samba-tool ntacl sysvolreset failed: $(grep -v '^$' "$out" | tail -n 1)"
+    # samba-tool's own ERROR line (it precedes the traceback), else its last line.
+    why=$(grep -m 1 '^ERROR' "$out" || grep -v '^$' "$out" | tail -n 1)
+    echo "sysvol: pulled from $name ($updated updated, $deleted deleted), but samba-tool ntacl sysvolreset failed: $why"
     exit 3
 fi
 echo "sysvol: pulled from $name: $updated updated, $deleted deleted; ACLs reset from this DC's directory"
