@@ -37,11 +37,12 @@ test("DC1 forest -> DC2 join -> FSMO (one DC at a time) -> DNS records -> member
     expect(deps("par-dc02-dc-prepare")).toEqual(["par-dc01-dc-apply", "par-fw01-router-apply"]);
     expect(deps("par-domain-fsmo-par-dc01-prepare")).toEqual(["par-dc02-dc-apply"]);
     expect(deps("par-domain-fsmo-par-dc02-prepare")).toEqual(["par-domain-fsmo-par-dc01-apply"]);
-    expect(deps("par-domain-domain-prepare")).toEqual(["par-domain-fsmo-par-dc02-apply"]);
-    // SYSVOL between the two Samba DCs: the PDC emulator's rsync daemon once the roles and records are in place, then
-    // the other DC's pull (components/domain-controller/sysvol.ts).
-    expect(deps("par-domain-sysvol-source-par-dc02-prepare")).toEqual(["par-domain-domain-apply"]);
-    expect(deps("par-domain-sysvol-pull-par-dc01-prepare")).toEqual(["par-domain-sysvol-source-par-dc02-apply"]);
+    // SYSVOL between the two Samba DCs (components/domain-controller/sysvol.ts): the PDC emulator's source step once it
+    // holds its role, before the domain step (so the gpo step after the domain finds every GPO's folder there), and
+    // the other DC's pull after the domain step.
+    expect(deps("par-domain-sysvol-source-par-dc02-prepare")).toEqual(["par-domain-fsmo-par-dc02-apply"]);
+    expect(deps("par-domain-domain-prepare")).toEqual(["par-domain-sysvol-source-par-dc02-apply"]);
+    expect(deps("par-domain-sysvol-pull-par-dc01-prepare")).toEqual(["par-domain-domain-apply"]);
     for (const m of ["par-dhcp01", "par-mail01"]) {
         expect(deps(`${m}-ad-join-prepare`)).toEqual([`${m}-base-apply`, "par-domain-domain-apply"].sort());
     }

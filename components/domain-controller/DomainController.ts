@@ -215,6 +215,10 @@ export class Domain extends pulumi.ComponentResource {
             const text = domain.flavor === "samba" ? sambaFsmoStep(domain, c.dc) : windowsFsmoStep(domain, c.dc);
             last = step(`fsmo-${c.dc.label}`, "fsmo", c.dc.name, text, [last]).apply;
         }
+        // SYSVOL replication (./sysvol.ts), once the PDC emulator holds its role: its source step before the domain step,
+        // so everything after the domain (the gpo step's sysvolreset on the PDC emulator) finds every GPO's folder there.
+        const [source, ...pulls] = sysvolSteps;
+        if (source) last = step(`${source[1]}-${source[0].label}`, source[1], source[0].name, source[2], [last]).apply;
         const first = domain.dcs[0];
         const records = step(
             "domain",
@@ -224,10 +228,9 @@ export class Domain extends pulumi.ComponentResource {
             [last],
         );
         this.ready = records.apply;
-        // SYSVOL replication, once the PDC emulator holds its role: its rsync daemon first, then each other DC's pull.
-        // Nothing waits for it: the pull runs on its timer, and the gpo step writes on the PDC emulator.
-        let sysvolAfter: pulumi.Resource = records.apply;
-        for (const [dc, stepName, text] of sysvolSteps) sysvolAfter = step(`${stepName}-${dc.label}`, stepName, dc.name, text, [sysvolAfter]).apply;
+        // ... and each other DC's pull after it. Nothing waits for them: the pull runs on its timer.
+        let pullAfter: pulumi.Resource = records.apply;
+        for (const [dc, stepName, text] of pulls) pullAfter = step(`${stepName}-${dc.label}`, stepName, dc.name, text, [pullAfter]).apply;
         this.registerOutputs({});
     }
 }
