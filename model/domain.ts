@@ -60,6 +60,15 @@ export const domainSchema = z
             .describe(
                 "DNS zones of partner domains answered by the partner's resolvers (Windows: DNS conditional forwarders; Samba: unbound on each DC, which its internal DNS asks first).",
             ),
+        sysvolSyncMinutes: z
+            .number()
+            .int("must be a whole number of minutes")
+            .min(1, "must be at least 1 minute")
+            .max(1440, "must be at most 1440 minutes (a day)")
+            .optional()
+            .describe(
+                "Samba only, with two DCs or more: how often each other DC pulls SYSVOL (the GPOs' files) from the PDC emulator, in minutes. Samba does not replicate SYSVOL; Windows DCs do it themselves (DFS-R). Default: 5.",
+            ),
     })
     .strict()
     .describe("The AD domain: its flavor, AD site, FSMO roles, Linux logins, join account and conditional forwarders.");
@@ -170,6 +179,22 @@ export interface DomainModel {
     readonly extraZones: readonly string[];
     readonly linuxLogin?: { readonly sshGroup: string; readonly sudoGroup: string };
     readonly joinAccount: string;
+    /** Samba with two DCs or more: SYSVOL pulled from the PDC emulator by every other DC (absent otherwise). */
+    readonly sysvol?: SysvolSync;
+}
+
+/** Default of billu:domain.sysvolSyncMinutes. */
+export const SYSVOL_SYNC_DEFAULT_MINUTES = 5;
+
+/**
+ * SYSVOL replication between Samba DCs (Samba replicates the directory, never SYSVOL): the PDC emulator, where the
+ * gpo step writes, serves SYSVOL read-only over an rsync daemon to the other DCs' addresses only; each other DC pulls
+ * it every `minutes` and resets its ACLs from its own replicated directory (components/domain-controller/sysvol.ts).
+ */
+export interface SysvolSync {
+    readonly source: DomainController;
+    readonly pullers: readonly DomainController[];
+    readonly minutes: number;
 }
 
 /**
@@ -315,6 +340,13 @@ export function validateDomain(
             "set billu:domain.linuxLogin.sshGroup and sudoGroup (the AD groups allowed to SSH in and to sudo)",
         );
     }
+    if (cfg.sysvolSyncMinutes !== undefined && cfg.flavor === "windows") {
+        problems.add(
+            "billu:domain.sysvolSyncMinutes",
+            `is ${cfg.sysvolSyncMinutes}, but Windows DCs replicate SYSVOL themselves (DFS-R)`,
+            "remove billu:domain.sysvolSyncMinutes, or use flavor: samba",
+        );
+    }
     if (problems.count > before) return undefined;
 
     const fqdn = site.domain.toLowerCase();
@@ -341,6 +373,7 @@ export function validateDomain(
         first: i === 0,
         roles: FSMO_ROLES.filter((r) => fsmo[r] === h.name),
     }));
+    const pdcEmulator = dcs.find((d) => d.name === fsmo.pdcEmulator)!;
     return {
         flavor: cfg.flavor,
         fqdn,
@@ -353,7 +386,7 @@ export function validateDomain(
         adSite: cfg.adSite ?? site.code,
         dcs,
         fsmo,
-        pdcEmulator: dcs.find((d) => d.name === fsmo.pdcEmulator)!,
+        pdcEmulator,
         forwarders: network.dnsForwarders,
         ntpServers: network.ntpServers,
         conditionalForwarders: cfg.conditionalForwarders.map((f) => ({ domain: f.domain.toLowerCase(), servers: f.servers })),
@@ -365,6 +398,14 @@ export function validateDomain(
         extraZones: [],
         linuxLogin: cfg.linuxLogin,
         joinAccount: cfg.joinAccount,
+        sysvol:
+            cfg.flavor === "samba" && dcs.length > 1
+                ? {
+                      source: pdcEmulator,
+                      pullers: dcs.filter((d) => d.name !== pdcEmulator.name),
+                      minutes: cfg.sysvolSyncMinutes ?? SYSVOL_SYNC_DEFAULT_MINUTES,
+                  }
+                : undefined,
     };
 }
 

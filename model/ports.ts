@@ -99,6 +99,9 @@ export const BUILTIN_SERVICES: readonly ServiceDef[] = [
         reverse: true,
         relaysDhcpClients: true,
     },
+    // SYSVOL between Samba DCs (billu:domain.sysvolSyncMinutes): the PDC emulator's rsync daemon (IANA "rsync" 873),
+    // a read-only module the other DCs pull from (components/domain-controller/sysvol.ts).
+    { name: "sysvol-rsync", description: "SYSVOL pulled from the PDC emulator by the other Samba DCs (rsync daemon)", ports: [p("tcp", 873)] },
     { name: "restic-rest", description: "restic's REST protocol over HTTPS to the backup server (rclone serve restic)", ports: [p("tcp", 8000)] },
     { name: "syslog-tls", description: "syslog over TLS to the log collector (RFC 5425)", ports: [p("tcp", 6514)] },
     { name: "zabbix-agent", description: "Zabbix agent (passive checks)", ports: [p("tcp", 10050)] },

@@ -6,7 +6,9 @@
  *   - every flow that names PAR-DC01 in `hosts` names PAR-DC02 too (the clients of one DC are the other's);
  *   - every flow from PAR-DC01 is followed by the same flow from PAR-DC02 (what one DC sends, such as its logs and
  *     its backups, the other sends too);
- *   - the PDC emulator, RID and infrastructure roles on PAR-DC02.
+ *   - the PDC emulator, RID and infrastructure roles on PAR-DC02;
+ *   - a first flow PAR-DC01 -> PAR-DC02 sysvol-rsync: with two Samba DCs, the DC without the PDC emulator pulls
+ *     SYSVOL from the one with it (billu:domain.sysvolSyncMinutes), which the model asks for.
  * A text transformation, so dev's comments stay. __tests__/tools/lab-dc-config.test.ts fails when the committed
  * file is not this function's output (dev changed: run this again) and checks the differences above on the parsed
  * files. Exit 0 written, 3 when dev's file no longer has the shape this relies on.
@@ -19,6 +21,13 @@ export const LAB_DC = {
     first: "PAR-DC01",
     second: { name: "PAR-DC02", address: "10.20.10.12", vmId: 111 },
     rolesOnSecond: ["pdcEmulator", "ridMaster", "infrastructureMaster"],
+    /** The flow SYSVOL replication asks for: the first DC pulls from the second (the PDC emulator). */
+    sysvolFlow: [
+        "  - from: PAR-DC01",
+        "    to: PAR-DC02",
+        "    service: sysvol-rsync",
+        "    comment: SYSVOL pulled from the PDC emulator (Samba does not replicate it)",
+    ],
 } as const;
 
 const HEADER = [
@@ -74,6 +83,9 @@ export function labDcConfig(dev: string): string {
         if (role && (LAB_DC.rolesOnSecond as readonly string[]).includes(role[2]) && role[3] === LAB_DC.first) return role[1] + name;
         return l;
     });
+    const flowsAt = out.indexOf("  billu:flows:");
+    if (flowsAt < 0) throw new Error('no "  billu:flows:" line');
+    out.splice(flowsAt + 1, 0, ...LAB_DC.sysvolFlow);
     return [...HEADER, ...out].join("\n");
 }
 

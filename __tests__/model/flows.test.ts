@@ -22,7 +22,7 @@ describe("bad flows and firewall config: one clear message each (key path with t
         [
             "an unknown service",
             (r) => r.flows.push({ from: "lan-dsi", to: "PAR-FS01", service: "cifs" }),
-            `billu:flows[${DEV_FLOWS}].service: "cifs" is not a service. Fix: use one of ad, ad-trust, adws, dhcp-relay, dns, ftp, ftp-passive, global-catalog, http, https, imaps, ipsec, kea-ha, kerberos, kpasswd, ldap, ldaps, msrpc, ntp, pbx-provisioning, proxmox, rdp, restic-rest, rpc-dynamic, rtp, sip-tls, smb, smtp, ssh, submission, syslog-tls, web-public-http, web-public-https, wsus, wsus-ssl, zabbix-agent, zabbix-trapper, or declare it in billu:firewall.services`,
+            `billu:flows[${DEV_FLOWS}].service: "cifs" is not a service. Fix: use one of ad, ad-trust, adws, dhcp-relay, dns, ftp, ftp-passive, global-catalog, http, https, imaps, ipsec, kea-ha, kerberos, kpasswd, ldap, ldaps, msrpc, ntp, pbx-provisioning, proxmox, rdp, restic-rest, rpc-dynamic, rtp, sip-tls, smb, smtp, ssh, submission, syslog-tls, sysvol-rsync, web-public-http, web-public-https, wsus, wsus-ssl, zabbix-agent, zabbix-trapper, or declare it in billu:firewall.services`,
         ],
         [
             "an unknown zone kind",

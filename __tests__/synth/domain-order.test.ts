@@ -37,7 +37,12 @@ test("DC1 forest -> DC2 join -> FSMO (one DC at a time) -> DNS records -> member
     expect(deps("par-dc02-dc-prepare")).toEqual(["par-dc01-dc-apply", "par-fw01-router-apply"]);
     expect(deps("par-domain-fsmo-par-dc01-prepare")).toEqual(["par-dc02-dc-apply"]);
     expect(deps("par-domain-fsmo-par-dc02-prepare")).toEqual(["par-domain-fsmo-par-dc01-apply"]);
-    expect(deps("par-domain-domain-prepare")).toEqual(["par-domain-fsmo-par-dc02-apply"]);
+    // SYSVOL between the two Samba DCs (components/domain-controller/sysvol.ts): the PDC emulator's source step once it
+    // holds its role, before the domain step (so the gpo step after the domain finds every GPO's folder there), and
+    // the other DC's pull after the domain step.
+    expect(deps("par-domain-sysvol-source-par-dc02-prepare")).toEqual(["par-domain-fsmo-par-dc02-apply"]);
+    expect(deps("par-domain-domain-prepare")).toEqual(["par-domain-sysvol-source-par-dc02-apply"]);
+    expect(deps("par-domain-sysvol-pull-par-dc01-prepare")).toEqual(["par-domain-domain-apply"]);
     for (const m of ["par-dhcp01", "par-mail01"]) {
         expect(deps(`${m}-ad-join-prepare`)).toEqual([`${m}-base-apply`, "par-domain-domain-apply"].sort());
     }
@@ -73,14 +78,25 @@ test("the domain's components, children and secrets", () => {
     expect(passwords.map((p) => [p.name, p.inputs.length, p.inputs.overrideSpecial])).toEqual([
         ["par-domain-admin-password", 24, "-_.:+="],
         ["par-domain-join-password", 24, "-_.:+="],
+        // The SYSVOL rsync user's (letters and digits: it sits in rsyncd's `user:password` secrets file).
+        ["par-domain-sysvol-password", 32, undefined],
     ]);
+    expect(named("par-domain-sysvol-password").inputs.special).toBe(false);
     // LDAPS: one certificate per DC from the site CA, with the DC's names and address.
     expect(named("par-ca-par-dc02-ldaps-csr").inputs).toMatchObject({
         dnsNames: ["par-dc02.billu.remindme.lan", "billu.remindme.lan"],
         ipAddresses: ["10.20.10.12"],
     });
     // Every DC step gets its secrets on stdin only, and does not log.
-    for (const n of ["par-dc01-dc-apply", "par-dc02-dc-apply", "par-domain-domain-apply", "par-mail01-ad-join-apply", "par-fs01-samba-apply"]) {
+    for (const n of [
+        "par-dc01-dc-apply",
+        "par-dc02-dc-apply",
+        "par-domain-domain-apply",
+        "par-mail01-ad-join-apply",
+        "par-fs01-samba-apply",
+        "par-domain-sysvol-source-par-dc02-apply",
+        "par-domain-sysvol-pull-par-dc01-apply",
+    ]) {
         expect([named(n).inputs.stdin, named(n).inputs.logging]).toEqual(["[secret]", "none"]);
     }
 });

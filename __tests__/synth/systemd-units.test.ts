@@ -9,9 +9,10 @@ import { spawnSync } from "child_process";
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
-import { committedSynth, SYNTH_TIMEOUT } from "./shared";
+import { committedSynth, labSynth, SYNTH_TIMEOUT } from "./shared";
 
-const STACKS = ["dev", "prod", "ecotech"];
+/** The committed stacks, and the dc lab's (two Samba DCs: the only stack with SYSVOL replication's units). */
+const STACKS = ["dev", "prod", "ecotech", "labdc"];
 /**
  * Commands a unit runs from a Debian package its host's step installs. `npm test` runs before the labs' packages are
  * installed (a fresh machine has none of these), so their absence here is not the unit's fault; a path outside this
@@ -22,11 +23,12 @@ const PACKAGED: Record<string, string> = {
     "/usr/bin/rclone": "rclone",
     "/usr/bin/pg_dump": "postgresql-client",
     "/usr/bin/python3": "python3",
+    "/usr/bin/rsync": "rsync",
 };
 const outs = new Map<string, string>();
 
 beforeAll(async () => {
-    for (const stack of STACKS) outs.set(stack, (await committedSynth(stack)).out);
+    for (const stack of STACKS) outs.set(stack, (await (stack === "labdc" ? labSynth("dc", "labdc") : committedSynth(stack))).out);
 }, SYNTH_TIMEOUT);
 
 /** The units of each host of a stack's rendered tree: [host, unit file names]. */
@@ -60,6 +62,11 @@ test.each(STACKS)(
             expect(hosts.find(([h]) => h === "PAR-DC01")?.[1]).toEqual(
                 expect.arrayContaining(["billu-directory-drift.service", "billu-directory-drift.timer"]),
             );
+        // SYSVOL replication (billu:domain.sysvolSyncMinutes): the PDC emulator's rsync daemon, the other DC's pull.
+        if (stack === "labdc") {
+            expect(hosts.find(([h]) => h === "PAR-DC02")?.[1]).toContain("billu-sysvol-rsyncd.service");
+            expect(hosts.find(([h]) => h === "PAR-DC01")?.[1]).toEqual(expect.arrayContaining(["billu-sysvol-sync.service", "billu-sysvol-sync.timer"]));
+        }
         expect(hosts.length).toBeGreaterThan(0);
         const problems: string[] = [];
         for (const [host, units] of hosts) {

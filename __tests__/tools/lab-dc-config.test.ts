@@ -16,7 +16,7 @@ test("the committed lab stack is the generator's output for today's dev stack (i
     expect(text("labs/dc/Pulumi.labdc.yaml")).toBe(labDcConfig(text("Pulumi.dev.yaml")));
 });
 
-test("labs/dc/Pulumi.labdc.yaml = Pulumi.dev.yaml + PAR-DC02 (in every flow to and from PAR-DC01) + three FSMO roles on PAR-DC02", () => {
+test("labs/dc/Pulumi.labdc.yaml = Pulumi.dev.yaml + PAR-DC02 (in every flow to and from PAR-DC01) + three FSMO roles on PAR-DC02 + the SYSVOL flow", () => {
     const dev = config(text("Pulumi.dev.yaml"));
     const lab = config(text("labs/dc/Pulumi.labdc.yaml"));
     const dc1 = dev["billu:hosts"].find((h: { name: string }) => h.name === "PAR-DC01");
@@ -41,6 +41,13 @@ test("labs/dc/Pulumi.labdc.yaml = Pulumi.dev.yaml + PAR-DC02 (in every flow to a
     const fromFirst = flows.filter((f) => f.from === "PAR-DC01");
     for (const f of fromFirst) flows.splice(flows.indexOf(f) + 1, 0, { ...f, from: "PAR-DC02" });
     expect(fromFirst.length).toBeGreaterThan(0);
+    // The flow SYSVOL replication needs, first: PAR-DC01 pulls from the PDC emulator PAR-DC02.
+    flows.unshift({
+        from: "PAR-DC01",
+        to: "PAR-DC02",
+        service: "sysvol-rsync",
+        comment: "SYSVOL pulled from the PDC emulator (Samba does not replicate it)",
+    } as never);
     Object.assign(expected["billu:domain"].fsmo, { pdcEmulator: "PAR-DC02", ridMaster: "PAR-DC02", infrastructureMaster: "PAR-DC02" });
     expect(lab).toEqual(expected);
     expect(LAB_DC.second).toEqual({ name: "PAR-DC02", address: "10.20.10.12", vmId: 111 });

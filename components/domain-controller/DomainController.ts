@@ -14,6 +14,7 @@ import { ProxmoxVm } from "../proxmox-vm/ProxmoxVm";
 import { conditionalForwarders, dcByName, domainOf, SECRET } from "./common";
 import { sambaDcStep, sambaDomainStep, sambaFsmoStep } from "./samba";
 import { sambaForwardersStep } from "./samba-forwarders";
+import { sambaSysvolSteps, SYSVOL_SECRET } from "./sysvol";
 import { withAdminLoginCheck, withDomainAdminLogin } from "./admin-login";
 import { REBOOT_MARK, windowsDcStep, windowsDomainStep, windowsFsmoStep, windowsReadyStep } from "./windows";
 
@@ -176,7 +177,11 @@ export class Domain extends pulumi.ComponentResource {
                 new DomainController(dc.label, { ...args, host: model.host(dc.name), secrets, after: prev ? [prev.promoted] : [] }, { parent: this }),
             );
         }
-        const values = { [SECRET.admin]: secrets.admin, [SECRET.join]: secrets.join };
+        // SYSVOL between Samba DCs (./sysvol.ts): the rsync user's password, shared by the PDC emulator and the others.
+        const sysvolSteps = domain.flavor === "samba" ? sambaSysvolSteps(domain) : [];
+        const sysvolPassword =
+            sysvolSteps.length > 0 ? new random.RandomPassword(`${name}-sysvol-password`, { length: 32, special: false }, { parent: this }).result : undefined;
+        const values = { [SECRET.admin]: secrets.admin, [SECRET.join]: secrets.join, [SYSVOL_SECRET]: sysvolPassword };
         const vmOf = (host: string): pulumi.Resource => {
             const c = this.controllers.find((x) => x.dc.name === host);
             if (!c) throw new Error(`internal: a domain step on ${host}, which is not one of the domain's DCs`);
@@ -210,6 +215,10 @@ export class Domain extends pulumi.ComponentResource {
             const text = domain.flavor === "samba" ? sambaFsmoStep(domain, c.dc) : windowsFsmoStep(domain, c.dc);
             last = step(`fsmo-${c.dc.label}`, "fsmo", c.dc.name, text, [last]).apply;
         }
+        // SYSVOL replication (./sysvol.ts), once the PDC emulator holds its role: its source step before the domain step,
+        // so everything after the domain (the gpo step's sysvolreset on the PDC emulator) finds every GPO's folder there.
+        const [source, ...pulls] = sysvolSteps;
+        if (source) last = step(`${source[1]}-${source[0].label}`, source[1], source[0].name, source[2], [last]).apply;
         const first = domain.dcs[0];
         const records = step(
             "domain",
@@ -219,6 +228,9 @@ export class Domain extends pulumi.ComponentResource {
             [last],
         );
         this.ready = records.apply;
+        // ... and each other DC's pull after it. Nothing waits for them: the pull runs on its timer.
+        let pullAfter: pulumi.Resource = records.apply;
+        for (const [dc, stepName, text] of pulls) pullAfter = step(`${stepName}-${dc.label}`, stepName, dc.name, text, [pullAfter]).apply;
         this.registerOutputs({});
     }
 }

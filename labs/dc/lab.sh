@@ -42,7 +42,7 @@ LAB=bdc
 source "$(dirname "$0")/../lib/common.sh"
 # shellcheck source=../lib/samba.sh
 source "$LAB_ROOT/labs/lib/samba.sh"
-lab_require samba samba-tool ldapsearch ldbsearch dig kinit klist adcli sssd sssctl unshare nsenter openssl visudo node
+lab_require samba samba-tool ldapsearch ldbsearch dig kinit klist adcli sssd sssctl unshare nsenter openssl visudo node rsync smbclient
 START=$(date +%s%N)
 
 # --- synth the lab stack -----------------------------------------------------------------------------------
@@ -269,6 +269,119 @@ lab_expect "re-run $DC1 directory: no change" pass guest_rerun_clean dc1 directo
 lab_fig "re-run of every DC step on the healthy pair" "$(lab_since "$t") ms"
 lab_expect "the re-run wrote nothing to $DC1 (highestCommittedUSN stays $U1)" pass samba_usn_is dc1 "$U1"
 lab_expect "the re-run wrote nothing to $DC2 (highestCommittedUSN stays $U2)" pass samba_usn_is dc2 "$U2"
+
+# --- SYSVOL replication (billu:domain.sysvolSyncMinutes): the PDC emulator serves, the other DC pulls --------------
+# Who serves and who pulls come from the synth outputs (the FSMO roles section), never from the rendered files. The
+# PDC emulator's `sysvol-source` step starts its rsync daemon (the lab's systemctl shim runs the unit's own ExecStart);
+# the other DC's `sysvol-pull` step installs the tool, its service and timer (no systemd here: the timer is not
+# started), and the lab runs the installed service's ExecStart itself, as the timer would (never waiting for it).
+PDC=$(q "console.log(o.sections['FSMO roles'].rows.find(r=>r[0]==='pdcEmulator')[1])")
+if [ "$PDC" = "$DC2" ]; then SV_G=dc2 PULL=$DC1 PULL_G=dc1 PULL_IP=$DC1_IP; else SV_G=dc1 PULL=$DC2 PULL_G=dc2 PULL_IP=$DC2_IP; fi
+PDC_IP=$(addr "$PDC"); PDC_FQDN="${PDC,,}.$DOMAIN"
+SV_PW="Sysvol-$(openssl rand -hex 16)"
+: >"$S/sysvol"; secrets_add "$S/sysvol" sysvol-password "$SV_PW"
+: >"$S/sysvol-wrong"; secrets_add "$S/sysvol-wrong" sysvol-password "wrong-$SV_PW"
+lab_log "SYSVOL: $PDC ($PDC_IP, the PDC emulator) serves, $PULL ($PULL_IP) pulls"
+# Every GPO of the directory (each DC's own sam.ldb) has its folder in that DC's SYSVOL.
+gpo_folders_complete() { # <guest>
+    local cn n=0
+    for cn in $(guest_exec "$1" ldbsearch -H /var/lib/samba/private/sam.ldb -b "CN=Policies,CN=System,$DOMAIN_DN" -s one '(objectClass=groupPolicyContainer)' cn | sed -n 's/^cn: //p'); do
+        n=$((n + 1)); guest_exec "$1" test -f "/var/lib/samba/sysvol/$DOMAIN/Policies/$cn/GPT.INI" || { echo "no folder for $cn"; return 1; }
+    done
+    [ "$n" -ge 2 ] || { echo "only $n GPOs in the directory"; return 1; }
+}
+# A DC that joined has no SYSVOL of its own: the PDC emulator here joined, so the folders of provision's GPOs are only
+# on the first DC until the sysvol-source step creates them (else the pull would delete them from the first DC).
+[ "$PDC" = "$DC1" ] || lab_expect "before its sysvol-source step, $PDC (joined) lacks folders of the directory's GPOs" fail gpo_folders_complete "$SV_G"
+run_step "$SV_G" "$PDC" sysvol-source "$S/sysvol" || lab_die "the sysvol-source step on $PDC failed"
+lab_expect "after it, every GPO of the directory has its folder in $PDC's SYSVOL" pass gpo_folders_complete "$SV_G"
+lab_fig "$PDC sysvol-source step (rsync daemon)" "${LAST_MS} ms"
+if [ "${BDC_SYSVOL_SABOTAGE:-}" = noreset ]; then # staged and hash-checked, then the tool's sysvolreset made a no-op
+    guest_stage_step "$PULL_G" "$R/$PULL" sysvol-pull
+    guest_exec "$PULL_G" sed -i 's/^if ! samba-tool ntacl sysvolreset /if ! true /' /var/lib/billu/stage/sysvol-pull/files/usr/local/sbin/billu-sysvol-sync
+    lab_log "SABOTAGE: $PULL's staged billu-sysvol-sync runs no sysvolreset"
+    guest_run_step "$PULL_G" sysvol-pull "$S/sysvol" || lab_die "the sysvol-pull step on $PULL failed"
+else
+    run_step "$PULL_G" "$PULL" sysvol-pull "$S/sysvol" || lab_die "the sysvol-pull step on $PULL failed"
+fi
+rsyncd_up() { guest_exec "$PULL_G" bash -c "exec 3<>/dev/tcp/$PDC_IP/873"; }
+lab_wait 20 "$PDC's rsync daemon listens on $PDC_IP:873" rsyncd_up || true
+SV_UNIT=/etc/systemd/system/billu-sysvol-sync.service
+# sysvol_pull <log>: the installed unit's ExecStart, run in the puller as systemd would (its output is the journal's).
+sysvol_pull() { guest_exec "$PULL_G" sh -c "$(guest_exec "$PULL_G" sed -n 's/^ExecStart=//p' "$SV_UNIT")" >"$1" 2>&1; }
+SV_POL=/var/lib/samba/sysvol/$DOMAIN/Policies
+GPO_NAME="BillU lab SYSVOL $(openssl rand -hex 3)"
+st "$SV_G" gpo create "$GPO_NAME" -H "ldap://$PDC_FQDN" >"$LAB_DIR/sysvol-gpo-create.txt" 2>&1 || { cat "$LAB_DIR/sysvol-gpo-create.txt"; lab_die "samba-tool gpo create on $PDC failed"; }
+GUID=$(grep -o '{[0-9A-Fa-f-]\{36\}}' "$LAB_DIR/sysvol-gpo-create.txt" | head -n 1)
+lab_log "GPO \"$GPO_NAME\" created on $PDC as $GUID"
+# As the gpo step does after each write on the PDC emulator (scripts/gpo/apply.py): the folder ACLs from the GPO's own.
+guest_exec "$SV_G" samba-tool ntacl sysvolreset || lab_die "samba-tool ntacl sysvolreset on $PDC failed"
+lab_expect "$GUID is in $PDC's SYSVOL (samba-tool gpo create wrote it)" pass guest_exec "$SV_G" test -f "$SV_POL/$GUID/GPT.INI"
+lab_expect "before any pull, $GUID is not in $PULL's SYSVOL (Samba does not replicate SYSVOL)" fail guest_exec "$PULL_G" test -e "$SV_POL/$GUID"
+# sysvolreset on the puller reads the GPO's nTSecurityDescriptor from its own directory: wait (bounded) for the
+# GPO's object to replicate by itself first, as the timer's 5 minutes would.
+gpo_object_on() { lab_has "^dn: CN=$GUID," guest_exec "$1" ldbsearch -H /var/lib/samba/private/sam.ldb -b "CN=Policies,CN=System,$DOMAIN_DN" "(cn=$GUID)" dn; }
+t=$(date +%s%N)
+lab_wait "$REPL_BOUND" "the GPO's object on $PULL" gpo_object_on "$PULL_G" || true
+lab_fig "replication of a new GPO's object $PDC -> $PULL by itself (bound ${REPL_BOUND} s)" "$(lab_since "$t") ms"
+t=$(date +%s%N)
+lab_expect "the pull ($PULL's billu-sysvol-sync.service ExecStart) exits 0" pass sysvol_pull "$LAB_DIR/sysvol-pull-1.log"
+lab_fig "SYSVOL pull with one new GPO (rsync + sysvolreset)" "$(lab_since "$t") ms"
+sed 's/^/    pull: /' "$LAB_DIR/sysvol-pull-1.log"
+lab_expect "the pull logged the new GPO's GPT.INI" pass grep -qxF "sysvol: updated $DOMAIN/Policies/$GUID/GPT.INI" "$LAB_DIR/sysvol-pull-1.log"
+lab_expect "the pull's summary: pulled from $PDC, ACLs reset" pass grep -Eqx "sysvol: pulled from $PDC: [1-9][0-9]* updated, 0 deleted; ACLs reset from this DC's directory" "$LAB_DIR/sysvol-pull-1.log"
+lab_expect "after the pull, every GPO of the directory has its folder in $PULL's SYSVOL (none deleted)" pass gpo_folders_complete "$PULL_G"
+sha_of() { guest_exec "$1" sha256sum "$SV_POL/$GUID/GPT.INI" | cut -d' ' -f1; }
+lab_expect "$GUID's GPT.INI on $PULL is byte-identical to $PDC's" pass test "$(sha_of "$PULL_G")" = "$(sha_of "$SV_G")"
+ntacl_of() { guest_exec "$1" samba-tool ntacl get --as-sddl "$2"; }
+for p in "$SV_POL/$GUID" "$SV_POL/$GUID/GPT.INI" "$SV_POL/$GUID/Machine"; do
+    ntacl_of "$SV_G" "$p" >"$LAB_DIR/ntacl-pdc.txt" 2>&1; ntacl_of "$PULL_G" "$p" >"$LAB_DIR/ntacl-pull.txt" 2>&1
+    lab_expect "the NT ACL of ${p#"$SV_POL/"} on $PULL is $PDC's (samba-tool ntacl get)" pass cmp -s "$LAB_DIR/ntacl-pdc.txt" "$LAB_DIR/ntacl-pull.txt"
+done
+sed 's/^/    NT ACL on the PDC: /' "$LAB_DIR/ntacl-pdc.txt"; sed 's/^/    NT ACL on the other DC: /' "$LAB_DIR/ntacl-pull.txt"
+lab_expect "the NT ACL compared is a real one (it grants Authenticated Users)" pass grep -q 'AU)' "$LAB_DIR/ntacl-pdc.txt"
+lab_expect "samba-tool gpo listall on $PULL lists \"$GPO_NAME\" as $GUID" pass lab_has "^GPO *: $GUID" st "$PULL_G" gpo listall -H "ldap://${PULL,,}.$DOMAIN"
+smb_ls() { guest_exec "$SV_G" env PASSWD="$ADMIN_PW" smbclient "//$PULL_IP/sysvol" -U administrator -c "ls $DOMAIN\\Policies\\$GUID\\*"; }
+lab_expect "smbclient //$PULL/sysvol lists $GUID's GPT.INI" pass lab_has 'GPT.INI' smb_ls
+# The daemon's doors: a wrong password, an address outside hosts allow, a write.
+rs_list() { guest_exec "$1" env RSYNC_PASSWORD="$2" rsync --contimeout=5 --timeout=10 "rsync://billu-sysvol@$PDC_IP/sysvol/$DOMAIN/"; }
+lab_expect "rsync with the right password from $PULL lists SYSVOL (positive control)" pass rs_list "$PULL_G" "$SV_PW"
+lab_expect "rsync with a wrong password from $PULL is refused" fail rs_list "$PULL_G" "wrong-$SV_PW"
+# Another address of the servers zone, not a DC (the lab's gateway namespace on the same switch): hosts allow refuses it.
+rs_list_from_gw() { ip netns exec "$LAB-up" env RSYNC_PASSWORD="$SV_PW" rsync --contimeout=5 --timeout=10 "rsync://billu-sysvol@$PDC_IP/sysvol/$DOMAIN/"; }
+lab_expect "rsync from $GW (the zone's gateway), outside hosts allow, is refused with the right password" fail rs_list_from_gw
+rs_push() { guest_exec "$PULL_G" env RSYNC_PASSWORD="$SV_PW" rsync --contimeout=5 --timeout=10 /etc/hostname "rsync://billu-sysvol@$PDC_IP/sysvol/lab-pushed"; }
+lab_expect "a write into the module is refused (read only)" fail rs_push
+lab_expect "nothing was written into $PDC's SYSVOL" fail guest_exec "$SV_G" test -e /var/lib/samba/sysvol/lab-pushed
+# A GPO deleted on the PDC emulator disappears from the other DC at the next pull.
+st "$SV_G" gpo del "$GUID" -H "ldap://$PDC_FQDN" >/dev/null 2>&1 || lab_die "samba-tool gpo del on $PDC failed"
+lab_expect "$GUID is gone from $PDC's SYSVOL (gpo del)" fail guest_exec "$SV_G" test -e "$SV_POL/$GUID"
+lab_expect "... and still in $PULL's until the next pull" pass guest_exec "$PULL_G" test -e "$SV_POL/$GUID"
+# The deletion of the GPO's object reaches the other DC by itself (bounded) before its pull: a pull that runs first finds
+# the GPO in its directory without a folder and sysvolreset fails (exit 3) until it has (docs: domain-controllers.md).
+gpo_object_gone() { ! gpo_object_on "$@"; }
+t=$(date +%s%N)
+lab_wait "$REPL_BOUND" "the GPO's deletion on $PULL" gpo_object_gone "$PULL_G" || true
+lab_fig "replication of a GPO's deletion $PDC -> $PULL by itself (bound ${REPL_BOUND} s)" "$(lab_since "$t") ms"
+lab_expect "the next pull exits 0" pass sysvol_pull "$LAB_DIR/sysvol-pull-2.log"
+sed 's/^/    pull: /' "$LAB_DIR/sysvol-pull-2.log"
+lab_expect "the deleted GPO is gone from $PULL's SYSVOL (rsync --delete)" fail guest_exec "$PULL_G" test -e "$SV_POL/$GUID"
+lab_expect "the pull logged the deletion of $GUID's folder" pass grep -qxF "sysvol: deleted $DOMAIN/Policies/$GUID/" "$LAB_DIR/sysvol-pull-2.log"
+lab_expect "a third pull finds nothing to change" pass sysvol_pull "$LAB_DIR/sysvol-pull-3.log"
+lab_expect "... and says so" pass grep -qxF "sysvol: pulled from $PDC: 0 updated, 0 deleted; ACLs reset from this DC's directory" "$LAB_DIR/sysvol-pull-3.log"
+# pull_wrong: the same ExecStart with a password file holding a wrong password; its exit status is printed last.
+pull_wrong() {
+    local cmd; cmd=$(guest_exec "$PULL_G" sed -n 's/^ExecStart=//p' "$SV_UNIT")
+    # shellcheck disable=SC2016 # $1 is the inner shell's argument
+    guest_exec "$PULL_G" sh -c 'umask 077; echo "wrong-$1" >/run/lab-sysvol-wrong.pw' sh "$SV_PW"
+    guest_exec "$PULL_G" sh -c "${cmd//\/etc\/billu\/sysvol\/rsync.password//run/lab-sysvol-wrong.pw}; echo \"exit \$?\"" >"$LAB_DIR/sysvol-pull-wrong.log" 2>&1
+}
+pull_wrong; sed 's/^/    wrong password: /' "$LAB_DIR/sysvol-pull-wrong.log"
+lab_expect "a pull with a wrong password fails (exit 2), saying rsync's auth failed" pass grep -qx "exit 2" "$LAB_DIR/sysvol-pull-wrong.log"
+lab_expect "... and says why: sysvol: pulling from $PDC failed: @ERROR: auth failed on module sysvol" pass grep -qxF "sysvol: pulling from $PDC failed: @ERROR: auth failed on module sysvol" "$LAB_DIR/sysvol-pull-wrong.log"
+lab_expect "... and left $PULL's SYSVOL as it was (its default policies still there)" pass guest_exec "$PULL_G" test -f "$SV_POL/{31B2F340-016D-11D2-945F-00C04FB984F9}/GPT.INI"
+lab_expect "re-run $PDC sysvol-source: no change" pass guest_rerun_clean "$SV_G" sysvol-source "$S/sysvol"
+lab_expect "re-run $PULL sysvol-pull: no change" pass guest_rerun_clean "$PULL_G" sysvol-pull "$S/sysvol"
 
 # --- the member: DNS, LDAPS, join, SSSD, Kerberos --------------------------------------------------------------
 guest_new m1 par-dhcp01; plug m1 "$M_IP"

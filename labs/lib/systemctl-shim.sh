@@ -34,6 +34,9 @@ case "$unit" in
     unbound) cmd="unbound -d -p"; log=/var/log/lab-unbound.log
         # As Debian's unit's ExecStartPre: the root trust anchor copied from dns-root-data (no download; no chroot).
         pre="/usr/libexec/unbound-helper root_trust_anchor_update" ;;
+    billu-sysvol-rsyncd) log=/var/log/lab-sysvol-rsyncd.log
+        # The rendered unit's own ExecStart (the SYSVOL rsync daemon of the PDC emulator, labs/dc).
+        cmd=$(sed -n 's/^ExecStart=\(..*\)$/\1/p' /etc/systemd/system/billu-sysvol-rsyncd.service) ;;
     *)
         case "$verb" in is-enabled|is-active) exit 1 ;; esac
         echo "lab systemctl: $verb $unit ignored" >&2; exit 0 ;;

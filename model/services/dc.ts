@@ -26,6 +26,17 @@ export const dcService = defineService<DomainConfig, DomainModel>({
                 why: "Active Directory, its DNS and the domain's time",
             })),
         ),
+        // SYSVOL between Samba DCs: each other DC pulls from the PDC emulator's rsync daemon.
+        ...(domain.sysvol
+            ? [{ kind: "listen" as const, host: domain.sysvol.source.name, service: "sysvol-rsync", why: "SYSVOL for the other Samba DCs" }]
+            : []),
+        ...(domain.sysvol?.pullers ?? []).map((dc) => ({
+            kind: "flow" as const,
+            from: dc.name,
+            to: domain.sysvol!.source.name,
+            service: "sysvol-rsync",
+            why: "Samba does not replicate SYSVOL: the other DCs pull the GPOs' files from the PDC emulator",
+        })),
         // The directory, consistent: `samba-tool domain backup online` writes it to a file first (the pre-hook).
         ...(domain.flavor === "samba" ? domain.dcs : []).map((dc) => ({
             kind: "backup" as const,

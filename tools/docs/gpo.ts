@@ -83,7 +83,11 @@ GptTmpl.inf's [System Access] and [Registry Values]). The password and lockout v
   filtering (Apply Group Policy for the planned groups; Authenticated Users keep Read only) and each planned OU's
   gPLink in link order, copies the SYSVOL files (the wallpaper, the GLPI agent's startup script, \`\\\\<domain>\\SYSVOL\\<domain>\\billu\\\`), then
   \`samba-tool ntacl sysvolreset\`. A re-run changes nothing.
-- Samba does not replicate SYSVOL between DCs: a site with several Samba DCs must copy it (not built yet).
+- Samba does not replicate SYSVOL between DCs, and this step writes on the PDC emulator only: on a site with several
+  Samba DCs, every other DC pulls SYSVOL from the PDC emulator on a timer (\`billu:domain.sysvolSyncMinutes\`, default 5)
+  and resets its ACLs (\`samba-tool ntacl sysvolreset\`), so a client that asks another DC gets the same GPO files within
+  that interval. How it works, how to check it and what to do with a stale copy:
+  [domain-controllers.md, "SYSVOL between Samba DCs"](domain-controllers.md#sysvol-between-samba-dcs).
 - Windows domains: the same step and the same gpos.json (\`C:/ProgramData/billu/gpo/\`) on the PDC emulator, through
   the GroupPolicy module (scripts/gpo/Apply-Gpo.ps1): creates each GPO missing by display name (\`New-GPO\`); compares
   the manifest's Registry.pol with the GPO's own in SYSVOL value by value, sets what differs
