@@ -43,10 +43,10 @@ test("the steps' order: the account on the first DC after the domain, GLPI's ste
 test("two generated passwords and two API tokens (letters and digits), the certificate from the site CA for the plan's name and address", () => {
     const pw = r.resources.filter((x) => x.type === "random:index/randomPassword:RandomPassword" && x.name.startsWith("par-glpi01-"));
     expect(pw.map((x) => [x.name, x.inputs.length, x.inputs.special])).toEqual([
-        ["par-glpi01-glpi-db", 40, false],
-        ["par-glpi01-glpi-ldap", 32, false],
         ["par-glpi01-glpi-api-app", 40, false],
         ["par-glpi01-glpi-api-user", 40, false],
+        ["par-glpi01-glpi-db", 40, false],
+        ["par-glpi01-glpi-ldap", 32, false],
     ]);
     const csr = r.resources.find((x) => x.type === "tls:index/certRequest:CertRequest" && x.name === "par-ca-par-glpi01-glpi-csr")!;
     expect([csr.inputs.dnsNames, csr.inputs.ipAddresses]).toEqual([[plan.fqdn], [plan.host.address]]);
