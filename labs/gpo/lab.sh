@@ -99,6 +99,9 @@ lab_log "DC $DC_NAME $DC_IP, domain $DOMAIN ($NETBIOS)"
 # --- one Samba AD DC ---------------------------------------------------------------------------------------------
 lab_ns dc
 lab_ns cl
+# smbd serves a domain user's SMB reads (part 4) as that user's mapped uid: it must traverse the lab's folder (mktemp's
+# 0700) down to the DC's SYSVOL; it lists nothing here.
+chmod 0711 "$LAB_DIR"
 lab_link "$LAB-dc" eth0 "$DC_IP/24" "$LAB-cl" eth0 "$CL_IP/24"
 D="$LAB_DIR/dc"; mkdir -p "$D"
 ADMIN_PW="Lab$(/usr/bin/python3 -c 'import secrets; print(secrets.token_hex(8))')-9Q!"
@@ -356,7 +359,7 @@ fi
 t=$(date +%s%N)
 lab_expect "acceptance: the gpo scenario passes as $ACCEPT_SAM (exit 0)" pass acceptance "$LAB_DIR/acceptance"
 lab_fig "acceptance run (gpo scenario)" "$(lab_since "$t") ms"
-tail -n 4 "$LAB_DIR/acceptance.log" | sed 's/^/    /'
+sed "s/^/    /" "$LAB_DIR/acceptance.log"
 N_GPOS=$(node -e 'const r = require(process.argv[1]); console.log((r.resources ?? r).filter((x) => x.type === "billu:gpo:Gpo").length)' "$WANT_GPOS")
 N_LINKED=$(node -e 'const r = require(process.argv[1]); console.log(new Set((r.resources ?? r).filter((x) => x.type === "billu:gpo:Gpo").flatMap((g) => g.inputs.links.map((l) => l.dn))).size)' "$WANT_GPOS")
 lab_expect "acceptance: its JUnit report has $((2 * N_GPOS + N_LINKED)) steps ($N_GPOS GPOs twice, $N_LINKED linked OUs), no failure" pass \
