@@ -353,6 +353,7 @@ acceptance() { # acceptance <report dir>: the gpo scenario from the client; exit
 if [ "${GPO_SABOTAGE:-}" = gptini ]; then
     ini="$POLICIES/$AGENT_GUID/GPT.INI"
     v=$(sed -n 's/^Version=\([0-9]*\).*/\1/p' "$ini")
+    # the sabotage itself: GPT.INI one ahead of the object's versionNumber
     sed -i "s/^Version=$v/Version=$((v + 1))/" "$ini"
     lab_log "SABOTAGE: $AGENT_GPO's GPT.INI Version $v -> $((v + 1)) (its versionNumber left at $v), after the probes above ran"
 fi
