@@ -172,8 +172,8 @@ at boot, the MSI installing), which needs a Windows probe host.
 |---|---|
 | (f) render.ts leaves the scripts CSE pair out of gPCMachineExtensionNames | gPCMachineExtensionNames / gPCUserExtensionNames: the CSEs of exactly the parts the model fills (BillU - Agent GLPI: startup scripts missing) |
 | (g) render.ts numbers the startup scripts from 1 (\`1CmdLine\`) | BillU - Agent GLPI: Registry.pol, GptTmpl.inf, Drives.xml (its psscripts.ini on the DC: \`[Startup] 1CmdLine=...\`); ... its [Startup] lines are the model's startup scripts (the copy read over SMB) |
-| \`GPO_SABOTAGE=script\`: the script removed from SYSVOL after the step ran | meant to fail: svc-acceptance reads the script 0CmdLine names over SMB (its sabotage run was not completed in this session: lab lock queue) |
-| \`GPO_SABOTAGE=gptini\`: the Agent GLPI GPO's GPT.INI Version raised by one before the acceptance run | meant to fail: acceptance: the gpo scenario passes as svc-acceptance (exit 0), on that GPO's GPT.INI step (same: not yet run; the scenario's unit tests fail on GPT.INI behind or ahead) |
+| \`GPO_SABOTAGE=script\`: the script removed from SYSVOL after the step ran | svc-acceptance reads the script 0CmdLine names over SMB (its first failed probe, 22 s) |
+| \`GPO_SABOTAGE=gptini\`: the Agent GLPI GPO's GPT.INI Version raised by one before the acceptance run | acceptance: the gpo scenario passes as svc-acceptance (exit 0): it fails on that GPO's GPT.INI step (first failed probe, 21 s) |
 
 ## The catalogue of named policies
 
