@@ -40,9 +40,11 @@ test("the steps' order: the account on the first DC after the domain, GLPI's ste
     expect(orderingDeps(r.resources.find((x) => x.name === "par-glpi01-directory-prepare")!)).toContain(urn("par-domain-domain-apply"));
 });
 
-test("two generated passwords (letters and digits), the certificate from the site CA for the plan's name and address", () => {
+test("two generated passwords and two API tokens (letters and digits), the certificate from the site CA for the plan's name and address", () => {
     const pw = r.resources.filter((x) => x.type === "random:index/randomPassword:RandomPassword" && x.name.startsWith("par-glpi01-"));
     expect(pw.map((x) => [x.name, x.inputs.length, x.inputs.special])).toEqual([
+        ["par-glpi01-glpi-api-app", 40, false],
+        ["par-glpi01-glpi-api-user", 40, false],
         ["par-glpi01-glpi-db", 40, false],
         ["par-glpi01-glpi-ldap", 32, false],
     ]);
@@ -57,6 +59,16 @@ test("rendered: the plan's release and LDAP search, the workstations, and no sec
     expect([site.ldap.basedn, site.ldap.condition]).toEqual([plan.ldap.baseDn, plan.ldap.filter]);
     expect(readFileSync(rendered(plan.host.name, "etc/billu/assets/computers.csv"), "utf8").trimEnd().split("\n")).toHaveLength(plan.computers.length + 1);
     expect(readFileSync(rendered(plan.host.name, "etc/billu/assets/ldap-password"), "utf8")).toBe("{{secret:glpi-ldap-password}}");
+    // The REST API tokens reach the guest only through the secret channel; site.json names their files and the user.
+    expect(readFileSync(rendered(plan.host.name, "etc/billu/assets/api-app-token"), "utf8")).toBe("{{secret:glpi-api-app-token}}");
+    expect(readFileSync(rendered(plan.host.name, "etc/billu/assets/api-user-token"), "utf8")).toBe("{{secret:glpi-api-user-token}}");
+    expect(site.api).toEqual({
+        client: "billu acceptance",
+        appTokenFile: "/etc/billu/assets/api-app-token",
+        user: dev.directory!.acceptance!.sam,
+        profile: "Technician",
+        userTokenFile: "/etc/billu/assets/api-user-token",
+    });
     for (const h of [plan.host.name, "PAR-DC01"]) expect(secretLeaks(path.join(out, "rendered", h), ["PRIVATE KEY", "BEGIN CERTIFICATE"])).toEqual([]);
 });
 
@@ -76,4 +88,9 @@ test("the router: HTTPS to GLPI from each department zone and from every agent h
     expect(https).toEqual(expect.arrayContaining([...departments, dev.host("PAR-WEB01").nics[0].address, "router"]));
     const wan = dev.zones.find((z) => z.kind === "wan")!;
     expect(toGlpi.filter((l) => l.includes(wan.cidr.text) || /iifname \$IF_WAN/.test(l))).toEqual([]);
+});
+
+test("GLPI's API tokens are one secret stack output (glpiApiTokens), which the acceptance run's ticket scenario reads", () => {
+    const outputs = JSON.parse(readFileSync(path.join(out, "outputs.json"), "utf8"));
+    expect(outputs.glpiApiTokens).toBe("[secret]");
 });

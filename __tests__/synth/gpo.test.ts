@@ -31,6 +31,12 @@ test("one resource per GPO, its display name, links and filtering as planned", (
     expect(lock.name).toBe("par-gpo-billu-verrouillage-de-session");
     expect(lock.inputs.links).toEqual([{ dn: "OU=Utilisateurs,OU=BillU,DC=billu,DC=remindme,DC=lan", order: 1, enforced: false }]);
     expect(lock.inputs.applyTo).toEqual(["GG_Personnel"]);
+    expect(lock.inputs.startupScripts).toEqual([]);
+    // The GLPI agent's startup script, as psscripts.ini lists it (labs/gpo reads this input as the model's).
+    const agent = gpos.find((g) => g.inputs.displayName === "BillU - Agent GLPI")!;
+    expect(agent.inputs.startupScripts).toEqual([
+        { cmdLine: "\\\\billu.remindme.lan\\SYSVOL\\billu.remindme.lan\\billu\\glpi-agent\\Install-GlpiAgent.ps1", parameters: "" },
+    ]);
 });
 
 test("the gpo step runs on the PDC emulator after the directory step", () => {

@@ -16,7 +16,7 @@ import type { AssetsPlan } from "../../model/assets";
 import { InputError } from "../../model/errors";
 import type { SiteModel } from "../../model/site";
 import { runScenarios } from "../../tools/acceptance/runner";
-import { openTicket, readTokens, TICKET_NAME, ticketScenario, TOKENS_ENV } from "../../tools/acceptance/scenarios/ticket";
+import { glpiTokens, openTicket, readTokens, TICKET_NAME, ticketScenario, TOKENS_ENV } from "../../tools/acceptance/scenarios/ticket";
 import { loadModel } from "../../stacks/program";
 import { readBilluConfig } from "../../tools/stack-config";
 import { ROOT } from "../helpers";
@@ -186,12 +186,11 @@ describe("the scenario", () => {
             },
         });
         const work = mkdtempSync(path.join(tmpdir(), "billu-glpi-run-"));
-        const tokens = path.join(work, "tokens");
-        writeFileSync(tokens, `app_token=${APP}\nuser_token=${USER}\n`);
-        chmodSync(tokens, 0o600);
-        process.env[TOKENS_ENV] = tokens;
+        delete process.env[TOKENS_ENV];
         try {
-            const input = { model: moved, outputs: { caCertPem: pem["siteca.pem"] }, workDir: work, acceptNewHostKeys: false };
+            // The tokens from the stack's secret output, as `pulumi stack output --json --show-secrets` prints it (a JSON string).
+            const glpiApiTokens = JSON.stringify({ appToken: APP, user: "svc-acceptance", userToken: USER });
+            const input = { model: moved, outputs: { caCertPem: pem["siteca.pem"], glpiApiTokens }, workDir: work, acceptNewHostKeys: false };
             const [ok] = await runScenarios([ticketScenario], input);
             expect([ok.ok, ok.checks.map((c) => c.ok)]).toEqual([true, [true, true, true, true, true]]);
             expect(ok.checks[1].observed).toMatch(/^POST Ticket: HTTP 201, ticket 41 "billu-acceptance-[0-9a-f]{12}"$/);
@@ -235,5 +234,45 @@ describe("the tokens' file (BILLU_GLPI_API_TOKENS)", () => {
         expect(problems(() => readTokens(f))).toEqual([`BILLU_GLPI_API_TOKENS: ${f} has no user_token= line | ${fix}`]);
         writeFileSync(f, "app_token = a b\nuser_token=c=d\n");
         expect(readTokens(f)).toEqual({ appToken: "a b", userToken: "c=d" });
+    });
+});
+
+describe("the tokens from the stack (glpiApiTokens), the file an override", () => {
+    const fix =
+        "read the outputs with their secrets, without a file: --outputs <(pulumi stack output --json --show-secrets), or name a 0600 token file in BILLU_GLPI_API_TOKENS";
+    const problems = (f: () => unknown) => {
+        try {
+            f();
+            return [];
+        } catch (e) {
+            return (e as InputError).problems.map((p) => `${p.path}: ${p.message} | ${p.fix}`);
+        }
+    };
+    const good = JSON.stringify({ appToken: "A".repeat(40), user: "svc-acceptance", userToken: "u".repeat(40) });
+    test("read from the output (a JSON string, or an object); absent, [secret], not JSON, no app token: bad input naming --outputs and the fix", () => {
+        expect(glpiTokens({ glpiApiTokens: good }, undefined)).toEqual({ appToken: "A".repeat(40), userToken: "u".repeat(40) });
+        expect(glpiTokens({ glpiApiTokens: JSON.parse(good) }, "")).toEqual({ appToken: "A".repeat(40), userToken: "u".repeat(40) });
+        expect(problems(() => glpiTokens({}, undefined))).toEqual([
+            `--outputs: has no glpiApiTokens (the ticket scenario logs on to GLPI's REST API with the tokens the stack generated) | ${fix}`,
+        ]);
+        expect(problems(() => glpiTokens({ glpiApiTokens: "[secret]" }, undefined))).toEqual([
+            `--outputs: holds glpiApiTokens as [secret] (written without --show-secrets) | ${fix}`,
+        ]);
+        expect(problems(() => glpiTokens({ glpiApiTokens: "{app" }, undefined))).toEqual([`--outputs: glpiApiTokens is not JSON | ${fix}`]);
+        expect(problems(() => glpiTokens({ glpiApiTokens: "{}" }, undefined))).toEqual([`--outputs: glpiApiTokens has no appToken | ${fix}`]);
+    });
+    test("no user token (a directory without an acceptance account): bad input saying so", () => {
+        expect(problems(() => glpiTokens({ glpiApiTokens: JSON.stringify({ appToken: "a" }) }, undefined))).toEqual([
+            "--outputs: glpiApiTokens has no userToken: the directory has no acceptance account for GLPI to give an API token | declare billu:directory.acceptance and run pulumi up, or name a 0600 token file in BILLU_GLPI_API_TOKENS",
+        ]);
+    });
+    test("BILLU_GLPI_API_TOKENS set: its file wins over the output (and its own errors are reported)", () => {
+        const f = path.join(dir, "override");
+        writeFileSync(f, "app_token=from-file\nuser_token=file-user\n");
+        chmodSync(f, 0o600);
+        expect(glpiTokens({ glpiApiTokens: good }, f)).toEqual({ appToken: "from-file", userToken: "file-user" });
+        expect(glpiTokens({}, f)).toEqual({ appToken: "from-file", userToken: "file-user" });
+        chmodSync(f, 0o644);
+        expect(problems(() => glpiTokens({ glpiApiTokens: good }, f))[0]).toMatch(/^BILLU_GLPI_API_TOKENS: .* is readable by others \(mode 644\)/);
     });
 });

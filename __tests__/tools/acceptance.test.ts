@@ -99,6 +99,7 @@ describe("--dry-run lists every scenario and its steps from the model, contactin
                 "[monitoring] not run: the site has no monitoring server of its own: PAR-MON01, its VPN partner's (billu:monitoring.remoteServer), watches its hosts",
                 "[backup] not run: the site has no backup server (billu:backup)",
                 "[ticket] not run: the site has no GLPI server (billu:assets)",
+                "[gpo] not run: the site has no Group Policy (billu:gpo)",
                 "dns: every host's A and PTR record and the services' records, on every DC (6 steps)",
                 "    A eco-fw01.ecotech-solutions.lan (asking ECO-DC01): expects 172.20.0.1; contacts 172.20.20.53",
                 "    PTR 172.20.0.1 (asking ECO-DC01): expects eco-fw01.ecotech-solutions.lan; contacts 172.20.20.53",
@@ -127,7 +128,7 @@ describe("bad input: exit 2, the flag and the fix", () => {
         [
             ["--stack", "dev", "--only", "foo"],
             {},
-            'acceptance: --only: "foo" is not a scenario. Fix: name scenarios among: dns, logon, dhcp, mail, shares, ftp, web, vpn, telephony, monitoring, backup, ticket\n',
+            'acceptance: --only: "foo" is not a scenario. Fix: name scenarios among: dns, logon, dhcp, mail, shares, ftp, web, vpn, telephony, monitoring, backup, ticket, gpo\n',
         ],
         [["--stack", "dev", "--only"], {}, "acceptance: --only: has no value. Fix: give it one: --only <value> (npm run acceptance -- --help lists them)\n"],
         [

@@ -34,6 +34,11 @@ export class AssetsServer extends CertifiedServerComponent {
     public readonly dbPassword: pulumi.Output<string>;
     /** The LDAP service account's password (secret), also the helpdesk mailbox's. */
     public readonly ldapPassword: pulumi.Output<string>;
+    /**
+     * GLPI's REST API tokens (secret), the stack output `glpiApiTokens` (GLPI_API_TOKENS_OUTPUT): JSON
+     * `{"appToken", "user", "userToken"}` (user and userToken absent when the directory has no acceptance account).
+     */
+    public readonly apiTokens: pulumi.Output<string>;
     /** The `assets-directory` step on the first DC. */
     public readonly directory: GuestStep;
 
@@ -47,7 +52,7 @@ export class AssetsServer extends CertifiedServerComponent {
             version: plan.glpi.version,
             pinned: plan.glpi.sha256 !== undefined,
         };
-        let made: { db: pulumi.Output<string>; ldap: pulumi.Output<string>; directory: GuestStep } | undefined;
+        let made: { db: pulumi.Output<string>; ldap: pulumi.Output<string>; api: pulumi.Output<string>; directory: GuestStep } | undefined;
         const spec = (self: pulumi.Resource) => {
             // Letters and digits only: the passwords sit in PHP and SQL strings and GLPI rawurlencode()s its own.
             const db = new random.RandomPassword(`${name}-glpi-db`, { length: 40, special: false }, { parent: self }).result;
@@ -57,6 +62,14 @@ export class AssetsServer extends CertifiedServerComponent {
                 { length: 32, special: false, minUpper: 2, minLower: 2, minNumeric: 2 },
                 { parent: self },
             ).result;
+            // GLPI's REST API tokens (40 letters and digits, as GLPI makes its own): the API client's App-Token and the
+            // acceptance account's API token; the glpi-server step sets them, the acceptance run reads them from the outputs.
+            const token = (role: string) => new random.RandomPassword(`${name}-glpi-api-${role}`, { length: 40, special: false }, { parent: self }).result;
+            const appToken = token("app");
+            const userToken = plan.api.user ? token("user") : undefined;
+            const api = pulumi
+                .all([appToken, userToken ?? ""])
+                .apply(([a, u]) => JSON.stringify({ appToken: a, ...(plan.api.user ? { user: plan.api.user, userToken: u } : {}) }));
             const dc = args.firstDc.host;
             const directory = new GuestStep(
                 `${name}-directory`,
@@ -72,7 +85,7 @@ export class AssetsServer extends CertifiedServerComponent {
                 },
                 { parent: self },
             );
-            made = { db, ldap, directory };
+            made = { db, ldap, api, directory };
             return {
                 site: args.site,
                 ca: args.ca,
@@ -81,7 +94,12 @@ export class AssetsServer extends CertifiedServerComponent {
                 certificate: plan.certificate,
                 step: "glpi-server",
                 secretNames: { ca: ASSETS_SECRETS.ca, cert: ASSETS_SECRETS.cert, key: ASSETS_SECRETS.key },
-                moreSecrets: { [ASSETS_SECRETS.db]: db, [ASSETS_SECRETS.ldap]: ldap },
+                moreSecrets: {
+                    [ASSETS_SECRETS.db]: db,
+                    [ASSETS_SECRETS.ldap]: ldap,
+                    [ASSETS_SECRETS.apiApp]: appToken,
+                    ...(userToken ? { [ASSETS_SECRETS.apiUser]: userToken } : {}),
+                },
                 dirs: assetsDirs(plan),
                 files: assetsFiles(plan),
                 script: assetsStepScript(),
@@ -92,5 +110,6 @@ export class AssetsServer extends CertifiedServerComponent {
         this.dbPassword = made!.db;
         this.ldapPassword = made!.ldap;
         this.directory = made!.directory;
+        this.apiTokens = pulumi.secret(made!.api);
     }
 }

@@ -1,5 +1,5 @@
 import type * as pulumi from "@pulumi/pulumi";
-import { INVENTORY_AGENT_NEED } from "../../model/assets";
+import { GLPI_API_TOKENS_OUTPUT, INVENTORY_AGENT_NEED } from "../../model/assets";
 import type { AssetsPlan } from "../../model/assets";
 import { DomainModel, domainOf } from "../../model/domain";
 import { assetsService } from "../../model/services/assets";
@@ -27,7 +27,8 @@ export const assetsBuilder =
     (ctx, hosts, parent) => {
         const plan = planOf(assetsService, ctx.model);
         const site = siteServer(ctx);
-        return buildServerRole(
+        let server: AssetsServer | undefined;
+        const result = buildServerRole(
             site,
             hosts,
             parent,
@@ -36,7 +37,7 @@ export const assetsBuilder =
                 make: (name, host) => {
                     const domain = domainOf(ctx.model);
                     const dc1 = ctx.model.host(domain.dcs[0].name);
-                    return new AssetsServer(
+                    return (server = new AssetsServer(
                         name,
                         {
                             site,
@@ -47,10 +48,12 @@ export const assetsBuilder =
                             directoryStep: inputs.directoryStep(plan, domain),
                         },
                         { parent },
-                    );
+                    ));
                 },
             },
         );
+        // The acceptance run's ticket scenario logs on to GLPI's REST API with these (a secret output).
+        return server ? { ...result, secretOutputs: { [GLPI_API_TOKENS_OUTPUT]: server.apiTokens } } : result;
     };
 
 /** What the inventory agents share: the site CA's certificate (the agent verifies GLPI's certificate with it). */

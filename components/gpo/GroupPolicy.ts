@@ -34,6 +34,8 @@ export class Gpo extends pulumi.ComponentResource {
                 applyTo: gpo.applyTo,
                 settings: gpo.named,
                 registry: { machine: gpo.machine.registry, user: gpo.user.registry },
+                // The computer part's PowerShell startup scripts (Machine/Scripts/psscripts.ini), as psscripts.ini lists them.
+                startupScripts: gpo.machine.startupScripts.map((s) => ({ cmdLine: s.cmdLine, parameters: s.parameters })),
                 security: gpo.security,
                 drives: gpo.user.drives.map((d) => ({ letter: d.letter, path: d.path, ouFilter: d.ouFilter ?? "" })),
             },

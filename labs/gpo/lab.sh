@@ -30,7 +30,9 @@
 # Sabotage (labs/gpo/sabotage.txt): GPO_SABOTAGE=minlength lowers the DC's minimum length after the policy step ran
 # (the policy probe and the short-password refusal fail); BILLU_LAB_SABOTAGE=1 removes one standard user's
 # logonHours after the directory step ran (the logonHours probe fails); GPO_SABOTAGE=pol flips a byte of the
-# screen-lock GPO's installed Registry.pol after the gpo step ran (its Registry.pol probe fails).
+# screen-lock GPO's installed Registry.pol after the gpo step ran (its Registry.pol probe fails); GPO_SABOTAGE=script
+# removes the GLPI agent's startup script from SYSVOL after the gpo step ran (the SMB read of it fails);
+# GPO_SABOTAGE=gptini sets one GPO's GPT.INI Version off by one (the version probe and the gpo scenario fail).
 set -euo pipefail
 LAB=bgpo
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -97,14 +99,21 @@ lab_log "DC $DC_NAME $DC_IP, domain $DOMAIN ($NETBIOS)"
 # --- one Samba AD DC ---------------------------------------------------------------------------------------------
 lab_ns dc
 lab_ns cl
+# smbd serves a domain user's SMB reads (part 4) as that user's mapped uid: it must traverse the lab's folder (mktemp's
+# 0700) down to the DC's SYSVOL; it lists nothing here.
+chmod 0711 "$LAB_DIR"
 lab_link "$LAB-dc" eth0 "$DC_IP/24" "$LAB-cl" eth0 "$CL_IP/24"
 D="$LAB_DIR/dc"; mkdir -p "$D"
 ADMIN_PW="Lab$(/usr/bin/python3 -c 'import secrets; print(secrets.token_hex(8))')-9Q!"
 printf '%s' "$ADMIN_PW" >"$D/admin.pw"
 chmod 600 "$D/admin.pw"
 umask 077
+# winbindd's socket in $D/run-samba/winbindd: samba_plain_dc bind-mounts $D/run-samba over /run/samba for the DC, and
+# smbd's own winbind client ignores `winbindd socket directory` and looks in /run/samba/winbindd (LAB-NOTES), so that
+# is the one place both find. Elsewhere every SMB session setup of a domain user fails with NT_STATUS_INTERNAL_ERROR
+# (the client's reads of SYSVOL, part 4). A symlink does not do: the winbind client lstat()s the folder.
 samba_plain_dc dc "$D" "$DC_NAME" "$REALM" "$NETBIOS" "$DC_IP" "$ADMIN_PW" \
-    "dns forwarder = $DC_IP" "winbindd socket directory = $D/run/winbindd" "prefork children = 1"
+    "dns forwarder = $DC_IP" "winbindd socket directory = $D/run-samba/winbindd" "prefork children = 1"
 export KRB5_CONFIG="$D/krb5.conf"
 printf '[libdefaults]\n  default_realm = %s\n  dns_lookup_kdc = false\n[realms]\n  %s = {\n    kdc = %s\n    kpasswd_server = %s\n  }\n' \
     "$REALM" "$REALM" "$DC_IP" "$DC_IP" >"$KRB5_CONFIG"
@@ -290,6 +299,73 @@ done < <(node -e 'const r = require(process.argv[1]); for (const g of (r.resourc
 lab_expect "GPT.INI versions: equal to versionNumber, non-zero for exactly the parts with files" pass "${GPO_PROBE[@]}" gpo-versions "$WANT_GPOS" "$LAB_DIR/gpo-first.list" "$POLICIES" "$LAB_DIR/versions-first.json"
 show "${GPO_PROBE[@]}" gpo-versions "$WANT_GPOS" "$LAB_DIR/gpo-first.list" "$POLICIES" "$LAB_DIR/versions-first.json"
 lab_expect "samba-tool ntacl sysvolcheck: SYSVOL's ACLs match the GPOs'" pass tool ntacl sysvolcheck
+# What a Windows client needs to run a part: its client-side extension listed in gPC*ExtensionNames (the probe holds
+# Microsoft's GUIDs, not the renderer's).
+ldbsearch -H "$D/private/sam.ldb" -b "CN=Policies,CN=System,$ROOT_DN" -s one gPCMachineExtensionNames gPCUserExtensionNames >"$LAB_DIR/ext-first.ldif"
+lab_expect "gPCMachineExtensionNames / gPCUserExtensionNames: the CSEs of exactly the parts the model fills (startup scripts included)" pass \
+    "${GPO_PROBE[@]}" gpo-cse "$WANT_GPOS" "$LAB_DIR/gpo-first.list" "$LAB_DIR/ext-first.ldif"
+show "${GPO_PROBE[@]}" gpo-cse "$WANT_GPOS" "$LAB_DIR/gpo-first.list" "$LAB_DIR/ext-first.ldif"
+
+# 4b. The GLPI agent's startup script (#21), where a client reads it: over SMB from the sysvol share, as a domain user
+# (the directory's acceptance account, its password the one the lab gave the directory step). Expected: the model's
+# startup scripts (the GPO's billu:gpo:Gpo inputs), and the repository's script (the model's GLPI_AGENT_SCRIPT).
+AGENT_GPO=$(node -e 'const r = require(process.argv[1]); const g = (r.resources ?? r).find((x) => x.type === "billu:gpo:Gpo" && x.inputs.startupScripts.length > 0); console.log(g ? g.inputs.displayName : "")' "$WANT_GPOS")
+[ -n "$AGENT_GPO" ] || lab_die "dev plans no GPO with a startup script (the glpiAgent policy)"
+AGENT_SCRIPT="$ROOT/$(node -e 'console.log(require(process.argv[1]).GLPI_AGENT_SCRIPT)' "$ROOT/dist/model/gpo.js")"
+AGENT_GUID=$(/usr/bin/python3 -B -c 'import sys; sys.path.insert(0, sys.argv[1]); import probe; print(probe.listall(sys.argv[2])[sys.argv[3]][0]["guid"])' "$HERE" "$LAB_DIR/gpo-first.list" "$AGENT_GPO")
+mapfile -t SCRIPT_PATHS < <("${GPO_PROBE[@]}" gpo-script-paths "$WANT_GPOS" "$AGENT_GPO" "$DOMAIN" | sed '$d')
+if [ "${GPO_SABOTAGE:-}" = script ]; then
+    rm -f "$D/state/sysvol/${SCRIPT_PATHS[0]}"
+    lab_log "SABOTAGE: ${SCRIPT_PATHS[0]} removed from SYSVOL after the gpo step ran"
+fi
+ACCEPT_SAM=$(node -e 'console.log(require(process.argv[1]).acceptanceAccount)' "$S1/outputs.json")
+ACC_PW=$(sed -n "s/^$ACCEPT_SAM\t//p" "$LAB_DIR/passwords")
+[ -n "$ACC_PW" ] || lab_die "no password made for the acceptance account $ACCEPT_SAM"
+printf '[global]\n    client min protocol = SMB3\n' >"$LAB_DIR/cl-smb.conf"
+printf 'username = %s\npassword = %s\ndomain = %s\n' "$ACCEPT_SAM" "$ACC_PW" "$NETBIOS" >"$LAB_DIR/acc.auth" # umask 077: 0600
+FETCHED="$LAB_DIR/fetched"; mkdir -p "$FETCHED"
+smb_get() { # smb_get <path in the sysvol share> <local file>: as the acceptance account, from the client
+    ip netns exec "$LAB-cl" smbclient -s "$LAB_DIR/cl-smb.conf" -A "$LAB_DIR/acc.auth" "//$DC_IP/sysvol" -c "get \"${1//\//\\}\" \"$2\"" >"$LAB_DIR/smb-get.log" 2>&1
+}
+lab_expect "$ACCEPT_SAM reads $AGENT_GPO's Machine/Scripts/psscripts.ini over SMB (//$DC_NAME/sysvol)" pass \
+    smb_get "$DOMAIN/Policies/$AGENT_GUID/Machine/Scripts/psscripts.ini" "$FETCHED/psscripts.ini"
+lab_expect "... its [Startup] lines are the model's startup scripts (0CmdLine, 0Parameters), UTF-16LE with a BOM" pass \
+    "${GPO_PROBE[@]}" gpo-psscripts "$WANT_GPOS" "$AGENT_GPO" "$FETCHED/psscripts.ini"
+show "${GPO_PROBE[@]}" gpo-psscripts "$WANT_GPOS" "$AGENT_GPO" "$FETCHED/psscripts.ini"
+[ "${#SCRIPT_PATHS[@]}" -gt 0 ] || lab_die "no startup script path in \\\\$DOMAIN\\SYSVOL from the model"
+for sp in "${SCRIPT_PATHS[@]}"; do
+    lab_expect "$ACCEPT_SAM reads the script 0CmdLine names over SMB (sysvol/$sp)" pass smb_get "$sp" "$FETCHED/${sp##*/}"
+    sed 's/^/    /' "$LAB_DIR/smb-get.log" | tail -n 2
+    lab_expect "... byte-identical to the repository's ${AGENT_SCRIPT#"$ROOT/"}" pass cmp "$AGENT_SCRIPT" "$FETCHED/${sp##*/}"
+done
+
+# 4c. The acceptance run's gpo scenario (tools/acceptance/scenarios/gpo.ts), from the client as an admin runs it, as the
+# acceptance account: every GPO in LDAP, the gPLinks, GPT.INI = versionNumber over SMB. Lab overrides of the outputs:
+# acceptancePassword is the lab's (offline synth has a placeholder), caCertPem is the lab DC's own CA (Samba's
+# self-made LDAPS certificate; a real site's DCs carry the site CA's). The client resolves names through the DC.
+mkdir -p "/etc/netns/$LAB-cl" && printf 'nameserver %s\n' "$DC_IP" >"/etc/netns/$LAB-cl/resolv.conf"
+LAB_ACC_PW="$ACC_PW" node -e 'const fs = require("fs"); const o = JSON.parse(fs.readFileSync(process.argv[1], "utf8")); o.caCertPem = fs.readFileSync(process.argv[2], "utf8"); o.acceptancePassword = process.env.LAB_ACC_PW; fs.writeFileSync(process.argv[3], JSON.stringify(o), { mode: 0o600 })' \
+    "$S1/outputs.json" "$D/private/tls/ca.pem" "$LAB_DIR/outputs-acc.json"
+acceptance() { # acceptance <report dir>: the gpo scenario from the client; exit code of the run
+    ip netns exec "$LAB-cl" env -u BILLU_ACCEPTANCE_PASSWORD BILLU_PROJECT_ROOT="$ROOT" node "$ROOT/dist/tools/acceptance.js" --stack dev \
+        --config "$CFG" --outputs "$LAB_DIR/outputs-acc.json" --only gpo --report "$1" >"$1.log" 2>&1
+}
+if [ "${GPO_SABOTAGE:-}" = gptini ]; then
+    ini="$POLICIES/$AGENT_GUID/GPT.INI"
+    v=$(sed -n 's/^Version=\([0-9]*\).*/\1/p' "$ini")
+    # the sabotage itself: GPT.INI one ahead of the object's versionNumber
+    sed -i "s/^Version=$v/Version=$((v + 1))/" "$ini"
+    lab_log "SABOTAGE: $AGENT_GPO's GPT.INI Version $v -> $((v + 1)) (its versionNumber left at $v), after the probes above ran"
+fi
+t=$(date +%s%N)
+lab_expect "acceptance: the gpo scenario passes as $ACCEPT_SAM (exit 0)" pass acceptance "$LAB_DIR/acceptance"
+lab_fig "acceptance run (gpo scenario)" "$(lab_since "$t") ms"
+sed "s/^/    /" "$LAB_DIR/acceptance.log"
+N_GPOS=$(node -e 'const r = require(process.argv[1]); console.log((r.resources ?? r).filter((x) => x.type === "billu:gpo:Gpo").length)' "$WANT_GPOS")
+N_LINKED=$(node -e 'const r = require(process.argv[1]); console.log(new Set((r.resources ?? r).filter((x) => x.type === "billu:gpo:Gpo").flatMap((g) => g.inputs.links.map((l) => l.dn))).size)' "$WANT_GPOS")
+lab_expect "acceptance: its JUnit report has $((2 * N_GPOS + N_LINKED)) steps ($N_GPOS GPOs twice, $N_LINKED linked OUs), no failure" pass \
+    grep -q "<testsuites [^>]*tests=\"$((2 * N_GPOS + N_LINKED))\" failures=\"0\"" "$LAB_DIR/acceptance/acceptance.xml"
+lab_expect "acceptance: its report and log show no password" fail grep -rqF -- "$ACC_PW" "$LAB_DIR/acceptance" "$LAB_DIR/acceptance.log"
 
 usn1=$(rootdse_usn)
 lab_expect "the gpo step again" pass run_step gpo again

@@ -15,6 +15,11 @@ of its billu:gpo:Gpo resource in synth's resources.json), never what the DC step
                                         parser), GptTmpl.inf (Samba's parser), Drives.xml equal the model; absent if unplanned
   probe.py gpo-versions <resources.json> <gpo listall> <sysvol policies dir> <snapshot out>   GPT.INI = versionNumber,
                                         each part's half non-zero exactly when the part has files; writes the versions
+  probe.py gpo-cse <resources.json> <gpo listall> <extension names ldif>   gPCMachineExtensionNames and
+                                        gPCUserExtensionNames: the CSE pairs Windows needs for the parts the model fills
+  probe.py gpo-script-paths <resources.json> <GPO name> <domain>            each startup script's path in the sysvol share
+  probe.py gpo-psscripts <resources.json> <GPO name> <psscripts.ini>        psscripts.ini (read over SMB): [Startup] exactly
+                                        the model's scripts (0CmdLine, 0Parameters, ...), UTF-16LE with its BOM
   probe.py gpo-bump <snapshot before> <snapshot after> <resources before> <resources after>   each GPO's version grew by
                                         what the model's change asks (user part +65536, machine +1), others unchanged
 """
@@ -364,6 +369,16 @@ def gpo_files(resources_json, listall_txt, policies_dir, name):
             shown.append("GptTmpl.inf: %s" % ", ".join(["%s=%s" % a for a in access] + ["%s=%s" % (v[0].split("\\")[-1], v[2]) for v in values]))
         except Exception as e:
             bad.append("GptTmpl.inf: Samba's parser refuses it (%s: %s)" % (type(e).__name__, e))
+    data = installed("Machine/Scripts/psscripts.ini")
+    if not g["startupScripts"]:
+        if data is not None:
+            bad.append("Machine/Scripts/psscripts.ini present, the model has no startup script")
+    elif data is None:
+        bad.append("Machine/Scripts/psscripts.ini missing, the model has %d startup script(s)" % len(g["startupScripts"]))
+    else:
+        wrong, summary = psscripts_check(g["startupScripts"], data)
+        bad.extend("Machine/Scripts/psscripts.ini: " + w for w in wrong)
+        shown.append("psscripts.ini: " + summary)
     want_drives = sorted((d["letter"], d["path"], d["ouFilter"]) for d in g["drives"])
     data = installed("User/Preferences/Drives/Drives.xml")
     if not want_drives:
@@ -382,9 +397,129 @@ def gpo_files(resources_json, listall_txt, policies_dir, name):
     return bad, "%s: %s" % (name, "; ".join(shown) or "no file")
 
 
+def psscripts_check(scripts, data):
+    """psscripts.ini's bytes against the model's startup scripts: UTF-16LE with its BOM (as the Group Policy editor writes
+    it, [MS-GPSCR] 2.2.2), a [Startup] section whose keys are exactly <n>CmdLine and <n>Parameters for n = 0.. in the
+    model's order, no other section with an entry."""
+    import configparser
+
+    bad = []
+    if not data.startswith(b"\xff\xfe"):
+        bad.append("no UTF-16LE byte order mark (starts %r)" % data[:4])
+    try:
+        text = data.decode("utf-16")
+    except UnicodeDecodeError as e:
+        return bad + ["not UTF-16 (%s)" % e], "unreadable"
+    ini = configparser.ConfigParser(interpolation=None, delimiters=("=",))
+    ini.optionxform = str  # keys keep their case (0CmdLine)
+    try:
+        ini.read_string(text)
+    except configparser.Error as e:
+        return bad + ["not an INI file (%s)" % e], "unreadable"
+    want = {}
+    for i, sc in enumerate(scripts):
+        want["%dCmdLine" % i] = sc["cmdLine"]
+        want["%dParameters" % i] = sc["parameters"]
+    got = dict(ini.items("Startup")) if ini.has_section("Startup") else None
+    if got is None:
+        bad.append("no [Startup] section")
+    elif got != want:
+        bad.append("[Startup] %r, the model %r" % (got, want))
+    for sec in ini.sections():
+        if sec != "Startup" and ini.items(sec):
+            bad.append("[%s] has entries, the model has startup scripts only" % sec)
+    return bad, "[Startup] " + ", ".join("%s=%s" % kv for kv in (got or {}).items())
+
+
+def gpo_psscripts(resources_json, name, ini_path):
+    g = planned_gpos(resources_json)[name]
+    bad, summary = psscripts_check(g["startupScripts"], open(ini_path, "rb").read())
+    return bad, "%s: %s" % (name, summary)
+
+
+def gpo_script_paths(resources_json, name, domain):
+    """Each startup script's path in the `sysvol` share, from the model's UNC path (\\\\<domain>\\SYSVOL\\<path>); printed one a
+    line. A script outside the domain's SYSVOL is a failure: every computer must reach it (Domain Computers read SYSVOL)."""
+    g = planned_gpos(resources_json)[name]
+    prefix = "\\\\%s\\sysvol\\" % domain.lower()
+    bad, paths = [], []
+    for sc in g["startupScripts"]:
+        if not sc["cmdLine"].lower().startswith(prefix):
+            bad.append("%s is not in \\\\%s\\SYSVOL" % (sc["cmdLine"], domain))
+            continue
+        paths.append(sc["cmdLine"][len(prefix):].replace("\\", "/"))
+    if not paths and not bad:
+        bad.append("%s: the model has no startup script" % name)
+    for p in paths:
+        sys.stdout.write(p + "\n")
+    return bad, "%d script(s)" % len(paths)
+
+
+# Client-side extensions (CSE GUID, then the editor's snap-in GUID) a Windows client needs listed in gPC*ExtensionNames
+# to process a part ([MS-GPOL] 2.2.4; the GUIDs: [MS-GPREG] 1.9, [MS-GPSB] 1.9, [MS-GPSCR] 1.9, [MS-GPPREF] 1.9). Held
+# here, from Microsoft's documents, not from components/gpo/render.ts: the probe is a second opinion on the applier.
+CSE_REGISTRY = "{35378EAC-683F-11D2-A89A-00C04FBBCFA2}"
+CSE_PAIRS = {
+    "machine registry": (CSE_REGISTRY, "{D02B1F72-3407-48AE-BA88-E8213C6761F1}"),
+    "security": ("{827D319E-6EAC-11D2-A4EA-00C04F79F83A}", "{803E14A0-B4FB-11D0-A0D0-00A0C90F574B}"),
+    "startup scripts": ("{42B5FAAE-6536-11D2-AE5A-0000F87571E3}", "{40B6664F-4972-11D1-A7CA-0000F87571E3}"),
+    "user registry": (CSE_REGISTRY, "{D02B1F73-3407-48AE-BA88-E8213C6761F1}"),
+    "drives": ("{5794DAFD-BE60-433F-88A2-1A31939AC01F}", "{2EA1A81B-48E5-45E9-8BB7-A6E3AC170006}"),
+    "drives (tool)": ("{00000000-0000-0000-0000-000000000000}", "{2EA1A81B-48E5-45E9-8BB7-A6E3AC170006}"),
+}
+
+
+def parse_extension_names(value):
+    """`[{cse}{tool}...][...]` -> [(cse, (tools...))] in written order, upper-case."""
+    out = []
+    for m in re.finditer(r"\[((?:\{[0-9A-Fa-f-]{36}\})+)\]", value or ""):
+        guids = [x.upper() for x in re.findall(r"\{[0-9A-Fa-f-]{36}\}", m.group(1))]
+        out.append((guids[0], tuple(guids[1:])))
+    return out
+
+
+def gpo_cse(resources_json, listall_txt, ext_ldif):
+    want, found = planned_gpos(resources_json), listall(listall_txt)
+    attrs = {e["dn"][0].lower(): e for e in read_ldif_b64(ext_ldif)}
+    bad, shown = [], []
+    for name, g in sorted(want.items()):
+        gpo = the_gpo(found, name)
+        if gpo is None or gpo["dn"].lower() not in attrs:
+            bad.append("%s: not on the DC (once)" % name)
+            continue
+        e = attrs[gpo["dn"].lower()]
+        parts = {
+            "gPCMachineExtensionNames": [k for k, on in (
+                ("machine registry", g["registry"]["machine"]),
+                ("security", g["security"]["systemAccess"] or g["security"]["registryValues"]),
+                ("startup scripts", g["startupScripts"]),
+            ) if on],
+            "gPCUserExtensionNames": [k for k, on in (
+                ("user registry", g["registry"]["user"]), ("drives", g["drives"]), ("drives (tool)", g["drives"])) if on],
+        }
+        for attr, kinds in parts.items():
+            value = (e.get(attr) or [""])[0]
+            got = parse_extension_names(value)
+            expect = {}
+            for k in kinds:
+                cse, tool = CSE_PAIRS[k]
+                expect.setdefault(cse, set()).add(tool)
+            have = {}
+            for cse, tools in got:
+                have.setdefault(cse, set()).update(tools)
+            if have != expect:
+                missing = sorted("%s%s" % (c, t) for c, ts in expect.items() for t in ts if t not in have.get(c, set()))
+                extra = sorted("%s%s" % (c, t) for c, ts in have.items() for t in ts if t not in expect.get(c, set()))
+                bad.append("%s: %s %r; missing %s, not planned %s" % (name, attr, value, missing or "none", extra or "none"))
+            elif [c for c, _ in got] != sorted(c for c, _ in got):
+                bad.append("%s: %s %r is not sorted by CSE GUID (Windows processes a sorted list)" % (name, attr, value))
+        shown.append("%s: machine %s; user %s" % (name, ", ".join(parts["gPCMachineExtensionNames"]) or "-", ", ".join(parts["gPCUserExtensionNames"]) or "-"))
+    return bad, "\n".join(shown)
+
+
 def parts_of(g):
     """The parts of a GPO that carry files in the model: machine (registry or security), user (registry or drives)."""
-    machine = bool(g["registry"]["machine"] or g["security"]["systemAccess"] or g["security"]["registryValues"])
+    machine = bool(g["registry"]["machine"] or g["security"]["systemAccess"] or g["security"]["registryValues"] or g["startupScripts"])
     user = bool(g["registry"]["user"] or g["drives"])
     return machine, user
 
@@ -420,7 +555,7 @@ def gpo_bump(before_json, after_json, resources_before, resources_after):
         a, b = old.get(name), new[name]
         delta = 0
         if a is not None:
-            if a["registry"]["machine"] != b["registry"]["machine"] or a["security"] != b["security"]:
+            if a["registry"]["machine"] != b["registry"]["machine"] or a["security"] != b["security"] or a["startupScripts"] != b["startupScripts"]:
                 delta += 1
             if a["registry"]["user"] != b["registry"]["user"] or a["drives"] != b["drives"]:
                 delta += 65536
@@ -445,6 +580,9 @@ def main(argv):
         "gpo-files": gpo_files,
         "gpo-versions": gpo_versions,
         "gpo-bump": gpo_bump,
+        "gpo-cse": gpo_cse,
+        "gpo-psscripts": gpo_psscripts,
+        "gpo-script-paths": gpo_script_paths,
     }[argv[1]]
     bad, summary = fn(*argv[2:])
     for b in bad[:20]:

@@ -141,6 +141,34 @@ Config::setConfigurationValues('core', [
     'url_base_api' => $site['url'] . '/apirest.php',
 ]);
 
+// The REST API for the acceptance run's ticket scenario (issue #23): on, with user tokens only (no login and password
+// over the API); one API client whose App-Token is the stack's; the acceptance account as a GLPI user of the directory
+// (added here when LDAP has not imported it yet) with the stack's API token and the profile its groups map to.
+$api = $site['api'];
+Config::setConfigurationValues('core', [
+    'enable_api' => 1,
+    'enable_api_login_credentials' => 0,
+    'enable_api_login_external_token' => 1,
+]);
+billu_ensure(new APIClient(), ['name' => $api['client']], [
+    'is_active' => 1,
+    'app_token' => billu_secret_file($api['appTokenFile']),
+    'dolog_method' => 0,
+]);
+if ($api['user'] !== null) {
+    $apiUserId = billu_ensure(new User(), ['name' => $api['user']], [
+        'authtype' => Auth::LDAP,
+        'auths_id' => $ldapId,
+        'is_active' => 1,
+        'api_token' => billu_secret_file($api['userTokenFile']),
+    ]);
+    billu_ensure(
+        new Profile_User(),
+        ['users_id' => $apiUserId, 'profiles_id' => $profileId($api['profile']), 'entities_id' => 0],
+        ['is_recursive' => 1],
+    );
+}
+
 // The workstations of the directory plan, with their owner (the user exists once LDAP imported them: looked up by
 // login, left unassigned until then and completed on a later run).
 $csv = fopen($site['computers'], 'r');

@@ -148,6 +148,37 @@ Every regression turned the lab red, so no probe needed fixing; the sabotage run
 failed probe. A normal run: 61 probes, 150 to 260 s of wall time on these shared 2-core machines during this work
 (most of it the lockout the lab waits out; the Group Policy part runs inside that wait).
 
+**The GLPI agent's startup script, where a client reads it (#21).** After the gpo step, the lab's client namespace reads
+SYSVOL over SMB (\`smbclient //<DC>/sysvol\`, SMB3) as a domain user, the directory's acceptance account (its password
+the one the lab gave the directory step): the GPO's \`Machine/Scripts/psscripts.ini\` must be UTF-16LE with its BOM and
+hold a \`[Startup]\` section with exactly the model's scripts (\`0CmdLine\`, \`0Parameters\`, ..., the GPO's
+billu:gpo:Gpo input \`startupScripts\`), and the script each \`CmdLine\` names (\`\\\\<domain>\\SYSVOL\\<domain>\\billu\\glpi-agent\\Install-GlpiAgent.ps1\`,
+a path in the domain's SYSVOL share, which every computer reads) is read over SMB too and must be byte-identical to
+the repository's \`scripts/assets/Install-GlpiAgent.ps1\`. Every GPO's \`gPCMachineExtensionNames\` and
+\`gPCUserExtensionNames\` must list exactly the client-side extensions of the parts the model fills, each with its
+snap-in, sorted: a Windows client runs a part only when its CSE is listed there ([MS-GPOL] 2.2.4); the probe holds
+Microsoft's GUIDs itself ([MS-GPREG], [MS-GPSB], [MS-GPSCR] \`{42B5FAAE-6536-11D2-AE5A-0000F87571E3}{40B6664F-4972-11D1-A7CA-0000F87571E3}\`
+for startup scripts, [MS-GPPREF]), not the renderer's. Both appliers already wrote the scripts pair; nothing needed
+fixing. The script sits in the domain's SYSVOL share (\`billu\\glpi-agent\\\`) rather than in the GPO's own
+\`Machine\\Scripts\\Startup\\\` folder: psscripts.ini takes a full UNC path as the editor's Browse writes it, and the
+script changing does not need a GPO version bump (a startup script is read from its path at each boot).
+
+**The gpo acceptance scenario** (docs/acceptance.md) runs at the end of part 4, from the client, as the acceptance
+account, the scenario's own code (\`npm run acceptance -- --only gpo\`, the lab's copy of the outputs carrying the
+password and the lab DC's own CA as \`caCertPem\`).
+
+With these probes a normal run has 72 (61 before), 75 s of wall time (the regression run: 68 passed, 4 failed).
+
+What these machines cannot show: a Windows client applying the GPOs (RSoP, \`gpresult /r\`, the startup script running
+at boot, the MSI installing), which needs a Windows probe host.
+
+| regression or sabotage (made once, not committed) | probes that failed |
+|---|---|
+| (f) render.ts leaves the scripts CSE pair out of gPCMachineExtensionNames | gPCMachineExtensionNames / gPCUserExtensionNames: the CSEs of exactly the parts the model fills (BillU - Agent GLPI: startup scripts missing) |
+| (g) render.ts numbers the startup scripts from 1 (\`1CmdLine\`) | BillU - Agent GLPI: Registry.pol, GptTmpl.inf, Drives.xml (its psscripts.ini on the DC: \`[Startup] 1CmdLine=...\`); ... its [Startup] lines are the model's startup scripts (the copy read over SMB) |
+| \`GPO_SABOTAGE=script\`: the script removed from SYSVOL after the step ran | svc-acceptance reads the script 0CmdLine names over SMB (its first failed probe, 22 s) |
+| \`GPO_SABOTAGE=gptini\`: the Agent GLPI GPO's GPT.INI Version raised by one before the acceptance run | acceptance: the gpo scenario passes as svc-acceptance (exit 0): it fails on that GPO's GPT.INI step (first failed probe, 21 s) |
+
 ## The catalogue of named policies
 
 `;

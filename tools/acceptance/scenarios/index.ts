@@ -4,6 +4,7 @@ import { backupScenario } from "./backup";
 import { dhcpScenario } from "./dhcp";
 import { dnsScenario } from "./dns";
 import { ftpScenario } from "./ftp";
+import { gpoScenario } from "./gpo";
 import { logonScenario } from "./logon";
 import { mailScenario } from "./mail";
 import { monitoringScenario } from "./monitoring";
@@ -26,4 +27,5 @@ export const SCENARIOS: readonly Scenario[] = [
     monitoringScenario,
     backupScenario,
     ticketScenario,
+    gpoScenario,
 ];
