@@ -2,7 +2,8 @@
  * The scale goals of issue #24, measured and printed by `npm run bench` (first section; `npm run bench -- --goals`
  * prints only this section):
  *  - resources of dev, prod, the 5,000-person dev site and 20 BillU-sized sites, with the per-person
- *    RandomPasswords and the PBX's per-extension secrets counted apart (both grow with staff);
+ *    RandomPasswords and the PBX's per-extension secrets counted apart (both would grow with staff; both 0 since the
+ *    onboarding sheet and the PBX's master key, kept so a regression shows);
  *  - the whole synth CLI on the 5,000-person dev site: wall time and peak RSS against the goal, PASS/FAIL;
  *  - 20 BillU-sized sites in one program against one: the per-site time ratio (1.00 is linear);
  *  - the estimated state size (stateBytes) and the checkpoint writes of a first `up` (checkpointWrites).
@@ -72,7 +73,7 @@ export interface Footprint {
     readonly resources: number;
     /** The directory's per-person RandomPasswords (`<site>-directory-user-<sam>-password`): none since the onboarding sheet (issue #24): kept as a count so a regression shows. */
     readonly personPasswords: number;
-    /** The PBX's per-extension SIP secret and voicemail PIN (`<pbx>-sip-<ext>`, `<pbx>-vm-<ext>`). */
+    /** The PBX's per-extension SIP secret and voicemail PIN RandomPasswords (`<pbx>-sip-<ext>`, `<pbx>-vm-<ext>`): none since they derive from the PBX's master key (issue #24): kept as a count so a regression shows. */
     readonly extensionSecrets: number;
     readonly stateBytes: number;
 }

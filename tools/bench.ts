@@ -141,7 +141,9 @@ function goals(log: (s: string) => void): void {
     const one = measure(["--mode", "sites", "--count", "1", "--traces", "off"]);
     const twenty = measure(["--mode", "sites", "--count", "20", "--traces", "off"]);
     log("resources (person pw: the directory's per-person RandomPasswords, which branch onboard removes; ext secr: the");
-    log("PBX's SIP secret and voicemail PIN per extension); state est: inputs + outputs as a checkpoint stores them");
+    log(
+        "PBX's SIP secret and voicemail PIN RandomPasswords per extension, which branch pbxkey removes); state est: inputs + outputs as a checkpoint stores them",
+    );
     log("(tools/bench-goals.ts stateBytes); ckpt wr: checkpoint writes of a first `up` on a self-managed backend, 2 per");
     log("resource + 1 (pulumi/pulumi#10960, #14967, #13502); ckpt bytes: what they write, about resources x state.");
     log(FOOTPRINT_HEADER);

@@ -287,20 +287,24 @@ describe("an edited export: exactly its objects change", () => {
         const pbxType = (u: string) => u.includes("billu:telephony:PbxServer$");
         const dirType = (u: string) =>
             !pbxType(u) && (/billu:directory:(Accounts|Computers|Group|OrganizationalUnit)::/.test(u) || u.includes("RandomPassword"));
-        // The PBX: the leaver's extension (line 95's desk number, its last 5 digits: billu:telephony.extensionDigits) loses
-        // its SIP secret and PIN; the homonym has no desk number, so no extension is added.
+        // The PBX: the leaver's extension (line 95's desk number, its last 5 digits: billu:telephony.extensionDigits) leaves
+        // the PBX's extension count and its step's secrets; the homonym has no desk number, so no extension is added. No
+        // resource comes or goes: the extensions' secrets derive from the PBX's one master key (issue #24).
         const ext = readFileSync(path.join(ROOT, "data", "billu-hr.csv"), "utf8")
             .split("\n")[94]
             .split(";")[13]
             .replace(/ /g, "")
             .slice(-5);
-        expect(
-            [...before.keys()]
-                .filter((u) => !after.has(u) && pbxType(u))
-                .map((u) => before.get(u)!.name)
-                .sort(),
-        ).toEqual([`par-pbx01-sip-${ext}`, `par-pbx01-vm-${ext}`]);
+        expect([...before.keys()].filter((u) => !after.has(u) && pbxType(u))).toEqual([]);
         expect([...after.keys()].filter((u) => !before.has(u) && pbxType(u))).toEqual([]);
+        const pbxOf = (m: Map<string, Res>) => [...m.values()].find((r) => r.type === "billu:telephony:PbxServer")!;
+        expect(pbxOf(after).inputs.extensions).toBe(pbxOf(before).inputs.extensions - 1);
+        const csvOf = (r: { out: string }) => readFileSync(path.join(r.out, "rendered", "PAR-PBX01", "etc", "billu", "pbx", "extensions.csv"), "utf8");
+        const secretRefs = (r: { out: string }) => csvOf(r).match(/\{\{secret:[a-z]+-[0-9]+\}\}/g)!;
+        expect(secretRefs(committed).filter((n) => !secretRefs(edited).includes(n))).toEqual([`{{secret:sip-${ext}}}`, `{{secret:vm-${ext}}}`]);
+        const keyOf = (m: Map<string, Res>) => [...m.values()].filter((r) => r.name === "par-pbx01-extension-key");
+        expect(keyOf(after)).toEqual(keyOf(before));
+        expect(keyOf(after)).toHaveLength(1);
         const added = [...after.keys()].filter((u) => !before.has(u) && dirType(u)).map((u) => after.get(u)!.name);
         const removed = [...before.keys()].filter((u) => !after.has(u) && dirType(u));
         // Every changed input, as the path `pulumi preview --diff` shows under the chunk's name: each names its person

@@ -1,13 +1,14 @@
 /**
  * The PBX through the service seam: the committed dev and prod stacks with PAR-PBX01 (its host, billu:telephony and
- * its flows), synthesized: the PbxServer on its BaseServer, its certificate from the site CA, one generated SIP secret
- * and voicemail PIN per extension reaching the step only on its stdin, the flows rendered into the router's ruleset
- * and the VM's Proxmox firewall, nothing from the WAN or the DMZ. Expected values come from the model and the stack
+ * its flows), synthesized: the PbxServer on its BaseServer, its certificate from the site CA, one generated master key
+ * from which each extension's SIP secret and voicemail PIN are derived, reaching the step only on its stdin, the flows
+ * rendered into the router's ruleset and the VM's Proxmox firewall, nothing from the WAN or the DMZ. Expected values come from the model and the stack
  * files, never from the rendered files.
  */
 import { readFileSync } from "fs";
 import * as path from "path";
 import type { TelephonyPlan } from "../../model/telephony";
+import { deriveSipSecret } from "../../components/telephony/extension-secrets";
 import { model, orderingDeps, secretLeaks, stackRaw } from "../helpers";
 import { serviceSynth } from "./shared";
 
@@ -41,16 +42,24 @@ test("PAR-PBX01 is a PbxServer on its BaseServer; its step waits for the base st
     });
 });
 
-test("one generated SIP secret and voicemail PIN per extension, under the PbxServer; the step receives them on stdin only", () => {
+test("one generated master key per PBX, no RandomPassword per extension (issue #24); the derived secrets reach the step on stdin only", () => {
     const pbx = s.r.resources.find((x) => x.type === "billu:telephony:PbxServer")!;
     const passwords = s.r.resources.filter((x) => x.type === "random:index/randomPassword:RandomPassword" && x.parent === pbx.urn);
-    expect(passwords.map((x) => x.name).sort()).toEqual(plan.extensions.flatMap((e) => [`par-pbx01-sip-${e.number}`, `par-pbx01-vm-${e.number}`]).sort());
-    const pin = passwords.find((x) => x.name === `par-pbx01-vm-${plan.extensions[0].number}`)!;
-    expect([pin.inputs.length, pin.inputs.upper, pin.inputs.lower, pin.inputs.special, pin.inputs.numeric]).toEqual([6, false, false, false, true]);
+    expect(passwords.map((x) => [x.name, x.inputs.length, x.inputs.special])).toEqual([["par-pbx01-extension-key", 64, false]]);
+    for (const r of [s.r, s.prod])
+        expect(r.resources.filter((x) => x.type === "random:index/randomPassword:RandomPassword" && /-(sip|vm)-\d+$/.test(x.name)).map((x) => x.name)).toEqual(
+            [],
+        );
     const apply = s.r.resources.find((x) => x.name === "par-pbx01-pbx-apply")!;
     expect(apply.inputs.stdin).toBe("[secret]");
     const csv = rendered("etc/billu/pbx/extensions.csv");
     expect(csv).toContain(`,{{secret:sip-${plan.extensions[0].number}}},`);
+    // The master key this run generated (the mock runtime records it) and every SIP secret derived from it: none is
+    // in any file synth wrote (rendered files, docs, resources.json, outputs).
+    const key = s.r.producedSecrets.filter((v) => /^mocksecret-par-pbx01-extension-key-[0-9a-f]+$/.test(v));
+    expect(key).toHaveLength(1);
+    const sips = plan.extensions.map((e) => deriveSipSecret(key[0], e.number, e.sam));
+    expect(secretLeaks(s.out, [key[0], ...sips])).toEqual([]);
     expect(secretLeaks(path.join(s.out, "rendered", plan.host.name), ["PRIVATE KEY", "BEGIN CERTIFICATE", "mocksecret-"])).toEqual([]);
 });
 

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { TelephonyPlan } from "../../model/telephony";
 import { CertifiedServerComponent, ServiceServerArgs } from "../base-server/certified-server";
+import { deriveSipSecret, deriveVoicemailPin } from "./extension-secrets";
 import { PBX_SECRETS, pbxDirs, pbxFiles, pbxStepScript, sipSecretName, voicemailPinName } from "./render";
 
 /** The PBX's args: the site and its CA, the server's host, the validated plan (model/telephony.ts `planTelephony`), what its step waits for. */
@@ -9,8 +10,9 @@ export type PbxServerArgs = ServiceServerArgs<TelephonyPlan>;
 
 /**
  * The PBX: its Debian VM and base step (BaseServer, under the same name), a server certificate from the site CA for
- * its FQDN and address (SIP over TLS, the admin and provisioning sites), one generated SIP secret and voicemail PIN
- * per extension (@pulumi/random, delivered only through the step's secret channel), and the `pbx` step: FreePBX 17
+ * its FQDN and address (SIP over TLS, the admin and provisioning sites), one generated master key (@pulumi/random,
+ * `<name>-extension-key`) from which each extension's SIP secret and voicemail PIN are derived (./extension-secrets.ts),
+ * delivered only through the step's secret channel, and the `pbx` step: FreePBX 17
  * from its pinned installer, the extensions through the Bulk Handler, ring groups, the reception, `fwconsole reload`.
  */
 export class PbxServer extends CertifiedServerComponent {
@@ -25,19 +27,20 @@ export class PbxServer extends CertifiedServerComponent {
             rtpPorts: `${plan.rtp.min}-${plan.rtp.max}`,
         };
         const spec = (self: pulumi.Resource) => {
+            // One master key per PBX, every extension's secrets derived from it (./extension-secrets.ts, issue #24): the
+            // engine keeps one resource, not two per person. The derived values travel as before, on the step's stdin.
+            const key = new random.RandomPassword(`${name}-extension-key`, { length: 64, special: false }, { parent: self }).result;
+            const derived = key.apply((k) => {
+                const all: Record<string, string> = {};
+                for (const e of plan.extensions) {
+                    all[sipSecretName(e.number)] = deriveSipSecret(k, e.number, e.sam);
+                    all[voicemailPinName(e.number)] = deriveVoicemailPin(k, e.number, e.sam);
+                }
+                return all;
+            });
             const moreSecrets: Record<string, pulumi.Input<string>> = {};
-            for (const e of plan.extensions) {
-                // Letters and digits only: a SIP secret travels in a CSV field and a digest; a PIN is what a phone keypad types.
-                moreSecrets[sipSecretName(e.number)] = new random.RandomPassword(
-                    `${name}-sip-${e.number}`,
-                    { length: 32, special: false },
-                    { parent: self },
-                ).result;
-                moreSecrets[voicemailPinName(e.number)] = new random.RandomPassword(
-                    `${name}-vm-${e.number}`,
-                    { length: 6, upper: false, lower: false, special: false, numeric: true },
-                    { parent: self },
-                ).result;
+            for (const secretName of plan.extensions.flatMap((e) => [sipSecretName(e.number), voicemailPinName(e.number)])) {
+                moreSecrets[secretName] = pulumi.secret(derived.apply((all) => all[secretName]));
             }
             return {
                 site: args.site,
