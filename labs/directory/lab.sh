@@ -117,8 +117,7 @@ lab_ca other "Another CA"
 lab_cert dc "${DC_NAME,,}.$DOMAIN" "DNS:${DC_NAME,,}.$DOMAIN,DNS:$DOMAIN,IP:$DC_IP"
 # The first DC's onboarding share (issue #24), exactly as synth rendered it in that DC's smb.conf (lab override: the
 # lab's own smb.conf, samba_plain_dc, takes the section as is).
-ONB_SECTION=$(awk '/^\[onboarding\$\]$/ { on = 1 } on && /^$/ { exit } on' "$S1/rendered/$DC_NAME/etc/samba/smb.conf")
-[ -n "$ONB_SECTION" ] || lab_die "synth's smb.conf for $DC_NAME has no [onboarding\$] section"
+ONB_SECTION=$(samba_onboarding_share "$S1/rendered/$DC_NAME/etc/samba/smb.conf") || lab_die "synth's smb.conf for $DC_NAME has no [onboarding\$] section"
 IFS=$'\t' read -r ONB_READERS ONB_SHARE ONB_PATH ONB_DAYS < <(cd "$ROOT" && node dist/tools/lab-facts.js --stack dev | node -e '
     const o = JSON.parse(require("fs").readFileSync(0, "utf8")).directory.onboarding; if (o) console.log([o.readers, o.share, o.path, o.retentionDays].join("\t"))') || true
 [ -n "${ONB_READERS:-}" ] || lab_die "the dev model plans no onboarding sheet (billu:directory.onboarding)"

@@ -229,6 +229,17 @@ samba_pss_mib() {
     echo $((total / 1024))
 }
 
+# samba_onboarding_share <the first DC's smb.conf as synth rendered it>: its [onboarding$] section (issue #24), as is,
+# for SAMBA_PLAIN_SHARES. The directory step writes its onboarding sheet in that share's folder and sets the sheet's NT
+# ACL through the share (setntacl's service), so a lab DC that runs the directory step needs it. Fails (status 1,
+# nothing printed) when the file has no such section.
+samba_onboarding_share() {
+    local s
+    s=$(awk '/^\[onboarding\$\]$/ { on = 1 } on && /^$/ { exit } on' "$1")
+    [ -n "$s" ] || return 1
+    printf '%s\n' "$s"
+}
+
 # samba_plain_dc: a Samba AD DC the lab provisions itself in namespace <LAB>-<ns> (no guest: the lab's own
 # smb.conf at <dir>/smb.conf, every state directory under <dir>, LAB-NOTES), with the extra [global] lines given
 # (e.g. "prefork children = 1"). Provisions (log: $LAB_DIR/provision.log), starts samba with a private /run/samba

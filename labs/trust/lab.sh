@@ -11,7 +11,7 @@
 # where GuestStep stages them, in a private mount namespace with that DC's smb.conf and /run/samba):
 #   - Ecotech's from `synth --stack ecotech` (committed config);
 #   - BillU's from `synth --stack prod` with a derived config (prod's DCs are Windows; the lab derives a Samba prod:
-#     billu:domain.flavor samba, the DCs on debian-12, their syslog flows, billu:trust.selectiveAuthentication false,
+#     billu:domain.flavor samba, the DCs on debian-12, their syslog and SYSVOL pull flows, billu:trust.selectiveAuthentication false,
 #     which the model requires of a Samba side). Nothing of the trust is written by the lab.
 # Order as deployed (docs/services/trust.md): BillU's step (creates its half, reports it does not validate yet),
 # Ecotech's (creates its half, must validate), BillU's again (validates, fills the grant's domain-local group).
@@ -83,6 +83,11 @@ assert n >= 1, "no DC host found"
 dcs = re.findall(r"  - name: (PAR-DC0\d)\n", s)
 k = "  billu:flows:\n"
 s = s.replace(k, k + "".join(f"  - {{ from: {d}, to: PAR-LOG01, service: syslog-tls }}\n" for d in dcs), 1)
+# Samba DCs pull SYSVOL from the PDC emulator (billu:domain.fsmo.pdcEmulator, else the first DC; issue #17): the flows
+# the model then requires, as a Samba prod would declare them.
+m = re.search(r"\n      pdcEmulator: (\S+)\n", s)
+pdc = m.group(1) if m else dcs[0]
+s = s.replace(k, k + "".join(f"  - {{ from: {d}, to: {pdc}, service: sysvol-rsync }}\n" for d in dcs if d != pdc), 1)
 k = "  billu:trust:\n"
 s = s.replace(k, k + "    selectiveAuthentication: false\n", 1)
 open(sys.argv[2], "w").write(s)
