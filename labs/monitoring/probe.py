@@ -20,6 +20,11 @@ Usage: probe.py --url URL --credentials FILE <command> [args]
   value HOST KEY WANT   item KEY of HOST is supported (no preprocessing error) and its last value is WANT
   evaluated HOST NAME   the trigger NAME of HOST is evaluated without error (state normal, no error text)
   problem HOST NAME     a problem named NAME is open on HOST
+  trigger-expr DOC TEMPLATE NAME
+                        every host of DOC linked to TEMPLATE has the trigger NAME with DOC's expression of TEMPLATE's
+                        trigger, its template's name replaced by the host's (the API's expanded expression)
+  host-macro HOST MACRO VALUE
+                        creates the host macro MACRO = VALUE on HOST (a sabotage's: it shadows the template's value)
   resolved HOST NAME    no problem named NAME is open on HOST
   agent-ping ADDR IDENTITY PSKFILE
                         asks the agent at ADDR:10050 for agent.ping over TLS with that PSK (openssl s_client: the
@@ -213,6 +218,32 @@ def main(argv):
         t = trig[0]
         print("%s %r: value=%s state=%s error=%r" % (h["host"], args[1], t["value"], t["state"], t["error"]))
         return 0 if t["state"] == "0" and not t["error"] else 1
+    if cmd == "trigger-expr":
+        doc = json.load(open(args[0], encoding="utf-8"))
+        tpl, name = args[1], args[2]
+        want = [t["expression"] for t in next(x for x in doc["templates"] if x["name"] == tpl)["triggers"] if t["name"] == name]
+        if len(want) != 1:
+            print("%s: %d triggers named %r in the document" % (tpl, len(want), name))
+            return 1
+        bad, checked = 0, 0
+        for d in doc["hosts"]:
+            if tpl not in d["templates"]:
+                continue
+            hid = host(url, auth, d["host"])["hostid"]
+            trig = call(url, "trigger.get", {"hostids": [hid], "filter": {"description": [name]}, "expandExpression": True, "output": ["expression"]}, auth)
+            expected = want[0].replace("/%s/" % tpl, "/%s/" % d["host"])
+            got = [t["expression"] for t in trig]
+            checked += 1
+            if got != [expected]:
+                print("%s: %r is %r, want [%r]" % (d["host"], name, got, expected))
+                bad = 1
+        print("%d hosts of %s carry %r: %s" % (checked, tpl, name, want[0]))
+        return bad if checked else 1
+    if cmd == "host-macro":
+        hid = host(url, auth, args[0])["hostid"]
+        call(url, "usermacro.create", {"hostid": hid, "macro": args[1], "value": args[2]}, auth)
+        print("%s: host macro %s = %s" % (args[0], args[1], args[2]))
+        return 0
     if cmd in ("problem", "resolved"):
         trig = call(url, "trigger.get", {"hostids": [h["hostid"]], "filter": {"description": [args[1]]}, "output": ["triggerid", "value", "description"]}, auth)
         if not trig:
