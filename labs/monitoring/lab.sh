@@ -60,6 +60,9 @@
 # is stopped): it shadows the template's 30 s, so "Agent unreachable ..." is not raised within the bound.
 # BILLU_LAB_USERPARAM_SABOTAGE=1 removes the UserParameter lines of the router's installed agent configuration (after
 # its read-back): billu.ipsec.sas becomes unsupported and the business dashboard probe fails.
+# (agentdown, 2026-12-05): with the "Agent unreachable" trigger: passes, 83 probes, 103 s (the stopped agent's problem
+# 39-53 s after the stop, with the lab's 30 s {$BILLU.AGENT.NODATA}); sabotage: all three switches exit 1 at their probe
+# (NODATA at "... is raised on PAR-DHCP01" after 209 s).
 # (dash, 2026-12-05): with the business dashboard and the FTP, PBX and backup agents: passes, 79 probes, 99 s (load 3.8;
 # dashboard data 16 s after the availability probes, trigger 15.3 s, RSS 227 MiB); again at load 13.7: 112 s,
 # dashboard data 0.5 s, trigger 12.7 s, RSS 228 MiB. Sabotage: both switches exit 1 (the USERPARAM one at the dashboard probe).
