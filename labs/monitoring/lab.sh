@@ -495,7 +495,7 @@ lab_expect "$FW_HOST: billu.ipsec.sas (its UserParameter) is supported and 0: no
 # The acceptance run's stopped agent (below): stopped now, so Zabbix calls it unavailable while Apache is probed.
 if [ -n "${BILLU_LAB_NODATA_SABOTAGE:-}" ]; then
     lab_log "SABOTAGE: $DHCP_HOST gets a host macro {\$BILLU.AGENT.NODATA} = 1h, shadowing the template's"
-    probe host-macro "$DHCP_HOST" '{$BILLU.AGENT.NODATA}' 1h || lab_die "the sabotage's host macro was refused"
+    probe host-macro "$DHCP_HOST" "{\$BILLU.AGENT.NODATA}" 1h || lab_die "the sabotage's host macro was refused"
 fi
 lab_log "stopping $DHCP_HOST's agent (for the agent-unreachable trigger and the acceptance run at the end)"
 T_AGENT_STOP=$(date +%s%N)
