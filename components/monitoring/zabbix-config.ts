@@ -314,7 +314,6 @@ export const USER_PARAMETERS: Readonly<Partial<Record<keyof typeof TEMPLATE, rea
     ],
 };
 
-
 /** `{$BILLU.AGENT.NODATA}`: billu:monitoring.thresholds.agentUnavailableMinutes as a Zabbix time suffix (`5m`). */
 function agentNodataMacro(t: MonitoringThresholds): { readonly macro: string; readonly value: string } {
     return { macro: "{$BILLU.AGENT.NODATA}", value: `${t.agentUnavailableMinutes}m` };
