@@ -8,7 +8,7 @@
  *
  * Design:
  * - Every host of the model is a Zabbix host: its host groups come from its role and its zone, its templates from its
- *   OS and role, its macros from the thresholds, its interface from its address (the router: its address in the
+ *   OS and role (the thresholds are macros of those templates), its interface from its address (the router: its address in the
  *   monitoring host's zone, where the server reaches it and its agent's connections come from).
  * - What is watched comes from the other plans, never typed twice: the Kea scopes of the DHCP plan, the DCs and the
  *   FSMO roles each holds, both Apache sites, the Postfix queue, the strongSwan tunnel, the file server's md array,
@@ -276,8 +276,6 @@ export interface MonitoredHost {
     readonly groups: readonly string[];
     /** Template names (TEMPLATES' values), OS first. */
     readonly templates: readonly string[];
-    /** Host macros (`{$CPU.UTIL.CRIT}` -> `90`): the thresholds the templates' triggers read. */
-    readonly macros: Readonly<Record<string, string>>;
     /** What is watched on it beyond its OS. */
     readonly watches: readonly Watch[];
 }
@@ -524,17 +522,6 @@ export interface MonitoringInput {
 
 const isWindows = (os: string) => os.startsWith("windows");
 
-/** The macros every host carries: the thresholds as the templates' triggers read them. */
-export function thresholdMacros(t: MonitoringConfig["thresholds"]): Record<string, string> {
-    return {
-        "{$CPU.UTIL.CRIT}": String(t.cpuPercent),
-        "{$MEMORY.UTIL.MAX}": String(t.memoryPercent),
-        "{$VFS.FS.PUSED.MAX.CRIT}": String(100 - t.diskFreePercent),
-        "{$AGENT.NODATA_TIMEOUT}": `${t.agentUnavailableMinutes}m`,
-        "{$BILLU.CERT.DAYS}": String(t.certificateDays),
-    };
-}
-
 /**
  * Checks `billu:monitoring` against the hosts and the other plans and derives the plan. Returns undefined when the
  * site has no monitoring host and no `billu:monitoring`, or when a problem was found (the caller throws them all).
@@ -649,9 +636,8 @@ export function planMonitoring(input: MonitoringInput, problems: Problems): Moni
     const dnsDomain = (input.domain?.fqdn ?? input.site.domain).toLowerCase();
     const fqdn = `${server.name.toLowerCase()}.${dnsDomain}`;
     const routerAddress = input.zones.find((z) => z.name === server.zone)?.routerAddress;
-    const macros = thresholdMacros(cfg.thresholds);
     // Every host runs an agent: Debian's zabbix-agent2, or on Windows agent 2's MSI, installed by the host's base step.
-    const monitored = hosts.map((h) => monitoredHost(h, { input, server, routerAddress, macros, thresholds: cfg.thresholds }));
+    const monitored = hosts.map((h) => monitoredHost(h, { input, server, routerAddress, thresholds: cfg.thresholds }));
     const wa = cfg.windowsAgent;
     const windowsAgent = hosts.some((h) => isWindows(h.os))
         ? { version: wa.version, msiUrl: wa.msiUrl ?? windowsAgentMsiUrl(wa.version), ...(wa.sha256 ? { sha256: wa.sha256.toUpperCase() } : {}) }
@@ -765,9 +751,8 @@ export function planRemoteMonitoring(input: MonitoringInput, problems: Problems)
         );
     }
     if (problems.count > before) return undefined;
-    const macros = thresholdMacros(cfg.thresholds);
     const server = { name: remote.name };
-    const monitored = input.hosts.map((h) => monitoredHost(h, { input, server, macros, thresholds: cfg.thresholds }));
+    const monitored = input.hosts.map((h) => monitoredHost(h, { input, server, thresholds: cfg.thresholds }));
     const wa = cfg.windowsAgent;
     const windowsAgent = input.hosts.some((h) => isWindows(h.os))
         ? { version: wa.version, msiUrl: wa.msiUrl ?? windowsAgentMsiUrl(wa.version), ...(wa.sha256 ? { sha256: wa.sha256.toUpperCase() } : {}) }
@@ -799,14 +784,13 @@ function partnerFlows(server: string, peerStack: string): MonitoringRequiredFlow
     ];
 }
 
-/** One host of the model as a Zabbix host: groups, templates, macros and watches from its role and the other plans. */
+/** One host of the model as a Zabbix host: groups, templates and watches from its role and the other plans. */
 function monitoredHost(
     h: MonitoringHost,
     ctx: {
         input: MonitoringInput;
         server: { readonly name: string };
         routerAddress?: string;
-        macros: Record<string, string>;
         thresholds: MonitoringConfig["thresholds"];
     },
 ): MonitoredHost {
@@ -882,10 +866,6 @@ function monitoredHost(
         add("inventoryAgent", { kind: "inventory-freshness", stampFile: inv.stampFile, maxAgeHours: 2 * inv.hours + 1 });
     }
     const osKind = windows ? "windows" : "linux";
-    const hostMacros: Record<string, string> = { ...ctx.macros };
-    if (own.includes("kea")) hostMacros["{$KEA.POOL.UTIL.MAX}"] = String(ctx.thresholds.dhcpPoolPercent);
-    if (own.includes("postfix")) hostMacros["{$POSTFIX.QUEUE.MAX}"] = String(ctx.thresholds.mailQueue);
-    if (own.includes("backup")) hostMacros["{$BACKUP.MAX_AGE}"] = `${ctx.thresholds.backupMaxAgeHours}h`;
     return {
         name: h.name,
         role: h.role,
@@ -897,7 +877,6 @@ function monitoredHost(
         pskIdentity: `PSK ${h.name}`,
         groups: [`BillU/role/${h.role}`, `BillU/zone/${h.zone}`, `BillU/os/${osKind}`],
         templates: [windows ? TEMPLATES.windows : TEMPLATES.linux, ...own.map((t) => TEMPLATES[t])],
-        macros: hostMacros,
         watches,
     };
 }

@@ -23,7 +23,10 @@ const h = (index: number, name: string, role: string, zone: string, address: str
 });
 const input: MonitoringInput = {
     site: { domain: "billu.fr" },
-    cfg: monitoringSchema.parse({ thresholds: { diskFreePercent: 15, mailQueue: 40, backupMaxAgeHours: 30 }, alerts: { minSeverity: "high" } }),
+    cfg: monitoringSchema.parse({
+        thresholds: { diskFreePercent: 15, mailQueue: 40, backupMaxAgeHours: 30, agentUnavailableMinutes: 7 },
+        alerts: { minSeverity: "high" },
+    }),
     hosts: [
         h(0, "PAR-FW01", "firewall", "management", "10.20.0.1"),
         h(1, "PAR-DHCP01", "dhcp", "servers", "10.20.10.21"),
@@ -94,6 +97,7 @@ test("the renderer's input: every planned host, the watched sites and scopes, th
             certificateDays: 30,
             backupHours: 30,
             ftpFailedLogins: 5,
+            agentUnavailableMinutes: 7,
         },
     });
 });

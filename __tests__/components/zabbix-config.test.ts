@@ -78,6 +78,26 @@ describe("renderZabbixConfig", () => {
         });
     });
 
+    it("raises a high problem when an agent stays unreachable: nodata() of agent.ping for billu:monitoring.thresholds.agentUnavailableMinutes", () => {
+        for (const [tpl, name] of [
+            [TEMPLATE.linux, "BillU Linux base"],
+            [TEMPLATE.windows, "BillU Windows base"],
+        ]) {
+            const t = doc.templates.find((x) => x.name === tpl)!;
+            expect(t.items.map((i) => i.key)).toContain("agent.ping");
+            expect(t.triggers.filter((x) => x.expression.includes("agent.ping"))).toEqual([
+                { name: "Agent unreachable for {$BILLU.AGENT.NODATA}", expression: `nodata(/${name}/agent.ping,{$BILLU.AGENT.NODATA})=1`, severity: "high" },
+            ]);
+            expect(t.macros).toContainEqual({ macro: "{$BILLU.AGENT.NODATA}", value: "5m" });
+        }
+        const tuned = renderZabbixConfig({ ...INPUT, thresholds: { agentUnavailableMinutes: 12 } });
+        for (const tpl of [TEMPLATE.linux, TEMPLATE.windows]) {
+            expect(tuned.templates.find((x) => x.name === tpl)!.macros.filter((m) => m.macro === "{$BILLU.AGENT.NODATA}")).toEqual([
+                { macro: "{$BILLU.AGENT.NODATA}", value: "12m" },
+            ]);
+        }
+    });
+
     it('raises CPU and memory "for 15 minutes" only with 15 minutes of history: a freshly started host\'s busy samples do not', () => {
         const triggers = (t: string) => doc.templates.find((x) => x.name === t)!.triggers.filter((x) => /CPU|Memory/.test(x.name));
         expect(triggers(TEMPLATE.linux).map((x) => x.expression)).toEqual([

@@ -70,6 +70,7 @@ export function zabbixConfigInput(plan: MonitoringPlan, site: string): Monitorin
             certificateDays: t.certificateDays,
             backupHours: t.backupMaxAgeHours,
             ftpFailedLogins: t.ftpFailedLogins,
+            agentUnavailableMinutes: t.agentUnavailableMinutes,
         },
         ...(backupClients.length > 0 ? { backupClients } : {}),
         ...(driftHost && drift?.kind === "directory-drift"

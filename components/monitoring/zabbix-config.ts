@@ -40,6 +40,8 @@ export interface MonitoringThresholds {
     readonly downChecks: number;
     /** Failed FTP logins within 10 minutes at which a warning is raised (guessing, or a user's stale password). @default 5 */
     readonly ftpFailedLogins: number;
+    /** Minutes without an `agent.ping` value (the agent unreachable, stopped, or refusing the server) after which a high problem is raised. @default 5 */
+    readonly agentUnavailableMinutes: number;
 }
 
 export const DEFAULT_THRESHOLDS: MonitoringThresholds = {
@@ -52,6 +54,7 @@ export const DEFAULT_THRESHOLDS: MonitoringThresholds = {
     backupHours: 26,
     downChecks: 3,
     ftpFailedLogins: 5,
+    agentUnavailableMinutes: 5,
 };
 
 /** Item update intervals (Zabbix time suffixes). */
@@ -311,6 +314,24 @@ export const USER_PARAMETERS: Readonly<Partial<Record<keyof typeof TEMPLATE, rea
     ],
 };
 
+/** `{$BILLU.AGENT.NODATA}`: billu:monitoring.thresholds.agentUnavailableMinutes as a Zabbix time suffix (`5m`). */
+function agentNodataMacro(t: MonitoringThresholds): { readonly macro: string; readonly value: string } {
+    return { macro: "{$BILLU.AGENT.NODATA}", value: `${t.agentUnavailableMinutes}m` };
+}
+
+/**
+ * The OS templates' "agent unreachable" trigger: no `agent.ping` value for `{$BILLU.AGENT.NODATA}` (Zabbix 6.0's
+ * nodata(/host/key,sec): a period of 30 s or more, a user macro allowed, as Zabbix's own agent templates do with
+ * `{$AGENT.NODATA_TIMEOUT}`). A passive check of a stopped agent, a host down or a refused PSK stores no value.
+ */
+function agentUnreachable(tpl: string): ZbxTrigger {
+    return {
+        name: "Agent unreachable for {$BILLU.AGENT.NODATA}",
+        expression: `nodata(/${tpl}/agent.ping,{$BILLU.AGENT.NODATA})=1`,
+        severity: "high",
+    };
+}
+
 /** The template keys a host links beside its OS base template (Windows hosts: none, see renderZabbixConfig). */
 export function roleTemplateKeys(role: string, os: "linux" | "windows"): readonly (keyof typeof TEMPLATE)[] {
     return os === "windows" ? [] : (ROLE_TEMPLATES[role] ?? []);
@@ -431,6 +452,7 @@ function templates(t: MonitoringThresholds, iv: MonitoringIntervals, input: Moni
                 { macro: "{$BILLU.CPU.MAX}", value: String(t.cpuPercent) },
                 { macro: "{$BILLU.MEM.MAX}", value: String(t.memoryPercent) },
                 { macro: "{$BILLU.DISK.MAX}", value: String(t.diskPercent) },
+                agentNodataMacro(t),
             ],
             items: [
                 svc("agent.ping", "Agent answers"),
@@ -440,6 +462,7 @@ function templates(t: MonitoringThresholds, iv: MonitoringIntervals, input: Moni
                 cap("vfs.fs.size[/,pused]", "Root file system used", "%"),
             ],
             triggers: [
+                agentUnreachable(linux),
                 {
                     name: "CPU above {$BILLU.CPU.MAX}% for 15 minutes",
                     expression: sustained(x(linux, "system.cpu.util"), "{$BILLU.CPU.MAX}"),
@@ -459,9 +482,11 @@ function templates(t: MonitoringThresholds, iv: MonitoringIntervals, input: Moni
             macros: [
                 { macro: "{$BILLU.CPU.MAX}", value: String(t.cpuPercent) },
                 { macro: "{$BILLU.DISK.MAX}", value: String(t.diskPercent) },
+                agentNodataMacro(t),
             ],
             items: [svc("agent.ping", "Agent answers"), cap("system.cpu.util", "CPU utilisation", "%"), cap("vfs.fs.size[C:,pused]", "C: used", "%")],
             triggers: [
+                agentUnreachable(TEMPLATE.windows),
                 {
                     name: "CPU above {$BILLU.CPU.MAX}% for 15 minutes",
                     expression: sustained(x(TEMPLATE.windows, "system.cpu.util"), "{$BILLU.CPU.MAX}"),

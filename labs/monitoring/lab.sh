@@ -33,7 +33,8 @@
 #   4. Probes through the API: every planned host exists with its planned templates; the router, DHCP, web and
 #      server agents become available with PSK both ways; the mail host's agent (wrong PSK) stays unavailable with an
 #      error; items receive values; Apache stopped in bmon-web raises "Apache down" within a bound (the latency is
-#      measured), the alert mail reaches the sink; Apache restarted resolves it.
+#      measured), the alert mail reaches the sink; Apache restarted resolves it. Every Linux host carries the base
+#      template's "Agent unreachable" trigger with the renderer's nodata() expression; PAR-DHCP01's agent stopped raises it.
 #   5. The directory drift template (issue #27) on PAR-DC01: the lab writes the verdict file at the model's path (as
 #      apply_samba.py --result does): drift 0, then one extra Domain Admin, then a verdict 30 days old. The JSONPath
 #      items take its drift and privileged counts, the JavaScript item (preprocessing type 21) its checkedAt as the lab's
@@ -49,13 +50,19 @@
 #   duration.
 #
 # Lab overrides (labs/monitoring/overrides.json, the only differences from synth's files): the document's item
-# intervals are short (60s -> 5s, 5m -> 10s, 1h -> 30s) so the trigger fires in seconds, not minutes.
+# intervals are short (60s -> 5s, 5m -> 10s, 1h -> 30s) so the trigger fires in seconds, not minutes; the agent-unreachable
+# period {$BILLU.AGENT.NODATA} is 30 s (nodata()'s shortest), not 5 min.
 #
 # Sabotage (labs/monitoring/sabotage.txt): BILLU_LAB_SABOTAGE=1 gives the web agent's installed configuration, after
 # its read-back, a wrong server address (Server=, ServerActive=): the agent refuses the server's address, so the first
 # probe, "PAR-WEB01's agent answers agent.ping ...", fails before PostgreSQL starts (the sabotage run ends there).
+# BILLU_LAB_NODATA_SABOTAGE=1 gives PAR-DHCP01 a host macro {$BILLU.AGENT.NODATA} = 1h (through the API, before its agent
+# is stopped): it shadows the template's 30 s, so "Agent unreachable ..." is not raised within the bound.
 # BILLU_LAB_USERPARAM_SABOTAGE=1 removes the UserParameter lines of the router's installed agent configuration (after
 # its read-back): billu.ipsec.sas becomes unsupported and the business dashboard probe fails.
+# (agentdown, 2026-12-05): with the "Agent unreachable" trigger: passes, 83 probes, 103 s (the stopped agent's problem
+# 39-53 s after the stop, with the lab's 30 s {$BILLU.AGENT.NODATA}); sabotage: all three switches exit 1 at their probe
+# (NODATA at "... is raised on PAR-DHCP01" after 209 s).
 # (dash, 2026-12-05): with the business dashboard and the FTP, PBX and backup agents: passes, 79 probes, 99 s (load 3.8;
 # dashboard data 16 s after the availability probes, trigger 15.3 s, RSS 227 MiB); again at load 13.7: 112 s,
 # dashboard data 0.5 s, trigger 12.7 s, RSS 228 MiB. Sabotage: both switches exit 1 (the USERPARAM one at the dashboard probe).
@@ -445,6 +452,15 @@ grep -E '^(host.update|hostgroup.create): ' "$LAB_DIR/probes.log" | tail -n 2 | 
 # --- probes -----------------------------------------------------------------------------------------------------------
 probe() { ip netns exec bmon-mon "${PROBE[@]}" "$@" >>"$LAB_DIR/probes.log" 2>&1; }
 lab_expect "every planned host exists with exactly its planned templates" pass probe templates "$DOC"
+# The OS template's "agent unreachable" trigger (nodata() of agent.ping over {$BILLU.AGENT.NODATA}), its expression as
+# the renderer wrote it in the read-back reference (synth's document with the lab's overrides), on every Linux host; the
+# API's expandExpression resolves {$BILLU.AGENT.NODATA} to the template's value (30s here): the macro reaches the trigger.
+REF_DOC="$LAB_DIR/lab-rendered/$MON_HOST$DOC_GUEST"
+NODATA_TRIGGER=$(node -e 'const t = require(process.argv[1]).templates.find((x) => x.name === "BillU Linux base");
+    console.log(t.triggers.find((x) => x.expression.startsWith("nodata(")).name)' "$REF_DOC")
+lab_expect "every host of BillU Linux base has \"$NODATA_TRIGGER\" with the renderer's expression (nodata of agent.ping), its macro resolving to the template's value" pass \
+    ip netns exec bmon-mon "${PROBE[@]}" trigger-expr "$REF_DOC" "BillU Linux base" "$NODATA_TRIGGER"
+tail -n 1 "$LAB_DIR/.lab-expect.out" | sed 's/^/    /'
 for h in "$WEB_HOST" "$DHCP_HOST" "$FW_HOST" "$MON_HOST" "$DC_HOST" "$FTP_HOST" "$PBX_HOST" "$BKP_HOST"; do
     lab_expect "$h becomes available over PSK, both ways (within 30 s)" pass lab_wait 30 "$h available" probe available "$h"
 done
@@ -477,7 +493,12 @@ lab_expect "\"Last backup of $BACKUP_MISSING failed\" is raised, \"No backup of 
 lab_expect "$FW_HOST: billu.ipsec.sas (its UserParameter) is supported and 0: no tunnel in this lab" pass probe value "$FW_HOST" billu.ipsec.sas 0
 
 # The acceptance run's stopped agent (below): stopped now, so Zabbix calls it unavailable while Apache is probed.
-lab_log "stopping $DHCP_HOST's agent (for the acceptance run at the end)"
+if [ -n "${BILLU_LAB_NODATA_SABOTAGE:-}" ]; then
+    lab_log "SABOTAGE: $DHCP_HOST gets a host macro {\$BILLU.AGENT.NODATA} = 1h, shadowing the template's"
+    probe host-macro "$DHCP_HOST" "{\$BILLU.AGENT.NODATA}" 1h || lab_die "the sabotage's host macro was refused"
+fi
+lab_log "stopping $DHCP_HOST's agent (for the agent-unreachable trigger and the acceptance run at the end)"
+T_AGENT_STOP=$(date +%s%N)
 for pid in $(ip netns pids bmon-dhcp); do [ "$(cat "/proc/$pid/comm" 2>/dev/null)" != zabbix_agent2 ] || kill "$pid"; done
 lab_expect "no \"$TRIGGER\" problem while Apache runs" pass probe resolved "$WEB_HOST" "$TRIGGER"
 
@@ -543,6 +564,12 @@ write_verdict "$AT" 0 0
 lab_expect "a verdict 30 days old: \"$T_STALE\" is raised (within 40 s)" pass lab_wait 40 "the stale problem" probe problem "$DC_HOST" "$T_STALE"
 lab_expect "... billu.drift.checked is its checkedAt, $AT" pass probe value "$DC_HOST" billu.drift.checked "$AT"
 lab_expect "... and \"$T_PRIV\" is resolved (privileged drift 0)" pass lab_wait 20 "resolved" probe resolved "$DC_HOST" "$T_PRIV"
+
+# nodata() is evaluated by the server's timer (every 30 s or so), over the lab's 30 s {$BILLU.AGENT.NODATA}.
+lab_expect "\"$NODATA_TRIGGER\" is raised on $DHCP_HOST, its agent stopped (within 120 s more)" pass \
+    lab_wait 120 "the agent-unreachable problem" probe problem "$DHCP_HOST" "$NODATA_TRIGGER"
+lab_fig "agent stopped -> \"$NODATA_TRIGGER\" problem ({\$BILLU.AGENT.NODATA} 30s)" "$(lab_since "$T_AGENT_STOP") ms"
+lab_expect "... and not on $WEB_HOST, whose agent runs" pass probe resolved "$WEB_HOST" "$NODATA_TRIGGER"
 
 T_ACC=$(date +%s%N)
 # --- the acceptance run's monitoring scenario (tools/acceptance/scenarios/monitoring.ts), from the server's namespace ---

@@ -20,6 +20,12 @@ Usage: probe.py --url URL --credentials FILE <command> [args]
   value HOST KEY WANT   item KEY of HOST is supported (no preprocessing error) and its last value is WANT
   evaluated HOST NAME   the trigger NAME of HOST is evaluated without error (state normal, no error text)
   problem HOST NAME     a problem named NAME is open on HOST
+  trigger-expr DOC TEMPLATE NAME
+                        every host of DOC linked to TEMPLATE has the trigger NAME with DOC's expression of TEMPLATE's
+                        trigger, its template's name replaced by the host's and its macros by TEMPLATE's values in DOC
+                        (the API's expandExpression resolves both)
+  host-macro HOST MACRO VALUE
+                        creates the host macro MACRO = VALUE on HOST (a sabotage's: it shadows the template's value)
   resolved HOST NAME    no problem named NAME is open on HOST
   agent-ping ADDR IDENTITY PSKFILE
                         asks the agent at ADDR:10050 for agent.ping over TLS with that PSK (openssl s_client: the
@@ -167,6 +173,36 @@ def main(argv):
         return 0 if hostids and tids and gids else 1
     if cmd == "dashboard":
         return dashboard(url, auth, json.load(open(args[0], encoding="utf-8")), args[1], set(args[2:]))
+    if cmd == "trigger-expr":
+        doc = json.load(open(args[0], encoding="utf-8"))
+        tpl, name = args[1], args[2]
+        template = next(x for x in doc["templates"] if x["name"] == tpl)
+        want = [t["expression"] for t in template["triggers"] if t["name"] == name]
+        if len(want) != 1:
+            print("%s: %d triggers named %r in the document" % (tpl, len(want), name))
+            return 1
+        bad, checked = 0, 0
+        for d in doc["hosts"]:
+            if tpl not in d["templates"]:
+                continue
+            hid = host(url, auth, d["host"])["hostid"]
+            trig = call(url, "trigger.get", {"hostids": [hid], "filter": {"description": [name]}, "expandExpression": True, "output": ["expression"]}, auth)
+            # expandExpression gives the host's item and resolves the user macros (here, the template's values).
+            expected = want[0].replace("/%s/" % tpl, "/%s/" % d["host"])
+            for m in template["macros"]:
+                expected = expected.replace(m["macro"], m["value"])
+            got = [t["expression"] for t in trig]
+            checked += 1
+            if got != [expected]:
+                print("%s: %r is %r, want [%r]" % (d["host"], name, got, expected))
+                bad = 1
+        print("%d hosts of %s carry %r: %s" % (checked, tpl, name, want[0]))
+        return bad if checked else 1
+    if cmd == "host-macro":
+        hid = host(url, auth, args[0])["hostid"]
+        call(url, "usermacro.create", {"hostid": hid, "macro": args[1], "value": args[2]}, auth)
+        print("%s: host macro %s = %s" % (args[0], args[1], args[2]))
+        return 0
     if cmd == "templates":
         doc = json.load(open(args[0], encoding="utf-8"))
         bad = 0
