@@ -165,7 +165,16 @@ mapfile -t PEOPLE < <(node -e 'const d = require(process.argv[1]); const manager
 IFS=$'\t' read -r USER_A MAIL_A _ _ DEPT_A <<<"${PEOPLE[0]}"
 IFS=$'\t' read -r USER_B MAIL_B _ LINE_B _ <<<"${PEOPLE[1]}"
 secret_of() { perl -e 'my $n = shift; while (<STDIN>) { chomp; my ($k, $v) = split /\t/; if ($k eq $n) { print pack("H*", $v); exit } }' "$2" <"$1"; }
-INITIAL_PW="$(secret_of "$S/directory" "pw-$USER_A")"
+# USER_A's initial password as IT reads it: from the onboarding sheet the directory step wrote on the first DC (issue
+# #24: the DC generates people's initial passwords; the sheet's folder is the plan's), never made by the lab.
+initial_pw() {
+    local dir
+    dir=$(node -e 'console.log(require(process.argv[1]).onboarding.path)' "$R/$DC1$PLAN") || return 1
+    guest_exec dc1 sh -c "cat '$dir'/onboarding-*.csv" | /usr/bin/python3 -c '
+import csv, io, sys
+rows = csv.DictReader(io.StringIO(sys.stdin.buffer.read().decode("utf-8-sig")), delimiter=";")
+print(next((r["initialPassword"] for r in rows if r.get("sam") == sys.argv[1]), ""), end="")' "$USER_A"
+}
 PW_A="Reset-$(openssl rand -hex 8)-D4"; PW_B="Reset-$(openssl rand -hex 8)-E5"
 lab_log "accounts from the directory plan: $MAIL_A and $MAIL_B (both in $POSTMASTER_TO; new: must change their password)"
 
@@ -392,6 +401,8 @@ ip netns exec "$LAB-fw" nft -f "$LAB_ROUTER_RULESET"
 lab_expect "$FW runs its rendered ruleset again: port $SMTP_PORT from the client times out" pass refused "^timed out" probe connect --port "$SMTP_PORT"
 
 lab_log "a new account must change its password first; an administrator reset opens it"
+INITIAL_PW="$(initial_pw)"
+[ -n "$INITIAL_PW" ] || lab_die "the onboarding sheet on $DC1 gives no initial password for $USER_A"
 lab_expect "AD refuses $USER_A's bind with the initial password: must change it (data 773)" pass lab_has 'data 773' ldap_bind "$MAIL_A" "$INITIAL_PW"
 lab_expect "IMAPS logon of $MAIL_A with the initial password is refused (AUTHENTICATIONFAILED)" pass refused AUTHENTICATIONFAILED imap "$MAIL_A" "$INITIAL_PW"
 for p in "$USER_A:$PW_A" "$USER_B:$PW_B"; do
