@@ -55,6 +55,11 @@ export interface CertifiedServerArgs {
     readonly script: string;
     /** More secrets of the step, by name, after the three of the certificate (say, each client's key). @default none */
     readonly moreSecrets?: Readonly<Record<string, pulumi.Input<string>>>;
+    /**
+     * More secrets computed together (say, one per person): their names, and their values in one Output keyed by name
+     * (GuestStep's `secretMap`: one Output, not one per value). @default none
+     */
+    readonly moreSecretMap?: { readonly names: readonly string[]; readonly values: pulumi.Input<Readonly<Record<string, string>>> };
     /** What the step must wait for besides the host's own readiness. @default nothing more than BaseServer.ready */
     readonly after?: readonly pulumi.Resource[];
 }
@@ -93,8 +98,9 @@ export function certifiedServer(parent: pulumi.Resource, name: string, args: Cer
             dirs: args.dirs,
             files: args.files,
             script: args.script,
-            secrets: Object.keys(secretValues),
+            secrets: [...Object.keys(secretValues), ...(args.moreSecretMap?.names ?? [])],
             secretValues,
+            secretMap: args.moreSecretMap?.values,
         },
         { parent },
     );
