@@ -184,8 +184,10 @@ export function renderStep(args: StepSpec & { readonly host: string; readonly st
             throw new Error(`guest step ${host}/${step}: the folder ${d.path} has mode ${JSON.stringify(d.mode)}; give octal digits ("0750")`);
     }
     const used = new Set(files.flatMap((f) => secretPlaceholders(f.content)).concat(secretPlaceholders(script)));
+    // A Set: a 5,000-person PBX's extensions.csv uses 10,000 secrets of 10,003 (a list's includes was 10^8 steps).
+    const given = new Set(args.secrets ?? []);
     for (const name of used) {
-        if (!(args.secrets ?? []).includes(name)) {
+        if (!given.has(name)) {
             throw new Error(`guest step ${host}/${step} uses {{secret:${name}}} but no secret of that name is given`);
         }
     }
