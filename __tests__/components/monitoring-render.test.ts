@@ -153,6 +153,17 @@ test("the router's, the mail server's, the relay's and the PBX's agents declare 
     ]);
     expect(up("PAR-MX01", "mx")).toEqual([`UserParameter=billu.postfix.queue,postqueue -j 2>/dev/null | grep -c '"queue_name"' || true`]);
     expect(up("PAR-WEB01", "web")).toEqual([]);
+    // The Zabbix server keeps the site CA's copy (its certificate-file watch): openssl reads it through one sudo rule.
+    expect(
+        renderAgentConf(plan, monitored("PAR-MON01"))
+            .split("\n")
+            .filter((l) => l.startsWith("UserParameter=")),
+    ).toEqual([
+        'UserParameter=billu.siteca.notafter,f=$(sudo -n /usr/bin/openssl x509 -noout -enddate -in /etc/billu/monitoring/site-ca.pem 2>/dev/null) && date -u -d "${f#notAfter=}" +%s',
+    ]);
+    expect(renderAgentSudoers(monitored("PAR-MON01"))).toContain(
+        "\nzabbix ALL=(root) NOPASSWD: /usr/bin/openssl x509 -noout -enddate -in /etc/billu/monitoring/site-ca.pem\n",
+    );
     // A Windows host links no role template: no UserParameter (they are Debian commands).
     expect(agentUserParameters({ ...monitored("PAR-DC01"), role: "firewall" })).toEqual([]);
 });

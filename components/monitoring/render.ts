@@ -123,7 +123,9 @@ function agentCoreLines(plan: AgentPlan, host: MonitoredHost, pskFile: string): 
 
 /** The UserParameters the host's templates read (zabbix-config.ts USER_PARAMETERS, by the templates its role links). */
 export function agentUserParameters(host: MonitoredHost): readonly UserParameter[] {
-    return roleTemplateKeys(host.role, host.os).flatMap((k) => USER_PARAMETERS[k] ?? []);
+    // The site CA template goes with the watch (the host that keeps the CA's copy), not with a role.
+    const siteCa = host.os === "linux" && host.watches.some((w) => w.kind === "certificate-file") ? (USER_PARAMETERS.siteCa ?? []) : [];
+    return [...roleTemplateKeys(host.role, host.os).flatMap((k) => USER_PARAMETERS[k] ?? []), ...siteCa];
 }
 
 /**
