@@ -29,6 +29,9 @@ export const ZABBIX_TRAPPER_SERVICE = "zabbix-trapper";
 /** Their ports (the catalogue's, pinned equal by the model test). */
 export const ZABBIX_AGENT_PORT = 10050;
 export const ZABBIX_TRAPPER_PORT = 10051;
+/** The TLS ports the agents' certificate checks connect to (the catalogue's, pinned equal by the model test). */
+export const LDAPS_PORT = 636;
+export const IMAPS_PORT = 993;
 /** The every-host need that installs the agent (components/monitoring/role.ts renders it). */
 export const MONITORING_AGENT_NEED = "monitoring-agent";
 /** Where the server step keeps PostgreSQL's data: the monitoring host's data disk is mounted here. */
@@ -141,7 +144,14 @@ export const monitoringSchema = z
                     .min(1)
                     .max(365)
                     .default(30)
-                    .describe("Days before a certificate expires (web sites, the site CA) at which a problem is raised. @default 30"),
+                    .describe("Days before a certificate expires (web sites, LDAPS, IMAPS, the site CA) at which a warning is raised. @default 30"),
+                certificateCritDays: z
+                    .number()
+                    .int()
+                    .min(1)
+                    .max(364)
+                    .default(7)
+                    .describe("Days before a certificate expires at which a high problem is raised; fewer than certificateDays. @default 7"),
                 backupMaxAgeHours: z
                     .number()
                     .int()
@@ -250,6 +260,8 @@ export type Watch =
     /** A backup client's last result, as the backup server's report writes it: `<resultDir>/<repository>.json` (scripts/backup/report.sh). */
     | { readonly kind: "backup-freshness"; readonly client: string; readonly resultFile: string }
     | { readonly kind: "certificate-file"; readonly what: string; readonly path: string }
+    /** A TLS service of the host whose certificate its own agent fetches over loopback (web.certificate.get): the name it must carry. */
+    | { readonly kind: "tls-endpoint"; readonly what: string; readonly name: string; readonly port: number }
     | { readonly kind: "zabbix-server" }
     /** The first DC's scheduled directory check (billu:directory.drift): its verdict file, the grace and the staleness bound, seconds. */
     | { readonly kind: "directory-drift"; readonly resultPath: string; readonly graceSeconds: number; readonly maxAgeSeconds: number }
@@ -532,6 +544,14 @@ export function planMonitoring(input: MonitoringInput, problems: Problems): Moni
     const servers = hosts.filter((h) => h.role === "monitoring");
     if (!input.cfg && servers.length === 0) return undefined;
     const cfg = input.cfg ?? monitoringSchema.parse({});
+    const th = cfg.thresholds;
+    if (th.certificateCritDays >= th.certificateDays) {
+        problems.add(
+            "billu:monitoring.thresholds.certificateCritDays",
+            `is ${th.certificateCritDays}, not fewer than certificateDays (${th.certificateDays}): the high problem would come before the warning`,
+            `set it below ${th.certificateDays}, or raise billu:monitoring.thresholds.certificateDays above it`,
+        );
+    }
 
     let host: MonitoringHost | undefined;
     if (cfg.host !== undefined) {
@@ -826,6 +846,8 @@ function monitoredHost(
                 .sort(),
             partners: input.domain.dcs.map((d) => d.name).filter((n) => n !== h.name),
         });
+        // Every DC's LDAPS certificate names the domain too (components/domain-controller), so one name serves them all.
+        if (input.domain.flavor === "samba") add("dc", { kind: "tls-endpoint", what: "LDAPS", name: input.domain.fqdn, port: LDAPS_PORT });
     }
     // The directory's drift check runs on the DC that applies the plan (the first DC, components/directory/role.ts).
     const drift = input.directory?.drift;
@@ -839,7 +861,9 @@ function monitoredHost(
             { kind: "web-site", role: "intranet", name: input.web.intranet.name, port: input.web.ports.https },
         );
     }
-    if (input.mail?.host.name === h.name) add("postfix", { kind: "postfix-queue" });
+    if (input.mail?.host.name === h.name) {
+        add("postfix", { kind: "postfix-queue" }, { kind: "tls-endpoint", what: "IMAPS", name: input.mail.hostname, port: IMAPS_PORT });
+    }
     const fs = input.fileservers?.find((f) => f.host === h.name && f.flavor === "linux");
     if (fs) add("mdadm", { kind: "mdadm", array: fs.array.name, device: `/dev/md/${fs.array.name}`, members: 2 });
     if (input.vpn?.gateway.host === h.name) {

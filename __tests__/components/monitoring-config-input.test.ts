@@ -95,10 +95,14 @@ test("the renderer's input: every planned host, the watched sites and scopes, th
             dhcpPoolPercent: 80,
             postfixQueue: 40,
             certificateDays: 30,
+            certificateCritDays: 7,
             backupHours: 30,
             ftpFailedLogins: 5,
             agentUnavailableMinutes: 7,
         },
+        // The mail server's IMAPS (this fixture has no DC: no LDAPS), and the site CA's copy on the Zabbix server.
+        tlsEndpoints: { mail: [{ name: "mail.billu.fr", port: 993, what: "IMAPS" }] },
+        siteCa: { host: "PAR-MON01" },
     });
 });
 

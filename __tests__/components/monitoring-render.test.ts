@@ -17,6 +17,7 @@ import {
     MONITORING_PATHS,
     MONITORING_SECRETS,
     agentUserParameters,
+    agentVerifiesCertificates,
     renderAgentConf,
     renderAgentSudoers,
     renderDumpUnits,
@@ -153,6 +154,17 @@ test("the router's, the mail server's, the relay's and the PBX's agents declare 
     ]);
     expect(up("PAR-MX01", "mx")).toEqual([`UserParameter=billu.postfix.queue,postqueue -j 2>/dev/null | grep -c '"queue_name"' || true`]);
     expect(up("PAR-WEB01", "web")).toEqual([]);
+    // The Zabbix server keeps the site CA's copy (its certificate-file watch): openssl reads it through one sudo rule.
+    expect(
+        renderAgentConf(plan, monitored("PAR-MON01"))
+            .split("\n")
+            .filter((l) => l.startsWith("UserParameter=")),
+    ).toEqual([
+        'UserParameter=billu.siteca.notafter,f=$(sudo -n /usr/bin/openssl x509 -noout -enddate -in /etc/billu/monitoring/site-ca.pem 2>/dev/null) && date -u -d "${f#notAfter=}" +%s',
+    ]);
+    expect(renderAgentSudoers(monitored("PAR-MON01"))).toContain(
+        "\nzabbix ALL=(root) NOPASSWD: /usr/bin/openssl x509 -noout -enddate -in /etc/billu/monitoring/site-ca.pem\n",
+    );
     // A Windows host links no role template: no UserParameter (they are Debian commands).
     expect(agentUserParameters({ ...monitored("PAR-DC01"), role: "firewall" })).toEqual([]);
 });
@@ -262,6 +274,22 @@ test("the agent's files: the PSK is only a placeholder in a 0600 file, the confi
     ]);
     expect(files[0].content).toBe("{{secret:zabbix-agent-psk}}\n");
     expect(files.flatMap((f) => secretPlaceholders(f.content))).toEqual([MONITORING_SECRETS.agentPsk]);
+});
+
+test("a host whose agent verifies certificates (a web site, LDAPS, IMAPS) gets the site CA for Debian's trust store, a placeholder only", () => {
+    const web = { ...monitored("PAR-WEB01"), watches: [{ kind: "web-site" as const, role: "public" as const, name: "www.billu.fr", port: 443 }] };
+    const files = agentFiles(plan, web);
+    expect(files.map((f) => [f.path, f.mode ?? "0644"])).toContainEqual(["/usr/local/share/ca-certificates/billu-site-ca.crt", "0644"]);
+    expect(files.flatMap((f) => secretPlaceholders(f.content))).toEqual([MONITORING_SECRETS.agentPsk, MONITORING_SECRETS.ca]);
+    const dc = { ...monitored("PAR-WEB01"), watches: [{ kind: "tls-endpoint" as const, what: "LDAPS", name: "billu.remindme.lan", port: 636 }] };
+    expect(agentVerifiesCertificates(dc)).toBe(true);
+    // No TLS check, no CA: the server (its site CA file is read by openssl, not verified by the agent), the router.
+    expect(agentVerifiesCertificates(monitored("PAR-MON01"))).toBe(false);
+    expect(agentFiles(plan, monitored("PAR-FW01")).map((f) => f.path)).not.toContain(MONITORING_PATHS.agentSiteCa);
+    // The step adds it with update-ca-certificates and restarts the agent (Go reads the store once).
+    const step = fs.readFileSync(path.join(ROOT, "scripts", "monitoring", "agent-step.sh"), "utf8");
+    expect(step).toContain(`if billu_changed ${MONITORING_PATHS.agentSiteCa}; then`);
+    expect(step).toContain('if [ -n "$psk_changed" ] || [ -n "$ca_changed" ] || billu_changed /etc/zabbix/zabbix_agent2.conf; then');
 });
 
 test("the server's settings: the database over TCP with the generated password, caches, pollers, trapper port", () => {

@@ -7,7 +7,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { MonitoringConfigInput, renderZabbixConfig, TEMPLATE } from "../../components/monitoring/zabbix-config";
+import { CERT_DAYS_LEFT_JS, MonitoringConfigInput, renderZabbixConfig, TEMPLATE, USER_PARAMETERS } from "../../components/monitoring/zabbix-config";
 import { ROOT } from "../helpers";
 
 const STEP = path.join(ROOT, "scripts", "monitoring", "zabbix-config.py");
@@ -66,16 +66,168 @@ describe("renderZabbixConfig", () => {
             expression: "max(/BillU Apache HTTPS/net.tcp.service[tcp,,443],{$BILLU.DOWN.CHECKS})=0",
             severity: "high",
         });
-        expect(apache.items.find((i) => i.key === "billu.cert.expiry[www.billu.example]")).toEqual({
-            key: "billu.cert.expiry[www.billu.example]",
-            name: "Certificate of www.billu.example: expires at",
-            type: "dependent",
-            valueType: "unsigned",
-            delay: "0",
-            units: "unixtime",
-            master: "web.certificate.get[www.billu.example,8443,127.0.0.1]",
-            preprocessing: [{ type: "jsonpath", params: "$.x509.not_after.timestamp" }],
+        // Each site's certificate: its own agent fetches it over loopback for the site's name (SNI and verification).
+        const L = "Certificate of www.billu.example:8443 (web site)";
+        const master = "web.certificate.get[www.billu.example,8443,127.0.0.1]";
+        expect(apache.items.filter((i) => i.key === master || i.master === master)).toEqual([
+            { key: master, name: L, type: "agent", valueType: "text", delay: "1h" },
+            {
+                key: "billu.cert.expiry[www.billu.example,8443]",
+                name: `${L}: expires at`,
+                type: "dependent",
+                valueType: "unsigned",
+                delay: "0",
+                units: "unixtime",
+                master,
+                preprocessing: [{ type: "jsonpath", params: "$.x509.not_after.timestamp" }],
+            },
+            {
+                key: "billu.cert.days[www.billu.example,8443]",
+                name: `${L}: days left`,
+                type: "dependent",
+                valueType: "float",
+                delay: "0",
+                units: "d",
+                master,
+                preprocessing: [{ type: "javascript", params: CERT_DAYS_LEFT_JS }],
+            },
+            {
+                key: "billu.cert.validation[www.billu.example,8443]",
+                name: `${L}: validation`,
+                type: "dependent",
+                valueType: "char",
+                delay: "0",
+                master,
+                preprocessing: [{ type: "jsonpath", params: "$.result.value" }],
+            },
+        ]);
+        expect(apache.triggers.filter((t) => t.name.startsWith(L))).toEqual([
+            {
+                name: `${L} expires in less than {$BILLU.CERT.DAYS} days`,
+                expression: "last(/BillU Apache HTTPS/billu.cert.expiry[www.billu.example,8443])-now()<{$BILLU.CERT.DAYS}*86400",
+                severity: "warning",
+            },
+            {
+                name: `${L} expires in less than {$BILLU.CERT.CRIT.DAYS} days`,
+                expression: "last(/BillU Apache HTTPS/billu.cert.expiry[www.billu.example,8443])-now()<{$BILLU.CERT.CRIT.DAYS}*86400",
+                severity: "high",
+            },
+            {
+                name: `${L} does not verify (not issued by a trusted CA for this name)`,
+                expression: 'last(/BillU Apache HTTPS/billu.cert.validation[www.billu.example,8443])<>"valid"',
+                severity: "high",
+            },
+        ]);
+    });
+
+    it("the days-left JavaScript counts whole days from the agent's not_after to now (negative once expired)", () => {
+        const now = Date.now() / 1000;
+        const run = new Function("value", CERT_DAYS_LEFT_JS) as (v: string) => number;
+        const doc1 = (t: number) => JSON.stringify({ x509: { not_after: { value: "x", timestamp: Math.round(t) } }, result: { value: "valid" } });
+        expect(run(doc1(now + 10.5 * 86400))).toBe(10);
+        expect(run(doc1(now - 1.5 * 86400))).toBe(-2);
+    });
+
+    it("the Samba DCs' LDAPS and the mail server's IMAPS certificates, from the plan's TLS endpoints; no STARTTLS endpoint", () => {
+        const dc = { name: "PAR-DC01", address: "10.20.10.11", role: "dc", zone: "servers", os: "linux" as const, pskIdentity: "PAR-DC01-psk" };
+        const mail = { name: "PAR-MAIL01", address: "10.20.10.41", role: "mail", zone: "servers", os: "linux" as const, pskIdentity: "PAR-MAIL01-psk" };
+        const d = renderZabbixConfig({
+            ...INPUT,
+            hosts: [...INPUT.hosts, dc, mail],
+            tlsEndpoints: {
+                dc: [{ name: "billu.remindme.lan", port: 636, what: "LDAPS" }],
+                mail: [{ name: "par-mail01.billu.remindme.lan", port: 993, what: "IMAPS" }],
+            },
+            thresholds: { certificateDays: 30, certificateCritDays: 10 },
         });
+        const tpl = (n: string) => d.templates.find((t) => t.name === n)!;
+        expect(
+            tpl(TEMPLATE.samba)
+                .items.filter((i) => i.type === "agent" && i.key.startsWith("web."))
+                .map((i) => i.key),
+        ).toEqual(["web.certificate.get[billu.remindme.lan,636,127.0.0.1]"]);
+        expect(
+            tpl(TEMPLATE.postfix)
+                .items.filter((i) => i.key.startsWith("web."))
+                .map((i) => i.key),
+        ).toEqual(["web.certificate.get[par-mail01.billu.remindme.lan,993,127.0.0.1]"]);
+        expect(
+            tpl(TEMPLATE.samba)
+                .triggers.slice(-3)
+                .map((t) => [t.name, t.severity]),
+        ).toEqual([
+            ["Certificate of billu.remindme.lan:636 (LDAPS) expires in less than {$BILLU.CERT.DAYS} days", "warning"],
+            ["Certificate of billu.remindme.lan:636 (LDAPS) expires in less than {$BILLU.CERT.CRIT.DAYS} days", "high"],
+            ["Certificate of billu.remindme.lan:636 (LDAPS) does not verify (not issued by a trusted CA for this name)", "high"],
+        ]);
+        for (const n of [TEMPLATE.samba, TEMPLATE.postfix, TEMPLATE.apache]) {
+            expect(tpl(n).macros.filter((m) => m.macro.startsWith("{$BILLU.CERT"))).toEqual([
+                { macro: "{$BILLU.CERT.DAYS}", value: "30" },
+                { macro: "{$BILLU.CERT.CRIT.DAYS}", value: "10" },
+            ]);
+        }
+        // Without endpoints, the Samba template carries no certificate item nor macro.
+        const plain = renderZabbixConfig({ ...INPUT, hosts: [...INPUT.hosts, dc] });
+        expect(plain.templates.find((t) => t.name === TEMPLATE.samba)!.items.some((i) => i.key.startsWith("web.certificate.get"))).toBe(false);
+        expect(plain.templates.find((t) => t.name === TEMPLATE.samba)!.macros).toEqual([{ macro: "{$BILLU.DOWN.CHECKS}", value: "#3" }]);
+    });
+
+    it("the site CA's certificate on the host that keeps it: openssl's notAfter through one sudo rule, a warning and a high trigger", () => {
+        const mon = { name: "PAR-MON01", address: "10.20.0.40", role: "monitoring", zone: "management", os: "linux" as const, pskIdentity: "PAR-MON01-psk" };
+        const d = renderZabbixConfig({ ...INPUT, hosts: [...INPUT.hosts, mon], siteCa: { host: "PAR-MON01" } });
+        expect(d.hosts.find((h) => h.host === "PAR-MON01")!.templates).toEqual([TEMPLATE.linux, TEMPLATE.siteCa]);
+        expect(d.templates.find((t) => t.name === TEMPLATE.siteCa)).toEqual({
+            name: "BillU site CA certificates",
+            description: "The site CA's certificate (/etc/billu/monitoring/site-ca.pem, the copy the Zabbix server keeps): its expiry, read by openssl.",
+            macros: [
+                { macro: "{$BILLU.CERT.DAYS}", value: "21" },
+                { macro: "{$BILLU.CERT.CRIT.DAYS}", value: "7" },
+            ],
+            items: [
+                { key: "billu.siteca.notafter", name: "Site CA certificate: expires at", type: "agent", valueType: "unsigned", delay: "1h", units: "unixtime" },
+            ],
+            triggers: [
+                {
+                    name: "Site CA certificate expires in less than {$BILLU.CERT.DAYS} days",
+                    expression: "last(/BillU site CA certificates/billu.siteca.notafter)-now()<{$BILLU.CERT.DAYS}*86400",
+                    severity: "warning",
+                },
+                {
+                    name: "Site CA certificate expires in less than {$BILLU.CERT.CRIT.DAYS} days",
+                    expression: "last(/BillU site CA certificates/billu.siteca.notafter)-now()<{$BILLU.CERT.CRIT.DAYS}*86400",
+                    severity: "high",
+                },
+            ],
+        });
+        expect(USER_PARAMETERS.siteCa).toEqual([
+            {
+                key: "billu.siteca.notafter",
+                command:
+                    'f=$(sudo -n /usr/bin/openssl x509 -noout -enddate -in /etc/billu/monitoring/site-ca.pem 2>/dev/null) && date -u -d "${f#notAfter=}" +%s',
+                sudo: "/usr/bin/openssl x509 -noout -enddate -in /etc/billu/monitoring/site-ca.pem",
+            },
+        ]);
+        expect(doc.templates.some((t) => t.name === TEMPLATE.siteCa)).toBe(false);
+    });
+
+    it("the site CA's UserParameter, run by sh as the agent would: the file's notAfter as Unix seconds, nothing for a missing file", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "siteca-"));
+        try {
+            const pem = path.join(dir, "ca.pem");
+            const key = path.join(dir, "ca.key");
+            const gen = spawnSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=t", "-days", "12", "-keyout", key, "-out", pem]);
+            expect(gen.status).toBe(0);
+            // The expectation from openssl itself (-dateopt iso_8601), the command with the file's path and no sudo.
+            const iso = spawnSync("openssl", ["x509", "-noout", "-enddate", "-dateopt", "iso_8601", "-in", pem], { encoding: "utf8" }).stdout.trim();
+            const expected = Math.floor(Date.parse(iso.replace(/^notAfter=/, "").replace(" ", "T")) / 1000);
+            const cmd = (p: string) => USER_PARAMETERS.siteCa![0].command.replace("sudo -n ", "").replace("/etc/billu/monitoring/site-ca.pem", p);
+            const out = spawnSync("sh", ["-c", cmd(pem)], { encoding: "utf8" });
+            expect([out.status, out.stdout]).toEqual([0, `${expected}\n`]);
+            const missing = spawnSync("sh", ["-c", cmd(path.join(dir, "none.pem"))], { encoding: "utf8" });
+            expect([missing.status === 0, missing.stdout]).toEqual([false, ""]);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
     });
 
     it("raises a high problem when an agent stays unreachable: nodata() of agent.ping for billu:monitoring.thresholds.agentUnavailableMinutes", () => {
@@ -114,11 +266,13 @@ describe("renderZabbixConfig", () => {
         expect(macros(doc, TEMPLATE.apache)).toEqual([
             { macro: "{$BILLU.DOWN.CHECKS}", value: "#3" },
             { macro: "{$BILLU.CERT.DAYS}", value: "21" },
+            { macro: "{$BILLU.CERT.CRIT.DAYS}", value: "7" },
         ]);
         const tuned = renderZabbixConfig({ ...INPUT, thresholds: { certificateDays: 30, dhcpPoolPercent: 70 }, intervals: { service: "5s" } });
         expect(macros(tuned, TEMPLATE.apache)).toEqual([
             { macro: "{$BILLU.DOWN.CHECKS}", value: "#3" },
             { macro: "{$BILLU.CERT.DAYS}", value: "30" },
+            { macro: "{$BILLU.CERT.CRIT.DAYS}", value: "7" },
         ]);
         expect(macros(tuned, TEMPLATE.kea)).toContainEqual({ macro: "{$BILLU.POOL.MAX}", value: "70" });
         expect(tuned.templates.find((t) => t.name === TEMPLATE.apache)!.items[0].delay).toBe("5s");

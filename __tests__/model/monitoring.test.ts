@@ -11,6 +11,8 @@ import {
     windowsAgentMsiUrl,
     ZABBIX_AGENT_PORT,
     ZABBIX_TRAPPER_PORT,
+    LDAPS_PORT,
+    IMAPS_PORT,
 } from "../../model/monitoring";
 import { BUILTIN_SERVICES } from "../../model/ports";
 import { problemsOf, stackRaw } from "../helpers";
@@ -136,6 +138,7 @@ describe("the monitoring plan", () => {
             dhcpPoolPercent: 80,
             mailQueue: 100,
             certificateDays: 30,
+            certificateCritDays: 7,
             backupMaxAgeHours: 26,
             agentUnavailableMinutes: 5,
             ftpFailedLogins: 5,
@@ -227,6 +230,8 @@ describe("the monitoring plan", () => {
         ]);
         expect(w("PAR-DC01").watches).toEqual([
             { kind: "dc", flavor: "samba", fsmoRoles: ["pdcEmulator"], partners: ["PAR-DC02"] },
+            // Its LDAPS certificate, fetched by its own agent for the domain's name (every DC's certificate carries it).
+            { kind: "tls-endpoint", what: "LDAPS", name: "billu.remindme.lan", port: 636 },
             { kind: "directory-drift", resultPath: "/var/lib/billu/drift/directory.json", graceSeconds: 7200, maxAgeSeconds: 7320 },
         ]);
         expect(w("PAR-WEB01").watches).toEqual([
@@ -234,6 +239,10 @@ describe("the monitoring plan", () => {
             { kind: "web-site", role: "intranet", name: "intranet.billu.remindme.lan", port: 443 },
         ]);
         expect(w("PAR-FW01").watches).toEqual([{ kind: "vpn-tunnel", tunnel: "billu-ecotech", peer: "org/billu-infra/ecotech", networks: ["10.20.21.0/24"] }]);
+        expect(w("PAR-MAIL01").watches).toEqual([
+            { kind: "postfix-queue" },
+            { kind: "tls-endpoint", what: "IMAPS", name: "par-mail01.billu.remindme.lan", port: 993 },
+        ]);
         expect(w("PAR-FS01").watches).toEqual([{ kind: "mdadm", array: "shares", device: "/dev/md/shares", members: 2 }]);
         expect(w("PAR-BKP01").watches).toEqual([
             { kind: "backup-freshness", client: "PAR-DC01", resultFile: `${RESULT_DIR}/par-dc01.json` },
@@ -289,6 +298,9 @@ describe("the monitoring plan", () => {
             { from: "PAR-MON01", to: "PAR-MAIL01", service: "smtp", why: "the alert mails go through the site's mail server" },
         ]);
         expect(BUILTIN_SERVICES.find((s) => s.name === "zabbix-agent")?.ports).toEqual([{ proto: "tcp", from: ZABBIX_AGENT_PORT, to: ZABBIX_AGENT_PORT }]);
+        // The certificate checks' ports are the catalogue's.
+        expect(BUILTIN_SERVICES.find((s) => s.name === "ldaps")?.ports).toEqual([{ proto: "tcp", from: LDAPS_PORT, to: LDAPS_PORT }]);
+        expect(BUILTIN_SERVICES.find((s) => s.name === "imaps")?.ports).toEqual([{ proto: "tcp", from: IMAPS_PORT, to: IMAPS_PORT }]);
         expect(BUILTIN_SERVICES.find((s) => s.name === "zabbix-trapper")?.ports).toEqual([
             { proto: "tcp", from: ZABBIX_TRAPPER_PORT, to: ZABBIX_TRAPPER_PORT },
         ]);
@@ -326,6 +338,20 @@ describe("the monitoring plan", () => {
             'billu:hosts[8].zone: "lan-dsi" is a department zone, but PAR-MON01 is the Zabbix server (it reaches every host\'s agent). Fix: put the Zabbix server in a servers or management zone (management, servers)',
             "billu:hosts[8].disks: has only the OS disk, but the Zabbix server keeps its PostgreSQL database on a data disk. Fix: add a second disk to PAR-MON01 (e.g. { datastore: local-lvm, sizeGiB: 32 }): it is mounted at /var/lib/postgresql",
         ]);
+    });
+
+    test("bad input: a critical certificate threshold that is not below the warning one", () => {
+        expect(messages(input({ thresholds: { certificateDays: 14, certificateCritDays: 14 } }))).toEqual([
+            "billu:monitoring.thresholds.certificateCritDays: is 14, not fewer than certificateDays (14): the high problem would come before the warning. Fix: set it below 14, or raise billu:monitoring.thresholds.certificateDays above it",
+        ]);
+        // The default critical threshold (7) against a warning threshold set below it.
+        expect(messages(input({ thresholds: { certificateDays: 5 } }))).toEqual([
+            "billu:monitoring.thresholds.certificateCritDays: is 7, not fewer than certificateDays (5): the high problem would come before the warning. Fix: set it below 5, or raise billu:monitoring.thresholds.certificateDays above it",
+        ]);
+        expect(planOk(input({ thresholds: { certificateDays: 14, certificateCritDays: 3 } })).thresholds).toMatchObject({
+            certificateDays: 14,
+            certificateCritDays: 3,
+        });
     });
 
     test("bad input: an alert group the directory does not have, or one nobody would read", () => {

@@ -32,6 +32,19 @@ export function zabbixConfigInput(plan: MonitoringPlan, site: string): Monitorin
     const glpi = glpiHost?.watches.find((w) => w.kind === "glpi");
     const agentHosts = plan.hosts.filter((h) => h.watches.some((w) => w.kind === "inventory-freshness"));
     const inventory = agentHosts[0]?.watches.find((w) => w.kind === "inventory-freshness");
+    // TLS endpoints beside the web sites, by the role whose template carries them (one name and port per role).
+    const tls = (role: string) => {
+        const out: { name: string; port: number; what: string }[] = [];
+        for (const h of plan.hosts.filter((x) => x.role === role && x.os === "linux")) {
+            for (const w of h.watches)
+                if (w.kind === "tls-endpoint" && !out.some((e) => e.name === w.name && e.port === w.port))
+                    out.push({ name: w.name, port: w.port, what: w.what });
+        }
+        return out;
+    };
+    const dcTls = tls("dc");
+    const mailTls = tls("mail");
+    const siteCaHost = plan.hosts.find((h) => h.os === "linux" && h.watches.some((w) => w.kind === "certificate-file"));
     return {
         site,
         hosts: [
@@ -68,6 +81,7 @@ export function zabbixConfigInput(plan: MonitoringPlan, site: string): Monitorin
             dhcpPoolPercent: t.dhcpPoolPercent,
             postfixQueue: t.mailQueue,
             certificateDays: t.certificateDays,
+            certificateCritDays: t.certificateCritDays,
             backupHours: t.backupMaxAgeHours,
             ftpFailedLogins: t.ftpFailedLogins,
             agentUnavailableMinutes: t.agentUnavailableMinutes,
@@ -79,6 +93,10 @@ export function zabbixConfigInput(plan: MonitoringPlan, site: string): Monitorin
         ...(glpiHost && glpi?.kind === "glpi"
             ? { glpi: { host: glpiHost.name, url: glpi.url, dumpFile: glpi.dumpFile, dumpMaxAgeHours: glpi.dumpMaxAgeHours } }
             : {}),
+        ...(dcTls.length + mailTls.length > 0
+            ? { tlsEndpoints: { ...(dcTls.length > 0 ? { dc: dcTls } : {}), ...(mailTls.length > 0 ? { mail: mailTls } : {}) } }
+            : {}),
+        ...(siteCaHost ? { siteCa: { host: siteCaHost.name } } : {}),
         ...(inventory?.kind === "inventory-freshness"
             ? { inventoryAgents: { hosts: agentHosts.map((h) => h.name), stampFile: inventory.stampFile, maxAgeHours: inventory.maxAgeHours } }
             : {}),

@@ -27,6 +27,11 @@ export const MONITORING_PATHS = {
     agentPsk: "/etc/zabbix/zabbix_agent2.psk",
     /** The PSK as the step installs it (0600 root's, before the package and its user exist). */
     agentPskStaged: "/etc/billu/monitoring/agent.psk",
+    /**
+     * The site CA in Debian's trust store (update-ca-certificates), on a host whose agent verifies certificates
+     * (web.certificate.get: its web sites, LDAPS, IMAPS): agent 2's Go TLS verifies against that store only.
+     */
+    agentSiteCa: "/usr/local/share/ca-certificates/billu-site-ca.crt",
     /** The agent's sudo rule (0440): the exact root commands of its UserParameters, no more; only on hosts that need one. */
     agentSudoers: "/etc/sudoers.d/billu-zabbix-agent",
     serverConfDir: "/etc/zabbix/zabbix_server.conf.d",
@@ -123,7 +128,9 @@ function agentCoreLines(plan: AgentPlan, host: MonitoredHost, pskFile: string): 
 
 /** The UserParameters the host's templates read (zabbix-config.ts USER_PARAMETERS, by the templates its role links). */
 export function agentUserParameters(host: MonitoredHost): readonly UserParameter[] {
-    return roleTemplateKeys(host.role, host.os).flatMap((k) => USER_PARAMETERS[k] ?? []);
+    // The site CA template goes with the watch (the host that keeps the CA's copy), not with a role.
+    const siteCa = host.os === "linux" && host.watches.some((w) => w.kind === "certificate-file") ? (USER_PARAMETERS.siteCa ?? []) : [];
+    return [...roleTemplateKeys(host.role, host.os).flatMap((k) => USER_PARAMETERS[k] ?? []), ...siteCa];
 }
 
 /**
@@ -176,10 +183,16 @@ export function agentPskFile(): string {
     return placeholder(MONITORING_SECRETS.agentPsk) + "\n";
 }
 
-/** A Linux host's agent files: the configuration and the staged PSK. */
+/** Whether a host's own agent fetches and verifies TLS certificates (its web sites, LDAPS, IMAPS): it must trust the site CA. */
+export function agentVerifiesCertificates(host: Pick<MonitoredHost, "os" | "watches">): boolean {
+    return host.os === "linux" && host.watches.some((w) => w.kind === "web-site" || w.kind === "tls-endpoint");
+}
+
+/** A Linux host's agent files: the configuration, the staged PSK, and the site CA when its agent verifies certificates. */
 export function agentFiles(plan: AgentPlan, host: MonitoredHost): GuestFile[] {
     return [
         { path: MONITORING_PATHS.agentPskStaged, content: agentPskFile(), mode: "0600" },
+        ...(agentVerifiesCertificates(host) ? [{ path: MONITORING_PATHS.agentSiteCa, content: placeholder(MONITORING_SECRETS.ca), mode: "0644" }] : []),
         { path: MONITORING_PATHS.agentConf, content: renderAgentConf(plan, host), check: AGENT_CHECK },
         ...sudoersFile(host),
     ];

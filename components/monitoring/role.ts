@@ -9,7 +9,7 @@ import { SiteContext, siteServer } from "../context";
 import type { RoleBuilder } from "../contracts";
 import { stepScript } from "../guest-step/render";
 import { MonitoringServer } from "./MonitoringServer";
-import { AGENT_DIRS, agentFiles, MONITORING_SECRETS, WINDOWS_AGENT_PATHS, windowsAgentFiles } from "./render";
+import { AGENT_DIRS, agentFiles, agentVerifiesCertificates, MONITORING_SECRETS, WINDOWS_AGENT_PATHS, windowsAgentFiles } from "./render";
 
 /** What the monitoring service makes once for every host: each agent's PSK, by host name. */
 export interface MonitoringResources {
@@ -18,6 +18,8 @@ export interface MonitoringResources {
      * base step installs it; the API configuration step gives the same value to the server's host entry.
      */
     readonly psks: ReadonlyMap<string, pulumi.Output<string>>;
+    /** The site CA's certificate: the hosts whose agent verifies certificates add it to their trust store. */
+    readonly caPem?: pulumi.Output<string>;
 }
 
 /** The monitoring role: the plan's server becomes a MonitoringServer; any other host of role monitoring is a BaseServer. */
@@ -66,7 +68,7 @@ export function monitoringResources(ctx: SiteContext, parent: pulumi.Resource): 
     }
     // The VPN partner's hosts this server watches: their PSKs are the partner's own, read from its stack (no agent here).
     for (const [name, psk] of ctx.monitoringPartnerPsks ?? []) psks.set(name, psk);
-    return { psks };
+    return { psks, caPem: ctx.ca.certPem };
 }
 
 /**
@@ -96,6 +98,7 @@ export const renderMonitoringAgent: EveryHostRenderer = (model, host, resources)
     const plan = planOf(monitoringService, model);
     const monitored = plan?.hosts.find((h) => h.name === host.name);
     const psk = (resources as MonitoringResources | undefined)?.psks.get(host.name);
+    const caPem = (resources as MonitoringResources | undefined)?.caPem;
     if (!plan || !monitored || !psk) return { unsupported: "billu:monitoring plans no agent for this host" };
     if (monitored.os === "windows") {
         return {
@@ -107,11 +110,12 @@ export const renderMonitoringAgent: EveryHostRenderer = (model, host, resources)
             secrets: { [MONITORING_SECRETS.agentPsk]: psk },
         };
     }
+    if (agentVerifiesCertificates(monitored) && !caPem) throw new Error(`internal: ${host.name}'s agent verifies certificates, but no site CA was given`);
     return {
         files: agentFiles(plan, monitored),
         dirs: AGENT_DIRS,
         script: stepScript("linux", "monitoring/agent-step.sh"),
-        secrets: { [MONITORING_SECRETS.agentPsk]: psk },
+        secrets: { [MONITORING_SECRETS.agentPsk]: psk, ...(agentVerifiesCertificates(monitored) && caPem ? { [MONITORING_SECRETS.ca]: caPem } : {}) },
     };
 };
 

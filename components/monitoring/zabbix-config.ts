@@ -14,6 +14,7 @@
  * input below is the shape this renderer needs, nothing more.
  */
 import { portOf } from "../../model/ports";
+import { SITE_CA_CERT } from "../../model/monitoring";
 import { KEA_CONTROL_SOCKET } from "../contracts";
 
 /** A Zabbix trigger severity, by the name the API's numbers stand for (0 not classified ... 5 disaster). */
@@ -34,6 +35,8 @@ export interface MonitoringThresholds {
     readonly postfixQueue: number;
     /** Days before a certificate expires under which a warning is raised. @default 21 */
     readonly certificateDays: number;
+    /** Days before a certificate expires under which a high problem is raised (fewer than certificateDays). @default 7 */
+    readonly certificateCritDays: number;
     /** Hours since the last successful backup after which a high problem is raised. @default 26 */
     readonly backupHours: number;
     /** Failed checks in a row before a service is declared down (the "Apache down" trigger's count). @default 3 */
@@ -51,6 +54,7 @@ export const DEFAULT_THRESHOLDS: MonitoringThresholds = {
     dhcpPoolPercent: 80,
     postfixQueue: 50,
     certificateDays: 21,
+    certificateCritDays: 7,
     backupHours: 26,
     downChecks: 3,
     ftpFailedLogins: 5,
@@ -127,6 +131,16 @@ export interface MonitoringConfigInput {
      * @default none: no inventory agent template
      */
     readonly inventoryAgents?: { readonly hosts: readonly string[]; readonly stampFile: string; readonly maxAgeHours: number };
+    /**
+     * The TLS endpoints (beside the web sites) whose certificates the hosts' own agents check, by the role whose template
+     * carries them: the Samba DCs' LDAPS, the mail server's IMAPS. @default none
+     */
+    readonly tlsEndpoints?: { readonly dc?: readonly TlsEndpoint[]; readonly mail?: readonly TlsEndpoint[] };
+    /**
+     * The site CA's own certificate, watched on the host that keeps a copy (the Zabbix server: SITE_CA_CERT) through the
+     * `billu.siteca.notafter` UserParameter. @default none: no site CA template
+     */
+    readonly siteCa?: { readonly host: string };
 }
 
 export interface ZbxItem {
@@ -229,6 +243,7 @@ export const TEMPLATE = {
     telephony: "BillU telephony",
     glpi: "BillU GLPI",
     inventoryAgent: "BillU inventory agent",
+    siteCa: "BillU site CA certificates",
 } as const;
 
 /** vsftpd's own log (billu:ftp, components/ftp/render.ts FTP_PATHS.vsftpdLog): its FAIL LOGIN lines are watched. */
@@ -281,6 +296,11 @@ const KEA_POOL_PY =
     "import json,sys; r=sys.stdin.read(); s=json.loads(r).get('arguments') if r.strip() else {}; i=sys.argv[1]; " +
     "a=s.get('subnet[%s].assigned-addresses' % i); t=s.get('subnet[%s].total-addresses' % i); " +
     "print(0 if not s else round(100.0*a[0][0]/t[0][0], 2))";
+/**
+ * The site CA's certificate as the server step installs it (model/monitoring.ts SITE_CA_CERT): its folder is root's only
+ * (0700, beside the API document), so openssl reads it through one exact sudo rule.
+ */
+export const SITE_CA_ENDDATE = `/usr/bin/openssl x509 -noout -enddate -in ${SITE_CA_CERT}`;
 /** Asterisk's control socket is its own user's: one exact CLI command through sudo. */
 const PJSIP_CONTACTS = "/usr/sbin/asterisk -rx pjsip show contacts";
 
@@ -304,6 +324,11 @@ export const USER_PARAMETERS: Readonly<Partial<Record<keyof typeof TEMPLATE, rea
     // mail server does not take its mail.
     mxRelay: [{ key: "billu.postfix.queue", command: `postqueue -j 2>/dev/null | grep -c '"queue_name"' || true` }],
     strongswan: [{ key: "billu.ipsec.sas", command: `sudo -n ${SWANCTL_SAS} 2>/dev/null | grep -c ESTABLISHED || true`, sudo: SWANCTL_SAS }],
+    // `notAfter=Dec  4 01:48:36 2036 GMT` as Unix seconds; a missing or unreadable file prints nothing (`&&`), so the item
+    // turns unsupported instead of showing a date (GNU date of an empty string is today's midnight).
+    siteCa: [
+        { key: "billu.siteca.notafter", command: `f=$(sudo -n ${SITE_CA_ENDDATE} 2>/dev/null) && date -u -d "\${f#notAfter=}" +%s`, sudo: SITE_CA_ENDDATE },
+    ],
     // A registered phone is a PJSIP contact line (`Contact:  1001/sip:1001@...`); the header line starts with `<Aor`.
     telephony: [
         {
@@ -397,6 +422,90 @@ function driftTemplate(d: NonNullable<MonitoringConfigInput["directoryDrift"]>, 
     };
 }
 
+/** A TLS endpoint whose certificate a host's own agent checks over loopback (web.certificate.get, agent 2's WebCertificate plugin). */
+export interface TlsEndpoint {
+    /** The name the certificate must carry (SNI and the name verified, as clients connect). */
+    readonly name: string;
+    readonly port: number;
+    /** What answers there, for the items' names ("web site", "LDAPS", "IMAPS"). */
+    readonly what: string;
+}
+
+/** The certificate macros a template with TLS checks carries (thresholds from billu:monitoring.thresholds). */
+function certMacros(t: MonitoringThresholds): { macro: string; value: string }[] {
+    return [
+        { macro: "{$BILLU.CERT.DAYS}", value: String(t.certificateDays) },
+        { macro: "{$BILLU.CERT.CRIT.DAYS}", value: String(t.certificateCritDays) },
+    ];
+}
+
+/** The item with the Unix time a TLS endpoint's certificate expires (`x509.not_after.timestamp`). */
+export const certExpiryKey = (e: Pick<TlsEndpoint, "name" | "port">) => `billu.cert.expiry[${e.name},${e.port}]`;
+/** The item with the agent's verdict on a TLS endpoint's certificate (`result.value`: valid, invalid, valid-but-self-signed). */
+export const certValidationKey = (e: Pick<TlsEndpoint, "name" | "port">) => `billu.cert.validation[${e.name},${e.port}]`;
+
+/** Days until the certificate's not_after, at the time the agent fetched it (negative once expired). */
+export const CERT_DAYS_LEFT_JS = ["var t = JSON.parse(value).x509.not_after.timestamp;", "return Math.floor((t - Date.now() / 1000) / 86400);"].join("\n");
+
+/**
+ * Each endpoint's certificate, fetched by the host's own agent over loopback (`web.certificate.get[<name>,<port>,127.0.0.1]`:
+ * the name for SNI and the verification, the address so no DNS is needed): its JSON (one item, slow), then dependent items
+ * (JSONPath `$.x509.not_after.timestamp`, `$.result.value`; days left by JavaScript). Triggers: a warning under
+ * {$BILLU.CERT.DAYS}, a high problem under {$BILLU.CERT.CRIT.DAYS}, and a high problem when the agent does not verify the
+ * chain to a trusted CA (the site CA, in the host's trust store) for that name. STARTTLS endpoints (SMTP 25/587) are not
+ * covered: the key speaks TLS from the first byte (https://www.zabbix.com/documentation/6.0/en/manual/config/items/itemtypes/zabbix_agent/zabbix_agent2).
+ */
+function tlsCertificateChecks(tpl: string, endpoints: readonly TlsEndpoint[], iv: MonitoringIntervals): { items: ZbxItem[]; triggers: ZbxTrigger[] } {
+    const items: ZbxItem[] = [];
+    const triggers: ZbxTrigger[] = [];
+    for (const e of endpoints) {
+        const master = `web.certificate.get[${e.name},${e.port},127.0.0.1]`;
+        const label = `Certificate of ${e.name}:${e.port} (${e.what})`;
+        const dep = (
+            key: string,
+            name: string,
+            valueType: ZbxItem["valueType"],
+            pp: NonNullable<ZbxItem["preprocessing"]>[number],
+            units?: string,
+        ): ZbxItem => ({
+            key,
+            name,
+            type: "dependent",
+            valueType,
+            delay: "0",
+            ...(units ? { units } : {}),
+            master,
+            preprocessing: [pp],
+        });
+        const expiry = certExpiryKey(e);
+        const validation = certValidationKey(e);
+        items.push(
+            { key: master, name: label, type: "agent", valueType: "text", delay: iv.slow },
+            dep(expiry, `${label}: expires at`, "unsigned", { type: "jsonpath", params: "$.x509.not_after.timestamp" }, "unixtime"),
+            dep(`billu.cert.days[${e.name},${e.port}]`, `${label}: days left`, "float", { type: "javascript", params: CERT_DAYS_LEFT_JS }, "d"),
+            dep(validation, `${label}: validation`, "char", { type: "jsonpath", params: "$.result.value" }),
+        );
+        triggers.push(
+            {
+                name: `${label} expires in less than {$BILLU.CERT.DAYS} days`,
+                expression: `last(/${tpl}/${expiry})-now()<{$BILLU.CERT.DAYS}*86400`,
+                severity: "warning",
+            },
+            {
+                name: `${label} expires in less than {$BILLU.CERT.CRIT.DAYS} days`,
+                expression: `last(/${tpl}/${expiry})-now()<{$BILLU.CERT.CRIT.DAYS}*86400`,
+                severity: "high",
+            },
+            {
+                name: `${label} does not verify (not issued by a trusted CA for this name)`,
+                expression: `last(/${tpl}/${validation})<>"valid"`,
+                severity: "high",
+            },
+        );
+    }
+    return { items, triggers };
+}
+
 function templates(t: MonitoringThresholds, iv: MonitoringIntervals, input: MonitoringConfigInput): ZbxTemplate[] {
     const x = (tpl: string, key: string) => `/${tpl}/${key}`;
     // The count is the macro's value (`#3`): Zabbix 6.0 takes a user macro as a whole parameter, not inside `#...`.
@@ -405,36 +514,15 @@ function templates(t: MonitoringThresholds, iv: MonitoringIntervals, input: Moni
     // minutes ago): a host that has just started (or a lab that has run a minute) holds a few busy samples, whose minimum
     // said "15 minutes" when it meant one (seen in labs/monitoring under load).
     const sustained = (item: string, limit: string) => `min(${item},15m)>${limit} and count(${item},5m:now-15m)>0`;
-    const certItems = (tpl: string, sites: readonly { name: string; port: number }[]) => {
-        const items: ZbxItem[] = [];
-        const triggers: ZbxTrigger[] = [];
-        for (const s of sites) {
-            const master = `web.certificate.get[${s.name},${s.port},127.0.0.1]`;
-            const expiry = `billu.cert.expiry[${s.name}]`;
-            items.push(
-                { key: master, name: `Certificate of ${s.name}`, type: "agent", valueType: "text", delay: iv.slow },
-                {
-                    key: expiry,
-                    name: `Certificate of ${s.name}: expires at`,
-                    type: "dependent",
-                    valueType: "unsigned",
-                    delay: "0",
-                    units: "unixtime",
-                    master,
-                    preprocessing: [{ type: "jsonpath", params: "$.x509.not_after.timestamp" }],
-                },
-            );
-            triggers.push({
-                name: `Certificate of ${s.name} expires in less than {$BILLU.CERT.DAYS} days`,
-                expression: `last(${x(tpl, expiry)})-now()<{$BILLU.CERT.DAYS}*86400`,
-                severity: "warning",
-            });
-        }
-        return { items, triggers };
-    };
+    const certItems = (tpl: string, endpoints: readonly TlsEndpoint[]) => tlsCertificateChecks(tpl, endpoints, iv);
     const linux = TEMPLATE.linux;
     const apache = TEMPLATE.apache;
-    const cert = certItems(apache, input.webSites);
+    const cert = certItems(
+        apache,
+        input.webSites.map((w) => ({ ...w, what: "web site" })),
+    );
+    const ldaps = certItems(TEMPLATE.samba, input.tlsEndpoints?.dc ?? []);
+    const imaps = certItems(TEMPLATE.postfix, input.tlsEndpoints?.mail ?? []);
     const svc = (key: string, name: string): ZbxItem => ({ key, name, type: "agent", valueType: "unsigned", delay: iv.service });
     const cap = (key: string, name: string, units: string): ZbxItem => ({
         key,
@@ -502,10 +590,7 @@ function templates(t: MonitoringThresholds, iv: MonitoringIntervals, input: Moni
         {
             name: apache,
             description: "The DMZ web server: Apache accepts connections on each site's HTTPS listener; each site's certificate expiry.",
-            macros: [
-                { macro: "{$BILLU.DOWN.CHECKS}", value: `#${t.downChecks}` },
-                { macro: "{$BILLU.CERT.DAYS}", value: String(t.certificateDays) },
-            ],
+            macros: [{ macro: "{$BILLU.DOWN.CHECKS}", value: `#${t.downChecks}` }, ...certMacros(t)],
             items: [
                 ...[...new Set(input.webSites.map((s) => s.port))].map((p) => svc(`net.tcp.service[tcp,,${p}]`, `Apache accepts HTTPS on port ${p}`)),
                 svc("proc.num[apache2]", "Apache processes"),
@@ -542,27 +627,34 @@ function templates(t: MonitoringThresholds, iv: MonitoringIntervals, input: Moni
         },
         {
             name: TEMPLATE.samba,
-            description: "A Samba AD DC: samba runs; LDAP and Kerberos accept connections.",
-            macros: [{ macro: "{$BILLU.DOWN.CHECKS}", value: `#${t.downChecks}` }],
+            description: "A Samba AD DC: samba runs; LDAP and Kerberos accept connections; its LDAPS certificate (site CA): expiry and validity.",
+            macros: [{ macro: "{$BILLU.DOWN.CHECKS}", value: `#${t.downChecks}` }, ...(ldaps.items.length > 0 ? certMacros(t) : [])],
             items: [
                 svc("proc.num[samba]", "Samba processes"),
                 svc("net.tcp.service[ldap,,389]", "LDAP answers"),
                 svc("net.tcp.service[tcp,,88]", "Kerberos accepts connections"),
+                ...ldaps.items,
             ],
             triggers: [
                 { name: "Samba is not running", expression: down(TEMPLATE.samba, "proc.num[samba]"), severity: "disaster" },
                 { name: "LDAP does not answer", expression: down(TEMPLATE.samba, "net.tcp.service[ldap,,389]"), severity: "high" },
                 { name: "Kerberos refuses connections", expression: down(TEMPLATE.samba, "net.tcp.service[tcp,,88]"), severity: "high" },
+                ...ldaps.triggers,
             ],
         },
         {
             name: TEMPLATE.postfix,
-            description: "The mail server: SMTP answers; Postfix's deferred queue.",
+            description: "The mail server: SMTP answers; Postfix's deferred queue; its IMAPS certificate (site CA): expiry and validity.",
             macros: [
                 { macro: "{$BILLU.DOWN.CHECKS}", value: `#${t.downChecks}` },
                 { macro: "{$BILLU.QUEUE.MAX}", value: String(t.postfixQueue) },
+                ...(imaps.items.length > 0 ? certMacros(t) : []),
             ],
-            items: [svc("net.tcp.service[smtp,,25]", "SMTP answers"), { ...cap("billu.postfix.deferred", "Deferred messages", ""), valueType: "unsigned" }],
+            items: [
+                svc("net.tcp.service[smtp,,25]", "SMTP answers"),
+                { ...cap("billu.postfix.deferred", "Deferred messages", ""), valueType: "unsigned" },
+                ...imaps.items,
+            ],
             triggers: [
                 { name: "SMTP does not answer", expression: down(TEMPLATE.postfix, "net.tcp.service[smtp,,25]"), severity: "high" },
                 {
@@ -570,6 +662,7 @@ function templates(t: MonitoringThresholds, iv: MonitoringIntervals, input: Moni
                     expression: `last(${x(TEMPLATE.postfix, "billu.postfix.deferred")})>{$BILLU.QUEUE.MAX}`,
                     severity: "warning",
                 },
+                ...imaps.triggers,
             ],
         },
         {
@@ -667,7 +760,32 @@ function templates(t: MonitoringThresholds, iv: MonitoringIntervals, input: Moni
         ...(input.directoryDrift ? [driftTemplate(input.directoryDrift, iv)] : []),
         ...(input.glpi ? [glpiTemplate(input.glpi, t, iv)] : []),
         ...(input.inventoryAgents ? [inventoryTemplate(input.inventoryAgents, iv)] : []),
+        ...(input.siteCa ? [siteCaTemplate(t, iv)] : []),
     ];
+}
+
+/** The site CA's own certificate (issue #18): when it expires every certificate it issued stops verifying. */
+function siteCaTemplate(t: MonitoringThresholds, iv: MonitoringIntervals): ZbxTemplate {
+    const tpl = TEMPLATE.siteCa;
+    const key = "billu.siteca.notafter";
+    return {
+        name: tpl,
+        description: `The site CA's certificate (${SITE_CA_CERT}, the copy the Zabbix server keeps): its expiry, read by openssl.`,
+        macros: certMacros(t),
+        items: [{ key, name: "Site CA certificate: expires at", type: "agent", valueType: "unsigned", delay: iv.slow, units: "unixtime" }],
+        triggers: [
+            {
+                name: "Site CA certificate expires in less than {$BILLU.CERT.DAYS} days",
+                expression: `last(/${tpl}/${key})-now()<{$BILLU.CERT.DAYS}*86400`,
+                severity: "warning",
+            },
+            {
+                name: "Site CA certificate expires in less than {$BILLU.CERT.CRIT.DAYS} days",
+                expression: `last(/${tpl}/${key})-now()<{$BILLU.CERT.CRIT.DAYS}*86400`,
+                severity: "high",
+            },
+        ],
+    };
 }
 
 /**
@@ -865,6 +983,7 @@ export function renderZabbixConfig(input: MonitoringConfigInput): ZabbixConfigDo
             ...(input.directoryDrift?.host === h.name ? [TEMPLATE.directoryDrift] : []),
             ...(input.glpi?.host === h.name ? [TEMPLATE.glpi] : []),
             ...(input.inventoryAgents?.hosts.includes(h.name) ? [TEMPLATE.inventoryAgent] : []),
+            ...(input.siteCa?.host === h.name ? [TEMPLATE.siteCa] : []),
         ],
         pskIdentity: h.pskIdentity,
     }));

@@ -45,6 +45,14 @@
 #      wrong PSK, without: the same probe fails for it); the backup server's agent reads per-client results the lab
 #      writes as scripts/backup/report.sh does (one successful, one missing): the end time and status items and the
 #      "failed" trigger; the router's billu.ipsec.sas UserParameter supported (0: no tunnel here).
+#   5c. Certificates (issue #18): the agents' web.certificate.get against real TLS servers with certificates of the lab's
+#      site CA: Apache's (both sites' names, 90 days) and an openssl s_server standing in for PAR-DC01's LDAPS, its
+#      certificate expiring between the model's two thresholds. Each expiry item equals its certificate file's notAfter
+#      (python's ssl, not the document), each validation item is "valid"; the DC's warning is raised, its high problem and
+#      "does not verify" are not; PAR-MON01's billu.siteca.notafter (openssl through sudo) equals the site CA's notAfter.
+#      Lab stand-ins: the web and DC agents see Debian's bundle plus the lab's CA at /etc/ssl/certs/ca-certificates.crt
+#      (what the agent step's update-ca-certificates makes); the site CA is the lab's, valid 400 days (lab_ca's one day
+#      would raise PAR-MON01's triggers, which the acceptance run counts).
 #   6. The acceptance run's monitoring scenario with the read-only account: passes, then fails naming a stopped agent.
 #   Figures: schema load, trigger latency, resolve latency, the Zabbix server's memory (RSS, all its processes), lab
 #   duration.
@@ -60,6 +68,10 @@
 # is stopped): it shadows the template's 30 s, so "Agent unreachable ..." is not raised within the bound.
 # BILLU_LAB_USERPARAM_SABOTAGE=1 removes the UserParameter lines of the router's installed agent configuration (after
 # its read-back): billu.ipsec.sas becomes unsupported and the business dashboard probe fails.
+# BILLU_LAB_CERT_SABOTAGE=1 sets the Samba template's LDAPS expiry item's JSONPath to $.x509.not_before.timestamp (through
+# the API, after the idempotence check): "PAR-DC01: billu.cert.expiry[...] is the LDAPS stand-in's notAfter" fails.
+# (monitor, 2026-12-06): with the certificate checks: passes, 95 probes, 104 s (the 12 certificate probes 7.9 s; the
+# lab's added set-up, a CA, two certificates and s_server, well under a second); the CERT sabotage exits 1 at its probe.
 # (agentdown, 2026-12-05): with the "Agent unreachable" trigger: passes, 83 probes, 103 s (the stopped agent's problem
 # 39-53 s after the stop, with the lab's 30 s {$BILLU.AGENT.NODATA}); sabotage: all three switches exit 1 at their probe
 # (NODATA at "... is raised on PAR-DHCP01" after 209 s).
@@ -163,7 +175,9 @@ if lab_sabotage; then
 fi
 # The alert mails go to the plan's mail server by name: the server's namespace resolves it to the sink's address.
 MAIL_NAME=$(node -e 'console.log(require(process.argv[1]).mediaType.smtpServer)' "$DOC")
-printf '127.0.0.1 localhost\n%s %s\n' "$MAIL_ADDR" "$MAIL_NAME" >/etc/netns/bmon-mon/hosts
+# It also names this machine's host name, as Debian's /etc/hosts does (127.0.1.1): sudo looks it up, and without it the
+# lookup went to DNS through the router (dropped) and outlasted the agent's Timeout (billu.siteca.notafter's sudo).
+printf '127.0.0.1 localhost\n127.0.1.1 %s\n%s %s\n' "$(hostname)" "$MAIL_ADDR" "$MAIL_NAME" >/etc/netns/bmon-mon/hosts
 
 # --- the agents and the services they watch ----------------------------------------------------------------------------
 # Each agent reads its namespace's /etc/zabbix (the rendered file); its log and control socket go to private folders.
@@ -200,6 +214,46 @@ for c in "${BACKUP_CLIENTS[@]}"; do
             "$c" "$(date -u -d "@$BACKUP_STARTED" +%Y-%m-%dT%H:%M:%SZ)" >"$f"
     fi
 done
+# --- the site CA, and what the agents that read or verify certificates see (issue #18) ---------------------------------
+# The lab's throwaway site CA, valid 400 days (lab_ca's is valid one day: PAR-MON01's "site CA expires" triggers would
+# fire, and the acceptance run below counts any open problem of PAR-MON01).
+lab_ca ca "labs-monitoring throwaway CA"
+openssl req -x509 -new -key "$LAB_PKI/ca.key" -subj "/O=BillU/CN=labs-monitoring throwaway CA" -days 400 -out "$LAB_PKI/ca.pem" \
+    -addext "basicConstraints=critical,CA:TRUE,pathlen:0" -addext "keyUsage=critical,keyCertSign,cRLSign,digitalSignature" 2>/dev/null
+# notAfter of a certificate file as Unix seconds, by python's ssl (not openssl's text nor the agent's JSON): the probes' expectation.
+not_after() { /usr/bin/python3 -c 'import ssl, sys; print(int(ssl.cert_time_to_seconds(ssl._ssl._test_decode_cert(sys.argv[1])["notAfter"])))' "$1"; }
+# The TLS endpoints a template of the document checks: "<name>,<port>" a line, from its web.certificate.get items.
+tls_endpoints() { node -e 'const t = require(process.argv[1]).templates.find((x) => x.name === process.argv[2]);
+    for (const i of t ? t.items : []) { const m = /^web\.certificate\.get\[([^,]+),(\d+),127\.0\.0\.1\]$/.exec(i.key); if (m) console.log(m[1] + "," + m[2]); }' "$DOC" "$1"; }
+# Debian's trust store with the site CA, as the agent step's update-ca-certificates makes it (lab stand-in: the
+# web and DC agents see this bundle at /etc/ssl/certs/ca-certificates.crt, where agent 2's Go TLS reads its roots).
+mkdir -p "$LAB_DIR/trust"
+cat /etc/ssl/certs/ca-certificates.crt "$LAB_PKI/ca.pem" >"$LAB_DIR/trust/ca-certificates.crt"
+TRUST_MOUNT="mount --bind '$LAB_DIR/trust/ca-certificates.crt' /etc/ssl/certs/ca-certificates.crt && "
+MON_ROOT="$LAB_DIR/mon-root"
+MOUNTED=(/etc/billu /usr/local/lib/billu /var/lib/billu)
+CREATED=()
+for m in "${MOUNTED[@]}"; do
+    [ -d "$m" ] || { mkdir -p "$m"; CREATED+=("$m"); }
+    mkdir -p "$MON_ROOT$m"
+done
+mon_cleanup() {
+    local m
+    for m in "${CREATED[@]:-}"; do if [ -n "$m" ]; then rmdir "$m" 2>/dev/null || true; fi; done
+    lab_cleanup
+}
+trap mon_cleanup EXIT
+mon_enter() { # <command...>: in bmon-mon, with the lab's folders mounted over the guest's paths
+    # shellcheck disable=SC2016 # the inner sh expands them
+    ip netns exec bmon-mon unshare -m --propagation private env LAB_MON_ROOT="$MON_ROOT" PATH=/usr/sbin:/usr/bin:/sbin:/bin sh -c '
+        for m in /etc/billu /usr/local/lib/billu /var/lib/billu; do mount --bind "$LAB_MON_ROOT$m" "$m" || exit 97; done
+        exec "$@"' sh "$@"
+}
+# The server step's copy of the site CA (PAR-MON01's agent reads it for billu.siteca.notafter, the configuration step
+# verifies the API's certificate with it).
+install -d -m 0700 "$MON_ROOT/etc/billu/monitoring"
+install -m 0644 "$LAB_PKI/ca.pem" "$MON_ROOT/etc/billu/monitoring/site-ca.pem"
+
 bind_at() { # <folder of the guest> <lab folder>: the mount commands that show the lab folder at the guest's path
     local top="$1"
     while [ ! -d "$top" ]; do top="${top%/*}"; done
@@ -207,8 +261,10 @@ bind_at() { # <folder of the guest> <lab folder>: the mount commands that show t
 }
 start_agent() { # <host>
     local a="$LAB_DIR/agent-$1" pre=""
-    [ "$1" != "$DC_HOST" ] || pre=$(bind_at "${DRIFT_RESULT%/*}" "$LAB_DIR/drift")
+    [ "$1" != "$DC_HOST" ] || pre=$TRUST_MOUNT$(bind_at "${DRIFT_RESULT%/*}" "$LAB_DIR/drift")
     [ "$1" != "$BKP_HOST" ] || pre=$(bind_at "$BACKUP_RESULTS" "$LAB_DIR/backup-results")
+    [ "$1" != "$WEB_HOST" ] || pre=$TRUST_MOUNT
+    [ "$1" != "$MON_HOST" ] || pre="mount --bind '$MON_ROOT/etc/billu' /etc/billu && "
     # shellcheck disable=SC2016 # $1 is the inner sh's argument
     lab_bg "${NS[$1]}" "$a/stdout.log" sh -c "$pre"'mount --bind "$1/log" /var/log/zabbix && mount --bind "$1/tmp" /tmp && exec zabbix_agent2 -c /etc/zabbix/zabbix_agent2.conf' agent "$a"
 }
@@ -309,10 +365,13 @@ lab_wait 10 "the SMTP sink" ip netns exec bmon-mail bash -c "exec 3<>/dev/tcp/$M
 
 # Apache in the web namespace: the planned sites' HTTPS listeners, a throwaway certificate (the web lab proves the
 # rendered apache2.conf; this lab needs only what the templates watch: the listening ports and the certificates).
-lab_ca ca "labs-monitoring throwaway CA"
-lab_cert web "$WEB_HOST" "DNS:$WEB_HOST" >/dev/null
-# Valid 90 days, not lab_cert's one: the templates' certificate-expiry triggers (30 days) stay quiet, as on a healthy site
-# (the acceptance run below counts any open problem of PAR-WEB01).
+# The certificate carries both sites' names (the document's Apache certificate checks verify each name), valid 90 days,
+# not lab_cert's one: the templates' certificate triggers stay quiet, as on a healthy site (the acceptance run below
+# counts any open problem of PAR-WEB01).
+mapfile -t WEB_TLS < <(tls_endpoints "BillU Apache HTTPS")
+[ "${#WEB_TLS[@]}" -ge 1 ] || lab_die "the document's Apache template checks no certificate"
+sans=""; for e in "${WEB_TLS[@]}"; do sans+="${sans:+,}DNS:${e%%,*}"; done
+lab_cert web "$WEB_HOST" "$sans" >/dev/null
 openssl x509 -req -in "$LAB_PKI/web.csr" -CA "$LAB_PKI/ca.pem" -CAkey "$LAB_PKI/ca.key" -CAcreateserial -days 90 -extfile "$LAB_PKI/web.ext" -out "$LAB_PKI/web.pem" 2>/dev/null
 mapfile -t PORTS < <(node -e 'for (const s of require(process.argv[1]).templates.find((t) => t.name === "BillU Apache HTTPS").items) { const m = /^net\.tcp\.service\[tcp,,(\d+)\]$/.exec(s.key); if (m) console.log(m[1]); }' "$DOC")
 HA="$LAB_DIR/apache"; mkdir -p "$HA/run" "$HA/log"
@@ -337,6 +396,25 @@ apache() { APACHE_RUN_DIR="$HA/run" APACHE_LOCK_DIR="$HA/run" APACHE_LOG_DIR="$H
 apache_up() { local p; for p in "${PORTS[@]}"; do ip netns exec bmon-web bash -c "exec 3<>/dev/tcp/127.0.0.1/$p" || return 1; done; }
 apache start
 lab_wait 10 "Apache on ports ${PORTS[*]}" apache_up || lab_die "Apache did not start"
+
+# PAR-DC01's LDAPS (the Samba template's certificate check; no Samba here): openssl s_server on the document's port at
+# 127.0.0.1 of bmon-dc, with a certificate of the site CA for the document's name that expires between the model's two
+# thresholds ({$BILLU.CERT.CRIT.DAYS} < days < {$BILLU.CERT.DAYS}): the warning must fire, the high problem must not.
+mapfile -t DC_TLS < <(tls_endpoints "BillU Samba AD DC")
+[ "${#DC_TLS[@]}" = 1 ] || lab_die "the document's Samba template checks ${#DC_TLS[@]} certificates, the lab expects 1 (LDAPS)"
+DC_TLS_NAME=${DC_TLS[0]%,*} DC_TLS_PORT=${DC_TLS[0]#*,}
+cert_macro() { node -e 'const t = require(process.argv[1]).templates.find((x) => x.name === "BillU Samba AD DC");
+    console.log(t.macros.find((m) => m.macro === process.argv[2]).value)' "$DOC" "$1"; }
+CERT_WARN_DAYS=$(cert_macro "{\$BILLU.CERT.DAYS}") CERT_CRIT_DAYS=$(cert_macro "{\$BILLU.CERT.CRIT.DAYS}")
+DC_CERT_DAYS=$(( (CERT_WARN_DAYS + CERT_CRIT_DAYS) / 2 ))
+if [ "$DC_CERT_DAYS" -le "$CERT_CRIT_DAYS" ] || [ "$DC_CERT_DAYS" -ge "$CERT_WARN_DAYS" ]; then
+    lab_die "no whole day lies between the thresholds $CERT_CRIT_DAYS and $CERT_WARN_DAYS"
+fi
+lab_cert ldaps "$DC_TLS_NAME" "DNS:$DC_TLS_NAME" >/dev/null
+openssl x509 -req -in "$LAB_PKI/ldaps.csr" -CA "$LAB_PKI/ca.pem" -CAkey "$LAB_PKI/ca.key" -CAcreateserial -days "$DC_CERT_DAYS" -extfile "$LAB_PKI/ldaps.ext" -out "$LAB_PKI/ldaps.pem" 2>/dev/null
+lab_bg bmon-dc "$LAB_DIR/ldaps.log" openssl s_server -accept "127.0.0.1:$DC_TLS_PORT" -cert "$LAB_PKI/ldaps.pem" -key "$LAB_PKI/ldaps.key" -quiet
+lab_wait 10 "LDAPS stand-in on $DC_TLS_PORT" ip netns exec bmon-dc bash -c "exec 3<>/dev/tcp/127.0.0.1/$DC_TLS_PORT" || lab_die "openssl s_server did not start"
+lab_log "$DC_HOST: a TLS server on 127.0.0.1:$DC_TLS_PORT with a certificate for $DC_TLS_NAME valid $DC_CERT_DAYS days (thresholds: $CERT_CRIT_DAYS and $CERT_WARN_DAYS)"
 
 # --- the frontend's API over HTTPS at the server's address ---------------------------------------------------------------
 # The rendered configuration step and the acceptance run reach the API as on PAR-MON01: over HTTPS at the plan's address
@@ -370,26 +448,7 @@ lab_wait 10 "the API over HTTPS" ip netns exec bmon-mon bash -c "exec 3<>/dev/tc
 # /usr/local/lib/billu and /var/lib/billu (no path of the step is overridden). Its stdin carries what GuestStep sends:
 # Admin's and the read-only account's passwords (generated here, as @pulumi/random does there) and every host's PSK
 # under its secret's name. Stand-in for the server step: the site CA's certificate (the lab's throwaway CA) in
-# /etc/billu/monitoring/site-ca.pem.
-MON_ROOT="$LAB_DIR/mon-root"
-MOUNTED=(/etc/billu /usr/local/lib/billu /var/lib/billu)
-CREATED=()
-for m in "${MOUNTED[@]}"; do
-    [ -d "$m" ] || { mkdir -p "$m"; CREATED+=("$m"); }
-    mkdir -p "$MON_ROOT$m"
-done
-mon_cleanup() {
-    local m
-    for m in "${CREATED[@]:-}"; do if [ -n "$m" ]; then rmdir "$m" 2>/dev/null || true; fi; done
-    lab_cleanup
-}
-trap mon_cleanup EXIT
-mon_enter() { # <command...>: in bmon-mon, with the lab's folders mounted over the guest's paths
-    # shellcheck disable=SC2016 # the inner sh expands them
-    ip netns exec bmon-mon unshare -m --propagation private env LAB_MON_ROOT="$MON_ROOT" PATH=/usr/sbin:/usr/bin:/sbin:/bin sh -c '
-        for m in /etc/billu /usr/local/lib/billu /var/lib/billu; do mount --bind "$LAB_MON_ROOT$m" "$m" || exit 97; done
-        exec "$@"' sh "$@"
-}
+# /etc/billu/monitoring/site-ca.pem (installed with the agents, above: PAR-MON01's agent reads it too).
 STEP_GUEST=/var/lib/billu/stage/monitoring-config
 RSTEP="$LAB_DIR/lab-rendered/$MON_HOST$STEP_GUEST"
 [ -f "$RSTEP/run.sh" ] || lab_die "no rendered monitoring-config step on $MON_HOST ($RSTEP/run.sh)"
@@ -397,8 +456,6 @@ mkdir -p "$MON_ROOT$STEP_GUEST/files"
 cp "$RSTEP/run.sh" "$RSTEP/billu-lib.sh" "$MON_ROOT$STEP_GUEST/"
 mapfile -t STEP_FILES < <(sed -n "s|^billu_install '\\([^']*\\)'.*|\\1|p" "$RSTEP/run.sh")
 for f in "${STEP_FILES[@]}"; do install -D -m 0644 "$LAB_DIR/lab-rendered/$MON_HOST$f" "$MON_ROOT$STEP_GUEST/files$f"; done
-install -d -m 0700 "$MON_ROOT/etc/billu/monitoring"
-install -m 0644 "$LAB_PKI/ca.pem" "$MON_ROOT/etc/billu/monitoring/site-ca.pem"
 # The step's stdin: "<name>\t<hex of the value>" per line (GuestStep's encoding). The PSK secrets are named from the host
 # names as the component binds them (zabbix-psk-<host>), not read from the step's settings.
 hex() { printf '%s' "$1" | od -An -v -tx1 | tr -d ' \n'; }
@@ -431,6 +488,15 @@ lab_expect "its second run prints zabbix-config: no change" pass grep -qx "  zab
 lab_expect "its second run reports the step unchanged" pass grep -qx "billu\[monitoring-config\]: unchanged" "$LAB_DIR/step2.log"
 ip netns exec bmon-mon "${PROBE[@]}" export "$DOC" "$LAB_DIR/export2.json" >>"$LAB_DIR/probes.log" 2>&1 || lab_die "configuration.export failed"
 lab_expect "configuration.export of the document's hosts, templates and host groups, and its dashboards (widget ids included), are identical before and after the second run" pass cmp "$LAB_DIR/export1.json" "$LAB_DIR/export2.json"
+# Sabotage (after the idempotence check, which it would otherwise fail first): the Samba template's LDAPS expiry item
+# reads not_before instead of not_after, as a wrong rendered JSONPath would.
+if [ -n "${BILLU_LAB_CERT_SABOTAGE:-}" ]; then
+    lab_log "SABOTAGE: the Samba template's billu.cert.expiry[$DC_TLS_NAME,$DC_TLS_PORT] reads \$.x509.not_before.timestamp"
+    ip netns exec bmon-mon "${PROBE[@]}" item-jsonpath "BillU Samba AD DC" "billu.cert.expiry[$DC_TLS_NAME,$DC_TLS_PORT]" '$.x509.not_before.timestamp' >>"$LAB_DIR/probes.log" 2>&1 ||
+        lab_die "the sabotage's item.update was refused"
+fi
+# The certificate probes below take values polled from now on only (a value polled before a sabotage would pass them).
+CERT_SINCE=$(date +%s)
 # What the step installed is what synth rendered (bytes, mode, owner; the reader's password filled from the stdin).
 # shellcheck disable=SC2034 # LAB_ENTER and LAB_SECRETS are read by lab_readback (common.sh)
 LAB_ENTER=(mon_enter)
@@ -491,6 +557,50 @@ lab_expect "$BKP_HOST: billu.backup.status[$BACKUP_MISSING] is -1 (report.sh's m
 lab_expect "\"Last backup of $BACKUP_MISSING failed\" is raised, \"No backup of $BACKUP_FRESH ...\" is not (within 30 s)" pass \
     lab_wait 30 "backup triggers" sh -c "ip netns exec bmon-mon ${PROBE[*]} problem $BKP_HOST 'Last backup of $BACKUP_MISSING failed' >>$LAB_DIR/probes.log 2>&1 && ip netns exec bmon-mon ${PROBE[*]} resolved $BKP_HOST 'No backup of $BACKUP_FRESH for {\$BILLU.BACKUP.HOURS} hours' >>$LAB_DIR/probes.log 2>&1"
 lab_expect "$FW_HOST: billu.ipsec.sas (its UserParameter) is supported and 0: no tunnel in this lab" pass probe value "$FW_HOST" billu.ipsec.sas 0
+
+# --- certificates (issue #18): the agents' web.certificate.get against real TLS servers, the site CA's file -------------
+# Expected values from the certificate files themselves (python's ssl), never from the document: each item's value is
+# its certificate's notAfter, polled after $CERT_SINCE (the lab's 30 s for the document's hourly checks).
+T_CERT=$(date +%s%N)
+cert_trigger() { node -e 'const t = require(process.argv[1]).templates.find((x) => x.name === process.argv[2]);
+    const g = t.triggers.find((x) => x.expression.includes(process.argv[3]) && x.expression.includes(process.argv[4])); console.log(g ? g.name : "")' "$DOC" "$@"; }
+cert_quiet() { # <host> <template> <name,port>: each certificate trigger of that endpoint is evaluated and not raised
+    local n m
+    for m in "{\$BILLU.CERT.DAYS}" "{\$BILLU.CERT.CRIT.DAYS}" '"valid"'; do
+        n=$(cert_trigger "$2" "[$3]" "$m"); [ -n "$n" ] || { echo "no trigger of [$3] with $m"; return 1; }
+        probe evaluated "$1" "$n" && probe resolved "$1" "$n" || return 1
+    done
+}
+WEB_CERT_END=$(not_after "$LAB_PKI/web.pem")
+for e in "${WEB_TLS[@]}"; do
+    lab_expect "$WEB_HOST: billu.cert.expiry[$e] is the notAfter of the certificate Apache serves, $WEB_CERT_END (within 60 s)" pass \
+        lab_wait 60 "expiry $e" probe value-since "$WEB_HOST" "billu.cert.expiry[$e]" "$WEB_CERT_END" "$CERT_SINCE"
+    lab_expect "$WEB_HOST: billu.cert.validation[$e] is valid (the site CA in the agent's trust store, the name in the certificate)" pass \
+        probe value-since "$WEB_HOST" "billu.cert.validation[$e]" valid "$CERT_SINCE"
+    lab_expect "$WEB_HOST: no certificate trigger of $e is raised (90 days left, valid)" pass cert_quiet "$WEB_HOST" "BillU Apache HTTPS" "$e"
+done
+DC_CERT_END=$(not_after "$LAB_PKI/ldaps.pem")
+lab_expect "$DC_HOST: billu.cert.expiry[${DC_TLS[0]}] is the LDAPS stand-in's notAfter, $DC_CERT_END (within 60 s)" pass \
+    lab_wait 60 "LDAPS expiry" probe value-since "$DC_HOST" "billu.cert.expiry[${DC_TLS[0]}]" "$DC_CERT_END" "$CERT_SINCE"
+lab_expect "$DC_HOST: billu.cert.validation[${DC_TLS[0]}] is valid" pass probe value-since "$DC_HOST" "billu.cert.validation[${DC_TLS[0]}]" valid "$CERT_SINCE"
+T_WARN=$(cert_trigger "BillU Samba AD DC" "[${DC_TLS[0]}]" "{\$BILLU.CERT.DAYS}")
+T_CRIT=$(cert_trigger "BillU Samba AD DC" "[${DC_TLS[0]}]" "{\$BILLU.CERT.CRIT.DAYS}")
+T_INVALID=$(cert_trigger "BillU Samba AD DC" "[${DC_TLS[0]}]" '"valid"')
+lab_expect "\"$T_WARN\" is raised: $DC_CERT_DAYS days left, under $CERT_WARN_DAYS (within 20 s)" pass lab_wait 20 "the warning" probe problem "$DC_HOST" "$T_WARN"
+crit_quiet() { probe evaluated "$DC_HOST" "$T_CRIT" && probe resolved "$DC_HOST" "$T_CRIT"; }
+lab_expect "... and \"$T_CRIT\" is not: more than $CERT_CRIT_DAYS days left" pass crit_quiet
+lab_expect "... nor \"$T_INVALID\"" pass probe resolved "$DC_HOST" "$T_INVALID"
+SITE_CA_END=$(not_after "$LAB_PKI/ca.pem")
+lab_expect "$MON_HOST: billu.siteca.notafter (openssl through sudo, its UserParameter) is the site CA's notAfter, $SITE_CA_END (within 60 s)" pass \
+    lab_wait 60 "site CA expiry" probe value-since "$MON_HOST" billu.siteca.notafter "$SITE_CA_END" "$CERT_SINCE"
+site_ca_quiet() {
+    local n
+    for n in "Site CA certificate expires in less than {\$BILLU.CERT.DAYS} days" "Site CA certificate expires in less than {\$BILLU.CERT.CRIT.DAYS} days"; do
+        probe evaluated "$MON_HOST" "$n" && probe resolved "$MON_HOST" "$n" || return 1
+    done
+}
+lab_expect "$MON_HOST: neither site CA trigger is raised (400 days left)" pass site_ca_quiet
+lab_fig "certificate probes (values, triggers)" "$(lab_since "$T_CERT") ms"
 
 # The acceptance run's stopped agent (below): stopped now, so Zabbix calls it unavailable while Apache is probed.
 if [ -n "${BILLU_LAB_NODATA_SABOTAGE:-}" ]; then

@@ -26,6 +26,11 @@ Usage: probe.py --url URL --credentials FILE <command> [args]
                         (the API's expandExpression resolves both)
   host-macro HOST MACRO VALUE
                         creates the host macro MACRO = VALUE on HOST (a sabotage's: it shadows the template's value)
+  value-since HOST KEY WANT SINCE
+                        as value, and the value is fresh: its lastclock is SINCE (Unix seconds) or later
+  item-jsonpath TEMPLATE KEY JSONPATH
+                        sets the JSONPath preprocessing step of TEMPLATE's item KEY (a sabotage's: it breaks a rendered
+                        dependent item; the hosts' items follow their template)
   resolved HOST NAME    no problem named NAME is open on HOST
   agent-ping ADDR IDENTITY PSKFILE
                         asks the agent at ADDR:10050 for agent.ping over TLS with that PSK (openssl s_client: the
@@ -203,6 +208,16 @@ def main(argv):
         call(url, "usermacro.create", {"hostid": hid, "macro": args[1], "value": args[2]}, auth)
         print("%s: host macro %s = %s" % (args[0], args[1], args[2]))
         return 0
+    if cmd == "item-jsonpath":
+        tpl = call(url, "template.get", {"filter": {"host": [args[0]]}, "output": ["templateid"]}, auth)
+        items = call(url, "item.get", {"templateids": [tpl[0]["templateid"]], "filter": {"key_": [args[1]]}, "output": ["itemid"]}, auth) if tpl else []
+        if not items:
+            print("%s: no item %s" % (args[0], args[1]))
+            return 1
+        # 12: JSONPath (Zabbix 6.0 API, item preprocessing types).
+        call(url, "item.update", {"itemid": items[0]["itemid"], "preprocessing": [{"type": "12", "params": args[2], "error_handler": "0", "error_handler_params": ""}]}, auth)
+        print("%s %s: JSONPath %s" % (args[0], args[1], args[2]))
+        return 0
     if cmd == "templates":
         doc = json.load(open(args[0], encoding="utf-8"))
         bad = 0
@@ -233,14 +248,15 @@ def main(argv):
             else:
                 print("%s %s = %s" % (h["host"], k, i["lastvalue"][:60]))
         return bad
-    if cmd == "value":
+    if cmd in ("value", "value-since"):
         items = call(url, "item.get", {"hostids": [h["hostid"]], "filter": {"key_": [args[1]]}, "output": ["key_", "lastclock", "lastvalue", "state", "error"]}, auth)
         if not items:
             print("%s: no item %s" % (h["host"], args[1]))
             return 1
         i = items[0]
-        print("%s %s = %r (lastclock %s, state %s, error %r; want %r)" % (h["host"], args[1], i["lastvalue"][:60], i["lastclock"], i["state"], i["error"], args[2]))
-        return 0 if i["lastclock"] != "0" and i["state"] == "0" and i["lastvalue"] == args[2] else 1
+        since = int(args[3]) if cmd == "value-since" else 1
+        print("%s %s = %r (lastclock %s, state %s, error %r; want %r since %d)" % (h["host"], args[1], i["lastvalue"][:60], i["lastclock"], i["state"], i["error"], args[2], since))
+        return 0 if int(i["lastclock"]) >= since and i["state"] == "0" and i["lastvalue"] == args[2] else 1
     if cmd == "evaluated":
         trig = call(url, "trigger.get", {"hostids": [h["hostid"]], "filter": {"description": [args[1]]}, "output": ["value", "state", "error", "lastchange"]}, auth)
         if not trig:

@@ -5,8 +5,9 @@
 #
 # Installs zabbix-agent2 when missing, keeping the configuration already installed (--force-confold: the package's
 # conffile would otherwise replace it or prompt), gives the agent's user its PSK (0640 root:zabbix: the user exists only
-# once the package is installed), checks the configuration with the agent itself, and restarts the agent only when its
-# configuration or its key changed. Idempotent: an unchanged run installs nothing and restarts nothing.
+# once the package is installed), adds the site CA to Debian's trust store on a host whose agent verifies certificates,
+# checks the configuration with the agent itself, and restarts the agent only when its configuration, its key or that CA
+# changed. Idempotent: an unchanged run installs nothing and restarts nothing.
 
 if ! dpkg -s zabbix-agent2 >/dev/null 2>&1; then
     billu_apt_install -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold zabbix-agent2
@@ -26,15 +27,26 @@ if ! cmp -s /etc/billu/monitoring/agent.psk /etc/zabbix/zabbix_agent2.psk ||
     billu_log "updated /etc/zabbix/zabbix_agent2.psk"
 fi
 
+# A host whose agent verifies certificates (web.certificate.get: its web sites, LDAPS, IMAPS) gets the site CA in Debian's
+# trust store, which agent 2 (Go) reads once at start: a changed CA restarts the agent.
+ca_changed=""
+if billu_changed /usr/local/share/ca-certificates/billu-site-ca.crt; then
+    command -v update-ca-certificates >/dev/null 2>&1 || billu_apt_install ca-certificates
+    update-ca-certificates >"$BILLU_WORK/update-ca.out" 2>&1 ||
+        { sed 's/^/  /' "$BILLU_WORK/update-ca.out" >&2; billu_die "update-ca-certificates failed: the agent cannot verify the site's certificates"; }
+    ca_changed=1
+    billu_log "added the site CA to Debian's trust store (the agent verifies certificates against it)"
+fi
+
 if ! zabbix_agent2 -c /etc/zabbix/zabbix_agent2.conf -p >"$BILLU_WORK/agent-check.out" 2>&1; then
     grep -i error "$BILLU_WORK/agent-check.out" | sed 's/^/  /' >&2
     billu_die "zabbix_agent2 refuses /etc/zabbix/zabbix_agent2.conf: the agent was not restarted"
 fi
 
 systemctl enable -q zabbix-agent2
-if [ -n "$psk_changed" ] || billu_changed /etc/zabbix/zabbix_agent2.conf; then
+if [ -n "$psk_changed" ] || [ -n "$ca_changed" ] || billu_changed /etc/zabbix/zabbix_agent2.conf; then
     systemctl restart zabbix-agent2
-    billu_log "restarted zabbix-agent2 (its configuration or key changed)"
+    billu_log "restarted zabbix-agent2 (its configuration, key or trusted CA changed)"
 elif ! systemctl is-active -q zabbix-agent2; then
     systemctl start zabbix-agent2
     billu_log "started zabbix-agent2"
