@@ -437,7 +437,13 @@ export function planFileServers(
         }
         for (const h of g.hosts) {
             const list = trustShares.get(h.name) ?? [];
-            list.push({ name: g.share.name, group: g.group, partnerGroup: g.member, readOnly: g.share.readOnly, comment: `${g.purpose} (partner ${trust!.partner.netbios})` });
+            list.push({
+                name: g.share.name,
+                group: g.group,
+                partnerGroup: g.member,
+                readOnly: g.share.readOnly,
+                comment: `${g.purpose} (partner ${trust!.partner.netbios})`,
+            });
             trustShares.set(h.name, list);
         }
     });

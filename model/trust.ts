@@ -243,11 +243,7 @@ export function planTrust(input: TrustInput, problems: Problems): TrustPlan | un
             );
         }
         if (g.share && g.service !== "smb") {
-            problems.add(
-                `${p}.share`,
-                `is set but the grant's service is ${show(g.service)}: a share is served over smb`,
-                "set service: smb, or remove share",
-            );
+            problems.add(`${p}.share`, `is set but the grant's service is ${show(g.service)}: a share is served over smb`, "set service: smb, or remove share");
         }
         const hosts: { name: string; zone: string; address: string }[] = [];
         g.hosts.forEach((name, j) => {
