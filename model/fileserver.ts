@@ -17,7 +17,6 @@ import { HrExport } from "./hr";
 import { ALL_STAFF_GROUP, departmentGroup, groupPart, serviceGroup } from "./directory";
 import type { HostModel, ZoneModel } from "./core";
 import type { PersonPlan } from "./directory";
-import type { TrustPlan } from "./trust";
 
 export const FILESERVER_FLAVORS = ["linux", "windows"] as const;
 export type FileServerFlavor = (typeof FILESERVER_FLAVORS)[number];
@@ -157,6 +156,22 @@ export interface HomeSharePlan {
     readonly comment: string;
 }
 
+/**
+ * What the file servers read of the forest trust's plan (model/trust.ts `TrustPlan`, structurally: trust.ts imports
+ * this module's share-name rule, so this module does not import it).
+ */
+export interface TrustGrantsInput {
+    readonly partner: { readonly netbios: string };
+    readonly grants: readonly {
+        readonly group: string;
+        readonly purpose: string;
+        /** The partner's admin group, `NETBIOS\\group`. */
+        readonly member: string;
+        readonly hosts: readonly { readonly name: string }[];
+        readonly share?: { readonly name: string; readonly readOnly: boolean };
+    }[];
+}
+
 /** An id range of winbind's idmap (inclusive). */
 export interface IdRange {
     readonly low: number;
@@ -249,7 +264,7 @@ export function planFileServers(
     /** The directory plan's people (the home folders' accounts); "failed": the directory is declared but was not planned (its own problems say why). */
     people?: readonly Pick<PersonPlan, "sam" | "enabled">[] | "failed",
     /** The forest trust's plan (billu:trust): its grants' shares are served here. */
-    trust?: Pick<TrustPlan, "partner" | "grants">,
+    trust?: TrustGrantsInput,
 ): FileServerPlan[] {
     const servers = hosts.filter((h) => h.role === "fileserver");
     if (servers.length === 0) return [];
