@@ -22,7 +22,7 @@ export const FILESERVER_FLAVORS = ["linux", "windows"] as const;
 export type FileServerFlavor = (typeof FILESERVER_FLAVORS)[number];
 
 /** Share names: lower-case kebab-case, so they are the same on Samba and Windows and in a UNC path. */
-const SHARE_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
+export const SHARE_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 /** The home share: a share name, optionally ending with `$` (Windows and Samba hide such a share from browsing). */
 const HOME_SHARE_NAME = /^[a-z0-9][a-z0-9-]{0,61}\$?$/;
 
@@ -39,6 +39,26 @@ export const shareSchema = z
             .optional()
             .describe("Or the groups given read/write, by their names in the directory plan (`GG_Personnel`, ...)."),
         comment: z.string().min(1).optional().describe('Shown to users browsing the server. Default: the department, or "Common share".'),
+    })
+    .strict();
+
+/** An id range of winbind's idmap, as smb.conf writes it: `low-high`. */
+const idRange = z.string().regex(/^[0-9]{1,10}-[0-9]{1,10}$/, "must be an id range low-high, e.g. 1000000-1999999");
+
+export const idmapSchema = z
+    .object({
+        default: idRange
+            .default("3000-7999")
+            .describe("`idmap config * : range` (tdb): ids for the well-known SIDs and any domain without a range of its own. @default 3000-7999"),
+        domain: idRange
+            .default("10000-999999")
+            .describe("This domain's range (backend rid: uid/gid = low + RID), the same on every member server. @default 10000-999999"),
+        partner: idRange
+            .default("1000000-1999999")
+            .describe(
+                "The trusted partner's domain (billu:trust.partner.netbios, backend rid), written only on a file server that serves a share of " +
+                    "billu:trust.grants. @default 1000000-1999999",
+            ),
     })
     .strict();
 
@@ -77,6 +97,9 @@ export const fileserverSchema = z
                     "(billu:gpo `folderRedirectionDocuments`): one folder per enabled account of the directory plan, owned by the account, " +
                     "open to it and the domain admins only; a leaver's folder is kept. Linux flavor. Default: none (no home share).",
             ),
+        idmap: idmapSchema
+            .default({})
+            .describe("Linux flavor: winbind's id ranges (idmap), pairwise disjoint: the default one, this domain's and the trusted partner's."),
     })
     .strict()
     .describe("The file server: a mirrored data volume (RAID 1) with one share per department and a common share.");
@@ -133,6 +156,39 @@ export interface HomeSharePlan {
     readonly comment: string;
 }
 
+/**
+ * What the file servers read of the forest trust's plan (model/trust.ts `TrustPlan`, structurally: trust.ts imports
+ * this module's share-name rule, so this module does not import it).
+ */
+export interface TrustGrantsInput {
+    readonly partner: { readonly netbios: string };
+    readonly grants: readonly {
+        readonly group: string;
+        readonly purpose: string;
+        /** The partner's admin group, `NETBIOS\\group`. */
+        readonly member: string;
+        readonly hosts: readonly { readonly name: string }[];
+        readonly share?: { readonly name: string; readonly readOnly: boolean };
+    }[];
+}
+
+/** An id range of winbind's idmap (inclusive). */
+export interface IdRange {
+    readonly low: number;
+    readonly high: number;
+}
+
+/** A share a trust grant (billu:trust.grants[i].share) opens to its domain-local group, on this file server. */
+export interface TrustSharePlan {
+    readonly name: string;
+    /** The grant's domain-local group of this domain (its one member is the partner's admin group). */
+    readonly group: string;
+    /** The partner's admin group as winbind names it (`ECOTECH\ECO-IT-Admins`): for the docs. */
+    readonly partnerGroup: string;
+    readonly readOnly: boolean;
+    readonly comment: string;
+}
+
 export interface DataDiskPlan {
     /** Index in the host's `disks` (1 and 2: the OS disk is 0). */
     readonly index: number;
@@ -162,6 +218,14 @@ export interface FileServerPlan {
     readonly shares: readonly SharePlan[];
     /** The home-folder share (`billu:fileserver.homeShare`); absent when not set. */
     readonly homes?: HomeSharePlan;
+    /** winbind's id ranges; `partner` only on a file server that serves a trust grant's share. */
+    readonly idmap: {
+        readonly default: IdRange;
+        readonly domain: IdRange;
+        readonly partner?: { readonly netbios: string; readonly range: IdRange };
+    };
+    /** The shares of billu:trust.grants this server serves (linux flavor). */
+    readonly trustShares: readonly TrustSharePlan[];
 }
 
 /** A stable UUID for a name: the same site and host always give the same array, so its identity can be rendered. */
@@ -199,6 +263,8 @@ export function planFileServers(
     problems: Problems,
     /** The directory plan's people (the home folders' accounts); "failed": the directory is declared but was not planned (its own problems say why). */
     people?: readonly Pick<PersonPlan, "sam" | "enabled">[] | "failed",
+    /** The forest trust's plan (billu:trust): its grants' shares are served here. */
+    trust?: TrustGrantsInput,
 ): FileServerPlan[] {
     const servers = hosts.filter((h) => h.role === "fileserver");
     if (servers.length === 0) return [];
@@ -361,7 +427,42 @@ export function planFileServers(
                 comment: "Home folders (Documents redirection)",
             };
     }
-    if (!ok) return [];
+    const idmap = planIdmap(fc, problems);
+    if (!idmap) ok = false;
+    // The trust grants' shares (billu:trust.grants[i].share): served by the grant's hosts, which planTrust checked are
+    // file servers. The flow and the group are the trust's; the share and the partner's idmap range are this server's.
+    const trustShares = new Map<string, TrustSharePlan[]>();
+    (trust?.grants ?? []).forEach((g, i) => {
+        if (!g.share) return;
+        const sp = `billu:trust.grants[${i}].share`;
+        const clash =
+            shares.find((s) => s.name === g.share!.name)?.name ??
+            (fc.homeShare !== undefined && [fc.homeShare, fc.homeShare.replace(/\$$/, "")].includes(g.share.name) ? fc.homeShare : undefined);
+        if (clash !== undefined) {
+            problems.add(`${sp}.name`, `${show(g.share.name)} is also the file server's share ${show(clash)}`, "give the grant's share a name of its own");
+            ok = false;
+        }
+        if (fc.flavor !== "linux") {
+            problems.add(
+                sp,
+                `is served by ${g.hosts.map((h) => h.name).join(", ")}, whose flavor (${FP}.flavor) is ${show(fc.flavor)}: the trust's share is built by the linux flavor only`,
+                "use flavor linux, or remove the share and grant the group on the Windows share yourself",
+            );
+            ok = false;
+        }
+        for (const h of g.hosts) {
+            const list = trustShares.get(h.name) ?? [];
+            list.push({
+                name: g.share.name,
+                group: g.group,
+                partnerGroup: g.member,
+                readOnly: g.share.readOnly,
+                comment: `${g.purpose} (partner ${trust!.partner.netbios})`,
+            });
+            trustShares.set(h.name, list);
+        }
+    });
+    if (!ok || !idmap) return [];
 
     return servers.map((h) => ({
         host: h.name,
@@ -379,5 +480,50 @@ export function planFileServers(
         adminGroup: ADMIN_GROUP,
         shares,
         ...(homes ? { homes } : {}),
+        idmap: {
+            default: idmap.default,
+            domain: idmap.domain,
+            ...(trustShares.has(h.name) ? { partner: { netbios: trust!.partner.netbios, range: idmap.partner } } : {}),
+        },
+        trustShares: trustShares.get(h.name) ?? [],
     }));
+}
+
+/** The highest id winbind can hand out (uid_t is 32 bits). */
+const MAX_ID = 4294967295;
+
+/**
+ * Parses and checks billu:fileserver.idmap: each range low <= high within 32 bits, and the three pairwise disjoint (an
+ * id in two ranges would be two accounts at once on the server: one could read the other's files).
+ */
+function planIdmap(fc: FileServerConfig, problems: Problems): Record<keyof FileServerConfig["idmap"], IdRange> | undefined {
+    const keys = ["default", "domain", "partner"] as const;
+    const out: Partial<Record<(typeof keys)[number], IdRange>> = {};
+    let ok = true;
+    for (const k of keys) {
+        const [low, high] = fc.idmap[k].split("-").map(Number);
+        if (low > high || high > MAX_ID || low === 0) {
+            problems.add(
+                `${FP}.idmap.${k}`,
+                `${show(fc.idmap[k])} is not a range of ids: ${low === 0 ? "0 is root's id" : low > high ? "its low end is above its high end" : `its high end is above ${MAX_ID}`}`,
+                "write low-high with 0 < low <= high <= 4294967295, e.g. 1000000-1999999",
+            );
+            ok = false;
+        } else out[k] = { low, high };
+    }
+    if (!ok) return undefined;
+    const r = out as Record<(typeof keys)[number], IdRange>;
+    keys.forEach((a, i) =>
+        keys.slice(i + 1).forEach((b) => {
+            if (r[a].low <= r[b].high && r[b].low <= r[a].high) {
+                problems.add(
+                    `${FP}.idmap.${b}`,
+                    `${show(fc.idmap[b])} overlaps ${FP}.idmap.${a} (${show(fc.idmap[a])}): ids ${Math.max(r[a].low, r[b].low)}-${Math.min(r[a].high, r[b].high)} would map two accounts`,
+                    `give ${b} a range outside ${fc.idmap[a]}, e.g. ${r[a].high + 1}-${r[a].high + 1 + (r[b].high - r[b].low)}`,
+                );
+                ok = false;
+            }
+        }),
+    );
+    return ok ? r : undefined;
 }

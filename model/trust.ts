@@ -23,6 +23,7 @@ import { z } from "zod";
 import type { DomainModel } from "./domain";
 import { dnsNameViolation } from "./domain";
 import { Problems, show } from "./errors";
+import { SHARE_NAME } from "./fileserver";
 
 /** The catalogue service (model/ports.ts) of DC-to-DC traffic a trust needs across the tunnel. */
 export const AD_TRUST_SERVICE = "ad-trust";
@@ -47,6 +48,23 @@ export const trustGrantSchema = z
         purpose: z.string().min(1).describe("What the grant is for, in one line (the docs' remote-access table shows it)."),
         service: z.string().min(1).describe("The catalogue service it opens from the tunnel (`smb`, `ssh`)."),
         hosts: z.array(z.string().min(1)).min(1).describe("The hosts of billu:hosts it opens that service on."),
+        share: z
+            .object({
+                name: z
+                    .string()
+                    .regex(SHARE_NAME, "must be lower-case kebab-case, at most 63 characters")
+                    .describe("The share name (`\\\\PAR-FS01\\<name>`) and its folder under the file server's mount point."),
+                access: z
+                    .enum(["read", "write"])
+                    .default("read")
+                    .describe("`read` (the share is read-only for the grant's group; the domain admins write) or `write`. @default read"),
+            })
+            .strict()
+            .optional()
+            .describe(
+                "An `smb` grant on a file server (role fileserver, linux flavor): the share its hosts serve to the grant's group, with the " +
+                    "partner's domain mapped by winbind (billu:fileserver.idmap.partner). Default: none (the grant opens the flow only).",
+            ),
     })
     .strict();
 
@@ -103,6 +121,8 @@ export interface TrustGrant {
     readonly hosts: readonly { readonly name: string; readonly zone: string; readonly address: string }[];
     /** The group's one member: the partner's admin group, `NETBIOS\group`. */
     readonly member: string;
+    /** The share the grant's file servers serve to the group (an smb grant); absent: the grant opens the flow only. */
+    readonly share?: { readonly name: string; readonly readOnly: boolean };
 }
 
 /** A flow the trust needs in billu:flows (the requirement's fields). */
@@ -222,11 +242,20 @@ export function planTrust(input: TrustInput, problems: Problems): TrustPlan | un
                 "name a catalogue service (model/ports.ts or billu:firewall.services), e.g. smb or ssh",
             );
         }
+        if (g.share && g.service !== "smb") {
+            problems.add(`${p}.share`, `is set but the grant's service is ${show(g.service)}: a share is served over smb`, "set service: smb, or remove share");
+        }
         const hosts: { name: string; zone: string; address: string }[] = [];
         g.hosts.forEach((name, j) => {
             const h = input.hosts.find((x) => x.name === name);
             if (!h) {
                 problems.add(`${p}.hosts[${j}]`, `${show(name)} is not a host of billu:hosts`, "name a host of billu:hosts");
+            } else if (g.share && h.role !== "fileserver") {
+                problems.add(
+                    `${p}.hosts[${j}]`,
+                    `${show(name)} has role ${h.role}, but the grant's share (${show(g.share.name)}) is served by a file server`,
+                    "name a host of role fileserver, or remove share and configure that host's share yourself",
+                );
             } else if (h.role === "firewall" || h.role === "dc") {
                 problems.add(
                     `${p}.hosts[${j}]`,
@@ -242,7 +271,14 @@ export function planTrust(input: TrustInput, problems: Problems): TrustPlan | un
                 "set direction: both or outgoing, or remove the grant",
             );
         }
-        grants.push({ group: g.group, purpose: g.purpose, service: g.service, hosts, member: `${cfg.partner.netbios}\\${cfg.partner.adminGroup}` });
+        grants.push({
+            group: g.group,
+            purpose: g.purpose,
+            service: g.service,
+            hosts,
+            member: `${cfg.partner.netbios}\\${cfg.partner.adminGroup}`,
+            ...(g.share ? { share: { name: g.share.name, readOnly: g.share.access === "read" } } : {}),
+        });
     });
     if (problems.count > before || !input.domain || !input.vpn) return undefined;
     const first = input.domain.dcs.find((d) => d.first) ?? input.domain.dcs[0];

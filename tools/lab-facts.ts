@@ -4,7 +4,8 @@
  *   domain       the AD domain's DNS name, NetBIOS name, A and PTR records of every host
  *   fileservers  per file server: host, alert address, workgroup, admin group, mount point, shares and their groups,
  *                the mirror's md array name and UUID (mdadm's form), the home share (name, folder, staff group, the
- *                accounts that get a folder; absent: none)
+ *                accounts that get a folder; absent: none), the shares of billu:trust's grants (name, path, the grant's
+ *                group, read-only) and winbind's idmap ranges (the partner's: its NetBIOS name, low and high; absent: none)
  *   directory    the acceptance account: sAMAccountName, DN, the groups it joins by name and its department's group
  *                (absent: no directory);
  *                the scheduled drift check: its schedule and the verdict's path (billu:directory.drift); the drift
@@ -54,6 +55,12 @@ export function labFacts(m: SiteModel) {
             array: { name: f.array.name, mdUuid: f.array.mdUuid },
             shares: f.shares.map((s) => ({ name: s.name, kind: s.kind, groups: [...s.groups] })),
             homes: f.homes && { name: f.homes.name, folder: f.homes.folder, group: f.homes.group, users: [...f.homes.users] },
+            trustShares: f.trustShares.map((t) => ({ name: t.name, path: `${f.mountPoint}/${t.name}`, group: t.group, readOnly: t.readOnly })),
+            idmap: {
+                default: { ...f.idmap.default },
+                domain: { ...f.idmap.domain },
+                partner: f.idmap.partner && { netbios: f.idmap.partner.netbios, ...f.idmap.partner.range },
+            },
         })),
         directory: m.directory && {
             acceptance: m.directory.acceptance && {

@@ -102,7 +102,7 @@ describe("the docs", () => {
                 "ECOTECH\\ECO-IT-Admins",
                 "the partner's networks, through the tunnel",
                 `PAR-FS01 (${prodModel.host("PAR-FS01")!.address})`,
-                "smb",
+                "smb: share `\\\\PAR-FS01\\projets` (read-only)",
                 "DL-ECO-Projets-Lecture",
                 "read the shared project folders on the file server",
             ],

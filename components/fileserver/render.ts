@@ -7,7 +7,7 @@
  */
 import { portOf } from "../../model/ports";
 import { readFileSync } from "fs";
-import { FileServerPlan, SharePlan } from "../../model/fileserver";
+import { FileServerPlan, IdRange, SharePlan, TrustSharePlan } from "../../model/fileserver";
 import { HostModel, SiteModel } from "../../model/site";
 import { stepScript, toolScript } from "../guest-step/render";
 import { repoPath } from "../paths";
@@ -44,7 +44,7 @@ export function homePath(plan: FileServerPlan): string {
     return `${plan.mountPoint}/${plan.homes!.folder}`;
 }
 
-export function sharePath(plan: FileServerPlan, share: SharePlan): string {
+export function sharePath(plan: FileServerPlan, share: SharePlan | TrustSharePlan): string {
     return plan.flavor === "windows" ? `${plan.driveLetter}:\\Shares\\${share.name}` : `${plan.mountPoint}/${share.name}`;
 }
 
@@ -166,9 +166,16 @@ export function renderSmbConf(model: SiteModel, plan: FileServerPlan): string {
         "    winbind enum groups = no",
         "    # IDs: a fixed mapping from the domain's RIDs, the same on every member server.",
         "    idmap config * : backend = tdb",
-        "    idmap config * : range = 3000-7999",
+        `    idmap config * : range = ${idRange(plan.idmap.default)}`,
         `    idmap config ${plan.workgroup} : backend = rid`,
-        `    idmap config ${plan.workgroup} : range = 10000-999999`,
+        `    idmap config ${plan.workgroup} : range = ${idRange(plan.idmap.domain)}`,
+        ...(plan.idmap.partner
+            ? [
+                  "    # The trusted partner's domain (billu:trust): its users reach the shares of the trust's grants, with ids from their RIDs too.",
+                  `    idmap config ${plan.idmap.partner.netbios} : backend = rid`,
+                  `    idmap config ${plan.idmap.partner.netbios} : range = ${idRange(plan.idmap.partner.range)}`,
+              ]
+            : []),
         "    template shell = /bin/false",
         "    # Permissions are the POSIX ACLs billu-shares sets from the plan, shown to Windows clients as NT ACLs.",
         "    inherit acls = yes",
@@ -219,7 +226,27 @@ export function renderSmbConf(model: SiteModel, plan: FileServerPlan): string {
             "",
         );
     }
+    for (const t of plan.trustShares) {
+        // The grant's domain-local group, never the partner's group itself: its one member is the partner's admin group
+        // (the trust step), so emptying it revokes the share (docs/services/trust.md). Read-only shares: the admins write.
+        lines.push(
+            `[${t.name}]`,
+            `    comment = ${t.comment}`,
+            `    path = ${sharePath(plan, t)}`,
+            `    read only = ${t.readOnly ? "yes" : "no"}`,
+            ...(t.readOnly ? [`    write list = "@${qualified(plan, plan.adminGroup)}"`] : []),
+            "    browseable = yes",
+            "    access based share enum = yes",
+            "    hide unreadable = yes",
+            `    valid users = ${[plan.adminGroup, t.group].map((g) => `"@${qualified(plan, g)}"`).join(" ")}`,
+            "",
+        );
+    }
     return lines.join("\n");
+}
+
+function idRange(r: IdRange): string {
+    return `${r.low}-${r.high}`;
 }
 
 export function renderKrb5Conf(model: SiteModel, plan: FileServerPlan): string {
@@ -361,6 +388,14 @@ export function shareDocRows(plan: FileServerPlan): (string | number)[][] {
             sharePath(plan, s),
             s.kind,
             s.groups.map((g) => code(qualified(plan, g))).join(", "),
+            code(qualified(plan, plan.adminGroup)),
+        ]),
+        ...plan.trustShares.map((t) => [
+            plan.host,
+            code(`\\\\${plan.host}\\${t.name}`),
+            sharePath(plan, t),
+            `trust grant (${t.readOnly ? "read-only" : "read/write"})`,
+            `${code(qualified(plan, t.group))} (its member: ${code(t.partnerGroup)})`,
             code(qualified(plan, plan.adminGroup)),
         ]),
     ];

@@ -101,7 +101,15 @@ export function trustDocsSections(plan: TrustPlan): DocSections {
         "Remote access for the partner's admins": {
             columns: ["who", "from", "to", "service", "through the group", "purpose"],
             rows: plan.grants.flatMap((g) =>
-                g.hosts.map((h) => [who, "the partner's networks, through the tunnel", `${h.name} (${h.address})`, g.service, g.group, g.purpose]),
+                g.hosts.map((h) => [
+                    who,
+                    "the partner's networks, through the tunnel",
+                    `${h.name} (${h.address})`,
+                    // The grant's share (its file server's smb.conf), in a code span: Markdown would eat the first of `\\`.
+                    g.share ? `${g.service}: share \`\\\\${h.name}\\${g.share.name}\` (${g.share.readOnly ? "read-only" : "read/write"})` : g.service,
+                    g.group,
+                    g.purpose,
+                ]),
             ),
         },
     };

@@ -98,6 +98,7 @@ SE="$(lab_synth ecotech)"
 # The read-back's references: out/ecotech (the user's `npm run synth -- --stack ecotech`) for Ecotech's DC; for BillU's,
 # the derived Samba prod's synth (no committed stack renders a Samba trust step for BillU).
 lab_expected ecotech
+lab_expected prod
 lab_reference prod-samba prod "$SB/rendered"
 STAGE=/var/lib/billu/stage/trust FWD_STAGE=/var/lib/billu/stage/dns-forward
 
@@ -344,11 +345,15 @@ lab_expect "a BillU admin gets a ticket for Ecotech's cifs/${E_DC,,}.$E_DOMAIN (
 
 # --- the partner share on a BillU Samba member ------------------------------------------------------------------
 # The grant's host (prod's billu:trust.grants[0].hosts[0], PAR-FS01) as a Samba member server of BillU's domain
-# (winbind, joined to BillU's DC), in its own network behind the router. It serves one share whose access list and
-# folder ACL name the grant's domain-local group (BillU\DL-ECO-Projets-Lecture), as the trust procedure says a resource
-# grants it (docs/services/trust.md). Lab stand-ins: the member's smb.conf is the lab's (prod's PAR-FS01 is a Windows
-# file server; the Samba file server's renderer has no partner share), joined with the administrator (the samba step
-# joins with its join account: labs/fileserver proves that), its A record added by hand (--no-dns-updates).
+# (winbind, joined to BillU's DC), in its own network behind the router, running the smb.conf and krb5.conf synth
+# rendered for it (the derived Samba prod's, read back byte for byte against out/prod: the file server's config is
+# prod's own): the grant's share (billu:trust.grants[0].share), open to the grant's domain-local group
+# (BillU\DL-ECO-Projets-Lecture) and the admins, read-only as the model says, and ECOTECH mapped by idmap rid in
+# billu:fileserver.idmap.partner. The share's name, path, access and the partner's range come from the model
+# (lab-facts), never from the smb.conf under test. Lab stand-ins: the member is a namespace (its /etc an overlay,
+# Samba's state dirs the lab's, /srv a tmpfs), the share's folder is made by the lab (billu-shares does not make a
+# trust share's folder yet), joined with the administrator (the samba step joins with its join account: labs/fileserver
+# proves that), its A record added by hand (--no-dns-updates).
 if [ "${TRUST_SABOTAGE:-}" = grant-empty ]; then # after its probe: the grant's group loses the partner's admin group
     # By an LDAP modify of the member value: `samba-tool group removemembers <group> <SID>` exits 0 and leaves a
     # foreign security principal in place (4.17.12, seen here).
@@ -359,61 +364,56 @@ if [ "${TRUST_SABOTAGE:-}" = grant-empty ]; then # after its probe: the grant's 
     ! lab_has "CN=$sid," in_dc billu samba-tool group listmembers "$B_GRANT" --full-dn >/dev/null || lab_die "sabotage: $sid is still in $B_GRANT"
     lab_log "SABOTAGE: $B_GRANT emptied of $E_NETBIOS\\$B_ADMINGROUP ($sid)"
 fi
-M_IP=10.98.3.11 M="$LAB_DIR/mem" M_SHARE=projets M_PATH=/srv/projets
+# The grant's share and the partner's range, as the model plans them (lab-facts: never from the smb.conf under test).
+read -r M_SHARE M_PATH M_RO M_PARTNER_LOW M_PARTNER_HIGH <<<"$(node "$ROOT/dist/tools/lab-facts.js" --stack prod | /usr/bin/python3 -c '
+import json, sys
+f = next(x for x in json.load(sys.stdin)["fileservers"] if x["host"] == sys.argv[1])
+t = next(x for x in f["trustShares"] if x["group"] == sys.argv[2])
+p = f["idmap"]["partner"]
+assert p["netbios"] == sys.argv[3], p
+print(t["name"], t["path"], "yes" if t["readOnly"] else "no", p["low"], p["high"])' "$B_GRANT_HOST" "$B_GRANT" "$E_NETBIOS")"
+[ -n "$M_PARTNER_HIGH" ] || lab_die "prod's model has no share for the grant $B_GRANT on $B_GRANT_HOST, or no idmap range for $E_NETBIOS (lab-facts)"
+lab_log "the grant's share: $M_SHARE at $M_PATH (read only: $M_RO); $E_NETBIOS's idmap range $M_PARTNER_LOW-$M_PARTNER_HIGH"
+M_IP=10.98.3.11 M="$LAB_DIR/mem"
 M_FQDN="${B_GRANT_HOST,,}.$B_DOMAIN"
 lab_ns mem
 lab_link trust-mem eth0 "$M_IP/24" trust-rt m0 10.98.3.1/24
 ip -n trust-mem route add default via 10.98.3.1
-mkdir -p /etc/netns/trust-mem "$M"/{etc,lib/private,cache,log,run}
+mkdir -p "$M"/{etc-up,etc-work,lib/private,cache,log,run}
 chmod 700 "$M/lib/private"
-echo "nameserver $B_IP" >/etc/netns/trust-mem/resolv.conf
-# The member's keytab is in the lab's dir: net ads join writes the default keytab, /etc/krb5.keytab of the machine
-# running the lab (which every later lab's guests would see through their /etc), unless KRB5_KTNAME names another:
-# memx sets it for every command of the member (the join, winbindd, smbd).
-cat >"$M/etc/smb.conf" <<CONF
-[global]
-    workgroup = $B_NETBIOS
-    realm = ${B_DOMAIN^^}
-    netbios name = $B_GRANT_HOST
-    security = ADS
-    server role = member server
-    interfaces = lo $M_IP
-    bind interfaces only = yes
-    kerberos method = secrets and keytab
-    winbind use default domain = no
-    idmap config * : backend = tdb
-    idmap config * : range = 3000-7999
-    idmap config $B_NETBIOS : backend = rid
-    idmap config $B_NETBIOS : range = 10000-999999
-    idmap config $E_NETBIOS : backend = rid
-    idmap config $E_NETBIOS : range = 1000000-1999999
-    server min protocol = SMB3_00
-    disable netbios = yes
-    smb ports = 445
-    load printers = no
-    printing = bsd
-    printcap name = /dev/null
-    private dir = $M/lib/private
-    lock directory = $M/lib
-    state directory = $M/lib
-    cache directory = $M/cache
-    pid directory = $M/run
-    log file = $M/log/log.%m
-    log level = 1 auth_audit:3
-[$M_SHARE]
-    path = $M_PATH
-    read only = yes
-    valid users = "@$B_NETBIOS\\$B_GRANT"
-CONF
-# The holder keeps the member's mounts: its smb.conf at the default path, its own /run/samba (winbindd's socket), and
-# a tmpfs on /srv for the share (the lab's own dir is 0700: a partner's uid could not traverse it).
+# The holder keeps the member's mounts: /etc an overlay (the rendered files at their real paths, the join's keytab at
+# the rendered /etc/krb5.keytab, none of it in the machine's /etc), Samba's state, cache, log and run dirs the lab's,
+# and a tmpfs on /srv for the share (the lab's own dir is 0700: a partner's uid could not traverse it).
 lab_bg trust-mem "$LAB_DIR/mem-holder.log" unshare -m --propagation private sh -c "
-    mount --bind '$M/etc/smb.conf' /etc/samba/smb.conf && mount --bind '$M/run' /run/samba &&
+    mount -t overlay overlay -o lowerdir=/etc,upperdir='$M/etc-up',workdir='$M/etc-work' /etc &&
+    mount --bind '$M/lib' /var/lib/samba && mount --bind '$M/cache' /var/cache/samba &&
+    mount --bind '$M/log' /var/log/samba && mount --bind '$M/run' /run/samba &&
     mount -t tmpfs -o mode=0755 lab-srv /srv && echo ready && exec sleep 3600"
 M_HOLDER=$LAB_LAST_PID
-memx() { nsenter -t "$M_HOLDER" -m -n -- env KRB5_KTNAME="FILE:$M/krb5.keytab" "$@"; }
+memx() { nsenter -t "$M_HOLDER" -m -n -- "$@"; }
 lab_wait 10 "member namespace ready" grep -q ready "$LAB_DIR/mem-holder.log" || lab_die "the member's namespace did not start"
-# The machine's own keytab, before the join (the join must write the member's keytab only: see smb.conf above).
+memx sh -c "rm -f /etc/resolv.conf && echo 'nameserver $B_IP' >/etc/resolv.conf" || lab_die "the member's resolv.conf"
+# The member's rendered files, installed as its samba step declares them (mode, owner), and read back.
+M_FILES=(/etc/samba/smb.conf /etc/krb5.conf)
+LAB_ENTER=(memx)
+for f in "${M_FILES[@]}"; do lab_install_declared "$SB/rendered/$B_GRANT_HOST" "$f" "$f"; done
+for f in "${M_FILES[@]}"; do lab_readback prod "$B_GRANT_HOST" "$f" "$f"; done
+LAB_ENTER=()
+case "${TRUST_SABOTAGE:-}" in
+member-idmap) # after its read-back: the installed smb.conf loses the partner's idmap lines
+    memx sed -i "/^    idmap config $E_NETBIOS : /d" /etc/samba/smb.conf
+    ! memx grep -q "idmap config $E_NETBIOS " /etc/samba/smb.conf || lab_die "sabotage: $E_NETBIOS's idmap lines are still there"
+    lab_log "SABOTAGE: the member's smb.conf has no idmap range for $E_NETBIOS" ;;
+member-open) # after its read-back: the installed smb.conf's grant share loses its valid users line
+    memx sed -i "/^\[$M_SHARE\]\$/,/^\[/{/^    valid users = /d}" /etc/samba/smb.conf
+    ! memx sh -c "sed -n '/^\[$M_SHARE\]\$/,/^\[/p' /etc/samba/smb.conf | grep -q '^    valid users = '" || lab_die "sabotage: [$M_SHARE] still has valid users"
+    lab_log "SABOTAGE: the member's smb.conf has no valid users line in [$M_SHARE]" ;;
+member-rw) # after its read-back: the installed smb.conf's grant share is writable
+    memx sed -i "/^\[$M_SHARE\]\$/,/^\[/{s/^    read only = yes\$/    read only = no/}" /etc/samba/smb.conf
+    memx grep -q '^    read only = no$' /etc/samba/smb.conf || lab_die "sabotage: [$M_SHARE] is not writable"
+    lab_log "SABOTAGE: the member's smb.conf makes [$M_SHARE] writable" ;;
+esac
+# The machine's own keytab, before the join (the join must write the member's keytab only: the overlay's).
 host_keytab() { if [ -e /etc/krb5.keytab ]; then sha256sum /etc/krb5.keytab | cut -d' ' -f1; else echo absent; fi; }
 HOST_KEYTAB_BEFORE=$(host_keytab)
 t=$(date +%s%N)
@@ -426,24 +426,33 @@ printf '%s' "$ADMIN_PW" | in_dc billu sh -c 'PASSWD="$(cat)" exec samba-tool dns
     "$B_IP" "$B_DOMAIN" "${B_GRANT_HOST,,}" "$M_IP" >/dev/null || lab_die "adding $M_FQDN's A record failed"
 memx winbindd -F --debug-stdout -d1 >"$LAB_DIR/mem-winbindd.log" 2>&1 &
 LAB_PIDS+=($!)
-member_keytab_only() { [ -s "$M/krb5.keytab" ] && [ "$(host_keytab)" = "$HOST_KEYTAB_BEFORE" ]; }
-lab_expect "the join wrote the member's keytab in the lab's dir, and the machine's /etc/krb5.keytab is untouched ($HOST_KEYTAB_BEFORE)" pass member_keytab_only
+member_keytab_only() { [ -s "$M/etc-up/krb5.keytab" ] && [ "$(host_keytab)" = "$HOST_KEYTAB_BEFORE" ]; }
+lab_expect "the join wrote the member's keytab (the rendered /etc/krb5.keytab, in the member's /etc), and the machine's /etc/krb5.keytab is untouched ($HOST_KEYTAB_BEFORE)" pass member_keytab_only
 lab_wait 60 "the member's winbind reaches BillU's DC (wbinfo -P)" memx wbinfo -P || lab_die "the member's winbind did not reach the DC"
 lab_expect "the member resolves $B_NETBIOS\\$B_GRANT (the grant's group, made by BillU's trust step)" pass \
     lab_wait 30 "$B_NETBIOS\\$B_GRANT resolves" memx wbinfo --name-to-sid "$B_NETBIOS\\$B_GRANT"
 lab_expect "the member resolves $E_NETBIOS\\eco.admin through the trust" pass \
     lab_wait 30 "$E_NETBIOS\\eco.admin resolves" memx wbinfo --name-to-sid "$E_NETBIOS\\eco.admin"
-# The folder: owner root, group the grant's group (its gid through the member's idmap), mode 0750: only the group reads.
+# idmap rid: the partner's users get uid = the range's low end + their RID (the model's range, not the file's).
+partner_uid() { # eco.admin's uid on the member is exactly $M_PARTNER_LOW + his RID
+    local sid uid
+    sid=$(memx wbinfo --name-to-sid "$E_NETBIOS\\eco.admin" | cut -d' ' -f1) && uid=$(memx wbinfo --sid-to-uid "$sid") || return 1
+    echo "eco.admin $sid -> uid $uid"
+    [ "$uid" = "$((M_PARTNER_LOW + ${sid##*-}))" ] && [ "$uid" -le "$M_PARTNER_HIGH" ]
+}
+lab_expect "$E_NETBIOS\\eco.admin's uid on the member is $E_NETBIOS's range ($M_PARTNER_LOW-$M_PARTNER_HIGH) + his RID (idmap rid)" pass partner_uid
+# The folder: owner root, group the grant's group (its gid through the member's idmap), mode 0770: the group may write
+# on disk, so only the share's `read only` keeps the partner's admins from writing.
 GRANT_SID=$(memx wbinfo --name-to-sid "$B_NETBIOS\\$B_GRANT" | cut -d' ' -f1)
 GRANT_GID=$(memx wbinfo --sid-to-gid "$GRANT_SID") || lab_die "no gid for $B_GRANT ($GRANT_SID) on the member"
 M_TOKEN="$(/usr/bin/python3 -c 'import secrets; print(secrets.token_hex(12))')"
 # shellcheck disable=SC2016 # the inner sh's own $0..$2
-memx sh -c 'install -d -m 0750 -o 0 -g "$1" "$0" && printf "partner project file %s\n" "$2" >"$0/lisezmoi.txt" &&
+memx sh -c 'install -d -m 0770 -o 0 -g "$1" "$0" && printf "partner project file %s\n" "$2" >"$0/lisezmoi.txt" &&
     chown "0:$1" "$0/lisezmoi.txt" && chmod 0640 "$0/lisezmoi.txt"' "$M_PATH" "$GRANT_GID" "$M_TOKEN" || lab_die "creating the share's folder failed"
 memx smbd -F --debug-stdout -d "1 auth:10" >"$LAB_DIR/mem-smbd.log" 2>&1 &
 LAB_PIDS+=($!)
 printf '[global]\n    client min protocol = SMB3\n' >"$LAB_DIR/client.conf"
-lab_wait 30 "the member's smbd listens on $M_IP:445" ip netns exec trust-mem sh -c "ss -Htln | grep -q '$M_IP:445'" || lab_die "the member's smbd did not start"
+lab_wait 30 "the member's smbd listens on port 445" ip netns exec trust-mem sh -c "ss -Htln | grep -Eq '(0\.0\.0\.0|\*|$M_IP):445 '" || lab_die "the member's smbd did not start"
 # smb_read <user> <cache>: the user's TGT from Ecotech's KDC, then the share's file over SMB3 with Kerberos only.
 smb_read() {
     printf '%s\n' "$USER_PW" | ip netns exec trust-eco env KRB5_CONFIG="$LAB_DIR/krb5.conf" KRB5CCNAME="FILE:$LAB_DIR/$2" kinit "$1@${E_DOMAIN^^}" >"$LAB_DIR/kinit.$2.log" 2>&1 ||
@@ -455,6 +464,18 @@ t=$(date +%s%N)
 lab_expect "eco.admin (in $E_NETBIOS\\$B_ADMINGROUP) reads //$M_FQDN/$M_SHARE with his Ecotech ticket: the file's content" pass \
     lab_has "^partner project file $M_TOKEN\$" smb_read eco.admin cc.eco-smb
 lab_fig "the partner admin's share read (kinit, referral, SMB3)" "$(lab_since "$t") ms"
+# Read-only as the model says: the folder is writable by the grant's group on disk (above), so only the share's
+# `read only` refuses the write.
+smb_put() { # with eco.admin's ticket (cc.eco-smb, from the read above): a new file into the share
+    ip netns exec trust-eco env KRB5_CONFIG="$LAB_DIR/krb5.conf" KRB5CCNAME="FILE:$LAB_DIR/cc.eco-smb" \
+        smbclient -s "$LAB_DIR/client.conf" "//$M_FQDN/$M_SHARE" --use-kerberos=required -N -c "put $LAB_DIR/client.conf ecrit.txt" 2>&1 </dev/null
+}
+if [ "$M_RO" = yes ]; then
+    lab_expect "eco.admin cannot write into //$M_FQDN/$M_SHARE (read-only in the model): NT_STATUS_ACCESS_DENIED" pass lab_has "NT_STATUS_ACCESS_DENIED" smb_put
+    lab_expect "... and no file was written" fail memx test -e "$M_PATH/ecrit.txt"
+else
+    lab_expect "eco.admin writes into //$M_FQDN/$M_SHARE (read/write in the model)" pass smb_put
+fi
 lab_expect "eco.user (not in $E_NETBIOS\\$B_ADMINGROUP) is refused: tree connect NT_STATUS_ACCESS_DENIED" pass \
     lab_has "tree connect failed: NT_STATUS_ACCESS_DENIED" smb_read eco.user cc.eco-user
 lab_expect "... and reads nothing" fail lab_has "$M_TOKEN" smb_read eco.user cc.eco-user

@@ -1,6 +1,7 @@
 /** The file servers: a RAID 1 data array and the department shares (`billu:fileserver`), model/fileserver.ts. */
 import { FileServerConfig, FileServerPlan, fileserverSchema, planFileServers } from "../fileserver";
 import type { DirectoryPlan } from "../directory";
+import type { TrustPlan } from "../trust";
 import { defineService, Requirement } from "./types";
 
 export const fileserverService = defineService<FileServerConfig, FileServerPlan[]>({
@@ -9,12 +10,13 @@ export const fileserverService = defineService<FileServerConfig, FileServerPlan[
     config: { fileserver: fileserverSchema.optional() },
     role: { code: "FS", startOrder: 4, stateful: true },
     // The home folders are the directory's accounts'.
-    after: ["directory?"],
+    // The trust grants' shares are served here.
+    after: ["directory?", "trust?"],
     plan: ({ config, all, core, hr, plan, problems }) => {
         const proxmox = all.proxmox as { datastores: string[] };
         // A directory declared but not planned reported its own problems: no echo here.
         const people = plan<DirectoryPlan>("directory")?.people ?? (all.directory !== undefined ? "failed" : undefined);
-        return planFileServers({ fileserver: config, proxmox, site: core.site }, core.zones, core.hosts, hr, problems, people);
+        return planFileServers({ fileserver: config, proxmox, site: core.site }, core.zones, core.hosts, hr, problems, people, plan<TrustPlan>("trust"));
     },
     requires: (plans): Requirement[] => [
         ...plans.map((p): Requirement => ({ kind: "listen", host: p.host, service: "smb", why: "the shares" })),
