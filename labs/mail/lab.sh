@@ -30,6 +30,7 @@
 #     `base` and `ad-join` steps are not run (the mail steps do not use the join);
 #   - the relay guest has no resolver (its DMZ resolvers are on the internet) and no `base` step; its certificate is
 #     the lab CA's, with the names synth recorded;
+#   - the DC's forwarders (on the internet) are unreachable at once (an unreachable route), not silently dropped;
 #   - the secrets Pulumi would send on stdin are made here: random passwords, and a throwaway CA (openssl, ECDSA
 #     P-384 like SiteCa) issuing the DC's LDAPS and the mail server's certificates with the SANs synth recorded, and
 #     a throwaway DKIM key (openssl, RSA 2048 like MailServer's tls.PrivateKey), its p= from components/mail/dkim.ts;
@@ -283,6 +284,10 @@ ip -n "$LAB-mx" addr add "$MX_IP/$MX_PREFIX" dev eth0; ip -n "$LAB-mx" route add
 ip -n "$LAB-inet" addr add "$INET_IP/$WAN_PREFIX" dev eth0
 lab_router_ruleset "$LAB-fw" "$R/$FW" dev
 for g in dc1 mail; do ip -n "$LAB-$g" route add default via "$SERVERS_GW"; done # cloud-init's gateway on the VMs
+# Lab override: the internet is not in the lab. The DC's forwarders (the outputs' DNS "forwarders") are unreachable at
+# once (an unreachable route in its namespace), as they were before it had a gateway: a name outside the lab's zones
+# fails at once, not after the resolvers' timeouts (rspamd's, 5 s on each message; glibc's, 20 s on its restart).
+for f in $(q 'console.log(row("DNS", "forwarders").split(/[ ,]+/).join(" "))'); do ip -n "$LAB-dc1" route add unreachable "$f/32"; done
 ip -n "$LAB-cli" addr add "$CLI_IP/$CLI_PREFIX" dev eth0
 ip -n "$LAB-cli" route add default via "$CLI_GW"
 mkdir -p "/etc/netns/$LAB-cli"; printf 'search %s\nnameserver %s\n' "$DOMAIN" "$DC1_IP" >"/etc/netns/$LAB-cli/resolv.conf"
