@@ -55,7 +55,9 @@ test("a phase line that does not parse says what it should be", () => {
     expect(() => phases('if lab_phase "x" mbl_sabotage=dkim; then\n', "labs/x/lab.sh")).toThrow(
         'labs/x/lab.sh: "if lab_phase \\"x\\" mbl_sabotage=dkim; then" is not: if lab_phase "<title>" [NAME_SABOTAGE=value]...; then',
     );
-    expect(phases('if lab_phase "a b" \\\n    X_SABOTAGE=1 X_SABOTAGE=y; then\nfi\n', "f")).toEqual([{ title: "a b", switches: ["X_SABOTAGE=1", "X_SABOTAGE=y"] }]);
+    expect(phases('if lab_phase "a b" \\\n    X_SABOTAGE=1 X_SABOTAGE=y; then\nfi\n', "f")).toEqual([
+        { title: "a b", switches: ["X_SABOTAGE=1", "X_SABOTAGE=y"] },
+    ]);
 });
 
 describe("lab_phase, run by bash on a lab of three phases", () => {
