@@ -22,6 +22,8 @@ set -euo pipefail
 LAB_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 # The lab's folder name (labs/<name>/lab.sh sources this file): its overrides are labs/<name>/overrides.json.
 LAB_NAME="$(basename "$(cd "$(dirname "${BASH_SOURCE[1]}")" && pwd)")"
+# The lab's own script (lab_phases_declared reads its phases).
+LAB_SCRIPT="$(cd "$(dirname "${BASH_SOURCE[1]}")" && pwd)/$(basename "${BASH_SOURCE[1]}")"
 LAB_DIR="$(mktemp -d "/tmp/billu-lab-${LAB}.XXXXXX")"
 LAB_NETNS=()
 LAB_PIDS=()
@@ -58,6 +60,39 @@ trap lab_cleanup EXIT
 # lab_sabotage: true when this run must corrupt the lab's rendered artifact (BILLU_LAB_SABOTAGE=1). The caller
 # logs what it corrupts with lab_log "SABOTAGE: ...".
 lab_sabotage() { [ "${BILLU_LAB_SABOTAGE:-}" = 1 ]; }
+
+# --- phases: a sabotage run goes straight to its probe ---------------------------------------------------------------
+# lab_phase <title> [NAME=value]...: whether this run takes the phase that follows, written
+#     if lab_phase "delivery" MBL_SABOTAGE=webmail; then
+#     ...                               (the phase's body, not indented: a phase added or moved is a two-line diff)
+#     fi # delivery
+# The switches named are the sabotage switches (labs/<lab>/sabotage.txt's NAME=value) whose probe needs the phase: the
+# phase holds that probe, or sets up what a later phase's probe uses (an account's password, a message it reads). A
+# normal run (no *_SABOTAGE variable set) takes every phase, and lab_finish checks that it did (a phase count, from
+# the lab's own `if lab_phase` lines); a sabotage run takes only the phases that name its switch, so with
+# LAB_STOP_AT_FIRST_FAIL it reaches its probe without running the others. __tests__/tools/lab-sabotage.test.ts keeps
+# the switches named here equal to declared ones.
+LAB_PHASES_RUN=0
+LAB_PHASES_SKIPPED=()
+lab_phase() {
+    local title="$1" sw v set=()
+    shift
+    for v in $(compgen -e); do [[ "$v" =~ ^[A-Z][A-Z0-9_]*_SABOTAGE$ ]] && [ -n "${!v}" ] && set+=("$v=${!v}"); done
+    if [ "${#set[@]}" -gt 0 ]; then
+        for sw in "$@"; do
+            if printf '%s\n' "${set[@]}" | grep -qxF -- "$sw"; then set=(); break; fi
+        done
+        if [ "${#set[@]}" -gt 0 ]; then
+            LAB_PHASES_SKIPPED+=("$title")
+            lab_log "phase skipped: $title (it leads to no probe of ${set[*]})"
+            return 1
+        fi
+    fi
+    LAB_PHASES_RUN=$((LAB_PHASES_RUN + 1))
+    lab_log "phase $LAB_PHASES_RUN: $title"
+}
+# lab_phases_declared: how many `if lab_phase` lines the lab's script holds (what a normal run must take).
+lab_phases_declared() { grep -c '^if lab_phase ' "$LAB_SCRIPT" || true; }
 
 # lab_require <command>... : fails (CI) or exits 77 (skip, only outside CI) when a prerequisite is missing.
 lab_require() {
@@ -164,6 +199,15 @@ lab_fig() { LAB_FIGS+=("$1: $2"); lab_log "measured: $1: $2"; }
 
 # lab_finish: prints the figures (if any) and the tally; exits non-zero on any failed probe.
 lab_finish() {
+    # A lab with phases: a normal run that reached its end took every one (a phase left out by a condition around it,
+    # or named wrongly, turns the run red); a sabotage run says which it skipped.
+    local declared
+    declared=$(lab_phases_declared)
+    if [ "$declared" -gt 0 ] && [ "$LAB_FAILS" -eq 0 ] && [ "${#LAB_PHASES_SKIPPED[@]}" -eq 0 ]; then
+        lab_expect "every phase of labs/$LAB_NAME/$(basename "$LAB_SCRIPT") ran ($LAB_PHASES_RUN of $declared)" pass test "$LAB_PHASES_RUN" = "$declared"
+    elif [ "$declared" -gt 0 ]; then
+        lab_log "phases: $LAB_PHASES_RUN of $declared run, ${#LAB_PHASES_SKIPPED[@]} skipped for this sabotage run"
+    fi
     if [ "${#LAB_FIGS[@]}" -gt 0 ]; then printf '[%s] figures:\n' "$LAB"; printf '    %s\n' "${LAB_FIGS[@]}"; fi
     lab_log "$LAB_PASSES passed, $LAB_FAILS failed"
     LAB_DONE=1
