@@ -31,11 +31,5 @@ if ! zabbix_agent2 -c /etc/zabbix/zabbix_agent2.conf -p >"$BILLU_WORK/agent-chec
     billu_die "zabbix_agent2 refuses /etc/zabbix/zabbix_agent2.conf: the agent was not restarted"
 fi
 
-systemctl enable -q zabbix-agent2
-if [ -n "$psk_changed" ] || billu_changed /etc/zabbix/zabbix_agent2.conf; then
-    systemctl restart zabbix-agent2
-    billu_log "restarted zabbix-agent2 (its configuration or key changed)"
-elif ! systemctl is-active -q zabbix-agent2; then
-    systemctl start zabbix-agent2
-    billu_log "started zabbix-agent2"
-fi
+# shellcheck disable=SC2086 # ${psk_changed:+--restart}: the option or nothing
+billu_service ${psk_changed:+--restart} zabbix-agent2 "its configuration or key changed" /etc/zabbix/zabbix_agent2.conf
