@@ -223,7 +223,7 @@ step_says() { grep -q -- "$2" "$LAB_DIR/step.$1.log"; }
 # Each DC's unbound sees, at their real paths, its own /etc/unbound (a copy of Debian's, where the step installs its
 # file), /var/lib/unbound, /run and /var/log, and the steps' /var/lib/billu and /etc/billu (bind mounts in a private
 # mount namespace, all under $LAB_DIR/root-<side>). Lab stand-ins, first in PATH: `systemctl` (labs/lib/systemctl-shim.sh:
-# starts unbound as Debian's unit does) and `apt-get` (labs/trust/apt-get-shim.sh: no mirror; the package is here).
+# starts unbound as Debian's unit does) and `apt-get` (lab_apt_shim skip start: no mirror; the package is here).
 for side in billu eco; do
     r="$LAB_DIR/root-$side"
     install -d -m 0755 "$r/var-lib-billu" "$r/etc-billu" "$r/etc-unbound" "$r/run" "$r/var-log" "$r/bin"
@@ -231,7 +231,7 @@ for side in billu eco; do
     cp -a /etc/unbound/. "$r/etc-unbound/"
     [ ! -e "$r/etc-unbound/unbound.conf.d/billu-forwarders.conf" ] || lab_die "this machine's /etc/unbound already holds billu-forwarders.conf"
     install -m 0755 "$HERE/../lib/systemctl-shim.sh" "$r/bin/systemctl"
-    install -m 0755 "$HERE/apt-get-shim.sh" "$r/bin/apt-get"
+    lab_apt_shim skip start >"$r/bin/apt-get" && chmod 0755 "$r/bin/apt-get"
 done
 in_fwd() { # <billu|eco> <command...>
     local side="$1"; shift
