@@ -5,7 +5,6 @@
  * known), best of 5. With --synth, also times an offline synth of the dev stack (department zones widened) with that
  * export (one resource per OU and group, people and computers in chunks).
  */
-import { spawnSync } from "child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
@@ -14,6 +13,7 @@ import { repoPath } from "../components/paths";
 import { planDirectory } from "../model/directory";
 import { EMPTY_LOCK } from "../model/directory-lock";
 import { HR_COLUMNS, parseHrExport } from "../model/hr";
+import { timedNode } from "./bench-child";
 
 const root = repoPath();
 const FIRST = [
@@ -182,30 +182,21 @@ function main(): void {
         const file = path.join(dir, "export.csv");
         writeFileSync(file, csv);
         writeFileSync(path.join(dir, "Pulumi.large.yaml"), stringifyYaml(largeDevConfig()));
-        const t = Date.now();
-        const p = spawnSync(
-            process.execPath,
-            [
-                path.join(__dirname, "synth.js"),
-                "--stack",
-                "dev",
-                "--config",
-                path.join(dir, "Pulumi.large.yaml"),
-                "--out",
-                path.join(dir, "out"),
-                "--hr-csv",
-                file,
-                "--directory-lock",
-                path.join(dir, "none.json"),
-            ],
-            {
-                cwd: root,
-                encoding: "utf8",
-            },
-        );
+        const p = timedNode(root, path.join(__dirname, "synth.js"), [
+            "--stack",
+            "dev",
+            "--config",
+            path.join(dir, "Pulumi.large.yaml"),
+            "--out",
+            path.join(dir, "out"),
+            "--hr-csv",
+            file,
+            "--directory-lock",
+            path.join(dir, "none.json"),
+        ]);
         const count = /(\d+) resources/.exec(p.stdout)?.[1] ?? "?";
         process.stdout.write(
-            `  offline synth of dev (department zones widened) with this export   ${((Date.now() - t) / 1000).toFixed(1).padStart(6)} s (${count} resources, exit ${p.status})\n`,
+            `  offline synth of dev (department zones widened) with this export   ${(p.wallMs / 1000).toFixed(1).padStart(6)} s (${count} resources, exit ${p.status})\n`,
         );
     }
 }
