@@ -83,15 +83,15 @@ assert n >= 1, "no DC host found"
 dcs = re.findall(r"  - name: (PAR-DC0\d)\n", s)
 k = "  billu:flows:\n"
 s = s.replace(k, k + "".join(f"  - {{ from: {d}, to: PAR-LOG01, service: syslog-tls }}\n" for d in dcs), 1)
-# Samba DCs pull SYSVOL from the PDC emulator (billu:domain.fsmo.pdcEmulator, else the first DC; issue #17): the flows
-# the model then requires, as a Samba prod would declare them.
-m = re.search(r"\n      pdcEmulator: (\S+)\n", s)
-pdc = m.group(1) if m else dcs[0]
-s = s.replace(k, k + "".join(f"  - {{ from: {d}, to: {pdc}, service: sysvol-rsync }}\n" for d in dcs if d != pdc), 1)
 k = "  billu:trust:\n"
 s = s.replace(k, k + "    selectiveAuthentication: false\n", 1)
 open(sys.argv[2], "w").write(s)
 PY
+# Samba DCs pull SYSVOL from the PDC emulator (issue #17): the flows the model requires of the DCs of the derived site,
+# asked of it (tools/missing-flows.ts), declared first in billu:flows as a Samba prod would declare them.
+SYSVOL_FLOWS=$(cd "$ROOT" && node dist/tools/missing-flows.js --stack prod --config "$DERIVED" --service dc) || lab_die "the model refuses the derived Samba prod"
+sed -i "/^  billu:flows:\$/r /dev/stdin" "$DERIVED" <<<"$SYSVOL_FLOWS"
+lab_log "the derived Samba prod declares the flows its DCs require: $(grep -c . <<<"$SYSVOL_FLOWS")"
 SB="$LAB_DIR/synth-prod-samba"
 (cd "$ROOT" && node dist/tools/synth.js --stack prod --config "$DERIVED" --out "$SB" >"$SB.log" 2>&1) || { tail -20 "$SB.log" >&2; lab_die "synth of the derived Samba prod failed"; }
 SE="$(lab_synth ecotech)"
