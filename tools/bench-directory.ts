@@ -115,6 +115,26 @@ export function generateExport(people: number): string {
 
 /** Best of `runs`: wall-clock and CPU (user + system) milliseconds; on a shared machine CPU is the steadier figure. */
 /**
+ * synth's arguments for the dev site with <csv> as its HR export (written to a fresh folder with the config of
+ * largeDevConfig below), and no directory lock (everyone new): what bench-goals and `--synth` time.
+ */
+export function largeDevSynthArgs(csv: string): string[] {
+    const dir = mkdtempSync(path.join(tmpdir(), "billu-bench-large-"));
+    writeFileSync(path.join(dir, "export.csv"), csv);
+    writeFileSync(path.join(dir, "Pulumi.dev.yaml"), stringifyYaml(largeDevConfig()));
+    return [
+        "--stack",
+        "dev",
+        "--config",
+        path.join(dir, "Pulumi.dev.yaml"),
+        "--hr-csv",
+        path.join(dir, "export.csv"),
+        "--directory-lock",
+        path.join(dir, "no-lock.json"),
+    ];
+}
+
+/**
  * The dev stack's config, with every department zone widened to a /16 (and its DHCP pool with it), so the DHCP
  * plan's sizing accepts thousands of people per department (and no DHCP reservation in the old zones).
  */
@@ -178,22 +198,8 @@ function main(): void {
         ].join("\n"),
     );
     if (argv.includes("--synth")) {
-        const dir = mkdtempSync(path.join(tmpdir(), "billu-bench-directory-"));
-        const file = path.join(dir, "export.csv");
-        writeFileSync(file, csv);
-        writeFileSync(path.join(dir, "Pulumi.large.yaml"), stringifyYaml(largeDevConfig()));
-        const p = timedNode(root, path.join(__dirname, "synth.js"), [
-            "--stack",
-            "dev",
-            "--config",
-            path.join(dir, "Pulumi.large.yaml"),
-            "--out",
-            path.join(dir, "out"),
-            "--hr-csv",
-            file,
-            "--directory-lock",
-            path.join(dir, "none.json"),
-        ]);
+        const out = path.join(mkdtempSync(path.join(tmpdir(), "billu-bench-directory-")), "out");
+        const p = timedNode(root, path.join(__dirname, "synth.js"), [...largeDevSynthArgs(csv), "--out", out]);
         const count = /(\d+) resources/.exec(p.stdout)?.[1] ?? "?";
         process.stdout.write(
             `  offline synth of dev (department zones widened) with this export   ${(p.wallMs / 1000).toFixed(1).padStart(6)} s (${count} resources, exit ${p.status})\n`,

@@ -8,12 +8,11 @@
  *  - 20 BillU-sized sites in one program against one: the per-site time ratio (1.00 is linear);
  *  - the estimated state size (stateBytes) and the checkpoint writes of a first `up` (checkpointWrites).
  */
-import { mkdtempSync, readFileSync, writeFileSync } from "fs";
+import { mkdtempSync, readFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
-import { stringify as stringifyYaml } from "yaml";
 import { timedNode } from "./bench-child";
-import { generateExport, largeDevConfig } from "./bench-directory";
+import { generateExport, largeDevSynthArgs } from "./bench-directory";
 
 /** Issue #24's goals for the synth of the 5,000-person dev site, on these machines. */
 export const GOALS = { people: 5000, wallS: 5, peakMiB: 500 } as const;
@@ -106,19 +105,7 @@ export function synthCli(root: string, args: string[]): SynthRun {
 
 /** The 5,000-person dev site's synth arguments: the generated export, no lock (everyone new), department zones widened. */
 export function largeDevArgs(people: number): string[] {
-    const dir = mkdtempSync(path.join(tmpdir(), "billu-bench-large-"));
-    writeFileSync(path.join(dir, "export.csv"), generateExport(people));
-    writeFileSync(path.join(dir, "Pulumi.dev.yaml"), stringifyYaml(largeDevConfig()));
-    return [
-        "--stack",
-        "dev",
-        "--config",
-        path.join(dir, "Pulumi.dev.yaml"),
-        "--hr-csv",
-        path.join(dir, "export.csv"),
-        "--directory-lock",
-        path.join(dir, "no-lock.json"),
-    ];
+    return largeDevSynthArgs(generateExport(people));
 }
 
 const MiB = 2 ** 20;
