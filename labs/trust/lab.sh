@@ -90,7 +90,8 @@ PY
 # Samba DCs pull SYSVOL from the PDC emulator (issue #17): the flows the model requires of the DCs of the derived site,
 # asked of it (tools/missing-flows.ts), declared first in billu:flows as a Samba prod would declare them.
 SYSVOL_FLOWS=$(cd "$ROOT" && node dist/tools/missing-flows.js --stack prod --config "$DERIVED" --service dc) || lab_die "the model refuses the derived Samba prod"
-sed -i "/^  billu:flows:\$/r /dev/stdin" "$DERIVED" <<<"$SYSVOL_FLOWS"
+{ sed -n '1,/^  billu:flows:$/p' "$DERIVED"; printf '%s\n' "$SYSVOL_FLOWS"; sed '1,/^  billu:flows:$/d' "$DERIVED"; } >"$DERIVED.new"
+mv "$DERIVED.new" "$DERIVED"
 lab_log "the derived Samba prod declares the flows its DCs require: $(grep -c . <<<"$SYSVOL_FLOWS")"
 SB="$LAB_DIR/synth-prod-samba"
 (cd "$ROOT" && node dist/tools/synth.js --stack prod --config "$DERIVED" --out "$SB" >"$SB.log" 2>&1) || { tail -20 "$SB.log" >&2; lab_die "synth of the derived Samba prod failed"; }
