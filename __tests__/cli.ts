@@ -28,7 +28,7 @@ export interface ToolRun {
 }
 
 /** The tools that export `cli(argv)`, the function their built file runs. */
-export type Tool = "synth" | "docs" | "lab-facts" | "directory-lock" | "hr-report" | "pfsense" | "firewall-lab" | "preflight";
+export type Tool = "synth" | "docs" | "lab-facts" | "directory-lock" | "hr-report" | "pfsense" | "firewall-lab" | "preflight" | "missing-flows";
 
 /** Node's default Error.stackTraceLimit, which a fresh process starts with. */
 const NODE_STACK_TRACE_LIMIT = 10;

@@ -51,16 +51,21 @@ export function flowLine(f: Pick<FlowNeed, "from" | "to" | "service" | "hosts">)
     return `{ from: ${f.from}, to: ${f.to}, service: ${f.service}${f.hosts ? `, hosts: [${f.hosts.join(", ")}]` : ""} }`;
 }
 
-/** Reports every flow a service needs and the matrix does not allow, on every port of its service. */
-export function checkFlowNeeds(fw: FirewallModel, core: CoreModel, asked: readonly Asked<FlowNeed>[], problems: Problems): void {
-    for (const { title, service, need } of asked) {
+/** The flows services need that the matrix does not allow, on every port of their service, in the order asked. */
+export function uncoveredFlows(fw: FirewallModel, core: CoreModel, asked: readonly Asked<FlowNeed>[]): Asked<FlowNeed>[] {
+    return asked.filter(({ service, need }) => {
         const ports = portsOf(fw, need.service, service);
         const sources = actorsOf(need.from, core);
         const targets = need.hosts ? need.hosts.flatMap((h) => actorsOf(h, core)) : actorsOf(need.to, core);
-        const allowed = sources.every((from) =>
+        return !sources.every((from) =>
             targets.every((to) => ports.every((p) => [p.from, p.to].every((port) => evaluate(fw, from, to, p.proto, port).allowed))),
         );
-        if (allowed) continue;
+    });
+}
+
+/** Reports every flow a service needs and the matrix does not allow (uncoveredFlows), with the line to add. */
+export function checkFlowNeeds(fw: FirewallModel, core: CoreModel, asked: readonly Asked<FlowNeed>[], problems: Problems): void {
+    for (const { title, need } of uncoveredFlows(fw, core, asked)) {
         problems.add(
             "billu:flows",
             `lacks ${need.from} -> ${need.to} ${need.service}${need.hosts ? ` to ${need.hosts.join(", ")}` : ""}, which ${title} needs (${need.why})`,

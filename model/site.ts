@@ -22,7 +22,7 @@ import type { MailPlan } from "./mail";
 import type { WebModel } from "./web";
 import type { ContentLoader } from "./web-content";
 import type { GuestResolvers } from "./guest-resolvers";
-import { Asked, checkFlowNeeds, checkListeners } from "./requirements";
+import { Asked, checkFlowNeeds, checkListeners, uncoveredFlows } from "./requirements";
 import { dhcpService } from "./services/dhcp";
 import { HOSTS_SOUND, planningOrder, ROLE_SPECS, STATEFUL_ROLES } from "./services/registry";
 import { configOf, EveryHostNeed, FlowNeed, ListenNeed, PlanInput, Requirement, ServiceDescriptor } from "./services/types";
@@ -130,7 +130,20 @@ export interface SiteLoaders {
     readonly webContent?: ContentLoader;
 }
 
-export function buildSiteModel(raw: Record<string, unknown>, loadHr?: HrLoader, loadLock?: LockLoader, loaders: SiteLoaders = {}): SiteModel {
+/** The config parsed, the core checked and every service planned, with what each asked of the rest of the site. */
+interface PlannedSite {
+    readonly cfg: Config;
+    readonly core: CoreModel;
+    readonly hr?: HrExport;
+    readonly headcount: Map<string, number>;
+    readonly plans: Map<string, unknown>;
+    readonly asked: Asked<Requirement>[];
+    /** The problems so far (none: planning throws on any); the site-wide checks add theirs. */
+    readonly problems: Problems;
+}
+
+/** buildSiteModel's first part: throws an InputError for any problem of the config, the core or a service's plan. */
+function planSite(raw: Record<string, unknown>, loadHr: HrLoader | undefined, loadLock: LockLoader | undefined, loaders: SiteLoaders): PlannedSite {
     const problems = new Problems();
     const parsed = configSchema.safeParse(raw);
     if (!parsed.success) {
@@ -212,6 +225,30 @@ export function buildSiteModel(raw: Record<string, unknown>, loadHr?: HrLoader, 
         for (const need of service.requires?.(plan, input) ?? []) asked.push({ service: service.key, title: service.title, need });
     }
     problems.throwIfAny();
+    return { cfg, core, hr, headcount, plans, asked, problems };
+}
+
+/**
+ * The flows the site's services require and its billu:flows does not allow yet, each with the service that asks for
+ * it (what buildSiteModel reports as "lacks ..."), in the order asked. For a tool that derives a stack from another
+ * (labs/trust's Samba prod, lab:dc-config's second DC) and must declare what the model requires of the new site.
+ * Throws an InputError, as buildSiteModel does, for a problem found before the flows are checked.
+ */
+export function missingFlows(raw: Record<string, unknown>, loadHr?: HrLoader, loadLock?: LockLoader, loaders: SiteLoaders = {}): Asked<FlowNeed>[] {
+    const { core, plans, asked } = planSite(raw, loadHr, loadLock, loaders);
+    const firewall = plans.get("firewall") as FirewallModel | undefined;
+    return firewall
+        ? uncoveredFlows(
+              firewall,
+              core,
+              asked.filter((a): a is Asked<FlowNeed> => a.need.kind === "flow"),
+          )
+        : [];
+}
+
+export function buildSiteModel(raw: Record<string, unknown>, loadHr?: HrLoader, loadLock?: LockLoader, loaders: SiteLoaders = {}): SiteModel {
+    const { cfg, core, hr, headcount, plans, asked, problems } = planSite(raw, loadHr, loadLock, loaders);
+    const { zones, hosts } = core;
 
     // The records services ask of the internal DNS (the web server's names, the mail domain's MX), checked together:
     // the DC step publishes this one list (model/domain.ts).

@@ -10,12 +10,13 @@ import { DirectoryLock, EMPTY_LOCK, parseDirectoryLock } from "../model/director
 import { InputError } from "../model/errors";
 import { HrExport, parseHrExport } from "../model/hr";
 import { assertNoPlaintextSecrets, CONFIG_KEYS } from "../model/schema";
-import { planOf } from "../model/services/types";
+import type { Asked } from "../model/requirements";
+import { FlowNeed, planOf } from "../model/services/types";
 import { assetsService } from "../model/services/assets";
 import { gpoService } from "../model/services/gpo";
 import { monitoringService } from "../model/services/monitoring";
 import { vmBackupService } from "../model/services/vm-backup";
-import { buildSiteModel, SiteModel } from "../model/site";
+import { buildSiteModel, missingFlows, SiteModel } from "../model/site";
 import { knownHostsOf } from "../components/proxmox-vm/ProxmoxVm";
 import { monitoringPartnerOutputs } from "../components/monitoring/role";
 import { guardRunner } from "./runner-check";
@@ -83,23 +84,29 @@ export function loadDirectoryLock(p: string | undefined): DirectoryLock {
 
 /** Builds the model from config, loading the HR export and the directory lock (BILLU_HR_CSV, BILLU_DIRECTORY_LOCK for synth). */
 export function loadModel(raw: Record<string, unknown>): SiteModel {
-    const loadHr = (p: string): HrExport => {
-        const file = process.env.BILLU_HR_CSV ?? path.resolve(projectRoot(), p);
-        let bytes: Buffer;
-        try {
-            bytes = readFileSync(file);
-        } catch {
-            throw new InputError([
-                {
-                    path: "billu:directory.hrCsv",
-                    message: `${JSON.stringify(p)} cannot be read (${file})`,
-                    fix: "commit the HR export at that path, or correct the path",
-                },
-            ]);
-        }
-        return parseHrExport(bytes, process.env.BILLU_HR_CSV ? file : p);
-    };
     return buildSiteModel(raw, loadHr, loadDirectoryLock);
+}
+
+/** The flows the site requires and its billu:flows lacks (model/site.ts missingFlows), read with loadModel's loaders. */
+export function loadMissingFlows(raw: Record<string, unknown>): Asked<FlowNeed>[] {
+    return missingFlows(raw, loadHr, loadDirectoryLock);
+}
+
+function loadHr(p: string): HrExport {
+    const file = process.env.BILLU_HR_CSV ?? path.resolve(projectRoot(), p);
+    let bytes: Buffer;
+    try {
+        bytes = readFileSync(file);
+    } catch {
+        throw new InputError([
+            {
+                path: "billu:directory.hrCsv",
+                message: `${JSON.stringify(p)} cannot be read (${file})`,
+                fix: "commit the HR export at that path, or correct the path",
+            },
+        ]);
+    }
+    return parseHrExport(bytes, process.env.BILLU_HR_CSV ? file : p);
 }
 
 /** The stack secret the PBS backup storage logs on with (`pulumi config set --secret billu:vmBackupPbsPassword`). */

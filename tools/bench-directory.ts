@@ -5,7 +5,6 @@
  * known), best of 5. With --synth, also times an offline synth of the dev stack (department zones widened) with that
  * export (one resource per OU and group, people and computers in chunks).
  */
-import { spawnSync } from "child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
@@ -14,6 +13,7 @@ import { repoPath } from "../components/paths";
 import { planDirectory } from "../model/directory";
 import { EMPTY_LOCK } from "../model/directory-lock";
 import { HR_COLUMNS, parseHrExport } from "../model/hr";
+import { timedNode } from "./bench-child";
 
 const root = repoPath();
 const FIRST = [
@@ -115,6 +115,26 @@ export function generateExport(people: number): string {
 
 /** Best of `runs`: wall-clock and CPU (user + system) milliseconds; on a shared machine CPU is the steadier figure. */
 /**
+ * synth's arguments for the dev site with <csv> as its HR export (written to a fresh folder with the config of
+ * largeDevConfig below), and no directory lock (everyone new): what bench-goals and `--synth` time.
+ */
+export function largeDevSynthArgs(csv: string): string[] {
+    const dir = mkdtempSync(path.join(tmpdir(), "billu-bench-large-"));
+    writeFileSync(path.join(dir, "export.csv"), csv);
+    writeFileSync(path.join(dir, "Pulumi.dev.yaml"), stringifyYaml(largeDevConfig()));
+    return [
+        "--stack",
+        "dev",
+        "--config",
+        path.join(dir, "Pulumi.dev.yaml"),
+        "--hr-csv",
+        path.join(dir, "export.csv"),
+        "--directory-lock",
+        path.join(dir, "no-lock.json"),
+    ];
+}
+
+/**
  * The dev stack's config, with every department zone widened to a /16 (and its DHCP pool with it), so the DHCP
  * plan's sizing accepts thousands of people per department (and no DHCP reservation in the old zones).
  */
@@ -178,34 +198,11 @@ function main(): void {
         ].join("\n"),
     );
     if (argv.includes("--synth")) {
-        const dir = mkdtempSync(path.join(tmpdir(), "billu-bench-directory-"));
-        const file = path.join(dir, "export.csv");
-        writeFileSync(file, csv);
-        writeFileSync(path.join(dir, "Pulumi.large.yaml"), stringifyYaml(largeDevConfig()));
-        const t = Date.now();
-        const p = spawnSync(
-            process.execPath,
-            [
-                path.join(__dirname, "synth.js"),
-                "--stack",
-                "dev",
-                "--config",
-                path.join(dir, "Pulumi.large.yaml"),
-                "--out",
-                path.join(dir, "out"),
-                "--hr-csv",
-                file,
-                "--directory-lock",
-                path.join(dir, "none.json"),
-            ],
-            {
-                cwd: root,
-                encoding: "utf8",
-            },
-        );
+        const out = path.join(mkdtempSync(path.join(tmpdir(), "billu-bench-directory-")), "out");
+        const p = timedNode(root, path.join(__dirname, "synth.js"), [...largeDevSynthArgs(csv), "--out", out]);
         const count = /(\d+) resources/.exec(p.stdout)?.[1] ?? "?";
         process.stdout.write(
-            `  offline synth of dev (department zones widened) with this export   ${((Date.now() - t) / 1000).toFixed(1).padStart(6)} s (${count} resources, exit ${p.status})\n`,
+            `  offline synth of dev (department zones widened) with this export   ${(p.wallMs / 1000).toFixed(1).padStart(6)} s (${count} resources, exit ${p.status})\n`,
         );
     }
 }

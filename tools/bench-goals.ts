@@ -8,12 +8,11 @@
  *  - 20 BillU-sized sites in one program against one: the per-site time ratio (1.00 is linear);
  *  - the estimated state size (stateBytes) and the checkpoint writes of a first `up` (checkpointWrites).
  */
-import { spawnSync } from "child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "fs";
+import { mkdtempSync, readFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
-import { stringify as stringifyYaml } from "yaml";
-import { generateExport, largeDevConfig } from "./bench-directory";
+import { timedNode } from "./bench-child";
+import { generateExport, largeDevSynthArgs } from "./bench-directory";
 
 /** Issue #24's goals for the synth of the 5,000-person dev site, on these machines. */
 export const GOALS = { people: 5000, wallS: 5, peakMiB: 500 } as const;
@@ -97,38 +96,16 @@ export interface SynthRun {
 
 /** The whole synth CLI in a fresh process (node start, program, policies, files), its peak RSS read at exit. */
 export function synthCli(root: string, args: string[]): SynthRun {
-    const dir = mkdtempSync(path.join(tmpdir(), "billu-bench-goals-"));
-    const peakFile = path.join(dir, "peak");
-    const out = path.join(dir, "out");
-    const t = process.hrtime.bigint();
-    const p = spawnSync(process.execPath, ["-r", path.join(__dirname, "peak-rss.js"), path.join(__dirname, "synth.js"), ...args, "--out", out], {
-        cwd: root,
-        encoding: "utf8",
-        env: { ...process.env, BILLU_PEAK_RSS_FILE: peakFile },
-        maxBuffer: 1 << 26,
-    });
-    const wallMs = Number(process.hrtime.bigint() - t) / 1e6;
+    const out = path.join(mkdtempSync(path.join(tmpdir(), "billu-bench-goals-")), "out");
+    const p = timedNode(root, path.join(__dirname, "synth.js"), [...args, "--out", out]);
     if (p.status !== 0) throw new Error(`synth ${args.join(" ")} exited ${p.status}: ${p.stderr.slice(0, 2000)}`);
     const resources = (JSON.parse(readFileSync(path.join(out, "resources.json"), "utf8")) as { resources: StateResource[] }).resources;
-    const usage = JSON.parse(readFileSync(peakFile, "utf8")) as { maxRssKiB: number; cpuMs: number };
-    return { wallMs, peakMiB: usage.maxRssKiB / 1024, cpuMs: usage.cpuMs, resources };
+    return { wallMs: p.wallMs, peakMiB: p.peakMiB, cpuMs: p.cpuMs, resources };
 }
 
 /** The 5,000-person dev site's synth arguments: the generated export, no lock (everyone new), department zones widened. */
 export function largeDevArgs(people: number): string[] {
-    const dir = mkdtempSync(path.join(tmpdir(), "billu-bench-large-"));
-    writeFileSync(path.join(dir, "export.csv"), generateExport(people));
-    writeFileSync(path.join(dir, "Pulumi.dev.yaml"), stringifyYaml(largeDevConfig()));
-    return [
-        "--stack",
-        "dev",
-        "--config",
-        path.join(dir, "Pulumi.dev.yaml"),
-        "--hr-csv",
-        path.join(dir, "export.csv"),
-        "--directory-lock",
-        path.join(dir, "no-lock.json"),
-    ];
+    return largeDevSynthArgs(generateExport(people));
 }
 
 const MiB = 2 ** 20;

@@ -7,27 +7,25 @@
  *   - every flow from PAR-DC01 is followed by the same flow from PAR-DC02 (what one DC sends, such as its logs and
  *     its backups, the other sends too);
  *   - the PDC emulator, RID and infrastructure roles on PAR-DC02;
- *   - a first flow PAR-DC01 -> PAR-DC02 sysvol-rsync: with two Samba DCs, the DC without the PDC emulator pulls
- *     SYSVOL from the one with it (billu:domain.sysvolSyncMinutes), which the model asks for.
+ *   - first in billu:flows, the flows the model requires of the two DCs and the lab stack lacks, asked of the model
+ *     (missingFlows): with two Samba DCs, the DC without the PDC emulator pulls SYSVOL from the one with it
+ *     (billu:domain.sysvolSyncMinutes), so PAR-DC01 -> PAR-DC02 sysvol-rsync.
  * A text transformation, so dev's comments stay. __tests__/tools/lab-dc-config.test.ts fails when the committed
  * file is not this function's output (dev changed: run this again) and checks the differences above on the parsed
  * files. Exit 0 written, 3 when dev's file no longer has the shape this relies on.
  */
 import { readFileSync, writeFileSync } from "fs";
 import * as path from "path";
+import { parse as parseYaml } from "yaml";
+import { loadMissingFlows } from "../stacks/program";
 
 /** The lab's own facts: the second DC and the FSMO roles it takes. */
 export const LAB_DC = {
     first: "PAR-DC01",
     second: { name: "PAR-DC02", address: "10.20.10.12", vmId: 111 },
     rolesOnSecond: ["pdcEmulator", "ridMaster", "infrastructureMaster"],
-    /** The flow SYSVOL replication asks for: the first DC pulls from the second (the PDC emulator). */
-    sysvolFlow: [
-        "  - from: PAR-DC01",
-        "    to: PAR-DC02",
-        "    service: sysvol-rsync",
-        "    comment: SYSVOL pulled from the PDC emulator (Samba does not replicate it)",
-    ],
+    /** The comment of each flow the model requires of the DCs (SYSVOL: the other DCs pull from the PDC emulator). */
+    dcFlowComment: "SYSVOL pulled from the PDC emulator (Samba does not replicate it)",
 } as const;
 
 const HEADER = [
@@ -85,7 +83,13 @@ export function labDcConfig(dev: string): string {
     });
     const flowsAt = out.indexOf("  billu:flows:");
     if (flowsAt < 0) throw new Error('no "  billu:flows:" line');
-    out.splice(flowsAt + 1, 0, ...LAB_DC.sysvolFlow);
+    // What the DCs of the lab site require and it does not declare yet, asked of the model with the stack's own loaders.
+    const config = (parseYaml(out.join("\n")) as { config: Record<string, unknown> }).config;
+    const raw = Object.fromEntries(Object.entries(config).flatMap(([k, v]) => (k.startsWith("billu:") ? [[k.slice("billu:".length), v]] : [])));
+    const dcFlows = loadMissingFlows(raw)
+        .filter((a) => a.service === "dc")
+        .flatMap(({ need }) => [`  - from: ${need.from}`, `    to: ${need.to}`, `    service: ${need.service}`, `    comment: ${LAB_DC.dcFlowComment}`]);
+    out.splice(flowsAt + 1, 0, ...dcFlows);
     return [...HEADER, ...out].join("\n");
 }
 

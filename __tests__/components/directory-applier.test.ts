@@ -4,46 +4,12 @@
  * The directory lab proves the same against a real Samba AD DC (labs/directory, case 4).
  */
 import { spawnSync } from "child_process";
-import * as path from "path";
-import { ROOT } from "../helpers";
+import { APPLIER, APPLY_SAMBA_PRELUDE, DOMAIN_DN, ROOT_DN } from "./apply-samba-harness";
 
-const APPLIER = path.join(ROOT, "scripts", "directory", "apply_samba.py");
-
-/** Stand-ins for the modules the applier imports; a DN's case-folded form is its upper-case text. */
-const HARNESS = String.raw`
-import importlib.util, json, sys, types
-
-class LdbError(Exception):
-    pass
-
-class Dn:
-    def __init__(self, db, dn):
-        self.dn = dn
-    def get_casefold(self):
-        return self.dn.upper()
-    def __str__(self):
-        return self.dn
-
-class Msg(dict):
-    def __init__(self, dn, attrs):
-        super().__init__({k: [v] for k, v in attrs.items()})
-        self.dn = dn
-
-ldb = types.ModuleType("ldb")
-ldb.Dn, ldb.LdbError, ldb.SCOPE_SUBTREE = Dn, LdbError, 2
-sys.modules["ldb"] = ldb
-for name in ("samba", "samba.auth", "samba.param", "samba.samdb"):
-    sys.modules[name] = types.ModuleType(name)
-sys.modules["samba.auth"].system_session = None
-sys.modules["samba.param"].LoadParm = None
-sys.modules["samba.samdb"].SamDB = None
-
-spec = importlib.util.spec_from_file_location("apply_samba", sys.argv[1])
-mod = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(mod)
-
-case = json.load(sys.stdin)
-
+/** The applier's diff against the case's directory (APPLY_SAMBA_PRELUDE: the stand-ins for the modules it imports). */
+const HARNESS =
+    APPLY_SAMBA_PRELUDE +
+    String.raw`
 class Db:
     def search(self, base, scope, expression, attrs):
         if expression == "(objectClass=computer)":
@@ -60,8 +26,6 @@ applier.diff()
 print(json.dumps({"refusals": applier.refusals, "ops": [[op.kind, op.dn, op.new_dn] for op in applier.ops], "ldif": [op.ldif(redact=True) for op in applier.ops]}))
 `;
 
-const DOMAIN_DN = "DC=billu,DC=remindme,DC=lan";
-const ROOT_DN = `OU=BillU,${DOMAIN_DN}`;
 const PLANNED = `CN=PC0998,OU=Qualité,OU=QHSE,OU=Ordinateurs,${ROOT_DN}`;
 const PLAN = {
     rootDn: ROOT_DN,

@@ -7,45 +7,12 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { ROOT } from "../helpers";
-
-const APPLIER = path.join(ROOT, "scripts", "directory", "apply_samba.py");
+import { APPLIER, APPLY_SAMBA_PRELUDE, DOMAIN_DN, plannedPerson, ROOT_DN } from "./apply-samba-harness";
 
 /** Stand-ins for ldb and SamDB: the directory is the case's JSON; main() runs with the case's argv. */
-const HARNESS = String.raw`
-import importlib.util, json, sys, types
-
-class LdbError(Exception):
-    pass
-
-class Dn:
-    def __init__(self, db, dn):
-        self.dn = dn
-    def get_casefold(self):
-        return self.dn.upper()
-    def __str__(self):
-        return self.dn
-
-class Msg(dict):
-    def __init__(self, dn, attrs):
-        super().__init__({k: (v if isinstance(v, list) else [v]) for k, v in attrs.items()})
-        self.dn = dn
-
-ldb = types.ModuleType("ldb")
-ldb.Dn, ldb.LdbError, ldb.SCOPE_SUBTREE = Dn, LdbError, 2
-sys.modules["ldb"] = ldb
-for name in ("samba", "samba.auth", "samba.param", "samba.samdb"):
-    sys.modules[name] = types.ModuleType(name)
-sys.modules["samba.auth"].system_session = None
-sys.modules["samba.param"].LoadParm = None
-sys.modules["samba.samdb"].SamDB = None
-
-spec = importlib.util.spec_from_file_location("apply_samba", sys.argv[1])
-mod = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(mod)
-
-case = json.load(sys.stdin)
-writes = []
+const HARNESS =
+    APPLY_SAMBA_PRELUDE +
+    String.raw`writes = []
 
 class Db:
     def search(self, base, scope, expression, attrs):
@@ -73,8 +40,6 @@ print("WRITES " + json.dumps(writes))
 print("EXIT %d" % code)
 `;
 
-const DOMAIN_DN = "DC=billu,DC=remindme,DC=lan";
-const ROOT_DN = `OU=BillU,${DOMAIN_DN}`;
 const OU_RH = `OU=Recrutement,OU=RH,OU=Utilisateurs,${ROOT_DN}`;
 const OU_DSI = `OU=Exploitation,OU=DSI,OU=Utilisateurs,${ROOT_DN}`;
 const DEPARTS = `OU=Departs,${ROOT_DN}`;
@@ -83,25 +48,7 @@ const ADMIN_DN = `CN=Administrator,CN=Users,${DOMAIN_DN}`;
 const DA_DN = `CN=Domain Admins,CN=Users,${DOMAIN_DN}`;
 
 function person(sam: string, dn: string, phone: string) {
-    return {
-        sam,
-        dn,
-        cn: sam,
-        enabled: true,
-        upn: `${sam}@billu.remindme.lan`,
-        mail: `${sam}@billu.remindme.lan`,
-        displayName: sam,
-        givenName: "",
-        sn: "",
-        title: "",
-        department: "RH",
-        company: "BillU",
-        telephoneNumber: phone,
-        mobile: "",
-        manager: "",
-        groups: ["GG_RH"],
-        password: `pw-${sam}`,
-    };
+    return plannedPerson(sam, dn, { department: "RH", telephoneNumber: phone, groups: ["GG_RH"], password: `pw-${sam}` });
 }
 
 const LEA = person("lea.laurent", `CN=lea.laurent,${OU_RH}`, "01 23 45 67 89");

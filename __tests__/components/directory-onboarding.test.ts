@@ -10,40 +10,13 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { ROOT } from "../helpers";
+import { APPLIER, APPLY_SAMBA_PRELUDE, DOMAIN_DN, plannedPerson, ROOT_DN } from "./apply-samba-harness";
 
-const APPLIER = path.join(ROOT, "scripts", "directory", "apply_samba.py");
 const READERS_SID = "S-1-5-21-1-2-3-1104";
 
-const HARNESS = String.raw`
-import importlib.util, json, os, sys, types
-
-class LdbError(Exception):
-    pass
-
-class Dn:
-    def __init__(self, db, dn):
-        self.dn = dn
-    def get_casefold(self):
-        return self.dn.upper()
-    def __str__(self):
-        return self.dn
-
-ldb = types.ModuleType("ldb")
-ldb.Dn, ldb.LdbError, ldb.SCOPE_SUBTREE = Dn, LdbError, 2
-sys.modules["ldb"] = ldb
-for name in ("samba", "samba.auth", "samba.param", "samba.samdb"):
-    sys.modules[name] = types.ModuleType(name)
-sys.modules["samba.auth"].system_session = None
-sys.modules["samba.param"].LoadParm = None
-sys.modules["samba.samdb"].SamDB = None
-
-spec = importlib.util.spec_from_file_location("apply_samba", sys.argv[1])
-mod = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(mod)
-
-case = json.load(sys.stdin)
-events = []
+const HARNESS =
+    APPLY_SAMBA_PRELUDE +
+    String.raw`events = []
 
 class Db:
     def search(self, base, scope, expression, attrs):
@@ -79,29 +52,10 @@ print("EVENTS " + json.dumps(events))
 print("EXIT %d" % code)
 `;
 
-const DOMAIN_DN = "DC=billu,DC=remindme,DC=lan";
-const ROOT_DN = `OU=BillU,${DOMAIN_DN}`;
 const OU_DSI = `OU=Exploitation,OU=DSI,OU=Utilisateurs,${ROOT_DN}`;
 
 function person(sam: string, displayName: string) {
-    return {
-        sam,
-        dn: `CN=${displayName},${OU_DSI}`,
-        cn: displayName,
-        enabled: true,
-        upn: `${sam}@billu.remindme.lan`,
-        mail: `${sam}@billu.remindme.lan`,
-        displayName,
-        givenName: "",
-        sn: "",
-        title: "",
-        department: "DSI",
-        company: "BillU",
-        telephoneNumber: "",
-        mobile: "",
-        manager: "",
-        groups: [],
-    };
+    return plannedPerson(sam, `CN=${displayName},${OU_DSI}`, { cn: displayName, displayName, department: "DSI" });
 }
 
 function plan(folder: string | undefined, users = [person("lea.laurent", "Léa Laurent"), person("marc.petit", "Marc Petit")]) {

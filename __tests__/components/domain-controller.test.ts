@@ -170,7 +170,9 @@ describe("samba flavor", () => {
         // Guards: provision/join only without a directory; restart only when the config changed.
         for (const s of [first.script, other.script]) {
             expect(s).toContain("if [ ! -f /var/lib/samba/private/sam.ldb ]; then");
-            expect(s).toContain("then systemctl restart samba-ad-dc; else systemctl start samba-ad-dc; fi");
+            expect(s).toContain(
+                '\nbillu_service samba-ad-dc "its configuration or certificate changed" /etc/samba/smb.conf /etc/samba/tls/billu-ca.pem /etc/samba/tls/billu-dc.pem /etc/samba/tls/billu-dc.key\n',
+            );
             expect(s).not.toMatch(/--password|--adminpass=[^@]|PASSWD=[^"]/);
         }
         expect(other.files.find((f) => f.path === "/etc/billu/dc/resolv.conf")!.content).toBe(
@@ -211,7 +213,7 @@ describe("samba flavor", () => {
             at(`dc_dns_ready || dc_resolv "$RESOLV_BOOTSTRAP" "bootstrap resolvers $BOOTSTRAP_RESOLVERS until this DC's DNS answers"`),
             at("    billu_apt_install samba samba-ad-dc winbind krb5-user ldap-utils ldb-tools bind9-dnsutils chrony"),
             at(
-                "if billu_changed /etc/samba/smb.conf /etc/samba/tls/billu-ca.pem /etc/samba/tls/billu-dc.pem /etc/samba/tls/billu-dc.key; then systemctl restart samba-ad-dc; else systemctl start samba-ad-dc; fi",
+                'billu_service samba-ad-dc "its configuration or certificate changed" /etc/samba/smb.conf /etc/samba/tls/billu-ca.pem /etc/samba/tls/billu-dc.pem /etc/samba/tls/billu-dc.key',
             ),
             at("dc_wait_ready"),
             at(

@@ -146,6 +146,7 @@ test("the step renders with its three secrets and the shipped body verbatim", ()
     expect(secretPlaceholders(run)).toEqual([]);
     // Restarts only on change; validates the whole configuration before any restart.
     const body = rsyslogStepScript();
-    expect(body.indexOf("rsyslogd -N1 -f /etc/rsyslog.conf")).toBeLessThan(body.indexOf("systemctl restart rsyslog"));
-    expect(body).toContain("if billu_any_changed; then\n    systemctl restart rsyslog");
+    expect(body.indexOf("rsyslogd -N1 -f /etc/rsyslog.conf")).toBeLessThan(body.indexOf("billu_service rsyslog"));
+    // No file named: billu_service (billu-lib.sh) restarts rsyslog when any file of the step changed.
+    expect(body).toContain('\nbillu_service rsyslog "its configuration or certificates changed"\n');
 });

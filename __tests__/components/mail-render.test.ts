@@ -116,7 +116,7 @@ test("the mail step: secrets only as placeholders in 0600 files, every config ch
     expect(order.indexOf(MAIL_PATHS.mainCf)).toBeGreaterThan(order.indexOf("/etc/billu/mail/postfix-ldap/senders.cf"));
     expect(order.indexOf(MAIL_PATHS.dovecotConf)).toBeGreaterThan(order.indexOf(MAIL_PATHS.key));
     // Daemons restart only when their files changed; the service account is proven before they are.
-    expect(step.script).toContain('restart_or_start postfix "$(changed /etc/billu/mail/tls/ca.pem');
+    expect(step.script).toContain('billu_service postfix "its configuration changed" /etc/billu/mail/tls/ca.pem');
     // The site's data comes first, then scripts/mail/mail.sh verbatim.
     expect(step.script.split("\n").slice(0, 4)).toEqual([
         "LDAP_URI='ldaps://par-dc01.billu.remindme.lan'",
@@ -141,7 +141,7 @@ test("mail.sh restarts each daemon on exactly the files the step installs for it
     const paths = step.files.map((f) => f.path);
     const tls = [MAIL_PATHS.ca, MAIL_PATHS.cert, MAIL_PATHS.key];
     const changed = (unit: string) =>
-        new RegExp(`^restart_or_start ${unit} "\\$\\(changed (.*)\\)"$`, "m")
+        new RegExp(`^billu_service ${unit} "its configuration changed" (.*)$`, "m")
             .exec(step.script)?.[1]
             .split(" ")
             .map((p) => (p === '"$DKIM_KEY"' ? dkimKeyPath(plan) : p));
@@ -209,7 +209,7 @@ test("antivirus and attachments: clamd scans the whole message; a virus or a ref
     );
     // ClamAV is waited for (bounded) before rspamd (re)starts; freshclam brings the signatures.
     const script = mailStep(plan, domain).script;
-    expect(script.indexOf("systemctl start clamav-daemon")).toBeLessThan(script.indexOf("restart_or_start rspamd"));
+    expect(script.indexOf("systemctl start clamav-daemon")).toBeLessThan(script.indexOf("billu_service rspamd"));
     expect(script).toContain('until [ -S /run/clamav/clamd.ctl ]; do n=$((n + 1)); [ "$n" -le 600 ]');
     expect(mailPackagesStep().script).toContain("clamav clamav-daemon clamav-freshclam");
 });

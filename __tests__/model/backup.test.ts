@@ -1,19 +1,16 @@
 /** The in-guest backup plan (model/backup.ts): what a site derives, and every bad input with its exact message. */
 import { BackupHost, BackupInput, BackupPlan, backupSchema, checkBackupNeeds, planBackup, staggered, windowsTrigger } from "../../model/backup";
+import type { OsKind } from "../../model/core";
 import { formatProblem, Problems } from "../../model/errors";
 import { BUILTIN_SERVICES } from "../../model/ports";
 import { MAIL_STORE } from "../../model/services/mail";
 import { MAIL_PATHS } from "../../components/mail/common";
 import { model, problemsOf, stackRaw } from "../helpers";
+import { plannerMessages, viewHost } from "./planner-fixture";
 
-const host = (index: number, name: string, role: string, zone: string, address: string, stateful: boolean, os = "debian-12"): BackupHost => ({
-    name,
-    role,
-    os,
-    zone,
-    address,
+const host = (index: number, name: string, role: string, zone: string, address: string, stateful: boolean, os: OsKind = "debian-12"): BackupHost => ({
+    ...viewHost(index, name, role, zone, address, os),
     stateful,
-    index,
 });
 const HOSTS: BackupHost[] = [
     host(0, "PAR-FW01", "firewall", "management", "10.20.0.1", false),
@@ -40,12 +37,7 @@ function input(cfg: unknown, over: Partial<BackupInput> = {}): BackupInput {
         ...over,
     };
 }
-function messages(i: BackupInput): string[] {
-    const p = new Problems();
-    const plan = planBackup(i, p);
-    if (p.count > 0) expect(plan).toBeUndefined();
-    return p.all.map(formatProblem);
-}
+const messages = (i: BackupInput): string[] => plannerMessages(planBackup, i);
 function plan(i: BackupInput): BackupPlan {
     const p = new Problems();
     const out = planBackup(i, p)!;

@@ -1,17 +1,10 @@
 /** The log collection plan (model/logs.ts): what a site derives, and every bad input with its exact message. */
-import { formatProblem, Problems } from "../../model/errors";
-import type { OsKind } from "../../model/core";
+import { Problems } from "../../model/errors";
 import { LogsHost, LogsInput, logsSchema, planLogs } from "../../model/logs";
 import { BUILTIN_SERVICES } from "../../model/ports";
+import { plannerMessages, ROUTED_ZONES, viewHost } from "./planner-fixture";
 
-const host = (index: number, name: string, role: string, zone: string, address: string, os: OsKind = "debian-12"): LogsHost => ({
-    name,
-    role,
-    os,
-    zone,
-    address,
-    index,
-});
+const host = viewHost;
 const HOSTS: LogsHost[] = [
     host(0, "PAR-FW01", "firewall", "management", "10.20.0.1"),
     host(1, "PAR-DC01", "dc", "servers", "10.20.10.11"),
@@ -19,13 +12,7 @@ const HOSTS: LogsHost[] = [
     host(3, "PAR-WEB01", "web", "dmz", "172.16.120.10"),
     host(4, "PAR-LOG01", "logs", "servers", "10.20.10.60"),
 ];
-const ZONES = [
-    { name: "wan", kind: "wan" },
-    { name: "management", kind: "management", routerAddress: "10.20.0.1" },
-    { name: "servers", kind: "servers", routerAddress: "10.20.10.1" },
-    { name: "dmz", kind: "dmz", routerAddress: "172.16.120.1" },
-    { name: "lan-dsi", kind: "department", routerAddress: "10.20.21.1" },
-];
+const ZONES = ROUTED_ZONES;
 
 function input(cfg: unknown, over: Partial<LogsInput> = {}): LogsInput {
     return {
@@ -37,12 +24,7 @@ function input(cfg: unknown, over: Partial<LogsInput> = {}): LogsInput {
         ...over,
     };
 }
-function messages(i: LogsInput): string[] {
-    const p = new Problems();
-    const plan = planLogs(i, p);
-    if (p.count > 0) expect(plan).toBeUndefined();
-    return p.all.map(formatProblem);
-}
+const messages = (i: LogsInput): string[] => plannerMessages(planLogs, i);
 
 describe("the logs plan", () => {
     test("defaults: the only host of role logs collects on 6514 for 180 days, every Debian host but itself forwards", () => {

@@ -16,15 +16,11 @@ import {
 } from "../../model/monitoring";
 import { BUILTIN_SERVICES } from "../../model/ports";
 import { problemsOf, stackRaw } from "../helpers";
+import { plannerMessages, ROUTED_ZONES, viewHost } from "./planner-fixture";
 
 const disk = (sizeGiB: number) => ({ datastore: "local-lvm", sizeGiB });
 const host = (index: number, name: string, role: string, zone: string, address: string, os: OsKind = "debian-12", disks = [disk(16)]): MonitoringHost => ({
-    name,
-    role,
-    os,
-    zone,
-    address,
-    index,
+    ...viewHost(index, name, role, zone, address, os),
     disks,
 });
 const HOSTS: MonitoringHost[] = [
@@ -38,13 +34,7 @@ const HOSTS: MonitoringHost[] = [
     host(7, "PAR-BKP01", "backup", "management", "10.20.0.30"),
     host(8, "PAR-MON01", "monitoring", "management", "10.20.0.40", "debian-12", [disk(16), disk(32)]),
 ];
-const ZONES = [
-    { name: "wan", kind: "wan" },
-    { name: "management", kind: "management", routerAddress: "10.20.0.1" },
-    { name: "servers", kind: "servers", routerAddress: "10.20.10.1" },
-    { name: "dmz", kind: "dmz", routerAddress: "172.16.120.1" },
-    { name: "lan-dsi", kind: "department", routerAddress: "10.20.21.1" },
-];
+const ZONES = ROUTED_ZONES;
 const OTHER_PLANS: Partial<MonitoringInput> = {
     domain: {
         fqdn: "billu.remindme.lan",
@@ -101,12 +91,7 @@ function input(cfg: unknown, over: Partial<MonitoringInput> = {}): MonitoringInp
         ...over,
     };
 }
-function messages(i: MonitoringInput): string[] {
-    const p = new Problems();
-    const plan = planMonitoring(i, p);
-    if (p.count > 0) expect(plan).toBeUndefined();
-    return p.all.map(formatProblem);
-}
+const messages = (i: MonitoringInput): string[] => plannerMessages(planMonitoring, i);
 function planOk(i: MonitoringInput) {
     const p = new Problems();
     const plan = planMonitoring(i, p);

@@ -1,17 +1,11 @@
 /** The inbound relay's plan (model/mx.ts): what a site derives, and every bad input with its exact message. */
-import { formatProblem, Problems } from "../../model/errors";
+import { Problems } from "../../model/errors";
 import type { HostView, OsKind } from "../../model/core";
 import type { MailPlan } from "../../model/mail";
 import { MxInput, mxSchema, planMx } from "../../model/mx";
+import { plannerMessages, viewHost } from "./planner-fixture";
 
-const host = (index: number, name: string, role: string, zone: string, address: string, os: OsKind = "debian-12"): HostView => ({
-    name,
-    role,
-    os,
-    zone,
-    address,
-    index,
-});
+const host = viewHost;
 const HOSTS: HostView[] = [
     host(0, "PAR-FW01", "firewall", "management", "10.20.0.1"),
     host(1, "PAR-MAIL01", "mail", "servers", "10.20.10.41"),
@@ -54,12 +48,7 @@ function input(cfg: unknown, over: Partial<MxInput> = {}): MxInput {
         ...over,
     };
 }
-function messages(i: MxInput): string[] {
-    const p = new Problems();
-    const plan = planMx(i, p);
-    if (p.count > 0) expect(plan).toBeUndefined();
-    return p.all.map(formatProblem);
-}
+const messages = (i: MxInput): string[] => plannerMessages(planMx, i);
 
 describe("the inbound relay's plan", () => {
     test("defaults: the relay in the DMZ takes the enabled accounts and the aliases, and hands them to the mail server's smtp over verified TLS", () => {

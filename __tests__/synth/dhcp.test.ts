@@ -59,7 +59,8 @@ test("each server gets its own Kea configuration, checked by kea-dhcp4 -t before
         expect(run.match(/^billu_install '[^']+'/gm)).toEqual(
             ["/etc/kea/tls/ca.pem", "/etc/kea/tls/kea-ha.pem", "/etc/kea/tls/kea-ha.key", "/etc/kea/kea-dhcp4.conf"].map((f) => `billu_install '${f}'`),
         );
-        expect(run).toContain("\nif billu_any_changed; then systemctl restart kea-dhcp4-server;");
+        // No file named: billu_service (billu-lib.sh) restarts Kea when any file of the step changed.
+        expect(run).toContain('\nbillu_service kea-dhcp4-server "its configuration changed"\n');
         expect(run).not.toMatch(/^systemctl restart/m);
     }
     expect(readFileSync(path.join(out, "rendered", "PAR-FW01", "etc/systemd/system/billu-dhcp-relay.service"), "utf8")).toBe(renderRelayUnit(m));

@@ -8,7 +8,7 @@ import * as path from "path";
 import type { LogsPlan } from "../../model/logs";
 import { SynthResult } from "../../tools/synth";
 import { model, problemsOf, secretLeaks, stackRaw } from "../helpers";
-import { committedSynth, SYNTH_TIMEOUT } from "./shared";
+import { committedSynth, expectOnBaseServer, SYNTH_TIMEOUT } from "./shared";
 
 const raw = stackRaw("dev");
 const logs = model(raw).plan<LogsPlan>("logs")!;
@@ -38,14 +38,7 @@ const rendered = (host: string, p: string) => readFileSync(path.join(out, "rende
 
 test("the collector is a LogCollector on its BaseServer, its step after the host's base step", () => {
     expect(r.exitCode).toBe(0);
-    expect(
-        r.resources
-            .filter((x) => x.name === "par-log01")
-            .map((x) => x.type)
-            .sort(),
-    ).toEqual(["billu:compute:BaseServer", "billu:compute:ProxmoxVm", "billu:logs:LogCollector"]);
-    const prepare = r.resources.find((x) => x.name === "par-log01-logs-collector-prepare")!;
-    expect(prepare.options.dependsOn).toContain(r.resources.find((x) => x.name === "par-log01-base-apply")!.urn);
+    expectOnBaseServer(r, "PAR-LOG01", "billu:logs:LogCollector", "logs-collector");
     expect(rendered("PAR-LOG01", "etc/rsyslog.d/10-billu-collector.conf")).toContain(`port="${logs.port}"`);
 });
 

@@ -9,7 +9,7 @@ import type { AssetsPlan } from "../../model/assets";
 import type { MonitoringPlan } from "../../model/monitoring";
 import { SynthResult } from "../../tools/synth";
 import { model, orderingDeps, problemsOf, secretLeaks, stackRaw } from "../helpers";
-import { committedSynth, SYNTH_TIMEOUT } from "./shared";
+import { committedSynth, expectOnBaseServer, SYNTH_TIMEOUT } from "./shared";
 
 const raw = stackRaw("dev");
 const plan = model(raw).plan<MonitoringPlan>("monitoring")!;
@@ -38,14 +38,7 @@ test("the flows to and from the agents come from the model: without them it name
 
 test("the Zabbix server is a MonitoringServer on its BaseServer, its step after the host's base step", () => {
     expect(r.exitCode).toBe(0);
-    expect(
-        r.resources
-            .filter((x) => x.name === "par-mon01")
-            .map((x) => x.type)
-            .sort(),
-    ).toEqual(["billu:compute:BaseServer", "billu:compute:ProxmoxVm", "billu:monitoring:MonitoringServer"]);
-    const prepare = r.resources.find((x) => x.name === "par-mon01-monitoring-server-prepare")!;
-    expect(prepare.options.dependsOn).toContain(r.resources.find((x) => x.name === "par-mon01-base-apply")!.urn);
+    expectOnBaseServer(r, "PAR-MON01", "billu:monitoring:MonitoringServer", "monitoring-server");
     expect(rendered(out, "PAR-MON01", "etc/zabbix/zabbix_server.conf.d/billu.conf")).toContain("DBName=zabbix\n");
     expect(rendered(out, "PAR-MON01", "etc/apache2/sites-available/billu-zabbix.conf")).toContain("ServerName par-mon01.billu.remindme.lan\n");
 });

@@ -5,39 +5,24 @@
 import { readFileSync } from "fs";
 import * as path from "path";
 import type { MxPlan } from "../../model/mx";
-import { SynthResult } from "../../tools/synth";
-import { model, problemsOf, secretLeaks, stackRaw } from "../helpers";
-import { committedSynth, SYNTH_TIMEOUT } from "./shared";
+import { problemsOf, secretLeaks, stackRaw } from "../helpers";
+import { expectOnBaseServer, serviceSynth } from "./shared";
 
 const raw = stackRaw("dev");
-const plan = model(raw).plan<MxPlan>("mx")!;
-let r: SynthResult;
-let out: string;
-let prod: SynthResult;
+const s = serviceSynth<MxPlan>("mx");
+const { plan } = s;
 
-beforeAll(async () => {
-    ({ r, out } = await committedSynth("dev"));
-    ({ r: prod } = await committedSynth("prod"));
-}, SYNTH_TIMEOUT);
-
-const rendered = (host: string, p: string) => readFileSync(path.join(out, "rendered", host, p), "utf8");
+const rendered = (host: string, p: string) => readFileSync(path.join(s.out, "rendered", host, p), "utf8");
 
 test("the relay is an MxRelay on its BaseServer, its step after the host's base step, its certificate from the site CA", () => {
-    expect(r.exitCode).toBe(0);
-    expect(
-        r.resources
-            .filter((x) => x.name === "par-mx01")
-            .map((x) => x.type)
-            .sort(),
-    ).toEqual(["billu:compute:BaseServer", "billu:compute:ProxmoxVm", "billu:mx:MxRelay"]);
-    const prepare = r.resources.find((x) => x.name === "par-mx01-mx-relay-prepare")!;
-    expect(prepare.options.dependsOn).toContain(r.resources.find((x) => x.name === "par-mx01-base-apply")!.urn);
-    const csr = r.resources.find((x) => x.type === "tls:index/certRequest:CertRequest" && x.name.endsWith("par-mx01-mx-csr"))!;
+    expect(s.r.exitCode).toBe(0);
+    expectOnBaseServer(s.r, "PAR-MX01", "billu:mx:MxRelay", "mx-relay");
+    const csr = s.r.resources.find((x) => x.type === "tls:index/certRequest:CertRequest" && x.name.endsWith("par-mx01-mx-csr"))!;
     expect(csr.inputs.dnsNames).toEqual(plan.certificate.dnsNames);
     expect(rendered("PAR-MX01", "etc/postfix/billu-transport")).toContain(`smtp:[${plan.nextHop.address}]:25`);
-    expect(secretLeaks(path.join(out, "rendered", "PAR-MX01"), ["PRIVATE KEY"])).toEqual([]);
-    expect(prod.exitCode).toBe(0);
-    expect(prod.resources.filter((x) => x.type === "billu:mx:MxRelay").map((x) => x.name)).toEqual(["par-mx01"]);
+    expect(secretLeaks(path.join(s.out, "rendered", "PAR-MX01"), ["PRIVATE KEY"])).toEqual([]);
+    expect(s.prod.exitCode).toBe(0);
+    expect(s.prod.resources.filter((x) => x.type === "billu:mx:MxRelay").map((x) => x.name)).toEqual(["par-mx01"]);
 });
 
 test("the router forwards the WAN's smtp to the relay only, and lets the relay reach PAR-MAIL01 on smtp alone in servers", () => {
@@ -57,7 +42,7 @@ test("the router forwards the WAN's smtp to the relay only, and lets the relay r
 });
 
 test("the public DNS the internet needs: the stack output mxPublicDns and a docs section, from the model's WAN address", () => {
-    const o = JSON.parse(readFileSync(path.join(out, "outputs.json"), "utf8"));
+    const o = JSON.parse(readFileSync(path.join(s.out, "outputs.json"), "utf8"));
     const wan = (o.zones as { kind: string; routerAddress: string }[]).find((z) => z.kind === "wan")!;
     expect(o.mxPublicDns).toBe(`billu.remindme.lan. MX 10 mx.billu.remindme.lan.\nmx.billu.remindme.lan. A ${plan.publicAddress}`);
     expect(plan.publicAddress).toBe(wan.routerAddress);

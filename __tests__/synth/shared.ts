@@ -75,6 +75,23 @@ export function serviceSynth<P extends { readonly host: { readonly name: string 
     return s;
 }
 
+/**
+ * Expects <host> (its VM name) in <r> to be <component> on its BaseServer, its three resources and no other, with its
+ * step <step> prepared only after the host's base step ran (the service servers' shared shape: backup, logs, mx,
+ * monitoring).
+ */
+export function expectOnBaseServer(r: SynthResult, host: string, component: string, step: string): void {
+    const name = host.toLowerCase();
+    expect(
+        r.resources
+            .filter((x) => x.name === name)
+            .map((x) => x.type)
+            .sort(),
+    ).toEqual([component, "billu:compute:BaseServer", "billu:compute:ProxmoxVm"].sort());
+    const prepare = r.resources.find((x) => x.name === `${name}-${step}-prepare`);
+    expect(prepare?.options.dependsOn).toContain(r.resources.find((x) => x.name === `${name}-base-apply`)!.urn);
+}
+
 /** The shared synthesis of a committed stack (Pulumi.<stack>.yaml at the project root), as this jest run made it. */
 export function committedSynth(stack: string): Promise<Synthesized> {
     return shared(stack, stack);

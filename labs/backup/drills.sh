@@ -177,10 +177,8 @@ drill_directory() {
     chmod 0600 "$DRILL/admin.pw"
     t=$(date +%s%N)
     # The first DC's onboarding share, as synth rendered it (the directory step writes its sheet there, issue #24).
-    local onb
-    onb=$(samba_onboarding_share "$LAB_ROOT/out/dev/rendered/$DC/etc/samba/smb.conf") || lab_die "synth's smb.conf for $DC has no [onboarding\$] section"
     # shellcheck disable=SC2153 # NETBIOS is set by drill_facts
-    SAMBA_PLAIN_SHARES="$onb" samba_plain_dc dc "$d" "$DC" "$REALM" "$NETBIOS" "$DC_ADDR" "$(cat "$DRILL/admin.pw")" "dns forwarder = $DC_ADDR" "prefork children = 1"
+    SAMBA_PLAIN_SYNTH="$LAB_ROOT/out/dev" samba_plain_dc dc "$d" "$DC" "$REALM" "$NETBIOS" "$DC_ADDR" "$(cat "$DRILL/admin.pw")" "dns forwarder = $DC_ADDR" "prefork children = 1"
     cp "$d/smb.conf" "$root/etc/samba/smb.conf"
     lab_wait 60 "$DC answers LDAPS from $FS through the router" drill_dc_ready || lab_die "$DC does not answer LDAPS"
     lab_fig "directory drill: $DC provisioned and started" "$(lab_since "$t") ms"

@@ -15,8 +15,9 @@
 #     sees the commands and skips);
 #   - a DC guest starts as its VM's first boot would (issue #16): its address, its default route, and only the
 #     resolvers cloud-init gives it (its VmLegacy's initialization.dns), with `dig` hidden (bind9-dnsutils not
-#     installed yet), so the step's package installation runs; `apt-get` is a shim (labs/dc/apt-get-shim.sh) that
-#     records /etc/resolv.conf and resolves the package mirror through it, as apt would, then shows `dig` again;
+#     installed yet), so the step's package installation runs; `apt-get` is a shim (labs/lib/apt-get-shim.sh,
+#     `lab_apt_shim resolve unhide`) that records /etc/resolv.conf and resolves the package mirror through it, as apt
+#     would, then shows `dig` again;
 #     the upstream resolvers (billu:network.dnsForwarders) are labs/dc/upstream-dns.py in an `up` namespace that
 #     holds the zone's gateway address, answering for the mirror only;
 #   - the member's /etc/resolv.conf is written by the lab from its VM's cloud-init DNS servers in resources.json
@@ -96,7 +97,7 @@ st() { local g="$1"; shift; guest_exec "$g" env PASSWD="$ADMIN_PW" samba-tool "$
 vm_in() { q "const i=r.find(x=>x.type.endsWith('VmLegacy')&&x.inputs.name==='$1').inputs.initialization; console.log($2)"; }
 UP_DNS=$(vm_in $DC1 "i.dns.servers.join(' ')") # the first DC bootstraps through the upstream servers only
 GW=$(vm_in $DC1 "i.ipConfigs[0].ipv4.gateway")
-MIRRORS=$(sh "$LAB_ROOT/labs/dc/apt-get-shim.sh" lab-mirror-hosts)
+MIRRORS=$(sh "$LAB_ROOT/labs/lib/apt-get-shim.sh" lab-mirror-hosts)
 lab_ns up; lab_plug up "$GW/24"
 for a in $UP_DNS; do ip -n "$LAB-up" addr add "$a/32" dev lo; done
 UP_LOG="$LAB_DIR/upstream-dns.log"
@@ -112,8 +113,8 @@ dc_guest() {
     ip -n "$LAB-$1" route add default via "$GW"
     # shellcheck disable=SC2046 # one argument per resolver address
     guest_resolv "$1" "$(vm_in "$3" i.dns.domain)" $(vm_in "$3" "i.dns.servers.join(' ')")
-    guest_exec "$1" sh -c 'mkdir -p /usr/local/sbin /var/lib/lab-apt && cat >/usr/local/sbin/apt-get && chmod 0755 /usr/local/sbin/apt-get' \
-        <"$LAB_ROOT/labs/dc/apt-get-shim.sh"
+    lab_apt_shim resolve unhide |
+        guest_exec "$1" sh -c 'mkdir -p /usr/local/sbin /var/lib/lab-apt && cat >/usr/local/sbin/apt-get && chmod 0755 /usr/local/sbin/apt-get'
     guest_exec "$1" sh -c 'mount --bind /dev/null /usr/bin/dig && echo /usr/bin/dig >/var/lib/lab-apt/hidden'
 }
 nameservers() { sed -n 's/^nameserver //p' | tr '\n' ' ' | sed 's/ $//'; }

@@ -116,17 +116,16 @@ lab_ca ca "BillU lab CA"
 lab_ca other "Another CA"
 lab_cert dc "${DC_NAME,,}.$DOMAIN" "DNS:${DC_NAME,,}.$DOMAIN,DNS:$DOMAIN,IP:$DC_IP"
 # The first DC's onboarding share (issue #24), exactly as synth rendered it in that DC's smb.conf (lab override: the
-# lab's own smb.conf, samba_plain_dc, takes the section as is).
-ONB_SECTION=$(samba_onboarding_share "$S1/rendered/$DC_NAME/etc/samba/smb.conf") || lab_die "synth's smb.conf for $DC_NAME has no [onboarding\$] section"
+# lab's own smb.conf, samba_plain_dc with SAMBA_PLAIN_SYNTH, takes the section as is).
 IFS=$'\t' read -r ONB_READERS ONB_SHARE ONB_PATH ONB_DAYS < <(cd "$ROOT" && node dist/tools/lab-facts.js --stack dev | node -e '
     const o = JSON.parse(require("fs").readFileSync(0, "utf8")).directory.onboarding; if (o) console.log([o.readers, o.share, o.path, o.retentionDays].join("\t"))') || true
 [ -n "${ONB_READERS:-}" ] || lab_die "the dev model plans no onboarding sheet (billu:directory.onboarding)"
-grep -qxF "    path = $ONB_PATH" <<<"$ONB_SECTION" || lab_die "the rendered [onboarding\$] section does not share the model's folder $ONB_PATH"
 # No `winbindd socket directory` override: smbd reaches winbindd at its compiled-in path (made private by
 # samba_plain_dc's bind mount), and without it every SMB session of part 6 fails with NT_STATUS_INTERNAL_ERROR.
-SAMBA_PLAIN_SHARES="$ONB_SECTION" samba_plain_dc dc "$D" "$DC_NAME" "$REALM" "$NETBIOS" "$DC_IP" "$ADMIN_PW" \
+SAMBA_PLAIN_SYNTH="$S1" samba_plain_dc dc "$D" "$DC_NAME" "$REALM" "$NETBIOS" "$DC_IP" "$ADMIN_PW" \
     "dns forwarder = $DC_IP" "prefork children = 1" \
     "tls enabled = yes" "tls keyfile = $LAB_PKI/dc.key" "tls certfile = $LAB_PKI/dc.pem" "tls cafile = $LAB_PKI/ca.pem"
+grep -qxF "    path = $ONB_PATH" <<<"$SAMBA_PLAIN_ONBOARDING" || lab_die "the rendered [onboarding\$] section does not share the model's folder $ONB_PATH"
 export LDAPTLS_REQCERT=never
 ldaps() { ip netns exec "$LAB-cl" ldapsearch -LLL -o ldif-wrap=no -H "ldaps://$DC_IP" -x -D "Administrator@$DOMAIN" -y "$D/admin.pw" "$@"; }
 rootdse_usn() { ip netns exec "$LAB-cl" ldapsearch -LLL -H "ldaps://$DC_IP" -x -s base -b "" highestCommittedUSN | sed -n 's/^highestCommittedUSN: //p'; }

@@ -133,9 +133,7 @@ D="$LAB_DIR/dc"
 mkdir -p "/etc/netns/$LAB-dc"
 echo "nameserver $DC_IP" >"/etc/netns/$LAB-dc/resolv.conf"
 # The first DC's onboarding share, as synth rendered it (the directory step writes its sheet there, issue #24).
-ONB_DC=$(node -e 'console.log(require(process.argv[1]).hosts.find((h) => h.role === "dc").name)' "$OUT/outputs.json")
-ONB_SECTION=$(samba_onboarding_share "$OUT/rendered/$ONB_DC/etc/samba/smb.conf") || lab_die "synth's smb.conf for $ONB_DC has no [onboarding\$] section"
-SAMBA_PLAIN_SHARES="$ONB_SECTION" samba_plain_dc dc "$D" LABDC1 "$REALM" "$WG" "$DC_IP" "$ADMIN_PW"
+SAMBA_PLAIN_SYNTH="$OUT" samba_plain_dc dc "$D" LABDC1 "$REALM" "$WG" "$DC_IP" "$ADMIN_PW"
 # The directory plan of the dev stack (the HR export), applied by the directory step exactly as synth rendered it
 # for the first DC: staged and read back (guest_stage_step), run with the initial passwords on stdin, the files it
 # installed read back. Lab overrides: BILLU_SMB_CONF names the lab DC's smb.conf (as labs/directory); the initial

@@ -113,8 +113,7 @@ umask 077
 # is the one place both find. Elsewhere every SMB session setup of a domain user fails with NT_STATUS_INTERNAL_ERROR
 # (the client's reads of SYSVOL, part 4). A symlink does not do: the winbind client lstat()s the folder.
 # The first DC's onboarding share, as synth rendered it (the directory step writes its sheet there, issue #24).
-ONB_SECTION=$(samba_onboarding_share "$S1/rendered/$DC_NAME/etc/samba/smb.conf") || lab_die "synth's smb.conf for $DC_NAME has no [onboarding\$] section"
-SAMBA_PLAIN_SHARES="$ONB_SECTION" samba_plain_dc dc "$D" "$DC_NAME" "$REALM" "$NETBIOS" "$DC_IP" "$ADMIN_PW" \
+SAMBA_PLAIN_SYNTH="$S1" samba_plain_dc dc "$D" "$DC_NAME" "$REALM" "$NETBIOS" "$DC_IP" "$ADMIN_PW" \
     "dns forwarder = $DC_IP" "winbindd socket directory = $D/run-samba/winbindd" "prefork children = 1"
 export KRB5_CONFIG="$D/krb5.conf"
 printf '[libdefaults]\n  default_realm = %s\n  dns_lookup_kdc = false\n[realms]\n  %s = {\n    kdc = %s\n    kpasswd_server = %s\n  }\n' \

@@ -187,6 +187,17 @@ lab_stop_if_asked() {
     lab_finish
 }
 
+# lab_apt_shim <update> <install>: prints labs/lib/apt-get-shim.sh, the pseudo-guests' apt-get (no package mirror is
+# contacted), with what its verbs do in this lab filled in: <update> resolve (the mirror hosts through the guest's
+# resolv.conf, logged) or skip; <install> unhide (the commands the lab hid) or start (the packages' services, once each
+# is found installed on the lab machine). Install the output first in the guest's PATH, mode 0755.
+lab_apt_shim() {
+    case "${1:-}:${2:-}" in resolve:unhide | resolve:start | skip:unhide | skip:start) ;;
+        *) lab_die "lab_apt_shim: give <update> resolve|skip and <install> unhide|start (got '${1:-}' '${2:-}')" ;;
+    esac
+    sed -e "s/^LAB_APT_UPDATE=\$/LAB_APT_UPDATE=$1/" -e "s/^LAB_APT_INSTALL=\$/LAB_APT_INSTALL=$2/" "$LAB_ROOT/labs/lib/apt-get-shim.sh"
+}
+
 # lab_has <pattern> <command...>: true when the command's output (stdout and stderr, whatever its exit status)
 # matches the grep pattern; the output is kept in $LAB_DIR/probes.log. Captured first, for pipefail.
 lab_has() { local out; out=$("${@:2}" 2>&1) || true; printf '%s\n' "$out" | tee -a "$LAB_DIR/probes.log"; grep -q -- "$1" <<<"$out"; }

@@ -27,6 +27,7 @@
 #   samba_pss_mib <name>                  memory (PSS) of everything running in the guest, MiB
 #   samba_plain_dc <ns> <dir> <netbios> <realm> <workgroup> <ip> <admin password> [smb.conf global line]...
 #                                         provisions and starts a DC in namespace <LAB>-<ns>, outside any guest
+#                                         (SAMBA_PLAIN_SYNTH=<synth out>: with its first DC's [onboarding$] share)
 #   secrets_add <file> <name> <value>     appends a secret in the guest steps' stdin format (name TAB hex)
 
 GUEST_DIRS=()
@@ -230,7 +231,7 @@ samba_pss_mib() {
 }
 
 # samba_onboarding_share <the first DC's smb.conf as synth rendered it>: its [onboarding$] section (issue #24), as is,
-# for SAMBA_PLAIN_SHARES. The directory step writes its onboarding sheet in that share's folder and sets the sheet's NT
+# for samba_plain_dc (SAMBA_PLAIN_SYNTH). The directory step writes its onboarding sheet in that share's folder and sets the sheet's NT
 # ACL through the share (setntacl's service), so a lab DC that runs the directory step needs it. Fails (status 1,
 # nothing printed) when the file has no such section.
 samba_onboarding_share() {
@@ -248,12 +249,21 @@ samba_onboarding_share() {
 # the rootDSE to answer over LDAP on <ip>. Dies on any failure, with the log's tail. Leaves samba's PID in SAMBA_PID
 # (tracked for cleanup) and its log in $LAB_DIR/samba-<ns>.log. SAMBA_PLAIN_DEBUG: samba's debug option (default -d1);
 # empty: the smb.conf's own `log level` holds (a -d option replaces it, debug classes such as auth_audit included).
-# SAMBA_PLAIN_SHARES: more share sections, appended as they are after [netlogon] (labs/directory: the rendered
-# [onboarding$] section of the first DC's smb.conf).
+# SAMBA_PLAIN_SYNTH: a synth output folder (out/<stack>); its first DC's rendered smb.conf gives the DC its [onboarding$]
+# section, appended as is after [netlogon] (the directory step writes its sheet there: labs directory, gpo, fileserver,
+# backup) and left in SAMBA_PLAIN_ONBOARDING for the caller; dies when synth rendered no such section.
 samba_plain_dc() {
     local ns="$LAB-$1" log="$LAB_DIR/samba-$1.log" d="$2" netbios="$3" realm="$4" wg="$5" ip="$6" pw="$7" t extra="" dbg="${SAMBA_PLAIN_DEBUG--d1}"
     shift 7
     [ "$#" -eq 0 ] || extra="$(printf '    %s\n' "$@")"
+    SAMBA_PLAIN_ONBOARDING=""
+    if [ -n "${SAMBA_PLAIN_SYNTH:-}" ]; then
+        local first
+        first=$(node -e 'console.log(require(process.argv[1]).hosts.find((h) => h.role === "dc").name)' "$SAMBA_PLAIN_SYNTH/outputs.json") ||
+            lab_die "no DC in $SAMBA_PLAIN_SYNTH/outputs.json"
+        SAMBA_PLAIN_ONBOARDING=$(samba_onboarding_share "$SAMBA_PLAIN_SYNTH/rendered/$first/etc/samba/smb.conf") ||
+            lab_die "synth's smb.conf for $first has no [onboarding\$] section"
+    fi
     install -d -m 0755 "$d" "$d/private" "$d/lock" "$d/state" "$d/cache" "$d/bind-dns" "$d/run-samba"
     cat >"$d/smb.conf" <<CONF
 [global]
@@ -279,7 +289,7 @@ $extra
 [netlogon]
     path = $d/state/sysvol/${realm,,}/scripts
     read only = no
-${SAMBA_PLAIN_SHARES:-}
+${SAMBA_PLAIN_ONBOARDING}
 CONF
     t=$(date +%s%N)
     ip netns exec "$ns" samba-tool domain provision -s "$d/smb.conf" --realm="$realm" --domain="$wg" --server-role=dc \

@@ -83,15 +83,16 @@ assert n >= 1, "no DC host found"
 dcs = re.findall(r"  - name: (PAR-DC0\d)\n", s)
 k = "  billu:flows:\n"
 s = s.replace(k, k + "".join(f"  - {{ from: {d}, to: PAR-LOG01, service: syslog-tls }}\n" for d in dcs), 1)
-# Samba DCs pull SYSVOL from the PDC emulator (billu:domain.fsmo.pdcEmulator, else the first DC; issue #17): the flows
-# the model then requires, as a Samba prod would declare them.
-m = re.search(r"\n      pdcEmulator: (\S+)\n", s)
-pdc = m.group(1) if m else dcs[0]
-s = s.replace(k, k + "".join(f"  - {{ from: {d}, to: {pdc}, service: sysvol-rsync }}\n" for d in dcs if d != pdc), 1)
 k = "  billu:trust:\n"
 s = s.replace(k, k + "    selectiveAuthentication: false\n", 1)
 open(sys.argv[2], "w").write(s)
 PY
+# Samba DCs pull SYSVOL from the PDC emulator (issue #17): the flows the model requires of the DCs of the derived site,
+# asked of it (tools/missing-flows.ts), declared first in billu:flows as a Samba prod would declare them.
+SYSVOL_FLOWS=$(cd "$ROOT" && node dist/tools/missing-flows.js --stack prod --config "$DERIVED" --service dc) || lab_die "the model refuses the derived Samba prod"
+{ sed -n '1,/^  billu:flows:$/p' "$DERIVED"; printf '%s\n' "$SYSVOL_FLOWS"; sed '1,/^  billu:flows:$/d' "$DERIVED"; } >"$DERIVED.new"
+mv "$DERIVED.new" "$DERIVED"
+lab_log "the derived Samba prod declares the flows its DCs require: $(grep -c . <<<"$SYSVOL_FLOWS")"
 SB="$LAB_DIR/synth-prod-samba"
 (cd "$ROOT" && node dist/tools/synth.js --stack prod --config "$DERIVED" --out "$SB" >"$SB.log" 2>&1) || { tail -20 "$SB.log" >&2; lab_die "synth of the derived Samba prod failed"; }
 SE="$(lab_synth ecotech)"
@@ -224,7 +225,7 @@ step_says() { grep -q -- "$2" "$LAB_DIR/step.$1.log"; }
 # Each DC's unbound sees, at their real paths, its own /etc/unbound (a copy of Debian's, where the step installs its
 # file), /var/lib/unbound, /run and /var/log, and the steps' /var/lib/billu and /etc/billu (bind mounts in a private
 # mount namespace, all under $LAB_DIR/root-<side>). Lab stand-ins, first in PATH: `systemctl` (labs/lib/systemctl-shim.sh:
-# starts unbound as Debian's unit does) and `apt-get` (labs/trust/apt-get-shim.sh: no mirror; the package is here).
+# starts unbound as Debian's unit does) and `apt-get` (lab_apt_shim skip start: no mirror; the package is here).
 for side in billu eco; do
     r="$LAB_DIR/root-$side"
     install -d -m 0755 "$r/var-lib-billu" "$r/etc-billu" "$r/etc-unbound" "$r/run" "$r/var-log" "$r/bin"
@@ -232,7 +233,7 @@ for side in billu eco; do
     cp -a /etc/unbound/. "$r/etc-unbound/"
     [ ! -e "$r/etc-unbound/unbound.conf.d/billu-forwarders.conf" ] || lab_die "this machine's /etc/unbound already holds billu-forwarders.conf"
     install -m 0755 "$HERE/../lib/systemctl-shim.sh" "$r/bin/systemctl"
-    install -m 0755 "$HERE/apt-get-shim.sh" "$r/bin/apt-get"
+    lab_apt_shim skip start >"$r/bin/apt-get" && chmod 0755 "$r/bin/apt-get"
 done
 in_fwd() { # <billu|eco> <command...>
     local side="$1"; shift

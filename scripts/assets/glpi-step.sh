@@ -83,18 +83,7 @@ fi
 if billu_changed /etc/systemd/system/billu-glpi-dump.service /etc/systemd/system/billu-glpi-dump.timer; then
     systemctl daemon-reload
 fi
-systemctl enable -q billu-glpi-dump.timer php8.2-fpm apache2
+systemctl enable -q billu-glpi-dump.timer
 systemctl start billu-glpi-dump.timer
-restart_if() { # restart_if <unit> <file>...: restarts <unit> when one of the files changed, else starts it if stopped.
-    unit="$1"
-    shift
-    if billu_changed "$@"; then
-        systemctl restart "$unit"
-        billu_log "restarted $unit (its configuration changed)"
-    elif ! systemctl is-active -q "$unit"; then
-        systemctl start "$unit"
-        billu_log "started $unit"
-    fi
-}
-restart_if php8.2-fpm /etc/php/8.2/fpm/conf.d/90-billu-glpi.ini /etc/glpi/config_db.php
-restart_if apache2 /etc/apache2/sites-available/billu-glpi.conf /etc/billu/assets/glpi.pem /etc/billu/assets/glpi.key
+billu_service php8.2-fpm "its configuration changed" /etc/php/8.2/fpm/conf.d/90-billu-glpi.ini /etc/glpi/config_db.php
+billu_service apache2 "its configuration changed" /etc/apache2/sites-available/billu-glpi.conf /etc/billu/assets/glpi.pem /etc/billu/assets/glpi.key

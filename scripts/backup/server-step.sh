@@ -14,12 +14,6 @@ fi
 if billu_any_changed; then
     systemctl daemon-reload
 fi
-systemctl enable -q billu-backup-server.service billu-backup-prune.timer
-if billu_any_changed; then
-    systemctl restart billu-backup-server.service
-    billu_log "restarted the backup server (its unit, certificate or logins changed)"
-elif ! systemctl is-active -q billu-backup-server.service; then
-    systemctl start billu-backup-server.service
-    billu_log "started the backup server"
-fi
+systemctl enable -q billu-backup-prune.timer
+billu_service billu-backup-server.service "the backup server: its unit, certificate or logins changed"
 systemctl start billu-backup-prune.timer

@@ -12,7 +12,7 @@ if ! klist -k /etc/krb5.keytab 2>/dev/null | grep -qi "host/$HOST_FQDN@$REALM"; 
         --login-user="$JOIN_ACCOUNT" --stdin-password --host-fqdn="$HOST_FQDN" --computer-name="$COMPUTER_NAME" >/dev/null
     joined=1
 fi
-systemctl enable -q sssd
-if [ -n "$joined" ] || billu_changed /etc/sssd/sssd.conf /etc/krb5.conf; then systemctl restart sssd; else systemctl start sssd; fi
+# shellcheck disable=SC2086 # ${joined:+--restart}: the option or nothing
+billu_service ${joined:+--restart} sssd "joined, or its configuration changed" /etc/sssd/sssd.conf /etc/krb5.conf
 # sshd reads its drop-in (Kerberos logons) at start: reload it when the drop-in changed; the running sessions stay.
 if billu_changed /etc/ssh/sshd_config.d/10-billu-ad.conf; then sshd -t && systemctl reload ssh; fi

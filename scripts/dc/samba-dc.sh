@@ -36,8 +36,7 @@ if [ ! -f /var/lib/samba/private/sam.ldb ]; then
     created=1
 fi
 systemctl unmask -q samba-ad-dc
-systemctl enable -q samba-ad-dc
-if billu_changed /etc/samba/smb.conf /etc/samba/tls/billu-ca.pem /etc/samba/tls/billu-dc.pem /etc/samba/tls/billu-dc.key; then systemctl restart samba-ad-dc; else systemctl start samba-ad-dc; fi
+billu_service samba-ad-dc "its configuration or certificate changed" /etc/samba/smb.conf /etc/samba/tls/billu-ca.pem /etc/samba/tls/billu-dc.pem /etc/samba/tls/billu-dc.key
 dc_wait_ready
 n=0
 until dc_dns_ready; do n=$((n + 1)); [ "$n" -le 300 ] || billu_die "this DC's DNS did not answer for $DOMAIN_FQDN within 60 s: /etc/resolv.conf keeps the bootstrap resolvers"; sleep 0.2; done

@@ -5,8 +5,7 @@
 # unbound, which a VM whose apt skips recommends would not get (unbound-checkconf then fails on root.key: labs/trust).
 billu_apt_install unbound dns-root-data
 unbound-checkconf >/dev/null || billu_die "unbound-checkconf refuses the configuration (see $UNBOUND_CONF)"
-systemctl enable -q unbound
-if billu_changed "$UNBOUND_CONF"; then systemctl restart unbound; else systemctl start unbound; fi
+billu_service unbound "its configuration changed" "$UNBOUND_CONF"
 n=0
 until [ "$(unbound-control status >/dev/null 2>&1 && echo up)" = up ] || dig +time=1 +tries=1 @"$LOCAL_FORWARDER" localhost >/dev/null 2>&1; do
     n=$((n + 1)); [ "$n" -le 100 ] || billu_die "unbound does not answer on $LOCAL_FORWARDER within 20 s"; sleep 0.2

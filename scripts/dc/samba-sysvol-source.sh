@@ -28,15 +28,5 @@ if [ -n "$sv_made" ]; then
     samba-tool ntacl sysvolreset || billu_die "sysvol: samba-tool ntacl sysvolreset failed"
 fi
 if billu_changed /etc/systemd/system/"$UNIT".service; then systemctl daemon-reload; fi
-if ! systemctl is-enabled -q "$UNIT".service; then
-    systemctl enable -q "$UNIT".service
-    billu_log "sysvol: $UNIT enabled"
-fi
 # shellcheck disable=SC2086 # FILES is a list of paths: one argument each
-if billu_changed $FILES; then
-    systemctl restart "$UNIT".service || billu_die "sysvol: $UNIT did not start"
-    billu_log "sysvol: $UNIT (re)started: SYSVOL served read-only to the other DCs"
-elif ! systemctl is-active -q "$UNIT".service; then
-    systemctl start "$UNIT".service || billu_die "sysvol: $UNIT did not start"
-    billu_log "sysvol: $UNIT started"
-fi
+billu_service "$UNIT".service "SYSVOL served read-only to the other DCs: its unit or configuration changed" $FILES

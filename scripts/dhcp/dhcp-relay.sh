@@ -3,6 +3,4 @@
 [ "$(systemctl is-enabled isc-dhcp-relay.service 2>/dev/null)" = masked ] || systemctl mask -q isc-dhcp-relay.service
 command -v dhcrelay >/dev/null || billu_apt_install isc-dhcp-relay
 if billu_changed /etc/systemd/system/billu-dhcp-relay.service; then systemctl daemon-reload; fi
-systemctl enable -q billu-dhcp-relay.service
-if billu_changed /etc/systemd/system/billu-dhcp-relay.service; then systemctl restart billu-dhcp-relay.service; billu_log 'dhcrelay restarted';
-elif ! systemctl is-active -q billu-dhcp-relay.service; then systemctl start billu-dhcp-relay.service; fi
+billu_service billu-dhcp-relay.service "dhcrelay: its unit changed" /etc/systemd/system/billu-dhcp-relay.service

@@ -51,12 +51,6 @@ if [ -n "$RSYSLOG_CHANGED" ]; then
 fi
 
 systemctl daemon-reload
-systemctl enable -q vsftpd
-if billu_any_changed || [ -n "$STALE" ]; then
-    systemctl restart vsftpd
-    billu_log "restarted vsftpd (its configuration, PAM stack or certificate changed)"
-elif ! systemctl is-active -q vsftpd; then
-    systemctl start vsftpd
-    billu_log "started vsftpd"
-fi
+# shellcheck disable=SC2086 # ${STALE:+--restart}: the option or nothing
+billu_service ${STALE:+--restart} vsftpd "its configuration, PAM stack or certificate changed"
 systemctl is-active -q vsftpd || billu_die "vsftpd is not running after its restart: journalctl -u vsftpd says why"

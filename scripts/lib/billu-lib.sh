@@ -94,6 +94,45 @@ billu_changed() {
 
 billu_any_changed() { [ -s "$BILLU_CHANGED" ]; }
 
+# billu_service [--restart] <unit> <why> [<file>...]: enables <unit>; restarts it when one of the <file>s changed in
+# this run (no <file>: when any file of the step changed; --restart: in any case, for a change that is not a file,
+# such as a new key or a fresh join), else starts it when it is not running. An unchanged, running unit is left as it
+# is and nothing is printed. <why> ends the log line: "restarted <unit> (<why>)".
+billu_service() {
+    billu_svc_force=""
+    if [ "$1" = --restart ]; then billu_svc_force=1; shift; fi
+    billu_svc_unit="$1"; billu_svc_why="$2"; shift 2
+    systemctl enable -q "$billu_svc_unit"
+    if [ -n "$billu_svc_force" ] || { [ $# -eq 0 ] && billu_any_changed; } || { [ $# -gt 0 ] && billu_changed "$@"; }; then
+        systemctl restart "$billu_svc_unit" || billu_die "$billu_svc_unit did not restart: journalctl -u $billu_svc_unit says why"
+        billu_log "restarted $billu_svc_unit ($billu_svc_why)"
+    elif ! systemctl is-active -q "$billu_svc_unit"; then
+        systemctl start "$billu_svc_unit" || billu_die "$billu_svc_unit did not start: journalctl -u $billu_svc_unit says why"
+        billu_log "started $billu_svc_unit"
+    fi
+}
+
+# billu_timer <name> <what>: the step installed /etc/systemd/system/<name>.service and <name>.timer. Reloads systemd
+# when either changed, enables the timer and starts it when it is not (the job itself runs on the timer, never in the
+# step). Without systemd as PID 1 (a lab's namespace) the units are installed, the timer is not started, and the step
+# says so when they changed. Quiet when there is nothing to do. <what> starts each log line ("<what>: ...").
+billu_timer() {
+    billu_tmr_svc="/etc/systemd/system/$1.service"; billu_tmr_tmr="/etc/systemd/system/$1.timer"
+    if [ -d /run/systemd/system ]; then
+        if billu_changed "$billu_tmr_svc" "$billu_tmr_tmr"; then systemctl daemon-reload; fi
+        if ! systemctl is-enabled -q "$1.timer"; then
+            systemctl enable -q "$1.timer"
+            billu_log "$2: $1.timer enabled"
+        fi
+        if ! systemctl is-active -q "$1.timer"; then
+            systemctl start "$1.timer"
+            billu_log "$2: $1.timer started"
+        fi
+    elif billu_changed "$billu_tmr_svc" "$billu_tmr_tmr"; then
+        billu_log "$2: $1.service and .timer installed; systemd is not running here, the timer is not started"
+    fi
+}
+
 # billu_apt_install <package>...: installs Debian packages on a guest whose first boot may still be running.
 # cloud-init's first boot may upgrade packages and hold the dpkg lock: wait for it (bounded). A template's package
 # lists are stale or empty: refresh them once per step, retried a bounded number of times (a mirror can be briefly

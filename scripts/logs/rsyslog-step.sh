@@ -18,11 +18,4 @@ if ! rsyslogd -N1 -f /etc/rsyslog.conf >"$BILLU_WORK/rsyslog-check.out" 2>&1; th
     billu_die "rsyslogd -N1 refuses the configuration (/etc/rsyslog.conf and /etc/rsyslog.d/): rsyslog was not restarted"
 fi
 
-systemctl enable -q rsyslog
-if billu_any_changed; then
-    systemctl restart rsyslog
-    billu_log "restarted rsyslog (its configuration or certificates changed)"
-elif ! systemctl is-active -q rsyslog; then
-    systemctl start rsyslog
-    billu_log "started rsyslog"
-fi
+billu_service rsyslog "its configuration or certificates changed"

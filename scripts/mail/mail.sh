@@ -14,11 +14,6 @@ if ! LDAPTLS_CACERT=/etc/billu/mail/tls/ca.pem LDAPTLS_REQCERT=demand ldapsearch
     sed "s/^/  /" "$BILLU_WORK/bind" >&2
     billu_die "the service account $SERVICE_ACCOUNT cannot bind to $LDAP_URI"
 fi
-restart_or_start() { # <unit> <changed?>
-    if [ "$2" = 1 ]; then systemctl restart "$1"; billu_log "$1 restarted"; elif ! systemctl is-active -q "$1"; then systemctl start "$1"; fi
-}
-changed() { if billu_changed "$@"; then echo 1; else echo 0; fi; }
-for unit in rspamd postfix dovecot; do systemctl enable -q "$unit"; done
 # ClamAV: its signatures come from freshclam (Debian's clamav-freshclam); clamd starts once a database is there (the
 # first download takes minutes), then listens on its socket, which rspamd's antivirus module scans through.
 systemctl enable -q clamav-freshclam
@@ -30,9 +25,9 @@ systemctl enable -q clamav-daemon
 systemctl is-active -q clamav-daemon || systemctl start clamav-daemon
 n=0
 until [ -S /run/clamav/clamd.ctl ]; do n=$((n + 1)); [ "$n" -le 600 ] || billu_die "clamd does not listen on /run/clamav/clamd.ctl after 120 s"; sleep 0.2; done
-restart_or_start rspamd "$(changed /etc/rspamd/local.d/worker-proxy.inc /etc/rspamd/local.d/worker-normal.inc /etc/rspamd/local.d/actions.conf /etc/rspamd/local.d/options.inc /etc/rspamd/local.d/milter_headers.conf /etc/rspamd/local.d/dkim_signing.conf /etc/rspamd/local.d/antivirus.conf /etc/rspamd/local.d/multimap.conf /etc/rspamd/local.d/billu-refused-extensions.map /etc/rspamd/local.d/force_actions.conf /etc/rspamd/local.d/external_relay.conf "$DKIM_KEY")"
-restart_or_start dovecot "$(changed /etc/billu/mail/tls/ca.pem /etc/billu/mail/tls/server.pem /etc/billu/mail/tls/server.key /etc/dovecot/billu-ldap.conf.ext /etc/dovecot/dovecot.conf)"
-restart_or_start postfix "$(changed /etc/billu/mail/tls/ca.pem /etc/billu/mail/tls/server.pem /etc/billu/mail/tls/server.key /etc/billu/mail/postfix-ldap/mailboxes.cf /etc/billu/mail/postfix-ldap/aliases.cf /etc/billu/mail/postfix-ldap/groups.cf /etc/billu/mail/postfix-ldap/senders.cf /etc/postfix/master.cf /etc/postfix/main.cf)"
+billu_service rspamd "its configuration changed" /etc/rspamd/local.d/worker-proxy.inc /etc/rspamd/local.d/worker-normal.inc /etc/rspamd/local.d/actions.conf /etc/rspamd/local.d/options.inc /etc/rspamd/local.d/milter_headers.conf /etc/rspamd/local.d/dkim_signing.conf /etc/rspamd/local.d/antivirus.conf /etc/rspamd/local.d/multimap.conf /etc/rspamd/local.d/billu-refused-extensions.map /etc/rspamd/local.d/force_actions.conf /etc/rspamd/local.d/external_relay.conf "$DKIM_KEY"
+billu_service dovecot "its configuration changed" /etc/billu/mail/tls/ca.pem /etc/billu/mail/tls/server.pem /etc/billu/mail/tls/server.key /etc/dovecot/billu-ldap.conf.ext /etc/dovecot/dovecot.conf
+billu_service postfix "its configuration changed" /etc/billu/mail/tls/ca.pem /etc/billu/mail/tls/server.pem /etc/billu/mail/tls/server.key /etc/billu/mail/postfix-ldap/mailboxes.cf /etc/billu/mail/postfix-ldap/aliases.cf /etc/billu/mail/postfix-ldap/groups.cf /etc/billu/mail/postfix-ldap/senders.cf /etc/postfix/master.cf /etc/postfix/main.cf
 # Ready when every listener answers (bounded): the milter, SMTP, submission, IMAPS.
 listening() { ss -Hltn "sport = :$1" | grep -q .; }
 for p in 11332 25 587 993; do

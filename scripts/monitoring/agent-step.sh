@@ -43,11 +43,7 @@ if ! zabbix_agent2 -c /etc/zabbix/zabbix_agent2.conf -p >"$BILLU_WORK/agent-chec
     billu_die "zabbix_agent2 refuses /etc/zabbix/zabbix_agent2.conf: the agent was not restarted"
 fi
 
-systemctl enable -q zabbix-agent2
-if [ -n "$psk_changed" ] || [ -n "$ca_changed" ] || billu_changed /etc/zabbix/zabbix_agent2.conf; then
-    systemctl restart zabbix-agent2
-    billu_log "restarted zabbix-agent2 (its configuration, key or trusted CA changed)"
-elif ! systemctl is-active -q zabbix-agent2; then
-    systemctl start zabbix-agent2
-    billu_log "started zabbix-agent2"
-fi
+force_restart=
+if [ -n "$psk_changed" ] || [ -n "$ca_changed" ]; then force_restart=--restart; fi
+# shellcheck disable=SC2086 # $force_restart: the option or nothing
+billu_service $force_restart zabbix-agent2 "its configuration, key or trusted CA changed" /etc/zabbix/zabbix_agent2.conf

@@ -92,20 +92,9 @@ fi
 if billu_changed /etc/systemd/system/billu-zabbix-dump.service /etc/systemd/system/billu-zabbix-dump.timer; then
     systemctl daemon-reload
 fi
-systemctl enable -q billu-zabbix-dump.timer zabbix-server php8.2-fpm apache2
+systemctl enable -q billu-zabbix-dump.timer
 systemctl start billu-zabbix-dump.timer
 
-restart_if() { # restart_if <unit> <file>...: restarts <unit> when one of the files changed, else starts it if stopped.
-    unit="$1"
-    shift
-    if billu_changed "$@"; then
-        systemctl restart "$unit"
-        billu_log "restarted $unit (its configuration changed)"
-    elif ! systemctl is-active -q "$unit"; then
-        systemctl start "$unit"
-        billu_log "started $unit"
-    fi
-}
-restart_if zabbix-server /etc/zabbix/zabbix_server.conf.d/billu.conf /etc/zabbix/zabbix_server.conf.d/billu-db.conf
-restart_if php8.2-fpm /etc/php/8.2/fpm/conf.d/90-billu-zabbix.ini
-restart_if apache2 /etc/apache2/sites-available/billu-zabbix.conf /etc/billu/monitoring/frontend.pem /etc/billu/monitoring/frontend.key
+billu_service zabbix-server "its configuration changed" /etc/zabbix/zabbix_server.conf.d/billu.conf /etc/zabbix/zabbix_server.conf.d/billu-db.conf
+billu_service php8.2-fpm "its configuration changed" /etc/php/8.2/fpm/conf.d/90-billu-zabbix.ini
+billu_service apache2 "its configuration changed" /etc/apache2/sites-available/billu-zabbix.conf /etc/billu/monitoring/frontend.pem /etc/billu/monitoring/frontend.key

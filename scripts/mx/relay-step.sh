@@ -17,14 +17,7 @@ if ! postfix check >"$BILLU_WORK/postfix-check.out" 2>&1 || [ -s "$BILLU_WORK/po
     billu_die "postfix check refuses the relay's configuration: Postfix was not restarted"
 fi
 
-systemctl enable -q postfix
-if billu_any_changed; then
-    systemctl restart postfix
-    billu_log "restarted postfix (its configuration, tables or certificates changed)"
-elif ! systemctl is-active -q postfix; then
-    systemctl start postfix
-    billu_log "started postfix"
-fi
+billu_service postfix "its configuration, tables or certificates changed"
 # Ready when smtp answers (bounded).
 n=0
 until ss -Hltn "sport = :25" | grep -q .; do n=$((n + 1)); [ "$n" -le 300 ] || billu_die "nothing listens on port 25 after 60 s"; sleep 0.2; done
