@@ -7,6 +7,7 @@
  */
 import { portOf } from "../../model/ports";
 import { readFileSync } from "fs";
+import { WINBIND_IDMAP } from "../../model/client";
 import { FileServerPlan, SharePlan } from "../../model/fileserver";
 import { HostModel, SiteModel } from "../../model/site";
 import { stepScript, toolScript } from "../guest-step/render";
@@ -166,9 +167,9 @@ export function renderSmbConf(model: SiteModel, plan: FileServerPlan): string {
         "    winbind enum groups = no",
         "    # IDs: a fixed mapping from the domain's RIDs, the same on every member server.",
         "    idmap config * : backend = tdb",
-        "    idmap config * : range = 3000-7999",
+        `    idmap config * : range = ${WINBIND_IDMAP.other.low}-${WINBIND_IDMAP.other.high}`,
         `    idmap config ${plan.workgroup} : backend = rid`,
-        `    idmap config ${plan.workgroup} : range = 10000-999999`,
+        `    idmap config ${plan.workgroup} : range = ${WINBIND_IDMAP.domain.low}-${WINBIND_IDMAP.domain.high}`,
         "    template shell = /bin/false",
         "    # Permissions are the POSIX ACLs billu-shares sets from the plan, shown to Windows clients as NT ACLs.",
         "    inherit acls = yes",
