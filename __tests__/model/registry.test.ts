@@ -24,6 +24,7 @@ describe("the registry is the one list of services", () => {
             monitoring: "MON",
             wsus: "WSUS",
             member: "SRV",
+            client: "CLI",
         });
         expect(ROLES).toEqual([
             "firewall",
@@ -41,6 +42,7 @@ describe("the registry is the one list of services", () => {
             "backup",
             "monitoring",
             "member",
+            "client",
         ]);
         expect(STATEFUL_ROLES).toEqual(["dc", "fileserver", "mail", "ftp", "pbx", "assets", "logs", "backup", "monitoring"]);
         const dev = model(stackRaw("dev"));
@@ -58,6 +60,7 @@ describe("the registry is the one list of services", () => {
             "PAR-PBX01": [4, true],
             "PAR-GLPI01": [5, true],
             "PAR-MX01": [5, false],
+            "PAR-CLI01": [7, false],
         });
         expect(OS_KINDS).toEqual(["debian-12", "windows-2022-gui", "windows-2022-core"]);
     });

@@ -8,7 +8,7 @@ export const clientService = defineService<undefined, ClientPlan>({
     title: "a client workstation",
     // Last: a workstation needs the domain, the file server and the rest running before a user logs on.
     role: { code: "CLI", startOrder: 7, stateful: false },
-    after: ["dc?"],
+    after: ["dc"],
     plan: ({ core, plan, problems }) =>
         planClients(
             {
