@@ -60,8 +60,11 @@ describe("client-join", () => {
         expect(step.script).toContain("REALM='BILLU.REMINDME.LAN'");
         expect(step.script).toContain("JOIN_ACCOUNT='svc-domain-join'");
         expect(step.script).toContain("DC_FQDN='par-dc01.billu.remindme.lan'");
-        // The password is piped from billu_secret into net's stdin (PASSWD_FD=0), never written as an argument.
-        expect(step.script).toMatch(/billu_secret join-password \| PASSWD_FD=0 net ads join /);
-        expect(step.script).not.toMatch(/-U "\$JOIN_ACCOUNT%/);
+        // The password goes from billu_secret into a 0600 authentication file of the step's private work folder
+        // (billu_begin's umask 077), which net reads with -A; never an argument.
+        expect(step.script).toContain(`auth="$BILLU_WORK/join.auth"`);
+        expect(step.script).toContain(`printf 'password = '; billu_secret join-password; printf '\\n'; } >"$auth"`);
+        expect(step.script).toContain(`net ads join -s /etc/samba/smb.conf -A "$auth" `);
+        expect(step.script).not.toMatch(/-U "?\$JOIN_ACCOUNT%/);
     });
 });

@@ -40,5 +40,5 @@ test("the rendered smb.conf names the plan's realm, workgroup and idmap", () => 
     expect(conf).toContain(`    realm = ${plan.realm}\n`);
     expect(conf).toContain(`    idmap config ${plan.workgroup} : range = ${plan.idmap.domain.low}-${plan.idmap.domain.high}\n`);
     const run = readFileSync(path.join(s.out, "rendered", c.name, "var/lib/billu/stage/client-join/run.sh"), "utf8");
-    expect(run).toContain("billu_secret join-password | PASSWD_FD=0 net ads join");
+    expect(run).toContain(`net ads join -s /etc/samba/smb.conf -A "$auth" `);
 });

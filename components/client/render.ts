@@ -1,8 +1,9 @@
 /**
  * A client workstation's domain join (issue #23): a Debian desktop as a winbind member of the AD domain. smb.conf
  * says `security = ads` with the site's idmap (model/client.ts WINBIND_IDMAP, the file server's too, so a user's uid
- * is the same on every member), `net ads join` makes the machine account with the join account (its password on
- * net's stdin, PASSWD_FD=0: never on a command line), NSS and PAM go through winbind, and pam_mkhomedir makes the
+ * is the same on every member), `net ads join` makes the machine account with the join account (its password in a
+ * 0600 authentication file of the step's private work folder: never on a command line), NSS and PAM go through
+ * winbind, and pam_mkhomedir makes the
  * user's home folder at first logon. Winbind rather than SSSD (the servers' join, components/base-server/member.ts):
  * Samba's Group Policy client (`samba-gpupdate`) reads the machine account from winbind's secrets.tdb. Pure.
  */

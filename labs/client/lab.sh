@@ -15,8 +15,9 @@
 #     RID (read from the DC), inside the model's range; home and shell the model's templates;
 #   - `id -Gn <person>`: every group the plan puts the person in;
 #   - `kinit` as the person then `smbclient -k` lists the DC's netlogon share with the ticket (Kerberos from the client);
-#   - `samba-gpupdate --rsop` (Samba's Group Policy client, with the machine account): the GPOs the model links to the
-#     computer's OU and its parents, in the model's precedence.
+#   - the computer account in the domain's Computers container; `samba-gpupdate --rsop` (Samba's Group Policy client,
+#     with the machine account): the GPOs the model links to that container's parents (the domain root), in the
+#     model's order.
 #   - the step again: nothing reported.
 # Lab overrides (nothing rendered is edited): guests are namespaces with overlays (labs/lib/samba.sh); `systemctl` is
 # the shim; packages are preinstalled (the step's install guard skips); secrets Pulumi would send are made here
@@ -97,7 +98,7 @@ lab_expect "$CLI: the rendered client-join step runs (net ads join, winbind star
 lab_fig "$CLI client-join step" "$(lab_since "$t") ms"
 lab_expect "... the join account's password is in no output of the step" fail grep -rqF -- "$JOIN_PW" "$LAB_DIR/cl-client-join.log"
 wb_ready() { guest_exec cl wbinfo -p >/dev/null 2>&1; }
-lab_wait 30 "winbindd on $CLI answers" wb_ready || true
+lab_wait 30 "winbindd on $CLI answers" wb_ready || guest_exec cl sh -c 'tail -n 20 /var/log/samba/lab-winbindd.log' | sed 's/^/    winbindd: /'
 if [ "${CLIENT_SABOTAGE:-}" = idmap ]; then
     guest_exec cl sed -i -E "s/^( *idmap config [A-Z0-9]+ : range = )[0-9]+-/\120000-/" /etc/samba/smb.conf
     guest_exec cl systemctl restart winbind
@@ -129,8 +130,12 @@ sed 's/^/    /' "$LAB_DIR/smbk.log" | tail -3
 
 # samba-gpupdate --rsop: the GPOs Samba's client finds for the machine account, against the model's links.
 guest_exec cl samba-gpupdate --rsop -s /etc/samba/smb.conf >"$LAB_DIR/rsop.txt" 2>&1 || true
-sed 's/^/    /' "$LAB_DIR/rsop.txt" | head -40
+grep '^GPO: ' "$LAB_DIR/rsop.txt" | sed 's/^/    /' || true
 COMPUTER_DN=$(guest_exec dc1 ldbsearch -H "$SAM" "(sAMAccountName=$CLI\$)" dn | sed -n 's/^dn: //p')
+# Where the join makes it (docs/services/client.md): the domain's Computers container (the directory's OUs need a
+# delegation the join account does not have yet).
+WANT_OU="CN=Computers,DC=${DOMAIN//./,DC=}"
+lab_expect "the join made $CLI's computer account in $WANT_OU" pass test "$COMPUTER_DN" = "CN=$CLI,$WANT_OU"
 lab_log "the computer account: $COMPUTER_DN"
 node -e 'const r = require(process.argv[1]).resources, dn = process.argv[2].toLowerCase();
     // The model: each GPO linked to the computer DN or one of its parents, nearest OU last (applied last, wins)
@@ -141,7 +146,11 @@ node -e 'const r = require(process.argv[1]).resources, dn = process.argv[2].toLo
 lab_log "the model's GPOs for $CLI: $(paste -sd, "$LAB_DIR/rsop-want.txt")"
 grep -o '^GPO: .*' "$LAB_DIR/rsop.txt" | sed 's/^GPO: //' | grep -vx 'Local Policy' >"$LAB_DIR/rsop-got.txt" || true
 rsop_has() { while read -r g; do grep -qxF -- "$g" "$LAB_DIR/rsop-got.txt" || return 1; done <"$LAB_DIR/rsop-want.txt"; }
-lab_expect "samba-gpupdate --rsop lists every GPO the model links above $CLI's account" pass rsop_has
+lab_expect "samba-gpupdate --rsop lists every GPO the model links to $CLI's OU and its parents" pass rsop_has
+# The order: the model's GPOs as --rsop lists them (Samba's own ones, Default Domain Policy, left out) against the model's.
+rsop_order() { diff <(grep -xFf "$LAB_DIR/rsop-want.txt" "$LAB_DIR/rsop-got.txt") "$LAB_DIR/rsop-want.txt"; }
+lab_expect "... in the model's order (parents first; in a container, the highest link order first)" pass rsop_order
+rsop_order | sed 's/^/    /' || true
 
 lab_expect "$CLI: the client-join step again reports nothing" pass guest_rerun_clean cl client-join "$S/join"
 lab_log "lab $(( ($(date +%s%N) - START) / 1000000000 )) s"

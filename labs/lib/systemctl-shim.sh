@@ -11,7 +11,8 @@ pre="" stdin="" also=""
 case "$unit" in
     samba-ad-dc) cmd="samba -F --debug-stdout -d1"; log=/var/log/samba/lab-samba.log ;;
     sssd) cmd="sssd -i --logger=stderr"; log=/var/log/sssd/lab-sssd.log ;;
-    winbind) cmd="winbindd -F --debug-stdout -d1"; log=/var/log/samba/lab-winbindd.log ;;
+    # winbindd -F makes its own session unless told not to: the shim already did (setsid below).
+    winbind) cmd="winbindd -F --no-process-group --debug-stdout -d1"; log=/var/log/samba/lab-winbindd.log ;;
     ssh|sshd) unit=ssh; cmd="/usr/sbin/sshd -D -e"; log=/var/log/lab-sshd.log
         # systemd's RuntimeDirectory=sshd (privilege separation).
         install -d -m 0755 /run/sshd ;;
