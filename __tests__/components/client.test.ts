@@ -8,9 +8,10 @@ import { tmpdir } from "os";
 import * as path from "path";
 import type { ClientPlan } from "../../model/client";
 import { clientJoinStep, renderClientSmbConf } from "../../components/client/render";
-import { model, stackRaw } from "../helpers";
+import { model } from "../helpers";
+import { devWithClient } from "../client-fixture";
 
-const site = model(stackRaw("dev"));
+const site = model(devWithClient());
 const plan = site.plan<ClientPlan>("client")!;
 const cli = plan.clients[0];
 

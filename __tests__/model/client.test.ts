@@ -3,9 +3,10 @@
  * written from the committed stack (Pulumi.dev.yaml), not read back from the planner.
  */
 import type { ClientPlan } from "../../model/client";
+import { devWithClient } from "../client-fixture";
 import { model, problemsOf, stackRaw } from "../helpers";
 
-const dev = () => stackRaw("dev");
+const dev = devWithClient;
 const clientIndex = (raw: Record<string, any>) => (raw.hosts as { role: string }[]).findIndex((h) => h.role === "client");
 
 describe("the client plan", () => {
@@ -16,7 +17,8 @@ describe("the client plan", () => {
         expect(p.idmap).toEqual({ other: { low: 3000, high: 7999 }, domain: { low: 10000, high: 999999 } });
     });
 
-    test("prod has no client: no plan", () => {
+    test("the committed stacks have no client yet: no plan", () => {
+        expect(model(stackRaw("dev")).plan<ClientPlan>("client")).toBeUndefined();
         expect(model(stackRaw("prod")).plan<ClientPlan>("client")).toBeUndefined();
     });
 

@@ -60,7 +60,6 @@ describe("the registry is the one list of services", () => {
             "PAR-PBX01": [4, true],
             "PAR-GLPI01": [5, true],
             "PAR-MX01": [5, false],
-            "PAR-CLI01": [7, false],
         });
         expect(OS_KINDS).toEqual(["debian-12", "windows-2022-gui", "windows-2022-core"]);
     });

@@ -62,7 +62,7 @@ describe("bad input: one clear message each (key path, value received, fix)", ()
         [
             "a duplicate host name",
             (r) => r.hosts.push({ ...r.hosts[2], address: "10.20.10.22", vmId: 121 }),
-            'billu:hosts[14].name: "PAR-DHCP01" is already the name of billu:hosts[2]. Fix: give every host a unique name',
+            'billu:hosts[13].name: "PAR-DHCP01" is already the name of billu:hosts[2]. Fix: give every host a unique name',
         ],
         [
             "a duplicate address",

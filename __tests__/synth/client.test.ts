@@ -6,13 +6,15 @@
 import { readFileSync } from "fs";
 import * as path from "path";
 import type { ClientPlan } from "../../model/client";
-import { model, orderingDeps, stackRaw } from "../helpers";
-import { committedSynth, SYNTH_TIMEOUT, Synthesized } from "./shared";
+import { devWithClient, devWithClientYaml } from "../client-fixture";
+import { model, orderingDeps } from "../helpers";
+import { SYNTH_TIMEOUT, Synthesized, variantSynth } from "./shared";
 
-const plan = model(stackRaw("dev")).plan<ClientPlan>("client")!;
+// dev with PAR-CLI01 (labs/client/dev-client.json): dev does not declare it yet.
+const plan = model(devWithClient()).plan<ClientPlan>("client")!;
 let s: Synthesized;
 beforeAll(async () => {
-    s = await committedSynth("dev");
+    s = await variantSynth("dev", devWithClientYaml());
 }, SYNTH_TIMEOUT);
 
 test("dev synthesizes with its client: exit 0, no violation, an empty stderr", () => {

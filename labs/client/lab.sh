@@ -22,7 +22,7 @@
 # Lab overrides (nothing rendered is edited): guests are namespaces with overlays (labs/lib/samba.sh); `systemctl` is
 # the shim; packages are preinstalled (the step's install guard skips); secrets Pulumi would send are made here
 # (random passwords, a throwaway CA for the DC's LDAPS); the client's /home is a tmpfs of the guest.
-# Sabotage (labs/client/sabotage.txt): CLIENT_SABOTAGE=idmap moves the installed smb.conf's domain idmap range after
+# Sabotage (labs/client/sabotage.txt): BILLU_LAB_SABOTAGE=1 moves the installed smb.conf's domain idmap range after
 # the step ran and restarts winbind: the uid probe fails.
 LAB=bcli
 # shellcheck source=../lib/common.sh
@@ -33,9 +33,20 @@ lab_require samba samba-tool ldbsearch winbindd wbinfo net kinit smbclient samba
 [ -f /usr/share/pam-configs/winbind ] || lab_require libpam-winbind
 START=$(date +%s%N)
 
-OUT="$(lab_synth dev)"
+# dev with PAR-CLI01 and its flows (labs/client/dev-client.json; dev does not declare the client yet): the lab's synth
+# is also the read-back reference of every step it runs (GUEST_STACK), as labs/gpo does for its variant.
+CFG="$LAB_DIR/Pulumi.dev-client.yaml"
+node -e '
+const Y = require(process.argv[1]), fs = require("fs");
+const doc = Y.parse(fs.readFileSync(process.argv[2], "utf8")), add = JSON.parse(fs.readFileSync(process.argv[3], "utf8"));
+doc.config["billu:hosts"].push(add.host); doc.config["billu:flows"].push(...add.flows);
+fs.writeFileSync(process.argv[4], Y.stringify(doc));
+' "$LAB_ROOT/node_modules/yaml" "$LAB_ROOT/Pulumi.dev.yaml" "$LAB_ROOT/labs/client/dev-client.json" "$CFG" || lab_die "cannot write dev's config with the client"
+OUT="$LAB_DIR/synth-dev-client"
+(cd "$LAB_ROOT" && node dist/tools/synth.js --stack dev --config "$CFG" --out "$OUT" >"$OUT.log" 2>&1) || { cat "$OUT.log" >&2; lab_die "synth dev (with the client) failed"; }
 R="$OUT/rendered"
-lab_expected dev
+lab_reference client dev "$R"
+GUEST_STACK=client
 q() { node -e "const o=require('$OUT/outputs.json'), r=require('$OUT/resources.json').resources; $1"; }
 DOMAIN=$(q 'console.log(o.site.domain)')
 REALM="${DOMAIN^^}"
@@ -47,8 +58,10 @@ CLI_IP=$(q "console.log(o.hosts.find(h=>h.name==='$CLI').address)")
 eval "$(q "const z=(n)=>o.zones.find(x=>x.name===o.hosts.find(h=>h.name===n).zone); console.log('DC_CIDR='+z('$DC1').cidr+' CLI_CIDR='+z('$CLI').cidr)")"
 CLI_DNS=$(q "console.log(r.find(x=>x.type.endsWith('VmLegacy')&&x.inputs.name==='$CLI').inputs.initialization.dns.servers.join(' '))")
 # The model's idmap (model/client.ts), not the installed smb.conf.
+# shellcheck disable=SC2016 # a JavaScript program
 eval "$(node -e 'const m = require(process.argv[1]).WINBIND_IDMAP; console.log(`IDMAP_LOW=${m.domain.low} IDMAP_HIGH=${m.domain.high}`)' "$LAB_ROOT/dist/model/client.js")"
 # The person: the plan's first enabled person with a department group (directory.json), and the groups the plan gives them.
+# shellcheck disable=SC2016 # a JavaScript program
 eval "$(node -e 'const d = require(process.argv[1]); const p = d.people.find((x) => x.enabled && x.groups.length > 0);
     console.log(`PERSON=${p.sam}`); console.log(`PERSON_GROUPS="${p.groups.join(" ")}"`)' "$OUT/directory.json")"
 lab_log "$CLI $CLI_IP joins $REALM at $DC1 $DC1_IP; person $PERSON (groups $PERSON_GROUPS); idmap $IDMAP_LOW-$IDMAP_HIGH"
@@ -99,7 +112,7 @@ lab_fig "$CLI client-join step" "$(lab_since "$t") ms"
 lab_expect "... the join account's password is in no output of the step" fail grep -rqF -- "$JOIN_PW" "$LAB_DIR/cl-client-join.log"
 wb_ready() { guest_exec cl wbinfo -p >/dev/null 2>&1; }
 lab_wait 30 "winbindd on $CLI answers" wb_ready || guest_exec cl sh -c 'tail -n 20 /var/log/samba/lab-winbindd.log' | sed 's/^/    winbindd: /'
-if [ "${CLIENT_SABOTAGE:-}" = idmap ]; then
+if lab_sabotage; then
     guest_exec cl sed -i -E "s/^( *idmap config [A-Z0-9]+ : range = )[0-9]+-/\120000-/" /etc/samba/smb.conf
     guest_exec cl systemctl restart winbind
     guest_exec cl net cache flush >/dev/null 2>&1 || true
