@@ -56,7 +56,11 @@ export const CLIENT_ROLE = "client";
  * not built by this program), joined to the domain (`joinDomain: true`), in a department zone (where staff sit).
  */
 export function planClients(
-    input: { readonly hosts: readonly ClientHostInput[]; readonly zones: readonly { readonly name: string; readonly kind: string }[]; readonly domain?: DomainModel },
+    input: {
+        readonly hosts: readonly ClientHostInput[];
+        readonly zones: readonly { readonly name: string; readonly kind: string }[];
+        readonly domain?: DomainModel;
+    },
     problems: Problems,
 ): ClientPlan | undefined {
     const hosts = input.hosts.filter((h) => h.role === CLIENT_ROLE);
@@ -65,11 +69,19 @@ export function planClients(
     for (const h of hosts) {
         const p = `billu:hosts[${h.index}]`;
         if (!input.domain) {
-            problems.add(`${p}.role`, `"client" on a site with no AD domain (${h.name} would have nothing to join)`, "remove the client host, or give the site a DC (role dc)");
+            problems.add(
+                `${p}.role`,
+                `"client" on a site with no AD domain (${h.name} would have nothing to join)`,
+                "remove the client host, or give the site a DC (role dc)",
+            );
             sound = false;
         }
         if (!h.os.startsWith("debian")) {
-            problems.add(`${p}.os`, `"${h.os}" on client ${h.name}: a client is a Debian desktop (no Windows client template is built yet)`, "set os: debian-12");
+            problems.add(
+                `${p}.os`,
+                `"${h.os}" on client ${h.name}: a client is a Debian desktop (no Windows client template is built yet)`,
+                "set os: debian-12",
+            );
             sound = false;
         }
         if (!h.joinDomain) {
@@ -78,7 +90,11 @@ export function planClients(
         }
         const zone = input.zones.find((z) => z.name === h.zone);
         if (zone && zone.kind !== "department") {
-            problems.add(`${p}.zone`, `"${h.zone}" (a ${zone.kind} zone) for client ${h.name}: workstations sit with the staff`, "put the client in a department zone");
+            problems.add(
+                `${p}.zone`,
+                `"${h.zone}" (a ${zone.kind} zone) for client ${h.name}: workstations sit with the staff`,
+                "put the client in a department zone",
+            );
             sound = false;
         }
     }
