@@ -12,6 +12,7 @@ import { assetsBuilder, assetsResources, INVENTORY_AGENT_NEED, renderInventoryAg
 import { BACKUP_CLIENT_NEED, backupResources, buildBackup, declareBackupData, renderBackupClient } from "./backup/role";
 import { buildDomainControllers } from "./domain-controller/builder";
 import { buildDhcp } from "./dhcp/role";
+import { buildClients } from "./client/role";
 import { buildFileServers } from "./fileserver/role";
 import { buildFtp } from "./ftp/role";
 import { buildGpo } from "./gpo/role";
@@ -44,6 +45,7 @@ export interface ServiceComponents {
 
 export const COMPONENTS: Readonly<Record<string, ServiceComponents>> = {
     dc: { build: buildDomainControllers },
+    client: { build: buildClients },
     dhcp: { build: buildDhcp },
     fileserver: { build: buildFileServers },
     gpo: { site: buildGpo },

@@ -24,6 +24,7 @@ describe("the registry is the one list of services", () => {
             monitoring: "MON",
             wsus: "WSUS",
             member: "SRV",
+            client: "CLI",
         });
         expect(ROLES).toEqual([
             "firewall",
@@ -41,6 +42,7 @@ describe("the registry is the one list of services", () => {
             "backup",
             "monitoring",
             "member",
+            "client",
         ]);
         expect(STATEFUL_ROLES).toEqual(["dc", "fileserver", "mail", "ftp", "pbx", "assets", "logs", "backup", "monitoring"]);
         const dev = model(stackRaw("dev"));

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Lab shim for systemctl inside a pseudo-guest (labs/lib/samba.sh installs it in every guest): no systemd in a
-# namespace. Starts the units the guest steps manage (the DC's samba-ad-dc, the member's sssd and sshd, the mail
+# namespace. Starts the units the guest steps manage (the DC's samba-ad-dc, the member's sssd and sshd, the client's winbind, the mail
 # server's postfix, dovecot, rspamd and clamd (not freshclam: the lab gives clamd its signatures), the FTP server's vsftpd with its drop-in's ExecStart, the webmail's apache2, the Samba DC's unbound) as background processes of the guest, each in its own session, tracked by PID; any
 # other unit (chrony: it would step the host's clock) is logged and ignored.
 verb="$1"; shift
@@ -11,6 +11,8 @@ pre="" stdin="" also=""
 case "$unit" in
     samba-ad-dc) cmd="samba -F --debug-stdout -d1"; log=/var/log/samba/lab-samba.log ;;
     sssd) cmd="sssd -i --logger=stderr"; log=/var/log/sssd/lab-sssd.log ;;
+    # winbindd -F makes its own session unless told not to: the shim already did (setsid below).
+    winbind) cmd="winbindd -F --no-process-group --debug-stdout -d1"; log=/var/log/samba/lab-winbindd.log ;;
     ssh|sshd) unit=ssh; cmd="/usr/sbin/sshd -D -e"; log=/var/log/lab-sshd.log
         # systemd's RuntimeDirectory=sshd (privilege separation).
         install -d -m 0755 /run/sshd ;;

@@ -18,6 +18,7 @@ import { mailService } from "./mail";
 import { telephonyService } from "./telephony";
 import { logsService } from "./logs";
 import { memberService } from "./member";
+import { clientService } from "./client";
 import { mxService } from "./mx";
 import { monitoringService } from "./monitoring";
 import { vmBackupService } from "./vm-backup";
@@ -49,6 +50,7 @@ export const SERVICES: readonly ServiceDescriptor[] = [
     backupService,
     monitoringService,
     memberService,
+    clientService,
     baseService,
     vmBackupService,
 ];

@@ -1,0 +1,68 @@
+/**
+ * A client workstation's domain join (issue #23): a Debian desktop as a winbind member of the AD domain. smb.conf
+ * says `security = ads` with the site's idmap (billu:fileserver.idmap, the file server's own ranges, so a user's uid
+ * is the same on every member), `net ads join` makes the machine account with the join account (its password in a
+ * 0600 authentication file of the step's private work folder: never on a command line), NSS and PAM go through
+ * winbind, and pam_mkhomedir makes the
+ * user's home folder at first logon. Winbind rather than SSSD (the servers' join, components/base-server/member.ts):
+ * Samba's Group Policy client (`samba-gpupdate`) reads the machine account from winbind's secrets.tdb. Pure.
+ */
+import type { ClientHost, ClientPlan } from "../../model/client";
+import type { DomainModel } from "../../model/domain";
+import { renderKrb5 } from "../base-server/member";
+import { DOMAIN_JOIN_SECRET } from "../contracts";
+import { StepSpec, stepScript } from "../guest-step/render";
+import { generatedHeader } from "../header";
+
+export const CLIENT_PATHS = { smbConf: "/etc/samba/smb.conf", krb5: "/etc/krb5.conf" } as const;
+
+/** smb.conf of a client: a winbind member (no share of its own), SMB3 and signing as the file server asks. */
+export function renderClientSmbConf(plan: ClientPlan, client: ClientHost): string {
+    const { idmap, workgroup } = plan;
+    return [
+        generatedHeader("#", { host: client.name, what: `${client.name} as a winbind member of ${plan.realm}: domain users log on here.` }),
+        "[global]",
+        `    workgroup = ${workgroup}`,
+        `    realm = ${plan.realm}`,
+        `    netbios name = ${client.name}`,
+        "    security = ads",
+        "    kerberos method = secrets and keytab",
+        "    dedicated keytab file = /etc/krb5.keytab",
+        "    winbind use default domain = yes",
+        "    winbind refresh tickets = yes",
+        "    winbind offline logon = yes",
+        "    winbind enum users = no",
+        "    winbind enum groups = no",
+        "    # IDs: the domain's RIDs, the same numbers as on the file server (billu:fileserver.idmap).",
+        "    idmap config * : backend = tdb",
+        `    idmap config * : range = ${idmap.other.low}-${idmap.other.high}`,
+        `    idmap config ${workgroup} : backend = rid`,
+        `    idmap config ${workgroup} : range = ${idmap.domain.low}-${idmap.domain.high}`,
+        `    template homedir = ${plan.homeTemplate}`,
+        `    template shell = ${plan.shell}`,
+        "    client min protocol = SMB3",
+        "    client signing = required",
+        "    disable netbios = yes",
+        "    load printers = no",
+        "    printcap name = /dev/null",
+        "    log file = /var/log/samba/log.%m",
+        "    log level = 1",
+        "",
+    ].join("\n");
+}
+
+/** Step `client-join` of a client workstation. */
+export function clientJoinStep(domain: DomainModel, plan: ClientPlan, client: ClientHost): StepSpec {
+    const files = [
+        { path: CLIENT_PATHS.krb5, content: renderKrb5(domain) },
+        { path: CLIENT_PATHS.smbConf, content: renderClientSmbConf(plan, client) },
+    ];
+    const script = stepScript("linux", "client/client-join.sh", {
+        HOST_NAME: client.name,
+        HOST_FQDN: client.fqdn,
+        REALM: domain.realm,
+        JOIN_ACCOUNT: domain.joinAccount,
+        DC_FQDN: domain.dcs[0].fqdn,
+    });
+    return { files, script, secrets: [DOMAIN_JOIN_SECRET] };
+}

@@ -1,0 +1,170 @@
+#!/usr/bin/env bash
+# labs/client: the client role (issue #23): PAR-CLI01, a Debian desktop joined to a real Samba AD DC through winbind
+# by the rendered `client-join` step, in network namespaces with the dev model's addresses.
+#
+#   switch: bcli-dc1 (PAR-DC01, its servers-zone address) --- bcli-cl (PAR-CLI01, its department-zone address;
+#           the two subnets routed on-link: the lab has no router, the flows are the firewall lab's)
+#
+# It synthesizes the dev stack and runs the guest steps as synth rendered them (each staged and installed file read
+# back after its step): PAR-DC01 `dc`, `domain` (the join account), `directory` (dev's people and groups), `gpo`; then
+# PAR-CLI01 `client-join` (smb.conf, krb5.conf, nsswitch, PAM, `net ads join` with the join account's password on
+# stdin, winbind started by the step's own `systemctl` through the lab's shim). Probes, every expected value from
+# the model (synth outputs, directory.json, resources.json, dist/model/client.js), never from a file under test:
+#   - `wbinfo -t`: the machine account's trust secret checks out against the DC;
+#   - `getent passwd <person>` (an enabled person of the plan) resolves, uid = the model's idmap low + the person's
+#     RID (read from the DC), inside the model's range; home and shell the model's templates;
+#   - `id -Gn <person>`: every group the plan puts the person in;
+#   - `kinit` as the person then `smbclient -k` lists the DC's netlogon share with the ticket (Kerberos from the client);
+#   - the computer account in the domain's Computers container; `samba-gpupdate --rsop` (Samba's Group Policy client,
+#     with the machine account): the GPOs the model links to that container's parents (the domain root), in the
+#     model's order.
+#   - the step again: nothing reported.
+# Lab overrides (nothing rendered is edited): guests are namespaces with overlays (labs/lib/samba.sh); `systemctl` is
+# the shim; packages are preinstalled (the step's install guard skips); secrets Pulumi would send are made here
+# (random passwords, a throwaway CA for the DC's LDAPS); the client's /home is a tmpfs of the guest.
+# Sabotage (labs/client/sabotage.txt): BILLU_LAB_SABOTAGE=1 moves the installed smb.conf's domain idmap range after
+# the step ran and restarts winbind: the uid probe fails.
+LAB=bcli
+# shellcheck source=../lib/common.sh
+source "$(dirname "$0")/../lib/common.sh"
+# shellcheck source=../lib/samba.sh
+source "$LAB_ROOT/labs/lib/samba.sh"
+lab_require samba samba-tool ldbsearch winbindd wbinfo net kinit smbclient samba-gpupdate pam-auth-update openssl node unshare nsenter
+[ -f /usr/share/pam-configs/winbind ] || lab_require libpam-winbind
+START=$(date +%s%N)
+
+# dev with PAR-CLI01 and its flows (labs/client/dev-client.json; dev does not declare the client yet): the lab's synth
+# is also the read-back reference of every step it runs (GUEST_STACK), as labs/gpo does for its variant.
+CFG="$LAB_DIR/Pulumi.dev-client.yaml"
+node -e '
+const Y = require(process.argv[1]), fs = require("fs");
+const doc = Y.parse(fs.readFileSync(process.argv[2], "utf8")), add = JSON.parse(fs.readFileSync(process.argv[3], "utf8"));
+doc.config["billu:hosts"].push(add.host); doc.config["billu:flows"].push(...add.flows);
+fs.writeFileSync(process.argv[4], Y.stringify(doc));
+' "$LAB_ROOT/node_modules/yaml" "$LAB_ROOT/Pulumi.dev.yaml" "$LAB_ROOT/labs/client/dev-client.json" "$CFG" || lab_die "cannot write dev's config with the client"
+OUT="$LAB_DIR/synth-dev-client"
+(cd "$LAB_ROOT" && node dist/tools/synth.js --stack dev --config "$CFG" --out "$OUT" >"$OUT.log" 2>&1) || { cat "$OUT.log" >&2; lab_die "synth dev (with the client) failed"; }
+R="$OUT/rendered"
+lab_reference client dev "$R"
+GUEST_STACK=client
+q() { node -e "const o=require('$OUT/outputs.json'), r=require('$OUT/resources.json').resources; $1"; }
+DOMAIN=$(q 'console.log(o.site.domain)')
+REALM="${DOMAIN^^}"
+DC1=$(q 'console.log(o.hosts.find(h=>h.role==="dc").name)')
+DC1_IP=$(q "console.log(o.hosts.find(h=>h.name==='$DC1').address)")
+CLI=$(q 'const h=o.hosts.find(h=>h.role==="client"); console.log(h?h.name:"")')
+[ -n "$CLI" ] || lab_die "the dev model has no host of role client"
+CLI_IP=$(q "console.log(o.hosts.find(h=>h.name==='$CLI').address)")
+eval "$(q "const z=(n)=>o.zones.find(x=>x.name===o.hosts.find(h=>h.name===n).zone); console.log('DC_CIDR='+z('$DC1').cidr+' CLI_CIDR='+z('$CLI').cidr)")"
+CLI_DNS=$(q "console.log(r.find(x=>x.type.endsWith('VmLegacy')&&x.inputs.name==='$CLI').inputs.initialization.dns.servers.join(' '))")
+# The model's idmap (model/client.ts), not the installed smb.conf.
+# shellcheck disable=SC2016 # a JavaScript program
+eval "$(node -e 'const m = require(process.argv[1]).WINBIND_IDMAP; console.log(`IDMAP_LOW=${m.domain.low} IDMAP_HIGH=${m.domain.high}`)' "$LAB_ROOT/dist/model/client.js")"
+# The person: the plan's first enabled person with a department group (directory.json), and the groups the plan gives them.
+# shellcheck disable=SC2016 # a JavaScript program
+eval "$(node -e 'const d = require(process.argv[1]); const p = d.people.find((x) => x.enabled && x.groups.length > 0);
+    console.log(`PERSON=${p.sam}`); console.log(`PERSON_GROUPS="${p.groups.join(" ")}"`)' "$OUT/directory.json")"
+lab_log "$CLI $CLI_IP joins $REALM at $DC1 $DC1_IP; person $PERSON (groups $PERSON_GROUPS); idmap $IDMAP_LOW-$IDMAP_HIGH"
+
+# --- secrets (what Pulumi would send on stdin) --------------------------------------------------------------------
+ADMIN_PW="Lab-$(openssl rand -hex 10)-A1"
+JOIN_PW="Join-$(openssl rand -hex 10)-B2"
+USER_PW="User-$(openssl rand -hex 10)-C3"
+lab_ca ca "BillU lab throwaway root CA"
+c="r.find(x=>x.type==='tls:index/certRequest:CertRequest'&&x.inputs.dnsNames.includes('${DC1,,}.$DOMAIN')).inputs"
+lab_cert dc1 "$(q "console.log($c.subject.commonName)")" "$(q "const c=$c; console.log([...c.dnsNames.map(d=>'DNS:'+d),...(c.ipAddresses||[]).map(i=>'IP:'+i)].join(','))")"
+S="$LAB_DIR/secrets"; mkdir -p "$S"
+samba_dc_secrets "$S/dc1" "$ADMIN_PW" dc1
+: >"$S/domain"; secrets_add "$S/domain" admin-password "$ADMIN_PW"; secrets_add "$S/domain" join-password "$JOIN_PW"
+: >"$S/join"; secrets_add "$S/join" join-password "$JOIN_PW"
+: >"$S/none"
+
+# --- network: one switch, the two subnets on-link -----------------------------------------------------------------
+lab_switch
+run_step() { guest_step "$1" "$R/$2" "$3" "$4"; }
+
+guest_new dc1 "${DC1,,}"; lab_plug dc1 "$DC1_IP/${DC_CIDR#*/}"
+ip -n "$LAB-dc1" route add "$CLI_CIDR" dev eth0
+run_step dc1 "$DC1" dc "$S/dc1" || lab_die "provisioning $DC1 failed"
+lab_fig "$DC1 dc step" "${LAST_MS} ms"
+run_step dc1 "$DC1" domain "$S/domain" || lab_die "the domain step failed"
+PLAN=/var/lib/billu/directory/plan.json
+: >"$S/directory"
+node -e 'for (const u of require(process.argv[1]).users) if (u.password) console.log(u.password + "\t" + u.sam)' "$R/$DC1$PLAN" | while IFS=$'\t' read -r name _; do
+    secrets_add "$S/directory" "$name" "Init-$(openssl rand -hex 8)-C3"
+done
+run_step dc1 "$DC1" directory "$S/directory" || lab_die "the directory step failed"
+lab_fig "$DC1 directory step" "${LAST_MS} ms"
+run_step dc1 "$DC1" gpo "$S/none" || lab_die "the gpo step failed"
+SAM=/var/lib/samba/private/sam.ldb
+guest_exec dc1 samba-tool user setpassword "$PERSON" --newpassword="$USER_PW" -H "$SAM" >/dev/null || lab_die "setting $PERSON's lab password failed"
+guest_exec dc1 samba-tool user setexpiry "$PERSON" --noexpiry -H "$SAM" >/dev/null || true
+
+# --- PAR-CLI01: the client-join step ----------------------------------------------------------------------------------
+guest_new cl "${CLI,,}"; lab_plug cl "$CLI_IP/${CLI_CIDR#*/}"
+ip -n "$LAB-cl" route add "$DC_CIDR" dev eth0
+# shellcheck disable=SC2086 # CLI_DNS is a list of servers: one argument each
+guest_resolv cl "$DOMAIN" $CLI_DNS
+guest_exec cl mount -t tmpfs -o mode=0755 lab-home /home || lab_die "the guest's /home"
+t=$(date +%s%N)
+lab_expect "$CLI: the rendered client-join step runs (net ads join, winbind started)" pass run_step cl "$CLI" client-join "$S/join"
+lab_fig "$CLI client-join step" "$(lab_since "$t") ms"
+lab_expect "... the join account's password is in no output of the step" fail grep -rqF -- "$JOIN_PW" "$LAB_DIR/cl-client-join.log"
+wb_ready() { guest_exec cl wbinfo -p >/dev/null 2>&1; }
+lab_wait 30 "winbindd on $CLI answers" wb_ready || guest_exec cl sh -c 'tail -n 20 /var/log/samba/lab-winbindd.log' | sed 's/^/    winbindd: /'
+if lab_sabotage; then
+    guest_exec cl sed -i -E "s/^( *idmap config [A-Z0-9]+ : range = )[0-9]+-/\120000-/" /etc/samba/smb.conf
+    guest_exec cl systemctl restart winbind
+    guest_exec cl net cache flush >/dev/null 2>&1 || true
+    lab_wait 30 "winbindd on $CLI answers" wb_ready || true
+    lab_log "SABOTAGE: the installed smb.conf's domain idmap range moved to 20000- (winbind restarted)"
+fi
+lab_expect "wbinfo -t: $CLI's trust secret checks out against $DC1" pass lab_has "succeeded" guest_exec cl wbinfo -t
+
+RID=$(guest_exec dc1 ldbsearch -H "$SAM" "(sAMAccountName=$PERSON)" objectSid | sed -n 's/^objectSid: S-.*-\([0-9]*\)$/\1/p')
+[ -n "$RID" ] || lab_die "no objectSid for $PERSON on $DC1"
+WANT_UID=$((IDMAP_LOW + RID))
+guest_exec cl getent passwd "$PERSON" >"$LAB_DIR/getent.txt" 2>&1 || true
+sed 's/^/    /' "$LAB_DIR/getent.txt"
+pw_field() { cut -d: -f"$1" "$LAB_DIR/getent.txt" | head -1; }
+lab_expect "getent passwd $PERSON resolves through winbind" pass grep -q "^$PERSON:" "$LAB_DIR/getent.txt"
+lab_expect "... uid $WANT_UID (the model's idmap low $IDMAP_LOW + RID $RID), inside $IDMAP_LOW-$IDMAP_HIGH" pass test "$(pw_field 3)" = "$WANT_UID"
+lab_expect "... home /home/$PERSON and shell /bin/bash (the model's templates)" pass test "$(pw_field 6):$(pw_field 7)" = "/home/$PERSON:/bin/bash"
+guest_exec cl id -Gn "$PERSON" >"$LAB_DIR/id.txt" 2>&1 || true
+sed 's/^/    /' "$LAB_DIR/id.txt"
+for g in $PERSON_GROUPS; do
+    lab_expect "id $PERSON lists the plan's group $g" pass grep -qiw -- "$g" "$LAB_DIR/id.txt"
+done
+klogon() { printf '%s\n' "$USER_PW" | guest_exec cl kinit "$PERSON@$REALM" >"$LAB_DIR/kinit.log" 2>&1; }
+lab_expect "kinit $PERSON@$REALM on $CLI" pass klogon
+smb_k() { guest_exec cl smbclient --use-kerberos=required "//${DC1,,}.$DOMAIN/netlogon" -c ls >"$LAB_DIR/smbk.log" 2>&1; }
+lab_expect "smbclient -k as $PERSON lists //${DC1,,}.$DOMAIN/netlogon with the ticket" pass smb_k
+sed 's/^/    /' "$LAB_DIR/smbk.log" | tail -3
+
+# samba-gpupdate --rsop: the GPOs Samba's client finds for the machine account, against the model's links.
+guest_exec cl samba-gpupdate --rsop -s /etc/samba/smb.conf >"$LAB_DIR/rsop.txt" 2>&1 || true
+grep '^GPO: ' "$LAB_DIR/rsop.txt" | sed 's/^/    /' || true
+COMPUTER_DN=$(guest_exec dc1 ldbsearch -H "$SAM" "(sAMAccountName=$CLI\$)" dn | sed -n 's/^dn: //p')
+# Where the join makes it (docs/services/client.md): the domain's Computers container (the directory's OUs need a
+# delegation the join account does not have yet).
+WANT_OU="CN=Computers,DC=${DOMAIN//./,DC=}"
+lab_expect "the join made $CLI's computer account in $WANT_OU" pass test "$COMPUTER_DN" = "CN=$CLI,$WANT_OU"
+lab_log "the computer account: $COMPUTER_DN"
+node -e 'const r = require(process.argv[1]).resources, dn = process.argv[2].toLowerCase();
+    // The model: each GPO linked to the computer DN or one of its parents, nearest OU last (applied last, wins)
+    const links = [];
+    for (const g of r.filter((x) => x.type === "billu:gpo:Gpo")) for (const l of g.inputs.links) if (dn.endsWith(l.dn.toLowerCase())) links.push({ name: g.inputs.displayName, depth: l.dn.split(",").length, order: l.order ?? 0 });
+    links.sort((a, b) => a.depth - b.depth || b.order - a.order);
+    for (const l of links) console.log(l.name);' "$OUT/resources.json" "$COMPUTER_DN" >"$LAB_DIR/rsop-want.txt"
+lab_log "the model's GPOs for $CLI: $(paste -sd, "$LAB_DIR/rsop-want.txt")"
+grep -o '^GPO: .*' "$LAB_DIR/rsop.txt" | sed 's/^GPO: //' | grep -vx 'Local Policy' >"$LAB_DIR/rsop-got.txt" || true
+rsop_has() { while read -r g; do grep -qxF -- "$g" "$LAB_DIR/rsop-got.txt" || return 1; done <"$LAB_DIR/rsop-want.txt"; }
+lab_expect "samba-gpupdate --rsop lists every GPO the model links to $CLI's OU and its parents" pass rsop_has
+# The order: the model's GPOs as --rsop lists them (Samba's own ones, Default Domain Policy, left out) against the model's.
+rsop_order() { diff <(grep -xFf "$LAB_DIR/rsop-want.txt" "$LAB_DIR/rsop-got.txt") "$LAB_DIR/rsop-want.txt"; }
+lab_expect "... in the model's order (parents first; in a container, the highest link order first)" pass rsop_order
+rsop_order | sed 's/^/    /' || true
+
+lab_expect "$CLI: the client-join step again reports nothing" pass guest_rerun_clean cl client-join "$S/join"
+lab_log "lab $(( ($(date +%s%N) - START) / 1000000000 )) s"
+lab_finish

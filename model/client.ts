@@ -1,0 +1,120 @@
+/**
+ * Client workstations (issue #23): hosts of role `client`, Debian desktops joined to the domain as winbind members,
+ * on which a domain user logs on (NSS and PAM through winbind, a home folder made at first logon) and from which the
+ * acceptance run proves what a user sees (their groups, their home and department shares, the GPOs linked to the
+ * computer's OU). Pure: no Pulumi, no I/O.
+ */
+import type { DomainModel } from "./domain";
+import type { Problems } from "./errors";
+
+/**
+ * The id mapping every winbind member of the site uses (the file server's Samba and the clients): the domain's
+ * accounts by RID (uid = gid = `domain.low` + RID, the same number on every member, so file owners agree), and a
+ * small tdb range for the well-known SIDs (BUILTIN\...) that are not the domain's. These are billu:fileserver.idmap's
+ * defaults; a site with a file server gives its clients the file server's own ranges (model/services/client.ts).
+ * https://wiki.samba.org/index.php/Idmap_config_rid
+ */
+export const WINBIND_IDMAP: ClientIdmap = {
+    other: { low: 3000, high: 7999 },
+    domain: { low: 10000, high: 999999 },
+};
+
+/** A client's winbind ranges: the well-known SIDs' (tdb) and the domain's (rid). */
+export interface ClientIdmap {
+    readonly other: { readonly low: number; readonly high: number };
+    readonly domain: { readonly low: number; readonly high: number };
+}
+
+/** What the client plan reads of a host (a subset of HostModel). */
+export interface ClientHostInput {
+    readonly name: string;
+    readonly role: string;
+    readonly os: string;
+    readonly zone: string;
+    readonly address: string;
+    readonly joinDomain: boolean;
+    readonly index: number;
+}
+
+export interface ClientHost {
+    readonly name: string;
+    /** `par-cli01.billu.remindme.lan`. */
+    readonly fqdn: string;
+    readonly zone: string;
+    readonly address: string;
+}
+
+export interface ClientPlan {
+    readonly clients: readonly ClientHost[];
+    /** The domain's NetBIOS name (smb.conf's `workgroup`, the idmap domain). */
+    readonly workgroup: string;
+    readonly realm: string;
+    readonly idmap: ClientIdmap;
+    /** Where a user's home folder is made at first logon (`template homedir`; %D the domain, %U the user). */
+    readonly homeTemplate: string;
+    readonly shell: string;
+}
+
+/** The role name of client workstations in billu:hosts. */
+export const CLIENT_ROLE = "client";
+
+/**
+ * Pure: the site's clients, or undefined when it has none. A client is a Debian desktop (the Windows 11 template is
+ * not built by this program), joined to the domain (`joinDomain: true`), in a department zone (where staff sit).
+ */
+export function planClients(
+    input: {
+        readonly hosts: readonly ClientHostInput[];
+        readonly zones: readonly { readonly name: string; readonly kind: string }[];
+        readonly domain?: DomainModel;
+        /** The site's file server's ranges (billu:fileserver.idmap), so a user's uid is the same on both; default WINBIND_IDMAP. */
+        readonly idmap?: ClientIdmap;
+    },
+    problems: Problems,
+): ClientPlan | undefined {
+    const hosts = input.hosts.filter((h) => h.role === CLIENT_ROLE);
+    if (hosts.length === 0) return undefined;
+    let sound = true;
+    for (const h of hosts) {
+        const p = `billu:hosts[${h.index}]`;
+        if (!input.domain) {
+            problems.add(
+                `${p}.role`,
+                `"client" on a site with no AD domain (${h.name} would have nothing to join)`,
+                "remove the client host, or give the site a DC (role dc)",
+            );
+            sound = false;
+        }
+        if (!h.os.startsWith("debian")) {
+            problems.add(
+                `${p}.os`,
+                `"${h.os}" on client ${h.name}: a client is a Debian desktop (no Windows client template is built yet)`,
+                "set os: debian-12",
+            );
+            sound = false;
+        }
+        if (!h.joinDomain) {
+            problems.add(`${p}.joinDomain`, `is not true on client ${h.name}: a client is a domain workstation`, "set joinDomain: true");
+            sound = false;
+        }
+        const zone = input.zones.find((z) => z.name === h.zone);
+        if (zone && zone.kind !== "department") {
+            problems.add(
+                `${p}.zone`,
+                `"${h.zone}" (a ${zone.kind} zone) for client ${h.name}: workstations sit with the staff`,
+                "put the client in a department zone",
+            );
+            sound = false;
+        }
+    }
+    if (!sound || !input.domain) return undefined;
+    const domain = input.domain;
+    return {
+        clients: hosts.map((h) => ({ name: h.name, fqdn: `${h.name.toLowerCase()}.${domain.fqdn}`, zone: h.zone, address: h.address })),
+        workgroup: domain.netbiosName,
+        realm: domain.realm,
+        idmap: input.idmap ?? WINBIND_IDMAP,
+        homeTemplate: "/home/%U",
+        shell: "/bin/bash",
+    };
+}

@@ -1,0 +1,33 @@
+# Step `client-join` of a client workstation: a winbind member of the domain (smb.conf and krb5.conf installed by the
+# step), NSS and PAM through winbind, the home folder made at first logon. Data: HOST_NAME, HOST_FQDN, REALM,
+# JOIN_ACCOUNT, DC_FQDN (the first DC). The join account's password reaches `net ads join` through an authentication
+# file (-A), 0600 in the step's private work folder, never a command line. The computer account is made in the
+# domain's Computers container (placing it in the directory's OU needs a delegation to the join account: not built).
+if ! command -v winbindd >/dev/null || ! command -v net >/dev/null || ! command -v kinit >/dev/null || [ ! -e /lib/x86_64-linux-gnu/libnss_winbind.so.2 ]; then
+    billu_apt_install winbind libnss-winbind libpam-winbind krb5-user samba-common-bin smbclient
+fi
+testparm -s --suppress-prompt /etc/samba/smb.conf >/dev/null 2>&1 || billu_die "testparm refuses /etc/samba/smb.conf"
+# NSS: the domain's users and groups after the local ones (files first: a local root stays local).
+for db in passwd group; do
+    if ! grep -Eq "^$db:.*[[:space:]]winbind([[:space:]]|\$)" /etc/nsswitch.conf; then
+        sed -i -E "s/^($db:[[:space:]]+files)/\1 winbind/" /etc/nsswitch.conf
+        grep -Eq "^$db:.*[[:space:]]winbind([[:space:]]|\$)" /etc/nsswitch.conf || billu_die "cannot add winbind to the $db line of /etc/nsswitch.conf"
+        billu_log "nsswitch: winbind added to $db"
+    fi
+done
+# PAM: winbind authentication (libpam-winbind's profile) and the home folder at first logon.
+pam-auth-update --enable winbind mkhomedir
+joined=
+if ! net ads testjoin -s /etc/samba/smb.conf >/dev/null 2>&1; then
+    billu_log "joining $REALM as $HOST_NAME (account $JOIN_ACCOUNT, DC $DC_FQDN)"
+    # net's authentication file, 0600 in the step's private work folder (removed on exit): net reads a password
+    # from PASSWD_FD more than once and finds the pipe empty the second time.
+    auth="$BILLU_WORK/join.auth"
+    { printf 'username = %s\n' "$JOIN_ACCOUNT"; printf 'password = '; billu_secret join-password; printf '\n'; } >"$auth"
+    net ads join -s /etc/samba/smb.conf -A "$auth" -S "$DC_FQDN" "dnshostname=$HOST_FQDN" --no-dns-updates >/dev/null ||
+        { rm -f "$auth"; billu_die "net ads join as $JOIN_ACCOUNT failed"; }
+    rm -f "$auth"
+    joined=1
+fi
+systemctl enable -q winbind
+if [ -n "$joined" ] || billu_changed /etc/samba/smb.conf /etc/krb5.conf; then systemctl restart winbind; else systemctl start winbind; fi
