@@ -8,6 +8,7 @@ import {
     mxDirs,
     mxFiles,
     renderMxMainCf,
+    renderMilterHeaders,
     renderMxMasterCf,
     renderRecipients,
     renderTlsPolicy,
@@ -71,7 +72,19 @@ test("main.cf: the mail server's rspamd is asked before the relay's 250 (its mil
     // The milter's address is the mail server's own (the model's host, not the loopback), on the catalogue's rspamd-milter port.
     expect(SERVICES["rspamd-milter"].ports).toEqual([{ proto: "tcp", from: 11332, to: 11332 }]);
     const milterLines = main.filter((l) => /milter/.test(l) && !l.startsWith("#"));
-    expect(milterLines).toEqual([`smtpd_milters = inet:${mail.host.address}:11332`, "milter_protocol = 6", "milter_default_action = tempfail"]);
+    expect(milterLines).toEqual([
+        `smtpd_milters = inet:${mail.host.address}:11332`,
+        "milter_protocol = 6",
+        "milter_default_action = tempfail",
+        `milter_header_checks = regexp:${MX_PATHS.milterHeaders}`,
+    ]);
+    // Its verdict only: every header rspamd adds at the relay is dropped (the mail server's scan writes the headers).
+    expect(
+        renderMilterHeaders(plan)
+            .split("\n")
+            .filter((l) => l && !l.startsWith("#")),
+    ).toEqual(["/^/ IGNORE"]);
+    expect(mxFiles(plan).map((f) => f.path)).toContain(MX_PATHS.milterHeaders);
     // rspamd listens there for the relay, and still on the loopback for the mail server's own Postfix (submission: DKIM).
     const proxy = renderRspamd(mail, site.plan<DomainModel>("dc")!)["worker-proxy.inc"].split("\n");
     expect(proxy.filter((l) => l.startsWith("bind_socket"))).toEqual(['bind_socket = "127.0.0.1:11332";', `bind_socket = "${mail.host.address}:11332";`]);
