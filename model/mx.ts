@@ -51,6 +51,11 @@ export interface MxPlan {
     readonly domain: string;
     /** Every address it accepts (relay_recipient_maps), sorted: enabled accounts and billu:mail's aliases. */
     readonly recipients: readonly string[];
+    /**
+     * The mail server's rspamd milter the relay asks before its 250 (smtpd_milters): its address in the servers zone
+     * and port (the catalogue's `rspamd-milter`).
+     */
+    readonly milter: { readonly address: string; readonly port: number };
     /** Where it delivers: the mail server's address, port and the name its certificate must carry. */
     readonly nextHop: { readonly host: string; readonly address: string; readonly port: number; readonly hostname: string };
     readonly messageSizeBytes: number;
@@ -80,6 +85,10 @@ export interface MxInput {
 
 /** The mail server's SMTP port the relay delivers to. */
 export const SMTP_PORT = 25;
+/** rspamd's milter port (the proxy worker; the catalogue's service `rspamd-milter`, model/ports.ts). */
+export const RSPAMD_MILTER_PORT = 11332;
+/** The catalogue service of that port, the flow relay -> mail server. */
+export const RSPAMD_MILTER_SERVICE = "rspamd-milter";
 
 /**
  * Checks `billu:mx` against the hosts, the zones, the mail plan and the published services, and derives the relay's
@@ -183,6 +192,7 @@ export function planMx(input: MxInput, problems: Problems): MxPlan | undefined {
         ...(input.wanAddress ? { publicAddress: input.wanAddress } : {}),
         domain: mail.domain,
         recipients,
+        milter: { address: mail.host.address, port: RSPAMD_MILTER_PORT },
         nextHop: { host: mail.host.name, address: mail.host.address, port: SMTP_PORT, hostname: mail.hostname },
         messageSizeBytes: cfg.messageSizeMiB !== undefined ? cfg.messageSizeMiB * 1024 * 1024 : mail.messageSizeBytes,
         certificate: { commonName: publicName, dnsNames: [...new Set([publicName, hostname])], ipAddresses: [host.address] },
@@ -191,6 +201,14 @@ export function planMx(input: MxInput, problems: Problems): MxPlan | undefined {
             { name: publicName, type: "A", value: input.wanAddress ?? "<the site's public address>" },
         ],
         published: mine.i,
-        flows: [{ from: host.name, to: mail.host.name, service: "smtp", why: "the inbound relay hands the internet's mail to the mail server" }],
+        flows: [
+            { from: host.name, to: mail.host.name, service: "smtp", why: "the inbound relay hands the internet's mail to the mail server" },
+            {
+                from: host.name,
+                to: mail.host.name,
+                service: RSPAMD_MILTER_SERVICE,
+                why: "the inbound relay asks the mail server's rspamd before its 250, so the internet's client is told of a refusal",
+            },
+        ],
     };
 }

@@ -104,6 +104,9 @@ export const BUILTIN_SERVICES: readonly ServiceDef[] = [
     { name: "sysvol-rsync", description: "SYSVOL pulled from the PDC emulator by the other Samba DCs (rsync daemon)", ports: [p("tcp", 873)] },
     { name: "restic-rest", description: "restic's REST protocol over HTTPS to the backup server (rclone serve restic)", ports: [p("tcp", 8000)] },
     { name: "syslog-tls", description: "syslog over TLS to the log collector (RFC 5425)", ports: [p("tcp", 6514)] },
+    // rspamd's milter (its proxy worker, rspamd "MTA integration"): the inbound relay in the DMZ asks the mail server's
+    // rspamd before its own 250, so the internet's client is told of a refusal (billu:mx, model/mx.ts).
+    { name: "rspamd-milter", description: "rspamd's milter on the mail server (the inbound relay's spam and policy check)", ports: [p("tcp", 11332)] },
     { name: "zabbix-agent", description: "Zabbix agent (passive checks)", ports: [p("tcp", 10050)] },
     { name: "zabbix-trapper", description: "Zabbix server (active checks)", ports: [p("tcp", 10051)] },
     // IKEv2 with NAT traversal forced (strongSwan `encap = yes`): ESP travels in UDP 4500, so no IP protocol 50 rule.

@@ -149,9 +149,12 @@ describe("nftables ruleset (dev)", () => {
 
 describe("the VPN partner (route-based: its own interface)", () => {
     let m: SiteModel;
+    // The two flows' numbers: appended after the committed stack's own flows.
+    let first = 0;
     beforeAll(() => {
         const raw = stackRaw("dev");
         raw.firewall.vpnPartner = { networks: ["10.30.0.0/16"] };
+        first = raw.flows.length;
         raw.flows.push({ from: "vpn-partner", to: "PAR-FS01", service: "smb" }, { from: "kind:department", to: "vpn-partner", service: "https" });
         m = model(raw);
     });
@@ -161,10 +164,10 @@ describe("the VPN partner (route-based: its own interface)", () => {
         expect(l).toContain("iifname $IF_VPN_PARTNER ip saddr != 10.30.0.0/16 jump spoofed");
         expect(l.find((x) => x.startsWith("iifname $IF_WAN ip saddr {"))).toContain("10.30.0.0/16, 127.0.0.0/8 } jump spoofed");
         expect(l).toContain(
-            'iifname $IF_VPN_PARTNER oifname $IF_SERVERS ip saddr 10.30.0.0/16 ip daddr 10.20.10.31 tcp dport 445 counter accept comment "flow 113: vpn-partner -> PAR-FS01 smb"',
+            `iifname $IF_VPN_PARTNER oifname $IF_SERVERS ip saddr 10.30.0.0/16 ip daddr 10.20.10.31 tcp dport 445 counter accept comment "flow ${first}: vpn-partner -> PAR-FS01 smb"`,
         );
         expect(l).toContain(
-            'iifname $IF_LAN_DSI oifname $IF_VPN_PARTNER ip saddr 10.20.21.0/24 ip daddr 10.30.0.0/16 tcp dport 443 counter accept comment "flow 114: kind:department -> vpn-partner https"',
+            `iifname $IF_LAN_DSI oifname $IF_VPN_PARTNER ip saddr 10.20.21.0/24 ip daddr 10.30.0.0/16 tcp dport 443 counter accept comment "flow ${first + 1}: kind:department -> vpn-partner https"`,
         );
     });
     test("Proxmox: the file server accepts the partner's networks; the WAN set excludes them", () => {
@@ -175,7 +178,7 @@ describe("the VPN partner (route-based: its own interface)", () => {
             dest: "10.20.10.31",
             proto: "tcp",
             dport: "445",
-            comment: "flow 113: vpn-partner -> PAR-FS01 smb",
+            comment: `flow ${first}: vpn-partner -> PAR-FS01 smb`,
         });
         expect(planDatacenter(m).wan.at(-1)).toEqual({ name: "10.30.0.0/16", nomatch: true, comment: "VPN partner" });
     });
@@ -209,6 +212,24 @@ describe("Proxmox VE firewall (dev)", () => {
         const dc = planVmFirewall(dev, dev.host("PAR-DC01")).rules;
         expect(dc).toContainEqual(expect.objectContaining({ comment: "flow 13: servers -> servers ad", source: "10.20.10.0/24", proto: "tcp" }));
         expect(dc).toContainEqual(expect.objectContaining({ comment: "flow 24: router -> servers dns", source: "10.20.10.1", proto: "udp", dport: "53" }));
+    });
+
+    test("the relay's milter flow (#22): PAR-MAIL01 accepts rspamd-milter (tcp/11332) from PAR-MX01 alone; the router forwards it, pfSense too", () => {
+        const mail = dev.host("PAR-MAIL01");
+        const mx = dev.host("PAR-MX01");
+        const i = dev.firewall!.flows.findIndex((f) => f.service.name === "rspamd-milter");
+        expect(dev.firewall!.flows.filter((f) => f.service.name === "rspamd-milter")).toHaveLength(1);
+        const comment = `flow ${i}: PAR-MX01 -> PAR-MAIL01 rspamd-milter`;
+        expect(planVmFirewall(dev, mail).rules.filter((r) => r.dport === "11332")).toEqual([
+            { type: "in", action: "ACCEPT", source: mx.nics[0].address, dest: mail.nics[0].address, proto: "tcp", dport: "11332", comment },
+        ]);
+        expect(lines(ruleset).filter((l) => l.includes("dport 11332"))).toEqual([
+            `iifname $IF_DMZ oifname $IF_SERVERS ip saddr ${mx.nics[0].address} ip daddr ${mail.nics[0].address} tcp dport 11332 counter accept comment "${comment}"`,
+        ]);
+        const filter = renderPfsense(dev).files["filter.xml"];
+        expect(filter).toContain(
+            `<protocol>tcp</protocol><source><address>${mx.nics[0].address}</address></source><destination><address>${mail.nics[0].address}</address><port>11332</port></destination><descr>${comment.replace("->", "-&gt;")}</descr>`,
+        );
     });
 
     test("the DMZ host accepts WAN only on its published ports", () => {
@@ -362,6 +383,7 @@ describe("the lab's plan (dev)", () => {
             "pbx-provisioning",
             "rdp",
             "restic-rest",
+            "rspamd-milter",
             "rtp",
             "sip-tls",
             "smb",

@@ -8,12 +8,16 @@ import {
     mxDirs,
     mxFiles,
     renderMxMainCf,
+    renderMilterHeaders,
     renderMxMasterCf,
     renderRecipients,
     renderTlsPolicy,
     renderTransport,
 } from "../../components/mx/render";
-import { renderMasterCf } from "../../components/mail/postfix";
+import { renderMainCf, renderMasterCf } from "../../components/mail/postfix";
+import { renderRspamd } from "../../components/mail/rspamd";
+import type { DomainModel } from "../../model/domain";
+import { SERVICES } from "../../model/ports";
 import type { MailPlan } from "../../model/mail";
 import type { MxPlan } from "../../model/mx";
 import { model, stackRaw } from "../helpers";
@@ -61,6 +65,30 @@ test("main.cf: relay for the mail domain only, unknown recipients refused, no cl
     // No permit of any kind before the relay check: not mynetworks, not SASL (the relay has no logins).
     expect(main.filter((l) => /permit/.test(l))).toEqual([]);
     expect(renderMxMasterCf(plan)).not.toMatch(/^submission|^587/m);
+});
+
+test("main.cf: the mail server's rspamd is asked before the relay's 250 (its milter in the servers zone); unreachable, 4xx", () => {
+    const main = renderMxMainCf(plan).split("\n");
+    // The milter's address is the mail server's own (the model's host, not the loopback), on the catalogue's rspamd-milter port.
+    expect(SERVICES["rspamd-milter"].ports).toEqual([{ proto: "tcp", from: 11332, to: 11332 }]);
+    const milterLines = main.filter((l) => /milter/.test(l) && !l.startsWith("#"));
+    expect(milterLines).toEqual([
+        `smtpd_milters = inet:${mail.host.address}:11332`,
+        "milter_protocol = 6",
+        "milter_default_action = tempfail",
+        `milter_header_checks = regexp:${MX_PATHS.milterHeaders}`,
+    ]);
+    // Its verdict only: every header rspamd adds at the relay is dropped (the mail server's scan writes the headers).
+    expect(
+        renderMilterHeaders(plan)
+            .split("\n")
+            .filter((l) => l && !l.startsWith("#")),
+    ).toEqual(["/^/ IGNORE"]);
+    expect(mxFiles(plan).map((f) => f.path)).toContain(MX_PATHS.milterHeaders);
+    // rspamd listens there for the relay, and still on the loopback for the mail server's own Postfix (submission: DKIM).
+    const proxy = renderRspamd(mail, site.plan<DomainModel>("dc")!)["worker-proxy.inc"].split("\n");
+    expect(proxy.filter((l) => l.startsWith("bind_socket"))).toEqual(['bind_socket = "127.0.0.1:11332";', `bind_socket = "${mail.host.address}:11332";`]);
+    expect(renderMainCf(mail).split("\n")).toContain("smtpd_milters = inet:127.0.0.1:11332");
 });
 
 test("the step's files: the key 0600 from the secret channel, each Postfix file checked, master.cf before main.cf", () => {

@@ -163,14 +163,14 @@ describe("bad billu:assets: one clear message each", () => {
             (r) => {
                 r.flows.push({ from: "wan", to: "PAR-GLPI01", service: "https" });
             },
-            "billu:flows[113]: lets the WAN reach PAR-GLPI01 (wan -> PAR-GLPI01), the GLPI server. Fix: remove it: GLPI is for staff inside the site (from outside, through the VPN); narrow a zone-wide flow with hosts",
+            "billu:flows[114]: lets the WAN reach PAR-GLPI01 (wan -> PAR-GLPI01), the GLPI server. Fix: remove it: GLPI is for staff inside the site (from outside, through the VPN); narrow a zone-wide flow with hosts",
         ],
         [
             "a flow from every WAN zone narrowed to the GLPI server",
             (r) => {
                 r.flows.push({ from: "kind:wan", to: "servers", service: "https", hosts: ["PAR-GLPI01"] });
             },
-            "billu:flows[113]: lets the WAN reach PAR-GLPI01 (kind:wan -> servers), the GLPI server. Fix: remove it: GLPI is for staff inside the site (from outside, through the VPN); narrow a zone-wide flow with hosts",
+            "billu:flows[114]: lets the WAN reach PAR-GLPI01 (kind:wan -> servers), the GLPI server. Fix: remove it: GLPI is for staff inside the site (from outside, through the VPN); narrow a zone-wide flow with hosts",
         ],
         [
             "GLPI published on the WAN address",

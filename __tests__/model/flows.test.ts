@@ -22,7 +22,7 @@ describe("bad flows and firewall config: one clear message each (key path with t
         [
             "an unknown service",
             (r) => r.flows.push({ from: "lan-dsi", to: "PAR-FS01", service: "cifs" }),
-            `billu:flows[${DEV_FLOWS}].service: "cifs" is not a service. Fix: use one of ad, ad-trust, adws, dhcp-relay, dns, ftp, ftp-passive, global-catalog, http, https, imaps, ipsec, kea-ha, kerberos, kpasswd, ldap, ldaps, msrpc, ntp, pbx-provisioning, proxmox, rdp, restic-rest, rpc-dynamic, rtp, sip-tls, smb, smtp, ssh, submission, syslog-tls, sysvol-rsync, web-public-http, web-public-https, wsus, wsus-ssl, zabbix-agent, zabbix-trapper, or declare it in billu:firewall.services`,
+            `billu:flows[${DEV_FLOWS}].service: "cifs" is not a service. Fix: use one of ad, ad-trust, adws, dhcp-relay, dns, ftp, ftp-passive, global-catalog, http, https, imaps, ipsec, kea-ha, kerberos, kpasswd, ldap, ldaps, msrpc, ntp, pbx-provisioning, proxmox, rdp, restic-rest, rpc-dynamic, rspamd-milter, rtp, sip-tls, smb, smtp, ssh, submission, syslog-tls, sysvol-rsync, web-public-http, web-public-https, wsus, wsus-ssl, zabbix-agent, zabbix-trapper, or declare it in billu:firewall.services`,
         ],
         [
             "an unknown zone kind",
@@ -121,7 +121,7 @@ describe("bad flows and firewall config: one clear message each (key path with t
         [
             "a DMZ allowlist entry that matches no flow",
             (r) => r.firewall.dmzAllowlist.push({ from: "dmz", to: "PAR-DC01", service: "ntp", reason: "time from the domain" }),
-            "billu:firewall.dmzAllowlist[7]: matches no flow of billu:flows (dmz -> PAR-DC01 ntp). Fix: write the from, to and service of the flow exactly as in billu:flows, or remove the entry",
+            "billu:firewall.dmzAllowlist[8]: matches no flow of billu:flows (dmz -> PAR-DC01 ntp). Fix: write the from, to and service of the flow exactly as in billu:flows, or remove the entry",
         ],
         [
             "VPN partner networks overlapping a zone",

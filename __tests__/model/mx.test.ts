@@ -72,8 +72,16 @@ describe("the inbound relay's plan", () => {
             { name: "mx.billu.remindme.lan", type: "A", value: "203.0.113.2" },
         ]);
         expect(plan.published).toBe(1);
+        // The relay asks the mail server's rspamd (its milter, tcp/11332) before its 250: a flow of its own.
+        expect(plan.milter).toEqual({ address: "10.20.10.41", port: 11332 });
         expect(plan.flows).toEqual([
             { from: "PAR-MX01", to: "PAR-MAIL01", service: "smtp", why: "the inbound relay hands the internet's mail to the mail server" },
+            {
+                from: "PAR-MX01",
+                to: "PAR-MAIL01",
+                service: "rspamd-milter",
+                why: "the inbound relay asks the mail server's rspamd before its 250, so the internet's client is told of a refusal",
+            },
         ]);
     });
 

@@ -7,7 +7,7 @@ describe("the one requirements check: what the services need of the flow matrix"
         const i = raw.flows.findIndex((f: { to: string; service: string }) => f.to === "PAR-MAIL01" && f.service === "https");
         expect(i).toBeGreaterThan(0);
         expect(problemsOf(raw)).toEqual([
-            `billu:flows[${i}]: opens https (tcp/443) on PAR-MAIL01, where nothing the site deploys listens: a host of role mail answers on smtp, submission, imaps, zabbix-agent, ssh. Fix: remove the flow, or deploy the service that answers on https on PAR-MAIL01`,
+            `billu:flows[${i}]: opens https (tcp/443) on PAR-MAIL01, where nothing the site deploys listens: a host of role mail answers on smtp, submission, imaps, rspamd-milter, zabbix-agent, ssh. Fix: remove the flow, or deploy the service that answers on https on PAR-MAIL01`,
         ]);
     });
 
@@ -32,7 +32,7 @@ describe("the one requirements check: what the services need of the flow matrix"
         raw.flows.push({ from: "lan-dsi", to: "PAR-MAIL01", service: "mail-plus" });
         const i = raw.flows.length - 1;
         expect(problemsOf(raw)).toEqual([
-            `billu:flows[${i}]: opens mail-plus (tcp/80) on PAR-MAIL01, where nothing the site deploys listens: a host of role mail answers on smtp, submission, imaps, https, zabbix-agent, ssh. Fix: remove the flow, or deploy the service that answers on mail-plus on PAR-MAIL01`,
+            `billu:flows[${i}]: opens mail-plus (tcp/80) on PAR-MAIL01, where nothing the site deploys listens: a host of role mail answers on smtp, submission, imaps, rspamd-milter, https, zabbix-agent, ssh. Fix: remove the flow, or deploy the service that answers on mail-plus on PAR-MAIL01`,
         ]);
     });
 
@@ -66,7 +66,8 @@ describe("the one requirements check: what the services need of the flow matrix"
         expect(listens("PAR-DHCP02")).toEqual(["dhcp-relay", "kea-ha", "zabbix-agent", "ssh"]);
         expect(listens("PAR-FS01")).toEqual(["smb", "zabbix-agent", "ssh"]);
         expect(listens("PAR-WEB01")).toEqual(["http", "https", "zabbix-agent", "ssh"]);
-        expect(listens("PAR-MAIL01")).toEqual(["smtp", "submission", "imaps", "https", "zabbix-agent", "ssh"]);
+        // rspamd-milter: its milter on the server's own address, for the inbound relay (PAR-MX01) to ask before its 250.
+        expect(listens("PAR-MAIL01")).toEqual(["smtp", "submission", "imaps", "rspamd-milter", "https", "zabbix-agent", "ssh"]);
     });
 
     test("every requirement names the service that asked and why", () => {
@@ -98,6 +99,29 @@ describe("the one requirements check: what the services need of the flow matrix"
             `billu:flows: lacks management -> PAR-LOG01 ssh, ${why}. Fix: append { from: management, to: PAR-LOG01, service: ssh } to billu:flows`,
             `billu:flows: lacks management -> PAR-BKP01 ssh, ${why}. Fix: append { from: management, to: PAR-BKP01, service: ssh } to billu:flows`,
             `billu:flows: lacks management -> PAR-MON01 ssh, ${why}. Fix: append { from: management, to: PAR-MON01, service: ssh } to billu:flows`,
+        ]);
+    });
+
+    test("the inbound relay's milter flow (#22): missing, exit 2 with the line to append; without a relay the port is idle and the flow refused", () => {
+        const raw = stackRaw("dev");
+        const milter = (f: { from: string; to: string; service: string }) => f.from === "PAR-MX01" && f.to === "PAR-MAIL01" && f.service === "rspamd-milter";
+        expect(raw.flows.filter(milter)).toHaveLength(1);
+        raw.flows = raw.flows.filter((f: { from: string; to: string; service: string }) => !milter(f));
+        raw.firewall.dmzAllowlist = raw.firewall.dmzAllowlist.filter((f: { from: string; to: string; service: string }) => !milter(f));
+        expect(problemsOf(raw)).toEqual([
+            "billu:flows: lacks PAR-MX01 -> PAR-MAIL01 rspamd-milter, which inbound mail relay needs (the inbound relay asks the mail server's rspamd before its 250, so the internet's client is told of a refusal). Fix: append { from: PAR-MX01, to: PAR-MAIL01, service: rspamd-milter } to billu:flows",
+        ]);
+        // Without the relay, the mail server's milter listens on the loopback only: the flow would open an idle port.
+        const none = stackRaw("dev");
+        delete none.mx;
+        none.hosts = none.hosts.filter((h: { role: string }) => h.role !== "mx");
+        none.flows = none.flows.filter((f: { from: string; to: string }) => f.from !== "PAR-MX01" && f.to !== "PAR-MX01");
+        none.firewall.dmzAllowlist = none.firewall.dmzAllowlist.filter((a: { from: string }) => a.from !== "PAR-MX01");
+        none.firewall.published = none.firewall.published.filter((p: { host: string }) => p.host !== "PAR-MX01");
+        none.flows.push({ from: "PAR-WEB01", to: "PAR-MAIL01", service: "rspamd-milter" });
+        none.firewall.dmzAllowlist.push({ from: "PAR-WEB01", to: "PAR-MAIL01", service: "rspamd-milter", reason: "a flow to a port nobody listens on" });
+        expect(problemsOf(none).filter((m) => m.includes("rspamd-milter"))).toEqual([
+            `billu:flows[${none.flows.length - 1}]: opens rspamd-milter (tcp/11332) on PAR-MAIL01, where nothing the site deploys listens: a host of role mail answers on smtp, submission, imaps, https, zabbix-agent, ssh. Fix: remove the flow, or deploy the service that answers on rspamd-milter on PAR-MAIL01`,
         ]);
     });
 

@@ -64,3 +64,13 @@ test("without a relay: external_relay stays off", () => {
     expect(enabled(modules)).not.toContain("external_relay");
     expect(enabled(modules)).toContain("spf");
 });
+
+test("behind dev's relay: the milter listens on the loopback (the server's own Postfix) and on the server's address (the relay, #22)", () => {
+    const site = model(stackRaw("dev"));
+    const [workers] = dump(renderRspamd(site.mail!, site.domain!), "worker");
+    const proxy = workers.split("*** Section worker ***").find((w) => /milter = true;/.test(w)) ?? "";
+    expect(proxy.match(/^\s*bind_socket = "[^"]*";$/gm)?.map((l) => l.trim())).toEqual([
+        'bind_socket = "127.0.0.1:11332";',
+        `bind_socket = "${site.mail!.host.address}:11332";`,
+    ]);
+});

@@ -30,7 +30,7 @@ test("the lab's plan: plan.json and topology.txt", async () => {
     const out = mkdtempSync(path.join(tmpdir(), "billu-labplan-"));
     const p = await runTool("firewall-lab", ["--stack", "dev", "--prefix", "tst", "--out", out]);
     expect(p.status).toBe(0);
-    expect(p.stdout).toBe("firewall lab plan dev: 26 actors, 13849 cells, 24793 probes, 13 spoofed sources, 3 broken cases\n");
+    expect(p.stdout).toBe("firewall lab plan dev: 26 actors, 14425 cells, 25369 probes, 13 spoofed sources, 3 broken cases\n");
     const topo = readFileSync(path.join(out, "topology.txt"), "utf8").split("\n");
     expect(topo[0]).toBe("ns tst-r");
     expect(JSON.parse(readFileSync(path.join(out, "plan.json"), "utf8")).prefix).toBe("tst");

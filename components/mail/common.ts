@@ -3,6 +3,7 @@
  * catalogue's ports, and AD's filter for an enabled person. Pure: no Pulumi here.
  */
 import { SERVICES } from "../../model/ports";
+import { RSPAMD_MILTER_PORT } from "../../model/mx";
 import { MAIL_DKIM_PUBLIC_SECRET, MAIL_LDAP_SECRET } from "../contracts";
 
 /** Names of the secrets the mail steps receive on stdin (never in a staged file or on a command line). */
@@ -46,7 +47,7 @@ export const CLAMD_SOCKET = "/run/clamav/clamd.ctl";
 export const REFUSED_EXTENSIONS_MAP = "/etc/rspamd/local.d/billu-refused-extensions.map";
 
 /** rspamd's milter (proxy worker) on the loopback. */
-export const RSPAMD_MILTER = "127.0.0.1:11332";
+export const RSPAMD_MILTER = `127.0.0.1:${RSPAMD_MILTER_PORT}`;
 
 /** Ports of a service of the catalogue (one port each for these). */
 export const port = (service: string) => SERVICES[service].ports[0].from;

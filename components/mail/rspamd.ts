@@ -5,6 +5,7 @@
  */
 import { DomainModel } from "../../model/domain";
 import { MAIL_REFUSALS, MailPlan } from "../../model/mail";
+import { RSPAMD_MILTER_PORT } from "../../model/mx";
 import { CLAMD_SOCKET, REFUSED_EXTENSIONS_MAP, RSPAMD_MILTER } from "./common";
 import { dkimKeyPath } from "./dkim";
 import { generatedHeader } from "../header";
@@ -16,6 +17,15 @@ export function renderRspamd(plan: MailPlan, domain: DomainModel): Record<string
         "worker-proxy.inc": [
             head("the milter Postfix calls, scanning itself (no separate normal worker)"),
             `bind_socket = "${RSPAMD_MILTER}";`,
+            // Behind an inbound relay (billu:mx) the relay asks this milter before its own 250, so the internet's client
+            // is told of a refusal: it listens on the server's own address too. The firewall opens that port to the
+            // relay alone (flow <relay> -> <mail server> rspamd-milter); rspamd's proxy has no client list of its own.
+            ...(plan.relay
+                ? [
+                      `# ${plan.relay.name}, the inbound relay (${plan.relay.address}), asks here before it answers the internet's client.`,
+                      `bind_socket = "${plan.host.address}:${RSPAMD_MILTER_PORT}";`,
+                  ]
+                : []),
             "milter = yes;",
             "timeout = 120s;",
             'upstream "local" {',

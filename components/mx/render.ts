@@ -20,6 +20,7 @@ export const MX_PATHS = {
     recipients: "/etc/postfix/billu-relay-recipients",
     transport: "/etc/postfix/billu-transport",
     tlsPolicy: "/etc/postfix/billu-tls-policy",
+    milterHeaders: "/etc/postfix/billu-milter-headers",
     tlsDir: "/etc/billu/mx/tls",
     ca: "/etc/billu/mx/tls/ca.pem",
     cert: "/etc/billu/mx/tls/server.pem",
@@ -89,6 +90,16 @@ export function renderMxMainCf(plan: MxPlan): string {
         "smtpd_data_restrictions = reject_unauth_pipelining",
         "smtpd_client_connection_rate_limit = 60",
         "",
+        `# The mail server's rspamd judges each message before the relay's 250 (MILTER_README): a refusal (DMARC p=reject,`,
+        "# a virus, a refused attachment, spam above the reject score) reaches the internet's client at the end of DATA,",
+        "# from the relay itself, instead of a bounce the relay would have to drop. rspamd unreachable: 4xx, the sender retries.",
+        `smtpd_milters = inet:${plan.milter.address}:${plan.milter.port}`,
+        "milter_protocol = 6",
+        "milter_default_action = tempfail",
+        "# rspamd's verdict only: the headers it adds here are dropped, so the mail server's own scan of the message (its",
+        "# milter, through external_relay) is not swayed by them (an X-Spam: Yes would count again) and writes the only ones.",
+        `milter_header_checks = regexp:${MX_PATHS.milterHeaders}`,
+        "",
         "# postscreen on port 25 (POSTSCREEN_README): a client that talks before the greeting is a spambot; it is refused",
         "# at RCPT (550 5.5.1, logged with its sender and recipients). Those that wait are handed to smtpd and remembered",
         "# for a day. No DNSBL: the relay has no DNS from the DMZ.",
@@ -118,6 +129,16 @@ export function renderRecipients(plan: MxPlan): string {
         ...plan.recipients.map((r) => `${r} OK`),
         "",
     ].join("\n");
+}
+
+/**
+ * milter_header_checks (header_checks(5), applied by cleanup to the headers a milter adds): every header rspamd adds
+ * at the relay is dropped (IGNORE). The relay asks rspamd for its verdict alone (a refusal before its 250); the mail
+ * server's rspamd scans the message again and adds the headers users see; a relay's `X-Spam: Yes` would otherwise be
+ * scored again there (rspamd's SPAM_FLAG), pushing a message the relay accepted towards a refusal no one is told of.
+ */
+export function renderMilterHeaders(plan: MxPlan): string {
+    return [generatedHeader("#", { host: plan.host.name, what: "the headers rspamd adds at the relay are dropped." }), "/^/ IGNORE", ""].join("\n");
 }
 
 /**
@@ -182,6 +203,7 @@ export function mxFiles(plan: MxPlan): GuestFile[] {
         { path: MX_PATHS.recipients, content: renderRecipients(plan) },
         { path: MX_PATHS.transport, content: renderTransport(plan) },
         { path: MX_PATHS.tlsPolicy, content: renderTlsPolicy(plan) },
+        { path: MX_PATHS.milterHeaders, content: renderMilterHeaders(plan) },
         { path: MX_PATHS.masterCf, content: renderMxMasterCf(plan), check: mxPostfixCheck("master.cf") },
         { path: MX_PATHS.mainCf, content: renderMxMainCf(plan), check: mxPostfixCheck("main.cf") },
     ];

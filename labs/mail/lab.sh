@@ -58,7 +58,11 @@
 # fail (exit 1). MBL_SABOTAGE=mx makes the installed relay an open relay (mynetworks = 0.0.0.0/0 with
 # permit_mynetworks, Postfix restarted): the outside-domain probe (554 5.7.1) must fail (exit 1). MBL_SABOTAGE=dmarc
 # takes the DMARC rule out of the installed force_actions.conf (rspamd restarted): the
-# p=reject refusal probe must fail (exit 1). The switches are
+# p=reject refusal probe must fail (exit 1). #22: the relay asks PAR-MAIL01's rspamd (milter) before its 250, so a
+# p=reject failure from the internet gets 554 5.7.1 at the end of DATA from the relay itself, and with rspamd down a 4xx;
+# MBL_SABOTAGE=relay-milter takes smtpd_milters out of the installed relay main.cf (postfix reload): that probe must
+# fail; MBL_SABOTAGE=postscreen puts plain smtpd on the relay's port 25 (master.cf, postfix reload): the PREGREET probe
+# must fail. The switches are
 # declared in labs/mail/sabotage.txt (npm run lab -- --sabotage mail runs each).
 LAB=bml
 # shellcheck source=../lib/common.sh
@@ -667,7 +671,7 @@ fi # acceptance
 # --- the inbound relay: mail from the internet, through the router's published smtp ----------------------------
 # Its set-up and first message: every inbound probe needs them; MBL_SABOTAGE=spf's probe is on that message's verdict.
 if lab_phase "inbound mail: $MX ($MX_IP, $DMZ_ZONE) behind $FW's published smtp on $WAN_IP, sent from $INET_IP ($WAN_ZONE)" \
-    MBL_SABOTAGE=mx MBL_SABOTAGE=spf MBL_SABOTAGE=dmarc; then
+    MBL_SABOTAGE=mx MBL_SABOTAGE=spf MBL_SABOTAGE=dmarc MBL_SABOTAGE=relay-milter MBL_SABOTAGE=postscreen; then
 # Lab override: the relay has no resolver (its DMZ resolvers are on the internet): lookups fail at once, not after a timeout.
 guest_resolv mx "$DOMAIN"
 lab_dev mx
@@ -724,6 +728,37 @@ wan_send() { ip netns exec "$LAB-inet" python3 "$HERE/probe.py" send --server "$
 wan_pregreet() { ip netns exec "$LAB-inet" python3 "$HERE/probe.py" pregreet --server "$WAN_IP" --port "$SMTP_PORT" --sender "someone@partner.example" "$@"; }
 mx_log() { grep -Eq "$1" "$LAB_DIR/mx-syslog.log"; }
 mx_queue_empty() { local q; q=$(guest_exec mx postqueue -j) || return 1; [ -z "$q" ]; }
+# --- #22 relay milter and postscreen: set-up and sabotage switches (MBL_SABOTAGE=relay-milter, =postscreen) ---------
+# The relay asks PAR-MAIL01's rspamd before its 250 (its main.cf's smtpd_milters): the milter's port is the model's
+# (model/mx.ts RSPAMD_MILTER_PORT, the catalogue's rspamd-milter), never read from the file under test.
+MILTER_PORT=$(node -e 'console.log(require(process.argv[1]).RSPAMD_MILTER_PORT)' "$LAB_ROOT/dist/model/mx.js")
+# The relay's own greeting on its DMZ address, first line: postscreen's "220-" (it holds the rest of the greeting while
+# it watches for a client that talks first), or smtpd's "220 " when smtpd owns the port.
+mx_greeting() { ip netns exec "$LAB-mx" python3 "$HERE/probe.py" connect --server "$MX_IP" --port "$SMTP_PORT" --timeout 5; }
+# MBL_SABOTAGE=relay-milter: the installed relay main.cf loses smtpd_milters and Postfix is reloaded: the relay says 250
+# to a DMARC p=reject failure again (PAR-MAIL01 refuses it later, the relay drops its bounce): the 5xx-at-relay probe
+# below must fail.
+if [ "${MBL_SABOTAGE:-}" = relay-milter ]; then
+    guest_exec mx sh -c 'postconf -X smtpd_milters && postfix reload' >>"$LAB_DIR/sabotage.log" 2>&1
+    if [ -z "$(guest_exec mx postconf -h smtpd_milters 2>/dev/null)" ] && lab_wait 15 "the relay's reload logged" mx_log "postfix/master\[[0-9]+\]: reload"; then
+        lab_log "SABOTAGE: the installed relay main.cf has no smtpd_milters (postfix reload done)"
+    else
+        lab_log "SABOTAGE NOT IN EFFECT: the relay's main.cf still names a milter, or Postfix did not reload (see sabotage.log)"
+    fi
+fi
+# MBL_SABOTAGE=postscreen: the installed relay master.cf puts plain smtpd on port 25 in place of postscreen (its smtpd
+# pass line removed) and Postfix is reloaded: master re-reads master.cf and the port's program changes (a restart through
+# the systemctl shim left the running postscreen serving: the last attempt's mistake). Checked before the probes: the
+# port now greets with smtpd's "220 " at once. The PREGREET probe below must fail.
+if [ "${MBL_SABOTAGE:-}" = postscreen ]; then
+    guest_exec mx sh -c "sed -i -e 's/^smtp  *inet  .* postscreen\$/smtp       inet  n       -       n       -       -       smtpd/' -e '/^smtpd  *pass /d' /etc/postfix/master.cf && postfix reload" >>"$LAB_DIR/sabotage.log" 2>&1
+    if lab_wait 20 "smtpd's own greeting on $MX_IP:$SMTP_PORT" lab_has "^connected: 220 " mx_greeting; then
+        lab_log "SABOTAGE: the relay's port 25 is plain smtpd (master.cf without postscreen, postfix reload): $(guest_exec mx postconf -M smtp/inet 2>&1)"
+    else
+        lab_log "SABOTAGE NOT IN EFFECT: the relay's port 25 still greets as postscreen (see sabotage.log)"
+    fi
+fi
+# --- end #22 set-up --------------------------------------------------------------------------------------------------
 # postscreen, before any other client of the internet's address connects (a client that passed is remembered for a day
 # and handed straight to smtpd): a client that talks before the greeting is refused at RCPT and logged.
 lab_expect "a client that talks before the relay's greeting is refused by postscreen (550 at RCPT)" pass refused "^refused: 550 " wan_pregreet --to "$MAIL_A"
@@ -745,24 +780,63 @@ lab_expect "...handed over TLS with $MAIL's certificate verified (the relay's lo
 mx_headers() { guest_exec mail sh -c "f=\$(grep -ls 'Subject: $1' /var/vmail/$USER_A/Maildir/new/* /var/vmail/$USER_A/Maildir/cur/* | head -n 1); [ -n \"\$f\" ] && sed '/^\$/q' \"\$f\"" | sed ':a;N;$!ba;s/\n[ \t]\+/ /g'; }
 # ...and rspamd's own log line for it (by its Message-ID, <token@lab>, which probe.py sets).
 rspamd_verdict() { guest_exec mail grep -F "rspamd_task_write_log: id: <$1@lab>," /var/log/rspamd/rspamd.log; }
-lab_expect "...judged by rspamd with the internet's address: $SPF_DOM permits $INET_IP (spf=pass, R_SPF_ALLOW)" pass lab_has \
-    "^Authentication-Results: .*spf=pass ([^)]*: domain of someone@$SPF_DOM designates $INET_IP as permitted sender)" mx_headers "$tok"
-lab_expect "...rspamd's log line for that message: ip: $INET_IP, R_SPF_ALLOW" pass lab_has "ip: $INET_IP, .*R_SPF_ALLOW" rspamd_verdict "$tok"
+# rspamd judges it twice (#22): when the relay asks before its 250 (the milter sees the internet's client itself) and when
+# PAR-MAIL01 receives it from the relay (external_relay takes the client from the relay's Received line). Each scan's log
+# line is found by its Postfix queue id (the host's cleanup logs the Message-ID with it), so each is probed apart.
+scan_of() {
+    local qid
+    qid=$(sed -nE "s/.*postfix\/cleanup\[[0-9]+\]: ([0-9A-F]+): message-id=<$2@lab>.*/\1/p" "$LAB_DIR/$1-syslog.log" | head -n 1)
+    [ -n "$qid" ] && guest_exec mail grep -F "rspamd_task_write_log: id: <$2@lab>, qid: <$qid>," /var/log/rspamd/rspamd.log
+}
+# Every Authentication-Results header of the delivered message: one, PAR-MAIL01's (the relay drops the headers rspamd
+# adds when it asks: milter_header_checks).
+auth_results() { mx_headers "$1" | grep '^Authentication-Results: '; }
+spf_pass_once() {
+    local ar; ar=$(auth_results "$tok"); printf '%s\n' "$ar" >>"$LAB_DIR/probes.log"
+    [ "$(grep -c . <<<"$ar")" = 1 ] && grep -q "spf=pass ([^)]*: domain of someone@$SPF_DOM designates $INET_IP as permitted sender)" <<<"$ar"
+}
+lab_expect "...judged by rspamd with the internet's address: one Authentication-Results ($MAIL's), spf=pass for $INET_IP" pass spf_pass_once
+# PAR-MAIL01's scan is not swayed by the relay's: no X-Spam header from the relay's ask reached it (rspamd's SPAM_FLAG).
+unswayed() { local l; l=$(scan_of mail "$tok") || return 1; printf '%s\n' "$l" >>"$LAB_DIR/probes.log"; [ -n "$l" ] && ! grep -q "SPAM_FLAG" <<<"$l"; }
+lab_expect "...$MAIL's own scan saw none of the relay's rspamd headers (no SPAM_FLAG in its log line)" pass unswayed
+lab_expect "...rspamd's log line for the relay's ask (the relay's queue id): ip: $INET_IP, R_SPF_ALLOW" pass lab_has "ip: $INET_IP, .*R_SPF_ALLOW" scan_of mx "$tok"
+lab_expect "...and for $MAIL's own scan (its queue id; external_relay): ip: $INET_IP, R_SPF_ALLOW" pass lab_has "ip: $INET_IP, .*R_SPF_ALLOW" scan_of mail "$tok"
 fi # inbound mail
 
-if lab_phase "inbound SPF fail and DMARC p=reject: refused by $MAIL, the relay's bounce discarded" MBL_SABOTAGE=dmarc; then
+if lab_phase "inbound SPF fail and DMARC p=reject: refused by the relay at the end of DATA" MBL_SABOTAGE=dmarc MBL_SABOTAGE=relay-milter; then
+# --- #22 relay milter: a DMARC p=reject failure is refused by the relay itself, at the end of DATA --------------------
+# The relay asks rspamd before its 250, so the internet's client is told (554 5.7.1, the model's text): nothing is
+# queued on the relay, nothing reaches PAR-MAIL01, no bounce is made. MBL_SABOTAGE=relay-milter and =dmarc fail the first probe.
+refused_at_data() { local out rc=0; out=$("${@:2}" 2>&1) || rc=$?; printf '%s\n' "$out" | tee -a "$LAB_DIR/probes.log"; [ "$rc" -ne 0 ] && grep -Eq -- "$1" <<<"$out" && grep -qx "stage: end of DATA" <<<"$out"; }
 tok2="spf-$(openssl rand -hex 4)"
-lab_expect "from the internet, a message from someone@$SPF_DENY (SPF permits $SPF_OTHER only, -all) is accepted by the relay" pass \
-    ip netns exec "$LAB-inet" python3 "$HERE/probe.py" send --server "$WAN_IP" --port "$SMTP_PORT" --sender "someone@$SPF_DENY" --to "$MAIL_A" --subject "$tok2"
-# DMARC p=reject is enforced (force_actions BILLU_DMARC_REJECT): $MAIL refuses it at SMTP; the relay, which accepted it,
-# drops its bounce to the (forged) sender instead of sending it (no backscatter).
-lab_expect "...$MAIL refuses it to the relay at SMTP: 554 5.7.1 $(refusal dmarcReject)" pass lab_wait 30 "the relay's bounced line" \
-    mx_log "to=<$MAIL_A>, relay=$MAIL_IP\\[$MAIL_IP\\]:$SMTP_PORT, .*status=bounced .*554 5\\.7\\.1 $(refusal_re dmarcReject)"
+lab_expect "from the internet, a message from someone@$SPF_DENY (SPF permits $SPF_OTHER only, -all; DMARC p=reject) is refused at the end of DATA: 554 5.7.1 $(refusal dmarcReject)" pass \
+    refused_at_data "^refused: 554 5\.7\.1 $(refusal_re dmarcReject)" ip netns exec "$LAB-inet" python3 "$HERE/probe.py" send --server "$WAN_IP" --port "$SMTP_PORT" --sender "someone@$SPF_DENY" --to "$MAIL_A" --subject "$tok2"
+lab_expect "...by the relay itself (its log: milter-reject: END-OF-MESSAGE from [$INET_IP]: 5.7.1 ...)" pass lab_wait 10 "the relay's milter-reject line" \
+    mx_log "milter-reject: END-OF-MESSAGE from [^ ]*\\[${INET_IP//./\\.}\\]: 5\\.7\\.1 $(refusal_re dmarcReject);.* to=<$MAIL_A>"
 lab_expect "...rspamd's log line for that message: ip: $INET_IP, R_SPF_FAIL" pass lab_has "ip: $INET_IP, .*R_SPF_FAIL" rspamd_verdict "$tok2"
 lab_expect "...and DMARC_POLICY_REJECT ($SPF_DENY's p=reject, SPF not aligned, no DKIM)" pass lab_has "ip: $INET_IP, .*DMARC_POLICY_REJECT" rspamd_verdict "$tok2"
+lab_expect "...nothing queued on the relay (postqueue -j on $MX is empty)" pass lab_wait 15 "an empty queue on $MX" mx_queue_empty
+lab_expect "...never handed to $MAIL (its log has no message-id=<$tok2@lab>)" fail grep -q "message-id=<$tok2@lab>" "$LAB_DIR/mail-syslog.log"
 lab_expect "...not delivered: $MAIL_A's mailbox has no message $tok2" fail imap "$MAIL_A" "$PW_A" --expect "$tok2"
-lab_expect "...and the relay's bounce to someone@$SPF_DENY is discarded, not sent (no backscatter)" pass lab_wait 30 "the discarded bounce" \
-    mx_log "to=<someone@${SPF_DENY//./\\.}>, relay=none, .*status=sent \\(no backscatter"
+lab_expect "...and no bounce made: the relay's log has no line to someone@$SPF_DENY" fail mx_log "to=<someone@${SPF_DENY//./\\.}>"
+# rspamd down: the relay answers 4xx (milter_default_action = tempfail): the internet's server keeps the message and
+# retries; nothing is accepted unscanned, nothing is lost.
+milter_on() { guest_exec mail ss -Hltn "sport = :$MILTER_PORT" | grep -qF "$MAIL_IP:$MILTER_PORT"; }
+lab_expect "rspamd's milter listens on $MAIL's own address for the relay ($MAIL_IP:$MILTER_PORT)" pass milter_on
+lab_expect "...and $MX reaches it through $FW (flow rspamd-milter)" pass ip netns exec "$LAB-mx" timeout 3 bash -c "exec 3<>/dev/tcp/$MAIL_IP/$MILTER_PORT"
+guest_exec mail systemctl stop rspamd
+lab_expect "rspamd stopped on $MAIL: nothing listens on $MAIL_IP:$MILTER_PORT" fail milter_on
+tok5="down-$(openssl rand -hex 4)"
+lab_expect "with rspamd down, the relay answers the internet's client with a temporary error (4xx: it keeps the message and retries)" pass \
+    refused "^refused: 4[0-9][0-9] 4\." wan_send --to "$MAIL_A" --subject "$tok5"
+lab_expect "...because the relay cannot reach the milter (its log: connect to Milter service inet:$MAIL_IP:$MILTER_PORT refused)" pass lab_wait 10 "the relay's milter warning" \
+    mx_log "connect to Milter service inet:${MAIL_IP//./\\.}:$MILTER_PORT: Connection refused"
+lab_expect "...nothing queued on the relay" pass mx_queue_empty
+guest_exec mail systemctl start rspamd
+lab_wait 60 "rspamd's milter back on $MAIL_IP:$MILTER_PORT" milter_on || true
+lab_expect "rspamd back: the client's retry is accepted by the relay" pass wan_send --to "$MAIL_A" --subject "$tok5"
+lab_expect "...and delivered to $MAIL_A (nothing lost)" pass imap "$MAIL_A" "$PW_A" --expect "$tok5" --wait 30
+# --- end #22 relay milter --------------------------------------------------------------------------------------------
 fi # inbound SPF and DMARC
 
 if lab_phase "inbound DKIM: a partner's signature verified, a broken one found"; then
@@ -791,7 +865,8 @@ lab_expect "relaying to an outside domain is refused (554 5.7.1 relay access den
 lab_expect "the relay offers STARTTLS with a site-CA certificate naming $MX_PUBLIC" pass lab_has "Verify return code: 0 (ok)" \
     ip netns exec "$LAB-inet" timeout 10 openssl s_client -starttls smtp -connect "$WAN_IP:$SMTP_PORT" -CAfile "$PKI/ca.pem" -verify_hostname "$MX_PUBLIC" -verify_return_error </dev/null
 lab_expect "the router's forward rule for the published smtp to $MX_IP counted those connections" pass test "$(dnat_count)" -ge 4
-# From the DMZ the relay reaches PAR-MAIL01 on smtp and nothing else of the servers zone; each port answers from the servers zone (control).
+# From the DMZ the relay reaches PAR-MAIL01 on smtp (and rspamd's milter, probed in the #22 block) and nothing else of the
+# servers zone; each port answers from the servers zone (control).
 tcp_open() { ip netns exec "$LAB-$1" timeout 3 bash -c "exec 3<>/dev/tcp/$2/$3" 2>/dev/null; }
 lab_expect "$MX reaches $MAIL:$SMTP_PORT" pass tcp_open mx "$MAIL_IP" "$SMTP_PORT"
 for t in "$MAIL_IP:$IMAPS_PORT" "$MAIL_IP:$SUB_PORT" "$DC1_IP:636" "$DC1_IP:53" "$DC1_IP:88"; do

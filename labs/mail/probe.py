@@ -39,6 +39,18 @@ def dkim_signed(a, msg):
     return sig + msg
 
 
+class StagedSMTP(smtplib.SMTP):
+    """smtplib's client, remembering whether the server took the message's text: `stage` is "end of DATA" once DATA got
+    its 354 and the text was sent (the next reply is the server's verdict on the whole message)."""
+
+    stage = None
+
+    def data(self, msg):
+        reply = super().data(msg)  # raises SMTPDataError when DATA itself is refused (no 354)
+        self.stage = "end of DATA"
+        return reply
+
+
 def smtp_send(a):
     msg = (
         f"From: {a.sender}\r\nTo: {a.to}\r\nSubject: {a.subject}\r\nMessage-ID: <{a.subject}@lab>\r\n\r\n"
@@ -60,7 +72,7 @@ def smtp_send(a):
         )
     if a.dkim_key:
         msg = dkim_signed(a, msg)
-    s = smtplib.SMTP(a.server, a.port, local_hostname="client.lab.example", timeout=30)
+    s = StagedSMTP(a.server, a.port, local_hostname="client.lab.example", timeout=30)
     try:
         s.ehlo()
         if a.starttls:
@@ -77,6 +89,9 @@ def smtp_send(a):
         return 0
     except smtplib.SMTPResponseException as e:
         print(f"refused: {e.smtp_code} {e.smtp_error.decode(errors='replace')}")
+        # The SMTP stage of the refusal: the server took DATA (354), read the whole message, then refused it.
+        if s.stage:
+            print(f"stage: {s.stage}")
         return 1
     except smtplib.SMTPRecipientsRefused as e:
         for rcpt, (code, text) in e.recipients.items():

@@ -44,6 +44,10 @@ export const mailService = defineService<MailConfig, MailPlan>({
         ...mail.flows.map((f) => ({ kind: "flow" as const, ...f })),
         ...mail.mx.map((record) => ({ kind: "dns" as const, record })),
         ...["smtp", "submission", "imaps"].map((service) => ({ kind: "listen" as const, host: mail.host.name, service, why: "Postfix and Dovecot" })),
+        // Behind an inbound relay rspamd's milter also listens on the server's own address, for the relay (components/mail/rspamd.ts).
+        ...(mail.relay
+            ? [{ kind: "listen" as const, host: mail.host.name, service: "rspamd-milter", why: "rspamd's milter, which the inbound relay asks" }]
+            : []),
         // The mailboxes (components/mail/common.ts MAIL_PATHS.mailboxes, pinned equal by __tests__/model/backup.test.ts).
         { kind: "backup", host: mail.host.name, dataClass: "mail", paths: [MAIL_STORE], why: "the mailboxes (Maildir under the mail store)" },
         ...(mail.webmail
