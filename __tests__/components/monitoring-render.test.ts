@@ -289,7 +289,9 @@ test("a host whose agent verifies certificates (a web site, LDAPS, IMAPS) gets t
     // The step adds it with update-ca-certificates and restarts the agent (Go reads the store once).
     const step = fs.readFileSync(path.join(ROOT, "scripts", "monitoring", "agent-step.sh"), "utf8");
     expect(step).toContain(`if billu_changed ${MONITORING_PATHS.agentSiteCa}; then`);
-    expect(step).toContain('if [ -n "$psk_changed" ] || [ -n "$ca_changed" ] || billu_changed /etc/zabbix/zabbix_agent2.conf; then');
+    // A changed key or CA forces the restart (billu_service --restart); a changed configuration restarts through billu_service.
+    expect(step).toContain('if [ -n "$psk_changed" ] || [ -n "$ca_changed" ]; then force_restart=--restart; fi');
+    expect(step).toContain('billu_service $force_restart zabbix-agent2 "its configuration, key or trusted CA changed" /etc/zabbix/zabbix_agent2.conf');
 });
 
 test("the server's settings: the database over TCP with the generated password, caches, pollers, trapper port", () => {
