@@ -422,7 +422,7 @@ fi # the router in the path
 
 # Every probe below logs on as $USER_A or $USER_B: their passwords are reset here.
 if lab_phase "a new account must change its password first; an administrator reset opens it" \
-    MBL_SABOTAGE=milter MBL_SABOTAGE=dkim MBL_SABOTAGE=webmail MBL_SABOTAGE=mx MBL_SABOTAGE=spf MBL_SABOTAGE=dmarc; then
+    MBL_SABOTAGE=milter MBL_SABOTAGE=dkim MBL_SABOTAGE=webmail MBL_SABOTAGE=mx MBL_SABOTAGE=spf MBL_SABOTAGE=dmarc MBL_SABOTAGE=relay-milter MBL_SABOTAGE=postscreen; then
 INITIAL_PW="$(initial_pw)"
 [ -n "$INITIAL_PW" ] || lab_die "the onboarding sheet on $DC1 gives no initial password for $USER_A"
 lab_expect "AD refuses $USER_A's bind with the initial password: must change it (data 773)" pass lab_has 'data 773' ldap_bind "$MAIL_A" "$INITIAL_PW"
