@@ -685,7 +685,9 @@ if [ "${MBL_SABOTAGE:-}" = mx ]; then
     # The classic open relay: every client is in mynetworks, and mynetworks may relay. (`smtpd_relay_restrictions =
     # permit` alone is not one: Postfix's smtpd then refuses to serve at all, "specify at least one working instance of
     # reject_unauth_destination...", so every session ends before its greeting: a failure for the wrong reason.)
-    guest_exec mx postconf -e 'mynetworks = 0.0.0.0/0' 'smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination' >/dev/null 2>&1
+    # postscreen_access_list emptied: its default (permit_mynetworks) would whitelist every client past postscreen too,
+    # and the PREGREET probe would fail first, not the outside-domain probe this switch is for.
+    guest_exec mx postconf -e 'mynetworks = 0.0.0.0/0' 'smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination' 'postscreen_access_list =' >/dev/null 2>&1
     guest_exec mx systemctl restart postfix >/dev/null 2>&1
     lab_wait 30 "the sabotaged relay listening on 25" guest_exec mx sh -c 'ss -Hltn "sport = :25" | grep -q .' || true
     lab_log "SABOTAGE: the installed relay main.cf lets every client relay (mynetworks = 0.0.0.0/0, permit_mynetworks: an open relay)"
