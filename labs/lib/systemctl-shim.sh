@@ -73,7 +73,11 @@ case "$verb" in
     # As systemd: reloading a unit that is not running fails.
     reload) running || { echo "lab systemctl: $unit is not active, cannot reload" >&2; exit 1; }; stop; start ;;
     is-active) running ;;
-    is-enabled) exit 0 ;;
-    enable|disable|mask|unmask|daemon-reload) exit 0 ;;
+    # As systemd: a masked unit is not enabled (the Samba DC's step masks winbind, which the shim knows since the
+    # client's join: without this, every re-run of the dc step would mask it again and report a change).
+    is-enabled) [ ! -e "/run/lab-$unit.masked" ] ;;
+    mask) : >"/run/lab-$unit.masked" ;;
+    unmask) rm -f "/run/lab-$unit.masked" ;;
+    enable|disable|daemon-reload) exit 0 ;;
     *) echo "lab systemctl: unsupported $verb" >&2; exit 1 ;;
 esac
