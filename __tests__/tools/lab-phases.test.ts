@@ -48,6 +48,8 @@ test("every switch a lab's phases name is declared in its sabotage.txt; the mail
         "MBL_SABOTAGE=mx",
         "MBL_SABOTAGE=spf",
         "MBL_SABOTAGE=dmarc",
+        "MBL_SABOTAGE=relay-milter",
+        "MBL_SABOTAGE=postscreen",
     ]);
 });
 

@@ -60,8 +60,8 @@
 # takes the DMARC rule out of the installed force_actions.conf (rspamd restarted): the
 # p=reject refusal probe must fail (exit 1). #22: the relay asks PAR-MAIL01's rspamd (milter) before its 250, so a
 # p=reject failure from the internet gets 554 5.7.1 at the end of DATA from the relay itself, and with rspamd down a 4xx;
-# MBL_SABOTAGE=relay-milter takes smtpd_milters out of the installed relay main.cf (postfix reload): that probe must
-# fail; MBL_SABOTAGE=postscreen puts plain smtpd on the relay's port 25 (master.cf, postfix reload): the PREGREET probe
+# MBL_SABOTAGE=relay-milter takes smtpd_milters out of the installed relay main.cf (postfix reload): the first probe of
+# the relay's ask (rspamd's log line for the relay's queue id) must fail, as that 5xx probe would; MBL_SABOTAGE=postscreen puts plain smtpd on the relay's port 25 (master.cf, postfix reload): the PREGREET probe
 # must fail. The switches are
 # declared in labs/mail/sabotage.txt (npm run lab -- --sabotage mail runs each).
 LAB=bml
@@ -738,8 +738,9 @@ MILTER_PORT=$(node -e 'console.log(require(process.argv[1]).RSPAMD_MILTER_PORT)'
 # it watches for a client that talks first), or smtpd's "220 " when smtpd owns the port.
 mx_greeting() { ip netns exec "$LAB-mx" python3 "$HERE/probe.py" connect --server "$MX_IP" --port "$SMTP_PORT" --timeout 5; }
 # MBL_SABOTAGE=relay-milter: the installed relay main.cf loses smtpd_milters and Postfix is reloaded: the relay says 250
-# to a DMARC p=reject failure again (PAR-MAIL01 refuses it later, the relay drops its bounce): the 5xx-at-relay probe
-# below must fail.
+# to a DMARC p=reject failure again (PAR-MAIL01 refuses it later, the relay drops its bounce). The first probe to see
+# it is the inbound message's "rspamd's log line for the relay's ask" (no scan has the relay's queue id); the
+# 5xx-at-relay probe below would fail too.
 if [ "${MBL_SABOTAGE:-}" = relay-milter ]; then
     guest_exec mx sh -c 'postconf -X smtpd_milters && postfix reload' >>"$LAB_DIR/sabotage.log" 2>&1
     if [ -z "$(guest_exec mx postconf -h smtpd_milters 2>/dev/null)" ] && lab_wait 15 "the relay's reload logged" mx_log "postfix/master\[[0-9]+\]: reload"; then
