@@ -263,10 +263,13 @@ function windowsMailDirectoryInputs(prod: SiteModel): Record<string, string> {
 
 function windowsWsusInputs(prod: SiteModel): Record<string, string> {
     const plan = prod.plan<WsusPlan>("wsus")!;
-    expect([plan.host, plan.url]).toEqual(["PAR-WSUS01", "http://par-wsus01.billu.remindme.lan:8530"]);
+    expect([plan.host, plan.url]).toEqual(["PAR-WSUS01", "https://par-wsus01.billu.remindme.lan:8531"]);
     const host = prod.hosts.find((h) => h.name === plan.host)!;
     const model = {
+        fqdn: plan.fqdn,
+        ssl: plan.ssl,
         port: plan.port,
+        cleanup: plan.cleanup,
         driveLetter: plan.driveLetter,
         contentDir: plan.contentDir,
         dataDiskBytes: host.disks[1].sizeGiB * 1024 ** 3,
@@ -594,7 +597,16 @@ test("the Pester tests that ran are exactly these", () => {
         "the WSUS step (wsus.ps1, prod's PAR-WSUS01).drift (a planned product unticked, another ticked, a rule changed, a group deleted): repairs exactly those",
         "the WSUS step (wsus.ps1, prod's PAR-WSUS01).after the repair, a run writes nothing",
         "the WSUS step (wsus.ps1, prod's PAR-WSUS01).a rule whose target groups alone drifted: repaired, nothing else written",
+        "the WSUS step over HTTPS and its cleanup task: drift repaired exactly, nothing else written.the cleanup task already registered, unchanged: not registered again, and the run says nothing to change",
+        "the WSUS step over HTTPS and its cleanup task: drift repaired exactly, nothing else written.the cleanup task moved to another time by hand: replaced with the planned one, nothing else",
+        "the WSUS step over HTTPS and its cleanup task: drift repaired exactly, nothing else written.the cleanup task with one switch dropped by hand, or on another day: replaced",
+        "the WSUS step over HTTPS and its cleanup task: drift repaired exactly, nothing else written.a renewed server certificate: imported and bound in place of the old one (removed first), nothing else",
+        "the WSUS step over HTTPS and its cleanup task: drift repaired exactly, nothing else written.SSL no longer required on one service, and the https binding deleted: exactly those restored",
+        "the WSUS step over HTTPS and its cleanup task: drift repaired exactly, nothing else written.SSL flags kept with client certificates negotiated: Ssl is there, nothing written",
+        "the WSUS step over HTTPS and its cleanup task: drift repaired exactly, nothing else written.wsusutil configuressl undone (the setup key names another host): run again with the FQDN, nothing else",
         "the WSUS step: bad input stops it with the fix, before the lists are written.a product WSUS does not know by that name: names the key and where to read the right title",
         "the WSUS step: bad input stops it with the fix, before the lists are written.content already elsewhere: refuses to run postinstall again, naming wsusutil movecontent",
+        "the WSUS step: bad input stops it with the fix, before the lists are written.ssl planned but no certificate given: stops after postinstall, naming the secrets, before any HTTPS or API call",
+        "the WSUS step: bad input stops it with the fix, before the lists are written.wsusutil configuressl failing: stops with its exit code, before the API",
     ]);
 });

@@ -56,11 +56,12 @@ function Invoke-BilluWsusUtil {
 }
 
 # A PEM certificate's DER bytes, and its SHA-1 thumbprint (how the certificate stores and IIS name it).
+# The leading comma keeps the byte[] whole: unrolled into object[], X509Certificate2's constructor takes it for a file name.
 function ConvertFrom-BilluPem([string]$Pem) {
-    [Convert]::FromBase64String((($Pem -split "`n") | ForEach-Object Trim | Where-Object { $_ -and $_ -notmatch '-----' }) -join '')
+    return , [Convert]::FromBase64String((($Pem -split "`n") | ForEach-Object Trim | Where-Object { $_ -and $_ -notmatch '-----' }) -join '')
 }
 function Get-BilluCertThumbprint([string]$Pem) {
-    (New-Object System.Security.Cryptography.X509Certificates.X509Certificate2(, (ConvertFrom-BilluPem $Pem))).Thumbprint
+    [System.Security.Cryptography.X509Certificates.X509Certificate2]::new([byte[]](ConvertFrom-BilluPem $Pem)).Thumbprint
 }
 
 # The site CA in LocalMachine\Root: the step's own API calls over HTTPS (Get-WsusServer -UseSsl) check the chain.
