@@ -604,6 +604,8 @@ test("the Pester tests that ran are exactly these", () => {
         "the WSUS step over HTTPS and its cleanup task: drift repaired exactly, nothing else written.SSL no longer required on one service, and the https binding deleted: exactly those restored",
         "the WSUS step over HTTPS and its cleanup task: drift repaired exactly, nothing else written.SSL flags kept with client certificates negotiated: Ssl is there, nothing written",
         "the WSUS step over HTTPS and its cleanup task: drift repaired exactly, nothing else written.wsusutil configuressl undone (the setup key names another host): run again with the FQDN, nothing else",
+        "the PEM importer the WSUS step shares with the Windows DC (windows-ldaps-cert.ps1), on a real certificate and SEC1 key.imports the certificate with its private key into LocalMachine\\My once; the second call finds it and adds nothing",
+        "the PEM importer the WSUS step shares with the Windows DC (windows-ldaps-cert.ps1), on a real certificate and SEC1 key.a key that is not SEC1 P-384 (an RSA key): refused, nothing stored",
         "the WSUS step: bad input stops it with the fix, before the lists are written.a product WSUS does not know by that name: names the key and where to read the right title",
         "the WSUS step: bad input stops it with the fix, before the lists are written.content already elsewhere: refuses to run postinstall again, naming wsusutil movecontent",
         "the WSUS step: bad input stops it with the fix, before the lists are written.ssl planned but no certificate given: stops after postinstall, naming the secrets, before any HTTPS or API call",

@@ -399,6 +399,51 @@ Describe 'the WSUS step over HTTPS and its cleanup task: drift repaired exactly,
     }
 }
 
+Describe 'the PEM importer the WSUS step shares with the Windows DC (windows-ldaps-cert.ps1), on a real certificate and SEC1 key' {
+    # Run for real (.NET parses the PEM and the key, joins them, exports and re-reads the PFX); only the machine's store
+    # is mocked: Get-ChildItem Cert:\LocalMachine\My and the X509Store object (read-only on Linux).
+    BeforeAll {
+        $script:Key = [System.Security.Cryptography.ECDsa]::Create([System.Security.Cryptography.ECCurve+NamedCurves]::nistP384)
+        $req = [System.Security.Cryptography.X509Certificates.CertificateRequest]::new("CN=$($Model.fqdn)", $script:Key, [System.Security.Cryptography.HashAlgorithmName]::SHA384)
+        $script:Real = $req.CreateSelfSigned([DateTimeOffset]::UtcNow.AddDays(-1), [DateTimeOffset]::UtcNow.AddDays(30))
+        $pem = { param($label, $bytes) "-----BEGIN $label-----`n$(([Convert]::ToBase64String($bytes) -split '(.{64})' | Where-Object { $_ }) -join "`n")`n-----END $label-----`n" }
+        $script:CertPem = & $pem 'CERTIFICATE' $script:Real.RawData
+        # The tls provider's ECDSA key: SEC1 (RFC 5915), as .NET's ExportECPrivateKey writes it.
+        $script:KeyPem = & $pem 'EC PRIVATE KEY' $script:Key.ExportECPrivateKey()
+    }
+    BeforeEach {
+        $script:Store = [Collections.Generic.List[object]]::new()
+        Mock Get-ChildItem { @($script:Store) } -ParameterFilter { $Path -eq 'Cert:\LocalMachine\My' }
+        Mock New-Object {
+            $s = [pscustomobject]@{ Name = $ArgumentList[0]; Location = $ArgumentList[1]; Mode = $null }
+            $s | Add-Member ScriptMethod Open { param($m) $this.Mode = $m }
+            $s | Add-Member ScriptMethod Add { param($c) $script:Store.Add($c) }
+            $s | Add-Member ScriptMethod Close { }
+            return $s
+        } -ParameterFilter { $TypeName -eq 'System.Security.Cryptography.X509Certificates.X509Store' }
+    }
+    It 'imports the certificate with its private key into LocalMachine\My once; the second call finds it and adds nothing' {
+        Import-BilluLdapsCert $script:CertPem $script:KeyPem | Should -BeTrue
+        $script:Store.Count | Should -Be 1
+        $c = $script:Store[0]
+        $c.Thumbprint | Should -Be $script:Real.Thumbprint
+        $c.HasPrivateKey | Should -BeTrue
+        # The key it carries is the one given: what it signs, the original public key verifies.
+        $data = [Text.Encoding]::UTF8.GetBytes('billu')
+        $sig = [System.Security.Cryptography.X509Certificates.ECDsaCertificateExtensions]::GetECDsaPrivateKey($c).SignData($data, [System.Security.Cryptography.HashAlgorithmName]::SHA384)
+        $script:Key.VerifyData($data, $sig, [System.Security.Cryptography.HashAlgorithmName]::SHA384) | Should -BeTrue
+        Should -Invoke New-Object -Times 1 -Exactly -ParameterFilter { $TypeName -eq 'System.Security.Cryptography.X509Certificates.X509Store' -and ($ArgumentList -join ' ') -eq 'My LocalMachine' }
+        Import-BilluLdapsCert $script:CertPem $script:KeyPem | Should -BeFalse
+        $script:Store.Count | Should -Be 1
+    }
+    It 'a key that is not SEC1 P-384 (an RSA key): refused, nothing stored' {
+        $rsa = [System.Security.Cryptography.RSA]::Create(2048)
+        $bad = "-----BEGIN RSA PRIVATE KEY-----`n$([Convert]::ToBase64String($rsa.ExportRSAPrivateKey()))`n-----END RSA PRIVATE KEY-----`n"
+        { Import-BilluLdapsCert $script:CertPem $bad } | Should -Throw -ExpectedMessage 'the LDAPS key is not a SEC1 P-384 key'
+        $script:Store.Count | Should -Be 0
+    }
+}
+
 Describe 'the WSUS step: bad input stops it with the fix, before the lists are written' {
     BeforeEach {
         Reset-FakeHost
