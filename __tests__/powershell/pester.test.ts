@@ -103,9 +103,7 @@ function windowsFileServerModel() {
         fs.os = "windows-2022-gui";
         fs.joinDomain = false;
         raw.fileserver.flavor = "windows";
-        // The home share is built by the linux flavor only: no home share, no Documents redirection GPO.
-        delete raw.fileserver.homeShare;
-        raw.gpo.gpos = raw.gpo.gpos.filter((g: { policies: Record<string, unknown> }) => !g.policies.folderRedirectionDocuments);
+        // dev's home share (home$) and its Documents redirection GPO stay: shares.ps1 builds the home folders too.
     });
 }
 
@@ -156,6 +154,14 @@ function windowsFileServerInputs(): Record<string, string> {
         diskBytes: plan.array.disks.map((d) => d.sizeGiB * 1024 ** 3),
         admins: qualified(plan, plan.adminGroup),
         shares: plan.shares.map((s) => ({ name: s.name, path: sharePath(plan, s), comment: s.comment, groups: s.groups.map((g) => qualified(plan, g)) })),
+        // The home share from the plan: its folder on the data volume, the staff group, one folder per enabled person.
+        home: {
+            name: plan.homes!.name,
+            path: `${plan.driveLetter}:\\Shares\\${plan.homes!.folder}`,
+            group: qualified(plan, plan.homes!.group),
+            domain: plan.workgroup,
+            users: m.directory!.people.filter((p) => p.enabled).map((p) => p.sam),
+        },
     };
     return {
         BILLU_FS_STORAGE: write("storage.ps1", renderStoragePs1(plan, host)),
@@ -540,6 +546,7 @@ test("the Pester tests that ran are exactly these", () => {
         "the Windows file server's shares.ps1 (dev, PAR-FS01 on Windows): folders, NTFS ACLs, SMB shares.a second run writes nothing",
         "the Windows file server's shares.ps1 (dev, PAR-FS01 on Windows): folders, NTFS ACLs, SMB shares.repairs what drifted (a group added to a folder, a share's access widened, access-based enumeration off), and only that",
         "the Windows file server's shares.ps1 (dev, PAR-FS01 on Windows): folders, NTFS ACLs, SMB shares.after the repair, a run writes nothing",
+        "the Windows file server's shares.ps1 (dev, PAR-FS01 on Windows): folders, NTFS ACLs, SMB shares.the home share: a leaver's folder kept and reported, an arrival's folder made, a folder opened to others closed again; only those written",
         "the Windows file server's storage.ps1 (dev, PAR-FS01 on Windows): the Storage Spaces mirror.the plan wants two data disks of one size",
         "the Windows file server's storage.ps1 (dev, PAR-FS01 on Windows): the Storage Spaces mirror.over exactly two blank poolable disks of the planned size: creates the pool and the two-way mirror once, NTFS on the planned letter",
         "the Windows file server's storage.ps1 (dev, PAR-FS01 on Windows): the Storage Spaces mirror.a second run, with the mirror present: creates nothing",
