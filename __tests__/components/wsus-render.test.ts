@@ -25,7 +25,9 @@ test("over HTTPS (prod): the PEM importer of the Windows DC comes before the bod
     expect(plan.ssl).toBe(true);
     const lines = s.split("\r\n");
     expect(lines[2]).toBe("# Used by the Windows DC step `ready`: imports the DC's LDAPS certificate (PEM from the site CA) into");
-    expect(lines.indexOf("function Import-BilluLdapsCert([string]$CertPem, [string]$KeyPem) {")).toBeLessThan(lines.indexOf(". 'C:\\ProgramData\\billu\\wsus\\wsus.ps1'"));
+    expect(lines.indexOf("function Import-BilluLdapsCert([string]$CertPem, [string]$KeyPem) {")).toBeLessThan(
+        lines.indexOf(". 'C:\\ProgramData\\billu\\wsus\\wsus.ps1'"),
+    );
     expect(s).toContain("@{ ca = Get-BilluSecret 'wsus-site-ca'; cert = Get-BilluSecret 'wsus-cert'; key = Get-BilluSecret 'wsus-key' }");
 });
 

@@ -17,7 +17,10 @@ export const buildWsus: RoleBuilder = (ctx, hosts, parent) => {
         ready: servers.flatMap((s) => s.server.ready),
         vms: new Map(servers.map((s) => [s.host, s.server.server.vm.vm])),
         docs: {
-            "WSUS server": { columns: ["host", "URL", "content", "upstream", "sync", "products", "classifications", "languages", "weekly cleanup"], rows: rows.server },
+            "WSUS server": {
+                columns: ["host", "URL", "content", "upstream", "sync", "products", "classifications", "languages", "weekly cleanup"],
+                rows: rows.server,
+            },
             "WSUS target groups": { columns: ["group", "OU", "GPO (client-side targeting)"], rows: rows.groups },
             "WSUS approval rules": { columns: ["rule", "classifications", "products", "target groups", "enabled"], rows: rows.rules },
         },
