@@ -95,7 +95,7 @@ export const fileserverSchema = z
             .describe(
                 "The home-folder share (e.g. `home$`; a trailing `$` hides it from browsing), the target of the Documents folder redirection " +
                     "(billu:gpo `folderRedirectionDocuments`): one folder per enabled account of the directory plan, owned by the account, " +
-                    "open to it and the domain admins only; a leaver's folder is kept. Linux flavor. Default: none (no home share).",
+                    "open to it and the domain admins only; a leaver's folder is kept. Both flavors. Default: none (no home share).",
             ),
         idmap: idmapSchema
             .default({})
@@ -394,14 +394,6 @@ export function planFileServers(
                 `${FP}.homeShare`,
                 `${show(fc.homeShare)} would use the folder ${show(folder)} of the share ${show(clash.name)}`,
                 "give the home share a name of its own (e.g. home$)",
-            );
-            ok = false;
-        }
-        if (fc.flavor !== "linux") {
-            problems.add(
-                `${FP}.homeShare`,
-                `is set but flavor is ${show(fc.flavor)}: the home folders are built by the linux flavor only`,
-                "remove homeShare, or use flavor linux",
             );
             ok = false;
         }

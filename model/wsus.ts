@@ -35,6 +35,24 @@ export const WSUS_CLASSIFICATIONS = [
 export const WSUS_HTTP_PORT = 8530;
 export const WSUS_HTTPS_PORT = 8531;
 
+/**
+ * What the scheduled cleanup does: the switches of `Invoke-WsusServerCleanup` (UpdateServices module), as the model
+ * names them (https://learn.microsoft.com/powershell/module/updateservices/invoke-wsusservercleanup).
+ */
+export const WSUS_CLEANUP_OPTIONS = {
+    declineSupersededUpdates: "DeclineSupersededUpdates",
+    declineExpiredUpdates: "DeclineExpiredUpdates",
+    obsoleteUpdates: "CleanupObsoleteUpdates",
+    obsoleteComputers: "CleanupObsoleteComputers",
+    unneededContentFiles: "CleanupUnneededContentFiles",
+    compressUpdates: "CompressUpdates",
+} as const;
+export type WsusCleanupOption = keyof typeof WSUS_CLEANUP_OPTIONS;
+const CLEANUP_OPTION_NAMES = Object.keys(WSUS_CLEANUP_OPTIONS) as [WsusCleanupOption, ...WsusCleanupOption[]];
+export const WEEK_DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"] as const;
+/** The scheduled task that runs the cleanup (Task Scheduler's root folder). */
+export const WSUS_CLEANUP_TASK = "BillU WSUS cleanup";
+
 const NAME = /^[A-Za-z0-9][A-Za-z0-9 _.()-]{0,63}$/;
 const nameText = (what: string) => z.string().regex(NAME, `must be ${what}: letters, digits, spaces and _ . ( ) - (at most 64)`);
 
@@ -116,6 +134,25 @@ export const wsusSchema = z
             )
             .default([])
             .describe("Automatic approval rules. @default none (every approval by hand)"),
+        cleanup: z
+            .object({
+                day: z.enum(WEEK_DAYS).default("Sunday").describe("Day of the week it runs. @default Sunday"),
+                time: z
+                    .string()
+                    .regex(/^([01]\d|2[0-3]):[0-5]\d$/, "must be HH:MM (24 h)")
+                    .default("04:00")
+                    .describe("Time of day it starts, the server's local time (Task Scheduler's). @default 04:00"),
+                options: z
+                    .array(z.enum(CLEANUP_OPTION_NAMES))
+                    .min(1)
+                    .default([...CLEANUP_OPTION_NAMES])
+                    .describe(
+                        "What it does (`Invoke-WsusServerCleanup` switches): declineSupersededUpdates, declineExpiredUpdates, obsoleteUpdates, obsoleteComputers, unneededContentFiles, compressUpdates. @default all six",
+                    ),
+            })
+            .strict()
+            .default({})
+            .describe("The weekly server cleanup (`Invoke-WsusServerCleanup` in a scheduled task run as SYSTEM). @default Sunday 04:00, every option"),
     })
     .strict()
     .describe("WSUS: the site's Windows update server (Windows Server 2022, UpdateServices with WID), docs/services/wsus.md.");
@@ -151,6 +188,8 @@ export interface WsusPlan {
     readonly syncTime: string;
     readonly targetGroups: readonly { readonly name: string; readonly ou: string; readonly gpo: string }[];
     readonly rules: readonly WsusRulePlan[];
+    /** The weekly cleanup: its task, day, local start time and the `Invoke-WsusServerCleanup` switches (in the model's order). */
+    readonly cleanup: { readonly task: string; readonly day: string; readonly time: string; readonly switches: readonly string[] };
 }
 
 const K = "billu:wsus";
@@ -264,6 +303,9 @@ export function planWsus(input: WsusInput, problems: Problems): WsusPlan | undef
             if (!groupNames.includes(t)) problems.add(`${rp}.targetGroups[${j}]`, `${show(t)} is not a target group`, `use one of ${groupNames.join(", ")}`);
         });
     });
+    for (const [i, f] of duplicates(cfg.cleanup.options)) {
+        problems.add(`${K}.cleanup.options[${i}]`, `${show(cfg.cleanup.options[i])} is already options[${f}]`, "list every cleanup option once");
+    }
     for (const [i, f] of duplicates(cfg.approvalRules.map((r) => r.name))) {
         problems.add(`${K}.approvalRules[${i}].name`, `${show(cfg.approvalRules[i].name)} is already approvalRules[${f}].name`, "give every rule its own name");
     }
@@ -349,5 +391,11 @@ export function planWsus(input: WsusInput, problems: Problems): WsusPlan | undef
             targetGroups: r.targetGroups,
             enabled: r.enabled,
         })),
+        cleanup: {
+            task: WSUS_CLEANUP_TASK,
+            day: cfg.cleanup.day,
+            time: cfg.cleanup.time,
+            switches: cfg.cleanup.options.map((o) => WSUS_CLEANUP_OPTIONS[o]),
+        },
     };
 }

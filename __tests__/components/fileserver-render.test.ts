@@ -27,7 +27,7 @@ function windowsModel() {
     raw.hosts[3].os = "windows-2022-gui";
     raw.hosts[3].joinDomain = false; // Windows members are not joined by this program
     raw.fileserver.flavor = "windows";
-    // The home share is built by the linux flavor only: no home share, no Documents redirection GPO.
+    // Without the home share and its Documents redirection GPO (the Windows home share runs under Pester: FileServerShares.Tests.ps1).
     delete raw.fileserver.homeShare;
     raw.gpo.gpos = raw.gpo.gpos.filter((g: { policies: Record<string, unknown> }) => !g.policies.folderRedirectionDocuments);
     return model(raw);

@@ -13,15 +13,29 @@ const planOf = (raw: Record<string, unknown>) => model(raw).plan<WsusPlan>("wsus
 const wsusGpo = (raw: Record<string, any>): number => raw.gpo.gpos.findIndex((g: any) => g.policies?.wsusServer);
 
 describe("the WSUS plan of prod", () => {
-    test("PAR-WSUS01 on HTTP 8530, content on D:, one target group on BillU/Ordinateurs with its GPO, one rule over every product", () => {
+    test("PAR-WSUS01 on HTTPS 8531, content on D:, one target group on BillU/Ordinateurs with its GPO, one rule over every product, the weekly cleanup", () => {
         const p = planOf(prod());
         expect([p.host, p.fqdn, p.url, p.ssl, p.port]).toEqual([
             "PAR-WSUS01",
             "par-wsus01.billu.remindme.lan",
-            "http://par-wsus01.billu.remindme.lan:8530",
-            false,
-            8530,
+            "https://par-wsus01.billu.remindme.lan:8531",
+            true,
+            8531,
         ]);
+        // prod sets no billu:wsus.cleanup: the defaults, every switch in the model's order.
+        expect(p.cleanup).toEqual({
+            task: "BillU WSUS cleanup",
+            day: "Sunday",
+            time: "04:00",
+            switches: [
+                "DeclineSupersededUpdates",
+                "DeclineExpiredUpdates",
+                "CleanupObsoleteUpdates",
+                "CleanupObsoleteComputers",
+                "CleanupUnneededContentFiles",
+                "CompressUpdates",
+            ],
+        });
         expect([p.driveLetter, p.contentDir, p.dataDisk]).toEqual(["D", "D:\\WSUS", { index: 1, sizeGiB: 200 }]);
         expect(p.products).toEqual(["Windows 11", "Windows Server 2022"]);
         expect(p.classifications).toEqual(["Critical Updates", "Security Updates", "Definition Updates", "Update Rollups"]);
@@ -44,8 +58,8 @@ describe("the WSUS plan of prod", () => {
             .gpos.find((g) => g.name === "BillU - Windows Update (WSUS)")!;
         const k = "Software\\Policies\\Microsoft\\Windows\\WindowsUpdate";
         expect(gpo.machine.registry.filter((r) => r.key === k)).toEqual([
-            { key: k, valueName: "WUServer", type: "REG_SZ", data: "http://par-wsus01.billu.remindme.lan:8530" },
-            { key: k, valueName: "WUStatusServer", type: "REG_SZ", data: "http://par-wsus01.billu.remindme.lan:8530" },
+            { key: k, valueName: "WUServer", type: "REG_SZ", data: "https://par-wsus01.billu.remindme.lan:8531" },
+            { key: k, valueName: "WUStatusServer", type: "REG_SZ", data: "https://par-wsus01.billu.remindme.lan:8531" },
             { key: k, valueName: "TargetGroupEnabled", type: "REG_DWORD", data: 1 },
             { key: k, valueName: "TargetGroup", type: "REG_SZ", data: "Postes BillU" },
         ]);
@@ -57,8 +71,8 @@ describe("the WSUS plan of prod", () => {
         expect(JSON.parse(renderWsusPlan(p))).toEqual({
             host: "PAR-WSUS01",
             fqdn: "par-wsus01.billu.remindme.lan",
-            port: 8530,
-            ssl: false,
+            port: 8531,
+            ssl: true,
             driveLetter: "D",
             dataDiskBytes: 200 * 1024 ** 3,
             contentDir: "D:\\WSUS",
@@ -69,25 +83,26 @@ describe("the WSUS plan of prod", () => {
             classifications: ["Critical Updates", "Security Updates", "Definition Updates", "Update Rollups"],
             targetGroups: [{ name: "Postes BillU", ou: "BillU/Ordinateurs" }],
             rules: p.rules,
+            cleanup: p.cleanup,
         });
     });
 });
 
 describe("the flows WSUS needs come from its requirements", () => {
-    test("without the departments' flow to PAR-WSUS01 on 8530, synth names the line to add", () => {
+    test("without the departments' flow to PAR-WSUS01 on 8531, synth names the line to add", () => {
         const raw = prod();
-        raw.flows = raw.flows.filter((f: any) => !(f.to === "PAR-WSUS01" && f.service === "wsus"));
-        expect(problemsOf(raw)).toEqual([
-            "billu:flows: lacks kind:department -> PAR-WSUS01 wsus, which WSUS needs (Windows clients report to and download from WSUS). Fix: append { from: kind:department, to: PAR-WSUS01, service: wsus } to billu:flows",
-        ]);
-    });
-    test("over HTTPS: 8531 is the port the clients need (and the 8530 flow then opens a port nothing listens on)", () => {
-        const raw = prod();
-        raw.wsus.ssl = true;
-        raw.gpo.gpos[wsusGpo(raw)].policies.wsusServer.url = "https://par-wsus01.billu.remindme.lan:8531";
+        raw.flows = raw.flows.filter((f: any) => !(f.to === "PAR-WSUS01" && f.service === "wsus-ssl"));
         expect(problemsOf(raw)).toEqual([
             "billu:flows: lacks kind:department -> PAR-WSUS01 wsus-ssl, which WSUS needs (Windows clients report to and download from WSUS). Fix: append { from: kind:department, to: PAR-WSUS01, service: wsus-ssl } to billu:flows",
-            `billu:flows[${raw.flows.findIndex((f: any) => f.to === "PAR-WSUS01" && f.service === "wsus")}]: opens wsus (tcp/8530) on PAR-WSUS01, where nothing the site deploys listens: a host of role wsus answers on wsus-ssl, zabbix-agent, ssh. Fix: remove the flow, or deploy the service that answers on wsus on PAR-WSUS01`,
+        ]);
+    });
+    test("over HTTP: 8530 is the port the clients need (and the 8531 flow then opens a port nothing listens on)", () => {
+        const raw = prod();
+        raw.wsus.ssl = false;
+        raw.gpo.gpos[wsusGpo(raw)].policies.wsusServer.url = "http://par-wsus01.billu.remindme.lan:8530";
+        expect(problemsOf(raw)).toEqual([
+            "billu:flows: lacks kind:department -> PAR-WSUS01 wsus, which WSUS needs (Windows clients report to and download from WSUS). Fix: append { from: kind:department, to: PAR-WSUS01, service: wsus } to billu:flows",
+            `billu:flows[${raw.flows.findIndex((f: any) => f.to === "PAR-WSUS01" && f.service === "wsus-ssl")}]: opens wsus-ssl (tcp/8531) on PAR-WSUS01, where nothing the site deploys listens: a host of role wsus answers on wsus, zabbix-agent, ssh. Fix: remove the flow, or deploy the service that answers on wsus-ssl on PAR-WSUS01`,
         ]);
     });
 });
@@ -96,17 +111,38 @@ describe("bad input: one clear message each (key path, value received, fix)", ()
     const cases: [string, (raw: Record<string, any>) => void, string[]][] = [
         [
             "a GPO URL naming another host",
-            (r) => (r.gpo.gpos[wsusGpo(r)].policies.wsusServer.url = "http://par-wsus02.billu.remindme.lan:8530"),
+            (r) => (r.gpo.gpos[wsusGpo(r)].policies.wsusServer.url = "https://par-wsus02.billu.remindme.lan:8531"),
             [
-                'billu:gpo.gpos[9].policies.wsusServer.url: is "http://par-wsus02.billu.remindme.lan:8530", but the WSUS server is http://par-wsus01.billu.remindme.lan:8530 (PAR-WSUS01, billu:wsus.ssl false). Fix: set it to http://par-wsus01.billu.remindme.lan:8530',
+                'billu:gpo.gpos[9].policies.wsusServer.url: is "https://par-wsus02.billu.remindme.lan:8531", but the WSUS server is https://par-wsus01.billu.remindme.lan:8531 (PAR-WSUS01, billu:wsus.ssl true). Fix: set it to https://par-wsus01.billu.remindme.lan:8531',
             ],
         ],
         [
-            "a GPO URL on the HTTPS port while the role serves HTTP",
-            (r) => (r.gpo.gpos[wsusGpo(r)].policies.wsusServer.url = "https://par-wsus01.billu.remindme.lan:8531"),
+            "a GPO URL on HTTP 8530 while the role serves HTTPS",
+            (r) => (r.gpo.gpos[wsusGpo(r)].policies.wsusServer.url = "http://par-wsus01.billu.remindme.lan:8530"),
             [
-                'billu:gpo.gpos[9].policies.wsusServer.url: is "https://par-wsus01.billu.remindme.lan:8531", but the WSUS server is http://par-wsus01.billu.remindme.lan:8530 (PAR-WSUS01, billu:wsus.ssl false). Fix: set it to http://par-wsus01.billu.remindme.lan:8530, or change billu:wsus.ssl to true',
+                'billu:gpo.gpos[9].policies.wsusServer.url: is "http://par-wsus01.billu.remindme.lan:8530", but the WSUS server is https://par-wsus01.billu.remindme.lan:8531 (PAR-WSUS01, billu:wsus.ssl true). Fix: set it to https://par-wsus01.billu.remindme.lan:8531, or change billu:wsus.ssl to false',
             ],
+        ],
+        [
+            "a GPO URL on HTTPS but the HTTP port",
+            (r) => (r.gpo.gpos[wsusGpo(r)].policies.wsusServer.url = "https://par-wsus01.billu.remindme.lan:8530"),
+            [
+                'billu:gpo.gpos[9].policies.wsusServer.url: is "https://par-wsus01.billu.remindme.lan:8530", but the WSUS server is https://par-wsus01.billu.remindme.lan:8531 (PAR-WSUS01, billu:wsus.ssl true). Fix: set it to https://par-wsus01.billu.remindme.lan:8531, or change billu:wsus.ssl to false',
+            ],
+        ],
+        [
+            "an unknown cleanup option, a bad day and time (the schema's messages; duplicates are checked after)",
+            (r) => (r.wsus.cleanup = { day: "Dimanche", time: "4h", options: ["compressUpdates", "declineExpiredUpdates", "compressUpdates", "purge"] }),
+            [
+                'billu:wsus.cleanup.day: is "Dimanche". Fix: use one of Monday, Tuesday, Wednesday, Thursday, Friday, Saturday, Sunday',
+                'billu:wsus.cleanup.time: is "4h", which must be hh:mm (24 h). Fix: correct the value (see README, "Configuration")',
+                'billu:wsus.cleanup.options[3]: is "purge". Fix: use one of declineSupersededUpdates, declineExpiredUpdates, obsoleteUpdates, obsoleteComputers, unneededContentFiles, compressUpdates',
+            ],
+        ],
+        [
+            "a cleanup option listed twice",
+            (r) => (r.wsus.cleanup = { options: ["compressUpdates", "declineExpiredUpdates", "compressUpdates"] }),
+            ['billu:wsus.cleanup.options[2]: "compressUpdates" is already options[0]. Fix: list every cleanup option once'],
         ],
         [
             "a target group on an OU the directory plan does not have",
@@ -122,7 +158,7 @@ describe("bad input: one clear message each (key path, value received, fix)", ()
             (r) => (r.gpo.gpos[wsusGpo(r)].policies.wsusServer.targetGroup = "Serveurs"),
             [
                 'billu:gpo.gpos[9].policies.wsusServer.targetGroup: "Serveurs" is not a target group of billu:wsus.targetGroups. Fix: use one of Postes BillU, or add it there',
-                'billu:wsus.targetGroups[0]: "Postes BillU" has no GPO: no billu:gpo.gpos entry sets wsusServer.targetGroup "Postes BillU". Fix: add a GPO linked on BillU/Ordinateurs with policies.wsusServer { url: http://par-wsus01.billu.remindme.lan:8530, targetGroup: Postes BillU }',
+                'billu:wsus.targetGroups[0]: "Postes BillU" has no GPO: no billu:gpo.gpos entry sets wsusServer.targetGroup "Postes BillU". Fix: add a GPO linked on BillU/Ordinateurs with policies.wsusServer { url: https://par-wsus01.billu.remindme.lan:8531, targetGroup: Postes BillU }',
             ],
         ],
         [
@@ -130,7 +166,7 @@ describe("bad input: one clear message each (key path, value received, fix)", ()
             (r) => delete r.gpo.gpos[wsusGpo(r)].policies.wsusServer.targetGroup,
             [
                 "billu:gpo.gpos[9].policies.wsusServer.targetGroup: is missing: the server uses client-side targeting. Fix: set it to the target group of its OU (one of Postes BillU)",
-                'billu:wsus.targetGroups[0]: "Postes BillU" has no GPO: no billu:gpo.gpos entry sets wsusServer.targetGroup "Postes BillU". Fix: add a GPO linked on BillU/Ordinateurs with policies.wsusServer { url: http://par-wsus01.billu.remindme.lan:8530, targetGroup: Postes BillU }',
+                'billu:wsus.targetGroups[0]: "Postes BillU" has no GPO: no billu:gpo.gpos entry sets wsusServer.targetGroup "Postes BillU". Fix: add a GPO linked on BillU/Ordinateurs with policies.wsusServer { url: https://par-wsus01.billu.remindme.lan:8531, targetGroup: Postes BillU }',
             ],
         ],
         [

@@ -28,7 +28,7 @@ function windowsFileServerConfig(): string {
     fs.os = "windows-2022-gui";
     fs.joinDomain = false;
     doc.config["billu:fileserver"].flavor = "windows";
-    // The home share is built by the linux flavor only: no home share, no Documents redirection GPO.
+    // Without the home share and its Documents redirection GPO (the Windows home share runs under Pester: FileServerShares.Tests.ps1).
     delete doc.config["billu:fileserver"].homeShare;
     doc.config["billu:gpo"].gpos = doc.config["billu:gpo"].gpos.filter((g: { policies: Record<string, unknown> }) => !g.policies.folderRedirectionDocuments);
     return stringify(doc);

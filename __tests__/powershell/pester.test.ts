@@ -103,9 +103,7 @@ function windowsFileServerModel() {
         fs.os = "windows-2022-gui";
         fs.joinDomain = false;
         raw.fileserver.flavor = "windows";
-        // The home share is built by the linux flavor only: no home share, no Documents redirection GPO.
-        delete raw.fileserver.homeShare;
-        raw.gpo.gpos = raw.gpo.gpos.filter((g: { policies: Record<string, unknown> }) => !g.policies.folderRedirectionDocuments);
+        // dev's home share (home$) and its Documents redirection GPO stay: shares.ps1 builds the home folders too.
     });
 }
 
@@ -156,6 +154,14 @@ function windowsFileServerInputs(): Record<string, string> {
         diskBytes: plan.array.disks.map((d) => d.sizeGiB * 1024 ** 3),
         admins: qualified(plan, plan.adminGroup),
         shares: plan.shares.map((s) => ({ name: s.name, path: sharePath(plan, s), comment: s.comment, groups: s.groups.map((g) => qualified(plan, g)) })),
+        // The home share from the plan: its folder on the data volume, the staff group, one folder per enabled person.
+        home: {
+            name: plan.homes!.name,
+            path: `${plan.driveLetter}:\\Shares\\${plan.homes!.folder}`,
+            group: qualified(plan, plan.homes!.group),
+            domain: plan.workgroup,
+            users: m.directory!.people.filter((p) => p.enabled).map((p) => p.sam),
+        },
     };
     return {
         BILLU_FS_STORAGE: write("storage.ps1", renderStoragePs1(plan, host)),
@@ -263,10 +269,13 @@ function windowsMailDirectoryInputs(prod: SiteModel): Record<string, string> {
 
 function windowsWsusInputs(prod: SiteModel): Record<string, string> {
     const plan = prod.plan<WsusPlan>("wsus")!;
-    expect([plan.host, plan.url]).toEqual(["PAR-WSUS01", "http://par-wsus01.billu.remindme.lan:8530"]);
+    expect([plan.host, plan.url]).toEqual(["PAR-WSUS01", "https://par-wsus01.billu.remindme.lan:8531"]);
     const host = prod.hosts.find((h) => h.name === plan.host)!;
     const model = {
+        fqdn: plan.fqdn,
+        ssl: plan.ssl,
         port: plan.port,
+        cleanup: plan.cleanup,
         driveLetter: plan.driveLetter,
         contentDir: plan.contentDir,
         dataDiskBytes: host.disks[1].sizeGiB * 1024 ** 3,
@@ -537,6 +546,7 @@ test("the Pester tests that ran are exactly these", () => {
         "the Windows file server's shares.ps1 (dev, PAR-FS01 on Windows): folders, NTFS ACLs, SMB shares.a second run writes nothing",
         "the Windows file server's shares.ps1 (dev, PAR-FS01 on Windows): folders, NTFS ACLs, SMB shares.repairs what drifted (a group added to a folder, a share's access widened, access-based enumeration off), and only that",
         "the Windows file server's shares.ps1 (dev, PAR-FS01 on Windows): folders, NTFS ACLs, SMB shares.after the repair, a run writes nothing",
+        "the Windows file server's shares.ps1 (dev, PAR-FS01 on Windows): folders, NTFS ACLs, SMB shares.the home share: a leaver's folder kept and reported, an arrival's folder made, a folder opened to others closed again; only those written",
         "the Windows file server's storage.ps1 (dev, PAR-FS01 on Windows): the Storage Spaces mirror.the plan wants two data disks of one size",
         "the Windows file server's storage.ps1 (dev, PAR-FS01 on Windows): the Storage Spaces mirror.over exactly two blank poolable disks of the planned size: creates the pool and the two-way mirror once, NTFS on the planned letter",
         "the Windows file server's storage.ps1 (dev, PAR-FS01 on Windows): the Storage Spaces mirror.a second run, with the mirror present: creates nothing",
@@ -594,7 +604,18 @@ test("the Pester tests that ran are exactly these", () => {
         "the WSUS step (wsus.ps1, prod's PAR-WSUS01).drift (a planned product unticked, another ticked, a rule changed, a group deleted): repairs exactly those",
         "the WSUS step (wsus.ps1, prod's PAR-WSUS01).after the repair, a run writes nothing",
         "the WSUS step (wsus.ps1, prod's PAR-WSUS01).a rule whose target groups alone drifted: repaired, nothing else written",
+        "the WSUS step over HTTPS and its cleanup task: drift repaired exactly, nothing else written.the cleanup task already registered, unchanged: not registered again, and the run says nothing to change",
+        "the WSUS step over HTTPS and its cleanup task: drift repaired exactly, nothing else written.the cleanup task moved to another time by hand: replaced with the planned one, nothing else",
+        "the WSUS step over HTTPS and its cleanup task: drift repaired exactly, nothing else written.the cleanup task with one switch dropped by hand, or on another day: replaced",
+        "the WSUS step over HTTPS and its cleanup task: drift repaired exactly, nothing else written.a renewed server certificate: imported and bound in place of the old one (removed first), nothing else",
+        "the WSUS step over HTTPS and its cleanup task: drift repaired exactly, nothing else written.SSL no longer required on one service, and the https binding deleted: exactly those restored",
+        "the WSUS step over HTTPS and its cleanup task: drift repaired exactly, nothing else written.SSL flags kept with client certificates negotiated: Ssl is there, nothing written",
+        "the WSUS step over HTTPS and its cleanup task: drift repaired exactly, nothing else written.wsusutil configuressl undone (the setup key names another host): run again with the FQDN, nothing else",
+        "the PEM importer the WSUS step shares with the Windows DC (windows-ldaps-cert.ps1), on a real certificate and SEC1 key.imports the certificate with its private key into LocalMachine\\My once; the second call finds it and adds nothing",
+        "the PEM importer the WSUS step shares with the Windows DC (windows-ldaps-cert.ps1), on a real certificate and SEC1 key.a key that is not SEC1 P-384 (an RSA key): refused, nothing stored",
         "the WSUS step: bad input stops it with the fix, before the lists are written.a product WSUS does not know by that name: names the key and where to read the right title",
         "the WSUS step: bad input stops it with the fix, before the lists are written.content already elsewhere: refuses to run postinstall again, naming wsusutil movecontent",
+        "the WSUS step: bad input stops it with the fix, before the lists are written.ssl planned but no certificate given: stops after postinstall, naming the secrets, before any HTTPS or API call",
+        "the WSUS step: bad input stops it with the fix, before the lists are written.wsusutil configuressl failing: stops with its exit code, before the API",
     ]);
 });

@@ -15,7 +15,7 @@ beforeAll(async () => {
     fs.os = "windows-2022-gui";
     fs.joinDomain = false; // Windows members are not joined by this program
     doc.config["billu:fileserver"].flavor = "windows";
-    // The home share is built by the linux flavor only: no home share, no Documents redirection GPO.
+    // Without the home share and its Documents redirection GPO (the Windows home share runs under Pester: FileServerShares.Tests.ps1).
     delete doc.config["billu:fileserver"].homeShare;
     doc.config["billu:gpo"].gpos = doc.config["billu:gpo"].gpos.filter((g: { policies: Record<string, unknown> }) => !g.policies.folderRedirectionDocuments);
     // The same text as __tests__/powershell/parse.test.ts writes: the two files share one synth of it.

@@ -24,7 +24,7 @@ beforeAll(async () => {
 test("prod synthesizes cleanly with its WSUS server: exit 0, no policy violation, an empty stderr", () => {
     expect([r.exitCode, r.violations, stderr]).toEqual([0, [], ""]);
     expect(r.resources.filter((x) => x.type === "billu:wsus:WsusServer").map((x) => [x.name, x.inputs])).toEqual([
-        ["par-wsus01", { host: "PAR-WSUS01", url: "http://par-wsus01.billu.remindme.lan:8530", contentDir: "D:\\WSUS" }],
+        ["par-wsus01", { host: "PAR-WSUS01", url: "https://par-wsus01.billu.remindme.lan:8531", contentDir: "D:\\WSUS" }],
     ]);
 });
 
@@ -52,9 +52,20 @@ test("the step pushes the functions as shipped and the plan's data", () => {
     expect(data.dataDiskBytes).toBe(host.disks[1].sizeGiB * 1024 ** 3);
 });
 
-test("the router lets every department zone reach WSUS on tcp/8530, and only that port", () => {
+test("over HTTPS: the site CA issues the WSUS site's certificate for the FQDN and address, and only the wsus step receives it, on stdin", () => {
+    const csrs = r.resources.filter((x) => x.type === "tls:index/certRequest:CertRequest" && x.name.endsWith("-par-wsus01-wsus-csr"));
+    expect(csrs.map((c) => [c.inputs.subject, c.inputs.dnsNames, c.inputs.ipAddresses])).toEqual([
+        [{ commonName: plan.fqdn, organization: "BillU" }, [plan.fqdn], [host.address]],
+    ]);
+    const apply = r.resources.find((x) => x.name === "par-wsus01-wsus-apply")!;
+    expect([apply.inputs.stdin, apply.inputs.logging]).toEqual(["[secret]", "none"]);
+    expect(apply.options.additionalSecretOutputs).toEqual(expect.arrayContaining(["stdout", "stderr"]));
+});
+
+test("the router lets every department zone reach WSUS on tcp/8531 (HTTPS), and only that port", () => {
     const nft = readFileSync(path.join(out, "rendered", "PAR-FW01", "etc", "nftables.conf"), "utf8");
     const lines = nft.split("\n").filter((l) => l.includes(`ip daddr ${host.address} `) && l.includes("kind:department -> PAR-WSUS01"));
     const departments = m.zones.filter((z) => z.kind === "department");
-    expect(lines.map((l) => / ip saddr (\S+) .* tcp dport (\d+) /.exec(l)!.slice(1))).toEqual(departments.map((z) => [z.cidr.text, "8530"]));
+    expect(lines.map((l) => / ip saddr (\S+) .* tcp dport (\d+) /.exec(l)!.slice(1))).toEqual(departments.map((z) => [z.cidr.text, String(plan.port)]));
+    expect(plan.port).toBe(8531);
 });

@@ -39,9 +39,9 @@ export function qualified(plan: FileServerPlan, group: string): string {
     return `${plan.workgroup}\\${group}`;
 }
 
-/** The home share's folder (Linux flavor): `<mountPoint>/<name without $>`. */
+/** The home share's folder: `<mountPoint>/<name without $>` (Linux), `<letter>:\\Shares\\<name without $>` (Windows). */
 export function homePath(plan: FileServerPlan): string {
-    return `${plan.mountPoint}/${plan.homes!.folder}`;
+    return plan.flavor === "windows" ? `${plan.driveLetter}:\\Shares\\${plan.homes!.folder}` : `${plan.mountPoint}/${plan.homes!.folder}`;
 }
 
 export function sharePath(plan: FileServerPlan, share: SharePlan | TrustSharePlan): string {
@@ -333,12 +333,20 @@ export function renderStoragePs1(plan: FileServerPlan, host: HostModel): string 
     });
 }
 
-/** shares.ps1: one folder and SMB share per share of the plan, NTFS ACLs from its groups, access-based enumeration. */
+/**
+ * shares.ps1: one folder and SMB share per share of the plan, NTFS ACLs from its groups, access-based enumeration;
+ * the home share (its root, one owner-only folder per planned account) when the plan has one.
+ */
 export function renderSharesPs1(plan: FileServerPlan): string {
     const shares = plan.shares.map((s) => ({ Name: s.name, Path: sharePath(plan, s), Comment: s.comment, Groups: s.groups.map((g) => qualified(plan, g)) }));
+    const h = plan.homes;
+    const home = h
+        ? { Name: h.name, Path: homePath(plan), Comment: h.comment, Group: qualified(plan, h.group), Domain: plan.workgroup, Users: h.users }
+        : undefined;
     return windowsScript(plan, "the SMB shares and their NTFS ACLs", "shares.ps1", {
         ADMINS: qualified(plan, plan.adminGroup),
         SHARES_JSON: JSON.stringify(shares),
+        HOME_JSON: home ? JSON.stringify(home) : "",
     });
 }
 

@@ -29,6 +29,7 @@ export function renderWsusPlan(plan: WsusPlan): string {
                 classifications: plan.classifications,
                 targetGroups: plan.targetGroups.map((g) => ({ name: g.name, ou: g.ou })),
                 rules: plan.rules,
+                cleanup: plan.cleanup,
             },
             null,
             2,
@@ -40,9 +41,16 @@ export function wsusFunctions(): string {
     return readFileSync(repoPath("scripts", "wsus", "wsus.ps1"), "utf8");
 }
 
-/** The body of step `wsus` (scripts/wsus/wsus-step.ps1). */
+/** The secrets step `wsus` receives over HTTPS: the site CA's certificate, the server's certificate and key. */
+export const WSUS_SECRET = { ca: "wsus-site-ca", cert: "wsus-cert", key: "wsus-key" } as const;
+
+/**
+ * The body of step `wsus` (scripts/wsus/wsus-step.ps1). Over HTTPS it also carries the PEM importer the Windows DC uses
+ * for LDAPS (scripts/dc/windows-ldaps-cert.ps1), which puts the server's certificate and key in LocalMachine\My.
+ */
 export function wsusStepScript(plan: WsusPlan): string {
-    return stepScript("windows", "wsus/wsus-step.ps1", { HOST_NAME: plan.host, PLAN_PATH: WSUS_PLAN_PATH.replace(/\//g, "\\") });
+    const files = plan.ssl ? ["dc/windows-ldaps-cert.ps1", "wsus/wsus-step.ps1"] : "wsus/wsus-step.ps1";
+    return stepScript("windows", files, { HOST_NAME: plan.host, PLAN_PATH: WSUS_PLAN_PATH.replace(/\//g, "\\") });
 }
 
 /** The docs' rows: the server, its target groups and its rules. */
@@ -59,6 +67,7 @@ export function wsusDocRows(plan: WsusPlan): { server: string[][]; groups: strin
                 plan.products.join(", "),
                 plan.classifications.join(", "),
                 plan.languages.join(", "),
+                `${plan.cleanup.day} ${plan.cleanup.time}: ${plan.cleanup.switches.join(", ")}`,
             ],
         ],
         groups: plan.targetGroups.map((g) => [g.name, g.ou, g.gpo]),

@@ -9,7 +9,7 @@ export const buildWsus: RoleBuilder = (ctx, hosts, parent) => {
     const plan = ctx.model.plan<WsusPlan>("wsus");
     const servers = hosts.map((host) => {
         if (!plan || plan.host !== host.name) throw new Error(`no WSUS plan for ${host.name}: buildSiteModel plans the host of role wsus`);
-        const server = new WsusServer(host.name.toLowerCase(), { ...guestAccess(ctx), host, plan, baseServer: siteServer(ctx) }, { parent });
+        const server = new WsusServer(host.name.toLowerCase(), { ...guestAccess(ctx), host, plan, ca: ctx.ca, baseServer: siteServer(ctx) }, { parent });
         return { host: host.name, server };
     });
     const rows = plan ? wsusDocRows(plan) : { server: [], groups: [], rules: [] };
@@ -17,7 +17,10 @@ export const buildWsus: RoleBuilder = (ctx, hosts, parent) => {
         ready: servers.flatMap((s) => s.server.ready),
         vms: new Map(servers.map((s) => [s.host, s.server.server.vm.vm])),
         docs: {
-            "WSUS server": { columns: ["host", "URL", "content", "upstream", "sync", "products", "classifications", "languages"], rows: rows.server },
+            "WSUS server": {
+                columns: ["host", "URL", "content", "upstream", "sync", "products", "classifications", "languages", "weekly cleanup"],
+                rows: rows.server,
+            },
             "WSUS target groups": { columns: ["group", "OU", "GPO (client-side targeting)"], rows: rows.groups },
             "WSUS approval rules": { columns: ["rule", "classifications", "products", "target groups", "enabled"], rows: rows.rules },
         },

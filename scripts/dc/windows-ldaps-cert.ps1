@@ -2,7 +2,8 @@
 # LocalMachine\My, once. $true when it imported it, $false when the store already held it.
 function Import-BilluLdapsCert([string]$CertPem, [string]$KeyPem) {
     $der = { param($pem) [Convert]::FromBase64String((($pem -split "`n") | Where-Object { $_ -and $_ -notmatch '-----' }) -join '') }
-    $cert = New-Object System.Security.Cryptography.X509Certificates.X509Certificate2(,(& $der $CertPem))
+    # [byte[]]: the scriptblock's bytes come back unrolled (object[]), which the constructor takes for a file name.
+    $cert = [System.Security.Cryptography.X509Certificates.X509Certificate2]::new([byte[]](& $der $CertPem))
     if (Get-ChildItem Cert:\LocalMachine\My | Where-Object Thumbprint -eq $cert.Thumbprint) { return $false }
     # The key is SEC1 (RFC 5915) ECDSA P-384: the 48-byte private scalar after the version, the point's X|Y last.
     $k = & $der $KeyPem
@@ -16,7 +17,7 @@ function Import-BilluLdapsCert([string]$CertPem, [string]$KeyPem) {
     $withKey = [System.Security.Cryptography.X509Certificates.ECDsaCertificateExtensions]::CopyWithPrivateKey($cert, [System.Security.Cryptography.ECDsa]::Create($p))
     $transient = [Guid]::NewGuid().ToString()
     $flags = [System.Security.Cryptography.X509Certificates.X509KeyStorageFlags]'MachineKeySet,PersistKeySet'
-    $stored = New-Object System.Security.Cryptography.X509Certificates.X509Certificate2(,$withKey.Export('Pfx', $transient), $transient, $flags)
+    $stored = [System.Security.Cryptography.X509Certificates.X509Certificate2]::new([byte[]]$withKey.Export('Pfx', $transient), $transient, $flags)
     $store = New-Object System.Security.Cryptography.X509Certificates.X509Store('My', 'LocalMachine'); $store.Open('ReadWrite'); $store.Add($stored); $store.Close()
     return $true
 }

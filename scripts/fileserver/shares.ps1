@@ -1,39 +1,63 @@
 # shares.ps1 of the Windows file server: one folder and SMB share per share of the plan, NTFS ACLs from its groups,
-# access-based enumeration. Idempotent: a folder's ACL and a share's access are compared with the plan and rewritten
-# only when they differ. Data (rendered before this text by components/fileserver): $ADMINS (the admin group, domain
-# qualified), $SHARES_JSON (the shares: name, path, comment, groups).
+# access-based enumeration; then the home share when the plan has one. Idempotent: a folder's ACL and a share's access
+# are compared with the plan and rewritten only when they differ. Data (rendered before this text by
+# components/fileserver): $ADMINS (the admin group, domain qualified), $SHARES_JSON (the shares: name, path, comment,
+# groups), $HOME_JSON (the home share: name, path, comment, group, domain, users; empty when there is none).
 $ErrorActionPreference = 'Stop'
 $Shares = @($SHARES_JSON | ConvertFrom-Json)
-function New-Rule([string]$Id, [string]$Rights) {
-    New-Object System.Security.AccessControl.FileSystemAccessRule($Id, $Rights, 'ContainerInherit,ObjectInherit', 'None', 'Allow')
+function New-Rule([string]$Id, [string]$Rights, [string]$Inheritance = 'ContainerInherit,ObjectInherit') {
+    New-Object System.Security.AccessControl.FileSystemAccessRule($Id, $Rights, $Inheritance, 'None', 'Allow')
 }
-foreach ($s in $Shares) {
-    $groups = @($s.Groups)
-    if (-not (Test-Path -LiteralPath $s.Path)) { New-Item -ItemType Directory -Path $s.Path | Out-Null; Write-Output "created $($s.Path)" }
-    # No inheritance from the volume: SYSTEM and the admins Full control, the share's groups Modify, nobody else.
+# A folder with exactly these allow rules and no inheritance from above: created when missing, its ACL written only
+# when it differs. Its output: what it changed.
+function Set-BilluFolder([string]$Path, [object[]]$Rules) {
+    if (-not (Test-Path -LiteralPath $Path)) { New-Item -ItemType Directory -Path $Path | Out-Null; Write-Output "created $Path" }
     $acl = New-Object System.Security.AccessControl.DirectorySecurity
     $acl.SetAccessRuleProtection($true, $false)
-    $acl.AddAccessRule((New-Rule 'NT AUTHORITY\SYSTEM' 'FullControl'))
-    $acl.AddAccessRule((New-Rule $ADMINS 'FullControl'))
-    foreach ($g in $groups) { $acl.AddAccessRule((New-Rule $g 'Modify')) }
-    $current = Get-Acl -LiteralPath $s.Path
+    foreach ($r in $Rules) { $acl.AddAccessRule($r) }
+    $current = Get-Acl -LiteralPath $Path
     if ($current.GetSecurityDescriptorSddlForm('Access') -ne $acl.GetSecurityDescriptorSddlForm('Access')) {
-        Set-Acl -LiteralPath $s.Path -AclObject $acl
-        Write-Output "ACL set on $($s.Path)"
+        Set-Acl -LiteralPath $Path -AclObject $acl
+        Write-Output "ACL set on $Path"
     }
-    $share = Get-SmbShare -Name $s.Name -ErrorAction SilentlyContinue
+}
+# The SMB share: the admins Full, the groups Change, access-based enumeration, encrypted.
+function Set-BilluShare([string]$Name, [string]$Path, [string]$Comment, [string[]]$Groups) {
+    $share = Get-SmbShare -Name $Name -ErrorAction SilentlyContinue
     if (-not $share) {
-        New-SmbShare -Name $s.Name -Path $s.Path -Description $s.Comment -FullAccess $ADMINS -ChangeAccess $groups -FolderEnumerationMode AccessBased -EncryptData $true | Out-Null
-        Write-Output "share $($s.Name) created"
-        continue
+        New-SmbShare -Name $Name -Path $Path -Description $Comment -FullAccess $ADMINS -ChangeAccess $Groups -FolderEnumerationMode AccessBased -EncryptData $true | Out-Null
+        Write-Output "share $Name created"
+        return
     }
-    $want = @("$ADMINS=Full") + @($groups | ForEach-Object { "$_=Change" }) | Sort-Object
-    $have = @(Get-SmbShareAccess -Name $s.Name | ForEach-Object { "$($_.AccountName)=$($_.AccessRight)" }) | Sort-Object
+    $want = @("$ADMINS=Full") + @($Groups | ForEach-Object { "$_=Change" }) | Sort-Object
+    $have = @(Get-SmbShareAccess -Name $Name | ForEach-Object { "$($_.AccountName)=$($_.AccessRight)" }) | Sort-Object
     if (($want -join ';') -ne ($have -join ';')) {
-        Get-SmbShareAccess -Name $s.Name | ForEach-Object { Revoke-SmbShareAccess -Name $s.Name -AccountName $_.AccountName -Force | Out-Null }
-        Grant-SmbShareAccess -Name $s.Name -AccountName $ADMINS -AccessRight Full -Force | Out-Null
-        foreach ($g in $groups) { Grant-SmbShareAccess -Name $s.Name -AccountName $g -AccessRight Change -Force | Out-Null }
-        Write-Output "share $($s.Name): access reset to the plan"
+        Get-SmbShareAccess -Name $Name | ForEach-Object { Revoke-SmbShareAccess -Name $Name -AccountName $_.AccountName -Force | Out-Null }
+        Grant-SmbShareAccess -Name $Name -AccountName $ADMINS -AccessRight Full -Force | Out-Null
+        foreach ($g in $Groups) { Grant-SmbShareAccess -Name $Name -AccountName $g -AccessRight Change -Force | Out-Null }
+        Write-Output "share ${Name}: access reset to the plan"
     }
-    if ($share.FolderEnumerationMode -ne 'AccessBased') { Set-SmbShare -Name $s.Name -FolderEnumerationMode AccessBased -Force; Write-Output "share $($s.Name): access-based enumeration on" }
+    if ($share.FolderEnumerationMode -ne 'AccessBased') { Set-SmbShare -Name $Name -FolderEnumerationMode AccessBased -Force; Write-Output "share ${Name}: access-based enumeration on" }
+}
+$systemRule = New-Rule 'NT AUTHORITY\SYSTEM' 'FullControl'
+$adminsRule = New-Rule $ADMINS 'FullControl'
+foreach ($s in $Shares) {
+    $groups = @($s.Groups)
+    # No inheritance from the volume: SYSTEM and the admins Full control, the share's groups Modify, nobody else.
+    Set-BilluFolder $s.Path (@($systemRule, $adminsRule) + @($groups | ForEach-Object { New-Rule $_ 'Modify' }))
+    Set-BilluShare $s.Name $s.Path $s.Comment $groups
+}
+# The home share, as the linux flavor builds it (billu-shares.sh): its root for the admins, and for the staff group
+# traverse only (this folder, no listing: nobody finds another's folder by browsing); one folder per planned account,
+# for that account (Modify: it cannot open its folder to others) and the admins only. A folder no planned account has
+# (a leaver's) is kept as it is and reported, never deleted.
+if ($HOME_JSON) {
+    $h = $HOME_JSON | ConvertFrom-Json
+    Set-BilluFolder $h.Path @($systemRule, $adminsRule, (New-Rule $h.Group 'Traverse' 'None'))
+    $users = @($h.Users)
+    foreach ($u in $users) { Set-BilluFolder "$($h.Path)\$u" @($systemRule, $adminsRule, (New-Rule "$($h.Domain)\$u" 'Modify')) }
+    foreach ($d in @(Get-ChildItem -LiteralPath $h.Path | Where-Object PSIsContainer)) {
+        if ($users -notcontains $d.Name) { Write-Output "home share $($h.Name): kept $($d.Name) (no planned account: a leaver's folder is never deleted)" }
+    }
+    Set-BilluShare $h.Name $h.Path $h.Comment @($h.Group)
 }

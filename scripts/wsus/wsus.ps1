@@ -8,6 +8,11 @@
 $script:WsusFeatures = @('UpdateServices-WidDB', 'UpdateServices-Services', 'UpdateServices-UI')
 $script:WsusSetupKey = 'HKLM:\SOFTWARE\Microsoft\Update Services\Server\Setup'
 $script:WsusUtil = 'C:\Program Files\Update Services\Tools\wsusutil.exe'
+$script:WsusSite = 'WSUS Administration'
+# The web services clients and downstream servers call: SSL is required on these five, the rest of the site (the
+# Content folder, the self-update) stays on HTTP 8530 as Microsoft documents ("Configure SSL on the WSUS server",
+# https://learn.microsoft.com/windows-server/administration/windows-server-update-services/deploy/2-configure-wsus).
+$script:WsusSslServices = @('ApiRemoting30', 'ClientWebService', 'DSSAuthWebService', 'ServerSyncWebService', 'SimpleAuthWebService')
 
 # The roles: WID database, the WSUS services, the console; installed once (only those missing).
 function Install-BilluWsusFeatures {
@@ -48,6 +53,100 @@ function Initialize-BilluWsusContent($Plan) {
 function Invoke-BilluWsusUtil {
     & $script:WsusUtil @args | Out-Null
     return $LASTEXITCODE
+}
+
+# A PEM certificate's DER bytes, and its SHA-1 thumbprint (how the certificate stores and IIS name it).
+# The leading comma keeps the byte[] whole: unrolled into object[], X509Certificate2's constructor takes it for a file name.
+function ConvertFrom-BilluPem([string]$Pem) {
+    return , [Convert]::FromBase64String((($Pem -split "`n") | ForEach-Object Trim | Where-Object { $_ -and $_ -notmatch '-----' }) -join '')
+}
+function Get-BilluCertThumbprint([string]$Pem) {
+    [System.Security.Cryptography.X509Certificates.X509Certificate2]::new([byte[]](ConvertFrom-BilluPem $Pem)).Thumbprint
+}
+
+# The site CA in LocalMachine\Root: the step's own API calls over HTTPS (Get-WsusServer -UseSsl) check the chain.
+function Install-BilluWsusTrust([string]$CaPem) {
+    $thumb = Get-BilluCertThumbprint $CaPem
+    if (Test-Path -LiteralPath "Cert:\LocalMachine\Root\$thumb") { return @() }
+    $file = Join-Path ([IO.Path]::GetTempPath()) 'billu-wsus-site-ca.cer'
+    [IO.File]::WriteAllBytes($file, (ConvertFrom-BilluPem $CaPem))
+    try { Import-Certificate -FilePath $file -CertStoreLocation 'Cert:\LocalMachine\Root' | Out-Null } finally { Remove-Item -LiteralPath $file -Force }
+    return @("site CA trusted (LocalMachine\Root): $thumb")
+}
+
+# HTTPS on the WSUS site (billu:wsus.ssl): the site CA trusted, the server's certificate (PEM from the site CA, for the
+# FQDN) in LocalMachine\My, bound to the site's https binding on the plan's port, SSL required on the five web
+# services, then `wsusutil configuressl <fqdn>` (which writes the setup key's UsingSSL and ServerCertificateName).
+# Each part only when it differs. $Tls: @{ ca; cert; key } (PEM, from the step's secrets).
+function Set-BilluWsusSsl($Plan, $Tls) {
+    $out = @()
+    $out += Install-BilluWsusTrust $Tls.ca
+    $thumb = Get-BilluCertThumbprint $Tls.cert
+    if (Import-BilluLdapsCert $Tls.cert $Tls.key) { $out += "certificate installed (LocalMachine\My): $($Plan.fqdn) $thumb" }
+    Import-Module WebAdministration
+    $binding = Get-WebBinding -Name $script:WsusSite -Protocol https -Port $Plan.port
+    if (-not $binding) {
+        New-WebBinding -Name $script:WsusSite -Protocol https -Port $Plan.port -IPAddress '*'
+        $binding = Get-WebBinding -Name $script:WsusSite -Protocol https -Port $Plan.port
+        $out += "https binding added: $($script:WsusSite) port $($Plan.port)"
+    }
+    if ("$($binding.certificateHash)" -ne $thumb) {
+        # IIS keeps one certificate per ip:port: the old one goes first (AddSslCertificate refuses to overwrite).
+        if ("$($binding.certificateHash)" -ne '') { $binding.RemoveSslCertificate() }
+        $binding.AddSslCertificate($thumb, 'My')
+        $out += "certificate bound: $($script:WsusSite) port $($Plan.port) $thumb"
+    }
+    foreach ($svc in $script:WsusSslServices) {
+        # In applicationHost.config: the access section is locked for the sites' own web.config files.
+        $where = @{ PSPath = 'MACHINE/WEBROOT/APPHOST'; Location = "$($script:WsusSite)/$svc"; Filter = 'system.webServer/security/access'; Name = 'sslFlags' }
+        $flags = @("$(Get-WebConfigurationProperty @where)" -split ',' | ForEach-Object Trim)
+        if ($flags -notcontains 'Ssl') {
+            Set-WebConfigurationProperty @where -Value 'Ssl'
+            $out += "SSL required: $svc"
+        }
+    }
+    $setup = Get-ItemProperty -Path $script:WsusSetupKey -ErrorAction SilentlyContinue
+    if (-not ($setup -and "$($setup.UsingSSL)" -eq '1' -and "$($setup.ServerCertificateName)" -eq $Plan.fqdn)) {
+        $code = Invoke-BilluWsusUtil 'configuressl' $Plan.fqdn
+        if ($code -ne 0) { throw "wsusutil configuressl $($Plan.fqdn) failed (exit $code): see %ProgramFiles%\Update Services\LogFiles" }
+        $out += "wsusutil configuressl $($Plan.fqdn)"
+    }
+    return $out
+}
+
+# The command line of the cleanup task: this server through the API as the step reaches it, then
+# Invoke-WsusServerCleanup with the plan's switches (billu:wsus.cleanup.options).
+function Get-BilluWsusCleanupArguments($Plan) {
+    $server = if ($Plan.ssl) { "-Name '$($Plan.fqdn)' -PortNumber $($Plan.port) -UseSsl" } else { "-Name 'localhost' -PortNumber $($Plan.port)" }
+    $switches = @($Plan.cleanup.switches | ForEach-Object { "-$_" }) -join ' '
+    "-NoProfile -NonInteractive -ExecutionPolicy Bypass -Command `"Get-WsusServer $server | Invoke-WsusServerCleanup $switches`""
+}
+
+# The weekly cleanup: a scheduled task run as SYSTEM on the plan's day and local time. A task that already has this
+# action, day, time and account is left alone; anything else is replaced.
+function Register-BilluWsusCleanup($Plan) {
+    $c = $Plan.cleanup
+    $exe = "$env:SystemRoot\System32\WindowsPowerShell\v1.0\powershell.exe"
+    $arguments = Get-BilluWsusCleanupArguments $Plan
+    # Task Scheduler's weekly trigger stores its days as a mask: Sunday 1, Monday 2, ... Saturday 64.
+    $mask = 1 -shl [int][DayOfWeek]$c.day
+    $have = Get-ScheduledTask -TaskName $c.task -ErrorAction SilentlyContinue
+    if ($have) {
+        $action = @($have.Actions)[0]
+        $trigger = @($have.Triggers)[0]
+        $same = @($have.Actions).Count -eq 1 -and $action.Execute -eq $exe -and $action.Arguments -eq $arguments -and
+            @($have.Triggers).Count -eq 1 -and [int]$trigger.DaysOfWeek -eq $mask -and "$($trigger.StartBoundary)" -match "T$([regex]::Escape($c.time)):00" -and
+            $have.Principal.UserId -in 'SYSTEM', 'NT AUTHORITY\SYSTEM', 'S-1-5-18'
+        if ($same) { return @() }
+    }
+    $newAction = New-ScheduledTaskAction -Execute $exe -Argument $arguments
+    $newTrigger = New-ScheduledTaskTrigger -Weekly -DaysOfWeek $c.day -At ([datetime]::ParseExact($c.time, 'HH:mm', [Globalization.CultureInfo]::InvariantCulture))
+    $principal = New-ScheduledTaskPrincipal -UserId 'S-1-5-18' -LogonType ServiceAccount -RunLevel Highest
+    # A cleanup still going a week later is not doubled; one missed while the server was off starts when it is back.
+    $settings = New-ScheduledTaskSettingsSet -StartWhenAvailable -MultipleInstances IgnoreNew -ExecutionTimeLimit ([Xml.XmlConvert]::ToTimeSpan('PT8H'))
+    $null = Register-ScheduledTask -TaskName $c.task -Action $newAction -Trigger $newTrigger -Principal $principal -Settings $settings `
+        -Description 'BillU: WSUS server cleanup (Invoke-WsusServerCleanup, billu:wsus.cleanup)' -Force
+    return @("cleanup task $(if ($have) { 'replaced' } else { 'registered' }): $($c.day) $($c.time), $($c.switches -join ', ')")
 }
 
 # A typed collection of the UpdateServices API (a function so that Pester can stand in for the assembly's types).
@@ -177,12 +276,19 @@ function Set-BilluWsusRules($Wsus, $Plan) {
     return $out
 }
 
-# The whole step: features, volume, postinstall, then the server's settings through the API.
-function Invoke-BilluWsus($Plan) {
+# The whole step: features, volume, postinstall, HTTPS (when planned), the server's settings through the API, then
+# the cleanup task. $Tls: @{ ca; cert; key } (PEM) when billu:wsus.ssl is true.
+function Invoke-BilluWsus($Plan, $Tls = $null) {
     $out = @()
     $out += Install-BilluWsusFeatures
     $out += Initialize-BilluWsusVolume $Plan
     $out += Initialize-BilluWsusContent $Plan
+    if ($Plan.ssl) {
+        if (-not ($Tls -and $Tls.ca -and $Tls.cert -and $Tls.key)) {
+            throw "$($Plan.host): billu:wsus.ssl is true but the step received no certificate (secrets wsus-site-ca, wsus-cert, wsus-key): run it from components/wsus"
+        }
+        $out += Set-BilluWsusSsl $Plan $Tls
+    }
     # Over HTTPS the certificate names the FQDN, never localhost.
     $wsus = Get-WsusServer -Name $(if ($Plan.ssl) { $Plan.fqdn } else { 'localhost' }) -PortNumber $Plan.port -UseSsl:([bool]$Plan.ssl)
     $out += Set-BilluWsusConfiguration $wsus $Plan
@@ -190,6 +296,7 @@ function Invoke-BilluWsus($Plan) {
     $out += Set-BilluWsusGroups $wsus $Plan
     $out += Set-BilluWsusRules $wsus $Plan
     $out += Set-BilluWsusSchedule $wsus $Plan
+    $out += Register-BilluWsusCleanup $Plan
     if ($out.Count -eq 0) { $out = @('nothing to change: WSUS is as planned') }
     return $out
 }

@@ -3,7 +3,8 @@
 # the shares, their paths and groups it must realise come from the plan ($env:BILLU_FS_MODEL).
 # Mocked: SmbShare's Get-SmbShare, New-SmbShare, Set-SmbShare, Get-SmbShareAccess, Grant-SmbShareAccess,
 # Revoke-SmbShareAccess; Get-Acl and Set-Acl (Windows-only in PowerShell 7); New-Object for the two
-# System.Security.AccessControl types (their constructors throw off Windows); Test-Path and New-Item on the data volume.
+# System.Security.AccessControl types (their constructors throw off Windows); Test-Path, New-Item and Get-ChildItem on
+# the data volume. The home share (dev's home$, $Plan.home) is built too: its root, one folder per enabled person.
 
 BeforeAll {
     . (Join-Path $PSScriptRoot 'stubs.ps1')
@@ -36,6 +37,14 @@ BeforeAll {
     function Get-WantedAcl($Share) {
         (New-FakeAcl $true (@((Rule 'NT AUTHORITY\SYSTEM' 'FullControl'), (Rule $Plan.admins 'FullControl')) + @($Share.groups | ForEach-Object { Rule $_ 'Modify' }))).GetSecurityDescriptorSddlForm('Access')
     }
+    # The home share's root: the admins' and SYSTEM's, the staff group may traverse it (this folder only), nothing more.
+    function Get-WantedHomeRootAcl {
+        (New-FakeAcl $true @((Rule 'NT AUTHORITY\SYSTEM' 'FullControl'), (Rule $Plan.admins 'FullControl'), "$($Plan.home.group):Traverse:None:None:Allow")).GetSecurityDescriptorSddlForm('Access')
+    }
+    # A person's folder: SYSTEM, the admins and that account (Modify), nobody else.
+    function Get-WantedHomeAcl([string]$Sam) {
+        (New-FakeAcl $true @((Rule 'NT AUTHORITY\SYSTEM' 'FullControl'), (Rule $Plan.admins 'FullControl'), (Rule "$($Plan.home.domain)\$Sam" 'Modify'))).GetSecurityDescriptorSddlForm('Access')
+    }
     function Get-WantedAccess($Share) { @(@("$($Plan.admins)=Full") + @($Share.groups | ForEach-Object { "$_=Change" }) | Sort-Object) -join ';' }
     function Get-Access([string]$Name) { @($script:Fs.Shares[$Name].Access | ForEach-Object { "$($_.AccountName)=$($_.AccessRight)" } | Sort-Object) -join ';' }
 
@@ -52,6 +61,11 @@ BeforeAll {
         Mock New-Item -ParameterFilter { "$Path" -like "$Volume*" } {
             if ($ItemType -ne 'Directory' -or $script:Fs.Dirs.ContainsKey("$Path")) { throw "New-Item $ItemType $Path" }
             $script:Fs.Dirs["$Path"] = New-FakeAcl $false @((Rule 'BUILTIN\Administrators' 'FullControl'), (Rule 'BUILTIN\Users' 'ReadAndExecute'))
+        }
+        # The folders directly below the home share's root.
+        Mock Get-ChildItem -ParameterFilter { "$LiteralPath" -eq $Plan.home.path } {
+            @($script:Fs.Dirs.Keys | Where-Object { $_ -like "$($Plan.home.path)\*" -and $_.Substring($Plan.home.path.Length + 1) -notmatch '\\' } |
+                ForEach-Object { [pscustomobject]@{ Name = $_.Substring($Plan.home.path.Length + 1); FullName = $_; PSIsContainer = $true } })
         }
         Mock Get-Acl { if (-not $script:Fs.Dirs.ContainsKey($LiteralPath)) { throw "no folder $LiteralPath" }; $script:Fs.Dirs[$LiteralPath] }
         Mock Set-Acl { if (-not $script:Fs.Dirs.ContainsKey($LiteralPath)) { throw "no folder $LiteralPath" }; $script:Fs.Dirs[$LiteralPath] = $AclObject }
@@ -80,9 +94,17 @@ Describe 'the Windows file server''s shares.ps1 (dev, PAR-FS01 on Windows): fold
 
     It 'on the new volume: creates every share''s folder, its ACL and its share with the plan''s groups' {
         $out = Invoke-Shares
-        $out | Should -Be @($Plan.shares | ForEach-Object { "created $($_.path)"; "ACL set on $($_.path)"; "share $($_.name) created" })
-        @($script:Fs.Dirs.Keys | Sort-Object) | Should -Be @($Plan.shares.path | Sort-Object)
-        @($script:Fs.Shares.Keys | Sort-Object) | Should -Be @($Plan.shares.name | Sort-Object)
+        $h = $Plan.home
+        $out | Should -Be (@($Plan.shares | ForEach-Object { "created $($_.path)"; "ACL set on $($_.path)"; "share $($_.name) created" }) +
+            @("created $($h.path)", "ACL set on $($h.path)") + @($h.users | ForEach-Object { "created $($h.path)\$_"; "ACL set on $($h.path)\$_" }) + @("share $($h.name) created"))
+        @($script:Fs.Dirs.Keys | Sort-Object) | Should -Be (@($Plan.shares.path) + @($h.path) + @($h.users | ForEach-Object { "$($h.path)\$_" }) | Sort-Object)
+        @($script:Fs.Shares.Keys | Sort-Object) | Should -Be (@($Plan.shares.name) + @($h.name) | Sort-Object)
+        $h.path | Should -Be "$($Volume)Shares\home"
+        $script:Fs.Dirs[$h.path].GetSecurityDescriptorSddlForm('Access') | Should -Be (Get-WantedHomeRootAcl)
+        foreach ($u in $h.users) { $script:Fs.Dirs["$($h.path)\$u"].GetSecurityDescriptorSddlForm('Access') | Should -Be (Get-WantedHomeAcl $u) }
+        $hs = $script:Fs.Shares[$h.name]
+        "$($hs.Path)|$($hs.FolderEnumerationMode)|$($hs.EncryptData)" | Should -Be "$($h.path)|AccessBased|True"
+        Get-Access $h.name | Should -Be "$($Plan.admins)=Full;$($h.group)=Change"
         foreach ($s in $Plan.shares) {
             $s.path | Should -Be "$($Volume)Shares\$($s.name)"
             $script:Fs.Dirs[$s.path].GetSecurityDescriptorSddlForm('Access') | Should -Be (Get-WantedAcl $s)
@@ -90,8 +112,8 @@ Describe 'the Windows file server''s shares.ps1 (dev, PAR-FS01 on Windows): fold
             "$($share.Path)|$($share.Description)|$($share.FolderEnumerationMode)|$($share.EncryptData)" | Should -Be "$($s.path)|$($s.comment)|AccessBased|True"
             Get-Access $s.name | Should -Be (Get-WantedAccess $s)
         }
-        Should -Invoke Set-Acl -Times @($Plan.shares).Count -Exactly
-        Should -Invoke New-SmbShare -Times @($Plan.shares).Count -Exactly
+        Should -Invoke Set-Acl -Times (@($Plan.shares).Count + 1 + @($h.users).Count) -Exactly
+        Should -Invoke New-SmbShare -Times (@($Plan.shares).Count + 1) -Exactly
         foreach ($c in 'Set-SmbShare', 'Grant-SmbShareAccess', 'Revoke-SmbShareAccess') { Should -Invoke $c -Times 0 -Exactly }
     }
     It 'a second run writes nothing' {
@@ -123,5 +145,30 @@ Describe 'the Windows file server''s shares.ps1 (dev, PAR-FS01 on Windows): fold
     It 'after the repair, a run writes nothing' {
         Invoke-Shares | Should -Be @()
         Assert-NothingWritten
+    }
+    It 'the home share: a leaver''s folder kept and reported, an arrival''s folder made, a folder opened to others closed again; only those written' {
+        $h = $Plan.home
+        $users = @($h.users)
+        $leaver = 'ancien.salarie'
+        $users -contains $leaver | Should -BeFalse
+        $script:Fs.Dirs["$($h.path)\$leaver"] = New-FakeAcl $true @((Rule $Plan.admins 'FullControl'))
+        $arrival = $users[0]
+        $script:Fs.Dirs.Remove("$($h.path)\$arrival")
+        $widened = $users[-1]
+        $script:Fs.Dirs["$($h.path)\$widened"].Rules.Add((Rule $h.group 'Modify'))
+        Invoke-Shares | Should -Be @(
+            "created $($h.path)\$arrival",
+            "ACL set on $($h.path)\$arrival",
+            "ACL set on $($h.path)\$widened",
+            "home share $($h.name): kept $leaver (no planned account: a leaver's folder is never deleted)"
+        )
+        $script:Fs.Dirs["$($h.path)\$arrival"].GetSecurityDescriptorSddlForm('Access') | Should -Be (Get-WantedHomeAcl $arrival)
+        $script:Fs.Dirs["$($h.path)\$widened"].GetSecurityDescriptorSddlForm('Access') | Should -Be (Get-WantedHomeAcl $widened)
+        $script:Fs.Dirs.ContainsKey("$($h.path)\$leaver") | Should -BeTrue
+        Should -Invoke Set-Acl -Times 2 -Exactly
+        Should -Invoke Set-Acl -Times 0 -Exactly -ParameterFilter { $LiteralPath -like "*\$leaver" }
+        Should -Invoke New-Item -Times 1 -Exactly
+        foreach ($c in 'New-SmbShare', 'Set-SmbShare', 'Grant-SmbShareAccess', 'Revoke-SmbShareAccess') { Should -Invoke $c -Times 0 -Exactly }
+        $script:Fs.Dirs.Remove("$($h.path)\$leaver")
     }
 }
