@@ -8,10 +8,9 @@
  * Samba's Group Policy client (`samba-gpupdate`) reads the machine account from winbind's secrets.tdb. Pure.
  */
 import type { ClientHost, ClientPlan } from "../../model/client";
-import type { DomainModel } from "../../model/domain";
+import { COMPUTER_CLASS, type DomainModel } from "../../model/domain";
 import { renderKrb5 } from "../base-server/member";
 import { DOMAIN_JOIN_SECRET } from "../contracts";
-import { COMPUTER_CLASS } from "../domain-controller/samba";
 import { StepSpec, stepScript } from "../guest-step/render";
 import { generatedHeader } from "../header";
 
