@@ -16,7 +16,6 @@ import { Problems, show } from "./errors";
 export const COMPUTER_CLASS = "bf967a86-0de6-11d0-a285-00aa003049e2";
 
 /** The five FSMO roles, as the config names them. */
-
 export const FSMO_ROLES = ["schemaMaster", "domainNamingMaster", "pdcEmulator", "ridMaster", "infrastructureMaster"] as const;
 export type FsmoRole = (typeof FSMO_ROLES)[number];
 
