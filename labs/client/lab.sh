@@ -7,9 +7,10 @@
 #
 # It synthesizes the dev stack and runs the guest steps as synth rendered them (each staged and installed file read
 # back after its step): PAR-DC01 `dc`, `domain` (the join account), `directory` (dev's people, groups and OUs), `gpo`,
-# `client-ou` (the join account may create computers in the client's OU); then PAR-CLI01 `client-join` (smb.conf, krb5.conf, nsswitch, PAM, `net ads join` with the join account's password on
-# stdin, winbind started by the step's own `systemctl` through the lab's shim). Probes, every expected value from
-# the model (synth outputs, directory.json, resources.json, dist/model/client.js), never from a file under test:
+# `client-ou` (the join account may create computers in the client's OU); then PAR-CLI01 `client-join` (smb.conf,
+# krb5.conf, nsswitch, PAM, `net ads join` with the join account's password on stdin, winbind started by the step's own
+# `systemctl` through the lab's shim). Probes, every expected value from the model (synth outputs and their "Client
+# workstations" and "Domain members" sections, directory.json, resources.json), never from a file under test:
 #   - `wbinfo -t`: the machine account's trust secret checks out against the DC;
 #   - `getent passwd <person>` (an enabled person of the plan) resolves, uid = the model's idmap low + the person's
 #     RID (read from the DC), inside the model's range; home and shell the model's templates;
@@ -17,9 +18,9 @@
 #   - `kinit` as the person then `smbclient -k` lists the DC's netlogon share with the ticket (Kerberos from the client);
 #   - the computer account in the client's planned OU (the stack's "Client workstations" section: its department's
 #     computers OU of directory.json); the join account refused a computer in another department's OU, allowed one in
-#     the planned OU (created and deleted again); `samba-gpupdate --rsop` (Samba's Group Policy client,
-#     with the machine account): the GPOs the model links to that container's parents (the domain root), in the
-#     model's order (now the OU's GPOs too).
+#     the planned OU (created and deleted again); `samba-gpupdate --rsop` (Samba's Group Policy client, with the
+#     machine account): the GPOs the model links to the OU's parents (the domain root, OU=Ordinateurs), in AD's
+#     processing order (enforced links last).
 #   - the step again: nothing reported.
 # Lab overrides (nothing rendered is edited): guests are namespaces with overlays (labs/lib/samba.sh); `systemctl` is
 # the shim; packages are preinstalled (the step's install guard skips); secrets Pulumi would send are made here
