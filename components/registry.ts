@@ -12,7 +12,7 @@ import { assetsBuilder, assetsResources, INVENTORY_AGENT_NEED, renderInventoryAg
 import { BACKUP_CLIENT_NEED, backupResources, buildBackup, declareBackupData, renderBackupClient } from "./backup/role";
 import { buildDomainControllers } from "./domain-controller/builder";
 import { buildDhcp } from "./dhcp/role";
-import { buildClients } from "./client/role";
+import { buildClients, joinClients } from "./client/role";
 import { buildFileServers } from "./fileserver/role";
 import { buildFtp } from "./ftp/role";
 import { buildGpo } from "./gpo/role";
@@ -45,7 +45,8 @@ export interface ServiceComponents {
 
 export const COMPONENTS: Readonly<Record<string, ServiceComponents>> = {
     dc: { build: buildDomainControllers },
-    client: { build: buildClients },
+    // The clients join once the directory made their OUs (the site-wide pass): their VMs are built with the roles.
+    client: { build: buildClients, site: joinClients },
     dhcp: { build: buildDhcp },
     fileserver: { build: buildFileServers },
     gpo: { site: buildGpo },

@@ -4,6 +4,7 @@
  * acceptance run proves what a user sees (their groups, their home and department shares, the GPOs linked to the
  * computer's OU). Pure: no Pulumi, no I/O.
  */
+import { escapeRdn, OU_NAMES } from "./directory";
 import type { DomainModel } from "./domain";
 import type { Problems } from "./errors";
 
@@ -42,6 +43,17 @@ export interface ClientHost {
     readonly fqdn: string;
     readonly zone: string;
     readonly address: string;
+    /**
+     * Where its computer account lives: its department's computers OU of the directory plan
+     * (`OU=DSI,OU=Ordinateurs,OU=BillU,<domain DN>`), or the domain's Computers container on a site without a directory.
+     */
+    readonly ou: string;
+    /**
+     * `net ads join createcomputer=`'s form of `ou`: the OU names from the top down, `/`-separated, each escaped as an
+     * RDN value (`BillU/Ordinateurs/DSI`); undefined for the Computers container (net's default).
+     * https://www.samba.org/samba/docs/current/man-html/net.8.html (ADS JOIN)
+     */
+    readonly createComputer?: string;
 }
 
 export interface ClientPlan {
@@ -50,6 +62,11 @@ export interface ClientPlan {
     readonly workgroup: string;
     readonly realm: string;
     readonly idmap: ClientIdmap;
+    /**
+     * The OUs (DNs) in which the join account may create and delete computer objects, one each: the clients' OUs of
+     * the directory plan (the Computers container's delegation is the domain step's, for every member).
+     */
+    readonly delegatedOus: readonly string[];
     /** Where a user's home folder is made at first logon (`template homedir`; %D the domain, %U the user). */
     readonly homeTemplate: string;
     readonly shell: string;
@@ -65,8 +82,10 @@ export const CLIENT_ROLE = "client";
 export function planClients(
     input: {
         readonly hosts: readonly ClientHostInput[];
-        readonly zones: readonly { readonly name: string; readonly kind: string }[];
+        readonly zones: readonly { readonly name: string; readonly kind: string; readonly department?: string }[];
         readonly domain?: DomainModel;
+        /** The directory plan's OUs (parents first), when the site has a directory: a client joins its department's computers OU. */
+        readonly directoryOus?: readonly { readonly key: string; readonly name: string; readonly dn: string }[];
         /** The site's file server's ranges (billu:fileserver.idmap), so a user's uid is the same on both; default WINBIND_IDMAP. */
         readonly idmap?: ClientIdmap;
     },
@@ -109,12 +128,62 @@ export function planClients(
     }
     if (!sound || !input.domain) return undefined;
     const domain = input.domain;
+    const placed = hosts.map((h) => ({ h, place: placeOf(h, input.zones.find((z) => z.name === h.zone)?.department, domain, input.directoryOus, problems) }));
+    if (placed.some((p) => p.place === undefined)) return undefined;
+    const clients = placed.map(({ h, place }) => ({
+        name: h.name,
+        fqdn: `${h.name.toLowerCase()}.${domain.fqdn}`,
+        zone: h.zone,
+        address: h.address,
+        ou: place!.ou,
+        ...(place!.createComputer !== undefined ? { createComputer: place!.createComputer } : {}),
+    }));
     return {
-        clients: hosts.map((h) => ({ name: h.name, fqdn: `${h.name.toLowerCase()}.${domain.fqdn}`, zone: h.zone, address: h.address })),
+        clients,
         workgroup: domain.netbiosName,
         realm: domain.realm,
         idmap: input.idmap ?? WINBIND_IDMAP,
+        delegatedOus: [...new Set(clients.filter((c) => c.createComputer !== undefined).map((c) => c.ou))],
         homeTemplate: "/home/%U",
         shell: "/bin/bash",
     };
+}
+
+/**
+ * Pure: a client's OU. With a directory, its zone's department's computers OU (`OU=<department>,OU=Ordinateurs,
+ * OU=<company>`), where the directory's GPOs for that department reach it; without one, the Computers container.
+ */
+function placeOf(
+    h: ClientHostInput,
+    department: string | undefined,
+    domain: DomainModel,
+    ous: readonly { readonly key: string; readonly name: string; readonly dn: string }[] | undefined,
+    problems: Problems,
+): { readonly ou: string; readonly createComputer?: string } | undefined {
+    if (!ous) return { ou: `CN=Computers,${domain.dn}` };
+    const root = ous.find((o) => o.key === "root");
+    const computers = ous.find((o) => o.key === "computers");
+    if (!root || !computers) throw new Error("internal: the directory plan has no root or computers OU");
+    const dn = department !== undefined ? `OU=${escapeRdn(department)},${computers.dn}` : undefined;
+    const ou = dn !== undefined ? ous.find((o) => o.dn === dn) : undefined;
+    if (!ou) {
+        problems.add(
+            `billu:hosts[${h.index}].zone`,
+            `"${h.zone}" for client ${h.name}: its department ${department === undefined ? "is not set" : `"${department}" has no computers OU in the directory plan (nobody of the HR export works there)`}`,
+            "put the client in the zone of a department of the HR export",
+        );
+        return undefined;
+    }
+    const names = [root.name, OU_NAMES.computers, ou.name];
+    // net splits the path at each "/" and takes every part as an RDN value: a "/" inside a name cannot be said.
+    const slash = names.find((n) => n.includes("/"));
+    if (slash !== undefined) {
+        problems.add(
+            `billu:hosts[${h.index}].zone`,
+            `"${h.zone}" for client ${h.name}: the OU name "${slash}" holds a "/", which net ads join's createcomputer= path cannot carry`,
+            'rename the department (or company) without a "/" in the HR export',
+        );
+        return undefined;
+    }
+    return { ou: ou.dn, createComputer: names.map(escapeRdn).join("/") };
 }

@@ -8,6 +8,13 @@ import { z } from "zod";
 import { Cidr, ipToInt, isIpv4, reverseZone } from "./addressing";
 import { Problems, show } from "./errors";
 
+/**
+ * schemaIDGUID of the computer class (MS-ADSC), the object type of the join account's delegations (the domain step's
+ * on CN=Computers, the client role's on the clients' OUs).
+ * https://learn.microsoft.com/en-us/windows/win32/adschema/c-computer
+ */
+export const COMPUTER_CLASS = "bf967a86-0de6-11d0-a285-00aa003049e2";
+
 /** The five FSMO roles, as the config names them. */
 export const FSMO_ROLES = ["schemaMaster", "domainNamingMaster", "pdcEmulator", "ridMaster", "infrastructureMaster"] as const;
 export type FsmoRole = (typeof FSMO_ROLES)[number];

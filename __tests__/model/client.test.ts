@@ -1,24 +1,29 @@
 /**
  * The client plan (model/client.ts): dev's PAR-CLI01 and every bad input with its exact message. Expected values are
- * written from the committed stack (Pulumi.dev.yaml), not read back from the planner.
+ * written from the committed stack (Pulumi.dev.yaml) and dev's HR export (the DSI department), not read back from the
+ * planner.
  */
-import type { ClientPlan } from "../../model/client";
-import { devWithClient } from "../client-fixture";
+import { ClientPlan, planClients } from "../../model/client";
+import { Problems, formatProblem } from "../../model/errors";
 import { model, problemsOf, stackRaw } from "../helpers";
 
-const dev = devWithClient;
+const dev = () => stackRaw("dev");
 const clientIndex = (raw: Record<string, any>) => (raw.hosts as { role: string }[]).findIndex((h) => h.role === "client");
 
 describe("the client plan", () => {
     test("dev: PAR-CLI01 in lan-dsi, the domain's workgroup and realm, the site's idmap and templates", () => {
         const p = model(dev()).plan<ClientPlan>("client")!;
-        expect(p.clients).toEqual([{ name: "PAR-CLI01", fqdn: "par-cli01.billu.remindme.lan", zone: "lan-dsi", address: "10.20.21.30" }]);
+        // lan-dsi serves the DSI department: its computers OU of the directory (OU=<company>/Ordinateurs/<department>).
+        const ou = "OU=DSI,OU=Ordinateurs,OU=BillU,DC=billu,DC=remindme,DC=lan";
+        expect(p.clients).toEqual([
+            { name: "PAR-CLI01", fqdn: "par-cli01.billu.remindme.lan", zone: "lan-dsi", address: "10.20.21.30", ou, createComputer: "BillU/Ordinateurs/DSI" },
+        ]);
+        expect(p.delegatedOus).toEqual([ou]);
         expect([p.workgroup, p.realm, p.homeTemplate, p.shell]).toEqual(["BILLU", "BILLU.REMINDME.LAN", "/home/%U", "/bin/bash"]);
         expect(p.idmap).toEqual({ other: { low: 3000, high: 7999 }, domain: { low: 10000, high: 999999 } });
     });
 
-    test("the committed stacks have no client yet: no plan", () => {
-        expect(model(stackRaw("dev")).plan<ClientPlan>("client")).toBeUndefined();
+    test("prod has no client: no plan", () => {
         expect(model(stackRaw("prod")).plan<ClientPlan>("client")).toBeUndefined();
     });
 
@@ -58,5 +63,62 @@ describe("the client plan", () => {
             `billu:hosts[${i}].os: "windows-2022-gui" on client PAR-CLI01: a client is a Debian desktop (no Windows client template is built yet). Fix: set os: debian-12`,
             `billu:hosts[${i}].joinDomain: is not true on client PAR-CLI01: a client is a domain workstation. Fix: set joinDomain: true`,
         ]);
+    });
+
+    describe("the client's OU (planClients, pure)", () => {
+        const m = model(dev());
+        const domain = m.domain!;
+        const host = { name: "PAR-CLI01", role: "client", os: "debian-12", zone: "lan-x", address: "10.0.0.5", joinDomain: true, index: 7 };
+        const ous = (dept: string) => [
+            { key: "root", name: "BillU", dn: `OU=BillU,${domain.dn}` },
+            { key: "computers", name: "Ordinateurs", dn: `OU=Ordinateurs,OU=BillU,${domain.dn}` },
+            { key: "computers-x", name: dept, dn: `OU=${dept.replace(/,/g, "\\,")},OU=Ordinateurs,OU=BillU,${domain.dn}` },
+        ];
+        const plan = (department: string | undefined, directoryOus?: ReturnType<typeof ous>) => {
+            const problems = new Problems();
+            const p = planClients({ hosts: [host], zones: [{ name: "lan-x", kind: "department", department }], domain, directoryOus }, problems);
+            return { p, problems: problems.all.map(formatProblem) };
+        };
+
+        test("no directory: the domain's Computers container, net's default (no createcomputer=), nothing to delegate", () => {
+            const { p, problems } = plan("DSI");
+            expect(problems).toEqual([]);
+            expect(p!.clients[0]).toMatchObject({ ou: "CN=Computers,DC=billu,DC=remindme,DC=lan" });
+            expect(p!.clients[0].createComputer).toBeUndefined();
+            expect(p!.delegatedOus).toEqual([]);
+        });
+
+        test("a department whose name needs escaping: the DN and net's path escape it as an RDN value", () => {
+            const { p, problems } = plan("R&D, Labo", ous("R&D, Labo"));
+            expect(problems).toEqual([]);
+            expect(p!.clients[0]).toMatchObject({
+                ou: "OU=R&D\\, Labo,OU=Ordinateurs,OU=BillU,DC=billu,DC=remindme,DC=lan",
+                createComputer: "BillU/Ordinateurs/R&D\\, Labo",
+            });
+        });
+
+        test("a department with no computers OU in the directory plan", () => {
+            const { p, problems } = plan("Achats", ous("DSI"));
+            expect(p).toBeUndefined();
+            expect(problems).toEqual([
+                'billu:hosts[7].zone: "lan-x" for client PAR-CLI01: its department "Achats" has no computers OU in the directory plan (nobody of the HR export works there). Fix: put the client in the zone of a department of the HR export',
+            ]);
+        });
+
+        test("a zone without a department", () => {
+            const { p, problems } = plan(undefined, ous("DSI"));
+            expect(p).toBeUndefined();
+            expect(problems).toEqual([
+                'billu:hosts[7].zone: "lan-x" for client PAR-CLI01: its department is not set. Fix: put the client in the zone of a department of the HR export',
+            ]);
+        });
+
+        test("a department with a slash: net's createcomputer= path cannot carry it", () => {
+            const { p, problems } = plan("Achats/Ventes", ous("Achats/Ventes"));
+            expect(p).toBeUndefined();
+            expect(problems).toEqual([
+                'billu:hosts[7].zone: "lan-x" for client PAR-CLI01: the OU name "Achats/Ventes" holds a "/", which net ads join\'s createcomputer= path cannot carry. Fix: rename the department (or company) without a "/" in the HR export',
+            ]);
+        });
     });
 });

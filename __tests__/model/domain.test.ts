@@ -15,7 +15,8 @@ describe("the domain model of the committed stacks", () => {
             "PAR",
         ]);
         expect(d.dcs.map((c) => [c.name, c.fqdn, c.first, c.roles.length])).toEqual([["PAR-DC01", "par-dc01.billu.remindme.lan", true, 5]]);
-        expect(d.members).toEqual(["PAR-DHCP01", "PAR-FS01", "PAR-MAIL01", "PAR-FTP01", "PAR-GLPI01"]);
+        // The Debian servers with joinDomain, and the client PAR-CLI01 (a winbind member).
+        expect(d.members).toEqual(["PAR-DHCP01", "PAR-FS01", "PAR-MAIL01", "PAR-FTP01", "PAR-GLPI01", "PAR-CLI01"]);
         expect(d.forwarders).toEqual(["9.9.9.9"]);
         // Every internal zone is an AD subnet and has its reverse zone; the WAN transit has neither.
         expect(d.subnets.map((s) => s.cidr)).toHaveLength(12);
@@ -38,6 +39,7 @@ describe("the domain model of the committed stacks", () => {
             "par-pbx01=10.20.10.71",
             "par-glpi01=10.20.10.61",
             "par-mx01=172.16.120.20",
+            "par-cli01=10.20.21.30",
         ]);
         expect(d.records.filter((r) => r.name === "par-fw01")).toHaveLength(12);
         expect(d.records.find((r) => r.address === "172.16.120.10")).toEqual({
@@ -123,7 +125,7 @@ describe("bad input: one clear message each (key path, value received, fix)", ()
             "members without login groups",
             (r) => delete r.domain.linuxLogin,
             [
-                "billu:domain.linuxLogin: is required because PAR-DHCP01, PAR-FS01, PAR-MAIL01, PAR-FTP01, PAR-GLPI01 join the domain, but it is missing. Fix: set billu:domain.linuxLogin.sshGroup and sudoGroup (the AD groups allowed to SSH in and to sudo)",
+                "billu:domain.linuxLogin: is required because PAR-DHCP01, PAR-FS01, PAR-MAIL01, PAR-FTP01, PAR-GLPI01, PAR-CLI01 join the domain, but it is missing. Fix: set billu:domain.linuxLogin.sshGroup and sudoGroup (the AD groups allowed to SSH in and to sudo)",
             ],
         ],
         [

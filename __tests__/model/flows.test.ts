@@ -51,8 +51,9 @@ describe("bad flows and firewall config: one clear message each (key path with t
         ],
         [
             "inside a zone without any VM can never match",
-            (r) => r.flows.push({ from: "lan-dsi", to: "lan-dsi", service: "smb" }),
-            `billu:flows[${DEV_FLOWS}]: lan-dsi -> lan-dsi smb can never match: traffic inside zone lan-dsi does not cross the router, and no VM of billu:hosts sits in it to carry the rule. Fix: correct its from/to, or remove it`,
+            // lan-dev: a department zone of dev without a VM (lan-dsi holds the client PAR-CLI01).
+            (r) => r.flows.push({ from: "lan-dev", to: "lan-dev", service: "smb" }),
+            `billu:flows[${DEV_FLOWS}]: lan-dev -> lan-dev smb can never match: traffic inside zone lan-dev does not cross the router, and no VM of billu:hosts sits in it to carry the rule. Fix: correct its from/to, or remove it`,
         ],
         [
             "an empty hosts list can never match",

@@ -22,6 +22,8 @@ test("dev: the servers zone and the router use the DC; the DMZ web server the up
         "PAR-PBX01": { dns: ["10.20.10.11"], ntp: ["10.20.10.11"] },
         "PAR-GLPI01": { dns: ["10.20.10.11"], ntp: ["10.20.10.11"] },
         "PAR-MX01": { dns: ["9.9.9.9"], ntp: ["0.fr.pool.ntp.org"] },
+        // The department zones reach the DC on the AD bundle too.
+        "PAR-CLI01": { dns: ["10.20.10.11"], ntp: ["10.20.10.11"] },
     });
 });
 

@@ -60,6 +60,8 @@ describe("the registry is the one list of services", () => {
             "PAR-PBX01": [4, true],
             "PAR-GLPI01": [5, true],
             "PAR-MX01": [5, false],
+            // The client workstation starts last and keeps no data of its own.
+            "PAR-CLI01": [7, false],
         });
         expect(OS_KINDS).toEqual(["debian-12", "windows-2022-gui", "windows-2022-core"]);
     });

@@ -1,5 +1,7 @@
 import { problemsOf, model, stackRaw } from "../helpers";
 
+const DEV_HOSTS = stackRaw("dev").hosts.length;
+
 describe("committed stacks", () => {
     test.each(["dev", "prod"])("%s builds a valid model", (stack) => {
         const m = model(stackRaw(stack));
@@ -62,7 +64,8 @@ describe("bad input: one clear message each (key path, value received, fix)", ()
         [
             "a duplicate host name",
             (r) => r.hosts.push({ ...r.hosts[2], address: "10.20.10.22", vmId: 121 }),
-            'billu:hosts[13].name: "PAR-DHCP01" is already the name of billu:hosts[2]. Fix: give every host a unique name',
+            // The pushed host's index: one past dev's last host.
+            `billu:hosts[${DEV_HOSTS}].name: "PAR-DHCP01" is already the name of billu:hosts[2]. Fix: give every host a unique name`,
         ],
         [
             "a duplicate address",

@@ -81,6 +81,7 @@ test(`PowerShell ${PWSH_VERSION} parsed every shipped and rendered file, one pro
         "scripts/assets/Install-GlpiAgent.ps1",
         "scripts/backup/backup-run.ps1",
         "scripts/backup/client-step.ps1",
+        "scripts/client/client-ou.ps1",
         "scripts/dc/admin-login.ps1",
         "scripts/dc/windows-dc.ps1",
         "scripts/dc/windows-dns-client.ps1",

@@ -1,20 +1,19 @@
 /**
- * The client role through the service seam: dev's PAR-CLI01 synthesized: a BaseServer without the SSSD join, its
- * `client-join` step after the base step and the domain, the join password through the secret channel only, the
- * rendered smb.conf the model's. Expected values from the model (the plan), never from the rendered files.
+ * The client role through the service seam: dev's PAR-CLI01 synthesized: a BaseServer without the SSSD join, the first
+ * DC's `client-ou` step after the directory, its `client-join` step after the base step, the domain and that
+ * delegation, the join password through the secret channel only, the rendered smb.conf the model's. Expected values
+ * from the model (the plan), never from the rendered files.
  */
 import { readFileSync } from "fs";
 import * as path from "path";
 import type { ClientPlan } from "../../model/client";
-import { devWithClient, devWithClientYaml } from "../client-fixture";
-import { model, orderingDeps } from "../helpers";
-import { SYNTH_TIMEOUT, Synthesized, variantSynth } from "./shared";
+import { model, orderingDeps, stackRaw } from "../helpers";
+import { committedSynth, SYNTH_TIMEOUT, Synthesized } from "./shared";
 
-// dev with PAR-CLI01 (labs/client/dev-client.json): dev does not declare it yet.
-const plan = model(devWithClient()).plan<ClientPlan>("client")!;
+const plan = model(stackRaw("dev")).plan<ClientPlan>("client")!;
 let s: Synthesized;
 beforeAll(async () => {
-    s = await variantSynth("dev", devWithClientYaml());
+    s = await committedSynth("dev");
 }, SYNTH_TIMEOUT);
 
 test("dev synthesizes with its client: exit 0, no violation, an empty stderr", () => {
@@ -34,6 +33,15 @@ test("PAR-CLI01: a BaseServer with the client-join step, no SSSD ad-join; the jo
     const domainDeps = orderingDeps(s.r.resources.find((x) => x.name === "par-ftp01-ad-join-prepare")!).filter((u) => !/::par-ftp01-/.test(u));
     expect(domainDeps.length).toBeGreaterThan(0);
     expect(orderingDeps(prepare)).toEqual(expect.arrayContaining(domainDeps));
+    // The OUs are the directory's: the join waits for the first DC's delegation, which waits for the directory step.
+    expect(orderingDeps(prepare)).toContain(urn("par-client-ou-apply"));
+    expect(orderingDeps(s.r.resources.find((x) => x.name === "par-client-ou-prepare")!)).toContain(urn("par-directory-apply-apply"));
+});
+
+test("the client-ou step runs on the first DC with the plan's OUs", () => {
+    const run = readFileSync(path.join(s.out, "rendered", "PAR-DC01", "var/lib/billu/stage/client-ou/run.sh"), "utf8");
+    expect(run).toContain(`COMPUTER_OUS='${plan.delegatedOus.join("\n")}'`);
+    expect(plan.delegatedOus).toEqual([plan.clients[0].ou]);
 });
 
 test("the rendered smb.conf names the plan's realm, workgroup and idmap", () => {

@@ -27,6 +27,7 @@ test("one VM per host, each NIC with the Proxmox firewall on, the router in ever
     const vms = byType("proxmoxve:index/vmLegacy:VmLegacy");
     expect(vms.map((v) => v.inputs.name).sort()).toEqual([
         "PAR-BKP01",
+        "PAR-CLI01",
         "PAR-DC01",
         "PAR-DHCP01",
         "PAR-FS01",
@@ -71,6 +72,10 @@ test("deployment order: every in-guest step waits for the router's configuration
     expect(prepares.map((p) => p.name).sort()).toEqual([
         "par-bkp01-backup-server-prepare",
         "par-bkp01-base-prepare",
+        // The client: its base step, its join, and the first DC's delegation of its OU (components/client/role.ts).
+        "par-cli01-base-prepare",
+        "par-cli01-client-join-prepare",
+        "par-client-ou-prepare",
         "par-dc01-base-prepare",
         "par-dc01-dc-prepare",
         "par-dhcp01-ad-join-prepare",

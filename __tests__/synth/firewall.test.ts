@@ -77,6 +77,7 @@ test("resources.json shows the datacenter firewall and every VM's", () => {
         [190, true, "DROP", true],
         [200, true, "DROP", true],
         [210, true, "DROP", true],
+        [220, true, "DROP", true],
     ]);
     // The firewall is switched on only once its rules (and IP filter) exist; the rules wait for the VM and the
     // datacenter's IP sets they name; the datacenter's options wait for the management allowlist.
@@ -108,10 +109,12 @@ test("resources.json shows the datacenter firewall and every VM's", () => {
         "190 ipfilter-net0",
         "200 ipfilter-net0",
         "210 ipfilter-net0",
+        "220 ipfilter-net0",
         "datacenter billu-wan",
         "datacenter management",
     ]);
-    expect(of("proxmoxve:firewall/rulesLegacy:RulesLegacy")).toHaveLength(14);
+    // One rule set per VM (every host of dev) and the datacenter's.
+    expect(of("proxmoxve:firewall/rulesLegacy:RulesLegacy")).toHaveLength(stackRaw("dev").hosts.length + 1);
     expect(res.find((x) => x.type === "billu:network:Firewall")!.inputs).toMatchObject({
         engine: "nftables",
         routerPolicies: { input: "drop", forward: "drop", output: "drop" },

@@ -30,7 +30,9 @@ test("without the collector's flows the model refuses the site, naming each miss
         `Fix: append { from: ${from}, to: PAR-LOG01, service: syslog-tls } to billu:flows`;
     expect(problemsOf(bare)).toEqual([
         line("router", "PAR-FW01"),
-        ...["PAR-DC01", "PAR-DHCP01", "PAR-FS01", "PAR-MAIL01", "PAR-BKP01", "PAR-MON01", "PAR-FTP01", "PAR-PBX01", "PAR-GLPI01"].map((h) => line(h, h)),
+        ...["PAR-DC01", "PAR-DHCP01", "PAR-FS01", "PAR-MAIL01", "PAR-BKP01", "PAR-MON01", "PAR-FTP01", "PAR-PBX01", "PAR-GLPI01", "PAR-CLI01"].map((h) =>
+            line(h, h),
+        ),
     ]);
 });
 
@@ -45,6 +47,7 @@ test("the collector is a LogCollector on its BaseServer, its step after the host
 test("every forwarding host, the router and the DC included, ships its logs from its one base step", () => {
     expect(logs.clients.map((c) => c.name).sort()).toEqual([
         "PAR-BKP01",
+        "PAR-CLI01",
         "PAR-DC01",
         "PAR-DHCP01",
         "PAR-FS01",

@@ -12,7 +12,7 @@ import type { ZbxHost } from "../../components/monitoring/zabbix-config";
 import { InputError } from "../../model/errors";
 import { loadModel } from "../../stacks/program";
 import { readBilluConfig } from "../../tools/stack-config";
-import { ROOT } from "../helpers";
+import { ROOT, stackRaw } from "../helpers";
 
 process.env.BILLU_PROJECT_ROOT = ROOT;
 const dev = loadModel(readBilluConfig(path.join(ROOT, "Pulumi.dev.yaml")));
@@ -102,6 +102,8 @@ describe("what the model expects", () => {
             "PAR-PBX01",
             "PAR-GLPI01",
             "PAR-MX01",
+            // The client workstation is monitored as every host of the site.
+            "PAR-CLI01",
         ]);
         expect(e.hosts.find((h) => h.host === "PAR-DHCP01")).toMatchObject({
             groups: ["BillU/role/dhcp", "BillU/zone/servers"],
@@ -119,7 +121,7 @@ describe("what the model expects", () => {
             expectation(dev, "PAR-WEB01,PAR-XX01");
         } catch (e) {
             expect(message(e)).toBe(
-                'BILLU_MONITORING_HOSTS: "PAR-WEB01,PAR-XX01": PAR-XX01 is not a host the model monitors | name hosts among PAR-FW01, PAR-DC01, PAR-DHCP01, PAR-FS01, PAR-MAIL01, PAR-WEB01, PAR-LOG01, PAR-BKP01, PAR-MON01, PAR-FTP01, PAR-PBX01, PAR-GLPI01, PAR-MX01, or unset it (every monitored host)',
+                'BILLU_MONITORING_HOSTS: "PAR-WEB01,PAR-XX01": PAR-XX01 is not a host the model monitors | name hosts among PAR-FW01, PAR-DC01, PAR-DHCP01, PAR-FS01, PAR-MAIL01, PAR-WEB01, PAR-LOG01, PAR-BKP01, PAR-MON01, PAR-FTP01, PAR-PBX01, PAR-GLPI01, PAR-MX01, PAR-CLI01, or unset it (every monitored host)',
             );
         }
     });
@@ -186,7 +188,8 @@ describe("the runner: --dry-run needs no account; a real run without one is bad 
         expect(r.out).toContain(
             "    the Zabbix API of PAR-MON01 answers over HTTPS (site CA) and lets the account log on: expects user.login, host.get and trigger.get answered at https://par-mon01.billu.remindme.lan/api_jsonrpc.php; contacts 10.20.0.40:443 (https://par-mon01.billu.remindme.lan/api_jsonrpc.php)\n",
         );
-        expect(r.out.split("\n").filter((l) => / is green in Zabbix: /.test(l))).toHaveLength(13);
+        // One line per host of dev (every host is monitored).
+        expect(r.out.split("\n").filter((l) => / is green in Zabbix: /.test(l))).toHaveLength(stackRaw("dev").hosts.length);
     });
     it("no BILLU_ZABBIX_CREDENTIALS: exit 2, no stack trace", async () => {
         const r = await run(

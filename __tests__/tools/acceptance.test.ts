@@ -118,7 +118,7 @@ describe("--dry-run lists every scenario and its steps from the model, contactin
         expect(bad).toEqual({
             code: 2,
             out: "",
-            err: "acceptance: --member: PAR-DC01 is not a Linux member of billu.remindme.lan. Fix: name one of PAR-DHCP01, PAR-FS01, PAR-MAIL01, PAR-FTP01, PAR-GLPI01\n",
+            err: "acceptance: --member: PAR-DC01 is not a Linux member of billu.remindme.lan. Fix: name one of PAR-DHCP01, PAR-FS01, PAR-MAIL01, PAR-FTP01, PAR-GLPI01, PAR-CLI01\n",
         });
     });
 });

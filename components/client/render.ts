@@ -8,7 +8,7 @@
  * Samba's Group Policy client (`samba-gpupdate`) reads the machine account from winbind's secrets.tdb. Pure.
  */
 import type { ClientHost, ClientPlan } from "../../model/client";
-import type { DomainModel } from "../../model/domain";
+import { COMPUTER_CLASS, type DomainModel } from "../../model/domain";
 import { renderKrb5 } from "../base-server/member";
 import { DOMAIN_JOIN_SECRET } from "../contracts";
 import { StepSpec, stepScript } from "../guest-step/render";
@@ -63,6 +63,22 @@ export function clientJoinStep(domain: DomainModel, plan: ClientPlan, client: Cl
         REALM: domain.realm,
         JOIN_ACCOUNT: domain.joinAccount,
         DC_FQDN: domain.dcs[0].fqdn,
+        CREATE_COMPUTER: client.createComputer ?? "",
     });
     return { files, script, secrets: [DOMAIN_JOIN_SECRET] };
+}
+
+/**
+ * Step `client-ou` on the first DC, after the directory step: the join account may create and delete computer objects
+ * in each of the clients' OUs (plan.delegatedOus), so the join makes the computer account there; undefined when no
+ * client joins an OU of the directory (the Computers container's delegation is the domain step's).
+ */
+export function clientOuStep(domain: DomainModel, plan: ClientPlan): StepSpec | undefined {
+    if (plan.delegatedOus.length === 0) return undefined;
+    const ous = plan.delegatedOus.join("\n");
+    const script =
+        domain.flavor === "samba"
+            ? stepScript("linux", "client/client-ou.sh", { DOMAIN_DN: domain.dn, JOIN_ACCOUNT: domain.joinAccount, COMPUTER_CLASS, COMPUTER_OUS: ous })
+            : stepScript("windows", "client/client-ou.ps1", { NETBIOS_NAME: domain.netbiosName, JOIN_ACCOUNT: domain.joinAccount, COMPUTER_OUS: ous });
+    return { files: [], script };
 }

@@ -6,7 +6,7 @@
  * process from the environment, so the kernel's command line keeps a placeholder. Pure: no Pulumi here.
  */
 import { readFileSync } from "fs";
-import { DomainController, DomainModel, FsmoRole } from "../../model/domain";
+import { COMPUTER_CLASS, DomainController, DomainModel, FsmoRole } from "../../model/domain";
 import { ONBOARDING_PATH, ONBOARDING_SHARE } from "../../model/directory-onboarding";
 import { repoPath } from "../paths";
 import { GuestFile, placeholder, StepSpec, stepScript } from "../guest-step/render";
@@ -183,8 +183,8 @@ export function sambaFsmoStep(_domain: DomainModel, dc: DomainController): StepS
     return { files: [], script, secrets: [SECRET.admin] };
 }
 
-/** schemaIDGUID of the computer class (MS-ADSC), for the join account's delegation. */
-export const COMPUTER_CLASS = "bf967a86-0de6-11d0-a285-00aa003049e2";
+// The computer class's schemaIDGUID lives in the model (the client role's OU delegation uses it too).
+export { COMPUTER_CLASS };
 
 /** The records every host of the model gets: `name address reverse-zone ptr-name a|-`, tab-separated. */
 export function renderRecordsTsv(domain: DomainModel): string {

@@ -6,24 +6,28 @@
 #           the two subnets routed on-link: the lab has no router, the flows are the firewall lab's)
 #
 # It synthesizes the dev stack and runs the guest steps as synth rendered them (each staged and installed file read
-# back after its step): PAR-DC01 `dc`, `domain` (the join account), `directory` (dev's people and groups), `gpo`; then
-# PAR-CLI01 `client-join` (smb.conf, krb5.conf, nsswitch, PAM, `net ads join` with the join account's password on
-# stdin, winbind started by the step's own `systemctl` through the lab's shim). Probes, every expected value from
-# the model (synth outputs, directory.json, resources.json, dist/model/client.js), never from a file under test:
+# back after its step): PAR-DC01 `dc`, `domain` (the join account), `directory` (dev's people, groups and OUs), `gpo`,
+# `client-ou` (the join account may create computers in the client's OU); then PAR-CLI01 `client-join` (smb.conf,
+# krb5.conf, nsswitch, PAM, `net ads join` with the join account's password on stdin, winbind started by the step's own
+# `systemctl` through the lab's shim). Probes, every expected value from the model (synth outputs and their "Client
+# workstations" and "Domain members" sections, directory.json, resources.json), never from a file under test:
 #   - `wbinfo -t`: the machine account's trust secret checks out against the DC;
 #   - `getent passwd <person>` (an enabled person of the plan) resolves, uid = the model's idmap low + the person's
 #     RID (read from the DC), inside the model's range; home and shell the model's templates;
 #   - `id -Gn <person>`: every group the plan puts the person in;
 #   - `kinit` as the person then `smbclient -k` lists the DC's netlogon share with the ticket (Kerberos from the client);
-#   - the computer account in the domain's Computers container; `samba-gpupdate --rsop` (Samba's Group Policy client,
-#     with the machine account): the GPOs the model links to that container's parents (the domain root), in the
-#     model's order.
+#   - the computer account in the client's planned OU (the stack's "Client workstations" section: its department's
+#     computers OU of directory.json); the join account refused a computer in another department's OU, allowed one in
+#     the planned OU (created and deleted again); `samba-gpupdate --rsop` (Samba's Group Policy client, with the
+#     machine account): the GPOs the model links to the OU's parents (the domain root, OU=Ordinateurs), in AD's
+#     processing order (enforced links last).
 #   - the step again: nothing reported.
 # Lab overrides (nothing rendered is edited): guests are namespaces with overlays (labs/lib/samba.sh); `systemctl` is
 # the shim; packages are preinstalled (the step's install guard skips); secrets Pulumi would send are made here
 # (random passwords, a throwaway CA for the DC's LDAPS); the client's /home is a tmpfs of the guest.
 # Sabotage (labs/client/sabotage.txt): BILLU_LAB_SABOTAGE=1 moves the installed smb.conf's domain idmap range after
-# the step ran and restarts winbind: the uid probe fails.
+# the step ran and restarts winbind: the uid probe fails. CLI_SABOTAGE=ou leaves out the DC's `client-ou` step (no
+# delegation): the join is refused (LDAP error 50) and the DN probe fails.
 LAB=bcli
 # shellcheck source=../lib/common.sh
 source "$(dirname "$0")/../lib/common.sh"
@@ -33,17 +37,10 @@ lab_require samba samba-tool ldbsearch winbindd wbinfo net kinit smbclient samba
 [ -f /usr/share/pam-configs/winbind ] || lab_require libpam-winbind
 START=$(date +%s%N)
 
-# dev with PAR-CLI01 and its flows (labs/client/dev-client.json; dev does not declare the client yet): the lab's synth
-# is also the read-back reference of every step it runs (GUEST_STACK), as labs/gpo does for its variant.
-CFG="$LAB_DIR/Pulumi.dev-client.yaml"
-node -e '
-const Y = require(process.argv[1]), fs = require("fs");
-const doc = Y.parse(fs.readFileSync(process.argv[2], "utf8")), add = JSON.parse(fs.readFileSync(process.argv[3], "utf8"));
-doc.config["billu:hosts"].push(add.host); doc.config["billu:flows"].push(...add.flows);
-fs.writeFileSync(process.argv[4], Y.stringify(doc));
-' "$LAB_ROOT/node_modules/yaml" "$LAB_ROOT/Pulumi.dev.yaml" "$LAB_ROOT/labs/client/dev-client.json" "$CFG" || lab_die "cannot write dev's config with the client"
-OUT="$LAB_DIR/synth-dev-client"
-(cd "$LAB_ROOT" && node dist/tools/synth.js --stack dev --config "$CFG" --out "$OUT" >"$OUT.log" 2>&1) || { cat "$OUT.log" >&2; lab_die "synth dev (with the client) failed"; }
+# dev as committed (PAR-CLI01 and its flows are in Pulumi.dev.yaml): the lab's synth is also the read-back reference of
+# every step it runs (GUEST_STACK).
+OUT="$LAB_DIR/synth-dev"
+(cd "$LAB_ROOT" && node dist/tools/synth.js --stack dev --out "$OUT" >"$OUT.log" 2>&1) || { cat "$OUT.log" >&2; lab_die "synth dev failed"; }
 R="$OUT/rendered"
 lab_reference client dev "$R"
 GUEST_STACK=client
@@ -57,9 +54,19 @@ CLI=$(q 'const h=o.hosts.find(h=>h.role==="client"); console.log(h?h.name:"")')
 CLI_IP=$(q "console.log(o.hosts.find(h=>h.name==='$CLI').address)")
 eval "$(q "const z=(n)=>o.zones.find(x=>x.name===o.hosts.find(h=>h.name===n).zone); console.log('DC_CIDR='+z('$DC1').cidr+' CLI_CIDR='+z('$CLI').cidr)")"
 CLI_DNS=$(q "console.log(r.find(x=>x.type.endsWith('VmLegacy')&&x.inputs.name==='$CLI').inputs.initialization.dns.servers.join(' '))")
-# The model's idmap (model/client.ts), not the installed smb.conf.
+# The client's plan as the stack documents it (outputs' "Client workstations" section): its idmap ranges and OU, not
+# the installed smb.conf.
 # shellcheck disable=SC2016 # a JavaScript program
-eval "$(node -e 'const m = require(process.argv[1]).WINBIND_IDMAP; console.log(`IDMAP_LOW=${m.domain.low} IDMAP_HIGH=${m.domain.high}`)' "$LAB_ROOT/dist/model/client.js")"
+eval "$(q 'const s=o.sections["Client workstations"], c=s.columns, row=s.rows.find(r=>r[c.indexOf("client")]==="'"$CLI"'"), at=(k)=>row[c.indexOf(k)];
+    const [lo,hi]=at("idmap (domain)").split("-"); console.log(`IDMAP_LOW=${lo} IDMAP_HIGH=${hi}`); console.log(`WANT_OU="${at("computer OU")}"`)')"
+[ -n "${WANT_OU:-}" ] || lab_die "the stack's outputs document no computer OU for $CLI"
+# The planned OU is its department's computers OU in the directory plan (directory.json), and another department's
+# computers OU is where the join account must be refused.
+# shellcheck disable=SC2016 # a JavaScript program
+eval "$(node -e 'const d = require(process.argv[1]), want = process.argv[2];
+    if (!d.ous.includes(want)) { console.error(`${want} is not an OU of directory.json`); process.exit(1); }
+    const parent = want.slice(want.indexOf(",") + 1), other = d.ous.find((x) => x !== want && x.slice(x.indexOf(",") + 1) === parent);
+    console.log(`OTHER_OU="${other}"`)' "$OUT/directory.json" "$WANT_OU")" || lab_die "the client's OU is not the directory plan's"
 # The person: the plan's first enabled person with a department group (directory.json), and the groups the plan gives them.
 # shellcheck disable=SC2016 # a JavaScript program
 eval "$(node -e 'const d = require(process.argv[1]); const p = d.people.find((x) => x.enabled && x.groups.length > 0);
@@ -96,6 +103,11 @@ done
 run_step dc1 "$DC1" directory "$S/directory" || lab_die "the directory step failed"
 lab_fig "$DC1 directory step" "${LAST_MS} ms"
 run_step dc1 "$DC1" gpo "$S/none" || lab_die "the gpo step failed"
+if [ "${CLI_SABOTAGE:-}" = ou ]; then
+    lab_log "SABOTAGE: the DC's client-ou step is left out (the join account gets no right in $WANT_OU)"
+else
+    run_step dc1 "$DC1" client-ou "$S/none" || lab_die "the client-ou step failed"
+fi
 SAM=/var/lib/samba/private/sam.ldb
 guest_exec dc1 samba-tool user setpassword "$PERSON" --newpassword="$USER_PW" -H "$SAM" >/dev/null || lab_die "setting $PERSON's lab password failed"
 guest_exec dc1 samba-tool user setexpiry "$PERSON" --noexpiry -H "$SAM" >/dev/null || true
@@ -145,16 +157,14 @@ sed 's/^/    /' "$LAB_DIR/smbk.log" | tail -3
 guest_exec cl samba-gpupdate --rsop -s /etc/samba/smb.conf >"$LAB_DIR/rsop.txt" 2>&1 || true
 grep '^GPO: ' "$LAB_DIR/rsop.txt" | sed 's/^/    /' || true
 COMPUTER_DN=$(guest_exec dc1 ldbsearch -H "$SAM" "(sAMAccountName=$CLI\$)" dn | sed -n 's/^dn: //p')
-# Where the join makes it (docs/services/client.md): the domain's Computers container (the directory's OUs need a
-# delegation the join account does not have yet).
-WANT_OU="CN=Computers,DC=${DOMAIN//./,DC=}"
-lab_expect "the join made $CLI's computer account in $WANT_OU" pass test "$COMPUTER_DN" = "CN=$CLI,$WANT_OU"
-lab_log "the computer account: $COMPUTER_DN"
 node -e 'const r = require(process.argv[1]).resources, dn = process.argv[2].toLowerCase();
-    // The model: each GPO linked to the computer DN or one of its parents, nearest OU last (applied last, wins)
+    // The model: each GPO linked to the computer DN or one of its parents, in AD processing order (applied last wins):
+    // links not enforced from the domain down to the nearest OU, then the enforced ones from the nearest OU up to the
+    // domain (an enforced link of a parent wins over everything below it); in one container, the highest link order first.
+    // https://learn.microsoft.com/en-us/previous-versions/windows/it-pro/windows-server-2008-R2-and-2008/cc785665(v=ws.10)
     const links = [];
-    for (const g of r.filter((x) => x.type === "billu:gpo:Gpo")) for (const l of g.inputs.links) if (dn.endsWith(l.dn.toLowerCase())) links.push({ name: g.inputs.displayName, depth: l.dn.split(",").length, order: l.order ?? 0 });
-    links.sort((a, b) => a.depth - b.depth || b.order - a.order);
+    for (const g of r.filter((x) => x.type === "billu:gpo:Gpo")) for (const l of g.inputs.links) if (dn.endsWith(l.dn.toLowerCase())) links.push({ name: g.inputs.displayName, depth: l.dn.split(",").length, order: l.order ?? 0, enforced: l.enforced === true });
+    links.sort((a, b) => Number(a.enforced) - Number(b.enforced) || (a.enforced ? b.depth - a.depth : a.depth - b.depth) || b.order - a.order);
     for (const l of links) console.log(l.name);' "$OUT/resources.json" "$COMPUTER_DN" >"$LAB_DIR/rsop-want.txt"
 lab_log "the model's GPOs for $CLI: $(paste -sd, "$LAB_DIR/rsop-want.txt")"
 grep -o '^GPO: .*' "$LAB_DIR/rsop.txt" | sed 's/^GPO: //' | grep -vx 'Local Policy' >"$LAB_DIR/rsop-got.txt" || true
@@ -162,9 +172,27 @@ rsop_has() { while read -r g; do grep -qxF -- "$g" "$LAB_DIR/rsop-got.txt" || re
 lab_expect "samba-gpupdate --rsop lists every GPO the model links to $CLI's OU and its parents" pass rsop_has
 # The order: the model's GPOs as --rsop lists them (Samba's own ones, Default Domain Policy, left out) against the model's.
 rsop_order() { diff <(grep -xFf "$LAB_DIR/rsop-want.txt" "$LAB_DIR/rsop-got.txt") "$LAB_DIR/rsop-want.txt"; }
-lab_expect "... in the model's order (parents first; in a container, the highest link order first)" pass rsop_order
+lab_expect "... in the model's order (parents first, enforced links last; in a container, the highest link order first)" pass rsop_order
 rsop_order | sed 's/^/    /' || true
 
 lab_expect "$CLI: the client-join step again reports nothing" pass guest_rerun_clean cl client-join "$S/join"
+
+if lab_phase "the computer account in its planned OU; the join account refused elsewhere" CLI_SABOTAGE=ou; then
+# Where the join made it (docs/services/client.md): the planned OU, read on the DC (ldbsearch above), not where
+# Samba's own default would put it.
+lab_expect "the join made $CLI's computer account in its planned OU $WANT_OU" pass test "$COMPUTER_DN" = "CN=$CLI,$WANT_OU"
+lab_log "the computer account: ${COMPUTER_DN:-none}"
+# The join account's right is the planned OU's only: a computer in another department's OU is refused by the DC, the
+# same command in the planned OU is allowed (and the probe computer deleted again).
+as_join() { guest_exec dc1 env PASSWD="$JOIN_PW" samba-tool computer "$@" -H "ldap://${DC1,,}.$DOMAIN" -U "$JOIN_ACCOUNT"; }
+JOIN_ACCOUNT=$(q 'const s=o.sections["Domain members"]; console.log(s.rows[0][s.columns.indexOf("join account")])')
+as_join create BILLUPROBE1 --computerou="$OTHER_OU" >"$LAB_DIR/refused.log" 2>&1 || true
+sed 's/^/    /' "$LAB_DIR/refused.log" | tail -2
+lab_expect "the join account $JOIN_ACCOUNT may not create a computer in $OTHER_OU (the DC: insufficient access)" pass grep -q "LDAP error 50 LDAP_INSUFFICIENT_ACCESS_RIGHTS" "$LAB_DIR/refused.log"
+lab_expect "... nor is one there" fail lab_has "BILLUPROBE1" guest_exec dc1 ldbsearch -H "$SAM" "(sAMAccountName=BILLUPROBE1\$)" dn
+lab_expect "the join account may create a computer in $WANT_OU (the delegation's positive control)" pass as_join create BILLUPROBE2 --computerou="$WANT_OU"
+lab_expect "... and delete it" pass as_join delete BILLUPROBE2
+fi # the computer account in its planned OU
+
 lab_log "lab $(( ($(date +%s%N) - START) / 1000000000 )) s"
 lab_finish

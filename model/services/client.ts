@@ -1,5 +1,6 @@
 /** Client workstations (`client` role): Debian desktops joined to the domain through winbind (model/client.ts). */
 import { ClientPlan, planClients } from "../client";
+import type { DirectoryPlan } from "../directory";
 import type { DomainModel } from "../domain";
 import type { FileServerPlan } from "../fileserver";
 import { defineService } from "./types";
@@ -9,8 +10,9 @@ export const clientService = defineService<undefined, ClientPlan>({
     title: "a client workstation",
     // Last: a workstation needs the domain, the file server and the rest running before a user logs on.
     role: { code: "CLI", startOrder: 7, stateful: false },
-    // The file server's id ranges are the clients' too (one uid per person on every member).
-    after: ["dc", "fileserver?"],
+    // The file server's id ranges are the clients' too (one uid per person on every member); the directory's OUs
+    // are where the clients' computer accounts go.
+    after: ["dc", "fileserver?", "directory?"],
     plan: ({ core, plan, problems }) => {
         const fs = plan<FileServerPlan[]>("fileserver")?.[0];
         return planClients(
@@ -26,6 +28,7 @@ export const clientService = defineService<undefined, ClientPlan>({
                 })),
                 zones: core.zones,
                 domain: plan<DomainModel>("dc"),
+                directoryOus: plan<DirectoryPlan>("directory")?.ous,
                 idmap: fs ? { other: fs.idmap.default, domain: fs.idmap.domain } : undefined,
             },
             problems,

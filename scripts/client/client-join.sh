@@ -1,8 +1,9 @@
 # Step `client-join` of a client workstation: a winbind member of the domain (smb.conf and krb5.conf installed by the
 # step), NSS and PAM through winbind, the home folder made at first logon. Data: HOST_NAME, HOST_FQDN, REALM,
-# JOIN_ACCOUNT, DC_FQDN (the first DC). The join account's password reaches `net ads join` through an authentication
-# file (-A), 0600 in the step's private work folder, never a command line. The computer account is made in the
-# domain's Computers container (placing it in the directory's OU needs a delegation to the join account: not built).
+# JOIN_ACCOUNT, DC_FQDN (the first DC), CREATE_COMPUTER (net's createcomputer= path of the client's OU, `BillU/Ordinateurs/
+# DSI`; empty: the domain's Computers container). The join account's password reaches `net ads join` through an
+# authentication file (-A), 0600 in the step's private work folder, never a command line. The computer account is made
+# in the client's OU, where the first DC's `client-ou` step delegated computer creation to the join account.
 if ! command -v winbindd >/dev/null || ! command -v net >/dev/null || ! command -v kinit >/dev/null || [ ! -e /lib/x86_64-linux-gnu/libnss_winbind.so.2 ]; then
     billu_apt_install winbind libnss-winbind libpam-winbind krb5-user samba-common-bin smbclient
 fi
@@ -19,12 +20,13 @@ done
 pam-auth-update --enable winbind mkhomedir
 joined=
 if ! net ads testjoin -s /etc/samba/smb.conf >/dev/null 2>&1; then
-    billu_log "joining $REALM as $HOST_NAME (account $JOIN_ACCOUNT, DC $DC_FQDN)"
+    billu_log "joining $REALM as $HOST_NAME (account $JOIN_ACCOUNT, DC $DC_FQDN, OU ${CREATE_COMPUTER:-Computers})"
     # net's authentication file, 0600 in the step's private work folder (removed on exit): net reads a password
     # from PASSWD_FD more than once and finds the pipe empty the second time.
     auth="$BILLU_WORK/join.auth"
     { printf 'username = %s\n' "$JOIN_ACCOUNT"; printf 'password = '; billu_secret join-password; printf '\n'; } >"$auth"
-    net ads join -s /etc/samba/smb.conf -A "$auth" -S "$DC_FQDN" "dnshostname=$HOST_FQDN" --no-dns-updates >/dev/null ||
+    if [ -n "$CREATE_COMPUTER" ]; then set -- "createcomputer=$CREATE_COMPUTER"; else set --; fi
+    net ads join -s /etc/samba/smb.conf -A "$auth" -S "$DC_FQDN" "dnshostname=$HOST_FQDN" "$@" --no-dns-updates >/dev/null ||
         { rm -f "$auth"; billu_die "net ads join as $JOIN_ACCOUNT failed"; }
     rm -f "$auth"
     joined=1
