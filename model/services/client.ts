@@ -2,6 +2,7 @@
 import { ClientPlan, planClients } from "../client";
 import type { DomainModel } from "../domain";
 import type { FileServerPlan } from "../fileserver";
+import { hostInputs } from "./hosts";
 import { defineService } from "./types";
 
 export const clientService = defineService<undefined, ClientPlan>({
@@ -15,15 +16,7 @@ export const clientService = defineService<undefined, ClientPlan>({
         const fs = plan<FileServerPlan[]>("fileserver")?.[0];
         return planClients(
             {
-                hosts: core.hosts.map((h) => ({
-                    name: h.name,
-                    role: h.role,
-                    os: h.os,
-                    zone: h.zone,
-                    address: h.nics[0].address,
-                    joinDomain: h.joinDomain,
-                    index: h.index,
-                })),
+                hosts: hostInputs(core.hosts, "joinDomain"),
                 zones: core.zones,
                 domain: plan<DomainModel>("dc"),
                 idmap: fs ? { other: fs.idmap.default, domain: fs.idmap.domain } : undefined,
