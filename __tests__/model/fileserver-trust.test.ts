@@ -11,6 +11,30 @@ const grant = raw.trust.grants[0];
 const prod = model(raw);
 const fs = prod.fileservers!.find((p) => p.host === grant.hosts[0])!;
 
+/** Prod with <edit> applied to its config: the model and PAR-FS01's plan (the grant's file server). */
+function prodWith(edit: (r: Record<string, any>) => void) {
+    const r = stackRaw("prod");
+    edit(r);
+    const m = model(r);
+    return { m, fs: m.fileservers!.find((p) => p.host === "PAR-FS01")! };
+}
+
+/** The grant's share section, as smb.conf must end: read-only with the admins' write list, or read/write without it. */
+function projetsSection(readOnly: boolean): string {
+    return [
+        "[projets]",
+        "    comment = read the shared project folders on the file server (partner ECOTECH)",
+        "    path = /srv/shares/projets",
+        `    read only = ${readOnly ? "yes" : "no"}`,
+        ...(readOnly ? ['    write list = "@BILLU\\Domain Admins"'] : []),
+        "    browseable = yes",
+        "    access based share enum = yes",
+        "    hide unreadable = yes",
+        '    valid users = "@BILLU\\Domain Admins" "@BILLU\\DL-ECO-Projets-Lecture"',
+        "",
+    ].join("\n");
+}
+
 describe("prod: the grant's share on PAR-FS01", () => {
     test("the plan: the grant's share, read-only as the model says, and the partner's idmap range", () => {
         expect(grant.share).toEqual({ name: "projets", access: "read" });
@@ -48,46 +72,14 @@ describe("prod: the grant's share on PAR-FS01", () => {
 
     test("smb.conf: the share's section, read-only, open to the grant's domain-local group (not the partner's group) and the admins", () => {
         const conf = renderSmbConf(prod, fs);
-        expect(
-            conf.endsWith(
-                [
-                    "[projets]",
-                    "    comment = read the shared project folders on the file server (partner ECOTECH)",
-                    "    path = /srv/shares/projets",
-                    "    read only = yes",
-                    '    write list = "@BILLU\\Domain Admins"',
-                    "    browseable = yes",
-                    "    access based share enum = yes",
-                    "    hide unreadable = yes",
-                    '    valid users = "@BILLU\\Domain Admins" "@BILLU\\DL-ECO-Projets-Lecture"',
-                    "",
-                ].join("\n"),
-            ),
-        ).toBe(true);
+        expect(conf.endsWith(projetsSection(true))).toBe(true);
         expect(conf).not.toMatch(/ECOTECH\\ECO-IT-Admins/);
     });
 
     test("access: write gives a read/write share with no write list", () => {
-        const r = stackRaw("prod");
-        r.trust.grants[0].share = { name: "projets", access: "write" };
-        const m = model(r);
-        const conf = renderSmbConf(
-            m,
-            m.fileservers!.find((p) => p.host === "PAR-FS01")!,
-        );
-        expect(conf.slice(conf.indexOf("[projets]"))).toBe(
-            [
-                "[projets]",
-                "    comment = read the shared project folders on the file server (partner ECOTECH)",
-                "    path = /srv/shares/projets",
-                "    read only = no",
-                "    browseable = yes",
-                "    access based share enum = yes",
-                "    hide unreadable = yes",
-                '    valid users = "@BILLU\\Domain Admins" "@BILLU\\DL-ECO-Projets-Lecture"',
-                "",
-            ].join("\n"),
-        );
+        const { m, fs: written } = prodWith((r) => (r.trust.grants[0].share = { name: "projets", access: "write" }));
+        const conf = renderSmbConf(m, written);
+        expect(conf.slice(conf.indexOf("[projets]"))).toBe(projetsSection(false));
     });
 
     test("the docs' share table has the grant's share and who it admits", () => {
@@ -108,10 +100,11 @@ describe("prod: the grant's share on PAR-FS01", () => {
 
 describe("without a trust share", () => {
     test("dev: no partner range and no trust share; the ranges are the defaults", () => {
-        const dev = model(stackRaw("dev")).fileservers![0];
+        const devModel = model(stackRaw("dev"));
+        const dev = devModel.fileservers![0];
         expect(dev.trustShares).toEqual([]);
         expect(dev.idmap).toEqual({ default: { low: 3000, high: 7999 }, domain: { low: 10000, high: 999999 } });
-        const conf = renderSmbConf(model(stackRaw("dev")), dev);
+        const conf = renderSmbConf(devModel, dev);
         expect(conf.match(/^ {4}idmap config .*$/gm)).toEqual([
             "    idmap config * : backend = tdb",
             "    idmap config * : range = 3000-7999",
@@ -121,20 +114,13 @@ describe("without a trust share", () => {
     });
 
     test("prod with the grant's share removed: the grant opens the flow only, no partner range", () => {
-        const r = stackRaw("prod");
-        delete r.trust.grants[0].share;
-        const p = model(r).fileservers!.find((x) => x.host === "PAR-FS01")!;
+        const { fs: p } = prodWith((r) => delete r.trust.grants[0].share);
         expect([p.trustShares, p.idmap.partner]).toEqual([[], undefined]);
     });
 
     test("configured ranges are rendered as written", () => {
-        const r = stackRaw("prod");
-        r.fileserver.idmap = { default: "2000-2999", domain: "100000-1099999", partner: "2000000-2999999" };
-        const m = model(r);
-        const conf = renderSmbConf(
-            m,
-            m.fileservers!.find((x) => x.host === "PAR-FS01")!,
-        );
+        const { m, fs: ranged } = prodWith((r) => (r.fileserver.idmap = { default: "2000-2999", domain: "100000-1099999", partner: "2000000-2999999" }));
+        const conf = renderSmbConf(m, ranged);
         expect(conf.match(/^ {4}idmap config .* range = .*$/gm)).toEqual([
             "    idmap config * : range = 2000-2999",
             "    idmap config BILLU : range = 100000-1099999",

@@ -3,6 +3,7 @@ import { ClientPlan, planClients } from "../client";
 import type { DirectoryPlan } from "../directory";
 import type { DomainModel } from "../domain";
 import type { FileServerPlan } from "../fileserver";
+import { hostInputs } from "./hosts";
 import { defineService } from "./types";
 
 export const clientService = defineService<undefined, ClientPlan>({
@@ -17,15 +18,7 @@ export const clientService = defineService<undefined, ClientPlan>({
         const fs = plan<FileServerPlan[]>("fileserver")?.[0];
         return planClients(
             {
-                hosts: core.hosts.map((h) => ({
-                    name: h.name,
-                    role: h.role,
-                    os: h.os,
-                    zone: h.zone,
-                    address: h.nics[0].address,
-                    joinDomain: h.joinDomain,
-                    index: h.index,
-                })),
+                hosts: hostInputs(core.hosts, "joinDomain"),
                 zones: core.zones,
                 domain: plan<DomainModel>("dc"),
                 directoryOus: plan<DirectoryPlan>("directory")?.ous,

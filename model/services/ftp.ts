@@ -3,6 +3,7 @@ import type { DomainModel } from "../domain";
 import type { FirewallModel } from "../flows";
 import { FTP_PASSIVE_SERVICE, FTP_SERVICE, FtpConfig, FtpPlan, ftpSchema, planFtp } from "../ftp";
 import type { LogsPlan } from "../logs";
+import { hostInputs } from "./hosts";
 import { defineService, Requirement } from "./types";
 
 export const ftpService = defineService<FtpConfig, FtpPlan>({
@@ -16,15 +17,7 @@ export const ftpService = defineService<FtpConfig, FtpPlan>({
         planFtp(
             {
                 cfg: config,
-                hosts: core.hosts.map((h) => ({
-                    name: h.name,
-                    role: h.role,
-                    os: h.os,
-                    zone: h.zone,
-                    address: h.nics[0].address,
-                    index: h.index,
-                    joinDomain: h.joinDomain,
-                })),
+                hosts: hostInputs(core.hosts, "joinDomain"),
                 zones: core.zones,
                 domain: plan<DomainModel>("dc"),
                 hr,

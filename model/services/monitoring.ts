@@ -20,6 +20,7 @@ import {
 } from "../monitoring";
 import type { VpnLocal } from "../vpn";
 import type { WebModel } from "../web";
+import { hostInputs } from "./hosts";
 import { defineService, Requirement } from "./types";
 
 export const monitoringService = defineService<MonitoringConfig, MonitoringPlan | RemoteMonitoringPlan>({
@@ -37,15 +38,7 @@ export const monitoringService = defineService<MonitoringConfig, MonitoringPlan 
             {
                 site: core.site,
                 cfg: config,
-                hosts: core.hosts.map((h) => ({
-                    name: h.name,
-                    role: h.role,
-                    os: h.os,
-                    zone: h.zone,
-                    address: h.nics[0].address,
-                    index: h.index,
-                    disks: h.disks,
-                })),
+                hosts: hostInputs(core.hosts, "disks"),
                 zones: core.zones,
                 domain: plan<DomainModel>("dc"),
                 directory: plan<DirectoryPlan>("directory"),

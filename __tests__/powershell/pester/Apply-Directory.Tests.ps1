@@ -265,9 +265,12 @@ Describe 'check mode (issue #27): the edited plan applied, then four edits by ha
     BeforeAll {
         New-FakeDirectory $Dev.domainDn
         Add-DomainStepGroups
-        Use-FakeDirectory
-        $null = Invoke-Applier $env:BILLU_PLAN_DEV
-        $null = Invoke-Applier $env:BILLU_PLAN_EDITED
+        # The two applies are the set-up (the first block counts their calls): the fake's cmdlets as plain functions.
+        Use-FakeDirectory -SetUp {
+            $null = Invoke-Applier $env:BILLU_PLAN_DEV
+            $null = Invoke-Applier $env:BILLU_PLAN_EDITED
+        }
+        Compare-DirectoryToPlan $Edited | Should -Be ''
         # Who is edited, from the plan (as labs/directory/probe.py `drift` picks them): the first two people in place by
         # account name are moved and made a domain admin, the next with a phone number gets another one; the leaver
         # is re-enabled. Expected lines are written here from the plan, never by the applier.
@@ -412,18 +415,18 @@ Describe 'onboarding (issue #24): new people''s passwords generated here, delive
         $script:Events = [System.Collections.Generic.List[string]]::new()
         New-FakeDirectory $Dev.domainDn
         Add-DomainStepGroups
-        Use-FakeDirectory
-        # New-ADUser as the fake's, recording the password it was given and whether it must change at logon.
-        Mock New-ADUser {
+        # The first apply is the set-up (its New-ADUser calls are read from $Set and $Events, no Should -Invoke counts
+        # them): the fake's cmdlets as plain functions, New-ADUser recording the password it was given and whether it
+        # must change at logon.
+        $newUser = {
             $script:Set[$SamAccountName] = [pscustomobject]@{ Password = [System.Net.NetworkCredential]::new('', $AccountPassword).Password; MustChange = [bool]$ChangePasswordAtLogon }
             $script:Events.Add('user')
             $attrs = @{ userPrincipalName = $UserPrincipalName; displayName = $DisplayName; givenName = $GivenName; sn = $Surname }
             if ($OtherAttributes) { foreach ($k in $OtherAttributes.Keys) { $attrs[$k] = $OtherAttributes[$k] } }
             $null = Add-FakeObject -Class user -Name $Name -Parent $Path -Sam $SamAccountName -Enabled ([bool]$Enabled) -Attributes $attrs
         }
-        Mock Set-BilluFolderSddl { $script:Events.Add('acl') }
-        Mock New-SmbShare { $script:Events.Add('share') }
-        $script:Run1 = Invoke-Applier $OnbPlan
+        $over = @{ 'New-ADUser' = $newUser; 'Set-BilluFolderSddl' = { $script:Events.Add('acl') }; 'New-SmbShare' = { $script:Events.Add('share') } }
+        Use-FakeDirectory -SetUp { $script:Run1 = Invoke-Applier $OnbPlan } -Override $over
         $script:Sheets = @(Get-ChildItem -LiteralPath $OnbDir -Filter 'onboarding-*.csv')
         $script:Rows = @(if ($Sheets.Count -eq 1) { [IO.File]::ReadAllText($Sheets[0].FullName, [Text.Encoding]::UTF8) | ConvertFrom-Csv -Delimiter ';' })
     }

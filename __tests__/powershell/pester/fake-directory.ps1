@@ -108,8 +108,80 @@ $script:WriteCmdlets = @(
     'Set-ADComputer', 'Move-ADObject', 'Rename-ADObject', 'Enable-ADAccount', 'Disable-ADAccount', 'Add-ADGroupMember', 'Remove-ADGroupMember'
 )
 
+# The fake's AD cmdlets, one body each: installed as Pester mocks (Use-FakeDirectory) or, for a block's set-up that
+# applies whole plans and counts no call, as plain functions with the stubs' parameters (Use-FakeDirectory -SetUp).
+$script:FakeAd = [ordered]@{
+    'Get-ADOrganizationalUnit' = { Get-FakeOfClass 'ou' }
+    'Get-ADGroup' = { Get-FakeOfClass 'group' }
+    'Get-ADUser' = { Get-FakeOfClass 'user' }
+    'Get-ADComputer' = { Get-FakeOfClass 'computer' }
+    'New-ADOrganizationalUnit' = { $null = Add-FakeObject -Class ou -Name $Name -Parent $Path -Description $Description }
+    'Set-ADOrganizationalUnit' = { (Get-FakeObject $Identity).Description = $Description }
+    'New-ADGroup' = { $null = Add-FakeObject -Class group -Name $Name -Parent $Path -Sam $SamAccountName -Description $Description }
+    'Set-ADGroup' = { (Get-FakeObject $Identity).Description = $Description }
+    'New-ADUser' = {
+        $attrs = @{ userPrincipalName = $UserPrincipalName; displayName = $DisplayName; givenName = $GivenName; sn = $Surname }
+        if ($OtherAttributes) { foreach ($k in $OtherAttributes.Keys) { $attrs[$k] = $OtherAttributes[$k] } }
+        $null = Add-FakeObject -Class user -Name $Name -Parent $Path -Sam $SamAccountName -Enabled ([bool]$Enabled) -Attributes $attrs
+    }
+    'Set-ADUser' = {
+        $o = Get-FakeObject $Identity
+        if ($Replace) { foreach ($k in $Replace.Keys) { $o.Attributes[$k] = $Replace[$k] } }
+        foreach ($k in @($Clear)) { if ($k -eq 'manager') { $o.Manager = $null } elseif ($k) { $o.Attributes.Remove($k) } }
+        if ($Manager) { $o.Manager = (Get-FakeObject $Manager).Guid }
+    }
+    'New-ADComputer' = {
+        $o = Add-FakeObject -Class computer -Name $Name -Parent $Path -Sam $SamAccountName -Description $Description -Enabled ([bool]$Enabled)
+        if ($ManagedBy) { $o.ManagedBy = (Get-FakeObject $ManagedBy).Guid }
+    }
+    'Set-ADComputer' = {
+        $o = Get-FakeObject $Identity
+        if ($PSBoundParameters.ContainsKey('Description')) { $o.Description = $Description }
+        if ($Clear -contains 'description') { $o.Description = $null }
+        if ($ManagedBy) { $o.ManagedBy = (Get-FakeObject $ManagedBy).Guid }
+    }
+    'Move-ADObject' = {
+        $o = Get-FakeObject $Identity
+        if (-not (Find-FakeObject $TargetPath)) { throw "Directory object not found: $TargetPath" }
+        $o.Parent = $TargetPath
+    }
+    'Rename-ADObject' = {
+        $o = Get-FakeObject $Identity
+        $o.Rdn = "CN=$(ConvertTo-FakeRdnValue $NewName)"
+        $o.Name = $NewName
+    }
+    'Enable-ADAccount' = { (Get-FakeObject $Identity).Enabled = $true }
+    'Disable-ADAccount' = { (Get-FakeObject $Identity).Enabled = $false }
+    'Add-ADGroupMember' = { $g = Get-FakeObject $Identity; foreach ($m in $Members) { $g.Members.Add((Get-FakeObject $m).Guid) } }
+    'Remove-ADGroupMember' = { $g = Get-FakeObject $Identity; foreach ($m in $Members) { $null = $g.Members.Remove((Get-FakeObject $m).Guid) } }
+}
+
+# Runs <SetUp> with the fake AD cmdlets as plain functions: each stub's own text (stubs.ps1: its parameters, as the
+# mocks bind them) with the fake's body in place of the Stub call, <Override> taking the place of some bodies; the
+# stubs are put back after. A Pester mock call costs ~10 ms of CPU (its call history, its filters), and applying dev's
+# plan to an empty directory makes ~700 AD calls: a set-up that no Should -Invoke reads needs none of that.
+function Invoke-WithFakeAdFunctions([scriptblock]$SetUp, [hashtable]$Override = @{}) {
+    $saved = @{}
+    try {
+        foreach ($c in $script:FakeAd.Keys) {
+            $stub = (Get-Command $c -CommandType Function).ScriptBlock
+            $saved[$c] = $stub
+            $body = if ($Override.ContainsKey($c)) { $Override[$c] } else { $script:FakeAd[$c] }
+            $text = $stub.ToString()
+            if (-not $text.Contains('Stub $MyInvocation.MyCommand.Name')) { throw "fake-directory: the stub of $c has no Stub call to replace" }
+            Set-Item "function:global:$c" ([scriptblock]::Create($text.Replace('Stub $MyInvocation.MyCommand.Name', $body.ToString())))
+        }
+        & $SetUp
+    } finally {
+        foreach ($c in $saved.Keys) { Set-Item "function:global:$c" $saved[$c] }
+    }
+}
+
 # Installs the mocks (call it in a BeforeAll, BeforeEach or It: Pester scopes mocks to the block that defines them).
-function Use-FakeDirectory {
+# With -SetUp, that script first runs with the other mocks installed and the AD cmdlets as plain functions
+# (Invoke-WithFakeAdFunctions, <Override> replacing some of their bodies), then the AD mocks are installed (the fake's
+# bodies, never the overrides): Pester's mock of a command takes precedence over its function, so they come last.
+function Use-FakeDirectory([scriptblock]$SetUp, [hashtable]$Override = @{}) {
     Mock Import-Module {} -ParameterFilter { $Name -eq 'ActiveDirectory' }
     # The onboarding sheet's Windows-only side (issue #24, Apply-Directory.ps1): the readers' SID, the folder's ACL, the
     # share. The sheet itself is written for real, in the folder the test's plan names.
@@ -120,47 +192,8 @@ function Use-FakeDirectory {
         Mock New-SmbShare {}
         Mock Get-ADDomain { [pscustomobject]@{ NetBIOSName = 'BILLU' } }
     }
-    Mock Get-ADOrganizationalUnit { Get-FakeOfClass 'ou' }
-    Mock Get-ADGroup { Get-FakeOfClass 'group' }
-    Mock Get-ADUser { Get-FakeOfClass 'user' }
-    Mock Get-ADComputer { Get-FakeOfClass 'computer' }
-    Mock New-ADOrganizationalUnit { $null = Add-FakeObject -Class ou -Name $Name -Parent $Path -Description $Description }
-    Mock Set-ADOrganizationalUnit { (Get-FakeObject $Identity).Description = $Description }
-    Mock New-ADGroup { $null = Add-FakeObject -Class group -Name $Name -Parent $Path -Sam $SamAccountName -Description $Description }
-    Mock Set-ADGroup { (Get-FakeObject $Identity).Description = $Description }
-    Mock New-ADUser {
-        $attrs = @{ userPrincipalName = $UserPrincipalName; displayName = $DisplayName; givenName = $GivenName; sn = $Surname }
-        if ($OtherAttributes) { foreach ($k in $OtherAttributes.Keys) { $attrs[$k] = $OtherAttributes[$k] } }
-        $null = Add-FakeObject -Class user -Name $Name -Parent $Path -Sam $SamAccountName -Enabled ([bool]$Enabled) -Attributes $attrs
-    }
-    Mock Set-ADUser {
-        $o = Get-FakeObject $Identity
-        if ($Replace) { foreach ($k in $Replace.Keys) { $o.Attributes[$k] = $Replace[$k] } }
-        foreach ($k in @($Clear)) { if ($k -eq 'manager') { $o.Manager = $null } elseif ($k) { $o.Attributes.Remove($k) } }
-        if ($Manager) { $o.Manager = (Get-FakeObject $Manager).Guid }
-    }
-    Mock New-ADComputer {
-        $o = Add-FakeObject -Class computer -Name $Name -Parent $Path -Sam $SamAccountName -Description $Description -Enabled ([bool]$Enabled)
-        if ($ManagedBy) { $o.ManagedBy = (Get-FakeObject $ManagedBy).Guid }
-    }
-    Mock Set-ADComputer {
-        $o = Get-FakeObject $Identity
-        if ($PSBoundParameters.ContainsKey('Description')) { $o.Description = $Description }
-        if ($Clear -contains 'description') { $o.Description = $null }
-        if ($ManagedBy) { $o.ManagedBy = (Get-FakeObject $ManagedBy).Guid }
-    }
-    Mock Move-ADObject {
-        $o = Get-FakeObject $Identity
-        if (-not (Find-FakeObject $TargetPath)) { throw "Directory object not found: $TargetPath" }
-        $o.Parent = $TargetPath
-    }
-    Mock Rename-ADObject {
-        $o = Get-FakeObject $Identity
-        $o.Rdn = "CN=$(ConvertTo-FakeRdnValue $NewName)"
-        $o.Name = $NewName
-    }
-    Mock Enable-ADAccount { (Get-FakeObject $Identity).Enabled = $true }
-    Mock Disable-ADAccount { (Get-FakeObject $Identity).Enabled = $false }
-    Mock Add-ADGroupMember { $g = Get-FakeObject $Identity; foreach ($m in $Members) { $g.Members.Add((Get-FakeObject $m).Guid) } }
-    Mock Remove-ADGroupMember { $g = Get-FakeObject $Identity; foreach ($m in $Members) { $null = $g.Members.Remove((Get-FakeObject $m).Guid) } }
+    # An <Override> of a command outside the fake's AD cmdlets is a mock of its own, installed after those above.
+    foreach ($c in $Override.Keys) { if (-not $script:FakeAd.Contains($c)) { Mock $c $Override[$c] } }
+    if ($SetUp) { Invoke-WithFakeAdFunctions $SetUp $Override }
+    foreach ($c in $script:FakeAd.Keys) { Mock $c $script:FakeAd[$c] }
 }
