@@ -101,8 +101,22 @@ describe("prod: the grant's share on PAR-FS01", () => {
         ]);
     });
 
-    test("shares.conf is unchanged by the grant (billu-shares does not make the share's folder yet)", () => {
-        expect(renderSharesConf(fs)).not.toContain("projets");
+    test("shares.conf: one TRUST_SHARE line for billu-shares (the folder's ACL: the grant's group read, from the model's access)", () => {
+        const lines = renderSharesConf(fs).split("\n");
+        expect(lines.filter((l) => l.startsWith("TRUST_SHARE="))).toEqual([
+            `TRUST_SHARE=${grant.share.name}|${fs.mountPoint}/${grant.share.name}|${raw.site.netbiosName}\\${grant.group}|read`,
+        ]);
+        expect(lines.at(-2)).toBe("TRUST_SHARE=projets|/srv/shares/projets|BILLU\\DL-ECO-Projets-Lecture|read");
+    });
+
+    test("shares.conf: access write renders modify (rwx on the folder)", () => {
+        const r = stackRaw("prod");
+        r.trust.grants[0].share = { name: "projets", access: "write" };
+        const m = model(r);
+        const conf = renderSharesConf(m.fileservers!.find((p) => p.host === "PAR-FS01")!);
+        expect(conf.split("\n").filter((l) => l.startsWith("TRUST_SHARE="))).toEqual([
+            "TRUST_SHARE=projets|/srv/shares/projets|BILLU\\DL-ECO-Projets-Lecture|modify",
+        ]);
     });
 });
 

@@ -282,7 +282,8 @@ export function renderNsswitch(plan: FileServerPlan): string {
 
 /**
  * /etc/billu/shares.conf: what billu-shares reads: one SHARE line per share (name|path|groups); with a home share,
- * its HOME line (name|path|staff group), WORKGROUP, and one HOME_USER line per account that gets a folder.
+ * its HOME line (name|path|staff group), WORKGROUP, and one HOME_USER line per account that gets a folder; one
+ * TRUST_SHARE line per trust grant's share (name|path|the grant's domain-local group|read or modify).
  */
 export function renderSharesConf(plan: FileServerPlan): string {
     const h = plan.homes;
@@ -292,8 +293,14 @@ export function renderSharesConf(plan: FileServerPlan): string {
         `ADMIN_GROUP=${qualified(plan, plan.adminGroup)}`,
         ...plan.shares.map((s) => `SHARE=${s.name}|${sharePath(plan, s)}|${s.groups.map((g) => qualified(plan, g)).join(",")}`),
         ...(h ? [`WORKGROUP=${plan.workgroup}`, `HOME=${h.name}|${homePath(plan)}|${qualified(plan, h.group)}`, ...h.users.map((u) => `HOME_USER=${u}`)] : []),
+        ...plan.trustShares.map((t) => `TRUST_SHARE=${t.name}|${sharePath(plan, t)}|${qualified(plan, t.group)}|${trustAccess(t)}`),
         "",
     ].join("\n");
+}
+
+/** A trust share's access as its folder ACL gives it: `read` (r-x; NTFS ReadAndExecute) or `modify` (rwx; NTFS Modify). */
+export function trustAccess(t: TrustSharePlan): "read" | "modify" {
+    return t.readOnly ? "read" : "modify";
 }
 
 /** The body of the Linux `raid1` step (scripts/fileserver/raid1-step.sh): packages, the mirror, its mount, the initramfs. */
