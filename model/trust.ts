@@ -57,13 +57,17 @@ export const trustGrantSchema = z
                 access: z
                     .enum(["read", "write"])
                     .default("read")
-                    .describe("`read` (the share is read-only for the grant's group; the domain admins write) or `write`. @default read"),
+                    .describe(
+                        "`read` (the share is read-only for the grant's group, its folder ACL read and execute; the domain admins write) or `write` " +
+                            "(the group modifies: rwx, NTFS Modify). @default read",
+                    ),
             })
             .strict()
             .optional()
             .describe(
-                "An `smb` grant on a file server (role fileserver, linux flavor): the share its hosts serve to the grant's group, with the " +
-                    "partner's domain mapped by winbind (billu:fileserver.idmap.partner). Default: none (the grant opens the flow only).",
+                "An `smb` grant on a file server (role fileserver): the share its hosts serve to the grant's group and its folder, whose ACL " +
+                    "gives that group the access and no other account of the partner anything (linux: billu-shares, the partner's domain mapped " +
+                    "by winbind in billu:fileserver.idmap.partner; windows: shares.ps1). Default: none (the grant opens the flow only).",
             ),
     })
     .strict();

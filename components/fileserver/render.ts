@@ -340,12 +340,23 @@ export function renderStoragePs1(plan: FileServerPlan, host: HostModel): string 
     });
 }
 
-/** shares.ps1: one folder and SMB share per share of the plan, NTFS ACLs from its groups, access-based enumeration. */
+/**
+ * shares.ps1: one folder and SMB share per share of the plan, NTFS ACLs from its groups, access-based enumeration; the
+ * trust grants' shares with their group's ReadAndExecute/Read or Modify/Change.
+ */
 export function renderSharesPs1(plan: FileServerPlan): string {
     const shares = plan.shares.map((s) => ({ Name: s.name, Path: sharePath(plan, s), Comment: s.comment, Groups: s.groups.map((g) => qualified(plan, g)) }));
+    const trustShares = plan.trustShares.map((t) => ({
+        Name: t.name,
+        Path: sharePath(plan, t),
+        Comment: t.comment,
+        Group: qualified(plan, t.group),
+        Access: trustAccess(t) === "read" ? "Read" : "Modify",
+    }));
     return windowsScript(plan, "the SMB shares and their NTFS ACLs", "shares.ps1", {
         ADMINS: qualified(plan, plan.adminGroup),
         SHARES_JSON: JSON.stringify(shares),
+        TRUST_SHARES_JSON: JSON.stringify(trustShares),
     });
 }
 
