@@ -11,7 +11,7 @@ function New-Rule([string]$Id, [string]$Rights) {
     New-Object System.Security.AccessControl.FileSystemAccessRule($Id, $Rights, 'ContainerInherit,ObjectInherit', 'None', 'Allow')
 }
 # Each share as what its folder and its SMB share grant: Grants (account -> NTFS rights) and Access (account -> SMB right).
-$Plan = @(
+$Targets = @(
     foreach ($s in $Shares) {
         [pscustomobject]@{ Name = $s.Name; Path = $s.Path; Comment = $s.Comment; Grants = @($s.Groups | ForEach-Object { , @($_, 'Modify') }); Access = @($s.Groups | ForEach-Object { , @($_, 'Change') }) }
     }
@@ -28,7 +28,7 @@ $Plan = @(
         [pscustomobject]@{ Name = $t.Name; Path = $t.Path; Comment = $t.Comment; Grants = @(, @($t.Group, $rights)); Access = @(, @($t.Group, $right)) }
     }
 )
-foreach ($s in $Plan) {
+foreach ($s in $Targets) {
     if (-not (Test-Path -LiteralPath $s.Path)) { New-Item -ItemType Directory -Path $s.Path | Out-Null; Write-Output "created $($s.Path)" }
     # No inheritance from the volume: SYSTEM and the admins Full control, the share's groups their rights, nobody else.
     $acl = New-Object System.Security.AccessControl.DirectorySecurity
