@@ -22,12 +22,15 @@
 # its unbound (whose cache then holds the answer) and from unbound itself; the staged and installed files read back; both halves with the model's direction and attributes; validation from both
 # sides (the step's own, then samba-tool validate); the step again changes nothing; the grant's group has ECOTECH's
 # admin group as member; an Ecotech admin gets a ticket for a BillU service (kvno), a BillU admin one for Ecotech's;
-# on a BillU Samba member (the grant's host, winbind), a share granted to the grant's domain-local group: the Ecotech
-# admin reads it with his Ecotech ticket, eco.user is refused (NT_STATUS_ACCESS_DENIED); each DC logs at its rendered
+# on a BillU Samba member (the grant's host, winbind), a share granted to the grant's domain-local group, its folder and
+# ACL made by the rendered billu-shares: the Ecotech admin reads it with his Ecotech ticket and cannot write, eco.user
+# and billu.admin are refused (NT_STATUS_ACCESS_DENIED), and on disk the folder ACL alone gives the same verdicts (the
+# kernel, as each account's ids); each DC logs at its rendered
 # log level and the partner's logons are in their logs (auth_audit).
 # Sabotage (BILLU_LAB_SABOTAGE=1): Ecotech's step gets another trust password: its validation (and the probes after)
 # must fail. TRUST_SABOTAGE=grant-empty: the grant's group loses the partner's admin group: the share read must fail.
 # TRUST_SABOTAGE=fwd-zone: BillU's unbound loses the partner's forward-zone: the SRV lookup across must fail.
+# TRUST_SABOTAGE=member-idmap, member-open, member-rw, member-acl: labs/trust/sabotage.txt.
 set -euo pipefail
 LAB=trust
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -354,8 +357,7 @@ lab_expect "a BillU admin gets a ticket for Ecotech's cifs/${E_DC,,}.$E_DOMAIN (
 # (BillU\DL-ECO-Projets-Lecture) and the admins, read-only as the model says, and ECOTECH mapped by idmap rid in
 # billu:fileserver.idmap.partner. The share's name, path, access and the partner's range come from the model
 # (lab-facts), never from the smb.conf under test. Lab stand-ins: the member is a namespace (its /etc an overlay,
-# Samba's state dirs the lab's, /srv a tmpfs), the share's folder is made by the lab (billu-shares does not make a
-# trust share's folder yet), joined with the administrator (the samba step joins with its join account: labs/fileserver
+# Samba's state dirs the lab's, /srv and the model's mount point tmpfs), joined with the administrator (the samba step joins with its join account: labs/fileserver
 # proves that), its A record added by hand (--no-dns-updates).
 if [ "${TRUST_SABOTAGE:-}" = grant-empty ]; then # after its probe: the grant's group loses the partner's admin group
     # By an LDAP modify of the member value: `samba-tool group removemembers <group> <SID>` exits 0 and leaves a
