@@ -265,7 +265,8 @@ export function planTrust(input: TrustInput, problems: Problems): TrustPlan | un
     }
     (cfg.localGroups ?? []).forEach((g, i) => {
         const first = (cfg.localGroups ?? []).findIndex((x) => x.name.toLowerCase() === g.name.toLowerCase());
-        if (first < i) problems.add(`billu:trust.localGroups[${i}].name`, `${show(g.name)} is also billu:trust.localGroups[${first}].name`, "declare each group once");
+        if (first < i)
+            problems.add(`billu:trust.localGroups[${i}].name`, `${show(g.name)} is also billu:trust.localGroups[${first}].name`, "declare each group once");
     });
     const outgoing = cfg.direction !== "incoming";
     const seen = new Map<string, number>();

@@ -237,7 +237,10 @@ describe("a Windows file server serves the grant's share too (shares.ps1)", () =
     });
 
     test("shares.ps1's data: the share's drive path, the grant's group qualified, Read for access read and Modify for write", () => {
-        const line = (p: ReturnType<typeof windowsProd>) => renderSharesPs1(p).split("\r\n").find((l) => l.startsWith("$TRUST_SHARES_JSON = "));
+        const line = (p: ReturnType<typeof windowsProd>) =>
+            renderSharesPs1(p)
+                .split("\r\n")
+                .find((l) => l.startsWith("$TRUST_SHARES_JSON = "));
         const comment = `${grant.purpose} (partner ${raw.trust.partner.netbios})`;
         const json = (access: string) =>
             `$TRUST_SHARES_JSON = '${JSON.stringify([{ Name: "projets", Path: "S:\\Shares\\projets", Comment: comment, Group: "BILLU\\DL-ECO-Projets-Lecture", Access: access }])}'`;

@@ -38,14 +38,16 @@ describe("the partner's declared groups", () => {
         expect(peerDirectory("organization/billu-infra/elsewhere")).toBeUndefined();
         expect(thrownProblems(() => buildSiteModel(r, loadHr))).toEqual([]);
         expect(thrownProblems(() => buildSiteModel(r, loadHr, undefined, { peerDirectory: () => ({ file: "Pulumi.x.yaml", groups: [] }) }))).toEqual([
-            'billu:trust.partner.adminGroup: "Anything" is not a group of the partner\'s domain: Pulumi.x.yaml declares none (billu:trust.localGroups). Fix: name one of them, or declare the group in Pulumi.x.yaml\'s billu:trust.localGroups',
+            "billu:trust.partner.adminGroup: \"Anything\" is not a group of the partner's domain: Pulumi.x.yaml declares none (billu:trust.localGroups). Fix: name one of them, or declare the group in Pulumi.x.yaml's billu:trust.localGroups",
         ]);
     });
 
     test("a group declared twice, and a malformed name", () => {
         const r = stackRaw("ecotech");
         r.trust.localGroups.push({ name: "eco-it-admins", description: "again" });
-        expect(problemsOf(r)).toEqual(['billu:trust.localGroups[1].name: "eco-it-admins" is also billu:trust.localGroups[0].name. Fix: declare each group once']);
+        expect(problemsOf(r)).toEqual([
+            'billu:trust.localGroups[1].name: "eco-it-admins" is also billu:trust.localGroups[0].name. Fix: declare each group once',
+        ]);
         const bad = stackRaw("ecotech");
         bad.trust.localGroups = [{ name: "ECO IT/Admins", description: "x" }];
         expect(problemsOf(bad)).toHaveLength(1);
