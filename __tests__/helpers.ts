@@ -5,6 +5,7 @@ import { parse as parseYaml } from "yaml";
 import { InputError } from "../model/errors";
 import { HrExport, parseHrExport } from "../model/hr";
 import { buildSiteModel, SiteModel } from "../model/site";
+import { peerDirectoryLoader } from "../stacks/peer-directory";
 import { RUN_TMP_ENV } from "./synth-cache-setup";
 
 export const ROOT = path.join(__dirname, "..");
@@ -56,8 +57,11 @@ export function loadHr(p: string): HrExport {
     return parsed(`hr-${p.replace(/[^A-Za-z0-9.-]/g, "_")}`, bytes, () => parseHrExport(bytes, p));
 }
 
+/** The VPN partner's declared groups, read from its committed stack file as the program reads them (stacks/peer-directory.ts). */
+export const peerDirectory = peerDirectoryLoader(ROOT);
+
 export function model(raw: Record<string, unknown>): SiteModel {
-    return buildSiteModel(raw, loadHr);
+    return buildSiteModel(raw, loadHr, undefined, { peerDirectory });
 }
 
 /** The formatted problems (`<path>: <message>. Fix: <fix>`) of the InputError a call throws ([] when it throws none). */

@@ -224,7 +224,7 @@ export interface FileServerPlan {
         readonly domain: IdRange;
         readonly partner?: { readonly netbios: string; readonly range: IdRange };
     };
-    /** The shares of billu:trust.grants this server serves (linux flavor). */
+    /** The shares of billu:trust.grants this server serves (both flavors: smb.conf and billu-shares, or shares.ps1). */
     readonly trustShares: readonly TrustSharePlan[];
 }
 
@@ -434,14 +434,6 @@ export function planFileServers(
             problems.add(`${sp}.name`, `${show(g.share.name)} is also the file server's share ${show(clash)}`, "give the grant's share a name of its own");
             ok = false;
         }
-        if (fc.flavor !== "linux") {
-            problems.add(
-                sp,
-                `is served by ${g.hosts.map((h) => h.name).join(", ")}, whose flavor (${FP}.flavor) is ${show(fc.flavor)}: the trust's share is built by the linux flavor only`,
-                "use flavor linux, or remove the share and grant the group on the Windows share yourself",
-            );
-            ok = false;
-        }
         for (const h of g.hosts) {
             const list = trustShares.get(h.name) ?? [];
             list.push({
@@ -475,7 +467,7 @@ export function planFileServers(
         idmap: {
             default: idmap.default,
             domain: idmap.domain,
-            ...(trustShares.has(h.name) ? { partner: { netbios: trust!.partner.netbios, range: idmap.partner } } : {}),
+            ...(trustShares.has(h.name) && fc.flavor === "linux" ? { partner: { netbios: trust!.partner.netbios, range: idmap.partner } } : {}),
         },
         trustShares: trustShares.get(h.name) ?? [],
     }));

@@ -128,6 +128,8 @@ function zodProblems(raw: Record<string, unknown>, issues: ZodIssue[], problems:
 /** Optional loaders of project files (the model does no I/O of its own). */
 export interface SiteLoaders {
     readonly webContent?: ContentLoader;
+    /** The VPN partner's declared groups (model/services/types.ts Loaders.peerDirectory). */
+    readonly peerDirectory?: import("./services/types").Loaders["peerDirectory"];
 }
 
 /** The config parsed, the core checked and every service planned, with what each asked of the rest of the site. */
@@ -207,7 +209,7 @@ function planSite(raw: Record<string, unknown>, loadHr: HrLoader | undefined, lo
             }
             return (failed.has(key) ? undefined : plans.get(key)) as T | undefined;
         },
-        loaders: { lock: loadLock, webContent: loaders.webContent },
+        loaders: { lock: loadLock, webContent: loaders.webContent, peerDirectory: loaders.peerDirectory },
         problems,
     });
     const asked: Asked<Requirement>[] = [];

@@ -57,13 +57,17 @@ export const trustGrantSchema = z
                 access: z
                     .enum(["read", "write"])
                     .default("read")
-                    .describe("`read` (the share is read-only for the grant's group; the domain admins write) or `write`. @default read"),
+                    .describe(
+                        "`read` (the share is read-only for the grant's group, its folder ACL read and execute; the domain admins write) or `write` " +
+                            "(the group modifies: rwx, NTFS Modify). @default read",
+                    ),
             })
             .strict()
             .optional()
             .describe(
-                "An `smb` grant on a file server (role fileserver, linux flavor): the share its hosts serve to the grant's group, with the " +
-                    "partner's domain mapped by winbind (billu:fileserver.idmap.partner). Default: none (the grant opens the flow only).",
+                "An `smb` grant on a file server (role fileserver): the share its hosts serve to the grant's group and its folder, whose ACL " +
+                    "gives that group the access and no other account of the partner anything (linux: billu-shares, the partner's domain mapped " +
+                    "by winbind in billu:fileserver.idmap.partner; windows: shares.ps1). Default: none (the grant opens the flow only).",
             ),
     })
     .strict();
@@ -106,6 +110,21 @@ export const trustSchema = z
             .array(trustGrantSchema)
             .default([])
             .describe("What the partner's admin group may reach here, one domain-local group per purpose. @default none"),
+        localGroups: z
+            .array(
+                z
+                    .object({
+                        name: groupName.describe("The group's name in this domain (`ECO-IT-Admins`)."),
+                        description: z.string().min(1).describe("Who is in it and why the partner names it."),
+                    })
+                    .strict(),
+            )
+            .optional()
+            .describe(
+                "The groups of this domain that the partner's stack names (its billu:trust.partner.adminGroup), on a site with no HR " +
+                    "export (a partner site): the partner's model checks its config against them. Declared, not built: this domain's " +
+                    "admins create them and their members. Default: none (the partner's adminGroup is not checked).",
+            ),
     })
     .strict()
     .describe("The AD forest trust with the partner's forest (over the site-to-site tunnel of billu:vpn).");
@@ -166,6 +185,15 @@ export interface TrustInput {
     readonly hosts: readonly { readonly name: string; readonly zone: string; readonly address: string; readonly role: string }[];
     /** The names of the port catalogue (built-in and billu:firewall.services). */
     readonly services: readonly string[];
+    /** The groups the partner's stack declares (its billu:trust.localGroups); undefined: not known here, not checked. */
+    readonly partnerDirectory?: PeerDirectory;
+}
+
+/** What the partner's committed stack file declares of its domain's groups (its billu:trust.localGroups). */
+export interface PeerDirectory {
+    /** The stack file, as the messages name it (`Pulumi.ecotech.yaml`). */
+    readonly file: string;
+    readonly groups: readonly string[];
 }
 
 /** The samba-tool / Windows direction of the partner's half, given this half's. */
@@ -226,6 +254,20 @@ export function planTrust(input: TrustInput, problems: Problems): TrustPlan | un
             "set billu:trust.selectiveAuthentication: false on this side; the partner's admins stay limited by the grants' domain-local groups, the resources' ACLs and the flows",
         );
     }
+    // The partner's admin group must be one its stack declares (names compare case-insensitively, as AD does).
+    const pd = input.partnerDirectory;
+    if (pd && !pd.groups.some((g) => g.toLowerCase() === cfg.partner.adminGroup.toLowerCase())) {
+        problems.add(
+            "billu:trust.partner.adminGroup",
+            `${show(cfg.partner.adminGroup)} is not a group of the partner's domain: ${pd.file} declares ${pd.groups.length ? pd.groups.map(show).join(", ") : "none"} (billu:trust.localGroups)`,
+            `name one of them, or declare the group in ${pd.file}'s billu:trust.localGroups`,
+        );
+    }
+    (cfg.localGroups ?? []).forEach((g, i) => {
+        const first = (cfg.localGroups ?? []).findIndex((x) => x.name.toLowerCase() === g.name.toLowerCase());
+        if (first < i)
+            problems.add(`billu:trust.localGroups[${i}].name`, `${show(g.name)} is also billu:trust.localGroups[${first}].name`, "declare each group once");
+    });
     const outgoing = cfg.direction !== "incoming";
     const seen = new Map<string, number>();
     const grants: TrustGrant[] = [];

@@ -16,6 +16,7 @@ import { assetsService } from "../model/services/assets";
 import { gpoService } from "../model/services/gpo";
 import { monitoringService } from "../model/services/monitoring";
 import { vmBackupService } from "../model/services/vm-backup";
+import { peerDirectoryLoader } from "./peer-directory";
 import { buildSiteModel, missingFlows, SiteModel } from "../model/site";
 import { knownHostsOf } from "../components/proxmox-vm/ProxmoxVm";
 import { monitoringPartnerOutputs } from "../components/monitoring/role";
@@ -84,7 +85,7 @@ export function loadDirectoryLock(p: string | undefined): DirectoryLock {
 
 /** Builds the model from config, loading the HR export and the directory lock (BILLU_HR_CSV, BILLU_DIRECTORY_LOCK for synth). */
 export function loadModel(raw: Record<string, unknown>): SiteModel {
-    return buildSiteModel(raw, loadHr, loadDirectoryLock);
+    return buildSiteModel(raw, loadHr, loadDirectoryLock, { peerDirectory: peerDirectoryLoader(projectRoot()) });
 }
 
 /** The flows the site requires and its billu:flows lacks (model/site.ts missingFlows), read with loadModel's loaders. */

@@ -3,7 +3,7 @@
  * server, which maps the partner's domain with its own idmap range (billu:fileserver.idmap, pairwise disjoint).
  * Expected values come from the stack config (Pulumi.prod.yaml), never from the renderer under test.
  */
-import { renderSmbConf, renderSharesConf, shareDocRows } from "../../components/fileserver/render";
+import { renderSharesPs1, renderSmbConf, renderSharesConf, shareDocRows } from "../../components/fileserver/render";
 import { model, problemsOf, stackRaw } from "../helpers";
 
 const raw = stackRaw("prod");
@@ -93,8 +93,22 @@ describe("prod: the grant's share on PAR-FS01", () => {
         ]);
     });
 
-    test("shares.conf is unchanged by the grant (billu-shares does not make the share's folder yet)", () => {
-        expect(renderSharesConf(fs)).not.toContain("projets");
+    test("shares.conf: one TRUST_SHARE line for billu-shares (the folder's ACL: the grant's group read, from the model's access)", () => {
+        const lines = renderSharesConf(fs).split("\n");
+        expect(lines.filter((l) => l.startsWith("TRUST_SHARE="))).toEqual([
+            `TRUST_SHARE=${grant.share.name}|${fs.mountPoint}/${grant.share.name}|${raw.site.netbiosName}\\${grant.group}|read`,
+        ]);
+        expect(lines.at(-2)).toBe("TRUST_SHARE=projets|/srv/shares/projets|BILLU\\DL-ECO-Projets-Lecture|read");
+    });
+
+    test("shares.conf: access write renders modify (rwx on the folder)", () => {
+        const r = stackRaw("prod");
+        r.trust.grants[0].share = { name: "projets", access: "write" };
+        const m = model(r);
+        const conf = renderSharesConf(m.fileservers!.find((p) => p.host === "PAR-FS01")!);
+        expect(conf.split("\n").filter((l) => l.startsWith("TRUST_SHARE="))).toEqual([
+            "TRUST_SHARE=projets|/srv/shares/projets|BILLU\\DL-ECO-Projets-Lecture|modify",
+        ]);
     });
 });
 
@@ -177,21 +191,6 @@ describe("bad input, every message pinned", () => {
         );
     });
 
-    test("a share on a Windows file server", () => {
-        const problems = withProd((r) => {
-            r.fileserver.flavor = "windows";
-            const h = r.hosts.find((x: { name: string }) => x.name === "PAR-FS01");
-            h.os = "windows-2022-gui";
-            h.joinDomain = false;
-            delete r.fileserver.homeShare;
-        });
-        expect(problems).toEqual(
-            expect.arrayContaining([
-                'billu:trust.grants[0].share: is served by PAR-FS01, whose flavor (billu:fileserver.flavor) is "windows": the trust\'s share is built by the linux flavor only. Fix: use flavor linux, or remove the share and grant the group on the Windows share yourself',
-            ]),
-        );
-    });
-
     test("a share named like one of the file server's", () => {
         expect(withProd((r) => (r.trust.grants[0].share.name = "commun"))).toEqual([
             'billu:trust.grants[0].share.name: "commun" is also the file server\'s share "commun". Fix: give the grant\'s share a name of its own',
@@ -199,5 +198,39 @@ describe("bad input, every message pinned", () => {
         expect(withProd((r) => (r.trust.grants[0].share.name = "home"))).toEqual([
             'billu:trust.grants[0].share.name: "home" is also the file server\'s share "home$". Fix: give the grant\'s share a name of its own',
         ]);
+    });
+});
+
+describe("a Windows file server serves the grant's share too (shares.ps1)", () => {
+    /** prod with PAR-FS01 on Windows Server, the windows flavor (no home share: linux only). */
+    function windowsProd(edit?: (r: Record<string, any>) => void) {
+        const r = stackRaw("prod");
+        r.fileserver.flavor = "windows";
+        const h = r.hosts.find((x: { name: string }) => x.name === "PAR-FS01");
+        h.os = "windows-2022-gui";
+        h.joinDomain = false;
+        delete r.fileserver.homeShare;
+        r.gpo.gpos = r.gpo.gpos.filter((g: { policies: Record<string, unknown> }) => !g.policies.folderRedirectionDocuments);
+        edit?.(r);
+        expect(problemsOf(r)).toEqual([]);
+        return model(r).fileservers!.find((p) => p.host === "PAR-FS01")!;
+    }
+
+    test("the plan has the share; no idmap range (winbind is the linux flavor's)", () => {
+        const p = windowsProd();
+        expect(p.trustShares.map((t) => [t.name, t.group, t.readOnly])).toEqual([[grant.share.name, grant.group, true]]);
+        expect(p.idmap.partner).toBeUndefined();
+    });
+
+    test("shares.ps1's data: the share's drive path, the grant's group qualified, Read for access read and Modify for write", () => {
+        const line = (p: ReturnType<typeof windowsProd>) =>
+            renderSharesPs1(p)
+                .split("\r\n")
+                .find((l) => l.startsWith("$TRUST_SHARES_JSON = "));
+        const comment = `${grant.purpose} (partner ${raw.trust.partner.netbios})`;
+        const json = (access: string) =>
+            `$TRUST_SHARES_JSON = '${JSON.stringify([{ Name: "projets", Path: "S:\\Shares\\projets", Comment: comment, Group: "BILLU\\DL-ECO-Projets-Lecture", Access: access }])}'`;
+        expect(line(windowsProd())).toBe(json("Read"));
+        expect(line(windowsProd((r) => (r.trust.grants[0].share.access = "write")))).toBe(json("Modify"));
     });
 });

@@ -9,7 +9,8 @@
  * - prod's `dc`, `ready` and `fsmo` steps for every Windows DC (windowsDcStep, windowsReadyStep, windowsFsmoStep) and
  *   the names, forwarders and time sources they must use;
  * - the Windows file server's storage.ps1 and shares.ps1 for dev with PAR-FS01 on Windows (as parse.test.ts builds
- *   it) and the plan they must realise (disk size, pool, drive letter, shares and their groups).
+ *   it) and the plan they must realise (disk size, pool, drive letter, shares and their groups); shares.ps1 for prod with
+ *   PAR-FS01 on Windows, whose trust grant's share it must realise (the grant's group, its NTFS rights and SMB access).
  * - scripts/dc/admin-login.ps1's functions (the admin's key login across promotion), loaded by the test itself;
  * - dev's password-policy.json (billu:directory.accountPolicy) for scripts/directory/Apply-PasswordPolicy.ps1;
  * - scripts/backup/backup-run.ps1 with the settings prod's first Windows DC gets as a client of the in-guest backup;
@@ -167,6 +168,38 @@ function windowsFileServerInputs(): Record<string, string> {
         BILLU_FS_STORAGE: write("storage.ps1", renderStoragePs1(plan, host)),
         BILLU_FS_SHARES: write("shares.ps1", renderSharesPs1(plan)),
         BILLU_FS_MODEL: write("fs-model.json", JSON.stringify(model)),
+    };
+}
+
+/**
+ * prod with PAR-FS01 on Windows Server (the windows flavor, no home share): its shares.ps1 carries the trust grant's
+ * share (billu:trust.grants[0].share), and the plan it must realise (the grant's group, its access in NTFS and SMB terms).
+ */
+function windowsTrustShareInputs(): Record<string, string> {
+    const m = siteModel("prod", undefined, (raw) => {
+        const fs = raw.hosts.find((h: { name: string }) => h.name === "PAR-FS01");
+        fs.os = "windows-2022-gui";
+        fs.joinDomain = false;
+        raw.fileserver.flavor = "windows";
+        delete raw.fileserver.homeShare;
+        raw.gpo.gpos = raw.gpo.gpos.filter((g: { policies: Record<string, unknown> }) => !g.policies.folderRedirectionDocuments);
+    });
+    const plan = m.fileservers!.find((p) => p.host === "PAR-FS01")!;
+    expect([plan.flavor, plan.trustShares.length]).toEqual(["windows", 1]);
+    const model = {
+        admins: qualified(plan, plan.adminGroup),
+        shares: plan.shares.map((s) => ({ name: s.name, path: sharePath(plan, s), groups: s.groups.map((g) => qualified(plan, g)) })),
+        trustShares: plan.trustShares.map((t) => ({
+            name: t.name,
+            path: sharePath(plan, t),
+            group: qualified(plan, t.group),
+            rights: t.readOnly ? "ReadAndExecute" : "Modify",
+            access: t.readOnly ? "Read" : "Change",
+        })),
+    };
+    return {
+        BILLU_FS_TRUST_SHARES: write("shares-trust.ps1", renderSharesPs1(plan)),
+        BILLU_FS_TRUST_MODEL: write("fs-trust-model.json", JSON.stringify(model)),
     };
 }
 
@@ -444,6 +477,7 @@ beforeAll(async () => {
         ),
         ...windowsDcInputs(domain),
         ...windowsFileServerInputs(),
+        ...windowsTrustShareInputs(),
         ...windowsBackupInputs(prod),
         ...windowsZabbixInputs(prod),
         // The drift task's data as prod's directory step renders it (components/directory/drift.ts).
@@ -547,6 +581,10 @@ test("the Pester tests that ran are exactly these", () => {
         "the Windows file server's shares.ps1 (dev, PAR-FS01 on Windows): folders, NTFS ACLs, SMB shares.repairs what drifted (a group added to a folder, a share's access widened, access-based enumeration off), and only that",
         "the Windows file server's shares.ps1 (dev, PAR-FS01 on Windows): folders, NTFS ACLs, SMB shares.after the repair, a run writes nothing",
         "the Windows file server's shares.ps1 (dev, PAR-FS01 on Windows): folders, NTFS ACLs, SMB shares.the home share: a leaver's folder kept and reported, an arrival's folder made, a folder opened to others closed again; only those written",
+        "shares.ps1 with a trust grant's share (prod, PAR-FS01 on Windows): the grant's group gets the granted access, nobody else of the partner.the grant's group unknown to the domain (the trust step has not run): stops naming it, before writing anything",
+        "shares.ps1 with a trust grant's share (prod, PAR-FS01 on Windows): the grant's group gets the granted access, nobody else of the partner.creates the trust share's folder with the group's rights (protected: SYSTEM, the admins, the group) and its SMB share with the group's access",
+        "shares.ps1 with a trust grant's share (prod, PAR-FS01 on Windows): the grant's group gets the granted access, nobody else of the partner.a second run writes nothing",
+        "shares.ps1 with a trust grant's share (prod, PAR-FS01 on Windows): the grant's group gets the granted access, nobody else of the partner.the group widened by hand (Modify on the folder, Change on the share): both put back to the grant's access, and only on that share",
         "the Windows file server's storage.ps1 (dev, PAR-FS01 on Windows): the Storage Spaces mirror.the plan wants two data disks of one size",
         "the Windows file server's storage.ps1 (dev, PAR-FS01 on Windows): the Storage Spaces mirror.over exactly two blank poolable disks of the planned size: creates the pool and the two-way mirror once, NTFS on the planned letter",
         "the Windows file server's storage.ps1 (dev, PAR-FS01 on Windows): the Storage Spaces mirror.a second run, with the mirror present: creates nothing",

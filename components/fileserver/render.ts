@@ -282,7 +282,8 @@ export function renderNsswitch(plan: FileServerPlan): string {
 
 /**
  * /etc/billu/shares.conf: what billu-shares reads: one SHARE line per share (name|path|groups); with a home share,
- * its HOME line (name|path|staff group), WORKGROUP, and one HOME_USER line per account that gets a folder.
+ * its HOME line (name|path|staff group), WORKGROUP, and one HOME_USER line per account that gets a folder; one
+ * TRUST_SHARE line per trust grant's share (name|path|the grant's domain-local group|read or modify).
  */
 export function renderSharesConf(plan: FileServerPlan): string {
     const h = plan.homes;
@@ -292,8 +293,14 @@ export function renderSharesConf(plan: FileServerPlan): string {
         `ADMIN_GROUP=${qualified(plan, plan.adminGroup)}`,
         ...plan.shares.map((s) => `SHARE=${s.name}|${sharePath(plan, s)}|${s.groups.map((g) => qualified(plan, g)).join(",")}`),
         ...(h ? [`WORKGROUP=${plan.workgroup}`, `HOME=${h.name}|${homePath(plan)}|${qualified(plan, h.group)}`, ...h.users.map((u) => `HOME_USER=${u}`)] : []),
+        ...plan.trustShares.map((t) => `TRUST_SHARE=${t.name}|${sharePath(plan, t)}|${qualified(plan, t.group)}|${trustAccess(t)}`),
         "",
     ].join("\n");
+}
+
+/** A trust share's access as its folder ACL gives it: `read` (r-x; NTFS ReadAndExecute) or `modify` (rwx; NTFS Modify). */
+export function trustAccess(t: TrustSharePlan): "read" | "modify" {
+    return t.readOnly ? "read" : "modify";
 }
 
 /** The body of the Linux `raid1` step (scripts/fileserver/raid1-step.sh): packages, the mirror, its mount, the initramfs. */
@@ -334,11 +341,19 @@ export function renderStoragePs1(plan: FileServerPlan, host: HostModel): string 
 }
 
 /**
- * shares.ps1: one folder and SMB share per share of the plan, NTFS ACLs from its groups, access-based enumeration;
- * the home share (its root, one owner-only folder per planned account) when the plan has one.
+ * shares.ps1: one folder and SMB share per share of the plan, NTFS ACLs from its groups, access-based enumeration; the
+ * trust grants' shares with their group's ReadAndExecute/Read or Modify/Change; the home share (its root, one owner-only
+ * folder per planned account) when the plan has one.
  */
 export function renderSharesPs1(plan: FileServerPlan): string {
     const shares = plan.shares.map((s) => ({ Name: s.name, Path: sharePath(plan, s), Comment: s.comment, Groups: s.groups.map((g) => qualified(plan, g)) }));
+    const trustShares = plan.trustShares.map((t) => ({
+        Name: t.name,
+        Path: sharePath(plan, t),
+        Comment: t.comment,
+        Group: qualified(plan, t.group),
+        Access: trustAccess(t) === "read" ? "Read" : "Modify",
+    }));
     const h = plan.homes;
     const home = h
         ? { Name: h.name, Path: homePath(plan), Comment: h.comment, Group: qualified(plan, h.group), Domain: plan.workgroup, Users: h.users }
@@ -346,6 +361,7 @@ export function renderSharesPs1(plan: FileServerPlan): string {
     return windowsScript(plan, "the SMB shares and their NTFS ACLs", "shares.ps1", {
         ADMINS: qualified(plan, plan.adminGroup),
         SHARES_JSON: JSON.stringify(shares),
+        TRUST_SHARES_JSON: JSON.stringify(trustShares),
         HOME_JSON: home ? JSON.stringify(home) : "",
     });
 }

@@ -22,12 +22,15 @@
 # its unbound (whose cache then holds the answer) and from unbound itself; the staged and installed files read back; both halves with the model's direction and attributes; validation from both
 # sides (the step's own, then samba-tool validate); the step again changes nothing; the grant's group has ECOTECH's
 # admin group as member; an Ecotech admin gets a ticket for a BillU service (kvno), a BillU admin one for Ecotech's;
-# on a BillU Samba member (the grant's host, winbind), a share granted to the grant's domain-local group: the Ecotech
-# admin reads it with his Ecotech ticket, eco.user is refused (NT_STATUS_ACCESS_DENIED); each DC logs at its rendered
+# on a BillU Samba member (the grant's host, winbind), a share granted to the grant's domain-local group, its folder and
+# ACL made by the rendered billu-shares: the Ecotech admin reads it with his Ecotech ticket and cannot write, eco.user
+# and billu.admin are refused (NT_STATUS_ACCESS_DENIED), and on disk the folder ACL alone gives the same verdicts (the
+# kernel, as each account's ids); each DC logs at its rendered
 # log level and the partner's logons are in their logs (auth_audit).
 # Sabotage (BILLU_LAB_SABOTAGE=1): Ecotech's step gets another trust password: its validation (and the probes after)
 # must fail. TRUST_SABOTAGE=grant-empty: the grant's group loses the partner's admin group: the share read must fail.
 # TRUST_SABOTAGE=fwd-zone: BillU's unbound loses the partner's forward-zone: the SRV lookup across must fail.
+# TRUST_SABOTAGE=member-idmap, member-open, member-rw, member-acl: labs/trust/sabotage.txt.
 set -euo pipefail
 LAB=trust
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -47,7 +50,9 @@ source "$HERE/../lib/common.sh"
 # shellcheck source=../lib/samba.sh
 source "$HERE/../lib/samba.sh"
 lab_require samba samba-tool wbinfo winbindd smbd net smbclient ldbsearch ldbmodify nsenter ss kinit kvno host ldapsearch setsid unshare node perl /usr/bin/python3 \
-    unbound unbound-checkconf unbound-control /usr/libexec/unbound-helper dig dpkg-query nft
+    unbound unbound-checkconf unbound-control /usr/libexec/unbound-helper dig dpkg-query nft setpriv getfacl setfacl
+# The member's rendered nsswitch.conf asks winbind (billu-shares resolves the grant's group with getent).
+[ -e "/usr/lib/$(uname -m)-linux-gnu/libnss_winbind.so.2" ] || lab_die "libnss_winbind is missing: apt-get install libnss-winbind (labs/trust/packages.txt)"
 LAB_START=$(date +%s%N)
 ROOT="$LAB_ROOT"
 [ -f "$ROOT/dist/tools/synth.js" ] || lab_die "run npm run build first"
@@ -352,8 +357,7 @@ lab_expect "a BillU admin gets a ticket for Ecotech's cifs/${E_DC,,}.$E_DOMAIN (
 # (BillU\DL-ECO-Projets-Lecture) and the admins, read-only as the model says, and ECOTECH mapped by idmap rid in
 # billu:fileserver.idmap.partner. The share's name, path, access and the partner's range come from the model
 # (lab-facts), never from the smb.conf under test. Lab stand-ins: the member is a namespace (its /etc an overlay,
-# Samba's state dirs the lab's, /srv a tmpfs), the share's folder is made by the lab (billu-shares does not make a
-# trust share's folder yet), joined with the administrator (the samba step joins with its join account: labs/fileserver
+# Samba's state dirs the lab's, /srv and the model's mount point tmpfs), joined with the administrator (the samba step joins with its join account: labs/fileserver
 # proves that), its A record added by hand (--no-dns-updates).
 if [ "${TRUST_SABOTAGE:-}" = grant-empty ]; then # after its probe: the grant's group loses the partner's admin group
     # By an LDAP modify of the member value: `samba-tool group removemembers <group> <SID>` exits 0 and leaves a
@@ -366,14 +370,14 @@ if [ "${TRUST_SABOTAGE:-}" = grant-empty ]; then # after its probe: the grant's 
     lab_log "SABOTAGE: $B_GRANT emptied of $E_NETBIOS\\$B_ADMINGROUP ($sid)"
 fi
 # The grant's share and the partner's range, as the model plans them (lab-facts: never from the smb.conf under test).
-read -r M_SHARE M_PATH M_RO M_PARTNER_LOW M_PARTNER_HIGH <<<"$(node "$ROOT/dist/tools/lab-facts.js" --stack prod | /usr/bin/python3 -c '
+read -r M_SHARE M_PATH M_RO M_PARTNER_LOW M_PARTNER_HIGH M_MOUNT <<<"$(node "$ROOT/dist/tools/lab-facts.js" --stack prod | /usr/bin/python3 -c '
 import json, sys
 f = next(x for x in json.load(sys.stdin)["fileservers"] if x["host"] == sys.argv[1])
 t = next(x for x in f["trustShares"] if x["group"] == sys.argv[2])
 p = f["idmap"]["partner"]
 assert p["netbios"] == sys.argv[3], p
-print(t["name"], t["path"], "yes" if t["readOnly"] else "no", p["low"], p["high"])' "$B_GRANT_HOST" "$B_GRANT" "$E_NETBIOS")"
-[ -n "$M_PARTNER_HIGH" ] || lab_die "prod's model has no share for the grant $B_GRANT on $B_GRANT_HOST, or no idmap range for $E_NETBIOS (lab-facts)"
+print(t["name"], t["path"], "yes" if t["readOnly"] else "no", p["low"], p["high"], f["mountPoint"])' "$B_GRANT_HOST" "$B_GRANT" "$E_NETBIOS")"
+[ -n "$M_MOUNT" ] || lab_die "prod's model has no share for the grant $B_GRANT on $B_GRANT_HOST, or no idmap range for $E_NETBIOS (lab-facts)"
 lab_log "the grant's share: $M_SHARE at $M_PATH (read only: $M_RO); $E_NETBIOS's idmap range $M_PARTNER_LOW-$M_PARTNER_HIGH"
 M_IP=10.98.3.11 M="$LAB_DIR/mem"
 M_FQDN="${B_GRANT_HOST,,}.$B_DOMAIN"
@@ -384,18 +388,20 @@ mkdir -p "$M"/{etc-up,etc-work,lib/private,cache,log,run}
 chmod 700 "$M/lib/private"
 # The holder keeps the member's mounts: /etc an overlay (the rendered files at their real paths, the join's keytab at
 # the rendered /etc/krb5.keytab, none of it in the machine's /etc), Samba's state, cache, log and run dirs the lab's,
-# and a tmpfs on /srv for the share (the lab's own dir is 0700: a partner's uid could not traverse it).
+# and a tmpfs on /srv with another on the model's mount point for the shares (billu-shares refuses to run when nothing
+# is mounted there; the lab's own dir is 0700: a partner's uid could not traverse it).
 lab_bg trust-mem "$LAB_DIR/mem-holder.log" unshare -m --propagation private sh -c "
     mount -t overlay overlay -o lowerdir=/etc,upperdir='$M/etc-up',workdir='$M/etc-work' /etc &&
     mount --bind '$M/lib' /var/lib/samba && mount --bind '$M/cache' /var/cache/samba &&
     mount --bind '$M/log' /var/log/samba && mount --bind '$M/run' /run/samba &&
-    mount -t tmpfs -o mode=0755 lab-srv /srv && echo ready && exec sleep 3600"
+    mount -t tmpfs -o mode=0755 lab-srv /srv && mkdir -p '$M_MOUNT' && mount -t tmpfs -o mode=0755 lab-shares '$M_MOUNT' &&
+    echo ready && exec sleep 3600"
 M_HOLDER=$LAB_LAST_PID
 memx() { nsenter -t "$M_HOLDER" -m -n -- "$@"; }
 lab_wait 10 "member namespace ready" grep -q ready "$LAB_DIR/mem-holder.log" || lab_die "the member's namespace did not start"
 memx sh -c "rm -f /etc/resolv.conf && echo 'nameserver $B_IP' >/etc/resolv.conf" || lab_die "the member's resolv.conf"
 # The member's rendered files, installed as its samba step declares them (mode, owner), and read back.
-M_FILES=(/etc/samba/smb.conf /etc/krb5.conf)
+M_FILES=(/etc/samba/smb.conf /etc/krb5.conf /etc/nsswitch.conf /usr/local/sbin/billu-shares)
 LAB_ENTER=(memx)
 for f in "${M_FILES[@]}"; do lab_install_declared "$SB/rendered/$B_GRANT_HOST" "$f" "$f"; done
 for f in "${M_FILES[@]}"; do lab_readback prod "$B_GRANT_HOST" "$f" "$f"; done
@@ -442,14 +448,35 @@ partner_uid() { # eco.admin's uid on the member is exactly $M_PARTNER_LOW + his 
     [ "$uid" = "$((M_PARTNER_LOW + ${sid##*-}))" ] && [ "$uid" -le "$M_PARTNER_HIGH" ]
 }
 lab_expect "$E_NETBIOS\\eco.admin's uid on the member is $E_NETBIOS's range ($M_PARTNER_LOW-$M_PARTNER_HIGH) + his RID (idmap rid)" pass partner_uid
-# The folder: owner root, group the grant's group (its gid through the member's idmap), mode 0770: the group may write
-# on disk, so only the share's `read only` keeps the partner's admins from writing.
 GRANT_SID=$(memx wbinfo --name-to-sid "$B_NETBIOS\\$B_GRANT" | cut -d' ' -f1)
 GRANT_GID=$(memx wbinfo --sid-to-gid "$GRANT_SID") || lab_die "no gid for $B_GRANT ($GRANT_SID) on the member"
+# The share's folder and its ACL: the rendered billu-shares (installed and read back above) with the rendered
+# shares.conf's lines of the trust, verbatim: its header, MOUNT_POINT, ADMIN_GROUP and TRUST_SHARE lines. Its SHARE and
+# HOME lines name BillU's directory groups and its 167 accounts, which this lab's directory does not hold (labs/fileserver
+# runs them). First a broken case: a TRUST_SHARE line naming a group the domain does not have stops it, naming the group.
+M_CONF="$LAB_DIR/shares.conf"
+grep -E '^(#|MOUNT_POINT=|ADMIN_GROUP=|TRUST_SHARE=)' "$SB/rendered/$B_GRANT_HOST/etc/billu/shares.conf" >"$M_CONF"
+grep -q '^TRUST_SHARE=' "$M_CONF" || lab_die "the rendered shares.conf of $B_GRANT_HOST has no TRUST_SHARE line"
+sed "s/^\(TRUST_SHARE=[^|]*|[^|]*|\)[^|]*|/\1$B_NETBIOS\\\\DL-Lab-Absent|/" "$M_CONF" >"$M_CONF.absent"
+memx install -D -m 0644 "$M_CONF.absent" /etc/billu/shares.conf
+shares_absent() { memx /usr/local/sbin/billu-shares 2>&1; }
+lab_expect "broken: billu-shares with a TRUST_SHARE group the domain lacks stops: 'trust share $M_SHARE: group $B_NETBIOS\\DL-Lab-Absent is unknown here'" pass \
+    lab_has "^billu-shares: error: trust share $M_SHARE: group $B_NETBIOS\\\\DL-Lab-Absent is unknown here: the trust step on the first DC creates it" shares_absent
+lab_expect "... and made no folder" fail memx test -e "$M_PATH"
+memx install -D -m 0644 "$M_CONF" /etc/billu/shares.conf
+if [ "${TRUST_SABOTAGE:-}" = member-acl ]; then # the folder ACL grants the partner modify: the shares.conf line says modify
+    memx sed -i "s/^\(TRUST_SHARE=$M_SHARE|.*|\)read\$/\1modify/" /etc/billu/shares.conf
+    memx grep -q "^TRUST_SHARE=$M_SHARE|.*|modify\$" /etc/billu/shares.conf || lab_die "sabotage: the TRUST_SHARE line of $M_SHARE does not say modify"
+    lab_log "SABOTAGE: the member's shares.conf gives $B_GRANT modify on $M_PATH"
+fi
+memx /usr/local/sbin/billu-shares >"$LAB_DIR/shares1.log" 2>&1 || { cat "$LAB_DIR/shares1.log" >&2; lab_die "billu-shares failed on the member"; }
+made_folder() { grep -qxF "billu-shares: run: mkdir -p $M_PATH" "$LAB_DIR/shares1.log" && grep -qxF "billu-shares: trust shares=1" "$LAB_DIR/shares1.log"; }
+lab_expect "billu-shares made the trust share's folder $M_PATH and set its ACL (one trust share)" pass made_folder
+lab_expect "billu-shares again changes nothing" pass lab_has "^billu-shares: status shares=0 changes=0\$" memx /usr/local/sbin/billu-shares
+# A file an admin put there (root): it inherits the folder's default ACL.
 M_TOKEN="$(/usr/bin/python3 -c 'import secrets; print(secrets.token_hex(12))')"
-# shellcheck disable=SC2016 # the inner sh's own $0..$2
-memx sh -c 'install -d -m 0770 -o 0 -g "$1" "$0" && printf "partner project file %s\n" "$2" >"$0/lisezmoi.txt" &&
-    chown "0:$1" "$0/lisezmoi.txt" && chmod 0640 "$0/lisezmoi.txt"' "$M_PATH" "$GRANT_GID" "$M_TOKEN" || lab_die "creating the share's folder failed"
+# shellcheck disable=SC2016 # the inner sh's own $0..$1
+memx sh -c 'printf "partner project file %s\n" "$1" >"$0/lisezmoi.txt"' "$M_PATH" "$M_TOKEN" || lab_die "writing the share's file failed"
 memx smbd -F --debug-stdout -d "1 auth:10" >"$LAB_DIR/mem-smbd.log" 2>&1 &
 LAB_PIDS+=($!)
 printf '[global]\n    client min protocol = SMB3\n' >"$LAB_DIR/client.conf"
@@ -465,18 +492,65 @@ t=$(date +%s%N)
 lab_expect "eco.admin (in $E_NETBIOS\\$B_ADMINGROUP) reads //$M_FQDN/$M_SHARE with his Ecotech ticket: the file's content" pass \
     lab_has "^partner project file $M_TOKEN\$" smb_read eco.admin cc.eco-smb
 lab_fig "the partner admin's share read (kinit, referral, SMB3)" "$(lab_since "$t") ms"
-# Read-only as the model says: the folder is writable by the grant's group on disk (above), so only the share's
-# `read only` refuses the write.
-smb_put() { # with eco.admin's ticket (cc.eco-smb, from the read above): a new file into the share
+# Read-only as the model says: both the share's `read only` and the folder's ACL (the grant's group r-x) refuse a new
+# file.
+smb_put() { # <file name> with eco.admin's ticket (cc.eco-smb, from the read above): that file written into the share
     ip netns exec trust-eco env KRB5_CONFIG="$LAB_DIR/krb5.conf" KRB5CCNAME="FILE:$LAB_DIR/cc.eco-smb" \
-        smbclient -s "$LAB_DIR/client.conf" "//$M_FQDN/$M_SHARE" --use-kerberos=required -N -c "put $LAB_DIR/client.conf ecrit.txt" 2>&1 </dev/null
+        smbclient -s "$LAB_DIR/client.conf" "//$M_FQDN/$M_SHARE" --use-kerberos=required -N -c "put $LAB_DIR/client.conf $1" 2>&1 </dev/null
 }
 if [ "$M_RO" = yes ]; then
-    lab_expect "eco.admin cannot write into //$M_FQDN/$M_SHARE (read-only in the model): NT_STATUS_ACCESS_DENIED" pass lab_has "NT_STATUS_ACCESS_DENIED" smb_put
+    lab_expect "eco.admin cannot write into //$M_FQDN/$M_SHARE (read-only in the model): NT_STATUS_ACCESS_DENIED" pass lab_has "NT_STATUS_ACCESS_DENIED" smb_put ecrit.txt
     lab_expect "... and no file was written" fail memx test -e "$M_PATH/ecrit.txt"
 else
-    lab_expect "eco.admin writes into //$M_FQDN/$M_SHARE (read/write in the model)" pass smb_put
+    lab_expect "eco.admin writes into //$M_FQDN/$M_SHARE (read/write in the model)" pass smb_put ecrit.txt
 fi
+if lab_phase "the share's read only alone: a file the grant's group may write on disk" TRUST_SABOTAGE=member-rw; then
+# A file whose own ACL lets the grant's group write (set by the lab): overwriting it needs no right on the folder, so
+# only the share's `read only` refuses it (the folder ACL refuses the new file above on its own).
+if [ "$M_RO" = yes ]; then
+    # shellcheck disable=SC2016 # the inner sh's own $0..$2
+    memx sh -c 'printf "kept %s\n" "$1" >"$0/modifiable.txt" && setfacl -m "g:$2:rw-" "$0/modifiable.txt"' "$M_PATH" "$M_TOKEN" "$GRANT_GID" ||
+        lab_die "the lab's group-writable file failed"
+    lab_expect "eco.admin cannot overwrite modifiable.txt (its ACL lets $B_GRANT write; the share is read-only): NT_STATUS_ACCESS_DENIED" pass \
+        lab_has "NT_STATUS_ACCESS_DENIED" smb_put modifiable.txt
+    lab_expect "... and its content is unchanged" pass memx grep -qxF "kept $M_TOKEN" "$M_PATH/modifiable.txt"
+fi
+fi # the share's read only alone
+if lab_phase "the folder's ACL alone, on the member's disk (billu-shares)" TRUST_SABOTAGE=member-acl; then
+# The kernel's verdict on the folder ACL billu-shares set, for the ids smbd takes for a session: the user's uid, his
+# primary gid, his groups as winbind lists them, and for eco.admin the grant's group (his session token holds its
+# SID: the token probes below). smb.conf plays no part here, so each ACL is proven on its own.
+as_ids() { # <account> [extra gid]: runs the rest as that account's uid and gids on the member (setpriv drops root's capabilities)
+    local who="$1" extra="$2" uid gid gids
+    shift 2
+    uid=$(memx id -u "$who") && gid=$(memx id -g "$who") && gids=$(memx id -G "$who" | tr ' ' ',') || return 1
+    memx setpriv --reuid="$uid" --regid="$gid" --groups="$gids${extra:+,$extra}" -- "$@"
+}
+lab_expect "on disk, $E_NETBIOS\\eco.admin's ids with $B_GRANT's gid ($GRANT_GID) read lisezmoi.txt" pass \
+    lab_has "^partner project file $M_TOKEN\$" as_ids "$E_NETBIOS\\eco.admin" "$GRANT_GID" cat "$M_PATH/lisezmoi.txt"
+if [ "$M_RO" = yes ]; then
+    lab_expect "on disk, the same ids cannot create a file in $M_PATH (read grant: r-x): Permission denied" pass \
+        lab_has "Permission denied" as_ids "$E_NETBIOS\\eco.admin" "$GRANT_GID" touch "$M_PATH/acl-ecrit.txt"
+    lab_expect "... and no file was written" fail memx test -e "$M_PATH/acl-ecrit.txt"
+else
+    lab_expect "on disk, the same ids create a file in $M_PATH (modify grant: rwx)" pass \
+        as_ids "$E_NETBIOS\\eco.admin" "$GRANT_GID" touch "$M_PATH/acl-ecrit.txt"
+fi
+lab_expect "on disk, $B_NETBIOS\\billu.admin (not in $B_GRANT) cannot list $M_PATH: Permission denied" pass \
+    lab_has "Permission denied" as_ids "$B_NETBIOS\\billu.admin" "" ls "$M_PATH"
+lab_expect "on disk, $E_NETBIOS\\eco.user (not in $E_NETBIOS\\$B_ADMINGROUP) cannot read lisezmoi.txt: Permission denied" pass \
+    lab_has "Permission denied" as_ids "$E_NETBIOS\\eco.user" "" cat "$M_PATH/lisezmoi.txt"
+fi # the folder's ACL alone
+# A BillU account outside the grant's group (billu.admin: BillU's IT admins, not Domain Admins) is refused at tree
+# connect too: the share admits the admins and the grant's group only.
+smb_read_billu() {
+    printf '%s\n' "$USER_PW" | ip netns exec trust-billu env KRB5_CONFIG="$LAB_DIR/krb5.conf" KRB5CCNAME="FILE:$LAB_DIR/cc.billu-smb" kinit "billu.admin@${B_DOMAIN^^}" >"$LAB_DIR/kinit.billu-smb.log" 2>&1 ||
+        { cat "$LAB_DIR/kinit.billu-smb.log"; return 1; }
+    ip netns exec trust-billu env KRB5_CONFIG="$LAB_DIR/krb5.conf" KRB5CCNAME="FILE:$LAB_DIR/cc.billu-smb" \
+        smbclient -s "$LAB_DIR/client.conf" "//$M_FQDN/$M_SHARE" --use-kerberos=required -N -c 'get lisezmoi.txt -' 2>&1 </dev/null
+}
+lab_expect "$B_NETBIOS\\billu.admin (not in $B_GRANT) is refused over SMB: tree connect NT_STATUS_ACCESS_DENIED" pass \
+    lab_has "tree connect failed: NT_STATUS_ACCESS_DENIED" smb_read_billu
 lab_expect "eco.user (not in $E_NETBIOS\\$B_ADMINGROUP) is refused: tree connect NT_STATUS_ACCESS_DENIED" pass \
     lab_has "tree connect failed: NT_STATUS_ACCESS_DENIED" smb_read eco.user cc.eco-user
 lab_expect "... and reads nothing" fail lab_has "$M_TOKEN" smb_read eco.user cc.eco-user

@@ -11,7 +11,7 @@ export const trustService = defineService<TrustConfig, TrustPlan>({
     title: "the forest trust with the partner",
     config: { trust: trustSchema.optional() },
     after: ["dc", "vpn", "firewall"],
-    plan: ({ config, core, plan, problems }) =>
+    plan: ({ config, core, plan, loaders, problems }) =>
         planTrust(
             {
                 site: core.site,
@@ -20,6 +20,7 @@ export const trustService = defineService<TrustConfig, TrustPlan>({
                 vpn: plan<VpnLocal>("vpn"),
                 hosts: core.hosts.map((h) => ({ name: h.name, zone: h.zone, address: h.address, role: h.role })),
                 services: plan<FirewallModel>("firewall")?.catalogue.names() ?? BUILTIN_SERVICES.map((s) => s.name),
+                partnerDirectory: plan<VpnLocal>("vpn") && loaders.peerDirectory?.(plan<VpnLocal>("vpn")!.peerStack),
             },
             problems,
         ),

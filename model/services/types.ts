@@ -70,6 +70,11 @@ export type Requirement = FlowNeed | DnsNeed | ListenNeed | EveryHostNeed | Back
 export interface Loaders {
     readonly lock?: (path: string | undefined) => import("../directory-lock").DirectoryLock;
     readonly webContent?: import("../web-content").ContentLoader;
+    /**
+     * The groups the VPN partner's stack declares for its own domain (`billu:trust.localGroups` of its committed stack file),
+     * given billu:vpn.peerStack; undefined when that stack's file is not in this project or declares none.
+     */
+    readonly peerDirectory?: (peerStack: string) => import("../trust").PeerDirectory | undefined;
 }
 
 /** What a planner is given. */

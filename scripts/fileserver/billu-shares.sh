@@ -13,6 +13,11 @@
 #   HOME_USER lines:       one account (sAMAccountName) a line: its folder <path>/<account>, owned by the account,
 #                          rwx for it and the admin group only (and inherited inside). A folder below the root
 #                          that no HOME_USER line names (a leaver's) is kept as it is and reported, never deleted.
+#   TRUST_SHARE lines:     share|path|group|read or modify   a trust grant's share (billu:trust.grants[i].share): <group>
+#                          is the grant's domain-local group (its one member is the partner's admin group, added by
+#                          the trust step on the first DC); it gets r-x (read) or rwx (modify), the admin group rwx,
+#                          nobody else anything, so no other partner account reaches the files even through another
+#                          share or a local path
 # Every folder is root-owned, mode 2770-like through its ACL: the owner, the admin group and the share's groups
 # get rwx, "other" nothing; default ACL entries make new files and folders inherit the same. Idempotent: the
 # ACL is compared (numeric, sorted) and set only when it differs; every change is printed as "run: ...".
@@ -50,6 +55,24 @@ while IFS='|' read -r name path groups; do
     folder_acl "$path" 0:0 - "u::rwx,g::---,o::---,m::rwx,$entries"
 done <"${TMPDIR:-/tmp}/billu-shares.$$"
 
+# The trust grants' shares: the group is made by the trust step on the first DC, which runs after this server's
+# step on a first deployment: until it has, the group does not resolve and this stops, naming it.
+T=0
+grep '^TRUST_SHARE=' "$CONF" | sed 's/^TRUST_SHARE=//' >"${TMPDIR:-/tmp}/billu-shares.$$"
+while IFS='|' read -r name path group access; do
+    [ -n "$name" ] || continue
+    T=$((T + 1))
+    case "$path" in "$MOUNT_POINT"/*) ;; *) die "trust share $name: $path is not below $MOUNT_POINT" ;; esac
+    case "$access" in
+    read) perms=r-x ;;
+    modify) perms=rwx ;;
+    *) die "trust share $name: access '$access' is not read or modify (billu:trust.grants[].share.access renders one of them)" ;;
+    esac
+    gid="$(getent group "$group" | cut -d: -f3)"
+    [ -n "$gid" ] || die "trust share $name: group $group is unknown here: the trust step on the first DC creates it (billu:trust.grants[].group); run it, then this step again"
+    folder_acl "$path" 0:0 - "u::rwx,g::---,o::---,m::rwx,g:$ADMIN_GID:rwx,g:$gid:$perms"
+done <"${TMPDIR:-/tmp}/billu-shares.$$"
+
 HOME_LINE="$(sed -n 's/^HOME=//p' "$CONF")"
 if [ -n "$HOME_LINE" ]; then
     WORKGROUP="$(sed -n 's/^WORKGROUP=//p' "$CONF")"
@@ -80,4 +103,5 @@ if [ -n "$HOME_LINE" ]; then
     done
     say "home share $home_name: folders=$USERS kept=$KEPT"
 fi
+[ "$T" -eq 0 ] || say "trust shares=$T"
 say "status shares=$N changes=$CHANGES"

@@ -3,8 +3,11 @@
 # the shares, their paths and groups it must realise come from the plan ($env:BILLU_FS_MODEL).
 # Mocked: SmbShare's Get-SmbShare, New-SmbShare, Set-SmbShare, Get-SmbShareAccess, Grant-SmbShareAccess,
 # Revoke-SmbShareAccess; Get-Acl and Set-Acl (Windows-only in PowerShell 7); New-Object for the two
-# System.Security.AccessControl types (their constructors throw off Windows); Test-Path, New-Item and Get-ChildItem on
-# the data volume. The home share (dev's home$, $Plan.home) is built too: its root, one folder per enabled person.
+# System.Security.AccessControl types (their constructors throw off Windows) and NTAccount (its Translate asks the
+# domain); Test-Path, New-Item and Get-ChildItem on the data volume. The home share (dev's home$, $Plan.home) is built
+# too: its root, one folder per enabled person.
+# A second block runs shares.ps1 rendered for prod with PAR-FS01 on Windows ($env:BILLU_FS_TRUST_SHARES): the trust
+# grant's share, its group's rights from the plan ($env:BILLU_FS_TRUST_MODEL: ReadAndExecute and Read for access read).
 
 BeforeAll {
     . (Join-Path $PSScriptRoot 'stubs.ps1')
@@ -75,12 +78,22 @@ BeforeAll {
             $access = [System.Collections.Generic.List[object]]::new()
             foreach ($a in $FullAccess) { $access.Add([pscustomobject]@{ AccountName = $a; AccessRight = 'Full' }) }
             foreach ($a in $ChangeAccess) { $access.Add([pscustomobject]@{ AccountName = $a; AccessRight = 'Change' }) }
+            foreach ($a in $ReadAccess) { $access.Add([pscustomobject]@{ AccountName = $a; AccessRight = 'Read' }) }
             $script:Fs.Shares[$Name] = [pscustomobject]@{ Name = $Name; Path = $Path; Description = $Description; FolderEnumerationMode = $FolderEnumerationMode; EncryptData = $EncryptData; Access = $access }
         }
         Mock Set-SmbShare { $script:Fs.Shares[$Name].FolderEnumerationMode = $FolderEnumerationMode }
         Mock Get-SmbShareAccess { @($script:Fs.Shares[$Name].Access) }
         Mock Revoke-SmbShareAccess { $a = $script:Fs.Shares[$Name].Access; @($a | Where-Object AccountName -eq $AccountName) | ForEach-Object { $null = $a.Remove($_) } }
         Mock Grant-SmbShareAccess { $script:Fs.Shares[$Name].Access.Add([pscustomobject]@{ AccountName = $AccountName; AccessRight = $AccessRight }) }
+    }
+    # NTAccount.Translate: the domain's groups resolve to a SID, any other name throws as Windows does.
+    $script:Known = @{}
+    Mock New-Object -ParameterFilter { $TypeName -eq 'System.Security.Principal.NTAccount' } {
+        $o = [pscustomobject]@{ Value = "$($ArgumentList[0])" }
+        $o | Add-Member -MemberType ScriptMethod -Name Translate -Value {
+            param($type) if (-not $script:Known.ContainsKey($this.Value)) { throw [System.Security.Principal.IdentityNotMappedException]::new("Some or all identity references could not be translated.") }; $script:Known[$this.Value]
+        }
+        $o
     }
     # Runs shares.ps1 once, dot-sourced into this function (a script's own script: scope would hide the fakes): its output.
     function Invoke-Shares { @(. $env:BILLU_FS_SHARES) }
@@ -170,5 +183,53 @@ Describe 'the Windows file server''s shares.ps1 (dev, PAR-FS01 on Windows): fold
         Should -Invoke New-Item -Times 1 -Exactly
         foreach ($c in 'New-SmbShare', 'Set-SmbShare', 'Grant-SmbShareAccess', 'Revoke-SmbShareAccess') { Should -Invoke $c -Times 0 -Exactly }
         $script:Fs.Dirs.Remove("$($h.path)\$leaver")
+    }
+}
+
+Describe 'shares.ps1 with a trust grant''s share (prod, PAR-FS01 on Windows): the grant''s group gets the granted access, nobody else of the partner' {
+    BeforeAll {
+        $script:T = [IO.File]::ReadAllText($env:BILLU_FS_TRUST_MODEL, [Text.Encoding]::UTF8) | ConvertFrom-Json
+        $script:Trust = @($T.trustShares)[0]
+        function Invoke-TrustShares { @(. $env:BILLU_FS_TRUST_SHARES) }
+        function Get-TrustAcl([string]$Rights) {
+            (New-FakeAcl $true @((Rule 'NT AUTHORITY\SYSTEM' 'FullControl'), (Rule $T.admins 'FullControl'), (Rule $Trust.group $Rights))).GetSecurityDescriptorSddlForm('Access')
+        }
+        Use-FakeFileServer
+    }
+    BeforeEach {
+        $script:Known = @{}
+        foreach ($g in @($T.admins) + @($T.shares.groups) + @($Trust.group)) { $script:Known[$g] = "S-1-5-21-1-2-3-$($script:Known.Count + 1000)" }
+    }
+
+    It 'the grant''s group unknown to the domain (the trust step has not run): stops naming it, before writing anything' {
+        $script:Known.Remove($Trust.group)
+        $script:Fs = @{ Dirs = @{}; Shares = @{} }
+        $err = $null
+        try { Invoke-TrustShares } catch { $err = $_.Exception.Message }
+        $err | Should -Be "trust share $($Trust.name): group $($Trust.group) is unknown here: the trust step on the first DC creates it (billu:trust.grants[].group); run it, then this step again"
+        Assert-NothingWritten
+    }
+    It 'creates the trust share''s folder with the group''s rights (protected: SYSTEM, the admins, the group) and its SMB share with the group''s access' {
+        $script:Fs = @{ Dirs = @{}; Shares = @{} }
+        $out = Invoke-TrustShares
+        $out | Should -Be @(@($T.shares) + @($Trust) | ForEach-Object { "created $($_.path)"; "ACL set on $($_.path)"; "share $($_.name) created" })
+        $Trust.rights | Should -Be 'ReadAndExecute'
+        $script:Fs.Dirs[$Trust.path].GetSecurityDescriptorSddlForm('Access') | Should -Be (Get-TrustAcl $Trust.rights)
+        Get-Access $Trust.name | Should -Be ((@("$($T.admins)=Full", "$($Trust.group)=$($Trust.access)") | Sort-Object) -join ';')
+        Should -Invoke New-SmbShare -Times 1 -Exactly -ParameterFilter { $Name -eq $Trust.name -and "$ReadAccess" -eq $Trust.group -and $null -eq $ChangeAccess -and $FolderEnumerationMode -eq 'AccessBased' }
+    }
+    It 'a second run writes nothing' {
+        Invoke-TrustShares | Should -Be @()
+        Assert-NothingWritten
+    }
+    It 'the group widened by hand (Modify on the folder, Change on the share): both put back to the grant''s access, and only on that share' {
+        $script:Fs.Dirs[$Trust.path] = New-FakeAcl $true @((Rule 'NT AUTHORITY\SYSTEM' 'FullControl'), (Rule $T.admins 'FullControl'), (Rule $Trust.group 'Modify'))
+        $a = $script:Fs.Shares[$Trust.name].Access
+        @($a | Where-Object AccountName -eq $Trust.group) | ForEach-Object { $_.AccessRight = 'Change' }
+        Invoke-TrustShares | Should -Be @("ACL set on $($Trust.path)", "share $($Trust.name): access reset to the plan")
+        $script:Fs.Dirs[$Trust.path].GetSecurityDescriptorSddlForm('Access') | Should -Be (Get-TrustAcl $Trust.rights)
+        Get-Access $Trust.name | Should -Be ((@("$($T.admins)=Full", "$($Trust.group)=$($Trust.access)") | Sort-Object) -join ';')
+        Should -Invoke Set-Acl -Times 1 -Exactly
+        Should -Invoke Grant-SmbShareAccess -Times 0 -Exactly -ParameterFilter { $Name -ne $Trust.name }
     }
 }
