@@ -50,6 +50,7 @@ test("every switch a lab's phases name is declared in its sabotage.txt; the mail
         "MBL_SABOTAGE=dmarc",
         "MBL_SABOTAGE=relay-milter",
         "MBL_SABOTAGE=postscreen",
+        "MBL_SABOTAGE=dnsbl",
     ]);
 });
 
