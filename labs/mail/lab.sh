@@ -28,8 +28,10 @@
 #     lab syslog socket (syslog.py), so Postfix's and Dovecot's logs land in the lab's dir;
 #   - the mail guest's /etc/resolv.conf is written from its VM's cloud-init DNS servers in resources.json; its
 #     `base` and `ad-join` steps are not run (the mail steps do not use the join);
-#   - the relay guest has no resolver (its DMZ resolvers are on the internet) and no `base` step; its certificate is
-#     the lab CA's, with the names synth recorded;
+#   - the relay guest has no `base` step; its certificate is the lab CA's, with the names synth recorded; its resolver
+#     (its VM's cloud-init DNS server, on the internet) is a lab unbound in the internet namespace that serves the
+#     model's DNSBL zones (billu:mx.dnsbl) with the lab's listings and answers NXDOMAIN to every other name, and the
+#     router routes that address to the WAN zone's gateway (its default route on the site);
 #   - the DC's forwarders (on the internet) are unreachable at once (an unreachable route), not silently dropped;
 #   - the secrets Pulumi would send on stdin are made here: random passwords, and a throwaway CA (openssl, ECDSA
 #     P-384 like SiteCa) issuing the DC's LDAPS and the mail server's certificates with the SANs synth recorded, and
@@ -62,7 +64,8 @@
 # p=reject failure from the internet gets 554 5.7.1 at the end of DATA from the relay itself, and with rspamd down a 4xx;
 # MBL_SABOTAGE=relay-milter takes smtpd_milters out of the installed relay main.cf (postfix reload): the first probe of
 # the relay's ask (rspamd's log line for the relay's queue id) must fail, as that 5xx probe would; MBL_SABOTAGE=postscreen puts plain smtpd on the relay's port 25 (master.cf, postfix reload): the PREGREET probe
-# must fail. The switches are
+# must fail; MBL_SABOTAGE=dnsbl takes postscreen_dnsbl_sites out of the installed relay main.cf (postfix reload): the DNSBL
+# refusal probe (550 5.7.1 ... blocked using <list>, for a client listed in every block list of the model) must fail. The switches are
 # declared in labs/mail/sabotage.txt (npm run lab -- --sabotage mail runs each).
 LAB=bml
 # shellcheck source=../lib/common.sh
