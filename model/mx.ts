@@ -43,7 +43,10 @@ export const mxSchema = z
                                     .int()
                                     .min(-100)
                                     .max(100)
-                                    .refine((w) => w !== 0, "a weight of 0 adds nothing: use a positive weight (a block list) or a negative one (an allow list)")
+                                    .refine(
+                                        (w) => w !== 0,
+                                        "a weight of 0 adds nothing: use a positive weight (a block list) or a negative one (an allow list)",
+                                    )
                                     .describe("What a listing adds to the client's score (negative: an allow list)."),
                                 reply: z
                                     .string()
@@ -274,7 +277,8 @@ function octetViolation(octet: string): string | undefined {
         const [lo, hi, ...rest] = item.split("..");
         const a = num(lo);
         const b = hi === undefined ? a : num(hi);
-        if (rest.length > 0 || a === undefined || b === undefined) return `has ${show(item)} in ${show(octet)}, which is neither a number 0-255 nor a range low..high`;
+        if (rest.length > 0 || a === undefined || b === undefined)
+            return `has ${show(item)} in ${show(octet)}, which is neither a number 0-255 nor a range low..high`;
         if (a > b) return `has the range ${show(item)}, whose low end is above its high end`;
     }
     return undefined;
@@ -291,12 +295,21 @@ function checkDnsbl(cfg: NonNullable<MxConfig["dnsbl"]>, problems: Problems): Mx
         const id = `${zone}=${s.reply ?? ""}`;
         const first = seen.get(id);
         if (first !== undefined) {
-            problems.add(`${key}.zone`, `${show(s.zone)} is listed again (billu:mx.dnsbl.sites[${first}] has the same zone and reply)`, "keep one entry per zone and reply");
+            problems.add(
+                `${key}.zone`,
+                `${show(s.zone)} is listed again (billu:mx.dnsbl.sites[${first}] has the same zone and reply)`,
+                "keep one entry per zone and reply",
+            );
         } else seen.set(id, i);
         if (s.reply !== undefined) {
             const octets = s.reply.split(/\.(?![^[]*\])/); // the dots between octets, not those of a range inside brackets
             const why = octets.length !== 4 ? `has ${octets.length} octets, not 4` : octets.map(octetViolation).find((v) => v !== undefined);
-            if (why) problems.add(`${key}.reply`, `${show(s.reply)} ${why}`, "write the answers that count as an address pattern, e.g. 127.0.0.[2..11], or remove reply");
+            if (why)
+                problems.add(
+                    `${key}.reply`,
+                    `${show(s.reply)} ${why}`,
+                    "write the answers that count as an address pattern, e.g. 127.0.0.[2..11], or remove reply",
+                );
         }
         return { zone, weight: s.weight, ...(s.reply !== undefined ? { reply: s.reply } : {}) };
     });

@@ -128,7 +128,16 @@ test("main.cf: postscreen's DNSBL test from billu:mx.dnsbl, enforced; without it
         `postscreen_dnsbl_threshold = ${plan.dnsbl!.threshold}`,
         "postscreen_dnsbl_action = enforce",
     ]);
-    const other: MxPlan = { ...plan, dnsbl: { threshold: 2, sites: [{ zone: "bl.example.net", weight: 2 }, { zone: "wl.example.net", reply: "127.0.[0..255].[1;3]", weight: -4 }] } };
+    const other: MxPlan = {
+        ...plan,
+        dnsbl: {
+            threshold: 2,
+            sites: [
+                { zone: "bl.example.net", weight: 2 },
+                { zone: "wl.example.net", reply: "127.0.[0..255].[1;3]", weight: -4 },
+            ],
+        },
+    };
     expect(dnsblLines(renderMxMainCf(other))).toEqual([
         "postscreen_dnsbl_sites = bl.example.net*2, wl.example.net=127.0.[0..255].[1;3]*-4",
         "postscreen_dnsbl_threshold = 2",

@@ -144,7 +144,14 @@ describe("the inbound relay's plan", () => {
         const ZEN = { zone: "zen.spamhaus.org", reply: "127.0.0.[2..11]", weight: 3 };
         test("taken as written, zones lower-cased without a final dot; absent: no DNSBL in the plan", () => {
             const p = new Problems();
-            const dnsbl = { threshold: 3, sites: [{ ...ZEN, zone: "Zen.Spamhaus.org." }, { zone: "bl.spamcop.net", weight: 2 }, { zone: "list.dnswl.org", reply: "127.0.[0..255].[1;2..3]", weight: -5 }] };
+            const dnsbl = {
+                threshold: 3,
+                sites: [
+                    { ...ZEN, zone: "Zen.Spamhaus.org." },
+                    { zone: "bl.spamcop.net", weight: 2 },
+                    { zone: "list.dnswl.org", reply: "127.0.[0..255].[1;2..3]", weight: -5 },
+                ],
+            };
             expect(planMx(input({ dnsbl }), p)!.dnsbl).toEqual({
                 threshold: 3,
                 sites: [ZEN, { zone: "bl.spamcop.net", weight: 2 }, { zone: "list.dnswl.org", reply: "127.0.[0..255].[1;2..3]", weight: -5 }],
