@@ -110,13 +110,16 @@ test("master.cf: postscreen owns port 25 and hands the clients that pass to smtp
     ]);
     expect(body).toContain("tlsproxy   unix  -       -       n       -       0       tlsproxy");
     expect(renderMxMainCf(plan).split("\n")).toContain("postscreen_greet_action = enforce");
-    // Every line the relay has and the mail server has not is one of postscreen's three: the rest is shared byte for byte.
+    // Every line the relay has and the mail server has not is one of postscreen's (dnsblog with billu:mx.dnsbl): the rest is shared byte for byte.
     const mailLines = new Set(renderMasterCf(mail).split("\n"));
     expect(body.filter((l) => l && !mailLines.has(l))).toEqual([
         "smtp       inet  n       -       n       -       1       postscreen",
         "smtpd      pass  -       -       n       -       -       smtpd",
         "tlsproxy   unix  -       -       n       -       0       tlsproxy",
+        "dnsblog    unix  -       -       n       -       0       dnsblog",
     ]);
+    // Without a DNSBL, no dnsblog: postscreen asks no list.
+    expect(renderMxMasterCf({ ...plan, dnsbl: undefined })).not.toMatch(/^dnsblog/m);
 });
 
 test("main.cf: postscreen's DNSBL test from billu:mx.dnsbl, enforced; without it, no DNSBL line at all", () => {

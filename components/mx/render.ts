@@ -130,12 +130,15 @@ function renderDnsbl(plan: MxPlan): string[] {
     ];
 }
 
-/** master.cf: the services a relay runs, not chrooted; postscreen in front of smtpd on 25; no submission, no local delivery. */
+/**
+ * master.cf: the services a relay runs, not chrooted; postscreen in front of smtpd on 25 (with dnsblog when it asks
+ * DNS block lists); no submission, no local delivery.
+ */
 export function renderMxMasterCf(plan: MxPlan): string {
     return [
         generatedHeader("#", { host: plan.host.name, what: "Postfix services (master(5)) of the inbound relay.", note: "Do not edit: change billu:mx." }),
         ...smtpListener({ postscreen: true }),
-        ...internalServices({ tlsproxy: true }),
+        ...internalServices({ tlsproxy: true, dnsblog: plan.dnsbl !== undefined }),
         "",
     ].join("\n");
 }
