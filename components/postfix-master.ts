@@ -28,9 +28,13 @@ export function smtpListener(o: { readonly postscreen?: boolean } = {}): string[
 /**
  * Postfix's own services after the listeners: the queue, bounces, the outbound `smtp` and `relay` clients... The mail
  * server adds `proxywrite` (its LDAP tables) and `lmtp` (delivery to Dovecot); the relay needs neither, but its
- * postscreen needs `tlsproxy` (STARTTLS from a client postscreen has not handed to smtpd yet).
+ * postscreen needs `tlsproxy` (STARTTLS from a client postscreen has not handed to smtpd yet), and `dnsblog` when it
+ * asks DNS block lists (POSTSCREEN_README: postscreen sends each lookup to dnsblog; without the service it asks nothing
+ * and every client passes, silently: labs/mail's first DNSBL run found it so).
  */
-export function internalServices(o: { readonly proxywrite?: boolean; readonly lmtp?: boolean; readonly tlsproxy?: boolean } = {}): string[] {
+export function internalServices(
+    o: { readonly proxywrite?: boolean; readonly lmtp?: boolean; readonly tlsproxy?: boolean; readonly dnsblog?: boolean } = {},
+): string[] {
     const svc = masterLine;
     return [
         svc("pickup", "unix", "n", "-", "n", "60", "1", "pickup"),
@@ -38,6 +42,7 @@ export function internalServices(o: { readonly proxywrite?: boolean; readonly lm
         svc("qmgr", "unix", "n", "-", "n", "300", "1", "qmgr"),
         svc("tlsmgr", "unix", "-", "-", "n", "1000?", "1", "tlsmgr"),
         ...(o.tlsproxy ? [svc("tlsproxy", "unix", "-", "-", "n", "-", "0", "tlsproxy")] : []),
+        ...(o.dnsblog ? [svc("dnsblog", "unix", "-", "-", "n", "-", "0", "dnsblog")] : []),
         svc("rewrite", "unix", "-", "-", "n", "-", "-", "trivial-rewrite"),
         svc("bounce", "unix", "-", "-", "n", "-", "0", "bounce"),
         svc("defer", "unix", "-", "-", "n", "-", "0", "bounce"),

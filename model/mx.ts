@@ -26,6 +26,48 @@ export const mxSchema = z
             .max(1024)
             .optional()
             .describe("Largest message accepted from the internet, MiB. Default: billu:mail.messageSizeMiB (the mail server would refuse more)."),
+        dnsbl: z
+            .object({
+                threshold: z
+                    .number()
+                    .int()
+                    .min(1)
+                    .describe("postscreen_dnsbl_threshold: a new client whose weights add up to this is refused (550 5.7.1 at RCPT)."),
+                sites: z
+                    .array(
+                        z
+                            .object({
+                                zone: z.string().min(1).describe("The DNS list's zone, queried as <reversed client address>.<zone> (e.g. zen.spamhaus.org)."),
+                                weight: z
+                                    .number()
+                                    .int()
+                                    .min(-100)
+                                    .max(100)
+                                    .refine(
+                                        (w) => w !== 0,
+                                        "a weight of 0 adds nothing: use a positive weight (a block list) or a negative one (an allow list)",
+                                    )
+                                    .describe("What a listing adds to the client's score (negative: an allow list)."),
+                                reply: z
+                                    .string()
+                                    .min(1)
+                                    .optional()
+                                    .describe(
+                                        "The answers that count, in Postfix's pattern (127.0.0.[2..11], 127.0.[0..255].[1;2]). Default: any answer. " +
+                                            "Set it for lists that answer errors in 127.0.0.0/8 (Spamhaus: 127.255.255.x), or such an answer refuses every client.",
+                                    ),
+                            })
+                            .strict(),
+                    )
+                    .min(1)
+                    .describe("The DNS lists postscreen asks about each new client, with their weights."),
+            })
+            .strict()
+            .optional()
+            .describe(
+                "postscreen's DNSBL test on the relay (POSTSCREEN_README): new clients listed with enough weight are refused. Absent: no DNSBL. " +
+                    "Public lists have usage terms (docs/services/mx.md): check them before production.",
+            ),
     })
     .strict()
     .describe("The inbound mail relay in the DMZ (Postfix): the MX of the mail domain, published on the WAN's smtp, relaying to the mail server.");
@@ -59,12 +101,19 @@ export interface MxPlan {
     /** Where it delivers: the mail server's address, port and the name its certificate must carry. */
     readonly nextHop: { readonly host: string; readonly address: string; readonly port: number; readonly hostname: string };
     readonly messageSizeBytes: number;
+    /** postscreen's DNSBL test (billu:mx.dnsbl), zones lower-cased; absent: none. */
+    readonly dnsbl?: MxDnsbl;
     readonly certificate: { readonly commonName: string; readonly dnsNames: readonly string[]; readonly ipAddresses: readonly string[] };
     /** The records to publish at the public DNS provider (the MX and the relay's A record). */
     readonly publicDns: readonly { readonly name: string; readonly type: "MX" | "A"; readonly value: string }[];
     /** The index of billu:firewall.published that forwards the WAN's smtp to it. */
     readonly published: number;
     readonly flows: readonly MxRequiredFlow[];
+}
+
+export interface MxDnsbl {
+    readonly threshold: number;
+    readonly sites: readonly { readonly zone: string; readonly weight: number; readonly reply?: string }[];
 }
 
 export interface MxInput {
@@ -179,6 +228,7 @@ export function planMx(input: MxInput, problems: Problems): MxPlan | undefined {
             "set it at most to billu:mail.messageSizeMiB, or leave it out",
         );
     }
+    const dnsbl = cfg.dnsbl ? checkDnsbl(cfg.dnsbl, problems) : undefined;
     if (problems.count > before || !mail || !mine) return undefined;
 
     const hostname = `${host.name.toLowerCase()}.${input.siteDomain.toLowerCase()}`;
@@ -195,6 +245,7 @@ export function planMx(input: MxInput, problems: Problems): MxPlan | undefined {
         milter: { address: mail.host.address, port: RSPAMD_MILTER_PORT },
         nextHop: { host: mail.host.name, address: mail.host.address, port: SMTP_PORT, hostname: mail.hostname },
         messageSizeBytes: cfg.messageSizeMiB !== undefined ? cfg.messageSizeMiB * 1024 * 1024 : mail.messageSizeBytes,
+        ...(dnsbl ? { dnsbl } : {}),
         certificate: { commonName: publicName, dnsNames: [...new Set([publicName, hostname])], ipAddresses: [host.address] },
         publicDns: [
             { name: mail.domain, type: "MX", value: `10 ${publicName}.` },
@@ -211,4 +262,64 @@ export function planMx(input: MxInput, problems: Problems): MxPlan | undefined {
             },
         ],
     };
+}
+
+/**
+ * One octet of a DNSBL reply pattern as postscreen_dnsbl_sites takes it (postconf(5)): a number, or in brackets
+ * numbers and `low..high` ranges separated by `;`. Each number 0-255, each range low <= high.
+ */
+function octetViolation(octet: string): string | undefined {
+    const num = (t: string) => (/^\d{1,3}$/.test(t) && Number(t) <= 255 ? Number(t) : undefined);
+    if (num(octet) !== undefined) return undefined;
+    const inner = /^\[(.+)\]$/.exec(octet)?.[1];
+    if (inner === undefined) return `has the octet ${show(octet)}, which is neither a number 0-255 nor a bracketed list like [2..11] or [2;4]`;
+    for (const item of inner.split(";")) {
+        const [lo, hi, ...rest] = item.split("..");
+        const a = num(lo);
+        const b = hi === undefined ? a : num(hi);
+        if (rest.length > 0 || a === undefined || b === undefined)
+            return `has ${show(item)} in ${show(octet)}, which is neither a number 0-255 nor a range low..high`;
+        if (a > b) return `has the range ${show(item)}, whose low end is above its high end`;
+    }
+    return undefined;
+}
+
+/** Checks billu:mx.dnsbl: each zone a DNS name and listed once, each reply pattern Postfix's, a threshold some client can reach. */
+function checkDnsbl(cfg: NonNullable<MxConfig["dnsbl"]>, problems: Problems): MxDnsbl {
+    const seen = new Map<string, number>();
+    const sites = cfg.sites.map((s, i) => {
+        const key = `billu:mx.dnsbl.sites[${i}]`;
+        const zone = s.zone.toLowerCase().replace(/\.$/, "");
+        const bad = dnsNameViolation(zone);
+        if (bad) problems.add(`${key}.zone`, `${show(s.zone)} ${bad}`, "write the list's DNS zone, e.g. zen.spamhaus.org");
+        const id = `${zone}=${s.reply ?? ""}`;
+        const first = seen.get(id);
+        if (first !== undefined) {
+            problems.add(
+                `${key}.zone`,
+                `${show(s.zone)} is listed again (billu:mx.dnsbl.sites[${first}] has the same zone and reply)`,
+                "keep one entry per zone and reply",
+            );
+        } else seen.set(id, i);
+        if (s.reply !== undefined) {
+            const octets = s.reply.split(/\.(?![^[]*\])/); // the dots between octets, not those of a range inside brackets
+            const why = octets.length !== 4 ? `has ${octets.length} octets, not 4` : octets.map(octetViolation).find((v) => v !== undefined);
+            if (why)
+                problems.add(
+                    `${key}.reply`,
+                    `${show(s.reply)} ${why}`,
+                    "write the answers that count as an address pattern, e.g. 127.0.0.[2..11], or remove reply",
+                );
+        }
+        return { zone, weight: s.weight, ...(s.reply !== undefined ? { reply: s.reply } : {}) };
+    });
+    const reach = sites.filter((s) => s.weight > 0).reduce((n, s) => n + s.weight, 0);
+    if (reach < cfg.threshold) {
+        problems.add(
+            "billu:mx.dnsbl.threshold",
+            `${cfg.threshold} is above what every block list together adds (${reach}): no client could ever be refused`,
+            `set it at most to ${reach}, or raise the block lists' weights`,
+        );
+    }
+    return { threshold: cfg.threshold, sites };
 }

@@ -12,6 +12,8 @@
  *                reader of `npm run directory:drift`: sAMAccountName, UPN and DN (billu:directory.drift.reader);
  *                the onboarding sheets' readers' group, share, folder and retention (billu:directory.onboarding)
  *   mail         message size limit (bytes), quota (MiB), LDAP bind DN and search base, the mail domain
+ *   mx           the inbound relay (billu:mx): host, its DNSBL test (threshold and sites: zone, weight, reply pattern;
+ *                absent: none)
  *   ftp          the FTP server (billu:ftp): host, FQDN, passive range, advertised address, allowed zones and groups,
  *                exchange root and folders (name, kind, group), the admin group, upload limit in bytes (absent: none)
  *   telephony    the PBX (billu:telephony): host, FQDN, address, SIP/TLS port, RTP range, the phones' zones, the admin zones,
@@ -27,6 +29,7 @@ import * as path from "path";
 import { formatProblem, InputError } from "../model/errors";
 import type { AssetsPlan } from "../model/assets";
 import type { FtpPlan } from "../model/ftp";
+import type { MxPlan } from "../model/mx";
 import type { TelephonyPlan } from "../model/telephony";
 import { SiteModel } from "../model/site";
 import { loadModel } from "../stacks/program";
@@ -39,6 +42,7 @@ export function labFacts(m: SiteModel) {
     const ftp = m.plan<FtpPlan>("ftp");
     const pbx = m.plan<TelephonyPlan>("pbx");
     const assets = m.plan<AssetsPlan>("assets");
+    const mx = m.plan<MxPlan>("mx");
     return {
         domain: d && {
             fqdn: d.fqdn,
@@ -85,6 +89,10 @@ export function labFacts(m: SiteModel) {
             quotaMiB: m.mail.quotaMiB,
             bindDn: m.mail.ldap.bindDn,
             baseDn: m.mail.ldap.baseDn,
+        },
+        mx: mx && {
+            host: mx.host.name,
+            dnsbl: mx.dnsbl && { threshold: mx.dnsbl.threshold, sites: mx.dnsbl.sites.map((s) => ({ ...s })) },
         },
         ftp: ftp && {
             host: ftp.host.name,

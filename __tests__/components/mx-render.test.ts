@@ -110,11 +110,43 @@ test("master.cf: postscreen owns port 25 and hands the clients that pass to smtp
     ]);
     expect(body).toContain("tlsproxy   unix  -       -       n       -       0       tlsproxy");
     expect(renderMxMainCf(plan).split("\n")).toContain("postscreen_greet_action = enforce");
-    // Every line the relay has and the mail server has not is one of postscreen's three: the rest is shared byte for byte.
+    // Every line the relay has and the mail server has not is one of postscreen's (dnsblog with billu:mx.dnsbl): the rest is shared byte for byte.
     const mailLines = new Set(renderMasterCf(mail).split("\n"));
     expect(body.filter((l) => l && !mailLines.has(l))).toEqual([
         "smtp       inet  n       -       n       -       1       postscreen",
         "smtpd      pass  -       -       n       -       -       smtpd",
         "tlsproxy   unix  -       -       n       -       0       tlsproxy",
+        "dnsblog    unix  -       -       n       -       0       dnsblog",
     ]);
+    // Without a DNSBL, no dnsblog: postscreen asks no list.
+    expect(renderMxMasterCf({ ...plan, dnsbl: undefined })).not.toMatch(/^dnsblog/m);
+});
+
+test("main.cf: postscreen's DNSBL test from billu:mx.dnsbl, enforced; without it, no DNSBL line at all", () => {
+    expect(plan.dnsbl).toBeDefined();
+    const dnsblLines = (text: string) => text.split("\n").filter((l) => /^postscreen_dnsbl/.test(l));
+    // Each site as the model holds it, `zone=reply*weight`, in billu:mx.dnsbl's order; the threshold; refusal enforced.
+    expect(dnsblLines(renderMxMainCf(plan))).toEqual([
+        `postscreen_dnsbl_sites = ${plan.dnsbl!.sites.map((s) => `${s.zone}${s.reply ? `=${s.reply}` : ""}*${s.weight}`).join(", ")}`,
+        `postscreen_dnsbl_threshold = ${plan.dnsbl!.threshold}`,
+        "postscreen_dnsbl_action = enforce",
+    ]);
+    const other: MxPlan = {
+        ...plan,
+        dnsbl: {
+            threshold: 2,
+            sites: [
+                { zone: "bl.example.net", weight: 2 },
+                { zone: "wl.example.net", reply: "127.0.[0..255].[1;3]", weight: -4 },
+            ],
+        },
+    };
+    expect(dnsblLines(renderMxMainCf(other))).toEqual([
+        "postscreen_dnsbl_sites = bl.example.net*2, wl.example.net=127.0.[0..255].[1;3]*-4",
+        "postscreen_dnsbl_threshold = 2",
+        "postscreen_dnsbl_action = enforce",
+    ]);
+    const none: MxPlan = { ...plan, dnsbl: undefined };
+    expect(dnsblLines(renderMxMainCf(none))).toEqual([]);
+    expect(renderMxMainCf(none).split("\n")).toContain("postscreen_greet_action = enforce");
 });

@@ -139,4 +139,58 @@ describe("the inbound relay's plan", () => {
             "billu:mx.messageSizeMiB: 50 is above billu:mail.messageSizeMiB (25): the mail server would refuse what the relay accepted. Fix: set it at most to billu:mail.messageSizeMiB, or leave it out",
         ]);
     });
+
+    describe("billu:mx.dnsbl (postscreen's DNSBL test)", () => {
+        const ZEN = { zone: "zen.spamhaus.org", reply: "127.0.0.[2..11]", weight: 3 };
+        test("taken as written, zones lower-cased without a final dot; absent: no DNSBL in the plan", () => {
+            const p = new Problems();
+            const dnsbl = {
+                threshold: 3,
+                sites: [
+                    { ...ZEN, zone: "Zen.Spamhaus.org." },
+                    { zone: "bl.spamcop.net", weight: 2 },
+                    { zone: "list.dnswl.org", reply: "127.0.[0..255].[1;2..3]", weight: -5 },
+                ],
+            };
+            expect(planMx(input({ dnsbl }), p)!.dnsbl).toEqual({
+                threshold: 3,
+                sites: [ZEN, { zone: "bl.spamcop.net", weight: 2 }, { zone: "list.dnswl.org", reply: "127.0.[0..255].[1;2..3]", weight: -5 }],
+            });
+            expect(p.all).toEqual([]);
+            expect(planMx(input({}), p)!.dnsbl).toBeUndefined();
+        });
+
+        test("every bad list, threshold and reply pattern at once, each with its key path and fix", () => {
+            const fix = "Fix: write the answers that count as an address pattern, e.g. 127.0.0.[2..11], or remove reply";
+            const sites = [
+                ZEN,
+                { zone: "zen.spamhaus.org", reply: "127.0.0.[2..11]", weight: 1 },
+                { zone: "spamcop", weight: 1 },
+                { zone: "a.example", reply: "127.0.0", weight: -1 },
+                { zone: "b.example", reply: "127.0.0.256", weight: -1 },
+                { zone: "c.example", reply: "127.0.0.[11..2]", weight: -1 },
+                { zone: "d.example", reply: "127.0.0.[2-11]", weight: -1 },
+                { zone: "e.example", reply: "127.0.0.x", weight: -1 },
+            ];
+            expect(messages(input({ dnsbl: { threshold: 6, sites } }))).toEqual([
+                'billu:mx.dnsbl.sites[1].zone: "zen.spamhaus.org" is listed again (billu:mx.dnsbl.sites[0] has the same zone and reply). Fix: keep one entry per zone and reply',
+                'billu:mx.dnsbl.sites[2].zone: "spamcop" is a single label (an AD domain needs at least two, e.g. billu.remindme.lan). Fix: write the list\'s DNS zone, e.g. zen.spamhaus.org',
+                `billu:mx.dnsbl.sites[3].reply: "127.0.0" has 3 octets, not 4. ${fix}`,
+                `billu:mx.dnsbl.sites[4].reply: "127.0.0.256" has the octet "256", which is neither a number 0-255 nor a bracketed list like [2..11] or [2;4]. ${fix}`,
+                `billu:mx.dnsbl.sites[5].reply: "127.0.0.[11..2]" has the range "11..2", whose low end is above its high end. ${fix}`,
+                `billu:mx.dnsbl.sites[6].reply: "127.0.0.[2-11]" has "2-11" in "[2-11]", which is neither a number 0-255 nor a range low..high. ${fix}`,
+                `billu:mx.dnsbl.sites[7].reply: "127.0.0.x" has the octet "x", which is neither a number 0-255 nor a bracketed list like [2..11] or [2;4]. ${fix}`,
+                "billu:mx.dnsbl.threshold: 6 is above what every block list together adds (5): no client could ever be refused. Fix: set it at most to 5, or raise the block lists' weights",
+            ]);
+        });
+
+        test("the schema refuses a weight of 0, a threshold below 1 and an empty list of sites", () => {
+            const r = mxSchema.safeParse({ dnsbl: { threshold: 0, sites: [{ zone: "a.example", weight: 0 }] } });
+            expect(r.success ? [] : r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`)).toEqual([
+                "dnsbl.threshold: Number must be greater than or equal to 1",
+                "dnsbl.sites.0.weight: a weight of 0 adds nothing: use a positive weight (a block list) or a negative one (an allow list)",
+            ]);
+            expect(mxSchema.safeParse({ dnsbl: { threshold: 1, sites: [] } }).success).toBe(false);
+        });
+    });
 });

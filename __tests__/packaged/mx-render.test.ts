@@ -27,6 +27,8 @@ test("Postfix accepts the rendered main.cf and master.cf (postfix check, postcon
         const conf = spawnSync("/usr/sbin/postconf", ["-c", dir, "-n"], { encoding: "utf8" });
         expect([conf.status, conf.stderr]).toEqual([0, ""]);
         expect(conf.stdout).toContain(`relay_domains = ${mail.domain}`);
+        // postscreen reads the DNSBL list as rendered (the reply patterns with their brackets and ranges).
+        expect(conf.stdout).toContain(`postscreen_dnsbl_sites = zen.spamhaus.org=127.0.0.[2..11]*3, bl.spamcop.net=127.0.0.2*2`);
     } finally {
         rmSync(dir, { recursive: true, force: true });
     }

@@ -102,18 +102,43 @@ export function renderMxMainCf(plan: MxPlan): string {
         "",
         "# postscreen on port 25 (POSTSCREEN_README): a client that talks before the greeting is a spambot; it is refused",
         "# at RCPT (550 5.5.1, logged with its sender and recipients). Those that wait are handed to smtpd and remembered",
-        "# for a day. No DNSBL: the relay has no DNS from the DMZ.",
+        "# for a day.",
         "postscreen_greet_action = enforce",
+        ...renderDnsbl(plan),
         "",
     ].join("\n");
 }
 
-/** master.cf: the services a relay runs, not chrooted; postscreen in front of smtpd on 25; no submission, no local delivery. */
+/** One postscreen_dnsbl_sites entry (postconf(5)): `zone[=reply pattern]*weight`. */
+export function dnsblSite(site: NonNullable<MxPlan["dnsbl"]>["sites"][number]): string {
+    return `${site.zone}${site.reply !== undefined ? `=${site.reply}` : ""}*${site.weight}`;
+}
+
+/**
+ * postscreen's DNSBL test (billu:mx.dnsbl, POSTSCREEN_README "Tests before the 220 SMTP server greeting"): each new
+ * client's address is looked up in every list during the greeting pause, through the relay's resolvers; a client
+ * whose weights reach the threshold is refused at RCPT (550 5.7.1 ... blocked using <list>) and logged, never
+ * handed to smtpd. Nothing rendered when the model has no DNSBL.
+ */
+function renderDnsbl(plan: MxPlan): string[] {
+    if (!plan.dnsbl) return ["# No DNSBL (billu:mx.dnsbl is not set)."];
+    return [
+        "# DNSBL (billu:mx.dnsbl): a new client listed with a weight of at least the threshold is refused at RCPT.",
+        `postscreen_dnsbl_sites = ${plan.dnsbl.sites.map(dnsblSite).join(", ")}`,
+        `postscreen_dnsbl_threshold = ${plan.dnsbl.threshold}`,
+        "postscreen_dnsbl_action = enforce",
+    ];
+}
+
+/**
+ * master.cf: the services a relay runs, not chrooted; postscreen in front of smtpd on 25 (with dnsblog when it asks
+ * DNS block lists); no submission, no local delivery.
+ */
 export function renderMxMasterCf(plan: MxPlan): string {
     return [
         generatedHeader("#", { host: plan.host.name, what: "Postfix services (master(5)) of the inbound relay.", note: "Do not edit: change billu:mx." }),
         ...smtpListener({ postscreen: true }),
-        ...internalServices({ tlsproxy: true }),
+        ...internalServices({ tlsproxy: true, dnsblog: plan.dnsbl !== undefined }),
         "",
     ].join("\n");
 }

@@ -28,8 +28,10 @@
 #     lab syslog socket (syslog.py), so Postfix's and Dovecot's logs land in the lab's dir;
 #   - the mail guest's /etc/resolv.conf is written from its VM's cloud-init DNS servers in resources.json; its
 #     `base` and `ad-join` steps are not run (the mail steps do not use the join);
-#   - the relay guest has no resolver (its DMZ resolvers are on the internet) and no `base` step; its certificate is
-#     the lab CA's, with the names synth recorded;
+#   - the relay guest has no `base` step; its certificate is the lab CA's, with the names synth recorded; its resolver
+#     (its VM's cloud-init DNS server, on the internet) is a lab unbound in the internet namespace that serves the
+#     model's DNSBL zones (billu:mx.dnsbl) with the lab's listings and answers NXDOMAIN to every other name, and the
+#     router routes that address to the WAN zone's gateway (its default route on the site);
 #   - the DC's forwarders (on the internet) are unreachable at once (an unreachable route), not silently dropped;
 #   - the secrets Pulumi would send on stdin are made here: random passwords, and a throwaway CA (openssl, ECDSA
 #     P-384 like SiteCa) issuing the DC's LDAPS and the mail server's certificates with the SANs synth recorded, and
@@ -62,7 +64,8 @@
 # p=reject failure from the internet gets 554 5.7.1 at the end of DATA from the relay itself, and with rspamd down a 4xx;
 # MBL_SABOTAGE=relay-milter takes smtpd_milters out of the installed relay main.cf (postfix reload): the first probe of
 # the relay's ask (rspamd's log line for the relay's queue id) must fail, as that 5xx probe would; MBL_SABOTAGE=postscreen puts plain smtpd on the relay's port 25 (master.cf, postfix reload): the PREGREET probe
-# must fail. The switches are
+# must fail; MBL_SABOTAGE=dnsbl takes postscreen_dnsbl_sites out of the installed relay main.cf (postfix reload): the DNSBL
+# refusal probe (550 5.7.1 ... blocked using <list>, for a client listed in every block list of the model) must fail. The switches are
 # declared in labs/mail/sabotage.txt (npm run lab -- --sabotage mail runs each).
 LAB=bml
 # shellcheck source=../lib/common.sh
@@ -422,7 +425,7 @@ fi # the router in the path
 
 # Every probe below logs on as $USER_A or $USER_B: their passwords are reset here.
 if lab_phase "a new account must change its password first; an administrator reset opens it" \
-    MBL_SABOTAGE=milter MBL_SABOTAGE=dkim MBL_SABOTAGE=webmail MBL_SABOTAGE=mx MBL_SABOTAGE=spf MBL_SABOTAGE=dmarc MBL_SABOTAGE=relay-milter MBL_SABOTAGE=postscreen; then
+    MBL_SABOTAGE=milter MBL_SABOTAGE=dkim MBL_SABOTAGE=webmail MBL_SABOTAGE=mx MBL_SABOTAGE=spf MBL_SABOTAGE=dmarc MBL_SABOTAGE=relay-milter MBL_SABOTAGE=postscreen MBL_SABOTAGE=dnsbl; then
 INITIAL_PW="$(initial_pw)"
 [ -n "$INITIAL_PW" ] || lab_die "the onboarding sheet on $DC1 gives no initial password for $USER_A"
 lab_expect "AD refuses $USER_A's bind with the initial password: must change it (data 773)" pass lab_has 'data 773' ldap_bind "$MAIL_A" "$INITIAL_PW"
@@ -671,9 +674,57 @@ fi # acceptance
 # --- the inbound relay: mail from the internet, through the router's published smtp ----------------------------
 # Its set-up and first message: every inbound probe needs them; MBL_SABOTAGE=spf's probe is on that message's verdict.
 if lab_phase "inbound mail: $MX ($MX_IP, $DMZ_ZONE) behind $FW's published smtp on $WAN_IP, sent from $INET_IP ($WAN_ZONE)" \
-    MBL_SABOTAGE=mx MBL_SABOTAGE=spf MBL_SABOTAGE=dmarc MBL_SABOTAGE=relay-milter MBL_SABOTAGE=postscreen; then
-# Lab override: the relay has no resolver (its DMZ resolvers are on the internet): lookups fail at once, not after a timeout.
-guest_resolv mx "$DOMAIN"
+    MBL_SABOTAGE=mx MBL_SABOTAGE=spf MBL_SABOTAGE=dmarc MBL_SABOTAGE=relay-milter MBL_SABOTAGE=postscreen MBL_SABOTAGE=dnsbl; then
+# The relay resolves through its own resolvers (its VM's cloud-init DNS servers in resources.json: billu:network's
+# forwarders, on the internet, through the router's dmz -> wan dns flow), so postscreen's DNSBL queries (billu:mx.dnsbl)
+# cross the rendered router. Lab override: that resolver is a lab DNS server in the internet namespace (unbound,
+# serving the model's DNSBL zones with the lab's listings below, every other name NXDOMAIN at once: nothing is
+# forwarded), and the router routes its address to the WAN zone's gateway (the site's router has its default route there).
+MX_DNS=$(q "console.log(r.find(x=>x.type.endsWith('VmLegacy')&&x.inputs.name==='$MX').inputs.initialization.dns.servers.join(' '))")
+[ -n "$MX_DNS" ] || lab_die "the dev model gives $MX no DNS server (its VM's initialization.dns.servers)"
+# The DNSBL test the model renders (tools/lab-facts.ts: billu:mx.dnsbl) and three new internet clients (the WAN zone's
+# last free addresses): LISTED in every block list (rank = their weights' sum), LOW in the lightest block list alone
+# when its weight is under the threshold, CLEAN in none. Each list answers the lowest address of its reply pattern.
+eval "$(node -e 'const ip = require(process.argv[1]), f = JSON.parse(require("fs").readFileSync(process.argv[2], "utf8")).mx, o = require(process.argv[3]);
+    const out = [], sh = (k, v) => out.push(k + "=" + JSON.stringify(String(v))), d = f && f.dnsbl;
+    const wz = o.zones.find((z) => z.kind === "wan"), n = (a) => a.toByteArray().reduce((x, b) => x * 256 + b, 0);
+    const lo = n(ip.IPv4.networkAddressFromCIDR(wz.cidr)), hi = n(ip.IPv4.broadcastAddressFromCIDR(wz.cidr));
+    const taken = [wz.gateway, wz.routerAddress, ...process.argv[4].split(" ")];
+    const free = []; for (let a = hi - 1; a > lo; a--) { const s = [24, 16, 8, 0].map((b) => (a >>> b) & 255).join("."); if (!taken.includes(s)) free.push(s); }
+    const rev = (a) => a.split(".").reverse().join("."), answer = (r) => (r ? r.split(/\.(?![^[]*\])/).map((x) => (x.startsWith("[") ? x.slice(1).split(/[;.\]]/)[0] : x)).join(".") : "127.0.0.2");
+    const block = d ? d.sites.filter((s) => s.weight > 0) : [], top = Math.max(...block.map((s) => s.weight)), light = [...block].sort((a, b) => a.weight - b.weight)[0];
+    sh("DNSBL_THRESHOLD", d ? d.threshold : ""); sh("DNSBL_ZONES", d ? d.sites.map((s) => s.zone).join(" ") : "");
+    sh("LISTED", free[0]); sh("LOW", free[1]); sh("CLEAN", free[2]);
+    sh("LISTED_RANK", block.reduce((x, s) => x + s.weight, 0));
+    sh("LISTED_BY_RE", block.filter((s) => s.weight === top).map((s) => s.zone.replace(/\./g, "\\.")).join("|"));
+    const low = light && light.weight < d.threshold ? light : undefined;
+    sh("LOW_ZONE", low ? low.zone : ""); sh("LOW_RANK", low ? low.weight : "");
+    // unbound: the lists, each a static zone; a record per listing (the client reversed, under the list zone).
+    const data = [...block.map((s) => [rev(free[0]) + "." + s.zone, answer(s.reply)]), ...(low ? [[rev(free[1]) + "." + low.zone, answer(low.reply)]] : [])];
+    sh("DNSBL_DATA", data.map(([k, v]) => k + " " + v).join("\n"));
+    sh("LISTED_NAMES", block.map((s) => rev(free[0]) + "." + s.zone).join(" ")); sh("LOW_NAME", low ? rev(free[1]) + "." + low.zone : "");
+    console.log(out.join("\n"));' "$LAB_ROOT/node_modules/ipaddr.js" "$LAB_DIR/facts.json" "$OUT/outputs.json" "$MX_DNS")"
+mkdir -p "$LAB_DIR/unbound"
+{
+    echo "server:"
+    for a in $MX_DNS; do echo "    interface: $a"; done
+    printf '    %s\n' "port: 53" "do-ip6: no" "do-daemonize: no" 'chroot: ""' 'username: ""' "directory: \"$LAB_DIR/unbound\"" \
+        "pidfile: \"$LAB_DIR/unbound/unbound.pid\"" "use-syslog: no" 'logfile: ""' "verbosity: 1" "log-queries: yes" \
+        "access-control: 0.0.0.0/0 allow" 'module-config: "iterator"' 'local-zone: "." static'
+    for z in $DNSBL_ZONES; do echo "    local-zone: \"$z.\" static"; done
+    while read -r name answer; do [ -z "$name" ] || echo "    local-data: \"$name. 300 IN A $answer\""; done <<<"$(printf '%b' "$DNSBL_DATA")"
+    printf 'remote-control:\n    control-enable: no\n'
+} >"$LAB_DIR/unbound/unbound.conf"
+unbound-checkconf "$LAB_DIR/unbound/unbound.conf" >/dev/null || lab_die "unbound-checkconf refused the lab DNS's configuration ($LAB_DIR/unbound/unbound.conf)"
+for a in $MX_DNS; do ip -n "$LAB-inet" addr add "$a/32" dev lo; ip -n "$LAB-fw" route add "$a/32" via "$INET_IP"; done
+lab_bg "$LAB-inet" "$LAB_DIR/unbound.log" unbound -d -c "$LAB_DIR/unbound/unbound.conf"
+DNS1=${MX_DNS%% *}
+# Ready when it answers at all (a name no probe looks for: the DNSBL probes read unbound's query log for their own names).
+lab_wait 20 "the lab DNS on $DNS1 answering" sh -c "ip netns exec '$LAB-inet' dig +time=1 +tries=1 @$DNS1 lab-ready.invalid A | grep -q 'status: NXDOMAIN'" ||
+    lab_die "the lab DNS on $DNS1 does not answer (see unbound.log)"
+# shellcheck disable=SC2086 # MX_DNS is a list of servers: one argument each
+guest_resolv mx "$DOMAIN" $MX_DNS
+lab_log "$MX resolves through $MX_DNS (lab DNS: ${DNSBL_ZONES:-no DNSBL zone}); DNSBL clients: listed $LISTED, light-listed ${LOW_ZONE:+$LOW}, clean $CLEAN"
 lab_dev mx
 issue mx "${MX,,}-mx-csr"
 : >"$S/mx"; secrets_add "$S/mx" site-ca-cert "$(cat "$PKI/ca.pem")"; secrets_add "$S/mx" mx-cert "$(cat "$PKI/mx.pem")"; secrets_add "$S/mx" mx-key "$(cat "$PKI/mx.key")"
@@ -761,6 +812,16 @@ if [ "${MBL_SABOTAGE:-}" = postscreen ]; then
         lab_log "SABOTAGE NOT IN EFFECT: the relay's port 25 still greets as postscreen (see sabotage.log)"
     fi
 fi
+# MBL_SABOTAGE=dnsbl: the installed relay main.cf loses postscreen_dnsbl_sites (postfix reload): postscreen asks no list,
+# so the listed client gets its 250: the DNSBL refusal probe must fail.
+if [ "${MBL_SABOTAGE:-}" = dnsbl ]; then
+    guest_exec mx sh -c 'postconf -X postscreen_dnsbl_sites && postfix reload' >>"$LAB_DIR/sabotage.log" 2>&1
+    if [ -z "$(guest_exec mx postconf -h postscreen_dnsbl_sites 2>/dev/null)" ] && lab_wait 15 "the relay's reload logged" mx_log "postfix/master\[[0-9]+\]: reload"; then
+        lab_log "SABOTAGE: the installed relay main.cf has no postscreen_dnsbl_sites (postfix reload done)"
+    else
+        lab_log "SABOTAGE NOT IN EFFECT: the relay's main.cf still names DNSBL sites, or Postfix did not reload (see sabotage.log)"
+    fi
+fi
 # --- end #22 set-up --------------------------------------------------------------------------------------------------
 # postscreen, before any other client of the internet's address connects (a client that passed is remembered for a day
 # and handed straight to smtpd): a client that talks before the greeting is refused at RCPT and logged.
@@ -805,6 +866,33 @@ lab_expect "...$MAIL's own scan saw none of the relay's rspamd headers (no SPAM_
 lab_expect "...rspamd's log line for the relay's ask (the relay's queue id): ip: $INET_IP, R_SPF_ALLOW" pass lab_has "ip: $INET_IP, .*R_SPF_ALLOW" scan_of mx "$tok"
 lab_expect "...and for $MAIL's own scan (its queue id; external_relay): ip: $INET_IP, R_SPF_ALLOW" pass lab_has "ip: $INET_IP, .*R_SPF_ALLOW" scan_of mail "$tok"
 fi # inbound mail
+
+if lab_phase "DNSBL at postscreen (billu:mx.dnsbl): a client the model's lists name is refused, an unlisted one gets its 250" MBL_SABOTAGE=dnsbl; then
+# New clients of the internet (each address's first connection: postscreen asks the lists of a client it does not
+# remember), at addresses the internet namespace adds now (its own address stays the source of every other probe).
+for a in "$LISTED" "$LOW" "$CLEAN"; do ip -n "$LAB-inet" addr add "$a/$WAN_PREFIX" dev eth0; done
+wan_rcpt() { local src="$1"; shift; ip netns exec "$LAB-inet" python3 "$HERE/probe.py" rcpt --server "$WAN_IP" --port "$SMTP_PORT" --sender "someone@partner.example" --source "$src" --to "$MAIL_A"; }
+asked() { grep -qF " $1. A IN" "$LAB_DIR/unbound.log"; } # the lab DNS's query log: the relay asked for that name
+dns_count() { ip netns exec "$LAB-fw" nft list chain inet billu forward | grep -F "udp dport 53" | grep -F "dmz -> wan dns" | sed -n 's/.*counter packets \([0-9]*\) .*/\1/p'; }
+lab_expect "the dev model has a DNSBL test (billu:mx.dnsbl: threshold $DNSBL_THRESHOLD, lists $DNSBL_ZONES)" pass test -n "$DNSBL_ZONES"
+dns_before=$(dns_count)
+lab_expect "a client listed in every block list ($LISTED, rank $LISTED_RANK, threshold $DNSBL_THRESHOLD) is refused by postscreen at RCPT: 550 5.7.1 Service unavailable; client [$LISTED] blocked using ${LISTED_BY_RE//\\/}" pass \
+    refused "^refused: 550 5\.7\.1 Service unavailable; client \[${LISTED//./\\.}\] blocked using ($LISTED_BY_RE)$" wan_rcpt "$LISTED"
+lab_expect "...postscreen logs its rank: DNSBL rank $LISTED_RANK for [$LISTED]" pass \
+    lab_wait 10 "postscreen's DNSBL line" mx_log "postscreen\[[0-9]+\]: DNSBL rank $LISTED_RANK for \[${LISTED//./\\.}\]"
+for n in $LISTED_NAMES; do lab_expect "...the relay asked its resolver ($DNS1, the lab DNS) for $n" pass lab_wait 5 "the query in unbound's log" asked "$n"; done
+lab_expect "...through $FW's rendered rule for the dmz -> wan dns flow (its counter grew from $dns_before)" pass test "$(dns_count)" -gt "$dns_before"
+if [ -n "$LOW_ZONE" ]; then
+    lab_expect "a client listed in $LOW_ZONE alone ($LOW, rank $LOW_RANK, under the threshold $DNSBL_THRESHOLD) gets its 250 at RCPT" pass lab_has "^accepted: 250 " wan_rcpt "$LOW"
+    # shellcheck disable=SC2153 # LOW_NAME is set by the eval of the model's DNSBL facts above
+    lab_expect "...the relay did ask for it ($LOW_NAME)" pass asked "$LOW_NAME"
+    lab_expect "...and postscreen passed it (PASS NEW [$LOW])" pass lab_wait 10 "postscreen's PASS NEW line" mx_log "postscreen\[[0-9]+\]: PASS NEW \[${LOW//./\\.}\]"
+fi
+lab_expect "a client listed nowhere ($CLEAN) gets its 250 at RCPT" pass lab_has "^accepted: 250 " wan_rcpt "$CLEAN"
+lab_expect "...postscreen passed it (PASS NEW [$CLEAN]), no DNSBL rank logged for it" pass \
+    lab_wait 10 "postscreen's PASS NEW line" mx_log "postscreen\[[0-9]+\]: PASS NEW \[${CLEAN//./\\.}\]"
+lab_expect "...no DNSBL rank line for [$CLEAN]" fail mx_log "DNSBL rank [0-9]+ for \[${CLEAN//./\\.}\]"
+fi # DNSBL
 
 if lab_phase "inbound SPF fail and DMARC p=reject: refused by the relay at the end of DATA" MBL_SABOTAGE=dmarc MBL_SABOTAGE=relay-milter; then
 # --- #22 relay milter: a DMARC p=reject failure is refused by the relay itself, at the end of DATA --------------------

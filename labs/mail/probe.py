@@ -210,6 +210,26 @@ def pregreet(a):
         return 0
 
 
+def rcpt(a):
+    """An SMTP client that waits for the greeting, from --source (an address of the client's namespace) when given:
+    EHLO, MAIL, RCPT, then QUIT without DATA. Prints "accepted: <RCPT reply>" (exit 0), or "refused: <reply>" (exit 1)
+    for the first command refused (postscreen refuses a client it blocked at RCPT)."""
+    src = (a.source, 0) if a.source else None
+    s = smtplib.SMTP(a.server, a.port, local_hostname="client.lab.example", timeout=30, source_address=src)
+    try:
+        s.ehlo()
+        code, text = s.mail(a.sender)
+        if code == 250:
+            code, text = s.rcpt(a.to)
+        print(f"{'accepted' if code == 250 else 'refused'}: {code} {text.decode(errors='replace')}")
+        return 0 if code == 250 else 1
+    finally:
+        try:
+            s.quit()
+        except Exception:
+            pass
+
+
 def connect(a):
     """A TCP connection and the server's first line: "connected: <banner>", or why there is none (a router that drops
     the SYN leaves the client waiting: "timed out")."""
@@ -229,7 +249,7 @@ def connect(a):
 def main():
     p = argparse.ArgumentParser()
     sub = p.add_subparsers(dest="cmd", required=True)
-    for name in ("send", "ehlo", "imap", "tls", "connect", "pregreet"):
+    for name in ("send", "ehlo", "imap", "tls", "connect", "pregreet", "rcpt"):
         c = sub.add_parser(name)
         c.add_argument("--server", required=True)
         c.add_argument("--port", type=int, required=True)
@@ -248,12 +268,13 @@ def main():
         c.add_argument("--wait", type=float, default=0)
         c.add_argument("--quota", action="store_true")
         c.add_argument("--timeout", type=float, default=3)
+        c.add_argument("--source", help="rcpt: the client's source address")
         c.add_argument("--dkim-key", help="send: sign with this PEM private key (dkimpy)")
         c.add_argument("--dkim-domain")
         c.add_argument("--dkim-selector")
         c.add_argument("--dkim-tamper", action="store_true", help="send: alter the body after signing")
     a = p.parse_args()
-    return {"send": smtp_send, "ehlo": smtp_ehlo, "imap": imap, "tls": tls, "connect": connect, "pregreet": pregreet}[a.cmd](a)
+    return {"send": smtp_send, "ehlo": smtp_ehlo, "imap": imap, "tls": tls, "connect": connect, "pregreet": pregreet, "rcpt": rcpt}[a.cmd](a)
 
 
 if __name__ == "__main__":
