@@ -87,7 +87,7 @@
 # first probe after 8 s; the step rendered without zabbix_api.py fails "the rendered monitoring-config step's first run".
 LAB=bmon
 source "$(dirname "$0")/../lib/common.sh"
-lab_require zabbix_server zabbix_agent2 php8.2 psql /usr/lib/postgresql/15/bin/postgres apache2 openssl python3 node ip nft charon-systemd swanctl
+lab_require zabbix_server zabbix_agent2 php8.2 psql /usr/lib/postgresql/15/bin/postgres apache2 openssl python3 node ip nft charon-systemd swanctl dovecot
 /usr/bin/python3 -c "import aiosmtpd" 2>/dev/null || lab_require python3-aiosmtpd
 
 T0=$(date +%s%N)
@@ -268,6 +268,7 @@ start_agent() { # <host>
     [ "$1" != "$DC_HOST" ] || pre=$TRUST_MOUNT$(bind_at "${DRIFT_RESULT%/*}" "$LAB_DIR/drift")
     [ "$1" != "$BKP_HOST" ] || pre=$(bind_at "$BACKUP_RESULTS" "$LAB_DIR/backup-results")
     [ "$1" != "$WEB_HOST" ] || pre=$TRUST_MOUNT
+    [ "$1" != "$MAIL_HOST" ] || pre=$TRUST_MOUNT
     [ "$1" != "$MON_HOST" ] || pre="mount --bind '$MON_ROOT/etc/billu' /etc/billu && "
     [ "$1" != "$FW_HOST" ] || pre="mount --bind '$FW_RUN' /run && "
     # shellcheck disable=SC2016 # $1 is the inner sh's argument
@@ -690,6 +691,73 @@ lab_expect "... and \"$T_CRIT\" resolves: 90 days left (within 20 s)" pass lab_w
 lab_fig "certificate swaps (critical, self-signed: values and triggers)" "$(lab_since "$T_SWAP") ms"
 
 fi # certificate swaps
+
+# --- IMAPS on the mail host (issue #18): Dovecot on 993, checked by the Postfix template's rendered item ------------------
+# Dovecot (Debian's, a minimal configuration of the lab's: IMAP over TLS on 127.0.0.1:993 of bmon-mail, a certificate of
+# the site CA for the document's name, valid 90 days). The mail host's agent so far held a wrong PSK (the probes above):
+# it now gets the server's key and is restarted, then the rendered web.certificate.get[<name>,993,127.0.0.1] is fetched
+# at once (Execute now). Expected: the certificate file's notAfter, "valid", no certificate problem.
+if lab_phase "IMAPS on $MAIL_HOST: Dovecot on 993, its certificate checked by the rendered item" BILLU_LAB_IMAPS_SABOTAGE=1; then
+T_IMAPS=$(date +%s%N)
+mapfile -t MAIL_TLS < <(tls_endpoints "BillU Postfix")
+[ "${#MAIL_TLS[@]}" = 1 ] && [ "${MAIL_TLS[0]#*,}" = 993 ] || lab_die "the document's Postfix template checks ${MAIL_TLS[*]:-no certificate}, the lab expects IMAPS on 993"
+IMAPS_NAME=${MAIL_TLS[0]%,*}
+IMAPS_CERT_NAME=$IMAPS_NAME
+if [ -n "${BILLU_LAB_IMAPS_SABOTAGE:-}" ]; then
+    IMAPS_CERT_NAME="other-$IMAPS_NAME"
+    lab_log "SABOTAGE: Dovecot serves a site-CA certificate for $IMAPS_CERT_NAME, not $IMAPS_NAME"
+fi
+lab_cert imaps "$IMAPS_CERT_NAME" "DNS:$IMAPS_CERT_NAME" >/dev/null
+openssl x509 -req -in "$LAB_PKI/imaps.csr" -CA "$LAB_PKI/ca.pem" -CAkey "$LAB_PKI/ca.key" -CAcreateserial -days 90 -extfile "$LAB_PKI/imaps.ext" -out "$LAB_PKI/imaps.pem" 2>/dev/null
+DV="$LAB_DIR/dovecot"; mkdir -p "$DV/run" "$DV/state"
+chmod 0644 "$LAB_PKI/imaps.key"
+cat >"$DV/dovecot.conf" <<CONF
+protocols = imap
+listen = 127.0.0.1
+base_dir = $DV/run
+state_dir = $DV/state
+log_path = $DV/dovecot.log
+ssl = required
+ssl_cert = <$LAB_PKI/imaps.pem
+ssl_key = <$LAB_PKI/imaps.key
+passdb {
+  driver = static
+  args = nopassword=y
+}
+userdb {
+  driver = static
+  args = uid=nobody gid=nogroup home=/nonexistent
+}
+service imap-login {
+  inet_listener imap {
+    port = 0
+  }
+  inet_listener imaps {
+    port = 993
+  }
+}
+CONF
+lab_bg bmon-mail "$DV/stdout.log" dovecot -F -c "$DV/dovecot.conf"
+lab_wait 10 "Dovecot on 993" ip netns exec bmon-mail bash -c "exec 3<>/dev/tcp/127.0.0.1/993" || lab_die "Dovecot did not start: $(tail -3 "$DV/stdout.log" "$DV/dovecot.log" 2>/dev/null)"
+imaps_greets() { ip netns exec bmon-mail openssl s_client -quiet -connect 127.0.0.1:993 -servername "$IMAPS_NAME" </dev/null 2>/dev/null | grep -q '^\* OK'; }
+lab_expect "Dovecot greets over TLS on 127.0.0.1:993 of $MAIL_HOST (\"* OK\")" pass imaps_greets
+for pid in $(ip netns pids bmon-mail); do [ "$(cat "/proc/$pid/comm" 2>/dev/null)" != zabbix_agent2 ] || kill "$pid"; done
+install -m 0640 -o root -g zabbix "$LAB_DIR/psk-$MAIL_HOST" /etc/netns/bmon-mail/zabbix/zabbix_agent2.psk
+read -r addr _ < <(doc_host "$MAIL_HOST")
+lab_wait 10 "$MAIL_HOST's agent stopped" sh -c "! ip netns exec bmon-mail bash -c 'exec 3<>/dev/tcp/$addr/10050' 2>/dev/null" || lab_die "$MAIL_HOST's agent did not stop"
+start_agent "$MAIL_HOST"
+lab_expect "$MAIL_HOST, its agent now holding the server's PSK, becomes available (within 30 s)" pass lab_wait 30 "$MAIL_HOST available" probe available "$MAIL_HOST"
+IMAPS_END=$(not_after "$LAB_PKI/imaps.pem")
+ASKED=$(date +%s)
+probe check-now "$MAIL_HOST" "web.certificate.get[$IMAPS_NAME,993,127.0.0.1]" || lab_die "task.create (check now) was refused"
+lab_expect "$MAIL_HOST: billu.cert.expiry[$IMAPS_NAME,993] is Dovecot's certificate's notAfter, $IMAPS_END (within 20 s)" pass \
+    lab_wait 20 "the IMAPS expiry" probe value-since "$MAIL_HOST" "billu.cert.expiry[$IMAPS_NAME,993]" "$IMAPS_END" "$ASKED"
+lab_expect "$MAIL_HOST: billu.cert.validation[$IMAPS_NAME,993] is valid (the site CA, the name)" pass \
+    probe value-since "$MAIL_HOST" "billu.cert.validation[$IMAPS_NAME,993]" valid "$ASKED"
+lab_expect "$MAIL_HOST: no certificate trigger of IMAPS is raised (90 days left, valid; within 20 s)" pass lab_wait 20 "IMAPS triggers" cert_quiet "$MAIL_HOST" "BillU Postfix" "$IMAPS_NAME,993"
+lab_fig "IMAPS (Dovecot, agent restarted with the right PSK, values, triggers)" "$(lab_since "$T_IMAPS") ms"
+
+fi # IMAPS
 
 # The acceptance run's stopped agent (below): stopped now, so Zabbix calls it unavailable while Apache is probed.
 if [ -n "${BILLU_LAB_NODATA_SABOTAGE:-}" ]; then
