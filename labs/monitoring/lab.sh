@@ -53,6 +53,12 @@
 #      Lab stand-ins: the web and DC agents see Debian's bundle plus the lab's CA at /etc/ssl/certs/ca-certificates.crt
 #      (what the agent step's update-ca-certificates makes); the site CA is the lab's, valid 400 days (lab_ca's one day
 #      would raise PAR-MON01's triggers, which the acceptance run counts).
+#   5d. The LDAPS stand-in's certificate swapped (same agent and endpoint, each fetched at once by "Execute now",
+#      task.create): one inside the model's critical window (thresholds from tools/lab-facts.ts, not the document) raises the
+#      high problem; a self-signed one gives "valid-but-self-signed" and raises "does not verify". IMAPS: Dovecot on 993 of
+#      the mail host, whose agent now gets the server's PSK: the Postfix template's rendered item reads its certificate.
+#      The router's charon (no tunnel) answers billu.ipsec.sas's swanctl: the item equals charon's own count.
+#   5e. prod's Windows template created in this Zabbix by the configuration step's own code (zabbix-config.py), twice.
 #   6. The acceptance run's monitoring scenario with the read-only account: passes, then fails naming a stopped agent.
 #   Figures: schema load, trigger latency, resolve latency, the Zabbix server's memory (RSS, all its processes), lab
 #   duration.
@@ -70,6 +76,7 @@
 # its read-back): billu.ipsec.sas becomes unsupported and the business dashboard probe fails.
 # BILLU_LAB_CERT_SABOTAGE=1 sets the Samba template's LDAPS expiry item's JSONPath to $.x509.not_before.timestamp (through
 # the API, after the idempotence check): "PAR-DC01: billu.cert.expiry[...] is the LDAPS stand-in's notAfter" fails.
+# BILLU_LAB_CRIT_SABOTAGE, _VALIDATION_, _IMAPS_, _WINDOWS_ and _CHARON_SABOTAGE: see sabotage.txt (each fails at its probe).
 # (monitor, 2026-12-06): with the certificate checks: passes, 95 probes, 104 s (the 12 certificate probes 7.9 s; the
 # lab's added set-up, a CA, two certificates and s_server, well under a second); the CERT sabotage exits 1 at its probe.
 # (agentdown, 2026-12-05): with the "Agent unreachable" trigger: passes, 83 probes, 103 s (the stopped agent's problem
