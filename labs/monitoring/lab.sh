@@ -708,7 +708,9 @@ fi # certificate swaps
 if lab_phase "IMAPS on $MAIL_HOST: Dovecot on 993, its certificate checked by the rendered item" BILLU_LAB_IMAPS_SABOTAGE=1; then
 T_IMAPS=$(date +%s%N)
 mapfile -t MAIL_TLS < <(tls_endpoints "BillU Postfix")
-[ "${#MAIL_TLS[@]}" = 1 ] && [ "${MAIL_TLS[0]#*,}" = 993 ] || lab_die "the document's Postfix template checks ${MAIL_TLS[*]:-no certificate}, the lab expects IMAPS on 993"
+if [ "${#MAIL_TLS[@]}" != 1 ] || [ "${MAIL_TLS[0]#*,}" != 993 ]; then
+    lab_die "the document's Postfix template checks ${MAIL_TLS[*]:-no certificate}, the lab expects IMAPS on 993"
+fi
 IMAPS_NAME=${MAIL_TLS[0]%,*}
 IMAPS_CERT_NAME=$IMAPS_NAME
 if [ -n "${BILLU_LAB_IMAPS_SABOTAGE:-}" ]; then
