@@ -77,6 +77,9 @@
 # BILLU_LAB_CERT_SABOTAGE=1 sets the Samba template's LDAPS expiry item's JSONPath to $.x509.not_before.timestamp (through
 # the API, after the idempotence check): "PAR-DC01: billu.cert.expiry[...] is the LDAPS stand-in's notAfter" fails.
 # BILLU_LAB_CRIT_SABOTAGE, _VALIDATION_, _IMAPS_, _WINDOWS_ and _CHARON_SABOTAGE: see sabotage.txt (each fails at its probe).
+# (monlab, 2026-12-06): with the certificate swaps, IMAPS, the Windows template and charon: passes, 109 probes, 180 s at
+# load 11.4 (certificate swaps 8.9 s, Execute now -> value 2-3 s; IMAPS 16.5 s, most of it the mail agent's restart and
+# availability; the Windows template and prod's synth a few seconds); the new switches exit 1 at their probes.
 # (monitor, 2026-12-06): with the certificate checks: passes, 95 probes, 104 s (the 12 certificate probes 7.9 s; the
 # lab's added set-up, a CA, two certificates and s_server, well under a second); the CERT sabotage exits 1 at its probe.
 # (agentdown, 2026-12-05): with the "Agent unreachable" trigger: passes, 83 probes, 103 s (the stopped agent's problem
