@@ -18,6 +18,8 @@
  *                exchange root and folders (name, kind, group), the admin group, upload limit in bytes (absent: none)
  *   telephony    the PBX (billu:telephony): host, FQDN, address, SIP/TLS port, RTP range, the phones' zones, the admin zones,
  *                the reception's number
+ *   monitoring   the Zabbix server (billu:monitoring, a site that runs its own): host, and the certificate thresholds in days
+ *                (warning, critical) its templates' triggers must use (absent: no server of this site's)
  *   assets       GLPI (billu:assets): host, the LDAP search (base DN, filter, bind DN, service account) and the users it must
  *                return, the helpdesk address, the database and its user, the inventory agents and each one's zone
  * A renderer that writes a different value is then caught by the lab's probe, which compares the daemon's
@@ -30,6 +32,7 @@ import { formatProblem, InputError } from "../model/errors";
 import type { AssetsPlan } from "../model/assets";
 import type { FtpPlan } from "../model/ftp";
 import type { MxPlan } from "../model/mx";
+import type { MonitoringPlan, RemoteMonitoringPlan } from "../model/monitoring";
 import type { TelephonyPlan } from "../model/telephony";
 import { SiteModel } from "../model/site";
 import { loadModel } from "../stacks/program";
@@ -43,6 +46,8 @@ export function labFacts(m: SiteModel) {
     const pbx = m.plan<TelephonyPlan>("pbx");
     const assets = m.plan<AssetsPlan>("assets");
     const mx = m.plan<MxPlan>("mx");
+    const mon = m.plan<MonitoringPlan | RemoteMonitoringPlan>("monitoring");
+    const monitoring = mon && !mon.remote ? (mon as MonitoringPlan) : undefined;
     return {
         domain: d && {
             fqdn: d.fqdn,
@@ -117,6 +122,11 @@ export function labFacts(m: SiteModel) {
             reception: pbx.reception.number,
             // Each person's extension (the directory writes it into ipPhone, issue #26): labs/directory reads it back.
             extensions: pbx.extensions.map((e) => ({ sam: e.sam, number: e.number })),
+        },
+        monitoring: monitoring && {
+            host: monitoring.host.name,
+            certificateDays: monitoring.thresholds.certificateDays,
+            certificateCritDays: monitoring.thresholds.certificateCritDays,
         },
         assets: assets && {
             host: assets.host.name,

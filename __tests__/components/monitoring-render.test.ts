@@ -146,7 +146,7 @@ test("the router's, the mail server's, the relay's and the PBX's agents declare 
             .split("\n")
             .filter((l) => l.startsWith("UserParameter="));
     expect(up("PAR-FW01", "firewall")).toEqual([
-        "UserParameter=billu.ipsec.sas,sudo -n /usr/sbin/swanctl --list-sas 2>/dev/null | grep -c ESTABLISHED || true",
+        `UserParameter=billu.ipsec.sas,s=$(sudo -n /usr/sbin/swanctl --list-sas 2>/dev/null) && printf '%s\\n' "$s" | awk '/ESTABLISHED/ { n++ } END { print n + 0 }'`,
     ]);
     expect(up("PAR-MAIL01", "mail")).toEqual([`UserParameter=billu.postfix.deferred,postqueue -j 2>/dev/null | grep -c '"queue_name": *"deferred"' || true`]);
     expect(up("PAR-PBX01", "pbx")).toEqual([
@@ -170,10 +170,10 @@ test("the router's, the mail server's, the relay's and the PBX's agents declare 
 });
 
 /** Runs a UserParameter's command as the agent does (sh -c), with fake sudo/postqueue printing `output` (what the real tool prints). */
-function runUserParameter(command: string, fake: string, output: string, status = 0): string {
+function runUserParameter(command: string, fake: string, output: string, status = 0, fakeStatus = 0): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "zbx-up-"));
     fs.writeFileSync(path.join(dir, "out.txt"), output);
-    fs.writeFileSync(path.join(dir, fake), `#!/bin/sh\ncat '${dir}/out.txt'\n`, { mode: 0o755 });
+    fs.writeFileSync(path.join(dir, fake), `#!/bin/sh\ncat '${dir}/out.txt'\nexit ${fakeStatus}\n`, { mode: 0o755 });
     try {
         const r = spawnSync("sh", ["-c", command], { env: { PATH: `${dir}:/usr/bin:/bin` }, encoding: "utf8" });
         expect(r.status).toBe(status);
@@ -194,6 +194,10 @@ test("the UserParameters count what the tools print: established IKE SAs, deferr
     ].join("\n");
     expect(runUserParameter(cmd("firewall"), "sudo", sas)).toBe("1\n");
     expect(runUserParameter(cmd("firewall"), "sudo", "")).toBe("0\n");
+    // sudo or swanctl failing (no charon, a refused or slow sudo) prints nothing and fails: the item turns unsupported,
+    // it does not read "0 SAs" (labs/monitoring saw 0 from a swanctl that had no charon to ask).
+    expect(runUserParameter(cmd("firewall"), "sudo", "", 1, 1)).toBe("");
+    expect(runUserParameter(cmd("firewall"), "sudo", sas, 1, 1)).toBe("");
     const queue = [
         '{"queue_name": "deferred", "queue_id": "4Q1", "arrival_time": 1, "message_size": 2, "sender": "a@b", "recipients": []}',
         '{"queue_name": "active", "queue_id": "4Q2", "arrival_time": 1, "message_size": 2, "sender": "a@b", "recipients": []}',

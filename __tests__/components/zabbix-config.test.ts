@@ -261,6 +261,48 @@ describe("renderZabbixConfig", () => {
         ]);
     });
 
+    it("gives Windows hosts one template: agent, CPU and C: items at the plan's intervals, three triggers on them, its macros", () => {
+        const t = doc.templates.find((x) => x.name === TEMPLATE.windows)!;
+        expect(t.items).toEqual([
+            { key: "agent.ping", name: "Agent answers", type: "agent", valueType: "unsigned", delay: "60s" },
+            { key: "system.cpu.util", name: "CPU utilisation", type: "agent", valueType: "float", delay: "5m", units: "%" },
+            { key: "vfs.fs.size[C:,pused]", name: "C: used", type: "agent", valueType: "float", delay: "5m", units: "%" },
+        ]);
+        expect(t.triggers.map((x) => [x.name, x.severity])).toEqual([
+            ["Agent unreachable for {$BILLU.AGENT.NODATA}", "high"],
+            ["CPU above {$BILLU.CPU.MAX}% for 15 minutes", "warning"],
+            ["C: above {$BILLU.DISK.MAX}%", "average"],
+        ]);
+        expect(t.triggers[2].expression).toBe("last(/BillU Windows base/vfs.fs.size[C:,pused])>{$BILLU.DISK.MAX}");
+        expect(t.macros).toEqual([
+            { macro: "{$BILLU.CPU.MAX}", value: "90" },
+            { macro: "{$BILLU.DISK.MAX}", value: "85" },
+            { macro: "{$BILLU.AGENT.NODATA}", value: "5m" },
+        ]);
+        // Only the Windows host links it, and no Debian role template (their UserParameters are Debian commands).
+        expect(doc.hosts.filter((h) => h.templates.includes(TEMPLATE.windows)).map((h) => [h.host, h.templates])).toEqual([["PAR-DC02", [TEMPLATE.windows]]]);
+    });
+
+    it("names in every trigger only items of its own template, and every macro a trigger uses is one its template defines", () => {
+        // Zabbix refuses trigger.create for an item the template lacks (labs/monitoring's BILLU_LAB_WINDOWS_SABOTAGE shows
+        // it on a real server); a macro the template lacks stays unresolved and the trigger never fires.
+        const problems: string[] = [];
+        for (const t of doc.templates) {
+            const keys = new Set(t.items.map((i) => i.key));
+            const macros = new Set(t.macros.map((m) => m.macro));
+            for (const tr of t.triggers) {
+                for (const m of tr.expression.matchAll(/\/([^/]+)\/([^,)[]+(?:\[[^\]]*\])?)/g)) {
+                    if (m[1] !== t.name || !keys.has(m[2])) problems.push(`${t.name}: ${JSON.stringify(tr.name)} names /${m[1]}/${m[2]}`);
+                }
+                for (const m of tr.expression.matchAll(/\{\$[A-Z0-9._]+\}/g)) {
+                    if (!macros.has(m[0])) problems.push(`${t.name}: ${JSON.stringify(tr.name)} uses ${m[0]}, not a macro of its template`);
+                }
+            }
+        }
+        expect(problems).toEqual([]);
+        expect(doc.templates.length).toBeGreaterThanOrEqual(5);
+    });
+
     it("writes the thresholds as template macros: the defaults, or the plan's", () => {
         const macros = (d: typeof doc, t: string) => d.templates.find((x) => x.name === t)!.macros;
         expect(macros(doc, TEMPLATE.apache)).toEqual([

@@ -47,6 +47,11 @@ test("dev: the mail limits, the bind DN, the file server's alert address and sha
     const hosts = m.hosts.map((h) => h.name.toLowerCase());
     expect(f.domain!.records.filter((r) => r.a).map((r) => r.name)).toEqual(hosts);
     expect(f.domain!.records.find((r) => r.name === "par-web01")).toMatchObject({ address: m.host("PAR-WEB01").address, a: true });
+    // The certificate thresholds labs/monitoring expects its triggers to use: the schema's defaults (dev sets none).
+    expect(raw.monitoring.thresholds).toBeUndefined();
+    expect(f.monitoring).toEqual({ host: "PAR-MON01", certificateDays: 30, certificateCritDays: 7 });
+    const set = labFacts(model({ ...raw, monitoring: { ...raw.monitoring, thresholds: { certificateDays: 40, certificateCritDays: 12 } } }));
+    expect(set.monitoring).toEqual({ host: "PAR-MON01", certificateDays: 40, certificateCritDays: 12 });
 });
 
 test("the CLI prints the same JSON; without --stack it exits 2 and says how to call it", async () => {

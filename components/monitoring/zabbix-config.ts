@@ -307,7 +307,8 @@ const PJSIP_CONTACTS = "/usr/sbin/asterisk -rx pjsip show contacts";
 /**
  * The UserParameters each of BillU's templates reads, by template key: the agent configuration of a host that links the
  * template declares them (render.ts renderAgentConf), and its sudoers drop-in allows their `sudo` commands. `grep -c`
- * prints 0 and exits 1 when nothing matches: `|| true` keeps 0 a value (a tunnel with no SA), not an error.
+ * prints 0 and exits 1 when nothing matches: `|| true` keeps 0 a value (an empty queue), not an error; a command behind
+ * sudo must not be masked so (a failed sudo would read as 0): billu.ipsec.sas counts with awk after `&&`.
  */
 export const USER_PARAMETERS: Readonly<Partial<Record<keyof typeof TEMPLATE, readonly UserParameter[]>>> = {
     // The key takes the subnet id ([*]: Zabbix passes it as $1); one socket round trip per item, one item per scope.
@@ -323,7 +324,16 @@ export const USER_PARAMETERS: Readonly<Partial<Record<keyof typeof TEMPLATE, rea
     // The relay's whole queue (incoming, active, deferred, hold): it keeps nothing, so any message that stays means the
     // mail server does not take its mail.
     mxRelay: [{ key: "billu.postfix.queue", command: `postqueue -j 2>/dev/null | grep -c '"queue_name"' || true` }],
-    strongswan: [{ key: "billu.ipsec.sas", command: `sudo -n ${SWANCTL_SAS} 2>/dev/null | grep -c ESTABLISHED || true`, sudo: SWANCTL_SAS }],
+    // swanctl's answer first (`&&`), then its ESTABLISHED lines counted by awk (0 without exiting 1): a failing swanctl (no
+    // charon, a refused or slow sudo) prints nothing, so the item turns unsupported instead of reading "0 SAs" (the
+    // `grep -c ... || true` this replaced turned every failure into 0).
+    strongswan: [
+        {
+            key: "billu.ipsec.sas",
+            command: `s=$(sudo -n ${SWANCTL_SAS} 2>/dev/null) && printf '%s\\n' "$s" | awk '/ESTABLISHED/ { n++ } END { print n + 0 }'`,
+            sudo: SWANCTL_SAS,
+        },
+    ],
     // `notAfter=Dec  4 01:48:36 2036 GMT` as Unix seconds; a missing or unreadable file prints nothing (`&&`), so the item
     // turns unsupported instead of showing a date (GNU date of an empty string is today's midnight).
     siteCa: [

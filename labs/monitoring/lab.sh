@@ -53,6 +53,12 @@
 #      Lab stand-ins: the web and DC agents see Debian's bundle plus the lab's CA at /etc/ssl/certs/ca-certificates.crt
 #      (what the agent step's update-ca-certificates makes); the site CA is the lab's, valid 400 days (lab_ca's one day
 #      would raise PAR-MON01's triggers, which the acceptance run counts).
+#   5d. The LDAPS stand-in's certificate swapped (same agent and endpoint, each fetched at once by "Execute now",
+#      task.create): one inside the model's critical window (thresholds from tools/lab-facts.ts, not the document) raises the
+#      high problem; a self-signed one gives "valid-but-self-signed" and raises "does not verify". IMAPS: Dovecot on 993 of
+#      the mail host, whose agent now gets the server's PSK: the Postfix template's rendered item reads its certificate.
+#      The router's charon (no tunnel) answers billu.ipsec.sas's swanctl: the item equals charon's own count.
+#   5e. prod's Windows template created in this Zabbix by the configuration step's own code (zabbix-config.py), twice.
 #   6. The acceptance run's monitoring scenario with the read-only account: passes, then fails naming a stopped agent.
 #   Figures: schema load, trigger latency, resolve latency, the Zabbix server's memory (RSS, all its processes), lab
 #   duration.
@@ -70,6 +76,10 @@
 # its read-back): billu.ipsec.sas becomes unsupported and the business dashboard probe fails.
 # BILLU_LAB_CERT_SABOTAGE=1 sets the Samba template's LDAPS expiry item's JSONPath to $.x509.not_before.timestamp (through
 # the API, after the idempotence check): "PAR-DC01: billu.cert.expiry[...] is the LDAPS stand-in's notAfter" fails.
+# BILLU_LAB_CRIT_SABOTAGE, _VALIDATION_, _IMAPS_, _WINDOWS_ and _CHARON_SABOTAGE: see sabotage.txt (each fails at its probe).
+# (monlab, 2026-12-06): with the certificate swaps, IMAPS, the Windows template and charon: passes, 109 probes, 180 s at
+# load 11.4 (certificate swaps 8.9 s, Execute now -> value 2-3 s; IMAPS 16.5 s, most of it the mail agent's restart and
+# availability; the Windows template and prod's synth a few seconds); the new switches exit 1 at their probes.
 # (monitor, 2026-12-06): with the certificate checks: passes, 95 probes, 104 s (the 12 certificate probes 7.9 s; the
 # lab's added set-up, a CA, two certificates and s_server, well under a second); the CERT sabotage exits 1 at its probe.
 # (agentdown, 2026-12-05): with the "Agent unreachable" trigger: passes, 83 probes, 103 s (the stopped agent's problem
@@ -87,7 +97,7 @@
 # first probe after 8 s; the step rendered without zabbix_api.py fails "the rendered monitoring-config step's first run".
 LAB=bmon
 source "$(dirname "$0")/../lib/common.sh"
-lab_require zabbix_server zabbix_agent2 php8.2 psql /usr/lib/postgresql/15/bin/postgres apache2 openssl python3 node ip nft
+lab_require zabbix_server zabbix_agent2 php8.2 psql /usr/lib/postgresql/15/bin/postgres apache2 openssl python3 node ip nft charon-systemd swanctl dovecot
 /usr/bin/python3 -c "import aiosmtpd" 2>/dev/null || lab_require python3-aiosmtpd
 
 T0=$(date +%s%N)
@@ -110,6 +120,10 @@ for (const [k, r] of [["MON", "monitoring"], ["WEB", "web"], ["DHCP", "dhcp"], [
 }
 console.log(`FW_HOST=${one("firewall").name}`);
 ' "$DEV/outputs.json")"
+# The model's certificate thresholds (tools/lab-facts.ts: billu:monitoring.thresholds, its defaults): what the certificate
+# triggers must fire at, read from the model, not from the document under test.
+(cd "$LAB_ROOT" && node dist/tools/lab-facts.js --stack dev) >"$LAB_DIR/facts.json" || lab_die "lab-facts dev failed"
+read -r CERT_WARN_DAYS CERT_CRIT_DAYS < <(node -e 'const m = require(process.argv[1]).monitoring; console.log(m.certificateDays, m.certificateCritDays)' "$LAB_DIR/facts.json")
 # shellcheck disable=SC2153 # set by the eval above
 lab_log "server $MON_HOST $MON_ADDR ($MON_ZONE); agents: $FW_HOST, $DHCP_HOST $DHCP_ADDR, $WEB_HOST $WEB_ADDR, $MAIL_HOST $MAIL_ADDR (wrong PSK)"
 
@@ -264,10 +278,36 @@ start_agent() { # <host>
     [ "$1" != "$DC_HOST" ] || pre=$TRUST_MOUNT$(bind_at "${DRIFT_RESULT%/*}" "$LAB_DIR/drift")
     [ "$1" != "$BKP_HOST" ] || pre=$(bind_at "$BACKUP_RESULTS" "$LAB_DIR/backup-results")
     [ "$1" != "$WEB_HOST" ] || pre=$TRUST_MOUNT
+    [ "$1" != "$MAIL_HOST" ] || pre=$TRUST_MOUNT
     [ "$1" != "$MON_HOST" ] || pre="mount --bind '$MON_ROOT/etc/billu' /etc/billu && "
+    [ "$1" != "$FW_HOST" ] || pre="mount --bind '$FW_RUN' /run && "
     # shellcheck disable=SC2016 # $1 is the inner sh's argument
     lab_bg "${NS[$1]}" "$a/stdout.log" sh -c "$pre"'mount --bind "$1/log" /var/log/zabbix && mount --bind "$1/tmp" /tmp && exec zabbix_agent2 -c /etc/zabbix/zabbix_agent2.conf' agent "$a"
 }
+# The router's charon (no connection loaded: no tunnel in this lab), so billu.ipsec.sas reads a real answer of swanctl
+# (--list-sas at its default socket, /run/charon.vici): charon and the router's agent see the lab's folder $FW_RUN as /run
+# (their mount namespaces only). Without it swanctl fails, and the item must turn unsupported, not read 0.
+FW_RUN="$LAB_DIR/fw-run"; mkdir -p "$FW_RUN"
+cat >"$LAB_DIR/strongswan.conf" <<CONF
+charon-systemd {
+    journal {
+        default = -1
+    }
+    filelog {
+        lab {
+            path = $LAB_DIR/charon.log
+            default = 1
+        }
+    }
+}
+charon {
+    load_modular = no
+    load = random nonce openssl pem pkcs1 x509 pubkey kernel-netlink socket-default vici
+}
+CONF
+lab_bg bmon-fw "$LAB_DIR/charon.out" sh -c "mount --bind '$FW_RUN' /run && STRONGSWAN_CONF='$LAB_DIR/strongswan.conf' exec /usr/sbin/charon-systemd"
+CHARON_PID=$LAB_LAST_PID
+lab_wait 10 "charon's VICI socket" test -S "$FW_RUN/charon.vici" || lab_die "charon did not start: $(tail -5 "$LAB_DIR/charon.out")"
 for h in "${!NS[@]}"; do start_agent "$h"; done
 # The server's side of a passive check, before the server exists (probe.py agent-ping: Zabbix's protocol over TLS PSK from
 # the server's address, across the router's rules): a cheap first verdict on every rendered agent configuration.
@@ -403,17 +443,20 @@ lab_wait 10 "Apache on ports ${PORTS[*]}" apache_up || lab_die "Apache did not s
 mapfile -t DC_TLS < <(tls_endpoints "BillU Samba AD DC")
 [ "${#DC_TLS[@]}" = 1 ] || lab_die "the document's Samba template checks ${#DC_TLS[@]} certificates, the lab expects 1 (LDAPS)"
 DC_TLS_NAME=${DC_TLS[0]%,*} DC_TLS_PORT=${DC_TLS[0]#*,}
-cert_macro() { node -e 'const t = require(process.argv[1]).templates.find((x) => x.name === "BillU Samba AD DC");
-    console.log(t.macros.find((m) => m.macro === process.argv[2]).value)' "$DOC" "$1"; }
-CERT_WARN_DAYS=$(cert_macro "{\$BILLU.CERT.DAYS}") CERT_CRIT_DAYS=$(cert_macro "{\$BILLU.CERT.CRIT.DAYS}")
 DC_CERT_DAYS=$(( (CERT_WARN_DAYS + CERT_CRIT_DAYS) / 2 ))
 if [ "$DC_CERT_DAYS" -le "$CERT_CRIT_DAYS" ] || [ "$DC_CERT_DAYS" -ge "$CERT_WARN_DAYS" ]; then
     lab_die "no whole day lies between the thresholds $CERT_CRIT_DAYS and $CERT_WARN_DAYS"
 fi
 lab_cert ldaps "$DC_TLS_NAME" "DNS:$DC_TLS_NAME" >/dev/null
 openssl x509 -req -in "$LAB_PKI/ldaps.csr" -CA "$LAB_PKI/ca.pem" -CAkey "$LAB_PKI/ca.key" -CAcreateserial -days "$DC_CERT_DAYS" -extfile "$LAB_PKI/ldaps.ext" -out "$LAB_PKI/ldaps.pem" 2>/dev/null
-lab_bg bmon-dc "$LAB_DIR/ldaps.log" openssl s_server -accept "127.0.0.1:$DC_TLS_PORT" -cert "$LAB_PKI/ldaps.pem" -key "$LAB_PKI/ldaps.key" -quiet
-lab_wait 10 "LDAPS stand-in on $DC_TLS_PORT" ip netns exec bmon-dc bash -c "exec 3<>/dev/tcp/127.0.0.1/$DC_TLS_PORT" || lab_die "openssl s_server did not start"
+LDAPS_PID=
+ldaps_serve() { # <certificate> <key>: the LDAPS stand-in (re)started with that certificate
+    if [ -n "$LDAPS_PID" ]; then kill "$LDAPS_PID" 2>/dev/null; wait "$LDAPS_PID" 2>/dev/null || true; fi
+    lab_bg bmon-dc "$LAB_DIR/ldaps.log" openssl s_server -accept "127.0.0.1:$DC_TLS_PORT" -cert "$1" -key "$2" -quiet
+    LDAPS_PID=$LAB_LAST_PID
+    lab_wait 10 "LDAPS stand-in on $DC_TLS_PORT" ip netns exec bmon-dc bash -c "exec 3<>/dev/tcp/127.0.0.1/$DC_TLS_PORT" || lab_die "openssl s_server did not start"
+}
+ldaps_serve "$LAB_PKI/ldaps.pem" "$LAB_PKI/ldaps.key"
 lab_log "$DC_HOST: a TLS server on 127.0.0.1:$DC_TLS_PORT with a certificate for $DC_TLS_NAME valid $DC_CERT_DAYS days (thresholds: $CERT_CRIT_DAYS and $CERT_WARN_DAYS)"
 
 # --- the frontend's API over HTTPS at the server's address ---------------------------------------------------------------
@@ -556,7 +599,18 @@ lab_expect "$BKP_HOST: billu.backup.finished[$BACKUP_FRESH] is the end of the re
 lab_expect "$BKP_HOST: billu.backup.status[$BACKUP_MISSING] is -1 (report.sh's missing result)" pass probe value "$BKP_HOST" "billu.backup.status[$BACKUP_MISSING]" "-1"
 lab_expect "\"Last backup of $BACKUP_MISSING failed\" is raised, \"No backup of $BACKUP_FRESH ...\" is not (within 30 s)" pass \
     lab_wait 30 "backup triggers" sh -c "ip netns exec bmon-mon ${PROBE[*]} problem $BKP_HOST 'Last backup of $BACKUP_MISSING failed' >>$LAB_DIR/probes.log 2>&1 && ip netns exec bmon-mon ${PROBE[*]} resolved $BKP_HOST 'No backup of $BACKUP_FRESH for {\$BILLU.BACKUP.HOURS} hours' >>$LAB_DIR/probes.log 2>&1"
-lab_expect "$FW_HOST: billu.ipsec.sas (its UserParameter) is supported and 0: no tunnel in this lab" pass probe value "$FW_HOST" billu.ipsec.sas 0
+# The expected count is charon's own answer (swanctl in the router's namespace, ESTABLISHED IKE SAs counted by the lab),
+# polled by the agent after this point: a fresh value, from the rendered UserParameter through sudo.
+ip netns exec bmon-fw sh -c "mount --bind '$FW_RUN' /run && swanctl --list-sas" >"$LAB_DIR/swanctl.out" 2>"$LAB_DIR/swanctl.err" ||
+    lab_die "swanctl --list-sas fails in bmon-fw: $(tail -2 "$LAB_DIR/swanctl.err")"
+SAS=$(grep -c ESTABLISHED "$LAB_DIR/swanctl.out" || true)
+if [ -n "${BILLU_LAB_CHARON_SABOTAGE:-}" ]; then
+    lab_log "SABOTAGE: $FW_HOST's charon is stopped (swanctl fails): billu.ipsec.sas must turn unsupported, not read $SAS"
+    kill "$CHARON_PID"; wait "$CHARON_PID" 2>/dev/null || true
+fi
+SAS_SINCE=$(date +%s)
+lab_expect "$FW_HOST: billu.ipsec.sas (its UserParameter through sudo) is supported and $SAS, charon's own count (no tunnel here; a fresh value within 20 s)" pass \
+    lab_wait 20 "billu.ipsec.sas" probe value-since "$FW_HOST" billu.ipsec.sas "$SAS" "$SAS_SINCE"
 
 # --- certificates (issue #18): the agents' web.certificate.get against real TLS servers, the site CA's file -------------
 # Expected values from the certificate files themselves (python's ssl), never from the document: each item's value is
@@ -601,6 +655,126 @@ site_ca_quiet() {
 }
 lab_expect "$MON_HOST: neither site CA trigger is raised (400 days left)" pass site_ca_quiet
 lab_fig "certificate probes (values, triggers)" "$(lab_since "$T_CERT") ms"
+
+# --- the LDAPS stand-in's certificate swapped: inside the critical window, then self-signed (issue #18) ------------------
+# The same agent and endpoint; each new certificate is fetched at once with the item's "Execute now" (task.create), not
+# after its interval. Expected: the certificate files' notAfter (python's ssl), the model's thresholds (lab-facts), and
+# Zabbix agent 2's documented verdict for a certificate that no trusted CA issued but that signs itself
+# (result.value "valid-but-self-signed", https://www.zabbix.com/documentation/6.0/en/manual/config/items/itemtypes/zabbix_agent/zabbix_agent2).
+if lab_phase "the LDAPS certificate swapped: inside the critical window, then self-signed" BILLU_LAB_CRIT_SABOTAGE=1 BILLU_LAB_VALIDATION_SABOTAGE=1; then
+T_SWAP=$(date +%s%N)
+DC_MASTER="web.certificate.get[$DC_TLS_NAME,$DC_TLS_PORT,127.0.0.1]"
+CRIT_CERT_DAYS=$((CERT_CRIT_DAYS - 1))
+[ "$CRIT_CERT_DAYS" -ge 1 ] || lab_die "the model's critical threshold ($CERT_CRIT_DAYS days) leaves no whole day inside it"
+if [ -n "${BILLU_LAB_CRIT_SABOTAGE:-}" ]; then
+    lab_log "SABOTAGE: $DC_HOST gets a host macro {\$BILLU.CERT.CRIT.DAYS} = 1, shadowing the template's $CERT_CRIT_DAYS"
+    probe host-macro "$DC_HOST" "{\$BILLU.CERT.CRIT.DAYS}" 1 || lab_die "the sabotage's host macro was refused"
+fi
+lab_cert ldapscrit "$DC_TLS_NAME" "DNS:$DC_TLS_NAME" >/dev/null
+openssl x509 -req -in "$LAB_PKI/ldapscrit.csr" -CA "$LAB_PKI/ca.pem" -CAkey "$LAB_PKI/ca.key" -CAcreateserial -days "$CRIT_CERT_DAYS" -extfile "$LAB_PKI/ldapscrit.ext" -out "$LAB_PKI/ldapscrit.pem" 2>/dev/null
+ldaps_serve "$LAB_PKI/ldapscrit.pem" "$LAB_PKI/ldapscrit.key"
+CRIT_END=$(not_after "$LAB_PKI/ldapscrit.pem")
+ASKED=$(date +%s)
+probe check-now "$DC_HOST" "$DC_MASTER" || lab_die "task.create (check now) of $DC_MASTER was refused"
+lab_expect "$DC_HOST: after \"Execute now\", billu.cert.expiry[${DC_TLS[0]}] is the new certificate's notAfter, $CRIT_END ($CRIT_CERT_DAYS days; within 20 s)" pass \
+    lab_wait 20 "the critical certificate's expiry" probe value-since "$DC_HOST" "billu.cert.expiry[${DC_TLS[0]}]" "$CRIT_END" "$ASKED"
+lab_fig "check now -> the new certificate's expiry" "$(( $(date +%s) - ASKED )) s"
+lab_expect "\"$T_CRIT\" (high) is raised: $CRIT_CERT_DAYS days left, under the model's $CERT_CRIT_DAYS (within 20 s)" pass \
+    lab_wait 20 "the critical problem" probe problem "$DC_HOST" "$T_CRIT"
+lab_expect "... the warning stays raised, and \"$T_INVALID\" is not (the site CA issued it)" pass \
+    sh -c "ip netns exec bmon-mon ${PROBE[*]} problem '$DC_HOST' '$T_WARN' && ip netns exec bmon-mon ${PROBE[*]} resolved '$DC_HOST' '$T_INVALID'"
+# A certificate for the same name, valid 90 days, that signs itself: no trusted CA issued it.
+if [ -n "${BILLU_LAB_VALIDATION_SABOTAGE:-}" ]; then
+    lab_log "SABOTAGE: the Samba template's \"$T_INVALID\" fires only on \"invalid\" (not on any verdict but \"valid\")"
+    probe trigger-set "BillU Samba AD DC" "$T_INVALID" "last(/BillU Samba AD DC/billu.cert.validation[${DC_TLS[0]}])=\"invalid\"" || lab_die "the sabotage's trigger.update was refused"
+fi
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:secp384r1 -nodes -keyout "$LAB_PKI/ldapsself.key" -subj "/O=BillU/CN=$DC_TLS_NAME" \
+    -addext "subjectAltName=DNS:$DC_TLS_NAME" -addext "extendedKeyUsage=serverAuth" -days 90 -out "$LAB_PKI/ldapsself.pem" 2>/dev/null
+ldaps_serve "$LAB_PKI/ldapsself.pem" "$LAB_PKI/ldapsself.key"
+SELF_END=$(not_after "$LAB_PKI/ldapsself.pem")
+ASKED=$(date +%s)
+probe check-now "$DC_HOST" "$DC_MASTER" || lab_die "task.create (check now) of $DC_MASTER was refused"
+lab_expect "$DC_HOST: after \"Execute now\", billu.cert.validation[${DC_TLS[0]}] is \"valid-but-self-signed\" for the self-signed certificate (within 20 s)" pass \
+    lab_wait 20 "the self-signed verdict" probe value-since "$DC_HOST" "billu.cert.validation[${DC_TLS[0]}]" valid-but-self-signed "$ASKED"
+lab_expect "... and billu.cert.expiry[${DC_TLS[0]}] is its notAfter, $SELF_END" pass probe value-since "$DC_HOST" "billu.cert.expiry[${DC_TLS[0]}]" "$SELF_END" "$ASKED"
+lab_expect "\"$T_INVALID\" (high) is raised (within 20 s)" pass lab_wait 20 "the validation problem" probe problem "$DC_HOST" "$T_INVALID"
+lab_expect "... and \"$T_CRIT\" resolves: 90 days left (within 20 s)" pass lab_wait 20 "the critical problem resolved" probe resolved "$DC_HOST" "$T_CRIT"
+lab_fig "certificate swaps (critical, self-signed: values and triggers)" "$(lab_since "$T_SWAP") ms"
+
+fi # certificate swaps
+
+# --- IMAPS on the mail host (issue #18): Dovecot on 993, checked by the Postfix template's rendered item ------------------
+# Dovecot (Debian's, a minimal configuration of the lab's: IMAP over TLS on 127.0.0.1:993 of bmon-mail, a certificate of
+# the site CA for the document's name, valid 90 days). The mail host's agent so far held a wrong PSK (the probes above):
+# it now gets the server's key and is restarted, then the rendered web.certificate.get[<name>,993,127.0.0.1] is fetched
+# at once (Execute now). Expected: the certificate file's notAfter, "valid", no certificate problem.
+if lab_phase "IMAPS on $MAIL_HOST: Dovecot on 993, its certificate checked by the rendered item" BILLU_LAB_IMAPS_SABOTAGE=1; then
+T_IMAPS=$(date +%s%N)
+mapfile -t MAIL_TLS < <(tls_endpoints "BillU Postfix")
+if [ "${#MAIL_TLS[@]}" != 1 ] || [ "${MAIL_TLS[0]#*,}" != 993 ]; then
+    lab_die "the document's Postfix template checks ${MAIL_TLS[*]:-no certificate}, the lab expects IMAPS on 993"
+fi
+IMAPS_NAME=${MAIL_TLS[0]%,*}
+IMAPS_CERT_NAME=$IMAPS_NAME
+if [ -n "${BILLU_LAB_IMAPS_SABOTAGE:-}" ]; then
+    IMAPS_CERT_NAME="other-$IMAPS_NAME"
+    lab_log "SABOTAGE: Dovecot serves a site-CA certificate for $IMAPS_CERT_NAME, not $IMAPS_NAME"
+fi
+lab_cert imaps "$IMAPS_CERT_NAME" "DNS:$IMAPS_CERT_NAME" >/dev/null
+openssl x509 -req -in "$LAB_PKI/imaps.csr" -CA "$LAB_PKI/ca.pem" -CAkey "$LAB_PKI/ca.key" -CAcreateserial -days 90 -extfile "$LAB_PKI/imaps.ext" -out "$LAB_PKI/imaps.pem" 2>/dev/null
+DV="$LAB_DIR/dovecot"; mkdir -p "$DV/run" "$DV/state"
+chmod 0644 "$LAB_PKI/imaps.key"
+cat >"$DV/dovecot.conf" <<CONF
+protocols = imap
+listen = 127.0.0.1
+base_dir = $DV/run
+state_dir = $DV/state
+log_path = $DV/dovecot.log
+ssl = required
+ssl_cert = <$LAB_PKI/imaps.pem
+ssl_key = <$LAB_PKI/imaps.key
+passdb {
+  driver = static
+  args = nopassword=y
+}
+userdb {
+  driver = static
+  args = uid=nobody gid=nogroup home=/nonexistent
+}
+service imap-login {
+  inet_listener imap {
+    port = 0
+  }
+  inet_listener imaps {
+    port = 993
+  }
+}
+CONF
+lab_bg bmon-mail "$DV/stdout.log" dovecot -F -c "$DV/dovecot.conf"
+lab_wait 10 "Dovecot on 993" ip netns exec bmon-mail bash -c "exec 3<>/dev/tcp/127.0.0.1/993" || lab_die "Dovecot did not start: $(tail -3 "$DV/stdout.log" "$DV/dovecot.log" 2>/dev/null)"
+# The greeting over TLS, read once (python's ssl, the certificate not checked here: that is the agent's item's verdict).
+imaps_greets() { ip netns exec bmon-mail /usr/bin/python3 -c 'import socket, ssl, sys
+c = ssl.create_default_context(); c.check_hostname = False; c.verify_mode = ssl.CERT_NONE
+with socket.create_connection(("127.0.0.1", 993), timeout=5) as s, c.wrap_socket(s, server_hostname=sys.argv[1]) as t:
+    g = t.recv(200); print(g); sys.exit(0 if g.startswith(b"* OK") else 1)' "$IMAPS_NAME"; }
+lab_expect "Dovecot greets over TLS on 127.0.0.1:993 of $MAIL_HOST (\"* OK\")" pass imaps_greets
+for pid in $(ip netns pids bmon-mail); do [ "$(cat "/proc/$pid/comm" 2>/dev/null)" != zabbix_agent2 ] || kill "$pid"; done
+install -m 0640 -o root -g zabbix "$LAB_DIR/psk-$MAIL_HOST" /etc/netns/bmon-mail/zabbix/zabbix_agent2.psk
+read -r addr _ < <(doc_host "$MAIL_HOST")
+lab_wait 10 "$MAIL_HOST's agent stopped" sh -c "! ip netns exec bmon-mail bash -c 'exec 3<>/dev/tcp/$addr/10050' 2>/dev/null" || lab_die "$MAIL_HOST's agent did not stop"
+start_agent "$MAIL_HOST"
+lab_expect "$MAIL_HOST, its agent now holding the server's PSK, becomes available (within 30 s)" pass lab_wait 30 "$MAIL_HOST available" probe available "$MAIL_HOST"
+IMAPS_END=$(not_after "$LAB_PKI/imaps.pem")
+ASKED=$(date +%s)
+probe check-now "$MAIL_HOST" "web.certificate.get[$IMAPS_NAME,993,127.0.0.1]" || lab_die "task.create (check now) was refused"
+lab_expect "$MAIL_HOST: billu.cert.expiry[$IMAPS_NAME,993] is Dovecot's certificate's notAfter, $IMAPS_END (within 20 s)" pass \
+    lab_wait 20 "the IMAPS expiry" probe value-since "$MAIL_HOST" "billu.cert.expiry[$IMAPS_NAME,993]" "$IMAPS_END" "$ASKED"
+lab_expect "$MAIL_HOST: billu.cert.validation[$IMAPS_NAME,993] is valid (the site CA, the name)" pass \
+    probe value-since "$MAIL_HOST" "billu.cert.validation[$IMAPS_NAME,993]" valid "$ASKED"
+lab_expect "$MAIL_HOST: no certificate trigger of IMAPS is raised (90 days left, valid; within 20 s)" pass lab_wait 20 "IMAPS triggers" cert_quiet "$MAIL_HOST" "BillU Postfix" "$IMAPS_NAME,993"
+lab_fig "IMAPS (Dovecot, agent restarted with the right PSK, values, triggers)" "$(lab_since "$T_IMAPS") ms"
+
+fi # IMAPS
 
 # The acceptance run's stopped agent (below): stopped now, so Zabbix calls it unavailable while Apache is probed.
 if [ -n "${BILLU_LAB_NODATA_SABOTAGE:-}" ]; then
@@ -681,6 +855,29 @@ lab_expect "... billu.drift.checked is its checkedAt, $AT" pass probe value "$DC
 lab_expect "... and \"$T_PRIV\" is resolved (privileged drift 0)" pass lab_wait 20 "resolved" probe resolved "$DC_HOST" "$T_PRIV"
 
 fi # drift template
+
+# --- the Windows hosts' template (prod's document: dev has no Windows host), against this real Zabbix 6.0 -------------------
+# The configuration step's own code (the installed zabbix-config.py: Run.host_groups and Run.templates) creates prod's
+# "BillU Windows base" in the lab's Zabbix, twice: Zabbix accepts every item and trigger (trigger.create parses each
+# expression against the template's items), the second run changes nothing, the template holds the document's keys and
+# trigger names. No Windows agent runs here: its values stay unproven (docs/services/monitoring.md).
+if lab_phase "the Windows hosts' template (prod's document) through the step's code" BILLU_LAB_WINDOWS_SABOTAGE=1; then
+PROD=$(lab_synth prod)
+PROD_MON=$(node -e 'console.log(require(process.argv[1]).hosts.find((h) => h.role === "monitoring").name)' "$PROD/outputs.json")
+WIN_DOC="$LAB_DIR/prod-zabbix-config.json"
+cp "$PROD/rendered/$PROD_MON$DOC_GUEST" "$WIN_DOC"
+WIN_TPL=$(node -e 'const d = require(process.argv[1]); const h = d.hosts.find((x) => x.templates.includes("BillU Windows base")); console.log(h ? "BillU Windows base" : "")' "$WIN_DOC")
+[ -n "$WIN_TPL" ] || lab_die "prod's document links no host to BillU Windows base"
+if [ -n "${BILLU_LAB_WINDOWS_SABOTAGE:-}" ]; then
+    lab_log "SABOTAGE: the copy of prod's document names vfs.fs.size[D:,pused] in the Windows template's C: trigger (an item the template lacks)"
+    sed -i 's|/BillU Windows base/vfs.fs.size\[C:,pused\]|/BillU Windows base/vfs.fs.size[D:,pused]|' "$WIN_DOC"
+fi
+WIN_GROUP=$(node -e 'console.log(require(process.argv[1]).templateGroup)' "$WIN_DOC")
+lab_expect "prod's \"$WIN_TPL\" is created by the step's own code (every item and trigger accepted), a second run changes nothing, it holds the document's items and triggers" pass \
+    ip netns exec bmon-mon "${PROBE[@]}" ensure-template "$MON_ROOT/usr/local/lib/billu/monitoring" "$WIN_DOC" "$WIN_TPL" "$WIN_GROUP"
+sed 's/^/    /' "$LAB_DIR/.lab-expect.out" | tail -n 3
+
+fi # Windows template
 
 # nodata() is evaluated by the server's timer (every 30 s or so), over the lab's 30 s {$BILLU.AGENT.NODATA}. The bound
 # counts from the agent's stop (39-53 s measured), whatever ran since: a sabotage run that skipped the phases above

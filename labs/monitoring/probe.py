@@ -32,6 +32,15 @@ Usage: probe.py --url URL --credentials FILE <command> [args]
                         sets the JSONPath preprocessing step of TEMPLATE's item KEY (a sabotage's: it breaks a rendered
                         dependent item; the hosts' items follow their template)
   resolved HOST NAME    no problem named NAME is open on HOST
+  check-now HOST KEY    asks the server to poll item KEY of HOST now (task.create, type 6: the frontend's "Execute now"),
+                        instead of waiting for its interval
+  trigger-set TEMPLATE NAME EXPRESSION
+                        sets the expression of TEMPLATE's trigger NAME (a sabotage's: the hosts' triggers follow it)
+  ensure-template STEPDIR DOC TEMPLATE GROUP
+                        runs the configuration step's own code (STEPDIR/zabbix-config.py: Run.host_groups and
+                        Run.templates) for DOC's template TEMPLATE alone, in template group GROUP, twice: holds when
+                        the first run is accepted by Zabbix, the second changes nothing, and the template then holds
+                        exactly DOC's item keys and trigger names (prints what differs)
   agent-ping ADDR IDENTITY PSKFILE
                         asks the agent at ADDR:10050 for agent.ping over TLS with that PSK (openssl s_client: the
                         server's own side, without the server), as the server's passive check does; holds when it
@@ -135,6 +144,51 @@ def dashboard(url, auth, doc, name, live):
     return bad if checked else 1
 
 
+def ensure_template(url, auth, stepdir, doc, name, group):
+    """The configuration step's own template code (zabbix-config.py's Run), for one template of a document."""
+    import importlib.util
+    import io
+    import contextlib
+    sys.path.insert(0, stepdir)
+    spec = importlib.util.spec_from_file_location("zabbix_config", "%s/zabbix-config.py" % stepdir)
+    zc = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(zc)
+    tpl = next((t for t in doc["templates"] if t["name"] == name), None)
+    if tpl is None:
+        print("the document has no template %r" % name)
+        return 1
+    api = zc.Api(url)
+    api.auth = auth
+    one = {"templateGroup": group, "hostGroups": [], "templates": [tpl]}
+    changes = []
+    for attempt in (1, 2):
+        run = zc.Run(api, one, {})
+        try:
+            with contextlib.redirect_stdout(io.StringIO()):
+                run.host_groups()
+                run.templates()
+        except zc.ApiError as e:  # what Zabbix refused of the template (the verdict this probe is for)
+            print("run %d: %s" % (attempt, e))
+            return 1
+        changes.append(run.changes)
+        print("run %d: %d changes%s" % (attempt, len(run.changes), "".join("\n  " + c for c in run.changes[:40])))
+    got = call(url, "template.get", {"filter": {"host": [name]}, "output": ["templateid"], "selectItems": ["key_"], "selectTriggers": ["description"]}, auth)
+    if not got:
+        print("no template %r after the step's code ran" % name)
+        return 1
+    keys, want_keys = sorted(i["key_"] for i in got[0]["items"]), sorted(i["key"] for i in tpl["items"])
+    names, want_names = sorted(t["description"] for t in got[0]["triggers"]), sorted(t["name"] for t in tpl["triggers"])
+    bad = 0
+    if keys != want_keys or names != want_names:
+        print("%r holds items %s and triggers %s, the document %s and %s" % (name, keys, names, want_keys, want_names))
+        bad = 1
+    if not changes[0] or changes[1]:
+        print("%r: the first run made %d changes, the second %d (want some, then none)" % (name, len(changes[0]), len(changes[1])))
+        bad = 1
+    print("%r: %d items, %d triggers" % (name, len(keys), len(names)))
+    return bad
+
+
 def main(argv):
     # argv: probe.py --url URL --credentials FILE <command> [args]
     url, cred, cmd, args = argv[2], argv[4], argv[5], argv[6:]
@@ -203,6 +257,27 @@ def main(argv):
                 bad = 1
         print("%d hosts of %s carry %r: %s" % (checked, tpl, name, want[0]))
         return bad if checked else 1
+    if cmd == "check-now":
+        h = host(url, auth, args[0])
+        items = call(url, "item.get", {"hostids": [h["hostid"]], "filter": {"key_": [args[1]]}, "output": ["itemid"]}, auth)
+        if not items:
+            print("%s: no item %s" % (args[0], args[1]))
+            return 1
+        # 6: check now (Zabbix 6.0 API, task.create): the server polls the item at once, as "Execute now" does.
+        call(url, "task.create", [{"type": "6", "request": {"itemid": items[0]["itemid"]}}], auth)
+        print("%s %s: check now requested" % (args[0], args[1]))
+        return 0
+    if cmd == "trigger-set":
+        tpl = call(url, "template.get", {"filter": {"host": [args[0]]}, "output": ["templateid"]}, auth)
+        trig = call(url, "trigger.get", {"templateids": [tpl[0]["templateid"]], "filter": {"description": [args[1]]}, "output": ["triggerid"]}, auth) if tpl else []
+        if not trig:
+            print("%s: no trigger %r" % (args[0], args[1]))
+            return 1
+        call(url, "trigger.update", {"triggerid": trig[0]["triggerid"], "expression": args[2]}, auth)
+        print("%s %r: expression %s" % (args[0], args[1], args[2]))
+        return 0
+    if cmd == "ensure-template":
+        return ensure_template(url, auth, args[0], json.load(open(args[1], encoding="utf-8")), args[2], args[3])
     if cmd == "host-macro":
         hid = host(url, auth, args[0])["hostid"]
         call(url, "usermacro.create", {"hostid": hid, "macro": args[1], "value": args[2]}, auth)
