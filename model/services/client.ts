@@ -13,6 +13,7 @@ export const clientService = defineService<undefined, ClientPlan>({
     after: ["dc", "fileserver?"],
     plan: ({ core, plan, problems }) => {
         const fs = plan<FileServerPlan[]>("fileserver")?.[0];
+        const domain = plan<DomainModel>("dc");
         return planClients(
             {
                 hosts: core.hosts.map((h) => ({
@@ -25,8 +26,10 @@ export const clientService = defineService<undefined, ClientPlan>({
                     index: h.index,
                 })),
                 zones: core.zones,
-                domain: plan<DomainModel>("dc"),
+                domain,
                 idmap: fs ? { other: fs.idmap.default, domain: fs.idmap.domain } : undefined,
+                // The person's home folder at logon: the file server's home share, by the name its Kerberos ticket is for.
+                homes: fs?.homes && domain ? { server: `${fs.host.toLowerCase()}.${domain.fqdn}`, share: fs.homes.name } : undefined,
             },
             problems,
         );
