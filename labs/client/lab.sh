@@ -254,6 +254,7 @@ OWN=$(node -e 'const f = require(process.argv[1]).fileservers.find((x) => x.host
     const s = f.shares.find((s) => s.kind === "department" && s.groups.some((g) => p.groups.includes(g))); console.log(s ? s.name : "")' "$LAB_DIR/facts.json" "$FS" "$OUT/directory.json" "$PERSON")
 [ -n "$OWN" ] || lab_die "the model gives $PERSON no department share"
 acceptance_cl() { # <password> <report dir>
+    # shellcheck disable=SC2016 # a program for the guest's sh: its $1.. are its arguments
     BILLU_ACCEPTANCE_PASSWORD="$1" guest_exec cl sh -c 'cd "$1" && exec node dist/tools/acceptance.js --stack dev --config "$2" --outputs "$3" --only shares --account "$4" --report "$5"' \
         sh "$LAB_ROOT" "$CFG" "$OUT/outputs.json" "$PERSON" "$2" >"$2.log" 2>&1
 }
