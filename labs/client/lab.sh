@@ -19,11 +19,19 @@
 #     with the machine account): the GPOs the model links to that container's parents (the domain root), in the
 #     model's order.
 #   - the step again: nothing reported.
+#   - the home share at logon (phases after the join): PAR-FS01 (its address of the model) runs its rendered `samba`
+#     step; the person logs on to PAR-CLI01 through PAM (pamtester); pam_mount runs mount.cifs with the model's UNC
+#     //<file server FQDN>/<home share>/<person>, mount point /home/<person> and sec=krb5,cruid=<uid>; mount.cifs
+#     resolves the server and only the kernel refuses (no cifs module here: mount error 19); the person's logon
+#     ticket writes, lists and removes a file in that UNC (smbclient --use-kerberos=required);
+#   - the acceptance run from PAR-CLI01: tools/acceptance's shares scenario as the person (--account), the model's
+#     department share written, another refused; a wrong password fails it (exit 1, NT_STATUS_LOGON_FAILURE).
 # Lab overrides (nothing rendered is edited): guests are namespaces with overlays (labs/lib/samba.sh); `systemctl` is
 # the shim; packages are preinstalled (the step's install guard skips); secrets Pulumi would send are made here
 # (random passwords, a throwaway CA for the DC's LDAPS); the client's /home is a tmpfs of the guest.
 # Sabotage (labs/client/sabotage.txt): BILLU_LAB_SABOTAGE=1 moves the installed smb.conf's domain idmap range after
-# the step ran and restarts winbind: the uid probe fails.
+# the step ran and restarts winbind: the uid probe fails. BCLI_SABOTAGE=home-server (the installed pam_mount.conf.xml
+# names par-fs01x) fails at the mount.cifs probe; BCLI_SABOTAGE=home-path (<user>-x) at the home write probe.
 LAB=bcli
 # shellcheck source=../lib/common.sh
 source "$(dirname "$0")/../lib/common.sh"
