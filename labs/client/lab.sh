@@ -223,6 +223,8 @@ lab_expect "the client-join step enabled pam_mount in PAM's session stack (pam-a
 # common-session as pam-auth-update wrote it, pam_mount first). Lab override: the service file naming them. strace
 # records the commands run (pam_mount prints its mount command only with <debug enable="1"/>, which the lab does not
 # set in the rendered file): mount.cifs's own arguments are what pam_mount made of the installed file.
+# pam_winbind writes the ticket to /tmp/krb5cc_<uid>, and the guest's /tmp is this machine's: removed on any exit.
+trap 'rm -f "/tmp/krb5cc_$WANT_UID"; guest_cleanup_all; lab_cleanup' EXIT
 guest_exec cl sh -c 'printf "@include common-auth\n@include common-account\n@include common-session\n" >/etc/pam.d/billu-lab-logon'
 logon() {
     printf '%s\n' "$USER_PW" | guest_exec cl env -u KRB5CCNAME strace -f -qq -s 1024 -e trace=execve -o "$LAB_DIR/logon.strace" \
