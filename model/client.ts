@@ -70,6 +70,28 @@ export interface ClientPlan {
     /** Where a user's home folder is made at first logon (`template homedir`; %D the domain, %U the user). */
     readonly homeTemplate: string;
     readonly shell: string;
+    /** The person's home folder on the file server, mounted at logon; absent when the site's file server has no home share. */
+    readonly homeMount?: ClientHomeMount;
+}
+
+/**
+ * The home share at logon (pam_mount): the person's own folder of the file server's home share
+ * (billu:fileserver.homeShare, one folder per account, its owner's only) mounted over CIFS as their home, with their
+ * own Kerberos ticket (`sec=krb5`, `cruid` = their uid: the kernel's cifs.upcall reads that user's credential cache,
+ * the one pam_winbind's `krb5_auth` wrote at logon). No password is stored or passed.
+ * https://pam-mount.sourceforge.net/pam_mount.conf.5.html, mount.cifs(8)
+ */
+export interface ClientHomeMount {
+    /** The file server's FQDN (`par-fs01.billu.remindme.lan`): the name its Kerberos service ticket is for. */
+    readonly server: string;
+    /** The home share (`home$`). */
+    readonly share: string;
+    /** Where it is mounted: the person's home (`/home/%(USER)`, smb.conf's `template homedir` in pam_mount's syntax). */
+    readonly mountPoint: string;
+    /** Only the domain's accounts (uids of the idmap's domain range) mount it: a local account (root) never does. */
+    readonly uids: { readonly low: number; readonly high: number };
+    /** mount.cifs options: Kerberos with the person's ticket, SMB 3.1.1 encrypted (the file server's `smb encrypt = desired`). */
+    readonly options: readonly string[];
 }
 
 /** The role name of client workstations in billu:hosts. */
@@ -88,6 +110,8 @@ export function planClients(
         readonly directoryOus?: readonly { readonly key: string; readonly name: string; readonly dn: string }[];
         /** The site's file server's ranges (billu:fileserver.idmap), so a user's uid is the same on both; default WINBIND_IDMAP. */
         readonly idmap?: ClientIdmap;
+        /** The site's file server's home share, when it has one (billu:fileserver.homeShare): mounted at logon. */
+        readonly homes?: { readonly server: string; readonly share: string };
     },
     problems: Problems,
 ): ClientPlan | undefined {
@@ -138,14 +162,29 @@ export function planClients(
         ou: place!.ou,
         ...(place!.createComputer !== undefined ? { createComputer: place!.createComputer } : {}),
     }));
+    const idmap = input.idmap ?? WINBIND_IDMAP;
+    const homeTemplate = "/home/%U";
     return {
         clients,
         workgroup: domain.netbiosName,
         realm: domain.realm,
-        idmap: input.idmap ?? WINBIND_IDMAP,
+        idmap,
         delegatedOus: [...new Set(clients.filter((c) => c.createComputer !== undefined).map((c) => c.ou))],
-        homeTemplate: "/home/%U",
+        homeTemplate,
         shell: "/bin/bash",
+        ...(input.homes
+            ? {
+                  homeMount: {
+                      server: input.homes.server,
+                      share: input.homes.share,
+                      // The same home as winbind's template (pam_mount's %(USER) for smb.conf's %U): mkhomedir then finds
+                      // it made and leaves the person's files on the server alone.
+                      mountPoint: homeTemplate.replace("%U", "%(USER)"),
+                      uids: idmap.domain,
+                      options: ["sec=krb5", "cruid=%(USERUID)", "vers=3.1.1", "seal", "nosuid", "nodev", "file_mode=0600", "dir_mode=0700"],
+                  },
+              }
+            : {}),
     };
 }
 

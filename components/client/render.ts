@@ -14,7 +14,41 @@ import { DOMAIN_JOIN_SECRET } from "../contracts";
 import { StepSpec, stepScript } from "../guest-step/render";
 import { generatedHeader } from "../header";
 
-export const CLIENT_PATHS = { smbConf: "/etc/samba/smb.conf", krb5: "/etc/krb5.conf" } as const;
+export const CLIENT_PATHS = { smbConf: "/etc/samba/smb.conf", krb5: "/etc/krb5.conf", pamMount: "/etc/security/pam_mount.conf.xml" } as const;
+
+/** An XML attribute value (the model's names hold none of these, but a share name is the user's text). */
+function attr(s: string): string {
+    return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+}
+
+/**
+ * pam_mount.conf.xml of a client with a home share (plan.homeMount): one volume, the person's folder of the file
+ * server's home share mounted over CIFS as their home with their own Kerberos ticket, for the domain's accounts only
+ * (uid in the idmap's domain range). No user volume files (no `luserconf`): users cannot add mounts.
+ * https://pam-mount.sourceforge.net/pam_mount.conf.5.html
+ */
+export function renderPamMountConf(plan: ClientPlan, client: ClientHost): string | undefined {
+    const m = plan.homeMount;
+    if (!m) return undefined;
+    return [
+        '<?xml version="1.0" encoding="utf-8" ?>',
+        '<!DOCTYPE pam_mount SYSTEM "pam_mount.conf.xml.dtd">',
+        generatedHeader("<!--", {
+            host: client.name,
+            what: `the home share mounted at logon, //${m.server}/${m.share}/<user> with the user's Kerberos ticket.`,
+        }),
+        "<pam_mount>",
+        '<debug enable="0" />',
+        `<volume uid="${m.uids.low}-${m.uids.high}" fstype="cifs" server="${attr(m.server)}" path="${attr(m.share)}/%(USER)" mountpoint="${attr(m.mountPoint)}" options="${attr(m.options.join(","))}" />`,
+        // At logout, unmount; never signal the person's other processes.
+        '<logout wait="0" hup="no" term="no" kill="no" />',
+        // The mount point is the home itself: made (owned by the person) when missing, kept at logout. (The DTD
+        // fixes the elements' order: logout before mkmountpoint.)
+        '<mkmountpoint enable="1" remove="false" />',
+        "</pam_mount>",
+        "",
+    ].join("\n");
+}
 
 /** smb.conf of a client: a winbind member (no share of its own), SMB3 and signing as the file server asks. */
 export function renderClientSmbConf(plan: ClientPlan, client: ClientHost): string {
@@ -53,11 +87,14 @@ export function renderClientSmbConf(plan: ClientPlan, client: ClientHost): strin
 
 /** Step `client-join` of a client workstation. */
 export function clientJoinStep(domain: DomainModel, plan: ClientPlan, client: ClientHost): StepSpec {
+    const pamMount = renderPamMountConf(plan, client);
     const files = [
         { path: CLIENT_PATHS.krb5, content: renderKrb5(domain) },
         { path: CLIENT_PATHS.smbConf, content: renderClientSmbConf(plan, client) },
+        ...(pamMount ? [{ path: CLIENT_PATHS.pamMount, content: pamMount }] : []),
     ];
     const script = stepScript("linux", "client/client-join.sh", {
+        HOME_MOUNT: pamMount ? "yes" : "",
         HOST_NAME: client.name,
         HOST_FQDN: client.fqdn,
         REALM: domain.realm,

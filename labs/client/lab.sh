@@ -22,18 +22,28 @@
 #     machine account): the GPOs the model links to the OU's parents (the domain root, OU=Ordinateurs), in AD's
 #     processing order (enforced links last).
 #   - the step again: nothing reported.
+#   - the home share at logon (phases after the join): PAR-FS01 (its address of the model) runs its rendered `samba`
+#     step; the person logs on to PAR-CLI01 through PAM (pamtester); pam_mount runs mount.cifs with the model's UNC
+#     //<file server FQDN>/<home share>/<person>, mount point /home/<person> and sec=krb5,cruid=<uid>; mount.cifs
+#     resolves the server and only the kernel refuses (no cifs module here: mount error 19); the person's logon
+#     ticket writes, lists and removes a file in that UNC (smbclient --use-kerberos=required);
+#   - the acceptance run from PAR-CLI01: tools/acceptance's shares scenario as the person (--account), the model's
+#     department share written, another refused; a wrong password fails it (exit 1, NT_STATUS_LOGON_FAILURE).
 # Lab overrides (nothing rendered is edited): guests are namespaces with overlays (labs/lib/samba.sh); `systemctl` is
 # the shim; packages are preinstalled (the step's install guard skips); secrets Pulumi would send are made here
 # (random passwords, a throwaway CA for the DC's LDAPS); the client's /home is a tmpfs of the guest.
 # Sabotage (labs/client/sabotage.txt): BILLU_LAB_SABOTAGE=1 moves the installed smb.conf's domain idmap range after
 # the step ran and restarts winbind: the uid probe fails. CLI_SABOTAGE=ou leaves out the DC's `client-ou` step (no
-# delegation): the join is refused (LDAP error 50) and the DN probe fails.
+# delegation): the join is refused (LDAP error 50) and the join step's probe fails first. BCLI_SABOTAGE=home-server (the
+# installed pam_mount.conf.xml names par-fs01x) fails at the mount.cifs probe; BCLI_SABOTAGE=home-path (<user>-x) at
+# the home write probe.
 LAB=bcli
 # shellcheck source=../lib/common.sh
 source "$(dirname "$0")/../lib/common.sh"
 # shellcheck source=../lib/samba.sh
 source "$LAB_ROOT/labs/lib/samba.sh"
-lab_require samba samba-tool ldbsearch winbindd wbinfo net kinit smbclient samba-gpupdate pam-auth-update openssl node unshare nsenter
+lab_require samba samba-tool ldbsearch winbindd wbinfo net kinit smbclient samba-gpupdate pam-auth-update openssl node unshare nsenter \
+    smbd pamtester mount.cifs xmllint klist ss strace runuser
 [ -f /usr/share/pam-configs/winbind ] || lab_require libpam-winbind
 START=$(date +%s%N)
 
@@ -194,5 +204,119 @@ lab_expect "the join account may create a computer in $WANT_OU (the delegation's
 lab_expect "... and delete it" pass as_join delete BILLUPROBE2
 fi # the computer account in its planned OU
 
+# --- the home share at logon (pam_mount): PAR-FS01 as synth rendered it, PAR-CLI01's logon through PAM ---------------
+# This machine's kernel has no cifs module (no cifs in /proc/filesystems, `modprobe cifs`: not found; LAB-NOTES), so
+# the home is not mounted for real: pam_mount itself reads the installed pam_mount.conf.xml at a real PAM logon of the
+# person and runs mount.cifs with its expansion, mount.cifs parses the options, resolves the server through the DC's
+# DNS and is refused by the kernel only (mount error 19, no such device); then the person's own ticket (the one
+# pam_winbind's krb5_auth made at that logon, which cruid= points the kernel at) opens the very UNC pam_mount mounted
+# with `smbclient --use-kerberos=required` against PAR-FS01 running its rendered samba step (smb.conf, the join,
+# billu-shares making the home folders). Expected values: the model (outputs.json, lab-facts), never pam_mount.conf.xml.
+if lab_phase "the file server's home share (PAR-FS01, its samba step as rendered)" BCLI_SABOTAGE=home-server BCLI_SABOTAGE=home-path; then
+FS=$(q 'console.log(o.hosts.find(h=>h.role==="fileserver").name)')
+FS_IP=$(q "console.log(o.hosts.find(h=>h.name==='$FS').address)")
+FS_CIDR=$(q "console.log(o.zones.find(x=>x.name===o.hosts.find(h=>h.name==='$FS').zone).cidr)")
+FS_DNS=$(q "console.log(r.find(x=>x.type.endsWith('VmLegacy')&&x.inputs.name==='$FS').inputs.initialization.dns.servers.join(' '))")
+(cd "$LAB_ROOT" && node dist/tools/lab-facts.js --stack dev) >"$LAB_DIR/facts.json" || lab_die "lab-facts failed"
+HOME_SHARE=$(node -e 'const f = require(process.argv[1]).fileservers.find((x) => x.host === process.argv[2]); console.log(f.homes ? f.homes.name : "")' "$LAB_DIR/facts.json" "$FS")
+[ -n "$HOME_SHARE" ] || lab_die "the model's $FS has no home share"
+FS_FQDN="${FS,,}.$DOMAIN"
+lab_log "$FS $FS_IP: home share $HOME_SHARE (the model's); $PERSON's home //$FS_FQDN/$HOME_SHARE/$PERSON"
+t=$(date +%s%N)
+guest_new fs "${FS,,}"; lab_plug fs "$FS_IP/${FS_CIDR#*/}"
+ip -n "$LAB-fs" route add "$CLI_CIDR" dev eth0
+[ "$FS_CIDR" = "$DC_CIDR" ] || ip -n "$LAB-fs" route add "$DC_CIDR" dev eth0
+[ "$FS_CIDR" = "$DC_CIDR" ] || ip -n "$LAB-cl" route add "$FS_CIDR" dev eth0
+# shellcheck disable=SC2086 # FS_DNS is a list of servers: one argument each
+guest_resolv fs "$DOMAIN" $FS_DNS
+# Lab overrides: the data volume (billu-raid1's mirror, labs/raid1) is a tmpfs of the guest at the model's mount point;
+# /run/samba, which systemd-tmpfiles makes at boot (samba-common's tmpfiles.d), is made here (the guest's /run is new).
+guest_exec fs sh -c 'mkdir -p /run/samba && mount -t tmpfs -o mode=0755 lab-srv /srv && mkdir -p /srv/shares && mount -t tmpfs -o mode=0755 lab-shares /srv/shares' ||
+    lab_die "the file server's data volume"
+: >"$S/fs"; secrets_add "$S/fs" domain-join "$JOIN_PW"
+lab_expect "$FS: the rendered samba step runs (smb.conf, the join, winbind and smbd, billu-shares)" pass run_step fs "$FS" samba "$S/fs"
+smbd_up() { guest_exec fs sh -c 'ss -Hltn "sport = :445" | grep -q .'; }
+lab_wait 30 "smbd on $FS listens on 445" smbd_up || sed 's/^/    smbd: /' "$LAB_DIR/guest-fs/var/u/log/samba/lab-smbd.log" 2>/dev/null | tail -n 20
+lab_fig "$FS samba step and smbd up" "$(lab_since "$t") ms"
+fi # the file server's home share
+
+if lab_phase "the home share at logon (pam_mount)" BCLI_SABOTAGE=home-server BCLI_SABOTAGE=home-path; then
+case "${BCLI_SABOTAGE:-}" in
+home-server) guest_exec cl sed -i "s/server=\"${FS,,}\./server=\"${FS,,}x./" /etc/security/pam_mount.conf.xml
+    lab_log "SABOTAGE: the installed pam_mount.conf.xml names the server ${FS,,}x.$DOMAIN" ;;
+home-path) guest_exec cl sed -i 's#path="\([^"]*\)/%(USER)"#path="\1/%(USER)-x"#' /etc/security/pam_mount.conf.xml
+    lab_log "SABOTAGE: the installed pam_mount.conf.xml mounts <home share>/<user>-x" ;;
+esac
+lab_expect "the client-join step enabled pam_mount in PAM's session stack (pam-auth-update)" pass guest_exec cl grep -q '^session.*pam_mount\.so' /etc/pam.d/common-session
+# A logon as the person through the installed PAM stacks (auth: pam_winbind's password check and ticket; session:
+# common-session as pam-auth-update wrote it, pam_mount first). Lab override: the service file naming them. strace
+# records the commands run (pam_mount prints its mount command only with <debug enable="1"/>, which the lab does not
+# set in the rendered file): mount.cifs's own arguments are what pam_mount made of the installed file.
+# pam_winbind writes the ticket to /tmp/krb5cc_<uid>, and the guest's /tmp is this machine's: removed on any exit.
+trap 'rm -f "/tmp/krb5cc_$WANT_UID"; guest_cleanup_all; lab_cleanup' EXIT
+guest_exec cl sh -c 'printf "@include common-auth\n@include common-account\n@include common-session\n" >/etc/pam.d/billu-lab-logon'
+logon() {
+    printf '%s\n' "$USER_PW" | guest_exec cl env -u KRB5CCNAME strace -f -qq -s 1024 -e trace=execve -o "$LAB_DIR/logon.strace" \
+        pamtester -v billu-lab-logon "$PERSON" authenticate open_session close_session >"$LAB_DIR/logon.log" 2>&1
+}
+t=$(date +%s%N)
+lab_expect "$PERSON logs on to $CLI through PAM (pamtester: authenticate, open_session, close_session)" pass logon
+lab_fig "$PERSON's logon with pam_mount" "$(lab_since "$t") ms"
+grep -oE "mount error.*|could not.*" "$LAB_DIR/logon.log" | sed 's/^/    /' | sort -u
+CC="FILE:/tmp/krb5cc_$WANT_UID"
+lab_expect "... pam_winbind left $PERSON's ticket in $CC (the cache cruid=$WANT_UID points the kernel at)" pass lab_has "krbtgt/$REALM@$REALM" guest_exec cl env KRB5CCNAME="$CC" klist
+lab_expect "... mount.cifs resolved the server and only the kernel refused (mount error(19): this kernel has no cifs)" pass grep -q 'mount error(19)' "$LAB_DIR/logon.log"
+lab_expect "... pam_mount ran no mount that failed before the kernel (no resolve error)" fail grep -q 'could not resolve address' "$LAB_DIR/logon.log"
+# The UNC, mount point and options pam_mount gave mount.cifs: its argv, as strace recorded the execve.
+CMD=$(grep -m1 'execve("[^"]*/mount\.cifs", ' "$LAB_DIR/logon.strace" || true)
+UNC=$(sed -n 's/.*execve("[^"]*", \["[^"]*", "\([^"]*\)", .*/\1/p' <<<"$CMD")
+MNT=$(sed -n 's/.*execve("[^"]*", \["[^"]*", "[^"]*", "\([^"]*\)", .*/\1/p' <<<"$CMD")
+OPTS=$(sed -n 's/.*, "-o", "\([^"]*\)".*/\1/p' <<<"$CMD")
+lab_log "mount.cifs $UNC $MNT -o $OPTS"
+lab_expect "... $PERSON's password is in no command line of the logon (pam_mount hands it to no argument)" fail grep -qF -- "$USER_PW" "$LAB_DIR/logon.strace"
+home_rw() { # the person (runuser: their uid, as cruid= makes the kernel act) writes, lists and removes a file in the
+    # folder pam_mount mounted, with the logon's ticket
+    local srv share dir
+    srv=${UNC#//}; share=${srv#*/}; srv=${srv%%/*}; dir=${share#*/}; share=${share%%/*}
+    # shellcheck disable=SC2016 # a program for the guest's sh: its $1 is its argument
+    guest_exec cl sh -c 'printf "home of %s\n" "$1" >/run/lab-home-probe.txt && chmod 0644 /run/lab-home-probe.txt' sh "$PERSON"
+    guest_exec cl runuser -u "$PERSON" -- env KRB5CCNAME="$CC" smbclient --use-kerberos=required "//$srv/$share" -D "$dir" \
+        -c "put /run/lab-home-probe.txt billu-lab-home.txt; ls billu-lab-home.txt; rm billu-lab-home.txt" >"$LAB_DIR/home-rw.log" 2>&1 &&
+        grep -q 'billu-lab-home.txt' "$LAB_DIR/home-rw.log"
+}
+lab_expect "... $PERSON writes in the folder pam_mount mounted ($UNC) with that ticket, against $FS's rendered smb.conf" pass home_rw
+sed 's/^/    /' "$LAB_DIR/home-rw.log" | tail -n 3
+lab_expect "... the mount is the model's: //$FS_FQDN/$HOME_SHARE/$PERSON on /home/$PERSON" pass test "$UNC $MNT" = "//$FS_FQDN/$HOME_SHARE/$PERSON /home/$PERSON"
+lab_expect "... with $PERSON's own Kerberos ticket (sec=krb5, cruid=$WANT_UID, the model's idmap low + RID)" pass \
+    grep -qE "(^|,)sec=krb5,cruid=$WANT_UID(,|$)" <<<"$OPTS"
+rm -f "/tmp/krb5cc_$WANT_UID"
+fi # the home share at logon
+# --- the acceptance run from the client: the shares scenario as the plan's person, from PAR-CLI01 ---------------------
+# tools/acceptance (npm run acceptance) inside PAR-CLI01's namespace (its address, its resolver: the DC), as the person
+# (--account, the lab's password through BILLU_ACCEPTANCE_PASSWORD, never a command line): the person writes, lists
+# and removes a test file on their department's share of PAR-FS01 and is refused on another department's. Expected
+# shares from the model (lab-facts' share plan and directory.json's groups), not from the scenario.
+if lab_phase "the acceptance run from the client (shares, as the person)"; then
+OWN=$(node -e 'const f = require(process.argv[1]).fileservers.find((x) => x.host === process.argv[2]), p = require(process.argv[3]).people.find((x) => x.sam === process.argv[4]);
+    const s = f.shares.find((s) => s.kind === "department" && s.groups.some((g) => p.groups.includes(g))); console.log(s ? s.name : "")' "$LAB_DIR/facts.json" "$FS" "$OUT/directory.json" "$PERSON")
+[ -n "$OWN" ] || lab_die "the model gives $PERSON no department share"
+acceptance_cl() { # <password> <report dir>
+    # shellcheck disable=SC2016 # a program for the guest's sh: its $1.. are its arguments
+    BILLU_ACCEPTANCE_PASSWORD="$1" guest_exec cl sh -c 'cd "$1" && exec node dist/tools/acceptance.js --stack dev --outputs "$2" --only shares --account "$3" --report "$4"' \
+        sh "$LAB_ROOT" "$OUT/outputs.json" "$PERSON" "$2" >"$2.log" 2>&1
+}
+t=$(date +%s%N)
+lab_expect "acceptance from $CLI: the shares scenario passes as $PERSON (exit 0)" pass acceptance_cl "$USER_PW" "$LAB_DIR/acceptance"
+lab_fig "acceptance run from $CLI (shares)" "$(lab_since "$t") ms"
+sed 's/^/    /' "$LAB_DIR/acceptance.log" | tail -n 6
+lab_expect "... $PERSON wrote, listed and removed its test file on $OWN, the model's share of $PERSON's department (its report)" pass \
+    grep -q "SMB: $PERSON writes, lists and removes a test file on .*\\\\$OWN | written, listed and removed | written, listed and removed | ok" "$LAB_DIR/acceptance/acceptance.md"
+acc_bad() { # a wrong password: the scenario fails (exit 1, not bad input) and its report names the server's refusal
+    local rc=0
+    acceptance_cl "wrong-$USER_PW" "$LAB_DIR/acceptance-bad" || rc=$?
+    [ "$rc" = 1 ] && grep -q NT_STATUS_LOGON_FAILURE "$LAB_DIR/acceptance-bad/acceptance.md"
+}
+lab_expect "... with a wrong password it fails (exit 1) and its report says the server refused the logon" pass acc_bad
+fi # the acceptance run from the client
 lab_log "lab $(( ($(date +%s%N) - START) / 1000000000 )) s"
 lab_finish

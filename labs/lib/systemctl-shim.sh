@@ -5,6 +5,8 @@
 # other unit (chrony: it would step the host's clock) is logged and ignored.
 verb="$1"; shift
 while [ $# -gt 0 ] && [ "${1#-}" != "$1" ]; do shift; done
+# Several units (the file server's `systemctl restart winbind smbd`): one at a time, as systemd does.
+if [ $# -gt 1 ]; then for u in "$@"; do "$0" "$verb" "$u" || exit; done; exit 0; fi
 unit="${1%.service}"
 # A unit's ExecStartPre and where its stdin goes (vsftpd's): none unless the unit below sets them.
 pre="" stdin="" also=""
@@ -13,6 +15,8 @@ case "$unit" in
     sssd) cmd="sssd -i --logger=stderr"; log=/var/log/sssd/lab-sssd.log ;;
     # winbindd -F makes its own session unless told not to: the shim already did (setsid below).
     winbind) cmd="winbindd -F --no-process-group --debug-stdout -d1"; log=/var/log/samba/lab-winbindd.log ;;
+    # The file server's smbd (labs/client's home share).
+    smbd) cmd="smbd -F --no-process-group --debug-stdout -d1"; log=/var/log/samba/lab-smbd.log ;;
     ssh|sshd) unit=ssh; cmd="/usr/sbin/sshd -D -e"; log=/var/log/lab-sshd.log
         # systemd's RuntimeDirectory=sshd (privilege separation).
         install -d -m 0755 /run/sshd ;;

@@ -16,13 +16,16 @@ export const clientService = defineService<undefined, ClientPlan>({
     after: ["dc", "fileserver?", "directory?"],
     plan: ({ core, plan, problems }) => {
         const fs = plan<FileServerPlan[]>("fileserver")?.[0];
+        const domain = plan<DomainModel>("dc");
         return planClients(
             {
                 hosts: hostInputs(core.hosts, "joinDomain"),
                 zones: core.zones,
-                domain: plan<DomainModel>("dc"),
+                domain,
                 directoryOus: plan<DirectoryPlan>("directory")?.ous,
                 idmap: fs ? { other: fs.idmap.default, domain: fs.idmap.domain } : undefined,
+                // The person's home folder at logon: the file server's home share, by the name its Kerberos ticket is for.
+                homes: fs?.homes && domain ? { server: `${fs.host.toLowerCase()}.${domain.fqdn}`, share: fs.homes.name } : undefined,
             },
             problems,
         );

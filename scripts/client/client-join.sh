@@ -1,11 +1,16 @@
 # Step `client-join` of a client workstation: a winbind member of the domain (smb.conf and krb5.conf installed by the
 # step), NSS and PAM through winbind, the home folder made at first logon. Data: HOST_NAME, HOST_FQDN, REALM,
 # JOIN_ACCOUNT, DC_FQDN (the first DC), CREATE_COMPUTER (net's createcomputer= path of the client's OU, `BillU/Ordinateurs/
-# DSI`; empty: the domain's Computers container). The join account's password reaches `net ads join` through an
-# authentication file (-A), 0600 in the step's private work folder, never a command line. The computer account is made
-# in the client's OU, where the first DC's `client-ou` step delegated computer creation to the join account.
+# DSI`; empty: the domain's Computers container), HOME_MOUNT ("yes": the step installs pam_mount.conf.xml and pam_mount
+# mounts the person's folder of the home share as their home at logon, with their Kerberos ticket; empty: the site's
+# file server has no home share). The join account's password reaches `net ads join` through an authentication file
+# (-A), 0600 in the step's private work folder, never a command line. The computer account is made in the client's OU,
+# where the first DC's `client-ou` step delegated computer creation to the join account.
 if ! command -v winbindd >/dev/null || ! command -v net >/dev/null || ! command -v kinit >/dev/null || [ ! -e /lib/x86_64-linux-gnu/libnss_winbind.so.2 ]; then
     billu_apt_install winbind libnss-winbind libpam-winbind krb5-user samba-common-bin smbclient
+fi
+if [ -n "$HOME_MOUNT" ] && { [ ! -e /lib/x86_64-linux-gnu/security/pam_mount.so ] || ! command -v mount.cifs >/dev/null || ! command -v xmllint >/dev/null; }; then
+    billu_apt_install libpam-mount cifs-utils keyutils libxml2-utils
 fi
 testparm -s --suppress-prompt /etc/samba/smb.conf >/dev/null 2>&1 || billu_die "testparm refuses /etc/samba/smb.conf"
 # NSS: the domain's users and groups after the local ones (files first: a local root stays local).
@@ -16,8 +21,16 @@ for db in passwd group; do
         billu_log "nsswitch: winbind added to $db"
     fi
 done
-# PAM: winbind authentication (libpam-winbind's profile) and the home folder at first logon.
-pam-auth-update --enable winbind mkhomedir
+# PAM: winbind authentication (libpam-winbind's profile, which asks for a Kerberos ticket at logon: krb5_auth) and
+# the home folder at first logon; with a home share, pam_mount (its session runs before mkhomedir's: the mounted
+# share is the home, mkhomedir then finds it made). pam_mount's config is checked against pam_mount's own DTD.
+if [ -n "$HOME_MOUNT" ]; then
+    xmllint --noout --dtdvalid /usr/share/xml/pam_mount/dtd/pam_mount.conf.xml.dtd /etc/security/pam_mount.conf.xml ||
+        billu_die "/etc/security/pam_mount.conf.xml does not follow pam_mount's DTD"
+    pam-auth-update --enable winbind mkhomedir libpam-mount
+else
+    pam-auth-update --enable winbind mkhomedir
+fi
 joined=
 if ! net ads testjoin -s /etc/samba/smb.conf >/dev/null 2>&1; then
     billu_log "joining $REALM as $HOST_NAME (account $JOIN_ACCOUNT, DC $DC_FQDN, OU ${CREATE_COMPUTER:-Computers})"
