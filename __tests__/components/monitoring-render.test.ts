@@ -150,7 +150,7 @@ test("the router's, the mail server's, the relay's and the PBX's agents declare 
     ]);
     expect(up("PAR-MAIL01", "mail")).toEqual([`UserParameter=billu.postfix.deferred,postqueue -j 2>/dev/null | grep -c '"queue_name": *"deferred"' || true`]);
     expect(up("PAR-PBX01", "pbx")).toEqual([
-        "UserParameter=billu.pbx.contacts,sudo -n /usr/sbin/asterisk -rx 'pjsip show contacts' 2>/dev/null | grep -c '^ *Contact: *[^< ]' || true",
+        `UserParameter=billu.pbx.contacts,c=$(sudo -n /usr/sbin/asterisk -rx 'pjsip show contacts' 2>/dev/null) && printf '%s\\n' "$c" | awk '/^ *Contact: *[^< ]/ { n++ } END { print n + 0 }'`,
     ]);
     expect(up("PAR-MX01", "mx")).toEqual([`UserParameter=billu.postfix.queue,postqueue -j 2>/dev/null | grep -c '"queue_name"' || true`]);
     expect(up("PAR-WEB01", "web")).toEqual([]);
@@ -218,6 +218,10 @@ test("the UserParameters count what the tools print: established IKE SAs, deferr
     ].join("\n");
     expect(runUserParameter(cmd("pbx"), "sudo", contacts)).toBe("2\n");
     expect(runUserParameter(cmd("pbx"), "sudo", "No objects found.\n")).toBe("0\n");
+    // sudo or asterisk failing (no daemon on the control socket, a refused sudo) prints nothing and fails: the item
+    // turns unsupported, it does not read "0 phones" (the `grep -c ... || true` this replaced read 0 with status 0).
+    expect(runUserParameter(cmd("pbx"), "sudo", "", 1, 1)).toBe("");
+    expect(runUserParameter(cmd("pbx"), "sudo", contacts, 1, 1)).toBe("");
 });
 
 test("the DHCP server's agent asks Kea's control socket for its statistics: a scope's pool in use, in percent", () => {

@@ -308,7 +308,8 @@ const PJSIP_CONTACTS = "/usr/sbin/asterisk -rx pjsip show contacts";
  * The UserParameters each of BillU's templates reads, by template key: the agent configuration of a host that links the
  * template declares them (render.ts renderAgentConf), and its sudoers drop-in allows their `sudo` commands. `grep -c`
  * prints 0 and exits 1 when nothing matches: `|| true` keeps 0 a value (an empty queue), not an error; a command behind
- * sudo must not be masked so (a failed sudo would read as 0): billu.ipsec.sas counts with awk after `&&`.
+ * sudo must not be masked so (a failed sudo would read as 0): billu.ipsec.sas and billu.pbx.contacts count with awk
+ * after `&&`.
  */
 export const USER_PARAMETERS: Readonly<Partial<Record<keyof typeof TEMPLATE, readonly UserParameter[]>>> = {
     // The key takes the subnet id ([*]: Zabbix passes it as $1); one socket round trip per item, one item per scope.
@@ -340,10 +341,12 @@ export const USER_PARAMETERS: Readonly<Partial<Record<keyof typeof TEMPLATE, rea
         { key: "billu.siteca.notafter", command: `f=$(sudo -n ${SITE_CA_ENDDATE} 2>/dev/null) && date -u -d "\${f#notAfter=}" +%s`, sudo: SITE_CA_ENDDATE },
     ],
     // A registered phone is a PJSIP contact line (`Contact:  1001/sip:1001@...`); the header line starts with `<Aor`.
+    // Asterisk's answer first (`&&`), then counted by awk (0 without exiting 1): a failing sudo or asterisk (no daemon,
+    // a refused sudo) prints nothing, so the item turns unsupported instead of reading "0 phones".
     telephony: [
         {
             key: "billu.pbx.contacts",
-            command: `sudo -n /usr/sbin/asterisk -rx 'pjsip show contacts' 2>/dev/null | grep -c '^ *Contact: *[^< ]' || true`,
+            command: `c=$(sudo -n /usr/sbin/asterisk -rx 'pjsip show contacts' 2>/dev/null) && printf '%s\\n' "$c" | awk '/^ *Contact: *[^< ]/ { n++ } END { print n + 0 }'`,
             sudo: PJSIP_CONTACTS,
         },
     ],
