@@ -83,14 +83,14 @@ export function renderSudoers(domain: DomainModel): string {
 }
 
 /**
- * sshd for AD users: their password goes through PAM (SSSD, Debian's default), and a Kerberos ticket logs them on
+ * sshd for AD users: their password goes through PAM (SSSD on a server, winbind on a client), and a Kerberos ticket logs them on
  * without one (GSSAPI with the host keytab adcli writes). Debian's sshd_config reads sshd_config.d first and the
  * first value of a keyword wins, so the `10-` name puts these lines before cloud-init's `50-cloud-init.conf` (which
  * turns password logons off when the VM's cloud-init says so) and Debian's defaults.
  */
-export function renderSshdAd(domain: DomainModel): string {
+export function renderSshdAd(domain: DomainModel, via: "SSSD" | "winbind" = "SSSD"): string {
     return [
-        generatedHeader("#", { what: `SSH logons of ${domain.fqdn}'s users with a Kerberos ticket (GSSAPI) or their password (PAM, SSSD).` }),
+        generatedHeader("#", { what: `SSH logons of ${domain.fqdn}'s users with a Kerberos ticket (GSSAPI) or their password (PAM, ${via}).` }),
         "PasswordAuthentication yes",
         "GSSAPIAuthentication yes",
         "GSSAPICleanupCredentials yes",

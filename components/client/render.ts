@@ -4,17 +4,50 @@
  * is the same on every member), `net ads join` makes the machine account with the join account (its password in a
  * 0600 authentication file of the step's private work folder: never on a command line), NSS and PAM go through
  * winbind, and pam_mkhomedir makes the
- * user's home folder at first logon. Winbind rather than SSSD (the servers' join, components/base-server/member.ts):
+ * user's home folder at first logon. SSH and sudo follow billu:domain.linuxLogin as on every Debian member (sshd's
+ * account stage admits the SSH and sudo groups' members only, sudo is the sudo group's); the console is every staff
+ * member's. Winbind rather than SSSD (the servers' join, components/base-server/member.ts):
  * Samba's Group Policy client (`samba-gpupdate`) reads the machine account from winbind's secrets.tdb. Pure.
  */
 import type { ClientHost, ClientPlan } from "../../model/client";
 import { COMPUTER_CLASS, type DomainModel } from "../../model/domain";
-import { renderKrb5 } from "../base-server/member";
+import { MEMBER_PATHS, renderKrb5, renderSshdAd, renderSudoers } from "../base-server/member";
 import { DOMAIN_JOIN_SECRET } from "../contracts";
 import { StepSpec, stepScript } from "../guest-step/render";
 import { generatedHeader } from "../header";
 
-export const CLIENT_PATHS = { smbConf: "/etc/samba/smb.conf", krb5: "/etc/krb5.conf", pamMount: "/etc/security/pam_mount.conf.xml" } as const;
+export const CLIENT_PATHS = {
+    smbConf: "/etc/samba/smb.conf",
+    krb5: "/etc/krb5.conf",
+    pamMount: "/etc/security/pam_mount.conf.xml",
+    /** sshd's account rule for the domain's accounts, included by /etc/pam.d/sshd (the step adds the `@include`). */
+    sshdPam: "/etc/pam.d/billu-sshd-groups",
+    sudoers: MEMBER_PATHS.sudoers,
+    sshd: MEMBER_PATHS.sshd,
+} as const;
+
+/**
+ * The account rule sshd's PAM stack includes before common-account (billu:domain.linuxLogin, as on every Debian member):
+ * an account of the domain (uid from the lowest idmap range up: the domain's RIDs and the other SIDs winbind maps) logs
+ * on over SSH only as a member of the SSH or the sudo group; a local account (below) is not the domain's to judge.
+ * sshd runs the account stage for every method (password, Kerberos ticket, key), so no method gets round it. The
+ * console (login, the display manager: common-account alone) stays every staff member's: a workstation is theirs.
+ * pam_succeed_if's `ingroup` takes the groups `:`-separated (any one of them) and resolves them through NSS (winbind,
+ * case-insensitive); billu:domain.linuxLogin's names hold no `:` or space (model/domain.ts).
+ */
+export function renderSshdGroupsPam(domain: DomainModel, plan: ClientPlan, client: ClientHost): string {
+    const login = domain.linuxLogin!;
+    const low = Math.min(plan.idmap.other.low, plan.idmap.domain.low);
+    return [
+        generatedHeader("#", {
+            host: client.name,
+            what: `SSH logons of ${plan.realm}'s accounts: members of ${login.sshGroup} or ${login.sudoGroup} only (the console stays open to all).`,
+        }),
+        `account [success=1 default=ignore] pam_succeed_if.so quiet uid < ${low}`,
+        `account required pam_succeed_if.so quiet_success user ingroup ${login.sshGroup.toLowerCase()}:${login.sudoGroup.toLowerCase()}`,
+        "",
+    ].join("\n");
+}
 
 /** An XML attribute value (the model's names hold none of these, but a share name is the user's text). */
 function attr(s: string): string {
@@ -92,6 +125,9 @@ export function clientJoinStep(domain: DomainModel, plan: ClientPlan, client: Cl
         { path: CLIENT_PATHS.krb5, content: renderKrb5(domain) },
         { path: CLIENT_PATHS.smbConf, content: renderClientSmbConf(plan, client) },
         ...(pamMount ? [{ path: CLIENT_PATHS.pamMount, content: pamMount }] : []),
+        { path: CLIENT_PATHS.sshdPam, content: renderSshdGroupsPam(domain, plan, client) },
+        { path: CLIENT_PATHS.sudoers, content: renderSudoers(domain), mode: "0440", check: "visudo -cq -f {}" },
+        { path: CLIENT_PATHS.sshd, content: renderSshdAd(domain, "winbind") },
     ];
     const script = stepScript("linux", "client/client-join.sh", {
         HOME_MOUNT: pamMount ? "yes" : "",

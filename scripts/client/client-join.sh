@@ -3,7 +3,8 @@
 # JOIN_ACCOUNT, DC_FQDN (the first DC), CREATE_COMPUTER (net's createcomputer= path of the client's OU, `BillU/Ordinateurs/
 # DSI`; empty: the domain's Computers container), HOME_MOUNT ("yes": the step installs pam_mount.conf.xml and pam_mount
 # mounts the person's folder of the home share as their home at logon, with their Kerberos ticket; empty: the site's
-# file server has no home share). The join account's password reaches `net ads join` through an authentication file
+# file server has no home share). SSH and sudo follow billu:domain.linuxLogin (the rendered sudoers drop-in, sshd's
+# drop-in, sshd's PAM account rule billu-sshd-groups); the console is every staff member's. The join account's password reaches `net ads join` through an authentication file
 # (-A), 0600 in the step's private work folder, never a command line. The computer account is made in the client's OU,
 # where the first DC's `client-ou` step delegated computer creation to the join account.
 if ! command -v winbindd >/dev/null || ! command -v net >/dev/null || ! command -v kinit >/dev/null || [ ! -e /lib/x86_64-linux-gnu/libnss_winbind.so.2 ]; then
@@ -30,6 +31,20 @@ if [ -n "$HOME_MOUNT" ]; then
     pam-auth-update --enable winbind mkhomedir libpam-mount
 else
     pam-auth-update --enable winbind mkhomedir
+fi
+# SSH (billu:domain.linuxLogin, as on every Debian member): sshd's PAM stack includes the rendered account rule
+# (/etc/pam.d/billu-sshd-groups: the domain's accounts in the SSH or sudo group only) before common-account. sshd runs
+# the account stage for every method (password, Kerberos ticket, key). The console's services keep common-account alone.
+[ -f /etc/pam.d/sshd ] || billu_die "/etc/pam.d/sshd is missing: openssh-server is not installed (the client is reached over SSH like every host)"
+if ! grep -qx '@include billu-sshd-groups' /etc/pam.d/sshd; then
+    sed -i '0,/^@include common-account$/s//@include billu-sshd-groups\n&/' /etc/pam.d/sshd
+    grep -qx '@include billu-sshd-groups' /etc/pam.d/sshd || billu_die "/etc/pam.d/sshd has no '@include common-account' line to put billu-sshd-groups before"
+    billu_log "sshd's PAM: billu-sshd-groups included before common-account"
+fi
+# sshd reads its drop-in (passwords through PAM, Kerberos tickets) at start: reload it when the drop-in changed.
+if billu_changed /etc/ssh/sshd_config.d/10-billu-ad.conf; then
+    sshd -t || billu_die "sshd -t refuses the configuration with /etc/ssh/sshd_config.d/10-billu-ad.conf"
+    systemctl reload ssh
 fi
 joined=
 if ! net ads testjoin -s /etc/samba/smb.conf >/dev/null 2>&1; then
