@@ -22,6 +22,9 @@
 #     machine account): the GPOs the model links to the OU's parents (the domain root, OU=Ordinateurs), in AD's
 #     processing order (enforced links last).
 #   - the step again: nothing reported.
+#   - SSH and sudo (billu:domain.linuxLogin, the stack's "Domain members" row): a real sshd on PAR-CLI01 refuses the
+#     person outside the SSH and sudo groups (PAM's account stage, with the right password) while their console logon
+#     passes it; a member of the SSH group and one of the sudo group log on; only the latter gets root with sudo.
 #   - the home share at logon (phases after the join): PAR-FS01 (its address of the model) runs its rendered `samba`
 #     step; the person logs on to PAR-CLI01 through PAM (pamtester); pam_mount runs mount.cifs with the model's UNC
 #     //<file server FQDN>/<home share>/<person>, mount point /home/<person> and sec=krb5,cruid=<uid>; mount.cifs
@@ -36,14 +39,15 @@
 # the step ran and restarts winbind: the uid probe fails. CLI_SABOTAGE=ou leaves out the DC's `client-ou` step (no
 # delegation): the join is refused (LDAP error 50) and the join step's probe fails first. BCLI_SABOTAGE=home-server (the
 # installed pam_mount.conf.xml names par-fs01x) fails at the mount.cifs probe; BCLI_SABOTAGE=home-path (<user>-x) at
-# the home write probe.
+# the home write probe. BCLI_SABOTAGE=ssh-open (sshd's PAM no longer includes billu-sshd-groups) fails at the SSH
+# refusal probe.
 LAB=bcli
 # shellcheck source=../lib/common.sh
 source "$(dirname "$0")/../lib/common.sh"
 # shellcheck source=../lib/samba.sh
 source "$LAB_ROOT/labs/lib/samba.sh"
 lab_require samba samba-tool ldbsearch winbindd wbinfo net kinit smbclient samba-gpupdate pam-auth-update openssl node unshare nsenter \
-    smbd pamtester mount.cifs xmllint klist ss strace runuser
+    smbd pamtester mount.cifs xmllint klist ss strace runuser sshd ssh sshpass sudo
 [ -f /usr/share/pam-configs/winbind ] || lab_require libpam-winbind
 START=$(date +%s%N)
 
@@ -81,7 +85,20 @@ eval "$(node -e 'const d = require(process.argv[1]), want = process.argv[2];
 # shellcheck disable=SC2016 # a JavaScript program
 eval "$(node -e 'const d = require(process.argv[1]); const p = d.people.find((x) => x.enabled && x.groups.length > 0);
     console.log(`PERSON=${p.sam}`); console.log(`PERSON_GROUPS="${p.groups.join(" ")}"`)' "$OUT/directory.json")"
+# SSH and sudo (billu:domain.linuxLogin): the groups from the stack's "Domain members" section (the client's row); two
+# other enabled people of the plan are put in them on the DC (an admin's act, lab setup), the person above in neither.
+# shellcheck disable=SC2016 # a JavaScript program
+eval "$(q 'const s=o.sections["Domain members"], c=s.columns, row=s.rows.find(r=>r[c.indexOf("host")]==="'"$CLI"'");
+    if (!row) { console.error("no Domain members row for '"$CLI"'"); process.exit(1); }
+    console.log(`SSH_GROUP=${row[c.indexOf("SSH group")]} SUDO_GROUP=${row[c.indexOf("sudo group")]}`)')" || lab_die "the stack's outputs do not list $CLI as a domain member"
+# shellcheck disable=SC2016 # a JavaScript program
+eval "$(node -e 'const d = require(process.argv[1]), bad = [process.argv[2], process.argv[3]].map((g) => g.toLowerCase());
+    const free = (p) => p.enabled && !p.groups.some((g) => bad.includes(g.toLowerCase()));
+    const [a, b, c] = d.people.filter(free);
+    if (a.sam !== process.argv[4]) { console.error(`${process.argv[4]} is in an SSH or sudo group of the plan`); process.exit(1); }
+    console.log(`P_SSH=${b.sam} P_SUDO=${c.sam}`)' "$OUT/directory.json" "$SSH_GROUP" "$SUDO_GROUP" "$PERSON")" || lab_die "no three people of the plan outside the SSH and sudo groups"
 lab_log "$CLI $CLI_IP joins $REALM at $DC1 $DC1_IP; person $PERSON (groups $PERSON_GROUPS); idmap $IDMAP_LOW-$IDMAP_HIGH"
+lab_log "SSH: $P_SSH put in $SSH_GROUP, $P_SUDO in $SUDO_GROUP, $PERSON in neither"
 
 # --- secrets (what Pulumi would send on stdin) --------------------------------------------------------------------
 ADMIN_PW="Lab-$(openssl rand -hex 10)-A1"
@@ -121,6 +138,12 @@ fi
 SAM=/var/lib/samba/private/sam.ldb
 guest_exec dc1 samba-tool user setpassword "$PERSON" --newpassword="$USER_PW" -H "$SAM" >/dev/null || lab_die "setting $PERSON's lab password failed"
 guest_exec dc1 samba-tool user setexpiry "$PERSON" --noexpiry -H "$SAM" >/dev/null || true
+for u in "$P_SSH" "$P_SUDO"; do
+    guest_exec dc1 samba-tool user setpassword "$u" --newpassword="$USER_PW" -H "$SAM" >/dev/null || lab_die "setting $u's lab password failed"
+    guest_exec dc1 samba-tool user setexpiry "$u" --noexpiry -H "$SAM" >/dev/null || true
+done
+guest_exec dc1 samba-tool group addmembers "$SSH_GROUP" "$P_SSH" -H "$SAM" >/dev/null || lab_die "adding $P_SSH to $SSH_GROUP failed"
+guest_exec dc1 samba-tool group addmembers "$SUDO_GROUP" "$P_SUDO" -H "$SAM" >/dev/null || lab_die "adding $P_SUDO to $SUDO_GROUP failed"
 
 # --- PAR-CLI01: the client-join step ----------------------------------------------------------------------------------
 guest_new cl "${CLI,,}"; lab_plug cl "$CLI_IP/${CLI_CIDR#*/}"
@@ -128,6 +151,8 @@ ip -n "$LAB-cl" route add "$DC_CIDR" dev eth0
 # shellcheck disable=SC2086 # CLI_DNS is a list of servers: one argument each
 guest_resolv cl "$DOMAIN" $CLI_DNS
 guest_exec cl mount -t tmpfs -o mode=0755 lab-home /home || lab_die "the guest's /home"
+# sshd runs on the client as on its VM (management reaches every host over SSH); the client-join step reloads it.
+guest_exec cl systemctl start ssh || lab_die "sshd on $CLI"
 t=$(date +%s%N)
 lab_expect "$CLI: the rendered client-join step runs (net ads join, winbind started)" pass run_step cl "$CLI" client-join "$S/join"
 lab_fig "$CLI client-join step" "$(lab_since "$t") ms"
@@ -186,6 +211,41 @@ lab_expect "... in the model's order (parents first, enforced links last; in a c
 rsop_order | sed 's/^/    /' || true
 
 lab_expect "$CLI: the client-join step again reports nothing" pass guest_rerun_clean cl client-join "$S/join"
+
+# --- SSH and sudo: billu:domain.linuxLogin, as on every Debian member; the console stays the staff's ------------------
+# A real sshd on PAR-CLI01 (started before the step, reloaded by it): password logons (sshpass answers the prompt) to
+# its own address; sudo over SSH with the password on stdin. Expected groups: the stack's "Domain members" row.
+if lab_phase "SSH and sudo follow billu:domain.linuxLogin" BCLI_SABOTAGE=ssh-open; then
+if [ "${BCLI_SABOTAGE:-}" = ssh-open ]; then
+    guest_exec cl sed -i '/^@include billu-sshd-groups$/d' /etc/pam.d/sshd
+    lab_log "SABOTAGE: /etc/pam.d/sshd no longer includes billu-sshd-groups"
+fi
+# pam_winbind's krb5_auth writes each password logon's ticket to /tmp/krb5cc_<uid>, and the guest's /tmp is this
+# machine's: removed on any exit.
+CCS=()
+for u in "$PERSON" "$P_SSH" "$P_SUDO"; do CCS+=("/tmp/krb5cc_$(guest_exec cl id -u "$u")"); done
+trap 'rm -f "/tmp/krb5cc_$WANT_UID" "${CCS[@]}"; guest_cleanup_all; lab_cleanup' EXIT
+SSH_OPTS=(-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o ConnectTimeout=10 -o LogLevel=ERROR)
+ssh_pw() { guest_exec cl env SSHPASS="$USER_PW" sshpass -e ssh "${SSH_OPTS[@]}" -o PreferredAuthentications=password -o PubkeyAuthentication=no "$1@$CLI_IP" "${@:2}"; }
+logs_on_as() { test "$(ssh_pw "$1" id -un 2>/dev/null)" = "$1"; }
+sshd_said() { lab_has "$1" guest_exec cl cat /var/log/lab-sshd.log; }
+# sudo over SSH: what `sudo id -u` prints (stdout, then stderr), the password on stdin; kept and shown.
+sudo_out() { printf '%s\n' "$USER_PW" | ssh_pw "$1" "sudo -S -p '' id -u" >"$LAB_DIR/sudo-$1.txt" 2>&1 || true; }
+sudo_as_root() { sudo_out "$1"; test "$(head -n 1 "$LAB_DIR/sudo-$1.txt")" = 0; }
+lab_expect "$PERSON (in neither $SSH_GROUP nor $SUDO_GROUP) is refused over SSH, with the right password" fail logs_on_as "$PERSON"
+lab_expect "... sshd says why: PAM's account stage refused $PERSON" pass sshd_said "Access denied for user $PERSON by PAM account configuration"
+lab_expect "... while $PERSON's console logon passes the account stage (pamtester login acct_mgmt: the workstation is the staff's)" pass \
+    guest_exec cl pamtester login "$PERSON" acct_mgmt
+lab_expect "$P_SSH (in $SSH_GROUP) logs on over SSH with the password" pass logs_on_as "$P_SSH"
+lab_expect "$P_SUDO (in $SUDO_GROUP) logs on over SSH with the password" pass logs_on_as "$P_SUDO"
+lab_expect "$P_SUDO runs a command as root with sudo (sudo id -u: 0)" pass sudo_as_root "$P_SUDO"
+lab_expect "$P_SSH (not in $SUDO_GROUP) is refused by sudo" fail sudo_as_root "$P_SSH"
+lab_expect "... sudo says why: $P_SSH is not in the sudoers file" pass grep -q "$P_SSH is not in the sudoers file" "$LAB_DIR/sudo-$P_SSH.txt"
+for u in "$P_SUDO" "$P_SSH"; do lab_log "sudo id -u as $u said:"; sed 's/^/    /' "$LAB_DIR/sudo-$u.txt"; done
+lab_expect "sudo -l -U $P_SUDO: (ALL : ALL) ALL" pass lab_has "(ALL : ALL) ALL" guest_exec cl sudo -l -U "$P_SUDO"
+lab_expect "sudo -l -U $PERSON: not allowed" pass lab_has "User $PERSON is not allowed to run sudo" guest_exec cl sudo -l -U "$PERSON"
+rm -f "${CCS[@]}"
+fi # SSH and sudo
 
 if lab_phase "the computer account in its planned OU; the join account refused elsewhere" CLI_SABOTAGE=ou; then
 # Where the join made it (docs/services/client.md): the planned OU, read on the DC (ldbsearch above), not where
