@@ -99,7 +99,10 @@ export const fileserverSchema = z
             ),
         homeDrive: z
             .string()
-            .regex(/^[D-Z]:$/, "must be a drive letter from D to Z and a colon, e.g. H:")
+            .refine((v) => /^[D-Z]:$/.test(v), {
+                message: "is not a drive letter from D to Z followed by a colon (A, B and C are the system's)",
+                params: { fix: "write a letter and a colon, e.g. H:" },
+            })
             .default("H:")
             .describe(
                 "With a home share: the drive letter of each enabled account's home folder, written into AD as `homeDrive` " +
