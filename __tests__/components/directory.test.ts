@@ -50,7 +50,12 @@ describe("the plan file the appliers read", () => {
         // From prod's config: billu:fileserver.homeShare home$ on PAR-FS01, homeDrive left at its default.
         expect(homes).toEqual({ root: "\\\\par-fs01.billu.remindme.lan\\home$", drive: "H:" });
         const left = { ...plan, people: plan.people.map((p, i) => (i === 0 ? { ...p, enabled: false } : p)) };
-        const users = JSON.parse(renderApplierPlan(left, undefined, homes)).users as { sam: string; enabled: boolean; homeDirectory?: string; homeDrive?: string }[];
+        const users = JSON.parse(renderApplierPlan(left, undefined, homes)).users as {
+            sam: string;
+            enabled: boolean;
+            homeDirectory?: string;
+            homeDrive?: string;
+        }[];
         const people = users.filter((u) => u.enabled && !u.sam.startsWith("svc-"));
         expect(people.length).toBeGreaterThan(100);
         for (const u of people) expect([u.homeDirectory, u.homeDrive]).toEqual([`\\\\par-fs01.billu.remindme.lan\\home$\\${u.sam}`, "H:"]);

@@ -442,7 +442,11 @@ beforeAll(async () => {
         // And with dev's home share: each enabled account's homeDirectory and homeDrive.
         BILLU_PLAN_DEV: write(
             "plan-dev.json",
-            renderApplierPlan(dev.directory!, ipPhonesOf(dev.plan<TelephonyPlan>("pbx")), homeDirectoriesOf(dev.plan<FileServerPlan[]>("fileserver"), dev.domain?.fqdn)),
+            renderApplierPlan(
+                dev.directory!,
+                ipPhonesOf(dev.plan<TelephonyPlan>("pbx")),
+                homeDirectoriesOf(dev.plan<FileServerPlan[]>("fileserver"), dev.domain?.fqdn),
+            ),
         ),
         BILLU_PLAN_EDITED: write(
             "plan-edited.json",

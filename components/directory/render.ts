@@ -192,12 +192,7 @@ export function renderPasswordPolicyStep(pp: PasswordPolicyPlan, flavor: Directo
 }
 
 /** The guest step that applies the plan on the first DC. */
-export function renderDirectoryStep(
-    plan: DirectoryPlan,
-    flavor: DirectoryFlavor,
-    ipPhones?: ReadonlyMap<string, string>,
-    homes?: HomeDirectories,
-): StepSpec {
+export function renderDirectoryStep(plan: DirectoryPlan, flavor: DirectoryFlavor, ipPhones?: ReadonlyMap<string, string>, homes?: HomeDirectories): StepSpec {
     const planText = renderApplierPlan(plan, ipPhones, homes);
     // With billu:directory.drift (the service's planner always sets it): the scheduled check and its verdict (issue #27).
     const drift = plan.drift;
