@@ -97,6 +97,18 @@ export const fileserverSchema = z
                     "(billu:gpo `folderRedirectionDocuments`): one folder per enabled account of the directory plan, owned by the account, " +
                     "open to it and the domain admins only; a leaver's folder is kept. Both flavors. Default: none (no home share).",
             ),
+        homeDrive: z
+            .string()
+            .refine((v) => /^[D-Z]:$/.test(v), {
+                message: "is not a drive letter from D to Z followed by a colon (A, B and C are the system's)",
+                params: { fix: "write a letter and a colon, e.g. H:" },
+            })
+            .default("H:")
+            .describe(
+                "With a home share: the drive letter of each enabled account's home folder, written into AD as `homeDrive` " +
+                    "(`homeDirectory` being `\\\\<file server FQDN>\\<home share>\\<account>`) by the directory step. " +
+                    "No GPO drive mapping (billu:gpo `driveMap`) may use it. @default H:",
+            ),
         idmap: idmapSchema
             .default({})
             .describe("Linux flavor: winbind's id ranges (idmap), pairwise disjoint: the default one, this domain's and the trusted partner's."),
@@ -154,6 +166,8 @@ export interface HomeSharePlan {
     /** The accounts (sAMAccountName) that get a folder: the directory plan's enabled people, sorted. */
     readonly users: readonly string[];
     readonly comment: string;
+    /** The accounts' home drive in AD (`billu:fileserver.homeDrive`, `H:`): their `homeDirectory` is this share's folder. */
+    readonly drive: string;
 }
 
 /**
@@ -417,6 +431,7 @@ export function planFileServers(
                     .map((p) => p.sam)
                     .sort(),
                 comment: "Home folders (Documents redirection)",
+                drive: fc.homeDrive,
             };
     }
     const idmap = planIdmap(fc, problems);
@@ -510,4 +525,19 @@ function planIdmap(fc: FileServerConfig, problems: Problems): Record<keyof FileS
         }),
     );
     return ok ? r : undefined;
+}
+
+/** What the directory writes into each enabled account for the home share: `homeDirectory` = `<root>\<sam>`, `homeDrive`. */
+export interface HomeDirectories {
+    /** `\\par-fs01.billu.remindme.lan\home$`. */
+    readonly root: string;
+    /** `H:` (billu:fileserver.homeDrive). */
+    readonly drive: string;
+}
+
+/** The site's home share as the directory appliers need it, from the file servers' plans; undefined without one. */
+export function homeDirectoriesOf(fileservers: readonly FileServerPlan[] | undefined, domainFqdn: string | undefined): HomeDirectories | undefined {
+    const fs = (fileservers ?? []).find((f) => f.homes);
+    if (!fs || !fs.homes || domainFqdn === undefined) return undefined;
+    return { root: `\\\\${fs.host.toLowerCase()}.${domainFqdn}\\${fs.homes.name}`, drive: fs.homes.drive };
 }

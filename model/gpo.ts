@@ -290,6 +290,16 @@ export const GPO_POLICIES: Readonly<Record<string, NamedPolicy<unknown>>> = {
             .strict(),
         doc: "User: a mapped drive (Group Policy Preferences, Drives.xml, action Update). `share: department` maps each department's share for the users under that department's OU (item-level targeting).",
         expand: (d: { letter: string; share: string; label?: string }, ctx) => {
+            // The accounts' homeDrive (the directory writes it with homeDirectory): a mapped drive on that letter would
+            // hide the home folder, or the home folder the mapping.
+            if (ctx.homeShare?.drive === `${d.letter}:`) {
+                ctx.problem(
+                    "letter",
+                    `${show(d.letter)} is the accounts' home drive, billu:fileserver.homeDrive (${show(ctx.homeShare.drive)})`,
+                    "give the mapped drive another letter, or set billu:fileserver.homeDrive to a letter no mapped drive uses",
+                );
+                return {};
+            }
             if (d.share !== "department") {
                 const s = findShare(d.share, ctx, "share");
                 return s ? { drives: [{ letter: d.letter, path: sharePath(s, ctx.domain), label: d.label ?? s.name }] } : {};
@@ -604,6 +614,8 @@ export interface GpoShare {
     readonly host: string;
     readonly kind: string;
     readonly department?: string;
+    /** The home share's drive in AD (billu:fileserver.homeDrive, `H:`): no mapped drive may take its letter. */
+    readonly drive?: string;
 }
 
 export interface GpoInput {

@@ -33,6 +33,7 @@ import * as path from "path";
 import { renderApplierPlan } from "../components/directory/render";
 import { repoPath } from "../components/paths";
 import { formatProblem, InputError } from "../model/errors";
+import { FileServerPlan, homeDirectoriesOf } from "../model/fileserver";
 import { ipPhonesOf, TelephonyPlan } from "../model/telephony";
 import { loadModel } from "../stacks/program";
 import { checkStackName, flagValue } from "./paths";
@@ -193,7 +194,11 @@ export async function main(
                 user: reader.upn,
                 password,
                 caPem,
-                planText: renderApplierPlan(directory, ipPhonesOf(model.plan<TelephonyPlan>("pbx"))),
+                planText: renderApplierPlan(
+                    directory,
+                    ipPhonesOf(model.plan<TelephonyPlan>("pbx")),
+                    homeDirectoriesOf(model.plan<FileServerPlan[]>("fileserver"), model.domain?.fqdn),
+                ),
             },
             out,
             err,

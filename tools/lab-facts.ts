@@ -63,7 +63,8 @@ export function labFacts(m: SiteModel) {
             mountPoint: f.mountPoint,
             array: { name: f.array.name, mdUuid: f.array.mdUuid },
             shares: f.shares.map((s) => ({ name: s.name, kind: s.kind, groups: [...s.groups] })),
-            homes: f.homes && { name: f.homes.name, folder: f.homes.folder, group: f.homes.group, users: [...f.homes.users] },
+            // drive: billu:fileserver.homeDrive, each account's homeDrive in AD (labs/directory reads it back).
+            homes: f.homes && { name: f.homes.name, folder: f.homes.folder, group: f.homes.group, users: [...f.homes.users], drive: f.homes.drive },
             trustShares: f.trustShares.map((t) => ({ name: t.name, path: `${f.mountPoint}/${t.name}`, group: t.group, readOnly: t.readOnly })),
             idmap: {
                 default: { ...f.idmap.default },

@@ -281,3 +281,41 @@ describe("apply_samba.py repairs the drift (the same diff, written)", () => {
         ]);
     });
 });
+
+describe("apply_samba.py: homeDirectory and homeDrive (the home share), owned only when the plan carries them", () => {
+    const HOME = String.raw`\\par-fs01.billu.remindme.lan\home$\lea.laurent`;
+    const HOME_PLAN = { ...PLAN, users: [{ ...LEA, homeDirectory: HOME, homeDrive: "H:" }, ...PLAN.users.slice(1)] };
+    /** lea's account with the home attributes <dir> and <drive>. */
+    function withHome(dir: string, drive: string): Live {
+        const live = inSync();
+        live.users[0].attrs.homeDirectory = dir;
+        live.users[0].attrs.homeDrive = drive;
+        return live;
+    }
+
+    test("as planned: in sync, exit 0, nothing written", () => {
+        const r = run(["--plan", "{plan}", "--check"], withHome(HOME, "H:"), HOME_PLAN);
+        expect([r.stdout.slice(0, -1), r.exit, r.writes]).toEqual([[], 0, []]);
+    });
+
+    test("--check reports a homeDirectory changed by hand, with both values; exit 1, nothing written", () => {
+        const r = run(["--plan", "{plan}", "--check"], withHome(String.raw`\\par-fs01.billu.remindme.lan\commun`, "H:"), HOME_PLAN);
+        expect(r.stdout.slice(0, -1)).toEqual([
+            String.raw`drift: lea.laurent | homeDirectory | planned "\\\\par-fs01.billu.remindme.lan\\home$\\lea.laurent" | live "\\\\par-fs01.billu.remindme.lan\\commun"`,
+        ]);
+        expect([r.exit, r.writes]).toEqual([1, []]);
+    });
+
+    test("the step sets absent ones in one modify of exactly the two attributes", () => {
+        const r = run(["--plan", "{plan}"], inSync(), HOME_PLAN);
+        expect(r.exit).toBe(0);
+        expect(r.writes).toEqual([
+            `dn: ${LEA.dn}\nchangetype: modify\nreplace: homeDirectory\nhomeDirectory: ${HOME}\n-\nreplace: homeDrive\nhomeDrive: H:\n-\n`,
+        ]);
+    });
+
+    test("a plan without them (no home share) leaves a live homeDirectory alone", () => {
+        const r = run(["--plan", "{plan}", "--check"], withHome(String.raw`\\elsewhere\x`, "K:"));
+        expect([r.exit, r.writes]).toEqual([0, []]);
+    });
+});

@@ -4,6 +4,7 @@ import { readFileSync } from "fs";
 import * as path from "path";
 import { parseDirectoryLock } from "../../model/directory-lock";
 import { buildSiteModel } from "../../model/site";
+import { FileServerPlan, homeDirectoriesOf } from "../../model/fileserver";
 import { ipPhonesOf, TelephonyPlan } from "../../model/telephony";
 import { renderStep } from "../../components/guest-step/render";
 import { directoryDocs, renderApplierPlan, renderDirectoryStep, SAMBA_PATHS, WINDOWS_PATHS } from "../../components/directory/render";
@@ -17,7 +18,8 @@ const PS1 = readFileSync(path.join(ROOT, "scripts", "directory", "Apply-Director
 const PY = readFileSync(path.join(ROOT, "scripts", "directory", "apply_samba.py"), "utf8");
 
 describe("the plan file the appliers read", () => {
-    const text = renderApplierPlan(plan, ipPhones);
+    // As the site renders it: with the telephony plan's extensions and the home share's folders.
+    const text = renderApplierPlan(plan, ipPhones, homeDirectoriesOf(prodModel.plan<FileServerPlan[]>("fileserver"), prodModel.domain?.fqdn));
     const doc = JSON.parse(text);
 
     test('ipPhone (issue #26): each person\'s extension from the telephony plan, "" for a leaver; absent without a PBX', () => {
@@ -41,6 +43,24 @@ describe("the plan file the appliers read", () => {
         expect(users.filter((u) => u.sam.startsWith("svc-")).map((u) => "ipPhone" in u)).toEqual([false, false]);
         // Without a telephony plan, no key at all: the appliers leave ipPhone as it is.
         expect(renderApplierPlan(plan)).not.toContain('"ipPhone"');
+    });
+
+    test("homeDirectory and homeDrive with a home share: every enabled person's folder and the drive; no key for a leaver or a service account, nor without one", () => {
+        const homes = homeDirectoriesOf(prodModel.plan<FileServerPlan[]>("fileserver"), prodModel.domain?.fqdn)!;
+        // From prod's config: billu:fileserver.homeShare home$ on PAR-FS01, homeDrive left at its default.
+        expect(homes).toEqual({ root: "\\\\par-fs01.billu.remindme.lan\\home$", drive: "H:" });
+        const left = { ...plan, people: plan.people.map((p, i) => (i === 0 ? { ...p, enabled: false } : p)) };
+        const users = JSON.parse(renderApplierPlan(left, undefined, homes)).users as {
+            sam: string;
+            enabled: boolean;
+            homeDirectory?: string;
+            homeDrive?: string;
+        }[];
+        const people = users.filter((u) => u.enabled && !u.sam.startsWith("svc-"));
+        expect(people.length).toBeGreaterThan(100);
+        for (const u of people) expect([u.homeDirectory, u.homeDrive]).toEqual([`\\\\par-fs01.billu.remindme.lan\\home$\\${u.sam}`, "H:"]);
+        expect(users.filter((u) => !u.enabled || u.sam.startsWith("svc-")).map((u) => "homeDirectory" in u || "homeDrive" in u)).toEqual([false, false, false]);
+        expect(renderApplierPlan(plan, ipPhones)).not.toMatch(/"home(Directory|Drive)"/);
     });
 
     test("the privileged groups and their only members (issue #27): the built-in Administrator, and the admin's account on a Windows DC", () => {
@@ -88,6 +108,8 @@ describe("the plan file the appliers read", () => {
             mobile: "06 74 80 44 35",
             // Its extension: the last digits of its desk number (the telephony plan, model/telephony.ts).
             ipPhone: "63018",
+            homeDirectory: "\\\\par-fs01.billu.remindme.lan\\home$\\lea.laurent2",
+            homeDrive: "H:",
             manager: "benoit.martinez",
             groups: ["GG_Personnel", "GG_Service-commercial", "GG_Service-commercial_Administration-des-ventes"],
             // No password (issue #24): the applier generates it on the DC and writes it to the onboarding sheet.

@@ -168,6 +168,26 @@ describe("bad input: exit 2 with the key path, the value and the fix", () => {
         ]);
     });
 
+    test("a mapped drive on the accounts' home drive (billu:fileserver.homeDrive, default H:) is refused, naming both keys", () => {
+        const msg = (letter: string, drive: string) =>
+            `billu:gpo.gpos[6].policies.driveMap.letter: "${letter}" is the accounts' home drive, billu:fileserver.homeDrive ("${drive}"). Fix: give the mapped drive another letter, or set billu:fileserver.homeDrive to a letter no mapped drive uses`;
+        expect(gpos((g) => (g[6].policies.driveMap.letter = "H"))).toEqual([msg("H", "H:")]);
+        const raw = dev();
+        raw.fileserver.homeDrive = "S:";
+        expect(problemsOf(raw)).toEqual([msg("S", "S:")]);
+        // Another letter, or no home share (no homeDrive written): no problem.
+        raw.fileserver.homeDrive = "P:";
+        expect(problemsOf(raw)).toEqual([]);
+    });
+
+    test("billu:fileserver.homeDrive is a letter and a colon", () => {
+        const raw = dev();
+        raw.fileserver.homeDrive = "H";
+        expect(problemsOf(raw)).toEqual([
+            `billu:fileserver.homeDrive: is "H", which is not a drive letter from D to Z followed by a colon (A, B and C are the system's). Fix: write a letter and a colon, e.g. H:`,
+        ]);
+    });
+
     test("the Documents redirection names another share than the file server's home share, or there is none", () => {
         expect(gpos((g) => (g[7].policies.folderRedirectionDocuments.share = "commun"))).toEqual([
             'billu:gpo.gpos[7].policies.folderRedirectionDocuments.share: "commun" is not the file server\'s home share "home$" (billu:fileserver.homeShare). Fix: write share: home$, or leave share out',

@@ -33,6 +33,7 @@ import { windowsDcStep, windowsDomainStep, windowsFsmoStep, windowsReadyStep } f
 import { qualified, renderSharesPs1, renderStoragePs1, sharePath } from "../../components/fileserver/render";
 import { renderApplierPlan, renderPasswordPolicy, WINDOWS_PATHS } from "../../components/directory/render";
 import { ipPhonesOf, TelephonyPlan } from "../../model/telephony";
+import { FileServerPlan, homeDirectoriesOf } from "../../model/fileserver";
 import { windowsDriftData } from "../../components/directory/drift";
 import { MAIL_DIRECTORY_PATHS, MAIL_DNS_PATHS, mailDirectoryStep, renderAliasesTsv, renderMailTxtTsv } from "../../components/directory/mail";
 import { parseDirectoryLock } from "../../model/directory-lock";
@@ -438,8 +439,23 @@ beforeAll(async () => {
             JSON.stringify({ partner: trust.partner.domain, direction: dotnetDirection(trust), adminGroup: trust.partner.adminGroup, grants: trust.grants }),
         ),
         // With the telephony plan's extensions (issue #26): ipPhone set on creation, cleared when a person leaves.
-        BILLU_PLAN_DEV: write("plan-dev.json", renderApplierPlan(dev.directory!, ipPhonesOf(dev.plan<TelephonyPlan>("pbx")))),
-        BILLU_PLAN_EDITED: write("plan-edited.json", renderApplierPlan(edited.directory!, ipPhonesOf(edited.plan<TelephonyPlan>("pbx")))),
+        // And with dev's home share: each enabled account's homeDirectory and homeDrive.
+        BILLU_PLAN_DEV: write(
+            "plan-dev.json",
+            renderApplierPlan(
+                dev.directory!,
+                ipPhonesOf(dev.plan<TelephonyPlan>("pbx")),
+                homeDirectoriesOf(dev.plan<FileServerPlan[]>("fileserver"), dev.domain?.fqdn),
+            ),
+        ),
+        BILLU_PLAN_EDITED: write(
+            "plan-edited.json",
+            renderApplierPlan(
+                edited.directory!,
+                ipPhonesOf(edited.plan<TelephonyPlan>("pbx")),
+                homeDirectoriesOf(edited.plan<FileServerPlan[]>("fileserver"), edited.domain?.fqdn),
+            ),
+        ),
         // The directory service's planner adds the onboarding sheet (issue #24); planDirectory alone does not: its first group reads.
         BILLU_PLAN_EDGE: write(
             "plan-edge.json",
@@ -522,6 +538,7 @@ test("the Pester tests that ran are exactly these", () => {
         "the dev plan, then the Samba lab's edited plan, applied to one directory.dev, from an empty directory: creates exactly the planned OUs, groups, accounts and computers, each at its planned DN",
         "the dev plan, then the Samba lab's edited plan, applied to one directory.dev again: writes nothing",
         "the dev plan, then the Samba lab's edited plan, applied to one directory.ipPhone (issue #26): every planned extension set at creation; the leaver has one before leaving, none after",
+        "the dev plan, then the Samba lab's edited plan, applied to one directory.home share: every enabled account created with its folder as homeDirectory and the drive as homeDrive; a hand-changed one is set back by one Set-ADUser, then nothing",
         "the dev plan, then the Samba lab's edited plan, applied to one directory.edited: the plans differ by one arrival, one move to another service and one departure (with their computers)",
         "the dev plan, then the Samba lab's edited plan, applied to one directory.edited: creates, moves and disables exactly those, and the directory then matches the plan",
         "the dev plan, then the Samba lab's edited plan, applied to one directory.edited again: writes nothing",

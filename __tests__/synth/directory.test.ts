@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from "os";
 import * as path from "path";
 import { renderApplierPlan } from "../../components/directory/render";
+import { FileServerPlan, homeDirectoriesOf } from "../../model/fileserver";
 import { ipPhonesOf, TelephonyPlan } from "../../model/telephony";
 import { loadModel } from "../../stacks/program";
 import { readBilluConfig } from "../../tools/stack-config";
@@ -222,7 +223,18 @@ describe("the committed export and lock", () => {
         // `npm run directory:drift` compares against the plan the step ships: the same bytes from the same stack file.
         process.env.BILLU_PROJECT_ROOT ??= ROOT;
         const devModel = loadModel(readBilluConfig(path.join(ROOT, "Pulumi.dev.yaml")));
-        expect(renderApplierPlan(devModel.directory!, ipPhonesOf(devModel.plan<TelephonyPlan>("pbx")))).toBe(plan);
+        expect(
+            renderApplierPlan(
+                devModel.directory!,
+                ipPhonesOf(devModel.plan<TelephonyPlan>("pbx")),
+                homeDirectoriesOf(devModel.plan<FileServerPlan[]>("fileserver"), devModel.domain?.fqdn),
+            ),
+        ).toBe(plan);
+        // dev's home share (billu:fileserver.homeShare home$ on PAR-FS01, homeDrive at its default H:): in the shipped plan.
+        expect(JSON.parse(plan).users.find((u: { sam: string }) => u.sam === "theo.odegaard")).toMatchObject({
+            homeDirectory: "\\\\par-fs01.billu.remindme.lan\\home$\\theo.odegaard",
+            homeDrive: "H:",
+        });
         // The extensions the telephony plan gives (issue #26) are in the shipped plan, as AD's ipPhone.
         const ext = devModel.plan<TelephonyPlan>("pbx")!.extensions[0];
         expect(JSON.parse(plan).users.find((u: { sam: string }) => u.sam === ext.sam).ipPhone).toBe(ext.number);

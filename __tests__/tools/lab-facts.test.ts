@@ -33,6 +33,8 @@ test("dev: the mail limits, the bind DN, the file server's alert address and sha
             .directory!.people.filter((p) => p.enabled)
             .map((p) => p.sam)
             .sort(),
+        // billu:fileserver.homeDrive, unset in dev: its default (the directory lab reads each account's homeDrive back).
+        drive: "H:",
     });
     // The acceptance account the directory lab expects, from billu:directory.acceptance (default svc-acceptance).
     expect(f.directory!.acceptance).toEqual({

@@ -6,6 +6,7 @@ import * as path from "path";
 import type { DriftReaderPlan } from "../../model/directory-drift";
 import { renderDirectoryLock } from "../../model/directory-lock";
 import { AcceptancePlan, ComputerPlan, DirectoryPlan, GroupPlan, OuPlan, PersonPlan } from "../../model/directory";
+import type { HomeDirectories } from "../../model/fileserver";
 import { isWindows } from "../../model/naming";
 import { HostModel } from "../../model/site";
 import { connectionTo, GuestAccessArgs } from "../context";
@@ -199,6 +200,11 @@ export interface DirectoryArgs extends GuestAccessArgs {
      * `ipPhone`; a leaver's is cleared. @default undefined: no PBX on the site, `ipPhone` is left as it is.
      */
     readonly ipPhones?: ReadonlyMap<string, string>;
+    /**
+     * The site's home share (model/fileserver.ts homeDirectoriesOf): each enabled account's `homeDirectory` is
+     * `<root>\<account>` and its `homeDrive` the letter. @default undefined: no home share, both are left as they are.
+     */
+    readonly homes?: HomeDirectories;
 }
 
 /** Samba on a Debian DC, the ActiveDirectory module on a Windows one. */
@@ -263,7 +269,7 @@ export class Directory extends pulumi.ComponentResource {
         const secrets: Record<string, pulumi.Input<string>> = {};
         if (plan.acceptance && acceptance) secrets[passwordSecret(plan.acceptance.sam)] = acceptance.password.result;
         if (plan.driftReader && driftReader) secrets[passwordSecret(plan.driftReader.sam)] = driftReader.password.result;
-        const r = renderDirectoryStep(plan, flavor, args.ipPhones);
+        const r = renderDirectoryStep(plan, flavor, args.ipPhones, args.homes);
         this.step = new GuestStep(
             `${name}-apply`,
             {

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from "fs";
 import { DirectoryPlan, PersonPlan } from "../../model/directory";
+import type { HomeDirectories } from "../../model/fileserver";
 import { PasswordPolicyPlan, SETTING_KEYS } from "../../model/password-policy";
 import { StepSpec, stepScript } from "../guest-step/render";
 import { repoPath } from "../paths";
@@ -26,7 +27,7 @@ export function activePeople(plan: DirectoryPlan): PersonPlan[] {
  * What the appliers read: every object with the attributes they manage, nothing else (no identity, no birth date).
  * One object per line, so a changed object is one changed line.
  */
-export function renderApplierPlan(plan: DirectoryPlan, ipPhones?: ReadonlyMap<string, string>): string {
+export function renderApplierPlan(plan: DirectoryPlan, ipPhones?: ReadonlyMap<string, string>, homes?: HomeDirectories): string {
     // With a telephony plan (issue #26): everyone's ipPhone, their extension or "" (none: cleared), and "" for a
     // leaver, whose quarantined extension rings nobody; without one the key is absent and the appliers leave ipPhone alone.
     const ipPhone = (sam: string, enabled: boolean): { ipPhone?: string } => (ipPhones ? { ipPhone: enabled ? (ipPhones.get(sam) ?? "") : "" } : {});
@@ -48,6 +49,9 @@ export function renderApplierPlan(plan: DirectoryPlan, ipPhones?: ReadonlyMap<st
                   telephoneNumber: p.attributes!.telephoneNumber,
                   mobile: p.attributes!.mobile,
                   ...ipPhone(p.sam, true),
+                  // With a home share (billu:fileserver.homeShare): the account's folder there and its drive letter;
+                  // without one the keys are absent and the appliers leave both alone (a leaver's are kept, as the folder is).
+                  ...(homes ? { homeDirectory: `${homes.root}\\${p.sam}`, homeDrive: homes.drive } : {}),
                   manager: p.manager ?? "",
                   groups: p.groups,
                   // No password: the applier generates a new person's initial one where it sets it (issue #24) and
@@ -188,8 +192,8 @@ export function renderPasswordPolicyStep(pp: PasswordPolicyPlan, flavor: Directo
 }
 
 /** The guest step that applies the plan on the first DC. */
-export function renderDirectoryStep(plan: DirectoryPlan, flavor: DirectoryFlavor, ipPhones?: ReadonlyMap<string, string>): StepSpec {
-    const planText = renderApplierPlan(plan, ipPhones);
+export function renderDirectoryStep(plan: DirectoryPlan, flavor: DirectoryFlavor, ipPhones?: ReadonlyMap<string, string>, homes?: HomeDirectories): StepSpec {
+    const planText = renderApplierPlan(plan, ipPhones, homes);
     // With billu:directory.drift (the service's planner always sets it): the scheduled check and its verdict (issue #27).
     const drift = plan.drift;
     if (flavor === "samba") {

@@ -4,6 +4,7 @@
  */
 import { directoryService } from "../../model/services/directory";
 import { configOf } from "../../model/services/types";
+import { FileServerPlan, homeDirectoriesOf } from "../../model/fileserver";
 import { ipPhonesOf, TelephonyPlan } from "../../model/telephony";
 import { builtVm, guestAccess, SiteContext } from "../context";
 import { DirectoryArgs, directoryFlavor } from "./Directory";
@@ -28,5 +29,7 @@ export function directoryArgs(ctx: SiteContext): DirectoryArgs {
         sources: { hrCsv: cfg.hrCsv, lock: cfg.lock },
         // The extensions meet the directory in the model (the pbx plan), not through the telephony component.
         ipPhones: ipPhonesOf(model.plan<TelephonyPlan>("pbx")),
+        // The home share's folders meet the accounts in the model too (the file server's plan).
+        homes: homeDirectoriesOf(model.plan<FileServerPlan[]>("fileserver"), model.domain?.fqdn),
     };
 }

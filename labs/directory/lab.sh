@@ -233,6 +233,39 @@ EXT_OF() { (cd "$ROOT" && node dist/tools/lab-facts.js --stack dev) | node -e '
     const e = t.find((x) => x.sam === process.argv[1]); console.log(e ? e.number : "")' "$1"; }
 ip_phone_is() { test "$(ldaps -b "$ROOT_DN" "(sAMAccountName=$1)" ipPhone | sed -n 's/^ipPhone: //p')" = "$2"; } # <sam> <value>
 
+# homeDirectory/homeDrive (the home share, billu:fileserver.homeShare and homeDrive): the model's (tools/lab-facts.ts: the
+# file server's host, home share, accounts and drive; the domain's FQDN), never the plan.json under test; read back over
+# LDAPS for every account: each account of the model's home folders has \\<fs host>.<domain>\<share>\<sam> and the drive,
+# nobody else has either. Part 2's USN probe proves the re-apply writes nothing.
+if [ "${BDIR_SABOTAGE:-}" = home-directory ]; then # one person's homeDirectory edited by hand after the step: the probe must fail
+    # the first account of the model's home folders whose DN is ASCII (a plain LDIF line), its DN from directory.json
+    IFS=$'\t' read -r hs hdn < <( (cd "$ROOT" && node dist/tools/lab-facts.js --stack dev) | node -e '
+        const users = JSON.parse(require("fs").readFileSync(0, "utf8")).fileservers.find((f) => f.homes).homes.users;
+        const dn = new Map(require(process.argv[1]).people.map((p) => [p.sam, p.dn]));
+        const s = users.find((u) => /^[\x20-\x7e]+$/.test(dn.get(u) || "\u00e9")); console.log(s + "\t" + dn.get(s))' "$S1/directory.json")
+    printf 'dn: %s\nchangetype: modify\nreplace: homeDirectory\nhomeDirectory: \\\\elsewhere\\%s\n' "$hdn" "$hs" >"$LAB_DIR/home-sabotage.ldif"
+    ip netns exec "$LAB-cl" ldapmodify -H "ldaps://$DC_IP" -x -D "Administrator@$DOMAIN" -y "$D/admin.pw" -f "$LAB_DIR/home-sabotage.ldif" >/dev/null
+    lab_log "SABOTAGE: $hs's homeDirectory edited by hand after the step"
+fi
+homes_match() {
+    ldaps -b "$ROOT_DN" "(&(objectCategory=person)(objectClass=user))" sAMAccountName homeDirectory homeDrive >"$LAB_DIR/homes.ldif"
+    (cd "$ROOT" && node dist/tools/lab-facts.js --stack dev) | node -e '
+        const f = JSON.parse(require("fs").readFileSync(0, "utf8"));
+        const fs = f.fileservers.find((x) => x.homes);
+        if (!fs || !f.domain) { console.error("the dev model has no home share"); process.exit(1); }
+        const want = new Map(fs.homes.users.map((s) => [s, "\\\\" + fs.host.toLowerCase() + "." + f.domain.fqdn + "\\" + fs.homes.name + "\\" + s + " " + fs.homes.drive]));
+        const have = new Map(), txt = require("fs").readFileSync(process.argv[1], "utf8");
+        for (const b of txt.split(/\n\n+/)) {
+            const s = /^sAMAccountName: (.*)$/m.exec(b), d = /^homeDirectory: (.*)$/m.exec(b), v = /^homeDrive: (.*)$/m.exec(b);
+            if (s && (d || v)) have.set(s[1], (d ? d[1] : "") + " " + (v ? v[1] : ""));
+        }
+        const bad = [...want].filter(([s, w]) => have.get(s) !== w).concat([...have].filter(([s]) => !want.has(s)));
+        if (bad.length) { console.error("homeDirectory/homeDrive differ for " + bad.slice(0, 3).map(([s]) => s + ": " + JSON.stringify(have.get(s) ?? null) + ", want " + JSON.stringify(want.get(s) ?? null)).join("; ")); process.exit(1); }
+        console.log(want.size + " accounts, e.g. " + [...want][0].join(": "));' "$LAB_DIR/homes.ldif"
+}
+lab_expect "every account of the model's home folders has its folder as homeDirectory and the model's homeDrive; nobody else has either" pass homes_match
+sed 's/^/    /' "$LAB_DIR/.lab-expect.out"
+
 # 2. the same plan again
 lab_log "2. apply the same plan again"
 usn1=$(rootdse_usn)

@@ -30,7 +30,7 @@ export const gpoService = defineService<GpoConfig, GposPlan>({
                 directory,
                 keptGroups: core.zones.flatMap((z) => (z.kind === "department" && z.department ? [departmentGroup(z.department)] : [])),
                 shares: fileservers.flatMap((fs) => fs.shares.map((s) => ({ name: s.name, host: fs.host, kind: s.kind, department: s.department }))),
-                homeShare: fileservers.flatMap((fs) => (fs.homes ? [{ name: fs.homes.name, host: fs.host, kind: "home" }] : []))[0],
+                homeShare: fileservers.flatMap((fs) => (fs.homes ? [{ name: fs.homes.name, host: fs.host, kind: "home", drive: fs.homes.drive }] : []))[0],
                 glpiAgent: plan<AssetsPlan>("assets")?.windowsAgent,
                 glpiPending: !plan<AssetsPlan>("assets") && (all.assets !== undefined || core.hosts.some((h) => h.role === "assets")),
             },

@@ -254,11 +254,13 @@ function Invoke-BilluDirectory {
     $userAttrs = [ordered]@{
         userPrincipalName = 'upn'; mail = 'mail'; displayName = 'displayName'; givenName = 'givenName'; sn = 'sn'
         title = 'title'; department = 'department'; company = 'company'; telephoneNumber = 'telephoneNumber'; mobile = 'mobile'
-        ipPhone = 'ipPhone'
+        ipPhone = 'ipPhone'; homeDirectory = 'homeDirectory'; homeDrive = 'homeDrive'
     }
     # Owned only when the plan carries the key: ipPhone (the extension, issue #26) on a site with a PBX, else left as it
     # is. A leaver's planned ipPhone is '' (their quarantined extension rings nobody): cleared when disabled.
-    $optionalAttrs = @('ipPhone')
+    # homeDirectory and homeDrive (the account's folder on the home share, billu:fileserver.homeShare/homeDrive) only with
+    # a home share, and only for present people: a leaver's are kept, as their folder is.
+    $optionalAttrs = @('ipPhone', 'homeDirectory', 'homeDrive')
     $privilegedGroups = @(if ($plan.PSObject.Properties['privilegedGroups']) { $plan.privilegedGroups })
 
     # The differences (check mode reports them; apply mode writes them). Phone numbers are secret inputs: named, not shown.
@@ -403,7 +405,7 @@ function Invoke-BilluDirectory {
             $userDn[$sam] = $u.dn
             if ($Check) { continue }
             $other = @{}
-            foreach ($a in @('mail', 'title', 'department', 'company', 'telephoneNumber', 'mobile', 'ipPhone')) {
+            foreach ($a in @('mail', 'title', 'department', 'company', 'telephoneNumber', 'mobile', 'ipPhone', 'homeDirectory', 'homeDrive')) {
                 if ($u.PSObject.Properties[$userAttrs[$a]] -and $u.($userAttrs[$a])) { $other[$a] = $u.($userAttrs[$a]) }
             }
             # A service account: the stack's generated password; a person: generated here, for the sheet (issue #24).

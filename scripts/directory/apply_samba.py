@@ -61,10 +61,12 @@ UF_WORKSTATION_TRUST_ACCOUNT = 0x1000
 # ADS_GROUP_TYPE_GLOBAL_GROUP | ADS_GROUP_TYPE_SECURITY_ENABLED, as a signed 32-bit value.
 GLOBAL_SECURITY_GROUP = -2147483646
 # The attributes the plan owns on a present person's account: an empty planned value means "absent".
-USER_ATTRS = ["userPrincipalName", "mail", "displayName", "givenName", "sn", "title", "department", "company", "telephoneNumber", "mobile", "ipPhone"]
+USER_ATTRS = ["userPrincipalName", "mail", "displayName", "givenName", "sn", "title", "department", "company", "telephoneNumber", "mobile", "ipPhone", "homeDirectory", "homeDrive"]
 # Owned only when the plan carries the key: ipPhone (the extension, issue #26) on a site with a PBX; elsewhere it is
 # left as it is. A leaver's planned ipPhone is "" (their quarantined extension rings nobody): cleared when disabled.
-OPTIONAL_ATTRS = {"ipPhone"}
+# homeDirectory and homeDrive (the account's folder on the home share, billu:fileserver.homeShare/homeDrive) only with a
+# home share, and only for present people: a leaver's are kept, as their folder is.
+OPTIONAL_ATTRS = {"ipPhone", "homeDirectory", "homeDrive"}
 PLAN_KEYS = {"userPrincipalName": "upn"}
 # Secret inputs of the account (components/directory): a check names the attribute, never the value.
 SECRET_ATTRS = {"telephoneNumber", "mobile"}

@@ -54,6 +54,10 @@ BeforeAll {
             # ipPhone (issue #26), when the plan carries it: the extension, or '' (a leaver's is cleared).
             if ($u.PSObject.Properties['ipPhone'] -and [string]$o.Attributes['ipPhone'] -cne $u.ipPhone) { $diff.Add("account $($u.sam) ipPhone '$($o.Attributes['ipPhone'])', want '$($u.ipPhone)'") }
             if (-not $u.enabled) { continue }
+            # homeDirectory and homeDrive (the home share), when the plan carries them.
+            foreach ($k in 'homeDirectory', 'homeDrive') {
+                if ($u.PSObject.Properties[$k] -and [string]$o.Attributes[$k] -cne $u.$k) { $diff.Add("account $($u.sam) $k '$($o.Attributes[$k])', want '$($u.$k)'") }
+            }
             $want = @{ userPrincipalName = $u.upn; mail = $u.mail; displayName = $u.displayName; givenName = $u.givenName; sn = $u.sn
                 title = $u.title; department = $u.department; company = $u.company; telephoneNumber = $u.telephoneNumber; mobile = $u.mobile }
             foreach ($k in $want.Keys) { if ([string]$o.Attributes[$k] -cne [string]$want[$k]) { $diff.Add("account $($u.sam) $k '$($o.Attributes[$k])', want '$($want[$k])'") } }
@@ -156,6 +160,26 @@ Describe 'the dev plan, then the Samba lab''s edited plan, applied to one direct
         $gone.ipPhone | Should -Not -BeNullOrEmpty
         @($Edited.users | Where-Object sam -eq $Disables[0])[0].ipPhone | Should -Be ''
         ($script:Dir.Objects | Where-Object Sam -eq $gone.sam).Attributes['ipPhone'] | Should -Be $gone.ipPhone
+    }
+    It 'home share: every enabled account created with its folder as homeDirectory and the drive as homeDrive; a hand-changed one is set back by one Set-ADUser, then nothing' {
+        $u = @($Dev.users | Where-Object { $_.enabled -and $_.homeDirectory })[0]
+        # Every person has them; the two service accounts (not people of the export) do not.
+        @($Dev.users | Where-Object { $_.enabled -and -not $_.homeDirectory } | ForEach-Object sam | Sort-Object) | Should -Be @('svc-acceptance', 'svc-drift-read')
+        $o = $script:Dir.Objects | Where-Object Sam -eq $u.sam
+        $o.Attributes['homeDirectory'] | Should -BeExactly $u.homeDirectory
+        $o.Attributes['homeDrive'] | Should -BeExactly $u.homeDrive
+        $o.Attributes['homeDirectory'] = '\\elsewhere\x'
+        $o.Attributes.Remove('homeDrive')
+        $r = Invoke-Applier $env:BILLU_PLAN_DEV
+        $r.Error | Should -BeNullOrEmpty
+        Should -Invoke Set-ADUser -Times 1 -Exactly
+        Should -Invoke Set-ADUser -Times 1 -Exactly -ParameterFilter {
+            $Identity -eq $o.Guid -and @($Replace.Keys).Count -eq 2 -and $Replace['homeDirectory'] -ceq $u.homeDirectory -and $Replace['homeDrive'] -ceq $u.homeDrive -and -not $Clear
+        }
+        @($r.Output | Where-Object { $_ -ceq "directory: modify $($u.sam): homeDirectory, homeDrive" -or $_ -ceq "directory: modify $($u.sam): homeDrive, homeDirectory" }).Count | Should -Be 1
+        $r = Invoke-Applier $env:BILLU_PLAN_DEV
+        Should -Invoke Set-ADUser -Times 1 -Exactly
+        Compare-DirectoryToPlan $Dev | Should -Be ''
     }
     It 'edited: the plans differ by one arrival, one move to another service and one departure (with their computers)' {
         @($Creates).Count, @($Moves).Count, @($Disables).Count | Should -Be @(1, 2, 1)
