@@ -22,7 +22,10 @@ export const buildFileServers: RoleBuilder = (ctx, hosts, parent) => {
         const args = { ...guestAccess(ctx), model, host, plan, baseServer: siteServer(ctx), domainReady: ctx.after.domain, domainJoin };
         return { host: host.name, server: new FileServerRaid1(host.name.toLowerCase(), args, { parent }) };
     });
-    built.set(model, servers.map((s) => s.server));
+    built.set(
+        model,
+        servers.map((s) => s.server),
+    );
     const plans = ctx.model.fileservers ?? [];
     return {
         ready: servers.flatMap((s) => s.server.ready),
