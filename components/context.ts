@@ -31,6 +31,11 @@ export interface SiteContext {
         readonly domain: readonly pulumi.Resource[];
         /** The directory step (OUs, groups, accounts), once built: the site-wide services that name them wait for it. @default none */
         readonly directory?: readonly pulumi.Resource[];
+        /**
+         * The forest trust's step (the grants' domain-local groups), once built: the file servers' `shares` step
+         * waits for it (a trust share's ACL names the grant's group). @default none
+         */
+        readonly trust?: readonly pulumi.Resource[];
     };
     /** The join account's password (secret) Debian members' `ad-join` step uses, once the dc role made it. @default none */
     readonly domainJoin?: { readonly password: pulumi.Output<string> };

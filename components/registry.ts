@@ -13,7 +13,7 @@ import { BACKUP_CLIENT_NEED, backupResources, buildBackup, declareBackupData, re
 import { buildDomainControllers } from "./domain-controller/builder";
 import { buildDhcp } from "./dhcp/role";
 import { buildClients, joinClients } from "./client/role";
-import { buildFileServers } from "./fileserver/role";
+import { buildFileServers, shareFileServers } from "./fileserver/role";
 import { buildFtp } from "./ftp/role";
 import { buildGpo } from "./gpo/role";
 import { buildPbx } from "./telephony/role";
@@ -48,7 +48,8 @@ export const COMPONENTS: Readonly<Record<string, ServiceComponents>> = {
     // The clients join once the directory made their OUs (the site-wide pass): their VMs are built with the roles.
     client: { build: buildClients, site: joinClients },
     dhcp: { build: buildDhcp },
-    fileserver: { build: buildFileServers },
+    // The file servers' shares name the directory's and the trust's groups: their `shares` step is built in the site-wide pass.
+    fileserver: { build: buildFileServers, site: shareFileServers },
     gpo: { site: buildGpo },
     web: { build: buildWeb },
     wsus: { build: buildWsus },

@@ -144,6 +144,7 @@ export class Site extends pulumi.ComponentResource {
         }
         // The forest trust with the partner, on the first DC once the domain and the directory are applied.
         this.trust = buildTrust(name, ctx, this.docs, this);
+        if (this.trust) ctx = Object.freeze({ ...ctx, after: Object.freeze({ ...ctx.after, trust: Object.freeze([this.trust.step.apply]) }) });
         // Proxmox VE HA for the stateful VMs, on a cluster of more than one node (nothing to fail over to otherwise).
         const nodes = model.config.proxmox.nodes.map((n) => n.name);
         const statefulVms = model.hosts.filter((h) => h.stateful && model.site.protectStateful && ctx.vms.has(h.name));
@@ -154,7 +155,8 @@ export class Site extends pulumi.ComponentResource {
                 { parent: this },
             );
         }
-        // Site-wide services, once every VM exists (the VM images' backup jobs cover them).
+        // Site-wide services, once every VM exists (the VM images' backup jobs cover them) and after the directory and
+        // the trust (the file servers' shares name their groups: DCs -> directory -> trust -> shares on a first `pulumi up`).
         for (const c of Object.values(COMPONENTS)) Object.assign(this.docs.sections, c.site?.(ctx, this));
         this.caCertPem = ca.certPem;
         this.registerOutputs({ caCertPem: this.caCertPem });

@@ -13,6 +13,7 @@ import {
     renderSmbConf,
     renderStoragePs1,
     sambaStepScript,
+    sharesStepScript,
     systemdUnitForPath,
     windowsStepScript,
 } from "../../components/fileserver/render";
@@ -148,7 +149,11 @@ describe("linux flavor", () => {
             9,
             "PAR-FS01 is not a member of billu.remindme.lan: join it once (net ads join -U <admin>), or give FileServerRaid1 a domainJoin credential\n",
         ]);
-        expect(without.indexOf("wbinfo -P")).toBeLessThan(without.indexOf("/usr/local/sbin/billu-shares"));
+        // The shares are the `shares` step's, which waits for winbind before billu-shares resolves the groups.
+        expect(without).not.toContain("/usr/local/sbin/billu-shares");
+        const shares = sharesStepScript(dev, plan);
+        expect(shares.indexOf("wbinfo -P")).toBeGreaterThan(-1);
+        expect(shares.indexOf("wbinfo -P")).toBeLessThan(shares.indexOf("/usr/local/sbin/billu-shares"));
     });
 
     // dash is Debian's /bin/sh, so it is on every machine this suite runs on; busybox ash is not (it comes with
@@ -211,10 +216,15 @@ describe("windows flavor: PowerShell from the same plan", () => {
         });
     });
 
-    test("the step checks membership first, then the mirror, the shares and the health task (registered once)", () => {
+    test("the step checks membership first, then the mirror and the health task (registered once); the shares step checks membership, then the shares", () => {
         const body = windowsStepScript(m, wplan);
-        const order = ["PartOfDomain", "storage.ps1", "shares.ps1", "Get-ScheduledTask -TaskName 'billu-storage-health'"].map((s) => body.indexOf(s));
+        const order = ["PartOfDomain", "storage.ps1", "Get-ScheduledTask -TaskName 'billu-storage-health'"].map((s) => body.indexOf(s));
         expect(order.every((i) => i >= 0)).toBe(true);
         expect([...order].sort((a, b) => a - b)).toEqual(order);
+        expect(body).not.toContain("shares.ps1'");
+        const shares = sharesStepScript(m, wplan);
+        const sharesOrder = ["PartOfDomain", "& 'C:\\ProgramData\\billu\\fileserver\\shares.ps1'"].map((s) => shares.indexOf(s));
+        expect(sharesOrder.every((i) => i >= 0)).toBe(true);
+        expect([...sharesOrder].sort((a, b) => a - b)).toEqual(sharesOrder);
     });
 });

@@ -99,6 +99,7 @@ test(`PowerShell ${PWSH_VERSION} parsed every shipped and rendered file, one pro
         "scripts/directory/password-policy.ps1",
         "scripts/fileserver/fileserver-step.ps1",
         "scripts/fileserver/health.ps1",
+        "scripts/fileserver/shares-step.ps1",
         "scripts/fileserver/shares.ps1",
         "scripts/fileserver/storage.ps1",
         "scripts/gpo/Apply-Gpo.ps1",

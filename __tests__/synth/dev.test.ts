@@ -87,6 +87,8 @@ test("deployment order: every in-guest step waits for the router's configuration
         "par-fs01-base-prepare",
         "par-fs01-raid1-prepare",
         "par-fs01-samba-prepare",
+        // The file server's shares, after the directory (components/fileserver/role.ts shareFileServers).
+        "par-fs01-shares-prepare",
         "par-ftp01-ad-join-prepare",
         "par-ftp01-base-prepare",
         "par-ftp01-ftp-server-prepare",

@@ -28,9 +28,9 @@ test("synthesizes clean", () => {
     expect(r.exitCode).toBe(0);
 });
 
-test("the base step (its in-guest backup client: dev has a backup server) and one PowerShell step after the VM and the router, pushing the three rendered scripts", () => {
+test("the base step (its in-guest backup client: dev has a backup server), a PowerShell step after the VM and the router, and the shares step after it (fileserver-order.test.ts), pushing the three rendered scripts", () => {
     const steps = r.resources.filter((x) => x.type === "billu:guest:GuestStep" && x.name.startsWith("par-fs01-"));
-    expect(steps.map((s) => s.name)).toEqual(["par-fs01-base", "par-fs01-fileserver"]);
+    expect(steps.map((s) => s.name)).toEqual(["par-fs01-base", "par-fs01-fileserver", "par-fs01-shares"]);
     // The Windows client backs up the shares' folder on the mirrored volume, not the Linux flavor's mount point.
     const settings = JSON.parse(readFileSync(path.join(out, "rendered", "PAR-FS01", "C", "ProgramData", "billu", "backup", "client.json"), "utf8"));
     expect([settings.Classes, settings.Paths, settings.PreHooks]).toEqual([["files"], ["S:\\Shares"], []]);

@@ -23,6 +23,7 @@ import {
     renderStoragePs1,
     sambaStepScript,
     sharesScript,
+    sharesStepScript,
     SHARES_SCRIPT_PATH,
     SMB_CONF_CHECK,
     WINDOWS_DIR,
@@ -58,19 +59,25 @@ export interface FileServerRaid1Args extends GuestAccessArgs {
  * disks mirrored, and one share per department plus a common one, with AD permissions.
  * - `linux` flavor (Debian 12): step `raid1` installs the packages and runs billu-raid1 (mdadm RAID 1, ext4,
  *   mount; mdadm.conf and the initramfs so the array assembles at boot; mdadm --monitor mails the admin address);
- *   step `samba` (after the domain) joins the domain, configures Samba as a member server and runs billu-shares
- *   (folders and POSIX ACLs from the plan).
- * - `windows` flavor: one step `fileserver` runs PowerShell rendered from the same plan: a Storage Spaces two-way
- *   mirror, SMB shares with NTFS ACLs, an hourly health task that mails the admin address.
+ *   step `samba` (after the domain) joins the domain and configures Samba as a member server; step `shares`
+ *   (`shares()`, after the directory and the trust) runs billu-shares (folders and POSIX ACLs from the plan).
+ * - `windows` flavor: step `fileserver` runs PowerShell rendered from the same plan: a Storage Spaces two-way
+ *   mirror and an hourly health task that mails the admin address; step `shares` (`shares()`) the SMB shares with
+ *   NTFS ACLs.
  * Stateful: in prod the VM (and with it its disks) is protected from replacement and deletion (ProxmoxVm).
  */
 export class FileServerRaid1 extends pulumi.ComponentResource {
     public readonly server: BaseServer;
-    /** The last in-guest step: later roles that need the shares wait for it. */
+    /** The server's last step before its shares (Linux: `samba`, Windows: `fileserver`); the `shares` step waits for it. */
     public readonly ready: pulumi.Resource[];
+
+    private readonly componentName: string;
+    private readonly args: FileServerRaid1Args;
 
     constructor(name: string, args: FileServerRaid1Args, opts?: pulumi.ComponentResourceOptions) {
         super("billu:fileserver:FileServerRaid1", name, {}, opts);
+        this.componentName = name;
+        this.args = args;
         const { model, host, plan, domainJoin } = args;
         // Samba joins the domain itself (winbind, with `domainJoin`): no SSSD join of the BaseServer.
         this.server = new BaseServer(name, { ...args.baseServer, host, sssdJoin: false }, { parent: this });
@@ -113,8 +120,6 @@ export class FileServerRaid1 extends pulumi.ComponentResource {
                         { path: "/etc/nsswitch.conf", content: renderNsswitch(plan) },
                         { path: "/etc/samba/smb.conf", content: renderSmbConf(model, plan), check: SMB_CONF_CHECK },
                         { path: "/etc/systemd/system/smbd.service.d/billu-shares.conf", content: renderSmbdDropIn(plan) },
-                        { path: SHARES_SCRIPT_PATH, content: sharesScript(), mode: "0755" },
-                        { path: "/etc/billu/shares.conf", content: renderSharesConf(plan) },
                     ],
                     script: sambaStepScript(model, plan, domainJoin?.user),
                     secrets: domainJoin ? ["domain-join"] : undefined,
@@ -135,7 +140,6 @@ export class FileServerRaid1 extends pulumi.ComponentResource {
                     after: [...this.server.ready, ...args.domainReady],
                     files: [
                         { path: `${WINDOWS_DIR}/storage.ps1`, content: renderStoragePs1(plan, host) },
-                        { path: `${WINDOWS_DIR}/shares.ps1`, content: renderSharesPs1(plan) },
                         { path: `${WINDOWS_DIR}/health.ps1`, content: renderHealthPs1(model, plan) },
                     ],
                     script: windowsStepScript(model, plan),
@@ -145,5 +149,35 @@ export class FileServerRaid1 extends pulumi.ComponentResource {
             this.ready = [step.apply];
         }
         this.registerOutputs({});
+    }
+
+    /**
+     * The `shares` step: the share folders and their ACLs (Linux: billu-shares from shares.conf; Windows: shares.ps1),
+     * after this server's own last step and `after`. Built by the fileserver role's site-wide pass once the directory
+     * step (the departments' groups, the home share's accounts) and the trust step (the grants' groups) exist, so a
+     * first `pulumi up` runs DCs -> directory -> trust -> shares and never meets a group that is not made yet.
+     */
+    public shares(after: readonly pulumi.Resource[]): GuestStep {
+        const { host, plan } = this.args;
+        const linux = plan.flavor === "linux";
+        return new GuestStep(
+            `${this.componentName}-shares`,
+            {
+                host: host.name,
+                step: "shares",
+                os: linux ? "linux" : "windows",
+                connection: connectionTo(this.args, host, this.server.vm.vm),
+                renderDir: this.args.renderDir,
+                after: [...this.ready, ...after],
+                files: linux
+                    ? [
+                          { path: SHARES_SCRIPT_PATH, content: sharesScript(), mode: "0755" },
+                          { path: "/etc/billu/shares.conf", content: renderSharesConf(plan) },
+                      ]
+                    : [{ path: `${WINDOWS_DIR}/shares.ps1`, content: renderSharesPs1(plan) }],
+                script: sharesStepScript(this.args.model, plan),
+            },
+            { parent: this },
+        );
     }
 }

@@ -308,7 +308,7 @@ export function raidStepScript(mountUnit: string, hasMail: boolean): string {
     return stepScript("linux", "fileserver/raid1-step.sh", { MOUNT_UNIT: mountUnit, MAIL_ALERTS: hasMail ? "1" : "0" });
 }
 
-/** The body of the Linux `samba` step (scripts/fileserver/samba-step.sh): join (once), winbind and smbd, then the share folders and ACLs. */
+/** The body of the Linux `samba` step (scripts/fileserver/samba-step.sh): join (once), winbind and smbd. */
 export function sambaStepScript(model: SiteModel, plan: FileServerPlan, joinUser: string | undefined): string {
     return stepScript("linux", "fileserver/samba-step.sh", {
         WORKGROUP: plan.workgroup,
@@ -381,6 +381,16 @@ export function renderHealthPs1(model: SiteModel, plan: FileServerPlan): string 
 export const WINDOWS_DIR = "C:/ProgramData/billu/fileserver";
 
 /** The body of the Windows step (scripts/fileserver/fileserver-step.ps1): membership, mirror, shares, health task. */
+/**
+ * The body of the `shares` step (scripts/fileserver/shares-step.sh or .ps1): the share folders and their ACLs, run
+ * after the directory and the trust steps made the groups they name.
+ */
+export function sharesStepScript(model: SiteModel, plan: FileServerPlan): string {
+    return plan.flavor === "linux"
+        ? stepScript("linux", "fileserver/shares-step.sh")
+        : stepScript("windows", "fileserver/shares-step.ps1", { HOST_NAME: plan.host, DOMAIN_FQDN: model.site.domain });
+}
+
 export function windowsStepScript(model: SiteModel, plan: FileServerPlan): string {
     return stepScript("windows", "fileserver/fileserver-step.ps1", { HOST_NAME: plan.host, DOMAIN_FQDN: model.site.domain });
 }

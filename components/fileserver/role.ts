@@ -1,7 +1,12 @@
-import { guestAccess, siteServer } from "../context";
-import type { RoleBuilder } from "../contracts";
+import type * as pulumi from "@pulumi/pulumi";
+import type { SiteModel } from "../../model/site";
+import { guestAccess, SiteContext, siteServer } from "../context";
+import type { DocSections, RoleBuilder } from "../contracts";
 import { arrayDocRows, shareDocRows } from "./render";
 import { FileServerRaid1 } from "./FileServerRaid1";
+
+/** The file servers the role built, by model, for the site-wide pass that applies their shares (one site, one model). */
+const built = new WeakMap<SiteModel, readonly FileServerRaid1[]>();
 
 /**
  * The `fileserver` role: a FileServerRaid1 per host, and the docs sections for its shares and its mirror. The only
@@ -17,6 +22,10 @@ export const buildFileServers: RoleBuilder = (ctx, hosts, parent) => {
         const args = { ...guestAccess(ctx), model, host, plan, baseServer: siteServer(ctx), domainReady: ctx.after.domain, domainJoin };
         return { host: host.name, server: new FileServerRaid1(host.name.toLowerCase(), args, { parent }) };
     });
+    built.set(
+        model,
+        servers.map((s) => s.server),
+    );
     const plans = ctx.model.fileservers ?? [];
     return {
         ready: servers.flatMap((s) => s.server.ready),
@@ -33,3 +42,13 @@ export const buildFileServers: RoleBuilder = (ctx, hosts, parent) => {
         },
     };
 };
+
+/**
+ * The site-wide pass (components/registry.ts `site`): each file server's `shares` step, after the directory step (the
+ * departments' groups, the home share's accounts) and the trust step (the grants' groups), which the site builds
+ * after every role: a first `pulumi up` runs DCs -> directory -> trust -> shares.
+ */
+export function shareFileServers(ctx: SiteContext, _parent: pulumi.Resource): DocSections | undefined {
+    for (const server of built.get(ctx.model) ?? []) server.shares([...(ctx.after.directory ?? []), ...(ctx.after.trust ?? [])]);
+    return undefined;
+}

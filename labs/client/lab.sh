@@ -270,9 +270,9 @@ fi # the computer account in its planned OU
 # person and runs mount.cifs with its expansion, mount.cifs parses the options, resolves the server through the DC's
 # DNS and is refused by the kernel only (mount error 19, no such device); then the person's own ticket (the one
 # pam_winbind's krb5_auth made at that logon, which cruid= points the kernel at) opens the very UNC pam_mount mounted
-# with `smbclient --use-kerberos=required` against PAR-FS01 running its rendered samba step (smb.conf, the join,
-# billu-shares making the home folders). Expected values: the model (outputs.json, lab-facts), never pam_mount.conf.xml.
-if lab_phase "the file server's home share (PAR-FS01, its samba step as rendered)" BCLI_SABOTAGE=home-server BCLI_SABOTAGE=home-path; then
+# with `smbclient --use-kerberos=required` against PAR-FS01 running its rendered samba step (smb.conf, the join) and
+# shares step (billu-shares making the home folders). Expected values: the model (outputs.json, lab-facts), never pam_mount.conf.xml.
+if lab_phase "the file server's home share (PAR-FS01, its samba and shares steps as rendered)" BCLI_SABOTAGE=home-server BCLI_SABOTAGE=home-path; then
 FS=$(q 'console.log(o.hosts.find(h=>h.role==="fileserver").name)')
 FS_IP=$(q "console.log(o.hosts.find(h=>h.name==='$FS').address)")
 FS_CIDR=$(q "console.log(o.zones.find(x=>x.name===o.hosts.find(h=>h.name==='$FS').zone).cidr)")
@@ -294,7 +294,9 @@ guest_resolv fs "$DOMAIN" $FS_DNS
 guest_exec fs sh -c 'mkdir -p /run/samba && mount -t tmpfs -o mode=0755 lab-srv /srv && mkdir -p /srv/shares && mount -t tmpfs -o mode=0755 lab-shares /srv/shares' ||
     lab_die "the file server's data volume"
 : >"$S/fs"; secrets_add "$S/fs" domain-join "$JOIN_PW"
-lab_expect "$FS: the rendered samba step runs (smb.conf, the join, winbind and smbd, billu-shares)" pass run_step fs "$FS" samba "$S/fs"
+lab_expect "$FS: the rendered samba step runs (smb.conf, the join, winbind and smbd)" pass run_step fs "$FS" samba "$S/fs"
+# The shares step, as a first `pulumi up` orders it: after the samba step and the directory step (run above).
+lab_expect "$FS: the rendered shares step runs (billu-shares: the folders and ACLs, the home folders)" pass run_step fs "$FS" shares "$S/none"
 smbd_up() { guest_exec fs sh -c 'ss -Hltn "sport = :445" | grep -q .'; }
 lab_wait 30 "smbd on $FS listens on 445" smbd_up || sed 's/^/    smbd: /' "$LAB_DIR/guest-fs/var/u/log/samba/lab-smbd.log" 2>/dev/null | tail -n 20
 lab_fig "$FS samba step and smbd up" "$(lab_since "$t") ms"

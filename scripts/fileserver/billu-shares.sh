@@ -1,6 +1,6 @@
 #!/bin/sh
 # billu-shares: creates the file server's share folders and sets their POSIX ACLs from the share plan.
-# Shipped by components/fileserver (installed as /usr/local/sbin/billu-shares) and run by the file server's Samba
+# Shipped by components/fileserver (installed as /usr/local/sbin/billu-shares) and run by the file server's shares
 # step once the server is an AD member (group names resolve through winbind). POSIX sh (dash, busybox ash).
 # Reads /etc/billu/shares.conf (rendered from the site model):
 #   MOUNT_POINT=...        the mirrored filesystem; the script refuses to run when it is not mounted, so a share
@@ -55,8 +55,8 @@ while IFS='|' read -r name path groups; do
     folder_acl "$path" 0:0 - "u::rwx,g::---,o::---,m::rwx,$entries"
 done <"${TMPDIR:-/tmp}/billu-shares.$$"
 
-# The trust grants' shares: the group is made by the trust step on the first DC, which runs after this server's
-# step on a first deployment: until it has, the group does not resolve and this stops, naming it.
+# The trust grants' shares: the group is made by the trust step on the first DC, which the `shares` step waits for
+# (components/fileserver/role.ts): if it is still missing (the step run by hand), this stops, naming it.
 T=0
 grep '^TRUST_SHARE=' "$CONF" | sed 's/^TRUST_SHARE=//' >"${TMPDIR:-/tmp}/billu-shares.$$"
 while IFS='|' read -r name path group access; do

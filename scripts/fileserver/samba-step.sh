@@ -1,4 +1,5 @@
-# Step `samba` of the Linux file server: join (once), winbind and smbd, then the share folders and ACLs.
+# Step `samba` of the Linux file server: join (once), winbind and smbd. The share folders and ACLs are the `shares`
+# step's (shares-step.sh), after the directory and the trust made their groups.
 # Data: WORKGROUP, JOIN_USER (empty: no join credential was given), HOST_NAME, DOMAIN_FQDN.
 if billu_changed /etc/systemd/system/smbd.service.d/billu-shares.conf; then systemctl daemon-reload; fi
 if ! net ads testjoin >/dev/null 2>&1; then
@@ -13,6 +14,3 @@ systemctl enable -q winbind smbd
 # NetBIOS is off (disable netbios = yes): nmbd has nothing to do.
 if systemctl is-enabled -q nmbd 2>/dev/null; then systemctl disable -q --now nmbd; fi
 if [ -n "${joined:-}" ] || billu_changed /etc/samba/smb.conf /etc/krb5.conf /etc/nsswitch.conf; then systemctl restart winbind smbd; fi
-# Group names resolve once winbind has reached a DC (bounded wait).
-i=0; until wbinfo -P >/dev/null 2>&1; do i=$((i + 1)); [ $i -lt 60 ] || billu_die 'winbind cannot reach a domain controller'; sleep 1; done
-/usr/local/sbin/billu-shares
