@@ -37,6 +37,9 @@
 # first record's address in the staged records.tsv after its hash check: the A/PTR probes must fail (exit 1).
 # BDC_RESOLV_SABOTAGE=1 puts 127.0.0.1 first in PAR-DC01's staged bootstrap resolv.conf after its hash check (the
 # regression of #16: the DC resolving through a Samba that does not exist yet): the resolver probes must fail (exit 1).
+# The `site-ca` step (after the domain step) publishes the lab's CA in CN=Certification Authorities: probed on both DCs
+# (cn = CA_NAME, cACertificate = the DER of the lab's CA file), replaced by a new CA of the same name, re-run clean;
+# BDC_CA_SABOTAGE=skip does not run it: the PAR-DC01 probe must fail.
 # Both switches are declared in labs/dc/sabotage.txt (npm run lab -- --sabotage dc runs each).
 LAB=bdc
 # shellcheck source=../lib/common.sh
