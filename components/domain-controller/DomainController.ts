@@ -228,9 +228,10 @@ export class Domain extends pulumi.ComponentResource {
             domain.flavor === "samba" ? sambaDomainStep(domain, first) : windowsDomainStep(domain, conditionalForwarders(model)),
             [last],
         );
-        // The site CA in AD's Certification Authorities container (./site-ca.ts): Windows members trust it from there.
-        const siteCa = step("site-ca", "site-ca", first.name, domain.flavor === "samba" ? sambaSiteCaStep(domain) : windowsSiteCaStep(domain), [records.apply]);
-        this.ready = siteCa.apply;
+        this.ready = records.apply;
+        // The site CA in AD's Certification Authorities container (./site-ca.ts), after the domain step. Nothing waits
+        // for it: Windows members take it at their own Group Policy refresh, which no step orders.
+        step("site-ca", "site-ca", first.name, domain.flavor === "samba" ? sambaSiteCaStep(domain) : windowsSiteCaStep(domain), [records.apply]);
         // ... and each other DC's pull after it. Nothing waits for them: the pull runs on its timer.
         let pullAfter: pulumi.Resource = records.apply;
         for (const [dc, stepName, text] of pulls) pullAfter = step(`${stepName}-${dc.label}`, stepName, dc.name, text, [pullAfter]).apply;
