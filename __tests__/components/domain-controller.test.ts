@@ -9,6 +9,7 @@ import { MEMBER_PATHS, memberJoinStep, renderSshdAd, renderSssdConf, renderSudoe
 import { renderExtraRecordsTsv, renderSmbConf, sambaDcStep, sambaDomainStep, sambaFsmoStep, renderObjectsTsv } from "../../components/domain-controller/samba";
 import { REBOOT_MARK, windowsDcStep, windowsDomainStep, windowsFsmoStep, windowsReadyStep } from "../../components/domain-controller/windows";
 import { renderRebootWait } from "../../components/domain-controller/DomainController";
+import { certificationAuthoritiesDn, sambaSiteCaStep, windowsSiteCaStep } from "../../components/domain-controller/site-ca";
 import { domainDocs } from "../../components/domain-controller/builder";
 import { DomainModel } from "../../model/domain";
 import { planVm } from "../../components/proxmox-vm/plan";
@@ -358,6 +359,17 @@ describe("samba flavor", () => {
         expect(renderExtraRecordsTsv(bare)).toBe("");
     });
 
+    test("site-ca: the CA's PEM as a file from its secret, the domain's DN, then samba-helpers.sh and samba-site-ca.sh verbatim", () => {
+        const step = sambaSiteCaStep(labDomain);
+        expect(step.files).toEqual([{ path: "/etc/billu/domain/site-ca.pem", content: "{{secret:site-ca-cert}}" }]);
+        expect(step.secrets).toEqual(["site-ca-cert"]);
+        expect(dataOf(step.script)).toEqual({ DOMAIN_DN: "DC=billu,DC=remindme,DC=lan" });
+        const sh = (f: string) => readFileSync(path.join(ROOT, "scripts", "dc", f), "utf8").trimEnd();
+        expect(step.script.endsWith(`\n${sh("samba-helpers.sh")}\n${sh("samba-site-ca.sh")}`)).toBe(true);
+        // The object's DN is the CA's common name under the container Windows members read.
+        expect(sh("samba-site-ca.sh")).toContain('dn="CN=$cn,CN=Certification Authorities,CN=Public Key Services,CN=Services,CN=Configuration,$DOMAIN_DN"');
+    });
+
     test("docs: the DNS section names the extra zone; every record services ask for with who asks and why", () => {
         const docs = domainDocs(labDomain);
         expect(docs.DNS.rows).toContainEqual(["zones for names outside the domain", "www.billu.example"]);
@@ -508,6 +520,17 @@ describe("windows flavor", () => {
         // Nothing asked: empty data, the same script.
         const bare = windowsDomainStep({ ...prodDomain, extraRecords: [], extraZones: [] }).script;
         expect(psDataOf(bare)).toMatchObject({ EXTRA_ZONES: "", EXTRA_RECORDS: "" });
+    });
+
+    test("site-ca: the container's DN as data, then scripts/dc/windows-site-ca.ps1 verbatim; the CA from stdin", () => {
+        const step = windowsSiteCaStep(prodDomain);
+        expect(psDataOf(step.script)).toEqual({
+            CA_CONTAINER: "CN=Certification Authorities,CN=Public Key Services,CN=Services,CN=Configuration,DC=billu,DC=remindme,DC=lan",
+        });
+        expect(certificationAuthoritiesDn(prodDomain)).toBe(psDataOf(step.script).CA_CONTAINER);
+        expect(bodyOf(step.script)).toBe(shipped("windows-site-ca.ps1"));
+        expect(step.files).toEqual([]);
+        expect(step.secrets).toEqual([SECRET.caCert]);
     });
 
     test("the reboot wait: the DC's data, then scripts/dc/reboot-wait.sh verbatim", () => {

@@ -89,6 +89,7 @@ test(`PowerShell ${PWSH_VERSION} parsed every shipped and rendered file, one pro
         "scripts/dc/windows-fsmo.ps1",
         "scripts/dc/windows-ldaps-cert.ps1",
         "scripts/dc/windows-ready.ps1",
+        "scripts/dc/windows-site-ca.ps1",
         "scripts/directory/Apply-Directory.ps1",
         "scripts/directory/Apply-PasswordPolicy.ps1",
         "scripts/directory/assets-directory.ps1",

@@ -6,6 +6,7 @@
  * - the plan of a small export whose names need DN escaping (a comma, a plus, a trailing backslash, a #, < = >);
  * - prod's `domain` step on the first Windows DC (windowsDomainStep) and the DNS records the model wants there;
  * - the same step without Debian members or Linux login, and the partner's conditional forwarder;
+ * - prod's `site-ca` step on the first Windows DC (windowsSiteCaStep) and the domain's DN its container is under;
  * - prod's `dc`, `ready` and `fsmo` steps for every Windows DC (windowsDcStep, windowsReadyStep, windowsFsmoStep) and
  *   the names, forwarders and time sources they must use;
  * - the Windows file server's storage.ps1 and shares.ps1 for dev with PAR-FS01 on Windows (as parse.test.ts builds
@@ -30,6 +31,7 @@ import { tmpdir } from "os";
 import * as path from "path";
 import { conditionalForwarders, SECRET } from "../../components/domain-controller/common";
 import { windowsDcStep, windowsDomainStep, windowsFsmoStep, windowsReadyStep } from "../../components/domain-controller/windows";
+import { windowsSiteCaStep } from "../../components/domain-controller/site-ca";
 import { qualified, renderSharesPs1, renderStoragePs1, sharePath } from "../../components/fileserver/render";
 import { renderApplierPlan, renderPasswordPolicy, WINDOWS_PATHS } from "../../components/directory/render";
 import { ipPhonesOf, TelephonyPlan } from "../../model/telephony";
@@ -491,6 +493,9 @@ beforeAll(async () => {
                 joinSecret: SECRET.join,
             }),
         ),
+        // The first DC's site-ca step (the site CA in AD for Windows members) and the domain's DN it must publish under.
+        BILLU_SITE_CA_STEP: write("site-ca-step.ps1", windowsSiteCaStep(domain).script),
+        BILLU_SITE_CA_DN: domain.dn,
         ...windowsDcInputs(domain),
         ...windowsFileServerInputs(),
         ...windowsTrustShareInputs(),
@@ -641,6 +646,10 @@ test("the Pester tests that ran are exactly these", () => {
         "the domain password policy and PSOs (Apply-PasswordPolicy.ps1).a new domain (Windows defaults, no PSO): sets every differing setting once, creates each PSO and applies it to its subjects",
         "the domain password policy and PSOs (Apply-PasswordPolicy.ps1).a domain as planned: no write, and it says so",
         "the domain password policy and PSOs (Apply-PasswordPolicy.ps1).a PSO not in the plan is removed; a changed precedence is set; a subject too many is unapplied, a missing one applied",
+        "the first Windows DC's site-ca step (prod).publishes the CA with certutil -dspublish -f (its DER file) RootCA, once, then a second run changes nothing",
+        "the first Windows DC's site-ca step (prod).a new CA of the same name: certutil publishes it again, the object holds only the new certificate",
+        "the first Windows DC's site-ca step (prod).an object holding two certificates (ours and another) is published again",
+        "the first Windows DC's site-ca step (prod).certutil failing stops the step with its exit code",
         "the Windows DCs' dc step (prod): promotion.prod has a first DC and others",
         "the Windows DCs' dc step (prod): promotion.the first DC, a standalone server: installs the features and creates the forest once, with the model's names",
         "the Windows DCs' dc step (prod): promotion.the first DC: the passwords reach the cmdlets only as SecureStrings from Get-BilluSecret, never as argument strings",

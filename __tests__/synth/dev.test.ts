@@ -84,6 +84,7 @@ test("deployment order: every in-guest step waits for the router's configuration
         "par-dhcp01-kea-prepare",
         "par-domain-domain-prepare",
         "par-domain-fsmo-par-dc01-prepare",
+        "par-domain-site-ca-prepare",
         "par-fs01-base-prepare",
         "par-fs01-raid1-prepare",
         "par-fs01-samba-prepare",

@@ -43,6 +43,8 @@ test("DC1 forest -> DC2 join -> FSMO (one DC at a time) -> DNS records -> member
     expect(deps("par-domain-sysvol-source-par-dc02-prepare")).toEqual(["par-domain-fsmo-par-dc02-apply"]);
     expect(deps("par-domain-domain-prepare")).toEqual(["par-domain-sysvol-source-par-dc02-apply"]);
     expect(deps("par-domain-sysvol-pull-par-dc01-prepare")).toEqual(["par-domain-domain-apply"]);
+    // The site CA published in AD (site-ca.ts) on the first DC once the domain step is done; nothing waits for it.
+    expect(deps("par-domain-site-ca-prepare")).toEqual(["par-domain-domain-apply"]);
     for (const m of ["par-dhcp01", "par-mail01"]) {
         expect(deps(`${m}-ad-join-prepare`)).toEqual([`${m}-base-apply`, "par-domain-domain-apply"].sort());
     }

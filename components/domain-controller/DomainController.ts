@@ -15,6 +15,7 @@ import { conditionalForwarders, dcByName, domainOf, SECRET } from "./common";
 import { sambaDcStep, sambaDomainStep, sambaFsmoStep } from "./samba";
 import { sambaForwardersStep } from "./samba-forwarders";
 import { sambaSysvolSteps, SYSVOL_SECRET } from "./sysvol";
+import { sambaSiteCaStep, windowsSiteCaStep } from "./site-ca";
 import { withAdminLoginCheck, withDomainAdminLogin } from "./admin-login";
 import { REBOOT_MARK, windowsDcStep, windowsDomainStep, windowsFsmoStep, windowsReadyStep } from "./windows";
 
@@ -137,14 +138,14 @@ export function renderRebootWait(dc: DcModel): string {
  * for, the every-host needs of the DCs' base steps), and the site CA.
  */
 export interface DomainArgs extends SiteHostArgs {
-    /** The site CA: it issues each DC's LDAPS certificate. */
+    /** The site CA: it issues each DC's LDAPS certificate; its certificate is published in AD for Windows members. */
     readonly ca: SiteCa;
 }
 
 /**
  * The AD domain of a site: the generated passwords, every DC (the first creates the forest, the others join in
  * model order), the FSMO roles moved where the config puts them, then DNS records, subnets, login groups and the
- * join account. `ready` is the end of that chain: everything needing the domain waits for it.
+ * join account, then the site CA published for Windows members (step `site-ca`). `ready` is the end of that chain: everything needing the domain waits for it.
  */
 export class Domain extends pulumi.ComponentResource {
     public readonly controllers: DomainController[];
@@ -181,7 +182,7 @@ export class Domain extends pulumi.ComponentResource {
         const sysvolSteps = domain.flavor === "samba" ? sambaSysvolSteps(domain) : [];
         const sysvolPassword =
             sysvolSteps.length > 0 ? new random.RandomPassword(`${name}-sysvol-password`, { length: 32, special: false }, { parent: this }).result : undefined;
-        const values = { [SECRET.admin]: secrets.admin, [SECRET.join]: secrets.join, [SYSVOL_SECRET]: sysvolPassword };
+        const values = { [SECRET.admin]: secrets.admin, [SECRET.join]: secrets.join, [SYSVOL_SECRET]: sysvolPassword, [SECRET.caCert]: args.ca.certPem };
         const vmOf = (host: string): pulumi.Resource => {
             const c = this.controllers.find((x) => x.dc.name === host);
             if (!c) throw new Error(`internal: a domain step on ${host}, which is not one of the domain's DCs`);
@@ -228,6 +229,9 @@ export class Domain extends pulumi.ComponentResource {
             [last],
         );
         this.ready = records.apply;
+        // The site CA in AD's Certification Authorities container (./site-ca.ts), after the domain step. Nothing waits
+        // for it: Windows members take it at their own Group Policy refresh, which no step orders.
+        step("site-ca", "site-ca", first.name, domain.flavor === "samba" ? sambaSiteCaStep(domain) : windowsSiteCaStep(domain), [records.apply]);
         // ... and each other DC's pull after it. Nothing waits for them: the pull runs on its timer.
         let pullAfter: pulumi.Resource = records.apply;
         for (const [dc, stepName, text] of pulls) pullAfter = step(`${stepName}-${dc.label}`, stepName, dc.name, text, [pullAfter]).apply;

@@ -37,6 +37,9 @@
 # first record's address in the staged records.tsv after its hash check: the A/PTR probes must fail (exit 1).
 # BDC_RESOLV_SABOTAGE=1 puts 127.0.0.1 first in PAR-DC01's staged bootstrap resolv.conf after its hash check (the
 # regression of #16: the DC resolving through a Samba that does not exist yet): the resolver probes must fail (exit 1).
+# The `site-ca` step (after the domain step) publishes the lab's CA in CN=Certification Authorities: probed on both DCs
+# (cn = CA_NAME, cACertificate = the DER of the lab's CA file), replaced by a new CA of the same name, re-run clean;
+# BDC_CA_SABOTAGE=skip does not run it: the PAR-DC01 probe must fail.
 # Both switches are declared in labs/dc/sabotage.txt (npm run lab -- --sabotage dc runs each).
 LAB=bdc
 # shellcheck source=../lib/common.sh
@@ -73,7 +76,11 @@ ADMIN_PW="Lab-$(openssl rand -hex 10)-A1"
 JOIN_PW="Join-$(openssl rand -hex 10)-B2"
 USER_PW="User-$(openssl rand -hex 10)-C3"
 PKI="$LAB_PKI"
-lab_ca ca "BillU lab throwaway root CA"
+# The site CA's name: what the site-ca step's object in AD must be named (its cn), checked against this, not the step.
+CA_NAME="BillU lab throwaway root CA"
+lab_ca ca "$CA_NAME"
+# The same name, another key: the CA the model would make again (a new CA), whose certificate must replace the old.
+lab_ca newca "$CA_NAME"
 lab_ca otherca "Some other CA"
 issue() { # <host>: the SANs of the CertRequest synth recorded for this DC's LDAPS certificate
     local l="${1,,}"
@@ -183,6 +190,16 @@ run_step dc1 $DC1 domain "$S/domain" || lab_die "the domain step failed"
 fi
 lab_fig "PAR-DC01 domain step (zones, records, subnets, groups, join account)" "${LAST_MS} ms"
 
+# --- the site CA in AD (step site-ca): the Certification Authorities container Windows members trust ---------------
+: >"$S/site-ca"; secrets_add "$S/site-ca" site-ca-cert "$(cat "$PKI/ca.pem")"
+: >"$S/site-ca-new"; secrets_add "$S/site-ca-new" site-ca-cert "$(cat "$PKI/newca.pem")"
+if [ "${BDC_CA_SABOTAGE:-}" = skip ]; then
+    lab_log "SABOTAGE: the site-ca step is not run"
+else
+run_step dc1 $DC1 site-ca "$S/site-ca" || lab_die "the site-ca step failed"
+lab_fig "PAR-DC01 site-ca step (the site CA in CN=Certification Authorities)" "${LAST_MS} ms"
+fi
+
 # --- the directory step: the HR plan and the acceptance account (billu:directory.acceptance) --------------------
 # Its secrets are what Pulumi sends on stdin: every new account's RandomPassword, made here (offline synth only has
 # placeholders); the acceptance account's is ACC_PW, which the acceptance run reads back from the outputs below.
@@ -198,6 +215,16 @@ lab_fig "PAR-DC01 directory step (the HR plan and the acceptance account)" "${LA
 
 # --- probes (functions: lab_expect runs them in this shell; output is captured before grep, for pipefail) -----
 showrepl_good() { lab_has 'ALL GOOD' st "$1" drs showrepl --summary; }
+# ca_published <guest> <ca file>: the DC's own sam.ldb holds CN=$CA_NAME in the Certification Authorities container,
+# of class certificationAuthority, with exactly one cACertificate: the file's DER (LDIF lines unfolded first).
+CA_CONTAINER="CN=Certification Authorities,CN=Public Key Services,CN=Services,CN=Configuration,$DOMAIN_DN"
+ca_published() {
+    local out der; der=$(openssl x509 -in "$2" -outform DER | base64 -w0)
+    out=$(guest_exec "$1" ldbsearch -H /var/lib/samba/private/sam.ldb -b "$CA_CONTAINER" -s one objectClass cACertificate | sed -e ':a;N;$!ba;s/\n //g')
+    grep -qxF "dn: CN=$CA_NAME,$CA_CONTAINER" <<<"$out" && [ "$(grep -c '^dn: ' <<<"$out")" = 1 ] &&
+        grep -qx 'objectClass: certificationAuthority' <<<"$out" && [ "$(grep -c '^cACertificate::' <<<"$out")" = 1 ] &&
+        grep -qxF "cACertificate:: $der" <<<"$out"
+}
 account_on() { lab_has "^dn: CN=$2," guest_exec "$1" ldbsearch -H /var/lib/samba/private/sam.ldb -b "$DOMAIN_DN" "(sAMAccountName=$2)" dn; }
 a_is() { test "$(guest_exec m1 dig +short +time=2 +tries=2 @"$1" "$2" A)" = "$3"; }
 ptr_is() { test "$(guest_exec m1 dig +short +time=2 +tries=2 @"$1" -x "$2")" = "$3"; }
@@ -234,6 +261,25 @@ lab_expect "lab.alice, created on $DC1, is read on $DC2 (replicated by itself, n
 lab_expect "lab.carol's SSH group membership, made on $DC1, is read on $DC2" pass in_ssh_group_on dc2
 lab_expect "an account created nowhere is not found on $DC2" fail account_on dc2 lab.nobody
 
+# --- the site CA in AD's Certification Authorities container (step site-ca), on both DCs ---------------------------
+# Expected: the object named after the lab's CA ($CA_NAME), its cACertificate the DER of the lab's CA file; on PAR-DC02
+# by replication alone (configuration partition, nothing forced), within the bound.
+lab_expect "$DC1 holds CN=$CA_NAME in CN=Certification Authorities, cACertificate = the site CA's DER" pass ca_published dc1 "$PKI/ca.pem"
+t=$(date +%s%N)
+lab_wait "$REPL_BOUND" "the site CA's object on $DC2" ca_published dc2 "$PKI/ca.pem" || true
+lab_fig "replication $DC1 -> $DC2 of the site CA's object (bound ${REPL_BOUND} s)" "$(lab_since "$t") ms"
+lab_expect "$DC2 holds the same object by replication, cACertificate = the site CA's DER" pass ca_published dc2 "$PKI/ca.pem"
+lab_expect "the object does not hold another CA's certificate (the probe tells them apart)" fail ca_published dc1 "$PKI/otherca.pem"
+# A new CA of the same name (the model's CA made again): the step replaces the certificate, one object still.
+run_step dc1 $DC1 site-ca "$S/site-ca-new" || lab_die "the site-ca step with a new CA failed"
+lab_expect "a new CA: the step says it replaced the certificate" pass grep -qF "billu[site-ca]: replaced the certificate of the site CA '$CA_NAME'" "$LAB_DIR/dc1-site-ca.log"
+lab_expect "a new CA: $DC1's object holds the new CA's DER, alone" pass ca_published dc1 "$PKI/newca.pem"
+lab_wait "$REPL_BOUND" "the new CA's certificate on $DC2" ca_published dc2 "$PKI/newca.pem" || true
+lab_expect "a new CA: $DC2 holds the new CA's DER by replication" pass ca_published dc2 "$PKI/newca.pem"
+run_step dc1 $DC1 site-ca "$S/site-ca" || lab_die "the site-ca step back to the site CA failed"
+lab_expect "back to the site CA: $DC1's object holds its DER again" pass ca_published dc1 "$PKI/ca.pem"
+lab_wait "$REPL_BOUND" "the site CA's certificate back on $DC2" ca_published dc2 "$PKI/ca.pem" || true
+
 # --- FSMO roles where the config puts them --------------------------------------------------------------------
 st dc1 drs replicate "$DC1_FQDN" "$DC2_FQDN" "CN=Configuration,$DOMAIN_DN" >/dev/null
 st dc1 drs replicate "$DC1_FQDN" "$DC2_FQDN" "$DOMAIN_DN" >/dev/null
@@ -266,6 +312,7 @@ lab_expect "re-run $DC2 dc: no change" pass guest_rerun_clean dc2 dc "$S/dc2"
 [ -d "$R/$DC1/var/lib/billu/stage/fsmo" ] && lab_expect "re-run $DC1 fsmo: no change" pass guest_rerun_clean dc1 fsmo "$S/admin"
 [ -d "$R/$DC2/var/lib/billu/stage/fsmo" ] && lab_expect "re-run $DC2 fsmo: no change" pass guest_rerun_clean dc2 fsmo "$S/admin"
 lab_expect "re-run $DC1 domain: no change" pass guest_rerun_clean dc1 domain "$S/domain"
+lab_expect "re-run $DC1 site-ca: no change" pass guest_rerun_clean dc1 site-ca "$S/site-ca"
 lab_expect "re-run $DC1 directory: no change" pass guest_rerun_clean dc1 directory "$S/directory"
 lab_fig "re-run of every DC step on the healthy pair" "$(lab_since "$t") ms"
 lab_expect "the re-run wrote nothing to $DC1 (highestCommittedUSN stays $U1)" pass samba_usn_is dc1 "$U1"

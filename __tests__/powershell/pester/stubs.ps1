@@ -111,6 +111,7 @@ function global:Move-ADDirectoryServerOperationMasterRole {
 # Programs
 function global:dsacls.exe { Stub $MyInvocation.MyCommand.Name }
 function global:shutdown.exe { Stub $MyInvocation.MyCommand.Name }
+function global:certutil.exe { Stub $MyInvocation.MyCommand.Name }
 
 # The `ready` step: service control (Windows-only in PowerShell 7), NetTCPIP's Test-NetConnection, DnsServer's
 # forwarders, ActiveDirectory's replication sites, and w32tm.exe
@@ -159,7 +160,7 @@ function global:Get-GPInheritance { [CmdletBinding()] param($Target, $Domain) St
 function global:New-GPLink { [CmdletBinding()] param($Name, $Target, $Domain, $LinkEnabled, $Enforced, $Order) Stub $MyInvocation.MyCommand.Name }
 function global:Set-GPLink { [CmdletBinding()] param($Name, $Target, $Domain, $LinkEnabled, $Enforced, $Order) Stub $MyInvocation.MyCommand.Name }
 function global:Remove-GPLink { [CmdletBinding()] param($Name, $Target, $Domain) Stub $MyInvocation.MyCommand.Name }
-function global:Get-ADObject { [CmdletBinding()] param($Identity, $Properties, $Filter, $SearchBase, $LDAPFilter) Stub $MyInvocation.MyCommand.Name }
+function global:Get-ADObject { [CmdletBinding()] param($Identity, $Properties, $Filter, $SearchBase, $SearchScope, $LDAPFilter) Stub $MyInvocation.MyCommand.Name }
 function global:Set-ADObject { [CmdletBinding()] param($Identity, $Replace, $Clear, $Add, $Remove) Stub $MyInvocation.MyCommand.Name }
 
 # UpdateServices (the WSUS module; the server's API objects themselves are PSCustomObjects in WsusServer.Tests.ps1)
