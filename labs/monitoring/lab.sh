@@ -587,6 +587,9 @@ lab_expect "the Linux base items of $DHCP_HOST, $FW_HOST and $MON_HOST receive v
 # --- the business dashboard (issue #18): its widgets as the document has them, each showing its host's item, with data --
 BUSINESS=$(node -e 'console.log(require(process.argv[1]).dashboards.find((d) => d.widgets.some((w) => w.type === "item")).name)' "$DOC")
 LIVE=("$WEB_HOST" "$DHCP_HOST" "$FW_HOST" "$MON_HOST" "$DC_HOST" "$FTP_HOST" "$PBX_HOST" "$BKP_HOST")
+# No Asterisk runs here (not on these machines): the PBX's registered-phones item asks it through sudo, fails, and must
+# be unsupported, not read as 0 (what `... | grep -c ... || true` made of a failed sudo).
+LIVE+=("unsupported=$PBX_HOST|billu.pbx.contacts")
 N_ITEM_WIDGETS=$(node -e 'console.log(require(process.argv[1]).dashboards.find((d) => d.name === process.argv[2]).widgets.filter((w) => w.type === "item").length)' "$DOC" "$BUSINESS")
 T_DASH=$(date +%s%N)
 lab_expect "\"$BUSINESS\" exists with the document's widgets; its $N_ITEM_WIDGETS item widgets show the planned hosts' items, and those of the running agents have data (within 90 s)" pass \
