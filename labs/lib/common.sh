@@ -39,7 +39,17 @@ lab_die() { printf '[%s] FATAL: %s\n' "$LAB" "$*" >&2; exit 3; }
 lab_cleanup() {
     local pid ns
     for pid in "${LAB_PIDS[@]:-}"; do [ -z "$pid" ] || kill "$pid" 2>/dev/null || true; done
-    for pid in "${LAB_PIDS[@]:-}"; do [ -z "$pid" ] || wait "$pid" 2>/dev/null || true; done
+    # Each wait is bounded: a daemon whose shutdown waits on one already gone (zabbix_server reconnecting every 10 s to
+    # the stopped PostgreSQL, forever: a CI sabotage run hung there) is killed 15 s after its SIGTERM; what it left in
+    # its namespace goes below.
+    for pid in "${LAB_PIDS[@]:-}"; do
+        [ -n "$pid" ] || continue
+        ( sleep 15; kill -9 "$pid" ) >/dev/null 2>&1 &
+        local dog=$!
+        wait "$pid" 2>/dev/null || true
+        kill "$dog" 2>/dev/null || true
+        wait "$dog" 2>/dev/null || true
+    done
     for ns in "${LAB_NETNS[@]:-}"; do
         [ -n "$ns" ] || continue
         # Kill anything still running in the namespace, then delete it.
