@@ -1,9 +1,11 @@
 /**
- * Client workstations (issue #23): hosts of role `client`, Debian desktops joined to the domain as winbind members,
+ * Client workstations (issue #23): hosts of role `client`, Debian desktops joined to the domain as winbind members
+ * (or Windows 11 Pro workstations joined by Add-Computer: `flavor: "windows"`),
  * on which a domain user logs on (NSS and PAM through winbind, a home folder made at first logon) and from which the
  * acceptance run proves what a user sees (their groups, their home and department shares, the GPOs linked to the
  * computer's OU). Pure: no Pulumi, no I/O.
  */
+import { WINDOWS_CLIENT_OS } from "./core";
 import { escapeRdn, OU_NAMES } from "./directory";
 import type { DomainModel } from "./domain";
 import type { Problems } from "./errors";
@@ -39,6 +41,11 @@ export interface ClientHostInput {
 
 export interface ClientHost {
     readonly name: string;
+    /**
+     * `debian` (os debian-12: a winbind member, step `client-join` in bash) or `windows` (os windows-11-pro: Add-Computer
+     * into `ou`, then a reboot, then `client-rsop`: gpupdate and the computer's RSoP).
+     */
+    readonly flavor: "debian" | "windows";
     /** `par-cli01.billu.remindme.lan`. */
     readonly fqdn: string;
     readonly zone: string;
@@ -97,9 +104,12 @@ export interface ClientHomeMount {
 /** The role name of client workstations in billu:hosts. */
 export const CLIENT_ROLE = "client";
 
+/** The OS templates a client may be cloned from: the Debian desktop and the Windows 11 Pro workstation. */
+export const CLIENT_OSES: readonly string[] = ["debian-12", WINDOWS_CLIENT_OS];
+
 /**
- * Pure: the site's clients, or undefined when it has none. A client is a Debian desktop (the Windows 11 template is
- * not built by this program), joined to the domain (`joinDomain: true`), in a department zone (where staff sit).
+ * Pure: the site's clients, or undefined when it has none. A client is a Debian desktop or a Windows 11 Pro workstation,
+ * joined to the domain (`joinDomain: true`), in a department zone (where staff sit).
  */
 export function planClients(
     input: {
@@ -128,11 +138,11 @@ export function planClients(
             );
             sound = false;
         }
-        if (!h.os.startsWith("debian")) {
+        if (!CLIENT_OSES.includes(h.os)) {
             problems.add(
                 `${p}.os`,
-                `"${h.os}" on client ${h.name}: a client is a Debian desktop (no Windows client template is built yet)`,
-                "set os: debian-12",
+                `"${h.os}" on client ${h.name}: a client is a Debian desktop or a Windows 11 workstation, not a server`,
+                `set os: debian-12 or os: ${WINDOWS_CLIENT_OS}`,
             );
             sound = false;
         }
@@ -152,10 +162,22 @@ export function planClients(
     }
     if (!sound || !input.domain) return undefined;
     const domain = input.domain;
+    // The join account (billu:domain.joinAccount) is the domain step's only when a Debian member joins: a Windows
+    // client alone would find none to join with.
+    const lone = hosts.find((h) => h.os === WINDOWS_CLIENT_OS);
+    if (lone && domain.members.length === 0) {
+        problems.add(
+            `billu:hosts[${lone.index}].os`,
+            `"${lone.os}" on client ${lone.name}: a Windows client joins with billu:domain.joinAccount, which the domain creates only when a Debian host joins (joinDomain: true)`,
+            "add a Debian client or member with joinDomain: true to the site (a Windows-only site's join account is not built yet)",
+        );
+        return undefined;
+    }
     const placed = hosts.map((h) => ({ h, place: placeOf(h, input.zones.find((z) => z.name === h.zone)?.department, domain, input.directoryOus, problems) }));
     if (placed.some((p) => p.place === undefined)) return undefined;
     const clients = placed.map(({ h, place }) => ({
         name: h.name,
+        flavor: h.os === WINDOWS_CLIENT_OS ? ("windows" as const) : ("debian" as const),
         fqdn: `${h.name.toLowerCase()}.${domain.fqdn}`,
         zone: h.zone,
         address: h.address,

@@ -4,8 +4,15 @@
  * reverse. The layer rules (.dependency-cruiser.cjs) hold it so.
  */
 
-export const OS_KINDS = ["debian-12", "windows-2022-gui", "windows-2022-core"] as const;
+/**
+ * The OS templates a VM is cloned from (billu:proxmox.templates): Debian 12, Windows Server 2022 (Desktop Experience or
+ * Core), and the Windows 11 Pro workstation template of the `client` role (Pro: Home cannot join a domain).
+ */
+export const OS_KINDS = ["debian-12", "windows-2022-gui", "windows-2022-core", "windows-11-pro"] as const;
 export type OsKind = (typeof OS_KINDS)[number];
+
+/** The Windows 11 workstation template: clients only; its VM boots UEFI with a TPM 2.0 (Windows 11's requirements). */
+export const WINDOWS_CLIENT_OS = "windows-11-pro";
 
 export function isWindows(os: OsKind | string): boolean {
     return os.startsWith("windows");

@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import { Cidr, ipToInt, isIpv4, reverseZone } from "./addressing";
+import { WINDOWS_CLIENT_OS } from "./core";
 import { Problems, show } from "./errors";
 
 /**
@@ -252,12 +253,13 @@ export function validateDomain(
     const hp = (h: DomainHost, k: string) => `billu:hosts[${h.index}].${k}`;
     const dcHosts = hosts.filter((h) => h.role === "dc");
     hosts
-        .filter((h) => h.joinDomain && (h.role === "dc" || !h.os.startsWith("debian")))
+        // A Windows 11 client joins through its own step (model/client.ts, components/client/role.ts).
+        .filter((h) => h.joinDomain && (h.role === "dc" || !(h.os.startsWith("debian") || (h.role === "client" && h.os === WINDOWS_CLIENT_OS))))
         .forEach((h) =>
             problems.add(
                 hp(h, "joinDomain"),
                 `is true on ${h.name} (${h.role === "dc" ? "a domain controller" : h.os})`,
-                "set joinDomain only on Debian member servers (a DC is the domain; Windows members are not joined by this program)",
+                "set joinDomain only on Debian members and Windows 11 clients (a DC is the domain; Windows servers are not joined by this program)",
             ),
         );
     if (!cfg) {

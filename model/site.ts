@@ -6,7 +6,7 @@
 import { ZodIssue } from "zod";
 import { BackupDataSet, BackupPlan, checkBackupNeeds } from "./backup";
 import { contains, ipToInt, isIpv4, isUsableHost, overlaps, parseCidr, suggestNetwork } from "./addressing";
-import type { Cidr, CoreModel, HostModel, NicModel, ZoneModel } from "./core";
+import { WINDOWS_CLIENT_OS, type Cidr, type CoreModel, type HostModel, type NicModel, type ZoneModel } from "./core";
 import type { DirectoryPlan, LockLoader } from "./directory";
 import { addressesNeeded, DhcpPlan } from "./dhcp";
 import { DomainModel, ExtraDnsRecord, publishExtraRecords, unpublishable } from "./domain";
@@ -546,6 +546,11 @@ function validateHosts(cfg: Config, zones: readonly ZoneModel[], problems: Probl
         }
         if (!nodes.has(h.node)) {
             problems.add(hp(i, "node"), `${show(h.node)} is not a node of billu:proxmox.nodes`, `use one of ${[...nodes].join(", ")}`);
+        }
+        // The Windows 11 template is a workstation's (model/client.ts builds its join): a server role on it would get
+        // none of its Windows Server steps (AD DS, WSUS, the file server's features).
+        if (h.os === WINDOWS_CLIENT_OS && h.role !== "client") {
+            problems.add(hp(i, "os"), `${show(h.os)} on ${h.name} (role ${h.role}): the Windows 11 template is for clients only`, "use debian-12, windows-2022-gui or windows-2022-core for a server");
         }
         const template = cfg.proxmox.templates[h.os as OsKind]?.[h.node];
         if (template === undefined && nodes.has(h.node)) {

@@ -50,7 +50,7 @@ describe("the client plan", () => {
         const i = clientIndex(raw);
         raw.hosts[i].os = "windows-2022-gui";
         expect(problemsOf(raw)).toEqual([
-            `billu:hosts[${i}].joinDomain: is true on PAR-CLI01 (windows-2022-gui). Fix: set joinDomain only on Debian member servers (a DC is the domain; Windows members are not joined by this program)`,
+            `billu:hosts[${i}].joinDomain: is true on PAR-CLI01 (windows-2022-gui). Fix: set joinDomain only on Debian members and Windows 11 clients (a DC is the domain; Windows servers are not joined by this program)`,
         ]);
     });
 

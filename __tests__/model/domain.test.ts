@@ -132,7 +132,7 @@ describe("bad input: one clear message each (key path, value received, fix)", ()
             "joinDomain on a DC",
             (r) => (r.hosts[1].joinDomain = true),
             [
-                "billu:hosts[1].joinDomain: is true on PAR-DC01 (a domain controller). Fix: set joinDomain only on Debian member servers (a DC is the domain; Windows members are not joined by this program)",
+                "billu:hosts[1].joinDomain: is true on PAR-DC01 (a domain controller). Fix: set joinDomain only on Debian members and Windows 11 clients (a DC is the domain; Windows servers are not joined by this program)",
             ],
         ],
         [

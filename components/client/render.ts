@@ -15,6 +15,7 @@ import { MEMBER_PATHS, renderKrb5, renderSshdAd, renderSudoers } from "../base-s
 import { DOMAIN_JOIN_SECRET } from "../contracts";
 import { StepSpec, stepScript } from "../guest-step/render";
 import { generatedHeader } from "../header";
+import { portOf } from "../../model/ports";
 
 export const CLIENT_PATHS = {
     smbConf: "/etc/samba/smb.conf",
@@ -120,6 +121,7 @@ export function renderClientSmbConf(plan: ClientPlan, client: ClientHost): strin
 
 /** Step `client-join` of a client workstation. */
 export function clientJoinStep(domain: DomainModel, plan: ClientPlan, client: ClientHost): StepSpec {
+    if (client.flavor !== "debian") throw new Error(`internal: ${client.name} is a ${client.flavor} client: windowsClientJoinStep joins it`);
     const pamMount = renderPamMountConf(plan, client);
     const files = [
         { path: CLIENT_PATHS.krb5, content: renderKrb5(domain) },
@@ -154,4 +156,70 @@ export function clientOuStep(domain: DomainModel, plan: ClientPlan): StepSpec | 
             ? stepScript("linux", "client/client-ou.sh", { DOMAIN_DN: domain.dn, JOIN_ACCOUNT: domain.joinAccount, COMPUTER_CLASS, COMPUTER_OUS: ous })
             : stepScript("windows", "client/client-ou.ps1", { NETBIOS_NAME: domain.netbiosName, JOIN_ACCOUNT: domain.joinAccount, COMPUTER_OUS: ous });
     return { files: [], script };
+}
+
+/** What a Windows client's `client-join` step prints when it scheduled the join's reboot (the role's reboot wait reads it). */
+export const CLIENT_REBOOT_MARK = "BILLU-REBOOT-SCHEDULED";
+
+/** Seconds between the join step's end and the reboot: the SSH session must close cleanly first (as a DC's promotion). */
+export const CLIENT_REBOOT_DELAY_SECONDS = 15;
+
+/** The lines around the computer's RSoP XML in the `client-rsop` step's output (rsopOf reads between them). */
+export const RSOP_MARKS = { begin: "BILLU-RSOP-BEGIN", end: "BILLU-RSOP-END" } as const;
+
+/** gpupdate's bounded wait for the computer's policy (seconds; /wait:). */
+export const GPUPDATE_WAIT_SECONDS = 300;
+
+/**
+ * Step `client-join` of a Windows 11 client (flavor windows): the DNS client to the site's DCs, then `Add-Computer
+ * -DomainName <domain> -OUPath <the client's OU DN> -Credential <NETBIOS\join account>` once (a member of the domain
+ * already: nothing; a member of another domain: an exact error), the join account's password from the step's stdin
+ * only, and a detached reboot announced by CLIENT_REBOOT_MARK (scripts/client/client-join.ps1).
+ */
+export function windowsClientJoinStep(domain: DomainModel, client: ClientHost): StepSpec {
+    if (client.flavor !== "windows") throw new Error(`internal: ${client.name} is a ${client.flavor} client, not a Windows one`);
+    const script = stepScript("windows", ["dc/windows-dns-client.ps1", "client/client-join.ps1"], {
+        HOST_NAME: client.name,
+        DOMAIN_FQDN: domain.fqdn,
+        NETBIOS_NAME: domain.netbiosName,
+        JOIN_ACCOUNT: domain.joinAccount,
+        // Base64 of its UTF-8: Windows PowerShell 5.1 reads a BOM-less run.ps1 in the ANSI code page, which would turn
+        // a department's "é" (OU=Finance et Comptabilité) into "Ã©"; ASCII survives any code page.
+        OU_PATH_UTF8_B64: Buffer.from(client.ou, "utf8").toString("base64"),
+        DNS_SERVERS: domain.dcs.map((d) => d.address).join(" "),
+        REBOOT_DELAY_SECONDS: String(CLIENT_REBOOT_DELAY_SECONDS),
+        REBOOT_MARK: CLIENT_REBOOT_MARK,
+    });
+    return { files: [], script, secrets: [DOMAIN_JOIN_SECRET] };
+}
+
+/** Step `client-rsop` of a Windows 11 client, after the join's reboot: gpupdate, then the computer's RSoP as its output. */
+export function windowsClientRsopStep(domain: DomainModel, client: ClientHost): StepSpec {
+    if (client.flavor !== "windows") throw new Error(`internal: ${client.name} is a ${client.flavor} client, not a Windows one`);
+    const script = stepScript("windows", "client/client-rsop.ps1", {
+        HOST_NAME: client.name,
+        DOMAIN_FQDN: domain.fqdn,
+        RSOP_BEGIN: RSOP_MARKS.begin,
+        RSOP_END: RSOP_MARKS.end,
+        GPUPDATE_WAIT_SECONDS: String(GPUPDATE_WAIT_SECONDS),
+    });
+    return { files: [], script, secrets: [] };
+}
+
+/** The computer's RSoP XML (gpresult /x) in a `client-rsop` step's output, or undefined when the output has none. */
+export function rsopOf(stdout: string): string | undefined {
+    const lines = stdout.split(/\r?\n/);
+    const begin = lines.indexOf(RSOP_MARKS.begin);
+    const end = lines.indexOf(RSOP_MARKS.end, begin + 1);
+    if (begin < 0 || end < 0) return undefined;
+    return lines.slice(begin + 1, end).join("\n");
+}
+
+/**
+ * bash run on the Pulumi machine after a Windows client's `client-join` step: when the join scheduled its reboot
+ * (BILLU_REBOOT=1, from the step's output), wait, bounded, for the client's SSH port to go down, then to come back
+ * (scripts/dc/reboot-wait.sh, the DC promotion's wait, read verbatim after the client's name and address).
+ */
+export function renderClientRebootWait(client: ClientHost): string {
+    return stepScript("linux", "dc/reboot-wait.sh", { DC_NAME: client.name, DC_ADDRESS: client.address, SSH_PORT: String(portOf("ssh")) });
 }

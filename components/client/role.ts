@@ -14,7 +14,9 @@ import { builtVm, connectionTo, SiteContext, siteServer } from "../context";
 import type { DocSections, RoleBuilder } from "../contracts";
 import { DOMAIN_JOIN_SECRET } from "../contracts";
 import { GuestStep } from "../guest-step/GuestStep";
-import { clientJoinStep, clientOuStep } from "./render";
+import * as command from "@pulumi/command";
+import type { ClientHost } from "../../model/client";
+import { clientJoinStep, clientOuStep, CLIENT_REBOOT_MARK, renderClientRebootWait, windowsClientJoinStep, windowsClientRsopStep } from "./render";
 
 /** The clients' BaseServers the role built, by model, for the site-wide pass that joins them (one site, one model). */
 const built = new WeakMap<SiteModel, ReadonlyMap<string, BaseServer>>();
@@ -56,7 +58,12 @@ export function joinClients(ctx: SiteContext, parent: pulumi.Resource): DocSecti
         );
     for (const client of plan.clients) {
         const server = servers.get(client.name);
-        if (!server || !site.domainJoin || !server.base) continue;
+        if (!server || !site.domainJoin) continue;
+        if (client.flavor === "windows") {
+            joinWindowsClient(ctx, client, server, [...site.domainReady, ...(ctx.after.directory ?? []), ...(delegation ? [delegation.apply] : [])]);
+            continue;
+        }
+        if (!server.base) continue;
         new GuestStep(
             `${client.name.toLowerCase()}-client-join`,
             {
@@ -85,4 +92,55 @@ export function joinClients(ctx: SiteContext, parent: pulumi.Resource): DocSecti
             ]),
         },
     };
+}
+
+/**
+ * A Windows 11 client (flavor windows): `client-join` (DNS to the DCs, Add-Computer into its OU, a detached reboot),
+ * a bounded wait from the Pulumi machine for that reboot, then `client-rsop` (gpupdate, the computer's RSoP as the
+ * step's output). The join waits for the client's own readiness, the domain, the directory and the OU's delegation.
+ */
+function joinWindowsClient(ctx: SiteContext, client: ClientHost, server: BaseServer, domainAfter: readonly pulumi.Resource[]): void {
+    const site = siteServer(ctx);
+    const domain = ctx.model.domain!;
+    const connection = connectionTo(site, ctx.model.host(client.name), server.vm.vm);
+    const name = client.name.toLowerCase();
+    const join = new GuestStep(
+        `${name}-client-join`,
+        {
+            host: client.name,
+            step: "client-join",
+            os: "windows",
+            connection,
+            renderDir: site.renderDir,
+            after: [...server.ready, ...domainAfter],
+            ...windowsClientJoinStep(domain, client),
+            secretValues: { [DOMAIN_JOIN_SECRET]: site.domainJoin!.password },
+        },
+        { parent: server },
+    );
+    // The join's reboot is detached; wait from outside for the SSH port to drop and come back (bounded), so the
+    // next step never lands in the session the reboot kills.
+    const rebootWait = new command.local.Command(
+        `${name}-reboot-wait`,
+        {
+            create: renderClientRebootWait(client),
+            interpreter: ["/bin/bash", "-c"],
+            environment: { BILLU_REBOOT: join.apply.stdout.apply((s) => (s.includes(CLIENT_REBOOT_MARK) ? "1" : "0")) },
+            triggers: [join.hash],
+        },
+        { parent: server, dependsOn: [join.apply] },
+    );
+    new GuestStep(
+        `${name}-client-rsop`,
+        {
+            host: client.name,
+            step: "client-rsop",
+            os: "windows",
+            connection,
+            renderDir: site.renderDir,
+            after: [rebootWait],
+            ...windowsClientRsopStep(domain, client),
+        },
+        { parent: server },
+    );
 }

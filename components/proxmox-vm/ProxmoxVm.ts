@@ -105,6 +105,15 @@ export class ProxmoxVm extends pulumi.ComponentResource {
                 cpu: { cores: args.cores, sockets: 1, type: "x86-64-v2-AES" },
                 memory: { dedicated: args.memoryMiB },
                 operatingSystem: { type: args.osType },
+                // Windows 11's UEFI and TPM (plan.ts uefiTpm); the other VMs keep the provider's defaults (SeaBIOS).
+                ...(args.uefiTpm
+                    ? {
+                          machine: args.uefiTpm.machine,
+                          bios: args.uefiTpm.bios,
+                          efiDisk: { ...args.uefiTpm.efiDisk },
+                          tpmState: { ...args.uefiTpm.tpmState },
+                      }
+                    : {}),
                 scsiHardware: "virtio-scsi-single",
                 disks: args.disks.map((d) => ({
                     interface: d.interface,

@@ -2,6 +2,7 @@
  * Pure plan of a Proxmox VM from the site model: what `ProxmoxVm` passes to the provider. No Pulumi here, so the
  * mapping (NIC order, VLAN tags, cloud-init addresses, start order, tags) is unit-tested directly.
  */
+import { WINDOWS_CLIENT_OS } from "../../model/core";
 import { isWindows } from "../../model/naming";
 import { HostModel, SiteModel } from "../../model/site";
 import { diskImaged } from "../../model/vm-backup";
@@ -24,7 +25,7 @@ export interface VmPlan {
     readonly cores: number;
     /** Memory in MiB. */
     readonly memoryMiB: number;
-    /** Proxmox's OS type: `l26` (Linux 2.6+), `win11` (Windows Server 2022). */
+    /** Proxmox's OS type: `l26` (Linux 2.6+), `win11` (Windows 11, Windows Server 2022). */
     readonly osType: "l26" | "win11";
     /** `backup`: the disk is in the VM's image (Proxmox's flag; model/vm-backup.ts says which, per role). */
     readonly disks: { interface: string; datastoreId: string; sizeGiB: number; role: "os" | "data"; backup: boolean }[];
@@ -47,6 +48,18 @@ export interface VmPlan {
      * provider keeps whatever slot the template's own cloud-init drive had).
      */
     readonly cloudInitInterface: "ide2";
+    /**
+     * UEFI firmware with a TPM 2.0, which Windows 11's setup and updates require (a Windows 11 Pro client: os
+     * windows-11-pro): OVMF (`bios: ovmf`) on the q35 machine, its EFI vars disk (4m, Microsoft's keys enrolled for
+     * Secure Boot) and its TPM state on the OS disk's datastore. Absent: SeaBIOS, as the Debian and Windows Server
+     * templates boot. https://pve.proxmox.com/wiki/Windows_11_guest_best_practices
+     */
+    readonly uefiTpm?: {
+        readonly machine: "q35";
+        readonly bios: "ovmf";
+        readonly efiDisk: { readonly datastoreId: string; readonly type: "4m"; readonly preEnrolledKeys: true; readonly fileFormat: "raw" };
+        readonly tpmState: { readonly datastoreId: string; readonly version: "v2.0" };
+    };
     /** Protected from replacement and deletion (stateful role in an environment that protects them). */
     readonly protect: boolean;
 }
@@ -89,5 +102,15 @@ export function planVm(model: SiteModel, host: HostModel): VmPlan {
         cloudInitType: windows ? "configdrive2" : "nocloud",
         cloudInitInterface: "ide2",
         protect: host.stateful && model.site.protectStateful,
+        ...(host.os === WINDOWS_CLIENT_OS
+            ? {
+                  uefiTpm: {
+                      machine: "q35" as const,
+                      bios: "ovmf" as const,
+                      efiDisk: { datastoreId: host.disks[0].datastore, type: "4m" as const, preEnrolledKeys: true as const, fileFormat: "raw" as const },
+                      tpmState: { datastoreId: host.disks[0].datastore, version: "v2.0" as const },
+                  },
+              }
+            : {}),
     };
 }
