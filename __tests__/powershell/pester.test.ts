@@ -20,6 +20,8 @@
  * - prod's `trust` step on its first Windows DC (windowsTrustStep) and the trust it must create;
  * - GLPI's assets-directory step for a Windows first DC (dev's plan, the domain's flavor windows);
  * - prod's `mail-directory` step on the first Windows DC (mailDirectoryStep) and the TXT records the model wants there;
+ * - dev's Windows 11 client's `client-join` and `client-rsop` steps (windowsClientJoinStep, windowsClientRsopStep) and
+ *   the domain, OU, join account and DNS servers the model gives them;
  * - prod's gpos.json (the manifest the Samba step reads too) for scripts/gpo/Apply-Gpo.ps1, and prod's GPO plan as
  *   the expectations (registry values as the model states them, the other files' bytes, principals, links);
  * - prod with a windowsLaps GPO added: its gpos.json's `laps` for Invoke-BilluLapsSetup, and the OUs, readers and
@@ -60,6 +62,9 @@ import type { AssetsPlan } from "../../model/assets";
 import { regDataBytes, renderGpoFiles, renderGpoManifest } from "../../components/gpo/render";
 import { GLPI_AGENT_POLICY_KEY, REG_TYPE_CODES } from "../../model/gpo";
 import type { GposPlan } from "../../model/gpo";
+import { clientService } from "../../model/services/client";
+import { DOMAIN_JOIN_SECRET } from "../../components/contracts";
+import { GPUPDATE_WAIT_SECONDS, windowsClientJoinStep, windowsClientRsopStep } from "../../components/client/render";
 
 const dir = mkdtempSync(path.join(tmpdir(), "billu-pester-"));
 const read = (p: string) => readFileSync(path.isAbsolute(p) ? p : path.join(ROOT, p));
@@ -412,6 +417,30 @@ function windowsLapsInputs(): Record<string, string> {
     };
 }
 
+/** dev's Windows 11 client's rendered `client-join` and `client-rsop` steps, and what they must use (from the model). */
+function windowsClientInputs(dev: SiteModel): Record<string, string> {
+    const plan = planOf(clientService, dev)!;
+    const domain = dev.domain!;
+    const client = plan.clients.find((c) => c.flavor === "windows")!;
+    return {
+        BILLU_CLIENT_MODEL: write(
+            "client-model.json",
+            JSON.stringify({
+                name: client.name,
+                ou: client.ou,
+                fqdn: domain.fqdn,
+                netbiosName: domain.netbiosName,
+                joinAccount: domain.joinAccount,
+                joinSecret: DOMAIN_JOIN_SECRET,
+                dnsServers: domain.dcs.map((d) => d.address),
+                gpupdateWaitSeconds: GPUPDATE_WAIT_SECONDS,
+                joinStep: write("client-join.ps1", windowsClientJoinStep(domain, client).script),
+                rsopStep: write("client-rsop.ps1", windowsClientRsopStep(domain, client).script),
+            }),
+        ),
+    };
+}
+
 beforeAll(async () => {
     const tools = powershellTools();
     expect(typeof tools === "string" ? tools : "").toBe("");
@@ -509,6 +538,7 @@ beforeAll(async () => {
         ...windowsAssetsInputs(dev),
         ...glpiAgentInputs(dev),
         ...windowsMailDirectoryInputs(prod),
+        ...windowsClientInputs(dev),
         BILLU_PESTER: tools.pester,
     };
     const run = await runPwsh(tools.pwsh, path.join(__dirname, "run-pester.ps1"), env);
@@ -650,6 +680,15 @@ test("the Pester tests that ran are exactly these", () => {
         "the first Windows DC's site-ca step (prod).a new CA of the same name: certutil publishes it again, the object holds only the new certificate",
         "the first Windows DC's site-ca step (prod).an object holding two certificates (ours and another) is published again",
         "the first Windows DC's site-ca step (prod).certutil failing stops the step with its exit code",
+        "the Windows client's client-join step (dev, PAR-CLI02).dev's Windows client: PAR-CLI02, in its department's computers OU",
+        "the Windows client's client-join step (dev, PAR-CLI02).not joined (a fresh clone, a generated name): DNS to the DCs, Add-Computer once into the exact OU as the join account, renamed, then a detached reboot",
+        "the Windows client's client-join step (dev, PAR-CLI02).not joined, already named: no rename",
+        "the Windows client's client-join step (dev, PAR-CLI02).already a member of the domain: no Add-Computer, no reboot, the secret never read",
+        "the Windows client's client-join step (dev, PAR-CLI02).a member of another domain: stops with the exact error, joins nothing",
+        "the Windows client's client-join step (dev, PAR-CLI02).the password is in no output line and in no argument string",
+        "the Windows client's client-rsop step (dev, PAR-CLI02).a member: gpupdate /target:computer /force, then gpresult /scope computer /x, whose XML is the output between the marks",
+        "the Windows client's client-rsop step (dev, PAR-CLI02).not a member (the join has not run): the exact error, no gpupdate",
+        "the Windows client's client-rsop step (dev, PAR-CLI02).gpupdate fails: the exact error, no RSoP reported",
         "the Windows DCs' dc step (prod): promotion.prod has a first DC and others",
         "the Windows DCs' dc step (prod): promotion.the first DC, a standalone server: installs the features and creates the forest once, with the model's names",
         "the Windows DCs' dc step (prod): promotion.the first DC: the passwords reach the cmdlets only as SecureStrings from Get-BilluSecret, never as argument strings",

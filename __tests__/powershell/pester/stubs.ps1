@@ -112,6 +112,10 @@ function global:Move-ADDirectoryServerOperationMasterRole {
 function global:dsacls.exe { Stub $MyInvocation.MyCommand.Name }
 function global:shutdown.exe { Stub $MyInvocation.MyCommand.Name }
 function global:certutil.exe { Stub $MyInvocation.MyCommand.Name }
+# The Windows client's `client-join` and `client-rsop` steps (Microsoft.PowerShell.Management's Add-Computer, Group Policy's programs)
+function global:Add-Computer { [CmdletBinding()] param($DomainName, $OUPath, $Credential, $NewName, [switch]$Force, [switch]$Restart) Stub $MyInvocation.MyCommand.Name }
+function global:gpupdate.exe { Stub $MyInvocation.MyCommand.Name }
+function global:gpresult.exe { Stub $MyInvocation.MyCommand.Name }
 
 # The `ready` step: service control (Windows-only in PowerShell 7), NetTCPIP's Test-NetConnection, DnsServer's
 # forwarders, ActiveDirectory's replication sites, and w32tm.exe
