@@ -40,6 +40,7 @@ describe("the domain model of the committed stacks", () => {
             "par-glpi01=10.20.10.61",
             "par-mx01=172.16.120.20",
             "par-cli01=10.20.21.30",
+            "par-cli02=10.20.23.30",
         ]);
         expect(d.records.filter((r) => r.name === "par-fw01")).toHaveLength(12);
         expect(d.records.find((r) => r.address === "172.16.120.10")).toEqual({

@@ -62,8 +62,9 @@ describe("the registry is the one list of services", () => {
             "PAR-MX01": [5, false],
             // The client workstation starts last and keeps no data of its own.
             "PAR-CLI01": [7, false],
+            "PAR-CLI02": [7, false],
         });
-        expect(OS_KINDS).toEqual(["debian-12", "windows-2022-gui", "windows-2022-core"]);
+        expect(OS_KINDS).toEqual(["debian-12", "windows-2022-gui", "windows-2022-core", "windows-11-pro"]);
     });
 
     test("the config schema has the core's keys and every key a descriptor owns, nothing else", () => {
