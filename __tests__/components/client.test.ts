@@ -188,6 +188,8 @@ describe("client-join", () => {
 
 describe("client-ou", () => {
     const ou = "OU=DSI,OU=Ordinateurs,OU=BillU,DC=billu,DC=remindme,DC=lan";
+    // dev's second client, PAR-CLI02 (Windows 11, lan-finance): its department's OU, delegated once too.
+    const finance = "OU=Finance et Comptabilité,OU=Ordinateurs,OU=BillU,DC=billu,DC=remindme,DC=lan";
     test("Samba: the join account's delegation on the client's OU, the computer class's schemaIDGUID, no secret", () => {
         const step = clientOuStep(site.domain!, plan)!;
         expect(step.files).toEqual([]);
@@ -196,7 +198,7 @@ describe("client-ou", () => {
         expect(step.script).toContain("JOIN_ACCOUNT='svc-domain-join'");
         // MS-ADSC: the computer class's schemaIDGUID.
         expect(step.script).toContain("COMPUTER_CLASS='bf967a86-0de6-11d0-a285-00aa003049e2'");
-        expect(step.script).toContain(`COMPUTER_OUS='${ou}'`);
+        expect(step.script).toContain(`COMPUTER_OUS='${ou}\n${finance}'`);
         expect(step.script).toContain(`--sddl="(OA;CI;CCDC;$COMPUTER_CLASS;;$sid)(OA;CIIO;CCDCLCSWRPWPDTLOCRSDRCWDWO;;$COMPUTER_CLASS;$sid)"`);
     });
 
@@ -209,7 +211,7 @@ describe("client-ou", () => {
     test("Windows DCs: dsacls on each OU for DOMAIN\\account", () => {
         const step = clientOuStep({ ...site.domain!, flavor: "windows" }, plan)!;
         expect(step.script).toContain("$NETBIOS_NAME = 'BILLU'");
-        expect(step.script).toContain(`$COMPUTER_OUS = '${ou}'`);
+        expect(step.script).toContain(`$COMPUTER_OUS = '${ou}\n${finance}'`);
         expect(step.script).toContain('dsacls.exe $ou /I:T /G "${trustee}:CCDC;computer"');
     });
 });

@@ -369,6 +369,7 @@ describe("the lab's plan (dev)", () => {
             "PAR-GLPI01",
             "PAR-MX01",
             "PAR-CLI01",
+            "PAR-CLI02",
         ]);
         expect(plan.topology).toContain("link bfw-r eth5 10.20.21.1/24 bfw-z5 up0 -");
         expect(plan.services).toEqual([

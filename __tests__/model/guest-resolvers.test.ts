@@ -24,6 +24,7 @@ test("dev: the servers zone and the router use the DC; the DMZ web server the up
         "PAR-MX01": { dns: ["9.9.9.9"], ntp: ["0.fr.pool.ntp.org"] },
         // The department zones reach the DC on the AD bundle too.
         "PAR-CLI01": { dns: ["10.20.10.11"], ntp: ["10.20.10.11"] },
+        "PAR-CLI02": { dns: ["10.20.10.11"], ntp: ["10.20.10.11"] },
     });
 });
 

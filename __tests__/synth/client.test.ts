@@ -82,7 +82,7 @@ describe("PAR-CLI02, the Windows 11 client", () => {
         expect([vm.bios, vm.machine]).toEqual(["ovmf", "q35"]);
         expect(vm.efiDisk).toEqual({ datastoreId: host.disks[0].datastore, type: "4m", preEnrolledKeys: true, fileFormat: "raw" });
         expect(vm.tpmState).toEqual({ datastoreId: host.disks[0].datastore, version: "v2.0" });
-        expect(vm.initialization.type).toBe("configdrive2");
+        expect((vm.initialization as { type: string }).type).toBe("configdrive2");
         // The Debian client keeps SeaBIOS: no firmware key at all.
         const debian = named("par-cli01-vm").inputs;
         expect([debian.bios, debian.machine, debian.efiDisk, debian.tpmState]).toEqual([undefined, undefined, undefined, undefined]);

@@ -74,7 +74,17 @@ test("the monitoring-config step follows the server step and stages the document
 test("every host of dev, the router and the server included, runs the agent from its one base step, with its own PSK", () => {
     const hosts = (raw.hosts as { name: string }[]).map((h) => h.name);
     expect(plan.hosts.map((h) => h.name)).toEqual(hosts);
-    for (const name of hosts) {
+    // The Windows hosts of the config (dev's Windows 11 client): agent 2's Windows files, in the base step's run.ps1.
+    const windows = (raw.hosts as { name: string; os: string }[]).filter((h) => h.os.startsWith("windows")).map((h) => h.name);
+    expect(windows).toEqual(["PAR-CLI02"]);
+    for (const name of windows) {
+        const conf = rendered(out, name, "C/ProgramData/billu/monitoring/zabbix_agent2.conf");
+        expect(conf).toContain(`\nServer=10.20.0.40\nServerActive=10.20.0.40:10051\n`);
+        expect(conf).toContain(`\nHostname=${name}\n`);
+        expect(conf).toContain(`\nTLSConnect=psk\nTLSAccept=psk\nTLSPSKIdentity=PSK ${name}\nTLSPSKFile=C:\\ProgramData\\billu\\monitoring\\agent.psk\n`);
+        expect(rendered(out, name, "C/ProgramData/billu/stage/base/run.ps1")).toContain("Install-BilluFile 'C:/ProgramData/billu/monitoring/zabbix_agent2.conf'");
+    }
+    for (const name of hosts.filter((h) => !windows.includes(h))) {
         const conf = rendered(out, name, "etc/zabbix/zabbix_agent2.conf");
         expect(conf).toContain(`\nServer=10.20.0.40\nServerActive=10.20.0.40:10051\n`);
         expect(conf).toContain(`\nHostname=${name}\n`);

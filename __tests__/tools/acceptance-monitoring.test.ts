@@ -104,6 +104,7 @@ describe("what the model expects", () => {
             "PAR-MX01",
             // The client workstation is monitored as every host of the site.
             "PAR-CLI01",
+            "PAR-CLI02",
         ]);
         expect(e.hosts.find((h) => h.host === "PAR-DHCP01")).toMatchObject({
             groups: ["BillU/role/dhcp", "BillU/zone/servers"],
@@ -121,7 +122,7 @@ describe("what the model expects", () => {
             expectation(dev, "PAR-WEB01,PAR-XX01");
         } catch (e) {
             expect(message(e)).toBe(
-                'BILLU_MONITORING_HOSTS: "PAR-WEB01,PAR-XX01": PAR-XX01 is not a host the model monitors | name hosts among PAR-FW01, PAR-DC01, PAR-DHCP01, PAR-FS01, PAR-MAIL01, PAR-WEB01, PAR-LOG01, PAR-BKP01, PAR-MON01, PAR-FTP01, PAR-PBX01, PAR-GLPI01, PAR-MX01, PAR-CLI01, or unset it (every monitored host)',
+                'BILLU_MONITORING_HOSTS: "PAR-WEB01,PAR-XX01": PAR-XX01 is not a host the model monitors | name hosts among PAR-FW01, PAR-DC01, PAR-DHCP01, PAR-FS01, PAR-MAIL01, PAR-WEB01, PAR-LOG01, PAR-BKP01, PAR-MON01, PAR-FTP01, PAR-PBX01, PAR-GLPI01, PAR-MX01, PAR-CLI01, PAR-CLI02, or unset it (every monitored host)',
             );
         }
     });

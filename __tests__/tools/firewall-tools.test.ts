@@ -31,10 +31,10 @@ test("the lab's plan: plan.json and topology.txt", async () => {
     const p = await runTool("firewall-lab", ["--stack", "dev", "--prefix", "tst", "--out", out]);
     expect(p.status).toBe(0);
     // Actors: the router, each zone and each VM but the router's; PAR-CLI01 (lan-dsi) added 1 actor, 1,251 cells (its own
-    // to and from every other actor, by service) and 2,201 probes.
+    // to and from every other actor, by service) and 2,201 probes; PAR-CLI02 (lan-finance) 1 actor, 1,301 cells and 2,289 probes.
     const raw = stackRaw("dev");
     const actors = 1 + raw.network.zones.length + raw.hosts.length - 1;
-    expect(p.stdout).toBe(`firewall lab plan dev: ${actors} actors, 15676 cells, 27570 probes, 13 spoofed sources, 3 broken cases\n`);
+    expect(p.stdout).toBe(`firewall lab plan dev: ${actors} actors, 16977 cells, 29859 probes, 13 spoofed sources, 3 broken cases\n`);
     const topo = readFileSync(path.join(out, "topology.txt"), "utf8").split("\n");
     expect(topo[0]).toBe("ns tst-r");
     expect(JSON.parse(readFileSync(path.join(out, "plan.json"), "utf8")).prefix).toBe("tst");

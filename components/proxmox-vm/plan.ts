@@ -51,8 +51,8 @@ export interface VmPlan {
     /**
      * UEFI firmware with a TPM 2.0, which Windows 11's setup and updates require (a Windows 11 Pro client: os
      * windows-11-pro): OVMF (`bios: ovmf`) on the q35 machine, its EFI vars disk (4m, Microsoft's keys enrolled for
-     * Secure Boot) and its TPM state on the OS disk's datastore. Absent: SeaBIOS, as the Debian and Windows Server
-     * templates boot. https://pve.proxmox.com/wiki/Windows_11_guest_best_practices
+     * Secure Boot) and its TPM state on the OS disk's datastore. https://pve.proxmox.com/wiki/Windows_11_guest_best_practices
+     * @default no UEFI and no TPM: the provider's SeaBIOS and `pc` machine, as the Debian and Windows Server templates boot
      */
     readonly uefiTpm?: {
         readonly machine: "q35";
