@@ -78,7 +78,8 @@ test("every host of dev, the router and the server included, runs the agent from
     const windows = (raw.hosts as { name: string; os: string }[]).filter((h) => h.os.startsWith("windows")).map((h) => h.name);
     expect(windows).toEqual(["PAR-CLI02"]);
     for (const name of windows) {
-        const conf = rendered(out, name, "C/ProgramData/billu/monitoring/zabbix_agent2.conf");
+        // CRLF, as Windows' own files.
+        const conf = rendered(out, name, "C/ProgramData/billu/monitoring/zabbix_agent2.conf").replace(/\r\n/g, "\n");
         expect(conf).toContain(`\nServer=10.20.0.40\nServerActive=10.20.0.40:10051\n`);
         expect(conf).toContain(`\nHostname=${name}\n`);
         expect(conf).toContain(`\nTLSConnect=psk\nTLSAccept=psk\nTLSPSKIdentity=PSK ${name}\nTLSPSKFile=C:\\ProgramData\\billu\\monitoring\\agent.psk\n`);
