@@ -81,7 +81,9 @@ test(`PowerShell ${PWSH_VERSION} parsed every shipped and rendered file, one pro
         "scripts/assets/Install-GlpiAgent.ps1",
         "scripts/backup/backup-run.ps1",
         "scripts/backup/client-step.ps1",
+        "scripts/client/client-join.ps1",
         "scripts/client/client-ou.ps1",
+        "scripts/client/client-rsop.ps1",
         "scripts/dc/admin-login.ps1",
         "scripts/dc/windows-dc.ps1",
         "scripts/dc/windows-dns-client.ps1",
@@ -113,7 +115,7 @@ test(`PowerShell ${PWSH_VERSION} parsed every shipped and rendered file, one pro
         "scripts/wsus/wsus-step.ps1",
         "scripts/wsus/wsus.ps1",
     ]);
-    // The Windows DCs' steps (prod), the directory applier as rendered, and the Windows file server's scripts.
+    // The Windows DCs' steps (prod), the directory applier as rendered, the Windows file server's scripts, dev's Windows client.
     expect(rendered.map((f) => named.get(f))).toEqual(
         expect.arrayContaining([
             "prod/rendered/PAR-DC01/C/ProgramData/billu/stage/domain/run.ps1",
@@ -131,6 +133,9 @@ test(`PowerShell ${PWSH_VERSION} parsed every shipped and rendered file, one pro
             "prod/rendered/PAR-WSUS01/C/ProgramData/billu/wsus/wsus.ps1",
             "prod/rendered/PAR-WSUS01/C/ProgramData/billu/stage/wsus/run.ps1",
             "prod/rendered/PAR-DC01/C/ProgramData/billu/stage/trust/run.ps1",
+            // dev's Windows 11 client: its join (Add-Computer) and its RSoP steps.
+            "dev/rendered/PAR-CLI02/C/ProgramData/billu/stage/client-join/run.ps1",
+            "dev/rendered/PAR-CLI02/C/ProgramData/billu/stage/client-rsop/run.ps1",
         ]),
     );
 });
