@@ -1,8 +1,10 @@
 <#
 .SYNOPSIS
-    Prepares a Windows Server 2022 VM (GUI or Core) to become the template the program clones
-    (billu:proxmox.templates.windows-2022-gui / windows-2022-core). Run it inside the VM as Administrator, then
-    shut down with cloudbase-init's sysprep (the last line it prints) and run `qm template <vm id>` on the node.
+    Prepares a Windows Server 2022 VM (GUI or Core) or a Windows 11 Pro VM to become the template the program clones
+    (billu:proxmox.templates.windows-2022-gui / windows-2022-core / windows-11-pro). Run it inside the VM as
+    Administrator, then shut down with cloudbase-init's sysprep (the last line it prints) and run `qm template <vm id>`
+    on the node. The Windows 11 VM is created with OVMF, q35, an EFI disk with pre-enrolled keys and a TPM 2.0 state
+    (its clones keep them: docs/services/client.md, "The Windows flavor").
 
 .DESCRIPTION
     What the template must hold, and why:
