@@ -193,7 +193,10 @@ export const hostSchema = z
         cores: z.number().int().positive().describe("vCPU cores."),
         memoryMiB: z.number().int().min(512).describe("Memory, MiB."),
         disks: z.array(diskSchema).min(1).describe("First disk: the OS disk (grown from the template's); the others are data disks."),
-        joinDomain: z.boolean().default(false).describe("Join the AD domain (Debian servers: realmd + SSSD; clients: winbind on Debian, Add-Computer on Windows 11)."),
+        joinDomain: z
+            .boolean()
+            .default(false)
+            .describe("Join the AD domain (Debian servers: realmd + SSSD; clients: winbind on Debian, Add-Computer on Windows 11)."),
     })
     .strict();
 

@@ -550,7 +550,11 @@ function validateHosts(cfg: Config, zones: readonly ZoneModel[], problems: Probl
         // The Windows 11 template is a workstation's (model/client.ts builds its join): a server role on it would get
         // none of its Windows Server steps (AD DS, WSUS, the file server's features).
         if (h.os === WINDOWS_CLIENT_OS && h.role !== "client") {
-            problems.add(hp(i, "os"), `${show(h.os)} on ${h.name} (role ${h.role}): the Windows 11 template is for clients only`, "use debian-12, windows-2022-gui or windows-2022-core for a server");
+            problems.add(
+                hp(i, "os"),
+                `${show(h.os)} on ${h.name} (role ${h.role}): the Windows 11 template is for clients only`,
+                "use debian-12, windows-2022-gui or windows-2022-core for a server",
+            );
         }
         const template = cfg.proxmox.templates[h.os as OsKind]?.[h.node];
         if (template === undefined && nodes.has(h.node)) {

@@ -117,7 +117,9 @@ describe("the client plan", () => {
         const raw = dev();
         const i = (raw.hosts as { name: string }[]).findIndex((h) => h.name === "PAR-CLI02");
         raw.hosts[i].vmId = 220;
-        expect(problemsOf(raw)).toEqual([`billu:hosts[${i}].vmId: 220 is already the VM id of billu:hosts[${i - 1}] (PAR-CLI01). Fix: give every host its own VM id`]);
+        expect(problemsOf(raw)).toEqual([
+            `billu:hosts[${i}].vmId: 220 is already the VM id of billu:hosts[${i - 1}] (PAR-CLI01). Fix: give every host its own VM id`,
+        ]);
         const raw2 = dev();
         Object.assign(raw2.hosts[i], { zone: "lan-dsi", address: "10.20.21.30" });
         expect(problemsOf(raw2)).toEqual([

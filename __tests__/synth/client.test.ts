@@ -90,11 +90,15 @@ describe("PAR-CLI02, the Windows 11 client", () => {
 
     test("client-join: PowerShell over SSH, after its base step, the domain, the directory and the OU's delegation; the password on stdin only", () => {
         const apply = named(`${name}-client-join-apply`);
-        expect(apply.inputs.create).toMatch(/^powershell -NoProfile -NonInteractive -ExecutionPolicy Bypass -File "C:\/ProgramData\/billu\/stage\/client-join\/run.ps1"/);
+        expect(apply.inputs.create).toMatch(
+            /^powershell -NoProfile -NonInteractive -ExecutionPolicy Bypass -File "C:\/ProgramData\/billu\/stage\/client-join\/run.ps1"/,
+        );
         expect([apply.inputs.stdin, apply.inputs.logging]).toEqual(["[secret]", "none"]);
         const prepare = named(`${name}-client-join-prepare`);
         const urn = (n: string) => named(n).urn;
-        expect(orderingDeps(prepare)).toEqual(expect.arrayContaining([urn(`${name}-base-apply`), urn("par-client-ou-apply"), urn("par-directory-apply-apply")]));
+        expect(orderingDeps(prepare)).toEqual(
+            expect.arrayContaining([urn(`${name}-base-apply`), urn("par-client-ou-apply"), urn("par-directory-apply-apply")]),
+        );
         expect(s.r.resources.map((x) => x.name)).not.toContain(`${name}-ad-join-apply`);
     });
 

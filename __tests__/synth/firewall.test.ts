@@ -87,9 +87,7 @@ test("resources.json shows the datacenter firewall and every VM's", () => {
         of("proxmoxve:firewall/ipsetLegacy:IpsetLegacy")
             .map((x) => `${String(x.inputs.vmId ?? "datacenter")} ${String(x.inputs.name)}`)
             .sort(),
-    ).toEqual(
-        [...devHosts.filter((h) => h.role !== "firewall").map((h) => `${h.vmId} ipfilter-net0`), "datacenter billu-wan", "datacenter management"].sort(),
-    );
+    ).toEqual([...devHosts.filter((h) => h.role !== "firewall").map((h) => `${h.vmId} ipfilter-net0`), "datacenter billu-wan", "datacenter management"].sort());
     // One rule set per VM (every host of dev) and the datacenter's.
     expect(of("proxmoxve:firewall/rulesLegacy:RulesLegacy")).toHaveLength(stackRaw("dev").hosts.length + 1);
     expect(res.find((x) => x.type === "billu:network:Firewall")!.inputs).toMatchObject({

@@ -83,7 +83,9 @@ test("every host of dev, the router and the server included, runs the agent from
         expect(conf).toContain(`\nServer=10.20.0.40\nServerActive=10.20.0.40:10051\n`);
         expect(conf).toContain(`\nHostname=${name}\n`);
         expect(conf).toContain(`\nTLSConnect=psk\nTLSAccept=psk\nTLSPSKIdentity=PSK ${name}\nTLSPSKFile=C:\\ProgramData\\billu\\monitoring\\agent.psk\n`);
-        expect(rendered(out, name, "C/ProgramData/billu/stage/base/run.ps1")).toContain("Install-BilluFile 'C:/ProgramData/billu/monitoring/zabbix_agent2.conf'");
+        expect(rendered(out, name, "C/ProgramData/billu/stage/base/run.ps1")).toContain(
+            "Install-BilluFile 'C:/ProgramData/billu/monitoring/zabbix_agent2.conf'",
+        );
     }
     for (const name of hosts.filter((h) => !windows.includes(h))) {
         const conf = rendered(out, name, "etc/zabbix/zabbix_agent2.conf");
