@@ -7,7 +7,16 @@ import { existsSync, mkdtempSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
 import type { ClientPlan } from "../../model/client";
-import { clientJoinStep, clientOuStep, renderClientSmbConf, renderPamMountConf, renderSshdGroupsPam } from "../../components/client/render";
+import {
+    clientJoinStep,
+    clientOuStep,
+    renderClientSmbConf,
+    renderPamMountConf,
+    renderSshdGroupsPam,
+    rsopOf,
+    windowsClientJoinStep,
+    windowsClientRsopStep,
+} from "../../components/client/render";
 import { model, stackRaw } from "../helpers";
 
 const site = model(stackRaw("dev"));
@@ -213,5 +222,29 @@ describe("client-ou", () => {
         expect(step.script).toContain("$NETBIOS_NAME = 'BILLU'");
         expect(step.script).toContain(`$COMPUTER_OUS = '${ou}\n${finance}'`);
         expect(step.script).toContain('dsacls.exe $ou /I:T /G "${trustee}:CCDC;computer"');
+    });
+});
+
+describe("the Windows client's steps (dev's PAR-CLI02)", () => {
+    const win = plan.clients.find((c) => c.flavor === "windows")!;
+
+    test("client-join: PowerShell, the join password its only secret, no file; each flavor's renderer refuses the other", () => {
+        const step = windowsClientJoinStep(site.domain!, win);
+        expect([step.files, step.secrets]).toEqual([[], ["join-password"]]);
+        expect(step.script).toContain("$HOST_NAME = 'PAR-CLI02'\r\n");
+        expect(step.script).toContain("$NETBIOS_NAME = 'BILLU'\r\n");
+        expect(() => clientJoinStep(site.domain!, plan, win)).toThrow("internal: PAR-CLI02 is a windows client: windowsClientJoinStep joins it");
+        expect(() => windowsClientJoinStep(site.domain!, cli)).toThrow("internal: PAR-CLI01 is a debian client, not a Windows one");
+    });
+
+    test("client-rsop: no secret (its output, the RSoP, is logged); rsopOf reads the XML between the marks, or nothing", () => {
+        const step = windowsClientRsopStep(site.domain!, win);
+        expect([step.files, step.secrets]).toEqual([[], []]);
+        const xml = '<?xml version="1.0" encoding="utf-16"?>\r\n<Rsop><ComputerResults/></Rsop>';
+        expect(rsopOf(`billu[client-rsop]: computer policy applied (gpupdate /force)\r\nBILLU-RSOP-BEGIN\r\n${xml}\r\nBILLU-RSOP-END\r\n`)).toBe(
+            xml.replace("\r\n", "\n"),
+        );
+        expect(rsopOf("billu[client-rsop]: nothing\nBILLU-RSOP-BEGIN\n<Rsop/>\n")).toBeUndefined();
+        expect(rsopOf("")).toBeUndefined();
     });
 });
