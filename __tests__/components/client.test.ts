@@ -220,7 +220,9 @@ describe("client-ou", () => {
     test("Windows DCs: dsacls on each OU for DOMAIN\\account", () => {
         const step = clientOuStep({ ...site.domain!, flavor: "windows" }, plan)!;
         expect(step.script).toContain("$NETBIOS_NAME = 'BILLU'");
-        expect(step.script).toContain(`$COMPUTER_OUS = '${ou}\n${finance}'`);
+        // The OUs as base64 of their UTF-8 (an ASCII-only script: Windows PowerShell reads it in the ANSI code page).
+        expect(step.script).toContain(`$COMPUTER_OUS_UTF8_B64 = '${Buffer.from(`${ou}\n${finance}`, "utf8").toString("base64")}'`);
+        expect(/^[\x00-\x7f]*$/.test(step.script)).toBe(true);
         expect(step.script).toContain('dsacls.exe $ou /I:T /G "${trustee}:CCDC;computer"');
     });
 });

@@ -154,7 +154,12 @@ export function clientOuStep(domain: DomainModel, plan: ClientPlan): StepSpec | 
     const script =
         domain.flavor === "samba"
             ? stepScript("linux", "client/client-ou.sh", { DOMAIN_DN: domain.dn, JOIN_ACCOUNT: domain.joinAccount, COMPUTER_CLASS, COMPUTER_OUS: ous })
-            : stepScript("windows", "client/client-ou.ps1", { NETBIOS_NAME: domain.netbiosName, JOIN_ACCOUNT: domain.joinAccount, COMPUTER_OUS: ous });
+            : stepScript("windows", "client/client-ou.ps1", {
+                  NETBIOS_NAME: domain.netbiosName,
+                  JOIN_ACCOUNT: domain.joinAccount,
+                  // Base64 of their UTF-8, as windowsClientJoinStep's OU: Windows PowerShell reads run.ps1 in the ANSI code page.
+                  COMPUTER_OUS_UTF8_B64: Buffer.from(ous, "utf8").toString("base64"),
+              });
     return { files: [], script };
 }
 
