@@ -7,9 +7,11 @@
  * and their PSKs, monitoringPartner) keeps its shape, each MOCK_SECRET in it replaced by a fresh mock secret. A stack name names its file by its last
  * segment: `organization/billu-infra/ecotech` -> Pulumi.ecotech.yaml.
  */
-import { existsSync } from "fs";
+import { existsSync, readFileSync } from "fs";
 import * as path from "path";
+import { EMPTY_LOCK, parseDirectoryLock } from "../model/directory-lock";
 import { InputError } from "../model/errors";
+import { parseHrExport } from "../model/hr";
 import { buildSiteModel } from "../model/site";
 import { vpnPeerExport } from "../model/vpn";
 import { VPN_OUTPUTS } from "../components/vpn/peer";
@@ -32,8 +34,16 @@ export function offlineStackOutputs(root: string, name: string): { outputs: Reco
     let trustOwner = false;
     let monitoring: Record<string, unknown> | undefined;
     try {
-        // The peer's HR export plays no part in its VPN end nor in its trust: not loaded.
-        const peer = buildSiteModel(raw);
+        // The peer's model is built as its own program builds it, with its committed HR export and directory lock (read
+        // from the project root: BILLU_HR_CSV and BILLU_DIRECTORY_LOCK are the synthesized stack's, not its peer's). Its
+        // VPN end and trust need neither, but the model's site-wide checks do: a service planned from the directory
+        // (GLPI) declares the port it listens on and the data it backs up, and without it the peer's flows to GLPI
+        // would open a port where nothing listens and its backup would name a client without data.
+        const peer = buildSiteModel(
+            raw,
+            (p) => parseHrExport(readFileSync(path.resolve(root, p)), p),
+            (p) => (p !== undefined && existsSync(path.resolve(root, p)) ? parseDirectoryLock(readFileSync(path.resolve(root, p), "utf8"), p) : EMPTY_LOCK),
+        );
         local = peer.vpnLocal;
         // The forest trust's password (billu:trust), exported as a secret by the side that owns the trust.
         trustOwner = planOf(trustService, peer)?.isOwner ?? false;

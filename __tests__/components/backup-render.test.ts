@@ -190,6 +190,7 @@ test("a Windows client (prod's DC, PAR-BKP01 beside it): only its settings and j
         ["PAR-MON01", "linux", "*-*-* 02:00"],
         ["PAR-FTP01", "linux", "*-*-* 02:10"],
         ["PAR-PBX01", "linux", "*-*-* 02:20"],
+        ["PAR-GLPI01", "linux", "*-*-* 02:30"],
     ]);
     const dc = p.clients.find((c) => c.name === "PAR-DC02")!;
     const files = windowsClientFiles(

@@ -36,6 +36,7 @@ test("prod: one snapshot job on the PBS storage covers every stateful VM, the DC
                 { name: "PAR-MON01", vmId: 180, node: "pve3", role: "monitoring", disks: ["scsi0", "scsi1"] },
                 { name: "PAR-FTP01", vmId: 190, node: "pve1", role: "ftp", disks: ["scsi0"] },
                 { name: "PAR-PBX01", vmId: 210, node: "pve2", role: "pbx", disks: ["scsi0"] },
+                { name: "PAR-GLPI01", vmId: 220, node: "pve3", role: "assets", disks: ["scsi0"] },
             ],
         },
     ]);
@@ -60,6 +61,7 @@ test("per role: the stateful roles are imaged whole, the others rebuilt from cod
         ["ftp", true, "PAR-FTP01"],
         ["pbx", true, "PAR-PBX01"],
         ["mx", false, "PAR-MX01"],
+        ["assets", true, "PAR-GLPI01"],
     ]);
     expect(plan.roles.find((r) => r.role === "dc")!.why).toBe(
         "the AD database (ntds.dit or Samba's sam.ldb) and SYSVOL live on the OS disk, the DC's only disk: a DC's image is its backup",

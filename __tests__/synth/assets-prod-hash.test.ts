@@ -3,10 +3,12 @@
  * `requirePinnedGlpiAgent`) stops a prod stack with a GLPI server and no `billu:assets.glpi.sha256`, and one whose GPO
  * deploys the GLPI agent with no `billu:assets.windowsAgent.sha256`, before any resource exists, naming the key, what
  * it would install and the command. Offline synth, which downloads nothing, lets them through; dev goes on.
- * The stack here is dev's GLPI site in a prod environment (the committed prod stack has no GLPI yet).
+ * The stack here is dev's GLPI site in a prod environment; the committed prod stack pins the hash assets.md records.
  */
 import { requirePinnedGlpi, requirePinnedGlpiAgent } from "../../stacks/program";
-import { model, stackRaw, thrownProblems } from "../helpers";
+import { readFileSync } from "fs";
+import * as path from "path";
+import { model, ROOT, stackRaw, thrownProblems } from "../helpers";
 
 const problems = thrownProblems;
 const devRaw = stackRaw("dev");
@@ -16,6 +18,18 @@ const asProd = (assets: Record<string, unknown> = {}) => ({
     assets: { ...(devRaw.assets as Record<string, unknown>), ...assets },
 });
 const HASH = "ab".repeat(32);
+/** The committed prod without its GLPI server: the host, billu:assets, the flows and DMZ entries naming it, its backup client. */
+function prodWithoutGlpi(): Record<string, unknown> {
+    const full = stackRaw("prod");
+    const glpi = (full.hosts as { name: string; role: string }[]).find((h) => h.role === "assets")!.name;
+    return {
+        ...Object.fromEntries(Object.entries(full).filter(([k]) => k !== "assets")),
+        hosts: full.hosts.filter((h: { name: string }) => h.name !== glpi),
+        flows: full.flows.filter((f: { from: string; to: string }) => f.from !== glpi && f.to !== glpi),
+        firewall: { ...full.firewall, dmzAllowlist: full.firewall.dmzAllowlist.filter((e: { to: string }) => e.to !== glpi) },
+        backup: { ...full.backup, clients: full.backup.clients.filter((c: string) => c !== glpi) },
+    };
+}
 
 test("prod without GLPI's tarball hash stops (preview and up), naming the key, the release and the command", () => {
     expect(problems(() => requirePinnedGlpi(model(asProd()), false))).toEqual([
@@ -42,8 +56,23 @@ test("pinned, offline synth, dev, a prod without GLPI: each goes on", () => {
     expect(problems(() => requirePinnedGlpiAgent(model(asProd()), true))).toEqual([]);
     expect(problems(() => requirePinnedGlpi(model(devRaw), false))).toEqual([]);
     expect(problems(() => requirePinnedGlpiAgent(model(devRaw), false))).toEqual([]);
-    expect(problems(() => requirePinnedGlpi(model(stackRaw("prod")), false))).toEqual([]);
+    expect(problems(() => requirePinnedGlpi(model(prodWithoutGlpi()), false))).toEqual([]);
     // A prod GLPI site whose GPOs do not deploy the agent: only the tarball is its business.
     const noGpo = { ...asProd(), gpo: { gpos: (devRaw.gpo as { gpos: { name: string }[] }).gpos.filter((g) => g.name !== "BillU - Agent GLPI") } };
     expect(problems(() => requirePinnedGlpiAgent(model(noGpo), false))).toEqual([]);
+});
+
+test("the committed prod pins the hash docs/services/assets.md records with its source; without it a real preview stops", () => {
+    const prod = stackRaw("prod");
+    const glpi = prod.assets.glpi as { version: string; sha256: string };
+    const doc = readFileSync(path.join(ROOT, "docs/services/assets.md"), "utf8");
+    // The one published hash found, with the file and commit it was read from (assets.md, "The tarball's hash").
+    expect(doc).toContain(`GLPI ${glpi.version} (the pinned version): \`${glpi.sha256}\`, from YunoHost's`);
+    expect(problems(() => requirePinnedGlpi(model(prod), false))).toEqual([]);
+    const unpinned = { ...prod, assets: { ...prod.assets, glpi: { version: glpi.version } } };
+    expect(problems(() => requirePinnedGlpi(model(unpinned), false))).toEqual([
+        `billu:assets.glpi.sha256: is not set, and a production stack installs no unpinned GLPI (${glpi.version}). Fix: set it to the SHA-256 of ` +
+            `https://github.com/glpi-project/glpi/releases/download/${glpi.version}/glpi-${glpi.version}.tgz (published on the release's page, or sha256sum of a copy ` +
+            "you trust): pulumi config set --path 'billu:assets.glpi.sha256' <its 64 hex digits>",
+    ]);
 });

@@ -93,7 +93,18 @@ test("prod: the backup server is a BackupServer; its clients are every host with
     expect(s.prod.exitCode).toBe(0);
     const server = s.prod.resources.find((x) => x.type === "billu:backup:BackupServer")!;
     expect(server.name).toBe("par-bkp01");
-    expect(server.inputs.clients).toEqual(["PAR-DC01", "PAR-DC02", "PAR-DC03", "PAR-FS01", "PAR-MAIL01", "PAR-LOG01", "PAR-MON01", "PAR-FTP01", "PAR-PBX01"]);
+    expect(server.inputs.clients).toEqual([
+        "PAR-DC01",
+        "PAR-DC02",
+        "PAR-DC03",
+        "PAR-FS01",
+        "PAR-MAIL01",
+        "PAR-LOG01",
+        "PAR-MON01",
+        "PAR-FTP01",
+        "PAR-PBX01",
+        "PAR-GLPI01",
+    ]);
     expect(
         model(stackRaw("prod"))
             .plan<BackupPlan>("backup")!

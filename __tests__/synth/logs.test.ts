@@ -95,6 +95,7 @@ test("prod: the collector is a LogCollector; every Debian host forwards, the Win
         "PAR-FTP01",
         "PAR-PBX01",
         "PAR-MX01",
+        "PAR-GLPI01",
     ]);
     expect(plan.notForwarded.map((n) => n.name)).toEqual(["PAR-DC01", "PAR-DC02", "PAR-DC03", "PAR-WSUS01"]);
     expect(plan.retentionDays).toBe(365);

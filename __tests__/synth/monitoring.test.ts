@@ -6,7 +6,7 @@
 import { readFileSync } from "fs";
 import * as path from "path";
 import type { AssetsPlan } from "../../model/assets";
-import type { MonitoringPlan } from "../../model/monitoring";
+import { MonitoringPlan, TEMPLATES } from "../../model/monitoring";
 import { SynthResult } from "../../tools/synth";
 import { model, orderingDeps, problemsOf, secretLeaks, stackRaw } from "../helpers";
 import { committedSynth, expectOnBaseServer, SYNTH_TIMEOUT } from "./shared";
@@ -132,7 +132,11 @@ test("prod: every host runs the agent, the Windows DCs from the MSI in their bas
         ["PAR-FTP01", "zabbix-agent2"],
         ["PAR-PBX01", "zabbix-agent2"],
         ["PAR-MX01", "zabbix-agent2"],
+        ["PAR-GLPI01", "zabbix-agent2"],
     ]);
+    // GLPI is watched as in dev: its own template (the front, PHP-FPM, MariaDB, the dump) and, as every Debian host, its
+    // inventory agent's freshness.
+    expect(p.hosts.find((h) => h.name === "PAR-GLPI01")!.templates).toEqual([TEMPLATES.linux, TEMPLATES.glpi, TEMPLATES.inventoryAgent]);
     expect(p.flows.filter((f) => f.to.startsWith("PAR-DC") || f.from.startsWith("PAR-DC")).map((f) => `${f.from} -> ${f.to} ${f.service}`)).toEqual([
         "PAR-MON01 -> PAR-DC01 zabbix-agent",
         "PAR-MON01 -> PAR-DC02 zabbix-agent",

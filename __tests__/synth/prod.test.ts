@@ -3,16 +3,20 @@ import { readFileSync } from "fs";
 import * as path from "path";
 import { BACKUP_CLIENT_TYPE } from "../../components/contracts";
 import { SynthResult } from "../../tools/synth";
-import { ROOT } from "../helpers";
+import { AssetsPlan, glpiTarballUrl } from "../../model/assets";
+import { model, ROOT, stackRaw } from "../helpers";
 import { committedSynth, SYNTH_TIMEOUT } from "./shared";
 
 let r: SynthResult;
+let out: string;
+let stderr: string;
 
 beforeAll(async () => {
-    ({ r } = await committedSynth("prod"));
+    ({ r, out, stderr } = await committedSynth("prod"));
 }, SYNTH_TIMEOUT);
 
 test("synthesizes clean", () => {
+    expect(stderr).toBe("");
     expect(r.error).toBeUndefined();
     expect(r.violations).toEqual([]);
     expect(r.exitCode).toBe(0);
@@ -38,6 +42,7 @@ test("stateful VMs are protected and retained; the others are not", () => {
         "PAR-DC03",
         "PAR-FS01",
         "PAR-FTP01",
+        "PAR-GLPI01",
         "PAR-LOG01",
         "PAR-MAIL01",
         "PAR-MON01",
@@ -72,7 +77,9 @@ describe("the tunnel's owner end", () => {
                 // the PBX's SIP secrets and voicemail PINs, pinned in __tests__/synth/pbx.test.ts
                 !x.name.startsWith("par-pbx01-") &&
                 // the forest trust's password, pinned in __tests__/synth/trust.test.ts
-                !x.name.startsWith("par-trust-"),
+                !x.name.startsWith("par-trust-") &&
+                // GLPI's database and LDAP passwords and its API tokens, pinned below
+                !x.name.startsWith("par-glpi01-"),
         );
         expect(keys.map((k) => [k.name, k.inputs.length, k.inputs.special, k.parent])).toEqual([
             ["par-vpn-ecotech-psk", 48, false, "urn:pulumi:prod::billu-infra::billu:site:Site$billu:vpn:SiteToSiteVpn::par-vpn-ecotech"],
@@ -103,4 +110,26 @@ describe("the tunnel's owner end", () => {
         expect(apply.inputs.stdin).toBe("[secret]");
         expect(apply.options.additionalSecretOutputs).toEqual(expect.arrayContaining(["stdout", "stderr"]));
     });
+});
+
+test("GLPI (#21): PAR-GLPI01 with its generated secrets, the release and the pinned SHA-256 of billu:assets in its settings, the API tokens a secret output", () => {
+    const raw = stackRaw("prod");
+    const plan = model(raw).plan<AssetsPlan>("assets")!;
+    const host = (raw.hosts as { name: string; address: string; node: string; vmId: number }[]).find((h) => h.name === plan.host.name)!;
+    const vm = r.resources.find((x) => x.type === "proxmoxve:index/vmLegacy:VmLegacy" && x.inputs.name === plan.host.name)!;
+    expect([vm.inputs.nodeName, vm.inputs.vmId]).toEqual([host.node, host.vmId]);
+    expect(r.resources.filter((x) => x.type === "billu:assets:AssetsServer").map((x) => x.name)).toEqual([plan.host.name.toLowerCase()]);
+    const server = `urn:pulumi:prod::billu-infra::billu:site:Site$billu:assets:AssetsServer::${plan.host.name.toLowerCase()}`;
+    const pw = r.resources.filter((x) => x.type === "random:index/randomPassword:RandomPassword" && x.name.startsWith("par-glpi01-"));
+    expect(pw.map((x) => [x.name, x.inputs.length, x.inputs.special, x.parent])).toEqual([
+        ["par-glpi01-glpi-api-app", 40, false, server],
+        ["par-glpi01-glpi-api-user", 40, false, server],
+        ["par-glpi01-glpi-db", 40, false, server],
+        ["par-glpi01-glpi-ldap", 32, false, server],
+    ]);
+    // The step installs the tarball only when its SHA-256 is this one (scripts/assets/glpi-step.sh).
+    const pinned = raw.assets.glpi as { version: string; sha256: string };
+    const env = readFileSync(path.join(out, "rendered", plan.host.name, "etc/billu/assets/assets.env"), "utf8");
+    expect(env).toContain(`\nGLPI_VERSION='${pinned.version}'\nGLPI_URL='${glpiTarballUrl(pinned.version)}'\nGLPI_SHA256='${pinned.sha256}'\n`);
+    expect(r.outputs.glpiApiTokens).toBe("[secret]");
 });

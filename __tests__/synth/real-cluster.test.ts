@@ -33,8 +33,8 @@ test("every guest command and copy is replaced with the VM it connects to, so a 
     expect(remote.filter((x) => x.options.replaceWith.length !== 1 || urns.get(x.options.replaceWith[0])?.type !== VM).map((x) => x.urn)).toEqual([]);
     const named = remote.filter((x) => /^par-[a-z]+\d\d-/.test(x.name));
     expect(named.length).toBeGreaterThan(100);
-    // The mail server's `directory` step runs on the first DC (its service account and aliases live in AD).
-    const hostOf = (name: string) => (name.startsWith("par-mail01-directory-") ? "PAR-DC01" : name.split("-").slice(0, 2).join("-").toUpperCase());
+    // The mail server's and GLPI's `directory` steps run on the first DC (their service accounts and aliases live in AD).
+    const hostOf = (name: string) => (/^par-(mail01|glpi01)-directory-/.test(name) ? "PAR-DC01" : name.split("-").slice(0, 2).join("-").toUpperCase());
     const wrong = named.filter((x) => x.options.replaceWith[0] !== vmOfHost(hostOf(x.name))?.urn);
     expect(wrong.map((x) => x.urn)).toEqual([]);
     // Every VM's steps follow it.
@@ -112,6 +112,7 @@ test("prod: an HA group per node preferring it, and every stateful VM an HA reso
         ["PAR-DC03", true, "started", true],
         ["PAR-FS01", true, "started", true],
         ["PAR-FTP01", true, "started", true],
+        ["PAR-GLPI01", true, "started", true],
         ["PAR-LOG01", true, "started", true],
         ["PAR-MAIL01", true, "started", true],
         ["PAR-MON01", true, "started", true],
@@ -128,6 +129,7 @@ test("knownHosts: one known_hosts line per Debian guest, the key the stack gener
         "PAR-FS01",
         "PAR-FTP01",
         "PAR-FW01",
+        "PAR-GLPI01",
         "PAR-LOG01",
         "PAR-MAIL01",
         "PAR-MON01",

@@ -57,7 +57,7 @@ test("prod: one snapshot job covers exactly the model's stateful VMs, after them
         repeatMissed: true,
         enabled: true,
     });
-    expect(job.inputs.vmids).toEqual(["110", "111", "112", "130", "140", "160", "170", "180", "190", "210"]);
+    expect(job.inputs.vmids).toEqual(["110", "111", "112", "130", "140", "160", "170", "180", "190", "210", "220"]);
     const vmUrns = new Map(ofType(prod, "proxmoxve:index/vmLegacy:VmLegacy").map((v) => [v.inputs.name, v.urn]));
     expect(job.options.dependsOn).toEqual(expect.arrayContaining(stateful.map((h) => vmUrns.get(h.name))));
     expect(job.options.protect).toBe(true);
@@ -84,6 +84,7 @@ test("prod: every disk of a stateful VM is in its image; a stateless VM's OS dis
         "PAR-FTP01": [true],
         "PAR-PBX01": [true],
         "PAR-MX01": [false],
+        "PAR-GLPI01": [true],
     });
 });
 
@@ -111,6 +112,7 @@ test("prod: the docs say which job covers which VM and how to restore it, with t
         ["billu-par-vms", "PAR-MON01", 180, "pve3", "scsi0 scsi1"],
         ["billu-par-vms", "PAR-FTP01", 190, "pve1", "scsi0"],
         ["billu-par-vms", "PAR-PBX01", 210, "pve2", "scsi0"],
+        ["billu-par-vms", "PAR-GLPI01", 220, "pve3", "scsi0"],
     ]);
     // The backup server comes back on its own datastore.
     expect(sections["VM image restore runbook"].rows.find((row) => row[0] === "PAR-BKP01")![4]).toBe("qmrestore VOLID 170 --force 1 --storage backup");
@@ -139,6 +141,7 @@ test("prod: the docs say which job covers which VM and how to restore it, with t
         ["ftp", "PAR-FTP01", "imaged (every disk)"],
         ["pbx", "PAR-PBX01", "imaged (every disk)"],
         ["mx", "PAR-MX01", "rebuilt from code"],
+        ["assets", "PAR-GLPI01", "imaged (every disk)"],
     ]);
 });
 

@@ -77,11 +77,24 @@ describe("--dry-run lists the backup scenario from the model, contacting nothing
         );
         expect(lines.length).toBe(12);
     });
-    test("prod: its nine clients, the server in its own management zone", async () => {
+    test("prod: its ten clients, the server in its own management zone", async () => {
         const prod = modelOf("prod").plan<BackupPlan>("backup")!;
+        expect(prod.clients.map((c) => c.name)).toEqual([
+            "PAR-DC01",
+            "PAR-DC02",
+            "PAR-DC03",
+            "PAR-FS01",
+            "PAR-MAIL01",
+            "PAR-LOG01",
+            "PAR-MON01",
+            "PAR-FTP01",
+            "PAR-PBX01",
+            "PAR-GLPI01",
+        ]);
         const r = await cli(["--stack", "prod", "--dry-run"], { [CLIENTS_ENV]: undefined });
         expect(r.code).toBe(0);
-        expect(r.out.split("\n")[0]).toMatch(/ \(11 steps\)$/);
+        // One freshness step per client, then the restore and the marker.
+        expect(r.out.split("\n")[0]).toMatch(new RegExp(` \\(${prod.clients.length + 2} steps\\)$`));
         for (const c of prod.clients) expect(r.out).toContain(`    ${c.name}: the newest snapshot in ${c.repository} on PAR-BKP01 is within its RPO: `);
         expect(r.out).toContain(`contacts ${at(prod)}`);
     });

@@ -15,6 +15,7 @@ import * as path from "path";
 import type { AssetsPlan } from "../../model/assets";
 import { InputError } from "../../model/errors";
 import type { SiteModel } from "../../model/site";
+import { main } from "../../tools/acceptance";
 import { runScenarios } from "../../tools/acceptance/runner";
 import { glpiTokens, openTicket, readTokens, TICKET_NAME, ticketScenario, TOKENS_ENV } from "../../tools/acceptance/scenarios/ticket";
 import { loadModel } from "../../stacks/program";
@@ -205,6 +206,27 @@ describe("the scenario", () => {
             delete process.env[TOKENS_ENV];
             rmSync(work, { recursive: true, force: true });
         }
+    });
+    test("prod's --dry-run lists it: five steps against its GLPI server (the plan's name and address), contacting nothing", async () => {
+        const prod = loadModel(readBilluConfig(path.join(ROOT, "Pulumi.prod.yaml"))).plan<AssetsPlan>("assets")!;
+        let out = "";
+        const cwd = process.cwd();
+        process.chdir(ROOT);
+        try {
+            expect(await main(["--stack", "prod", "--only", "ticket", "--dry-run"], (s) => (out += s))).toBe(0);
+        } finally {
+            process.chdir(cwd);
+        }
+        const at = `contacts ${prod.fqdn} at ${prod.host.address} (https tcp/443)`;
+        expect(out.split("\n")).toEqual([
+            "ticket: open a ticket in GLPI through its REST API, read it back, delete it (5 steps)",
+            `    GLPI's REST API at https://${prod.fqdn}/apirest.php opens a session (App-Token and user_token): expects initSession answers 200 with a session token, over TLS verified against the site CA for ${prod.fqdn}; ${at}`,
+            `    a ticket is opened (POST Ticket): expects 201 with the new ticket's id; ${at}`,
+            `    the ticket reads back (GET Ticket/<id>): expects 200, the same id and name; ${at}`,
+            `    the ticket is deleted (DELETE Ticket/<id>?force_purge=true): expects 200 with the id true, or 204; ${at}`,
+            `    the ticket is gone (GET Ticket/<id>): expects 404: the run leaves no ticket behind; ${at}`,
+            "",
+        ]);
     });
     test("a site without GLPI: not run, saying why", () => {
         const without: SiteModel = Object.create(dev, { plan: { value: <T>(k: string) => (k === "assets" ? undefined : dev.plan<T>(k)) } });
