@@ -218,7 +218,7 @@ export function planMx(input: MxInput, problems: Problems): MxPlan | undefined {
     const mailDomain = mail?.domain ?? "";
     const publicName = (cfg.publicName ?? `mx.${mailDomain}`).toLowerCase();
     if (cfg.publicName !== undefined) {
-        const bad = dnsNameViolation(publicName);
+        const bad = dnsNameViolation(publicName, { what: "the relay's public name", example: "mx.billu.fr" });
         if (bad) problems.add("billu:mx.publicName", `${show(cfg.publicName)} ${bad}`, "write the relay's public name as a DNS name, e.g. mx.billu.fr");
     }
     if (mail && cfg.messageSizeMiB !== undefined && cfg.messageSizeMiB * 1024 * 1024 > mail.messageSizeBytes) {
@@ -290,7 +290,7 @@ function checkDnsbl(cfg: NonNullable<MxConfig["dnsbl"]>, problems: Problems): Mx
     const sites = cfg.sites.map((s, i) => {
         const key = `billu:mx.dnsbl.sites[${i}]`;
         const zone = s.zone.toLowerCase().replace(/\.$/, "");
-        const bad = dnsNameViolation(zone);
+        const bad = dnsNameViolation(zone, { what: "a DNSBL zone", example: "zen.spamhaus.org" });
         if (bad) problems.add(`${key}.zone`, `${show(s.zone)} ${bad}`, "write the list's DNS zone, e.g. zen.spamhaus.org");
         const id = `${zone}=${s.reply ?? ""}`;
         const first = seen.get(id);

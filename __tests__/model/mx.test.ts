@@ -174,7 +174,7 @@ describe("the inbound relay's plan", () => {
             ];
             expect(messages(input({ dnsbl: { threshold: 6, sites } }))).toEqual([
                 'billu:mx.dnsbl.sites[1].zone: "zen.spamhaus.org" is listed again (billu:mx.dnsbl.sites[0] has the same zone and reply). Fix: keep one entry per zone and reply',
-                'billu:mx.dnsbl.sites[2].zone: "spamcop" is a single label (an AD domain needs at least two, e.g. billu.remindme.lan). Fix: write the list\'s DNS zone, e.g. zen.spamhaus.org',
+                'billu:mx.dnsbl.sites[2].zone: "spamcop" is a single label (a DNSBL zone needs at least two, e.g. zen.spamhaus.org). Fix: write the list\'s DNS zone, e.g. zen.spamhaus.org',
                 `billu:mx.dnsbl.sites[3].reply: "127.0.0" has 3 octets, not 4. ${fix}`,
                 `billu:mx.dnsbl.sites[4].reply: "127.0.0.256" has the octet "256", which is neither a number 0-255 nor a bracketed list like [2..11] or [2;4]. ${fix}`,
                 `billu:mx.dnsbl.sites[5].reply: "127.0.0.[11..2]" has the range "11..2", whose low end is above its high end. ${fix}`,
