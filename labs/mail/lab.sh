@@ -1072,6 +1072,12 @@ lab_expect "re-run $MAIL mail: no change" pass guest_rerun_clean mail mail "$S/m
 lab_fig "re-run of both mail steps" "$(lab_since "$t") ms"
 lab_expect "the re-run restarted no daemon" pass test "$(pids)" = "$P1"
 lab_expect "the re-run wrote nothing to AD (highestCommittedUSN stays $U1)" pass test "$(samba_usn dc1)" = "$U1"
+# The relay's step again (its own resolver too): nothing written, neither Postfix nor unbound restarted, resolv.conf kept.
+mx_pids() { guest_exec mx sh -c 'cat /run/lab-postfix.pid /run/lab-unbound.pid 2>/dev/null'; }
+MXP1=$(mx_pids)
+lab_expect "$MX runs Postfix and unbound (two pids)" pass test "$(grep -c '^[0-9][0-9]*$' <<<"$MXP1")" = 2
+lab_expect "re-run $MX mx-relay: no change" pass guest_rerun_clean mx mx-relay "$S/mx"
+lab_expect "...it restarted neither Postfix nor unbound on $MX (their pids: $(tr '\n' ' ' <<<"$MXP1"))" pass test "$(mx_pids)" = "$MXP1"
 # Broken on purpose: a typo that would drop the relay rule; the step's check must refuse it and keep the old file.
 STAGED=/var/lib/billu/stage/mail/files/etc/postfix/main.cf
 guest_exec mail sh -c "sed -i 's/^smtpd_relay_restrictions =/smtpd_relay_restriction =/' $STAGED"
