@@ -214,15 +214,25 @@ export function domainOf(model: { readonly domain?: DomainModel }): DomainModel 
     return model.domain;
 }
 
+/** What a checked DNS name is for, as the single-label message names it: "an AD domain", "billu.remindme.lan". */
+export interface DnsNameUse {
+    readonly what: string;
+    readonly example: string;
+}
+
+/** The default use of a checked name: an AD domain (Microsoft: single-label domains are unsupported). */
+export const AD_DOMAIN_NAME: DnsNameUse = { what: "an AD domain", example: "billu.remindme.lan" };
+
 /**
- * Why a text is not a DNS name an AD domain can use, or undefined. RFC 1123 labels (letters, digits, inner
- * dashes, 1-63 characters), at least two labels (Microsoft: single-label domains are unsupported), at most 253
- * characters, a top-level label that is not all digits.
+ * Why a text is not a DNS name `use` can take, or undefined. RFC 1123 labels (letters, digits, inner dashes, 1-63
+ * characters), at least two labels, at most 253 characters, a top-level label that is not all digits. The single-label
+ * message names what the value is for (an AD domain by default; a DNSBL zone, a mail domain...), so a refused list
+ * zone is not told what an AD domain needs.
  */
-export function dnsNameViolation(name: string): string | undefined {
+export function dnsNameViolation(name: string, use: DnsNameUse = AD_DOMAIN_NAME): string | undefined {
     if (name.length > 253) return "is longer than 253 characters";
     const labels = name.split(".");
-    if (labels.length < 2) return "is a single label (an AD domain needs at least two, e.g. billu.remindme.lan)";
+    if (labels.length < 2) return `is a single label (${use.what} needs at least two, e.g. ${use.example})`;
     const bad = labels.find((l) => !/^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(l));
     if (bad !== undefined) {
         return bad === "" ? "has an empty label" : `has the label ${show(bad)}, but a label is 1 to 63 letters, digits or inner dashes`;
@@ -330,7 +340,7 @@ export function validateDomain(
     }
     cfg.conditionalForwarders.forEach((f, i) => {
         const p = `billu:domain.conditionalForwarders[${i}]`;
-        const bad = dnsNameViolation(f.domain);
+        const bad = dnsNameViolation(f.domain, { what: "a partner's DNS domain", example: "ecotech.lan" });
         if (bad) problems.add(`${p}.domain`, `${show(f.domain)} ${bad}`, "write the partner's DNS domain, e.g. ecotech.lan");
         if (f.domain.toLowerCase() === site.domain.toLowerCase())
             problems.add(`${p}.domain`, `${show(f.domain)} is the site's own domain`, "name the partner's domain");

@@ -312,7 +312,7 @@ export function planMail(input: MailInput, problems: Problems): MailPlan | undef
 
     // The mail domain: from this key, else the directory's, else the site's; the directory's addresses must be in it.
     const mailDomain = (cfg.domain ?? input.directory?.mailDomain ?? input.site.domain).toLowerCase();
-    const bad = dnsNameViolation(mailDomain);
+    const bad = dnsNameViolation(mailDomain, { what: "a mail domain", example: "billu.fr" });
     if (bad) {
         problems.add(
             "billu:mail.domain",

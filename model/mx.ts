@@ -9,6 +9,7 @@
 import { z } from "zod";
 import type { HostView } from "./core";
 import { dnsNameViolation } from "./domain";
+import { KIND_PREFIX } from "./endpoints";
 import { Problems, show } from "./errors";
 import type { MailPlan } from "./mail";
 
@@ -68,6 +69,15 @@ export const mxSchema = z
                 "postscreen's DNSBL test on the relay (POSTSCREEN_README): new clients listed with enough weight are refused. Absent: no DNSBL. " +
                     "Public lists have usage terms (docs/services/mx.md): check them before production.",
             ),
+        resolver: z
+            .enum(["own", "site"])
+            .optional()
+            .describe(
+                "What the relay's own processes (postscreen's DNSBL lookups) resolve through. `own`: a caching, validating, recursive unbound on the " +
+                    "relay's 127.0.0.1 (refusing every other client), which asks the authoritative servers from the site's own address over the " +
+                    "relay's `dns` flow to the WAN: Spamhaus refuses queries that come through public resolvers. `site`: the VM's cloud-init resolvers " +
+                    "(the DCs, else billu:network.dnsForwarders). Default: `own` with billu:mx.dnsbl, else `site`.",
+            ),
     })
     .strict()
     .describe("The inbound mail relay in the DMZ (Postfix): the MX of the mail domain, published on the WAN's smtp, relaying to the mail server.");
@@ -103,6 +113,11 @@ export interface MxPlan {
     readonly messageSizeBytes: number;
     /** postscreen's DNSBL test (billu:mx.dnsbl), zones lower-cased; absent: none. */
     readonly dnsbl?: MxDnsbl;
+    /**
+     * What the relay resolves through (billu:mx.resolver): `own`, an unbound of its own on 127.0.0.1 recursing from the
+     * root over its dns flow to the WAN (then `flows` holds that flow); `site`, its VM's cloud-init resolvers.
+     */
+    readonly resolver: MxResolver;
     readonly certificate: { readonly commonName: string; readonly dnsNames: readonly string[]; readonly ipAddresses: readonly string[] };
     /** The records to publish at the public DNS provider (the MX and the relay's A record). */
     readonly publicDns: readonly { readonly name: string; readonly type: "MX" | "A"; readonly value: string }[];
@@ -110,6 +125,11 @@ export interface MxPlan {
     readonly published: number;
     readonly flows: readonly MxRequiredFlow[];
 }
+
+export type MxResolver = "own" | "site";
+
+/** The zones of a list that refuses queries through public resolvers (Spamhaus: answered 127.255.255.254 or NXDOMAIN). */
+const PUBLIC_RESOLVER_REFUSED = /(^|\.)spamhaus\.org$/;
 
 export interface MxDnsbl {
     readonly threshold: number;
@@ -130,6 +150,8 @@ export interface MxInput {
     readonly published: readonly { readonly service: string; readonly host: string; readonly publicPort?: number }[];
     /** The router's WAN address. */
     readonly wanAddress?: string;
+    /** The WAN zone's name (the relay's own resolver needs dns to it). */
+    readonly wanZone?: string;
 }
 
 /** The mail server's SMTP port the relay delivers to. */
@@ -218,7 +240,7 @@ export function planMx(input: MxInput, problems: Problems): MxPlan | undefined {
     const mailDomain = mail?.domain ?? "";
     const publicName = (cfg.publicName ?? `mx.${mailDomain}`).toLowerCase();
     if (cfg.publicName !== undefined) {
-        const bad = dnsNameViolation(publicName);
+        const bad = dnsNameViolation(publicName, { what: "the relay's public name", example: "mx.billu.fr" });
         if (bad) problems.add("billu:mx.publicName", `${show(cfg.publicName)} ${bad}`, "write the relay's public name as a DNS name, e.g. mx.billu.fr");
     }
     if (mail && cfg.messageSizeMiB !== undefined && cfg.messageSizeMiB * 1024 * 1024 > mail.messageSizeBytes) {
@@ -229,6 +251,16 @@ export function planMx(input: MxInput, problems: Problems): MxPlan | undefined {
         );
     }
     const dnsbl = cfg.dnsbl ? checkDnsbl(cfg.dnsbl, problems) : undefined;
+    const resolver: MxResolver = cfg.resolver ?? (cfg.dnsbl ? "own" : "site");
+    const refusing = resolver === "site" ? (dnsbl?.sites ?? []).map((s, i) => ({ ...s, i })).filter((s) => PUBLIC_RESOLVER_REFUSED.test(s.zone)) : [];
+    if (refusing.length > 0) {
+        problems.add(
+            "billu:mx.resolver",
+            `"site" makes the relay ask ${refusing.map((s) => `billu:mx.dnsbl.sites[${s.i}] (${s.zone})`).join(", ")} through the site's resolvers, ` +
+                "public ones in the end (billu:network.dnsForwarders), which Spamhaus refuses (127.255.255.254 or NXDOMAIN): that list would refuse no client",
+            "remove billu:mx.resolver (own is the default with billu:mx.dnsbl: an unbound on the relay asks the lists itself), or remove the Spamhaus list",
+        );
+    }
     if (problems.count > before || !mail || !mine) return undefined;
 
     const hostname = `${host.name.toLowerCase()}.${input.siteDomain.toLowerCase()}`;
@@ -246,6 +278,7 @@ export function planMx(input: MxInput, problems: Problems): MxPlan | undefined {
         nextHop: { host: mail.host.name, address: mail.host.address, port: SMTP_PORT, hostname: mail.hostname },
         messageSizeBytes: cfg.messageSizeMiB !== undefined ? cfg.messageSizeMiB * 1024 * 1024 : mail.messageSizeBytes,
         ...(dnsbl ? { dnsbl } : {}),
+        resolver,
         certificate: { commonName: publicName, dnsNames: [...new Set([publicName, hostname])], ipAddresses: [host.address] },
         publicDns: [
             { name: mail.domain, type: "MX", value: `10 ${publicName}.` },
@@ -260,6 +293,16 @@ export function planMx(input: MxInput, problems: Problems): MxPlan | undefined {
                 service: RSPAMD_MILTER_SERVICE,
                 why: "the inbound relay asks the mail server's rspamd before its 250, so the internet's client is told of a refusal",
             },
+            ...(resolver === "own"
+                ? [
+                      {
+                          from: host.name,
+                          to: input.wanZone ?? `${KIND_PREFIX}wan`,
+                          service: "dns",
+                          why: "the relay's own resolver (billu:mx.resolver: own) asks the DNS block lists' authoritative servers itself",
+                      },
+                  ]
+                : []),
         ],
     };
 }
@@ -290,7 +333,7 @@ function checkDnsbl(cfg: NonNullable<MxConfig["dnsbl"]>, problems: Problems): Mx
     const sites = cfg.sites.map((s, i) => {
         const key = `billu:mx.dnsbl.sites[${i}]`;
         const zone = s.zone.toLowerCase().replace(/\.$/, "");
-        const bad = dnsNameViolation(zone);
+        const bad = dnsNameViolation(zone, { what: "a DNSBL zone", example: "zen.spamhaus.org" });
         if (bad) problems.add(`${key}.zone`, `${show(s.zone)} ${bad}`, "write the list's DNS zone, e.g. zen.spamhaus.org");
         const id = `${zone}=${s.reply ?? ""}`;
         const first = seen.get(id);

@@ -13,7 +13,7 @@
  *                the onboarding sheets' readers' group, share, folder and retention (billu:directory.onboarding)
  *   mail         message size limit (bytes), quota (MiB), LDAP bind DN and search base, the mail domain
  *   mx           the inbound relay (billu:mx): host, its DNSBL test (threshold and sites: zone, weight, reply pattern;
- *                absent: none)
+ *                absent: none), what it resolves through (billu:mx.resolver: own or site)
  *   ftp          the FTP server (billu:ftp): host, FQDN, passive range, advertised address, allowed zones and groups,
  *                exchange root and folders (name, kind, group), the admin group, upload limit in bytes (absent: none)
  *   telephony    the PBX (billu:telephony): host, FQDN, address, SIP/TLS port, RTP range, the phones' zones, the admin zones,
@@ -99,6 +99,7 @@ export function labFacts(m: SiteModel) {
         mx: mx && {
             host: mx.host.name,
             dnsbl: mx.dnsbl && { threshold: mx.dnsbl.threshold, sites: mx.dnsbl.sites.map((s) => ({ ...s })) },
+            resolver: mx.resolver,
         },
         ftp: ftp && {
             host: ftp.host.name,

@@ -5,8 +5,12 @@
 import {
     MX_PATHS,
     MX_SECRETS,
+    MX_UNBOUND_CHECK,
     mxDirs,
     mxFiles,
+    mxStepData,
+    renderMxResolvConf,
+    renderMxUnbound,
     renderMxMainCf,
     renderMilterHeaders,
     renderMxMasterCf,
@@ -20,6 +24,11 @@ import type { DomainModel } from "../../model/domain";
 import { SERVICES } from "../../model/ports";
 import type { MailPlan } from "../../model/mail";
 import type { MxPlan } from "../../model/mx";
+import { execFileSync } from "child_process";
+import { mkdtempSync, writeFileSync } from "fs";
+import { tmpdir } from "os";
+import * as path from "path";
+import { stepScript } from "../../components/guest-step/render";
 import { model, stackRaw } from "../helpers";
 
 const site = model(stackRaw("dev"));
@@ -149,4 +158,49 @@ test("main.cf: postscreen's DNSBL test from billu:mx.dnsbl, enforced; without it
     const none: MxPlan = { ...plan, dnsbl: undefined };
     expect(dnsblLines(renderMxMainCf(none))).toEqual([]);
     expect(renderMxMainCf(none).split("\n")).toContain("postscreen_greet_action = enforce");
+});
+
+describe("the relay's own resolver (billu:mx.resolver: own, dev's default with its DNSBL)", () => {
+    const body = (text: string) => text.split("\n").filter((l) => l.trim() !== "" && !l.trim().startsWith("#"));
+    test("unbound: on the loopback only, every other client refused, validating and recursive (no forwarder)", () => {
+        expect(plan.resolver).toBe("own");
+        expect(body(renderMxUnbound(plan))).toEqual([
+            "server:",
+            "    interface: 127.0.0.1",
+            "    port: 53",
+            "    do-ip6: no",
+            "    access-control: 0.0.0.0/0 refuse",
+            "    access-control: 127.0.0.0/8 allow",
+            '    module-config: "validator iterator"',
+            "    qname-minimisation: yes",
+            "    harden-dnssec-stripped: yes",
+            "    hide-identity: yes",
+            "    hide-version: yes",
+        ]);
+        // A DNSBL answers inside 127.0.0.0/8: a private-address line would strip every listing.
+        expect(renderMxUnbound(plan)).not.toMatch(/^\s*(private-address|forward-zone|forward-addr)/m);
+        expect(body(renderMxResolvConf(plan))).toEqual(["nameserver 127.0.0.1"]);
+    });
+
+    test("its files after Postfix's, unbound's drop-in checked by unbound-checkconf; with the site's resolvers, neither", () => {
+        const paths = mxFiles(plan).map((f) => f.path);
+        expect(paths.slice(-2)).toEqual([MX_PATHS.unbound, MX_PATHS.resolvConf]);
+        expect(mxFiles(plan).find((f) => f.path === MX_PATHS.unbound)!.check).toBe(MX_UNBOUND_CHECK);
+        expect(MX_PATHS.unbound).toBe("/etc/unbound/unbound.conf.d/billu-relay.conf");
+        const site: MxPlan = { ...plan, resolver: "site" };
+        expect(mxFiles(site).map((f) => f.path)).toEqual(paths.slice(0, -2));
+    });
+
+    test("the step's data and a body sh accepts", () => {
+        expect(mxStepData(plan)).toEqual({
+            RESOLVER: "own",
+            UNBOUND_CONF: "/etc/unbound/unbound.conf.d/billu-relay.conf",
+            RESOLV_CONF: "/etc/billu/mx/resolv.conf",
+            RESOLV_CONF_BEFORE: "/etc/billu/mx/resolv.conf.before",
+            RESOLVER_ADDRESS: "127.0.0.1",
+        });
+        const file = path.join(mkdtempSync(path.join(tmpdir(), "billu-mx-")), "run.sh");
+        writeFileSync(file, stepScript("linux", "mx/relay-step.sh", mxStepData(plan)));
+        expect(() => execFileSync("sh", ["-n", file])).not.toThrow();
+    });
 });

@@ -172,6 +172,12 @@ describe("DNS names", () => {
         ["a.123", "ends with an all-numeric label"],
         [`${"a".repeat(64)}.lan`, `has the label "${"a".repeat(64)}", but a label is 1 to 63 letters, digits or inner dashes`],
     ])("%s: %s", (name, why) => expect(dnsNameViolation(name)).toBe(why));
+    test("a single label: the message names what the name is for (an AD domain unless told)", () => {
+        expect(dnsNameViolation("billu")).toBe("is a single label (an AD domain needs at least two, e.g. billu.remindme.lan)");
+        expect(dnsNameViolation("spamcop", { what: "a DNSBL zone", example: "zen.spamhaus.org" })).toBe(
+            "is a single label (a DNSBL zone needs at least two, e.g. zen.spamhaus.org)",
+        );
+    });
     test("PTR names inside /24 and /16 reverse zones", () => {
         expect(ptrName("10.20.10.11", "10.20.10.in-addr.arpa")).toBe("11");
         expect(ptrName("10.20.10.11", "20.10.in-addr.arpa")).toBe("11.10");

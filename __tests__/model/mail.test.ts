@@ -164,7 +164,7 @@ describe("bad input: the key path, the value and the fix", () => {
             'billu:mail.domain: "billu_mail.lan" has the label "billu_mail", but a label is 1 to 63 letters, digits or inner dashes. Fix: write the mail domain as a DNS name, e.g. billu.fr or billu.remindme.lan',
         ]);
         expect(withMail((r) => (r.mail.domain = "billu"))).toEqual([
-            'billu:mail.domain: "billu" is a single label (an AD domain needs at least two, e.g. billu.remindme.lan). Fix: write the mail domain as a DNS name, e.g. billu.fr or billu.remindme.lan',
+            'billu:mail.domain: "billu" is a single label (a mail domain needs at least two, e.g. billu.fr). Fix: write the mail domain as a DNS name, e.g. billu.fr or billu.remindme.lan',
         ]);
     });
 

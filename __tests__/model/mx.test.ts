@@ -45,6 +45,7 @@ function input(cfg: unknown, over: Partial<MxInput> = {}): MxInput {
         mail: MAIL,
         published: PUBLISHED,
         wanAddress: "203.0.113.2",
+        wanZone: "wan",
         ...over,
     };
 }
@@ -174,13 +175,37 @@ describe("the inbound relay's plan", () => {
             ];
             expect(messages(input({ dnsbl: { threshold: 6, sites } }))).toEqual([
                 'billu:mx.dnsbl.sites[1].zone: "zen.spamhaus.org" is listed again (billu:mx.dnsbl.sites[0] has the same zone and reply). Fix: keep one entry per zone and reply',
-                'billu:mx.dnsbl.sites[2].zone: "spamcop" is a single label (an AD domain needs at least two, e.g. billu.remindme.lan). Fix: write the list\'s DNS zone, e.g. zen.spamhaus.org',
+                'billu:mx.dnsbl.sites[2].zone: "spamcop" is a single label (a DNSBL zone needs at least two, e.g. zen.spamhaus.org). Fix: write the list\'s DNS zone, e.g. zen.spamhaus.org',
                 `billu:mx.dnsbl.sites[3].reply: "127.0.0" has 3 octets, not 4. ${fix}`,
                 `billu:mx.dnsbl.sites[4].reply: "127.0.0.256" has the octet "256", which is neither a number 0-255 nor a bracketed list like [2..11] or [2;4]. ${fix}`,
                 `billu:mx.dnsbl.sites[5].reply: "127.0.0.[11..2]" has the range "11..2", whose low end is above its high end. ${fix}`,
                 `billu:mx.dnsbl.sites[6].reply: "127.0.0.[2-11]" has "2-11" in "[2-11]", which is neither a number 0-255 nor a range low..high. ${fix}`,
                 `billu:mx.dnsbl.sites[7].reply: "127.0.0.x" has the octet "x", which is neither a number 0-255 nor a bracketed list like [2..11] or [2;4]. ${fix}`,
                 "billu:mx.dnsbl.threshold: 6 is above what every block list together adds (5): no client could ever be refused. Fix: set it at most to 5, or raise the block lists' weights",
+            ]);
+        });
+
+        test("billu:mx.resolver: own by default with a DNSBL (and the relay's dns flow to the WAN), site without; Spamhaus through the site's resolvers is refused", () => {
+            const p = new Problems();
+            const dnsbl = { threshold: 3, sites: [ZEN, { zone: "bl.spamcop.net", reply: "127.0.0.2", weight: 2 }] };
+            const own = planMx(input({ dnsbl }), p)!;
+            expect(own.resolver).toBe("own");
+            expect(own.flows.map((f) => `${f.from} -> ${f.to} ${f.service}`)).toEqual([
+                "PAR-MX01 -> PAR-MAIL01 smtp",
+                "PAR-MX01 -> PAR-MAIL01 rspamd-milter",
+                "PAR-MX01 -> wan dns",
+            ]);
+            const site = planMx(input({}), p)!;
+            expect([site.resolver, site.flows.map((f) => f.service)]).toEqual(["site", ["smtp", "rspamd-milter"]]);
+            expect(planMx(input({ resolver: "own" }), p)!.resolver).toBe("own");
+            expect(planMx(input({ resolver: "site", dnsbl: { threshold: 2, sites: [dnsbl.sites[1]] } }), p)!.resolver).toBe("site");
+            expect(p.all).toEqual([]);
+            expect(messages(input({ resolver: "site", dnsbl: { threshold: 3, sites: [dnsbl.sites[1], ZEN, { ...ZEN, zone: "dbl.spamhaus.org" }] } }))).toEqual([
+                'billu:mx.resolver: "site" makes the relay ask billu:mx.dnsbl.sites[1] (zen.spamhaus.org), billu:mx.dnsbl.sites[2] (dbl.spamhaus.org) through the site\'s resolvers, public ones in the end (billu:network.dnsForwarders), which Spamhaus refuses (127.255.255.254 or NXDOMAIN): that list would refuse no client. Fix: remove billu:mx.resolver (own is the default with billu:mx.dnsbl: an unbound on the relay asks the lists itself), or remove the Spamhaus list',
+            ]);
+            const r = mxSchema.safeParse({ resolver: "public" });
+            expect(r.success ? [] : r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`)).toEqual([
+                "resolver: Invalid enum value. Expected 'own' | 'site', received 'public'",
             ]);
         });
 

@@ -125,6 +125,21 @@ describe("the one requirements check: what the services need of the flow matrix"
         ]);
     });
 
+    test("the relay's own resolver (billu:mx.resolver: own, the default with a DNSBL) needs its dns flow to the WAN: missing, exit 2 with the line to append", () => {
+        const raw = stackRaw("dev");
+        const dmzDns = (f: { from: string; to: string; service: string }) => f.from === "dmz" && f.to === "wan" && f.service === "dns";
+        expect(raw.flows.filter(dmzDns)).toHaveLength(1);
+        // The DMZ resolving through the DC instead (its hosts' cloud-init resolvers): the relay's unbound still needs the WAN.
+        raw.flows = [...raw.flows.filter((f: { from: string; to: string; service: string }) => !dmzDns(f)), { from: "dmz", to: "PAR-DC01", service: "dns" }];
+        raw.firewall.dmzAllowlist.push({ from: "dmz", to: "PAR-DC01", service: "dns", reason: "the DMZ resolves through the DC" });
+        expect(problemsOf(raw)).toEqual([
+            "billu:flows: lacks PAR-MX01 -> wan dns, which inbound mail relay needs (the relay's own resolver (billu:mx.resolver: own) asks the DNS block lists' authoritative servers itself). Fix: append { from: PAR-MX01, to: wan, service: dns } to billu:flows",
+        ]);
+        // With the site's resolvers (and no Spamhaus list) the relay asks for no such flow.
+        raw.mx = { ...raw.mx, resolver: "site", dnsbl: { threshold: 2, sites: [{ zone: "bl.spamcop.net", reply: "127.0.0.2", weight: 2 }] } };
+        expect(problemsOf(raw)).toEqual([]);
+    });
+
     test("the SSH need covers every host, the router and the Windows DCs included", () => {
         const m = model(stackRaw("prod"));
         const ssh = m.requirements.filter((r) => r.service === "base" && r.need.kind === "flow").map((r) => (r.need.kind === "flow" ? r.need.to : ""));

@@ -8,7 +8,7 @@ import { spawnSync } from "child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
-import { renderMxMainCf, renderMxMasterCf } from "../../components/mx/render";
+import { renderMxMainCf, renderMxMasterCf, renderMxUnbound } from "../../components/mx/render";
 import type { MailPlan } from "../../model/mail";
 import type { MxPlan } from "../../model/mx";
 import { model, stackRaw } from "../helpers";
@@ -29,6 +29,20 @@ test("Postfix accepts the rendered main.cf and master.cf (postfix check, postcon
         expect(conf.stdout).toContain(`relay_domains = ${mail.domain}`);
         // postscreen reads the DNSBL list as rendered (the reply patterns with their brackets and ranges).
         expect(conf.stdout).toContain(`postscreen_dnsbl_sites = zen.spamhaus.org=127.0.0.[2..11]*3, bl.spamcop.net=127.0.0.2*2`);
+    } finally {
+        rmSync(dir, { recursive: true, force: true });
+    }
+});
+
+test("unbound accepts the relay's own resolver's drop-in (unbound-checkconf), and reads it as rendered", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "mx-unbound-"));
+    try {
+        const file = path.join(dir, "billu-relay.conf");
+        writeFileSync(file, renderMxUnbound(plan));
+        const check = spawnSync("/usr/sbin/unbound-checkconf", [file], { encoding: "utf8" });
+        expect([check.status, check.stderr]).toEqual([0, ""]);
+        const opt = (o: string) => spawnSync("/usr/sbin/unbound-checkconf", ["-o", o, file], { encoding: "utf8" }).stdout.trim();
+        expect([opt("interface"), opt("module-config"), opt("do-ip6")]).toEqual(["127.0.0.1", "validator iterator", "no"]);
     } finally {
         rmSync(dir, { recursive: true, force: true });
     }

@@ -19,7 +19,9 @@ test("dev: the mail limits, the bind DN, the file server's alert address and sha
         baseDn: "DC=billu,DC=remindme,DC=lan",
     });
     // The relay's DNSBL test as the stack file sets it (labs/mail serves these zones and expects this threshold).
-    expect(f.mx).toEqual({ host: "PAR-MX01", dnsbl: raw.mx.dnsbl });
+    // dev sets no billu:mx.resolver: its DNSBL makes it own (model/mx.ts).
+    expect(raw.mx.resolver).toBeUndefined();
+    expect(f.mx).toEqual({ host: "PAR-MX01", dnsbl: raw.mx.dnsbl, resolver: "own" });
     expect(f.fileservers.map((x) => [x.host, x.alertEmail, x.workgroup])).toEqual([["PAR-FS01", raw.fileserver.alertEmail, "BILLU"]]);
     // The mirror's identity: the raid1 lab expects this array name and UUID, not the ones raid1.conf says.
     expect(f.fileservers[0].array).toEqual({ name: "billu-data", mdUuid: arrayIdentity("billu.remindme.lan", "PAR-FS01").mdUuid });

@@ -96,7 +96,7 @@ test("each lab reads exactly the switches it declares (a switch read but not dec
     expect(problems).toEqual([]);
 });
 
-test("the mail lab declares its eleven switches; the shared library reads only BILLU_LAB_SABOTAGE", () => {
+test("the mail lab declares its twelve switches; the shared library reads only BILLU_LAB_SABOTAGE", () => {
     expect(declared(readFileSync(path.join(ROOT, "labs", "mail", "sabotage.txt"), "utf8"), "mail").map(key)).toEqual([
         "BILLU_LAB_SABOTAGE=1",
         "MBL_SABOTAGE=milter",
@@ -109,6 +109,7 @@ test("the mail lab declares its eleven switches; the shared library reads only B
         "MBL_SABOTAGE=relay-milter",
         "MBL_SABOTAGE=postscreen",
         "MBL_SABOTAGE=dnsbl",
+        "MBL_SABOTAGE=resolver",
     ]);
     // A switch read in labs/lib would apply to every lab without any lab declaring it.
     const lib = filesUnder(path.join(ROOT, "labs", "lib"))

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { MxPlan } from "../../model/mx";
 import { CertifiedServerComponent, ServiceServerArgs } from "../base-server/certified-server";
 import { stepScript } from "../guest-step/render";
-import { MX_SECRETS, MX_STEP, mxDirs, mxFiles } from "./render";
+import { MX_SECRETS, MX_STEP, mxDirs, mxFiles, mxStepData } from "./render";
 
 /** The relay's args: the site and its CA, the relay's host, the validated plan (model/mx.ts `planMx`: domain, recipients, next hop), what its step waits for. */
 export type MxRelayArgs = ServiceServerArgs<MxPlan>;
@@ -27,7 +27,7 @@ export class MxRelay extends CertifiedServerComponent {
             secretNames: MX_SECRETS,
             dirs: mxDirs(),
             files: mxFiles(plan),
-            script: stepScript("linux", "mx/relay-step.sh"),
+            script: stepScript("linux", "mx/relay-step.sh", mxStepData(plan)),
             after: args.after,
         });
         super("billu:mx:MxRelay", name, props, spec, opts);

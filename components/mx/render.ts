@@ -25,7 +25,16 @@ export const MX_PATHS = {
     ca: "/etc/billu/mx/tls/ca.pem",
     cert: "/etc/billu/mx/tls/server.pem",
     key: "/etc/billu/mx/tls/server.key",
+    /** The relay's own resolver (billu:mx.resolver: own): unbound's drop-in, read by Debian's unbound.conf (include-toplevel). */
+    unbound: "/etc/unbound/unbound.conf.d/billu-relay.conf",
+    /** The resolv.conf the step puts in place once unbound answers (staged here first: the step's own apt-get still needs the old one). */
+    resolvConf: "/etc/billu/mx/resolv.conf",
+    /** Where the step keeps the resolv.conf it replaced (cloud-init's), put back if billu:mx.resolver becomes `site`. */
+    resolvConfBefore: "/etc/billu/mx/resolv.conf.before",
 } as const;
+
+/** The relay's own resolver's address: the loopback only (its processes, nobody else). */
+export const MX_RESOLVER_ADDRESS = "127.0.0.1";
 
 /** The secrets the relay step receives on stdin: the site CA's certificate, the relay's certificate and key. */
 export const MX_SECRETS = { ca: "site-ca-cert", cert: "mx-cert", key: "mx-key" } as const;
@@ -194,6 +203,61 @@ export function renderTlsPolicy(plan: MxPlan): string {
     ].join("\n");
 }
 
+/**
+ * The relay's own resolver (billu:mx.resolver: own): Debian's unbound, caching, validating (the root trust anchor of
+ * Debian's own drop-in, root-auto-trust-anchor-file.conf, from dns-root-data) and recursive from the root, on the
+ * loopback only and refusing every other client. postscreen's DNSBL lookups (dnsblog, through the system resolver) then
+ * reach each list's authoritative servers from the site's own address over the relay's dns flow to the WAN, never
+ * through a public resolver, which Spamhaus refuses (https://www.spamhaus.org/faq/section/DNSBL%20Usage).
+ */
+export function renderMxUnbound(plan: MxPlan): string {
+    return [
+        generatedHeader("#", {
+            host: plan.host.name,
+            what: "the inbound relay's own resolver (unbound.conf(5)): recursive from the root, for the relay's own processes only.",
+            note: "Do not edit: change billu:mx.resolver.",
+        }),
+        "server:",
+        `    interface: ${MX_RESOLVER_ADDRESS}`,
+        "    port: 53",
+        "    do-ip6: no",
+        "    # Nobody but the relay itself: an open resolver in the DMZ would serve (and amplify) the internet's queries.",
+        "    access-control: 0.0.0.0/0 refuse",
+        "    access-control: 127.0.0.0/8 allow",
+        "    # Validating, then iterating from the root hints: no forwarder (a public resolver is what Spamhaus refuses).",
+        '    module-config: "validator iterator"',
+        "    qname-minimisation: yes",
+        "    harden-dnssec-stripped: yes",
+        "    hide-identity: yes",
+        "    hide-version: yes",
+        "    # No private-address: a DNSBL answers inside 127.0.0.0/8, which that option would strip from every reply.",
+        "",
+    ].join("\n");
+}
+
+/** The relay's resolv.conf with its own resolver: what postscreen's dnsblog (the system resolver) asks. */
+export function renderMxResolvConf(plan: MxPlan): string {
+    return [
+        generatedHeader("#", { host: plan.host.name, what: "the relay resolves through its own unbound (billu:mx.resolver: own)." }),
+        `nameserver ${MX_RESOLVER_ADDRESS}`,
+        "",
+    ].join("\n");
+}
+
+/** The step's data: the resolver mode and the paths its body reads. */
+export function mxStepData(plan: MxPlan): Record<string, string> {
+    return {
+        RESOLVER: plan.resolver,
+        UNBOUND_CONF: MX_PATHS.unbound,
+        RESOLV_CONF: MX_PATHS.resolvConf,
+        RESOLV_CONF_BEFORE: MX_PATHS.resolvConfBefore,
+        RESOLVER_ADDRESS: MX_RESOLVER_ADDRESS,
+    };
+}
+
+/** unbound-checkconf over the candidate drop-in alone; skipped on a first run, before the step body installed unbound. */
+export const MX_UNBOUND_CHECK = "command -v unbound-checkconf >/dev/null 2>&1 || exit 0; unbound-checkconf {} >/dev/null";
+
 /** The staged copy of a file of the relay step (for a check that needs a companion file the step installs). */
 function staged(path: string): string {
     return `${stageRoot("linux")}/${MX_STEP}/files${path}`;
@@ -231,6 +295,12 @@ export function mxFiles(plan: MxPlan): GuestFile[] {
         { path: MX_PATHS.milterHeaders, content: renderMilterHeaders(plan) },
         { path: MX_PATHS.masterCf, content: renderMxMasterCf(plan), check: mxPostfixCheck("master.cf") },
         { path: MX_PATHS.mainCf, content: renderMxMainCf(plan), check: mxPostfixCheck("main.cf") },
+        ...(plan.resolver === "own"
+            ? [
+                  { path: MX_PATHS.unbound, content: renderMxUnbound(plan), check: MX_UNBOUND_CHECK },
+                  { path: MX_PATHS.resolvConf, content: renderMxResolvConf(plan) },
+              ]
+            : []),
     ];
 }
 

@@ -28,10 +28,12 @@
 #     lab syslog socket (syslog.py), so Postfix's and Dovecot's logs land in the lab's dir;
 #   - the mail guest's /etc/resolv.conf is written from its VM's cloud-init DNS servers in resources.json; its
 #     `base` and `ad-join` steps are not run (the mail steps do not use the join);
-#   - the relay guest has no `base` step; its certificate is the lab CA's, with the names synth recorded; its resolver
-#     (its VM's cloud-init DNS server, on the internet) is a lab unbound in the internet namespace that serves the
-#     model's DNSBL zones (billu:mx.dnsbl) with the lab's listings and answers NXDOMAIN to every other name, and the
-#     router routes that address to the WAN zone's gateway (its default route on the site);
+#   - the relay guest has no `base` step; its certificate is the lab CA's, with the names synth recorded; its VM's
+#     cloud-init DNS server (on the internet) is a lab unbound in the internet namespace, a public resolver forwarding
+#     to a second one, the lists' server, which stands for the root and the model's DNSBL zones (billu:mx.dnsbl) with
+#     the lab's listings (NXDOMAIN for every other name); the router routes the forwarder's address to the WAN zone's
+#     gateway (its default route on the site); the relay's own unbound (billu:mx.resolver: own) gets a lab drop-in
+#     beside the rendered one: root hints naming the lists' server, and val-permissive-mode (the lab root is unsigned);
 #   - the DC's forwarders (on the internet) are unreachable at once (an unreachable route), not silently dropped;
 #   - the secrets Pulumi would send on stdin are made here: random passwords, and a throwaway CA (openssl, ECDSA
 #     P-384 like SiteCa) issuing the DC's LDAPS and the mail server's certificates with the SANs synth recorded, and
@@ -65,7 +67,9 @@
 # MBL_SABOTAGE=relay-milter takes smtpd_milters out of the installed relay main.cf (postfix reload): the first probe of
 # the relay's ask (rspamd's log line for the relay's queue id) must fail, as that 5xx probe would; MBL_SABOTAGE=postscreen puts plain smtpd on the relay's port 25 (master.cf, postfix reload): the PREGREET probe
 # must fail; MBL_SABOTAGE=dnsbl takes postscreen_dnsbl_sites out of the installed relay main.cf (postfix reload): the DNSBL
-# refusal probe (550 5.7.1 ... blocked using <list>, for a client listed in every block list of the model) must fail. The switches are
+# refusal probe (550 5.7.1 ... blocked using <list>, for a client listed in every block list of the model) must fail;
+# MBL_SABOTAGE=resolver puts the relay's resolv.conf back on the stacks' public forwarder (postfix reload): the probe that
+# the lists' server was asked by the relay itself (from its address as the internet sees it) must fail. The switches are
 # declared in labs/mail/sabotage.txt (npm run lab -- --sabotage mail runs each).
 LAB=bml
 # shellcheck source=../lib/common.sh
@@ -425,7 +429,7 @@ fi # the router in the path
 
 # Every probe below logs on as $USER_A or $USER_B: their passwords are reset here.
 if lab_phase "a new account must change its password first; an administrator reset opens it" \
-    MBL_SABOTAGE=milter MBL_SABOTAGE=dkim MBL_SABOTAGE=webmail MBL_SABOTAGE=mx MBL_SABOTAGE=spf MBL_SABOTAGE=dmarc MBL_SABOTAGE=relay-milter MBL_SABOTAGE=postscreen MBL_SABOTAGE=dnsbl; then
+    MBL_SABOTAGE=milter MBL_SABOTAGE=dkim MBL_SABOTAGE=webmail MBL_SABOTAGE=mx MBL_SABOTAGE=spf MBL_SABOTAGE=dmarc MBL_SABOTAGE=relay-milter MBL_SABOTAGE=postscreen MBL_SABOTAGE=dnsbl MBL_SABOTAGE=resolver; then
 INITIAL_PW="$(initial_pw)"
 [ -n "$INITIAL_PW" ] || lab_die "the onboarding sheet on $DC1 gives no initial password for $USER_A"
 lab_expect "AD refuses $USER_A's bind with the initial password: must change it (data 773)" pass lab_has 'data 773' ldap_bind "$MAIL_A" "$INITIAL_PW"
@@ -674,12 +678,18 @@ fi # acceptance
 # --- the inbound relay: mail from the internet, through the router's published smtp ----------------------------
 # Its set-up and first message: every inbound probe needs them; MBL_SABOTAGE=spf's probe is on that message's verdict.
 if lab_phase "inbound mail: $MX ($MX_IP, $DMZ_ZONE) behind $FW's published smtp on $WAN_IP, sent from $INET_IP ($WAN_ZONE)" \
-    MBL_SABOTAGE=mx MBL_SABOTAGE=spf MBL_SABOTAGE=dmarc MBL_SABOTAGE=relay-milter MBL_SABOTAGE=postscreen MBL_SABOTAGE=dnsbl; then
-# The relay resolves through its own resolvers (its VM's cloud-init DNS servers in resources.json: billu:network's
-# forwarders, on the internet, through the router's dmz -> wan dns flow), so postscreen's DNSBL queries (billu:mx.dnsbl)
-# cross the rendered router. Lab override: that resolver is a lab DNS server in the internet namespace (unbound,
-# serving the model's DNSBL zones with the lab's listings below, every other name NXDOMAIN at once: nothing is
-# forwarded), and the router routes its address to the WAN zone's gateway (the site's router has its default route there).
+    MBL_SABOTAGE=mx MBL_SABOTAGE=spf MBL_SABOTAGE=dmarc MBL_SABOTAGE=relay-milter MBL_SABOTAGE=postscreen MBL_SABOTAGE=dnsbl MBL_SABOTAGE=resolver; then
+# The relay's own resolver (billu:mx.resolver: own, dev's default with its DNSBL): its step runs the rendered unbound on
+# 127.0.0.1 and points /etc/resolv.conf at it, so postscreen's DNSBL queries (billu:mx.dnsbl) go from the relay itself,
+# across the rendered router's dmz -> wan dns rule (and its masquerade), to the lists' authoritative servers; before
+# the step it resolves through its VM's cloud-init DNS servers (billu:network's forwarders, a public resolver).
+# Lab overrides: "the internet" holds two lab DNS servers (unbound): the lists' server at a free WAN address, which
+# stands for the root and every list's authoritative servers (one static root zone: the lab's root NS and the model's
+# DNSBL listings below, every other name NXDOMAIN), and the public resolver at the model's forwarder address, which
+# forwards everything to it (the router routes that address to the WAN zone's gateway, its default route on the
+# site). The relay's unbound recurses from lab root hints naming the lists' server (a drop-in beside the rendered one,
+# /etc/unbound/unbound.conf.d/lab-root.conf: root-hints, and val-permissive-mode, since the lab's root is unsigned and
+# the relay's validator, with the real root trust anchor, finds it bogus: the lab does not prove DNSSEC answers).
 MX_DNS=$(q "console.log(r.find(x=>x.type.endsWith('VmLegacy')&&x.inputs.name==='$MX').inputs.initialization.dns.servers.join(' '))")
 [ -n "$MX_DNS" ] || lab_die "the dev model gives $MX no DNS server (its VM's initialization.dns.servers)"
 # The DNSBL test the model renders (tools/lab-facts.ts: billu:mx.dnsbl) and three new internet clients (the WAN zone's
@@ -694,7 +704,13 @@ eval "$(node -e 'const ip = require(process.argv[1]), f = JSON.parse(require("fs
     const rev = (a) => a.split(".").reverse().join("."), answer = (r) => (r ? r.split(/\.(?![^[]*\])/).map((x) => (x.startsWith("[") ? x.slice(1).split(/[;.\]]/)[0] : x)).join(".") : "127.0.0.2");
     const block = d ? d.sites.filter((s) => s.weight > 0) : [], top = Math.max(...block.map((s) => s.weight)), light = [...block].sort((a, b) => a.weight - b.weight)[0];
     sh("DNSBL_THRESHOLD", d ? d.threshold : ""); sh("DNSBL_ZONES", d ? d.sites.map((s) => s.zone).join(" ") : "");
-    sh("LISTED", free[0]); sh("LOW", free[1]); sh("CLEAN", free[2]);
+    sh("LISTED", free[0]); sh("LOW", free[1]); sh("CLEAN", free[2]); sh("ROOT_IP", free[3]);
+    // The address the lists see the queries of the relay from: the WAN address of the router when it masquerades the
+    // zone of the relay (its rules table in the stack docs), else the address of the relay.
+    const mxh = o.hosts.find((h) => h.role === "mx"), mz = o.zones.find((z) => z.name === mxh.zone);
+    const masq = Object.values(o.sections).flatMap((t) => t.rows || []).find((row) => row[0] === "masquerade");
+    sh("MX_SEEN_AS", masq && String(masq[3]).split(", ").includes(mz.cidr) ? wz.routerAddress : mxh.address);
+    sh("MX_RESOLVER", f ? f.resolver : "");
     sh("LISTED_RANK", block.reduce((x, s) => x + s.weight, 0));
     sh("LISTED_BY_RE", block.filter((s) => s.weight === top).map((s) => s.zone.replace(/\./g, "\\.")).join("|"));
     const low = light && light.weight < d.threshold ? light : undefined;
@@ -704,33 +720,69 @@ eval "$(node -e 'const ip = require(process.argv[1]), f = JSON.parse(require("fs
     sh("DNSBL_DATA", data.map(([k, v]) => k + " " + v).join("\n"));
     sh("LISTED_NAMES", block.map((s) => rev(free[0]) + "." + s.zone).join(" ")); sh("LOW_NAME", low ? rev(free[1]) + "." + low.zone : "");
     console.log(out.join("\n"));' "$LAB_ROOT/node_modules/ipaddr.js" "$LAB_DIR/facts.json" "$OUT/outputs.json" "$MX_DNS")"
-mkdir -p "$LAB_DIR/unbound"
+DNS1=${MX_DNS%% *}
+ROOT_NAME=a.root.lab
+mkdir -p "$LAB_DIR/unbound" "$LAB_DIR/unbound-public"
+# The lists' server (the lab's root and every list's authoritative server): its query log names each asker's address.
 {
     echo "server:"
-    for a in $MX_DNS; do echo "    interface: $a"; done
+    echo "    interface: $ROOT_IP"
     printf '    %s\n' "port: 53" "do-ip6: no" "do-daemonize: no" 'chroot: ""' 'username: ""' "directory: \"$LAB_DIR/unbound\"" \
         "pidfile: \"$LAB_DIR/unbound/unbound.pid\"" "use-syslog: no" 'logfile: ""' "verbosity: 1" "log-queries: yes" \
-        "access-control: 0.0.0.0/0 allow" 'module-config: "iterator"' 'local-zone: "." static'
-    for z in $DNSBL_ZONES; do echo "    local-zone: \"$z.\" static"; done
+        "access-control: 0.0.0.0/0 allow_snoop" 'module-config: "iterator"' 'local-zone: "." static' \
+        "local-data: \". 300 IN NS $ROOT_NAME.\"" "local-data: \"$ROOT_NAME. 300 IN A $ROOT_IP\""
     while read -r name answer; do [ -z "$name" ] || echo "    local-data: \"$name. 300 IN A $answer\""; done <<<"$(printf '%b' "$DNSBL_DATA")"
     printf 'remote-control:\n    control-enable: no\n'
 } >"$LAB_DIR/unbound/unbound.conf"
-unbound-checkconf "$LAB_DIR/unbound/unbound.conf" >/dev/null || lab_die "unbound-checkconf refused the lab DNS's configuration ($LAB_DIR/unbound/unbound.conf)"
+# The public resolver at the model's forwarder address: it asks the lists' server from its own address.
+{
+    echo "server:"
+    for a in $MX_DNS; do echo "    interface: $a"; done
+    echo "    outgoing-interface: $DNS1"
+    printf '    %s\n' "port: 53" "do-ip6: no" "do-daemonize: no" 'chroot: ""' 'username: ""' "directory: \"$LAB_DIR/unbound-public\"" \
+        "pidfile: \"$LAB_DIR/unbound-public/unbound.pid\"" "use-syslog: no" 'logfile: ""' "verbosity: 1" "log-queries: yes" \
+        "access-control: 0.0.0.0/0 allow" 'module-config: "iterator"'
+    printf 'forward-zone:\n    name: "."\n    forward-addr: %s\n' "$ROOT_IP"
+    printf 'remote-control:\n    control-enable: no\n'
+} >"$LAB_DIR/unbound-public/unbound.conf"
+for c in unbound unbound-public; do
+    unbound-checkconf "$LAB_DIR/$c/unbound.conf" >/dev/null || lab_die "unbound-checkconf refused the lab DNS's configuration ($LAB_DIR/$c/unbound.conf)"
+done
+ip -n "$LAB-inet" addr add "$ROOT_IP/$WAN_PREFIX" dev eth0
 for a in $MX_DNS; do ip -n "$LAB-inet" addr add "$a/32" dev lo; ip -n "$LAB-fw" route add "$a/32" via "$INET_IP"; done
 lab_bg "$LAB-inet" "$LAB_DIR/unbound.log" unbound -d -c "$LAB_DIR/unbound/unbound.conf"
-DNS1=${MX_DNS%% *}
+lab_bg "$LAB-inet" "$LAB_DIR/unbound-public.log" unbound -d -c "$LAB_DIR/unbound-public/unbound.conf"
 # Ready when it answers at all (a name no probe looks for: the DNSBL probes read unbound's query log for their own names).
 lab_wait 20 "the lab DNS on $DNS1 answering" sh -c "ip netns exec '$LAB-inet' dig +time=1 +tries=1 @$DNS1 lab-ready.invalid A | grep -q 'status: NXDOMAIN'" ||
     lab_die "the lab DNS on $DNS1 does not answer (see unbound.log)"
 # shellcheck disable=SC2086 # MX_DNS is a list of servers: one argument each
 guest_resolv mx "$DOMAIN" $MX_DNS
-lab_log "$MX resolves through $MX_DNS (lab DNS: ${DNSBL_ZONES:-no DNSBL zone}); DNSBL clients: listed $LISTED, light-listed ${LOW_ZONE:+$LOW}, clean $CLEAN"
+# Lab override: the relay's unbound recurses from the lab's root (its hints name the lists' server), and hands over the
+# answers its validator finds bogus (the lab's root is unsigned): a drop-in beside the rendered one, which is not edited.
+# shellcheck disable=SC2016 # a program for the guest's sh: its $1 and $2 are its own
+guest_exec mx sh -euc 'printf ". 3600000 NS %s.\n%s. 3600000 A %s\n" "$1" "$1" "$2" >/etc/unbound/lab-root.hints
+    printf "server:\n    root-hints: \"/etc/unbound/lab-root.hints\"\n    val-permissive-mode: yes\n" >/etc/unbound/unbound.conf.d/lab-root.conf' sh "$ROOT_NAME" "$ROOT_IP"
+lab_log "$MX resolves through $MX_DNS before its step (the lab's public resolver); the lists' server (lab root) $ROOT_IP serves ${DNSBL_ZONES:-no DNSBL zone}; DNSBL clients: listed $LISTED, light-listed ${LOW_ZONE:+$LOW}, clean $CLEAN"
 lab_dev mx
 issue mx "${MX,,}-mx-csr"
 : >"$S/mx"; secrets_add "$S/mx" site-ca-cert "$(cat "$PKI/ca.pem")"; secrets_add "$S/mx" mx-cert "$(cat "$PKI/mx.pem")"; secrets_add "$S/mx" mx-key "$(cat "$PKI/mx.key")"
 mx_step_rc=0; run_step mx "$MX" mx-relay "$S/mx" || mx_step_rc=$?
 lab_expect "$MX mx-relay step ran (postfix check, Postfix up on 25)" pass test "$mx_step_rc" = 0
 lab_fig "$MX mx-relay step (checks, Postfix up)" "${LAST_MS} ms"
+# The relay's own resolver (billu:mx.resolver), as the model says: its address is the renderer's constant, never read
+# from the file under test.
+MX_RESOLVER_IP=$(node -e 'console.log(require(process.argv[1]).MX_RESOLVER_ADDRESS)' "$LAB_ROOT/dist/components/mx/render.js")
+if [ "$MX_RESOLVER" = own ]; then
+    mx_resolv() { guest_exec mx sh -c 'grep "^nameserver" /etc/resolv.conf'; }
+    lab_expect "$MX resolves through its own unbound (billu:mx.resolver: own): /etc/resolv.conf names $MX_RESOLVER_IP alone" pass \
+        test "$(mx_resolv)" = "nameserver $MX_RESOLVER_IP"
+    mx_dns_listeners() { guest_exec mx ss -Hlun "sport = :53" | awk '{print $4}' | sort -u | tr '\n' ' '; }
+    lab_expect "...its unbound listens on $MX_RESOLVER_IP:53 alone (not on $MX_IP: nobody else may ask it)" pass test "$(mx_dns_listeners)" = "$MX_RESOLVER_IP:53 "
+    lab_expect "...and answers there: the lab root's NS ($ROOT_NAME) through recursion from the root hints" pass \
+        lab_has "^$ROOT_NAME\.$" guest_exec mx dig +short +time=3 +tries=2 @"$MX_RESOLVER_IP" . NS
+    lab_expect "...it validates: it asked the root for its DNSKEY, from $MX_SEEN_AS (the relay's address as the internet sees it)" pass \
+        lab_wait 5 "the relay's DNSKEY query in the lists' server's log" grep -qF "info: $MX_SEEN_AS . DNSKEY IN" "$LAB_DIR/unbound.log"
+fi
 # MBL_SABOTAGE=mx: after the read-back, the installed main.cf lets anyone relay: the outside-domain probe must fail.
 if [ "${MBL_SABOTAGE:-}" = mx ]; then
     # The classic open relay: every client is in mynetworks, and mynetworks may relay. (`smtpd_relay_restrictions =
@@ -812,6 +864,20 @@ if [ "${MBL_SABOTAGE:-}" = postscreen ]; then
         lab_log "SABOTAGE NOT IN EFFECT: the relay's port 25 still greets as postscreen (see sabotage.log)"
     fi
 fi
+# MBL_SABOTAGE=resolver: the relay's /etc/resolv.conf back to its VM's cloud-init DNS servers (the stacks' public
+# forwarder) and Postfix reloaded: postscreen's lookups go through the public resolver again, which still answers, so
+# the listed client is still refused; but the lists' server sees the public resolver ask, not the relay: the probe
+# "asked from $MX_SEEN_AS" must fail.
+if [ "${MBL_SABOTAGE:-}" = resolver ]; then
+    # shellcheck disable=SC2086 # MX_DNS is a list of servers: one argument each
+    guest_resolv mx "$DOMAIN" $MX_DNS
+    guest_exec mx postfix reload >>"$LAB_DIR/sabotage.log" 2>&1
+    if guest_exec mx grep -qx "nameserver $DNS1" /etc/resolv.conf && lab_wait 15 "the relay's reload logged" mx_log "postfix/master\[[0-9]+\]: reload"; then
+        lab_log "SABOTAGE: the relay's /etc/resolv.conf names the public resolver $DNS1 again (postfix reload done)"
+    else
+        lab_log "SABOTAGE NOT IN EFFECT: the relay's resolv.conf does not name $DNS1, or Postfix did not reload (see sabotage.log)"
+    fi
+fi
 # MBL_SABOTAGE=dnsbl: the installed relay main.cf loses postscreen_dnsbl_sites (postfix reload): postscreen asks no list,
 # so the listed client gets its 250: the DNSBL refusal probe must fail.
 if [ "${MBL_SABOTAGE:-}" = dnsbl ]; then
@@ -867,12 +933,13 @@ lab_expect "...rspamd's log line for the relay's ask (the relay's queue id): ip:
 lab_expect "...and for $MAIL's own scan (its queue id; external_relay): ip: $INET_IP, R_SPF_ALLOW" pass lab_has "ip: $INET_IP, .*R_SPF_ALLOW" scan_of mail "$tok"
 fi # inbound mail
 
-if lab_phase "DNSBL at postscreen (billu:mx.dnsbl): a client the model's lists name is refused, an unlisted one gets its 250" MBL_SABOTAGE=dnsbl; then
+if lab_phase "DNSBL at postscreen (billu:mx.dnsbl): a client the model's lists name is refused, an unlisted one gets its 250" MBL_SABOTAGE=dnsbl MBL_SABOTAGE=resolver; then
 # New clients of the internet (each address's first connection: postscreen asks the lists of a client it does not
 # remember), at addresses the internet namespace adds now (its own address stays the source of every other probe).
 for a in "$LISTED" "$LOW" "$CLEAN"; do ip -n "$LAB-inet" addr add "$a/$WAN_PREFIX" dev eth0; done
 wan_rcpt() { local src="$1"; shift; ip netns exec "$LAB-inet" python3 "$HERE/probe.py" rcpt --server "$WAN_IP" --port "$SMTP_PORT" --sender "someone@partner.example" --source "$src" --to "$MAIL_A"; }
-asked() { grep -qF " $1. A IN" "$LAB_DIR/unbound.log"; } # the lab DNS's query log: the relay asked for that name
+asked() { grep -qF " $1. A IN" "$LAB_DIR/unbound.log"; } # the lists' server's query log: someone asked for that name
+asked_by() { grep -qF "info: $1 $2. A IN" "$LAB_DIR/unbound.log"; } # ...and who: the asker's address
 dns_count() { ip netns exec "$LAB-fw" nft list chain inet billu forward | grep -F "udp dport 53" | grep -F "dmz -> wan dns" | sed -n 's/.*counter packets \([0-9]*\) .*/\1/p'; }
 lab_expect "the dev model has a DNSBL test (billu:mx.dnsbl: threshold $DNSBL_THRESHOLD, lists $DNSBL_ZONES)" pass test -n "$DNSBL_ZONES"
 dns_before=$(dns_count)
@@ -880,7 +947,14 @@ lab_expect "a client listed in every block list ($LISTED, rank $LISTED_RANK, thr
     refused "^refused: 550 5\.7\.1 Service unavailable; client \[${LISTED//./\\.}\] blocked using ($LISTED_BY_RE)$" wan_rcpt "$LISTED"
 lab_expect "...postscreen logs its rank: DNSBL rank $LISTED_RANK for [$LISTED]" pass \
     lab_wait 10 "postscreen's DNSBL line" mx_log "postscreen\[[0-9]+\]: DNSBL rank $LISTED_RANK for \[${LISTED//./\\.}\]"
-for n in $LISTED_NAMES; do lab_expect "...the relay asked its resolver ($DNS1, the lab DNS) for $n" pass lab_wait 5 "the query in unbound's log" asked "$n"; done
+for n in $LISTED_NAMES; do lab_expect "...the lists' server ($ROOT_IP, the lab's root) was asked for $n" pass lab_wait 5 "the query in unbound's log" asked "$n"; done
+if [ "$MX_RESOLVER" = own ]; then
+    # The relay's own unbound asked the lists itself (Spamhaus answers the site's own address), never the public resolver.
+    for n in $LISTED_NAMES; do
+        lab_expect "...asked by the relay itself, from $MX_SEEN_AS (billu:mx.resolver: own), not by the public resolver $DNS1" pass asked_by "$MX_SEEN_AS" "$n"
+        lab_expect "...and the public resolver $DNS1 never asked for it" fail asked_by "$DNS1" "$n"
+    done
+fi
 lab_expect "...through $FW's rendered rule for the dmz -> wan dns flow (its counter grew from $dns_before)" pass test "$(dns_count)" -gt "$dns_before"
 if [ -n "$LOW_ZONE" ]; then
     lab_expect "a client listed in $LOW_ZONE alone ($LOW, rank $LOW_RANK, under the threshold $DNSBL_THRESHOLD) gets its 250 at RCPT" pass lab_has "^accepted: 250 " wan_rcpt "$LOW"
@@ -998,6 +1072,12 @@ lab_expect "re-run $MAIL mail: no change" pass guest_rerun_clean mail mail "$S/m
 lab_fig "re-run of both mail steps" "$(lab_since "$t") ms"
 lab_expect "the re-run restarted no daemon" pass test "$(pids)" = "$P1"
 lab_expect "the re-run wrote nothing to AD (highestCommittedUSN stays $U1)" pass test "$(samba_usn dc1)" = "$U1"
+# The relay's step again (its own resolver too): nothing written, neither Postfix nor unbound restarted, resolv.conf kept.
+mx_pids() { guest_exec mx sh -c 'cat /run/lab-postfix.pid /run/lab-unbound.pid 2>/dev/null'; }
+MXP1=$(mx_pids)
+lab_expect "$MX runs Postfix and unbound (two pids)" pass test "$(grep -c '^[0-9][0-9]*$' <<<"$MXP1")" = 2
+lab_expect "re-run $MX mx-relay: no change" pass guest_rerun_clean mx mx-relay "$S/mx"
+lab_expect "...it restarted neither Postfix nor unbound on $MX (their pids: $(tr '\n' ' ' <<<"$MXP1"))" pass test "$(mx_pids)" = "$MXP1"
 # Broken on purpose: a typo that would drop the relay rule; the step's check must refuse it and keep the old file.
 STAGED=/var/lib/billu/stage/mail/files/etc/postfix/main.cf
 guest_exec mail sh -c "sed -i 's/^smtpd_relay_restrictions =/smtpd_relay_restriction =/' $STAGED"

@@ -22,6 +22,7 @@ export const mxService = defineService<MxConfig, MxPlan>({
                 mailPending: (all.mail !== undefined || core.hosts.some((h) => h.role === "mail")) && plan<MailPlan>("mail") === undefined,
                 published: (all.firewall as FirewallConfig | undefined)?.published ?? [],
                 wanAddress: core.wanZone?.routerAddress,
+                wanZone: core.wanZone?.name,
             },
             problems,
         ),
