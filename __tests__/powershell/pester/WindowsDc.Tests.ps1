@@ -141,8 +141,10 @@ Describe 'the Windows DCs'' fsmo step (prod): each role moves to the DC the mode
         }
         # The roles the model gives each DC, as the AD module names them.
         function Get-WantedHolders { $h = @{}; foreach ($dc in $Model.dcs) { foreach ($r in $dc.roles) { $h[$PsRole[$r]] = "$($dc.name).$($Model.fqdn)" } }; $h }
+        # The mocks once for the block: they read $script:Holders, and Should -Invoke counts each case's calls only.
+        Use-FakeForest
     }
-    BeforeEach { Use-FakeForest; $script:Moves.Clear() }
+    BeforeEach { $script:Moves.Clear() }
 
     It 'on every DC in turn: moves exactly the roles held elsewhere, each once, to the DC that must hold it' {
         foreach ($dc in $Model.dcs) { $null = Invoke-Step $dc.fsmoStep }
