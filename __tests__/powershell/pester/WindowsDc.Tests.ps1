@@ -26,6 +26,10 @@ BeforeAll {
     # One machine: its domain role (2 standalone server, 3 member server, 5 primary DC), features, DNS client.
     function Use-FakeMachine([int]$DomainRole) {
         $script:Machine = @{ DomainRole = $DomainRole; Features = @{}; DnsServers = @('10.10.10.1'); Bound = @() }
+    }
+    # The machine's mocks, once per block (BeforeAll): they read and write $script:Machine, which Use-FakeMachine makes
+    # anew (10 times per run, each installing 14 mocks again before), and Should -Invoke counts each case's calls only.
+    function Use-FakeMachineMocks {
         Mock Get-BilluSecret { if (-not $script:Secret.ContainsKey($Name)) { throw "secret $Name was not provided" }; $script:Secret[$Name] }
         Mock Get-CimInstance { if ($ClassName -ne 'Win32_ComputerSystem') { throw "unexpected class $ClassName" }; [pscustomobject]@{ DomainRole = $script:Machine.DomainRole } }
         Mock Get-WindowsFeature { [pscustomobject]@{ Name = $Name; Installed = [bool]$script:Machine.Features[$Name] } }
@@ -55,6 +59,7 @@ BeforeAll {
 }
 
 Describe 'the Windows DCs'' dc step (prod): promotion' {
+    BeforeAll { Use-FakeMachineMocks }
     It 'prod has a first DC and others' {
         $First.name | Should -Be 'PAR-DC01'
         @($Others.name) | Should -Be @('PAR-DC02', 'PAR-DC03')
