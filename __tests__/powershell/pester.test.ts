@@ -10,7 +10,8 @@
  * - prod's `dc`, `ready` and `fsmo` steps for every Windows DC (windowsDcStep, windowsReadyStep, windowsFsmoStep) and
  *   the names, forwarders and time sources they must use;
  * - the Windows file server's storage.ps1 and shares.ps1 for dev with PAR-FS01 on Windows (as parse.test.ts builds
- *   it) and the plan they must realise (disk size, pool, drive letter, shares and their groups); shares.ps1 for prod with
+ *   it) and the plan they must realise (disk size, pool, drive letter, shares and their groups), and shares.ps1 for the
+ *   same plan with five home folders (the drift tests); shares.ps1 for prod with
  *   PAR-FS01 on Windows, whose trust grant's share it must realise (the grant's group, its NTFS rights and SMB access).
  * - scripts/dc/admin-login.ps1's functions (the admin's key login across promotion), loaded by the test itself;
  * - dev's password-policy.json (billu:directory.accountPolicy) for scripts/directory/Apply-PasswordPolicy.ps1;
@@ -172,10 +173,18 @@ function windowsFileServerInputs(): Record<string, string> {
             users: m.directory!.people.filter((p) => p.enabled).map((p) => p.sam),
         },
     };
+    // The same plan with five home folders (the model's first five enabled people): the drift tests each assert one
+    // folder's ACL or one arrival, and a run of shares.ps1 over dev's 167 folders cost ~0.3 s of pwsh's CPU in each;
+    // the from-empty run and its re-run keep all 167.
+    const few = model.home.users.slice(0, 5);
+    expect(few.length).toBe(5);
+    const fewPlan: FileServerPlan = { ...plan, homes: { ...plan.homes!, users: plan.homes!.users.filter((u) => few.includes(u)) } };
     return {
         BILLU_FS_STORAGE: write("storage.ps1", renderStoragePs1(plan, host)),
         BILLU_FS_SHARES: write("shares.ps1", renderSharesPs1(plan)),
         BILLU_FS_MODEL: write("fs-model.json", JSON.stringify(model)),
+        BILLU_FS_SHARES_FEW: write("shares-few.ps1", renderSharesPs1(fewPlan)),
+        BILLU_FS_MODEL_FEW: write("fs-model-few.json", JSON.stringify({ ...model, home: { ...model.home, users: few } })),
     };
 }
 
@@ -630,9 +639,9 @@ test("the Pester tests that ran are exactly these", () => {
         "the directory drift task (drift-task.ps1, prod's first DC).a task someone changed by hand (another account, another command): replaced by the planned one",
         "the Windows file server's shares.ps1 (dev, PAR-FS01 on Windows): folders, NTFS ACLs, SMB shares.on the new volume: creates every share's folder, its ACL and its share with the plan's groups",
         "the Windows file server's shares.ps1 (dev, PAR-FS01 on Windows): folders, NTFS ACLs, SMB shares.a second run writes nothing",
-        "the Windows file server's shares.ps1 (dev, PAR-FS01 on Windows): folders, NTFS ACLs, SMB shares.repairs what drifted (a group added to a folder, a share's access widened, access-based enumeration off), and only that",
-        "the Windows file server's shares.ps1 (dev, PAR-FS01 on Windows): folders, NTFS ACLs, SMB shares.after the repair, a run writes nothing",
-        "the Windows file server's shares.ps1 (dev, PAR-FS01 on Windows): folders, NTFS ACLs, SMB shares.the home share: a leaver's folder kept and reported, an arrival's folder made, a folder opened to others closed again; only those written",
+        "the Windows file server's shares.ps1 (dev with five home folders, PAR-FS01 on Windows): drift repaired, and only that.repairs what drifted (a group added to a folder, a share's access widened, access-based enumeration off), and only that",
+        "the Windows file server's shares.ps1 (dev with five home folders, PAR-FS01 on Windows): drift repaired, and only that.after the repair, a run writes nothing",
+        "the Windows file server's shares.ps1 (dev with five home folders, PAR-FS01 on Windows): drift repaired, and only that.the home share: a leaver's folder kept and reported, an arrival's folder made, a folder opened to others closed again; only those written",
         "shares.ps1 with a trust grant's share (prod, PAR-FS01 on Windows): the grant's group gets the granted access, nobody else of the partner.the grant's group unknown to the domain (the trust step has not run): stops naming it, before writing anything",
         "shares.ps1 with a trust grant's share (prod, PAR-FS01 on Windows): the grant's group gets the granted access, nobody else of the partner.creates the trust share's folder with the group's rights (protected: SYSTEM, the admins, the group) and its SMB share with the group's access",
         "shares.ps1 with a trust grant's share (prod, PAR-FS01 on Windows): the grant's group gets the granted access, nobody else of the partner.a second run writes nothing",

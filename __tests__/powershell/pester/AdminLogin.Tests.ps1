@@ -31,6 +31,10 @@ BeforeAll {
     function Use-FakeDomain([hashtable]$Users, [string[]]$Admins, [int]$DomainRole = 2) {
         $script:AD = @{ Users = $Users; Admins = [System.Collections.Generic.List[string]]::new([string[]]@($Admins)); Role = $DomainRole; NextRid = 2000 }
         Set-Content -LiteralPath $script:Keys -Value 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOaW0Ar6n3bG5sX0k5oJc2lJ1n6L0TQd7a0b1c2d3e4f admin@billu'
+    }
+    # The domain's mocks, once per block (BeforeAll): they read and write $script:AD, which Use-FakeDomain makes anew in
+    # each case, and Should -Invoke counts each case's calls only; installing them in every case cost ~0.1 s of CPU each.
+    function Use-FakeDomainMocks {
         Mock Get-CimInstance { [pscustomobject]@{ DomainRole = $script:AD.Role } } -ParameterFilter { $ClassName -eq 'Win32_ComputerSystem' }
         Mock Get-Module { [pscustomobject]@{ Name = 'ActiveDirectory' } } -ParameterFilter { $Name -eq 'ActiveDirectory' }
         Mock Install-WindowsFeature { }
@@ -58,6 +62,7 @@ BeforeAll {
 }
 
 Describe 'the first DC''s ready step: the admin becomes a domain admin' {
+    BeforeAll { Use-FakeDomainMocks }
     It 'the local account the forest turned into a domain account: added to Domain Admins (by RID 512, its name localized), once' {
         Use-FakeDomain -Users @{ 'billu-admin' = @{ Enabled = $true; SID = "$DomainSid-1000" } } -Admins @("$DomainSid-500") -DomainRole 5
         @(Set-BilluDomainAdminLogin -User 'billu-admin' -KeysFile $Keys) | Should -Be @('billu[]: domain account billu-admin added to Admins du domaine')
@@ -89,6 +94,7 @@ Describe 'the first DC''s ready step: the admin becomes a domain admin' {
 }
 
 Describe 'a joining DC''s dc step: no promotion that would lock the admin out' {
+    BeforeAll { Use-FakeDomainMocks }
     It 'the admin is a domain admin on the first DC: goes on, asking the first DC with the given credential' {
         Use-FakeDomain -Users @{ 'billu-admin' = @{ Enabled = $true; SID = "$DomainSid-1000" } } -Admins @("$DomainSid-500", "$DomainSid-1000")
         @(Assert-BilluAdminLoginBeforePromotion -User 'billu-admin' -KeysFile $Keys -Server 'par-dc01.billu.remindme.lan' -Credential $Cred) |

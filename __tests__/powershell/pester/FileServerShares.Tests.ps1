@@ -96,7 +96,9 @@ BeforeAll {
         $o
     }
     # Runs shares.ps1 once, dot-sourced into this function (a script's own script: scope would hide the fakes): its output.
-    function Invoke-Shares { @(. $env:BILLU_FS_SHARES) }
+    # ($SharesPs1: dev's shares.ps1, or the one with five home folders in the drift block.)
+    $script:SharesPs1 = $env:BILLU_FS_SHARES
+    function Invoke-Shares { @(. $script:SharesPs1) }
     function Assert-NothingWritten { foreach ($c in $script:Writes) { Should -Invoke $c -Times 0 -Exactly -Because "$c writes" } }
 }
 
@@ -133,6 +135,27 @@ Describe 'the Windows file server''s shares.ps1 (dev, PAR-FS01 on Windows): fold
         Invoke-Shares | Should -Be @()
         Assert-NothingWritten
     }
+}
+
+Describe 'the Windows file server''s shares.ps1 (dev with five home folders, PAR-FS01 on Windows): drift repaired, and only that' {
+    # dev's plan with its home share narrowed to five people ($env:BILLU_FS_SHARES_FEW, $env:BILLU_FS_MODEL_FEW): each test
+    # here asserts one folder's ACL, one arrival or one leaver, and a run over dev's 167 folders cost ~0.3 s of CPU.
+    BeforeAll {
+        $script:FullPlan = $script:Plan
+        $script:Plan = [IO.File]::ReadAllText($env:BILLU_FS_MODEL_FEW, [Text.Encoding]::UTF8) | ConvertFrom-Json
+        $script:SharesPs1 = $env:BILLU_FS_SHARES_FEW
+        $script:Fs = @{ Dirs = @{}; Shares = @{} }
+        Use-FakeFileServer
+        # The new volume, set up as the block above checks it; its home share has exactly the five folders.
+        $null = Invoke-Shares
+        @($script:Fs.Dirs.Keys | Where-Object { $_ -like "$($Plan.home.path)\*" } | Sort-Object) | Should -Be @($Plan.home.users | ForEach-Object { "$($Plan.home.path)\$_" })
+        @($Plan.home.users).Count | Should -Be 5
+    }
+    AfterAll {
+        $script:Plan = $script:FullPlan
+        $script:SharesPs1 = $env:BILLU_FS_SHARES
+    }
+
     It 'repairs what drifted (a group added to a folder, a share''s access widened, access-based enumeration off), and only that' {
         $acl, $access, $abe = @($Plan.shares)[1, 2, 3]
         $script:Fs.Dirs[$acl.path].Rules.Add((Rule 'BILLU\GG_Personnel' 'Modify'))

@@ -33,8 +33,10 @@ BeforeAll {
 }
 
 Describe "Invoke-BilluLapsSetup on prod's Windows DCs with a LAPS GPO: a new forest, a re-run, drift" {
-    BeforeEach {
-        $script:D = @{ Schema = $false; Self = @{}; Readers = @{}; SchemaIds = 0 }
+    # The mocks once for the block (they read and write $script:D, made anew before each case; Should -Invoke counts each
+    # case's calls only).
+    BeforeEach { $script:D = @{ Schema = $false; Self = @{}; Readers = @{}; SchemaIds = 0 } }
+    BeforeAll {
         Mock Import-Module {}
         Mock Get-ADRootDSE { [pscustomobject]@{ schemaNamingContext = 'CN=Schema,CN=Configuration,DC=billu,DC=remindme,DC=lan' } }
         Mock Get-ADObject {

@@ -24,7 +24,8 @@ BeforeAll {
 }
 
 Describe 'the domain password policy and PSOs (Apply-PasswordPolicy.ps1)' {
-    BeforeEach {
+    # The mocks once for the block (Should -Invoke counts each case's calls only); each case mocks what it reads.
+    BeforeAll {
         Mock Import-Module {}
         Mock Get-ADDomain { [pscustomobject]@{ DistinguishedName = 'DC=billu,DC=remindme,DC=lan' } }
         foreach ($c in $script:Writes) { Mock $c {} }

@@ -26,6 +26,10 @@ BeforeAll {
     # One machine: its domain role (2 standalone server, 3 member server, 5 primary DC), features, DNS client.
     function Use-FakeMachine([int]$DomainRole) {
         $script:Machine = @{ DomainRole = $DomainRole; Features = @{}; DnsServers = @('10.10.10.1'); Bound = @() }
+    }
+    # The machine's mocks, once per block (BeforeAll): they read and write $script:Machine, which Use-FakeMachine makes
+    # anew (10 times per run, each installing 14 mocks again before), and Should -Invoke counts each case's calls only.
+    function Use-FakeMachineMocks {
         Mock Get-BilluSecret { if (-not $script:Secret.ContainsKey($Name)) { throw "secret $Name was not provided" }; $script:Secret[$Name] }
         Mock Get-CimInstance { if ($ClassName -ne 'Win32_ComputerSystem') { throw "unexpected class $ClassName" }; [pscustomobject]@{ DomainRole = $script:Machine.DomainRole } }
         Mock Get-WindowsFeature { [pscustomobject]@{ Name = $Name; Installed = [bool]$script:Machine.Features[$Name] } }
@@ -55,6 +59,7 @@ BeforeAll {
 }
 
 Describe 'the Windows DCs'' dc step (prod): promotion' {
+    BeforeAll { Use-FakeMachineMocks }
     It 'prod has a first DC and others' {
         $First.name | Should -Be 'PAR-DC01'
         @($Others.name) | Should -Be @('PAR-DC02', 'PAR-DC03')
@@ -141,8 +146,10 @@ Describe 'the Windows DCs'' fsmo step (prod): each role moves to the DC the mode
         }
         # The roles the model gives each DC, as the AD module names them.
         function Get-WantedHolders { $h = @{}; foreach ($dc in $Model.dcs) { foreach ($r in $dc.roles) { $h[$PsRole[$r]] = "$($dc.name).$($Model.fqdn)" } }; $h }
+        # The mocks once for the block: they read $script:Holders, and Should -Invoke counts each case's calls only.
+        Use-FakeForest
     }
-    BeforeEach { Use-FakeForest; $script:Moves.Clear() }
+    BeforeEach { $script:Moves.Clear() }
 
     It 'on every DC in turn: moves exactly the roles held elsewhere, each once, to the DC that must hold it' {
         foreach ($dc in $Model.dcs) { $null = Invoke-Step $dc.fsmoStep }
@@ -174,33 +181,36 @@ Describe 'the Windows DCs'' ready step (prod): after the reboot' {
             $script:Dc = @{ Polls = $Polls; DnsRoot = $DnsRoot; Forwarders = @('192.0.2.53'); W32 = @{ Type = 'NT5DS'; NtpServer = 'time.windows.com,0x9' }
                 Sites = @{ 'Default-First-Site-Name' = 'CN=Default-First-Site-Name,CN=Sites,CN=Configuration,DC=x' }; DnsServers = @() + $Model.dcs[0].address
                 Clock = [datetime]'2026-01-01T00:00:00Z'; W32tm = [System.Collections.Generic.List[string]]::new() }
-            Mock Get-BilluSecret { "-----BEGIN $Name-----" }
-            Mock Import-BilluLdapsCert { $false }
-            # The clock moves one minute at each reading: the 20-minute deadline falls after about 20 polls.
-            Mock Get-Date { $script:Dc.Clock = $script:Dc.Clock.AddMinutes(1); $script:Dc.Clock }
-            Mock Start-Sleep { }
-            Mock Get-Service { if ($Name -ne 'ADWS') { throw "unexpected service $Name" }; [pscustomobject]@{ Status = $(if ($script:Dc.Polls -gt 0) { $script:Dc.Polls--; 'Stopped' } else { 'Running' }) } }
-            Mock Test-NetConnection { $ComputerName -eq 'localhost' -and $Port -eq 9389 }
-            Mock Get-ADDomain { [pscustomobject]@{ DNSRoot = $script:Dc.DnsRoot } }
-            Mock Get-NetAdapter { [pscustomobject]@{ Name = 'Ethernet'; Status = 'Up'; ifIndex = 4 } }
-            Mock Get-DnsClientServerAddress { [pscustomobject]@{ ServerAddresses = $script:Dc.DnsServers } }
-            Mock Set-DnsClientServerAddress { $script:Dc.DnsServers = @($ServerAddresses) }
-            Mock Get-DnsServerForwarder { [pscustomobject]@{ IPAddress = @($script:Dc.Forwarders | ForEach-Object { [ipaddress]$_ }) } }
-            Mock Set-DnsServerForwarder { $script:Dc.Forwarders = @($IPAddress) }
-            Mock Get-ItemProperty { [pscustomobject]$script:Dc.W32 } -ParameterFilter { $Path -eq 'HKLM:\SYSTEM\CurrentControlSet\Services\W32Time\Parameters' }
-            Mock w32tm {
-                $script:Dc.W32tm.Add($args -join ' ')
-                $peers = @($args | Where-Object { $_ -like '/manualpeerlist:*' })
-                if ($peers) { $script:Dc.W32 = @{ Type = 'NTP'; NtpServer = $peers[0].Substring('/manualpeerlist:'.Length) } }
-                elseif ($args -contains '/syncfromflags:domhier') { $script:Dc.W32 = @{ Type = 'NT5DS'; NtpServer = '' } }
-            }
-            Mock Restart-Service { if ($Name -ne 'w32time') { throw "unexpected restart of $Name" } }
-            Mock Get-ADReplicationSite {
-                if ($Identity) { [pscustomobject]@{ DistinguishedName = $script:Dc.Sites[$Identity] } }
-                else { $n = ([regex]::Match($Filter, "^Name -eq '(.*)'$")).Groups[1].Value; if ($script:Dc.Sites.ContainsKey($n)) { [pscustomobject]@{ Name = $n } } }
-            }
-            Mock Rename-ADObject { $old = @($script:Dc.Sites.Keys | Where-Object { $script:Dc.Sites[$_] -eq $Identity }); $script:Dc.Sites.Remove($old[0]); $script:Dc.Sites[$NewName] = $Identity }
         }
+        # The mocks once for the block: they read and write $script:Dc, which Use-FakeDc makes anew (for each DC), and
+        # Should -Invoke counts each case's calls whichever DC made them; installing them at every Use-FakeDc (13 per run)
+        # cost ~0.1 s of CPU each.
+        Mock Get-BilluSecret { "-----BEGIN $Name-----" }
+        Mock Import-BilluLdapsCert { $false }
+        # The clock moves one minute at each reading: the 20-minute deadline falls after about 20 polls.
+        Mock Get-Date { $script:Dc.Clock = $script:Dc.Clock.AddMinutes(1); $script:Dc.Clock }
+        Mock Start-Sleep { }
+        Mock Get-Service { if ($Name -ne 'ADWS') { throw "unexpected service $Name" }; [pscustomobject]@{ Status = $(if ($script:Dc.Polls -gt 0) { $script:Dc.Polls--; 'Stopped' } else { 'Running' }) } }
+        Mock Test-NetConnection { $ComputerName -eq 'localhost' -and $Port -eq 9389 }
+        Mock Get-ADDomain { [pscustomobject]@{ DNSRoot = $script:Dc.DnsRoot } }
+        Mock Get-NetAdapter { [pscustomobject]@{ Name = 'Ethernet'; Status = 'Up'; ifIndex = 4 } }
+        Mock Get-DnsClientServerAddress { [pscustomobject]@{ ServerAddresses = $script:Dc.DnsServers } }
+        Mock Set-DnsClientServerAddress { $script:Dc.DnsServers = @($ServerAddresses) }
+        Mock Get-DnsServerForwarder { [pscustomobject]@{ IPAddress = @($script:Dc.Forwarders | ForEach-Object { [ipaddress]$_ }) } }
+        Mock Set-DnsServerForwarder { $script:Dc.Forwarders = @($IPAddress) }
+        Mock Get-ItemProperty { [pscustomobject]$script:Dc.W32 } -ParameterFilter { $Path -eq 'HKLM:\SYSTEM\CurrentControlSet\Services\W32Time\Parameters' }
+        Mock w32tm {
+            $script:Dc.W32tm.Add($args -join ' ')
+            $peers = @($args | Where-Object { $_ -like '/manualpeerlist:*' })
+            if ($peers) { $script:Dc.W32 = @{ Type = 'NTP'; NtpServer = $peers[0].Substring('/manualpeerlist:'.Length) } }
+            elseif ($args -contains '/syncfromflags:domhier') { $script:Dc.W32 = @{ Type = 'NT5DS'; NtpServer = '' } }
+        }
+        Mock Restart-Service { if ($Name -ne 'w32time') { throw "unexpected restart of $Name" } }
+        Mock Get-ADReplicationSite {
+            if ($Identity) { [pscustomobject]@{ DistinguishedName = $script:Dc.Sites[$Identity] } }
+            else { $n = ([regex]::Match($Filter, "^Name -eq '(.*)'$")).Groups[1].Value; if ($script:Dc.Sites.ContainsKey($n)) { [pscustomobject]@{ Name = $n } } }
+        }
+        Mock Rename-ADObject { $old = @($script:Dc.Sites.Keys | Where-Object { $script:Dc.Sites[$_] -eq $Identity }); $script:Dc.Sites.Remove($old[0]); $script:Dc.Sites[$NewName] = $Identity }
         $script:Writes = @('Set-DnsClientServerAddress', 'Set-DnsServerForwarder', 'w32tm', 'Restart-Service', 'Rename-ADObject')
     }
 

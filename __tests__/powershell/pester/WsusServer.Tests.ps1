@@ -330,9 +330,11 @@ Describe 'the WSUS step (wsus.ps1, prod''s PAR-WSUS01)' {
 
 Describe 'the WSUS step over HTTPS and its cleanup task: drift repaired exactly, nothing else written' {
     # Each case starts from a server the step set up; $script:W.Calls then lists exactly the run's HTTPS and task writes.
+    # The mocks once for the block: they read and write $script:W, which Reset-FakeHost makes anew for each case, and
+    # Should -Invoke counts each case's calls only (Pester 5); installing them before every case cost ~0.1 s of CPU each.
+    BeforeAll { Use-FakeHost }
     BeforeEach {
         Reset-FakeHost
-        Use-FakeHost
         $null = Invoke-BilluWsus $Plan $Tls
         Reset-Saves
     }
@@ -445,10 +447,9 @@ Describe 'the PEM importer the WSUS step shares with the Windows DC (windows-lda
 }
 
 Describe 'the WSUS step: bad input stops it with the fix, before the lists are written' {
-    BeforeEach {
-        Reset-FakeHost
-        Use-FakeHost
-    }
+    # The mocks once for the block, as above; a case that needs another behaviour mocks that command in its own It.
+    BeforeAll { Use-FakeHost }
+    BeforeEach { Reset-FakeHost }
     It 'a product WSUS does not know by that name: names the key and where to read the right title' {
         $bad = $Plan | ConvertTo-Json -Depth 5 | ConvertFrom-Json
         $bad.products = @(@($Plan.products)[0], 'Windows Server 2022 Datacenter')
