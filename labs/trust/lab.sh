@@ -8,7 +8,7 @@
 # a lab key through the rendered secret channel), as labs/vpn runs them (labs/lib/vpn.sh): every packet between the
 # domains crosses both forward chains and the tunnel. Each DC runs its rendered `dns-forward` step (unbound on 127.0.0.53, forwarding the
 # partner's zone to the partner's DCs) and its internal DNS forwards as its rendered smb.conf's `dns forwarder` says
-# (unbound first, then the global forwarders: addresses of an `up` namespace where nothing listens).
+# (unbound first, then the global forwarders: addresses in the WAN namespace between the routers, NXDOMAIN to all).
 # Both DCs run their `trust` guest step exactly as offline synth rendered it (run.sh, billu-lib.sh, grants.tsv, staged
 # where GuestStep stages them, in a private mount namespace with that DC's smb.conf and /run/samba):
 #   - Ecotech's from `synth --stack ecotech` (committed config);
