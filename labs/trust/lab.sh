@@ -34,7 +34,7 @@
 # must fail. TRUST_SABOTAGE=grant-empty: the grant's group loses the partner's admin group: the share read must fail.
 # TRUST_SABOTAGE=fwd-zone: BillU's unbound loses the partner's forward-zone: the SRV lookup across must fail.
 # TRUST_SABOTAGE=router-flows: PAR-FW01's installed ruleset loses the rules of the trust's ad-trust flows: the first probe
-# that needs them (BillU's step: its LSA lookup of the partner) must fail; the DNS lookups across pass (the dns flows).
+# that needs them (BillU's step: its DC locator lookup of the partner) must fail; the DNS lookups across pass (the dns flows).
 # TRUST_SABOTAGE=member-idmap, member-open, member-rw, member-acl: labs/trust/sabotage.txt.
 set -euo pipefail
 LAB=trust
