@@ -3,10 +3,12 @@
 #
 # BillU's DC (trust-billu) and Ecotech's ECO-DC01 (trust-eco) are provisioned by the lab (samba_plain_dc: realm,
 # NetBIOS names and DC names from Pulumi.prod.yaml and Pulumi.ecotech.yaml), each at its address in its stack's outputs,
-# in its own network behind one router namespace (trust-rt: plain IP forwarding, no ruleset: the routers' rulesets and
-# the tunnel are not in this lab). Each DC runs its rendered `dns-forward` step (unbound on 127.0.0.53, forwarding the
+# in its zone behind its site's router: PAR-FW01 (prod's) and ECO-FW01 (ecotech's), each running its rendered sysctl and
+# nftables ruleset (read back), joined by the rendered site-to-site tunnel (charon with kernel-libipsec, userspace ESP,
+# a lab key through the rendered secret channel), as labs/vpn runs them (labs/lib/vpn.sh): every packet between the
+# domains crosses both forward chains and the tunnel. Each DC runs its rendered `dns-forward` step (unbound on 127.0.0.53, forwarding the
 # partner's zone to the partner's DCs) and its internal DNS forwards as its rendered smb.conf's `dns forwarder` says
-# (unbound first, then the global forwarders: addresses of an `up` namespace where nothing listens).
+# (unbound first, then the global forwarders: addresses in the WAN namespace between the routers, NXDOMAIN to all).
 # Both DCs run their `trust` guest step exactly as offline synth rendered it (run.sh, billu-lib.sh, grants.tsv, staged
 # where GuestStep stages them, in a private mount namespace with that DC's smb.conf and /run/samba):
 #   - Ecotech's from `synth --stack ecotech` (committed config);
@@ -21,7 +23,8 @@
 # Probes: both dns-forward steps and their files read back; names resolve across (SRV) through each DC's Samba DNS and
 # its unbound (whose cache then holds the answer) and from unbound itself; the staged and installed files read back; both halves with the model's direction and attributes; validation from both
 # sides (the step's own, then samba-tool validate); the step again changes nothing; the grant's group has ECOTECH's
-# admin group as member; an Ecotech admin gets a ticket for a BillU service (kvno), a BillU admin one for Ecotech's;
+# admin group as member; an Ecotech admin gets a ticket for a BillU service (kvno), a BillU admin one for Ecotech's, and
+# each referral was counted by the forward rules of the trust's flows of both routers (nft counters, before and after);
 # on a BillU Samba member (the grant's host, winbind), a share granted to the grant's domain-local group, its folder and
 # ACL made by the rendered billu-shares: the Ecotech admin reads it with his Ecotech ticket and cannot write, eco.user
 # and billu.admin are refused (NT_STATUS_ACCESS_DENIED), and on disk the folder ACL alone gives the same verdicts (the
@@ -30,6 +33,8 @@
 # Sabotage (BILLU_LAB_SABOTAGE=1): Ecotech's step gets another trust password: its validation (and the probes after)
 # must fail. TRUST_SABOTAGE=grant-empty: the grant's group loses the partner's admin group: the share read must fail.
 # TRUST_SABOTAGE=fwd-zone: BillU's unbound loses the partner's forward-zone: the SRV lookup across must fail.
+# TRUST_SABOTAGE=router-flows: PAR-FW01's installed ruleset loses the rules of the trust's ad-trust flows: the first probe
+# that needs them (BillU's step: its DC locator lookup of the partner) must fail; the DNS lookups across pass (the dns flows).
 # TRUST_SABOTAGE=member-idmap, member-open, member-rw, member-acl: labs/trust/sabotage.txt.
 set -euo pipefail
 LAB=trust
@@ -49,8 +54,11 @@ fi
 source "$HERE/../lib/common.sh"
 # shellcheck source=../lib/samba.sh
 source "$HERE/../lib/samba.sh"
+# shellcheck source=../lib/vpn.sh
+source "$HERE/../lib/vpn.sh"
 lab_require samba samba-tool wbinfo winbindd smbd net smbclient ldbsearch ldbmodify nsenter ss kinit kvno host ldapsearch setsid unshare node perl /usr/bin/python3 \
-    unbound unbound-checkconf unbound-control /usr/libexec/unbound-helper dig dpkg-query nft setpriv getfacl setfacl
+    unbound unbound-checkconf unbound-control /usr/libexec/unbound-helper dig dpkg-query nft setpriv getfacl setfacl \
+    charon-systemd swanctl
 # The member's rendered nsswitch.conf asks winbind (billu-shares resolves the grant's group with getent).
 [ -e "/usr/lib/$(uname -m)-linux-gnu/libnss_winbind.so.2" ] || lab_die "libnss_winbind is missing: apt-get install libnss-winbind (labs/trust/packages.txt)"
 LAB_START=$(date +%s%N)
@@ -75,6 +83,8 @@ for side, stack in (("B", "prod"), ("E", "ecotech")):
 PY
 )"
 [ -n "$B_GRANT" ] || lab_die "prod's billu:trust has no grant to prove"
+# The service of the flows the trust's requirements generate (model/trust.ts): the routers' rules the probes count.
+AD_TRUST=$(node -e 'console.log(require(process.argv[1]).AD_TRUST_SERVICE)' "$ROOT/dist/model/trust.js")
 [ "$B_GRANT_SERVICE" = smb ] || lab_die "prod's first billu:trust grant is not an smb grant (got '$B_GRANT_SERVICE'): this lab proves a share read"
 # The derived Samba prod (see the header): only these edits, each checked.
 DERIVED="$LAB_DIR/Pulumi.prod-samba.yaml"
@@ -98,8 +108,12 @@ SYSVOL_FLOWS=$(cd "$ROOT" && node dist/tools/missing-flows.js --stack prod --con
 { sed -n '1,/^  billu:flows:$/p' "$DERIVED"; printf '%s\n' "$SYSVOL_FLOWS"; sed '1,/^  billu:flows:$/d' "$DERIVED"; } >"$DERIVED.new"
 mv "$DERIVED.new" "$DERIVED"
 lab_log "the derived Samba prod declares the flows its DCs require: $(grep -c . <<<"$SYSVOL_FLOWS")"
-SB="$LAB_DIR/synth-prod-samba"
+SB="$LAB_DIR/synth-prod-samba" SP="$LAB_DIR/synth-prod"
+# prod's own synth (BillU's router, PAR-FW01, runs prod's rendered ruleset: see the network below), beside the derived one.
+(cd "$ROOT" && node dist/tools/synth.js --stack prod --out "$SP" >"$SP.log" 2>&1) &
+SP_PID=$!
 (cd "$ROOT" && node dist/tools/synth.js --stack prod --config "$DERIVED" --out "$SB" >"$SB.log" 2>&1) || { tail -20 "$SB.log" >&2; lab_die "synth of the derived Samba prod failed"; }
+wait "$SP_PID" || { tail -20 "$SP.log" >&2; lab_die "synth prod failed"; }
 SE="$(lab_synth ecotech)"
 # The read-back's references: out/ecotech (the user's `npm run synth -- --stack ecotech`) for Ecotech's DC; for BillU's,
 # the derived Samba prod's synth (no committed stack renders a Samba trust step for BillU).
@@ -108,32 +122,46 @@ lab_expected prod
 lab_reference prod-samba prod "$SB/rendered"
 STAGE=/var/lib/billu/stage/trust FWD_STAGE=/var/lib/billu/stage/dns-forward
 
-# --- the network: billu <-> router <-> eco, at the model's addresses ----------------------------------------------
-# Each DC at its address in its stack's outputs (the partner's rendered unbound forwards to it), its zone's gateway on
-# the router. The stacks' global DNS forwarders (billu:network.dnsForwarders, internet resolvers) are addresses of an
-# `up` namespace where labs/dc/upstream-dns.py answers NXDOMAIN to every name (and logs it): nothing outside the lab is
-# contacted, and a name of neither domain fails at once (with nothing listening there, unbound's retries made the
-# member's first partner logon time out: NT_STATUS_IO_TIMEOUT after 30 s, measured).
-addr_of() { # <outputs.json> <host>: "<address> <prefix length> <its zone's gateway>"
+# --- the network: BillU's servers zone <-> PAR-FW01 <-> tunnel <-> ECO-FW01 <-> Ecotech's servers zone -------------
+# Each DC at its address in its stack's outputs (the partner's rendered unbound forwards to it, the routers' rules name
+# it), on its zone behind its site's router: BillU's servers zone is a switch (PAR-DC01 here, PAR-FS01's member below),
+# Ecotech's ECO-DC01 is alone on its zone's link. The routers are labs/vpn's (labs/lib/vpn.sh): every NIC as the model
+# names it, the rendered sysctl and nftables ruleset of each (read back), charon with the rendered tunnel settings
+# (userspace ESP, kernel-libipsec's TUN ipsec0, the key a lab one through the rendered secret channel), the rendered link
+# script's routes. BillU's is prod's PAR-FW01: the ruleset that ships (read back against out/prod); the derived Samba
+# prod's differs only by its DCs' own flows to PAR-LOG01 and between DCs, and its rules for the partner are the same
+# (probed below). The stacks' global DNS forwarders (billu:network.dnsForwarders, internet resolvers) are addresses of
+# the WAN namespace between the routers, where labs/dc/upstream-dns.py answers NXDOMAIN to every name (and logs it):
+# nothing outside the lab is contacted, and a name of neither domain fails at once (with nothing listening there,
+# unbound's retries made the member's first partner logon time out: NT_STATUS_IO_TIMEOUT after 30 s, measured). The
+# DCs reach them through their routers' flows to the WAN and its masquerade.
+addr_of() { # <outputs.json> <host>: "<address> <prefix length> <its zone's gateway> <its zone>"
     /usr/bin/python3 -c '
 import json, sys
 o = json.load(open(sys.argv[1]))
 h = next(x for x in o["hosts"] if x["name"] == sys.argv[2])
 z = next(x for x in o["zones"] if x["name"] == h["zone"])
-print(h["address"], z["cidr"].split("/")[1], z["gateway"])' "$1" "$2"
+print(h["address"], z["cidr"].split("/")[1], z["gateway"], z["name"])' "$1" "$2"
 }
-read -r B_IP B_PFX B_GW <<<"$(addr_of "$SB/outputs.json" "$B_DC")" || lab_die "no address for $B_DC in the derived prod's outputs"
-read -r E_IP E_PFX E_GW <<<"$(addr_of "$SE/outputs.json" "$E_DC")" || lab_die "no address for $E_DC in ecotech's outputs"
+read -r B_IP B_PFX B_GW B_ZONE <<<"$(addr_of "$SB/outputs.json" "$B_DC")" || lab_die "no address for $B_DC in the derived prod's outputs"
+read -r E_IP E_PFX E_GW E_ZONE <<<"$(addr_of "$SE/outputs.json" "$E_DC")" || lab_die "no address for $E_DC in ecotech's outputs"
 UPSTREAM="$(echo "$B_FORWARDERS $E_FORWARDERS" | tr ' ' '\n' | sed '/^$/d' | sort -u | paste -sd' ')"
-lab_log "$B_DC at $B_IP/$B_PFX (gateway $B_GW), $E_DC at $E_IP/$E_PFX (gateway $E_GW); upstream forwarders (NXDOMAIN to all): $UPSTREAM"
-lab_ns billu; lab_ns eco; lab_ns rt; lab_ns up
-lab_link trust-billu eth0 "$B_IP/$B_PFX" trust-rt b0 "$B_GW/$B_PFX"
-lab_link trust-eco eth0 "$E_IP/$E_PFX" trust-rt e0 "$E_GW/$E_PFX"
-lab_link trust-up eth0 10.98.9.2/30 trust-rt u0 10.98.9.1/30
-ip netns exec trust-rt sysctl -qw net.ipv4.ip_forward=1
+lab_log "$B_DC at $B_IP/$B_PFX (zone $B_ZONE, gateway $B_GW), $E_DC at $E_IP/$E_PFX (zone $E_ZONE, gateway $E_GW); upstream forwarders (NXDOMAIN to all): $UPSTREAM"
+eval "$(vpn_router_facts "$SP" "$SE")"
+lab_log "routers: $PAR_FW $PAR_WAN_ADDR <-> $ECO_FW $ECO_WAN_ADDR (tunnel $PAR_TUNNEL)"
+lab_ns billu; lab_ns eco; lab_ns par; lab_ns ecofw; lab_ns wan
+lab_switch
+lab_plug billu "$B_IP/$B_PFX"
+VPN_RUN="$LAB_DIR/vpn"; VPN_NS=([par]=trust-par [eco]=trust-ecofw)
+vpn_router_nics trust-par "$PAR_NICS" trust-wan wpar "$B_ZONE=switch"
+vpn_router_nics trust-ecofw "$ECO_NICS" trust-wan weco "$E_ZONE=trust-eco"
+ip -n trust-eco addr add "$E_IP/$E_PFX" dev eth0
+ip -n trust-wan addr add "$PAR_WAN_GW/29" dev wpar; ip -n trust-wan addr add "$ECO_WAN_GW/29" dev weco
+ip netns exec trust-wan sysctl -qw net.ipv4.ip_forward=1
+ip -n trust-par route add default via "$PAR_WAN_GW"
+ip -n trust-ecofw route add default via "$ECO_WAN_GW"
 ip -n trust-billu route add default via "$B_GW"
 ip -n trust-eco route add default via "$E_GW"
-ip -n trust-up route add default via 10.98.9.1
 # BillU's other DCs (PAR-DC02, PAR-DC03: one BillU DC in the lab), which Ecotech's rendered unbound also forwards to:
 # their addresses are on BillU's DC's link and its DNS port answers there (an nftables DNAT to its Samba), so unbound
 # meets no dead server (with two dead ones of three, lookups across took seconds and the Kerberos read timed out).
@@ -146,12 +174,35 @@ if [ -n "$B_OTHER_DCS" ]; then
     printf 'table ip labdns {\n chain pre {\n  type nat hook prerouting priority -100;\n  ip daddr { %s } meta l4proto { tcp, udp } th dport 53 dnat to %s\n }\n}\n' \
         "${B_OTHER_DCS// /, }" "$B_IP" | ip netns exec trust-billu nft -f - || lab_die "the DNAT for BillU's other DCs failed"
 fi
-for a in $UPSTREAM; do
-    ip -n trust-up addr add "$a/32" dev eth0
-    ip -n trust-rt route add "$a/32" via 10.98.9.2
-done
-lab_bg trust-up "$LAB_DIR/upstream-dns.err" /usr/bin/python3 "$LAB_ROOT/labs/dc/upstream-dns.py" "$LAB_DIR/upstream-dns.log" "${UPSTREAM// /,}"
+for a in $UPSTREAM; do ip -n trust-wan addr add "$a/32" dev lo; done
+lab_bg trust-wan "$LAB_DIR/upstream-dns.err" /usr/bin/python3 "$LAB_ROOT/labs/dc/upstream-dns.py" "$LAB_DIR/upstream-dns.log" "${UPSTREAM// /,}"
 lab_wait 10 "the upstream resolvers answer" grep -qx ready "$LAB_DIR/upstream-dns.log" || lab_die "labs/dc/upstream-dns.py did not start"
+# The routers' rendered files, installed and read back (against out/prod and out/ecotech, lab_expected above), the
+# rulesets loaded, then the tunnel (PAR-FW01 initiates).
+vpn_prepare_site par prod "$SP" "$PAR_FW" "$PAR_TUNNEL"
+vpn_prepare_site eco ecotech "$SE" "$ECO_FW" "$ECO_TUNNEL"
+# The partner's rules of the router BillU's DC sits behind are the same in the derived Samba prod's ruleset but for the
+# flows' numbers in their comments (its DCs' flows come first in its billu:flows), so the choice of prod's ruleset
+# changes nothing this lab proves.
+partner_rules() { grep -F 'vpn-partner' "$1/rendered/$PAR_FW/etc/nftables.conf" | sed 's/ comment "flow [0-9]*: / comment "flow: /'; }
+lab_expect "$PAR_FW: the derived Samba prod renders the same rules for the partner (vpn-partner) as prod, flow numbers aside ($(partner_rules "$SP" | wc -l) lines)" pass \
+    cmp -s <(partner_rules "$SP") <(partner_rules "$SB")
+VPN_KEY=$(head -c 512 /dev/urandom | tr -dc 'A-Za-z0-9' | head -c 48)
+vpn_fill_secrets par "$VPN_KEY" "$PAR_TUNNEL"
+vpn_fill_secrets eco "$VPN_KEY" "$ECO_TUNNEL"
+if [ "${TRUST_SABOTAGE:-}" = router-flows ]; then # after its read-back: PAR-FW01's ruleset loses the trust's flows
+    n=$(grep -c -- " $AD_TRUST\"\$" "$VPN_RUN/par/nftables.conf") || true
+    sed -i "/ $AD_TRUST\"\$/d" "$VPN_RUN/par/nftables.conf"
+    if [ "${n:-0}" -eq 0 ] || grep -q -- " $AD_TRUST\"\$" "$VPN_RUN/par/nftables.conf"; then lab_die "sabotage: no $AD_TRUST rule removed from $PAR_FW's ruleset"; fi
+    lab_log "SABOTAGE: $PAR_FW's installed ruleset without its $n rules of the trust's $AD_TRUST flows"
+fi
+vpn_load_ruleset par; vpn_load_ruleset eco
+t=$(date +%s%N)
+vpn_start_charon eco "$ECO_TUNNEL"; vpn_load_conf eco || lab_die "swanctl --load-all failed at $ECO_FW: $(cat "$VPN_RUN/eco/load.out")"
+vpn_start_charon par "$PAR_TUNNEL"; vpn_load_conf par || lab_die "swanctl --load-all failed at $PAR_FW: $(cat "$VPN_RUN/par/load.out")"
+both_installed() { vpn_installed par && vpn_installed eco; }
+lab_expect "the tunnel $PAR_FW $PAR_WAN_ADDR <-> $ECO_FW $ECO_WAN_ADDR is up (CHILD_SA installed at both ends)" pass lab_wait 15 "CHILD_SA installed at both ends" both_installed
+lab_fig "the routers' tunnel up" "$(lab_since "$t") ms"
 mkdir -p /etc/netns/trust-billu /etc/netns/trust-eco
 echo "nameserver $B_IP" >/etc/netns/trust-billu/resolv.conf
 echo "nameserver $E_IP" >/etc/netns/trust-eco/resolv.conf
@@ -344,10 +395,30 @@ ticket() { # <side> <user@REALM> <service principal>
     printf '%s\n' "$USER_PW" | ip netns exec "trust-$1" env KRB5_CONFIG="$LAB_DIR/krb5.conf" KRB5CCNAME="$cc" kinit "$2" >/dev/null &&
         lab_has "$3: kvno = " ip netns exec "trust-$1" env KRB5_CONFIG="$LAB_DIR/krb5.conf" KRB5CCNAME="$cc" kvno "$3"
 }
+# The routers' forward chains count each connection the trust's rules accept (the first packet; the rest is
+# established): the rules of the flows the trust's requirements generate, named by their comment (the model's
+# service, the DCs and their zones from the outputs), read before and after each referral.
+fwd_counted() { # <tag> <end of the rules' comment>: packets counted by the router's forward rules whose comment ends so
+    ip netns exec "${VPN_NS[$1]}" nft list chain inet billu forward | grep -F -- "$2\"" |
+        sed -n 's/.*counter packets \([0-9]*\) .*/\1/p' | awk '{ s += $1 } END { print s + 0 }'
+}
+R_PAR_IN="vpn-partner -> $B_ZONE $AD_TRUST" R_PAR_OUT="$B_DC -> vpn-partner $AD_TRUST"
+R_ECO_IN="vpn-partner -> $E_ZONE $AD_TRUST" R_ECO_OUT="$E_DC -> vpn-partner $AD_TRUST"
+c0_eco_out=$(fwd_counted eco "$R_ECO_OUT") c0_par_in=$(fwd_counted par "$R_PAR_IN")
 lab_expect "an Ecotech admin gets a ticket for BillU's cifs/${B_DC,,}.$B_DOMAIN" pass \
     ticket eco "eco.admin@${E_DOMAIN^^}" "cifs/${B_DC,,}.$B_DOMAIN@${B_DOMAIN^^}"
+c1_eco_out=$(fwd_counted eco "$R_ECO_OUT") c1_par_in=$(fwd_counted par "$R_PAR_IN")
+c0_par_out=$(fwd_counted par "$R_PAR_OUT") c0_eco_in=$(fwd_counted eco "$R_ECO_IN")
 lab_expect "a BillU admin gets a ticket for Ecotech's cifs/${E_DC,,}.$E_DOMAIN (two-way)" pass \
     ticket billu "billu.admin@${B_DOMAIN^^}" "cifs/${E_DC,,}.$E_DOMAIN@${E_DOMAIN^^}"
+c1_par_out=$(fwd_counted par "$R_PAR_OUT") c1_eco_in=$(fwd_counted eco "$R_ECO_IN")
+if lab_phase "the referrals crossed both routers' forward chains by the trust's rules (nft counters)"; then
+rose() { echo "$1 -> $2 packets"; [ "$2" -gt "$1" ]; } # <before> <after>
+lab_expect "eco.admin's referral left through $ECO_FW's forward rules '$R_ECO_OUT' ($c0_eco_out -> $c1_eco_out)" pass rose "$c0_eco_out" "$c1_eco_out"
+lab_expect "... and entered BillU through $PAR_FW's '$R_PAR_IN' ($c0_par_in -> $c1_par_in)" pass rose "$c0_par_in" "$c1_par_in"
+lab_expect "billu.admin's referral left through $PAR_FW's forward rules '$R_PAR_OUT' ($c0_par_out -> $c1_par_out)" pass rose "$c0_par_out" "$c1_par_out"
+lab_expect "... and entered Ecotech through $ECO_FW's '$R_ECO_IN' ($c0_eco_in -> $c1_eco_in)" pass rose "$c0_eco_in" "$c1_eco_in"
+fi # the referrals crossed both routers
 
 # --- the partner share on a BillU Samba member ------------------------------------------------------------------
 # The grant's host (prod's billu:trust.grants[0].hosts[0], PAR-FS01) as a Samba member server of BillU's domain
@@ -379,11 +450,12 @@ assert p["netbios"] == sys.argv[3], p
 print(t["name"], t["path"], "yes" if t["readOnly"] else "no", p["low"], p["high"], f["mountPoint"])' "$B_GRANT_HOST" "$B_GRANT" "$E_NETBIOS")"
 [ -n "$M_MOUNT" ] || lab_die "prod's model has no share for the grant $B_GRANT on $B_GRANT_HOST, or no idmap range for $E_NETBIOS (lab-facts)"
 lab_log "the grant's share: $M_SHARE at $M_PATH (read only: $M_RO); $E_NETBIOS's idmap range $M_PARTNER_LOW-$M_PARTNER_HIGH"
-M_IP=10.98.3.11 M="$LAB_DIR/mem"
+read -r M_IP M_PFX M_GW _ <<<"$(addr_of "$SB/outputs.json" "$B_GRANT_HOST")" || lab_die "no address for $B_GRANT_HOST in the derived prod's outputs"
+M="$LAB_DIR/mem"
 M_FQDN="${B_GRANT_HOST,,}.$B_DOMAIN"
 lab_ns mem
-lab_link trust-mem eth0 "$M_IP/24" trust-rt m0 10.98.3.1/24
-ip -n trust-mem route add default via 10.98.3.1
+lab_plug mem "$M_IP/$M_PFX"
+ip -n trust-mem route add default via "$M_GW"
 mkdir -p "$M"/{etc-up,etc-work,lib/private,cache,log,run}
 chmod 700 "$M/lib/private"
 # The holder keeps the member's mounts: /etc an overlay (the rendered files at their real paths, the join's keytab at

@@ -33,6 +33,8 @@
 # lab must exit 1 at the tunnel's probes). Its sabotage switches are declared in labs/vpn/sabotage.txt.
 LAB=bvpn
 source "$(dirname "$0")/../lib/common.sh"
+# shellcheck source=../lib/vpn.sh
+source "$(dirname "$0")/../lib/vpn.sh"
 lab_require charon-systemd swanctl nft tcpdump nc ip node
 
 T0=$(date +%s%N)
@@ -115,29 +117,9 @@ lab_log "PAR ${PAR_FW} ${PAR_WAN_ADDR} [${PAR_NETS}] <-> ECO ${ECO_FW} ${ECO_WAN
 lab_ns wan; lab_ns par; lab_ns eco; lab_ns pfs; lab_ns pdev; lab_ns elan; lab_ns esrv
 ip netns exec bvpn-wan sysctl -qw net.ipv4.ip_forward=1
 
-# router_nics <ns> <nics> <zone>=<host ns>...: every NIC of the router, with its rendered name and address.
-router_nics() {
-    local ns="$1" nics="$2"; shift 2
-    local spec ifname zone addr peer n=0
-    for spec in $nics; do
-        IFS=, read -r ifname zone addr <<<"$spec"
-        peer=""
-        for m in "$@"; do [ "${m%%=*}" = "$zone" ] && peer="${m#*=}"; done
-        if [ "$zone" = wan ]; then
-            local wanif="w${ns#bvpn-}"
-            lab_link "$ns" "$ifname" "$addr" bvpn-wan "$wanif" -
-        elif [ -n "$peer" ]; then
-            lab_link "$ns" "$ifname" "$addr" "$peer" eth0 -
-        else
-            ip -n "$ns" link add "$ifname" type veth peer name "s$n"
-            ip -n "$ns" addr add "$addr" dev "$ifname"
-            ip -n "$ns" link set "$ifname" up; ip -n "$ns" link set "s$n" up
-        fi
-        n=$((n + 1))
-    done
-}
-router_nics bvpn-par "$PAR_NICS" "$PFS_ZONE=bvpn-pfs" "$PDEV_ZONE=bvpn-pdev"
-router_nics bvpn-eco "$ECO_NICS" "$ELAN_ZONE=bvpn-elan" "$ESRV_ZONE=bvpn-esrv"
+# The routers and their tunnel: labs/lib/vpn.sh (shared with labs/trust).
+vpn_router_nics bvpn-par "$PAR_NICS" bvpn-wan wpar "$PFS_ZONE=bvpn-pfs" "$PDEV_ZONE=bvpn-pdev"
+vpn_router_nics bvpn-eco "$ECO_NICS" bvpn-wan weco "$ELAN_ZONE=bvpn-elan" "$ESRV_ZONE=bvpn-esrv"
 ip -n bvpn-wan addr add "$PAR_WAN_GW/29" dev wpar; ip -n bvpn-wan addr add "$ECO_WAN_GW/29" dev weco
 ip -n bvpn-par route add default via "$PAR_WAN_GW"
 ip -n bvpn-eco route add default via "$ECO_WAN_GW"
@@ -153,88 +135,23 @@ RUN="$LAB_DIR/run"; mkdir -p "$RUN"
 # wrote; labs/vpn/overrides.json lists no override (the lab's own settings are in files of its own, below).
 lab_expected prod
 lab_expected ecotech
-declare -A STACK_OF HOST_OF
-prepare_site() { # <tag> <stack> <synth dir> <router> <tunnel>
-    local tag="$1" stack="$2" dir="$3/rendered/$4" tunnel="$5" d="$RUN/$1" f
-    STACK_OF[$tag]=$stack; HOST_OF[$tag]=$4
-    mkdir -p "$d"
-    for f in /etc/sysctl.d/90-billu-router.conf /etc/nftables.conf /etc/strongswan.d/billu-vpn.conf \
-        "/etc/swanctl/conf.d/billu-$tunnel.conf" "/usr/local/sbin/billu-vpn-link-$tunnel"; do
-        local to; to="$d/$(basename "$f")"
-        [ "$f" != /etc/sysctl.d/90-billu-router.conf ] || to="$d/sysctl.conf"
-        lab_install_declared "$dir" "$f" "$to"
-        lab_readback "$stack" "$4" "$f" "$to"
-    done
-    # The step's library (its billu_subst fills the secrets file), staged and read back; the secrets file with its
-    # placeholder is staged too, and read back once filled (case 2).
-    cp "$dir/var/lib/billu/stage/vpn/billu-lib.sh" "$d/billu-lib.sh"
-    lab_readback "$stack" "$4" /var/lib/billu/stage/vpn/billu-lib.sh "$d/billu-lib.sh" bytes
-    cp "$dir/etc/swanctl/conf.d/billu-$tunnel.secrets.conf" "$d/billu-$tunnel.secrets.conf"
-    cat >"$d/strongswan.conf" <<EOC
-# labs/vpn override 1: the lab's charon (userspace ESP, own VICI socket and log); the rendered settings included.
-charon-systemd {
-    journal {
-        default = -1
-    }
-    filelog {
-        lab {
-            path = $d/charon.log
-            time_format = %T
-            flush_line = yes
-            default = 1
-            ike = 2
-        }
-    }
-}
-charon {
-    load_modular = no
-    load = random nonce openssl pem pkcs1 x509 pubkey gcm aes sha2 hmac kdf kernel-libipsec kernel-netlink socket-default vici
-    plugins {
-        vici {
-            socket = unix://$d/charon.vici
-        }
-    }
-}
-include $d/billu-vpn.conf
-EOC
-    printf 'include %s\ninclude %s\n' "$d/billu-$tunnel.conf" "$d/secrets.conf" >"$d/swanctl.conf"
-}
-prepare_site par prod "$PROD" "$PAR_FW" "$PAR_TUNNEL"
-prepare_site eco ecotech "$ECO" "$ECO_FW" "$ECO_TUNNEL"
+VPN_RUN="$RUN"; VPN_NS=([par]=bvpn-par [eco]=bvpn-eco)
+vpn_prepare_site par prod "$PROD" "$PAR_FW" "$PAR_TUNNEL"
+vpn_prepare_site eco ecotech "$ECO" "$ECO_FW" "$ECO_TUNNEL"
 
-# Override 2: the key through the secret channel (billu_subst of the rendered library), into a 0600 file.
-fill_secrets() { # <tag> <key>
-    local d="$RUN/$1"
-    printf 'vpn-psk\t%s\n' "$(printf '%s' "$2" | od -An -tx1 | tr -d ' \n')" >"$d/secret-lines"
-    # shellcheck disable=SC1091,SC2034 # the rendered library, staged at run time; billu_subst reads BILLU_SECRETS
-    ( umask 077; . "$d/billu-lib.sh"; BILLU_SECRETS="$d/secret-lines"; billu_subst "$d/billu-$3.secrets.conf" >"$d/secrets.conf" )
-    rm -f "$d/secret-lines"
-}
+# Override 2: the key through the secret channel (vpn_fill_secrets: billu_subst of the rendered library), into a 0600 file.
 KEY=$(head -c 512 /dev/urandom | tr -dc 'A-Za-z0-9' | head -c 48)
 WRONG=$(head -c 512 /dev/urandom | tr -dc 'A-Za-z0-9' | head -c 48)
 
-for s in par eco; do
-    ip netns exec "bvpn-$s" sysctl -q -p "$RUN/$s/sysctl.conf" >/dev/null
-    ip netns exec "bvpn-$s" nft -c -f "$RUN/$s/nftables.conf"
-    ip netns exec "bvpn-$s" nft -f "$RUN/$s/nftables.conf"
-done
+vpn_load_ruleset par; vpn_load_ruleset eco
 lab_log "rulesets loaded (nft -c passed)"
 
 # --- charon ----------------------------------------------------------------------------------------------------
-declare -A PID
-start_charon() { # <tag> <tunnel>
-    local s="$1" d="$RUN/$1"
-    rm -f "$d/charon.vici"
-    lab_bg "bvpn-$s" "$d/charon.out" env STRONGSWAN_CONF="$d/strongswan.conf" /usr/sbin/charon-systemd
-    PID[$s]=$LAB_LAST_PID
-    lab_wait 10 "$s charon VICI socket" test -S "$d/charon.vici" || lab_die "$s charon did not start: $(tail -5 "$d/charon.out")"
-    lab_wait 5 "$s tunnel interface ipsec0 (libipsec TUN)" ip -n "bvpn-$s" link show ipsec0 || lab_die "no ipsec0 in $s"
-    ip netns exec "bvpn-$s" sh "$d/billu-vpn-link-$2"
-}
-load_conf() { ip netns exec "bvpn-$1" env STRONGSWAN_CONF="$RUN/$1/strongswan.conf" swanctl --load-all --noprompt --file "$RUN/$1/swanctl.conf" --uri "unix://$RUN/$1/charon.vici" >"$RUN/$1/load.out" 2>&1; }
-sas() { ip netns exec "bvpn-$1" env STRONGSWAN_CONF="$RUN/$1/strongswan.conf" swanctl --list-sas --noblock --uri "unix://$RUN/$1/charon.vici" 2>/dev/null; }
-installed() { sas "$1" | grep -q INSTALLED; }
-stop_charon() { kill "${PID[$1]}" 2>/dev/null || true; wait "${PID[$1]}" 2>/dev/null || true; }
+start_charon() { vpn_start_charon "$@"; }
+load_conf() { vpn_load_conf "$@"; }
+sas() { vpn_sas "$@"; }
+installed() { vpn_installed "$@"; }
+stop_charon() { vpn_stop_charon "$@"; }
 tcp() { ip netns exec "bvpn-$1" nc -z -n -w 2 "$2" "$3"; }
 
 # Listeners: PAR-FS01 (smb, ssh), a lan-dev client that also listens on smb, Ecotech's LAN host and resolver.
@@ -246,8 +163,8 @@ lab_bg bvpn-esrv "$RUN/l5.log" nc -lkn 443
 
 # --- 1. the deliberately broken case: a wrong key ---------------------------------------------------------------
 lab_log "case 1: a wrong key at Ecotech's end"
-fill_secrets par "$KEY" "$PAR_TUNNEL"
-fill_secrets eco "$WRONG" "$ECO_TUNNEL"
+vpn_fill_secrets par "$KEY" "$PAR_TUNNEL"
+vpn_fill_secrets eco "$WRONG" "$ECO_TUNNEL"
 lab_expect "the filled-in secrets file is mode 0600 and holds the key, not the placeholder" pass \
     sh -c "[ \"\$(stat -c %a '$RUN/par/secrets.conf')\" = 600 ] && grep -q '$KEY' '$RUN/par/secrets.conf' && ! grep -q '{{secret' '$RUN/par/secrets.conf'"
 start_charon eco "$ECO_TUNNEL"; load_conf eco
@@ -264,17 +181,17 @@ mv "$RUN/par/charon.log" "$RUN/par/charon-wrongkey.log"; mv "$RUN/eco/charon.log
 # --- 2. the right key: the tunnel, the matrix, the capture ------------------------------------------------------
 lab_log "case 2: the same key at both ends"
 # BILLU_LAB_SABOTAGE=1 puts the wrong key back after the read-back below: every probe of a working tunnel must then fail the lab.
-fill_secrets eco "$KEY" "$ECO_TUNNEL"
+vpn_fill_secrets eco "$KEY" "$ECO_TUNNEL"
 # The installed secrets files (mode 0600, the key in place of the placeholder) against out/<stack>'s, filled with the
 # key the lab fed through the secret channel.
 printf 'vpn-psk\t%s\n' "$(printf '%s' "$KEY" | od -An -tx1 | tr -d ' \n')" >"$RUN/expected-secret-lines"
 LAB_SECRETS="$RUN/expected-secret-lines"
 for s in par eco; do
     t=$PAR_TUNNEL; [ "$s" = eco ] && t=$ECO_TUNNEL
-    lab_readback "${STACK_OF[$s]}" "${HOST_OF[$s]}" "/etc/swanctl/conf.d/billu-$t.secrets.conf" "$RUN/$s/secrets.conf"
+    lab_readback "${VPN_STACK[$s]}" "${VPN_HOST[$s]}" "/etc/swanctl/conf.d/billu-$t.secrets.conf" "$RUN/$s/secrets.conf"
 done
 LAB_SECRETS=""; rm -f "$RUN/expected-secret-lines"
-if lab_sabotage; then fill_secrets eco "$WRONG" "$ECO_TUNNEL"; lab_log "SABOTAGE: after the read-back, Ecotech's end gets the wrong key"; fi
+if lab_sabotage; then vpn_fill_secrets eco "$WRONG" "$ECO_TUNNEL"; lab_log "SABOTAGE: after the read-back, Ecotech's end gets the wrong key"; fi
 start_charon eco "$ECO_TUNNEL"; load_conf eco
 start_charon par "$PAR_TUNNEL"
 CAP="$RUN/wan.pcap"
@@ -283,7 +200,8 @@ CAP_PID=$LAB_LAST_PID
 lab_wait 5 "tcpdump on the WAN link" grep -q "listening on" "$RUN/tcpdump.log"
 T_UP=$(date +%s%N)
 load_conf par
-lab_wait 10 "CHILD_SA installed at both ends" sh -c "$(declare -f sas installed); RUN='$RUN'; installed par && installed eco" || lab_log "tunnel did not come up"
+both_installed() { installed par && installed eco; }
+lab_wait 10 "CHILD_SA installed at both ends" both_installed || lab_log "tunnel did not come up"
 UP_MS=$(ms_since "$T_UP")
 lab_expect "the tunnel is up (IKEv2 ${PAR_WAN_ADDR} <-> ${ECO_WAN_ADDR})" pass installed par
 sas par | grep -E "AES_GCM|ESTABLISHED|INSTALLED|local |remote " | head -8 | sed 's/^/    /' || true
@@ -440,7 +358,7 @@ lab_expect "acceptance: its report has Ecotech's resolver ${ESRV} answering on h
 BOUND=$(awk -v g="$DPD_DEAD_WITHIN" 'BEGIN{printf "%d", g + 5 + 0.999}')
 lab_log "case 3: kill -9 ${ECO_FW}'s charon and restart it; bound = the model's detection bound ${DPD_DEAD_WITHIN} s (dpd_delay ${DPD_DELAY} s + retransmits) + 5 s setup = ${BOUND} s"
 T_KILL=$(date +%s%N)
-kill -9 "${PID[eco]}"; wait "${PID[eco]}" 2>/dev/null || true
+kill -9 "${VPN_PID[eco]}"; wait "${VPN_PID[eco]}" 2>/dev/null || true
 lab_expect "with ${ECO_FW} down, traffic stops" fail tcp elan "$PFS" 445
 lab_expect "acceptance, ${ECO_FW} down: the vpn scenario fails (exit 1)" pass vpn_acceptance_exit 1 "$RUN/acceptance-down"
 lab_expect "acceptance, ${ECO_FW} down: its report says ${ESRV} gave no answer" pass grep -q "across the tunnel | .* | no answer within 5 s (the tunnel down, or a ruleset dropping it) | FAIL |" "$RUN/acceptance-down/acceptance.md"
