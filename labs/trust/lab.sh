@@ -102,12 +102,13 @@ k = "  billu:trust:\n"
 s = s.replace(k, k + "    selectiveAuthentication: false\n", 1)
 open(sys.argv[2], "w").write(s)
 PY
-# Samba DCs pull SYSVOL from the PDC emulator (issue #17): the flows the model requires of the DCs of the derived site,
-# asked of it (tools/missing-flows.ts), declared first in billu:flows as a Samba prod would declare them.
-SYSVOL_FLOWS=$(cd "$ROOT" && node dist/tools/missing-flows.js --stack prod --config "$DERIVED" --service dc) || lab_die "the model refuses the derived Samba prod"
+# Samba DCs pull SYSVOL from the PDC emulator (issue #17) and, as Debian hosts, report to GLPI's inventory (issue #21):
+# every flow the model requires of the derived site and prod (Windows DCs) lacks, asked of it (tools/missing-flows.ts),
+# declared first in billu:flows as a Samba prod would declare them.
+SYSVOL_FLOWS=$(cd "$ROOT" && node dist/tools/missing-flows.js --stack prod --config "$DERIVED") || lab_die "the model refuses the derived Samba prod"
 { sed -n '1,/^  billu:flows:$/p' "$DERIVED"; printf '%s\n' "$SYSVOL_FLOWS"; sed '1,/^  billu:flows:$/d' "$DERIVED"; } >"$DERIVED.new"
 mv "$DERIVED.new" "$DERIVED"
-lab_log "the derived Samba prod declares the flows its DCs require: $(grep -c . <<<"$SYSVOL_FLOWS")"
+lab_log "the derived Samba prod declares the flows its Samba DCs require: $(grep -c . <<<"$SYSVOL_FLOWS")"
 SB="$LAB_DIR/synth-prod-samba" SP="$LAB_DIR/synth-prod"
 # prod's own synth (BillU's router, PAR-FW01, runs prod's rendered ruleset: see the network below), beside the derived one.
 (cd "$ROOT" && node dist/tools/synth.js --stack prod --out "$SP" >"$SP.log" 2>&1) &
