@@ -39,6 +39,8 @@
 #     SSH nor the sudo group logs on at the client, gets a ticket and a service ticket for the member, and is refused by
 #     the member's PAM account stage; then tools/acceptance's logon scenario from PAR-CLI01 as the model's acceptance
 #     account (exit 0), and again with the member's sshd stopped (exit 1, its report's SSH step: Connection refused).
+#   - tools/acceptance's gpo scenario from PAR-CLI01 as the acceptance account, against the DC's rendered gpo step: every
+#     GPO of the model in LDAP, the model's gPLinks, GPT.INI = versionNumber over SMB (exit 0, the model's step count).
 # Lab overrides (nothing rendered is edited): guests are namespaces with overlays (labs/lib/samba.sh); `systemctl` is
 # the shim; packages are preinstalled (the step's install guard skips); secrets Pulumi would send are made here
 # (random passwords, a throwaway CA for the DC's LDAPS); the client's /home is a tmpfs of the guest.
@@ -49,7 +51,8 @@
 # the home write probe. BCLI_SABOTAGE=ssh-open (sshd's PAM no longer includes billu-sshd-groups) fails at the SSH
 # refusal probe. BCLI_SABOTAGE=member-open (the member's sssd.conf lets everyone in) fails at the probe "refused by the
 # member over SSH with that ticket"; BCLI_SABOTAGE=logon-ssh-group (the acceptance account out of the SSH group on the
-# DC) at the probe "the logon scenario passes".
+# DC) at the probe "the logon scenario passes"; BCLI_SABOTAGE=gpo-gptini (a GPO's GPT.INI one version ahead on the DC)
+# at the probe "the gpo scenario passes".
 LAB=bcli
 # shellcheck source=../lib/common.sh
 source "$(dirname "$0")/../lib/common.sh"
@@ -473,22 +476,30 @@ fi # level 4 from the client
 # directory step's (in its OU and the SSH group), its password the secret the lab gave that step. Lab overrides, in a
 # 0600 copy of the outputs: acceptancePassword (offline synth has a placeholder), caCertPem the lab's throwaway CA (the
 # one that issued the DC's LDAPS certificate); --host-keys accept-new (the outputs' knownHosts are synth's mocks).
-if lab_phase "the acceptance run from the client (logon, as the acceptance account)" BCLI_SABOTAGE=logon-ssh-group; then
-if [ "${BCLI_SABOTAGE:-}" = logon-ssh-group ]; then
-    guest_exec dc1 samba-tool group removemembers "$SSH_GROUP" "$ACC_SAM" -H "$SAM" >/dev/null
-    lab_log "SABOTAGE: $ACC_SAM taken out of $SSH_GROUP on $DC1"
-fi
+# The acceptance runs as the model's acceptance account, from PAR-CLI01: the lab's 0600 copy of the outputs (its
+# overrides above) and the command, shared by the logon and gpo phases.
 lab_outputs() { # <password> <file>: the password through the environment, not on a command line others can list
     LAB_ACC_PW="$1" node -e 'const fs=require("fs"); const o=JSON.parse(fs.readFileSync(process.argv[1],"utf8")); o.caCertPem=fs.readFileSync(process.argv[2],"utf8"); o.acceptancePassword=process.env.LAB_ACC_PW; fs.writeFileSync(process.argv[3], JSON.stringify(o), {mode: 0o600})' \
         "$OUT/outputs.json" "$LAB_PKI/ca.pem" "$2"
 }
 lab_outputs "$ACC_PW" "$LAB_DIR/outputs-acc.json"
-acceptance_logon() { # <report dir>: the logon scenario from PAR-CLI01; its log in <report dir>.log
+acceptance_as_acc() { # <report dir> <option>...: tools/acceptance inside PAR-CLI01; its log in <report dir>.log, its failed steps shown
+    local rc=0
     # shellcheck disable=SC2016 # a program for the guest's sh: its $1.. are its arguments
-    guest_exec cl env -u BILLU_ACCEPTANCE_PASSWORD sh -c 'cd "$1" && exec node dist/tools/acceptance.js --stack dev --outputs "$2" --only logon --member "$3" --host-keys accept-new --report "$4"' \
-        sh "$LAB_ROOT" "$LAB_DIR/outputs-acc.json" "$MEMBER" "$1" >"$1.log" 2>&1
+    guest_exec cl env -u BILLU_ACCEPTANCE_PASSWORD sh -c 'cd "$1" && shift && exec node dist/tools/acceptance.js --stack dev "$@"' \
+        sh "$LAB_ROOT" --outputs "$LAB_DIR/outputs-acc.json" --report "$1" "${@:2}" >"$1.log" 2>&1 || rc=$?
+    [ "$rc" = 0 ] || grep -E '^\[[a-z]+\] FAIL ' "$1.log" | cut -c1-300
+    return "$rc"
 }
 junit_failures() { grep -o '<testsuites [^>]*failures="[0-9]*"' "$1/acceptance.xml" | grep -o 'failures="[0-9]*"'; }
+if lab_phase "the acceptance run from the client (logon, as the acceptance account)" BCLI_SABOTAGE=logon-ssh-group; then
+if [ "${BCLI_SABOTAGE:-}" = logon-ssh-group ]; then
+    guest_exec dc1 samba-tool group removemembers "$SSH_GROUP" "$ACC_SAM" -H "$SAM" >/dev/null
+    lab_log "SABOTAGE: $ACC_SAM taken out of $SSH_GROUP on $DC1"
+fi
+acceptance_logon() { # <report dir>: the logon scenario from PAR-CLI01
+    acceptance_as_acc "$1" --only logon --member "$MEMBER" --host-keys accept-new
+}
 t=$(date +%s%N)
 lab_expect "acceptance from $CLI: the logon scenario passes as $ACC_SAM, the directory's acceptance account (exit 0)" pass acceptance_logon "$LAB_DIR/acc-logon"
 lab_fig "acceptance run from $CLI (logon)" "$(lab_since "$t") ms"
@@ -509,5 +520,32 @@ lab_expect "... while its Kerberos step passed (only the SSH step failed)" pass 
 grep -E '\| FAIL \|' "$LAB_DIR/acc-logon-down/acceptance.md" | sed 's/^/    /' || true
 lab_expect "... no password in its reports or logs" fail grep -rqF -- "$ACC_PW" "$LAB_DIR/acc-logon" "$LAB_DIR/acc-logon.log" "$LAB_DIR/acc-logon-down" "$LAB_DIR/acc-logon-down.log"
 fi # the acceptance run from the client (logon)
+# --- the acceptance run from the client: the gpo scenario, from the workstation the GPOs are for ---------------------
+# tools/acceptance's gpo scenario inside PAR-CLI01's namespace as the acceptance account, against PAR-DC01 running its
+# rendered gpo step (above): every GPO of the model readable in LDAP (LDAPS, the certificate verified), the model's
+# gPLinks in link order, each GPO's GPT.INI over SMB equal to its object's versionNumber. The step count comes from the
+# model (the billu:gpo:Gpo resources of the lab's synth: each GPO twice, each linked container once), not the run.
+if lab_phase "the acceptance run from the client (gpo, as the acceptance account)" BCLI_SABOTAGE=gpo-gptini; then
+N_GPOS=$(q 'console.log(r.filter((x)=>x.type==="billu:gpo:Gpo").length)')
+N_LINKED=$(q 'console.log(new Set(r.filter((x)=>x.type==="billu:gpo:Gpo").flatMap((g)=>g.inputs.links.map((l)=>l.dn))).size)')
+[ "$N_GPOS" -gt 0 ] || lab_die "dev plans no GPO"
+if [ "${BCLI_SABOTAGE:-}" = gpo-gptini ]; then
+    # The model's first GPO: its folder on the DC (the object's name, read with ldbsearch), GPT.INI one version ahead.
+    G1=$(q 'console.log(r.find((x)=>x.type==="billu:gpo:Gpo").inputs.displayName)')
+    GUID=$(guest_exec dc1 ldbsearch -H "$SAM" -b "CN=Policies,CN=System,DC=${DOMAIN//./,DC=}" "(displayName=$G1)" cn | sed -n 's/^cn: //p')
+    INI="/var/lib/samba/sysvol/$DOMAIN/Policies/$GUID/GPT.INI"
+    v=$(guest_exec dc1 sed -n 's/^Version=\([0-9]*\).*/\1/p' "$INI")
+    [ -n "$v" ] || lab_die "no Version= in $DC1's $INI"
+    guest_exec dc1 sed -i "s/^Version=$v/Version=$((v + 1))/" "$INI"
+    lab_log "SABOTAGE: $G1's GPT.INI ($GUID) Version $v -> $((v + 1)), its versionNumber left at $v, on $DC1"
+fi
+t=$(date +%s%N)
+lab_expect "acceptance from $CLI: the gpo scenario passes as $ACC_SAM (exit 0)" pass acceptance_as_acc "$LAB_DIR/acc-gpo" --only gpo
+lab_fig "acceptance run from $CLI (gpo)" "$(lab_since "$t") ms"
+sed 's/^/    /' "$LAB_DIR/acc-gpo.log" | tail -n 3
+lab_expect "... its JUnit report has $((2 * N_GPOS + N_LINKED)) steps ($N_GPOS GPOs twice, $N_LINKED linked containers), no failure" pass \
+    grep -q "<testsuites [^>]*tests=\"$((2 * N_GPOS + N_LINKED))\" failures=\"0\"" "$LAB_DIR/acc-gpo/acceptance.xml"
+lab_expect "... no password in its report or log" fail grep -rqF -- "$ACC_PW" "$LAB_DIR/acc-gpo" "$LAB_DIR/acc-gpo.log"
+fi # the acceptance run from the client (gpo)
 lab_log "lab $(( ($(date +%s%N) - START) / 1000000000 )) s"
 lab_finish
