@@ -536,6 +536,7 @@ if [ "${BCLI_SABOTAGE:-}" = gpo-gptini ]; then
     INI="/var/lib/samba/sysvol/$DOMAIN/Policies/$GUID/GPT.INI"
     v=$(guest_exec dc1 sed -n 's/^Version=\([0-9]*\).*/\1/p' "$INI")
     [ -n "$v" ] || lab_die "no Version= in $DC1's $INI"
+    # the sabotage itself: GPT.INI one ahead of the object's versionNumber
     guest_exec dc1 sed -i "s/^Version=$v/Version=$((v + 1))/" "$INI"
     lab_log "SABOTAGE: $G1's GPT.INI ($GUID) Version $v -> $((v + 1)), its versionNumber left at $v, on $DC1"
 fi
