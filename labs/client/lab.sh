@@ -51,8 +51,9 @@
 # the home write probe. BCLI_SABOTAGE=ssh-open (sshd's PAM no longer includes billu-sshd-groups) fails at the SSH
 # refusal probe. BCLI_SABOTAGE=member-open (the member's sssd.conf lets everyone in) fails at the probe "refused by the
 # member over SSH with that ticket"; BCLI_SABOTAGE=logon-ssh-group (the acceptance account out of the SSH group on the
-# DC) at the probe "the logon scenario passes"; BCLI_SABOTAGE=gpo-gptini (a GPO's GPT.INI one version ahead on the DC)
-# at the probe "the gpo scenario passes".
+# DC) at the probe "the logon scenario passes"; BCLI_SABOTAGE=member-gssapi (the member's sshd drop-in turns GSSAPI
+# off) at the probe "reaches the member over SSH with that logon's ticket alone"; BCLI_SABOTAGE=gpo-gptini (a GPO's
+# GPT.INI one version ahead on the DC) at the probe "the gpo scenario passes".
 LAB=bcli
 # shellcheck source=../lib/common.sh
 source "$(dirname "$0")/../lib/common.sh"
@@ -400,7 +401,7 @@ fi # the acceptance run from the client
 # in dev) runs its rendered `ad-join` step: adcli joins it with the join account's password on stdin, SSSD with the
 # access rule of billu:domain.linuxLogin, sshd's GSSAPI drop-in (sshd started first, as on its VM; the step reloads it).
 # Expected values come from the stack's outputs and directory.json, never from the member's sssd.conf or sshd drop-in.
-if lab_phase "the domain's first Linux member (its rendered ad-join step: SSSD, sshd with GSSAPI)" BCLI_SABOTAGE=member-open BCLI_SABOTAGE=logon-ssh-group; then
+if lab_phase "the domain's first Linux member (its rendered ad-join step: SSSD, sshd with GSSAPI)" BCLI_SABOTAGE=member-open BCLI_SABOTAGE=member-gssapi BCLI_SABOTAGE=logon-ssh-group; then
 MEMBER=$(q 'const s=o.sections["Domain members"]; console.log(s.rows[0][s.columns.indexOf("host")])')
 [ "$MEMBER" != "$CLI" ] || lab_die "the stack's first domain member is the client $CLI, not a server"
 M_IP=$(q "console.log(o.hosts.find(h=>h.name==='$MEMBER').address)")
@@ -430,12 +431,17 @@ fi # the domain's first Linux member
 # no authentication) with that cache alone, runs ssh to the member: BatchMode (no prompt can be answered) and
 # gssapi-with-mic the only method, so no password is typed again. The one in the SSH group gets in; the one in neither
 # group (the console is the staff's, so the client lets them log on) is refused by the member's PAM account stage.
-if lab_phase "level 4: a person logs on at the client and reaches the member over SSH with that logon's ticket" BCLI_SABOTAGE=member-open; then
+if lab_phase "level 4: a person logs on at the client and reaches the member over SSH with that logon's ticket" BCLI_SABOTAGE=member-open BCLI_SABOTAGE=member-gssapi; then
 if [ "${BCLI_SABOTAGE:-}" = member-open ]; then
     guest_exec m1 sed -i 's/^access_provider = simple$/access_provider = permit/' /etc/sssd/sssd.conf
     guest_exec m1 systemctl restart sssd
     lab_wait 60 "SSSD on $MEMBER resolves $P_SSH" sss_knows "$P_SSH" || true
     lab_log "SABOTAGE: $MEMBER's installed sssd.conf lets everyone in (access_provider = permit; SSSD restarted)"
+fi
+if [ "${BCLI_SABOTAGE:-}" = member-gssapi ]; then
+    guest_exec m1 sed -i 's/^GSSAPIAuthentication yes$/GSSAPIAuthentication no/' /etc/ssh/sshd_config.d/10-billu-ad.conf
+    guest_exec m1 systemctl reload ssh
+    lab_log "SABOTAGE: $MEMBER's installed sshd drop-in says GSSAPIAuthentication no (sshd reloaded)"
 fi
 guest_exec cl sh -c 'printf "@include common-auth\n@include common-account\n@include common-session\n" >/etc/pam.d/billu-lab-logon'
 CC_SSH="/tmp/krb5cc_$(guest_exec cl id -u "$P_SSH")"; CC_P="/tmp/krb5cc_$(guest_exec cl id -u "$PERSON")"
