@@ -32,6 +32,15 @@
 #     ticket writes, lists and removes a file in that UNC (smbclient --use-kerberos=required);
 #   - the acceptance run from PAR-CLI01: tools/acceptance's shares scenario as the person (--account), the model's
 #     department share written, another refused; a wrong password fails it (exit 1, NT_STATUS_LOGON_FAILURE).
+#   - the logon scenario's level 4 from the client: the domain's first Linux member (the stack's "Domain members"
+#     section: PAR-DHCP01 in dev) runs its rendered `ad-join` step (adcli, SSSD, sshd with GSSAPI); a person of the
+#     SSH group logs on at PAR-CLI01 through PAM (pamtester) and, with that logon's own ticket (runuser, BatchMode,
+#     gssapi-with-mic only: no password typed again), runs a command on the member over SSH; a person in neither the
+#     SSH nor the sudo group logs on at the client, gets a ticket and a service ticket for the member, and is refused by
+#     the member's PAM account stage; then tools/acceptance's logon scenario from PAR-CLI01 as the model's acceptance
+#     account (exit 0), and again with the member's sshd stopped (exit 1, its report's SSH step: Connection refused).
+#   - tools/acceptance's gpo scenario from PAR-CLI01 as the acceptance account, against the DC's rendered gpo step: every
+#     GPO of the model in LDAP, the model's gPLinks, GPT.INI = versionNumber over SMB (exit 0, the model's step count).
 # Lab overrides (nothing rendered is edited): guests are namespaces with overlays (labs/lib/samba.sh); `systemctl` is
 # the shim; packages are preinstalled (the step's install guard skips); secrets Pulumi would send are made here
 # (random passwords, a throwaway CA for the DC's LDAPS); the client's /home is a tmpfs of the guest.
@@ -40,14 +49,18 @@
 # delegation): the join is refused (LDAP error 50) and the join step's probe fails first. BCLI_SABOTAGE=home-server (the
 # installed pam_mount.conf.xml names par-fs01x) fails at the mount.cifs probe; BCLI_SABOTAGE=home-path (<user>-x) at
 # the home write probe. BCLI_SABOTAGE=ssh-open (sshd's PAM no longer includes billu-sshd-groups) fails at the SSH
-# refusal probe.
+# refusal probe. BCLI_SABOTAGE=member-open (the member's sssd.conf lets everyone in) fails at the probe "refused by the
+# member over SSH with that ticket"; BCLI_SABOTAGE=logon-ssh-group (the acceptance account out of the SSH group on the
+# DC) at the probe "the logon scenario passes"; BCLI_SABOTAGE=member-gssapi (the member's sshd drop-in turns GSSAPI
+# off) at the probe "reaches the member over SSH with that logon's ticket alone"; BCLI_SABOTAGE=gpo-gptini (a GPO's
+# GPT.INI one version ahead on the DC) at the probe "the gpo scenario passes".
 LAB=bcli
 # shellcheck source=../lib/common.sh
 source "$(dirname "$0")/../lib/common.sh"
 # shellcheck source=../lib/samba.sh
 source "$LAB_ROOT/labs/lib/samba.sh"
 lab_require samba samba-tool ldbsearch winbindd wbinfo net kinit smbclient samba-gpupdate pam-auth-update openssl node unshare nsenter \
-    smbd pamtester mount.cifs xmllint klist ss strace runuser sshd ssh sshpass sudo
+    smbd pamtester mount.cifs xmllint klist ss strace runuser sshd ssh sshpass sudo sssd adcli ldapsearch
 [ -f /usr/share/pam-configs/winbind ] || lab_require libpam-winbind
 START=$(date +%s%N)
 
@@ -124,8 +137,11 @@ lab_fig "$DC1 dc step" "${LAST_MS} ms"
 run_step dc1 "$DC1" domain "$S/domain" || lab_die "the domain step failed"
 PLAN=/var/lib/billu/directory/plan.json
 : >"$S/directory"
-node -e 'for (const u of require(process.argv[1]).users) if (u.password) console.log(u.password + "\t" + u.sam)' "$R/$DC1$PLAN" | while IFS=$'\t' read -r name _; do
-    secrets_add "$S/directory" "$name" "Init-$(openssl rand -hex 8)-C3"
+# The acceptance account's secret is ACC_PW, which the logon scenario's run reads back from the lab's copy of the outputs.
+ACC_SAM=$(q 'console.log(o.acceptanceAccount)')
+ACC_PW="Acc-$(openssl rand -hex 10)-D4"
+node -e 'for (const u of require(process.argv[1]).users) if (u.password) console.log(u.password + "\t" + u.sam)' "$R/$DC1$PLAN" | while IFS=$'\t' read -r name sam; do
+    if [ "$sam" = "$ACC_SAM" ]; then secrets_add "$S/directory" "$name" "$ACC_PW"; else secrets_add "$S/directory" "$name" "Init-$(openssl rand -hex 8)-C3"; fi
 done
 run_step dc1 "$DC1" directory "$S/directory" || lab_die "the directory step failed"
 lab_fig "$DC1 directory step" "${LAST_MS} ms"
@@ -380,5 +396,163 @@ acc_bad() { # a wrong password: the scenario fails (exit 1, not bad input) and i
 }
 lab_expect "... with a wrong password it fails (exit 1) and its report says the server refused the logon" pass acc_bad
 fi # the acceptance run from the client
+# --- the logon scenario's level 4 from the client: the domain's first Linux member as synth rendered it ------------
+# The member the logon scenario logs on to by default (the first row of the stack's "Domain members" section, PAR-DHCP01
+# in dev) runs its rendered `ad-join` step: adcli joins it with the join account's password on stdin, SSSD with the
+# access rule of billu:domain.linuxLogin, sshd's GSSAPI drop-in (sshd started first, as on its VM; the step reloads it).
+# Expected values come from the stack's outputs and directory.json, never from the member's sssd.conf or sshd drop-in.
+if lab_phase "the domain's first Linux member (its rendered ad-join step: SSSD, sshd with GSSAPI)" BCLI_SABOTAGE=member-open BCLI_SABOTAGE=member-gssapi BCLI_SABOTAGE=logon-ssh-group; then
+MEMBER=$(q 'const s=o.sections["Domain members"]; console.log(s.rows[0][s.columns.indexOf("host")])')
+[ "$MEMBER" != "$CLI" ] || lab_die "the stack's first domain member is the client $CLI, not a server"
+M_IP=$(q "console.log(o.hosts.find(h=>h.name==='$MEMBER').address)")
+M_CIDR=$(q "console.log(o.zones.find(x=>x.name===o.hosts.find(h=>h.name==='$MEMBER').zone).cidr)")
+M_DNS=$(q "console.log(r.find(x=>x.type.endsWith('VmLegacy')&&x.inputs.name==='$MEMBER').inputs.initialization.dns.servers.join(' '))")
+M_FQDN="${MEMBER,,}.$DOMAIN"
+lab_log "$MEMBER $M_IP ($M_FQDN): the logon scenario's member; SSH allowed to $SSH_GROUP and $SUDO_GROUP"
+t=$(date +%s%N)
+guest_new m1 "${MEMBER,,}"; lab_plug m1 "$M_IP/${M_CIDR#*/}"
+# The subnets on-link, as above (the lab has no router).
+for c in "$DC_CIDR" "$CLI_CIDR"; do [ "$c" = "$M_CIDR" ] || ip -n "$LAB-m1" route replace "$c" dev eth0; done
+[ "$DC_CIDR" = "$M_CIDR" ] || ip -n "$LAB-dc1" route replace "$M_CIDR" dev eth0
+[ "$CLI_CIDR" = "$M_CIDR" ] || ip -n "$LAB-cl" route replace "$M_CIDR" dev eth0
+# shellcheck disable=SC2086 # M_DNS is a list of servers: one argument each
+guest_resolv m1 "$DOMAIN" $M_DNS
+guest_exec m1 systemctl start ssh || lab_die "sshd on $MEMBER"
+lab_expect "$MEMBER: the rendered ad-join step runs (adcli join, SSSD started, sshd reloaded)" pass run_step m1 "$MEMBER" ad-join "$S/join"
+lab_expect "... the join account's password is in no output of the step" fail grep -rqF -- "$JOIN_PW" "$LAB_DIR/m1-ad-join.log"
+lab_expect "$MEMBER's keytab holds its host principal host/$M_FQDN@$REALM (what GSSAPI logons need)" pass lab_has "host/$M_FQDN@$REALM" guest_exec m1 klist -k /etc/krb5.keytab
+sss_knows() { guest_exec m1 getent passwd "$1" >/dev/null 2>&1; }
+lab_wait 60 "SSSD on $MEMBER resolves $P_SSH" sss_knows "$P_SSH" || true
+lab_fig "$MEMBER ad-join step and SSSD up" "$(lab_since "$t") ms"
+fi # the domain's first Linux member
+
+# A person of the plan logs on AT PAR-CLI01 through the installed PAM stacks (pamtester, as for the home share: auth is
+# pam_winbind's password check, which leaves the logon's ticket in /tmp/krb5cc_<uid>), then, as that person (runuser:
+# no authentication) with that cache alone, runs ssh to the member: BatchMode (no prompt can be answered) and
+# gssapi-with-mic the only method, so no password is typed again. The one in the SSH group gets in; the one in neither
+# group (the console is the staff's, so the client lets them log on) is refused by the member's PAM account stage.
+if lab_phase "level 4: a person logs on at the client and reaches the member over SSH with that logon's ticket" BCLI_SABOTAGE=member-open BCLI_SABOTAGE=member-gssapi; then
+if [ "${BCLI_SABOTAGE:-}" = member-open ]; then
+    guest_exec m1 sed -i 's/^access_provider = simple$/access_provider = permit/' /etc/sssd/sssd.conf
+    guest_exec m1 systemctl restart sssd
+    lab_wait 60 "SSSD on $MEMBER resolves $P_SSH" sss_knows "$P_SSH" || true
+    lab_log "SABOTAGE: $MEMBER's installed sssd.conf lets everyone in (access_provider = permit; SSSD restarted)"
+fi
+if [ "${BCLI_SABOTAGE:-}" = member-gssapi ]; then
+    guest_exec m1 sed -i 's/^GSSAPIAuthentication yes$/GSSAPIAuthentication no/' /etc/ssh/sshd_config.d/10-billu-ad.conf
+    guest_exec m1 systemctl reload ssh
+    lab_log "SABOTAGE: $MEMBER's installed sshd drop-in says GSSAPIAuthentication no (sshd reloaded)"
+fi
+guest_exec cl sh -c 'printf "@include common-auth\n@include common-account\n@include common-session\n" >/etc/pam.d/billu-lab-logon'
+CC_SSH="/tmp/krb5cc_$(guest_exec cl id -u "$P_SSH")"; CC_P="/tmp/krb5cc_$(guest_exec cl id -u "$PERSON")"
+# pam_winbind writes the caches to /tmp, which is this machine's: removed on any exit.
+trap 'rm -f "$CC_SSH" "$CC_P" "/tmp/krb5cc_$WANT_UID"; guest_cleanup_all; lab_cleanup' EXIT
+rm -f "$CC_SSH" "$CC_P"
+console_logon() { # <user>: a logon at the client through PAM (auth, account, session), the password on stdin
+    printf '%s\n' "$USER_PW" | guest_exec cl env -u KRB5CCNAME pamtester -v billu-lab-logon "$1" authenticate acct_mgmt open_session >"$LAB_DIR/console-$1.log" 2>&1
+}
+cc_has() { lab_has "$2" guest_exec cl env KRB5CCNAME="FILE:$1" klist; } # <cache> <principal>
+M_SSH_OPTS=(-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o ConnectTimeout=10 -o LogLevel=ERROR
+    -o BatchMode=yes -o GSSAPIAuthentication=yes -o PreferredAuthentications=gssapi-with-mic)
+ssh_member() { # <user> <cache> <command...>: ssh from the client to the member as <user>, with that cache only
+    guest_exec cl runuser -u "$1" -- env KRB5CCNAME="FILE:$2" ssh "${M_SSH_OPTS[@]}" "$1@$M_FQDN" "${@:3}"
+}
+member_logon() { test "$(ssh_member "$1" "$2" id -un 2>/dev/null)" = "$1"; }
+member_said() { lab_has "$1" guest_exec m1 cat /var/log/lab-sshd.log; }
+t=$(date +%s%N)
+lab_expect "$P_SSH (in $SSH_GROUP) logs on at $CLI through PAM (pamtester: authenticate, acct_mgmt, open_session)" pass console_logon "$P_SSH"
+lab_expect "... that logon left $P_SSH's ticket in $CC_SSH (pam_winbind)" pass cc_has "$CC_SSH" "krbtgt/$REALM@$REALM"
+lab_expect "$P_SSH reaches $MEMBER over SSH with that logon's ticket alone (GSSAPI; no password asked)" pass member_logon "$P_SSH" "$CC_SSH"
+lab_fig "$P_SSH's logon at $CLI and SSH to $MEMBER" "$(lab_since "$t") ms"
+lab_expect "... $MEMBER's sshd says the ticket logged $P_SSH on" pass member_said "Accepted gssapi-with-mic for $P_SSH"
+lab_expect "... the logon's cache now holds $MEMBER's service ticket host/$M_FQDN@$REALM" pass cc_has "$CC_SSH" "host/$M_FQDN@$REALM"
+guest_exec cl runuser -u "$P_SSH" -- env KRB5CCNAME="FILE:$CC_SSH" kdestroy -q 2>/dev/null || true
+lab_expect "... with that cache destroyed (kdestroy), the same logon is refused (the ticket is what logged on)" fail member_logon "$P_SSH" "$CC_SSH"
+lab_expect "$PERSON (in neither $SSH_GROUP nor $SUDO_GROUP) logs on at $CLI through PAM (the console is the staff's)" pass console_logon "$PERSON"
+lab_expect "... that logon left $PERSON's ticket in $CC_P" pass cc_has "$CC_P" "krbtgt/$REALM@$REALM"
+lab_expect "$PERSON is refused by $MEMBER over SSH with that ticket" fail member_logon "$PERSON" "$CC_P"
+lab_expect "... $MEMBER's sshd says why: PAM's account stage (SSSD's access rule) refused $PERSON" pass member_said "Access denied for user $PERSON by PAM account configuration"
+lab_expect "... though Kerberos gave $PERSON a service ticket for host/$M_FQDN (the refusal is the member's access rule's)" pass cc_has "$CC_P" "host/$M_FQDN@$REALM"
+rm -f "$CC_SSH" "$CC_P"
+fi # level 4 from the client
+
+# --- the acceptance run from the client: the logon scenario as the model's acceptance account, from PAR-CLI01 -------
+# tools/acceptance (npm run acceptance) inside PAR-CLI01's namespace, as labs/dc runs it from its member: Kerberos from
+# the DC, an LDAPS bind with the certificate verified, SSH to the member with the ticket alone. The account is the
+# directory step's (in its OU and the SSH group), its password the secret the lab gave that step. Lab overrides, in a
+# 0600 copy of the outputs: acceptancePassword (offline synth has a placeholder), caCertPem the lab's throwaway CA (the
+# one that issued the DC's LDAPS certificate); --host-keys accept-new (the outputs' knownHosts are synth's mocks).
+# The acceptance runs as the model's acceptance account, from PAR-CLI01: the lab's 0600 copy of the outputs (its
+# overrides above) and the command, shared by the logon and gpo phases.
+lab_outputs() { # <password> <file>: the password through the environment, not on a command line others can list
+    LAB_ACC_PW="$1" node -e 'const fs=require("fs"); const o=JSON.parse(fs.readFileSync(process.argv[1],"utf8")); o.caCertPem=fs.readFileSync(process.argv[2],"utf8"); o.acceptancePassword=process.env.LAB_ACC_PW; fs.writeFileSync(process.argv[3], JSON.stringify(o), {mode: 0o600})' \
+        "$OUT/outputs.json" "$LAB_PKI/ca.pem" "$2"
+}
+lab_outputs "$ACC_PW" "$LAB_DIR/outputs-acc.json"
+acceptance_as_acc() { # <report dir> <option>...: tools/acceptance inside PAR-CLI01; its log in <report dir>.log, its failed steps shown
+    local rc=0
+    # shellcheck disable=SC2016 # a program for the guest's sh: its $1.. are its arguments
+    guest_exec cl env -u BILLU_ACCEPTANCE_PASSWORD sh -c 'cd "$1" && shift && exec node dist/tools/acceptance.js --stack dev "$@"' \
+        sh "$LAB_ROOT" --outputs "$LAB_DIR/outputs-acc.json" --report "$1" "${@:2}" >"$1.log" 2>&1 || rc=$?
+    [ "$rc" = 0 ] || grep -E '^\[[a-z]+\] FAIL ' "$1.log" | cut -c1-300
+    return "$rc"
+}
+junit_failures() { grep -o '<testsuites [^>]*failures="[0-9]*"' "$1/acceptance.xml" | grep -o 'failures="[0-9]*"'; }
+if lab_phase "the acceptance run from the client (logon, as the acceptance account)" BCLI_SABOTAGE=logon-ssh-group; then
+if [ "${BCLI_SABOTAGE:-}" = logon-ssh-group ]; then
+    guest_exec dc1 samba-tool group removemembers "$SSH_GROUP" "$ACC_SAM" -H "$SAM" >/dev/null
+    lab_log "SABOTAGE: $ACC_SAM taken out of $SSH_GROUP on $DC1"
+fi
+acceptance_logon() { # <report dir>: the logon scenario from PAR-CLI01
+    acceptance_as_acc "$1" --only logon --member "$MEMBER" --host-keys accept-new
+}
+t=$(date +%s%N)
+lab_expect "acceptance from $CLI: the logon scenario passes as $ACC_SAM, the directory's acceptance account (exit 0)" pass acceptance_logon "$LAB_DIR/acc-logon"
+lab_fig "acceptance run from $CLI (logon)" "$(lab_since "$t") ms"
+sed 's/^/    /' "$LAB_DIR/acc-logon.log" | tail -n 5
+lab_expect "... its JUnit report counts no failure" pass test "$(junit_failures "$LAB_DIR/acc-logon")" = 'failures="0"'
+lab_expect "... it logged on to $MEMBER over SSH as $ACC_SAM with the Kerberos ticket alone (its report)" pass \
+    grep -q "SSH to $MEMBER as $ACC_SAM with the Kerberos ticket alone | $ACC_SAM | $ACC_SAM | ok" "$LAB_DIR/acc-logon/acceptance.md"
+lab_expect "... and $MEMBER's sshd says a ticket logged $ACC_SAM on" pass lab_has "Accepted gssapi-with-mic for $ACC_SAM" guest_exec m1 cat /var/log/lab-sshd.log
+# The member's sshd stopped (a broken daemon): the run fails (exit 1), its Kerberos and LDAPS steps still pass and its
+# SSH step says why.
+guest_exec m1 systemctl stop ssh
+acc_down() { local rc=0; acceptance_logon "$LAB_DIR/acc-logon-down" || rc=$?; test "$rc" = 1; }
+lab_expect "with $MEMBER's sshd stopped, the logon scenario from $CLI fails (exit 1, not bad input)" pass acc_down
+lab_expect "... its report says the SSH connection was refused" pass \
+    grep -q "SSH to $MEMBER as $ACC_SAM with the Kerberos ticket alone | $ACC_SAM | ssh exit 255: .*Connection refused | FAIL" "$LAB_DIR/acc-logon-down/acceptance.md"
+lab_expect "... while its Kerberos step passed (only the SSH step failed)" pass \
+    grep -q "Kerberos: $ACC_SAM@$REALM gets a ticket from $DC1 | a ticket for krbtgt/$REALM@$REALM | a ticket for krbtgt/$REALM@$REALM | ok" "$LAB_DIR/acc-logon-down/acceptance.md"
+grep -E '\| FAIL \|' "$LAB_DIR/acc-logon-down/acceptance.md" | sed 's/^/    /' || true
+lab_expect "... no password in its reports or logs" fail grep -rqF -- "$ACC_PW" "$LAB_DIR/acc-logon" "$LAB_DIR/acc-logon.log" "$LAB_DIR/acc-logon-down" "$LAB_DIR/acc-logon-down.log"
+fi # the acceptance run from the client (logon)
+# --- the acceptance run from the client: the gpo scenario, from the workstation the GPOs are for ---------------------
+# tools/acceptance's gpo scenario inside PAR-CLI01's namespace as the acceptance account, against PAR-DC01 running its
+# rendered gpo step (above): every GPO of the model readable in LDAP (LDAPS, the certificate verified), the model's
+# gPLinks in link order, each GPO's GPT.INI over SMB equal to its object's versionNumber. The step count comes from the
+# model (the billu:gpo:Gpo resources of the lab's synth: each GPO twice, each linked container once), not the run.
+if lab_phase "the acceptance run from the client (gpo, as the acceptance account)" BCLI_SABOTAGE=gpo-gptini; then
+N_GPOS=$(q 'console.log(r.filter((x)=>x.type==="billu:gpo:Gpo").length)')
+N_LINKED=$(q 'console.log(new Set(r.filter((x)=>x.type==="billu:gpo:Gpo").flatMap((g)=>g.inputs.links.map((l)=>l.dn))).size)')
+[ "$N_GPOS" -gt 0 ] || lab_die "dev plans no GPO"
+if [ "${BCLI_SABOTAGE:-}" = gpo-gptini ]; then
+    # The model's first GPO: its folder on the DC (the object's name, read with ldbsearch), GPT.INI one version ahead.
+    G1=$(q 'console.log(r.find((x)=>x.type==="billu:gpo:Gpo").inputs.displayName)')
+    GUID=$(guest_exec dc1 ldbsearch -H "$SAM" -b "CN=Policies,CN=System,DC=${DOMAIN//./,DC=}" "(displayName=$G1)" cn | sed -n 's/^cn: //p')
+    INI="/var/lib/samba/sysvol/$DOMAIN/Policies/$GUID/GPT.INI"
+    v=$(guest_exec dc1 sed -n 's/^Version=\([0-9]*\).*/\1/p' "$INI")
+    [ -n "$v" ] || lab_die "no Version= in $DC1's $INI"
+    # the sabotage itself: GPT.INI one ahead of the object's versionNumber
+    guest_exec dc1 sed -i "s/^Version=$v/Version=$((v + 1))/" "$INI"
+    lab_log "SABOTAGE: $G1's GPT.INI ($GUID) Version $v -> $((v + 1)), its versionNumber left at $v, on $DC1"
+fi
+t=$(date +%s%N)
+lab_expect "acceptance from $CLI: the gpo scenario passes as $ACC_SAM (exit 0)" pass acceptance_as_acc "$LAB_DIR/acc-gpo" --only gpo
+lab_fig "acceptance run from $CLI (gpo)" "$(lab_since "$t") ms"
+sed 's/^/    /' "$LAB_DIR/acc-gpo.log" | tail -n 3
+lab_expect "... its JUnit report has $((2 * N_GPOS + N_LINKED)) steps ($N_GPOS GPOs twice, $N_LINKED linked containers), no failure" pass \
+    grep -q "<testsuites [^>]*tests=\"$((2 * N_GPOS + N_LINKED))\" failures=\"0\"" "$LAB_DIR/acc-gpo/acceptance.xml"
+lab_expect "... no password in its report or log" fail grep -rqF -- "$ACC_PW" "$LAB_DIR/acc-gpo" "$LAB_DIR/acc-gpo.log"
+fi # the acceptance run from the client (gpo)
 lab_log "lab $(( ($(date +%s%N) - START) / 1000000000 )) s"
 lab_finish
