@@ -271,10 +271,12 @@ stop_server() {
     fi
 }
 mon_cleanup() {
-    local m
+    local m t
+    t=$(date +%s%N)
     stop_server
     for m in "${CREATED[@]:-}"; do if [ -n "$m" ]; then rmdir "$m" 2>/dev/null || true; fi; done
     lab_cleanup
+    lab_log "cleanup took $(lab_since "$t") ms" # (a lab that died in set-up exits in lab_cleanup, without this line)
 }
 trap mon_cleanup EXIT
 mon_enter() { # <command...>: in bmon-mon, with the lab's folders mounted over the guest's paths
