@@ -83,6 +83,11 @@
 # BILLU_LAB_CERT_SABOTAGE=1 sets the Samba template's LDAPS expiry item's JSONPath to $.x509.not_before.timestamp (through
 # the API, after the idempotence check): "PAR-DC01: billu.cert.expiry[...] is the LDAPS stand-in's notAfter" fails.
 # BILLU_LAB_CRIT_SABOTAGE, _VALIDATION_, _IMAPS_, _WINDOWS_ and _CHARON_SABOTAGE: see sabotage.txt (each fails at its probe).
+# (monphase, 2026-12-06): in 19 phases: passes, 109 probes, 152 s at load 1.9-5 (trigger 13.9 s, resolve 1.9 s; server +
+# PostgreSQL RSS 716 MiB summed, PSS 126 MiB, once items have values). Each of the 9 switches exits 1 at its probe:
+# =1 19 s, USERPARAM 127 s, NODATA 168 s, CERT 95 s, CHARON 71 s, CRIT 84 s, VALIDATION 70 s, WINDOWS 26 s, IMAPS 43 s
+# (load 0.8-10; before: 8, 127, 168, 109, ~110, 72, 109, 107, 111 s). USERPARAM, NODATA and CERT wait out their probes'
+# bounds (90, 120 and 60 s). zabbix_server stops in 1.1-2.8 s at cleanup, PostgreSQL still up.
 # (monlab, 2026-12-06): with the certificate swaps, IMAPS, the Windows template and charon: passes, 109 probes, 180 s at
 # load 11.4 (certificate swaps 8.9 s, Execute now -> value 2-3 s; IMAPS 16.5 s, most of it the mail agent's restart and
 # availability; the Windows template and prod's synth a few seconds); the new switches exit 1 at their probes.
