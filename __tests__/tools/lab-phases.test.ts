@@ -74,6 +74,181 @@ export function gateProblems(lab: string, text: string, gate: string): { expecte
     return { expected, problems };
 }
 
+/** A lab's lines (continuations joined), each with the phase it lies in (its index among the lab's phases; -1: ungated). */
+function regions(text: string): { line: string; phase: number }[] {
+    const out: { line: string; phase: number }[] = [];
+    let depth = 0;
+    let phase = -1;
+    let phaseDepth = -1;
+    let count = -1;
+    for (const line of text.replace(/\\\n\s*/g, " ").split("\n")) {
+        // Column-0 if/fi only: a phase's body is not indented, and neither are the ifs inside it.
+        if (/^if\b/.test(line) && !/\bfi\s*(#.*)?$/.test(line)) {
+            // A phase inside a phase (none today) counts, its lines stay the outer one's.
+            if (/^if lab_phase\b/.test(line)) count += 1;
+            if (/^if lab_phase\b/.test(line) && phase < 0) {
+                phase = count;
+                phaseDepth = depth;
+                out.push({ line, phase: -1 });
+                depth += 1;
+                continue;
+            }
+            depth += 1;
+        } else if (/^fi\b/.test(line)) {
+            depth -= 1;
+            if (phase >= 0 && depth === phaseDepth) {
+                out.push({ line, phase: -1 });
+                phase = -1;
+                continue;
+            }
+        }
+        out.push({ line, phase });
+    }
+    return out;
+}
+
+/** Where a shell command may start: the line's start, after ; & | ( { or a do/then/else/while. */
+const CMD = String.raw`(?:^|[;&|({]|\b(?:do|then|else|while)\s)\s*`;
+
+/** The variables a line sets (NAME=, NAME+=, read, mapfile, for and local targets) and the functions it defines. */
+function sets(line: string): { vars: string[]; fns: string[] } {
+    if (/^\s*#/.test(line)) return { vars: [], fns: [] };
+    const vars = [...line.matchAll(new RegExp(`${CMD}(?:(?:local|export)\\s+)?([A-Za-z_]\\w*)(?:\\[[^\\]=]*\\])?\\+?=`, "g"))].map((m) => m[1]);
+    // A command's own environment (A=1 B=2 cmd) and local's further names: every NAME= after the first.
+    vars.push(
+        ...[...line.matchAll(/\s([A-Za-z_]\w*)=/g)]
+            .map((m) => m[1])
+            .filter((n) => new RegExp(`${CMD}(?:local\\s+)?(?:[A-Za-z_]\\w*=\\S*\\s+)*${n}=`).test(line)),
+    );
+    for (const m of line.matchAll(new RegExp(`${CMD}for\\s+([A-Za-z_]\\w*)\\s+in\\b`, "g"))) vars.push(m[1]);
+    for (const m of line.matchAll(new RegExp(`${CMD}(?:read|mapfile|readarray)((?:\\s+-[A-Za-z]+)*)((?:\\s+[A-Za-z_]\\w*)+)\\s*(?=$|[<;|&])`, "g"))) {
+        vars.push(...m[2].trim().split(/\s+/));
+    }
+    for (const m of line.matchAll(new RegExp(`${CMD}local((?:\\s+[A-Za-z_]\\w*(?:=\\S*)?)+)`, "g")))
+        vars.push(
+            ...m[1]
+                .trim()
+                .split(/\s+/)
+                .map((x) => x.split("=")[0]),
+        );
+    const fns = [...line.matchAll(new RegExp(`${CMD}([A-Za-z_][\\w-]*)\\(\\)\\s*\\{`, "g"))].map((m) => m[1]);
+    return { vars, fns };
+}
+
+/** The variables a line reads (not through ${NAME:-...}) and the words outside quotes (the functions it may call). */
+function reads(line: string): { vars: Set<string>; words: Set<string> } {
+    if (/^\s*#/.test(line) || /^(if lab_phase\b|fi\b)/.test(line)) return { vars: new Set(), words: new Set() };
+    const vars = new Set([...line.matchAll(/\$(?:\{[#!]?)?([A-Za-z_]\w*)(?![\w:])|\$\{([A-Za-z_]\w*):[^-]/g)].map((m) => m[1] ?? m[2]));
+    const bare = line.replace(/"(?:[^"\\]|\\.)*"|'[^']*'/g, '""').replace(new RegExp(`${CMD}[A-Za-z_][\\w-]*\\(\\)`, "g"), " ");
+    const words = new Set([...bare.matchAll(/(?:^|[\s;&|(])([A-Za-z_][\w-]*)(?=$|[\s;)])/g)].map((m) => m[1]));
+    return { vars, words };
+}
+
+/**
+ * What a lab's phases feed each other, derived from its text: a phase that reads a variable or calls a function which
+ * only earlier phases set (no ungated line before it, nor its own lines before the read) needs those phases, so each of
+ * them must name every switch the reading phase names (a sabotage run of that switch would skip the setter and die on
+ * `set -u`, or run a probe on an empty value); and ungated code must not read what only phases set.
+ */
+export function phaseNeeds(lab: string, text: string): string[] {
+    const file = `labs/${lab}/lab.sh`;
+    const all = phases(text, file);
+    const lines = regions(text);
+    const problems: string[] = [];
+    const seen = new Set<string>();
+    // Where each name is set: [line index, phase] in order.
+    const where = { vars: new Map<string, [number, number][]>(), fns: new Map<string, [number, number][]>() };
+    lines.forEach(({ line, phase }, i) => {
+        const s = sets(line);
+        for (const [kind, names] of [
+            ["vars", s.vars],
+            ["fns", s.fns],
+        ] as const) {
+            for (const n of names) where[kind].set(n, [...(where[kind].get(n) ?? []), [i, phase]]);
+        }
+    });
+    lines.forEach(({ line, phase }, i) => {
+        const r = reads(line);
+        for (const [kind, names] of [
+            ["vars", r.vars],
+            ["fns", r.words],
+        ] as const) {
+            for (const name of names) {
+                const at = (where[kind].get(name) ?? []).filter(([k]) => k < i || (kind === "vars" && k === i));
+                // Never set before (the environment's, common.sh's), or set by ungated code or this phase's own lines.
+                if (at.length === 0 || at.some(([, p]) => p === -1 || p === phase)) continue;
+                const setters = [...new Set(at.map(([, p]) => p))];
+                if (phase < 0) {
+                    const key = `ungated ${name}`;
+                    if (!seen.has(key))
+                        problems.push(
+                            `${file}: ungated code reads ${name}, which only phase "${all[setters[0]].title}" sets: a sabotage run that skips that phase dies there; set it before the phases`,
+                        );
+                    seen.add(key);
+                    continue;
+                }
+                for (const p of setters) {
+                    for (const s of all[phase].switches.filter((x) => !all[p].switches.includes(x))) {
+                        const key = `${p} ${s} ${name}`;
+                        if (!seen.has(key)) {
+                            problems.push(
+                                `${file}: phase "${all[phase].title}" (${s}) reads ${name}, which phase "${all[p].title}" sets: add ${s} to that phase's lab_phase line, or set ${name} before the phases`,
+                            );
+                        }
+                        seen.add(key);
+                    }
+                }
+            }
+        }
+    });
+    return problems;
+}
+
+test("a lab's phases name the switches of the later phases that read what they set (derived from the variables and functions each sets)", () => {
+    const problems: string[] = [];
+    for (const l of LABS) problems.push(...phaseNeeds(l, readFileSync(path.join(ROOT, "labs", l, "lab.sh"), "utf8")));
+    // Known and latent (monphase, 2026-12-06; the mail lab is not this branch's to change): the mail lab's DKIM phase
+    // reads $FIRST, which the delivery phase sets, after the DKIM verification probe where MBL_SABOTAGE=dkim's run stops.
+    // A DKIM probe moved after that read would make the dkim run die on `set -u` instead of failing at its probe.
+    const known = (p: string) => p.startsWith('labs/mail/lab.sh: phase "DKIM: ') && p.includes('(MBL_SABOTAGE=dkim) reads FIRST, which phase "delivery" sets');
+    expect(problems.filter((p) => !known(p))).toEqual([]);
+    // The monitoring lab's probes run in phases: the LDAPS certificate phase feeds the certificate swaps (the triggers'
+    // names it reads), so it names their switches too.
+    const mon = phases(readFileSync(path.join(ROOT, "labs", "monitoring", "lab.sh"), "utf8"), "labs/monitoring/lab.sh");
+    expect(mon.length).toBeGreaterThanOrEqual(15);
+    const swaps = mon.find((p) => p.title.startsWith("the LDAPS certificate swapped"));
+    const ldaps = mon.find((p) => p.title.startsWith("certificates: the LDAPS stand-in's"));
+    expect(swaps?.switches.length).toBeGreaterThan(0);
+    expect(ldaps?.switches).toEqual(expect.arrayContaining(swaps?.switches ?? ["(none)"]));
+});
+
+test("a phase that sets what a later phase of another switch reads is reported, and so is ungated code reading it", () => {
+    const lab = [
+        'if lab_phase "names" X_SABOTAGE=a; then',
+        "T_WARN=$(cert_trigger warn)",
+        'crit_quiet() { probe "$T_WARN"; }',
+        "fi # names",
+        'if lab_phase "swap" X_SABOTAGE=a X_SABOTAGE=b; then',
+        "ASKED=$(date +%s)",
+        'lab_expect "warning" pass probe "$T_WARN" "$ASKED"',
+        'if [ -n "${X_SABOTAGE:-}" ]; then',
+        "    lab_log x",
+        "fi",
+        'lab_expect "quiet" pass crit_quiet',
+        "fi # swap",
+        'if lab_phase "again" X_SABOTAGE=b; then',
+        'lab_expect "asked" pass test -n "$ASKED"',
+        "fi # again",
+        'lab_fig "x" "$T_WARN ${ASKED:-none}"',
+        "",
+    ].join("\n");
+    expect(phaseNeeds("monitoring", lab)).toEqual([
+        'labs/monitoring/lab.sh: phase "swap" (X_SABOTAGE=b) reads T_WARN, which phase "names" sets: add X_SABOTAGE=b to that phase\'s lab_phase line, or set T_WARN before the phases',
+        'labs/monitoring/lab.sh: phase "swap" (X_SABOTAGE=b) reads crit_quiet, which phase "names" sets: add X_SABOTAGE=b to that phase\'s lab_phase line, or set crit_quiet before the phases',
+        'labs/monitoring/lab.sh: ungated code reads T_WARN, which only phase "names" sets: a sabotage run that skips that phase dies there; set it before the phases',
+    ]);
+});
+
 test("the mail lab's password reset phase names every switch whose probe comes after it or in it", () => {
     const text = readFileSync(path.join(ROOT, "labs", "mail", "lab.sh"), "utf8");
     const { expected, problems } = gateProblems("mail", text, "a new account must change its password");

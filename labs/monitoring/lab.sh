@@ -60,8 +60,14 @@
 #      The router's charon (no tunnel) answers billu.ipsec.sas's swanctl: the item equals charon's own count.
 #   5e. prod's Windows template created in this Zabbix by the configuration step's own code (zabbix-config.py), twice.
 #   6. The acceptance run's monitoring scenario with the read-only account: passes, then fails naming a stopped agent.
-#   Figures: schema load, trigger latency, resolve latency, the Zabbix server's memory (RSS, all its processes), lab
+#   Figures: schema load, trigger latency, resolve latency, the memory of the Zabbix server and PostgreSQL (RSS and PSS
+#   of all their processes, once the configuration step has run and items receive values, and again at the end), lab
 #   duration.
+#   Phases (lab_phase): the set-up above (PostgreSQL, the server, the frontend, the configuration step's first run) is
+#   every probe's; the probes after it run in phases, each naming the sabotage switches whose probe it holds or feeds, so
+#   a sabotage run skips the others (a normal run takes every one, and lab_finish checks it did).
+#   Cleanup: zabbix_server is stopped first and waited for (bounded), PostgreSQL still running, so its shutdown syncs
+#   and exits instead of reconnecting to a stopped database until lab_cleanup's watchdog kills it.
 #
 # Lab overrides (labs/monitoring/overrides.json, the only differences from synth's files): the document's item
 # intervals are short (60s -> 5s, 5m -> 10s, 1h -> 30s) so the trigger fires in seconds, not minutes; the agent-unreachable
@@ -77,6 +83,11 @@
 # BILLU_LAB_CERT_SABOTAGE=1 sets the Samba template's LDAPS expiry item's JSONPath to $.x509.not_before.timestamp (through
 # the API, after the idempotence check): "PAR-DC01: billu.cert.expiry[...] is the LDAPS stand-in's notAfter" fails.
 # BILLU_LAB_CRIT_SABOTAGE, _VALIDATION_, _IMAPS_, _WINDOWS_ and _CHARON_SABOTAGE: see sabotage.txt (each fails at its probe).
+# (monphase, 2026-12-06): in 19 phases: passes, 109 probes, 152 s at load 1.9-5 (trigger 13.9 s, resolve 1.9 s; server +
+# PostgreSQL RSS 716 MiB summed, PSS 126 MiB, once items have values). Each of the 9 switches exits 1 at its probe:
+# =1 19 s, USERPARAM 127 s, NODATA 168 s, CERT 95 s, CHARON 71 s, CRIT 84 s, VALIDATION 70 s, WINDOWS 26 s, IMAPS 43 s
+# (load 0.8-10; before: 8, 127, 168, 109, ~110, 72, 109, 107, 111 s). USERPARAM, NODATA and CERT wait out their probes'
+# bounds (90, 120 and 60 s). zabbix_server stops in 1.1-2.8 s at cleanup, PostgreSQL still up.
 # (monlab, 2026-12-06): with the certificate swaps, IMAPS, the Windows template and charon: passes, 109 probes, 180 s at
 # load 11.4 (certificate swaps 8.9 s, Execute now -> value 2-3 s; IMAPS 16.5 s, most of it the mail agent's restart and
 # availability; the Windows template and prod's synth a few seconds); the new switches exit 1 at their probes.
@@ -251,10 +262,26 @@ for m in "${MOUNTED[@]}"; do
     [ -d "$m" ] || { mkdir -p "$m"; CREATED+=("$m"); }
     mkdir -p "$MON_ROOT$m"
 done
+# The Zabbix server stops first, and the cleanup waits for it (bounded) while PostgreSQL still runs: its shutdown syncs
+# its history cache to the database and exits. Stopped together with PostgreSQL (lab_cleanup's one SIGTERM to every
+# process), it reconnected every 10 s to a database that was gone until lab_cleanup's watchdog killed it 15 s later.
+SERVER_PID=
+server_gone() { [ ! -e "/proc/$1" ] || grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null; } # exited (a zombie until waited)
+stop_server() {
+    [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null || return 0
+    if lab_wait 30 "zabbix_server stopped, before PostgreSQL" server_gone "$SERVER_PID"; then
+        wait "$SERVER_PID" 2>/dev/null || true
+    else
+        lab_log "zabbix_server still runs 30 s after its SIGTERM: lab_cleanup kills it"
+    fi
+}
 mon_cleanup() {
-    local m
+    local m t
+    t=$(date +%s%N)
+    stop_server
     for m in "${CREATED[@]:-}"; do if [ -n "$m" ]; then rmdir "$m" 2>/dev/null || true; fi; done
     lab_cleanup
+    lab_log "cleanup took $(lab_since "$t") ms" # (a lab that died in set-up exits in lab_cleanup, without this line)
 }
 trap mon_cleanup EXIT
 mon_enter() { # <command...>: in bmon-mon, with the lab's folders mounted over the guest's paths
@@ -518,6 +545,11 @@ T_CFG=$(date +%s%N)
 lab_expect "the rendered monitoring-config step's first run succeeds" pass run_cfg_step "$LAB_DIR/step1.log"
 T_CONFIGURED=$(date +%s%N)
 lab_log "configuration step: $(grep -c . "$LAB_DIR/step1.log") lines, $(grep '^  zabbix-config: ' "$LAB_DIR/step1.log" | sed 's/^ *//') in $(lab_since "$T_CFG") ms"
+# Phases (lab_phase, labs/lib/common.sh): a sabotage run takes the set-up above (PostgreSQL, the server, the frontend,
+# the configuration step) and only the phases that name its switch, so it reaches its probe without the others; a normal
+# run takes every phase, in this order. A phase names the switches whose probe it holds or feeds (what a later phase of
+# that switch reads: __tests__/tools/lab-phases.test.ts derives it from the variables and functions each phase sets).
+if lab_phase "the configuration step's first run: Admin's generated password, the read-only account, no secret in its output"; then
 lab_expect "its first run replaced Admin's stock password by the generated one" pass grep -qx "  replaced Admin's stock password by the generated one" "$LAB_DIR/step1.log"
 lab_expect "its first run created the read-only account" pass grep -qx "  created user api-reader" "$LAB_DIR/step1.log"
 printf 'username=Admin\npassword=%s\n' "zab""bix" >"$LAB_DIR/stock.cred" # the package's documented first password
@@ -525,12 +557,19 @@ chmod 0600 "$LAB_DIR/stock.cred"
 lab_expect "Zabbix refuses Admin's stock password now" fail ip netns exec bmon-mon /usr/bin/python3 "$HERE/probe.py" --url "$API" --credentials "$LAB_DIR/stock.cred" login
 lab_expect "Zabbix accepts Admin's generated password" pass ip netns exec bmon-mon "${PROBE[@]}" login
 lab_expect "the step's output shows no password and no PSK" fail grep -qF -e "$ADMIN_PW" -e "$READER_PW" -f <(awk '{print $NF}' "$LAB_DIR/psk") "$LAB_DIR/step1.log"
+
+fi # first run
+
+if lab_phase "the configuration step's second run changes nothing"; then
 ip netns exec bmon-mon "${PROBE[@]}" export "$DOC" "$LAB_DIR/export1.json" >>"$LAB_DIR/probes.log" 2>&1 || lab_die "configuration.export failed"
 lab_expect "the rendered monitoring-config step's second run succeeds" pass run_cfg_step "$LAB_DIR/step2.log"
 lab_expect "its second run prints zabbix-config: no change" pass grep -qx "  zabbix-config: no change" "$LAB_DIR/step2.log"
 lab_expect "its second run reports the step unchanged" pass grep -qx "billu\[monitoring-config\]: unchanged" "$LAB_DIR/step2.log"
 ip netns exec bmon-mon "${PROBE[@]}" export "$DOC" "$LAB_DIR/export2.json" >>"$LAB_DIR/probes.log" 2>&1 || lab_die "configuration.export failed"
 lab_expect "configuration.export of the document's hosts, templates and host groups, and its dashboards (widget ids included), are identical before and after the second run" pass cmp "$LAB_DIR/export1.json" "$LAB_DIR/export2.json"
+
+fi # second run
+
 # Sabotage (after the idempotence check, which it would otherwise fail first): the Samba template's LDAPS expiry item
 # reads not_before instead of not_after, as a wrong rendered JSONPath would.
 if [ -n "${BILLU_LAB_CERT_SABOTAGE:-}" ]; then
@@ -540,6 +579,14 @@ if [ -n "${BILLU_LAB_CERT_SABOTAGE:-}" ]; then
 fi
 # The certificate probes below take values polled from now on only (a value polled before a sabotage would pass them).
 CERT_SINCE=$(date +%s)
+# The read-only account's credentials, fetched as the operator does (docs/services/monitoring.md: over SSH from
+# /etc/billu/monitoring/api-reader.cred), into a 0600 file of the lab's (the read-only account's probes and the
+# acceptance run log on with it).
+umask 077
+mon_enter cat /etc/billu/monitoring/api-reader.cred >"$LAB_DIR/reader.cred"
+umask 022
+
+if lab_phase "what the step installed is read back; the read-only account reads and may not write"; then
 # What the step installed is what synth rendered (bytes, mode, owner; the reader's password filled from the stdin).
 # shellcheck disable=SC2034 # LAB_ENTER and LAB_SECRETS are read by lab_readback (common.sh)
 LAB_ENTER=(mon_enter)
@@ -547,44 +594,76 @@ LAB_ENTER=(mon_enter)
 LAB_SECRETS="$SECRETS"
 for f in "${STEP_FILES[@]}"; do lab_readback dev "$MON_HOST" "$f" "$f"; done
 LAB_ENTER=()
-# The read-only account's credentials, fetched as the operator does (docs/services/monitoring.md: over SSH from
-# /etc/billu/monitoring/api-reader.cred), into a 0600 file of the lab's.
-umask 077
-mon_enter cat /etc/billu/monitoring/api-reader.cred >"$LAB_DIR/reader.cred"
-umask 022
 READER=(/usr/bin/python3 "$HERE/probe.py" --url "$API" --credentials "$LAB_DIR/reader.cred")
 lab_expect "the read-only account reads hosts (host.get) with their planned templates" pass ip netns exec bmon-mon "${READER[@]}" templates "$DOC"
 lab_expect "the read-only account's writes (host.update, hostgroup.create) are refused with the API's permission error" pass \
     sh -c "ip netns exec bmon-mon ${READER[*]} write-refused $WEB_HOST >>$LAB_DIR/probes.log 2>&1"
 grep -E '^(host.update|hostgroup.create): ' "$LAB_DIR/probes.log" | tail -n 2 | sed 's/^/    /'
 
+fi # read-back, read-only account
+
 # --- probes -----------------------------------------------------------------------------------------------------------
 probe() { ip netns exec bmon-mon "${PROBE[@]}" "$@" >>"$LAB_DIR/probes.log" 2>&1; }
-lab_expect "every planned host exists with exactly its planned templates" pass probe templates "$DOC"
 # The OS template's "agent unreachable" trigger (nodata() of agent.ping over {$BILLU.AGENT.NODATA}), its expression as
 # the renderer wrote it in the read-back reference (synth's document with the lab's overrides), on every Linux host; the
 # API's expandExpression resolves {$BILLU.AGENT.NODATA} to the template's value (30s here): the macro reaches the trigger.
 REF_DOC="$LAB_DIR/lab-rendered/$MON_HOST$DOC_GUEST"
 NODATA_TRIGGER=$(node -e 'const t = require(process.argv[1]).templates.find((x) => x.name === "BillU Linux base");
     console.log(t.triggers.find((x) => x.expression.startsWith("nodata(")).name)' "$REF_DOC")
+PORT=${PORTS[0]}
+TRIGGER=$(node -e 'const t = require(process.argv[1]).templates.find((x) => x.name === "BillU Apache HTTPS"); console.log(t.triggers.find((x) => x.name.includes("port " + process.argv[2] + " ")).name)' "$DOC" "$PORT")
+# The memory of the Zabbix server and its database (issue #18's figure): RSS and PSS (shared pages counted once per
+# process: /proc/<pid>/smaps_rollup) summed over zabbix_server's and postgres's processes in bmon-mon. A figure, not a probe.
+mem_fig() { # <when>
+    local pid comm kb pss zr=0 zp=0 zn=0 pr=0 pp=0 pn=0
+    for pid in $(ip netns pids bmon-mon); do
+        comm=$(cat "/proc/$pid/comm" 2>/dev/null) || continue
+        kb=$(awk '/^VmRSS/ {print $2}' "/proc/$pid/status" 2>/dev/null) || continue
+        pss=$(awk '/^Pss:/ {print $2}' "/proc/$pid/smaps_rollup" 2>/dev/null) || continue
+        case "$comm" in
+            zabbix_server) zr=$((zr + ${kb:-0})); zp=$((zp + ${pss:-0})); zn=$((zn + 1)) ;;
+            postgres) pr=$((pr + ${kb:-0})); pp=$((pp + ${pss:-0})); pn=$((pn + 1)) ;;
+        esac
+    done
+    lab_fig "Zabbix server + PostgreSQL memory, $1" "RSS $(((zr + pr) / 1024)) MiB (zabbix_server $((zr / 1024)) MiB in $zn processes, postgres $((pr / 1024)) MiB in $pn), PSS $(((zp + pp) / 1024)) MiB (zabbix_server $((zp / 1024)), postgres $((pp / 1024)))"
+}
+
+if lab_phase "every planned host with its planned templates; the agent-unreachable trigger as rendered"; then
+lab_expect "every planned host exists with exactly its planned templates" pass probe templates "$DOC"
 lab_expect "every host of BillU Linux base has \"$NODATA_TRIGGER\" with the renderer's expression (nodata of agent.ping), its macro resolving to the template's value" pass \
     ip netns exec bmon-mon "${PROBE[@]}" trigger-expr "$REF_DOC" "BillU Linux base" "$NODATA_TRIGGER"
 tail -n 1 "$LAB_DIR/.lab-expect.out" | sed 's/^/    /'
+
+fi # hosts and templates
+
+# The agent-unreachable sabotage's probe wants PAR-DHCP01's agent seen available first (then stopped), as a normal run has it.
+if lab_phase "the agents become available over PSK, both ways" BILLU_LAB_NODATA_SABOTAGE=1; then
 for h in "$WEB_HOST" "$DHCP_HOST" "$FW_HOST" "$MON_HOST" "$DC_HOST" "$FTP_HOST" "$PBX_HOST" "$BKP_HOST"; do
     lab_expect "$h becomes available over PSK, both ways (within 30 s)" pass lab_wait 30 "$h available" probe available "$h"
 done
 lab_fig "agents available after the configuration step" "$(lab_since "$T_CONFIGURED") ms"
+
+fi # available
+
+if lab_phase "$MAIL_HOST's agent, its PSK wrong, stays unavailable"; then
 lab_expect "$MAIL_HOST (its agent holds a wrong PSK) is unavailable with an error (within 30 s)" pass lab_wait 30 "$MAIL_HOST unavailable" probe unavailable "$MAIL_HOST"
 lab_expect "$MAIL_HOST is still not available" fail probe available "$MAIL_HOST"
-PORT=${PORTS[0]}
-TRIGGER=$(node -e 'const t = require(process.argv[1]).templates.find((x) => x.name === "BillU Apache HTTPS"); console.log(t.triggers.find((x) => x.name.includes("port " + process.argv[2] + " ")).name)' "$DOC" "$PORT")
+
+fi # wrong PSK
+
+if lab_phase "items receive values"; then
 # Every item of the Linux base template (a key the agent does not know never gets a value), and Apache's service checks.
 mapfile -t BASE_KEYS < <(node -e 'for (const i of require(process.argv[1]).templates.find((t) => t.name === "BillU Linux base").items) console.log(i.key)' "$DOC")
 lab_expect "items of $WEB_HOST receive values: ${BASE_KEYS[*]}, net.tcp.service[tcp,,$PORT], proc.num[apache2] (within 30 s)" pass \
     lab_wait 30 "values" probe values "$WEB_HOST" "${BASE_KEYS[@]}" "net.tcp.service[tcp,,$PORT]" "proc.num[apache2]"
 others() { probe values "$DHCP_HOST" "${BASE_KEYS[@]}" && probe values "$FW_HOST" "${BASE_KEYS[@]}" && probe values "$MON_HOST" "${BASE_KEYS[@]}"; }
 lab_expect "the Linux base items of $DHCP_HOST, $FW_HOST and $MON_HOST receive values (within 30 s)" pass lab_wait 30 "values" others
+mem_fig "the configuration step run, items receiving values"
+
+fi # values
+
 # --- the business dashboard (issue #18): its widgets as the document has them, each showing its host's item, with data --
+if lab_phase "the business dashboard: its widgets, the running agents' data; the backup results" BILLU_LAB_USERPARAM_SABOTAGE=1; then
 BUSINESS=$(node -e 'console.log(require(process.argv[1]).dashboards.find((d) => d.widgets.some((w) => w.type === "item")).name)' "$DOC")
 LIVE=("$WEB_HOST" "$DHCP_HOST" "$FW_HOST" "$MON_HOST" "$DC_HOST" "$FTP_HOST" "$PBX_HOST" "$BKP_HOST")
 # No Asterisk runs here (not on these machines): the PBX's registered-phones item asks it through sudo, fails, and must
@@ -602,6 +681,10 @@ lab_expect "$BKP_HOST: billu.backup.finished[$BACKUP_FRESH] is the end of the re
 lab_expect "$BKP_HOST: billu.backup.status[$BACKUP_MISSING] is -1 (report.sh's missing result)" pass probe value "$BKP_HOST" "billu.backup.status[$BACKUP_MISSING]" "-1"
 lab_expect "\"Last backup of $BACKUP_MISSING failed\" is raised, \"No backup of $BACKUP_FRESH ...\" is not (within 30 s)" pass \
     lab_wait 30 "backup triggers" sh -c "ip netns exec bmon-mon ${PROBE[*]} problem $BKP_HOST 'Last backup of $BACKUP_MISSING failed' >>$LAB_DIR/probes.log 2>&1 && ip netns exec bmon-mon ${PROBE[*]} resolved $BKP_HOST 'No backup of $BACKUP_FRESH for {\$BILLU.BACKUP.HOURS} hours' >>$LAB_DIR/probes.log 2>&1"
+
+fi # dashboard
+
+if lab_phase "$FW_HOST: billu.ipsec.sas is charon's own count" BILLU_LAB_CHARON_SABOTAGE=1; then
 # The expected count is charon's own answer (swanctl in the router's namespace, ESTABLISHED IKE SAs counted by the lab),
 # polled by the agent after this point: a fresh value, from the rendered UserParameter through sudo.
 ip netns exec bmon-fw sh -c "mount --bind '$FW_RUN' /run && swanctl --list-sas" >"$LAB_DIR/swanctl.out" 2>"$LAB_DIR/swanctl.err" ||
@@ -615,10 +698,11 @@ SAS_SINCE=$(date +%s)
 lab_expect "$FW_HOST: billu.ipsec.sas (its UserParameter through sudo) is supported and $SAS, charon's own count (no tunnel here; a fresh value within 20 s)" pass \
     lab_wait 20 "billu.ipsec.sas" probe value-since "$FW_HOST" billu.ipsec.sas "$SAS" "$SAS_SINCE"
 
+fi # charon
+
 # --- certificates (issue #18): the agents' web.certificate.get against real TLS servers, the site CA's file -------------
 # Expected values from the certificate files themselves (python's ssl), never from the document: each item's value is
 # its certificate's notAfter, polled after $CERT_SINCE (the lab's 30 s for the document's hourly checks).
-T_CERT=$(date +%s%N)
 cert_trigger() { node -e 'const t = require(process.argv[1]).templates.find((x) => x.name === process.argv[2]);
     const g = t.triggers.find((x) => x.expression.includes(process.argv[3]) && x.expression.includes(process.argv[4])); console.log(g ? g.name : "")' "$DOC" "$@"; }
 cert_quiet() { # <host> <template> <name,port>: each certificate trigger of that endpoint is evaluated and not raised
@@ -628,6 +712,8 @@ cert_quiet() { # <host> <template> <name,port>: each certificate trigger of that
         probe evaluated "$1" "$n" && probe resolved "$1" "$n" || return 1
     done
 }
+if lab_phase "certificates: Apache's, both sites' names"; then
+T_CERT=$(date +%s%N)
 WEB_CERT_END=$(not_after "$LAB_PKI/web.pem")
 for e in "${WEB_TLS[@]}"; do
     lab_expect "$WEB_HOST: billu.cert.expiry[$e] is the notAfter of the certificate Apache serves, $WEB_CERT_END (within 60 s)" pass \
@@ -636,6 +722,14 @@ for e in "${WEB_TLS[@]}"; do
         probe value-since "$WEB_HOST" "billu.cert.validation[$e]" valid "$CERT_SINCE"
     lab_expect "$WEB_HOST: no certificate trigger of $e is raised (90 days left, valid)" pass cert_quiet "$WEB_HOST" "BillU Apache HTTPS" "$e"
 done
+lab_fig "Apache's certificate probes (values, triggers)" "$(lab_since "$T_CERT") ms"
+
+fi # Apache's certificates
+
+# The certificate swaps below (CRIT, VALIDATION) start from this state: the warning raised, the high problem and
+# "does not verify" quiet, their triggers' names read here.
+if lab_phase "certificates: the LDAPS stand-in's, between the model's thresholds" BILLU_LAB_CERT_SABOTAGE=1 BILLU_LAB_CRIT_SABOTAGE=1 BILLU_LAB_VALIDATION_SABOTAGE=1; then
+T_CERT=$(date +%s%N)
 DC_CERT_END=$(not_after "$LAB_PKI/ldaps.pem")
 lab_expect "$DC_HOST: billu.cert.expiry[${DC_TLS[0]}] is the LDAPS stand-in's notAfter, $DC_CERT_END (within 60 s)" pass \
     lab_wait 60 "LDAPS expiry" probe value-since "$DC_HOST" "billu.cert.expiry[${DC_TLS[0]}]" "$DC_CERT_END" "$CERT_SINCE"
@@ -647,6 +741,11 @@ lab_expect "\"$T_WARN\" is raised: $DC_CERT_DAYS days left, under $CERT_WARN_DAY
 crit_quiet() { probe evaluated "$DC_HOST" "$T_CRIT" && probe resolved "$DC_HOST" "$T_CRIT"; }
 lab_expect "... and \"$T_CRIT\" is not: more than $CERT_CRIT_DAYS days left" pass crit_quiet
 lab_expect "... nor \"$T_INVALID\"" pass probe resolved "$DC_HOST" "$T_INVALID"
+lab_fig "the LDAPS stand-in's certificate probes (values, triggers)" "$(lab_since "$T_CERT") ms"
+
+fi # the LDAPS stand-in's certificate
+
+if lab_phase "certificates: the site CA's, read by $MON_HOST's agent"; then
 SITE_CA_END=$(not_after "$LAB_PKI/ca.pem")
 lab_expect "$MON_HOST: billu.siteca.notafter (openssl through sudo, its UserParameter) is the site CA's notAfter, $SITE_CA_END (within 60 s)" pass \
     lab_wait 60 "site CA expiry" probe value-since "$MON_HOST" billu.siteca.notafter "$SITE_CA_END" "$CERT_SINCE"
@@ -657,7 +756,8 @@ site_ca_quiet() {
     done
 }
 lab_expect "$MON_HOST: neither site CA trigger is raised (400 days left)" pass site_ca_quiet
-lab_fig "certificate probes (values, triggers)" "$(lab_since "$T_CERT") ms"
+
+fi # site CA
 
 # --- the LDAPS stand-in's certificate swapped: inside the critical window, then self-signed (issue #18) ------------------
 # The same agent and endpoint; each new certificate is fetched at once with the item's "Execute now" (task.create), not
@@ -787,11 +887,11 @@ fi
 lab_log "stopping $DHCP_HOST's agent (for the agent-unreachable trigger and the acceptance run at the end)"
 T_AGENT_STOP=$(date +%s%N)
 for pid in $(ip netns pids bmon-dhcp); do [ "$(cat "/proc/$pid/comm" 2>/dev/null)" != zabbix_agent2 ] || kill "$pid"; done
-lab_expect "no \"$TRIGGER\" problem while Apache runs" pass probe resolved "$WEB_HOST" "$TRIGGER"
 
 # The Apache trigger and the drift template serve no sabotage switch's probe: a sabotage run skips them (lab_phase,
 # labs/lib/common.sh), so BILLU_LAB_NODATA_SABOTAGE's probe comes right after the agent stops.
 if lab_phase "stopping Apache in bmon-web: its trigger, the alert mail, the resolution"; then
+lab_expect "no \"$TRIGGER\" problem while Apache runs" pass probe resolved "$WEB_HOST" "$TRIGGER"
 T_STOP=$(date +%s%N)
 apache stop
 lab_expect "\"$TRIGGER\" is raised within 60 s of Apache stopping" pass lab_wait 60 "the problem" probe problem "$WEB_HOST" "$TRIGGER"
@@ -885,13 +985,15 @@ fi # Windows template
 # nodata() is evaluated by the server's timer (every 30 s or so), over the lab's 30 s {$BILLU.AGENT.NODATA}. The bound
 # counts from the agent's stop (39-53 s measured), whatever ran since: a sabotage run that skipped the phases above
 # waits as long after the stop as a normal run may.
+if lab_phase "the agent-unreachable trigger on $DHCP_HOST, its agent stopped" BILLU_LAB_NODATA_SABOTAGE=1; then
 NODATA_LEFT=$(( 120 - $(lab_since "$T_AGENT_STOP") / 1000 )); [ "$NODATA_LEFT" -gt 0 ] || NODATA_LEFT=1
 lab_expect "\"$NODATA_TRIGGER\" is raised on $DHCP_HOST within 120 s of its agent stopping ($NODATA_LEFT s left)" pass \
     lab_wait "$NODATA_LEFT" "the agent-unreachable problem" probe problem "$DHCP_HOST" "$NODATA_TRIGGER"
 lab_fig "agent stopped -> \"$NODATA_TRIGGER\" problem ({\$BILLU.AGENT.NODATA} 30s)" "$(lab_since "$T_AGENT_STOP") ms"
 lab_expect "... and not on $WEB_HOST, whose agent runs" pass probe resolved "$WEB_HOST" "$NODATA_TRIGGER"
 
-T_ACC=$(date +%s%N)
+fi # agent unreachable
+
 # --- the acceptance run's monitoring scenario (tools/acceptance/scenarios/monitoring.ts), from the server's namespace ---
 # (PAR-MON01 is a management host, where acceptance runs stand). It reaches the API as production does: over HTTPS at
 # the plan's address of the server, for the frontend's name (the rendered Apache site's ServerName), the certificate
@@ -900,6 +1002,8 @@ T_ACC=$(date +%s%N)
 # BILLU_ZABBIX_CREDENTIALS is the read-only account's file the step installed (not Admin's); BILLU_MONITORING_HOSTS names PAR-MON01 and PAR-WEB01, the hosts whose
 # watched services all run here (PAR-FW01 has no strongSwan, PAR-DHCP01 no Kea, PAR-MAIL01 a wrong PSK on purpose): it
 # passes. Then with PAR-DHCP01 added, whose agent was stopped after its items' probe: it fails (exit 1) naming it.
+if lab_phase "the acceptance run's monitoring scenario, with the read-only account"; then
+T_ACC=$(date +%s%N)
 node -e 'const fs=require("fs"); const o=JSON.parse(fs.readFileSync(process.argv[1],"utf8")); o.caCertPem=fs.readFileSync(process.argv[2],"utf8"); fs.writeFileSync(process.argv[3], JSON.stringify(o), {mode: 0o600})' \
     "$DEV/outputs.json" "$LAB_PKI/ca.pem" "$LAB_DIR/outputs.json"
 acceptance() { # <report dir>: exit code of the run
@@ -921,12 +1025,9 @@ lab_expect "acceptance: and passes $WEB_HOST" pass grep -q "ok  *$WEB_HOST is gr
 sed 's/^/    /' "$LAB_DIR/acceptance-stopped.log" | grep FAIL || true
 lab_fig "acceptance (monitoring scenario: a passing run, a failing run)" "$(lab_since "$T_ACC") ms"
 
-rss=0
-for pid in $(ip netns pids bmon-mon); do
-    [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = zabbix_server ] || continue
-    rss=$((rss + $(awk '/^VmRSS/ {print $2}' "/proc/$pid/status")))
-done
-lab_fig "Zabbix server memory (RSS summed over its processes, shared pages counted in each)" "$((rss / 1024)) MiB"
+fi # acceptance
+
+mem_fig "at the end of the run"
 kill -0 "$SERVER_PID" 2>/dev/null || lab_log "warning: the server is gone"
 lab_fig "lab duration" "$(lab_since "$T0") ms"
 lab_finish
