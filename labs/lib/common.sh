@@ -41,10 +41,11 @@ lab_cleanup() {
     for pid in "${LAB_PIDS[@]:-}"; do [ -z "$pid" ] || kill "$pid" 2>/dev/null || true; done
     # Each wait is bounded: a daemon whose shutdown waits on one already gone (zabbix_server reconnecting every 10 s to
     # the stopped PostgreSQL, forever: a CI sabotage run hung there) is killed 15 s after its SIGTERM; what it left in
-    # its namespace goes below.
+    # its namespace goes below. The watchdog kills its own sleep when it is called off: an orphaned sleep kept the
+    # lab's inherited file descriptors (the shared lab lock among them) for up to 15 s after the lab ended.
     for pid in "${LAB_PIDS[@]:-}"; do
         [ -n "$pid" ] || continue
-        ( sleep 15; kill -9 "$pid" ) >/dev/null 2>&1 &
+        ( trap 'kill "$s" 2>/dev/null; exit 0' TERM; sleep 15 & s=$!; wait "$s"; kill -9 "$pid" ) >/dev/null 2>&1 &
         local dog=$!
         wait "$pid" 2>/dev/null || true
         kill "$dog" 2>/dev/null || true
