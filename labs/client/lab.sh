@@ -333,12 +333,12 @@ lab_expect "the client-join step enabled pam_mount in PAM's session stack (pam-a
 # pam_winbind writes the ticket to /tmp/krb5cc_<uid>, and the guest's /tmp is this machine's: removed on any exit.
 trap 'rm -f "/tmp/krb5cc_$WANT_UID"; guest_cleanup_all; lab_cleanup' EXIT
 guest_exec cl sh -c 'printf "@include common-auth\n@include common-account\n@include common-session\n" >/etc/pam.d/billu-lab-logon'
-logon() {
+home_logon() {
     printf '%s\n' "$USER_PW" | guest_exec cl env -u KRB5CCNAME strace -f -qq -s 1024 -e trace=execve -o "$LAB_DIR/logon.strace" \
         pamtester -v billu-lab-logon "$PERSON" authenticate open_session close_session >"$LAB_DIR/logon.log" 2>&1
 }
 t=$(date +%s%N)
-lab_expect "$PERSON logs on to $CLI through PAM (pamtester: authenticate, open_session, close_session)" pass logon
+lab_expect "$PERSON logs on to $CLI through PAM (pamtester: authenticate, open_session, close_session)" pass home_logon
 lab_fig "$PERSON's logon with pam_mount" "$(lab_since "$t") ms"
 grep -oE "mount error.*|could not.*" "$LAB_DIR/logon.log" | sed 's/^/    /' | sort -u
 CC="FILE:/tmp/krb5cc_$WANT_UID"
