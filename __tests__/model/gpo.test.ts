@@ -282,7 +282,8 @@ describe("windowsLaps: the settings as GPO data, Windows DCs only", () => {
     });
 
     test("the GLPI agent on a site without GLPI", () => {
-        // prod without its GLPI server: the host, billu:assets, the flows and DMZ entries naming it, its backup client.
+        // prod without its GLPI server: the host, billu:assets, the flows and DMZ entries naming it, its backup client,
+        // the GPO deploying its agent.
         const full = stackRaw("prod");
         const glpi = (full.hosts as { name: string; role: string }[]).find((h) => h.role === "assets")!.name;
         const prod: Record<string, any> = {
@@ -291,6 +292,7 @@ describe("windowsLaps: the settings as GPO data, Windows DCs only", () => {
             flows: full.flows.filter((f: { from: string; to: string }) => f.from !== glpi && f.to !== glpi),
             firewall: { ...full.firewall, dmzAllowlist: full.firewall.dmzAllowlist.filter((e: { to: string }) => e.to !== glpi) },
             backup: { ...full.backup, clients: full.backup.clients.filter((c: string) => c !== glpi) },
+            gpo: { ...full.gpo, gpos: full.gpo.gpos.filter((g: { policies: Record<string, unknown> }) => !g.policies.glpiAgent) },
         };
         expect(problemsOf(prod)).toEqual([]);
         const cfg = prod.gpo as { gpos: { name: string; kind: string; links: { ou: string }[]; policies: Record<string, unknown> }[] };

@@ -367,7 +367,8 @@ function glpiAgentInputs(dev: SiteModel): Record<string, string> {
 /** prod's gpos.json and, from its GPO plan, what the Windows applier must leave in the domain. */
 function windowsGpoInputs(prod: SiteModel): Record<string, string> {
     const plan = prod.plan<GposPlan>("gpo")!;
-    expect([plan.flavor, plan.gpos.length]).toEqual(["windows", 10]);
+    // BillU's ten GPOs (#17) and the GLPI agent's (#21).
+    expect([plan.flavor, plan.gpos.length]).toEqual(["windows", 11]);
     const regs = (rs: GposPlan["gpos"][number]["machine"]["registry"]) =>
         rs.map((r) => ({
             key: r.key,

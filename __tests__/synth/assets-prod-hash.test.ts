@@ -28,6 +28,7 @@ function prodWithoutGlpi(): Record<string, unknown> {
         flows: full.flows.filter((f: { from: string; to: string }) => f.from !== glpi && f.to !== glpi),
         firewall: { ...full.firewall, dmzAllowlist: full.firewall.dmzAllowlist.filter((e: { to: string }) => e.to !== glpi) },
         backup: { ...full.backup, clients: full.backup.clients.filter((c: string) => c !== glpi) },
+        gpo: { ...full.gpo, gpos: full.gpo.gpos.filter((g: { policies: Record<string, unknown> }) => !g.policies.glpiAgent) },
     };
 }
 

@@ -62,9 +62,16 @@ test("each GPO's SYSVOL files are written beside the synth output, as the step i
     expect(file.subarray(0, 4).toString("latin1")).toBe("PReg");
 });
 
-test("prod (Windows DCs): the ten GPOs, and the GroupPolicy module step on the PDC emulator with the Samba step's manifest", () => {
+test("prod (Windows DCs): BillU's ten GPOs and the GLPI agent's, and the GroupPolicy module step on the PDC emulator with the Samba step's manifest", () => {
     expect(prod.exitCode).toBe(0);
-    expect(prod.resources.filter((x) => x.type === "billu:gpo:Gpo")).toHaveLength(10);
+    const gpoNames = (stackRaw("prod").gpo as { gpos: { name: string; policies: Record<string, unknown> }[] }).gpos;
+    expect(gpoNames.filter((g) => !g.policies.glpiAgent)).toHaveLength(10);
+    expect(
+        prod.resources
+            .filter((x) => x.type === "billu:gpo:Gpo")
+            .map((x) => x.inputs.displayName)
+            .sort(),
+    ).toEqual(gpoNames.map((g) => g.name).sort());
     const prodPlan = model(stackRaw("prod")).plan<GposPlan>("gpo")!;
     expect([prodPlan.flavor, prodPlan.dc]).toEqual(["windows", "PAR-DC02"]);
     const prepare = prod.resources.find((x) => x.name === "par-gpo-apply-prepare")!;
