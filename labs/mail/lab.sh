@@ -467,8 +467,8 @@ lab_expect "$MAIL_A reads the first message over IMAPS" pass lab_has "Subject: $
 lab_expect "the message went through rspamd (X-Spamd-Bar header)" pass guest_exec mail sh -c "grep -l 'Subject: $FIRST' /var/vmail/$USER_A/Maildir/new/* | xargs grep -q '^X-Spamd-Bar:'"
 # DKIM signs only what a user submits with a logon (the DKIM phase proves that side): mail received from outside is not
 # signed with the site's key. Here, where $FIRST is delivered, so the DKIM phase reads nothing this phase sets.
-guest_exec mail sh -c "grep -ls 'Subject: $FIRST' /var/vmail/$USER_A/Maildir/new/* /var/vmail/$USER_A/Maildir/cur/* | head -n 1 | xargs cat" >"$LAB_DIR/dkim-inbound.eml" && test -s "$LAB_DIR/dkim-inbound.eml" \
-    || lab_die "the first delivered message is not in $USER_A's Maildir"
+guest_exec mail sh -c "grep -ls 'Subject: $FIRST' /var/vmail/$USER_A/Maildir/new/* /var/vmail/$USER_A/Maildir/cur/* | head -n 1 | xargs cat" >"$LAB_DIR/dkim-inbound.eml" || true
+test -s "$LAB_DIR/dkim-inbound.eml" || lab_die "the first delivered message is not in $USER_A's Maildir"
 lab_expect "mail received from outside without a logon is not signed by $MAILDOM" fail grep -qi "^DKIM-Signature:.* d=$MAILDOM;" "$LAB_DIR/dkim-inbound.eml"
 lab_expect "mail to postmaster@$MAILDOM reaches $USER_A (member of $POSTMASTER_TO)" pass send --port "$SMTP_PORT" --sender "someone@partner.example" --to "postmaster@$MAILDOM" --subject "pm-$START"
 lab_expect "$MAIL_A reads the postmaster message" pass imap "$MAIL_A" "$PW_A" --expect "pm-$START" --wait 15
