@@ -51,6 +51,23 @@ export function stackRaw(stack: string): Record<string, any> {
     });
 }
 
+/**
+ * The committed prod without its GLPI server: the host, billu:assets, the flows and DMZ entries naming it, its backup
+ * client, the GPO deploying its agent (a fresh copy each call).
+ */
+export function prodWithoutGlpi(): Record<string, unknown> {
+    const full = stackRaw("prod");
+    const glpi = (full.hosts as { name: string; role: string }[]).find((h) => h.role === "assets")!.name;
+    return {
+        ...Object.fromEntries(Object.entries(full).filter(([k]) => k !== "assets")),
+        hosts: full.hosts.filter((h: { name: string }) => h.name !== glpi),
+        flows: full.flows.filter((f: { from: string; to: string }) => f.from !== glpi && f.to !== glpi),
+        firewall: { ...full.firewall, dmzAllowlist: full.firewall.dmzAllowlist.filter((e: { to: string }) => e.to !== glpi) },
+        backup: { ...full.backup, clients: full.backup.clients.filter((c: string) => c !== glpi) },
+        gpo: { ...full.gpo, gpos: full.gpo.gpos.filter((g: { policies: Record<string, unknown> }) => !g.policies.glpiAgent) },
+    };
+}
+
 /** An HR export under the project root, parsed as the program parses it (a fresh copy each call). */
 export function loadHr(p: string): HrExport {
     const bytes = readFileSync(path.join(ROOT, p));

@@ -2,7 +2,7 @@
 import type { AssetsPlan } from "../../model/assets";
 import type { GposPlan } from "../../model/gpo";
 import { GPO_POLICIES, ouPaths, rdnValues } from "../../model/gpo";
-import { model, problemsOf, stackRaw } from "../helpers";
+import { model, problemsOf, prodWithoutGlpi, stackRaw } from "../helpers";
 
 const dev = () => stackRaw("dev");
 const planOf = (raw: Record<string, any>) => model(raw).plan<GposPlan>("gpo")!;
@@ -282,18 +282,7 @@ describe("windowsLaps: the settings as GPO data, Windows DCs only", () => {
     });
 
     test("the GLPI agent on a site without GLPI", () => {
-        // prod without its GLPI server: the host, billu:assets, the flows and DMZ entries naming it, its backup client,
-        // the GPO deploying its agent.
-        const full = stackRaw("prod");
-        const glpi = (full.hosts as { name: string; role: string }[]).find((h) => h.role === "assets")!.name;
-        const prod: Record<string, any> = {
-            ...Object.fromEntries(Object.entries(full).filter(([k]) => k !== "assets")),
-            hosts: full.hosts.filter((h: { name: string }) => h.name !== glpi),
-            flows: full.flows.filter((f: { from: string; to: string }) => f.from !== glpi && f.to !== glpi),
-            firewall: { ...full.firewall, dmzAllowlist: full.firewall.dmzAllowlist.filter((e: { to: string }) => e.to !== glpi) },
-            backup: { ...full.backup, clients: full.backup.clients.filter((c: string) => c !== glpi) },
-            gpo: { ...full.gpo, gpos: full.gpo.gpos.filter((g: { policies: Record<string, unknown> }) => !g.policies.glpiAgent) },
-        };
+        const prod = prodWithoutGlpi();
         expect(problemsOf(prod)).toEqual([]);
         const cfg = prod.gpo as { gpos: { name: string; kind: string; links: { ou: string }[]; policies: Record<string, unknown> }[] };
         const n = cfg.gpos.length;

@@ -8,7 +8,7 @@
 import { requirePinnedGlpi, requirePinnedGlpiAgent } from "../../stacks/program";
 import { readFileSync } from "fs";
 import * as path from "path";
-import { model, ROOT, stackRaw, thrownProblems } from "../helpers";
+import { model, prodWithoutGlpi, ROOT, stackRaw, thrownProblems } from "../helpers";
 
 const problems = thrownProblems;
 const devRaw = stackRaw("dev");
@@ -18,20 +18,6 @@ const asProd = (assets: Record<string, unknown> = {}) => ({
     assets: { ...(devRaw.assets as Record<string, unknown>), ...assets },
 });
 const HASH = "ab".repeat(32);
-/** The committed prod without its GLPI server: the host, billu:assets, the flows and DMZ entries naming it, its backup client. */
-function prodWithoutGlpi(): Record<string, unknown> {
-    const full = stackRaw("prod");
-    const glpi = (full.hosts as { name: string; role: string }[]).find((h) => h.role === "assets")!.name;
-    return {
-        ...Object.fromEntries(Object.entries(full).filter(([k]) => k !== "assets")),
-        hosts: full.hosts.filter((h: { name: string }) => h.name !== glpi),
-        flows: full.flows.filter((f: { from: string; to: string }) => f.from !== glpi && f.to !== glpi),
-        firewall: { ...full.firewall, dmzAllowlist: full.firewall.dmzAllowlist.filter((e: { to: string }) => e.to !== glpi) },
-        backup: { ...full.backup, clients: full.backup.clients.filter((c: string) => c !== glpi) },
-        gpo: { ...full.gpo, gpos: full.gpo.gpos.filter((g: { policies: Record<string, unknown> }) => !g.policies.glpiAgent) },
-    };
-}
-
 test("prod without GLPI's tarball hash stops (preview and up), naming the key, the release and the command", () => {
     expect(problems(() => requirePinnedGlpi(model(asProd()), false))).toEqual([
         "billu:assets.glpi.sha256: is not set, and a production stack installs no unpinned GLPI (10.0.18). Fix: set it to the SHA-256 of " +
