@@ -11,7 +11,8 @@ BeforeAll {
     $ErrorActionPreference = 'Stop'
     $script:Model = [IO.File]::ReadAllText($env:BILLU_CLIENT_MODEL) | ConvertFrom-Json
     # What the step's stdin would carry: the join account's password, in no argument string and no output line.
-    $script:Password = 'J0in-Pw-42!secret'
+    # A per-run value (no password literal in the repository); the tests look for it in every output and argument.
+    $script:Password = 'Jn-' + [guid]::NewGuid().ToString('N')
     $script:Secret = @{ $Model.joinSecret = $Password }
 
     function Get-Plain([securestring]$s) { [System.Net.NetworkCredential]::new('', $s).Password }
